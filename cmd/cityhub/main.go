@@ -1,0 +1,62 @@
+// Command cityhub is the city's digital front office: one binary that serves
+// the JSON API, the pages, the open-data feeds and the bike stations' MQTT
+// traffic. main only parses, wires and runs; the rules live in the domain
+// packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "cityhub:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: cityhub [command] [flags]
+
+commands:
+  serve     run the hub (the default)
+  demo      run the hub with demo data seeded on first start
+  migrate   apply database migrations and exit
+  version   print the version
+
+Run "cityhub serve -h" for flags; every flag has a CITYHUB_* environment variable.
+`
+
+// run is the whole program; tests call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, "serve", args, getenv, stdout, stderr, false)
+	case "demo":
+		return serve(ctx, "demo", args, getenv, stdout, stderr, true)
+	case "migrate":
+		return migrate(ctx, args, getenv, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "cityhub", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return errors.New("unknown command " + cmd)
+}

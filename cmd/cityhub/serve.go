@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+
+	"cityhub/config"
+	"cityhub/store"
+	"cityhub/web"
+)
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	cfg, err := config.Parse("migrate", args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return err
+	}
+	log.Info("migrations applied", slog.String("engine", db.Engine()))
+	return db.Close()
+}
+
+// serve runs the hub until ctx ends, then drains in-flight requests.
+func serve(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	cfg, err := config.Parse(name, args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	cfg.Demo = demo
+	log := newLogger(cfg, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	defer ln.Close()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = publicURL(ln.Addr().String())
+	}
+	log.Info("starting cityhub", append([]any{slog.String("version", version)}, cfg.Summary()...)...)
+
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer db.Close()
+
+	hub, err := wire(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
+	defer hub.close()
+
+	if cfg.Demo {
+		logins, err := hub.seedDemo(ctx)
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		printDemo(stdout, cfg, logins)
+	}
+
+	srv := web.HTTPServer(hub.server, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("url", cfg.PublicURL))
+	fmt.Fprintf(stdout, "cityhub is listening on %s\n", cfg.PublicURL)
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", cfg.ShutdownTimeout))
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// publicURL derives a URL people can open from a listen address.
+func publicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + host + ":" + port
+}
+
+// demoLogin is one demo account printed at start.
+type demoLogin struct {
+	Role, Email, Password string
+}
+
+func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
+	fmt.Fprintf(w, "\ncityhub demo: open %s\n", cfg.PublicURL)
+	if len(logins) > 0 {
+		fmt.Fprintln(w, "demo logins:")
+		for _, l := range logins {
+			fmt.Fprintf(w, "  %-18s %-32s password: %s\n", l.Role, l.Email, l.Password)
+		}
+	}
+	if cfg.TestPayments {
+		fmt.Fprintln(w, "TEST PAYMENTS ARE ON: payments succeed without a card. Never use this in production.")
+	}
+	fmt.Fprintln(w)
+}

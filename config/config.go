@@ -1,0 +1,209 @@
+// Package config parses flags and CITYHUB_* environment variables into one
+// Config, in one place. Nothing else in cityhub reads the environment; the
+// Config is passed down explicitly, never kept in a global.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything cityhub can be told at start.
+type Config struct {
+	HTTPAddr  string // CITYHUB_HTTP_ADDR; ":0" picks a free port
+	PublicURL string // CITYHUB_PUBLIC_URL; derived from the listen address when empty
+	DataDir   string // CITYHUB_DATA_DIR: the embedded SQLite file and other local state
+
+	DatabaseURL string // CITYHUB_DATABASE_URL; empty means the embedded SQLite file
+
+	MQTTURL        string // CITYHUB_MQTT_URL; empty starts the embedded broker
+	MQTTBrokerAddr string // CITYHUB_MQTT_BROKER_ADDR: where the embedded broker listens
+	MQTTUsername   string // CITYHUB_MQTT_USERNAME
+	MQTTPassword   string // CITYHUB_MQTT_PASSWORD (secret)
+	InstanceID     string // CITYHUB_INSTANCE_ID: names this hub's MQTT client and reply topic; random when empty
+
+	StripeSecretKey      string // CITYHUB_STRIPE_SECRET_KEY (secret)
+	StripeWebhookSecret  string // CITYHUB_STRIPE_WEBHOOK_SECRET (secret)
+	StripePublishableKey string // CITYHUB_STRIPE_PUBLISHABLE_KEY
+	StripeAPIURL         string // CITYHUB_STRIPE_API_URL: another Stripe API base (stripe-mock in tests)
+	TestPayments         bool   // CITYHUB_TEST_PAYMENTS: demo only, payments succeed without a card
+
+	// SigningKeys is an optional PEM bundle of Ed25519 private keys
+	// (CITYHUB_SIGNING_KEYS); when empty, keys are generated on first start and
+	// kept in the database.
+	SigningKeys     string
+	AccessTokenTTL  time.Duration // CITYHUB_ACCESS_TOKEN_TTL, default 15m
+	RefreshTokenTTL time.Duration // CITYHUB_REFRESH_TOKEN_TTL, default 30 days
+
+	LogLevel  string // CITYHUB_LOG_LEVEL: debug, info, warn, error
+	LogFormat string // CITYHUB_LOG_FORMAT: text or json
+
+	ShutdownTimeout time.Duration // CITYHUB_SHUTDOWN_TIMEOUT: how long in-flight requests may finish
+
+	// Demo seeds demo data on first start (set by the demo subcommand).
+	Demo bool
+}
+
+// Default returns the configuration cityhub runs with when told nothing.
+func Default() Config {
+	return Config{
+		HTTPAddr:        "127.0.0.1:8080",
+		DataDir:         "./data",
+		MQTTBrokerAddr:  "127.0.0.1:1883",
+		AccessTokenTTL:  15 * time.Minute,
+		RefreshTokenTTL: 30 * 24 * time.Hour,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: 20 * time.Second,
+	}
+}
+
+// Parse reads args (without the program and subcommand name) and the
+// environment through getenv. Flags win over environment variables.
+func Parse(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c := Default()
+	env := func(key string, dst *string) {
+		if v := getenv(key); v != "" {
+			*dst = v
+		}
+	}
+	env("CITYHUB_HTTP_ADDR", &c.HTTPAddr)
+	env("CITYHUB_PUBLIC_URL", &c.PublicURL)
+	env("CITYHUB_DATA_DIR", &c.DataDir)
+	env("CITYHUB_DATABASE_URL", &c.DatabaseURL)
+	env("CITYHUB_MQTT_URL", &c.MQTTURL)
+	env("CITYHUB_MQTT_BROKER_ADDR", &c.MQTTBrokerAddr)
+	env("CITYHUB_MQTT_USERNAME", &c.MQTTUsername)
+	env("CITYHUB_MQTT_PASSWORD", &c.MQTTPassword)
+	env("CITYHUB_INSTANCE_ID", &c.InstanceID)
+	env("CITYHUB_STRIPE_SECRET_KEY", &c.StripeSecretKey)
+	env("CITYHUB_STRIPE_WEBHOOK_SECRET", &c.StripeWebhookSecret)
+	env("CITYHUB_STRIPE_PUBLISHABLE_KEY", &c.StripePublishableKey)
+	env("CITYHUB_STRIPE_API_URL", &c.StripeAPIURL)
+	env("CITYHUB_SIGNING_KEYS", &c.SigningKeys)
+	env("CITYHUB_LOG_LEVEL", &c.LogLevel)
+	env("CITYHUB_LOG_FORMAT", &c.LogFormat)
+	var errs []error
+	envBool := func(key string, dst *bool) {
+		if v := getenv(key); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a boolean", key, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	envDur := func(key string, dst *time.Duration) {
+		if v := getenv(key); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration", key, v))
+				return
+			}
+			*dst = d
+		}
+	}
+	envBool("CITYHUB_TEST_PAYMENTS", &c.TestPayments)
+	envDur("CITYHUB_ACCESS_TOKEN_TTL", &c.AccessTokenTTL)
+	envDur("CITYHUB_REFRESH_TOKEN_TTL", &c.RefreshTokenTTL)
+	envDur("CITYHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	if err := errors.Join(errs...); err != nil {
+		return c, err
+	}
+
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (CITYHUB_HTTP_ADDR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people and feeds see (CITYHUB_PUBLIC_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded SQLite file (CITYHUB_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty uses embedded SQLite (CITYHUB_DATABASE_URL)")
+	fs.StringVar(&c.MQTTURL, "mqtt-url", c.MQTTURL, "tcp:// or ssl:// broker URL; empty starts the embedded broker (CITYHUB_MQTT_URL)")
+	fs.StringVar(&c.MQTTBrokerAddr, "mqtt-broker-addr", c.MQTTBrokerAddr, "embedded broker listen address (CITYHUB_MQTT_BROKER_ADDR)")
+	fs.StringVar(&c.InstanceID, "instance-id", c.InstanceID, "this hub's instance id (CITYHUB_INSTANCE_ID)")
+	fs.StringVar(&c.StripeAPIURL, "stripe-api-url", c.StripeAPIURL, "Stripe API base URL (CITYHUB_STRIPE_API_URL)")
+	fs.BoolVar(&c.TestPayments, "test-payments", c.TestPayments, "DEMO ONLY: payments succeed without a card (CITYHUB_TEST_PAYMENTS)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CITYHUB_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CITYHUB_LOG_FORMAT)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, c.Validate()
+}
+
+// Validate reports configuration that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("http address %q: %w", c.HTTPAddr, err))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, fmt.Errorf("database url must start with postgres:// (leave it empty for the embedded SQLite file)"))
+	}
+	if c.MQTTURL != "" {
+		u, err := url.Parse(c.MQTTURL)
+		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") {
+			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://host:port or ssl://host:port", c.MQTTURL))
+		}
+	}
+	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("access token ttl %s: must be between 0 and 1h", c.AccessTokenTTL))
+	}
+	if c.RefreshTokenTTL <= 0 {
+		errs = append(errs, fmt.Errorf("refresh token ttl must be positive"))
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", c.PublicURL))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Summary lists the configuration for the start-up log, with secrets hidden.
+func (c Config) Summary() []any {
+	secret := func(s string) string {
+		if s == "" {
+			return "(unset)"
+		}
+		return "(set)"
+	}
+	db := "embedded sqlite in " + c.DataDir
+	if c.DatabaseURL != "" {
+		db = redactURL(c.DatabaseURL)
+	}
+	broker := "embedded broker on " + c.MQTTBrokerAddr
+	if c.MQTTURL != "" {
+		broker = redactURL(c.MQTTURL)
+	}
+	return []any{
+		"http_addr", c.HTTPAddr, "public_url", c.PublicURL, "database", db, "mqtt", broker,
+		"instance_id", c.InstanceID,
+		"stripe_secret_key", secret(c.StripeSecretKey), "stripe_webhook_secret", secret(c.StripeWebhookSecret),
+		"stripe_api_url", c.StripeAPIURL, "test_payments", c.TestPayments,
+		"signing_keys", secret(c.SigningKeys), "access_token_ttl", c.AccessTokenTTL.String(), "demo", c.Demo,
+	}
+}
+
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable url)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}

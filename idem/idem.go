@@ -1,0 +1,90 @@
+// Package idem makes a domain operation idempotent under a client-supplied key:
+// the first request with a key does the work and records its result in the
+// same database transaction; a replay with the same request returns that
+// result and changes nothing; the same key with a different request is a
+// conflict. It knows neither HTTP nor SQL.
+package idem
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"cityhub/apperr"
+)
+
+// Tx is what a store transaction must offer.
+type Tx interface {
+	// ClaimIdempotencyKey records (scope, key, hash) if the key is new and
+	// reports claimed=true. If the key exists it returns claimed=false with the
+	// stored hash and response. A concurrent claim of the same key waits for
+	// the other transaction to finish.
+	ClaimIdempotencyKey(ctx context.Context, scope, key, requestHash string) (claimed bool, storedHash string, response []byte, err error)
+	// SaveIdempotentResponse stores the result of the claimed key.
+	SaveIdempotentResponse(ctx context.Context, scope, key string, response []byte) error
+}
+
+// MaxKeyLen bounds client keys.
+const MaxKeyLen = 200
+
+// ValidateKey checks a client idempotency key.
+func ValidateKey(key string) error {
+	if key == "" {
+		return apperr.R(apperr.Invalid, "idempotency_key_missing", "An Idempotency-Key is required for this request.")
+	}
+	if len(key) > MaxKeyLen || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		return apperr.R(apperr.Invalid, "idempotency_key_invalid", "The Idempotency-Key must be 1 to %d printable ASCII characters.", MaxKeyLen)
+	}
+	return nil
+}
+
+// Hash fingerprints a request for comparison with a replay.
+func Hash(request any) (string, error) {
+	b, err := json.Marshal(request)
+	if err != nil {
+		return "", fmt.Errorf("hash idempotent request: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// Do runs fn once per (scope, key) inside the caller's transaction tx. It
+// returns fn's result, or the stored result of an earlier identical request
+// with replayed=true.
+func Do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error)) (result T, replayed bool, err error) {
+	if err := ValidateKey(key); err != nil {
+		return result, false, err
+	}
+	hash, err := Hash(request)
+	if err != nil {
+		return result, false, err
+	}
+	claimed, storedHash, stored, err := tx.ClaimIdempotencyKey(ctx, scope, key, hash)
+	if err != nil {
+		return result, false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if !claimed {
+		if storedHash != hash {
+			return result, false, apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
+		}
+		if err := json.Unmarshal(stored, &result); err != nil {
+			return result, false, fmt.Errorf("decode stored idempotent response: %w", err)
+		}
+		return result, true, nil
+	}
+	result, err = fn()
+	if err != nil {
+		return result, false, err
+	}
+	body, err := json.Marshal(result)
+	if err != nil {
+		return result, false, fmt.Errorf("encode idempotent response: %w", err)
+	}
+	if err := tx.SaveIdempotentResponse(ctx, scope, key, body); err != nil {
+		return result, false, fmt.Errorf("save idempotent response: %w", err)
+	}
+	return result, false, nil
+}

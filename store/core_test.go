@@ -1,0 +1,117 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/idem"
+	"cityhub/store"
+	"cityhub/store/postgres"
+	"cityhub/store/sqlite"
+	"cityhub/store/storetest"
+)
+
+// inTx runs fn in a transaction of either engine, as the domain stores do.
+func inTx(ctx context.Context, db store.DB, fn func(tx interface {
+	idem.Tx
+	audit.Tx
+}) error) error {
+	switch d := db.(type) {
+	case *postgres.DB:
+		return d.InTx(ctx, func(tx *postgres.Tx) error { return fn(tx) })
+	case *sqlite.DB:
+		return d.InTx(ctx, func(tx *sqlite.Tx) error { return fn(tx) })
+	}
+	panic("unknown engine")
+}
+
+func TestIdempotencyRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		var ran atomic.Int32
+		var wg sync.WaitGroup
+		results := make([]int, 16)
+		errs := make([]error, 16)
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = inTx(ctx, db, func(tx interface {
+					idem.Tx
+					audit.Tx
+				}) error {
+					v, _, err := idem.Do(ctx, tx, "test", "key-1", map[string]int{"amount": 5}, func() (int, error) {
+						return int(ran.Add(1)), nil
+					})
+					results[i] = v
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+			if results[i] != results[0] {
+				t.Fatalf("request %d got %d, request 0 got %d: replays must return the first answer", i, results[i], results[0])
+			}
+		}
+		if n := ran.Load(); n != 1 {
+			t.Fatalf("work ran %d times, want once", n)
+		}
+		err := inTx(ctx, db, func(tx interface {
+			idem.Tx
+			audit.Tx
+		}) error {
+			_, _, err := idem.Do(ctx, tx, "test", "key-1", map[string]int{"amount": 6}, func() (int, error) { return 0, nil })
+			return err
+		})
+		if !apperr.Has(err, apperr.Conflict) {
+			t.Fatalf("same key, other body: got %v, want conflict", err)
+		}
+	})
+}
+
+func TestAuditAppendAndRollback(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := inTx(ctx, db, func(tx interface {
+			idem.Tx
+			audit.Tx
+		}) error {
+			if err := tx.AppendAudit(ctx, audit.Entry{Action: "voucher.redeem", ObjectType: "voucher", ObjectID: "v1"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("got %v", err)
+		}
+		err = inTx(ctx, db, func(tx interface {
+			idem.Tx
+			audit.Tx
+		}) error {
+			if err := tx.AppendAudit(ctx, audit.Entry{ActorID: "a1", Action: "voucher.redeem", ObjectType: "voucher", ObjectID: "v2", ShopID: "s1", IP: "127.0.0.1", Detail: map[string]any{"amount": 500}}); err != nil {
+				return err
+			}
+			got, err := tx.ListAudit(ctx, audit.Filter{ObjectType: "voucher"})
+			if err != nil {
+				return err
+			}
+			if len(got) != 1 || got[0].ObjectID != "v2" || got[0].Detail["amount"] != float64(500) || got[0].At.IsZero() {
+				t.Errorf("audit log = %+v; want only the committed v2 entry", got)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

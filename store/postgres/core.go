@@ -1,0 +1,92 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/audit"
+)
+
+// ClaimIdempotencyKey implements idem.Tx. ON CONFLICT DO NOTHING waits for a
+// concurrent transaction holding the same key, so a racing replay sees the
+// first answer once it commits.
+func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) (bool, string, []byte, error) {
+	tag, err := tx.q.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
+		VALUES ($1, $2, $3, 0, '') ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash)
+	if err != nil {
+		return false, "", nil, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return true, "", nil, nil
+	}
+	var storedHash string
+	var resp []byte
+	err = tx.q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key).Scan(&storedHash, &resp)
+	if err != nil {
+		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
+	}
+	return false, storedHash, resp, nil
+}
+
+// SaveIdempotentResponse implements idem.Tx.
+func (tx *Tx) SaveIdempotentResponse(ctx context.Context, scope, key string, response []byte) error {
+	_, err := tx.q.Exec(ctx, `UPDATE idempotency_keys SET response = $3, status = 1 WHERE scope = $1 AND key = $2`, scope, key, response)
+	if err != nil {
+		return fmt.Errorf("save idempotent response: %w", err)
+	}
+	return nil
+}
+
+// AppendAudit implements audit.Tx.
+func (tx *Tx) AppendAudit(ctx context.Context, e audit.Entry) error {
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return fmt.Errorf("encode audit detail: %w", err)
+	}
+	if e.Detail == nil {
+		detail = []byte("{}")
+	}
+	_, err = tx.q.Exec(ctx, `INSERT INTO audit_log (actor_id, action, object_type, object_id, shop_id, device, ip, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.ShopID, e.Device, e.IP, detail)
+	if err != nil {
+		return fmt.Errorf("append audit entry: %w", err)
+	}
+	return nil
+}
+
+// ListAudit implements audit.Tx.
+func (tx *Tx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 1000
+	}
+	rows, err := tx.q.Query(ctx, `SELECT id, at, actor_id, action, object_type, object_id, shop_id, device, ip, detail
+		FROM audit_log
+		WHERE ($1 = '' OR action = $1) AND ($2 = '' OR object_type = $2) AND ($3 = '' OR object_id = $3)
+		  AND ($4 = '' OR shop_id = $4) AND ($5::timestamptz IS NULL OR at >= $5) AND id > $6
+		ORDER BY id LIMIT $7`, f.Action, f.ObjectType, f.ObjectID, f.ShopID, nullTime(f.Since), f.AfterID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
+		var e audit.Entry
+		var detail []byte
+		if err := r.Scan(&e.ID, &e.At, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.ShopID, &e.Device, &e.IP, &detail); err != nil {
+			return e, err
+		}
+		if len(detail) > 2 {
+			if err := json.Unmarshal(detail, &e.Detail); err != nil {
+				return e, errors.Join(errors.New("decode audit detail"), err)
+			}
+		}
+		e.At = e.At.UTC()
+		return e, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list audit: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,241 @@
+// Package postgres is cityhub's PostgreSQL store, on pgx/v5. It implements the
+// Store interfaces that the domain packages own, with PostgreSQL's own SQL.
+// Driver errors are translated to apperr codes here, at the boundary; no pgx
+// type leaves this package.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"cityhub/apperr"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a pool of connections to one PostgreSQL database (and schema, when the
+// URL sets search_path).
+type DB struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// querier is what both the pool and a transaction can do, so the same store
+// methods serve reads outside a transaction and writes inside one.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Tx is one unit of work. Domain Tx interfaces (wallet.Tx, identity.Tx, ...)
+// are all implemented by *Tx, so one database transaction can carry a state
+// change of one domain and the ledger transaction that pays for it.
+type Tx struct {
+	q querier
+}
+
+// Open connects, checks the connection and applies pending migrations.
+func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if cfg.MaxConns < 16 {
+		cfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	db := &DB{pool: pool, log: log}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close releases all connections.
+func (db *DB) Close() error { db.pool.Close(); return nil }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.pool.Ping(ctx) }
+
+// Engine names the engine for logs and tests.
+func (db *DB) Engine() string { return "postgres" }
+
+// Pool exposes the pool to benchmarks in this module that compare against
+// bare SQL; domain code never uses it.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// InTx runs fn in a READ COMMITTED transaction. Serialization failures and
+// deadlocks are retried a few times, since they mean nothing was written.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	const attempts = 5
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = pgx.BeginFunc(ctx, db.pool, func(ptx pgx.Tx) error { return fn(&Tx{q: ptx}) })
+		if !retryable(err) {
+			return translate(err)
+		}
+		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
+	}
+	return translate(err)
+}
+
+// View runs fn on the pool without a transaction, for reads.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return translate(fn(&Tx{q: db.pool}))
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// translate maps driver errors to apperr codes; apperr errors pass unchanged.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.Wrap(err, apperr.NotFound, "Not found.")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505":
+			return apperr.Wrap(err, apperr.Conflict, "Already exists.")
+		case "23503":
+			return apperr.Wrap(err, apperr.Invalid, "Refers to something that does not exist.")
+		case "23514":
+			return apperr.Wrap(err, apperr.Conflict, "Breaks a rule of the data.")
+		}
+	}
+	return err
+}
+
+// Translate is translate for the engine's store methods, which wrap what
+// failed: postgres.Translate(fmt.Errorf("insert voucher: %w", err)).
+func Translate(err error) error { return translate(err) }
+
+// Migrate applies every embedded migration not yet recorded, each in its own
+// transaction. An advisory lock keeps hub replicas starting together from
+// applying the same migration twice.
+func (db *DB) Migrate(ctx context.Context) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: acquire connection: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(727274)`); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(727274)`) //nolint:errcheck
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("migrate: read applied: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return fmt.Errorf("migrate: read applied: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: read applied: %w", err)
+	}
+	files, err := migrationFiles(migrations)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if applied[f.version] {
+			continue
+		}
+		body, err := migrations.ReadFile("migrations/" + f.name)
+		if err != nil {
+			return fmt.Errorf("migrate: read %s: %w", f.name, err)
+		}
+		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, f.version, f.name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: apply %s: %w", f.name, err)
+		}
+		if db.log != nil {
+			db.log.Info("applied migration", slog.String("engine", "postgres"), slog.String("file", f.name))
+		}
+	}
+	return nil
+}
+
+type migrationFile struct {
+	version int
+	name    string
+}
+
+// migrationFiles lists NNNN_name.sql files in version order.
+func migrationFiles(fsys fs.FS) ([]migrationFile, error) {
+	entries, err := fs.ReadDir(fsys, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: list migrations: %w", err)
+	}
+	var out []migrationFile
+	seen := map[int]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migrate: %s: name must be NNNN_name.sql", name)
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrate: %s and %s share version %d", prev, name, v)
+		}
+		seen[v] = name
+		out = append(out, migrationFile{version: v, name: name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}

@@ -1,0 +1,240 @@
+// Package sqlite is cityhub's embedded store on modernc.org/sqlite (no cgo), so
+// a newcomer runs a whole hub from one file. It implements the same domain
+// Store interfaces as store/postgres and passes the same conformance suite.
+// SQLite allows one writer at a time: writes go through a single connection
+// whose transactions start IMMEDIATE, reads through a separate pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"cityhub/apperr"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is one SQLite database file.
+type DB struct {
+	write *sql.DB
+	read  *sql.DB
+	log   *slog.Logger
+	path  string
+}
+
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Tx is one unit of work; it implements every domain's Tx interface.
+type Tx struct {
+	q querier
+}
+
+// dsn sets the pragmas in one place: busy_timeout first so that the others
+// wait for a lock instead of failing.
+func dsn(path string, immediate bool) string {
+	v := url.Values{}
+	v.Add("_pragma", "busy_timeout(10000)")
+	v.Add("_pragma", "journal_mode(WAL)")
+	v.Add("_pragma", "foreign_keys(ON)")
+	v.Add("_pragma", "synchronous(NORMAL)")
+	v.Add("_time_format", "sqlite")
+	if immediate {
+		v.Add("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Open opens (creating if needed) the database file at path and applies
+// pending migrations.
+func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	write, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	read, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+	db := &DB{write: write, read: read, log: log, path: path}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error { return errors.Join(db.write.Close(), db.read.Close()) }
+
+// Ping reports whether the file can be read.
+func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
+
+// Engine names the engine for logs and tests.
+func (db *DB) Engine() string { return "sqlite" }
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// InTx runs fn in one IMMEDIATE transaction on the writer connection.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", translate(err))
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&Tx{q: stx}); err != nil {
+		_ = stx.Rollback()
+		return translate(err)
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	return nil
+}
+
+// View runs fn on the read pool, outside a transaction.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return translate(fn(&Tx{q: db.read}))
+}
+
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.Wrap(err, apperr.NotFound, "Not found.")
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return apperr.Wrap(err, apperr.Conflict, "Already exists.")
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return apperr.Wrap(err, apperr.Invalid, "Refers to something that does not exist.")
+		case sqlite3.SQLITE_CONSTRAINT_CHECK:
+			return apperr.Wrap(err, apperr.Conflict, "Breaks a rule of the data.")
+		}
+	}
+	return err
+}
+
+// Translate is translate for the engine's store methods.
+func Translate(err error) error { return translate(err) }
+
+// Migrate applies every embedded migration not yet recorded, each in its own
+// transaction.
+func (db *DB) Migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: create schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := db.write.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("migrate: read applied: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: read applied: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	files, err := migrationFiles(migrations)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if applied[f.version] {
+			continue
+		}
+		body, err := migrations.ReadFile("migrations/" + f.name)
+		if err != nil {
+			return fmt.Errorf("migrate: read %s: %w", f.name, err)
+		}
+		err = db.InTx(ctx, func(tx *Tx) error {
+			if _, err := tx.q.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.q.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, f.version, f.name, nowMicros())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate: apply %s: %w", f.name, err)
+		}
+		if db.log != nil {
+			db.log.Info("applied migration", slog.String("engine", "sqlite"), slog.String("file", f.name))
+		}
+	}
+	return nil
+}
+
+type migrationFile struct {
+	version int
+	name    string
+}
+
+func migrationFiles(fsys fs.FS) ([]migrationFile, error) {
+	entries, err := fs.ReadDir(fsys, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrate: list migrations: %w", err)
+	}
+	var out []migrationFile
+	seen := map[int]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, _, ok := strings.Cut(name, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migrate: %s: name must be NNNN_name.sql", name)
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrate: %s and %s share version %d", prev, name, v)
+		}
+		seen[v] = name
+		out = append(out, migrationFile{version: v, name: name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}

@@ -1,0 +1,43 @@
+// Package store opens the configured storage engine: PostgreSQL when a
+// database URL is given, else the embedded SQLite file. Both engines implement
+// the same domain Store interfaces; DB is what the rest of the hub holds.
+package store
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+
+	"cityhub/store/postgres"
+	"cityhub/store/sqlite"
+)
+
+// DB is an open store of either engine.
+type DB interface {
+	Engine() string
+	Ping(ctx context.Context) error
+	Close() error
+	Stores
+}
+
+// Stores hands out each domain's view of the database. Add one method per
+// domain; both engines implement it in their stores.go.
+type Stores interface {
+}
+
+var (
+	_ DB = (*postgres.DB)(nil)
+	_ DB = (*sqlite.DB)(nil)
+)
+
+// SQLiteFile is the embedded database's file name inside the data directory.
+const SQLiteFile = "cityhub.db"
+
+// Open opens PostgreSQL at databaseURL, or, when it is empty, the SQLite file
+// in dataDir. Pending migrations are applied either way.
+func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (DB, error) {
+	if databaseURL != "" {
+		return postgres.Open(ctx, databaseURL, log)
+	}
+	return sqlite.Open(ctx, filepath.Join(dataDir, SQLiteFile), log)
+}

@@ -1,0 +1,133 @@
+// Package storetest gives tests real databases: a fresh PostgreSQL schema per
+// test (dropped afterwards) and a fresh SQLite file per test. Each runs a test
+// against both engines, so both are held to one conformance suite.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/ids"
+	"cityhub/store"
+	"cityhub/store/postgres"
+	"cityhub/store/sqlite"
+)
+
+// DefaultPostgresURL is used when CITYHUB_TEST_DATABASE_URL is not set.
+const DefaultPostgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// BaseURL is the PostgreSQL server tests use.
+func BaseURL() string {
+	if u := os.Getenv("CITYHUB_TEST_DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultPostgresURL
+}
+
+// PostgresURL creates an empty schema for tb and returns a database URL whose
+// search_path points at it. The schema is dropped when tb ends.
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	base := BaseURL()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("connect to test postgres %s (start it, or set CITYHUB_TEST_DATABASE_URL): %v", base, err)
+	}
+	defer conn.Close(ctx)
+	schema := "t_" + strings.TrimPrefix(ids.New("x"), "x_")
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatalf("create test schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, base)
+		if err != nil {
+			tb.Errorf("drop test schema: %v", err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Errorf("drop test schema: %v", err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("parse %s: %v", base, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Logger is a quiet logger for stores in tests.
+func Logger(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ tb testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.tb.Helper()
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// OpenPostgres opens a migrated store in a fresh schema.
+func OpenPostgres(tb testing.TB) *postgres.DB {
+	tb.Helper()
+	db, err := postgres.Open(context.Background(), PostgresURL(tb), Logger(tb))
+	if err != nil {
+		tb.Fatalf("open postgres: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// OpenSQLite opens a migrated store in a fresh file.
+func OpenSQLite(tb testing.TB) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "test.db"), Logger(tb))
+	if err != nil {
+		tb.Fatalf("open sqlite: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Engines lists the engines every store test runs on.
+var Engines = []string{"postgres", "sqlite"}
+
+// Open opens a fresh store of the named engine.
+func Open(tb testing.TB, engine string) store.DB {
+	tb.Helper()
+	switch engine {
+	case "postgres":
+		return OpenPostgres(tb)
+	case "sqlite":
+		return OpenSQLite(tb)
+	}
+	panic(fmt.Sprintf("unknown engine %q", engine))
+}
+
+// Each runs fn as a subtest on each engine with a fresh store.
+func Each(t *testing.T, fn func(t *testing.T, db store.DB)) {
+	t.Helper()
+	for _, engine := range Engines {
+		t.Run(engine, func(t *testing.T) {
+			fn(t, Open(t, engine))
+		})
+	}
+}

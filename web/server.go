@@ -1,0 +1,67 @@
+// Package web is cityhub's HTTP edge: the JSON API under /api/v1, the pages
+// people use, open-data feeds, health and metrics. It decodes and checks
+// requests, asks the domain services, and maps their apperr codes to HTTP
+// statuses; it holds no business rules and no SQL.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Deps is what the server needs from the rest of the hub. cmd/cityhub fills it.
+type Deps struct {
+	Log       *slog.Logger
+	PublicURL string
+	Version   string
+	// Ready checks the dependencies /readyz reports on (database, broker).
+	Ready map[string]func(ctx context.Context) error
+	// Registry collects the hub's Prometheus metrics; a fresh one when nil.
+	Registry *prometheus.Registry
+}
+
+// Server serves every HTTP route of the hub.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	metrics httpMetrics
+	handler http.Handler
+}
+
+// New builds the server and its routes.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{Deps: d, log: d.Log}
+	s.metrics = newHTTPMetrics(d.Registry)
+	mux := http.NewServeMux()
+	s.routes(mux)
+	s.handler = s.observe(mux)
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// HTTPServer wraps h with the timeouts every listener of the hub uses.
+func HTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
