@@ -1,0 +1,30 @@
+package wallet
+
+import (
+	"context"
+	"time"
+)
+
+// Item is something a citizen holds that the wallet shows as a card: a
+// voucher, a ticket, a ride. Domains provide items through ItemSource; the
+// wallet does not know their rules.
+type Item struct {
+	Kind     string     `json:"kind"` // "voucher", "ticket", "ride"
+	ID       string     `json:"id"`
+	Title    string     `json:"title"`
+	Subtitle string     `json:"subtitle,omitempty"`
+	Status   string     `json:"status"`                // e.g. "active", "used", "expired", "running"
+	Value    *int64     `json:"value_cents,omitempty"` // remaining value, when it has one
+	Expires  *time.Time `json:"expires_at,omitempty"`
+	At       time.Time  `json:"at"` // when it was acquired or happened
+	// HasQR says the item can be shown as a rotating QR code (see the QR
+	// endpoints of its domain).
+	HasQR bool `json:"has_qr"`
+	// Detail is a link to the item's page, relative to the hub's URL.
+	Link string `json:"link,omitempty"`
+}
+
+// ItemSource lists a citizen's items of one kind.
+type ItemSource interface {
+	WalletItems(ctx context.Context, accountID string) ([]Item, error)
+}

@@ -1,0 +1,279 @@
+// Package wallet is the citizen's wallet and the hub's double-entry ledger.
+// Every movement of value is a Transaction of Entries whose amounts sum to zero,
+// posted with a unique idempotency key inside the same database transaction as
+// the state change it pays for (other domains call Post with their own Tx).
+// Balances are the sum of entries; the cached balance on each account is
+// updated in the same transaction. This package never imports another domain:
+// vouchers, tickets and rides reach the wallet through ItemSource.
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+)
+
+// AccountID names a ledger account, e.g. "citizen:acc_x" or "city:funding".
+type AccountID string
+
+// AccountKind says what an account is for.
+type AccountKind string
+
+const (
+	KindCitizenCredit  AccountKind = "citizen_credit"  // a citizen's spendable credit
+	KindCampaignBudget AccountKind = "campaign_budget" // money a campaign may still hand out
+	KindCampaignHeld   AccountKind = "campaign_held"   // value reserved by claimed vouchers
+	KindShopPayable    AccountKind = "shop_payable"    // what the city owes a shop
+	KindShopPaid       AccountKind = "shop_paid"       // what the city has paid a shop
+	KindCityFunding    AccountKind = "city_funding"    // the city's own money (goes negative as it funds)
+	KindStripeClearing AccountKind = "stripe_clearing" // card money in flight
+	KindRevenue        AccountKind = "revenue"         // bikeshare, theatre
+	KindSystem         AccountKind = "system"          // other internal accounts
+)
+
+// Well-known singleton accounts.
+const (
+	CityFunding      AccountID = "city:funding"
+	StripeClearing   AccountID = "stripe:clearing"
+	RevenueBikeshare AccountID = "revenue:bikeshare"
+	RevenueTheatre   AccountID = "revenue:theatre"
+	// TestPayments is the source of credit bought while CITYHUB_TEST_PAYMENTS
+	// is on (demo only); it keeps that money apart from real card money.
+	TestPayments AccountID = "test:payments"
+)
+
+// CitizenAccount is a citizen's credit account.
+func CitizenAccount(accountID string) AccountID { return AccountID("citizen:" + accountID) }
+
+// CampaignBudgetAccount holds a campaign's unclaimed budget.
+func CampaignBudgetAccount(campaignID string) AccountID {
+	return AccountID("campaign:" + campaignID + ":budget")
+}
+
+// CampaignHeldAccount holds the value of a campaign's claimed, unspent vouchers.
+func CampaignHeldAccount(campaignID string) AccountID {
+	return AccountID("campaign:" + campaignID + ":held")
+}
+
+// ShopPayableAccount is what the city owes a shop.
+func ShopPayableAccount(shopID string) AccountID { return AccountID("shop:" + shopID + ":payable") }
+
+// ShopPaidAccount is what the city has paid a shop.
+func ShopPaidAccount(shopID string) AccountID { return AccountID("shop:" + shopID + ":paid") }
+
+// Account is a ledger account.
+type Account struct {
+	ID      AccountID   `json:"id"`
+	Kind    AccountKind `json:"kind"`
+	OwnerID string      `json:"owner_id,omitempty"`
+	// Floor is the lowest balance the account may reach; nil means unbounded
+	// (funding and clearing accounts). Citizen credit has floor 0.
+	Floor     *int64    `json:"floor,omitempty"`
+	Balance   int64     `json:"balance"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Zero is a floor of zero: the account may never go negative.
+func Zero() *int64 { z := int64(0); return &z }
+
+// Entry moves Amount cents into Account (negative: out of it).
+type Entry struct {
+	Account AccountID `json:"account"`
+	Amount  int64     `json:"amount"`
+}
+
+// OverdraftRule is a named, bounded permission for one account of a
+// transaction to go below its floor, down to Floor. It is the only way a
+// citizen's credit goes negative, and each rule is written down here.
+type OverdraftRule struct {
+	Name  string `json:"name"`
+	Floor int64  `json:"floor"`
+}
+
+// RideOverrun lets a ride that outlasts the rider's credit end anyway: the fare
+// is charged in full and the credit may fall to -20.00 EUR at most; the rider
+// cannot unlock again until the credit is topped back above zero. A fare that
+// would go below this bound is refused and must be settled by the operator.
+var RideOverrun = OverdraftRule{Name: "ride_overrun", Floor: -2000}
+
+// Transaction is one balanced movement of value.
+type Transaction struct {
+	ID string `json:"id"`
+	// Key is the idempotency key: posting a transaction whose key exists
+	// returns the existing one (if it is the same movement) and changes nothing.
+	Key     string  `json:"key"`
+	Kind    string  `json:"kind"` // e.g. "topup", "voucher.claim", "ride.fare"
+	Memo    string  `json:"memo,omitempty"`
+	RefType string  `json:"ref_type,omitempty"` // the object it pays for: "voucher", "ride", "order"
+	RefID   string  `json:"ref_id,omitempty"`
+	Entries []Entry `json:"entries"`
+	// Overdraft, when set, names the rule that lets OverdraftAccount go below
+	// its floor in this transaction.
+	Overdraft        *OverdraftRule `json:"overdraft,omitempty"`
+	OverdraftAccount AccountID      `json:"overdraft_account,omitempty"`
+	CreatedAt        time.Time      `json:"created_at"`
+	// Replayed is true when Post found the key already posted.
+	Replayed bool `json:"-"`
+}
+
+// MaxAmount bounds a single entry (one million euros) so sums cannot overflow.
+const MaxAmount = 100_000_000
+
+// Validate checks the transaction's shape: a key, at least two entries,
+// nonzero amounts within bounds, distinct accounts, summing to zero.
+func (t Transaction) Validate() error {
+	if strings.TrimSpace(t.Key) == "" || len(t.Key) > 200 {
+		return apperr.R(apperr.Invalid, "ledger_key", "A ledger transaction needs an idempotency key of 1 to 200 characters.")
+	}
+	if t.Kind == "" {
+		return apperr.R(apperr.Invalid, "ledger_kind", "A ledger transaction needs a kind.")
+	}
+	if len(t.Entries) < 2 {
+		return apperr.R(apperr.Invalid, "ledger_entries", "A ledger transaction needs at least two entries.")
+	}
+	var sum int64
+	seen := map[AccountID]bool{}
+	for _, e := range t.Entries {
+		if e.Account == "" {
+			return apperr.R(apperr.Invalid, "ledger_entries", "Every entry needs an account.")
+		}
+		if seen[e.Account] {
+			return apperr.R(apperr.Invalid, "ledger_entries", "Account %s appears twice in one transaction.", e.Account)
+		}
+		seen[e.Account] = true
+		if e.Amount == 0 || e.Amount > MaxAmount || e.Amount < -MaxAmount {
+			return apperr.R(apperr.Invalid, "ledger_amount", "Entry amounts must be nonzero and at most %d cents.", int64(MaxAmount))
+		}
+		sum += e.Amount
+	}
+	if sum != 0 {
+		return apperr.R(apperr.Invalid, "ledger_unbalanced", "The entries sum to %d, not zero.", sum)
+	}
+	if t.Overdraft != nil && !seen[t.OverdraftAccount] {
+		return apperr.R(apperr.Invalid, "ledger_overdraft", "The overdraft rule names an account that is not in the transaction.")
+	}
+	return nil
+}
+
+// sameMovement reports whether a replayed transaction is the one first posted.
+func sameMovement(a, b Transaction) bool {
+	if a.Kind != b.Kind || a.RefType != b.RefType || a.RefID != b.RefID || len(a.Entries) != len(b.Entries) {
+		return false
+	}
+	x, y := slices.Clone(a.Entries), slices.Clone(b.Entries)
+	cmp := func(p, q Entry) int { return strings.Compare(string(p.Account), string(q.Account)) }
+	slices.SortFunc(x, cmp)
+	slices.SortFunc(y, cmp)
+	return slices.Equal(x, y)
+}
+
+// Tx is what the ledger needs from a store transaction. Other domains' Tx
+// interfaces embed it, so their state change and its ledger transaction share
+// one database transaction.
+type Tx interface {
+	// EnsureAccount creates the account if it does not exist; an existing
+	// account is left as it is.
+	EnsureAccount(ctx context.Context, a Account) error
+	// LockAccounts returns the accounts, locked against concurrent postings
+	// until the transaction ends, in the order of ids (which the caller sorts,
+	// so that lock order is global and cannot deadlock). NotFound if one is missing.
+	LockAccounts(ctx context.Context, ids []AccountID) ([]Account, error)
+	// Account reads one account without locking it. NotFound if missing.
+	Account(ctx context.Context, id AccountID) (Account, error)
+	// TransactionByKey returns the posted transaction with that key. NotFound if none.
+	TransactionByKey(ctx context.Context, key string) (Transaction, error)
+	// InsertTransaction writes the transaction and its entries and adds each
+	// entry's amount to its account's cached balance.
+	InsertTransaction(ctx context.Context, t Transaction) error
+	// History lists an account's entries, newest first, older than the
+	// cursor (an entry id; 0 for the newest), at most limit.
+	History(ctx context.Context, id AccountID, before int64, limit int) ([]HistoryLine, error)
+	// SumEntries is the sum of an account's entries (the true balance).
+	SumEntries(ctx context.Context, id AccountID) (int64, error)
+}
+
+// HistoryLine is one entry of an account's history with its transaction.
+type HistoryLine struct {
+	EntryID       int64     `json:"entry_id"`
+	TransactionID string    `json:"transaction_id"`
+	Kind          string    `json:"kind"`
+	Memo          string    `json:"memo,omitempty"`
+	RefType       string    `json:"ref_type,omitempty"`
+	RefID         string    `json:"ref_id,omitempty"`
+	Amount        int64     `json:"amount"`
+	At            time.Time `json:"at"`
+}
+
+// Post writes t inside the caller's store transaction tx. It checks the
+// shape, replays an already-posted key (Replayed=true, nothing written;
+// Conflict if the key was used for another movement), locks the accounts in
+// a global order, refuses a balance below its floor (InsufficientFunds) unless
+// the transaction's overdraft rule allows it, and writes the entries.
+func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction, error) {
+	if err := t.Validate(); err != nil {
+		return t, err
+	}
+	ids := make([]AccountID, 0, len(t.Entries))
+	for _, e := range t.Entries {
+		ids = append(ids, e.Account)
+	}
+	slices.Sort(ids)
+	// Lock first: two posts with the same key touch the same accounts, so the
+	// second waits here and then sees the first one's committed key.
+	accounts, err := tx.LockAccounts(ctx, ids)
+	if err != nil {
+		return t, fmt.Errorf("lock ledger accounts: %w", err)
+	}
+	prev, err := tx.TransactionByKey(ctx, t.Key)
+	switch {
+	case err == nil:
+		if !sameMovement(prev, t) {
+			return t, apperr.R(apperr.Conflict, "ledger_key_reused", "This idempotency key was already used for a different movement.")
+		}
+		prev.Replayed = true
+		return prev, nil
+	case !apperr.Has(err, apperr.NotFound):
+		return t, fmt.Errorf("look up ledger key: %w", err)
+	}
+	byID := make(map[AccountID]Account, len(accounts))
+	for _, a := range accounts {
+		byID[a.ID] = a
+	}
+	for _, e := range t.Entries {
+		a, ok := byID[e.Account]
+		if !ok {
+			return t, apperr.E(apperr.NotFound, "Ledger account %s does not exist.", e.Account)
+		}
+		if a.Floor == nil || e.Amount > 0 {
+			continue
+		}
+		floor := *a.Floor
+		if t.Overdraft != nil && t.OverdraftAccount == a.ID && t.Overdraft.Floor < floor {
+			floor = t.Overdraft.Floor
+		}
+		if a.Balance+e.Amount < floor {
+			return t, apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", FormatEUR(a.Balance), FormatEUR(-e.Amount))
+		}
+	}
+	if t.ID == "" {
+		t.ID = newTransactionID()
+	}
+	t.CreatedAt = now.UTC()
+	if err := tx.InsertTransaction(ctx, t); err != nil {
+		return t, fmt.Errorf("insert ledger transaction: %w", err)
+	}
+	return t, nil
+}
+
+// FormatEUR renders cents as "12.34 EUR" for messages (pages format by locale).
+func FormatEUR(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s%d.%02d EUR", sign, cents/100, cents%100)
+}

@@ -1,0 +1,184 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/ids"
+)
+
+// Store is the wallet's view of the database.
+type Store interface {
+	// InTx runs fn in one database transaction; an error from fn rolls it back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn for reads, outside a write transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Service is the wallet's API for the edge (HTTP) and for setup.
+type Service struct {
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
+
+	mu      sync.RWMutex
+	sources map[string]ItemSource
+}
+
+// NewService returns a wallet service on store.
+func NewService(store Store, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, log: log, now: time.Now, sources: map[string]ItemSource{}}
+}
+
+func newTransactionID() string { return ids.New("ltx") }
+
+// RegisterItems adds the source of one kind of wallet item.
+func (s *Service) RegisterItems(kind string, src ItemSource) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sources[kind] = src
+}
+
+// Setup creates the hub's singleton accounts. It is idempotent.
+func (s *Service) Setup(ctx context.Context) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		for _, a := range []Account{
+			{ID: CityFunding, Kind: KindCityFunding},
+			{ID: StripeClearing, Kind: KindStripeClearing},
+			{ID: RevenueBikeshare, Kind: KindRevenue},
+			{ID: RevenueTheatre, Kind: KindRevenue},
+			{ID: TestPayments, Kind: KindSystem},
+		} {
+			if err := tx.EnsureAccount(ctx, a); err != nil {
+				return fmt.Errorf("create account %s: %w", a.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// OpenCitizen creates a citizen's credit account (floor zero). Idempotent; it
+// is meant to run in the transaction that creates the citizen.
+func OpenCitizen(ctx context.Context, tx Tx, accountID string) error {
+	return tx.EnsureAccount(ctx, Account{ID: CitizenAccount(accountID), Kind: KindCitizenCredit, OwnerID: accountID, Floor: Zero()})
+}
+
+// Post posts t in a transaction of its own.
+func (s *Service) Post(ctx context.Context, t Transaction) (Transaction, error) {
+	var out Transaction
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = Post(ctx, tx, t, s.now())
+		return err
+	})
+	return out, err
+}
+
+// Account returns one account with its balance. NotFound if missing.
+func (s *Service) Account(ctx context.Context, id AccountID) (Account, error) {
+	var a Account
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.Account(ctx, id)
+		return err
+	})
+	return a, err
+}
+
+// Verify compares an account's cached balance with the sum of its entries;
+// Internal if they differ (a bug: they are written in one transaction).
+func (s *Service) Verify(ctx context.Context, id AccountID) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		a, err := tx.Account(ctx, id)
+		if err != nil {
+			return err
+		}
+		sum, err := tx.SumEntries(ctx, id)
+		if err != nil {
+			return err
+		}
+		if sum != a.Balance {
+			return apperr.E(apperr.Internal, "account %s: cached balance %d, entries sum %d", id, a.Balance, sum)
+		}
+		return nil
+	})
+}
+
+// HistoryPage is one page of an account's history.
+type HistoryPage struct {
+	Lines []HistoryLine `json:"lines"`
+	// Next is the cursor for the following (older) page; empty at the end.
+	Next string `json:"next,omitempty"`
+}
+
+// MaxPage bounds history pages.
+const MaxPage = 100
+
+// History returns a page of an account's entries, newest first. cursor is the
+// Next of the previous page, or empty.
+func (s *Service) History(ctx context.Context, id AccountID, cursor string, limit int) (HistoryPage, error) {
+	if limit <= 0 || limit > MaxPage {
+		limit = 20
+	}
+	var before int64
+	if cursor != "" {
+		n, err := strconv.ParseInt(cursor, 10, 64)
+		if err != nil || n <= 0 {
+			return HistoryPage{}, apperr.R(apperr.Invalid, "bad_cursor", "The page cursor is not valid.")
+		}
+		before = n
+	}
+	var page HistoryPage
+	err := s.store.View(ctx, func(tx Tx) error {
+		lines, err := tx.History(ctx, id, before, limit+1)
+		if err != nil {
+			return err
+		}
+		if len(lines) > limit {
+			lines = lines[:limit]
+			page.Next = strconv.FormatInt(lines[limit-1].EntryID, 10)
+		}
+		page.Lines = lines
+		return nil
+	})
+	if page.Lines == nil {
+		page.Lines = []HistoryLine{}
+	}
+	return page, err
+}
+
+// Items lists everything a citizen holds, newest first, from every
+// registered source. A failing source fails the listing: a wallet that
+// silently hides a ticket is worse than an error.
+func (s *Service) Items(ctx context.Context, accountID string) ([]Item, error) {
+	s.mu.RLock()
+	kinds := make([]string, 0, len(s.sources))
+	for k := range s.sources {
+		kinds = append(kinds, k)
+	}
+	s.mu.RUnlock()
+	sort.Strings(kinds)
+	out := []Item{}
+	for _, k := range kinds {
+		s.mu.RLock()
+		src := s.sources[k]
+		s.mu.RUnlock()
+		items, err := src.WalletItems(ctx, accountID)
+		if err != nil {
+			return nil, fmt.Errorf("list wallet %ss: %w", k, err)
+		}
+		out = append(out, items...)
+	}
+	slices.SortStableFunc(out, func(a, b Item) int { return b.At.Compare(a.At) })
+	return out, nil
+}
