@@ -1,0 +1,74 @@
+// Package identity is who is calling: accounts, roles, passwords, access and
+// refresh tokens, page sessions, and the hub's signing keys. It knows neither
+// HTTP nor SQL; the web layer turns a credential into a Caller and the domain
+// services decide with it.
+package identity
+
+import (
+	"context"
+	"slices"
+)
+
+// Role is what an account may do. A role may be scoped to one shop or venue.
+type Role string
+
+const (
+	RoleCitizen  Role = "citizen"
+	RoleMerchant Role = "merchant_staff"    // scoped to a shop id
+	RoleDoor     Role = "door_staff"        // scoped to a venue id
+	RoleOperator Role = "mobility_operator" // city-wide
+	RoleAdmin    Role = "city_admin"        // city-wide
+)
+
+// Roles lists every role, for validation and tests.
+var Roles = []Role{RoleCitizen, RoleMerchant, RoleDoor, RoleOperator, RoleAdmin}
+
+// Grant gives an account a role, within Scope (a shop or venue id) for the
+// scoped roles.
+type Grant struct {
+	Role  Role   `json:"role"`
+	Scope string `json:"scope,omitempty"`
+}
+
+// Caller is the authenticated account behind a request.
+type Caller struct {
+	AccountID string  `json:"account_id"`
+	Email     string  `json:"email"`
+	Name      string  `json:"name"`
+	Locale    string  `json:"locale,omitempty"`
+	Grants    []Grant `json:"grants"`
+}
+
+// Has reports whether the caller holds role (in any scope).
+func (c Caller) Has(role Role) bool {
+	return slices.ContainsFunc(c.Grants, func(g Grant) bool { return g.Role == role })
+}
+
+// HasIn reports whether the caller holds role for scope (a shop or venue id).
+func (c Caller) HasIn(role Role, scope string) bool {
+	return scope != "" && slices.ContainsFunc(c.Grants, func(g Grant) bool { return g.Role == role && g.Scope == scope })
+}
+
+// Scopes lists the scopes in which the caller holds role, e.g. its shop ids.
+func (c Caller) Scopes(role Role) []string {
+	var out []string
+	for _, g := range c.Grants {
+		if g.Role == role && g.Scope != "" {
+			out = append(out, g.Scope)
+		}
+	}
+	return out
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying c.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller carried by ctx.
+func CallerFrom(ctx context.Context) (Caller, bool) {
+	c, ok := ctx.Value(callerKey{}).(Caller)
+	return c, ok
+}
