@@ -221,4 +221,6 @@ func claims(body []byte) Claims {
 }
 
 // LooksLikeToken tells a scanned token from a typed code.
-func LooksLikeToken(s string) bool { return strings.HasPrefix(strings.TrimSpace(s), "CH") && strings.Contains(s, ":") }
+func LooksLikeToken(s string) bool {
+	return strings.HasPrefix(strings.TrimSpace(s), "CH") && strings.Contains(s, ":")
+}

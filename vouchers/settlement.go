@@ -1,0 +1,246 @@
+package vouchers
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/idem"
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/wallet"
+)
+
+// CloseSettlement closes a settlement period for one shop: every unreversed,
+// unsettled redemption made before periodEnd (now when zero) and older than
+// ReversalWindow goes on one statement whose id is the batch id. A
+// redemption is on at most one statement. Money moves when the statement is
+// paid (MarkPaid). A replay of key returns the first statement. Invalid for a
+// future period end; Conflict (nothing_to_settle); NotFound for an unknown shop.
+func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, shopID string, periodEnd time.Time) (Settlement, bool, error) {
+	if err := requireAdmin(c); err != nil {
+		return Settlement{}, false, err
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return Settlement{}, false, err
+	}
+	now := s.now()
+	if periodEnd.IsZero() {
+		periodEnd = now
+	}
+	if periodEnd.After(now) {
+		return Settlement{}, false, apperr.R(apperr.Invalid, "period_end", "A settlement period cannot end in the future.")
+	}
+	upTo := periodEnd
+	if cut := now.Add(-ReversalWindow); upTo.After(cut) {
+		upTo = cut
+	}
+	var out Settlement
+	var replayed bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		req := map[string]string{"shop_id": shopID, "period_end": periodEnd.UTC().Format(time.RFC3339Nano)}
+		var err error
+		out, replayed, err = idem.Do(ctx, tx, "voucher.settle.close", key, req, func() (Settlement, error) {
+			if _, err := tx.Shop(ctx, shopID); err != nil {
+				return Settlement{}, shopNotFound(err)
+			}
+			st := Settlement{ID: ids.New("stl"), ShopID: shopID, PeriodEnd: upTo.UTC(), Status: SettlementClosed, ClosedAt: now.UTC(), ClosedBy: c.AccountID}
+			st.Count, st.TotalCents, err = tx.AssignSettlement(ctx, shopID, st.ID, upTo)
+			if err != nil {
+				return Settlement{}, fmt.Errorf("assign redemptions: %w", err)
+			}
+			if st.Count == 0 {
+				return Settlement{}, apperr.R(apperr.Conflict, "nothing_to_settle", "This shop has no redemptions to settle in the period.")
+			}
+			if err := tx.InsertSettlement(ctx, st); err != nil {
+				return Settlement{}, fmt.Errorf("insert settlement: %w", err)
+			}
+			err := s.audit(ctx, tx, c, "voucher.settle.close", "settlement", st.ID, shopID, map[string]any{"count": st.Count, "total_cents": st.TotalCents})
+			return st, err
+		})
+		return err
+	})
+	return out, replayed, err
+}
+
+// MarkPaid records that the city paid a statement: the total moves from the
+// shop's payable to its paid account, once per batch id. A replay of key
+// returns the first result; paying a batch again under another key is
+// Conflict (already_paid).
+func (s *Service) MarkPaid(ctx context.Context, c identity.Caller, key, settlementID, paymentRef string) (Settlement, bool, error) {
+	if err := requireAdmin(c); err != nil {
+		return Settlement{}, false, err
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return Settlement{}, false, err
+	}
+	paymentRef = strings.TrimSpace(paymentRef)
+	if len(paymentRef) > 200 {
+		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is longer than 200 characters.")
+	}
+	var out Settlement
+	var replayed bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = idem.Do(ctx, tx, "voucher.settle.pay", key, map[string]string{"settlement_id": settlementID, "payment_ref": paymentRef}, func() (Settlement, error) {
+			st, err := tx.LockSettlement(ctx, settlementID)
+			if apperr.Has(err, apperr.NotFound) {
+				return Settlement{}, apperr.R(apperr.NotFound, "settlement_not_found", "No such settlement.")
+			}
+			if err != nil {
+				return Settlement{}, err
+			}
+			if st.Status == SettlementPaid {
+				return Settlement{}, apperr.R(apperr.Conflict, "already_paid", "This batch was already paid.")
+			}
+			now := s.now()
+			_, err = wallet.Post(ctx, tx, wallet.Transaction{
+				Key: "voucher.settle:" + st.ID, Kind: "voucher.settle", RefType: "settlement", RefID: st.ID, Memo: paymentRef,
+				Entries: []wallet.Entry{
+					{Account: wallet.ShopPayableAccount(st.ShopID), Amount: -st.TotalCents},
+					{Account: wallet.ShopPaidAccount(st.ShopID), Amount: st.TotalCents},
+				},
+			}, now)
+			if err != nil {
+				return Settlement{}, fmt.Errorf("pay shop: %w", err)
+			}
+			if err := tx.MarkSettlementPaid(ctx, st.ID, now.UTC(), paymentRef); err != nil {
+				return Settlement{}, fmt.Errorf("mark paid: %w", err)
+			}
+			at := now.UTC()
+			st.Status, st.PaidAt, st.PaymentRef = SettlementPaid, &at, paymentRef
+			err = s.audit(ctx, tx, c, "voucher.settle.pay", "settlement", st.ID, st.ShopID, map[string]any{"total_cents": st.TotalCents, "payment_ref": paymentRef})
+			return st, err
+		})
+		return err
+	})
+	return out, replayed, err
+}
+
+// Statements lists a shop's statements, newest first: staff of the shop or
+// a city administrator (who may pass an empty shopID for all shops).
+func (s *Service) Statements(ctx context.Context, c identity.Caller, shopID string) ([]Settlement, error) {
+	if shopID == "" {
+		if err := requireAdmin(c); err != nil {
+			return nil, err
+		}
+	} else if err := requireShopOrAdmin(c, shopID); err != nil {
+		return nil, err
+	}
+	out := []Settlement{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		sts, err := tx.ListSettlements(ctx, shopID)
+		if sts != nil {
+			out = sts
+		}
+		return err
+	})
+	return out, err
+}
+
+// Statement returns one statement with its lines. NotFound when it is not
+// the caller's shop's (whether or not it exists), unless the caller is a city
+// administrator.
+func (s *Service) Statement(ctx context.Context, c identity.Caller, id string) (Statement, error) {
+	var st Statement
+	err := s.store.View(ctx, func(tx Tx) error {
+		set, err := tx.Settlement(ctx, id)
+		if err != nil || requireShopOrAdmin(c, set.ShopID) != nil {
+			if err == nil || apperr.Has(err, apperr.NotFound) {
+				return apperr.R(apperr.NotFound, "settlement_not_found", "No such settlement.")
+			}
+			return err
+		}
+		st.Settlement = set
+		if st.Shop, err = tx.Shop(ctx, set.ShopID); err != nil {
+			return err
+		}
+		st.Lines, err = tx.ListRedemptions(ctx, RedemptionFilter{SettlementID: id})
+		if st.Lines == nil {
+			st.Lines = []Redemption{}
+		}
+		return err
+	})
+	return st, err
+}
+
+// WriteStatementCSV writes a statement as CSV, one line per voucher
+// redemption, times in Rome, amounts in euros with a dot.
+func WriteStatementCSV(w io.Writer, st Statement) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"batch_id", "shop_id", "shop_name", "iban", "redemption_id", "voucher_id", "time", "amount_eur"})
+	for _, l := range st.Lines {
+		_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, l.ID, l.VoucherID, l.At.In(Rome).Format(time.RFC3339), euros(l.AmountCents)})
+	}
+	_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, "TOTAL", strconv.Itoa(st.Count), st.PeriodEnd.In(Rome).Format(time.RFC3339), euros(st.TotalCents)})
+	cw.Flush()
+	return cw.Error()
+}
+
+func euros(cents int64) string {
+	sign := ""
+	if cents < 0 {
+		sign, cents = "-", -cents
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
+}
+
+// AuditExport lists the audit entries of the voucher scheme (claims,
+// redemptions, reversals, settlements, campaign and shop changes) since a
+// time, oldest first, for a city administrator.
+func (s *Service) AuditExport(ctx context.Context, c identity.Caller, since time.Time, shopID string) ([]audit.Entry, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	out := []audit.Entry{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		for _, typ := range []string{"voucher", "settlement", "campaign", "shop"} {
+			var after int64
+			for {
+				es, err := tx.ListAudit(ctx, audit.Filter{ObjectType: typ, ShopID: shopID, Since: since, AfterID: after, Limit: 1000})
+				if err != nil {
+					return err
+				}
+				out = append(out, es...)
+				if len(es) < 1000 {
+					break
+				}
+				after = es[len(es)-1].ID
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b audit.Entry) int { return int(a.ID - b.ID) })
+	return out, err
+}
+
+// WriteAuditCSV writes audit entries as CSV.
+func WriteAuditCSV(w io.Writer, es []audit.Entry) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "time", "actor_id", "action", "object_type", "object_id", "shop_id", "device", "ip", "detail"})
+	for _, e := range es {
+		detail := ""
+		if len(e.Detail) > 0 {
+			keys := make([]string, 0, len(e.Detail))
+			for k := range e.Detail {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			parts := make([]string, 0, len(keys))
+			for _, k := range keys {
+				parts = append(parts, fmt.Sprintf("%s=%v", k, e.Detail[k]))
+			}
+			detail = strings.Join(parts, ";")
+		}
+		_ = cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.ShopID, e.Device, e.IP, detail})
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,185 @@
+package vouchers
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/wallet"
+)
+
+// Uptake is a campaign's live figures for the city.
+type Uptake struct {
+	CampaignID        string `json:"campaign_id"`
+	Name              string `json:"name"`
+	Status            string `json:"status"`
+	BudgetCents       int64  `json:"budget_cents"`
+	BudgetLeftCents   int64  `json:"budget_left_cents"`
+	ReservedCents     int64  `json:"reserved_cents"` // claimed and not spent
+	ClaimedCount      int    `json:"claimed_count"`
+	ClaimedValueCents int64  `json:"claimed_value_cents"`
+	RedemptionCount   int    `json:"redemption_count"`
+	RedeemedCents     int64  `json:"redeemed_cents"`
+	ByDistrict        []Part `json:"by_district"`
+	ByCategory        []Part `json:"by_category"`
+}
+
+// Part is the redemptions of one district or category.
+type Part struct {
+	Name        string `json:"name"`
+	Count       int    `json:"count"`
+	AmountCents int64  `json:"amount_cents"`
+}
+
+// CampaignUptake reports a campaign's uptake to a city administrator.
+func (s *Service) CampaignUptake(ctx context.Context, c identity.Caller, id string) (Uptake, error) {
+	if err := requireAdmin(c); err != nil {
+		return Uptake{}, err
+	}
+	var u Uptake
+	err := s.store.View(ctx, func(tx Tx) error {
+		camp, err := tx.Campaign(ctx, id)
+		if err != nil {
+			return campaignNotFound(err)
+		}
+		u, err = uptake(ctx, tx, camp)
+		return err
+	})
+	return u, err
+}
+
+func uptake(ctx context.Context, tx Tx, camp Campaign) (Uptake, error) {
+	u := Uptake{CampaignID: camp.ID, Name: camp.Name, Status: camp.Status, BudgetCents: camp.BudgetCents}
+	budget, err := tx.Account(ctx, wallet.CampaignBudgetAccount(camp.ID))
+	if err != nil {
+		return u, fmt.Errorf("read budget: %w", err)
+	}
+	held, err := tx.Account(ctx, wallet.CampaignHeldAccount(camp.ID))
+	if err != nil {
+		return u, fmt.Errorf("read held: %w", err)
+	}
+	u.BudgetLeftCents, u.ReservedCents = budget.Balance, held.Balance
+	if u.ClaimedCount, u.ClaimedValueCents, err = tx.ClaimTotals(ctx, camp.ID); err != nil {
+		return u, err
+	}
+	groups, err := tx.RedemptionTotals(ctx, camp.ID)
+	if err != nil {
+		return u, err
+	}
+	byD, byC := map[string]*Part{}, map[string]*Part{}
+	for _, g := range groups {
+		u.RedemptionCount += g.Count
+		u.RedeemedCents += g.AmountCents
+		for _, x := range []struct {
+			m   map[string]*Part
+			key string
+		}{{byD, g.District}, {byC, g.Category}} {
+			p, ok := x.m[x.key]
+			if !ok {
+				p = &Part{Name: x.key}
+				x.m[x.key] = p
+			}
+			p.Count += g.Count
+			p.AmountCents += g.AmountCents
+		}
+	}
+	u.ByDistrict, u.ByCategory = parts(byD), parts(byC)
+	return u, nil
+}
+
+func parts(m map[string]*Part) []Part {
+	out := make([]Part, 0, len(m))
+	for _, p := range m {
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b Part) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// OpenLicence is the licence of the published statistics.
+const OpenLicence = "CC-BY-4.0"
+
+// OpenData is the anonymous statistics published for transparency: no
+// person, no voucher and no shop is identifiable, only districts and
+// categories.
+type OpenData struct {
+	Licence     string         `json:"license"`
+	LicenceURL  string         `json:"license_url"`
+	Publisher   string         `json:"publisher"`
+	GeneratedAt time.Time      `json:"generated_at"`
+	Campaigns   []OpenCampaign `json:"campaigns"`
+}
+
+// OpenCampaign is one campaign's published figures.
+type OpenCampaign struct {
+	ID              string    `json:"id"`
+	Name            string    `json:"name"`
+	Status          string    `json:"status"`
+	ValidFrom       time.Time `json:"valid_from"`
+	ValidUntil      time.Time `json:"valid_until"`
+	BudgetCents     int64     `json:"budget_cents"`
+	FaceValueCents  int64     `json:"face_value_cents"`
+	ClaimedCount    int       `json:"claimed_count"`
+	RedemptionCount int       `json:"redemption_count"`
+	RedeemedCents   int64     `json:"redeemed_cents"`
+	BudgetLeftCents int64     `json:"budget_left_cents"`
+	ByDistrict      []Part    `json:"by_district"`
+	ByCategory      []Part    `json:"by_category"`
+}
+
+// OpenStats computes the open data for every campaign past its draft.
+func (s *Service) OpenStats(ctx context.Context) (OpenData, error) {
+	od := OpenData{Licence: OpenLicence, LicenceURL: "https://creativecommons.org/licenses/by/4.0/", Publisher: "cityhub", GeneratedAt: s.now().UTC().Truncate(time.Second), Campaigns: []OpenCampaign{}}
+	err := s.store.View(ctx, func(tx Tx) error {
+		camps, err := tx.ListCampaigns(ctx, []string{StatusOpen, StatusPaused, StatusClosed})
+		if err != nil {
+			return err
+		}
+		for _, camp := range camps {
+			u, err := uptake(ctx, tx, camp)
+			if err != nil {
+				return err
+			}
+			od.Campaigns = append(od.Campaigns, OpenCampaign{
+				ID: camp.ID, Name: camp.Name, Status: camp.Status, ValidFrom: camp.ValidFrom, ValidUntil: camp.ValidUntil,
+				BudgetCents: camp.BudgetCents, FaceValueCents: camp.FaceValueCents, ClaimedCount: u.ClaimedCount,
+				RedemptionCount: u.RedemptionCount, RedeemedCents: u.RedeemedCents, BudgetLeftCents: u.BudgetLeftCents,
+				ByDistrict: u.ByDistrict, ByCategory: u.ByCategory,
+			})
+		}
+		return nil
+	})
+	return od, err
+}
+
+// WriteOpenCSV writes the open data as CSV: one row per campaign and
+// district, with the licence in a leading comment-like row.
+func WriteOpenCSV(w io.Writer, od OpenData) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"campaign_id", "campaign_name", "status", "valid_from", "valid_until", "budget_eur", "face_value_eur", "claimed_count", "district", "redemption_count", "redeemed_eur", "license"})
+	for _, c := range od.Campaigns {
+		row := func(district string, n int, cents int64) {
+			_ = cw.Write([]string{c.ID, c.Name, c.Status, c.ValidFrom.Format(time.RFC3339), c.ValidUntil.Format(time.RFC3339),
+				euros(c.BudgetCents), euros(c.FaceValueCents), strconv.Itoa(c.ClaimedCount), district, strconv.Itoa(n), euros(cents), od.Licence})
+		}
+		row("*", c.RedemptionCount, c.RedeemedCents)
+		for _, d := range c.ByDistrict {
+			row(d.Name, d.Count, d.AmountCents)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,107 @@
+package vouchers
+
+import (
+	"context"
+	"time"
+
+	"cityhub/audit"
+	"cityhub/idem"
+	"cityhub/wallet"
+)
+
+// Store is the vouchers' view of the database.
+type Store interface {
+	// InTx runs fn in one database transaction; an error from fn rolls it back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn for reads, outside a write transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is one database transaction. It embeds the ledger, idempotency and audit
+// transactions so that a voucher's state change, the money it moves, the
+// client's idempotency record and the audit entry commit together or not at
+// all. Lock methods hold the row until the transaction ends; locks are taken
+// in the order campaign, shop, settlement, redemption, voucher, ledger
+// accounts. Missing rows are NotFound.
+type Tx interface {
+	wallet.Tx
+	idem.Tx
+	audit.Tx
+
+	InsertShop(ctx context.Context, s Shop) error
+	UpdateShop(ctx context.Context, s Shop) error
+	Shop(ctx context.Context, id string) (Shop, error)
+	ListShops(ctx context.Context, f ShopFilter) ([]Shop, error)
+
+	InsertCampaign(ctx context.Context, c Campaign) error
+	UpdateCampaign(ctx context.Context, c Campaign) error
+	Campaign(ctx context.Context, id string) (Campaign, error)
+	LockCampaign(ctx context.Context, id string) (Campaign, error)
+	// ListCampaigns lists campaigns with one of statuses (all when empty),
+	// newest first.
+	ListCampaigns(ctx context.Context, statuses []string) ([]Campaign, error)
+
+	InsertVoucher(ctx context.Context, v Voucher) error
+	// UpdateVoucher writes RemainingCents and Status.
+	UpdateVoucher(ctx context.Context, v Voucher) error
+	Voucher(ctx context.Context, id string) (Voucher, error)
+	LockVoucher(ctx context.Context, id string) (Voucher, error)
+	VoucherByCodeHash(ctx context.Context, hash string) (Voucher, error)
+	// ListVouchers lists an account's vouchers, newest first.
+	ListVouchers(ctx context.Context, accountID string) ([]Voucher, error)
+	// CountVouchers counts an account's vouchers of a campaign.
+	CountVouchers(ctx context.Context, campaignID, accountID string) (int, error)
+
+	InsertRedemption(ctx context.Context, r Redemption) error
+	Redemption(ctx context.Context, id string) (Redemption, error)
+	LockRedemption(ctx context.Context, id string) (Redemption, error)
+	// MarkReversed sets ReversedAt and ReversedBy.
+	MarkReversed(ctx context.Context, id string, at time.Time, by string) error
+	// ListRedemptions lists redemptions matching f, oldest first.
+	ListRedemptions(ctx context.Context, f RedemptionFilter) ([]Redemption, error)
+
+	// AssignSettlement stamps settlementID on every unreversed, unsettled
+	// redemption of shopID made before upTo, and returns their number and
+	// total. Redemptions locked by a concurrent reversal are waited for.
+	AssignSettlement(ctx context.Context, shopID, settlementID string, upTo time.Time) (count int, total int64, err error)
+	InsertSettlement(ctx context.Context, s Settlement) error
+	Settlement(ctx context.Context, id string) (Settlement, error)
+	LockSettlement(ctx context.Context, id string) (Settlement, error)
+	// MarkSettlementPaid sets status paid, PaidAt and PaymentRef.
+	MarkSettlementPaid(ctx context.Context, id string, at time.Time, ref string) error
+	// ListSettlements lists a shop's settlements (all shops when empty), newest first.
+	ListSettlements(ctx context.Context, shopID string) ([]Settlement, error)
+
+	// ClaimTotals counts a campaign's vouchers and sums their value.
+	ClaimTotals(ctx context.Context, campaignID string) (count int, value int64, err error)
+	// RedemptionTotals groups a campaign's unreversed redemptions by the
+	// district and category of the shop.
+	RedemptionTotals(ctx context.Context, campaignID string) ([]GroupTotal, error)
+}
+
+// ShopFilter selects shops; zero fields match all.
+type ShopFilter struct {
+	IDs        []string
+	District   string
+	Category   string
+	ActiveOnly bool
+}
+
+// RedemptionFilter selects redemptions; zero fields match all.
+type RedemptionFilter struct {
+	ShopID       string
+	VoucherID    string
+	CampaignID   string
+	SettlementID string
+	Since        time.Time
+	Until        time.Time
+	Limit        int
+}
+
+// GroupTotal is the redemptions of one district and category.
+type GroupTotal struct {
+	District    string `json:"district"`
+	Category    string `json:"category"`
+	Count       int    `json:"count"`
+	AmountCents int64  `json:"amount_cents"`
+}

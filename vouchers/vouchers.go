@@ -1,0 +1,328 @@
+// Package vouchers is the city's discount voucher scheme: shops, campaigns
+// funded from the city's budget, vouchers that citizens claim and show as
+// rotating QR codes, redemption at the till, reversal of a mistaken
+// redemption, settlement periods that reimburse the shops, and open-data
+// statistics. Every state change that moves value posts a balanced ledger
+// transaction (wallet.Post) in the same database transaction, after checking
+// every limit under row locks. It must never import net/http or an SQL
+// driver, never take a shop id from a request body, and never let a
+// campaign's vouchers be worth more than its budget.
+package vouchers
+
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // campaigns run on Rome's calendar whatever the host has
+
+	"cityhub/apperr"
+)
+
+// Rome is the time zone of campaign validity windows and of "today".
+var Rome = mustLoad("Europe/Rome")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Rules of the scheme that are not per campaign.
+const (
+	// ReversalWindow is how long after a redemption the shop may reverse it.
+	// Settlement leaves out redemptions still inside it, so a statement never
+	// lists one that can still change.
+	ReversalWindow = 30 * time.Minute
+	// TokenTTL is how long a QR token shown in the wallet stays valid;
+	// TokenRefresh is how often the wallet fetches a new one.
+	TokenTTL     = 90 * time.Second
+	TokenRefresh = 30 * time.Second
+	// TokenLeeway tolerates tills whose clocks run a little fast.
+	TokenLeeway = 5 * time.Second
+	// MaxCents bounds any amount (one million euros), so sums cannot overflow.
+	MaxCents = 100_000_000
+)
+
+// Shop is a business that takes vouchers.
+type Shop struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Address  string    `json:"address"`
+	District string    `json:"district"` // contrada
+	Category string    `json:"category"` // e.g. "food", "books"
+	IBAN     string    `json:"iban"`
+	Active   bool      `json:"active"`
+	Created  time.Time `json:"created_at"`
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// Validate checks a shop's fields and normalises the IBAN.
+func (s *Shop) Validate() error {
+	s.Name = strings.TrimSpace(s.Name)
+	s.Address = strings.TrimSpace(s.Address)
+	s.District = strings.ToLower(strings.TrimSpace(s.District))
+	s.Category = strings.ToLower(strings.TrimSpace(s.Category))
+	if s.Name == "" || len(s.Name) > 200 {
+		return apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to 200 characters.")
+	}
+	if s.Address == "" || len(s.Address) > 300 {
+		return apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to 300 characters.")
+	}
+	if !slugRE.MatchString(s.District) {
+		return apperr.R(apperr.Invalid, "shop_district", "The district must be a short lower-case name (letters, digits, - and _).")
+	}
+	if !slugRE.MatchString(s.Category) {
+		return apperr.R(apperr.Invalid, "shop_category", "The category must be a short lower-case name (letters, digits, - and _).")
+	}
+	iban, err := NormalizeIBAN(s.IBAN)
+	if err != nil {
+		return err
+	}
+	s.IBAN = iban
+	return nil
+}
+
+// NormalizeIBAN removes spaces, upper-cases and checks an IBAN's shape and
+// its ISO 13616 mod-97 check digits. Invalid (reason iban) otherwise.
+func NormalizeIBAN(s string) (string, error) {
+	iban := strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	bad := apperr.R(apperr.Invalid, "iban", "The IBAN is not valid: check it against the bank's document.")
+	if len(iban) < 15 || len(iban) > 34 {
+		return "", bad
+	}
+	for i, r := range iban {
+		letter := r >= 'A' && r <= 'Z'
+		digit := r >= '0' && r <= '9'
+		if (i < 2 && !letter) || (i >= 2 && i < 4 && !digit) || (!letter && !digit) {
+			return "", bad
+		}
+	}
+	if iban[:2] == "IT" && len(iban) != 27 {
+		return "", bad
+	}
+	var sb strings.Builder
+	for _, r := range iban[4:] + iban[:4] {
+		if r >= 'A' && r <= 'Z' {
+			fmt.Fprintf(&sb, "%d", r-'A'+10)
+		} else {
+			sb.WriteRune(r)
+		}
+	}
+	n, ok := new(big.Int).SetString(sb.String(), 10)
+	if !ok || new(big.Int).Mod(n, big.NewInt(97)).Int64() != 1 {
+		return "", bad
+	}
+	return iban, nil
+}
+
+// Campaign status.
+const (
+	StatusDraft  = "draft"  // being prepared; nobody can claim
+	StatusOpen   = "open"   // citizens claim, shops redeem
+	StatusPaused = "paused" // no new claims; vouchers already claimed still redeem
+	StatusClosed = "closed" // over: no claims, no redemptions
+)
+
+// Voucher modes.
+const (
+	ModeSingleUse = "single_use" // one redemption; any unspent value is forfeited
+	ModePartial   = "partial"    // spendable in parts until nothing is left
+)
+
+// Campaign is a city-funded batch of vouchers.
+type Campaign struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	BudgetCents int64  `json:"budget_cents"`
+	// FaceValueCents is the value of each voucher. With PercentOff set, the
+	// voucher takes PercentOff % off a purchase, at most FaceValueCents in all.
+	FaceValueCents  int64     `json:"face_value_cents"`
+	PercentOff      int       `json:"percent_off,omitempty"`
+	MinSpendCents   int64     `json:"min_spend_cents"`
+	PerCitizenLimit int       `json:"per_citizen_limit"`
+	ValidFrom       time.Time `json:"valid_from"`
+	ValidUntil      time.Time `json:"valid_until"` // exclusive
+	Districts       []string  `json:"districts"`
+	Categories      []string  `json:"categories"`
+	ShopIDs         []string  `json:"shop_ids"`
+	Mode            string    `json:"mode"`
+	Status          string    `json:"status"`
+	Created         time.Time `json:"created_at"`
+}
+
+// Validate checks a campaign's fields.
+func (c *Campaign) Validate() error {
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Name == "" || len(c.Name) > 200 {
+		return apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to 200 characters.")
+	}
+	if len(c.Description) > 2000 {
+		return apperr.R(apperr.Invalid, "campaign_description", "The description is longer than 2000 characters.")
+	}
+	if c.BudgetCents <= 0 || c.BudgetCents > MaxCents {
+		return apperr.R(apperr.Invalid, "budget", "The budget must be a positive whole number of cents up to %d.", int64(MaxCents))
+	}
+	if c.FaceValueCents <= 0 || c.FaceValueCents > c.BudgetCents {
+		return apperr.R(apperr.Invalid, "face_value", "The face value must be positive and at most the budget.")
+	}
+	if c.PercentOff < 0 || c.PercentOff > 100 {
+		return apperr.R(apperr.Invalid, "percent_off", "The percentage must be between 1 and 100 (0 for a fixed amount).")
+	}
+	if c.MinSpendCents < 0 || c.MinSpendCents > MaxCents {
+		return apperr.R(apperr.Invalid, "min_spend", "The minimum spend must be zero or a positive number of cents.")
+	}
+	if c.PerCitizenLimit < 1 || c.PerCitizenLimit > 100 {
+		return apperr.R(apperr.Invalid, "per_citizen_limit", "The per-citizen limit must be between 1 and 100.")
+	}
+	if c.ValidFrom.IsZero() || c.ValidUntil.IsZero() || !c.ValidUntil.After(c.ValidFrom) {
+		return apperr.R(apperr.Invalid, "validity", "The validity window must end after it starts.")
+	}
+	if c.Mode == "" {
+		c.Mode = ModeSingleUse
+	}
+	if c.Mode != ModeSingleUse && c.Mode != ModePartial {
+		return apperr.R(apperr.Invalid, "mode", "The mode must be %q or %q.", ModeSingleUse, ModePartial)
+	}
+	for _, list := range []*[]string{&c.Districts, &c.Categories} {
+		norm := make([]string, 0, len(*list))
+		for _, v := range *list {
+			v = strings.ToLower(strings.TrimSpace(v))
+			if !slugRE.MatchString(v) {
+				return apperr.R(apperr.Invalid, "eligibility", "District and category names must be short lower-case names.")
+			}
+			norm = append(norm, v)
+		}
+		slices.Sort(norm)
+		*list = slices.Compact(norm)
+	}
+	if c.ShopIDs == nil {
+		c.ShopIDs = []string{}
+	}
+	slices.Sort(c.ShopIDs)
+	c.ShopIDs = slices.Compact(c.ShopIDs)
+	if len(c.Districts)+len(c.Categories)+len(c.ShopIDs) > 500 {
+		return apperr.R(apperr.Invalid, "eligibility", "Too many eligibility entries.")
+	}
+	return nil
+}
+
+// Eligible reports whether vouchers of c can be spent at shop. An explicit
+// shop list admits its shops; districts and categories, when given, admit
+// shops that match both; a campaign with none of these admits every shop.
+func (c Campaign) Eligible(shop Shop) bool {
+	if !shop.Active {
+		return false
+	}
+	if slices.Contains(c.ShopIDs, shop.ID) {
+		return true
+	}
+	if len(c.Districts) == 0 && len(c.Categories) == 0 {
+		return len(c.ShopIDs) == 0
+	}
+	return (len(c.Districts) == 0 || slices.Contains(c.Districts, shop.District)) &&
+		(len(c.Categories) == 0 || slices.Contains(c.Categories, shop.Category))
+}
+
+// Discount is what a voucher with remaining value takes off a purchase.
+func (c Campaign) Discount(purchase, remaining int64) int64 {
+	d := purchase
+	if c.PercentOff > 0 {
+		d = purchase * int64(c.PercentOff) / 100
+	}
+	return min(d, remaining)
+}
+
+// Voucher status.
+const (
+	VoucherActive  = "active"
+	VoucherUsed    = "used"
+	VoucherExpired = "expired" // derived: past the campaign's validity
+)
+
+// Voucher is one citizen's claim on a campaign.
+type Voucher struct {
+	ID             string    `json:"id"`
+	CampaignID     string    `json:"campaign_id"`
+	AccountID      string    `json:"-"`
+	ValueCents     int64     `json:"value_cents"`
+	RemainingCents int64     `json:"remaining_cents"`
+	Status         string    `json:"status"`
+	Code           string    `json:"-"` // typed code, shown only to its holder
+	CodeHash       string    `json:"-"`
+	ClaimedAt      time.Time `json:"claimed_at"`
+	ExpiresAt      time.Time `json:"expires_at"`
+}
+
+// Redemption is one use of a voucher at a shop.
+type Redemption struct {
+	ID            string     `json:"id"`
+	VoucherID     string     `json:"voucher_id"`
+	CampaignID    string     `json:"campaign_id"`
+	ShopID        string     `json:"shop_id"`
+	PurchaseCents int64      `json:"purchase_cents"`
+	AmountCents   int64      `json:"amount_cents"` // what the voucher paid, owed to the shop
+	StaffID       string     `json:"staff_id"`
+	Device        string     `json:"device,omitempty"`
+	At            time.Time  `json:"at"`
+	ReversedAt    *time.Time `json:"reversed_at,omitempty"`
+	ReversedBy    string     `json:"reversed_by,omitempty"`
+	SettlementID  string     `json:"settlement_id,omitempty"`
+}
+
+// Settlement status.
+const (
+	SettlementClosed = "closed" // statement issued, not paid yet
+	SettlementPaid   = "paid"
+)
+
+// Settlement is one shop's statement for a period; its id is the batch id.
+type Settlement struct {
+	ID         string     `json:"id"`
+	ShopID     string     `json:"shop_id"`
+	PeriodEnd  time.Time  `json:"period_end"`
+	Count      int        `json:"count"`
+	TotalCents int64      `json:"total_cents"`
+	Status     string     `json:"status"`
+	ClosedAt   time.Time  `json:"closed_at"`
+	ClosedBy   string     `json:"closed_by"`
+	PaidAt     *time.Time `json:"paid_at,omitempty"`
+	PaymentRef string     `json:"payment_ref,omitempty"`
+}
+
+// Statement is a settlement with its lines.
+type Statement struct {
+	Settlement
+	Shop  Shop         `json:"shop"`
+	Lines []Redemption `json:"lines"`
+}
+
+// ParseDay reads a validity bound: a date (2026-12-01, a day in Rome) or an
+// RFC 3339 instant. endOfDay makes a date mean the end of that day, so a
+// window "2026-12-01 to 2026-12-31" includes the 31st.
+func ParseDay(s string, endOfDay bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.ParseInLocation(time.DateOnly, s, Rome); err == nil {
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, apperr.R(apperr.Invalid, "date", "%q is not a date (YYYY-MM-DD) or an RFC 3339 time.", s)
+}
+
+// DayBounds is the start and end of t's day in Rome, in UTC.
+func DayBounds(t time.Time) (time.Time, time.Time) {
+	l := t.In(Rome)
+	start := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, Rome)
+	return start.UTC(), start.AddDate(0, 0, 1).UTC()
+}
