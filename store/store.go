@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"cityhub/keyring"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
 )
@@ -23,6 +24,7 @@ type DB interface {
 // Stores hands out each domain's view of the database. Add one method per
 // domain; both engines implement it in their stores.go.
 type Stores interface {
+	Keyring() keyring.Store
 }
 
 var (

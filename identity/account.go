@@ -1,0 +1,122 @@
+package identity
+
+import (
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"cityhub/apperr"
+)
+
+// Account is a person or a member of staff who can log in.
+type Account struct {
+	ID     string  `json:"id"`
+	Email  string  `json:"email"`
+	Name   string  `json:"name"`
+	Locale string  `json:"locale"`
+	Grants []Grant `json:"grants"`
+	// PasswordHash is the encoded argon2id hash; never shown.
+	PasswordHash string    `json:"-"`
+	Disabled     bool      `json:"disabled,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	// DeletedAt is set once the account was deleted (anonymised) at the
+	// person's request; such an account can no longer log in.
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
+}
+
+// Caller is the account as the rest of the hub sees the person calling.
+func (a Account) Caller() Caller {
+	return Caller{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale, Grants: slices.Clone(a.Grants)}
+}
+
+// Active reports whether the account may log in and use its tokens.
+func (a Account) Active() bool { return !a.Disabled && a.DeletedAt.IsZero() }
+
+// Locales the hub speaks; the first is the default.
+var Locales = []string{"it", "en"}
+
+// Limits on what a person types.
+const (
+	MaxEmailLen    = 254
+	MaxNameLen     = 100
+	MinPasswordLen = 10
+	// MaxPasswordLen bounds the work a login costs (argon2 reads the whole password).
+	MaxPasswordLen = 256
+	MaxScopeLen    = 64
+)
+
+// NormalizeEmail is the form in which emails are compared: trimmed and lower
+// case, so "Anna@Example.org" and "anna@example.org" are one account.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// NewAccount is what a sign-up or an administrator provides.
+type NewAccount struct {
+	Email    string  `json:"email"`
+	Password string  `json:"password"`
+	Name     string  `json:"name"`
+	Locale   string  `json:"locale,omitempty"`
+	Grants   []Grant `json:"grants,omitempty"`
+}
+
+// Validate checks the fields; Invalid with a reason naming the first bad one.
+func (n *NewAccount) Validate() error {
+	n.Email = strings.TrimSpace(n.Email)
+	n.Name = strings.TrimSpace(n.Name)
+	if n.Locale == "" {
+		n.Locale = Locales[0]
+	}
+	if len(n.Email) > MaxEmailLen {
+		return apperr.R(apperr.Invalid, "bad_email", "The email address is too long.")
+	}
+	addr, err := mail.ParseAddress(n.Email)
+	if err != nil || addr.Address != n.Email || !strings.Contains(n.Email[strings.LastIndexByte(n.Email, '@')+1:], ".") {
+		return apperr.R(apperr.Invalid, "bad_email", "The email address is not valid.")
+	}
+	if n.Name == "" || utf8.RuneCountInString(n.Name) > MaxNameLen || !utf8.ValidString(n.Name) {
+		return apperr.R(apperr.Invalid, "bad_name", "The name must be 1 to %d characters.", MaxNameLen)
+	}
+	if !slices.Contains(Locales, n.Locale) {
+		return apperr.R(apperr.Invalid, "bad_locale", "The language must be one of %s.", strings.Join(Locales, ", "))
+	}
+	if utf8.RuneCountInString(n.Password) < MinPasswordLen {
+		return apperr.R(apperr.Invalid, "weak_password", "The password must be at least %d characters.", MinPasswordLen)
+	}
+	if len(n.Password) > MaxPasswordLen {
+		return apperr.R(apperr.Invalid, "bad_password", "The password must be at most %d bytes.", MaxPasswordLen)
+	}
+	return ValidateGrants(n.Grants)
+}
+
+// ValidateGrants checks that scoped roles have a scope and city-wide roles
+// have none, and that no grant is listed twice.
+func ValidateGrants(grants []Grant) error {
+	seen := map[Grant]bool{}
+	for _, g := range grants {
+		switch g.Role {
+		case RoleMerchant, RoleDoor:
+			if g.Scope == "" || len(g.Scope) > MaxScopeLen {
+				return apperr.R(apperr.Invalid, "bad_grant", "The role %s needs the id of its %s.", g.Role, scopeNoun(g.Role))
+			}
+		case RoleCitizen, RoleOperator, RoleAdmin:
+			if g.Scope != "" {
+				return apperr.R(apperr.Invalid, "bad_grant", "The role %s is city-wide and takes no scope.", g.Role)
+			}
+		default:
+			return apperr.R(apperr.Invalid, "bad_grant", "Unknown role %q.", g.Role)
+		}
+		if seen[g] {
+			return apperr.R(apperr.Invalid, "bad_grant", "The grant %s is listed twice.", g.Role)
+		}
+		seen[g] = true
+	}
+	return nil
+}
+
+func scopeNoun(r Role) string {
+	if r == RoleMerchant {
+		return "shop"
+	}
+	return "venue"
+}

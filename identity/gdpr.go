@@ -1,0 +1,66 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cityhub/audit"
+)
+
+// Export is what identity holds about a person, for a data-access request
+// (GDPR art. 15). Secrets (password hash, token hashes) are not included:
+// they are not information about the person and would only help an attacker.
+type Export struct {
+	Account       Account        `json:"account"`
+	Sessions      []Session      `json:"sessions"`
+	RefreshTokens []RefreshToken `json:"refresh_tokens"`
+	ExportedAt    time.Time      `json:"exported_at"`
+}
+
+// Export returns what identity holds about the account. NotFound if missing.
+// The caller (the web layer) checks that the requester is the person.
+func (s *Service) Export(ctx context.Context, accountID string) (Export, error) {
+	out := Export{ExportedAt: s.now()}
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if out.Account, err = tx.AccountByID(ctx, accountID); err != nil {
+			return err
+		}
+		if out.Sessions, err = tx.PageSessionsOf(ctx, accountID); err != nil {
+			return fmt.Errorf("list sessions: %w", err)
+		}
+		if out.RefreshTokens, err = tx.RefreshTokensOf(ctx, accountID); err != nil {
+			return fmt.Errorf("list refresh tokens: %w", err)
+		}
+		return nil
+	})
+	if out.Sessions == nil {
+		out.Sessions = []Session{}
+	}
+	if out.RefreshTokens == nil {
+		out.RefreshTokens = []RefreshToken{}
+	}
+	return out, err
+}
+
+// DeleteAccount erases a person's identity (GDPR art. 17) by anonymising the
+// account: email and name are replaced, the password made unusable, grants,
+// sessions and refresh tokens revoked. The account row and its id stay,
+// because the ledger keeps the wallet's transactions for accounting (a legal
+// obligation); those rows then point at no one. NotFound if missing.
+func (s *Service) DeleteAccount(ctx context.Context, accountID string) error {
+	now := s.now()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.AccountByID(ctx, accountID); err != nil {
+			return err
+		}
+		if err := tx.AnonymiseAccount(ctx, accountID, "deleted+"+accountID+"@invalid", now); err != nil {
+			return fmt.Errorf("anonymise account: %w", err)
+		}
+		if err := tx.RevokeAccountTokens(ctx, accountID, now); err != nil {
+			return fmt.Errorf("revoke tokens: %w", err)
+		}
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: accountID, Action: "account.delete", ObjectType: "account", ObjectID: accountID, IP: audit.OriginFrom(ctx).IP})
+	})
+}

@@ -1,0 +1,237 @@
+package identity
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/ids"
+	"cityhub/wallet"
+)
+
+// Keys is what identity needs from the hub's keyring: the current access
+// signing key and the public keys by id with their purpose.
+type Keys interface {
+	Signer(purpose string) (kid string, key ed25519.PrivateKey)
+	PublicKey(kid string) (pub ed25519.PublicKey, purpose string, ok bool)
+}
+
+// AccessPurpose is the key purpose of access tokens; a key of another purpose
+// (QR codes) never verifies one.
+const AccessPurpose = "access"
+
+// Audience is the aud claim of every access token the hub issues.
+const Audience = "cityhub"
+
+// Options tune the service; zero fields take the defaults.
+type Options struct {
+	// Issuer is the iss claim: the hub's public URL.
+	Issuer     string
+	AccessTTL  time.Duration // default 15m
+	RefreshTTL time.Duration // default 30 days
+	// SessionIdle and SessionMax bound a page session: it ends after
+	// SessionIdle without use, and SessionMax after it began, whichever first.
+	SessionIdle time.Duration // default 2h
+	SessionMax  time.Duration // default 12h
+	Argon2      Argon2Params  // default DefaultArgon2
+	Limits      LoginLimits
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// LoginLimits bound failed logins within Window. The counters live in the
+// database, so they hold across hub replicas.
+type LoginLimits struct {
+	Window     time.Duration // default 15m
+	PerAccount int           // failures per email address, default 10
+	PerIP      int           // failures per client address, default 50
+}
+
+// Service holds the identity rules: sign-up, login, tokens, sessions and the
+// data-protection requests.
+type Service struct {
+	store Store
+	keys  Keys
+	log   *slog.Logger
+	opt   Options
+	// hashing bounds concurrent password hashes: each holds Argon2.Memory,
+	// and a burst of logins must not exhaust the process.
+	hashing chan struct{}
+	// dummyHash is checked against when the email is unknown, so a login
+	// costs the same whether or not the account exists.
+	dummyHash string
+}
+
+// NewService returns the identity service.
+func NewService(store Store, keys Keys, opt Options, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opt.AccessTTL <= 0 {
+		opt.AccessTTL = 15 * time.Minute
+	}
+	if opt.RefreshTTL <= 0 {
+		opt.RefreshTTL = 30 * 24 * time.Hour
+	}
+	if opt.SessionIdle <= 0 {
+		opt.SessionIdle = 2 * time.Hour
+	}
+	if opt.SessionMax <= 0 {
+		opt.SessionMax = 12 * time.Hour
+	}
+	if opt.Argon2 == (Argon2Params{}) {
+		opt.Argon2 = DefaultArgon2
+	}
+	if opt.Limits.Window <= 0 {
+		opt.Limits.Window = 15 * time.Minute
+	}
+	if opt.Limits.PerAccount <= 0 {
+		opt.Limits.PerAccount = 10
+	}
+	if opt.Limits.PerIP <= 0 {
+		opt.Limits.PerIP = 50
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Service{
+		store: store, keys: keys, log: log, opt: opt,
+		hashing:   make(chan struct{}, 8),
+		dummyHash: HashPassword(ids.Token(16), opt.Argon2),
+	}
+}
+
+func (s *Service) now() time.Time { return s.opt.Now().UTC() }
+
+func (s *Service) hash(password string) string {
+	s.hashing <- struct{}{}
+	defer func() { <-s.hashing }()
+	return HashPassword(password, s.opt.Argon2)
+}
+
+func (s *Service) check(password, encoded string) bool {
+	s.hashing <- struct{}{}
+	defer func() { <-s.hashing }()
+	ok, err := CheckPassword(password, encoded)
+	if err != nil && encoded != unusablePassword {
+		s.log.Error("stored password hash unreadable", slog.Any("error", err))
+	}
+	return ok
+}
+
+// Register signs a citizen up and opens their wallet in the same
+// transaction. Invalid for bad fields (grants may not be chosen), Conflict
+// (reason email_taken) if the email already has an account.
+func (s *Service) Register(ctx context.Context, n NewAccount) (Account, error) {
+	if len(n.Grants) > 0 {
+		return Account{}, apperr.R(apperr.Invalid, "bad_grant", "Roles cannot be chosen at sign-up.")
+	}
+	n.Grants = []Grant{{Role: RoleCitizen}}
+	return s.create(ctx, "", n, "account.register")
+}
+
+// CreateAccount lets a city administrator create an account with grants
+// (staff of a shop or venue, operators, administrators, citizens).
+// Forbidden unless admin holds city_admin; Invalid for bad fields or grants;
+// Conflict (reason email_taken) if the email already has an account.
+func (s *Service) CreateAccount(ctx context.Context, admin Caller, n NewAccount) (Account, error) {
+	if !admin.Has(RoleAdmin) {
+		return Account{}, apperr.E(apperr.Forbidden, "Only a city administrator can create accounts.")
+	}
+	if len(n.Grants) == 0 {
+		return Account{}, apperr.R(apperr.Invalid, "bad_grant", "An account needs at least one role.")
+	}
+	return s.create(ctx, admin.AccountID, n, "account.create")
+}
+
+func (s *Service) create(ctx context.Context, actorID string, n NewAccount, action string) (Account, error) {
+	if err := n.Validate(); err != nil {
+		return Account{}, err
+	}
+	a := Account{
+		ID: ids.New("acc"), Email: n.Email, Name: n.Name, Locale: n.Locale, Grants: n.Grants,
+		PasswordHash: s.hash(n.Password), CreatedAt: s.now().Truncate(time.Microsecond),
+	}
+	if actorID == "" {
+		actorID = a.ID
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertAccount(ctx, a); err != nil {
+			if apperr.Has(err, apperr.Conflict) {
+				return apperr.R(apperr.Conflict, "email_taken", "An account with this email already exists.")
+			}
+			return fmt.Errorf("insert account: %w", err)
+		}
+		if a.Caller().Has(RoleCitizen) {
+			if err := wallet.OpenCitizen(ctx, tx, a.ID); err != nil {
+				return fmt.Errorf("open wallet: %w", err)
+			}
+		}
+		grants := make([]any, 0, len(a.Grants))
+		for _, g := range a.Grants {
+			grants = append(grants, string(g.Role)+":"+g.Scope)
+		}
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: actorID, Action: action, ObjectType: "account", ObjectID: a.ID,
+			IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"grants": grants}})
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// Account returns an account with its grants. NotFound if missing.
+func (s *Service) Account(ctx context.Context, id string) (Account, error) {
+	var a Account
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByID(ctx, id)
+		return err
+	})
+	return a, err
+}
+
+// AccountByEmail returns the account with that email (any capitalisation).
+// NotFound if missing.
+func (s *Service) AccountByEmail(ctx context.Context, email string) (Account, error) {
+	var a Account
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByEmail(ctx, NormalizeEmail(email))
+		return err
+	})
+	return a, err
+}
+
+// CountAccounts counts accounts, deleted ones included.
+func (s *Service) CountAccounts(ctx context.Context) (int, error) {
+	var n int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.CountAccounts(ctx)
+		return err
+	})
+	return n, err
+}
+
+// activeAccount reads an account that may still act: NotFound for a missing
+// one becomes Unauthenticated, as do disabled and deleted accounts.
+func activeAccount(ctx context.Context, tx Tx, id string) (Account, error) {
+	a, err := tx.AccountByID(ctx, id)
+	if apperr.Has(err, apperr.NotFound) {
+		return Account{}, errNotAuthenticated
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("read account: %w", err)
+	}
+	if !a.Active() {
+		return Account{}, errNotAuthenticated
+	}
+	return a, nil
+}
+
+var errNotAuthenticated = apperr.E(apperr.Unauthenticated, "Please log in again.")

@@ -1,0 +1,73 @@
+package identity
+
+import (
+	"context"
+	"time"
+
+	"cityhub/audit"
+	"cityhub/wallet"
+)
+
+// Store is identity's view of the database.
+type Store interface {
+	// InTx runs fn in one database transaction; an error from fn rolls it back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn for reads, outside a write transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is what identity needs from a store transaction. It embeds wallet.Tx so
+// that a citizen's account and wallet are created together, and audit.Tx so
+// that sign-ups and deletions are recorded with them.
+type Tx interface {
+	wallet.Tx
+	audit.Tx
+
+	// InsertAccount writes a new account with its grants. Conflict if the
+	// normalised email is taken.
+	InsertAccount(ctx context.Context, a Account) error
+	// AccountByID reads an account with its grants. NotFound if missing.
+	AccountByID(ctx context.Context, id string) (Account, error)
+	// AccountByEmail reads the account whose normalised email is emailNorm.
+	// NotFound if missing.
+	AccountByEmail(ctx context.Context, emailNorm string) (Account, error)
+	// AnonymiseAccount replaces an account's personal data with placeholders,
+	// makes its password unusable, drops its grants and sets deleted_at.
+	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
+	// CountAccounts counts accounts, deleted ones included.
+	CountAccounts(ctx context.Context) (int, error)
+
+	// AddLoginFailure records a failed login for each subject.
+	AddLoginFailure(ctx context.Context, subjects []string, at time.Time) error
+	// CountLoginFailures counts a subject's failures at or after since.
+	CountLoginFailures(ctx context.Context, subject string, since time.Time) (int, error)
+	// ClearLoginFailures forgets a subject's failures.
+	ClearLoginFailures(ctx context.Context, subject string) error
+
+	// InsertRefreshToken stores a refresh token (its hash only).
+	InsertRefreshToken(ctx context.Context, t RefreshToken) error
+	// RefreshTokenByHash reads a refresh token, locked against concurrent
+	// rotation until the transaction ends. NotFound if missing.
+	RefreshTokenByHash(ctx context.Context, hash string) (RefreshToken, error)
+	// RotateRefreshToken marks a token rotated at at, only if it is not
+	// rotated or revoked yet; false if another rotation came first.
+	RotateRefreshToken(ctx context.Context, id string, at time.Time) (bool, error)
+	// RevokeRefreshFamily revokes every token of the family not yet revoked.
+	RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error
+	// RevokeAccountTokens revokes every refresh token of the account and
+	// deletes its sessions.
+	RevokeAccountTokens(ctx context.Context, accountID string, at time.Time) error
+	// RefreshTokensOf lists an account's refresh tokens, newest first.
+	RefreshTokensOf(ctx context.Context, accountID string) ([]RefreshToken, error)
+
+	// InsertPageSession stores a page session (its hash only).
+	InsertPageSession(ctx context.Context, s Session) error
+	// PageSessionByHash reads a session. NotFound if missing.
+	PageSessionByHash(ctx context.Context, hash string) (Session, error)
+	// TouchPageSession records activity on a session.
+	TouchPageSession(ctx context.Context, hash string, at time.Time) error
+	// DeletePageSession removes a session; no error if it is already gone.
+	DeletePageSession(ctx context.Context, hash string) error
+	// PageSessionsOf lists an account's sessions, newest first.
+	PageSessionsOf(ctx context.Context, accountID string) ([]Session, error)
+}

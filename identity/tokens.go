@@ -1,0 +1,222 @@
+package identity
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"cityhub/apperr"
+	"cityhub/ids"
+)
+
+// Access tokens carry only who the caller is (sub), never the grants: every
+// request reads the account anyway to refuse deleted or disabled ones, and
+// reading the grants in the same query makes a revoked grant take effect at
+// once instead of when the token expires.
+
+// SignAccessToken returns an access token for accountID issued at now, and
+// its expiry. Internal if the keyring has no access key.
+func (s *Service) SignAccessToken(accountID string, now time.Time) (string, time.Time, error) {
+	kid, priv := s.keys.Signer(AccessPurpose)
+	if kid == "" || len(priv) != ed25519.PrivateKeySize {
+		return "", time.Time{}, apperr.E(apperr.Internal, "no access token signing key")
+	}
+	now = now.Truncate(time.Second)
+	exp := now.Add(s.opt.AccessTTL)
+	claims := jwt.RegisteredClaims{
+		Issuer:    s.opt.Issuer,
+		Subject:   accountID,
+		Audience:  jwt.ClaimStrings{Audience},
+		ExpiresAt: jwt.NewNumericDate(exp),
+		IssuedAt:  jwt.NewNumericDate(now),
+		ID:        ids.Token(12),
+	}
+	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
+	t.Header["kid"] = kid
+	signed, err := t.SignedString(priv)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("sign access token: %w", err)
+	}
+	return signed, exp, nil
+}
+
+// MaxTokenLen bounds what Authenticate parses.
+const MaxTokenLen = 4096
+
+// Authenticate verifies an access token and returns its caller, with grants
+// read fresh from the database. Unauthenticated for every token that is not
+// a valid, unexpired EdDSA token of this hub for this audience, signed by a
+// current access key, of an account that is still active; the message never
+// says which check failed.
+func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error) {
+	if len(token) > MaxTokenLen {
+		return Caller{}, errBadToken
+	}
+	var claims jwt.RegisteredClaims
+	opts := []jwt.ParserOption{
+		// Pinned: the token's own alg header never picks the algorithm, so
+		// "none" and HMAC-with-the-public-key are refused before any key is used.
+		jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithAudience(Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(5 * time.Second),
+		jwt.WithTimeFunc(s.opt.Now),
+	}
+	if s.opt.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(s.opt.Issuer))
+	}
+	_, err := jwt.ParseWithClaims(token, &claims, s.accessKey, opts...)
+	if err != nil {
+		return Caller{}, errBadToken
+	}
+	if claims.IssuedAt == nil || claims.Subject == "" {
+		return Caller{}, errBadToken
+	}
+	var a Account
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = activeAccount(ctx, tx, claims.Subject)
+		return err
+	})
+	if err != nil {
+		return Caller{}, err
+	}
+	return a.Caller(), nil
+}
+
+var errBadToken = apperr.R(apperr.Unauthenticated, "invalid_token", "The access token is not valid or has expired.")
+
+// accessKey finds the verification key by kid, and only among access keys.
+func (s *Service) accessKey(t *jwt.Token) (any, error) {
+	kid, _ := t.Header["kid"].(string)
+	if kid == "" {
+		return nil, errors.New("token has no kid")
+	}
+	pub, purpose, ok := s.keys.PublicKey(kid)
+	if !ok || purpose != AccessPurpose {
+		return nil, errors.New("unknown access key")
+	}
+	return pub, nil
+}
+
+// RefreshToken is a stored refresh token: only its hash is kept.
+type RefreshToken struct {
+	ID        string    `json:"id"`
+	FamilyID  string    `json:"family_id"`
+	AccountID string    `json:"account_id"`
+	Hash      string    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+	RotatedAt time.Time `json:"rotated_at,omitzero"`
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+}
+
+type newRefresh struct {
+	RefreshToken
+	secret string
+}
+
+func newRefreshToken(accountID, familyID string, now time.Time, ttl time.Duration) newRefresh {
+	secret := "rt_" + ids.Token(32)
+	if familyID == "" {
+		familyID = ids.New("rtf")
+	}
+	now = now.Truncate(time.Microsecond)
+	return newRefresh{secret: secret, RefreshToken: RefreshToken{
+		ID: ids.New("rt"), FamilyID: familyID, AccountID: accountID, Hash: secretHash(secret),
+		CreatedAt: now, ExpiresAt: now.Add(ttl),
+	}}
+}
+
+// secretHash is how refresh tokens and session tokens are stored. The
+// secrets carry 256 random bits, so a fast unsalted hash is enough: the
+// database alone never yields a usable token.
+func secretHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+var errBadRefresh = apperr.R(apperr.Unauthenticated, "invalid_refresh_token", "The refresh token is not valid. Please log in again.")
+
+// Refresh exchanges a refresh token for a new access token and a new refresh
+// token; the old one stops working. Presenting a token that was already
+// rotated means it was copied: the whole family (every token descended from
+// the same login) is revoked, and the thief and the victim both log in again.
+// Unauthenticated for unknown, expired, rotated or revoked tokens and for
+// accounts no longer active.
+func (s *Service) Refresh(ctx context.Context, token string) (Tokens, error) {
+	if len(token) > MaxTokenLen {
+		return Tokens{}, errBadRefresh
+	}
+	now := s.now()
+	var a Account
+	var next newRefresh
+	reused := false
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		old, err := tx.RefreshTokenByHash(ctx, secretHash(token))
+		if apperr.Has(err, apperr.NotFound) {
+			return errBadRefresh
+		}
+		if err != nil {
+			return fmt.Errorf("read refresh token: %w", err)
+		}
+		if !old.RevokedAt.IsZero() {
+			return errBadRefresh
+		}
+		if !old.RotatedAt.IsZero() {
+			reused = true
+			return tx.RevokeRefreshFamily(ctx, old.FamilyID, now)
+		}
+		if !now.Before(old.ExpiresAt) {
+			return errBadRefresh
+		}
+		ok, err := tx.RotateRefreshToken(ctx, old.ID, now)
+		if err != nil {
+			return fmt.Errorf("rotate refresh token: %w", err)
+		}
+		if !ok {
+			// Another refresh rotated it between our read and our write.
+			reused = true
+			return tx.RevokeRefreshFamily(ctx, old.FamilyID, now)
+		}
+		if a, err = activeAccount(ctx, tx, old.AccountID); err != nil {
+			return err
+		}
+		next = newRefreshToken(a.ID, old.FamilyID, now, s.opt.RefreshTTL)
+		return tx.InsertRefreshToken(ctx, next.RefreshToken)
+	})
+	if err != nil {
+		return Tokens{}, err
+	}
+	if reused {
+		s.log.WarnContext(ctx, "refresh token reused; family revoked")
+		return Tokens{}, errBadRefresh
+	}
+	return s.issue(a, next.secret, now)
+}
+
+// Logout revokes the refresh token's whole family. Access tokens already
+// issued stay valid until they expire (at most AccessTTL). Unknown tokens are
+// ignored, so logging out twice is not an error.
+func (s *Service) Logout(ctx context.Context, refreshToken string) error {
+	if len(refreshToken) > MaxTokenLen {
+		return nil
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		t, err := tx.RefreshTokenByHash(ctx, secretHash(refreshToken))
+		if apperr.Has(err, apperr.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read refresh token: %w", err)
+		}
+		return tx.RevokeRefreshFamily(ctx, t.FamilyID, s.now())
+	})
+}

@@ -1,0 +1,299 @@
+// Package keyring holds the hub's Ed25519 signing keys, one current key per
+// purpose ("access" signs access tokens, "qr" signs QR tokens), and publishes
+// their public halves as a JWKS. Keys come from configuration or are generated
+// once and kept in the database, so every hub replica signs and verifies with
+// the same keys. A key of one purpose must never verify a token of another:
+// PublicKey always says which purpose a key serves, and verifiers check it.
+// This package never logs or returns private key material except to signers.
+package keyring
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Key purposes. A purpose names what a key may sign.
+const (
+	PurposeAccess = "access" // access tokens (JWT, EdDSA)
+	PurposeQR     = "qr"     // QR tokens of vouchers and tickets (see qrtoken)
+)
+
+// Purposes lists every purpose the hub needs a signer for.
+var Purposes = []string{PurposeAccess, PurposeQR}
+
+// StoredKey is one signing key as the database keeps it.
+type StoredKey struct {
+	ID      string
+	Purpose string
+	// PKCS8 is the private key, DER-encoded PKCS #8.
+	PKCS8 []byte
+	// Current marks the key that signs for its purpose; other keys of the
+	// purpose only verify (they stay published until their tokens expire).
+	Current   bool
+	CreatedAt time.Time
+}
+
+// Store keeps generated keys. Both store engines implement it.
+type Store interface {
+	// AddSigningKeyIfAbsent stores k as the current key of k.Purpose unless
+	// that purpose already has a current key, in which case it does nothing
+	// and returns nil. It must be safe when several hubs call it at once.
+	AddSigningKeyIfAbsent(ctx context.Context, k StoredKey) error
+	// SigningKeys lists every stored key.
+	SigningKeys(ctx context.Context) ([]StoredKey, error)
+}
+
+type key struct {
+	id      string
+	purpose string
+	priv    ed25519.PrivateKey // nil for verification-only keys
+	pub     ed25519.PublicKey
+}
+
+// Keyring is the loaded set of keys. It does not change after Load, so it is
+// safe for concurrent use without locks.
+type Keyring struct {
+	current map[string]string // purpose -> kid
+	keys    map[string]key    // kid -> key
+	order   []string          // kids in publication order
+	jwks    []byte
+}
+
+// Signer returns the current key for purpose and its key id; an empty kid
+// and a nil key when the purpose has none.
+func (k *Keyring) Signer(purpose string) (kid string, priv ed25519.PrivateKey) {
+	kid, ok := k.current[purpose]
+	if !ok {
+		return "", nil
+	}
+	return kid, k.keys[kid].priv
+}
+
+// PublicKey returns the public key with id kid and the purpose it serves.
+func (k *Keyring) PublicKey(kid string) (pub ed25519.PublicKey, purpose string, ok bool) {
+	key, ok := k.keys[kid]
+	if !ok {
+		return nil, "", false
+	}
+	return key.pub, key.purpose, true
+}
+
+// JWKS is the JSON Web Key Set (RFC 7517, keys as RFC 8037 OKP/Ed25519) of
+// every key, current or still verifying. Each key carries the non-standard
+// member "purpose" so that a till can accept only the keys meant for QR codes.
+func (k *Keyring) JWKS() []byte { return slices.Clone(k.jwks) }
+
+// JWK is one public key of the set.
+type JWK struct {
+	Kty     string `json:"kty"`
+	Crv     string `json:"crv"`
+	Alg     string `json:"alg"`
+	Use     string `json:"use"`
+	Kid     string `json:"kid"`
+	X       string `json:"x"`
+	Purpose string `json:"purpose"`
+}
+
+// KeyID derives a key id from the public key and the purpose: the purpose,
+// a dash and the first 12 characters of the RFC 7638 thumbprint. It is stable,
+// so a key given in configuration gets the same id on every replica, and
+// short, since it travels inside every QR code.
+func KeyID(purpose string, pub ed25519.PublicKey) string {
+	// RFC 7638: the required members in lexicographic order, no whitespace.
+	canon := `{"crv":"Ed25519","kty":"OKP","x":"` + base64.RawURLEncoding.EncodeToString(pub) + `"}`
+	sum := sha256.Sum256([]byte(canon))
+	return purpose + "-" + base64.RawURLEncoding.EncodeToString(sum[:])[:12]
+}
+
+// PurposeHeader is the PEM header that names a configured key's purpose.
+const PurposeHeader = "Purpose"
+
+// Load builds the keyring. cfgPEM (CITYHUB_SIGNING_KEYS) is a PEM bundle of
+// Ed25519 private keys, PKCS #8 ("PRIVATE KEY" blocks), each with a header
+// "Purpose: access" or "Purpose: qr"; the first key of a purpose signs, later
+// ones only verify (keep the previous key there while its tokens may still be
+// in use). Purposes the bundle does not cover get a key from the database,
+// generated on first start: every hub inserts a candidate if none exists and
+// then reads back whichever won, so replicas starting together agree.
+func Load(ctx context.Context, store Store, cfgPEM string) (*Keyring, error) {
+	k := &Keyring{current: map[string]string{}, keys: map[string]key{}}
+	if strings.TrimSpace(cfgPEM) != "" {
+		if err := k.addPEM(cfgPEM); err != nil {
+			return nil, err
+		}
+	}
+	var missing []string
+	for _, p := range Purposes {
+		if _, ok := k.current[p]; !ok {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		if err := k.addStored(ctx, store, missing); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range Purposes {
+		if _, ok := k.current[p]; !ok {
+			return nil, fmt.Errorf("load signing keys: no key for purpose %q", p)
+		}
+	}
+	jwks, err := k.buildJWKS()
+	if err != nil {
+		return nil, err
+	}
+	k.jwks = jwks
+	return k, nil
+}
+
+func (k *Keyring) add(purpose string, priv ed25519.PrivateKey, current bool) error {
+	pub := priv.Public().(ed25519.PublicKey)
+	kid := KeyID(purpose, pub)
+	if _, dup := k.keys[kid]; dup {
+		return fmt.Errorf("signing key %s is listed twice", kid)
+	}
+	k.keys[kid] = key{id: kid, purpose: purpose, priv: priv, pub: pub}
+	k.order = append(k.order, kid)
+	if current {
+		if _, has := k.current[purpose]; !has {
+			k.current[purpose] = kid
+		}
+	}
+	return nil
+}
+
+func (k *Keyring) addPEM(bundle string) error {
+	rest := []byte(bundle)
+	n := 0
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		n++
+		if block.Type != "PRIVATE KEY" {
+			return fmt.Errorf("signing keys: block %d is %q, want PRIVATE KEY (PKCS #8)", n, block.Type)
+		}
+		purpose := block.Headers[PurposeHeader]
+		if !slices.Contains(Purposes, purpose) {
+			return fmt.Errorf("signing keys: block %d needs a header %q with one of %v", n, PurposeHeader, Purposes)
+		}
+		priv, err := parsePKCS8(block.Bytes)
+		if err != nil {
+			return fmt.Errorf("signing keys: block %d: %w", n, err)
+		}
+		if err := k.add(purpose, priv, true); err != nil {
+			return fmt.Errorf("signing keys: %w", err)
+		}
+	}
+	if n == 0 || strings.TrimSpace(string(rest)) != "" {
+		return errors.New("signing keys: not a PEM bundle of PRIVATE KEY blocks")
+	}
+	return nil
+}
+
+func parsePKCS8(der []byte) (ed25519.PrivateKey, error) {
+	raw, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("parse PKCS #8: %w", err)
+	}
+	priv, ok := raw.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("key is %T, want Ed25519", raw)
+	}
+	return priv, nil
+}
+
+func (k *Keyring) addStored(ctx context.Context, store Store, purposes []string) error {
+	for _, p := range purposes {
+		cand, err := Generate(p)
+		if err != nil {
+			return err
+		}
+		if err := store.AddSigningKeyIfAbsent(ctx, cand); err != nil {
+			return fmt.Errorf("store signing key: %w", err)
+		}
+	}
+	stored, err := store.SigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("read signing keys: %w", err)
+	}
+	// Current keys first, so they win the current slot; then the others, by age.
+	slices.SortStableFunc(stored, func(a, b StoredKey) int {
+		if a.Current != b.Current {
+			if a.Current {
+				return -1
+			}
+			return 1
+		}
+		return a.CreatedAt.Compare(b.CreatedAt)
+	})
+	for _, s := range stored {
+		if !slices.Contains(purposes, s.Purpose) {
+			continue // configuration overrides the database for this purpose
+		}
+		priv, err := parsePKCS8(s.PKCS8)
+		if err != nil {
+			return fmt.Errorf("stored signing key %s: %w", s.ID, err)
+		}
+		if KeyID(s.Purpose, priv.Public().(ed25519.PublicKey)) != s.ID {
+			return fmt.Errorf("stored signing key %s: id does not match the key", s.ID)
+		}
+		if err := k.add(s.Purpose, priv, s.Current); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Generate makes a fresh key for purpose, ready to store.
+func Generate(purpose string) (StoredKey, error) {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return StoredKey{}, fmt.Errorf("generate signing key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return StoredKey{}, fmt.Errorf("encode signing key: %w", err)
+	}
+	return StoredKey{ID: KeyID(purpose, pub), Purpose: purpose, PKCS8: der, Current: true, CreatedAt: time.Now().UTC()}, nil
+}
+
+// EncodePEM returns priv as a PEM block for CITYHUB_SIGNING_KEYS.
+func EncodePEM(purpose string, priv ed25519.PrivateKey) (string, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return "", fmt.Errorf("encode signing key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Headers: map[string]string{PurposeHeader: purpose}, Bytes: der})), nil
+}
+
+func (k *Keyring) buildJWKS() ([]byte, error) {
+	set := struct {
+		Keys []JWK `json:"keys"`
+	}{Keys: []JWK{}}
+	for _, kid := range k.order {
+		key := k.keys[kid]
+		set.Keys = append(set.Keys, JWK{
+			Kty: "OKP", Crv: "Ed25519", Alg: "EdDSA", Use: "sig", Kid: kid,
+			X: base64.RawURLEncoding.EncodeToString(key.pub), Purpose: key.purpose,
+		})
+	}
+	b, err := json.Marshal(set)
+	if err != nil {
+		return nil, fmt.Errorf("encode jwks: %w", err)
+	}
+	return b, nil
+}

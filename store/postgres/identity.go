@@ -1,0 +1,250 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/identity"
+)
+
+// InsertAccount implements identity.Tx.
+func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, disabled, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, a.Disabled, a.CreatedAt)
+	if err != nil {
+		return translate(fmt.Errorf("insert account: %w", err))
+	}
+	for _, g := range a.Grants {
+		if _, err := tx.q.Exec(ctx, `INSERT INTO account_grants (account_id, role, scope) VALUES ($1, $2, $3)`, a.ID, string(g.Role), g.Scope); err != nil {
+			return translate(fmt.Errorf("insert grant: %w", err))
+		}
+	}
+	return nil
+}
+
+const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
+	COALESCE((SELECT json_agg(json_build_object('role', g.role, 'scope', g.scope) ORDER BY g.role, g.scope)
+	          FROM account_grants g WHERE g.account_id = a.id), '[]'::json)`
+
+func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity.Account, error) {
+	var a identity.Account
+	var deleted *time.Time
+	err := tx.q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
+		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &a.Grants)
+	if err != nil {
+		return a, translate(fmt.Errorf("read account: %w", err))
+	}
+	a.CreatedAt = a.CreatedAt.UTC()
+	if deleted != nil {
+		a.DeletedAt = deleted.UTC()
+	}
+	if a.Grants == nil {
+		a.Grants = []identity.Grant{}
+	}
+	return a, nil
+}
+
+// AccountByID implements identity.Tx.
+func (tx *Tx) AccountByID(ctx context.Context, id string) (identity.Account, error) {
+	return tx.accountWhere(ctx, `a.id = $1`, id)
+}
+
+// AccountByEmail implements identity.Tx.
+func (tx *Tx) AccountByEmail(ctx context.Context, emailNorm string) (identity.Account, error) {
+	return tx.accountWhere(ctx, `a.email_norm = $1`, emailNorm)
+}
+
+// AnonymiseAccount implements identity.Tx.
+func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error {
+	_, err := tx.q.Exec(ctx, `UPDATE accounts SET email = $2, email_norm = $2, name = '', password_hash = '!deleted', deleted_at = $3
+		WHERE id = $1`, id, placeholderEmail, at)
+	if err != nil {
+		return translate(fmt.Errorf("anonymise account: %w", err))
+	}
+	if _, err := tx.q.Exec(ctx, `DELETE FROM account_grants WHERE account_id = $1`, id); err != nil {
+		return fmt.Errorf("drop grants: %w", err)
+	}
+	return nil
+}
+
+// CountAccounts implements identity.Tx.
+func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
+	var n int
+	if err := tx.q.QueryRow(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count accounts: %w", err)
+	}
+	return n, nil
+}
+
+// AddLoginFailure implements identity.Tx.
+func (tx *Tx) AddLoginFailure(ctx context.Context, subjects []string, at time.Time) error {
+	for _, s := range subjects {
+		if _, err := tx.q.Exec(ctx, `INSERT INTO login_failures (subject, at) VALUES ($1, $2)`, s, at); err != nil {
+			return fmt.Errorf("insert login failure: %w", err)
+		}
+	}
+	// Old failures no longer count; dropping them here keeps the table small
+	// without a separate sweeper.
+	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE at < $1`, at.Add(-24*time.Hour)); err != nil {
+		return fmt.Errorf("prune login failures: %w", err)
+	}
+	return nil
+}
+
+// CountLoginFailures implements identity.Tx.
+func (tx *Tx) CountLoginFailures(ctx context.Context, subject string, since time.Time) (int, error) {
+	var n int
+	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE subject = $1 AND at >= $2`, subject, since).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count login failures: %w", err)
+	}
+	return n, nil
+}
+
+// ClearLoginFailures implements identity.Tx.
+func (tx *Tx) ClearLoginFailures(ctx context.Context, subject string) error {
+	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE subject = $1`, subject); err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
+}
+
+const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at`
+
+func scanRefresh(row pgx.Row) (identity.RefreshToken, error) {
+	var t identity.RefreshToken
+	var rotated, revoked *time.Time
+	if err := row.Scan(&t.ID, &t.FamilyID, &t.AccountID, &t.Hash, &t.CreatedAt, &t.ExpiresAt, &rotated, &revoked); err != nil {
+		return t, err
+	}
+	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC()
+	if rotated != nil {
+		t.RotatedAt = rotated.UTC()
+	}
+	if revoked != nil {
+		t.RevokedAt = revoked.UTC()
+	}
+	return t, nil
+}
+
+// InsertRefreshToken implements identity.Tx.
+func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, t.FamilyID, t.AccountID, t.Hash, t.CreatedAt, t.ExpiresAt)
+	if err != nil {
+		return translate(fmt.Errorf("insert refresh token: %w", err))
+	}
+	return nil
+}
+
+// RefreshTokenByHash implements identity.Tx; the row stays locked until the
+// transaction ends, so two refreshes with one token run one after the other.
+func (tx *Tx) RefreshTokenByHash(ctx context.Context, hash string) (identity.RefreshToken, error) {
+	t, err := scanRefresh(tx.q.QueryRow(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, hash))
+	if err != nil {
+		return t, translate(fmt.Errorf("read refresh token: %w", err))
+	}
+	return t, nil
+}
+
+// RotateRefreshToken implements identity.Tx.
+func (tx *Tx) RotateRefreshToken(ctx context.Context, id string, at time.Time) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE refresh_tokens SET rotated_at = $2 WHERE id = $1 AND rotated_at IS NULL AND revoked_at IS NULL`, id, at)
+	if err != nil {
+		return false, fmt.Errorf("rotate refresh token: %w", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// RevokeRefreshFamily implements identity.Tx.
+func (tx *Tx) RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error {
+	if _, err := tx.q.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, familyID, at); err != nil {
+		return fmt.Errorf("revoke refresh family: %w", err)
+	}
+	return nil
+}
+
+// RevokeAccountTokens implements identity.Tx.
+func (tx *Tx) RevokeAccountTokens(ctx context.Context, accountID string, at time.Time) error {
+	if _, err := tx.q.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`, accountID, at); err != nil {
+		return fmt.Errorf("revoke refresh tokens: %w", err)
+	}
+	if _, err := tx.q.Exec(ctx, `DELETE FROM sessions WHERE account_id = $1`, accountID); err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	return nil
+}
+
+// RefreshTokensOf implements identity.Tx.
+func (tx *Tx) RefreshTokensOf(ctx context.Context, accountID string) ([]identity.RefreshToken, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE account_id = $1 ORDER BY created_at DESC, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list refresh tokens: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.RefreshToken, error) { return scanRefresh(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list refresh tokens: %w", err)
+	}
+	return out, nil
+}
+
+const sessionColumns = `token_hash, account_id, created_at, last_seen_at, expires_at`
+
+func scanSession(row pgx.Row) (identity.Session, error) {
+	var s identity.Session
+	err := row.Scan(&s.Hash, &s.AccountID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
+	return s, err
+}
+
+// InsertPageSession implements identity.Tx.
+func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5)`,
+		s.Hash, s.AccountID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt)
+	if err != nil {
+		return translate(fmt.Errorf("insert session: %w", err))
+	}
+	return nil
+}
+
+// PageSessionByHash implements identity.Tx.
+func (tx *Tx) PageSessionByHash(ctx context.Context, hash string) (identity.Session, error) {
+	s, err := scanSession(tx.q.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = $1`, hash))
+	if err != nil {
+		return s, translate(fmt.Errorf("read session: %w", err))
+	}
+	return s, nil
+}
+
+// TouchPageSession implements identity.Tx.
+func (tx *Tx) TouchPageSession(ctx context.Context, hash string, at time.Time) error {
+	if _, err := tx.q.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2`, hash, at); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeletePageSession implements identity.Tx.
+func (tx *Tx) DeletePageSession(ctx context.Context, hash string) error {
+	if _, err := tx.q.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// PageSessionsOf implements identity.Tx.
+func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.Session, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE account_id = $1 ORDER BY created_at DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.Session, error) { return scanSession(r) })
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	return out, nil
+}

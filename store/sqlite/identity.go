@@ -1,0 +1,261 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"cityhub/identity"
+)
+
+// InsertAccount implements identity.Tx.
+func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, disabled, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, boolInt(a.Disabled), toMicros(a.CreatedAt))
+	if err != nil {
+		return translate(fmt.Errorf("insert account: %w", err))
+	}
+	for _, g := range a.Grants {
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO account_grants (account_id, role, scope) VALUES (?, ?, ?)`, a.ID, string(g.Role), g.Scope); err != nil {
+			return translate(fmt.Errorf("insert grant: %w", err))
+		}
+	}
+	return nil
+}
+
+const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
+	COALESCE((SELECT json_group_array(json_object('role', g.role, 'scope', g.scope))
+	          FROM (SELECT role, scope FROM account_grants WHERE account_id = a.id ORDER BY role, scope) g), '[]')`
+
+func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity.Account, error) {
+	var a identity.Account
+	var disabled int
+	var created, deleted int64
+	var grants string
+	err := tx.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
+		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &grants)
+	if err != nil {
+		return a, translate(fmt.Errorf("read account: %w", err))
+	}
+	a.Disabled = disabled != 0
+	a.CreatedAt, a.DeletedAt = fromMicros(created), fromMicros(deleted)
+	if err := json.Unmarshal([]byte(grants), &a.Grants); err != nil {
+		return a, fmt.Errorf("decode grants: %w", err)
+	}
+	if a.Grants == nil {
+		a.Grants = []identity.Grant{}
+	}
+	return a, nil
+}
+
+// AccountByID implements identity.Tx.
+func (tx *Tx) AccountByID(ctx context.Context, id string) (identity.Account, error) {
+	return tx.accountWhere(ctx, `a.id = ?`, id)
+}
+
+// AccountByEmail implements identity.Tx.
+func (tx *Tx) AccountByEmail(ctx context.Context, emailNorm string) (identity.Account, error) {
+	return tx.accountWhere(ctx, `a.email_norm = ?`, emailNorm)
+}
+
+// AnonymiseAccount implements identity.Tx.
+func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET email = ?2, email_norm = ?2, name = '', password_hash = '!deleted', deleted_at = ?3
+		WHERE id = ?1`, id, placeholderEmail, toMicros(at))
+	if err != nil {
+		return translate(fmt.Errorf("anonymise account: %w", err))
+	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, id); err != nil {
+		return fmt.Errorf("drop grants: %w", err)
+	}
+	return nil
+}
+
+// CountAccounts implements identity.Tx.
+func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
+	var n int
+	if err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count accounts: %w", err)
+	}
+	return n, nil
+}
+
+// AddLoginFailure implements identity.Tx.
+func (tx *Tx) AddLoginFailure(ctx context.Context, subjects []string, at time.Time) error {
+	for _, s := range subjects {
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO login_failures (subject, at) VALUES (?, ?)`, s, toMicros(at)); err != nil {
+			return fmt.Errorf("insert login failure: %w", err)
+		}
+	}
+	// Old failures no longer count; dropping them here keeps the table small
+	// without a separate sweeper.
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, toMicros(at.Add(-24*time.Hour))); err != nil {
+		return fmt.Errorf("prune login failures: %w", err)
+	}
+	return nil
+}
+
+// CountLoginFailures implements identity.Tx.
+func (tx *Tx) CountLoginFailures(ctx context.Context, subject string, since time.Time) (int, error) {
+	var n int
+	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE subject = ? AND at >= ?`, subject, toMicros(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count login failures: %w", err)
+	}
+	return n, nil
+}
+
+// ClearLoginFailures implements identity.Tx.
+func (tx *Tx) ClearLoginFailures(ctx context.Context, subject string) error {
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE subject = ?`, subject); err != nil {
+		return fmt.Errorf("clear login failures: %w", err)
+	}
+	return nil
+}
+
+const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRefresh(row scanner) (identity.RefreshToken, error) {
+	var t identity.RefreshToken
+	var created, expires, rotated, revoked int64
+	if err := row.Scan(&t.ID, &t.FamilyID, &t.AccountID, &t.Hash, &created, &expires, &rotated, &revoked); err != nil {
+		return t, err
+	}
+	t.CreatedAt, t.ExpiresAt, t.RotatedAt, t.RevokedAt = fromMicros(created), fromMicros(expires), fromMicros(rotated), fromMicros(revoked)
+	return t, nil
+}
+
+// InsertRefreshToken implements identity.Tx.
+func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, t.ID, t.FamilyID, t.AccountID, t.Hash, toMicros(t.CreatedAt), toMicros(t.ExpiresAt))
+	if err != nil {
+		return translate(fmt.Errorf("insert refresh token: %w", err))
+	}
+	return nil
+}
+
+// RefreshTokenByHash implements identity.Tx. Write transactions are serial
+// on SQLite, so no row lock is needed.
+func (tx *Tx) RefreshTokenByHash(ctx context.Context, hash string) (identity.RefreshToken, error) {
+	t, err := scanRefresh(tx.q.QueryRowContext(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE token_hash = ?`, hash))
+	if err != nil {
+		return t, translate(fmt.Errorf("read refresh token: %w", err))
+	}
+	return t, nil
+}
+
+// RotateRefreshToken implements identity.Tx.
+func (tx *Tx) RotateRefreshToken(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = ? WHERE id = ? AND rotated_at = 0 AND revoked_at = 0`, toMicros(at), id)
+	if err != nil {
+		return false, fmt.Errorf("rotate refresh token: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// RevokeRefreshFamily implements identity.Tx.
+func (tx *Tx) RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at = 0`, toMicros(at), familyID); err != nil {
+		return fmt.Errorf("revoke refresh family: %w", err)
+	}
+	return nil
+}
+
+// RevokeAccountTokens implements identity.Tx.
+func (tx *Tx) RevokeAccountTokens(ctx context.Context, accountID string, at time.Time) error {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at = 0`, toMicros(at), accountID); err != nil {
+		return fmt.Errorf("revoke refresh tokens: %w", err)
+	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = ?`, accountID); err != nil {
+		return fmt.Errorf("delete sessions: %w", err)
+	}
+	return nil
+}
+
+// RefreshTokensOf implements identity.Tx.
+func (tx *Tx) RefreshTokensOf(ctx context.Context, accountID string) ([]identity.RefreshToken, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list refresh tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []identity.RefreshToken
+	for rows.Next() {
+		t, err := scanRefresh(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list refresh tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+const sessionColumns = `token_hash, account_id, created_at, last_seen_at, expires_at`
+
+func scanSession(row scanner) (identity.Session, error) {
+	var s identity.Session
+	var created, seen, expires int64
+	err := row.Scan(&s.Hash, &s.AccountID, &created, &seen, &expires)
+	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
+	return s, err
+}
+
+// InsertPageSession implements identity.Tx.
+func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?)`,
+		s.Hash, s.AccountID, toMicros(s.CreatedAt), toMicros(s.LastSeenAt), toMicros(s.ExpiresAt))
+	if err != nil {
+		return translate(fmt.Errorf("insert session: %w", err))
+	}
+	return nil
+}
+
+// PageSessionByHash implements identity.Tx.
+func (tx *Tx) PageSessionByHash(ctx context.Context, hash string) (identity.Session, error) {
+	s, err := scanSession(tx.q.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
+	if err != nil {
+		return s, translate(fmt.Errorf("read session: %w", err))
+	}
+	return s, nil
+}
+
+// TouchPageSession implements identity.Tx.
+func (tx *Tx) TouchPageSession(ctx context.Context, hash string, at time.Time) error {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1 AND last_seen_at < ?2`, hash, toMicros(at)); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeletePageSession implements identity.Tx.
+func (tx *Tx) DeletePageSession(ctx context.Context, hash string) error {
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// PageSessionsOf implements identity.Tx.
+func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.Session, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE account_id = ? ORDER BY created_at DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []identity.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+

@@ -1,0 +1,47 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"cityhub/keyring"
+)
+
+type keyringStore struct{ db *DB }
+
+// Keyring is the keyring's view of the database.
+func (db *DB) Keyring() keyring.Store { return keyringStore{db} }
+
+// AddSigningKeyIfAbsent implements keyring.Store. The partial unique index on
+// (purpose) WHERE current makes the insert of a second current key a no-op.
+func (s keyringStore) AddSigningKeyIfAbsent(ctx context.Context, k keyring.StoredKey) error {
+	return s.db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.q.ExecContext(ctx, `INSERT INTO signing_keys (id, purpose, private_key, current, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.ID, k.Purpose, k.PKCS8, boolInt(k.Current), toMicros(k.CreatedAt))
+		if err != nil {
+			return fmt.Errorf("insert signing key: %w", err)
+		}
+		return nil
+	})
+}
+
+// SigningKeys implements keyring.Store.
+func (s keyringStore) SigningKeys(ctx context.Context) ([]keyring.StoredKey, error) {
+	rows, err := s.db.write.QueryContext(ctx, `SELECT id, purpose, private_key, current, created_at FROM signing_keys ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list signing keys: %w", err)
+	}
+	defer rows.Close()
+	var out []keyring.StoredKey
+	for rows.Next() {
+		var k keyring.StoredKey
+		var current int
+		var created int64
+		if err := rows.Scan(&k.ID, &k.Purpose, &k.PKCS8, &current, &created); err != nil {
+			return nil, fmt.Errorf("list signing keys: %w", err)
+		}
+		k.Current, k.CreatedAt = current != 0, fromMicros(created)
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
