@@ -258,4 +258,3 @@ func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.
 	}
 	return out, rows.Err()
 }
-
