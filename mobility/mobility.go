@@ -1,0 +1,268 @@
+// Package mobility is the city's bikesharing: stations, docks, bikes, vehicle
+// types, pricing plans, the live state stations report over MQTT, unlocks,
+// rides and their fares. It holds the rules; it never imports net/http, an
+// MQTT client or a SQL driver. Devices reach it through the mqtt package (which
+// calls Ingest and implements Commander); storage through Store and Tx, which
+// store/postgres and store/sqlite implement. Fares are posted on the wallet's
+// ledger in the same database transaction as the ride's end.
+package mobility
+
+import (
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+)
+
+// idPattern keeps ids safe inside MQTT topics and URLs: no '/', '+', '#'.
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+
+// ValidID reports whether s can name a station, bike, vehicle type or plan.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+func checkID(what, id string) error {
+	if !ValidID(id) {
+		return apperr.R(apperr.Invalid, "invalid_id", "The %s id %q must be 1 to 64 lower-case letters, digits, '-' or '_', starting with a letter or digit.", what, id)
+	}
+	return nil
+}
+
+// Station is a place with docks where bikes are taken and returned.
+type Station struct {
+	ID       string  `json:"id"`
+	NameIT   string  `json:"name_it"`
+	NameEN   string  `json:"name_en"`
+	Address  string  `json:"address,omitempty"`
+	Lat      float64 `json:"lat"`
+	Lon      float64 `json:"lon"`
+	Capacity int     `json:"capacity"`
+	// Open is the operator's switch: a closed station refuses unlocks (docking
+	// is still accepted, so a rider can always end a ride).
+	Open      bool      `json:"open"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// MaxCapacity bounds the docks of one station.
+const MaxCapacity = 200
+
+// Validate checks a station's fields.
+func (s Station) Validate() error {
+	if err := checkID("station", s.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(s.NameIT) == "" || len(s.NameIT) > 200 || len(s.NameEN) > 200 {
+		return apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one) of at most 200 characters.")
+	}
+	if math.IsNaN(s.Lat) || math.IsNaN(s.Lon) || s.Lat < -90 || s.Lat > 90 || s.Lon < -180 || s.Lon > 180 || (s.Lat == 0 && s.Lon == 0) {
+		return apperr.R(apperr.Invalid, "station_position", "The station's position must be a valid latitude and longitude.")
+	}
+	if s.Capacity < 1 || s.Capacity > MaxCapacity {
+		return apperr.R(apperr.Invalid, "station_capacity", "A station's capacity must be between 1 and %d docks.", MaxCapacity)
+	}
+	return nil
+}
+
+// Name returns the station's name in locale ("it" or "en"), falling back to Italian.
+func (s Station) Name(locale string) string {
+	if locale == "en" && s.NameEN != "" {
+		return s.NameEN
+	}
+	return s.NameIT
+}
+
+// Dock is one dock's operator setting; docks exist implicitly from 1 to the
+// station's capacity and are in service unless a Dock row says otherwise.
+type Dock struct {
+	StationID string    `json:"station_id"`
+	Number    int       `json:"dock"`
+	InService bool      `json:"in_service"`
+	Note      string    `json:"note,omitempty"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Propulsion is GBFS's propulsion_type, restricted to what the city runs.
+type Propulsion string
+
+const (
+	Human          Propulsion = "human"           // mechanical bike
+	ElectricAssist Propulsion = "electric_assist" // e-bike
+)
+
+// VehicleType is a kind of bike with its default pricing plan.
+type VehicleType struct {
+	ID         string     `json:"id"`
+	NameIT     string     `json:"name_it"`
+	NameEN     string     `json:"name_en"`
+	Propulsion Propulsion `json:"propulsion"`
+	// MaxRangeMeters is the range on a full battery (e-bikes only).
+	MaxRangeMeters int       `json:"max_range_meters,omitempty"`
+	PricingPlanID  string    `json:"pricing_plan_id"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Electric reports whether the type has a battery.
+func (v VehicleType) Electric() bool { return v.Propulsion == ElectricAssist }
+
+// Validate checks a vehicle type's fields.
+func (v VehicleType) Validate() error {
+	if err := checkID("vehicle type", v.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(v.NameIT) == "" || len(v.NameIT) > 200 || len(v.NameEN) > 200 {
+		return apperr.R(apperr.Invalid, "vehicle_type_name", "A vehicle type needs an Italian name of at most 200 characters.")
+	}
+	if v.Propulsion != Human && v.Propulsion != ElectricAssist {
+		return apperr.R(apperr.Invalid, "vehicle_type_propulsion", "Propulsion must be %q or %q.", Human, ElectricAssist)
+	}
+	if v.Electric() && (v.MaxRangeMeters <= 0 || v.MaxRangeMeters > 1_000_000) {
+		return apperr.R(apperr.Invalid, "vehicle_type_range", "An e-bike type needs its range on a full battery in meters.")
+	}
+	if !v.Electric() && v.MaxRangeMeters != 0 {
+		return apperr.R(apperr.Invalid, "vehicle_type_range", "Only e-bike types have a range.")
+	}
+	return checkID("pricing plan", v.PricingPlanID)
+}
+
+// Bike is one registered bike.
+type Bike struct {
+	ID            string `json:"id"`
+	VehicleTypeID string `json:"vehicle_type_id"`
+	// Active is false for a bike taken out of the fleet; it cannot be unlocked.
+	Active    bool      `json:"active"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Validate checks a bike's fields.
+func (b Bike) Validate() error {
+	if err := checkID("bike", b.ID); err != nil {
+		return err
+	}
+	return checkID("vehicle type", b.VehicleTypeID)
+}
+
+// StationState is the live state of a station as its telemetry last told it.
+type StationState struct {
+	StationID string `json:"station_id"`
+	// Online comes from the retained online topic and the station's will.
+	Online   bool      `json:"online"`
+	OnlineAt time.Time `json:"online_at"`
+	// LastReported is the station's own timestamp of its latest status.
+	LastReported time.Time   `json:"last_reported"`
+	Docks        []DockState `json:"docks"`
+	Faults       []string    `json:"faults,omitempty"`
+	// EmptySince and FullSince are when the station last became empty or
+	// full (station time); zero while it is neither.
+	EmptySince time.Time `json:"empty_since,omitzero"`
+	FullSince  time.Time `json:"full_since,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// DockState is one dock in a station's status.
+type DockState struct {
+	Dock   int    `json:"dock"`
+	BikeID string `json:"bike,omitempty"`
+	Locked bool   `json:"locked"`
+	// Battery is the e-bike's charge in percent; nil for mechanical bikes.
+	Battery *int   `json:"battery,omitempty"`
+	Fault   string `json:"fault,omitempty"`
+}
+
+// Bikes counts docks holding a bike.
+func (s StationState) Bikes() int {
+	n := 0
+	for _, d := range s.Docks {
+		if d.BikeID != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Dock returns the state of dock n.
+func (s StationState) Dock(n int) (DockState, bool) {
+	i := slices.IndexFunc(s.Docks, func(d DockState) bool { return d.Dock == n })
+	if i < 0 {
+		return DockState{}, false
+	}
+	return s.Docks[i], true
+}
+
+// DockOfBike returns the dock holding bike.
+func (s StationState) DockOfBike(bike string) (DockState, bool) {
+	i := slices.IndexFunc(s.Docks, func(d DockState) bool { return d.BikeID == bike })
+	if i < 0 {
+		return DockState{}, false
+	}
+	return s.Docks[i], true
+}
+
+// OccupancySample is a station's bikes and free docks in one 5-minute bucket.
+type OccupancySample struct {
+	StationID string    `json:"-"`
+	At        time.Time `json:"at"`
+	Bikes     int       `json:"bikes"`
+	FreeDocks int       `json:"free_docks"`
+}
+
+// SampleEvery is the width of an occupancy bucket.
+const SampleEvery = 5 * time.Minute
+
+// RideStatus is where a ride is in its life.
+type RideStatus string
+
+const (
+	RidePending RideStatus = "pending" // the unlock command is out, no answer yet
+	RideActive  RideStatus = "active"  // the station confirmed; the bike is out
+	RideEnded   RideStatus = "ended"   // docked; fare computed (and charged unless Unsettled)
+	RideFailed  RideStatus = "failed"  // the unlock failed; nothing charged
+)
+
+// Ride is one rider's use of one bike, from unlock to dock.
+type Ride struct {
+	ID string `json:"id"`
+	// CommandID is the unlock's request id: a retried unlock with the same id
+	// finds this ride instead of starting another.
+	CommandID     string     `json:"command_id"`
+	RiderID       string     `json:"rider_id"`
+	BikeID        string     `json:"bike_id"`
+	StartStation  string     `json:"start_station_id"`
+	StartDock     int        `json:"start_dock"`
+	Status        RideStatus `json:"status"`
+	PricingPlanID string     `json:"pricing_plan_id"`
+	// Plan is the plan as it was at unlock, so a price change mid-ride does
+	// not change this ride's fare.
+	Plan       PricingPlan `json:"-"`
+	Deadline   time.Time   `json:"-"`
+	CreatedAt  time.Time   `json:"created_at"`
+	StartedAt  time.Time   `json:"started_at,omitzero"`
+	EndedAt    time.Time   `json:"ended_at,omitzero"`
+	EndStation string      `json:"end_station_id,omitempty"`
+	EndDock    int         `json:"end_dock,omitempty"`
+	FareCents  int64       `json:"fare_cents"`
+	// Unsettled is true when the fare could not be charged even under the
+	// ride-overrun rule; the operator settles it.
+	Unsettled     bool   `json:"unsettled,omitempty"`
+	LedgerTxID    string `json:"ledger_transaction_id,omitempty"`
+	FailureReason string `json:"failure_reason,omitempty"`
+}
+
+// Open reports whether the ride still holds its bike.
+func (r Ride) Open() bool { return r.Status == RidePending || r.Status == RideActive }
+
+// Duration is how long an active ride has run at now, or an ended ride ran.
+func (r Ride) Duration(now time.Time) time.Duration {
+	switch r.Status {
+	case RideActive:
+		if now.Before(r.StartedAt) {
+			return 0
+		}
+		return now.Sub(r.StartedAt)
+	case RideEnded:
+		return r.EndedAt.Sub(r.StartedAt)
+	}
+	return 0
+}

@@ -1,0 +1,93 @@
+package mobility
+
+import (
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+)
+
+// PricingPlan is an unlock fee plus per-minute segments, with the semantics
+// of GBFS system_pricing_plans per_min_pricing, in integer cents.
+type PricingPlan struct {
+	ID            string    `json:"id"`
+	NameIT        string    `json:"name_it"`
+	NameEN        string    `json:"name_en"`
+	DescriptionIT string    `json:"description_it,omitempty"`
+	DescriptionEN string    `json:"description_en,omitempty"`
+	UnlockCents   int64     `json:"unlock_cents"`
+	PerMin        []Segment `json:"per_min_pricing"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+// Segment charges RateCents at the start of every IntervalMin minutes of
+// ride time from StartMin on, up to (not including) EndMin when EndMin > 0.
+// As in GBFS, a segment applies only once the ride is longer than StartMin,
+// and each interval begun is charged in full.
+type Segment struct {
+	StartMin    int   `json:"start"`
+	RateCents   int64 `json:"rate_cents"`
+	IntervalMin int   `json:"interval"`
+	EndMin      int   `json:"end,omitempty"`
+}
+
+// MaxFare bounds one ride's fare (500 EUR), whatever the plan says.
+const MaxFare = 50_000
+
+// Validate checks a plan's fields.
+func (p PricingPlan) Validate() error {
+	if err := checkID("pricing plan", p.ID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(p.NameIT) == "" || len(p.NameIT) > 200 || len(p.NameEN) > 200 {
+		return apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name of at most 200 characters.")
+	}
+	if len(p.DescriptionIT) > 1000 || len(p.DescriptionEN) > 1000 {
+		return apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters.")
+	}
+	if p.UnlockCents < 0 || p.UnlockCents > MaxFare {
+		return apperr.R(apperr.Invalid, "pricing_plan_unlock", "The unlock fee must be between 0 and %d cents.", MaxFare)
+	}
+	if len(p.PerMin) > 20 {
+		return apperr.R(apperr.Invalid, "pricing_plan_segments", "A plan has at most 20 per-minute segments.")
+	}
+	for i, s := range p.PerMin {
+		if s.StartMin < 0 || s.IntervalMin < 1 || s.IntervalMin > 24*60 || s.RateCents < 0 || s.RateCents > MaxFare ||
+			(s.EndMin != 0 && s.EndMin <= s.StartMin) || s.StartMin > 7*24*60 || s.EndMin > 7*24*60 {
+			return apperr.R(apperr.Invalid, "pricing_plan_segments", "Segment %d: start >= 0, interval 1 to 1440 minutes, rate 0 to %d cents, end after start.", i+1, MaxFare)
+		}
+	}
+	return nil
+}
+
+// Fare is the price of a ride that lasted d, in cents, capped at MaxFare.
+func (p PricingPlan) Fare(d time.Duration) int64 {
+	if d < 0 {
+		d = 0
+	}
+	fare := p.UnlockCents
+	for _, s := range p.PerMin {
+		start := time.Duration(s.StartMin) * time.Minute
+		if d <= start {
+			continue
+		}
+		until := d
+		if s.EndMin > 0 {
+			until = min(d, time.Duration(s.EndMin)*time.Minute)
+		}
+		interval := time.Duration(s.IntervalMin) * time.Minute
+		n := int64((until - start + interval - 1) / interval)
+		fare += n * s.RateCents
+		if fare >= MaxFare {
+			return MaxFare
+		}
+	}
+	return min(fare, MaxFare)
+}
+
+// RequiredCredit is what a rider must hold to unlock a bike on this plan: the
+// fare of a one-minute ride, and at least one cent, so a rider whose credit
+// fell below zero under the ride-overrun rule tops up before riding again.
+func (p PricingPlan) RequiredCredit() int64 {
+	return max(p.Fare(time.Minute), 1)
+}

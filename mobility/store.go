@@ -1,0 +1,95 @@
+package mobility
+
+import (
+	"context"
+	"time"
+
+	"cityhub/wallet"
+)
+
+// Store is mobility's view of the database.
+type Store interface {
+	// InTx runs fn in one database transaction; an error from fn rolls it back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn for reads, outside a write transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is what mobility needs from a store transaction. It embeds wallet.Tx so a
+// ride's end and the ledger transaction of its fare commit together.
+// Getters return NotFound when the object does not exist; Put* create or
+// replace; Delete* return NotFound when nothing was deleted.
+type Tx interface {
+	wallet.Tx
+
+	PutStation(ctx context.Context, s Station) error
+	Station(ctx context.Context, id string) (Station, error)
+	Stations(ctx context.Context) ([]Station, error)
+	DeleteStation(ctx context.Context, id string) error
+	// PutDock records a dock's operator setting.
+	PutDock(ctx context.Context, d Dock) error
+	// Docks lists the dock settings of a station ("" for every station).
+	Docks(ctx context.Context, stationID string) ([]Dock, error)
+
+	PutBike(ctx context.Context, b Bike) error
+	Bike(ctx context.Context, id string) (Bike, error)
+	Bikes(ctx context.Context) ([]Bike, error)
+	DeleteBike(ctx context.Context, id string) error
+
+	PutVehicleType(ctx context.Context, v VehicleType) error
+	VehicleType(ctx context.Context, id string) (VehicleType, error)
+	VehicleTypes(ctx context.Context) ([]VehicleType, error)
+	DeleteVehicleType(ctx context.Context, id string) error
+
+	PutPricingPlan(ctx context.Context, p PricingPlan) error
+	PricingPlan(ctx context.Context, id string) (PricingPlan, error)
+	PricingPlans(ctx context.Context) ([]PricingPlan, error)
+	DeletePricingPlan(ctx context.Context, id string) error
+
+	// LockStationStates returns the live state of each station in ids (sorted
+	// by the caller), creating empty rows for stations never seen, locked
+	// against concurrent ingest until the transaction ends.
+	LockStationStates(ctx context.Context, ids []string) ([]StationState, error)
+	// SaveStationStates writes states previously locked in this transaction.
+	SaveStationStates(ctx context.Context, states []StationState) error
+	// StationState is one station's live state; NotFound if it never reported.
+	StationState(ctx context.Context, id string) (StationState, error)
+	// StationStates lists every station's live state.
+	StationStates(ctx context.Context) ([]StationState, error)
+	// PutOccupancy records samples, replacing any sample of the same station
+	// and bucket start.
+	PutOccupancy(ctx context.Context, samples []OccupancySample) error
+	// Occupancy lists a station's samples since, oldest first.
+	Occupancy(ctx context.Context, stationID string, since time.Time) ([]OccupancySample, error)
+	// PruneOccupancy deletes samples older than before.
+	PruneOccupancy(ctx context.Context, before time.Time) error
+
+	// InsertRide writes a new ride. Conflict when the rider or the bike
+	// already has an open (pending or active) ride, or the command id is taken.
+	InsertRide(ctx context.Context, r Ride) error
+	// UpdateRide writes a ride's status, times, end, fare and ledger link.
+	UpdateRide(ctx context.Context, r Ride) error
+	// LockRide reads a ride and locks it until the transaction ends.
+	LockRide(ctx context.Context, id string) (Ride, error)
+	Ride(ctx context.Context, id string) (Ride, error)
+	RideByCommand(ctx context.Context, commandID string) (Ride, error)
+	// OpenRideOfRider and OpenRideOfBike return the pending or active ride.
+	OpenRideOfRider(ctx context.Context, riderID string) (Ride, error)
+	OpenRideOfBike(ctx context.Context, bikeID string) (Ride, error)
+	// RidesOfRider lists a rider's rides, newest first, created before
+	// before (zero: from the newest), at most limit.
+	RidesOfRider(ctx context.Context, riderID string, before time.Time, limit int) ([]Ride, error)
+	// OpenRides lists every pending and active ride, oldest first.
+	OpenRides(ctx context.Context) ([]Ride, error)
+	// ExpirePendingRides marks failed the pending rides whose deadline passed
+	// before now (their hub went away mid-unlock) and returns how many.
+	ExpirePendingRides(ctx context.Context, now time.Time) (int, error)
+}
+
+// Commander sends commands to stations: the mqtt package implements it.
+type Commander interface {
+	// Unlock publishes cmd and waits for the station's reply until
+	// cmd.Deadline or ctx ends. Unavailable when the broker is unreachable;
+	// a context error when no reply came in time.
+	Unlock(ctx context.Context, cmd UnlockCommand) (Reply, error)
+}

@@ -1,0 +1,494 @@
+package mqtt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cityhub/apperr"
+	"cityhub/ids"
+	"cityhub/mobility"
+)
+
+// Sink takes batches of decoded telemetry; mobility.Service is one.
+type Sink interface {
+	Ingest(ctx context.Context, batch []mobility.Telemetry) error
+}
+
+// Options configure a Client. Zero values take the defaults noted.
+type Options struct {
+	URL      string // tcp://host:port, ssl://...
+	Username string
+	Password string
+	// InstanceID names this hub: its client id is "cityhub-"+InstanceID and
+	// its reply topic carries it. Random when empty; set it in production so
+	// a restarted hub resumes its persistent session.
+	InstanceID string
+	Root       string // topic root, DefaultRoot
+	ShareGroup string // DefaultShareGroup
+
+	QueueSize      int           // telemetry queue bound, 8192 (events get their own queue of a quarter)
+	BatchSize      int           // most messages per Ingest call, 500
+	Workers        int           // goroutines calling Ingest, 1
+	KeepAlive      time.Duration // 15s
+	ConnectTimeout time.Duration // 5s
+	MaxBackoff     time.Duration // longest wait between reconnect attempts, 2s
+
+	Log      *slog.Logger
+	Registry prometheus.Registerer // a private registry when nil
+}
+
+// Client is one hub instance's connection to the broker.
+type Client struct {
+	opts    Options
+	topics  Topics
+	log     *slog.Logger
+	cli     paho.Client
+	metrics metrics
+
+	sink   Sink
+	status chan mobility.Telemetry
+	events chan mobility.Telemetry
+
+	mu      sync.Mutex
+	pending map[string]chan mobility.Reply
+
+	malformedMu  sync.Mutex
+	malformedLog map[string]time.Time
+
+	connected atomic.Bool
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// New builds a client; Start connects it.
+func New(opts Options) (*Client, error) {
+	if opts.URL == "" {
+		return nil, errors.New("mqtt: no broker url")
+	}
+	if opts.InstanceID == "" {
+		opts.InstanceID = ids.New("hub")
+	}
+	if !mobility.ValidID(opts.InstanceID) {
+		return nil, fmt.Errorf("mqtt: instance id %q: use lower-case letters, digits, '-' and '_'", opts.InstanceID)
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defD := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&opts.QueueSize, 8192)
+	def(&opts.BatchSize, 500)
+	def(&opts.Workers, 1)
+	defD(&opts.KeepAlive, 15*time.Second)
+	defD(&opts.ConnectTimeout, 5*time.Second)
+	defD(&opts.MaxBackoff, 2*time.Second)
+	if opts.Root == "" {
+		opts.Root = DefaultRoot
+	}
+	if opts.ShareGroup == "" {
+		opts.ShareGroup = DefaultShareGroup
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	c := &Client{
+		opts:         opts,
+		topics:       Topics{Root: opts.Root},
+		log:          opts.Log.With(slog.String("component", "mqtt"), slog.String("instance", opts.InstanceID)),
+		status:       make(chan mobility.Telemetry, opts.QueueSize),
+		events:       make(chan mobility.Telemetry, max(opts.QueueSize/4, 16)),
+		pending:      map[string]chan mobility.Reply{},
+		malformedLog: map[string]time.Time{},
+		stop:         make(chan struct{}),
+	}
+	m, err := newMetrics(opts.Registry)
+	if err != nil {
+		return nil, err
+	}
+	c.metrics = m
+
+	po := paho.NewClientOptions().
+		AddBroker(opts.URL).
+		SetClientID("cityhub-" + opts.InstanceID).
+		SetUsername(opts.Username).
+		SetPassword(opts.Password).
+		// A persistent session keeps QoS 1 replies and events queued at the
+		// broker while this hub reconnects.
+		SetCleanSession(false).
+		// Each message gets its own goroutine; handlers only decode and queue.
+		SetOrderMatters(false).
+		SetKeepAlive(opts.KeepAlive).
+		SetPingTimeout(5 * time.Second).
+		SetConnectTimeout(opts.ConnectTimeout).
+		SetWriteTimeout(5 * time.Second).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(500 * time.Millisecond).
+		SetMaxReconnectInterval(opts.MaxBackoff).
+		SetDefaultPublishHandler(c.onUnexpected).
+		SetOnConnectHandler(c.onConnect).
+		SetConnectionLostHandler(c.onLost).
+		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) { c.metrics.reconnects.Inc() })
+	c.cli = paho.NewClient(po)
+	// Routes live on the client, not the subscription, so that messages the
+	// persistent session delivers before the SUBACK reach them too.
+	for _, f := range c.filters() {
+		if f == c.ReplyTopic() {
+			c.cli.AddRoute(f, c.onReply)
+		} else {
+			c.cli.AddRoute(f, c.onTelemetry)
+		}
+	}
+	return c, nil
+}
+
+// InstanceID is this hub's instance id.
+func (c *Client) InstanceID() string { return c.opts.InstanceID }
+
+// ReplyTopic is where stations answer this hub's commands.
+func (c *Client) ReplyTopic() string { return c.topics.Replies(c.opts.InstanceID) }
+
+// Start connects (retrying in the background if the broker is not up yet)
+// and starts the workers that feed sink. It waits up to the connect timeout
+// for the first connection and returns nil either way once retrying.
+func (c *Client) Start(ctx context.Context, sink Sink) error {
+	c.sink = sink
+	for range c.opts.Workers {
+		c.wg.Add(1)
+		go c.work()
+	}
+	tok := c.cli.Connect()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("mqtt connect %s: %w", c.opts.URL, err)
+		}
+	case <-time.After(c.opts.ConnectTimeout):
+		c.log.Warn("broker not reachable yet; retrying in the background", slog.String("url", c.opts.URL))
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// Connected reports whether the connection to the broker is up now.
+func (c *Client) Connected() bool { return c.connected.Load() && c.cli.IsConnectionOpen() }
+
+// Ping is the readiness check: nil while connected.
+func (c *Client) Ping(context.Context) error {
+	if !c.Connected() {
+		return errors.New("not connected to the MQTT broker")
+	}
+	return nil
+}
+
+// Close unsubscribes (so the persistent session stops collecting telemetry
+// for a hub that is gone), disconnects and stops the workers after they
+// drain what is queued.
+func (c *Client) Close() {
+	c.closeOnce.Do(func() {
+		if c.cli.IsConnectionOpen() {
+			tok := c.cli.Unsubscribe(c.filters()...)
+			tok.WaitTimeout(2 * time.Second)
+		}
+		c.cli.Disconnect(250)
+		c.connected.Store(false)
+		close(c.stop)
+		c.wg.Wait()
+	})
+}
+
+func (c *Client) filters() []string {
+	return []string{
+		c.topics.Shared(c.opts.ShareGroup, mobility.KindStatus),
+		c.topics.Shared(c.opts.ShareGroup, mobility.KindEvents),
+		c.topics.Shared(c.opts.ShareGroup, mobility.KindOnline),
+		c.ReplyTopic(),
+	}
+}
+
+// onConnect subscribes on every (re)connect: with a lost session (a broker
+// restart without persistence) the subscriptions would otherwise be gone.
+func (c *Client) onConnect(cli paho.Client) {
+	subs := map[string]byte{}
+	for _, f := range c.filters() {
+		subs[f] = 1
+	}
+	tok := cli.SubscribeMultiple(subs, nil)
+	// The handler runs on paho's connection goroutine; wait off it.
+	go func() {
+		if !tok.WaitTimeout(10 * time.Second) {
+			c.log.Error("subscribe timed out")
+			return
+		}
+		if err := tok.Error(); err != nil {
+			c.log.Error("subscribe failed", slog.Any("error", err))
+			return
+		}
+		c.connected.Store(true)
+		c.metrics.connected.Set(1)
+		c.log.Info("connected and subscribed", slog.String("url", c.opts.URL))
+	}()
+}
+
+func (c *Client) onLost(_ paho.Client, err error) {
+	c.connected.Store(false)
+	c.metrics.connected.Set(0)
+	c.log.Warn("connection to broker lost; reconnecting", slog.Any("error", err))
+}
+
+func (c *Client) onUnexpected(_ paho.Client, m paho.Message) {
+	c.metrics.in.WithLabelValues("unexpected").Inc()
+	c.log.Debug("message on an unexpected topic", slog.String("topic", m.Topic()))
+}
+
+// onTelemetry decodes and queues; it never waits: a full queue drops the
+// message and counts it.
+func (c *Client) onTelemetry(_ paho.Client, m paho.Message) {
+	station, kind, ok := c.topics.ParseStation(m.Topic())
+	if !ok {
+		c.metrics.in.WithLabelValues("unexpected").Inc()
+		c.metrics.malformed.WithLabelValues("topic").Inc()
+		c.logMalformed(station, m.Topic(), errors.New("not a station telemetry topic"))
+		return
+	}
+	c.metrics.in.WithLabelValues(string(kind)).Inc()
+	t, err := mobility.DecodeTelemetry(station, kind, m.Payload(), time.Now())
+	if err != nil {
+		c.metrics.malformed.WithLabelValues(string(kind)).Inc()
+		c.logMalformed(station, m.Topic(), err)
+		return
+	}
+	q := c.status
+	if kind == mobility.KindEvents {
+		// Events (a docking ends a ride) get their own queue so that a flood
+		// of status messages cannot crowd them out.
+		q = c.events
+	}
+	select {
+	case q <- t:
+	default:
+		c.metrics.dropped.WithLabelValues(string(kind)).Inc()
+	}
+}
+
+// logMalformed logs at most once per station per minute.
+func (c *Client) logMalformed(station, topic string, err error) {
+	now := time.Now()
+	c.malformedMu.Lock()
+	last, seen := c.malformedLog[station]
+	if seen && now.Sub(last) < time.Minute {
+		c.malformedMu.Unlock()
+		return
+	}
+	if len(c.malformedLog) > 10_000 {
+		clear(c.malformedLog)
+	}
+	c.malformedLog[station] = now
+	c.malformedMu.Unlock()
+	c.log.Warn("dropped malformed message (further ones from this station are counted, not logged, for a minute)",
+		slog.String("station", station), slog.String("topic", topic), slog.Any("error", err))
+}
+
+// work drains the queues in batches: under load a batch fills up, so the
+// store sees one transaction per batch instead of one per message.
+func (c *Client) work() {
+	defer c.wg.Done()
+	batch := make([]mobility.Telemetry, 0, c.opts.BatchSize)
+	for {
+		batch = batch[:0]
+		select {
+		case t := <-c.events:
+			batch = append(batch, t)
+		case t := <-c.status:
+			batch = append(batch, t)
+		case <-c.stop:
+			c.drain(batch)
+			return
+		}
+	fill:
+		for len(batch) < c.opts.BatchSize {
+			select {
+			case t := <-c.events:
+				batch = append(batch, t)
+			case t := <-c.status:
+				batch = append(batch, t)
+			default:
+				break fill
+			}
+		}
+		c.ingest(batch)
+	}
+}
+
+func (c *Client) drain(batch []mobility.Telemetry) {
+	for {
+		select {
+		case t := <-c.events:
+			batch = append(batch, t)
+		case t := <-c.status:
+			batch = append(batch, t)
+		default:
+			c.ingest(batch)
+			return
+		}
+		if len(batch) >= c.opts.BatchSize {
+			c.ingest(batch)
+			batch = batch[:0]
+		}
+	}
+}
+
+func (c *Client) ingest(batch []mobility.Telemetry) {
+	if len(batch) == 0 || c.sink == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := c.sink.Ingest(ctx, batch); err != nil {
+		c.metrics.ingestErrors.Inc()
+		c.log.Error("ingest telemetry batch", slog.Int("messages", len(batch)), slog.Any("error", err))
+		return
+	}
+	c.metrics.batches.Observe(float64(len(batch)))
+	c.metrics.ingestSeconds.Observe(time.Since(start).Seconds())
+}
+
+func (c *Client) onReply(_ paho.Client, m paho.Message) {
+	c.metrics.in.WithLabelValues("reply").Inc()
+	r, err := mobility.DecodeReply(m.Payload())
+	if err != nil {
+		c.metrics.malformed.WithLabelValues("reply").Inc()
+		c.logMalformed("reply:"+r.StationID, m.Topic(), err)
+		return
+	}
+	c.mu.Lock()
+	ch := c.pending[r.RequestID]
+	c.mu.Unlock()
+	if ch == nil {
+		// The request gave up (deadline) or another run of this instance sent it.
+		c.metrics.replies.WithLabelValues("unmatched").Inc()
+		if r.Result == mobility.ReplyOK {
+			c.log.Warn("station confirmed an unlock after the hub stopped waiting; check the bike",
+				slog.String("request_id", r.RequestID), slog.String("station", r.StationID))
+		}
+		return
+	}
+	select {
+	case ch <- r:
+	default: // a duplicate delivery of the same reply
+	}
+}
+
+// Unlock implements mobility.Commander: it publishes the command with QoS 1
+// and waits for the station's reply on this instance's reply topic. When the
+// broker is unreachable it fails at once with Unavailable.
+func (c *Client) Unlock(ctx context.Context, cmd mobility.UnlockCommand) (mobility.Reply, error) {
+	if !c.Connected() {
+		return mobility.Reply{}, apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
+	}
+	cmd.ReplyTo = c.ReplyTopic()
+	payload, err := mobility.EncodeUnlock(cmd, time.Now())
+	if err != nil {
+		return mobility.Reply{}, fmt.Errorf("encode unlock: %w", err)
+	}
+	ch := make(chan mobility.Reply, 1)
+	c.mu.Lock()
+	if _, dup := c.pending[cmd.RequestID]; dup {
+		c.mu.Unlock()
+		return mobility.Reply{}, apperr.R(apperr.Conflict, "request_in_flight", "This unlock is already in progress.")
+	}
+	c.pending[cmd.RequestID] = ch
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		delete(c.pending, cmd.RequestID)
+		c.mu.Unlock()
+	}()
+	start := time.Now()
+	tok := c.cli.Publish(c.topics.Commands(cmd.StationID), 1, false, payload)
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			c.metrics.replies.WithLabelValues("publish_failed").Inc()
+			return mobility.Reply{}, apperr.Wrap(err, apperr.Unavailable, "The command could not be sent to the station; nothing was charged.")
+		}
+	case <-ctx.Done():
+		c.metrics.replies.WithLabelValues("timeout").Inc()
+		return mobility.Reply{}, ctx.Err()
+	}
+	select {
+	case r := <-ch:
+		c.metrics.replies.WithLabelValues(r.Result).Inc()
+		c.metrics.roundTrip.Observe(time.Since(start).Seconds())
+		return r, nil
+	case <-ctx.Done():
+		c.metrics.replies.WithLabelValues("timeout").Inc()
+		return mobility.Reply{}, ctx.Err()
+	}
+}
+
+var _ mobility.Commander = (*Client)(nil)
+
+type metrics struct {
+	in            *prometheus.CounterVec
+	malformed     *prometheus.CounterVec
+	dropped       *prometheus.CounterVec
+	replies       *prometheus.CounterVec
+	connected     prometheus.Gauge
+	reconnects    prometheus.Counter
+	ingestErrors  prometheus.Counter
+	batches       prometheus.Histogram
+	ingestSeconds prometheus.Histogram
+	roundTrip     prometheus.Histogram
+}
+
+func newMetrics(reg prometheus.Registerer) (metrics, error) {
+	m := metrics{
+		in: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_messages_total",
+			Help: "MQTT messages received, by kind (status, events, online, reply, unexpected)."}, []string{"kind"}),
+		malformed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_malformed_total",
+			Help: "Malformed MQTT messages dropped, by kind."}, []string{"kind"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_dropped_total",
+			Help: "Valid MQTT messages dropped because the ingest queue was full, by kind."}, []string{"kind"}),
+		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_command_results_total",
+			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched)."}, []string{"result"}),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_connected",
+			Help: "1 while connected and subscribed to the broker."}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_reconnects_total",
+			Help: "Reconnect attempts to the broker."}),
+		ingestErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_ingest_errors_total",
+			Help: "Telemetry batches the store refused."}),
+		batches: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "cityhub_mqtt_ingest_batch_size",
+			Help: "Messages per ingest batch.", Buckets: prometheus.ExponentialBuckets(1, 2, 10)}),
+		ingestSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "cityhub_mqtt_ingest_seconds",
+			Help: "Time to write one ingest batch.", Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14)}),
+		roundTrip: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "cityhub_mqtt_command_round_trip_seconds",
+			Help: "Time from sending a command to the station's reply.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
+	}
+	for _, col := range []prometheus.Collector{m.in, m.malformed, m.dropped, m.replies, m.connected, m.reconnects,
+		m.ingestErrors, m.batches, m.ingestSeconds, m.roundTrip} {
+		if err := reg.Register(col); err != nil {
+			return m, fmt.Errorf("mqtt metrics: %w", err)
+		}
+	}
+	return m, nil
+}

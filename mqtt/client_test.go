@@ -1,0 +1,287 @@
+package mqtt_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cityhub/apperr"
+	"cityhub/mobility"
+	"cityhub/mqtt"
+	"cityhub/mqtt/mqtttest"
+)
+
+// sink records what the client hands over, as mobility.Service would get it.
+type sink struct {
+	mu      sync.Mutex
+	got     []mobility.Telemetry
+	batches int
+}
+
+func (s *sink) Ingest(_ context.Context, b []mobility.Telemetry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.got = append(s.got, b...)
+	s.batches++
+	return nil
+}
+
+func (s *sink) count(f func(mobility.Telemetry) bool) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.got {
+		if f(t) {
+			n++
+		}
+	}
+	return n
+}
+
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func startClient(t *testing.T, url, root string, s mqtt.Sink) (*mqtt.Client, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	c, err := mqtt.New(mqtt.Options{URL: url, Root: root, Registry: reg, MaxBackoff: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	eventually(t, 5*time.Second, "client subscribed", c.Connected)
+	return c, reg
+}
+
+func publisher(t *testing.T, url string) paho.Client {
+	t.Helper()
+	p := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + mqtttest.Root(t)[:10]).SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond))
+	if tok := p.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatalf("publisher connect: %v", tok.Error())
+	}
+	t.Cleanup(func() { p.Disconnect(50) })
+	return p
+}
+
+func status(station string, ts time.Time, bikes ...string) []byte {
+	r := mobility.StatusReport{TS: ts, Online: true}
+	for i, b := range bikes {
+		r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
+	}
+	p, _ := mobility.EncodeStatus(station, r)
+	return p
+}
+
+func brokers(t *testing.T) []mqtttest.Broker {
+	return []mqtttest.Broker{mqtttest.Shared{}, mqtttest.StartEmbedded(t)}
+}
+
+func TestTelemetryReachesSink(t *testing.T) {
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			s := &sink{}
+			startClient(t, b.URL(), root, s)
+			pub := publisher(t, b.URL())
+			topics := mqtt.Topics{Root: root}
+			pub.Publish(topics.Station("st-1", mobility.KindStatus), 1, false, status("st-1", time.Now(), "bk-1", "")).Wait()
+			pub.Publish(topics.Station("st-1", mobility.KindOnline), 1, false, []byte("false")).Wait()
+			ev, _ := mobility.EncodeEvent("st-1", mobility.Event{TS: time.Now(), Type: mobility.EventBikeDocked, Dock: 2, BikeID: "bk-2"})
+			pub.Publish(topics.Station("st-1", mobility.KindEvents), 1, false, ev).Wait()
+			eventually(t, 5*time.Second, "three messages", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) == 3 })
+			if n := s.count(func(t mobility.Telemetry) bool {
+				return t.Status != nil && t.StationID == "st-1" && len(t.Status.Docks) == 2 && t.Status.Docks[0].BikeID == "bk-1"
+			}); n != 1 {
+				t.Errorf("status decoded %d times, want 1", n)
+			}
+			if n := s.count(func(t mobility.Telemetry) bool { return t.Online != nil && !t.Online.Online }); n != 1 {
+				t.Errorf("online=false decoded %d times", n)
+			}
+			if n := s.count(func(t mobility.Telemetry) bool { return t.Event != nil && t.Event.BikeID == "bk-2" }); n != 1 {
+				t.Errorf("event decoded %d times", n)
+			}
+		})
+	}
+}
+
+func TestMalformedFloodDoesNotStopValidMessages(t *testing.T) {
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			s := &sink{}
+			_, reg := startClient(t, b.URL(), root, s)
+			pub := publisher(t, b.URL())
+			topics := mqtt.Topics{Root: root}
+			const flood, valid = 3000, 50
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				garbage := [][]byte{[]byte("{"), []byte(`{"v":2,"ts":"2026-01-01T00:00:00Z"}`), []byte(`{"v":1}`), []byte("\x00\xff"), []byte(`{"v":1,"ts":"yesterday"}`)}
+				for i := range flood {
+					pub.Publish(topics.Station(fmt.Sprintf("bad-%d", i%7), mobility.KindStatus), 0, false, garbage[i%len(garbage)])
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				for i := range valid {
+					pub.Publish(topics.Station("good", mobility.KindStatus), 1, false, status("good", time.Now().Add(time.Duration(i)*time.Millisecond), "bk-1")).Wait()
+				}
+			}()
+			wg.Wait()
+			eventually(t, 10*time.Second, "every valid message", func() bool {
+				return s.count(func(t mobility.Telemetry) bool { return t.StationID == "good" }) == valid
+			})
+			eventually(t, 10*time.Second, "malformed counted", func() bool {
+				return counterSum(t, reg, "cityhub_mqtt_malformed_total") > flood/2
+			})
+			if n := s.count(func(t mobility.Telemetry) bool { return t.StationID != "good" }); n != 0 {
+				t.Errorf("%d malformed messages reached the sink", n)
+			}
+		})
+	}
+}
+
+// counterSum sums a counter vector's children.
+func counterSum(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+// The embedded broker splits a $share/ group between subscribers like
+// Mosquitto does, so hub replicas share the load on either broker.
+func TestSharedSubscriptionSplitsTelemetry(t *testing.T) {
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			s1, s2 := &sink{}, &sink{}
+			startClient(t, b.URL(), root, s1)
+			startClient(t, b.URL(), root, s2)
+			pub := publisher(t, b.URL())
+			topics := mqtt.Topics{Root: root}
+			const n = 200
+			for i := range n {
+				pub.Publish(topics.Station(fmt.Sprintf("st-%d", i%10), mobility.KindStatus), 1, false, status("", time.Now(), "bk-1")).Wait()
+			}
+			all := func(mobility.Telemetry) bool { return true }
+			eventually(t, 10*time.Second, "all messages once", func() bool { return s1.count(all)+s2.count(all) == n })
+			if s1.count(all) == 0 || s2.count(all) == 0 {
+				t.Errorf("no split: %d and %d", s1.count(all), s2.count(all))
+			}
+			time.Sleep(200 * time.Millisecond)
+			if got := s1.count(all) + s2.count(all); got != n {
+				t.Errorf("delivered %d, want exactly %d", got, n)
+			}
+		})
+	}
+}
+
+// A station that answers unlock commands on the reply topic they name.
+func answer(t *testing.T, url, root, station, result, code string) {
+	t.Helper()
+	c := publisher(t, url)
+	tok := c.Subscribe(mqtt.Topics{Root: root}.Commands(station), 1, func(c paho.Client, m paho.Message) {
+		cmd, err := mobility.DecodeCommand(m.Payload())
+		if err != nil {
+			t.Errorf("command: %v", err)
+			return
+		}
+		p, _ := mobility.EncodeReply(mobility.Reply{RequestID: cmd.RequestID, StationID: station, Result: result, Error: code, TS: time.Now()})
+		go c.Publish(cmd.ReplyTo, 1, false, p)
+	})
+	tok.Wait()
+}
+
+func TestUnlockRoundTrip(t *testing.T) {
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			c, _ := startClient(t, b.URL(), root, &sink{})
+			answer(t, b.URL(), root, "st-ok", mobility.ReplyOK, "")
+			answer(t, b.URL(), root, "st-err", mobility.ReplyError, mobility.ErrCodeNoBike)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			r, err := c.Unlock(ctx, mobility.UnlockCommand{RequestID: "r1", StationID: "st-ok", Dock: 1, BikeID: "bk-1", Deadline: time.Now().Add(5 * time.Second)})
+			if err != nil || r.Result != mobility.ReplyOK || r.RequestID != "r1" {
+				t.Fatalf("ok unlock: %+v %v", r, err)
+			}
+			r, err = c.Unlock(ctx, mobility.UnlockCommand{RequestID: "r2", StationID: "st-err", Dock: 1, Deadline: time.Now().Add(5 * time.Second)})
+			if err != nil || r.Result != mobility.ReplyError || r.Error != mobility.ErrCodeNoBike {
+				t.Fatalf("error unlock: %+v %v", r, err)
+			}
+			short, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			defer cancel2()
+			start := time.Now()
+			_, err = c.Unlock(short, mobility.UnlockCommand{RequestID: "r3", StationID: "st-silent", Dock: 1, Deadline: time.Now().Add(300 * time.Millisecond)})
+			if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+				t.Fatalf("silent station: %v after %s", err, time.Since(start))
+			}
+		})
+	}
+}
+
+// The broker goes away and comes back: unlocks fail at once meanwhile, and
+// the hub resubscribes and resumes within 10 s.
+func TestBrokerRestart(t *testing.T) {
+	for _, b := range []mqtttest.Broker{mqtttest.StartMosquitto(t), mqtttest.StartEmbedded(t)} {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			s := &sink{}
+			c, _ := startClient(t, b.URL(), root, s)
+			pub := publisher(t, b.URL())
+			topics := mqtt.Topics{Root: root}
+			pub.Publish(topics.Station("st-r", mobility.KindStatus), 1, false, status("st-r", time.Now(), "bk-1")).Wait()
+			eventually(t, 5*time.Second, "first status", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) == 1 })
+
+			b.Stop()
+			eventually(t, 5*time.Second, "client sees the outage", func() bool { return !c.Connected() })
+			start := time.Now()
+			_, err := c.Unlock(context.Background(), mobility.UnlockCommand{RequestID: "x", StationID: "st-r", Dock: 1, Deadline: time.Now().Add(10 * time.Second)})
+			if !apperr.Has(err, apperr.Unavailable) || time.Since(start) > 500*time.Millisecond {
+				t.Fatalf("unlock during outage: %v after %s", err, time.Since(start))
+			}
+			b.Start(t)
+			restarted := time.Now()
+			eventually(t, 10*time.Second, "hub resubscribed", c.Connected)
+			// Publish until one arrives: the publisher reconnects on its own schedule.
+			eventually(t, 10*time.Second, "telemetry resumes", func() bool {
+				pub.Publish(topics.Station("st-r", mobility.KindStatus), 1, false, status("st-r", time.Now(), "bk-2"))
+				time.Sleep(100 * time.Millisecond)
+				return s.count(func(t mobility.Telemetry) bool { return t.Status != nil && t.Status.Docks[0].BikeID == "bk-2" }) > 0
+			})
+			if d := time.Since(restarted); d > 10*time.Second {
+				t.Errorf("resumed after %s", d)
+			}
+			t.Logf("%s: resumed %s after the broker came back", b.Name(), time.Since(restarted).Round(time.Millisecond))
+		})
+	}
+}

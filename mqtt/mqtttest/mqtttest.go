@@ -1,0 +1,174 @@
+// Package mqtttest gives tests real brokers: the shared Mosquitto
+// (CITYHUB_TEST_MQTT_URL), a private Mosquitto process a test may kill and
+// restart, and the embedded broker. Tests on the shared Mosquitto use a unique
+// topic root so they cannot see each other's messages.
+package mqtttest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"cityhub/ids"
+	"cityhub/mqtt"
+)
+
+// DefaultURL is the shared Mosquitto when CITYHUB_TEST_MQTT_URL is unset.
+const DefaultURL = "tcp://127.0.0.1:1883"
+
+// URL is the shared test broker.
+func URL() string {
+	if u := os.Getenv("CITYHUB_TEST_MQTT_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// Root is a topic root no other test uses.
+func Root(tb testing.TB) string {
+	return "t" + strings.TrimPrefix(ids.New("x"), "x_")[:12] + "/cityhub/v1"
+}
+
+// Broker is a broker a test can stop and start again on the same address.
+type Broker interface {
+	Name() string
+	URL() string
+	Stop()
+	Start(tb testing.TB)
+}
+
+// Shared is the shared Mosquitto; it cannot be restarted.
+type Shared struct{}
+
+func (Shared) Name() string     { return "mosquitto" }
+func (Shared) URL() string      { return URL() }
+func (Shared) Stop()            { panic("the shared broker cannot be stopped") }
+func (Shared) Start(testing.TB) {}
+
+// Embedded is the hub's embedded broker on a fixed free port.
+type Embedded struct {
+	addr string
+	mu   sync.Mutex
+	b    *mqtt.Broker
+}
+
+// StartEmbedded starts an embedded broker on a free port, stopped when tb ends.
+func StartEmbedded(tb testing.TB) *Embedded {
+	tb.Helper()
+	e := &Embedded{addr: FreeAddr(tb)}
+	e.Start(tb)
+	tb.Cleanup(e.Stop)
+	return e
+}
+
+func (e *Embedded) Name() string { return "embedded" }
+func (e *Embedded) URL() string  { return "tcp://" + e.addr }
+
+// Start starts (again) the broker on its address.
+func (e *Embedded) Start(tb testing.TB) {
+	tb.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var err error
+	for i := 0; i < 50; i++ {
+		e.b, err = mqtt.StartBroker(e.addr, nil)
+		if err == nil && e.b.Addr() == e.addr {
+			return
+		}
+		if e.b != nil {
+			e.b.Close()
+			e.b = nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Fatalf("start embedded broker on %s: %v", e.addr, err)
+}
+
+// Stop stops the broker, dropping every connection.
+func (e *Embedded) Stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.b != nil {
+		e.b.Close()
+		e.b = nil
+	}
+}
+
+// Mosquitto is a private mosquitto process on a free port.
+type Mosquitto struct {
+	port int
+	dir  string
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+}
+
+// StartMosquitto starts a private mosquitto (skipping the test if the binary
+// is missing), stopped when tb ends.
+func StartMosquitto(tb testing.TB) *Mosquitto {
+	tb.Helper()
+	if _, err := exec.LookPath("mosquitto"); err != nil {
+		tb.Skip("mosquitto is not installed")
+	}
+	_, port, _ := net.SplitHostPort(FreeAddr(tb))
+	m := &Mosquitto{dir: tb.TempDir()}
+	fmt.Sscan(port, &m.port)
+	m.Start(tb)
+	tb.Cleanup(m.Stop)
+	return m
+}
+
+func (m *Mosquitto) Name() string { return "mosquitto" }
+func (m *Mosquitto) URL() string  { return fmt.Sprintf("tcp://127.0.0.1:%d", m.port) }
+
+// Start starts the process and waits until it accepts connections.
+func (m *Mosquitto) Start(tb testing.TB) {
+	tb.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	conf := filepath.Join(m.dir, "mosquitto.conf")
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", m.port)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	m.cmd = exec.Command("mosquitto", "-c", conf)
+	if err := m.cmd.Start(); err != nil {
+		tb.Fatalf("start mosquitto: %v", err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", m.port)
+	for i := 0; i < 100; i++ {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Fatalf("mosquitto on %s did not start", addr)
+}
+
+// Stop kills the process (no clean shutdown: clients see a dropped connection).
+func (m *Mosquitto) Stop() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd != nil && m.cmd.Process != nil {
+		_ = m.cmd.Process.Kill()
+		_ = m.cmd.Wait()
+		m.cmd = nil
+	}
+}
+
+// FreeAddr returns a 127.0.0.1 address with a port free right now.
+func FreeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
