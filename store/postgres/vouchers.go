@@ -1,0 +1,345 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/vouchers"
+)
+
+const shopCols = `id, name, address, district, category, iban, active, created_at`
+
+func scanShop(row pgx.Row) (vouchers.Shop, error) {
+	var s vouchers.Shop
+	err := row.Scan(&s.ID, &s.Name, &s.Address, &s.District, &s.Category, &s.IBAN, &s.Active, &s.Created)
+	s.Created = s.Created.UTC()
+	return s, err
+}
+
+// InsertShop implements vouchers.Tx.
+func (tx *Tx) InsertShop(ctx context.Context, s vouchers.Shop) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_shops (`+shopCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, s.Active, s.Created)
+	return translate(vwrap("insert shop", err))
+}
+
+// UpdateShop implements vouchers.Tx.
+func (tx *Tx) UpdateShop(ctx context.Context, s vouchers.Shop) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE voucher_shops SET name = $2, address = $3, district = $4, category = $5, iban = $6, active = $7 WHERE id = $1`,
+		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, s.Active)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return translate(vwrap("update shop", err))
+}
+
+// Shop implements vouchers.Tx.
+func (tx *Tx) Shop(ctx context.Context, id string) (vouchers.Shop, error) {
+	s, err := scanShop(tx.q.QueryRow(ctx, `SELECT `+shopCols+` FROM voucher_shops WHERE id = $1`, id))
+	return s, translate(vwrap("read shop", err))
+}
+
+// ListShops implements vouchers.Tx.
+func (tx *Tx) ListShops(ctx context.Context, f vouchers.ShopFilter) ([]vouchers.Shop, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+shopCols+` FROM voucher_shops
+		WHERE ($1::text[] IS NULL OR id = ANY($1)) AND ($2 = '' OR district = $2) AND ($3 = '' OR category = $3) AND (NOT $4 OR active)
+		ORDER BY district, name, id`, vNullList(f.IDs), f.District, f.Category, f.ActiveOnly)
+	if err != nil {
+		return nil, translate(vwrap("list shops", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Shop, error) { return scanShop(r) })
+	return out, translate(vwrap("list shops", err))
+}
+
+func vNullList(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	return ids
+}
+
+const campaignCols = `id, name, description, budget_cents, face_value_cents, percent_off, min_spend_cents, per_citizen_limit,
+	valid_from, valid_until, districts, categories, shop_ids, mode, status, created_at`
+
+func scanCampaign(row pgx.Row) (vouchers.Campaign, error) {
+	var c vouchers.Campaign
+	err := row.Scan(&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
+		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created)
+	c.ValidFrom, c.ValidUntil, c.Created = c.ValidFrom.UTC(), c.ValidUntil.UTC(), c.Created.UTC()
+	for _, l := range []*[]string{&c.Districts, &c.Categories, &c.ShopIDs} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	return c, err
+}
+
+func vEmpty(l []string) []string {
+	if l == nil {
+		return []string{}
+	}
+	return l
+}
+
+// InsertCampaign implements vouchers.Tx.
+func (tx *Tx) InsertCampaign(ctx context.Context, c vouchers.Campaign) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_campaigns (`+campaignCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		c.ID, c.Name, c.Description, c.BudgetCents, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
+		c.ValidFrom, c.ValidUntil, vEmpty(c.Districts), vEmpty(c.Categories), vEmpty(c.ShopIDs), c.Mode, c.Status, c.Created)
+	return translate(vwrap("insert campaign", err))
+}
+
+// UpdateCampaign implements vouchers.Tx.
+func (tx *Tx) UpdateCampaign(ctx context.Context, c vouchers.Campaign) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE voucher_campaigns SET name = $2, description = $3, face_value_cents = $4, percent_off = $5,
+		min_spend_cents = $6, per_citizen_limit = $7, valid_from = $8, valid_until = $9, districts = $10, categories = $11,
+		shop_ids = $12, mode = $13, status = $14 WHERE id = $1`,
+		c.ID, c.Name, c.Description, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
+		c.ValidFrom, c.ValidUntil, vEmpty(c.Districts), vEmpty(c.Categories), vEmpty(c.ShopIDs), c.Mode, c.Status)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return translate(vwrap("update campaign", err))
+}
+
+// Campaign implements vouchers.Tx.
+func (tx *Tx) Campaign(ctx context.Context, id string) (vouchers.Campaign, error) {
+	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1`, id))
+	return c, translate(vwrap("read campaign", err))
+}
+
+// LockCampaign implements vouchers.Tx.
+func (tx *Tx) LockCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
+	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR UPDATE`, id))
+	return c, translate(vwrap("lock campaign", err))
+}
+
+// ListCampaigns implements vouchers.Tx.
+func (tx *Tx) ListCampaigns(ctx context.Context, statuses []string) ([]vouchers.Campaign, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns
+		WHERE ($1::text[] IS NULL OR status = ANY($1)) ORDER BY created_at DESC, id`, vNullList(statuses))
+	if err != nil {
+		return nil, translate(vwrap("list campaigns", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Campaign, error) { return scanCampaign(r) })
+	return out, translate(vwrap("list campaigns", err))
+}
+
+const voucherCols = `id, campaign_id, account_id, value_cents, remaining_cents, status, code, code_hash, claimed_at, expires_at`
+
+func scanVoucher(row pgx.Row) (vouchers.Voucher, error) {
+	var v vouchers.Voucher
+	err := row.Scan(&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &v.ClaimedAt, &v.ExpiresAt)
+	v.ClaimedAt, v.ExpiresAt = v.ClaimedAt.UTC(), v.ExpiresAt.UTC()
+	return v, err
+}
+
+// InsertVoucher implements vouchers.Tx.
+func (tx *Tx) InsertVoucher(ctx context.Context, v vouchers.Voucher) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO vouchers (`+voucherCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		v.ID, v.CampaignID, v.AccountID, v.ValueCents, v.RemainingCents, v.Status, v.Code, v.CodeHash, v.ClaimedAt, v.ExpiresAt)
+	return translate(vwrap("insert voucher", err))
+}
+
+// UpdateVoucher implements vouchers.Tx.
+func (tx *Tx) UpdateVoucher(ctx context.Context, v vouchers.Voucher) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`, v.ID, v.RemainingCents, v.Status)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return translate(vwrap("update voucher", err))
+}
+
+// Voucher implements vouchers.Tx.
+func (tx *Tx) Voucher(ctx context.Context, id string) (vouchers.Voucher, error) {
+	v, err := scanVoucher(tx.q.QueryRow(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE id = $1`, id))
+	return v, translate(vwrap("read voucher", err))
+}
+
+// LockVoucher implements vouchers.Tx.
+func (tx *Tx) LockVoucher(ctx context.Context, id string) (vouchers.Voucher, error) {
+	v, err := scanVoucher(tx.q.QueryRow(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE id = $1 FOR UPDATE`, id))
+	return v, translate(vwrap("lock voucher", err))
+}
+
+// VoucherByCodeHash implements vouchers.Tx.
+func (tx *Tx) VoucherByCodeHash(ctx context.Context, hash string) (vouchers.Voucher, error) {
+	v, err := scanVoucher(tx.q.QueryRow(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE code_hash = $1`, hash))
+	return v, translate(vwrap("find voucher by code", err))
+}
+
+// ListVouchers implements vouchers.Tx.
+func (tx *Tx) ListVouchers(ctx context.Context, accountID string) ([]vouchers.Voucher, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE account_id = $1 ORDER BY claimed_at DESC, id`, accountID)
+	if err != nil {
+		return nil, translate(vwrap("list vouchers", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Voucher, error) { return scanVoucher(r) })
+	return out, translate(vwrap("list vouchers", err))
+}
+
+// CountVouchers implements vouchers.Tx.
+func (tx *Tx) CountVouchers(ctx context.Context, campaignID, accountID string) (int, error) {
+	var n int
+	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND account_id = $2`, campaignID, accountID).Scan(&n)
+	return n, translate(vwrap("count vouchers", err))
+}
+
+const redemptionCols = `id, voucher_id, campaign_id, shop_id, purchase_cents, amount_cents, staff_id, device, at, reversed_at, reversed_by, settlement_id`
+
+func scanRedemption(row pgx.Row) (vouchers.Redemption, error) {
+	var r vouchers.Redemption
+	err := row.Scan(&r.ID, &r.VoucherID, &r.CampaignID, &r.ShopID, &r.PurchaseCents, &r.AmountCents, &r.StaffID, &r.Device, &r.At, &r.ReversedAt, &r.ReversedBy, &r.SettlementID)
+	r.At = r.At.UTC()
+	if r.ReversedAt != nil {
+		t := r.ReversedAt.UTC()
+		r.ReversedAt = &t
+	}
+	return r, err
+}
+
+// InsertRedemption implements vouchers.Tx.
+func (tx *Tx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_redemptions (`+redemptionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID)
+	return translate(vwrap("insert redemption", err))
+}
+
+// Redemption implements vouchers.Tx.
+func (tx *Tx) Redemption(ctx context.Context, id string) (vouchers.Redemption, error) {
+	r, err := scanRedemption(tx.q.QueryRow(ctx, `SELECT `+redemptionCols+` FROM voucher_redemptions WHERE id = $1`, id))
+	return r, translate(vwrap("read redemption", err))
+}
+
+// LockRedemption implements vouchers.Tx.
+func (tx *Tx) LockRedemption(ctx context.Context, id string) (vouchers.Redemption, error) {
+	r, err := scanRedemption(tx.q.QueryRow(ctx, `SELECT `+redemptionCols+` FROM voucher_redemptions WHERE id = $1 FOR UPDATE`, id))
+	return r, translate(vwrap("lock redemption", err))
+}
+
+// MarkReversed implements vouchers.Tx.
+func (tx *Tx) MarkReversed(ctx context.Context, id string, at time.Time, by string) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE voucher_redemptions SET reversed_at = $2, reversed_by = $3 WHERE id = $1 AND reversed_at IS NULL AND settlement_id = ''`, id, at, by)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return translate(vwrap("mark redemption reversed", err))
+}
+
+// ListRedemptions implements vouchers.Tx.
+func (tx *Tx) ListRedemptions(ctx context.Context, f vouchers.RedemptionFilter) ([]vouchers.Redemption, error) {
+	if f.Limit <= 0 || f.Limit > 10000 {
+		f.Limit = 10000
+	}
+	rows, err := tx.q.Query(ctx, `SELECT `+redemptionCols+` FROM voucher_redemptions
+		WHERE ($1 = '' OR shop_id = $1) AND ($2 = '' OR voucher_id = $2) AND ($3 = '' OR campaign_id = $3) AND ($4 = '' OR settlement_id = $4)
+		  AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
+		ORDER BY at, id LIMIT $7`, f.ShopID, f.VoucherID, f.CampaignID, f.SettlementID, nullTime(f.Since), nullTime(f.Until), f.Limit)
+	if err != nil {
+		return nil, translate(vwrap("list redemptions", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Redemption, error) { return scanRedemption(r) })
+	return out, translate(vwrap("list redemptions", err))
+}
+
+// AssignSettlement implements vouchers.Tx. Under READ COMMITTED the UPDATE
+// waits for rows a concurrent reversal holds and re-checks the WHERE clause
+// on their committed version, so a reversed row is never settled.
+func (tx *Tx) AssignSettlement(ctx context.Context, shopID, settlementID string, upTo time.Time) (int, int64, error) {
+	var n int
+	var total int64
+	err := tx.q.QueryRow(ctx, `WITH s AS (
+			UPDATE voucher_redemptions SET settlement_id = $2
+			WHERE shop_id = $1 AND settlement_id = '' AND reversed_at IS NULL AND at < $3
+			RETURNING amount_cents)
+		SELECT count(*), COALESCE(sum(amount_cents), 0) FROM s`, shopID, settlementID, upTo).Scan(&n, &total)
+	return n, total, translate(vwrap("assign settlement", err))
+}
+
+const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref`
+
+func scanSettlement(row pgx.Row) (vouchers.Settlement, error) {
+	var s vouchers.Settlement
+	err := row.Scan(&s.ID, &s.ShopID, &s.PeriodEnd, &s.Count, &s.TotalCents, &s.Status, &s.ClosedAt, &s.ClosedBy, &s.PaidAt, &s.PaymentRef)
+	s.PeriodEnd, s.ClosedAt = s.PeriodEnd.UTC(), s.ClosedAt.UTC()
+	if s.PaidAt != nil {
+		t := s.PaidAt.UTC()
+		s.PaidAt = &t
+	}
+	return s, err
+}
+
+// InsertSettlement implements vouchers.Tx.
+func (tx *Tx) InsertSettlement(ctx context.Context, s vouchers.Settlement) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_settlements (`+settlementCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		s.ID, s.ShopID, s.PeriodEnd, s.Count, s.TotalCents, s.Status, s.ClosedAt, s.ClosedBy, s.PaidAt, s.PaymentRef)
+	return translate(vwrap("insert settlement", err))
+}
+
+// Settlement implements vouchers.Tx.
+func (tx *Tx) Settlement(ctx context.Context, id string) (vouchers.Settlement, error) {
+	s, err := scanSettlement(tx.q.QueryRow(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE id = $1`, id))
+	return s, translate(vwrap("read settlement", err))
+}
+
+// LockSettlement implements vouchers.Tx.
+func (tx *Tx) LockSettlement(ctx context.Context, id string) (vouchers.Settlement, error) {
+	s, err := scanSettlement(tx.q.QueryRow(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE id = $1 FOR UPDATE`, id))
+	return s, translate(vwrap("lock settlement", err))
+}
+
+// MarkSettlementPaid implements vouchers.Tx.
+func (tx *Tx) MarkSettlementPaid(ctx context.Context, id string, at time.Time, ref string) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE voucher_settlements SET status = 'paid', paid_at = $2, payment_ref = $3 WHERE id = $1 AND status = 'closed'`, id, at, ref)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return translate(vwrap("mark settlement paid", err))
+}
+
+// ListSettlements implements vouchers.Tx.
+func (tx *Tx) ListSettlements(ctx context.Context, shopID string) ([]vouchers.Settlement, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE ($1 = '' OR shop_id = $1) ORDER BY closed_at DESC, id`, shopID)
+	if err != nil {
+		return nil, translate(vwrap("list settlements", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Settlement, error) { return scanSettlement(r) })
+	return out, translate(vwrap("list settlements", err))
+}
+
+// ClaimTotals implements vouchers.Tx.
+func (tx *Tx) ClaimTotals(ctx context.Context, campaignID string) (int, int64, error) {
+	var n int
+	var v int64
+	err := tx.q.QueryRow(ctx, `SELECT count(*), COALESCE(sum(value_cents), 0) FROM vouchers WHERE campaign_id = $1`, campaignID).Scan(&n, &v)
+	return n, v, translate(vwrap("claim totals", err))
+}
+
+// RedemptionTotals implements vouchers.Tx.
+func (tx *Tx) RedemptionTotals(ctx context.Context, campaignID string) ([]vouchers.GroupTotal, error) {
+	rows, err := tx.q.Query(ctx, `SELECT s.district, s.category, count(*), sum(r.amount_cents)
+		FROM voucher_redemptions r JOIN voucher_shops s ON s.id = r.shop_id
+		WHERE r.campaign_id = $1 AND r.reversed_at IS NULL
+		GROUP BY s.district, s.category ORDER BY s.district, s.category`, campaignID)
+	if err != nil {
+		return nil, translate(vwrap("redemption totals", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.GroupTotal, error) {
+		var g vouchers.GroupTotal
+		err := r.Scan(&g.District, &g.Category, &g.Count, &g.AmountCents)
+		return g, err
+	})
+	return out, translate(vwrap("redemption totals", err))
+}
+
+// wrap says what failed, keeping nil nil.
+func vwrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
