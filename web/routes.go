@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"cityhub/identity"
+)
 
 // routes lists every route of the hub, in one place. Each area keeps its own
 // block; a handler lives in a file of its own area.
@@ -18,7 +22,23 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Mobility and GBFS.
 
-	// Pages.
+	// Pages (html, cookie sessions, CSRF on every form post).
+	s.pages = mustLoadPages()
+	page := func(pattern string, h http.Handler) { mux.Handle(pattern, secured(h)) }
+	page("GET /static/{sum}/{name...}", http.HandlerFunc(s.handleStatic))
+	page("/", http.HandlerFunc(s.handleHome))
+	page("GET /login", http.HandlerFunc(s.handleLoginPage))
+	page("POST /login", s.csrfProtected(s.handleLogin))
+	page("POST /logout", s.csrfProtected(s.handleLogout))
+	page("POST /language", s.csrfProtected(s.handleLanguage))
+	page("GET /wallet", s.signedIn(s.handleWallet, identity.RoleCitizen))
+	page("GET /wallet/items/{kind}/{id}/qr.png", s.signedIn(s.handleItemQR, identity.RoleCitizen))
+	page("GET /privacy", s.signedIn(s.handlePrivacy))
+	page("GET /privacy/my-data.json", s.signedIn(s.handleExport))
+	page("POST /privacy/delete", s.csrfProtected(s.signedIn(s.handleDeleteAccount)))
+	page("GET /staff/scan", s.signedIn(s.handleScanner, identity.RoleMerchant, identity.RoleDoor))
+	page("GET /admin", s.signedIn(s.handleAdminDashboard, identity.RoleAdmin))
+	page("GET /operator", s.signedIn(s.handleOperatorDashboard, identity.RoleOperator))
 
 	// Unknown API paths answer problem+json rather than the mux's text 404.
 	mux.HandleFunc("/api/", s.handleAPINotFound)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"cityhub/identity"
 )
 
 // Deps is what the server needs from the rest of the hub. cmd/cityhub fills it.
@@ -23,6 +25,18 @@ type Deps struct {
 	Ready map[string]func(ctx context.Context) error
 	// Registry collects the hub's Prometheus metrics; a fresh one when nil.
 	Registry *prometheus.Registry
+
+	// Pages.
+	// PageAccounts signs people in and out of the pages (identity.Service).
+	PageAccounts PageAccounts
+	// PageWallet is what the wallet pages read (wallet.Service).
+	PageWallet PageWallet
+	// ExportAccount gives identity's part of "download my data".
+	ExportAccount PrivacyExport
+	// QR gives wallet cards their rotating QR codes, by item kind.
+	QR map[string]QRSource
+	// ScanTargets is where each staff role's scanner page sends codes.
+	ScanTargets map[identity.Role]ScanTarget
 }
 
 // Server serves every HTTP route of the hub.
@@ -31,6 +45,7 @@ type Server struct {
 	log     *slog.Logger
 	metrics httpMetrics
 	handler http.Handler
+	pages   *pages
 }
 
 // New builds the server and its routes.

@@ -1,0 +1,212 @@
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Rome must resolve on hosts without a zoneinfo database
+
+	"cityhub/apperr"
+)
+
+// The pages speak Italian first and English second. Messages live in one
+// JSON catalogue per language, never in templates, so a translator edits one
+// file and a test proves both catalogues carry the same keys.
+
+//go:embed i18n/*.json
+var catalogFS embed.FS
+
+// Languages the pages speak, the default first.
+var pageLanguages = []string{"it", "en"}
+
+const defaultLanguage = "it"
+
+// langCookie keeps a person's explicit choice of language.
+const langCookie = "cityhub_lang"
+
+// cityZone is where the city is: every date and time on a page is shown in it.
+var cityZone = mustZone("Europe/Rome")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("load time zone %s: %v", name, err))
+	}
+	return loc
+}
+
+// locale formats messages, money and dates in one language.
+type locale struct {
+	Lang string
+	msgs map[string]string
+}
+
+// loadCatalogues reads every embedded catalogue. A catalogue that is missing or
+// not a flat object of strings fails the start.
+func loadCatalogues() (map[string]*locale, error) {
+	out := map[string]*locale{}
+	for _, lang := range pageLanguages {
+		b, err := catalogFS.ReadFile("i18n/" + lang + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("read %s catalogue: %w", lang, err)
+		}
+		msgs := map[string]string{}
+		if err := json.Unmarshal(b, &msgs); err != nil {
+			return nil, fmt.Errorf("parse %s catalogue: %w", lang, err)
+		}
+		out[lang] = &locale{Lang: lang, msgs: msgs}
+	}
+	return out, nil
+}
+
+// T returns the message for key, with args filled in by fmt verbs. A missing
+// key shows as itself in brackets, so it is seen rather than hidden; tests
+// keep that from ever shipping.
+func (l *locale) T(key string, args ...any) string {
+	m, ok := l.msgs[key]
+	if !ok {
+		return "[" + key + "]"
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+// Has reports whether the catalogue has key.
+func (l *locale) Has(key string) bool { _, ok := l.msgs[key]; return ok }
+
+// keys lists the catalogue's keys, sorted.
+func (l *locale) keys() []string {
+	out := make([]string, 0, len(l.msgs))
+	for k := range l.msgs {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Money formats integer euro cents: "1.234,50 €" in Italian, "€1,234.50" in
+// English.
+func (l *locale) Money(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	euros, rest := cents/100, cents%100
+	thousands, decimal := ".", ","
+	if l.Lang == "en" {
+		thousands, decimal = ",", "."
+	}
+	digits := strconv.FormatInt(euros, 10)
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(d)
+	}
+	amount := fmt.Sprintf("%s%s%02d", b.String(), decimal, rest)
+	sign := ""
+	if neg {
+		sign = "−" // U+2212, the minus sign screen readers read as "minus"
+	}
+	if l.Lang == "en" {
+		return sign + "€" + amount
+	}
+	return sign + amount + "\u00a0€"
+}
+
+// MoneyPtr formats optional cents; nil is empty.
+func (l *locale) MoneyPtr(cents *int64) string {
+	if cents == nil {
+		return ""
+	}
+	return l.Money(*cents)
+}
+
+// Date formats a day in the city's time zone: "25 novembre 2026".
+func (l *locale) Date(t time.Time) string {
+	t = t.In(cityZone)
+	month := l.T("month." + strconv.Itoa(int(t.Month())))
+	return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
+}
+
+// DateTime formats an instant in the city's time zone: "25 novembre 2026,
+// 22:08" (24-hour clock in both languages, as the city's notices use).
+func (l *locale) DateTime(t time.Time) string {
+	return l.Date(t) + ", " + t.In(cityZone).Format("15:04")
+}
+
+// DateTimePtr formats an optional instant; nil is empty.
+func (l *locale) DateTimePtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return l.DateTime(*t)
+}
+
+// ISO is the machine-readable instant for <time datetime>.
+func (l *locale) ISO(t time.Time) string { return t.In(cityZone).Format(time.RFC3339) }
+
+// ErrorText is the message a page shows for err in this language: the
+// catalogue's text for its code (and reason, when the catalogue knows it).
+func (l *locale) ErrorText(err error) string {
+	if r := apperr.ReasonOf(err); r != "" && l.Has("error.reason."+r) {
+		return l.T("error.reason." + r)
+	}
+	key := "error.code." + string(apperr.CodeOf(err))
+	if l.Has(key) {
+		return l.T(key)
+	}
+	return l.T("error.code.internal")
+}
+
+// pickLanguage chooses the page language: the cookie set by the language
+// switch, else the browser's Accept-Language, else Italian.
+func pickLanguage(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && supportedLanguage(c.Value) {
+		return c.Value
+	}
+	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+func supportedLanguage(lang string) bool {
+	for _, l := range pageLanguages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// fromAcceptLanguage picks the supported language with the highest q value
+// (earlier wins ties), or the default.
+func fromAcceptLanguage(header string) string {
+	best, bestQ := defaultLanguage, 0.0
+	for _, part := range strings.Split(header, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		tag, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
+			v, err := strconv.ParseFloat(strings.TrimPrefix(p, "q="), 64)
+			if err != nil || v < 0 || v > 1 {
+				continue
+			}
+			q = v
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if supportedLanguage(primary) && q > bestQ {
+			best, bestQ = primary, q
+		}
+	}
+	return best
+}

@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/identity"
+)
+
+// scannerPage configures the scanner component for the caller's role.
+type scannerPage struct {
+	// Endpoint is empty while no domain has connected scanning for the role.
+	Endpoint  string
+	AskAmount bool
+	// Role is the staff role the page works for (merchant_staff, door_staff).
+	Role string
+}
+
+// handleScanner is the page shopkeepers and door staff scan with: the
+// phone's camera (native BarcodeDetector, else the vendored jsQR decoder)
+// or a typed code. Its script POSTs JSON to the ScanTarget of the caller's
+// role:
+//
+//	{"code": "<token or typed code>", "amount_cents": 1250}   (amount only with AskAmount)
+//
+// with the page's CSRF token in X-CSRF-Token. The endpoint is a page route
+// (not under /api/, where cookies do not authenticate a POST) registered
+// with s.pageAction, which checks that token and the caller's role. A 2xx answer is shown in green
+// with its "message" member (amber when "outcome" is "warning"); a
+// problem+json answer is shown in red with its "detail".
+func (s *Server) handleScanner(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	page := scannerPage{}
+	for _, role := range []identity.Role{identity.RoleMerchant, identity.RoleDoor} {
+		if c.Has(role) {
+			page.Role = string(role)
+			if t, ok := s.ScanTargets[role]; ok {
+				page.Endpoint, page.AskAmount = t.Endpoint, t.AskAmount
+			}
+			break
+		}
+	}
+	s.render(w, r, http.StatusOK, "scanner", "scan", page)
+}
+
+// handleAdminDashboard is the city administrator's dashboard shell; the
+// vouchers and ticketing pages add their panels.
+func (s *Server) handleAdminDashboard(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	s.render(w, r, http.StatusOK, "dashboard_admin", "admin", nil)
+}
+
+// handleOperatorDashboard is the mobility operator's dashboard shell; the
+// mobility pages add their panels.
+func (s *Server) handleOperatorDashboard(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	s.render(w, r, http.StatusOK, "dashboard_operator", "operator", nil)
+}

@@ -1,0 +1,169 @@
+package web
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/wallet"
+)
+
+// walletPage is the citizen's wallet: credit, items as cards, history.
+type walletPage struct {
+	Balance int64
+	Items   []walletCard
+	History []wallet.HistoryLine
+	// Older is the link to the next (older) page of history, if any.
+	Older string
+}
+
+// walletCard is one item with, when it shows a QR code, the first code
+// rendered into the page (the script refreshes it).
+type walletCard struct {
+	wallet.Item
+	QR *cardQR
+	// QRProblem says why an item that should show a QR does not.
+	QRProblem string
+}
+
+type cardQR struct {
+	Image   string // data: URL of the PNG
+	Code    string // the typed code
+	Expires time.Time
+	Refresh string // the PNG endpoint the script polls
+}
+
+// qrRefreshSeconds is how often the page fetches a fresh code; the domains
+// give tokens a somewhat longer life, so a refresh always lands in time.
+const qrRefreshSeconds = 30
+
+// qrPixels is the PNG size: large enough for a till camera at arm's length.
+const qrPixels = 384
+
+// handleWallet renders the caller's own wallet; there is no way to name
+// another account here.
+func (s *Server) handleWallet(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.PageWallet == nil {
+		s.pageError(w, r, apperr.E(apperr.Unavailable, "the wallet is not configured"))
+		return
+	}
+	ctx := r.Context()
+	var page walletPage
+	acct, err := s.PageWallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+	switch {
+	case err == nil:
+		page.Balance = acct.Balance
+	case apperr.CodeOf(err) == apperr.NotFound:
+		// A citizen who never received credit has no ledger account yet.
+	default:
+		s.pageError(w, r, fmt.Errorf("read wallet balance: %w", err))
+		return
+	}
+	items, err := s.PageWallet.Items(ctx, c.AccountID)
+	if err != nil {
+		s.pageError(w, r, fmt.Errorf("list wallet items: %w", err))
+		return
+	}
+	l := s.locale(r)
+	for _, it := range items {
+		card := walletCard{Item: it}
+		if it.HasQR {
+			card.QR, err = s.cardQR(r, c, it)
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Internal {
+					s.log.ErrorContext(ctx, "wallet item QR", slog.String("kind", it.Kind), slog.String("item", it.ID), slog.Any("error", err))
+				}
+				card.QRProblem = l.ErrorText(err)
+			}
+		}
+		page.Items = append(page.Items, card)
+	}
+	hist, err := s.PageWallet.History(ctx, wallet.CitizenAccount(c.AccountID), r.URL.Query().Get("before"), 20)
+	switch {
+	case err == nil:
+		page.History = hist.Lines
+		if hist.Next != "" {
+			page.Older = "/wallet?before=" + hist.Next + "#history"
+		}
+	case apperr.CodeOf(err) == apperr.NotFound:
+	default:
+		s.pageError(w, r, fmt.Errorf("read wallet history: %w", err))
+		return
+	}
+	s.render(w, r, http.StatusOK, "wallet", "wallet", page)
+}
+
+func (s *Server) cardQR(r *http.Request, c identity.Caller, it wallet.Item) (*cardQR, error) {
+	src, ok := s.QR[it.Kind]
+	if !ok {
+		return nil, apperr.E(apperr.Unavailable, "no QR source for %s", it.Kind)
+	}
+	token, code, exp, err := src.QRToken(r.Context(), c.AccountID, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	png, err := qrPNG(token)
+	if err != nil {
+		return nil, err
+	}
+	return &cardQR{
+		Image:   "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
+		Code:    code,
+		Expires: exp,
+		Refresh: qrPath(it.Kind, it.ID),
+	}, nil
+}
+
+func qrPath(kind, id string) string {
+	return "/wallet/items/" + url.PathEscape(kind) + "/" + url.PathEscape(id) + "/qr.png"
+}
+
+// qrPNG renders token at error-correction level M, as DESIGN.md sizes
+// tokens for.
+func qrPNG(token string) ([]byte, error) {
+	png, err := qrcode.Encode(token, qrcode.Medium, qrPixels)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "render QR code")
+	}
+	return png, nil
+}
+
+// handleItemQR answers a fresh QR code for one of the caller's items as a
+// PNG, with the typed code and the expiry in headers (X-Typed-Code,
+// X-Expires-At) so the page's script shows the code that matches the image.
+// Another account's item is 404, exactly like an item that does not exist.
+func (s *Server) handleItemQR(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	src, ok := s.QR[r.PathValue("kind")]
+	if !ok {
+		s.writeError(w, r, apperr.E(apperr.NotFound, "No such wallet item."))
+		return
+	}
+	token, code, exp, err := src.QRToken(r.Context(), c.AccountID, r.PathValue("id"))
+	if err != nil {
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			err = fmt.Errorf("mint QR token: %w", err)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	png, err := qrPNG(token)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Typed-Code", code)
+	h.Set("X-Expires-At", exp.UTC().Format(time.RFC3339))
+	_, _ = w.Write(png)
+}
