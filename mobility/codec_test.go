@@ -1,0 +1,135 @@
+package mobility
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestDecodeTelemetry(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		kind    Kind
+		payload string
+		ok      bool
+		check   func(t *testing.T, m Telemetry)
+	}{
+		{"status", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00+01:00","station":"st-1","online":true,"docks":[{"dock":2,"bike":"bk-9","locked":true,"battery":80},{"dock":1,"bike":null,"locked":false}],"faults":["low_power"],"firmware":"9.9"}`, true,
+			func(t *testing.T, m Telemetry) {
+				if !m.Status.TS.Equal(time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)) || len(m.Status.Docks) != 2 || *m.Status.Docks[0].Battery != 80 || m.Status.Docks[1].BikeID != "" || m.Status.Faults[0] != "low_power" {
+					t.Errorf("%+v", m.Status)
+				}
+			}},
+		{"status without station field", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[]}`, true, nil},
+		{"status of another station", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","station":"st-2","docks":[]}`, false, nil},
+		{"version 2", KindStatus, `{"v":2,"ts":"2026-11-25T10:00:00Z","docks":[]}`, false, nil},
+		{"no version", KindStatus, `{"ts":"2026-11-25T10:00:00Z","docks":[]}`, false, nil},
+		{"bad ts", KindStatus, `{"v":1,"ts":"25/11/2026","docks":[]}`, false, nil},
+		{"duplicate dock", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[{"dock":1},{"dock":1}]}`, false, nil},
+		{"same bike twice", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[{"dock":1,"bike":"b"},{"dock":2,"bike":"b"}]}`, false, nil},
+		{"battery 101", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[{"dock":1,"bike":"b","battery":101}]}`, false, nil},
+		{"not json", KindStatus, `hello`, false, nil},
+		{"docked", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"bike_docked","dock":3,"bike":"bk-1","battery":50}`, true,
+			func(t *testing.T, m Telemetry) {
+				if m.Event.Type != EventBikeDocked || m.Event.Dock != 3 || m.Event.BikeID != "bk-1" || *m.Event.Battery != 50 {
+					t.Errorf("%+v", m.Event)
+				}
+			}},
+		{"docked without bike", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"bike_docked","dock":3}`, false, nil},
+		{"fault", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"dock_fault","dock":3,"fault":"lock_jammed"}`, true, nil},
+		{"tamper", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"tamper","detail":"door open"}`, true, nil},
+		{"unknown event", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"party"}`, false, nil},
+		{"online true", KindOnline, `true`, true, func(t *testing.T, m Telemetry) {
+			if !m.Online.Online || !m.Online.TS.IsZero() {
+				t.Errorf("%+v", m.Online)
+			}
+		}},
+		{"online false with newline", KindOnline, "false\n", true, nil},
+		{"online object", KindOnline, `{"v":1,"ts":"2026-11-25T10:00:00Z","online":true}`, true, nil},
+		{"online yes", KindOnline, `yes`, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := DecodeTelemetry("st-1", tc.kind, []byte(tc.payload), now)
+			if tc.ok != (err == nil) {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, ErrMalformed) {
+				t.Errorf("error %v does not wrap ErrMalformed", err)
+			}
+			if tc.check != nil && err == nil {
+				tc.check(t, m)
+			}
+		})
+	}
+}
+
+func TestCommandAndReplyRoundTrip(t *testing.T) {
+	dl := time.Now().Add(10 * time.Second).UTC().Truncate(time.Millisecond)
+	p, err := EncodeUnlock(UnlockCommand{RequestID: "cmd_1", StationID: "st-1", Dock: 4, BikeID: "bk-1", Deadline: dl, ReplyTo: "cityhub/v1/hubs/h1/replies"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := DecodeCommand(p)
+	if err != nil || c.RequestID != "cmd_1" || c.Dock != 4 || c.BikeID != "bk-1" || !c.Deadline.Equal(dl) || c.ReplyTo != "cityhub/v1/hubs/h1/replies" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	rp, _ := EncodeReply(Reply{RequestID: "cmd_1", StationID: "st-1", Result: ReplyError, Error: ErrCodeNoBike, TS: time.Now()})
+	r, err := DecodeReply(rp)
+	if err != nil || r.Result != ReplyError || r.Error != ErrCodeNoBike {
+		t.Fatalf("%+v %v", r, err)
+	}
+	if _, err := DecodeReply([]byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","request_id":"x","result":"maybe"}`)); err == nil {
+		t.Error("accepted result maybe")
+	}
+}
+
+// FuzzDecodeTelemetry: any bytes on any topic either decode into a message
+// that re-encodes and decodes to the same state, or fail as malformed; never
+// a panic.
+func FuzzDecodeTelemetry(f *testing.F) {
+	f.Add("status", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[{"dock":1,"bike":"bk-1","locked":true,"battery":80}]}`))
+	f.Add("status", []byte(`{"v":1,"ts":"2026-11-25T10:00:00.123456789Z","online":false,"docks":[],"faults":["x"]}`))
+	f.Add("events", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","event":"bike_docked","dock":3,"bike":"bk-1"}`))
+	f.Add("events", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","event":"dock_fault","dock":3,"fault":"jam"}`))
+	f.Add("online", []byte(`false`))
+	f.Add("online", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","online":true}`))
+	f.Add("status", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[{"dock":-1}]}`))
+	f.Add("status", []byte(`[1,2,3]`))
+	f.Add("nope", []byte(`{}`))
+	f.Fuzz(func(t *testing.T, kind string, payload []byte) {
+		m, err := DecodeTelemetry("st-1", Kind(kind), payload, time.Now())
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is not ErrMalformed", err)
+			}
+			return
+		}
+		switch {
+		case m.Status != nil:
+			for _, d := range m.Status.Docks {
+				if d.Dock < 1 || d.Dock > MaxCapacity || (d.BikeID != "" && !ValidID(d.BikeID)) || (d.Battery != nil && (*d.Battery < 0 || *d.Battery > 100)) {
+					t.Fatalf("accepted invalid dock %+v", d)
+				}
+			}
+			p, err := EncodeStatus("st-1", *m.Status)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := DecodeTelemetry("st-1", KindStatus, p, time.Now())
+			if err != nil || !again.Status.TS.Equal(m.Status.TS) || len(again.Status.Docks) != len(m.Status.Docks) {
+				t.Fatalf("re-encoded status does not decode the same: %v", err)
+			}
+		case m.Event != nil:
+			if m.Event.Type == EventBikeDocked && (!ValidID(m.Event.BikeID) || m.Event.Dock < 1) {
+				t.Fatalf("accepted docking without bike or dock: %+v", m.Event)
+			}
+			p, _ := EncodeEvent("st-1", *m.Event)
+			if _, err := DecodeTelemetry("st-1", KindEvents, p, time.Now()); err != nil {
+				t.Fatalf("re-encoded event rejected: %v", err)
+			}
+		case m.Online == nil:
+			t.Fatal("decoded into nothing")
+		}
+	})
+}

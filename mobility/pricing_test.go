@@ -1,0 +1,70 @@
+package mobility
+
+import (
+	"testing"
+	"time"
+)
+
+func TestFare(t *testing.T) {
+	// 1.00 EUR to unlock; first 30 minutes 0.10 EUR a minute; then 2.00 EUR
+	// every 30 minutes begun.
+	plan := PricingPlan{ID: "std", NameIT: "Standard", UnlockCents: 100, PerMin: []Segment{
+		{StartMin: 0, RateCents: 10, IntervalMin: 1, EndMin: 30},
+		{StartMin: 30, RateCents: 200, IntervalMin: 30},
+	}}
+	if err := plan.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		d    time.Duration
+		want int64
+	}{
+		{"zero", 0, 100},
+		{"one second starts the first minute", time.Second, 110},
+		{"exactly one minute", time.Minute, 110},
+		{"one minute and a second", time.Minute + time.Second, 120},
+		{"29m59s", 29*time.Minute + 59*time.Second, 400},
+		{"exactly 30 minutes: second segment not begun", 30 * time.Minute, 400},
+		{"30m01s begins the second segment", 30*time.Minute + time.Second, 600},
+		{"one hour", time.Hour, 600},
+		{"61 minutes", 61 * time.Minute, 800},
+		{"negative counts as zero", -time.Minute, 100},
+		{"a week is capped", 7 * 24 * time.Hour, MaxFare},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := plan.Fare(tc.d); got != tc.want {
+				t.Errorf("Fare(%s) = %d, want %d", tc.d, got, tc.want)
+			}
+		})
+	}
+	if got := plan.RequiredCredit(); got != 110 {
+		t.Errorf("RequiredCredit = %d, want 110", got)
+	}
+	free := PricingPlan{ID: "free", NameIT: "Gratis", PerMin: []Segment{{StartMin: 30, RateCents: 50, IntervalMin: 15}}}
+	if got := free.Fare(29 * time.Minute); got != 0 {
+		t.Errorf("free first half hour charged %d", got)
+	}
+	if got := free.RequiredCredit(); got != 1 {
+		t.Errorf("RequiredCredit of a free start = %d, want 1", got)
+	}
+}
+
+func TestPlanValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		p    PricingPlan
+	}{
+		{"bad id", PricingPlan{ID: "A/B", NameIT: "x"}},
+		{"no name", PricingPlan{ID: "p"}},
+		{"negative unlock", PricingPlan{ID: "p", NameIT: "x", UnlockCents: -1}},
+		{"zero interval", PricingPlan{ID: "p", NameIT: "x", PerMin: []Segment{{IntervalMin: 0, RateCents: 1}}}},
+		{"end before start", PricingPlan{ID: "p", NameIT: "x", PerMin: []Segment{{StartMin: 10, EndMin: 5, IntervalMin: 1}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.p.Validate() == nil {
+				t.Error("accepted")
+			}
+		})
+	}
+}

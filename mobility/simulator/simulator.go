@@ -1,0 +1,512 @@
+// Package simulator plays bike stations against any MQTT broker, speaking the
+// station protocol of docs/mqtt.md exactly as a vendor's station would: it
+// publishes retained status and online flags (with a will), events, answers
+// unlock commands (with a configurable failure rate and delay) and docks
+// bikes again after a random ride. The demo, the tests and the benchmarks use
+// it; it never touches the hub's database (SeedCatalogue goes through the
+// mobility service).
+package simulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"cityhub/mobility"
+)
+
+// StationSpec is one simulated station and the bikes it starts with.
+type StationSpec struct {
+	ID       string
+	NameIT   string
+	NameEN   string
+	Lat, Lon float64
+	Docks    int
+	Bikes    []BikeSpec
+}
+
+// BikeSpec is one simulated bike.
+type BikeSpec struct {
+	ID       string
+	Electric bool
+	Dock     int
+}
+
+// Layout makes n stations around the centre of Benevento, each with docks
+// docks about two-thirds full, every third bike electric. The same prefix and
+// n give the same layout, so the hub's catalogue and the simulator agree.
+func Layout(prefix string, n, docks int) []StationSpec {
+	if docks < 2 {
+		docks = 2
+	}
+	out := make([]StationSpec, 0, n)
+	for i := range n {
+		id := fmt.Sprintf("%s-%03d", prefix, i+1)
+		angle := float64(i) * 2.399963 // golden angle: evenly spread
+		r := 0.004 * math.Sqrt(float64(i+1))
+		st := StationSpec{ID: id, NameIT: fmt.Sprintf("Stazione %d", i+1), NameEN: fmt.Sprintf("Station %d", i+1),
+			Lat: 41.1298 + r*math.Cos(angle), Lon: 14.7826 + r*math.Sin(angle)*1.3, Docks: docks}
+		for d := 1; d <= docks*2/3; d++ {
+			st.Bikes = append(st.Bikes, BikeSpec{ID: fmt.Sprintf("%s-b%02d", id, d), Electric: d%3 == 0, Dock: d})
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Config tells the simulator what to play.
+type Config struct {
+	URL      string
+	Username string
+	Password string
+	Root     string // topic root, "cityhub/v1"
+	Stations []StationSpec
+
+	StatusEvery time.Duration // status republished this often (and on every change); 30s
+	// EventsPerSecond is the rate of rebalancing moves (a bike taken from one
+	// station to another by the operator's van: bike_undocked then
+	// bike_docked) across all stations; 0 for none.
+	EventsPerSecond float64
+	// FailureRate is the share of unlocks answered with an error (dock_fault).
+	FailureRate float64
+	// SilentRate is the share of unlocks never answered (the hub times out).
+	SilentRate float64
+	// ReplyDelay is how long a station takes to open its lock.
+	ReplyDelay time.Duration
+	// RideMin and RideMax bound a simulated ride; after it the bike docks at
+	// a random station with a free dock. Both zero: bikes stay out until Dock.
+	RideMin, RideMax time.Duration
+	Seed             uint64
+	Log              *slog.Logger
+}
+
+// Sim is a running set of simulated stations.
+type Sim struct {
+	cfg  Config
+	log  *slog.Logger
+	root string
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	stations map[string]*station
+	order    []string
+	out      map[string]outBike // bikes on a ride, by id
+	answered map[string][]byte  // replies by request id, for redelivered commands
+	unlocks  int
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+type outBike struct {
+	electric bool
+	battery  int
+}
+
+type station struct {
+	spec   StationSpec
+	cli    paho.Client
+	docks  []dock // index 0 is dock 1
+	faults []string
+}
+
+type dock struct {
+	bike     string
+	electric bool
+	battery  int
+	fault    string
+}
+
+// New prepares the stations; Start connects them.
+func New(cfg Config) *Sim {
+	if cfg.Root == "" {
+		cfg.Root = "cityhub/v1"
+	}
+	if cfg.StatusEvery <= 0 {
+		cfg.StatusEvery = 30 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	seed := cfg.Seed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	s := &Sim{cfg: cfg, log: cfg.Log.With(slog.String("component", "simulator")), root: cfg.Root,
+		rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), stations: map[string]*station{},
+		out: map[string]outBike{}, answered: map[string][]byte{}, stop: make(chan struct{})}
+	for _, spec := range cfg.Stations {
+		st := &station{spec: spec, docks: make([]dock, spec.Docks)}
+		for _, b := range spec.Bikes {
+			if b.Dock >= 1 && b.Dock <= spec.Docks {
+				d := dock{bike: b.ID, electric: b.Electric}
+				if b.Electric {
+					d.battery = 60 + s.rng.IntN(41)
+				}
+				st.docks[b.Dock-1] = d
+			}
+		}
+		s.stations[spec.ID] = st
+		s.order = append(s.order, spec.ID)
+	}
+	return s
+}
+
+func (s *Sim) topic(station, kind string) string { return s.root + "/stations/" + station + "/" + kind }
+
+// Start connects every station and starts the timers. It returns once every
+// station has connected and published its status, or with an error.
+func (s *Sim) Start(ctx context.Context) error {
+	errc := make(chan error, len(s.order))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for _, id := range s.order {
+		st := s.stations[id]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := s.connect(ctx, st); err != nil {
+				errc <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		s.Close()
+		return err
+	}
+	s.wg.Add(1)
+	go s.loop()
+	return nil
+}
+
+func (s *Sim) connect(ctx context.Context, st *station) error {
+	id := st.spec.ID
+	o := paho.NewClientOptions().AddBroker(s.cfg.URL).SetClientID("station-"+id).
+		SetUsername(s.cfg.Username).SetPassword(s.cfg.Password).
+		SetCleanSession(true).SetOrderMatters(false).SetKeepAlive(10*time.Second).
+		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(500*time.Millisecond).
+		SetMaxReconnectInterval(2*time.Second).
+		// The broker says "false" for the station when its connection dies.
+		SetWill(s.topic(id, "online"), "false", 1, true).
+		SetOnConnectHandler(func(c paho.Client) {
+			c.Subscribe(s.root+"/stations/"+id+"/commands", 1, func(_ paho.Client, m paho.Message) {
+				go s.onCommand(st, m.Payload())
+			})
+			go func() {
+				s.publish(st, "online", []byte("true"), true)
+				s.publishStatus(st)
+			}()
+		})
+	st.cli = paho.NewClient(o)
+	tok := st.cli.Connect()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("station %s connect: %w", id, err)
+		}
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("station %s: broker %s did not answer", id, s.cfg.URL)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
+}
+
+// Close disconnects every station cleanly (no will is sent).
+func (s *Sim) Close() {
+	select {
+	case <-s.stop:
+		return
+	default:
+		close(s.stop)
+	}
+	s.wg.Wait()
+	for _, st := range s.stations {
+		if st.cli != nil {
+			st.cli.Disconnect(100)
+		}
+	}
+}
+
+func (s *Sim) loop() {
+	defer s.wg.Done()
+	status := time.NewTicker(s.cfg.StatusEvery)
+	defer status.Stop()
+	var events <-chan time.Time
+	if s.cfg.EventsPerSecond > 0 {
+		t := time.NewTicker(time.Duration(float64(time.Second) / s.cfg.EventsPerSecond))
+		defer t.Stop()
+		events = t.C
+	}
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-status.C:
+			for _, id := range s.order {
+				s.publishStatus(s.stations[id])
+			}
+		case <-events:
+			s.rebalance()
+		}
+	}
+}
+
+func (s *Sim) publish(st *station, kind string, payload []byte, retained bool) {
+	tok := st.cli.Publish(s.topic(st.spec.ID, kind), 1, retained, payload)
+	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		s.log.Debug("publish failed", slog.String("station", st.spec.ID), slog.String("kind", kind), slog.Any("error", tok.Error()))
+	}
+}
+
+// statusOf renders a station's status; the caller holds s.mu.
+func (s *Sim) statusOf(st *station) []byte {
+	r := mobility.StatusReport{TS: time.Now(), Online: true, Faults: st.faults}
+	for i, d := range st.docks {
+		ds := mobility.DockState{Dock: i + 1, BikeID: d.bike, Locked: d.bike != "", Fault: d.fault}
+		if d.bike != "" && d.electric {
+			b := d.battery
+			ds.Battery = &b
+		}
+		r.Docks = append(r.Docks, ds)
+	}
+	p, _ := mobility.EncodeStatus(st.spec.ID, r)
+	return p
+}
+
+func (s *Sim) publishStatus(st *station) {
+	s.mu.Lock()
+	p := s.statusOf(st)
+	s.mu.Unlock()
+	s.publish(st, "status", p, true)
+}
+
+func (s *Sim) publishEvent(st *station, e mobility.Event) {
+	e.TS = time.Now()
+	if e.ID == "" {
+		e.ID = fmt.Sprintf("%s-%d", st.spec.ID, e.TS.UnixNano())
+	}
+	p, _ := mobility.EncodeEvent(st.spec.ID, e)
+	s.publish(st, "events", p, false)
+}
+
+func (s *Sim) onCommand(st *station, payload []byte) {
+	cmd, err := mobility.DecodeCommand(payload)
+	if err != nil {
+		s.log.Warn("malformed command", slog.String("station", st.spec.ID), slog.Any("error", err))
+		return
+	}
+	s.mu.Lock()
+	if prev, ok := s.answered[cmd.RequestID]; ok {
+		s.mu.Unlock()
+		st.cli.Publish(cmd.ReplyTo, 1, false, prev)
+		return
+	}
+	roll := s.rng.Float64()
+	s.unlocks++
+	silent, failure, delay := s.cfg.SilentRate, s.cfg.FailureRate, s.cfg.ReplyDelay
+	s.mu.Unlock()
+	if roll < silent {
+		return
+	}
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-s.stop:
+			return
+		}
+	}
+	reply := mobility.Reply{RequestID: cmd.RequestID, StationID: st.spec.ID, Result: mobility.ReplyOK}
+	var released *dock
+	s.mu.Lock()
+	switch {
+	case time.Now().After(cmd.Deadline):
+		reply.Result, reply.Error = mobility.ReplyError, mobility.ErrCodeDeadline
+	case roll < silent+failure:
+		reply.Result, reply.Error = mobility.ReplyError, mobility.ErrCodeDockFault
+	case cmd.Dock < 1 || cmd.Dock > len(st.docks) || st.docks[cmd.Dock-1].bike == "" ||
+		(cmd.BikeID != "" && st.docks[cmd.Dock-1].bike != cmd.BikeID):
+		reply.Result, reply.Error = mobility.ReplyError, mobility.ErrCodeNoBike
+	default:
+		d := st.docks[cmd.Dock-1]
+		released = &d
+		st.docks[cmd.Dock-1] = dock{}
+		s.out[d.bike] = outBike{electric: d.electric, battery: d.battery}
+	}
+	s.mu.Unlock()
+	reply.TS = time.Now()
+	p, _ := mobility.EncodeReply(reply)
+	s.mu.Lock()
+	s.answered[cmd.RequestID] = p
+	s.mu.Unlock()
+	if tok := st.cli.Publish(cmd.ReplyTo, 1, false, p); !tok.WaitTimeout(5 * time.Second) {
+		s.log.Debug("reply publish timed out", slog.String("station", st.spec.ID))
+	}
+	if released == nil {
+		return
+	}
+	s.publishEvent(st, mobility.Event{Type: mobility.EventBikeUndocked, Dock: cmd.Dock, BikeID: released.bike})
+	s.publishStatus(st)
+	if s.cfg.RideMax > 0 {
+		d := s.cfg.RideMin
+		s.mu.Lock()
+		if s.cfg.RideMax > s.cfg.RideMin {
+			d += time.Duration(s.rng.Int64N(int64(s.cfg.RideMax - s.cfg.RideMin)))
+		}
+		s.mu.Unlock()
+		bike := released.bike
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			select {
+			case <-time.After(d):
+				if _, _, err := s.Dock(bike, ""); err != nil {
+					s.log.Warn("dock after ride", slog.String("bike", bike), slog.Any("error", err))
+				}
+			case <-s.stop:
+			}
+		}()
+	}
+}
+
+// ErrNoFreeDock is returned by Dock when no station has room.
+var ErrNoFreeDock = errors.New("no free dock")
+
+// Dock returns a bike that is out on a ride: at stationID ("" for a random
+// station with a free dock), publishing bike_docked and the new status. It
+// returns where the bike went.
+func (s *Sim) Dock(bikeID, stationID string) (string, int, error) {
+	s.mu.Lock()
+	b, ok := s.out[bikeID]
+	if !ok {
+		s.mu.Unlock()
+		return "", 0, fmt.Errorf("bike %s is not out on a ride", bikeID)
+	}
+	var st *station
+	n := 0
+	candidates := s.order
+	if stationID != "" {
+		candidates = []string{stationID}
+	}
+	start := s.rng.IntN(len(candidates))
+	for i := range candidates {
+		c := s.stations[candidates[(start+i)%len(candidates)]]
+		if c == nil {
+			continue
+		}
+		for j, d := range c.docks {
+			if d.bike == "" && d.fault == "" {
+				st, n = c, j+1
+				break
+			}
+		}
+		if st != nil {
+			break
+		}
+	}
+	if st == nil {
+		s.mu.Unlock()
+		return "", 0, ErrNoFreeDock
+	}
+	if b.electric {
+		b.battery = max(5, b.battery-s.rng.IntN(15))
+	}
+	st.docks[n-1] = dock{bike: bikeID, electric: b.electric, battery: b.battery}
+	delete(s.out, bikeID)
+	s.mu.Unlock()
+	e := mobility.Event{Type: mobility.EventBikeDocked, Dock: n, BikeID: bikeID}
+	if b.electric {
+		bat := b.battery
+		e.Battery = &bat
+	}
+	s.publishEvent(st, e)
+	s.publishStatus(st)
+	return st.spec.ID, n, nil
+}
+
+// rebalance moves one bike from the fullest station to the emptiest.
+func (s *Sim) rebalance() {
+	s.mu.Lock()
+	if len(s.order) < 2 {
+		s.mu.Unlock()
+		return
+	}
+	from := s.stations[s.order[s.rng.IntN(len(s.order))]]
+	to := s.stations[s.order[s.rng.IntN(len(s.order))]]
+	fd, td := -1, -1
+	for i, d := range from.docks {
+		if d.bike != "" {
+			fd = i
+		}
+	}
+	for i, d := range to.docks {
+		if d.bike == "" && d.fault == "" {
+			td = i
+			break
+		}
+	}
+	if from == to || fd < 0 || td < 0 {
+		s.mu.Unlock()
+		return
+	}
+	d := from.docks[fd]
+	from.docks[fd] = dock{}
+	to.docks[td] = d
+	s.mu.Unlock()
+	s.publishEvent(from, mobility.Event{Type: mobility.EventBikeUndocked, Dock: fd + 1, BikeID: d.bike})
+	s.publishStatus(from)
+	s.publishEvent(to, mobility.Event{Type: mobility.EventBikeDocked, Dock: td + 1, BikeID: d.bike})
+	s.publishStatus(to)
+}
+
+// PublishStatus republishes a station's status now.
+func (s *Sim) PublishStatus(stationID string) error {
+	s.mu.Lock()
+	st := s.stations[stationID]
+	s.mu.Unlock()
+	if st == nil {
+		return fmt.Errorf("no simulated station %s", stationID)
+	}
+	s.publishStatus(st)
+	return nil
+}
+
+// BikesAt lists the bikes docked at a station by dock number.
+func (s *Sim) BikesAt(stationID string) map[int]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[int]string{}
+	if st := s.stations[stationID]; st != nil {
+		for i, d := range st.docks {
+			if d.bike != "" {
+				out[i+1] = d.bike
+			}
+		}
+	}
+	return out
+}
+
+// Unlocks counts the unlock commands received.
+func (s *Sim) Unlocks() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unlocks
+}
+
+// SetBehaviour changes the failure rates and reply delay while running.
+func (s *Sim) SetBehaviour(failureRate, silentRate float64, replyDelay time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.FailureRate, s.cfg.SilentRate, s.cfg.ReplyDelay = failureRate, silentRate, replyDelay
+}

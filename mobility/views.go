@@ -1,0 +1,314 @@
+package mobility
+
+import (
+	"context"
+	"math"
+	"slices"
+	"time"
+
+	"cityhub/apperr"
+)
+
+// Snapshot is everything riders, operators and feeds read, taken together so
+// that the numbers agree with each other (GBFS renders from one Snapshot).
+type Snapshot struct {
+	At           time.Time
+	Stations     []Station
+	States       map[string]StationState
+	Docks        map[string][]Dock // operator dock settings by station
+	Bikes        map[string]Bike
+	VehicleTypes map[string]VehicleType
+	Plans        []PricingPlan
+	OpenRides    []Ride
+}
+
+// Snapshot reads the catalogue, live state and open rides.
+func (s *Service) Snapshot(ctx context.Context) (Snapshot, error) {
+	snap := Snapshot{At: s.now().UTC(), States: map[string]StationState{}, Docks: map[string][]Dock{},
+		Bikes: map[string]Bike{}, VehicleTypes: map[string]VehicleType{}}
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if snap.Stations, err = tx.Stations(ctx); err != nil {
+			return err
+		}
+		states, err := tx.StationStates(ctx)
+		if err != nil {
+			return err
+		}
+		for _, st := range states {
+			snap.States[st.StationID] = st
+		}
+		docks, err := tx.Docks(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, d := range docks {
+			snap.Docks[d.StationID] = append(snap.Docks[d.StationID], d)
+		}
+		bikes, err := tx.Bikes(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range bikes {
+			snap.Bikes[b.ID] = b
+		}
+		vts, err := tx.VehicleTypes(ctx)
+		if err != nil {
+			return err
+		}
+		for _, v := range vts {
+			snap.VehicleTypes[v.ID] = v
+		}
+		if snap.Plans, err = tx.PricingPlans(ctx); err != nil {
+			return err
+		}
+		snap.OpenRides, err = tx.OpenRides(ctx)
+		return err
+	})
+	return snap, err
+}
+
+// BikeAtDock is a bike a rider can see in a station.
+type BikeAtDock struct {
+	Dock          int    `json:"dock"`
+	BikeID        string `json:"bike_id"`
+	VehicleTypeID string `json:"vehicle_type_id"`
+	Electric      bool   `json:"electric"`
+	Battery       *int   `json:"battery,omitempty"`
+	// RangeMeters is the e-bike's remaining range from its battery.
+	RangeMeters int `json:"range_meters,omitempty"`
+}
+
+// StationView is a station with its live availability.
+type StationView struct {
+	Station
+	Online       bool      `json:"online"`
+	LastReported time.Time `json:"last_reported,omitzero"`
+	// Available bikes are docked, registered, active, not held by a ride.
+	BikesAvailable      int `json:"bikes_available"`
+	MechanicalAvailable int `json:"mechanical_available"`
+	EBikesAvailable     int `json:"ebikes_available"`
+	DocksAvailable      int `json:"docks_available"`
+	DocksDisabled       int `json:"docks_disabled"`
+	BikesDisabled       int `json:"bikes_disabled"`
+	// Renting and Returning are GBFS's is_renting / is_returning.
+	Renting   bool         `json:"renting"`
+	Returning bool         `json:"returning"`
+	Bikes     []BikeAtDock `json:"bikes,omitempty"`
+	// DistanceMeters is set when the list was asked for near a position.
+	DistanceMeters *int `json:"distance_meters,omitempty"`
+}
+
+// View computes one station's availability from the snapshot.
+func (snap Snapshot) View(st Station, stale time.Duration) StationView {
+	v := StationView{Station: st}
+	state, seen := snap.States[st.ID]
+	v.Online = seen && state.Online && !state.LastReported.IsZero() && snap.At.Sub(state.LastReported) < stale
+	v.LastReported = state.LastReported
+	outOfService := map[int]bool{}
+	for _, d := range snap.Docks[st.ID] {
+		if !d.InService {
+			outOfService[d.Number] = true
+		}
+	}
+	onRide := map[string]bool{}
+	for _, r := range snap.OpenRides {
+		onRide[r.BikeID] = true
+	}
+	reported := map[int]bool{}
+	for _, d := range state.Docks {
+		reported[d.Dock] = true
+		broken := d.Fault != "" || outOfService[d.Dock]
+		if d.BikeID == "" {
+			if broken {
+				v.DocksDisabled++
+			} else {
+				v.DocksAvailable++
+			}
+			continue
+		}
+		b, known := snap.Bikes[d.BikeID]
+		vt := snap.VehicleTypes[b.VehicleTypeID]
+		if !known || !b.Active || broken || onRide[d.BikeID] {
+			v.BikesDisabled++
+			continue
+		}
+		bike := BikeAtDock{Dock: d.Dock, BikeID: d.BikeID, VehicleTypeID: b.VehicleTypeID, Electric: vt.Electric(), Battery: d.Battery}
+		if vt.Electric() {
+			v.EBikesAvailable++
+			if d.Battery != nil {
+				bike.RangeMeters = vt.MaxRangeMeters * *d.Battery / 100
+			}
+		} else {
+			v.MechanicalAvailable++
+		}
+		v.Bikes = append(v.Bikes, bike)
+	}
+	// Docks the station did not report are counted out of service, so the
+	// totals always add up to the capacity.
+	for n := 1; n <= st.Capacity; n++ {
+		if !reported[n] {
+			v.DocksDisabled++
+		}
+	}
+	v.BikesAvailable = v.MechanicalAvailable + v.EBikesAvailable
+	v.Renting = st.Open && v.Online
+	v.Returning = v.Online
+	return v
+}
+
+// LatLon is a position on the map.
+type LatLon struct{ Lat, Lon float64 }
+
+// DistanceMeters is the great-circle distance between two positions.
+func DistanceMeters(a, b LatLon) float64 {
+	const r = 6_371_000.0
+	rad := math.Pi / 180
+	dLat := (b.Lat - a.Lat) * rad
+	dLon := (b.Lon - a.Lon) * rad
+	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// StationList lists stations with availability, nearest first when near is
+// given, else by name.
+func (s *Service) StationList(ctx context.Context, near *LatLon) ([]StationView, error) {
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]StationView, 0, len(snap.Stations))
+	for _, st := range snap.Stations {
+		v := snap.View(st, s.StaleAfter)
+		v.Bikes = nil
+		if near != nil {
+			d := int(math.Round(DistanceMeters(*near, LatLon{st.Lat, st.Lon})))
+			v.DistanceMeters = &d
+		}
+		out = append(out, v)
+	}
+	if near != nil {
+		slices.SortStableFunc(out, func(a, b StationView) int { return *a.DistanceMeters - *b.DistanceMeters })
+	} else {
+		slices.SortStableFunc(out, func(a, b StationView) int {
+			if a.NameIT < b.NameIT {
+				return -1
+			} else if a.NameIT > b.NameIT {
+				return 1
+			}
+			return 0
+		})
+	}
+	return out, nil
+}
+
+// StationDetail is one station with its bikes. NotFound if missing.
+func (s *Service) StationDetail(ctx context.Context, id string) (StationView, error) {
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		return StationView{}, err
+	}
+	for _, st := range snap.Stations {
+		if st.ID == id {
+			return snap.View(st, s.StaleAfter), nil
+		}
+	}
+	return StationView{}, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
+}
+
+// OperatorStation is a station as the operator's dashboard shows it.
+type OperatorStation struct {
+	StationView
+	Offline      bool        `json:"offline"`
+	Stale        bool        `json:"stale"`
+	Empty        bool        `json:"empty"`
+	EmptySince   time.Time   `json:"empty_since,omitzero"`
+	Full         bool        `json:"full"`
+	FullSince    time.Time   `json:"full_since,omitzero"`
+	Faults       []string    `json:"faults,omitempty"`
+	DockFaults   []DockState `json:"dock_faults,omitempty"`
+	OutOfService []Dock      `json:"out_of_service,omitempty"`
+}
+
+// Overview is the operator's page: every station and the rides that run long.
+type Overview struct {
+	At        time.Time         `json:"at"`
+	Stations  []OperatorStation `json:"stations"`
+	LongRides []RideView        `json:"long_rides"`
+	OpenRides int               `json:"open_rides"`
+}
+
+// OperatorOverview lists every station with its problems, problems first.
+func (s *Service) OperatorOverview(ctx context.Context) (Overview, error) {
+	snap, err := s.Snapshot(ctx)
+	if err != nil {
+		return Overview{}, err
+	}
+	ov := Overview{At: snap.At, Stations: []OperatorStation{}, LongRides: []RideView{}, OpenRides: len(snap.OpenRides)}
+	for _, st := range snap.Stations {
+		state := snap.States[st.ID]
+		o := OperatorStation{StationView: snap.View(st, s.StaleAfter)}
+		o.Bikes = nil
+		o.Stale = state.LastReported.IsZero() || snap.At.Sub(state.LastReported) >= s.StaleAfter
+		o.Offline = !state.Online || o.Stale
+		o.Empty, o.EmptySince = !state.EmptySince.IsZero(), state.EmptySince
+		o.Full, o.FullSince = !state.FullSince.IsZero(), state.FullSince
+		o.Faults = state.Faults
+		for _, d := range state.Docks {
+			if d.Fault != "" {
+				o.DockFaults = append(o.DockFaults, d)
+			}
+		}
+		for _, d := range snap.Docks[st.ID] {
+			if !d.InService {
+				o.OutOfService = append(o.OutOfService, d)
+			}
+		}
+		ov.Stations = append(ov.Stations, o)
+	}
+	trouble := func(o OperatorStation) int {
+		n := 0
+		if o.Offline {
+			n += 8
+		}
+		if len(o.Faults)+len(o.DockFaults) > 0 {
+			n += 4
+		}
+		if o.Empty || o.Full {
+			n += 2
+		}
+		return n
+	}
+	slices.SortStableFunc(ov.Stations, func(a, b OperatorStation) int {
+		if d := trouble(b) - trouble(a); d != 0 {
+			return d
+		}
+		if a.ID < b.ID {
+			return -1
+		}
+		return 1
+	})
+	for _, r := range snap.OpenRides {
+		if r.Status == RideActive && r.Duration(snap.At) >= s.LongRide {
+			ov.LongRides = append(ov.LongRides, s.view(r, snap.At))
+		}
+	}
+	return ov, nil
+}
+
+// Occupancy24h is a station's samples over the last 24 hours, oldest first.
+func (s *Service) Occupancy24h(ctx context.Context, stationID string) ([]OccupancySample, error) {
+	var out []OccupancySample
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Station(ctx, stationID); err != nil {
+			return err
+		}
+		var err error
+		out, err = tx.Occupancy(ctx, stationID, s.now().Add(-24*time.Hour))
+		return err
+	})
+	if out == nil {
+		out = []OccupancySample{}
+	}
+	return out, err
+}
