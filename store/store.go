@@ -11,6 +11,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
+	"cityhub/wallet"
 )
 
 // DB is an open store of either engine.
@@ -25,6 +26,7 @@ type DB interface {
 // domain; both engines implement it in their stores.go.
 type Stores interface {
 	Keyring() keyring.Store
+	Wallet() wallet.Store
 }
 
 var (

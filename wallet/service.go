@@ -97,9 +97,12 @@ func (s *Service) Account(ctx context.Context, id AccountID) (Account, error) {
 
 // Verify compares an account's cached balance with the sum of its entries;
 // Internal if they differ (a bug: they are written in one transaction).
+// NotFound if the account does not exist.
 func (s *Service) Verify(ctx context.Context, id AccountID) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		a, err := tx.Account(ctx, id)
+		// Locking the account holds off postings to it, so the balance and
+		// the sum (two statements) describe the same moment.
+		as, err := tx.LockAccounts(ctx, []AccountID{id})
 		if err != nil {
 			return err
 		}
@@ -107,11 +110,30 @@ func (s *Service) Verify(ctx context.Context, id AccountID) error {
 		if err != nil {
 			return err
 		}
-		if sum != a.Balance {
-			return apperr.E(apperr.Internal, "account %s: cached balance %d, entries sum %d", id, a.Balance, sum)
+		if sum != as[0].Balance {
+			return apperr.E(apperr.Internal, "account %s: cached balance %d, entries sum %d", id, as[0].Balance, sum)
 		}
 		return nil
 	})
+}
+
+// Check runs the ledger's self-check over every account. A failed check is
+// logged as an error; the result says what was found.
+func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
+	var c LedgerCheck
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		c, err = tx.CheckLedger(ctx)
+		return err
+	})
+	if err != nil {
+		return c, fmt.Errorf("check ledger: %w", err)
+	}
+	if !c.OK() {
+		s.log.Error("ledger check failed", slog.Int64("balance_sum", c.BalanceSum),
+			slog.Int("mismatches", len(c.Mismatches)), slog.Int("unbalanced", len(c.Unbalanced)))
+	}
+	return c, nil
 }
 
 // HistoryPage is one page of an account's history.

@@ -1,0 +1,248 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/apperr"
+	"cityhub/wallet"
+)
+
+type walletStore struct{ db *DB }
+
+// Wallet is the wallet's view of the database.
+func (db *DB) Wallet() wallet.Store { return walletStore{db} }
+
+func (s walletStore) InTx(ctx context.Context, fn func(wallet.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s walletStore) View(ctx context.Context, fn func(wallet.Tx) error) error {
+	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// EnsureAccount implements wallet.Tx.
+func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
+	var created *time.Time
+	if !a.CreatedAt.IsZero() {
+		created = &a.CreatedAt
+	}
+	_, err := tx.q.Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id, floor, created_at)
+		VALUES ($1, $2, $3, $4, COALESCE($5, now())) ON CONFLICT (id) DO NOTHING`,
+		string(a.ID), string(a.Kind), a.OwnerID, a.Floor, created)
+	if err != nil {
+		return translate(fmt.Errorf("ensure ledger account %s: %w", a.ID, err))
+	}
+	return nil
+}
+
+const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
+
+func scanLedgerAccount(r pgx.Row) (wallet.Account, error) {
+	var a wallet.Account
+	var id, kind string
+	err := r.Scan(&id, &kind, &a.OwnerID, &a.Floor, &a.Balance, &a.CreatedAt)
+	a.ID, a.Kind, a.CreatedAt = wallet.AccountID(id), wallet.AccountKind(kind), a.CreatedAt.UTC()
+	return a, err
+}
+
+// LockAccounts implements wallet.Tx. The rows are locked in ORDER BY order;
+// byte order (COLLATE "C") matches the Go sort the caller applies, so every
+// posting locks in one global order and two postings cannot deadlock.
+func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]wallet.Account, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = string(id)
+	}
+	rows, err := tx.q.Query(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts
+		WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR UPDATE`, keys)
+	if err != nil {
+		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Account, error) { return scanLedgerAccount(r) })
+	if err != nil {
+		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	if err := allFound(ids, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// allFound says which requested account is missing, if one is.
+func allFound(ids []wallet.AccountID, got []wallet.Account) error {
+	if len(got) == len(ids) {
+		return nil
+	}
+	have := make(map[wallet.AccountID]bool, len(got))
+	for _, a := range got {
+		have[a.ID] = true
+	}
+	for _, id := range ids {
+		if !have[id] {
+			return apperr.E(apperr.NotFound, "Ledger account %s does not exist.", id)
+		}
+	}
+	return nil
+}
+
+// Account implements wallet.Tx.
+func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error) {
+	a, err := scanLedgerAccount(tx.q.QueryRow(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts WHERE id = $1`, string(id)))
+	if err != nil {
+		if errors.Is(err, pgx.ErrNoRows) {
+			return a, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
+		}
+		return a, translate(fmt.Errorf("read ledger account: %w", err))
+	}
+	return a, nil
+}
+
+// TransactionByKey implements wallet.Tx: the transaction and its entries in
+// one round trip.
+func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transaction, error) {
+	rows, err := tx.q.Query(ctx, `SELECT t.id, t.kind, t.memo, t.ref_type, t.ref_id, t.overdraft_rule, t.overdraft_floor,
+			t.overdraft_account, t.created_at, e.account_id, e.amount
+		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+		WHERE t.idem_key = $1 ORDER BY e.id`, key)
+	if err != nil {
+		return wallet.Transaction{}, translate(fmt.Errorf("read ledger transaction: %w", err))
+	}
+	defer rows.Close()
+	t := wallet.Transaction{Key: key}
+	for rows.Next() {
+		var rule, overdraftAccount, account string
+		var floor *int64
+		var e wallet.Entry
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Memo, &t.RefType, &t.RefID, &rule, &floor, &overdraftAccount, &t.CreatedAt, &account, &e.Amount); err != nil {
+			return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+		}
+		if rule != "" && floor != nil {
+			t.Overdraft = &wallet.OverdraftRule{Name: rule, Floor: *floor}
+			t.OverdraftAccount = wallet.AccountID(overdraftAccount)
+		}
+		e.Account = wallet.AccountID(account)
+		t.Entries = append(t.Entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+	}
+	if len(t.Entries) == 0 {
+		return t, apperr.E(apperr.NotFound, "No ledger transaction has this key.")
+	}
+	t.CreatedAt = t.CreatedAt.UTC()
+	return t, nil
+}
+
+// InsertTransaction implements wallet.Tx. One statement writes the
+// transaction, all its entries and the cached balances, so a posting costs a
+// single round trip once the accounts are locked.
+func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction) error {
+	accounts := make([]string, len(t.Entries))
+	amounts := make([]int64, len(t.Entries))
+	for i, e := range t.Entries {
+		accounts[i], amounts[i] = string(e.Account), e.Amount
+	}
+	var rule, overdraftAccount string
+	var floor *int64
+	if t.Overdraft != nil {
+		rule, floor, overdraftAccount = t.Overdraft.Name, &t.Overdraft.Floor, string(t.OverdraftAccount)
+	}
+	tag, err := tx.q.Exec(ctx, `WITH t AS (
+			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+		), e AS (
+			INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+			SELECT t.id, u.account_id, u.amount, $10 FROM t, unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
+			ORDER BY u.n
+			RETURNING account_id, amount
+		)
+		UPDATE ledger_accounts AS a SET balance = a.balance + e.amount FROM e WHERE a.id = e.account_id`,
+		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts)
+	if err != nil {
+		return translate(fmt.Errorf("insert ledger transaction: %w", err))
+	}
+	if n := tag.RowsAffected(); n != int64(len(t.Entries)) {
+		return fmt.Errorf("insert ledger transaction %s: %d of %d balances updated", t.ID, n, len(t.Entries))
+	}
+	return nil
+}
+
+// History implements wallet.Tx.
+func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, limit int) ([]wallet.HistoryLine, error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := tx.q.Query(ctx, `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
+		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE e.account_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3`, string(id), before, limit)
+	if err != nil {
+		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.HistoryLine, error) {
+		var l wallet.HistoryLine
+		err := r.Scan(&l.EntryID, &l.TransactionID, &l.Kind, &l.Memo, &l.RefType, &l.RefID, &l.Amount, &l.At)
+		l.At = l.At.UTC()
+		return l, err
+	})
+	if err != nil {
+		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+	}
+	return out, nil
+}
+
+// SumEntries implements wallet.Tx.
+func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error) {
+	var sum int64
+	err := tx.q.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_entries WHERE account_id = $1`, string(id)).Scan(&sum)
+	if err != nil {
+		return 0, translate(fmt.Errorf("sum ledger entries: %w", err))
+	}
+	return sum, nil
+}
+
+// CheckLedger implements wallet.Tx.
+func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}}
+	err := tx.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
+			(SELECT count(*) FROM ledger_transactions),
+			(SELECT count(*) FROM ledger_entries),
+			(SELECT COALESCE(SUM(balance), 0)::bigint FROM ledger_accounts)`).
+		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum)
+	if err != nil {
+		return c, translate(fmt.Errorf("count ledger: %w", err))
+	}
+	rows, err := tx.q.Query(ctx, `SELECT a.id, a.balance, COALESCE(s.total, 0)::bigint
+		FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
+		WHERE a.balance <> COALESCE(s.total, 0) ORDER BY a.id`)
+	if err != nil {
+		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+	}
+	mm, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.BalanceMismatch, error) {
+		var m wallet.BalanceMismatch
+		var id string
+		err := r.Scan(&id, &m.Cached, &m.Entries)
+		m.Account = wallet.AccountID(id)
+		return m, err
+	})
+	if err != nil {
+		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+	}
+	c.Mismatches = append(c.Mismatches, mm...)
+	rows, err = tx.q.Query(ctx, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`)
+	if err != nil {
+		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+	}
+	ub, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+	}
+	c.Unbalanced = append(c.Unbalanced, ub...)
+	return c, nil
+}

@@ -1,0 +1,288 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/wallet"
+)
+
+type walletStore struct{ db *DB }
+
+// Wallet is the wallet's view of the database.
+func (db *DB) Wallet() wallet.Store { return walletStore{db} }
+
+func (s walletStore) InTx(ctx context.Context, fn func(wallet.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s walletStore) View(ctx context.Context, fn func(wallet.Tx) error) error {
+	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+// EnsureAccount implements wallet.Tx.
+func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
+	created := a.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
+	}
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id, floor, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		string(a.ID), string(a.Kind), a.OwnerID, nullInt(a.Floor), toMicros(created))
+	if err != nil {
+		return translate(fmt.Errorf("ensure ledger account %s: %w", a.ID, err))
+	}
+	return nil
+}
+
+func nullInt(p *int64) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanLedgerAccount(r rowScanner) (wallet.Account, error) {
+	var a wallet.Account
+	var id, kind string
+	var floor sql.NullInt64
+	var created int64
+	if err := r.Scan(&id, &kind, &a.OwnerID, &floor, &a.Balance, &created); err != nil {
+		return a, err
+	}
+	a.ID, a.Kind, a.CreatedAt = wallet.AccountID(id), wallet.AccountKind(kind), fromMicros(created)
+	if floor.Valid {
+		a.Floor = &floor.Int64
+	}
+	return a, nil
+}
+
+// placeholders returns "?, ?, ..." for n arguments.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// LockAccounts implements wallet.Tx. Write transactions are serial on the
+// single writer connection (BEGIN IMMEDIATE), so reading the rows inside one
+// is enough to hold them until it ends.
+func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]wallet.Account, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = string(id)
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts
+		WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	defer rows.Close()
+	var out []wallet.Account
+	for rows.Next() {
+		a, err := scanLedgerAccount(rows)
+		if err != nil {
+			return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	if len(out) != len(ids) {
+		have := make(map[wallet.AccountID]bool, len(out))
+		for _, a := range out {
+			have[a.ID] = true
+		}
+		for _, id := range ids {
+			if !have[id] {
+				return nil, apperr.E(apperr.NotFound, "Ledger account %s does not exist.", id)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Account implements wallet.Tx.
+func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error) {
+	a, err := scanLedgerAccount(tx.q.QueryRowContext(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts WHERE id = ?`, string(id)))
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return a, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
+		}
+		return a, translate(fmt.Errorf("read ledger account: %w", err))
+	}
+	return a, nil
+}
+
+// TransactionByKey implements wallet.Tx.
+func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transaction, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT t.id, t.kind, t.memo, t.ref_type, t.ref_id, t.overdraft_rule, t.overdraft_floor,
+			t.overdraft_account, t.created_at, e.account_id, e.amount
+		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+		WHERE t.idem_key = ? ORDER BY e.id`, key)
+	if err != nil {
+		return wallet.Transaction{}, translate(fmt.Errorf("read ledger transaction: %w", err))
+	}
+	defer rows.Close()
+	t := wallet.Transaction{Key: key}
+	for rows.Next() {
+		var rule, overdraftAccount, account string
+		var floor sql.NullInt64
+		var created int64
+		var e wallet.Entry
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Memo, &t.RefType, &t.RefID, &rule, &floor, &overdraftAccount, &created, &account, &e.Amount); err != nil {
+			return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+		}
+		if rule != "" && floor.Valid {
+			t.Overdraft = &wallet.OverdraftRule{Name: rule, Floor: floor.Int64}
+			t.OverdraftAccount = wallet.AccountID(overdraftAccount)
+		}
+		t.CreatedAt = fromMicros(created)
+		e.Account = wallet.AccountID(account)
+		t.Entries = append(t.Entries, e)
+	}
+	if err := rows.Err(); err != nil {
+		return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+	}
+	if len(t.Entries) == 0 {
+		return t, apperr.E(apperr.NotFound, "No ledger transaction has this key.")
+	}
+	return t, nil
+}
+
+// InsertTransaction implements wallet.Tx: the transaction row, the entries in
+// one multi-row insert, then the cached balances in one UPDATE ... FROM.
+func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction) error {
+	var rule, overdraftAccount string
+	var floor any
+	if t.Overdraft != nil {
+		rule, floor, overdraftAccount = t.Overdraft.Name, t.Overdraft.Floor, string(t.OverdraftAccount)
+	}
+	at := toMicros(t.CreatedAt)
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id,
+			overdraft_rule, overdraft_floor, overdraft_account, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, at)
+	if err != nil {
+		return translate(fmt.Errorf("insert ledger transaction: %w", err))
+	}
+	values := make([]string, len(t.Entries))
+	args := make([]any, 0, 4*len(t.Entries))
+	for i, e := range t.Entries {
+		values[i] = "(?, ?, ?, ?)"
+		args = append(args, t.ID, string(e.Account), e.Amount, at)
+	}
+	if _, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at) VALUES `+
+		strings.Join(values, ", "), args...); err != nil {
+		return translate(fmt.Errorf("insert ledger entries: %w", err))
+	}
+	res, err := tx.q.ExecContext(ctx, `UPDATE ledger_accounts SET balance = balance + e.amount
+		FROM (SELECT account_id, amount FROM ledger_entries WHERE transaction_id = ?) AS e
+		WHERE ledger_accounts.id = e.account_id`, t.ID)
+	if err != nil {
+		return translate(fmt.Errorf("update ledger balances: %w", err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(len(t.Entries)) {
+		return fmt.Errorf("insert ledger transaction %s: %d of %d balances updated (%v)", t.ID, n, len(t.Entries), err)
+	}
+	return nil
+}
+
+// History implements wallet.Tx.
+func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, limit int) ([]wallet.HistoryLine, error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
+		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE e.account_id = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?`, string(id), before, limit)
+	if err != nil {
+		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+	}
+	defer rows.Close()
+	out := []wallet.HistoryLine{}
+	for rows.Next() {
+		var l wallet.HistoryLine
+		var at int64
+		if err := rows.Scan(&l.EntryID, &l.TransactionID, &l.Kind, &l.Memo, &l.RefType, &l.RefID, &l.Amount, &at); err != nil {
+			return nil, translate(fmt.Errorf("read ledger history: %w", err))
+		}
+		l.At = fromMicros(at)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+	}
+	return out, nil
+}
+
+// SumEntries implements wallet.Tx.
+func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error) {
+	var sum int64
+	err := tx.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account_id = ?`, string(id)).Scan(&sum)
+	if err != nil {
+		return 0, translate(fmt.Errorf("sum ledger entries: %w", err))
+	}
+	return sum, nil
+}
+
+// CheckLedger implements wallet.Tx. Outside a write transaction the reads
+// run on one pooled connection each, but WAL readers see a committed
+// snapshot per statement, and each figure is one statement.
+func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}}
+	err := tx.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
+			(SELECT count(*) FROM ledger_transactions),
+			(SELECT count(*) FROM ledger_entries),
+			(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts)`).
+		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum)
+	if err != nil {
+		return c, translate(fmt.Errorf("count ledger: %w", err))
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT a.id, a.balance, COALESCE(s.total, 0)
+		FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
+		WHERE a.balance <> COALESCE(s.total, 0) ORDER BY a.id`)
+	if err != nil {
+		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+	}
+	for rows.Next() {
+		var m wallet.BalanceMismatch
+		var id string
+		if err := rows.Scan(&id, &m.Cached, &m.Entries); err != nil {
+			rows.Close()
+			return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+		}
+		m.Account = wallet.AccountID(id)
+		c.Mismatches = append(c.Mismatches, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+	}
+	rows, err = tx.q.QueryContext(ctx, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`)
+	if err != nil {
+		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+		}
+		c.Unbalanced = append(c.Unbalanced, id)
+	}
+	if err := rows.Err(); err != nil {
+		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+	}
+	return c, nil
+}
