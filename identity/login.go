@@ -134,5 +134,5 @@ func (s *Service) issue(a Account, refreshSecret string, now time.Time) (Tokens,
 	if err != nil {
 		return Tokens{}, err
 	}
-	return Tokens{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(exp.Sub(now) / time.Second), ExpiresAt: exp, RefreshToken: refreshSecret}, nil
+	return Tokens{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.opt.AccessTTL / time.Second), ExpiresAt: exp, RefreshToken: refreshSecret}, nil
 }

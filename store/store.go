@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
@@ -26,6 +27,7 @@ type DB interface {
 // domain; both engines implement it in their stores.go.
 type Stores interface {
 	Keyring() keyring.Store
+	Identity() identity.Store
 	Wallet() wallet.Store
 }
 

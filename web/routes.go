@@ -15,6 +15,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /metrics", s.metricsHandler())
 
 	// Identity: login, tokens, keys.
+	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+	if s.Identity != nil {
+		mux.HandleFunc("POST /api/v1/auth/login", s.handleAPILogin)
+		mux.HandleFunc("POST /api/v1/auth/refresh", s.handleAPIRefresh)
+		mux.HandleFunc("POST /api/v1/auth/logout", s.handleAPILogout)
+		mux.HandleFunc("GET /api/v1/me", s.handleAPIMe)
+		mux.HandleFunc("GET /api/v1/me/data", s.handleAPIMyData)
+		mux.HandleFunc("DELETE /api/v1/me", s.handleAPIDeleteMe)
+		mux.HandleFunc("POST /api/v1/accounts", s.handleAPISignup)
+		mux.HandleFunc("GET /api/v1/accounts/{id}", s.handleAPIAccount)
+		mux.HandleFunc("POST /api/v1/admin/accounts", s.handleAPIAdminCreateAccount)
+	}
 
 	// Wallet.
 

@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"cityhub/identity"
+	"cityhub/keyring"
+	"cityhub/vouchers"
 )
 
 // Deps is what the server needs from the rest of the hub. cmd/cityhub fills it.
@@ -25,6 +27,16 @@ type Deps struct {
 	Ready map[string]func(ctx context.Context) error
 	// Registry collects the hub's Prometheus metrics; a fresh one when nil.
 	Registry *prometheus.Registry
+
+	// Identity.
+	// Identity logs people in and turns credentials into callers; when nil,
+	// no request is authenticated and the identity routes are off.
+	Identity *identity.Service
+	// Keys is the hub's keyring, published at /.well-known/jwks.json.
+	Keys *keyring.Keyring
+
+	// Vouchers runs the voucher scheme; when nil, the voucher routes are off.
+	Vouchers *vouchers.Service
 
 	// Pages.
 	// PageAccounts signs people in and out of the pages (identity.Service).
@@ -61,7 +73,7 @@ func New(d Deps) *Server {
 	s.metrics = newHTTPMetrics(d.Registry)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = s.observe(mux)
+	s.handler = s.observe(s.authenticate(mux))
 	return s
 }
 

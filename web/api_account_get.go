@@ -1,0 +1,30 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+// handleAPIAccount shows one account to its owner or to a city
+// administrator. Anyone else gets 404, as if it did not exist, so account
+// ids cannot be probed.
+func (s *Server) handleAPIAccount(w http.ResponseWriter, r *http.Request) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if id != c.AccountID && !c.Has(identity.RoleAdmin) {
+		s.writeError(w, r, apperr.E(apperr.NotFound, "No such account."))
+		return
+	}
+	a, err := s.Identity.Account(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}

@@ -1,0 +1,19 @@
+package web
+
+import "net/http"
+
+// handleAPILogout revokes the refresh token and every token of its login;
+// 204 even for an unknown token, so logging out twice is harmless.
+func (s *Server) handleAPILogout(w http.ResponseWriter, r *http.Request) {
+	var req refreshRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Identity.Logout(r.Context(), req.RefreshToken); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,340 @@
+package web
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"cityhub/identity"
+	"cityhub/keyring"
+	"cityhub/store/storetest"
+)
+
+// forge signs claims with method and key, with kid in the header.
+func forge(t *testing.T, method jwt.SigningMethod, key any, kid string, claims jwt.Claims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(method, claims)
+	if kid != "" {
+		tok.Header["kid"] = kid
+	}
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatalf("forge token: %v", err)
+	}
+	return s
+}
+
+// Every way of forging or stretching an access token is refused with 401
+// problem+json by the real handler chain.
+func TestAccessTokenAttacks(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine)
+			acct, bearer := env.account(t, identity.RoleCitizen)
+			if res := env.do(t, "GET", "/api/v1/me", bearer, ""); res.Code != http.StatusOK {
+				t.Fatalf("genuine token refused: %d %s", res.Code, res.Body.String())
+			}
+			kid, priv := env.Keys.Signer(keyring.PurposeAccess)
+			pub := priv.Public().(ed25519.PublicKey)
+			qrKid, qrPriv := env.Keys.Signer(keyring.PurposeQR)
+			_, otherPriv, _ := ed25519.GenerateKey(rand.Reader)
+			now := time.Now()
+			valid := func() jwt.RegisteredClaims {
+				return jwt.RegisteredClaims{
+					Issuer: testIssuer, Subject: acct.ID, Audience: jwt.ClaimStrings{identity.Audience},
+					IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(10 * time.Minute)),
+				}
+			}
+			with := func(f func(c *jwt.RegisteredClaims)) jwt.RegisteredClaims { c := valid(); f(&c); return c }
+			var jwks struct {
+				Keys []struct{ Kid, X string }
+			}
+			if err := json.Unmarshal(env.Keys.JWKS(), &jwks); err != nil {
+				t.Fatal(err)
+			}
+			var jwkX string
+			for _, k := range jwks.Keys {
+				if k.Kid == kid {
+					jwkX = k.X
+				}
+			}
+			// A control: the forge helper makes tokens the hub accepts.
+			if res := env.do(t, "GET", "/api/v1/me", "Bearer "+forge(t, jwt.SigningMethodEdDSA, priv, kid, valid()), ""); res.Code != http.StatusOK {
+				t.Fatalf("control token refused: %s", res.Body.String())
+			}
+			attacks := map[string]string{
+				"alg none":              forge(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, kid, valid()),
+				"HS256 with public key": forge(t, jwt.SigningMethodHS256, []byte(pub), kid, valid()),
+				"HS256 with jwk x":      forge(t, jwt.SigningMethodHS256, []byte(jwkX), kid, valid()),
+				"unknown kid":           forge(t, jwt.SigningMethodEdDSA, priv, "access-unknown00", valid()),
+				"no kid":                forge(t, jwt.SigningMethodEdDSA, priv, "", valid()),
+				"expired": forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) {
+					c.ExpiresAt = jwt.NewNumericDate(now.Add(-time.Minute))
+					c.IssuedAt = jwt.NewNumericDate(now.Add(-16 * time.Minute))
+				})),
+				"another key, real kid": forge(t, jwt.SigningMethodEdDSA, otherPriv, kid, valid()),
+				"wrong audience":        forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) { c.Audience = jwt.ClaimStrings{"someone-else"} })),
+				"no audience":           forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) { c.Audience = nil })),
+				"wrong issuer":          forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) { c.Issuer = "https://evil.example" })),
+				"no expiry":             forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) { c.ExpiresAt = nil })),
+				"no issued-at":          forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) { c.IssuedAt = nil })),
+				"issued in the future":  forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) })),
+				"QR key signs a JWT":    forge(t, jwt.SigningMethodEdDSA, qrPriv, qrKid, valid()),
+				"unknown subject":       forge(t, jwt.SigningMethodEdDSA, priv, kid, with(func(c *jwt.RegisteredClaims) { c.Subject = "acc_nobody" })),
+				"tampered payload":      tamper(forge(t, jwt.SigningMethodEdDSA, priv, kid, valid())),
+				"garbage":               "not.a.jwt",
+			}
+			for name, tok := range attacks {
+				t.Run(name, func(t *testing.T) {
+					res := env.do(t, "GET", "/api/v1/me", "Bearer "+tok, "")
+					p := wantProblem(t, res, http.StatusUnauthorized)
+					if p.Code != "unauthenticated" || !strings.HasPrefix(res.Header().Get("WWW-Authenticate"), "Bearer") {
+						t.Fatalf("problem %+v", p)
+					}
+					if strings.Contains(res.Body.String(), acct.Email) {
+						t.Fatal("a refused token's answer shows account data")
+					}
+				})
+			}
+			for _, h := range []string{"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", bearer + "x"} {
+				wantProblem(t, env.do(t, "GET", "/api/v1/me", h, ""), http.StatusUnauthorized)
+			}
+		})
+	}
+}
+
+// tamper changes the payload but keeps the signature.
+func tamper(tok string) string {
+	parts := strings.Split(tok, ".")
+	p := []byte(parts[1])
+	if p[len(p)-2] == 'A' {
+		p[len(p)-2] = 'B'
+	} else {
+		p[len(p)-2] = 'A'
+	}
+	return parts[0] + "." + string(p) + "." + parts[2]
+}
+
+func TestLoginRefreshLogoutOverHTTP(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine)
+			res := env.do(t, "POST", "/api/v1/accounts", "", `{"email":"Anna@Example.org","password":"correct horse battery","name":"Anna","locale":"en"}`)
+			if res.Code != http.StatusCreated {
+				t.Fatalf("signup: %d %s", res.Code, res.Body.String())
+			}
+			if strings.Contains(res.Body.String(), "argon2") || strings.Contains(res.Body.String(), "password") {
+				t.Fatalf("signup answer shows the password hash: %s", res.Body.String())
+			}
+			p := wantProblem(t, env.do(t, "POST", "/api/v1/accounts", "", `{"email":"anna@example.org","password":"correct horse battery","name":"Anna 2"}`), http.StatusConflict)
+			if p.Reason != "email_taken" {
+				t.Fatalf("duplicate signup: %+v", p)
+			}
+
+			p = wantProblem(t, env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"anna@example.org","password":"wrong horse battery"}`), http.StatusUnauthorized)
+			p2 := wantProblem(t, env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"nobody@example.org","password":"wrong horse battery"}`), http.StatusUnauthorized)
+			if p.Detail != p2.Detail || p.Reason != p2.Reason {
+				t.Fatalf("wrong password %+v and unknown email %+v answer differently", p, p2)
+			}
+
+			res = env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"anna@example.org","password":"correct horse battery"}`)
+			if res.Code != http.StatusOK || res.Header().Get("Cache-Control") != "no-store" {
+				t.Fatalf("login: %d %s", res.Code, res.Body.String())
+			}
+			var tok struct {
+				AccessToken  string `json:"access_token"`
+				TokenType    string `json:"token_type"`
+				ExpiresIn    int    `json:"expires_in"`
+				RefreshToken string `json:"refresh_token"`
+			}
+			decodeInto(t, res, &tok)
+			if tok.TokenType != "Bearer" || tok.ExpiresIn != 900 {
+				t.Fatalf("tokens %+v", tok)
+			}
+			res = env.do(t, "GET", "/api/v1/me", "Bearer "+tok.AccessToken, "")
+			var me identity.Caller
+			decodeInto(t, res, &me)
+			if me.Email != "Anna@Example.org" || me.Locale != "en" || !me.Has(identity.RoleCitizen) {
+				t.Fatalf("me %+v", me)
+			}
+
+			first := tok.RefreshToken
+			res = env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+first+`"}`)
+			if res.Code != http.StatusOK {
+				t.Fatalf("refresh: %s", res.Body.String())
+			}
+			decodeInto(t, res, &tok)
+			// Reuse of the first token revokes the family, so the second
+			// (never used) token stops working too.
+			wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+first+`"}`), http.StatusUnauthorized)
+			wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+tok.RefreshToken+`"}`), http.StatusUnauthorized)
+
+			res = env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"anna@example.org","password":"correct horse battery"}`)
+			decodeInto(t, res, &tok)
+			if res := env.do(t, "POST", "/api/v1/auth/logout", "", `{"refresh_token":"`+tok.RefreshToken+`"}`); res.Code != http.StatusNoContent {
+				t.Fatalf("logout: %d", res.Code)
+			}
+			wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+tok.RefreshToken+`"}`), http.StatusUnauthorized)
+		})
+	}
+}
+
+func TestLoginRateLimitOverHTTP(t *testing.T) {
+	_, env := newTestServer(t, "sqlite")
+	acct, _ := env.account(t, identity.RoleCitizen)
+	statuses := func(email string) []int {
+		var out []int
+		for range 11 {
+			res := env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+email+`","password":"wrong horse battery"}`)
+			out = append(out, res.Code)
+		}
+		return out
+	}
+	a := statuses(acct.Email)
+	b := statuses("never-registered@example.org")
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("attempt %d: %d vs %d: the limit shows which address exists", i, a[i], b[i])
+		}
+	}
+	if a[9] != http.StatusUnauthorized || a[10] != http.StatusTooManyRequests {
+		t.Fatalf("statuses %v: want 401 ten times, then 429", a)
+	}
+}
+
+func TestJWKSEndpoint(t *testing.T) {
+	_, env := newTestServer(t, "sqlite")
+	res := env.do(t, "GET", "/.well-known/jwks.json", "", "")
+	if res.Code != http.StatusOK || !strings.Contains(res.Header().Get("Cache-Control"), "max-age") {
+		t.Fatalf("jwks: %d %v", res.Code, res.Header())
+	}
+	var set struct {
+		Keys []map[string]string `json:"keys"`
+	}
+	decodeInto(t, res, &set)
+	purposes := map[string]bool{}
+	for _, k := range set.Keys {
+		if k["kty"] != "OKP" || k["crv"] != "Ed25519" || k["alg"] != "EdDSA" || k["kid"] == "" || k["x"] == "" || k["d"] != "" {
+			t.Fatalf("key %v", k)
+		}
+		purposes[k["purpose"]] = true
+	}
+	if !purposes["access"] || !purposes["qr"] {
+		t.Fatalf("purposes %v", purposes)
+	}
+}
+
+// Bad bodies are refused with 400 problem+json before anything is written.
+func TestBadInputWritesNothing(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine)
+			admin := env.login(t, identity.RoleAdmin)
+			ctx := context.Background()
+			before, err := env.Identity.CountAccounts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			big := `{"email":"a@example.org","password":"correct horse battery","name":"` + strings.Repeat("x", MaxJSONBody) + `"}`
+			bodies := map[string]string{
+				"malformed":     `{"email":"a@example.org",`,
+				"not an object": `["a@example.org"]`,
+				"wrong type":    `{"email":"a@example.org","password":12345678901,"name":"A"}`,
+				"unknown field": `{"email":"a@example.org","password":"correct horse battery","name":"A","role":"city_admin"}`,
+				"two objects":   `{"email":"a@example.org","password":"correct horse battery","name":"A"}{}`,
+				"oversized":     big,
+				"empty":         "",
+				"bad email":     `{"email":"nope","password":"correct horse battery","name":"A"}`,
+			}
+			for name, body := range bodies {
+				for _, ep := range []struct{ path, auth string }{{"/api/v1/accounts", ""}, {"/api/v1/admin/accounts", admin}} {
+					req := httptest.NewRequest("POST", ep.path, strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					if ep.auth != "" {
+						req.Header.Set("Authorization", ep.auth)
+					}
+					res := httptest.NewRecorder()
+					env.Server.ServeHTTP(res, req)
+					p := wantProblem(t, res, http.StatusBadRequest)
+					if p.Code != "invalid" {
+						t.Errorf("%s %s: %+v", name, ep.path, p)
+					}
+				}
+			}
+			for _, body := range []string{`{"email":1}`, `{"email":"a","password":"b","extra":true}`, `nope`} {
+				wantProblem(t, env.do(t, "POST", "/api/v1/auth/login", "", body), http.StatusBadRequest)
+				wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", body), http.StatusBadRequest)
+			}
+			wantProblem(t, env.do(t, "POST", "/api/v1/admin/accounts", admin,
+				`{"email":"s@example.org","password":"correct horse battery","name":"S","grants":[{"role":"merchant_staff"}]}`), http.StatusBadRequest)
+			wantProblem(t, env.do(t, "POST", "/api/v1/admin/accounts", admin,
+				`{"email":"s@example.org","password":"correct horse battery","name":"S","grants":"city_admin"}`), http.StatusBadRequest)
+			after, err := env.Identity.CountAccounts(ctx)
+			if err != nil || after != before {
+				t.Fatalf("accounts %d before, %d after refused requests (%v)", before, after, err)
+			}
+		})
+	}
+}
+
+func TestSessionCookieAuthenticates(t *testing.T) {
+	_, env := newTestServer(t, "sqlite")
+	acct, _ := env.account(t, identity.RoleCitizen)
+	token, _, err := env.Identity.StartSession(context.Background(), acct.Email, testPassword, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(method, path, body string) *httptest.ResponseRecorder {
+		var req *http.Request
+		if body != "" {
+			req = httptest.NewRequest(method, path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+		} else {
+			req = httptest.NewRequest(method, path, nil)
+		}
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+		res := httptest.NewRecorder()
+		env.Server.ServeHTTP(res, req)
+		return res
+	}
+	res := get("GET", "/api/v1/me", "")
+	var me identity.Caller
+	decodeInto(t, res, &me)
+	if res.Code != http.StatusOK || me.AccountID != acct.ID {
+		t.Fatalf("cookie GET /me: %d %s", res.Code, res.Body.String())
+	}
+	// A state-changing API call does not take the cookie (no CSRF exposure).
+	wantProblem(t, get("DELETE", "/api/v1/me", ""), http.StatusUnauthorized)
+	if _, err := env.Identity.Account(context.Background(), acct.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Identity.EndSession(context.Background(), token); err != nil {
+		t.Fatal(err)
+	}
+	wantProblem(t, get("GET", "/api/v1/me", ""), http.StatusUnauthorized)
+}
+
+func TestDeleteMeOverHTTP(t *testing.T) {
+	_, env := newTestServer(t, "sqlite")
+	acct, bearer := env.account(t, identity.RoleCitizen)
+	res := env.do(t, "GET", "/api/v1/me/data", bearer, "")
+	if res.Code != http.StatusOK || !strings.Contains(res.Body.String(), acct.Email) || strings.Contains(res.Body.String(), "argon2") {
+		t.Fatalf("my data: %d %s", res.Code, res.Body.String())
+	}
+	if res := env.do(t, "DELETE", "/api/v1/me", bearer, ""); res.Code != http.StatusNoContent {
+		t.Fatalf("delete me: %d %s", res.Code, res.Body.String())
+	}
+	wantProblem(t, env.do(t, "GET", "/api/v1/me", bearer, ""), http.StatusUnauthorized)
+	a, err := env.Identity.Account(context.Background(), acct.ID)
+	if err != nil || a.Email == acct.Email || a.Name != "" {
+		t.Fatalf("after deletion %+v %v", a, err)
+	}
+}

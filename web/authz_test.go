@@ -1,0 +1,110 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/store/storetest"
+)
+
+// authzCase is one row of the role × endpoint table: a request made as role
+// (anonymous when role is "") and the status it must get. In path and body,
+// {me} is the calling account's id and {other} the id of another citizen.
+//
+// Each area adds its rows from its own test file, in an init function:
+//
+//	func init() {
+//		authzCases = append(authzCases,
+//			authzCase{"GET", "/api/v1/wallet", identity.RoleCitizen, "", http.StatusOK},
+//			authzCase{"GET", "/api/v1/wallet", "", "", http.StatusUnauthorized},
+//		)
+//	}
+//
+// and, when its routes need services, a configure function for the server:
+//
+//	func init() { authzConfigure = append(authzConfigure, func(env *testEnv, d *Deps) { ... }) }
+type authzCase struct {
+	method, path string
+	role         identity.Role
+	body         string
+	want         int
+}
+
+var authzConfigure []func(env *testEnv, d *Deps)
+
+const validSignup = `{"email":"new-{me}@example.org","password":"correct horse battery","name":"New"}`
+const validStaff = `{"email":"staff-{me}@example.org","password":"correct horse battery","name":"Staff","grants":[{"role":"merchant_staff","scope":"shop_1"}]}`
+
+var authzCases = []authzCase{
+	{"GET", "/.well-known/jwks.json", "", "", http.StatusOK},
+	{"GET", "/.well-known/jwks.json", identity.RoleCitizen, "", http.StatusOK},
+
+	{"GET", "/api/v1/me", "", "", http.StatusUnauthorized},
+	{"GET", "/api/v1/me", identity.RoleCitizen, "", http.StatusOK},
+	{"GET", "/api/v1/me", identity.RoleMerchant, "", http.StatusOK},
+	{"GET", "/api/v1/me", identity.RoleDoor, "", http.StatusOK},
+	{"GET", "/api/v1/me", identity.RoleOperator, "", http.StatusOK},
+	{"GET", "/api/v1/me", identity.RoleAdmin, "", http.StatusOK},
+	{"GET", "/api/v1/me/data", "", "", http.StatusUnauthorized},
+	{"GET", "/api/v1/me/data", identity.RoleCitizen, "", http.StatusOK},
+	{"DELETE", "/api/v1/me", "", "", http.StatusUnauthorized},
+	{"DELETE", "/api/v1/me", identity.RoleCitizen, "", http.StatusNoContent},
+
+	// An account is shown to its owner and to administrators only; anyone
+	// else gets 404, never the data.
+	{"GET", "/api/v1/accounts/{me}", "", "", http.StatusUnauthorized},
+	{"GET", "/api/v1/accounts/{me}", identity.RoleCitizen, "", http.StatusOK},
+	{"GET", "/api/v1/accounts/{other}", identity.RoleCitizen, "", http.StatusNotFound},
+	{"GET", "/api/v1/accounts/{other}", identity.RoleMerchant, "", http.StatusNotFound},
+	{"GET", "/api/v1/accounts/{other}", identity.RoleDoor, "", http.StatusNotFound},
+	{"GET", "/api/v1/accounts/{other}", identity.RoleOperator, "", http.StatusNotFound},
+	{"GET", "/api/v1/accounts/{other}", identity.RoleAdmin, "", http.StatusOK},
+
+	{"POST", "/api/v1/accounts", "", validSignup, http.StatusCreated},
+	{"POST", "/api/v1/admin/accounts", "", validStaff, http.StatusUnauthorized},
+	{"POST", "/api/v1/admin/accounts", identity.RoleCitizen, validStaff, http.StatusForbidden},
+	{"POST", "/api/v1/admin/accounts", identity.RoleMerchant, validStaff, http.StatusForbidden},
+	{"POST", "/api/v1/admin/accounts", identity.RoleDoor, validStaff, http.StatusForbidden},
+	{"POST", "/api/v1/admin/accounts", identity.RoleOperator, validStaff, http.StatusForbidden},
+	{"POST", "/api/v1/admin/accounts", identity.RoleAdmin, validStaff, http.StatusCreated},
+
+	{"POST", "/api/v1/auth/login", "", `{"email":"nobody@example.org","password":"wrong horse battery"}`, http.StatusUnauthorized},
+	{"POST", "/api/v1/auth/refresh", "", `{"refresh_token":"rt_unknown"}`, http.StatusUnauthorized},
+	{"POST", "/api/v1/auth/logout", "", `{"refresh_token":"rt_unknown"}`, http.StatusNoContent},
+}
+
+func TestRoleEndpointTable(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine, authzConfigure...)
+			other, _ := env.account(t, identity.RoleCitizen)
+			for _, c := range authzCases {
+				name := c.method + " " + c.path + " as " + string(c.role)
+				if c.role == "" {
+					name = c.method + " " + c.path + " anonymous"
+				}
+				t.Run(name, func(t *testing.T) {
+					auth, me := "", "anon"
+					if c.role != "" {
+						var a identity.Account
+						a, auth = env.account(t, c.role)
+						me = a.ID
+					}
+					subst := strings.NewReplacer("{me}", me, "{other}", other.ID)
+					res := env.do(t, c.method, subst.Replace(c.path), auth, subst.Replace(c.body))
+					if res.Code != c.want {
+						t.Fatalf("status %d, want %d: %s", res.Code, c.want, res.Body.String())
+					}
+					if res.Code >= 400 {
+						wantProblem(t, res, c.want)
+						if strings.Contains(res.Body.String(), other.Email) {
+							t.Fatal("a refusal shows the other account's data")
+						}
+					}
+				})
+			}
+		})
+	}
+}
