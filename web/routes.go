@@ -33,6 +33,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Vouchers.
 
 	// Mobility and GBFS.
+	mux.HandleFunc("GET /gbfs/v3/{feed}", s.handleGBFS)
 
 	// Pages (html, cookie sessions, CSRF on every form post).
 	s.pages = mustLoadPages()

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"cityhub/gbfs"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/vouchers"
@@ -37,6 +38,9 @@ type Deps struct {
 
 	// Vouchers runs the voucher scheme; when nil, the voucher routes are off.
 	Vouchers *vouchers.Service
+
+	// GBFS keeps the open bikesharing feeds rendered; when nil, /gbfs/v3 answers 404.
+	GBFS *gbfs.Feeds
 
 	// Pages.
 	// PageAccounts signs people in and out of the pages (identity.Service).

@@ -1,0 +1,339 @@
+package gbfs
+
+import (
+	"cmp"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// builder turns one Snapshot into the data object of every feed.
+type builder struct {
+	sys     SystemInfo
+	loc     *time.Location
+	baseURL string // ends without '/'
+	secret  []byte
+}
+
+// tally is what one station holds, counted once, for both status feeds.
+type tally struct {
+	available    map[string]int // by vehicle type
+	numAvailable int
+	numDisabled  int
+	docksFree    int
+	docksOff     int
+	vehicles     []vehicleStatus
+}
+
+// build renders every feed's data object as JSON, keyed by feed name.
+func (b builder) build(snap Snapshot) (map[string][]byte, error) {
+	at := snap.At
+	if at.IsZero() {
+		return nil, fmt.Errorf("gbfs snapshot has no time")
+	}
+
+	plans := map[string]PricingPlan{}
+	for _, p := range snap.Plans {
+		if p.ID == "" {
+			continue
+		}
+		if _, dup := plans[p.ID]; !dup {
+			plans[p.ID] = p
+		}
+	}
+	types := map[string]VehicleType{}
+	for _, t := range snap.VehicleTypes {
+		if t.ID == "" {
+			continue
+		}
+		if _, dup := types[t.ID]; !dup {
+			types[t.ID] = t
+		}
+	}
+	typeIDs := sortedKeys(types)
+	vehicles := map[string]Vehicle{}
+	for _, v := range snap.Vehicles {
+		if _, dup := vehicles[v.ID]; !dup && v.ID != "" {
+			vehicles[v.ID] = v
+		}
+	}
+
+	// A station is published once it has reported; the first of duplicate
+	// ids wins, and stations go out in id order.
+	stations := make([]Station, 0, len(snap.Stations))
+	seenStation := map[string]bool{}
+	for _, s := range snap.Stations {
+		if s.ID == "" || seenStation[s.ID] || s.LastReported.IsZero() || !validPosition(s.Lat, s.Lon) {
+			continue
+		}
+		seenStation[s.ID] = true
+		stations = append(stations, s)
+	}
+	slices.SortFunc(stations, func(a, c Station) int { return cmp.Compare(a.ID, c.ID) })
+
+	out := map[string][]byte{}
+	put := func(name string, v any) error {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("render gbfs %s: %w", name, err)
+		}
+		out[name] = data
+		return nil
+	}
+
+	links := gbfsData{}
+	for _, name := range FeedNames {
+		links.Feeds = append(links.Feeds, feedLink{Name: name, URL: b.baseURL + "/gbfs/v3/" + name + ".json"})
+	}
+	if err := put(FeedGBFS, links); err != nil {
+		return nil, err
+	}
+	if err := put(FeedSystemInformation, b.systemInformation()); err != nil {
+		return nil, err
+	}
+
+	vts := vehicleTypesData{VehicleTypes: []vehicleType{}}
+	for _, id := range typeIDs {
+		t := types[id]
+		v := vehicleType{VehicleTypeID: id, FormFactor: "bicycle", RiderCapacity: 1, WheelCount: 2,
+			PropulsionType: string(t.Propulsion), Name: localized(t.NameIT, t.NameEN), ReturnConstraint: "any_station"}
+		if v.PropulsionType == "" {
+			v.PropulsionType = string(Human)
+		}
+		if t.Electric() {
+			r := float64(max(t.MaxRangeMeters, 0))
+			v.MaxRangeMeters = &r
+		}
+		if _, ok := plans[t.PricingPlanID]; ok {
+			v.DefaultPricingPlanID = t.PricingPlanID
+			v.PricingPlanIDs = []string{t.PricingPlanID}
+		}
+		vts.VehicleTypes = append(vts.VehicleTypes, v)
+	}
+	if err := put(FeedVehicleTypes, vts); err != nil {
+		return nil, err
+	}
+
+	info := stationInformationData{Stations: make([]stationInformation, 0, len(stations))}
+	status := stationStatusData{Stations: make([]stationStatus, 0, len(stations))}
+	vstatus := vehicleStatusData{Vehicles: []vehicleStatus{}}
+	counted := map[string]bool{} // a bike two stations claim is counted at the first
+	for _, s := range stations {
+		capacity := max(s.Capacity, 0)
+		si := stationInformation{StationID: s.ID, Name: localized(s.NameIT, s.NameEN), Lat: s.Lat, Lon: s.Lon,
+			Address: s.Address, Capacity: capacity}
+		if len(typeIDs) > 0 {
+			si.VehicleDocksCapacity = []typesCount{{VehicleTypeIDs: typeIDs, Count: capacity}}
+		}
+		info.Stations = append(info.Stations, si)
+
+		// A station clock ahead of the hub's would publish a report from
+		// the future, which consumers reject.
+		reported := s.LastReported
+		if reported.After(at) {
+			reported = at
+		}
+		t := b.tally(s, capacity, types, vehicles, plans, counted, timestamp(reported, b.loc))
+		st := stationStatus{StationID: s.ID, NumVehiclesAvailable: t.numAvailable, NumVehiclesDisabled: t.numDisabled,
+			NumDocksAvailable: t.docksFree, NumDocksDisabled: t.docksOff,
+			IsInstalled: true, IsRenting: s.Open && s.Online, IsReturning: s.Online,
+			LastReported: timestamp(reported, b.loc)}
+		if len(typeIDs) > 0 {
+			st.VehicleTypesAvailable = make([]typeCount, 0, len(typeIDs))
+			for _, id := range typeIDs {
+				st.VehicleTypesAvailable = append(st.VehicleTypesAvailable, typeCount{VehicleTypeID: id, Count: t.available[id]})
+			}
+			st.VehicleDocksAvailable = []typesCount{{VehicleTypeIDs: typeIDs, Count: t.docksFree}}
+		}
+		status.Stations = append(status.Stations, st)
+		vstatus.Vehicles = append(vstatus.Vehicles, t.vehicles...)
+	}
+	// Sorting by the rotated id keeps the order from leaking the fleet's ids.
+	slices.SortFunc(vstatus.Vehicles, func(a, c vehicleStatus) int { return cmp.Compare(a.VehicleID, c.VehicleID) })
+	if err := put(FeedStationInformation, info); err != nil {
+		return nil, err
+	}
+	if err := put(FeedStationStatus, status); err != nil {
+		return nil, err
+	}
+	if err := put(FeedVehicleStatus, vstatus); err != nil {
+		return nil, err
+	}
+
+	pp := pricingPlansData{Plans: make([]pricingPlan, 0, len(plans))}
+	for _, id := range sortedKeys(plans) {
+		pp.Plans = append(pp.Plans, planFeed(plans[id]))
+	}
+	if err := put(FeedSystemPricingPlans, pp); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// tally counts a station's bikes and docks. Docks beyond the capacity or
+// reported twice are ignored; docks the station did not report count as
+// disabled, so bikes and docks never add up to more than the capacity. A
+// bike is available when it is registered with a known type, active, not on
+// a ride, and in a dock in service; a bike on a ride or unknown to the hub
+// is not counted at all.
+func (b builder) tally(s Station, capacity int, types map[string]VehicleType, vehicles map[string]Vehicle,
+	plans map[string]PricingPlan, counted map[string]bool, reported string) tally {
+	t := tally{available: map[string]int{}}
+	docks := slices.Clone(s.Docks)
+	slices.SortStableFunc(docks, func(a, c Dock) int { return cmp.Compare(a.Number, c.Number) })
+	seen := map[int]bool{}
+	for _, d := range docks {
+		if d.Number < 1 || d.Number > capacity || seen[d.Number] {
+			continue
+		}
+		seen[d.Number] = true
+		if d.BikeID == "" {
+			if d.InService {
+				t.docksFree++
+			} else {
+				t.docksOff++
+			}
+			continue
+		}
+		v, known := vehicles[d.BikeID]
+		vt, typed := types[v.VehicleTypeID]
+		if !known || !typed || v.OnRide || counted[v.ID] {
+			continue
+		}
+		counted[v.ID] = true
+		vs := vehicleStatus{VehicleID: b.vehicleID(v, s.ID, d.Number), VehicleTypeID: vt.ID, StationID: s.ID,
+			LastReported: reported, IsDisabled: !v.Active || !d.InService}
+		if _, ok := plans[vt.PricingPlanID]; ok {
+			vs.PricingPlanID = vt.PricingPlanID
+		}
+		if vt.Electric() && d.Battery != nil {
+			pct := min(max(*d.Battery, 0), 100)
+			fuel := float64(pct) / 100
+			rng := float64(max(vt.MaxRangeMeters, 0) * pct / 100)
+			vs.CurrentFuelPercent, vs.CurrentRangeMeters = &fuel, &rng
+		}
+		if vs.IsDisabled {
+			t.numDisabled++
+		} else {
+			t.numAvailable++
+			t.available[vt.ID]++
+		}
+		t.vehicles = append(t.vehicles, vs)
+	}
+	for n := 1; n <= capacity; n++ {
+		if !seen[n] {
+			t.docksOff++
+		}
+	}
+	return t
+}
+
+// vehicleID is the published id of a docked bike: a keyed hash of the bike,
+// its trip counter and where it stands. Without the secret nobody can link it
+// to the bike, and it changes when a trip ends (and when the bike moves), so
+// the feed does not let anyone follow a bike across trips.
+func (b builder) vehicleID(v Vehicle, station string, dock int) string {
+	m := hmac.New(sha256.New, b.secret)
+	m.Write([]byte(v.ID))
+	m.Write([]byte{0})
+	m.Write([]byte(v.Trip))
+	m.Write([]byte{0})
+	m.Write([]byte(station))
+	m.Write([]byte{0})
+	m.Write([]byte(strconv.Itoa(dock)))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+func (b builder) systemInformation() systemInformation {
+	s := b.sys
+	out := systemInformation{SystemID: s.SystemID, Languages: []string{"it", "en"}, Name: localized(s.NameIT, s.NameEN),
+		OpeningHours: s.OpeningHours, URL: s.URL, PhoneNumber: s.PhoneNumber, Email: s.Email,
+		FeedContactEmail: s.FeedContactEmail, Timezone: s.Timezone, LicenseID: s.LicenseID}
+	if out.URL == "" {
+		out.URL = b.baseURL + "/"
+	}
+	if s.OperatorIT != "" {
+		out.Operator = localized(s.OperatorIT, s.OperatorEN)
+	}
+	if s.AttributionIT != "" {
+		out.AttributionOrganizationName = localized(s.AttributionIT, s.AttributionEN)
+	}
+	if !s.StartDate.IsZero() {
+		out.StartDate = s.StartDate.In(b.loc).Format(time.DateOnly)
+	}
+	return out
+}
+
+func planFeed(p PricingPlan) pricingPlan {
+	out := pricingPlan{PlanID: p.ID, Name: localized(p.NameIT, p.NameEN), Currency: "EUR",
+		Price: Price(max(p.UnlockCents, 0)), Description: localized(p.DescriptionIT, p.DescriptionEN)}
+	if p.DescriptionIT == "" {
+		out.Description = localized(describe(p, "it"), describe(p, "en"))
+	}
+	for _, s := range p.PerMin {
+		seg := minSegment{Start: max(s.StartMin, 0), Rate: Price(s.RateCents), Interval: max(s.IntervalMin, 0)}
+		if s.EndMin > 0 {
+			end := s.EndMin
+			seg.End = &end
+		}
+		out.PerMinPricing = append(out.PerMinPricing, seg)
+	}
+	return out
+}
+
+// describe writes a plan's prices in words, for plans the city left without
+// a description (GBFS requires one).
+func describe(p PricingPlan, lang string) string {
+	euro := func(c int64) string {
+		s := fmt.Sprintf("%d.%02d", c/100, c%100)
+		if c < 0 {
+			s = "-" + fmt.Sprintf("%d.%02d", -c/100, -c%100)
+		}
+		if lang == "it" {
+			return strings.Replace(s, ".", ",", 1) + " €"
+		}
+		return "€" + s
+	}
+	var parts []string
+	if lang == "it" {
+		parts = append(parts, "Sblocco "+euro(p.UnlockCents))
+	} else {
+		parts = append(parts, "Unlock "+euro(p.UnlockCents))
+	}
+	for _, s := range p.PerMin {
+		var part string
+		if lang == "it" {
+			part = fmt.Sprintf("dal minuto %d, %s ogni %d min", s.StartMin, euro(s.RateCents), s.IntervalMin)
+			if s.EndMin > 0 {
+				part += fmt.Sprintf(" fino al minuto %d", s.EndMin)
+			}
+		} else {
+			part = fmt.Sprintf("from minute %d, %s every %d min", s.StartMin, euro(s.RateCents), s.IntervalMin)
+			if s.EndMin > 0 {
+				part += fmt.Sprintf(" until minute %d", s.EndMin)
+			}
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, "; ") + "."
+}
+
+func validPosition(lat, lon float64) bool {
+	return !math.IsNaN(lat) && !math.IsNaN(lon) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

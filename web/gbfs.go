@@ -1,0 +1,66 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+)
+
+// handleGBFS serves one GBFS v3.0 feed, /gbfs/v3/{feed}.json, from the bodies
+// gbfs.Feeds keeps rendered: no database read per request. Conditional
+// requests (ETag, Last-Modified) are answered with 304, and anyone may read
+// the feeds from a browser (open data).
+func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
+	file := r.PathValue("feed")
+	name, ok := strings.CutSuffix(file, ".json")
+	if !ok || s.GBFS == nil {
+		s.writeError(w, r, apperr.R(apperr.NotFound, "no_feed", "There is no GBFS feed %q.", file))
+		return
+	}
+	body, err := s.GBFS.Feed(r.Context(), name)
+	if err != nil {
+		if apperr.Has(err, apperr.Unavailable) {
+			w.Header().Set("Retry-After", "5")
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(body.MaxAge(time.Now())))
+	h.Set("ETag", body.ETag)
+	h.Set("Last-Modified", body.LastUpdated.UTC().Format(http.TimeFormat))
+	if notModified(r, body.ETag, body.LastUpdated) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body.JSON)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body.JSON)
+	}
+}
+
+// notModified applies RFC 9110: If-None-Match decides when present, else
+// If-Modified-Since.
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		for tag := range strings.SplitSeq(inm, ",") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if tag == "*" || tag == etag {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := r.Header.Get("If-Modified-Since"); ims != "" {
+		if t, err := http.ParseTime(ims); err == nil {
+			return !modified.Truncate(time.Second).After(t)
+		}
+	}
+	return false
+}
