@@ -12,6 +12,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
+	"cityhub/vouchers"
 	"cityhub/wallet"
 )
 
@@ -29,6 +30,7 @@ type Stores interface {
 	Keyring() keyring.Store
 	Identity() identity.Store
 	Wallet() wallet.Store
+	Vouchers() vouchers.Store
 }
 
 var (

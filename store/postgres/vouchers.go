@@ -10,6 +10,19 @@ import (
 	"cityhub/vouchers"
 )
 
+type vouchersStore struct{ db *DB }
+
+// Vouchers is the vouchers' view of the database.
+func (db *DB) Vouchers() vouchers.Store { return vouchersStore{db} }
+
+func (s vouchersStore) InTx(ctx context.Context, fn func(vouchers.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s vouchersStore) View(ctx context.Context, fn func(vouchers.Tx) error) error {
+	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
 const shopCols = `id, name, address, district, category, iban, active, created_at`
 
 func scanShop(row pgx.Row) (vouchers.Shop, error) {

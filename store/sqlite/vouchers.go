@@ -15,6 +15,19 @@ import (
 
 type vRowScanner interface{ Scan(dest ...any) error }
 
+type vouchersStore struct{ db *DB }
+
+// Vouchers is the vouchers' view of the database.
+func (db *DB) Vouchers() vouchers.Store { return vouchersStore{db} }
+
+func (s vouchersStore) InTx(ctx context.Context, fn func(vouchers.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s vouchersStore) View(ctx context.Context, fn func(vouchers.Tx) error) error {
+	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
 const shopCols = `id, name, address, district, category, iban, active, created_at`
 
 func scanShop(row vRowScanner) (vouchers.Shop, error) {

@@ -1,0 +1,384 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+// The city administrator's voucher API: shops, campaigns, uptake,
+// settlements and the audit export.
+
+type shopRequest struct {
+	Name     string `json:"name"`
+	Address  string `json:"address"`
+	District string `json:"district"`
+	Category string `json:"category"`
+	IBAN     string `json:"iban"`
+	Active   *bool  `json:"active"`
+}
+
+func (s *Server) adminVouchers(w http.ResponseWriter, r *http.Request) (identity.Caller, bool) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return c, false
+	}
+	return c, true
+}
+
+// handleAPICreateShop registers a shop. 201 with the shop.
+func (s *Server) handleAPICreateShop(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req shopRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	shop, err := s.Vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/admin/shops/"+shop.ID)
+	writeJSON(w, http.StatusCreated, shop)
+}
+
+// handleAPIUpdateShop replaces a shop's details.
+func (s *Server) handleAPIUpdateShop(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req shopRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	shop := vouchers.Shop{ID: r.PathValue("id"), Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN, Active: true}
+	if req.Active != nil {
+		shop.Active = *req.Active
+	}
+	shop, err := s.Vouchers.UpdateShop(r.Context(), c, shop)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, shop)
+}
+
+// handleAPIShop returns one shop (administrators see the IBAN).
+func (s *Server) handleAPIShop(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminVouchers(w, r); !ok {
+		return
+	}
+	shop, err := s.Vouchers.Shop(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, shop)
+}
+
+// handleAPIShops lists shops, optionally of one district or category.
+func (s *Server) handleAPIShops(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminVouchers(w, r); !ok {
+		return
+	}
+	q := r.URL.Query()
+	shops, err := s.Vouchers.Shops(r.Context(), vouchers.ShopFilter{District: q.Get("district"), Category: q.Get("category")})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"shops": shops})
+}
+
+type campaignRequest struct {
+	Name            string   `json:"name"`
+	Description     string   `json:"description"`
+	BudgetCents     int64    `json:"budget_cents"`
+	FaceValueCents  int64    `json:"face_value_cents"`
+	PercentOff      int      `json:"percent_off"`
+	MinSpendCents   int64    `json:"min_spend_cents"`
+	PerCitizenLimit int      `json:"per_citizen_limit"`
+	ValidFrom       string   `json:"valid_from"`  // 2026-12-01 (a day in Rome) or RFC 3339
+	ValidUntil      string   `json:"valid_until"` // a day is inclusive
+	Districts       []string `json:"districts"`
+	Categories      []string `json:"categories"`
+	ShopIDs         []string `json:"shop_ids"`
+	Mode            string   `json:"mode"`
+}
+
+func (req campaignRequest) campaign(id string) (vouchers.Campaign, error) {
+	from, err := vouchers.ParseDay(req.ValidFrom, false)
+	if err != nil {
+		return vouchers.Campaign{}, err
+	}
+	until, err := vouchers.ParseDay(req.ValidUntil, true)
+	if err != nil {
+		return vouchers.Campaign{}, err
+	}
+	return vouchers.Campaign{
+		ID: id, Name: req.Name, Description: req.Description, BudgetCents: req.BudgetCents, FaceValueCents: req.FaceValueCents,
+		PercentOff: req.PercentOff, MinSpendCents: req.MinSpendCents, PerCitizenLimit: req.PerCitizenLimit,
+		ValidFrom: from, ValidUntil: until, Districts: req.Districts, Categories: req.Categories, ShopIDs: req.ShopIDs, Mode: req.Mode,
+	}, nil
+}
+
+// handleAPICreateCampaign creates a draft campaign, funded from the city's
+// budget. 201 with the campaign.
+func (s *Server) handleAPICreateCampaign(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req campaignRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	camp, err := req.campaign("")
+	if err == nil {
+		camp, err = s.Vouchers.CreateCampaign(r.Context(), c, camp)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/admin/campaigns/"+camp.ID)
+	writeJSON(w, http.StatusCreated, camp)
+}
+
+// handleAPIUpdateCampaign changes a draft campaign (not its budget).
+func (s *Server) handleAPIUpdateCampaign(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req campaignRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	camp, err := req.campaign(r.PathValue("id"))
+	if err == nil {
+		camp, err = s.Vouchers.UpdateCampaign(r.Context(), c, camp)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, camp)
+}
+
+// handleAPICampaigns lists campaigns, optionally of one status.
+func (s *Server) handleAPICampaigns(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminVouchers(w, r); !ok {
+		return
+	}
+	var statuses []string
+	if st := r.URL.Query().Get("status"); st != "" {
+		statuses = []string{st}
+	}
+	cs, err := s.Vouchers.Campaigns(r.Context(), statuses...)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"campaigns": cs})
+}
+
+// handleAPICampaign returns one campaign.
+func (s *Server) handleAPICampaign(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.adminVouchers(w, r); !ok {
+		return
+	}
+	camp, err := s.Vouchers.Campaign(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, camp)
+}
+
+// handleAPICampaignStatus opens, pauses or closes a campaign:
+// POST /api/v1/admin/campaigns/{id}/{action} with action open, pause or close.
+func (s *Server) handleAPICampaignStatus(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	status, known := map[string]string{"open": vouchers.StatusOpen, "pause": vouchers.StatusPaused, "close": vouchers.StatusClosed}[r.PathValue("action")]
+	if !known {
+		s.writeError(w, r, apperr.R(apperr.NotFound, "no_such_action", "The action must be open, pause or close."))
+		return
+	}
+	camp, err := s.Vouchers.SetCampaignStatus(r.Context(), c, r.PathValue("id"), status)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, camp)
+}
+
+// handleAPICampaignUptake reports a campaign's live uptake.
+func (s *Server) handleAPICampaignUptake(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	u, err := s.Vouchers.CampaignUptake(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
+}
+
+type closeSettlementRequest struct {
+	ShopID    string `json:"shop_id"`
+	PeriodEnd string `json:"period_end"` // RFC 3339; empty means now
+}
+
+// handleAPICloseSettlement closes a shop's settlement period. Needs an
+// Idempotency-Key; a replay answers the first statement again.
+func (s *Server) handleAPICloseSettlement(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req closeSettlementRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var end time.Time
+	if req.PeriodEnd != "" {
+		var err error
+		if end, err = time.Parse(time.RFC3339, req.PeriodEnd); err != nil {
+			s.writeError(w, r, apperr.R(apperr.Invalid, "period_end", "period_end must be an RFC 3339 time."))
+			return
+		}
+	}
+	st, replayed, err := s.Vouchers.CloseSettlement(r.Context(), c, r.Header.Get("Idempotency-Key"), req.ShopID, end)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeReplayable(w, http.StatusCreated, replayed, st)
+}
+
+// writeReplayable answers an idempotent request, marking replays.
+func writeReplayable(w http.ResponseWriter, status int, replayed bool, v any) {
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeJSON(w, status, v)
+}
+
+type markPaidRequest struct {
+	PaymentRef string `json:"payment_ref"`
+}
+
+// handleAPIMarkSettlementPaid records the payment of a statement (moves the
+// total from the shop's payable to paid). Needs an Idempotency-Key.
+func (s *Server) handleAPIMarkSettlementPaid(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req markPaidRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, replayed, err := s.Vouchers.MarkPaid(r.Context(), c, r.Header.Get("Idempotency-Key"), r.PathValue("id"), req.PaymentRef)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeReplayable(w, http.StatusOK, replayed, st)
+}
+
+// handleAPISettlements lists statements, of one shop with ?shop_id=.
+func (s *Server) handleAPISettlements(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	sts, err := s.Vouchers.Statements(r.Context(), c, r.URL.Query().Get("shop_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"settlements": sts})
+}
+
+// handleAPISettlement returns a statement with its lines; ?format=csv (or
+// an Accept of text/csv) gives the CSV export.
+func (s *Server) handleAPISettlement(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	s.writeStatement(w, r, c, r.PathValue("id"))
+}
+
+func (s *Server) writeStatement(w http.ResponseWriter, r *http.Request, c identity.Caller, id string) {
+	st, err := s.Vouchers.Statement(r.Context(), c, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if wantsCSV(r) {
+		writeCSVHeaders(w, "statement-"+st.ID+".csv")
+		_ = vouchers.WriteStatementCSV(w, st)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func wantsCSV(r *http.Request) bool {
+	return r.URL.Query().Get("format") == "csv" || r.Header.Get("Accept") == "text/csv"
+}
+
+func writeCSVHeaders(w http.ResponseWriter, filename string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+}
+
+// handleAPIVoucherAudit exports the voucher scheme's audit log (JSON, or CSV
+// with ?format=csv), since ?since= (RFC 3339), of one shop with ?shop_id=.
+func (s *Server) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var since time.Time
+	if v := r.URL.Query().Get("since"); v != "" {
+		var err error
+		if since, err = time.Parse(time.RFC3339, v); err != nil {
+			s.writeError(w, r, apperr.R(apperr.Invalid, "since", "since must be an RFC 3339 time."))
+			return
+		}
+	}
+	es, err := s.Vouchers.AuditExport(r.Context(), c, since, r.URL.Query().Get("shop_id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if wantsCSV(r) {
+		writeCSVHeaders(w, "voucher-audit.csv")
+		_ = vouchers.WriteAuditCSV(w, es)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+}

@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+// The till API for shop staff. The shop always comes from the caller's
+// merchant_staff grant; staff of several shops choose among their own with
+// ?shop=. Nothing here looks at a code before the caller is known to be shop
+// staff, so nobody else learns whether a code exists.
+
+func (s *Server) merchantShop(w http.ResponseWriter, r *http.Request) (identity.Caller, string, bool) {
+	c, err := s.requireRole(r, identity.RoleMerchant)
+	if err != nil {
+		s.writeError(w, r, err)
+		return c, "", false
+	}
+	shop, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return c, "", false
+	}
+	return c, shop, true
+}
+
+type previewRequest struct {
+	Code string `json:"code"` // a scanned QR token or a typed code
+}
+
+// handleAPIPreviewVoucher verifies a scanned or typed code and shows what
+// the voucher is worth at this shop, without using it.
+func (s *Server) handleAPIPreviewVoucher(w http.ResponseWriter, r *http.Request) {
+	c, shop, ok := s.merchantShop(w, r)
+	if !ok {
+		return
+	}
+	var req previewRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Vouchers.PreviewCode(r.Context(), c, shop, req.Code)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// handleAPIRedeemVoucher redeems a voucher for a purchase. Needs an
+// Idempotency-Key: a till that retries after a timeout gets the first
+// answer, never a second redemption.
+func (s *Server) handleAPIRedeemVoucher(w http.ResponseWriter, r *http.Request) {
+	c, shop, ok := s.merchantShop(w, r)
+	if !ok {
+		return
+	}
+	var req vouchers.RedeemRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	red, replayed, err := s.Vouchers.Redeem(r.Context(), c, shop, r.Header.Get("Idempotency-Key"), req)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeReplayable(w, http.StatusCreated, replayed, redemptionAnswer(red))
+}
+
+type redemptionReply struct {
+	vouchers.Redemption
+	// ToPayCents is what the customer still pays.
+	ToPayCents      int64  `json:"to_pay_cents"`
+	ReversibleUntil string `json:"reversible_until"`
+}
+
+func redemptionAnswer(r vouchers.Redemption) redemptionReply {
+	return redemptionReply{Redemption: r, ToPayCents: r.PurchaseCents - r.AmountCents,
+		ReversibleUntil: r.At.Add(vouchers.ReversalWindow).Format("2006-01-02T15:04:05Z07:00")}
+}
+
+// handleAPIReverseRedemption reverses a redemption of this shop within the
+// reversal window. Needs an Idempotency-Key.
+func (s *Server) handleAPIReverseRedemption(w http.ResponseWriter, r *http.Request) {
+	c, shop, ok := s.merchantShop(w, r)
+	if !ok {
+		return
+	}
+	red, replayed, err := s.Vouchers.Reverse(r.Context(), c, shop, r.PathValue("id"), r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeReplayable(w, http.StatusOK, replayed, red)
+}
+
+// handleAPITodayRedemptions lists this shop's redemptions today (Rome).
+func (s *Server) handleAPITodayRedemptions(w http.ResponseWriter, r *http.Request) {
+	c, shop, ok := s.merchantShop(w, r)
+	if !ok {
+		return
+	}
+	rep, err := s.Vouchers.Today(r.Context(), c, shop)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// handleAPIShopBalance says what the city owes this shop.
+func (s *Server) handleAPIShopBalance(w http.ResponseWriter, r *http.Request) {
+	c, shop, ok := s.merchantShop(w, r)
+	if !ok {
+		return
+	}
+	b, err := s.Vouchers.ShopBalance(r.Context(), c, shop)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// handleAPIShopStatements lists this shop's statements.
+func (s *Server) handleAPIShopStatements(w http.ResponseWriter, r *http.Request) {
+	c, shop, ok := s.merchantShop(w, r)
+	if !ok {
+		return
+	}
+	sts, err := s.Vouchers.Statements(r.Context(), c, shop)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"settlements": sts})
+}
+
+// handleAPIShopStatement returns one of this shop's statements (CSV with
+// ?format=csv). 404 for another shop's.
+func (s *Server) handleAPIShopStatement(w http.ResponseWriter, r *http.Request) {
+	c, _, ok := s.merchantShop(w, r)
+	if !ok {
+		return
+	}
+	s.writeStatement(w, r, c, r.PathValue("id"))
+}

@@ -1,0 +1,36 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/vouchers"
+)
+
+// handleOpenVoucherStats publishes anonymous campaign statistics as open
+// data under CC-BY-4.0: no person, voucher or shop, only districts and
+// categories. JSON here, CSV at .../stats.csv.
+func (s *Server) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
+	od, err := s.Vouchers.OpenStats(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
+	writeJSON(w, http.StatusOK, od)
+}
+
+// handleOpenVoucherStatsCSV is the same statistics as CSV, the licence in
+// a column of every row.
+func (s *Server) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Request) {
+	od, err := s.Vouchers.OpenStats(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
+	writeCSVHeaders(w, "voucher-stats.csv")
+	w.Header().Set("Content-Disposition", `inline; filename="voucher-stats.csv"`)
+	_ = vouchers.WriteOpenCSV(w, od)
+}
