@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"cityhub/config"
+	"cityhub/identity"
+	"cityhub/keyring"
 	"cityhub/store"
 	"cityhub/web"
 )
@@ -17,15 +20,32 @@ type hub struct {
 	log     *slog.Logger
 	server  *web.Server
 	closers []func()
+
+	keys     *keyring.Keyring
+	identity *identity.Service
 }
 
 // wire builds every service from the configuration. It holds no rules.
 func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger) (*hub, error) {
 	h := &hub{cfg: cfg, db: db, log: log}
+
+	// Identity: signing keys (configured, else generated once and kept in
+	// the database) and the accounts, tokens and sessions on them.
+	keys, err := keyring.Load(ctx, db.Keyring(), cfg.SigningKeys)
+	if err != nil {
+		return nil, fmt.Errorf("load signing keys: %w", err)
+	}
+	h.keys = keys
+	h.identity = identity.NewService(db.Identity(), keys, identity.Options{
+		Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
+	}, log.With(slog.String("component", "identity")))
+
 	h.server = web.New(web.Deps{
 		Log:       log,
 		PublicURL: cfg.PublicURL,
 		Version:   version,
+		Identity:  h.identity,
+		Keys:      h.keys,
 		Ready: map[string]func(context.Context) error{
 			"database": db.Ping,
 		},
