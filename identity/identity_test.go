@@ -455,3 +455,43 @@ func TestPageSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestEnsureAccountIsIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		n := identity.NewAccount{Email: "admin@comune.example", Password: password, Name: "Admin",
+			Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		const hubs = 4
+		var wg sync.WaitGroup
+		ids := make([]string, hubs)
+		created := make([]bool, hubs)
+		for i := range hubs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a, c, err := f.svc.EnsureAccount(ctx, n)
+				if err != nil {
+					t.Errorf("ensure: %v", err)
+				}
+				ids[i], created[i] = a.ID, c
+			}()
+		}
+		wg.Wait()
+		nCreated := 0
+		for i := range hubs {
+			if ids[i] != ids[0] || ids[i] == "" {
+				t.Fatalf("ids %v: want one account", ids)
+			}
+			if created[i] {
+				nCreated++
+			}
+		}
+		if nCreated != 1 {
+			t.Fatalf("%d calls say they created the account", nCreated)
+		}
+		if _, err := f.svc.Login(ctx, "ADMIN@comune.example", password, ""); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -235,3 +235,27 @@ func activeAccount(ctx context.Context, tx Tx, id string) (Account, error) {
 }
 
 var errNotAuthenticated = apperr.E(apperr.Unauthenticated, "Please log in again.")
+
+// EnsureAccount creates the account unless its email already has one, which
+// is then returned unchanged (created is false). It checks no caller: it is
+// for the hub itself (demo data, the first administrator), never for a
+// request. Invalid for bad fields or grants.
+func (s *Service) EnsureAccount(ctx context.Context, n NewAccount) (a Account, created bool, err error) {
+	if len(n.Grants) == 0 {
+		return Account{}, false, apperr.R(apperr.Invalid, "bad_grant", "An account needs at least one role.")
+	}
+	a, err = s.AccountByEmail(ctx, n.Email)
+	if err == nil {
+		return a, false, nil
+	}
+	if !apperr.Has(err, apperr.NotFound) {
+		return Account{}, false, err
+	}
+	a, err = s.create(ctx, "system", n, "account.seed")
+	if apperr.Has(err, apperr.Conflict) {
+		// Another hub seeded it first.
+		a, err = s.AccountByEmail(ctx, n.Email)
+		return a, false, err
+	}
+	return a, err == nil, err
+}
