@@ -571,20 +571,33 @@ type Token struct {
 // vouchers. NotFound if it is not the caller's; Conflict if it cannot be
 // used any more.
 func (s *Service) FreshToken(ctx context.Context, c identity.Caller, voucherID string) (Token, error) {
-	vv, err := s.MyVoucher(ctx, c, voucherID)
+	tok, _, err := s.freshToken(ctx, c.AccountID, voucherID)
+	return tok, err
+}
+
+// QRToken gives the wallet pages a voucher's rotating QR token and its typed
+// code. NotFound unless accountID holds the voucher; Conflict once it is used
+// or expired.
+func (s *Service) QRToken(ctx context.Context, accountID, voucherID string) (token, typedCode string, expires time.Time, err error) {
+	tok, code, err := s.freshToken(ctx, accountID, voucherID)
+	return tok.Token, code, tok.ExpiresAt, err
+}
+
+func (s *Service) freshToken(ctx context.Context, accountID, voucherID string) (Token, string, error) {
+	vv, err := s.MyVoucher(ctx, identity.Caller{AccountID: accountID}, voucherID)
 	if err != nil {
-		return Token{}, err
+		return Token{}, "", err
 	}
 	if vv.Status != VoucherActive {
-		return Token{}, apperr.R(apperr.Conflict, "voucher_not_active", "This voucher is %s.", vv.Status)
+		return Token{}, "", apperr.R(apperr.Conflict, "voucher_not_active", "This voucher is %s.", vv.Status)
 	}
 	now := s.now()
 	exp := now.Add(TokenTTL).Truncate(time.Second)
 	text, err := qrtoken.Sign(s.keys, qrtoken.KindVoucher, vv.ID, exp)
 	if err != nil {
-		return Token{}, fmt.Errorf("sign voucher token: %w", err)
+		return Token{}, "", fmt.Errorf("sign voucher token: %w", err)
 	}
-	return Token{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(TokenRefresh).UTC()}, nil
+	return Token{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(TokenRefresh).UTC()}, vv.TypedCode, nil
 }
 
 // WalletItems implements wallet.ItemSource.

@@ -31,6 +31,39 @@ func (s *Server) routes(mux *http.ServeMux) {
 	// Wallet.
 
 	// Vouchers.
+	if s.Vouchers != nil {
+		mux.HandleFunc("GET /api/v1/admin/shops", s.handleAPIShops)
+		mux.HandleFunc("POST /api/v1/admin/shops", s.handleAPICreateShop)
+		mux.HandleFunc("GET /api/v1/admin/shops/{id}", s.handleAPIShop)
+		mux.HandleFunc("PUT /api/v1/admin/shops/{id}", s.handleAPIUpdateShop)
+		mux.HandleFunc("GET /api/v1/admin/campaigns", s.handleAPICampaigns)
+		mux.HandleFunc("POST /api/v1/admin/campaigns", s.handleAPICreateCampaign)
+		mux.HandleFunc("GET /api/v1/admin/campaigns/{id}", s.handleAPICampaign)
+		mux.HandleFunc("PUT /api/v1/admin/campaigns/{id}", s.handleAPIUpdateCampaign)
+		mux.HandleFunc("POST /api/v1/admin/campaigns/{id}/{action}", s.handleAPICampaignStatus)
+		mux.HandleFunc("GET /api/v1/admin/campaigns/{id}/uptake", s.handleAPICampaignUptake)
+		mux.HandleFunc("GET /api/v1/admin/settlements", s.handleAPISettlements)
+		mux.HandleFunc("POST /api/v1/admin/settlements", s.handleAPICloseSettlement)
+		mux.HandleFunc("GET /api/v1/admin/settlements/{id}", s.handleAPISettlement)
+		mux.HandleFunc("POST /api/v1/admin/settlements/{id}/paid", s.handleAPIMarkSettlementPaid)
+		mux.HandleFunc("GET /api/v1/admin/voucher-audit", s.handleAPIVoucherAudit)
+		mux.HandleFunc("GET /api/v1/campaigns", s.handleAPIClaimableCampaigns)
+		mux.HandleFunc("POST /api/v1/campaigns/{id}/claim", s.handleAPIClaimVoucher)
+		mux.HandleFunc("GET /api/v1/campaigns/{id}/shops", s.handleAPICampaignShops)
+		mux.HandleFunc("GET /api/v1/vouchers", s.handleAPIMyVouchers)
+		mux.HandleFunc("GET /api/v1/vouchers/{id}", s.handleAPIMyVoucher)
+		mux.HandleFunc("GET /api/v1/vouchers/{id}/qr", s.handleAPIVoucherQR)
+		mux.HandleFunc("GET /api/v1/vouchers/{id}/qr.png", s.handleAPIVoucherQRPNG)
+		mux.HandleFunc("POST /api/v1/merchant/vouchers/preview", s.handleAPIPreviewVoucher)
+		mux.HandleFunc("POST /api/v1/merchant/vouchers/redeem", s.handleAPIRedeemVoucher)
+		mux.HandleFunc("POST /api/v1/merchant/redemptions/{id}/reverse", s.handleAPIReverseRedemption)
+		mux.HandleFunc("GET /api/v1/merchant/redemptions/today", s.handleAPITodayRedemptions)
+		mux.HandleFunc("GET /api/v1/merchant/balance", s.handleAPIShopBalance)
+		mux.HandleFunc("GET /api/v1/merchant/statements", s.handleAPIShopStatements)
+		mux.HandleFunc("GET /api/v1/merchant/statements/{id}", s.handleAPIShopStatement)
+		mux.HandleFunc("GET /api/v1/open/vouchers/stats", s.handleOpenVoucherStats)
+		mux.HandleFunc("GET /api/v1/open/vouchers/stats.csv", s.handleOpenVoucherStatsCSV)
+	}
 
 	// Mobility and GBFS.
 	mux.HandleFunc("GET /gbfs/v3/{feed}", s.handleGBFS)

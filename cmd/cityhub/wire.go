@@ -9,6 +9,7 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/store"
+	"cityhub/vouchers"
 	"cityhub/web"
 )
 
@@ -23,6 +24,7 @@ type hub struct {
 
 	keys     *keyring.Keyring
 	identity *identity.Service
+	vouchers *vouchers.Service
 }
 
 // wire builds every service from the configuration. It holds no rules.
@@ -40,12 +42,18 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
 	}, log.With(slog.String("component", "identity")))
 
+	// Vouchers: campaigns, redemption and settlement; QR tokens signed with
+	// the keyring's "qr" key.
+	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
+
 	h.server = web.New(web.Deps{
 		Log:       log,
 		PublicURL: cfg.PublicURL,
 		Version:   version,
 		Identity:  h.identity,
 		Keys:      h.keys,
+		Vouchers:  h.vouchers,
+		QR:        map[string]web.QRSource{"voucher": h.vouchers},
 		Ready: map[string]func(context.Context) error{
 			"database": db.Ping,
 		},
