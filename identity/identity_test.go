@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/store"
@@ -494,4 +495,27 @@ func TestEnsureAccountIsIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestSignupLimitPerIP(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	keys, err := keyring.Load(context.Background(), db.Keyring(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := identity.NewService(db.Identity(), keys, identity.Options{Argon2: identity.FastArgon2, Limits: identity.LoginLimits{SignupsPerIP: 3}}, nil)
+	ctx := audit.WithOrigin(context.Background(), audit.Origin{IP: "192.0.2.44"})
+	for i := range 4 {
+		_, err := svc.Register(ctx, identity.NewAccount{Email: "c" + string(rune('a'+i)) + "@example.org", Password: password, Name: "C"})
+		if i < 3 && err != nil {
+			t.Fatalf("sign-up %d: %v", i, err)
+		}
+		if i == 3 {
+			wantCode(t, err, apperr.RateLimited)
+		}
+	}
+	other := audit.WithOrigin(context.Background(), audit.Origin{IP: "192.0.2.45"})
+	if _, err := svc.Register(other, identity.NewAccount{Email: "z@example.org", Password: password, Name: "Z"}); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
 }

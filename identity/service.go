@@ -49,6 +49,9 @@ type LoginLimits struct {
 	Window     time.Duration // default 15m
 	PerAccount int           // failures per email address, default 10
 	PerIP      int           // failures per client address, default 50
+	// SignupsPerIP bounds citizen sign-ups from one client address per
+	// hour (default 20): each costs a password hash and a wallet.
+	SignupsPerIP int
 }
 
 // Service holds the identity rules: sign-up, login, tokens, sessions and the
@@ -95,6 +98,9 @@ func NewService(store Store, keys Keys, opt Options, log *slog.Logger) *Service 
 	if opt.Limits.PerIP <= 0 {
 		opt.Limits.PerIP = 50
 	}
+	if opt.Limits.SignupsPerIP <= 0 {
+		opt.Limits.SignupsPerIP = 20
+	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -125,13 +131,38 @@ func (s *Service) check(password, encoded string) bool {
 
 // Register signs a citizen up and opens their wallet in the same
 // transaction. Invalid for bad fields (grants may not be chosen), Conflict
-// (reason email_taken) if the email already has an account.
+// (reason email_taken) if the email already has an account, RateLimited
+// after too many sign-ups from the request's address (audit.Origin).
 func (s *Service) Register(ctx context.Context, n NewAccount) (Account, error) {
 	if len(n.Grants) > 0 {
 		return Account{}, apperr.R(apperr.Invalid, "bad_grant", "Roles cannot be chosen at sign-up.")
 	}
 	n.Grants = []Grant{{Role: RoleCitizen}}
-	return s.create(ctx, "", n, "account.register")
+	// Sign-ups are counted in the failed-login table under their own
+	// subject, so the limit holds across replicas like the login limits.
+	ip := audit.OriginFrom(ctx).IP
+	subject := "signup:" + ip
+	if ip != "" {
+		var n int
+		err := s.store.View(ctx, func(tx Tx) error {
+			var err error
+			n, err = tx.CountLoginFailures(ctx, subject, s.now().Add(-time.Hour))
+			return err
+		})
+		if err != nil {
+			return Account{}, fmt.Errorf("count sign-ups: %w", err)
+		}
+		if n >= s.opt.Limits.SignupsPerIP {
+			return Account{}, apperr.R(apperr.RateLimited, "too_many_signups", "Too many sign-ups from your network. Please try again later.")
+		}
+	}
+	a, err := s.create(ctx, "", n, "account.register")
+	if err == nil && ip != "" {
+		if err := s.store.InTx(ctx, func(tx Tx) error { return tx.AddLoginFailure(ctx, []string{subject}, s.now()) }); err != nil {
+			s.log.WarnContext(ctx, "count sign-up", slog.Any("error", err))
+		}
+	}
+	return a, err
 }
 
 // CreateAccount lets a city administrator create an account with grants
