@@ -1,7 +1,9 @@
 package gbfs
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,6 +42,32 @@ type Price int64
 
 // MarshalJSON writes the exact decimal.
 func (p Price) MarshalJSON() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalJSON reads a decimal with at most two fraction digits exactly.
+func (p *Price) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 2 || whole == "" {
+		return fmt.Errorf("price %s is not a decimal with at most two fraction digits", b)
+	}
+	frac += strings.Repeat("0", 2-len(frac))
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return fmt.Errorf("price %s: %w", b, err)
+	}
+	f, err := strconv.ParseUint(frac, 10, 8)
+	if err != nil || w > (1<<62)/100 {
+		return fmt.Errorf("price %s is not a decimal amount", b)
+	}
+	c := w*100 + int64(f)
+	if neg {
+		c = -c
+	}
+	*p = Price(c)
+	return nil
+}
 
 // String is the decimal, e.g. "1.5", "0.05", "-2".
 func (p Price) String() string {
