@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -35,8 +36,8 @@ type walletCard struct {
 }
 
 type cardQR struct {
-	Image   string // data: URL of the PNG
-	Code    string // the typed code
+	Image   template.URL // data: URL of the PNG, built here from PNG bytes
+	Code    string       // the typed code
 	Expires time.Time
 	Refresh string // the PNG endpoint the script polls
 }
@@ -115,7 +116,7 @@ func (s *Server) cardQR(r *http.Request, c identity.Caller, it wallet.Item) (*ca
 		return nil, err
 	}
 	return &cardQR{
-		Image:   "data:image/png;base64," + base64.StdEncoding.EncodeToString(png),
+		Image:   template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
 		Code:    code,
 		Expires: exp,
 		Refresh: qrPath(it.Kind, it.ID),

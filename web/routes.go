@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"cityhub/identity"
@@ -70,6 +71,12 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Pages (html, cookie sessions, CSRF on every form post).
 	s.pages = mustLoadPages()
+	if s.PageAccounts == nil && s.Identity != nil {
+		s.PageAccounts = s.Identity
+	}
+	if s.ExportAccount == nil && s.Identity != nil {
+		s.ExportAccount = func(ctx context.Context, id string) (any, error) { return s.Identity.Export(ctx, id) }
+	}
 	page := func(pattern string, h http.Handler) { mux.Handle(pattern, secured(h)) }
 	page("GET /static/{sum}/{name...}", http.HandlerFunc(s.handleStatic))
 	page("/", http.HandlerFunc(s.handleHome))

@@ -38,6 +38,9 @@
       p.appendChild(d);
     }
     result.appendChild(p);
+    // At a counter the answer must be seen at a glance, wherever the page
+    // was scrolled to.
+    if (kind && result.scrollIntoView) { result.scrollIntoView({ block: "start", behavior: "auto" }); }
   }
 
   // parseCents reads "12,50" or "12.50" as 1250; NaN when it is not an amount.

@@ -1,0 +1,520 @@
+// Package browsertest drives the hub's pages in a real headless Chromium:
+// sign-in, the wallet in Italian and English with its rotating QR codes,
+// sign-out, role and ownership checks, CSRF refusal, the staff scanner with
+// a camera, an axe-core accessibility check on every page and a phone-size
+// screenshot of every page. It lives apart from package web so that web's
+// unit tests stay fast.
+package browsertest
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+//go:embed testdata/axe/axe.min.js
+var axeSource string
+
+// browser is one Chromium with a fresh profile, emulating a phone.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	hub *hub
+}
+
+const phoneWidth, phoneHeight = 390, 844
+
+// newBrowser starts Chromium (CITYHUB_TEST_CHROMIUM, default
+// /usr/bin/chromium) with a fresh user-data-dir. Its fake camera shows
+// cameraFile (an MJPEG) when given.
+func newBrowser(t *testing.T, h *hub, cameraFile string) *browser {
+	t.Helper()
+	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
+	if exe == "" {
+		exe = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("chromium not found at %s (install it, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "it-IT"),
+		chromedp.WindowSize(phoneWidth, phoneHeight),
+	}
+	if cameraFile != "" {
+		opts = append(opts,
+			chromedp.Flag("use-fake-ui-for-media-stream", true),
+			chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", cameraFile),
+		)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	b := &browser{t: t, ctx: ctx, hub: h}
+	b.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	// An Italian phone: the pages must come up in Italian without a switch.
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("enable network: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "it-IT,it;q=0.9"}}); err != nil {
+		t.Fatalf("set Accept-Language: %v", err)
+	}
+	return b
+}
+
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// open navigates to path and returns the document's HTTP status.
+func (b *browser) open(path string) int64 {
+	b.t.Helper()
+	res, err := chromedp.RunResponse(b.ctx, chromedp.Navigate(b.hub.URL+path))
+	if err != nil {
+		b.t.Fatalf("open %s: %v", path, err)
+	}
+	return res.Status
+}
+
+// submit runs steps that submit a form and waits for the next page.
+func (b *browser) submit(steps ...chromedp.Action[chromedp.Void]) int64 {
+	b.t.Helper()
+	res, err := chromedp.RunResponse(b.ctx, steps...)
+	if err != nil {
+		b.t.Fatalf("submit: %v", err)
+	}
+	return res.Status
+}
+
+// text is the rendered text of the first element matching sel.
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	var out *string
+	b.eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText : null; })()`, sel), &out)
+	if out == nil {
+		b.t.Fatalf("no element %s on %s", sel, b.path())
+	}
+	return strings.TrimSpace(*out)
+}
+
+func (b *browser) eval(js string, out any) {
+	b.t.Helper()
+	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("eval %s: %v", js, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			b.t.Fatalf("eval %s: decode %s: %v", js, raw, err)
+		}
+	}
+}
+
+func (b *browser) path() string {
+	var loc string
+	b.eval(`location.pathname + location.search`, &loc)
+	return loc
+}
+
+func (b *browser) body() string {
+	return b.text("body")
+}
+
+// check runs axe-core on the current page and fails on any serious or
+// critical violation of WCAG 2.1 A/AA, then saves a phone-size screenshot.
+func (b *browser) check(name string) {
+	b.t.Helper()
+	b.axe(name)
+	b.screenshot(name)
+}
+
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  []any  `json:"target"`
+		Summary string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+func (b *browser) axe(name string) {
+	b.t.Helper()
+	var loaded bool
+	b.eval(`typeof window.axe === "object"`, &loaded)
+	if !loaded {
+		// DevTools evaluation is not subject to the page's CSP, so the
+		// hub's script-src 'self' needs no exception for the test.
+		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+			b.t.Fatalf("%s: inject axe-core: %v", name, err)
+		}
+	}
+	var res struct {
+		Violations []axeViolation `json:"violations"`
+		Passes     []struct{}     `json:"passes"`
+	}
+	b.eval(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}, resultTypes: ["violations"]})
+		.then(r => ({violations: r.violations, passes: r.passes}))`, &res)
+	if len(res.Passes) == 0 {
+		b.t.Errorf("%s: axe-core passed no rule at all; did it run?", name)
+	}
+	for _, v := range res.Violations {
+		if v.Impact != "serious" && v.Impact != "critical" {
+			b.t.Logf("%s: axe %s (%s): %s", name, v.ID, v.Impact, v.Help)
+			continue
+		}
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target)+": "+n.Summary)
+		}
+		b.t.Errorf("%s: axe %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
+	}
+}
+
+// artifacts is where screenshots go: $CITYHUB_TEST_ARTIFACTS, else the
+// repository's testdata/out (ignored by git).
+func artifacts(t *testing.T) string {
+	dir := os.Getenv("CITYHUB_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "testdata", "out")
+	}
+	dir = filepath.Join(dir, "pages")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("create artifacts dir: %v", err)
+	}
+	return dir
+}
+
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	file := filepath.Join(artifacts(b.t), name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Fatalf("write screenshot: %v", err)
+	}
+}
+
+func (b *browser) login(email, password string) int64 {
+	b.t.Helper()
+	if st := b.open("/login"); st != 200 {
+		b.t.Fatalf("login page: %d", st)
+	}
+	return b.submit(
+		chromedp.SetValue(chromedp.CSS("#email"), email),
+		chromedp.SetValue(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	)
+}
+
+func (b *browser) logout() {
+	b.t.Helper()
+	if st := b.submit(chromedp.Click(chromedp.CSS(`form.logout button`))); st != 200 {
+		b.t.Fatalf("logout: %d", st)
+	}
+}
+
+var typedCode = regexp.MustCompile(`^[A-Z0-9-]{6,}$`)
+
+func TestCitizenWallet(t *testing.T) {
+	h := startHub(t)
+	b := newBrowser(t, h, "")
+
+	if st := b.open("/"); st != 200 {
+		t.Fatalf("home: %d", st)
+	}
+	if body := b.body(); !strings.Contains(body, "Comune di Benevento") || !strings.Contains(body, "I servizi della città") {
+		t.Fatalf("home is not the Italian front page:\n%s", body)
+	}
+	b.check("home-it")
+
+	b.open("/login")
+	b.check("login-it")
+	if st := b.submit(
+		chromedp.SetValue(chromedp.CSS("#email"), h.Anna.Email),
+		chromedp.SetValue(chromedp.CSS("#password"), "not the password"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	); st != 401 {
+		t.Errorf("wrong password: status %d, want 401", st)
+	}
+	if msg := b.text("#login-error"); !strings.Contains(msg, "non corretti") {
+		t.Errorf("wrong password message = %q", msg)
+	}
+	b.check("login-error-it")
+
+	if st := b.login(h.Anna.Email, h.Anna.Password); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	if p := b.path(); p != "/wallet" {
+		t.Fatalf("after login at %s, want /wallet", p)
+	}
+	if got := b.text("h1"); got != "Il tuo portafoglio" {
+		t.Errorf("wallet heading = %q", got)
+	}
+	if got := b.text(`[data-testid=balance]`); got != "1.234,50\u00a0€" {
+		t.Errorf("balance in Italian = %q, want 1.234,50 €", got)
+	}
+	if body := b.body(); !strings.Contains(body, "Ricarica") || !strings.Contains(body, h.AnnaItemTitle) || !strings.Contains(body, "Movimenti") {
+		t.Errorf("wallet lacks its Italian history or cards:\n%s", body)
+	}
+
+	// The QR image is a real, decodable-size PNG, and the typed code is under it.
+	var qr struct {
+		Width    int    `json:"w"`
+		Complete bool   `json:"complete"`
+		Src      string `json:"src"`
+		Alt      string `json:"alt"`
+	}
+	b.eval(`(() => { const i = document.querySelector(".qr-image"); return {w: i.naturalWidth, complete: i.complete, src: i.src.slice(0, 22), alt: i.alt}; })()`, &qr)
+	if !qr.Complete || qr.Width < 300 || qr.Src != "data:image/png;base64," || qr.Alt == "" {
+		t.Errorf("QR image = %+v", qr)
+	}
+	first := b.text(`[data-testid=typed-code]`)
+	if !typedCode.MatchString(first) {
+		t.Errorf("typed code = %q", first)
+	}
+	b.check("wallet-it")
+
+	// The script renews the code: the image becomes a fresh PNG from the hub
+	// and the typed code changes with it.
+	var refreshed struct {
+		Src  string `json:"src"`
+		W    int    `json:"w"`
+		Code string `json:"code"`
+	}
+	b.eval(`window.cityhubRefreshQR().then(() => new Promise(r => { const i = document.querySelector(".qr-image"); if (i.complete) r(); else i.onload = r; }))
+		.then(() => { const i = document.querySelector(".qr-image"); return {src: i.src.slice(0, 5), w: i.naturalWidth, code: document.querySelector("[data-testid=typed-code]").textContent}; })`, &refreshed)
+	if refreshed.Src != "blob:" || refreshed.W < 300 || refreshed.Code == first || !typedCode.MatchString(refreshed.Code) {
+		t.Errorf("after refresh: %+v (first code %s)", refreshed, first)
+	}
+
+	// Switch to English.
+	if st := b.submit(chromedp.Click(chromedp.CSS(`form.lang-switch button`))); st != 200 {
+		t.Fatalf("language switch: %d", st)
+	}
+	if p := b.path(); p != "/wallet" {
+		t.Errorf("language switch returned to %s", p)
+	}
+	if got := b.text("h1"); got != "Your wallet" {
+		t.Errorf("English wallet heading = %q", got)
+	}
+	if got := b.text(`[data-testid=balance]`); got != "€1,234.50" {
+		t.Errorf("balance in English = %q, want €1,234.50", got)
+	}
+	var lang string
+	b.eval(`document.documentElement.lang`, &lang)
+	if lang != "en" {
+		t.Errorf("html lang = %q", lang)
+	}
+	if !typedCode.MatchString(b.text(`[data-testid=typed-code]`)) {
+		t.Error("no typed code on the English wallet")
+	}
+	b.check("wallet-en")
+
+	b.open("/privacy")
+	b.check("privacy-en")
+	b.submit(chromedp.Click(chromedp.CSS(`form.lang-switch button`)))
+	b.check("privacy-it")
+
+	// The download holds the account and the wallet.
+	var export struct {
+		Status int `json:"status"`
+		Body   struct {
+			Account json.RawMessage `json:"account"`
+			Wallet  struct {
+				Balance int64             `json:"balance_cents"`
+				History []json.RawMessage `json:"history"`
+				Items   []json.RawMessage `json:"items"`
+			} `json:"wallet"`
+		} `json:"body"`
+	}
+	b.eval(`fetch("/privacy/my-data.json").then(r => r.json().then(body => ({status: r.status, body})))`, &export)
+	if export.Status != 200 || !strings.Contains(string(export.Body.Account), h.Anna.Email) || export.Body.Wallet.Balance != 123450 ||
+		len(export.Body.Wallet.History) == 0 || len(export.Body.Wallet.Items) == 0 {
+		t.Errorf("my data export = %d %s %+v", export.Status, export.Body.Account, export.Body.Wallet)
+	}
+
+	b.logout()
+	if p := b.path(); p != "/" {
+		t.Errorf("after logout at %s", p)
+	}
+	if body := b.body(); strings.Contains(body, "Esci") || !strings.Contains(body, "Accedi") {
+		t.Errorf("still looks signed in after logout:\n%s", body)
+	}
+	if st := b.open("/wallet"); st != 200 || !strings.HasPrefix(b.path(), "/login") {
+		t.Errorf("wallet after logout: %d at %s, want the login page", st, b.path())
+	}
+}
+
+func TestCitizenCannotOpenOthersPages(t *testing.T) {
+	h := startHub(t)
+	b := newBrowser(t, h, "")
+	if st := b.login(h.Bruno.Email, h.Bruno.Password); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	// Anna's voucher QR, by its exact URL: not found, exactly like a voucher
+	// that does not exist, and no image.
+	var res struct {
+		Status int    `json:"status"`
+		Type   string `json:"type"`
+	}
+	b.eval(fmt.Sprintf(`fetch(%q).then(r => ({status: r.status, type: r.headers.get("Content-Type")}))`, h.AnnaQRPath), &res)
+	if res.Status != 404 || strings.HasPrefix(res.Type, "image/") {
+		t.Errorf("Bruno fetching Anna's QR: %+v", res)
+	}
+	if st := b.open(h.AnnaQRPath); st != 404 {
+		t.Errorf("Bruno opening Anna's QR: %d", st)
+	}
+	// Bruno's own wallet shows only Bruno's things.
+	b.open("/wallet")
+	if body := b.body(); strings.Contains(body, h.AnnaItemTitle) || strings.Contains(body, "1.234,50") {
+		t.Errorf("Bruno's wallet shows Anna's data:\n%s", body)
+	}
+	for _, p := range []string{"/staff/scan", "/admin", "/operator"} {
+		if st := b.open(p); st != 403 {
+			t.Errorf("citizen opening %s: %d, want 403", p, st)
+		}
+	}
+	b.check("forbidden-it")
+	if st := b.open("/no-such-page"); st != 404 {
+		t.Errorf("unknown page: %d", st)
+	}
+	b.check("not-found-it")
+}
+
+func TestFormPostWithoutCSRFIsRefused(t *testing.T) {
+	h := startHub(t)
+	b := newBrowser(t, h, "")
+	if st := b.login(h.Anna.Email, h.Anna.Password); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	b.open("/privacy")
+	b.eval(fmt.Sprintf(`(() => { const f = document.querySelector('form[action="/privacy/delete"]');
+		f.querySelector("[name=csrf_token]").remove(); f.querySelector("#confirm_email").value = %q; return true; })()`, h.Anna.Email), nil)
+	if st := b.submit(chromedp.Click(chromedp.CSS(`form[action="/privacy/delete"] button[type=submit]`))); st != 403 {
+		t.Errorf("delete without CSRF token: %d, want 403", st)
+	}
+	if body := b.body(); !strings.Contains(body, "Il modulo è scaduto") {
+		t.Errorf("the refusal does not say why:\n%s", body)
+	}
+	b.check("csrf-refused-it")
+
+	// A forged token fares no better, and the account is still there.
+	b.open("/privacy")
+	b.eval(fmt.Sprintf(`(() => { const f = document.querySelector('form[action="/privacy/delete"]');
+		f.querySelector("[name=csrf_token]").value = "forged"; f.querySelector("#confirm_email").value = %q; return true; })()`, h.Anna.Email), nil)
+	if st := b.submit(chromedp.Click(chromedp.CSS(`form[action="/privacy/delete"] button[type=submit]`))); st != 403 {
+		t.Errorf("delete with a forged CSRF token: %d, want 403", st)
+	}
+	if st := b.open("/wallet"); st != 200 || b.path() != "/wallet" {
+		t.Fatalf("Anna's wallet after refused posts: %d at %s", st, b.path())
+	}
+	h.assertAccountExists(t, h.Anna.AccountID)
+
+	// The genuine form deletes the account and ends the session.
+	b.open("/privacy")
+	b.do(chromedp.SetValue(chromedp.CSS("#confirm_email"), h.Anna.Email))
+	if st := b.submit(chromedp.Click(chromedp.CSS(`form[action="/privacy/delete"] button[type=submit]`))); st != 200 {
+		t.Fatalf("genuine delete: %d", st)
+	}
+	if got := b.text("h1"); got != "Il tuo account è stato cancellato" {
+		t.Errorf("after delete: %q", got)
+	}
+	b.check("goodbye-it")
+	if st := b.login(h.Anna.Email, h.Anna.Password); st != 401 {
+		t.Errorf("login after deletion: %d, want 401", st)
+	}
+}
+
+func TestStaffPages(t *testing.T) {
+	h := startHub(t)
+	b := newBrowser(t, h, h.CameraFile)
+	if st := b.login(h.Shop.Email, h.Shop.Password); st != 200 {
+		t.Fatalf("shop login: %d", st)
+	}
+	if p := b.path(); p != "/staff/scan" {
+		t.Fatalf("shop lands on %s", p)
+	}
+	b.check("scanner-it")
+
+	// A typed code (with the purchase amount) goes to the endpoint and the
+	// answer is announced.
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#scan-code"), "ABCD-EFGH-JK"),
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "12,50"),
+		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok")`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if got := b.text(".scan-result"); !strings.Contains(got, "ABCD-EFGH-JK") || !strings.Contains(got, "1250") {
+		t.Errorf("typed code result = %q", got)
+	}
+	var live string
+	b.eval(`document.querySelector(".scan-result").getAttribute("aria-live")`, &live)
+	if live != "assertive" {
+		t.Errorf("result region aria-live = %q", live)
+	}
+	b.screenshot("scanner-typed-ok-it")
+
+	// The camera (Chromium's fake device, showing a QR code) reads the code.
+	b.do(
+		chromedp.Click(chromedp.CSS(`.scan-start`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").textContent.includes(`+fmt.Sprintf("%q", h.CameraCode)+`)`, chromedp.WithPollingTimeout(30*time.Second)),
+	)
+	b.screenshot("scanner-camera-ok-it")
+	b.do(chromedp.Click(chromedp.CSS(`.scan-stop`)))
+
+	// A refused code is shown as an error.
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#scan-code"), "USED-CODE"),
+		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-error")`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if got := b.text(".scan-result"); !strings.Contains(got, "Codice non valido") || !strings.Contains(got, "già usato") {
+		t.Errorf("refused code result = %q", got)
+	}
+	b.screenshot("scanner-refused-it")
+	b.logout()
+
+	if st := b.login(h.Admin.Email, h.Admin.Password); st != 200 || b.path() != "/admin" {
+		t.Fatalf("admin login: %d at %s", st, b.path())
+	}
+	b.check("dashboard-admin-it")
+	if st := b.open("/wallet"); st != 403 {
+		t.Errorf("admin opening a wallet: %d", st)
+	}
+	b.logout()
+
+	if st := b.login(h.Operator.Email, h.Operator.Password); st != 200 || b.path() != "/operator" {
+		t.Fatalf("operator login: %d at %s", st, b.path())
+	}
+	b.check("dashboard-operator-it")
+	b.open("/")
+	b.check("home-operator-it")
+}

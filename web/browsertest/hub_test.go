@@ -1,0 +1,232 @@
+package browsertest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/keyring"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+	"cityhub/web"
+)
+
+// hub is a hub's HTTP server on a real store (SQLite), with the real
+// identity and wallet services and seeded accounts. Vouchers come from a
+// small in-test source of wallet items with QR codes, so these tests do not
+// depend on the vouchers rules.
+type hub struct {
+	URL      string
+	DB       store.DB
+	Identity *identity.Service
+
+	Anna, Bruno, Shop, Admin, Operator login
+	// AnnaQRPath is the QR endpoint of Anna's voucher.
+	AnnaQRPath    string
+	AnnaItemTitle string
+	// CameraFile is an MJPEG of a QR code holding CameraCode, for
+	// Chromium's fake camera.
+	CameraFile string
+	CameraCode string
+}
+
+type login struct {
+	AccountID, Email, Password string
+}
+
+const testPassword = "una password lunga 2026"
+
+func startHub(t *testing.T) *hub {
+	t.Helper()
+	ctx := context.Background()
+	log := storetest.Logger(t)
+	db := storetest.Open(t, "sqlite")
+	keys, err := keyring.Load(ctx, db.Keyring(), "")
+	if err != nil {
+		t.Fatalf("load keyring: %v", err)
+	}
+	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
+	wal := wallet.NewService(db.Wallet(), log)
+	if err := wal.Setup(ctx); err != nil {
+		t.Fatalf("wallet setup: %v", err)
+	}
+	h := &hub{DB: db, Identity: ids, AnnaItemTitle: "Buono Libreria Masone"}
+
+	newAccount := func(name, email string, grants ...identity.Grant) login {
+		t.Helper()
+		n := identity.NewAccount{Email: email, Password: testPassword, Name: name, Locale: "it"}
+		var a identity.Account
+		var err error
+		if len(grants) == 0 {
+			a, err = ids.Register(ctx, n)
+		} else {
+			n.Grants = grants
+			a, err = ids.CreateAccount(ctx, identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}, n)
+		}
+		if err != nil {
+			t.Fatalf("create %s: %v", email, err)
+		}
+		return login{AccountID: a.ID, Email: email, Password: testPassword}
+	}
+	h.Anna = newAccount("Anna Esposito", "anna@example.org")
+	h.Bruno = newAccount("Bruno Romano", "bruno@example.org")
+	h.Shop = newAccount("Libreria Masone", "cassa@libreria.example", identity.Grant{Role: identity.RoleMerchant, Scope: "shop_masone"})
+	h.Admin = newAccount("Ufficio Commercio", "commercio@comune.example", identity.Grant{Role: identity.RoleAdmin})
+	h.Operator = newAccount("Operatore Bici", "bici@comune.example", identity.Grant{Role: identity.RoleOperator})
+
+	if _, err := wal.Post(ctx, wallet.Transaction{
+		Key: "seed-topup-anna", Kind: "topup", Memo: "Ricarica di prova",
+		Entries: []wallet.Entry{{Account: wallet.TestPayments, Amount: -123450}, {Account: wallet.CitizenAccount(h.Anna.AccountID), Amount: 123450}},
+	}); err != nil {
+		t.Fatalf("top up Anna: %v", err)
+	}
+
+	vouchers := &testVouchers{owner: map[string]string{}, title: map[string]string{}}
+	vouchers.add("vch_anna_1", h.Anna.AccountID, h.AnnaItemTitle)
+	vouchers.add("vch_bruno_1", h.Bruno.AccountID, "Buono Bar Traiano")
+	wal.RegisterItems("voucher", vouchers)
+	h.AnnaQRPath = "/wallet/items/voucher/vch_anna_1/qr.png"
+
+	h.CameraCode = "CH1:CAMERA-TEST-" + randomCode(8)
+	h.CameraFile = writeCameraFile(t, h.CameraCode)
+
+	srv := web.New(web.Deps{
+		Log: log, PublicURL: "http://cityhub.test", Version: "test",
+		Identity: ids, Keys: keys,
+		PageAccounts: ids, PageWallet: wal,
+		ExportAccount: func(ctx context.Context, id string) (any, error) { return ids.Export(ctx, id) },
+		QR:            map[string]web.QRSource{"voucher": vouchers},
+		ScanTargets:   map[identity.Role]web.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/", srv)
+	mux.HandleFunc("POST /test/scan", scanEndpoint)
+	ts := httptest.NewServer(mux)
+	t.Cleanup(ts.Close)
+	h.URL = ts.URL
+	return h
+}
+
+func (h *hub) assertAccountExists(t *testing.T, id string) {
+	t.Helper()
+	a, err := h.Identity.Account(context.Background(), id)
+	if err != nil {
+		t.Fatalf("account %s: %v", id, err)
+	}
+	if a.Email == "" || a.Email != h.Anna.Email {
+		t.Fatalf("account %s was changed: %+v", id, a)
+	}
+}
+
+// testVouchers are wallet items with rotating QR codes. Every QRToken call
+// mints a new token and typed code, as the real vouchers do.
+type testVouchers struct {
+	mu    sync.Mutex
+	owner map[string]string
+	title map[string]string
+}
+
+func (v *testVouchers) add(id, owner, title string) {
+	v.owner[id], v.title[id] = owner, title
+}
+
+func (v *testVouchers) WalletItems(ctx context.Context, accountID string) ([]wallet.Item, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	var out []wallet.Item
+	for id, owner := range v.owner {
+		if owner == accountID {
+			value := int64(2500)
+			exp := time.Date(2026, 12, 31, 22, 59, 0, 0, time.UTC)
+			out = append(out, wallet.Item{Kind: "voucher", ID: id, Title: v.title[id], Subtitle: "Natale in città", Status: "active",
+				Value: &value, Expires: &exp, At: time.Now(), HasQR: true})
+		}
+	}
+	return out, nil
+}
+
+func (v *testVouchers) QRToken(ctx context.Context, accountID, itemID string) (string, string, time.Time, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.owner[itemID] != accountID {
+		return "", "", time.Time{}, apperr.E(apperr.NotFound, "No such voucher.")
+	}
+	code := randomCode(12)
+	return "CH1:" + randomCode(60), code[:4] + "-" + code[4:8] + "-" + code[8:], time.Now().Add(45 * time.Second), nil
+}
+
+func randomCode(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b)[:n]
+}
+
+// scanEndpoint stands in for the vouchers' redemption endpoint: it answers
+// the scanner page's JSON the way the page expects.
+func scanEndpoint(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Code   string `json:"code"`
+		Amount int64  `json:"amount_cents"`
+	}
+	if r.Header.Get("X-CSRF-Token") == "" || r.Header.Get("Content-Type") != "application/json" {
+		http.Error(w, "missing CSRF token or JSON", http.StatusForbidden)
+		return
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	if in.Code == "USED-CODE" {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusConflict)
+		_ = json.NewEncoder(w).Encode(map[string]any{"status": 409, "code": "conflict", "detail": "Buono già usato il 3 dicembre alle 10:12."})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"message": fmt.Sprintf("%s: %d", in.Code, in.Amount)})
+}
+
+// writeCameraFile renders code as a QR on a 640x480 frame and writes it as a
+// short MJPEG, which Chromium's fake camera plays in a loop.
+func writeCameraFile(t *testing.T, code string) string {
+	t.Helper()
+	q, err := qrcode.New(code, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr := q.Image(360)
+	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	draw.Draw(frame, frame.Bounds(), &image.Uniform{color.RGBA{200, 200, 200, 255}}, image.Point{}, draw.Src)
+	off := image.Pt((640-360)/2, (480-360)/2)
+	draw.Draw(frame, qr.Bounds().Add(off), qr, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	for range 10 {
+		if err := jpeg.Encode(&buf, frame, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "camera.mjpeg")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
