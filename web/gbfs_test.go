@@ -1,0 +1,148 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/gbfs"
+)
+
+func gbfsTestFeeds(t *testing.T, fail *atomic.Bool) *gbfs.Feeds {
+	t.Helper()
+	at := time.Now().UTC()
+	src := gbfs.SourceFunc(func(context.Context) (gbfs.Snapshot, error) {
+		if fail != nil && fail.Load() {
+			return gbfs.Snapshot{}, errors.New("database down")
+		}
+		return gbfs.Snapshot{At: at,
+			VehicleTypes: []gbfs.VehicleType{{ID: "bike", NameIT: "Bicicletta", Propulsion: gbfs.Human}},
+			Vehicles:     []gbfs.Vehicle{{ID: "b1", VehicleTypeID: "bike", Active: true}},
+			Stations: []gbfs.Station{{ID: "piazza-roma", NameIT: "Piazza Roma", Lat: 41.13, Lon: 14.78, Capacity: 2,
+				Open: true, Online: true, LastReported: at.Add(-time.Second),
+				Docks: []gbfs.Dock{{Number: 1, BikeID: "b1", InService: true}, {Number: 2, InService: true}}}},
+		}, nil
+	})
+	f, err := gbfs.New(src, gbfs.Config{System: gbfs.Benevento(), BaseURL: testIssuer, Refresh: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestGBFSHandler(t *testing.T) {
+	feeds := gbfsTestFeeds(t, nil)
+	s := New(Deps{PublicURL: testIssuer, GBFS: feeds})
+	get := func(path string, header ...string) *http.Response {
+		t.Helper()
+		req := httptest.NewRequest("GET", path, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Result()
+	}
+
+	res := get("/gbfs/v3/gbfs.json")
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json; charset=utf-8" ||
+		res.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Fatalf("gbfs.json: %d %v\n%s", res.StatusCode, res.Header, body)
+	}
+	var disc struct {
+		Data struct {
+			Feeds []struct{ Name, URL string } `json:"feeds"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &disc); err != nil || len(disc.Data.Feeds) != len(gbfs.FeedNames) {
+		t.Fatalf("gbfs.json = %s (%v)", body, err)
+	}
+	// Every listed URL is served by this handler.
+	for _, f := range disc.Data.Feeds {
+		path, ok := strings.CutPrefix(f.URL, testIssuer)
+		if !ok {
+			t.Fatalf("feed %s at %s, not under the public URL", f.Name, f.URL)
+		}
+		if r := get(path); r.StatusCode != 200 {
+			t.Errorf("%s: %d", path, r.StatusCode)
+		}
+	}
+
+	res = get("/gbfs/v3/station_status.json")
+	body, _ = io.ReadAll(res.Body)
+	want, _ := feeds.Feed(context.Background(), gbfs.FeedStationStatus)
+	etag, lastMod := res.Header.Get("ETag"), res.Header.Get("Last-Modified")
+	if string(body) != string(want.JSON) || etag != want.ETag || lastMod == "" ||
+		!strings.HasPrefix(res.Header.Get("Cache-Control"), "public, max-age=") {
+		t.Fatalf("station_status: %v\n%s", res.Header, body)
+	}
+
+	cases := []struct {
+		name   string
+		path   string
+		header []string
+		status int
+	}{
+		{"etag matches", "/gbfs/v3/station_status.json", []string{"If-None-Match", etag}, 304},
+		{"one of several etags", "/gbfs/v3/station_status.json", []string{"If-None-Match", `"x", ` + etag}, 304},
+		{"weak etag", "/gbfs/v3/station_status.json", []string{"If-None-Match", "W/" + etag}, 304},
+		{"etag differs", "/gbfs/v3/station_status.json", []string{"If-None-Match", `"other"`}, 200},
+		{"not modified since", "/gbfs/v3/station_status.json", []string{"If-Modified-Since", lastMod}, 304},
+		{"modified since", "/gbfs/v3/station_status.json", []string{"If-Modified-Since", "Mon, 02 Jan 2006 15:04:05 GMT"}, 200},
+		{"etag wins over date", "/gbfs/v3/station_status.json", []string{"If-None-Match", `"other"`, "If-Modified-Since", lastMod}, 200},
+		{"unknown feed", "/gbfs/v3/free_bike_status.json", nil, 404},
+		{"without .json", "/gbfs/v3/station_status", nil, 404},
+		{"other version", "/gbfs/v2/station_status.json", nil, 404},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := get(c.path, c.header...)
+			b, _ := io.ReadAll(r.Body)
+			if r.StatusCode != c.status {
+				t.Fatalf("status %d, want %d\n%s", r.StatusCode, c.status, b)
+			}
+			if c.status == 304 && len(b) != 0 {
+				t.Errorf("304 with a body")
+			}
+			if c.status == 404 && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/problem+json") &&
+				strings.HasPrefix(c.path, "/gbfs/v3/") {
+				t.Errorf("404 is %s", r.Header.Get("Content-Type"))
+			}
+		})
+	}
+
+	req := httptest.NewRequest("HEAD", "/gbfs/v3/station_status.json", nil)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 200 || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != itoa(len(want.JSON)) {
+		t.Errorf("HEAD: %d, %d bytes, length %s", rec.Code, rec.Body.Len(), rec.Header().Get("Content-Length"))
+	}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestGBFSHandlerUnavailable(t *testing.T) {
+	var fail atomic.Bool
+	fail.Store(true)
+	s := New(Deps{PublicURL: testIssuer, GBFS: gbfsTestFeeds(t, &fail)})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/gbfs/v3/station_status.json", nil))
+	if rec.Code != 503 || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), `"code":"unavailable"`) {
+		t.Fatalf("%d %v %s", rec.Code, rec.Header(), rec.Body)
+	}
+
+	off := New(Deps{PublicURL: testIssuer})
+	rec = httptest.NewRecorder()
+	off.ServeHTTP(rec, httptest.NewRequest("GET", "/gbfs/v3/gbfs.json", nil))
+	if rec.Code != 404 {
+		t.Fatalf("without feeds: %d", rec.Code)
+	}
+}
