@@ -172,7 +172,14 @@ func apply(st *StationState, t Telemetry) (OccupancySample, bool) {
 	case t.Online != nil:
 		at := t.Online.TS
 		if at.IsZero() {
-			at = t.Received.UTC()
+			// The bare true/false (and the will, which the broker sends for a
+			// station that vanished) carries no time: it is the broker's
+			// latest word, so it applies whatever the station's clock said.
+			st.Online = t.Online.Online
+			if r := t.Received.UTC(); r.After(st.OnlineAt) {
+				st.OnlineAt = r
+			}
+			return OccupancySample{}, false
 		}
 		if at.Before(st.OnlineAt) {
 			return OccupancySample{}, false

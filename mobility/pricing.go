@@ -62,9 +62,9 @@ func (p PricingPlan) Validate() error {
 
 // Fare is the price of a ride that lasted d, in cents, capped at MaxFare.
 func (p PricingPlan) Fare(d time.Duration) int64 {
-	if d < 0 {
-		d = 0
-	}
+	// Whole seconds: a rider cannot see less, and a stored time that lost
+	// its nanoseconds must not tip a fare into the next interval.
+	d = max(d, 0).Truncate(time.Second)
 	fare := p.UnlockCents
 	for _, s := range p.PerMin {
 		start := time.Duration(s.StartMin) * time.Minute

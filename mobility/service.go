@@ -19,7 +19,7 @@ import (
 type Service struct {
 	store Store
 	log   *slog.Logger
-	now   func() time.Time
+	clock atomic.Pointer[func() time.Time]
 
 	mu  sync.RWMutex
 	cmd Commander
@@ -45,8 +45,10 @@ func NewService(store Store, cmd Commander, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, cmd: cmd, log: log, now: time.Now,
+	s := &Service{store: store, cmd: cmd, log: log,
 		UnlockTimeout: 10 * time.Second, StaleAfter: 10 * time.Minute, LongRide: 2 * time.Hour}
+	s.SetClock(time.Now)
+	return s
 }
 
 // SetCommander sets the transport that carries commands to stations.
@@ -57,7 +59,9 @@ func (s *Service) SetCommander(c Commander) {
 }
 
 // SetClock replaces the clock (tests).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.clock.Store(&now) }
+
+func (s *Service) now() time.Time { return (*s.clock.Load())() }
 
 func (s *Service) commander() Commander {
 	s.mu.RLock()
@@ -366,7 +370,8 @@ func (s *Service) Unlock(ctx context.Context, riderID string, req UnlockRequest)
 	if req.RequestID == "" {
 		req.RequestID = ids.New("cmd")
 	}
-	now := s.now().UTC()
+	// Times are kept to the microsecond, as both stores keep them.
+	now := s.now().UTC().Truncate(time.Microsecond)
 	ride := Ride{ID: ids.New("ride"), CommandID: req.RequestID, RiderID: riderID, StartStation: req.StationID,
 		Status: RidePending, CreatedAt: now, Deadline: now.Add(s.UnlockTimeout)}
 	var replay *Ride
@@ -383,6 +388,14 @@ func (s *Service) Unlock(ctx context.Context, riderID string, req UnlockRequest)
 		}
 		return s.reserve(ctx, tx, &ride, req, now)
 	})
+	if apperr.Has(err, apperr.Conflict) {
+		// A concurrent attempt with the same request id may have won the
+		// race to insert; then this is a retry of it.
+		if prev, perr := s.rideByCommand(ctx, req.RequestID); perr == nil {
+			replay = &prev
+			err = nil
+		}
+	}
 	if err != nil {
 		return Ride{}, err
 	}
@@ -531,7 +544,7 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 			r.FailureReason = failureReason(failure)
 		} else {
 			r.Status = RideActive
-			r.StartedAt = s.now().UTC()
+			r.StartedAt = s.now().UTC().Truncate(time.Microsecond)
 		}
 		out = r
 		return tx.UpdateRide(bg, r)
@@ -623,6 +636,12 @@ func (s *Service) expire(ctx context.Context) (int, error) {
 	return n, err
 }
 
+func (s *Service) rideByCommand(ctx context.Context, commandID string) (Ride, error) {
+	var r Ride
+	err := s.store.View(ctx, func(tx Tx) error { var err error; r, err = tx.RideByCommand(ctx, commandID); return err })
+	return r, err
+}
+
 func (s *Service) ride(ctx context.Context, id string) (Ride, error) {
 	var r Ride
 	err := s.store.View(ctx, func(tx Tx) error { var err error; r, err = tx.Ride(ctx, id); return err })
@@ -707,8 +726,8 @@ func (s *Service) EndRide(ctx context.Context, bikeID, stationID string, dock in
 		if r.Status != RideActive {
 			return nil // pending: the station has not confirmed; a dock event is stale
 		}
-		now := s.now().UTC()
-		end := at.UTC()
+		now := s.now().UTC().Truncate(time.Microsecond)
+		end := at.UTC().Truncate(time.Microsecond)
 		if end.IsZero() || end.After(now) {
 			end = now
 		}

@@ -10,6 +10,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/mobility"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
 	"cityhub/vouchers"
@@ -31,6 +32,7 @@ type Stores interface {
 	Identity() identity.Store
 	Wallet() wallet.Store
 	Vouchers() vouchers.Store
+	Mobility() mobility.Store
 }
 
 var (

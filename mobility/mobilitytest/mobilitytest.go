@@ -1,0 +1,149 @@
+// Package mobilitytest wires a real hub's mobility side for tests and
+// benchmarks: a store, the mobility service, the MQTT client on a broker, and
+// simulated stations that the catalogue knows, plus a funded rider.
+package mobilitytest
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/ids"
+	"cityhub/mobility"
+	"cityhub/mobility/simulator"
+	"cityhub/mqtt"
+	"cityhub/mqtt/mqtttest"
+	"cityhub/store"
+	"cityhub/wallet"
+)
+
+// Env is one hub instance with its stations.
+type Env struct {
+	DB       store.DB
+	Svc      *mobility.Service
+	Wallet   *wallet.Service
+	Client   *mqtt.Client
+	Sim      *simulator.Sim
+	Root     string
+	URL      string
+	Stations []simulator.StationSpec
+}
+
+// Options shape an Env.
+type Options struct {
+	Stations, Docks int // 3 stations of 6 docks
+	Sim             func(*simulator.Config)
+	UnlockTimeout   time.Duration // 3s
+	Log             *slog.Logger
+}
+
+// New starts everything on db and the broker at url; it is torn down when tb ends.
+func New(tb testing.TB, db store.DB, url string, o Options) *Env {
+	tb.Helper()
+	if o.Stations == 0 {
+		o.Stations = 3
+	}
+	if o.Docks == 0 {
+		o.Docks = 6
+	}
+	if o.UnlockTimeout == 0 {
+		o.UnlockTimeout = 3 * time.Second
+	}
+	ctx := context.Background()
+	e := &Env{DB: db, Root: mqtttest.Root(tb), URL: url}
+	e.Svc = mobility.NewService(db.Mobility(), nil, o.Log)
+	e.Svc.UnlockTimeout = o.UnlockTimeout
+	e.Wallet = wallet.NewService(db.Wallet(), o.Log)
+	if err := e.Wallet.Setup(ctx); err != nil {
+		tb.Fatalf("wallet setup: %v", err)
+	}
+	var err error
+	e.Client, err = mqtt.New(mqtt.Options{URL: url, Root: e.Root, InstanceID: "hub-" + short(), Log: o.Log, MaxBackoff: time.Second})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := e.Client.Start(ctx, e.Svc); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(e.Client.Close)
+	e.Svc.SetCommander(e.Client)
+
+	e.Stations = simulator.Layout("s"+short(), o.Stations, o.Docks)
+	if err := simulator.SeedCatalogue(ctx, e.Svc, e.Stations); err != nil {
+		tb.Fatal(err)
+	}
+	cfg := simulator.Config{URL: url, Root: e.Root, Stations: e.Stations, StatusEvery: time.Minute, Seed: 1}
+	if o.Sim != nil {
+		o.Sim(&cfg)
+	}
+	e.Sim = simulator.New(cfg)
+	if err := e.Sim.Start(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(e.Sim.Close)
+	Eventually(tb, 10*time.Second, "every station online in the hub", func() bool {
+		for _, st := range e.Stations {
+			s, err := e.StationState(st.ID)
+			if err != nil || !s.Online || s.Bikes() != len(st.Bikes) {
+				return false
+			}
+		}
+		return true
+	})
+	return e
+}
+
+func short() string { return strings.TrimPrefix(ids.New("x"), "x_")[:10] }
+
+// StationState reads a station's live state from the store.
+func (e *Env) StationState(id string) (mobility.StationState, error) {
+	var s mobility.StationState
+	err := e.DB.Mobility().View(context.Background(), func(tx mobility.Tx) error {
+		var err error
+		s, err = tx.StationState(context.Background(), id)
+		return err
+	})
+	return s, err
+}
+
+// Rider opens a citizen account funded with cents and returns its id.
+func (e *Env) Rider(tb testing.TB, cents int64) string {
+	tb.Helper()
+	id := ids.New("acc")
+	ctx := context.Background()
+	if err := e.DB.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.OpenCitizen(ctx, tx, id) }); err != nil {
+		tb.Fatal(err)
+	}
+	if cents > 0 {
+		_, err := e.Wallet.Post(ctx, wallet.Transaction{Key: "test-topup:" + id, Kind: "topup", Entries: []wallet.Entry{
+			{Account: wallet.CityFunding, Amount: -cents}, {Account: wallet.CitizenAccount(id), Amount: cents}}})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return id
+}
+
+// Balance is a rider's credit.
+func (e *Env) Balance(tb testing.TB, rider string) int64 {
+	tb.Helper()
+	a, err := e.Wallet.Account(context.Background(), wallet.CitizenAccount(rider))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a.Balance
+}
+
+// Eventually polls cond until it holds or fails tb after within.
+func Eventually(tb testing.TB, within time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("not within %s: %s", within, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,54 @@
+package simulator
+
+import (
+	"context"
+	"fmt"
+
+	"cityhub/mobility"
+)
+
+// Plans and vehicle types SeedCatalogue creates.
+var (
+	StandardPlan = mobility.PricingPlan{ID: "standard", NameIT: "Bici muscolare", NameEN: "Pedal bike",
+		DescriptionIT: "1,00 € di sblocco, 0,10 € al minuto per 30 minuti, poi 2,00 € ogni mezz'ora.",
+		DescriptionEN: "1.00 EUR to unlock, 0.10 EUR a minute for 30 minutes, then 2.00 EUR every half hour.",
+		UnlockCents:   100, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 10, IntervalMin: 1, EndMin: 30}, {StartMin: 30, RateCents: 200, IntervalMin: 30}}}
+	EBikePlan = mobility.PricingPlan{ID: "ebike", NameIT: "Bici elettrica", NameEN: "E-bike",
+		DescriptionIT: "1,50 € di sblocco, 0,20 € al minuto.", DescriptionEN: "1.50 EUR to unlock, 0.20 EUR a minute.",
+		UnlockCents: 150, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 20, IntervalMin: 1}}}
+	MechanicalType = mobility.VehicleType{ID: "bike", NameIT: "Bicicletta", NameEN: "Bicycle", Propulsion: mobility.Human, PricingPlanID: "standard"}
+	ElectricType   = mobility.VehicleType{ID: "ebike", NameIT: "Bicicletta elettrica", NameEN: "E-bike", Propulsion: mobility.ElectricAssist,
+		MaxRangeMeters: 60_000, PricingPlanID: "ebike"}
+)
+
+// SeedCatalogue registers the plans, vehicle types, stations and bikes of a
+// layout through the mobility service, so the hub knows what the simulator
+// plays. It is idempotent (everything is created or replaced).
+func SeedCatalogue(ctx context.Context, svc *mobility.Service, stations []StationSpec) error {
+	for _, p := range []mobility.PricingPlan{StandardPlan, EBikePlan} {
+		if _, err := svc.PutPricingPlan(ctx, p); err != nil {
+			return fmt.Errorf("seed plan %s: %w", p.ID, err)
+		}
+	}
+	for _, v := range []mobility.VehicleType{MechanicalType, ElectricType} {
+		if _, err := svc.PutVehicleType(ctx, v); err != nil {
+			return fmt.Errorf("seed vehicle type %s: %w", v.ID, err)
+		}
+	}
+	for _, st := range stations {
+		if _, err := svc.PutStation(ctx, mobility.Station{ID: st.ID, NameIT: st.NameIT, NameEN: st.NameEN,
+			Lat: st.Lat, Lon: st.Lon, Capacity: st.Docks, Open: true}); err != nil {
+			return fmt.Errorf("seed station %s: %w", st.ID, err)
+		}
+		for _, b := range st.Bikes {
+			vt := MechanicalType.ID
+			if b.Electric {
+				vt = ElectricType.ID
+			}
+			if _, err := svc.PutBike(ctx, mobility.Bike{ID: b.ID, VehicleTypeID: vt, Active: true}); err != nil {
+				return fmt.Errorf("seed bike %s: %w", b.ID, err)
+			}
+		}
+	}
+	return nil
+}
