@@ -52,8 +52,12 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Version:   version,
 		Identity:  h.identity,
 		Keys:      h.keys,
-		Vouchers:  h.vouchers,
-		QR:        map[string]web.QRSource{"voucher": h.vouchers},
+		// The pages sign people in and export or erase their data through
+		// identity too.
+		PageAccounts:  h.identity,
+		ExportAccount: func(ctx context.Context, id string) (any, error) { return h.identity.Export(ctx, id) },
+		Vouchers:      h.vouchers,
+		QR:            map[string]web.QRSource{"voucher": h.vouchers},
 		Ready: map[string]func(context.Context) error{
 			"database": db.Ping,
 		},
