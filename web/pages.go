@@ -284,7 +284,12 @@ func homeOf(c identity.Caller) string {
 // localPath accepts only a path on this hub as a redirect target, so a
 // crafted link cannot bounce a person to another site after login.
 func localPath(p string) (string, bool) {
-	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+		return "", false
+	}
+	// Browsers drop tabs and newlines from URLs, so "/\t/evil" would become
+	// "//evil"; no control character is accepted at all.
+	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return "", false
 	}
 	u, err := url.Parse(p)

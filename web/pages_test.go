@@ -433,7 +433,7 @@ func TestSecureCookieOverTLS(t *testing.T) {
 }
 
 func TestLoginRedirectStaysOnSite(t *testing.T) {
-	for _, bad := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "evil", "/a\r\nSet-Cookie: x=1", ""} {
+	for _, bad := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "evil", "/a\r\nSet-Cookie: x=1", "/\t/evil.example", ""} {
 		if p, ok := localPath(bad); ok {
 			t.Errorf("localPath(%q) accepted as %q", bad, p)
 		}
