@@ -1,0 +1,255 @@
+// Package demo seeds the data a newcomer needs to try the hub: one account per
+// role, shops in Benevento's districts, an open voucher campaign and some
+// wallet credit. Seeding is idempotent: a second start finds what the first
+// made and changes nothing. It must never run outside `cityhub demo`.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/vouchers"
+	"cityhub/wallet"
+)
+
+// Login is one demo account to print at start.
+type Login struct {
+	Role     string `json:"role"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// Services is what seeding uses; cmd/cityhub passes the wired services.
+type Services struct {
+	Identity *identity.Service
+	Wallet   *wallet.Service
+	Vouchers *vouchers.Service
+}
+
+// Result says what was seeded, for the caller that seeds other domains.
+type Result struct {
+	Logins []Login
+	Admin  identity.Caller
+	// Citizen is the demo citizen, with some credit.
+	Citizen identity.Caller
+}
+
+// LoginsFile keeps the demo passwords, generated on the first start, in the
+// data directory (never in the repository), so later starts print them again.
+const LoginsFile = "demo-logins.json"
+
+type person struct {
+	role   string
+	email  string
+	name   string
+	grants func(shopID string) []identity.Grant
+}
+
+var people = []person{
+	{"citizen", "cittadino@demo.cityhub.test", "Maria Esposito", func(string) []identity.Grant {
+		return []identity.Grant{{Role: identity.RoleCitizen}}
+	}},
+	{"merchant staff", "negozio@demo.cityhub.test", "Gennaro Russo", func(shop string) []identity.Grant {
+		return []identity.Grant{{Role: identity.RoleMerchant, Scope: shop}}
+	}},
+	{"door staff", "teatro@demo.cityhub.test", "Lucia Romano", func(string) []identity.Grant {
+		return []identity.Grant{{Role: identity.RoleDoor, Scope: "teatro-comunale"}}
+	}},
+	{"mobility operator", "mobilita@demo.cityhub.test", "Paolo De Luca", func(string) []identity.Grant {
+		return []identity.Grant{{Role: identity.RoleOperator}}
+	}},
+	{"city admin", "comune@demo.cityhub.test", "Anna Ferrara", func(string) []identity.Grant {
+		return []identity.Grant{{Role: identity.RoleAdmin}}
+	}},
+}
+
+var shops = []vouchers.Shop{
+	{Name: "Panificio Santa Sofia", Address: "Piazza Santa Sofia 3", District: "centro-storico", Category: "food"},
+	{Name: "Libreria del Trajano", Address: "Via Traiano 12", District: "centro-storico", Category: "books"},
+	{Name: "Ortofrutta Rione Libertà", Address: "Viale Principe di Napoli 40", District: "rione-liberta", Category: "food"},
+	{Name: "Ferramenta Pacevecchia", Address: "Via Pacevecchia 7", District: "pacevecchia", Category: "hardware"},
+}
+
+// Seed creates the demo data unless it exists, and returns the logins.
+func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
+	passwords, err := loadPasswords(dataDir)
+	if err != nil {
+		return Result{}, err
+	}
+	// The admin comes first: shops and campaigns are created in its name.
+	admin, err := ensurePerson(ctx, s.Identity, people[4], "", passwords)
+	if err != nil {
+		return Result{}, err
+	}
+	shopIDs, err := ensureShops(ctx, s.Vouchers, admin)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Admin: admin}
+	for _, p := range people[:4] {
+		c, err := ensurePerson(ctx, s.Identity, p, shopIDs[0], passwords)
+		if err != nil {
+			return Result{}, err
+		}
+		if p.role == "citizen" {
+			res.Citizen = c
+		}
+	}
+	if err := ensureCampaign(ctx, s.Vouchers, admin); err != nil {
+		return Result{}, err
+	}
+	// Demo credit: from the test-payments account, so it is never mistaken
+	// for card money; the key makes a second start change nothing.
+	_, err = s.Wallet.Post(ctx, wallet.Transaction{
+		Key: "demo:credit:" + res.Citizen.AccountID, Kind: "topup", Memo: "Credito demo / demo credit",
+		Entries: []wallet.Entry{
+			{Account: wallet.TestPayments, Amount: -2000},
+			{Account: wallet.CitizenAccount(res.Citizen.AccountID), Amount: 2000},
+		},
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("demo credit: %w", err)
+	}
+	if err := savePasswords(dataDir, passwords); err != nil {
+		return Result{}, err
+	}
+	for _, p := range people {
+		res.Logins = append(res.Logins, Login{Role: p.role, Email: p.email, Password: passwords[p.email]})
+	}
+	return res, nil
+}
+
+func ensurePerson(ctx context.Context, ids *identity.Service, p person, shopID string, passwords map[string]string) (identity.Caller, error) {
+	pw, ok := passwords[p.email]
+	if !ok {
+		pw = newPassword()
+		passwords[p.email] = pw
+	}
+	a, created, err := ids.EnsureAccount(ctx, identity.NewAccount{Email: p.email, Password: pw, Name: p.name, Locale: "it", Grants: p.grants(shopID)})
+	if err != nil {
+		return identity.Caller{}, fmt.Errorf("demo account %s: %w", p.email, err)
+	}
+	if !created && !ok {
+		// The account exists but its password is not in this data directory
+		// (for example a PostgreSQL database seeded from another machine).
+		passwords[p.email] = "(set on the first demo start; see " + LoginsFile + " there)"
+	}
+	return a.Caller(), nil
+}
+
+func ensureShops(ctx context.Context, v *vouchers.Service, admin identity.Caller) ([]string, error) {
+	existing, err := v.Shops(ctx, vouchers.ShopFilter{})
+	if err != nil {
+		return nil, fmt.Errorf("list shops: %w", err)
+	}
+	byName := map[string]string{}
+	for _, s := range existing {
+		byName[s.Name] = s.ID
+	}
+	var out []string
+	for i, s := range shops {
+		if id, ok := byName[s.Name]; ok {
+			out = append(out, id)
+			continue
+		}
+		s.IBAN = italianIBAN(fmt.Sprintf("%012d", 1000+i))
+		s.Active = true
+		created, err := v.CreateShop(ctx, admin, s)
+		if err != nil {
+			return nil, fmt.Errorf("demo shop %s: %w", s.Name, err)
+		}
+		out = append(out, created.ID)
+	}
+	return out, nil
+}
+
+const campaignName = "Benevento riparte: buoni spesa di quartiere"
+
+func ensureCampaign(ctx context.Context, v *vouchers.Service, admin identity.Caller) error {
+	all, err := v.Campaigns(ctx)
+	if err != nil {
+		return fmt.Errorf("list campaigns: %w", err)
+	}
+	for _, c := range all {
+		if c.Name == campaignName {
+			return nil
+		}
+	}
+	now := time.Now().In(vouchers.Rome)
+	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, vouchers.Rome)
+	c, err := v.CreateCampaign(ctx, admin, vouchers.Campaign{
+		Name:            campaignName,
+		Description:     "Un buono da 10 € per la spesa nei negozi del centro storico e del Rione Libertà, con una spesa minima di 20 €.",
+		BudgetCents:     500_000,
+		FaceValueCents:  1000,
+		MinSpendCents:   2000,
+		PerCitizenLimit: 2,
+		ValidFrom:       from,
+		ValidUntil:      from.AddDate(0, 3, 0),
+		Districts:       []string{"centro-storico", "rione-liberta"},
+		Mode:            vouchers.ModeSingleUse,
+	})
+	if err != nil {
+		return fmt.Errorf("demo campaign: %w", err)
+	}
+	if _, err := v.SetCampaignStatus(ctx, admin, c.ID, vouchers.StatusOpen); err != nil {
+		return fmt.Errorf("open demo campaign: %w", err)
+	}
+	return nil
+}
+
+// italianIBAN builds a valid Italian IBAN (check digits by ISO 13616 mod 97)
+// for a made-up account number, so demo shops pass validation without
+// carrying anyone's real bank details.
+func italianIBAN(account string) string {
+	bban := "X0542803200" + account // CIN, ABI, CAB of a fictitious branch
+	rearranged := bban + "IT00"
+	digits := ""
+	for _, r := range rearranged {
+		if r >= 'A' && r <= 'Z' {
+			digits += fmt.Sprint(int(r-'A') + 10)
+		} else {
+			digits += string(r)
+		}
+	}
+	n, _ := new(big.Int).SetString(digits, 10)
+	check := 98 - new(big.Int).Mod(n, big.NewInt(97)).Int64()
+	return fmt.Sprintf("IT%02d%s", check, bban)
+}
+
+func newPassword() string { return "demo-" + ids.Token(6) }
+
+func loadPasswords(dir string) (map[string]string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, LoginsFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read demo logins: %w", err)
+	}
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, apperr.Wrap(err, apperr.Invalid, "%s is not valid JSON; delete it to start the demo afresh", LoginsFile)
+	}
+	return m, nil
+}
+
+func savePasswords(dir string, m map[string]string) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode demo logins: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, LoginsFile), b, 0o600); err != nil {
+		return fmt.Errorf("write demo logins: %w", err)
+	}
+	return nil
+}
