@@ -68,6 +68,18 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Mobility and GBFS.
 	mux.HandleFunc("GET /gbfs/v3/{feed}", s.handleGBFS)
+	if s.Mobility != nil {
+		mux.HandleFunc("GET /api/v1/mobility/stations", s.handleAPIMobilityStations)
+		mux.HandleFunc("GET /api/v1/mobility/stations/{id}", s.handleAPIMobilityStation)
+		mux.HandleFunc("POST /api/v1/mobility/unlock", s.handleAPIMobilityUnlock)
+		mux.HandleFunc("GET /api/v1/mobility/rides/current", s.handleAPIMobilityCurrentRide)
+		mux.HandleFunc("GET /api/v1/mobility/rides", s.handleAPIMobilityRides)
+		mux.HandleFunc("GET /api/v1/operator/mobility/stations", s.handleAPIOperatorStations)
+		mux.HandleFunc("GET /api/v1/operator/mobility/stations/{id}/occupancy", s.handleAPIOperatorOccupancy)
+		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/status", s.handleAPIOperatorStationStatus)
+		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/docks/{dock}", s.handleAPIOperatorDock)
+		s.mobilityCatalogues(mux)
+	}
 
 	// Pages (html, cookie sessions, CSRF on every form post).
 	s.pages = mustLoadPages()

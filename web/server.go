@@ -16,6 +16,7 @@ import (
 	"cityhub/gbfs"
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/mobility"
 	"cityhub/vouchers"
 )
 
@@ -41,6 +42,8 @@ type Deps struct {
 
 	// GBFS keeps the open bikesharing feeds rendered; when nil, /gbfs/v3 answers 404.
 	GBFS *gbfs.Feeds
+	// Mobility runs bikesharing (stations, unlock, rides); when nil, its routes are off.
+	Mobility *mobility.Service
 
 	// Pages.
 	// PageAccounts signs people in and out of the pages (identity.Service).

@@ -32,6 +32,7 @@ commands:
   serve     run the hub (the default)
   demo      run the hub with demo data seeded on first start
   migrate   apply database migrations and exit
+  simulate  play bike stations against an MQTT broker (the station simulator)
   version   print the version
 
 Run "cityhub serve -h" for flags; every flag has a CITYHUB_* environment variable.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, "demo", args, getenv, stdout, stderr, true)
 	case "migrate":
 		return migrate(ctx, args, getenv, stderr)
+	case "simulate":
+		return simulate(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cityhub", version)
 		return nil

@@ -25,6 +25,7 @@ type hub struct {
 	keys     *keyring.Keyring
 	identity *identity.Service
 	vouchers *vouchers.Service
+	mobility *mobilityHub
 }
 
 // wire builds every service from the configuration. It holds no rules.
@@ -46,6 +47,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// the keyring's "qr" key.
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
 
+	// Mobility: stations, unlocks and rides; its MQTT side starts below,
+	// once the metrics registry exists.
+	h.mobility = newMobility(cfg, db, log)
+
 	h.server = web.New(web.Deps{
 		Log:       log,
 		PublicURL: cfg.PublicURL,
@@ -58,10 +63,16 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		ExportAccount: func(ctx context.Context, id string) (any, error) { return h.identity.Export(ctx, id) },
 		Vouchers:      h.vouchers,
 		QR:            map[string]web.QRSource{"voucher": h.vouchers},
+		Mobility:      h.mobility.svc,
 		Ready: map[string]func(context.Context) error{
 			"database": db.Ping,
+			"broker":   h.mobility.ready,
 		},
 	})
+	if err := h.mobility.start(ctx, h.server.Registry); err != nil {
+		return nil, fmt.Errorf("start mqtt: %w", err)
+	}
+	h.closers = append(h.closers, h.mobility.close)
 	return h, nil
 }
 

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"cityhub/mobility/simulator"
+)
+
+// simulate plays bike stations against a broker until ctx ends.
+func simulate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	url := getenv("CITYHUB_MQTT_URL")
+	if url == "" {
+		url = "tcp://127.0.0.1:1883"
+	}
+	fs.StringVar(&url, "mqtt-url", url, "broker to connect to (CITYHUB_MQTT_URL)")
+	root := fs.String("root", "cityhub/v1", "topic root")
+	prefix := fs.String("prefix", "bn", "station id prefix: stations are PREFIX-001, PREFIX-002, ...")
+	n := fs.Int("stations", 10, "number of stations")
+	docks := fs.Int("docks", 10, "docks per station (two thirds start with a bike, every third bike electric)")
+	statusEvery := fs.Duration("status-every", 30*time.Second, "republish every station's status this often")
+	events := fs.Float64("events-per-second", 0.2, "rebalancing moves per second across all stations (bike_undocked + bike_docked)")
+	failure := fs.Float64("failure-rate", 0.05, "share of unlocks answered with an error")
+	silent := fs.Float64("silent-rate", 0, "share of unlocks never answered")
+	delay := fs.Duration("reply-delay", 500*time.Millisecond, "time to open a lock before answering")
+	rideMin := fs.Duration("ride-min", 2*time.Minute, "shortest simulated ride")
+	rideMax := fs.Duration("ride-max", 10*time.Minute, "longest simulated ride")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	layout := simulator.Layout(*prefix, *n, *docks)
+	sim := simulator.New(simulator.Config{URL: url, Root: *root, Stations: layout, StatusEvery: *statusEvery,
+		EventsPerSecond: *events, FailureRate: *failure, SilentRate: *silent, ReplyDelay: *delay,
+		RideMin: *rideMin, RideMax: *rideMax, Log: log})
+	if err := sim.Start(ctx); err != nil {
+		return err
+	}
+	defer sim.Close()
+	fmt.Fprintf(stdout, "simulating %d stations (%s-001 ... ) on %s; Ctrl-C to stop\n", *n, *prefix, url)
+	fmt.Fprintln(stdout, "the hub must know these stations: `cityhub demo` registers the same layout (prefix bn, 10 docks)")
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+// The mobility operator's API: every station with its problems, occupancy
+// charts, opening and closing stations, docks out of service. City admins
+// may do the same.
+
+// handleAPIOperatorStations is the operator's overview: stations (offline,
+// faulty, empty or full first, with since when) and long rides.
+func (s *Server) handleAPIOperatorStations(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ov, err := s.Mobility.OperatorOverview(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ov)
+}
+
+// handleAPIOperatorOccupancy is a station's bikes and free docks over the last
+// 24 hours, one sample per 5 minutes with telemetry, oldest first.
+func (s *Server) handleAPIOperatorOccupancy(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	samples, err := s.Mobility.Occupancy24h(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"station_id": r.PathValue("id"), "interval_seconds": 300, "samples": samples})
+}
+
+// handleAPIOperatorStationStatus opens or closes a station: {"open": false}.
+func (s *Server) handleAPIOperatorStationStatus(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Open *bool `json:"open"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Open == nil {
+		s.writeError(w, r, apperr.R(apperr.Invalid, "open", `The body needs "open": true or false.`))
+		return
+	}
+	st, err := s.Mobility.SetStationOpen(r.Context(), r.PathValue("id"), *req.Open)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// handleAPIOperatorDock puts a dock in or out of service:
+// {"in_service": false, "note": "lock jammed"}.
+func (s *Server) handleAPIOperatorDock(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	dock, err := strconv.Atoi(r.PathValue("dock"))
+	if err != nil {
+		s.writeError(w, r, apperr.R(apperr.Invalid, "dock_number", "The dock must be a number."))
+		return
+	}
+	var req struct {
+		InService *bool  `json:"in_service"`
+		Note      string `json:"note"`
+	}
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.InService == nil {
+		s.writeError(w, r, apperr.R(apperr.Invalid, "in_service", `The body needs "in_service": true or false.`))
+		return
+	}
+	d, err := s.Mobility.SetDockService(r.Context(), r.PathValue("id"), dock, *req.InService, req.Note)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
