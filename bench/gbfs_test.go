@@ -75,7 +75,7 @@ func gbfsBenchFeeds(b *testing.B, snap gbfs.Snapshot) *gbfs.Feeds {
 // hammer has gbfsClients keep-alive clients GET url for d and returns the
 // requests completed per second. Every response is read to the end and
 // checked for status and length.
-func hammer(b *testing.B, url string, size int, d time.Duration) float64 {
+func hammer(b *testing.B, url string, size int, d time.Duration, header ...string) float64 {
 	b.Helper()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: gbfsClients, MaxConnsPerHost: gbfsClients, DisableCompression: true}}
 	defer client.CloseIdleConnections()
@@ -87,7 +87,11 @@ func hammer(b *testing.B, url string, size int, d time.Duration) float64 {
 	for range gbfsClients {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
-				res, err := client.Get(url)
+				req, _ := http.NewRequest("GET", url, nil)
+				for i := 0; i+1 < len(header); i += 2 {
+					req.Header.Set(header[i], header[i+1])
+				}
+				res, err := client.Do(req)
 				if err != nil {
 					failed.Store(err)
 					return
@@ -115,7 +119,8 @@ func hammer(b *testing.B, url string, size int, d time.Duration) float64 {
 // baseline in the same run, a bare net/http handler writing the same bytes
 // from memory. Both over loopback TCP with 16 keep-alive clients, in
 // alternating 500 ms rounds so that both see the same machine. Reports each
-// side's requests/s and hub/baseline.
+// side's requests/s and hub/baseline, and, apart, the hub serving its
+// pre-compressed gzip body to clients that accept it.
 func BenchmarkGBFSStationStatus(b *testing.B) {
 	feeds := gbfsBenchFeeds(b, gbfsSnapshot(gbfsStations))
 	body, err := feeds.Feed(context.Background(), gbfs.FeedStationStatus)
@@ -132,21 +137,27 @@ func BenchmarkGBFSStationStatus(b *testing.B) {
 	}))
 	defer base.Close()
 
-	var hubRate, baseRate float64
+	var hubRate, baseRate, gzipRate float64
 	rounds := 0
 	for b.Loop() {
 		for range 3 {
 			hubRate += hammer(b, hub.URL+"/gbfs/v3/station_status.json", len(payload), 500*time.Millisecond)
 			baseRate += hammer(b, base.URL+"/", len(payload), 500*time.Millisecond)
+			gzipRate += hammer(b, hub.URL+"/gbfs/v3/station_status.json", len(body.Gzip), 500*time.Millisecond, "Accept-Encoding", "gzip")
 			rounds++
 		}
 	}
 	hubRate /= float64(rounds)
 	baseRate /= float64(rounds)
+	gzipRate /= float64(rounds)
 	b.ReportMetric(hubRate, "hub_req/s")
 	b.ReportMetric(baseRate, "baseline_req/s")
 	b.ReportMetric(hubRate/baseRate, "hub/baseline")
+	// What a client that accepts gzip (most do) gets from the hub.
+	b.ReportMetric(gzipRate, "hub_gzip_req/s")
+	b.ReportMetric(gzipRate/baseRate, "hub_gzip/baseline")
 	b.ReportMetric(float64(len(payload)), "body_bytes")
+	b.ReportMetric(float64(len(body.Gzip)), "gzip_bytes")
 }
 
 // BenchmarkGBFSRefresh renders every feed of 1,000 stations from a snapshot,

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"math"
 	"slices"
 	"strconv"
@@ -20,6 +21,7 @@ type builder struct {
 	loc     *time.Location
 	baseURL string // ends without '/'
 	secret  []byte
+	mac     hash.Hash // keyed with secret, reused across one build
 }
 
 // tally is what one station holds, counted once, for both status feeds.
@@ -34,6 +36,7 @@ type tally struct {
 
 // build renders every feed's data object as JSON, keyed by feed name.
 func (b builder) build(snap Snapshot) (map[string][]byte, error) {
+	b.mac = hmac.New(sha256.New, b.secret)
 	at := snap.At
 	if at.IsZero() {
 		return nil, fmt.Errorf("gbfs snapshot has no time")
@@ -240,15 +243,20 @@ func (b builder) tally(s Station, capacity int, types map[string]VehicleType, ve
 // to the bike, and it changes when a trip ends (and when the bike moves), so
 // the feed does not let anyone follow a bike across trips.
 func (b builder) vehicleID(v Vehicle, station string, dock int) string {
-	m := hmac.New(sha256.New, b.secret)
+	m := b.mac
+	if m == nil {
+		m = hmac.New(sha256.New, b.secret)
+	}
+	m.Reset()
 	m.Write([]byte(v.ID))
 	m.Write([]byte{0})
 	m.Write([]byte(v.Trip))
 	m.Write([]byte{0})
 	m.Write([]byte(station))
 	m.Write([]byte{0})
-	m.Write([]byte(strconv.Itoa(dock)))
-	return hex.EncodeToString(m.Sum(nil)[:16])
+	var scratch [sha256.Size]byte
+	m.Write(strconv.AppendInt(scratch[:0], int64(dock), 10))
+	return hex.EncodeToString(m.Sum(scratch[:0])[:16])
 }
 
 func (b builder) systemInformation() systemInformation {

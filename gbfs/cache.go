@@ -2,6 +2,7 @@ package gbfs
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -45,6 +46,10 @@ type Body struct {
 	JSON []byte
 	// ETag is a strong validator of JSON, quoted.
 	ETag string
+	// Gzip is JSON compressed once at rendering, for clients that accept it;
+	// GzipETag is its own validator (another representation, another tag).
+	Gzip     []byte
+	GzipETag string
 	// LastUpdated is the feed's last_updated: when its data last changed.
 	LastUpdated time.Time
 	// RenderedAt is when the data was read; the next refresh is due at
@@ -149,7 +154,8 @@ func New(src Source, cfg Config) (*Feeds, error) {
 func (f *Feeds) TTL() time.Duration { return f.refresh }
 
 // Refresh reads a snapshot and renders every feed. A feed whose data did not
-// change keeps its last_updated and ETag, so conditional requests still hit.
+// change keeps its bytes, last_updated and ETag, so conditional requests
+// still hit and nothing is compressed again.
 func (f *Feeds) Refresh(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -179,10 +185,15 @@ func (f *Feeds) render(ctx context.Context) error {
 	ttl := strconv.Itoa(int(f.refresh / time.Second))
 	for name, d := range data {
 		sum := sha256.Sum256(d)
-		updated := snap.At.Truncate(time.Second)
+		next.hashes[name] = sum
 		if prev != nil && prev.hashes[name] == sum {
-			updated = prev.bodies[name].LastUpdated
+			// Same data, same bytes: only the time of the check moves on.
+			same := *prev.bodies[name]
+			same.RenderedAt = snap.At
+			next.bodies[name] = &same
+			continue
 		}
+		updated := snap.At.Truncate(time.Second)
 		var buf bytes.Buffer
 		buf.Grow(len(d) + 96)
 		buf.WriteString(`{"last_updated":"`)
@@ -193,9 +204,15 @@ func (f *Feeds) render(ctx context.Context) error {
 		buf.Write(d)
 		buf.WriteString("}")
 		body := buf.Bytes()
+		var gz bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+		zw.Write(body)
+		if err := zw.Close(); err != nil {
+			return fmt.Errorf("compress gbfs %s: %w", name, err)
+		}
 		tag := sha256.Sum256(body)
-		next.hashes[name] = sum
-		next.bodies[name] = &Body{JSON: body, ETag: `"` + base64.RawURLEncoding.EncodeToString(tag[:18]) + `"`,
+		etag := base64.RawURLEncoding.EncodeToString(tag[:18])
+		next.bodies[name] = &Body{JSON: body, ETag: `"` + etag + `"`, Gzip: gz.Bytes(), GzipETag: `"` + etag + `-gz"`,
 			LastUpdated: updated, RenderedAt: snap.At, TTL: f.refresh}
 	}
 	f.current.Store(next)

@@ -11,8 +11,9 @@ import (
 
 // handleGBFS serves one GBFS v3.0 feed, /gbfs/v3/{feed}.json, from the bodies
 // gbfs.Feeds keeps rendered: no database read per request. Conditional
-// requests (ETag, Last-Modified) are answered with 304, and anyone may read
-// the feeds from a browser (open data).
+// requests (ETag, Last-Modified) are answered with 304, clients that accept
+// gzip get the body compressed at rendering, and anyone may read the feeds
+// from a browser (open data).
 func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("feed")
 	name, ok := strings.CutSuffix(file, ".json")
@@ -28,21 +29,47 @@ func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	content, etag := body.JSON, body.ETag
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Vary", "Accept-Encoding")
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(body.MaxAge(time.Now())))
-	h.Set("ETag", body.ETag)
+	if body.Gzip != nil && acceptsGzip(r) {
+		content, etag = body.Gzip, body.GzipETag
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
 	h.Set("Last-Modified", body.LastUpdated.UTC().Format(http.TimeFormat))
-	if notModified(r, body.ETag, body.LastUpdated) {
+	if notModified(r, etag, body.LastUpdated) {
+		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body.JSON)))
+	h.Set("Content-Length", strconv.Itoa(len(content)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		_, _ = w.Write(body.JSON)
+		_, _ = w.Write(content)
 	}
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (q above 0).
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				continue
+			}
+			q, found := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+			if !found {
+				return true
+			}
+			f, err := strconv.ParseFloat(q, 64)
+			return err == nil && f > 0
+		}
+	}
+	return false
 }
 
 // notModified applies RFC 9110: If-None-Match decides when present, else

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,6 +118,24 @@ func TestGBFSHandler(t *testing.T) {
 				t.Errorf("404 is %s", r.Header.Get("Content-Type"))
 			}
 		})
+	}
+
+	// gzip, compressed once at rendering, with its own validator.
+	res = get("/gbfs/v3/station_status.json", "Accept-Encoding", "br;q=1.0, gzip;q=0.8")
+	zr, err := gzip.NewReader(res.Body)
+	if err != nil {
+		t.Fatalf("gzip: %v (%v)", err, res.Header)
+	}
+	plain, _ := io.ReadAll(zr)
+	if res.Header.Get("Content-Encoding") != "gzip" || res.Header.Get("ETag") != want.GzipETag || want.GzipETag == etag ||
+		string(plain) != string(want.JSON) || res.Header.Get("Vary") != "Accept-Encoding" {
+		t.Errorf("gzip: %v, %d bytes", res.Header, len(plain))
+	}
+	if r := get("/gbfs/v3/station_status.json", "Accept-Encoding", "gzip", "If-None-Match", want.GzipETag); r.StatusCode != 304 {
+		t.Errorf("gzip etag: %d", r.StatusCode)
+	}
+	if r := get("/gbfs/v3/station_status.json", "Accept-Encoding", "gzip;q=0, identity"); r.Header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip;q=0 got %s", r.Header.Get("Content-Encoding"))
 	}
 
 	req := httptest.NewRequest("HEAD", "/gbfs/v3/station_status.json", nil)
