@@ -159,8 +159,8 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 	return t, nil
 }
 
-// InsertTransaction implements wallet.Tx: the transaction row, the entries in
-// one multi-row insert, then the cached balances in one UPDATE ... FROM.
+// InsertTransaction implements wallet.Tx: the transaction row, then the
+// entries in one multi-row insert whose trigger updates the cached balances.
 func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction) error {
 	var rule, overdraftAccount string
 	var floor any
@@ -185,15 +185,8 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction) error
 		strings.Join(values, ", "), args...); err != nil {
 		return translate(fmt.Errorf("insert ledger entries: %w", err))
 	}
-	res, err := tx.q.ExecContext(ctx, `UPDATE ledger_accounts SET balance = balance + e.amount
-		FROM (SELECT account_id, amount FROM ledger_entries WHERE transaction_id = ?) AS e
-		WHERE ledger_accounts.id = e.account_id`, t.ID)
-	if err != nil {
-		return translate(fmt.Errorf("update ledger balances: %w", err))
-	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(t.Entries)) {
-		return fmt.Errorf("insert ledger transaction %s: %d of %d balances updated (%v)", t.ID, n, len(t.Entries), err)
-	}
+	// The trigger ledger_entries_balance has added each amount to its
+	// account's cached balance (migration 0200).
 	return nil
 }
 

@@ -35,3 +35,11 @@ CREATE TABLE ledger_entries (
     UNIQUE (transaction_id, account_id)
 );
 CREATE INDEX ledger_entries_account ON ledger_entries (account_id, id DESC);
+
+-- The cached balance moves with each entry inside the inserting statement:
+-- one statement fewer to prepare per posting on the single writer, and no
+-- entry can be written without its balance.
+CREATE TRIGGER ledger_entries_balance AFTER INSERT ON ledger_entries
+BEGIN
+    UPDATE ledger_accounts SET balance = balance + NEW.amount WHERE id = NEW.account_id;
+END;
