@@ -39,9 +39,9 @@ type outcome struct {
 func TestConcurrentTransfers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		const (
-			workers   = 64
-			requests  = 10_000
-			accounts  = 20
+			workers  = 64
+			requests = 10_000
+			accounts = 20
 		)
 		ctx := context.Background()
 		svc := wallet.NewService(db.Wallet(), storetest.Logger(t))

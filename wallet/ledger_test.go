@@ -226,7 +226,11 @@ func TestIdempotentReplay(t *testing.T) {
 		}{
 			{"other amount", transfer("k1", wallet.TestPayments, alice, 701)},
 			{"other account", transfer("k1", wallet.TestPayments, bob, 700)},
-			{"other kind", func() wallet.Transaction { tr := transfer("k1", wallet.TestPayments, alice, 700); tr.Kind = "x"; return tr }()},
+			{"other kind", func() wallet.Transaction {
+				tr := transfer("k1", wallet.TestPayments, alice, 700)
+				tr.Kind = "x"
+				return tr
+			}()},
 		} {
 			_, err := l.svc.Post(ctx, tc.tx)
 			wantCode(t, err, apperr.Conflict)
