@@ -126,7 +126,7 @@ func checkRandom(t *testing.T, snap Snapshot) {
 }
 
 func TestRandomSnapshots(t *testing.T) {
-	n := 300
+	n := 150
 	if testing.Short() {
 		n = 50
 	}
