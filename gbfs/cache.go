@@ -25,6 +25,16 @@ import (
 // DefaultRefresh is how often the feeds are rendered again, and their ttl.
 const DefaultRefresh = 15 * time.Second
 
+// DefaultMinRefresh is how soon a change seen through Versioned is published.
+const DefaultMinRefresh = 2 * time.Second
+
+// Versioned is optionally implemented by a Source that counts its changes
+// (the mobility service does, for changes made through this process): Run
+// then refreshes soon after a change instead of waiting for the ttl.
+type Versioned interface {
+	Version() int64
+}
+
 // Config is how the city publishes its feeds.
 type Config struct {
 	System SystemInfo
@@ -33,6 +43,9 @@ type Config struct {
 	// Refresh is how often the feeds are read from the Source and rendered;
 	// every feed's ttl says the same. DefaultRefresh when zero.
 	Refresh time.Duration
+	// MinRefresh is the shortest time between two refreshes when the
+	// Source is Versioned and changes; DefaultMinRefresh when zero.
+	MinRefresh time.Duration
 	// VehicleIDSecret keys the rotating vehicle ids. Replicas must share it
 	// so they publish the same ids; a random one per process when empty.
 	VehicleIDSecret []byte
@@ -52,8 +65,8 @@ type Body struct {
 	GzipETag string
 	// LastUpdated is the feed's last_updated: when its data last changed.
 	LastUpdated time.Time
-	// RenderedAt is when the data was read; the next refresh is due at
-	// RenderedAt plus the ttl.
+	// RenderedAt is when the hub rendered (or confirmed) the body, by its
+	// own clock; the next refresh is due at RenderedAt plus the ttl.
 	RenderedAt time.Time
 	TTL        time.Duration
 }
@@ -69,18 +82,19 @@ func (b *Body) MaxAge(now time.Time) int {
 
 // rendition is every feed rendered from one snapshot.
 type rendition struct {
-	at     time.Time
+	at     time.Time // by the hub's clock, which the staleness check uses
 	bodies map[string]*Body
 	hashes map[string][32]byte // of each feed's data object
 }
 
 // Feeds keeps every feed pre-rendered in memory. Safe for concurrent use.
 type Feeds struct {
-	src     Source
-	b       builder
-	refresh time.Duration
-	log     *slog.Logger
-	now     func() time.Time
+	src        Source
+	b          builder
+	refresh    time.Duration
+	minRefresh time.Duration
+	log        *slog.Logger
+	now        func() time.Time
 
 	current atomic.Pointer[rendition]
 	mu      sync.Mutex // serializes refreshes; guards the fields below
@@ -141,6 +155,11 @@ func New(src Source, cfg Config) (*Feeds, error) {
 		f.refresh = DefaultRefresh
 	}
 	f.refresh = max(f.refresh.Truncate(time.Second), time.Second)
+	f.minRefresh = cfg.MinRefresh
+	if f.minRefresh <= 0 {
+		f.minRefresh = DefaultMinRefresh
+	}
+	f.minRefresh = max(f.minRefresh, 10*time.Millisecond)
 	if f.log == nil {
 		f.log = slog.New(slog.DiscardHandler)
 	}
@@ -181,7 +200,8 @@ func (f *Feeds) render(ctx context.Context) error {
 		return err
 	}
 	prev := f.current.Load()
-	next := &rendition{at: snap.At, bodies: make(map[string]*Body, len(data)), hashes: make(map[string][32]byte, len(data))}
+	renderedAt := f.now()
+	next := &rendition{at: renderedAt, bodies: make(map[string]*Body, len(data)), hashes: make(map[string][32]byte, len(data))}
 	ttl := strconv.Itoa(int(f.refresh / time.Second))
 	for name, d := range data {
 		sum := sha256.Sum256(d)
@@ -189,7 +209,7 @@ func (f *Feeds) render(ctx context.Context) error {
 		if prev != nil && prev.hashes[name] == sum {
 			// Same data, same bytes: only the time of the check moves on.
 			same := *prev.bodies[name]
-			same.RenderedAt = snap.At
+			same.RenderedAt = renderedAt
 			next.bodies[name] = &same
 			continue
 		}
@@ -213,25 +233,42 @@ func (f *Feeds) render(ctx context.Context) error {
 		tag := sha256.Sum256(body)
 		etag := base64.RawURLEncoding.EncodeToString(tag[:18])
 		next.bodies[name] = &Body{JSON: body, ETag: `"` + etag + `"`, Gzip: gz.Bytes(), GzipETag: `"` + etag + `-gz"`,
-			LastUpdated: updated, RenderedAt: snap.At, TTL: f.refresh}
+			LastUpdated: updated, RenderedAt: renderedAt, TTL: f.refresh}
 	}
 	f.current.Store(next)
 	return nil
 }
 
-// Run refreshes the feeds every ttl until ctx ends. A failed refresh is
-// logged and the previous bodies stay served.
+// Run refreshes the feeds every ttl until ctx ends, and sooner (at most
+// every MinRefresh) when the Source is Versioned and its version moved. A
+// failed refresh is logged and the previous bodies stay served.
 func (f *Feeds) Run(ctx context.Context) error {
-	t := time.NewTicker(f.refresh)
+	versioned, _ := f.src.(Versioned)
+	tick := f.refresh
+	if versioned != nil {
+		tick = min(f.minRefresh, f.refresh)
+	}
+	t := time.NewTicker(tick)
 	defer t.Stop()
+	var seen int64
+	var last time.Time
 	for {
+		if versioned != nil {
+			seen = versioned.Version() // before reading, so no change is missed
+		}
+		last = time.Now()
 		if err := f.Refresh(ctx); err != nil && ctx.Err() == nil {
 			f.log.WarnContext(ctx, "gbfs refresh failed; serving the previous feeds", slog.Any("err", err))
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			if time.Since(last) >= f.refresh-tick/2 || (versioned != nil && versioned.Version() != seen) {
+				break
+			}
 		}
 	}
 }

@@ -697,3 +697,75 @@ func TestRunRefreshes(t *testing.T) {
 		t.Errorf("Run read the source %d times in 1.5 s with a 1 s ttl, want 2", calls)
 	}
 }
+
+type versionedSource struct {
+	mu      sync.Mutex
+	version int64
+	calls   int
+	snap    Snapshot
+}
+
+func (v *versionedSource) GBFSSnapshot(context.Context) (Snapshot, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.calls++
+	return v.snap, nil
+}
+
+func (v *versionedSource) Version() int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.version
+}
+
+// TestRunRefreshesOnChange: with a Versioned source, a change is published
+// within MinRefresh instead of the ttl, and nothing is read while nothing
+// changes.
+func TestRunRefreshesOnChange(t *testing.T) {
+	src := &versionedSource{snap: benevento()}
+	cfg := testConfig()
+	cfg.Now = nil
+	cfg.Refresh = time.Hour
+	cfg.MinRefresh = 20 * time.Millisecond
+	f, err := New(src, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- f.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	calls := func() int { src.mu.Lock(); defer src.mu.Unlock(); return src.calls }
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitFor("first rendering", func() bool { return calls() == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if n := calls(); n != 1 {
+		t.Fatalf("read %d times without a change", n)
+	}
+	first, _ := f.Feed(ctx, FeedStationStatus)
+
+	src.mu.Lock()
+	src.snap.At = t0.Add(time.Minute)
+	src.snap.Stations[0].Open = false
+	src.version++
+	src.mu.Unlock()
+	waitFor("the change", func() bool {
+		b, _ := f.Feed(ctx, FeedStationStatus)
+		return b.ETag != first.ETag
+	})
+	if n := calls(); n > 3 {
+		t.Errorf("read %d times for one change", n)
+	}
+}

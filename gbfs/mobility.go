@@ -23,6 +23,9 @@ func (m MobilitySource) GBFSSnapshot(ctx context.Context) (Snapshot, error) {
 	return FromMobility(snap, m.Service), nil
 }
 
+// Version implements Versioned with the service's change counter.
+func (m MobilitySource) Version() int64 { return m.Service.Version() }
+
 // FromMobility maps a mobility snapshot to the feeds' input. Liveness is the
 // mobility service's own rule (its station view), so the feeds and the
 // rider's pages agree on which stations rent. mobility does not count a
