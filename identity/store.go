@@ -34,6 +34,8 @@ type Tx interface {
 	// AnonymiseAccount replaces an account's personal data with placeholders,
 	// makes its password unusable, drops its grants and sets deleted_at.
 	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
+	// SetAccountDisabled disables or re-enables an account.
+	SetAccountDisabled(ctx context.Context, id string, disabled bool) error
 	// CountAccounts counts accounts, deleted ones included.
 	CountAccounts(ctx context.Context) (int, error)
 

@@ -338,3 +338,32 @@ func TestDeleteMeOverHTTP(t *testing.T) {
 		t.Fatalf("after deletion %+v %v", a, err)
 	}
 }
+
+func TestDisabledAccountIsLockedOut(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine)
+			admin := env.login(t, identity.RoleAdmin)
+			staff, bearer := env.account(t, identity.RoleMerchant, "shop_7")
+			tokens, err := env.Identity.Login(context.Background(), staff.Email, testPassword, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantProblem(t, env.do(t, "PUT", "/api/v1/admin/accounts/"+staff.ID+"/disabled", admin, `{}`), http.StatusBadRequest)
+			res := env.do(t, "PUT", "/api/v1/admin/accounts/"+staff.ID+"/disabled", admin, `{"disabled":true}`)
+			if res.Code != http.StatusOK {
+				t.Fatalf("disable: %d %s", res.Code, res.Body.String())
+			}
+			wantProblem(t, env.do(t, "GET", "/api/v1/me", bearer, ""), http.StatusUnauthorized)
+			wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+tokens.RefreshToken+`"}`), http.StatusUnauthorized)
+			wantProblem(t, env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+staff.Email+`","password":"`+testPassword+`"}`), http.StatusUnauthorized)
+
+			if res := env.do(t, "PUT", "/api/v1/admin/accounts/"+staff.ID+"/disabled", admin, `{"disabled":false}`); res.Code != http.StatusOK {
+				t.Fatalf("enable: %d %s", res.Code, res.Body.String())
+			}
+			if res := env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+staff.Email+`","password":"`+testPassword+`"}`); res.Code != http.StatusOK {
+				t.Fatalf("login after enabling: %d %s", res.Code, res.Body.String())
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/accounts", s.handleAPISignup)
 		mux.HandleFunc("GET /api/v1/accounts/{id}", s.handleAPIAccount)
 		mux.HandleFunc("POST /api/v1/admin/accounts", s.handleAPIAdminCreateAccount)
+		mux.HandleFunc("PUT /api/v1/admin/accounts/{id}/disabled", s.handleAPIAdminSetDisabled)
 	}
 
 	// Wallet.

@@ -71,6 +71,14 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	return nil
 }
 
+// SetAccountDisabled implements identity.Tx.
+func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) error {
+	if _, err := tx.q.Exec(ctx, `UPDATE accounts SET disabled = $2 WHERE id = $1`, id, disabled); err != nil {
+		return fmt.Errorf("set account disabled: %w", err)
+	}
+	return nil
+}
+
 // CountAccounts implements identity.Tx.
 func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	var n int

@@ -73,6 +73,14 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	return nil
 }
 
+// SetAccountDisabled implements identity.Tx.
+func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) error {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE accounts SET disabled = ? WHERE id = ?`, boolInt(disabled), id); err != nil {
+		return fmt.Errorf("set account disabled: %w", err)
+	}
+	return nil
+}
+
 // CountAccounts implements identity.Tx.
 func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	var n int
