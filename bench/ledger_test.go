@@ -1,0 +1,168 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/store/postgres"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// The ledger benchmarks compare one wallet.Post of a two-entry transfer (its
+// own database transaction: lock both accounts in order, look up the
+// idempotency key, insert transaction, entries and balances) with the least a
+// balance change can cost on PostgreSQL: one autocommitted single-row UPDATE.
+// Both run against the same server in the same run; the ratio is the price of
+// double entry, idempotency and floors.
+
+// ledgerParallelism multiplies GOMAXPROCS for the parallel variants, so that
+// database round trips overlap as they do under real load.
+const ledgerParallelism = 8
+
+// ledgerBench is a fresh schema with transfer accounts and a bare counter
+// table, one pair of accounts and one counter row per parallel client.
+type ledgerBench struct {
+	db   *postgres.DB
+	svc  *wallet.Service
+	from []wallet.AccountID
+	to   []wallet.AccountID
+}
+
+func openLedgerBench(b testing.TB) *ledgerBench {
+	b.Helper()
+	ctx := context.Background()
+	url := storetest.PostgresURL(b) + "&pool_max_conns=32"
+	db, err := postgres.Open(ctx, url, storetest.Logger(b))
+	if err != nil {
+		b.Fatalf("open postgres: %v", err)
+	}
+	b.Cleanup(func() { db.Close() })
+	lb := &ledgerBench{db: db, svc: wallet.NewService(db.Wallet(), storetest.Logger(b))}
+	clients := 64
+	err = db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		for i := range clients {
+			citizen := fmt.Sprintf("bench%02d", i)
+			if err := wallet.OpenCitizen(ctx, tx, citizen); err != nil {
+				return err
+			}
+			rev := wallet.AccountID(fmt.Sprintf("revenue:bench%02d", i))
+			if err := tx.EnsureAccount(ctx, wallet.Account{ID: rev, Kind: wallet.KindRevenue}); err != nil {
+				return err
+			}
+			lb.from = append(lb.from, wallet.CitizenAccount(citizen))
+			lb.to = append(lb.to, rev)
+		}
+		return tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding})
+	})
+	if err != nil {
+		b.Fatalf("create accounts: %v", err)
+	}
+	for i, acct := range lb.from {
+		// Enough credit that the floor check passes for every iteration.
+		if _, err := lb.svc.Post(ctx, wallet.Transaction{Key: fmt.Sprintf("fund-%d", i), Kind: "bench.fund", Entries: []wallet.Entry{
+			{Account: wallet.CityFunding, Amount: -wallet.MaxAmount}, {Account: acct, Amount: wallet.MaxAmount},
+		}}); err != nil {
+			b.Fatalf("fund: %v", err)
+		}
+	}
+	if _, err := db.Pool().Exec(ctx, `CREATE TABLE bench_balances (id INTEGER PRIMARY KEY, balance BIGINT NOT NULL DEFAULT 0);
+		INSERT INTO bench_balances (id) SELECT generate_series(0, 63)`); err != nil {
+		b.Fatalf("create bench table: %v", err)
+	}
+	return lb
+}
+
+var ledgerKeySeq atomic.Int64
+
+type ledgerOp func(lb *ledgerBench, i int) error
+
+// transfer posts one cent from client i's citizen to its revenue account.
+func (lb *ledgerBench) transfer(i int) error {
+	key := fmt.Sprintf("bench-%d", ledgerKeySeq.Add(1))
+	_, err := lb.svc.Post(context.Background(), wallet.Transaction{Key: key, Kind: "bench.transfer", Entries: []wallet.Entry{
+		{Account: lb.from[i], Amount: -1}, {Account: lb.to[i], Amount: 1},
+	}})
+	return err
+}
+
+func (lb *ledgerBench) bareUpdate(i int) error {
+	_, err := lb.db.Pool().Exec(context.Background(), `UPDATE bench_balances SET balance = balance + 1 WHERE id = $1`, i)
+	return err
+}
+
+// runSerial and runParallel are one benchmark body; parallel clients each
+// use their own rows, so the figure is throughput, not lock waits.
+func runSerial(b *testing.B, lb *ledgerBench, op ledgerOp) {
+	for b.Loop() {
+		if err := op(lb, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func runParallel(b *testing.B, lb *ledgerBench, op ledgerOp) {
+	var client atomic.Int64
+	b.SetParallelism(ledgerParallelism)
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(client.Add(1)-1) % len(lb.from)
+		for pb.Next() {
+			if err := op(lb, i); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func runLedger(b *testing.B, op ledgerOp) {
+	lb := openLedgerBench(b)
+	b.Run("serial", func(b *testing.B) { runSerial(b, lb, op) })
+	b.Run("parallel", func(b *testing.B) { runParallel(b, lb, op) })
+}
+
+// BenchmarkLedgerTransfer is wallet.Post of a two-entry transfer.
+func BenchmarkLedgerTransfer(b *testing.B) {
+	runLedger(b, (*ledgerBench).transfer)
+}
+
+// BenchmarkBareUpdate is the baseline: one autocommitted single-row UPDATE.
+func BenchmarkBareUpdate(b *testing.B) {
+	runLedger(b, (*ledgerBench).bareUpdate)
+}
+
+// TestLedgerTransferCost runs the transfer and its baseline back to back in
+// one run and logs the ratio. It fails if a transfer costs more than 15 bare
+// updates: a posting is a handful of round trips in one transaction, and a
+// much larger ratio means a lost index or a lock held too long.
+func TestLedgerTransferCost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures for a few seconds")
+	}
+	lb := openLedgerBench(t)
+	measure := func(op ledgerOp, parallel bool) testing.BenchmarkResult {
+		return testing.Benchmark(func(b *testing.B) {
+			if parallel {
+				runParallel(b, lb, op)
+			} else {
+				runSerial(b, lb, op)
+			}
+		})
+	}
+	for _, parallel := range []bool{false, true} {
+		bare := measure((*ledgerBench).bareUpdate, parallel)
+		post := measure((*ledgerBench).transfer, parallel)
+		if bare.N == 0 || post.N == 0 {
+			t.Fatalf("a benchmark did not run: bare %v, transfer %v", bare, post)
+		}
+		ratio := float64(post.NsPerOp()) / float64(bare.NsPerOp())
+		t.Logf("parallel=%v: transfer %v/op, bare update %v/op, ratio %.2f",
+			parallel, time.Duration(post.NsPerOp()), time.Duration(bare.NsPerOp()), ratio)
+		if ratio > 15 {
+			t.Errorf("a ledger transfer costs %.1f bare updates (parallel=%v), more than 15", ratio, parallel)
+		}
+	}
+}
