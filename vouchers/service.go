@@ -830,6 +830,15 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 	if err := tx.InsertRedemption(ctx, r); err != nil {
 		return Redemption{}, fmt.Errorf("insert redemption: %w", err)
 	}
+	err = s.audit(ctx, tx, c, "voucher.redeem", "voucher", v.ID, shopID, map[string]any{
+		"redemption_id": r.ID, "purchase_cents": purchase, "amount_cents": amount,
+	})
+	if err != nil {
+		return Redemption{}, err
+	}
+	// The ledger posting comes last: it locks the campaign's held account and
+	// the shop's payable, which every redemption of the campaign or at the
+	// shop needs, so they are held for as short a time as possible.
 	_, err = wallet.Post(ctx, tx, wallet.Transaction{
 		Key: "voucher.redeem:" + r.ID, Kind: "voucher.redeem", RefType: "voucher_redemption", RefID: r.ID,
 		Entries: []wallet.Entry{
@@ -840,10 +849,7 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 	if err != nil {
 		return Redemption{}, fmt.Errorf("pay shop: %w", err)
 	}
-	err = s.audit(ctx, tx, c, "voucher.redeem", "voucher", v.ID, shopID, map[string]any{
-		"redemption_id": r.ID, "purchase_cents": purchase, "amount_cents": amount,
-	})
-	return r, err
+	return r, nil
 }
 
 // Reverse undoes a redemption of the caller's shop made less than
@@ -907,6 +913,11 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 	if err := tx.MarkReversed(ctx, r.ID, now.UTC(), c.AccountID); err != nil {
 		return Redemption{}, fmt.Errorf("mark reversed: %w", err)
 	}
+	at := now.UTC()
+	r.ReversedAt, r.ReversedBy = &at, c.AccountID
+	if err := s.audit(ctx, tx, c, "voucher.reverse", "voucher", v.ID, shopID, map[string]any{"redemption_id": r.ID, "amount_cents": r.AmountCents}); err != nil {
+		return Redemption{}, err
+	}
 	_, err = wallet.Post(ctx, tx, wallet.Transaction{
 		Key: "voucher.reverse:" + r.ID, Kind: "voucher.reverse", RefType: "voucher_redemption", RefID: r.ID,
 		Entries: []wallet.Entry{
@@ -917,10 +928,7 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 	if err != nil {
 		return Redemption{}, fmt.Errorf("restore voucher value: %w", err)
 	}
-	at := now.UTC()
-	r.ReversedAt, r.ReversedBy = &at, c.AccountID
-	err = s.audit(ctx, tx, c, "voucher.reverse", "voucher", v.ID, shopID, map[string]any{"redemption_id": r.ID, "amount_cents": r.AmountCents})
-	return r, err
+	return r, nil
 }
 
 // DayReport is a shop's redemptions of one day (Rome time).
