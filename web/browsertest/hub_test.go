@@ -26,6 +26,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/store"
 	"cityhub/store/storetest"
+	"cityhub/vouchers"
 	"cityhub/wallet"
 	"cityhub/web"
 )
@@ -38,6 +39,9 @@ type hub struct {
 	URL      string
 	DB       store.DB
 	Identity *identity.Service
+	// Vouchers and ShopID are set by startHubWithVouchers.
+	Vouchers *vouchers.Service
+	ShopID   string
 
 	Anna, Bruno, Shop, Admin, Operator login
 	// AnnaQRPath is the QR endpoint of Anna's voucher.
@@ -55,7 +59,13 @@ type login struct {
 
 const testPassword = "una password lunga 2026"
 
-func startHub(t *testing.T) *hub {
+func startHub(t *testing.T) *hub { t.Helper(); return newHub(t, false) }
+
+// startHubWithVouchers is startHub with the real vouchers service behind the
+// wallet's voucher cards: an open campaign, a shop, and a voucher Anna claimed.
+func startHubWithVouchers(t *testing.T) *hub { t.Helper(); return newHub(t, true) }
+
+func newHub(t *testing.T, realVouchers bool) *hub {
 	t.Helper()
 	ctx := context.Background()
 	log := storetest.Logger(t)
@@ -100,11 +110,39 @@ func startHub(t *testing.T) *hub {
 		t.Fatalf("top up Anna: %v", err)
 	}
 
-	vouchers := &testVouchers{owner: map[string]string{}, title: map[string]string{}}
-	vouchers.add("vch_anna_1", h.Anna.AccountID, h.AnnaItemTitle)
-	vouchers.add("vch_bruno_1", h.Bruno.AccountID, "Buono Bar Traiano")
-	wal.RegisterItems("voucher", vouchers)
-	h.AnnaQRPath = "/wallet/items/voucher/vch_anna_1/qr.png"
+	var qr web.QRSource
+	if realVouchers {
+		h.Vouchers = vouchers.NewService(db.Vouchers(), keys, log)
+		admin := identity.Caller{AccountID: h.Admin.AccountID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		shop, err := h.Vouchers.CreateShop(ctx, admin, vouchers.Shop{Name: "Libreria Masone", Address: "Corso Garibaldi 1, Benevento",
+			District: "centro", Category: "books", IBAN: "IT60 X054 2811 1010 0000 0123 456"})
+		if err != nil {
+			t.Fatalf("create shop: %v", err)
+		}
+		h.ShopID = shop.ID
+		camp, err := h.Vouchers.CreateCampaign(ctx, admin, vouchers.Campaign{Name: h.AnnaItemTitle, BudgetCents: 100000, FaceValueCents: 1000,
+			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(30 * 24 * time.Hour), Districts: []string{"centro"}})
+		if err != nil {
+			t.Fatalf("create campaign: %v", err)
+		}
+		if _, err := h.Vouchers.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
+			t.Fatalf("open campaign: %v", err)
+		}
+		v, err := h.Vouchers.Claim(ctx, identity.Caller{AccountID: h.Anna.AccountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+		if err != nil {
+			t.Fatalf("claim: %v", err)
+		}
+		wal.RegisterItems("voucher", h.Vouchers)
+		qr = h.Vouchers
+		h.AnnaQRPath = "/wallet/items/voucher/" + v.ID + "/qr.png"
+	} else {
+		vs := &testVouchers{owner: map[string]string{}, title: map[string]string{}}
+		vs.add("vch_anna_1", h.Anna.AccountID, h.AnnaItemTitle)
+		vs.add("vch_bruno_1", h.Bruno.AccountID, "Buono Bar Traiano")
+		wal.RegisterItems("voucher", vs)
+		qr = vs
+		h.AnnaQRPath = "/wallet/items/voucher/vch_anna_1/qr.png"
+	}
 
 	h.CameraCode = "CH1:CAMERA-TEST-" + randomCode(8)
 	h.CameraFile = writeCameraFile(t, h.CameraCode)
@@ -114,7 +152,7 @@ func startHub(t *testing.T) *hub {
 		Identity: ids, Keys: keys,
 		PageAccounts: ids, PageWallet: wal,
 		ExportAccount: func(ctx context.Context, id string) (any, error) { return ids.Export(ctx, id) },
-		QR:            map[string]web.QRSource{"voucher": vouchers},
+		QR:            map[string]web.QRSource{"voucher": qr},
 		ScanTargets:   map[identity.Role]web.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
 	})
 	mux := http.NewServeMux()
