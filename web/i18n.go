@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata" // Europe/Rome must resolve on hosts without a zoneinfo database
 
 	"cityhub/apperr"
+	"cityhub/identity"
 )
 
 // The pages speak Italian first and English second. Messages live in one
@@ -168,10 +169,16 @@ func (l *locale) ErrorText(err error) string {
 }
 
 // pickLanguage chooses the page language: the cookie set by the language
-// switch, else the browser's Accept-Language, else Italian.
+// switch, else the signed-in account's own language, else the browser's
+// Accept-Language, else Italian.
 func pickLanguage(r *http.Request) string {
 	if c, err := r.Cookie(langCookie); err == nil && supportedLanguage(c.Value) {
 		return c.Value
+	}
+	if c, ok := identity.CallerFrom(r.Context()); ok {
+		if lang, _, _ := strings.Cut(strings.ToLower(c.Locale), "-"); supportedLanguage(lang) {
+			return lang
+		}
 	}
 	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
 }

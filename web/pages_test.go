@@ -330,6 +330,18 @@ func TestLanguageChoice(t *testing.T) {
 		{"bad cookie ignored", "xx", "en", "en"},
 		{"malformed q ignored", "", "en;q=abc", "it"},
 	}
+	t.Run("account language between cookie and browser", func(t *testing.T) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", "it")
+		r = r.WithContext(identity.WithCaller(r.Context(), identity.Caller{AccountID: "acc_x", Locale: "en-GB"}))
+		if got := pickLanguage(r); got != "en" {
+			t.Errorf("with an English account: %q", got)
+		}
+		r.AddCookie(&http.Cookie{Name: langCookie, Value: "it"})
+		if got := pickLanguage(r); got != "it" {
+			t.Errorf("the switch's cookie must win: %q", got)
+		}
+	})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/", nil)
