@@ -72,8 +72,8 @@ type Account struct {
 	OwnerID string      `json:"owner_id,omitempty"`
 	// Floor is the lowest balance the account may reach; nil means unbounded
 	// (funding and clearing accounts). Citizen credit has floor 0.
-	Floor     *int64    `json:"floor,omitempty"`
-	Balance   int64     `json:"balance"`
+	Floor     *int64    `json:"floor_cents,omitempty"`
+	Balance   int64     `json:"balance_cents"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -83,7 +83,7 @@ func Zero() *int64 { z := int64(0); return &z }
 // Entry moves Amount cents into Account (negative: out of it).
 type Entry struct {
 	Account AccountID `json:"account"`
-	Amount  int64     `json:"amount"`
+	Amount  int64     `json:"amount_cents"`
 }
 
 // OverdraftRule is a named, bounded permission for one account of a
@@ -91,7 +91,7 @@ type Entry struct {
 // citizen's credit goes negative, and each rule is written down here.
 type OverdraftRule struct {
 	Name  string `json:"name"`
-	Floor int64  `json:"floor"`
+	Floor int64  `json:"floor_cents"`
 }
 
 // RideOverrun lets a ride that outlasts the rider's credit end anyway: the fare
@@ -217,7 +217,7 @@ type LedgerCheck struct {
 	Transactions int64 `json:"transactions"`
 	Entries      int64 `json:"entries"`
 	// BalanceSum is the sum of all cached balances (zero: no money created or lost).
-	BalanceSum int64 `json:"balance_sum"`
+	BalanceSum int64 `json:"balance_sum_cents"`
 	// Mismatches are accounts whose cached balance differs from their entries.
 	Mismatches []BalanceMismatch `json:"mismatches"`
 	// Unbalanced are transactions whose entries do not sum to zero.
@@ -232,8 +232,8 @@ func (c LedgerCheck) OK() bool {
 // BalanceMismatch is an account whose cached balance is not its entries' sum.
 type BalanceMismatch struct {
 	Account AccountID `json:"account"`
-	Cached  int64     `json:"cached"`
-	Entries int64     `json:"entries"`
+	Cached  int64     `json:"cached_cents"`
+	Entries int64     `json:"entries_cents"`
 }
 
 // HistoryLine is one entry of an account's history with its transaction.
@@ -244,7 +244,7 @@ type HistoryLine struct {
 	Memo          string    `json:"memo,omitempty"`
 	RefType       string    `json:"ref_type,omitempty"`
 	RefID         string    `json:"ref_id,omitempty"`
-	Amount        int64     `json:"amount"`
+	Amount        int64     `json:"amount_cents"`
 	At            time.Time `json:"at"`
 }
 

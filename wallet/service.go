@@ -140,7 +140,7 @@ func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
 type HistoryPage struct {
 	Lines []HistoryLine `json:"lines"`
 	// Next is the cursor for the following (older) page; empty at the end.
-	Next string `json:"next,omitempty"`
+	Next string `json:"next_cursor,omitempty"`
 }
 
 // MaxPage bounds history pages.

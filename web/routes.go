@@ -31,6 +31,16 @@ func (s *Server) routes(mux *http.ServeMux) {
 	}
 
 	// Wallet.
+	if s.Wallet != nil {
+		mux.HandleFunc("GET /api/v1/wallet", s.handleAPIWallet)
+		mux.HandleFunc("GET /api/v1/wallet/history", s.handleAPIWalletHistory)
+		mux.HandleFunc("POST /api/v1/wallet/topups", s.handleAPIWalletTopUp)
+		mux.HandleFunc("GET /api/v1/admin/ledger/accounts/{id}", s.handleAPIAdminLedgerAccount)
+		mux.HandleFunc("GET /api/v1/admin/ledger/check", s.handleAPIAdminLedgerCheck)
+		if s.Payments != nil {
+			mux.HandleFunc("POST /api/v1/stripe/webhook", s.handleStripeWebhook)
+		}
+	}
 
 	// Vouchers.
 	if s.Vouchers != nil {
@@ -65,6 +75,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/merchant/statements/{id}", s.handleAPIShopStatement)
 		mux.HandleFunc("GET /api/v1/open/vouchers/stats", s.handleOpenVoucherStats)
 		mux.HandleFunc("GET /api/v1/open/vouchers/stats.csv", s.handleOpenVoucherStatsCSV)
+		// The merchant scanner page's target (a page route: cookie session and CSRF).
+		mux.Handle("POST "+VoucherScanEndpoint, s.pageAction(s.handleVoucherScan, identity.RoleMerchant))
 	}
 
 	// Mobility and GBFS.

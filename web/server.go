@@ -17,7 +17,9 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
+	"cityhub/stripepay"
 	"cityhub/vouchers"
+	"cityhub/wallet"
 )
 
 // Deps is what the server needs from the rest of the hub. cmd/cityhub fills it.
@@ -36,6 +38,15 @@ type Deps struct {
 	Identity *identity.Service
 	// Keys is the hub's keyring, published at /.well-known/jwks.json.
 	Keys *keyring.Keyring
+
+	// Wallet is the citizens' wallet and the ledger; when nil, the wallet routes are off.
+	Wallet *wallet.Service
+	// Payments starts card top-ups and verifies Stripe's webhooks; nil: card payments off.
+	Payments *stripepay.Client
+	// StripePublishableKey is handed to clients that confirm a card payment.
+	StripePublishableKey string
+	// TestPayments credits top-ups without a card (demo only, CITYHUB_TEST_PAYMENTS).
+	TestPayments bool
 
 	// Vouchers runs the voucher scheme; when nil, the voucher routes are off.
 	Vouchers *vouchers.Service

@@ -1,0 +1,100 @@
+package wallet
+
+import (
+	"context"
+	"strings"
+
+	"cityhub/apperr"
+)
+
+// Top-up bounds: a citizen buys credit in whole cents between these amounts.
+const (
+	MinTopUp int64 = 100    // 1.00 EUR
+	MaxTopUp int64 = 50_000 // 500.00 EUR
+)
+
+// Kinds of top-up transactions.
+const (
+	KindTopUpTest = "topup.test" // demo money from TestPayments
+	KindTopUpCard = "topup.card" // card money from StripeClearing
+)
+
+// ValidateTopUp checks an amount a citizen asks to buy. Invalid outside
+// MinTopUp..MaxTopUp.
+func ValidateTopUp(cents int64) error {
+	if cents < MinTopUp || cents > MaxTopUp {
+		return apperr.R(apperr.Invalid, "topup_amount", "A top-up must be between %s and %s.", FormatEUR(MinTopUp), FormatEUR(MaxTopUp))
+	}
+	return nil
+}
+
+// ValidateClientKey checks an idempotency key sent by a client: 8 to 100
+// printable ASCII characters, so it can be scoped and stored as it is.
+func ValidateClientKey(key string) error {
+	if len(key) < 8 || len(key) > 100 || strings.IndexFunc(key, func(r rune) bool { return r < '!' || r > '~' }) >= 0 {
+		return apperr.R(apperr.Invalid, "idempotency_key", "The Idempotency-Key header must be 8 to 100 printable ASCII characters without spaces.")
+	}
+	return nil
+}
+
+// TestTopUp credits a citizen at once with demo money from TestPayments; no
+// card is charged. The edge calls it only while test payments are switched
+// on. Retrying with the same clientKey returns the first transaction
+// (Replayed); the same key for another amount is a Conflict. Invalid for a
+// bad amount or key.
+func (s *Service) TestTopUp(ctx context.Context, accountID string, cents int64, clientKey string) (Transaction, error) {
+	if err := ValidateTopUp(cents); err != nil {
+		return Transaction{}, err
+	}
+	if err := ValidateClientKey(clientKey); err != nil {
+		return Transaction{}, err
+	}
+	return s.credit(ctx, accountID, Transaction{
+		// Scoped by citizen, so one citizen's key never replays another's top-up.
+		Key:     "topup:test:" + accountID + ":" + clientKey,
+		Kind:    KindTopUpTest,
+		Memo:    "TEST PAYMENT (demo): no card was charged",
+		RefType: "topup",
+		RefID:   clientKey,
+		Entries: []Entry{{Account: TestPayments, Amount: -cents}, {Account: CitizenAccount(accountID), Amount: cents}},
+	})
+}
+
+// CreditCardTopUp credits a citizen with card money the payment provider
+// has confirmed for paymentID (a Stripe PaymentIntent id), from
+// StripeClearing. It is idempotent on paymentID: a confirmation delivered
+// twice, or twice at once, credits once (the second answer is Replayed).
+// Invalid without a payment id or with a non-positive amount.
+func (s *Service) CreditCardTopUp(ctx context.Context, accountID string, cents int64, paymentID string) (Transaction, error) {
+	if paymentID == "" || accountID == "" {
+		return Transaction{}, apperr.R(apperr.Invalid, "topup_payment", "A card top-up needs its payment and account.")
+	}
+	// The money has been received: credit what was paid, even outside the
+	// bounds a new top-up must respect.
+	if cents <= 0 || cents > MaxAmount {
+		return Transaction{}, apperr.R(apperr.Invalid, "topup_amount", "A card top-up of %d cents cannot be credited.", cents)
+	}
+	return s.credit(ctx, accountID, Transaction{
+		Key:     "topup:card:" + paymentID,
+		Kind:    KindTopUpCard,
+		Memo:    "Card top-up",
+		RefType: "payment_intent",
+		RefID:   paymentID,
+		Entries: []Entry{{Account: StripeClearing, Amount: -cents}, {Account: CitizenAccount(accountID), Amount: cents}},
+	})
+}
+
+// credit posts t after opening the citizen's account, in one transaction, so
+// a citizen whose account predates the ledger is credited all the same.
+func (s *Service) credit(ctx context.Context, accountID string, t Transaction) (Transaction, error) {
+	var out Transaction
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := OpenCitizen(ctx, tx, accountID); err != nil {
+			return err
+		}
+		var err error
+		out, err = Post(ctx, tx, t, s.now())
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/identity"
+	"cityhub/wallet"
+)
+
+// ledgerAccountView is one ledger account with a page of its history.
+type ledgerAccountView struct {
+	Account wallet.Account     `json:"account"`
+	History wallet.HistoryPage `json:"history"`
+}
+
+// handleAPIAdminLedgerAccount is GET /api/v1/admin/ledger/accounts/{id}
+// (city admin): any ledger account's balance and a page of its entries
+// (?cursor=&limit=). 404 for an unknown account.
+func (s *Server) handleAPIAdminLedgerAccount(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cursor, limit, err := historyQuery(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := wallet.AccountID(r.PathValue("id"))
+	acct, err := s.Wallet.Account(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.Wallet.History(r.Context(), id, cursor, limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ledgerAccountView{Account: acct, History: page})
+}
+
+// ledgerCheckView is the ledger's self-check with a verdict.
+type ledgerCheckView struct {
+	OK bool `json:"ok"`
+	wallet.LedgerCheck
+}
+
+// handleAPIAdminLedgerCheck is GET /api/v1/admin/ledger/check (city admin):
+// every cached balance against its entries, the sum of all balances, and
+// transactions whose entries do not sum to zero. 200 either way; "ok" says
+// whether the ledger is sound.
+func (s *Server) handleAPIAdminLedgerCheck(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.Wallet.Check(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ledgerCheckView{OK: c.OK(), LedgerCheck: c})
+}

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/wallet"
+)
+
+// walletView is a citizen's wallet as the API shows it.
+type walletView struct {
+	AccountID    string        `json:"account_id"`
+	BalanceCents int64         `json:"balance_cents"`
+	Currency     string        `json:"currency"`
+	Items        []wallet.Item `json:"items"`
+	// TestPayments says top-ups are demo money (CITYHUB_TEST_PAYMENTS).
+	TestPayments bool `json:"test_payments"`
+}
+
+// handleAPIWallet is GET /api/v1/wallet: the calling citizen's balance and
+// items. A citizen whose ledger account is not open yet has a balance of 0.
+func (s *Server) handleAPIWallet(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleCitizen)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := walletView{AccountID: c.AccountID, Currency: "EUR", TestPayments: s.TestPayments}
+	acct, err := s.Wallet.Account(r.Context(), wallet.CitizenAccount(c.AccountID))
+	switch {
+	case err == nil:
+		v.BalanceCents = acct.Balance
+	case !apperr.Has(err, apperr.NotFound):
+		s.writeError(w, r, err)
+		return
+	}
+	if v.Items, err = s.Wallet.Items(r.Context(), c.AccountID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/wallet"
+)
+
+// topupRequest is the body of POST /api/v1/wallet/topups.
+type topupRequest struct {
+	AmountCents int64 `json:"amount_cents"`
+}
+
+// topupView answers a top-up request.
+type topupView struct {
+	TopUpID     string `json:"topup_id"`
+	Status      string `json:"status"` // "succeeded" (test payments) or "pending" (card)
+	AmountCents int64  `json:"amount_cents"`
+	Currency    string `json:"currency"`
+	// TestPayment is true when no card was charged (CITYHUB_TEST_PAYMENTS).
+	TestPayment bool   `json:"test_payment"`
+	Notice      string `json:"notice,omitempty"`
+	// BalanceCents is the new balance, once credited.
+	BalanceCents *int64 `json:"balance_cents,omitempty"`
+	// TransactionID is the ledger transaction of a credited top-up.
+	TransactionID string `json:"transaction_id,omitempty"`
+	// PaymentIntentID and ClientSecret let the client confirm the card
+	// payment with Stripe.js; the credit follows from Stripe's webhook.
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
+	ClientSecret    string `json:"client_secret,omitempty"`
+	PublishableKey  string `json:"publishable_key,omitempty"`
+}
+
+const testPaymentNotice = "TEST PAYMENT: this hub runs with test payments on (demo only). No card was charged and this credit is not real money."
+
+// Metadata the hub puts on a top-up's PaymentIntent; the webhook reads it back.
+const (
+	stripePurposeKey   = "cityhub_purpose"
+	stripePurposeTopUp = "wallet_topup"
+	stripeAccountKey   = "account_id"
+	stripeTopUpKey     = "topup_id"
+)
+
+// handleAPIWalletTopUp is POST /api/v1/wallet/topups. It needs an
+// Idempotency-Key header: a retry returns the first answer. With test
+// payments on, the credit is immediate and marked as test money; with
+// Stripe, it answers a pending PaymentIntent and the credit comes with the
+// payment_intent.succeeded webhook. 503 when neither is configured.
+func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleCitizen)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in topupRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if err := wallet.ValidateClientKey(key); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := wallet.ValidateTopUp(in.AmountCents); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	switch {
+	case s.TestPayments:
+		tx, err := s.Wallet.TestTopUp(ctx, c.AccountID, in.AmountCents, key)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		acct, err := s.Wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !tx.Replayed {
+			s.log.WarnContext(ctx, "TEST PAYMENT credited: no card was charged (demo only)",
+				slog.String("account", c.AccountID), slog.Int64("amount_cents", in.AmountCents), slog.String("transaction", tx.ID))
+		}
+		status := http.StatusCreated
+		if tx.Replayed {
+			status = http.StatusOK
+		}
+		writeJSON(w, status, topupView{TopUpID: topupID(c.AccountID, key), Status: "succeeded", AmountCents: in.AmountCents, Currency: "EUR",
+			TestPayment: true, Notice: testPaymentNotice, BalanceCents: &acct.Balance, TransactionID: tx.ID})
+	case s.Payments != nil:
+		id := topupID(c.AccountID, key)
+		pi, err := s.Payments.CreateIntent(ctx, in.AmountCents, map[string]string{
+			stripePurposeKey: stripePurposeTopUp, stripeAccountKey: c.AccountID, stripeTopUpKey: id,
+		}, "cityhub-topup-"+id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, topupView{TopUpID: id, Status: "pending", AmountCents: in.AmountCents, Currency: "EUR",
+			PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: s.StripePublishableKey})
+	default:
+		s.writeError(w, r, apperr.R(apperr.Unavailable, "payments_off", "Top-ups are not available on this hub."))
+	}
+}
+
+// topupID is derived from the citizen and their idempotency key, so a
+// retried request names the same top-up (and Stripe returns the same
+// PaymentIntent for the same idempotency key).
+func topupID(accountID, key string) string {
+	sum := sha256.Sum256([]byte(accountID + "\x00" + key))
+	return "top_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
