@@ -618,3 +618,72 @@ func TestLanguageSwitch(t *testing.T) {
 		t.Fatal("login page is not English after the switch")
 	}
 }
+
+// The scanner's JSON endpoints are page actions: the CSRF token rides in the
+// X-CSRF-Token header of a JSON POST, and the role is checked after it.
+func TestPageActionTakesTheCSRFHeader(t *testing.T) {
+	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
+	s := New(Deps{PageAccounts: accts, ScanTargets: map[identity.Role]ScanTarget{identity.RoleMerchant: {Endpoint: "/staff/scan/check"}}})
+	var calls int
+	mux := http.NewServeMux()
+	mux.Handle("/", s)
+	mux.Handle("POST /staff/scan/check", s.pageAction(func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		calls++
+		var in struct {
+			Code string `json:"code"`
+		}
+		if err := decodeJSON(w, r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"message": in.Code + " for " + c.AccountID})
+	}, identity.RoleMerchant))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+
+	post := func(token string) (*http.Response, string) {
+		req, _ := http.NewRequest("POST", srv.URL+"/staff/scan/check", strings.NewReader(`{"code":"ABCD"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			req.Header.Set(csrfHeader, token)
+		}
+		res, err := pc.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, readBody(t, res)
+	}
+
+	pc.login("shop@example.org", "secret-Shop")
+	_, page := pc.get("/staff/scan")
+	m := regexp.MustCompile(`data-csrf="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil || !strings.Contains(page, `data-endpoint="/staff/scan/check"`) {
+		t.Fatalf("scanner page lacks its endpoint or token:\n%s", page)
+	}
+	if res, _ := post(""); res.StatusCode != http.StatusForbidden {
+		t.Errorf("no token: %d", res.StatusCode)
+	}
+	if res, body := post(m[1]); res.StatusCode != 200 || !strings.Contains(body, "ABCD for acc_shop") {
+		t.Errorf("with the page's token: %d %s", res.StatusCode, body)
+	}
+	if calls != 1 {
+		t.Fatalf("handler ran %d times, want once", calls)
+	}
+
+	// A citizen with a valid token of their own is still refused by role.
+	pc2 := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	pc2.login("anna@example.org", "secret-Anna")
+	tok := pc2.csrf("/privacy")
+	req, _ := http.NewRequest("POST", srv.URL+"/staff/scan/check", strings.NewReader(`{"code":"ABCD"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(csrfHeader, tok)
+	res, err := pc2.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden || calls != 1 {
+		t.Errorf("citizen on a staff action: %d, calls %d", res.StatusCode, calls)
+	}
+}
