@@ -1,0 +1,271 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cityhub/apperr"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/mqtt"
+	"cityhub/mqtt/mqtttest"
+	"cityhub/store/storetest"
+)
+
+// telemetryMessages is how many status messages each side of the telemetry
+// benchmark receives.
+const telemetryMessages = 20_000
+
+// BenchmarkTelemetry measures status messages per second that reach station
+// state in the store (decoded, queued, batched, written), against a bare paho
+// subscriber's receive rate for the same messages from the same Mosquitto in
+// the same run. Messages go out at QoS 1 as fast as the publisher can. The
+// Debian Mosquitto queues at most 1000 messages per slow subscriber
+// (max_queued_messages) and drops the rest; the hub also drops when its own
+// ingest queue (8192) is full. Both losses are reported, so the ratio says
+// which limit applied.
+//
+//	go test -run XXX -bench Telemetry -benchtime 1x ./bench/
+func BenchmarkTelemetry(b *testing.B) {
+	for _, engine := range storetest.Engines {
+		// burst: as fast as the publisher goes; paced: 4000 messages a second,
+		// below Mosquitto's queue limit, to see whether the hub keeps up.
+		for _, rate := range []int{0, 4000} {
+			name := engine + "/burst"
+			if rate > 0 {
+				name = fmt.Sprintf("%s/paced-%d", engine, rate)
+			}
+			b.Run(name, func(b *testing.B) {
+				for range b.N {
+					benchTelemetry(b, engine, rate)
+				}
+			})
+		}
+	}
+}
+
+func publishStatuses(b *testing.B, url, root string, n, stations, rate int) time.Time {
+	b.Helper()
+	pub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench-pub-" + root[:10]))
+	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.Fatal(tok.Error())
+	}
+	defer pub.Disconnect(100)
+	topics := mqtt.Topics{Root: root}
+	payloads := make([][]byte, n)
+	base := time.Now()
+	for i := range payloads {
+		st := fmt.Sprintf("bench-%04d", i%stations)
+		r := mobility.StatusReport{TS: base.Add(time.Duration(i) * time.Millisecond), Online: true}
+		for d := 1; d <= 10; d++ {
+			ds := mobility.DockState{Dock: d, Locked: true}
+			if (i+d)%3 != 0 {
+				ds.BikeID = fmt.Sprintf("%s-b%02d", st, d)
+			}
+			r.Docks = append(r.Docks, ds)
+		}
+		payloads[i], _ = mobility.EncodeStatus(st, r)
+	}
+	start := time.Now()
+	toks := make([]paho.Token, 0, n)
+	for i, p := range payloads {
+		if rate > 0 && i%100 == 0 {
+			if ahead := time.Duration(i)*time.Second/time.Duration(rate) - time.Since(start); ahead > 0 {
+				time.Sleep(ahead)
+			}
+		}
+		toks = append(toks, pub.Publish(topics.Station(fmt.Sprintf("bench-%04d", i%stations), mobility.KindStatus), 1, false, p))
+	}
+	for _, t := range toks {
+		t.WaitTimeout(30 * time.Second)
+	}
+	return start
+}
+
+// waitCount waits until count reaches n or stops growing for a second, and
+// returns what arrived and when the last of it did.
+func waitCount(count func() int64, n int64, start time.Time) (int64, time.Duration) {
+	last, lastAt := int64(-1), time.Now()
+	for {
+		c := count()
+		if c >= n {
+			return c, time.Since(start)
+		}
+		if c != last {
+			last, lastAt = c, time.Now()
+		} else if time.Since(lastAt) > time.Second {
+			return c, lastAt.Sub(start)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func benchTelemetry(b *testing.B, engine string, rate int) {
+	url := mqtttest.URL()
+	const stations = 500
+	root := mqtttest.Root(b)
+
+	// The hub: shared subscription, decode, queue, batched writes.
+	db := storetest.Open(b, engine)
+	svc := mobility.NewService(db.Mobility(), nil, nil)
+	reg := prometheus.NewRegistry()
+	c, err := mqtt.New(mqtt.Options{URL: url, Root: root, Registry: reg})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := c.Start(context.Background(), svc); err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	mobilitytest.Eventually(b, 5*time.Second, "hub subscribed", c.Connected)
+
+	// The baseline, on the same messages at the same time: a bare paho
+	// subscriber that only counts.
+	var got atomic.Int64
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench-sub-" + root[:10]).SetOrderMatters(false))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		b.Fatal(tok.Error())
+	}
+	defer sub.Disconnect(100)
+	sub.Subscribe(root+"/stations/+/status", 1, func(paho.Client, paho.Message) { got.Add(1) }).Wait()
+
+	b.ResetTimer()
+	start := publishStatuses(b, url, root, telemetryMessages, stations, rate)
+	var baseN, hubN int64
+	var baseD, hubD time.Duration
+	done := make(chan struct{})
+	go func() { baseN, baseD = waitCount(got.Load, telemetryMessages, start); close(done) }()
+	hubN, hubD = waitCount(svc.Applied, telemetryMessages, start)
+	<-done
+	b.StopTimer()
+
+	hubIn := counterValue(b, reg, "cityhub_mqtt_messages_total")
+	queueDropped := counterValue(b, reg, "cityhub_mqtt_dropped_total")
+	baseRate := float64(baseN) / baseD.Seconds()
+	hubRate := float64(hubN) / hubD.Seconds()
+	b.ReportMetric(baseRate, "paho-msg/s")
+	b.ReportMetric(hubRate, "hub-msg/s")
+	b.ReportMetric(hubRate/baseRate, "ratio")
+	b.ReportMetric(float64(telemetryMessages-baseN), "broker-dropped-paho")
+	b.ReportMetric(float64(telemetryMessages)-hubIn, "broker-dropped-hub")
+	b.ReportMetric(queueDropped, "hub-queue-dropped")
+	b.Logf("%s: %d published; bare paho received %d in %s (%.0f/s); hub received %.0f, its queue dropped %.0f, %d reached state in %s (%.0f/s); ratio %.2f",
+		engine, telemetryMessages, baseN, baseD.Round(time.Millisecond), baseRate, hubIn, queueDropped, hubN, hubD.Round(time.Millisecond), hubRate, hubRate/baseRate)
+}
+
+func counterValue(b *testing.B, reg *prometheus.Registry, name string) float64 {
+	mfs, err := reg.Gather()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+// unlocks is how many unlocks each side of the round-trip benchmark makes.
+const unlocks = 200
+
+// BenchmarkUnlockRoundTrip measures a rider's unlock with simulated stations
+// that answer at once: checks and the pending ride in the store, the command
+// over Mosquitto, the station's reply, the ride's start. The baseline, in the
+// same run, is the bare MQTT command round trip (publish, station, reply) of
+// the same client, so the difference is the price of the two transactions.
+//
+//	go test -run XXX -bench UnlockRoundTrip -benchtime 1x ./bench/
+func BenchmarkUnlockRoundTrip(b *testing.B) {
+	for _, engine := range storetest.Engines {
+		for _, broker := range []string{"mosquitto", "embedded"} {
+			b.Run(engine+"+"+broker, func(b *testing.B) {
+				url := mqtttest.URL()
+				if broker == "embedded" {
+					url = mqtttest.StartEmbedded(b).URL()
+				}
+				for range b.N {
+					benchUnlock(b, engine, url)
+				}
+			})
+		}
+	}
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	slices.Sort(d)
+	return d[min(len(d)-1, int(float64(len(d))*p))]
+}
+
+func benchUnlock(b *testing.B, engine, url string) {
+	e := mobilitytest.New(b, storetest.Open(b, engine), url, mobilitytest.Options{Stations: 2, Docks: 20})
+	ctx := context.Background()
+	st := e.Stations[0]
+
+	// Baseline: the command alone, to a dock the station reports as empty (it
+	// answers no_bike at once, without changing anything).
+	base := make([]time.Duration, 0, unlocks)
+	for i := range unlocks {
+		start := time.Now()
+		r, err := e.Client.Unlock(ctx, mobility.UnlockCommand{RequestID: fmt.Sprintf("base-%d", i), StationID: st.ID, Dock: 20, Deadline: time.Now().Add(5 * time.Second)})
+		if err != nil || r.Result != mobility.ReplyError {
+			b.Fatalf("baseline round trip: %+v %v", r, err)
+		}
+		base = append(base, time.Since(start))
+	}
+
+	riders := make([]string, 4)
+	for i := range riders {
+		riders[i] = e.Rider(b, 1_000_000)
+	}
+	hub := make([]time.Duration, 0, unlocks)
+	b.ResetTimer()
+	for i := range unlocks {
+		rider := riders[i%len(riders)]
+		var dock int
+		for d := range e.Sim.BikesAt(st.ID) {
+			dock = d
+			break
+		}
+		start := time.Now()
+		r, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: dock})
+		if err != nil {
+			b.Fatalf("unlock %d: %v", i, err)
+		}
+		hub = append(hub, time.Since(start))
+		b.StopTimer()
+		if _, _, err := e.Sim.Dock(r.BikeID, st.ID); err != nil {
+			b.Fatal(err)
+		}
+		mobilitytest.Eventually(b, 5*time.Second, "ride ended", func() bool {
+			_, err := e.Svc.CurrentRide(ctx, rider)
+			return apperr.Has(err, apperr.NotFound)
+		})
+		// The station's status after docking must be in before the next unlock picks a dock.
+		mobilitytest.Eventually(b, 5*time.Second, "bike back in the hub's state", func() bool {
+			s, _ := e.StationState(st.ID)
+			_, ok := s.DockOfBike(r.BikeID)
+			return ok
+		})
+		b.StartTimer()
+	}
+	b.StopTimer()
+	bp50, bp99 := percentile(base, 0.5), percentile(base, 0.99)
+	hp50, hp99 := percentile(hub, 0.5), percentile(hub, 0.99)
+	b.ReportMetric(float64(bp50.Microseconds())/1000, "mqtt-p50-ms")
+	b.ReportMetric(float64(bp99.Microseconds())/1000, "mqtt-p99-ms")
+	b.ReportMetric(float64(hp50.Microseconds())/1000, "unlock-p50-ms")
+	b.ReportMetric(float64(hp99.Microseconds())/1000, "unlock-p99-ms")
+	b.ReportMetric(float64(hp50)/float64(bp50), "p50-ratio")
+	b.Logf("%s: bare command round trip p50 %s p99 %s; unlock p50 %s p99 %s (%d each)", engine, bp50, bp99, hp50, hp99, unlocks)
+}
