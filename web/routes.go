@@ -99,6 +99,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	if s.PageAccounts == nil && s.Identity != nil {
 		s.PageAccounts = s.Identity
 	}
+	if s.PageWallet == nil && s.Wallet != nil {
+		s.PageWallet = s.Wallet
+	}
 	if s.ExportAccount == nil && s.Identity != nil {
 		s.ExportAccount = func(ctx context.Context, id string) (any, error) { return s.Identity.Export(ctx, id) }
 	}
