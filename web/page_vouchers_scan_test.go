@@ -1,0 +1,88 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+// The scanner page redeems a typed code through its page endpoint: cookie
+// session, CSRF header, the shop from the grant, answers in the page's
+// language; a repeated press answers the first redemption again.
+func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.PageAccounts = env.Identity
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.ScanTargets = map[identity.Role]ScanTarget{identity.RoleMerchant: {Endpoint: VoucherScanEndpoint, AskAmount: true}}
+	})
+	ctx := context.Background()
+	svc := env.Server.Vouchers
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	shop, err := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Libreria", Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 1,
+		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff, _ := env.account(t, identity.RoleMerchant, shop.ID)
+
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	if res := pc.login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	csrf := pc.csrf("/staff/scan")
+	scan := func(body string, withCSRF bool) (*http.Response, map[string]any) {
+		req, _ := http.NewRequest("POST", srv.URL+VoucherScanEndpoint, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if withCSRF {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		res, err := pc.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out := map[string]any{}
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res, out
+	}
+	body := `{"code":"` + strings.ToLower(v.TypedCode) + `","amount_cents":2350}`
+	if res, _ := scan(body, false); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("without CSRF: %d", res.StatusCode)
+	}
+	res, out := scan(body, true)
+	if res.StatusCode != http.StatusOK || out["outcome"] != "ok" || !strings.Contains(out["message"].(string), "13,50") {
+		t.Fatalf("scan: %d %v", res.StatusCode, out)
+	}
+	res, out = scan(body, true)
+	if res.StatusCode != http.StatusOK || out["outcome"] != "warning" {
+		t.Fatalf("repeated press: %d %v", res.StatusCode, out)
+	}
+	res, out = scan(`{"code":"`+v.TypedCode+`","amount_cents":2400}`, true)
+	if res.StatusCode != http.StatusConflict || out["detail"] != "Questo buono è già stato usato." {
+		t.Fatalf("second purchase: %d %v", res.StatusCode, out)
+	}
+	mine, err := svc.MyVoucher(ctx, identity.Caller{AccountID: "acc_anna"}, v.ID)
+	if err != nil || mine.Status != vouchers.VoucherUsed || len(mine.Redemptions) != 1 {
+		t.Fatalf("voucher after the scan: %+v, %v", mine, err)
+	}
+}
