@@ -5,6 +5,11 @@
 // the same keys. A key of one purpose must never verify a token of another:
 // PublicKey always says which purpose a key serves, and verifiers check it.
 // This package never logs or returns private key material except to signers.
+//
+// Generated keys are stored unencrypted in the signing_keys table: whoever
+// can read the database can sign tokens. An operator who wants keys out of
+// the database gives them in CITYHUB_SIGNING_KEYS instead, which is also how
+// keys are rotated (new key first, old key after it until its tokens expire).
 package keyring
 
 import (
