@@ -60,7 +60,8 @@ type NewAccount struct {
 	Grants   []Grant `json:"grants,omitempty"`
 }
 
-// Validate checks the fields; Invalid with a reason naming the first bad one.
+// Validate trims the email and the name, defaults the locale, and checks
+// every field; Invalid with a reason naming the first bad one.
 func (n *NewAccount) Validate() error {
 	n.Email = strings.TrimSpace(n.Email)
 	n.Name = strings.TrimSpace(n.Name)
