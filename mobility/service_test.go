@@ -557,3 +557,62 @@ func TestCatalogueRules(t *testing.T) {
 		}
 	})
 }
+
+// Two hub instances on one PostgreSQL and one broker: telemetry is split
+// between them by the shared subscription, an unlock through either works
+// (each station answers on the reply topic of the hub that asked), and the
+// database keeps them from handing one bike to two riders.
+func TestTwoHubsShareTheWork(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	e := mobilitytest.New(t, db, mqtttest.URL(), mobilitytest.Options{Stations: 4})
+	ctx := context.Background()
+	b := mobility.NewService(db.Mobility(), nil, nil)
+	cb, err := mqtt.New(mqtt.Options{URL: e.URL, Root: e.Root, InstanceID: "hub-b-" + e.Root[1:9]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cb.Start(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close()
+	b.SetCommander(cb)
+	eventually(t, 5*time.Second, "hub B subscribed", cb.Connected)
+	if cb.ReplyTopic() == e.Client.ReplyTopic() {
+		t.Fatal("both hubs share a reply topic")
+	}
+
+	a0, b0 := e.Svc.Applied(), b.Applied()
+	for range 10 {
+		for _, st := range e.Stations {
+			if err := e.Sim.PublishStatus(st.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	eventually(t, 5*time.Second, "40 statuses split between the hubs", func() bool {
+		return e.Svc.Applied()-a0+b.Applied()-b0 >= 40
+	})
+	if e.Svc.Applied() == a0 || b.Applied() == b0 {
+		t.Errorf("no split: hub A applied %d, hub B %d", e.Svc.Applied()-a0, b.Applied()-b0)
+	}
+
+	r1, r2 := e.Rider(t, 1000), e.Rider(t, 1000)
+	rideB, err := b.Unlock(ctx, r1, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+	if err != nil {
+		t.Fatalf("unlock through hub B: %v", err)
+	}
+	if _, err := e.Svc.Unlock(ctx, r2, mobility.UnlockRequest{StationID: e.Stations[0].ID, BikeID: rideB.BikeID}); !apperr.Has(err, apperr.Conflict) {
+		t.Errorf("hub A handed out the bike hub B's rider holds: %v", err)
+	}
+	if _, err := e.Svc.Unlock(ctx, r2, mobility.UnlockRequest{StationID: e.Stations[1].ID, Dock: 1}); err != nil {
+		t.Fatalf("unlock through hub A: %v", err)
+	}
+	// The ride started on B ends wherever the docking event lands.
+	if _, _, err := e.Sim.Dock(rideB.BikeID, e.Stations[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "ride through B ended", func() bool {
+		_, err := e.Svc.CurrentRide(ctx, r1)
+		return apperr.Has(err, apperr.NotFound)
+	})
+}
