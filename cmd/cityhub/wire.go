@@ -9,7 +9,9 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/store"
+	"cityhub/stripepay"
 	"cityhub/vouchers"
+	"cityhub/wallet"
 	"cityhub/web"
 )
 
@@ -24,6 +26,8 @@ type hub struct {
 
 	keys     *keyring.Keyring
 	identity *identity.Service
+	wallet   *wallet.Service
+	payments *stripepay.Client
 	vouchers *vouchers.Service
 	mobility *mobilityHub
 }
@@ -43,9 +47,27 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
 	}, log.With(slog.String("component", "identity")))
 
+	// Wallet: the ledger and its singleton accounts; card top-ups through
+	// Stripe when it is configured.
+	h.wallet = wallet.NewService(db.Wallet(), log.With(slog.String("component", "wallet")))
+	if err := h.wallet.Setup(ctx); err != nil {
+		return nil, fmt.Errorf("set up the ledger: %w", err)
+	}
+	if cfg.StripeSecretKey != "" {
+		h.payments, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
+			APIURL: cfg.StripeAPIURL}, log.With(slog.String("component", "stripe")))
+		if err != nil {
+			return nil, fmt.Errorf("configure stripe: %w", err)
+		}
+	}
+	if cfg.TestPayments {
+		log.Warn("TEST PAYMENTS ARE ON: top-ups are credited without charging a card (demo only)")
+	}
+
 	// Vouchers: campaigns, redemption and settlement; QR tokens signed with
 	// the keyring's "qr" key.
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
+	h.wallet.RegisterItems("voucher", h.vouchers)
 
 	// Mobility: stations, unlocks and rides; its MQTT side starts below,
 	// once the metrics registry exists.
@@ -59,10 +81,15 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Keys:      h.keys,
 		// The pages sign people in and export or erase their data through
 		// identity too.
-		PageAccounts:  h.identity,
-		ExportAccount: func(ctx context.Context, id string) (any, error) { return h.identity.Export(ctx, id) },
-		Vouchers:      h.vouchers,
-		QR:            map[string]web.QRSource{"voucher": h.vouchers},
+		PageAccounts:         h.identity,
+		ExportAccount:        func(ctx context.Context, id string) (any, error) { return h.identity.Export(ctx, id) },
+		Vouchers:             h.vouchers,
+		Wallet:               h.wallet,
+		PageWallet:           h.wallet,
+		Payments:             h.payments,
+		StripePublishableKey: cfg.StripePublishableKey,
+		TestPayments:         cfg.TestPayments,
+		QR:                   map[string]web.QRSource{"voucher": h.vouchers},
 		ScanTargets: map[identity.Role]web.ScanTarget{
 			identity.RoleMerchant: {Endpoint: web.VoucherScanEndpoint, AskAmount: true},
 		},
