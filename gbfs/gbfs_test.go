@@ -204,6 +204,10 @@ func checkConsistent(tb testing.TB, bodies map[string][]byte) error {
 		}
 	}
 	statuses := map[string]status{}
+	statusUpdated, err := time.Parse(time.RFC3339, decode[any](tb, bodies[FeedStationStatus]).LastUpdated)
+	if err != nil {
+		fail("station_status last_updated: %v", err)
+	}
 	for _, s := range decode[struct {
 		Stations []status `json:"stations"`
 	}](tb, bodies[FeedStationStatus]).Data.Stations {
@@ -231,6 +235,9 @@ func checkConsistent(tb testing.TB, bodies map[string][]byte) error {
 			if d.Count != s.NumDocksAvailable {
 				fail("station %s: %d docks available by type, %d in all", s.StationID, d.Count, s.NumDocksAvailable)
 			}
+		}
+		if reported, err := time.Parse(time.RFC3339, s.LastReported); err != nil || reported.After(statusUpdated) {
+			fail("station %s reported at %s, after the feed's last_updated %s (%v)", s.StationID, s.LastReported, statusUpdated, err)
 		}
 		if s.IsRenting && !s.IsInstalled {
 			fail("station %s rents while not installed", s.StationID)
