@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"image/png"
 	"io"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"cityhub/identity"
+	"cityhub/keyring"
 	"cityhub/qrtoken"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
@@ -247,5 +249,47 @@ func TestVoucherAPICodeExistenceHidden(t *testing.T) {
 			t.Fatalf("answers differ: %d %s / %d %s", real.Code, real.Body, fake.Code, fake.Body)
 		}
 		wantProblem(t, real, http.StatusForbidden)
+	}
+}
+
+// Two hubs on one PostgreSQL: a voucher redeemed through one is refused as
+// used through the other, and a QR token signed by one verifies on the other
+// (the keys live in the database).
+func TestVoucherRedeemedOnOneHubIsUsedOnTheOther(t *testing.T) {
+	_, envA := newTestServer(t, "postgres", authzConfigure...)
+	keysB, err := keyring.Load(context.Background(), envA.DB.Keyring(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubB := New(Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Identity: identity.NewService(envA.DB.Identity(), keysB,
+		identity.Options{Issuer: testIssuer, Argon2: identity.FastArgon2}, nil), Keys: keysB,
+		Vouchers: vouchers.NewService(envA.DB.Vouchers(), keysB, nil)})
+	envB := &testEnv{Engine: "postgres", DB: envA.DB, Keys: keysB, Server: hubB}
+
+	admin := envA.login(t, identity.RoleAdmin)
+	res := vreq(t, envA, "POST", "/api/v1/admin/shops", admin, `{"name":"Forno","address":"Via Traiano 3","district":"centro","category":"food","iban":"IT60X0542811101000000123456"}`)
+	var shop vouchers.Shop
+	decodeInto(t, res, &shop)
+	var camp vouchers.Campaign
+	decodeInto(t, vreq(t, envA, "POST", "/api/v1/admin/campaigns", admin, validCampaign), &camp)
+	wantStatus(t, vreq(t, envA, "POST", "/api/v1/admin/campaigns/"+camp.ID+"/open", admin, ""), http.StatusOK)
+	citizen := envA.login(t, identity.RoleCitizen)
+	var v vouchers.VoucherView
+	decodeInto(t, vreq(t, envA, "POST", "/api/v1/campaigns/"+camp.ID+"/claim", citizen, ""), &v)
+	var tok vouchers.Token
+	decodeInto(t, vreq(t, envA, "GET", "/api/v1/vouchers/"+v.ID+"/qr", citizen, ""), &tok)
+
+	staff := envA.login(t, identity.RoleMerchant, shop.ID)
+	body := `{"code":"` + tok.Token + `","purchase_cents":2000}`
+	wantStatus(t, vreq(t, envA, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: hub-a"), http.StatusCreated)
+	// Hub B accepts hub A's access token and QR token, and refuses the voucher as used.
+	p := wantProblem(t, vreq(t, envB, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: hub-b"), http.StatusConflict)
+	if p.Reason != "voucher_used" {
+		t.Fatalf("hub B: %+v", p)
+	}
+	// The till's retry through hub B with the first key gets hub A's answer.
+	res = vreq(t, envB, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: hub-a")
+	if wantStatus(t, res, http.StatusCreated); res.Header().Get("Idempotent-Replayed") != "true" {
+		t.Fatal("retry through the other hub was not a replay")
 	}
 }
