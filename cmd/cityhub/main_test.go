@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,8 +91,63 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("readyz = %d, want 200", resp.StatusCode)
 	}
-	if !regexp.MustCompile(`cityhub demo: open http://127\.0\.0\.1:\d+`).MatchString(stdout.String()) {
-		t.Errorf("demo did not print its URL:\n%s", stdout.String())
+	out := stdout.String()
+	if !regexp.MustCompile(`cityhub demo: open http://127\.0\.0\.1:\d+`).MatchString(out) {
+		t.Errorf("demo did not print its URL:\n%s", out)
+	}
+	for _, role := range []string{"citizen", "merchant staff", "door staff", "mobility operator", "city admin"} {
+		if !regexp.MustCompile(`(?m)^\s+` + role + `\s+\S+@\S+\s+password: demo-\w+$`).MatchString(out) {
+			t.Errorf("demo did not print a login for %s:\n%s", role, out)
+		}
+	}
+	// A printed login works.
+	m := regexp.MustCompile(`(?m)^\s+citizen\s+(\S+)\s+password: (\S+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatal("no citizen login printed")
+	}
+	body := fmt.Sprintf(`{"email":%q,"password":%q}`, m[1], m[2])
+	resp, err = http.Post(url+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("login with the printed demo citizen = %d, want 200", resp.StatusCode)
+	}
+}
+
+// A second demo start on the same directory finds its data, seeds nothing
+// twice and prints the same logins.
+func TestDemoIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{
+		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
+		"CITYHUB_DATA_DIR":         dir,
+		"CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
+	}
+	logins := regexp.MustCompile(`(?m)^\s+(citizen|city admin)\s+.*$`)
+	first := func() string {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var stdout syncBuffer
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"demo"}, func(k string) string { return env[k] }, &stdout, io.Discard) }()
+		deadline := time.Now().Add(60 * time.Second)
+		for !strings.Contains(stdout.String(), "listening on") {
+			if time.Now().After(deadline) {
+				t.Fatalf("demo did not start: %s", stdout.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("demo: %v", err)
+		}
+		return strings.Join(logins.FindAllString(stdout.String(), -1), "\n")
+	}
+	a, b := first(), first()
+	if a == "" || a != b {
+		t.Fatalf("logins differ between starts:\n%s\n---\n%s", a, b)
 	}
 }
 

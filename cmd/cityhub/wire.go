@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"cityhub/config"
+	"cityhub/demo"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/store"
@@ -114,5 +115,19 @@ func (h *hub) close() {
 
 // seedDemo loads the demo data (idempotent) and returns the logins to print.
 func (h *hub) seedDemo(ctx context.Context) ([]demoLogin, error) {
-	return nil, nil
+	res, err := demo.Seed(ctx, demo.Services{Identity: h.identity, Wallet: h.wallet, Vouchers: h.vouchers}, h.cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.mobility.seedDemoStations(ctx, demoStations); err != nil {
+		return nil, err
+	}
+	out := make([]demoLogin, 0, len(res.Logins))
+	for _, l := range res.Logins {
+		out = append(out, demoLogin{Role: l.Role, Email: l.Email, Password: l.Password})
+	}
+	return out, nil
 }
+
+// demoStations is how many simulated stations the demo plays.
+const demoStations = 8
