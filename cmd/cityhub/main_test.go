@@ -100,6 +100,15 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 			t.Errorf("demo did not print a login for %s:\n%s", role, out)
 		}
 	}
+	// The open data feeds are published from the simulated stations.
+	resp, err = http.Get(url + "/gbfs/v3/gbfs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /gbfs/v3/gbfs.json = %d, want 200", resp.StatusCode)
+	}
 	// A printed login works.
 	m := regexp.MustCompile(`(?m)^\s+citizen\s+(\S+)\s+password: (\S+)$`).FindStringSubmatch(out)
 	if m == nil {

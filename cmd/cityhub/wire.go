@@ -73,6 +73,12 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Mobility: stations, unlocks and rides; its MQTT side starts below,
 	// once the metrics registry exists.
 	h.mobility = newMobility(cfg, db, log)
+	// GBFS: the open feeds, pre-rendered from the mobility service.
+	feeds, err := newGBFS(cfg, h.keys, h.mobility.svc, log)
+	if err != nil {
+		return nil, err
+	}
+	go feeds.Run(ctx)
 
 	h.server = web.New(web.Deps{
 		Log:       log,
@@ -95,6 +101,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 			identity.RoleMerchant: {Endpoint: web.VoucherScanEndpoint, AskAmount: true},
 		},
 		Mobility: h.mobility.svc,
+		GBFS:     feeds,
 		Ready: map[string]func(context.Context) error{
 			"database": db.Ping,
 			"broker":   h.mobility.ready,
