@@ -71,8 +71,9 @@ type Intent struct {
 }
 
 // CreateIntent asks Stripe for a PaymentIntent of amount euro cents.
-// idempotencyKey makes a retried request return the same intent.
-// Unavailable when Stripe does not answer or refuses.
+// idempotencyKey makes a retried request return the same intent; Conflict
+// when Stripe saw the key with other parameters. Unavailable when Stripe
+// does not answer or refuses.
 func (c *Client) CreateIntent(ctx context.Context, amount int64, metadata map[string]string, idempotencyKey string) (Intent, error) {
 	p := &stripe.PaymentIntentParams{
 		Amount:                  stripe.Int64(amount),
@@ -88,6 +89,10 @@ func (c *Client) CreateIntent(ctx context.Context, amount int64, metadata map[st
 	}
 	pi, err := c.intents.New(p)
 	if err != nil {
+		var se *stripe.Error
+		if errors.As(err, &se) && se.Type == stripe.ErrorTypeIdempotency {
+			return Intent{}, apperr.Wrap(err, apperr.Conflict, "This idempotency key was already used for another payment.")
+		}
 		return Intent{}, apperr.Wrap(err, apperr.Unavailable, "The card payment could not be started; please try again.")
 	}
 	return fromStripe(pi), nil
