@@ -31,6 +31,7 @@ var templateFS embed.FS
 var pageViews = []string{
 	"home", "login", "wallet", "privacy", "goodbye", "scanner",
 	"dashboard_admin", "dashboard_operator", "error",
+	"vouchers", "voucher_shops",
 }
 
 // PageAccounts is what the pages need from identity: page sessions and

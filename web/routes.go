@@ -77,6 +77,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/open/vouchers/stats.csv", s.handleOpenVoucherStatsCSV)
 		// The merchant scanner page's target (a page route: cookie session and CSRF).
 		mux.Handle("POST "+VoucherScanEndpoint, s.pageAction(s.handleVoucherScan, identity.RoleMerchant))
+		// The citizen's voucher pages.
+		mux.Handle("GET /vouchers", secured(s.signedIn(s.handleVouchersPage, identity.RoleCitizen)))
+		mux.Handle("POST /vouchers/claim", s.pageAction(s.handleVoucherClaimPage, identity.RoleCitizen))
+		mux.Handle("GET /vouchers/campaigns/{id}/shops", secured(s.signedIn(s.handleVoucherShopsPage)))
 	}
 
 	// Mobility and GBFS.
