@@ -245,8 +245,34 @@ func (c *Client) onConnect(cli paho.Client) {
 		c.connected.Store(true)
 		c.metrics.connected.Set(1)
 		c.log.Info("connected and subscribed", slog.String("url", c.opts.URL))
+		c.readRetained(cli)
 	}()
 }
+
+// readRetained catches up on the stations' retained status and online
+// flags, which a shared subscription never delivers: after a hub start, or a
+// broker restart that the stations came back from before this hub did. A
+// plain subscription gets them; it is dropped again after a few seconds so
+// that the shared subscription alone carries the live traffic. No route is
+// added for it: the shared subscription's route matches the same topics, so
+// each delivery is handled once, and the freshness rule drops the copies.
+func (c *Client) readRetained(cli paho.Client) {
+	filters := []string{c.topics.Root + "/stations/+/" + string(mobility.KindStatus), c.topics.Root + "/stations/+/" + string(mobility.KindOnline)}
+	subs := map[string]byte{filters[0]: 1, filters[1]: 1}
+	if tok := cli.SubscribeMultiple(subs, nil); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		c.log.Warn("could not read retained station state", slog.Any("error", tok.Error()))
+		return
+	}
+	time.AfterFunc(retainedWindow, func() {
+		if cli.IsConnectionOpen() {
+			cli.Unsubscribe(filters...)
+		}
+	})
+}
+
+// retainedWindow is how long the plain subscription for retained messages
+// stays: they arrive right after it is made.
+const retainedWindow = 3 * time.Second
 
 func (c *Client) onLost(_ paho.Client, err error) {
 	c.connected.Store(false)
