@@ -484,8 +484,16 @@ func TestStaffPages(t *testing.T) {
 	}
 	b.screenshot("scanner-typed-ok-it")
 
+	// A success empties the fields for the next customer.
+	var left string
+	b.eval(`document.querySelector("#scan-code").value + document.querySelector("#scan-amount").value`, &left)
+	if left != "" {
+		t.Errorf("fields after a success = %q, want empty", left)
+	}
+
 	// The camera (Chromium's fake device, showing a QR code) reads the code.
 	b.do(
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "12,50"),
 		chromedp.Click(chromedp.CSS(`.scan-start`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").textContent.includes(`+fmt.Sprintf("%q", h.CameraCode)+`)`, chromedp.WithPollingTimeout(30*time.Second)),
 	)
@@ -495,6 +503,7 @@ func TestStaffPages(t *testing.T) {
 	// A refused code is shown as an error.
 	b.do(
 		chromedp.SetValue(chromedp.CSS("#scan-code"), "USED-CODE"),
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "8"),
 		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-error")`, chromedp.WithPollingTimeout(10*time.Second)),
 	)
@@ -586,4 +595,48 @@ func TestVoucherQRIsReadable(t *testing.T) {
 		t.Errorf("the till refuses the refreshed token: %+v, %v", p3, err)
 	}
 	b.screenshot("wallet-real-voucher-it")
+}
+
+// TestShopRedeemsVoucherWithTheCamera: the shop's scanner page reads Anna's
+// voucher QR through the camera (Chromium's fake device playing the code her
+// wallet shows), redeems it for the amount typed at the till through the
+// vouchers' scanner endpoint, and shows the answer in green.
+func TestShopRedeemsVoucherWithTheCamera(t *testing.T) {
+	h := startHubWithVouchers(t)
+	b := newBrowser(t, h, h.CameraFile)
+	if st := b.login(h.Shop.Email, h.Shop.Password); st != 200 || b.path() != "/staff/scan" {
+		t.Fatalf("shop login: %d at %s", st, b.path())
+	}
+	b.do(
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "25,00"),
+		chromedp.Click(chromedp.CSS(".scan-start")),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok") || document.querySelector(".scan-result").classList.contains("is-error")`,
+			chromedp.WithPollingTimeout(30*time.Second)),
+		chromedp.Click(chromedp.CSS(".scan-stop")),
+	)
+	got := b.text(".scan-result")
+	var ok bool
+	b.eval(`document.querySelector(".scan-result").classList.contains("is-ok")`, &ok)
+	if !ok || !strings.Contains(got, "10,00") {
+		t.Fatalf("camera redemption answer = %q (ok %v)", got, ok)
+	}
+	b.check("scanner-redeemed-it")
+	anna := identity.Caller{AccountID: h.Anna.AccountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	v, err := h.Vouchers.MyVoucher(context.Background(), anna, h.AnnaVoucherID)
+	if err != nil || v.Status != "used" {
+		t.Errorf("Anna's voucher after the scan: %+v, %v", v, err)
+	}
+
+	// Anna's wallet now shows it used, without a QR code.
+	b.logout()
+	b.login(h.Anna.Email, h.Anna.Password)
+	if body := b.body(); !strings.Contains(body, "Usato") {
+		t.Errorf("the wallet does not show the voucher used:\n%s", body)
+	}
+	var imgs int
+	b.eval(`document.querySelectorAll(".qr-image").length`, &imgs)
+	if imgs != 0 {
+		t.Errorf("a used voucher still shows %d QR codes", imgs)
+	}
+	b.check("wallet-voucher-used-it")
 }

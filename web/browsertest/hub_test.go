@@ -40,8 +40,9 @@ type hub struct {
 	DB       store.DB
 	Identity *identity.Service
 	// Vouchers and ShopID are set by startHubWithVouchers.
-	Vouchers *vouchers.Service
-	ShopID   string
+	Vouchers      *vouchers.Service
+	ShopID        string
+	AnnaVoucherID string
 
 	Anna, Bruno, Shop, Admin, Operator login
 	// AnnaQRPath is the QR endpoint of Anna's voucher.
@@ -99,7 +100,9 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 	}
 	h.Anna = newAccount("Anna Esposito", "anna@example.org")
 	h.Bruno = newAccount("Bruno Romano", "bruno@example.org")
-	h.Shop = newAccount("Libreria Masone", "cassa@libreria.example", identity.Grant{Role: identity.RoleMerchant, Scope: "shop_masone"})
+	if !realVouchers {
+		h.Shop = newAccount("Libreria Masone", "cassa@libreria.example", identity.Grant{Role: identity.RoleMerchant, Scope: "shop_masone"})
+	}
 	h.Admin = newAccount("Ufficio Commercio", "commercio@comune.example", identity.Grant{Role: identity.RoleAdmin})
 	h.Operator = newAccount("Operatore Bici", "bici@comune.example", identity.Grant{Role: identity.RoleOperator})
 
@@ -120,6 +123,7 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 			t.Fatalf("create shop: %v", err)
 		}
 		h.ShopID = shop.ID
+		h.Shop = newAccount("Libreria Masone", "cassa@libreria.example", identity.Grant{Role: identity.RoleMerchant, Scope: shop.ID})
 		camp, err := h.Vouchers.CreateCampaign(ctx, admin, vouchers.Campaign{Name: h.AnnaItemTitle, BudgetCents: 100000, FaceValueCents: 1000,
 			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(30 * 24 * time.Hour), Districts: []string{"centro"}})
 		if err != nil {
@@ -135,6 +139,13 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 		wal.RegisterItems("voucher", h.Vouchers)
 		qr = h.Vouchers
 		h.AnnaQRPath = "/wallet/items/voucher/" + v.ID + "/qr.png"
+		h.AnnaVoucherID = v.ID
+		// The shop's camera will show Anna's voucher as her phone does.
+		tok, _, _, err := h.Vouchers.QRToken(ctx, h.Anna.AccountID, v.ID)
+		if err != nil {
+			t.Fatalf("voucher token: %v", err)
+		}
+		h.CameraCode = tok
 	} else {
 		vs := &testVouchers{owner: map[string]string{}, title: map[string]string{}}
 		vs.add("vch_anna_1", h.Anna.AccountID, h.AnnaItemTitle)
@@ -144,17 +155,24 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 		h.AnnaQRPath = "/wallet/items/voucher/vch_anna_1/qr.png"
 	}
 
-	h.CameraCode = "CH1:CAMERA-TEST-" + randomCode(8)
+	if h.CameraCode == "" {
+		h.CameraCode = "CH1:CAMERA-TEST-" + randomCode(8)
+	}
 	h.CameraFile = writeCameraFile(t, h.CameraCode)
 
-	srv := web.New(web.Deps{
+	deps := web.Deps{
 		Log: log, PublicURL: "http://cityhub.test", Version: "test",
 		Identity: ids, Keys: keys,
 		PageAccounts: ids, PageWallet: wal,
 		ExportAccount: func(ctx context.Context, id string) (any, error) { return ids.Export(ctx, id) },
 		QR:            map[string]web.QRSource{"voucher": qr},
 		ScanTargets:   map[identity.Role]web.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
-	})
+	}
+	if realVouchers {
+		deps.Vouchers = h.Vouchers
+		deps.ScanTargets = map[identity.Role]web.ScanTarget{identity.RoleMerchant: {Endpoint: web.VoucherScanEndpoint, AskAmount: true}}
+	}
+	srv := web.New(deps)
 	mux := http.NewServeMux()
 	mux.Handle("/", srv)
 	mux.HandleFunc("POST /test/scan", scanEndpoint)

@@ -77,6 +77,10 @@
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (res.ok) {
           show(data.outcome === "warning" ? "warning" : "ok", data.title || msg("ok"), data.message || "");
+          // The next customer starts from empty fields, so an old amount is
+          // never applied to a new code by mistake.
+          codeInput.value = "";
+          if (amountInput) { amountInput.value = ""; }
         } else {
           show("error", msg("error"), data.detail || "");
         }
