@@ -192,6 +192,10 @@ func TestUnlockRideAndDock(t *testing.T) {
 		if _, err := e.Svc.CurrentRide(ctx, rider); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("current ride after docking: %v", err)
 		}
+		snap, err := e.Svc.Snapshot(ctx)
+		if err != nil || snap.Trips[r.BikeID] != 1 || len(snap.OpenRides) != 0 {
+			t.Errorf("snapshot after the trip: trips %v, open rides %d, %v", snap.Trips, len(snap.OpenRides), err)
+		}
 	})
 }
 

@@ -81,6 +81,8 @@ type Tx interface {
 	RidesOfRider(ctx context.Context, riderID string, before time.Time, limit int) ([]Ride, error)
 	// OpenRides lists every pending and active ride, oldest first.
 	OpenRides(ctx context.Context) ([]Ride, error)
+	// TripsPerBike counts each bike's ended rides.
+	TripsPerBike(ctx context.Context) (map[string]int, error)
 	// ExpirePendingRides marks failed the pending rides whose deadline passed
 	// before now (their hub went away mid-unlock) and returns how many.
 	ExpirePendingRides(ctx context.Context, now time.Time) (int, error)

@@ -20,6 +20,9 @@ type Snapshot struct {
 	VehicleTypes map[string]VehicleType
 	Plans        []PricingPlan
 	OpenRides    []Ride
+	// Trips counts each bike's ended rides: it changes after every trip, so
+	// feeds can rotate the public id of a bike after each one.
+	Trips map[string]int
 }
 
 // Snapshot reads the catalogue, live state and open rides.
@@ -62,7 +65,10 @@ func (s *Service) Snapshot(ctx context.Context) (Snapshot, error) {
 		if snap.Plans, err = tx.PricingPlans(ctx); err != nil {
 			return err
 		}
-		snap.OpenRides, err = tx.OpenRides(ctx)
+		if snap.OpenRides, err = tx.OpenRides(ctx); err != nil {
+			return err
+		}
+		snap.Trips, err = tx.TripsPerBike(ctx)
 		return err
 	})
 	return snap, err

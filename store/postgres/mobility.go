@@ -592,6 +592,25 @@ func (tx *Tx) OpenRides(ctx context.Context) ([]mobility.Ride, error) {
 	return tx.rides(ctx, `SELECT `+rideCols+` FROM mobility_rides WHERE status IN ('pending', 'active') ORDER BY created_at, id`)
 }
 
+// TripsPerBike implements mobility.Tx.
+func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
+	rows, err := tx.q.Query(ctx, `SELECT bike_id, count(*) FROM mobility_rides WHERE status = 'ended' GROUP BY bike_id`)
+	if err != nil {
+		return nil, translate(wrapErr("count trips", err))
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var bike string
+		var n int
+		if err := rows.Scan(&bike, &n); err != nil {
+			return nil, translate(wrapErr("count trips", err))
+		}
+		out[bike] = n
+	}
+	return out, translate(wrapErr("count trips", rows.Err()))
+}
+
 // ExpirePendingRides implements mobility.Tx.
 func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error) {
 	tag, err := tx.q.Exec(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
