@@ -31,7 +31,7 @@ var templateFS embed.FS
 var pageViews = []string{
 	"home", "login", "wallet", "privacy", "goodbye", "scanner",
 	"dashboard_admin", "dashboard_operator", "error",
-	"vouchers", "voucher_shops",
+	"vouchers", "voucher_shops", "voucher_staff",
 }
 
 // PageAccounts is what the pages need from identity: page sessions and

@@ -81,6 +81,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle("GET /vouchers", secured(s.signedIn(s.handleVouchersPage, identity.RoleCitizen)))
 		mux.Handle("POST /vouchers/claim", s.pageAction(s.handleVoucherClaimPage, identity.RoleCitizen))
 		mux.Handle("GET /vouchers/campaigns/{id}/shops", secured(s.signedIn(s.handleVoucherShopsPage)))
+		// The shopkeeper's voucher page.
+		mux.Handle("GET /staff/vouchers", secured(s.signedIn(s.handleVoucherStaffPage, identity.RoleMerchant)))
+		mux.Handle("POST /staff/vouchers/redemptions/{id}/reverse", s.pageAction(s.handleVoucherReversePage, identity.RoleMerchant))
 	}
 
 	// Mobility and GBFS.

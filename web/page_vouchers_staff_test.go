@@ -1,0 +1,78 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+// The shopkeeper sees what the city owes, today's redemptions, and reverses
+// one with the page's button, once.
+func TestVoucherStaffPageReverses(t *testing.T) {
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.PageAccounts = env.Identity
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	ctx := context.Background()
+	svc := env.Server.Vouchers
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	shop, _ := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Forno Traiano", Address: "Via Traiano 3", District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
+	other, _ := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Altro", Address: "Via 1", District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
+	camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 2,
+		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen)
+	anna := identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	v1, _ := svc.Claim(ctx, anna, camp.ID)
+	v2, _ := svc.Claim(ctx, anna, camp.ID)
+	staffCaller := identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}}
+	r1, _, err := svc.Redeem(ctx, staffCaller, shop.ID, "k1", vouchers.RedeemRequest{Code: v1.TypedCode, PurchaseCents: 2500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _, err := svc.Redeem(ctx, identity.Caller{AccountID: "acc_other", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: other.ID}}},
+		other.ID, "k2", vouchers.RedeemRequest{Code: v2.TypedCode, PurchaseCents: 2500})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	staff, _ := env.account(t, identity.RoleMerchant, shop.ID)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	pc.login(staff.Email, testPassword)
+	res, body := pc.get("/staff/vouchers")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="owed">10,00`) || !strings.Contains(body, `data-redemption="`+r1.ID+`"`) ||
+		strings.Contains(body, r2.ID) {
+		t.Fatalf("staff page: %d\n%s", res.StatusCode, body)
+	}
+	tok := pc.csrf("/staff/vouchers")
+	// Another shop's redemption cannot be reversed from here.
+	res, _ = pc.post("/staff/vouchers/redemptions/"+r2.ID+"/reverse", url.Values{"csrf_token": {tok}})
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("reverse another shop's: %d", res.StatusCode)
+	}
+	for i := 0; i < 2; i++ { // a double press reverses once
+		res, _ = pc.post("/staff/vouchers/redemptions/"+r1.ID+"/reverse", url.Values{"csrf_token": {tok}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("reverse %d: %d", i, res.StatusCode)
+		}
+	}
+	_, body = pc.get("/staff/vouchers")
+	if !strings.Contains(body, `data-testid="owed">0,00`) || !strings.Contains(body, "Annullato") {
+		t.Fatalf("after the reversal:\n%s", body)
+	}
+	b, err := svc.ShopBalance(ctx, staffCaller, shop.ID)
+	if err != nil || b.OwedCents != 0 {
+		t.Fatalf("balance %+v %v", b, err)
+	}
+}
