@@ -40,10 +40,12 @@ type cardQR struct {
 	Code    string       // the typed code
 	Expires time.Time
 	Refresh string // the PNG endpoint the script polls
+	Every   int    // seconds between refreshes (sooner if the token expires first)
 }
 
-// qrRefreshSeconds is how often the page fetches a fresh code; the domains
-// give tokens a somewhat longer life, so a refresh always lands in time.
+// qrRefreshSeconds is how often the page fetches a fresh code. The script
+// refreshes sooner when a token expires earlier (the expiry comes with each
+// code), so a domain may choose any token lifetime above 15 s.
 const qrRefreshSeconds = 30
 
 // qrPixels is the PNG size: large enough for a till camera at arm's length.
@@ -120,6 +122,7 @@ func (s *Server) cardQR(r *http.Request, c identity.Caller, it wallet.Item) (*ca
 		Code:    code,
 		Expires: exp,
 		Refresh: qrPath(it.Kind, it.ID),
+		Every:   qrRefreshSeconds,
 	}, nil
 }
 

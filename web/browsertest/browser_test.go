@@ -304,6 +304,11 @@ func TestCitizenWallet(t *testing.T) {
 	}
 	b.check("wallet-it")
 
+	// The page's timer renews the code before the token expires.
+	b.do(chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector("[data-testid=typed-code]").textContent !== %q`, first),
+		chromedp.WithPollingTimeout(15*time.Second), chromedp.WithPollingInterval(250*time.Millisecond)))
+	first = b.text(`[data-testid=typed-code]`)
+
 	// The script renews the code: the image becomes a fresh PNG from the hub
 	// and the typed code changes with it.
 	var refreshed struct {

@@ -227,7 +227,8 @@ func (v *testVouchers) QRToken(ctx context.Context, accountID, itemID string) (s
 		return "", "", time.Time{}, apperr.E(apperr.NotFound, "No such voucher.")
 	}
 	code := randomCode(12)
-	return "CH1:" + randomCode(60), code[:4] + "-" + code[4:8] + "-" + code[8:], time.Now().Add(45 * time.Second), nil
+	// A short life, so the page's own timer renews the code within seconds.
+	return "CH1:" + randomCode(60), code[:4] + "-" + code[4:8] + "-" + code[8:], time.Now().Add(15 * time.Second), nil
 }
 
 func randomCode(n int) string {
