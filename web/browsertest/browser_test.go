@@ -645,3 +645,35 @@ func TestShopRedeemsVoucherWithTheCamera(t *testing.T) {
 	}
 	b.check("wallet-voucher-used-it")
 }
+
+// TestVoucherPagesAreAccessible runs the accessibility check and takes the
+// phone screenshots of the voucher pages, which are built on this layer.
+func TestVoucherPagesAreAccessible(t *testing.T) {
+	h := startHubWithVouchers(t)
+	b := newBrowser(t, h, "")
+	if st := b.login(h.Anna.Email, h.Anna.Password); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	for _, p := range []struct{ path, name string }{{"/vouchers", "vouchers-it"}} {
+		if st := b.open(p.path); st != 200 {
+			t.Fatalf("%s: %d", p.path, st)
+		}
+		b.check(p.name)
+	}
+	var shops string
+	b.eval(`(document.querySelector('a[href^="/vouchers/campaigns/"]') || {}).getAttribute ? document.querySelector('a[href^="/vouchers/campaigns/"]').getAttribute("href") : ""`, &shops)
+	if shops != "" {
+		if st := b.open(shops); st != 200 {
+			t.Errorf("%s: %d", shops, st)
+		}
+		b.check("voucher-shops-it")
+	}
+	b.logout()
+	if st := b.login(h.Shop.Email, h.Shop.Password); st != 200 {
+		t.Fatalf("shop login: %d", st)
+	}
+	if st := b.open("/staff/vouchers"); st != 200 {
+		t.Fatalf("/staff/vouchers: %d", st)
+	}
+	b.check("staff-vouchers-it")
+}
