@@ -72,17 +72,17 @@ func (b *Broker) Close() error { return b.srv.Close() }
 type quietHandler struct{ slog.Handler }
 
 func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
-	if r.Level < slog.LevelWarn {
+	// mochi reports each connection that ends with a read error, with no
+	// message: that is a station going away, not a problem of the broker.
+	if r.Level < slog.LevelWarn || r.Message == "" {
 		r.Level = slog.LevelDebug
 	}
 	return h.Handler.Handle(ctx, r)
 }
 
 func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	if l < slog.LevelWarn {
-		l = slog.LevelDebug
-	}
-	return h.Handler.Enabled(ctx, l)
+	// Decided per record in Handle, which may lower a warning to debug.
+	return h.Handler.Enabled(ctx, min(l, slog.LevelDebug)) || h.Handler.Enabled(ctx, l)
 }
 
 func (h quietHandler) WithAttrs(as []slog.Attr) slog.Handler {
