@@ -687,3 +687,63 @@ func TestPageActionTakesTheCSRFHeader(t *testing.T) {
 		t.Errorf("citizen on a staff action: %d, calls %d", res.StatusCode, calls)
 	}
 }
+
+// pagedWallet has 45 history lines, served in pages like wallet.Service.
+type pagedWallet struct{ pageWallet }
+
+func (pagedWallet) History(ctx context.Context, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error) {
+	start := 0
+	if cursor != "" {
+		n, err := strconv.Atoi(cursor)
+		if err != nil {
+			return wallet.HistoryPage{}, apperr.R(apperr.Invalid, "bad_cursor", "bad cursor")
+		}
+		start = n
+	}
+	var page wallet.HistoryPage
+	for i := start; i < 45 && len(page.Lines) < limit; i++ {
+		page.Lines = append(page.Lines, wallet.HistoryLine{EntryID: int64(1000 - i), Kind: "ride.fare", Memo: "corsa " + strconv.Itoa(i), Amount: -150, At: time.Now()})
+	}
+	if start+limit < 45 {
+		page.Next = strconv.Itoa(start + limit)
+	}
+	return page, nil
+}
+
+func TestWalletHistoryPages(t *testing.T) {
+	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
+	srv := httptest.NewServer(New(Deps{PageAccounts: accts, PageWallet: pagedWallet{}, QR: map[string]QRSource{"voucher": ownedQR{}}}))
+	defer srv.Close()
+	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	pc.login("anna@example.org", "secret-Anna")
+	seen := map[string]bool{}
+	path := "/wallet"
+	for pages := 0; path != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("history pages never end")
+		}
+		res, body := pc.get(path)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+		for _, m := range regexp.MustCompile(`corsa (\d+)`).FindAllStringSubmatch(body, -1) {
+			if seen[m[1]] {
+				t.Errorf("line %s shown twice", m[1])
+			}
+			seen[m[1]] = true
+		}
+		if !strings.Contains(body, "−1,50\u00a0€") || !strings.Contains(body, "Corsa in bici") {
+			t.Fatalf("%s: fares not formatted in Italian", path)
+		}
+		path = ""
+		if m := regexp.MustCompile(`href="(/wallet\?before=\d+)#history"`).FindStringSubmatch(body); m != nil {
+			path = m[1]
+		}
+	}
+	if len(seen) != 45 {
+		t.Errorf("saw %d history lines across pages, want 45", len(seen))
+	}
+	if res, _ := pc.get("/wallet?before=xyz"); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad cursor: %d", res.StatusCode)
+	}
+}
