@@ -32,6 +32,12 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 		return Settlement{}, false, err
 	}
 	now := s.now()
+	// The request as the client sent it: "up to now" stays "now", so a
+	// retry a moment later is the same request.
+	requested := "now"
+	if !periodEnd.IsZero() {
+		requested = periodEnd.UTC().Format(time.RFC3339Nano)
+	}
 	if periodEnd.IsZero() {
 		periodEnd = now
 	}
@@ -45,7 +51,7 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 	var out Settlement
 	var replayed bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		req := map[string]string{"shop_id": shopID, "period_end": periodEnd.UTC().Format(time.RFC3339Nano)}
+		req := map[string]string{"shop_id": shopID, "period_end": requested}
 		var err error
 		out, replayed, err = idem.Do(ctx, tx, "voucher.settle.close", key, req, func() (Settlement, error) {
 			if _, err := tx.Shop(ctx, shopID); err != nil {

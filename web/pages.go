@@ -31,7 +31,7 @@ var templateFS embed.FS
 var pageViews = []string{
 	"home", "login", "wallet", "privacy", "goodbye", "scanner",
 	"dashboard_admin", "dashboard_operator", "error",
-	"vouchers", "voucher_shops", "voucher_staff",
+	"vouchers", "voucher_shops", "voucher_staff", "voucher_admin",
 }
 
 // PageAccounts is what the pages need from identity: page sessions and

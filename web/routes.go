@@ -84,6 +84,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 		// The shopkeeper's voucher page.
 		mux.Handle("GET /staff/vouchers", secured(s.signedIn(s.handleVoucherStaffPage, identity.RoleMerchant)))
 		mux.Handle("POST /staff/vouchers/redemptions/{id}/reverse", s.pageAction(s.handleVoucherReversePage, identity.RoleMerchant))
+		// The city administrator's voucher page.
+		mux.Handle("GET /admin/vouchers", secured(s.signedIn(s.handleVoucherAdminPage, identity.RoleAdmin)))
+		mux.Handle("POST /admin/vouchers/campaigns", s.pageAction(s.handleVoucherAdminCreateCampaign, identity.RoleAdmin))
+		mux.Handle("POST /admin/vouchers/campaigns/{id}/{action}", s.pageAction(s.handleVoucherAdminCampaignStatus, identity.RoleAdmin))
+		mux.Handle("POST /admin/vouchers/shops", s.pageAction(s.handleVoucherAdminCreateShop, identity.RoleAdmin))
+		mux.Handle("POST /admin/vouchers/shops/{id}/settle", s.pageAction(s.handleVoucherAdminSettle, identity.RoleAdmin))
+		mux.Handle("POST /admin/vouchers/settlements/{id}/paid", s.pageAction(s.handleVoucherAdminMarkPaid, identity.RoleAdmin))
 	}
 
 	// Mobility and GBFS.

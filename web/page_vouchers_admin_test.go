@@ -1,0 +1,123 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+func TestParseEuros(t *testing.T) {
+	for in, want := range map[string]int64{"12": 1200, "12,5": 1250, "12.50": 1250, " 0,07 ": 7, "1000000 €": 100000000} {
+		if got, err := parseEuros("x", in); err != nil || got != want {
+			t.Errorf("parseEuros(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "12,345", "1.000,50", "abc", "1e3"} {
+		if _, err := parseEuros("x", in); err == nil {
+			t.Errorf("parseEuros(%q) accepted", in)
+		}
+	}
+}
+
+// A city administrator runs a campaign from the page: registers a shop,
+// creates and opens a campaign, sees its uptake, closes the shop's
+// settlement period and marks the statement paid.
+func TestVoucherAdminPage(t *testing.T) {
+	var offset atomic.Int64
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.PageAccounts = env.Identity
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
+	})
+	ctx := context.Background()
+	svc := env.Server.Vouchers
+	adminAcct, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	pc.login(adminAcct.Email, testPassword)
+
+	_, body := pc.get("/admin")
+	if !strings.Contains(body, `href="/admin/vouchers#campaigns"`) {
+		t.Fatalf("dashboard has no link to the vouchers page:\n%s", body)
+	}
+	tok := pc.csrf("/admin/vouchers")
+	post := func(path string, form url.Values) (*http.Response, string) {
+		form.Set("csrf_token", tok)
+		return pc.post(path, form)
+	}
+	res, _ := post("/admin/vouchers/shops", url.Values{"name": {"Forno Traiano"}, "address": {"Via Traiano 3"}, "district": {"Centro"}, "category": {"food"}, "iban": {"IT60 X054 2811 1010 0000 0123 456"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create shop: %d", res.StatusCode)
+	}
+	res, body = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1.000,50"}, "face_value": {"10"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "12,50") {
+		t.Fatalf("bad amount: %d\n%s", res.StatusCode, body)
+	}
+	res, _ = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"500"}, "face_value": {"10,00"}, "min_spend": {"15"},
+		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"centro"}, "mode": {"single_use"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create campaign: %d", res.StatusCode)
+	}
+	camps, _ := svc.Campaigns(ctx)
+	shops, _ := svc.Shops(ctx, vouchers.ShopFilter{})
+	if len(camps) != 1 || camps[0].BudgetCents != 50000 || camps[0].MinSpendCents != 1500 || len(shops) != 1 || shops[0].District != "centro" {
+		t.Fatalf("created %+v %+v", camps, shops)
+	}
+	camp, shop := camps[0], shops[0]
+	if res, _ := post("/admin/vouchers/campaigns/"+camp.ID+"/open", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("open: %d", res.StatusCode)
+	}
+	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Redeem(ctx, identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}},
+		shop.ID, "k1", vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = pc.get("/admin/vouchers")
+	row := regexp.MustCompile(`(?s)<tr data-campaign="` + camp.ID + `">.*?</tr>`).FindString(body)
+	if !strings.Contains(row, "Aperta") || !strings.Contains(row, "490,00") || !strings.Contains(row, "centro: 1") || !strings.Contains(row, `data-action="pause"`) {
+		t.Fatalf("campaign row:\n%s", row)
+	}
+	// Too early: the redemption can still be reversed.
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	if res, body := post("/admin/vouchers/shops/"+shop.ID+"/settle", url.Values{"key": {key}}); res.StatusCode != http.StatusConflict || !strings.Contains(body, "30 minuti") {
+		t.Fatalf("early settle: %d", res.StatusCode)
+	}
+	offset.Store(int64(31 * time.Minute))
+	key = "second-press"
+	for i := 0; i < 2; i++ { // a double press closes one period
+		if res, _ := post("/admin/vouchers/shops/"+shop.ID+"/settle", url.Values{"key": {key}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("settle %d: %d", i, res.StatusCode)
+		}
+	}
+	sts, _ := svc.Statements(ctx, identity.Caller{AccountID: "a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}, "")
+	if len(sts) != 1 || sts[0].TotalCents != 1000 {
+		t.Fatalf("statements %+v", sts)
+	}
+	if res, _ := post("/admin/vouchers/settlements/"+sts[0].ID+"/paid", url.Values{"payment_ref": {"SEPA 42"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mark paid: %d", res.StatusCode)
+	}
+	_, body = pc.get("/admin/vouchers")
+	if !strings.Contains(body, "pagato (SEPA 42)") {
+		t.Fatalf("statement not paid on the page:\n%s", body)
+	}
+	// Only administrators reach the page.
+	merchant, _ := env.account(t, identity.RoleMerchant, shop.ID)
+	mc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	mc.login(merchant.Email, testPassword)
+	if res, _ := mc.get("/admin/vouchers"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("merchant on the admin page: %d", res.StatusCode)
+	}
+}
