@@ -242,20 +242,23 @@ func (c *Client) onConnect(cli paho.Client) {
 			c.log.Error("subscribe failed", slog.Any("error", err))
 			return
 		}
+		c.readRetained(cli)
 		c.connected.Store(true)
 		c.metrics.connected.Set(1)
 		c.log.Info("connected and subscribed", slog.String("url", c.opts.URL))
-		c.readRetained(cli)
 	}()
 }
 
 // readRetained catches up on the stations' retained status and online
 // flags, which a shared subscription never delivers: after a hub start, or a
 // broker restart that the stations came back from before this hub did. A
-// plain subscription gets them; it is dropped again after a few seconds so
-// that the shared subscription alone carries the live traffic. No route is
-// added for it: the shared subscription's route matches the same topics, so
-// each delivery is handled once, and the freshness rule drops the copies.
+// plain subscription gets them, and is dropped as soon as the broker
+// acknowledged it: the broker queues the retained messages to this client
+// when it handles the subscription, before the unsubscription, so they all
+// still arrive, while live traffic comes through the shared subscription
+// alone (a live message caught in between arrives twice, and the freshness
+// rule ignores the copy). No route is added: the shared subscription's route
+// matches the same topics.
 func (c *Client) readRetained(cli paho.Client) {
 	filters := []string{c.topics.Root + "/stations/+/" + string(mobility.KindStatus), c.topics.Root + "/stations/+/" + string(mobility.KindOnline)}
 	subs := map[string]byte{filters[0]: 1, filters[1]: 1}
@@ -263,16 +266,10 @@ func (c *Client) readRetained(cli paho.Client) {
 		c.log.Warn("could not read retained station state", slog.Any("error", tok.Error()))
 		return
 	}
-	time.AfterFunc(retainedWindow, func() {
-		if cli.IsConnectionOpen() {
-			cli.Unsubscribe(filters...)
-		}
-	})
+	if tok := cli.Unsubscribe(filters...); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		c.log.Warn("could not drop the retained-state subscription", slog.Any("error", tok.Error()))
+	}
 }
-
-// retainedWindow is how long the plain subscription for retained messages
-// stays: they arrive right after it is made.
-const retainedWindow = 3 * time.Second
 
 func (c *Client) onLost(_ paho.Client, err error) {
 	c.connected.Store(false)

@@ -285,3 +285,41 @@ func TestBrokerRestart(t *testing.T) {
 		})
 	}
 }
+
+// Shared subscriptions never deliver retained messages; a hub that starts
+// after its stations still reads their retained status and online flag.
+func TestRetainedStateReadOnConnect(t *testing.T) {
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			pub := publisher(t, b.URL())
+			topics := mqtt.Topics{Root: root}
+			for i := range 20 {
+				st := fmt.Sprintf("st-%d", i)
+				pub.Publish(topics.Station(st, mobility.KindStatus), 1, true, status(st, time.Now(), "bk-"+st)).Wait()
+				pub.Publish(topics.Station(st, mobility.KindOnline), 1, true, []byte("true")).Wait()
+			}
+			t.Cleanup(func() {
+				for i := range 20 { // clear the retained messages
+					st := fmt.Sprintf("st-%d", i)
+					pub.Publish(topics.Station(st, mobility.KindStatus), 1, true, []byte{}).Wait()
+					pub.Publish(topics.Station(st, mobility.KindOnline), 1, true, []byte{}).Wait()
+				}
+			})
+			s := &sink{}
+			startClient(t, b.URL(), root, s)
+			eventually(t, 5*time.Second, "20 retained statuses and 20 online flags", func() bool {
+				return s.count(func(t mobility.Telemetry) bool { return t.Status != nil }) >= 20 &&
+					s.count(func(t mobility.Telemetry) bool { return t.Online != nil && t.Online.Online }) >= 20
+			})
+			// Live traffic afterwards comes once.
+			before := s.count(func(mobility.Telemetry) bool { return true })
+			pub.Publish(topics.Station("st-0", mobility.KindStatus), 1, false, status("st-0", time.Now(), "bk-x")).Wait()
+			eventually(t, 5*time.Second, "live status", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) > before })
+			time.Sleep(200 * time.Millisecond)
+			if n := s.count(func(mobility.Telemetry) bool { return true }) - before; n != 1 {
+				t.Errorf("a live status arrived %d times", n)
+			}
+		})
+	}
+}
