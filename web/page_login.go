@@ -1,7 +1,6 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -61,35 +60,6 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, r, pageSessionCookie, token, 0)
 	if next == "" {
 		next = homeOf(c)
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-}
-
-// handleLogout ends the session and clears its cookie.
-func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if token := pageSessionToken(r); token != "" && s.PageAccounts != nil {
-		if err := s.PageAccounts.EndSession(r.Context(), token); err != nil {
-			// The cookie goes anyway; a session left behind expires on its own.
-			s.log.WarnContext(r.Context(), "end page session", slog.Any("error", err))
-		}
-	}
-	s.setCookie(w, r, pageSessionCookie, "", -1)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-// handleLanguage keeps the language chosen with the switch in a cookie for a
-// year and returns to the page it was chosen on.
-func (s *Server) handleLanguage(w http.ResponseWriter, r *http.Request) {
-	lang := r.PostFormValue("lang")
-	if !supportedLanguage(lang) {
-		s.pageError(w, r, apperr.E(apperr.Invalid, "unknown language"))
-		return
-	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
-		Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode, HttpOnly: true})
-	next, ok := localPath(r.PostFormValue("next"))
-	if !ok {
-		next = "/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

@@ -1,0 +1,18 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+)
+
+// handleLogout ends the session and clears its cookie.
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if token := pageSessionToken(r); token != "" && s.PageAccounts != nil {
+		if err := s.PageAccounts.EndSession(r.Context(), token); err != nil {
+			// The cookie goes anyway; a session left behind expires on its own.
+			s.log.WarnContext(r.Context(), "end page session", slog.Any("error", err))
+		}
+	}
+	s.setCookie(w, r, pageSessionCookie, "", -1)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
