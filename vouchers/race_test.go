@@ -1,0 +1,135 @@
+package vouchers_test
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/vouchers"
+	"cityhub/wallet"
+)
+
+// Rule 1: a reversal restores exactly once, however many tills press it.
+func TestConcurrentReversalsRestoreOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		shop := f.shop("Forno", "centro", "food")
+		camp := f.campaign(vouchers.Campaign{BudgetCents: 5000, FaceValueCents: 1000, Mode: vouchers.ModePartial})
+		v := f.claim(citizen(1), camp.ID)
+		staff := merchant(shop.ID)
+		r, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, "k", vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 600})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var ok, already atomic.Int32
+		for i := range 32 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, err := f.svc.Reverse(f.ctx, staff, shop.ID, r.ID, fmt.Sprintf("rev-%d", i))
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case apperr.ReasonOf(err) == "already_reversed":
+					already.Add(1)
+				default:
+					t.Errorf("reverse: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok.Load() != 1 || already.Load() != 31 {
+			t.Fatalf("%d reversals succeeded, %d refused; want 1 and 31", ok.Load(), already.Load())
+		}
+		mine, _ := f.svc.MyVoucher(f.ctx, citizen(1), v.ID)
+		if mine.RemainingCents != 1000 || f.balance(wallet.ShopPayableAccount(shop.ID)) != 0 || f.balance(wallet.CampaignHeldAccount(camp.ID)) != 1000 {
+			t.Fatalf("after reversal: remaining %d, payable %d, held %d", mine.RemainingCents,
+				f.balance(wallet.ShopPayableAccount(shop.ID)), f.balance(wallet.CampaignHeldAccount(camp.ID)))
+		}
+	})
+}
+
+// A reversal racing a settlement: every redemption ends either reversed or
+// on the statement, never both, and the statement's total is what the shop
+// is owed for it.
+func TestReversalRacesSettlement(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		shop := f.shop("Forno", "centro", "food")
+		camp := f.campaign(vouchers.Campaign{BudgetCents: 100000, FaceValueCents: 1000})
+		staff := merchant(shop.ID)
+		var rs []vouchers.Redemption
+		for i := range 20 {
+			v := f.claim(citizen(i), camp.ID)
+			r, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, fmt.Sprintf("k%d", i), vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 1000 + int64(i)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs = append(rs, r)
+		}
+		// Inside the reversal window for the tills, but the settlement is
+		// asked for a period that ends at the redemptions' time plus one
+		// second, with a clock just past the window: both may win a row.
+		f.clock.Add(vouchers.ReversalWindow - time.Second)
+		var wg sync.WaitGroup
+		var settled vouchers.Settlement
+		var settleErr error
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f.clock.Add(2 * time.Second)
+			settled, _, settleErr = f.svc.CloseSettlement(f.ctx, admin, "close", shop.ID, time.Time{})
+		}()
+		for i, r := range rs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, err := f.svc.Reverse(f.ctx, staff, shop.ID, r.ID, fmt.Sprintf("rev-%d", i))
+				if err != nil && apperr.ReasonOf(err) != "already_settled" && apperr.ReasonOf(err) != "reversal_window_passed" {
+					t.Errorf("reverse: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if settleErr != nil && apperr.ReasonOf(settleErr) != "nothing_to_settle" {
+			t.Fatalf("settle: %v", settleErr)
+		}
+		var onStatement, reversed int
+		var total int64
+		err := db.Vouchers().View(f.ctx, func(tx vouchers.Tx) error {
+			for _, r := range rs {
+				got, err := tx.Redemption(f.ctx, r.ID)
+				if err != nil {
+					return err
+				}
+				if got.ReversedAt != nil && got.SettlementID != "" {
+					t.Errorf("redemption %s both reversed and settled", r.ID)
+				}
+				if got.ReversedAt != nil {
+					reversed++
+				}
+				if got.SettlementID != "" {
+					onStatement++
+					total += got.AmountCents
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if onStatement != settled.Count || total != settled.TotalCents {
+			t.Fatalf("statement says %d/%d, rows say %d/%d", settled.Count, settled.TotalCents, onStatement, total)
+		}
+		if payable := f.balance(wallet.ShopPayableAccount(shop.ID)); payable != int64(len(rs)-reversed)*1000 {
+			t.Fatalf("payable %d with %d of %d reversed", payable, reversed, len(rs))
+		}
+		t.Logf("%d reversed, %d settled", reversed, onStatement)
+	})
+}
