@@ -368,6 +368,19 @@ func TestCitizenWallet(t *testing.T) {
 		t.Errorf("my data export = %d %s %+v", export.Status, export.Body.Account, export.Body.Wallet)
 	}
 
+	// When the session ends under an open wallet (another tab signed out),
+	// the card says its code is stale instead of showing a broken image.
+	b.open("/wallet")
+	b.eval(`fetch("/logout", {method: "POST", headers: {"Content-Type": "application/x-www-form-urlencoded"},
+		body: "csrf_token=" + encodeURIComponent(document.querySelector('form.logout [name=csrf_token]').value)}).then(() => true)`, nil)
+	var stale bool
+	b.eval(`window.cityhubRefreshQR().then(() => !document.querySelector(".qr-stale").hidden && document.querySelector("figure.qr").classList.contains("is-stale"))`, &stale)
+	if !stale {
+		t.Error("a card whose refresh failed does not say its code is stale")
+	}
+	b.screenshot("wallet-stale-it")
+	b.login(h.Anna.Email, h.Anna.Password)
+
 	b.logout()
 	if p := b.path(); p != "/" {
 		t.Errorf("after logout at %s", p)

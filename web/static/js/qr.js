@@ -22,7 +22,9 @@
     var stale = fig.querySelector(".qr-stale");
     return fetch(fig.getAttribute("data-qr-refresh"), { credentials: "same-origin", cache: "no-store" })
       .then(function (res) {
-        if (!res.ok) { throw new Error("status " + res.status); }
+        // An ended session answers with the login page, not an image.
+        var type = res.headers.get("Content-Type") || "";
+        if (!res.ok || type.indexOf("image/") !== 0) { throw new Error("status " + res.status + " " + type); }
         var typed = res.headers.get("X-Typed-Code");
         var expires = res.headers.get("X-Expires-At");
         return res.blob().then(function (blob) { return { blob: blob, typed: typed, expires: expires }; });
