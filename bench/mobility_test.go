@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -268,4 +269,100 @@ func benchUnlock(b *testing.B, engine, url string) {
 	b.ReportMetric(float64(hp99.Microseconds())/1000, "unlock-p99-ms")
 	b.ReportMetric(float64(hp50)/float64(bp50), "p50-ratio")
 	b.Logf("%s: bare command round trip p50 %s p99 %s; unlock p50 %s p99 %s (%d each)", engine, bp50, bp99, hp50, hp99, unlocks)
+}
+
+// hubStations is the size of the city in the memory benchmark.
+const hubStations = 10_000
+
+// BenchmarkHubMemory10kStations measures the hub's heap with 10,000 live
+// stations (20 docks each) on PostgreSQL: each station's retained status comes
+// in over Mosquitto through the hub's client (one publishing connection plays
+// all stations, paced below Mosquitto's queue limit) and reaches the store.
+// The baseline, in the same run, is the heap of the same process with the
+// store open and the hub connected but no station known. Reported: heap in
+// use after a GC, idle and with the stations, and the heap one station list
+// (the largest read, for riders and feeds) allocates.
+//
+//	go test -run XXX -bench HubMemory -benchtime 1x ./bench/
+func BenchmarkHubMemory10kStations(b *testing.B) {
+	for range b.N {
+		ctx := context.Background()
+		db := storetest.OpenPostgres(b)
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		root := mqtttest.Root(b)
+		c, err := mqtt.New(mqtt.Options{URL: mqtttest.URL(), Root: root})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Start(ctx, svc); err != nil {
+			b.Fatal(err)
+		}
+		mobilitytest.Eventually(b, 5*time.Second, "hub subscribed", c.Connected)
+		idle := heapInUse()
+
+		now := time.Now().UTC()
+		err = db.Mobility().InTx(ctx, func(tx mobility.Tx) error {
+			for i := range hubStations {
+				st := mobility.Station{ID: fmt.Sprintf("bench-%04d", i%500) + fmt.Sprintf("-%02d", i/500), NameIT: fmt.Sprintf("Stazione %d", i),
+					Lat: 41 + float64(i)/100000, Lon: 14 + float64(i)/100000, Capacity: 20, Open: true, CreatedAt: now, UpdatedAt: now}
+				if err := tx.PutStation(ctx, st); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		pub := paho.NewClient(paho.NewClientOptions().AddBroker(mqtttest.URL()).SetClientID("bench-mem-" + root[:10]))
+		if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			b.Fatal(tok.Error())
+		}
+		topics := mqtt.Topics{Root: root}
+		b.ResetTimer()
+		start := time.Now()
+		for i := range hubStations {
+			id := fmt.Sprintf("bench-%04d", i%500) + fmt.Sprintf("-%02d", i/500)
+			r := mobility.StatusReport{TS: time.Now(), Online: true}
+			for d := 1; d <= 20; d++ {
+				ds := mobility.DockState{Dock: d, Locked: true}
+				if d%2 == 0 {
+					ds.BikeID = fmt.Sprintf("%s-b%02d", id, d)
+				}
+				r.Docks = append(r.Docks, ds)
+			}
+			p, _ := mobility.EncodeStatus(id, r)
+			pub.Publish(topics.Station(id, mobility.KindStatus), 1, false, p)
+			if i%100 == 99 {
+				if ahead := time.Duration(i)*time.Second/3000 - time.Since(start); ahead > 0 {
+					time.Sleep(ahead)
+				}
+			}
+		}
+		n, _ := waitCount(svc.Applied, hubStations, start)
+		pub.Disconnect(100)
+		live := heapInUse()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		list, err := svc.StationList(ctx, &mobility.LatLon{Lat: 41, Lon: 14})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		b.StopTimer()
+		c.Close()
+		b.ReportMetric(float64(idle)/(1<<20), "idle-heap-MB")
+		b.ReportMetric(float64(live)/(1<<20), "live-heap-MB")
+		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), "list-alloc-MB")
+		b.ReportMetric(float64(n), "stations-reported")
+		b.Logf("%d stations, %d reported: heap in use idle %.1f MB, with the stations %.1f MB; one station list (%d stations) allocates %.1f MB",
+			hubStations, n, float64(idle)/(1<<20), float64(live)/(1<<20), len(list), float64(after.TotalAlloc-before.TotalAlloc)/(1<<20))
+	}
+}
+
+func heapInUse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
 }

@@ -23,6 +23,19 @@ type Snapshot struct {
 	// Trips counts each bike's ended rides: it changes after every trip, so
 	// feeds can rotate the public id of a bike after each one.
 	Trips map[string]int
+
+	onRide map[string]bool // bikes held by OpenRides, built once per snapshot
+}
+
+// OnRide reports whether an open ride holds bike.
+func (snap *Snapshot) OnRide(bike string) bool {
+	if snap.onRide == nil {
+		snap.onRide = make(map[string]bool, len(snap.OpenRides))
+		for _, r := range snap.OpenRides {
+			snap.onRide[r.BikeID] = true
+		}
+	}
+	return snap.onRide[bike]
 }
 
 // Snapshot reads the catalogue, live state and open rides.
@@ -71,6 +84,7 @@ func (s *Service) Snapshot(ctx context.Context) (Snapshot, error) {
 		snap.Trips, err = tx.TripsPerBike(ctx)
 		return err
 	})
+	snap.OnRide("") // build the index while the snapshot is still private
 	return snap, err
 }
 
@@ -106,7 +120,7 @@ type StationView struct {
 }
 
 // View computes one station's availability from the snapshot.
-func (snap Snapshot) View(st Station, stale time.Duration) StationView {
+func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 	v := StationView{Station: st}
 	state, seen := snap.States[st.ID]
 	v.Online = seen && state.Online && !state.LastReported.IsZero() && snap.At.Sub(state.LastReported) < stale
@@ -116,10 +130,6 @@ func (snap Snapshot) View(st Station, stale time.Duration) StationView {
 		if !d.InService {
 			outOfService[d.Number] = true
 		}
-	}
-	onRide := map[string]bool{}
-	for _, r := range snap.OpenRides {
-		onRide[r.BikeID] = true
 	}
 	reported := map[int]bool{}
 	for _, d := range state.Docks {
@@ -135,7 +145,7 @@ func (snap Snapshot) View(st Station, stale time.Duration) StationView {
 		}
 		b, known := snap.Bikes[d.BikeID]
 		vt := snap.VehicleTypes[b.VehicleTypeID]
-		if !known || !b.Active || broken || onRide[d.BikeID] {
+		if !known || !b.Active || broken || snap.OnRide(d.BikeID) {
 			v.BikesDisabled++
 			continue
 		}
