@@ -237,3 +237,37 @@ func BenchmarkEd25519Verify(b *testing.B) {
 // default (16), not one connection per client; fewer backends contending for
 // two CPUs finish each transaction sooner.
 var voucherPoolConns = 16
+
+// BenchmarkQRVerifyVsEd25519 interleaves a full token verification and a
+// bare ed25519.Verify of a message of the same length in every iteration,
+// so that both see the same machine load, and reports their cost ratio
+// (qr_over_ed25519: 1.0 means the token format adds nothing).
+func BenchmarkQRVerifyVsEd25519(b *testing.B) {
+	keys := qrtoken.NewMemKeys()
+	keys.Generate("qr-AbCdEfGhIjKl", qrtoken.Purpose)
+	now := time.Now()
+	tok, err := qrtoken.Sign(keys, qrtoken.KindVoucher, "vch_7z3kq9m2x4hbtzc0r5n8p1wyd6", now.Add(time.Minute))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	msg := make([]byte, 8+15+30)
+	sig := ed25519.Sign(priv, msg)
+	var qrTime, edTime time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := qrtoken.Verify(keys, tok, qrtoken.KindVoucher, now, 0); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if !ed25519.Verify(pub, msg, sig) {
+			b.Fatal("verify failed")
+		}
+		t2 := time.Now()
+		qrTime += t1.Sub(t0)
+		edTime += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(qrTime)/float64(edTime), "qr_over_ed25519")
+	b.ReportMetric(float64(b.N)/qrTime.Seconds(), "qr_verify/s")
+	b.ReportMetric(float64(b.N)/edTime.Seconds(), "ed25519/s")
+}
