@@ -14,6 +14,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.Handle("GET /metrics", s.metricsHandler())
+	mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
 
 	// Identity: login, tokens, keys.
 	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
