@@ -28,8 +28,10 @@ type Options struct {
 	Username string
 	Password string
 	// InstanceID names this hub: its client id is "cityhub-"+InstanceID and
-	// its reply topic carries it. Random when empty; set it in production so
-	// a restarted hub resumes its persistent session.
+	// its reply topic carries it. When set, the session is persistent
+	// (CleanSession=false), so a restarted hub resumes it; set it in
+	// production, one per replica. When empty, a random id with a clean
+	// session, since nobody could ever resume it.
 	InstanceID string
 	Root       string // topic root, DefaultRoot
 	ShareGroup string // DefaultShareGroup
@@ -74,6 +76,12 @@ func New(opts Options) (*Client, error) {
 	if opts.URL == "" {
 		return nil, errors.New("mqtt: no broker url")
 	}
+	// A persistent session is only worth having under a name the hub will
+	// come back with. Under a random name it could never be resumed, and
+	// after a crash it would linger at the broker still holding its share of
+	// the telemetry subscriptions: Mosquitto keeps handing such a ghost its
+	// round-robin share of the messages (half of them, with one live hub).
+	persistent := opts.InstanceID != ""
 	if opts.InstanceID == "" {
 		opts.InstanceID = ids.New("hub")
 	}
@@ -130,8 +138,8 @@ func New(opts Options) (*Client, error) {
 		SetUsername(opts.Username).
 		SetPassword(opts.Password).
 		// A persistent session keeps QoS 1 replies and events queued at the
-		// broker while this hub reconnects.
-		SetCleanSession(false).
+		// broker while this hub reconnects or restarts.
+		SetCleanSession(!persistent).
 		// Each message gets its own goroutine; handlers only decode and queue.
 		SetOrderMatters(false).
 		SetKeepAlive(opts.KeepAlive).
