@@ -511,7 +511,10 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 	if cmd == nil {
 		sendErr = apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now.")
 	} else {
-		wctx, cancel := context.WithDeadline(ctx, ride.Deadline)
+		// The wait outlives the rider's request (a phone that drops its
+		// connection must not abandon a command the station may carry
+		// out); the deadline alone ends it.
+		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), ride.Deadline)
 		reply, sendErr = cmd.Unlock(wctx, UnlockCommand{RequestID: ride.CommandID, StationID: ride.StartStation,
 			Dock: ride.StartDock, BikeID: ride.BikeID, Deadline: ride.Deadline})
 		cancel()
