@@ -317,15 +317,29 @@ func paymentEvent(eventID, typ, intentID string, amount int64, currency string, 
 	return b
 }
 
-func deliver(t testing.TB, env *testEnv, payload []byte, secret string) *httptest.ResponseRecorder {
+// deliver posts a Stripe event signed with secret to the hub over real
+// HTTP, as Stripe does.
+func deliver(t testing.TB, hub *httptest.Server, payload []byte, secret string) (int, []byte) {
 	t.Helper()
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret})
-	req := httptest.NewRequest("POST", "/api/v1/stripe/webhook", strings.NewReader(string(payload)))
-	req.Header.Set("Content-Type", "application/json")
+	req, err := http.NewRequest("POST", hub.URL+"/api/v1/stripe/webhook", strings.NewReader(string(payload)))
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	req.Header.Set("Stripe-Signature", signed.Header)
-	rec := httptest.NewRecorder()
-	env.Server.ServeHTTP(rec, req)
-	return rec
+	res, err := hub.Client().Do(req)
+	if err != nil {
+		t.Error(err)
+		return 0, nil
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Error(err)
+	}
+	return res.StatusCode, body
 }
 
 // Card top-ups: a PaymentIntent from stripe-mock, then the signed
@@ -341,6 +355,8 @@ func TestWalletStripeTopUp(t *testing.T) {
 				}
 				d.Payments = p
 			})
+			hub := httptest.NewServer(env.Server)
+			defer hub.Close()
 			alice, auth := env.account(t, identity.RoleCitizen)
 			rec := send(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":2500}`, map[string]string{"Idempotency-Key": "card-topup-0001"})
 			if rec.Code != http.StatusCreated {
@@ -360,9 +376,16 @@ func TestWalletStripeTopUp(t *testing.T) {
 			ev := paymentEvent("evt_1", "payment_intent.succeeded", tb.PaymentIntentID, 2500, "eur", meta)
 
 			// Forged or unsigned deliveries are refused and credit nothing.
-			wantProblem(t, deliver(t, env, ev, "whsec_someone_else"), http.StatusUnauthorized)
+			if code, body := deliver(t, hub, ev, "whsec_someone_else"); code != http.StatusUnauthorized || !strings.Contains(string(body), `"code":"unauthenticated"`) {
+				t.Fatalf("forged delivery: %d %s", code, body)
+			}
 			wantProblem(t, env.do(t, "POST", "/api/v1/stripe/webhook", "", string(ev)), http.StatusUnauthorized)
-			wantProblem(t, deliver(t, env, []byte(`{"id":`), testWebhookSecret), http.StatusBadRequest)
+			if code, _ := deliver(t, hub, []byte(`{"id":`), testWebhookSecret); code != http.StatusBadRequest {
+				t.Fatalf("signed garbage: %d", code)
+			}
+			if c := ledgerCheck(t, env); c.Transactions != 0 {
+				t.Fatalf("refused deliveries credited: %+v", c)
+			}
 
 			var wg sync.WaitGroup
 			answers := make([]webhookAnswer, 6)
@@ -376,9 +399,9 @@ func TestWalletStripeTopUp(t *testing.T) {
 					if i%2 == 1 {
 						body = paymentEvent("evt_2", "payment_intent.succeeded", tb.PaymentIntentID, 2500, "eur", meta)
 					}
-					rec := deliver(t, env, body, testWebhookSecret)
-					codes[i] = rec.Code
-					_ = json.Unmarshal(rec.Body.Bytes(), &answers[i])
+					var raw []byte
+					codes[i], raw = deliver(t, hub, body, testWebhookSecret)
+					_ = json.Unmarshal(raw, &answers[i])
 				}()
 			}
 			wg.Wait()
@@ -401,11 +424,10 @@ func TestWalletStripeTopUp(t *testing.T) {
 				paymentEvent("evt_4", "payment_intent.succeeded", "pi_ticket", 900, "eur", map[string]string{stripePurposeKey: "theatre_order"}),
 				paymentEvent("evt_5", "payment_intent.succeeded", "pi_usd", 900, "usd", meta),
 			} {
-				rec := deliver(t, env, body, testWebhookSecret)
+				code, raw := deliver(t, hub, body, testWebhookSecret)
 				var a webhookAnswer
-				decodeInto(t, rec, &a)
-				if rec.Code != http.StatusOK || a.Handled {
-					t.Fatalf("unhandled event: %d %s", rec.Code, rec.Body.String())
+				if err := json.Unmarshal(raw, &a); err != nil || code != http.StatusOK || a.Handled || !a.Received {
+					t.Fatalf("unhandled event: %d %s", code, raw)
 				}
 			}
 			var w walletBody
