@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"cityhub/mobility"
+	"cityhub/mqtt/mqtttest"
+)
+
+// cityhub simulate plays its stations on the broker it is given: each one's
+// retained status and online flag are there for anyone who subscribes.
+func TestSimulateCommand(t *testing.T) {
+	broker := mqtttest.StartEmbedded(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"simulate", "-mqtt-url", broker.URL(), "-stations", "3", "-docks", "6", "-prefix", "simt"},
+			func(string) string { return "" }, stdout, stderr)
+	}()
+	var mu sync.Mutex
+	status := map[string]mobility.Telemetry{}
+	online := map[string]bool{}
+	sub := paho.NewClient(paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("simulate-test"))
+	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer sub.Disconnect(50)
+	topics := []string{"cityhub/v1/stations/+/status", "cityhub/v1/stations/+/online"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, f := range topics {
+			sub.Subscribe(f, 1, func(_ paho.Client, m paho.Message) {
+				parts := strings.Split(m.Topic(), "/") // cityhub/v1/stations/{station}/{kind}
+				station, kind := parts[3], parts[4]
+				tm, err := mobility.DecodeTelemetry(station, mobility.Kind(kind), m.Payload(), time.Now())
+				if err != nil {
+					t.Errorf("%s: %v", m.Topic(), err)
+					return
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if tm.Status != nil {
+					status[station] = tm
+				} else {
+					online[station] = tm.Online.Online
+				}
+			}).Wait()
+		}
+		mu.Lock()
+		n, o := len(status), len(online)
+		mu.Unlock()
+		if n == 3 && o == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s: %d statuses, %d online flags; stdout %q stderr %q", n, o, stdout.String(), stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	mu.Lock()
+	for _, id := range []string{"simt-001", "simt-002", "simt-003"} {
+		if s := status[id].Status; s == nil || len(s.Docks) != 6 || !online[id] {
+			t.Errorf("station %s: %+v online=%v", id, s, online[id])
+		} else if b := status[id].StationID; b != id {
+			t.Errorf("station id %s", b)
+		}
+	}
+	mu.Unlock()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("simulate: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("simulate did not stop")
+	}
+}
