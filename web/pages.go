@@ -87,6 +87,8 @@ type pages struct {
 	views   map[string]*template.Template
 	locales map[string]*locale
 	assets  *assets
+	// panels are the dashboard cards other areas registered, by role.
+	panels map[identity.Role][]DashboardPanel
 }
 
 func loadPages() (*pages, error) {
@@ -98,7 +100,7 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pages{views: map[string]*template.Template{}, locales: locales, assets: as}
+	p := &pages{views: map[string]*template.Template{}, locales: locales, assets: as, panels: map[identity.Role][]DashboardPanel{}}
 	for _, name := range pageViews {
 		file := "templates/views/" + name + ".html"
 		if _, err := fs.Stat(templateFS, file); err != nil {
@@ -298,6 +300,14 @@ func localPath(p string) (string, bool) {
 		return "", false
 	}
 	return p, true
+}
+
+// loadPagesOnce loads the pages unless an earlier routes block (adding a
+// dashboard panel) already did.
+func (s *Server) loadPagesOnce() {
+	if s.pages == nil {
+		s.pages = mustLoadPages()
+	}
 }
 
 // mustLoadPages parses the embedded views, catalogues and static files; any

@@ -747,3 +747,17 @@ func TestWalletHistoryPages(t *testing.T) {
 		t.Errorf("bad cursor: %d", res.StatusCode)
 	}
 }
+
+func TestDashboardPanels(t *testing.T) {
+	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
+	s := New(Deps{PageAccounts: accts})
+	s.addDashboardPanel(identity.RoleAdmin, DashboardPanel{TitleKey: "admin.panel.campaigns", TextKey: "admin.lead", Href: "/admin/campaigns"})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	pc.login("admin@example.org", "secret-Admin")
+	_, body := pc.get("/admin")
+	if !strings.Contains(body, `href="/admin/campaigns"`) || !strings.Contains(body, "Campagne di buoni") || strings.Contains(body, "In preparazione") {
+		t.Errorf("admin dashboard with a panel:\n%s", body)
+	}
+}

@@ -110,7 +110,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	}
 
 	// Pages (html, cookie sessions, CSRF on every form post).
-	s.pages = mustLoadPages()
+	s.loadPagesOnce()
 	if s.PageAccounts == nil && s.Identity != nil {
 		s.PageAccounts = s.Identity
 	}
