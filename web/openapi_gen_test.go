@@ -667,7 +667,7 @@ func openAPIOperations() []apiOperation {
 
 var errorText = map[int]string{
 	400: "Bad input: malformed JSON, unknown fields, wrong types, a body too large, or a value the rules refuse; nothing was changed.",
-	401: "No valid credentials (WWW-Authenticate: Bearer).",
+	401: "No valid credentials (WWW-Authenticate: Bearer). Any route, public ones included, refuses a bearer token that does not verify.",
 	402: "Not enough credit.",
 	403: "The caller's roles do not allow this.",
 	404: "No such object (or not the caller's).",
@@ -808,7 +808,14 @@ func buildOpenAPIDocument() *obj {
 				resp.set("headers", hs)
 			}
 		}
-		for _, status := range op.errs {
+		errs := op.errs
+		if op.auth == "public" && !slices.Contains(errs, 401) {
+			// The auth middleware refuses a bearer token that does not
+			// verify on every route, public ones included.
+			errs = append(slices.Clone(errs), 401)
+			slices.Sort(errs)
+		}
+		for _, status := range errs {
 			responses.set(strconv.Itoa(status), newObj("$ref", "#/components/responses/"+strconv.Itoa(status)))
 		}
 		responses.set("default", newObj("$ref", "#/components/responses/default"))
@@ -846,10 +853,10 @@ func buildOpenAPIDocument() *obj {
 			"description", "Stripe's signature of the body with the webhook secret.", "schema", str()),
 	)
 	headers := newObj(
-		"Location", newObj("description", "The URL of the created object.", "schema", str()),
+		"Location", newObj("description", "The URL of the created object.", "required", true, "schema", str()),
 		"Idempotent-Replayed", newObj("description", "true when this answer replays the first one for the Idempotency-Key.", "schema", newObj("type", "string", "enum", []string{"true"})),
-		"Content-Disposition", newObj("description", "attachment, with a file name.", "schema", str()),
-		"Link", newObj("description", "The licence of the data (rel=\"license\").", "schema", str()),
+		"Content-Disposition", newObj("description", "attachment, with a file name.", "required", true, "schema", str()),
+		"Link", newObj("description", "The licence of the data (rel=\"license\").", "required", true, "schema", str()),
 	)
 
 	var tags []any

@@ -21,6 +21,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/stripepay"
 	"cityhub/vouchers"
@@ -629,6 +630,11 @@ func (c *contract) check(pattern, reqBody string, rec *httptest.ResponseRecorder
 		respPtr = r
 	}
 	resp := c.v.doc.resolve(raw).(map[string]any)
+	for name, h := range asMap(resp["headers"]) {
+		if c.v.doc.resolve(h).(map[string]any)["required"] == true && rec.Header().Get(name) == "" {
+			t.Fatalf("%s %d: no %s header, which the document promises", pattern, rec.Code, name)
+		}
+	}
 	content := asMap(resp["content"])
 	ct := rec.Header().Get("Content-Type")
 	if len(content) == 0 {
@@ -703,5 +709,68 @@ func TestOpenAPIContractRefusesDrift(t *testing.T) {
 	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"account_id":"a","email":"e","name":"n","locale":"it","grants":[{"role":"merchant_staff","scope":"shop_1"}]}`))
 	if err := v.schema(t, "#/components/schemas/Caller").Validate(inst); err != nil {
 		t.Errorf("Caller schema refuses a real caller: %v", err)
+	}
+}
+
+// The security the document declares is what the handlers do: an anonymous
+// request to a protected operation gets 401 and to a public one never does;
+// a signed-in account outside x-cityhub-roles gets 403, one inside never does.
+func TestOpenAPISecurityMatchesHandlers(t *testing.T) {
+	_, env := fullServer(t, "sqlite")
+	doc := loadOpenAPI(t)
+	bearers := map[identity.Role]string{}
+	for _, role := range identity.Roles {
+		bearers[role] = env.login(t, role)
+	}
+	probe := func(pattern, auth string) *httptest.ResponseRecorder {
+		req := sampleRequest(pattern)
+		if req.Method == "POST" || req.Method == "PUT" {
+			req = httptest.NewRequest(req.Method, req.URL.Path, strings.NewReader("{}"))
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		env.Server.ServeHTTP(rec, req)
+		return rec
+	}
+	var checked int
+	for pattern, op := range doc.operations() {
+		if !strings.Contains(pattern, " /api/v1/") {
+			continue
+		}
+		signature := false
+		for _, p := range asSlice(op["parameters"]) {
+			signature = signature || asMap(p)["$ref"] == "#/components/parameters/StripeSignature"
+		}
+		public := len(asSlice(op["security"])) == 0
+		rec := probe(pattern, "")
+		var p Problem
+		_ = json.Unmarshal(rec.Body.Bytes(), &p)
+		// login_required is the refusal of a request without a caller
+		// (login and refresh answer 401 for bad credentials, which is not that).
+		loginRequired := rec.Code == http.StatusUnauthorized && p.Reason == "login_required"
+		switch {
+		case public && loginRequired && !signature:
+			t.Errorf("%s is documented public but refuses an anonymous caller: %s", pattern, rec.Body)
+		case !public && !loginRequired:
+			t.Errorf("%s is documented as needing credentials but answers an anonymous caller %d: %s", pattern, rec.Code, rec.Body)
+		}
+		roles, limited := op["x-cityhub-roles"].([]any)
+		if public || !limited {
+			continue
+		}
+		for _, role := range identity.Roles {
+			allowed := slices.Contains(roles, any(string(role)))
+			rec := probe(pattern, bearers[role])
+			if allowed == (rec.Code == http.StatusForbidden) {
+				t.Errorf("%s as %s: %d, but x-cityhub-roles is %v: %s", pattern, role, rec.Code, roles, rec.Body)
+			}
+			checked++
+		}
+	}
+	if checked < 200 {
+		t.Errorf("only %d role probes; the document lost its x-cityhub-roles", checked)
 	}
 }
