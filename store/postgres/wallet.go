@@ -68,14 +68,14 @@ func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]walle
 	if err != nil {
 		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
 	}
-	if err := allFound(ids, out); err != nil {
+	if err := ledgerAccountsFound(ids, out); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// allFound says which requested account is missing, if one is.
-func allFound(ids []wallet.AccountID, got []wallet.Account) error {
+// ledgerAccountsFound says which requested account is missing, if one is.
+func ledgerAccountsFound(ids []wallet.AccountID, got []wallet.Account) error {
 	if len(got) == len(ids) {
 		return nil
 	}

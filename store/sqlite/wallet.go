@@ -34,14 +34,14 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
 	}
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id, floor, created_at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		string(a.ID), string(a.Kind), a.OwnerID, nullInt(a.Floor), toMicros(created))
+		string(a.ID), string(a.Kind), a.OwnerID, ledgerNullInt(a.Floor), toMicros(created))
 	if err != nil {
 		return translate(fmt.Errorf("ensure ledger account %s: %w", a.ID, err))
 	}
 	return nil
 }
 
-func nullInt(p *int64) any {
+func ledgerNullInt(p *int64) any {
 	if p == nil {
 		return nil
 	}
@@ -50,9 +50,9 @@ func nullInt(p *int64) any {
 
 const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
 
-type rowScanner interface{ Scan(dest ...any) error }
+type ledgerRowScanner interface{ Scan(dest ...any) error }
 
-func scanLedgerAccount(r rowScanner) (wallet.Account, error) {
+func scanLedgerAccount(r ledgerRowScanner) (wallet.Account, error) {
 	var a wallet.Account
 	var id, kind string
 	var floor sql.NullInt64
@@ -67,8 +67,8 @@ func scanLedgerAccount(r rowScanner) (wallet.Account, error) {
 	return a, nil
 }
 
-// placeholders returns "?, ?, ..." for n arguments.
-func placeholders(n int) string {
+// ledgerPlaceholders returns "?, ?, ..." for n arguments.
+func ledgerPlaceholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
@@ -81,7 +81,7 @@ func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]walle
 		args[i] = string(id)
 	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts
-		WHERE id IN (`+placeholders(len(ids))+`) ORDER BY id`, args...)
+		WHERE id IN (`+ledgerPlaceholders(len(ids))+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
 	}
