@@ -56,8 +56,8 @@ func init() {
 	}
 }
 
-// send is env.do with extra headers.
-func send(t testing.TB, env *testEnv, method, path, auth, body string, header map[string]string) *httptest.ResponseRecorder {
+// walletSend is env.do with extra headers.
+func walletSend(t testing.TB, env *testEnv, method, path, auth, body string, header map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -126,7 +126,7 @@ func TestWalletAPITestPayments(t *testing.T) {
 			alice, aliceAuth := env.account(t, identity.RoleCitizen)
 			bob, bobAuth := env.account(t, identity.RoleCitizen)
 			topup := func(auth, key, body string) *httptest.ResponseRecorder {
-				return send(t, env, "POST", "/api/v1/wallet/topups", auth, body, map[string]string{"Idempotency-Key": key})
+				return walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, body, map[string]string{"Idempotency-Key": key})
 			}
 
 			rec := topup(aliceAuth, "alice-topup-0001", `{"amount_cents":1500}`)
@@ -282,7 +282,7 @@ func TestWalletAPITestPayments(t *testing.T) {
 func TestWalletTopUpsOff(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", withWallet(false))
 	_, auth := env.account(t, identity.RoleCitizen)
-	rec := send(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":500}`, map[string]string{"Idempotency-Key": "key-00000001"})
+	rec := walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":500}`, map[string]string{"Idempotency-Key": "key-00000001"})
 	wantProblem(t, rec, http.StatusServiceUnavailable)
 	// Without Stripe there is no webhook to call.
 	wantProblem(t, env.do(t, "POST", "/api/v1/stripe/webhook", "", `{}`), http.StatusNotFound)
@@ -317,9 +317,9 @@ func paymentEvent(eventID, typ, intentID string, amount int64, currency string, 
 	return b
 }
 
-// deliver posts a Stripe event signed with secret to the hub over real
+// deliverStripe posts a Stripe event signed with secret to the hub over real
 // HTTP, as Stripe does.
-func deliver(t testing.TB, hub *httptest.Server, payload []byte, secret string) (int, []byte) {
+func deliverStripe(t testing.TB, hub *httptest.Server, payload []byte, secret string) (int, []byte) {
 	t.Helper()
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret})
 	req, err := http.NewRequest("POST", hub.URL+"/api/v1/stripe/webhook", strings.NewReader(string(payload)))
@@ -358,7 +358,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 			hub := httptest.NewServer(env.Server)
 			defer hub.Close()
 			alice, auth := env.account(t, identity.RoleCitizen)
-			rec := send(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":2500}`, map[string]string{"Idempotency-Key": "card-topup-0001"})
+			rec := walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":2500}`, map[string]string{"Idempotency-Key": "card-topup-0001"})
 			if rec.Code != http.StatusCreated {
 				t.Fatalf("card top-up (is stripe-mock running at %s?): %d %s", stripeURL(), rec.Code, rec.Body.String())
 			}
@@ -376,11 +376,11 @@ func TestWalletStripeTopUp(t *testing.T) {
 			ev := paymentEvent("evt_1", "payment_intent.succeeded", tb.PaymentIntentID, 2500, "eur", meta)
 
 			// Forged or unsigned deliveries are refused and credit nothing.
-			if code, body := deliver(t, hub, ev, "whsec_someone_else"); code != http.StatusUnauthorized || !strings.Contains(string(body), `"code":"unauthenticated"`) {
+			if code, body := deliverStripe(t, hub, ev, "whsec_someone_else"); code != http.StatusUnauthorized || !strings.Contains(string(body), `"code":"unauthenticated"`) {
 				t.Fatalf("forged delivery: %d %s", code, body)
 			}
 			wantProblem(t, env.do(t, "POST", "/api/v1/stripe/webhook", "", string(ev)), http.StatusUnauthorized)
-			if code, _ := deliver(t, hub, []byte(`{"id":`), testWebhookSecret); code != http.StatusBadRequest {
+			if code, _ := deliverStripe(t, hub, []byte(`{"id":`), testWebhookSecret); code != http.StatusBadRequest {
 				t.Fatalf("signed garbage: %d", code)
 			}
 			if c := ledgerCheck(t, env); c.Transactions != 0 {
@@ -400,7 +400,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 						body = paymentEvent("evt_2", "payment_intent.succeeded", tb.PaymentIntentID, 2500, "eur", meta)
 					}
 					var raw []byte
-					codes[i], raw = deliver(t, hub, body, testWebhookSecret)
+					codes[i], raw = deliverStripe(t, hub, body, testWebhookSecret)
 					_ = json.Unmarshal(raw, &answers[i])
 				}()
 			}
@@ -424,7 +424,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 				paymentEvent("evt_4", "payment_intent.succeeded", "pi_ticket", 900, "eur", map[string]string{stripePurposeKey: "theatre_order"}),
 				paymentEvent("evt_5", "payment_intent.succeeded", "pi_usd", 900, "usd", meta),
 			} {
-				code, raw := deliver(t, hub, body, testWebhookSecret)
+				code, raw := deliverStripe(t, hub, body, testWebhookSecret)
 				var a webhookAnswer
 				if err := json.Unmarshal(raw, &a); err != nil || code != http.StatusOK || a.Handled || !a.Received {
 					t.Fatalf("unhandled event: %d %s", code, raw)
