@@ -133,3 +133,50 @@ func TestReversalRacesSettlement(t *testing.T) {
 		t.Logf("%d reversed, %d settled", reversed, onStatement)
 	})
 }
+
+// Closing a campaign returns what its vouchers reserved and did not spend
+// to its budget; a reversal after the close goes to the budget too.
+func TestCloseReleasesReservedValue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		shop := f.shop("Forno", "centro", "food")
+		camp := f.campaign(vouchers.Campaign{BudgetCents: 10000, FaceValueCents: 1000})
+		v := f.claim(citizen(1), camp.ID)
+		f.claim(citizen(2), camp.ID)
+		staff := merchant(shop.ID)
+		r, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, "k", vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 700})
+		if err != nil || r.AmountCents != 700 {
+			t.Fatalf("redeem %+v %v", r, err)
+		}
+		budget, held := wallet.CampaignBudgetAccount(camp.ID), wallet.CampaignHeldAccount(camp.ID)
+		if f.balance(budget) != 8000 || f.balance(held) != 1300 {
+			t.Fatalf("before close: budget %d held %d", f.balance(budget), f.balance(held))
+		}
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+		if f.balance(budget) != 9300 || f.balance(held) != 0 {
+			t.Fatalf("after close: budget %d held %d, want 9300 and 0", f.balance(budget), f.balance(held))
+		}
+		if _, _, err := f.svc.Reverse(f.ctx, staff, shop.ID, r.ID, "rev"); err != nil {
+			t.Fatal(err)
+		}
+		if f.balance(budget) != 10000 || f.balance(held) != 0 || f.balance(wallet.ShopPayableAccount(shop.ID)) != 0 {
+			t.Fatalf("after reversal: budget %d held %d", f.balance(budget), f.balance(held))
+		}
+		u, err := f.svc.CampaignUptake(f.ctx, admin, camp.ID)
+		if err != nil || u.BudgetLeftCents != 10000 || u.ReservedCents != 0 || u.RedeemedCents != 0 {
+			t.Fatalf("uptake %+v %v", u, err)
+		}
+		entries, _ := f.svc.AuditExport(f.ctx, admin, time.Time{}, "")
+		var found bool
+		for _, e := range entries {
+			if e.Action == "campaign.closed" && fmt.Sprint(e.Detail["released_cents"]) == "1300" {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("no audit entry of the release: %+v", entries)
+		}
+	})
+}

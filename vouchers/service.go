@@ -328,10 +328,47 @@ func (s *Service) SetCampaignStatus(ctx context.Context, c identity.Caller, id, 
 		if err := tx.UpdateCampaign(ctx, camp); err != nil {
 			return fmt.Errorf("update campaign: %w", err)
 		}
+		detail := map[string]any{"from": prev}
+		if status == StatusClosed {
+			released, err := s.releaseHeld(ctx, tx, camp)
+			if err != nil {
+				return err
+			}
+			detail["released_cents"] = released
+		}
 		out = camp
-		return s.audit(ctx, tx, c, "campaign."+status, "campaign", id, "", map[string]any{"from": prev})
+		return s.audit(ctx, tx, c, "campaign."+status, "campaign", id, "", detail)
 	})
 	return out, err
+}
+
+// releaseHeld returns a closed campaign's reserved value (claimed vouchers
+// never spent, what single-use vouchers did not cover) to its budget, so
+// the budget left is what the campaign did not pay out. No voucher of a
+// closed campaign can be redeemed again; a redemption still in flight finds
+// the held account short and is refused as campaign_closed.
+func (s *Service) releaseHeld(ctx context.Context, tx Tx, camp Campaign) (int64, error) {
+	held := wallet.CampaignHeldAccount(camp.ID)
+	accounts, err := tx.LockAccounts(ctx, []wallet.AccountID{held})
+	if err != nil {
+		return 0, fmt.Errorf("lock held account: %w", err)
+	}
+	amount := accounts[0].Balance
+	if amount <= 0 {
+		return 0, nil
+	}
+	_, err = wallet.Post(ctx, tx, wallet.Transaction{
+		Key: "voucher.release:" + camp.ID, Kind: "voucher.release", RefType: "campaign", RefID: camp.ID,
+		Memo: "Unspent value of " + camp.Name,
+		Entries: []wallet.Entry{
+			{Account: held, Amount: -amount},
+			{Account: wallet.CampaignBudgetAccount(camp.ID), Amount: amount},
+		},
+	}, s.now())
+	if err != nil {
+		return 0, fmt.Errorf("release held value: %w", err)
+	}
+	return amount, nil
 }
 
 // Campaign returns one campaign. NotFound.
@@ -846,6 +883,11 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 			{Account: wallet.ShopPayableAccount(shopID), Amount: amount},
 		},
 	}, now)
+	if apperr.Has(err, apperr.InsufficientFunds) {
+		// Only a close that released the campaign's held value between our
+		// read of the campaign and this posting leaves it short.
+		return Redemption{}, apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
+	}
 	if err != nil {
 		return Redemption{}, fmt.Errorf("pay shop: %w", err)
 	}
@@ -918,11 +960,17 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 	if err := s.audit(ctx, tx, c, "voucher.reverse", "voucher", v.ID, shopID, map[string]any{"redemption_id": r.ID, "amount_cents": r.AmountCents}); err != nil {
 		return Redemption{}, err
 	}
+	// The value goes back where it came from: the voucher's reservation, or,
+	// once the campaign is closed and its reservations released, the budget.
+	back := wallet.CampaignHeldAccount(camp.ID)
+	if camp.Status == StatusClosed {
+		back = wallet.CampaignBudgetAccount(camp.ID)
+	}
 	_, err = wallet.Post(ctx, tx, wallet.Transaction{
 		Key: "voucher.reverse:" + r.ID, Kind: "voucher.reverse", RefType: "voucher_redemption", RefID: r.ID,
 		Entries: []wallet.Entry{
 			{Account: wallet.ShopPayableAccount(shopID), Amount: -r.AmountCents},
-			{Account: wallet.CampaignHeldAccount(camp.ID), Amount: r.AmountCents},
+			{Account: back, Amount: r.AmountCents},
 		},
 	}, now)
 	if err != nil {

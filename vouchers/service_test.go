@@ -698,6 +698,11 @@ func TestLedgerInvariantsUnderRandomOperations(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+			case op < 10 && rng.IntN(40) == 0:
+				// Now and then a campaign closes and releases what it reserved.
+				if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camps[rng.IntN(len(camps))].ID, vouchers.StatusClosed); err != nil {
+					t.Fatal(err)
+				}
 			default:
 				f.clock.Add(time.Duration(rng.IntN(20)) * time.Minute)
 			}
