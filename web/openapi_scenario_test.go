@@ -309,3 +309,27 @@ func contractOperations(c *contract) {
 	c.do("GET", "/gbfs/v3/gbfs.json", "", "", http.StatusNotFound)
 	c.do("GET", "/api/v1/no/such/thing", "", "", http.StatusNotFound)
 }
+
+// Every row of the role × endpoint table that each area keeps (authzCases)
+// is also an answer the document must describe: its status listed for the
+// operation, its body valid against the schema. Rows an area adds later are
+// checked here without more work.
+func TestOpenAPIRoleTable(t *testing.T) {
+	v := newContractValidator(t, loadOpenAPI(t))
+	_, env := newTestServer(t, "sqlite", authzConfigure...)
+	c := newContract(t, env, v)
+	other, _ := env.account(t, identity.RoleCitizen)
+	for _, row := range authzCases {
+		auth, me := "", "anon"
+		if row.role != "" {
+			var a identity.Account
+			a, auth = env.account(t, row.role)
+			me = a.ID
+		}
+		subst := strings.NewReplacer("{me}", me, "{other}", other.ID)
+		c.do(row.method, subst.Replace(row.path), auth, subst.Replace(row.body), row.want)
+	}
+	if len(c.covered) < 30 {
+		t.Errorf("the role table reached only %d operations", len(c.covered))
+	}
+}
