@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -321,5 +323,50 @@ func TestRetainedStateReadOnConnect(t *testing.T) {
 				t.Errorf("a live status arrived %d times", n)
 			}
 		})
+	}
+}
+
+// lockedBuffer collects log output from the client's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) count(s string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Count(l.b.String(), s)
+}
+
+// Malformed messages are counted one by one but logged at most once per
+// station per minute.
+func TestMalformedLoggedOncePerStationPerMinute(t *testing.T) {
+	b := mqtttest.StartEmbedded(t)
+	root := mqtttest.Root(t)
+	logs := &lockedBuffer{}
+	reg := prometheus.NewRegistry()
+	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg, Log: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background(), &sink{}); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	eventually(t, 5*time.Second, "connected", c.Connected)
+	pub := publisher(t, b.URL())
+	topics := mqtt.Topics{Root: root}
+	for i := range 300 {
+		pub.Publish(topics.Station(fmt.Sprintf("noisy-%d", i%3), mobility.KindEvents), 1, false, []byte(`{"v":1,"event":"nope"}`)).Wait()
+	}
+	eventually(t, 5*time.Second, "300 counted", func() bool { return counterSum(t, reg, "cityhub_mqtt_malformed_total") == 300 })
+	if n := logs.count("dropped malformed message"); n != 3 {
+		t.Errorf("%d log lines for 3 noisy stations, want 3", n)
 	}
 }
