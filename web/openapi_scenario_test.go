@@ -182,7 +182,10 @@ func contractVouchers(c *contract, skew *atomic.Int64) {
 	var tok vouchers.Token
 	c.json(&tok, "GET", "/api/v1/vouchers/"+v.ID+"/qr", citizen, "", http.StatusOK)
 	c.do("GET", "/api/v1/vouchers/"+v.ID+"/qr.png", citizen, "", http.StatusOK)
-	c.do("GET", "/api/v1/wallet", citizen, "", http.StatusOK)
+	var w walletView
+	if c.json(&w, "GET", "/api/v1/wallet", citizen, "", http.StatusOK); len(w.Items) != 1 {
+		c.t.Errorf("the wallet shows %d items, want the voucher", len(w.Items))
+	}
 
 	staff := env.login(c.t, identity.RoleMerchant, shop.ID)
 	c.do("POST", "/api/v1/merchant/vouchers/preview", staff, `{"code":"`+tok.Token+`"}`, http.StatusOK)

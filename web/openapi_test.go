@@ -204,6 +204,7 @@ func fullServer(t *testing.T, engine string, more ...func(env *testEnv, d *Deps)
 		}
 		d.Payments = p
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Wallet.RegisterItems("voucher", d.Vouchers)
 		d.Mobility = mobility.NewService(env.DB.Mobility(), nil, nil)
 	}}
 	return newTestServer(t, engine, append(configure, more...)...)
