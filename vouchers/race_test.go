@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/qrtoken"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
@@ -177,6 +178,33 @@ func TestCloseReleasesReservedValue(t *testing.T) {
 		}
 		if !found {
 			t.Fatalf("no audit entry of the release: %+v", entries)
+		}
+	})
+}
+
+// Two hub replicas on one database count failed typed codes together.
+func TestCodeFailuresSharedByReplicas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		other := vouchers.NewService(db.Vouchers(), f.keys, nil)
+		other.SetClock(f.clock.Now)
+		shop := f.shop("Forno", "centro", "food")
+		staff := merchant(shop.ID)
+		for i := 0; i < vouchers.MaxCodeFailuresPerShop; i++ {
+			svc := f.svc
+			if i%2 == 1 {
+				svc = other
+			}
+			wrong, _ := qrtoken.NewCode()
+			if _, err := svc.PreviewCode(f.ctx, staff, shop.ID, wrong); apperr.ReasonOf(err) != "code_unknown" {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+		wrong, _ := qrtoken.NewCode()
+		for _, svc := range []*vouchers.Service{f.svc, other} {
+			if _, err := svc.PreviewCode(f.ctx, staff, shop.ID, wrong); !apperr.Has(err, apperr.RateLimited) {
+				t.Fatalf("after %d failures split over two replicas: %v", vouchers.MaxCodeFailuresPerShop, err)
+			}
 		}
 	})
 }

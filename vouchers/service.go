@@ -25,9 +25,6 @@ type Service struct {
 	keys  qrtoken.Keys
 	log   *slog.Logger
 	now   func() time.Time
-	// Failed typed-code look-ups, per shop and per address.
-	shopFails *failLimiter
-	ipFails   *failLimiter
 }
 
 // Typed-code guessing limits: failures per shop and per address in a window.
@@ -44,8 +41,6 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	}
 	return &Service{
 		store: store, keys: keys, log: log, now: time.Now,
-		shopFails: newFailLimiter(MaxCodeFailuresPerShop, CodeFailureWindow),
-		ipFails:   newFailLimiter(MaxCodeFailuresPerIP, CodeFailureWindow),
 	}
 }
 
@@ -697,14 +692,30 @@ func (s *Service) identify(ctx context.Context, shopID, presented string) (strin
 		}
 		return claims.ObjectID, nil
 	}
+	// Failures are counted in the database, so every hub replica behind a
+	// balancer sees the same count.
 	ip := audit.OriginFrom(ctx).IP
-	if s.shopFails.blocked(shopID, now) || (ip != "" && s.ipFails.blocked(ip, now)) {
+	shopKey, ipKey := "shop:"+shopID, "ip:"+ip
+	keys := []string{shopKey}
+	if ip != "" {
+		keys = append(keys, ipKey)
+	}
+	var fails map[string]int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		fails, err = tx.CodeFailures(ctx, keys, now.Add(-CodeFailureWindow))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("count failed codes: %w", err)
+	}
+	if fails[shopKey] >= MaxCodeFailuresPerShop || (ip != "" && fails[ipKey] >= MaxCodeFailuresPerIP) {
 		return "", apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
 	}
 	fail := func() error {
-		s.shopFails.fail(shopID, now)
-		if ip != "" {
-			s.ipFails.fail(ip, now)
+		err := s.store.InTx(ctx, func(tx Tx) error { return tx.RecordCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow)) })
+		if err != nil {
+			s.log.ErrorContext(ctx, "record failed code", slog.Any("error", err))
 		}
 		s.log.WarnContext(ctx, "typed voucher code not found", slog.String("shop", shopID), slog.String("ip", ip))
 		return apperr.R(apperr.NotFound, "code_unknown", "No voucher has this code.")

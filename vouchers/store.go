@@ -72,6 +72,13 @@ type Tx interface {
 	// ListSettlements lists a shop's settlements (all shops when empty), newest first.
 	ListSettlements(ctx context.Context, shopID string) ([]Settlement, error)
 
+	// RecordCodeFailures notes one failed typed-code look-up at time at for
+	// each key ("shop:<id>", "ip:<address>"), and forgets the keys' failures
+	// older than pruneBefore.
+	RecordCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error
+	// CodeFailures counts each key's failed look-ups since a time.
+	CodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error)
+
 	// ClaimTotals counts a campaign's vouchers and sums their value.
 	ClaimTotals(ctx context.Context, campaignID string) (count int, value int64, err error)
 	// RedemptionTotals groups a campaign's unreversed redemptions by the

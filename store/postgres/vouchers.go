@@ -356,3 +356,29 @@ func vwrap(what string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// RecordCodeFailures implements vouchers.Tx.
+func (tx *Tx) RecordCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
+	_, err := tx.q.Exec(ctx, `WITH pruned AS (DELETE FROM voucher_code_failures WHERE key = ANY($1) AND at < $3)
+		INSERT INTO voucher_code_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k`, keys, at, pruneBefore)
+	return translate(vwrap("record code failures", err))
+}
+
+// CodeFailures implements vouchers.Tx.
+func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
+	rows, err := tx.q.Query(ctx, `SELECT key, count(*) FROM voucher_code_failures WHERE key = ANY($1) AND at >= $2 GROUP BY key`, keys, since)
+	if err != nil {
+		return nil, translate(vwrap("count code failures", err))
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, translate(vwrap("count code failures", err))
+		}
+		out[key] = n
+	}
+	return out, translate(vwrap("count code failures", rows.Err()))
+}

@@ -382,3 +382,36 @@ func vwrap(what string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// RecordCodeFailures implements vouchers.Tx.
+func (tx *Tx) RecordCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
+	for _, key := range keys {
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM voucher_code_failures WHERE key = ? AND at < ?`, key, toMicros(pruneBefore)); err != nil {
+			return translate(vwrap("prune code failures", err))
+		}
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_code_failures (key, at) VALUES (?, ?)`, key, toMicros(at)); err != nil {
+			return translate(vwrap("record code failure", err))
+		}
+	}
+	return nil
+}
+
+// CodeFailures implements vouchers.Tx.
+func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT key, count(*) FROM voucher_code_failures
+		WHERE key IN (SELECT value FROM json_each(?1)) AND at >= ?2 GROUP BY key`, vJSONList(keys), toMicros(since))
+	if err != nil {
+		return nil, translate(vwrap("count code failures", err))
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, translate(vwrap("count code failures", err))
+		}
+		out[key] = n
+	}
+	return out, translate(vwrap("count code failures", rows.Err()))
+}
