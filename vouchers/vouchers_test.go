@@ -1,0 +1,126 @@
+package vouchers
+
+import (
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+)
+
+func TestNormalizeIBAN(t *testing.T) {
+	cases := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"IT60 X054 2811 1010 0000 0123 456", "IT60X0542811101000000123456", true},
+		{"it60x0542811101000000123456", "IT60X0542811101000000123456", true},
+		{"DE89 3704 0044 0532 0130 00", "DE89370400440532013000", true},
+		{"IT61X0542811101000000123456", "", false}, // check digits off by one
+		{"IT60X054281110100000012345", "", false},  // Italian IBANs have 27 characters
+		{"GB82-WEST-1234-5698-7654-32", "", false}, // dashes are not spaces
+		{"", "", false},
+		{"1T60X0542811101000000123456", "", false},
+	}
+	for _, tc := range cases {
+		got, err := NormalizeIBAN(tc.in)
+		if tc.ok && (err != nil || got != tc.want) {
+			t.Errorf("NormalizeIBAN(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+		if !tc.ok && !apperr.Has(err, apperr.Invalid) {
+			t.Errorf("NormalizeIBAN(%q) accepted: %q", tc.in, got)
+		}
+	}
+}
+
+func TestEligible(t *testing.T) {
+	a := Shop{ID: "a", District: "centro", Category: "food", Active: true}
+	b := Shop{ID: "b", District: "rione-trescene", Category: "books", Active: true}
+	closed := Shop{ID: "c", District: "centro", Category: "food", Active: false}
+	cases := []struct {
+		name string
+		c    Campaign
+		want map[string]bool
+	}{
+		{"everyone", Campaign{}, map[string]bool{"a": true, "b": true, "c": false}},
+		{"district", Campaign{Districts: []string{"centro"}}, map[string]bool{"a": true, "b": false}},
+		{"category", Campaign{Categories: []string{"books"}}, map[string]bool{"a": false, "b": true}},
+		{"district and category", Campaign{Districts: []string{"centro"}, Categories: []string{"books"}}, map[string]bool{"a": false, "b": false}},
+		{"explicit list", Campaign{ShopIDs: []string{"b"}}, map[string]bool{"a": false, "b": true}},
+		{"list or district", Campaign{ShopIDs: []string{"b"}, Districts: []string{"centro"}}, map[string]bool{"a": true, "b": true}},
+	}
+	for _, tc := range cases {
+		for _, s := range []Shop{a, b, closed} {
+			want, ok := tc.want[s.ID]
+			if !ok {
+				continue
+			}
+			if got := tc.c.Eligible(s); got != want {
+				t.Errorf("%s: Eligible(%s) = %v, want %v", tc.name, s.ID, got, want)
+			}
+		}
+	}
+}
+
+func TestDiscount(t *testing.T) {
+	fixed := Campaign{FaceValueCents: 1000}
+	pct := Campaign{FaceValueCents: 1500, PercentOff: 20}
+	cases := []struct {
+		c                        Campaign
+		purchase, remaining, out int64
+	}{
+		{fixed, 2500, 1000, 1000},
+		{fixed, 700, 1000, 700},
+		{fixed, 2500, 300, 300},
+		{pct, 5000, 1500, 1000},
+		{pct, 10000, 1500, 1500}, // capped
+		{pct, 999, 1500, 199},    // rounds down: the city never pays a fraction
+	}
+	for _, tc := range cases {
+		if got := tc.c.Discount(tc.purchase, tc.remaining); got != tc.out {
+			t.Errorf("Discount(%d, %d) with %+v = %d, want %d", tc.purchase, tc.remaining, tc.c, got, tc.out)
+		}
+	}
+}
+
+func TestCampaignValidate(t *testing.T) {
+	from, _ := ParseDay("2026-12-01", false)
+	until, _ := ParseDay("2026-12-31", true)
+	good := func() Campaign {
+		return Campaign{Name: "Natale in contrada", BudgetCents: 100000, FaceValueCents: 1000, PerCitizenLimit: 1, ValidFrom: from, ValidUntil: until}
+	}
+	c := good()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("good campaign: %v", err)
+	}
+	if c.Mode != ModeSingleUse {
+		t.Errorf("default mode %q", c.Mode)
+	}
+	for name, mut := range map[string]func(*Campaign){
+		"negative budget":     func(c *Campaign) { c.BudgetCents = -1 },
+		"face over budget":    func(c *Campaign) { c.FaceValueCents = c.BudgetCents + 1 },
+		"dates the wrong way": func(c *Campaign) { c.ValidFrom, c.ValidUntil = c.ValidUntil, c.ValidFrom },
+		"no name":             func(c *Campaign) { c.Name = "  " },
+		"limit zero":          func(c *Campaign) { c.PerCitizenLimit = 0 },
+		"percent over 100":    func(c *Campaign) { c.PercentOff = 101 },
+		"negative min spend":  func(c *Campaign) { c.MinSpendCents = -5 },
+		"unknown mode":        func(c *Campaign) { c.Mode = "forever" },
+		"bad district":        func(c *Campaign) { c.Districts = []string{"Centro Storico!"} },
+		"budget over the max": func(c *Campaign) { c.BudgetCents = MaxCents + 1 },
+	} {
+		c := good()
+		mut(&c)
+		if err := c.Validate(); !apperr.Has(err, apperr.Invalid) {
+			t.Errorf("%s: Validate = %v, want invalid", name, err)
+		}
+	}
+	// The window is Rome's calendar: 1 December starts at 23:00 UTC the day before.
+	if want := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC); !from.Equal(want) {
+		t.Errorf("ParseDay = %v, want %v", from, want)
+	}
+	if want := time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC); !until.Equal(want) {
+		t.Errorf("ParseDay end of day = %v, want %v", until, want)
+	}
+	if _, err := ParseDay("31/12/2026", false); !apperr.Has(err, apperr.Invalid) {
+		t.Errorf("ParseDay accepted a non-ISO date")
+	}
+}
