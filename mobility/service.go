@@ -761,6 +761,9 @@ func (s *Service) EndRide(ctx context.Context, bikeID, stationID string, dock in
 		if err := tx.UpdateRide(ctx, r); err != nil {
 			return err
 		}
+		if err := tx.CountTrip(ctx, r.BikeID); err != nil {
+			return err
+		}
 		out, ended = r, true
 		return nil
 	})

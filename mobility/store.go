@@ -81,7 +81,10 @@ type Tx interface {
 	RidesOfRider(ctx context.Context, riderID string, before time.Time, limit int) ([]Ride, error)
 	// OpenRides lists every pending and active ride, oldest first.
 	OpenRides(ctx context.Context) ([]Ride, error)
-	// TripsPerBike counts each bike's ended rides.
+	// CountTrip adds one ended ride to a bike's trip count (nothing for a
+	// bike no longer registered).
+	CountTrip(ctx context.Context, bikeID string) error
+	// TripsPerBike returns each registered bike's count of ended rides.
 	TripsPerBike(ctx context.Context) (map[string]int, error)
 	// ExpirePendingRides marks failed the pending rides whose deadline passed
 	// before now (their hub went away mid-unlock) and returns how many.

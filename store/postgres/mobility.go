@@ -592,9 +592,15 @@ func (tx *Tx) OpenRides(ctx context.Context) ([]mobility.Ride, error) {
 	return tx.rides(ctx, `SELECT `+rideCols+` FROM mobility_rides WHERE status IN ('pending', 'active') ORDER BY created_at, id`)
 }
 
+// CountTrip implements mobility.Tx.
+func (tx *Tx) CountTrip(ctx context.Context, bikeID string) error {
+	_, err := tx.q.Exec(ctx, `UPDATE mobility_bikes SET trips = trips + 1 WHERE id = $1`, bikeID)
+	return translate(wrapErr("count trip", err))
+}
+
 // TripsPerBike implements mobility.Tx.
 func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
-	rows, err := tx.q.Query(ctx, `SELECT bike_id, count(*) FROM mobility_rides WHERE status = 'ended' GROUP BY bike_id`)
+	rows, err := tx.q.Query(ctx, `SELECT id, trips FROM mobility_bikes WHERE trips > 0`)
 	if err != nil {
 		return nil, translate(wrapErr("count trips", err))
 	}

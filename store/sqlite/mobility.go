@@ -595,9 +595,15 @@ func (tx *Tx) OpenRides(ctx context.Context) ([]mobility.Ride, error) {
 	return tx.mobRides(ctx, `SELECT `+mobRideCols+` FROM mobility_rides WHERE status IN ('pending', 'active') ORDER BY created_at, id`)
 }
 
+// CountTrip implements mobility.Tx.
+func (tx *Tx) CountTrip(ctx context.Context, bikeID string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE mobility_bikes SET trips = trips + 1 WHERE id = ?`, bikeID)
+	return mobWrap("count trip", err)
+}
+
 // TripsPerBike implements mobility.Tx.
 func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT bike_id, count(*) FROM mobility_rides WHERE status = 'ended' GROUP BY bike_id`)
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, trips FROM mobility_bikes WHERE trips > 0`)
 	if err != nil {
 		return nil, mobWrap("count trips", err)
 	}
