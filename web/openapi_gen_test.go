@@ -931,6 +931,9 @@ func addOpsPaths(paths *obj) {
 		"200", newObj("description", "Ready; checks names each dependency with ok.", "content", ready),
 		"503", newObj("description", "Not ready; the failing dependencies are named.", "content", ready))))
 
+	paths.set("/metrics", get("metrics", "Prometheus metrics", "The Prometheus text exposition format; for the city's monitoring, not for the public.",
+		newObj("200", newObj("description", "Metrics.", "content", newObj("text/plain", newObj("schema", newObj("type", "string")))))))
+
 	jwk := newObj("type", "object", "required", []string{"kty", "kid"})
 	jwks := newObj("type", "object", "properties", newObj("keys", newObj("type", "array", "items", jwk)), "required", []string{"keys"})
 	paths.set("/.well-known/jwks.json", get("jwks", "The hub's public signing keys (access tokens and QR codes)",

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"net/http"
 	"sort"
 	"strings"
@@ -302,7 +303,12 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 }
 
 func contractOperations(c *contract) {
-	c.do("GET", "/api/v1/openapi.json", "", "", http.StatusOK)
+	rec := c.do("GET", "/api/v1/openapi.json", "", "", http.StatusOK)
+	if !bytes.Equal(rec.Body.Bytes(), openAPIDocument) || rec.Header().Get("Content-Type") != "application/json" ||
+		!strings.Contains(rec.Header().Get("Cache-Control"), "max-age=") || rec.Header().Get("ETag") != openAPIETag {
+		c.t.Errorf("the document is not served as it is embedded, as cacheable JSON: %v", rec.Header())
+	}
+	c.do("GET", "/metrics", "", "", http.StatusOK)
 	if rec := c.do("GET", "/api/v1/openapi.json", "", "", http.StatusNotModified, "If-None-Match: "+openAPIETag); rec.Body.Len() != 0 {
 		c.t.Error("304 with a body")
 	}
