@@ -649,7 +649,7 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 		items = append(items, wallet.Item{
 			Kind: "voucher", ID: v.ID, Title: v.CampaignName, Subtitle: sub, Status: v.Status,
 			Value: &remaining, Expires: &exp, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
-			Link: "/wallet/vouchers/" + v.ID,
+			Link: "/vouchers#" + v.ID,
 		})
 	}
 	return items, nil

@@ -280,7 +280,8 @@ func TestVoucherLifecycle(t *testing.T) {
 			t.Fatalf("open stats = %+v, %v", od, err)
 		}
 		var ocsv bytes.Buffer
-		if err := vouchers.WriteOpenCSV(&ocsv, od); err != nil || strings.Contains(ocsv.String(), alice.AccountID) || !strings.Contains(ocsv.String(), "CC-BY-4.0") {
+		if err := vouchers.WriteOpenCSV(&ocsv, od); err != nil || strings.Contains(ocsv.String(), alice.AccountID) || !strings.Contains(ocsv.String(), "CC-BY-4.0") ||
+			!strings.Contains(ocsv.String(), ",district,centro,1,10.00,") || !strings.Contains(ocsv.String(), ",category,food,1,10.00,") {
 			t.Fatalf("open csv = %q, %v", ocsv.String(), err)
 		}
 

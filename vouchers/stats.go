@@ -165,19 +165,24 @@ func (s *Service) OpenStats(ctx context.Context) (OpenData, error) {
 	return od, err
 }
 
-// WriteOpenCSV writes the open data as CSV: one row per campaign and
-// district, with the licence in a leading comment-like row.
+// WriteOpenCSV writes the open data as CSV: per campaign one row for all
+// redemptions, then one per district and one per category, each carrying
+// the licence.
 func WriteOpenCSV(w io.Writer, od OpenData) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"campaign_id", "campaign_name", "status", "valid_from", "valid_until", "budget_eur", "face_value_eur", "claimed_count", "district", "redemption_count", "redeemed_eur", "license"})
+	_ = cw.Write([]string{"campaign_id", "campaign_name", "status", "valid_from", "valid_until", "budget_eur", "face_value_eur", "claimed_count",
+		"group", "group_value", "redemption_count", "redeemed_eur", "license"})
 	for _, c := range od.Campaigns {
-		row := func(district string, n int, cents int64) {
+		row := func(group, value string, n int, cents int64) {
 			_ = cw.Write([]string{c.ID, c.Name, c.Status, c.ValidFrom.Format(time.RFC3339), c.ValidUntil.Format(time.RFC3339),
-				euros(c.BudgetCents), euros(c.FaceValueCents), strconv.Itoa(c.ClaimedCount), district, strconv.Itoa(n), euros(cents), od.Licence})
+				euros(c.BudgetCents), euros(c.FaceValueCents), strconv.Itoa(c.ClaimedCount), group, value, strconv.Itoa(n), euros(cents), od.Licence})
 		}
-		row("*", c.RedemptionCount, c.RedeemedCents)
+		row("all", "", c.RedemptionCount, c.RedeemedCents)
 		for _, d := range c.ByDistrict {
-			row(d.Name, d.Count, d.AmountCents)
+			row("district", d.Name, d.Count, d.AmountCents)
+		}
+		for _, k := range c.ByCategory {
+			row("category", k.Name, k.Count, k.AmountCents)
 		}
 	}
 	cw.Flush()
