@@ -218,18 +218,53 @@ func (s *Service) StationList(ctx context.Context, near *LatLon) ([]StationView,
 	return out, nil
 }
 
-// StationDetail is one station with its bikes. NotFound if missing.
+// StationDetail is one station with its bikes. NotFound if missing. It
+// reads only what that station needs, not the whole system.
 func (s *Service) StationDetail(ctx context.Context, id string) (StationView, error) {
-	snap, err := s.Snapshot(ctx)
+	snap := Snapshot{At: s.now().UTC(), States: map[string]StationState{}, Docks: map[string][]Dock{},
+		Bikes: map[string]Bike{}, VehicleTypes: map[string]VehicleType{}}
+	var st Station
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if st, err = tx.Station(ctx, id); err != nil {
+			return err
+		}
+		state, err := tx.StationState(ctx, id)
+		switch {
+		case err == nil:
+			snap.States[id] = state
+		case !apperr.Has(err, apperr.NotFound):
+			return err
+		}
+		if snap.Docks[id], err = tx.Docks(ctx, id); err != nil {
+			return err
+		}
+		for _, d := range state.Docks {
+			if d.BikeID == "" {
+				continue
+			}
+			b, err := tx.Bike(ctx, d.BikeID)
+			switch {
+			case err == nil:
+				snap.Bikes[b.ID] = b
+			case !apperr.Has(err, apperr.NotFound):
+				return err
+			}
+		}
+		vts, err := tx.VehicleTypes(ctx)
+		if err != nil {
+			return err
+		}
+		for _, v := range vts {
+			snap.VehicleTypes[v.ID] = v
+		}
+		snap.OpenRides, err = tx.OpenRides(ctx)
+		return err
+	})
 	if err != nil {
 		return StationView{}, err
 	}
-	for _, st := range snap.Stations {
-		if st.ID == id {
-			return snap.View(st, s.StaleAfter), nil
-		}
-	}
-	return StationView{}, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
+	return snap.View(st, s.StaleAfter), nil
 }
 
 // OperatorStation is a station as the operator's dashboard shows it.
