@@ -102,7 +102,7 @@ type RedemptionFilter struct {
 	SettlementID string
 	Since        time.Time
 	Until        time.Time
-	Limit        int
+	Limit        int // 0: all
 }
 
 // GroupTotal is the redemptions of one district and category.

@@ -245,8 +245,9 @@ func (tx *Tx) MarkReversed(ctx context.Context, id string, at time.Time, by stri
 
 // ListRedemptions implements vouchers.Tx.
 func (tx *Tx) ListRedemptions(ctx context.Context, f vouchers.RedemptionFilter) ([]vouchers.Redemption, error) {
-	if f.Limit <= 0 || f.Limit > 10000 {
-		f.Limit = 10000
+	if f.Limit <= 0 {
+		// A statement lists every redemption of its period, however many.
+		f.Limit = 1 << 40
 	}
 	rows, err := tx.q.Query(ctx, `SELECT `+redemptionCols+` FROM voucher_redemptions
 		WHERE ($1 = '' OR shop_id = $1) AND ($2 = '' OR voucher_id = $2) AND ($3 = '' OR campaign_id = $3) AND ($4 = '' OR settlement_id = $4)
