@@ -825,38 +825,59 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 			VoucherID string `json:"voucher_id"`
 			Purchase  int64  `json:"purchase_cents"`
 		}{voucherID, req.PurchaseCents}
+		var pay wallet.Transaction
 		var err error
 		out, replayed, err = idem.Do(ctx, tx, "voucher.redeem:"+shopID, key, request, func() (Redemption, error) {
-			return s.redeemTx(ctx, tx, c, shopID, voucherID, req.PurchaseCents)
+			var r Redemption
+			r, pay, err = s.redeemTx(ctx, tx, c, shopID, voucherID, req.PurchaseCents)
+			return r, err
 		})
-		return err
+		if err != nil || replayed {
+			return err
+		}
+		// The ledger posting comes last, after the idempotency record: it
+		// locks the campaign's held account and the shop's payable, which
+		// every redemption of the campaign or at the shop needs, so they are
+		// held for as short a time as possible. One transaction either way.
+		_, err = wallet.Post(ctx, tx, pay, s.now())
+		if apperr.Has(err, apperr.InsufficientFunds) {
+			// Only a close that released the campaign's held value between our
+			// read of the campaign and this posting leaves it short.
+			return apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
+		}
+		if err != nil {
+			return fmt.Errorf("pay shop: %w", err)
+		}
+		return nil
 	})
 	return out, replayed, err
 }
 
-func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID, voucherID string, purchase int64) (Redemption, error) {
+// redeemTx checks and records a redemption and returns the ledger
+// transaction that pays the shop, for the caller to post last.
+func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID, voucherID string, purchase int64) (Redemption, wallet.Transaction, error) {
 	v, err := tx.LockVoucher(ctx, voucherID)
 	if err != nil {
-		return Redemption{}, voucherNotFound(err)
+		return Redemption{}, wallet.Transaction{}, voucherNotFound(err)
 	}
 	camp, err := tx.Campaign(ctx, v.CampaignID)
 	if err != nil {
-		return Redemption{}, fmt.Errorf("read campaign: %w", err)
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("read campaign: %w", err)
 	}
 	shop, err := tx.Shop(ctx, shopID)
 	if err != nil {
-		return Redemption{}, shopNotFound(err)
+		return Redemption{}, wallet.Transaction{}, shopNotFound(err)
 	}
 	now := s.now()
 	if err := redeemable(v, camp, shop, now); err != nil {
-		return Redemption{}, err
+		return Redemption{}, wallet.Transaction{}, err
 	}
 	if purchase < camp.MinSpendCents {
-		return Redemption{}, apperr.R(apperr.Invalid, "below_min_spend", "This voucher needs a purchase of at least %s.", wallet.FormatEUR(camp.MinSpendCents))
+		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "below_min_spend", "This voucher needs a purchase of at least %s.", wallet.FormatEUR(camp.MinSpendCents))
 	}
 	amount := camp.Discount(purchase, v.RemainingCents)
 	if amount <= 0 {
-		return Redemption{}, apperr.R(apperr.Invalid, "purchase_amount", "The purchase is too small for this voucher.")
+		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "purchase_amount", "The purchase is too small for this voucher.")
 	}
 	r := Redemption{
 		ID: ids.New("vrd"), VoucherID: v.ID, CampaignID: camp.ID, ShopID: shopID,
@@ -873,36 +894,24 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 		v.Status = VoucherUsed
 	}
 	if err := tx.UpdateVoucher(ctx, v); err != nil {
-		return Redemption{}, fmt.Errorf("update voucher: %w", err)
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("update voucher: %w", err)
 	}
 	if err := tx.InsertRedemption(ctx, r); err != nil {
-		return Redemption{}, fmt.Errorf("insert redemption: %w", err)
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("insert redemption: %w", err)
 	}
 	err = s.audit(ctx, tx, c, "voucher.redeem", "voucher", v.ID, shopID, map[string]any{
 		"redemption_id": r.ID, "purchase_cents": purchase, "amount_cents": amount,
 	})
 	if err != nil {
-		return Redemption{}, err
+		return Redemption{}, wallet.Transaction{}, err
 	}
-	// The ledger posting comes last: it locks the campaign's held account and
-	// the shop's payable, which every redemption of the campaign or at the
-	// shop needs, so they are held for as short a time as possible.
-	_, err = wallet.Post(ctx, tx, wallet.Transaction{
+	return r, wallet.Transaction{
 		Key: "voucher.redeem:" + r.ID, Kind: "voucher.redeem", RefType: "voucher_redemption", RefID: r.ID,
 		Entries: []wallet.Entry{
 			{Account: wallet.CampaignHeldAccount(camp.ID), Amount: -amount},
 			{Account: wallet.ShopPayableAccount(shopID), Amount: amount},
 		},
-	}, now)
-	if apperr.Has(err, apperr.InsufficientFunds) {
-		// Only a close that released the campaign's held value between our
-		// read of the campaign and this posting leaves it short.
-		return Redemption{}, apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
-	}
-	if err != nil {
-		return Redemption{}, fmt.Errorf("pay shop: %w", err)
-	}
-	return r, nil
+	}, nil
 }
 
 // Reverse undoes a redemption of the caller's shop made less than
