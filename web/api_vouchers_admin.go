@@ -382,3 +382,24 @@ func (s *Server) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
 }
+
+type shopStaffRequest struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Locale   string `json:"locale"`
+}
+
+// addShopStaff creates a staff account for a shop: an identity account
+// holding merchant_staff scoped to the shop (the JSON API does the same with
+// POST /api/v1/admin/accounts and that grant).
+func (s *Server) addShopStaff(r *http.Request, c identity.Caller, shopID string, req shopStaffRequest) (identity.Account, error) {
+	if s.Identity == nil {
+		return identity.Account{}, apperr.E(apperr.Unavailable, "Accounts are not configured.")
+	}
+	if _, err := s.Vouchers.Shop(r.Context(), shopID); err != nil {
+		return identity.Account{}, err
+	}
+	return s.Identity.CreateAccount(r.Context(), c, identity.NewAccount{Email: req.Email, Name: req.Name, Password: req.Password, Locale: req.Locale,
+		Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shopID}}})
+}

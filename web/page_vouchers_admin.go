@@ -220,3 +220,14 @@ func (s *Server) handleVoucherAdminMarkPaid(w http.ResponseWriter, r *http.Reque
 
 // zeroTime asks CloseSettlement for a period that ends now.
 var zeroTime time.Time
+
+// handleVoucherAdminAddStaff gives a shop a staff account from the form.
+func (s *Server) handleVoucherAdminAddStaff(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	_, err := s.addShopStaff(r, c, r.PathValue("id"), shopStaffRequest{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
+		Password: r.PostFormValue("password"), Locale: s.locale(r).Lang})
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/admin/vouchers#shops", http.StatusSeeOther)
+}

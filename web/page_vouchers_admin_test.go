@@ -74,6 +74,15 @@ func TestVoucherAdminPage(t *testing.T) {
 		t.Fatalf("created %+v %+v", camps, shops)
 	}
 	camp, shop := camps[0], shops[0]
+	// The shop gets a staff account, which then sees the shop's page.
+	if res, _ := post("/admin/vouchers/shops/"+shop.ID+"/staff", url.Values{"name": {"Cassa Uno"}, "email": {"cassa1@forno.example"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add staff: %d", res.StatusCode)
+	}
+	sc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	sc.login("cassa1@forno.example", testPassword)
+	if res, body := sc.get("/staff/vouchers"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Forno Traiano") {
+		t.Fatalf("new staff on the shop page: %d", res.StatusCode)
+	}
 	if res, _ := post("/admin/vouchers/campaigns/"+camp.ID+"/open", url.Values{}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("open: %d", res.StatusCode)
 	}

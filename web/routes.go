@@ -92,6 +92,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle("POST /admin/vouchers/shops", s.pageAction(s.handleVoucherAdminCreateShop, identity.RoleAdmin))
 		mux.Handle("POST /admin/vouchers/shops/{id}/settle", s.pageAction(s.handleVoucherAdminSettle, identity.RoleAdmin))
 		mux.Handle("POST /admin/vouchers/settlements/{id}/paid", s.pageAction(s.handleVoucherAdminMarkPaid, identity.RoleAdmin))
+		mux.Handle("POST /admin/vouchers/shops/{id}/staff", s.pageAction(s.handleVoucherAdminAddStaff, identity.RoleAdmin))
 	}
 
 	// Mobility and GBFS.
