@@ -102,21 +102,22 @@ func (e *Embedded) Stop() {
 
 // Mosquitto is a private mosquitto process on a free port.
 type Mosquitto struct {
-	port int
-	dir  string
-	mu   sync.Mutex
-	cmd  *exec.Cmd
+	port  int
+	dir   string
+	extra string
+	mu    sync.Mutex
+	cmd   *exec.Cmd
 }
 
 // StartMosquitto starts a private mosquitto (skipping the test if the binary
-// is missing), stopped when tb ends.
-func StartMosquitto(tb testing.TB) *Mosquitto {
+// is missing) with extra configuration lines, stopped when tb ends.
+func StartMosquitto(tb testing.TB, conf ...string) *Mosquitto {
 	tb.Helper()
 	if _, err := exec.LookPath("mosquitto"); err != nil {
 		tb.Skip("mosquitto is not installed")
 	}
 	_, port, _ := net.SplitHostPort(FreeAddr(tb))
-	m := &Mosquitto{dir: tb.TempDir()}
+	m := &Mosquitto{dir: tb.TempDir(), extra: strings.Join(conf, "\n")}
 	fmt.Sscan(port, &m.port)
 	m.Start(tb)
 	tb.Cleanup(m.Stop)
@@ -132,7 +133,7 @@ func (m *Mosquitto) Start(tb testing.TB) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	conf := filepath.Join(m.dir, "mosquitto.conf")
-	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", m.port)
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n%s\n", m.port, m.extra)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		tb.Fatal(err)
 	}
