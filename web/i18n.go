@@ -1,10 +1,15 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
+	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,9 +20,10 @@ import (
 	"cityhub/identity"
 )
 
-// The pages speak Italian first and English second. Messages live in one
-// JSON catalogue per language, never in templates, so a translator edits one
-// file and a test proves both catalogues carry the same keys.
+// The pages speak Italian first and English second. Messages live in JSON
+// catalogues per language (a core one and one per area), never in
+// templates, so a translator edits catalogue files only and a test proves
+// both languages carry the same keys.
 
 //go:embed i18n/*.json
 var catalogFS embed.FS
@@ -49,18 +55,89 @@ type locale struct {
 
 // loadCatalogues reads every embedded catalogue. A catalogue that is missing or
 // not a flat object of strings fails the start.
-func loadCatalogues() (map[string]*locale, error) {
+func loadCatalogues() (map[string]*locale, error) { return loadCataloguesFrom(catalogFS) }
+
+// loadCataloguesFrom merges, per language, i18n/<lang>.json with every area
+// catalogue i18n/<area>.<lang>.json (e.g. mobility.it.json), so areas edit
+// files of their own. A key defined twice, in one file or across files, fails
+// the start: one definition silently winning over another would ship the
+// wrong text.
+func loadCataloguesFrom(fsys fs.FS) (map[string]*locale, error) {
+	files, err := fs.Glob(fsys, "i18n/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("list catalogues: %w", err)
+	}
+	byLang := map[string][]string{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		lang := name
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			lang = name[i+1:]
+			if name[:i] == "" || strings.Contains(name[:i], ".") {
+				return nil, fmt.Errorf("catalogue %s: name it <area>.<lang>.json", f)
+			}
+		}
+		if !supportedLanguage(lang) {
+			return nil, fmt.Errorf("catalogue %s: unknown language %q", f, lang)
+		}
+		byLang[lang] = append(byLang[lang], f)
+	}
 	out := map[string]*locale{}
 	for _, lang := range pageLanguages {
-		b, err := catalogFS.ReadFile("i18n/" + lang + ".json")
-		if err != nil {
-			return nil, fmt.Errorf("read %s catalogue: %w", lang, err)
+		if !slices.Contains(byLang[lang], "i18n/"+lang+".json") {
+			return nil, fmt.Errorf("read %s catalogue: i18n/%s.json is missing", lang, lang)
 		}
 		msgs := map[string]string{}
-		if err := json.Unmarshal(b, &msgs); err != nil {
-			return nil, fmt.Errorf("parse %s catalogue: %w", lang, err)
+		from := map[string]string{}
+		for _, f := range byLang[lang] {
+			b, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("read %s catalogue: %w", lang, err)
+			}
+			one, err := parseCatalogue(b)
+			if err != nil {
+				return nil, fmt.Errorf("parse catalogue %s: %w", f, err)
+			}
+			for k, v := range one {
+				if prev, dup := from[k]; dup {
+					return nil, fmt.Errorf("catalogue key %q is in both %s and %s", k, prev, f)
+				}
+				msgs[k], from[k] = v, f
+			}
 		}
 		out[lang] = &locale{Lang: lang, msgs: msgs}
+	}
+	return out, nil
+}
+
+// parseCatalogue reads a flat JSON object of strings, refusing a key that
+// appears twice (encoding/json would keep the last one silently).
+func parseCatalogue(b []byte) (map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	out := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("key %q: %w", key, err)
+		}
+		if _, dup := out[key]; dup {
+			return nil, fmt.Errorf("key %q appears twice", key)
+		}
+		out[key] = v
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, fmt.Errorf("not a flat JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the object")
 	}
 	return out, nil
 }

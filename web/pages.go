@@ -32,6 +32,7 @@ var pageViews = []string{
 	"home", "login", "wallet", "privacy", "goodbye", "scanner",
 	"dashboard_admin", "dashboard_operator", "error",
 	"vouchers", "voucher_shops", "voucher_staff", "voucher_admin",
+	"mobility_stations", "mobility_station", "mobility_ride", "mobility_rides", "mobility_operator", "mobility_operator_station",
 }
 
 // PageAccounts is what the pages need from identity: page sessions and

@@ -108,6 +108,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/status", s.handleAPIOperatorStationStatus)
 		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/docks/{dock}", s.handleAPIOperatorDock)
 		s.mobilityCatalogues(mux)
+		// The rider's and the operator's bike pages.
+		s.mobilityPages(mux)
 	}
 
 	// Pages (html, cookie sessions, CSRF on every form post).

@@ -47,7 +47,8 @@ func secured(next http.Handler) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(), payment=(), usb=()")
+		// The bike stations page asks for the phone's position to sort them.
+		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(self), payment=(), usb=()")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		// Browsers honour this only over HTTPS, so it costs nothing on a
 		// plain-HTTP development hub.
