@@ -683,6 +683,19 @@ func (s *Service) CurrentRide(ctx context.Context, riderID string) (RideView, er
 	return s.view(r, s.now()), nil
 }
 
+// RideOf is one of the rider's rides with its cost. NotFound if there is no
+// such ride or it belongs to someone else.
+func (s *Service) RideOf(ctx context.Context, riderID, rideID string) (RideView, error) {
+	r, err := s.ride(ctx, rideID)
+	if err != nil || r.RiderID != riderID {
+		if err == nil || apperr.Has(err, apperr.NotFound) {
+			return RideView{}, apperr.R(apperr.NotFound, "no_ride", "There is no such ride.")
+		}
+		return RideView{}, err
+	}
+	return s.view(r, s.now()), nil
+}
+
 // RideHistory lists a rider's rides, newest first (failed unlocks included,
 // so the rider sees that nothing was charged for them).
 func (s *Service) RideHistory(ctx context.Context, riderID string, before time.Time, limit int) ([]RideView, error) {

@@ -192,6 +192,12 @@ func TestUnlockRideAndDock(t *testing.T) {
 		if _, err := e.Svc.CurrentRide(ctx, rider); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("current ride after docking: %v", err)
 		}
+		if v, err := e.Svc.RideOf(ctx, rider, r.ID); err != nil || v.FareCents != fare {
+			t.Errorf("ride of its rider: %+v %v", v, err)
+		}
+		if _, err := e.Svc.RideOf(ctx, e.Rider(t, 0), r.ID); !apperr.Has(err, apperr.NotFound) {
+			t.Errorf("someone else's ride: %v", err)
+		}
 		snap, err := e.Svc.Snapshot(ctx)
 		if err != nil || snap.Trips[r.BikeID] != 1 || len(snap.OpenRides) != 0 {
 			t.Errorf("snapshot after the trip: trips %v, open rides %d, %v", snap.Trips, len(snap.OpenRides), err)
