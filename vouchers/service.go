@@ -424,8 +424,8 @@ type ClaimableCampaign struct {
 	YouMayClaim  int `json:"you_may_claim"`
 }
 
-// Claimable lists open campaigns in their validity window that the citizen
-// has not used up.
+// Claimable lists open campaigns in their validity window, with budget for
+// one more voucher, that the citizen has not used up.
 func (s *Service) Claimable(ctx context.Context, c identity.Caller) ([]ClaimableCampaign, error) {
 	if err := requireCitizen(c); err != nil {
 		return nil, err
@@ -440,6 +440,13 @@ func (s *Service) Claimable(ctx context.Context, c identity.Caller) ([]Claimable
 		for _, camp := range camps {
 			if now.Before(camp.ValidFrom) || !now.Before(camp.ValidUntil) {
 				continue
+			}
+			budget, err := tx.Account(ctx, wallet.CampaignBudgetAccount(camp.ID))
+			if err != nil {
+				return fmt.Errorf("read budget: %w", err)
+			}
+			if budget.Balance < camp.FaceValueCents {
+				continue // run out: nothing left to claim
 			}
 			n, err := tx.CountVouchers(ctx, camp.ID, c.AccountID)
 			if err != nil {

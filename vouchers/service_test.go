@@ -433,6 +433,9 @@ func TestConcurrentClaimsRespectBudget(t *testing.T) {
 		if ok.Load() != 100 || exhausted.Load() != 100 {
 			t.Fatalf("%d claims and %d refusals, want 100 and 100", ok.Load(), exhausted.Load())
 		}
+		if cl, err := f.svc.Claimable(f.ctx, citizen(999)); err != nil || len(cl) != 0 {
+			t.Fatalf("a campaign without budget is still offered: %+v %v", cl, err)
+		}
 		if got := f.balance(wallet.CampaignBudgetAccount(camp.ID)); got != 0 {
 			t.Fatalf("budget left %d, want 0", got)
 		}
