@@ -3,6 +3,7 @@ package gbfs
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"cityhub/mobility"
 )
@@ -28,9 +29,9 @@ func (m MobilitySource) Version() int64 { return m.Service.Version() }
 
 // FromMobility maps a mobility snapshot to the feeds' input. Liveness is the
 // mobility service's own rule (its station view), so the feeds and the
-// rider's pages agree on which stations rent. mobility does not count a
-// bike's trips yet, so Vehicle.Trip stays empty and published ids rotate
-// with the dock the bike stands in.
+// rider's pages agree on which stations rent. Vehicle.Trip is the bike's
+// count of ended rides, so its published id rotates after every trip, even
+// one that ends in the dock it started from.
 func FromMobility(snap mobility.Snapshot, svc *mobility.Service) Snapshot {
 	out := Snapshot{At: snap.At}
 	onRide := make(map[string]bool, len(snap.OpenRides))
@@ -38,7 +39,8 @@ func FromMobility(snap mobility.Snapshot, svc *mobility.Service) Snapshot {
 		onRide[r.BikeID] = true
 	}
 	for _, b := range snap.Bikes {
-		out.Vehicles = append(out.Vehicles, Vehicle{ID: b.ID, VehicleTypeID: b.VehicleTypeID, Active: b.Active, OnRide: onRide[b.ID]})
+		out.Vehicles = append(out.Vehicles, Vehicle{ID: b.ID, VehicleTypeID: b.VehicleTypeID, Active: b.Active, OnRide: onRide[b.ID],
+			Trip: strconv.Itoa(snap.Trips[b.ID])})
 	}
 	for _, t := range snap.VehicleTypes {
 		out.VehicleTypes = append(out.VehicleTypes, VehicleType{ID: t.ID, NameIT: t.NameIT, NameEN: t.NameEN,

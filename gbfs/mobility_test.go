@@ -91,3 +91,40 @@ func TestFromMobility(t *testing.T) {
 		t.Error("a station that never reported is published")
 	}
 }
+
+// TestFromMobilityTripRotatesID: a bike that ends a trip in the very dock it
+// left is published under a new id, because its trip count changed.
+func TestFromMobilityTripRotatesID(t *testing.T) {
+	svc := mobility.NewService(nil, nil, nil)
+	svc.StaleAfter = 10 * time.Minute
+	snap := func(trips int) mobility.Snapshot {
+		return mobility.Snapshot{
+			At:       t0,
+			Stations: []mobility.Station{{ID: "s1", NameIT: "Uno", Lat: 41.13, Lon: 14.78, Capacity: 1, Open: true}},
+			States: map[string]mobility.StationState{"s1": {StationID: "s1", Online: true, LastReported: t0.Add(-time.Minute),
+				Docks: []mobility.DockState{{Dock: 1, BikeID: "b1", Locked: true}}}},
+			Bikes:        map[string]mobility.Bike{"b1": {ID: "b1", VehicleTypeID: "bike", Active: true}},
+			VehicleTypes: map[string]mobility.VehicleType{"bike": {ID: "bike", NameIT: "Bici", Propulsion: mobility.Human, PricingPlanID: "p"}},
+			Plans:        []mobility.PricingPlan{{ID: "p", NameIT: "P", UnlockCents: 100}},
+			Trips:        map[string]int{"b1": trips},
+		}
+	}
+	published := func(trips int) string {
+		bodies := mustRender(t, FromMobility(snap(trips), svc))
+		v := decode[struct {
+			Vehicles []struct {
+				ID string `json:"vehicle_id"`
+			} `json:"vehicles"`
+		}](t, bodies["vehicle_status"])
+		if len(v.Data.Vehicles) != 1 {
+			t.Fatalf("vehicle_status has %d vehicles, want 1", len(v.Data.Vehicles))
+		}
+		return v.Data.Vehicles[0].ID
+	}
+	if a, b := published(3), published(4); a == b {
+		t.Errorf("vehicle id %s did not change after a trip back to the same dock", a)
+	}
+	if a, b := published(4), published(4); a != b {
+		t.Errorf("vehicle id changed without a trip: %s then %s", a, b)
+	}
+}
