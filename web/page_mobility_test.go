@@ -325,7 +325,9 @@ func TestCatalogueSplit(t *testing.T) {
 	}
 	for name, mutate := range map[string]func(fstest.MapFS){
 		"across files": func(f fstest.MapFS) { f["i18n/tickets.it.json"] = &fstest.MapFile{Data: []byte(`{"m": "biglietto"}`)} },
-		"in one file":  func(f fstest.MapFS) { f["i18n/mobility.it.json"] = &fstest.MapFile{Data: []byte(`{"m": "bici", "m": "bici"}`)} },
+		"in one file": func(f fstest.MapFS) {
+			f["i18n/mobility.it.json"] = &fstest.MapFile{Data: []byte(`{"m": "bici", "m": "bici"}`)}
+		},
 		"unknown lang": func(f fstest.MapFS) { f["i18n/mobility.de.json"] = &fstest.MapFile{Data: []byte(`{"m": "Fahrrad"}`)} },
 		"not strings":  func(f fstest.MapFS) { f["i18n/mobility.en.json"] = &fstest.MapFile{Data: []byte(`{"m": {"x": "y"}}`)} },
 		"no base":      func(f fstest.MapFS) { delete(f, "i18n/en.json") },
