@@ -208,3 +208,110 @@ func TestCodeFailuresSharedByReplicas(t *testing.T) {
 		}
 	})
 }
+
+// The ledger invariants hold after claims, redemptions, reversals and
+// settlements run concurrently from many goroutines (deadlocks and lock
+// order problems would show as errors or a broken sum).
+func TestLedgerInvariantsUnderConcurrentOperations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		shops := []vouchers.Shop{f.shop("A", "centro", "food"), f.shop("B", "centro", "books")}
+		camps := []vouchers.Campaign{
+			f.campaign(vouchers.Campaign{Name: "fixed", BudgetCents: 20000, FaceValueCents: 1000, PerCitizenLimit: 3}),
+			f.campaign(vouchers.Campaign{Name: "partial", BudgetCents: 20000, FaceValueCents: 1500, Mode: vouchers.ModePartial, PerCitizenLimit: 3}),
+		}
+		var mu sync.Mutex
+		var codes []string
+		var reds []vouchers.Redemption
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for step := range 25 {
+					switch (w + step) % 4 {
+					case 0:
+						v, err := f.svc.Claim(f.ctx, citizen(w*100+step%5), camps[step%2].ID)
+						if err == nil {
+							mu.Lock()
+							codes = append(codes, v.TypedCode)
+							mu.Unlock()
+						} else if apperr.CodeOf(err) != apperr.Conflict {
+							t.Errorf("claim: %v", err)
+						}
+					case 1, 2:
+						mu.Lock()
+						if len(codes) == 0 {
+							mu.Unlock()
+							continue
+						}
+						code := codes[(w*7+step)%len(codes)]
+						mu.Unlock()
+						shop := shops[step%2]
+						r, _, err := f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, fmt.Sprintf("r-%d-%d", w, step), vouchers.RedeemRequest{Code: code, PurchaseCents: 400 + int64(step*37)})
+						if err == nil {
+							mu.Lock()
+							reds = append(reds, r)
+							mu.Unlock()
+						} else if c := apperr.CodeOf(err); c != apperr.Conflict && c != apperr.Invalid {
+							t.Errorf("redeem: %v", err)
+						}
+					case 3:
+						mu.Lock()
+						var r vouchers.Redemption
+						if len(reds) > 0 {
+							r = reds[(w+step)%len(reds)]
+						}
+						mu.Unlock()
+						if r.ID != "" {
+							if _, _, err := f.svc.Reverse(f.ctx, merchant(r.ShopID), r.ShopID, r.ID, fmt.Sprintf("v-%d-%d", w, step)); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+								t.Errorf("reverse: %v", err)
+							}
+						}
+						if step%6 == 3 {
+							f.clock.Add(10 * time.Minute)
+							if _, _, err := f.svc.CloseSettlement(f.ctx, admin, fmt.Sprintf("s-%d-%d", w, step), shops[w%2].ID, time.Time{}); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+								t.Errorf("settle: %v", err)
+							}
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		var sum int64
+		accounts := []wallet.AccountID{wallet.CityFunding}
+		for _, s := range shops {
+			accounts = append(accounts, wallet.ShopPayableAccount(s.ID), wallet.ShopPaidAccount(s.ID))
+		}
+		for _, c := range camps {
+			accounts = append(accounts, wallet.CampaignBudgetAccount(c.ID), wallet.CampaignHeldAccount(c.ID))
+		}
+		for _, a := range accounts {
+			sum += f.balance(a)
+		}
+		if sum != 0 {
+			t.Fatalf("ledger sums to %d", sum)
+		}
+		for _, c := range camps {
+			var spent int64
+			err := db.Vouchers().View(f.ctx, func(tx vouchers.Tx) error {
+				rs, err := tx.ListRedemptions(f.ctx, vouchers.RedemptionFilter{CampaignID: c.ID})
+				for _, r := range rs {
+					if r.ReversedAt == nil {
+						spent += r.AmountCents
+					}
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			left, reserved := f.balance(wallet.CampaignBudgetAccount(c.ID)), f.balance(wallet.CampaignHeldAccount(c.ID))
+			if left+reserved+spent != c.BudgetCents {
+				t.Fatalf("campaign %s: %d + %d + %d != %d", c.Name, left, reserved, spent, c.BudgetCents)
+			}
+		}
+		t.Logf("%d vouchers, %d redemptions", len(codes), len(reds))
+	})
+}
