@@ -28,6 +28,11 @@ type Config struct {
 	MQTTUsername   string // CITYHUB_MQTT_USERNAME
 	MQTTPassword   string // CITYHUB_MQTT_PASSWORD (secret)
 	InstanceID     string // CITYHUB_INSTANCE_ID: names this hub's MQTT client and reply topic; random when empty
+	// MQTTTopicRoot (CITYHUB_MQTT_TOPIC_ROOT) and MQTTShareGroup
+	// (CITYHUB_MQTT_SHARE_GROUP) let several cities, or test runs, share one
+	// broker without seeing each other's stations.
+	MQTTTopicRoot  string
+	MQTTShareGroup string
 
 	StripeSecretKey      string // CITYHUB_STRIPE_SECRET_KEY (secret)
 	StripeWebhookSecret  string // CITYHUB_STRIPE_WEBHOOK_SECRET (secret)
@@ -57,6 +62,8 @@ func Default() Config {
 		HTTPAddr:        "127.0.0.1:8080",
 		DataDir:         "./data",
 		MQTTBrokerAddr:  "127.0.0.1:1883",
+		MQTTTopicRoot:   "cityhub/v1",
+		MQTTShareGroup:  "cityhub",
 		AccessTokenTTL:  15 * time.Minute,
 		RefreshTokenTTL: 30 * 24 * time.Hour,
 		LogLevel:        "info",
@@ -83,6 +90,8 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_MQTT_USERNAME", &c.MQTTUsername)
 	env("CITYHUB_MQTT_PASSWORD", &c.MQTTPassword)
 	env("CITYHUB_INSTANCE_ID", &c.InstanceID)
+	env("CITYHUB_MQTT_TOPIC_ROOT", &c.MQTTTopicRoot)
+	env("CITYHUB_MQTT_SHARE_GROUP", &c.MQTTShareGroup)
 	env("CITYHUB_STRIPE_SECRET_KEY", &c.StripeSecretKey)
 	env("CITYHUB_STRIPE_WEBHOOK_SECRET", &c.StripeWebhookSecret)
 	env("CITYHUB_STRIPE_PUBLISHABLE_KEY", &c.StripePublishableKey)
@@ -128,6 +137,8 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	fs.StringVar(&c.MQTTURL, "mqtt-url", c.MQTTURL, "tcp:// or ssl:// broker URL; empty starts the embedded broker (CITYHUB_MQTT_URL)")
 	fs.StringVar(&c.MQTTBrokerAddr, "mqtt-broker-addr", c.MQTTBrokerAddr, "embedded broker listen address (CITYHUB_MQTT_BROKER_ADDR)")
 	fs.StringVar(&c.InstanceID, "instance-id", c.InstanceID, "this hub's instance id (CITYHUB_INSTANCE_ID)")
+	fs.StringVar(&c.MQTTTopicRoot, "mqtt-topic-root", c.MQTTTopicRoot, "MQTT topic root of the station protocol (CITYHUB_MQTT_TOPIC_ROOT)")
+	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", c.MQTTShareGroup, "shared-subscription group of the hub replicas (CITYHUB_MQTT_SHARE_GROUP)")
 	fs.StringVar(&c.StripeAPIURL, "stripe-api-url", c.StripeAPIURL, "Stripe API base URL (CITYHUB_STRIPE_API_URL)")
 	fs.BoolVar(&c.TestPayments, "test-payments", c.TestPayments, "DEMO ONLY: payments succeed without a card (CITYHUB_TEST_PAYMENTS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CITYHUB_LOG_LEVEL)")
@@ -156,6 +167,12 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://host:port or ssl://host:port", c.MQTTURL))
 		}
 	}
+	if !validTopicPart(c.MQTTTopicRoot, true) {
+		errs = append(errs, fmt.Errorf("mqtt topic root %q: want levels of letters, digits, - and _ separated by /", c.MQTTTopicRoot))
+	}
+	if !validTopicPart(c.MQTTShareGroup, false) {
+		errs = append(errs, fmt.Errorf("mqtt share group %q: want letters, digits, - and _", c.MQTTShareGroup))
+	}
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("access token ttl %s: must be between 0 and 1h", c.AccessTokenTTL))
 	}
@@ -168,6 +185,25 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validTopicPart refuses MQTT wildcards, empty levels and odd characters,
+// which would subscribe the hub to more than its own stations.
+func validTopicPart(s string, slashes bool) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, level := range strings.Split(s, "/") {
+		if level == "" || (!slashes && level != s) {
+			return false
+		}
+		for _, r := range level {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Summary lists the configuration for the start-up log, with secrets hidden.
@@ -188,7 +224,7 @@ func (c Config) Summary() []any {
 	}
 	return []any{
 		"http_addr", c.HTTPAddr, "public_url", c.PublicURL, "database", db, "mqtt", broker,
-		"instance_id", c.InstanceID,
+		"instance_id", c.InstanceID, "mqtt_topic_root", c.MQTTTopicRoot, "mqtt_share_group", c.MQTTShareGroup,
 		"stripe_secret_key", secret(c.StripeSecretKey), "stripe_webhook_secret", secret(c.StripeWebhookSecret),
 		"stripe_api_url", c.StripeAPIURL, "test_payments", c.TestPayments,
 		"signing_keys", secret(c.SigningKeys), "access_token_ttl", c.AccessTokenTTL.String(), "demo", c.Demo,

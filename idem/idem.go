@@ -27,8 +27,9 @@ type Tx interface {
 	SaveIdempotentResponse(ctx context.Context, scope, key string, response []byte) error
 }
 
-// MaxKeyLen bounds client keys.
-const MaxKeyLen = 200
+// MaxKeyLen bounds client keys, so that a key scoped by an account or shop
+// id still fits the ledger's 200-character transaction keys.
+const MaxKeyLen = 100
 
 // ValidateKey checks a client idempotency key.
 func ValidateKey(key string) error {

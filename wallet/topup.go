@@ -1,8 +1,8 @@
 package wallet
 
 import (
+	"cityhub/idem"
 	"context"
-	"strings"
 
 	"cityhub/apperr"
 )
@@ -28,14 +28,9 @@ func ValidateTopUp(cents int64) error {
 	return nil
 }
 
-// ValidateClientKey checks an idempotency key sent by a client: 8 to 100
-// printable ASCII characters, so it can be scoped and stored as it is.
-func ValidateClientKey(key string) error {
-	if len(key) < 8 || len(key) > 100 || strings.IndexFunc(key, func(r rune) bool { return r < '!' || r > '~' }) >= 0 {
-		return apperr.R(apperr.Invalid, "idempotency_key", "The Idempotency-Key header must be 8 to 100 printable ASCII characters without spaces.")
-	}
-	return nil
-}
+// ValidateClientKey checks an idempotency key sent by a client, by the one
+// rule of every idempotent endpoint (idem.ValidateKey).
+func ValidateClientKey(key string) error { return idem.ValidateKey(key) }
 
 // TestTopUp credits a citizen at once with demo money from TestPayments; no
 // card is charged. The edge calls it only while test payments are switched

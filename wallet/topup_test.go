@@ -23,7 +23,7 @@ func TestTopUpBoundsAndKeys(t *testing.T) {
 	}
 	for key, ok := range map[string]bool{
 		"abcdefgh": true, strings.Repeat("k", 100): true, "550e8400-e29b-41d4-a716-446655440000": true,
-		"short": false, strings.Repeat("k", 101): false, "has space 123": false, "naïve-key-1": false, "tab\tkey-123": false,
+		"short": true, "": false, strings.Repeat("k", 101): false, "has space 123": false, "naïve-key-1": false, "tab\tkey-123": false,
 	} {
 		if err := wallet.ValidateClientKey(key); (err == nil) != ok {
 			t.Errorf("ValidateClientKey(%q) = %v", key, err)

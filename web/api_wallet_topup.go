@@ -89,11 +89,12 @@ func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
 			s.log.WarnContext(ctx, "TEST PAYMENT credited: no card was charged (demo only)",
 				slog.String("account", c.AccountID), slog.Int64("amount_cents", in.AmountCents), slog.String("transaction", tx.ID))
 		}
-		status := http.StatusCreated
+		// A replay answers exactly as the first request did, like every
+		// idempotent endpoint of the API, and says it was a replay.
 		if tx.Replayed {
-			status = http.StatusOK
+			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		writeJSON(w, status, topupView{TopUpID: topupID(c.AccountID, key), Status: "succeeded", AmountCents: in.AmountCents, Currency: "EUR",
+		writeJSON(w, http.StatusCreated, topupView{TopUpID: topupID(c.AccountID, key), Status: "succeeded", AmountCents: in.AmountCents, Currency: "EUR",
 			TestPayment: true, Notice: testPaymentNotice, BalanceCents: &acct.Balance, TransactionID: tx.ID})
 	case s.Payments != nil:
 		id := topupID(c.AccountID, key)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cityhub/idem"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -518,9 +519,9 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{cursorQuery, limitQuery},
 			ok:    []apiResponse{{status: 200, desc: "Entries, newest first.", schema: "HistoryPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/wallet/topups", id: "topUpWallet", tag: "wallet", summary: "Top up the caller's credit", auth: "roles", roles: citizen,
-			desc:    "With test payments on, credited at once (201; a retry with the same Idempotency-Key answers 200 with the first result). With Stripe, a pending PaymentIntent to confirm. 503 (reason payments_off) when neither is configured.",
-			headers: []string{"TopUpIdempotencyKey"}, body: "TopUpRequest",
-			ok:   []apiResponse{{status: 201, desc: "Top-up started or credited.", schema: "TopUp"}, {status: 200, desc: "A replay: the first answer.", schema: "TopUp"}},
+			desc:    "With test payments on, credited at once (a retry with the same Idempotency-Key answers the first result, with Idempotent-Replayed: true). With Stripe, a pending PaymentIntent to confirm. 503 (reason payments_off) when neither is configured.",
+			headers: []string{"IdempotencyKey"}, body: "TopUpRequest",
+			ok:   []apiResponse{{status: 201, desc: "Top-up started or credited.", schema: "TopUp", headers: []string{"Idempotent-Replayed"}}},
 			errs: []int{400, 401, 403, 409, 503}},
 		{method: "GET", path: "/api/v1/admin/ledger/accounts/{id}", id: "adminGetLedgerAccount", tag: "wallet", summary: "Any ledger account with a page of its entries", auth: "roles", roles: admin,
 			query: []apiParam{cursorQuery, limitQuery},
@@ -842,10 +843,7 @@ func buildOpenAPIDocument() *obj {
 	parameters := newObj(
 		"IdempotencyKey", newObj("name", "Idempotency-Key", "in", "header", "required", true,
 			"description", "The client's key for this request: a retry with the same key and body answers the first result; the same key with another body is 409.",
-			"schema", newObj("type", "string", "minLength", 1, "maxLength", 200, "pattern", printable)),
-		"TopUpIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header", "required", true,
-			"description", "The client's key for this top-up: a retry with the same key answers the first result; the same key for another amount is 409.",
-			"schema", newObj("type", "string", "minLength", 8, "maxLength", 100, "pattern", printable)),
+			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"UnlockIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
 			"description", "The unlock's request id, instead of request_id in the body (400 when both are given and differ).",
 			"schema", str()),

@@ -120,7 +120,7 @@ func contractWallet(c *contract) {
 	c.do("GET", "/api/v1/wallet", merchant, "", http.StatusForbidden)
 	c.do("GET", "/api/v1/wallet", "", "", http.StatusUnauthorized)
 	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2500}`, http.StatusCreated, "Idempotency-Key: topup-0001")
-	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2500}`, http.StatusOK, "Idempotency-Key: topup-0001")
+	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2500}`, http.StatusCreated, "Idempotency-Key: topup-0001")
 	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":900}`, http.StatusConflict, "Idempotency-Key: topup-0001")
 	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2500}`, http.StatusBadRequest)
 	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":-5}`, http.StatusBadRequest, "Idempotency-Key: topup-0002")

@@ -140,7 +140,9 @@ func TestDemoIsIdempotent(t *testing.T) {
 		defer cancel()
 		var stdout syncBuffer
 		done := make(chan error, 1)
-		go func() { done <- run(ctx, []string{"demo"}, func(k string) string { return env[k] }, &stdout, io.Discard) }()
+		go func() {
+			done <- run(ctx, []string{"demo"}, func(k string) string { return env[k] }, &stdout, io.Discard)
+		}()
 		deadline := time.Now().Add(60 * time.Second)
 		for !strings.Contains(stdout.String(), "listening on") {
 			if time.Now().After(deadline) {

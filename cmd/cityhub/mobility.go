@@ -45,7 +45,7 @@ func (m *mobilityHub) start(ctx context.Context, reg prometheus.Registerer) erro
 		url = b.URL()
 	}
 	c, err := mqtt.New(mqtt.Options{URL: url, Username: m.cfg.MQTTUsername, Password: m.cfg.MQTTPassword,
-		InstanceID: m.cfg.InstanceID, Log: m.log, Registry: reg})
+		InstanceID: m.cfg.InstanceID, Root: m.cfg.MQTTTopicRoot, ShareGroup: m.cfg.MQTTShareGroup, Log: m.log, Registry: reg})
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int) error {
 	if err := simulator.SeedCatalogue(ctx, m.svc, layout); err != nil {
 		return fmt.Errorf("seed mobility catalogue: %w", err)
 	}
-	sim := simulator.New(simulator.Config{URL: m.brokerURL(), Stations: layout, StatusEvery: 30 * time.Second,
+	sim := simulator.New(simulator.Config{URL: m.brokerURL(), Root: m.cfg.MQTTTopicRoot, Stations: layout, StatusEvery: 30 * time.Second,
 		EventsPerSecond: 0.05, FailureRate: 0.05, ReplyDelay: 400 * time.Millisecond,
 		RideMin: 2 * time.Minute, RideMax: 6 * time.Minute, Log: m.log})
 	if err := sim.Start(ctx); err != nil {
