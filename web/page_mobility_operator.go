@@ -230,9 +230,9 @@ type occupancyRow struct {
 }
 
 const (
-	chartW, chartH           = 640, 240
-	chartLeft, chartTop      = 40, 12
-	chartRight, chartBottom  = 12, 28
+	chartW, chartH           = 480, 240
+	chartLeft, chartTop      = 36, 12
+	chartRight, chartBottom  = 12, 32
 	chartPlotW, chartPlotH   = chartW - chartLeft - chartRight, chartH - chartTop - chartBottom
 	chartSpan                = 24 * time.Hour
 	chartTickEvery           = 6 * time.Hour
@@ -252,10 +252,16 @@ func buildOccupancyChart(l *locale, samples []mobility.OccupancySample, capacity
 		return chartLeft + int(min(max(f, 0), 1)*float64(chartPlotW)+0.5)
 	}
 	y := func(n int) int { return chartTop + chartPlotH - int(float64(n)/float64(top)*float64(chartPlotH)+0.5) }
+	// A step line: a station's count holds from one sample until the next,
+	// and the last one until now, so even a single sample draws a line.
 	var bikes, free strings.Builder
-	for _, smp := range samples {
-		fmt.Fprintf(&bikes, "%d,%d ", x(smp.At), y(smp.Bikes))
-		fmt.Fprintf(&free, "%d,%d ", x(smp.At), y(smp.FreeDocks))
+	for i, smp := range samples {
+		next := now
+		if i+1 < len(samples) {
+			next = samples[i+1].At
+		}
+		fmt.Fprintf(&bikes, "%d,%d %d,%d ", x(smp.At), y(smp.Bikes), x(next), y(smp.Bikes))
+		fmt.Fprintf(&free, "%d,%d %d,%d ", x(smp.At), y(smp.FreeDocks), x(next), y(smp.FreeDocks))
 	}
 	c.BikesPoints, c.FreePoints = strings.TrimSpace(bikes.String()), strings.TrimSpace(free.String())
 	// Ticks on the city's full hours, every six hours.

@@ -236,7 +236,7 @@ func TestOperatorBikePages(t *testing.T) {
 		t.Fatalf("operator stations: %d\n%s", res.StatusCode, body)
 	}
 	res, body = op.get("/operator/bikes/stations/" + st.ID)
-	if res.StatusCode != 200 || !strings.Contains(body, `<svg viewBox="0 0 640 240" role="img" aria-labelledby="chart-title chart-desc"`) ||
+	if res.StatusCode != 200 || !strings.Contains(body, `<svg viewBox="0 0 480 240" role="img" aria-labelledby="chart-title chart-desc"`) ||
 		!strings.Contains(body, `<title id="chart-title">`) || !strings.Contains(body, `data-testid="occupancy-table"`) ||
 		!strings.Contains(body, "<polyline") {
 		t.Fatalf("operator station page: %d\n%s", res.StatusCode, body)
@@ -292,9 +292,10 @@ func TestOccupancyChartGeometry(t *testing.T) {
 		{At: now, Bikes: 10, FreeDocks: 0},
 	}
 	c := buildOccupancyChart(l, samples, 10, now)
-	// x runs from 24 hours ago (left, 40) to now (right, 628); y from 0
-	// (bottom, 212) to the capacity (top, 12).
-	if want := "40,212 338,112 354,92 628,12"; c.BikesPoints != want {
+	// x runs from 24 hours ago (left, 36) to now (right, 468); y from 0
+	// (bottom, 208) to the capacity (top, 12); each count holds until the
+	// next sample.
+	if want := "36,208 255,208 255,110 267,110 267,90 468,90 468,12 468,12"; c.BikesPoints != want {
 		t.Errorf("bikes points = %q, want %q", c.BikesPoints, want)
 	}
 	if len(c.XTicks) != 4 || len(c.YTicks) != 3 || c.YTicks[2].Label != "10" || c.YTicks[2].Pos != chartTop {
