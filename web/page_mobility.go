@@ -110,6 +110,11 @@ type bikeStationPage struct {
 	ShortOfCredit bool
 	NeedCents     int64
 	Ride          *mobility.RideView
+	// CodeRequestID is the request id of the form that unlocks by the
+	// bike's code.
+	CodeRequestID string
+	// AnyAffordable says the rider has credit for at least one bike here.
+	AnyAffordable bool
 	// Error is the refusal of an unlock just tried, in the rider's language.
 	Error string
 	// ErrorReason is its machine reason (tests and styling).
@@ -145,7 +150,7 @@ func (s *Server) bikeStationPage(ctx context.Context, r *http.Request, c identit
 	if err != nil {
 		return bikeStationPage{}, err
 	}
-	page := bikeStationPage{Station: st}
+	page := bikeStationPage{Station: st, CodeRequestID: ids.New("unl")}
 	if s.PageWallet != nil {
 		acct, err := s.PageWallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
@@ -181,6 +186,7 @@ func (s *Server) bikeStationPage(ctx context.Context, r *http.Request, c identit
 		}
 		offer.NeedCents = plan.RequiredCredit()
 		offer.Affordable = page.BalanceCents >= offer.NeedCents
+		page.AnyAffordable = page.AnyAffordable || offer.Affordable
 		if !offer.Affordable && (!page.ShortOfCredit || offer.NeedCents < page.NeedCents) {
 			page.ShortOfCredit, page.NeedCents = true, offer.NeedCents
 		}
@@ -199,18 +205,24 @@ func (s *Server) bikeStationPage(ctx context.Context, r *http.Request, c identit
 func (s *Server) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
 	stationID := r.PostFormValue("station_id")
+	// A dock button names the dock (and the bike it showed); the code form
+	// names only the bike, as printed under the QR code on its frame.
+	bikeID := strings.ToLower(strings.TrimSpace(r.PostFormValue("bike_id")))
 	dock, err := strconv.Atoi(r.PostFormValue("dock"))
+	if r.PostFormValue("dock") == "" && bikeID != "" {
+		dock, err = 0, nil
+	}
 	if err != nil || !mobility.ValidID(stationID) {
 		s.pageError(w, r, apperr.R(apperr.Invalid, "unlock_target", "Choose a bike at a station."))
 		return
 	}
 	ride, err := s.Mobility.Unlock(ctx, c.AccountID, mobility.UnlockRequest{
-		RequestID: r.PostFormValue("request_id"), StationID: stationID, Dock: dock, BikeID: r.PostFormValue("bike_id")})
+		RequestID: r.PostFormValue("request_id"), StationID: stationID, Dock: dock, BikeID: bikeID})
 	if err == nil {
 		http.Redirect(w, r, "/bikes/rides/"+ride.ID, http.StatusSeeOther)
 		return
 	}
-	if apperr.CodeOf(err) == apperr.Internal || apperr.Has(err, apperr.NotFound) || apperr.Has(err, apperr.Invalid) {
+	if apperr.CodeOf(err) == apperr.Internal {
 		s.pageError(w, r, err)
 		return
 	}

@@ -385,3 +385,51 @@ func TestBikePageKeysExist(t *testing.T) {
 		t.Errorf("distance = %q", got)
 	}
 }
+
+// A station that refuses shows the station page again with the reason and
+// charges nothing; a bike's code (typed, any case) unlocks that bike; a code
+// of a bike at another station is refused on the page.
+func TestBikeUnlockRefusedAndByCode(t *testing.T) {
+	b := newBikePagesEnv(t)
+	st := b.m.Stations[0]
+	rider, acct := b.signIn(t, identity.RoleCitizen)
+	b.topUp(t, acct.ID, 1000)
+	tok := rider.csrf("/bikes/stations/" + st.ID)
+
+	b.m.Sim.SetBehaviour(1, 0, 0)
+	res, body := rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_refused_1"}, "station_id": {st.ID},
+		"dock": {"1"}, "bike_id": {st.Bikes[0].ID}})
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `data-testid="unlock-error"`) ||
+		!strings.Contains(body, "Non ti è stato addebitato nulla") || !strings.Contains(body, "<h1>"+st.NameIT+"</h1>") {
+		t.Fatalf("refused unlock: %d\n%s", res.StatusCode, body)
+	}
+	if got := b.m.Balance(t, acct.ID); got != 1000 {
+		t.Errorf("balance after a refused unlock = %d", got)
+	}
+	b.m.Sim.SetBehaviour(0, 0, 0)
+
+	other := b.m.Stations[1].Bikes[0].ID
+	res, body = rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_code_other"}, "station_id": {st.ID}, "bike_id": {other}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "non è agganciata a questa stazione") {
+		t.Fatalf("code of a bike elsewhere: %d\n%s", res.StatusCode, body)
+	}
+	res, body = rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_code_bad"}, "station_id": {st.ID}, "bike_id": {"b/1"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "non è scritto correttamente") {
+		t.Fatalf("malformed code: %d\n%s", res.StatusCode, body)
+	}
+
+	_, body = rider.get("/bikes/stations/" + st.ID)
+	m := regexp.MustCompile(`name="request_id" value="([^"]+)">\s*<input type="hidden" name="station_id" value="[^"]+">\s*<div class="field">`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no code form:\n%s", body)
+	}
+	code := strings.ToUpper(st.Bikes[1].ID)
+	res, _ = rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {m[1]}, "station_id": {st.ID}, "bike_id": {" " + code + " "}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/bikes/rides/ride_") {
+		t.Fatalf("unlock by code: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	cur, err := b.m.Svc.CurrentRide(context.Background(), acct.ID)
+	if err != nil || cur.BikeID != st.Bikes[1].ID || cur.StartDock != st.Bikes[1].Dock {
+		t.Fatalf("ride by code: %+v %v", cur, err)
+	}
+}

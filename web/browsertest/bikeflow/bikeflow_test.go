@@ -379,6 +379,21 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 		t.Errorf("wallet lacks the ride card:\n%s", body)
 	}
 
+	// The same pages in English.
+	f.open("/bikes/rides")
+	if st := f.submit(chromedp.Click(chromedp.CSS(`form.lang-switch button`))); st != 200 {
+		t.Fatalf("language switch: %d", st)
+	}
+	if h := f.text("h1"); h != "Your rides" {
+		t.Errorf("ride history heading in English = %q", h)
+	}
+	f.check("bikes-rides-en")
+	f.open("/bikes/stations/" + second.ID)
+	if h := f.text("#code-heading"); h != "Unlock with the bike's code" {
+		t.Errorf("code form heading in English = %q", h)
+	}
+	f.check("bikes-station-en")
+
 	// A rider without credit is told before unlocking, and has no button.
 	f.login("bruno@example.org")
 	f.open("/bikes/stations/" + first.ID)
