@@ -13,6 +13,7 @@ import (
 	"cityhub/mobility"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
+	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
 )
@@ -33,6 +34,7 @@ type Stores interface {
 	Wallet() wallet.Store
 	Vouchers() vouchers.Store
 	Mobility() mobility.Store
+	Ticketing() ticketing.Store
 }
 
 var (

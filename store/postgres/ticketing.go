@@ -1,0 +1,378 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/ticketing"
+)
+
+type ticketingStore struct{ db *DB }
+
+// Ticketing is ticketing's view of the database.
+func (db *DB) Ticketing() ticketing.Store { return ticketingStore{db} }
+
+func (s ticketingStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s ticketingStore) View(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func twrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return translate(fmt.Errorf("%s: %w", what, err))
+}
+
+func tkJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// InsertVenue implements ticketing.Tx.
+func (tx *Tx) InsertVenue(ctx context.Context, v ticketing.Venue) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO ticket_venues (id, name, address, created_at) VALUES ($1, $2, $3, $4)`, v.ID, v.Name, v.Address, v.CreatedAt)
+	return twrap("insert venue", err)
+}
+
+func scanVenue(row pgx.Row) (ticketing.Venue, error) {
+	var v ticketing.Venue
+	err := row.Scan(&v.ID, &v.Name, &v.Address, &v.CreatedAt)
+	v.CreatedAt = v.CreatedAt.UTC()
+	return v, err
+}
+
+// Venue implements ticketing.Tx.
+func (tx *Tx) Venue(ctx context.Context, id string) (ticketing.Venue, error) {
+	v, err := scanVenue(tx.q.QueryRow(ctx, `SELECT id, name, address, created_at FROM ticket_venues WHERE id = $1`, id))
+	return v, twrap("read venue", err)
+}
+
+// ListVenues implements ticketing.Tx.
+func (tx *Tx) ListVenues(ctx context.Context) ([]ticketing.Venue, error) {
+	rows, err := tx.q.Query(ctx, `SELECT id, name, address, created_at FROM ticket_venues ORDER BY name, id`)
+	if err != nil {
+		return nil, twrap("list venues", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Venue, error) { return scanVenue(r) })
+	if out == nil {
+		out = []ticketing.Venue{}
+	}
+	return out, twrap("list venues", err)
+}
+
+// ReplaceSeats implements ticketing.Tx.
+func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketing.Seat) error {
+	if _, err := tx.q.Exec(ctx, `DELETE FROM ticket_seats WHERE venue_id = $1`, venueID); err != nil {
+		return twrap("delete seats", err)
+	}
+	rows := make([][]any, len(seats))
+	for i, s := range seats {
+		rows[i] = []any{venueID, s.ID, s.Section, s.Row, s.Number, s.Category, i}
+	}
+	ptx, ok := tx.q.(pgx.Tx)
+	if !ok {
+		return fmt.Errorf("replace seats outside a transaction")
+	}
+	_, err := ptx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows))
+	return twrap("insert seats", err)
+}
+
+// Seats implements ticketing.Tx.
+func (tx *Tx) Seats(ctx context.Context, venueID string) ([]ticketing.Seat, error) {
+	rows, err := tx.q.Query(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats WHERE venue_id = $1 ORDER BY ord`, venueID)
+	if err != nil {
+		return nil, twrap("list seats", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Seat, error) {
+		var s ticketing.Seat
+		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
+		return s, err
+	})
+	return out, twrap("list seats", err)
+}
+
+// CountPerformances implements ticketing.Tx.
+func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error) {
+	var n int
+	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_performances WHERE venue_id = $1`, venueID).Scan(&n)
+	return n, twrap("count performances", err)
+}
+
+const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at`
+
+func scanPerformance(row pgx.Row) (ticketing.Performance, error) {
+	var p ticketing.Performance
+	var prices []byte
+	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &p.StartsAt, &prices, &p.SalesOpen, &p.SalesClose, &p.Status, &p.CreatedAt)
+	if err != nil {
+		return p, err
+	}
+	p.StartsAt, p.SalesOpen, p.SalesClose, p.CreatedAt = p.StartsAt.UTC(), p.SalesOpen.UTC(), p.SalesClose.UTC(), p.CreatedAt.UTC()
+	err = json.Unmarshal(prices, &p.Prices)
+	return p, err
+}
+
+// InsertPerformance implements ticketing.Tx.
+func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) error {
+	prices, err := tkJSON(p.Prices)
+	if err != nil {
+		return err
+	}
+	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		p.ID, p.VenueID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.CreatedAt)
+	return twrap("insert performance", err)
+}
+
+// UpdatePerformance implements ticketing.Tx.
+func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) error {
+	prices, err := tkJSON(p.Prices)
+	if err != nil {
+		return err
+	}
+	tag, err := tx.q.Exec(ctx, `UPDATE ticket_performances SET title = $2, starts_at = $3, prices = $4, sales_open = $5, sales_close = $6, status = $7 WHERE id = $1`,
+		p.ID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return twrap("update performance", err)
+}
+
+// Performance implements ticketing.Tx.
+func (tx *Tx) Performance(ctx context.Context, id string) (ticketing.Performance, error) {
+	p, err := scanPerformance(tx.q.QueryRow(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE id = $1`, id))
+	return p, twrap("read performance", err)
+}
+
+// ListPerformances implements ticketing.Tx.
+func (tx *Tx) ListPerformances(ctx context.Context, from time.Time, all bool) ([]ticketing.Performance, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE starts_at >= $1 AND ($2 OR status = 'scheduled') ORDER BY starts_at, id`, from, all)
+	if err != nil {
+		return nil, twrap("list performances", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Performance, error) { return scanPerformance(r) })
+	if out == nil {
+		out = []ticketing.Performance{}
+	}
+	return out, twrap("list performances", err)
+}
+
+// ReleaseExpiredClaims implements ticketing.Tx.
+func (tx *Tx) ReleaseExpiredClaims(ctx context.Context, performanceID string, seatIDs []string, now time.Time) error {
+	_, err := tx.q.Exec(ctx, `DELETE FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND state = 'held' AND expires_at <= $3`,
+		performanceID, seatIDs, now)
+	return twrap("release expired holds", err)
+}
+
+// TryClaim implements ticketing.Tx. ON CONFLICT DO NOTHING waits for a
+// concurrent insert of the same key and then does nothing if it committed.
+func (tx *Tx) TryClaim(ctx context.Context, c ticketing.Claim) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `INSERT INTO ticket_claims (performance_id, seat_id, order_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (performance_id, seat_id) DO NOTHING`, c.PerformanceID, c.SeatID, c.OrderID, c.State, c.ExpiresAt)
+	if err != nil {
+		return false, twrap("claim seat", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+const claimCols = `performance_id, seat_id, order_id, state, expires_at`
+
+func scanClaim(row pgx.Row) (ticketing.Claim, error) {
+	var c ticketing.Claim
+	err := row.Scan(&c.PerformanceID, &c.SeatID, &c.OrderID, &c.State, &c.ExpiresAt)
+	c.ExpiresAt = c.ExpiresAt.UTC()
+	return c, err
+}
+
+// Claims implements ticketing.Tx.
+func (tx *Tx) Claims(ctx context.Context, performanceID string) ([]ticketing.Claim, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = $1`, performanceID)
+	if err != nil {
+		return nil, twrap("list claims", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Claim, error) { return scanClaim(r) })
+	return out, twrap("list claims", err)
+}
+
+// Claim implements ticketing.Tx.
+func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketing.Claim, error) {
+	c, err := scanClaim(tx.q.QueryRow(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = $1 AND seat_id = $2`, performanceID, seatID))
+	return c, twrap("read claim", err)
+}
+
+// SellClaims implements ticketing.Tx.
+func (tx *Tx) SellClaims(ctx context.Context, orderID string) error {
+	_, err := tx.q.Exec(ctx, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1`, orderID)
+	return twrap("sell claims", err)
+}
+
+// DeleteClaims implements ticketing.Tx.
+func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
+	_, err := tx.q.Exec(ctx, `DELETE FROM ticket_claims WHERE order_id = $1`, orderID)
+	return twrap("delete claims", err)
+}
+
+const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note`
+
+func scanOrder(row pgx.Row) (ticketing.Order, error) {
+	var o ticketing.Order
+	var seats []byte
+	var paid *time.Time
+	err := row.Scan(&o.ID, &o.AccountID, &o.PerformanceID, &seats, &o.TotalCents, &o.Status, &o.Method, &o.PaymentIntentID,
+		&o.HoldExpiresAt, &o.CreatedAt, &paid, &o.TransactionID, &o.Note)
+	if err != nil {
+		return o, err
+	}
+	o.HoldExpiresAt, o.CreatedAt = o.HoldExpiresAt.UTC(), o.CreatedAt.UTC()
+	if paid != nil {
+		o.PaidAt = paid.UTC()
+	}
+	err = json.Unmarshal(seats, &o.Seats)
+	return o, err
+}
+
+// InsertOrder implements ticketing.Tx.
+func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
+	seats, err := tkJSON(o.Seats)
+	if err != nil {
+		return err
+	}
+	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, o.HoldExpiresAt, o.CreatedAt,
+		nullTime(o.PaidAt), o.TransactionID, o.Note)
+	return twrap("insert order", err)
+}
+
+// UpdateOrder implements ticketing.Tx.
+func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7 WHERE id = $1`,
+		o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return twrap("update order", err)
+}
+
+// Order implements ticketing.Tx.
+func (tx *Tx) Order(ctx context.Context, id string) (ticketing.Order, error) {
+	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = $1`, id))
+	return o, twrap("read order", err)
+}
+
+// LockOrder implements ticketing.Tx.
+func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error) {
+	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = $1 FOR UPDATE`, id))
+	return o, twrap("lock order", err)
+}
+
+// ListOrders implements ticketing.Tx.
+func (tx *Tx) ListOrders(ctx context.Context, accountID string) ([]ticketing.Order, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE account_id = $1 ORDER BY created_at DESC, id LIMIT 200`, accountID)
+	if err != nil {
+		return nil, twrap("list orders", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Order, error) { return scanOrder(r) })
+	if out == nil {
+		out = []ticketing.Order{}
+	}
+	return out, twrap("list orders", err)
+}
+
+const ticketCols = `id, order_id, performance_id, venue_id, seat_id, account_id, price_cents, status, code, code_hash, issued_at, checked_in_at, checked_in_by`
+
+func scanTicket(row pgx.Row) (ticketing.Ticket, error) {
+	var t ticketing.Ticket
+	var in *time.Time
+	err := row.Scan(&t.ID, &t.OrderID, &t.PerformanceID, &t.VenueID, &t.SeatID, &t.AccountID, &t.PriceCents, &t.Status, &t.Code, &t.CodeHash,
+		&t.IssuedAt, &in, &t.CheckedInBy)
+	t.IssuedAt = t.IssuedAt.UTC()
+	if in != nil {
+		t.CheckedInAt = in.UTC()
+	}
+	return t, err
+}
+
+// InsertTicket implements ticketing.Tx.
+func (tx *Tx) InsertTicket(ctx context.Context, t ticketing.Ticket) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO tickets (`+ticketCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		t.ID, t.OrderID, t.PerformanceID, t.VenueID, t.SeatID, t.AccountID, t.PriceCents, t.Status, t.Code, t.CodeHash, t.IssuedAt,
+		nullTime(t.CheckedInAt), t.CheckedInBy)
+	return twrap("insert ticket", err)
+}
+
+// Ticket implements ticketing.Tx.
+func (tx *Tx) Ticket(ctx context.Context, id string) (ticketing.Ticket, error) {
+	t, err := scanTicket(tx.q.QueryRow(ctx, `SELECT `+ticketCols+` FROM tickets WHERE id = $1`, id))
+	return t, twrap("read ticket", err)
+}
+
+// TicketByCodeHash implements ticketing.Tx.
+func (tx *Tx) TicketByCodeHash(ctx context.Context, hash string) (ticketing.Ticket, error) {
+	t, err := scanTicket(tx.q.QueryRow(ctx, `SELECT `+ticketCols+` FROM tickets WHERE code_hash = $1`, hash))
+	return t, twrap("read ticket", err)
+}
+
+func (tx *Tx) listTickets(ctx context.Context, where string, arg string) ([]ticketing.Ticket, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+ticketCols+` FROM tickets WHERE `+where+` = $1 ORDER BY issued_at DESC, id`, arg)
+	if err != nil {
+		return nil, twrap("list tickets", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Ticket, error) { return scanTicket(r) })
+	return out, twrap("list tickets", err)
+}
+
+// ListTickets implements ticketing.Tx.
+func (tx *Tx) ListTickets(ctx context.Context, accountID string) ([]ticketing.Ticket, error) {
+	return tx.listTickets(ctx, "account_id", accountID)
+}
+
+// OrderTickets implements ticketing.Tx.
+func (tx *Tx) OrderTickets(ctx context.Context, orderID string) ([]ticketing.Ticket, error) {
+	return tx.listTickets(ctx, "order_id", orderID)
+}
+
+// CheckIn implements ticketing.Tx. The conditional UPDATE waits for a
+// concurrent one on the same row and then re-checks the status, so only
+// one succeeds.
+func (tx *Tx) CheckIn(ctx context.Context, ticketID string, at time.Time, staffID string) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE tickets SET status = 'checked_in', checked_in_at = $2, checked_in_by = $3 WHERE id = $1 AND status = 'valid'`,
+		ticketID, at, staffID)
+	if err != nil {
+		return false, twrap("check in", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// CancelOrderTickets implements ticketing.Tx.
+func (tx *Tx) CancelOrderTickets(ctx context.Context, orderID string) error {
+	_, err := tx.q.Exec(ctx, `UPDATE tickets SET status = 'cancelled' WHERE order_id = $1`, orderID)
+	return twrap("cancel tickets", err)
+}
+
+// SalesStats implements ticketing.Tx.
+func (tx *Tx) SalesStats(ctx context.Context, performanceID string, now time.Time) (ticketing.SalesStats, error) {
+	s := ticketing.SalesStats{PerformanceID: performanceID}
+	err := tx.q.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE status <> 'cancelled'),
+			count(*) FILTER (WHERE status = 'checked_in'),
+			coalesce(sum(price_cents) FILTER (WHERE status <> 'cancelled'), 0)
+		FROM tickets WHERE performance_id = $1`, performanceID).Scan(&s.Sold, &s.CheckedIn, &s.RevenueCents)
+	if err != nil {
+		return s, twrap("count tickets", err)
+	}
+	err = tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_claims WHERE performance_id = $1 AND state = 'held' AND expires_at > $2`, performanceID, now).Scan(&s.Held)
+	if err != nil {
+		return s, twrap("count holds", err)
+	}
+	err = tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_orders WHERE performance_id = $1 AND status = 'refund_due'`, performanceID).Scan(&s.RefundsDue)
+	return s, twrap("count refunds due", err)
+}
+
+var _ ticketing.Tx = (*Tx)(nil)

@@ -1,0 +1,375 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"cityhub/ticketing"
+)
+
+// SQLite has one writer, so LockOrder is a plain read: the write
+// transaction that calls it already excludes every other writer, and the
+// claims' primary key still refuses a second claim of a seat.
+
+type tkRow interface{ Scan(dest ...any) error }
+
+type ticketingStore struct{ db *DB }
+
+// Ticketing is ticketing's view of the database.
+func (db *DB) Ticketing() ticketing.Store { return ticketingStore{db} }
+
+func (s ticketingStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func (s ticketingStore) View(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
+}
+
+func twrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return translate(fmt.Errorf("%s: %w", what, err))
+}
+
+func tkJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func tkOneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return sql.ErrNoRows
+	}
+	return nil
+}
+
+// tkCollect reads every row with scan.
+func tkCollect[T any](rows *sql.Rows, err error, scan func(tkRow) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// InsertVenue implements ticketing.Tx.
+func (tx *Tx) InsertVenue(ctx context.Context, v ticketing.Venue) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_venues (id, name, address, created_at) VALUES (?, ?, ?, ?)`, v.ID, v.Name, v.Address, toMicros(v.CreatedAt))
+	return twrap("insert venue", err)
+}
+
+func scanVenue(row tkRow) (ticketing.Venue, error) {
+	var v ticketing.Venue
+	var at int64
+	err := row.Scan(&v.ID, &v.Name, &v.Address, &at)
+	v.CreatedAt = fromMicros(at)
+	return v, err
+}
+
+// Venue implements ticketing.Tx.
+func (tx *Tx) Venue(ctx context.Context, id string) (ticketing.Venue, error) {
+	v, err := scanVenue(tx.q.QueryRowContext(ctx, `SELECT id, name, address, created_at FROM ticket_venues WHERE id = ?`, id))
+	return v, twrap("read venue", err)
+}
+
+// ListVenues implements ticketing.Tx.
+func (tx *Tx) ListVenues(ctx context.Context) ([]ticketing.Venue, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, name, address, created_at FROM ticket_venues ORDER BY name, id`)
+	out, err := tkCollect(rows, err, scanVenue)
+	return out, twrap("list venues", err)
+}
+
+// ReplaceSeats implements ticketing.Tx.
+func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketing.Seat) error {
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_seats WHERE venue_id = ?`, venueID); err != nil {
+		return twrap("delete seats", err)
+	}
+	for i, s := range seats {
+		_, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_seats (venue_id, id, section, row_name, number, category, ord) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			venueID, s.ID, s.Section, s.Row, s.Number, s.Category, i)
+		if err != nil {
+			return twrap("insert seat", err)
+		}
+	}
+	return nil
+}
+
+// Seats implements ticketing.Tx.
+func (tx *Tx) Seats(ctx context.Context, venueID string) ([]ticketing.Seat, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats WHERE venue_id = ? ORDER BY ord`, venueID)
+	out, err := tkCollect(rows, err, func(r tkRow) (ticketing.Seat, error) {
+		var s ticketing.Seat
+		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
+		return s, err
+	})
+	return out, twrap("list seats", err)
+}
+
+// CountPerformances implements ticketing.Tx.
+func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error) {
+	var n int
+	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_performances WHERE venue_id = ?`, venueID).Scan(&n)
+	return n, twrap("count performances", err)
+}
+
+const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at`
+
+func scanPerformance(row tkRow) (ticketing.Performance, error) {
+	var p ticketing.Performance
+	var prices string
+	var starts, open, closes, created int64
+	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &starts, &prices, &open, &closes, &p.Status, &created)
+	if err != nil {
+		return p, err
+	}
+	p.StartsAt, p.SalesOpen, p.SalesClose, p.CreatedAt = fromMicros(starts), fromMicros(open), fromMicros(closes), fromMicros(created)
+	err = json.Unmarshal([]byte(prices), &p.Prices)
+	return p, err
+}
+
+// InsertPerformance implements ticketing.Tx.
+func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) error {
+	prices, err := tkJSON(p.Prices)
+	if err != nil {
+		return err
+	}
+	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.VenueID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.CreatedAt))
+	return twrap("insert performance", err)
+}
+
+// UpdatePerformance implements ticketing.Tx.
+func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) error {
+	prices, err := tkJSON(p.Prices)
+	if err != nil {
+		return err
+	}
+	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_performances SET title = ?2, starts_at = ?3, prices = ?4, sales_open = ?5, sales_close = ?6, status = ?7 WHERE id = ?1`,
+		p.ID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status)
+	return twrap("update performance", tkOneRow(res, err))
+}
+
+// Performance implements ticketing.Tx.
+func (tx *Tx) Performance(ctx context.Context, id string) (ticketing.Performance, error) {
+	p, err := scanPerformance(tx.q.QueryRowContext(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE id = ?`, id))
+	return p, twrap("read performance", err)
+}
+
+// ListPerformances implements ticketing.Tx.
+func (tx *Tx) ListPerformances(ctx context.Context, from time.Time, all bool) ([]ticketing.Performance, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE starts_at >= ?1 AND (?2 OR status = 'scheduled') ORDER BY starts_at, id`,
+		toMicros(from), boolInt(all))
+	out, err := tkCollect(rows, err, scanPerformance)
+	return out, twrap("list performances", err)
+}
+
+// ReleaseExpiredClaims implements ticketing.Tx.
+func (tx *Tx) ReleaseExpiredClaims(ctx context.Context, performanceID string, seatIDs []string, now time.Time) error {
+	ids, err := tkJSON(seatIDs)
+	if err != nil {
+		return err
+	}
+	_, err = tx.q.ExecContext(ctx, `DELETE FROM ticket_claims WHERE performance_id = ?1 AND seat_id IN (SELECT value FROM json_each(?2))
+		AND state = 'held' AND expires_at <= ?3`, performanceID, ids, toMicros(now))
+	return twrap("release expired holds", err)
+}
+
+// TryClaim implements ticketing.Tx.
+func (tx *Tx) TryClaim(ctx context.Context, c ticketing.Claim) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_claims (performance_id, seat_id, order_id, state, expires_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (performance_id, seat_id) DO NOTHING`, c.PerformanceID, c.SeatID, c.OrderID, c.State, toMicros(c.ExpiresAt))
+	if err != nil {
+		return false, twrap("claim seat", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, twrap("claim seat", err)
+}
+
+const claimCols = `performance_id, seat_id, order_id, state, expires_at`
+
+func scanClaim(row tkRow) (ticketing.Claim, error) {
+	var c ticketing.Claim
+	var exp int64
+	err := row.Scan(&c.PerformanceID, &c.SeatID, &c.OrderID, &c.State, &exp)
+	c.ExpiresAt = fromMicros(exp)
+	return c, err
+}
+
+// Claims implements ticketing.Tx.
+func (tx *Tx) Claims(ctx context.Context, performanceID string) ([]ticketing.Claim, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = ?`, performanceID)
+	out, err := tkCollect(rows, err, scanClaim)
+	return out, twrap("list claims", err)
+}
+
+// Claim implements ticketing.Tx.
+func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketing.Claim, error) {
+	c, err := scanClaim(tx.q.QueryRowContext(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = ? AND seat_id = ?`, performanceID, seatID))
+	return c, twrap("read claim", err)
+}
+
+// SellClaims implements ticketing.Tx.
+func (tx *Tx) SellClaims(ctx context.Context, orderID string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = ?`, orderID)
+	return twrap("sell claims", err)
+}
+
+// DeleteClaims implements ticketing.Tx.
+func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_claims WHERE order_id = ?`, orderID)
+	return twrap("delete claims", err)
+}
+
+const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note`
+
+func scanOrder(row tkRow) (ticketing.Order, error) {
+	var o ticketing.Order
+	var seats string
+	var exp, created int64
+	var paid sql.NullInt64
+	err := row.Scan(&o.ID, &o.AccountID, &o.PerformanceID, &seats, &o.TotalCents, &o.Status, &o.Method, &o.PaymentIntentID,
+		&exp, &created, &paid, &o.TransactionID, &o.Note)
+	if err != nil {
+		return o, err
+	}
+	o.HoldExpiresAt, o.CreatedAt, o.PaidAt = fromMicros(exp), fromMicros(created), fromMicros(paid.Int64)
+	err = json.Unmarshal([]byte(seats), &o.Seats)
+	return o, err
+}
+
+// InsertOrder implements ticketing.Tx.
+func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
+	seats, err := tkJSON(o.Seats)
+	if err != nil {
+		return err
+	}
+	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, toMicros(o.HoldExpiresAt), toMicros(o.CreatedAt),
+		nullMicros(o.PaidAt), o.TransactionID, o.Note)
+	return twrap("insert order", err)
+}
+
+// UpdateOrder implements ticketing.Tx.
+func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
+	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_orders SET status = ?2, method = ?3, payment_intent_id = ?4, paid_at = ?5, transaction_id = ?6, note = ?7 WHERE id = ?1`,
+		o.ID, o.Status, o.Method, o.PaymentIntentID, nullMicros(o.PaidAt), o.TransactionID, o.Note)
+	return twrap("update order", tkOneRow(res, err))
+}
+
+// Order implements ticketing.Tx.
+func (tx *Tx) Order(ctx context.Context, id string) (ticketing.Order, error) {
+	o, err := scanOrder(tx.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = ?`, id))
+	return o, twrap("read order", err)
+}
+
+// LockOrder implements ticketing.Tx.
+func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error) {
+	return tx.Order(ctx, id)
+}
+
+// ListOrders implements ticketing.Tx.
+func (tx *Tx) ListOrders(ctx context.Context, accountID string) ([]ticketing.Order, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE account_id = ? ORDER BY created_at DESC, id LIMIT 200`, accountID)
+	out, err := tkCollect(rows, err, scanOrder)
+	return out, twrap("list orders", err)
+}
+
+const ticketCols = `id, order_id, performance_id, venue_id, seat_id, account_id, price_cents, status, code, code_hash, issued_at, checked_in_at, checked_in_by`
+
+func scanTicket(row tkRow) (ticketing.Ticket, error) {
+	var t ticketing.Ticket
+	var issued int64
+	var in sql.NullInt64
+	err := row.Scan(&t.ID, &t.OrderID, &t.PerformanceID, &t.VenueID, &t.SeatID, &t.AccountID, &t.PriceCents, &t.Status, &t.Code, &t.CodeHash,
+		&issued, &in, &t.CheckedInBy)
+	t.IssuedAt, t.CheckedInAt = fromMicros(issued), fromMicros(in.Int64)
+	return t, err
+}
+
+// InsertTicket implements ticketing.Tx.
+func (tx *Tx) InsertTicket(ctx context.Context, t ticketing.Ticket) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO tickets (`+ticketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.OrderID, t.PerformanceID, t.VenueID, t.SeatID, t.AccountID, t.PriceCents, t.Status, t.Code, t.CodeHash, toMicros(t.IssuedAt),
+		nullMicros(t.CheckedInAt), t.CheckedInBy)
+	return twrap("insert ticket", err)
+}
+
+// Ticket implements ticketing.Tx.
+func (tx *Tx) Ticket(ctx context.Context, id string) (ticketing.Ticket, error) {
+	t, err := scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE id = ?`, id))
+	return t, twrap("read ticket", err)
+}
+
+// TicketByCodeHash implements ticketing.Tx.
+func (tx *Tx) TicketByCodeHash(ctx context.Context, hash string) (ticketing.Ticket, error) {
+	t, err := scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE code_hash = ?`, hash))
+	return t, twrap("read ticket", err)
+}
+
+// ListTickets implements ticketing.Tx.
+func (tx *Tx) ListTickets(ctx context.Context, accountID string) ([]ticketing.Ticket, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE account_id = ? ORDER BY issued_at DESC, id`, accountID)
+	out, err := tkCollect(rows, err, scanTicket)
+	return out, twrap("list tickets", err)
+}
+
+// OrderTickets implements ticketing.Tx.
+func (tx *Tx) OrderTickets(ctx context.Context, orderID string) ([]ticketing.Ticket, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE order_id = ? ORDER BY seat_id`, orderID)
+	out, err := tkCollect(rows, err, scanTicket)
+	return out, twrap("list tickets", err)
+}
+
+// CheckIn implements ticketing.Tx.
+func (tx *Tx) CheckIn(ctx context.Context, ticketID string, at time.Time, staffID string) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE tickets SET status = 'checked_in', checked_in_at = ?2, checked_in_by = ?3 WHERE id = ?1 AND status = 'valid'`,
+		ticketID, toMicros(at), staffID)
+	if err != nil {
+		return false, twrap("check in", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, twrap("check in", err)
+}
+
+// CancelOrderTickets implements ticketing.Tx.
+func (tx *Tx) CancelOrderTickets(ctx context.Context, orderID string) error {
+	_, err := tx.q.ExecContext(ctx, `UPDATE tickets SET status = 'cancelled' WHERE order_id = ?`, orderID)
+	return twrap("cancel tickets", err)
+}
+
+// SalesStats implements ticketing.Tx.
+func (tx *Tx) SalesStats(ctx context.Context, performanceID string, now time.Time) (ticketing.SalesStats, error) {
+	s := ticketing.SalesStats{PerformanceID: performanceID}
+	err := tx.q.QueryRowContext(ctx, `SELECT
+			count(*) FILTER (WHERE status <> 'cancelled'),
+			count(*) FILTER (WHERE status = 'checked_in'),
+			coalesce(sum(price_cents) FILTER (WHERE status <> 'cancelled'), 0)
+		FROM tickets WHERE performance_id = ?`, performanceID).Scan(&s.Sold, &s.CheckedIn, &s.RevenueCents)
+	if err != nil {
+		return s, twrap("count tickets", err)
+	}
+	err = tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_claims WHERE performance_id = ? AND state = 'held' AND expires_at > ?`, performanceID, toMicros(now)).Scan(&s.Held)
+	if err != nil {
+		return s, twrap("count holds", err)
+	}
+	err = tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_orders WHERE performance_id = ? AND status = 'refund_due'`, performanceID).Scan(&s.RefundsDue)
+	return s, twrap("count refunds due", err)
+}
+
+var _ ticketing.Tx = (*Tx)(nil)

@@ -1,0 +1,428 @@
+package ticketing_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/qrtoken"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// race runs fn(i) for i in 0..n-1 on goroutines that all wait at one gate
+// and then start together; at most width run at once (the pool of
+// database connections is smaller than n anyway).
+func race(n, width int, fn func(i int)) {
+	gate := make(chan struct{})
+	sem := make(chan struct{}, width)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fn(i)
+		}()
+	}
+	close(gate)
+	wg.Wait()
+}
+
+// A thousand buyers for the last seat: exactly one ticket, everyone else a
+// clean Conflict, the money of one sale in the ledger.
+func TestThousandBuyersForTheLastSeat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Romano", 2)
+		p := f.performance(v.ID)
+		// Every seat but A/1 is sold already.
+		f.credit(100_00, citizen(9999))
+		f.buy(citizen(9999), p.ID, "Platea/A/2", "Platea/B/1", "Platea/B/2")
+		const buyers = 1000
+		who := make([]identity.Caller, buyers)
+		for i := range who {
+			who[i] = citizen(i)
+		}
+		f.credit(50_00, who...)
+		last := "Platea/A/1"
+		var won, conflicts atomic.Int64
+		var other sync.Map
+		race(buyers, 64, func(i int) {
+			o, err := f.svc.Hold(f.ctx, who[i], p.ID, []string{last})
+			if err == nil {
+				_, err = f.svc.PayWithWallet(f.ctx, who[i], o.ID)
+			}
+			switch {
+			case err == nil:
+				won.Add(1)
+			case apperr.Has(err, apperr.Conflict):
+				conflicts.Add(1)
+			default:
+				other.Store(i, err)
+			}
+		})
+		other.Range(func(k, v any) bool { t.Errorf("buyer %v: %v", k, v); return true })
+		if won.Load() != 1 || conflicts.Load() != buyers-1 {
+			t.Fatalf("%d buyers won and %d got a conflict, want 1 and %d", won.Load(), conflicts.Load(), buyers-1)
+		}
+		st, err := f.svc.Stats(f.ctx, admin, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Sold != 4 || st.Seats != 4 || st.RevenueCents != 2*2500+2*1500 {
+			t.Fatalf("stats %+v", st)
+		}
+		if got := f.balance(wallet.RevenueTheatre); got != 2*2500+2*1500 {
+			t.Fatalf("theatre revenue %d", got)
+		}
+		f.ledgerOK()
+		av, err := f.svc.Availability(f.ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if av.Free != 0 {
+			t.Fatalf("%d seats free after the sell-out", av.Free)
+		}
+	})
+}
+
+// The card payment of one order confirmed by many webhook deliveries at
+// once issues its tickets once and records the money once.
+func TestConcurrentCardConfirmationsIssueOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Massimo", 4)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1", "Platea/B/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_test_1"); err != nil {
+			t.Fatal(err)
+		}
+		var firsts, replays atomic.Int64
+		race(20, 20, func(int) {
+			got, replayed, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_test_1", 4000, "eur")
+			if err != nil {
+				t.Errorf("confirm: %v", err)
+				return
+			}
+			if got.Status != ticketing.OrderPaid {
+				t.Errorf("order %s", got.Status)
+			}
+			if replayed {
+				replays.Add(1)
+			} else {
+				firsts.Add(1)
+			}
+		})
+		if firsts.Load() != 1 || replays.Load() != 19 {
+			t.Fatalf("%d first confirmations and %d replays", firsts.Load(), replays.Load())
+		}
+		ts, err := f.svc.MyTickets(f.ctx, buyer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ts) != 2 {
+			t.Fatalf("%d tickets, want 2", len(ts))
+		}
+		if got := f.balance(wallet.StripeClearing); got != -4000 {
+			t.Fatalf("stripe clearing %d, want -4000", got)
+		}
+		if got := f.balance(wallet.RevenueTheatre); got != 4000 {
+			t.Fatalf("theatre revenue %d, want 4000", got)
+		}
+		f.ledgerOK()
+	})
+}
+
+// Two door scanners reading the same ticket at once: one checks it in, the
+// other is told when.
+func TestConcurrentCheckInOneWins(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Comunale", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		_, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		staff := door(v.ID)
+		var ok, already atomic.Int64
+		race(8, 8, func(i int) {
+			code := tok.Token
+			if i%2 == 1 {
+				code = ts[0].TypedCode
+			}
+			_, err := f.svc.CheckIn(f.ctx, staff, code)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case apperr.ReasonOf(err) == "already_checked_in":
+				already.Add(1)
+			default:
+				t.Errorf("check in: %v", err)
+			}
+		})
+		if ok.Load() != 1 || already.Load() != 7 {
+			t.Fatalf("%d check-ins and %d already-checked-in answers", ok.Load(), already.Load())
+		}
+		_, err = f.svc.CheckIn(f.ctx, staff, tok.Token)
+		want := "Already checked in at " + start.In(ticketing.CityZone).Format("15:04") + "."
+		if apperr.MessageOf(err) != want {
+			t.Fatalf("second scan says %q, want %q", apperr.MessageOf(err), want)
+		}
+		if _, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID); !apperr.Has(err, apperr.Conflict) {
+			t.Fatalf("fresh token for a used ticket: %v", err)
+		}
+	})
+}
+
+func TestCheckInRefusals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		va := f.venue("Teatro A", 2)
+		vb := f.venue("Teatro B", 2)
+		p := f.performance(va.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		_, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Door staff of venue B cannot check in a ticket of venue A.
+		if _, err := f.svc.CheckIn(f.ctx, door(vb.ID), tok.Token); apperr.ReasonOf(err) != "not_your_venue" {
+			t.Fatalf("venue B's door: %v", err)
+		}
+		if _, err := f.svc.CheckIn(f.ctx, door(vb.ID), ts[0].TypedCode); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("venue B's door, typed code: %v", err)
+		}
+		// A citizen is not door staff.
+		if _, err := f.svc.CheckIn(f.ctx, buyer, tok.Token); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("citizen at the door: %v", err)
+		}
+		// A forged token: signed by a key the hub does not know.
+		other := qrtoken.NewMemKeys()
+		other.Generate("qr-test", qrtoken.Purpose)
+		forged, err := qrtoken.Sign(other, qrtoken.KindTicket, ts[0].ID, start.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), forged); apperr.ReasonOf(err) != "qr_invalid" {
+			t.Fatalf("forged token: %v", err)
+		}
+		// A voucher token for the ticket's id is of the wrong kind.
+		wrongKind, _ := qrtoken.Sign(f.keys, qrtoken.KindVoucher, ts[0].ID, start.Add(time.Minute))
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), wrongKind); apperr.ReasonOf(err) != "qr_invalid" {
+			t.Fatalf("voucher token: %v", err)
+		}
+		// A typed code that is no ticket's.
+		code, _ := qrtoken.NewCode()
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), code); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("unknown code: %v", err)
+		}
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), "not a code"); !apperr.Has(err, apperr.Invalid) {
+			t.Fatalf("malformed code: %v", err)
+		}
+		// The genuine token, after it expired.
+		f.clock.Advance(ticketing.TokenTTL + ticketing.TokenLeeway + time.Second)
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), tok.Token); apperr.ReasonOf(err) != "qr_expired" {
+			t.Fatalf("expired token: %v", err)
+		}
+		// Nothing of the above checked the ticket in.
+		vt, err := f.svc.VerifyTicket(f.ctx, door(va.ID), ts[0].TypedCode)
+		if err != nil || vt.Status != ticketing.TicketValid {
+			t.Fatalf("ticket after refusals: %+v %v", vt, err)
+		}
+		if vt.TypedCode != "" {
+			t.Fatal("door staff see the typed code")
+		}
+		res, err := f.svc.CheckIn(f.ctx, door(va.ID), ts[0].TypedCode)
+		if err != nil || res.Ticket.Status != ticketing.TicketCheckedIn {
+			t.Fatalf("check in: %+v %v", res, err)
+		}
+	})
+}
+
+// A card payment that arrives after the hold expired and the seat was sold
+// to someone else issues nothing: the order is marked for refund and the
+// seat stays with its buyer.
+func TestLateCardPaymentAfterSeatSoldElsewhere(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		slow, fast := citizen(1), citizen(2)
+		o, err := f.svc.Hold(f.ctx, slow, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CardPayable(f.ctx, slow, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, slow, o.ID, "pi_slow"); err != nil {
+			t.Fatal(err)
+		}
+		// While held, nobody else gets the seat.
+		if _, err := f.svc.Hold(f.ctx, fast, p.ID, []string{"Platea/A/1"}); apperr.ReasonOf(err) != "seat_taken" {
+			t.Fatalf("hold of a held seat: %v", err)
+		}
+		f.clock.Advance(ticketing.HoldTTL + time.Second)
+		f.credit(100_00, fast)
+		f.buy(fast, p.ID, "Platea/A/1")
+		got, replayed, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_slow", 2500, "eur")
+		if err != nil || replayed {
+			t.Fatalf("late confirmation: %v (replayed %v)", err, replayed)
+		}
+		if got.Status != ticketing.OrderRefundDue || got.Note == "" {
+			t.Fatalf("late order %+v", got)
+		}
+		if ts, _ := f.svc.MyTickets(f.ctx, slow); len(ts) != 0 {
+			t.Fatalf("the late buyer got %d tickets", len(ts))
+		}
+		// Delivered again: still one refund due, nothing issued.
+		if got, replayed, err = f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_slow", 2500, "eur"); err != nil || !replayed || got.Status != ticketing.OrderRefundDue {
+			t.Fatalf("redelivery: %+v %v %v", got, replayed, err)
+		}
+		st, _ := f.svc.Stats(f.ctx, admin, p.ID)
+		if st.Sold != 1 || st.RefundsDue != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+		if got := f.balance(wallet.StripeClearing); got != 0 {
+			t.Fatalf("stripe clearing %d: the refused payment was booked", got)
+		}
+		// The administrator closes it.
+		if got, err = f.svc.RefundOrder(f.ctx, admin, o.ID); err != nil || got.Status != ticketing.OrderRefunded {
+			t.Fatalf("refund: %+v %v", got, err)
+		}
+		f.ledgerOK()
+	})
+}
+
+// A late card payment whose seats nobody took still issues the tickets.
+func TestLateCardPaymentSeatsStillFree(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/B/2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_late"); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(ticketing.HoldTTL + time.Minute)
+		if _, err := f.svc.CardPayable(f.ctx, buyer, o.ID); apperr.ReasonOf(err) != "hold_expired" {
+			t.Fatalf("card payment of an expired hold: %v", err)
+		}
+		got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_late", 1500, "eur")
+		if err != nil || got.Status != ticketing.OrderPaid {
+			t.Fatalf("late confirmation: %+v %v", got, err)
+		}
+		if _, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_other", 1500, "eur"); !apperr.Has(err, apperr.Invalid) {
+			t.Fatalf("another payment for the order: %v", err)
+		}
+		f.ledgerOK()
+	})
+}
+
+// An expired hold releases its seats to the next buyer.
+func TestExpiredHoldReleasesSeats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		a, b := citizen(1), citizen(2)
+		f.credit(100_00, a, b)
+		oa, err := f.svc.Hold(f.ctx, a, p.ID, []string{"Platea/A/1", "Platea/A/2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		av, _ := f.svc.Availability(f.ctx, p.ID)
+		if av.Free != 2 {
+			t.Fatalf("%d free while two are held", av.Free)
+		}
+		f.clock.Advance(ticketing.HoldTTL)
+		if av, _ = f.svc.Availability(f.ctx, p.ID); av.Free != 4 {
+			t.Fatalf("%d free after the hold expired", av.Free)
+		}
+		f.buy(b, p.ID, "Platea/A/2")
+		if _, err := f.svc.PayWithWallet(f.ctx, a, oa.ID); apperr.ReasonOf(err) != "hold_lost" {
+			t.Fatalf("paying a lost hold: %v", err)
+		}
+		if got := f.balance(wallet.CitizenAccount(a.AccountID)); got != 100_00 {
+			t.Fatalf("the loser was charged: %d", got)
+		}
+		f.ledgerOK()
+	})
+}
+
+// An administrator's refund reverses the ledger exactly once and frees the seats.
+func TestRefundReversesOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		o, _ := f.buy(buyer, p.ID, "Platea/A/1", "Platea/A/2")
+		if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != 100_00-5000 {
+			t.Fatalf("balance after purchase %d", got)
+		}
+		if _, err := f.svc.RefundOrder(f.ctx, buyer, o.ID); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("citizen refund: %v", err)
+		}
+		race(10, 10, func(int) {
+			if _, err := f.svc.RefundOrder(f.ctx, admin, o.ID); err != nil {
+				t.Errorf("refund: %v", err)
+			}
+		})
+		if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != 100_00 {
+			t.Fatalf("balance after refunds %d", got)
+		}
+		if got := f.balance(wallet.RevenueTheatre); got != 0 {
+			t.Fatalf("revenue after refund %d", got)
+		}
+		ts, _ := f.svc.MyTickets(f.ctx, buyer)
+		for _, tk := range ts {
+			if tk.Status != ticketing.TicketCancelled {
+				t.Fatalf("ticket %s after refund", tk.Status)
+			}
+		}
+		f.credit(100_00, citizen(2))
+		f.buy(citizen(2), p.ID, "Platea/A/1")
+		f.ledgerOK()
+	})
+}
+
+func TestRefundRefusedAfterCheckIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		o, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), ts[0].TypedCode); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.RefundOrder(f.ctx, admin, o.ID); apperr.ReasonOf(err) != "ticket_used" {
+			t.Fatalf("refund of a used ticket: %v", err)
+		}
+	})
+}

@@ -1,0 +1,821 @@
+package ticketing
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/qrtoken"
+	"cityhub/wallet"
+)
+
+// Service holds ticketing's rules. Callers are identity.Caller values that
+// the edge authenticated; the service decides what each may do.
+type Service struct {
+	store Store
+	keys  qrtoken.Keys
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// NewService returns the ticketing service on store, signing QR tokens with keys.
+func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, keys: keys, log: log, now: time.Now}
+}
+
+// SetClock replaces the clock (tests, demo data).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+func requireAdmin(c identity.Caller) error {
+	if !c.Has(identity.RoleAdmin) {
+		return apperr.E(apperr.Forbidden, "Only a city administrator may do this.")
+	}
+	return nil
+}
+
+func requireCitizen(c identity.Caller) error {
+	if c.AccountID == "" || !c.Has(identity.RoleCitizen) {
+		return apperr.E(apperr.Forbidden, "Only a citizen may do this.")
+	}
+	return nil
+}
+
+func (s *Service) audit(ctx context.Context, tx Tx, c identity.Caller, action, objType, objID string, detail map[string]any) error {
+	o := audit.OriginFrom(ctx)
+	err := tx.AppendAudit(ctx, audit.Entry{ActorID: c.AccountID, Action: action, ObjectType: objType, ObjectID: objID,
+		Device: o.Device, IP: o.IP, Detail: detail})
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+func notFound(what string, err error) error {
+	if apperr.Has(err, apperr.NotFound) {
+		return apperr.R(apperr.NotFound, what+"_not_found", "No such %s.", what)
+	}
+	return err
+}
+
+// ---- Venues and performances ----------------------------------------------
+
+// CreateVenue registers a venue. Invalid for bad fields; Forbidden unless
+// the caller is a city administrator.
+func (s *Service) CreateVenue(ctx context.Context, c identity.Caller, v Venue) (Venue, error) {
+	if err := requireAdmin(c); err != nil {
+		return Venue{}, err
+	}
+	v.Name, v.Address = strings.TrimSpace(v.Name), strings.TrimSpace(v.Address)
+	if err := v.Validate(); err != nil {
+		return Venue{}, err
+	}
+	v.ID, v.CreatedAt = ids.New("ven"), s.now().UTC().Truncate(time.Microsecond)
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertVenue(ctx, v); err != nil {
+			return fmt.Errorf("insert venue: %w", err)
+		}
+		return s.audit(ctx, tx, c, "venue.create", "venue", v.ID, nil)
+	})
+	return v, err
+}
+
+// Venues lists every venue.
+func (s *Service) Venues(ctx context.Context) ([]Venue, error) {
+	var out []Venue
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListVenues(ctx)
+		return err
+	})
+	return out, err
+}
+
+// SetSeatMap replaces a venue's seats. Forbidden unless admin; NotFound for
+// an unknown venue; Invalid for a bad map; Conflict (seat_map_in_use) once
+// the venue has performances, whose sold seats must not move.
+func (s *Service) SetSeatMap(ctx context.Context, c identity.Caller, venueID string, m SeatMap) ([]Seat, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	seats, err := m.Seats()
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Venue(ctx, venueID); err != nil {
+			return notFound("venue", err)
+		}
+		n, err := tx.CountPerformances(ctx, venueID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.R(apperr.Conflict, "seat_map_in_use", "This venue already has performances; its seat map cannot change.")
+		}
+		if err := tx.ReplaceSeats(ctx, venueID, seats); err != nil {
+			return fmt.Errorf("replace seats: %w", err)
+		}
+		return s.audit(ctx, tx, c, "venue.seat_map", "venue", venueID, map[string]any{"seats": len(seats)})
+	})
+	return seats, err
+}
+
+// Seats lists a venue's seats. NotFound for an unknown venue.
+func (s *Service) Seats(ctx context.Context, venueID string) ([]Seat, error) {
+	var out []Seat
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Venue(ctx, venueID); err != nil {
+			return notFound("venue", err)
+		}
+		var err error
+		out, err = tx.Seats(ctx, venueID)
+		return err
+	})
+	return out, err
+}
+
+func normalise(p *Performance) {
+	p.Title = strings.TrimSpace(p.Title)
+	p.StartsAt = p.StartsAt.UTC().Truncate(time.Second)
+	p.SalesOpen = p.SalesOpen.UTC().Truncate(time.Second)
+	p.SalesClose = p.SalesClose.UTC().Truncate(time.Second)
+}
+
+// CreatePerformance schedules a performance. An empty sales window opens
+// sales now and closes them at the start. Forbidden unless admin; Invalid
+// for bad fields, an unknown venue, a venue without seats, or a price for a
+// category the venue does not have.
+func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Performance) (Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return Performance{}, err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	if p.SalesOpen.IsZero() {
+		p.SalesOpen = now
+	}
+	if p.SalesClose.IsZero() {
+		p.SalesClose = p.StartsAt
+	}
+	p.Status = PerformanceScheduled
+	normalise(&p)
+	if err := p.Validate(); err != nil {
+		return Performance{}, err
+	}
+	p.ID, p.CreatedAt = ids.New("prf"), now
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := checkCategories(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := tx.InsertPerformance(ctx, p); err != nil {
+			return fmt.Errorf("insert performance: %w", err)
+		}
+		return s.audit(ctx, tx, c, "performance.create", "performance", p.ID, map[string]any{"venue_id": p.VenueID})
+	})
+	return p, err
+}
+
+func checkCategories(ctx context.Context, tx Tx, p Performance) error {
+	if _, err := tx.Venue(ctx, p.VenueID); err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return apperr.R(apperr.Invalid, "unknown_venue", "No such venue.")
+		}
+		return err
+	}
+	seats, err := tx.Seats(ctx, p.VenueID)
+	if err != nil {
+		return err
+	}
+	if len(seats) == 0 {
+		return apperr.R(apperr.Invalid, "venue_without_seats", "The venue has no seat map yet.")
+	}
+	for cat := range p.Prices {
+		if !slices.ContainsFunc(seats, func(st Seat) bool { return st.Category == cat }) {
+			return apperr.R(apperr.Invalid, "unknown_category", "The venue has no seats of category %s.", cat)
+		}
+	}
+	return nil
+}
+
+// UpdatePerformance changes a performance's title, start, prices and sales
+// window (orders keep the prices they were held at). Forbidden unless
+// admin; NotFound; Invalid; Conflict once it is cancelled.
+func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Performance) (Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return Performance{}, err
+	}
+	var out Performance
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		cur, err := tx.Performance(ctx, p.ID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		if cur.Status == PerformanceCancelled {
+			return apperr.R(apperr.Conflict, "performance_cancelled", "This performance is cancelled.")
+		}
+		p.VenueID, p.Status, p.CreatedAt = cur.VenueID, cur.Status, cur.CreatedAt
+		if p.SalesOpen.IsZero() {
+			p.SalesOpen = cur.SalesOpen
+		}
+		if p.SalesClose.IsZero() {
+			p.SalesClose = p.StartsAt
+		}
+		normalise(&p)
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if err := checkCategories(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := tx.UpdatePerformance(ctx, p); err != nil {
+			return fmt.Errorf("update performance: %w", err)
+		}
+		out = p
+		return s.audit(ctx, tx, c, "performance.update", "performance", p.ID, nil)
+	})
+	return out, err
+}
+
+// CancelPerformance stops sales of a performance; orders already paid stay
+// until an administrator refunds them (RefundOrder). Forbidden; NotFound.
+func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id string) (Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return Performance{}, err
+	}
+	var out Performance
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.Performance(ctx, id)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		if p.Status == PerformanceCancelled {
+			out = p
+			return nil
+		}
+		p.Status = PerformanceCancelled
+		if err := tx.UpdatePerformance(ctx, p); err != nil {
+			return fmt.Errorf("cancel performance: %w", err)
+		}
+		out = p
+		return s.audit(ctx, tx, c, "performance.cancel", "performance", p.ID, nil)
+	})
+	return out, err
+}
+
+// Performances lists scheduled performances that have not started,
+// soonest first.
+func (s *Service) Performances(ctx context.Context) ([]Performance, error) {
+	var out []Performance
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListPerformances(ctx, s.now(), false)
+		return err
+	})
+	return out, err
+}
+
+// AllPerformances lists every performance, past and cancelled ones too
+// (administrators). Forbidden unless admin.
+func (s *Service) AllPerformances(ctx context.Context, c identity.Caller) ([]Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	var out []Performance
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListPerformances(ctx, time.Time{}, true)
+		return err
+	})
+	return out, err
+}
+
+// Performance returns one performance. NotFound.
+func (s *Service) Performance(ctx context.Context, id string) (Performance, error) {
+	var out Performance
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Performance(ctx, id)
+		return notFound("performance", err)
+	})
+	return out, err
+}
+
+// Seat availability.
+const (
+	SeatFree      = "free"
+	SeatHeld      = "held"
+	SeatSold      = "sold"
+	SeatNotOnSale = "not_on_sale"
+)
+
+// SeatState is a seat of a performance and whether it can be bought.
+type SeatState struct {
+	Seat
+	PriceCents int64  `json:"price_cents,omitempty"`
+	State      string `json:"state"`
+}
+
+// Availability is a performance's seat map with each seat's state.
+type Availability struct {
+	Performance Performance `json:"performance"`
+	Venue       Venue       `json:"venue"`
+	OnSale      bool        `json:"on_sale"`
+	Free        int         `json:"free"`
+	Seats       []SeatState `json:"seats"`
+}
+
+// Availability shows which seats of a performance are free. NotFound.
+func (s *Service) Availability(ctx context.Context, performanceID string) (Availability, error) {
+	now := s.now()
+	var out Availability
+	err := s.store.View(ctx, func(tx Tx) error {
+		p, err := tx.Performance(ctx, performanceID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		v, err := tx.Venue(ctx, p.VenueID)
+		if err != nil {
+			return err
+		}
+		seats, err := tx.Seats(ctx, p.VenueID)
+		if err != nil {
+			return err
+		}
+		claims, err := tx.Claims(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		taken := map[string]string{}
+		for _, c := range claims {
+			if c.Live(now) {
+				taken[c.SeatID] = c.State
+			}
+		}
+		out = Availability{Performance: p, Venue: v, OnSale: p.OnSale(now), Seats: make([]SeatState, 0, len(seats))}
+		for _, st := range seats {
+			ss := SeatState{Seat: st, PriceCents: p.Prices[st.Category], State: SeatFree}
+			switch {
+			case ss.PriceCents == 0:
+				ss.State = SeatNotOnSale
+			case taken[st.ID] == ClaimSold:
+				ss.State = SeatSold
+			case taken[st.ID] == ClaimHeld:
+				ss.State = SeatHeld
+			default:
+				out.Free++
+			}
+			out.Seats = append(out.Seats, ss)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ---- Holds and payment ----------------------------------------------------
+
+// Hold keeps seats of a performance for the caller for HoldTTL while they
+// pay. Seats whose earlier hold expired are released first. Forbidden
+// unless citizen; NotFound for an unknown performance; Invalid for no,
+// too many, repeated or unknown seats; Conflict when sales are closed
+// (reason not_on_sale) or a seat is taken (reason seat_taken; nothing held).
+func (s *Service) Hold(ctx context.Context, c identity.Caller, performanceID string, seatIDs []string) (Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, err
+	}
+	if len(seatIDs) == 0 || len(seatIDs) > MaxSeatsPerOrder {
+		return Order{}, apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", MaxSeatsPerOrder)
+	}
+	sorted := slices.Clone(seatIDs)
+	slices.Sort(sorted)
+	if len(slices.Compact(slices.Clone(sorted))) != len(sorted) {
+		return Order{}, apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice.")
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		p, err := tx.Performance(ctx, performanceID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		if !p.OnSale(now) {
+			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+		}
+		seats, err := tx.Seats(ctx, p.VenueID)
+		if err != nil {
+			return err
+		}
+		byID := make(map[string]Seat, len(seats))
+		for _, st := range seats {
+			byID[st.ID] = st
+		}
+		o := Order{ID: ids.New("tord"), AccountID: c.AccountID, PerformanceID: p.ID, Status: OrderHeld,
+			HoldExpiresAt: now.Add(HoldTTL), CreatedAt: now}
+		for _, id := range sorted {
+			st, ok := byID[id]
+			price := p.Prices[st.Category]
+			if !ok || price == 0 {
+				return apperr.R(apperr.Invalid, "unknown_seat", "Seat %q is not on sale for this performance.", id)
+			}
+			o.Seats = append(o.Seats, OrderSeat{SeatID: id, Category: st.Category, PriceCents: price})
+			o.TotalCents += price
+		}
+		if err := tx.ReleaseExpiredClaims(ctx, p.ID, sorted, now); err != nil {
+			return fmt.Errorf("release expired holds: %w", err)
+		}
+		if err := tx.InsertOrder(ctx, o); err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		// Seat id order is the global lock order, so two buyers of
+		// overlapping seats cannot deadlock.
+		for _, id := range sorted {
+			ok, err := tx.TryClaim(ctx, Claim{PerformanceID: p.ID, SeatID: id, OrderID: o.ID, State: ClaimHeld, ExpiresAt: o.HoldExpiresAt})
+			if err != nil {
+				return fmt.Errorf("hold seat: %w", err)
+			}
+			if !ok {
+				return apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id)
+			}
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// secure makes sure every seat of o is claimed by o at now: its own claim
+// (even one whose hold expired, while nobody took the seat), or the seat
+// freed and claimed again. It reports false when another order holds or
+// bought a seat.
+func secure(ctx context.Context, tx Tx, o Order, now time.Time) (bool, error) {
+	for _, os := range o.Seats {
+		cl, err := tx.Claim(ctx, o.PerformanceID, os.SeatID)
+		switch {
+		case err == nil && cl.OrderID == o.ID:
+			continue
+		case err == nil && cl.Live(now):
+			return false, nil
+		case err == nil:
+			if err := tx.ReleaseExpiredClaims(ctx, o.PerformanceID, []string{os.SeatID}, now); err != nil {
+				return false, err
+			}
+		case !apperr.Has(err, apperr.NotFound):
+			return false, err
+		}
+		ok, err := tx.TryClaim(ctx, Claim{PerformanceID: o.PerformanceID, SeatID: os.SeatID, OrderID: o.ID, State: ClaimHeld, ExpiresAt: now})
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (s *Service) ownOrder(ctx context.Context, tx Tx, c identity.Caller, id string, lock bool) (Order, error) {
+	read := tx.Order
+	if lock {
+		read = tx.LockOrder
+	}
+	o, err := read(ctx, id)
+	if err != nil || c.AccountID == "" || o.AccountID != c.AccountID {
+		if err != nil && !apperr.Has(err, apperr.NotFound) {
+			return Order{}, err
+		}
+		return Order{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
+	}
+	return o, nil
+}
+
+// issue turns o's claims into sold ones and issues its tickets.
+func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now time.Time) ([]Ticket, error) {
+	if err := tx.SellClaims(ctx, o.ID); err != nil {
+		return nil, fmt.Errorf("sell seats: %w", err)
+	}
+	out := make([]Ticket, 0, len(o.Seats))
+	for _, os := range o.Seats {
+		code, hash := qrtoken.NewCode()
+		t := Ticket{ID: ids.New("tkt"), OrderID: o.ID, PerformanceID: o.PerformanceID, VenueID: venueID, SeatID: os.SeatID,
+			AccountID: o.AccountID, PriceCents: os.PriceCents, Status: TicketValid, Code: code, CodeHash: hash, IssuedAt: now}
+		if err := tx.InsertTicket(ctx, t); err != nil {
+			return nil, fmt.Errorf("insert ticket: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// PayWithWallet pays a held order from the caller's credit: one ledger
+// transaction citizen → theatre revenue, in the database transaction that
+// issues the tickets. A hold that expired still pays if nobody took its
+// seats. Paying a paid order again answers it unchanged. NotFound unless
+// the caller's; InsufficientFunds; Conflict (hold_lost, order_not_payable,
+// not_on_sale).
+func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		if err != nil {
+			return err
+		}
+		if o.Status == OrderPaid && o.Method == PayWallet {
+			out = o
+			return nil
+		}
+		if o.Status != OrderHeld || o.PaymentIntentID != "" {
+			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
+		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return err
+		}
+		if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
+			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+		}
+		ok, err := secure(ctx, tx, o, now)
+		if err != nil {
+			return fmt.Errorf("secure seats: %w", err)
+		}
+		if !ok {
+			return apperr.R(apperr.Conflict, "hold_lost", "Your hold expired and a seat was taken by someone else.")
+		}
+		if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
+			return err
+		}
+		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
+			Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
+			Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
+		}, now)
+		if err != nil {
+			return err
+		}
+		if _, err := s.issue(ctx, tx, o, p.VenueID, now); err != nil {
+			return err
+		}
+		o.Status, o.Method, o.PaidAt, o.TransactionID = OrderPaid, PayWallet, now, ltx.ID
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
+	})
+	return out, err
+}
+
+// CardPayable checks that the caller may start paying a held order by card
+// and returns it. NotFound unless the caller's; Conflict when it is not
+// held any more (order_not_payable) or its hold expired (hold_expired).
+func (s *Service) CardPayable(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.View(ctx, func(tx Tx) error {
+		o, err := s.ownOrder(ctx, tx, c, orderID, false)
+		if err != nil {
+			return err
+		}
+		if o.Status != OrderHeld {
+			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid now (it is %s).", o.Status)
+		}
+		if !s.now().Before(o.HoldExpiresAt) {
+			return apperr.R(apperr.Conflict, "hold_expired", "Your hold has expired; choose your seats again.")
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// AttachPayment records the card payment (a PaymentIntent id) started for
+// a held order. Attaching the same intent again is harmless. NotFound
+// unless the caller's; Conflict when the order is not held any more or
+// another payment is attached.
+func (s *Service) AttachPayment(ctx context.Context, c identity.Caller, orderID, intentID string) (Order, error) {
+	if intentID == "" {
+		return Order{}, apperr.E(apperr.Invalid, "A card payment needs its payment id.")
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		if err != nil {
+			return err
+		}
+		if o.PaymentIntentID == intentID {
+			out = o
+			return nil
+		}
+		if o.Status != OrderHeld || o.PaymentIntentID != "" {
+			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid now (it is %s).", o.Status)
+		}
+		o.Method, o.PaymentIntentID = PayCard, intentID
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// ConfirmCardPayment settles a ticket order whose card payment the payment
+// provider confirmed (intentID received amount cents in currency). In one
+// database transaction it issues the tickets and records StripeClearing →
+// theatre revenue, idempotent on the order: a confirmation delivered twice,
+// or twice at once, issues once (replayed=true for the repeat). When the
+// hold expired and a seat was sold elsewhere meanwhile, or the amount is
+// not the order's, the order becomes refund_due and no ticket is issued.
+// NotFound for an unknown order; Invalid when intentID is not the order's
+// payment.
+func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		o, err := tx.LockOrder(ctx, orderID)
+		if err != nil {
+			return notFound("order", err)
+		}
+		if o.PaymentIntentID != "" && o.PaymentIntentID != intentID {
+			return apperr.R(apperr.Invalid, "payment_mismatch", "This payment is not the order's.")
+		}
+		if o.Status != OrderHeld && o.Status != OrderCancelled {
+			out, replayed = o, true
+			return nil
+		}
+		system := identity.Caller{AccountID: "system:stripe"}
+		refund := func(note string) error {
+			o.Status, o.Method, o.PaymentIntentID, o.Note = OrderRefundDue, PayCard, intentID, note
+			if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+				return err
+			}
+			if err := tx.UpdateOrder(ctx, o); err != nil {
+				return fmt.Errorf("update order: %w", err)
+			}
+			out = o
+			s.log.WarnContext(ctx, "ticket order paid but not issued; refund due", slog.String("order", o.ID),
+				slog.String("payment_intent", intentID), slog.String("why", note))
+			return s.audit(ctx, tx, system, "ticket.refund_due", "ticket_order", o.ID, map[string]any{"note": note, "amount_cents": amount})
+		}
+		if o.Status == OrderCancelled {
+			return refund("the order was cancelled before the payment arrived")
+		}
+		if strings.ToLower(currency) != "eur" || amount != o.TotalCents {
+			return refund(fmt.Sprintf("paid %d %s for an order of %d eur cents", amount, currency, o.TotalCents))
+		}
+		ok, err := secure(ctx, tx, o, now)
+		if err != nil {
+			return fmt.Errorf("secure seats: %w", err)
+		}
+		if !ok {
+			return refund("the hold expired and a seat was sold to someone else")
+		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return err
+		}
+		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
+			Key: "ticket:sale:" + o.ID, Kind: KindSaleCard, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
+			Entries: []wallet.Entry{{Account: wallet.StripeClearing, Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
+		}, now)
+		if err != nil {
+			return err
+		}
+		if _, err := s.issue(ctx, tx, o, p.VenueID, now); err != nil {
+			return err
+		}
+		o.Status, o.Method, o.PaymentIntentID, o.PaidAt, o.TransactionID = OrderPaid, PayCard, intentID, now, ltx.ID
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return s.audit(ctx, tx, system, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayCard, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
+	})
+	return out, replayed, err
+}
+
+// RefundOrder cancels an order as an administrator: a paid one has its
+// tickets cancelled, its seats released and its money returned (one
+// reversing ledger transaction, to the citizen's credit or to Stripe
+// clearing for a card refund), exactly once; a held one is released; a
+// refund_due one is closed as refunded. Refunding again answers the order
+// unchanged. Forbidden unless admin; NotFound; Conflict (ticket_used) when
+// a ticket was already checked in.
+func (s *Service) RefundOrder(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireAdmin(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		o, err := tx.LockOrder(ctx, orderID)
+		if err != nil {
+			return notFound("order", err)
+		}
+		switch o.Status {
+		case OrderRefunded, OrderCancelled:
+			out = o
+			return nil
+		case OrderHeld:
+			o.Status, o.Note = OrderCancelled, "cancelled by an administrator"
+		case OrderRefundDue:
+			o.Status = OrderRefunded
+		case OrderPaid:
+			ts, err := tx.OrderTickets(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if t.Status == TicketCheckedIn {
+					return apperr.R(apperr.Conflict, "ticket_used", "A ticket of this order was already checked in.")
+				}
+			}
+			to := wallet.CitizenAccount(o.AccountID)
+			if o.Method == PayCard {
+				to = wallet.StripeClearing
+			} else if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
+				return err
+			}
+			if _, err := wallet.Post(ctx, tx, wallet.Transaction{
+				Key: "ticket:refund:" + o.ID, Kind: KindRefund, Memo: "Ticket refund", RefType: "ticket_order", RefID: o.ID,
+				Entries: []wallet.Entry{{Account: wallet.RevenueTheatre, Amount: -o.TotalCents}, {Account: to, Amount: o.TotalCents}},
+			}, now); err != nil {
+				return err
+			}
+			if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
+				return err
+			}
+			o.Status = OrderRefunded
+		}
+		if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+			return err
+		}
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": o.TotalCents, "method": o.Method})
+	})
+	return out, err
+}
+
+// Order returns an order to its buyer or an administrator. NotFound otherwise.
+func (s *Service) Order(ctx context.Context, c identity.Caller, id string) (Order, error) {
+	var out Order
+	err := s.store.View(ctx, func(tx Tx) error {
+		o, err := tx.Order(ctx, id)
+		if err != nil || (o.AccountID != c.AccountID && !c.Has(identity.RoleAdmin)) || c.AccountID == "" {
+			if err != nil && !apperr.Has(err, apperr.NotFound) {
+				return err
+			}
+			return apperr.R(apperr.NotFound, "order_not_found", "No such order.")
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// MyOrders lists the caller's orders, newest first.
+func (s *Service) MyOrders(ctx context.Context, c identity.Caller) ([]Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return nil, err
+	}
+	var out []Order
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListOrders(ctx, c.AccountID)
+		return err
+	})
+	return out, err
+}
+
+// Stats are a performance's sales. Forbidden unless admin; NotFound.
+func (s *Service) Stats(ctx context.Context, c identity.Caller, performanceID string) (SalesStats, error) {
+	if err := requireAdmin(c); err != nil {
+		return SalesStats{}, err
+	}
+	var out SalesStats
+	err := s.store.View(ctx, func(tx Tx) error {
+		p, err := tx.Performance(ctx, performanceID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		out, err = tx.SalesStats(ctx, performanceID, s.now())
+		if err != nil {
+			return err
+		}
+		seats, err := tx.Seats(ctx, p.VenueID)
+		out.Seats = len(seats)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,91 @@
+package ticketing
+
+import (
+	"context"
+	"time"
+
+	"cityhub/audit"
+	"cityhub/wallet"
+)
+
+// Store is ticketing's view of the database.
+type Store interface {
+	// InTx runs fn in one database transaction; an error from fn rolls it back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn for reads, outside a write transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is one database transaction. It embeds the ledger and the audit log, so
+// that seats turning into tickets, the money that pays for them and the
+// audit entry commit together or not at all. Locks are taken in the order
+// order, claims (seat id order), ticket, ledger accounts. Missing rows are
+// NotFound.
+type Tx interface {
+	wallet.Tx
+	audit.Tx
+
+	InsertVenue(ctx context.Context, v Venue) error
+	Venue(ctx context.Context, id string) (Venue, error)
+	ListVenues(ctx context.Context) ([]Venue, error)
+	// ReplaceSeats makes seats the venue's seat map.
+	ReplaceSeats(ctx context.Context, venueID string, seats []Seat) error
+	// Seats lists a venue's seats in section, row, number order.
+	Seats(ctx context.Context, venueID string) ([]Seat, error)
+	// CountPerformances counts the venue's performances.
+	CountPerformances(ctx context.Context, venueID string) (int, error)
+
+	InsertPerformance(ctx context.Context, p Performance) error
+	// UpdatePerformance writes every field but the venue and created_at.
+	UpdatePerformance(ctx context.Context, p Performance) error
+	Performance(ctx context.Context, id string) (Performance, error)
+	// ListPerformances lists performances starting at or after from,
+	// soonest first; scheduled only unless all.
+	ListPerformances(ctx context.Context, from time.Time, all bool) ([]Performance, error)
+
+	// ReleaseExpiredClaims deletes the held claims on seatIDs of a
+	// performance that expired at or before now, so their seats can be held
+	// again. Sold claims are never released here.
+	ReleaseExpiredClaims(ctx context.Context, performanceID string, seatIDs []string, now time.Time) error
+	// TryClaim adds c unless its seat already has a claim (the unique key
+	// (performance, seat)); ok reports whether it was added. A concurrent
+	// claim of the same seat waits for the other transaction: of many,
+	// exactly one gets ok.
+	TryClaim(ctx context.Context, c Claim) (ok bool, err error)
+	// Claims lists a performance's claims.
+	Claims(ctx context.Context, performanceID string) ([]Claim, error)
+	// Claim is the claim on one seat of a performance. NotFound if none.
+	Claim(ctx context.Context, performanceID, seatID string) (Claim, error)
+	// SellClaims turns an order's claims into sold ones.
+	SellClaims(ctx context.Context, orderID string) error
+	// DeleteClaims releases every claim of an order.
+	DeleteClaims(ctx context.Context, orderID string) error
+
+	InsertOrder(ctx context.Context, o Order) error
+	// UpdateOrder writes status, method, payment intent, paid_at,
+	// transaction id and note.
+	UpdateOrder(ctx context.Context, o Order) error
+	Order(ctx context.Context, id string) (Order, error)
+	// LockOrder reads the order and locks it until the transaction ends.
+	LockOrder(ctx context.Context, id string) (Order, error)
+	// ListOrders lists an account's orders, newest first.
+	ListOrders(ctx context.Context, accountID string) ([]Order, error)
+
+	InsertTicket(ctx context.Context, t Ticket) error
+	Ticket(ctx context.Context, id string) (Ticket, error)
+	TicketByCodeHash(ctx context.Context, hash string) (Ticket, error)
+	// ListTickets lists an account's tickets, newest first.
+	ListTickets(ctx context.Context, accountID string) ([]Ticket, error)
+	// OrderTickets lists an order's tickets.
+	OrderTickets(ctx context.Context, orderID string) ([]Ticket, error)
+	// CheckIn marks a valid ticket checked in at at by staffID, in one
+	// conditional write; ok is false when it was not valid (already
+	// checked in, cancelled), so of concurrent check-ins exactly one wins.
+	CheckIn(ctx context.Context, ticketID string, at time.Time, staffID string) (ok bool, err error)
+	// CancelOrderTickets marks an order's tickets cancelled.
+	CancelOrderTickets(ctx context.Context, orderID string) error
+
+	// SalesStats counts a performance's sales and check-ins; held counts
+	// claims still live at now.
+	SalesStats(ctx context.Context, performanceID string, now time.Time) (SalesStats, error)
+}

@@ -1,0 +1,326 @@
+// Package ticketing sells theatre seats: venues and their seat maps,
+// performances with a price per seat category, holds that keep chosen seats
+// for a buyer while they pay, orders paid with wallet credit or by card,
+// tickets shown as rotating QR codes, and check-in at the door. A seat is
+// never sold twice: the store keeps one live claim per (performance, seat)
+// under a unique key, and every payment turns claims into tickets in the
+// same database transaction as its ledger posting. It knows neither HTTP nor
+// SQL nor Stripe, and must never issue a ticket outside that transaction.
+package ticketing
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"cityhub/apperr"
+	"cityhub/wallet"
+)
+
+// Performance statuses.
+const (
+	PerformanceScheduled = "scheduled"
+	PerformanceCancelled = "cancelled"
+)
+
+// Order statuses.
+const (
+	// OrderHeld: seats are held until HoldExpiresAt while the buyer pays.
+	OrderHeld = "held"
+	// OrderPaid: tickets were issued.
+	OrderPaid = "paid"
+	// OrderRefundDue: card money arrived but the seats could not be issued
+	// (the hold expired and another buyer took a seat); the money must go back.
+	OrderRefundDue = "refund_due"
+	// OrderCancelled: released before payment (expired or given up).
+	OrderCancelled = "cancelled"
+	// OrderRefunded: cancelled by an administrator after payment, money returned.
+	OrderRefunded = "refunded"
+)
+
+// Payment methods.
+const (
+	PayWallet = "wallet"
+	PayCard   = "card"
+)
+
+// Ticket statuses.
+const (
+	TicketValid     = "valid"
+	TicketCheckedIn = "checked_in"
+	TicketCancelled = "cancelled"
+)
+
+// Claim states: a claim is a seat of a performance taken by an order.
+const (
+	ClaimHeld = "held"
+	ClaimSold = "sold"
+)
+
+// Limits.
+const (
+	// HoldTTL is how long chosen seats stay held while the buyer pays.
+	HoldTTL = 10 * time.Minute
+	// MaxSeatsPerOrder bounds one order.
+	MaxSeatsPerOrder = 10
+	// MaxSeatsPerVenue bounds a seat map.
+	MaxSeatsPerVenue = 5000
+	// TokenTTL is how long a ticket's QR token stays valid; TokenRefresh is
+	// how often the wallet fetches a new one; TokenLeeway tolerates door
+	// devices whose clocks run a little fast.
+	TokenTTL     = 90 * time.Second
+	TokenRefresh = 30 * time.Second
+	TokenLeeway  = 5 * time.Second
+)
+
+// Ledger transaction kinds.
+const (
+	KindSaleWallet = "ticket.sale.wallet"
+	KindSaleCard   = "ticket.sale.card"
+	KindRefund     = "ticket.refund"
+)
+
+// StripePurpose is the cityhub_purpose metadata of a ticket order's
+// PaymentIntent; StripeOrderKey names the order.
+const (
+	StripePurpose  = "ticket_order"
+	StripeOrderKey = "order_id"
+)
+
+// CityZone is where performances happen: start times are entered and shown in it.
+var CityZone = mustZone("Europe/Rome")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("load time zone %s: %v", name, err))
+	}
+	return loc
+}
+
+// Venue is a theatre.
+type Venue struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Address   string    `json:"address"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func text(field, v string, max int) error {
+	if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > max {
+		return apperr.R(apperr.Invalid, "invalid_"+field, "The %s must be 1 to %d characters.", field, max)
+	}
+	return nil
+}
+
+// Validate checks the venue's fields. Invalid when one is empty or too long.
+func (v Venue) Validate() error {
+	if err := text("name", v.Name, 200); err != nil {
+		return err
+	}
+	return text("address", v.Address, 300)
+}
+
+// Seat is one seat of a venue's seat map. Its id is "section/row/number",
+// unique within the venue.
+type Seat struct {
+	ID       string `json:"id"`
+	Section  string `json:"section"`
+	Row      string `json:"row"`
+	Number   int    `json:"number"`
+	Category string `json:"category"`
+}
+
+// SeatID is the id of a seat.
+func SeatID(section, row string, number int) string {
+	return fmt.Sprintf("%s/%s/%d", section, row, number)
+}
+
+// SeatMap is a venue's seats, as an administrator enters them.
+type SeatMap struct {
+	Sections []Section `json:"sections"`
+}
+
+// Section is a part of the hall (stalls, balcony).
+type Section struct {
+	Name string    `json:"name"`
+	Rows []SeatRow `json:"rows"`
+}
+
+// SeatRow is a row of seats numbered From..To, all of one price category.
+type SeatRow struct {
+	Name     string `json:"name"`
+	From     int    `json:"from"`
+	To       int    `json:"to"`
+	Category string `json:"category"`
+}
+
+func label(field, v string) error {
+	if v == "" || len(v) > 20 || strings.ContainsAny(v, "/ \t\n") {
+		return apperr.R(apperr.Invalid, "invalid_"+field, "A %s name must be 1 to 20 characters without spaces or slashes.", field)
+	}
+	return nil
+}
+
+// Seats expands the map into seats. Invalid for empty or malformed
+// sections and rows, duplicate seats or more than MaxSeatsPerVenue.
+func (m SeatMap) Seats() ([]Seat, error) {
+	if len(m.Sections) == 0 {
+		return nil, apperr.R(apperr.Invalid, "invalid_seat_map", "A seat map needs at least one section.")
+	}
+	var out []Seat
+	seen := map[string]bool{}
+	for _, s := range m.Sections {
+		if err := label("section", s.Name); err != nil {
+			return nil, err
+		}
+		if len(s.Rows) == 0 {
+			return nil, apperr.R(apperr.Invalid, "invalid_seat_map", "Section %s has no rows.", s.Name)
+		}
+		for _, r := range s.Rows {
+			if err := label("row", r.Name); err != nil {
+				return nil, err
+			}
+			if err := label("category", r.Category); err != nil {
+				return nil, err
+			}
+			if r.From < 1 || r.To < r.From || r.To > 999 {
+				return nil, apperr.R(apperr.Invalid, "invalid_seat_numbers", "Row %s of %s must number its seats from 1 to 999, from <= to.", r.Name, s.Name)
+			}
+			if len(out)+(r.To-r.From+1) > MaxSeatsPerVenue {
+				return nil, apperr.R(apperr.Invalid, "too_many_seats", "A venue has at most %d seats.", MaxSeatsPerVenue)
+			}
+			for n := r.From; n <= r.To; n++ {
+				id := SeatID(s.Name, r.Name, n)
+				if seen[id] {
+					return nil, apperr.R(apperr.Invalid, "duplicate_seat", "Seat %s appears twice.", id)
+				}
+				seen[id] = true
+				out = append(out, Seat{ID: id, Section: s.Name, Row: r.Name, Number: n, Category: r.Category})
+			}
+		}
+	}
+	return out, nil
+}
+
+// Performance is a show at a venue on a date.
+type Performance struct {
+	ID       string    `json:"id"`
+	VenueID  string    `json:"venue_id"`
+	Title    string    `json:"title"`
+	StartsAt time.Time `json:"starts_at"`
+	// Prices is the price of each seat category in cents; a seat whose
+	// category has no price is not on sale.
+	Prices     map[string]int64 `json:"prices_cents"`
+	SalesOpen  time.Time        `json:"sales_open"`
+	SalesClose time.Time        `json:"sales_close"`
+	Status     string           `json:"status"`
+	CreatedAt  time.Time        `json:"created_at"`
+}
+
+// Validate checks the performance's fields. Invalid for an empty title,
+// no prices, a price out of bounds or a sales window that does not end by
+// the start.
+func (p Performance) Validate() error {
+	if err := text("title", p.Title, 200); err != nil {
+		return err
+	}
+	if p.VenueID == "" {
+		return apperr.R(apperr.Invalid, "invalid_venue", "A performance needs a venue.")
+	}
+	if p.StartsAt.IsZero() {
+		return apperr.R(apperr.Invalid, "invalid_starts_at", "A performance needs a start time.")
+	}
+	if len(p.Prices) == 0 {
+		return apperr.R(apperr.Invalid, "invalid_prices", "A performance needs a price for at least one seat category.")
+	}
+	for cat, c := range p.Prices {
+		if err := label("category", cat); err != nil {
+			return err
+		}
+		if c < 1 || c > wallet.MaxAmount/MaxSeatsPerOrder {
+			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be a positive number of cents.", cat)
+		}
+	}
+	if p.SalesOpen.IsZero() || p.SalesClose.IsZero() || !p.SalesClose.After(p.SalesOpen) || p.SalesClose.After(p.StartsAt) {
+		return apperr.R(apperr.Invalid, "invalid_sales_window", "Sales must open before they close, and close by the start of the performance.")
+	}
+	if p.Status != PerformanceScheduled && p.Status != PerformanceCancelled {
+		return apperr.R(apperr.Invalid, "invalid_status", "A performance is scheduled or cancelled.")
+	}
+	return nil
+}
+
+// OnSale reports whether tickets may be sold at now.
+func (p Performance) OnSale(now time.Time) bool {
+	return p.Status == PerformanceScheduled && !now.Before(p.SalesOpen) && now.Before(p.SalesClose)
+}
+
+// Claim is a seat of a performance taken by an order: held until ExpiresAt,
+// or sold. The store keeps at most one claim per (performance, seat).
+type Claim struct {
+	PerformanceID string    `json:"performance_id"`
+	SeatID        string    `json:"seat_id"`
+	OrderID       string    `json:"order_id"`
+	State         string    `json:"state"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// Live reports whether the claim still keeps the seat from others at now.
+func (c Claim) Live(now time.Time) bool { return c.State == ClaimSold || now.Before(c.ExpiresAt) }
+
+// OrderSeat is a seat of an order with the price it was sold at.
+type OrderSeat struct {
+	SeatID     string `json:"seat_id"`
+	Category   string `json:"category"`
+	PriceCents int64  `json:"price_cents"`
+}
+
+// Order is a buyer's seats for one performance, from hold to payment.
+type Order struct {
+	ID            string      `json:"id"`
+	AccountID     string      `json:"account_id"`
+	PerformanceID string      `json:"performance_id"`
+	Seats         []OrderSeat `json:"seats"`
+	TotalCents    int64       `json:"total_cents"`
+	Status        string      `json:"status"`
+	// Method is how it was paid (or is being paid): wallet or card.
+	Method          string    `json:"method,omitempty"`
+	PaymentIntentID string    `json:"payment_intent_id,omitempty"`
+	HoldExpiresAt   time.Time `json:"hold_expires_at"`
+	CreatedAt       time.Time `json:"created_at"`
+	PaidAt          time.Time `json:"paid_at,omitzero"`
+	// TransactionID is the ledger transaction of the sale.
+	TransactionID string `json:"transaction_id,omitempty"`
+	// Note says why an order needs a refund or was cancelled.
+	Note string `json:"note,omitempty"`
+}
+
+// Ticket admits one person to one seat of one performance.
+type Ticket struct {
+	ID            string    `json:"id"`
+	OrderID       string    `json:"order_id"`
+	PerformanceID string    `json:"performance_id"`
+	VenueID       string    `json:"venue_id"`
+	SeatID        string    `json:"seat_id"`
+	AccountID     string    `json:"account_id"`
+	PriceCents    int64     `json:"price_cents"`
+	Status        string    `json:"status"`
+	Code          string    `json:"-"`
+	CodeHash      string    `json:"-"`
+	IssuedAt      time.Time `json:"issued_at"`
+	CheckedInAt   time.Time `json:"checked_in_at,omitzero"`
+	CheckedInBy   string    `json:"-"`
+}
+
+// SalesStats are a performance's sales.
+type SalesStats struct {
+	PerformanceID string `json:"performance_id"`
+	Seats         int    `json:"seats"`
+	Sold          int    `json:"sold"`
+	Held          int    `json:"held"`
+	CheckedIn     int    `json:"checked_in"`
+	RevenueCents  int64  `json:"revenue_cents"`
+	RefundsDue    int    `json:"refunds_due"`
+}
