@@ -435,6 +435,31 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	}
 	f.run(chromedp.Click(chromedp.CSS(`details.chart-data summary`)))
 	f.check("bikes-operator-station-it")
+
+	// The operator takes a dock out of service with a note, and closes the
+	// third station; the overview lists both.
+	third := m.Stations[2]
+	f.open("/operator/bikes/stations/" + third.ID)
+	if st := f.submit(
+		chromedp.SetValue(chromedp.CSS("#note-6"), "lucchetto bloccato"),
+		chromedp.Click(chromedp.CSS(`#dock-6 button[data-action=out-of-service]`)),
+	); st != 200 {
+		t.Fatalf("dock out of service: %d", st)
+	}
+	if s := f.text(`#dock-6`); !strings.Contains(s, "Fuori servizio") || !strings.Contains(s, "lucchetto bloccato") {
+		t.Errorf("dock 6 after taking it out = %q", s)
+	}
+	if st := f.submit(chromedp.Click(chromedp.CSS(`button[data-action=close]`))); st != 200 {
+		t.Fatalf("close station: %d", st)
+	}
+	if s := f.text(`[data-testid=station-open]`); s != "Chiusa" {
+		t.Errorf("station state after closing = %q", s)
+	}
+	f.open("/operator/bikes")
+	if row := f.text(fmt.Sprintf(`tr[data-station=%q]`, third.ID)); !strings.Contains(row, "Stallo 6 fuori servizio") || !strings.Contains(row, "Chiusa") {
+		t.Errorf("overview row of the third station = %q", row)
+	}
+	f.check("bikes-operator-changes-it")
 }
 
 // nearby is the distance shown for a position rounded to four decimals.
