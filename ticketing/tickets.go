@@ -2,6 +2,7 @@ package ticketing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -218,8 +219,28 @@ func admissible(t TicketView, c identity.Caller) error {
 	return nil
 }
 
+// AlreadyCheckedInError is the cause of a check-in refused because the
+// ticket was already checked in; At is when.
+type AlreadyCheckedInError struct{ At time.Time }
+
+func (e AlreadyCheckedInError) Error() string {
+	return "ticket already checked in at " + e.At.Format(time.RFC3339)
+}
+
+// CheckedInAt is when the ticket of an already_checked_in refusal was
+// checked in; ok is false for any other error.
+func CheckedInAt(err error) (at time.Time, ok bool) {
+	var e AlreadyCheckedInError
+	if errors.As(err, &e) {
+		return e.At, true
+	}
+	return time.Time{}, false
+}
+
 func alreadyIn(at time.Time) error {
-	return apperr.R(apperr.Conflict, "already_checked_in", "Already checked in at %s.", at.In(CityZone).Format("15:04"))
+	e := apperr.Wrap(AlreadyCheckedInError{At: at}, apperr.Conflict, "Already checked in at %s.", at.In(CityZone).Format("15:04"))
+	e.Reason = "already_checked_in"
+	return e
 }
 
 // VerifyTicket shows door staff what a scanned or typed code is, without

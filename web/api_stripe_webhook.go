@@ -36,6 +36,9 @@ func (s *Server) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if s.ticketPaymentEvent(w, r, ev) {
+		return
+	}
 	ctx := r.Context()
 	pi := ev.Intent
 	if ev.Type != "payment_intent.succeeded" || pi == nil || pi.Metadata[stripePurposeKey] != stripePurposeTopUp {

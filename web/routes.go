@@ -112,6 +112,32 @@ func (s *Server) routes(mux *http.ServeMux) {
 		s.mobilityPages(mux)
 	}
 
+	// Ticketing.
+	if s.Ticketing != nil {
+		mux.HandleFunc("GET /api/v1/performances", s.handleAPIPerformances)
+		mux.HandleFunc("GET /api/v1/performances/{id}/seats", s.handleAPIPerformanceSeats)
+		mux.HandleFunc("POST /api/v1/performances/{id}/holds", s.handleAPIHoldSeats)
+		mux.HandleFunc("GET /api/v1/ticket-orders", s.handleAPITicketOrders)
+		mux.HandleFunc("GET /api/v1/ticket-orders/{id}", s.handleAPITicketOrder)
+		mux.HandleFunc("POST /api/v1/ticket-orders/{id}/pay", s.handleAPIPayTicketOrder)
+		mux.HandleFunc("GET /api/v1/tickets", s.handleAPIMyTickets)
+		mux.HandleFunc("GET /api/v1/tickets/{id}/qr", s.handleAPITicketQR)
+		mux.HandleFunc("POST /api/v1/door/tickets/verify", s.handleAPIVerifyTicket)
+		mux.HandleFunc("POST /api/v1/door/tickets/check-in", s.handleAPICheckInTicket)
+		mux.HandleFunc("GET /api/v1/admin/venues", s.handleAPIVenues)
+		mux.HandleFunc("POST /api/v1/admin/venues", s.handleAPICreateVenue)
+		mux.HandleFunc("GET /api/v1/admin/venues/{id}/seats", s.handleAPIVenueSeats)
+		mux.HandleFunc("PUT /api/v1/admin/venues/{id}/seats", s.handleAPISetVenueSeats)
+		mux.HandleFunc("GET /api/v1/admin/performances", s.handleAPIAdminPerformances)
+		mux.HandleFunc("POST /api/v1/admin/performances", s.handleAPICreatePerformance)
+		mux.HandleFunc("PUT /api/v1/admin/performances/{id}", s.handleAPIUpdatePerformance)
+		mux.HandleFunc("POST /api/v1/admin/performances/{id}/cancel", s.handleAPICancelPerformance)
+		mux.HandleFunc("GET /api/v1/admin/performances/{id}/stats", s.handleAPIPerformanceStats)
+		mux.HandleFunc("POST /api/v1/admin/ticket-orders/{id}/refund", s.handleAPIRefundTicketOrder)
+		// The door scanner page's target (a page route: cookie session and CSRF).
+		mux.Handle("POST "+TicketScanEndpoint, s.pageAction(s.handleTicketScan, identity.RoleDoor))
+	}
+
 	// Pages (html, cookie sessions, CSRF on every form post).
 	s.loadPagesOnce()
 	if s.PageAccounts == nil && s.Identity != nil {

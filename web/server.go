@@ -18,6 +18,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/stripepay"
+	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
 )
@@ -55,6 +56,8 @@ type Deps struct {
 	GBFS *gbfs.Feeds
 	// Mobility runs bikesharing (stations, unlock, rides); when nil, its routes are off.
 	Mobility *mobility.Service
+	// Ticketing sells theatre seats and checks tickets in; when nil, its routes are off.
+	Ticketing *ticketing.Service
 
 	// Pages.
 	// PageAccounts signs people in and out of the pages (identity.Service).

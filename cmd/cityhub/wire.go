@@ -11,6 +11,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/store"
 	"cityhub/stripepay"
+	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
 	"cityhub/web"
@@ -31,6 +32,7 @@ type hub struct {
 	payments *stripepay.Client
 	vouchers *vouchers.Service
 	mobility *mobilityHub
+	tickets  *ticketing.Service
 }
 
 // wire builds every service from the configuration. It holds no rules.
@@ -70,6 +72,11 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
 	h.wallet.RegisterItems("voucher", h.vouchers)
 
+	// Ticketing: theatre seats, paid with credit or by card; tickets are
+	// QR codes signed with the keyring's "qr" key.
+	h.tickets = ticketing.NewService(db.Ticketing(), keys, log.With(slog.String("component", "ticketing")))
+	h.wallet.RegisterItems("ticket", h.tickets)
+
 	// Mobility: stations, unlocks and rides; its MQTT side starts below,
 	// once the metrics registry exists.
 	h.mobility = newMobility(cfg, db, log)
@@ -96,12 +103,14 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Payments:             h.payments,
 		StripePublishableKey: cfg.StripePublishableKey,
 		TestPayments:         cfg.TestPayments,
-		QR:                   map[string]web.QRSource{"voucher": h.vouchers},
+		QR:                   map[string]web.QRSource{"voucher": h.vouchers, "ticket": h.tickets},
 		ScanTargets: map[identity.Role]web.ScanTarget{
 			identity.RoleMerchant: {Endpoint: web.VoucherScanEndpoint, AskAmount: true},
+			identity.RoleDoor:     {Endpoint: web.TicketScanEndpoint},
 		},
-		Mobility: h.mobility.svc,
-		GBFS:     feeds,
+		Ticketing: h.tickets,
+		Mobility:  h.mobility.svc,
+		GBFS:      feeds,
 		Ready: map[string]func(context.Context) error{
 			"database": db.Ping,
 			"broker":   h.mobility.ready,

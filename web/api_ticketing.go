@@ -1,0 +1,238 @@
+package web
+
+import (
+	"log/slog"
+	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/stripepay"
+	"cityhub/ticketing"
+)
+
+// The public and citizen ticketing API: performances and their seats,
+// holding seats, paying (credit or card), the caller's orders and tickets
+// and their rotating QR tokens.
+
+// handleAPIPerformances lists performances on the programme. Public.
+func (s *Server) handleAPIPerformances(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.Ticketing.Performances(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"performances": ps})
+}
+
+// handleAPIPerformanceSeats is a performance's seat map with each seat's
+// state. Public.
+func (s *Server) handleAPIPerformanceSeats(w http.ResponseWriter, r *http.Request) {
+	av, err := s.Ticketing.Availability(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, av)
+}
+
+// holdRequest is the body of POST /api/v1/performances/{id}/holds.
+type holdRequest struct {
+	Seats []string `json:"seats"`
+}
+
+// handleAPIHoldSeats holds seats for the caller for ticketing.HoldTTL.
+// 201 with the held order; 409 (seat_taken) when a seat is not free.
+func (s *Server) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleCitizen)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in holdRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.Ticketing.Hold(r.Context(), c, r.PathValue("id"), in.Seats)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/ticket-orders/"+o.ID)
+	writeJSON(w, http.StatusCreated, o)
+}
+
+// payRequest is the body of POST /api/v1/ticket-orders/{id}/pay.
+type payRequest struct {
+	Method string `json:"method"`
+}
+
+// ticketPayment answers a payment request.
+type ticketPayment struct {
+	Order ticketing.Order `json:"order"`
+	// Tickets are issued at once when paid with credit.
+	Tickets []ticketing.TicketView `json:"tickets,omitempty"`
+	// PaymentIntentID and ClientSecret let the client confirm a card
+	// payment with Stripe.js; the tickets follow from Stripe's webhook.
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
+	ClientSecret    string `json:"client_secret,omitempty"`
+	PublishableKey  string `json:"publishable_key,omitempty"`
+}
+
+// handleAPIPayTicketOrder pays a held order: "wallet" takes the credit and
+// issues the tickets at once (200); "card" starts a Stripe PaymentIntent
+// (202, the order stays held until payment_intent.succeeded arrives).
+func (s *Server) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleCitizen)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in payRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	switch in.Method {
+	case ticketing.PayWallet:
+		o, err := s.Ticketing.PayWithWallet(ctx, c, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		all, err := s.Ticketing.MyTickets(ctx, c)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out := ticketPayment{Order: o}
+		for _, t := range all {
+			if t.OrderID == o.ID {
+				out.Tickets = append(out.Tickets, t)
+			}
+		}
+		writeJSON(w, http.StatusOK, out)
+	case ticketing.PayCard:
+		if s.Payments == nil {
+			s.writeError(w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
+			return
+		}
+		o, err := s.Ticketing.CardPayable(ctx, c, id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		// The order id is the Stripe idempotency key, so a retried request
+		// gets the same PaymentIntent.
+		pi, err := s.Payments.CreateIntent(ctx, o.TotalCents, map[string]string{
+			stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: c.AccountID,
+		}, "cityhub-ticket-order-"+o.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if o, err = s.Ticketing.AttachPayment(ctx, c, o.ID, pi.ID); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusAccepted, ticketPayment{Order: o, PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: s.StripePublishableKey})
+	default:
+		s.writeError(w, r, apperr.R(apperr.Invalid, "invalid_method", `The payment method must be "wallet" or "card".`))
+	}
+}
+
+// handleAPITicketOrders lists the caller's orders.
+func (s *Server) handleAPITicketOrders(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleCitizen)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	os, err := s.Ticketing.MyOrders(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orders": os})
+}
+
+// handleAPITicketOrder is one order, to its buyer or an administrator.
+func (s *Server) handleAPITicketOrder(w http.ResponseWriter, r *http.Request) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.Ticketing.Order(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// handleAPIMyTickets lists the caller's tickets.
+func (s *Server) handleAPIMyTickets(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleCitizen)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ts, err := s.Ticketing.MyTickets(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tickets": ts})
+}
+
+// handleAPITicketQR answers a fresh QR token for one of the caller's valid
+// tickets; 409 once it is checked in or cancelled.
+func (s *Server) handleAPITicketQR(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleCitizen)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tok, err := s.Ticketing.FreshToken(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tok)
+}
+
+// ticketPaymentEvent settles a ticket order from a verified
+// payment_intent.succeeded event of a ticket order's PaymentIntent and
+// reports true; any other event is left to handleStripeWebhook (false). A
+// failure answers 5xx, so that Stripe delivers the event again; an order
+// marked for refund answers 200, since a retry cannot change it.
+func (s *Server) ticketPaymentEvent(w http.ResponseWriter, r *http.Request, ev stripepay.Event) bool {
+	pi := ev.Intent
+	if s.Ticketing == nil || ev.Type != "payment_intent.succeeded" || pi == nil || pi.Metadata[stripePurposeKey] != ticketing.StripePurpose {
+		return false
+	}
+	eventID := ev.ID
+	ctx := r.Context()
+	amount := pi.AmountReceived
+	if amount == 0 {
+		amount = pi.Amount
+	}
+	o, replayed, err := s.Ticketing.ConfirmCardPayment(ctx, pi.Metadata[ticketing.StripeOrderKey], pi.ID, amount, pi.Currency)
+	if err != nil {
+		s.log.ErrorContext(ctx, "ticket payment not settled", slog.String("event", eventID), slog.String("payment_intent", pi.ID), slog.Any("error", err))
+		if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Invalid {
+			// Retrying cannot fix this; keep it for a person to look at.
+			writeJSON(w, http.StatusOK, webhookAnswer{Received: true})
+			return true
+		}
+		s.writeError(w, r, err)
+		return true
+	}
+	s.log.InfoContext(ctx, "ticket order settled", slog.String("event", eventID), slog.String("payment_intent", pi.ID),
+		slog.String("order", o.ID), slog.String("status", o.Status), slog.Bool("replayed", replayed))
+	writeJSON(w, http.StatusOK, webhookAnswer{Received: true, Handled: true, TransactionID: o.TransactionID, Replayed: replayed})
+	return true
+}

@@ -1,0 +1,236 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ticketing"
+)
+
+// The city administrator's ticketing API: venues and seat maps,
+// performances, sales statistics, refunds.
+
+// venueRequest is the body of POST /api/v1/admin/venues.
+type venueRequest struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+}
+
+func (s *Server) handleAPIVenues(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vs, err := s.Ticketing.Venues(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"venues": vs})
+}
+
+func (s *Server) handleAPICreateVenue(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in venueRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v, err := s.Ticketing.CreateVenue(r.Context(), c, ticketing.Venue{Name: in.Name, Address: in.Address})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/admin/venues/"+v.ID+"/seats")
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// handleAPIVenueSeats is a venue's seat map, as seats.
+func (s *Server) handleAPIVenueSeats(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	seats, err := s.Ticketing.Seats(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"seats": seats})
+}
+
+// handleAPISetVenueSeats replaces a venue's seat map (409 once it has performances).
+func (s *Server) handleAPISetVenueSeats(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in ticketing.SeatMap
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	seats, err := s.Ticketing.SetSeatMap(r.Context(), c, r.PathValue("id"), in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"seats": seats})
+}
+
+// performanceRequest is the body of POST /api/v1/admin/performances and
+// PUT /api/v1/admin/performances/{id}. Times are RFC 3339, or local times
+// in Europe/Rome written "2026-12-01T20:30".
+type performanceRequest struct {
+	VenueID    string           `json:"venue_id"`
+	Title      string           `json:"title"`
+	StartsAt   string           `json:"starts_at"`
+	Prices     map[string]int64 `json:"prices_cents"`
+	SalesOpen  string           `json:"sales_open"`
+	SalesClose string           `json:"sales_close"`
+}
+
+// cityTime reads an RFC 3339 time or a local time in Europe/Rome; empty is
+// the zero time.
+func cityTime(field, v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, ticketing.CityZone); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, apperr.R(apperr.Invalid, "invalid_"+field, "%s must be an RFC 3339 time or a local time like 2026-12-01T20:30.", field)
+}
+
+func (in performanceRequest) performance(id string) (ticketing.Performance, error) {
+	p := ticketing.Performance{ID: id, VenueID: in.VenueID, Title: in.Title, Prices: in.Prices}
+	var err error
+	if p.StartsAt, err = cityTime("starts_at", in.StartsAt); err != nil {
+		return p, err
+	}
+	if p.SalesOpen, err = cityTime("sales_open", in.SalesOpen); err != nil {
+		return p, err
+	}
+	p.SalesClose, err = cityTime("sales_close", in.SalesClose)
+	return p, err
+}
+
+func (s *Server) handleAPIAdminPerformances(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ps, err := s.Ticketing.AllPerformances(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"performances": ps})
+}
+
+func (s *Server) handleAPICreatePerformance(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in performanceRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := in.performance("")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if p, err = s.Ticketing.CreatePerformance(r.Context(), c, p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/performances/"+p.ID+"/seats")
+	writeJSON(w, http.StatusCreated, p)
+}
+
+func (s *Server) handleAPIUpdatePerformance(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in performanceRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := in.performance(r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if p, err = s.Ticketing.UpdatePerformance(r.Context(), c, p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+// handleAPICancelPerformance stops a performance's sales; paid orders are
+// refunded one by one with handleAPIRefundTicketOrder.
+func (s *Server) handleAPICancelPerformance(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, err := s.Ticketing.CancelPerformance(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleAPIPerformanceStats(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.Ticketing.Stats(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// handleAPIRefundTicketOrder cancels an order and returns its money, once.
+func (s *Server) handleAPIRefundTicketOrder(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	o, err := s.Ticketing.RefundOrder(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ticketing"
+)
+
+// The door: door staff verify and check in tickets, through the JSON API
+// (door devices) and through the scanner page.
+
+// TicketScanEndpoint is the door scanner page's ScanTarget: it checks in
+// the scanned or typed ticket.
+const TicketScanEndpoint = "/staff/tickets/check-in"
+
+// ticketCodeRequest is the body of the door endpoints.
+type ticketCodeRequest struct {
+	Code string `json:"code"`
+}
+
+// handleAPIVerifyTicket shows door staff what a code is, without checking it in.
+func (s *Server) handleAPIVerifyTicket(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleDoor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in ticketCodeRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tv, err := s.Ticketing.VerifyTicket(r.Context(), c, in.Code)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tv)
+}
+
+// handleAPICheckInTicket checks a ticket in: the first scan wins; a later
+// one is 409 (reason already_checked_in, with the time in its detail).
+func (s *Server) handleAPICheckInTicket(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleDoor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in ticketCodeRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	res, err := s.Ticketing.CheckIn(r.Context(), c, in.Code)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+// handleTicketScan checks a ticket in from the scanner page (registered
+// with pageAction: session cookie, CSRF header, door_staff role). It
+// answers the scanner's JSON (title, message, outcome) or problem+json in
+// the page's language; a second scan names the time of the first.
+func (s *Server) handleTicketScan(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := s.locale(r)
+	fail := func(err error) {
+		code := apperr.CodeOf(err)
+		status := statusOf(code)
+		if status == http.StatusInternalServerError {
+			s.writeError(w, r, err)
+			return
+		}
+		detail := l.ErrorText(err)
+		if reason := apperr.ReasonOf(err); l.Has("tickets.scan.error." + reason) {
+			detail = l.T("tickets.scan.error." + reason)
+			if at, ok := ticketing.CheckedInAt(err); ok {
+				detail = l.T("tickets.scan.error.already_checked_in", at.In(cityZone).Format("15:04"))
+			}
+		}
+		writeProblem(w, Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
+			Status: status, Detail: detail, Instance: r.URL.Path, Code: string(code), Reason: apperr.ReasonOf(err)})
+	}
+	var in ticketCodeRequest
+	if err := decodeJSON(w, r, &in); err != nil {
+		fail(err)
+		return
+	}
+	res, err := s.Ticketing.CheckIn(r.Context(), c, in.Code)
+	if err != nil {
+		fail(err)
+		return
+	}
+	t := res.Ticket
+	writeJSON(w, http.StatusOK, map[string]string{
+		"title":     l.T("tickets.scan.ok.title"),
+		"message":   l.T("tickets.scan.ok.message", t.Title, t.Section, t.Row, t.Number),
+		"outcome":   "ok",
+		"ticket_id": t.ID,
+	})
+}
