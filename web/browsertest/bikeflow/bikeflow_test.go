@@ -10,9 +10,14 @@
 package bikeflow
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -27,6 +32,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/skip2/go-qrcode"
 
 	"cityhub/identity"
 	"cityhub/keyring"
@@ -192,7 +198,9 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
-func newFlow(t *testing.T, url string) *flow {
+// newFlow starts Chromium as an Italian phone whose fake camera shows
+// cameraFile (an MJPEG), when given.
+func newFlow(t *testing.T, url, cameraFile string) *flow {
 	t.Helper()
 	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
 	if exe == "" {
@@ -205,12 +213,18 @@ func newFlow(t *testing.T, url string) *flow {
 	if err != nil {
 		t.Fatalf("read axe-core: %v", err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "it-IT"),
-		chromedp.WindowSize(phoneWidth, phoneHeight))
+		chromedp.WindowSize(phoneWidth, phoneHeight),
+	}
+	if cameraFile != "" {
+		opts = append(opts, chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", cameraFile))
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
@@ -270,8 +284,11 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 		PageAccounts: ids, PageWallet: m.Wallet, Wallet: m.Wallet, Mobility: m.Svc})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	f := newFlow(t, ts.URL)
 	first, second := m.Stations[0], m.Stations[1]
+	// The camera sees the QR code on the frame of the first station's second
+	// bike: a link ending in the bike's code.
+	qrBike := first.Bikes[1]
+	f := newFlow(t, ts.URL, writeCameraFile(t, "https://bici.comune.example/b/"+qrBike.ID))
 
 	// The rider signs in and finds the stations in Italian, by name.
 	f.login("anna@example.org")
@@ -394,6 +411,22 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	}
 	f.check("bikes-station-en")
 
+	// The rider scans the QR code on a bike with the camera: it unlocks.
+	f.open("/bikes/stations/" + first.ID)
+	if st := f.submit(chromedp.Click(chromedp.CSS(`#bike-scan .scan-start`))); st != 200 {
+		t.Fatalf("unlock by QR: %d", st)
+	}
+	if p := f.path(); !strings.HasPrefix(p, "/bikes/rides/ride_") {
+		t.Fatalf("after scanning at %s: %s", p, f.text("main"))
+	}
+	if s := f.text(`[data-testid=ride-state]`); s != "Ride running" {
+		t.Errorf("ride state after scanning = %q", s)
+	}
+	if cur, err := m.Svc.CurrentRide(ctx, rider.ID); err != nil || cur.BikeID != qrBike.ID {
+		t.Errorf("ride after scanning: %+v %v", cur, err)
+	}
+	f.check("bikes-ride-running-en")
+
 	// A rider without credit is told before unlocking, and has no button.
 	f.login("bruno@example.org")
 	f.open("/bikes/stations/" + first.ID)
@@ -464,6 +497,31 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 
 // nearby is the distance shown for a position rounded to four decimals.
 var nearby = regexp.MustCompile(`^a [0-9]{1,2} m$`)
+
+// writeCameraFile renders code as a QR on a 640x480 frame and writes it as
+// a short MJPEG, which Chromium's fake camera plays in a loop.
+func writeCameraFile(t *testing.T, code string) string {
+	t.Helper()
+	q, err := qrcode.New(code, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr := q.Image(360)
+	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	draw.Draw(frame, frame.Bounds(), &image.Uniform{color.RGBA{200, 200, 200, 255}}, image.Point{}, draw.Src)
+	draw.Draw(frame, qr.Bounds().Add(image.Pt((640-360)/2, (480-360)/2)), qr, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	for range 10 {
+		if err := jpeg.Encode(&buf, frame, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "camera.mjpeg")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
+}
 
 func ptr[T any](v T) *T { return &v }
 
