@@ -433,3 +433,20 @@ func TestBikeUnlockRefusedAndByCode(t *testing.T) {
 		t.Fatalf("ride by code: %+v %v", cur, err)
 	}
 }
+
+// Whatever the query says, a position is either absent or a real one.
+func FuzzBikePosition(f *testing.F) {
+	for _, seed := range [][2]string{{"41.13", "14.78"}, {"NaN", "1"}, {"91", "0"}, {"-0", "-180"}, {"1e308", "Inf"}, {"", "14"}, {"0x1p-2", "1_0"}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, lat, lon string) {
+		r := httptest.NewRequest("GET", "/bikes?"+url.Values{"lat": {lat}, "lon": {lon}}.Encode(), nil)
+		p, ok := positionOf(r)
+		if ok != (p != nil) {
+			t.Fatalf("ok %v with position %v", ok, p)
+		}
+		if p != nil && !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) {
+			t.Fatalf("position %+v from %q, %q", *p, lat, lon)
+		}
+	})
+}
