@@ -649,12 +649,10 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 	for _, v := range vs {
 		remaining := v.RemainingCents
 		exp := v.ExpiresAt
-		sub := wallet.FormatEUR(v.RemainingCents) + " left"
-		if v.PercentOff > 0 {
-			sub = fmt.Sprintf("%d%% off, up to %s", v.PercentOff, wallet.FormatEUR(v.RemainingCents))
-		}
+		// No text of our own here: the wallet page formats the value in the
+		// reader's language; the title is the campaign's name as the city wrote it.
 		items = append(items, wallet.Item{
-			Kind: "voucher", ID: v.ID, Title: v.CampaignName, Subtitle: sub, Status: v.Status,
+			Kind: "voucher", ID: v.ID, Title: v.CampaignName, Status: v.Status,
 			Value: &remaining, Expires: &exp, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
 			Link: "/vouchers#" + v.ID,
 		})
