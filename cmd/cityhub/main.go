@@ -32,6 +32,9 @@ commands:
   serve     run the hub (the default)
   demo      run the hub with demo data seeded on first start
   migrate   apply database migrations and exit
+  create-admin -email E
+            create the first city administrator (password from
+            CITYHUB_ADMIN_PASSWORD, or generated and printed once)
   simulate  play bike stations against an MQTT broker (the station simulator)
   version   print the version
 
@@ -53,6 +56,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return migrate(ctx, args, getenv, stderr)
 	case "simulate":
 		return simulate(ctx, args, getenv, stdout, stderr)
+	case "create-admin":
+		return createAdmin(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cityhub", version)
 		return nil

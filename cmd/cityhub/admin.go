@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/keyring"
+	"cityhub/store"
+
+	"cityhub/config"
+)
+
+// createAdmin makes the first city administrator of a fresh installation,
+// which no request could do (creating accounts needs an administrator). The
+// database comes from the environment, as for serve. The password comes from
+// CITYHUB_ADMIN_PASSWORD, or is generated and printed once; it never appears
+// on the command line, where shell history and ps would keep it.
+func createAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("create-admin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "the administrator's email (required)")
+	name := fs.String("name", "City administrator", "the administrator's display name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("create-admin needs -email and nothing else")
+	}
+	cfg, err := config.Parse("create-admin", nil, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer db.Close()
+	keys, err := keyring.Load(ctx, db.Keyring(), cfg.SigningKeys)
+	if err != nil {
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	svc := identity.NewService(db.Identity(), keys, identity.Options{Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL}, log)
+	password, generated := getenv("CITYHUB_ADMIN_PASSWORD"), false
+	if password == "" {
+		password, generated = ids.Token(15), true
+	}
+	a, created, err := svc.EnsureAccount(ctx, identity.NewAccount{Email: *email, Password: password, Name: *name, Locale: "it",
+		Grants: []identity.Grant{{Role: identity.RoleAdmin}}})
+	if err != nil {
+		return fmt.Errorf("create administrator: %w", err)
+	}
+	if !created {
+		return fmt.Errorf("an account with email %s already exists (%s); nothing changed", *email, a.ID)
+	}
+	fmt.Fprintf(stdout, "created city administrator %s (%s)\n", a.Email, a.ID)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n(shown once; change it after the first login)\n", password)
+	}
+	return nil
+}
