@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -46,6 +47,11 @@ type Config struct {
 	SigningKeys     string
 	AccessTokenTTL  time.Duration // CITYHUB_ACCESS_TOKEN_TTL, default 15m
 	RefreshTokenTTL time.Duration // CITYHUB_REFRESH_TOKEN_TTL, default 30 days
+
+	// TrustedProxies (CITYHUB_TRUSTED_PROXIES: comma-separated addresses or
+	// CIDR prefixes) are the load balancers whose X-Forwarded-For is believed
+	// for rate limits and the audit log. Empty: the header is ignored.
+	TrustedProxies []netip.Prefix
 
 	LogLevel  string // CITYHUB_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // CITYHUB_LOG_FORMAT: text or json
@@ -121,6 +127,21 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		}
 	}
 	envBool("CITYHUB_TEST_PAYMENTS", &c.TestPayments)
+	if v := getenv("CITYHUB_TRUSTED_PROXIES"); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			part = strings.TrimSpace(part)
+			p, err := netip.ParsePrefix(part)
+			if err != nil {
+				a, aerr := netip.ParseAddr(part)
+				if aerr != nil {
+					errs = append(errs, fmt.Errorf("CITYHUB_TRUSTED_PROXIES: %q is not an address or CIDR prefix", part))
+					continue
+				}
+				p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
+	}
 	envDur("CITYHUB_ACCESS_TOKEN_TTL", &c.AccessTokenTTL)
 	envDur("CITYHUB_REFRESH_TOKEN_TTL", &c.RefreshTokenTTL)
 	envDur("CITYHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
@@ -227,7 +248,7 @@ func (c Config) Summary() []any {
 		"instance_id", c.InstanceID, "mqtt_topic_root", c.MQTTTopicRoot, "mqtt_share_group", c.MQTTShareGroup,
 		"stripe_secret_key", secret(c.StripeSecretKey), "stripe_webhook_secret", secret(c.StripeWebhookSecret),
 		"stripe_api_url", c.StripeAPIURL, "test_payments", c.TestPayments,
-		"signing_keys", secret(c.SigningKeys), "access_token_ttl", c.AccessTokenTTL.String(), "demo", c.Demo,
+		"signing_keys", secret(c.SigningKeys), "trusted_proxies", fmt.Sprint(c.TrustedProxies), "access_token_ttl", c.AccessTokenTTL.String(), "demo", c.Demo,
 	}
 }
 

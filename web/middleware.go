@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -51,7 +53,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", rid)
 		rec := &statusRecorder{ResponseWriter: w}
-		ctx := audit.WithOrigin(r.Context(), audit.Origin{IP: clientIP(r), Device: r.Header.Get("X-Device-Id")})
+		ctx := audit.WithOrigin(r.Context(), audit.Origin{IP: s.peerIP(r), Device: r.Header.Get("X-Device-Id")})
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
@@ -79,14 +81,58 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// clientIP is the peer address. The hub does not trust X-Forwarded-For unless
-// a proxy is configured, which it is not yet.
+// clientIP is the address of the person calling, as the observe middleware
+// worked it out (see peerIP); rate limits and the audit log use it.
 func clientIP(r *http.Request) string {
+	if o := audit.OriginFrom(r.Context()); o.IP != "" {
+		return o.IP
+	}
+	return remoteHost(r)
+}
+
+func remoteHost(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// peerIP is the TCP peer, unless the peer is one of the configured trusted
+// proxies: then X-Forwarded-For is read from the right, skipping trusted
+// proxies, and the first address not ours is the client. Without trusted
+// proxies the header is ignored, since anyone can write it.
+func (s *Server) peerIP(r *http.Request) string {
+	peer := remoteHost(r)
+	if len(s.TrustedProxies) == 0 || !s.trusted(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		addr, err := netip.ParseAddr(hop)
+		if err != nil {
+			return peer // a garbled chain: trust only what we saw ourselves
+		}
+		if !s.trusted(addr.String()) {
+			return addr.Unmap().String()
+		}
+	}
+	return peer
+}
+
+func (s *Server) trusted(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 type httpMetrics struct {

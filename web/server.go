@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,6 +31,9 @@ type Deps struct {
 	Version   string
 	// Ready checks the dependencies /readyz reports on (database, broker).
 	Ready map[string]func(ctx context.Context) error
+	// TrustedProxies are the load balancers whose X-Forwarded-For the hub
+	// believes (CITYHUB_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 	// Registry collects the hub's Prometheus metrics; a fresh one when nil.
 	Registry *prometheus.Registry
 

@@ -91,8 +91,11 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Log:       log,
 		PublicURL: cfg.PublicURL,
 		Version:   version,
-		Identity:  h.identity,
-		Keys:      h.keys,
+		// Behind a load balancer, rate limits and the audit log need the
+		// client's address, not the balancer's.
+		TrustedProxies: cfg.TrustedProxies,
+		Identity:       h.identity,
+		Keys:           h.keys,
 		// The pages sign people in and export or erase their data through
 		// identity too.
 		PageAccounts:         h.identity,

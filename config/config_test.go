@@ -1,0 +1,82 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:8080" || c.DataDir != "./data" || c.DatabaseURL != "" || c.MQTTURL != "" ||
+		c.AccessTokenTTL != 15*time.Minute || c.MQTTTopicRoot != "cityhub/v1" || c.TestPayments {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestEnvironmentAndFlags(t *testing.T) {
+	c, err := Parse("serve", []string{"-http-addr", "127.0.0.1:9999"}, env(map[string]string{
+		"CITYHUB_HTTP_ADDR":        "127.0.0.1:1234",
+		"CITYHUB_DATABASE_URL":     "postgres://u:hunter2pw@db/city",
+		"CITYHUB_TEST_PAYMENTS":    "true",
+		"CITYHUB_ACCESS_TOKEN_TTL": "5m",
+		"CITYHUB_TRUSTED_PROXIES":  "10.0.0.0/8, 192.0.2.7",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:9999" {
+		t.Errorf("flag did not win over the environment: %s", c.HTTPAddr)
+	}
+	if !c.TestPayments || c.AccessTokenTTL != 5*time.Minute || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "192.0.2.7/32" {
+		t.Errorf("parsed %+v", c)
+	}
+	if summary := fmtSummary(c); strings.Contains(summary, "hunter2pw") || !strings.Contains(summary, "postgres://u:xxxxx@db/city") {
+		t.Errorf("the start-up summary shows a secret: %s", summary)
+	}
+}
+
+func fmtSummary(c Config) string {
+	var b strings.Builder
+	for _, v := range c.Summary() {
+		b.WriteString(toString(v))
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case interface{ String() string }:
+		return x.String()
+	}
+	return ""
+}
+
+func TestRefusesBadConfiguration(t *testing.T) {
+	for name, e := range map[string]map[string]string{
+		"bad address":        {"CITYHUB_HTTP_ADDR": "nonsense"},
+		"mysql url":          {"CITYHUB_DATABASE_URL": "mysql://x"},
+		"bad mqtt scheme":    {"CITYHUB_MQTT_URL": "http://broker"},
+		"bad boolean":        {"CITYHUB_TEST_PAYMENTS": "perhaps"},
+		"bad duration":       {"CITYHUB_ACCESS_TOKEN_TTL": "soon"},
+		"ttl too long":       {"CITYHUB_ACCESS_TOKEN_TTL": "2h"},
+		"wildcard root":      {"CITYHUB_MQTT_TOPIC_ROOT": "cityhub/#"},
+		"empty level":        {"CITYHUB_MQTT_TOPIC_ROOT": "cityhub//v1"},
+		"group with a slash": {"CITYHUB_MQTT_SHARE_GROUP": "a/b"},
+		"bad proxy":          {"CITYHUB_TRUSTED_PROXIES": "10.0.0.0/33"},
+		"relative public":    {"CITYHUB_PUBLIC_URL": "/hub"},
+	} {
+		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
+			t.Errorf("%s: accepted %v", name, e)
+		}
+	}
+}
