@@ -661,6 +661,7 @@ func openAPIOperations() []apiOperation {
 	ops = append(ops, catalogueOps("bikes", "bikes", "Bike", "bike")...)
 	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)
 	ops = append(ops, catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")...)
+	ops = append(ops, ticketingOps()...)
 	return ops
 }
 
@@ -869,6 +870,9 @@ func buildOpenAPIDocument() *obj {
 		{"mobility", "Stations, unlocking and rides."},
 		{"mobility-operator", "The mobility operator's view and switches (operators and city administrators)."},
 		{"mobility-admin", "The mobility catalogue: stations, bikes, vehicle types, pricing plans (city administrators)."},
+		{"ticketing", "The theatre programme, seats, holds, payment and tickets (citizens)."},
+		{"ticketing-door", "Checking tickets in at the door; the venue comes from the caller's door_staff grant."},
+		{"ticketing-admin", "Venues, seat maps, performances, sales and refunds (city administrators)."},
 		{"operations", "Health, readiness, signing keys and the GBFS feeds (outside /api/v1)."},
 	} {
 		tags = append(tags, newObj("name", t[0], "description", t[1]))

@@ -42,6 +42,7 @@ func TestOpenAPIScenario(t *testing.T) {
 			contractWallet(c)
 			contractVouchers(c, &skew)
 			contractMobility(c, m)
+			contractTicketing(c)
 			contractOperations(c)
 
 			// Every documented operation was called and answered as documented.

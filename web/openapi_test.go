@@ -24,6 +24,7 @@ import (
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/stripepay"
+	"cityhub/ticketing"
 	"cityhub/vouchers"
 )
 
@@ -206,6 +207,8 @@ func fullServer(t *testing.T, engine string, more ...func(env *testEnv, d *Deps)
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 		d.Wallet.RegisterItems("voucher", d.Vouchers)
 		d.Mobility = mobility.NewService(env.DB.Mobility(), nil, nil)
+		d.Ticketing = ticketing.NewService(env.DB.Ticketing(), env.Keys, nil)
+		d.Wallet.RegisterItems("ticket", d.Ticketing)
 	}}
 	return newTestServer(t, engine, append(configure, more...)...)
 }

@@ -1,0 +1,284 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"cityhub/identity"
+	"cityhub/qrtoken"
+	"cityhub/store/storetest"
+	"cityhub/stripepay"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+const validVenue = `{"name":"Teatro Romano","address":"Via del Teatro Romano, Benevento"}`
+
+func withTicketing(env *testEnv, d *Deps) {
+	d.Ticketing = ticketing.NewService(env.DB.Ticketing(), env.Keys, nil)
+	if d.Wallet != nil {
+		d.Wallet.RegisterItems("ticket", d.Ticketing)
+	}
+}
+
+func init() {
+	authzConfigure = append(authzConfigure, withTicketing)
+	code, _ := qrtoken.NewCode()
+	fakeCode := `{"code":"` + code + `"}`
+	for _, role := range []identity.Role{"", identity.RoleCitizen, identity.RoleMerchant, identity.RoleDoor, identity.RoleOperator, identity.RoleAdmin} {
+		admin := map[bool]int{true: http.StatusOK, false: http.StatusForbidden}[role == identity.RoleAdmin]
+		adminCreate := map[bool]int{true: http.StatusCreated, false: http.StatusForbidden}[role == identity.RoleAdmin]
+		citizen := map[bool]int{true: http.StatusOK, false: http.StatusForbidden}[role == identity.RoleCitizen]
+		// Only door staff may look a ticket code up; for them an unknown code is 404.
+		doorCheck := map[bool]int{true: http.StatusNotFound, false: http.StatusForbidden}[role == identity.RoleDoor]
+		if role == "" {
+			admin, adminCreate, citizen, doorCheck = 401, 401, 401, 401
+		}
+		authzCases = append(authzCases,
+			authzCase{"GET", "/api/v1/performances", role, "", http.StatusOK},
+			authzCase{"GET", "/api/v1/performances/prf_nope/seats", role, "", http.StatusNotFound},
+			authzCase{"GET", "/api/v1/tickets", role, "", citizen},
+			authzCase{"GET", "/api/v1/ticket-orders", role, "", citizen},
+			authzCase{"GET", "/api/v1/admin/venues", role, "", admin},
+			authzCase{"POST", "/api/v1/admin/venues", role, validVenue, adminCreate},
+			authzCase{"GET", "/api/v1/admin/performances", role, "", admin},
+			authzCase{"POST", "/api/v1/door/tickets/check-in", role, fakeCode, doorCheck},
+			authzCase{"POST", "/api/v1/door/tickets/verify", role, fakeCode, doorCheck},
+		)
+	}
+}
+
+const seatMapBody = `{"sections":[{"name":"Platea","rows":[{"name":"A","from":1,"to":4,"category":"stalls"},{"name":"B","from":1,"to":2,"category":"balcony"}]}]}`
+
+// contractTicketing is ticketing's part of the OpenAPI scenario: a venue,
+// a performance, a purchase with credit and one by card, the door, the
+// statistics and a refund.
+func contractTicketing(c *contract) {
+	env := c.env
+	admin := env.login(c.t, identity.RoleAdmin)
+	citizenAcct, citizen := env.account(c.t, identity.RoleCitizen)
+
+	var v ticketing.Venue
+	c.json(&v, "POST", "/api/v1/admin/venues", admin, validVenue, http.StatusCreated)
+	c.do("POST", "/api/v1/admin/venues", admin, `{"name":"","address":"x"}`, http.StatusBadRequest)
+	c.do("GET", "/api/v1/admin/venues", admin, "", http.StatusOK)
+	c.do("PUT", "/api/v1/admin/venues/"+v.ID+"/seats", admin, seatMapBody, http.StatusOK)
+	c.do("PUT", "/api/v1/admin/venues/"+v.ID+"/seats", admin, `{"sections":[]}`, http.StatusBadRequest)
+	c.do("GET", "/api/v1/admin/venues/"+v.ID+"/seats", admin, "", http.StatusOK)
+	c.do("GET", "/api/v1/admin/venues/ven_nope/seats", admin, "", http.StatusNotFound)
+
+	var p ticketing.Performance
+	perf := `{"venue_id":"` + v.ID + `","title":"La locandiera","starts_at":"2099-12-01T20:30","prices_cents":{"stalls":2500,"balcony":1500}}`
+	c.json(&p, "POST", "/api/v1/admin/performances", admin, perf, http.StatusCreated)
+	c.do("POST", "/api/v1/admin/performances", admin, `{"venue_id":"`+v.ID+`","title":"x","starts_at":"tomorrow","prices_cents":{"stalls":1}}`, http.StatusBadRequest)
+	c.do("PUT", "/api/v1/admin/venues/"+v.ID+"/seats", admin, seatMapBody, http.StatusConflict)
+	c.do("PUT", "/api/v1/admin/performances/"+p.ID, admin, strings.Replace(perf, "La locandiera", "La locandiera (Goldoni)", 1), http.StatusOK)
+	c.do("GET", "/api/v1/admin/performances", admin, "", http.StatusOK)
+	c.do("GET", "/api/v1/performances", "", "", http.StatusOK)
+	c.do("GET", "/api/v1/performances/"+p.ID+"/seats", "", "", http.StatusOK)
+
+	// With credit.
+	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":10000}`, http.StatusCreated, "Idempotency-Key: ticket-topup-1")
+	var o ticketing.Order
+	c.json(&o, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/1","Platea/A/2"]}`, http.StatusCreated)
+	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/2"]}`, http.StatusConflict)
+	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":[]}`, http.StatusBadRequest)
+	c.do("POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"cash"}`, http.StatusBadRequest)
+	var paid ticketPayment
+	c.json(&paid, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"wallet"}`, http.StatusOK)
+	c.do("GET", "/api/v1/ticket-orders", citizen, "", http.StatusOK)
+	c.do("GET", "/api/v1/ticket-orders/"+o.ID, citizen, "", http.StatusOK)
+	c.do("GET", "/api/v1/ticket-orders/"+o.ID, env.login(c.t, identity.RoleCitizen), "", http.StatusNotFound)
+	c.do("GET", "/api/v1/tickets", citizen, "", http.StatusOK)
+	var tok ticketing.Token
+	c.json(&tok, "GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusOK)
+	c.do("GET", "/api/v1/wallet", citizen, "", http.StatusOK)
+
+	// The door.
+	staff := env.login(c.t, identity.RoleDoor, v.ID)
+	c.do("POST", "/api/v1/door/tickets/verify", staff, `{"code":"`+tok.Token+`"}`, http.StatusOK)
+	c.do("POST", "/api/v1/door/tickets/check-in", staff, `{"code":"`+tok.Token+`"}`, http.StatusOK)
+	c.do("POST", "/api/v1/door/tickets/check-in", staff, `{"code":"`+tok.Token+`"}`, http.StatusConflict)
+	c.do("POST", "/api/v1/door/tickets/check-in", env.login(c.t, identity.RoleDoor, "ven_other"), `{"code":"`+paid.Tickets[1].TypedCode+`"}`, http.StatusForbidden)
+	c.do("POST", "/api/v1/door/tickets/check-in", staff, `{"code":"CH1:AAAA"}`, http.StatusBadRequest)
+	c.do("GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusConflict)
+
+	// By card: stripe-mock's PaymentIntent, then Stripe's signed webhook.
+	var held ticketing.Order
+	c.json(&held, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/B/1"]}`, http.StatusCreated)
+	var card ticketPayment
+	c.json(&card, "POST", "/api/v1/ticket-orders/"+held.ID+"/pay", citizen, `{"method":"card"}`, http.StatusAccepted)
+	ev := paymentEvent("evt_ticket_contract", "payment_intent.succeeded", card.PaymentIntentID, held.TotalCents, "eur",
+		map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: held.ID, stripeAccountKey: citizenAcct.ID})
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret})
+	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusOK, "Stripe-Signature: "+signed.Header)
+
+	c.do("GET", "/api/v1/admin/performances/"+p.ID+"/stats", admin, "", http.StatusOK)
+	c.do("POST", "/api/v1/admin/ticket-orders/"+held.ID+"/refund", admin, "", http.StatusOK)
+	c.do("POST", "/api/v1/admin/ticket-orders/"+o.ID+"/refund", admin, "", http.StatusConflict)
+	c.do("POST", "/api/v1/admin/ticket-orders/tord_nope/refund", admin, "", http.StatusNotFound)
+	c.do("POST", "/api/v1/admin/performances/"+p.ID+"/cancel", admin, "", http.StatusOK)
+	c.do("PUT", "/api/v1/admin/performances/"+p.ID, admin, perf, http.StatusConflict)
+}
+
+// ticketingEnv is a server with the wallet (test payments), Stripe on
+// stripe-mock and ticketing, and a performance on sale.
+func ticketingEnv(t *testing.T, engine string) (*testEnv, ticketing.Venue, ticketing.Performance, string) {
+	t.Helper()
+	_, env := newTestServer(t, engine, withWallet(true), func(env *testEnv, d *Deps) {
+		p, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_cityhub", WebhookSecret: testWebhookSecret, APIURL: stripeURL()}, nil)
+		if err != nil {
+			panic(err)
+		}
+		d.Payments = p
+	}, withTicketing)
+	admin := env.login(t, identity.RoleAdmin)
+	var v ticketing.Venue
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/admin/venues", admin, validVenue), http.StatusCreated), &v)
+	mustStatus(t, env.do(t, "PUT", "/api/v1/admin/venues/"+v.ID+"/seats", admin, seatMapBody), http.StatusOK)
+	var p ticketing.Performance
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/admin/performances", admin,
+		`{"venue_id":"`+v.ID+`","title":"Il berretto a sonagli","starts_at":"2099-11-20T21:00","prices_cents":{"stalls":2500,"balcony":1500}}`), http.StatusCreated), &p)
+	return env, v, p, admin
+}
+
+func mustStatus(t testing.TB, rec *httptest.ResponseRecorder, want int) *httptest.ResponseRecorder {
+	t.Helper()
+	if rec.Code != want {
+		t.Fatalf("status %d, want %d: %s", rec.Code, want, rec.Body.String())
+	}
+	return rec
+}
+
+// Bad input is 400 problem+json and writes nothing.
+func TestTicketingAPIBadInput(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, v, p, admin := ticketingEnv(t, engine)
+			citizen := env.login(t, identity.RoleCitizen)
+			eleven := `{"seats":["Platea/A/1","Platea/A/2","Platea/A/3","Platea/A/4","Platea/B/1","Platea/B/2","x/1/1","x/1/2","x/1/3","x/1/4","x/1/5"]}`
+			holds := "/api/v1/performances/" + p.ID + "/holds"
+			for _, c := range []struct{ name, method, path, auth, body string }{
+				{"malformed json", "POST", holds, citizen, `{"seats":`},
+				{"unknown field", "POST", holds, citizen, `{"seats":["Platea/A/1"],"price":1}`},
+				{"wrong type", "POST", holds, citizen, `{"seats":"Platea/A/1"}`},
+				{"no seats", "POST", holds, citizen, `{"seats":[]}`},
+				{"unknown seat", "POST", holds, citizen, `{"seats":["Platea/Z/9"]}`},
+				{"seat twice", "POST", holds, citizen, `{"seats":["Platea/A/1","Platea/A/1"]}`},
+				{"too many seats", "POST", holds, citizen, eleven},
+				{"two objects", "POST", holds, citizen, `{"seats":["Platea/A/1"]}{}`},
+				{"bad method", "POST", "/api/v1/ticket-orders/tord_x/pay", citizen, `{"method":"bitcoin"}`},
+				{"empty venue", "POST", "/api/v1/admin/venues", admin, `{"name":" ","address":"x"}`},
+				{"bad seat row", "PUT", "/api/v1/admin/venues/" + v.ID + "/seats", admin, `{"sections":[{"name":"P","rows":[{"name":"A","from":5,"to":1,"category":"c"}]}]}`},
+				{"bad start", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"soon","prices_cents":{"stalls":100}}`},
+				{"negative price", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","prices_cents":{"stalls":-100}}`},
+				{"unknown category", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","prices_cents":{"loggione":100}}`},
+				{"unknown venue", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"ven_nope","title":"T","starts_at":"2099-01-01T20:00","prices_cents":{"stalls":100}}`},
+				{"sales after start", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","sales_close":"2099-01-02T20:00","prices_cents":{"stalls":100}}`},
+				{"empty code", "POST", "/api/v1/door/tickets/check-in", env.login(t, identity.RoleDoor, v.ID), `{"code":""}`},
+			} {
+				t.Run(c.name, func(t *testing.T) {
+					wantProblem(t, env.do(t, c.method, c.path, c.auth, c.body), http.StatusBadRequest)
+				})
+			}
+			// Nothing was written: every seat free, no order, one venue and
+			// one performance, no money moved.
+			var av ticketing.Availability
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/performances/"+p.ID+"/seats", "", ""), http.StatusOK), &av)
+			if av.Free != 6 {
+				t.Fatalf("%d seats free, want 6", av.Free)
+			}
+			var orders struct{ Orders []ticketing.Order }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/ticket-orders", citizen, ""), http.StatusOK), &orders)
+			var venues struct{ Venues []ticketing.Venue }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/venues", admin, ""), http.StatusOK), &venues)
+			var perfs struct{ Performances []ticketing.Performance }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/performances", admin, ""), http.StatusOK), &perfs)
+			if len(orders.Orders) != 0 || len(venues.Venues) != 1 || len(perfs.Performances) != 1 {
+				t.Fatalf("written: %d orders, %d venues, %d performances", len(orders.Orders), len(venues.Venues), len(perfs.Performances))
+			}
+			if chk := ledgerCheck(t, env); chk.Transactions != 0 {
+				t.Fatalf("%d ledger transactions after refused requests", chk.Transactions)
+			}
+		})
+	}
+}
+
+// A ticket order paid by card: stripe-mock's PaymentIntent, then the signed
+// payment_intent.succeeded event delivered several times at once over real
+// HTTP issues the tickets once and records the money once; a top-up's event
+// still credits the wallet.
+func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, _, p, admin := ticketingEnv(t, engine)
+			hub := httptest.NewServer(env.Server)
+			defer hub.Close()
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			var o ticketing.Order
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/1","Platea/B/2"]}`), http.StatusCreated), &o)
+			var pay ticketPayment
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
+			if pay.PaymentIntentID == "" || pay.ClientSecret == "" || pay.Order.Status != ticketing.OrderHeld {
+				t.Fatalf("card payment answer %+v", pay)
+			}
+			ev := paymentEvent("evt_ticket_1", "payment_intent.succeeded", pay.PaymentIntentID, 4000, "eur",
+				map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: acct.ID})
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			var replays int
+			for range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					status, body := deliverStripe(t, hub, ev, testWebhookSecret)
+					if status != http.StatusOK {
+						t.Errorf("webhook: %d %s", status, body)
+					}
+					if strings.Contains(string(body), `"replayed":true`) {
+						mu.Lock()
+						replays++
+						mu.Unlock()
+					}
+				}()
+			}
+			wg.Wait()
+			if replays != 5 {
+				t.Fatalf("%d replays of 6 deliveries, want 5", replays)
+			}
+			var mine struct{ Tickets []ticketing.TicketView }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/tickets", citizen, ""), http.StatusOK), &mine)
+			if len(mine.Tickets) != 2 {
+				t.Fatalf("%d tickets, want 2", len(mine.Tickets))
+			}
+			for id, want := range map[wallet.AccountID]int64{wallet.StripeClearing: -4000, wallet.RevenueTheatre: 4000} {
+				a, err := env.Server.Wallet.Account(t.Context(), id)
+				if err != nil || a.Balance != want {
+					t.Fatalf("%s: %d (%v), want %d", id, a.Balance, err, want)
+				}
+			}
+			var st ticketing.SalesStats
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/performances/"+p.ID+"/stats", admin, ""), http.StatusOK), &st)
+			if st.Sold != 2 || st.RevenueCents != 4000 {
+				t.Fatalf("stats %+v", st)
+			}
+			// A top-up's event is still the wallet's.
+			top := paymentEvent("evt_topup_1", "payment_intent.succeeded", "pi_topup_"+acct.ID, 1000, "eur",
+				map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: acct.ID, stripeTopUpKey: "top_x"})
+			if status, body := deliverStripe(t, hub, top, testWebhookSecret); status != http.StatusOK || !strings.Contains(string(body), `"handled":true`) {
+				t.Fatalf("top-up webhook: %d %s", status, body)
+			}
+			if a, _ := env.Server.Wallet.Account(t.Context(), wallet.CitizenAccount(acct.ID)); a.Balance != 1000 {
+				t.Fatalf("credit after the top-up %d", a.Balance)
+			}
+			if chk := ledgerCheck(t, env); !chk.OK() {
+				t.Fatalf("ledger %+v", chk)
+			}
+		})
+	}
+}

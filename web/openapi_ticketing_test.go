@@ -1,0 +1,118 @@
+package web
+
+import (
+	"cityhub/identity"
+	"cityhub/ticketing"
+)
+
+// Ticketing's part of web/openapi.json: its components, field notes and
+// operations (openAPIOperations appends ticketingOps).
+
+var door = []identity.Role{identity.RoleDoor}
+
+var (
+	orderStatuses  = []string{ticketing.OrderHeld, ticketing.OrderPaid, ticketing.OrderRefundDue, ticketing.OrderCancelled, ticketing.OrderRefunded}
+	ticketStatuses = []string{ticketing.TicketValid, ticketing.TicketCheckedIn, ticketing.TicketCancelled}
+	payMethods     = []string{ticketing.PayWallet, ticketing.PayCard}
+	perfStatuses   = []string{ticketing.PerformanceScheduled, ticketing.PerformanceCancelled}
+)
+
+func init() {
+	openAPIComponents = append(openAPIComponents,
+		component{name: "Venue", typ: typeOf[ticketing.Venue]()},
+		component{name: "VenueRequest", typ: typeOf[venueRequest](), request: true, required: []string{"name", "address"}},
+		component{name: "Seat", typ: typeOf[ticketing.Seat](), desc: "A seat; its id is section/row/number."},
+		component{name: "SeatMap", typ: typeOf[ticketing.SeatMap](), request: true, required: []string{"sections"},
+			desc: "Sections of rows; each row numbers its seats from..to, all of one price category."},
+		component{name: "Performance", typ: typeOf[ticketing.Performance](), desc: "prices_cents gives the price of each seat category in cents; seats of a category without a price are not on sale."},
+		component{name: "PerformanceRequest", typ: typeOf[performanceRequest](), request: true, required: []string{"venue_id", "title", "starts_at", "prices_cents"},
+			desc: "Times are RFC 3339 or local times in Europe/Rome (2026-12-01T20:30). sales_open defaults to now, sales_close to the start. venue_id is ignored by PUT."},
+		component{name: "SeatState", typ: typeOf[ticketing.SeatState]()},
+		component{name: "SeatAvailability", typ: typeOf[ticketing.Availability](), desc: "A performance's seat map with the state of each seat; held seats free up when their hold expires."},
+		component{name: "HoldRequest", typ: typeOf[holdRequest](), request: true, required: []string{"seats"}},
+		component{name: "OrderSeat", typ: typeOf[ticketing.OrderSeat]()},
+		component{name: "TicketOrder", typ: typeOf[ticketing.Order](), desc: "Seats held for a buyer until hold_expires_at, then paid (tickets issued), or marked refund_due when a card payment arrived after its seats were sold elsewhere."},
+		component{name: "PayRequest", typ: typeOf[payRequest](), request: true, required: []string{"method"}},
+		component{name: "TicketPayment", typ: typeOf[ticketPayment](), desc: "With credit: the paid order and its tickets. By card: the held order and a Stripe PaymentIntent to confirm; the tickets follow Stripe's webhook."},
+		component{name: "Ticket", typ: typeOf[ticketing.TicketView](), desc: "A ticket; code (the typed code) only for its holder while it is valid."},
+		component{name: "TicketQRToken", typ: typeOf[ticketing.Token](), desc: "A freshly signed QR token (see docs/qr.md); fetch a new one after refresh_after."},
+		component{name: "TicketCodeRequest", typ: typeOf[ticketCodeRequest](), request: true, required: []string{"code"}},
+		component{name: "CheckIn", typ: typeOf[ticketing.CheckInResult]()},
+		component{name: "SalesStats", typ: typeOf[ticketing.SalesStats]()},
+	)
+	for k, v := range map[string]*obj{
+		"Performance.status":       newObj("enum", perfStatuses),
+		"TicketOrder.status":       newObj("enum", orderStatuses),
+		"TicketOrder.method":       newObj("enum", payMethods),
+		"PayRequest.method":        newObj("enum", payMethods),
+		"Ticket.status":            newObj("enum", ticketStatuses),
+		"SeatState.state":          newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
+		"HoldRequest.seats":        newObj("minItems", 1, "maxItems", ticketing.MaxSeatsPerOrder),
+		"TicketCodeRequest.code":   newObj("description", "A scanned QR token or a typed code."),
+		"PerformanceRequest.title": newObj("minLength", 1),
+	} {
+		openAPIFieldNotes[k] = v
+	}
+}
+
+func ticketingOps() []apiOperation {
+	return []apiOperation{
+		// The programme.
+		{method: "GET", path: "/api/v1/performances", id: "listPerformances", tag: "ticketing", summary: "Performances on the programme, soonest first", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "Scheduled performances that have not started.", schema: listOf("performances", "Performance")}}},
+		{method: "GET", path: "/api/v1/performances/{id}/seats", id: "getPerformanceSeats", tag: "ticketing", summary: "A performance's seats and which are free", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "The seat map.", schema: "SeatAvailability"}}, errs: []int{404}},
+
+		// Citizens.
+		{method: "POST", path: "/api/v1/performances/{id}/holds", id: "holdSeats", tag: "ticketing", summary: "Hold seats while paying", auth: "roles", roles: citizen,
+			desc: "The seats are kept for ten minutes. 409 (reason seat_taken) when a seat is held or sold; nothing is held then.",
+			body: "HoldRequest", ok: []apiResponse{{status: 201, desc: "The held order.", schema: "TicketOrder", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/ticket-orders", id: "listMyTicketOrders", tag: "ticketing", summary: "The caller's ticket orders", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "Orders, newest first.", schema: listOf("orders", "TicketOrder")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/ticket-orders/{id}", id: "getTicketOrder", tag: "ticketing", summary: "One order (its buyer or a city admin)", auth: "bearer",
+			ok: []apiResponse{{status: 200, desc: "The order.", schema: "TicketOrder"}}, errs: []int{401, 404}},
+		{method: "POST", path: "/api/v1/ticket-orders/{id}/pay", id: "payTicketOrder", tag: "ticketing", summary: "Pay a held order with credit or by card", auth: "roles", roles: citizen,
+			desc: "wallet: the credit is charged and the tickets issued in one transaction (402 when the credit is short; 409 hold_lost when the hold expired and a seat was taken). card: a Stripe PaymentIntent for the order (503 when card payments are off); the tickets follow the payment_intent.succeeded webhook.",
+			body: "PayRequest", ok: []apiResponse{{status: 200, desc: "Paid with credit.", schema: "TicketPayment"}, {status: 202, desc: "Card payment started.", schema: "TicketPayment"}},
+			errs: []int{400, 401, 402, 403, 404, 409, 503}},
+		{method: "GET", path: "/api/v1/tickets", id: "listMyTickets", tag: "ticketing", summary: "The caller's tickets", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "Tickets, newest first.", schema: listOf("tickets", "Ticket")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/tickets/{id}/qr", id: "getTicketQRToken", tag: "ticketing", summary: "A fresh QR token for one of the caller's tickets", auth: "roles", roles: citizen,
+			desc: "409 once the ticket is checked in or cancelled.",
+			ok:   []apiResponse{{status: 200, desc: "The token.", schema: "TicketQRToken"}}, errs: []int{401, 403, 404, 409}},
+
+		// The door.
+		{method: "POST", path: "/api/v1/door/tickets/verify", id: "verifyTicket", tag: "ticketing-door", summary: "Show what a ticket code is, without checking it in", auth: "roles", roles: door,
+			desc: "403 for a ticket of another venue than the caller's door_staff grants; 400 for a forged or malformed code; 409 for an expired token or a used or cancelled ticket.",
+			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "The ticket.", schema: "Ticket"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "POST", path: "/api/v1/door/tickets/check-in", id: "checkInTicket", tag: "ticketing-door", summary: "Check a ticket in", auth: "roles", roles: door,
+			desc: "The first scan wins, atomically; a later one is 409 (reason already_checked_in) with the time of the first in its detail.",
+			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "Checked in.", schema: "CheckIn"}}, errs: []int{400, 401, 403, 404, 409}},
+
+		// Administrators.
+		{method: "GET", path: "/api/v1/admin/venues", id: "adminListVenues", tag: "ticketing-admin", summary: "Venues", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Every venue.", schema: listOf("venues", "Venue")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/venues", id: "adminCreateVenue", tag: "ticketing-admin", summary: "Create a venue", auth: "roles", roles: admin,
+			body: "VenueRequest", ok: []apiResponse{{status: 201, desc: "The venue.", schema: "Venue", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/admin/venues/{id}/seats", id: "adminGetSeatMap", tag: "ticketing-admin", summary: "A venue's seats", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Seats in section, row, number order.", schema: listOf("seats", "Seat")}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: "/api/v1/admin/venues/{id}/seats", id: "adminSetSeatMap", tag: "ticketing-admin", summary: "Replace a venue's seat map", auth: "roles", roles: admin,
+			desc: "409 once the venue has performances.",
+			body: "SeatMap", ok: []apiResponse{{status: 200, desc: "The new seats.", schema: listOf("seats", "Seat")}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/admin/performances", id: "adminListPerformances", tag: "ticketing-admin", summary: "Every performance, past and cancelled ones too", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Performances.", schema: listOf("performances", "Performance")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/performances", id: "adminCreatePerformance", tag: "ticketing-admin", summary: "Schedule a performance", auth: "roles", roles: admin,
+			body: "PerformanceRequest", ok: []apiResponse{{status: 201, desc: "The performance.", schema: "Performance", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "PUT", path: "/api/v1/admin/performances/{id}", id: "adminUpdatePerformance", tag: "ticketing-admin", summary: "Change a performance", auth: "roles", roles: admin,
+			desc: "Orders keep the prices they were held at. 409 once cancelled.",
+			body: "PerformanceRequest", ok: []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "POST", path: "/api/v1/admin/performances/{id}/cancel", id: "adminCancelPerformance", tag: "ticketing-admin", summary: "Cancel a performance (sales stop)", auth: "roles", roles: admin,
+			desc: "Paid orders are refunded one by one (adminRefundTicketOrder).",
+			ok:   []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/admin/performances/{id}/stats", id: "adminPerformanceStats", tag: "ticketing-admin", summary: "A performance's sales", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Seats, sales, holds, check-ins, refunds due.", schema: "SalesStats"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: "/api/v1/admin/ticket-orders/{id}/refund", id: "adminRefundTicketOrder", tag: "ticketing-admin", summary: "Cancel an order and return its money", auth: "roles", roles: admin,
+			desc: "A paid order's tickets are cancelled and one reversing ledger transaction returns the money (to the credit, or to Stripe clearing for a card refund), exactly once; repeating it answers the order unchanged. 409 (reason ticket_used) once a ticket was checked in.",
+			ok:   []apiResponse{{status: 200, desc: "The order.", schema: "TicketOrder"}}, errs: []int{401, 403, 404, 409}},
+	}
+}
