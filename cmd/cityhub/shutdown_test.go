@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// On SIGTERM the hub stops taking new connections but finishes a request
+// that is already being handled, then exits cleanly.
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, stdout, io.Discard)
+	}()
+	var url string
+	for deadline := time.Now().Add(60 * time.Second); url == ""; {
+		if time.Now().After(deadline) {
+			t.Fatal("hub did not start")
+		}
+		if i := strings.Index(stdout.String(), "listening on "); i >= 0 {
+			url = strings.Fields(stdout.String()[i+len("listening on "):])[0]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	body := `{"email":"nobody@example.org","password":"not the password"}`
+	// Half the body: the login handler is now running, reading the rest.
+	if _, err := io.WriteString(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"+
+		"Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body[:10]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	cancel() // what SIGTERM does in main
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("hub exited with a request in flight: %v", err)
+	default:
+	}
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the in-flight request got no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("in-flight login answered %d, want 401", resp.StatusCode)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("hub stopped with error: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("hub did not stop after the in-flight request finished")
+	}
+}
