@@ -275,8 +275,13 @@ func buildOccupancyChart(l *locale, samples []mobility.OccupancySample, capacity
 		c.YTicks = append(c.YTicks, chartTick{Pos: y(n), Label: strconv.Itoa(n)})
 	}
 	// One table row per hour: the last sample of each.
+	today := now.In(cityZone).YearDay()
 	for _, smp := range samples {
 		hour := smp.At.In(cityZone).Format("15:00")
+		if smp.At.In(cityZone).YearDay() != today {
+			// The span covers two days: yesterday's 23:00 is not today's.
+			hour = l.T("mobility.chart.yesterday", hour)
+		}
 		if n := len(c.Rows); n > 0 && c.Rows[n-1].Hour == hour && smp.At.Sub(c.Rows[n-1].At) < time.Hour {
 			c.Rows[n-1] = occupancyRow{Hour: hour, At: smp.At, Bikes: smp.Bikes, FreeDocks: smp.FreeDocks}
 			continue

@@ -282,7 +282,7 @@ func TestOperatorBikePages(t *testing.T) {
 }
 
 func TestOccupancyChartGeometry(t *testing.T) {
-	l := &locale{Lang: "it", msgs: map[string]string{"mobility.chart.desc": "%d %d %d %d %d", "mobility.chart.no_data": "none"}}
+	l := &locale{Lang: "it", msgs: map[string]string{"mobility.chart.desc": "%d %d %d %d %d", "mobility.chart.no_data": "none", "mobility.chart.yesterday": "ieri %s"}}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	samples := []mobility.OccupancySample{
 		{At: now.Add(-24 * time.Hour), Bikes: 0, FreeDocks: 10},
@@ -301,7 +301,7 @@ func TestOccupancyChartGeometry(t *testing.T) {
 	if len(c.XTicks) != 4 || len(c.YTicks) != 3 || c.YTicks[2].Label != "10" || c.YTicks[2].Pos != chartTop {
 		t.Errorf("ticks x %v y %v", c.XTicks, c.YTicks)
 	}
-	if len(c.Rows) != 3 || c.Rows[1].Bikes != 6 || c.Desc != "4 0 10 10 0" {
+	if len(c.Rows) != 3 || c.Rows[1].Bikes != 6 || c.Rows[0].Hour != "ieri 13:00" || c.Rows[2].Hour != "13:00" || c.Desc != "4 0 10 10 0" {
 		t.Errorf("rows %v desc %q", c.Rows, c.Desc)
 	}
 	if e := buildOccupancyChart(l, nil, 10, now); !e.Empty || e.BikesPoints != "" || e.Desc != "none" {
@@ -359,7 +359,7 @@ func TestBikePageKeysExist(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := []string{"mobility.credit_short", "mobility.duration_minutes", "mobility.duration_hours", "mobility.since_minutes",
-		"mobility.since_hours", "mobility.distance_m", "mobility.distance_km", "mobility.chart.desc", "mobility.chart.no_data",
+		"mobility.since_hours", "mobility.distance_m", "mobility.distance_km", "mobility.chart.desc", "mobility.chart.no_data", "mobility.chart.yesterday",
 		"mobility.panel.title", "mobility.panel.text", "nav.bikes"}
 	for _, s := range []mobility.RideStatus{mobility.RidePending, mobility.RideActive, mobility.RideEnded, mobility.RideFailed} {
 		keys = append(keys, "mobility.ride.state."+string(s))
