@@ -9,11 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"cityhub/apperr"
+	migrationfiles "cityhub/store/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -178,64 +175,31 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("migrate: read applied: %w", err)
 	}
-	files, err := migrationFiles(migrations)
+	files, err := migrationfiles.List(migrations)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		if applied[f.version] {
+		if applied[f.Version] {
 			continue
 		}
-		body, err := migrations.ReadFile("migrations/" + f.name)
+		body, err := migrations.ReadFile("migrations/" + f.Name)
 		if err != nil {
-			return fmt.Errorf("migrate: read %s: %w", f.name, err)
+			return fmt.Errorf("migrate: read %s: %w", f.Name, err)
 		}
 		err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, string(body)); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, f.version, f.name)
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, f.Version, f.Name)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("migrate: apply %s: %w", f.name, err)
+			return fmt.Errorf("migrate: apply %s: %w", f.Name, err)
 		}
 		if db.log != nil {
-			db.log.Info("applied migration", slog.String("engine", "postgres"), slog.String("file", f.name))
+			db.log.Info("applied migration", slog.String("engine", "postgres"), slog.String("file", f.Name))
 		}
 	}
 	return nil
-}
-
-type migrationFile struct {
-	version int
-	name    string
-}
-
-// migrationFiles lists NNNN_name.sql files in version order.
-func migrationFiles(fsys fs.FS) ([]migrationFile, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("migrate: list migrations: %w", err)
-	}
-	var out []migrationFile
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migrate: %s: name must be NNNN_name.sql", name)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrate: %s and %s share version %d", prev, name, v)
-		}
-		seen[v] = name
-		out = append(out, migrationFile{version: v, name: name})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
 }

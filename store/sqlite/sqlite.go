@@ -11,19 +11,16 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"cityhub/apperr"
+	migrationfiles "cityhub/store/migrations"
 )
 
 //go:embed migrations/*.sql
@@ -178,63 +175,31 @@ func (db *DB) Migrate(ctx context.Context) error {
 		applied[v] = true
 	}
 	rows.Close()
-	files, err := migrationFiles(migrations)
+	files, err := migrationfiles.List(migrations)
 	if err != nil {
 		return err
 	}
 	for _, f := range files {
-		if applied[f.version] {
+		if applied[f.Version] {
 			continue
 		}
-		body, err := migrations.ReadFile("migrations/" + f.name)
+		body, err := migrations.ReadFile("migrations/" + f.Name)
 		if err != nil {
-			return fmt.Errorf("migrate: read %s: %w", f.name, err)
+			return fmt.Errorf("migrate: read %s: %w", f.Name, err)
 		}
 		err = db.InTx(ctx, func(tx *Tx) error {
 			if _, err := tx.q.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
-			_, err := tx.q.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, f.version, f.name, nowMicros())
+			_, err := tx.q.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`, f.Version, f.Name, nowMicros())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("migrate: apply %s: %w", f.name, err)
+			return fmt.Errorf("migrate: apply %s: %w", f.Name, err)
 		}
 		if db.log != nil {
-			db.log.Info("applied migration", slog.String("engine", "sqlite"), slog.String("file", f.name))
+			db.log.Info("applied migration", slog.String("engine", "sqlite"), slog.String("file", f.Name))
 		}
 	}
 	return nil
-}
-
-type migrationFile struct {
-	version int
-	name    string
-}
-
-func migrationFiles(fsys fs.FS) ([]migrationFile, error) {
-	entries, err := fs.ReadDir(fsys, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("migrate: list migrations: %w", err)
-	}
-	var out []migrationFile
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".sql") {
-			continue
-		}
-		num, _, ok := strings.Cut(name, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("migrate: %s: name must be NNNN_name.sql", name)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrate: %s and %s share version %d", prev, name, v)
-		}
-		seen[v] = name
-		out = append(out, migrationFile{version: v, name: name})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
 }
