@@ -128,12 +128,10 @@ func (s *Server) handleOperatorBikeStation(w http.ResponseWriter, r *http.Reques
 		s.pageError(w, r, err)
 		return
 	}
-	settings, err := s.Mobility.Docks(ctx, id)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	detail, err := s.Mobility.StationDetail(ctx, id)
+	// The docks as the station last reported them, with the operator's
+	// settings: a dock holding a bike that riders cannot take (inactive,
+	// unknown) shows that bike too.
+	snap, err := s.Mobility.Snapshot(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -144,19 +142,14 @@ func (s *Server) handleOperatorBikeStation(w http.ResponseWriter, r *http.Reques
 	for i := range rows {
 		rows[i] = operatorDockRow{Number: i + 1, InService: true}
 	}
-	for _, d := range settings {
+	for _, d := range snap.Docks[id] {
 		if d.Number >= 1 && d.Number <= len(rows) {
 			rows[d.Number-1].InService, rows[d.Number-1].Note = d.InService, d.Note
 		}
 	}
-	for _, d := range st.DockFaults {
+	for _, d := range snap.States[id].Docks {
 		if d.Dock >= 1 && d.Dock <= len(rows) {
-			rows[d.Dock-1].Fault = d.Fault
-		}
-	}
-	for _, b := range detail.Bikes {
-		if b.Dock >= 1 && b.Dock <= len(rows) {
-			rows[b.Dock-1].BikeID, rows[b.Dock-1].Battery = b.BikeID, b.Battery
+			rows[d.Dock-1].BikeID, rows[d.Dock-1].Battery, rows[d.Dock-1].Fault = d.BikeID, d.Battery, d.Fault
 		}
 	}
 	page.Docks = rows

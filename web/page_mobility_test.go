@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -271,6 +272,21 @@ func TestOperatorBikePages(t *testing.T) {
 	_, body = op.get("/operator/bikes")
 	if !strings.Contains(body, "Stallo 2 fuori servizio") {
 		t.Errorf("overview lacks the dock out of service")
+	}
+
+	// A bike taken out of the fleet stays visible to the operator at its
+	// dock, and riders are no longer offered it.
+	parked := st.Bikes[0]
+	if _, err := b.m.Svc.PutBike(ctx, mobility.Bike{ID: parked.ID, VehicleTypeID: "bike", Active: false}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = op.get("/operator/bikes/stations/" + st.ID)
+	if !regexp.MustCompile(`(?s)id="dock-` + strconv.Itoa(parked.Dock) + `".*?<code>` + parked.ID + `</code>`).MatchString(body) {
+		t.Errorf("operator page lacks the inactive bike %s at dock %d", parked.ID, parked.Dock)
+	}
+	rider, _ := b.signIn(t, identity.RoleCitizen)
+	if _, body = rider.get("/bikes/stations/" + st.ID); strings.Contains(body, `data-bike="`+parked.ID+`"`) {
+		t.Errorf("riders are offered the inactive bike")
 	}
 
 	// A station that stops reporting is listed as offline.
