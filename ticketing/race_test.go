@@ -426,3 +426,37 @@ func TestRefundRefusedAfterCheckIn(t *testing.T) {
 		}
 	})
 }
+
+// Guessing typed codes at the door is limited per staff account, in the
+// database; scanned tokens still work.
+func TestTypedCodeGuessingIsLimited(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		_, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		staff := door(v.ID)
+		race(ticketing.MaxCodeFailures, 4, func(int) {
+			code, _ := qrtoken.NewCode()
+			if _, err := f.svc.CheckIn(f.ctx, staff, code); apperr.ReasonOf(err) != "code_unknown" {
+				t.Errorf("wrong code: %v", err)
+			}
+		})
+		if _, err := f.svc.CheckIn(f.ctx, staff, ts[0].TypedCode); !apperr.Has(err, apperr.RateLimited) {
+			t.Fatalf("after %d wrong codes: %v", ticketing.MaxCodeFailures, err)
+		}
+		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CheckIn(f.ctx, staff, tok.Token); err != nil {
+			t.Fatalf("scanned token while typing is limited: %v", err)
+		}
+		f.clock.Advance(ticketing.CodeFailureWindow + time.Second)
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), ts[0].TypedCode); apperr.ReasonOf(err) != "already_checked_in" {
+			t.Fatalf("after the window: %v", err)
+		}
+	})
+}

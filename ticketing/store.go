@@ -85,6 +85,13 @@ type Tx interface {
 	// CancelOrderTickets marks an order's tickets cancelled.
 	CancelOrderTickets(ctx context.Context, orderID string) error
 
+	// RecordTicketCodeFailures notes one failed typed-code look-up at time
+	// at for each key ("staff:<id>", "ip:<address>"), and forgets the keys'
+	// failures older than pruneBefore.
+	RecordTicketCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error
+	// TicketCodeFailures counts each key's failed look-ups since a time.
+	TicketCodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error)
+
 	// SalesStats counts a performance's sales and check-ins; held counts
 	// claims still live at now.
 	SalesStats(ctx context.Context, performanceID string, now time.Time) (SalesStats, error)

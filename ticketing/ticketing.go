@@ -72,6 +72,10 @@ const (
 	TokenTTL     = 90 * time.Second
 	TokenRefresh = 30 * time.Second
 	TokenLeeway  = 5 * time.Second
+	// MaxCodeFailures typed codes that match no ticket, per door staff
+	// account and per address within CodeFailureWindow, stop look-ups.
+	MaxCodeFailures   = 20
+	CodeFailureWindow = 10 * time.Minute
 )
 
 // Ledger transaction kinds.

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/qrtoken"
 	"cityhub/wallet"
@@ -173,29 +175,65 @@ type CheckInResult struct {
 }
 
 // identify turns what the door read (a QR token or a typed code) into a
-// ticket. Tokens are verified before anything is read.
-func (s *Service) identify(ctx context.Context, tx Tx, presented string) (Ticket, error) {
+// ticket id. Tokens are verified before anything is read. Typed codes are
+// looked up by hash, and failures count against the staff account and the
+// caller's address (in the database, so every replica limits guessing
+// alike); every failure of a typed code answers alike.
+func (s *Service) identify(ctx context.Context, c identity.Caller, presented string) (string, error) {
 	presented = strings.TrimSpace(presented)
 	if presented == "" {
-		return Ticket{}, apperr.R(apperr.Invalid, "code_missing", "Scan or type the ticket's code.")
+		return "", apperr.R(apperr.Invalid, "code_missing", "Scan or type the ticket's code.")
 	}
+	now := s.now()
 	if qrtoken.LooksLikeToken(presented) {
-		claims, err := qrtoken.Verify(s.keys, presented, qrtoken.KindTicket, s.now(), TokenLeeway)
+		claims, err := qrtoken.Verify(s.keys, presented, qrtoken.KindTicket, now, TokenLeeway)
 		if err != nil {
-			return Ticket{}, err
+			return "", err
 		}
-		t, err := tx.Ticket(ctx, claims.ObjectID)
-		return t, notFound("ticket", err)
+		return claims.ObjectID, nil
+	}
+	ip := audit.OriginFrom(ctx).IP
+	staffKey, ipKey := "staff:"+c.AccountID, "ip:"+ip
+	keys := []string{staffKey}
+	if ip != "" {
+		keys = append(keys, ipKey)
+	}
+	var fails map[string]int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		fails, err = tx.TicketCodeFailures(ctx, keys, now.Add(-CodeFailureWindow))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("count failed codes: %w", err)
+	}
+	if fails[staffKey] >= MaxCodeFailures || (ip != "" && fails[ipKey] >= MaxCodeFailures) {
+		return "", apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+	}
+	fail := func(cause error) error {
+		err := s.store.InTx(ctx, func(tx Tx) error {
+			return tx.RecordTicketCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow))
+		})
+		if err != nil {
+			s.log.ErrorContext(ctx, "record failed ticket code", slog.Any("error", err))
+		}
+		s.log.WarnContext(ctx, "typed ticket code not found", slog.String("staff", c.AccountID), slog.String("ip", ip))
+		return cause
 	}
 	hash, err := qrtoken.ParseCode(presented)
 	if err != nil {
-		return Ticket{}, err
+		return "", fail(err)
 	}
-	t, err := tx.TicketByCodeHash(ctx, hash)
+	var id string
+	err = s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.TicketByCodeHash(ctx, hash)
+		id = t.ID
+		return err
+	})
 	if apperr.Has(err, apperr.NotFound) {
-		return Ticket{}, apperr.R(apperr.NotFound, "code_unknown", "No ticket has this code.")
+		return "", fail(apperr.R(apperr.NotFound, "code_unknown", "No ticket has this code."))
 	}
-	return t, err
+	return id, err
 }
 
 func requireDoor(c identity.Caller) error {
@@ -252,10 +290,14 @@ func (s *Service) VerifyTicket(ctx context.Context, c identity.Caller, presented
 		return TicketView{}, err
 	}
 	var out TicketView
-	err := s.store.View(ctx, func(tx Tx) error {
-		t, err := s.identify(ctx, tx, presented)
+	id, err := s.identify(ctx, c, presented)
+	if err != nil {
+		return TicketView{}, err
+	}
+	err = s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, id)
 		if err != nil {
-			return err
+			return notFound("ticket", err)
 		}
 		out, err = s.view(ctx, tx, t, false, map[string]Performance{}, map[string]Venue{})
 		if err != nil {
@@ -277,10 +319,14 @@ func (s *Service) CheckIn(ctx context.Context, c identity.Caller, presented stri
 		return CheckInResult{}, err
 	}
 	var out CheckInResult
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		t, err := s.identify(ctx, tx, presented)
+	id, err := s.identify(ctx, c, presented)
+	if err != nil {
+		return CheckInResult{}, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		t, err := tx.Ticket(ctx, id)
 		if err != nil {
-			return err
+			return notFound("ticket", err)
 		}
 		tv, err := s.view(ctx, tx, t, false, map[string]Performance{}, map[string]Venue{})
 		if err != nil {

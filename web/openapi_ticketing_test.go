@@ -83,11 +83,11 @@ func ticketingOps() []apiOperation {
 
 		// The door.
 		{method: "POST", path: "/api/v1/door/tickets/verify", id: "verifyTicket", tag: "ticketing-door", summary: "Show what a ticket code is, without checking it in", auth: "roles", roles: door,
-			desc: "403 for a ticket of another venue than the caller's door_staff grants; 400 for a forged or malformed code; 409 for an expired token or a used or cancelled ticket.",
-			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "The ticket.", schema: "Ticket"}}, errs: []int{400, 401, 403, 404, 409}},
+			desc: "403 for a ticket of another venue than the caller's door_staff grants; 400 for a forged or malformed code; 409 for an expired token or a used or cancelled ticket. Failed look-ups of typed codes are rate-limited (429) and answer alike.",
+			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "The ticket.", schema: "Ticket"}}, errs: []int{400, 401, 403, 404, 409, 429}},
 		{method: "POST", path: "/api/v1/door/tickets/check-in", id: "checkInTicket", tag: "ticketing-door", summary: "Check a ticket in", auth: "roles", roles: door,
 			desc: "The first scan wins, atomically; a later one is 409 (reason already_checked_in) with the time of the first in its detail.",
-			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "Checked in.", schema: "CheckIn"}}, errs: []int{400, 401, 403, 404, 409}},
+			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "Checked in.", schema: "CheckIn"}}, errs: []int{400, 401, 403, 404, 409, 429}},
 
 		// Administrators.
 		{method: "GET", path: "/api/v1/admin/venues", id: "adminListVenues", tag: "ticketing-admin", summary: "Venues", auth: "roles", roles: admin,

@@ -376,3 +376,29 @@ func (tx *Tx) SalesStats(ctx context.Context, performanceID string, now time.Tim
 }
 
 var _ ticketing.Tx = (*Tx)(nil)
+
+// RecordTicketCodeFailures implements ticketing.Tx.
+func (tx *Tx) RecordTicketCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
+	_, err := tx.q.Exec(ctx, `WITH pruned AS (DELETE FROM ticket_code_failures WHERE key = ANY($1) AND at < $3)
+		INSERT INTO ticket_code_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k`, keys, at, pruneBefore)
+	return twrap("record code failures", err)
+}
+
+// TicketCodeFailures implements ticketing.Tx.
+func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
+	rows, err := tx.q.Query(ctx, `SELECT key, count(*) FROM ticket_code_failures WHERE key = ANY($1) AND at >= $2 GROUP BY key`, keys, since)
+	if err != nil {
+		return nil, twrap("count code failures", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, twrap("count code failures", err)
+		}
+		out[key] = n
+	}
+	return out, twrap("count code failures", rows.Err())
+}

@@ -373,3 +373,40 @@ func (tx *Tx) SalesStats(ctx context.Context, performanceID string, now time.Tim
 }
 
 var _ ticketing.Tx = (*Tx)(nil)
+
+// RecordTicketCodeFailures implements ticketing.Tx.
+func (tx *Tx) RecordTicketCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
+	for _, key := range keys {
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_code_failures WHERE key = ? AND at < ?`, key, toMicros(pruneBefore)); err != nil {
+			return twrap("prune code failures", err)
+		}
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_code_failures (key, at) VALUES (?, ?)`, key, toMicros(at)); err != nil {
+			return twrap("record code failure", err)
+		}
+	}
+	return nil
+}
+
+// TicketCodeFailures implements ticketing.Tx.
+func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
+	ids, err := tkJSON(keys)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT key, count(*) FROM ticket_code_failures
+		WHERE key IN (SELECT value FROM json_each(?1)) AND at >= ?2 GROUP BY key`, ids, toMicros(since))
+	if err != nil {
+		return nil, twrap("count code failures", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var key string
+		var n int
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, twrap("count code failures", err)
+		}
+		out[key] = n
+	}
+	return out, twrap("count code failures", rows.Err())
+}
