@@ -220,7 +220,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 		t.Errorf("ride history lacks the ride:\n%s", body)
 	}
 	// The wallet cards list the ride with its fare.
-	items, err := RideItems{Mobility: b.m.Svc}.WalletItems(ctx, acct.ID)
+	items, err := b.m.Svc.WalletItems(ctx, acct.ID)
 	if err != nil || len(items) != 1 || items[0].Status != "ended" || *items[0].Value != ride.FareCents || items[0].Link != ridePath {
 		t.Errorf("ride wallet items: %+v %v", items, err)
 	}

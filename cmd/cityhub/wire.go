@@ -80,6 +80,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Mobility: stations, unlocks and rides; its MQTT side starts below,
 	// once the metrics registry exists.
 	h.mobility = newMobility(cfg, db, log)
+	h.wallet.RegisterItems("ride", h.mobility.svc)
 	// GBFS: the open feeds, pre-rendered from the mobility service.
 	feeds, err := newGBFS(cfg, h.keys, h.mobility.svc, log)
 	if err != nil {

@@ -249,7 +249,7 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	}
 	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
 	m := mobilitytest.New(t, db, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 3, Docks: 6, Log: log})
-	m.Wallet.RegisterItems("ride", web.RideItems{Mobility: m.Svc})
+	m.Wallet.RegisterItems("ride", m.Svc)
 
 	rider, err := ids.Register(ctx, identity.NewAccount{Email: "anna@example.org", Password: password, Name: "Anna Esposito", Locale: "it"})
 	if err != nil {
