@@ -272,32 +272,10 @@ func (s *Server) handleBikeRide(w http.ResponseWriter, r *http.Request, c identi
 	s.render(w, r, http.StatusOK, "mobility_ride", "bikes", page)
 }
 
-// riderRide finds one of the rider's rides: the open one, else among the
-// latest in the history. Another rider's ride is NotFound, like a ride that
-// does not exist.
+// riderRide finds one of the rider's rides. Another rider's ride is
+// NotFound, like a ride that does not exist.
 func (s *Server) riderRide(ctx context.Context, riderID, id string) (mobility.RideView, error) {
-	if cur, err := s.Mobility.CurrentRide(ctx, riderID); err == nil && cur.ID == id {
-		return cur, nil
-	} else if err != nil && !apperr.Has(err, apperr.NotFound) {
-		return mobility.RideView{}, err
-	}
-	var before time.Time
-	for range 10 {
-		rides, err := s.Mobility.RideHistory(ctx, riderID, before, 100)
-		if err != nil {
-			return mobility.RideView{}, err
-		}
-		for _, r := range rides {
-			if r.ID == id {
-				return r, nil
-			}
-		}
-		if len(rides) < 100 {
-			break
-		}
-		before = rides[len(rides)-1].CreatedAt
-	}
-	return mobility.RideView{}, apperr.R(apperr.NotFound, "no_ride", "There is no such ride.")
+	return s.Mobility.RideOf(ctx, riderID, id)
 }
 
 func (s *Server) stationName(ctx context.Context, id, lang string) string {
