@@ -572,6 +572,37 @@ func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID 
 	return out, err
 }
 
+// ReleaseHold gives up a held order: its seats are free again at once.
+// Releasing an order that is not held any more answers it unchanged.
+// NotFound unless the caller's; Conflict once a card payment is attached
+// (its webhook decides).
+func (s *Service) ReleaseHold(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		if err != nil {
+			return err
+		}
+		out = o
+		if o.Status != OrderHeld {
+			return nil
+		}
+		if o.PaymentIntentID != "" {
+			return apperr.R(apperr.Conflict, "payment_started", "A card payment for this order has started.")
+		}
+		if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+			return err
+		}
+		o.Status, o.Note = OrderCancelled, "released by the buyer"
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
 // CardPayable checks that the caller may start paying a held order by card
 // and returns it. NotFound unless the caller's; Conflict when it is not
 // held any more (order_not_payable) or its hold expired (hold_expired).

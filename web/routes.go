@@ -136,6 +136,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/admin/ticket-orders/{id}/refund", s.handleAPIRefundTicketOrder)
 		// The door scanner page's target (a page route: cookie session and CSRF).
 		mux.Handle("POST "+TicketScanEndpoint, s.pageAction(s.handleTicketScan, identity.RoleDoor))
+		// The citizen's theatre pages.
+		s.ticketingPages(mux)
 	}
 
 	// Pages (html, cookie sessions, CSRF on every form post).

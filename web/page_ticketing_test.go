@@ -1,0 +1,98 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// The seat picker: every seat is a labelled checkbox (taken ones disabled),
+// the form posts with its CSRF token, credit pays, the ticket shows on the
+// theatre page and in the wallet; a seat taken meanwhile is refused in the
+// page's language and the buyer's other chosen seat is not kept.
+func TestSeatPickerBuysWithCredit(t *testing.T) {
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
+		d.PageAccounts = env.Identity
+	})
+	ctx := context.Background()
+	svc := env.Server.Ticketing
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Sei personaggi in cerca d'autore",
+		StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 1800}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anna, _ := env.account(t, identity.RoleCitizen)
+	if _, err := env.Server.Wallet.TestTopUp(ctx, anna.ID, 5000, "anna-topup-1"); err != nil {
+		t.Fatal(err)
+	}
+	// Someone else holds seat 3.
+	bruno := identity.Caller{AccountID: "acc_bruno", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	if _, err := svc.Hold(ctx, bruno, p.ID, []string{"Platea/A/3"}); err != nil {
+		t.Fatal(err)
+	}
+
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
+	if res := pc.login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	res, body := pc.get("/theatre")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "/theatre/performances/"+p.ID) {
+		t.Fatalf("programme: %d", res.StatusCode)
+	}
+	res, body = pc.get("/theatre/performances/" + p.ID)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("seat picker: %d", res.StatusCode)
+	}
+	boxes := regexp.MustCompile(`<input type="checkbox" name="seat" value="([^"]+)"( disabled)?`).FindAllStringSubmatch(body, -1)
+	if len(boxes) != 3 || boxes[0][2] != "" || boxes[2][2] != " disabled" {
+		t.Fatalf("seat checkboxes %v", boxes)
+	}
+	if !strings.Contains(body, "Fila A, posto 1, stalls, 18,00") || !strings.Contains(body, "Fila A, posto 3, In acquisto") {
+		t.Fatal("seats lack their spoken labels")
+	}
+	csrf := csrfInForm.FindStringSubmatch(body)[1]
+
+	// Without the CSRF token nothing is bought.
+	if res, _ := pc.post("/theatre/performances/"+p.ID+"/buy", url.Values{"seat": {"Platea/A/1"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("without CSRF: %d", res.StatusCode)
+	}
+	// Seat 3 was taken: refused, and seat 1 is not kept either.
+	res, body = pc.post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/3"}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Uno dei posti è appena stato preso") {
+		t.Fatalf("taken seat: %d", res.StatusCode)
+	}
+	res, _ = pc.post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/2"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
+		t.Fatalf("buy: %d to %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, body = pc.get("/wallet"); !strings.Contains(body, "Sei personaggi") {
+		t.Fatal("the wallet does not show the tickets")
+	}
+	_, body = pc.get("/theatre")
+	if strings.Count(body, `data-testid="ticket-status"`) != 2 {
+		t.Fatal("the theatre page does not list the two tickets")
+	}
+	if a, _ := env.Server.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 5000-3600 {
+		t.Fatalf("credit after buying %d", a.Balance)
+	}
+}
