@@ -1,0 +1,190 @@
+package ticketing_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/qrtoken"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+)
+
+func TestSeatMapSeats(t *testing.T) {
+	row := func(name string, from, to int, cat string) ticketing.SeatRow {
+		return ticketing.SeatRow{Name: name, From: from, To: to, Category: cat}
+	}
+	for _, c := range []struct {
+		name   string
+		m      ticketing.SeatMap
+		seats  int
+		reason string
+	}{
+		{"two rows", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{row("A", 1, 10, "stalls"), row("B", 1, 12, "stalls")}}}}, 22, ""},
+		{"no sections", ticketing.SeatMap{}, 0, "invalid_seat_map"},
+		{"section without rows", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Palco"}}}, 0, "invalid_seat_map"},
+		{"backwards row", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 5, 1, "c")}}}}, 0, "invalid_seat_numbers"},
+		{"seat zero", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 0, 1, "c")}}}}, 0, "invalid_seat_numbers"},
+		{"slash in a name", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P/1", Rows: []ticketing.SeatRow{row("A", 1, 1, "c")}}}}, 0, "invalid_section"},
+		{"no category", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 1, 1, "")}}}}, 0, "invalid_category"},
+		{"row twice", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 1, 3, "c"), row("A", 3, 4, "c")}}}}, 0, "duplicate_seat"},
+		{"too many", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{
+			row("A", 1, 999, "c"), row("B", 1, 999, "c"), row("C", 1, 999, "c"), row("D", 1, 999, "c"), row("E", 1, 999, "c"), row("F", 1, 999, "c")}}}}, 0, "too_many_seats"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			seats, err := c.m.Seats()
+			if c.reason != "" {
+				if apperr.ReasonOf(err) != c.reason {
+					t.Fatalf("error %v, want reason %s", err, c.reason)
+				}
+				return
+			}
+			if err != nil || len(seats) != c.seats {
+				t.Fatalf("%d seats, %v; want %d", len(seats), err, c.seats)
+			}
+			if seats[0].ID != "Platea/A/1" || seats[len(seats)-1].ID != "Platea/B/12" {
+				t.Fatalf("seat ids %s .. %s", seats[0].ID, seats[len(seats)-1].ID)
+			}
+		})
+	}
+}
+
+func TestPerformanceValidate(t *testing.T) {
+	at := time.Date(2026, 12, 1, 19, 30, 0, 0, time.UTC)
+	ok := ticketing.Performance{VenueID: "ven_1", Title: "Amleto", StartsAt: at, Prices: map[string]int64{"stalls": 2000},
+		SalesOpen: at.Add(-30 * 24 * time.Hour), SalesClose: at, Status: ticketing.PerformanceScheduled}
+	for _, c := range []struct {
+		name   string
+		change func(p *ticketing.Performance)
+		reason string
+	}{
+		{"valid", func(*ticketing.Performance) {}, ""},
+		{"no title", func(p *ticketing.Performance) { p.Title = " " }, "invalid_title"},
+		{"long title", func(p *ticketing.Performance) { p.Title = strings.Repeat("a", 201) }, "invalid_title"},
+		{"no venue", func(p *ticketing.Performance) { p.VenueID = "" }, "invalid_venue"},
+		{"no start", func(p *ticketing.Performance) { p.StartsAt = time.Time{} }, "invalid_starts_at"},
+		{"no prices", func(p *ticketing.Performance) { p.Prices = nil }, "invalid_prices"},
+		{"free seat", func(p *ticketing.Performance) { p.Prices = map[string]int64{"stalls": 0} }, "invalid_price"},
+		{"negative price", func(p *ticketing.Performance) { p.Prices = map[string]int64{"stalls": -5} }, "invalid_price"},
+		{"sales after the start", func(p *ticketing.Performance) { p.SalesClose = at.Add(time.Minute) }, "invalid_sales_window"},
+		{"sales close before open", func(p *ticketing.Performance) { p.SalesOpen = at.Add(-time.Minute); p.SalesClose = at.Add(-time.Hour) }, "invalid_sales_window"},
+		{"unknown status", func(p *ticketing.Performance) { p.Status = "postponed" }, "invalid_status"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := ok
+			p.Prices = map[string]int64{"stalls": 2000}
+			c.change(&p)
+			err := p.Validate()
+			if c.reason == "" && err != nil || c.reason != "" && apperr.ReasonOf(err) != c.reason {
+				t.Fatalf("Validate: %v, want reason %q", err, c.reason)
+			}
+		})
+	}
+}
+
+// Tickets are wallet cards with a rotating QR code that only their holder
+// can get.
+func TestTicketsInTheWallet(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		_, ts := f.buy(buyer, p.ID, "Platea/B/2")
+		items, err := f.svc.WalletItems(f.ctx, buyer.AccountID)
+		if err != nil || len(items) != 1 {
+			t.Fatalf("items %v %v", items, err)
+		}
+		it := items[0]
+		if it.Kind != "ticket" || it.ID != ts[0].ID || !it.HasQR || it.Title != "La locandiera" || !strings.Contains(it.Subtitle, "B, 2") {
+			t.Fatalf("item %+v", it)
+		}
+		tok, code, exp, err := f.svc.QRToken(f.ctx, buyer.AccountID, ts[0].ID)
+		if err != nil || code != ts[0].TypedCode || !exp.After(start) {
+			t.Fatalf("qr token: %v", err)
+		}
+		claims, err := qrtoken.Verify(f.keys, tok, qrtoken.KindTicket, start, 0)
+		if err != nil || claims.ObjectID != ts[0].ID {
+			t.Fatalf("token claims %+v %v", claims, err)
+		}
+		if _, _, _, err := f.svc.QRToken(f.ctx, citizen(2).AccountID, ts[0].ID); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("someone else's ticket: %v", err)
+		}
+		if _, err := f.svc.MyTicket(f.ctx, citizen(2), ts[0].ID); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("someone else's ticket: %v", err)
+		}
+	})
+}
+
+// A hold is refused outside the sales window and for seats not on sale.
+func TestHoldRules(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p, err := f.svc.CreatePerformance(f.ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Solo platea",
+			StartsAt: start.Add(48 * time.Hour), Prices: map[string]int64{"stalls": 2000}, SalesOpen: start.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		buyer := citizen(1)
+		if _, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"}); apperr.ReasonOf(err) != "not_on_sale" {
+			t.Fatalf("before sales open: %v", err)
+		}
+		f.clock.Advance(2 * time.Hour)
+		if _, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/B/1"}); apperr.ReasonOf(err) != "unknown_seat" {
+			t.Fatalf("a balcony seat without a price: %v", err)
+		}
+		if _, err := f.svc.Hold(f.ctx, admin, p.ID, []string{"Platea/A/1"}); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("an administrator holding seats: %v", err)
+		}
+		if _, err := f.svc.Hold(f.ctx, buyer, "prf_nope", []string{"Platea/A/1"}); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("unknown performance: %v", err)
+		}
+		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/2", "Platea/A/1"})
+		if err != nil || o.TotalCents != 4000 || o.Seats[0].SeatID != "Platea/A/1" {
+			t.Fatalf("hold: %+v %v", o, err)
+		}
+		if _, err := f.svc.SetSeatMap(f.ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "X", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 1, Category: "c"}}}}}); apperr.ReasonOf(err) != "seat_map_in_use" {
+			t.Fatalf("changing a seat map in use: %v", err)
+		}
+		if _, err := f.svc.ReleaseHold(f.ctx, buyer, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if av, _ := f.svc.Availability(f.ctx, p.ID); av.Free != 2 {
+			t.Fatalf("%d free after releasing", av.Free)
+		}
+		if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"}); apperr.ReasonOf(err) != "not_on_sale" {
+			t.Fatalf("after cancelling: %v", err)
+		}
+	})
+}
+
+func FuzzSeatMap(f *testing.F) {
+	f.Add("Platea", "A", 1, 10, "stalls")
+	f.Add("", "B", 3, 2, "x")
+	f.Add("P/1", "A B", 0, 999, "")
+	f.Fuzz(func(t *testing.T, section, row string, from, to int, cat string) {
+		m := ticketing.SeatMap{Sections: []ticketing.Section{{Name: section, Rows: []ticketing.SeatRow{{Name: row, From: from, To: to, Category: cat}}}}}
+		seats, err := m.Seats()
+		if err != nil {
+			if !apperr.Has(err, apperr.Invalid) {
+				t.Fatalf("error of code %s: %v", apperr.CodeOf(err), err)
+			}
+			return
+		}
+		if len(seats) != to-from+1 || len(seats) > ticketing.MaxSeatsPerVenue {
+			t.Fatalf("%d seats for %d..%d", len(seats), from, to)
+		}
+		for _, s := range seats {
+			if strings.Count(s.ID, "/") != 2 {
+				t.Fatalf("seat id %q", s.ID)
+			}
+		}
+	})
+}
