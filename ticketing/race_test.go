@@ -460,3 +460,39 @@ func TestTypedCodeGuessingIsLimited(t *testing.T) {
 		}
 	})
 }
+
+// A hold retried with the client's key, even several times at once, holds
+// the seats once and answers the same order.
+func TestHoldRetriedWithKeyHoldsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		var mu sync.Mutex
+		orders := map[string]int{}
+		var firsts atomic.Int64
+		race(8, 8, func(int) {
+			o, replayed, err := f.svc.HoldWithKey(f.ctx, buyer, p.ID, []string{"Platea/A/1", "Platea/A/2"}, "hold-key-1")
+			if err != nil {
+				t.Errorf("hold: %v", err)
+				return
+			}
+			if !replayed {
+				firsts.Add(1)
+			}
+			mu.Lock()
+			orders[o.ID]++
+			mu.Unlock()
+		})
+		if firsts.Load() != 1 || len(orders) != 1 {
+			t.Fatalf("%d first answers, orders %v", firsts.Load(), orders)
+		}
+		if _, _, err := f.svc.HoldWithKey(f.ctx, buyer, p.ID, []string{"Platea/B/1"}, "hold-key-1"); apperr.ReasonOf(err) != "idempotency_key_reused" {
+			t.Fatalf("key reused for other seats: %v", err)
+		}
+		if av, _ := f.svc.Availability(f.ctx, p.ID); av.Free != 2 {
+			t.Fatalf("%d seats free, want 2", av.Free)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/qrtoken"
@@ -388,67 +389,94 @@ func (s *Service) Availability(ctx context.Context, performanceID string) (Avail
 // too many, repeated or unknown seats; Conflict when sales are closed
 // (reason not_on_sale) or a seat is taken (reason seat_taken; nothing held).
 func (s *Service) Hold(ctx context.Context, c identity.Caller, performanceID string, seatIDs []string) (Order, error) {
+	o, _, err := s.HoldWithKey(ctx, c, performanceID, seatIDs, "")
+	return o, err
+}
+
+// HoldWithKey is Hold made idempotent by the client's key (none when
+// empty): a retry with the same key and seats answers the first hold
+// (replayed=true) instead of failing on the seats it holds itself; the
+// same key for other seats is Conflict (idempotency_key_reused).
+func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanceID string, seatIDs []string, key string) (out Order, replayed bool, err error) {
 	if err := requireCitizen(c); err != nil {
-		return Order{}, err
+		return Order{}, false, err
 	}
 	if len(seatIDs) == 0 || len(seatIDs) > MaxSeatsPerOrder {
-		return Order{}, apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", MaxSeatsPerOrder)
+		return Order{}, false, apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", MaxSeatsPerOrder)
 	}
 	sorted := slices.Clone(seatIDs)
 	slices.Sort(sorted)
 	if len(slices.Compact(slices.Clone(sorted))) != len(sorted) {
-		return Order{}, apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice.")
+		return Order{}, false, apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice.")
 	}
-	var out Order
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now().UTC().Truncate(time.Microsecond)
-		p, err := tx.Performance(ctx, performanceID)
-		if err != nil {
-			return notFound("performance", err)
+	if key != "" {
+		if err := idem.ValidateKey(key); err != nil {
+			return Order{}, false, err
 		}
-		if !p.OnSale(now) {
-			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
-		}
-		seats, err := tx.Seats(ctx, p.VenueID)
-		if err != nil {
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		hold := func() (Order, error) { return s.holdTx(ctx, tx, c, performanceID, sorted) }
+		var err error
+		if key == "" {
+			out, err = hold()
 			return err
 		}
-		byID := make(map[string]Seat, len(seats))
-		for _, st := range seats {
-			byID[st.ID] = st
-		}
-		o := Order{ID: ids.New("tord"), AccountID: c.AccountID, PerformanceID: p.ID, Status: OrderHeld,
-			HoldExpiresAt: now.Add(HoldTTL), CreatedAt: now}
-		for _, id := range sorted {
-			st, ok := byID[id]
-			price := p.Prices[st.Category]
-			if !ok || price == 0 {
-				return apperr.R(apperr.Invalid, "unknown_seat", "Seat %q is not on sale for this performance.", id)
-			}
-			o.Seats = append(o.Seats, OrderSeat{SeatID: id, Category: st.Category, PriceCents: price})
-			o.TotalCents += price
-		}
-		if err := tx.ReleaseExpiredClaims(ctx, p.ID, sorted, now); err != nil {
-			return fmt.Errorf("release expired holds: %w", err)
-		}
-		if err := tx.InsertOrder(ctx, o); err != nil {
-			return fmt.Errorf("insert order: %w", err)
-		}
-		// Seat id order is the global lock order, so two buyers of
-		// overlapping seats cannot deadlock.
-		for _, id := range sorted {
-			ok, err := tx.TryClaim(ctx, Claim{PerformanceID: p.ID, SeatID: id, OrderID: o.ID, State: ClaimHeld, ExpiresAt: o.HoldExpiresAt})
-			if err != nil {
-				return fmt.Errorf("hold seat: %w", err)
-			}
-			if !ok {
-				return apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id)
-			}
-		}
-		out = o
-		return nil
+		request := struct {
+			Performance string   `json:"performance"`
+			Seats       []string `json:"seats"`
+		}{performanceID, sorted}
+		out, replayed, err = idem.Do(ctx, tx, "ticket.hold:"+c.AccountID, key, request, hold)
+		return err
 	})
-	return out, err
+	return out, replayed, err
+}
+
+func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string) (Order, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	p, err := tx.Performance(ctx, performanceID)
+	if err != nil {
+		return Order{}, notFound("performance", err)
+	}
+	if !p.OnSale(now) {
+		return Order{}, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+	}
+	seats, err := tx.Seats(ctx, p.VenueID)
+	if err != nil {
+		return Order{}, err
+	}
+	byID := make(map[string]Seat, len(seats))
+	for _, st := range seats {
+		byID[st.ID] = st
+	}
+	o := Order{ID: ids.New("tord"), AccountID: c.AccountID, PerformanceID: p.ID, Status: OrderHeld,
+		HoldExpiresAt: now.Add(HoldTTL), CreatedAt: now}
+	for _, id := range sorted {
+		st, ok := byID[id]
+		price := p.Prices[st.Category]
+		if !ok || price == 0 {
+			return Order{}, apperr.R(apperr.Invalid, "unknown_seat", "Seat %q is not on sale for this performance.", id)
+		}
+		o.Seats = append(o.Seats, OrderSeat{SeatID: id, Category: st.Category, PriceCents: price})
+		o.TotalCents += price
+	}
+	if err := tx.ReleaseExpiredClaims(ctx, p.ID, sorted, now); err != nil {
+		return Order{}, fmt.Errorf("release expired holds: %w", err)
+	}
+	if err := tx.InsertOrder(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("insert order: %w", err)
+	}
+	// Seat id order is the global lock order, so two buyers of overlapping
+	// seats cannot deadlock.
+	for _, id := range sorted {
+		ok, err := tx.TryClaim(ctx, Claim{PerformanceID: p.ID, SeatID: id, OrderID: o.ID, State: ClaimHeld, ExpiresAt: o.HoldExpiresAt})
+		if err != nil {
+			return Order{}, fmt.Errorf("hold seat: %w", err)
+		}
+		if !ok {
+			return Order{}, apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id)
+		}
+	}
+	return o, nil
 }
 
 // secure makes sure every seat of o is claimed by o at now: its own claim

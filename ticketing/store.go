@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cityhub/audit"
+	"cityhub/idem"
 	"cityhub/wallet"
 )
 
@@ -16,14 +17,16 @@ type Store interface {
 	View(ctx context.Context, fn func(tx Tx) error) error
 }
 
-// Tx is one database transaction. It embeds the ledger and the audit log, so
-// that seats turning into tickets, the money that pays for them and the
-// audit entry commit together or not at all. Locks are taken in the order
+// Tx is one database transaction. It embeds the ledger, the audit log and
+// the idempotency records, so that seats turning into tickets, the money
+// that pays for them, the client's key and the audit entry commit together
+// or not at all. Locks are taken in the order
 // order, claims (seat id order), ticket, ledger accounts. Missing rows are
 // NotFound.
 type Tx interface {
 	wallet.Tx
 	audit.Tx
+	idem.Tx
 
 	InsertVenue(ctx context.Context, v Venue) error
 	Venue(ctx context.Context, id string) (Venue, error)

@@ -41,7 +41,8 @@ type holdRequest struct {
 }
 
 // handleAPIHoldSeats holds seats for the caller for ticketing.HoldTTL.
-// 201 with the held order; 409 (seat_taken) when a seat is not free.
+// 201 with the held order; 409 (seat_taken) when a seat is not free. An
+// optional Idempotency-Key makes a retry answer the first hold (200).
 func (s *Server) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
 	c, err := s.requireRole(r, identity.RoleCitizen)
 	if err != nil {
@@ -53,9 +54,13 @@ func (s *Server) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	o, err := s.Ticketing.Hold(r.Context(), c, r.PathValue("id"), in.Seats)
+	o, replayed, err := s.Ticketing.HoldWithKey(r.Context(), c, r.PathValue("id"), in.Seats, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if replayed {
+		writeJSON(w, http.StatusOK, o)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/ticket-orders/"+o.ID)
