@@ -496,3 +496,59 @@ func TestHoldRetriedWithKeyHoldsOnce(t *testing.T) {
 		}
 	})
 }
+
+// Cancelling a performance refunds every paid order in one go (credit back
+// to the wallet, card money back to Stripe clearing), releases holds, and
+// a second cancel changes nothing.
+func TestCancelPerformanceRefundsEveryone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 3)
+		p := f.performance(v.ID)
+		a, b, c := citizen(1), citizen(2), citizen(3)
+		f.credit(100_00, a)
+		_, ts := f.buy(a, p.ID, "Platea/A/1", "Platea/A/2")
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), ts[0].TypedCode); err != nil {
+			t.Fatal(err)
+		}
+		ob, err := f.svc.Hold(f.ctx, b, p.ID, []string{"Platea/B/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, b, ob.ID, "pi_b"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.ConfirmCardPayment(f.ctx, ob.ID, "pi_b", 1500, "eur"); err != nil {
+			t.Fatal(err)
+		}
+		oc, err := f.svc.Hold(f.ctx, c, p.ID, []string{"Platea/A/3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for id, want := range map[wallet.AccountID]int64{wallet.CitizenAccount(a.AccountID): 100_00, wallet.StripeClearing: 0, wallet.RevenueTheatre: 0} {
+			if got := f.balance(id); got != want {
+				t.Fatalf("%s: %d, want %d", id, got, want)
+			}
+		}
+		for _, who := range []identity.Caller{a, b} {
+			ts, _ := f.svc.MyTickets(f.ctx, who)
+			for _, tk := range ts {
+				if tk.Status != ticketing.TicketCancelled {
+					t.Fatalf("ticket %s after the cancellation", tk.Status)
+				}
+			}
+		}
+		if o, _ := f.svc.Order(f.ctx, c, oc.ID); o.Status != ticketing.OrderCancelled {
+			t.Fatalf("hold after the cancellation: %s", o.Status)
+		}
+		if st, _ := f.svc.Stats(f.ctx, admin, p.ID); st.Sold != 0 || st.Held != 0 {
+			t.Fatalf("stats %+v", st)
+		}
+		f.ledgerOK()
+	})
+}

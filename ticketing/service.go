@@ -246,8 +246,10 @@ func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Pe
 	return out, err
 }
 
-// CancelPerformance stops sales of a performance; orders already paid stay
-// until an administrator refunds them (RefundOrder). Forbidden; NotFound.
+// CancelPerformance cancels a performance and, in the same transaction,
+// refunds every paid order (as RefundOrder, tickets already checked in
+// included) and releases every hold. Cancelling again changes nothing.
+// Forbidden; NotFound.
 func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id string) (Performance, error) {
 	if err := requireAdmin(c); err != nil {
 		return Performance{}, err
@@ -266,8 +268,17 @@ func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id s
 		if err := tx.UpdatePerformance(ctx, p); err != nil {
 			return fmt.Errorf("cancel performance: %w", err)
 		}
+		orders, err := tx.PerformanceOrders(ctx, p.ID, []string{OrderHeld, OrderPaid})
+		if err != nil {
+			return err
+		}
+		for _, id := range orders {
+			if _, err := s.refundTx(ctx, tx, c, id, true); err != nil {
+				return fmt.Errorf("refund order %s: %w", id, err)
+			}
+		}
 		out = p
-		return s.audit(ctx, tx, c, "performance.cancel", "performance", p.ID, nil)
+		return s.audit(ctx, tx, c, "performance.cancel", "performance", p.ID, map[string]any{"orders": len(orders)})
 	})
 	return out, err
 }
@@ -774,56 +785,64 @@ func (s *Service) RefundOrder(ctx context.Context, c identity.Caller, orderID st
 	}
 	var out Order
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now().UTC().Truncate(time.Microsecond)
-		o, err := tx.LockOrder(ctx, orderID)
-		if err != nil {
-			return notFound("order", err)
-		}
-		switch o.Status {
-		case OrderRefunded, OrderCancelled:
-			out = o
-			return nil
-		case OrderHeld:
-			o.Status, o.Note = OrderCancelled, "cancelled by an administrator"
-		case OrderRefundDue:
-			o.Status = OrderRefunded
-		case OrderPaid:
-			ts, err := tx.OrderTickets(ctx, o.ID)
-			if err != nil {
-				return err
-			}
-			for _, t := range ts {
-				if t.Status == TicketCheckedIn {
-					return apperr.R(apperr.Conflict, "ticket_used", "A ticket of this order was already checked in.")
-				}
-			}
-			to := wallet.CitizenAccount(o.AccountID)
-			if o.Method == PayCard {
-				to = wallet.StripeClearing
-			} else if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
-				return err
-			}
-			if _, err := wallet.Post(ctx, tx, wallet.Transaction{
-				Key: "ticket:refund:" + o.ID, Kind: KindRefund, Memo: "Ticket refund", RefType: "ticket_order", RefID: o.ID,
-				Entries: []wallet.Entry{{Account: wallet.RevenueTheatre, Amount: -o.TotalCents}, {Account: to, Amount: o.TotalCents}},
-			}, now); err != nil {
-				return err
-			}
-			if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
-				return err
-			}
-			o.Status = OrderRefunded
-		}
-		if err := tx.DeleteClaims(ctx, o.ID); err != nil {
-			return err
-		}
-		if err := tx.UpdateOrder(ctx, o); err != nil {
-			return fmt.Errorf("update order: %w", err)
-		}
-		out = o
-		return s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": o.TotalCents, "method": o.Method})
+		var err error
+		out, err = s.refundTx(ctx, tx, c, orderID, false)
+		return err
 	})
 	return out, err
+}
+
+// refundTx is RefundOrder inside tx. With showCancelled, tickets already
+// checked in are refunded too: the show they were for did not happen.
+func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool) (Order, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	o, err := tx.LockOrder(ctx, orderID)
+	if err != nil {
+		return Order{}, notFound("order", err)
+	}
+	switch o.Status {
+	case OrderRefunded, OrderCancelled:
+		return o, nil
+	case OrderHeld:
+		o.Status, o.Note = OrderCancelled, "cancelled by an administrator"
+	case OrderRefundDue:
+		o.Status = OrderRefunded
+	case OrderPaid:
+		ts, err := tx.OrderTickets(ctx, o.ID)
+		if err != nil {
+			return Order{}, err
+		}
+		for _, t := range ts {
+			if t.Status == TicketCheckedIn && !showCancelled {
+				return Order{}, apperr.R(apperr.Conflict, "ticket_used", "A ticket of this order was already checked in.")
+			}
+		}
+		to := wallet.CitizenAccount(o.AccountID)
+		if o.Method == PayCard {
+			// The card refund itself is made at Stripe; the ledger returns
+			// the money to clearing, where it came from.
+			to = wallet.StripeClearing
+		} else if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
+			return Order{}, err
+		}
+		if _, err := wallet.Post(ctx, tx, wallet.Transaction{
+			Key: "ticket:refund:" + o.ID, Kind: KindRefund, Memo: "Ticket refund", RefType: "ticket_order", RefID: o.ID,
+			Entries: []wallet.Entry{{Account: wallet.RevenueTheatre, Amount: -o.TotalCents}, {Account: to, Amount: o.TotalCents}},
+		}, now); err != nil {
+			return Order{}, err
+		}
+		if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
+			return Order{}, err
+		}
+		o.Status = OrderRefunded
+	}
+	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+		return Order{}, err
+	}
+	if err := tx.UpdateOrder(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("update order: %w", err)
+	}
+	return o, s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": o.TotalCents, "method": o.Method})
 }
 
 // Order returns an order to its buyer or an administrator. NotFound otherwise.

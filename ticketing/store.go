@@ -71,6 +71,9 @@ type Tx interface {
 	Order(ctx context.Context, id string) (Order, error)
 	// LockOrder reads the order and locks it until the transaction ends.
 	LockOrder(ctx context.Context, id string) (Order, error)
+	// PerformanceOrders lists the ids of a performance's orders in one of
+	// statuses, in id order (the lock order of a bulk refund).
+	PerformanceOrders(ctx context.Context, performanceID string, statuses []string) ([]string, error)
 	// ListOrders lists an account's orders, newest first.
 	ListOrders(ctx context.Context, accountID string) ([]Order, error)
 

@@ -190,8 +190,7 @@ func (s *Server) handleAPIUpdatePerformance(w http.ResponseWriter, r *http.Reque
 	writeJSON(w, http.StatusOK, p)
 }
 
-// handleAPICancelPerformance stops a performance's sales; paid orders are
-// refunded one by one with handleAPIRefundTicketOrder.
+// handleAPICancelPerformance cancels a performance and refunds its orders.
 func (s *Server) handleAPICancelPerformance(w http.ResponseWriter, r *http.Request) {
 	c, err := s.requireRole(r, identity.RoleAdmin)
 	if err != nil {

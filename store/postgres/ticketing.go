@@ -402,3 +402,13 @@ func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.
 	}
 	return out, twrap("count code failures", rows.Err())
 }
+
+// PerformanceOrders implements ticketing.Tx.
+func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statuses []string) ([]string, error) {
+	rows, err := tx.q.Query(ctx, `SELECT id FROM ticket_orders WHERE performance_id = $1 AND status = ANY($2) ORDER BY id`, performanceID, statuses)
+	if err != nil {
+		return nil, twrap("list performance orders", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, twrap("list performance orders", err)
+}

@@ -410,3 +410,18 @@ func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.
 	}
 	return out, twrap("count code failures", rows.Err())
 }
+
+// PerformanceOrders implements ticketing.Tx.
+func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statuses []string) ([]string, error) {
+	st, err := tkJSON(statuses)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT id FROM ticket_orders WHERE performance_id = ?1 AND status IN (SELECT value FROM json_each(?2)) ORDER BY id`, performanceID, st)
+	out, err := tkCollect(rows, err, func(r tkRow) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	})
+	return out, twrap("list performance orders", err)
+}
