@@ -552,3 +552,35 @@ func TestCancelPerformanceRefundsEveryone(t *testing.T) {
 		f.ledgerOK()
 	})
 }
+
+// A card payment that arrives after its performance was cancelled issues
+// nothing and is marked for refund.
+func TestCardPaymentAfterCancellation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CardPayable(f.ctx, buyer, o.ID); !apperr.Has(err, apperr.Conflict) {
+			t.Fatalf("card payment of a cancelled show: %v", err)
+		}
+		got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_1", 2500, "eur")
+		if err != nil || got.Status != ticketing.OrderRefundDue {
+			t.Fatalf("payment after the cancellation: %+v %v", got, err)
+		}
+		if ts, _ := f.svc.MyTickets(f.ctx, buyer); len(ts) != 0 {
+			t.Fatalf("%d tickets for a cancelled show", len(ts))
+		}
+		f.ledgerOK()
+	})
+}

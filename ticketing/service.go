@@ -272,6 +272,14 @@ func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id s
 		if err != nil {
 			return err
 		}
+		// Every order first, in id order, then the ledger: a payment in
+		// flight holds its order before the theatre's account, so taking
+		// orders and accounts interleaved could deadlock with it.
+		for _, id := range orders {
+			if _, err := tx.LockOrder(ctx, id); err != nil {
+				return err
+			}
+		}
 		for _, id := range orders {
 			if _, err := s.refundTx(ctx, tx, c, id, true); err != nil {
 				return fmt.Errorf("refund order %s: %w", id, err)
@@ -661,6 +669,13 @@ func (s *Service) CardPayable(ctx context.Context, c identity.Caller, orderID st
 		if !s.now().Before(o.HoldExpiresAt) {
 			return apperr.R(apperr.Conflict, "hold_expired", "Your hold has expired; choose your seats again.")
 		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return err
+		}
+		if !p.OnSale(s.now()) {
+			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+		}
 		out = o
 		return nil
 	})
@@ -741,16 +756,19 @@ func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID stri
 		if strings.ToLower(currency) != "eur" || amount != o.TotalCents {
 			return refund(fmt.Sprintf("paid %d %s for an order of %d eur cents", amount, currency, o.TotalCents))
 		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return err
+		}
+		if p.Status == PerformanceCancelled {
+			return refund("the performance was cancelled before the payment arrived")
+		}
 		ok, err := secure(ctx, tx, o, now)
 		if err != nil {
 			return fmt.Errorf("secure seats: %w", err)
 		}
 		if !ok {
 			return refund("the hold expired and a seat was sold to someone else")
-		}
-		p, err := tx.Performance(ctx, o.PerformanceID)
-		if err != nil {
-			return err
 		}
 		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
 			Key: "ticket:sale:" + o.ID, Kind: KindSaleCard, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
