@@ -729,7 +729,11 @@ func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID stri
 		if err != nil {
 			return notFound("order", err)
 		}
-		if o.PaymentIntentID != "" && o.PaymentIntentID != intentID {
+		if (o.PaymentIntentID != "" && o.PaymentIntentID != intentID) || (o.Status == OrderPaid && o.Method != PayCard) {
+			// Money for an order that is someone else's payment, or that
+			// was paid with credit meanwhile: a person refunds it at Stripe.
+			s.log.ErrorContext(ctx, "card payment does not belong to the ticket order; refund it at Stripe",
+				slog.String("order", o.ID), slog.String("payment_intent", intentID), slog.String("order_payment", o.PaymentIntentID))
 			return apperr.R(apperr.Invalid, "payment_mismatch", "This payment is not the order's.")
 		}
 		if o.Status != OrderHeld && o.Status != OrderCancelled {
