@@ -33,7 +33,7 @@ var pageViews = []string{
 	"dashboard_admin", "dashboard_operator", "error",
 	"vouchers", "voucher_shops", "voucher_staff", "voucher_admin",
 	"mobility_stations", "mobility_station", "mobility_ride", "mobility_rides", "mobility_operator", "mobility_operator_station",
-	"tickets", "ticket_seats",
+	"tickets", "ticket_seats", "ticketing_admin",
 }
 
 // PageAccounts is what the pages need from identity: page sessions and

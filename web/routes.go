@@ -138,6 +138,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.Handle("POST "+TicketScanEndpoint, s.pageAction(s.handleTicketScan, identity.RoleDoor))
 		// The citizen's theatre pages.
 		s.ticketingPages(mux)
+		// The city administrator's theatre page.
+		s.ticketingAdminPages(mux)
 	}
 
 	// Pages (html, cookie sessions, CSRF on every form post).
