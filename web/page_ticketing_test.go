@@ -22,6 +22,7 @@ import (
 func TestSeatPickerBuysWithCredit(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
 		d.PageAccounts = env.Identity
+		d.QR = map[string]QRSource{"ticket": d.Ticketing}
 	})
 	ctx := context.Background()
 	svc := env.Server.Ticketing
@@ -91,6 +92,12 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 	_, body = pc.get("/theatre")
 	if strings.Count(body, `data-testid="ticket-status"`) != 2 {
 		t.Fatal("the theatre page does not list the two tickets")
+	}
+	// Each ticket's card in the wallet shows a rotating QR code.
+	tid := regexp.MustCompile(`data-ticket="(tkt_[a-z0-9]+)"`).FindStringSubmatch(body)
+	res, _ = pc.get("/wallet/items/ticket/" + tid[1] + "/qr.png")
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || len(res.Header.Get("X-Typed-Code")) != 21 {
+		t.Fatalf("ticket QR: %d %v", res.StatusCode, res.Header)
 	}
 	if a, _ := env.Server.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 5000-3600 {
 		t.Fatalf("credit after buying %d", a.Balance)
