@@ -110,6 +110,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		s.mobilityCatalogues(mux)
 		// The rider's and the operator's bike pages.
 		s.mobilityPages(mux)
+		// The city administrator's bike catalogue pages.
+		s.mobilityAdminPages(mux)
 	}
 
 	// Ticketing.

@@ -1,0 +1,429 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/store/storetest"
+)
+
+// bikeAdminEnv is a hub with the mobility service on a real store (no
+// broker: the catalogue pages never talk to stations) behind the pages.
+type bikeAdminEnv struct {
+	env *testEnv
+	svc *mobility.Service
+	srv *httptest.Server
+}
+
+func newBikeAdminEnv(t *testing.T, engine string) *bikeAdminEnv {
+	t.Helper()
+	var svc *mobility.Service
+	_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+		svc = mobility.NewService(env.DB.Mobility(), nil, storetest.Logger(t))
+		d.Mobility = svc
+		d.PageAccounts = env.Identity
+	})
+	srv := httptest.NewServer(env.Server)
+	t.Cleanup(srv.Close)
+	return &bikeAdminEnv{env: env, svc: svc, srv: srv}
+}
+
+func (b *bikeAdminEnv) signIn(t *testing.T, role identity.Role) *pageClient {
+	t.Helper()
+	a, _ := b.env.account(t, role)
+	pc := &pageClient{t: t, srv: b.srv, client: newBrowserlikeClient(t)}
+	if res := pc.login(a.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login %s: %d", role, res.StatusCode)
+	}
+	return pc
+}
+
+// english makes the client read the pages in English.
+func english(pc *pageClient) {
+	u, _ := url.Parse(pc.srv.URL)
+	pc.client.Jar.SetCookies(u, []*http.Cookie{{Name: langCookie, Value: "en"}})
+}
+
+// seed stores one object of each kind through the service.
+func (b *bikeAdminEnv) seed(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := b.svc.PutPricingPlan(ctx, mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100,
+		PerMin: []mobility.Segment{{StartMin: 0, RateCents: 5, IntervalMin: 1}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.PutVehicleType(ctx, mobility.VehicleType{ID: "city", NameIT: "Bici da città", Propulsion: mobility.Human, PricingPlanID: "base"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.PutStation(ctx, mobility.Station{ID: "duomo", NameIT: "Piazza Duomo", Lat: 41.13, Lon: 14.78, Capacity: 8, Open: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.PutBike(ctx, mobility.Bike{ID: "b-001", VehicleTypeID: "city", Active: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// catalogueState is everything the admin pages can write, to prove a
+// refused request wrote nothing.
+func (b *bikeAdminEnv) catalogueState(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	var sb strings.Builder
+	sts, err1 := b.svc.Stations(ctx)
+	bikes, err2 := b.svc.Bikes(ctx)
+	types, err3 := b.svc.VehicleTypes(ctx)
+	plans, err4 := b.svc.PricingPlans(ctx)
+	for _, err := range []error{err1, err2, err3, err4} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range sts {
+		s.CreatedAt, s.UpdatedAt = time.Time{}, time.Time{}
+		sb.WriteString(fmtAny(s) + "\n")
+	}
+	for _, x := range bikes {
+		x.UpdatedAt = time.Time{}
+		sb.WriteString(fmtAny(x) + "\n")
+	}
+	for _, x := range types {
+		x.UpdatedAt = time.Time{}
+		sb.WriteString(fmtAny(x) + "\n")
+	}
+	for _, x := range plans {
+		x.UpdatedAt = time.Time{}
+		sb.WriteString(fmtAny(x) + "\n")
+	}
+	return sb.String()
+}
+
+func fmtAny(v any) string { return fmt.Sprintf("%+v", v) }
+
+// Every page and every action of the catalogue is the city admin's alone:
+// anonymous visitors are sent to log in, citizens, shopkeepers, door staff
+// and operators get 403, and their posts (with a valid CSRF token) change
+// nothing; the admin's own post without the token changes nothing either.
+func TestBikeAdminPagesRoles(t *testing.T) {
+	b := newBikeAdminEnv(t, "sqlite")
+	b.seed(t)
+	pages := []string{"/admin/bikes"}
+	actions := []struct {
+		path string
+		form url.Values
+	}{}
+	for _, k := range []struct{ base, id string }{{"/admin/bikes/stations", "duomo"}, {"/admin/bikes/fleet", "b-001"},
+		{"/admin/bikes/vehicle-types", "city"}, {"/admin/bikes/pricing-plans", "base"}} {
+		pages = append(pages, k.base, k.base+"/new", k.base+"/"+k.id, k.base+"/"+k.id+"/delete")
+		actions = append(actions,
+			struct {
+				path string
+				form url.Values
+			}{k.base, url.Values{"id": {"zz-new"}, "name_it": {"Nuovo"}, "lat": {"41,1"}, "lon": {"14,7"}, "capacity": {"5"}, "open": {"1"},
+				"vehicle_type_id": {"city"}, "propulsion": {"human"}, "pricing_plan_id": {"base"}, "unlock": {"1"}}},
+			struct {
+				path string
+				form url.Values
+			}{k.base + "/" + k.id, url.Values{"name_it": {"Cambiato"}, "lat": {"41,1"}, "lon": {"14,7"}, "capacity": {"5"},
+				"vehicle_type_id": {"city"}, "propulsion": {"human"}, "pricing_plan_id": {"base"}, "unlock": {"9"}}},
+			struct {
+				path string
+				form url.Values
+			}{k.base + "/" + k.id + "/delete", url.Values{}})
+	}
+	before := b.catalogueState(t)
+
+	anon := &pageClient{t: t, srv: b.srv, client: newBrowserlikeClient(t)}
+	for _, p := range pages {
+		if res, _ := anon.get(p); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
+			t.Errorf("anonymous GET %s: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	for _, role := range []identity.Role{identity.RoleCitizen, identity.RoleMerchant, identity.RoleDoor, identity.RoleOperator} {
+		pc := b.signIn(t, role)
+		for _, p := range pages {
+			if res, body := pc.get(p); res.StatusCode != http.StatusForbidden || strings.Contains(body, "Piazza Duomo") {
+				t.Errorf("%s GET %s: %d, want 403", role, p, res.StatusCode)
+			}
+		}
+		tok := pc.csrf("/privacy")
+		for _, a := range actions {
+			form := url.Values{"csrf_token": {tok}}
+			for k, v := range a.form {
+				form[k] = v
+			}
+			if res, _ := pc.post(a.path, form); res.StatusCode != http.StatusForbidden {
+				t.Errorf("%s POST %s: %d, want 403", role, a.path, res.StatusCode)
+			}
+		}
+	}
+	admin := b.signIn(t, identity.RoleAdmin)
+	for _, p := range pages {
+		if res, body := admin.get(p); res.StatusCode != http.StatusOK || strings.Contains(body, "[madmin.") {
+			t.Errorf("admin GET %s: %d (or a missing message)\n%s", p, res.StatusCode, body)
+		}
+	}
+	for _, a := range actions {
+		if res, _ := admin.post(a.path, a.form); res.StatusCode != http.StatusForbidden {
+			t.Errorf("admin POST %s without CSRF: %d, want 403", a.path, res.StatusCode)
+		}
+	}
+	if after := b.catalogueState(t); after != before {
+		t.Fatalf("refused requests changed the catalogue:\nbefore %s\nafter  %s", before, after)
+	}
+	// The admin dashboard has the card.
+	if res, body := admin.get("/admin"); res.StatusCode != 200 || !strings.Contains(body, `href="/admin/bikes"`) || !strings.Contains(body, "Bici: stazioni, flotta e tariffe") {
+		t.Errorf("admin dashboard lacks the bikes card: %d", res.StatusCode)
+	}
+	if res, _ := admin.get("/admin/bikes/stations/nope"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown station's form: %d", res.StatusCode)
+	}
+	if res, _ := admin.post("/admin/bikes/stations/nope", url.Values{"csrf_token": {admin.csrf("/admin/bikes")}, "name_it": {"X"}, "lat": {"41"}, "lon": {"14"}, "capacity": {"3"}}); res.StatusCode != http.StatusNotFound {
+		t.Errorf("editing an unknown station: %d", res.StatusCode)
+	}
+	if _, err := b.svc.Station(context.Background(), "nope"); err == nil {
+		t.Errorf("editing an unknown station created it")
+	}
+}
+
+// The admin builds a small catalogue through the forms, edits and deletes
+// it, on both engines; the list shows what a ride costs, computed by the
+// plan's own fare function.
+func TestBikeAdminRoundTrip(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			b := newBikeAdminEnv(t, engine)
+			ctx := context.Background()
+			admin := b.signIn(t, identity.RoleAdmin)
+			tok := admin.csrf("/admin/bikes")
+			post := func(path string, form url.Values, want int) string {
+				t.Helper()
+				form.Set("csrf_token", tok)
+				res, body := admin.post(path, form)
+				if res.StatusCode != want {
+					t.Fatalf("POST %s: %d, want %d\n%s", path, res.StatusCode, want, body)
+				}
+				return res.Header.Get("Location")
+			}
+
+			// Forms that need something first say so.
+			if _, body := admin.get("/admin/bikes/vehicle-types/new"); !strings.Contains(body, `data-testid="needs-first"`) {
+				t.Errorf("the type form does not ask for a plan first")
+			}
+			// A plan: 1,50 to unlock, 0,20 a minute for the first half hour, then 0,50 every 5 minutes.
+			loc := post("/admin/bikes/pricing-plans", url.Values{"id": {"standard"}, "name_it": {"Tariffa standard"}, "name_en": {"Standard fare"},
+				"unlock": {"1,50"}, "seg_start_0": {"0"}, "seg_interval_0": {"1"}, "seg_rate_0": {"0,20"}, "seg_end_0": {"30"},
+				"seg_start_1": {"30"}, "seg_interval_1": {"5"}, "seg_rate_1": {"0.5"}}, http.StatusSeeOther)
+			if loc != "/admin/bikes/pricing-plans?saved=standard" {
+				t.Errorf("after creating a plan: %s", loc)
+			}
+			plan, err := b.svc.PricingPlan(ctx, "standard")
+			want := []mobility.Segment{{StartMin: 0, RateCents: 20, IntervalMin: 1, EndMin: 30}, {StartMin: 30, RateCents: 50, IntervalMin: 5}}
+			if err != nil || plan.UnlockCents != 150 || len(plan.PerMin) != 2 || plan.PerMin[0] != want[0] || plan.PerMin[1] != want[1] || plan.NameEN != "Standard fare" {
+				t.Fatalf("stored plan: %+v %v", plan, err)
+			}
+			it := &locale{Lang: "it"}
+			_, body := admin.get(loc)
+			preview := "Una corsa di 10 minuti costa " + it.Money(plan.Fare(10*time.Minute)) + ", di 30 minuti " + it.Money(plan.Fare(30*time.Minute)) +
+				", di 60 minuti " + it.Money(plan.Fare(60*time.Minute)) + "."
+			if plan.Fare(10*time.Minute) != 350 || !strings.Contains(body, preview) || !strings.Contains(body, "Salvato: standard.") || !strings.Contains(body, "Sblocco 1,50\u00a0€") {
+				t.Errorf("plan list lacks %q:\n%s", preview, body)
+			}
+			// The form shows the amounts back in the reader's language.
+			if _, body = admin.get("/admin/bikes/pricing-plans/standard"); !strings.Contains(body, `name="unlock" value="1,50"`) || !strings.Contains(body, `name="seg_rate_1" value="0,50"`) {
+				t.Errorf("plan form in Italian lacks 1,50 and 0,50")
+			}
+			en := b.signIn(t, identity.RoleAdmin)
+			english(en)
+			if _, body = en.get("/admin/bikes/pricing-plans/standard"); !strings.Contains(body, `name="unlock" value="1.50"`) ||
+				!strings.Contains(body, "A 10-minute ride costs €3.50") || strings.Contains(body, "[madmin.") {
+				t.Errorf("plan form in English:\n%s", body)
+			}
+			// A preview does not save.
+			post("/admin/bikes/pricing-plans/standard", url.Values{"name_it": {"Tariffa standard"}, "unlock": {"2"}, "seg_start_0": {"0"}, "seg_interval_0": {"1"}, "seg_rate_0": {"0,10"}, "preview": {"1"}}, http.StatusOK)
+			if p, _ := b.svc.PricingPlan(ctx, "standard"); p.UnlockCents != 150 {
+				t.Errorf("a preview saved the plan: %+v", p)
+			}
+
+			// A type (an e-bike, 60,5 km), a station and a bike.
+			post("/admin/bikes/vehicle-types", url.Values{"id": {"ebike"}, "name_it": {"Bici elettrica"}, "propulsion": {"electric_assist"},
+				"max_range_km": {"60,5"}, "pricing_plan_id": {"standard"}}, http.StatusSeeOther)
+			if vt, err := b.svc.VehicleType(ctx, "ebike"); err != nil || vt.MaxRangeMeters != 60500 || vt.PricingPlanID != "standard" {
+				t.Fatalf("stored type: %+v %v", vt, err)
+			}
+			post("/admin/bikes/stations", url.Values{"id": {"stazione-centrale"}, "name_it": {"Stazione Centrale"}, "name_en": {"Central Station"},
+				"address": {"Piazza Colonna"}, "lat": {"41,1335"}, "lon": {"14.7816"}, "capacity": {"12"}, "open": {"1"}}, http.StatusSeeOther)
+			st, err := b.svc.Station(ctx, "stazione-centrale")
+			if err != nil || st.Lat != 41.1335 || st.Lon != 14.7816 || st.Capacity != 12 || !st.Open || st.NameEN != "Central Station" {
+				t.Fatalf("stored station: %+v %v", st, err)
+			}
+			post("/admin/bikes/fleet", url.Values{"id": {"eb-0001"}, "vehicle_type_id": {"ebike"}, "active": {"1"}}, http.StatusSeeOther)
+			if bk, err := b.svc.Bike(ctx, "eb-0001"); err != nil || !bk.Active || bk.VehicleTypeID != "ebike" {
+				t.Fatalf("stored bike: %+v %v", bk, err)
+			}
+			for path, want := range map[string]string{"/admin/bikes/stations": "Stazione Centrale", "/admin/bikes/fleet": "eb-0001",
+				"/admin/bikes/vehicle-types": "Autonomia 60,5 km", "/admin/bikes": "Stazioni: 1."} {
+				if _, body := admin.get(path); !strings.Contains(body, want) {
+					t.Errorf("%s lacks %q", path, want)
+				}
+			}
+
+			// Edit: the station closes and grows; the bike leaves service.
+			loc = post("/admin/bikes/stations/stazione-centrale", url.Values{"name_it": {"Stazione Centrale"}, "lat": {"41,1335"}, "lon": {"14,7816"}, "capacity": {"16"}}, http.StatusSeeOther)
+			if st, _ := b.svc.Station(ctx, "stazione-centrale"); st.Open || st.Capacity != 16 || st.CreatedAt.IsZero() {
+				t.Errorf("edited station: %+v", st)
+			}
+			if _, body := admin.get(loc); !strings.Contains(body, `data-testid="saved"`) || !strings.Contains(body, `name="capacity" value="16"`) {
+				t.Errorf("edited station form after saving (%s)", loc)
+			}
+			post("/admin/bikes/fleet/eb-0001", url.Values{"vehicle_type_id": {"ebike"}}, http.StatusSeeOther)
+			if bk, _ := b.svc.Bike(ctx, "eb-0001"); bk.Active {
+				t.Errorf("bike still active after unticking")
+			}
+
+			// Delete: a plan in use stays, with the reason; the rest go.
+			if _, body := admin.get("/admin/bikes/pricing-plans/standard/delete"); !strings.Contains(body, "Vuoi davvero eliminare «Tariffa standard»?") {
+				t.Errorf("delete confirmation:\n%s", body)
+			}
+			res, body := admin.post("/admin/bikes/pricing-plans/standard/delete", url.Values{"csrf_token": {tok}})
+			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Un tipo di bici usa questo piano") {
+				t.Errorf("deleting a plan in use: %d\n%s", res.StatusCode, body)
+			}
+			if _, err := b.svc.PricingPlan(ctx, "standard"); err != nil {
+				t.Fatalf("the plan in use was deleted: %v", err)
+			}
+			post("/admin/bikes/stations/stazione-centrale/delete", url.Values{}, http.StatusSeeOther)
+			post("/admin/bikes/fleet/eb-0001/delete", url.Values{}, http.StatusSeeOther)
+			post("/admin/bikes/vehicle-types/ebike/delete", url.Values{}, http.StatusSeeOther)
+			loc = post("/admin/bikes/pricing-plans/standard/delete", url.Values{}, http.StatusSeeOther)
+			if _, body := admin.get(loc); !strings.Contains(body, "Eliminato: Tariffa standard.") {
+				t.Errorf("after deleting the plan: %s", loc)
+			}
+			if st := b.catalogueState(t); st != "" {
+				t.Errorf("left after deleting everything: %s", st)
+			}
+		})
+	}
+}
+
+// A bad price, bad coordinates or a taken code come back with a message
+// next to the field, in the reader's language, and nothing is written.
+func TestBikeAdminRefusesBadInput(t *testing.T) {
+	b := newBikeAdminEnv(t, "sqlite")
+	b.seed(t)
+	admin := b.signIn(t, identity.RoleAdmin)
+	tok := admin.csrf("/admin/bikes")
+	before := b.catalogueState(t)
+	plan := func(unlock, rate string) url.Values {
+		return url.Values{"csrf_token": {tok}, "id": {"nuovo"}, "name_it": {"Nuovo"}, "unlock": {unlock}, "seg_start_0": {"0"}, "seg_interval_0": {"1"}, "seg_rate_0": {rate}}
+	}
+	station := func(lat, lon string) url.Values {
+		return url.Values{"csrf_token": {tok}, "id": {"nuova"}, "name_it": {"Nuova"}, "lat": {lat}, "lon": {lon}, "capacity": {"10"}}
+	}
+	cases := []struct {
+		name, path string
+		form       url.Values
+		field, msg string
+	}{
+		{"fraction of a cent", "/admin/bikes/pricing-plans", plan("1,505", "0,10"), "unlock", "frazioni di centesimo"},
+		{"negative unlock", "/admin/bikes/pricing-plans", plan("-1", "0,10"), "unlock", "non può essere negativo"},
+		{"thousands separator", "/admin/bikes/pricing-plans", plan("1.234,50", "0,10"), "unlock", "senza separatore delle migliaia"},
+		{"unlock over the cap", "/admin/bikes/pricing-plans", plan("600", "0,10"), "unlock", "da 0 a 500,00"},
+		{"negative rate", "/admin/bikes/pricing-plans", plan("1", "−0,10"), "seg_rate_0", "non può essere negativo"},
+		{"rate with a fraction", "/admin/bikes/pricing-plans", plan("1", "0,001"), "seg_rate_0", "frazioni di centesimo"},
+		{"latitude out of bounds", "/admin/bikes/stations", station("91", "14,7"), "lat", "tra −90 e 90"},
+		{"longitude not a number", "/admin/bikes/stations", station("41,1", "est"), "lon", "tra −180 e 180"},
+		{"null island", "/admin/bikes/stations", station("0", "0"), "lat", "non possono essere entrambe 0"},
+		{"taken code", "/admin/bikes/stations", url.Values{"csrf_token": {tok}, "id": {"duomo"}, "name_it": {"Doppia"}, "lat": {"41"}, "lon": {"14"}, "capacity": {"3"}}, "id", "Esiste già"},
+		{"bad code", "/admin/bikes/fleet", url.Values{"csrf_token": {tok}, "id": {"Bici 1"}, "vehicle_type_id": {"city"}}, "id", "da 1 a 64 caratteri"},
+		{"e-bike without range", "/admin/bikes/vehicle-types", url.Values{"csrf_token": {tok}, "id": {"eb"}, "name_it": {"E"}, "propulsion": {"electric_assist"}, "pricing_plan_id": {"base"}}, "max_range_km", "autonomia in km"},
+		{"capacity zero", "/admin/bikes/stations", url.Values{"csrf_token": {tok}, "id": {"nuova"}, "name_it": {"Nuova"}, "lat": {"41"}, "lon": {"14"}, "capacity": {"0"}}, "capacity", "tra 1 e 200"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, body := admin.post(c.path, c.form)
+			if res.StatusCode != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400\n%s", res.StatusCode, body)
+			}
+			i := strings.Index(body, `data-field-error="`+c.field+`">`)
+			if i < 0 || !strings.Contains(body[i:min(len(body), i+300)], c.msg) {
+				t.Errorf("no message %q next to %s:\n%s", c.msg, c.field, body)
+			}
+			if !strings.Contains(body, `aria-invalid="true"`) || !strings.Contains(body, `data-testid="form-problem"`) {
+				t.Errorf("the field is not marked invalid")
+			}
+			// What was typed comes back.
+			for k, v := range c.form {
+				if k != "csrf_token" && strings.HasPrefix(k, "seg_") && !strings.Contains(body, `name="`+k+`" value="`+v[0]+`"`) {
+					t.Errorf("typed %s=%q is not in the form again", k, v[0])
+				}
+			}
+		})
+	}
+	// In English, the English message.
+	en := b.signIn(t, identity.RoleAdmin)
+	english(en)
+	form := plan("2,999", "0,10")
+	form.Set("csrf_token", en.csrf("/admin/bikes"))
+	if res, body := en.post("/admin/bikes/pricing-plans", form); res.StatusCode != 400 || !strings.Contains(body, "a price cannot hold fractions of a cent") {
+		t.Errorf("English refusal: %d\n%s", res.StatusCode, body)
+	}
+	if after := b.catalogueState(t); after != before {
+		t.Fatalf("refused forms changed the catalogue:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+func TestParseFareEuros(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		cents int64
+		key   string
+	}{
+		{"1,50", 150, ""}, {"1.50", 150, ""}, {"1,5", 150, ""}, {"2", 200, ""}, {"0", 0, ""}, {",25", 25, ""}, {" € 0,20 ", 20, ""}, {"3 €", 300, ""},
+		{"", 0, "madmin.err.amount_missing"}, {"-1", 0, "madmin.err.amount_negative"}, {"−0,50", 0, "madmin.err.amount_negative"},
+		{"1,505", 0, "madmin.err.amount_fraction"}, {"0.001", 0, "madmin.err.amount_fraction"}, {"1.234,50", 0, "madmin.err.amount_format"},
+		{"1,", 0, "madmin.err.amount_format"}, {"abc", 0, "madmin.err.amount_format"}, {"1e3", 0, "madmin.err.amount_format"},
+		{"9999999999", 0, "madmin.err.amount_format"}, {"1 000", 0, "madmin.err.amount_format"},
+	} {
+		cents, key := parseFareEuros(c.in)
+		if key != c.key || (key == "" && cents != c.cents) {
+			t.Errorf("parseFareEuros(%q) = %d %q, want %d %q", c.in, cents, key, c.cents, c.key)
+		}
+	}
+	it, en := &locale{Lang: "it"}, &locale{Lang: "en"}
+	if got := formatFareEuros(it, 150); got != "1,50" {
+		t.Errorf("it: %q", got)
+	}
+	if got := formatFareEuros(en, 5); got != "0.05" {
+		t.Errorf("en: %q", got)
+	}
+}
+
+// Whatever is typed, an accepted amount is whole, non-negative cents that
+// format back to the same amount in both languages.
+func FuzzParseFareEuros(f *testing.F) {
+	for _, s := range []string{"1,50", "1.50", "-1", "1,505", "€ 2", ",5", "0.", "99999999,99", "1.2.3", "+3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		cents, key := parseFareEuros(s)
+		if key != "" {
+			return
+		}
+		if cents < 0 {
+			t.Fatalf("%q → %d", s, cents)
+		}
+		for _, l := range []*locale{{Lang: "it"}, {Lang: "en"}} {
+			if back, k := parseFareEuros(formatFareEuros(l, cents)); k != "" || back != cents {
+				t.Fatalf("%q → %d → %q → %d %q", s, cents, formatFareEuros(l, cents), back, k)
+			}
+		}
+	})
+}
