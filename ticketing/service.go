@@ -478,6 +478,13 @@ func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performa
 		o.Seats = append(o.Seats, OrderSeat{SeatID: id, Category: st.Category, PriceCents: price})
 		o.TotalCents += price
 	}
+	held, err := tx.LiveHeldSeats(ctx, c.AccountID, p.ID, now)
+	if err != nil {
+		return Order{}, err
+	}
+	if held+len(sorted) > MaxSeatsPerOrder {
+		return Order{}, apperr.R(apperr.Conflict, "too_many_held", "You already hold %d seats for this performance; pay for them or let them go first.", held)
+	}
 	if err := tx.ReleaseExpiredClaims(ctx, p.ID, sorted, now); err != nil {
 		return Order{}, fmt.Errorf("release expired holds: %w", err)
 	}

@@ -55,6 +55,9 @@ type Tx interface {
 	// claim of the same seat waits for the other transaction: of many,
 	// exactly one gets ok.
 	TryClaim(ctx context.Context, c Claim) (ok bool, err error)
+	// LiveHeldSeats counts the seats of a performance that an account's
+	// orders hold (unexpired at now, not yet sold).
+	LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error)
 	// Claims lists a performance's claims.
 	Claims(ctx context.Context, performanceID string) ([]Claim, error)
 	// Claim is the claim on one seat of a performance. NotFound if none.

@@ -62,7 +62,9 @@ const (
 const (
 	// HoldTTL is how long chosen seats stay held while the buyer pays.
 	HoldTTL = 10 * time.Minute
-	// MaxSeatsPerOrder bounds one order.
+	// MaxSeatsPerOrder bounds one order, and the seats of a performance
+	// one citizen may hold unpaid at a time, so nobody can keep a hall from
+	// other buyers with endless holds.
 	MaxSeatsPerOrder = 10
 	// MaxSeatsPerVenue bounds a seat map.
 	MaxSeatsPerVenue = 5000

@@ -123,7 +123,7 @@ func TestTicketsInTheWallet(t *testing.T) {
 func TestHoldRules(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		v := f.venue("Teatro Verdi", 2)
+		v := f.venue("Teatro Verdi", 12)
 		p, err := f.svc.CreatePerformance(f.ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Solo platea",
 			StartsAt: start.Add(48 * time.Hour), Prices: map[string]int64{"stalls": 2000}, SalesOpen: start.Add(time.Hour)})
 		if err != nil {
@@ -150,10 +150,14 @@ func TestHoldRules(t *testing.T) {
 		if _, err := f.svc.SetSeatMap(f.ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "X", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 1, Category: "c"}}}}}); apperr.ReasonOf(err) != "seat_map_in_use" {
 			t.Fatalf("changing a seat map in use: %v", err)
 		}
+		// Held seats count against the buyer until paid, released or expired.
+		if _, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/3", "Platea/A/4", "Platea/A/5", "Platea/A/6", "Platea/A/7", "Platea/A/8", "Platea/A/9", "Platea/A/10", "Platea/A/11"}); apperr.ReasonOf(err) != "too_many_held" {
+			t.Fatalf("holding more than %d seats: %v", ticketing.MaxSeatsPerOrder, err)
+		}
 		if _, err := f.svc.ReleaseHold(f.ctx, buyer, o.ID); err != nil {
 			t.Fatal(err)
 		}
-		if av, _ := f.svc.Availability(f.ctx, p.ID); av.Free != 2 {
+		if av, _ := f.svc.Availability(f.ctx, p.ID); av.Free != 12 {
 			t.Fatalf("%d free after releasing", av.Free)
 		}
 		if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {

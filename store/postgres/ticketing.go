@@ -412,3 +412,11 @@ func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statu
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return out, twrap("list performance orders", err)
 }
+
+// LiveHeldSeats implements ticketing.Tx.
+func (tx *Tx) LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error) {
+	var n int
+	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
+		WHERE c.performance_id = $1 AND c.state = 'held' AND c.expires_at > $2 AND o.account_id = $3`, performanceID, now, accountID).Scan(&n)
+	return n, twrap("count held seats", err)
+}
