@@ -5,7 +5,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
@@ -277,6 +279,62 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 			}
 			if a, _ := env.Server.Wallet.Account(t.Context(), wallet.CitizenAccount(acct.ID)); a.Balance != 1000 {
 				t.Fatalf("credit after the top-up %d", a.Balance)
+			}
+			if chk := ledgerCheck(t, env); !chk.OK() {
+				t.Fatalf("ledger %+v", chk)
+			}
+		})
+	}
+}
+
+// A card payment whose webhook arrives after the hold expired and the seat
+// was sold to someone else: the event is acknowledged, nothing is issued
+// or booked, and the order is marked for refund.
+func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, _, p, admin := ticketingEnv(t, engine)
+			var skew atomic.Int64
+			env.Server.Ticketing.SetClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+			hub := httptest.NewServer(env.Server)
+			defer hub.Close()
+			slowAcct, slow := env.account(t, identity.RoleCitizen)
+			_, fast := env.account(t, identity.RoleCitizen)
+			var o ticketing.Order
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", slow, `{"seats":["Platea/A/3"]}`), http.StatusCreated), &o)
+			var pay ticketPayment
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", slow, `{"method":"card"}`), http.StatusAccepted), &pay)
+
+			skew.Store(int64(ticketing.HoldTTL + time.Minute))
+			walletSend(t, env, "POST", "/api/v1/wallet/topups", fast, `{"amount_cents":5000}`, map[string]string{"Idempotency-Key": "fast-topup-1"})
+			var fo ticketing.Order
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", fast, `{"seats":["Platea/A/3"]}`), http.StatusCreated), &fo)
+			mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+fo.ID+"/pay", fast, `{"method":"wallet"}`), http.StatusOK)
+
+			ev := paymentEvent("evt_late_1", "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
+				map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: slowAcct.ID})
+			for range 2 {
+				if status, body := deliverStripe(t, hub, ev, testWebhookSecret); status != http.StatusOK {
+					t.Fatalf("late webhook: %d %s", status, body)
+				}
+			}
+			var late ticketing.Order
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/ticket-orders/"+o.ID, admin, ""), http.StatusOK), &late)
+			if late.Status != ticketing.OrderRefundDue {
+				t.Fatalf("late order %s", late.Status)
+			}
+			var mine struct{ Tickets []ticketing.TicketView }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/tickets", slow, ""), http.StatusOK), &mine)
+			if len(mine.Tickets) != 0 {
+				t.Fatalf("the late buyer has %d tickets", len(mine.Tickets))
+			}
+			var st ticketing.SalesStats
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/performances/"+p.ID+"/stats", admin, ""), http.StatusOK), &st)
+			if st.Sold != 1 || st.RefundsDue != 1 {
+				t.Fatalf("stats %+v", st)
+			}
+			if a, _ := env.Server.Wallet.Account(t.Context(), wallet.StripeClearing); a.Balance != 0 {
+				t.Fatalf("stripe clearing %d: the refused payment was booked", a.Balance)
 			}
 			if chk := ledgerCheck(t, env); !chk.OK() {
 				t.Fatalf("ledger %+v", chk)
