@@ -17,6 +17,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
 )
@@ -33,6 +34,7 @@ type Services struct {
 	Identity *identity.Service
 	Wallet   *wallet.Service
 	Vouchers *vouchers.Service
+	Theatre  *ticketing.Service
 }
 
 // Result says what was seeded, for the caller that seeds other domains.
@@ -51,23 +53,23 @@ type person struct {
 	role   string
 	email  string
 	name   string
-	grants func(shopID string) []identity.Grant
+	grants func(shopID, venueID string) []identity.Grant
 }
 
 var people = []person{
-	{"citizen", "cittadino@demo.cityhub.test", "Maria Esposito", func(string) []identity.Grant {
+	{"citizen", "cittadino@demo.cityhub.test", "Maria Esposito", func(string, string) []identity.Grant {
 		return []identity.Grant{{Role: identity.RoleCitizen}}
 	}},
-	{"merchant staff", "negozio@demo.cityhub.test", "Gennaro Russo", func(shop string) []identity.Grant {
+	{"merchant staff", "negozio@demo.cityhub.test", "Gennaro Russo", func(shop, _ string) []identity.Grant {
 		return []identity.Grant{{Role: identity.RoleMerchant, Scope: shop}}
 	}},
-	{"door staff", "teatro@demo.cityhub.test", "Lucia Romano", func(string) []identity.Grant {
-		return []identity.Grant{{Role: identity.RoleDoor, Scope: "teatro-comunale"}}
+	{"door staff", "teatro@demo.cityhub.test", "Lucia Romano", func(_, venue string) []identity.Grant {
+		return []identity.Grant{{Role: identity.RoleDoor, Scope: venue}}
 	}},
-	{"mobility operator", "mobilita@demo.cityhub.test", "Paolo De Luca", func(string) []identity.Grant {
+	{"mobility operator", "mobilita@demo.cityhub.test", "Paolo De Luca", func(string, string) []identity.Grant {
 		return []identity.Grant{{Role: identity.RoleOperator}}
 	}},
-	{"city admin", "comune@demo.cityhub.test", "Anna Ferrara", func(string) []identity.Grant {
+	{"city admin", "comune@demo.cityhub.test", "Anna Ferrara", func(string, string) []identity.Grant {
 		return []identity.Grant{{Role: identity.RoleAdmin}}
 	}},
 }
@@ -86,7 +88,7 @@ func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
 		return Result{}, err
 	}
 	// The admin comes first: shops and campaigns are created in its name.
-	admin, err := ensurePerson(ctx, s.Identity, people[4], "", passwords)
+	admin, err := ensurePerson(ctx, s.Identity, people[4], "", "", passwords)
 	if err != nil {
 		return Result{}, err
 	}
@@ -94,9 +96,13 @@ func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	venueID, err := ensureTheatre(ctx, s.Theatre, admin)
+	if err != nil {
+		return Result{}, err
+	}
 	res := Result{Admin: admin}
 	for _, p := range people[:4] {
-		c, err := ensurePerson(ctx, s.Identity, p, shopIDs[0], passwords)
+		c, err := ensurePerson(ctx, s.Identity, p, shopIDs[0], venueID, passwords)
 		if err != nil {
 			return Result{}, err
 		}
@@ -128,13 +134,13 @@ func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
 	return res, nil
 }
 
-func ensurePerson(ctx context.Context, ids *identity.Service, p person, shopID string, passwords map[string]string) (identity.Caller, error) {
+func ensurePerson(ctx context.Context, ids *identity.Service, p person, shopID, venueID string, passwords map[string]string) (identity.Caller, error) {
 	pw, ok := passwords[p.email]
 	if !ok {
 		pw = newPassword()
 		passwords[p.email] = pw
 	}
-	a, created, err := ids.EnsureAccount(ctx, identity.NewAccount{Email: p.email, Password: pw, Name: p.name, Locale: "it", Grants: p.grants(shopID)})
+	a, created, err := ids.EnsureAccount(ctx, identity.NewAccount{Email: p.email, Password: pw, Name: p.name, Locale: "it", Grants: p.grants(shopID, venueID)})
 	if err != nil {
 		return identity.Caller{}, fmt.Errorf("demo account %s: %w", p.email, err)
 	}
@@ -170,6 +176,51 @@ func ensureShops(ctx context.Context, v *vouchers.Service, admin identity.Caller
 		out = append(out, created.ID)
 	}
 	return out, nil
+}
+
+const venueName = "Teatro Comunale Vittorio Emmanuele"
+
+// ensureTheatre registers the city theatre with a small hall and two
+// performances on sale, and returns the venue id the door staff work at.
+func ensureTheatre(ctx context.Context, t *ticketing.Service, admin identity.Caller) (string, error) {
+	venues, err := t.Venues(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list venues: %w", err)
+	}
+	for _, v := range venues {
+		if v.Name == venueName {
+			return v.ID, nil
+		}
+	}
+	v, err := t.CreateVenue(ctx, admin, ticketing.Venue{Name: venueName, Address: "Corso Garibaldi, 82100 Benevento"})
+	if err != nil {
+		return "", fmt.Errorf("demo venue: %w", err)
+	}
+	hall := ticketing.SeatMap{Sections: []ticketing.Section{
+		{Name: "Platea", Rows: []ticketing.SeatRow{
+			{Name: "A", From: 1, To: 10, Category: "platea"}, {Name: "B", From: 1, To: 10, Category: "platea"},
+			{Name: "C", From: 1, To: 10, Category: "platea"},
+		}},
+		{Name: "Galleria", Rows: []ticketing.SeatRow{
+			{Name: "A", From: 1, To: 8, Category: "galleria"}, {Name: "B", From: 1, To: 8, Category: "galleria"},
+		}},
+	}}
+	if _, err := t.SetSeatMap(ctx, admin, v.ID, hall); err != nil {
+		return "", fmt.Errorf("demo seat map: %w", err)
+	}
+	day := time.Now().In(vouchers.Rome)
+	for i, title := range []string{"Filumena Marturano", "Le nozze di Figaro"} {
+		d := day.AddDate(0, 0, 7*(i+1))
+		_, err := t.CreatePerformance(ctx, admin, ticketing.Performance{
+			VenueID: v.ID, Title: title,
+			StartsAt: time.Date(d.Year(), d.Month(), d.Day(), 21, 0, 0, 0, vouchers.Rome),
+			Prices:   map[string]int64{"platea": 2500, "galleria": 1500},
+		})
+		if err != nil {
+			return "", fmt.Errorf("demo performance %s: %w", title, err)
+		}
+	}
+	return v.ID, nil
 }
 
 const campaignName = "Benevento riparte: buoni spesa di quartiere"

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,6 +109,46 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /gbfs/v3/gbfs.json = %d, want 200", resp.StatusCode)
+	}
+	// The theatre has performances on sale, seats to pick.
+	var perfs struct {
+		Performances []struct {
+			ID string `json:"id"`
+		} `json:"performances"`
+	}
+	resp, err = http.Get(url + "/api/v1/performances")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&perfs); err != nil || resp.StatusCode != http.StatusOK || len(perfs.Performances) != 2 {
+		t.Errorf("GET /api/v1/performances = %d %+v %v, want the 2 demo performances", resp.StatusCode, perfs, err)
+	}
+	resp.Body.Close()
+	// The demo door staff work at the demo theatre.
+	if d := regexp.MustCompile(`(?m)^\s+door staff\s+(\S+)\s+password: (\S+)$`).FindStringSubmatch(out); d != nil {
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		r, err := http.Post(url+"/api/v1/auth/login", "application/json", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, d[1], d[2])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(r.Body).Decode(&tok)
+		r.Body.Close()
+		req, _ := http.NewRequest("GET", url+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		r, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var me struct {
+			Grants []struct{ Role, Scope string } `json:"grants"`
+		}
+		json.NewDecoder(r.Body).Decode(&me)
+		r.Body.Close()
+		if len(me.Grants) != 1 || me.Grants[0].Role != "door_staff" || !strings.HasPrefix(me.Grants[0].Scope, "ven_") {
+			t.Errorf("demo door staff grants = %+v, want door_staff at the demo venue", me.Grants)
+		}
 	}
 	// A printed login works.
 	m := regexp.MustCompile(`(?m)^\s+citizen\s+(\S+)\s+password: (\S+)$`).FindStringSubmatch(out)

@@ -135,7 +135,7 @@ func (h *hub) close() {
 
 // seedDemo loads the demo data (idempotent) and returns the logins to print.
 func (h *hub) seedDemo(ctx context.Context) ([]demoLogin, error) {
-	res, err := demo.Seed(ctx, demo.Services{Identity: h.identity, Wallet: h.wallet, Vouchers: h.vouchers}, h.cfg.DataDir)
+	res, err := demo.Seed(ctx, demo.Services{Identity: h.identity, Wallet: h.wallet, Vouchers: h.vouchers, Theatre: h.tickets}, h.cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
