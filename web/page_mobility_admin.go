@@ -136,8 +136,24 @@ func (s *Server) bikeAdminList(k bikeAdminKind) pageHandler {
 			s.pageError(w, r, err)
 			return
 		}
+		// The notices name only what the list confirms (saved: there, by its
+		// name; deleted: a well-formed id no longer there), so a crafted
+		// link cannot make the page announce something that did not happen.
 		q := r.URL.Query()
-		s.render(w, r, http.StatusOK, k.view+"s", "admin", bikeAdminListPage{Rows: rows, Saved: q.Get("saved"), Deleted: q.Get("deleted")})
+		page := bikeAdminListPage{Rows: rows}
+		gone := mobility.ValidID(q.Get("deleted"))
+		for _, row := range rows {
+			if row.ID == q.Get("saved") {
+				page.Saved = row.Name
+			}
+			if row.ID == q.Get("deleted") {
+				gone = false
+			}
+		}
+		if gone {
+			page.Deleted = q.Get("deleted")
+		}
+		s.render(w, r, http.StatusOK, k.view+"s", "admin", page)
 	}
 }
 
@@ -452,6 +468,11 @@ func (s *Server) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 		} else {
 			p.ID = strings.TrimSpace(r.PostFormValue("id"))
 			p.Values["id"] = p.ID
+			// "new" is the path of the empty form, so an object with that
+			// id could never be opened again.
+			if p.ID == "new" {
+				p.Errors["id"] = l.T("madmin.err.reserved_id")
+			}
 		}
 		save := s.parseAndCheck(ctx, l, k, r.PostForm, &p)
 		if save != nil && len(p.Errors) == 0 && p.Problem == "" && !edit {
@@ -721,7 +742,7 @@ func (s *Server) bikeAdminDelete(k bikeAdminKind) pageHandler {
 			s.render(w, r, http.StatusConflict, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name, Problem: msg})
 			return
 		}
-		http.Redirect(w, r, k.base()+"?deleted="+url.QueryEscape(name), http.StatusSeeOther)
+		http.Redirect(w, r, k.base()+"?deleted="+url.QueryEscape(id), http.StatusSeeOther)
 	}
 }
 

@@ -233,7 +233,7 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			_, body := admin.get(loc)
 			preview := "Una corsa di 10 minuti costa " + it.Money(plan.Fare(10*time.Minute)) + ", di 30 minuti " + it.Money(plan.Fare(30*time.Minute)) +
 				", di 60 minuti " + it.Money(plan.Fare(60*time.Minute)) + "."
-			if plan.Fare(10*time.Minute) != 350 || !strings.Contains(body, preview) || !strings.Contains(body, "Salvato: standard.") || !strings.Contains(body, "Sblocco 1,50\u00a0€") {
+			if plan.Fare(10*time.Minute) != 350 || !strings.Contains(body, preview) || !strings.Contains(body, "Salvato: Tariffa standard.") || !strings.Contains(body, "Sblocco 1,50\u00a0€") {
 				t.Errorf("plan list lacks %q:\n%s", preview, body)
 			}
 			// The form shows the amounts back in the reader's language.
@@ -303,7 +303,7 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			post("/admin/bikes/fleet/eb-0001/delete", url.Values{}, http.StatusSeeOther)
 			post("/admin/bikes/vehicle-types/ebike/delete", url.Values{}, http.StatusSeeOther)
 			loc = post("/admin/bikes/pricing-plans/standard/delete", url.Values{}, http.StatusSeeOther)
-			if _, body := admin.get(loc); !strings.Contains(body, "Eliminato: Tariffa standard.") {
+			if _, body := admin.get(loc); !strings.Contains(body, "Eliminato: standard.") {
 				t.Errorf("after deleting the plan: %s", loc)
 			}
 			if st := b.catalogueState(t); st != "" {
@@ -342,6 +342,7 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 		{"longitude not a number", "/admin/bikes/stations", station("41,1", "est"), "lon", "tra −180 e 180"},
 		{"null island", "/admin/bikes/stations", station("0", "0"), "lat", "non possono essere entrambe 0"},
 		{"taken code", "/admin/bikes/stations", url.Values{"csrf_token": {tok}, "id": {"duomo"}, "name_it": {"Doppia"}, "lat": {"41"}, "lon": {"14"}, "capacity": {"3"}}, "id", "Esiste già"},
+		{"reserved code", "/admin/bikes/fleet", url.Values{"csrf_token": {tok}, "id": {"new"}, "vehicle_type_id": {"city"}}, "id", "riservato"},
 		{"bad code", "/admin/bikes/fleet", url.Values{"csrf_token": {tok}, "id": {"Bici 1"}, "vehicle_type_id": {"city"}}, "id", "da 1 a 64 caratteri"},
 		{"e-bike without range", "/admin/bikes/vehicle-types", url.Values{"csrf_token": {tok}, "id": {"eb"}, "name_it": {"E"}, "propulsion": {"electric_assist"}, "pricing_plan_id": {"base"}}, "max_range_km", "autonomia in km"},
 		{"capacity zero", "/admin/bikes/stations", url.Values{"csrf_token": {tok}, "id": {"nuova"}, "name_it": {"Nuova"}, "lat": {"41"}, "lon": {"14"}, "capacity": {"0"}}, "capacity", "tra 1 e 200"},
@@ -374,6 +375,10 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 	form.Set("csrf_token", en.csrf("/admin/bikes"))
 	if res, body := en.post("/admin/bikes/pricing-plans", form); res.StatusCode != 400 || !strings.Contains(body, "a price cannot hold fractions of a cent") {
 		t.Errorf("English refusal: %d\n%s", res.StatusCode, body)
+	}
+	// A crafted link cannot announce what did not happen.
+	if _, body := admin.get("/admin/bikes/stations?saved=nope&deleted=duomo"); strings.Contains(body, `data-testid="saved"`) || strings.Contains(body, `data-testid="deleted"`) {
+		t.Errorf("notices for things that did not happen:\n%s", body)
 	}
 	if after := b.catalogueState(t); after != before {
 		t.Fatalf("refused forms changed the catalogue:\nbefore %s\nafter  %s", before, after)
