@@ -13,6 +13,7 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -223,4 +224,31 @@ func claims(body []byte) Claims {
 // LooksLikeToken tells a scanned token from a typed code.
 func LooksLikeToken(s string) bool {
 	return strings.HasPrefix(strings.TrimSpace(s), "CH") && strings.Contains(s, ":")
+}
+
+// Rotation of the codes people show on a phone (DESIGN.md): each token lives
+// RotatingTTL and the wallet fetches a new one every RotatingRefresh, so a
+// screenshot forwarded to someone else stops working within a minute or two,
+// while a till whose scan takes a few seconds still sees a valid code.
+const (
+	RotatingTTL     = 90 * time.Second
+	RotatingRefresh = 30 * time.Second
+)
+
+// Rotating is a freshly signed token with its expiry and the time the wallet
+// should fetch the next one.
+type Rotating struct {
+	Token        string    `json:"token"`
+	ExpiresAt    time.Time `json:"expires_at"`
+	RefreshAfter time.Time `json:"refresh_after"`
+}
+
+// IssueRotating signs a token for the object, valid RotatingTTL from now.
+func IssueRotating(keys Keys, kind Kind, objectID string, now time.Time) (Rotating, error) {
+	exp := now.Add(RotatingTTL).Truncate(time.Second)
+	text, err := Sign(keys, kind, objectID, exp)
+	if err != nil {
+		return Rotating{}, fmt.Errorf("sign %s token: %w", kind, err)
+	}
+	return Rotating{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(RotatingRefresh).UTC()}, nil
 }

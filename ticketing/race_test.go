@@ -238,7 +238,7 @@ func TestCheckInRefusals(t *testing.T) {
 			t.Fatalf("malformed code: %v", err)
 		}
 		// The genuine token, after it expired.
-		f.clock.Advance(ticketing.TokenTTL + ticketing.TokenLeeway + time.Second)
+		f.clock.Advance(qrtoken.RotatingTTL + ticketing.TokenLeeway + time.Second)
 		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), tok.Token); apperr.ReasonOf(err) != "qr_expired" {
 			t.Fatalf("expired token: %v", err)
 		}

@@ -68,12 +68,7 @@ const (
 	MaxSeatsPerOrder = 10
 	// MaxSeatsPerVenue bounds a seat map.
 	MaxSeatsPerVenue = 5000
-	// TokenTTL is how long a ticket's QR token stays valid; TokenRefresh is
-	// how often the wallet fetches a new one; TokenLeeway tolerates door
-	// devices whose clocks run a little fast.
-	TokenTTL     = 90 * time.Second
-	TokenRefresh = 30 * time.Second
-	TokenLeeway  = 5 * time.Second
+	TokenLeeway      = 5 * time.Second
 	// MaxCodeFailures typed codes that match no ticket, per door staff
 	// account and per address within CodeFailureWindow, stop look-ups.
 	MaxCodeFailures   = 20

@@ -106,12 +106,8 @@ func (s *Service) MyTicket(ctx context.Context, c identity.Caller, id string) (T
 	return out, err
 }
 
-// Token is a freshly signed QR token for a ticket.
-type Token struct {
-	Token        string    `json:"token"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	RefreshAfter time.Time `json:"refresh_after"`
-}
+// Token is a freshly signed, rotating QR token for a ticket.
+type Token = qrtoken.Rotating
 
 // FreshToken signs a new short-lived QR token for one of the caller's valid
 // tickets. NotFound if it is not the caller's; Conflict (ticket_not_valid)
@@ -137,13 +133,11 @@ func (s *Service) freshToken(ctx context.Context, accountID, ticketID string) (T
 	if tv.Status != TicketValid {
 		return Token{}, "", apperr.R(apperr.Conflict, "ticket_not_valid", "This ticket is %s.", strings.ReplaceAll(tv.Status, "_", " "))
 	}
-	now := s.now()
-	exp := now.Add(TokenTTL).Truncate(time.Second)
-	text, err := qrtoken.Sign(s.keys, qrtoken.KindTicket, tv.ID, exp)
+	tok, err := qrtoken.IssueRotating(s.keys, qrtoken.KindTicket, tv.ID, s.now())
 	if err != nil {
-		return Token{}, "", fmt.Errorf("sign ticket token: %w", err)
+		return Token{}, "", err
 	}
-	return Token{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(TokenRefresh).UTC()}, tv.TypedCode, nil
+	return tok, tv.TypedCode, nil
 }
 
 // WalletItems implements wallet.ItemSource: the account's tickets as cards.

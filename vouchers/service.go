@@ -599,12 +599,8 @@ func (s *Service) MyVoucher(ctx context.Context, c identity.Caller, id string) (
 	return out, err
 }
 
-// Token is a freshly signed QR token for a voucher.
-type Token struct {
-	Token        string    `json:"token"`
-	ExpiresAt    time.Time `json:"expires_at"`
-	RefreshAfter time.Time `json:"refresh_after"`
-}
+// Token is a freshly signed, rotating QR token for a voucher.
+type Token = qrtoken.Rotating
 
 // FreshToken signs a new short-lived QR token for one of the caller's active
 // vouchers. NotFound if it is not the caller's; Conflict if it cannot be
@@ -630,13 +626,11 @@ func (s *Service) freshToken(ctx context.Context, accountID, voucherID string) (
 	if vv.Status != VoucherActive {
 		return Token{}, "", apperr.R(apperr.Conflict, "voucher_not_active", "This voucher is %s.", vv.Status)
 	}
-	now := s.now()
-	exp := now.Add(TokenTTL).Truncate(time.Second)
-	text, err := qrtoken.Sign(s.keys, qrtoken.KindVoucher, vv.ID, exp)
+	tok, err := qrtoken.IssueRotating(s.keys, qrtoken.KindVoucher, vv.ID, s.now())
 	if err != nil {
-		return Token{}, "", fmt.Errorf("sign voucher token: %w", err)
+		return Token{}, "", err
 	}
-	return Token{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(TokenRefresh).UTC()}, vv.TypedCode, nil
+	return tok, vv.TypedCode, nil
 }
 
 // WalletItems implements wallet.ItemSource.

@@ -544,7 +544,7 @@ func TestQRRefused(t *testing.T) {
 		wantCode(t, redeem(string(alt), "f3"), apperr.Invalid, "")
 
 		// A screenshot shown after the token's lifetime is refused.
-		f.clock.Add(vouchers.TokenTTL + vouchers.TokenLeeway + time.Second)
+		f.clock.Add(qrtoken.RotatingTTL + vouchers.TokenLeeway + time.Second)
 		wantCode(t, redeem(tok, "f4"), apperr.Conflict, "qr_expired")
 
 		// A token for a voucher that has been used is refused online.

@@ -38,10 +38,6 @@ const (
 	// Settlement leaves out redemptions still inside it, so a statement never
 	// lists one that can still change.
 	ReversalWindow = 30 * time.Minute
-	// TokenTTL is how long a QR token shown in the wallet stays valid;
-	// TokenRefresh is how often the wallet fetches a new one.
-	TokenTTL     = 90 * time.Second
-	TokenRefresh = 30 * time.Second
 	// TokenLeeway tolerates tills whose clocks run a little fast.
 	TokenLeeway = 5 * time.Second
 	// MaxCents bounds any amount (one million euros), so sums cannot overflow.
