@@ -632,3 +632,50 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 		return apperr.Has(err, apperr.NotFound)
 	})
 }
+
+// Telemetry for a station id the city never registered is dropped: whoever
+// can publish on the broker cannot create stations or grow the state table,
+// and a registered station's state is untouched by it.
+func TestTelemetryForUnregisteredStationIsDropped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("st", 1, 4)); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().UTC()
+		var batch []mobility.Telemetry
+		for i := range 50 {
+			batch = append(batch, mobility.Telemetry{StationID: fmt.Sprintf("ghost-%03d", i), Kind: mobility.KindStatus,
+				Status: &mobility.StatusReport{TS: now, Online: true, Docks: []mobility.DockState{{Dock: 1, BikeID: "x", Locked: true}}}, Received: now})
+		}
+		batch = append(batch, mobility.Telemetry{StationID: "st-001", Kind: mobility.KindStatus,
+			Status: &mobility.StatusReport{TS: now, Online: true, Docks: []mobility.DockState{{Dock: 1, BikeID: "b1", Locked: true}}}, Received: now})
+		if err := svc.Ingest(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Mobility().View(ctx, func(tx mobility.Tx) error {
+			if _, err := tx.StationState(ctx, "ghost-007"); !apperr.Has(err, apperr.NotFound) {
+				t.Errorf("state of an unregistered station: %v, want not found", err)
+			}
+			st, err := tx.StationState(ctx, "st-001")
+			if err != nil {
+				return err
+			}
+			if st.Bikes() != 1 {
+				t.Errorf("registered station has %d bikes, want 1", st.Bikes())
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap, err := svc.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snap.States) != 1 {
+			t.Errorf("snapshot holds %d station states, want only the registered one", len(snap.States))
+		}
+	})
+}

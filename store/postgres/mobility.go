@@ -347,8 +347,11 @@ func scanState(row pgx.Row) (mobility.StationState, error) {
 // LockStationStates implements mobility.Tx: rows are created if missing and
 // locked in the caller's (sorted) order.
 func (tx *Tx) LockStationStates(ctx context.Context, ids []string) ([]mobility.StationState, error) {
+	// Only catalogued stations get a state: telemetry for an id the city
+	// never registered is dropped, so whoever can publish on the broker
+	// cannot grow the table.
 	if _, err := tx.q.Exec(ctx, `INSERT INTO mobility_station_state (station_id, updated_at)
-		SELECT unnest($1::text[]), now() ON CONFLICT (station_id) DO NOTHING`, ids); err != nil {
+		SELECT id, now() FROM mobility_stations WHERE id = ANY($1) ON CONFLICT (station_id) DO NOTHING`, ids); err != nil {
 		return nil, translate(wrapErr("create station states", err))
 	}
 	rows, err := tx.q.Query(ctx, `SELECT `+stateCols+` FROM mobility_station_state WHERE station_id = ANY($1)

@@ -354,19 +354,15 @@ func (tx *Tx) LockStationStates(ctx context.Context, ids []string) ([]mobility.S
 	// SQLite limits bound parameters; go in chunks.
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		args := make([]any, 0, len(chunk)*2)
-		values := make([]string, 0, len(chunk))
-		for _, id := range chunk {
-			args = append(args, id, now)
-			values = append(values, "(?, ?)")
-		}
-		if _, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_station_state (station_id, updated_at) VALUES `+strings.Join(values, ", ")+`
-			ON CONFLICT (station_id) DO NOTHING`, args...); err != nil {
-			return nil, mobWrap("create station states", err)
-		}
 		in := make([]any, len(chunk))
 		for i, id := range chunk {
 			in[i] = id
+		}
+		// Only catalogued stations get a state (see the PostgreSQL store).
+		if _, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_station_state (station_id, updated_at)
+			SELECT id, ? FROM mobility_stations WHERE id IN (`+mobIn(len(chunk))+`) ON CONFLICT (station_id) DO NOTHING`,
+			append([]any{now}, in...)...); err != nil {
+			return nil, mobWrap("create station states", err)
 		}
 		rows, err := tx.q.QueryContext(ctx, `SELECT `+mobStateCols+` FROM mobility_station_state WHERE station_id IN (`+mobIn(len(chunk))+`) ORDER BY station_id`, in...)
 		if err != nil {
