@@ -56,7 +56,9 @@ type Tx interface {
 	// exactly one gets ok.
 	TryClaim(ctx context.Context, c Claim) (ok bool, err error)
 	// LiveHeldSeats counts the seats of a performance that an account's
-	// orders hold (unexpired at now, not yet sold).
+	// orders hold (unexpired at now, not yet sold). It also serializes that
+	// account's holds for the performance until the transaction ends, so
+	// concurrent holds of one buyer count each other against the cap.
 	LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error)
 	// Claims lists a performance's claims.
 	Claims(ctx context.Context, performanceID string) ([]Claim, error)

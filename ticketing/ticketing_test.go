@@ -1,7 +1,10 @@
 package ticketing_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -189,6 +192,42 @@ func FuzzSeatMap(f *testing.F) {
 			if strings.Count(s.ID, "/") != 2 {
 				t.Fatalf("seat id %q", s.ID)
 			}
+		}
+	})
+}
+
+// One buyer sending many holds at once still holds at most MaxSeatsPerOrder
+// seats of a performance: the holds count each other.
+func TestHeldSeatsCapUnderConcurrency(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Romano", 30)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		const tries = 25
+		var wg sync.WaitGroup
+		var ok atomic.Int32
+		errs := make(chan error, tries)
+		for i := range tries {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{fmt.Sprintf("Platea/A/%d", i+1)})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case apperr.ReasonOf(err) != "too_many_held":
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("hold: %v", err)
+		}
+		if n := int(ok.Load()); n != ticketing.MaxSeatsPerOrder {
+			t.Fatalf("%d concurrent single-seat holds succeeded, want exactly %d", n, ticketing.MaxSeatsPerOrder)
 		}
 	})
 }

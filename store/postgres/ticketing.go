@@ -415,6 +415,11 @@ func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statu
 
 // LiveHeldSeats implements ticketing.Tx.
 func (tx *Tx) LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error) {
+	// One buyer's holds for one performance queue here; other buyers are
+	// not held up (a hash collision only makes two of them wait in turn).
+	if _, err := tx.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ticket-holds:' || $1 || ':' || $2))`, accountID, performanceID); err != nil {
+		return 0, twrap("lock buyer's holds", err)
+	}
 	var n int
 	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
 		WHERE c.performance_id = $1 AND c.state = 'held' AND c.expires_at > $2 AND o.account_id = $3`, performanceID, now, accountID).Scan(&n)

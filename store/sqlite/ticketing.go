@@ -426,7 +426,8 @@ func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statu
 	return out, twrap("list performance orders", err)
 }
 
-// LiveHeldSeats implements ticketing.Tx.
+// LiveHeldSeats implements ticketing.Tx; the single writer already
+// serializes every hold.
 func (tx *Tx) LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error) {
 	var n int
 	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
