@@ -106,6 +106,29 @@ func (s *Service) PutStation(ctx context.Context, st Station) (Station, error) {
 	return st, nil
 }
 
+// CreateStation creates a station that must not exist yet: Conflict
+// (station_exists) when the id is taken, even by a creator racing this one.
+// Invalid on bad fields.
+func (s *Service) CreateStation(ctx context.Context, st Station) (Station, error) {
+	if err := st.Validate(); err != nil {
+		return st, err
+	}
+	st.CreatedAt = s.now().UTC()
+	st.UpdatedAt = st.CreatedAt
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.InsertStation(ctx, st)
+		if err == nil && !ok {
+			err = apperr.R(apperr.Conflict, "station_exists", "A station with the code %q already exists.", st.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return st, fmt.Errorf("create station: %w", err)
+	}
+	s.changed()
+	return st, nil
+}
+
 // Station returns one station. NotFound if missing.
 func (s *Service) Station(ctx context.Context, id string) (Station, error) {
 	var st Station
@@ -184,10 +207,7 @@ func (s *Service) PutBike(ctx context.Context, b Bike) (Bike, error) {
 	}
 	b.UpdatedAt = s.now().UTC()
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.VehicleType(ctx, b.VehicleTypeID); err != nil {
-			if apperr.Has(err, apperr.NotFound) {
-				return apperr.R(apperr.Invalid, "unknown_vehicle_type", "There is no vehicle type %q.", b.VehicleTypeID)
-			}
+		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
 			return err
 		}
 		return tx.PutBike(ctx, b)
@@ -196,6 +216,40 @@ func (s *Service) PutBike(ctx context.Context, b Bike) (Bike, error) {
 		s.changed()
 	}
 	return b, err
+}
+
+// CreateBike creates a bike that must not exist yet: Conflict (bike_exists)
+// when the id is taken. Invalid for an unknown vehicle type.
+func (s *Service) CreateBike(ctx context.Context, b Bike) (Bike, error) {
+	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	b.UpdatedAt = s.now().UTC()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
+			return err
+		}
+		ok, err := tx.InsertBike(ctx, b)
+		if err == nil && !ok {
+			err = apperr.R(apperr.Conflict, "bike_exists", "A bike with the code %q already exists.", b.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return b, fmt.Errorf("create bike: %w", err)
+	}
+	s.changed()
+	return b, nil
+}
+
+func knownVehicleType(ctx context.Context, tx Tx, id string) error {
+	if _, err := tx.VehicleType(ctx, id); err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return apperr.R(apperr.Invalid, "unknown_vehicle_type", "There is no vehicle type %q.", id)
+		}
+		return err
+	}
+	return nil
 }
 
 // Bike returns one bike. NotFound if missing.
@@ -235,10 +289,7 @@ func (s *Service) PutVehicleType(ctx context.Context, v VehicleType) (VehicleTyp
 	}
 	v.UpdatedAt = s.now().UTC()
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.PricingPlan(ctx, v.PricingPlanID); err != nil {
-			if apperr.Has(err, apperr.NotFound) {
-				return apperr.R(apperr.Invalid, "unknown_pricing_plan", "There is no pricing plan %q.", v.PricingPlanID)
-			}
+		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
 			return err
 		}
 		return tx.PutVehicleType(ctx, v)
@@ -247,6 +298,40 @@ func (s *Service) PutVehicleType(ctx context.Context, v VehicleType) (VehicleTyp
 		s.changed()
 	}
 	return v, err
+}
+
+// CreateVehicleType creates a vehicle type that must not exist yet: Conflict
+// (vehicle_type_exists) when the id is taken. Invalid for an unknown plan.
+func (s *Service) CreateVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+	if err := v.Validate(); err != nil {
+		return v, err
+	}
+	v.UpdatedAt = s.now().UTC()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
+			return err
+		}
+		ok, err := tx.InsertVehicleType(ctx, v)
+		if err == nil && !ok {
+			err = apperr.R(apperr.Conflict, "vehicle_type_exists", "A vehicle type with the code %q already exists.", v.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return v, fmt.Errorf("create vehicle type: %w", err)
+	}
+	s.changed()
+	return v, nil
+}
+
+func knownPricingPlan(ctx context.Context, tx Tx, id string) error {
+	if _, err := tx.PricingPlan(ctx, id); err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return apperr.R(apperr.Invalid, "unknown_pricing_plan", "There is no pricing plan %q.", id)
+		}
+		return err
+	}
+	return nil
 }
 
 // VehicleType returns one vehicle type. NotFound if missing.
@@ -285,6 +370,27 @@ func (s *Service) PutPricingPlan(ctx context.Context, p PricingPlan) (PricingPla
 		s.changed()
 	}
 	return p, err
+}
+
+// CreatePricingPlan creates a plan that must not exist yet: Conflict
+// (pricing_plan_exists) when the id is taken.
+func (s *Service) CreatePricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	p.UpdatedAt = s.now().UTC()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.InsertPricingPlan(ctx, p)
+		if err == nil && !ok {
+			err = apperr.R(apperr.Conflict, "pricing_plan_exists", "A pricing plan with the code %q already exists.", p.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return p, fmt.Errorf("create pricing plan: %w", err)
+	}
+	s.changed()
+	return p, nil
 }
 
 // PricingPlan returns one plan. NotFound if missing.

@@ -18,11 +18,14 @@ type Store interface {
 // Tx is what mobility needs from a store transaction. It embeds wallet.Tx so a
 // ride's end and the ledger transaction of its fare commit together.
 // Getters return NotFound when the object does not exist; Put* create or
-// replace; Delete* return NotFound when nothing was deleted.
+// replace; Insert* create only, reporting false (and writing nothing) when the
+// id is taken, decided by the database's unique key so that concurrent
+// creators cannot both win; Delete* return NotFound when nothing was deleted.
 type Tx interface {
 	wallet.Tx
 
 	PutStation(ctx context.Context, s Station) error
+	InsertStation(ctx context.Context, s Station) (bool, error)
 	Station(ctx context.Context, id string) (Station, error)
 	Stations(ctx context.Context) ([]Station, error)
 	DeleteStation(ctx context.Context, id string) error
@@ -32,16 +35,19 @@ type Tx interface {
 	Docks(ctx context.Context, stationID string) ([]Dock, error)
 
 	PutBike(ctx context.Context, b Bike) error
+	InsertBike(ctx context.Context, b Bike) (bool, error)
 	Bike(ctx context.Context, id string) (Bike, error)
 	Bikes(ctx context.Context) ([]Bike, error)
 	DeleteBike(ctx context.Context, id string) error
 
 	PutVehicleType(ctx context.Context, v VehicleType) error
+	InsertVehicleType(ctx context.Context, v VehicleType) (bool, error)
 	VehicleType(ctx context.Context, id string) (VehicleType, error)
 	VehicleTypes(ctx context.Context) ([]VehicleType, error)
 	DeleteVehicleType(ctx context.Context, id string) error
 
 	PutPricingPlan(ctx context.Context, p PricingPlan) error
+	InsertPricingPlan(ctx context.Context, p PricingPlan) (bool, error)
 	PricingPlan(ctx context.Context, id string) (PricingPlan, error)
 	PricingPlans(ctx context.Context) ([]PricingPlan, error)
 	DeletePricingPlan(ctx context.Context, id string) error

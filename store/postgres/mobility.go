@@ -42,6 +42,50 @@ func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
 	return nil
 }
 
+// inserted reports whether an INSERT ... ON CONFLICT DO NOTHING wrote its row:
+// the unique index, not an earlier read, decides who created an id first.
+func inserted(tag interface{ RowsAffected() int64 }, err error, what string) (bool, error) {
+	if err != nil {
+		return false, translate(wrapErr(what, err))
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// InsertStation implements mobility.Tx.
+func (tx *Tx) InsertStation(ctx context.Context, s mobility.Station) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_stations (id, name_it, name_en, address, lat, lon, capacity, open, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+		s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, s.Open, s.CreatedAt, s.UpdatedAt)
+	return inserted(tag, err, "create station")
+}
+
+// InsertBike implements mobility.Tx.
+func (tx *Tx) InsertBike(ctx context.Context, b mobility.Bike) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_bikes (id, vehicle_type_id, active, updated_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (id) DO NOTHING`, b.ID, b.VehicleTypeID, b.Active, b.UpdatedAt)
+	return inserted(tag, err, "create bike")
+}
+
+// InsertVehicleType implements mobility.Tx.
+func (tx *Tx) InsertVehicleType(ctx context.Context, v mobility.VehicleType) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_vehicle_types (id, name_it, name_en, propulsion, max_range_meters, pricing_plan_id, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, v.UpdatedAt)
+	return inserted(tag, err, "create vehicle type")
+}
+
+// InsertPricingPlan implements mobility.Tx.
+func (tx *Tx) InsertPricingPlan(ctx context.Context, p mobility.PricingPlan) (bool, error) {
+	segs, err := json.Marshal(segmentsOrEmpty(p.PerMin))
+	if err != nil {
+		return false, fmt.Errorf("encode segments: %w", err)
+	}
+	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_pricing_plans (id, name_it, name_en, description_it, description_en, unlock_cents, per_min, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(segs), p.UpdatedAt)
+	return inserted(tag, err, "create pricing plan")
+}
+
 // PutStation implements mobility.Tx.
 func (tx *Tx) PutStation(ctx context.Context, s mobility.Station) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO mobility_stations (id, name_it, name_en, address, lat, lon, capacity, open, created_at, updated_at)

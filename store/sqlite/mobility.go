@@ -44,6 +44,58 @@ func mobDeleted(res sql.Result, what, id string) error {
 	return nil
 }
 
+// mobInserted reports whether an INSERT ... ON CONFLICT DO NOTHING wrote its
+// row: the primary key, not an earlier read, decides who created an id first.
+func mobInserted(res sql.Result, err error, what string) (bool, error) {
+	if err != nil {
+		return false, mobWrap(what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, mobWrap(what, err)
+	}
+	return n == 1, nil
+}
+
+// InsertStation implements mobility.Tx.
+func (tx *Tx) InsertStation(ctx context.Context, s mobility.Station) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_stations (id, name_it, name_en, address, lat, lon, capacity, open, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, boolInt(s.Open), toMicros(s.CreatedAt), toMicros(s.UpdatedAt))
+	return mobInserted(res, err, "create station")
+}
+
+// InsertBike implements mobility.Tx.
+func (tx *Tx) InsertBike(ctx context.Context, b mobility.Bike) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_bikes (id, vehicle_type_id, active, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`, b.ID, b.VehicleTypeID, boolInt(b.Active), toMicros(b.UpdatedAt))
+	return mobInserted(res, err, "create bike")
+}
+
+// InsertVehicleType implements mobility.Tx.
+func (tx *Tx) InsertVehicleType(ctx context.Context, v mobility.VehicleType) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_vehicle_types (id, name_it, name_en, propulsion, max_range_meters, pricing_plan_id, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, toMicros(v.UpdatedAt))
+	return mobInserted(res, err, "create vehicle type")
+}
+
+// InsertPricingPlan implements mobility.Tx.
+func (tx *Tx) InsertPricingPlan(ctx context.Context, p mobility.PricingPlan) (bool, error) {
+	segs := p.PerMin
+	if segs == nil {
+		segs = []mobility.Segment{}
+	}
+	b, err := json.Marshal(segs)
+	if err != nil {
+		return false, fmt.Errorf("encode segments: %w", err)
+	}
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_pricing_plans (id, name_it, name_en, description_it, description_en, unlock_cents, per_min, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(b), toMicros(p.UpdatedAt))
+	return mobInserted(res, err, "create pricing plan")
+}
+
 func mobIn(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 // PutStation implements mobility.Tx.
