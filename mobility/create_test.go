@@ -1,0 +1,156 @@
+package mobility_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"cityhub/apperr"
+	"cityhub/mobility"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// race runs create from n goroutines released together and returns the index
+// of the only one that succeeded; every other must be a Conflict with reason.
+func race(t *testing.T, n int, reason string, create func(i int) error) int {
+	t.Helper()
+	start := make(chan struct{})
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = create(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			if winner >= 0 {
+				t.Fatalf("creators %d and %d both succeeded", winner, i)
+			}
+			winner = i
+		case !apperr.Has(err, apperr.Conflict) || apperr.ReasonOf(err) != reason:
+			t.Errorf("creator %d: %v (reason %q), want Conflict %s", i, err, apperr.ReasonOf(err), reason)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no creator succeeded")
+	}
+	return winner
+}
+
+func TestConcurrentCreatesOfOneStationHaveOneWinner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		const n = 16
+		want := func(i int) mobility.Station {
+			return mobility.Station{ID: "piazza", NameIT: fmt.Sprintf("Piazza %d", i), NameEN: fmt.Sprintf("Square %d", i),
+				Address: fmt.Sprintf("Via %d", i), Lat: 41 + float64(i)/100, Lon: 14 + float64(i)/100, Capacity: i + 1, Open: i%2 == 0}
+		}
+		v0 := svc.Version()
+		w := race(t, n, "station_exists", func(i int) error { _, err := svc.CreateStation(ctx, want(i)); return err })
+		got, err := svc.Station(ctx, "piazza")
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp := want(w)
+		exp.CreatedAt, exp.UpdatedAt = got.CreatedAt, got.UpdatedAt
+		if got != exp || got.CreatedAt.IsZero() {
+			t.Errorf("stored %+v, want the winner's %+v", got, exp)
+		}
+		if d := svc.Version() - v0; d != 1 {
+			t.Errorf("version moved %d times for one create", d)
+		}
+		all, _ := svc.Stations(ctx)
+		if len(all) != 1 {
+			t.Errorf("%d stations", len(all))
+		}
+	})
+}
+
+func TestConcurrentCreatesOfOnePricingPlanHaveOneWinner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		const n = 16
+		want := func(i int) mobility.PricingPlan {
+			return mobility.PricingPlan{ID: "notte", NameIT: fmt.Sprintf("Notte %d", i), DescriptionIT: fmt.Sprintf("Piano %d", i),
+				UnlockCents: int64(100 + i), PerMin: []mobility.Segment{{StartMin: 0, RateCents: int64(10 + i), IntervalMin: 1, EndMin: 30 + i}, {StartMin: 30 + i, RateCents: int64(200 + i), IntervalMin: 30}}}
+		}
+		w := race(t, n, "pricing_plan_exists", func(i int) error { _, err := svc.CreatePricingPlan(ctx, want(i)); return err })
+		got, err := svc.PricingPlan(ctx, "notte")
+		if err != nil {
+			t.Fatal(err)
+		}
+		exp := want(w)
+		if got.NameIT != exp.NameIT || got.DescriptionIT != exp.DescriptionIT || got.UnlockCents != exp.UnlockCents ||
+			fmt.Sprint(got.PerMin) != fmt.Sprint(exp.PerMin) {
+			t.Errorf("stored %+v, want the winner's %+v", got, exp)
+		}
+	})
+}
+
+func TestCreateRefusesATakenCodeAndPutStillEdits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		plan := mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100}
+		vt := mobility.VehicleType{ID: "city", NameIT: "Città", Propulsion: mobility.Human, PricingPlanID: "base"}
+		bike := mobility.Bike{ID: "b-1", VehicleTypeID: "city", Active: true}
+		if _, err := svc.CreateBike(ctx, bike); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "unknown_vehicle_type" {
+			t.Errorf("bike of unknown type: %v", err)
+		}
+		if _, err := svc.CreateVehicleType(ctx, vt); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "unknown_pricing_plan" {
+			t.Errorf("type of unknown plan: %v", err)
+		}
+		if _, err := svc.CreateStation(ctx, mobility.Station{ID: "x", Capacity: 0}); !apperr.Has(err, apperr.Invalid) {
+			t.Errorf("invalid station: %v", err)
+		}
+		if _, err := svc.CreatePricingPlan(ctx, plan); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateVehicleType(ctx, vt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.CreateBike(ctx, bike); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			reason string
+			err    error
+		}{
+			{"pricing_plan_exists", func() error { _, err := svc.CreatePricingPlan(ctx, mobility.PricingPlan{ID: "base", NameIT: "Altro", UnlockCents: 5}); return err }()},
+			{"vehicle_type_exists", func() error {
+				_, err := svc.CreateVehicleType(ctx, mobility.VehicleType{ID: "city", NameIT: "Altro", Propulsion: mobility.Human, PricingPlanID: "base"})
+				return err
+			}()},
+			{"bike_exists", func() error { _, err := svc.CreateBike(ctx, mobility.Bike{ID: "b-1", VehicleTypeID: "city"}); return err }()},
+		} {
+			if !apperr.Has(c.err, apperr.Conflict) || apperr.ReasonOf(c.err) != c.reason {
+				t.Errorf("second create: %v, want Conflict %s", c.err, c.reason)
+			}
+		}
+		if p, _ := svc.PricingPlan(ctx, "base"); p.NameIT != "Base" || p.UnlockCents != 100 {
+			t.Errorf("a refused create changed the plan: %+v", p)
+		}
+		if b, _ := svc.Bike(ctx, "b-1"); !b.Active {
+			t.Errorf("a refused create changed the bike: %+v", b)
+		}
+		plan.UnlockCents = 150
+		if _, err := svc.PutPricingPlan(ctx, plan); err != nil {
+			t.Fatal(err)
+		}
+		if p, _ := svc.PricingPlan(ctx, "base"); p.UnlockCents != 150 {
+			t.Errorf("edit lost: %+v", p)
+		}
+	})
+}
