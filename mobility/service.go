@@ -63,6 +63,10 @@ func (s *Service) SetClock(now func() time.Time) { s.clock.Store(&now) }
 
 func (s *Service) now() time.Time { return (*s.clock.Load())() }
 
+// stamp is now at the precision both stores keep, so that what a create
+// returns is what a later read gives back.
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
 func (s *Service) commander() Commander {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -113,7 +117,7 @@ func (s *Service) CreateStation(ctx context.Context, st Station) (Station, error
 	if err := st.Validate(); err != nil {
 		return st, err
 	}
-	st.CreatedAt = s.now().UTC()
+	st.CreatedAt = s.stamp()
 	st.UpdatedAt = st.CreatedAt
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		ok, err := tx.InsertStation(ctx, st)
@@ -224,7 +228,7 @@ func (s *Service) CreateBike(ctx context.Context, b Bike) (Bike, error) {
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
-	b.UpdatedAt = s.now().UTC()
+	b.UpdatedAt = s.stamp()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
 			return err
@@ -306,7 +310,7 @@ func (s *Service) CreateVehicleType(ctx context.Context, v VehicleType) (Vehicle
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
-	v.UpdatedAt = s.now().UTC()
+	v.UpdatedAt = s.stamp()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
 			return err
@@ -378,7 +382,7 @@ func (s *Service) CreatePricingPlan(ctx context.Context, p PricingPlan) (Pricing
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
-	p.UpdatedAt = s.now().UTC()
+	p.UpdatedAt = s.stamp()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		ok, err := tx.InsertPricingPlan(ctx, p)
 		if err == nil && !ok {

@@ -18,6 +18,7 @@ type catalogue[T any] struct {
 	name string // JSON list member and message noun
 	get  func(ctx context.Context, id string) (T, error)
 	list func(ctx context.Context) ([]T, error)
+	add  func(ctx context.Context, v T) (T, error) // create only: Conflict when the id is taken
 	put  func(ctx context.Context, v T) (T, error)
 	del  func(ctx context.Context, id string) error
 	id   func(v *T) *string
@@ -25,14 +26,14 @@ type catalogue[T any] struct {
 
 func (s *Server) mobilityCatalogues(mux *http.ServeMux) {
 	m := s.Mobility
-	routeCatalogue(s, mux, "stations", catalogue[mobility.Station]{name: "stations", get: m.Station, list: m.Stations, put: m.PutStation,
+	routeCatalogue(s, mux, "stations", catalogue[mobility.Station]{name: "stations", get: m.Station, list: m.Stations, add: m.CreateStation, put: m.PutStation,
 		del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID }})
-	routeCatalogue(s, mux, "bikes", catalogue[mobility.Bike]{name: "bikes", get: m.Bike, list: m.Bikes, put: m.PutBike,
+	routeCatalogue(s, mux, "bikes", catalogue[mobility.Bike]{name: "bikes", get: m.Bike, list: m.Bikes, add: m.CreateBike, put: m.PutBike,
 		del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID }})
 	routeCatalogue(s, mux, "vehicle-types", catalogue[mobility.VehicleType]{name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
-		put: m.PutVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }})
+		add: m.CreateVehicleType, put: m.PutVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }})
 	routeCatalogue(s, mux, "pricing-plans", catalogue[mobility.PricingPlan]{name: "pricing_plans", get: m.PricingPlan, list: m.PricingPlans,
-		put: m.PutPricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID }})
+		add: m.CreatePricingPlan, put: m.PutPricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID }})
 }
 
 func routeCatalogue[T any](s *Server, mux *http.ServeMux, path string, c catalogue[T]) {
@@ -60,14 +61,7 @@ func routeCatalogue[T any](s *Server, mux *http.ServeMux, path string, c catalog
 			s.writeError(w, r, err)
 			return
 		}
-		if _, err := c.get(r.Context(), *c.id(&v)); err == nil {
-			s.writeError(w, r, apperr.R(apperr.Conflict, "already_exists", "%q already exists; use PUT to change it.", *c.id(&v)))
-			return
-		} else if !apperr.Has(err, apperr.NotFound) {
-			s.writeError(w, r, err)
-			return
-		}
-		out, err := c.put(r.Context(), v)
+		out, err := c.add(r.Context(), v)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

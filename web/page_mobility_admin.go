@@ -475,7 +475,11 @@ func (s *Server) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 			}
 		}
 		save := s.parseAndCheck(ctx, l, k, r.PostForm, &p)
-		if save != nil && len(p.Errors) == 0 && p.Problem == "" && !edit {
+		preview := r.PostFormValue("preview") != ""
+		// Only a preview looks the code up beforehand, as a hint: a save
+		// leaves the decision to the create itself, which refuses a taken
+		// code atomically (see formError).
+		if preview && save != nil && len(p.Errors) == 0 && p.Problem == "" && !edit {
 			if err := s.exists(ctx, k, p.ID); err == nil {
 				p.Errors["id"] = l.T("madmin.err.already_exists")
 			} else if !apperr.Has(err, apperr.NotFound) {
@@ -483,7 +487,6 @@ func (s *Server) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 				return
 			}
 		}
-		preview := r.PostFormValue("preview") != ""
 		if save == nil || len(p.Errors) > 0 || p.Problem != "" || preview {
 			if err := s.formOptions(ctx, l, k, &p); err != nil {
 				s.pageError(w, r, err)
@@ -566,13 +569,27 @@ func (s *Server) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, 
 		if len(st.Address) > 300 {
 			bad("address", "madmin.err.address")
 		}
-		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error { _, err := m.PutStation(ctx, st); return err })
+		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.PutStation(ctx, st)
+				return err
+			}
+			_, err := m.CreateStation(ctx, st)
+			return err
+		})
 	case kindBikes:
 		b := mobility.Bike{ID: p.ID, VehicleTypeID: val("vehicle_type_id"), Active: val("active") != ""}
 		if b.VehicleTypeID == "" {
 			bad("vehicle_type_id", "madmin.err.choose_type")
 		}
-		return s.validated(l, k, b.Validate(), p, func(ctx context.Context) error { _, err := m.PutBike(ctx, b); return err })
+		return s.validated(l, k, b.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.PutBike(ctx, b)
+				return err
+			}
+			_, err := m.CreateBike(ctx, b)
+			return err
+		})
 	case kindTypes:
 		t := mobility.VehicleType{ID: p.ID, NameIT: val("name_it"), NameEN: val("name_en"), Propulsion: mobility.Propulsion(val("propulsion")), PricingPlanID: val("pricing_plan_id")}
 		km := val("max_range_km")
@@ -590,7 +607,14 @@ func (s *Server) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, 
 		if t.PricingPlanID == "" {
 			bad("pricing_plan_id", "madmin.err.choose_plan")
 		}
-		return s.validated(l, k, t.Validate(), p, func(ctx context.Context) error { _, err := m.PutVehicleType(ctx, t); return err })
+		return s.validated(l, k, t.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.PutVehicleType(ctx, t)
+				return err
+			}
+			_, err := m.CreateVehicleType(ctx, t)
+			return err
+		})
 	case kindPlans:
 		pl := mobility.PricingPlan{ID: p.ID, NameIT: val("name_it"), NameEN: val("name_en"), DescriptionIT: val("description_it"), DescriptionEN: val("description_en")}
 		if cents, key := parseFareEuros(val("unlock")); key != "" {
@@ -617,7 +641,14 @@ func (s *Server) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, 
 		if len(p.Errors) == 0 && p.Problem == "" && pl.Validate() == nil {
 			p.Preview = farePreview(l, pl)
 		}
-		return s.validated(l, k, pl.Validate(), p, func(ctx context.Context) error { _, err := m.PutPricingPlan(ctx, pl); return err })
+		return s.validated(l, k, pl.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.PutPricingPlan(ctx, pl)
+				return err
+			}
+			_, err := m.CreatePricingPlan(ctx, pl)
+			return err
+		})
 	}
 	return nil
 }
@@ -650,6 +681,9 @@ var reasonField = map[string]string{
 	"pricing_plan_unlock":      "unlock",
 }
 
+// takenReason are the domain's refusals of a create whose code is taken.
+var takenReason = map[string]bool{"station_exists": true, "bike_exists": true, "vehicle_type_exists": true, "pricing_plan_exists": true}
+
 // formError puts a domain error next to its field, or over the form.
 func (s *Server) formError(l *locale, k bikeAdminKind, err error, p *bikeAdminFormPage) {
 	reason := apperr.ReasonOf(err)
@@ -659,6 +693,10 @@ func (s *Server) formError(l *locale, k bikeAdminKind, err error, p *bikeAdminFo
 		if reason == "station_capacity" {
 			msg = l.T(key, mobility.MaxCapacity)
 		}
+	}
+	if takenReason[reason] && !p.Edit {
+		p.Errors["id"] = l.T("madmin.err.already_exists")
+		return
 	}
 	if field, ok := reasonField[reason]; ok && !(field == "id" && p.Edit) {
 		p.Errors[field] = msg
