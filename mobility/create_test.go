@@ -99,7 +99,7 @@ func TestConcurrentCreatesOfOnePricingPlanHaveOneWinner(t *testing.T) {
 	})
 }
 
-func TestCreateRefusesATakenCodeAndPutStillEdits(t *testing.T) {
+func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		ctx := context.Background()
@@ -128,12 +128,18 @@ func TestCreateRefusesATakenCodeAndPutStillEdits(t *testing.T) {
 			reason string
 			err    error
 		}{
-			{"pricing_plan_exists", func() error { _, err := svc.CreatePricingPlan(ctx, mobility.PricingPlan{ID: "base", NameIT: "Altro", UnlockCents: 5}); return err }()},
+			{"pricing_plan_exists", func() error {
+				_, err := svc.CreatePricingPlan(ctx, mobility.PricingPlan{ID: "base", NameIT: "Altro", UnlockCents: 5})
+				return err
+			}()},
 			{"vehicle_type_exists", func() error {
 				_, err := svc.CreateVehicleType(ctx, mobility.VehicleType{ID: "city", NameIT: "Altro", Propulsion: mobility.Human, PricingPlanID: "base"})
 				return err
 			}()},
-			{"bike_exists", func() error { _, err := svc.CreateBike(ctx, mobility.Bike{ID: "b-1", VehicleTypeID: "city"}); return err }()},
+			{"bike_exists", func() error {
+				_, err := svc.CreateBike(ctx, mobility.Bike{ID: "b-1", VehicleTypeID: "city"})
+				return err
+			}()},
 		} {
 			if !apperr.Has(c.err, apperr.Conflict) || apperr.ReasonOf(c.err) != c.reason {
 				t.Errorf("second create: %v, want Conflict %s", c.err, c.reason)
@@ -146,11 +152,49 @@ func TestCreateRefusesATakenCodeAndPutStillEdits(t *testing.T) {
 			t.Errorf("a refused create changed the bike: %+v", b)
 		}
 		plan.UnlockCents = 150
-		if _, err := svc.PutPricingPlan(ctx, plan); err != nil {
+		if _, err := svc.UpdatePricingPlan(ctx, plan); err != nil {
 			t.Fatal(err)
 		}
 		if p, _ := svc.PricingPlan(ctx, "base"); p.UnlockCents != 150 {
 			t.Errorf("edit lost: %+v", p)
+		}
+		// An edit of what is gone is NotFound and brings nothing back.
+		if err := svc.DeleteBike(ctx, "b-1"); err != nil {
+			t.Fatal(err)
+		}
+		st := mobility.Station{ID: "ghost", NameIT: "Fantasma", Lat: 41, Lon: 14, Capacity: 2}
+		for _, c := range []struct {
+			reason string
+			err    error
+		}{
+			{"no_bike", func() error { _, err := svc.UpdateBike(ctx, bike); return err }()},
+			{"no_station", func() error { _, err := svc.UpdateStation(ctx, st); return err }()},
+			{"no_pricing_plan", func() error {
+				_, err := svc.UpdatePricingPlan(ctx, mobility.PricingPlan{ID: "gone", NameIT: "X"})
+				return err
+			}()},
+			{"no_vehicle_type", func() error {
+				_, err := svc.UpdateVehicleType(ctx, mobility.VehicleType{ID: "gone", NameIT: "X", Propulsion: mobility.Human, PricingPlanID: "base"})
+				return err
+			}()},
+		} {
+			if !apperr.Has(c.err, apperr.NotFound) || apperr.ReasonOf(c.err) != c.reason {
+				t.Errorf("edit of a missing object: %v, want NotFound %s", c.err, c.reason)
+			}
+		}
+		if _, err := svc.Bike(ctx, "b-1"); !apperr.Has(err, apperr.NotFound) {
+			t.Errorf("an edit brought a deleted bike back: %v", err)
+		}
+		if _, err := svc.Station(ctx, "ghost"); !apperr.Has(err, apperr.NotFound) {
+			t.Errorf("an edit created a station: %v", err)
+		}
+		created, err := svc.CreateStation(ctx, mobility.Station{ID: "real", NameIT: "Vera", Lat: 41, Lon: 14, Capacity: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		edited, err := svc.UpdateStation(ctx, mobility.Station{ID: "real", NameIT: "Vera 2", Lat: 41, Lon: 14, Capacity: 4})
+		if err != nil || edited.NameIT != "Vera 2" || edited.Capacity != 4 || !edited.CreatedAt.Equal(created.CreatedAt) {
+			t.Errorf("edited %+v (%v), created %+v", edited, err, created)
 		}
 	})
 }

@@ -84,7 +84,8 @@ func (s *Service) changed() { s.version.Add(1) }
 
 // ---- Catalogue (city admin) ----
 
-// PutStation creates or updates a station. Invalid on bad fields.
+// PutStation creates or replaces a station (seeding); an admin creates with
+// CreateStation and edits with UpdateStation. Invalid on bad fields.
 func (s *Service) PutStation(ctx context.Context, st Station) (Station, error) {
 	if err := st.Validate(); err != nil {
 		return st, err
@@ -128,6 +129,31 @@ func (s *Service) CreateStation(ctx context.Context, st Station) (Station, error
 	})
 	if err != nil {
 		return st, fmt.Errorf("create station: %w", err)
+	}
+	s.changed()
+	return st, nil
+}
+
+// UpdateStation changes an existing station and returns it as stored.
+// NotFound when there is none (deleted meanwhile included): an edit never
+// creates. Invalid on bad fields.
+func (s *Service) UpdateStation(ctx context.Context, st Station) (Station, error) {
+	if err := st.Validate(); err != nil {
+		return st, err
+	}
+	st.UpdatedAt = s.stamp()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.UpdateStation(ctx, st)
+		if err == nil && !ok {
+			return apperr.R(apperr.NotFound, "no_station", "There is no station %q.", st.ID)
+		}
+		if err == nil {
+			st, err = tx.Station(ctx, st.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return st, fmt.Errorf("update station: %w", err)
 	}
 	s.changed()
 	return st, nil
@@ -204,7 +230,8 @@ func (s *Service) Docks(ctx context.Context, stationID string) ([]Dock, error) {
 	return out, err
 }
 
-// PutBike creates or updates a bike. Invalid for an unknown vehicle type.
+// PutBike creates or replaces a bike (seeding). Invalid for an unknown
+// vehicle type.
 func (s *Service) PutBike(ctx context.Context, b Bike) (Bike, error) {
 	if err := b.Validate(); err != nil {
 		return b, err
@@ -256,6 +283,30 @@ func knownVehicleType(ctx context.Context, tx Tx, id string) error {
 	return nil
 }
 
+// UpdateBike changes an existing bike. NotFound when there is none; Invalid
+// for an unknown vehicle type.
+func (s *Service) UpdateBike(ctx context.Context, b Bike) (Bike, error) {
+	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	b.UpdatedAt = s.stamp()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
+			return err
+		}
+		ok, err := tx.UpdateBike(ctx, b)
+		if err == nil && !ok {
+			err = apperr.R(apperr.NotFound, "no_bike", "There is no bike %q.", b.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return b, fmt.Errorf("update bike: %w", err)
+	}
+	s.changed()
+	return b, nil
+}
+
 // Bike returns one bike. NotFound if missing.
 func (s *Service) Bike(ctx context.Context, id string) (Bike, error) {
 	var b Bike
@@ -286,7 +337,8 @@ func (s *Service) DeleteBike(ctx context.Context, id string) error {
 	return err
 }
 
-// PutVehicleType creates or updates a vehicle type. Invalid for an unknown plan.
+// PutVehicleType creates or replaces a vehicle type (seeding). Invalid for
+// an unknown plan.
 func (s *Service) PutVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
 	if err := v.Validate(); err != nil {
 		return v, err
@@ -338,6 +390,30 @@ func knownPricingPlan(ctx context.Context, tx Tx, id string) error {
 	return nil
 }
 
+// UpdateVehicleType changes an existing vehicle type. NotFound when there is
+// none; Invalid for an unknown plan.
+func (s *Service) UpdateVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+	if err := v.Validate(); err != nil {
+		return v, err
+	}
+	v.UpdatedAt = s.stamp()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
+			return err
+		}
+		ok, err := tx.UpdateVehicleType(ctx, v)
+		if err == nil && !ok {
+			err = apperr.R(apperr.NotFound, "no_vehicle_type", "There is no vehicle type %q.", v.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return v, fmt.Errorf("update vehicle type: %w", err)
+	}
+	s.changed()
+	return v, nil
+}
+
 // VehicleType returns one vehicle type. NotFound if missing.
 func (s *Service) VehicleType(ctx context.Context, id string) (VehicleType, error) {
 	var v VehicleType
@@ -362,7 +438,7 @@ func (s *Service) DeleteVehicleType(ctx context.Context, id string) error {
 	return err
 }
 
-// PutPricingPlan creates or updates a pricing plan. Rides already started keep
+// PutPricingPlan creates or replaces a pricing plan (seeding). Rides already started keep
 // the plan they started with.
 func (s *Service) PutPricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
 	if err := p.Validate(); err != nil {
@@ -392,6 +468,27 @@ func (s *Service) CreatePricingPlan(ctx context.Context, p PricingPlan) (Pricing
 	})
 	if err != nil {
 		return p, fmt.Errorf("create pricing plan: %w", err)
+	}
+	s.changed()
+	return p, nil
+}
+
+// UpdatePricingPlan changes an existing plan. NotFound when there is none.
+// Rides already started keep the plan they started with.
+func (s *Service) UpdatePricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	p.UpdatedAt = s.stamp()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.UpdatePricingPlan(ctx, p)
+		if err == nil && !ok {
+			err = apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", p.ID)
+		}
+		return err
+	})
+	if err != nil {
+		return p, fmt.Errorf("update pricing plan: %w", err)
 	}
 	s.changed()
 	return p, nil

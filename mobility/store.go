@@ -20,12 +20,14 @@ type Store interface {
 // Getters return NotFound when the object does not exist; Put* create or
 // replace; Insert* create only, reporting false (and writing nothing) when the
 // id is taken, decided by the database's unique key so that concurrent
-// creators cannot both win; Delete* return NotFound when nothing was deleted.
+// creators cannot both win; Update* change an existing object only, reporting
+// false when there is none; Delete* return NotFound when nothing was deleted.
 type Tx interface {
 	wallet.Tx
 
 	PutStation(ctx context.Context, s Station) error
 	InsertStation(ctx context.Context, s Station) (bool, error)
+	UpdateStation(ctx context.Context, s Station) (bool, error)
 	Station(ctx context.Context, id string) (Station, error)
 	Stations(ctx context.Context) ([]Station, error)
 	DeleteStation(ctx context.Context, id string) error
@@ -36,18 +38,21 @@ type Tx interface {
 
 	PutBike(ctx context.Context, b Bike) error
 	InsertBike(ctx context.Context, b Bike) (bool, error)
+	UpdateBike(ctx context.Context, b Bike) (bool, error)
 	Bike(ctx context.Context, id string) (Bike, error)
 	Bikes(ctx context.Context) ([]Bike, error)
 	DeleteBike(ctx context.Context, id string) error
 
 	PutVehicleType(ctx context.Context, v VehicleType) error
 	InsertVehicleType(ctx context.Context, v VehicleType) (bool, error)
+	UpdateVehicleType(ctx context.Context, v VehicleType) (bool, error)
 	VehicleType(ctx context.Context, id string) (VehicleType, error)
 	VehicleTypes(ctx context.Context) ([]VehicleType, error)
 	DeleteVehicleType(ctx context.Context, id string) error
 
 	PutPricingPlan(ctx context.Context, p PricingPlan) error
 	InsertPricingPlan(ctx context.Context, p PricingPlan) (bool, error)
+	UpdatePricingPlan(ctx context.Context, p PricingPlan) (bool, error)
 	PricingPlan(ctx context.Context, id string) (PricingPlan, error)
 	PricingPlans(ctx context.Context) ([]PricingPlan, error)
 	DeletePricingPlan(ctx context.Context, id string) error

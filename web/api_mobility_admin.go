@@ -19,21 +19,21 @@ type catalogue[T any] struct {
 	get  func(ctx context.Context, id string) (T, error)
 	list func(ctx context.Context) ([]T, error)
 	add  func(ctx context.Context, v T) (T, error) // create only: Conflict when the id is taken
-	put  func(ctx context.Context, v T) (T, error)
+	put  func(ctx context.Context, v T) (T, error) // update only: NotFound when the id is missing
 	del  func(ctx context.Context, id string) error
 	id   func(v *T) *string
 }
 
 func (s *Server) mobilityCatalogues(mux *http.ServeMux) {
 	m := s.Mobility
-	routeCatalogue(s, mux, "stations", catalogue[mobility.Station]{name: "stations", get: m.Station, list: m.Stations, add: m.CreateStation, put: m.PutStation,
+	routeCatalogue(s, mux, "stations", catalogue[mobility.Station]{name: "stations", get: m.Station, list: m.Stations, add: m.CreateStation, put: m.UpdateStation,
 		del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID }})
-	routeCatalogue(s, mux, "bikes", catalogue[mobility.Bike]{name: "bikes", get: m.Bike, list: m.Bikes, add: m.CreateBike, put: m.PutBike,
+	routeCatalogue(s, mux, "bikes", catalogue[mobility.Bike]{name: "bikes", get: m.Bike, list: m.Bikes, add: m.CreateBike, put: m.UpdateBike,
 		del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID }})
 	routeCatalogue(s, mux, "vehicle-types", catalogue[mobility.VehicleType]{name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
-		add: m.CreateVehicleType, put: m.PutVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }})
+		add: m.CreateVehicleType, put: m.UpdateVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }})
 	routeCatalogue(s, mux, "pricing-plans", catalogue[mobility.PricingPlan]{name: "pricing_plans", get: m.PricingPlan, list: m.PricingPlans,
-		add: m.CreatePricingPlan, put: m.PutPricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID }})
+		add: m.CreatePricingPlan, put: m.UpdatePricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID }})
 }
 
 func routeCatalogue[T any](s *Server, mux *http.ServeMux, path string, c catalogue[T]) {
@@ -88,10 +88,6 @@ func routeCatalogue[T any](s *Server, mux *http.ServeMux, path string, c catalog
 			*p = id
 		} else if *p != id {
 			s.writeError(w, r, apperr.R(apperr.Invalid, "id_mismatch", "The id in the body is not the one in the URL."))
-			return
-		}
-		if _, err := c.get(r.Context(), id); err != nil {
-			s.writeError(w, r, err)
 			return
 		}
 		out, err := c.put(r.Context(), v)

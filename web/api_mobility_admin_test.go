@@ -45,6 +45,12 @@ func TestCatalogueCreateOfATakenCodeIsAConflict(t *testing.T) {
 					t.Errorf("after the refused POST %s:\n got %s\nwant %s", c.path, got.Body.String(), created)
 				}
 			}
+			// A PUT edits only: a deleted id is a 404 and is not brought back.
+			if rec := env.do(t, "DELETE", "/api/v1/admin/mobility/bikes/b-1", admin, ""); rec.Code != http.StatusNoContent {
+				t.Fatalf("DELETE: %d %s", rec.Code, rec.Body.String())
+			}
+			wantProblem(t, env.do(t, "PUT", "/api/v1/admin/mobility/bikes/b-1", admin, `{"vehicle_type_id":"city","active":true}`), http.StatusNotFound)
+			wantProblem(t, env.do(t, "GET", "/api/v1/admin/mobility/bikes/b-1", admin, ""), http.StatusNotFound)
 		})
 	}
 }

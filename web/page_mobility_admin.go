@@ -571,7 +571,7 @@ func (s *Server) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, 
 		}
 		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.PutStation(ctx, st)
+				_, err := m.UpdateStation(ctx, st)
 				return err
 			}
 			_, err := m.CreateStation(ctx, st)
@@ -584,7 +584,7 @@ func (s *Server) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, 
 		}
 		return s.validated(l, k, b.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.PutBike(ctx, b)
+				_, err := m.UpdateBike(ctx, b)
 				return err
 			}
 			_, err := m.CreateBike(ctx, b)
@@ -609,7 +609,7 @@ func (s *Server) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, 
 		}
 		return s.validated(l, k, t.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.PutVehicleType(ctx, t)
+				_, err := m.UpdateVehicleType(ctx, t)
 				return err
 			}
 			_, err := m.CreateVehicleType(ctx, t)
@@ -643,7 +643,7 @@ func (s *Server) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, 
 		}
 		return s.validated(l, k, pl.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.PutPricingPlan(ctx, pl)
+				_, err := m.UpdatePricingPlan(ctx, pl)
 				return err
 			}
 			_, err := m.CreatePricingPlan(ctx, pl)

@@ -42,8 +42,10 @@ func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
 	return nil
 }
 
-// inserted reports whether an INSERT ... ON CONFLICT DO NOTHING wrote its row:
-// the unique index, not an earlier read, decides who created an id first.
+// inserted reports whether an INSERT ... ON CONFLICT DO NOTHING (or an UPDATE)
+// wrote its row: the unique index, not an earlier read, decides who created an
+// id first, and an update of a deleted id writes nothing rather than
+// bringing it back.
 func inserted(tag interface{ RowsAffected() int64 }, err error, what string) (bool, error) {
 	if err != nil {
 		return false, translate(wrapErr(what, err))
@@ -84,6 +86,40 @@ func (tx *Tx) InsertPricingPlan(ctx context.Context, p mobility.PricingPlan) (bo
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
 		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(segs), p.UpdatedAt)
 	return inserted(tag, err, "create pricing plan")
+}
+
+// UpdateStation implements mobility.Tx.
+func (tx *Tx) UpdateStation(ctx context.Context, s mobility.Station) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE mobility_stations SET name_it = $2, name_en = $3, address = $4, lat = $5, lon = $6, capacity = $7, open = $8,
+		updated_at = $9 WHERE id = $1`, s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, s.Open, s.UpdatedAt)
+	return inserted(tag, err, "update station")
+}
+
+// UpdateBike implements mobility.Tx.
+func (tx *Tx) UpdateBike(ctx context.Context, b mobility.Bike) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE mobility_bikes SET vehicle_type_id = $2, active = $3, updated_at = $4 WHERE id = $1`,
+		b.ID, b.VehicleTypeID, b.Active, b.UpdatedAt)
+	return inserted(tag, err, "update bike")
+}
+
+// UpdateVehicleType implements mobility.Tx.
+func (tx *Tx) UpdateVehicleType(ctx context.Context, v mobility.VehicleType) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE mobility_vehicle_types SET name_it = $2, name_en = $3, propulsion = $4, max_range_meters = $5,
+		pricing_plan_id = $6, updated_at = $7 WHERE id = $1`,
+		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, v.UpdatedAt)
+	return inserted(tag, err, "update vehicle type")
+}
+
+// UpdatePricingPlan implements mobility.Tx.
+func (tx *Tx) UpdatePricingPlan(ctx context.Context, p mobility.PricingPlan) (bool, error) {
+	segs, err := json.Marshal(segmentsOrEmpty(p.PerMin))
+	if err != nil {
+		return false, fmt.Errorf("encode segments: %w", err)
+	}
+	tag, err := tx.q.Exec(ctx, `UPDATE mobility_pricing_plans SET name_it = $2, name_en = $3, description_it = $4, description_en = $5,
+		unlock_cents = $6, per_min = $7, updated_at = $8 WHERE id = $1`,
+		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(segs), p.UpdatedAt)
+	return inserted(tag, err, "update pricing plan")
 }
 
 // PutStation implements mobility.Tx.

@@ -44,8 +44,10 @@ func mobDeleted(res sql.Result, what, id string) error {
 	return nil
 }
 
-// mobInserted reports whether an INSERT ... ON CONFLICT DO NOTHING wrote its
-// row: the primary key, not an earlier read, decides who created an id first.
+// mobInserted reports whether an INSERT ... ON CONFLICT DO NOTHING (or an
+// UPDATE) wrote its row: the primary key, not an earlier read, decides who
+// created an id first, and an update of a deleted id writes nothing rather
+// than bringing it back.
 func mobInserted(res sql.Result, err error, what string) (bool, error) {
 	if err != nil {
 		return false, mobWrap(what, err)
@@ -94,6 +96,44 @@ func (tx *Tx) InsertPricingPlan(ctx context.Context, p mobility.PricingPlan) (bo
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(b), toMicros(p.UpdatedAt))
 	return mobInserted(res, err, "create pricing plan")
+}
+
+// UpdateStation implements mobility.Tx.
+func (tx *Tx) UpdateStation(ctx context.Context, s mobility.Station) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_stations SET name_it = ?2, name_en = ?3, address = ?4, lat = ?5, lon = ?6, capacity = ?7, open = ?8,
+		updated_at = ?9 WHERE id = ?1`, s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, boolInt(s.Open), toMicros(s.UpdatedAt))
+	return mobInserted(res, err, "update station")
+}
+
+// UpdateBike implements mobility.Tx.
+func (tx *Tx) UpdateBike(ctx context.Context, b mobility.Bike) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_bikes SET vehicle_type_id = ?2, active = ?3, updated_at = ?4 WHERE id = ?1`,
+		b.ID, b.VehicleTypeID, boolInt(b.Active), toMicros(b.UpdatedAt))
+	return mobInserted(res, err, "update bike")
+}
+
+// UpdateVehicleType implements mobility.Tx.
+func (tx *Tx) UpdateVehicleType(ctx context.Context, v mobility.VehicleType) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_vehicle_types SET name_it = ?2, name_en = ?3, propulsion = ?4, max_range_meters = ?5,
+		pricing_plan_id = ?6, updated_at = ?7 WHERE id = ?1`,
+		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, toMicros(v.UpdatedAt))
+	return mobInserted(res, err, "update vehicle type")
+}
+
+// UpdatePricingPlan implements mobility.Tx.
+func (tx *Tx) UpdatePricingPlan(ctx context.Context, p mobility.PricingPlan) (bool, error) {
+	segs := p.PerMin
+	if segs == nil {
+		segs = []mobility.Segment{}
+	}
+	b, err := json.Marshal(segs)
+	if err != nil {
+		return false, fmt.Errorf("encode segments: %w", err)
+	}
+	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_pricing_plans SET name_it = ?2, name_en = ?3, description_it = ?4, description_en = ?5,
+		unlock_cents = ?6, per_min = ?7, updated_at = ?8 WHERE id = ?1`,
+		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(b), toMicros(p.UpdatedAt))
+	return mobInserted(res, err, "update pricing plan")
 }
 
 func mobIn(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
