@@ -198,3 +198,37 @@ func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 		}
 	})
 }
+
+// Opening or closing a station changes only its open flag: an admin's edit
+// made meanwhile survives, and a deleted station is not brought back.
+func TestSetStationOpenTouchesOnlyTheFlag(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		st := mobility.Station{ID: "flag-1", NameIT: "Piazza Roma", Lat: 41.13, Lon: 14.78, Capacity: 4, Open: true}
+		if _, err := svc.CreateStation(ctx, st); err != nil {
+			t.Fatal(err)
+		}
+		edited := st
+		edited.NameIT = "Piazza Roma (nuova)"
+		if _, err := svc.UpdateStation(ctx, edited); err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.SetStationOpen(ctx, "flag-1", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Open || got.NameIT != "Piazza Roma (nuova)" {
+			t.Fatalf("after closing: %+v, want closed with the edited name", got)
+		}
+		if err := svc.DeleteStation(ctx, "flag-1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetStationOpen(ctx, "flag-1", true); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("opening a deleted station: %v, want not found", err)
+		}
+		if _, err := svc.Station(ctx, "flag-1"); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("the deleted station came back: %v", err)
+		}
+	})
+}

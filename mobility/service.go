@@ -186,13 +186,14 @@ func (s *Service) DeleteStation(ctx context.Context, id string) error {
 func (s *Service) SetStationOpen(ctx context.Context, id string, open bool) (Station, error) {
 	var st Station
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		if st, err = tx.Station(ctx, id); err != nil {
-			return err
+		ok, err := tx.SetStationOpen(ctx, id, open, s.stamp())
+		if err == nil && !ok {
+			return apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
 		}
-		st.Open = open
-		st.UpdatedAt = s.now().UTC()
-		return tx.PutStation(ctx, st)
+		if err == nil {
+			st, err = tx.Station(ctx, id)
+		}
+		return err
 	})
 	if err == nil {
 		s.changed()

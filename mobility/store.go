@@ -28,6 +28,10 @@ type Tx interface {
 	PutStation(ctx context.Context, s Station) error
 	InsertStation(ctx context.Context, s Station) (bool, error)
 	UpdateStation(ctx context.Context, s Station) (bool, error)
+	// SetStationOpen changes only a station's open flag, so it neither
+	// undoes an edit made meanwhile nor brings back a deleted station;
+	// false when there is no such station.
+	SetStationOpen(ctx context.Context, id string, open bool, at time.Time) (bool, error)
 	Station(ctx context.Context, id string) (Station, error)
 	Stations(ctx context.Context) ([]Station, error)
 	DeleteStation(ctx context.Context, id string) error

@@ -95,6 +95,12 @@ func (tx *Tx) UpdateStation(ctx context.Context, s mobility.Station) (bool, erro
 	return inserted(tag, err, "update station")
 }
 
+// SetStationOpen implements mobility.Tx.
+func (tx *Tx) SetStationOpen(ctx context.Context, id string, open bool, at time.Time) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE mobility_stations SET open = $2, updated_at = $3 WHERE id = $1`, id, open, at)
+	return inserted(tag, err, "set station open")
+}
+
 // UpdateBike implements mobility.Tx.
 func (tx *Tx) UpdateBike(ctx context.Context, b mobility.Bike) (bool, error) {
 	tag, err := tx.q.Exec(ctx, `UPDATE mobility_bikes SET vehicle_type_id = $2, active = $3, updated_at = $4 WHERE id = $1`,

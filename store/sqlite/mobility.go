@@ -105,6 +105,12 @@ func (tx *Tx) UpdateStation(ctx context.Context, s mobility.Station) (bool, erro
 	return mobInserted(res, err, "update station")
 }
 
+// SetStationOpen implements mobility.Tx.
+func (tx *Tx) SetStationOpen(ctx context.Context, id string, open bool, at time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_stations SET open = ?2, updated_at = ?3 WHERE id = ?1`, id, boolInt(open), toMicros(at))
+	return mobInserted(res, err, "set station open")
+}
+
 // UpdateBike implements mobility.Tx.
 func (tx *Tx) UpdateBike(ctx context.Context, b mobility.Bike) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_bikes SET vehicle_type_id = ?2, active = ?3, updated_at = ?4 WHERE id = ?1`,
