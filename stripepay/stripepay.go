@@ -14,6 +14,7 @@ import (
 
 	stripe "github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/paymentintent"
+	"github.com/stripe/stripe-go/v76/refund"
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"cityhub/apperr"
@@ -31,6 +32,7 @@ type Config struct {
 // Client talks to Stripe.
 type Client struct {
 	intents       paymentintent.Client
+	refunds       refund.Client
 	webhookSecret string
 	log           *slog.Logger
 }
@@ -52,8 +54,10 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 	if cfg.APIURL != "" {
 		bc.URL = stripe.String(cfg.APIURL)
 	}
+	backend := stripe.GetBackendWithConfig(stripe.APIBackend, bc)
 	return &Client{
-		intents:       paymentintent.Client{B: stripe.GetBackendWithConfig(stripe.APIBackend, bc), Key: cfg.SecretKey},
+		intents:       paymentintent.Client{B: backend, Key: cfg.SecretKey},
+		refunds:       refund.Client{B: backend, Key: cfg.SecretKey},
 		webhookSecret: cfg.WebhookSecret,
 		log:           log,
 	}, nil
@@ -101,6 +105,55 @@ func (c *Client) CreateIntent(ctx context.Context, amount int64, metadata map[st
 func fromStripe(pi *stripe.PaymentIntent) Intent {
 	return Intent{ID: pi.ID, ClientSecret: pi.ClientSecret, Status: string(pi.Status), Amount: pi.Amount,
 		AmountReceived: pi.AmountReceived, Currency: string(pi.Currency), Metadata: pi.Metadata}
+}
+
+// Refund is a refund as the hub sees it.
+type Refund struct {
+	ID            string
+	PaymentIntent string
+	Amount        int64
+	Status        string
+}
+
+// Refund asks Stripe to send amountCents of a PaymentIntent back to the card.
+// idempotencyKey must be stable for one owed refund so a retry after a lost
+// answer returns Stripe's first refund instead of refunding twice.
+// Unavailable when Stripe cannot be reached or fails on its side (worth a
+// retry); Conflict when the key was used with other parameters or the charge
+// is already refunded; Invalid for any other refusal (not worth a retry).
+func (c *Client) Refund(ctx context.Context, paymentIntentID string, amountCents int64, idempotencyKey string) (Refund, error) {
+	if paymentIntentID == "" || amountCents <= 0 {
+		return Refund{}, apperr.E(apperr.Invalid, "A refund needs a payment and a positive amount.")
+	}
+	if idempotencyKey == "" {
+		return Refund{}, apperr.E(apperr.Invalid, "A refund needs an idempotency key.")
+	}
+	p := &stripe.RefundParams{
+		PaymentIntent: stripe.String(paymentIntentID),
+		Amount:        stripe.Int64(amountCents),
+	}
+	p.Context = ctx
+	p.SetIdempotencyKey(idempotencyKey)
+	r, err := c.refunds.New(p)
+	if err != nil {
+		var se *stripe.Error
+		if !errors.As(err, &se) || se.HTTPStatusCode == 0 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode >= 500 ||
+			se.Type == stripe.ErrorTypeAPI {
+			return Refund{}, apperr.Wrap(err, apperr.Unavailable, "The card refund could not be sent; it will be retried.")
+		}
+		if se.Type == stripe.ErrorTypeIdempotency {
+			return Refund{}, apperr.Wrap(err, apperr.Conflict, "This refund key was already used for another refund.")
+		}
+		if se.Code == stripe.ErrorCodeChargeAlreadyRefunded {
+			return Refund{}, apperr.Wrap(err, apperr.Conflict, "This card payment is already refunded.")
+		}
+		return Refund{}, apperr.Wrap(err, apperr.Invalid, "Stripe refused the card refund.")
+	}
+	out := Refund{ID: r.ID, Amount: r.Amount, Status: string(r.Status), PaymentIntent: paymentIntentID}
+	if r.PaymentIntent != nil && r.PaymentIntent.ID != "" {
+		out.PaymentIntent = r.PaymentIntent.ID
+	}
+	return out, nil
 }
 
 // Event is a verified webhook event. Intent is set for payment_intent.* events.

@@ -80,3 +80,33 @@ func FuzzParseEvent(f *testing.F) {
 		}
 	})
 }
+
+// Refund against stripe-mock: the refund comes back with an id; an empty key
+// or amount is refused before Stripe is asked.
+func TestRefund(t *testing.T) {
+	c := newClient(t)
+	r, err := c.Refund(context.Background(), "pi_refundtest", 700, "refund-test-1")
+	if err != nil {
+		t.Fatalf("refund (is stripe-mock running?): %v", err)
+	}
+	if r.ID == "" {
+		t.Fatalf("refund %+v has no id", r)
+	}
+	if _, err := c.Refund(context.Background(), "pi_refundtest", 700, ""); !apperr.Has(err, apperr.Invalid) {
+		t.Errorf("refund without key = %v, want Invalid", err)
+	}
+	if _, err := c.Refund(context.Background(), "pi_refundtest", 0, "k"); !apperr.Has(err, apperr.Invalid) {
+		t.Errorf("refund of 0 = %v, want Invalid", err)
+	}
+}
+
+// A Stripe that does not answer is Unavailable, so the refund stays owed.
+func TestRefundUnreachable(t *testing.T) {
+	c, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_x", WebhookSecret: secret, APIURL: "http://127.0.0.1:1"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Refund(context.Background(), "pi_x", 100, "refund-unreachable"); !apperr.Has(err, apperr.Unavailable) {
+		t.Fatalf("refund against a closed port = %v, want Unavailable", err)
+	}
+}
