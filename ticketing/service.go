@@ -756,6 +756,9 @@ func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID stri
 			if err := tx.UpdateOrder(ctx, o); err != nil {
 				return fmt.Errorf("update order: %w", err)
 			}
+			if err := oweCardRefund(ctx, tx, o, amount, now); err != nil {
+				return err
+			}
 			out = o
 			s.log.WarnContext(ctx, "ticket order paid but not issued; refund due", slog.String("order", o.ID),
 				slog.String("payment_intent", intentID), slog.String("why", note))
@@ -835,6 +838,11 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 	case OrderHeld:
 		o.Status, o.Note = OrderCancelled, "cancelled by an administrator"
 	case OrderRefundDue:
+		// The record written when the payment arrived (with the amount
+		// actually paid) wins; this one only covers older orders.
+		if err := oweCardRefund(ctx, tx, o, o.TotalCents, now); err != nil {
+			return Order{}, err
+		}
 		o.Status = OrderRefunded
 	case OrderPaid:
 		ts, err := tx.OrderTickets(ctx, o.ID)
@@ -851,6 +859,9 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			// The card refund itself is made at Stripe; the ledger returns
 			// the money to clearing, where it came from.
 			to = wallet.StripeClearing
+			if err := oweCardRefund(ctx, tx, o, o.TotalCents, now); err != nil {
+				return Order{}, err
+			}
 		} else if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
 			return Order{}, err
 		}

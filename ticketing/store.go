@@ -103,6 +103,21 @@ type Tx interface {
 	// TicketCodeFailures counts each key's failed look-ups since a time.
 	TicketCodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error)
 
+	// InsertCardRefund records an owed card refund; nothing when the order
+	// already has one.
+	InsertCardRefund(ctx context.Context, r CardRefund) error
+	// DueCardRefunds lists owed refunds and sent ones last touched before
+	// staleBefore, oldest first.
+	DueCardRefunds(ctx context.Context, staleBefore time.Time, limit int) ([]CardRefund, error)
+	// ClaimCardRefund marks a due refund sent and counts an attempt, in one
+	// conditional write: of concurrent claims exactly one gets ok.
+	ClaimCardRefund(ctx context.Context, id string, staleBefore, now time.Time) (ok bool, err error)
+	// FinishCardRefund writes state, Stripe refund id, last error and
+	// updated_at.
+	FinishCardRefund(ctx context.Context, r CardRefund) error
+	// ListCardRefunds lists refunds, newest first.
+	ListCardRefunds(ctx context.Context, limit int) ([]CardRefund, error)
+
 	// SalesStats counts a performance's sales and check-ins; held counts
 	// claims still live at now.
 	SalesStats(ctx context.Context, performanceID string, now time.Time) (SalesStats, error)

@@ -1,0 +1,16 @@
+-- Card money owed back to a card, one row per ticket order, written with the
+-- decision to refund; the id is the idempotency key sent to Stripe
+-- (timestamps: Unix microseconds).
+CREATE TABLE ticket_card_refunds (
+    id                TEXT PRIMARY KEY,
+    order_id          TEXT NOT NULL UNIQUE REFERENCES ticket_orders (id),
+    payment_intent_id TEXT NOT NULL,
+    amount_cents      INTEGER NOT NULL CHECK (amount_cents > 0),
+    state             TEXT NOT NULL CHECK (state IN ('owed', 'sent', 'done', 'failed')),
+    stripe_refund_id  TEXT NOT NULL DEFAULT '',
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    last_error        TEXT NOT NULL DEFAULT '',
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL
+);
+CREATE INDEX ticket_card_refunds_due ON ticket_card_refunds (state, updated_at);
