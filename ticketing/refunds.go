@@ -130,3 +130,23 @@ func (s *Service) SendRefunds(ctx context.Context, send RefundFunc) (int, error)
 	}
 	return done, nil
 }
+
+// RunRefunds sends owed card refunds every interval until ctx ends. Without
+// a sender (Stripe not configured) it does nothing: the refunds stay owed.
+func (s *Service) RunRefunds(ctx context.Context, send RefundFunc, every time.Duration) {
+	if send == nil || every <= 0 {
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.SendRefunds(ctx, send); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "sending card refunds failed", slog.Any("err", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

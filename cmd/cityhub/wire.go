@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"cityhub/config"
 	"cityhub/demo"
@@ -76,6 +77,17 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// QR codes signed with the keyring's "qr" key.
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, log.With(slog.String("component", "ticketing")))
 	h.wallet.RegisterItems("ticket", h.tickets)
+	// Card refunds the theatre owes go to Stripe every minute; without
+	// Stripe they stay owed.
+	if h.payments != nil {
+		refundCtx, stopRefunds := context.WithCancel(ctx)
+		refunded := make(chan struct{})
+		go func() {
+			defer close(refunded)
+			h.tickets.RunRefunds(refundCtx, stripeRefunder(h.payments), time.Minute)
+		}()
+		h.closers = append(h.closers, func() { stopRefunds(); <-refunded })
+	}
 
 	// Mobility: stations, unlocks and rides; its MQTT side starts below,
 	// once the metrics registry exists.
@@ -125,6 +137,14 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	h.closers = append(h.closers, h.mobility.close)
 	return h, nil
+}
+
+// stripeRefunder sends ticketing's card refunds through the Stripe client.
+func stripeRefunder(c *stripepay.Client) ticketing.RefundFunc {
+	return func(ctx context.Context, pi string, amount int64, key string) (string, error) {
+		r, err := c.Refund(ctx, pi, amount, key)
+		return r.ID, err
+	}
 }
 
 func (h *hub) close() {
