@@ -37,8 +37,14 @@ type hub struct {
 }
 
 // wire builds every service from the configuration. It holds no rules.
-func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger) (*hub, error) {
+func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger) (_ *hub, err error) {
 	h := &hub{cfg: cfg, db: db, log: log}
+	// A failure half-way stops what was already started (broker, loops).
+	defer func() {
+		if err != nil {
+			h.close()
+		}
+	}()
 
 	// Identity: signing keys (configured, else generated once and kept in
 	// the database) and the accounts, tokens and sessions on them.
