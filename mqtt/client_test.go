@@ -72,9 +72,11 @@ func startClient(t *testing.T, url, root string, s mqtt.Sink) (*mqtt.Client, *pr
 	return c, reg
 }
 
+// publisher is a test station. It reconnects every 500 ms at most, so a
+// broker-restart test measures the hub's recovery, not paho's default back-off.
 func publisher(t *testing.T, url string) paho.Client {
 	t.Helper()
-	p := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + mqtttest.Root(t)[:10]).SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond))
+	p := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + mqtttest.Root(t)[:10]).SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond).SetMaxReconnectInterval(500 * time.Millisecond))
 	if tok := p.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("publisher connect: %v", tok.Error())
 	}
