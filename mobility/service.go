@@ -111,6 +111,30 @@ func (s *Service) PutStation(ctx context.Context, st Station) (Station, error) {
 	return st, nil
 }
 
+// writeCatalogue runs one write of the catalogue in a transaction: check
+// (when given) and then write; a write that matched no row is refused with
+// refused (taken id on create, missing id on update). Success tells the
+// feeds that the catalogue changed.
+func (s *Service) writeCatalogue(ctx context.Context, what string, check func(Tx) error, write func(Tx) (bool, error), refused error) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
+		ok, err := write(tx)
+		if err == nil && !ok {
+			return refused
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	s.changed()
+	return nil
+}
+
 // CreateStation creates a station that must not exist yet: Conflict
 // (station_exists) when the id is taken, even by a creator racing this one.
 // Invalid on bad fields.
@@ -120,18 +144,10 @@ func (s *Service) CreateStation(ctx context.Context, st Station) (Station, error
 	}
 	st.CreatedAt = s.stamp()
 	st.UpdatedAt = st.CreatedAt
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.InsertStation(ctx, st)
-		if err == nil && !ok {
-			err = apperr.R(apperr.Conflict, "station_exists", "A station with the code %q already exists.", st.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return st, fmt.Errorf("create station: %w", err)
-	}
-	s.changed()
-	return st, nil
+	err := s.writeCatalogue(ctx, "create station", nil,
+		func(tx Tx) (bool, error) { return tx.InsertStation(ctx, st) },
+		apperr.R(apperr.Conflict, "station_exists", "A station with the code %q already exists.", st.ID))
+	return st, err
 }
 
 // UpdateStation changes an existing station and returns it as stored.
@@ -142,21 +158,16 @@ func (s *Service) UpdateStation(ctx context.Context, st Station) (Station, error
 		return st, err
 	}
 	st.UpdatedAt = s.stamp()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.UpdateStation(ctx, st)
-		if err == nil && !ok {
-			return apperr.R(apperr.NotFound, "no_station", "There is no station %q.", st.ID)
-		}
-		if err == nil {
-			st, err = tx.Station(ctx, st.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return st, fmt.Errorf("update station: %w", err)
-	}
-	s.changed()
-	return st, nil
+	err := s.writeCatalogue(ctx, "update station", nil,
+		func(tx Tx) (bool, error) {
+			ok, err := tx.UpdateStation(ctx, st)
+			if err == nil && ok {
+				st, err = tx.Station(ctx, st.ID)
+			}
+			return ok, err
+		},
+		apperr.R(apperr.NotFound, "no_station", "There is no station %q.", st.ID))
+	return st, err
 }
 
 // Station returns one station. NotFound if missing.
@@ -257,21 +268,11 @@ func (s *Service) CreateBike(ctx context.Context, b Bike) (Bike, error) {
 		return b, err
 	}
 	b.UpdatedAt = s.stamp()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
-			return err
-		}
-		ok, err := tx.InsertBike(ctx, b)
-		if err == nil && !ok {
-			err = apperr.R(apperr.Conflict, "bike_exists", "A bike with the code %q already exists.", b.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return b, fmt.Errorf("create bike: %w", err)
-	}
-	s.changed()
-	return b, nil
+	err := s.writeCatalogue(ctx, "create bike",
+		func(tx Tx) error { return knownVehicleType(ctx, tx, b.VehicleTypeID) },
+		func(tx Tx) (bool, error) { return tx.InsertBike(ctx, b) },
+		apperr.R(apperr.Conflict, "bike_exists", "A bike with the code %q already exists.", b.ID))
+	return b, err
 }
 
 func knownVehicleType(ctx context.Context, tx Tx, id string) error {
@@ -291,21 +292,11 @@ func (s *Service) UpdateBike(ctx context.Context, b Bike) (Bike, error) {
 		return b, err
 	}
 	b.UpdatedAt = s.stamp()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
-			return err
-		}
-		ok, err := tx.UpdateBike(ctx, b)
-		if err == nil && !ok {
-			err = apperr.R(apperr.NotFound, "no_bike", "There is no bike %q.", b.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return b, fmt.Errorf("update bike: %w", err)
-	}
-	s.changed()
-	return b, nil
+	err := s.writeCatalogue(ctx, "update bike",
+		func(tx Tx) error { return knownVehicleType(ctx, tx, b.VehicleTypeID) },
+		func(tx Tx) (bool, error) { return tx.UpdateBike(ctx, b) },
+		apperr.R(apperr.NotFound, "no_bike", "There is no bike %q.", b.ID))
+	return b, err
 }
 
 // Bike returns one bike. NotFound if missing.
@@ -364,21 +355,11 @@ func (s *Service) CreateVehicleType(ctx context.Context, v VehicleType) (Vehicle
 		return v, err
 	}
 	v.UpdatedAt = s.stamp()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
-			return err
-		}
-		ok, err := tx.InsertVehicleType(ctx, v)
-		if err == nil && !ok {
-			err = apperr.R(apperr.Conflict, "vehicle_type_exists", "A vehicle type with the code %q already exists.", v.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return v, fmt.Errorf("create vehicle type: %w", err)
-	}
-	s.changed()
-	return v, nil
+	err := s.writeCatalogue(ctx, "create vehicle type",
+		func(tx Tx) error { return knownPricingPlan(ctx, tx, v.PricingPlanID) },
+		func(tx Tx) (bool, error) { return tx.InsertVehicleType(ctx, v) },
+		apperr.R(apperr.Conflict, "vehicle_type_exists", "A vehicle type with the code %q already exists.", v.ID))
+	return v, err
 }
 
 func knownPricingPlan(ctx context.Context, tx Tx, id string) error {
@@ -398,21 +379,11 @@ func (s *Service) UpdateVehicleType(ctx context.Context, v VehicleType) (Vehicle
 		return v, err
 	}
 	v.UpdatedAt = s.stamp()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
-			return err
-		}
-		ok, err := tx.UpdateVehicleType(ctx, v)
-		if err == nil && !ok {
-			err = apperr.R(apperr.NotFound, "no_vehicle_type", "There is no vehicle type %q.", v.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return v, fmt.Errorf("update vehicle type: %w", err)
-	}
-	s.changed()
-	return v, nil
+	err := s.writeCatalogue(ctx, "update vehicle type",
+		func(tx Tx) error { return knownPricingPlan(ctx, tx, v.PricingPlanID) },
+		func(tx Tx) (bool, error) { return tx.UpdateVehicleType(ctx, v) },
+		apperr.R(apperr.NotFound, "no_vehicle_type", "There is no vehicle type %q.", v.ID))
+	return v, err
 }
 
 // VehicleType returns one vehicle type. NotFound if missing.
@@ -460,18 +431,10 @@ func (s *Service) CreatePricingPlan(ctx context.Context, p PricingPlan) (Pricing
 		return p, err
 	}
 	p.UpdatedAt = s.stamp()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.InsertPricingPlan(ctx, p)
-		if err == nil && !ok {
-			err = apperr.R(apperr.Conflict, "pricing_plan_exists", "A pricing plan with the code %q already exists.", p.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return p, fmt.Errorf("create pricing plan: %w", err)
-	}
-	s.changed()
-	return p, nil
+	err := s.writeCatalogue(ctx, "create pricing plan", nil,
+		func(tx Tx) (bool, error) { return tx.InsertPricingPlan(ctx, p) },
+		apperr.R(apperr.Conflict, "pricing_plan_exists", "A pricing plan with the code %q already exists.", p.ID))
+	return p, err
 }
 
 // UpdatePricingPlan changes an existing plan. NotFound when there is none.
@@ -481,18 +444,10 @@ func (s *Service) UpdatePricingPlan(ctx context.Context, p PricingPlan) (Pricing
 		return p, err
 	}
 	p.UpdatedAt = s.stamp()
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.UpdatePricingPlan(ctx, p)
-		if err == nil && !ok {
-			err = apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", p.ID)
-		}
-		return err
-	})
-	if err != nil {
-		return p, fmt.Errorf("update pricing plan: %w", err)
-	}
-	s.changed()
-	return p, nil
+	err := s.writeCatalogue(ctx, "update pricing plan", nil,
+		func(tx Tx) (bool, error) { return tx.UpdatePricingPlan(ctx, p) },
+		apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", p.ID))
+	return p, err
 }
 
 // PricingPlan returns one plan. NotFound if missing.
