@@ -1,0 +1,218 @@
+// Package pagetest is the browser harness the page tests share: it starts
+// headless Chromium as an Italian phone against a hub, signs people in,
+// reads the page, and checks each page with axe-core while saving a
+// phone-size screenshot. It is imported only by tests under web/browsertest;
+// paths are relative to such a test package's directory.
+package pagetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// PhoneWidth and PhoneHeight are the viewport of every browser test.
+const PhoneWidth, PhoneHeight = 390, 844
+
+// Flow is one browser session on a hub: an Italian phone in headless
+// Chromium, with axe-core ready to inject.
+type Flow struct {
+	T        *testing.T
+	Ctx      context.Context
+	URL      string
+	Axe      string
+	Password string // what Login types for every account
+}
+
+func (f *Flow) Run(steps ...chromedp.Action[chromedp.Void]) {
+	f.T.Helper()
+	if err := chromedp.Do(f.Ctx, steps...); err != nil {
+		f.T.Fatalf("browser: %v", err)
+	}
+}
+
+func (f *Flow) Open(path string) int64 {
+	f.T.Helper()
+	res, err := chromedp.RunResponse(f.Ctx, chromedp.Navigate(f.URL+path))
+	if err != nil {
+		f.T.Fatalf("open %s: %v", path, err)
+	}
+	return res.Status
+}
+
+func (f *Flow) Submit(steps ...chromedp.Action[chromedp.Void]) int64 {
+	f.T.Helper()
+	res, err := chromedp.RunResponse(f.Ctx, steps...)
+	if err != nil {
+		f.T.Fatalf("submit: %v", err)
+	}
+	return res.Status
+}
+
+func (f *Flow) Eval(js string, out any) {
+	f.T.Helper()
+	raw, err := chromedp.Run(f.Ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		f.T.Fatalf("eval %s: %v", js, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			f.T.Fatalf("eval %s: decode %s: %v", js, raw, err)
+		}
+	}
+}
+
+func (f *Flow) Text(sel string) string {
+	f.T.Helper()
+	var out *string
+	f.Eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText : null; })()`, sel), &out)
+	if out == nil {
+		f.T.Fatalf("no element %s on %s", sel, f.Path())
+	}
+	return strings.TrimSpace(*out)
+}
+
+func (f *Flow) Attr(sel, name string) string {
+	f.T.Helper()
+	var out *string
+	f.Eval(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.getAttribute(%q) : null; })()`, sel, name), &out)
+	if out == nil {
+		f.T.Fatalf("no %s[%s] on %s", sel, name, f.Path())
+	}
+	return *out
+}
+
+func (f *Flow) Path() string {
+	var loc string
+	f.Eval(`location.pathname + location.search`, &loc)
+	return loc
+}
+
+func (f *Flow) Login(email string) {
+	f.T.Helper()
+	if _, err := chromedp.Call(f.Ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		f.T.Fatalf("clear cookies: %v", err)
+	}
+	if st := f.Open("/login"); st != 200 {
+		f.T.Fatalf("login page: %d", st)
+	}
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#email"), email),
+		chromedp.SetValue(chromedp.CSS("#password"), f.Password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+	); st != 200 {
+		f.T.Fatalf("log in %s: %d", email, st)
+	}
+}
+
+// check runs axe-core (WCAG 2.1 A/AA and best practices; any serious or
+// critical violation fails) and saves a phone-size screenshot.
+func (f *Flow) Check(name string) {
+	f.T.Helper()
+	var loaded bool
+	f.Eval(`typeof window.axe === "object"`, &loaded)
+	if !loaded {
+		if _, err := chromedp.Run(f.Ctx, chromedp.Evaluate[chromedp.Void](f.Axe)); err != nil {
+			f.T.Fatalf("%s: inject axe-core: %v", name, err)
+		}
+	}
+	var res struct {
+		Violations []struct {
+			ID     string `json:"id"`
+			Impact string `json:"impact"`
+			Help   string `json:"help"`
+			Nodes  []struct {
+				Target  []any  `json:"target"`
+				Summary string `json:"failureSummary"`
+			} `json:"nodes"`
+		} `json:"violations"`
+		Passes int `json:"passes"`
+	}
+	f.Eval(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
+		.then(r => ({violations: r.violations, passes: r.passes.length}))`, &res)
+	if res.Passes == 0 {
+		f.T.Errorf("%s: axe-core passed no rule at all; did it run?", name)
+	}
+	for _, v := range res.Violations {
+		if v.Impact != "serious" && v.Impact != "critical" {
+			f.T.Logf("%s: axe %s (%s): %s", name, v.ID, v.Impact, v.Help)
+			continue
+		}
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target)+": "+n.Summary)
+		}
+		f.T.Errorf("%s: axe %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
+	}
+	png, err := chromedp.Run(f.Ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		f.T.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(Artifacts(f.T), name+".png"), png, 0o644); err != nil {
+		f.T.Fatalf("write screenshot: %v", err)
+	}
+}
+
+// Artifacts is where screenshots go, as for the other browser tests:
+// $CITYHUB_TEST_ARTIFACTS/pages, else the repository's testdata/out/pages.
+func Artifacts(t *testing.T) string {
+	dir := os.Getenv("CITYHUB_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "testdata", "out")
+	}
+	dir = filepath.Join(dir, "pages")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("create artifacts dir: %v", err)
+	}
+	return dir
+}
+
+// New starts Chromium as an Italian phone whose fake camera shows
+// cameraFile (an MJPEG), when given.
+func New(t *testing.T, url, cameraFile, password string) *Flow {
+	t.Helper()
+	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
+	if exe == "" {
+		exe = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(exe); err != nil {
+		t.Fatalf("chromium not found at %s (install it, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
+	}
+	axe, err := os.ReadFile(filepath.Join("..", "testdata", "axe", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("read axe-core: %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "it-IT"),
+		chromedp.WindowSize(PhoneWidth, PhoneHeight),
+	}
+	if cameraFile != "" {
+		opts = append(opts, chromedp.Flag("use-fake-ui-for-media-stream", true), chromedp.Flag("use-fake-device-for-media-stream", true),
+			chromedp.Flag("use-file-for-fake-video-capture", cameraFile))
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	f := &Flow{T: t, Ctx: ctx, URL: url, Axe: string(axe), Password: password}
+	f.Run(chromedp.EmulateViewport(PhoneWidth, PhoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("enable network: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "it-IT,it;q=0.9"}}); err != nil {
+		t.Fatalf("set Accept-Language: %v", err)
+	}
+	return f
+}
