@@ -19,11 +19,6 @@ func TestSimulateCommand(t *testing.T) {
 	broker := mqtttest.StartEmbedded(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"simulate", "-mqtt-url", broker.URL(), "-stations", "3", "-docks", "6", "-prefix", "simt"},
-			func(string) string { return "" }, stdout, stderr)
-	}()
 	var mu sync.Mutex
 	status := map[string]mobility.Telemetry{}
 	online := map[string]bool{}
@@ -33,26 +28,35 @@ func TestSimulateCommand(t *testing.T) {
 	}
 	defer sub.Disconnect(50)
 	topics := []string{"cityhub/v1/stations/+/status", "cityhub/v1/stations/+/online"}
+	// Subscribe before the stations start, so every message arrives live:
+	// the embedded broker's scan of retained messages on subscribe is not
+	// safe against a concurrent retained publish (a race inside mochi-mqtt
+	// v2.7.9, TopicsIndex.scanMessages against RetainMessage).
+	for _, f := range topics {
+		sub.Subscribe(f, 1, func(_ paho.Client, m paho.Message) {
+			parts := strings.Split(m.Topic(), "/") // cityhub/v1/stations/{station}/{kind}
+			station, kind := parts[3], parts[4]
+			tm, err := mobility.DecodeTelemetry(station, mobility.Kind(kind), m.Payload(), time.Now())
+			if err != nil {
+				t.Errorf("%s: %v", m.Topic(), err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tm.Status != nil {
+				status[station] = tm
+			} else {
+				online[station] = tm.Online.Online
+			}
+		}).Wait()
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"simulate", "-mqtt-url", broker.URL(), "-stations", "3", "-docks", "6", "-prefix", "simt"},
+			func(string) string { return "" }, stdout, stderr)
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		for _, f := range topics {
-			sub.Subscribe(f, 1, func(_ paho.Client, m paho.Message) {
-				parts := strings.Split(m.Topic(), "/") // cityhub/v1/stations/{station}/{kind}
-				station, kind := parts[3], parts[4]
-				tm, err := mobility.DecodeTelemetry(station, mobility.Kind(kind), m.Payload(), time.Now())
-				if err != nil {
-					t.Errorf("%s: %v", m.Topic(), err)
-					return
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				if tm.Status != nil {
-					status[station] = tm
-				} else {
-					online[station] = tm.Online.Online
-				}
-			}).Wait()
-		}
 		mu.Lock()
 		n, o := len(status), len(online)
 		mu.Unlock()
