@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	stripe "github.com/stripe/stripe-go/v76"
@@ -27,13 +29,22 @@ type Config struct {
 	WebhookSecret string
 	// APIURL replaces Stripe's API base (stripe-mock in tests); empty for Stripe's own.
 	APIURL string
+	// WebhookTolerance is how far a webhook's signed timestamp may lie from
+	// the hub's clock, in the past or in the future; DefaultWebhookTolerance
+	// when zero.
+	WebhookTolerance time.Duration
 }
+
+// DefaultWebhookTolerance is Stripe's own default: five minutes.
+const DefaultWebhookTolerance = 5 * time.Minute
 
 // Client talks to Stripe.
 type Client struct {
 	intents       paymentintent.Client
 	refunds       refund.Client
 	webhookSecret string
+	tolerance     time.Duration
+	now           func() time.Time
 	log           *slog.Logger
 }
 
@@ -42,6 +53,12 @@ type Client struct {
 func New(cfg Config, log *slog.Logger) (*Client, error) {
 	if cfg.SecretKey == "" || cfg.WebhookSecret == "" {
 		return nil, apperr.E(apperr.Invalid, "Stripe needs both a secret key and a webhook secret.")
+	}
+	if cfg.WebhookTolerance < 0 {
+		return nil, apperr.E(apperr.Invalid, "The webhook tolerance cannot be negative.")
+	}
+	if cfg.WebhookTolerance == 0 {
+		cfg.WebhookTolerance = DefaultWebhookTolerance
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -59,6 +76,8 @@ func New(cfg Config, log *slog.Logger) (*Client, error) {
 		intents:       paymentintent.Client{B: backend, Key: cfg.SecretKey},
 		refunds:       refund.Client{B: backend, Key: cfg.SecretKey},
 		webhookSecret: cfg.WebhookSecret,
+		tolerance:     cfg.WebhookTolerance,
+		now:           time.Now,
 		log:           log,
 	}, nil
 }
@@ -156,19 +175,58 @@ func (c *Client) Refund(ctx context.Context, paymentIntentID string, amountCents
 	return out, nil
 }
 
-// Event is a verified webhook event. Intent is set for payment_intent.* events.
+// Event is a verified webhook event. Intent is set for payment_intent.*
+// events, Charge for charge.* events about the charge itself (such as
+// charge.refunded), Dispute for charge.dispute.* events.
 type Event struct {
-	ID     string
-	Type   string
-	Intent *Intent
+	ID   string
+	Type string
+	// Created is when Stripe made the event.
+	Created  time.Time
+	Livemode bool
+	Intent   *Intent
+	Charge   *Charge
+	Dispute  *Dispute
+}
+
+// Charge is a charge as the hub sees it. AmountRefunded is the total
+// refunded so far, over every refund of the charge.
+type Charge struct {
+	ID             string
+	PaymentIntent  string
+	Amount         int64
+	AmountCaptured int64
+	AmountRefunded int64
+	Currency       string
+	Paid           bool
+	// Refunds lists the refunds when the webhook endpoint expands them
+	// (API versions since 2022-11-15 leave them out by default).
+	Refunds []Refund
+}
+
+// Dispute is a dispute (chargeback or inquiry) as the hub sees it. Status
+// is Stripe's: warning_needs_response, warning_under_review,
+// warning_closed, needs_response, under_review, won or lost.
+type Dispute struct {
+	ID            string
+	Charge        string
+	PaymentIntent string
+	Amount        int64
+	Currency      string
+	Status        string
+	Reason        string
 }
 
 // ParseEvent verifies a webhook body against its Stripe-Signature header
-// (signed with the webhook secret, at most five minutes old) and decodes it.
-// Unauthenticated when the signature does not verify; Invalid when the body
-// is not an event.
+// (signed with the webhook secret) and decodes it. Unauthenticated when the
+// signature does not verify; Invalid (webhook_timestamp) when the signed
+// timestamp lies further than the tolerance from the hub's clock, in the
+// past (a replay) or in the future; Invalid when the body is not an event.
 func (c *Client) ParseEvent(payload []byte, signature string) (Event, error) {
+	// The signature first, so a forged header is always 401; the timestamp
+	// is checked below in both directions (stripe-go checks the past only).
 	ev, err := webhook.ConstructEventWithOptions(payload, signature, c.webhookSecret, webhook.ConstructEventOptions{
+		IgnoreTolerance: true,
 		// Events of another API version still carry the fields the hub reads.
 		IgnoreAPIVersionMismatch: true,
 	})
@@ -179,16 +237,81 @@ func (c *Client) ParseEvent(payload []byte, signature string) (Event, error) {
 		}
 		return Event{}, apperr.Wrap(err, apperr.Invalid, "The webhook body is not a Stripe event.")
 	}
-	out := Event{ID: ev.ID, Type: string(ev.Type)}
-	if ev.Data != nil && len(ev.Data.Raw) > 0 && ev.Data.Object["object"] == "payment_intent" {
+	signedAt, ok := signedTimestamp(signature)
+	if !ok {
+		return Event{}, apperr.E(apperr.Unauthenticated, "The webhook signature has no timestamp.")
+	}
+	if skew := c.now().Sub(signedAt); skew > c.tolerance || skew < -c.tolerance {
+		return Event{}, apperr.R(apperr.Invalid, "webhook_timestamp",
+			"The webhook was signed at %s, more than %s from the hub's clock.", signedAt.UTC().Format(time.RFC3339), c.tolerance)
+	}
+	out := Event{ID: ev.ID, Type: string(ev.Type), Livemode: ev.Livemode}
+	if ev.Created > 0 {
+		out.Created = time.Unix(ev.Created, 0).UTC()
+	}
+	if ev.Data == nil || len(ev.Data.Raw) == 0 {
+		return out, nil
+	}
+	switch ev.Data.Object["object"] {
+	case "payment_intent":
 		var pi stripe.PaymentIntent
 		if err := pi.UnmarshalJSON(ev.Data.Raw); err != nil {
 			return Event{}, apperr.Wrap(fmt.Errorf("decode payment intent: %w", err), apperr.Invalid, "The event's payment intent cannot be read.")
 		}
 		in := fromStripe(&pi)
 		out.Intent = &in
+	case "charge":
+		var ch stripe.Charge
+		if err := ch.UnmarshalJSON(ev.Data.Raw); err != nil {
+			return Event{}, apperr.Wrap(fmt.Errorf("decode charge: %w", err), apperr.Invalid, "The event's charge cannot be read.")
+		}
+		out.Charge = chargeFromStripe(&ch)
+	case "dispute":
+		var d stripe.Dispute
+		if err := d.UnmarshalJSON(ev.Data.Raw); err != nil {
+			return Event{}, apperr.Wrap(fmt.Errorf("decode dispute: %w", err), apperr.Invalid, "The event's dispute cannot be read.")
+		}
+		out.Dispute = &Dispute{ID: d.ID, Amount: d.Amount, Currency: string(d.Currency), Status: string(d.Status), Reason: string(d.Reason)}
+		if d.Charge != nil {
+			out.Dispute.Charge = d.Charge.ID
+		}
+		if d.PaymentIntent != nil {
+			out.Dispute.PaymentIntent = d.PaymentIntent.ID
+		}
 	}
 	return out, nil
+}
+
+func chargeFromStripe(ch *stripe.Charge) *Charge {
+	out := &Charge{ID: ch.ID, Amount: ch.Amount, AmountCaptured: ch.AmountCaptured, AmountRefunded: ch.AmountRefunded,
+		Currency: string(ch.Currency), Paid: ch.Paid}
+	if ch.PaymentIntent != nil {
+		out.PaymentIntent = ch.PaymentIntent.ID
+	}
+	if ch.Refunds != nil {
+		for _, r := range ch.Refunds.Data {
+			if r != nil {
+				out.Refunds = append(out.Refunds, Refund{ID: r.ID, PaymentIntent: out.PaymentIntent, Amount: r.Amount, Status: string(r.Status)})
+			}
+		}
+	}
+	return out
+}
+
+// signedTimestamp reads t= of a Stripe-Signature header (already verified).
+func signedTimestamp(header string) (time.Time, bool) {
+	for _, part := range strings.Split(header, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok || k != "t" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return time.Unix(n, 0), true
+	}
+	return time.Time{}, false
 }
 
 // leveled sends stripe-go's logs to the hub's logger.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
@@ -108,5 +109,78 @@ func TestRefundUnreachable(t *testing.T) {
 	}
 	if _, err := c.Refund(context.Background(), "pi_x", 100, "refund-unreachable"); !apperr.Has(err, apperr.Unavailable) {
 		t.Fatalf("refund against a closed port = %v, want Unavailable", err)
+	}
+}
+
+// A webhook signed further from the hub's clock than the tolerance is
+// refused in both directions: ten minutes in the future was accepted
+// before, like a replay from ten minutes ago must not be.
+func TestParseEventTolerance(t *testing.T) {
+	c := newClient(t)
+	payload := []byte(`{"id":"evt_tol","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_tol","object":"payment_intent","amount":500,"currency":"eur"}}}`)
+	for _, tc := range []struct {
+		name   string
+		offset time.Duration
+		want   apperr.Code
+	}{
+		{"now", 0, ""},
+		{"four minutes ago", -4 * time.Minute, ""},
+		{"four minutes ahead", 4 * time.Minute, ""},
+		{"ten minutes ago", -10 * time.Minute, apperr.Invalid},
+		{"ten minutes ahead", 10 * time.Minute, apperr.Invalid},
+		{"six minutes ahead", 6 * time.Minute, apperr.Invalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now().Add(tc.offset)})
+			ev, err := c.ParseEvent(payload, signed.Header)
+			if tc.want == "" {
+				if err != nil || ev.Intent == nil || ev.Intent.ID != "pi_tol" {
+					t.Fatalf("ParseEvent = %+v, %v", ev, err)
+				}
+				return
+			}
+			if apperr.CodeOf(err) != tc.want || apperr.ReasonOf(err) != "webhook_timestamp" {
+				t.Fatalf("ParseEvent = %v, want %s webhook_timestamp", err, tc.want)
+			}
+			// A forged signature is 401 whatever its timestamp says.
+			forged := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: "whsec_other", Timestamp: time.Now().Add(tc.offset)})
+			if _, err := c.ParseEvent(payload, forged.Header); !apperr.Has(err, apperr.Unauthenticated) {
+				t.Fatalf("forged = %v, want Unauthenticated", err)
+			}
+		})
+	}
+	narrow, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_x", WebhookSecret: secret, WebhookTolerance: time.Minute}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now().Add(2 * time.Minute)})
+	if _, err := narrow.ParseEvent(payload, signed.Header); !apperr.Has(err, apperr.Invalid) {
+		t.Fatalf("a configured tolerance of one minute accepted two: %v", err)
+	}
+}
+
+// Charges and disputes come out of their events with what the hub reads.
+func TestParseEventChargeAndDispute(t *testing.T) {
+	c := newClient(t)
+	for _, tc := range []struct {
+		payload string
+		check   func(stripepay.Event) bool
+	}{
+		{`{"id":"evt_r","object":"event","type":"charge.refunded","data":{"object":{"id":"ch_1","object":"charge","payment_intent":"pi_1","amount":2500,"amount_captured":2500,"amount_refunded":700,"currency":"eur","paid":true}}}`,
+			func(ev stripepay.Event) bool {
+				ch := ev.Charge
+				return ch != nil && ch.ID == "ch_1" && ch.PaymentIntent == "pi_1" && ch.AmountRefunded == 700 && ch.AmountCaptured == 2500 && ch.Paid
+			}},
+		{`{"id":"evt_d","object":"event","type":"charge.dispute.closed","data":{"object":{"id":"du_1","object":"dispute","charge":"ch_1","payment_intent":"pi_1","amount":2500,"currency":"eur","status":"lost","reason":"fraudulent"}}}`,
+			func(ev stripepay.Event) bool {
+				d := ev.Dispute
+				return d != nil && d.ID == "du_1" && d.Charge == "ch_1" && d.PaymentIntent == "pi_1" && d.Amount == 2500 && d.Status == "lost" && d.Reason == "fraudulent"
+			}},
+	} {
+		signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: []byte(tc.payload), Secret: secret})
+		ev, err := c.ParseEvent([]byte(tc.payload), signed.Header)
+		if err != nil || !tc.check(ev) {
+			t.Fatalf("ParseEvent(%s) = %+v %+v %+v, %v", tc.payload, ev, ev.Charge, ev.Dispute, err)
+		}
 	}
 }
