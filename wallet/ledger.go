@@ -100,10 +100,33 @@ type OverdraftRule struct {
 // would go below this bound is refused and must be settled by the operator.
 var RideOverrun = OverdraftRule{Name: "ride_overrun", Floor: -2000}
 
-// overdraftRules are the only rules a transaction may name. A rule is a
+// disputedTopUpName names the DisputedTopUp rule.
+const disputedTopUpName = "disputed_topup"
+
+// DisputedTopUp lets a dispute (chargeback) on a card top-up take the
+// disputed amount back from the citizen's credit although it was already
+// spent: the credit may fall to minus the disputed amount at most, and
+// never below -MaxTopUp (a dispute is about one top-up, and no top-up is
+// larger). The citizen cannot spend again until the credit is back above
+// zero. Any part of a dispute beyond this bound is the city's loss, not the
+// citizen's debt (see docs/wallet.md).
+func DisputedTopUp(disputedCents int64) OverdraftRule {
+	return OverdraftRule{Name: disputedTopUpName, Floor: -disputedCents}
+}
+
+// overdraftRules are the only fixed rules a transaction may name. A rule is a
 // decision of the city, not of the caller: Validate refuses any other name or
 // bound, so no domain can invent a deeper overdraft.
 var overdraftRules = []OverdraftRule{RideOverrun}
+
+// allowedOverdraft reports whether r is one of the city's rules: a fixed
+// one, or DisputedTopUp within its bound.
+func allowedOverdraft(r OverdraftRule) bool {
+	if r.Name == disputedTopUpName {
+		return r.Floor < 0 && r.Floor >= -MaxTopUp
+	}
+	return slices.Contains(overdraftRules, r)
+}
 
 // Transaction is one balanced movement of value.
 type Transaction struct {
@@ -159,7 +182,7 @@ func (t Transaction) Validate() error {
 		return apperr.R(apperr.Invalid, "ledger_unbalanced", "The entries sum to %d, not zero.", sum)
 	}
 	if t.Overdraft != nil {
-		if !slices.Contains(overdraftRules, *t.Overdraft) {
+		if !allowedOverdraft(*t.Overdraft) {
 			return apperr.R(apperr.Invalid, "ledger_overdraft", "Overdraft rule %q is not one of the city's rules.", t.Overdraft.Name)
 		}
 		if !seen[t.OverdraftAccount] {

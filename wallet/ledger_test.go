@@ -207,6 +207,34 @@ func TestFloorAndRideOverrun(t *testing.T) {
 	})
 }
 
+// DisputedTopUp takes the credit below zero by the disputed amount at most,
+// and the ledger refuses the rule with a bound deeper than a top-up can be.
+func TestDisputedTopUpRule(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db)
+		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 300))
+		hold := func(key string, cents, bound int64) wallet.Transaction {
+			tr := transfer(key, alice, bob, cents)
+			rule := wallet.DisputedTopUp(bound)
+			tr.Overdraft, tr.OverdraftAccount = &rule, alice
+			return tr
+		}
+		// 300 left, 1,000 disputed: the credit may reach -1,000, not lower.
+		_, err := l.svc.Post(ctx, hold("hold-too-deep", 1301, 1000))
+		wantCode(t, err, apperr.InsufficientFunds)
+		l.mustPost(t, hold("hold", 1300, 1000))
+		if got := l.balance(t, alice); got != -1000 {
+			t.Fatalf("after the dispute alice has %d, want -1000", got)
+		}
+		_, err = l.svc.Post(ctx, hold("hold-beyond-a-top-up", 1, wallet.MaxTopUp+1))
+		wantCode(t, err, apperr.Invalid)
+		_, err = l.svc.Post(ctx, transfer("spend-while-negative", alice, bob, 1))
+		wantCode(t, err, apperr.InsufficientFunds)
+		l.check(t)
+	})
+}
+
 func TestIdempotentReplay(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()

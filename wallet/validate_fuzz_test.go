@@ -18,6 +18,7 @@ func FuzzTransactionValidate(f *testing.F) {
 		`{"key":"k","kind":"x","entries":[{"account":"a","amount_cents":9223372036854775807},{"account":"b","amount_cents":1}]}`,
 		`{"key":"k","kind":"ride.fare","entries":[{"account":"a","amount_cents":-5},{"account":"b","amount_cents":5}],"overdraft":{"name":"ride_overrun","floor_cents":-2000},"overdraft_account":"a"}`,
 		`{"key":"k","kind":"ride.fare","entries":[{"account":"a","amount_cents":-5},{"account":"b","amount_cents":5}],"overdraft":{"name":"ride_overrun","floor_cents":-9999999},"overdraft_account":"a"}`,
+		`{"key":"k","kind":"x","entries":[{"account":"a","amount_cents":-5},{"account":"b","amount_cents":5}],"overdraft":{"name":"disputed_topup","floor_cents":-50001},"overdraft_account":"a"}`,
 		`{"key":" ","kind":"x","entries":[]}`,
 		`{}`,
 	} {
@@ -47,7 +48,7 @@ func FuzzTransactionValidate(f *testing.F) {
 		if sum != 0 || len(tr.Entries) < 2 {
 			t.Fatalf("Validate accepted an unbalanced transaction %+v", tr)
 		}
-		if tr.Overdraft != nil && *tr.Overdraft != wallet.RideOverrun {
+		if r := tr.Overdraft; r != nil && *r != wallet.RideOverrun && (r.Name != "disputed_topup" || r.Floor >= 0 || r.Floor < -wallet.MaxTopUp) {
 			t.Fatalf("Validate accepted overdraft rule %+v", *tr.Overdraft)
 		}
 	})
