@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
@@ -35,6 +36,7 @@ type Stores interface {
 	Vouchers() vouchers.Store
 	Mobility() mobility.Store
 	Ticketing() ticketing.Store
+	CardPayments() cardpay.Store
 }
 
 var (

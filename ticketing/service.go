@@ -731,6 +731,17 @@ func (s *Service) AttachPayment(ctx context.Context, c identity.Caller, orderID,
 // payment.
 func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = s.ConfirmCardPaymentTx(ctx, tx, orderID, intentID, amount, currency)
+		return err
+	})
+	return out, replayed, err
+}
+
+// ConfirmCardPaymentTx is ConfirmCardPayment inside the caller's
+// transaction tx (which records the Stripe event that confirmed it).
+func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
+	err = func() error {
 		now := s.now().UTC().Truncate(time.Microsecond)
 		o, err := tx.LockOrder(ctx, orderID)
 		if err != nil {
@@ -800,7 +811,7 @@ func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID stri
 		}
 		out = o
 		return s.audit(ctx, tx, system, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayCard, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
-	})
+	}()
 	return out, replayed, err
 }
 
@@ -855,21 +866,26 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			}
 		}
 		to := wallet.CitizenAccount(o.AccountID)
+		// What was already refunded at Stripe, outside the hub, is not
+		// refunded (nor reversed in the ledger) a second time.
+		amount := o.TotalCents - o.CardRefundedCents
 		if o.Method == PayCard {
 			// The card refund itself is made at Stripe; the ledger returns
 			// the money to clearing, where it came from.
 			to = wallet.StripeClearing
-			if err := oweCardRefund(ctx, tx, o, o.TotalCents, now); err != nil {
+			if err := oweCardRefund(ctx, tx, o, amount, now); err != nil {
 				return Order{}, err
 			}
 		} else if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
 			return Order{}, err
 		}
-		if _, err := wallet.Post(ctx, tx, wallet.Transaction{
-			Key: "ticket:refund:" + o.ID, Kind: KindRefund, Memo: "Ticket refund", RefType: "ticket_order", RefID: o.ID,
-			Entries: []wallet.Entry{{Account: wallet.RevenueTheatre, Amount: -o.TotalCents}, {Account: to, Amount: o.TotalCents}},
-		}, now); err != nil {
-			return Order{}, err
+		if amount > 0 {
+			if _, err := wallet.Post(ctx, tx, wallet.Transaction{
+				Key: "ticket:refund:" + o.ID, Kind: KindRefund, Memo: "Ticket refund", RefType: "ticket_order", RefID: o.ID,
+				Entries: []wallet.Entry{{Account: wallet.RevenueTheatre, Amount: -amount}, {Account: to, Amount: amount}},
+			}, now); err != nil {
+				return Order{}, err
+			}
 		}
 		if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
 			return Order{}, err

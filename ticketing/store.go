@@ -71,8 +71,11 @@ type Tx interface {
 
 	InsertOrder(ctx context.Context, o Order) error
 	// UpdateOrder writes status, method, payment intent, paid_at,
-	// transaction id and note.
+	// transaction id, note, dispute and card_refunded_cents.
 	UpdateOrder(ctx context.Context, o Order) error
+	// OrderByPaymentIntent is the order paid (or being paid) through a
+	// PaymentIntent. NotFound if none.
+	OrderByPaymentIntent(ctx context.Context, paymentIntentID string) (Order, error)
 	Order(ctx context.Context, id string) (Order, error)
 	// LockOrder reads the order and locks it until the transaction ends.
 	LockOrder(ctx context.Context, id string) (Order, error)
@@ -115,6 +118,8 @@ type Tx interface {
 	// FinishCardRefund writes state, Stripe refund id, last error and
 	// updated_at.
 	FinishCardRefund(ctx context.Context, r CardRefund) error
+	// CardRefundOfOrder is the order's card refund. NotFound if none.
+	CardRefundOfOrder(ctx context.Context, orderID string) (CardRefund, error)
 	// ListCardRefunds lists refunds, newest first.
 	ListCardRefunds(ctx context.Context, limit int) ([]CardRefund, error)
 

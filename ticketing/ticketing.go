@@ -80,6 +80,10 @@ const (
 	KindSaleWallet = "ticket.sale.wallet"
 	KindSaleCard   = "ticket.sale.card"
 	KindRefund     = "ticket.refund"
+	// A card dispute on a sale: held from revenue, then won or lost.
+	KindDisputeHold = "ticket.dispute.hold"
+	KindDisputeWon  = "ticket.dispute.won"
+	KindDisputeLost = "ticket.dispute.lost"
 )
 
 // StripePurpose is the cityhub_purpose metadata of a ticket order's
@@ -296,7 +300,20 @@ type Order struct {
 	TransactionID string `json:"transaction_id,omitempty"`
 	// Note says why an order needs a refund or was cancelled.
 	Note string `json:"note,omitempty"`
+	// Dispute is the state of a card dispute (chargeback) on the order's
+	// payment: empty (none), open, won or lost. Tickets of a lost dispute
+	// are void and their seats are not sold again.
+	Dispute string `json:"dispute,omitempty"`
+	// CardRefundedCents is what was refunded at Stripe, outside the hub.
+	CardRefundedCents int64 `json:"card_refunded_cents,omitempty"`
 }
+
+// Dispute states of an order.
+const (
+	DisputeOpen = "open"
+	DisputeWon  = "won"
+	DisputeLost = "lost"
+)
 
 // Ticket admits one person to one seat of one performance.
 type Ticket struct {

@@ -37,8 +37,12 @@ const (
 
 // Well-known singleton accounts.
 const (
-	CityFunding      AccountID = "city:funding"
-	StripeClearing   AccountID = "stripe:clearing"
+	CityFunding    AccountID = "city:funding"
+	StripeClearing AccountID = "stripe:clearing"
+	// StripeDisputes holds card money under dispute (a chargeback or an
+	// inquiry) until the dispute closes: won, it goes back where it came
+	// from; lost, it goes back to StripeClearing, as a refund would.
+	StripeDisputes   AccountID = "stripe:disputes"
 	RevenueBikeshare AccountID = "revenue:bikeshare"
 	RevenueTheatre   AccountID = "revenue:theatre"
 	// TestPayments is the source of credit bought while CITYHUB_TEST_PAYMENTS

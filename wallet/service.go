@@ -55,6 +55,7 @@ func (s *Service) Setup(ctx context.Context) error {
 		for _, a := range []Account{
 			{ID: CityFunding, Kind: KindCityFunding},
 			{ID: StripeClearing, Kind: KindStripeClearing},
+			{ID: StripeDisputes, Kind: KindStripeClearing},
 			{ID: RevenueBikeshare, Kind: KindRevenue},
 			{ID: RevenueTheatre, Kind: KindRevenue},
 			{ID: TestPayments, Kind: KindSystem},

@@ -69,14 +69,20 @@ func (s *Service) CreditCardTopUp(ctx context.Context, accountID string, cents i
 	if cents <= 0 || cents > MaxAmount {
 		return Transaction{}, apperr.R(apperr.Invalid, "topup_amount", "A card top-up of %d cents cannot be credited.", cents)
 	}
-	return s.credit(ctx, accountID, Transaction{
+	return s.credit(ctx, accountID, CardTopUp(accountID, cents, paymentID))
+}
+
+// CardTopUp is the ledger transaction that credits a card top-up of cents
+// paid through paymentID: one key per payment, whoever posts it.
+func CardTopUp(accountID string, cents int64, paymentID string) Transaction {
+	return Transaction{
 		Key:     "topup:card:" + paymentID,
 		Kind:    KindTopUpCard,
 		Memo:    "Card top-up",
 		RefType: "payment_intent",
 		RefID:   paymentID,
 		Entries: []Entry{{Account: StripeClearing, Amount: -cents}, {Account: CitizenAccount(accountID), Amount: cents}},
-	})
+	}
 }
 
 // credit posts t after opening the citizen's account, in one transaction, so

@@ -219,14 +219,14 @@ func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
 	return twrap("delete claims", err)
 }
 
-const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note`
+const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents`
 
 func scanOrder(row pgx.Row) (ticketing.Order, error) {
 	var o ticketing.Order
 	var seats []byte
 	var paid *time.Time
 	err := row.Scan(&o.ID, &o.AccountID, &o.PerformanceID, &seats, &o.TotalCents, &o.Status, &o.Method, &o.PaymentIntentID,
-		&o.HoldExpiresAt, &o.CreatedAt, &paid, &o.TransactionID, &o.Note)
+		&o.HoldExpiresAt, &o.CreatedAt, &paid, &o.TransactionID, &o.Note, &o.Dispute, &o.CardRefundedCents)
 	if err != nil {
 		return o, err
 	}
@@ -244,16 +244,17 @@ func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, o.HoldExpiresAt, o.CreatedAt,
-		nullTime(o.PaidAt), o.TransactionID, o.Note)
+		nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
 	return twrap("insert order", err)
 }
 
 // UpdateOrder implements ticketing.Tx.
 func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7 WHERE id = $1`,
-		o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note)
+	tag, err := tx.q.Exec(ctx, `UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7,
+		dispute = $8, card_refunded_cents = $9 WHERE id = $1`,
+		o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
@@ -264,6 +265,13 @@ func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
 func (tx *Tx) Order(ctx context.Context, id string) (ticketing.Order, error) {
 	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = $1`, id))
 	return o, twrap("read order", err)
+}
+
+// OrderByPaymentIntent implements ticketing.Tx.
+func (tx *Tx) OrderByPaymentIntent(ctx context.Context, paymentIntentID string) (ticketing.Order, error) {
+	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders
+		WHERE payment_intent_id = $1 AND payment_intent_id <> '' ORDER BY created_at LIMIT 1`, paymentIntentID))
+	return o, twrap("read order by payment", err)
 }
 
 // LockOrder implements ticketing.Tx.

@@ -69,6 +69,12 @@ func (tx *Tx) FinishCardRefund(ctx context.Context, r ticketing.CardRefund) erro
 	return twrap("finish card refund", err)
 }
 
+// CardRefundOfOrder implements ticketing.Tx.
+func (tx *Tx) CardRefundOfOrder(ctx context.Context, orderID string) (ticketing.CardRefund, error) {
+	r, err := scanCardRefund(tx.q.QueryRow(ctx, `SELECT `+cardRefundCols+` FROM ticket_card_refunds WHERE order_id = $1`, orderID))
+	return r, twrap("read card refund", err)
+}
+
 // ListCardRefunds implements ticketing.Tx.
 func (tx *Tx) ListCardRefunds(ctx context.Context, limit int) ([]ticketing.CardRefund, error) {
 	return tx.cardRefunds(ctx, "list card refunds", `SELECT `+cardRefundCols+` FROM ticket_card_refunds ORDER BY created_at DESC, id LIMIT $1`, limit)

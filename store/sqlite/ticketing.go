@@ -236,7 +236,7 @@ func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
 	return twrap("delete claims", err)
 }
 
-const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note`
+const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents`
 
 func scanOrder(row tkRow) (ticketing.Order, error) {
 	var o ticketing.Order
@@ -244,7 +244,7 @@ func scanOrder(row tkRow) (ticketing.Order, error) {
 	var exp, created int64
 	var paid sql.NullInt64
 	err := row.Scan(&o.ID, &o.AccountID, &o.PerformanceID, &seats, &o.TotalCents, &o.Status, &o.Method, &o.PaymentIntentID,
-		&exp, &created, &paid, &o.TransactionID, &o.Note)
+		&exp, &created, &paid, &o.TransactionID, &o.Note, &o.Dispute, &o.CardRefundedCents)
 	if err != nil {
 		return o, err
 	}
@@ -259,17 +259,25 @@ func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 	if err != nil {
 		return err
 	}
-	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, toMicros(o.HoldExpiresAt), toMicros(o.CreatedAt),
-		nullMicros(o.PaidAt), o.TransactionID, o.Note)
+		nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
 	return twrap("insert order", err)
 }
 
 // UpdateOrder implements ticketing.Tx.
 func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_orders SET status = ?2, method = ?3, payment_intent_id = ?4, paid_at = ?5, transaction_id = ?6, note = ?7 WHERE id = ?1`,
-		o.ID, o.Status, o.Method, o.PaymentIntentID, nullMicros(o.PaidAt), o.TransactionID, o.Note)
+	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_orders SET status = ?2, method = ?3, payment_intent_id = ?4, paid_at = ?5, transaction_id = ?6, note = ?7,
+		dispute = ?8, card_refunded_cents = ?9 WHERE id = ?1`,
+		o.ID, o.Status, o.Method, o.PaymentIntentID, nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
 	return twrap("update order", tkOneRow(res, err))
+}
+
+// OrderByPaymentIntent implements ticketing.Tx.
+func (tx *Tx) OrderByPaymentIntent(ctx context.Context, paymentIntentID string) (ticketing.Order, error) {
+	o, err := scanOrder(tx.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM ticket_orders
+		WHERE payment_intent_id = ? AND payment_intent_id <> '' ORDER BY created_at LIMIT 1`, paymentIntentID))
+	return o, twrap("read order by payment", err)
 }
 
 // Order implements ticketing.Tx.

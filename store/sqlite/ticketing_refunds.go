@@ -51,6 +51,12 @@ func (tx *Tx) FinishCardRefund(ctx context.Context, r ticketing.CardRefund) erro
 	return twrap("finish card refund", tkOneRow(res, err))
 }
 
+// CardRefundOfOrder implements ticketing.Tx.
+func (tx *Tx) CardRefundOfOrder(ctx context.Context, orderID string) (ticketing.CardRefund, error) {
+	r, err := scanCardRefund(tx.q.QueryRowContext(ctx, `SELECT `+cardRefundCols+` FROM ticket_card_refunds WHERE order_id = ?`, orderID))
+	return r, twrap("read card refund", err)
+}
+
 // ListCardRefunds implements ticketing.Tx.
 func (tx *Tx) ListCardRefunds(ctx context.Context, limit int) ([]ticketing.CardRefund, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardRefundCols+` FROM ticket_card_refunds ORDER BY created_at DESC, id LIMIT ?`, limit)

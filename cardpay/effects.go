@@ -1,0 +1,217 @@
+package cardpay
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/wallet"
+)
+
+// Ledger transaction kinds of a top-up after its payment.
+const (
+	KindTopUpRefund      = "topup.card.refund"
+	KindTopUpDisputeHold = "topup.card.dispute.hold"
+	KindTopUpDisputeWon  = "topup.card.dispute.won"
+	KindTopUpDisputeLost = "topup.card.dispute.lost"
+)
+
+// refunded applies a charge's refunds. The charge carries its total refunded
+// so far, so each event brings the payment to that total: a repeated, late
+// or concurrent report finds nothing left to do, and two refunds are never
+// counted as one or one as two.
+func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now time.Time) (Outcome, error) {
+	if p.Purpose == PurposeTicketOrder {
+		res, err := s.tickets.CardRefundedTx(ctx, tx, p.OrderID, p.ID, ev.AmountRefunded)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if res.Attention != "" {
+			return attention(AttentionRefund, "A refund of %s was reported for order %s (%s).", wallet.FormatEUR(ev.AmountRefunded), p.OrderID, res.Order.Status), nil
+		}
+		if res.Cents > 0 {
+			p.RefundedCents, p.UpdatedAt = p.RefundedCents+res.Cents, now
+			if err := tx.UpdatePayment(ctx, *p); err != nil {
+				return Outcome{}, err
+			}
+			return Outcome{Handled: true, TransactionID: res.TransactionID, Note: "refund made at Stripe applied to the order"}, nil
+		}
+		return Outcome{Handled: true, Replayed: true, Note: "already accounted (the hub's own refund of the order)"}, nil
+	}
+	delta := ev.AmountRefunded - p.RefundedCents
+	delta = min(delta, p.CreditedCents-p.RefundedCents)
+	if delta <= 0 {
+		return Outcome{Handled: true, Replayed: true, Note: "already accounted"}, nil
+	}
+	citizen := wallet.CitizenAccount(p.AccountID)
+	// Locked before it is read, so the split below holds when posted.
+	acc, err := tx.LockAccounts(ctx, []wallet.AccountID{citizen})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("lock citizen credit: %w", err)
+	}
+	// A refund made at Stripe is the city's decision: it takes back what
+	// is left of the credit, never more; what the citizen already spent is
+	// the city's loss, not the citizen's debt.
+	fromCredit := min(delta, max(acc[0].Balance, 0))
+	entries := []wallet.Entry{{Account: wallet.StripeClearing, Amount: delta}}
+	if fromCredit > 0 {
+		entries = append(entries, wallet.Entry{Account: citizen, Amount: -fromCredit})
+	}
+	if fromCity := delta - fromCredit; fromCity > 0 {
+		entries = append(entries, wallet.Entry{Account: wallet.CityFunding, Amount: -fromCity})
+	}
+	ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
+		Key: "stripe:refund:" + p.ID + ":" + strconv.FormatInt(ev.AmountRefunded, 10), Kind: KindTopUpRefund,
+		Memo: "Card top-up refunded at Stripe", RefType: "payment_intent", RefID: p.ID, Entries: entries,
+	}, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	p.RefundedCents, p.UpdatedAt = p.RefundedCents+delta, now
+	if err := tx.UpdatePayment(ctx, *p); err != nil {
+		return Outcome{}, err
+	}
+	s.log.InfoContext(ctx, "card top-up refunded at Stripe", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
+		slog.Int64("refunded_cents", delta), slog.Int64("from_credit_cents", fromCredit))
+	return Outcome{Handled: true, TransactionID: ltx.ID, Note: fmt.Sprintf("%s taken back from the credit", wallet.FormatEUR(fromCredit))}, nil
+}
+
+// disputeOpened holds a new dispute's amount; a dispute already known
+// (any state) is left alone, so a late charge.dispute.created after the
+// close changes nothing.
+func (s *Service) disputeOpened(ctx context.Context, tx Tx, p *Payment, ev Event, now time.Time) (Outcome, error) {
+	if ev.ObjectID == "" || ev.Amount <= 0 {
+		return Outcome{}, apperr.R(apperr.Invalid, "dispute", "A dispute event needs the dispute's id and amount.")
+	}
+	d, err := tx.Dispute(ctx, ev.ObjectID)
+	if err == nil {
+		return Outcome{Handled: true, Replayed: true, Note: "dispute " + d.Status}, nil
+	}
+	if !apperr.Has(err, apperr.NotFound) {
+		return Outcome{}, fmt.Errorf("read dispute: %w", err)
+	}
+	d = Dispute{ID: ev.ObjectID, PaymentID: p.ID, AmountCents: ev.Amount, Status: DisputeOpen, Reason: ev.DisputeReason, CreatedAt: now}
+	out := Outcome{Handled: true}
+	if p.Purpose == PurposeTicketOrder {
+		held, txID, o, err := s.tickets.CardDisputeOpenedTx(ctx, tx, p.OrderID, d.ID, d.AmountCents)
+		if err != nil {
+			return Outcome{}, err
+		}
+		d.FromSale, out.TransactionID = held, txID
+		if held == 0 {
+			out = attention(AttentionDispute, "Dispute %s on order %s, which is %s: nothing was held.", d.ID, o.ID, o.Status)
+		}
+	} else {
+		held := min(d.AmountCents, p.CreditedCents-p.RefundedCents)
+		if held <= 0 {
+			out = attention(AttentionDisputeRefunded, "Dispute %s on a top-up already refunded: nothing was held.", d.ID)
+		} else {
+			d.FromCredit, d.FromCity, out.TransactionID, err = s.holdTopUp(ctx, tx, p, d.ID, held, now)
+			if err != nil {
+				return Outcome{}, err
+			}
+		}
+	}
+	if err := tx.InsertDispute(ctx, d); err != nil {
+		return Outcome{}, err
+	}
+	s.log.WarnContext(ctx, "card payment disputed", slog.String("dispute", d.ID), slog.String("payment_intent", p.ID),
+		slog.String("purpose", p.Purpose), slog.Int64("amount_cents", d.AmountCents), slog.String("reason", d.Reason))
+	return out, nil
+}
+
+// holdTopUp moves held cents of a disputed top-up from the citizen's credit
+// to Stripe disputes. The credit gives them even if spent, down to minus
+// the held amount (the disputed_topup rule); a part beyond that bound (the
+// credit was already negative) is held from the city's funding instead.
+func (s *Service) holdTopUp(ctx context.Context, tx Tx, p *Payment, disputeID string, held int64, now time.Time) (fromCredit, fromCity int64, txID string, err error) {
+	citizen := wallet.CitizenAccount(p.AccountID)
+	if err := wallet.OpenCitizen(ctx, tx, p.AccountID); err != nil {
+		return 0, 0, "", err
+	}
+	acc, err := tx.LockAccounts(ctx, []wallet.AccountID{citizen})
+	if err != nil {
+		return 0, 0, "", fmt.Errorf("lock citizen credit: %w", err)
+	}
+	bound := min(held, wallet.MaxTopUp)
+	fromCredit = max(0, min(held, acc[0].Balance+bound))
+	fromCity = held - fromCredit
+	t := wallet.Transaction{Key: "stripe:dispute:" + disputeID + ":hold", Kind: KindTopUpDisputeHold, Memo: "Card top-up disputed",
+		RefType: "payment_intent", RefID: p.ID, Entries: []wallet.Entry{{Account: wallet.StripeDisputes, Amount: held}}}
+	if fromCredit > 0 {
+		t.Entries = append(t.Entries, wallet.Entry{Account: citizen, Amount: -fromCredit})
+		if acc[0].Balance-fromCredit < 0 {
+			rule := wallet.DisputedTopUp(bound)
+			t.Overdraft, t.OverdraftAccount = &rule, citizen
+		}
+	}
+	if fromCity > 0 {
+		t.Entries = append(t.Entries, wallet.Entry{Account: wallet.CityFunding, Amount: -fromCity})
+	}
+	ltx, err := wallet.Post(ctx, tx, t, now)
+	if err != nil {
+		return 0, 0, "", err
+	}
+	return fromCredit, fromCity, ltx.ID, nil
+}
+
+// disputeClosed settles an open dispute: won (or an inquiry closed with a
+// warning) gives the held money back where it came from; lost sends it to
+// Stripe clearing, where the payment came from: the cardholder has it back,
+// and a citizen whose credit was held stays in debt by that much.
+func (s *Service) disputeClosed(ctx context.Context, tx Tx, p *Payment, ev Event, now time.Time) (Outcome, error) {
+	d, err := tx.Dispute(ctx, ev.ObjectID)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("read dispute: %w", err)
+	}
+	if d.Status != DisputeOpen {
+		return Outcome{Handled: true, Replayed: true, Note: "dispute already " + d.Status}, nil
+	}
+	var won bool
+	switch ev.DisputeStatus {
+	case "won", "warning_closed":
+		won = true
+	case "lost":
+	default:
+		return attention(AttentionDisputeStatus, "Dispute %s closed with status %q; the hold stays.", d.ID, ev.DisputeStatus), nil
+	}
+	d.Status, d.ClosedAt = DisputeLost, now
+	if won {
+		d.Status = DisputeWon
+	}
+	out := Outcome{Handled: true, Note: "dispute " + d.Status}
+	if p.Purpose == PurposeTicketOrder {
+		txID, _, err := s.tickets.CardDisputeClosedTx(ctx, tx, p.OrderID, d.ID, d.FromSale, won)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out.TransactionID = txID
+	} else if held := d.FromCredit + d.FromCity; held > 0 {
+		t := wallet.Transaction{Key: "stripe:dispute:" + d.ID + ":" + d.Status, RefType: "payment_intent", RefID: p.ID,
+			Entries: []wallet.Entry{{Account: wallet.StripeDisputes, Amount: -held}}}
+		if won {
+			t.Kind, t.Memo = KindTopUpDisputeWon, "Card top-up dispute won: the credit comes back"
+			if d.FromCredit > 0 {
+				t.Entries = append(t.Entries, wallet.Entry{Account: wallet.CitizenAccount(p.AccountID), Amount: d.FromCredit})
+			}
+			if d.FromCity > 0 {
+				t.Entries = append(t.Entries, wallet.Entry{Account: wallet.CityFunding, Amount: d.FromCity})
+			}
+		} else {
+			t.Kind, t.Memo = KindTopUpDisputeLost, "Card top-up dispute lost: the money went back to the card"
+			t.Entries = append(t.Entries, wallet.Entry{Account: wallet.StripeClearing, Amount: held})
+		}
+		ltx, err := wallet.Post(ctx, tx, t, now)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out.TransactionID = ltx.ID
+	}
+	if err := tx.UpdateDispute(ctx, d); err != nil {
+		return Outcome{}, err
+	}
+	return out, nil
+}

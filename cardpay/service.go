@@ -1,0 +1,261 @@
+package cardpay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// Service applies Stripe's events to the wallet and to ticket orders.
+type Service struct {
+	store   Store
+	tickets *ticketing.Service
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// NewService returns the service on store; tickets applies the events of
+// ticket orders (nil: ticket payments are left for an operator).
+func NewService(store Store, tickets *ticketing.Service, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: store, tickets: tickets, log: log, now: time.Now}
+}
+
+// Record notes a PaymentIntent the hub has just created, so that Stripe's
+// events about it are recognised as the hub's own. Idempotent. Invalid for
+// a payment without id, account, known purpose or positive amount.
+func (s *Service) Record(ctx context.Context, p Payment) error {
+	if p.ID == "" || p.AccountID == "" || p.AmountCents <= 0 || p.AmountCents > wallet.MaxAmount ||
+		(p.Purpose != PurposeTopUp && p.Purpose != PurposeTicketOrder) || (p.Purpose == PurposeTicketOrder && p.OrderID == "") {
+		return apperr.R(apperr.Invalid, "payment_record", "A card payment needs its id, account, purpose and amount.")
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	p.CreditedCents, p.RefundedCents, p.CreatedAt, p.UpdatedAt = 0, 0, now, now
+	return s.store.InTx(ctx, func(tx Tx) error { return tx.InsertPayment(ctx, p) })
+}
+
+// AttentionEvents lists the events an operator must look at (payments the
+// hub did not create, foreign currencies, refusals), newest first.
+// Forbidden unless the caller is a city administrator.
+func (s *Service) AttentionEvents(ctx context.Context, c identity.Caller) ([]Record, error) {
+	if !c.Has(identity.RoleAdmin) {
+		return nil, apperr.E(apperr.Forbidden, "Only a city administrator may see payment events.")
+	}
+	var out []Record
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.AttentionEvents(ctx, 200)
+		return err
+	})
+	if out == nil {
+		out = []Record{}
+	}
+	return out, err
+}
+
+// Handle applies a verified event once. A repeated delivery (also a
+// concurrent one) answers the first outcome with Replayed. Events of types
+// the hub does not act on are acknowledged and not recorded. An event that
+// cannot be applied for a reason no retry can fix is recorded for an
+// operator; any other error leaves nothing recorded, so that Stripe
+// delivers the event again.
+func (s *Service) Handle(ctx context.Context, ev Event) (Outcome, error) {
+	if !Handles(ev.Type) {
+		return Outcome{}, nil
+	}
+	if ev.ID == "" {
+		return Outcome{}, apperr.R(apperr.Invalid, "event_id", "The event has no id.")
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	rec := Record{ID: ev.ID, Type: ev.Type, PaymentIntentID: ev.PaymentIntentID, ObjectID: ev.ObjectID, AmountCents: ev.Amount,
+		Currency: ev.Currency, Livemode: ev.Livemode, ReceivedAt: now}
+	var out Outcome
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		first, err := tx.InsertEvent(ctx, rec)
+		if err != nil {
+			return err
+		}
+		if !first {
+			prev, err := tx.Event(ctx, ev.ID)
+			if err != nil {
+				return err
+			}
+			out = Outcome{Handled: prev.Outcome != OutcomeAttention, TransactionID: prev.TransactionID, Replayed: true,
+				Attention: prev.Attention, Note: prev.Note}
+			return nil
+		}
+		out, err = s.apply(ctx, tx, ev, now)
+		if err != nil {
+			return err
+		}
+		return tx.FinishEvent(ctx, finish(rec, out))
+	})
+	if err == nil || !final(err) {
+		return out, err
+	}
+	// No retry can apply it (an amount that does not fit, an order that is
+	// not there): keep it for a person, applied to nothing.
+	s.log.ErrorContext(ctx, "stripe event not applied; recorded for an operator", slog.String("event", ev.ID),
+		slog.String("type", ev.Type), slog.String("payment_intent", ev.PaymentIntentID), slog.Any("error", err))
+	out = Outcome{Attention: AttentionRefused, Note: apperr.MessageOf(err)}
+	if ferr := s.store.InTx(ctx, func(tx Tx) error {
+		first, err := tx.InsertEvent(ctx, rec)
+		if err != nil || !first {
+			return err
+		}
+		return tx.FinishEvent(ctx, finish(rec, out))
+	}); ferr != nil {
+		return Outcome{}, fmt.Errorf("record refused stripe event: %w", ferr)
+	}
+	return out, nil
+}
+
+// final reports whether err is one that a new delivery cannot change.
+func final(err error) bool {
+	switch apperr.CodeOf(err) {
+	case apperr.Invalid, apperr.NotFound, apperr.Conflict, apperr.InsufficientFunds:
+		return !errors.Is(err, context.Canceled)
+	}
+	return false
+}
+
+func finish(rec Record, out Outcome) Record {
+	rec.TransactionID, rec.Attention, rec.Note = out.TransactionID, out.Attention, out.Note
+	switch {
+	case out.Attention != "":
+		rec.Outcome = OutcomeAttention
+	case out.Replayed || out.TransactionID == "":
+		rec.Outcome = OutcomeNoEffect
+	default:
+		rec.Outcome = OutcomeApplied
+	}
+	return rec
+}
+
+// attention is an outcome for an operator.
+func attention(why, note string, args ...any) Outcome {
+	return Outcome{Attention: why, Note: fmt.Sprintf(note, args...)}
+}
+
+// apply makes ev's effect inside tx, after it was recorded as first.
+func (s *Service) apply(ctx context.Context, tx Tx, ev Event, now time.Time) (Outcome, error) {
+	p, found, err := s.match(ctx, tx, ev.PaymentIntentID, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if !found {
+		s.log.WarnContext(ctx, "stripe event for a payment the hub did not create; recorded for an operator",
+			slog.String("event", ev.ID), slog.String("type", ev.Type), slog.String("payment_intent", ev.PaymentIntentID))
+		return attention(AttentionUnmatched, "No payment of the hub has PaymentIntent %q; nothing was credited.", ev.PaymentIntentID), nil
+	}
+	if cur := strings.ToLower(ev.Currency); cur != "" && cur != "eur" {
+		return attention(AttentionCurrency, "The event is in %q, the hub counts in euros; nothing was applied.", ev.Currency), nil
+	}
+	if p.Purpose == PurposeTicketOrder && s.tickets == nil {
+		return attention(AttentionRefused, "Ticketing is off on this hub."), nil
+	}
+	switch ev.Type {
+	case EventPaymentSucceeded:
+		return s.paid(ctx, tx, &p, ev.Amount, now)
+	case EventChargeRefunded:
+		if _, err := s.paid(ctx, tx, &p, ev.Amount, now); err != nil {
+			return Outcome{}, err
+		}
+		return s.refunded(ctx, tx, &p, ev, now)
+	case EventDisputeCreated, EventDisputeFundsWithdrawn:
+		if _, err := s.paid(ctx, tx, &p, p.AmountCents, now); err != nil {
+			return Outcome{}, err
+		}
+		return s.disputeOpened(ctx, tx, &p, ev, now)
+	case EventDisputeClosed:
+		if _, err := s.paid(ctx, tx, &p, p.AmountCents, now); err != nil {
+			return Outcome{}, err
+		}
+		// A close that arrives before its creation opens the dispute first.
+		if _, err := s.disputeOpened(ctx, tx, &p, ev, now); err != nil {
+			return Outcome{}, err
+		}
+		return s.disputeClosed(ctx, tx, &p, ev, now)
+	case EventDisputeFundsReinstated:
+		// The money comes back with charge.dispute.closed (won); nothing to do here.
+		return Outcome{Handled: true}, nil
+	}
+	return Outcome{}, nil
+}
+
+// match finds and locks the hub's payment for a PaymentIntent. Ticket
+// orders paid before payments were recorded are found through the order.
+func (s *Service) match(ctx context.Context, tx Tx, intentID string, now time.Time) (Payment, bool, error) {
+	if intentID == "" {
+		return Payment{}, false, nil
+	}
+	p, err := tx.LockPayment(ctx, intentID)
+	if err == nil {
+		return p, true, nil
+	}
+	if !apperr.Has(err, apperr.NotFound) {
+		return Payment{}, false, fmt.Errorf("lock card payment: %w", err)
+	}
+	o, err := tx.OrderByPaymentIntent(ctx, intentID)
+	if apperr.Has(err, apperr.NotFound) {
+		return Payment{}, false, nil
+	}
+	if err != nil {
+		return Payment{}, false, err
+	}
+	if err := tx.InsertPayment(ctx, Payment{ID: intentID, Purpose: PurposeTicketOrder, AccountID: o.AccountID, OrderID: o.ID,
+		AmountCents: o.TotalCents, CreatedAt: now, UpdatedAt: now}); err != nil {
+		return Payment{}, false, err
+	}
+	p, err = tx.LockPayment(ctx, intentID)
+	return p, err == nil, err
+}
+
+// paid makes sure the payment is booked: a top-up credited, a ticket order
+// confirmed. Refunds and disputes call it first, so an event that arrives
+// before payment_intent.succeeded still finds the money where it belongs,
+// and the late succeeded event then replays.
+func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now time.Time) (Outcome, error) {
+	if amount <= 0 {
+		amount = p.AmountCents
+	}
+	if p.Purpose == PurposeTicketOrder {
+		o, replayed, err := s.tickets.ConfirmCardPaymentTx(ctx, tx, p.OrderID, p.ID, amount, "eur")
+		if err != nil {
+			return Outcome{}, err
+		}
+		return Outcome{Handled: true, TransactionID: o.TransactionID, Replayed: replayed}, nil
+	}
+	t := wallet.CardTopUp(p.AccountID, amount, p.ID)
+	if p.CreditedCents > 0 {
+		prev, err := tx.TransactionByKey(ctx, t.Key)
+		if err != nil {
+			return Outcome{}, fmt.Errorf("read top-up credit: %w", err)
+		}
+		return Outcome{Handled: true, TransactionID: prev.ID, Replayed: true}, nil
+	}
+	if err := wallet.OpenCitizen(ctx, tx, p.AccountID); err != nil {
+		return Outcome{}, err
+	}
+	ltx, err := wallet.Post(ctx, tx, t, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	p.CreditedCents, p.UpdatedAt = amount, now
+	if err := tx.UpdatePayment(ctx, *p); err != nil {
+		return Outcome{}, err
+	}
+	s.log.InfoContext(ctx, "card top-up credited", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
+		slog.Int64("amount_cents", amount))
+	return Outcome{Handled: true, TransactionID: ltx.ID, Replayed: ltx.Replayed}, nil
+}
