@@ -39,7 +39,11 @@ type Config struct {
 	StripeWebhookSecret  string // CITYHUB_STRIPE_WEBHOOK_SECRET (secret)
 	StripePublishableKey string // CITYHUB_STRIPE_PUBLISHABLE_KEY
 	StripeAPIURL         string // CITYHUB_STRIPE_API_URL: another Stripe API base (stripe-mock in tests)
-	TestPayments         bool   // CITYHUB_TEST_PAYMENTS: demo only, payments succeed without a card
+	// StripeWebhookTolerance (CITYHUB_STRIPE_WEBHOOK_TOLERANCE, default 5m)
+	// is how far a webhook's signed timestamp may be from the hub's clock,
+	// in the past or the future.
+	StripeWebhookTolerance time.Duration
+	TestPayments           bool // CITYHUB_TEST_PAYMENTS: demo only, payments succeed without a card
 
 	// SigningKeys is an optional PEM bundle of Ed25519 private keys
 	// (CITYHUB_SIGNING_KEYS); when empty, keys are generated on first start and
@@ -75,6 +79,8 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 20 * time.Second,
+
+		StripeWebhookTolerance: 5 * time.Minute,
 	}
 }
 
@@ -145,6 +151,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envDur("CITYHUB_ACCESS_TOKEN_TTL", &c.AccessTokenTTL)
 	envDur("CITYHUB_REFRESH_TOKEN_TTL", &c.RefreshTokenTTL)
 	envDur("CITYHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	envDur("CITYHUB_STRIPE_WEBHOOK_TOLERANCE", &c.StripeWebhookTolerance)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -193,6 +200,9 @@ func (c Config) Validate() error {
 	}
 	if !validTopicPart(c.MQTTShareGroup, false) {
 		errs = append(errs, fmt.Errorf("mqtt share group %q: want letters, digits, - and _", c.MQTTShareGroup))
+	}
+	if c.StripeWebhookTolerance <= 0 || c.StripeWebhookTolerance > time.Hour {
+		errs = append(errs, fmt.Errorf("stripe webhook tolerance %s: must be between 0 and 1h", c.StripeWebhookTolerance))
 	}
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("access token ttl %s: must be between 0 and 1h", c.AccessTokenTTL))
@@ -247,7 +257,7 @@ func (c Config) Summary() []any {
 		"http_addr", c.HTTPAddr, "public_url", c.PublicURL, "database", db, "mqtt", broker,
 		"instance_id", c.InstanceID, "mqtt_topic_root", c.MQTTTopicRoot, "mqtt_share_group", c.MQTTShareGroup,
 		"stripe_secret_key", secret(c.StripeSecretKey), "stripe_webhook_secret", secret(c.StripeWebhookSecret),
-		"stripe_api_url", c.StripeAPIURL, "test_payments", c.TestPayments,
+		"stripe_api_url", c.StripeAPIURL, "stripe_webhook_tolerance", c.StripeWebhookTolerance.String(), "test_payments", c.TestPayments,
 		"signing_keys", secret(c.SigningKeys), "trusted_proxies", fmt.Sprint(c.TrustedProxies), "access_token_ttl", c.AccessTokenTTL.String(), "demo", c.Demo,
 	}
 }

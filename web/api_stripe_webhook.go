@@ -6,6 +6,9 @@ import (
 	"net/http"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
+	"cityhub/identity"
+	"cityhub/stripepay"
 )
 
 // maxWebhookBody bounds a Stripe event; real ones are a few kilobytes.
@@ -17,14 +20,21 @@ type webhookAnswer struct {
 	Handled       bool   `json:"handled"`
 	TransactionID string `json:"transaction_id,omitempty"`
 	Replayed      bool   `json:"replayed,omitempty"`
+	// Attention, when set, says why the event was recorded for an operator
+	// instead of applied (unmatched_payment, foreign_currency, ...).
+	Attention string `json:"attention,omitempty"`
 }
 
 // handleStripeWebhook is POST /api/v1/stripe/webhook. The body must carry a
-// valid Stripe-Signature (401 otherwise). payment_intent.succeeded for a
-// wallet top-up credits the citizen from Stripe clearing, idempotent on the
-// PaymentIntent id, so an event delivered twice, or twice at once, credits
-// once. Other events are acknowledged and left alone. A failure to credit
-// answers 5xx, so that Stripe delivers the event again.
+// valid Stripe-Signature (401 otherwise) signed within the tolerance of the
+// hub's clock, in the past or the future (400 webhook_timestamp otherwise).
+// payment_intent.succeeded credits a top-up or issues a ticket order;
+// charge.refunded and charge.dispute.* reach the wallet and the order (see
+// cardpay). Each event id is applied once: a repeated delivery, also a
+// concurrent one, answers the first outcome with "replayed". An event about
+// a payment the hub did not create is recorded for an operator and never
+// credited. A failure worth retrying answers 5xx, so that Stripe delivers
+// the event again.
 func (s *Server) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
@@ -36,34 +46,68 @@ func (s *Server) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if s.ticketPaymentEvent(w, r, ev) {
-		return
-	}
 	ctx := r.Context()
-	pi := ev.Intent
-	if ev.Type != "payment_intent.succeeded" || pi == nil || pi.Metadata[stripePurposeKey] != stripePurposeTopUp {
-		writeJSON(w, http.StatusOK, webhookAnswer{Received: true})
-		return
-	}
-	if pi.Currency != "eur" {
-		// Retrying cannot fix this; keep it for a person to look at.
-		s.log.ErrorContext(ctx, "stripe top-up in a foreign currency left uncredited",
-			slog.String("event", ev.ID), slog.String("payment_intent", pi.ID), slog.String("currency", pi.Currency))
-		writeJSON(w, http.StatusOK, webhookAnswer{Received: true})
-		return
-	}
-	amount := pi.AmountReceived
-	if amount == 0 {
-		amount = pi.Amount
-	}
-	tx, err := s.Wallet.CreditCardTopUp(ctx, pi.Metadata[stripeAccountKey], amount, pi.ID)
+	out, err := s.CardPayments.Handle(ctx, cardEvent(ev))
 	if err != nil {
-		s.log.ErrorContext(ctx, "stripe top-up not credited", slog.String("event", ev.ID),
-			slog.String("payment_intent", pi.ID), slog.Any("error", err))
+		s.log.ErrorContext(ctx, "stripe event not applied", slog.String("event", ev.ID), slog.String("type", ev.Type), slog.Any("error", err))
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.InfoContext(ctx, "card top-up credited", slog.String("event", ev.ID), slog.String("payment_intent", pi.ID),
-		slog.String("account", pi.Metadata[stripeAccountKey]), slog.Int64("amount_cents", amount), slog.Bool("replayed", tx.Replayed))
-	writeJSON(w, http.StatusOK, webhookAnswer{Received: true, Handled: true, TransactionID: tx.ID, Replayed: tx.Replayed})
+	if out.Attention != "" && !out.Replayed {
+		s.log.WarnContext(ctx, "stripe event recorded for an operator", slog.String("event", ev.ID), slog.String("type", ev.Type),
+			slog.String("attention", out.Attention), slog.String("note", out.Note))
+	}
+	writeJSON(w, http.StatusOK, webhookAnswer{Received: true, Handled: out.Handled, TransactionID: out.TransactionID,
+		Replayed: out.Replayed, Attention: out.Attention})
+}
+
+// cardEvent reduces a verified Stripe event to what cardpay reads.
+func cardEvent(ev stripepay.Event) cardpay.Event {
+	out := cardpay.Event{ID: ev.ID, Type: ev.Type, Livemode: ev.Livemode}
+	switch {
+	case ev.Intent != nil:
+		out.PaymentIntentID, out.ObjectID, out.Currency = ev.Intent.ID, ev.Intent.ID, ev.Intent.Currency
+		out.Amount = ev.Intent.AmountReceived
+		if out.Amount == 0 {
+			out.Amount = ev.Intent.Amount
+		}
+	case ev.Charge != nil:
+		ch := ev.Charge
+		out.PaymentIntentID, out.ObjectID, out.Currency = ch.PaymentIntent, ch.ID, ch.Currency
+		out.Amount, out.AmountRefunded = ch.AmountCaptured, ch.AmountRefunded
+		if out.Amount == 0 {
+			out.Amount = ch.Amount
+		}
+		for _, rf := range ch.Refunds {
+			out.RefundIDs = append(out.RefundIDs, rf.ID)
+		}
+	case ev.Dispute != nil:
+		d := ev.Dispute
+		out.PaymentIntentID, out.ObjectID, out.Currency = d.PaymentIntent, d.ID, d.Currency
+		out.Amount, out.DisputeStatus, out.DisputeReason = d.Amount, d.Status, d.Reason
+	}
+	return out
+}
+
+// paymentEventsView lists Stripe events recorded for an operator.
+type paymentEventsView struct {
+	Events []cardpay.Record `json:"events"`
+}
+
+// handleAPIAdminPaymentEvents is GET /api/v1/admin/payments/events (city
+// admin): the Stripe events the hub recorded for an operator instead of
+// applying them, newest first: payments the hub did not create, foreign
+// currencies, refusals.
+func (s *Server) handleAPIAdminPaymentEvents(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	evs, err := s.CardPayments.AttentionEvents(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, paymentEventsView{Events: evs})
 }

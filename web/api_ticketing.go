@@ -1,12 +1,11 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
-	"cityhub/stripepay"
 	"cityhub/ticketing"
 )
 
@@ -120,7 +119,7 @@ func (s *Server) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request)
 		}
 		writeJSON(w, http.StatusOK, out)
 	case ticketing.PayCard:
-		if s.Payments == nil {
+		if s.Payments == nil || s.CardPayments == nil {
 			s.writeError(w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
 			return
 		}
@@ -135,6 +134,12 @@ func (s *Server) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request)
 			stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: c.AccountID,
 		}, "cityhub-ticket-order-"+o.ID)
 		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		// Recorded before the client can pay it, like a top-up's.
+		if err := s.CardPayments.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTicketOrder, AccountID: c.AccountID,
+			OrderID: o.ID, AmountCents: o.TotalCents}); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
@@ -207,37 +212,4 @@ func (s *Server) handleAPITicketQR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, tok)
-}
-
-// ticketPaymentEvent settles a ticket order from a verified
-// payment_intent.succeeded event of a ticket order's PaymentIntent and
-// reports true; any other event is left to handleStripeWebhook (false). A
-// failure answers 5xx, so that Stripe delivers the event again; an order
-// marked for refund answers 200, since a retry cannot change it.
-func (s *Server) ticketPaymentEvent(w http.ResponseWriter, r *http.Request, ev stripepay.Event) bool {
-	pi := ev.Intent
-	if s.Ticketing == nil || ev.Type != "payment_intent.succeeded" || pi == nil || pi.Metadata[stripePurposeKey] != ticketing.StripePurpose {
-		return false
-	}
-	eventID := ev.ID
-	ctx := r.Context()
-	amount := pi.AmountReceived
-	if amount == 0 {
-		amount = pi.Amount
-	}
-	o, replayed, err := s.Ticketing.ConfirmCardPayment(ctx, pi.Metadata[ticketing.StripeOrderKey], pi.ID, amount, pi.Currency)
-	if err != nil {
-		s.log.ErrorContext(ctx, "ticket payment not settled", slog.String("event", eventID), slog.String("payment_intent", pi.ID), slog.Any("error", err))
-		if c := apperr.CodeOf(err); c == apperr.NotFound || c == apperr.Invalid {
-			// Retrying cannot fix this; keep it for a person to look at.
-			writeJSON(w, http.StatusOK, webhookAnswer{Received: true})
-			return true
-		}
-		s.writeError(w, r, err)
-		return true
-	}
-	s.log.InfoContext(ctx, "ticket order settled", slog.String("event", eventID), slog.String("payment_intent", pi.ID),
-		slog.String("order", o.ID), slog.String("status", o.Status), slog.Bool("replayed", replayed))
-	writeJSON(w, http.StatusOK, webhookAnswer{Received: true, Handled: true, TransactionID: o.TransactionID, Replayed: replayed})
-	return true
 }

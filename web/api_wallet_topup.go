@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/wallet"
 )
@@ -96,12 +97,20 @@ func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusCreated, topupView{TopUpID: topupID(c.AccountID, key), Status: "succeeded", AmountCents: in.AmountCents, Currency: "EUR",
 			TestPayment: true, Notice: testPaymentNotice, BalanceCents: &acct.Balance, TransactionID: tx.ID})
-	case s.Payments != nil:
+	case s.Payments != nil && s.CardPayments != nil:
 		id := topupID(c.AccountID, key)
 		pi, err := s.Payments.CreateIntent(ctx, in.AmountCents, map[string]string{
 			stripePurposeKey: stripePurposeTopUp, stripeAccountKey: c.AccountID, stripeTopUpKey: id,
 		}, "cityhub-topup-"+id)
 		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		// Recorded before the client can pay it: only a payment the hub
+		// recorded is ever credited. A failure here answers 5xx, and the
+		// retry gets the same PaymentIntent from Stripe and records it.
+		if err := s.CardPayments.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTopUp, AccountID: c.AccountID,
+			AmountCents: in.AmountCents}); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -38,8 +38,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/wallet/topups", s.handleAPIWalletTopUp)
 		mux.HandleFunc("GET /api/v1/admin/ledger/accounts/{id}", s.handleAPIAdminLedgerAccount)
 		mux.HandleFunc("GET /api/v1/admin/ledger/check", s.handleAPIAdminLedgerCheck)
-		if s.Payments != nil {
+		if s.Payments != nil && s.CardPayments != nil {
 			mux.HandleFunc("POST /api/v1/stripe/webhook", s.handleStripeWebhook)
+			mux.HandleFunc("GET /api/v1/admin/payments/events", s.handleAPIAdminPaymentEvents)
 		}
 	}
 

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"cityhub/cardpay"
 	"cityhub/gbfs"
 	"cityhub/identity"
 	"cityhub/keyring"
@@ -48,6 +49,9 @@ type Deps struct {
 	Wallet *wallet.Service
 	// Payments starts card top-ups and verifies Stripe's webhooks; nil: card payments off.
 	Payments *stripepay.Client
+	// CardPayments records the payments the hub creates and applies
+	// Stripe's events about them; card payments need it with Payments.
+	CardPayments *cardpay.Service
 	// StripePublishableKey is handed to clients that confirm a card payment.
 	StripePublishableKey string
 	// TestPayments credits top-ups without a card (demo only, CITYHUB_TEST_PAYMENTS).

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"cityhub/cardpay"
 	"cityhub/config"
 	"cityhub/demo"
 	"cityhub/identity"
@@ -34,6 +35,7 @@ type hub struct {
 	vouchers *vouchers.Service
 	mobility *mobilityHub
 	tickets  *ticketing.Service
+	cardpay  *cardpay.Service
 }
 
 // wire builds every service from the configuration. It holds no rules.
@@ -65,7 +67,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	if cfg.StripeSecretKey != "" {
 		h.payments, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
-			APIURL: cfg.StripeAPIURL}, log.With(slog.String("component", "stripe")))
+			APIURL: cfg.StripeAPIURL, WebhookTolerance: cfg.StripeWebhookTolerance}, log.With(slog.String("component", "stripe")))
 		if err != nil {
 			return nil, fmt.Errorf("configure stripe: %w", err)
 		}
@@ -95,6 +97,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		h.closers = append(h.closers, func() { stopRefunds(); <-refunded })
 	}
 
+	// Card payments: what Stripe reports after a payment (refunds,
+	// disputes) reaches the wallet and the ticket orders.
+	h.cardpay = cardpay.NewService(db.CardPayments(), h.tickets, log.With(slog.String("component", "cardpay")))
+
 	// Mobility: stations, unlocks and rides; its MQTT side starts below,
 	// once the metrics registry exists.
 	h.mobility = newMobility(cfg, db, log)
@@ -123,6 +129,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Wallet:               h.wallet,
 		PageWallet:           h.wallet,
 		Payments:             h.payments,
+		CardPayments:         h.cardpay,
 		StripePublishableKey: cfg.StripePublishableKey,
 		TestPayments:         cfg.TestPayments,
 		QR:                   map[string]web.QRSource{"voucher": h.vouchers, "ticket": h.tickets},
