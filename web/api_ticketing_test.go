@@ -11,10 +11,10 @@ import (
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/qrtoken"
 	"cityhub/store/storetest"
-	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/wallet"
 )
@@ -134,13 +134,7 @@ func contractTicketing(c *contract) {
 // stripe-mock and ticketing, and a performance on sale.
 func ticketingEnv(t *testing.T, engine string) (*testEnv, ticketing.Venue, ticketing.Performance, string) {
 	t.Helper()
-	_, env := newTestServer(t, engine, withWallet(true), func(env *testEnv, d *Deps) {
-		p, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_cityhub", WebhookSecret: testWebhookSecret, APIURL: stripeURL()}, nil)
-		if err != nil {
-			panic(err)
-		}
-		d.Payments = p
-	}, withTicketing)
+	_, env := newTestServer(t, engine, withWallet(true), withTicketing, withStripe)
 	admin := env.login(t, identity.RoleAdmin)
 	var v ticketing.Venue
 	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/admin/venues", admin, validVenue), http.StatusCreated), &v)
@@ -272,6 +266,10 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 				t.Fatalf("stats %+v", st)
 			}
 			// A top-up's event is still the wallet's.
+			if err := env.Server.CardPayments.Record(t.Context(), cardpay.Payment{ID: "pi_topup_" + acct.ID, Purpose: cardpay.PurposeTopUp,
+				AccountID: acct.ID, AmountCents: 1000}); err != nil {
+				t.Fatal(err)
+			}
 			top := paymentEvent("evt_topup_1", "payment_intent.succeeded", "pi_topup_"+acct.ID, 1000, "eur",
 				map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: acct.ID, stripeTopUpKey: "top_x"})
 			if status, body := deliverStripe(t, hub, top, testWebhookSecret); status != http.StatusOK || !strings.Contains(string(body), `"handled":true`) {

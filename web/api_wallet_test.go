@@ -15,6 +15,7 @@ import (
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/store/storetest"
 	"cityhub/stripepay"
@@ -304,6 +305,17 @@ func stripeURL() string {
 	return "http://127.0.0.1:12111"
 }
 
+// withStripe plugs in Stripe on stripe-mock and the card payments service
+// (after withTicketing, so that ticket orders are theirs too).
+func withStripe(env *testEnv, d *Deps) {
+	p, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_cityhub", WebhookSecret: testWebhookSecret, APIURL: stripeURL()}, nil)
+	if err != nil {
+		panic(err)
+	}
+	d.Payments = p
+	d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
+}
+
 // paymentEvent is a Stripe event about a PaymentIntent, as Stripe sends it.
 func paymentEvent(eventID, typ, intentID string, amount int64, currency string, metadata map[string]string) []byte {
 	ev := map[string]any{
@@ -353,11 +365,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, withWallet(false), func(env *testEnv, d *Deps) {
-				p, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_cityhub", WebhookSecret: testWebhookSecret, APIURL: stripeURL()}, nil)
-				if err != nil {
-					panic(err)
-				}
-				d.Payments = p
+				withStripe(env, d)
 			})
 			hub := httptest.NewServer(env.Server)
 			defer hub.Close()

@@ -139,6 +139,7 @@ var openAPIComponents = []component{
 	{name: "TopUpRequest", typ: typeOf[topupRequest](), request: true, required: []string{"amount_cents"}},
 	{name: "TopUp", typ: typeOf[topupView](), desc: "A top-up: succeeded at once with test payments (test_payment true, demo money), or pending with a Stripe PaymentIntent to confirm (the credit follows Stripe's webhook)."},
 	{name: "StripeWebhookAnswer", typ: typeOf[webhookAnswer]()},
+	{name: "PaymentEvents", typ: typeOf[paymentEventsView](), desc: "Stripe events recorded for an operator; attention says why each one was not applied."},
 
 	// Vouchers.
 	{name: "Shop", typ: typeOf[vouchers.Shop]()},
@@ -528,10 +529,17 @@ func openAPIOperations() []apiOperation {
 			ok:    []apiResponse{{status: 200, desc: "The account and its entries.", schema: "LedgerAccountView"}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/ledger/check", id: "adminCheckLedger", tag: "wallet", summary: "The ledger's self-check", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "The check (200 whether or not ok).", schema: "LedgerCheck"}}, errs: []int{401, 403}},
-		{method: "POST", path: "/api/v1/stripe/webhook", id: "stripeWebhook", tag: "wallet", summary: "Stripe events (payment_intent.succeeded credits a top-up)", auth: "public",
-			desc:    "Authenticated by the Stripe-Signature header (401 otherwise). Credits once per PaymentIntent; a failure to credit answers 5xx so that Stripe delivers again. Only routed when card payments are configured.",
+		{method: "POST", path: "/api/v1/stripe/webhook", id: "stripeWebhook", tag: "wallet", summary: "Stripe events: payments, refunds and disputes of the hub's own card payments", auth: "public",
+			desc: "Authenticated by the Stripe-Signature header (401 otherwise), signed within the tolerance of the hub's clock in either direction (400, reason webhook_timestamp, otherwise). " +
+				"payment_intent.succeeded credits a top-up or issues a ticket order; charge.refunded and charge.dispute.created/closed/funds_withdrawn/funds_reinstated reach the credit and the order (docs/wallet.md). " +
+				"Each event id is applied once; a repeat answers the first outcome with replayed. An event for a payment the hub did not create is recorded for an operator (attention) and never credited. " +
+				"A failure worth retrying answers 5xx so that Stripe delivers again. Only routed when card payments are configured.",
 			headers: []string{"StripeSignature"}, body: newObj("type", "object", "description", "A Stripe event, verbatim."),
 			ok: []apiResponse{{status: 200, desc: "Received.", schema: "StripeWebhookAnswer"}}, errs: []int{400, 401}},
+
+		{method: "GET", path: "/api/v1/admin/payments/events", id: "adminListPaymentEvents", tag: "wallet", summary: "Stripe events kept for an operator", auth: "roles", roles: admin,
+			desc: "Events the hub recorded instead of applying, newest first (at most 200): payments it did not create (unmatched_payment), foreign currencies, refusals. Only routed when card payments are configured.",
+			ok:   []apiResponse{{status: 200, desc: "The events.", schema: "PaymentEvents"}}, errs: []int{401, 403}},
 
 		// Vouchers: the city administrator.
 		{method: "GET", path: "/api/v1/admin/shops", id: "adminListShops", tag: "vouchers-admin", summary: "List shops", auth: "roles", roles: admin,

@@ -135,11 +135,21 @@ func contractWallet(c *contract) {
 	var top topupView
 	c.json(&top, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":1000}`, http.StatusCreated, "Idempotency-Key: card-topup-1")
 	env.Server.TestPayments = true
-	ev := paymentEvent("evt_contract_1", "payment_intent.succeeded", "pi_contract_"+citizenAcct.ID, 1000, "eur",
+	ev := paymentEvent("evt_contract_1", "payment_intent.succeeded", top.PaymentIntentID, 1000, "eur",
 		map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: citizenAcct.ID, stripeTopUpKey: top.TopUpID})
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret})
 	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusOK, "Stripe-Signature: "+signed.Header)
 	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusUnauthorized, "Stripe-Signature: t=1,v1=00")
+	ahead := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret, Timestamp: time.Now().Add(10 * time.Minute)})
+	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusBadRequest, "Stripe-Signature: "+ahead.Header)
+	// A payment the hub did not create is kept for an administrator.
+	stranger := paymentEvent("evt_contract_2", "payment_intent.succeeded", "pi_not_the_hubs", 1000, "eur",
+		map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: citizenAcct.ID})
+	signed = webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: stranger, Secret: testWebhookSecret})
+	c.do("POST", "/api/v1/stripe/webhook", "", string(stranger), http.StatusOK, "Stripe-Signature: "+signed.Header)
+	c.do("GET", "/api/v1/admin/payments/events", admin, "", http.StatusOK)
+	c.do("GET", "/api/v1/admin/payments/events", citizen, "", http.StatusForbidden)
+	c.do("GET", "/api/v1/admin/payments/events", "", "", http.StatusUnauthorized)
 
 	c.do("GET", "/api/v1/admin/ledger/accounts/"+string(wallet.CitizenAccount(citizenAcct.ID))+"?limit=5", admin, "", http.StatusOK)
 	c.do("GET", "/api/v1/admin/ledger/accounts/citizen:nobody", admin, "", http.StatusNotFound)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/stripepay"
@@ -209,6 +210,7 @@ func fullServer(t *testing.T, engine string, more ...func(env *testEnv, d *Deps)
 		d.Mobility = mobility.NewService(env.DB.Mobility(), nil, nil)
 		d.Ticketing = ticketing.NewService(env.DB.Ticketing(), env.Keys, nil)
 		d.Wallet.RegisterItems("ticket", d.Ticketing)
+		d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
 	}}
 	return newTestServer(t, engine, append(configure, more...)...)
 }
