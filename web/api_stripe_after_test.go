@@ -1,0 +1,424 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"cityhub/cardpay"
+	"cityhub/identity"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// What Stripe reports after a payment (issue 8, item 6): refunds made at
+// Stripe, disputes, events about payments the hub did not create. Every
+// event is built and signed here as Stripe does, delivered over real HTTP,
+// and the ledger check runs after each scenario.
+
+// chargeRefunded is a charge.refunded event: refunded is the charge's
+// total refunded so far.
+func chargeRefunded(eventID, chargeID, intentID string, captured, refunded int64) []byte {
+	return stripeEvent(eventID, "charge.refunded", map[string]any{
+		"id": chargeID, "object": "charge", "payment_intent": intentID, "amount": captured, "amount_captured": captured,
+		"amount_refunded": refunded, "currency": "eur", "paid": true, "captured": true, "refunded": refunded >= captured, "status": "succeeded",
+	})
+}
+
+// disputeEvent is a charge.dispute.* event.
+func disputeEvent(eventID, typ, disputeID, intentID string, amount int64, status string) []byte {
+	return stripeEvent(eventID, typ, map[string]any{
+		"id": disputeID, "object": "dispute", "charge": "ch_" + intentID, "payment_intent": intentID, "amount": amount,
+		"currency": "eur", "status": status, "reason": "fraudulent",
+	})
+}
+
+func stripeEvent(eventID, typ string, object map[string]any) []byte {
+	b, err := json.Marshal(map[string]any{
+		"id": eventID, "object": "event", "type": typ, "api_version": "2023-10-16", "created": time.Now().Unix(),
+		"livemode": false, "pending_webhooks": 1, "data": map[string]any{"object": object},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// deliver posts a signed event and decodes the hub's answer; anything but
+// 200 fails the test.
+func deliver(t testing.TB, hub *httptest.Server, ev []byte) webhookAnswer {
+	t.Helper()
+	code, body := deliverStripe(t, hub, ev, testWebhookSecret)
+	var a webhookAnswer
+	if code != http.StatusOK || json.Unmarshal(body, &a) != nil {
+		t.Fatalf("delivery: %d %s", code, body)
+	}
+	return a
+}
+
+// stripeHub is a hub with card top-ups on stripe-mock, served over HTTP.
+func stripeHub(t *testing.T, engine string) (*testEnv, *httptest.Server) {
+	t.Helper()
+	_, env := newTestServer(t, engine, withWallet(false), withStripe)
+	hub := httptest.NewServer(env.Server)
+	t.Cleanup(hub.Close)
+	return env, hub
+}
+
+// paidTopUp starts a card top-up through the API (a PaymentIntent from
+// stripe-mock) and delivers its payment_intent.succeeded.
+func paidTopUp(t *testing.T, env *testEnv, hub *httptest.Server, acct identity.Account, auth string, cents int64, key string) string {
+	t.Helper()
+	rec := walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, fmt.Sprintf(`{"amount_cents":%d}`, cents), map[string]string{"Idempotency-Key": key})
+	var tb topupBody
+	decodeInto(t, mustStatus(t, rec, http.StatusCreated), &tb)
+	a := deliver(t, hub, paymentEvent("evt_paid_"+key, "payment_intent.succeeded", tb.PaymentIntentID, cents, "eur",
+		map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: acct.ID}))
+	if !a.Handled || a.TransactionID == "" {
+		t.Fatalf("top-up not credited: %+v", a)
+	}
+	return tb.PaymentIntentID
+}
+
+func balance(t testing.TB, env *testEnv, id wallet.AccountID) int64 {
+	t.Helper()
+	a, err := env.Server.Wallet.Account(t.Context(), id)
+	if err != nil {
+		t.Fatalf("account %s: %v", id, err)
+	}
+	return a.Balance
+}
+
+// wantBalances checks balances and the whole ledger.
+func wantBalances(t testing.TB, env *testEnv, want map[wallet.AccountID]int64) {
+	t.Helper()
+	for id, cents := range want {
+		if got := balance(t, env, id); got != cents {
+			t.Errorf("%s = %d, want %d", id, got, cents)
+		}
+	}
+	if c := ledgerCheck(t, env); !c.OK() {
+		t.Fatalf("ledger check %+v", c)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+}
+
+// A refund made at Stripe's dashboard takes the refunded part of a top-up
+// back from the credit (charge.refunded was ignored before), by amount,
+// once per refund, whatever the repeats and the order of delivery.
+func TestStripeRefundOfTopUp(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, hub := stripeHub(t, engine)
+			acct, auth := env.account(t, identity.RoleCitizen)
+			citizen := wallet.CitizenAccount(acct.ID)
+			pi := paidTopUp(t, env, hub, acct, auth, 2500, "refund-topup-1")
+
+			first := chargeRefunded("evt_refund_1", "ch_1", pi, 2500, 700)
+			a := deliver(t, hub, first)
+			if !a.Handled || a.Replayed || a.TransactionID == "" {
+				t.Fatalf("partial refund: %+v", a)
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 1800, wallet.StripeClearing: -1800})
+			// The same event again, and an older report of the same total.
+			if a := deliver(t, hub, first); !a.Replayed || a.TransactionID == "" {
+				t.Fatalf("repeated refund event: %+v", a)
+			}
+			if a := deliver(t, hub, chargeRefunded("evt_refund_1b", "ch_1", pi, 2500, 700)); !a.Replayed {
+				t.Fatalf("second report of the same refund: %+v", a)
+			}
+			// A second refund: the charge's total is now 1,000.
+			deliver(t, hub, chargeRefunded("evt_refund_2", "ch_1", pi, 2500, 1000))
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 1500, wallet.StripeClearing: -1500})
+			// The older event of the first refund arriving late changes nothing.
+			deliver(t, hub, chargeRefunded("evt_refund_0", "ch_1", pi, 2500, 700))
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 1500, wallet.StripeClearing: -1500})
+
+			// Refund before succeeded: the refund event brings the payment
+			// in first; the late succeeded replays.
+			rec := walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":1000}`, map[string]string{"Idempotency-Key": "refund-topup-2"})
+			var tb topupBody
+			decodeInto(t, mustStatus(t, rec, http.StatusCreated), &tb)
+			deliver(t, hub, chargeRefunded("evt_refund_early", "ch_2", tb.PaymentIntentID, 1000, 400))
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 2100, wallet.StripeClearing: -2100})
+			if a := deliver(t, hub, paymentEvent("evt_paid_late", "payment_intent.succeeded", tb.PaymentIntentID, 1000, "eur", nil)); !a.Replayed {
+				t.Fatalf("late succeeded after the refund: %+v", a)
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 2100, wallet.StripeClearing: -2100})
+
+			// Credit already spent: the refund takes what is left, never
+			// below zero; the rest is the city's loss.
+			if _, err := env.Server.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-" + acct.ID, Kind: "test.spend",
+				Entries: []wallet.Entry{{Account: citizen, Amount: -2000}, {Account: wallet.RevenueTheatre, Amount: 2000}}}); err != nil {
+				t.Fatal(err)
+			}
+			deliver(t, hub, chargeRefunded("evt_refund_3", "ch_2", tb.PaymentIntentID, 1000, 1000))
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 0, wallet.StripeClearing: -1500, wallet.CityFunding: -500})
+		})
+	}
+}
+
+// A dispute on a top-up holds the disputed amount in stripe:disputes; a
+// spent credit goes below zero only by the disputed_topup rule, down to
+// minus the disputed amount. Won gives the credit back; lost leaves it
+// with the cardholder.
+func TestStripeDisputeOfTopUp(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, hub := stripeHub(t, engine)
+			acct, auth := env.account(t, identity.RoleCitizen)
+			citizen := wallet.CitizenAccount(acct.ID)
+			won := paidTopUp(t, env, hub, acct, auth, 3000, "dispute-topup-1")
+			lost := paidTopUp(t, env, hub, acct, auth, 2000, "dispute-topup-2")
+			// The citizen spends 4,500 of 5,000.
+			if _, err := env.Server.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-" + acct.ID, Kind: "test.spend",
+				Entries: []wallet.Entry{{Account: citizen, Amount: -4500}, {Account: wallet.RevenueTheatre, Amount: 4500}}}); err != nil {
+				t.Fatal(err)
+			}
+
+			// Won: 500 left, 3,000 disputed: credit -2,500, under the rule.
+			a := deliver(t, hub, disputeEvent("evt_du1_created", "charge.dispute.created", "du_1", won, 3000, "needs_response"))
+			if !a.Handled || a.TransactionID == "" {
+				t.Fatalf("dispute created: %+v", a)
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: -2500, wallet.StripeDisputes: 3000})
+			hold, err := env.Server.Wallet.History(t.Context(), citizen, "", 1)
+			if err != nil || len(hold.Lines) != 1 || hold.Lines[0].Kind != cardpay.KindTopUpDisputeHold {
+				t.Fatalf("history after the hold: %+v %v", hold, err)
+			}
+			if _, err := env.Server.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-more-" + acct.ID, Kind: "test.spend",
+				Entries: []wallet.Entry{{Account: citizen, Amount: -1}, {Account: wallet.RevenueTheatre, Amount: 1}}}); err == nil {
+				t.Fatal("a disputed, negative credit was spent")
+			}
+			deliver(t, hub, disputeEvent("evt_du1_withdrawn", "charge.dispute.funds_withdrawn", "du_1", won, 3000, "needs_response"))
+			deliver(t, hub, disputeEvent("evt_du1_closed", "charge.dispute.closed", "du_1", won, 3000, "won"))
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 500, wallet.StripeDisputes: 0, wallet.StripeClearing: -5000})
+
+			// Lost, delivered out of order: closed before created. The credit
+			// (500) may fall to -2,000 (the disputed amount), and stays there.
+			deliver(t, hub, disputeEvent("evt_du2_closed", "charge.dispute.closed", "du_2", lost, 2000, "lost"))
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: -1500, wallet.StripeDisputes: 0, wallet.StripeClearing: -3000})
+			if a := deliver(t, hub, disputeEvent("evt_du2_created", "charge.dispute.created", "du_2", lost, 2000, "needs_response")); !a.Replayed {
+				t.Fatalf("a late dispute.created after the close: %+v", a)
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{citizen: -1500, wallet.StripeDisputes: 0, wallet.StripeClearing: -3000})
+		})
+	}
+}
+
+// The same dispute.created delivered 16 times at once holds once.
+func TestStripeDisputeDeliveredConcurrently(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, hub := stripeHub(t, engine)
+			acct, auth := env.account(t, identity.RoleCitizen)
+			pi := paidTopUp(t, env, hub, acct, auth, 1500, "race-topup-1")
+			ev := disputeEvent("evt_race", "charge.dispute.created", "du_race", pi, 1500, "needs_response")
+			refund := chargeRefunded("evt_race_refund", "ch_race", pi, 1500, 300)
+			var wg sync.WaitGroup
+			answers := make([]webhookAnswer, 16)
+			for i := range answers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					answers[i] = deliver(t, hub, ev)
+				}()
+			}
+			// A refund of the same payment races the dispute; both apply once.
+			wg.Add(1)
+			go func() { defer wg.Done(); deliver(t, hub, refund) }()
+			wg.Wait()
+			applied := 0
+			for _, a := range answers {
+				if !a.Handled || a.TransactionID != answers[0].TransactionID {
+					t.Fatalf("answers differ: %+v", answers)
+				}
+				if !a.Replayed {
+					applied++
+				}
+			}
+			if applied != 1 {
+				t.Fatalf("%d of 16 deliveries applied the dispute", applied)
+			}
+			// Refund first: 300 back from the credit, then 1,200 held (what
+			// is left of the payment). Dispute first: 1,500 held, then the
+			// refund finds no credit and is the city's. Never both, never twice.
+			c, d := balance(t, env, wallet.CitizenAccount(acct.ID)), balance(t, env, wallet.StripeDisputes)
+			if c != 0 || (d != 1200 && d != 1500) {
+				t.Fatalf("after the race: credit %d, disputes %d", c, d)
+			}
+			wantBalances(t, env, nil)
+		})
+	}
+}
+
+// Events about payments the hub did not create are kept for an
+// administrator and never credited; before, a succeeded event with a
+// top-up's metadata credited whatever account it named.
+func TestStripeUnmatchedEvents(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, hub := stripeHub(t, engine)
+			acct, _ := env.account(t, identity.RoleCitizen)
+			admin := env.login(t, identity.RoleAdmin)
+			for _, ev := range [][]byte{
+				paymentEvent("evt_stranger_1", "payment_intent.succeeded", "pi_made_in_the_dashboard", 5000, "eur",
+					map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: acct.ID}),
+				chargeRefunded("evt_stranger_2", "ch_x", "pi_made_in_the_dashboard", 5000, 5000),
+				disputeEvent("evt_stranger_3", "charge.dispute.created", "du_x", "pi_made_in_the_dashboard", 5000, "needs_response"),
+			} {
+				for range 2 {
+					a := deliver(t, hub, ev)
+					if a.Handled || a.Attention != cardpay.AttentionUnmatched || a.TransactionID != "" {
+						t.Fatalf("unmatched event answered %+v", a)
+					}
+				}
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.StripeClearing: 0, wallet.StripeDisputes: 0})
+			if _, err := env.Server.Wallet.Account(t.Context(), wallet.CitizenAccount(acct.ID)); err == nil && balance(t, env, wallet.CitizenAccount(acct.ID)) != 0 {
+				t.Fatal("an unmatched payment was credited")
+			}
+			var list struct{ Events []cardpay.Record }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/payments/events", admin, ""), http.StatusOK), &list)
+			if len(list.Events) != 3 {
+				t.Fatalf("%d events kept for the operator, want 3: %+v", len(list.Events), list.Events)
+			}
+			for _, e := range list.Events {
+				if e.Attention != cardpay.AttentionUnmatched || e.PaymentIntentID != "pi_made_in_the_dashboard" || e.Outcome != cardpay.OutcomeAttention {
+					t.Fatalf("kept event %+v", e)
+				}
+			}
+			wantProblem(t, env.do(t, "GET", "/api/v1/admin/payments/events", env.login(t, identity.RoleCitizen), ""), http.StatusForbidden)
+
+			// Ten minutes ahead (or behind) of the hub's clock is refused,
+			// changes nothing, and is not recorded.
+			for _, skew := range []time.Duration{10 * time.Minute, -10 * time.Minute} {
+				ev := paymentEvent("evt_skewed", "payment_intent.succeeded", "pi_skewed", 100, "eur", nil)
+				signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret, Timestamp: time.Now().Add(skew)})
+				req := httptest.NewRequest("POST", "/api/v1/stripe/webhook", strings.NewReader(string(ev)))
+				req.Header.Set("Stripe-Signature", signed.Header)
+				rec := httptest.NewRecorder()
+				env.Server.ServeHTTP(rec, req)
+				if p := wantProblem(t, rec, http.StatusBadRequest); !strings.Contains(rec.Body.String(), "webhook_timestamp") {
+					t.Fatalf("skewed webhook: %+v %s", p, rec.Body.String())
+				}
+			}
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/payments/events", admin, ""), http.StatusOK), &list)
+			if len(list.Events) != 3 {
+				t.Fatalf("a refused delivery was recorded: %d events", len(list.Events))
+			}
+		})
+	}
+}
+
+// Ticket orders paid by card: the hub's own refund is recognised when
+// Stripe reports it (never reversed twice); a refund made at Stripe refunds
+// the order; a dispute marks the order, and a lost one voids its tickets
+// without selling their seats again.
+func TestStripeAfterTicketOrders(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, _, p, admin := ticketingEnv(t, engine)
+			hub := httptest.NewServer(env.Server)
+			defer hub.Close()
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			buy := func(seat string) (ticketing.Order, string) {
+				t.Helper()
+				var o ticketing.Order
+				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["`+seat+`"]}`), http.StatusCreated), &o)
+				var pay ticketPayment
+				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
+				a := deliver(t, hub, paymentEvent("evt_paid_"+o.ID, "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
+					map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: acct.ID}))
+				if !a.Handled {
+					t.Fatalf("ticket payment: %+v", a)
+				}
+				return o, pay.PaymentIntentID
+			}
+			order := func(id string) ticketing.Order {
+				t.Helper()
+				var o ticketing.Order
+				decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/ticket-orders/"+id, admin, ""), http.StatusOK), &o)
+				return o
+			}
+			free := func() int {
+				t.Helper()
+				var av ticketing.Availability
+				decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/performances/"+p.ID+"/seats", "", ""), http.StatusOK), &av)
+				return av.Free
+			}
+			own, ownPI := buy("Platea/A/1")
+			outside, outPI := buy("Platea/A/2")
+			disputed, duPI := buy("Platea/B/1")
+			sold := own.TotalCents + outside.TotalCents + disputed.TotalCents
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: sold, wallet.StripeClearing: -sold})
+			sold -= own.TotalCents
+
+			// The hub's own refund, then Stripe's report of it: already accounted.
+			mustStatus(t, env.do(t, "POST", "/api/v1/admin/ticket-orders/"+own.ID+"/refund", admin, ""), http.StatusOK)
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: sold, wallet.StripeClearing: -sold})
+			if a := deliver(t, hub, chargeRefunded("evt_own_refund", "ch_own", ownPI, own.TotalCents, own.TotalCents)); !a.Handled || a.TransactionID != "" {
+				t.Fatalf("the hub's own refund reported by Stripe: %+v", a)
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: sold, wallet.StripeClearing: -sold})
+			sold -= outside.TotalCents
+
+			// A refund made at Stripe, in two parts: the order keeps its
+			// ticket after the first, is refunded after the second; no card
+			// refund is owed by the hub and an admin refund changes nothing.
+			deliver(t, hub, chargeRefunded("evt_out_1", "ch_out", outPI, outside.TotalCents, 1000))
+			if o := order(outside.ID); o.Status != ticketing.OrderPaid || o.CardRefundedCents != 1000 {
+				t.Fatalf("after a partial refund at Stripe: %+v", o)
+			}
+			deliver(t, hub, chargeRefunded("evt_out_2", "ch_out", outPI, outside.TotalCents, outside.TotalCents))
+			if o := order(outside.ID); o.Status != ticketing.OrderRefunded || o.CardRefundedCents != outside.TotalCents {
+				t.Fatalf("after the full refund at Stripe: %+v", o)
+			}
+			mustStatus(t, env.do(t, "POST", "/api/v1/admin/ticket-orders/"+outside.ID+"/refund", admin, ""), http.StatusOK)
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: sold, wallet.StripeClearing: -sold})
+			refunds, err := env.Server.Ticketing.CardRefunds(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range refunds {
+				if r.OrderID == outside.ID && r.State != ticketing.RefundDone {
+					t.Fatalf("the hub still owes a refund made at Stripe: %+v", r)
+				}
+			}
+
+			// A dispute, lost: the order is marked, its ticket void, its
+			// seat not sold again.
+			seatsFree := free()
+			deliver(t, hub, disputeEvent("evt_tdu_created", "charge.dispute.created", "du_ticket", duPI, disputed.TotalCents, "needs_response"))
+			if o := order(disputed.ID); o.Dispute != ticketing.DisputeOpen || o.Status != ticketing.OrderPaid {
+				t.Fatalf("disputed order %+v", o)
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: disputed.TotalCents})
+			deliver(t, hub, disputeEvent("evt_tdu_closed", "charge.dispute.closed", "du_ticket", duPI, disputed.TotalCents, "lost"))
+			if o := order(disputed.ID); o.Dispute != ticketing.DisputeLost {
+				t.Fatalf("order after the lost dispute %+v", o)
+			}
+			var mine struct{ Tickets []ticketing.TicketView }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/tickets", citizen, ""), http.StatusOK), &mine)
+			for _, tk := range mine.Tickets {
+				if tk.OrderID == disputed.ID && tk.Status != ticketing.TicketCancelled {
+					t.Fatalf("ticket of a lost dispute is %s", tk.Status)
+				}
+			}
+			if free() != seatsFree {
+				t.Fatalf("the seat of a lost dispute went back on sale")
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: 0, wallet.StripeClearing: 0})
+		})
+	}
+}
