@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -37,7 +38,8 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 			if err := tx.UpdatePayment(ctx, *p); err != nil {
 				return Outcome{}, err
 			}
-			return Outcome{Handled: true, TransactionID: res.TransactionID, Note: "refund made at Stripe applied to the order"}, nil
+			return Outcome{Handled: true, TransactionID: res.TransactionID,
+				Note: fmt.Sprintf("%s refunded at Stripe%s, applied to the order", wallet.FormatEUR(res.Cents), refundList(ev.RefundIDs))}, nil
 		}
 		return Outcome{Handled: true, Replayed: true, Note: "already accounted (the hub's own refund of the order)"}, nil
 	}
@@ -76,7 +78,8 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 	}
 	s.log.InfoContext(ctx, "card top-up refunded at Stripe", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
 		slog.Int64("refunded_cents", delta), slog.Int64("from_credit_cents", fromCredit))
-	return Outcome{Handled: true, TransactionID: ltx.ID, Note: fmt.Sprintf("%s taken back from the credit", wallet.FormatEUR(fromCredit))}, nil
+	return Outcome{Handled: true, TransactionID: ltx.ID, Note: fmt.Sprintf("%s refunded%s, %s of it taken back from the credit",
+		wallet.FormatEUR(delta), refundList(ev.RefundIDs), wallet.FormatEUR(fromCredit))}, nil
 }
 
 // disputeOpened holds a new dispute's amount; a dispute already known
@@ -214,4 +217,12 @@ func (s *Service) disputeClosed(ctx context.Context, tx Tx, p *Payment, ev Event
 		return Outcome{}, err
 	}
 	return out, nil
+}
+
+// refundList names the refunds a charge event listed, for the operator.
+func refundList(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(ids, ", ") + ")"
 }
