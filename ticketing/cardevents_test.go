@@ -1,0 +1,92 @@
+package ticketing_test
+
+import (
+	"sync/atomic"
+	"testing"
+
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// refundedAtStripe applies Stripe's report of a charge refunded up to total.
+func (f *fixture) refundedAtStripe(orderID, pi string, total int64) ticketing.CardRefundResult {
+	f.t.Helper()
+	var res ticketing.CardRefundResult
+	if err := f.db.Ticketing().InTx(f.ctx, func(tx ticketing.Tx) error {
+		var err error
+		res, err = f.svc.CardRefundedTx(f.ctx, tx, orderID, pi, total)
+		return err
+	}); err != nil {
+		f.t.Fatalf("refunded at Stripe: %v", err)
+	}
+	return res
+}
+
+// Part of a card sale refunded at Stripe, then the order refunded by an
+// administrator: the hub owes and reverses only the rest, so the money is
+// returned once in all.
+func TestPartRefundedAtStripeThenByTheHub(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		clearing, revenue := f.balance(wallet.StripeClearing), f.balance(wallet.RevenueTheatre)
+		v := f.venue("Teatro San Marco", 2)
+		p := f.performance(v.ID)
+		o, err := f.svc.Hold(f.ctx, citizen(4), p.ID, []string{"Platea/A/1", "Platea/A/2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CardPayable(f.ctx, citizen(4), o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, citizen(4), o.ID, "pi_part"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_part", o.TotalCents, "eur"); err != nil || got.Status != ticketing.OrderPaid {
+			t.Fatalf("confirm: %+v %v", got, err)
+		}
+		if res := f.refundedAtStripe(o.ID, "pi_part", 1000); res.Cents != 1000 || res.Order.Status != ticketing.OrderPaid {
+			t.Fatalf("part refund %+v", res)
+		}
+		if res := f.refundedAtStripe(o.ID, "pi_part", 1000); res.Cents != 0 {
+			t.Fatalf("the same report twice: %+v", res)
+		}
+		got, err := f.svc.RefundOrder(f.ctx, admin, o.ID)
+		if err != nil || got.Status != ticketing.OrderRefunded {
+			t.Fatalf("refund: %+v %v", got, err)
+		}
+		rs := f.refunds()
+		if len(rs) != 1 || rs[0].AmountCents != o.TotalCents-1000 {
+			t.Fatalf("owed %+v, want %d", rs, o.TotalCents-1000)
+		}
+		// Stripe then reports the whole charge refunded: already accounted.
+		if res := f.refundedAtStripe(o.ID, "pi_part", o.TotalCents); res.Cents != 0 {
+			t.Fatalf("the hub's own refund counted again: %+v", res)
+		}
+		if c, r := f.balance(wallet.StripeClearing), f.balance(wallet.RevenueTheatre); c != clearing || r != revenue {
+			t.Fatalf("clearing %d revenue %d, want %d %d", c, r, clearing, revenue)
+		}
+		f.ledgerOK()
+	})
+}
+
+// A refund the hub owed for a late payment, made at Stripe before the hub
+// sent it, is closed and never sent.
+func TestOwedRefundMadeAtStripeIsNotSent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		o := lateCardPayment(t, f, "pi_owed_at_stripe")
+		if res := f.refundedAtStripe(o.ID, "pi_owed_at_stripe", 2500); res.Attention != "" {
+			t.Fatalf("refund of a refund_due order %+v", res)
+		}
+		var calls atomic.Int64
+		if n, err := f.svc.SendRefunds(f.ctx, stripeSender(t, stripeURL(), &calls)); err != nil || n != 0 || calls.Load() != 0 {
+			t.Fatalf("sent %d (%d calls), %v", n, calls.Load(), err)
+		}
+		if rs := f.refunds(); len(rs) != 1 || rs[0].State != ticketing.RefundDone {
+			t.Fatalf("refunds %+v", rs)
+		}
+		f.ledgerOK()
+	})
+}
