@@ -385,7 +385,7 @@ func TestCachedBalanceEqualsEntries(t *testing.T) {
 		wantCode(t, l.svc.Verify(ctx, "citizen:nobody"), apperr.NotFound)
 		_, err := l.svc.Account(ctx, "citizen:nobody")
 		wantCode(t, err, apperr.NotFound)
-		if c := l.check(t); c.Accounts != 7 || c.Transactions != 3 || c.Entries != 7 {
+		if c := l.check(t); c.Accounts != 8 || c.Transactions != 3 || c.Entries != 7 {
 			t.Fatalf("check = %+v", c)
 		}
 	})
