@@ -2,70 +2,35 @@ package identity
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"time"
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/ids"
 )
 
 // errBadCredentials is the one answer to a wrong email or a wrong password,
 // so the response does not say which accounts exist.
 var errBadCredentials = apperr.R(apperr.Unauthenticated, "bad_credentials", "The email or the password is not correct.")
 
-// errTooManyAttempts is the one answer once a limit is reached, whether the
-// email has an account or not.
-var errTooManyAttempts = apperr.R(apperr.RateLimited, "too_many_attempts", "Too many failed attempts. Please wait a few minutes and try again.")
-
-func emailSubject(email string) string {
-	sum := sha256.Sum256([]byte(NormalizeEmail(email)))
-	return "email:" + hex.EncodeToString(sum[:])
-}
-
-func ipSubject(ip string) string { return "ip:" + ip }
-
-// authenticate checks an email and a password, within the limits on failed
-// attempts. The limits count attempts per email address rather than per
-// account, so an address without an account is limited exactly like one
-// with, and a refusal says nothing about which exists. Under a burst of
-// concurrent attempts the count can overshoot by the attempts in flight.
+// authenticate checks an email and a password within the login limits
+// (limits.go): the attempt is reserved in its buckets before the password is
+// checked, so concurrent attempts cannot all pass a count read before any
+// of them failed. A failed attempt stays counted; a crash between the
+// reservation and the check leaves it counted too, which errs on the safe
+// side.
 func (s *Service) authenticate(ctx context.Context, email, password, ip string) (Account, error) {
 	now := s.now()
-	subjects := []string{emailSubject(email)}
-	if ip != "" {
-		subjects = append(subjects, ipSubject(ip))
-	}
+	emailNorm := NormalizeEmail(email)
+	netw := network(ip)
+	attempt := ids.New("att")
 	var a Account
 	var found bool
-	err := s.store.View(ctx, func(tx Tx) error {
-		since := now.Add(-s.opt.Limits.Window)
-		n, err := tx.CountLoginFailures(ctx, subjects[0], since)
-		if err != nil {
-			return fmt.Errorf("count login failures: %w", err)
-		}
-		if n >= s.opt.Limits.PerAccount {
-			return errTooManyAttempts
-		}
-		if ip != "" {
-			n, err := tx.CountLoginFailures(ctx, subjects[1], since)
-			if err != nil {
-				return fmt.Errorf("count login failures: %w", err)
-			}
-			if n >= s.opt.Limits.PerIP {
-				return errTooManyAttempts
-			}
-		}
-		a, err = tx.AccountByEmail(ctx, NormalizeEmail(email))
-		switch {
-		case err == nil:
-			found = true
-		case apperr.Has(err, apperr.NotFound):
-		default:
-			return fmt.Errorf("read account: %w", err)
-		}
-		return nil
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		a, found, err = s.reserveLogin(ctx, tx, attempt, emailNorm, netw, now)
+		return err
 	})
 	if err != nil {
 		return Account{}, err
@@ -80,17 +45,11 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip string) 
 	}
 	ok := s.check(password, hash)
 	if !found || !ok || !a.Active() {
-		err := s.store.InTx(ctx, func(tx Tx) error {
-			return tx.AddLoginFailure(ctx, subjects, now)
-		})
-		if err != nil {
-			return Account{}, fmt.Errorf("record login failure: %w", err)
-		}
 		return Account{}, errBadCredentials
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		if err := tx.ClearLoginFailures(ctx, subjects[0]); err != nil {
-			return fmt.Errorf("clear login failures: %w", err)
+		if err := s.loginSucceeded(ctx, tx, attempt, a, netw, now); err != nil {
+			return err
 		}
 		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.login", ObjectType: "account", ObjectID: a.ID, IP: ip})
 	})
@@ -111,8 +70,8 @@ type Tokens struct {
 
 // Login checks the credentials and starts a token family: an access token
 // and a refresh token. Unauthenticated (reason bad_credentials) for a wrong
-// email or password alike; RateLimited (reason too_many_attempts) after too
-// many failures for the email or the client address.
+// email or password alike; RateLimited (reason too_many_attempts, with a
+// retry delay) when the attempt does not fit the login limits.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens, error) {
 	a, err := s.authenticate(ctx, email, password, ip)
 	if err != nil {

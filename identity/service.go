@@ -39,16 +39,31 @@ type Options struct {
 	SessionMax  time.Duration // default 12h
 	Argon2      Argon2Params  // default DefaultArgon2
 	Limits      LoginLimits
+	// PasswordChecked, when set, is called after every password check of a
+	// login: for metrics, and for tests that count checks under a burst.
+	PasswordChecked func()
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
 
-// LoginLimits bound failed logins within Window. The counters live in the
-// database, so they hold across hub replicas.
+// LoginLimits bound failed logins within Window, in the buckets that
+// limits.go describes. The counters live in the database, so they hold
+// across hub replicas.
 type LoginLimits struct {
-	Window     time.Duration // default 15m
-	PerAccount int           // failures per email address, default 10
-	PerIP      int           // failures per client address, default 50
+	Window time.Duration // default 15m
+	// PerAccountIP bounds failures on one email address from one network
+	// (an IPv4 address or an IPv6 /64), default 5.
+	PerAccountIP int
+	// PerAccount bounds failures on one email address from networks not
+	// known for its account, default 10.
+	PerAccount int
+	// PerIP bounds failures from one network on accounts it is not known
+	// for, default 100: high, since a school or an office logs in from one
+	// address.
+	PerIP int
+	// KnownFor is how long a successful login makes its network known for
+	// the account, default 90 days.
+	KnownFor time.Duration
 	// SignupsPerIP bounds citizen sign-ups from one client address per
 	// hour (default 20): each costs a password hash and a wallet.
 	SignupsPerIP int
@@ -92,11 +107,17 @@ func NewService(store Store, keys Keys, opt Options, log *slog.Logger) *Service 
 	if opt.Limits.Window <= 0 {
 		opt.Limits.Window = 15 * time.Minute
 	}
+	if opt.Limits.PerAccountIP <= 0 {
+		opt.Limits.PerAccountIP = 5
+	}
 	if opt.Limits.PerAccount <= 0 {
 		opt.Limits.PerAccount = 10
 	}
 	if opt.Limits.PerIP <= 0 {
-		opt.Limits.PerIP = 50
+		opt.Limits.PerIP = 100
+	}
+	if opt.Limits.KnownFor <= 0 {
+		opt.Limits.KnownFor = 90 * 24 * time.Hour
 	}
 	if opt.Limits.SignupsPerIP <= 0 {
 		opt.Limits.SignupsPerIP = 20
@@ -126,6 +147,9 @@ func (s *Service) check(password, encoded string) bool {
 	if err != nil && encoded != unusablePassword {
 		s.log.Error("stored password hash unreadable", slog.Any("error", err))
 	}
+	if s.opt.PasswordChecked != nil {
+		s.opt.PasswordChecked()
+	}
 	return ok
 }
 
@@ -138,32 +162,38 @@ func (s *Service) Register(ctx context.Context, n NewAccount) (Account, error) {
 		return Account{}, apperr.R(apperr.Invalid, "bad_grant", "Roles cannot be chosen at sign-up.")
 	}
 	n.Grants = []Grant{{Role: RoleCitizen}}
-	// Sign-ups are counted in the failed-login table under their own
-	// subject, so the limit holds across replicas like the login limits.
+	// Sign-ups are counted in the login attempts table under their own
+	// subject, reserved before the account is made like a login attempt,
+	// so the limit holds across replicas and under a burst.
 	ip := audit.OriginFrom(ctx).IP
-	subject := "signup:" + ip
+	attempt := ids.New("att")
 	if ip != "" {
-		var n int
-		err := s.store.View(ctx, func(tx Tx) error {
+		now := s.now()
+		var ok bool
+		var freeAt time.Time
+		err := s.store.InTx(ctx, func(tx Tx) error {
 			var err error
-			n, err = tx.CountLoginFailures(ctx, subject, s.now().Add(-time.Hour))
+			ok, freeAt, err = tx.ReserveLoginAttempt(ctx, attempt, []LoginBucket{{Subject: "signup:" + ip, Limit: s.opt.Limits.SignupsPerIP, Since: now.Add(-time.Hour)}}, now)
 			return err
 		})
 		if err != nil {
 			return Account{}, fmt.Errorf("count sign-ups: %w", err)
 		}
-		if n >= s.opt.Limits.SignupsPerIP {
-			return Account{}, apperr.R(apperr.RateLimited, "too_many_signups", "Too many sign-ups from your network. Please try again later.")
+		if !ok {
+			return Account{}, tooMany(errTooManySignups, freeAt.Sub(now))
 		}
 	}
 	a, err := s.create(ctx, "", n, "account.register")
-	if err == nil && ip != "" {
-		if err := s.store.InTx(ctx, func(tx Tx) error { return tx.AddLoginFailure(ctx, []string{subject}, s.now()) }); err != nil {
-			s.log.WarnContext(ctx, "count sign-up", slog.Any("error", err))
+	if err != nil && ip != "" {
+		// Only sign-ups that made an account count.
+		if rerr := s.store.InTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); rerr != nil {
+			s.log.WarnContext(ctx, "release sign-up attempt", slog.Any("error", rerr))
 		}
 	}
 	return a, err
 }
+
+var errTooManySignups = apperr.R(apperr.RateLimited, "too_many_signups", "Too many sign-ups from your network. Please try again later.")
 
 // CreateAccount lets a city administrator create an account with grants
 // (staff of a shop or venue, operators, administrators, citizens).

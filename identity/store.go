@@ -32,19 +32,32 @@ type Tx interface {
 	// NotFound if missing.
 	AccountByEmail(ctx context.Context, emailNorm string) (Account, error)
 	// AnonymiseAccount replaces an account's personal data with placeholders,
-	// makes its password unusable, drops its grants and sets deleted_at.
+	// makes its password unusable, drops its grants and the networks it
+	// logged in from, and sets deleted_at.
 	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
 	// SetAccountDisabled disables or re-enables an account.
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error
 	// CountAccounts counts accounts, deleted ones included.
 	CountAccounts(ctx context.Context) (int, error)
 
-	// AddLoginFailure records a failed login for each subject.
-	AddLoginFailure(ctx context.Context, subjects []string, at time.Time) error
-	// CountLoginFailures counts a subject's failures at or after since.
-	CountLoginFailures(ctx context.Context, subject string, since time.Time) (int, error)
-	// ClearLoginFailures forgets a subject's failures.
-	ClearLoginFailures(ctx context.Context, subject string) error
+	// ReserveLoginAttempt records attempt in every bucket if each holds
+	// fewer than its Limit attempts after its Since, and nothing if
+	// one is full; then ok is false and freeAt is when every full bucket
+	// has room again. Counting and recording are one step for concurrent
+	// reservations on the same subjects, so it must run in InTx.
+	ReserveLoginAttempt(ctx context.Context, attempt string, buckets []LoginBucket, at time.Time) (ok bool, freeAt time.Time, err error)
+	// ReleaseLoginAttempt forgets a reserved attempt in every bucket.
+	ReleaseLoginAttempt(ctx context.Context, attempt string) error
+	// ClearLoginAttempts forgets the attempts of every subject matching
+	// pattern, in which * stands for any run of characters, and says how
+	// many it forgot.
+	ClearLoginAttempts(ctx context.Context, pattern string) (int, error)
+	// LoginAddressKnown reports whether the account with the normalised
+	// email logged in from network at or after since.
+	LoginAddressKnown(ctx context.Context, emailNorm, network string, since time.Time) (bool, error)
+	// RememberLoginAddress records a login of the account from network at
+	// at, and forgets the account's networks last used before forgetBefore.
+	RememberLoginAddress(ctx context.Context, accountID, network string, at, forgetBefore time.Time) error
 
 	// InsertRefreshToken stores a refresh token (its hash only).
 	InsertRefreshToken(ctx context.Context, t RefreshToken) error

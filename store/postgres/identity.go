@@ -68,6 +68,9 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.Exec(ctx, `DELETE FROM account_grants WHERE account_id = $1`, id); err != nil {
 		return fmt.Errorf("drop grants: %w", err)
 	}
+	if _, err := tx.q.Exec(ctx, `DELETE FROM login_addresses WHERE account_id = $1`, id); err != nil {
+		return fmt.Errorf("forget login addresses: %w", err)
+	}
 	return nil
 }
 
@@ -86,39 +89,6 @@ func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count accounts: %w", err)
 	}
 	return n, nil
-}
-
-// AddLoginFailure implements identity.Tx.
-func (tx *Tx) AddLoginFailure(ctx context.Context, subjects []string, at time.Time) error {
-	for _, s := range subjects {
-		if _, err := tx.q.Exec(ctx, `INSERT INTO login_failures (subject, at) VALUES ($1, $2)`, s, at); err != nil {
-			return fmt.Errorf("insert login failure: %w", err)
-		}
-	}
-	// Old failures no longer count; dropping them here keeps the table small
-	// without a separate sweeper.
-	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE at < $1`, at.Add(-24*time.Hour)); err != nil {
-		return fmt.Errorf("prune login failures: %w", err)
-	}
-	return nil
-}
-
-// CountLoginFailures implements identity.Tx.
-func (tx *Tx) CountLoginFailures(ctx context.Context, subject string, since time.Time) (int, error) {
-	var n int
-	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM login_failures WHERE subject = $1 AND at >= $2`, subject, since).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count login failures: %w", err)
-	}
-	return n, nil
-}
-
-// ClearLoginFailures implements identity.Tx.
-func (tx *Tx) ClearLoginFailures(ctx context.Context, subject string) error {
-	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE subject = $1`, subject); err != nil {
-		return fmt.Errorf("clear login failures: %w", err)
-	}
-	return nil
 }
 
 const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at`

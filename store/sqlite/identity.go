@@ -70,6 +70,9 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, id); err != nil {
 		return fmt.Errorf("drop grants: %w", err)
 	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_addresses WHERE account_id = ?`, id); err != nil {
+		return fmt.Errorf("forget login addresses: %w", err)
+	}
 	return nil
 }
 
@@ -88,39 +91,6 @@ func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("count accounts: %w", err)
 	}
 	return n, nil
-}
-
-// AddLoginFailure implements identity.Tx.
-func (tx *Tx) AddLoginFailure(ctx context.Context, subjects []string, at time.Time) error {
-	for _, s := range subjects {
-		if _, err := tx.q.ExecContext(ctx, `INSERT INTO login_failures (subject, at) VALUES (?, ?)`, s, toMicros(at)); err != nil {
-			return fmt.Errorf("insert login failure: %w", err)
-		}
-	}
-	// Old failures no longer count; dropping them here keeps the table small
-	// without a separate sweeper.
-	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, toMicros(at.Add(-24*time.Hour))); err != nil {
-		return fmt.Errorf("prune login failures: %w", err)
-	}
-	return nil
-}
-
-// CountLoginFailures implements identity.Tx.
-func (tx *Tx) CountLoginFailures(ctx context.Context, subject string, since time.Time) (int, error) {
-	var n int
-	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM login_failures WHERE subject = ? AND at >= ?`, subject, toMicros(since)).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count login failures: %w", err)
-	}
-	return n, nil
-}
-
-// ClearLoginFailures implements identity.Tx.
-func (tx *Tx) ClearLoginFailures(ctx context.Context, subject string) error {
-	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE subject = ?`, subject); err != nil {
-		return fmt.Errorf("clear login failures: %w", err)
-	}
-	return nil
 }
 
 const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at`
