@@ -8,8 +8,8 @@ type loginRequest struct {
 }
 
 // handleAPILogin exchanges an email and a password for an access token and
-// a refresh token. 401 for a wrong email or password alike, 429 after too
-// many failures for the email or the client address.
+// a refresh token. 401 for a wrong email or password alike, 429 with
+// Retry-After when the attempt does not fit the login limits.
 func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
 	if err := decodeJSON(w, r, &req); err != nil {

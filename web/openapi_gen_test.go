@@ -841,7 +841,7 @@ func buildOpenAPIDocument() *obj {
 		if status == 401 {
 			r.set("headers", newObj("WWW-Authenticate", newObj("schema", str())))
 		}
-		if status == 503 {
+		if status == 429 || status == 503 {
 			r.set("headers", newObj("Retry-After", newObj("description", "Seconds to wait, when known.", "schema", str())))
 		}
 		responses.set(strconv.Itoa(status), r)

@@ -50,6 +50,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			form.Error = l.T("login.wrong")
 			s.render(w, r, http.StatusUnauthorized, "login", "login", form)
 		case apperr.RateLimited:
+			setRetryAfter(w, err)
 			form.Error = l.T("login.rate_limited")
 			s.render(w, r, http.StatusTooManyRequests, "login", "login", form)
 		default:

@@ -6,8 +6,11 @@ import (
 
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"cityhub/apperr"
 )
@@ -58,6 +61,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if code == apperr.Unauthenticated {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cityhub"`)
 	}
+	setRetryAfter(w, err)
 	writeProblem(w, Problem{
 		Type:     "https://cityhub.example/problems/" + string(code),
 		Title:    http.StatusText(status),
@@ -67,6 +71,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		Code:     string(code),
 		Reason:   apperr.ReasonOf(err),
 	})
+}
+
+// setRetryAfter sends Retry-After (whole seconds, rounded up) when err says
+// how long to wait, as a throttled login does.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.RetryAfter().Seconds()))))
+	}
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {
