@@ -4,6 +4,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,14 +49,30 @@ type Config struct {
 	// SigningKeys is an optional PEM bundle of Ed25519 private keys
 	// (CITYHUB_SIGNING_KEYS); when empty, keys are generated on first start and
 	// kept in the database.
-	SigningKeys     string
-	AccessTokenTTL  time.Duration // CITYHUB_ACCESS_TOKEN_TTL, default 15m
-	RefreshTokenTTL time.Duration // CITYHUB_REFRESH_TOKEN_TTL, default 30 days
+	SigningKeys string
+	// KeyEncryptionKeys (CITYHUB_KEY_ENCRYPTION_KEY: base64 of 32 random
+	// bytes; to change it, the new key, a comma, then the old one) encrypt
+	// the signing keys kept in the database. The first encrypts; the others
+	// only decrypt, and keys they encrypted are encrypted again with the
+	// first at start.
+	KeyEncryptionKeys [][]byte
+	AccessTokenTTL    time.Duration // CITYHUB_ACCESS_TOKEN_TTL, default 15m
+	RefreshTokenTTL   time.Duration // CITYHUB_REFRESH_TOKEN_TTL, default 30 days
 
 	// TrustedProxies (CITYHUB_TRUSTED_PROXIES: comma-separated addresses or
 	// CIDR prefixes) are the load balancers whose X-Forwarded-For is believed
 	// for rate limits and the audit log. Empty: the header is ignored.
 	TrustedProxies []netip.Prefix
+
+	// LoginWindow (CITYHUB_LOGIN_WINDOW) and the login limits bound failed
+	// logins within the window: per email address and network
+	// (CITYHUB_LOGIN_LIMIT_ACCOUNT_IP), per email address from networks its
+	// account never logged in from (CITYHUB_LOGIN_LIMIT_ACCOUNT), and per
+	// network on accounts it is not known for (CITYHUB_LOGIN_LIMIT_IP).
+	LoginWindow         time.Duration
+	LoginLimitAccountIP int
+	LoginLimitAccount   int
+	LoginLimitIP        int
 
 	LogLevel  string // CITYHUB_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // CITYHUB_LOG_FORMAT: text or json
@@ -81,6 +98,11 @@ func Default() Config {
 		ShutdownTimeout: 20 * time.Second,
 
 		StripeWebhookTolerance: 5 * time.Minute,
+
+		LoginWindow:         15 * time.Minute,
+		LoginLimitAccountIP: 5,
+		LoginLimitAccount:   10,
+		LoginLimitIP:        100,
 	}
 }
 
@@ -132,7 +154,28 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 			*dst = d
 		}
 	}
+	envInt := func(key string, dst *int) {
+		if v := getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive whole number", key, v))
+				return
+			}
+			*dst = n
+		}
+	}
 	envBool("CITYHUB_TEST_PAYMENTS", &c.TestPayments)
+	envInt("CITYHUB_LOGIN_LIMIT_ACCOUNT_IP", &c.LoginLimitAccountIP)
+	envInt("CITYHUB_LOGIN_LIMIT_ACCOUNT", &c.LoginLimitAccount)
+	envInt("CITYHUB_LOGIN_LIMIT_IP", &c.LoginLimitIP)
+	envDur("CITYHUB_LOGIN_WINDOW", &c.LoginWindow)
+	if v := getenv("CITYHUB_KEY_ENCRYPTION_KEY"); v != "" {
+		keys, err := parseKEKs(v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.KeyEncryptionKeys = keys
+	}
 	if v := getenv("CITYHUB_TRUSTED_PROXIES"); v != "" {
 		for _, part := range strings.Split(v, ",") {
 			part = strings.TrimSpace(part)
@@ -192,7 +235,7 @@ func (c Config) Validate() error {
 	if c.MQTTURL != "" {
 		u, err := url.Parse(c.MQTTURL)
 		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") {
-			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://host:port or ssl://host:port", c.MQTTURL))
+			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://host:port or ssl://host:port", Redact(c.MQTTURL)))
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
@@ -207,12 +250,15 @@ func (c Config) Validate() error {
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("access token ttl %s: must be between 0 and 1h", c.AccessTokenTTL))
 	}
+	if c.LoginWindow <= 0 {
+		errs = append(errs, fmt.Errorf("login window must be positive"))
+	}
 	if c.RefreshTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("refresh token ttl must be positive"))
 	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
-			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", c.PublicURL))
+			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", Redact(c.PublicURL)))
 		}
 	}
 	return errors.Join(errs...)
@@ -237,40 +283,55 @@ func validTopicPart(s string, slashes bool) bool {
 	return true
 }
 
-// Summary lists the configuration for the start-up log, with secrets hidden.
+// Summary lists the configuration for the start-up log. Secrets show only
+// whether they are set, and every URL goes through Redact.
 func (c Config) Summary() []any {
-	secret := func(s string) string {
-		if s == "" {
-			return "(unset)"
-		}
-		return "(set)"
-	}
 	db := "embedded sqlite in " + c.DataDir
 	if c.DatabaseURL != "" {
-		db = redactURL(c.DatabaseURL)
+		db = Redact(c.DatabaseURL)
 	}
 	broker := "embedded broker on " + c.MQTTBrokerAddr
 	if c.MQTTURL != "" {
-		broker = redactURL(c.MQTTURL)
+		broker = Redact(c.MQTTURL)
+	}
+	kek := "(unset)"
+	if len(c.KeyEncryptionKeys) > 0 {
+		kek = fmt.Sprintf("(set, %d)", len(c.KeyEncryptionKeys))
 	}
 	return []any{
-		"http_addr", c.HTTPAddr, "public_url", c.PublicURL, "database", db, "mqtt", broker,
+		"http_addr", c.HTTPAddr, "public_url", Redact(c.PublicURL), "database", db, "mqtt", broker,
+		"mqtt_username", c.MQTTUsername, "mqtt_password", secretState(c.MQTTPassword),
 		"instance_id", c.InstanceID, "mqtt_topic_root", c.MQTTTopicRoot, "mqtt_share_group", c.MQTTShareGroup,
-		"stripe_secret_key", secret(c.StripeSecretKey), "stripe_webhook_secret", secret(c.StripeWebhookSecret),
-		"stripe_api_url", c.StripeAPIURL, "stripe_webhook_tolerance", c.StripeWebhookTolerance.String(), "test_payments", c.TestPayments,
-		"signing_keys", secret(c.SigningKeys), "trusted_proxies", fmt.Sprint(c.TrustedProxies), "access_token_ttl", c.AccessTokenTTL.String(), "demo", c.Demo,
+		"stripe_secret_key", secretState(c.StripeSecretKey), "stripe_webhook_secret", secretState(c.StripeWebhookSecret),
+		"stripe_api_url", Redact(c.StripeAPIURL), "stripe_webhook_tolerance", c.StripeWebhookTolerance.String(), "test_payments", c.TestPayments,
+		"signing_keys", secretState(c.SigningKeys), "key_encryption_key", kek,
+		"trusted_proxies", fmt.Sprint(c.TrustedProxies), "access_token_ttl", c.AccessTokenTTL.String(),
+		"login_limits", fmt.Sprintf("%d per account and address, %d per account from new addresses, %d per address, in %s",
+			c.LoginLimitAccountIP, c.LoginLimitAccount, c.LoginLimitIP, c.LoginWindow),
+		"demo", c.Demo,
 	}
 }
 
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparseable url)"
-	}
-	if u.User != nil {
-		if _, ok := u.User.Password(); ok {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+// KEKSize is the length of a key-encryption key: 256 bits.
+const KEKSize = 32
+
+// parseKEKs reads CITYHUB_KEY_ENCRYPTION_KEY: comma-separated base64 (or
+// base64url) keys of KEKSize bytes. The error never shows the value.
+func parseKEKs(v string) ([][]byte, error) {
+	var keys [][]byte
+	for i, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		var key []byte
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if b, err := enc.DecodeString(part); err == nil {
+				key = b
+				break
+			}
 		}
+		if len(key) != KEKSize {
+			return nil, fmt.Errorf("CITYHUB_KEY_ENCRYPTION_KEY: key %d is not base64 of %d bytes (make one with: openssl rand -base64 %d)", i+1, KEKSize, KEKSize)
+		}
+		keys = append(keys, key)
 	}
-	return u.String()
+	return keys, nil
 }

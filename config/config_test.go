@@ -74,9 +74,35 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"group with a slash": {"CITYHUB_MQTT_SHARE_GROUP": "a/b"},
 		"bad proxy":          {"CITYHUB_TRUSTED_PROXIES": "10.0.0.0/33"},
 		"relative public":    {"CITYHUB_PUBLIC_URL": "/hub"},
+		"short kek":          {"CITYHUB_KEY_ENCRYPTION_KEY": "c2hvcnQ="},
+		"kek not base64":     {"CITYHUB_KEY_ENCRYPTION_KEY": "not base64 at all!"},
+		"zero login limit":   {"CITYHUB_LOGIN_LIMIT_IP": "0"},
+		"bad login window":   {"CITYHUB_LOGIN_WINDOW": "a while"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)
 		}
+	}
+}
+
+func TestKeyEncryptionKeysAndLoginLimits(t *testing.T) {
+	newKey, oldKey := strings.Repeat("A", 43)+"=", strings.Repeat("_", 43)
+	c, err := Parse("serve", nil, env(map[string]string{
+		"CITYHUB_KEY_ENCRYPTION_KEY": newKey + ", " + oldKey,
+		"CITYHUB_LOGIN_LIMIT_IP":     "400",
+		"CITYHUB_LOGIN_WINDOW":       "30m",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.KeyEncryptionKeys) != 2 || len(c.KeyEncryptionKeys[0]) != KEKSize || c.KeyEncryptionKeys[1][0] != 0xff {
+		t.Errorf("key-encryption keys %x", c.KeyEncryptionKeys)
+	}
+	if c.LoginLimitIP != 400 || c.LoginLimitAccountIP != 5 || c.LoginLimitAccount != 10 || c.LoginWindow != 30*time.Minute {
+		t.Errorf("login limits %+v", c)
+	}
+	_, err = Parse("serve", nil, env(map[string]string{"CITYHUB_KEY_ENCRYPTION_KEY": "hunter2hunter2"}), io.Discard)
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("a bad key: %v; want an error that does not show it", err)
 	}
 }

@@ -45,7 +45,7 @@ func createAdmin(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return fmt.Errorf("load signing keys: %w", err)
 	}
-	svc := identity.NewService(db.Identity(), keys, identity.Options{Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL}, log)
+	svc := identity.NewService(db.Identity(), keys, identityOptions(cfg), log)
 	password, generated := getenv("CITYHUB_ADMIN_PASSWORD"), false
 	if password == "" {
 		password, generated = ids.Token(15), true
@@ -62,5 +62,42 @@ func createAdmin(ctx context.Context, args []string, getenv func(string) string,
 	if generated {
 		fmt.Fprintf(stdout, "password: %s\n(shown once; change it after the first login)\n", password)
 	}
+	return nil
+}
+
+// clearLoginLimits forgets the failed logins counted against an email
+// address or a client address, for the operator helping a citizen (or a
+// school) that the login limits slow down. The database comes from the
+// environment, as for serve.
+func clearLoginLimits(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("clear-login-limits", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	email := fs.String("email", "", "forget the failed logins on this email address, from every address")
+	ip := fs.String("ip", "", "forget the failed logins from this IP address (its /64 for IPv6), on every account")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*email == "" && *ip == "") || fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("clear-login-limits needs -email, -ip or both, and nothing else")
+	}
+	cfg, err := config.Parse("clear-login-limits", nil, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer db.Close()
+	// No keys are needed to forget attempts; the service is built without
+	// them, so this works even before the key-encryption key is at hand.
+	svc := identity.NewService(db.Identity(), nil, identityOptions(cfg), log)
+	n, err := svc.ClearLoginLimits(ctx, *email, *ip)
+	if err != nil {
+		return fmt.Errorf("clear login limits: %w", err)
+	}
+	fmt.Fprintf(stdout, "forgot %d counted login attempts\n", n)
 	return nil
 }

@@ -35,6 +35,9 @@ commands:
   create-admin -email E
             create the first city administrator (password from
             CITYHUB_ADMIN_PASSWORD, or generated and printed once)
+  clear-login-limits [-email E] [-ip A]
+            forget the failed logins counted against an email address
+            or a client address, so they can log in at once
   simulate  play bike stations against an MQTT broker (the station simulator)
   version   print the version
 
@@ -58,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return simulate(ctx, args, getenv, stdout, stderr)
 	case "create-admin":
 		return createAdmin(ctx, args, getenv, stdout, stderr)
+	case "clear-login-limits":
+		return clearLoginLimits(ctx, args, getenv, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "cityhub", version)
 		return nil

@@ -102,6 +102,6 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int) error {
 		return fmt.Errorf("start simulated stations: %w", err)
 	}
 	m.sim = sim
-	m.log.Info("simulated stations running", slog.Int("stations", n), slog.String("broker", m.brokerURL()))
+	m.log.Info("simulated stations running", slog.Int("stations", n), slog.String("broker", config.Redact(m.brokerURL())))
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"cityhub/config"
 	"cityhub/mobility/simulator"
 )
 
@@ -43,7 +44,7 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer sim.Close()
-	fmt.Fprintf(stdout, "simulating %d stations (%s-001 ... ) on %s; Ctrl-C to stop\n", *n, *prefix, url)
+	fmt.Fprintf(stdout, "simulating %d stations (%s-001 ... ) on %s; Ctrl-C to stop\n", *n, *prefix, config.Redact(url))
 	fmt.Fprintln(stdout, "the hub must know these stations: `cityhub demo` registers the same layout (prefix bn, 10 docks)")
 	<-ctx.Done()
 	return nil

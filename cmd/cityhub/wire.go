@@ -55,9 +55,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		return nil, fmt.Errorf("load signing keys: %w", err)
 	}
 	h.keys = keys
-	h.identity = identity.NewService(db.Identity(), keys, identity.Options{
-		Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
-	}, log.With(slog.String("component", "identity")))
+	h.identity = identity.NewService(db.Identity(), keys, identityOptions(cfg), log.With(slog.String("component", "identity")))
 
 	// Wallet: the ledger and its singleton accounts; card top-ups through
 	// Stripe when it is configured.
@@ -150,6 +148,16 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	h.closers = append(h.closers, h.mobility.close)
 	return h, nil
+}
+
+// identityOptions are the identity service's settings from the configuration.
+func identityOptions(cfg config.Config) identity.Options {
+	return identity.Options{
+		Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
+		Limits: identity.LoginLimits{
+			Window: cfg.LoginWindow, PerAccountIP: cfg.LoginLimitAccountIP, PerAccount: cfg.LoginLimitAccount, PerIP: cfg.LoginLimitIP,
+		},
+	}
 }
 
 // stripeRefunder sends ticketing's card refunds through the Stripe client.
