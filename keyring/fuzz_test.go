@@ -19,6 +19,9 @@ func (refusingStore) AddSigningKeyIfAbsent(context.Context, keyring.StoredKey) e
 func (refusingStore) SigningKeys(context.Context) ([]keyring.StoredKey, error) {
 	return nil, errors.New("database down")
 }
+func (refusingStore) ResealSigningKey(context.Context, string, []byte, string, string) (bool, error) {
+	return false, errors.New("database down")
+}
 
 // FuzzLoadPEM feeds arbitrary CITYHUB_SIGNING_KEYS values to Load: it must
 // never panic, and whatever it accepts must sign and verify for every purpose.

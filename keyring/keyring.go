@@ -6,10 +6,14 @@
 // PublicKey always says which purpose a key serves, and verifiers check it.
 // This package never logs or returns private key material except to signers.
 //
-// Generated keys are stored unencrypted in the signing_keys table: whoever
-// can read the database can sign tokens. An operator who wants keys out of
-// the database gives them in CITYHUB_SIGNING_KEYS instead, which is also how
-// keys are rotated (new key first, old key after it until its tokens expire).
+// Generated keys are stored in the signing_keys table, encrypted with the
+// key-encryption key when one is configured (seal.go) and in clear
+// otherwise: then whoever can read the database can sign tokens. Keys stored
+// in clear are encrypted on the first start with a key-encryption key, and a
+// start with encrypted keys but without their key-encryption key is refused.
+// An operator who wants keys out of the database gives them in
+// CITYHUB_SIGNING_KEYS instead, which is also how keys are rotated (new key
+// first, old key after it until its tokens expire).
 package keyring
 
 import (
@@ -41,8 +45,12 @@ var Purposes = []string{PurposeAccess, PurposeQR}
 type StoredKey struct {
 	ID      string
 	Purpose string
-	// PKCS8 is the private key, DER-encoded PKCS #8.
+	// PKCS8 is the private key, DER-encoded PKCS #8, or that encrypted
+	// (seal.go) when SealedBy is set.
 	PKCS8 []byte
+	// SealedBy is the fingerprint of the key-encryption key that encrypted
+	// PKCS8; empty when PKCS8 is in clear.
+	SealedBy string
 	// Current marks the key that signs for its purpose; other keys of the
 	// purpose only verify (they stay published until their tokens expire).
 	Current   bool
@@ -57,6 +65,21 @@ type Store interface {
 	AddSigningKeyIfAbsent(ctx context.Context, k StoredKey) error
 	// SigningKeys lists every stored key.
 	SigningKeys(ctx context.Context) ([]StoredKey, error)
+	// ResealSigningKey replaces the stored form of key id with pkcs8 sealed
+	// by sealedBy, only if it is still sealed by was (empty: in clear); false
+	// if another hub changed it first.
+	ResealSigningKey(ctx context.Context, id string, pkcs8 []byte, sealedBy, was string) (bool, error)
+}
+
+// Options say where the keys come from.
+type Options struct {
+	// PEM is CITYHUB_SIGNING_KEYS (see Load).
+	PEM string
+	// KEKs are the key-encryption keys (CITYHUB_KEY_ENCRYPTION_KEY): the
+	// first encrypts stored keys, the others only decrypt keys they
+	// encrypted, which are then encrypted again with the first. None: stored
+	// keys stay in clear.
+	KEKs [][]byte
 }
 
 type key struct {
@@ -73,7 +96,13 @@ type Keyring struct {
 	keys    map[string]key    // kid -> key
 	order   []string          // kids in publication order
 	jwks    []byte
+	// inClear counts keys in use that the database keeps unencrypted.
+	inClear int
 }
+
+// StoredInClear reports whether keys in use are kept in the database
+// without encryption (no key-encryption key configured).
+func (k *Keyring) StoredInClear() bool { return k.inClear > 0 }
 
 // Signer returns the current key for purpose and its key id; an empty kid
 // and a nil key when the purpose has none.
@@ -131,8 +160,25 @@ const PurposeHeader = "Purpose"
 // in use). Purposes the bundle does not cover get a key from the database,
 // generated on first start: every hub inserts a candidate if none exists and
 // then reads back whichever won, so replicas starting together agree.
+//
+// Load keeps stored keys in clear; Open takes key-encryption keys too.
 func Load(ctx context.Context, store Store, cfgPEM string) (*Keyring, error) {
+	return Open(ctx, store, Options{PEM: cfgPEM})
+}
+
+// Open builds the keyring as Load does, with stored keys encrypted by the
+// first of opt.KEKs: new keys are stored encrypted, keys in clear or under an
+// older key-encryption key are encrypted again. It fails with a message that
+// says what to set when a stored key needed here is encrypted and no given
+// key-encryption key opens it.
+func Open(ctx context.Context, store Store, opt Options) (*Keyring, error) {
+	for i, kek := range opt.KEKs {
+		if len(kek) != KEKSize {
+			return nil, fmt.Errorf("key-encryption key %d: %d bytes, want %d", i+1, len(kek), KEKSize)
+		}
+	}
 	k := &Keyring{current: map[string]string{}, keys: map[string]key{}}
+	cfgPEM := opt.PEM
 	if strings.TrimSpace(cfgPEM) != "" {
 		if err := k.addPEM(cfgPEM); err != nil {
 			return nil, err
@@ -145,7 +191,7 @@ func Load(ctx context.Context, store Store, cfgPEM string) (*Keyring, error) {
 		}
 	}
 	if len(missing) > 0 {
-		if err := k.addStored(ctx, store, missing); err != nil {
+		if err := k.addStored(ctx, store, missing, opt.KEKs); err != nil {
 			return nil, err
 		}
 	}
@@ -221,11 +267,17 @@ func parsePKCS8(der []byte) (ed25519.PrivateKey, error) {
 	return priv, nil
 }
 
-func (k *Keyring) addStored(ctx context.Context, store Store, purposes []string) error {
+func (k *Keyring) addStored(ctx context.Context, store Store, purposes []string, keks [][]byte) error {
 	for _, p := range purposes {
 		cand, err := Generate(p)
 		if err != nil {
 			return err
+		}
+		if len(keks) > 0 {
+			if cand.PKCS8, err = seal(keks[0], cand.ID, cand.Purpose, cand.PKCS8); err != nil {
+				return err
+			}
+			cand.SealedBy = KEKFingerprint(keks[0])
 		}
 		if err := store.AddSigningKeyIfAbsent(ctx, cand); err != nil {
 			return fmt.Errorf("store signing key: %w", err)
@@ -246,10 +298,29 @@ func (k *Keyring) addStored(ctx context.Context, store Store, purposes []string)
 		return a.CreatedAt.Compare(b.CreatedAt)
 	})
 	for _, s := range stored {
-		if !slices.Contains(purposes, s.Purpose) {
-			continue // configuration overrides the database for this purpose
+		used := slices.Contains(purposes, s.Purpose) // else configuration overrides the database
+		der, err := openStored(s, keks)
+		if err != nil {
+			if !used {
+				continue // not needed here; a start that needs it will say so
+			}
+			return err
 		}
-		priv, err := parsePKCS8(s.PKCS8)
+		if len(keks) > 0 && s.SealedBy != KEKFingerprint(keks[0]) {
+			// Every stored key is encrypted with the current key-encryption
+			// key, also keys this hub does not sign with.
+			sealed, err := seal(keks[0], s.ID, s.Purpose, der)
+			if err != nil {
+				return err
+			}
+			if _, err := store.ResealSigningKey(ctx, s.ID, sealed, KEKFingerprint(keks[0]), s.SealedBy); err != nil {
+				return fmt.Errorf("encrypt stored signing key %s: %w", s.ID, err)
+			}
+		}
+		if !used {
+			continue
+		}
+		priv, err := parsePKCS8(der)
 		if err != nil {
 			return fmt.Errorf("stored signing key %s: %w", s.ID, err)
 		}
@@ -259,8 +330,38 @@ func (k *Keyring) addStored(ctx context.Context, store Store, purposes []string)
 		if err := k.add(s.Purpose, priv, s.Current); err != nil {
 			return err
 		}
+		if len(keks) == 0 {
+			k.inClear++
+		}
 	}
 	return nil
+}
+
+// openStored returns a stored key's PKCS #8 DER, decrypting it with the
+// key-encryption key that sealed it.
+func openStored(s StoredKey, keks [][]byte) ([]byte, error) {
+	if s.SealedBy == "" {
+		return s.PKCS8, nil
+	}
+	if len(keks) == 0 {
+		return nil, fmt.Errorf("stored signing key %s is encrypted (key-encryption key %s) and CITYHUB_KEY_ENCRYPTION_KEY is not set: set it to that key", s.ID, s.SealedBy)
+	}
+	for _, kek := range keks {
+		if KEKFingerprint(kek) != s.SealedBy {
+			continue
+		}
+		der, err := unseal(kek, s.ID, s.Purpose, s.PKCS8)
+		if err != nil {
+			return nil, fmt.Errorf("stored signing key %s: %w", s.ID, err)
+		}
+		return der, nil
+	}
+	given := make([]string, 0, len(keks))
+	for _, kek := range keks {
+		given = append(given, KEKFingerprint(kek))
+	}
+	return nil, fmt.Errorf("stored signing key %s is encrypted with key-encryption key %s, and CITYHUB_KEY_ENCRYPTION_KEY holds %s: give that key (to change it: the new key, a comma, then that one)",
+		s.ID, s.SealedBy, strings.Join(given, ", "))
 }
 
 // Generate makes a fresh key for purpose, ready to store.

@@ -8,7 +8,6 @@ import (
 
 	"cityhub/identity"
 	"cityhub/ids"
-	"cityhub/keyring"
 	"cityhub/store"
 
 	"cityhub/config"
@@ -41,9 +40,9 @@ func createAdmin(ctx context.Context, args []string, getenv func(string) string,
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer db.Close()
-	keys, err := keyring.Load(ctx, db.Keyring(), cfg.SigningKeys)
+	keys, err := loadKeys(ctx, cfg, db, log)
 	if err != nil {
-		return fmt.Errorf("load signing keys: %w", err)
+		return err
 	}
 	svc := identity.NewService(db.Identity(), keys, identityOptions(cfg), log)
 	password, generated := getenv("CITYHUB_ADMIN_PASSWORD"), false

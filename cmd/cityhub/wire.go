@@ -50,9 +50,9 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 
 	// Identity: signing keys (configured, else generated once and kept in
 	// the database) and the accounts, tokens and sessions on them.
-	keys, err := keyring.Load(ctx, db.Keyring(), cfg.SigningKeys)
+	keys, err := loadKeys(ctx, cfg, db, log)
 	if err != nil {
-		return nil, fmt.Errorf("load signing keys: %w", err)
+		return nil, err
 	}
 	h.keys = keys
 	h.identity = identity.NewService(db.Identity(), keys, identityOptions(cfg), log.With(slog.String("component", "identity")))
@@ -148,6 +148,19 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	h.closers = append(h.closers, h.mobility.close)
 	return h, nil
+}
+
+// loadKeys loads the signing keys, encrypted in the database with the
+// key-encryption key when one is configured.
+func loadKeys(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger) (*keyring.Keyring, error) {
+	keys, err := keyring.Open(ctx, db.Keyring(), keyring.Options{PEM: cfg.SigningKeys, KEKs: cfg.KeyEncryptionKeys})
+	if err != nil {
+		return nil, fmt.Errorf("load signing keys: %w", err)
+	}
+	if keys.StoredInClear() {
+		log.Warn("signing keys are kept in the database without encryption: set CITYHUB_KEY_ENCRYPTION_KEY (openssl rand -base64 32) to encrypt them")
+	}
+	return keys, nil
 }
 
 // identityOptions are the identity service's settings from the configuration.

@@ -16,8 +16,8 @@ func (db *DB) Keyring() keyring.Store { return keyringStore{db} }
 // (purpose) WHERE current makes the insert of a second current key a no-op.
 func (s keyringStore) AddSigningKeyIfAbsent(ctx context.Context, k keyring.StoredKey) error {
 	return s.db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.q.ExecContext(ctx, `INSERT INTO signing_keys (id, purpose, private_key, current, created_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.ID, k.Purpose, k.PKCS8, boolInt(k.Current), toMicros(k.CreatedAt))
+		_, err := tx.q.ExecContext(ctx, `INSERT INTO signing_keys (id, purpose, private_key, sealed_by, current, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.ID, k.Purpose, k.PKCS8, k.SealedBy, boolInt(k.Current), toMicros(k.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("insert signing key: %w", err)
 		}
@@ -27,7 +27,7 @@ func (s keyringStore) AddSigningKeyIfAbsent(ctx context.Context, k keyring.Store
 
 // SigningKeys implements keyring.Store.
 func (s keyringStore) SigningKeys(ctx context.Context) ([]keyring.StoredKey, error) {
-	rows, err := s.db.write.QueryContext(ctx, `SELECT id, purpose, private_key, current, created_at FROM signing_keys ORDER BY created_at, id`)
+	rows, err := s.db.write.QueryContext(ctx, `SELECT id, purpose, private_key, sealed_by, current, created_at FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list signing keys: %w", err)
 	}
@@ -37,11 +37,27 @@ func (s keyringStore) SigningKeys(ctx context.Context) ([]keyring.StoredKey, err
 		var k keyring.StoredKey
 		var current int
 		var created int64
-		if err := rows.Scan(&k.ID, &k.Purpose, &k.PKCS8, &current, &created); err != nil {
+		if err := rows.Scan(&k.ID, &k.Purpose, &k.PKCS8, &k.SealedBy, &current, &created); err != nil {
 			return nil, fmt.Errorf("list signing keys: %w", err)
 		}
 		k.Current, k.CreatedAt = current != 0, fromMicros(created)
 		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// ResealSigningKey implements keyring.Store.
+func (s keyringStore) ResealSigningKey(ctx context.Context, id string, pkcs8 []byte, sealedBy, was string) (bool, error) {
+	var changed bool
+	err := s.db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.q.ExecContext(ctx, `UPDATE signing_keys SET private_key = ?, sealed_by = ? WHERE id = ? AND sealed_by = ?`,
+			pkcs8, sealedBy, id, was)
+		if err != nil {
+			return fmt.Errorf("reseal signing key: %w", err)
+		}
+		n, err := res.RowsAffected()
+		changed = n == 1
+		return err
+	})
+	return changed, err
 }
