@@ -50,7 +50,8 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 	}
 	cfg.Demo = demo
 	log := newLogger(cfg, stderr)
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+	// Private: it holds the embedded database and the demo's passwords.
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 

@@ -11,10 +11,12 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -61,10 +63,26 @@ func dsn(path string, immediate bool) string {
 }
 
 // Open opens (creating if needed) the database file at path and applies
-// pending migrations.
+// pending migrations. The file holds password hashes and, unless a
+// key-encryption key seals them, the hub's signing keys: so its directory is
+// created 0700 and the file 0600, and a directory or file that other local
+// users may read is refused with the chmod that fixes it.
 func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	if err := checkPrivate(path); err != nil {
+		return nil, err
+	}
+	// SQLite would create the file 0644 (less the umask) and gives its -wal
+	// and -shm files the database file's mode, so the file is made here
+	// first, private.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create sqlite %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("create sqlite %s: %w", path, err)
 	}
 	write, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -84,7 +102,47 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	// The journal files exist now; whatever made them, they stay private.
+	for _, p := range []string{path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			db.Close()
+			return nil, fmt.Errorf("protect %s: %w", p, err)
+		}
+	}
 	return db, nil
+}
+
+// checkPrivate refuses a data directory, database file or journal file that
+// other local users may read or write: whoever reads the file can sign
+// tokens with the hub's keys (unless they are sealed) and try passwords
+// against its hashes offline.
+func checkPrivate(path string) error {
+	if runtime.GOOS == "windows" {
+		return nil // permissions are ACLs there, not mode bits
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("data directory %s is open to other users (mode %04o) and holds the signing keys; refusing to start: run chmod 700 %s",
+			dir, st.Mode().Perm(), dir)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database file: %w", err)
+		}
+		if st.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("database file %s is open to other users (mode %04o) and holds the signing keys; refusing to start: run chmod 600 %s*",
+				p, st.Mode().Perm(), path)
+		}
+	}
+	return nil
 }
 
 // Close closes both pools.
