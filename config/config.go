@@ -220,7 +220,27 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	c.moveMQTTCredentials()
 	return c, c.Validate()
+}
+
+// moveMQTTCredentials takes a user and password written into the broker URL
+// (tcp://user:pass@host:1883) out of it, into MQTTUsername and MQTTPassword
+// unless those are set, so that the URL itself holds no secret wherever it
+// is logged.
+func (c *Config) moveMQTTCredentials() {
+	u, err := url.Parse(c.MQTTURL)
+	if err != nil || u.User == nil {
+		return
+	}
+	if c.MQTTUsername == "" {
+		c.MQTTUsername = u.User.Username()
+	}
+	if pw, ok := u.User.Password(); ok && c.MQTTPassword == "" {
+		c.MQTTPassword = pw
+	}
+	u.User = nil
+	c.MQTTURL = u.String()
 }
 
 // Validate reports configuration that cannot work.

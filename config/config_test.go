@@ -106,3 +106,23 @@ func TestKeyEncryptionKeysAndLoginLimits(t *testing.T) {
 		t.Errorf("a bad key: %v; want an error that does not show it", err)
 	}
 }
+
+// Credentials written into the broker URL move out of it, so the URL holds
+// no secret wherever the MQTT client logs it; explicit settings win.
+func TestMQTTCredentialsLeaveTheURL(t *testing.T) {
+	c, err := Parse("serve", nil, env(map[string]string{"CITYHUB_MQTT_URL": "ssl://hub:s3cret@broker.example:8883"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTTURL != "ssl://broker.example:8883" || c.MQTTUsername != "hub" || c.MQTTPassword != "s3cret" {
+		t.Errorf("url %q user %q password %q", c.MQTTURL, c.MQTTUsername, c.MQTTPassword)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{"CITYHUB_MQTT_URL": "tcp://hub:s3cret@broker:1883",
+		"CITYHUB_MQTT_USERNAME": "other", "CITYHUB_MQTT_PASSWORD": "given"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MQTTURL != "tcp://broker:1883" || c.MQTTUsername != "other" || c.MQTTPassword != "given" {
+		t.Errorf("url %q user %q password %q", c.MQTTURL, c.MQTTUsername, c.MQTTPassword)
+	}
+}

@@ -36,6 +36,13 @@ func (s *syncBuffer) String() string {
 // It stops the hub when the test ends and checks that it stopped cleanly.
 func startHub(t *testing.T, args []string, env map[string]string) (string, *syncBuffer) {
 	t.Helper()
+	url, stdout, _ := startHubWithLogs(t, args, env)
+	return url, stdout
+}
+
+// startHubWithLogs is startHub that also returns what the hub logs.
+func startHubWithLogs(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	getenv := func(k string) string { return env[k] }
@@ -67,14 +74,14 @@ func startHub(t *testing.T, args []string, env map[string]string) (string, *sync
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
-					return url, stdout
+					return url, stdout, stderr
 				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("hub did not become healthy\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	return "", nil
+	return "", nil, nil
 }
 
 func TestDemoStartsOnEmptyDirectory(t *testing.T) {

@@ -71,7 +71,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	if err := checkPrivate(path); err != nil {
+	if err := checkPrivate(path, log); err != nil {
 		return nil, err
 	}
 	// SQLite would create the file 0644 (less the umask) and gives its -wal
@@ -115,8 +115,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 // checkPrivate refuses a data directory, database file or journal file that
 // other local users may read or write: whoever reads the file can sign
 // tokens with the hub's keys (unless they are sealed) and try passwords
-// against its hashes offline.
-func checkPrivate(path string) error {
+// against its hashes offline. An empty directory (made for the hub by an
+// installer, or by a test) holds nothing yet and is made private instead.
+func checkPrivate(path string, log *slog.Logger) error {
 	if runtime.GOOS == "windows" {
 		return nil // permissions are ACLs there, not mode bits
 	}
@@ -125,9 +126,21 @@ func checkPrivate(path string) error {
 	if err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	if st.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("data directory %s is open to other users (mode %04o) and holds the signing keys; refusing to start: run chmod 700 %s",
-			dir, st.Mode().Perm(), dir)
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+		if len(entries) > 0 {
+			return fmt.Errorf("data directory %s is open to other users (mode %04o) and holds the signing keys; refusing to start: run chmod 700 %s",
+				dir, perm, dir)
+		}
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("make data directory %s private: %w", dir, err)
+		}
+		if log != nil {
+			log.Info("data directory made private", slog.String("dir", dir), slog.String("was", fmt.Sprintf("%04o", perm)))
+		}
 	}
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
 		st, err := os.Stat(p)

@@ -79,4 +79,18 @@ func TestDatabaseFileIsPrivate(t *testing.T) {
 		t.Fatalf("private again: %v", err)
 	}
 	db.Close()
+
+	// An empty directory holds nothing yet: it is made private, not refused.
+	empty := t.TempDir()
+	if err := os.Chmod(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db, err = sqlite.Open(ctx, filepath.Join(empty, "cityhub.db"), storetest.Logger(t))
+	if err != nil {
+		t.Fatalf("empty open directory: %v", err)
+	}
+	db.Close()
+	if got := mode(t, empty); got != 0o700 {
+		t.Errorf("empty directory left at %04o, want 0700", got)
+	}
 }
