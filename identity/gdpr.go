@@ -15,7 +15,17 @@ type Export struct {
 	Account       Account        `json:"account"`
 	Sessions      []Session      `json:"sessions"`
 	RefreshTokens []RefreshToken `json:"refresh_tokens"`
-	ExportedAt    time.Time      `json:"exported_at"`
+	// LoginAddresses are the networks the person logged in from, kept so
+	// that the login limits do not slow them down there.
+	LoginAddresses []LoginAddress `json:"login_addresses"`
+	ExportedAt     time.Time      `json:"exported_at"`
+}
+
+// LoginAddress is a network (an IPv4 address or an IPv6 /64) an account
+// logged in from, and when it last did.
+type LoginAddress struct {
+	Network     string    `json:"network"`
+	LastLoginAt time.Time `json:"last_login_at"`
 }
 
 // Export returns what identity holds about the account. NotFound if missing.
@@ -33,6 +43,9 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 		if out.RefreshTokens, err = tx.RefreshTokensOf(ctx, accountID); err != nil {
 			return fmt.Errorf("list refresh tokens: %w", err)
 		}
+		if out.LoginAddresses, err = tx.LoginAddressesOf(ctx, accountID); err != nil {
+			return fmt.Errorf("list login addresses: %w", err)
+		}
 		return nil
 	})
 	if out.Sessions == nil {
@@ -41,12 +54,16 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 	if out.RefreshTokens == nil {
 		out.RefreshTokens = []RefreshToken{}
 	}
+	if out.LoginAddresses == nil {
+		out.LoginAddresses = []LoginAddress{}
+	}
 	return out, err
 }
 
 // DeleteAccount erases a person's identity (GDPR art. 17) by anonymising the
 // account: email and name are replaced, the password made unusable, grants,
-// sessions and refresh tokens revoked. The account row and its id stay,
+// sessions and refresh tokens revoked, the networks it logged in from
+// forgotten. The account row and its id stay,
 // because the ledger keeps the wallet's transactions for accounting (a legal
 // obligation); those rows then point at no one. NotFound if missing.
 func (s *Service) DeleteAccount(ctx context.Context, accountID string) error {

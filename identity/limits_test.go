@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -251,6 +252,38 @@ func TestSignupBurstHeldToLimit(t *testing.T) {
 		wg.Wait()
 		if n := made.Load(); n != 3 {
 			t.Fatalf("%d sign-ups from one address, want 3", n)
+		}
+	})
+}
+
+// The networks a person logged in from are theirs: exported with their data
+// and forgotten when the account is erased.
+func TestLoginAddressesExportedAndErased(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newLimitsFixture(t, db, identity.LoginLimits{})
+		f.register(t, "anna@example.org")
+		f.login(t, "anna@example.org", password, "2001:db8:1:2:3::9", "")
+		f.login(t, "anna@example.org", password, "192.0.2.10", "")
+		a, err := f.svc.AccountByEmail(context.Background(), "anna@example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := f.svc.Export(context.Background(), a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var nets []string
+		for _, l := range out.LoginAddresses {
+			nets = append(nets, l.Network)
+		}
+		if strings.Join(nets, " ") != "192.0.2.10 2001:db8:1:2::/64" && strings.Join(nets, " ") != "2001:db8:1:2::/64 192.0.2.10" {
+			t.Fatalf("exported login addresses %v", nets)
+		}
+		if err := f.svc.DeleteAccount(context.Background(), a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if out, err = f.svc.Export(context.Background(), a.ID); err != nil || len(out.LoginAddresses) != 0 {
+			t.Fatalf("after erasure: %v, %v", out.LoginAddresses, err)
 		}
 	})
 }

@@ -58,6 +58,9 @@ type Tx interface {
 	// RememberLoginAddress records a login of the account from network at
 	// at, and forgets the account's networks last used before forgetBefore.
 	RememberLoginAddress(ctx context.Context, accountID, network string, at, forgetBefore time.Time) error
+	// LoginAddressesOf lists the networks an account logged in from, most
+	// recent first.
+	LoginAddressesOf(ctx context.Context, accountID string) ([]LoginAddress, error)
 
 	// InsertRefreshToken stores a refresh token (its hash only).
 	InsertRefreshToken(ctx context.Context, t RefreshToken) error

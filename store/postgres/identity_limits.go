@@ -120,3 +120,21 @@ func (tx *Tx) RememberLoginAddress(ctx context.Context, accountID, network strin
 	}
 	return nil
 }
+
+// LoginAddressesOf implements identity.Tx.
+func (tx *Tx) LoginAddressesOf(ctx context.Context, accountID string) ([]identity.LoginAddress, error) {
+	rows, err := tx.q.Query(ctx, `SELECT network, last_login_at FROM login_addresses WHERE account_id = $1 ORDER BY last_login_at DESC, network`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list login addresses: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.LoginAddress, error) {
+		var a identity.LoginAddress
+		err := r.Scan(&a.Network, &a.LastLoginAt)
+		a.LastLoginAt = a.LastLoginAt.UTC()
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list login addresses: %w", err)
+	}
+	return out, nil
+}

@@ -106,3 +106,23 @@ func (tx *Tx) RememberLoginAddress(ctx context.Context, accountID, network strin
 	}
 	return nil
 }
+
+// LoginAddressesOf implements identity.Tx.
+func (tx *Tx) LoginAddressesOf(ctx context.Context, accountID string) ([]identity.LoginAddress, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT network, last_login_at FROM login_addresses WHERE account_id = ? ORDER BY last_login_at DESC, network`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list login addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []identity.LoginAddress
+	for rows.Next() {
+		var a identity.LoginAddress
+		var at int64
+		if err := rows.Scan(&a.Network, &at); err != nil {
+			return nil, fmt.Errorf("list login addresses: %w", err)
+		}
+		a.LastLoginAt = fromMicros(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
