@@ -332,11 +332,12 @@ func (c Config) Summary() []any {
 	}
 }
 
-// KEKSize is the length of a key-encryption key: 256 bits.
-const KEKSize = 32
+// kekSize is the length of a key-encryption key: 256 bits (keyring.kekSize,
+// which config does not import).
+const kekSize = 32
 
 // parseKEKs reads CITYHUB_KEY_ENCRYPTION_KEY: comma-separated base64 (or
-// base64url) keys of KEKSize bytes. The error never shows the value.
+// base64url) keys of kekSize bytes. The error never shows the value.
 func parseKEKs(v string) ([][]byte, error) {
 	var keys [][]byte
 	for i, part := range strings.Split(v, ",") {
@@ -348,8 +349,8 @@ func parseKEKs(v string) ([][]byte, error) {
 				break
 			}
 		}
-		if len(key) != KEKSize {
-			return nil, fmt.Errorf("CITYHUB_KEY_ENCRYPTION_KEY: key %d is not base64 of %d bytes (make one with: openssl rand -base64 %d)", i+1, KEKSize, KEKSize)
+		if len(key) != kekSize {
+			return nil, fmt.Errorf("CITYHUB_KEY_ENCRYPTION_KEY: key %d is not base64 of %d bytes (make one with: openssl rand -base64 %d)", i+1, kekSize, kekSize)
 		}
 		keys = append(keys, key)
 	}

@@ -95,7 +95,7 @@ func TestKeyEncryptionKeysAndLoginLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.KeyEncryptionKeys) != 2 || len(c.KeyEncryptionKeys[0]) != KEKSize || c.KeyEncryptionKeys[1][0] != 0xff {
+	if len(c.KeyEncryptionKeys) != 2 || len(c.KeyEncryptionKeys[0]) != kekSize || c.KeyEncryptionKeys[1][0] != 0xff {
 		t.Errorf("key-encryption keys %x", c.KeyEncryptionKeys)
 	}
 	if c.LoginLimitIP != 400 || c.LoginLimitAccountIP != 5 || c.LoginLimitAccount != 10 || c.LoginWindow != 30*time.Minute {

@@ -74,6 +74,15 @@ func pairSubject(emailNorm, network string) string {
 	return accountSubject(emailNorm) + " " + networkSubject(network)
 }
 
+// signupSubject counts sign-ups by network like logins, falling back on the
+// address as given when it does not parse.
+func signupSubject(ip string) string {
+	if n := network(ip); n != "" {
+		return "signup:" + n
+	}
+	return "signup:" + ip
+}
+
 // network is the unit a client address is counted by: the address itself
 // for IPv4, its /64 for IPv6, since one household or one attacker gets a
 // whole /64. Empty for an empty or unreadable address.
@@ -181,7 +190,7 @@ func (s *Service) ClearLoginLimits(ctx context.Context, email, ip string) (int, 
 		if netw == "" {
 			return 0, apperr.R(apperr.Invalid, "bad_ip", "%q is not an IP address.", ip)
 		}
-		patterns = append(patterns, networkSubject(netw), "email:* "+networkSubject(netw), "signup:"+ip)
+		patterns = append(patterns, networkSubject(netw), "email:* "+networkSubject(netw), signupSubject(ip))
 		detail["network"] = netw
 	}
 	if len(patterns) == 0 {

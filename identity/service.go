@@ -173,7 +173,7 @@ func (s *Service) Register(ctx context.Context, n NewAccount) (Account, error) {
 		var freeAt time.Time
 		err := s.store.InTx(ctx, func(tx Tx) error {
 			var err error
-			ok, freeAt, err = tx.ReserveLoginAttempt(ctx, attempt, []LoginBucket{{Subject: "signup:" + ip, Limit: s.opt.Limits.SignupsPerIP, Since: now.Add(-time.Hour)}}, now)
+			ok, freeAt, err = tx.ReserveLoginAttempt(ctx, attempt, []LoginBucket{{Subject: signupSubject(ip), Limit: s.opt.Limits.SignupsPerIP, Since: now.Add(-time.Hour)}}, now)
 			return err
 		})
 		if err != nil {
