@@ -32,11 +32,28 @@
   // The hub's clock, as the page was rendered, against this device's.
   var clockOffset = door ? door.now - Date.now() : 0;
 
-  function readDoorList() {
-    var el = root.querySelector(".door-list");
+  function readDoorList(from) {
+    var el = (from || root).querySelector(".door-list");
     if (!el) { return null; }
     try { return JSON.parse(el.textContent); } catch (e) { return null; }
   }
+
+  // While the network is up the door list is read again every minute from
+  // this same page, so tickets sold meanwhile are known offline too.
+  function refreshDoorList() {
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html || !window.DOMParser) { return; }
+        var next = readDoorList(new window.DOMParser().parseFromString(html, "text/html"));
+        if (next && next.performance === door.performance) {
+          door = next;
+          clockOffset = door.now - Date.now();
+        }
+      })
+      .catch(function () { /* offline: keep the last list */ });
+  }
+  if (door) { window.setInterval(refreshDoorList, 60000); }
 
   // base32Decode reads RFC 4648 base32 (upper case, no padding); null for
   // anything that would not re-encode to the same text.
@@ -167,8 +184,9 @@
     show("", msg("checking"));
     var offline = checkOffline(code);
     // A door cannot wait on a dead network: after a few seconds the
-    // offline answer (or "no network") is shown instead.
-    var abort = window.AbortController ? new AbortController() : null;
+    // offline answer is shown instead. (A till keeps waiting: its answer
+    // moves money.)
+    var abort = door && window.AbortController ? new AbortController() : null;
     var deadline = abort ? window.setTimeout(function () { abort.abort(); }, 6000) : 0;
     fetch(endpoint, {
       method: "POST",
