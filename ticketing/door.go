@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/audit"
@@ -69,6 +70,10 @@ func requireDoor(c identity.Caller) error {
 func doorPerformance(ctx context.Context, tx Tx, c identity.Caller, id string) (DoorPerformance, error) {
 	if strings.TrimSpace(id) == "" {
 		return DoorPerformance{}, apperr.R(apperr.Invalid, "performance_missing", "Choose the performance you are checking tickets for.")
+	}
+	if len(id) > 100 || !utf8.ValidString(id) || strings.ContainsRune(id, 0) {
+		// No performance has such an id; the database is not asked.
+		return DoorPerformance{}, apperr.R(apperr.NotFound, "performance_not_found", "No such performance.")
 	}
 	p, err := tx.Performance(ctx, id)
 	if err != nil {

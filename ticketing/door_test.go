@@ -3,6 +3,7 @@ package ticketing_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,6 +201,14 @@ func TestDoorPerformancesAndList(t *testing.T) {
 		}
 		if _, err := e.svc.DoorList(e.ctx, door(elsewhere.ID), e.tonight.ID); apperr.ReasonOf(err) != "not_your_performance" {
 			t.Fatalf("another venue's door list: %v", err)
+		}
+		for _, id := range []string{"prf_\x00", "prf_\xff", strings.Repeat("p", 101)} {
+			if _, err := e.svc.DoorList(e.ctx, staff, id); apperr.ReasonOf(err) != "performance_not_found" {
+				t.Fatalf("door list of %q: %v", id, err)
+			}
+			if _, err := e.svc.CheckIn(e.ctx, staff, id, e.tonightTickets[0].TypedCode); apperr.ReasonOf(err) != "performance_not_found" {
+				t.Fatalf("check-in for %q: %v", id, err)
+			}
 		}
 		// Once tonight's performance ended, the door chooses 7 December only.
 		e.clock.Set(e.tonight.EndsAt)
