@@ -181,7 +181,8 @@ func ensureShops(ctx context.Context, v *vouchers.Service, admin identity.Caller
 const venueName = "Teatro Comunale Vittorio Emmanuele"
 
 // ensureTheatre registers the city theatre with a small hall and two
-// performances on sale, and returns the venue id the door staff work at.
+// performances on sale (doors two hours before the start, three hours
+// long: the defaults), and returns the venue id the door staff work at.
 func ensureTheatre(ctx context.Context, t *ticketing.Service, admin identity.Caller) (string, error) {
 	venues, err := t.Venues(ctx)
 	if err != nil {
@@ -208,13 +209,19 @@ func ensureTheatre(ctx context.Context, t *ticketing.Service, admin identity.Cal
 	if _, err := t.SetSeatMap(ctx, admin, v.ID, hall); err != nil {
 		return "", fmt.Errorf("demo seat map: %w", err)
 	}
-	day := time.Now().In(vouchers.Rome)
+	// One performance starts within two hours, so its doors are open and
+	// the door staff can check tickets in at once; the other is a week
+	// later, so a ticket for it shows the door's refusal.
+	now := time.Now().In(vouchers.Rome)
+	week := now.AddDate(0, 0, 7)
+	starts := []time.Time{
+		now.Truncate(time.Hour).Add(2 * time.Hour),
+		time.Date(week.Year(), week.Month(), week.Day(), 21, 0, 0, 0, vouchers.Rome),
+	}
 	for i, title := range []string{"Filumena Marturano", "Le nozze di Figaro"} {
-		d := day.AddDate(0, 0, 7*(i+1))
 		_, err := t.CreatePerformance(ctx, admin, ticketing.Performance{
-			VenueID: v.ID, Title: title,
-			StartsAt: time.Date(d.Year(), d.Month(), d.Day(), 21, 0, 0, 0, vouchers.Rome),
-			Prices:   map[string]int64{"platea": 2500, "galleria": 1500},
+			VenueID: v.ID, Title: title, StartsAt: starts[i],
+			Prices: map[string]int64{"platea": 2500, "galleria": 1500},
 		})
 		if err != nil {
 			return "", fmt.Errorf("demo performance %s: %w", title, err)

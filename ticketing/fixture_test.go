@@ -25,6 +25,7 @@ func newClock(t time.Time) *clock { c := &clock{}; c.us.Store(t.UnixMicro()); re
 
 func (c *clock) Now() time.Time          { return time.UnixMicro(c.us.Load()).UTC() }
 func (c *clock) Advance(d time.Duration) { c.us.Add(d.Microseconds()) }
+func (c *clock) Set(t time.Time)         { c.us.Store(t.UnixMicro()) }
 
 var admin = identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 
@@ -86,6 +87,12 @@ func (f *fixture) performance(venueID string) ticketing.Performance {
 		f.t.Fatalf("create performance: %v", err)
 	}
 	return p
+}
+
+// atTheDoor moves the clock to half an hour before p starts: its doors are
+// open (tokens signed earlier have expired by then).
+func (f *fixture) atTheDoor(p ticketing.Performance) {
+	f.clock.Set(p.StartsAt.Add(-30 * time.Minute))
 }
 
 // credit gives each citizen cents of credit, in one transaction.

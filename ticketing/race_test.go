@@ -155,6 +155,7 @@ func TestConcurrentCheckInOneWins(t *testing.T) {
 		buyer := citizen(1)
 		f.credit(100_00, buyer)
 		_, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		f.atTheDoor(p)
 		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)
 		if err != nil {
 			t.Fatal(err)
@@ -166,7 +167,7 @@ func TestConcurrentCheckInOneWins(t *testing.T) {
 			if i%2 == 1 {
 				code = ts[0].TypedCode
 			}
-			_, err := f.svc.CheckIn(f.ctx, staff, code)
+			_, err := f.svc.CheckIn(f.ctx, staff, p.ID, code)
 			switch {
 			case err == nil:
 				ok.Add(1)
@@ -179,8 +180,8 @@ func TestConcurrentCheckInOneWins(t *testing.T) {
 		if ok.Load() != 1 || already.Load() != 7 {
 			t.Fatalf("%d check-ins and %d already-checked-in answers", ok.Load(), already.Load())
 		}
-		_, err = f.svc.CheckIn(f.ctx, staff, tok.Token)
-		want := "Already checked in at " + start.In(ticketing.CityZone).Format("15:04") + "."
+		_, err = f.svc.CheckIn(f.ctx, staff, p.ID, tok.Token)
+		want := "Already checked in at " + f.clock.Now().In(ticketing.CityZone).Format("15:04") + "."
 		if apperr.MessageOf(err) != want {
 			t.Fatalf("second scan says %q, want %q", apperr.MessageOf(err), want)
 		}
@@ -199,19 +200,31 @@ func TestCheckInRefusals(t *testing.T) {
 		buyer := citizen(1)
 		f.credit(100_00, buyer)
 		_, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		f.atTheDoor(p)
 		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Door staff of venue B cannot check in a ticket of venue A.
-		if _, err := f.svc.CheckIn(f.ctx, door(vb.ID), tok.Token); apperr.ReasonOf(err) != "not_your_venue" {
+		// Door staff of venue B cannot check in a ticket of venue A, nor
+		// choose venue A's performance.
+		pb := f.performance(vb.ID)
+		if _, err := f.svc.CheckIn(f.ctx, door(vb.ID), pb.ID, tok.Token); apperr.ReasonOf(err) != "not_your_venue" {
 			t.Fatalf("venue B's door: %v", err)
 		}
-		if _, err := f.svc.CheckIn(f.ctx, door(vb.ID), ts[0].TypedCode); !apperr.Has(err, apperr.Forbidden) {
+		if _, err := f.svc.CheckIn(f.ctx, door(vb.ID), pb.ID, ts[0].TypedCode); !apperr.Has(err, apperr.Forbidden) {
 			t.Fatalf("venue B's door, typed code: %v", err)
 		}
+		if _, err := f.svc.CheckIn(f.ctx, door(vb.ID), p.ID, tok.Token); apperr.ReasonOf(err) != "not_your_performance" {
+			t.Fatalf("venue B's door choosing venue A's performance: %v", err)
+		}
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), "", tok.Token); apperr.ReasonOf(err) != "performance_missing" {
+			t.Fatalf("no performance chosen: %v", err)
+		}
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), "prf_nope", tok.Token); apperr.ReasonOf(err) != "performance_not_found" {
+			t.Fatalf("unknown performance: %v", err)
+		}
 		// A citizen is not door staff.
-		if _, err := f.svc.CheckIn(f.ctx, buyer, tok.Token); !apperr.Has(err, apperr.Forbidden) {
+		if _, err := f.svc.CheckIn(f.ctx, buyer, p.ID, tok.Token); !apperr.Has(err, apperr.Forbidden) {
 			t.Fatalf("citizen at the door: %v", err)
 		}
 		// A forged token: signed by a key the hub does not know.
@@ -221,36 +234,36 @@ func TestCheckInRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), forged); apperr.ReasonOf(err) != "qr_invalid" {
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), p.ID, forged); apperr.ReasonOf(err) != "qr_invalid" {
 			t.Fatalf("forged token: %v", err)
 		}
 		// A voucher token for the ticket's id is of the wrong kind.
 		wrongKind, _ := qrtoken.Sign(f.keys, qrtoken.KindVoucher, ts[0].ID, start.Add(time.Minute))
-		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), wrongKind); apperr.ReasonOf(err) != "qr_invalid" {
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), p.ID, wrongKind); apperr.ReasonOf(err) != "qr_invalid" {
 			t.Fatalf("voucher token: %v", err)
 		}
 		// A typed code that is no ticket's.
 		code, _ := qrtoken.NewCode()
-		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), code); !apperr.Has(err, apperr.NotFound) {
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), p.ID, code); !apperr.Has(err, apperr.NotFound) {
 			t.Fatalf("unknown code: %v", err)
 		}
-		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), "not a code"); !apperr.Has(err, apperr.Invalid) {
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), p.ID, "not a code"); !apperr.Has(err, apperr.Invalid) {
 			t.Fatalf("malformed code: %v", err)
 		}
 		// The genuine token, after it expired.
 		f.clock.Advance(qrtoken.RotatingTTL + ticketing.TokenLeeway + time.Second)
-		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), tok.Token); apperr.ReasonOf(err) != "qr_expired" {
+		if _, err := f.svc.CheckIn(f.ctx, door(va.ID), p.ID, tok.Token); apperr.ReasonOf(err) != "qr_expired" {
 			t.Fatalf("expired token: %v", err)
 		}
 		// Nothing of the above checked the ticket in.
-		vt, err := f.svc.VerifyTicket(f.ctx, door(va.ID), ts[0].TypedCode)
+		vt, err := f.svc.VerifyTicket(f.ctx, door(va.ID), p.ID, ts[0].TypedCode)
 		if err != nil || vt.Status != ticketing.TicketValid {
 			t.Fatalf("ticket after refusals: %+v %v", vt, err)
 		}
 		if vt.TypedCode != "" {
 			t.Fatal("door staff see the typed code")
 		}
-		res, err := f.svc.CheckIn(f.ctx, door(va.ID), ts[0].TypedCode)
+		res, err := f.svc.CheckIn(f.ctx, door(va.ID), p.ID, ts[0].TypedCode)
 		if err != nil || res.Ticket.Status != ticketing.TicketCheckedIn {
 			t.Fatalf("check in: %+v %v", res, err)
 		}
@@ -418,7 +431,8 @@ func TestRefundRefusedAfterCheckIn(t *testing.T) {
 		buyer := citizen(1)
 		f.credit(100_00, buyer)
 		o, ts := f.buy(buyer, p.ID, "Platea/A/1")
-		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), ts[0].TypedCode); err != nil {
+		f.atTheDoor(p)
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), p.ID, ts[0].TypedCode); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.RefundOrder(f.ctx, admin, o.ID); apperr.ReasonOf(err) != "ticket_used" {
@@ -437,25 +451,26 @@ func TestTypedCodeGuessingIsLimited(t *testing.T) {
 		buyer := citizen(1)
 		f.credit(100_00, buyer)
 		_, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		f.atTheDoor(p)
 		staff := door(v.ID)
 		race(ticketing.MaxCodeFailures, 4, func(int) {
 			code, _ := qrtoken.NewCode()
-			if _, err := f.svc.CheckIn(f.ctx, staff, code); apperr.ReasonOf(err) != "code_unknown" {
+			if _, err := f.svc.CheckIn(f.ctx, staff, p.ID, code); apperr.ReasonOf(err) != "code_unknown" {
 				t.Errorf("wrong code: %v", err)
 			}
 		})
-		if _, err := f.svc.CheckIn(f.ctx, staff, ts[0].TypedCode); !apperr.Has(err, apperr.RateLimited) {
+		if _, err := f.svc.CheckIn(f.ctx, staff, p.ID, ts[0].TypedCode); !apperr.Has(err, apperr.RateLimited) {
 			t.Fatalf("after %d wrong codes: %v", ticketing.MaxCodeFailures, err)
 		}
 		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.CheckIn(f.ctx, staff, tok.Token); err != nil {
+		if _, err := f.svc.CheckIn(f.ctx, staff, p.ID, tok.Token); err != nil {
 			t.Fatalf("scanned token while typing is limited: %v", err)
 		}
 		f.clock.Advance(ticketing.CodeFailureWindow + time.Second)
-		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), ts[0].TypedCode); apperr.ReasonOf(err) != "already_checked_in" {
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), p.ID, ts[0].TypedCode); apperr.ReasonOf(err) != "already_checked_in" {
 			t.Fatalf("after the window: %v", err)
 		}
 	})
@@ -508,7 +523,8 @@ func TestCancelPerformanceRefundsEveryone(t *testing.T) {
 		a, b, c := citizen(1), citizen(2), citizen(3)
 		f.credit(100_00, a)
 		_, ts := f.buy(a, p.ID, "Platea/A/1", "Platea/A/2")
-		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), ts[0].TypedCode); err != nil {
+		f.atTheDoor(p)
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), p.ID, ts[0].TypedCode); err != nil {
 			t.Fatal(err)
 		}
 		ob, err := f.svc.Hold(f.ctx, b, p.ID, []string{"Platea/B/1"})

@@ -150,10 +150,14 @@ func normalise(p *Performance) {
 	p.StartsAt = p.StartsAt.UTC().Truncate(time.Second)
 	p.SalesOpen = p.SalesOpen.UTC().Truncate(time.Second)
 	p.SalesClose = p.SalesClose.UTC().Truncate(time.Second)
+	p.DoorsOpen = p.DoorsOpen.UTC().Truncate(time.Second)
+	p.EndsAt = p.EndsAt.UTC().Truncate(time.Second)
 }
 
 // CreatePerformance schedules a performance. An empty sales window opens
-// sales now and closes them at the start. Forbidden unless admin; Invalid
+// sales now and closes them at the start; doors open DefaultDoorsOpenBefore
+// the start unless DoorsOpen says otherwise, and a performance without an
+// end lasts DefaultDuration. Forbidden unless admin; Invalid
 // for bad fields, an unknown venue, a venue without seats, or a price for a
 // category the venue does not have.
 func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Performance) (Performance, error) {
@@ -166,6 +170,12 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 	}
 	if p.SalesClose.IsZero() {
 		p.SalesClose = p.StartsAt
+	}
+	if p.DoorsOpen.IsZero() && !p.StartsAt.IsZero() {
+		p.DoorsOpen = p.StartsAt.Add(-DefaultDoorsOpenBefore)
+	}
+	if p.EndsAt.IsZero() && !p.StartsAt.IsZero() {
+		p.EndsAt = p.StartsAt.Add(DefaultDuration)
 	}
 	p.Status = PerformanceScheduled
 	normalise(&p)
@@ -207,8 +217,10 @@ func checkCategories(ctx context.Context, tx Tx, p Performance) error {
 	return nil
 }
 
-// UpdatePerformance changes a performance's title, start, prices and sales
-// window (orders keep the prices they were held at). Forbidden unless
+// UpdatePerformance changes a performance's title, start, doors, end,
+// prices and sales window (orders keep the prices they were held at).
+// Doors and end left empty keep their distance from the start, so moving
+// a performance moves its door window with it. Forbidden unless
 // admin; NotFound; Invalid; Conflict once it is cancelled.
 func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Performance) (Performance, error) {
 	if err := requireAdmin(c); err != nil {
@@ -229,6 +241,12 @@ func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Pe
 		}
 		if p.SalesClose.IsZero() {
 			p.SalesClose = p.StartsAt
+		}
+		if p.DoorsOpen.IsZero() && !p.StartsAt.IsZero() {
+			p.DoorsOpen = p.StartsAt.Add(cur.DoorsOpen.Sub(cur.StartsAt))
+		}
+		if p.EndsAt.IsZero() && !p.StartsAt.IsZero() {
+			p.EndsAt = p.StartsAt.Add(cur.EndsAt.Sub(cur.StartsAt))
 		}
 		normalise(&p)
 		if err := p.Validate(); err != nil {

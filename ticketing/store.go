@@ -45,6 +45,12 @@ type Tx interface {
 	// ListPerformances lists performances starting at or after from,
 	// soonest first; scheduled only unless all.
 	ListPerformances(ctx context.Context, from time.Time, all bool) ([]Performance, error)
+	// VenuePerformances lists the scheduled performances of the venues
+	// that end after endsAfter, soonest first, at most limit.
+	VenuePerformances(ctx context.Context, venueIDs []string, endsAfter time.Time, limit int) ([]Performance, error)
+	// PerformanceTicketIDs lists the ids of a performance's tickets that
+	// are not cancelled (the door's list), in id order.
+	PerformanceTicketIDs(ctx context.Context, performanceID string) ([]string, error)
 
 	// ReleaseExpiredClaims deletes the held claims on seatIDs of a
 	// performance that expired at or before now, so their seats can be held

@@ -73,6 +73,15 @@ const (
 	// account and per address within CodeFailureWindow, stop look-ups.
 	MaxCodeFailures   = 20
 	CodeFailureWindow = 10 * time.Minute
+	// DefaultDoorsOpenBefore is when the doors open before the start, for a
+	// performance that does not say; MaxDoorsOpenBefore bounds the setting.
+	DefaultDoorsOpenBefore = 2 * time.Hour
+	MaxDoorsOpenBefore     = 12 * time.Hour
+	// DefaultDuration ends a performance entered without an end or a
+	// duration: long enough for a play with an interval, so the door does
+	// not close on the second act. MaxDuration bounds the setting.
+	DefaultDuration = 3 * time.Hour
+	MaxDuration     = 12 * time.Hour
 )
 
 // Ledger transaction kinds.
@@ -209,12 +218,15 @@ func (m SeatMap) Seats() ([]Seat, error) {
 	return out, nil
 }
 
-// Performance is a show at a venue on a date.
+// Performance is a show at a venue on a date. Its tickets admit people
+// from DoorsOpen until EndsAt, and only then.
 type Performance struct {
-	ID       string    `json:"id"`
-	VenueID  string    `json:"venue_id"`
-	Title    string    `json:"title"`
-	StartsAt time.Time `json:"starts_at"`
+	ID        string    `json:"id"`
+	VenueID   string    `json:"venue_id"`
+	Title     string    `json:"title"`
+	StartsAt  time.Time `json:"starts_at"`
+	DoorsOpen time.Time `json:"doors_open"`
+	EndsAt    time.Time `json:"ends_at"`
 	// Prices is the price of each seat category in cents; a seat whose
 	// category has no price is not on sale.
 	Prices     map[string]int64 `json:"prices_cents"`
@@ -225,8 +237,10 @@ type Performance struct {
 }
 
 // Validate checks the performance's fields. Invalid for an empty title,
-// no prices, a price out of bounds or a sales window that does not end by
-// the start.
+// no prices, a price out of bounds, a sales window that does not end by
+// the start, doors that open after the start or more than
+// MaxDoorsOpenBefore before it, or an end that is not after the start or
+// more than MaxDuration after it.
 func (p Performance) Validate() error {
 	if err := text("title", p.Title, 200); err != nil {
 		return err
@@ -251,6 +265,12 @@ func (p Performance) Validate() error {
 	if p.SalesOpen.IsZero() || p.SalesClose.IsZero() || !p.SalesClose.After(p.SalesOpen) || p.SalesClose.After(p.StartsAt) {
 		return apperr.R(apperr.Invalid, "invalid_sales_window", "Sales must open before they close, and close by the start of the performance.")
 	}
+	if p.DoorsOpen.IsZero() || p.DoorsOpen.After(p.StartsAt) || p.StartsAt.Sub(p.DoorsOpen) > MaxDoorsOpenBefore {
+		return apperr.R(apperr.Invalid, "invalid_doors_open", "The doors must open at or before the start, at most %d hours before it.", int(MaxDoorsOpenBefore.Hours()))
+	}
+	if !p.EndsAt.After(p.StartsAt) || p.EndsAt.Sub(p.StartsAt) > MaxDuration {
+		return apperr.R(apperr.Invalid, "invalid_ends_at", "A performance ends after it starts, at most %d hours later.", int(MaxDuration.Hours()))
+	}
 	if p.Status != PerformanceScheduled && p.Status != PerformanceCancelled {
 		return apperr.R(apperr.Invalid, "invalid_status", "A performance is scheduled or cancelled.")
 	}
@@ -260,6 +280,12 @@ func (p Performance) Validate() error {
 // OnSale reports whether tickets may be sold at now.
 func (p Performance) OnSale(now time.Time) bool {
 	return p.Status == PerformanceScheduled && !now.Before(p.SalesOpen) && now.Before(p.SalesClose)
+}
+
+// DoorsOpenAt reports whether the door admits this performance's tickets
+// at now: from DoorsOpen (included) until EndsAt (excluded).
+func (p Performance) DoorsOpenAt(now time.Time) bool {
+	return !now.Before(p.DoorsOpen) && now.Before(p.EndsAt)
 }
 
 // Claim is a seat of a performance taken by an order: held until ExpiresAt,

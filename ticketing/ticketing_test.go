@@ -57,7 +57,8 @@ func TestSeatMapSeats(t *testing.T) {
 func TestPerformanceValidate(t *testing.T) {
 	at := time.Date(2026, 12, 1, 19, 30, 0, 0, time.UTC)
 	ok := ticketing.Performance{VenueID: "ven_1", Title: "Amleto", StartsAt: at, Prices: map[string]int64{"stalls": 2000},
-		SalesOpen: at.Add(-30 * 24 * time.Hour), SalesClose: at, Status: ticketing.PerformanceScheduled}
+		SalesOpen: at.Add(-30 * 24 * time.Hour), SalesClose: at, Status: ticketing.PerformanceScheduled,
+		DoorsOpen: at.Add(-time.Hour), EndsAt: at.Add(2 * time.Hour)}
 	for _, c := range []struct {
 		name   string
 		change func(p *ticketing.Performance)
@@ -73,6 +74,13 @@ func TestPerformanceValidate(t *testing.T) {
 		{"negative price", func(p *ticketing.Performance) { p.Prices = map[string]int64{"stalls": -5} }, "invalid_price"},
 		{"sales after the start", func(p *ticketing.Performance) { p.SalesClose = at.Add(time.Minute) }, "invalid_sales_window"},
 		{"sales close before open", func(p *ticketing.Performance) { p.SalesOpen = at.Add(-time.Minute); p.SalesClose = at.Add(-time.Hour) }, "invalid_sales_window"},
+		{"doors open at the start", func(p *ticketing.Performance) { p.DoorsOpen = at }, ""},
+		{"no doors", func(p *ticketing.Performance) { p.DoorsOpen = time.Time{} }, "invalid_doors_open"},
+		{"doors after the start", func(p *ticketing.Performance) { p.DoorsOpen = at.Add(time.Minute) }, "invalid_doors_open"},
+		{"doors a day early", func(p *ticketing.Performance) { p.DoorsOpen = at.Add(-ticketing.MaxDoorsOpenBefore - time.Second) }, "invalid_doors_open"},
+		{"no end", func(p *ticketing.Performance) { p.EndsAt = time.Time{} }, "invalid_ends_at"},
+		{"ends at the start", func(p *ticketing.Performance) { p.EndsAt = at }, "invalid_ends_at"},
+		{"ends too late", func(p *ticketing.Performance) { p.EndsAt = at.Add(ticketing.MaxDuration + time.Second) }, "invalid_ends_at"},
 		{"unknown status", func(p *ticketing.Performance) { p.Status = "postponed" }, "invalid_status"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -88,14 +88,19 @@ func (s *Server) handleAPISetVenueSeats(w http.ResponseWriter, r *http.Request) 
 
 // performanceRequest is the body of POST /api/v1/admin/performances and
 // PUT /api/v1/admin/performances/{id}. Times are RFC 3339, or local times
-// in Europe/Rome written "2026-12-01T20:30".
+// in Europe/Rome written "2026-12-01T20:30". The end is ends_at or the
+// start plus duration_minutes (not both); without either the domain's
+// defaults apply.
 type performanceRequest struct {
-	VenueID    string           `json:"venue_id"`
-	Title      string           `json:"title"`
-	StartsAt   string           `json:"starts_at"`
-	Prices     map[string]int64 `json:"prices_cents"`
-	SalesOpen  string           `json:"sales_open"`
-	SalesClose string           `json:"sales_close"`
+	VenueID         string           `json:"venue_id"`
+	Title           string           `json:"title"`
+	StartsAt        string           `json:"starts_at"`
+	DoorsOpen       string           `json:"doors_open"`
+	EndsAt          string           `json:"ends_at"`
+	DurationMinutes int              `json:"duration_minutes"`
+	Prices          map[string]int64 `json:"prices_cents"`
+	SalesOpen       string           `json:"sales_open"`
+	SalesClose      string           `json:"sales_close"`
 }
 
 // cityTime reads an RFC 3339 time or a local time in Europe/Rome; empty is
@@ -124,6 +129,20 @@ func (in performanceRequest) performance(id string) (ticketing.Performance, erro
 	}
 	if p.SalesOpen, err = cityTime("sales_open", in.SalesOpen); err != nil {
 		return p, err
+	}
+	if p.DoorsOpen, err = cityTime("doors_open", in.DoorsOpen); err != nil {
+		return p, err
+	}
+	if p.EndsAt, err = cityTime("ends_at", in.EndsAt); err != nil {
+		return p, err
+	}
+	switch {
+	case in.DurationMinutes != 0 && !p.EndsAt.IsZero():
+		return p, apperr.R(apperr.Invalid, "invalid_ends_at", "Give the end or the duration, not both.")
+	case in.DurationMinutes < 0 || in.DurationMinutes > int(ticketing.MaxDuration/time.Minute):
+		return p, apperr.R(apperr.Invalid, "invalid_duration", "The duration must be 1 to %d minutes.", int(ticketing.MaxDuration/time.Minute))
+	case in.DurationMinutes > 0 && !p.StartsAt.IsZero():
+		p.EndsAt = p.StartsAt.Add(time.Duration(in.DurationMinutes) * time.Minute)
 	}
 	p.SalesClose, err = cityTime("sales_close", in.SalesClose)
 	return p, err

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"cityhub/apperr"
@@ -15,9 +16,42 @@ import (
 // the scanned or typed ticket.
 const TicketScanEndpoint = "/staff/tickets/check-in"
 
-// ticketCodeRequest is the body of the door endpoints.
+// ticketCodeRequest is the body of the door endpoints: what was read, and
+// the performance the door is checking tickets for.
 type ticketCodeRequest struct {
-	Code string `json:"code"`
+	Code          string `json:"code"`
+	PerformanceID string `json:"performance_id"`
+}
+
+// handleAPIDoorPerformances lists the performances the caller checks
+// tickets for: its venues' performances that have not ended.
+func (s *Server) handleAPIDoorPerformances(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleDoor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ps, err := s.Ticketing.DoorPerformances(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"performances": ps})
+}
+
+// handleAPIDoorList is one performance's list for checking tickets offline.
+func (s *Server) handleAPIDoorList(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleDoor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.Ticketing.DoorList(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
 }
 
 // handleAPIVerifyTicket shows door staff what a code is, without checking it in.
@@ -32,7 +66,7 @@ func (s *Server) handleAPIVerifyTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	tv, err := s.Ticketing.VerifyTicket(r.Context(), c, in.Code)
+	tv, err := s.Ticketing.VerifyTicket(r.Context(), c, in.PerformanceID, in.Code)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -53,12 +87,34 @@ func (s *Server) handleAPICheckInTicket(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.Ticketing.CheckIn(r.Context(), c, in.Code)
+	res, err := s.Ticketing.CheckIn(r.Context(), c, in.PerformanceID, in.Code)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// doorRefusal is what the scanner page shows for a refused ticket, in the
+// page's language, naming what the refusal is about (the time of the first
+// scan, the ticket's own performance, when the doors open).
+func doorRefusal(l *locale, err error) string {
+	reason := apperr.ReasonOf(err)
+	if !l.Has("tickets.scan.error." + reason) {
+		return l.ErrorText(err)
+	}
+	var other ticketing.OtherPerformanceError
+	var closed ticketing.DoorClosedError
+	switch {
+	case errors.As(err, &other):
+		return l.T("tickets.scan.error.ticket_other_performance", other.Title, l.DateTime(other.StartsAt))
+	case errors.As(err, &closed):
+		return l.T("tickets.scan.error."+reason, l.DateTime(closed.At))
+	}
+	if at, ok := ticketing.CheckedInAt(err); ok {
+		return l.T("tickets.scan.error.already_checked_in", at.In(cityZone).Format("15:04"))
+	}
+	return l.T("tickets.scan.error." + reason)
 }
 
 // handleTicketScan checks a ticket in from the scanner page (registered
@@ -74,13 +130,7 @@ func (s *Server) handleTicketScan(w http.ResponseWriter, r *http.Request, c iden
 			s.writeError(w, r, err)
 			return
 		}
-		detail := l.ErrorText(err)
-		if reason := apperr.ReasonOf(err); l.Has("tickets.scan.error." + reason) {
-			detail = l.T("tickets.scan.error." + reason)
-			if at, ok := ticketing.CheckedInAt(err); ok {
-				detail = l.T("tickets.scan.error.already_checked_in", at.In(cityZone).Format("15:04"))
-			}
-		}
+		detail := doorRefusal(l, err)
 		writeProblem(w, Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
 			Status: status, Detail: detail, Instance: r.URL.Path, Code: string(code), Reason: apperr.ReasonOf(err)})
 	}
@@ -89,7 +139,7 @@ func (s *Server) handleTicketScan(w http.ResponseWriter, r *http.Request, c iden
 		fail(err)
 		return
 	}
-	res, err := s.Ticketing.CheckIn(r.Context(), c, in.Code)
+	res, err := s.Ticketing.CheckIn(r.Context(), c, in.PerformanceID, in.Code)
 	if err != nil {
 		fail(err)
 		return

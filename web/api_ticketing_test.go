@@ -31,12 +31,13 @@ func withTicketing(env *testEnv, d *Deps) {
 func init() {
 	authzConfigure = append(authzConfigure, withTicketing)
 	code, _ := qrtoken.NewCode()
-	fakeCode := `{"code":"` + code + `"}`
+	fakeCode := `{"code":"` + code + `","performance_id":"prf_nope"}`
 	for _, role := range []identity.Role{"", identity.RoleCitizen, identity.RoleMerchant, identity.RoleDoor, identity.RoleOperator, identity.RoleAdmin} {
 		admin := map[bool]int{true: http.StatusOK, false: http.StatusForbidden}[role == identity.RoleAdmin]
 		adminCreate := map[bool]int{true: http.StatusCreated, false: http.StatusForbidden}[role == identity.RoleAdmin]
 		citizen := map[bool]int{true: http.StatusOK, false: http.StatusForbidden}[role == identity.RoleCitizen]
-		// Only door staff may look a ticket code up; for them an unknown code is 404.
+		// Only door staff may look a ticket code up; for them an unknown
+		// performance is 404.
 		doorCheck := map[bool]int{true: http.StatusNotFound, false: http.StatusForbidden}[role == identity.RoleDoor]
 		if role == "" {
 			admin, adminCreate, citizen, doorCheck = 401, 401, 401, 401
@@ -49,6 +50,8 @@ func init() {
 			authzCase{"GET", "/api/v1/admin/venues", role, "", admin},
 			authzCase{"POST", "/api/v1/admin/venues", role, validVenue, adminCreate},
 			authzCase{"GET", "/api/v1/admin/performances", role, "", admin},
+			authzCase{"GET", "/api/v1/door/performances", role, "", map[bool]int{true: http.StatusOK, false: doorCheck}[role == identity.RoleDoor]},
+			authzCase{"GET", "/api/v1/door/performances/prf_nope/list", role, "", doorCheck},
 			authzCase{"POST", "/api/v1/door/tickets/check-in", role, fakeCode, doorCheck},
 			authzCase{"POST", "/api/v1/door/tickets/verify", role, fakeCode, doorCheck},
 		)
@@ -103,13 +106,23 @@ func contractTicketing(c *contract) {
 	c.json(&tok, "GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusOK)
 	c.do("GET", "/api/v1/wallet", citizen, "", http.StatusOK)
 
-	// The door.
+	// The door, on the evening: the hub's clock moves to an hour before the
+	// start, and the holder's QR is signed again at that time.
+	env.Server.Ticketing.SetClock(func() time.Time { return p.StartsAt.Add(-time.Hour) })
+	c.json(&tok, "GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusOK)
 	staff := env.login(c.t, identity.RoleDoor, v.ID)
-	c.do("POST", "/api/v1/door/tickets/verify", staff, `{"code":"`+tok.Token+`"}`, http.StatusOK)
-	c.do("POST", "/api/v1/door/tickets/check-in", staff, `{"code":"`+tok.Token+`"}`, http.StatusOK)
-	c.do("POST", "/api/v1/door/tickets/check-in", staff, `{"code":"`+tok.Token+`"}`, http.StatusConflict)
-	c.do("POST", "/api/v1/door/tickets/check-in", env.login(c.t, identity.RoleDoor, "ven_other"), `{"code":"`+paid.Tickets[1].TypedCode+`"}`, http.StatusForbidden)
-	c.do("POST", "/api/v1/door/tickets/check-in", staff, `{"code":"CH1:AAAA"}`, http.StatusBadRequest)
+	elsewhere := env.login(c.t, identity.RoleDoor, "ven_other")
+	c.do("GET", "/api/v1/door/performances", staff, "", http.StatusOK)
+	c.do("GET", "/api/v1/door/performances/"+p.ID+"/list", staff, "", http.StatusOK)
+	c.do("GET", "/api/v1/door/performances/"+p.ID+"/list", elsewhere, "", http.StatusForbidden)
+	c.do("GET", "/api/v1/door/performances/prf_nope/list", staff, "", http.StatusNotFound)
+	at := func(code string) string { return `{"code":"` + code + `","performance_id":"` + p.ID + `"}` }
+	c.do("POST", "/api/v1/door/tickets/verify", staff, at(tok.Token), http.StatusOK)
+	c.do("POST", "/api/v1/door/tickets/check-in", staff, `{"code":"`+tok.Token+`"}`, http.StatusBadRequest)
+	c.do("POST", "/api/v1/door/tickets/check-in", staff, at(tok.Token), http.StatusOK)
+	c.do("POST", "/api/v1/door/tickets/check-in", staff, at(tok.Token), http.StatusConflict)
+	c.do("POST", "/api/v1/door/tickets/check-in", elsewhere, at(paid.Tickets[1].TypedCode), http.StatusForbidden)
+	c.do("POST", "/api/v1/door/tickets/check-in", staff, at("CH1:AAAA"), http.StatusBadRequest)
 	c.do("GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusConflict)
 
 	// By card: stripe-mock's PaymentIntent, then Stripe's signed webhook.
@@ -178,7 +191,12 @@ func TestTicketingAPIBadInput(t *testing.T) {
 				{"unknown category", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","prices_cents":{"loggione":100}}`},
 				{"unknown venue", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"ven_nope","title":"T","starts_at":"2099-01-01T20:00","prices_cents":{"stalls":100}}`},
 				{"sales after start", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","sales_close":"2099-01-02T20:00","prices_cents":{"stalls":100}}`},
-				{"empty code", "POST", "/api/v1/door/tickets/check-in", env.login(t, identity.RoleDoor, v.ID), `{"code":""}`},
+				{"doors after the start", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","doors_open":"2099-01-01T20:30","prices_cents":{"stalls":100}}`},
+				{"end before the start", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","ends_at":"2099-01-01T19:00","prices_cents":{"stalls":100}}`},
+				{"end and duration", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","ends_at":"2099-01-01T22:00","duration_minutes":90,"prices_cents":{"stalls":100}}`},
+				{"negative duration", "POST", "/api/v1/admin/performances", admin, `{"venue_id":"` + v.ID + `","title":"T","starts_at":"2099-01-01T20:00","duration_minutes":-5,"prices_cents":{"stalls":100}}`},
+				{"empty code", "POST", "/api/v1/door/tickets/check-in", env.login(t, identity.RoleDoor, v.ID), `{"code":"","performance_id":"` + p.ID + `"}`},
+				{"no performance", "POST", "/api/v1/door/tickets/check-in", env.login(t, identity.RoleDoor, v.ID), `{"code":"CH1:AAAA"}`},
 			} {
 				t.Run(c.name, func(t *testing.T) {
 					wantProblem(t, env.do(t, c.method, c.path, c.auth, c.body), http.StatusBadRequest)

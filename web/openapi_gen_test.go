@@ -879,7 +879,7 @@ func buildOpenAPIDocument() *obj {
 		{"mobility-operator", "The mobility operator's view and switches (operators and city administrators)."},
 		{"mobility-admin", "The mobility catalogue: stations, bikes, vehicle types, pricing plans (city administrators)."},
 		{"ticketing", "The theatre programme, seats, holds, payment and tickets (citizens)."},
-		{"ticketing-door", "Checking tickets in at the door; the venue comes from the caller's door_staff grant."},
+		{"ticketing-door", "Checking tickets in at the door: door staff choose one of their venue's performances (door_staff grant), and a ticket enters only that performance, from its doors opening until its end."},
 		{"ticketing-admin", "Venues, seat maps, performances, sales and refunds (city administrators)."},
 		{"operations", "Health, readiness, signing keys and the GBFS feeds (outside /api/v1)."},
 	} {

@@ -27,7 +27,7 @@ func init() {
 			desc: "Sections of rows; each row numbers its seats from..to, all of one price category."},
 		component{name: "Performance", typ: typeOf[ticketing.Performance](), desc: "prices_cents gives the price of each seat category in cents; seats of a category without a price are not on sale."},
 		component{name: "PerformanceRequest", typ: typeOf[performanceRequest](), request: true, required: []string{"venue_id", "title", "starts_at", "prices_cents"},
-			desc: "Times are RFC 3339 or local times in Europe/Rome (2026-12-01T20:30). sales_open defaults to now, sales_close to the start. venue_id is ignored by PUT."},
+			desc: "Times are RFC 3339 or local times in Europe/Rome (2026-12-01T20:30). sales_open defaults to now, sales_close to the start. doors_open defaults to two hours before the start; the end is ends_at or the start plus duration_minutes (not both), three hours after the start when neither is given. On PUT, doors and end left empty keep their distance from the start. venue_id is ignored by PUT."},
 		component{name: "SeatState", typ: typeOf[ticketing.SeatState]()},
 		component{name: "SeatAvailability", typ: typeOf[ticketing.Availability](), desc: "A performance's seat map with the state of each seat; held seats free up when their hold expires."},
 		component{name: "HoldRequest", typ: typeOf[holdRequest](), request: true, required: []string{"seats"}},
@@ -39,18 +39,24 @@ func init() {
 		component{name: "TicketQRToken", typ: typeOf[ticketing.Token](), desc: "A freshly signed QR token (see docs/qr.md); fetch a new one after refresh_after."},
 		component{name: "TicketCodeRequest", typ: typeOf[ticketCodeRequest](), request: true, required: []string{"code"}},
 		component{name: "CheckIn", typ: typeOf[ticketing.CheckInResult]()},
+		component{name: "DoorPerformance", typ: typeOf[ticketing.DoorPerformance](), desc: "A performance the door may check tickets for; its tickets enter from doors_open until ends_at."},
+		component{name: "DoorListOther", typ: typeOf[ticketing.DoorListOther]()},
+		component{name: "DoorList", typ: typeOf[ticketing.DoorList](),
+			desc: "What a door device needs to check one performance's QR tokens offline with the hub's rule: the performance and its door window, the ids of its tickets (not cancelled), the venue's other performances that have not ended with theirs (to name a ticket's own performance), and the hub's clock. Whether a ticket was already used is decided online only."},
 		component{name: "SalesStats", typ: typeOf[ticketing.SalesStats]()},
 	)
 	for k, v := range map[string]*obj{
-		"Performance.status":       newObj("enum", perfStatuses),
-		"TicketOrder.status":       newObj("enum", orderStatuses),
-		"TicketOrder.method":       newObj("enum", payMethods),
-		"PayRequest.method":        newObj("enum", payMethods),
-		"Ticket.status":            newObj("enum", ticketStatuses),
-		"SeatState.state":          newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
-		"HoldRequest.seats":        newObj("minItems", 1, "maxItems", ticketing.MaxSeatsPerOrder),
-		"TicketCodeRequest.code":   newObj("description", "A scanned QR token or a typed code."),
-		"PerformanceRequest.title": newObj("minLength", 1),
+		"Performance.status":                  newObj("enum", perfStatuses),
+		"TicketOrder.status":                  newObj("enum", orderStatuses),
+		"TicketOrder.method":                  newObj("enum", payMethods),
+		"PayRequest.method":                   newObj("enum", payMethods),
+		"Ticket.status":                       newObj("enum", ticketStatuses),
+		"SeatState.state":                     newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
+		"HoldRequest.seats":                   newObj("minItems", 1, "maxItems", ticketing.MaxSeatsPerOrder),
+		"TicketCodeRequest.code":              newObj("description", "A scanned QR token or a typed code."),
+		"TicketCodeRequest.performance_id":    newObj("description", "The performance the door is checking tickets for (GET /api/v1/door/performances)."),
+		"PerformanceRequest.title":            newObj("minLength", 1),
+		"PerformanceRequest.duration_minutes": newObj("description", "Instead of ends_at: how long the performance lasts, 1 to 720 minutes.", "minimum", 0, "maximum", 720),
 	} {
 		openAPIFieldNotes[k] = v
 	}
@@ -86,11 +92,16 @@ func ticketingOps() []apiOperation {
 			ok:   []apiResponse{{status: 200, desc: "The token.", schema: "TicketQRToken"}}, errs: []int{401, 403, 404, 409}},
 
 		// The door.
-		{method: "POST", path: "/api/v1/door/tickets/verify", id: "verifyTicket", tag: "ticketing-door", summary: "Show what a ticket code is, without checking it in", auth: "roles", roles: door,
-			desc: "403 for a ticket of another venue than the caller's door_staff grants; 400 for a forged or malformed code; 409 for an expired token or a used or cancelled ticket. Failed look-ups of typed codes are rate-limited (429) and answer alike.",
+		{method: "GET", path: "/api/v1/door/performances", id: "listDoorPerformances", tag: "ticketing-door", summary: "The performances the caller checks tickets for", auth: "roles", roles: door,
+			ok: []apiResponse{{status: 200, desc: "The caller's venues' performances that have not ended, soonest first (at most 8).", schema: listOf("performances", "DoorPerformance")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/door/performances/{id}/list", id: "getDoorList", tag: "ticketing-door", summary: "A performance's door list, for checking QR tokens offline", auth: "roles", roles: door,
+			desc: "403 (reason not_your_performance) for a performance of another venue.",
+			ok:   []apiResponse{{status: 200, desc: "The door list.", schema: "DoorList"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: "/api/v1/door/tickets/verify", id: "verifyTicket", tag: "ticketing-door", summary: "Show what a ticket code is for the chosen performance, without checking it in", auth: "roles", roles: door,
+			desc: "The rules of check-in, without the write. 400 without performance_id (reason performance_missing) or for a forged or malformed code; 403 for a performance or ticket of another venue than the caller's door_staff grants; 409 for an expired token, a used or cancelled ticket, a ticket for another performance (ticket_other_performance), before the doors open (doors_not_open) or after the end (performance_ended). Failed look-ups of typed codes are rate-limited (429) and answer alike.",
 			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "The ticket.", schema: "Ticket"}}, errs: []int{400, 401, 403, 404, 409, 429}},
-		{method: "POST", path: "/api/v1/door/tickets/check-in", id: "checkInTicket", tag: "ticketing-door", summary: "Check a ticket in", auth: "roles", roles: door,
-			desc: "The first scan wins, atomically; a later one is 409 (reason already_checked_in) with the time of the first in its detail.",
+		{method: "POST", path: "/api/v1/door/tickets/check-in", id: "checkInTicket", tag: "ticketing-door", summary: "Check a ticket in for the chosen performance", auth: "roles", roles: door,
+			desc: "A ticket enters only its own performance, from its doors_open until its ends_at, by the hub's clock. The first scan wins, atomically; a later one is 409 (reason already_checked_in) with the time of the first in its detail. 409 ticket_other_performance names the ticket's own performance and date in its detail; 409 doors_not_open gives the opening time; 409 performance_ended the end. 400 without performance_id; 403 for a performance or ticket of another venue.",
 			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "Checked in.", schema: "CheckIn"}}, errs: []int{400, 401, 403, 404, 409, 429}},
 
 		// Administrators.

@@ -13,6 +13,8 @@ type scannerPage struct {
 	AskAmount bool
 	// Role is the staff role the page works for (merchant_staff, door_staff).
 	Role string
+	// Door is the door's performance chooser and offline list (door staff).
+	Door *doorScan
 }
 
 // handleScanner is the page shopkeepers and door staff scan with: the
@@ -26,7 +28,10 @@ type scannerPage struct {
 // (not under /api/, where cookies do not authenticate a POST) registered
 // with s.pageAction, which checks that token and the caller's role. A 2xx answer is shown in green
 // with its "message" member (amber when "outcome" is "warning"); a
-// problem+json answer is shown in red with its "detail".
+// problem+json answer is shown in red with its "detail". Door staff first
+// choose the performance they check (?performance=, shown at the top); the
+// page then sends its id as "performance_id" and carries the performance's
+// door list, so the script can check QR tokens offline by the hub's rule.
 func (s *Server) handleScanner(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	page := scannerPage{}
 	for _, role := range []identity.Role{identity.RoleMerchant, identity.RoleDoor} {
@@ -36,6 +41,18 @@ func (s *Server) handleScanner(w http.ResponseWriter, r *http.Request, c identit
 				page.Endpoint, page.AskAmount = t.Endpoint, t.AskAmount
 			}
 			break
+		}
+	}
+	if page.Role == string(identity.RoleDoor) && page.Endpoint != "" && s.Ticketing != nil {
+		d, err := s.doorScan(r, c)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		page.Door = d
+		if d.Chosen == nil {
+			// Nothing is scanned until the door says which performance.
+			page.Endpoint = ""
 		}
 	}
 	s.render(w, r, http.StatusOK, "scanner", "scan", page)

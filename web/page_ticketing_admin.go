@@ -159,7 +159,15 @@ func (s *Server) handleTheatreAdminCreatePerformance(w http.ResponseWriter, r *h
 		s.pageError(w, r, err)
 		return
 	}
+	minutes := 0
+	if d := strings.TrimSpace(r.PostFormValue("duration_minutes")); d != "" {
+		if minutes, err = strconv.Atoi(d); err != nil || minutes < 1 {
+			s.pageError(w, r, apperr.R(apperr.Invalid, "invalid_duration", "The duration is a number of minutes."))
+			return
+		}
+	}
 	p, err := performanceRequest{VenueID: r.PostFormValue("venue_id"), Title: r.PostFormValue("title"), StartsAt: r.PostFormValue("starts_at"),
+		DoorsOpen: r.PostFormValue("doors_open"), EndsAt: r.PostFormValue("ends_at"), DurationMinutes: minutes,
 		Prices: prices, SalesOpen: r.PostFormValue("sales_open")}.performance("")
 	if err == nil {
 		_, err = s.Ticketing.CreatePerformance(r.Context(), c, p)

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -127,6 +128,20 @@ func TestTheatreAdminPage(t *testing.T) {
 	av, err := env.Server.Ticketing.Availability(t.Context(), perf[1])
 	if err != nil || av.Seats[0].PriceCents != 2800 || av.Seats[24].PriceCents != 1200 {
 		t.Fatalf("prices on the seat map: %v", err)
+	}
+	if p := av.Performance; !p.DoorsOpen.Equal(p.StartsAt.Add(-2*time.Hour)) || !p.EndsAt.Equal(p.StartsAt.Add(3*time.Hour)) {
+		t.Fatalf("default door window %v-%v", p.DoorsOpen, p.EndsAt)
+	}
+	// Doors and end (or a duration) are set on the form, and shown.
+	post("/admin/theatre/performances", url.Values{"venue_id": {venue[1]}, "title": {"Questi fantasmi!"}, "starts_at": {"2099-03-21T21:00"},
+		"doors_open": {"2099-03-21T20:15"}, "duration_minutes": {"150"}, "prices": {"stalls 20"}}, http.StatusSeeOther)
+	post("/admin/theatre/performances", url.Values{"venue_id": {venue[1]}, "title": {"Doors late"}, "starts_at": {"2099-03-22T21:00"},
+		"doors_open": {"2099-03-22T21:15"}, "prices": {"stalls 20"}}, http.StatusBadRequest)
+	post("/admin/theatre/performances", url.Values{"venue_id": {venue[1]}, "title": {"Never ends"}, "starts_at": {"2099-03-22T21:00"},
+		"duration_minutes": {"ninety"}, "prices": {"stalls 20"}}, http.StatusBadRequest)
+	_, body = pc.get("/admin/theatre")
+	if !strings.Contains(body, "Porte 21 marzo 2099, 20:15, fine 21 marzo 2099, 23:30") {
+		t.Fatalf("the door window is not shown:\n%s", body)
 	}
 	// A citizen buys; the page shows the sale; cancelling refunds it.
 	anna, _ := env.account(t, identity.RoleCitizen)

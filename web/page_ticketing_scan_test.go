@@ -3,11 +3,11 @@ package web
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,13 +15,28 @@ import (
 	"cityhub/ticketing"
 )
 
+// testClock is a clock tests move by hand, safe to read from the
+// server's goroutines.
+type testClock struct{ us atomic.Int64 }
+
+func (c *testClock) Set(t time.Time) { c.us.Store(t.UnixMicro()) }
+func (c *testClock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() }
+
 // The door's scanner page checks a ticket in through its page endpoint:
-// cookie session, CSRF header, door staff of the ticket's venue only; a
-// second scan says when the first one was, in the page's language.
+// cookie session, CSRF header, door staff of the ticket's venue only, for
+// the performance chosen on the page (named at its top); a ticket for
+// another evening is refused naming it, and a second scan says when the
+// first one was, in the page's language.
 func TestTicketScanPageChecksIn(t *testing.T) {
+	clock := &testClock{}
+	rome := func(month time.Month, day, hour int) time.Time {
+		return time.Date(2026, month, day, hour, 0, 0, 0, cityZone)
+	}
+	clock.Set(rome(time.November, 30, 10))
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
 		d.PageAccounts = env.Identity
 		d.ScanTargets = map[identity.Role]ScanTarget{identity.RoleDoor: {Endpoint: TicketScanEndpoint}}
+		d.Ticketing.SetClock(clock.Now)
 	})
 	ctx := context.Background()
 	svc := env.Server.Ticketing
@@ -33,7 +48,11 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 2, Category: "stalls"}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Sei personaggi", StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 1800}})
+	tonight, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Sei personaggi", StartsAt: rome(time.November, 30, 21), Prices: map[string]int64{"stalls": 1800}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec7, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Le nozze di Figaro", StartsAt: rome(time.December, 7, 21), Prices: map[string]int64{"stalls": 3000}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,17 +60,29 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 	if _, err := env.Server.Wallet.TestTopUp(ctx, anna.AccountID, 5000, "anna-topup-1"); err != nil {
 		t.Fatal(err)
 	}
-	o, err := svc.Hold(ctx, anna, p.ID, []string{"Platea/A/2"})
-	if err != nil {
-		t.Fatal(err)
+	buy := func(p ticketing.Performance, seat string) ticketing.TicketView {
+		o, err := svc.Hold(ctx, anna, p.ID, []string{seat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.PayWithWallet(ctx, anna, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		ts, err := svc.MyTickets(ctx, anna)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tv := range ts {
+			if tv.PerformanceID == p.ID {
+				return tv
+			}
+		}
+		t.Fatalf("no ticket for %s in %+v", p.Title, ts)
+		return ticketing.TicketView{}
 	}
-	if _, err := svc.PayWithWallet(ctx, anna, o.ID); err != nil {
-		t.Fatal(err)
-	}
-	ts, err := svc.MyTickets(ctx, anna)
-	if err != nil || len(ts) != 1 {
-		t.Fatalf("tickets %v %v", ts, err)
-	}
+	ticket := buy(tonight, "Platea/A/2")
+	other := buy(dec7, "Platea/A/1")
+	clock.Set(rome(time.November, 30, 20))
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
@@ -78,37 +109,71 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 		_ = json.NewDecoder(res.Body).Decode(&out)
 		return res, out
 	}
-	body := `{"code":"` + strings.ToLower(ts[0].TypedCode) + `"}`
+	body := func(tv ticketing.TicketView, p ticketing.Performance) string {
+		return `{"code":"` + strings.ToLower(tv.TypedCode) + `","performance_id":"` + p.ID + `"}`
+	}
 
 	elsewhere, csrfB := session("ven_other")
-	if res, out := scan(elsewhere, csrfB, body); res.StatusCode != http.StatusForbidden || out["detail"] != "Questo biglietto è per un altro teatro." {
+	if res, out := scan(elsewhere, csrfB, body(ticket, tonight)); res.StatusCode != http.StatusForbidden || out["reason"] != "not_your_performance" {
 		t.Fatalf("another venue's door: %d %v", res.StatusCode, out)
 	}
 	pc, csrf := session(v.ID)
-	if res, _ := scan(pc, "", body); res.StatusCode != http.StatusForbidden {
+	if res, _ := scan(pc, "", body(ticket, tonight)); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("without CSRF: %d", res.StatusCode)
 	}
-	res, out := scan(pc, csrf, body)
+	// The report's case: 7 December's ticket on 30 November.
+	res, out := scan(pc, csrf, body(other, tonight))
+	if res.StatusCode != http.StatusConflict || out["reason"] != "ticket_other_performance" ||
+		out["detail"] != "Questo biglietto è per «Le nozze di Figaro» del 7 dicembre 2026, 21:00." {
+		t.Fatalf("7 December's ticket tonight: %d %v", res.StatusCode, out)
+	}
+	if res, out := scan(pc, csrf, body(other, dec7)); res.StatusCode != http.StatusConflict ||
+		out["detail"] != "Le porte non sono ancora aperte: aprono il 7 dicembre 2026, 19:00." {
+		t.Fatalf("7 December's ticket at its own door a week early: %d %v", res.StatusCode, out)
+	}
+	res, out = scan(pc, csrf, body(ticket, tonight))
 	if res.StatusCode != http.StatusOK || out["outcome"] != "ok" || !strings.Contains(out["message"].(string), "fila A, posto 2") {
 		t.Fatalf("scan: %d %v", res.StatusCode, out)
 	}
-	res, out = scan(pc, csrf, body)
-	// The first scan was a moment ago (a minute may have turned since).
-	detail, _ := out["detail"].(string)
-	if res.StatusCode != http.StatusConflict || !regexp.MustCompile(`^Già entrato alle [0-2][0-9]:[0-5][0-9]\.$`).MatchString(detail) {
+	res, out = scan(pc, csrf, body(ticket, tonight))
+	if res.StatusCode != http.StatusConflict || out["detail"] != "Già entrato alle 20:00." {
 		t.Fatalf("second scan: %d %v", res.StatusCode, out)
 	}
-	// The page itself points the door's scanner at the endpoint.
-	page, err := pc.client.Get(srv.URL + "/staff/scan")
-	if err != nil {
-		t.Fatal(err)
+	clock.Set(tonight.EndsAt)
+	if res, out := scan(pc, csrf, body(ticket, tonight)); res.StatusCode != http.StatusConflict ||
+		out["detail"] != "Lo spettacolo è finito il 1 dicembre 2026, 00:00." {
+		t.Fatalf("after the end: %d %v", res.StatusCode, out)
 	}
-	defer page.Body.Close()
-	html, err := io.ReadAll(page.Body)
-	if err != nil {
-		t.Fatal(err)
+	clock.Set(rome(time.November, 30, 20))
+
+	// Without a choice the page offers the performances (tonight's first,
+	// its doors open) and scans nothing; once chosen it names it at the top
+	// and carries its door list.
+	res, html := pc.get("/staff/scan")
+	if res.StatusCode != http.StatusOK || strings.Contains(html, `id="scanner"`) ||
+		!regexp.MustCompile(`<option value="`+tonight.ID+`" selected>Sei personaggi`).MatchString(html) {
+		t.Fatalf("scanner page without a performance: %d\n%s", res.StatusCode, html)
 	}
-	if !strings.Contains(string(html), TicketScanEndpoint) {
-		t.Fatal("the door's scanner page does not post to the ticket endpoint")
+	res, html = pc.get("/staff/scan?performance=" + tonight.ID)
+	if res.StatusCode != http.StatusOK || !strings.Contains(html, TicketScanEndpoint) ||
+		!strings.Contains(html, `<span class="door-title" data-testid="door-performance">Sei personaggi</span>`) ||
+		!strings.Contains(html, `data-performance="`+tonight.ID+`"`) {
+		t.Fatalf("scanner page for tonight: %d\n%s", res.StatusCode, html)
+	}
+	m := regexp.MustCompile(`(?s)<script type="application/json" class="door-list">(.*?)</script>`).FindStringSubmatch(html)
+	if m == nil {
+		t.Fatal("no door list on the page")
+	}
+	var list doorOffline
+	if err := json.Unmarshal([]byte(m[1]), &list); err != nil {
+		t.Fatalf("door list %q: %v", m[1], err)
+	}
+	if list.Performance != tonight.ID || list.DoorsOpen != tonight.DoorsOpen.UnixMilli() || list.EndsAt != tonight.EndsAt.UnixMilli() ||
+		list.Now != clock.Now().UnixMilli() || len(list.Tickets) != 1 || list.Tickets[0] != ticket.ID || len(list.Keys) == 0 ||
+		len(list.Others) != 1 || list.Others[0].Tickets[0] != other.ID || !strings.Contains(list.Others[0].Refusal, "Le nozze di Figaro") {
+		t.Fatalf("door list: %+v", list)
+	}
+	if res, _ := elsewhere.get("/staff/scan?performance=" + tonight.ID); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("another venue's door choosing tonight: %d", res.StatusCode)
 	}
 }

@@ -125,6 +125,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/ticket-orders/{id}/pay", s.handleAPIPayTicketOrder)
 		mux.HandleFunc("GET /api/v1/tickets", s.handleAPIMyTickets)
 		mux.HandleFunc("GET /api/v1/tickets/{id}/qr", s.handleAPITicketQR)
+		mux.HandleFunc("GET /api/v1/door/performances", s.handleAPIDoorPerformances)
+		mux.HandleFunc("GET /api/v1/door/performances/{id}/list", s.handleAPIDoorList)
 		mux.HandleFunc("POST /api/v1/door/tickets/verify", s.handleAPIVerifyTicket)
 		mux.HandleFunc("POST /api/v1/door/tickets/check-in", s.handleAPICheckInTicket)
 		mux.HandleFunc("GET /api/v1/admin/venues", s.handleAPIVenues)

@@ -156,6 +156,24 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 		if len(me.Grants) != 1 || me.Grants[0].Role != "door_staff" || !strings.HasPrefix(me.Grants[0].Scope, "ven_") {
 			t.Errorf("demo door staff grants = %+v, want door_staff at the demo venue", me.Grants)
 		}
+		// Their first performance's doors are open, so tickets can be
+		// checked in as soon as the demo starts.
+		req, _ = http.NewRequest("GET", url+"/api/v1/door/performances", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		r, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var door struct {
+			Performances []struct {
+				DoorsOpenNow bool `json:"doors_open_now"`
+			} `json:"performances"`
+		}
+		json.NewDecoder(r.Body).Decode(&door)
+		r.Body.Close()
+		if len(door.Performances) != 2 || !door.Performances[0].DoorsOpenNow || door.Performances[1].DoorsOpenNow {
+			t.Errorf("demo door performances = %d %+v, want tonight's open and next week's closed", r.StatusCode, door.Performances)
+		}
 	}
 	// A printed login works.
 	m := regexp.MustCompile(`(?m)^\s+citizen\s+(\S+)\s+password: (\S+)$`).FindStringSubmatch(out)

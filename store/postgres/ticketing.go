@@ -106,16 +106,17 @@ func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error
 	return n, twrap("count performances", err)
 }
 
-const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at`
+const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at`
 
 func scanPerformance(row pgx.Row) (ticketing.Performance, error) {
 	var p ticketing.Performance
 	var prices []byte
-	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &p.StartsAt, &prices, &p.SalesOpen, &p.SalesClose, &p.Status, &p.CreatedAt)
+	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &p.StartsAt, &prices, &p.SalesOpen, &p.SalesClose, &p.Status, &p.CreatedAt, &p.DoorsOpen, &p.EndsAt)
 	if err != nil {
 		return p, err
 	}
 	p.StartsAt, p.SalesOpen, p.SalesClose, p.CreatedAt = p.StartsAt.UTC(), p.SalesOpen.UTC(), p.SalesClose.UTC(), p.CreatedAt.UTC()
+	p.DoorsOpen, p.EndsAt = p.DoorsOpen.UTC(), p.EndsAt.UTC()
 	err = json.Unmarshal(prices, &p.Prices)
 	return p, err
 }
@@ -126,8 +127,8 @@ func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) er
 	if err != nil {
 		return err
 	}
-	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		p.ID, p.VenueID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.CreatedAt)
+	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		p.ID, p.VenueID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.CreatedAt, p.DoorsOpen, p.EndsAt)
 	return twrap("insert performance", err)
 }
 
@@ -137,8 +138,9 @@ func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) er
 	if err != nil {
 		return err
 	}
-	tag, err := tx.q.Exec(ctx, `UPDATE ticket_performances SET title = $2, starts_at = $3, prices = $4, sales_open = $5, sales_close = $6, status = $7 WHERE id = $1`,
-		p.ID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status)
+	tag, err := tx.q.Exec(ctx, `UPDATE ticket_performances SET title = $2, starts_at = $3, prices = $4, sales_open = $5, sales_close = $6, status = $7,
+		doors_open = $8, ends_at = $9 WHERE id = $1`,
+		p.ID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.DoorsOpen, p.EndsAt)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

@@ -128,17 +128,18 @@ func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error
 	return n, twrap("count performances", err)
 }
 
-const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at`
+const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at`
 
 func scanPerformance(row tkRow) (ticketing.Performance, error) {
 	var p ticketing.Performance
 	var prices string
-	var starts, open, closes, created int64
-	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &starts, &prices, &open, &closes, &p.Status, &created)
+	var starts, open, closes, created, doors, ends int64
+	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &starts, &prices, &open, &closes, &p.Status, &created, &doors, &ends)
 	if err != nil {
 		return p, err
 	}
 	p.StartsAt, p.SalesOpen, p.SalesClose, p.CreatedAt = fromMicros(starts), fromMicros(open), fromMicros(closes), fromMicros(created)
+	p.DoorsOpen, p.EndsAt = fromMicros(doors), fromMicros(ends)
 	err = json.Unmarshal([]byte(prices), &p.Prices)
 	return p, err
 }
@@ -149,8 +150,9 @@ func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) er
 	if err != nil {
 		return err
 	}
-	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.VenueID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.CreatedAt))
+	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.VenueID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.CreatedAt),
+		toMicros(p.DoorsOpen), toMicros(p.EndsAt))
 	return twrap("insert performance", err)
 }
 
@@ -160,8 +162,9 @@ func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) er
 	if err != nil {
 		return err
 	}
-	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_performances SET title = ?2, starts_at = ?3, prices = ?4, sales_open = ?5, sales_close = ?6, status = ?7 WHERE id = ?1`,
-		p.ID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status)
+	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_performances SET title = ?2, starts_at = ?3, prices = ?4, sales_open = ?5, sales_close = ?6, status = ?7,
+		doors_open = ?8, ends_at = ?9 WHERE id = ?1`,
+		p.ID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.DoorsOpen), toMicros(p.EndsAt))
 	return twrap("update performance", tkOneRow(res, err))
 }
 

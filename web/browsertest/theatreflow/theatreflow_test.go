@@ -1,9 +1,12 @@
 // Package theatreflow drives the theatre journey end to end in a real
 // headless Chromium on a real hub (SQLite, identity, wallet, ticketing): a
 // citizen picks a seat on the seat picker and pays with credit, sees the
-// ticket's QR code in the wallet; door staff type its code on the scanner
-// page and check it in, and a second scan says when the first was. Every
-// page passes axe-core (WCAG 2.1 A/AA, no serious or critical violation).
+// ticket's QR code in the wallet; on the evening door staff choose the
+// performance (named at the top of the scanner page), type the ticket's
+// code and check it in, a second scan says when the first was, and a ticket
+// for another evening is refused naming it, online and, with the network
+// down, by the page's own check of the QR token. Every page passes axe-core
+// (WCAG 2.1 A/AA, no serious or critical violation).
 package theatreflow
 
 import (
@@ -11,6 +14,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,6 +32,13 @@ import (
 const password = "una password lunga 2026"
 
 type flow struct{ *pagetest.Flow }
+
+// clock is the hub's clock in this test, moved by hand to the evening of
+// the performance; the server's goroutines read it.
+type clock struct{ us atomic.Int64 }
+
+func (c *clock) Set(t time.Time) { c.us.Store(t.UnixMicro()) }
+func (c *clock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() }
 
 // newFlow starts Chromium as an Italian phone.
 func newFlow(t *testing.T, url string) *flow {
@@ -48,6 +59,9 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	tix := ticketing.NewService(db.Ticketing(), keys, log)
+	hubClock := &clock{}
+	hubClock.Set(time.Now())
+	tix.SetClock(hubClock.Now)
 	wal.RegisterItems("ticket", tix)
 
 	admin := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
@@ -66,6 +80,11 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	later, err := tix.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Filumena Marturano",
+		StartsAt: p.StartsAt.AddDate(0, 0, 7), Prices: map[string]int64{"platea": 2500, "galleria": 1200}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	anna, err := ids.Register(ctx, identity.NewAccount{Email: "anna@example.org", Password: password, Name: "Anna Esposito", Locale: "it"})
 	if err != nil {
 		t.Fatal(err)
@@ -78,10 +97,20 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	if _, err := wal.TestTopUp(ctx, bruno.AccountID, 5000, "bruno-topup-1"); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := tix.Hold(ctx, bruno, p.ID, []string{"Platea/B/4"}); err != nil {
-		t.Fatal(err)
-	} else if _, err := tix.PayWithWallet(ctx, bruno, o.ID); err != nil {
-		t.Fatal(err)
+	for _, perf := range []ticketing.Performance{p, later} {
+		if o, err := tix.Hold(ctx, bruno, perf.ID, []string{"Platea/B/4"}); err != nil {
+			t.Fatal(err)
+		} else if _, err := tix.PayWithWallet(ctx, bruno, o.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	brunos, err := tix.MyTickets(ctx, bruno)
+	if err != nil || len(brunos) != 2 {
+		t.Fatalf("bruno's tickets: %v %v", brunos, err)
+	}
+	tonights, laters := brunos[0], brunos[1]
+	if tonights.PerformanceID != p.ID {
+		tonights, laters = laters, tonights
 	}
 	if _, err := ids.CreateAccount(ctx, admin, identity.NewAccount{Email: "sala@teatro.example", Password: password, Name: "Sala", Locale: "it",
 		Grants: []identity.Grant{{Role: identity.RoleDoor, Scope: v.ID}}}); err != nil {
@@ -137,26 +166,78 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	}
 	f.Check("theatre_wallet")
 
-	// The door types the code: the first check-in wins, the second says when.
+	// The evening of the performance, half an hour before it starts: the
+	// door chooses it and the page names it at the top.
+	hubClock.Set(p.StartsAt.Add(-30 * time.Minute))
 	f.Login("sala@teatro.example")
 	if st := f.Open("/staff/scan"); st != 200 {
 		t.Fatalf("scanner page: %d", st)
 	}
-	scan := func(want string) string {
+	f.Check("theatre_door_choose")
+	if got := f.Attr("#door-choice", "name"); got != "performance" {
+		t.Fatalf("performance chooser: %q", got)
+	}
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#door-choice"), p.ID),
+		chromedp.Click(chromedp.CSS(`form.door-chooser button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("choose the performance: %d", st)
+	}
+	if got := f.Text(`[data-testid="door-performance"]`); got != "Natale in casa Cupiello" {
+		t.Fatalf("the page checks %q", got)
+	}
+	var topmost bool
+	f.Eval(`document.querySelector("main h1") === document.querySelector("#door-heading")`, &topmost)
+	if !topmost {
+		t.Fatal("the chosen performance is not the page's heading")
+	}
+	scan := func(code, want string) string {
 		f.Run(
+			chromedp.Evaluate[chromedp.Void](`document.querySelector(".scan-result").className = "scan-result"`),
 			chromedp.SetValue(chromedp.CSS("#scan-code"), code),
 			chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
 			chromedp.Poll[chromedp.Void](fmt.Sprintf(`document.querySelector(".scan-result").classList.contains(%q)`, want), chromedp.WithPollingTimeout(15*time.Second)),
 		)
 		return f.Text(".scan-result")
 	}
-	if got := scan("is-ok"); !strings.Contains(got, "Benvenuti") || !strings.Contains(got, "fila A, posto 5") {
+	// The first check-in wins, the second says when.
+	if got := scan(code, "is-ok"); !strings.Contains(got, "Benvenuti") || !strings.Contains(got, "fila A, posto 5") {
 		t.Fatalf("first scan: %q", got)
 	}
-	if got := scan("is-error"); !strings.Contains(got, "Già entrato alle") {
+	if got := scan(code, "is-error"); !strings.Contains(got, "Già entrato alle") {
 		t.Fatalf("second scan: %q", got)
 	}
+	// A ticket for next week's performance is refused, naming it.
+	want := "Questo biglietto è per «Filumena Marturano» del " + italianDay(later.StartsAt)
+	if got := scan(laters.TypedCode, "is-error"); !strings.Contains(got, want) {
+		t.Fatalf("next week's ticket: %q, want %q", got, want)
+	}
 	f.Check("theatre_door")
+
+	// The network goes down: the page checks QR tokens itself, by the same
+	// rule, and says that it could not record the entry.
+	token := func(tv ticketing.TicketView) string {
+		tok, err := tix.FreshToken(ctx, bruno, tv.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Token
+	}
+	f.Eval(`(() => { window.fetch = () => Promise.reject(new TypeError("offline")); return true; })()`, nil)
+	if got := scan(token(laters), "is-error"); !strings.Contains(got, "senza rete") || !strings.Contains(got, want) {
+		t.Fatalf("next week's token offline: %q", got)
+	}
+	if got := scan(token(tonights), "is-warning"); !strings.Contains(got, "Valido (verifica senza rete)") || !strings.Contains(got, "Natale in casa Cupiello") {
+		t.Fatalf("tonight's token offline: %q", got)
+	}
+	forged := []byte(token(tonights))
+	forged[len(forged)-3] ^= 'A' ^ 'B'
+	if got := scan(string(forged), "is-error"); !strings.Contains(got, "Codice non valido") {
+		t.Fatalf("a forged token offline: %q", got)
+	}
+	if got := scan(laters.TypedCode, "is-error"); !strings.Contains(got, "Rete non disponibile") {
+		t.Fatalf("a typed code offline: %q", got)
+	}
 
 	// The administrator sees the sale.
 	f.Login("comune@example.org")
@@ -167,4 +248,12 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		t.Fatalf("admin row: %q", got)
 	}
 	f.Check("theatre_admin")
+}
+
+// italianDay is how the pages write a performance's day and time, e.g.
+// "7 dicembre 2026, 21:00".
+func italianDay(t time.Time) string {
+	months := []string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"}
+	t = t.In(ticketing.CityZone)
+	return fmt.Sprintf("%d %s %d, %s", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04"))
 }

@@ -2,6 +2,14 @@
 // BarcodeDetector when it has one, else the vendored jsQR decoder) or takes a
 // typed code, sends it to the page's JSON endpoint, and shows the answer in
 // large colour-coded text that screen readers announce (aria-live).
+//
+// At a theatre door the page names the performance being checked and
+// carries its door list (see page_ticketing_door.go). The hub's answer is
+// authoritative; when the network fails, a QR token is checked here with
+// the hub's rule instead: signed by one of the hub's QR keys (docs/qr.md),
+// not expired, a ticket of this performance, inside its door window by the
+// hub's clock. Whether it was already used only the hub knows, so an
+// offline "valid" is shown amber and says so.
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -18,7 +26,112 @@
   var cameraBox = root.querySelector(".camera");
   var video = root.querySelector(".camera-video");
   var state = root.querySelector(".camera-state");
+  var performance = root.getAttribute("data-performance");
   var stream = null, timer = null, busy = false, lastCode = "", lastAt = 0;
+  var door = readDoorList();
+  // The hub's clock, as the page was rendered, against this device's.
+  var clockOffset = door ? door.now - Date.now() : 0;
+
+  function readDoorList(from) {
+    var el = (from || root).querySelector(".door-list");
+    if (!el) { return null; }
+    try { return JSON.parse(el.textContent); } catch (e) { return null; }
+  }
+
+  // While the network is up the door list is read again every minute from
+  // this same page, so tickets sold meanwhile are known offline too.
+  function refreshDoorList() {
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (res) { return res.ok ? res.text() : null; })
+      .then(function (html) {
+        if (!html || !window.DOMParser) { return; }
+        var next = readDoorList(new window.DOMParser().parseFromString(html, "text/html"));
+        if (next && next.performance === door.performance) {
+          door = next;
+          clockOffset = door.now - Date.now();
+        }
+      })
+      .catch(function () { /* offline: keep the last list */ });
+  }
+  if (door) { window.setInterval(refreshDoorList, 60000); }
+
+  // base32Decode reads RFC 4648 base32 (upper case, no padding); null for
+  // anything that would not re-encode to the same text.
+  function base32Decode(text) {
+    var alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    var out = [], bits = 0, value = 0;
+    for (var i = 0; i < text.length; i++) {
+      var v = alphabet.indexOf(text.charAt(i));
+      if (v < 0) { return null; }
+      value = (value << 5) | v;
+      bits += 5;
+      if (bits >= 8) {
+        bits -= 8;
+        out.push((value >>> bits) & 0xff);
+      }
+      value &= (1 << bits) - 1;
+    }
+    if (bits >= 5 || value !== 0) { return null; }
+    return new Uint8Array(out);
+  }
+
+  function ascii(bytes) {
+    var s = "";
+    for (var i = 0; i < bytes.length; i++) { s += String.fromCharCode(bytes[i]); }
+    return s;
+  }
+
+  // parseToken splits a CH1 token into its fields (docs/qr.md); null when
+  // malformed. Nothing in it is believed before the signature is checked.
+  function parseToken(text) {
+    if (text.indexOf("CH1:") !== 0) { return null; }
+    var b = base32Decode(text.slice(4));
+    if (!b || b.length < 8 + 1 + 1 + 64 || b[0] !== 1) { return null; }
+    var k = b[6];
+    if (k < 1 || k > 40 || 8 + k > b.length) { return null; }
+    var l = b[7 + k];
+    if (l < 1 || l > 40 || b.length !== 8 + k + l + 64) { return null; }
+    return {
+      kind: b[1],
+      expires: ((b[2] << 24) >>> 0) + (b[3] << 16) + (b[4] << 8) + b[5],
+      kid: ascii(b.subarray(7, 7 + k)),
+      id: ascii(b.subarray(8 + k, 8 + k + l)),
+      signed: b.subarray(0, 8 + k + l),
+      sig: b.subarray(8 + k + l)
+    };
+  }
+
+  // checkOffline resolves to what the door may show without the hub for a
+  // scanned token ({kind, title, detail}), or to null when it cannot tell
+  // (a typed code, no door list, a browser without Ed25519).
+  function checkOffline(code) {
+    if (!door || code.indexOf("CH") !== 0 || !window.crypto || !window.crypto.subtle) { return Promise.resolve(null); }
+    var m = door.messages;
+    var refuse = function (detail) { return { kind: "error", title: m.refused, detail: detail }; };
+    var t = parseToken(code);
+    var jwk = null;
+    for (var i = 0; t && i < door.keys.length; i++) {
+      if (door.keys[i].kid === t.kid && door.keys[i].kty === "OKP" && door.keys[i].crv === "Ed25519") { jwk = door.keys[i]; }
+    }
+    if (!t || !jwk) { return Promise.resolve(refuse(m.invalid)); }
+    var subtle = window.crypto.subtle;
+    return subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x }, { name: "Ed25519" }, false, ["verify"])
+      .then(function (key) { return subtle.verify({ name: "Ed25519" }, key, t.sig, t.signed); })
+      .then(function (genuine) {
+        var now = Date.now() + clockOffset;
+        if (!genuine || t.kind !== 2 || now > t.expires * 1000 + door.leeway_ms) { return refuse(m.invalid); }
+        if (door.tickets.indexOf(t.id) < 0) {
+          for (var j = 0; j < door.others.length; j++) {
+            if (door.others[j].tickets.indexOf(t.id) >= 0) { return refuse(door.others[j].refusal); }
+          }
+          return refuse(m.unknown);
+        }
+        if (now < door.doors_open) { return refuse(m.doors_not_open); }
+        if (now >= door.ends_at) { return refuse(m.performance_ended); }
+        return { kind: "warning", title: m.ok_title, detail: m.ok_message };
+      })
+      .catch(function () { return null; });
+  }
 
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     startBtn.hidden = true;
@@ -57,6 +170,7 @@
     code = String(code).trim();
     if (!code || busy) { return; }
     var body = { code: code };
+    if (performance) { body.performance_id = performance; }
     if (amountInput) {
       var cents = parseCents(amountInput.value);
       if (isNaN(cents)) {
@@ -68,12 +182,20 @@
     }
     busy = true;
     show("", msg("checking"));
+    var offline = checkOffline(code);
+    // A door cannot wait on a dead network: after a few seconds the
+    // offline answer is shown instead. (A till keeps waiting: its answer
+    // moves money.)
+    var abort = door && window.AbortController ? new AbortController() : null;
+    var deadline = abort ? window.setTimeout(function () { abort.abort(); }, 6000) : 0;
     fetch(endpoint, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(body)
+      body: JSON.stringify(body),
+      signal: abort ? abort.signal : undefined
     }).then(function (res) {
+      if (res.status === 502 || res.status === 504) { throw new Error("gateway"); }
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (res.ok) {
           show(data.outcome === "warning" ? "warning" : "ok", data.title || msg("ok"), data.message || "");
@@ -86,8 +208,13 @@
         }
       });
     }).catch(function () {
-      show("error", msg("network"));
-    }).then(function () { busy = false; });
+      return offline.then(function (v) {
+        if (v) { show(v.kind, v.title, v.detail); } else { show("error", msg("network")); }
+      });
+    }).then(function () {
+      window.clearTimeout(deadline);
+      busy = false;
+    });
   }
 
   form.addEventListener("submit", function (ev) {
