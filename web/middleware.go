@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -42,11 +43,32 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
-// observe logs each request, counts it in /metrics, and turns a panic into a
-// 500 problem so that no panic reaches a user.
+// routeInfo carries the pattern the mux matched back out to observe: the
+// middlewares between them (authenticate) pass copies of the request down,
+// so observe's own request never sees r.Pattern.
+type routeInfo struct{ pattern string }
+
+type routeInfoKey struct{}
+
+// routed dispatches r on mux and tells observe which pattern matched, before
+// the handler runs, so that even a panicking handler is counted under its
+// route.
+func routed(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok {
+			_, info.pattern = mux.Handler(r)
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// observe logs each request, counts it in /metrics under the route pattern
+// it matched, and turns a panic into a 500 problem so that no panic reaches
+// a user.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		info := &routeInfo{}
 		rid := r.Header.Get("X-Request-Id")
 		if rid == "" || len(rid) > 64 {
 			rid = ids.Token(10)
@@ -54,6 +76,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", rid)
 		rec := &statusRecorder{ResponseWriter: w}
 		ctx := audit.WithOrigin(r.Context(), audit.Origin{IP: s.peerIP(r), Device: r.Header.Get("X-Device-Id")})
+		ctx = context.WithValue(ctx, routeInfoKey{}, info)
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
@@ -66,7 +89,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 			}
 			elapsed := time.Since(start)
-			route := r.Pattern
+			route := info.pattern
 			if route == "" {
 				route = "unmatched"
 			}

@@ -1,9 +1,17 @@
 package web
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
+	"cityhub/identity"
 )
 
 func TestPeerIPTrustsOnlyConfiguredProxies(t *testing.T) {
@@ -39,4 +47,50 @@ func TestPeerIPTrustsOnlyConfiguredProxies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Issue 8, item 7: authenticate hands a copy of the request down, so the
+// metrics read no pattern and counted every authenticated request as
+// route="unmatched". Each request is counted under the pattern it matched.
+func TestMetricsLabelAuthenticatedRequestsByPattern(t *testing.T) {
+	s, env := newTestServer(t, "sqlite")
+	bearer := env.login(t, identity.RoleCitizen)
+	for _, tc := range []struct {
+		name, path, auth, route string
+		status                  int
+	}{
+		{"authenticated 200", "/api/v1/me", bearer, "GET /api/v1/me", http.StatusOK},
+		{"anonymous 401", "/api/v1/me", "", "GET /api/v1/me", http.StatusUnauthorized},
+		{"unknown API path", "/api/v1/nothing-here", bearer, "/api/", http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			counter := s.metrics.requests.WithLabelValues(tc.route, strconv.Itoa(tc.status))
+			before := counted(t, counter)
+			unmatched := counted(t, s.metrics.requests.WithLabelValues("unmatched", strconv.Itoa(tc.status)))
+			if rec := env.do(t, "GET", tc.path, tc.auth, ""); rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body.String())
+			}
+			if got := counted(t, counter) - before; got != 1 {
+				t.Errorf("requests{route=%q,status=%d} grew by %v, want 1", tc.route, tc.status, got)
+			}
+			if got := counted(t, s.metrics.requests.WithLabelValues("unmatched", strconv.Itoa(tc.status))); got != unmatched {
+				t.Errorf("the request was also counted as unmatched")
+			}
+		})
+	}
+	// The label reaches the exposition that Prometheus scrapes.
+	rec := env.do(t, "GET", "/metrics", "", "")
+	if want := `cityhub_http_requests_total{route="GET /api/v1/me",status="200"} 1`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+}
+
+// counted is a counter's current value.
+func counted(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatalf("read counter: %v", err)
+	}
+	return m.GetCounter().GetValue()
 }
