@@ -186,7 +186,7 @@ type errorPage struct {
 
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	code := apperr.CodeOf(err)
-	status := statusOf(code)
+	status := statusFor(err)
 	if code == apperr.Internal {
 		s.log.ErrorContext(r.Context(), "page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
@@ -200,7 +200,7 @@ func headingOf(status int) string {
 		return "not_found"
 	case http.StatusForbidden:
 		return "forbidden"
-	case http.StatusBadRequest, http.StatusConflict, http.StatusPaymentRequired:
+	case http.StatusBadRequest, http.StatusConflict, http.StatusPaymentRequired, http.StatusRequestEntityTooLarge:
 		return "invalid"
 	case http.StatusTooManyRequests:
 		return "rate_limited"

@@ -505,6 +505,46 @@ func TestFormPostWithoutCSRFChangesNothing(t *testing.T) {
 	}
 }
 
+// Issue 8, item 8: a 200 KB e-mail on the login page was refused as "the
+// form has expired or does not come from this site". A form over the limit
+// is refused as too large (413) and one with a NUL or bytes that are not
+// UTF-8 as unreadable (400); the CSRF message stays for CSRF.
+func TestOversizedOrUnreadableFormSaysSo(t *testing.T) {
+	pc, accts := newPageServer(t)
+	tok := pc.csrf("/login")
+	for _, tc := range []struct {
+		name   string
+		email  string
+		status int
+		says   string
+	}{
+		{"200 KB e-mail", strings.Repeat("a", 200<<10) + "@example.org", http.StatusRequestEntityTooLarge, "troppo grande"},
+		{"NUL in the e-mail", "anna@example.org\x00", http.StatusBadRequest, "caratteri non leggibili"},
+		{"bytes that are not UTF-8", "anna\xff@example.org", http.StatusBadRequest, "caratteri non leggibili"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, body := pc.post("/login", url.Values{"csrf_token": {tok}, "email": {tc.email}, "password": {"secret-Anna"}})
+			if res.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", res.StatusCode, tc.status)
+			}
+			if !strings.Contains(body, tc.says) || strings.Contains(body, "Il modulo è scaduto") {
+				t.Errorf("the refusal does not give the real reason (%q):\n%.2000s", tc.says, body)
+			}
+		})
+	}
+	if len(accts.sessions) != 0 {
+		t.Errorf("a refused form started a session")
+	}
+	// A genuine login with the same token still works, and a missing token
+	// is still a CSRF refusal.
+	if res, _ := pc.post("/login", url.Values{"email": {"anna@example.org"}, "password": {"secret-Anna"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("login without a token: %d, want 403", res.StatusCode)
+	}
+	if res := pc.login("anna@example.org", "secret-Anna"); res.StatusCode != http.StatusSeeOther {
+		t.Errorf("genuine login: %d", res.StatusCode)
+	}
+}
+
 func TestRolesOnEveryPage(t *testing.T) {
 	type tc struct {
 		path   string

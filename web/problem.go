@@ -1,9 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-
 	"io"
 	"log/slog"
 	"math"
@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 )
@@ -50,11 +51,30 @@ func statusOf(code apperr.Code) int {
 	return http.StatusInternalServerError
 }
 
+// reasonTooLarge marks a body over its limit. It is an Invalid error, but
+// HTTP has its own status for it (413), so a client and a person learn the
+// real cause rather than a generic refusal.
+const reasonTooLarge = "body_too_large"
+
+// statusFor is the HTTP status of err: statusOf its code, except for a body
+// that is too large.
+func statusFor(err error) int {
+	if apperr.ReasonOf(err) == reasonTooLarge {
+		return http.StatusRequestEntityTooLarge
+	}
+	return statusOf(apperr.CodeOf(err))
+}
+
+// errTooLarge is the error of a body over limit bytes.
+func errTooLarge(limit int64) error {
+	return apperr.R(apperr.Invalid, reasonTooLarge, "The request is larger than %d bytes.", limit)
+}
+
 // writeError answers with a problem+json body for err. Only internal errors are
 // logged, with their cause; their message to the client is generic.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := apperr.CodeOf(err)
-	status := statusOf(code)
+	status := statusFor(err)
 	if code == apperr.Internal {
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
@@ -101,22 +121,29 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 const MaxJSONBody = 64 << 10
 
 // decodeJSON reads exactly one JSON object into dst, refusing unknown fields,
-// wrong types, trailing data and bodies over MaxJSONBody, with a message that
-// says which.
+// wrong types, trailing data, invalid text (NUL, bytes that are not UTF-8)
+// and bodies over MaxJSONBody (413), with a message that says which.
 func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxJSONBody)
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return errTooLarge(tooBig.Limit)
+	case err != nil:
+		return apperr.R(apperr.Invalid, "malformed_json", "The body could not be read.")
+	case !utf8.Valid(body):
+		return errInvalidText("body")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
-		var tooBig *http.MaxBytesError
 		switch {
-		case errors.As(err, &tooBig):
-			return apperr.R(apperr.Invalid, "body_too_large", "The body is larger than %d bytes.", tooBig.Limit)
 		case errors.As(err, &syn):
 			return apperr.R(apperr.Invalid, "malformed_json", "The body is not valid JSON (at byte %d).", syn.Offset)
 		case errors.As(err, &typ):
@@ -136,5 +163,5 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return apperr.R(apperr.Invalid, "malformed_json", "The body must hold exactly one JSON object.")
 	}
-	return nil
+	return decodedTextError(dst)
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -135,10 +136,25 @@ func checkCSRF(r *http.Request) bool {
 }
 
 // csrfProtected refuses a POST without a valid CSRF token with 403 before
-// the handler runs, so nothing changes.
+// the handler runs, so nothing changes. The form is read first, so that a
+// form over maxFormBody is refused as too large (413) and one with invalid
+// text as invalid (400), rather than as a missing CSRF token.
 func (s *Server) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.pageError(w, r, errTooLarge(tooBig.Limit))
+				return
+			}
+			s.pageError(w, r, apperr.R(apperr.Invalid, "malformed_form", "The form could not be read."))
+			return
+		}
+		if err := valuesTextError(r.PostForm, "form"); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		if !checkCSRF(r) {
 			s.pageError(w, r, apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site."))
 			return

@@ -102,7 +102,7 @@ func New(d Deps) *Server {
 	s.metrics = newHTTPMetrics(d.Registry)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = s.observe(s.authenticate(routed(mux)))
+	s.handler = s.observe(s.checkText(s.authenticate(routed(mux))))
 	return s
 }
 

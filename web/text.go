@@ -1,0 +1,151 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"unicode/utf8"
+
+	"cityhub/apperr"
+)
+
+// Every string a request carries into the hub (path, query, the headers the
+// hub reads, form fields, JSON strings) must be valid UTF-8 without NUL:
+// PostgreSQL refuses both in text columns, so without this check a stray byte
+// became a 500 on one engine and stored garbage on the other. Requests are
+// refused with 400 (reason invalid_text) before any store is asked.
+
+// readHeaders are the request headers whose values reach a store, a log
+// line or a token check.
+var readHeaders = []string{"Authorization", "Idempotency-Key", "X-Device-Id", "X-Request-Id", "X-CSRF-Token", "Accept-Language"}
+
+// validText reports whether s is valid UTF-8 without NUL.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+func errInvalidText(where string) error {
+	return apperr.R(apperr.Invalid, "invalid_text", "The %s holds a NUL character or bytes that are not UTF-8.", where)
+}
+
+// requestTextError checks the path, the query and the headers the hub reads.
+func requestTextError(r *http.Request) error {
+	if !validText(r.URL.Path) {
+		return errInvalidText("path")
+	}
+	if r.URL.RawQuery != "" {
+		q, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return apperr.R(apperr.Invalid, "invalid_query", "The query string is malformed.")
+		}
+		if err := valuesTextError(q, "query"); err != nil {
+			return err
+		}
+	}
+	for _, h := range readHeaders {
+		for _, v := range r.Header.Values(h) {
+			if !validText(v) {
+				return errInvalidText(h + " header")
+			}
+		}
+	}
+	return nil
+}
+
+// valuesTextError checks every name and value of a query or form.
+func valuesTextError(vs url.Values, where string) error {
+	for k, list := range vs {
+		if !validText(k) {
+			return errInvalidText(where)
+		}
+		for _, v := range list {
+			if !validText(v) {
+				return errInvalidText(where + " field " + k)
+			}
+		}
+	}
+	return nil
+}
+
+// checkText refuses a request whose path, query or read headers hold
+// invalid text: problem+json under /api/, an error page elsewhere.
+func (s *Server) checkText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := requestTextError(r); err != nil {
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				s.writeError(w, r, err)
+			} else {
+				s.pageError(w, r, err)
+			}
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// decodedTextError walks a decoded JSON body and reports the first string
+// holding NUL (sent as \u0000) or a lone surrogate's replacement; invalid
+// UTF-8 bytes in the raw body are refused before decoding.
+func decodedTextError(v any) error {
+	if field, ok := badString(reflect.ValueOf(v), ""); !ok {
+		if field == "" {
+			return errInvalidText("body")
+		}
+		return errInvalidText("field " + field)
+	}
+	return nil
+}
+
+// badString is the path of the first invalid string under v; ok=false when
+// there is one.
+func badString(v reflect.Value, path string) (string, bool) {
+	switch v.Kind() {
+	case reflect.String:
+		return path, validText(v.String())
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", true
+		}
+		return badString(v.Elem(), path)
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			name := t.Field(i).Name
+			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); tag != "" && tag != "-" {
+				name = tag
+			}
+			if t.Field(i).Anonymous {
+				name = path
+			} else if path != "" {
+				name = path + "." + name
+			}
+			if p, ok := badString(v.Field(i), name); !ok {
+				return p, false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return "", true // []byte is binary by design
+		}
+		for i := range v.Len() {
+			if p, ok := badString(v.Index(i), path); !ok {
+				return p, false
+			}
+		}
+	case reflect.Map:
+		iter := v.MapRange()
+		for iter.Next() {
+			if p, ok := badString(iter.Key(), path); !ok {
+				return p, false
+			}
+			if p, ok := badString(iter.Value(), path); !ok {
+				return p, false
+			}
+		}
+	}
+	return "", true
+}
