@@ -25,6 +25,9 @@ type Tx interface {
 	ClaimIdempotencyKey(ctx context.Context, scope, key, requestHash string) (claimed bool, storedHash string, response []byte, err error)
 	// SaveIdempotentResponse stores the result of the claimed key.
 	SaveIdempotentResponse(ctx context.Context, scope, key string, response []byte) error
+	// IdempotentResponse reads a committed key without claiming it: found
+	// is false when the key is unknown.
+	IdempotentResponse(ctx context.Context, scope, key string) (found bool, storedHash string, response []byte, err error)
 }
 
 // MaxKeyLen bounds client keys, so that a key scoped by an account or shop
@@ -52,6 +55,41 @@ func Hash(request any) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
+// Replay looks a key up without claiming it and returns the stored result of
+// an earlier identical request (replayed=true), Conflict
+// (idempotency_key_reused) for the same key with another request, or
+// replayed=false for a key not used yet. A service calls it before any check
+// that depends on time or on state the first request changed (a QR code's
+// expiry, a per-citizen limit), so a retry gets the first answer rather than
+// a refusal the first request never had; it then calls Do, which settles
+// races between first requests.
+func Replay[T any](ctx context.Context, tx Tx, scope, key string, request any) (result T, replayed bool, err error) {
+	if err := ValidateKey(key); err != nil {
+		return result, false, err
+	}
+	hash, err := Hash(request)
+	if err != nil {
+		return result, false, err
+	}
+	found, storedHash, stored, err := tx.IdempotentResponse(ctx, scope, key)
+	if err != nil || !found {
+		return result, false, err
+	}
+	return decodeStored[T](hash, storedHash, stored)
+}
+
+func decodeStored[T any](hash, storedHash string, stored []byte) (result T, replayed bool, err error) {
+	if storedHash != hash {
+		return result, false, errKeyReused
+	}
+	if err := json.Unmarshal(stored, &result); err != nil {
+		return result, false, fmt.Errorf("decode stored idempotent response: %w", err)
+	}
+	return result, true, nil
+}
+
+var errKeyReused = apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
+
 // Do runs fn once per (scope, key) inside the caller's transaction tx. It
 // returns fn's result, or the stored result of an earlier identical request
 // with replayed=true.
@@ -68,13 +106,7 @@ func Do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn fu
 		return result, false, fmt.Errorf("claim idempotency key: %w", err)
 	}
 	if !claimed {
-		if storedHash != hash {
-			return result, false, apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
-		}
-		if err := json.Unmarshal(stored, &result); err != nil {
-			return result, false, fmt.Errorf("decode stored idempotent response: %w", err)
-		}
-		return result, true, nil
+		return decodeStored[T](hash, storedHash, stored)
 	}
 	result, err = fn()
 	if err != nil {

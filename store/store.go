@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"cityhub/cardpay"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
@@ -37,6 +38,8 @@ type Stores interface {
 	Mobility() mobility.Store
 	Ticketing() ticketing.Store
 	CardPayments() cardpay.Store
+	// Answers keeps the first answer to each keyed API request.
+	Answers() idem.AnswerStore
 }
 
 var (

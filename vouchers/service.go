@@ -467,61 +467,93 @@ func (s *Service) Claimable(ctx context.Context, c identity.Caller) ([]Claimable
 // an unknown campaign; Conflict (reasons campaign_not_open, not_yet_valid,
 // campaign_over, per_citizen_limit, budget_exhausted).
 func (s *Service) Claim(ctx context.Context, c identity.Caller, campaignID string) (VoucherView, error) {
+	out, _, err := s.ClaimWithKey(ctx, c, campaignID, "")
+	return out, err
+}
+
+// ClaimWithKey is Claim under a client's idempotency key (none when key is
+// empty): the key is recorded in the transaction that makes the voucher, so
+// a retry, however many race and whenever it comes (after a crash, after the
+// campaign closed or the citizen reached the limit), answers the first
+// voucher (replayed=true) and never makes another. The same key for another
+// campaign is Conflict (idempotency_key_reused).
+func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignID, key string) (VoucherView, bool, error) {
 	if err := requireCitizen(c); err != nil {
+		return VoucherView{}, false, err
+	}
+	if key == "" {
+		var out VoucherView
+		err := s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			out, err = s.claimTx(ctx, tx, c, campaignID)
+			return err
+		})
+		return out, false, err
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return VoucherView{}, false, err
+	}
+	scope, request := "voucher.claim:"+c.AccountID, map[string]string{"campaign_id": campaignID}
+	var out VoucherView
+	var replayed bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (VoucherView, error) {
+			return s.claimTx(ctx, tx, c, campaignID)
+		})
+		return err
+	})
+	return out, replayed, err
+}
+
+func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (VoucherView, error) {
+	camp, err := tx.LockCampaign(ctx, campaignID)
+	if err != nil {
+		return VoucherView{}, campaignNotFound(err)
+	}
+	now := s.now()
+	if camp.Status != StatusOpen {
+		return VoucherView{}, apperr.R(apperr.Conflict, "campaign_not_open", "This campaign is not open for claims.")
+	}
+	if now.Before(camp.ValidFrom) {
+		return VoucherView{}, apperr.R(apperr.Conflict, "not_yet_valid", "This campaign has not started yet.")
+	}
+	if !now.Before(camp.ValidUntil) {
+		return VoucherView{}, apperr.R(apperr.Conflict, "campaign_over", "This campaign has ended.")
+	}
+	n, err := tx.CountVouchers(ctx, camp.ID, c.AccountID)
+	if err != nil {
+		return VoucherView{}, fmt.Errorf("count vouchers: %w", err)
+	}
+	if n >= camp.PerCitizenLimit {
+		return VoucherView{}, apperr.R(apperr.Conflict, "per_citizen_limit", "You already have as many vouchers of this campaign as allowed (%d).", camp.PerCitizenLimit)
+	}
+	code, hash := qrtoken.NewCode()
+	v := Voucher{
+		ID: ids.New("vch"), CampaignID: camp.ID, AccountID: c.AccountID,
+		ValueCents: camp.FaceValueCents, RemainingCents: camp.FaceValueCents, Status: VoucherActive,
+		Code: code, CodeHash: hash, ClaimedAt: now.UTC(), ExpiresAt: camp.ValidUntil,
+	}
+	if err := tx.InsertVoucher(ctx, v); err != nil {
+		return VoucherView{}, fmt.Errorf("insert voucher: %w", err)
+	}
+	_, err = wallet.Post(ctx, tx, wallet.Transaction{
+		Key: "voucher.claim:" + v.ID, Kind: "voucher.claim", RefType: "voucher", RefID: v.ID,
+		Entries: []wallet.Entry{
+			{Account: wallet.CampaignBudgetAccount(camp.ID), Amount: -v.ValueCents},
+			{Account: wallet.CampaignHeldAccount(camp.ID), Amount: v.ValueCents},
+		},
+	}, now)
+	if apperr.Has(err, apperr.InsufficientFunds) {
+		return VoucherView{}, apperr.R(apperr.Conflict, "budget_exhausted", "This campaign's budget has run out.")
+	}
+	if err != nil {
+		return VoucherView{}, fmt.Errorf("reserve voucher value: %w", err)
+	}
+	if err := s.audit(ctx, tx, c, "voucher.claim", "voucher", v.ID, "", map[string]any{"campaign_id": camp.ID, "value_cents": v.ValueCents}); err != nil {
 		return VoucherView{}, err
 	}
-	var out VoucherView
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		camp, err := tx.LockCampaign(ctx, campaignID)
-		if err != nil {
-			return campaignNotFound(err)
-		}
-		now := s.now()
-		if camp.Status != StatusOpen {
-			return apperr.R(apperr.Conflict, "campaign_not_open", "This campaign is not open for claims.")
-		}
-		if now.Before(camp.ValidFrom) {
-			return apperr.R(apperr.Conflict, "not_yet_valid", "This campaign has not started yet.")
-		}
-		if !now.Before(camp.ValidUntil) {
-			return apperr.R(apperr.Conflict, "campaign_over", "This campaign has ended.")
-		}
-		n, err := tx.CountVouchers(ctx, camp.ID, c.AccountID)
-		if err != nil {
-			return fmt.Errorf("count vouchers: %w", err)
-		}
-		if n >= camp.PerCitizenLimit {
-			return apperr.R(apperr.Conflict, "per_citizen_limit", "You already have as many vouchers of this campaign as allowed (%d).", camp.PerCitizenLimit)
-		}
-		code, hash := qrtoken.NewCode()
-		v := Voucher{
-			ID: ids.New("vch"), CampaignID: camp.ID, AccountID: c.AccountID,
-			ValueCents: camp.FaceValueCents, RemainingCents: camp.FaceValueCents, Status: VoucherActive,
-			Code: code, CodeHash: hash, ClaimedAt: now.UTC(), ExpiresAt: camp.ValidUntil,
-		}
-		if err := tx.InsertVoucher(ctx, v); err != nil {
-			return fmt.Errorf("insert voucher: %w", err)
-		}
-		_, err = wallet.Post(ctx, tx, wallet.Transaction{
-			Key: "voucher.claim:" + v.ID, Kind: "voucher.claim", RefType: "voucher", RefID: v.ID,
-			Entries: []wallet.Entry{
-				{Account: wallet.CampaignBudgetAccount(camp.ID), Amount: -v.ValueCents},
-				{Account: wallet.CampaignHeldAccount(camp.ID), Amount: v.ValueCents},
-			},
-		}, now)
-		if apperr.Has(err, apperr.InsufficientFunds) {
-			return apperr.R(apperr.Conflict, "budget_exhausted", "This campaign's budget has run out.")
-		}
-		if err != nil {
-			return fmt.Errorf("reserve voucher value: %w", err)
-		}
-		if err := s.audit(ctx, tx, c, "voucher.claim", "voucher", v.ID, "", map[string]any{"campaign_id": camp.ID, "value_cents": v.ValueCents}); err != nil {
-			return err
-		}
-		out = view(v, camp, now, true)
-		return nil
-	})
-	return out, err
+	return view(v, camp, now, true), nil
 }
 
 // VoucherView is a voucher as its holder sees it.
@@ -801,8 +833,10 @@ type RedeemRequest struct {
 // is locked and every rule (campaign state, validity, eligibility, minimum
 // spend, remaining value) is checked in the transaction that moves the value
 // to the shop's payable, so one voucher cannot be spent twice. A replay of
-// key returns the first result (replayed=true); the same key for another
-// voucher or amount is Conflict (idempotency_key_reused).
+// key with the same request (code and amount) returns the first result
+// (replayed=true), even once the QR code it carried has expired: the key is
+// looked up before the code is read. The same key with another code or
+// amount is Conflict (idempotency_key_reused).
 func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key string, req RedeemRequest) (Redemption, bool, error) {
 	if err := requireMerchant(c, shopID); err != nil {
 		return Redemption{}, false, err
@@ -813,20 +847,28 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	if req.PurchaseCents <= 0 || req.PurchaseCents > MaxCents {
 		return Redemption{}, false, apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")
 	}
+	scope := "voucher.redeem:" + shopID
+	// The request as the till sent it: a retry carries the same code, even
+	// when that code has expired since.
+	request := RedeemRequest{Code: strings.TrimSpace(req.Code), PurchaseCents: req.PurchaseCents}
+	var out Redemption
+	var replayed bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = idem.Replay[Redemption](ctx, tx, scope, key, request)
+		return err
+	})
+	if err != nil || replayed {
+		return out, replayed, err
+	}
 	voucherID, err := s.identify(ctx, shopID, req.Code)
 	if err != nil {
 		return Redemption{}, false, err
 	}
-	var out Redemption
-	var replayed bool
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		request := struct {
-			VoucherID string `json:"voucher_id"`
-			Purchase  int64  `json:"purchase_cents"`
-		}{voucherID, req.PurchaseCents}
 		var pay wallet.Transaction
 		var err error
-		out, replayed, err = idem.Do(ctx, tx, "voucher.redeem:"+shopID, key, request, func() (Redemption, error) {
+		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (Redemption, error) {
 			var r Redemption
 			r, pay, err = s.redeemTx(ctx, tx, c, shopID, voucherID, req.PurchaseCents)
 			return r, err

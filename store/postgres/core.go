@@ -32,6 +32,20 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 	return false, storedHash, resp, nil
 }
 
+// IdempotentResponse implements idem.Tx.
+func (tx *Tx) IdempotentResponse(ctx context.Context, scope, key string) (bool, string, []byte, error) {
+	var storedHash string
+	var resp []byte
+	err := tx.q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key).Scan(&storedHash, &resp)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, "", nil, nil
+	}
+	if err != nil {
+		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
+	}
+	return true, storedHash, resp, nil
+}
+
 // SaveIdempotentResponse implements idem.Tx.
 func (tx *Tx) SaveIdempotentResponse(ctx context.Context, scope, key string, response []byte) error {
 	_, err := tx.q.Exec(ctx, `UPDATE idempotency_keys SET response = $3, status = 1 WHERE scope = $1 AND key = $2`, scope, key, response)

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"cityhub/audit"
@@ -26,6 +28,20 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
 	}
 	return false, storedHash, resp, nil
+}
+
+// IdempotentResponse implements idem.Tx.
+func (tx *Tx) IdempotentResponse(ctx context.Context, scope, key string) (bool, string, []byte, error) {
+	var storedHash string
+	var resp []byte
+	err := tx.q.QueryRowContext(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = ? AND key = ?`, scope, key).Scan(&storedHash, &resp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, "", nil, nil
+	}
+	if err != nil {
+		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
+	}
+	return true, storedHash, resp, nil
 }
 
 // SaveIdempotentResponse implements idem.Tx.

@@ -1,0 +1,129 @@
+package idem
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"cityhub/apperr"
+)
+
+// Answers keep the first answer to every request made with a key, whatever
+// operation it asked for, so that a client's retry is answered exactly as
+// the first request was (same status, same body) without running the
+// operation again, and before anything that depends on time is checked.
+//
+// They complement Do, they do not replace it: an answer is stored after its
+// operation committed, so a crash between the two leaves the key claimed and
+// unanswered. Operations that must happen at most once (money, vouchers,
+// seats) therefore also record the key with Do, in their own transaction;
+// the retry after such a crash runs again and Do answers the first result.
+
+// Answer is a stored answer: a status, the header fields a client needs
+// again (media type, location) and a body.
+type Answer struct {
+	Status int
+	Header map[string]string
+	Body   []byte
+}
+
+// AnswerStore keeps answers by (scope, key).
+type AnswerStore interface {
+	// ClaimAnswer reserves (scope, key) for a request with requestHash at
+	// now: claimed=true if the key was free, or held by a claim made before
+	// staleBefore (its holder is presumed dead). Otherwise claimed=false with
+	// the holder's request hash, and its answer when done=true.
+	ClaimAnswer(ctx context.Context, scope, key, requestHash string, now, staleBefore time.Time) (claimed bool, storedHash string, done bool, a Answer, err error)
+	// SaveAnswer stores the answer of a claimed key.
+	SaveAnswer(ctx context.Context, scope, key string, a Answer) error
+	// ReleaseAnswer forgets a claimed key that has no answer, so that a
+	// retry runs again.
+	ReleaseAnswer(ctx context.Context, scope, key string) error
+}
+
+// Answering runs requests under keys with an AnswerStore.
+type Answering struct {
+	Store AnswerStore
+	// Lease is how long a claim without an answer holds its key before
+	// another request may take it over (the first one crashed). It must be
+	// longer than any request may take.
+	Lease time.Duration
+	// Wait is how long a request waits for another one holding its key to
+	// answer, before it is refused with Conflict (idempotency_key_in_use).
+	Wait time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// ErrKeyInUse is returned when another request with the same key is still
+// running after Wait.
+var ErrKeyInUse = apperr.R(apperr.Conflict, "idempotency_key_in_use", "A request with this Idempotency-Key is still running; retry in a moment.")
+
+// Answer answers a request with key in scope: the stored answer of an
+// earlier identical request (replayed=true), Conflict
+// (idempotency_key_reused) for the same key with another request, or run's
+// answer, stored when keep says so (an answer not kept is released, so that
+// a retry runs again: use it for failures the client should retry).
+// Identical requests that race wait for the first one's answer.
+func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, run func() Answer, keep func(Answer) bool) (_ Answer, replayed bool, err error) {
+	if err := ValidateKey(key); err != nil {
+		return Answer{}, false, err
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	pause := 5 * time.Millisecond
+	deadline := now().Add(a.Wait)
+	for {
+		t := now()
+		claimed, storedHash, done, stored, err := a.Store.ClaimAnswer(ctx, scope, key, requestHash, t, t.Add(-a.Lease))
+		if err != nil {
+			return Answer{}, false, fmt.Errorf("claim idempotency key: %w", err)
+		}
+		switch {
+		case claimed:
+			return a.run(ctx, scope, key, run, keep)
+		case storedHash != requestHash:
+			return Answer{}, false, errKeyReused
+		case done:
+			return stored, true, nil
+		case !t.Before(deadline):
+			return Answer{}, false, ErrKeyInUse
+		}
+		// Another request with this key is running, here or on another
+		// replica: wait for its answer, a little longer each time.
+		select {
+		case <-ctx.Done():
+			return Answer{}, false, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 200*time.Millisecond)
+	}
+}
+
+func (a *Answering) run(ctx context.Context, scope, key string, run func() Answer, keep func(Answer) bool) (ans Answer, replayed bool, err error) {
+	saved := false
+	defer func() {
+		if !saved {
+			// Also on a panic: the key must not stay claimed until its lease
+			// runs out. A context that ended must not stop the release.
+			if rerr := a.Store.ReleaseAnswer(context.WithoutCancel(ctx), scope, key); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("release idempotency key: %w", rerr))
+			}
+		}
+	}()
+	ans = run()
+	if !keep(ans) {
+		return ans, false, nil
+	}
+	if err := a.Store.SaveAnswer(context.WithoutCancel(ctx), scope, key, ans); err != nil {
+		// The answer was given; the key stays claimed until its lease ends,
+		// and a retry then runs again (and Do replays what must not repeat).
+		saved = true
+		return ans, false, fmt.Errorf("save idempotent answer: %w", err)
+	}
+	saved = true
+	return ans, false, nil
+}

@@ -1,0 +1,74 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/idem"
+)
+
+var _ idem.AnswerStore = (*DB)(nil)
+
+// Answers is the store of first answers to keyed API requests.
+func (db *DB) Answers() idem.AnswerStore { return db }
+
+// ClaimAnswer implements idem.AnswerStore. Each statement commits on its
+// own: a claim must be visible to the racing requests that wait for it.
+func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, idem.Answer, error) {
+	tag, err := db.pool.Exec(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, claimed_at = EXCLUDED.claimed_at
+		WHERE NOT request_answers.done AND request_answers.claimed_at < $5`, scope, key, hash, now, staleBefore)
+	if err != nil {
+		return false, "", false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
+	}
+	if tag.RowsAffected() == 1 {
+		return true, "", false, idem.Answer{}, nil
+	}
+	var a idem.Answer
+	var storedHash, header string
+	var done bool
+	err = db.pool.QueryRow(ctx, `SELECT request_hash, done, status, header, body FROM request_answers WHERE scope = $1 AND key = $2`,
+		scope, key).Scan(&storedHash, &done, &a.Status, &header, &a.Body)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Released since our insert lost: the caller tries again.
+		return false, hash, false, idem.Answer{}, nil
+	}
+	if err != nil {
+		return false, "", false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
+	}
+	if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
+		return false, "", false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
+	}
+	return false, storedHash, done, a, nil
+}
+
+// SaveAnswer implements idem.AnswerStore.
+func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) error {
+	header, err := json.Marshal(a.Header)
+	if err != nil {
+		return fmt.Errorf("encode answer header: %w", err)
+	}
+	if a.Body == nil {
+		a.Body = []byte{}
+	}
+	_, err = db.pool.Exec(ctx, `UPDATE request_answers SET done = true, status = $3, header = $4, body = $5 WHERE scope = $1 AND key = $2`,
+		scope, key, a.Status, string(header), a.Body)
+	if err != nil {
+		return fmt.Errorf("save answer: %w", translate(err))
+	}
+	return nil
+}
+
+// ReleaseAnswer implements idem.AnswerStore.
+func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM request_answers WHERE scope = $1 AND key = $2 AND NOT done`, scope, key)
+	if err != nil {
+		return fmt.Errorf("release answer: %w", translate(err))
+	}
+	return nil
+}

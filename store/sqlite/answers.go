@@ -1,0 +1,73 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"cityhub/idem"
+)
+
+var _ idem.AnswerStore = (*DB)(nil)
+
+// Answers is the store of first answers to keyed API requests.
+func (db *DB) Answers() idem.AnswerStore { return db }
+
+// ClaimAnswer implements idem.AnswerStore. Each statement commits on its
+// own: a claim must be visible to the racing requests that wait for it.
+func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, idem.Answer, error) {
+	res, err := db.write.ExecContext(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at
+		WHERE request_answers.done = 0 AND request_answers.claimed_at < ?`, scope, key, hash, now.UnixMicro(), staleBefore.UnixMicro())
+	if err != nil {
+		return false, "", false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, "", false, idem.Answer{}, nil
+	}
+	var a idem.Answer
+	var storedHash, header string
+	var done int
+	err = db.write.QueryRowContext(ctx, `SELECT request_hash, done, status, header, body FROM request_answers WHERE scope = ? AND key = ?`,
+		scope, key).Scan(&storedHash, &done, &a.Status, &header, &a.Body)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Released since our insert lost: the caller tries again.
+		return false, hash, false, idem.Answer{}, nil
+	}
+	if err != nil {
+		return false, "", false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
+	}
+	if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
+		return false, "", false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
+	}
+	return false, storedHash, done == 1, a, nil
+}
+
+// SaveAnswer implements idem.AnswerStore.
+func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) error {
+	header, err := json.Marshal(a.Header)
+	if err != nil {
+		return fmt.Errorf("encode answer header: %w", err)
+	}
+	if a.Body == nil {
+		a.Body = []byte{}
+	}
+	_, err = db.write.ExecContext(ctx, `UPDATE request_answers SET done = 1, status = ?, header = ?, body = ? WHERE scope = ? AND key = ?`,
+		a.Status, string(header), a.Body, scope, key)
+	if err != nil {
+		return fmt.Errorf("save answer: %w", translate(err))
+	}
+	return nil
+}
+
+// ReleaseAnswer implements idem.AnswerStore.
+func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
+	_, err := db.write.ExecContext(ctx, `DELETE FROM request_answers WHERE scope = ? AND key = ? AND done = 0`, scope, key)
+	if err != nil {
+		return fmt.Errorf("release answer: %w", translate(err))
+	}
+	return nil
+}

@@ -1,0 +1,16 @@
+-- The first answer to each API request made with an Idempotency-Key, by
+-- caller and route (scope) and key, so that a retry gets it again. A row
+-- with done = 0 is claimed by a request still running (or by one that
+-- died: it is taken over once claimed_at is older than the lease).
+-- claimed_at is Unix microseconds (UTC).
+CREATE TABLE request_answers (
+    scope         TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    request_hash  TEXT NOT NULL,
+    done          INTEGER NOT NULL DEFAULT 0,
+    status        INTEGER NOT NULL DEFAULT 0,
+    header        TEXT NOT NULL DEFAULT '{}',
+    body          BLOB NOT NULL DEFAULT x'',
+    claimed_at    INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+);
