@@ -41,7 +41,7 @@ type holdRequest struct {
 
 // handleAPIHoldSeats holds seats for the caller for ticketing.HoldTTL.
 // 201 with the held order; 409 (seat_taken) when a seat is not free. An
-// optional Idempotency-Key makes a retry answer the first hold (200).
+// optional Idempotency-Key makes a retry answer the first hold.
 func (s *Server) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
 	c, err := s.requireRole(r, identity.RoleCitizen)
 	if err != nil {
@@ -58,12 +58,8 @@ func (s *Server) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if replayed {
-		writeJSON(w, http.StatusOK, o)
-		return
-	}
 	w.Header().Set("Location", "/api/v1/ticket-orders/"+o.ID)
-	writeJSON(w, http.StatusCreated, o)
+	writeReplayable(w, http.StatusCreated, replayed, o)
 }
 
 // payRequest is the body of POST /api/v1/ticket-orders/{id}/pay.

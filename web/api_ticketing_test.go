@@ -91,7 +91,7 @@ func contractTicketing(c *contract) {
 	c.do("POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":10000}`, http.StatusCreated, "Idempotency-Key: ticket-topup-1")
 	var o ticketing.Order
 	c.json(&o, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/1","Platea/A/2"]}`, http.StatusCreated, "Idempotency-Key: hold-0001")
-	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/2","Platea/A/1"]}`, http.StatusOK, "Idempotency-Key: hold-0001")
+	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/2","Platea/A/1"]}`, http.StatusCreated, "Idempotency-Key: hold-0001")
 	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/3"]}`, http.StatusConflict, "Idempotency-Key: hold-0001")
 	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/2"]}`, http.StatusConflict)
 	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":[]}`, http.StatusBadRequest)

@@ -27,19 +27,20 @@ func (s *Server) handleAPIClaimableCampaigns(w http.ResponseWriter, r *http.Requ
 }
 
 // handleAPIClaimVoucher claims a voucher of a campaign. 201 with the voucher.
+// An Idempotency-Key makes a retry answer the first voucher, never a second.
 func (s *Server) handleAPIClaimVoucher(w http.ResponseWriter, r *http.Request) {
 	c, err := s.requireRole(r, identity.RoleCitizen)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	v, err := s.Vouchers.Claim(r.Context(), c, r.PathValue("id"))
+	v, replayed, err := s.Vouchers.ClaimWithKey(r.Context(), c, r.PathValue("id"), r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/vouchers/"+v.ID)
-	writeJSON(w, http.StatusCreated, v)
+	writeReplayable(w, http.StatusCreated, replayed, v)
 }
 
 // handleAPICampaignShops lists the shops that take a campaign's vouchers,

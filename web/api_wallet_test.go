@@ -172,7 +172,11 @@ func TestWalletAPITestPayments(t *testing.T) {
 				{"oversized body", "bad-key-00010", `{"amount_cents":500,"pad":"` + strings.Repeat("x", MaxJSONBody) + `"}`},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					wantProblem(t, topup(aliceAuth, tc.key, tc.body), http.StatusBadRequest)
+					want := http.StatusBadRequest
+					if len(tc.body) > MaxJSONBody {
+						want = http.StatusRequestEntityTooLarge
+					}
+					wantProblem(t, topup(aliceAuth, tc.key, tc.body), want)
 				})
 			}
 			if after := ledgerCheck(t, env); after.Transactions != before.Transactions || after.Entries != before.Entries {

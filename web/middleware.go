@@ -50,13 +50,19 @@ type routeInfo struct{ pattern string }
 
 type routeInfoKey struct{}
 
-// routed dispatches r on mux and tells observe which pattern matched, before
+// routed dispatches r on mux. It tells observe which pattern matched before
 // the handler runs, so that even a panicking handler is counted under its
-// route.
-func routed(mux *http.ServeMux) http.Handler {
+// route, and answers keyed API calls through their kept first answer (see
+// idempotency.go).
+func (s *Server) routed(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := mux.Handler(r)
 		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok {
-			_, info.pattern = mux.Handler(r)
+			info.pattern = pattern
+		}
+		if s.keyed(r, pattern) {
+			s.serveKeyed(w, r, pattern, mux)
+			return
 		}
 		mux.ServeHTTP(w, r)
 	})

@@ -774,6 +774,10 @@ func buildOpenAPIDocument() *obj {
 		for _, h := range op.headers {
 			params = append(params, newObj("$ref", "#/components/parameters/"+h))
 		}
+		if op.method != "GET" && !unkeyedRoutes[op.method+" "+op.path] && len(op.headers) == 0 &&
+			!slices.ContainsFunc(op.query, func(q apiParam) bool { return q.name == "Idempotency-Key" }) {
+			params = append(params, newObj("$ref", "#/components/parameters/OptionalIdempotencyKey"))
+		}
 		for _, q := range op.query {
 			p := newObj("name", q.name, "in", q.in)
 			if q.desc != "" {
@@ -853,6 +857,9 @@ func buildOpenAPIDocument() *obj {
 		"IdempotencyKey", newObj("name", "Idempotency-Key", "in", "header", "required", true,
 			"description", "The client's key for this request: a retry with the same key and body answers the first result; the same key with another body is 409.",
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
+		"OptionalIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
+			"description", "Optional: the client's key for this request. A retry with the same key, path and body gets the first answer again (marked Idempotent-Replayed); the same key with another request is 409 (idempotency_key_reused).",
+			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"UnlockIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
 			"description", "The unlock's request id, instead of request_id in the body (400 when both are given and differ).",
 			"schema", str()),
@@ -894,7 +901,12 @@ func buildOpenAPIDocument() *obj {
 			"version", "1",
 			"summary", "A city's digital front office: wallet, vouchers, bikesharing.",
 			"description", "The JSON API of cityhub under /api/v1. Amounts are integer euro cents in fields named *_cents; times are RFC 3339 in UTC. "+
-				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. Request bodies are one JSON object of at most 64 KiB; unknown fields are refused. "+
+				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. Request bodies are one JSON object of at most 64 KiB (413 beyond); unknown fields are refused. "+
+				"Text anywhere in a request (path, query, headers, body) must be UTF-8 without NUL characters: 400 (reason invalid_text) otherwise. "+
+				"Every state-changing operation (POST, PUT, DELETE) except login, refresh and the Stripe webhook takes an Idempotency-Key header: the first answer to a caller's key on an operation is kept, "+
+				"and a retry with the same key, path, query and body gets it again, with the same status and body and the header Idempotent-Replayed: true, without the operation running again, "+
+				"even when what it checked has changed since (an expired QR code, a limit reached); the same key with another request is 409 (idempotency_key_reused), a retry while the first request still runs waits for its answer. "+
+				"Answers with status 401, 403, 408, 429 or 5xx are not kept: a retry runs again. "+
 				"Access tokens are JWTs signed with EdDSA (Ed25519); their public keys are at /.well-known/jwks.json. "+
 				"x-cityhub-roles lists the roles an operation admits; any other signed-in account gets 403.",
 		),

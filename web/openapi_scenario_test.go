@@ -63,6 +63,24 @@ func TestOpenAPIScenario(t *testing.T) {
 			if len(missed) > 0 {
 				t.Errorf("operations never answered with success in the scenario: %v", missed)
 			}
+			// Issue 8, item 3: every state-changing operation honours an
+			// Idempotency-Key the same way; a retry got its first answer.
+			var unreplayed []string
+			for p := range doc.operations() {
+				method, _, _ := strings.Cut(p, " ")
+				// Erasing one's account ends its tokens too: a retry is refused
+				// as unauthenticated before any answer is looked up.
+				if !strings.Contains(p, " /api/v1/") || method == "GET" || unkeyedRoutes[p] || p == "DELETE /api/v1/me" {
+					continue
+				}
+				if !c.replayed[p] {
+					unreplayed = append(unreplayed, p)
+				}
+			}
+			sort.Strings(unreplayed)
+			if len(unreplayed) > 0 {
+				t.Errorf("state-changing operations whose success no retry got again: %v", unreplayed)
+			}
 			var answers int
 			for _, st := range c.covered {
 				answers += len(st)

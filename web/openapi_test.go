@@ -22,6 +22,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"cityhub/cardpay"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/stripepay"
@@ -560,16 +561,23 @@ func escapePointer(s string) string {
 // status is listed for it, the content type is one it lists, and the body
 // validates against that schema. A successful request's body is checked
 // against the documented request body too.
+//
+// Every state-changing call also carries an Idempotency-Key (one of its own
+// when the scenario gives none and the operation does not require one), and
+// is sent a second time: the retry must get the first answer again.
 type contract struct {
 	t       *testing.T
 	env     *testEnv
 	mux     *http.ServeMux
 	v       *contractValidator
 	covered map[string]map[int]bool // operation → statuses seen
+	// replayed lists the operations whose successful answer a retry got again.
+	replayed map[string]bool
+	keys     int
 }
 
 func newContract(t *testing.T, env *testEnv, v *contractValidator) *contract {
-	return &contract{t: t, env: env, mux: routedMux(env.Server), v: v, covered: map[string]map[int]bool{}}
+	return &contract{t: t, env: env, mux: routedMux(env.Server), v: v, covered: map[string]map[int]bool{}, replayed: map[string]bool{}}
 }
 
 func (c *contract) do(method, path, auth, body string, want int, headers ...string) *httptest.ResponseRecorder {
@@ -587,13 +595,65 @@ func (c *contract) do(method, path, auth, body string, want int, headers ...stri
 		req.Header.Set(k, val)
 	}
 	_, pattern := c.mux.Handler(req)
+	keyed := c.env.Server.keyed(req, pattern)
+	auto := false
+	if !keyed && c.keyable(req, pattern, body) {
+		c.keys++
+		req.Header.Set("Idempotency-Key", fmt.Sprintf("contract-%04d", c.keys))
+		keyed, auto = true, true
+	}
 	rec := httptest.NewRecorder()
 	c.env.Server.ServeHTTP(rec, req)
 	if rec.Code != want {
 		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body.String())
 	}
 	c.check(pattern, body, rec)
+	if keyed && keepAnswer(idem.Answer{Status: rec.Code, Body: rec.Body.Bytes()}) {
+		c.retry(req, pattern, body, rec, auto)
+	}
 	return rec
+}
+
+// keyable says whether the contract may add a key of its own to a
+// state-changing call: not where the document requires one (the scenario
+// tests its absence) nor where the body carries its own request id.
+func (c *contract) keyable(req *http.Request, pattern, body string) bool {
+	probe := req.Clone(req.Context())
+	probe.Header.Set("Idempotency-Key", "probe")
+	if !c.env.Server.keyed(probe, pattern) || strings.Contains(body, `"request_id"`) {
+		return false
+	}
+	method, path, _ := strings.Cut(pattern, " ")
+	op, _ := c.v.doc.pointer("#/paths/" + escapePointer(path) + "/" + strings.ToLower(method)).(map[string]any)
+	params, _ := op["parameters"].([]any)
+	for _, p := range params {
+		if m, _ := p.(map[string]any); m["$ref"] == "#/components/parameters/IdempotencyKey" {
+			return false
+		}
+	}
+	return true
+}
+
+// retry sends req again and checks that it gets first's answer.
+func (c *contract) retry(req *http.Request, pattern, body string, first *httptest.ResponseRecorder, auto bool) {
+	c.t.Helper()
+	again := httptest.NewRequest(req.Method, req.URL.String(), strings.NewReader(body))
+	again.RemoteAddr = req.RemoteAddr
+	again.Header = req.Header.Clone()
+	rec := httptest.NewRecorder()
+	c.env.Server.ServeHTTP(rec, again)
+	if pattern == "DELETE /api/v1/me" && rec.Code == http.StatusUnauthorized {
+		return // the account is gone, and so is its token: refused before any answer is looked up
+	}
+	if rec.Code != first.Code || !bytes.Equal(rec.Body.Bytes(), first.Body.Bytes()) || rec.Header().Get("Location") != first.Header().Get("Location") {
+		c.t.Fatalf("retry of %s %s with the same Idempotency-Key: %d %s\nfirst answer: %d %s", req.Method, req.URL, rec.Code, rec.Body.String(), first.Code, first.Body.String())
+	}
+	if auto && rec.Header().Get("Idempotent-Replayed") != "true" {
+		c.t.Fatalf("retry of %s %s is not marked Idempotent-Replayed", req.Method, req.URL)
+	}
+	if first.Code < 300 {
+		c.replayed[pattern] = true
+	}
 }
 
 // json is do, decoding the answer into out.

@@ -16,6 +16,7 @@ import (
 
 	"cityhub/cardpay"
 	"cityhub/gbfs"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
@@ -37,6 +38,10 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// Registry collects the hub's Prometheus metrics; a fresh one when nil.
 	Registry *prometheus.Registry
+	// Answers keeps the first answer to each API call made with an
+	// Idempotency-Key, so that a retry gets it again; when nil, only the
+	// operations that record their keys themselves honour them.
+	Answers idem.AnswerStore
 
 	// Identity.
 	// Identity logs people in and turns credentials into callers; when nil,
@@ -83,10 +88,11 @@ type Deps struct {
 // Server serves every HTTP route of the hub.
 type Server struct {
 	Deps
-	log     *slog.Logger
-	metrics httpMetrics
-	handler http.Handler
-	pages   *pages
+	log       *slog.Logger
+	metrics   httpMetrics
+	answering *idem.Answering
+	handler   http.Handler
+	pages     *pages
 }
 
 // New builds the server and its routes.
@@ -100,9 +106,12 @@ func New(d Deps) *Server {
 	}
 	s := &Server{Deps: d, log: d.Log}
 	s.metrics = newHTTPMetrics(d.Registry)
+	if d.Answers != nil {
+		s.answering = &idem.Answering{Store: d.Answers, Lease: answerLease, Wait: answerWait}
+	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = s.observe(s.checkText(s.authenticate(routed(mux))))
+	s.handler = s.observe(s.checkText(s.authenticate(s.routed(mux))))
 	return s
 }
 

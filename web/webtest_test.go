@@ -53,7 +53,7 @@ func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, 
 	}
 	env := &testEnv{Engine: engine, DB: db, Keys: keys}
 	env.Identity = identity.NewService(db.Identity(), keys, identity.Options{Issuer: testIssuer, Argon2: identity.FastArgon2}, storetest.Logger(t))
-	d := Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Version: "test", Identity: env.Identity, Keys: keys}
+	d := Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Version: "test", Identity: env.Identity, Keys: keys, Answers: db.Answers()}
 	for _, fn := range configure {
 		fn(env, &d)
 	}

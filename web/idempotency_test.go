@@ -1,0 +1,242 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/store/storetest"
+	"cityhub/vouchers"
+)
+
+// voucherEnv is a server with the voucher scheme on a clock the test moves,
+// an open campaign (five vouchers per citizen, as in the attack run) and a
+// shop with its staff.
+type voucherEnv struct {
+	*testEnv
+	clock    *atomic.Int64 // nanoseconds the voucher clock runs ahead
+	admin    string
+	campaign vouchers.Campaign
+	shop     vouchers.Shop
+	staff    string
+}
+
+func newVoucherEnv(t *testing.T, engine string) *voucherEnv {
+	t.Helper()
+	ve := &voucherEnv{clock: new(atomic.Int64)}
+	_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(ve.clock.Load())) })
+	})
+	ve.testEnv = env
+	ve.admin = env.login(t, identity.RoleAdmin)
+	res := vreq(t, env, "POST", "/api/v1/admin/shops", ve.admin, `{"name":"Forno","address":"Via Traiano 3","district":"centro","category":"food","iban":"IT60 X054 2811 1010 0000 0123 456"}`)
+	wantStatus(t, res, http.StatusCreated)
+	decodeInto(t, res, &ve.shop)
+	res = vreq(t, env, "POST", "/api/v1/admin/campaigns", ve.admin, strings.Replace(validCampaign, `"per_citizen_limit":1`, `"per_citizen_limit":5`, 1))
+	wantStatus(t, res, http.StatusCreated)
+	decodeInto(t, res, &ve.campaign)
+	wantStatus(t, vreq(t, env, "POST", "/api/v1/admin/campaigns/"+ve.campaign.ID+"/open", ve.admin, ""), http.StatusOK)
+	ve.staff = env.login(t, identity.RoleMerchant, ve.shop.ID)
+	return ve
+}
+
+// withoutKeptAnswers is a second hub on the same database that lost every
+// kept answer: what a retry meets when the hub crashed after the operation
+// committed and before its answer was kept.
+func (ve *voucherEnv) withoutKeptAnswers() *Server {
+	d := ve.Server.Deps
+	d.Answers, d.Registry = nil, nil
+	return New(d)
+}
+
+func send(s *Server, method, path, auth, body string, headers ...string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.RemoteAddr = "192.0.2.10:5555"
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", auth)
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec
+}
+
+// Issue 8, item 3: a till retrying a redemption after the QR code expired
+// got 409 qr_expired instead of its first answer, also after a crash lost
+// the answer. The key is looked up before the code's expiry is checked.
+func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ve := newVoucherEnv(t, engine)
+			citizen := ve.login(t, identity.RoleCitizen)
+			res := vreq(t, ve.testEnv, "POST", "/api/v1/campaigns/"+ve.campaign.ID+"/claim", citizen, "")
+			wantStatus(t, res, http.StatusCreated)
+			var v vouchers.VoucherView
+			decodeInto(t, res, &v)
+			res = vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+v.ID+"/qr", citizen, "")
+			wantStatus(t, res, http.StatusOK)
+			var tok vouchers.Token
+			decodeInto(t, res, &tok)
+
+			body := `{"code":"` + tok.Token + `","purchase_cents":500}`
+			first := send(ve.Server, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, body, "Idempotency-Key: till-7-0001")
+			wantStatus(t, first, http.StatusCreated)
+
+			// Ten minutes later the QR code is long expired.
+			ve.clock.Store(int64(10 * time.Minute))
+			wantProblem(t, send(ve.Server, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, body, "Idempotency-Key: till-7-0002"), http.StatusConflict)
+
+			for name, s := range map[string]*Server{
+				"with the kept answer":               ve.Server,
+				"after a crash lost the kept answer": ve.withoutKeptAnswers(),
+			} {
+				t.Run(name, func(t *testing.T) {
+					res := send(s, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, body, "Idempotency-Key: till-7-0001")
+					if res.Code != http.StatusCreated || res.Header().Get("Idempotent-Replayed") != "true" {
+						t.Fatalf("retry: %d %v %s", res.Code, res.Header(), res.Body.String())
+					}
+					var a, b redemptionReply
+					decodeInto(t, first, &a)
+					decodeInto(t, res, &b)
+					if a.ID == "" || a.ID != b.ID || a.AmountCents != b.AmountCents || a.ToPayCents != b.ToPayCents {
+						t.Fatalf("retry answered %+v, first %+v", b, a)
+					}
+					// The same key for another amount is still refused.
+					p := wantProblem(t, send(s, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, `{"code":"`+tok.Token+`","purchase_cents":600}`, "Idempotency-Key: till-7-0001"), http.StatusConflict)
+					if p.Reason != "idempotency_key_reused" {
+						t.Fatalf("same key, other amount: %+v", p)
+					}
+				})
+			}
+			res = vreq(t, ve.testEnv, "GET", "/api/v1/merchant/redemptions/today", ve.staff, "")
+			var day vouchers.DayReport
+			if decodeInto(t, res, &day); len(day.Redemptions) != 1 {
+				t.Fatalf("%d redemptions, want 1", len(day.Redemptions))
+			}
+		})
+	}
+}
+
+// Issue 8, item 3: claiming ignored the Idempotency-Key; 64 requests with one
+// key made 5 vouchers (the per-citizen limit), and replays after a crash made
+// new ones. Now: one voucher, 64 identical answers, and a retry after a
+// crash answers the same voucher.
+func TestClaimWithOneKeyRacedMakesOneVoucher(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ve := newVoucherEnv(t, engine)
+			citizen := ve.login(t, identity.RoleCitizen)
+			path := "/api/v1/campaigns/" + ve.campaign.ID + "/claim"
+			const n = 64
+			answers := make([]*httptest.ResponseRecorder, n)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					answers[i] = send(ve.Server, "POST", path, citizen, "", "Idempotency-Key: claim-0001")
+				})
+			}
+			close(start)
+			wg.Wait()
+			first := answers[0]
+			for i, a := range answers {
+				if a.Code != http.StatusCreated || !bytes.Equal(a.Body.Bytes(), first.Body.Bytes()) || a.Header().Get("Location") != first.Header().Get("Location") {
+					t.Fatalf("answer %d: %d %s\nanswer 0: %d %s", i, a.Code, a.Body.String(), first.Code, first.Body.String())
+				}
+			}
+			var v vouchers.VoucherView
+			decodeInto(t, first, &v)
+			mine := func() []vouchers.VoucherView {
+				res := vreq(t, ve.testEnv, "GET", "/api/v1/vouchers", citizen, "")
+				wantStatus(t, res, http.StatusOK)
+				var list struct {
+					Vouchers []vouchers.VoucherView `json:"vouchers"`
+				}
+				decodeInto(t, res, &list)
+				return list.Vouchers
+			}
+			if got := mine(); len(got) != 1 || got[0].ID != v.ID {
+				t.Fatalf("the citizen holds %d vouchers, want exactly %s", len(got), v.ID)
+			}
+
+			// After a crash lost the kept answer, the retry finds the key the
+			// claim recorded in its own transaction.
+			res := send(ve.withoutKeptAnswers(), "POST", path, citizen, "", "Idempotency-Key: claim-0001")
+			if res.Code != http.StatusCreated || res.Header().Get("Idempotent-Replayed") != "true" {
+				t.Fatalf("retry after a crash: %d %s", res.Code, res.Body.String())
+			}
+			var again vouchers.VoucherView
+			if decodeInto(t, res, &again); again.ID != v.ID {
+				t.Fatalf("retry after a crash made voucher %s, first was %s", again.ID, v.ID)
+			}
+			if got := mine(); len(got) != 1 {
+				t.Fatalf("the citizen holds %d vouchers after the retry, want 1", len(got))
+			}
+			// A new key is a new claim.
+			wantStatus(t, send(ve.Server, "POST", path, citizen, "", "Idempotency-Key: claim-0002"), http.StatusCreated)
+			if got := mine(); len(got) != 2 {
+				t.Fatalf("the citizen holds %d vouchers after a second key, want 2", len(got))
+			}
+		})
+	}
+}
+
+// A keyed request whose handler fails with a 5xx (or panics) leaves no
+// answer behind: the retry runs again.
+func TestFailedAnswersAreNotKept(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			_, env := newTestServer(t, engine)
+			var calls atomic.Int64
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch calls.Add(1) {
+				case 1:
+					writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Code: "unavailable", Title: "down"})
+				case 2:
+					panic("boom")
+				default:
+					writeJSON(w, http.StatusCreated, map[string]int64{"call": calls.Load()})
+				}
+			})
+			r := httptest.NewRequest("POST", "/api/v1/anything", nil)
+			ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "acc_x"})
+			try := func() *httptest.ResponseRecorder {
+				rec := httptest.NewRecorder()
+				req := r.Clone(ctx)
+				req.Header.Set("Idempotency-Key", "k-1")
+				func() {
+					defer func() { _ = recover() }()
+					env.Server.serveKeyed(rec, req, "POST /api/v1/anything", h)
+				}()
+				return rec
+			}
+			if rec := try(); rec.Code != http.StatusServiceUnavailable {
+				t.Fatalf("first: %d", rec.Code)
+			}
+			try() // panics
+			rec := try()
+			if rec.Code != http.StatusCreated || rec.Body.String() != "{\"call\":3}\n" {
+				t.Fatalf("third: %d %s", rec.Code, rec.Body.String())
+			}
+			if rec := try(); rec.Code != http.StatusCreated || rec.Body.String() != "{\"call\":3}\n" || calls.Load() != 3 {
+				t.Fatalf("fourth: %d %s after %d calls", rec.Code, rec.Body.String(), calls.Load())
+			}
+		})
+	}
+}
