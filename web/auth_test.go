@@ -267,7 +267,11 @@ func TestBadInputWritesNothing(t *testing.T) {
 					}
 					res := httptest.NewRecorder()
 					env.Server.ServeHTTP(res, req)
-					p := wantProblem(t, res, http.StatusBadRequest)
+					want := http.StatusBadRequest
+					if name == "oversized" {
+						want = http.StatusRequestEntityTooLarge
+					}
+					p := wantProblem(t, res, want)
 					if p.Code != "invalid" {
 						t.Errorf("%s %s: %+v", name, ep.path, p)
 					}
