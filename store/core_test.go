@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/audit"
@@ -112,6 +113,62 @@ func TestAuditAppendAndRollback(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// The answer store behind the API's Idempotency-Key: a key is claimed once,
+// waits while its holder runs, hands over once its claim is stale, keeps a
+// saved answer for good and forgets a released one.
+func TestAnswerStore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		a := db.Answers()
+		now := time.Now()
+		claim := func(hash string, at time.Time) (bool, string, bool, idem.Answer) {
+			t.Helper()
+			claimed, stored, done, ans, err := a.ClaimAnswer(ctx, "api:acc:POST /x", "k1", hash, at, at.Add(-time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return claimed, stored, done, ans
+		}
+		if claimed, _, _, _ := claim("h1", now); !claimed {
+			t.Fatal("a new key was not claimed")
+		}
+		if claimed, stored, done, _ := claim("h1", now.Add(time.Second)); claimed || stored != "h1" || done {
+			t.Fatalf("a held key: claimed=%v stored=%q done=%v", claimed, stored, done)
+		}
+		// Its holder died: after the lease the key is taken over.
+		if claimed, _, _, _ := claim("h1", now.Add(2*time.Minute)); !claimed {
+			t.Fatal("a stale claim was not taken over")
+		}
+		want := idem.Answer{Status: 201, Header: map[string]string{"Location": "/x/1"}, Body: []byte(`{"id":"1"}`)}
+		if err := a.SaveAnswer(ctx, "api:acc:POST /x", "k1", want); err != nil {
+			t.Fatal(err)
+		}
+		// A saved answer is never taken over, however old.
+		claimed, stored, done, got := claim("h2", now.Add(time.Hour))
+		if claimed || stored != "h1" || !done || got.Status != 201 || got.Header["Location"] != "/x/1" || string(got.Body) != `{"id":"1"}` {
+			t.Fatalf("saved answer: claimed=%v stored=%q done=%v %+v", claimed, stored, done, got)
+		}
+		// A released key is free again; releasing does not touch saved answers.
+		if err := a.ReleaseAnswer(ctx, "api:acc:POST /x", "k1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, done, _ := claim("h1", now); !done {
+			t.Fatal("release removed a saved answer")
+		}
+		_, _, _, _, err := a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now, now.Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.ReleaseAnswer(ctx, "api:acc:POST /x", "k2"); err != nil {
+			t.Fatal(err)
+		}
+		claimed, _, _, _, err = a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now, now.Add(-time.Minute))
+		if err != nil || !claimed {
+			t.Fatalf("a released key was not free: %v %v", claimed, err)
 		}
 	})
 }
