@@ -192,6 +192,26 @@ func TestClaimWithOneKeyRacedMakesOneVoucher(t *testing.T) {
 			if got := mine(); len(got) != 2 {
 				t.Fatalf("the citizen holds %d vouchers after a second key, want 2", len(got))
 			}
+			// Without kept answers the claim's own record holds a race too.
+			bare := ve.withoutKeptAnswers()
+			raced := make([]*httptest.ResponseRecorder, 16)
+			start = make(chan struct{})
+			for i := range raced {
+				wg.Go(func() {
+					<-start
+					raced[i] = send(bare, "POST", path, citizen, "", "Idempotency-Key: claim-0003")
+				})
+			}
+			close(start)
+			wg.Wait()
+			for i, a := range raced {
+				if a.Code != http.StatusCreated || !bytes.Equal(a.Body.Bytes(), raced[0].Body.Bytes()) {
+					t.Fatalf("bare answer %d: %d %s\nanswer 0: %s", i, a.Code, a.Body.String(), raced[0].Body.String())
+				}
+			}
+			if got := mine(); len(got) != 3 {
+				t.Fatalf("the citizen holds %d vouchers after a raced third key, want 3", len(got))
+			}
 		})
 	}
 }
