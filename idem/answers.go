@@ -32,14 +32,37 @@ type Answer struct {
 type AnswerStore interface {
 	// ClaimAnswer reserves (scope, key) for a request with requestHash at
 	// now: claimed=true if the key was free, or held by a claim made before
-	// staleBefore (its holder is presumed dead). Otherwise claimed=false with
-	// the holder's request hash, and its answer when done=true.
-	ClaimAnswer(ctx context.Context, scope, key, requestHash string, now, staleBefore time.Time) (claimed bool, storedHash string, done bool, a Answer, err error)
+	// staleBefore (its holder is presumed dead) none of whose transactions
+	// committed. Otherwise claimed=false with the holder's request hash, its
+	// answer when done=true, and lost=true when the holder is stale but a
+	// transaction of its request committed (the operation happened, its
+	// answer is gone).
+	ClaimAnswer(ctx context.Context, scope, key, requestHash string, now, staleBefore time.Time) (claimed bool, storedHash string, done, lost bool, a Answer, err error)
 	// SaveAnswer stores the answer of a claimed key.
 	SaveAnswer(ctx context.Context, scope, key string, a Answer) error
-	// ReleaseAnswer forgets a claimed key that has no answer, so that a
-	// retry runs again.
+	// ReleaseAnswer gives a claimed key without an answer up: it is
+	// forgotten, so that a retry runs again, unless a transaction of its
+	// request committed; then it is left stale at once (lost).
 	ReleaseAnswer(ctx context.Context, scope, key string) error
+}
+
+// Pending names the claimed key of the request a context belongs to. The
+// stores mark it committed in every write transaction that commits under
+// that context, in that transaction, so that after a crash a retry knows
+// whether its operation happened even though its answer was never kept.
+type Pending struct{ Scope, Key string }
+
+type pendingKey struct{}
+
+// WithPending is ctx for a request running under a claimed key.
+func WithPending(ctx context.Context, p Pending) context.Context {
+	return context.WithValue(ctx, pendingKey{}, p)
+}
+
+// PendingFrom is the claimed key of ctx's request, if any.
+func PendingFrom(ctx context.Context) (Pending, bool) {
+	p, ok := ctx.Value(pendingKey{}).(Pending)
+	return p, ok
 }
 
 // Answering runs requests under keys with an AnswerStore.
@@ -56,6 +79,10 @@ type Answering struct {
 	Now func() time.Time
 }
 
+// ErrAnswerLost is returned for a retry whose first request changed what it
+// was to change but never gave its answer (its hub stopped in between).
+var ErrAnswerLost = apperr.R(apperr.Conflict, "idempotency_key_answer_lost", "The first request with this Idempotency-Key was carried out, but its answer was lost; look the result up instead of retrying.")
+
 // ErrKeyInUse is returned when another request with the same key is still
 // running after Wait.
 var ErrKeyInUse = apperr.R(apperr.Conflict, "idempotency_key_in_use", "A request with this Idempotency-Key is still running; retry in a moment.")
@@ -64,9 +91,13 @@ var ErrKeyInUse = apperr.R(apperr.Conflict, "idempotency_key_in_use", "A request
 // earlier identical request (replayed=true), Conflict
 // (idempotency_key_reused) for the same key with another request, or run's
 // answer, stored when keep says so (an answer not kept is released, so that
-// a retry runs again: use it for failures the client should retry).
-// Identical requests that race wait for the first one's answer.
-func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, run func() Answer, keep func(Answer) bool) (_ Answer, replayed bool, err error) {
+// a retry runs again: use it for failures the client should retry). run
+// gets the context to run under (it names the claimed key, see Pending).
+// Identical requests that race wait for the first one's answer. When the
+// first one committed but its answer was lost, rerun says whether run may
+// run again unkept (the operation recognises its own retry) or the retry is
+// refused with ErrAnswerLost.
+func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, run func(context.Context) Answer, keep func(Answer) bool, rerun bool) (_ Answer, replayed bool, err error) {
 	if err := ValidateKey(key); err != nil {
 		return Answer{}, false, err
 	}
@@ -78,7 +109,7 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 	deadline := now().Add(a.Wait)
 	for {
 		t := now()
-		claimed, storedHash, done, stored, err := a.Store.ClaimAnswer(ctx, scope, key, requestHash, t, t.Add(-a.Lease))
+		claimed, storedHash, done, lost, stored, err := a.Store.ClaimAnswer(ctx, scope, key, requestHash, t, t.Add(-a.Lease))
 		if err != nil {
 			return Answer{}, false, fmt.Errorf("claim idempotency key: %w", err)
 		}
@@ -89,6 +120,10 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 			return Answer{}, false, errKeyReused
 		case done:
 			return stored, true, nil
+		case lost && rerun:
+			return run(ctx), false, nil
+		case lost:
+			return Answer{}, false, ErrAnswerLost
 		case !t.Before(deadline):
 			return Answer{}, false, ErrKeyInUse
 		}
@@ -103,7 +138,7 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 	}
 }
 
-func (a *Answering) run(ctx context.Context, scope, key string, run func() Answer, keep func(Answer) bool) (ans Answer, replayed bool, err error) {
+func (a *Answering) run(ctx context.Context, scope, key string, run func(context.Context) Answer, keep func(Answer) bool) (ans Answer, replayed bool, err error) {
 	saved := false
 	defer func() {
 		if !saved {
@@ -114,7 +149,7 @@ func (a *Answering) run(ctx context.Context, scope, key string, run func() Answe
 			}
 		}
 	}()
-	ans = run()
+	ans = run(WithPending(ctx, Pending{Scope: scope, Key: key}))
 	if !keep(ans) {
 		return ans, false, nil
 	}

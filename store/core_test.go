@@ -127,9 +127,9 @@ func TestAnswerStore(t *testing.T) {
 		now := time.Now()
 		claim := func(hash string, at time.Time) (bool, string, bool, idem.Answer) {
 			t.Helper()
-			claimed, stored, done, ans, err := a.ClaimAnswer(ctx, "api:acc:POST /x", "k1", hash, at, at.Add(-time.Minute))
-			if err != nil {
-				t.Fatal(err)
+			claimed, stored, done, lost, ans, err := a.ClaimAnswer(ctx, "api:acc:POST /x", "k1", hash, at, at.Add(-time.Minute))
+			if err != nil || lost {
+				t.Fatalf("claim: lost=%v %v", lost, err)
 			}
 			return claimed, stored, done, ans
 		}
@@ -159,16 +159,57 @@ func TestAnswerStore(t *testing.T) {
 		if _, _, done, _ := claim("h1", now); !done {
 			t.Fatal("release removed a saved answer")
 		}
-		_, _, _, _, err := a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now, now.Add(-time.Minute))
+		_, _, _, _, _, err := a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now, now.Add(-time.Minute))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := a.ReleaseAnswer(ctx, "api:acc:POST /x", "k2"); err != nil {
 			t.Fatal(err)
 		}
-		claimed, _, _, _, err = a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now, now.Add(-time.Minute))
+		claimed, _, _, _, _, err = a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now, now.Add(-time.Minute))
 		if err != nil || !claimed {
 			t.Fatalf("a released key was not free: %v %v", claimed, err)
+		}
+
+		// A transaction that commits under the claimed key marks it: once
+		// stale (or released), the key is lost, never taken over; one that
+		// rolls back does not.
+		pending := idem.WithPending(ctx, idem.Pending{Scope: "api:acc:POST /x", Key: "k2"})
+		failed := errors.New("rolled back")
+		if err := inTx(pending, db, func(tx interface {
+			idem.Tx
+			audit.Tx
+		}) error {
+			return failed
+		}); !errors.Is(err, failed) {
+			t.Fatal(err)
+		}
+		claimed, _, _, lost, _, err := a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now.Add(2*time.Minute), now.Add(time.Minute))
+		if err != nil || !claimed || lost {
+			t.Fatalf("after a rollback the stale key was not taken over: claimed=%v lost=%v %v", claimed, lost, err)
+		}
+		if err := inTx(pending, db, func(tx interface {
+			idem.Tx
+			audit.Tx
+		}) error {
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		claimed, _, done, lost, _, err = a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now.Add(4*time.Minute), now.Add(3*time.Minute))
+		if err != nil || claimed || done || !lost {
+			t.Fatalf("a committed stale key: claimed=%v done=%v lost=%v %v", claimed, done, lost, err)
+		}
+		claimed, _, _, lost, _, err = a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now.Add(2*time.Minute), now.Add(time.Minute))
+		if err != nil || claimed || lost {
+			t.Fatalf("a committed key still held: claimed=%v lost=%v %v", claimed, lost, err)
+		}
+		if err := a.ReleaseAnswer(ctx, "api:acc:POST /x", "k2"); err != nil {
+			t.Fatal(err)
+		}
+		claimed, _, _, lost, _, err = a.ClaimAnswer(ctx, "api:acc:POST /x", "k2", "h", now.Add(2*time.Minute), now.Add(time.Minute))
+		if err != nil || claimed || !lost {
+			t.Fatalf("a released committed key: claimed=%v lost=%v %v", claimed, lost, err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -24,9 +25,12 @@ import (
 // the first request reached). The same key with another request is 409
 // (idempotency_key_reused); a retry that arrives while the first request
 // runs waits for its answer. Answers with 5xx, 401, 403, 408 and 429 are not
-// kept: the retry runs again. Operations that must happen at most once also
-// record the key in their own database transaction (idem.Do), so a crash
-// between the operation and the stored answer cannot make them twice.
+// kept: the retry runs again. Every write transaction a keyed request commits
+// also marks its key committed (idem.Pending), so when a hub stops between
+// the operation and its kept answer, the retry is refused with 409
+// (idempotency_key_answer_lost) rather than run twice; the operations that
+// record their keys themselves (idem.Do, selfKeyed below) answer such a
+// retry with their first result instead.
 
 const (
 	// answerLease is how long a request holds its key without an answer
@@ -100,12 +104,12 @@ func (s *Server) serveKeyed(w http.ResponseWriter, r *http.Request, pattern stri
 	h.Write(body)
 	hash := hex.EncodeToString(h.Sum(nil))
 
-	run := func() idem.Answer {
+	run := func(ctx context.Context) idem.Answer {
 		rec := &bufferedAnswer{header: http.Header{}}
-		next.ServeHTTP(rec, r)
+		next.ServeHTTP(rec, r.WithContext(ctx))
 		return rec.answer()
 	}
-	ans, replayed, err := s.answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, keepAnswer)
+	ans, replayed, err := s.answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, keepAnswer, selfKeyed[pattern])
 	if err != nil && apperr.ReasonOf(err) == "idempotency_key_reused" && selfKeyed[pattern] {
 		// Another body, but perhaps the same request to the operation (the
 		// same seats in another order): it decides, from its own record.

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
@@ -256,6 +258,58 @@ func TestFailedAnswersAreNotKept(t *testing.T) {
 			}
 			if rec := try(); rec.Code != http.StatusCreated || rec.Body.String() != "{\"call\":3}\n" || calls.Load() != 3 {
 				t.Fatalf("fourth: %d %s after %d calls", rec.Code, rec.Body.String(), calls.Load())
+			}
+		})
+	}
+}
+
+// lostAnswers is an answer store whose answers never get kept: the hub
+// stops after the operation committed and before its answer was kept.
+type lostAnswers struct{ idem.AnswerStore }
+
+func (lostAnswers) SaveAnswer(context.Context, string, string, idem.Answer) error {
+	return errors.New("the hub stopped")
+}
+
+// When a hub stops between an operation and its kept answer, a retry of an
+// operation that does not record its key itself (creating a shop) is
+// refused as answer lost, never run twice; a claim, which records its key,
+// answers its first voucher.
+func TestRetryAfterTheAnswerWasLost(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ve := newVoucherEnv(t, engine)
+			d := ve.Server.Deps
+			d.Answers, d.Registry = lostAnswers{ve.DB.Answers()}, nil
+			crashing := New(d)
+			var ahead atomic.Int64
+			crashing.answering.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+
+			shop := `{"name":"Libri","address":"Corso 1","district":"centro","category":"books","iban":"IT60 X054 2811 1010 0000 0123 456"}`
+			wantStatus(t, send(crashing, "POST", "/api/v1/admin/shops", ve.admin, shop, "Idempotency-Key: shop-1"), http.StatusCreated)
+			citizen := ve.login(t, identity.RoleCitizen)
+			claim := "/api/v1/campaigns/" + ve.campaign.ID + "/claim"
+			first := send(crashing, "POST", claim, citizen, "", "Idempotency-Key: claim-1")
+			wantStatus(t, first, http.StatusCreated)
+
+			// While the lease runs, the key is still held: a retry waits, and
+			// here gives up at once.
+			crashing.answering.Wait = 0
+			wantProblem(t, send(crashing, "POST", "/api/v1/admin/shops", ve.admin, shop, "Idempotency-Key: shop-1"), http.StatusConflict)
+
+			ahead.Store(int64(2 * answerLease))
+			p := wantProblem(t, send(crashing, "POST", "/api/v1/admin/shops", ve.admin, shop, "Idempotency-Key: shop-1"), http.StatusConflict)
+			if p.Reason != "idempotency_key_answer_lost" {
+				t.Fatalf("retry after the answer was lost: %+v", p)
+			}
+			res := vreq(t, ve.testEnv, "GET", "/api/v1/admin/shops", ve.admin, "")
+			if n := strings.Count(res.Body.String(), `"name":"Libri"`); n != 1 {
+				t.Fatalf("%d shops named Libri, want 1", n)
+			}
+			res = send(crashing, "POST", claim, citizen, "", "Idempotency-Key: claim-1")
+			if res.Code != http.StatusCreated || !bytes.Equal(res.Body.Bytes(), first.Body.Bytes()) {
+				t.Fatalf("claim retry after the answer was lost: %d %s\nfirst: %s", res.Code, res.Body.String(), first.Body.String())
 			}
 		})
 	}

@@ -907,6 +907,7 @@ func buildOpenAPIDocument() *obj {
 				"and a retry with the same key, path, query and body gets it again, with the same status and body and the header Idempotent-Replayed: true, without the operation running again, "+
 				"even when what it checked has changed since (an expired QR code, a limit reached); the same key with another request is 409 (idempotency_key_reused), a retry while the first request still runs waits for its answer. "+
 				"Answers with status 401, 403, 408, 429 or 5xx are not kept: a retry runs again. "+
+				"If the hub stopped after the operation and before its answer was kept, the retry gets the first result where the operation records the key itself (claims, redemptions, reversals, settlements, top-ups, holds, unlocks) and 409 (idempotency_key_answer_lost) elsewhere, never a second operation. "+
 				"Access tokens are JWTs signed with EdDSA (Ed25519); their public keys are at /.well-known/jwks.json. "+
 				"x-cityhub-roles lists the roles an operation admits; any other signed-in account gets 403.",
 		),

@@ -19,32 +19,32 @@ func (db *DB) Answers() idem.AnswerStore { return db }
 
 // ClaimAnswer implements idem.AnswerStore. Each statement commits on its
 // own: a claim must be visible to the racing requests that wait for it.
-func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, idem.Answer, error) {
+func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
 	tag, err := db.pool.Exec(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, claimed_at = EXCLUDED.claimed_at
-		WHERE NOT request_answers.done AND request_answers.claimed_at < $5`, scope, key, hash, now, staleBefore)
+		WHERE NOT request_answers.done AND NOT request_answers.committed AND request_answers.claimed_at < $5`, scope, key, hash, now, staleBefore)
 	if err != nil {
-		return false, "", false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
 	}
 	if tag.RowsAffected() == 1 {
-		return true, "", false, idem.Answer{}, nil
+		return true, "", false, false, idem.Answer{}, nil
 	}
 	var a idem.Answer
 	var storedHash, header string
-	var done bool
-	err = db.pool.QueryRow(ctx, `SELECT request_hash, done, status, header, body FROM request_answers WHERE scope = $1 AND key = $2`,
-		scope, key).Scan(&storedHash, &done, &a.Status, &header, &a.Body)
+	var done, lost bool
+	err = db.pool.QueryRow(ctx, `SELECT request_hash, done, committed AND claimed_at < $3, status, header, body FROM request_answers WHERE scope = $1 AND key = $2`,
+		scope, key, staleBefore).Scan(&storedHash, &done, &lost, &a.Status, &header, &a.Body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		// Released since our insert lost: the caller tries again.
-		return false, hash, false, idem.Answer{}, nil
+		return false, hash, false, false, idem.Answer{}, nil
 	}
 	if err != nil {
-		return false, "", false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
 	}
 	if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
-		return false, "", false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
+		return false, "", false, false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
 	}
-	return false, storedHash, done, a, nil
+	return false, storedHash, done, lost, a, nil
 }
 
 // SaveAnswer implements idem.AnswerStore.
@@ -66,9 +66,27 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 
 // ReleaseAnswer implements idem.AnswerStore.
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM request_answers WHERE scope = $1 AND key = $2 AND NOT done`, scope, key)
+	_, err := db.pool.Exec(ctx, `DELETE FROM request_answers WHERE scope = $1 AND key = $2 AND NOT done AND NOT committed`, scope, key)
 	if err != nil {
 		return fmt.Errorf("release answer: %w", translate(err))
+	}
+	_, err = db.pool.Exec(ctx, `UPDATE request_answers SET claimed_at = '-infinity' WHERE scope = $1 AND key = $2 AND NOT done AND committed`, scope, key)
+	if err != nil {
+		return fmt.Errorf("release committed answer: %w", translate(err))
+	}
+	return nil
+}
+
+// markCommitted records, in tx, that a transaction of the request holding
+// ctx's claimed key committed (see idem.Pending).
+func markCommitted(ctx context.Context, q querier) error {
+	p, ok := idem.PendingFrom(ctx)
+	if !ok {
+		return nil
+	}
+	_, err := q.Exec(ctx, `UPDATE request_answers SET committed = true WHERE scope = $1 AND key = $2 AND NOT done`, p.Scope, p.Key)
+	if err != nil {
+		return fmt.Errorf("mark idempotency key committed: %w", err)
 	}
 	return nil
 }

@@ -91,7 +91,12 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	const attempts = 5
 	var err error
 	for i := 0; i < attempts; i++ {
-		err = pgx.BeginFunc(ctx, db.pool, func(ptx pgx.Tx) error { return fn(&Tx{q: ptx}) })
+		err = pgx.BeginFunc(ctx, db.pool, func(ptx pgx.Tx) error {
+			if err := fn(&Tx{q: ptx}); err != nil {
+				return err
+			}
+			return markCommitted(ctx, ptx)
+		})
 		if !retryable(err) {
 			return translate(err)
 		}

@@ -18,32 +18,32 @@ func (db *DB) Answers() idem.AnswerStore { return db }
 
 // ClaimAnswer implements idem.AnswerStore. Each statement commits on its
 // own: a claim must be visible to the racing requests that wait for it.
-func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, idem.Answer, error) {
+func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
 	res, err := db.write.ExecContext(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at
-		WHERE request_answers.done = 0 AND request_answers.claimed_at < ?`, scope, key, hash, now.UnixMicro(), staleBefore.UnixMicro())
+		WHERE request_answers.done = 0 AND request_answers.committed = 0 AND request_answers.claimed_at < ?`, scope, key, hash, now.UnixMicro(), staleBefore.UnixMicro())
 	if err != nil {
-		return false, "", false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
-		return true, "", false, idem.Answer{}, nil
+		return true, "", false, false, idem.Answer{}, nil
 	}
 	var a idem.Answer
 	var storedHash, header string
-	var done int
-	err = db.write.QueryRowContext(ctx, `SELECT request_hash, done, status, header, body FROM request_answers WHERE scope = ? AND key = ?`,
-		scope, key).Scan(&storedHash, &done, &a.Status, &header, &a.Body)
+	var done, lost int
+	err = db.write.QueryRowContext(ctx, `SELECT request_hash, done, committed = 1 AND claimed_at < ?, status, header, body FROM request_answers WHERE scope = ? AND key = ?`,
+		staleBefore.UnixMicro(), scope, key).Scan(&storedHash, &done, &lost, &a.Status, &header, &a.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Released since our insert lost: the caller tries again.
-		return false, hash, false, idem.Answer{}, nil
+		return false, hash, false, false, idem.Answer{}, nil
 	}
 	if err != nil {
-		return false, "", false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
 	}
 	if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
-		return false, "", false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
+		return false, "", false, false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
 	}
-	return false, storedHash, done == 1, a, nil
+	return false, storedHash, done == 1, lost == 1, a, nil
 }
 
 // SaveAnswer implements idem.AnswerStore.
@@ -65,9 +65,27 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 
 // ReleaseAnswer implements idem.AnswerStore.
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
-	_, err := db.write.ExecContext(ctx, `DELETE FROM request_answers WHERE scope = ? AND key = ? AND done = 0`, scope, key)
+	_, err := db.write.ExecContext(ctx, `DELETE FROM request_answers WHERE scope = ? AND key = ? AND done = 0 AND committed = 0`, scope, key)
 	if err != nil {
 		return fmt.Errorf("release answer: %w", translate(err))
+	}
+	_, err = db.write.ExecContext(ctx, `UPDATE request_answers SET claimed_at = 0 WHERE scope = ? AND key = ? AND done = 0 AND committed = 1`, scope, key)
+	if err != nil {
+		return fmt.Errorf("release committed answer: %w", translate(err))
+	}
+	return nil
+}
+
+// markCommitted records, in tx, that a transaction of the request holding
+// ctx's claimed key committed (see idem.Pending).
+func markCommitted(ctx context.Context, q querier) error {
+	p, ok := idem.PendingFrom(ctx)
+	if !ok {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `UPDATE request_answers SET committed = 1 WHERE scope = ? AND key = ? AND done = 0`, p.Scope, p.Key)
+	if err != nil {
+		return fmt.Errorf("mark idempotency key committed: %w", err)
 	}
 	return nil
 }

@@ -186,6 +186,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		_ = stx.Rollback()
 		return translate(err)
 	}
+	if err := markCommitted(ctx, stx); err != nil {
+		_ = stx.Rollback()
+		return err
+	}
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
