@@ -117,8 +117,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		// Behind a load balancer, rate limits and the audit log need the
 		// client's address, not the balancer's.
 		TrustedProxies: cfg.TrustedProxies,
-		Identity:       h.identity,
-		Keys:           h.keys,
+		// A retry with an Idempotency-Key gets its first answer from any replica.
+		Answers:  db.Answers(),
+		Identity: h.identity,
+		Keys:     h.keys,
 		// The pages sign people in and export or erase their data through
 		// identity too.
 		PageAccounts:         h.identity,
