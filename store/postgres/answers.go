@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/idem"
 )
@@ -17,10 +18,30 @@ var _ idem.AnswerStore = (*DB)(nil)
 // Answers is the store of first answers to keyed API requests.
 func (db *DB) Answers() idem.AnswerStore { return db }
 
+// execUnsynced runs one statement in a transaction of its own that commits
+// without waiting for the WAL to reach the disk: a claim, answer or release
+// then costs no flush of its own. A claim needs none: it matters only if the
+// request's own transaction commits, and that commit flushes the WAL up to
+// it, so the claim with it. A kept answer lost in a crash (the last few
+// hundred milliseconds before it) leaves its key committed and unanswered:
+// the retry is refused as answer lost, as after a crash before keeping it.
+func (db *DB) execUnsynced(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	var tag pgconn.CommandTag
+	err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		var err error
+		tag, err = tx.Exec(ctx, sql, args...)
+		return err
+	})
+	return tag, err
+}
+
 // ClaimAnswer implements idem.AnswerStore. Each statement commits on its
 // own: a claim must be visible to the racing requests that wait for it.
 func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
-	tag, err := db.pool.Exec(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES ($1, $2, $3, $4)
+	tag, err := db.execUnsynced(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, claimed_at = EXCLUDED.claimed_at
 		WHERE NOT request_answers.done AND NOT request_answers.committed AND request_answers.claimed_at < $5`, scope, key, hash, now, staleBefore)
 	if err != nil {
@@ -56,7 +77,7 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 	if a.Body == nil {
 		a.Body = []byte{}
 	}
-	_, err = db.pool.Exec(ctx, `UPDATE request_answers SET done = true, status = $3, header = $4, body = $5 WHERE scope = $1 AND key = $2`,
+	_, err = db.execUnsynced(ctx, `UPDATE request_answers SET done = true, status = $3, header = $4, body = $5 WHERE scope = $1 AND key = $2`,
 		scope, key, a.Status, string(header), a.Body)
 	if err != nil {
 		return fmt.Errorf("save answer: %w", translate(err))
@@ -66,11 +87,11 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 
 // ReleaseAnswer implements idem.AnswerStore.
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
-	_, err := db.pool.Exec(ctx, `DELETE FROM request_answers WHERE scope = $1 AND key = $2 AND NOT done AND NOT committed`, scope, key)
+	_, err := db.execUnsynced(ctx, `DELETE FROM request_answers WHERE scope = $1 AND key = $2 AND NOT done AND NOT committed`, scope, key)
 	if err != nil {
 		return fmt.Errorf("release answer: %w", translate(err))
 	}
-	_, err = db.pool.Exec(ctx, `UPDATE request_answers SET claimed_at = '-infinity' WHERE scope = $1 AND key = $2 AND NOT done AND committed`, scope, key)
+	_, err = db.execUnsynced(ctx, `UPDATE request_answers SET claimed_at = '-infinity' WHERE scope = $1 AND key = $2 AND NOT done AND committed`, scope, key)
 	if err != nil {
 		return fmt.Errorf("release committed answer: %w", translate(err))
 	}
