@@ -45,3 +45,34 @@ func List(fsys fs.FS) ([]File, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
 	return out, nil
 }
+
+// Pending returns the files not yet applied, in order. A database that
+// records a version none of files has was migrated by a newer release:
+// running it with this one could write rows the newer schema does not
+// expect, so that is an error, never ignored. Migrations only move forward;
+// going back means restoring a backup.
+func Pending(applied []int, files []File) ([]File, error) {
+	known := make(map[int]bool, len(files))
+	for _, f := range files {
+		known[f.Version] = true
+	}
+	done := make(map[int]bool, len(applied))
+	var unknown []string
+	for _, v := range applied {
+		done[v] = true
+		if !known[v] {
+			unknown = append(unknown, strconv.Itoa(v))
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("migrate: the database was migrated by a newer cityhub (migrations %s are unknown to this binary); run that release or newer, or restore a backup made before the upgrade",
+			strings.Join(unknown, ", "))
+	}
+	var out []File
+	for _, f := range files {
+		if !done[f.Version] {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

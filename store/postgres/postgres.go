@@ -165,7 +165,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
+	var applied []int
 	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
 		return fmt.Errorf("migrate: read applied: %w", err)
@@ -175,7 +175,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err := rows.Scan(&v); err != nil {
 			return fmt.Errorf("migrate: read applied: %w", err)
 		}
-		applied[v] = true
+		applied = append(applied, v)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("migrate: read applied: %w", err)
@@ -184,10 +184,11 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if applied[f.Version] {
-			continue
-		}
+	todo, err := migrationfiles.Pending(applied, files)
+	if err != nil {
+		return err
+	}
+	for _, f := range todo {
 		body, err := migrations.ReadFile("migrations/" + f.Name)
 		if err != nil {
 			return fmt.Errorf("migrate: read %s: %w", f.Name, err)

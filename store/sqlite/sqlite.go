@@ -236,7 +236,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
 	}
-	applied := map[int]bool{}
+	var applied []int
 	rows, err := db.write.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
 		return fmt.Errorf("migrate: read applied: %w", err)
@@ -247,17 +247,18 @@ func (db *DB) Migrate(ctx context.Context) error {
 			rows.Close()
 			return fmt.Errorf("migrate: read applied: %w", err)
 		}
-		applied[v] = true
+		applied = append(applied, v)
 	}
 	rows.Close()
 	files, err := migrationfiles.List(migrations)
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if applied[f.Version] {
-			continue
-		}
+	todo, err := migrationfiles.Pending(applied, files)
+	if err != nil {
+		return err
+	}
+	for _, f := range todo {
 		body, err := migrations.ReadFile("migrations/" + f.Name)
 		if err != nil {
 			return fmt.Errorf("migrate: read %s: %w", f.Name, err)
