@@ -38,6 +38,12 @@ commands:
   clear-login-limits [-email E] [-ip A]
             forget the failed logins counted against an email address
             or a client address, so they can log in at once
+  backup FILE
+            copy the embedded database, while the hub runs, into FILE
+  restore FILE
+            put a backup into an empty data directory
+  check     say whether the database, broker, Stripe and public URL
+            of the configuration are reachable and sane
   simulate  play bike stations against an MQTT broker (the station simulator)
   version   print the version
 
@@ -57,6 +63,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, "demo", args, getenv, stdout, stderr, true)
 	case "migrate":
 		return migrate(ctx, args, getenv, stderr)
+	case "backup":
+		return backup(ctx, args, getenv, stdout, stderr)
+	case "restore":
+		return restore(ctx, args, getenv, stdout, stderr)
+	case "check":
+		return check(ctx, args, getenv, stdout, stderr)
 	case "simulate":
 		return simulate(ctx, args, getenv, stdout, stderr)
 	case "create-admin":

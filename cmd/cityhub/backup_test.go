@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	_ "modernc.org/sqlite"
+
+	"cityhub/store"
+	"cityhub/store/sqlite"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// TestBackupDuringTransfersRestoresACommittedState backs up the embedded
+// database with the real command while wallet transfers commit on it, then
+// restores the copy into a new data directory. The restored ledger must
+// pass its check and hold exactly the transactions committed up to one
+// moment: every transfer that had committed before the backup began, none
+// that had not begun when it ended, and the same entries as the live
+// database up to the copy's last one (the single writer commits entries in
+// id order, so a consistent copy is a prefix of the live history).
+func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	live, err := sqlite.Open(ctx, filepath.Join(dir, store.SQLiteFile), storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	svc := wallet.NewService(live.Wallet(), storetest.Logger(t))
+	if err := svc.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const clients = 4
+	err = live.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		for i := range clients {
+			if err := wallet.OpenCitizen(ctx, tx, fmt.Sprintf("c%d", i)); err != nil {
+				return err
+			}
+		}
+		return tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Each client moves a cent from the city to its citizen, over and over,
+	// until the backup is done; committed records each key once Post returns.
+	var (
+		mu        sync.Mutex
+		committed = map[string]bool{}
+		stop      atomic.Bool
+		wg        sync.WaitGroup
+		seq       atomic.Int64
+		loadErr   atomic.Value
+	)
+	enough := make(chan struct{})
+	var once sync.Once
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				key := fmt.Sprintf("load-%d", seq.Add(1))
+				_, err := svc.Post(ctx, wallet.Transaction{Key: key, Kind: "test.transfer", Entries: []wallet.Entry{
+					{Account: wallet.CityFunding, Amount: -1}, {Account: wallet.CitizenAccount(fmt.Sprintf("c%d", i)), Amount: 1},
+				}})
+				if err != nil {
+					loadErr.Store(err)
+					return
+				}
+				mu.Lock()
+				committed[key] = true
+				n := len(committed)
+				mu.Unlock()
+				if n >= 200 {
+					once.Do(func() { close(enough) })
+				}
+			}
+		}()
+	}
+	<-enough
+	mu.Lock()
+	before := make(map[string]bool, len(committed))
+	for k := range committed {
+		before[k] = true
+	}
+	mu.Unlock()
+	started := seq.Load()
+
+	file := filepath.Join(t.TempDir(), "hub.backup")
+	env := map[string]string{"CITYHUB_DATA_DIR": dir}
+	var out, errOut syncBuffer
+	backupErr := run(ctx, []string{"backup", file}, func(k string) string { return env[k] }, &out, &errOut)
+	begunByEnd := seq.Load()
+	stop.Store(true)
+	wg.Wait()
+	if err, _ := loadErr.Load().(error); err != nil {
+		t.Fatalf("transfer during backup: %v", err)
+	}
+	if backupErr != nil {
+		t.Fatalf("backup: %v\n%s", backupErr, errOut.String())
+	}
+	t.Logf("backup: %s", strings.TrimSpace(out.String()))
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("backup file: %v, mode %v; want 0600", err, st.Mode().Perm())
+	}
+	if seq.Load() <= started {
+		t.Fatalf("no transfer ran during the backup")
+	}
+
+	// A second backup to the same file is refused and leaves it alone.
+	if err := run(ctx, []string{"backup", file}, func(k string) string { return env[k] }, &out, &errOut); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("backup over an existing file: %v, want refused", err)
+	}
+
+	restored := filepath.Join(t.TempDir(), "restored")
+	renv := map[string]string{"CITYHUB_DATA_DIR": restored}
+	if err := run(ctx, []string{"restore", file}, func(k string) string { return renv[k] }, &out, &errOut); err != nil {
+		t.Fatalf("restore: %v\n%s", err, errOut.String())
+	}
+	for p, want := range map[string]os.FileMode{restored: 0o700, filepath.Join(restored, store.SQLiteFile): 0o600} {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm() != want {
+			t.Fatalf("%s: %v, want mode %04o", p, err, want)
+		}
+	}
+	// Restoring again, now that the directory holds a database, is refused.
+	if err := run(ctx, []string{"restore", file}, func(k string) string { return renv[k] }, &out, &errOut); err == nil || !strings.Contains(err.Error(), "not empty") {
+		t.Fatalf("restore into a non-empty directory: %v, want refused", err)
+	}
+
+	back, err := sqlite.Open(ctx, filepath.Join(restored, store.SQLiteFile), storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	check, err := wallet.NewService(back.Wallet(), storetest.Logger(t)).Check(ctx)
+	if err != nil || !check.OK() {
+		t.Fatalf("ledger check of the restored hub: %+v, %v", check, err)
+	}
+
+	keys := transactionKeys(t, filepath.Join(restored, store.SQLiteFile), "test.transfer")
+	for k := range before {
+		if !keys[k] {
+			t.Fatalf("transfer %s committed before the backup began is missing from it", k)
+		}
+	}
+	for k := range keys {
+		var n int64
+		fmt.Sscanf(k, "load-%d", &n)
+		if n > begunByEnd {
+			t.Fatalf("transfer %s began after the backup ended but is in it", k)
+		}
+	}
+	// The copy is the live history cut at one commit: same entries up to
+	// the copy's last entry id, and each of its transactions whole.
+	liveCount, liveSum := entriesUpTo(t, filepath.Join(dir, store.SQLiteFile), maxEntryID(t, filepath.Join(restored, store.SQLiteFile)))
+	backCount, backSum := entriesUpTo(t, filepath.Join(restored, store.SQLiteFile), 1<<62)
+	if liveCount != backCount || liveSum != backSum {
+		t.Fatalf("backup holds %d entries (sum %d), the live database %d (sum %d) up to the same entry", backCount, backSum, liveCount, liveSum)
+	}
+	if check.Transactions != int64(len(keys))+setupTransactions(t, filepath.Join(restored, store.SQLiteFile)) {
+		t.Fatalf("ledger check counts %d transactions, the copy holds %d transfers", check.Transactions, len(keys))
+	}
+	t.Logf("backup holds %d of %d transfers (%d committed before it began); %d entries", len(keys), len(committed), len(before), backCount)
+}
+
+func openRO(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func transactionKeys(t *testing.T, path, kind string) map[string]bool {
+	t.Helper()
+	rows, err := openRO(t, path).Query(`SELECT idem_key FROM ledger_transactions WHERE kind = ?`, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		out[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func maxEntryID(t *testing.T, path string) int64 {
+	t.Helper()
+	var id int64
+	if err := openRO(t, path).QueryRow(`SELECT COALESCE(MAX(id), 0) FROM ledger_entries`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func entriesUpTo(t *testing.T, path string, id int64) (count, sum int64) {
+	t.Helper()
+	err := openRO(t, path).QueryRow(`SELECT COUNT(*), COALESCE(SUM(ABS(amount)), 0) FROM ledger_entries WHERE id <= ?`, id).Scan(&count, &sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return count, sum
+}
+
+func setupTransactions(t *testing.T, path string) int64 {
+	t.Helper()
+	var n int64
+	if err := openRO(t, path).QueryRow(`SELECT COUNT(*) FROM ledger_transactions WHERE kind <> 'test.transfer'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"cityhub/config"
+	"cityhub/ids"
+	"cityhub/mqtt"
+	"cityhub/store"
+	"cityhub/store/postgres"
+	"cityhub/store/sqlite"
+)
+
+// checkTimeout bounds each check, so that an unreachable service is reported
+// instead of hanging the command.
+const checkTimeout = 10 * time.Second
+
+// checkResult is one line of cityhub check.
+type checkResult struct {
+	name   string
+	ok     bool
+	detail string
+}
+
+// check reads the configuration as serve would and says, one line per
+// service, whether what it names is reachable and sane. It changes nothing:
+// no migration is applied, no message published, no payment made.
+func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.Parse("check", args, getenv, stderr)
+	if err != nil {
+		fmt.Fprintf(stdout, "FAIL  %-10s %v\n", "config", err)
+		return errors.New("the configuration is not valid")
+	}
+	results := []checkResult{
+		checkDatabase(ctx, cfg),
+		checkBroker(ctx, cfg),
+		checkStripe(ctx, cfg),
+		checkPublicURL(cfg),
+	}
+	failed := 0
+	for _, r := range results {
+		mark := "ok  "
+		if !r.ok {
+			mark = "FAIL"
+			failed++
+		}
+		fmt.Fprintf(stdout, "%s  %-10s %s\n", mark, r.name, r.detail)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d checks failed", failed, len(results))
+	}
+	return nil
+}
+
+func checkDatabase(ctx context.Context, cfg config.Config) checkResult {
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	r := checkResult{name: "database"}
+	var (
+		version, pending int
+		err              error
+		where            string
+	)
+	if cfg.DatabaseURL != "" {
+		where = "postgres " + config.Redact(cfg.DatabaseURL)
+		version, pending, err = postgres.MigrationStatus(ctx, cfg.DatabaseURL)
+	} else {
+		path := filepath.Join(cfg.DataDir, store.SQLiteFile)
+		where = "sqlite " + path
+		if _, serr := os.Stat(path); errors.Is(serr, fs.ErrNotExist) {
+			r.ok, r.detail = true, where+": no database yet; the first start creates it"
+			return r
+		}
+		version, pending, err = sqlite.MigrationStatus(ctx, path)
+	}
+	switch {
+	case err != nil:
+		r.detail = fmt.Sprintf("%s: %v", where, err)
+	case pending > 0:
+		// serve applies them at start; migrate applies them now.
+		r.ok, r.detail = true, fmt.Sprintf("%s: reachable, schema version %d, %d migrations to apply (the next start or cityhub migrate applies them)", where, version, pending)
+	default:
+		r.ok, r.detail = true, fmt.Sprintf("%s: reachable, schema version %d, migrations current", where, version)
+	}
+	return r
+}
+
+// checkBroker connects with the hub's credentials and subscribes to a reply
+// topic of a throwaway instance: the broker's ACL must grant the hub its own
+// topics. It does not join the hubs' shared subscriptions, which would take
+// station messages from the running hubs.
+func checkBroker(ctx context.Context, cfg config.Config) checkResult {
+	r := checkResult{name: "broker"}
+	if cfg.MQTTURL == "" {
+		r.ok, r.detail = true, "embedded broker: the hub starts it on "+cfg.MQTTBrokerAddr
+		return r
+	}
+	where := config.Redact(cfg.MQTTURL)
+	if cfg.MQTTUsername != "" {
+		where += " as " + cfg.MQTTUsername
+	}
+	opts := paho.NewClientOptions().
+		AddBroker(cfg.MQTTURL).
+		SetClientID("cityhub-check-" + ids.Token(6)).
+		SetUsername(cfg.MQTTUsername).
+		SetPassword(cfg.MQTTPassword).
+		SetCleanSession(true).
+		SetAutoReconnect(false).
+		SetConnectRetry(false).
+		SetConnectTimeout(checkTimeout)
+	cli := paho.NewClient(opts)
+	tok := cli.Connect()
+	if !tok.WaitTimeout(checkTimeout) {
+		r.detail = where + ": no answer within " + checkTimeout.String()
+		return r
+	}
+	if err := tok.Error(); err != nil {
+		r.detail = fmt.Sprintf("%s: connect: %v", where, err)
+		return r
+	}
+	defer cli.Disconnect(250)
+	topic := mqtt.Topics{Root: cfg.MQTTTopicRoot}.Replies("check-" + ids.Token(6))
+	sub := cli.Subscribe(topic, 1, nil)
+	if !sub.WaitTimeout(checkTimeout) || sub.Error() != nil {
+		r.detail = fmt.Sprintf("%s: connected, but subscribing to %s failed: %v", where, topic, sub.Error())
+		return r
+	}
+	st, _ := sub.(*paho.SubscribeToken)
+	if st != nil {
+		if qos, ok := st.Result()[topic]; ok && qos == 0x80 {
+			r.detail = fmt.Sprintf("%s: connected, but the broker refuses the hub's topic %s (check its ACL)", where, topic)
+			return r
+		}
+	}
+	cli.Unsubscribe(topic).WaitTimeout(checkTimeout)
+	r.ok, r.detail = true, where+": connected, the hub's topics allowed under "+cfg.MQTTTopicRoot
+	return r
+}
+
+// checkStripe makes the cheapest authenticated call, reading the balance:
+// it proves the secret key and the API address without moving money.
+func checkStripe(ctx context.Context, cfg config.Config) checkResult {
+	r := checkResult{name: "stripe"}
+	if cfg.StripeSecretKey == "" {
+		r.ok, r.detail = true, "not configured: card payments are off"
+		return r
+	}
+	if cfg.StripeWebhookSecret == "" {
+		r.detail = "CITYHUB_STRIPE_SECRET_KEY is set but CITYHUB_STRIPE_WEBHOOK_SECRET is not: the hub refuses to start"
+		return r
+	}
+	base := cfg.StripeAPIURL
+	if base == "" {
+		base = "https://api.stripe.com"
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+"/v1/balance", nil)
+	if err != nil {
+		r.detail = fmt.Sprintf("%s: %v", config.Redact(base), err)
+		return r
+	}
+	req.Header.Set("Authorization", "Bearer "+cfg.StripeSecretKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.detail = fmt.Sprintf("%s: %v", config.Redact(base), err)
+		return r
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		r.ok, r.detail = true, config.Redact(base)+": the secret key is accepted"
+	case resp.StatusCode == http.StatusUnauthorized:
+		r.detail = config.Redact(base) + ": the secret key is refused (401)"
+	default:
+		r.detail = fmt.Sprintf("%s: unexpected answer %s", config.Redact(base), resp.Status)
+	}
+	return r
+}
+
+// checkPublicURL: links in e-mails, QR codes and feeds carry the public
+// URL, and tokens name it as their issuer, so it must be absolute and, off
+// this machine, https.
+func checkPublicURL(cfg config.Config) checkResult {
+	r := checkResult{name: "public url"}
+	if cfg.PublicURL == "" {
+		host, _, _ := net.SplitHostPort(cfg.HTTPAddr)
+		if isLoopback(host) {
+			r.ok, r.detail = true, "not set: derived from the listen address "+cfg.HTTPAddr+" (fine on this machine only)"
+		} else {
+			r.detail = "not set while the hub listens on " + cfg.HTTPAddr + ": set CITYHUB_PUBLIC_URL to the https:// address people use"
+		}
+		return r
+	}
+	u, err := url.Parse(cfg.PublicURL)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+		r.detail = fmt.Sprintf("%q is not an absolute http(s) URL", config.Redact(cfg.PublicURL))
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		r.detail = fmt.Sprintf("%q must not carry a user, query or fragment", config.Redact(cfg.PublicURL))
+	case u.Scheme != "https" && !isLoopback(u.Hostname()):
+		r.detail = fmt.Sprintf("%s is plain http on a public address: use https", cfg.PublicURL)
+	default:
+		r.ok, r.detail = true, cfg.PublicURL
+	}
+	return r
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
