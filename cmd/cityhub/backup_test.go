@@ -230,3 +230,13 @@ func setupTransactions(t *testing.T, path string) int64 {
 	}
 	return n
 }
+
+func openRW(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}

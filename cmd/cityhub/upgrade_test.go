@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"cityhub/demo"
+	"cityhub/store"
+	"cityhub/store/postgres"
+	"cityhub/store/sqlite"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// upgradeFixture is the demo database made by the previous release (see
+// testdata/upgrade/README.md).
+const upgradeFixture = "../../testdata/upgrade/cityhub-6adaff3.db"
+
+// TestUpgradeFromPreviousRelease starts today's hub on the database the
+// previous release left: the migrations it lacks apply forward, the ledger
+// it wrote still checks, and its demo accounts still log in.
+func TestUpgradeFromPreviousRelease(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for src, dst := range map[string]string{
+		upgradeFixture: store.SQLiteFile,
+		filepath.Join(filepath.Dir(upgradeFixture), demo.LoginsFile): demo.LoginsFile,
+	} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, store.SQLiteFile)
+	before, pending, err := sqlite.MigrationStatus(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending == 0 {
+		t.Fatalf("the fixture (schema version %d) has no migration to apply: it no longer tests an upgrade", before)
+	}
+
+	url, _ := startHub(t, []string{"serve"}, map[string]string{
+		"CITYHUB_DATA_DIR": dir, "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
+	})
+	after, pending, err := sqlite.MigrationStatus(ctx, path)
+	if err != nil || pending != 0 || after <= before {
+		t.Fatalf("after the upgrade: schema version %d (was %d), %d pending, %v", after, before, pending, err)
+	}
+
+	// The ledger the previous release wrote still checks, read by today's code.
+	db, err := sqlite.Open(ctx, path, storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check, err := wallet.NewService(db.Wallet(), storetest.Logger(t)).Check(ctx)
+	if err != nil || !check.OK() || check.Entries == 0 {
+		t.Fatalf("ledger check after the upgrade: %+v, %v", check, err)
+	}
+
+	// Its demo accounts log in with the passwords it generated.
+	b, err := os.ReadFile(filepath.Join(dir, demo.LoginsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logins map[string]string
+	if err := json.Unmarshal(b, &logins); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"cittadino@demo.cityhub.test", "comune@demo.cityhub.test"} {
+		resp, err := http.Post(url+"/api/v1/auth/login", "application/json",
+			strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, logins[email])))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		json.NewDecoder(resp.Body).Decode(&tok)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
+			t.Fatalf("login of %s after the upgrade = %d", email, resp.StatusCode)
+		}
+		req, _ := http.NewRequest("GET", url+"/api/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET /api/v1/me as %s after the upgrade = %d", email, resp.StatusCode)
+		}
+	}
+}
+
+// TestNewerDatabaseIsRefused: migrations only move forward. A database a
+// newer release migrated is refused, by both engines, with an error that
+// says so, and nothing is written to it.
+func TestNewerDatabaseIsRefused(t *testing.T) {
+	ctx := context.Background()
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "data", store.SQLiteFile)
+		db, err := sqlite.Open(ctx, path, storetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		raw := openRW(t, path)
+		if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (99999, '99999_future.sql', 0)`); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		if db, err := sqlite.Open(ctx, path, storetest.Logger(t)); err == nil {
+			db.Close()
+			t.Fatal("opened a database migrated by a newer release")
+		} else if !strings.Contains(err.Error(), "newer cityhub") || !strings.Contains(err.Error(), "99999") {
+			t.Fatalf("error %q does not say the database is newer", err)
+		}
+		// Nor does a restore take it.
+		backup := filepath.Join(t.TempDir(), "b.db")
+		if err := sqlite.Backup(ctx, path, backup); err != nil {
+			t.Fatal(err)
+		}
+		if err := sqlite.Restore(ctx, backup, filepath.Join(t.TempDir(), "new"), store.SQLiteFile); err == nil || !strings.Contains(err.Error(), "newer cityhub") {
+			t.Fatalf("restore of a newer backup: %v, want refused", err)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := storetest.PostgresURL(t)
+		db, err := postgres.Open(ctx, url, storetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Pool().Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES (99999, '99999_future.sql')`); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if db, err := postgres.Open(ctx, url, storetest.Logger(t)); err == nil {
+			db.Close()
+			t.Fatal("opened a database migrated by a newer release")
+		} else if !strings.Contains(err.Error(), "newer cityhub") {
+			t.Fatalf("error %q does not say the database is newer", err)
+		}
+	})
+}
