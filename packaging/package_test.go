@@ -1,0 +1,192 @@
+// Package packaging holds the Debian package's files (nfpm.yaml, the unit,
+// the environment file, the maintainer scripts) and their tests.
+package packaging
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/config"
+)
+
+// settings are the CITYHUB_* variables config.Parse reads: it is asked for
+// each, so the list is config's own and cannot drift from it.
+func settings(t *testing.T) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	_, err := config.Parse("probe", nil, func(k string) string { seen[k] = true; return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestEnvFileListsEverySetting: /etc/cityhub/cityhub.env names every
+// setting the hub reads, commented out, and nothing it does not read.
+func TestEnvFileListsEverySetting(t *testing.T) {
+	b, err := os.ReadFile("cityhub.env")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	re := regexp.MustCompile(`^#(CITYHUB_[A-Z0-9_]+)=`)
+	sc := bufio.NewScanner(strings.NewReader(string(b)))
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "CITYHUB_") {
+			t.Errorf("%q is set in the shipped file; every setting ships commented out", line)
+		}
+		if m := re.FindStringSubmatch(line); m != nil {
+			listed[m[1]] = true
+		}
+	}
+	known := settings(t)
+	if len(known) < 20 {
+		t.Fatalf("config reads only %d settings: the probe is broken", len(known))
+	}
+	for _, k := range known {
+		if !listed[k] {
+			t.Errorf("cityhub.env does not list %s, which config reads", k)
+		}
+		delete(listed, k)
+	}
+	for k := range listed {
+		t.Errorf("cityhub.env lists %s, which config does not read", k)
+	}
+}
+
+// TestDebianPackage builds the package, installs it on this machine with
+// dpkg -i, checks its files, user and unit, starts the installed binary as
+// the installed user with the installed environment file, and purges it.
+// It changes the machine (a user, /usr/bin/cityhub) and takes a minute, so
+// it runs only with CITYHUB_TEST_PACKAGE=1, as root, where dpkg exists.
+func TestDebianPackage(t *testing.T) {
+	if os.Getenv("CITYHUB_TEST_PACKAGE") == "" {
+		t.Skip("installs a package on this machine: set CITYHUB_TEST_PACKAGE=1 (as root, on Debian)")
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("CITYHUB_TEST_PACKAGE needs root")
+	}
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		t.Fatal("CITYHUB_TEST_PACKAGE needs dpkg")
+	}
+	out := mustRun(t, "../scripts/package")
+	deb := "../" + strings.TrimSpace(lastLine(out))
+	st, err := os.Stat(deb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: %.1f MB", deb, float64(st.Size())/1e6)
+	t.Logf("contents:\n%s", mustRun(t, "dpkg-deb", "-c", deb))
+
+	mustRun(t, "dpkg", "-i", deb)
+	t.Cleanup(func() {
+		if out, err := exec.Command("dpkg", "--purge", "cityhub").CombinedOutput(); err != nil {
+			t.Errorf("dpkg --purge: %v\n%s", err, out)
+		}
+		os.RemoveAll("/var/lib/cityhub")
+	})
+	for path, mode := range map[string]os.FileMode{
+		"/usr/bin/cityhub":                       0o755,
+		"/etc/cityhub/cityhub.env":               0o640,
+		"/usr/lib/systemd/system/cityhub.service": 0o644,
+		"/var/lib/cityhub":                       os.ModeDir | 0o700,
+	} {
+		st, err := os.Stat(path)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if st.Mode()&(os.ModeDir|os.ModePerm) != mode {
+			t.Errorf("%s: mode %v, want %v", path, st.Mode(), mode)
+		}
+	}
+	if out := mustRun(t, "getent", "passwd", "cityhub"); !strings.Contains(out, "/usr/sbin/nologin") {
+		t.Errorf("the cityhub user may log in: %s", out)
+	}
+	// The shipped env file is the tested one.
+	shipped, _ := os.ReadFile("/etc/cityhub/cityhub.env")
+	ours, _ := os.ReadFile("cityhub.env")
+	if string(shipped) != string(ours) {
+		t.Error("/etc/cityhub/cityhub.env differs from packaging/cityhub.env")
+	}
+	if _, err := exec.LookPath("systemd-analyze"); err == nil {
+		mustRun(t, "systemd-analyze", "verify", "/usr/lib/systemd/system/cityhub.service")
+		if out, err := exec.Command("systemd-analyze", "security", "--offline=true", "/usr/lib/systemd/system/cityhub.service").CombinedOutput(); err == nil {
+			t.Logf("systemd-analyze security: %s", lastLine(string(out)))
+		} else {
+			t.Logf("systemd-analyze security (offline) unavailable: %v", err)
+		}
+	} else {
+		t.Log("systemd-analyze is not installed: the unit was not verified")
+	}
+
+	// The installed binary, as the installed user, with the installed
+	// environment file (as systemd would read it) and the unit's data dir.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "setpriv", "--reuid=cityhub", "--regid=cityhub", "--init-groups", "--",
+		"sh", "-c", "set -a; . /etc/cityhub/cityhub.env; exec /usr/bin/cityhub serve")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "CITYHUB_DATA_DIR=/var/lib/cityhub",
+		"CITYHUB_HTTP_ADDR=127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR=127.0.0.1:0"}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	listening := regexp.MustCompile(`listening on (http://\S+)`)
+	sc := bufio.NewScanner(stdout)
+	url := ""
+	for sc.Scan() {
+		if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+			url = m[1]
+			break
+		}
+	}
+	if url == "" {
+		cmd.Wait()
+		t.Fatalf("the installed hub did not start:\n%s", stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	if out := mustRun(t, "curl", "-fsS", url+"/readyz"); out == "" {
+		t.Error("empty /readyz")
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the installed hub stopped with %v:\n%s", err, stderr.String())
+	}
+	if st, err := os.Stat("/var/lib/cityhub/cityhub.db"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the database the installed hub made: %v %v, want 0600", st, err)
+	}
+}
+
+func mustRun(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
