@@ -240,3 +240,60 @@ func openRW(t *testing.T, path string) *sql.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// TestRestoreRefusesWhatIsNotACityhubDatabase: a file that is not SQLite, a
+// SQLite file without cityhub's migrations and a damaged copy are refused,
+// and the data directory stays empty.
+func TestRestoreRefusesWhatIsNotACityhubDatabase(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	text := filepath.Join(tmp, "notes.txt")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not a database\n", 400)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(tmp, "other.db")
+	db := openRW(t, other)
+	if _, err := db.Exec(`CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	// A real backup with a page in the middle overwritten.
+	live := filepath.Join(tmp, "live", store.SQLiteFile)
+	hub, err := sqlite.Open(ctx, live, storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hub.Close()
+	damaged := filepath.Join(tmp, "damaged.db")
+	if err := sqlite.Backup(ctx, live, damaged); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(damaged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 4096 * 3; i < 4096*5 && i < len(b); i++ {
+		b[i] = 0xA5
+	}
+	if err := os.WriteFile(damaged, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for file, says := range map[string]string{
+		text:                          "not a readable SQLite database",
+		other:                         "not a cityhub database",
+		damaged:                       "malformed",
+		filepath.Join(tmp, "missing"): "no such file",
+	} {
+		dir := filepath.Join(t.TempDir(), "data")
+		env := map[string]string{"CITYHUB_DATA_DIR": dir}
+		var out, errOut syncBuffer
+		err := run(ctx, []string{"restore", file}, func(k string) string { return env[k] }, &out, &errOut)
+		t.Logf("restore %s: %v", filepath.Base(file), err)
+		if err == nil || !strings.Contains(err.Error(), says) {
+			t.Errorf("restore %s: %v, want refused saying %q", filepath.Base(file), err, says)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			t.Errorf("restore %s left %d files in the data directory", filepath.Base(file), len(entries))
+		}
+	}
+}

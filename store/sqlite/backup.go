@@ -78,7 +78,7 @@ func Inspect(ctx context.Context, file string) (version, pending int, err error)
 	defer db.Close()
 	rows, err := db.QueryContext(ctx, `PRAGMA integrity_check`)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%s is not a SQLite database: %w", file, err)
+		return 0, 0, fmt.Errorf("%s is not a readable SQLite database (damaged, or no database at all): %w", file, err)
 	}
 	var problems []string
 	for rows.Next() {
@@ -93,7 +93,7 @@ func Inspect(ctx context.Context, file string) (version, pending int, err error)
 	}
 	if err := rows.Err(); err != nil {
 		rows.Close()
-		return 0, 0, fmt.Errorf("%s is not a SQLite database: %w", file, err)
+		return 0, 0, fmt.Errorf("%s is not a readable SQLite database (damaged, or no database at all): %w", file, err)
 	}
 	rows.Close()
 	if len(problems) > 0 {
