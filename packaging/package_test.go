@@ -100,10 +100,10 @@ func TestDebianPackage(t *testing.T) {
 		os.RemoveAll("/var/lib/cityhub")
 	})
 	for path, mode := range map[string]os.FileMode{
-		"/usr/bin/cityhub":                       0o755,
-		"/etc/cityhub/cityhub.env":               0o640,
+		"/usr/bin/cityhub":                        0o755,
+		"/etc/cityhub/cityhub.env":                0o640,
 		"/usr/lib/systemd/system/cityhub.service": 0o644,
-		"/var/lib/cityhub":                       os.ModeDir | 0o700,
+		"/var/lib/cityhub":                        os.ModeDir | 0o700,
 	} {
 		st, err := os.Stat(path)
 		if err != nil {
