@@ -77,11 +77,14 @@ func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketin
 	for i, s := range seats {
 		rows[i] = []any{venueID, s.ID, s.Section, s.Row, s.Number, s.Category, i}
 	}
-	ptx, ok := tx.q.(pgx.Tx)
-	if !ok {
+	if tx.pipe == nil {
 		return fmt.Errorf("replace seats outside a transaction")
 	}
-	_, err := ptx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows))
+	// COPY does not ride in a batch: send what is queued first.
+	if err := tx.pipe.flush(ctx); err != nil {
+		return twrap("insert seats", err)
+	}
+	_, err := tx.pipe.tx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows))
 	return twrap("insert seats", err)
 }
 

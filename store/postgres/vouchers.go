@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/apperr"
 	"cityhub/vouchers"
@@ -215,13 +216,18 @@ func (tx *Tx) InsertVoucher(ctx context.Context, v vouchers.Voucher) error {
 	return translate(vwrap("insert voucher", err))
 }
 
-// UpdateVoucher implements vouchers.Tx.
+// UpdateVoucher implements vouchers.Tx. Callers have locked the voucher, so
+// the write is queued to ride with the next statement (pipeline.go).
 func (tx *Tx) UpdateVoucher(ctx context.Context, v vouchers.Voucher) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`, v.ID, v.RemainingCents, v.Status)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = pgx.ErrNoRows
-	}
-	return translate(vwrap("update voucher", err))
+	return translate(tx.later(ctx, deferred{what: "update voucher",
+		sql:  `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`,
+		args: []any{v.ID, v.RemainingCents, v.Status},
+		check: func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() == 0 {
+				return translate(pgx.ErrNoRows)
+			}
+			return nil
+		}}))
 }
 
 // Voucher implements vouchers.Tx.
@@ -272,11 +278,13 @@ func scanRedemption(row pgx.Row) (vouchers.Redemption, error) {
 	return r, err
 }
 
-// InsertRedemption implements vouchers.Tx.
+// InsertRedemption implements vouchers.Tx. The id is new and the voucher
+// locked, so nothing is expected to refuse the row: it is queued to ride
+// with the next statement (pipeline.go).
 func (tx *Tx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_redemptions (`+redemptionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID)
-	return translate(vwrap("insert redemption", err))
+	return translate(tx.later(ctx, deferred{what: "insert redemption",
+		sql: `INSERT INTO voucher_redemptions (` + redemptionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		args: []any{r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID}}))
 }
 
 // Redemption implements vouchers.Tx.

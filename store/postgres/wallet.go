@@ -111,6 +111,14 @@ func ledgerAccountsFound(ids []wallet.AccountID, got []wallet.Account) error {
 // for); the others are read without a lock, and no balance of theirs is
 // needed.
 func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wallet.Account, error) {
+	if tx.floors != nil && tx.floors.allUnbounded(ids) {
+		// Nothing to lock and nothing to read: see floorCache.
+		out := make([]wallet.Account, len(ids))
+		for i, id := range ids {
+			out[i] = wallet.Account{ID: id}
+		}
+		return out, nil
+	}
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		keys[i] = string(id)
@@ -127,6 +135,9 @@ func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wa
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Account, error) { return scanLedgerAccount(r) })
 	if err != nil {
 		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	if tx.floors != nil {
+		tx.floors.remember(out)
 	}
 	return out, nil
 }
