@@ -283,7 +283,7 @@ func scanRedemption(row pgx.Row) (vouchers.Redemption, error) {
 // with the next statement (pipeline.go).
 func (tx *Tx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
 	return translate(tx.later(ctx, deferred{what: "insert redemption",
-		sql: `INSERT INTO voucher_redemptions (` + redemptionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		sql:  `INSERT INTO voucher_redemptions (` + redemptionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		args: []any{r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID}}))
 }
 
