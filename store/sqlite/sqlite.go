@@ -282,5 +282,3 @@ func (db *DB) Migrate(ctx context.Context) error {
 // Writer exposes the writer connection to benchmarks in this module that
 // compare against bare SQL; domain code never uses it.
 func (db *DB) Writer() *sql.DB { return db.write }
-
-// Writer exposes the writer connection to benchmarks in this module that
