@@ -1,6 +1,7 @@
 package ticketing_test
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -599,4 +600,59 @@ func TestCardPaymentAfterCancellation(t *testing.T) {
 		}
 		f.ledgerOK()
 	})
+}
+
+// holdingStore stops the first hold written through it after it has marked
+// its seats (just before it records the order) until proceed is closed.
+type holdingStore struct {
+	ticketing.Store
+	reached, proceed chan struct{}
+	once             sync.Once
+}
+
+func (s *holdingStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(holdingTx{tx, s}) })
+}
+
+type holdingTx struct {
+	ticketing.Tx
+	s *holdingStore
+}
+
+func (h holdingTx) InsertOrder(ctx context.Context, o ticketing.Order) error {
+	h.s.once.Do(func() { close(h.s.reached); <-h.s.proceed })
+	return h.Tx.InsertOrder(ctx, o)
+}
+
+// TestLoserToldWhileWinnerInFlight holds one buyer's hold open half-way and
+// lets a second buyer ask for the same seat: the second is answered
+// seat_taken at once, while the first has not committed (it used to wait for
+// the first one's commit, so in a rush every loser queued behind a winner).
+// The first then gets the seat.
+func TestLoserToldWhileWinnerInFlight(t *testing.T) {
+	db := storetest.OpenPostgres(t) // SQLite's single writer makes the second wait by design
+	f := newFixture(t, db)
+	v := f.venue("Teatro Romano", 2)
+	p := f.performance(v.ID)
+	hs := &holdingStore{Store: db.Ticketing(), reached: make(chan struct{}), proceed: make(chan struct{})}
+	first := ticketing.NewService(hs, f.keys, storetest.Logger(t))
+	first.SetClock(f.clock.Now)
+	held := make(chan error, 1)
+	go func() {
+		_, err := first.Hold(f.ctx, citizen(1), p.ID, []string{"Platea/A/1"})
+		held <- err
+	}()
+	select {
+	case <-hs.reached:
+	case err := <-held:
+		t.Fatalf("the first hold ended before it was stopped: %v", err)
+	}
+	_, err := f.svc.Hold(f.ctx, citizen(2), p.ID, []string{"Platea/A/1"})
+	close(hs.proceed)
+	if apperr.ReasonOf(err) != "seat_taken" {
+		t.Fatalf("second buyer: %v, want seat_taken", err)
+	}
+	if err := <-held; err != nil {
+		t.Fatalf("first buyer: %v", err)
+	}
 }

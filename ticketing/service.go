@@ -477,7 +477,15 @@ func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performa
 	if !p.OnSale(now) {
 		return Order{}, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
 	}
-	seats, err := tx.Seats(ctx, p.VenueID)
+	// In a rush most buyers lose: they are told before anything is written.
+	free, err := tx.MaySeize(ctx, p.ID, sorted, now)
+	if err != nil {
+		return Order{}, fmt.Errorf("check seats: %w", err)
+	}
+	if !free {
+		return Order{}, apperr.R(apperr.Conflict, "seat_taken", "A seat you chose has just been taken; choose another.")
+	}
+	seats, err := tx.SeatsIn(ctx, p.VenueID, sorted)
 	if err != nil {
 		return Order{}, err
 	}

@@ -35,6 +35,16 @@ type Tx interface {
 	ReplaceSeats(ctx context.Context, venueID string, seats []Seat) error
 	// Seats lists a venue's seats in section, row, number order.
 	Seats(ctx context.Context, venueID string) ([]Seat, error)
+	// SeatsIn returns those of ids that are seats of the venue (a hold
+	// reads only the seats it asks for, not the whole map).
+	SeatsIn(ctx context.Context, venueID string, ids []string) ([]Seat, error)
+	// MaySeize reports whether a hold may try for the seats now: none has
+	// a live claim and no other hold is trying for one of them at this
+	// moment (an engine with concurrent writers marks the seats as being
+	// tried for until the transaction ends). false lets a rush's losers be
+	// told at once instead of after the winner commits; the claims' own
+	// uniqueness still decides who wins.
+	MaySeize(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (bool, error)
 	// CountPerformances counts the venue's performances.
 	CountPerformances(ctx context.Context, venueID string) (int, error)
 

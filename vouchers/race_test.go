@@ -1,7 +1,9 @@
 package vouchers_test
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -314,4 +316,156 @@ func TestLedgerInvariantsUnderConcurrentOperations(t *testing.T) {
 		}
 		t.Logf("%d vouchers, %d redemptions", len(codes), len(reds))
 	})
+}
+
+// TestCloseRacesRedemptions closes a campaign while 40 tills redeem its
+// vouchers. The held account has no floor any more, so nothing in the
+// ledger would stop a redemption that read the campaign open from taking
+// value the close already released: the campaign row, shared by every
+// redemption until it commits, must. Afterwards held is exactly zero, every
+// redemption either went through before the close or was refused as
+// campaign_closed, and the ledger check passes.
+func TestCloseRacesRedemptions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		shop := f.shop("Forno", "centro", "food")
+		camp := f.campaign(vouchers.Campaign{BudgetCents: 100_000, FaceValueCents: 1000, PerCitizenLimit: 1})
+		const n = 40
+		codes := make([]string, n)
+		for i := range n {
+			codes[i] = f.claim(citizen(i), camp.ID).TypedCode
+		}
+		staff := merchant(shop.ID)
+		var wg sync.WaitGroup
+		var redeemed atomic.Int64
+		errs := make(chan error, n+1)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				r, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, fmt.Sprintf("k%d", i), vouchers.RedeemRequest{Code: codes[i], PurchaseCents: 1000})
+				switch {
+				case err == nil:
+					redeemed.Add(r.AmountCents)
+				case apperr.ReasonOf(err) != "campaign_closed":
+					errs <- err
+				}
+			})
+		}
+		wg.Go(func() {
+			<-start
+			if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
+				errs <- err
+			}
+		})
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		budget, held := wallet.CampaignBudgetAccount(camp.ID), wallet.CampaignHeldAccount(camp.ID)
+		if got := f.balance(held); got != 0 {
+			t.Fatalf("held after the close: %d, want 0", got)
+		}
+		if got, want := f.balance(wallet.ShopPayableAccount(shop.ID)), redeemed.Load(); got != want {
+			t.Fatalf("payable %d, redeemed %d", got, want)
+		}
+		if got := f.balance(budget) + redeemed.Load(); got != 100_000 {
+			t.Fatalf("budget left + redeemed = %d, want 100000", got)
+		}
+		c, err := wallet.NewService(db.Wallet(), storetest.Logger(t)).Check(f.ctx)
+		if err != nil || !c.OK() {
+			t.Fatalf("ledger check: %+v %v", c, err)
+		}
+	})
+}
+
+// holdingStore stops the first redemption written through it just before it
+// records the redemption (after it has read the voucher and its campaign)
+// until proceed is closed.
+type holdingStore struct {
+	vouchers.Store
+	reached, proceed chan struct{}
+	once             sync.Once
+}
+
+func (s *holdingStore) InTx(ctx context.Context, fn func(vouchers.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx vouchers.Tx) error { return fn(holdingTx{tx, s}) })
+}
+
+type holdingTx struct {
+	vouchers.Tx
+	s *holdingStore
+}
+
+func (h holdingTx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
+	h.s.once.Do(func() { close(h.s.reached); <-h.s.proceed })
+	return h.Tx.InsertRedemption(ctx, r)
+}
+
+// TestCloseWaitsForRedemptionInFlight stops a redemption after it has read
+// its campaign open and closes the campaign meanwhile. The close must wait
+// for it (seen as a lock wait on the campaign row), so that the value the
+// redemption takes is not released as well: held ends at exactly zero.
+func TestCloseWaitsForRedemptionInFlight(t *testing.T) {
+	db := storetest.OpenPostgres(t)
+	f := newFixture(t, db)
+	shop := f.shop("Forno", "centro", "food")
+	camp := f.campaign(vouchers.Campaign{BudgetCents: 10_000, FaceValueCents: 1000})
+	v := f.claim(citizen(1), camp.ID)
+	f.claim(citizen(2), camp.ID)
+	hs := &holdingStore{Store: db.Vouchers(), reached: make(chan struct{}), proceed: make(chan struct{})}
+	till := vouchers.NewService(hs, f.keys, storetest.Logger(t))
+	till.SetClock(f.clock.Now)
+	redeemed := make(chan error, 1)
+	go func() {
+		_, _, err := till.Redeem(f.ctx, merchant(shop.ID), shop.ID, "k", vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 1000})
+		redeemed <- err
+	}()
+	select {
+	case <-hs.reached:
+	case err := <-redeemed:
+		t.Fatalf("the redemption ended before it was held: %v", err)
+	}
+	closed := make(chan error, 1)
+	go func() {
+		_, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed)
+		closed <- err
+	}()
+	// Wait until the close either finished (the bug) or waits for the
+	// campaign row's lock: a waiter holds the row's tuple lock.
+	closedEarly := false
+	for !closedEarly {
+		var waiting bool
+		if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple' AND relation = 'voucher_campaigns'::regclass)`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		select {
+		case err := <-closed:
+			closed <- err
+			closedEarly = true
+		default:
+			runtime.Gosched()
+		}
+	}
+	close(hs.proceed)
+	if err := <-redeemed; err != nil {
+		t.Fatalf("redeem: %v", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if closedEarly {
+		t.Error("the close did not wait for the redemption that read the campaign open")
+	}
+	if got := f.balance(wallet.CampaignHeldAccount(camp.ID)); got != 0 {
+		t.Fatalf("held after the close: %d, want 0", got)
+	}
+	if got := f.balance(wallet.CampaignBudgetAccount(camp.ID)); got != 9000 {
+		t.Fatalf("budget after the close: %d, want 9000", got)
+	}
 }

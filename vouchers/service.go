@@ -119,8 +119,10 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 		if err := tx.InsertShop(ctx, shop); err != nil {
 			return fmt.Errorf("insert shop: %w", err)
 		}
+		// The payable has no floor: redemptions, reversals and settlements
+		// are bounded by the redemption rows, so no posting locks it.
 		for _, a := range []wallet.Account{
-			{ID: wallet.ShopPayableAccount(shop.ID), Kind: wallet.KindShopPayable, OwnerID: shop.ID, Floor: wallet.Zero()},
+			{ID: wallet.ShopPayableAccount(shop.ID), Kind: wallet.KindShopPayable, OwnerID: shop.ID},
 			{ID: wallet.ShopPaidAccount(shop.ID), Kind: wallet.KindShopPaid, OwnerID: shop.ID, Floor: wallet.Zero()},
 		} {
 			if err := tx.EnsureAccount(ctx, a); err != nil {
@@ -225,7 +227,9 @@ func (s *Service) CreateCampaign(ctx context.Context, c identity.Caller, camp Ca
 		for _, a := range []wallet.Account{
 			{ID: wallet.CityFunding, Kind: wallet.KindCityFunding},
 			{ID: wallet.CampaignBudgetAccount(camp.ID), Kind: wallet.KindCampaignBudget, OwnerID: camp.ID, Floor: wallet.Zero()},
-			{ID: wallet.CampaignHeldAccount(camp.ID), Kind: wallet.KindCampaignHeld, OwnerID: camp.ID, Floor: wallet.Zero()},
+			// Held has no floor: each voucher row bounds what its redemptions
+			// take, so redemptions of a city-wide campaign never queue on it.
+			{ID: wallet.CampaignHeldAccount(camp.ID), Kind: wallet.KindCampaignHeld, OwnerID: camp.ID},
 		} {
 			if err := tx.EnsureAccount(ctx, a); err != nil {
 				return fmt.Errorf("open campaign account: %w", err)
@@ -307,7 +311,9 @@ func (s *Service) SetCampaignStatus(ctx context.Context, c identity.Caller, id, 
 	}
 	var out Campaign
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		camp, err := tx.LockCampaign(ctx, id)
+		// A status change waits for redemptions in flight and holds off new
+		// ones: a close must release the held value after the last of them.
+		camp, err := tx.LockCampaignStatus(ctx, id)
 		if err != nil {
 			return campaignNotFound(err)
 		}
@@ -340,8 +346,8 @@ func (s *Service) SetCampaignStatus(ctx context.Context, c identity.Caller, id, 
 // releaseHeld returns a closed campaign's reserved value (claimed vouchers
 // never spent, what single-use vouchers did not cover) to its budget, so
 // the budget left is what the campaign did not pay out. No voucher of a
-// closed campaign can be redeemed again; a redemption still in flight finds
-// the held account short and is refused as campaign_closed.
+// closed campaign can be redeemed again: the close waits for redemptions in
+// flight (LockCampaignStatus), and later ones see the campaign closed.
 func (s *Service) releaseHeld(ctx context.Context, tx Tx, camp Campaign) (int64, error) {
 	held := wallet.CampaignHeldAccount(camp.ID)
 	accounts, err := tx.LockAccounts(ctx, []wallet.AccountID{held})
@@ -876,17 +882,12 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 		if err != nil || replayed {
 			return err
 		}
-		// The ledger posting comes last, after the idempotency record: it
-		// locks the campaign's held account and the shop's payable, which
-		// every redemption of the campaign or at the shop needs, so they are
-		// held for as short a time as possible. One transaction either way.
-		_, err = wallet.Post(ctx, tx, pay, s.now())
-		if apperr.Has(err, apperr.InsufficientFunds) {
-			// Only a close that released the campaign's held value between our
-			// read of the campaign and this posting leaves it short.
-			return apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
-		}
-		if err != nil {
+		// The ledger posting locks nothing: neither the campaign's held
+		// account nor the shop's payable has a floor (the voucher row, locked
+		// above, bounds what is taken), so redemptions of a city-wide
+		// campaign do not queue on them. A close cannot slip in between: the
+		// campaign is shared until commit (RedemptionTarget).
+		if _, err := wallet.Post(ctx, tx, pay, s.now()); err != nil {
 			return fmt.Errorf("pay shop: %w", err)
 		}
 		return nil
@@ -897,17 +898,14 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 // redeemTx checks and records a redemption and returns the ledger
 // transaction that pays the shop, for the caller to post last.
 func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID, voucherID string, purchase int64) (Redemption, wallet.Transaction, error) {
-	v, err := tx.LockVoucher(ctx, voucherID)
+	// The voucher is locked and its campaign shared until commit, so a close
+	// waits for this redemption (and its held value is released after it).
+	v, camp, shop, err := tx.RedemptionTarget(ctx, voucherID, shopID)
 	if err != nil {
+		if apperr.ReasonOf(err) == "shop_not_found" {
+			return Redemption{}, wallet.Transaction{}, err
+		}
 		return Redemption{}, wallet.Transaction{}, voucherNotFound(err)
-	}
-	camp, err := tx.Campaign(ctx, v.CampaignID)
-	if err != nil {
-		return Redemption{}, wallet.Transaction{}, fmt.Errorf("read campaign: %w", err)
-	}
-	shop, err := tx.Shop(ctx, shopID)
-	if err != nil {
-		return Redemption{}, wallet.Transaction{}, shopNotFound(err)
 	}
 	now := s.now()
 	if err := redeemable(v, camp, shop, now); err != nil {
@@ -1000,7 +998,9 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 	if err != nil {
 		return Redemption{}, fmt.Errorf("lock voucher: %w", err)
 	}
-	camp, err := tx.Campaign(ctx, v.CampaignID)
+	// Shared until commit, so a close cannot release the held value between
+	// this read and the posting that puts the value back into it.
+	camp, err := tx.ShareCampaign(ctx, v.CampaignID)
 	if err != nil {
 		return Redemption{}, fmt.Errorf("read campaign: %w", err)
 	}

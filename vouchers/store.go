@@ -36,7 +36,21 @@ type Tx interface {
 	InsertCampaign(ctx context.Context, c Campaign) error
 	UpdateCampaign(ctx context.Context, c Campaign) error
 	Campaign(ctx context.Context, id string) (Campaign, error)
+	// LockCampaign locks a campaign against other claims and edits; it does
+	// not wait for redemptions, which only share the campaign row.
 	LockCampaign(ctx context.Context, id string) (Campaign, error)
+	// LockCampaignStatus locks a campaign against everything, redemptions and
+	// reversals in flight included (it waits for them), so a status change
+	// (a close releasing the held value) sees every one of them.
+	LockCampaignStatus(ctx context.Context, id string) (Campaign, error)
+	// ShareCampaign reads a campaign and holds off a status change
+	// (LockCampaignStatus) until the transaction ends, without holding off
+	// claims or other sharers.
+	ShareCampaign(ctx context.Context, id string) (Campaign, error)
+	// RedemptionTarget reads in one go what a redemption checks: the
+	// voucher, locked; its campaign, shared (as ShareCampaign); and the shop
+	// (NotFound with the shop's reason when only the shop is missing).
+	RedemptionTarget(ctx context.Context, voucherID, shopID string) (Voucher, Campaign, Shop, error)
 	// ListCampaigns lists campaigns with one of statuses (all when empty),
 	// newest first.
 	ListCampaigns(ctx context.Context, statuses []string) ([]Campaign, error)

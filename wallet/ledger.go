@@ -2,8 +2,9 @@
 // Every movement of value is a Transaction of Entries whose amounts sum to zero,
 // posted with a unique idempotency key inside the same database transaction as
 // the state change it pays for (other domains call Post with their own Tx).
-// Balances are the sum of entries; the cached balance on each account is
-// updated in the same transaction. This package never imports another domain:
+// Balances are the sum of entries. An account with a floor has its cached
+// balance updated in the posting's transaction; an account without one has
+// its entries rolled up into the cached balance in batches (see Tx). This package never imports another domain:
 // vouchers, tickets and rides reach the wallet through ItemSource.
 package wallet
 
@@ -211,6 +212,13 @@ func sameMovement(a, b Transaction) bool {
 // Tx is what the ledger needs from a store transaction. Other domains' Tx
 // interfaces embed it, so their state change and its ledger transaction share
 // one database transaction.
+//
+// Balances: an account with a floor is locked by every posting that touches
+// it and its cached balance moves in that posting. An account without a
+// floor is never locked by a posting: its entries are appended and a roll-up
+// adds them to its cached balance later, in batches (RollUp). Every read of a
+// balance below is exact: the cached balance plus the entries not yet rolled
+// up, read in one statement.
 type Tx interface {
 	// EnsureAccount creates the account if it does not exist; an existing
 	// account is left as it is.
@@ -219,21 +227,37 @@ type Tx interface {
 	// until the transaction ends, in the order of ids (which the caller sorts,
 	// so that lock order is global and cannot deadlock). NotFound if one is missing.
 	LockAccounts(ctx context.Context, ids []AccountID) ([]Account, error)
+	// PostingAccounts returns the accounts of a posting, in the order of ids
+	// (sorted by the caller). Those with a floor are locked until the
+	// transaction ends and carry their balance; the others are not locked and
+	// their Balance is not read. A missing account is simply not returned.
+	PostingAccounts(ctx context.Context, ids []AccountID) ([]Account, error)
 	// Account reads one account without locking it. NotFound if missing.
 	Account(ctx context.Context, id AccountID) (Account, error)
 	// TransactionByKey returns the posted transaction with that key. NotFound if none.
 	TransactionByKey(ctx context.Context, key string) (Transaction, error)
-	// InsertTransaction writes the transaction and its entries and adds each
-	// entry's amount to its account's cached balance.
-	InsertTransaction(ctx context.Context, t Transaction) error
+	// InsertTransaction writes the transaction and its entries unless a
+	// transaction with its key exists (committed, or committed by a
+	// concurrent transaction it waited for): then it writes nothing and
+	// reports inserted=false. The entries of the locked accounts (those with
+	// a floor) move their cached balances at once; the others are left for
+	// the roll-up (an engine whose writers are serial may apply them at once).
+	InsertTransaction(ctx context.Context, t Transaction, locked []AccountID) (inserted bool, err error)
+	// RollUp adds at most limit appended entries to their accounts' cached
+	// balances and marks them rolled up, in one database transaction of its
+	// own making or the caller's, and returns how many it rolled up. Two
+	// roll-ups never take the same entry: one that finds another running
+	// returns 0.
+	RollUp(ctx context.Context, limit int) (int, error)
 	// History lists an account's entries, newest first, older than the
 	// cursor (an entry id; 0 for the newest), at most limit.
 	History(ctx context.Context, id AccountID, before int64, limit int) ([]HistoryLine, error)
 	// SumEntries is the sum of an account's entries (the true balance).
 	SumEntries(ctx context.Context, id AccountID) (int64, error)
-	// CheckLedger compares every account's cached balance with its entries
+	// CheckLedger compares every account's exact balance with its entries
 	// and counts what the ledger holds. Each figure comes from a single
-	// statement, so concurrent postings cannot make a false mismatch.
+	// statement, so concurrent postings and roll-ups cannot make a false
+	// mismatch.
 	CheckLedger(ctx context.Context) (LedgerCheck, error)
 }
 
@@ -243,17 +267,29 @@ type LedgerCheck struct {
 	Accounts     int   `json:"accounts"`
 	Transactions int64 `json:"transactions"`
 	Entries      int64 `json:"entries"`
-	// BalanceSum is the sum of all cached balances (zero: no money created or lost).
+	// BalanceSum is the sum of all exact balances (zero: no money created or lost).
 	BalanceSum int64 `json:"balance_sum_cents"`
 	// Mismatches are accounts whose cached balance differs from their entries.
 	Mismatches []BalanceMismatch `json:"mismatches"`
 	// Unbalanced are transactions whose entries do not sum to zero.
 	Unbalanced []string `json:"unbalanced"`
+	// BelowFloor are accounts under their floor and under every overdraft
+	// rule ever used on them.
+	BelowFloor []FloorBreach `json:"below_floor"`
+	// Pending counts entries not yet rolled up into cached balances.
+	Pending int64 `json:"pending_entries"`
+}
+
+// FloorBreach is an account whose balance is below what its floor allows.
+type FloorBreach struct {
+	Account AccountID `json:"account"`
+	Balance int64     `json:"balance_cents"`
+	Floor   int64     `json:"floor_cents"`
 }
 
 // OK reports whether the check found nothing wrong.
 func (c LedgerCheck) OK() bool {
-	return c.BalanceSum == 0 && len(c.Mismatches) == 0 && len(c.Unbalanced) == 0
+	return c.BalanceSum == 0 && len(c.Mismatches) == 0 && len(c.Unbalanced) == 0 && len(c.BelowFloor) == 0
 }
 
 // BalanceMismatch is an account whose cached balance is not its entries' sum.
@@ -276,10 +312,14 @@ type HistoryLine struct {
 }
 
 // Post writes t inside the caller's store transaction tx. It checks the
-// shape, replays an already-posted key (Replayed=true, nothing written;
-// Conflict if the key was used for another movement), locks the accounts in
-// a global order, refuses a balance below its floor (InsufficientFunds) unless
-// the transaction's overdraft rule allows it, and writes the entries.
+// shape, locks the accounts that have a floor (in a global order) and
+// refuses a balance below its floor (InsufficientFunds) unless the
+// transaction's overdraft rule allows it, and writes the entries. Accounts
+// without a floor are not locked: nothing about them is checked, so two
+// postings to a city-wide account never queue on its row. A key already
+// posted is replayed (Replayed=true, nothing written; Conflict if the key
+// was used for another movement); a concurrent posting of the same key waits
+// for the first one and then replays it.
 func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction, error) {
 	if err := t.Validate(); err != nil {
 		return t, err
@@ -289,26 +329,17 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 		ids = append(ids, e.Account)
 	}
 	slices.Sort(ids)
-	// Lock first: two posts with the same key touch the same accounts, so the
-	// second waits here and then sees the first one's committed key.
-	accounts, err := tx.LockAccounts(ctx, ids)
+	accounts, err := tx.PostingAccounts(ctx, ids)
 	if err != nil {
 		return t, fmt.Errorf("lock ledger accounts: %w", err)
 	}
-	prev, err := tx.TransactionByKey(ctx, t.Key)
-	switch {
-	case err == nil:
-		if !sameMovement(prev, t) {
-			return t, apperr.R(apperr.Conflict, "ledger_key_reused", "This idempotency key was already used for a different movement.")
-		}
-		prev.Replayed = true
-		return prev, nil
-	case !apperr.Has(err, apperr.NotFound):
-		return t, fmt.Errorf("look up ledger key: %w", err)
-	}
 	byID := make(map[AccountID]Account, len(accounts))
+	var locked []AccountID
 	for _, a := range accounts {
 		byID[a.ID] = a
+		if a.Floor != nil {
+			locked = append(locked, a.ID)
+		}
 	}
 	for _, e := range t.Entries {
 		a, ok := byID[e.Account]
@@ -323,6 +354,11 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 			floor = t.Overdraft.Floor
 		}
 		if a.Balance+e.Amount < floor {
+			// A retry of a posting that went through may find the money
+			// spent since: it is still the same posting.
+			if prev, err := replay(ctx, tx, t); !apperr.Has(err, apperr.NotFound) {
+				return prev, err
+			}
 			return t, apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", FormatEUR(a.Balance), FormatEUR(-e.Amount))
 		}
 	}
@@ -332,10 +368,34 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 	// Both engines keep microseconds; truncating here makes the first answer
 	// equal to a later replay of it.
 	t.CreatedAt = now.UTC().Truncate(time.Microsecond)
-	if err := tx.InsertTransaction(ctx, t); err != nil {
+	inserted, err := tx.InsertTransaction(ctx, t, locked)
+	if err != nil {
 		return t, fmt.Errorf("insert ledger transaction: %w", err)
 	}
+	if !inserted {
+		prev, err := replay(ctx, tx, t)
+		if apperr.Has(err, apperr.NotFound) {
+			return t, fmt.Errorf("ledger key %s is taken but its transaction is not readable: %w", t.Key, err)
+		}
+		return prev, err
+	}
 	return t, nil
+}
+
+// replay returns the posted transaction with t's key (Replayed=true), or
+// Conflict if it is another movement, or NotFound if the key is free.
+func replay(ctx context.Context, tx Tx, t Transaction) (Transaction, error) {
+	prev, err := tx.TransactionByKey(ctx, t.Key)
+	switch {
+	case apperr.Has(err, apperr.NotFound):
+		return t, err
+	case err != nil:
+		return t, fmt.Errorf("look up ledger key: %w", err)
+	case !sameMovement(prev, t):
+		return t, apperr.R(apperr.Conflict, "ledger_key_reused", "This idempotency key was already used for a different movement.")
+	}
+	prev.Replayed = true
+	return prev, nil
 }
 
 // FormatEUR renders cents as "12.34 EUR" for messages (pages format by locale).

@@ -63,6 +63,15 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	if err := h.wallet.Setup(ctx); err != nil {
 		return nil, fmt.Errorf("set up the ledger: %w", err)
 	}
+	// Every replica rolls up the entries of accounts without a floor; an
+	// advisory lock (one writer on SQLite) lets one roll-up run at a time.
+	rollCtx, stopRollUp := context.WithCancel(ctx)
+	rolled := make(chan struct{})
+	go func() {
+		defer close(rolled)
+		h.wallet.RunRollUp(rollCtx, wallet.RollUpEvery)
+	}()
+	h.closers = append(h.closers, func() { stopRollUp(); <-rolled })
 	if cfg.StripeSecretKey != "" {
 		h.payments, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
 			APIURL: cfg.StripeAPIURL, WebhookTolerance: cfg.StripeWebhookTolerance}, log.With(slog.String("component", "stripe")))

@@ -48,11 +48,11 @@ func (tx *Tx) IdempotentResponse(ctx context.Context, scope, key string) (bool, 
 
 // SaveIdempotentResponse implements idem.Tx.
 func (tx *Tx) SaveIdempotentResponse(ctx context.Context, scope, key string, response []byte) error {
-	_, err := tx.q.Exec(ctx, `UPDATE idempotency_keys SET response = $3, status = 1 WHERE scope = $1 AND key = $2`, scope, key, response)
-	if err != nil {
-		return fmt.Errorf("save idempotent response: %w", err)
-	}
-	return nil
+	// Queued to ride with the next statement or the commit (pipeline.go):
+	// the key is this transaction's own.
+	return tx.later(ctx, deferred{what: "save idempotent response",
+		sql:  `UPDATE idempotency_keys SET response = $3, status = 1 WHERE scope = $1 AND key = $2`,
+		args: []any{scope, key, response}})
 }
 
 // AppendAudit implements audit.Tx.
@@ -64,12 +64,12 @@ func (tx *Tx) AppendAudit(ctx context.Context, e audit.Entry) error {
 	if e.Detail == nil {
 		detail = []byte("{}")
 	}
-	_, err = tx.q.Exec(ctx, `INSERT INTO audit_log (actor_id, action, object_type, object_id, shop_id, device, ip, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.ShopID, e.Device, e.IP, detail)
-	if err != nil {
-		return fmt.Errorf("append audit entry: %w", err)
-	}
-	return nil
+	// Queued to ride with the next statement or the commit (pipeline.go):
+	// nothing reads an audit entry back in the transaction that writes it.
+	return tx.later(ctx, deferred{what: "append audit entry",
+		sql: `INSERT INTO audit_log (actor_id, action, object_type, object_id, shop_id, device, ip, detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		args: []any{e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.ShopID, e.Device, e.IP, detail}})
 }
 
 // ListAudit implements audit.Tx.

@@ -26,8 +26,9 @@ var migrations embed.FS
 // DB is a pool of connections to one PostgreSQL database (and schema, when the
 // URL sets search_path).
 type DB struct {
-	pool *pgxpool.Pool
-	log  *slog.Logger
+	pool   *pgxpool.Pool
+	log    *slog.Logger
+	floors *floorCache
 }
 
 // querier is what both the pool and a transaction can do, so the same store
@@ -43,6 +44,10 @@ type querier interface {
 // change of one domain and the ledger transaction that pays for it.
 type Tx struct {
 	q querier
+	// pipe queues writes nothing waits for (see pipeline.go); nil outside
+	// a transaction.
+	pipe   *pipeline
+	floors *floorCache
 }
 
 // Open connects, checks the connection and applies pending migrations.
@@ -58,7 +63,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	db := &DB{pool: pool, log: log}
+	db := &DB{pool: pool, log: log, floors: &floorCache{}}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {
@@ -92,10 +97,15 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	var err error
 	for i := 0; i < attempts; i++ {
 		err = pgx.BeginFunc(ctx, db.pool, func(ptx pgx.Tx) error {
-			if err := fn(&Tx{q: ptx}); err != nil {
+			p := &pipeline{tx: ptx}
+			if err := fn(&Tx{q: pipedQuerier{p}, pipe: p, floors: db.floors}); err != nil {
 				return err
 			}
-			return markCommitted(ctx, ptx)
+			// The queued writes ride with this statement (pipeline.go).
+			if err := markCommitted(ctx, pipedQuerier{p}); err != nil {
+				return err
+			}
+			return p.flush(ctx)
 		})
 		if !retryable(err) {
 			return translate(err)
@@ -107,7 +117,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // View runs fn on the pool without a transaction, for reads.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return translate(fn(&Tx{q: db.pool}))
+	return translate(fn(&Tx{q: db.pool, floors: db.floors}))
 }
 
 func retryable(err error) bool {

@@ -77,11 +77,14 @@ func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketin
 	for i, s := range seats {
 		rows[i] = []any{venueID, s.ID, s.Section, s.Row, s.Number, s.Category, i}
 	}
-	ptx, ok := tx.q.(pgx.Tx)
-	if !ok {
+	if tx.pipe == nil {
 		return fmt.Errorf("replace seats outside a transaction")
 	}
-	_, err := ptx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows))
+	// COPY does not ride in a batch: send what is queued first.
+	if err := tx.pipe.flush(ctx); err != nil {
+		return twrap("insert seats", err)
+	}
+	_, err := tx.pipe.tx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows))
 	return twrap("insert seats", err)
 }
 
@@ -97,6 +100,31 @@ func (tx *Tx) Seats(ctx context.Context, venueID string) ([]ticketing.Seat, erro
 		return s, err
 	})
 	return out, twrap("list seats", err)
+}
+
+// SeatsIn implements ticketing.Tx.
+func (tx *Tx) SeatsIn(ctx context.Context, venueID string, ids []string) ([]ticketing.Seat, error) {
+	rows, err := tx.q.Query(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats WHERE venue_id = $1 AND id = ANY($2) ORDER BY ord`, venueID, ids)
+	if err != nil {
+		return nil, twrap("read seats", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Seat, error) {
+		var s ticketing.Seat
+		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
+		return s, err
+	})
+	return out, twrap("read seats", err)
+}
+
+// MaySeize implements ticketing.Tx in one statement: a transaction-scoped
+// advisory lock per seat (two 32-bit keys: the performance and the seat)
+// marks it as tried for; a lock another hold has means it is trying now.
+func (tx *Tx) MaySeize(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (bool, error) {
+	var free bool
+	err := tx.q.QueryRow(ctx, `SELECT bool_and(pg_try_advisory_xact_lock(hashtext($1), hashtext(s)))
+			AND NOT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND (state = 'sold' OR expires_at > $3))
+		FROM unnest($2::text[]) AS s`, performanceID, seatIDs, now).Scan(&free)
+	return free, twrap("check seats", err)
 }
 
 // CountPerformances implements ticketing.Tx.

@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
+	"cityhub/apperr"
 	"cityhub/vouchers"
 )
 
@@ -125,10 +127,66 @@ func (tx *Tx) Campaign(ctx context.Context, id string) (vouchers.Campaign, error
 	return c, translate(vwrap("read campaign", err))
 }
 
-// LockCampaign implements vouchers.Tx.
+// LockCampaign implements vouchers.Tx: FOR NO KEY UPDATE, which the KEY
+// SHARE of redemptions (and of the foreign keys of new vouchers and
+// redemptions) does not wait for.
 func (tx *Tx) LockCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
+	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR NO KEY UPDATE`, id))
+	return c, translate(vwrap("lock campaign", err))
+}
+
+// LockCampaignStatus implements vouchers.Tx: FOR UPDATE conflicts with KEY
+// SHARE, so it waits for every redemption holding the campaign.
+func (tx *Tx) LockCampaignStatus(ctx context.Context, id string) (vouchers.Campaign, error) {
 	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR UPDATE`, id))
 	return c, translate(vwrap("lock campaign", err))
+}
+
+// ShareCampaign implements vouchers.Tx.
+func (tx *Tx) ShareCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
+	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR KEY SHARE`, id))
+	return c, translate(vwrap("share campaign", err))
+}
+
+// RedemptionTarget implements vouchers.Tx in one round trip. A locking
+// read that waited re-reads the rows it locked (READ COMMITTED), so the
+// voucher and the campaign are the ones committed when the locks were got.
+func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
+	var v vouchers.Voucher
+	var c vouchers.Campaign
+	var s vouchers.Shop
+	var shopFound *string
+	var shopName, shopAddress, shopDistrict, shopCategory, shopIBAN *string
+	var shopActive *bool
+	var shopCreated *time.Time
+	err := tx.q.QueryRow(ctx, `SELECT v.id, v.campaign_id, v.account_id, v.value_cents, v.remaining_cents, v.status, v.code, v.code_hash, v.claimed_at, v.expires_at,
+			c.id, c.name, c.description, c.budget_cents, c.face_value_cents, c.percent_off, c.min_spend_cents, c.per_citizen_limit,
+			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at,
+			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at
+		FROM vouchers v JOIN voucher_campaigns c ON c.id = v.campaign_id
+		LEFT JOIN voucher_shops s ON s.id = $2
+		WHERE v.id = $1
+		FOR UPDATE OF v FOR KEY SHARE OF c`, voucherID, shopID).Scan(
+		&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &v.ClaimedAt, &v.ExpiresAt,
+		&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
+		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created,
+		&shopFound, &shopName, &shopAddress, &shopDistrict, &shopCategory, &shopIBAN, &shopActive, &shopCreated)
+	if err != nil {
+		return v, c, s, translate(vwrap("read voucher to redeem", err))
+	}
+	v.ClaimedAt, v.ExpiresAt = v.ClaimedAt.UTC(), v.ExpiresAt.UTC()
+	c.ValidFrom, c.ValidUntil, c.Created = c.ValidFrom.UTC(), c.ValidUntil.UTC(), c.Created.UTC()
+	for _, l := range []*[]string{&c.Districts, &c.Categories, &c.ShopIDs} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	if shopFound == nil {
+		return v, c, s, apperr.R(apperr.NotFound, "shop_not_found", "No such shop.")
+	}
+	s = vouchers.Shop{ID: *shopFound, Name: *shopName, Address: *shopAddress, District: *shopDistrict, Category: *shopCategory,
+		IBAN: *shopIBAN, Active: *shopActive, Created: shopCreated.UTC()}
+	return v, c, s, nil
 }
 
 // ListCampaigns implements vouchers.Tx.
@@ -158,13 +216,18 @@ func (tx *Tx) InsertVoucher(ctx context.Context, v vouchers.Voucher) error {
 	return translate(vwrap("insert voucher", err))
 }
 
-// UpdateVoucher implements vouchers.Tx.
+// UpdateVoucher implements vouchers.Tx. Callers have locked the voucher, so
+// the write is queued to ride with the next statement (pipeline.go).
 func (tx *Tx) UpdateVoucher(ctx context.Context, v vouchers.Voucher) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`, v.ID, v.RemainingCents, v.Status)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = pgx.ErrNoRows
-	}
-	return translate(vwrap("update voucher", err))
+	return translate(tx.later(ctx, deferred{what: "update voucher",
+		sql:  `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`,
+		args: []any{v.ID, v.RemainingCents, v.Status},
+		check: func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() == 0 {
+				return translate(pgx.ErrNoRows)
+			}
+			return nil
+		}}))
 }
 
 // Voucher implements vouchers.Tx.
@@ -215,11 +278,13 @@ func scanRedemption(row pgx.Row) (vouchers.Redemption, error) {
 	return r, err
 }
 
-// InsertRedemption implements vouchers.Tx.
+// InsertRedemption implements vouchers.Tx. The id is new and the voucher
+// locked, so nothing is expected to refuse the row: it is queued to ride
+// with the next statement (pipeline.go).
 func (tx *Tx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_redemptions (`+redemptionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID)
-	return translate(vwrap("insert redemption", err))
+	return translate(tx.later(ctx, deferred{what: "insert redemption",
+		sql:  `INSERT INTO voucher_redemptions (` + redemptionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		args: []any{r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID}}))
 }
 
 // Redemption implements vouchers.Tx.

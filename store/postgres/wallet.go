@@ -43,6 +43,13 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
 
 const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
 
+// ledgerExactColumns reads an account (alias a) with its exact balance: the
+// cached balance plus the entries not yet rolled up. One statement sees one
+// snapshot, and a roll-up moves entries from pending to the cached balance
+// in one transaction, so the sum is never counted twice or missed.
+const ledgerExactColumns = `a.id, a.kind, a.owner_id, a.floor,
+	a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0)::bigint, a.created_at`
+
 func scanLedgerAccount(r pgx.Row) (wallet.Account, error) {
 	var a wallet.Account
 	var id, kind string
@@ -53,20 +60,27 @@ func scanLedgerAccount(r pgx.Row) (wallet.Account, error) {
 
 // LockAccounts implements wallet.Tx. The rows are locked in ORDER BY order;
 // byte order (COLLATE "C") matches the Go sort the caller applies, so every
-// posting locks in one global order and two postings cannot deadlock.
+// posting locks in one global order and two postings cannot deadlock. The
+// exact balances are read by a second statement, after the locks are held:
+// a statement that waited for a lock re-reads the locked row but not the
+// pending entries, so reading both in one statement could count a
+// concurrent roll-up's entries twice.
 func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]wallet.Account, error) {
 	keys := make([]string, len(ids))
 	for i, id := range ids {
 		keys[i] = string(id)
 	}
-	rows, err := tx.q.Query(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts
-		WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR UPDATE`, keys)
-	if err != nil {
+	if _, err := tx.q.Exec(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR UPDATE`, keys); err != nil {
 		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	rows, err := tx.q.Query(ctx, `SELECT `+ledgerExactColumns+` FROM ledger_accounts a
+		WHERE a.id = ANY($1) ORDER BY a.id COLLATE "C"`, keys)
+	if err != nil {
+		return nil, translate(fmt.Errorf("read locked ledger accounts: %w", err))
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Account, error) { return scanLedgerAccount(r) })
 	if err != nil {
-		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+		return nil, translate(fmt.Errorf("read locked ledger accounts: %w", err))
 	}
 	if err := ledgerAccountsFound(ids, out); err != nil {
 		return nil, err
@@ -91,9 +105,46 @@ func ledgerAccountsFound(ids []wallet.AccountID, got []wallet.Account) error {
 	return nil
 }
 
+// PostingAccounts implements wallet.Tx in one round trip: the accounts with
+// a floor are locked in byte order (COLLATE "C", the caller's Go sort) and
+// return the balance the lock saw (READ COMMITTED re-reads a row it waited
+// for); the others are read without a lock, and no balance of theirs is
+// needed.
+func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wallet.Account, error) {
+	if tx.floors != nil && tx.floors.allUnbounded(ids) {
+		// Nothing to lock and nothing to read: see floorCache.
+		out := make([]wallet.Account, len(ids))
+		for i, id := range ids {
+			out[i] = wallet.Account{ID: id}
+		}
+		return out, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = string(id)
+	}
+	rows, err := tx.q.Query(ctx, `WITH floored AS (
+			SELECT id, kind, owner_id, floor, balance, created_at FROM ledger_accounts
+			WHERE id = ANY($1) AND floor IS NOT NULL ORDER BY id COLLATE "C" FOR UPDATE)
+		SELECT `+ledgerAccountColumns+` FROM floored
+		UNION ALL
+		SELECT id, kind, owner_id, floor, 0, created_at FROM ledger_accounts WHERE id = ANY($1) AND floor IS NULL`, keys)
+	if err != nil {
+		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Account, error) { return scanLedgerAccount(r) })
+	if err != nil {
+		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+	}
+	if tx.floors != nil {
+		tx.floors.remember(out)
+	}
+	return out, nil
+}
+
 // Account implements wallet.Tx.
 func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error) {
-	a, err := scanLedgerAccount(tx.q.QueryRow(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts WHERE id = $1`, string(id)))
+	a, err := scanLedgerAccount(tx.q.QueryRow(ctx, `SELECT `+ledgerExactColumns+` FROM ledger_accounts a WHERE a.id = $1`, string(id)))
 	if err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return a, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
@@ -140,37 +191,91 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 }
 
 // InsertTransaction implements wallet.Tx. One statement writes the
-// transaction, all its entries and the cached balances, so a posting costs a
-// single round trip once the accounts are locked.
-func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction) error {
+// transaction (unless its key exists: ON CONFLICT waits for a concurrent
+// holder of the key and then writes nothing), all its entries, the cached
+// balances of the locked accounts and the pending rows of the others, so a
+// posting costs a single round trip once the floored accounts are locked.
+func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locked []wallet.AccountID) (bool, error) {
 	accounts := make([]string, len(t.Entries))
 	amounts := make([]int64, len(t.Entries))
 	for i, e := range t.Entries {
 		accounts[i], amounts[i] = string(e.Account), e.Amount
+	}
+	direct := make([]string, len(locked))
+	for i, id := range locked {
+		direct[i] = string(id)
 	}
 	var rule, overdraftAccount string
 	var floor *int64
 	if t.Overdraft != nil {
 		rule, floor, overdraftAccount = t.Overdraft.Name, &t.Overdraft.Floor, string(t.OverdraftAccount)
 	}
-	tag, err := tx.q.Exec(ctx, `WITH t AS (
+	var inserted, moved, appended int64
+	err := tx.q.QueryRow(ctx, `WITH t AS (
 			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (idem_key) DO NOTHING RETURNING id
 		), e AS (
 			INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 			SELECT t.id, u.account_id, u.amount, $10 FROM t, unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
 			ORDER BY u.n
-			RETURNING account_id, amount
+			RETURNING id, account_id, amount
+		), b AS (
+			UPDATE ledger_accounts AS a SET balance = a.balance + e.amount FROM e
+			WHERE a.id = e.account_id AND e.account_id = ANY($13::text[])
+			RETURNING a.id
+		), p AS (
+			INSERT INTO ledger_pending (entry_id, account_id, amount)
+			SELECT id, account_id, amount FROM e WHERE NOT (account_id = ANY($13::text[]))
+			RETURNING entry_id
 		)
-		UPDATE ledger_accounts AS a SET balance = a.balance + e.amount FROM e WHERE a.id = e.account_id`,
-		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts)
+		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM b), (SELECT count(*) FROM p)`,
+		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts, direct).
+		Scan(&inserted, &moved, &appended)
 	if err != nil {
-		return translate(fmt.Errorf("insert ledger transaction: %w", err))
+		return false, translate(fmt.Errorf("insert ledger transaction: %w", err))
 	}
-	if n := tag.RowsAffected(); n != int64(len(t.Entries)) {
-		return fmt.Errorf("insert ledger transaction %s: %d of %d balances updated", t.ID, n, len(t.Entries))
+	if inserted == 0 {
+		return false, nil
 	}
-	return nil
+	if moved+appended != int64(len(t.Entries)) || moved != int64(len(locked)) {
+		return false, fmt.Errorf("insert ledger transaction %s: %d balances moved and %d entries appended for %d entries", t.ID, moved, appended, len(t.Entries))
+	}
+	return true, nil
+}
+
+// rollUpLock is the advisory lock that makes one roll-up at a time run
+// across all hub replicas.
+const rollUpLock = 727275
+
+// RollUp implements wallet.Tx. The pending rows it takes are deleted in the
+// statement that adds them to the cached balances, so a roll-up killed at
+// any point either happened whole or not at all. A transaction-scoped
+// advisory lock keeps a second roll-up (another replica) out instead of
+// letting two of them update the same account rows in different orders.
+func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
+	var got bool
+	if err := tx.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, rollUpLock).Scan(&got); err != nil {
+		return 0, translate(fmt.Errorf("take roll-up lock: %w", err))
+	}
+	if !got {
+		return 0, nil
+	}
+	var n int
+	err := tx.q.QueryRow(ctx, `WITH batch AS (
+			DELETE FROM ledger_pending WHERE entry_id IN (
+				SELECT entry_id FROM ledger_pending ORDER BY entry_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+			RETURNING account_id, amount
+		), sums AS (
+			SELECT account_id, SUM(amount)::bigint AS total, count(*) AS n FROM batch GROUP BY account_id
+		), moved AS (
+			UPDATE ledger_accounts AS a SET balance = a.balance + sums.total FROM sums WHERE a.id = sums.account_id
+			RETURNING sums.n
+		)
+		SELECT COALESCE(SUM(n), 0)::int FROM moved`, limit).Scan(&n)
+	if err != nil {
+		return 0, translate(fmt.Errorf("roll up ledger entries: %w", err))
+	}
+	return n, nil
 }
 
 // History implements wallet.Tx.
@@ -208,19 +313,21 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 
 // CheckLedger implements wallet.Tx.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}}
 	err := tx.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
-			(SELECT COALESCE(SUM(balance), 0)::bigint FROM ledger_accounts)`).
-		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum)
+			(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts)::bigint + (SELECT COALESCE(SUM(amount), 0) FROM ledger_pending)::bigint,
+			(SELECT count(*) FROM ledger_pending)`).
+		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum, &c.Pending)
 	if err != nil {
 		return c, translate(fmt.Errorf("count ledger: %w", err))
 	}
-	rows, err := tx.q.Query(ctx, `SELECT a.id, a.balance, COALESCE(s.total, 0)::bigint
+	rows, err := tx.q.Query(ctx, `SELECT a.id, (a.balance + COALESCE(p.total, 0))::bigint, COALESCE(s.total, 0)::bigint
 		FROM ledger_accounts a
 		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
-		WHERE a.balance <> COALESCE(s.total, 0) ORDER BY a.id`)
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
+		WHERE a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY a.id`)
 	if err != nil {
 		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
 	}
@@ -244,5 +351,25 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
 	}
 	c.Unbalanced = append(c.Unbalanced, ub...)
+	// Only floored accounts have their balance checked, and their cached
+	// balance is always current (they take no pending rows).
+	rows, err = tx.q.Query(ctx, `SELECT a.id, a.balance, a.floor FROM ledger_accounts a
+		WHERE a.floor IS NOT NULL AND a.balance < a.floor
+		  AND a.balance < COALESCE((SELECT MIN(t.overdraft_floor) FROM ledger_transactions t WHERE t.overdraft_account = a.id), a.floor)
+		ORDER BY a.id`)
+	if err != nil {
+		return c, translate(fmt.Errorf("find accounts below their floor: %w", err))
+	}
+	bf, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.FloorBreach, error) {
+		var b wallet.FloorBreach
+		var id string
+		err := r.Scan(&id, &b.Balance, &b.Floor)
+		b.Account = wallet.AccountID(id)
+		return b, err
+	})
+	if err != nil {
+		return c, translate(fmt.Errorf("find accounts below their floor: %w", err))
+	}
+	c.BelowFloor = append(c.BelowFloor, bf...)
 	return c, nil
 }

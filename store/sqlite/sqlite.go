@@ -279,3 +279,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Writer exposes the writer connection to benchmarks in this module that
+// compare against bare SQL; domain code never uses it.
+func (db *DB) Writer() *sql.DB { return db.write }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"cityhub/ticketing"
@@ -119,6 +120,35 @@ func (tx *Tx) Seats(ctx context.Context, venueID string) ([]ticketing.Seat, erro
 		return s, err
 	})
 	return out, twrap("list seats", err)
+}
+
+// SeatsIn implements ticketing.Tx.
+func (tx *Tx) SeatsIn(ctx context.Context, venueID string, ids []string) ([]ticketing.Seat, error) {
+	args := []any{venueID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats
+		WHERE venue_id = ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) ORDER BY ord`, args...)
+	out, err := tkCollect(rows, err, func(r tkRow) (ticketing.Seat, error) {
+		var s ticketing.Seat
+		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
+		return s, err
+	})
+	return out, twrap("read seats", err)
+}
+
+// MaySeize implements ticketing.Tx. Holds are serial on the single
+// writer, so no other one can be trying for a seat at this moment.
+func (tx *Tx) MaySeize(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (bool, error) {
+	args := []any{performanceID, toMicros(now)}
+	for _, id := range seatIDs {
+		args = append(args, id)
+	}
+	var taken bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = ? AND (state = 'sold' OR expires_at > ?)
+		AND seat_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(seatIDs)), ", ")+`))`, args...).Scan(&taken)
+	return !taken, twrap("check seats", err)
 }
 
 // CountPerformances implements ticketing.Tx.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/vouchers"
 )
 
@@ -161,6 +162,35 @@ func (tx *Tx) Campaign(ctx context.Context, id string) (vouchers.Campaign, error
 // LockCampaign implements vouchers.Tx.
 func (tx *Tx) LockCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
 	return tx.Campaign(ctx, id)
+}
+
+// LockCampaignStatus implements vouchers.Tx; writers are serial here.
+func (tx *Tx) LockCampaignStatus(ctx context.Context, id string) (vouchers.Campaign, error) {
+	return tx.Campaign(ctx, id)
+}
+
+// ShareCampaign implements vouchers.Tx; writers are serial here.
+func (tx *Tx) ShareCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
+	return tx.Campaign(ctx, id)
+}
+
+// RedemptionTarget implements vouchers.Tx. Writers are serial, so reads on
+// the writer connection are as good as locked, and a round trip here is a
+// function call: three plain reads serve.
+func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
+	v, err := tx.LockVoucher(ctx, voucherID)
+	if err != nil {
+		return v, vouchers.Campaign{}, vouchers.Shop{}, err
+	}
+	c, err := tx.Campaign(ctx, v.CampaignID)
+	if err != nil {
+		return v, c, vouchers.Shop{}, err
+	}
+	s, err := tx.Shop(ctx, shopID)
+	if apperr.Has(err, apperr.NotFound) {
+		return v, c, s, apperr.R(apperr.NotFound, "shop_not_found", "No such shop.")
+	}
+	return v, c, s, err
 }
 
 // ListCampaigns implements vouchers.Tx.

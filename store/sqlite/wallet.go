@@ -50,6 +50,12 @@ func ledgerNullInt(p *int64) any {
 
 const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
 
+// ledgerExactColumns reads an account (alias a) with its exact balance: the
+// cached balance plus any entries not yet rolled up (none on this engine,
+// see migration 0202, but the read is the same on both).
+const ledgerExactColumns = `a.id, a.kind, a.owner_id, a.floor,
+	a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0), a.created_at`
+
 type ledgerRowScanner interface{ Scan(dest ...any) error }
 
 func scanLedgerAccount(r ledgerRowScanner) (wallet.Account, error) {
@@ -80,8 +86,8 @@ func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]walle
 	for i, id := range ids {
 		args[i] = string(id)
 	}
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts
-		WHERE id IN (`+ledgerPlaceholders(len(ids))+`) ORDER BY id`, args...)
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ledgerExactColumns+` FROM ledger_accounts a
+		WHERE a.id IN (`+ledgerPlaceholders(len(ids))+`) ORDER BY a.id`, args...)
 	if err != nil {
 		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
 	}
@@ -111,9 +117,37 @@ func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]walle
 	return out, nil
 }
 
+// PostingAccounts implements wallet.Tx. Write transactions are serial on the
+// single writer, so every account read here is as good as locked; a missing
+// one is left out for the caller to name.
+func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wallet.Account, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = string(id)
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts
+		WHERE id IN (`+ledgerPlaceholders(len(ids))+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, translate(fmt.Errorf("read ledger accounts: %w", err))
+	}
+	defer rows.Close()
+	var out []wallet.Account
+	for rows.Next() {
+		a, err := scanLedgerAccount(rows)
+		if err != nil {
+			return nil, translate(fmt.Errorf("read ledger accounts: %w", err))
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(fmt.Errorf("read ledger accounts: %w", err))
+	}
+	return out, nil
+}
+
 // Account implements wallet.Tx.
 func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error) {
-	a, err := scanLedgerAccount(tx.q.QueryRowContext(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts WHERE id = ?`, string(id)))
+	a, err := scanLedgerAccount(tx.q.QueryRowContext(ctx, `SELECT `+ledgerExactColumns+` FROM ledger_accounts a WHERE a.id = ?`, string(id)))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return a, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
@@ -169,21 +203,27 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 	return t, nil
 }
 
-// InsertTransaction implements wallet.Tx: the transaction row, then the
-// entries in one multi-row insert whose trigger updates the cached balances.
-func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction) error {
+// InsertTransaction implements wallet.Tx: the transaction row unless its key
+// exists, then the entries in one multi-row insert whose trigger updates the
+// cached balances. The single writer has no row lock to avoid, so every
+// account's balance moves at once, locked or not, and nothing is left
+// pending.
+func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, _ []wallet.AccountID) (bool, error) {
 	var rule, overdraftAccount string
 	var floor any
 	if t.Overdraft != nil {
 		rule, floor, overdraftAccount = t.Overdraft.Name, t.Overdraft.Floor, string(t.OverdraftAccount)
 	}
 	at := toMicros(t.CreatedAt)
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id,
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id,
 			overdraft_rule, overdraft_floor, overdraft_account, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING`,
 		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, at)
 	if err != nil {
-		return translate(fmt.Errorf("insert ledger transaction: %w", err))
+		return false, translate(fmt.Errorf("insert ledger transaction: %w", err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, translate(err)
 	}
 	values := make([]string, len(t.Entries))
 	args := make([]any, 0, 4*len(t.Entries))
@@ -193,20 +233,60 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction) error
 	}
 	if _, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at) VALUES `+
 		strings.Join(values, ", "), args...); err != nil {
-		return translate(fmt.Errorf("insert ledger entries: %w", err))
+		return false, translate(fmt.Errorf("insert ledger entries: %w", err))
 	}
 	// The trigger ledger_entries_balance has added each amount to its
 	// account's cached balance (migration 0200).
-	return nil
+	return true, nil
 }
 
-// History implements wallet.Tx.
+// RollUp implements wallet.Tx. This engine leaves nothing pending (see
+// InsertTransaction), but a database copied from elsewhere might: the rows
+// are added to their balances and deleted in one transaction, and the
+// single writer keeps a second roll-up out.
+func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT entry_id, account_id, amount FROM ledger_pending ORDER BY entry_id LIMIT ?`, limit)
+	if err != nil {
+		return 0, translate(fmt.Errorf("read pending ledger entries: %w", err))
+	}
+	type pending struct {
+		entry, amount int64
+		account       string
+	}
+	var batch []pending
+	for rows.Next() {
+		var p pending
+		if err := rows.Scan(&p.entry, &p.account, &p.amount); err != nil {
+			rows.Close()
+			return 0, translate(fmt.Errorf("read pending ledger entries: %w", err))
+		}
+		batch = append(batch, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, translate(fmt.Errorf("read pending ledger entries: %w", err))
+	}
+	for _, p := range batch {
+		if _, err := tx.q.ExecContext(ctx, `UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?`, p.amount, p.account); err != nil {
+			return 0, translate(fmt.Errorf("roll up ledger entry: %w", err))
+		}
+		if _, err := tx.q.ExecContext(ctx, `DELETE FROM ledger_pending WHERE entry_id = ?`, p.entry); err != nil {
+			return 0, translate(fmt.Errorf("roll up ledger entry: %w", err))
+		}
+	}
+	return len(batch), nil
+}
+
+// History implements wallet.Tx. INDEXED BY: left to itself the planner
+// walks the rowid backwards and filters by account, which reads the whole
+// table for an account with few entries (bench/pages_test.go explains it on
+// a million entries).
 func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, limit int) ([]wallet.HistoryLine, error) {
 	if before <= 0 {
 		before = math.MaxInt64
 	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
-		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+		FROM ledger_entries e INDEXED BY ledger_entries_account JOIN ledger_transactions t ON t.id = e.transaction_id
 		WHERE e.account_id = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?`, string(id), before, limit)
 	if err != nil {
 		return nil, translate(fmt.Errorf("read ledger history: %w", err))
@@ -242,50 +322,74 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 // run on one pooled connection each, but WAL readers see a committed
 // snapshot per statement, and each figure is one statement.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}}
 	err := tx.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
-			(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts)`).
-		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum)
+			(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts) + (SELECT COALESCE(SUM(amount), 0) FROM ledger_pending),
+			(SELECT count(*) FROM ledger_pending)`).
+		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum, &c.Pending)
 	if err != nil {
 		return c, translate(fmt.Errorf("count ledger: %w", err))
 	}
-	rows, err := tx.q.QueryContext(ctx, `SELECT a.id, a.balance, COALESCE(s.total, 0)
+	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance + COALESCE(p.total, 0), COALESCE(s.total, 0)
 		FROM ledger_accounts a
 		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
-		WHERE a.balance <> COALESCE(s.total, 0) ORDER BY a.id`)
-	if err != nil {
-		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
-	}
-	for rows.Next() {
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
+		WHERE a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY a.id`, func(r *sql.Rows) error {
 		var m wallet.BalanceMismatch
 		var id string
-		if err := rows.Scan(&id, &m.Cached, &m.Entries); err != nil {
-			rows.Close()
-			return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+		if err := r.Scan(&id, &m.Cached, &m.Entries); err != nil {
+			return err
 		}
 		m.Account = wallet.AccountID(id)
 		c.Mismatches = append(c.Mismatches, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
 	}
-	rows, err = tx.q.QueryContext(ctx, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`)
+	err = ledgerRows(ctx, tx.q, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`, func(r *sql.Rows) error {
+		var id string
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		c.Unbalanced = append(c.Unbalanced, id)
+		return nil
+	})
 	if err != nil {
 		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance, a.floor FROM ledger_accounts a
+		WHERE a.floor IS NOT NULL AND a.balance < a.floor
+		  AND a.balance < COALESCE((SELECT MIN(t.overdraft_floor) FROM ledger_transactions t WHERE t.overdraft_account = a.id), a.floor)
+		ORDER BY a.id`, func(r *sql.Rows) error {
+		var b wallet.FloorBreach
 		var id string
-		if err := rows.Scan(&id); err != nil {
-			return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+		if err := r.Scan(&id, &b.Balance, &b.Floor); err != nil {
+			return err
 		}
-		c.Unbalanced = append(c.Unbalanced, id)
-	}
-	if err := rows.Err(); err != nil {
-		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+		b.Account = wallet.AccountID(id)
+		c.BelowFloor = append(c.BelowFloor, b)
+		return nil
+	})
+	if err != nil {
+		return c, translate(fmt.Errorf("find accounts below their floor: %w", err))
 	}
 	return c, nil
+}
+
+// ledgerRows runs query and calls scan for each row.
+func ledgerRows(ctx context.Context, q querier, query string, scan func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

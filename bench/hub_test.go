@@ -1,0 +1,203 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/keyring"
+	"cityhub/store"
+	"cityhub/store/postgres"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/vouchers"
+	"cityhub/wallet"
+	"cityhub/web"
+)
+
+// benchEngines are the engines the hub benchmarks run on, each with its
+// own baseline in the same run.
+var benchEngines = []string{"postgres", "sqlite"}
+
+// benchAdmin is the caller that sets up campaigns, shops and venues.
+var benchAdmin = identity.Caller{AccountID: "acc_bench_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+
+// benchHub is a hub on a fresh store behind an HTTP test server, with the
+// ledger roll-up running in the background as `cityhub serve` runs it.
+type benchHub struct {
+	db       store.DB
+	ids      *identity.Service
+	wallet   *wallet.Service
+	vouchers *vouchers.Service
+	tickets  *ticketing.Service
+	srv      *httptest.Server
+	client   *http.Client
+}
+
+func openBenchStore(b testing.TB, engine string) store.DB {
+	b.Helper()
+	if engine == "sqlite" {
+		return storetest.OpenSQLite(b)
+	}
+	url := storetest.PostgresURL(b) + "&pool_max_conns=" + fmt.Sprint(voucherPoolConns)
+	db, err := postgres.Open(context.Background(), url, storetest.Logger(b))
+	if err != nil {
+		b.Fatalf("open postgres: %v", err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newBenchHub(b testing.TB, engine string) *benchHub {
+	b.Helper()
+	ctx := context.Background()
+	db := openBenchStore(b, engine)
+	keys, err := keyring.Load(ctx, db.Keyring(), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := &benchHub{db: db}
+	h.ids = identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://bench", Argon2: identity.FastArgon2}, nil)
+	h.wallet = wallet.NewService(db.Wallet(), storetest.Logger(b))
+	if err := h.wallet.Setup(ctx); err != nil {
+		b.Fatal(err)
+	}
+	h.vouchers = vouchers.NewService(db.Vouchers(), keys, nil)
+	h.tickets = ticketing.NewService(db.Ticketing(), keys, nil)
+	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, PageWallet: h.wallet, Ticketing: h.tickets}))
+	rollCtx, stop := context.WithCancel(ctx)
+	rolled := make(chan struct{})
+	go func() { defer close(rolled); h.wallet.RunRollUp(rollCtx, wallet.RollUpEvery) }()
+	h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: voucherClients, MaxConnsPerHost: voucherClients}, Timeout: 60 * time.Second}
+	b.Cleanup(func() { h.srv.Close(); stop(); <-rolled })
+	return h
+}
+
+// accounts creates n accounts with role (scoped to scope(i) when given) and
+// returns their ids and bearer tokens.
+func (h *benchHub) accounts(b testing.TB, n int, prefix string, role identity.Role, scope func(i int) string) ([]string, []string) {
+	b.Helper()
+	ctx := context.Background()
+	ids, bearers := make([]string, n), make([]string, n)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < n; i += 16 {
+				g := identity.Grant{Role: role}
+				if scope != nil {
+					g.Scope = scope(i)
+				}
+				a, err := h.ids.CreateAccount(ctx, benchAdmin, identity.NewAccount{Email: fmt.Sprintf("%s%d@example.org", prefix, i),
+					Password: "correct horse battery", Name: fmt.Sprintf("%s %d", prefix, i), Grants: []identity.Grant{g}})
+				var tok string
+				if err == nil {
+					tok, _, err = h.ids.SignAccessToken(a.ID, time.Now())
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				ids[i], bearers[i] = a.ID, "Bearer "+tok
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		b.Fatalf("create accounts: %v", firstErr)
+	}
+	return ids, bearers
+}
+
+// credit gives each account cents of credit from the city's funding.
+func (h *benchHub) credit(b testing.TB, cents int64, accountIDs []string) {
+	b.Helper()
+	ctx := context.Background()
+	for start := 0; start < len(accountIDs); start += 250 {
+		batch := accountIDs[start:min(start+250, len(accountIDs))]
+		err := h.db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+			for _, id := range batch {
+				if err := wallet.OpenCitizen(ctx, tx, id); err != nil {
+					return err
+				}
+				if _, err := wallet.Post(ctx, tx, wallet.Transaction{Key: "bench:credit:" + id, Kind: "bench.credit", Entries: []wallet.Entry{
+					{Account: wallet.CityFunding, Amount: -cents}, {Account: wallet.CitizenAccount(id), Amount: cents}}}, time.Now()); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatalf("credit: %v", err)
+		}
+	}
+}
+
+// call sends one JSON request and returns its status and body.
+func (h *benchHub) call(method, path, bearer, key string, body any) (int, []byte, error) {
+	var r io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		r = bytes.NewReader(buf)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", bearer)
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	res, err := h.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	return res.StatusCode, out, err
+}
+
+// checkLedger fails b unless the ledger check passes.
+func (h *benchHub) checkLedger(b testing.TB) {
+	b.Helper()
+	c, err := h.wallet.Check(context.Background())
+	if err != nil || !c.OK() {
+		b.Fatalf("ledger check: %+v %v", c, err)
+	}
+}
+
+// latencies collects per-request durations from many goroutines.
+type latencies struct {
+	mu  sync.Mutex
+	all []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) { l.mu.Lock(); l.all = append(l.all, d); l.mu.Unlock() }
+
+// quantile in milliseconds (0 when empty).
+func (l *latencies) ms(q float64) float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.all) == 0 {
+		return 0
+	}
+	s := slices.Clone(l.all)
+	slices.Sort(s)
+	return float64(s[min(len(s)-1, int(float64(len(s))*q))].Microseconds()) / 1000
+}

@@ -1,0 +1,89 @@
+#!/bin/sh
+# The ledger under load (issue 13), every figure beside a baseline measured
+# in the same run on the same machine, printed as ratios:
+#   PostgreSQL: redemptions/s through the till API at 64 clients, one
+#     campaign at 50 shops and at one shop, vs pgbench's random single-row
+#     UPDATE (64 clients); ledger transfer vs a bare UPDATE, serial and
+#     parallel; claims/s; the seat rush (5,000 buyers, 500 seats) wall time;
+#     admin and wallet history pages at a million entries.
+#   SQLite: the same against a bare in-process single-row UPDATE on the
+#     hub's writer connection.
+# Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
+# The machine's load is printed first and last: on a shared machine only the
+# ratios mean something.
+set -eu
+cd "$(dirname "$0")/.."
+DB="${CITYHUB_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}"
+export CITYHUB_TEST_DATABASE_URL="$DB"
+CLIENTS=64
+REDEEMS="${REDEEMS:-2000}"
+CLAIMS="${CLAIMS:-2000}"
+UPDATES="${UPDATES:-20000}"
+SECONDS_PGBENCH="${SECONDS_PGBENCH:-10}"
+PAGES="${PAGES:-1}" # 0 skips the million-entry page benchmark (a few minutes)
+out=$(mktemp -d)
+trap 'rm -rf "$out"; psql -q "$DB" -c "DROP TABLE IF EXISTS bench_ledger_pgbench" >/dev/null 2>&1 || true' EXIT
+echo "== load at start: $(uptime)"
+
+echo "== pgbench: random single-row UPDATE, $CLIENTS clients, ${SECONDS_PGBENCH}s"
+psql -q "$DB" -c "DROP TABLE IF EXISTS bench_ledger_pgbench;
+  CREATE TABLE bench_ledger_pgbench (id INTEGER PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0);
+  INSERT INTO bench_ledger_pgbench (id) SELECT generate_series(1, 100000);" >/dev/null
+cat > "$out/update.sql" <<'SQL'
+\set id random(1, 100000)
+UPDATE bench_ledger_pgbench SET n = n + 1 WHERE id = :id;
+SQL
+pgbench -n -c "$CLIENTS" -j 2 -T "$SECONDS_PGBENCH" -f "$out/update.sql" "$DB" > "$out/pgbench.txt" 2>&1
+grep -E '^(tps|latency)' "$out/pgbench.txt"
+
+run() { # name args...: a go test -bench run, echoed
+	name=$1; shift
+	echo "== $name"
+	go test -run '^$' -timeout 60m "$@" ./bench/ > "$out/$name.txt" 2>&1 || { cat "$out/$name.txt"; exit 1; }
+	grep '^Benchmark' "$out/$name.txt"
+}
+run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
+run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
+run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
+run claim -bench 'VoucherClaim' -benchtime="${CLAIMS}x"
+run ledger -bench 'LedgerTransfer|BareUpdate' -benchtime=2s
+run rush -bench 'SeatRushHTTP' -benchtime=1x
+if [ "$PAGES" != 0 ]; then run pages -bench 'LedgerPages' -benchtime=1x; fi
+
+metric() { # file benchmark unit: the value reported
+	awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 3; i < NF; i++) if ($(i+1) == u) print $i }' "$out/$1.txt" | head -1
+}
+pg_tps=$(awk '/^tps = /{print $3; exit}' "$out/pgbench.txt")
+echo
+echo "== summary (load at end: $(uptime | sed 's/.*load average/load average/'))"
+for e in postgres sqlite; do
+	if [ $e = postgres ]; then base=$pg_tps; basename="pgbench random UPDATE/s"; else base=$(metric squpdate BenchmarkSQLiteSingleRowUpdate update/s); basename="in-process SQLite UPDATE/s"; fi
+	for s in 50 1; do
+		r=$(metric redeem "BenchmarkVoucherRedeemHTTP/$e/shops=$s" redeem/s)
+		p50=$(metric redeem "BenchmarkVoucherRedeemHTTP/$e/shops=$s" p50_ms)
+		p99=$(metric redeem "BenchmarkVoucherRedeemHTTP/$e/shops=$s" p99_ms)
+		awk -v e=$e -v s=$s -v r="$r" -v b="$base" -v n="$basename" -v p50="$p50" -v p99="$p99" 'BEGIN {
+			printf "%-8s redemptions/s, one campaign at %2s shop(s): %6.0f (p50 %s ms, p99 %s ms) vs %s %6.0f -> ratio %.3f\n", e, s, r, p50, p99, n, b, r / b }'
+	done
+	c=$(metric claim "BenchmarkVoucherClaim/$e" claim/s)
+	awk -v e=$e -v c="$c" -v b="$base" -v n="$basename" 'BEGIN { printf "%-8s claims/s (one campaign): %6.0f vs %s %6.0f -> ratio %.3f\n", e, c, n, b, c / b }'
+	w=$(metric rush "BenchmarkSeatRushHTTP/$e" wall_s)
+	hp=$(metric rush "BenchmarkSeatRushHTTP/$e" hold_p99_ms)
+	pp=$(metric rush "BenchmarkSeatRushHTTP/$e" pay_p99_ms)
+	lp=$(metric rush "BenchmarkSeatRushHTTP/$e" loser_p99_ms)
+	awk -v e=$e -v w="$w" -v hp="$hp" -v pp="$pp" -v lp="$lp" -v b="$base" 'BEGIN {
+		printf "%-8s seat rush, 5000 buyers for 500 seats: %.2f s wall (p99 hold %s ms, pay %s ms, loser told in %s ms); 5500 requests in the time of %.0f baseline updates\n", e, w, hp, pp, lp, w * b }'
+done
+for v in serial parallel; do
+	t=$(awk -v b="BenchmarkLedgerTransfer/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	u=$(awk -v b="BenchmarkBareUpdate/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
+	t=$(awk -v b="BenchmarkLedgerTransferSQLite/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	u=$(awk -v b="BenchmarkBareUpdateSQLite/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "sqlite   ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
+done
+if [ "$PAGES" != 0 ]; then
+	for e in postgres sqlite; do
+		echo "$e pages at 1,000,000 entries: admin p99 $(metric pages "BenchmarkLedgerPages/$e" admin_page_p99_ms) ms, wallet history p99 $(metric pages "BenchmarkLedgerPages/$e" wallet_page_p99_ms) ms (goal < 50 ms)"
+	done
+fi

@@ -1,0 +1,305 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/store/sqlite"
+	"cityhub/ticketing"
+	"cityhub/vouchers"
+)
+
+// BenchmarkVoucherRedeemHTTP redeems distinct vouchers of one campaign
+// through the till API (bearer token, typed code, idempotency key, voucher
+// lock, ledger posting, audit entry) with 64 concurrent tills, at 50 shops
+// and at one shop, on each engine. Reports redemptions/s and p50/p99
+// latency. Run with a fixed -benchtime=Nx: each iteration needs a claimed
+// voucher, made before the timer starts.
+func BenchmarkVoucherRedeemHTTP(b *testing.B) {
+	for _, engine := range benchEngines {
+		for _, shops := range []int{50, 1} {
+			b.Run(fmt.Sprintf("%s/shops=%d", engine, shops), func(b *testing.B) { redeemHTTP(b, engine, shops) })
+		}
+	}
+}
+
+func redeemHTTP(b *testing.B, engine string, shops int) {
+	ctx := context.Background()
+	h := newBenchHub(b, engine)
+	shopIDs := make([]string, shops)
+	for i := range shops {
+		shop, err := h.vouchers.CreateShop(ctx, benchAdmin, vouchers.Shop{Name: fmt.Sprintf("Forno %d", i), Address: "Via Traiano 3",
+			District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		shopIDs[i] = shop.ID
+	}
+	_, bearers := h.accounts(b, shops, "till", identity.RoleMerchant, func(i int) string { return shopIDs[i] })
+	n := b.N
+	camp := openCampaign(b, h, int64(n)*1000)
+	codes := make([]string, n)
+	claimAll(b, h, camp.ID, n, func(i int, v vouchers.VoucherView) { codes[i] = v.TypedCode })
+	var next, failures atomic.Int64
+	var lat latencies
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range voucherClients {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				t0 := time.Now()
+				status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", bearers[i%int64(shops)], fmt.Sprintf("bench-%d", i),
+					map[string]any{"code": codes[i], "purchase_cents": 2500})
+				lat.add(time.Since(t0))
+				if err != nil || status != http.StatusCreated {
+					if failures.Add(1) == 1 {
+						b.Errorf("redeem: %d %s %v", status, body, err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if f := failures.Load(); f > 0 {
+		b.Fatalf("%d of %d redemptions failed", f, n)
+	}
+	h.checkLedger(b)
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "redeem/s")
+	b.ReportMetric(lat.ms(0.5), "p50_ms")
+	b.ReportMetric(lat.ms(0.99), "p99_ms")
+}
+
+func openCampaign(b testing.TB, h *benchHub, budget int64) vouchers.Campaign {
+	b.Helper()
+	ctx := context.Background()
+	camp, err := h.vouchers.CreateCampaign(ctx, benchAdmin, vouchers.Campaign{
+		Name: "Bench", BudgetCents: budget, FaceValueCents: 1000, PerCitizenLimit: 100,
+		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(24 * time.Hour),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.vouchers.SetCampaignStatus(ctx, benchAdmin, camp.ID, vouchers.StatusOpen); err != nil {
+		b.Fatal(err)
+	}
+	return camp
+}
+
+// claimAll claims n vouchers of a campaign (100 citizens' worth each) with
+// 64 concurrent callers, and returns the wall time.
+func claimAll(b testing.TB, h *benchHub, campaignID string, n int, got func(i int, v vouchers.VoucherView)) (time.Duration, *latencies) {
+	b.Helper()
+	ctx := context.Background()
+	var next atomic.Int64
+	var lat latencies
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	start := time.Now()
+	for range voucherClients {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				citizen := identity.Caller{AccountID: fmt.Sprintf("acc_bench_%d", i/100), Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+				t0 := time.Now()
+				v, err := h.vouchers.Claim(ctx, citizen, campaignID)
+				lat.add(time.Since(t0))
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+				got(int(i), v)
+			}
+		})
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		b.Fatalf("claim: %v", err)
+	}
+	return time.Since(start), &lat
+}
+
+// BenchmarkVoucherClaim claims b.N vouchers of one campaign with 64
+// concurrent citizens through the voucher service: each claim locks the
+// campaign and its budget (the floor that stops the campaign paying out
+// more than it has), so claims of one campaign are serial by design.
+func BenchmarkVoucherClaim(b *testing.B) {
+	for _, engine := range benchEngines {
+		b.Run(engine, func(b *testing.B) {
+			h := newBenchHub(b, engine)
+			camp := openCampaign(b, h, int64(b.N)*1000)
+			b.ResetTimer()
+			elapsed, lat := claimAll(b, h, camp.ID, b.N, func(int, vouchers.VoucherView) {})
+			b.StopTimer()
+			h.checkLedger(b)
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "claim/s")
+			b.ReportMetric(lat.ms(0.5), "p50_ms")
+			b.ReportMetric(lat.ms(0.99), "p99_ms")
+		})
+	}
+}
+
+// seatRushBuyers and seatRushSeats: 5,000 buyers for the last 500 seats.
+const (
+	seatRushBuyers = 5000
+	seatRushSeats  = 500
+)
+
+// BenchmarkSeatRushHTTP lets 5,000 citizens with credit rush for the last
+// 500 seats of a performance through the API, ten for every seat, all at
+// once (64 connections to the hub, as a balancer would give): a hold, and
+// for the winner payment by credit. Every seat is sold once, every loser
+// gets 409 seat_taken, and the ledger check passes. Reports the wall time
+// and the p99 of holds, of payments and of the losers' answers. Run with
+// -benchtime=1x.
+func BenchmarkSeatRushHTTP(b *testing.B) {
+	for _, engine := range benchEngines {
+		b.Run(engine, func(b *testing.B) { seatRush(b, engine) })
+	}
+}
+
+func seatRush(b *testing.B, engine string) {
+	ctx := context.Background()
+	h := newBenchHub(b, engine)
+	venue, err := h.tickets.CreateVenue(ctx, benchAdmin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1, Benevento"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.tickets.SetSeatMap(ctx, benchAdmin, venue.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: seatRushSeats / 2, Category: "stalls"}, {Name: "B", From: 1, To: seatRushSeats / 2, Category: "balcony"},
+	}}}}); err != nil {
+		b.Fatal(err)
+	}
+	perf, err := h.tickets.CreatePerformance(ctx, benchAdmin, ticketing.Performance{VenueID: venue.ID, Title: "La locandiera",
+		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500, "balcony": 1500}, SalesOpen: time.Now().Add(-time.Hour)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	seats, err := h.tickets.Seats(ctx, venue.ID)
+	if err != nil || len(seats) != seatRushSeats {
+		b.Fatalf("seats: %d %v", len(seats), err)
+	}
+	buyers, bearers := h.accounts(b, seatRushBuyers, "buyer", identity.RoleCitizen, nil)
+	h.credit(b, 5000, buyers)
+	var holds, pays, losers latencies
+	var sold, lost, failures atomic.Int64
+	var wg sync.WaitGroup
+	fail := func(what string, status int, body []byte, err error) {
+		if failures.Add(1) == 1 {
+			b.Errorf("%s: %d %s %v", what, status, body, err)
+		}
+	}
+	begin := make(chan struct{})
+	for i := range seatRushBuyers {
+		wg.Go(func() {
+			<-begin
+			seat := seats[i%seatRushSeats].ID
+			t0 := time.Now()
+			status, body, err := h.call("POST", "/api/v1/performances/"+perf.ID+"/holds", bearers[i], fmt.Sprintf("rush-%d", i), map[string]any{"seats": []string{seat}})
+			d := time.Since(t0)
+			holds.add(d)
+			switch {
+			case err != nil:
+				fail("hold", status, body, err)
+				return
+			case status == http.StatusConflict:
+				losers.add(d)
+				lost.Add(1)
+				return
+			case status != http.StatusCreated:
+				fail("hold", status, body, err)
+				return
+			}
+			var o ticketing.Order
+			if err := json.Unmarshal(body, &o); err != nil {
+				fail("hold answer", status, body, err)
+				return
+			}
+			t1 := time.Now()
+			status, body, err = h.call("POST", "/api/v1/ticket-orders/"+o.ID+"/pay", bearers[i], "", map[string]any{"method": "wallet"})
+			pays.add(time.Since(t1))
+			if err != nil || status != http.StatusOK {
+				fail("pay", status, body, err)
+				return
+			}
+			sold.Add(1)
+		})
+	}
+	b.ResetTimer()
+	start := time.Now()
+	close(begin)
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if failures.Load() > 0 || sold.Load() != seatRushSeats || lost.Load() != seatRushBuyers-seatRushSeats {
+		b.Fatalf("sold %d, lost %d, failed %d", sold.Load(), lost.Load(), failures.Load())
+	}
+	st, err := h.tickets.Stats(ctx, benchAdmin, perf.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if st.Sold != seatRushSeats {
+		b.Fatalf("stats say %d seats sold, want %d", st.Sold, seatRushSeats)
+	}
+	h.checkLedger(b)
+	b.ReportMetric(elapsed.Seconds(), "wall_s")
+	b.ReportMetric(holds.ms(0.99), "hold_p99_ms")
+	b.ReportMetric(pays.ms(0.99), "pay_p99_ms")
+	b.ReportMetric(losers.ms(0.99), "loser_p99_ms")
+}
+
+// BenchmarkSQLiteSingleRowUpdate is SQLite's baseline: 64 concurrent
+// clients, each operation one autocommitted single-row UPDATE on the hub's
+// writer connection (in process, as the hub writes).
+func BenchmarkSQLiteSingleRowUpdate(b *testing.B) {
+	ctx := context.Background()
+	db := openBenchStore(b, "sqlite").(*sqlite.DB)
+	w := db.Writer()
+	if _, err := w.ExecContext(ctx, `CREATE TABLE bench_counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL DEFAULT 0);
+		WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 100000) INSERT INTO bench_counters (id) SELECT i FROM g`); err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	var lat latencies
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range voucherClients {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				t0 := time.Now()
+				if _, err := w.ExecContext(ctx, `UPDATE bench_counters SET n = n + 1 WHERE id = ?`, 1+i*7919%100000); err != nil {
+					b.Error(err)
+					return
+				}
+				lat.add(time.Since(t0))
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "update/s")
+	b.ReportMetric(lat.ms(0.5), "p50_ms")
+	b.ReportMetric(lat.ms(0.99), "p99_ms")
+}
