@@ -209,11 +209,15 @@ func TestConcurrentCredentialWrites(t *testing.T) {
 			wg.Wait()
 			return wins
 		}
-		issued := run(func() (mobility.IssuedCredential, error) { return svc.IssueStationCredential(ctx, adminCaller, "piazza") })
+		issued := run(func() (mobility.IssuedCredential, error) {
+			return svc.IssueStationCredential(ctx, adminCaller, "piazza")
+		})
 		if len(issued) != 1 {
 			t.Fatalf("%d first issues succeeded, want 1", len(issued))
 		}
-		rotated := run(func() (mobility.IssuedCredential, error) { return svc.RotateStationCredential(ctx, adminCaller, "piazza") })
+		rotated := run(func() (mobility.IssuedCredential, error) {
+			return svc.RotateStationCredential(ctx, adminCaller, "piazza")
+		})
 		if len(rotated) == 0 {
 			t.Fatal("no rotation succeeded")
 		}
