@@ -50,7 +50,7 @@ type DynsecOptions struct {
 }
 
 const (
-	dynsecTopic    = "$CONTROL/dynamic-security/v1"
+	dynsecTopic      = "$CONTROL/dynamic-security/v1"
 	dynsecReplyTopic = dynsecTopic + "/response"
 )
 
@@ -195,7 +195,9 @@ func topicMatches(filter, topic string) bool {
 // Close disconnects.
 func (d *Dynsec) Close() { d.cli.Disconnect(250) }
 
-func (d *Dynsec) stationRole(station string) string { return "cityhub-station@" + d.topics.Root + "/" + station }
+func (d *Dynsec) stationRole(station string) string {
+	return "cityhub-station@" + d.topics.Root + "/" + station
+}
 
 // SetStationSecret implements mobility.BrokerAccounts: it creates the
 // station's role and account, or sets the new password of an existing one
