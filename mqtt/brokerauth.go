@@ -19,6 +19,9 @@ type StationAuthenticator interface {
 	AuthenticateStation(ctx context.Context, username, secret string) (bool, error)
 }
 
+// StationClientID is the MQTT client id a station must connect with.
+func StationClientID(station string) string { return "station-" + station }
+
 // hubUsername is the embedded broker's account for the hub itself. A colon
 // is never part of a station id, so no station can take the name.
 const hubUsername = "cityhub:hub"
@@ -73,6 +76,12 @@ func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 	}
 	if user == hubUsername {
 		return subtle.ConstantTimeCompare(pass, h.hubPass) == 1
+	}
+	// One client id per station, so that no station can take over another
+	// one's session (the broker would disconnect the other).
+	if cl.ID != StationClientID(user) {
+		h.log.Warn("station refused: client id is not its own", slog.String("station", user), slog.String("client_id", cl.ID))
+		return false
 	}
 	if pk.Connect.WillFlag && !h.stationMayWrite(user, pk.Connect.WillTopic) {
 		h.log.Warn("station refused: its will is outside its own prefix", slog.String("station", user), slog.String("topic", pk.Connect.WillTopic))

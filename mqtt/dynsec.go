@@ -21,7 +21,8 @@ import (
 // Dynsec drives Mosquitto's dynamic-security plugin (Mosquitto 2.0), so the
 // broker itself enforces station credentials: the hub, connected with an
 // account that holds the plugin's admin role, creates one broker account per
-// station (username: the station id) with a role that lets it publish its
+// station (username: the station id, client id pinned to station-{id}, so no
+// station can take over another's session) with a role that lets it publish its
 // status, events, online flag and replies under its own prefix and subscribe
 // to its own commands, and gives its own account the right to publish
 // commands. Mosquitto 2.0.11's plugin does not expand %u in role topics, so
@@ -213,12 +214,15 @@ func (d *Dynsec) SetStationSecret(ctx context.Context, station, secret string) e
 	if err := d.run(ctx, cmds, "Role already exists", "ACL with this topic already exists"); err != nil {
 		return err
 	}
-	err := d.run(ctx, []dynsecCommand{{"command": "createClient", "username": station, "password": secret,
+	err := d.run(ctx, []dynsecCommand{{"command": "createClient", "username": station, "password": secret, "clientid": StationClientID(station),
 		"textname": "cityhub station " + station, "roles": []map[string]any{{"rolename": role}}}})
 	if err == nil || !strings.Contains(err.Error(), "Client already exists") {
 		return err
 	}
-	if err := d.run(ctx, []dynsecCommand{{"command": "setClientPassword", "username": station, "password": secret}}); err != nil {
+	if err := d.run(ctx, []dynsecCommand{
+		{"command": "setClientId", "username": station, "clientid": StationClientID(station)},
+		{"command": "setClientPassword", "username": station, "password": secret},
+	}); err != nil {
 		return err
 	}
 	// An account made by hand may lack the role (2.0.11 answers "Internal

@@ -64,8 +64,12 @@ type station struct {
 }
 
 func connectStation(url, user, secret string) (*station, error) {
+	return connectAs(url, mqtt.StationClientID(user), user, secret)
+}
+
+func connectAs(url, clientID, user, secret string) (*station, error) {
 	s := &station{lost: make(chan struct{}, 1)}
-	o := paho.NewClientOptions().AddBroker(url).SetClientID("st-" + strings.TrimPrefix(ids.New("x"), "x_")[:10]).
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(clientID).
 		SetUsername(user).SetPassword(secret).SetAutoReconnect(false).SetConnectTimeout(5 * time.Second).
 		SetConnectionLostHandler(func(paho.Client, error) {
 			select {
@@ -152,6 +156,9 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 			}
 			if _, err := connectStation(b.url, "nobody", secrets[a]); err == nil {
 				t.Error("an unknown username was let in")
+			}
+			if _, err := connectAs(b.url, mqtt.StationClientID(bb), a, secrets[a]); err == nil {
+				t.Error("a station was let in under another station's client id (it would take over its session)")
 			}
 
 			s := &sink{}
