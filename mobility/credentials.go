@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/identity"
 )
 
@@ -45,8 +46,10 @@ type IssuedCredential struct {
 	Secret string `json:"secret"`
 }
 
-// CredentialTx is what credentials need from a store transaction.
+// CredentialTx is what credentials need from a store transaction; every
+// issue, rotation and revocation is audited in the same transaction.
 type CredentialTx interface {
+	audit.Tx
 	// StationCredential is a station's credential; NotFound if none was issued.
 	StationCredential(ctx context.Context, stationID string) (StationCredential, error)
 	// InsertStationCredential writes a station's first credential; false
@@ -166,6 +169,14 @@ func (s *Service) newStationSecret(ctx context.Context, caller identity.Caller, 
 		} else if !won {
 			return apperr.R(apperr.Conflict, "credential_changed", "The credential of station %s changed meanwhile; look again.", stationID)
 		}
+		action := "station_credential.issue"
+		if rotate {
+			action = "station_credential.rotate"
+		}
+		if err := tx.AppendAudit(ctx, audit.Entry{ActorID: caller.AccountID, Action: action, ObjectType: "station", ObjectID: stationID,
+			IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"generation": c.Generation}}); err != nil {
+			return err
+		}
 		// The broker learns the secret inside the transaction: if it refuses,
 		// nothing is stored, and the station keeps what it had.
 		if accounts != nil {
@@ -208,6 +219,10 @@ func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.C
 			return err
 		} else if !won {
 			return apperr.R(apperr.Conflict, "credential_changed", "The credential of station %s changed meanwhile; look again.", stationID)
+		}
+		if err := tx.AppendAudit(ctx, audit.Entry{ActorID: caller.AccountID, Action: "station_credential.revoke", ObjectType: "station", ObjectID: stationID,
+			IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"generation": c.Generation}}); err != nil {
+			return err
 		}
 		if accounts != nil {
 			if err := accounts.RemoveStation(ctx, stationID); err != nil {

@@ -3,11 +3,13 @@ package mobility_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/store"
@@ -137,6 +139,17 @@ func TestStationCredentialLifecycle(t *testing.T) {
 			t.Error("a failed rotation changed the secret")
 		}
 		book.refuse = nil
+		var actions []string
+		err = db.Mobility().View(ctx, func(tx mobility.Tx) error {
+			es, err := tx.ListAudit(ctx, audit.Filter{ObjectType: "station", ObjectID: "piazza"})
+			for _, e := range es {
+				actions = append(actions, e.ActorID+":"+e.Action)
+			}
+			return err
+		})
+		if want := "[acc_op:station_credential.issue acc_admin:station_credential.rotate acc_admin:station_credential.revoke acc_admin:station_credential.issue]"; err != nil || fmt.Sprint(actions) != want {
+			t.Errorf("audit %v %v, want %s (the refused rotation not recorded)", actions, err, want)
+		}
 		// Deleting the station takes its account with it.
 		if err := svc.DeleteStation(ctx, "piazza"); err != nil {
 			t.Fatal(err)
