@@ -135,6 +135,9 @@ func TestBrokerAuthSetting(t *testing.T) {
 	if err != nil || c.MQTTBrokerAuth != "dynsec" || !c.SimulateStations {
 		t.Errorf("dynsec: %+v %v", c, err)
 	}
+	if c, err := Parse("serve", nil, env(map[string]string{"CITYHUB_MQTT_URL": "tcp://cityhub-hub:pw@broker:1883", "CITYHUB_MQTT_BROKER_AUTH": "dynsec"}), io.Discard); err != nil || c.MQTTUsername != "cityhub-hub" {
+		t.Errorf("dynsec with the account in the URL: %v", err)
+	}
 	if c, _ := Parse("serve", nil, env(nil), io.Discard); c.MQTTBrokerAuth != "none" || c.SimulateStations {
 		t.Errorf("defaults: auth %q, simulate %v", c.MQTTBrokerAuth, c.SimulateStations)
 	}
