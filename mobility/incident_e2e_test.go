@@ -23,7 +23,7 @@ import (
 // that names the failed ride and its bike, once however often it repeats.
 func TestLateOKAfterFailedUnlockRaisesIncident(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		e := mobilitytest.New(t, db, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 1, Docks: 4, UnlockTimeout: 300 * time.Millisecond,
+		e := mobilitytest.New(t, db, mqtttest.URL(), mobilitytest.Options{Stations: 1, Docks: 4, UnlockTimeout: 300 * time.Millisecond,
 			Sim: func(c *simulator.Config) { c.SilentRate = 1 }})
 		ctx := context.Background()
 		rider := e.Rider(t, 10_000)

@@ -88,6 +88,11 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 	}
 	tb.Cleanup(e.Client.Close)
 	e.Svc.SetCommander(e.Client)
+	// Connected means subscribed and done reading the retained state, so
+	// the stations below start retaining only after that read (the embedded
+	// broker's scan of retained messages races a concurrent retained publish
+	// inside mochi-mqtt v2.7.9).
+	Eventually(tb, 10*time.Second, "hub connected and subscribed", e.Client.Connected)
 
 	e.Stations = simulator.Layout("s"+short(), o.Stations, o.Docks)
 	if err := simulator.SeedCatalogue(ctx, e.Svc, e.Stations); err != nil {
