@@ -297,11 +297,15 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	c.do("POST", cred, citizen, "", http.StatusForbidden)
 	c.do("GET", cred, operator, "", http.StatusNotFound)
 	c.do("POST", "/api/v1/admin/mobility/stations/nope/credential", operator, "", http.StatusNotFound)
-	issued := c.do("POST", cred, operator, "", http.StatusCreated)
+	issued := c.do("POST", cred, operator, "", http.StatusCreated, "Idempotency-Key: cred-1")
 	if issued.Header().Get("Cache-Control") != "no-store" || !strings.Contains(issued.Body.String(), `"secret":"`) {
 		c.t.Errorf("issued credential: Cache-Control %q, body %s", issued.Header().Get("Cache-Control"), issued.Body)
 	}
-	c.do("POST", cred, operator, "", http.StatusConflict)
+	// The secret is never kept for a replay: the same key again is a new
+	// request, refused since the credential exists.
+	if again := c.do("POST", cred, operator, "", http.StatusConflict, "Idempotency-Key: cred-1"); strings.Contains(again.Body.String(), `"secret":`) {
+		c.t.Errorf("a keyed retry got the secret again: %s", again.Body)
+	}
 	if got := c.do("GET", cred, operator, "", http.StatusOK); strings.Contains(got.Body.String(), "secret") {
 		c.t.Errorf("a credential read shows its secret: %s", got.Body)
 	}
