@@ -186,14 +186,18 @@ const unlocks = 200
 // same run, is the bare MQTT command round trip (publish, station, reply) of
 // the same client, so the difference is the price of the two transactions.
 // It runs on the shared Mosquitto as configured (Nagle on), on a private
-// Mosquitto with set_tcp_nodelay, and on the embedded broker.
+// Mosquitto with set_tcp_nodelay, and on the embedded broker, all open; and
+// with station authentication on: the embedded broker checking the hub's
+// store, and the Mosquitto with the dynamic-security plugin that
+// scripts/services starts (set_tcp_nodelay on).
 //
 //	go test -run XXX -bench UnlockRoundTrip -benchtime 1x ./bench/
 func BenchmarkUnlockRoundTrip(b *testing.B) {
 	for _, engine := range storetest.Engines {
-		for _, broker := range []string{"mosquitto", "mosquitto-nodelay", "embedded"} {
+		for _, broker := range []string{"mosquitto", "mosquitto-nodelay", "embedded", "embedded-auth", "mosquitto-dynsec"} {
 			b.Run(engine+"+"+broker, func(b *testing.B) {
 				url := mqtttest.URL()
+				var o mobilitytest.Options
 				switch broker {
 				case "embedded":
 					url = mqtttest.StartEmbedded(b).URL()
@@ -201,9 +205,29 @@ func BenchmarkUnlockRoundTrip(b *testing.B) {
 					// Mosquitto leaves Nagle's algorithm on by default, which
 					// holds small packets up to ~40 ms against delayed ACKs.
 					url = mqtttest.StartMosquitto(b, "set_tcp_nodelay true").URL()
+				case "embedded-auth":
+					o.Secure = func(tb testing.TB, svc *mobility.Service, root string) mobilitytest.SecureBroker {
+						br, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: "127.0.0.1:0", Root: root, Stations: svc})
+						if err != nil {
+							tb.Fatal(err)
+						}
+						tb.Cleanup(func() { br.Close() })
+						user, pass := br.HubCredentials()
+						return mobilitytest.SecureBroker{URL: br.URL(), User: user, Pass: pass, Accounts: br}
+					}
+				case "mosquitto-dynsec":
+					o.Secure = func(tb testing.TB, svc *mobility.Service, root string) mobilitytest.SecureBroker {
+						url, user, pass := mqtttest.AuthURL(tb)
+						d, err := mqtt.StartDynsec(context.Background(), mqtt.DynsecOptions{URL: url, Username: user, Password: pass, Root: root})
+						if err != nil {
+							tb.Fatal(err)
+						}
+						tb.Cleanup(d.Close)
+						return mobilitytest.SecureBroker{URL: url, User: user, Pass: pass, Accounts: d}
+					}
 				}
 				for range b.N {
-					benchUnlock(b, engine, url)
+					benchUnlock(b, engine, url, o)
 				}
 			})
 		}
@@ -215,8 +239,9 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return d[min(len(d)-1, int(float64(len(d))*p))]
 }
 
-func benchUnlock(b *testing.B, engine, url string) {
-	e := mobilitytest.New(b, storetest.Open(b, engine), url, mobilitytest.Options{Stations: 2, Docks: 20})
+func benchUnlock(b *testing.B, engine, url string, o mobilitytest.Options) {
+	o.Stations, o.Docks = 2, 20
+	e := mobilitytest.New(b, storetest.Open(b, engine), url, o)
 	ctx := context.Background()
 	st := e.Stations[0]
 
@@ -275,7 +300,7 @@ func benchUnlock(b *testing.B, engine, url string) {
 	b.ReportMetric(float64(hp50.Microseconds())/1000, "unlock-p50-ms")
 	b.ReportMetric(float64(hp99.Microseconds())/1000, "unlock-p99-ms")
 	b.ReportMetric(float64(hp50)/float64(bp50), "p50-ratio")
-	b.Logf("%s on %s: bare command round trip p50 %s p99 %s; unlock p50 %s p99 %s (%d each)", engine, url, bp50, bp99, hp50, hp99, unlocks)
+	b.Logf("%s on %s: bare command round trip p50 %s p99 %s; unlock p50 %s p99 %s (%d each)", engine, e.URL, bp50, bp99, hp50, hp99, unlocks)
 }
 
 // hubStations is the size of the city in the memory benchmark.

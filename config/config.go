@@ -35,6 +35,17 @@ type Config struct {
 	// broker without seeing each other's stations.
 	MQTTTopicRoot  string
 	MQTTShareGroup string
+	// MQTTBrokerAuth (CITYHUB_MQTT_BROKER_AUTH) says who tells an external
+	// broker about station credentials: "dynsec", the hub drives Mosquitto's
+	// dynamic-security plugin with its own account (which must hold the
+	// plugin's admin role); "none", the broker's own configuration decides
+	// (development only, or a broker that asks the hub some other way). The
+	// embedded broker always checks the hub's store.
+	MQTTBrokerAuth string
+	// SimulateStations (the demo's -simulate-stations flag) lets the demo
+	// play its simulated stations on an external broker too; without it the
+	// demo simulates only on its own embedded broker.
+	SimulateStations bool
 
 	StripeSecretKey      string // CITYHUB_STRIPE_SECRET_KEY (secret)
 	StripeWebhookSecret  string // CITYHUB_STRIPE_WEBHOOK_SECRET (secret)
@@ -91,6 +102,7 @@ func Default() Config {
 		MQTTBrokerAddr:  "127.0.0.1:1883",
 		MQTTTopicRoot:   "cityhub/v1",
 		MQTTShareGroup:  "cityhub",
+		MQTTBrokerAuth:  "none",
 		AccessTokenTTL:  15 * time.Minute,
 		RefreshTokenTTL: 30 * 24 * time.Hour,
 		LogLevel:        "info",
@@ -126,6 +138,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_INSTANCE_ID", &c.InstanceID)
 	env("CITYHUB_MQTT_TOPIC_ROOT", &c.MQTTTopicRoot)
 	env("CITYHUB_MQTT_SHARE_GROUP", &c.MQTTShareGroup)
+	env("CITYHUB_MQTT_BROKER_AUTH", &c.MQTTBrokerAuth)
 	env("CITYHUB_STRIPE_SECRET_KEY", &c.StripeSecretKey)
 	env("CITYHUB_STRIPE_WEBHOOK_SECRET", &c.StripeWebhookSecret)
 	env("CITYHUB_STRIPE_PUBLISHABLE_KEY", &c.StripePublishableKey)
@@ -210,6 +223,8 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	fs.StringVar(&c.InstanceID, "instance-id", c.InstanceID, "this hub's instance id (CITYHUB_INSTANCE_ID)")
 	fs.StringVar(&c.MQTTTopicRoot, "mqtt-topic-root", c.MQTTTopicRoot, "MQTT topic root of the station protocol (CITYHUB_MQTT_TOPIC_ROOT)")
 	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", c.MQTTShareGroup, "shared-subscription group of the hub replicas (CITYHUB_MQTT_SHARE_GROUP)")
+	fs.StringVar(&c.MQTTBrokerAuth, "mqtt-broker-auth", c.MQTTBrokerAuth, "who tells an external broker about station credentials: dynsec or none (CITYHUB_MQTT_BROKER_AUTH)")
+	fs.BoolVar(&c.SimulateStations, "simulate-stations", c.SimulateStations, "demo: also play simulated stations on an external broker (CITYHUB_MQTT_URL)")
 	fs.StringVar(&c.StripeAPIURL, "stripe-api-url", c.StripeAPIURL, "Stripe API base URL (CITYHUB_STRIPE_API_URL)")
 	fs.BoolVar(&c.TestPayments, "test-payments", c.TestPayments, "DEMO ONLY: payments succeed without a card (CITYHUB_TEST_PAYMENTS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CITYHUB_LOG_LEVEL)")
@@ -260,6 +275,12 @@ func (c Config) Validate() error {
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
 		errs = append(errs, fmt.Errorf("mqtt topic root %q: want levels of letters, digits, - and _ separated by /", c.MQTTTopicRoot))
+	}
+	if c.MQTTBrokerAuth != "dynsec" && c.MQTTBrokerAuth != "none" {
+		errs = append(errs, fmt.Errorf("mqtt broker auth %q: want dynsec or none", c.MQTTBrokerAuth))
+	}
+	if c.MQTTBrokerAuth == "dynsec" && c.MQTTURL != "" && c.MQTTUsername == "" {
+		errs = append(errs, fmt.Errorf("mqtt broker auth dynsec needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)"))
 	}
 	if !validTopicPart(c.MQTTShareGroup, false) {
 		errs = append(errs, fmt.Errorf("mqtt share group %q: want letters, digits, - and _", c.MQTTShareGroup))
@@ -321,7 +342,7 @@ func (c Config) Summary() []any {
 	return []any{
 		"http_addr", c.HTTPAddr, "public_url", Redact(c.PublicURL), "database", db, "mqtt", broker,
 		"mqtt_username", c.MQTTUsername, "mqtt_password", secretState(c.MQTTPassword),
-		"instance_id", c.InstanceID, "mqtt_topic_root", c.MQTTTopicRoot, "mqtt_share_group", c.MQTTShareGroup,
+		"instance_id", c.InstanceID, "mqtt_topic_root", c.MQTTTopicRoot, "mqtt_share_group", c.MQTTShareGroup, "mqtt_broker_auth", c.MQTTBrokerAuth,
 		"stripe_secret_key", secretState(c.StripeSecretKey), "stripe_webhook_secret", secretState(c.StripeWebhookSecret),
 		"stripe_api_url", Redact(c.StripeAPIURL), "stripe_webhook_tolerance", c.StripeWebhookTolerance.String(), "test_payments", c.TestPayments,
 		"signing_keys", secretState(c.SigningKeys), "key_encryption_key", kek,

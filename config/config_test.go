@@ -126,3 +126,27 @@ func TestMQTTCredentialsLeaveTheURL(t *testing.T) {
 		t.Errorf("url %q user %q password %q", c.MQTTURL, c.MQTTUsername, c.MQTTPassword)
 	}
 }
+
+func TestBrokerAuthSetting(t *testing.T) {
+	c, err := Parse("demo", []string{"-simulate-stations"}, env(map[string]string{
+		"CITYHUB_MQTT_URL": "tcp://broker:1883", "CITYHUB_MQTT_BROKER_AUTH": "dynsec",
+		"CITYHUB_MQTT_USERNAME": "cityhub-hub", "CITYHUB_MQTT_PASSWORD": "pw",
+	}), io.Discard)
+	if err != nil || c.MQTTBrokerAuth != "dynsec" || !c.SimulateStations {
+		t.Errorf("dynsec: %+v %v", c, err)
+	}
+	if c, err := Parse("serve", nil, env(map[string]string{"CITYHUB_MQTT_URL": "tcp://cityhub-hub:pw@broker:1883", "CITYHUB_MQTT_BROKER_AUTH": "dynsec"}), io.Discard); err != nil || c.MQTTUsername != "cityhub-hub" {
+		t.Errorf("dynsec with the account in the URL: %v", err)
+	}
+	if c, _ := Parse("serve", nil, env(nil), io.Discard); c.MQTTBrokerAuth != "none" || c.SimulateStations {
+		t.Errorf("defaults: auth %q, simulate %v", c.MQTTBrokerAuth, c.SimulateStations)
+	}
+	for name, e := range map[string]map[string]string{
+		"unknown engine":        {"CITYHUB_MQTT_BROKER_AUTH": "acl-file"},
+		"dynsec without a user": {"CITYHUB_MQTT_URL": "tcp://broker:1883", "CITYHUB_MQTT_BROKER_AUTH": "dynsec"},
+	} {
+		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

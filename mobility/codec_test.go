@@ -66,12 +66,12 @@ func TestDecodeTelemetry(t *testing.T) {
 
 func TestCommandAndReplyRoundTrip(t *testing.T) {
 	dl := time.Now().Add(10 * time.Second).UTC().Truncate(time.Millisecond)
-	p, err := EncodeUnlock(UnlockCommand{RequestID: "cmd_1", StationID: "st-1", Dock: 4, BikeID: "bk-1", Deadline: dl, ReplyTo: "cityhub/v1/hubs/h1/replies"}, time.Now())
+	p, err := EncodeUnlock(UnlockCommand{RequestID: "cmd_1", StationID: "st-1", Dock: 4, BikeID: "bk-1", Deadline: dl, ReplyTo: "cityhub/v1/stations/st-1/replies/h1"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := DecodeCommand(p)
-	if err != nil || c.RequestID != "cmd_1" || c.Dock != 4 || c.BikeID != "bk-1" || !c.Deadline.Equal(dl) || c.ReplyTo != "cityhub/v1/hubs/h1/replies" {
+	if err != nil || c.RequestID != "cmd_1" || c.Dock != 4 || c.BikeID != "bk-1" || !c.Deadline.Equal(dl) || c.ReplyTo != "cityhub/v1/stations/st-1/replies/h1" {
 		t.Fatalf("%+v %v", c, err)
 	}
 	rp, _ := EncodeReply(Reply{RequestID: "cmd_1", StationID: "st-1", Result: ReplyError, Error: ErrCodeNoBike, TS: time.Now()})

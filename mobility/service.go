@@ -37,6 +37,8 @@ type Service struct {
 
 	pruneMu   sync.Mutex
 	lastPrune time.Time
+
+	creds credentials // station broker credentials (credentials.go)
 }
 
 // NewService returns the mobility service on store. cmd may be nil until the
@@ -189,6 +191,7 @@ func (s *Service) DeleteStation(ctx context.Context, id string) error {
 	err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteStation(ctx, id) })
 	if err == nil {
 		s.changed()
+		s.forgetStationAccount(ctx, id)
 	}
 	return err
 }

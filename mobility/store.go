@@ -24,6 +24,8 @@ type Store interface {
 // false when there is none; Delete* return NotFound when nothing was deleted.
 type Tx interface {
 	wallet.Tx
+	CredentialTx
+	IncidentTx
 
 	PutStation(ctx context.Context, s Station) error
 	InsertStation(ctx context.Context, s Station) (bool, error)

@@ -2,6 +2,8 @@ package mqtt
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,36 +13,75 @@ import (
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Broker is the embedded MQTT broker a hub starts when no external broker is
 // configured, so a newcomer runs everything from one binary. It honours
-// $share/ subscriptions like Mosquitto, keeps retained messages and wills in
-// memory only, and lets anyone connect: it is meant for one machine, bound to
-// 127.0.0.1 by default.
+// $share/ subscriptions like Mosquitto and keeps retained messages and wills
+// in memory only. A hub runs it secured (StartSecureBroker): stations log in
+// with their own credentials and are confined to their own topics. Tests may
+// run it open (StartBroker), which it allows on a loopback address only.
 type Broker struct {
 	srv  *mochi.Server
 	addr string
+	auth *authHook // nil when open
 }
 
-// StartBroker listens on addr; if that address is taken it listens on a free
-// port of the same host instead and logs it.
+// BrokerOptions configure a secured embedded broker.
+type BrokerOptions struct {
+	// Addr is where to listen; if taken, a free port of the same host.
+	Addr string
+	// Root is the topic root stations are confined under (DefaultRoot).
+	Root string
+	// Stations checks station credentials. Nil runs the broker open: anyone
+	// may connect and publish anything, so only a loopback address is
+	// allowed then.
+	Stations StationAuthenticator
+	Log      *slog.Logger
+}
+
+// StartBroker starts an open broker (no authentication) on a loopback
+// address, for tests and tools on one machine.
 func StartBroker(addr string, log *slog.Logger) (*Broker, error) {
+	return StartSecureBroker(BrokerOptions{Addr: addr, Log: log})
+}
+
+// StartSecureBroker listens on opts.Addr; if that address is taken it listens
+// on a free port of the same host instead and logs it. It refuses a
+// non-loopback address without opts.Stations: it never runs open to a network.
+func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
+	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	addr := opts.Addr
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("embedded broker address %q: %w", addr, err)
+	}
+	if opts.Stations == nil && !loopback(host) {
+		return nil, fmt.Errorf("embedded broker: refusing to listen on %s without station authentication; use a loopback address", addr)
+	}
+	if opts.Root == "" {
+		opts.Root = DefaultRoot
+	}
 	quiet := slog.New(quietHandler{log.Handler()})
 	srv := mochi.New(&mochi.Options{Logger: quiet})
-	if err := srv.AddHook(new(auth.AllowHook), nil); err != nil {
+	b := &Broker{srv: srv}
+	if opts.Stations == nil {
+		err = srv.AddHook(new(auth.AllowHook), nil)
+	} else {
+		b.auth = &authHook{topics: Topics{Root: opts.Root}, stations: opts.Stations, hubPass: []byte(randomSecret()),
+			log: log.With(slog.String("component", "broker")), cache: map[string]verdict{}, checks: make(chan struct{}, 2)}
+		err = srv.AddHook(b.auth, nil)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
 	}
 	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: "stations", Address: addr})
-	err := srv.AddListener(l)
+	err = srv.AddListener(l)
 	if err != nil && errors.Is(err, syscall.EADDRINUSE) {
-		host, _, splitErr := net.SplitHostPort(addr)
-		if splitErr != nil {
-			return nil, fmt.Errorf("embedded broker address %q: %w", addr, splitErr)
-		}
 		wanted := addr
 		l = listeners.NewTCP(listeners.Config{Type: "tcp", ID: "stations", Address: net.JoinHostPort(host, "0")})
 		err = srv.AddListener(l)
@@ -54,9 +95,63 @@ func StartBroker(addr string, log *slog.Logger) (*Broker, error) {
 	if err := srv.Serve(); err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
 	}
-	b := &Broker{srv: srv, addr: l.Address()}
-	log.Info("embedded MQTT broker listening", slog.String("addr", b.addr))
+	b.addr = l.Address()
+	log.Info("embedded MQTT broker listening", slog.String("addr", b.addr), slog.Bool("station_auth", b.auth != nil))
 	return b, nil
+}
+
+// loopback reports whether host names only this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// HubCredentials are the username and password of the hub's own account on
+// a secured broker (made up at each start, never written anywhere); empty
+// on an open one.
+func (b *Broker) HubCredentials() (username, password string) {
+	if b.auth == nil {
+		return "", ""
+	}
+	return hubUsername, string(b.auth.hubPass)
+}
+
+// SetStationSecret implements mobility.BrokerAccounts: the broker reads
+// secrets from the hub's store, so it only forgets what it remembered and
+// disconnects a station logged in with the old secret.
+func (b *Broker) SetStationSecret(_ context.Context, stationID, _ string) error {
+	b.kick(stationID)
+	return nil
+}
+
+// RemoveStation implements mobility.BrokerAccounts: it disconnects the station.
+func (b *Broker) RemoveStation(_ context.Context, stationID string) error {
+	b.kick(stationID)
+	return nil
+}
+
+func (b *Broker) kick(stationID string) {
+	if b.auth != nil {
+		b.auth.forget(stationID)
+	}
+	for _, cl := range b.srv.Clients.GetAll() {
+		if string(cl.Properties.Username) == stationID && !cl.Net.Inline {
+			_ = b.srv.DisconnectClient(cl, packets.ErrNotAuthorized)
+			cl.Stop(packets.ErrNotAuthorized)
+		}
+	}
+}
+
+// randomSecret is 24 random bytes, URL-safe base64.
+func randomSecret() string {
+	p := make([]byte, 24)
+	if _, err := rand.Read(p); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(p)
 }
 
 // Addr is where the broker listens (host:port).

@@ -22,6 +22,14 @@ type Sink interface {
 	Ingest(ctx context.Context, batch []mobility.Telemetry) error
 }
 
+// LateUnlockSink is told when a station confirms an unlock that nobody waits
+// for any more (it came after the deadline, or for a request this hub does
+// not know): the bike is out without a ride, which an operator must see.
+// mobility.Service is one; a Sink that is not gets only the metric and a log.
+type LateUnlockSink interface {
+	UnlockConfirmedLate(ctx context.Context, stationID, requestID string, at time.Time) error
+}
+
 // Options configure a Client. Zero values take the defaults noted.
 type Options struct {
 	URL      string // tcp://host:port, ssl://...
@@ -60,7 +68,7 @@ type Client struct {
 	events chan mobility.Telemetry
 
 	mu      sync.Mutex
-	pending map[string]chan mobility.Reply
+	pending map[string]waiter
 
 	malformedMu  sync.Mutex
 	malformedLog map[string]time.Time
@@ -122,7 +130,7 @@ func New(opts Options) (*Client, error) {
 		log:          opts.Log.With(slog.String("component", "mqtt"), slog.String("instance", opts.InstanceID)),
 		status:       make(chan mobility.Telemetry, opts.QueueSize),
 		events:       make(chan mobility.Telemetry, max(opts.QueueSize/4, 16)),
-		pending:      map[string]chan mobility.Reply{},
+		pending:      map[string]waiter{},
 		malformedLog: map[string]time.Time{},
 		stop:         make(chan struct{}),
 	}
@@ -170,8 +178,9 @@ func New(opts Options) (*Client, error) {
 // InstanceID is this hub's instance id.
 func (c *Client) InstanceID() string { return c.opts.InstanceID }
 
-// ReplyTopic is where stations answer this hub's commands.
-func (c *Client) ReplyTopic() string { return c.topics.Replies(c.opts.InstanceID) }
+// ReplyTopic is the filter of the topics on which stations answer this hub's
+// commands, each under the answering station's own prefix.
+func (c *Client) ReplyTopic() string { return c.topics.RepliesFilter(c.opts.InstanceID) }
 
 // Start connects (retrying in the background if the broker is not up yet)
 // and starts the workers that feed sink. It waits up to the connect timeout
@@ -403,29 +412,71 @@ func (c *Client) ingest(batch []mobility.Telemetry) {
 	c.metrics.ingestSeconds.Observe(time.Since(start).Seconds())
 }
 
+// waiter is an unlock waiting for its reply, and the station it asked.
+type waiter struct {
+	station string
+	ch      chan mobility.Reply
+}
+
+// onReply routes a reply to the unlock that waits for it. The topic names
+// the station that answered (the broker lets a station publish only under
+// its own prefix), so a reply counts only from the station that was asked:
+// another station, or a payload claiming another station, is dropped.
 func (c *Client) onReply(_ paho.Client, m paho.Message) {
 	c.metrics.in.WithLabelValues("reply").Inc()
+	station, ok := c.topics.ParseReply(m.Topic(), c.opts.InstanceID)
+	if !ok {
+		c.metrics.malformed.WithLabelValues("reply").Inc()
+		c.logMalformed("reply", m.Topic(), errors.New("not a reply topic of this hub"))
+		return
+	}
 	r, err := mobility.DecodeReply(m.Payload())
 	if err != nil {
 		c.metrics.malformed.WithLabelValues("reply").Inc()
-		c.logMalformed("reply:"+r.StationID, m.Topic(), err)
+		c.logMalformed(station, m.Topic(), err)
 		return
 	}
+	if r.StationID != "" && r.StationID != station {
+		c.metrics.replies.WithLabelValues("wrong_station").Inc()
+		c.logMalformed(station, m.Topic(), fmt.Errorf("reply names station %q", r.StationID))
+		return
+	}
+	r.StationID = station
 	c.mu.Lock()
-	ch := c.pending[r.RequestID]
-	c.mu.Unlock()
-	if ch == nil {
-		// The request gave up (deadline) or another run of this instance sent it.
-		c.metrics.replies.WithLabelValues("unmatched").Inc()
-		if r.Result == mobility.ReplyOK {
-			c.log.Warn("station confirmed an unlock after the hub stopped waiting; check the bike",
-				slog.String("request_id", r.RequestID), slog.String("station", r.StationID))
-		}
+	w, waiting := c.pending[r.RequestID]
+	if waiting && w.station != station {
+		c.mu.Unlock()
+		c.metrics.replies.WithLabelValues("wrong_station").Inc()
+		c.log.Warn("reply from a station that was not asked; dropped",
+			slog.String("request_id", r.RequestID), slog.String("asked", w.station), slog.String("answered", station))
 		return
 	}
-	select {
-	case ch <- r:
-	default: // a duplicate delivery of the same reply
+	if waiting {
+		// Sent under the lock that Unlock takes to stop waiting, so a reply
+		// is either seen by the waiter or treated as late, never lost.
+		select {
+		case w.ch <- r:
+		default: // a duplicate delivery of the same reply
+		}
+	}
+	c.mu.Unlock()
+	if waiting {
+		return
+	}
+	// The request gave up (deadline) or another run of this instance sent it.
+	c.metrics.replies.WithLabelValues("unmatched").Inc()
+	if r.Result != mobility.ReplyOK {
+		return
+	}
+	c.metrics.lateOK.Inc()
+	c.log.Warn("station confirmed an unlock after the hub stopped waiting: bike released without a ride",
+		slog.String("request_id", r.RequestID), slog.String("station", station))
+	if late, ok := c.sink.(LateUnlockSink); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := late.UnlockConfirmedLate(ctx, station, r.RequestID, time.Now()); err != nil {
+			c.log.Error("record late unlock", slog.String("request_id", r.RequestID), slog.Any("error", err))
+		}
 	}
 }
 
@@ -436,7 +487,7 @@ func (c *Client) Unlock(ctx context.Context, cmd mobility.UnlockCommand) (mobili
 	if !c.Connected() {
 		return mobility.Reply{}, apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
 	}
-	cmd.ReplyTo = c.ReplyTopic()
+	cmd.ReplyTo = c.topics.Replies(cmd.StationID, c.opts.InstanceID)
 	payload, err := mobility.EncodeUnlock(cmd, time.Now())
 	if err != nil {
 		return mobility.Reply{}, fmt.Errorf("encode unlock: %w", err)
@@ -447,13 +498,21 @@ func (c *Client) Unlock(ctx context.Context, cmd mobility.UnlockCommand) (mobili
 		c.mu.Unlock()
 		return mobility.Reply{}, apperr.R(apperr.Conflict, "request_in_flight", "This unlock is already in progress.")
 	}
-	c.pending[cmd.RequestID] = ch
+	c.pending[cmd.RequestID] = waiter{station: cmd.StationID, ch: ch}
 	c.mu.Unlock()
-	defer func() {
+	// stopWaiting ends the wait; a reply that got in before it still counts.
+	stopWaiting := func() (mobility.Reply, bool) {
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		delete(c.pending, cmd.RequestID)
-		c.mu.Unlock()
-	}()
+		select {
+		case r := <-ch:
+			return r, true
+		default:
+			return mobility.Reply{}, false
+		}
+	}
+	defer stopWaiting()
 	start := time.Now()
 	tok := c.cli.Publish(c.topics.Commands(cmd.StationID), 1, false, payload)
 	select {
@@ -472,6 +531,10 @@ func (c *Client) Unlock(ctx context.Context, cmd mobility.UnlockCommand) (mobili
 		c.metrics.roundTrip.Observe(time.Since(start).Seconds())
 		return r, nil
 	case <-ctx.Done():
+		if r, ok := stopWaiting(); ok {
+			c.metrics.replies.WithLabelValues(r.Result).Inc()
+			return r, nil
+		}
 		c.metrics.replies.WithLabelValues("timeout").Inc()
 		return mobility.Reply{}, ctx.Err()
 	}
@@ -490,6 +553,7 @@ type metrics struct {
 	batches       prometheus.Histogram
 	ingestSeconds prometheus.Histogram
 	roundTrip     prometheus.Histogram
+	lateOK        prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (metrics, error) {
@@ -501,7 +565,9 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_dropped_total",
 			Help: "Valid MQTT messages dropped because the ingest queue was full, by kind."}, []string{"kind"}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_command_results_total",
-			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched)."}, []string{"result"}),
+			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station)."}, []string{"result"}),
+		lateOK: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_unlock_ok_after_deadline_total",
+			Help: "Unlocks a station confirmed after the hub stopped waiting: bikes released without a ride (each raises an operator incident)."}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_connected",
 			Help: "1 while connected and subscribed to the broker."}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_reconnects_total",
@@ -516,7 +582,7 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 			Help: "Time from sending a command to the station's reply.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 	}
 	for _, col := range []prometheus.Collector{m.in, m.malformed, m.dropped, m.replies, m.connected, m.reconnects,
-		m.ingestErrors, m.batches, m.ingestSeconds, m.roundTrip} {
+		m.ingestErrors, m.batches, m.ingestSeconds, m.roundTrip, m.lateOK} {
 		if err := reg.Register(col); err != nil {
 			return m, fmt.Errorf("mqtt metrics: %w", err)
 		}

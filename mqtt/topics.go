@@ -31,8 +31,34 @@ func (t Topics) Station(station string, kind mobility.Kind) string {
 // Commands is the topic a station listens on for commands.
 func (t Topics) Commands(station string) string { return t.Root + "/stations/" + station + "/commands" }
 
-// Replies is the reply topic of one hub instance.
-func (t Topics) Replies(instance string) string { return t.Root + "/hubs/" + instance + "/replies" }
+// Replies is where station answers a command of hub instance: under the
+// station's own prefix, so the one broker rule that confines a station
+// ("publish only under {root}/stations/{your id}/") also makes the topic say
+// who answered. A forged reply would have to come from the station asked.
+func (t Topics) Replies(station, instance string) string {
+	return t.Root + "/stations/" + station + "/replies/" + instance
+}
+
+// RepliesFilter matches every station's replies to hub instance.
+func (t Topics) RepliesFilter(instance string) string {
+	return t.Root + "/stations/+/replies/" + instance
+}
+
+// ParseReply returns the station a reply topic of instance belongs to.
+func (t Topics) ParseReply(topic, instance string) (station string, ok bool) {
+	rest, found := strings.CutPrefix(topic, t.Root+"/stations/")
+	if !found {
+		return "", false
+	}
+	station, rest, found = strings.Cut(rest, "/")
+	if !found || station == "" || rest != "replies/"+instance {
+		return "", false
+	}
+	return station, true
+}
+
+// StationPrefix is the prefix under which station may publish.
+func (t Topics) StationPrefix(station string) string { return t.Root + "/stations/" + station + "/" }
 
 // Shared is the shared-subscription filter for every station's kind.
 func (t Topics) Shared(group string, kind mobility.Kind) string {

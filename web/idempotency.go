@@ -48,6 +48,9 @@ var unkeyedRoutes = map[string]bool{
 	"POST /api/v1/auth/login":     true,
 	"POST /api/v1/auth/refresh":   true,
 	"POST /api/v1/stripe/webhook": true,
+	// A station's broker secret: a client that lost the answer rotates.
+	"POST /api/v1/admin/mobility/stations/{id}/credential":        true,
+	"POST /api/v1/admin/mobility/stations/{id}/credential/rotate": true,
 }
 
 // selfKeyed are the operations that also record their keys themselves, in

@@ -186,6 +186,9 @@ var openAPIComponents = []component{
 	{name: "OperatorStation", typ: typeOf[mobility.OperatorStation]()},
 	{name: "DockState", typ: typeOf[mobility.DockState]()},
 	{name: "Dock", typ: typeOf[mobility.Dock]()},
+	{name: "StationCredential", typ: typeOf[mobility.StationCredential](), desc: "A station's broker account: the MQTT username is the station id. The secret is never shown again after the answer that made it."},
+	{name: "IssuedCredential", typ: typeOf[mobility.IssuedCredential](), desc: "A new broker credential with its secret (the MQTT password), shown this once; the hub keeps only a hash."},
+	{name: "Incident", typ: typeOf[mobility.Incident](), desc: "Something an operator must look at: bike_released_without_ride is a station confirming an unlock after the hub stopped waiting (or for a request the hub never sent)."},
 	{name: "OccupancySample", typ: typeOf[mobility.OccupancySample]()},
 	{name: "StationOpenRequest", typ: typeOf[stationOpenRequest](), request: true, required: []string{"open"}},
 	{name: "DockServiceRequest", typ: typeOf[dockServiceRequest](), request: true, required: []string{"in_service"}},
@@ -458,6 +461,31 @@ var (
 	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
 )
 
+// credentialOps are the station credential and incident routes; the
+// mobility service admits city admins and mobility operators to both.
+func credentialOps() []apiOperation {
+	base := "/api/v1/admin/mobility/stations/{id}/credential"
+	secret := "Cache-Control: no-store. The secret is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer rotates the credential."
+	return []apiOperation{
+		{method: "GET", path: "/api/v1/admin/mobility/credentials", id: "listStationCredentials", tag: "mobility-admin", summary: "Every station's broker credential (no secrets)", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "Credentials by station id.", schema: listOf("credentials", "StationCredential")}}, errs: []int{401, 403}},
+		{method: "GET", path: base, id: "getStationCredential", tag: "mobility-admin", summary: "A station's broker credential (no secret)", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "The credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: base, id: "issueStationCredential", tag: "mobility-admin", summary: "Issue a registered station's broker credential", auth: "roles", roles: operator, desc: secret,
+			ok: []apiResponse{{status: 201, desc: "The credential with its secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+		{method: "POST", path: base + "/rotate", id: "rotateStationCredential", tag: "mobility-admin", summary: "Replace a station's secret", auth: "roles", roles: operator,
+			desc: "The old secret stops working and a station connected with it is disconnected. " + secret,
+			ok:   []apiResponse{{status: 200, desc: "The credential with its new secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+		{method: "DELETE", path: base, id: "revokeStationCredential", tag: "mobility-admin", summary: "Revoke a station's credential and disconnect it", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "The revoked credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+		{method: "GET", path: "/api/v1/operator/mobility/incidents", id: "listIncidents", tag: "mobility-operator", summary: "Mobility incidents, newest first", auth: "roles", roles: operator,
+			query: []apiParam{query("open", "true for unresolved incidents only.", newObj("type", "string", "enum", []string{"true", "false"}))},
+			ok:    []apiResponse{{status: 200, desc: "Incidents.", schema: listOf("incidents", "Incident")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/operator/mobility/incidents/{id}/resolve", id: "resolveIncident", tag: "mobility-operator", summary: "Resolve an open incident", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 204, desc: "Resolved."}}, errs: []int{401, 403, 404}},
+	}
+}
+
 // catalogueOps are the five routes of one mobility catalogue (routeCatalogue).
 func catalogueOps(path, member, comp, noun string) []apiOperation {
 	base := "/api/v1/admin/mobility/" + path
@@ -665,6 +693,7 @@ func openAPIOperations() []apiOperation {
 		{method: "PUT", path: "/api/v1/operator/mobility/stations/{id}/docks/{dock}", id: "setDockService", tag: "mobility-operator", summary: "Put a dock in or out of service", auth: "roles", roles: operator,
 			body: "DockServiceRequest", ok: []apiResponse{{status: 200, desc: "The dock's setting.", schema: "Dock"}}, errs: []int{400, 401, 403, 404}},
 	}
+	ops = append(ops, credentialOps()...)
 	ops = append(ops, catalogueOps("stations", "stations", "Station", "station")...)
 	ops = append(ops, catalogueOps("bikes", "bikes", "Bike", "bike")...)
 	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)

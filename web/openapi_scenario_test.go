@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"sort"
 	"strings"
@@ -290,6 +291,45 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	c.do("PUT", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/docks/99", operator, `{"in_service":false}`, http.StatusBadRequest)
 	c.do("PUT", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/status", admin, `{"open":false}`, http.StatusOK)
 	c.do("PUT", "/api/v1/operator/mobility/stations/nope/status", operator, `{"open":true}`, http.StatusNotFound)
+
+	// Station credentials and incidents.
+	cred := "/api/v1/admin/mobility/stations/" + st.ID + "/credential"
+	c.do("POST", cred, citizen, "", http.StatusForbidden)
+	c.do("GET", cred, operator, "", http.StatusNotFound)
+	c.do("POST", "/api/v1/admin/mobility/stations/nope/credential", operator, "", http.StatusNotFound)
+	issued := c.do("POST", cred, operator, "", http.StatusCreated, "Idempotency-Key: cred-1")
+	if issued.Header().Get("Cache-Control") != "no-store" || !strings.Contains(issued.Body.String(), `"secret":"`) {
+		c.t.Errorf("issued credential: Cache-Control %q, body %s", issued.Header().Get("Cache-Control"), issued.Body)
+	}
+	// The secret is never kept for a replay: the same key again is a new
+	// request, refused since the credential exists.
+	if again := c.do("POST", cred, operator, "", http.StatusConflict, "Idempotency-Key: cred-1"); strings.Contains(again.Body.String(), `"secret":`) {
+		c.t.Errorf("a keyed retry got the secret again: %s", again.Body)
+	}
+	if got := c.do("GET", cred, operator, "", http.StatusOK); strings.Contains(got.Body.String(), "secret") {
+		c.t.Errorf("a credential read shows its secret: %s", got.Body)
+	}
+	c.do("GET", "/api/v1/admin/mobility/credentials", operator, "", http.StatusOK)
+	c.do("GET", "/api/v1/admin/mobility/credentials", citizen, "", http.StatusForbidden)
+	if rotated := c.do("POST", cred+"/rotate", operator, "", http.StatusOK); rotated.Header().Get("Cache-Control") != "no-store" {
+		c.t.Error("a rotated secret may be cached")
+	}
+	c.do("DELETE", cred, operator, "", http.StatusOK)
+	c.do("DELETE", cred, operator, "", http.StatusNotFound)
+	c.do("POST", cred+"/rotate", operator, "", http.StatusNotFound)
+	if err := m.Svc.UnlockConfirmedLate(context.Background(), st.ID, "cmd_late_contract", time.Now()); err != nil {
+		c.t.Fatal(err)
+	}
+	var incidents struct {
+		Incidents []mobility.Incident `json:"incidents"`
+	}
+	c.json(&incidents, "GET", "/api/v1/operator/mobility/incidents?open=true", operator, "", http.StatusOK)
+	c.do("GET", "/api/v1/operator/mobility/incidents", citizen, "", http.StatusForbidden)
+	if len(incidents.Incidents) != 1 {
+		c.t.Fatalf("open incidents %+v", incidents.Incidents)
+	}
+	c.do("POST", "/api/v1/operator/mobility/incidents/"+incidents.Incidents[0].ID+"/resolve", operator, "", http.StatusNoContent)
+	c.do("POST", "/api/v1/operator/mobility/incidents/"+incidents.Incidents[0].ID+"/resolve", operator, "", http.StatusNotFound)
 	c.do("GET", "/api/v1/mobility/stations/"+m.Stations[1].ID, "", "", http.StatusOK)
 
 	if _, _, err := m.Sim.Dock(ride.BikeID, m.Stations[1].ID); err != nil {

@@ -57,6 +57,7 @@ func (s *Server) mobilityAdminPages(mux *http.ServeMux) {
 	action("POST /admin/bikes/pricing-plans/{id}", s.bikeAdminSave(pp, true))
 	page("GET /admin/bikes/pricing-plans/{id}/delete", s.bikeAdminDeleteConfirm(pp))
 	action("POST /admin/bikes/pricing-plans/{id}/delete", s.bikeAdminDelete(pp))
+	s.mobilityCredentialPages(mux)
 	s.addDashboardPanel(identity.RoleAdmin, DashboardPanel{TitleKey: "madmin.panel.title", TextKey: "madmin.panel.text", Href: "/admin/bikes"})
 }
 
@@ -514,6 +515,11 @@ func (s *Server) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 		}
 		if edit {
 			http.Redirect(w, r, k.base()+"/"+url.PathEscape(p.ID)+"?saved=1", http.StatusSeeOther)
+			return
+		}
+		if k == kindStations {
+			// Registering a station issues its broker credential.
+			s.issueOnRegistration(w, r, c, p.ID)
 			return
 		}
 		http.Redirect(w, r, k.base()+"?saved="+url.QueryEscape(p.ID), http.StatusSeeOther)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -258,8 +259,24 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			if vt, err := b.svc.VehicleType(ctx, "ebike"); err != nil || vt.MaxRangeMeters != 60500 || vt.PricingPlanID != "standard" {
 				t.Fatalf("stored type: %+v %v", vt, err)
 			}
-			post("/admin/bikes/stations", url.Values{"id": {"stazione-centrale"}, "name_it": {"Stazione Centrale"}, "name_en": {"Central Station"},
-				"address": {"Piazza Colonna"}, "lat": {"41,1335"}, "lon": {"14.7816"}, "capacity": {"12"}, "open": {"1"}}, http.StatusSeeOther)
+			// Registering a station issues its broker credential and shows the
+			// secret on the answer to the post, and never again.
+			res, body := admin.post("/admin/bikes/stations", url.Values{"csrf_token": {tok}, "id": {"stazione-centrale"}, "name_it": {"Stazione Centrale"}, "name_en": {"Central Station"},
+				"address": {"Piazza Colonna"}, "lat": {"41,1335"}, "lon": {"14.7816"}, "capacity": {"12"}, "open": {"1"}})
+			secret := regexp.MustCompile(`data-testid="cred-secret">([A-Za-z0-9_-]{32,})<`).FindStringSubmatch(body)
+			if res.StatusCode != http.StatusOK || secret == nil || res.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("registering a station: %d, Cache-Control %q, no secret shown:\n%s", res.StatusCode, res.Header.Get("Cache-Control"), body)
+			}
+			if ok, err := b.svc.AuthenticateStation(ctx, "stazione-centrale", secret[1]); !ok || err != nil {
+				t.Errorf("the secret shown does not open the broker: %v", err)
+			}
+			if _, body := admin.get("/admin/bikes/stations/stazione-centrale/credential"); strings.Contains(body, secret[1]) || !strings.Contains(body, `data-testid="cred-state"`) {
+				t.Errorf("the credential page shows the secret again:\n%s", body)
+			}
+			post("/admin/bikes/stations/stazione-centrale/credential", url.Values{"do": {"revoke"}}, http.StatusSeeOther)
+			if ok, _ := b.svc.AuthenticateStation(ctx, "stazione-centrale", secret[1]); ok {
+				t.Error("a credential revoked on the page still opens")
+			}
 			st, err := b.svc.Station(ctx, "stazione-centrale")
 			if err != nil || st.Lat != 41.1335 || st.Lon != 14.7816 || st.Capacity != 12 || !st.Open || st.NameEN != "Central Station" {
 				t.Fatalf("stored station: %+v %v", st, err)
@@ -292,7 +309,7 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			if _, body := admin.get("/admin/bikes/pricing-plans/standard/delete"); !strings.Contains(body, "Vuoi davvero eliminare «Tariffa standard»?") {
 				t.Errorf("delete confirmation:\n%s", body)
 			}
-			res, body := admin.post("/admin/bikes/pricing-plans/standard/delete", url.Values{"csrf_token": {tok}})
+			res, body = admin.post("/admin/bikes/pricing-plans/standard/delete", url.Values{"csrf_token": {tok}})
 			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Un tipo di bici usa questo piano") {
 				t.Errorf("deleting a plan in use: %d\n%s", res.StatusCode, body)
 			}

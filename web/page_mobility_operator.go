@@ -24,6 +24,8 @@ type operatorBikesPage struct {
 	Offline   []operatorStationRow
 	LongRides []longRideRow
 	OpenRides int
+	// Incidents are the open ones, newest first.
+	Incidents []mobility.Incident
 }
 
 type operatorStationRow struct {
@@ -48,8 +50,13 @@ func (s *Server) handleOperatorBikes(w http.ResponseWriter, r *http.Request, c i
 		s.pageError(w, r, err)
 		return
 	}
+	incidents, err := s.Mobility.Incidents(ctx, c, true)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	l := s.locale(r)
-	page := operatorBikesPage{At: ov.At, OpenRides: ov.OpenRides}
+	page := operatorBikesPage{At: ov.At, OpenRides: ov.OpenRides, Incidents: incidents}
 	names := map[string]string{}
 	for _, st := range ov.Stations {
 		row := operatorStationRow{OperatorStation: st, Name: st.Name(l.Lang)}

@@ -108,6 +108,13 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/operator/mobility/stations/{id}/occupancy", s.handleAPIOperatorOccupancy)
 		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/status", s.handleAPIOperatorStationStatus)
 		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/docks/{dock}", s.handleAPIOperatorDock)
+		mux.HandleFunc("GET /api/v1/operator/mobility/incidents", s.handleAPIIncidents)
+		mux.HandleFunc("POST /api/v1/operator/mobility/incidents/{id}/resolve", s.handleAPIResolveIncident)
+		mux.HandleFunc("GET /api/v1/admin/mobility/credentials", s.handleAPIStationCredentials)
+		mux.HandleFunc("GET /api/v1/admin/mobility/stations/{id}/credential", s.handleAPIStationCredential)
+		mux.HandleFunc("POST /api/v1/admin/mobility/stations/{id}/credential", s.handleAPIIssueStationCredential)
+		mux.HandleFunc("POST /api/v1/admin/mobility/stations/{id}/credential/rotate", s.handleAPIRotateStationCredential)
+		mux.HandleFunc("DELETE /api/v1/admin/mobility/stations/{id}/credential", s.handleAPIRevokeStationCredential)
 		s.mobilityCatalogues(mux)
 		// The rider's and the operator's bike pages.
 		s.mobilityPages(mux)

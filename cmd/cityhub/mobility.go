@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cityhub/apperr"
 	"cityhub/config"
+	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/mobility/simulator"
 	"cityhub/mqtt"
@@ -23,6 +29,7 @@ type mobilityHub struct {
 	log    *slog.Logger
 	svc    *mobility.Service
 	broker *mqtt.Broker
+	dynsec *mqtt.Dynsec
 	client *mqtt.Client
 	sim    *simulator.Sim
 }
@@ -35,16 +42,29 @@ func newMobility(cfg config.Config, db store.DB, log *slog.Logger) *mobilityHub 
 // start brings up the broker (if embedded) and connects this instance's
 // client, registering its metrics on reg.
 func (m *mobilityHub) start(ctx context.Context, reg prometheus.Registerer) error {
-	url := m.cfg.MQTTURL
-	if url == "" {
-		b, err := mqtt.StartBroker(m.cfg.MQTTBrokerAddr, m.log)
+	url, user, pass := m.cfg.MQTTURL, m.cfg.MQTTUsername, m.cfg.MQTTPassword
+	switch {
+	case url == "":
+		// The embedded broker checks every station against the hub's store.
+		b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: m.cfg.MQTTBrokerAddr, Root: m.cfg.MQTTTopicRoot, Stations: m.svc, Log: m.log})
 		if err != nil {
 			return err
 		}
 		m.broker = b
+		m.svc.SetBrokerAccounts(b)
 		url = b.URL()
+		user, pass = b.HubCredentials()
+	case m.cfg.MQTTBrokerAuth == "dynsec":
+		d, err := mqtt.StartDynsec(ctx, mqtt.DynsecOptions{URL: url, Username: user, Password: pass, Root: m.cfg.MQTTTopicRoot, Log: m.log})
+		if err != nil {
+			return err
+		}
+		m.dynsec = d
+		m.svc.SetBrokerAccounts(d)
+	default:
+		m.log.Warn("the external broker is not told about station credentials (CITYHUB_MQTT_BROKER_AUTH=none): it must authenticate stations itself, see docs/mqtt.md")
 	}
-	c, err := mqtt.New(mqtt.Options{URL: url, Username: m.cfg.MQTTUsername, Password: m.cfg.MQTTPassword,
+	c, err := mqtt.New(mqtt.Options{URL: url, Username: user, Password: pass,
 		InstanceID: m.cfg.InstanceID, Root: m.cfg.MQTTTopicRoot, ShareGroup: m.cfg.MQTTShareGroup, Log: m.log, Registry: reg})
 	if err != nil {
 		return err
@@ -81,6 +101,9 @@ func (m *mobilityHub) close() {
 	if m.client != nil {
 		m.client.Close()
 	}
+	if m.dynsec != nil {
+		m.dynsec.Close()
+	}
 	if m.broker != nil {
 		m.broker.Close()
 	}
@@ -90,12 +113,26 @@ func (m *mobilityHub) close() {
 // Benevento in the catalogue (idempotent) and simulated stations playing them
 // against the hub's broker, so a newcomer sees live stations, can unlock a
 // bike and sees it docked again after a short ride.
-func (m *mobilityHub) seedDemoStations(ctx context.Context, n int) error {
+//
+// On an external broker the demo plays stations only when asked to
+// (-simulate-stations): that broker may be someone else's. Each start gives
+// the simulated stations new credentials (the hub keeps only hashes) and
+// writes them to DATA_DIR/demo-stations.credentials for `cityhub simulate`.
+func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Writer) error {
 	layout := simulator.Layout("bn", n, 10)
 	if err := simulator.SeedCatalogue(ctx, m.svc, layout); err != nil {
 		return fmt.Errorf("seed mobility catalogue: %w", err)
 	}
-	sim := simulator.New(simulator.Config{URL: m.brokerURL(), Root: m.cfg.MQTTTopicRoot, Stations: layout, StatusEvery: 30 * time.Second,
+	if m.broker == nil && !m.cfg.SimulateStations {
+		fmt.Fprintf(stdout, "\nnot playing simulated stations on the external broker %s: add -simulate-stations to play them there\n", m.cfg.MQTTURL)
+		m.log.Info("simulated stations not started on the external broker (no -simulate-stations)")
+		return nil
+	}
+	creds, err := m.demoCredentials(ctx, layout)
+	if err != nil {
+		return err
+	}
+	sim := simulator.New(simulator.Config{URL: m.brokerURL(), Credentials: creds, Root: m.cfg.MQTTTopicRoot, Stations: layout, StatusEvery: 30 * time.Second,
 		EventsPerSecond: 0.05, FailureRate: 0.05, ReplyDelay: 400 * time.Millisecond,
 		RideMin: 2 * time.Minute, RideMax: 6 * time.Minute, Log: m.log})
 	if err := sim.Start(ctx); err != nil {
@@ -104,4 +141,30 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int) error {
 	m.sim = sim
 	m.log.Info("simulated stations running", slog.Int("stations", n), slog.String("broker", config.Redact(m.brokerURL())))
 	return nil
+}
+
+// demoCredentials gives each simulated station a fresh secret, as the city
+// admin would, and writes them where `cityhub simulate -credentials` reads.
+func (m *mobilityHub) demoCredentials(ctx context.Context, layout []simulator.StationSpec) (map[string]string, error) {
+	admin := identity.Caller{AccountID: "demo", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	creds := make(map[string]string, len(layout))
+	for _, st := range layout {
+		c, err := m.svc.RotateStationCredential(ctx, admin, st.ID)
+		if apperr.Has(err, apperr.NotFound) {
+			c, err = m.svc.IssueStationCredential(ctx, admin, st.ID)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("credentials of demo station %s: %w", st.ID, err)
+		}
+		creds[st.ID] = c.Secret
+	}
+	path := filepath.Join(m.cfg.DataDir, "demo-stations.credentials")
+	var buf bytes.Buffer
+	if err := simulator.WriteCredentials(&buf, creds); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		return nil, fmt.Errorf("write demo station credentials: %w", err)
+	}
+	return creds, nil
 }

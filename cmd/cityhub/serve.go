@@ -78,7 +78,7 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 	defer hub.close()
 
 	if cfg.Demo {
-		logins, err := hub.seedDemo(ctx)
+		logins, err := hub.seedDemo(ctx, stdout)
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}

@@ -32,12 +32,20 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	delay := fs.Duration("reply-delay", 500*time.Millisecond, "time to open a lock before answering")
 	rideMin := fs.Duration("ride-min", 2*time.Minute, "shortest simulated ride")
 	rideMax := fs.Duration("ride-max", 10*time.Minute, "longest simulated ride")
+	credFile := fs.String("credentials", "", "file of \"station-id secret\" lines: each station logs in as itself (the demo writes DATA_DIR/demo-stations.credentials)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	layout := simulator.Layout(*prefix, *n, *docks)
-	sim := simulator.New(simulator.Config{URL: url, Root: *root, Stations: layout, StatusEvery: *statusEvery,
+	var creds map[string]string
+	if *credFile != "" {
+		var err error
+		if creds, err = simulator.ReadCredentials(*credFile); err != nil {
+			return err
+		}
+	}
+	sim := simulator.New(simulator.Config{URL: url, Credentials: creds, Root: *root, Stations: layout, StatusEvery: *statusEvery,
 		EventsPerSecond: *events, FailureRate: *failure, SilentRate: *silent, ReplyDelay: *delay,
 		RideMin: *rideMin, RideMax: *rideMax, Log: log})
 	if err := sim.Start(ctx); err != nil {

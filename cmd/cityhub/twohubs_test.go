@@ -52,7 +52,7 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 	}
 	// Hub A seeds the demo (accounts, shops, campaign, simulated stations on
 	// Mosquitto); hub B serves the same database.
-	urlA, outA := startHub(t, []string{"demo"}, env("a"))
+	urlA, outA := startHub(t, []string{"demo", "-simulate-stations"}, env("a"))
 	urlB, _ := startHub(t, []string{"serve"}, env("b"))
 
 	login := func(base, email, password string) string {

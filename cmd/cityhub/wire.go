@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -199,12 +200,12 @@ func (h *hub) close() {
 }
 
 // seedDemo loads the demo data (idempotent) and returns the logins to print.
-func (h *hub) seedDemo(ctx context.Context) ([]demoLogin, error) {
+func (h *hub) seedDemo(ctx context.Context, stdout io.Writer) ([]demoLogin, error) {
 	res, err := demo.Seed(ctx, demo.Services{Identity: h.identity, Wallet: h.wallet, Vouchers: h.vouchers, Theatre: h.tickets}, h.cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	if err := h.mobility.seedDemoStations(ctx, demoStations); err != nil {
+	if err := h.mobility.seedDemoStations(ctx, demoStations, stdout); err != nil {
 		return nil, err
 	}
 	out := make([]demoLogin, 0, len(res.Logins))

@@ -63,11 +63,15 @@ func Layout(prefix string, n, docks int) []StationSpec {
 
 // Config tells the simulator what to play.
 type Config struct {
-	URL      string
-	Username string
-	Password string
-	Root     string // topic root, "cityhub/v1"
-	Stations []StationSpec
+	URL string
+	// Credentials are the stations' broker secrets by station id: a station
+	// listed logs in as itself (username: its id), as a real one does.
+	// Stations not listed use Username and Password (an open broker).
+	Credentials map[string]string
+	Username    string
+	Password    string
+	Root        string // topic root, "cityhub/v1"
+	Stations    []StationSpec
 
 	StatusEvery time.Duration // status republished this often (and on every change); 30s
 	// EventsPerSecond is the rate of rebalancing moves (a bike taken from one
@@ -192,8 +196,12 @@ func (s *Sim) Start(ctx context.Context) error {
 
 func (s *Sim) connect(ctx context.Context, st *station) error {
 	id := st.spec.ID
+	user, pass := s.cfg.Username, s.cfg.Password
+	if secret, ok := s.cfg.Credentials[id]; ok {
+		user, pass = id, secret
+	}
 	o := paho.NewClientOptions().AddBroker(s.cfg.URL).SetClientID("station-"+id).
-		SetUsername(s.cfg.Username).SetPassword(s.cfg.Password).
+		SetUsername(user).SetPassword(pass).
 		SetCleanSession(true).SetOrderMatters(false).SetKeepAlive(10*time.Second).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(500*time.Millisecond).
 		SetMaxReconnectInterval(2*time.Second).

@@ -7,6 +7,7 @@ package mqtttest
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,4 +173,32 @@ func FreeAddr(tb testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// AuthFile holds the hub account's password of the authenticated Mosquitto
+// that scripts/services starts on 127.0.0.1:1884.
+const AuthFile = "/var/lib/cityhub-test/mosquitto-auth/hub.password"
+
+// AuthURL is the Mosquitto that authenticates every client and enforces
+// station rules with its dynamic-security plugin (CITYHUB_TEST_MQTT_AUTH_URL,
+// else built from AuthFile): the broker URL without credentials, and the
+// username and password of an account with the plugin's admin role.
+func AuthURL(tb testing.TB) (brokerURL, username, password string) {
+	tb.Helper()
+	raw := os.Getenv("CITYHUB_TEST_MQTT_AUTH_URL")
+	if raw == "" {
+		pw, err := os.ReadFile(AuthFile)
+		if err != nil {
+			tb.Fatalf("no authenticated Mosquitto: set CITYHUB_TEST_MQTT_AUTH_URL or run scripts/services (%v)", err)
+		}
+		raw = "tcp://cityhub-hub:" + strings.TrimSpace(string(pw)) + "@127.0.0.1:1884"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		tb.Fatalf("CITYHUB_TEST_MQTT_AUTH_URL must be tcp://user:password@host:port: %v", err)
+	}
+	password, _ = u.User.Password()
+	username = u.User.Username()
+	u.User = nil
+	return u.String(), username, password
 }

@@ -174,6 +174,14 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	); st != 200 {
 		t.Fatalf("save station: %d", st)
 	}
+	// Registering the station issued its broker credential, shown this once.
+	if secret := f.Text(`[data-testid=cred-secret]`); len(secret) < 32 {
+		t.Errorf("new station's secret = %q", secret)
+	}
+	f.Check("bikeadmin-station-credential-it")
+	if st := f.Open("/admin/bikes/stations"); st != 200 {
+		t.Fatalf("station list: %d", st)
+	}
 	if row := f.Text(`li[data-id=rocca-dei-rettori]`); !strings.Contains(row, "Rocca dei Rettori") || !strings.Contains(row, "14 stalli") || !strings.Contains(row, "Aperta") {
 		t.Errorf("station row = %q", row)
 	}

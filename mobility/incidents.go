@@ -1,0 +1,124 @@
+package mobility
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+)
+
+// Incidents are what an operator must go and look at because a station did
+// something the hub did not ask for. Today there is one kind: a station
+// confirmed an unlock after the hub stopped waiting (or for a request it
+// never sent), so a bike may be out of its dock with no ride and nobody
+// paying for it.
+
+// IncidentReleasedWithoutRide is a late or unknown unlock confirmation.
+const IncidentReleasedWithoutRide = "bike_released_without_ride"
+
+// Incident is one such event, open until an operator resolves it.
+type Incident struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	StationID string `json:"station_id"`
+	// RequestID is the unlock command the station confirmed.
+	RequestID string `json:"request_id"`
+	// RideID and BikeID are the failed ride the command belonged to, when
+	// the hub knows it.
+	RideID     string     `json:"ride_id,omitempty"`
+	BikeID     string     `json:"bike_id,omitempty"`
+	Dock       int        `json:"dock,omitempty"`
+	RaisedAt   time.Time  `json:"raised_at"`
+	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
+	ResolvedBy string     `json:"resolved_by,omitempty"`
+}
+
+// IncidentTx is what incidents need from a store transaction.
+type IncidentTx interface {
+	// InsertIncident writes an incident; false (and nothing written) when
+	// one of the same kind, station and request exists already.
+	InsertIncident(ctx context.Context, i Incident) (bool, error)
+	// Incidents lists incidents, newest first, open ones only if openOnly,
+	// at most limit.
+	Incidents(ctx context.Context, openOnly bool, limit int) ([]Incident, error)
+	// ResolveIncident marks an open incident resolved; false when there is
+	// no open incident with that id.
+	ResolveIncident(ctx context.Context, id, by string, at time.Time) (bool, error)
+}
+
+// UnlockConfirmedLate records that a station confirmed an unlock nobody
+// waits for. A confirmation of a ride that did start (a duplicate delivery)
+// changes nothing; any other raises one incident per station and request,
+// however often the station repeats itself.
+func (s *Service) UnlockConfirmedLate(ctx context.Context, stationID, requestID string, at time.Time) error {
+	inc := Incident{ID: ids.New("inc"), Kind: IncidentReleasedWithoutRide, StationID: stationID, RequestID: requestID,
+		RaisedAt: at.UTC().Truncate(time.Microsecond)}
+	raised := false
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		r, err := tx.RideByCommand(ctx, requestID)
+		switch {
+		case err == nil && r.StartStation == stationID && r.Status != RidePending && r.Status != RideFailed:
+			return nil // the ride started: this was a repeat of the ok it got
+		case err == nil:
+			inc.RideID, inc.BikeID, inc.Dock = r.ID, r.BikeID, r.StartDock
+		case !apperr.Has(err, apperr.NotFound):
+			return err
+		}
+		raised, err = tx.InsertIncident(ctx, inc)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if raised {
+		s.changed()
+		s.log.WarnContext(ctx, "incident: bike released without a ride", slog.String("incident", inc.ID),
+			slog.String("station", stationID), slog.String("request_id", requestID), slog.String("ride", inc.RideID), slog.String("bike", inc.BikeID))
+	}
+	return nil
+}
+
+// Incidents lists incidents for operators and admins, newest first (open
+// ones only if openOnly). Errors: Unauthenticated, Forbidden.
+func (s *Service) Incidents(ctx context.Context, caller identity.Caller, openOnly bool) ([]Incident, error) {
+	if err := mayOperate(caller); err != nil {
+		return nil, err
+	}
+	var out []Incident
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Incidents(ctx, openOnly, 200)
+		return err
+	})
+	return out, err
+}
+
+// ResolveIncident closes an open incident once an operator has dealt with
+// the bike. Errors: Unauthenticated, Forbidden; NotFound (no open incident
+// with that id).
+func (s *Service) ResolveIncident(ctx context.Context, caller identity.Caller, id string) error {
+	if err := mayOperate(caller); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.ResolveIncident(ctx, id, caller.AccountID, s.stamp())
+		if err == nil && !ok {
+			return apperr.R(apperr.NotFound, "no_incident", "There is no open incident %q.", id)
+		}
+		return err
+	})
+}
+
+// mayOperate: mobility operators and city admins.
+func mayOperate(c identity.Caller) error {
+	if c.AccountID == "" {
+		return apperr.E(apperr.Unauthenticated, "Sign in first.")
+	}
+	if !c.Has(identity.RoleAdmin) && !c.Has(identity.RoleOperator) {
+		return apperr.E(apperr.Forbidden, "Only mobility operators and city administrators see incidents.")
+	}
+	return nil
+}

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"net/http"
+
+	"cityhub/mobility"
+)
+
+// Station broker credentials and mobility incidents. The mobility service
+// decides who may (city admins and mobility operators); these handlers only
+// authenticate and translate. A secret appears once, in the answer to the
+// request that made it, which nothing may cache; an Idempotency-Key is not
+// honoured here, because keeping the first answer would keep the secret: a
+// client that lost the answer rotates the credential instead.
+
+// handleAPIStationCredentials lists every station's credential (no secrets).
+func (s *Server) handleAPIStationCredentials(w http.ResponseWriter, r *http.Request) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.Mobility.StationCredentials(r.Context(), c)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"credentials": list})
+}
+
+// handleAPIStationCredential is one station's credential (no secret).
+func (s *Server) handleAPIStationCredential(w http.ResponseWriter, r *http.Request) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cred, err := s.Mobility.StationCredential(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cred)
+}
+
+// handleAPIIssueStationCredential makes a station's first secret (or a new
+// one after a revocation): 201 with the secret, shown this once.
+func (s *Server) handleAPIIssueStationCredential(w http.ResponseWriter, r *http.Request) {
+	s.newStationSecret(w, r, false)
+}
+
+// handleAPIRotateStationCredential replaces a station's secret: 200 with the
+// new secret; the old one stops working and its connection is dropped.
+func (s *Server) handleAPIRotateStationCredential(w http.ResponseWriter, r *http.Request) {
+	s.newStationSecret(w, r, true)
+}
+
+func (s *Server) newStationSecret(w http.ResponseWriter, r *http.Request, rotate bool) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	issue, status := s.Mobility.IssueStationCredential, http.StatusCreated
+	if rotate {
+		issue, status = s.Mobility.RotateStationCredential, http.StatusOK
+	}
+	cred, err := issue(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, cred)
+}
+
+// handleAPIRevokeStationCredential ends a station's credential and
+// disconnects the station.
+func (s *Server) handleAPIRevokeStationCredential(w http.ResponseWriter, r *http.Request) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	cred, err := s.Mobility.RevokeStationCredential(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, cred)
+}
+
+// handleAPIIncidents lists mobility incidents, newest first; ?open=true for
+// the unresolved ones only.
+func (s *Server) handleAPIIncidents(w http.ResponseWriter, r *http.Request) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.Mobility.Incidents(r.Context(), c, r.URL.Query().Get("open") == "true")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []mobility.Incident{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": list})
+}
+
+// handleAPIResolveIncident closes an open incident.
+func (s *Server) handleAPIResolveIncident(w http.ResponseWriter, r *http.Request) {
+	c, err := s.caller(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Mobility.ResolveIncident(r.Context(), c, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,39 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+)
+
+// A station confirming an unlock too late shows on the operator's page as
+// an incident ("bike released without a ride") until an operator resolves it.
+func TestOperatorSeesLateUnlockIncident(t *testing.T) {
+	b := newBikePagesEnv(t)
+	st := b.m.Stations[0]
+	op, _ := b.signIn(t, identity.RoleOperator)
+	if err := b.m.Svc.UnlockConfirmedLate(context.Background(), st.ID, "cmd_too_late", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	res, body := op.get("/operator/bikes")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="incident-list"`) ||
+		!strings.Contains(body, "Bici sbloccata senza corsa: la stazione "+st.ID+" ha confermato lo sblocco cmd_too_late") {
+		t.Fatalf("operator page without the incident: %d\n%s", res.StatusCode, body)
+	}
+	incidents, err := b.m.Svc.Incidents(context.Background(), identity.Caller{AccountID: "x", Grants: []identity.Grant{{Role: identity.RoleOperator}}}, true)
+	if err != nil || len(incidents) != 1 {
+		t.Fatalf("incidents %+v %v", incidents, err)
+	}
+	tok := op.csrf("/operator/bikes")
+	if res, _ := op.post("/operator/bikes/incidents/"+incidents[0].ID+"/resolve", url.Values{"csrf_token": {tok}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("resolve: %d", res.StatusCode)
+	}
+	if _, body := op.get("/operator/bikes"); strings.Contains(body, `data-testid="incident-list"`) {
+		t.Error("a resolved incident is still listed")
+	}
+}
