@@ -66,6 +66,9 @@ func FromMobility(snap mobility.Snapshot, svc *mobility.Service) Snapshot {
 			}
 		}
 		for _, d := range state.Docks {
+			if d.Dock > st.Capacity {
+				continue // not a registered dock (as in the station view)
+			}
 			s.Docks = append(s.Docks, Dock{Number: d.Dock, BikeID: d.BikeID, InService: d.Fault == "" && !off[d.Dock], Battery: d.Battery})
 		}
 		out.Stations = append(out.Stations, s)

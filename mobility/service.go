@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/wallet"
 )
@@ -34,6 +35,9 @@ type Service struct {
 
 	version atomic.Int64 // bumped on every change riders or feeds can see
 	applied atomic.Int64 // telemetry messages that reached station state
+	ignored struct {
+		unregistered, stale, unknown, refused atomic.Int64
+	}
 
 	pruneMu   sync.Mutex
 	lastPrune time.Time
@@ -77,7 +81,8 @@ func (s *Service) commander() Commander {
 // feeds rendered from them (GBFS) know when to render again.
 func (s *Service) Version() int64 { return s.version.Load() }
 
-// Applied counts telemetry messages that reached station state.
+// Applied counts telemetry messages Ingest has handled: applied to station
+// state, or ignored for a reason IngestCounts counts.
 func (s *Service) Applied() int64 { return s.applied.Load() }
 
 func (s *Service) changed() { s.version.Add(1) }
@@ -184,13 +189,43 @@ func (s *Service) Stations(ctx context.Context) ([]Station, error) {
 	return out, err
 }
 
-// DeleteStation removes a station. NotFound if missing.
+// DeleteStation removes a station and its live state, so a station created
+// again under the same id starts from its next status. NotFound if missing.
 func (s *Service) DeleteStation(ctx context.Context, id string) error {
-	err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteStation(ctx, id) })
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.DeleteStation(ctx, id); err != nil {
+			return err
+		}
+		return tx.DeleteStationState(ctx, id)
+	})
 	if err == nil {
 		s.changed()
 	}
 	return err
+}
+
+// ResetStationState forgets what a station reported (operator or city
+// admin): its docks, faults, online flag and the time of its last message,
+// so that its next status is taken whatever its "ts". For a station whose
+// clock was wrong, or whose state is wrong for any other reason; until the
+// next status it shows offline. Forbidden for other callers, NotFound for an
+// unknown station.
+func (s *Service) ResetStationState(ctx context.Context, c identity.Caller, id string) error {
+	if !c.Has(identity.RoleOperator) && !c.Has(identity.RoleAdmin) {
+		return apperr.E(apperr.Forbidden, "Only a mobility operator or a city administrator may reset a station.")
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Station(ctx, id); err != nil {
+			return err
+		}
+		return tx.DeleteStationState(ctx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("reset station %s: %w", id, err)
+	}
+	s.changed()
+	s.log.InfoContext(ctx, "station state reset", slog.String("station", id), slog.String("by", c.AccountID))
+	return nil
 }
 
 // SetStationOpen opens or closes a station (operator). NotFound if missing.
@@ -501,19 +536,10 @@ func (r UnlockRequest) Validate() error {
 			return err
 		}
 	}
-	if r.RequestID != "" && (len(r.RequestID) > 100 || !ValidID(r.RequestID) && !validCommandID(r.RequestID)) {
+	if r.RequestID != "" && !ValidRequestID(r.RequestID) {
 		return apperr.R(apperr.Invalid, "request_id", "The request id must be 1 to 100 letters, digits, '-' or '_'.")
 	}
 	return nil
-}
-
-func validCommandID(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // Unlock asks the station to release a bike for riderID and starts the ride
@@ -711,6 +737,9 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 		} else {
 			r.Status = RideActive
 			r.StartedAt = s.now().UTC().Truncate(time.Microsecond)
+			if err := s.recordRelease(bg, tx, r, reply); err != nil {
+				return err
+			}
 		}
 		out = r
 		return tx.UpdateRide(bg, r)
@@ -728,6 +757,23 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 		return out, rideFailure(out)
 	}
 	return out, nil
+}
+
+// recordRelease takes the bike out of its dock in the station's state as
+// the station's ok says, ordered by the reply's "ts" (see releaseBike).
+func (s *Service) recordRelease(ctx context.Context, tx Tx, r Ride, reply Reply) error {
+	states, err := tx.LockStationStates(ctx, []string{r.StartStation})
+	if err != nil || len(states) == 0 {
+		return err
+	}
+	now := s.now().UTC()
+	st := &states[0]
+	forgetFuture(st, now)
+	if !releaseBike(st, r.BikeID, reply.TS.UTC(), now) {
+		return nil
+	}
+	st.UpdatedAt = now
+	return tx.SaveStationStates(ctx, states)
 }
 
 func stationRefusal(r Reply) error {
@@ -882,8 +928,9 @@ func (s *Service) RideHistory(ctx context.Context, riderID string, before time.T
 	return out, nil
 }
 
-// EndRide ends the open ride of bike, docked at station and dock at the
-// station's time at. It is idempotent: a bike with no open ride (already
+// EndRide ends the open ride of bike, docked at station and dock, at the
+// hub's time at (when the hub received the report; never a station's "ts":
+// a station's clock does not price a ride). It is idempotent: a bike with no open ride (already
 // ended, by a duplicate or late event) changes nothing and returns
 // ended=false. The fare is charged in the same transaction as the ride's end;
 // a fare beyond the credit uses wallet.RideOverrun, and a fare beyond even that

@@ -133,6 +133,11 @@ func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 	}
 	reported := map[int]bool{}
 	for _, d := range state.Docks {
+		if d.Dock > st.Capacity {
+			// Not a dock the city registered: the operator sees it on the
+			// station's page, riders and feeds do not.
+			continue
+		}
 		reported[d.Dock] = true
 		broken := d.Fault != "" || outOfService[d.Dock]
 		if d.BikeID == "" {
@@ -145,6 +150,9 @@ func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 		}
 		b, known := snap.Bikes[d.BikeID]
 		vt := snap.VehicleTypes[b.VehicleTypeID]
+		// A bike the city does not know, one out of the fleet, one in a
+		// broken dock, and one an unlock in progress holds are in the dock
+		// but not for rent: disabled (GBFS num_vehicles_disabled).
 		if !known || !b.Active || broken || snap.OnRide(d.BikeID) {
 			v.BikesDisabled++
 			continue
