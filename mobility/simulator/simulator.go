@@ -103,6 +103,9 @@ type Sim struct {
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+	// hello tracks each connect's "online" and status publishing, so that
+	// Close says "false" after them.
+	hello sync.WaitGroup
 }
 
 type outBike struct {
@@ -203,10 +206,10 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 			c.Subscribe(s.root+"/stations/"+id+"/commands", 1, func(_ paho.Client, m paho.Message) {
 				go s.onCommand(st, m.Payload())
 			})
-			go func() {
+			s.hello.Go(func() {
 				s.publish(st, "online", []byte("true"), true)
 				s.publishStatus(st)
-			}()
+			})
 		})
 	st.cli = paho.NewClient(o)
 	tok := st.cli.Connect()
@@ -223,7 +226,10 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 	return nil
 }
 
-// Close disconnects every station cleanly (no will is sent).
+// Close stops every station cleanly: as docs/mqtt.md asks, each says
+// "false" (retained) on its online topic before it disconnects, since a
+// clean disconnect sends no will and the retained "true" would otherwise
+// outlive the station.
 func (s *Sim) Close() {
 	select {
 	case <-s.stop:
@@ -232,6 +238,14 @@ func (s *Sim) Close() {
 		close(s.stop)
 	}
 	s.wg.Wait()
+	s.hello.Wait()
+	var wg sync.WaitGroup
+	for _, st := range s.stations {
+		if st.cli != nil && st.cli.IsConnectionOpen() {
+			wg.Go(func() { s.publish(st, "online", []byte("false"), true) })
+		}
+	}
+	wg.Wait()
 	for _, st := range s.stations {
 		if st.cli != nil {
 			st.cli.Disconnect(100)
