@@ -290,6 +290,9 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	c.do("PUT", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/docks/99", operator, `{"in_service":false}`, http.StatusBadRequest)
 	c.do("PUT", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/status", admin, `{"open":false}`, http.StatusOK)
 	c.do("PUT", "/api/v1/operator/mobility/stations/nope/status", operator, `{"open":true}`, http.StatusNotFound)
+	c.do("POST", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/reset", operator, "", http.StatusNoContent)
+	c.do("POST", "/api/v1/operator/mobility/stations/nope/reset", operator, "", http.StatusNotFound)
+	c.do("POST", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/reset", citizen, "", http.StatusForbidden)
 	c.do("GET", "/api/v1/mobility/stations/"+m.Stations[1].ID, "", "", http.StatusOK)
 
 	if _, _, err := m.Sim.Dock(ride.BikeID, m.Stations[1].ID); err != nil {

@@ -108,6 +108,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/operator/mobility/stations/{id}/occupancy", s.handleAPIOperatorOccupancy)
 		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/status", s.handleAPIOperatorStationStatus)
 		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/docks/{dock}", s.handleAPIOperatorDock)
+		mux.HandleFunc("POST /api/v1/operator/mobility/stations/{id}/reset", s.handleAPIOperatorStationReset)
 		s.mobilityCatalogues(mux)
 		// The rider's and the operator's bike pages.
 		s.mobilityPages(mux)
