@@ -33,7 +33,7 @@ func (m MobilitySource) Version() int64 { return m.Service.Version() }
 // count of ended rides, so its published id rotates after every trip, even
 // one that ends in the dock it started from.
 func FromMobility(snap mobility.Snapshot, svc *mobility.Service) Snapshot {
-	out := Snapshot{At: snap.At}
+	out := Snapshot{At: snap.At, ChangedAt: snap.ChangedAt(svc.StaleAfter), CatalogueChangedAt: snap.CatalogueChangedAt()}
 	onRide := make(map[string]bool, len(snap.OpenRides))
 	for _, r := range snap.OpenRides {
 		onRide[r.BikeID] = true

@@ -165,3 +165,28 @@ func TestGBFSHandlerUnavailable(t *testing.T) {
 		t.Fatalf("without feeds: %d", rec.Code)
 	}
 }
+
+// Issue 9: a browser app on another origin preflights its conditional GET;
+// the hub answers 204 with the CORS headers, and the GET exposes ETag so
+// the app can send If-None-Match.
+func TestGBFSCORSPreflight(t *testing.T) {
+	s := New(Deps{PublicURL: testIssuer, GBFS: gbfsTestFeeds(t, nil)})
+	req := httptest.NewRequest("OPTIONS", "/gbfs/v3/station_status.json", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "if-none-match")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	h := rec.Result().Header
+	if rec.Code != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "GET") ||
+		!strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "if-none-match") || !strings.Contains(h.Get("Access-Control-Expose-Headers"), "ETag") {
+		t.Fatalf("preflight: %d %v", rec.Code, h)
+	}
+	req = httptest.NewRequest("GET", "/gbfs/v3/station_status.json", nil)
+	req.Header.Set("Origin", "https://app.example")
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Result().Header.Get("Access-Control-Expose-Headers"), "ETag") || rec.Result().Header.Get("ETag") == "" {
+		t.Fatalf("GET: %d %v", rec.Code, rec.Result().Header)
+	}
+}

@@ -98,6 +98,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Mobility and GBFS.
 	mux.HandleFunc("GET /gbfs/v3/{feed}", s.handleGBFS)
+	mux.HandleFunc("OPTIONS /gbfs/v3/{feed}", s.handleGBFSPreflight)
 	if s.Mobility != nil {
 		mux.HandleFunc("GET /api/v1/mobility/stations", s.handleAPIMobilityStations)
 		mux.HandleFunc("GET /api/v1/mobility/stations/{id}", s.handleAPIMobilityStation)
