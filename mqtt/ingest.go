@@ -119,7 +119,12 @@ func (c *Client) onTelemetry(_ paho.Client, m paho.Message) {
 		c.logOverload("telemetry inbox full; dropping", slog.String("kind", string(kind)))
 		return
 	}
-	c.metrics.backlog.Set(float64(in.waiting.Add(1)))
+	n := in.waiting.Add(1)
+	c.metrics.backlog.Set(float64(n))
+	if n > int64(c.opts.BacklogLimit) {
+		// Said here too: a store that stopped answering holds the worker.
+		c.checkBacklog()
+	}
 	select {
 	case in.wake <- struct{}{}:
 	default:

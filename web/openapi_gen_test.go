@@ -950,10 +950,10 @@ func addOpsPaths(paths *obj) {
 		newObj("200", newObj("description", "Up.", "content", content("application/json", health)))))
 
 	ready := content("application/json", closed(newObj(
-		"status", newObj("enum", []string{"ready", "not ready"}),
+		"status", newObj("enum", []string{"ready", "degraded", "not ready"}),
 		"checks", newObj("type", "object", "additionalProperties", str())), "status", "checks"))
 	paths.set("/readyz", get("readyz", "The database and the broker answer", "", newObj(
-		"200", newObj("description", "Ready; checks names each dependency with ok.", "content", ready),
+		"200", newObj("description", "Ready; checks names each dependency with ok. \"degraded\" while the hub is still ready but behind (a station telemetry backlog over its bound): the degraded check says why.", "content", ready),
 		"503", newObj("description", "Not ready; the failing dependencies are named.", "content", ready))))
 
 	paths.set("/metrics", get("metrics", "Prometheus metrics", "The Prometheus text exposition format; for the city's monitoring, not for the public.",
