@@ -206,10 +206,21 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 			c.Subscribe(s.root+"/stations/"+id+"/commands", 1, func(_ paho.Client, m paho.Message) {
 				go s.onCommand(st, m.Payload())
 			})
-			s.hello.Go(func() {
+			// Not once Close began: its "false" must be the last word.
+			s.mu.Lock()
+			select {
+			case <-s.stop:
+				s.mu.Unlock()
+				return
+			default:
+			}
+			s.hello.Add(1)
+			s.mu.Unlock()
+			go func() {
+				defer s.hello.Done()
 				s.publish(st, "online", []byte("true"), true)
 				s.publishStatus(st)
-			})
+			}()
 		})
 	st.cli = paho.NewClient(o)
 	tok := st.cli.Connect()
@@ -231,12 +242,15 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 // clean disconnect sends no will and the retained "true" would otherwise
 // outlive the station.
 func (s *Sim) Close() {
+	s.mu.Lock()
 	select {
 	case <-s.stop:
+		s.mu.Unlock()
 		return
 	default:
 		close(s.stop)
 	}
+	s.mu.Unlock()
 	s.wg.Wait()
 	s.hello.Wait()
 	var wg sync.WaitGroup
