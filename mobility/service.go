@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"cityhub/apperr"
-	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/wallet"
 )
@@ -202,30 +201,6 @@ func (s *Service) DeleteStation(ctx context.Context, id string) error {
 		s.changed()
 	}
 	return err
-}
-
-// ResetStationState forgets what a station reported (operator or city
-// admin): its docks, faults, online flag and the time of its last message,
-// so that its next status is taken whatever its "ts". For a station whose
-// clock was wrong, or whose state is wrong for any other reason; until the
-// next status it shows offline. Forbidden for other callers, NotFound for an
-// unknown station.
-func (s *Service) ResetStationState(ctx context.Context, c identity.Caller, id string) error {
-	if !c.Has(identity.RoleOperator) && !c.Has(identity.RoleAdmin) {
-		return apperr.E(apperr.Forbidden, "Only a mobility operator or a city administrator may reset a station.")
-	}
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.Station(ctx, id); err != nil {
-			return err
-		}
-		return tx.DeleteStationState(ctx, id)
-	})
-	if err != nil {
-		return fmt.Errorf("reset station %s: %w", id, err)
-	}
-	s.changed()
-	s.log.InfoContext(ctx, "station state reset", slog.String("station", id), slog.String("by", c.AccountID))
-	return nil
 }
 
 // SetStationOpen opens or closes a station (operator). NotFound if missing.
@@ -757,23 +732,6 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 		return out, rideFailure(out)
 	}
 	return out, nil
-}
-
-// recordRelease takes the bike out of its dock in the station's state as
-// the station's ok says, ordered by the reply's "ts" (see releaseBike).
-func (s *Service) recordRelease(ctx context.Context, tx Tx, r Ride, reply Reply) error {
-	states, err := tx.LockStationStates(ctx, []string{r.StartStation})
-	if err != nil || len(states) == 0 {
-		return err
-	}
-	now := s.now().UTC()
-	st := &states[0]
-	forgetFuture(st, now)
-	if !releaseBike(st, r.BikeID, reply.TS.UTC(), now) {
-		return nil
-	}
-	st.UpdatedAt = now
-	return tx.SaveStationStates(ctx, states)
 }
 
 func stationRefusal(r Reply) error {
