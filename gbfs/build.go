@@ -138,10 +138,12 @@ func (b builder) build(snap Snapshot) (map[string][]byte, error) {
 		info.Stations = append(info.Stations, si)
 
 		// A station clock ahead of the hub's would publish a report from
-		// the future, which consumers reject.
+		// the future (or after the feed's last_updated), which consumers
+		// reject; the limit is the data's change time, not the render
+		// time, so that every replica renders the same bytes.
 		reported := s.LastReported
-		if reported.After(at) {
-			reported = at
+		if limit := changedAt(snap, FeedStationStatus); reported.After(limit) {
+			reported = limit
 		}
 		t := b.tally(s, capacity, types, vehicles, plans, counted, timestamp(reported, b.loc))
 		st := stationStatus{StationID: s.ID, NumVehiclesAvailable: t.numAvailable, NumVehiclesDisabled: t.numDisabled,

@@ -204,16 +204,19 @@ func (f *Feeds) render(ctx context.Context) error {
 	next := &rendition{at: renderedAt, bodies: make(map[string]*Body, len(data)), hashes: make(map[string][32]byte, len(data))}
 	ttl := strconv.Itoa(int(f.refresh / time.Second))
 	for name, d := range data {
+		updated := changedAt(snap, name).Truncate(time.Second)
 		sum := sha256.Sum256(d)
 		next.hashes[name] = sum
-		if prev != nil && prev.hashes[name] == sum {
+		// Same data, same change time: the same body. (A source that
+		// gives no change times keeps the first rendering's time.)
+		timeless := snap.ChangedAt.IsZero() && snap.CatalogueChangedAt.IsZero()
+		if prev != nil && prev.hashes[name] == sum && (timeless || prev.bodies[name].LastUpdated.Equal(updated)) {
 			// Same data, same bytes: only the time of the check moves on.
 			same := *prev.bodies[name]
 			same.RenderedAt = renderedAt
 			next.bodies[name] = &same
 			continue
 		}
-		updated := snap.At.Truncate(time.Second)
 		var buf bytes.Buffer
 		buf.Grow(len(d) + 96)
 		buf.WriteString(`{"last_updated":"`)
@@ -237,6 +240,23 @@ func (f *Feeds) render(ctx context.Context) error {
 	}
 	f.current.Store(next)
 	return nil
+}
+
+// changedAt is a feed's last_updated: when the data it shows last changed.
+// The live feeds (and station_information, which lists the stations that
+// have reported) move with the live state; the others with the catalogue.
+// A body is a function of the data alone, so replicas behind one load
+// balancer serve the same bytes and the same ETag.
+func changedAt(snap Snapshot, feed string) time.Time {
+	at := snap.CatalogueChangedAt
+	switch feed {
+	case FeedStationStatus, FeedVehicleStatus, FeedStationInformation:
+		at = snap.ChangedAt
+	}
+	if at.IsZero() {
+		return snap.At
+	}
+	return at
 }
 
 // Run refreshes the feeds every ttl until ctx ends, and sooner (at most

@@ -33,7 +33,15 @@ func (f SourceFunc) GBFSSnapshot(ctx context.Context) (Snapshot, error) { return
 // Snapshot is the system at one moment, as the hub's store holds it.
 type Snapshot struct {
 	// At is when the snapshot was read.
-	At           time.Time
+	At time.Time
+	// ChangedAt is when the data last changed (live state and rides
+	// included), CatalogueChangedAt when the catalogue (stations, vehicle
+	// types, plans) did; both from the data itself, so that replicas
+	// serving the same data publish the same last_updated and ETag. Zero
+	// stands for At.
+	ChangedAt          time.Time
+	CatalogueChangedAt time.Time
+
 	Stations     []Station
 	Vehicles     []Vehicle
 	VehicleTypes []VehicleType

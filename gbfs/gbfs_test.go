@@ -1,6 +1,7 @@
 package gbfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -774,5 +775,44 @@ func TestRunRefreshesOnChange(t *testing.T) {
 	})
 	if n := calls(); n > 3 {
 		t.Errorf("read %d times for one change", n)
+	}
+}
+
+// Issue 9: replicas behind one load balancer rendered the same data with
+// their own render times, so a client saw last_updated and the ETag jump
+// back and forth. Both come from the data's change times now: two hubs
+// rendering the same data at different moments serve the same bytes.
+func TestReplicasServeTheSameETagAndLastUpdated(t *testing.T) {
+	ctx := context.Background()
+	render := func(at time.Time) map[string]*Body {
+		snap := benevento()
+		snap.At = at
+		snap.ChangedAt, snap.CatalogueChangedAt = t0.Add(-10*time.Second), t0.Add(-time.Hour)
+		cfg := testConfig()
+		cfg.Now = func() time.Time { return at }
+		f, err := New(SourceFunc(func(context.Context) (Snapshot, error) { return snap, nil }), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]*Body{}
+		for _, name := range FeedNames {
+			if out[name], err = f.Feed(ctx, name); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	a, b := render(t0), render(t0.Add(7*time.Second))
+	for _, name := range FeedNames {
+		if a[name].ETag != b[name].ETag || !a[name].LastUpdated.Equal(b[name].LastUpdated) || !bytes.Equal(a[name].JSON, b[name].JSON) {
+			t.Errorf("%s: replica A etag %s last_updated %s, replica B etag %s last_updated %s", name,
+				a[name].ETag, a[name].LastUpdated, b[name].ETag, b[name].LastUpdated)
+		}
+	}
+	if want := t0.Add(-10 * time.Second); !a[FeedStationStatus].LastUpdated.Equal(want) {
+		t.Errorf("station_status last_updated %s, want the data's change time %s", a[FeedStationStatus].LastUpdated, want)
+	}
+	if want := t0.Add(-time.Hour); !a[FeedSystemInformation].LastUpdated.Equal(want) {
+		t.Errorf("system_information last_updated %s, want the catalogue's change time %s", a[FeedSystemInformation].LastUpdated, want)
 	}
 }

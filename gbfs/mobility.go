@@ -33,7 +33,7 @@ func (m MobilitySource) Version() int64 { return m.Service.Version() }
 // count of ended rides, so its published id rotates after every trip, even
 // one that ends in the dock it started from.
 func FromMobility(snap mobility.Snapshot, svc *mobility.Service) Snapshot {
-	out := Snapshot{At: snap.At}
+	out := Snapshot{At: snap.At, ChangedAt: snap.ChangedAt(svc.StaleAfter), CatalogueChangedAt: snap.CatalogueChangedAt()}
 	onRide := make(map[string]bool, len(snap.OpenRides))
 	for _, r := range snap.OpenRides {
 		onRide[r.BikeID] = true
@@ -66,6 +66,9 @@ func FromMobility(snap mobility.Snapshot, svc *mobility.Service) Snapshot {
 			}
 		}
 		for _, d := range state.Docks {
+			if d.Dock > st.Capacity {
+				continue // not a registered dock (as in the station view)
+			}
 			s.Docks = append(s.Docks, Dock{Number: d.Dock, BikeID: d.BikeID, InService: d.Fault == "" && !off[d.Dock], Battery: d.Battery})
 		}
 		out.Stations = append(out.Stations, s)

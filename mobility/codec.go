@@ -18,6 +18,12 @@ const ProtocolVersion = 1
 // MaxPayload bounds one telemetry message.
 const MaxPayload = 64 << 10
 
+// MaxClockSkew is how far ahead of the hub's clock a station's "ts" may be.
+// A message stamped further in the future is refused (ErrFutureTS): the hub
+// orders a station's messages by "ts", so one such message would otherwise
+// hide every later status of that station.
+const MaxClockSkew = 2 * time.Minute
+
 // Kind is what a telemetry message is, from its topic's last segment.
 type Kind string
 
@@ -77,6 +83,10 @@ type OnlineReport struct {
 // ErrMalformed marks a payload that does not follow the protocol.
 var ErrMalformed = errors.New("malformed telemetry")
 
+// ErrFutureTS marks a well-formed message whose "ts" is more than
+// MaxClockSkew ahead of the hub's clock when it arrived.
+var ErrFutureTS = errors.New("station clock ahead of the hub's")
+
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
 }
@@ -90,12 +100,12 @@ type wireDock struct {
 }
 
 type wireStatus struct {
-	V       *int       `json:"v"`
-	TS      string     `json:"ts"`
-	Station string     `json:"station"`
-	Online  *bool      `json:"online"`
-	Docks   []wireDock `json:"docks"`
-	Faults  []string   `json:"faults,omitempty"`
+	V       *int        `json:"v"`
+	TS      string      `json:"ts"`
+	Station string      `json:"station"`
+	Online  *bool       `json:"online"`
+	Docks   *[]wireDock `json:"docks"`
+	Faults  []string    `json:"faults,omitempty"`
 }
 
 type wireEvent struct {
@@ -142,9 +152,32 @@ func parseTS(s string) (time.Time, error) {
 }
 
 // DecodeTelemetry decodes a payload that arrived for station on a topic of
-// kind. Errors wrap ErrMalformed; the station id in a payload, when present,
-// must match the topic's.
+// kind at received (the hub's clock). Errors wrap ErrMalformed, or
+// ErrFutureTS for a "ts" more than MaxClockSkew after received; the station
+// id in a payload, when present, must match the topic's.
 func DecodeTelemetry(station string, kind Kind, payload []byte, received time.Time) (Telemetry, error) {
+	t, err := decodeTelemetry(station, kind, payload, received)
+	if err == nil && !received.IsZero() && t.TS().After(received.Add(MaxClockSkew)) {
+		return t, fmt.Errorf("%w: %s %s stamped %s, received %s", ErrFutureTS, station, kind,
+			t.TS().Format(time.RFC3339), received.UTC().Format(time.RFC3339))
+	}
+	return t, err
+}
+
+// TS is the station's time of the message (zero for a bare online flag).
+func (t Telemetry) TS() time.Time {
+	switch {
+	case t.Status != nil:
+		return t.Status.TS
+	case t.Event != nil:
+		return t.Event.TS
+	case t.Online != nil:
+		return t.Online.TS
+	}
+	return time.Time{}
+}
+
+func decodeTelemetry(station string, kind Kind, payload []byte, received time.Time) (Telemetry, error) {
 	t := Telemetry{StationID: station, Kind: kind, Received: received}
 	if !ValidID(station) {
 		return t, malformed("station id %q in topic", station)
@@ -191,13 +224,19 @@ func decodeStatus(station string, payload []byte) (*StatusReport, error) {
 	if err := checkStation(station, w.Station); err != nil {
 		return nil, err
 	}
-	if len(w.Docks) > MaxCapacity {
-		return nil, malformed("%d docks", len(w.Docks))
+	// A status is the whole state: without "docks" the hub could not tell an
+	// empty station from a station that left the field out.
+	if w.Docks == nil {
+		return nil, malformed(`status without "docks"`)
 	}
-	s := &StatusReport{TS: ts, Online: w.Online == nil || *w.Online, Docks: make([]DockState, 0, len(w.Docks))}
+	docks := *w.Docks
+	if len(docks) > MaxCapacity {
+		return nil, malformed("%d docks", len(docks))
+	}
+	s := &StatusReport{TS: ts, Online: w.Online == nil || *w.Online, Docks: make([]DockState, 0, len(docks))}
 	seenDock := map[int]bool{}
 	seenBike := map[string]bool{}
-	for _, d := range w.Docks {
+	for _, d := range docks {
 		if d.Dock < 1 || d.Dock > MaxCapacity || seenDock[d.Dock] {
 			return nil, malformed("dock number %d", d.Dock)
 		}
@@ -289,8 +328,14 @@ func decodeEvent(station string, payload []byte) (*Event, error) {
 				return nil, err
 			}
 		}
+	case "":
+		return nil, malformed(`event without "event"`)
 	default:
-		return nil, malformed("unknown event %q", w.Event)
+		// Event types of a later firmware: well-formed, so not malformed;
+		// the hub ignores (and counts) what it does not know.
+		if len(w.Event) > 64 {
+			return nil, malformed("event type longer than 64 bytes")
+		}
 	}
 	return e, nil
 }
@@ -318,6 +363,20 @@ func decodeOnline(payload []byte) (*OnlineReport, error) {
 		return nil, malformed(`online object without "online"`)
 	}
 	return &OnlineReport{Online: *w.Online, TS: ts}, nil
+}
+
+// ValidRequestID reports whether s is a command's request id: 1 to 100
+// characters of A-Z, a-z, 0-9, '-' and '_' (docs/mqtt.md).
+func ValidRequestID(s string) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // UnlockCommand asks a station to release a bike from a dock.
@@ -378,8 +437,8 @@ func DecodeCommand(payload []byte) (UnlockCommand, error) {
 	if err != nil {
 		return UnlockCommand{}, malformed("deadline: %v", err)
 	}
-	if w.RequestID == "" || w.ReplyTo == "" {
-		return UnlockCommand{}, malformed("command without request_id or reply_to")
+	if !ValidRequestID(w.RequestID) || w.ReplyTo == "" {
+		return UnlockCommand{}, malformed("command without a valid request_id or reply_to")
 	}
 	return UnlockCommand{RequestID: w.RequestID, StationID: w.Station, Dock: w.Dock, BikeID: w.Bike, Deadline: dl, ReplyTo: w.ReplyTo}, nil
 }
@@ -432,8 +491,8 @@ func DecodeReply(payload []byte) (Reply, error) {
 	if err != nil {
 		return Reply{}, err
 	}
-	if w.RequestID == "" {
-		return Reply{}, malformed("reply without request_id")
+	if !ValidRequestID(w.RequestID) {
+		return Reply{}, malformed("reply without a valid request_id")
 	}
 	if w.Result != ReplyOK && w.Result != ReplyError {
 		return Reply{}, malformed("reply result %q", w.Result)
@@ -456,15 +515,16 @@ func EncodeStatus(station string, s StatusReport) ([]byte, error) {
 	w := wireStatus{TS: s.TS.UTC().Format(time.RFC3339Nano), Station: station, Online: &s.Online, Faults: s.Faults}
 	v := ProtocolVersion
 	w.V = &v
-	w.Docks = make([]wireDock, 0, len(s.Docks))
+	docks := make([]wireDock, 0, len(s.Docks))
 	for _, d := range s.Docks {
 		wd := wireDock{Dock: d.Dock, Locked: &d.Locked, Battery: d.Battery, Fault: d.Fault}
 		if d.BikeID != "" {
 			b := d.BikeID
 			wd.Bike = &b
 		}
-		w.Docks = append(w.Docks, wd)
+		docks = append(docks, wd)
 	}
+	w.Docks = &docks
 	return json.Marshal(w)
 }
 

@@ -2,6 +2,8 @@ package mobility
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,7 +41,19 @@ func TestDecodeTelemetry(t *testing.T) {
 		{"docked without bike", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"bike_docked","dock":3}`, false, nil},
 		{"fault", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"dock_fault","dock":3,"fault":"lock_jammed"}`, true, nil},
 		{"tamper", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"tamper","detail":"door open"}`, true, nil},
-		{"unknown event", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"party"}`, false, nil},
+		// docs/mqtt.md: event types a hub does not know are ignored (and
+		// counted by Ingest), not malformed, so stations can grow.
+		{"unknown event", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z","event":"party"}`, true, func(t *testing.T, m Telemetry) {
+			if m.Event.Type != "party" {
+				t.Errorf("%+v", m.Event)
+			}
+		}},
+		{"event without a type", KindEvents, `{"v":1,"ts":"2026-11-25T10:00:00Z"}`, false, nil},
+		// docs/mqtt.md: "docks" is required; a status without it is not an
+		// empty station.
+		{"status without docks", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","online":true}`, false, nil},
+		{"status with docks null", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","docks":null}`, false, nil},
+		{"status with empty docks", KindStatus, `{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[]}`, true, nil},
 		{"online true", KindOnline, `true`, true, func(t *testing.T, m Telemetry) {
 			if !m.Online.Online || !m.Online.TS.IsZero() {
 				t.Errorf("%+v", m.Online)
@@ -61,6 +75,55 @@ func TestDecodeTelemetry(t *testing.T) {
 				tc.check(t, m)
 			}
 		})
+	}
+}
+
+// A station's clock may run ahead of the hub's by MaxClockSkew; a message
+// stamped further ahead is refused, whatever its kind, so that it cannot
+// hide the station's later messages.
+func TestFutureTimestampRefused(t *testing.T) {
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		kind    Kind
+		payload string
+		future  bool
+	}{
+		{"status a minute ahead", KindStatus, `{"v":1,"ts":"2026-11-25T10:01:00Z","docks":[]}`, false},
+		{"status three minutes ahead", KindStatus, `{"v":1,"ts":"2026-11-25T10:03:00Z","docks":[]}`, true},
+		{"status in 9999", KindStatus, `{"v":1,"ts":"9999-12-31T23:59:59Z","docks":[]}`, true},
+		{"event in 9999", KindEvents, `{"v":1,"ts":"9999-12-31T23:59:59Z","event":"tamper"}`, true},
+		{"online object in 9999", KindOnline, `{"v":1,"ts":"9999-12-31T23:59:59Z","online":true}`, true},
+		{"event in 2000", KindEvents, `{"v":1,"ts":"2000-01-01T00:00:00Z","event":"tamper"}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeTelemetry("st-1", tc.kind, []byte(tc.payload), now)
+			if got := errors.Is(err, ErrFutureTS); got != tc.future {
+				t.Fatalf("err = %v, want future=%v", err, tc.future)
+			}
+			if tc.future && errors.Is(err, ErrMalformed) {
+				t.Error("a future ts is counted as refused, not malformed")
+			}
+		})
+	}
+}
+
+// docs/mqtt.md: a request id is 1 to 100 characters of A-Z, a-z, 0-9, '-'
+// and '_'; commands and replies with another one are malformed.
+func TestRequestIDFormat(t *testing.T) {
+	for id, ok := range map[string]bool{"cmd_5w9n3k7f2q8r1t6y4u0p3m2x7c": true, "A-b_9": true, "": false, "a b": false,
+		"x/y": false, "è": false, strings.Repeat("a", 100): true, strings.Repeat("a", 101): false} {
+		if ValidRequestID(id) != ok {
+			t.Errorf("ValidRequestID(%q) = %v", id, !ok)
+		}
+		p := `{"v":1,"ts":"2026-11-25T10:00:00Z","request_id":` + strconv.Quote(id) + `,"result":"ok"}`
+		if _, err := DecodeReply([]byte(p)); (err == nil) != ok {
+			t.Errorf("reply with request id %q: %v", id, err)
+		}
+		c := `{"v":1,"type":"unlock","request_id":` + strconv.Quote(id) + `,"deadline":"2026-11-25T10:00:00Z","reply_to":"x"}`
+		if _, err := DecodeCommand([]byte(c)); (err == nil) != ok {
+			t.Errorf("command with request id %q: %v", id, err)
+		}
 	}
 }
 
@@ -100,8 +163,8 @@ func FuzzDecodeTelemetry(f *testing.F) {
 	f.Fuzz(func(t *testing.T, kind string, payload []byte) {
 		m, err := DecodeTelemetry("st-1", Kind(kind), payload, time.Now())
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("error %v is not ErrMalformed", err)
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrFutureTS) {
+				t.Fatalf("error %v is neither ErrMalformed nor ErrFutureTS", err)
 			}
 			return
 		}

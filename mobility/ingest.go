@@ -8,203 +8,403 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 )
 
-// reconcileAfter is how long after a ride's start a status showing its bike
-// locked in a dock ends the ride; the margin absorbs the station's clock and
-// a status published just before the unlock.
-const reconcileAfter = 30 * time.Second
+// IngestCounts are the telemetry messages Ingest did not apply, by reason,
+// since the service started (cmd/cityhub exports them as metrics).
+type IngestCounts struct {
+	// Unregistered: for a station id the city has not registered.
+	Unregistered int64
+	// Stale: older (by the station's "ts") than the state already held.
+	Stale int64
+	// UnknownEvent: an event type this hub does not know.
+	UnknownEvent int64
+	// RefusedDocking: a bike_docked that contradicts the station's state (a
+	// dock the station does not have, or one another bike holds).
+	RefusedDocking int64
+}
 
-// Ingest applies a batch of decoded telemetry in one transaction for station
-// state (plus one per ride that ends). Within the batch and against the store,
-// a message older than the state already held never overwrites it, so
-// messages may arrive late, twice, or split across hub replicas.
+// IngestCounts returns the counts so far.
+func (s *Service) IngestCounts() IngestCounts {
+	return IngestCounts{Unregistered: s.ignored.unregistered.Load(), Stale: s.ignored.stale.Load(),
+		UnknownEvent: s.ignored.unknown.Load(), RefusedDocking: s.ignored.refused.Load()}
+}
+
+// docking is a bike seen locked in a dock while its ride may be open.
+type docking struct {
+	bike, station string
+	dock          int
+	// at is when the hub received the report (its own clock): the ride's end.
+	at time.Time
+}
+
+// Ingest applies a batch of decoded telemetry, in order, in one transaction
+// for station state (plus one per ride that ends). A station's messages are
+// ordered by its own "ts": a status, event or timed online flag older than
+// the state already held changes nothing, so messages may arrive late,
+// twice, or split across hub replicas; one with the same "ts" is newer (it
+// arrived later). A ride ends when its bike is reported locked in a dock of a
+// station, at the hub's time of that report: by a bike_docked that agrees
+// with the station's state, or by a status.
 func (s *Service) Ingest(ctx context.Context, batch []Telemetry) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	type docking struct {
-		bike, station string
-		dock          int
-		at            time.Time
-	}
-	var dockings []docking
 	touched := map[string]bool{}
 	for _, t := range batch {
-		if !ValidID(t.StationID) {
-			continue
-		}
-		switch {
-		case t.Status != nil, t.Online != nil:
+		if ValidID(t.StationID) {
 			touched[t.StationID] = true
-		case t.Event != nil:
-			switch t.Event.Type {
-			case EventBikeDocked:
-				dockings = append(dockings, docking{t.Event.BikeID, t.StationID, t.Event.Dock, t.Event.TS})
-			case EventDockFault, EventTamper:
-				touched[t.StationID] = true
-			}
 		}
 	}
-	applied := len(batch)
-	if len(touched) > 0 {
-		ids := make([]string, 0, len(touched))
-		for id := range touched {
-			ids = append(ids, id)
-		}
-		slices.Sort(ids)
-		var reconciled []docking
-		err := s.store.InTx(ctx, func(tx Tx) error {
-			reconciled = reconciled[:0]
-			states, err := tx.LockStationStates(ctx, ids)
-			if err != nil {
-				return err
-			}
-			byID := make(map[string]*StationState, len(states))
-			for i := range states {
-				byID[states[i].StationID] = &states[i]
-			}
-			var samples []OccupancySample
-			for _, t := range batch {
-				st := byID[t.StationID]
-				if st == nil {
-					continue
-				}
-				if sample, ok := apply(st, t); ok {
-					samples = append(samples, sample)
-				}
-			}
-			now := s.now().UTC()
-			for i := range states {
-				states[i].UpdatedAt = now
-			}
-			if err := tx.SaveStationStates(ctx, states); err != nil {
-				return err
-			}
-			if len(samples) > 0 {
-				if err := tx.PutOccupancy(ctx, lastPerBucket(samples)); err != nil {
-					return err
-				}
-			}
-			// A bike seen locked in a dock while its ride is open was docked
-			// even if the bike_docked event was lost.
-			open, err := tx.OpenRides(ctx)
-			if err != nil {
-				return err
-			}
-			for _, r := range open {
-				if r.Status != RideActive {
-					continue
-				}
-				for _, st := range states {
-					if st.LastReported.Sub(r.StartedAt) < reconcileAfter {
-						continue
-					}
-					if d, ok := st.DockOfBike(r.BikeID); ok && d.Locked {
-						reconciled = append(reconciled, docking{r.BikeID, st.StationID, d.Dock, st.LastReported})
-					}
-				}
-			}
-			return nil
-		})
+	ids := make([]string, 0, len(touched))
+	for id := range touched {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var dockings []docking
+	var n ingestTally
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		dockings, n = dockings[:0], ingestTally{}
+		states, err := tx.LockStationStates(ctx, ids)
 		if err != nil {
-			return fmt.Errorf("apply station telemetry: %w", err)
+			return err
 		}
-		dockings = append(dockings, reconciled...)
-		s.changed()
+		now := s.now().UTC()
+		byID := make(map[string]*StationState, len(states))
+		for i := range states {
+			forgetFuture(&states[i], now)
+			byID[states[i].StationID] = &states[i]
+		}
+		capacities := map[string]int{}
+		capacity := func(id string) (int, error) {
+			if c, ok := capacities[id]; ok {
+				return c, nil
+			}
+			st, err := tx.Station(ctx, id)
+			if apperr.Has(err, apperr.NotFound) {
+				return 0, nil // deleted meanwhile: it has no docks
+			} else if err != nil {
+				return 0, err
+			}
+			capacities[id] = st.Capacity
+			return st.Capacity, nil
+		}
+		changed := map[string]bool{}
+		// Where and when (the hub's clock) this batch put each bike in a dock.
+		placed := map[string]placement{}
+		var samples []OccupancySample
+		for _, t := range batch {
+			st := byID[t.StationID]
+			if st == nil {
+				n.unregistered++
+				continue
+			}
+			out, err := apply(st, t, capacity, placed)
+			if err != nil {
+				return err
+			}
+			switch out {
+			case applied:
+				changed[st.StationID] = true
+				if t.Status != nil {
+					samples = append(samples, occupancySample(st))
+				}
+			case stale:
+				n.stale++
+			case unknownEvent:
+				n.unknown++
+			case refusedDocking:
+				n.refused++
+				s.log.WarnContext(ctx, "bike_docked refused: the station's state has that dock taken or no such dock",
+					slog.String("station", st.StationID), slog.Int("dock", t.Event.Dock), slog.String("bike", t.Event.BikeID))
+			}
+		}
+		var save []StationState
+		for _, st := range states {
+			if changed[st.StationID] {
+				st.UpdatedAt = now
+				save = append(save, st)
+			}
+		}
+		if len(save) == 0 {
+			return nil
+		}
+		if err := tx.SaveStationStates(ctx, save); err != nil {
+			return err
+		}
+		if len(samples) > 0 {
+			if err := tx.PutOccupancy(ctx, lastPerBucket(samples)); err != nil {
+				return err
+			}
+		}
+		open, err := tx.OpenRides(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range open {
+			if r.Status != RideActive {
+				continue // pending: the station has not confirmed the unlock yet
+			}
+			for _, st := range save {
+				d, ok := st.DockOfBike(r.BikeID)
+				if !ok || !d.Locked {
+					continue
+				}
+				if c, err := capacity(st.StationID); err != nil {
+					return err
+				} else if d.Dock > c {
+					continue // not a dock of this station
+				}
+				at := now
+				if p, ok := placed[r.BikeID]; ok && p.station == st.StationID {
+					at = p.at
+				}
+				dockings = append(dockings, docking{r.BikeID, st.StationID, d.Dock, at})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("apply station telemetry: %w", err)
 	}
+	s.ignored.unregistered.Add(n.unregistered)
+	s.ignored.stale.Add(n.stale)
+	s.ignored.unknown.Add(n.unknown)
+	s.ignored.refused.Add(n.refused)
+	s.changed()
 	for _, d := range dockings {
 		if _, _, err := s.EndRide(ctx, d.bike, d.station, d.dock, d.at); err != nil {
-			// The rest of the batch still counts; the status reconciliation
-			// ends this ride on a later status if this was transient.
+			// A later status showing the bike in its dock ends the ride if
+			// this was transient.
 			s.log.ErrorContext(ctx, "end ride on docking", slog.String("bike", d.bike), slog.String("station", d.station), slog.Any("error", err))
-			applied--
 		}
 	}
-	s.applied.Add(int64(applied))
+	s.applied.Add(int64(len(batch)))
 	s.maybePrune(ctx)
 	return nil
 }
 
-// apply folds one message into a station's state, returning an occupancy
-// sample when a newer status was accepted.
-func apply(st *StationState, t Telemetry) (OccupancySample, bool) {
+type ingestTally struct{ unregistered, stale, unknown, refused int64 }
+
+type placement struct {
+	station string
+	at      time.Time
+}
+
+type outcome int
+
+const (
+	applied outcome = iota
+	stale
+	unknownEvent
+	refusedDocking
+)
+
+// forgetFuture drops times a station stamped further ahead than the hub's
+// clock allows (stored before the hub refused them, or by a clock since
+// corrected), so that they cannot hide the station's later messages.
+func forgetFuture(st *StationState, now time.Time) {
+	limit := now.Add(MaxClockSkew)
+	if st.LastReported.After(limit) {
+		st.LastReported = time.Time{}
+	}
+	if st.OnlineAt.After(limit) {
+		st.OnlineAt = time.Time{}
+	}
+}
+
+// apply folds one message into a station's state. placed records when (by
+// the hub's clock) a bike was put in a dock, for the ride it ends.
+func apply(st *StationState, t Telemetry, capacity func(string) (int, error), placed map[string]placement) (outcome, error) {
 	switch {
 	case t.Status != nil:
 		r := t.Status
-		if !r.TS.After(st.LastReported) {
-			return OccupancySample{}, false
+		if r.TS.Before(st.LastReported) {
+			return stale, nil
 		}
 		st.LastReported = r.TS
 		st.Docks = slices.Clone(r.Docks)
 		slices.SortFunc(st.Docks, func(a, b DockState) int { return a.Dock - b.Dock })
 		st.Faults = slices.Clone(r.Faults)
-		if r.TS.After(st.OnlineAt) {
-			st.Online = r.Online
-			st.OnlineAt = r.TS
-		}
-		bikes, free := 0, 0
+		// The station's own word on being in service; the online topic
+		// (and the will) may say otherwise later: the last to arrive wins.
+		st.Online = r.Online
+		st.OnlineAt = t.Received.UTC()
+		inDock := map[string]bool{}
 		for _, d := range st.Docks {
-			switch {
-			case d.BikeID != "":
-				bikes++
-			case d.Fault == "":
-				free++
-			}
-		}
-		switch {
-		case bikes == 0:
-			if st.EmptySince.IsZero() {
-				st.EmptySince = r.TS
-			}
-		default:
-			st.EmptySince = time.Time{}
-		}
-		switch {
-		case free == 0 && bikes > 0:
-			if st.FullSince.IsZero() {
-				st.FullSince = r.TS
-			}
-		default:
-			st.FullSince = time.Time{}
-		}
-		return OccupancySample{StationID: st.StationID, At: r.TS.Truncate(SampleEvery), Bikes: bikes, FreeDocks: free}, true
-	case t.Online != nil:
-		at := t.Online.TS
-		if at.IsZero() {
-			// The bare true/false (and the will, which the broker sends for a
-			// station that vanished) carries no time: it is the broker's
-			// latest word, so it applies whatever the station's clock said.
-			st.Online = t.Online.Online
-			if r := t.Received.UTC(); r.After(st.OnlineAt) {
-				st.OnlineAt = r
-			}
-			return OccupancySample{}, false
-		}
-		if at.Before(st.OnlineAt) {
-			return OccupancySample{}, false
-		}
-		st.Online = t.Online.Online
-		st.OnlineAt = at
-	case t.Event != nil:
-		e := t.Event
-		if !e.TS.After(st.LastReported) {
-			return OccupancySample{}, false
-		}
-		switch e.Type {
-		case EventDockFault:
-			for i := range st.Docks {
-				if st.Docks[i].Dock == e.Dock {
-					st.Docks[i].Fault = e.Fault
+			if d.BikeID != "" && d.Locked {
+				inDock[d.BikeID] = true
+				if p, ok := placed[d.BikeID]; !ok || p.station != st.StationID {
+					placed[d.BikeID] = placement{st.StationID, t.Received.UTC()}
 				}
 			}
-		case EventTamper:
-			if !slices.Contains(st.Faults, "tamper") {
-				st.Faults = append(st.Faults, "tamper")
+		}
+		for bike, p := range placed {
+			if p.station == st.StationID && !inDock[bike] {
+				delete(placed, bike)
 			}
 		}
+		markEmptyFull(st, r.TS)
+		return applied, nil
+	case t.Online != nil:
+		// The bare true/false (and the will, which the broker sends for a
+		// station that vanished) carries no time: it is the broker's latest
+		// word and applies as it arrives. A timed flag is ordered like the
+		// rest of the station's messages.
+		if !t.Online.TS.IsZero() && t.Online.TS.Before(st.LastReported) {
+			return stale, nil
+		}
+		st.Online = t.Online.Online
+		st.OnlineAt = t.Received.UTC()
+		return applied, nil
+	case t.Event != nil:
+		return applyEvent(st, t, capacity, placed)
 	}
-	return OccupancySample{}, false
+	return stale, nil
+}
+
+// applyEvent changes the state as the event says: a station's events and
+// statuses describe one station, so an event newer than the last status is
+// the newest word on its dock until the next status.
+func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error), placed map[string]placement) (outcome, error) {
+	e := t.Event
+	switch e.Type {
+	case EventBikeDocked, EventBikeUndocked, EventDockFault, EventTamper:
+	default:
+		return unknownEvent, nil
+	}
+	if e.TS.Before(st.LastReported) {
+		return stale, nil
+	}
+	switch e.Type {
+	case EventBikeDocked:
+		c, err := capacity(st.StationID)
+		if err != nil {
+			return stale, err
+		}
+		if e.Dock > c {
+			return refusedDocking, nil
+		}
+		if d, ok := st.Dock(e.Dock); ok && d.BikeID != "" && d.BikeID != e.BikeID {
+			return refusedDocking, nil
+		}
+		for i := range st.Docks {
+			if st.Docks[i].BikeID == e.BikeID {
+				st.Docks[i].BikeID, st.Docks[i].Battery = "", nil
+			}
+		}
+		setDock(st, DockState{Dock: e.Dock, BikeID: e.BikeID, Locked: true, Battery: e.Battery})
+		placed[e.BikeID] = placement{st.StationID, t.Received.UTC()}
+	case EventBikeUndocked:
+		if d, ok := st.Dock(e.Dock); ok && d.BikeID == e.BikeID {
+			d.BikeID, d.Battery = "", nil
+			setDock(st, d)
+		}
+		if p, ok := placed[e.BikeID]; ok && p.station == st.StationID {
+			delete(placed, e.BikeID)
+		}
+	case EventDockFault:
+		d, ok := st.Dock(e.Dock)
+		if !ok {
+			d = DockState{Dock: e.Dock, Locked: true}
+		}
+		d.Fault = e.Fault
+		setDock(st, d)
+	case EventTamper:
+		if !slices.Contains(st.Faults, "tamper") {
+			st.Faults = append(st.Faults, "tamper")
+		}
+	}
+	st.LastReported = e.TS
+	markEmptyFull(st, e.TS)
+	return applied, nil
+}
+
+// setDock replaces (or adds, in dock order) one dock's state.
+func setDock(st *StationState, d DockState) {
+	i, found := slices.BinarySearchFunc(st.Docks, d.Dock, func(x DockState, n int) int { return x.Dock - n })
+	if found {
+		st.Docks[i] = d
+		return
+	}
+	st.Docks = slices.Insert(st.Docks, i, d)
+}
+
+// markEmptyFull keeps EmptySince and FullSince (station time) in step with
+// the docks.
+func markEmptyFull(st *StationState, at time.Time) {
+	bikes, free := countDocks(st.Docks)
+	switch {
+	case bikes == 0:
+		if st.EmptySince.IsZero() {
+			st.EmptySince = at
+		}
+	default:
+		st.EmptySince = time.Time{}
+	}
+	switch {
+	case free == 0 && bikes > 0:
+		if st.FullSince.IsZero() {
+			st.FullSince = at
+		}
+	default:
+		st.FullSince = time.Time{}
+	}
+}
+
+func countDocks(docks []DockState) (bikes, free int) {
+	for _, d := range docks {
+		switch {
+		case d.BikeID != "":
+			bikes++
+		case d.Fault == "":
+			free++
+		}
+	}
+	return bikes, free
+}
+
+func occupancySample(st *StationState) OccupancySample {
+	bikes, free := countDocks(st.Docks)
+	return OccupancySample{StationID: st.StationID, At: st.LastReported.Truncate(SampleEvery), Bikes: bikes, FreeDocks: free}
+}
+
+// recordRelease takes the bike out of its dock in the station's state as
+// the station's ok says, ordered by the reply's "ts" (see releaseBike).
+func (s *Service) recordRelease(ctx context.Context, tx Tx, r Ride, reply Reply) error {
+	states, err := tx.LockStationStates(ctx, []string{r.StartStation})
+	if err != nil || len(states) == 0 {
+		return err
+	}
+	now := s.now().UTC()
+	st := &states[0]
+	forgetFuture(st, now)
+	if !releaseBike(st, r.BikeID, reply.TS.UTC(), now) {
+		return nil
+	}
+	st.UpdatedAt = now
+	return tx.SaveStationStates(ctx, states)
+}
+
+// releaseBike records an unlock the station confirmed: the bike left its
+// dock at the reply's "ts". Statuses stamped up to that time describe the
+// station before the bike left (one may still be on its way, published just
+// before the unlock), so they are older than the state from now on and
+// cannot end the new ride by showing the bike still in its dock.
+func releaseBike(st *StationState, bike string, replyTS, now time.Time) bool {
+	if replyTS.IsZero() || replyTS.After(now.Add(MaxClockSkew)) || replyTS.Before(st.LastReported) {
+		// A status newer than the reply already told the hub what happened.
+		return false
+	}
+	for i := range st.Docks {
+		if st.Docks[i].BikeID == bike {
+			st.Docks[i].BikeID, st.Docks[i].Battery = "", nil
+		}
+	}
+	st.LastReported = replyTS.Add(time.Microsecond)
+	markEmptyFull(st, replyTS)
+	return true
 }
 
 func lastPerBucket(samples []OccupancySample) []OccupancySample {
@@ -250,4 +450,28 @@ func (s *Service) maybePrune(ctx context.Context) {
 	if err != nil && !apperr.Has(err, apperr.NotFound) {
 		s.log.WarnContext(ctx, "prune occupancy", slog.Any("error", err))
 	}
+}
+
+// ResetStationState forgets what a station reported (operator or city
+// admin): its docks, faults, online flag and the time of its last message,
+// so that its next status is taken whatever its "ts". For a station whose
+// clock was wrong, or whose state is wrong for any other reason; until the
+// next status it shows offline. Forbidden for other callers, NotFound for an
+// unknown station.
+func (s *Service) ResetStationState(ctx context.Context, c identity.Caller, id string) error {
+	if !c.Has(identity.RoleOperator) && !c.Has(identity.RoleAdmin) {
+		return apperr.E(apperr.Forbidden, "Only a mobility operator or a city administrator may reset a station.")
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Station(ctx, id); err != nil {
+			return err
+		}
+		return tx.DeleteStationState(ctx, id)
+	})
+	if err != nil {
+		return fmt.Errorf("reset station %s: %w", id, err)
+	}
+	s.changed()
+	s.log.InfoContext(ctx, "station state reset", slog.String("station", id), slog.String("by", c.AccountID))
+	return nil
 }

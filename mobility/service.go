@@ -34,6 +34,9 @@ type Service struct {
 
 	version atomic.Int64 // bumped on every change riders or feeds can see
 	applied atomic.Int64 // telemetry messages that reached station state
+	ignored struct {
+		unregistered, stale, unknown, refused atomic.Int64
+	}
 
 	pruneMu   sync.Mutex
 	lastPrune time.Time
@@ -79,7 +82,8 @@ func (s *Service) commander() Commander {
 // feeds rendered from them (GBFS) know when to render again.
 func (s *Service) Version() int64 { return s.version.Load() }
 
-// Applied counts telemetry messages that reached station state.
+// Applied counts telemetry messages Ingest has handled: applied to station
+// state, or ignored for a reason IngestCounts counts.
 func (s *Service) Applied() int64 { return s.applied.Load() }
 
 func (s *Service) changed() { s.version.Add(1) }
@@ -186,9 +190,15 @@ func (s *Service) Stations(ctx context.Context) ([]Station, error) {
 	return out, err
 }
 
-// DeleteStation removes a station. NotFound if missing.
+// DeleteStation removes a station and its live state, so a station created
+// again under the same id starts from its next status. NotFound if missing.
 func (s *Service) DeleteStation(ctx context.Context, id string) error {
-	err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteStation(ctx, id) })
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.DeleteStation(ctx, id); err != nil {
+			return err
+		}
+		return tx.DeleteStationState(ctx, id)
+	})
 	if err == nil {
 		s.changed()
 		s.forgetStationAccount(ctx, id)
@@ -504,19 +514,10 @@ func (r UnlockRequest) Validate() error {
 			return err
 		}
 	}
-	if r.RequestID != "" && (len(r.RequestID) > 100 || !ValidID(r.RequestID) && !validCommandID(r.RequestID)) {
+	if r.RequestID != "" && !ValidRequestID(r.RequestID) {
 		return apperr.R(apperr.Invalid, "request_id", "The request id must be 1 to 100 letters, digits, '-' or '_'.")
 	}
 	return nil
-}
-
-func validCommandID(s string) bool {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // Unlock asks the station to release a bike for riderID and starts the ride
@@ -714,6 +715,9 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 		} else {
 			r.Status = RideActive
 			r.StartedAt = s.now().UTC().Truncate(time.Microsecond)
+			if err := s.recordRelease(bg, tx, r, reply); err != nil {
+				return err
+			}
 		}
 		out = r
 		return tx.UpdateRide(bg, r)
@@ -885,8 +889,9 @@ func (s *Service) RideHistory(ctx context.Context, riderID string, before time.T
 	return out, nil
 }
 
-// EndRide ends the open ride of bike, docked at station and dock at the
-// station's time at. It is idempotent: a bike with no open ride (already
+// EndRide ends the open ride of bike, docked at station and dock, at the
+// hub's time at (when the hub received the report; never a station's "ts":
+// a station's clock does not price a ride). It is idempotent: a bike with no open ride (already
 // ended, by a duplicate or late event) changes nothing and returns
 // ended=false. The fare is charged in the same transaction as the ride's end;
 // a fare beyond the credit uses wallet.RideOverrun, and a fare beyond even that

@@ -71,6 +71,9 @@ type Tx interface {
 	SaveStationStates(ctx context.Context, states []StationState) error
 	// StationState is one station's live state; NotFound if it never reported.
 	StationState(ctx context.Context, id string) (StationState, error)
+	// DeleteStationState forgets a station's live state (nothing when it
+	// has none).
+	DeleteStationState(ctx context.Context, id string) error
 	// StationStates lists every station's live state.
 	StationStates(ctx context.Context) ([]StationState, error)
 	// PutOccupancy records samples, replacing any sample of the same station

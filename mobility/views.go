@@ -27,6 +27,60 @@ type Snapshot struct {
 	onRide map[string]bool // bikes held by OpenRides, built once per snapshot
 }
 
+// CatalogueChangedAt is when the catalogue last changed: the latest update
+// of a station, dock setting, bike, vehicle type or plan.
+func (snap *Snapshot) CatalogueChangedAt() time.Time {
+	var at time.Time
+	later := func(t time.Time) {
+		if t.After(at) {
+			at = t
+		}
+	}
+	for _, s := range snap.Stations {
+		later(s.UpdatedAt)
+	}
+	for _, ds := range snap.Docks {
+		for _, d := range ds {
+			later(d.UpdatedAt)
+		}
+	}
+	for _, b := range snap.Bikes {
+		later(b.UpdatedAt)
+	}
+	for _, v := range snap.VehicleTypes {
+		later(v.UpdatedAt)
+	}
+	for _, p := range snap.Plans {
+		later(p.UpdatedAt)
+	}
+	return at
+}
+
+// ChangedAt is when anything riders and feeds see last changed, by the
+// hub's clock as the store keeps it: the catalogue, a station's state, an
+// open ride's start, and a station going stale after staleAfter without a
+// status (its availability changes then, with no write). It is a function
+// of the data and snap.At alone, so every replica computes the same.
+func (snap *Snapshot) ChangedAt(staleAfter time.Duration) time.Time {
+	at := snap.CatalogueChangedAt()
+	later := func(t time.Time) {
+		if t.After(at) && !t.After(snap.At) {
+			at = t
+		}
+	}
+	for _, st := range snap.States {
+		later(st.UpdatedAt)
+		if !st.LastReported.IsZero() {
+			later(st.LastReported.Add(staleAfter))
+		}
+	}
+	for _, r := range snap.OpenRides {
+		later(r.CreatedAt)
+		later(r.StartedAt)
+	}
+	return at
+}
+
 // OnRide reports whether an open ride holds bike.
 func (snap *Snapshot) OnRide(bike string) bool {
 	if snap.onRide == nil {
@@ -133,6 +187,11 @@ func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 	}
 	reported := map[int]bool{}
 	for _, d := range state.Docks {
+		if d.Dock > st.Capacity {
+			// Not a dock the city registered: the operator sees it on the
+			// station's page, riders and feeds do not.
+			continue
+		}
 		reported[d.Dock] = true
 		broken := d.Fault != "" || outOfService[d.Dock]
 		if d.BikeID == "" {
@@ -145,6 +204,9 @@ func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 		}
 		b, known := snap.Bikes[d.BikeID]
 		vt := snap.VehicleTypes[b.VehicleTypeID]
+		// A bike the city does not know, one out of the fleet, one in a
+		// broken dock, and one an unlock in progress holds are in the dock
+		// but not for rent: disabled (GBFS num_vehicles_disabled).
 		if !known || !b.Active || broken || snap.OnRide(d.BikeID) {
 			v.BikesDisabled++
 			continue

@@ -35,18 +35,20 @@ type Options struct {
 	URL      string // tcp://host:port, ssl://...
 	Username string
 	Password string
-	// InstanceID names this hub: its client id is "cityhub-"+InstanceID and
-	// its reply topic carries it. When set, the session is persistent
-	// (CleanSession=false), so a restarted hub resumes it; set it in
-	// production, one per replica. When empty, a random id with a clean
-	// session, since nobody could ever resume it.
+	// InstanceID names this hub: its command connection's client id is
+	// "cityhub-"+InstanceID (its telemetry connection's that plus
+	// "-telemetry") and its reply topic carries it. When set, the command
+	// connection's session is persistent (CleanSession=false), so replies
+	// to a restarting hub wait for it; set it in production, one per
+	// replica. When empty, a random id with a clean session, since nobody
+	// could ever resume it. Telemetry is always on a clean session.
 	InstanceID string
 	Root       string // topic root, DefaultRoot
 	ShareGroup string // DefaultShareGroup
 
-	QueueSize      int           // telemetry queue bound, 8192 (events get their own queue of a quarter)
-	BatchSize      int           // most messages per Ingest call, 500
-	Workers        int           // goroutines calling Ingest, 1
+	QueueSize      int           // most events waiting to be applied, 65536 (statuses wait at most one per station)
+	BatchSize      int           // most messages per Ingest call, 1000
+	BacklogLimit   int           // backlog (messages not applied yet) over which IngestCheck fails, 20000
 	KeepAlive      time.Duration // 15s
 	ConnectTimeout time.Duration // 5s
 	MaxBackoff     time.Duration // longest wait between reconnect attempts, 2s
@@ -60,12 +62,13 @@ type Client struct {
 	opts    Options
 	topics  Topics
 	log     *slog.Logger
-	cli     paho.Client
+	cli     paho.Client // commands and their replies
+	tele    paho.Client // telemetry, on a clean session
 	metrics metrics
 
-	sink   Sink
-	status chan mobility.Telemetry
-	events chan mobility.Telemetry
+	sink           Sink
+	inbox          *inbox
+	overloadLogged atomic.Int64
 
 	mu      sync.Mutex
 	pending map[string]waiter
@@ -73,10 +76,11 @@ type Client struct {
 	malformedMu  sync.Mutex
 	malformedLog map[string]time.Time
 
-	connected atomic.Bool
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	connected     atomic.Bool // the command connection is up and subscribed
+	teleConnected atomic.Bool // the telemetry connection is up and subscribed
+	stop          chan struct{}
+	wg            sync.WaitGroup
+	closeOnce     sync.Once
 }
 
 // New builds a client; Start connects it.
@@ -85,10 +89,10 @@ func New(opts Options) (*Client, error) {
 		return nil, errors.New("mqtt: no broker url")
 	}
 	// A persistent session is only worth having under a name the hub will
-	// come back with. Under a random name it could never be resumed, and
-	// after a crash it would linger at the broker still holding its share of
-	// the telemetry subscriptions: Mosquitto keeps handing such a ghost its
-	// round-robin share of the messages (half of them, with one live hub).
+	// come back with: under a random name it could never be resumed. It
+	// holds the reply subscription only: a session holding a share of the
+	// telemetry would keep collecting its round-robin share (half of it,
+	// with two replicas) after its hub died.
 	persistent := opts.InstanceID != ""
 	if opts.InstanceID == "" {
 		opts.InstanceID = ids.New("hub")
@@ -106,9 +110,9 @@ func New(opts Options) (*Client, error) {
 			*v = d
 		}
 	}
-	def(&opts.QueueSize, 8192)
-	def(&opts.BatchSize, 500)
-	def(&opts.Workers, 1)
+	def(&opts.QueueSize, 65536)
+	def(&opts.BatchSize, 1000)
+	def(&opts.BacklogLimit, 20000)
 	defD(&opts.KeepAlive, 15*time.Second)
 	defD(&opts.ConnectTimeout, 5*time.Second)
 	defD(&opts.MaxBackoff, 2*time.Second)
@@ -128,8 +132,7 @@ func New(opts Options) (*Client, error) {
 		opts:         opts,
 		topics:       Topics{Root: opts.Root},
 		log:          opts.Log.With(slog.String("component", "mqtt"), slog.String("instance", opts.InstanceID)),
-		status:       make(chan mobility.Telemetry, opts.QueueSize),
-		events:       make(chan mobility.Telemetry, max(opts.QueueSize/4, 16)),
+		inbox:        newInbox(),
 		pending:      map[string]waiter{},
 		malformedLog: map[string]time.Time{},
 		stop:         make(chan struct{}),
@@ -140,16 +143,42 @@ func New(opts Options) (*Client, error) {
 	}
 	c.metrics = m
 
-	po := paho.NewClientOptions().
+	po := c.pahoOptions("cityhub-" + opts.InstanceID).
+		// A persistent session keeps QoS 1 replies queued at the broker
+		// while this hub reconnects or restarts.
+		SetCleanSession(!persistent).
+		// Each reply gets its own goroutine.
+		SetOrderMatters(false).
+		SetOnConnectHandler(c.onConnect).
+		SetConnectionLostHandler(c.onLost)
+	c.cli = paho.NewClient(po)
+	// The route lives on the client, not the subscription, so that replies
+	// the persistent session delivers before the SUBACK reach it too.
+	c.cli.AddRoute(c.ReplyTopic(), c.onReply)
+
+	to := c.pahoOptions("cityhub-" + opts.InstanceID + "-telemetry").
+		SetCleanSession(true).
+		// In the broker's order, on one goroutine: the inbox keeps the
+		// latest of each station, so it must see them in order; the
+		// handler only parks the message.
+		SetOrderMatters(true).
+		SetOnConnectHandler(c.onTelemetryConnect).
+		SetConnectionLostHandler(c.onTelemetryLost)
+	c.tele = paho.NewClient(to)
+	for _, f := range c.telemetryFilters() {
+		c.tele.AddRoute(f, c.onTelemetry)
+	}
+	return c, nil
+}
+
+// pahoOptions are the settings both connections share.
+func (c *Client) pahoOptions(clientID string) *paho.ClientOptions {
+	opts := c.opts
+	return paho.NewClientOptions().
 		AddBroker(opts.URL).
-		SetClientID("cityhub-" + opts.InstanceID).
+		SetClientID(clientID).
 		SetUsername(opts.Username).
 		SetPassword(opts.Password).
-		// A persistent session keeps QoS 1 replies and events queued at the
-		// broker while this hub reconnects or restarts.
-		SetCleanSession(!persistent).
-		// Each message gets its own goroutine; handlers only decode and queue.
-		SetOrderMatters(false).
 		SetKeepAlive(opts.KeepAlive).
 		SetPingTimeout(5 * time.Second).
 		SetConnectTimeout(opts.ConnectTimeout).
@@ -159,20 +188,7 @@ func New(opts Options) (*Client, error) {
 		SetConnectRetryInterval(500 * time.Millisecond).
 		SetMaxReconnectInterval(opts.MaxBackoff).
 		SetDefaultPublishHandler(c.onUnexpected).
-		SetOnConnectHandler(c.onConnect).
-		SetConnectionLostHandler(c.onLost).
 		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) { c.metrics.reconnects.Inc() })
-	c.cli = paho.NewClient(po)
-	// Routes live on the client, not the subscription, so that messages the
-	// persistent session delivers before the SUBACK reach them too.
-	for _, f := range c.filters() {
-		if f == c.ReplyTopic() {
-			c.cli.AddRoute(f, c.onReply)
-		} else {
-			c.cli.AddRoute(f, c.onTelemetry)
-		}
-	}
-	return c, nil
 }
 
 // InstanceID is this hub's instance id.
@@ -182,31 +198,35 @@ func (c *Client) InstanceID() string { return c.opts.InstanceID }
 // commands, each under the answering station's own prefix.
 func (c *Client) ReplyTopic() string { return c.topics.RepliesFilter(c.opts.InstanceID) }
 
-// Start connects (retrying in the background if the broker is not up yet)
-// and starts the workers that feed sink. It waits up to the connect timeout
-// for the first connection and returns nil either way once retrying.
+// Start connects both connections (retrying in the background if the
+// broker is not up yet) and starts the worker that feeds sink. It waits up
+// to the connect timeout for the first connection and returns nil either
+// way once retrying.
 func (c *Client) Start(ctx context.Context, sink Sink) error {
 	c.sink = sink
-	for range c.opts.Workers {
-		c.wg.Add(1)
-		go c.work()
-	}
-	tok := c.cli.Connect()
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("mqtt connect %s: %w", c.opts.URL, err)
+	c.wg.Add(1)
+	go c.work()
+	deadline := time.After(c.opts.ConnectTimeout)
+	for _, tok := range []paho.Token{c.cli.Connect(), c.tele.Connect()} {
+		select {
+		case <-tok.Done():
+			if err := tok.Error(); err != nil {
+				return fmt.Errorf("mqtt connect %s: %w", c.opts.URL, err)
+			}
+		case <-deadline:
+			c.log.Warn("broker not reachable yet; retrying in the background", slog.String("url", c.opts.URL))
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-	case <-time.After(c.opts.ConnectTimeout):
-		c.log.Warn("broker not reachable yet; retrying in the background", slog.String("url", c.opts.URL))
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 	return nil
 }
 
-// Connected reports whether the connection to the broker is up now.
-func (c *Client) Connected() bool { return c.connected.Load() && c.cli.IsConnectionOpen() }
+// Connected reports whether both connections to the broker are up now.
+func (c *Client) Connected() bool {
+	return c.connected.Load() && c.cli.IsConnectionOpen() && c.teleConnected.Load() && c.tele.IsConnectionOpen()
+}
 
 // Ping is the readiness check: nil while connected.
 func (c *Client) Ping(context.Context) error {
@@ -216,39 +236,34 @@ func (c *Client) Ping(context.Context) error {
 	return nil
 }
 
-// Close unsubscribes (so the persistent session stops collecting telemetry
-// for a hub that is gone), disconnects and stops the workers after they
-// drain what is queued.
+// Close disconnects both connections and stops the worker after it
+// applied what is waiting.
 func (c *Client) Close() {
 	c.closeOnce.Do(func() {
-		if c.cli.IsConnectionOpen() {
-			tok := c.cli.Unsubscribe(c.filters()...)
-			tok.WaitTimeout(2 * time.Second)
-		}
+		c.tele.Disconnect(250)
+		c.teleConnected.Store(false)
 		c.cli.Disconnect(250)
 		c.connected.Store(false)
+		c.metrics.connected.Set(0)
 		close(c.stop)
 		c.wg.Wait()
 	})
 }
 
-func (c *Client) filters() []string {
+// telemetryFilters are the shared subscriptions the replicas split.
+func (c *Client) telemetryFilters() []string {
 	return []string{
 		c.topics.Shared(c.opts.ShareGroup, mobility.KindStatus),
 		c.topics.Shared(c.opts.ShareGroup, mobility.KindEvents),
 		c.topics.Shared(c.opts.ShareGroup, mobility.KindOnline),
-		c.ReplyTopic(),
 	}
 }
 
-// onConnect subscribes on every (re)connect: with a lost session (a broker
-// restart without persistence) the subscriptions would otherwise be gone.
+// onConnect subscribes to the reply topic on every (re)connect: with a lost
+// session (a broker restart without persistence) the subscription would
+// otherwise be gone.
 func (c *Client) onConnect(cli paho.Client) {
-	subs := map[string]byte{}
-	for _, f := range c.filters() {
-		subs[f] = 1
-	}
-	tok := cli.SubscribeMultiple(subs, nil)
+	tok := cli.Subscribe(c.ReplyTopic(), 1, nil)
 	// The handler runs on paho's connection goroutine; wait off it.
 	go func() {
 		if !tok.WaitTimeout(10 * time.Second) {
@@ -259,11 +274,51 @@ func (c *Client) onConnect(cli paho.Client) {
 			c.log.Error("subscribe failed", slog.Any("error", err))
 			return
 		}
-		c.readRetained(cli)
+		// A persistent session from a hub version that took telemetry on
+		// this connection still holds the shared subscriptions: drop them,
+		// or the session would keep collecting telemetry.
+		cli.Unsubscribe(c.telemetryFilters()...).WaitTimeout(10 * time.Second)
 		c.connected.Store(true)
-		c.metrics.connected.Set(1)
-		c.log.Info("connected and subscribed", slog.String("url", c.opts.URL))
+		c.setConnectedMetric()
+		c.log.Info("command connection up", slog.String("url", c.opts.URL))
 	}()
+}
+
+// onTelemetryConnect subscribes to the shared telemetry on every
+// (re)connect (a clean session starts with none) and reads the stations'
+// retained state.
+func (c *Client) onTelemetryConnect(cli paho.Client) {
+	subs := map[string]byte{}
+	for _, f := range c.telemetryFilters() {
+		subs[f] = 1
+	}
+	tok := cli.SubscribeMultiple(subs, nil)
+	go func() {
+		if !tok.WaitTimeout(10 * time.Second) {
+			c.log.Error("telemetry subscribe timed out")
+			return
+		}
+		if err := tok.Error(); err != nil {
+			c.log.Error("telemetry subscribe failed", slog.Any("error", err))
+			return
+		}
+		c.readRetained(cli)
+		c.teleConnected.Store(true)
+		c.setConnectedMetric()
+		c.log.Info("telemetry connection up and subscribed", slog.String("url", c.opts.URL))
+	}()
+}
+
+func (c *Client) onTelemetryLost(_ paho.Client, err error) {
+	c.teleConnected.Store(false)
+	c.metrics.connected.Set(0)
+	c.log.Warn("telemetry connection to broker lost; reconnecting", slog.Any("error", err))
+}
+
+func (c *Client) setConnectedMetric() {
+	if c.connected.Load() && c.teleConnected.Load() {
+		c.metrics.connected.Set(1)
+	}
 }
 
 // readRetained catches up on the stations' retained status and online
@@ -276,16 +331,50 @@ func (c *Client) onConnect(cli paho.Client) {
 // alone (a live message caught in between arrives twice, and the freshness
 // rule ignores the copy). No route is added: the shared subscription's route
 // matches the same topics.
+//
+// Statuses are read before online flags: the flag (the will, when a station
+// vanished) is the broker's latest word on a station, and of a status and a
+// flag the one that arrives last decides whether the station is online.
 func (c *Client) readRetained(cli paho.Client) {
-	filters := []string{c.topics.Root + "/stations/+/" + string(mobility.KindStatus), c.topics.Root + "/stations/+/" + string(mobility.KindOnline)}
-	subs := map[string]byte{filters[0]: 1, filters[1]: 1}
-	if tok := cli.SubscribeMultiple(subs, nil); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-		c.log.Warn("could not read retained station state", slog.Any("error", tok.Error()))
+	var filters []string
+	for _, kind := range []mobility.Kind{mobility.KindStatus, mobility.KindOnline} {
+		filter := c.topics.Root + "/stations/+/" + string(kind)
+		if err := subscribeOnce(cli, filter); err != nil {
+			c.log.Warn("could not read retained station state", slog.String("kind", string(kind)), slog.Any("error", err))
+			break
+		}
+		filters = append(filters, filter)
+	}
+	if len(filters) == 0 {
 		return
 	}
 	if tok := cli.Unsubscribe(filters...); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 		c.log.Warn("could not drop the retained-state subscription", slog.Any("error", tok.Error()))
 	}
+}
+
+// subscribeOnce subscribes to filter, trying again when the broker refuses
+// (a SUBACK code of 0x80 or more): the embedded broker (mochi-mqtt v2.7) refuses a SUBSCRIBE
+// whose packet id equals one of its own publishes still in flight to this
+// client, as the retained messages of the previous filter may be.
+func subscribeOnce(cli paho.Client, filter string) error {
+	var err error
+	for range 5 {
+		tok := cli.Subscribe(filter, 1, nil)
+		if !tok.WaitTimeout(10 * time.Second) {
+			return errors.New("subscribe timed out")
+		}
+		if err = tok.Error(); err != nil {
+			return err
+		}
+		st, ok := tok.(*paho.SubscribeToken)
+		if !ok || st.Result()[filter] < 0x80 {
+			return nil
+		}
+		err = errors.New("the broker refused the subscription")
+		time.Sleep(50 * time.Millisecond)
+	}
+	return err
 }
 
 func (c *Client) onLost(_ paho.Client, err error) {
@@ -297,36 +386,6 @@ func (c *Client) onLost(_ paho.Client, err error) {
 func (c *Client) onUnexpected(_ paho.Client, m paho.Message) {
 	c.metrics.in.WithLabelValues("unexpected").Inc()
 	c.log.Debug("message on an unexpected topic", slog.String("topic", m.Topic()))
-}
-
-// onTelemetry decodes and queues; it never waits: a full queue drops the
-// message and counts it.
-func (c *Client) onTelemetry(_ paho.Client, m paho.Message) {
-	station, kind, ok := c.topics.ParseStation(m.Topic())
-	if !ok {
-		c.metrics.in.WithLabelValues("unexpected").Inc()
-		c.metrics.malformed.WithLabelValues("topic").Inc()
-		c.logMalformed(station, m.Topic(), errors.New("not a station telemetry topic"))
-		return
-	}
-	c.metrics.in.WithLabelValues(string(kind)).Inc()
-	t, err := mobility.DecodeTelemetry(station, kind, m.Payload(), time.Now())
-	if err != nil {
-		c.metrics.malformed.WithLabelValues(string(kind)).Inc()
-		c.logMalformed(station, m.Topic(), err)
-		return
-	}
-	q := c.status
-	if kind == mobility.KindEvents {
-		// Events (a docking ends a ride) get their own queue so that a flood
-		// of status messages cannot crowd them out.
-		q = c.events
-	}
-	select {
-	case q <- t:
-	default:
-		c.metrics.dropped.WithLabelValues(string(kind)).Inc()
-	}
 }
 
 // logMalformed logs at most once per station per minute.
@@ -345,71 +404,6 @@ func (c *Client) logMalformed(station, topic string, err error) {
 	c.malformedMu.Unlock()
 	c.log.Warn("dropped malformed message (further ones from this station are counted, not logged, for a minute)",
 		slog.String("station", station), slog.String("topic", topic), slog.Any("error", err))
-}
-
-// work drains the queues in batches: under load a batch fills up, so the
-// store sees one transaction per batch instead of one per message.
-func (c *Client) work() {
-	defer c.wg.Done()
-	batch := make([]mobility.Telemetry, 0, c.opts.BatchSize)
-	for {
-		batch = batch[:0]
-		select {
-		case t := <-c.events:
-			batch = append(batch, t)
-		case t := <-c.status:
-			batch = append(batch, t)
-		case <-c.stop:
-			c.drain(batch)
-			return
-		}
-	fill:
-		for len(batch) < c.opts.BatchSize {
-			select {
-			case t := <-c.events:
-				batch = append(batch, t)
-			case t := <-c.status:
-				batch = append(batch, t)
-			default:
-				break fill
-			}
-		}
-		c.ingest(batch)
-	}
-}
-
-func (c *Client) drain(batch []mobility.Telemetry) {
-	for {
-		select {
-		case t := <-c.events:
-			batch = append(batch, t)
-		case t := <-c.status:
-			batch = append(batch, t)
-		default:
-			c.ingest(batch)
-			return
-		}
-		if len(batch) >= c.opts.BatchSize {
-			c.ingest(batch)
-			batch = batch[:0]
-		}
-	}
-}
-
-func (c *Client) ingest(batch []mobility.Telemetry) {
-	if len(batch) == 0 || c.sink == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	start := time.Now()
-	if err := c.sink.Ingest(ctx, batch); err != nil {
-		c.metrics.ingestErrors.Inc()
-		c.log.Error("ingest telemetry batch", slog.Int("messages", len(batch)), slog.Any("error", err))
-		return
-	}
-	c.metrics.batches.Observe(float64(len(batch)))
-	c.metrics.ingestSeconds.Observe(time.Since(start).Seconds())
 }
 
 // waiter is an unlock waiting for its reply, and the station it asked.
@@ -546,6 +540,9 @@ type metrics struct {
 	in            *prometheus.CounterVec
 	malformed     *prometheus.CounterVec
 	dropped       *prometheus.CounterVec
+	superseded    *prometheus.CounterVec
+	refused       *prometheus.CounterVec
+	backlog       prometheus.Gauge
 	replies       *prometheus.CounterVec
 	connected     prometheus.Gauge
 	reconnects    prometheus.Counter
@@ -563,7 +560,13 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 		malformed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_malformed_total",
 			Help: "Malformed MQTT messages dropped, by kind."}, []string{"kind"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_dropped_total",
-			Help: "Valid MQTT messages dropped because the ingest queue was full, by kind."}, []string{"kind"}),
+			Help: "Valid MQTT messages dropped: the inbox was full, or the store refused them three times, by kind."}, []string{"kind"}),
+		superseded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_superseded_total",
+			Help: "Status and online messages replaced, before they were applied, by a newer one of the same station (a burst coalesced), by kind."}, []string{"kind"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_refused_total",
+			Help: "Well-formed station messages refused, by reason (future_ts: stamped more than the allowed clock skew ahead of the hub)."}, []string{"reason"}),
+		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_ingest_backlog",
+			Help: "Telemetry messages received and not applied to station state yet (replaced ones counted until their replacement is applied)."}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_command_results_total",
 			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station)."}, []string{"result"}),
 		lateOK: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_unlock_ok_after_deadline_total",
@@ -581,7 +584,7 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 		roundTrip: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "cityhub_mqtt_command_round_trip_seconds",
 			Help: "Time from sending a command to the station's reply.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}),
 	}
-	for _, col := range []prometheus.Collector{m.in, m.malformed, m.dropped, m.replies, m.connected, m.reconnects,
+	for _, col := range []prometheus.Collector{m.in, m.malformed, m.dropped, m.superseded, m.refused, m.backlog, m.replies, m.connected, m.reconnects,
 		m.ingestErrors, m.batches, m.ingestSeconds, m.roundTrip, m.lateOK} {
 		if err := reg.Register(col); err != nil {
 			return m, fmt.Errorf("mqtt metrics: %w", err)

@@ -98,3 +98,19 @@ func (s *Server) handleAPIOperatorDock(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, d)
 }
+
+// handleAPIOperatorStationReset forgets what a station reported (docks,
+// faults, online, the time of its last message), so its next status is taken
+// whatever its clock says: 204. The service decides who may.
+func (s *Server) handleAPIOperatorStationReset(w http.ResponseWriter, r *http.Request) {
+	c, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.Mobility.ResetStationState(r.Context(), c, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

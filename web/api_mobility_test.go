@@ -39,6 +39,7 @@ func init() {
 			authzCase{"GET", "/api/v1/mobility/rides", role, "", pick(http.StatusOK, identity.RoleCitizen)},
 			authzCase{"GET", "/api/v1/operator/mobility/stations", role, "", pick(http.StatusOK, identity.RoleOperator, identity.RoleAdmin)},
 			authzCase{"PUT", "/api/v1/operator/mobility/stations/nope/status", role, `{"open":false}`, pick(http.StatusNotFound, identity.RoleOperator, identity.RoleAdmin)},
+			authzCase{"POST", "/api/v1/operator/mobility/stations/nope/reset", role, "", pick(http.StatusNotFound, identity.RoleOperator, identity.RoleAdmin)},
 			authzCase{"GET", "/api/v1/admin/mobility/stations", role, "", pick(http.StatusOK, identity.RoleAdmin)},
 			authzCase{"GET", "/api/v1/admin/mobility/pricing-plans", role, "", pick(http.StatusOK, identity.RoleAdmin)},
 			authzCase{"POST", "/api/v1/admin/mobility/bikes", role, `{"id":"b1","vehicle_type_id":"none","active":true}`, pick(http.StatusBadRequest, identity.RoleAdmin)},

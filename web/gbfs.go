@@ -33,6 +33,8 @@ func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Access-Control-Allow-Origin", "*")
+	// A browser app reads the validators to make conditional requests.
+	h.Set("Access-Control-Expose-Headers", "ETag, Last-Modified")
 	h.Set("Vary", "Accept-Encoding")
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(body.MaxAge(time.Now())))
 	if body.Gzip != nil && acceptsGzip(r) {
@@ -51,6 +53,19 @@ func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(content)
 	}
+}
+
+// handleGBFSPreflight answers a browser's CORS preflight for a feed: 204,
+// any origin, the read methods, and the request headers a conditional GET
+// sends. The feeds are open data and carry no credentials.
+func (s *Server) handleGBFSPreflight(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+	h.Set("Access-Control-Allow-Headers", "If-None-Match, If-Modified-Since, Accept-Language")
+	h.Set("Access-Control-Expose-Headers", "ETag, Last-Modified")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // acceptsGzip reports whether Accept-Encoding allows gzip (q above 0).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -163,5 +164,70 @@ func TestGBFSHandlerUnavailable(t *testing.T) {
 	off.ServeHTTP(rec, httptest.NewRequest("GET", "/gbfs/v3/gbfs.json", nil))
 	if rec.Code != 404 {
 		t.Fatalf("without feeds: %d", rec.Code)
+	}
+}
+
+// Issue 9: a browser app on another origin preflights its conditional GET;
+// the hub answers 204 with the CORS headers, and the GET exposes ETag so
+// the app can send If-None-Match.
+func TestGBFSCORSPreflight(t *testing.T) {
+	s := New(Deps{PublicURL: testIssuer, GBFS: gbfsTestFeeds(t, nil)})
+	req := httptest.NewRequest("OPTIONS", "/gbfs/v3/station_status.json", nil)
+	req.Header.Set("Origin", "https://app.example")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	req.Header.Set("Access-Control-Request-Headers", "if-none-match")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	h := rec.Result().Header
+	if rec.Code != http.StatusNoContent || h.Get("Access-Control-Allow-Origin") != "*" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "GET") ||
+		!strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "if-none-match") || !strings.Contains(h.Get("Access-Control-Expose-Headers"), "ETag") {
+		t.Fatalf("preflight: %d %v", rec.Code, h)
+	}
+	req = httptest.NewRequest("GET", "/gbfs/v3/station_status.json", nil)
+	req.Header.Set("Origin", "https://app.example")
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if rec.Code != 200 || !strings.Contains(rec.Result().Header.Get("Access-Control-Expose-Headers"), "ETag") || rec.Result().Header.Get("ETag") == "" {
+		t.Fatalf("GET: %d %v", rec.Code, rec.Result().Header)
+	}
+}
+
+// Issue 9, item 3: while the telemetry backlog is over its bound /readyz
+// says degraded (and why) but stays 200: the hub still serves, and taking
+// it out of the load balancer would not help it catch up. A failing
+// dependency still makes it 503.
+func TestReadyzDegraded(t *testing.T) {
+	var behind, dbDown atomic.Bool
+	s := New(Deps{PublicURL: testIssuer,
+		Ready: map[string]func(context.Context) error{"database": func(context.Context) error {
+			if dbDown.Load() {
+				return errors.New("down")
+			}
+			return nil
+		}},
+		Degraded: map[string]func(context.Context) error{"telemetry": func(context.Context) error {
+			if behind.Load() {
+				return errors.New("telemetry backlog of 30000 messages, over 20000")
+			}
+			return nil
+		}}})
+	get := func() (int, map[string]any) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", "/readyz", nil))
+		var body map[string]any
+		json.Unmarshal(rec.Body.Bytes(), &body)
+		return rec.Code, body
+	}
+	if code, body := get(); code != 200 || body["status"] != "ready" {
+		t.Fatalf("ready: %d %v", code, body)
+	}
+	behind.Store(true)
+	code, body := get()
+	if checks, _ := body["checks"].(map[string]any); code != 200 || body["status"] != "degraded" || !strings.Contains(fmt.Sprint(checks["telemetry"]), "backlog") {
+		t.Fatalf("behind: %d %v", code, body)
+	}
+	dbDown.Store(true)
+	if code, body := get(); code != http.StatusServiceUnavailable || body["status"] != "not ready" {
+		t.Fatalf("database down: %d %v", code, body)
 	}
 }

@@ -2,8 +2,9 @@ package web
 
 import (
 	"context"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -15,28 +16,30 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleReadyz answers 200 when every dependency answers, else 503 with the
-// failing ones named.
+// failing ones named. A Degraded check that fails (the hub is behind on
+// station telemetry) keeps the answer 200, since the hub still serves every
+// request and taking it out of the load balancer would not help it catch
+// up, but says "degraded" and why.
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	names := make([]string, 0, len(s.Ready))
-	for name := range s.Ready {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	checks := map[string]string{}
-	status := http.StatusOK
-	for _, name := range names {
-		if err := s.Ready[name](ctx); err != nil {
-			checks[name] = "failing: " + err.Error()
-			status = http.StatusServiceUnavailable
+	status, state := http.StatusOK, "ready"
+	for _, name := range slices.Sorted(maps.Keys(s.Degraded)) {
+		if err := s.Degraded[name](ctx); err != nil {
+			checks[name] = "degraded: " + err.Error()
+			state = "degraded"
 			continue
 		}
 		checks[name] = "ok"
 	}
-	state := "ready"
-	if status != http.StatusOK {
-		state = "not ready"
+	for _, name := range slices.Sorted(maps.Keys(s.Ready)) {
+		if err := s.Ready[name](ctx); err != nil {
+			checks[name] = "failing: " + err.Error()
+			status, state = http.StatusServiceUnavailable, "not ready"
+			continue
+		}
+		checks[name] = "ok"
 	}
 	writeJSON(w, status, map[string]any{"status": state, "checks": checks})
 }

@@ -692,6 +692,8 @@ func openAPIOperations() []apiOperation {
 			body: "StationOpenRequest", ok: []apiResponse{{status: 200, desc: "The station.", schema: "Station"}}, errs: []int{400, 401, 403, 404}},
 		{method: "PUT", path: "/api/v1/operator/mobility/stations/{id}/docks/{dock}", id: "setDockService", tag: "mobility-operator", summary: "Put a dock in or out of service", auth: "roles", roles: operator,
 			body: "DockServiceRequest", ok: []apiResponse{{status: 200, desc: "The dock's setting.", schema: "Dock"}}, errs: []int{400, 401, 403, 404}},
+		{method: "POST", path: "/api/v1/operator/mobility/stations/{id}/reset", id: "resetStationState", tag: "mobility-operator", summary: "Forget what a station reported, so its next status is taken whatever its clock says", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 204, desc: "The station's reported state is forgotten; it shows offline until its next status."}}, errs: []int{401, 403, 404}},
 	}
 	ops = append(ops, credentialOps()...)
 	ops = append(ops, catalogueOps("stations", "stations", "Station", "station")...)
@@ -977,10 +979,10 @@ func addOpsPaths(paths *obj) {
 		newObj("200", newObj("description", "Up.", "content", content("application/json", health)))))
 
 	ready := content("application/json", closed(newObj(
-		"status", newObj("enum", []string{"ready", "not ready"}),
+		"status", newObj("enum", []string{"ready", "degraded", "not ready"}),
 		"checks", newObj("type", "object", "additionalProperties", str())), "status", "checks"))
 	paths.set("/readyz", get("readyz", "The database and the broker answer", "", newObj(
-		"200", newObj("description", "Ready; checks names each dependency with ok.", "content", ready),
+		"200", newObj("description", "Ready; checks names each dependency with ok. \"degraded\" while the hub is still ready but behind (a station telemetry backlog over its bound): the degraded check says why.", "content", ready),
 		"503", newObj("description", "Not ready; the failing dependencies are named.", "content", ready))))
 
 	paths.set("/metrics", get("metrics", "Prometheus metrics", "The Prometheus text exposition format; for the city's monitoring, not for the public.",

@@ -330,6 +330,9 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	}
 	c.do("POST", "/api/v1/operator/mobility/incidents/"+incidents.Incidents[0].ID+"/resolve", operator, "", http.StatusNoContent)
 	c.do("POST", "/api/v1/operator/mobility/incidents/"+incidents.Incidents[0].ID+"/resolve", operator, "", http.StatusNotFound)
+	c.do("POST", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/reset", operator, "", http.StatusNoContent)
+	c.do("POST", "/api/v1/operator/mobility/stations/nope/reset", operator, "", http.StatusNotFound)
+	c.do("POST", "/api/v1/operator/mobility/stations/"+m.Stations[1].ID+"/reset", citizen, "", http.StatusForbidden)
 	c.do("GET", "/api/v1/mobility/stations/"+m.Stations[1].ID, "", "", http.StatusOK)
 
 	if _, _, err := m.Sim.Dock(ride.BikeID, m.Stations[1].ID); err != nil {

@@ -34,6 +34,7 @@ func (s *Server) mobilityPages(mux *http.ServeMux) {
 	page("GET /operator/bikes", s.signedIn(s.handleOperatorBikes, identity.RoleOperator, identity.RoleAdmin))
 	page("GET /operator/bikes/stations/{id}", s.signedIn(s.handleOperatorBikeStation, identity.RoleOperator, identity.RoleAdmin))
 	mux.Handle("POST /operator/bikes/stations/{id}/open", s.pageAction(s.handleOperatorStationOpen, identity.RoleOperator, identity.RoleAdmin))
+	mux.Handle("POST /operator/bikes/stations/{id}/reset", s.pageAction(s.handleOperatorStationReset, identity.RoleOperator, identity.RoleAdmin))
 	mux.Handle("POST /operator/bikes/stations/{id}/docks/{dock}", s.pageAction(s.handleOperatorDockService, identity.RoleOperator, identity.RoleAdmin))
 	s.addDashboardPanel(identity.RoleOperator, DashboardPanel{TitleKey: "mobility.panel.title", TextKey: "mobility.panel.text", Href: "/operator/bikes"})
 }

@@ -178,6 +178,21 @@ func (s *Server) handleOperatorStationOpen(w http.ResponseWriter, r *http.Reques
 	http.Redirect(w, r, "/operator/bikes/stations/"+id, http.StatusSeeOther)
 }
 
+// handleOperatorStationReset forgets what a station reported, once the
+// operator ticked the confirmation.
+func (s *Server) handleOperatorStationReset(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if r.PostFormValue("confirm") != "yes" {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "confirm", "Tick the box to confirm the reset."))
+		return
+	}
+	id := r.PathValue("id")
+	if err := s.Mobility.ResetStationState(r.Context(), c, id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/operator/bikes/stations/"+id, http.StatusSeeOther)
+}
+
 // handleOperatorDockService puts a dock in (in_service=1) or out of service
 // (in_service=0, with a note for the technician).
 func (s *Server) handleOperatorDockService(w http.ResponseWriter, r *http.Request, c identity.Caller) {

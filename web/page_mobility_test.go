@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cityhub/apperr"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -465,4 +466,33 @@ func FuzzBikePosition(f *testing.F) {
 			t.Fatalf("position %+v from %q, %q", *p, lat, lon)
 		}
 	})
+}
+
+// The operator's reset button needs its confirmation box; a citizen cannot
+// reset; the reset forgets the station's reported state.
+func TestOperatorResetsStationPage(t *testing.T) {
+	b := newBikePagesEnv(t)
+	st := b.m.Stations[0].ID
+	citizen, _ := b.signIn(t, identity.RoleCitizen)
+	if res, _ := citizen.post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {citizen.csrf("/bikes")}, "confirm": {"yes"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("citizen resets a station: %d", res.StatusCode)
+	}
+	operator, _ := b.signIn(t, identity.RoleOperator)
+	res, body := operator.get("/operator/bikes/stations/" + st)
+	if res.StatusCode != 200 || !strings.Contains(body, `action="/operator/bikes/stations/`+st+`/reset"`) || !strings.Contains(body, `data-testid="reset-confirm"`) {
+		t.Fatalf("station page without the reset form: %d", res.StatusCode)
+	}
+	tok := operator.csrf("/operator/bikes/stations/" + st)
+	if res, _ := operator.post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {tok}}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("reset without the confirmation: %d, want 400", res.StatusCode)
+	}
+	if s, err := b.m.StationState(st); err != nil || s.LastReported.IsZero() {
+		t.Fatalf("state changed by an unconfirmed reset: %+v %v", s, err)
+	}
+	if res, _ := operator.post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {tok}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed reset: %d, want 303", res.StatusCode)
+	}
+	if _, err := b.m.StationState(st); !apperr.Has(err, apperr.NotFound) {
+		t.Errorf("the station's state outlived the reset: %v", err)
+	}
 }

@@ -98,6 +98,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	// Mobility and GBFS.
 	mux.HandleFunc("GET /gbfs/v3/{feed}", s.handleGBFS)
+	mux.HandleFunc("OPTIONS /gbfs/v3/{feed}", s.handleGBFSPreflight)
 	if s.Mobility != nil {
 		mux.HandleFunc("GET /api/v1/mobility/stations", s.handleAPIMobilityStations)
 		mux.HandleFunc("GET /api/v1/mobility/stations/{id}", s.handleAPIMobilityStation)
@@ -115,6 +116,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/admin/mobility/stations/{id}/credential", s.handleAPIIssueStationCredential)
 		mux.HandleFunc("POST /api/v1/admin/mobility/stations/{id}/credential/rotate", s.handleAPIRotateStationCredential)
 		mux.HandleFunc("DELETE /api/v1/admin/mobility/stations/{id}/credential", s.handleAPIRevokeStationCredential)
+		mux.HandleFunc("POST /api/v1/operator/mobility/stations/{id}/reset", s.handleAPIOperatorStationReset)
 		s.mobilityCatalogues(mux)
 		// The rider's and the operator's bike pages.
 		s.mobilityPages(mux)

@@ -33,6 +33,9 @@ type Deps struct {
 	Version   string
 	// Ready checks the dependencies /readyz reports on (database, broker).
 	Ready map[string]func(ctx context.Context) error
+	// Degraded checks what makes the hub degraded but still ready (a
+	// telemetry backlog): /readyz says "degraded" and stays 200.
+	Degraded map[string]func(ctx context.Context) error
 	// TrustedProxies are the load balancers whose X-Forwarded-For the hub
 	// believes (CITYHUB_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix

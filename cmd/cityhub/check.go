@@ -132,7 +132,7 @@ func checkBroker(ctx context.Context, cfg config.Config) checkResult {
 		return r
 	}
 	defer cli.Disconnect(250)
-	topic := mqtt.Topics{Root: cfg.MQTTTopicRoot}.Replies("check-" + ids.Token(6))
+	topic := mqtt.Topics{Root: cfg.MQTTTopicRoot}.RepliesFilter("check-" + ids.Token(6))
 	sub := cli.Subscribe(topic, 1, nil)
 	if !sub.WaitTimeout(checkTimeout) || sub.Error() != nil {
 		r.detail = fmt.Sprintf("%s: connected, but subscribing to %s failed: %v", where, topic, sub.Error())

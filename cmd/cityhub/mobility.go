@@ -72,6 +72,9 @@ func (m *mobilityHub) start(ctx context.Context, reg prometheus.Registerer) erro
 	if err := c.Start(ctx, m.svc); err != nil {
 		return err
 	}
+	if err := registerIngestCounts(reg, m.svc); err != nil {
+		return err
+	}
 	m.client = c
 	m.svc.SetCommander(c)
 	m.log.Info("mqtt ready", slog.String("instance", c.InstanceID()), slog.String("reply_topic", c.ReplyTopic()))
@@ -86,12 +89,40 @@ func (m *mobilityHub) ready(ctx context.Context) error {
 	return m.client.Ping(ctx)
 }
 
+// ingestCheck is the /readyz "telemetry" degradation check: the backlog of
+// station messages not applied yet is over its bound.
+func (m *mobilityHub) ingestCheck(ctx context.Context) error {
+	if m.client == nil {
+		return nil
+	}
+	return m.client.IngestCheck(ctx)
+}
+
 // brokerURL is where stations connect.
 func (m *mobilityHub) brokerURL() string {
 	if m.broker != nil {
 		return m.broker.URL()
 	}
 	return m.cfg.MQTTURL
+}
+
+// registerIngestCounts exports the telemetry the mobility service ignored,
+// by reason, as cityhub_mobility_telemetry_ignored_total.
+func registerIngestCounts(reg prometheus.Registerer, svc *mobility.Service) error {
+	for reason, count := range map[string]func(mobility.IngestCounts) int64{
+		"unregistered":    func(c mobility.IngestCounts) int64 { return c.Unregistered },
+		"stale":           func(c mobility.IngestCounts) int64 { return c.Stale },
+		"unknown_event":   func(c mobility.IngestCounts) int64 { return c.UnknownEvent },
+		"refused_docking": func(c mobility.IngestCounts) int64 { return c.RefusedDocking },
+	} {
+		err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "cityhub_mobility_telemetry_ignored_total",
+			Help:        "Station messages the hub did not apply, by reason: unregistered station, stale (older than the state held), unknown event type, bike_docked contradicting the station's state.",
+			ConstLabels: prometheus.Labels{"reason": reason}}, func() float64 { return float64(count(svc.IngestCounts())) }))
+		if err != nil {
+			return fmt.Errorf("mobility metrics: %w", err)
+		}
+	}
+	return nil
 }
 
 func (m *mobilityHub) close() {

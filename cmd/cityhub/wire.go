@@ -154,6 +154,9 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 			"database": db.Ping,
 			"broker":   h.mobility.ready,
 		},
+		Degraded: map[string]func(context.Context) error{
+			"telemetry": h.mobility.ingestCheck,
+		},
 	})
 	if err := h.mobility.start(ctx, h.server.Registry); err != nil {
 		return nil, fmt.Errorf("start mqtt: %w", err)

@@ -107,6 +107,9 @@ type Sim struct {
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+	// hello tracks each connect's "online" and status publishing, so that
+	// Close says "false" after them.
+	hello sync.WaitGroup
 }
 
 type outBike struct {
@@ -211,7 +214,18 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 			c.Subscribe(s.root+"/stations/"+id+"/commands", 1, func(_ paho.Client, m paho.Message) {
 				go s.onCommand(st, m.Payload())
 			})
+			// Not once Close began: its "false" must be the last word.
+			s.mu.Lock()
+			select {
+			case <-s.stop:
+				s.mu.Unlock()
+				return
+			default:
+			}
+			s.hello.Add(1)
+			s.mu.Unlock()
 			go func() {
+				defer s.hello.Done()
 				s.publish(st, "online", []byte("true"), true)
 				s.publishStatus(st)
 			}()
@@ -231,15 +245,29 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 	return nil
 }
 
-// Close disconnects every station cleanly (no will is sent).
+// Close stops every station cleanly: as docs/mqtt.md asks, each says
+// "false" (retained) on its online topic before it disconnects, since a
+// clean disconnect sends no will and the retained "true" would otherwise
+// outlive the station.
 func (s *Sim) Close() {
+	s.mu.Lock()
 	select {
 	case <-s.stop:
+		s.mu.Unlock()
 		return
 	default:
 		close(s.stop)
 	}
+	s.mu.Unlock()
 	s.wg.Wait()
+	s.hello.Wait()
+	var wg sync.WaitGroup
+	for _, st := range s.stations {
+		if st.cli != nil && st.cli.IsConnectionOpen() {
+			wg.Go(func() { s.publish(st, "online", []byte("false"), true) })
+		}
+	}
+	wg.Wait()
 	for _, st := range s.stations {
 		if st.cli != nil {
 			st.cli.Disconnect(100)

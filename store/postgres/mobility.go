@@ -512,6 +512,12 @@ func (tx *Tx) StationState(ctx context.Context, id string) (mobility.StationStat
 	return s, translate(wrapErr("read station state", err))
 }
 
+// DeleteStationState implements mobility.Tx.
+func (tx *Tx) DeleteStationState(ctx context.Context, id string) error {
+	_, err := tx.q.Exec(ctx, `DELETE FROM mobility_station_state WHERE station_id = $1`, id)
+	return translate(wrapErr("delete station state", err))
+}
+
 // StationStates implements mobility.Tx.
 func (tx *Tx) StationStates(ctx context.Context) ([]mobility.StationState, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+stateCols+` FROM mobility_station_state ORDER BY station_id`)

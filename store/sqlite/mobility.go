@@ -521,6 +521,12 @@ func (tx *Tx) StationState(ctx context.Context, id string) (mobility.StationStat
 	return s, mobWrap("read station state", err)
 }
 
+// DeleteStationState implements mobility.Tx.
+func (tx *Tx) DeleteStationState(ctx context.Context, id string) error {
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_station_state WHERE station_id = ?`, id)
+	return mobWrap("delete station state", err)
+}
+
 // StationStates implements mobility.Tx.
 func (tx *Tx) StationStates(ctx context.Context) ([]mobility.StationState, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+mobStateCols+` FROM mobility_station_state ORDER BY station_id`)

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"cityhub/ids"
+	"cityhub/mobility"
+	"cityhub/mobility/simulator"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// childHubEnv marks the test binary re-run as a hub process.
+const childHubEnv = "CITYHUB_TEST_CHILD_HUB"
+
+// TestChildHub is not a test: it is the hub process that
+// TestDeadReplicaSwallowsNothing starts (this test binary run again) and
+// kills with SIGKILL.
+func TestChildHub(t *testing.T) {
+	if os.Getenv(childHubEnv) != "1" {
+		t.Skip("run as a child hub process only")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, []string{"serve"}, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 9, item 4: with persistent sessions, after kill -9 of one of two
+// replicas Mosquitto kept queueing half the telemetry for the dead one,
+// including the bike_docked of a ride started through the live one. Now a
+// ride started through a replica that is then killed (a real process, kill
+// -9) ends through the other within seconds of its bike_docked.
+func TestDeadReplicaSwallowsNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two hubs, one of them a child process")
+	}
+	broker := os.Getenv("CITYHUB_TEST_MQTT_URL")
+	if broker == "" {
+		broker = "tcp://127.0.0.1:1883"
+	}
+	dbURL := storetest.PostgresURL(t)
+	suffix := strings.TrimPrefix(ids.New("x"), "x_")[:12]
+	root := "cityhub-test-" + suffix + "/v1"
+	env := func(instance string) map[string]string {
+		return map[string]string{
+			"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
+			"CITYHUB_DATABASE_URL":     dbURL,
+			"CITYHUB_MQTT_URL":         broker,
+			"CITYHUB_MQTT_TOPIC_ROOT":  root,
+			"CITYHUB_MQTT_SHARE_GROUP": "cityhub-" + suffix,
+			"CITYHUB_TEST_PAYMENTS":    "true",
+			"CITYHUB_LOG_LEVEL":        "warn",
+			"CITYHUB_DATA_DIR":         t.TempDir(),
+			"CITYHUB_INSTANCE_ID":      instance + "-" + suffix,
+		}
+	}
+	// Hub A, the survivor, in this process; it migrates the database.
+	urlA, _ := startHub(t, []string{"serve"}, env("a"))
+
+	// The catalogue and the stations, played by this test.
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	layout := simulator.Layout("k"+suffix[:6], 2, 6)
+	if err := simulator.SeedCatalogue(ctx, mobility.NewService(db.Mobility(), nil, nil), layout); err != nil {
+		t.Fatal(err)
+	}
+	sim := simulator.New(simulator.Config{URL: broker, Root: root, Stations: layout, StatusEvery: time.Minute, Seed: 1})
+	if err := sim.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+
+	// Hub B, the replica to kill: this test binary again, as a process.
+	child := exec.Command(os.Args[0], "-test.run=^TestChildHub$")
+	child.Env = append(os.Environ(), childHubEnv+"=1")
+	for k, v := range env("b") {
+		child.Env = append(child.Env, k+"="+v)
+	}
+	out, err := child.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child.Stderr = os.Stderr
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer child.Process.Kill()
+	listening := make(chan string, 1)
+	go func() {
+		re := regexp.MustCompile(`listening on (http://\S+)`)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				listening <- m[1]
+			}
+		}
+	}()
+	var urlB string
+	select {
+	case urlB = <-listening:
+	case <-time.After(60 * time.Second):
+		t.Fatal("hub B did not start")
+	}
+	waitFor(t, 30*time.Second, "both hubs connected", func() bool {
+		return metricSum(t, urlA, "cityhub_mqtt_connected") == 1 && metricSum(t, urlB, "cityhub_mqtt_connected") == 1
+	})
+
+	// A rider unlocks through hub B.
+	mustCall(t, "POST", urlB+"/api/v1/accounts", "", "", map[string]string{"email": "rider@example.org", "password": "a long enough password", "name": "Rider"}, http.StatusCreated, nil)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	mustCall(t, "POST", urlB+"/api/v1/auth/login", "", "", map[string]string{"email": "rider@example.org", "password": "a long enough password"}, http.StatusOK, &tok)
+	rider := "Bearer " + tok.AccessToken
+	mustCall(t, "POST", urlB+"/api/v1/wallet/topups", rider, "topup-1", map[string]int{"amount_cents": 2000}, http.StatusCreated, nil)
+	st := layout[0]
+	waitFor(t, 30*time.Second, "the station online through hub B", func() bool {
+		var v struct {
+			Online bool `json:"online"`
+		}
+		status, _ := call(t, "GET", urlB+"/api/v1/mobility/stations/"+st.ID, rider, "", nil, &v)
+		return status == http.StatusOK && v.Online
+	})
+	var ride struct {
+		Status string `json:"status"`
+		BikeID string `json:"bike_id"`
+	}
+	mustCall(t, "POST", urlB+"/api/v1/mobility/unlock", rider, "unlock-1", map[string]any{"station_id": st.ID, "dock": 1}, http.StatusCreated, &ride)
+	if ride.Status != "active" {
+		t.Fatalf("ride %+v", ride)
+	}
+
+	// kill -9 hub B mid-ride; hub A goes on alone.
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	waitFor(t, 10*time.Second, "hub B gone", func() bool {
+		_, err := http.Get(urlB + "/healthz")
+		return err != nil
+	})
+
+	// The bike is docked at the other station; hub A ends the ride. (Each
+	// hub issues tokens for its own public URL: log in there.)
+	mustCall(t, "POST", urlA+"/api/v1/auth/login", "", "", map[string]string{"email": "rider@example.org", "password": "a long enough password"}, http.StatusOK, &tok)
+	rider = "Bearer " + tok.AccessToken
+	docked := time.Now()
+	if _, _, err := sim.Dock(ride.BikeID, layout[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the ride ended through hub A", func() bool {
+		status, _ := call(t, "GET", urlA+"/api/v1/mobility/rides/current", rider, "", nil, nil)
+		return status == http.StatusNotFound
+	})
+	t.Logf("the ride ended through hub A %s after the bike_docked", time.Since(docked).Round(time.Millisecond))
+	var rides struct {
+		Rides []struct {
+			Status       string    `json:"status"`
+			EndStationID string    `json:"end_station_id"`
+			EndedAt      time.Time `json:"ended_at"`
+		} `json:"rides"`
+	}
+	mustCall(t, "GET", urlA+"/api/v1/mobility/rides", rider, "", nil, http.StatusOK, &rides)
+	if len(rides.Rides) != 1 || rides.Rides[0].Status != "ended" || rides.Rides[0].EndStationID != layout[1].ID ||
+		rides.Rides[0].EndedAt.Sub(docked) > 5*time.Second {
+		t.Fatalf("rides %+v; want one ended at %s within seconds of %s", rides.Rides, layout[1].ID, docked)
+	}
+}

@@ -1,0 +1,123 @@
+package mqtt_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cityhub/mobility"
+	"cityhub/mqtt"
+	"cityhub/mqtt/mqtttest"
+)
+
+// gatedSink holds every Ingest until the gate opens, as a slow store would.
+type gatedSink struct {
+	sink
+	gate chan struct{}
+}
+
+func (g *gatedSink) Ingest(ctx context.Context, b []mobility.Telemetry) error {
+	<-g.gate
+	return g.sink.Ingest(ctx, b)
+}
+
+// Issue 9, item 3: a burst left up to 380 of 1,000 stations on an old
+// status (the queue dropped the newest), with nothing logged and /readyz
+// ready. Now, while the store is stuck, statuses wait one per station (the
+// newest), events all wait, the backlog shows as a metric, a degraded check
+// and one log line; once the store answers every station ends on its newest
+// status and every event arrives.
+func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			s := &gatedSink{gate: make(chan struct{})}
+			var opened sync.Once
+			open := func() { opened.Do(func() { close(s.gate) }) }
+			logs := &lockedBuffer{}
+			reg := prometheus.NewRegistry()
+			c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg, BacklogLimit: 100,
+				Log: slog.New(slog.NewTextHandler(logs, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Start(context.Background(), s); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			t.Cleanup(open) // before Close, which waits for the sink
+			eventually(t, 5*time.Second, "client subscribed", c.Connected)
+
+			pub := publisher(t, b.URL())
+			topics := mqtt.Topics{Root: root}
+			const stations, rounds, events = 20, 50, 30
+			base := time.Now().UTC().Truncate(time.Millisecond)
+			ts := func(round, st int) time.Time { return base.Add(time.Duration(round*stations+st) * time.Millisecond) }
+			for round := range rounds {
+				for st := range stations {
+					id := fmt.Sprintf("st-%d", st)
+					pub.Publish(topics.Station(id, mobility.KindStatus), 1, false, status(id, ts(round, st), "bk-1")).Wait()
+				}
+			}
+			for i := range events {
+				ev, _ := mobility.EncodeEvent("st-0", mobility.Event{TS: base.Add(time.Duration(i) * time.Microsecond), ID: fmt.Sprint(i), Type: mobility.EventTamper})
+				pub.Publish(topics.Station("st-0", mobility.KindEvents), 1, false, ev).Wait()
+			}
+			eventually(t, 10*time.Second, "every message received", func() bool {
+				return counterSum(t, reg, "cityhub_mqtt_messages_total") >= stations*rounds+events
+			})
+			if err := c.IngestCheck(context.Background()); err == nil {
+				t.Errorf("backlog %d over a limit of 100, yet the check passes", c.Backlog())
+			}
+			if got := gaugeValue(t, reg, "cityhub_mqtt_ingest_backlog"); got < 100 {
+				t.Errorf("backlog metric %v", got)
+			}
+			eventually(t, 5*time.Second, "the overload logged", func() bool { return logs.count("backlog over its limit") == 1 })
+
+			open()
+			eventually(t, 10*time.Second, "the backlog applied", func() bool { return c.Backlog() == 0 })
+			if err := c.IngestCheck(context.Background()); err != nil {
+				t.Errorf("after the backlog: %v", err)
+			}
+			newest := map[string]time.Time{}
+			for _, m := range s.snapshot() {
+				if m.Status != nil && m.Status.TS.After(newest[m.StationID]) {
+					newest[m.StationID] = m.Status.TS
+				}
+			}
+			for st := range stations {
+				if id := fmt.Sprintf("st-%d", st); !newest[id].Equal(ts(rounds-1, st)) {
+					t.Errorf("station %s ended on its status of %s, want the newest %s", id, newest[id], ts(rounds-1, st))
+				}
+			}
+			if n := s.count(func(m mobility.Telemetry) bool { return m.Event != nil }); n != events {
+				t.Errorf("%d of %d events applied; events are never coalesced", n, events)
+			}
+			if n := logs.count("backlog over its limit"); n != 1 {
+				t.Errorf("overload logged %d times, want once a minute", n)
+			}
+			if d := counterSum(t, reg, "cityhub_mqtt_dropped_total"); d != 0 {
+				t.Errorf("%v messages dropped", d)
+			}
+		})
+	}
+}
+
+func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return 0
+}
