@@ -13,6 +13,7 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
+	"cityhub/outbox"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
 	"cityhub/ticketing"
@@ -40,6 +41,8 @@ type Stores interface {
 	CardPayments() cardpay.Store
 	// Answers keeps the first answer to each keyed API request.
 	Answers() idem.AnswerStore
+	// Outbox is the e-mail outbox.
+	Outbox() outbox.Store
 }
 
 var (

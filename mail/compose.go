@@ -1,0 +1,221 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	_ "time/tzdata" // Europe/Rome must resolve on hosts without a zoneinfo database
+
+	"cityhub/ids"
+)
+
+// Messages live in per-language catalogues (i18n/<lang>.json), never in the
+// templates, so a translator edits catalogue files only; a test proves both
+// catalogues carry the same keys and every template renders in both.
+
+//go:embed i18n/*.json templates/*
+var files embed.FS
+
+// Languages the e-mails speak, the default first.
+var Languages = []string{"it", "en"}
+
+// Kinds of e-mail the hub composes; each has templates/<kind>.html and
+// templates/<kind>.txt and a "<kind>.subject" in every catalogue.
+const (
+	KindTopUpReceipt   = "topup_receipt"
+	KindVoucherClaimed = "voucher_claimed"
+)
+
+// Kinds lists every kind, for the start-up check and tests.
+var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed}
+
+var cityZone = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		panic(fmt.Sprintf("load time zone Europe/Rome: %v", err))
+	}
+	return loc
+}()
+
+// Recipient is the person an e-mail is for, with the language of their
+// account.
+type Recipient struct {
+	AccountID string
+	Email     string
+	Name      string
+	Locale    string
+}
+
+// Composer renders e-mails in the recipient's language, naming the city and
+// linking back to the hub's pages at the public URL.
+type Composer struct {
+	publicURL *url.URL
+	domain    string
+	catalogs  map[string]map[string]string
+	html      map[string]*htmltemplate.Template
+	text      map[string]*texttemplate.Template
+	now       func() time.Time
+}
+
+// NewComposer parses the embedded catalogues and templates once; a missing
+// template or key fails here, at start, rather than in a customer's inbox.
+// publicURL is the absolute URL people open the hub at.
+func NewComposer(publicURL string) (*Composer, error) {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("mail: public url %q is not absolute", publicURL)
+	}
+	c := &Composer{publicURL: u, domain: u.Hostname(), catalogs: map[string]map[string]string{},
+		html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{}, now: time.Now}
+	for _, lang := range Languages {
+		b, err := fs.ReadFile(files, "i18n/"+lang+".json")
+		if err != nil {
+			return nil, fmt.Errorf("mail: read catalogue %s: %w", lang, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("mail: catalogue %s: %w", lang, err)
+		}
+		c.catalogs[lang] = m
+	}
+	htmlLayout, err := htmltemplate.ParseFS(files, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("mail: parse layout: %w", err)
+	}
+	textLayout, err := texttemplate.ParseFS(files, "templates/layout.txt")
+	if err != nil {
+		return nil, fmt.Errorf("mail: parse layout: %w", err)
+	}
+	for _, kind := range Kinds {
+		h, err := htmltemplate.Must(htmlLayout.Clone()).ParseFS(files, path.Join("templates", kind+".html"))
+		if err != nil {
+			return nil, fmt.Errorf("mail: parse %s.html: %w", kind, err)
+		}
+		t, err := texttemplate.Must(textLayout.Clone()).ParseFS(files, path.Join("templates", kind+".txt"))
+		if err != nil {
+			return nil, fmt.Errorf("mail: parse %s.txt: %w", kind, err)
+		}
+		c.html[kind], c.text[kind] = h.Option("missingkey=error"), t.Option("missingkey=error")
+		for _, lang := range Languages {
+			if _, ok := c.catalogs[lang][kind+".subject"]; !ok {
+				return nil, fmt.Errorf("mail: catalogue %s has no %s.subject", lang, kind)
+			}
+		}
+	}
+	return c, nil
+}
+
+// Link is the absolute URL of a page of the hub, for e-mails.
+func (c *Composer) Link(pagePath string) string {
+	u := *c.publicURL
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + strings.TrimPrefix(pagePath, "/")
+	u.RawQuery, u.Fragment = "", ""
+	return u.String()
+}
+
+// Compose renders an e-mail of kind for r: the subject from the catalogue's
+// "<kind>.subject" filled with subjectArgs, the bodies from the kind's
+// templates with data, a button to pagePath labelled by "<kind>.link". The
+// message is ready to Enqueue. Errors mean a template or catalogue defect.
+func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, subjectArgs ...any) (Message, error) {
+	h, ok := c.html[kind]
+	if !ok {
+		return Message{}, fmt.Errorf("mail: unknown kind %q", kind)
+	}
+	lang := r.Locale
+	if _, ok := c.catalogs[lang]; !ok {
+		lang = Languages[0]
+	}
+	v := &view{lang: lang, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data}
+	v.Lang = lang
+	v.Subject = v.T(kind+".subject", subjectArgs...)
+	v.LinkLabel = v.T(kind + ".link")
+	var hb, tb bytes.Buffer
+	if err := h.ExecuteTemplate(&hb, "layout.html", v); err != nil {
+		return Message{}, fmt.Errorf("mail: render %s.html: %w", kind, err)
+	}
+	if err := c.text[kind].ExecuteTemplate(&tb, "layout.txt", v); err != nil {
+		return Message{}, fmt.Errorf("mail: render %s.txt: %w", kind, err)
+	}
+	if v.missing != "" {
+		return Message{}, fmt.Errorf("mail: catalogue %s has no %q", lang, v.missing)
+	}
+	id := ids.New("mail")
+	return Message{ID: id, MessageID: "<" + id + "@" + c.domain + ">", Kind: kind, AccountID: r.AccountID, Locale: lang,
+		To: r.Email, ToName: r.Name, Subject: v.Subject, Text: tb.String(), HTML: hb.String()}, nil
+}
+
+// view is what the templates see: the message's data and the language's
+// formatters.
+type view struct {
+	lang      string
+	msgs      map[string]string
+	missing   string
+	Lang      string
+	Subject   string
+	Name      string
+	Link      string
+	LinkLabel string
+	Data      any
+}
+
+// T is the catalogue's message for key, filled with args.
+func (v *view) T(key string, args ...any) string {
+	m, ok := v.msgs[key]
+	if !ok {
+		v.missing = key
+		return "[" + key + "]"
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+// Money formats euro cents as the pages do: "1.234,50 €" in Italian,
+// "€1,234.50" in English.
+func (v *view) Money(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	thousands, decimal := ".", ","
+	if v.lang == "en" {
+		thousands, decimal = ",", "."
+	}
+	digits := strconv.FormatInt(cents/100, 10)
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(d)
+	}
+	amount := fmt.Sprintf("%s%s%02d", b.String(), decimal, cents%100)
+	sign := ""
+	if neg {
+		sign = "−"
+	}
+	if v.lang == "en" {
+		return sign + "€" + amount
+	}
+	return sign + amount + "\u00a0€"
+}
+
+// Date formats a day in the city's time zone: "25 novembre 2026".
+func (v *view) Date(t time.Time) string {
+	t = t.In(cityZone)
+	return fmt.Sprintf("%d %s %d", t.Day(), v.T("month."+strconv.Itoa(int(t.Month()))), t.Year())
+}
+
+// DateTime formats an instant in the city's time zone: "25 novembre 2026, 22:08".
+func (v *view) DateTime(t time.Time) string { return v.Date(t) + ", " + t.In(cityZone).Format("15:04") }

@@ -1,0 +1,178 @@
+// Package outbox delivers the e-mails that domains enqueued (package mail)
+// and lets administrators see them. Any number of hub replicas may run a
+// Sender on one database: each message is claimed by one sender at a time,
+// with a lease, and marked sent in a second step. It knows neither SQL nor
+// HTTP; delivery goes through a Transport (SMTP in package smtpmail).
+//
+// Delivery is at least once, and exactly once unless a sender dies between
+// the SMTP server accepting a message and the database recording it: then
+// the lease runs out and another sender delivers it again, with the same
+// Message-ID, so the recipient's mail system can tell it is one message.
+// The other choice, marking a message sent before handing it to SMTP, would
+// lose it instead whenever the SMTP server or the sender failed during the
+// hand-over; for receipts and password resets a rare duplicate is the lesser
+// harm. A live sender never loses its lease mid-send: it stops starting new
+// messages well before the lease ends, and the transport's timeouts are
+// shorter than that margin.
+package outbox
+
+import (
+	"context"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mail"
+)
+
+// Store is the outbox's view of the database.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is one database transaction over the outbox.
+type Tx interface {
+	mail.Enqueuer
+
+	// ClaimMail claims at most limit messages that are due at now (pending
+	// ones whose next attempt has come, and sending ones whose lease ran
+	// out), oldest due first: each becomes sending under claim, its lease
+	// (NextAttemptAt) leaseUntil, its attempts one more. Concurrent claims
+	// never return the same message. Attachments included.
+	ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error)
+	// FinishMail writes m's state, next attempt, last error and sent time,
+	// only while m is still sending under m.Claim; false when another claim
+	// took it over (the lease ran out).
+	FinishMail(ctx context.Context, m mail.Message) (bool, error)
+	// Mail reads one message with its attachments. NotFound if missing.
+	Mail(ctx context.Context, id string) (mail.Message, error)
+	// ListMail lists messages newest first, in one state if state is set,
+	// older than the message before (its id; "" for the newest), at most
+	// limit, without attachment data.
+	ListMail(ctx context.Context, state, before string, limit int) ([]mail.Message, error)
+	// RetryMail makes a failed message pending again, due at now, with a
+	// fresh count of attempts; false if it is not failed.
+	RetryMail(ctx context.Context, id string, now time.Time) (bool, error)
+	// CountMail counts messages per state.
+	CountMail(ctx context.Context) (map[string]int, error)
+}
+
+// Service is what administrators do with the outbox.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns the administrators' view of the outbox.
+func NewService(store Store) *Service { return &Service{store: store, now: time.Now} }
+
+// Page is one page of messages, newest first.
+type Page struct {
+	Messages []mail.Message `json:"messages"`
+	// Next is the cursor of the following page ("" on the last).
+	Next   string         `json:"next,omitempty"`
+	Counts map[string]int `json:"counts"`
+}
+
+// MaxPage is the most messages one page lists.
+const MaxPage = 100
+
+func admin(c identity.Caller) error {
+	if !c.Has(identity.RoleAdmin) {
+		return apperr.E(apperr.Forbidden, "Only a city administrator may see the outbox.")
+	}
+	return nil
+}
+
+// List lists messages newest first, in one state if state is set, after
+// the cursor before. Forbidden unless c is a city administrator; Invalid
+// for an unknown state or a limit outside 1..MaxPage.
+func (s *Service) List(ctx context.Context, c identity.Caller, state, before string, limit int) (Page, error) {
+	if err := admin(c); err != nil {
+		return Page{}, err
+	}
+	if state != "" && !validState(state) {
+		return Page{}, apperr.R(apperr.Invalid, "bad_state", "The state must be pending, sending, sent or failed.")
+	}
+	if limit <= 0 || limit > MaxPage {
+		return Page{}, apperr.R(apperr.Invalid, "bad_limit", "The limit must be 1 to %d.", MaxPage)
+	}
+	var p Page
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if p.Messages, err = tx.ListMail(ctx, state, before, limit+1); err != nil {
+			return err
+		}
+		p.Counts, err = tx.CountMail(ctx)
+		return err
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	if len(p.Messages) > limit {
+		p.Messages = p.Messages[:limit]
+		p.Next = p.Messages[limit-1].ID
+	}
+	if p.Messages == nil {
+		p.Messages = []mail.Message{}
+	}
+	for _, st := range mail.States {
+		p.Counts[st] += 0
+	}
+	return p, nil
+}
+
+// Get reads one message with its bodies and attachment names. Forbidden
+// unless c is a city administrator; NotFound if there is no such message.
+func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (mail.Message, error) {
+	if err := admin(c); err != nil {
+		return mail.Message{}, err
+	}
+	var m mail.Message
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		m, err = tx.Mail(ctx, id)
+		return err
+	})
+	if apperr.Has(err, apperr.NotFound) {
+		return m, apperr.E(apperr.NotFound, "There is no such e-mail.")
+	}
+	return m, err
+}
+
+// Retry sends a failed message again, now, with a fresh count of attempts.
+// Forbidden unless c is a city administrator; NotFound if there is no such
+// message; Conflict unless it failed.
+func (s *Service) Retry(ctx context.Context, c identity.Caller, id string) (mail.Message, error) {
+	if err := admin(c); err != nil {
+		return mail.Message{}, err
+	}
+	var m mail.Message
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.RetryMail(ctx, id, s.now().UTC().Truncate(time.Microsecond))
+		if err != nil {
+			return err
+		}
+		if m, err = tx.Mail(ctx, id); err != nil {
+			return err
+		}
+		if !ok {
+			return apperr.R(apperr.Conflict, "mail_not_failed", "Only an e-mail that failed can be retried; this one is %s.", m.State)
+		}
+		return nil
+	})
+	if apperr.Has(err, apperr.NotFound) {
+		return m, apperr.E(apperr.NotFound, "There is no such e-mail.")
+	}
+	return m, err
+}
+
+func validState(s string) bool {
+	for _, st := range mail.States {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,223 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"cityhub/ids"
+	"cityhub/mail"
+)
+
+// Transport delivers messages, for example to an SMTP server. Deliver
+// reports each message's result through done, in order; an error wrapped
+// with Permanent means no retry can succeed (the server refused the
+// recipient). Deliver must give up on a message within the timeout it
+// promises (Timeout), so a sender never outlives its lease.
+type Transport interface {
+	Deliver(ctx context.Context, msgs []mail.Message, done func(i int, err error)) error
+	// Timeout bounds one message's delivery, connecting included.
+	Timeout() time.Duration
+}
+
+type permanent struct{ err error }
+
+func (p permanent) Error() string { return p.err.Error() }
+func (p permanent) Unwrap() error { return p.err }
+
+// Permanent marks err as one that no retry can fix.
+func Permanent(err error) error { return permanent{err} }
+
+// IsPermanent reports whether err was marked Permanent.
+func IsPermanent(err error) bool { var p permanent; return errors.As(err, &p) }
+
+// SenderOptions tune a Sender; zero values take the defaults.
+type SenderOptions struct {
+	// Batch is how many messages one claim takes (default 20).
+	Batch int
+	// Poll is how often an idle sender looks for due messages (default 5s).
+	Poll time.Duration
+	// MaxAttempts is how many deliveries are tried before a message is
+	// kept as failed (default 8).
+	MaxAttempts int
+	// BaseDelay and MaxDelay bound the backoff between attempts: the n-th
+	// retry waits BaseDelay·2ⁿ⁻¹, capped at MaxDelay, of which a random
+	// half (defaults 30s and 1h: eight attempts span about an hour).
+	BaseDelay, MaxDelay time.Duration
+}
+
+func (o *SenderOptions) defaults() {
+	if o.Batch <= 0 {
+		o.Batch = 20
+	}
+	if o.Poll <= 0 {
+		o.Poll = 5 * time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.BaseDelay <= 0 {
+		o.BaseDelay = 30 * time.Second
+	}
+	if o.MaxDelay <= 0 {
+		o.MaxDelay = time.Hour
+	}
+}
+
+// Sender claims due messages and delivers them. Every replica may run one.
+type Sender struct {
+	store     Store
+	transport Transport
+	opts      SenderOptions
+	log       *slog.Logger
+	now       func() time.Time
+	// lease is how long a claim holds a batch; margin is how close to its
+	// end no new message is started.
+	lease, margin time.Duration
+}
+
+// NewSender returns a sender of the outbox in store through transport.
+func NewSender(store Store, transport Transport, opts SenderOptions, log *slog.Logger) *Sender {
+	opts.defaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	margin := 2 * transport.Timeout()
+	return &Sender{store: store, transport: transport, opts: opts, log: log, now: time.Now,
+		margin: margin, lease: 3 * margin}
+}
+
+// Run sends due messages until ctx ends, looking again every Poll when
+// there was nothing to send, at once when a whole batch went.
+func (s *Sender) Run(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.SendDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "outbox: send due e-mails", slog.Any("error", err))
+		}
+		wait := s.opts.Poll
+		if n >= s.opts.Batch {
+			wait = 0
+		}
+		t.Reset(wait)
+	}
+}
+
+// SendDue claims one batch of due messages and delivers it; it returns how
+// many messages it claimed.
+func (s *Sender) SendDue(ctx context.Context) (int, error) {
+	claim := ids.New("claim")
+	now := s.now().UTC().Truncate(time.Microsecond)
+	leaseUntil := now.Add(s.lease)
+	var batch []mail.Message
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		batch, err = tx.ClaimMail(ctx, claim, now, leaseUntil, s.opts.Batch)
+		return err
+	})
+	if err != nil || len(batch) == 0 {
+		return 0, err
+	}
+	// Messages are started only while the lease has room for a whole
+	// delivery; the rest go back to pending, their attempt not counted.
+	deadline := leaseUntil.Add(-s.margin)
+	started := 0
+	for started < len(batch) && s.now().Before(deadline) {
+		started++
+	}
+	var errs []error
+	finish := func(m mail.Message, sendErr error) {
+		s.finish(ctx, m, sendErr)
+	}
+	if started > 0 {
+		sendCtx, cancel := context.WithDeadline(ctx, deadline.Add(s.margin/2))
+		results := make([]bool, started)
+		derr := s.transport.Deliver(sendCtx, batch[:started], func(i int, err error) {
+			results[i] = true
+			finish(batch[i], err)
+		})
+		cancel()
+		for i, done := range results {
+			if !done {
+				finish(batch[i], fmt.Errorf("not delivered: %w", errors.Join(derr, context.Cause(sendCtx))))
+			}
+		}
+	}
+	for _, m := range batch[started:] {
+		m.State, m.Attempts, m.NextAttemptAt = mail.StatePending, m.Attempts-1, s.now().UTC()
+		if err := s.write(ctx, m); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return len(batch), errors.Join(errs...)
+}
+
+// finish records one delivery's result.
+func (s *Sender) finish(ctx context.Context, m mail.Message, sendErr error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	log := s.log.With(slog.String("mail", m.ID), slog.String("kind", m.Kind), slog.Int("attempt", m.Attempts))
+	switch {
+	case sendErr == nil:
+		m.State, m.SentAt, m.LastError = mail.StateSent, now, ""
+		log.InfoContext(ctx, "e-mail sent")
+	case IsPermanent(sendErr) || m.Attempts >= s.opts.MaxAttempts:
+		m.State, m.LastError = mail.StateFailed, trim(sendErr.Error())
+		log.WarnContext(ctx, "e-mail failed; kept for an administrator", slog.Any("error", sendErr))
+	default:
+		m.State, m.LastError = mail.StatePending, trim(sendErr.Error())
+		m.NextAttemptAt = now.Add(Backoff(m.Attempts, s.opts.BaseDelay, s.opts.MaxDelay))
+		log.InfoContext(ctx, "e-mail not sent; will retry", slog.Time("next_attempt_at", m.NextAttemptAt), slog.Any("error", sendErr))
+	}
+	if err := s.write(context.WithoutCancel(ctx), m); err != nil {
+		log.ErrorContext(ctx, "outbox: record delivery", slog.Any("error", err))
+	}
+}
+
+func (s *Sender) write(ctx context.Context, m mail.Message) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.FinishMail(ctx, m)
+		if err != nil {
+			return fmt.Errorf("finish e-mail %s: %w", m.ID, err)
+		}
+		if !ok {
+			// The lease ran out and another sender claimed it: the message
+			// may arrive twice, recognisably (one Message-ID).
+			s.log.WarnContext(ctx, "outbox: lease lost before the result was recorded", slog.String("mail", m.ID))
+		}
+		return nil
+	})
+}
+
+// Backoff is the wait before the attempt after the attempts-th: base·2ⁿ⁻¹
+// capped at max, of which a uniformly random part of the upper half
+// ("equal jitter"), so that senders retrying together spread out but never
+// retry sooner than half the nominal wait.
+func Backoff(attempts int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < attempts && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+func trim(s string) string {
+	const max = 1000
+	if len(s) > max {
+		return s[:max]
+	}
+	return s
+}

@@ -1,0 +1,196 @@
+// Package smtpmail is the outbox's SMTP transport, on
+// github.com/wneessen/go-mail: one connection per batch, STARTTLS required
+// unless the URL says otherwise, the message's own Message-ID on the wire.
+// It holds the SMTP credentials and must never log them.
+package smtpmail
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"cityhub/mail"
+	"cityhub/outbox"
+)
+
+// Config says where and as whom to send.
+type Config struct {
+	// URL is smtp://user:pass@host:587 (STARTTLS required) or
+	// smtps://user:pass@host:465 (TLS from the first byte). On smtp://, the
+	// query tls=opportunistic uses STARTTLS only when offered and tls=none
+	// never does: for a relay on the same host or a test server only.
+	URL string
+	// From is the sender, e.g. "Comune di Benevento <noreply@comune.benevento.it>".
+	From string
+	// Timeout bounds connecting and each SMTP exchange (default 15s).
+	Timeout time.Duration
+}
+
+// Transport sends over SMTP.
+type Transport struct {
+	host     string
+	opts     []gomail.Option
+	from     string
+	timeout  time.Duration
+	redacted string
+	log      *slog.Logger
+}
+
+var _ outbox.Transport = (*Transport)(nil)
+
+// New checks cfg and returns the transport; nothing is dialled yet.
+func New(cfg Config, log *slog.Logger) (*Transport, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return nil, fmt.Errorf("smtp url: not a URL")
+	}
+	if u.Hostname() == "" {
+		return nil, fmt.Errorf("smtp url %s: no host", Redact(cfg.URL))
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 15 * time.Second
+	}
+	opts := []gomail.Option{gomail.WithTimeout(cfg.Timeout)}
+	port := 0
+	if p := u.Port(); p != "" {
+		if port, err = strconv.Atoi(p); err != nil || port <= 0 || port > 65535 {
+			return nil, fmt.Errorf("smtp url %s: bad port", Redact(cfg.URL))
+		}
+	}
+	switch u.Scheme {
+	case "smtp":
+		if port == 0 {
+			port = 587
+		}
+		policy := gomail.TLSMandatory
+		switch u.Query().Get("tls") {
+		case "", "starttls":
+		case "opportunistic":
+			policy = gomail.TLSOpportunistic
+		case "none":
+			policy = gomail.NoTLS
+		default:
+			return nil, fmt.Errorf("smtp url %s: tls must be starttls, opportunistic or none", Redact(cfg.URL))
+		}
+		opts = append(opts, gomail.WithTLSPolicy(policy))
+	case "smtps":
+		if port == 0 {
+			port = 465
+		}
+		opts = append(opts, gomail.WithSSL())
+	default:
+		return nil, fmt.Errorf("smtp url %s: the scheme must be smtp or smtps", Redact(cfg.URL))
+	}
+	opts = append(opts, gomail.WithPort(port))
+	if u.User != nil && u.User.Username() != "" {
+		pass, _ := u.User.Password()
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(u.User.Username()),
+			gomail.WithPassword(pass))
+	}
+	if cfg.From == "" {
+		return nil, errors.New("smtp: the sender address (CITYHUB_MAIL_FROM) is not set")
+	}
+	probe := gomail.NewMsg()
+	if err := probe.From(cfg.From); err != nil {
+		return nil, fmt.Errorf("smtp: sender address %q: %w", cfg.From, err)
+	}
+	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: Redact(cfg.URL), log: log}, nil
+}
+
+// Redact hides the password of an SMTP URL, for logs.
+func Redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparseable url)"
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}
+
+// String is the server's URL without the password.
+func (t *Transport) String() string { return t.redacted }
+
+// Timeout implements outbox.Transport: connecting, then one message's
+// exchange, each bounded by the configured timeout.
+func (t *Transport) Timeout() time.Duration { return 2 * t.timeout }
+
+// Deliver implements outbox.Transport: one connection for the batch, each
+// message sent on it and reported through done. A reply in the 5xx range
+// is permanent; anything else may succeed later.
+func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
+	c, err := gomail.NewClient(t.host, t.opts...)
+	if err != nil {
+		return fmt.Errorf("smtp client: %w", err)
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return fmt.Errorf("connect to %s: %w", t.redacted, err)
+	}
+	defer c.Close()
+	for i, m := range msgs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		msg, err := t.build(m)
+		if err != nil {
+			done(i, outbox.Permanent(err))
+			continue
+		}
+		done(i, classify(c.Send(msg)))
+	}
+	return nil
+}
+
+// build turns an outbox message into a MIME message: text and HTML as
+// alternatives, attachments after them.
+func (t *Transport) build(m mail.Message) (*gomail.Msg, error) {
+	msg := gomail.NewMsg()
+	if err := msg.From(t.from); err != nil {
+		return nil, fmt.Errorf("sender: %w", err)
+	}
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+		return nil, fmt.Errorf("recipient: %w", err)
+	}
+	msg.Subject(m.Subject)
+	// Message-ID carries its angle brackets in the outbox.
+	id := m.MessageID
+	if len(id) > 2 && id[0] == '<' && id[len(id)-1] == '>' {
+		id = id[1 : len(id)-1]
+	}
+	msg.SetMessageIDWithValue(id)
+	msg.SetDate()
+	msg.SetGenHeader(gomail.HeaderContentLang, m.Locale)
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return nil, fmt.Errorf("attach %s: %w", a.Name, err)
+		}
+	}
+	return msg, nil
+}
+
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
+		return outbox.Permanent(err)
+	}
+	return err
+}
