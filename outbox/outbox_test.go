@@ -1,0 +1,430 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/mail/mailtest"
+	"cityhub/outbox"
+	"cityhub/smtpmail"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+var (
+	admin   = identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	citizen = identity.Caller{AccountID: "acc_cit", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+)
+
+func message(to, subject string) mail.Message {
+	return mail.Message{Kind: "test", Locale: "it", To: to, ToName: "Anna Rossi", Subject: subject,
+		Text: "testo " + subject, HTML: "<p>testo " + subject + "</p>"}
+}
+
+// enqueue writes msgs in one transaction of the outbox's store.
+func enqueue(t *testing.T, db store.DB, msgs ...mail.Message) []mail.Message {
+	t.Helper()
+	out := make([]mail.Message, 0, len(msgs))
+	err := db.Outbox().InTx(context.Background(), func(tx outbox.Tx) error {
+		for _, m := range msgs {
+			m, err := mail.Enqueue(context.Background(), tx, m, time.Now())
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("enqueue: %v", err)
+	}
+	return out
+}
+
+func read(t *testing.T, db store.DB, id string) mail.Message {
+	t.Helper()
+	m, err := outbox.NewService(db.Outbox()).Get(context.Background(), admin, id)
+	if err != nil {
+		t.Fatalf("read %s: %v", id, err)
+	}
+	return m
+}
+
+// transport is an SMTP transport to smtpURL.
+func transport(t *testing.T, smtpURL string) *smtpmail.Transport {
+	t.Helper()
+	tr, err := smtpmail.New(smtpmail.Config{URL: smtpURL, From: mailtest.From, Timeout: 2 * time.Second}, storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// closedPort is an SMTP URL where nothing listens.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "smtp://" + addr + "?tls=none"
+}
+
+// waitFor polls cond until it holds or the test times out.
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %s", what, timeout)
+		}
+		<-tick.C
+	}
+}
+
+// run starts s until the test ends (or stop is called) and returns stop.
+func run(t *testing.T, s *outbox.Sender) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx) }()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return stop
+}
+
+// counting counts what a transport delivered.
+type counting struct {
+	*smtpmail.Transport
+	sent atomic.Int64
+}
+
+func (c *counting) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
+	return c.Transport.Deliver(ctx, msgs, func(i int, err error) {
+		if err == nil {
+			c.sent.Add(1)
+		}
+		done(i, err)
+	})
+}
+
+// The store's contract: a claim takes due messages once, a lease that ran
+// out lets another claim take over and only the newest claim may finish.
+func TestStoreClaimLease(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		m := message("claim@cityhub.test", "uno")
+		m.Attachments = []mail.Attachment{{Name: "qr.png", ContentType: "image/png", Data: []byte{0x89, 'P', 'N', 'G'}},
+			{Name: "event.ics", ContentType: "text/calendar", Data: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}}
+		m = enqueue(t, db, m)[0]
+		if m.State != mail.StatePending || m.MessageID == "" {
+			t.Fatalf("enqueued %+v", m)
+		}
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		claim := func(name string, at time.Time) []mail.Message {
+			var got []mail.Message
+			if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
+				var err error
+				got, err = tx.ClaimMail(ctx, name, at, at.Add(time.Minute), 10)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		first := claim("c1", now)
+		if len(first) != 1 || first[0].ID != m.ID || first[0].State != mail.StateSending || first[0].Attempts != 1 || first[0].Claim != "c1" ||
+			len(first[0].Attachments) != 2 || string(first[0].Attachments[1].Data) != string(m.Attachments[1].Data) || first[0].Text != m.Text {
+			t.Fatalf("first claim = %+v", first)
+		}
+		if got := claim("c2", now.Add(30*time.Second)); len(got) != 0 {
+			t.Fatalf("claimed again within the lease: %+v", got)
+		}
+		second := claim("c3", now.Add(2*time.Minute))
+		if len(second) != 1 || second[0].Attempts != 2 {
+			t.Fatalf("claim after the lease = %+v", second)
+		}
+		finish := func(x mail.Message) bool {
+			var ok bool
+			if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
+				var err error
+				ok, err = tx.FinishMail(ctx, x)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		stale := first[0]
+		stale.State, stale.SentAt = mail.StateSent, now
+		if finish(stale) {
+			t.Fatal("a claim whose lease ran out finished the message")
+		}
+		done := second[0]
+		done.State, done.SentAt = mail.StateSent, now.Add(2*time.Minute)
+		if !finish(done) || finish(done) {
+			t.Fatal("the current claim did not finish the message exactly once")
+		}
+		got := read(t, db, m.ID)
+		if got.State != mail.StateSent || !got.SentAt.Equal(done.SentAt) || got.Attempts != 2 {
+			t.Fatalf("after finish: %+v", got)
+		}
+		if got := claim("c4", now.Add(time.Hour)); len(got) != 0 {
+			t.Fatalf("a sent message was claimed: %+v", got)
+		}
+	})
+}
+
+// A message enqueued in a transaction that rolls back does not exist: no
+// sender finds it and nothing reaches the SMTP server.
+func TestRolledBackMessageNeverSent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		to := mailtest.Recipient(t)
+		boom := errors.New("the event failed")
+		err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
+			if _, err := mail.Enqueue(ctx, tx, message(to, "rolled back"), time.Now()); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v", err)
+		}
+		// A committed message after it shows the sender did run and deliver.
+		canary := mailtest.Recipient(t)
+		enqueue(t, db, message(canary, "committed"))
+		s := outbox.NewSender(db.Outbox(), transport(t, mailtest.SMTPURL()), outbox.SenderOptions{}, storetest.Logger(t))
+		n, err := s.SendDue(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("SendDue = %d, %v; want the committed message only", n, err)
+		}
+		mailtest.WaitReceived(t, canary, 1, 10*time.Second)
+		if got := mailtest.Received(t, to); len(got) != 0 {
+			t.Fatalf("the rolled-back message arrived: %+v", got)
+		}
+		p, err := outbox.NewService(db.Outbox()).List(ctx, admin, "", "", 10)
+		if err != nil || len(p.Messages) != 1 || p.Messages[0].To != canary {
+			t.Fatalf("outbox = %+v, %v", p, err)
+		}
+	})
+}
+
+// Two senders racing over one outbox deliver each message exactly once.
+func TestTwoSendersDeliverEachOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		const total = 200
+		to := mailtest.Recipient(t)
+		msgs := make([]mail.Message, total)
+		for i := range msgs {
+			msgs[i] = message(to, "race "+string(rune('A'+i%26)))
+		}
+		enqueued := enqueue(t, db, msgs...)
+		opts := outbox.SenderOptions{Batch: 7, Poll: 5 * time.Millisecond}
+		ta, tb := &counting{Transport: transport(t, mailtest.SMTPURL())}, &counting{Transport: transport(t, mailtest.SMTPURL())}
+		a := outbox.NewSender(db.Outbox(), ta, opts, storetest.Logger(t))
+		b := outbox.NewSender(db.Outbox(), tb, opts, storetest.Logger(t))
+		run(t, a)
+		run(t, b)
+		svc := outbox.NewService(db.Outbox())
+		waitFor(t, "every message sent", 60*time.Second, func() bool {
+			p, err := svc.List(context.Background(), admin, "", "", 1)
+			return err == nil && p.Counts[mail.StateSent] == total
+		})
+		got := mailtest.WaitReceived(t, to, total, 20*time.Second)
+		seen := map[string]int{}
+		for _, m := range got {
+			seen["<"+m.MessageID+">"]++
+		}
+		for _, m := range enqueued {
+			if seen[m.MessageID] != 1 {
+				t.Errorf("%s arrived %d times", m.MessageID, seen[m.MessageID])
+			}
+		}
+		if len(got) != total {
+			t.Fatalf("mailpit holds %d messages, want %d", len(got), total)
+		}
+		// Both senders took part, so the claims really raced.
+		if na, nb := ta.sent.Load(), tb.sent.Load(); na == 0 || nb == 0 || na+nb != total {
+			t.Fatalf("senders delivered %d and %d", na, nb)
+		}
+		for _, m := range enqueued {
+			if r := read(t, db, m.ID); r.Attempts != 1 || r.State != mail.StateSent {
+				t.Fatalf("%s: %+v", m.ID, r)
+			}
+		}
+	})
+}
+
+// With the SMTP server down, a message is retried with backoff and kept
+// pending with the error; once a server answers, it is delivered once.
+func TestRetriedUntilSMTPComesBack(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		to := mailtest.Recipient(t)
+		m := enqueue(t, db, message(to, "retry"))[0]
+		opts := outbox.SenderOptions{Poll: 5 * time.Millisecond, BaseDelay: 40 * time.Millisecond, MaxDelay: time.Second, MaxAttempts: 10}
+		down := outbox.NewSender(db.Outbox(), transport(t, closedPort(t)), opts, storetest.Logger(t))
+		start := time.Now()
+		stop := run(t, down)
+		var failed mail.Message
+		waitFor(t, "three failed attempts", 20*time.Second, func() bool {
+			failed = read(t, db, m.ID)
+			return failed.Attempts >= 3 && failed.State == mail.StatePending
+		})
+		stop()
+		failed = read(t, db, m.ID)
+		// Waits of at least half of 40ms and 80ms lie between the three attempts.
+		if el := time.Since(start); el < 60*time.Millisecond {
+			t.Errorf("three attempts within %s: no backoff", el)
+		}
+		if failed.LastError == "" || failed.State != mail.StatePending || failed.Attempts >= opts.MaxAttempts {
+			t.Fatalf("while the server is down: %+v", failed)
+		}
+		if got := mailtest.Received(t, to); len(got) != 0 {
+			t.Fatalf("delivered while down: %+v", got)
+		}
+		up := outbox.NewSender(db.Outbox(), transport(t, mailtest.SMTPURL()), opts, storetest.Logger(t))
+		run(t, up)
+		got := mailtest.WaitReceived(t, to, 1, 20*time.Second)
+		waitFor(t, "recorded as sent", 10*time.Second, func() bool { return read(t, db, m.ID).State == mail.StateSent })
+		sent := read(t, db, m.ID)
+		if len(got) != 1 || "<"+got[0].MessageID+">" != m.MessageID || sent.Attempts != failed.Attempts+1 || sent.LastError != "" {
+			t.Fatalf("after the server came back: mailpit %+v, outbox %+v", got, sent)
+		}
+	})
+}
+
+// A message out of attempts is kept as failed with its error, visible to an
+// administrator, who may retry it: then it is delivered.
+func TestFailedKeptAndRetriedByAdministrator(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		to := mailtest.Recipient(t)
+		m := enqueue(t, db, message(to, "gives up"))[0]
+		opts := outbox.SenderOptions{Poll: 5 * time.Millisecond, BaseDelay: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond, MaxAttempts: 2}
+		stop := run(t, outbox.NewSender(db.Outbox(), transport(t, closedPort(t)), opts, storetest.Logger(t)))
+		waitFor(t, "failed", 20*time.Second, func() bool { return read(t, db, m.ID).State == mail.StateFailed })
+		stop()
+		svc := outbox.NewService(db.Outbox())
+		p, err := svc.List(ctx, admin, mail.StateFailed, "", 10)
+		if err != nil || len(p.Messages) != 1 || p.Messages[0].Attempts != 2 || p.Messages[0].LastError == "" || p.Counts[mail.StateFailed] != 1 {
+			t.Fatalf("failed list = %+v, %v", p, err)
+		}
+		if _, err := svc.Retry(ctx, citizen, m.ID); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("a citizen retried: %v", err)
+		}
+		r, err := svc.Retry(ctx, admin, m.ID)
+		if err != nil || r.State != mail.StatePending || r.Attempts != 0 {
+			t.Fatalf("Retry = %+v, %v", r, err)
+		}
+		if _, err := svc.Retry(ctx, admin, m.ID); !apperr.Has(err, apperr.Conflict) {
+			t.Fatalf("retry of a pending message = %v, want Conflict", err)
+		}
+		if _, err := svc.Retry(ctx, admin, "mail_nope"); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("retry of nothing = %v, want NotFound", err)
+		}
+		run(t, outbox.NewSender(db.Outbox(), transport(t, mailtest.SMTPURL()), opts, storetest.Logger(t)))
+		mailtest.WaitReceived(t, to, 1, 20*time.Second)
+	})
+}
+
+// A sender that died holding a claim leaves the message to another sender
+// once the lease runs out.
+func TestCrashedSendersLeaseExpires(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		to := mailtest.Recipient(t)
+		m := enqueue(t, db, message(to, "orphan"))[0]
+		// The dead sender's claim, its lease over as soon as it was taken.
+		now := time.Now()
+		if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
+			got, err := tx.ClaimMail(ctx, "dead", now, now, 10)
+			if err == nil && len(got) != 1 {
+				err = errors.New("nothing claimed")
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		s := outbox.NewSender(db.Outbox(), transport(t, mailtest.SMTPURL()), outbox.SenderOptions{}, storetest.Logger(t))
+		if n, err := s.SendDue(ctx); err != nil || n != 1 {
+			t.Fatalf("SendDue = %d, %v", n, err)
+		}
+		mailtest.WaitReceived(t, to, 1, 10*time.Second)
+		if r := read(t, db, m.ID); r.State != mail.StateSent || r.Attempts != 2 {
+			t.Fatalf("after the lease: %+v", r)
+		}
+	})
+}
+
+// Only a city administrator sees the outbox; bad filters are Invalid.
+func TestServiceAuthorization(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		m := enqueue(t, db, message("auth@cityhub.test", "auth"))[0]
+		svc := outbox.NewService(db.Outbox())
+		for _, c := range []identity.Caller{{}, citizen, {AccountID: "acc_op", Grants: []identity.Grant{{Role: identity.RoleOperator}}},
+			{AccountID: "acc_m", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: "shop_1"}}}} {
+			if _, err := svc.List(ctx, c, "", "", 10); !apperr.Has(err, apperr.Forbidden) {
+				t.Errorf("%+v lists: %v", c, err)
+			}
+			if _, err := svc.Get(ctx, c, m.ID); !apperr.Has(err, apperr.Forbidden) {
+				t.Errorf("%+v reads: %v", c, err)
+			}
+		}
+		for _, bad := range []struct {
+			state string
+			limit int
+		}{{"lost", 10}, {"", 0}, {"", outbox.MaxPage + 1}} {
+			if _, err := svc.List(ctx, admin, bad.state, "", bad.limit); !apperr.Has(err, apperr.Invalid) {
+				t.Errorf("List(%q, %d) = %v, want Invalid", bad.state, bad.limit, err)
+			}
+		}
+		if _, err := svc.Get(ctx, admin, "mail_nope"); !apperr.Has(err, apperr.NotFound) {
+			t.Errorf("Get of nothing = %v", err)
+		}
+		// Pages follow the cursor, newest first.
+		enqueue(t, db, message("auth@cityhub.test", "two"), message("auth@cityhub.test", "three"))
+		p1, err := svc.List(ctx, admin, "", "", 2)
+		if err != nil || len(p1.Messages) != 2 || p1.Next == "" || p1.Counts[mail.StatePending] != 3 {
+			t.Fatalf("page 1 = %+v, %v", p1, err)
+		}
+		p2, err := svc.List(ctx, admin, "", p1.Next, 2)
+		if err != nil || len(p2.Messages) != 1 || p2.Next != "" || p2.Messages[0].ID == p1.Messages[0].ID || p2.Messages[0].ID == p1.Messages[1].ID {
+			t.Fatalf("page 2 = %+v, %v", p2, err)
+		}
+	})
+}
+
+// Backoff doubles from the base up to the cap, with jitter in the upper half.
+func TestBackoff(t *testing.T) {
+	base, max := 30*time.Second, time.Hour
+	for _, c := range []struct {
+		attempts int
+		nominal  time.Duration
+	}{{1, 30 * time.Second}, {2, time.Minute}, {3, 2 * time.Minute}, {8, 64 * time.Minute}, {50, time.Hour}} {
+		want := min(c.nominal, max)
+		for range 100 {
+			if d := outbox.Backoff(c.attempts, base, max); d < want/2 || d > want {
+				t.Fatalf("Backoff(%d) = %s, want within [%s, %s]", c.attempts, d, want/2, want)
+			}
+		}
+	}
+}
