@@ -1,0 +1,141 @@
+package mail_test
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/mail"
+)
+
+func composer(t *testing.T) *mail.Composer {
+	t.Helper()
+	c, err := mail.NewComposer("https://servizi.comune.benevento.it/hub/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Both catalogues carry the same keys, none empty.
+func TestCataloguesParity(t *testing.T) {
+	keys := map[string][]string{}
+	for _, lang := range mail.Languages {
+		b, err := fs.ReadFile(os.DirFS("i18n"), lang+".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		for k, v := range m {
+			if strings.TrimSpace(v) == "" {
+				t.Errorf("%s: %q is empty", lang, k)
+			}
+			keys[lang] = append(keys[lang], k)
+		}
+		slices.Sort(keys[lang])
+	}
+	for _, lang := range mail.Languages[1:] {
+		if !slices.Equal(keys[lang], keys[mail.Languages[0]]) {
+			t.Errorf("%s and %s catalogues differ:\n%v\n%v", lang, mail.Languages[0], keys[lang], keys[mail.Languages[0]])
+		}
+	}
+}
+
+// Every kind renders in every language: the city named, the link back to
+// the page, no missing message, the person's name escaped in HTML.
+func TestEveryKindInEveryLanguage(t *testing.T) {
+	c := composer(t)
+	at := time.Date(2026, 11, 30, 21, 5, 0, 0, time.UTC)
+	city := map[string]string{"it": "Comune di Benevento", "en": "City of Benevento"}
+	for _, lang := range mail.Languages {
+		r := mail.Recipient{AccountID: "acc_1", Email: "anna@example.org", Name: "Anna <b>Rossi</b>", Locale: lang}
+		for _, kind := range mail.Kinds {
+			var m mail.Message
+			var err error
+			var link, amount string
+			switch kind {
+			case mail.KindTopUpReceipt:
+				m, err = c.TopUpReceipt(r, mail.TopUp{AmountCents: 123450, BalanceCents: 200000, PaymentID: "pi_123", At: at})
+				link, amount = "https://servizi.comune.benevento.it/hub/wallet", map[string]string{"it": "1.234,50\u00a0€", "en": "€1,234.50"}[lang]
+			case mail.KindVoucherClaimed:
+				m, err = c.VoucherClaimed(r, mail.Voucher{Campaign: "Natale in centro", ValueCents: 1000, ExpiresAt: at})
+				link, amount = "https://servizi.comune.benevento.it/hub/vouchers", map[string]string{"it": "10,00\u00a0€", "en": "€10.00"}[lang]
+			default:
+				t.Fatalf("kind %s has no case here", kind)
+			}
+			if err != nil {
+				t.Fatalf("%s/%s: %v", kind, lang, err)
+			}
+			if err := m.Validate(); err != nil {
+				t.Fatalf("%s/%s: %v", kind, lang, err)
+			}
+			if m.Locale != lang || m.Kind != kind || !strings.HasPrefix(m.MessageID, "<mail_") || !strings.HasSuffix(m.MessageID, "@servizi.comune.benevento.it>") {
+				t.Errorf("%s/%s: %+v", kind, lang, m)
+			}
+			for name, body := range map[string]string{"subject": m.Subject, "text": m.Text, "html": m.HTML} {
+				if strings.Contains(body, "[") && strings.Contains(body, "]") && strings.Contains(body, "["+kind) {
+					t.Errorf("%s/%s %s has a missing message: %s", kind, lang, name, body)
+				}
+			}
+			for _, body := range []string{m.Text, m.HTML} {
+				for _, want := range []string{city[lang], link, amount} {
+					if !strings.Contains(body, want) {
+						t.Errorf("%s/%s: %q missing from\n%s", kind, lang, want, body)
+					}
+				}
+			}
+			if strings.Contains(m.HTML, "<b>Rossi") || !strings.Contains(m.HTML, "Anna &lt;b&gt;Rossi") {
+				t.Errorf("%s/%s: the name is not escaped in HTML", kind, lang)
+			}
+			if !strings.Contains(m.HTML, `<html lang="`+lang+`">`) {
+				t.Errorf("%s/%s: html lang missing", kind, lang)
+			}
+		}
+	}
+	// An account in a language the e-mails do not speak gets the default.
+	m, err := c.TopUpReceipt(mail.Recipient{Email: "x@example.org", Locale: "de"}, mail.TopUp{AmountCents: 100, At: at})
+	if err != nil || m.Locale != "it" || !strings.Contains(m.Subject, "Ricarica") {
+		t.Fatalf("unknown locale: %+v, %v", m, err)
+	}
+	// Times are the city's: 21:05 UTC on 30 November is 22:05 in Benevento.
+	if !strings.Contains(m.Text, "30 novembre 2026, 22:05") {
+		t.Errorf("date not in the city's time zone:\n%s", m.Text)
+	}
+}
+
+// Only a complete message with a valid recipient and sane attachments is
+// enqueued.
+func TestValidate(t *testing.T) {
+	ok := mail.Message{Kind: "k", To: "a@example.org", Subject: "s", Text: "t", HTML: "<p>h</p>"}
+	if err := ok.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for name, edit := range map[string]func(m *mail.Message){
+		"no kind":          func(m *mail.Message) { m.Kind = "" },
+		"bad recipient":    func(m *mail.Message) { m.To = "not an address" },
+		"named recipient":  func(m *mail.Message) { m.To = "Anna <a@example.org>" },
+		"header injection": func(m *mail.Message) { m.Subject = "hi\r\nBcc: x@example.org" },
+		"no html":          func(m *mail.Message) { m.HTML = "" },
+		"attachment path": func(m *mail.Message) {
+			m.Attachments = []mail.Attachment{{Name: "../x", ContentType: "text/plain", Data: []byte("x")}}
+		},
+		"empty attachment": func(m *mail.Message) { m.Attachments = []mail.Attachment{{Name: "x.txt", ContentType: "text/plain"}} },
+		"attachment too big": func(m *mail.Message) {
+			m.Attachments = []mail.Attachment{{Name: "x.bin", ContentType: "application/octet-stream", Data: make([]byte, mail.MaxAttachmentBytes+1)}}
+		},
+	} {
+		m := ok
+		edit(&m)
+		if err := m.Validate(); !apperr.Has(err, apperr.Invalid) {
+			t.Errorf("%s: Validate = %v, want Invalid", name, err)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package smtpmail_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/mail"
+	"cityhub/mail/mailtest"
+	"cityhub/outbox"
+	"cityhub/smtpmail"
+)
+
+// URLs choose the TLS mode and port; the password never shows.
+func TestConfig(t *testing.T) {
+	for _, c := range []struct {
+		url  string
+		from string
+		ok   bool
+	}{
+		{"smtp://user:s3cret@mail.example.org:587", mailtest.From, true},
+		{"smtp://mail.example.org", mailtest.From, true},
+		{"smtps://user:s3cret@mail.example.org", mailtest.From, true},
+		{"smtp://127.0.0.1:1025?tls=none", mailtest.From, true},
+		{"smtp://relay.example.org:25?tls=opportunistic", mailtest.From, true},
+		{"smtp://mail.example.org?tls=maybe", mailtest.From, false},
+		{"http://mail.example.org", mailtest.From, false},
+		{"smtp://:587", mailtest.From, false},
+		{"smtp://mail.example.org:99999", mailtest.From, false},
+		{"smtp://mail.example.org", "", false},
+		{"smtp://mail.example.org", "not an address", false},
+	} {
+		tr, err := smtpmail.New(smtpmail.Config{URL: c.url, From: c.from}, nil)
+		if (err == nil) != c.ok {
+			t.Errorf("New(%q, %q) = %v, want ok=%v", c.url, c.from, err, c.ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("error shows the password: %v", err)
+		}
+		if tr != nil && strings.Contains(tr.String(), "s3cret") {
+			t.Errorf("String shows the password: %s", tr)
+		}
+	}
+	if got := smtpmail.Redact("smtp://user:s3cret@mail.example.org:587"); strings.Contains(got, "s3cret") || !strings.Contains(got, "user") {
+		t.Errorf("Redact = %s", got)
+	}
+}
+
+// A message arrives as text and HTML alternatives with its attachments,
+// its own Message-ID and its language.
+func TestDeliverMultipartWithAttachments(t *testing.T) {
+	t.Parallel()
+	tr, err := smtpmail.New(smtpmail.Config{URL: mailtest.SMTPURL(), From: mailtest.From, Timeout: 5 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := mailtest.Recipient(t)
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//cityhub//it\r\nEND:VCALENDAR\r\n"
+	m := mail.Message{ID: "mail_x", Kind: "test", Locale: "en", To: to, ToName: "Anna Rossi", Subject: "Your ticket — Teatro Romano",
+		Text: "Plain text body", HTML: "<p>HTML <b>body</b></p>", MessageID: "<mail_smtptest" + strings.ReplaceAll(to, "@", ".") + "@cityhub.test>",
+		Attachments: []mail.Attachment{{Name: "ticket.png", ContentType: "image/png", Data: png}, {Name: "event.ics", ContentType: "text/calendar", Data: []byte(ics)}}}
+	var results []error
+	if err := tr.Deliver(context.Background(), []mail.Message{m}, func(i int, err error) { results = append(results, err) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0] != nil {
+		t.Fatalf("results %v", results)
+	}
+	got := mailtest.WaitReceived(t, to, 1, 10*time.Second)
+	r := mailtest.Read(t, got[0].ID)
+	if "<"+r.MessageID+">" != m.MessageID || r.Subject != m.Subject || strings.TrimSpace(r.Text) != m.Text || !strings.Contains(r.HTML, "<b>body</b>") ||
+		r.From.Address != "noreply@cityhub.test" || len(r.To) != 1 || r.To[0].Name != "Anna Rossi" {
+		t.Fatalf("received %+v", r)
+	}
+	if len(r.Attachments) != 2 || r.Attachments[0].FileName != "ticket.png" || r.Attachments[0].ContentType != "image/png" ||
+		r.Attachments[1].FileName != "event.ics" || !strings.HasPrefix(r.Attachments[1].ContentType, "text/calendar") || r.Attachments[0].Size != len(png) {
+		t.Fatalf("attachments %+v", r.Attachments)
+	}
+	if got := r.Headers["Content-Language"]; len(got) != 1 || got[0] != "en" {
+		t.Errorf("Content-Language %v", got)
+	}
+}
+
+// A connection refused is worth retrying; it is not permanent.
+func TestDeliverToClosedPortIsTemporary(t *testing.T) {
+	tr, err := smtpmail.New(smtpmail.Config{URL: "smtp://127.0.0.1:1?tls=none", From: mailtest.From, Timeout: time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tr.Deliver(context.Background(), []mail.Message{{To: "a@example.org"}}, func(int, error) { t.Error("reported a message") })
+	if err == nil || outbox.IsPermanent(err) {
+		t.Fatalf("Deliver = %v, want a temporary error", err)
+	}
+}
