@@ -13,6 +13,8 @@ import (
 	"context"
 	"time"
 
+	"cityhub/identity"
+	"cityhub/mail"
 	"cityhub/ticketing"
 )
 
@@ -168,6 +170,13 @@ type Store interface {
 // order, the ledger accounts. Missing rows are NotFound.
 type Tx interface {
 	ticketing.Tx
+	// A top-up's receipt is enqueued with the credit, so it exists if and
+	// only if the credit committed.
+	mail.Enqueuer
+
+	// AccountByID reads the account a receipt is addressed to. NotFound if
+	// missing.
+	AccountByID(ctx context.Context, id string) (identity.Account, error)
 
 	// InsertEvent records an event unless its id is known; first reports
 	// whether it was inserted. Of concurrent inserts of one id exactly one

@@ -10,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/mail"
 	"cityhub/ticketing"
 	"cityhub/wallet"
 )
@@ -20,6 +21,8 @@ type Service struct {
 	tickets *ticketing.Service
 	log     *slog.Logger
 	now     func() time.Time
+	// mail composes receipts; nil sends none.
+	mail *mail.Composer
 }
 
 // NewService returns the service on store; tickets applies the events of
@@ -30,6 +33,11 @@ func NewService(store Store, tickets *ticketing.Service, log *slog.Logger) *Serv
 	}
 	return &Service{store: store, tickets: tickets, log: log, now: time.Now}
 }
+
+// SendReceipts makes every card top-up credited from now on enqueue a
+// receipt to the citizen, in the transaction that credits it. Call it once,
+// while wiring, before the service handles events.
+func (s *Service) SendReceipts(c *mail.Composer) { s.mail = c }
 
 // Record notes a PaymentIntent the hub has just created, so that Stripe's
 // events about it are recognised as the hub's own. Idempotent. Invalid for
@@ -257,5 +265,47 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 	}
 	s.log.InfoContext(ctx, "card top-up credited", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
 		slog.Int64("amount_cents", amount))
+	if !ltx.Replayed {
+		if err := s.receipt(ctx, tx, p, amount, now); err != nil {
+			return Outcome{}, err
+		}
+	}
 	return Outcome{Handled: true, TransactionID: ltx.ID, Replayed: ltx.Replayed}, nil
+}
+
+// receipt enqueues a credited top-up's receipt in tx. Only a failure to
+// write it fails the credit (and Stripe delivers the event again); an
+// account that is gone or a receipt that cannot be composed is logged and
+// the money still goes where it belongs.
+func (s *Service) receipt(ctx context.Context, tx Tx, p *Payment, amount int64, now time.Time) error {
+	if s.mail == nil {
+		return nil
+	}
+	log := s.log.With(slog.String("payment_intent", p.ID), slog.String("account", p.AccountID))
+	a, err := tx.AccountByID(ctx, p.AccountID)
+	if apperr.Has(err, apperr.NotFound) || (err == nil && !a.DeletedAt.IsZero()) {
+		log.InfoContext(ctx, "no top-up receipt: the account is gone")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read account for receipt: %w", err)
+	}
+	credit, err := tx.Account(ctx, wallet.CitizenAccount(p.AccountID))
+	if err != nil {
+		return fmt.Errorf("read credit for receipt: %w", err)
+	}
+	m, err := s.mail.TopUpReceipt(mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale},
+		mail.TopUp{AmountCents: amount, BalanceCents: credit.Balance, PaymentID: p.ID, At: now})
+	if err != nil {
+		log.ErrorContext(ctx, "top-up receipt not composed", slog.Any("error", err))
+		return nil
+	}
+	if _, err := mail.Enqueue(ctx, tx, m, now); err != nil {
+		if apperr.Has(err, apperr.Invalid) {
+			log.WarnContext(ctx, "top-up receipt not enqueued", slog.Any("error", err))
+			return nil
+		}
+		return err
+	}
+	return nil
 }
