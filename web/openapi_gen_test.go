@@ -16,7 +16,9 @@ import (
 
 	"cityhub/audit"
 	"cityhub/identity"
+	"cityhub/mail"
 	"cityhub/mobility"
+	"cityhub/outbox"
 	"cityhub/vouchers"
 	"cityhub/wallet"
 )
@@ -140,6 +142,11 @@ var openAPIComponents = []component{
 	{name: "TopUp", typ: typeOf[topupView](), desc: "A top-up: succeeded at once with test payments (test_payment true, demo money), or pending with a Stripe PaymentIntent to confirm (the credit follows Stripe's webhook)."},
 	{name: "StripeWebhookAnswer", typ: typeOf[webhookAnswer]()},
 	{name: "PaymentEvents", typ: typeOf[paymentEventsView](), desc: "Stripe events recorded for an operator; attention says why each one was not applied."},
+
+	// The e-mail outbox.
+	{name: "MailSummary", typ: typeOf[mailSummary](), desc: "An e-mail in the outbox: pending (due at next_attempt_at), sending (claimed until next_attempt_at), sent, or failed (out of attempts or refused; an administrator may retry it)."},
+	{name: "MailPage", typ: typeOf[mailPageView](), desc: "A page of the outbox, newest first, and how many e-mails are in each state; pass next_cursor as ?cursor= for the following page."},
+	{name: "MailMessage", typ: typeOf[mail.Message](), desc: "An e-mail as it was written, bodies included; message_id is its Message-ID header, the same on every delivery."},
 
 	// Vouchers.
 	{name: "Shop", typ: typeOf[vouchers.Shop]()},
@@ -569,6 +576,17 @@ func openAPIOperations() []apiOperation {
 			desc: "Events the hub recorded instead of applying, newest first (at most 200): payments it did not create (unmatched_payment), foreign currencies, refusals. Only routed when card payments are configured.",
 			ok:   []apiResponse{{status: 200, desc: "The events.", schema: "PaymentEvents"}}, errs: []int{401, 403}},
 
+		// The e-mail outbox.
+		{method: "GET", path: "/api/v1/admin/mail", id: "adminListMail", tag: "mail", summary: "The e-mail outbox", auth: "roles", roles: admin,
+			desc:  "Every e-mail the hub wrote, newest first, with its state, attempts and last error. With no SMTP server configured, e-mails stay pending here.",
+			query: []apiParam{query("state", "Only e-mails in this state.", newObj("type", "string", "enum", mail.States)), cursorQuery, query("limit", "Page size, 1 to 100 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", outbox.MaxPage))},
+			ok:    []apiResponse{{status: 200, desc: "A page of e-mails.", schema: "MailPage"}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/admin/mail/{id}", id: "adminGetMail", tag: "mail", summary: "One e-mail with its bodies", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "The e-mail.", schema: "MailMessage"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: "/api/v1/admin/mail/{id}/retry", id: "adminRetryMail", tag: "mail", summary: "Send a failed e-mail again", auth: "roles", roles: admin,
+			desc: "The e-mail becomes pending, due now, with a fresh count of attempts. 409 (reason mail_not_failed) unless it failed.",
+			ok:   []apiResponse{{status: 200, desc: "The e-mail, pending.", schema: "MailSummary"}}, errs: []int{401, 403, 404, 409}},
+
 		// Vouchers: the city administrator.
 		{method: "GET", path: "/api/v1/admin/shops", id: "adminListShops", tag: "vouchers-admin", summary: "List shops", auth: "roles", roles: admin,
 			query: []apiParam{query("district", "Only this district.", str()), query("category", "Only this category.", str())},
@@ -909,6 +927,7 @@ func buildOpenAPIDocument() *obj {
 		{"meta", "This document."},
 		{"identity", "Accounts, login, tokens, GDPR."},
 		{"wallet", "Citizens' credit, top-ups and the ledger."},
+		{"mail", "The e-mail outbox (city administrators)."},
 		{"vouchers", "Claiming and showing vouchers (citizens)."},
 		{"vouchers-merchant", "The till API for shop staff; the shop comes from the caller's grant."},
 		{"vouchers-admin", "Shops, campaigns, settlements and the audit log (city administrators)."},

@@ -44,6 +44,7 @@ func TestOpenAPIScenario(t *testing.T) {
 			contractVouchers(c, &skew)
 			contractMobility(c, m)
 			contractTicketing(c)
+			contractMail(c)
 			contractOperations(c)
 
 			// Every documented operation was called and answered as documented.

@@ -212,6 +212,7 @@ func fullServer(t *testing.T, engine string, more ...func(env *testEnv, d *Deps)
 		d.Ticketing = ticketing.NewService(env.DB.Ticketing(), env.Keys, nil)
 		d.Wallet.RegisterItems("ticket", d.Ticketing)
 		d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
+		withOutbox(env, d)
 	}}
 	return newTestServer(t, engine, append(configure, more...)...)
 }

@@ -36,6 +36,7 @@ var pageViews = []string{
 	"tickets", "ticket_seats", "ticketing_admin",
 	"mobility_admin", "mobility_admin_stations", "mobility_admin_station", "mobility_admin_bikes", "mobility_admin_bike",
 	"mobility_admin_types", "mobility_admin_type", "mobility_admin_plans", "mobility_admin_plan", "mobility_admin_delete", "mobility_admin_credential",
+	"admin_outbox", "admin_outbox_message",
 }
 
 // PageAccounts is what the pages need from identity: page sessions and

@@ -156,6 +156,11 @@ func (s *Server) routes(mux *http.ServeMux) {
 		s.ticketingAdminPages(mux)
 	}
 
+	// The e-mail outbox (administrators).
+	if s.Outbox != nil {
+		s.outboxRoutes(mux)
+	}
+
 	// Pages (html, cookie sessions, CSRF on every form post).
 	s.loadPagesOnce()
 	if s.PageAccounts == nil && s.Identity != nil {

@@ -20,6 +20,7 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
+	"cityhub/outbox"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
@@ -74,6 +75,8 @@ type Deps struct {
 	Mobility *mobility.Service
 	// Ticketing sells theatre seats and checks tickets in; when nil, its routes are off.
 	Ticketing *ticketing.Service
+	// Outbox shows administrators the e-mails the hub wrote; when nil, its routes are off.
+	Outbox *outbox.Service
 
 	// Pages.
 	// PageAccounts signs people in and out of the pages (identity.Service).
