@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -85,6 +86,22 @@ type Config struct {
 	LoginLimitAccount   int
 	LoginLimitIP        int
 
+	// SMTPURL (CITYHUB_SMTP_URL, secret: it may carry a password) is where
+	// e-mail leaves: smtp://user:pass@host:587 (STARTTLS required;
+	// ?tls=opportunistic or ?tls=none for a local relay) or smtps://...:465.
+	// Empty: e-mails stay in the outbox, where administrators read them.
+	SMTPURL string
+	// MailFrom (CITYHUB_MAIL_FROM) is the sender of every e-mail, e.g.
+	// "Comune di Benevento <noreply@comune.benevento.it>"; needed with SMTPURL.
+	MailFrom string
+	// MailMaxAttempts (CITYHUB_MAIL_MAX_ATTEMPTS, default 8) is how many
+	// deliveries an e-mail gets, with backoff from 30s to 1h, before it is
+	// kept as failed for an administrator to retry.
+	MailMaxAttempts int
+	// SMTPTimeout (CITYHUB_SMTP_TIMEOUT, default 15s) bounds connecting to
+	// the SMTP server and each exchange with it.
+	SMTPTimeout time.Duration
+
 	LogLevel  string // CITYHUB_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // CITYHUB_LOG_FORMAT: text or json
 
@@ -115,6 +132,9 @@ func Default() Config {
 		LoginLimitAccountIP: 5,
 		LoginLimitAccount:   10,
 		LoginLimitIP:        100,
+
+		MailMaxAttempts: 8,
+		SMTPTimeout:     15 * time.Second,
 	}
 }
 
@@ -144,6 +164,8 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_STRIPE_PUBLISHABLE_KEY", &c.StripePublishableKey)
 	env("CITYHUB_STRIPE_API_URL", &c.StripeAPIURL)
 	env("CITYHUB_SIGNING_KEYS", &c.SigningKeys)
+	env("CITYHUB_SMTP_URL", &c.SMTPURL)
+	env("CITYHUB_MAIL_FROM", &c.MailFrom)
 	env("CITYHUB_LOG_LEVEL", &c.LogLevel)
 	env("CITYHUB_LOG_FORMAT", &c.LogFormat)
 	var errs []error
@@ -208,6 +230,14 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envDur("CITYHUB_REFRESH_TOKEN_TTL", &c.RefreshTokenTTL)
 	envDur("CITYHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	envDur("CITYHUB_STRIPE_WEBHOOK_TOLERANCE", &c.StripeWebhookTolerance)
+	envDur("CITYHUB_SMTP_TIMEOUT", &c.SMTPTimeout)
+	if v := getenv("CITYHUB_MAIL_MAX_ATTEMPTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CITYHUB_MAIL_MAX_ATTEMPTS: %q is not a number", v))
+		}
+		c.MailMaxAttempts = n
+	}
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -297,6 +327,20 @@ func (c Config) Validate() error {
 	if c.RefreshTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("refresh token ttl must be positive"))
 	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, fmt.Errorf("smtp url %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
+		}
+		if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
+			errs = append(errs, fmt.Errorf("mail from %q: set CITYHUB_MAIL_FROM to the sender, e.g. \"Comune di Benevento <noreply@comune.example>\"", c.MailFrom))
+		}
+	}
+	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 50 {
+		errs = append(errs, fmt.Errorf("mail max attempts %d: must be 1 to 50", c.MailMaxAttempts))
+	}
+	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("smtp timeout %s: must be between 0 and 5m", c.SMTPTimeout))
+	}
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", Redact(c.PublicURL)))
@@ -331,6 +375,10 @@ func (c Config) Summary() []any {
 	if c.DatabaseURL != "" {
 		db = Redact(c.DatabaseURL)
 	}
+	smtp := "(unset: e-mails stay in the outbox)"
+	if c.SMTPURL != "" {
+		smtp = Redact(c.SMTPURL)
+	}
 	broker := "embedded broker on " + c.MQTTBrokerAddr
 	if c.MQTTURL != "" {
 		broker = Redact(c.MQTTURL)
@@ -350,6 +398,7 @@ func (c Config) Summary() []any {
 		"login_limits", fmt.Sprintf("%d per account and address, %d per account from new addresses, %d per address, in %s",
 			c.LoginLimitAccountIP, c.LoginLimitAccount, c.LoginLimitIP, c.LoginWindow),
 		"demo", c.Demo,
+		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
 	}
 }
 

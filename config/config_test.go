@@ -150,3 +150,39 @@ func TestBrokerAuthSetting(t *testing.T) {
 		}
 	}
 }
+
+// The mail settings: SMTP off by default (e-mails stay in the outbox), a
+// sender needed with a server, the password never in the start-up log.
+func TestMailSettings(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), io.Discard)
+	if err != nil || c.SMTPURL != "" || c.MailMaxAttempts != 8 || c.SMTPTimeout != 15*time.Second {
+		t.Fatalf("defaults %+v, %v", c, err)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{
+		"CITYHUB_SMTP_URL":          "smtp://hub:sm7pSecret@mail.example.org:587",
+		"CITYHUB_MAIL_FROM":         "Comune di Benevento <noreply@comune.example>",
+		"CITYHUB_MAIL_MAX_ATTEMPTS": "5",
+		"CITYHUB_SMTP_TIMEOUT":      "10s",
+	}), io.Discard)
+	if err != nil || c.MailMaxAttempts != 5 || c.SMTPTimeout != 10*time.Second {
+		t.Fatalf("parsed %+v, %v", c, err)
+	}
+	if s := fmtSummary(c); strings.Contains(s, "sm7pSecret") || !strings.Contains(s, "smtp://hub:xxxxx@mail.example.org:587") {
+		t.Errorf("the start-up summary shows the SMTP password: %s", s)
+	}
+	for name, e := range map[string]map[string]string{
+		"no sender":       {"CITYHUB_SMTP_URL": "smtp://mail.example.org"},
+		"bad scheme":      {"CITYHUB_SMTP_URL": "http://mail.example.org", "CITYHUB_MAIL_FROM": "a@example.org"},
+		"bad attempts":    {"CITYHUB_MAIL_MAX_ATTEMPTS": "0"},
+		"not a number":    {"CITYHUB_MAIL_MAX_ATTEMPTS": "many"},
+		"bad timeout":     {"CITYHUB_SMTP_TIMEOUT": "-1s"},
+		"secret in error": {"CITYHUB_SMTP_URL": "ftp://u:sm7pSecret@x", "CITYHUB_MAIL_FROM": "a@example.org"},
+	} {
+		_, err := Parse("serve", nil, env(e), io.Discard)
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+		} else if strings.Contains(err.Error(), "sm7pSecret") {
+			t.Errorf("%s: the error shows the password: %v", name, err)
+		}
+	}
+}
