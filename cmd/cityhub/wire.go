@@ -12,6 +12,7 @@ import (
 	"cityhub/demo"
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/outbox"
 	"cityhub/store"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
@@ -37,6 +38,7 @@ type hub struct {
 	mobility *mobilityHub
 	tickets  *ticketing.Service
 	cardpay  *cardpay.Service
+	outbox   *outbox.Service
 }
 
 // wire builds every service from the configuration. It holds no rules.
@@ -109,6 +111,13 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// disputes) reaches the wallet and the ticket orders.
 	h.cardpay = cardpay.NewService(db.CardPayments(), h.tickets, log.With(slog.String("component", "cardpay")))
 
+	// E-mail: written into the outbox with the events that cause them (a
+	// credited top-up's receipt); sent when an SMTP server is configured,
+	// else kept for administrators to read on the outbox page.
+	if err := h.startMail(ctx); err != nil {
+		return nil, err
+	}
+
 	// Mobility: stations, unlocks and rides; its MQTT side starts below,
 	// once the metrics registry exists.
 	h.mobility = newMobility(cfg, db, log)
@@ -148,6 +157,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 			identity.RoleDoor:     {Endpoint: web.TicketScanEndpoint},
 		},
 		Ticketing: h.tickets,
+		Outbox:    h.outbox,
 		Mobility:  h.mobility.svc,
 		GBFS:      feeds,
 		Ready: map[string]func(context.Context) error{

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"cityhub/mail"
+	"cityhub/outbox"
+	"cityhub/smtpmail"
+)
+
+// startMail composes e-mails at the public URL, has card top-ups enqueue
+// their receipts, and, with an SMTP server configured, runs this replica's
+// sender until the hub closes. Every replica may run one: the outbox hands
+// each message to one sender at a time.
+func (h *hub) startMail(ctx context.Context) error {
+	composer, err := mail.NewComposer(h.cfg.PublicURL)
+	if err != nil {
+		return fmt.Errorf("set up e-mail: %w", err)
+	}
+	h.cardpay.SendReceipts(composer)
+	h.outbox = outbox.NewService(h.db.Outbox())
+	log := h.log.With(slog.String("component", "mail"))
+	if h.cfg.SMTPURL == "" {
+		log.Info("no SMTP server configured (CITYHUB_SMTP_URL): e-mails stay in the outbox, where administrators read them at /admin/outbox")
+		return nil
+	}
+	tr, err := smtpmail.New(smtpmail.Config{URL: h.cfg.SMTPURL, From: h.cfg.MailFrom, Timeout: h.cfg.SMTPTimeout}, log)
+	if err != nil {
+		return fmt.Errorf("configure smtp: %w", err)
+	}
+	sender := outbox.NewSender(h.db.Outbox(), tr, outbox.SenderOptions{MaxAttempts: h.cfg.MailMaxAttempts}, log)
+	sendCtx, stop := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		sender.Run(sendCtx)
+	}()
+	// On shutdown the sender finishes the message in hand (its result is
+	// recorded even as the context ends) and claims no more.
+	h.closers = append(h.closers, func() { stop(); <-stopped })
+	log.Info("sending e-mail", slog.String("smtp", tr.String()), slog.String("from", h.cfg.MailFrom))
+	return nil
+}
