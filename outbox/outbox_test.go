@@ -428,3 +428,71 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// slow delivers through a real SMTP transport, one message at a time, each
+// after a pause, and promises a short Timeout: a sender's lease then ends
+// in the middle of its batch.
+type slow struct {
+	*smtpmail.Transport
+	pause time.Duration
+}
+
+func (s slow) Timeout() time.Duration { return s.pause }
+
+func (s slow) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
+	for i, m := range msgs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		time.Sleep(s.pause) // the slow server
+		if err := s.Transport.Deliver(ctx, []mail.Message{m}, func(_ int, err error) { done(i, err) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// A sender starts no message its lease has no room for: the rest of the
+// batch goes back to pending without counting an attempt, and is sent on
+// a later claim, each message once.
+func TestLeaseEndsMidBatch(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, "sqlite")
+	to := mailtest.Recipient(t)
+	msgs := make([]mail.Message, 12)
+	for i := range msgs {
+		msgs[i] = message(to, "slow")
+	}
+	enqueued := enqueue(t, db, msgs...)
+	// Timeout 40ms: lease 240ms, no message started in its last 80ms, each
+	// message at least 40ms: a batch of 12 cannot finish in one lease.
+	s := outbox.NewSender(db.Outbox(), slow{transport(t, mailtest.SMTPURL()), 40 * time.Millisecond},
+		outbox.SenderOptions{Batch: 12, Poll: 5 * time.Millisecond}, storetest.Logger(t))
+	n, err := s.SendDue(context.Background())
+	if err != nil || n != 12 {
+		t.Fatalf("SendDue = %d, %v", n, err)
+	}
+	p, err := outbox.NewService(db.Outbox()).List(context.Background(), admin, "", "", 20)
+	if err != nil || p.Counts[mail.StatePending] == 0 || p.Counts[mail.StateSending] != 0 {
+		t.Fatalf("after one lease: %+v, %v", p.Counts, err)
+	}
+	for _, m := range p.Messages {
+		if m.State == mail.StatePending && (m.Attempts != 0 || m.LastError != "") {
+			t.Fatalf("a message never started counts an attempt: %+v", m)
+		}
+	}
+	run(t, s)
+	got := mailtest.WaitReceived(t, to, len(enqueued), 20*time.Second)
+	waitFor(t, "all sent", 10*time.Second, func() bool {
+		p, err := outbox.NewService(db.Outbox()).List(context.Background(), admin, mail.StateSent, "", 20)
+		return err == nil && len(p.Messages) == len(enqueued)
+	})
+	if got = mailtest.Received(t, to); len(got) != len(enqueued) {
+		t.Fatalf("%d arrived, want %d", len(got), len(enqueued))
+	}
+	for _, m := range enqueued {
+		if r := read(t, db, m.ID); r.Attempts != 1 {
+			t.Errorf("%s took %d attempts, want 1", m.ID, r.Attempts)
+		}
+	}
+}

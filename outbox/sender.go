@@ -128,35 +128,29 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
-	// Messages are started only while the lease has room for a whole
-	// delivery; the rest go back to pending, their attempt not counted.
-	deadline := leaseUntil.Add(-s.margin)
-	started := 0
-	for started < len(batch) && s.now().Before(deadline) {
-		started++
-	}
+	// A message is started only while the lease has room for a whole
+	// delivery (the transport bounds each one by Timeout); the ones never
+	// started go back to pending, due now, their attempt not counted.
+	sendCtx, cancel := context.WithDeadline(ctx, leaseUntil.Add(-s.margin))
+	done := make([]bool, len(batch))
+	derr := s.transport.Deliver(sendCtx, batch, func(i int, err error) {
+		done[i] = true
+		s.finish(ctx, batch[i], err)
+	})
+	stopped := sendCtx.Err() != nil
+	cancel()
 	var errs []error
-	finish := func(m mail.Message, sendErr error) {
-		s.finish(ctx, m, sendErr)
-	}
-	if started > 0 {
-		sendCtx, cancel := context.WithDeadline(ctx, deadline.Add(s.margin/2))
-		results := make([]bool, started)
-		derr := s.transport.Deliver(sendCtx, batch[:started], func(i int, err error) {
-			results[i] = true
-			finish(batch[i], err)
-		})
-		cancel()
-		for i, done := range results {
-			if !done {
-				finish(batch[i], fmt.Errorf("not delivered: %w", errors.Join(derr, context.Cause(sendCtx))))
+	for i, m := range batch {
+		switch {
+		case done[i]:
+		case derr != nil && !stopped:
+			// The server could not be reached: an attempt, retried later.
+			s.finish(ctx, m, derr)
+		default:
+			m.State, m.Attempts, m.NextAttemptAt = mail.StatePending, m.Attempts-1, s.now().UTC().Truncate(time.Microsecond)
+			if err := s.write(context.WithoutCancel(ctx), m); err != nil {
+				errs = append(errs, err)
 			}
-		}
-	}
-	for _, m := range batch[started:] {
-		m.State, m.Attempts, m.NextAttemptAt = mail.StatePending, m.Attempts-1, s.now().UTC()
-		if err := s.write(ctx, m); err != nil {
-			errs = append(errs, err)
 		}
 	}
 	return len(batch), errors.Join(errs...)
