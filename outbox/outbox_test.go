@@ -464,9 +464,9 @@ func TestLeaseEndsMidBatch(t *testing.T) {
 		msgs[i] = message(to, "slow")
 	}
 	enqueued := enqueue(t, db, msgs...)
-	// Timeout 40ms: lease 240ms, no message started in its last 80ms, each
-	// message at least 40ms: a batch of 12 cannot finish in one lease.
-	s := outbox.NewSender(db.Outbox(), slow{transport(t, mailtest.SMTPURL()), 40 * time.Millisecond},
+	// Timeout 100ms: lease 600ms, no message started in its last 200ms,
+	// each message at least 100ms: a batch of 12 cannot finish in one lease.
+	s := outbox.NewSender(db.Outbox(), slow{transport(t, mailtest.SMTPURL()), 100 * time.Millisecond},
 		outbox.SenderOptions{Batch: 12, Poll: 5 * time.Millisecond}, storetest.Logger(t))
 	n, err := s.SendDue(context.Background())
 	if err != nil || n != 12 {
@@ -482,7 +482,7 @@ func TestLeaseEndsMidBatch(t *testing.T) {
 		}
 	}
 	run(t, s)
-	got := mailtest.WaitReceived(t, to, len(enqueued), 20*time.Second)
+	got := mailtest.WaitReceived(t, to, len(enqueued), 30*time.Second)
 	waitFor(t, "all sent", 10*time.Second, func() bool {
 		p, err := outbox.NewService(db.Outbox()).List(context.Background(), admin, mail.StateSent, "", 20)
 		return err == nil && len(p.Messages) == len(enqueued)

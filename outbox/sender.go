@@ -139,7 +139,7 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	})
 	stopped := sendCtx.Err() != nil
 	cancel()
-	var errs []error
+	var released []mail.Message
 	for i, m := range batch {
 		switch {
 		case done[i]:
@@ -148,12 +148,10 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 			s.finish(ctx, m, derr)
 		default:
 			m.State, m.Attempts, m.NextAttemptAt = mail.StatePending, m.Attempts-1, s.now().UTC().Truncate(time.Microsecond)
-			if err := s.write(context.WithoutCancel(ctx), m); err != nil {
-				errs = append(errs, err)
-			}
+			released = append(released, m)
 		}
 	}
-	return len(batch), errors.Join(errs...)
+	return len(batch), s.write(context.WithoutCancel(ctx), released...)
 }
 
 // finish records one delivery's result.
@@ -177,16 +175,23 @@ func (s *Sender) finish(ctx context.Context, m mail.Message, sendErr error) {
 	}
 }
 
-func (s *Sender) write(ctx context.Context, m mail.Message) error {
+// write records messages' new states in one transaction, each only while
+// this sender's claim still holds it.
+func (s *Sender) write(ctx context.Context, msgs ...mail.Message) error {
+	if len(msgs) == 0 {
+		return nil
+	}
 	return s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.FinishMail(ctx, m)
-		if err != nil {
-			return fmt.Errorf("finish e-mail %s: %w", m.ID, err)
-		}
-		if !ok {
-			// The lease ran out and another sender claimed it: the message
-			// may arrive twice, recognisably (one Message-ID).
-			s.log.WarnContext(ctx, "outbox: lease lost before the result was recorded", slog.String("mail", m.ID))
+		for _, m := range msgs {
+			ok, err := tx.FinishMail(ctx, m)
+			if err != nil {
+				return fmt.Errorf("finish e-mail %s: %w", m.ID, err)
+			}
+			if !ok {
+				// The lease ran out and another sender claimed it: the
+				// message may arrive twice, recognisably (one Message-ID).
+				s.log.WarnContext(ctx, "outbox: lease lost before the result was recorded", slog.String("mail", m.ID))
+			}
 		}
 		return nil
 	})
