@@ -429,22 +429,24 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// slow delivers through a real SMTP transport, one message at a time, each
-// after a pause, and promises a short Timeout: a sender's lease then ends
-// in the middle of its batch.
-type slow struct {
+// stalling delivers through a real SMTP transport, one message at a time;
+// on its first batch it stalls at message stallAt until the sender's
+// deadline passes, as a server that stops answering mid-batch would.
+type stalling struct {
 	*smtpmail.Transport
-	pause time.Duration
+	stallAt int
+	stalled atomic.Bool
 }
 
-func (s slow) Timeout() time.Duration { return s.pause }
+// Timeout is short, so the sender's lease is too.
+func (s *stalling) Timeout() time.Duration { return 50 * time.Millisecond }
 
-func (s slow) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
+func (s *stalling) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
 	for i, m := range msgs {
-		if err := ctx.Err(); err != nil {
-			return err
+		if i == s.stallAt && !s.stalled.Swap(true) {
+			<-ctx.Done()
+			return ctx.Err()
 		}
-		time.Sleep(s.pause) // the slow server
 		if err := s.Transport.Deliver(ctx, []mail.Message{m}, func(_ int, err error) { done(i, err) }); err != nil {
 			return err
 		}
@@ -464,30 +466,28 @@ func TestLeaseEndsMidBatch(t *testing.T) {
 		msgs[i] = message(to, "slow")
 	}
 	enqueued := enqueue(t, db, msgs...)
-	// Timeout 100ms: lease 600ms, no message started in its last 200ms,
-	// each message at least 100ms: a batch of 12 cannot finish in one lease.
-	s := outbox.NewSender(db.Outbox(), slow{transport(t, mailtest.SMTPURL()), 100 * time.Millisecond},
+	s := outbox.NewSender(db.Outbox(), &stalling{Transport: transport(t, mailtest.SMTPURL()), stallAt: 3},
 		outbox.SenderOptions{Batch: 12, Poll: 5 * time.Millisecond}, storetest.Logger(t))
 	n, err := s.SendDue(context.Background())
 	if err != nil || n != 12 {
 		t.Fatalf("SendDue = %d, %v", n, err)
 	}
 	p, err := outbox.NewService(db.Outbox()).List(context.Background(), admin, "", "", 20)
-	if err != nil || p.Counts[mail.StatePending] == 0 || p.Counts[mail.StateSending] != 0 {
+	if err != nil || p.Counts[mail.StatePending] < 9 || p.Counts[mail.StateSending] != 0 {
 		t.Fatalf("after one lease: %+v, %v", p.Counts, err)
 	}
 	for _, m := range p.Messages {
 		if m.State == mail.StatePending && (m.Attempts != 0 || m.LastError != "") {
-			t.Fatalf("a message never started counts an attempt: %+v", m)
+			t.Fatalf("a message never sent counts an attempt: %+v", m)
 		}
 	}
 	run(t, s)
-	got := mailtest.WaitReceived(t, to, len(enqueued), 30*time.Second)
+	mailtest.WaitReceived(t, to, len(enqueued), 30*time.Second)
 	waitFor(t, "all sent", 10*time.Second, func() bool {
 		p, err := outbox.NewService(db.Outbox()).List(context.Background(), admin, mail.StateSent, "", 20)
 		return err == nil && len(p.Messages) == len(enqueued)
 	})
-	if got = mailtest.Received(t, to); len(got) != len(enqueued) {
+	if got := mailtest.Received(t, to); len(got) != len(enqueued) {
 		t.Fatalf("%d arrived, want %d", len(got), len(enqueued))
 	}
 	for _, m := range enqueued {
