@@ -496,3 +496,30 @@ func TestLeaseEndsMidBatch(t *testing.T) {
 		}
 	}
 }
+
+// Erasing an account erases its e-mails, sent or not: none is sent after.
+func TestErasedAccountsMailIsGone(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			return tx.InsertAccount(ctx, identity.Account{ID: "acc_gone", Email: "gone@example.org", Name: "Gone", Locale: "it",
+				PasswordHash: "x", CreatedAt: time.Now().UTC()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		mine, other := message("gone@example.org", "mine"), message("stay@example.org", "other")
+		mine.AccountID, other.AccountID = "acc_gone", "acc_stay"
+		mine.Attachments = []mail.Attachment{{Name: "a.txt", ContentType: "text/plain", Data: []byte("x")}}
+		enqueue(t, db, mine, other)
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			return tx.AnonymiseAccount(ctx, "acc_gone", "deleted-acc_gone@invalid", time.Now().UTC())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p, err := outbox.NewService(db.Outbox()).List(ctx, admin, "", "", 10)
+		if err != nil || len(p.Messages) != 1 || p.Messages[0].AccountID != "acc_stay" {
+			t.Fatalf("after erasure: %+v, %v", p.Messages, err)
+		}
+	})
+}

@@ -71,6 +71,11 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.Exec(ctx, `DELETE FROM login_addresses WHERE account_id = $1`, id); err != nil {
 		return fmt.Errorf("forget login addresses: %w", err)
 	}
+	// The person's e-mails (addresses, names, receipts) go too; a pending
+	// one is never sent.
+	if _, err := tx.q.Exec(ctx, `DELETE FROM mail_outbox WHERE account_id = $1`, id); err != nil {
+		return fmt.Errorf("forget e-mails: %w", err)
+	}
 	return nil
 }
 

@@ -73,6 +73,11 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_addresses WHERE account_id = ?`, id); err != nil {
 		return fmt.Errorf("forget login addresses: %w", err)
 	}
+	// The person's e-mails (addresses, names, receipts) go too; a pending
+	// one is never sent.
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM mail_outbox WHERE account_id = ?`, id); err != nil {
+		return fmt.Errorf("forget e-mails: %w", err)
+	}
 	return nil
 }
 
