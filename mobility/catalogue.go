@@ -1,0 +1,407 @@
+package mobility
+
+import (
+	"context"
+	"fmt"
+
+	"cityhub/apperr"
+)
+
+// ---- Catalogue (city admin) ----
+
+// PutStation creates or replaces a station (seeding); an admin creates with
+// CreateStation and edits with UpdateStation. Invalid on bad fields.
+func (s *Service) PutStation(ctx context.Context, st Station) (Station, error) {
+	if err := st.Validate(); err != nil {
+		return st, err
+	}
+	now := s.now().UTC()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		old, err := tx.Station(ctx, st.ID)
+		switch {
+		case err == nil:
+			st.CreatedAt = old.CreatedAt
+		case apperr.Has(err, apperr.NotFound):
+			st.CreatedAt = now
+		default:
+			return err
+		}
+		st.UpdatedAt = now
+		return tx.PutStation(ctx, st)
+	})
+	if err != nil {
+		return st, fmt.Errorf("save station: %w", err)
+	}
+	s.changed()
+	return st, nil
+}
+
+// writeCatalogue runs one write of the catalogue in a transaction: check
+// (when given) and then write; a write that matched no row is refused with
+// refused (taken id on create, missing id on update). Success tells the
+// feeds that the catalogue changed.
+func (s *Service) writeCatalogue(ctx context.Context, what string, check func(Tx) error, write func(Tx) (bool, error), refused error) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
+		}
+		ok, err := write(tx)
+		if err == nil && !ok {
+			return refused
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	s.changed()
+	return nil
+}
+
+// CreateStation creates a station that must not exist yet: Conflict
+// (station_exists) when the id is taken, even by a creator racing this one.
+// Invalid on bad fields.
+func (s *Service) CreateStation(ctx context.Context, st Station) (Station, error) {
+	if err := st.Validate(); err != nil {
+		return st, err
+	}
+	st.CreatedAt = s.stamp()
+	st.UpdatedAt = st.CreatedAt
+	err := s.writeCatalogue(ctx, "create station", nil,
+		func(tx Tx) (bool, error) { return tx.InsertStation(ctx, st) },
+		apperr.R(apperr.Conflict, "station_exists", "A station with the code %q already exists.", st.ID))
+	return st, err
+}
+
+// UpdateStation changes an existing station and returns it as stored.
+// NotFound when there is none (deleted meanwhile included): an edit never
+// creates. Invalid on bad fields.
+func (s *Service) UpdateStation(ctx context.Context, st Station) (Station, error) {
+	if err := st.Validate(); err != nil {
+		return st, err
+	}
+	st.UpdatedAt = s.stamp()
+	err := s.writeCatalogue(ctx, "update station", nil,
+		func(tx Tx) (bool, error) {
+			ok, err := tx.UpdateStation(ctx, st)
+			if err == nil && ok {
+				st, err = tx.Station(ctx, st.ID)
+			}
+			return ok, err
+		},
+		apperr.R(apperr.NotFound, "no_station", "There is no station %q.", st.ID))
+	return st, err
+}
+
+// Station returns one station. NotFound if missing.
+func (s *Service) Station(ctx context.Context, id string) (Station, error) {
+	var st Station
+	err := s.store.View(ctx, func(tx Tx) error { var err error; st, err = tx.Station(ctx, id); return err })
+	return st, err
+}
+
+// Stations lists every station.
+func (s *Service) Stations(ctx context.Context) ([]Station, error) {
+	var out []Station
+	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.Stations(ctx); return err })
+	return out, err
+}
+
+// DeleteStation removes a station and its live state, so a station created
+// again under the same id starts from its next status. NotFound if missing.
+func (s *Service) DeleteStation(ctx context.Context, id string) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.DeleteStation(ctx, id); err != nil {
+			return err
+		}
+		return tx.DeleteStationState(ctx, id)
+	})
+	if err == nil {
+		s.changed()
+		s.forgetStationAccount(ctx, id)
+	}
+	return err
+}
+
+// SetStationOpen opens or closes a station (operator). NotFound if missing.
+func (s *Service) SetStationOpen(ctx context.Context, id string, open bool) (Station, error) {
+	var st Station
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.SetStationOpen(ctx, id, open, s.stamp())
+		if err == nil && !ok {
+			return apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
+		}
+		if err == nil {
+			st, err = tx.Station(ctx, id)
+		}
+		return err
+	})
+	if err == nil {
+		s.changed()
+	}
+	return st, err
+}
+
+// SetDockService puts a dock in or out of service (operator). NotFound for an
+// unknown station, Invalid for a dock number beyond its capacity.
+func (s *Service) SetDockService(ctx context.Context, stationID string, dock int, inService bool, note string) (Dock, error) {
+	d := Dock{StationID: stationID, Number: dock, InService: inService, Note: note, UpdatedAt: s.now().UTC()}
+	if len(note) > 500 {
+		return d, apperr.R(apperr.Invalid, "dock_note", "A dock note has at most 500 characters.")
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		st, err := tx.Station(ctx, stationID)
+		if err != nil {
+			return err
+		}
+		if dock < 1 || dock > st.Capacity {
+			return apperr.R(apperr.Invalid, "dock_number", "Station %s has docks 1 to %d.", stationID, st.Capacity)
+		}
+		return tx.PutDock(ctx, d)
+	})
+	if err == nil {
+		s.changed()
+	}
+	return d, err
+}
+
+// Docks lists the dock settings of a station ("" for all stations).
+func (s *Service) Docks(ctx context.Context, stationID string) ([]Dock, error) {
+	var out []Dock
+	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.Docks(ctx, stationID); return err })
+	return out, err
+}
+
+// PutBike creates or replaces a bike (seeding). Invalid for an unknown
+// vehicle type.
+func (s *Service) PutBike(ctx context.Context, b Bike) (Bike, error) {
+	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	b.UpdatedAt = s.now().UTC()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
+			return err
+		}
+		return tx.PutBike(ctx, b)
+	})
+	if err == nil {
+		s.changed()
+	}
+	return b, err
+}
+
+// CreateBike creates a bike that must not exist yet: Conflict (bike_exists)
+// when the id is taken. Invalid for an unknown vehicle type.
+func (s *Service) CreateBike(ctx context.Context, b Bike) (Bike, error) {
+	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	b.UpdatedAt = s.stamp()
+	err := s.writeCatalogue(ctx, "create bike",
+		func(tx Tx) error { return knownVehicleType(ctx, tx, b.VehicleTypeID) },
+		func(tx Tx) (bool, error) { return tx.InsertBike(ctx, b) },
+		apperr.R(apperr.Conflict, "bike_exists", "A bike with the code %q already exists.", b.ID))
+	return b, err
+}
+
+func knownVehicleType(ctx context.Context, tx Tx, id string) error {
+	if _, err := tx.VehicleType(ctx, id); err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return apperr.R(apperr.Invalid, "unknown_vehicle_type", "There is no vehicle type %q.", id)
+		}
+		return err
+	}
+	return nil
+}
+
+// UpdateBike changes an existing bike. NotFound when there is none; Invalid
+// for an unknown vehicle type.
+func (s *Service) UpdateBike(ctx context.Context, b Bike) (Bike, error) {
+	if err := b.Validate(); err != nil {
+		return b, err
+	}
+	b.UpdatedAt = s.stamp()
+	err := s.writeCatalogue(ctx, "update bike",
+		func(tx Tx) error { return knownVehicleType(ctx, tx, b.VehicleTypeID) },
+		func(tx Tx) (bool, error) { return tx.UpdateBike(ctx, b) },
+		apperr.R(apperr.NotFound, "no_bike", "There is no bike %q.", b.ID))
+	return b, err
+}
+
+// Bike returns one bike. NotFound if missing.
+func (s *Service) Bike(ctx context.Context, id string) (Bike, error) {
+	var b Bike
+	err := s.store.View(ctx, func(tx Tx) error { var err error; b, err = tx.Bike(ctx, id); return err })
+	return b, err
+}
+
+// Bikes lists every bike.
+func (s *Service) Bikes(ctx context.Context) ([]Bike, error) {
+	var out []Bike
+	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.Bikes(ctx); return err })
+	return out, err
+}
+
+// DeleteBike removes a bike. NotFound if missing; Conflict while it is on a ride.
+func (s *Service) DeleteBike(ctx context.Context, id string) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.OpenRideOfBike(ctx, id); err == nil {
+			return apperr.R(apperr.Conflict, "bike_on_ride", "The bike is on a ride.")
+		} else if !apperr.Has(err, apperr.NotFound) {
+			return err
+		}
+		return tx.DeleteBike(ctx, id)
+	})
+	if err == nil {
+		s.changed()
+	}
+	return err
+}
+
+// PutVehicleType creates or replaces a vehicle type (seeding). Invalid for
+// an unknown plan.
+func (s *Service) PutVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+	if err := v.Validate(); err != nil {
+		return v, err
+	}
+	v.UpdatedAt = s.now().UTC()
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
+			return err
+		}
+		return tx.PutVehicleType(ctx, v)
+	})
+	if err == nil {
+		s.changed()
+	}
+	return v, err
+}
+
+// CreateVehicleType creates a vehicle type that must not exist yet: Conflict
+// (vehicle_type_exists) when the id is taken. Invalid for an unknown plan.
+func (s *Service) CreateVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+	if err := v.Validate(); err != nil {
+		return v, err
+	}
+	v.UpdatedAt = s.stamp()
+	err := s.writeCatalogue(ctx, "create vehicle type",
+		func(tx Tx) error { return knownPricingPlan(ctx, tx, v.PricingPlanID) },
+		func(tx Tx) (bool, error) { return tx.InsertVehicleType(ctx, v) },
+		apperr.R(apperr.Conflict, "vehicle_type_exists", "A vehicle type with the code %q already exists.", v.ID))
+	return v, err
+}
+
+func knownPricingPlan(ctx context.Context, tx Tx, id string) error {
+	if _, err := tx.PricingPlan(ctx, id); err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return apperr.R(apperr.Invalid, "unknown_pricing_plan", "There is no pricing plan %q.", id)
+		}
+		return err
+	}
+	return nil
+}
+
+// UpdateVehicleType changes an existing vehicle type. NotFound when there is
+// none; Invalid for an unknown plan.
+func (s *Service) UpdateVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+	if err := v.Validate(); err != nil {
+		return v, err
+	}
+	v.UpdatedAt = s.stamp()
+	err := s.writeCatalogue(ctx, "update vehicle type",
+		func(tx Tx) error { return knownPricingPlan(ctx, tx, v.PricingPlanID) },
+		func(tx Tx) (bool, error) { return tx.UpdateVehicleType(ctx, v) },
+		apperr.R(apperr.NotFound, "no_vehicle_type", "There is no vehicle type %q.", v.ID))
+	return v, err
+}
+
+// VehicleType returns one vehicle type. NotFound if missing.
+func (s *Service) VehicleType(ctx context.Context, id string) (VehicleType, error) {
+	var v VehicleType
+	err := s.store.View(ctx, func(tx Tx) error { var err error; v, err = tx.VehicleType(ctx, id); return err })
+	return v, err
+}
+
+// VehicleTypes lists every vehicle type.
+func (s *Service) VehicleTypes(ctx context.Context) ([]VehicleType, error) {
+	var out []VehicleType
+	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.VehicleTypes(ctx); return err })
+	return out, err
+}
+
+// DeleteVehicleType removes a vehicle type. NotFound if missing; Conflict
+// (from the store) while bikes use it.
+func (s *Service) DeleteVehicleType(ctx context.Context, id string) error {
+	err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteVehicleType(ctx, id) })
+	if err == nil {
+		s.changed()
+	}
+	return err
+}
+
+// PutPricingPlan creates or replaces a pricing plan (seeding). Rides already started keep
+// the plan they started with.
+func (s *Service) PutPricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	p.UpdatedAt = s.now().UTC()
+	err := s.store.InTx(ctx, func(tx Tx) error { return tx.PutPricingPlan(ctx, p) })
+	if err == nil {
+		s.changed()
+	}
+	return p, err
+}
+
+// CreatePricingPlan creates a plan that must not exist yet: Conflict
+// (pricing_plan_exists) when the id is taken.
+func (s *Service) CreatePricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	p.UpdatedAt = s.stamp()
+	err := s.writeCatalogue(ctx, "create pricing plan", nil,
+		func(tx Tx) (bool, error) { return tx.InsertPricingPlan(ctx, p) },
+		apperr.R(apperr.Conflict, "pricing_plan_exists", "A pricing plan with the code %q already exists.", p.ID))
+	return p, err
+}
+
+// UpdatePricingPlan changes an existing plan. NotFound when there is none.
+// Rides already started keep the plan they started with.
+func (s *Service) UpdatePricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+	if err := p.Validate(); err != nil {
+		return p, err
+	}
+	p.UpdatedAt = s.stamp()
+	err := s.writeCatalogue(ctx, "update pricing plan", nil,
+		func(tx Tx) (bool, error) { return tx.UpdatePricingPlan(ctx, p) },
+		apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", p.ID))
+	return p, err
+}
+
+// PricingPlan returns one plan. NotFound if missing.
+func (s *Service) PricingPlan(ctx context.Context, id string) (PricingPlan, error) {
+	var p PricingPlan
+	err := s.store.View(ctx, func(tx Tx) error { var err error; p, err = tx.PricingPlan(ctx, id); return err })
+	return p, err
+}
+
+// PricingPlans lists every plan.
+func (s *Service) PricingPlans(ctx context.Context) ([]PricingPlan, error) {
+	var out []PricingPlan
+	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.PricingPlans(ctx); return err })
+	return out, err
+}
+
+// DeletePricingPlan removes a plan. NotFound if missing; Conflict (from the
+// store) while a vehicle type uses it.
+func (s *Service) DeletePricingPlan(ctx context.Context, id string) error {
+	err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeletePricingPlan(ctx, id) })
+	if err == nil {
+		s.changed()
+	}
+	return err
+}

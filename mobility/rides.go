@@ -1,0 +1,488 @@
+package mobility
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/ids"
+	"cityhub/wallet"
+)
+
+// ---- Unlock and rides ----
+
+// UnlockRequest is a rider's request to take a bike. Either Dock or BikeID
+// (the QR on the bike) names the bike; RequestID makes retries idempotent.
+type UnlockRequest struct {
+	RequestID string `json:"request_id,omitempty"`
+	StationID string `json:"station_id"`
+	Dock      int    `json:"dock,omitempty"`
+	BikeID    string `json:"bike_id,omitempty"`
+}
+
+// Validate checks the request's shape.
+func (r UnlockRequest) Validate() error {
+	if err := checkID("station", r.StationID); err != nil {
+		return err
+	}
+	if r.Dock == 0 && r.BikeID == "" {
+		return apperr.R(apperr.Invalid, "unlock_target", "Name the dock or the bike to unlock.")
+	}
+	if r.Dock < 0 || r.Dock > MaxCapacity {
+		return apperr.R(apperr.Invalid, "dock_number", "No such dock.")
+	}
+	if r.BikeID != "" {
+		if err := checkID("bike", r.BikeID); err != nil {
+			return err
+		}
+	}
+	if r.RequestID != "" && !ValidRequestID(r.RequestID) {
+		return apperr.R(apperr.Invalid, "request_id", "The request id must be 1 to 100 letters, digits, '-' or '_'.")
+	}
+	return nil
+}
+
+// Unlock asks the station to release a bike for riderID and starts the ride
+// on the station's ok. Errors: Invalid; NotFound (station or bike);
+// InsufficientFunds (told before anything is sent); Conflict (the rider has an
+// open ride, the bike is taken, the station refused, or the request id is
+// someone else's); Unavailable (station closed, offline or silent until the
+// deadline, or the broker unreachable). A failed unlock charges nothing. The
+// same RequestID again returns the first attempt's outcome.
+func (s *Service) Unlock(ctx context.Context, riderID string, req UnlockRequest) (Ride, error) {
+	if err := req.Validate(); err != nil {
+		return Ride{}, err
+	}
+	if riderID == "" {
+		return Ride{}, apperr.E(apperr.Unauthenticated, "Sign in to unlock a bike.")
+	}
+	if req.RequestID == "" {
+		req.RequestID = ids.New("cmd")
+	}
+	// Times are kept to the microsecond, as both stores keep them.
+	now := s.now().UTC().Truncate(time.Microsecond)
+	ride := Ride{ID: ids.New("ride"), CommandID: req.RequestID, RiderID: riderID, StartStation: req.StationID,
+		Status: RidePending, CreatedAt: now, Deadline: now.Add(s.UnlockTimeout)}
+	var replay *Ride
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		prev, err := tx.RideByCommand(ctx, req.RequestID)
+		if err == nil {
+			replay = &prev
+			return nil
+		} else if !apperr.Has(err, apperr.NotFound) {
+			return err
+		}
+		if _, err := tx.ExpirePendingRides(ctx, now); err != nil {
+			return err
+		}
+		return s.reserve(ctx, tx, &ride, req, now)
+	})
+	if apperr.Has(err, apperr.Conflict) {
+		// A concurrent attempt with the same request id may have won the
+		// race to insert; then this is a retry of it.
+		if prev, perr := s.rideByCommand(ctx, req.RequestID); perr == nil {
+			replay = &prev
+			err = nil
+		}
+	}
+	if err != nil {
+		return Ride{}, err
+	}
+	if replay != nil {
+		return s.replayUnlock(ctx, riderID, *replay)
+	}
+	s.changed()
+	return s.sendUnlock(ctx, ride)
+}
+
+// reserve checks every rule that can be checked before the station is asked,
+// and writes the pending ride that holds the bike meanwhile.
+func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequest, now time.Time) error {
+	st, err := tx.Station(ctx, req.StationID)
+	if err != nil {
+		return err
+	}
+	if !st.Open {
+		return apperr.R(apperr.Unavailable, "station_closed", "Station %s is closed.", st.Name("it"))
+	}
+	state, err := tx.StationState(ctx, st.ID)
+	if apperr.Has(err, apperr.NotFound) || err == nil && !s.online(state, now) {
+		return apperr.R(apperr.Unavailable, "station_offline", "Station %s is offline; try another station.", st.Name("it"))
+	} else if err != nil {
+		return err
+	}
+	var dock DockState
+	var ok bool
+	if req.Dock != 0 {
+		dock, ok = state.Dock(req.Dock)
+		if !ok || dock.BikeID == "" || (req.BikeID != "" && dock.BikeID != req.BikeID) {
+			return apperr.R(apperr.Conflict, "no_bike_at_dock", "There is no bike at dock %d.", req.Dock)
+		}
+	} else {
+		dock, ok = state.DockOfBike(req.BikeID)
+		if !ok {
+			return apperr.R(apperr.Conflict, "bike_not_at_station", "Bike %s is not docked at this station.", req.BikeID)
+		}
+	}
+	if dock.Fault != "" {
+		return apperr.R(apperr.Unavailable, "dock_fault", "Dock %d is out of order.", dock.Dock)
+	}
+	settings, err := tx.Docks(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	for _, d := range settings {
+		if d.Number == dock.Dock && !d.InService {
+			return apperr.R(apperr.Unavailable, "dock_out_of_service", "Dock %d is out of service.", dock.Dock)
+		}
+	}
+	bike, err := tx.Bike(ctx, dock.BikeID)
+	if apperr.Has(err, apperr.NotFound) {
+		return apperr.R(apperr.Unavailable, "bike_unknown", "This bike cannot be rented.")
+	} else if err != nil {
+		return err
+	}
+	if !bike.Active {
+		return apperr.R(apperr.Unavailable, "bike_inactive", "This bike is out of service.")
+	}
+	vt, err := tx.VehicleType(ctx, bike.VehicleTypeID)
+	if err != nil {
+		return fmt.Errorf("vehicle type of bike %s: %w", bike.ID, err)
+	}
+	plan, err := tx.PricingPlan(ctx, vt.PricingPlanID)
+	if err != nil {
+		return fmt.Errorf("pricing plan of vehicle type %s: %w", vt.ID, err)
+	}
+	if _, err := tx.OpenRideOfRider(ctx, ride.RiderID); err == nil {
+		return apperr.R(apperr.Conflict, "ride_open", "You already have a ride; dock that bike first.")
+	} else if !apperr.Has(err, apperr.NotFound) {
+		return err
+	}
+	if _, err := tx.OpenRideOfBike(ctx, bike.ID); err == nil {
+		return apperr.R(apperr.Conflict, "bike_taken", "Someone else is taking this bike.")
+	} else if !apperr.Has(err, apperr.NotFound) {
+		return err
+	}
+	var balance int64
+	acct, err := tx.Account(ctx, wallet.CitizenAccount(ride.RiderID))
+	if err == nil {
+		balance = acct.Balance
+	} else if !apperr.Has(err, apperr.NotFound) {
+		return err
+	}
+	if need := plan.RequiredCredit(); balance < need {
+		return apperr.R(apperr.InsufficientFunds, "insufficient_credit", "Not enough credit to unlock: you have %s and need at least %s. Top up first.",
+			wallet.FormatEUR(balance), wallet.FormatEUR(need))
+	}
+	ride.BikeID = bike.ID
+	ride.StartDock = dock.Dock
+	ride.PricingPlanID = plan.ID
+	ride.Plan = plan
+	if err := tx.InsertRide(ctx, *ride); err != nil {
+		if apperr.Has(err, apperr.Conflict) {
+			// Lost a race that the checks above could not see yet.
+			return apperr.R(apperr.Conflict, "bike_taken", "Someone else is taking this bike, or you already have a ride.")
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Service) online(st StationState, now time.Time) bool {
+	return st.Online && !st.LastReported.IsZero() && now.Sub(st.LastReported) < s.StaleAfter
+}
+
+// sendUnlock asks the station and settles the pending ride either way.
+func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
+	cmd := s.commander()
+	var reply Reply
+	var sendErr error
+	if cmd == nil {
+		sendErr = apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now.")
+	} else {
+		// The wait outlives the rider's request (a phone that drops its
+		// connection must not abandon a command the station may carry
+		// out); the deadline alone ends it.
+		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), ride.Deadline)
+		reply, sendErr = cmd.Unlock(wctx, UnlockCommand{RequestID: ride.CommandID, StationID: ride.StartStation,
+			Dock: ride.StartDock, BikeID: ride.BikeID, Deadline: ride.Deadline})
+		cancel()
+	}
+	var failure error
+	switch {
+	case sendErr != nil && apperr.CodeOf(sendErr) != apperr.Internal:
+		failure = sendErr
+	case sendErr != nil && (errors.Is(sendErr, context.DeadlineExceeded) || errors.Is(sendErr, context.Canceled)):
+		failure = apperr.R(apperr.Unavailable, "station_timeout", "The station did not answer in time; the bike stays locked and nothing was charged.")
+	case sendErr != nil:
+		failure = apperr.Wrap(sendErr, apperr.Unavailable, "The station could not be reached; nothing was charged.")
+	case reply.Result != ReplyOK:
+		failure = stationRefusal(reply)
+	}
+	// The outcome is recorded even if the rider's request went away.
+	bg := context.WithoutCancel(ctx)
+	var out Ride
+	err := s.store.InTx(bg, func(tx Tx) error {
+		r, err := tx.LockRide(bg, ride.ID)
+		if err != nil {
+			return err
+		}
+		if r.Status != RidePending {
+			out = r
+			return nil
+		}
+		if failure != nil {
+			r.Status = RideFailed
+			r.FailureReason = failureReason(failure)
+		} else {
+			r.Status = RideActive
+			r.StartedAt = s.now().UTC().Truncate(time.Microsecond)
+			if err := s.recordRelease(bg, tx, r, reply); err != nil {
+				return err
+			}
+		}
+		out = r
+		return tx.UpdateRide(bg, r)
+	})
+	if err != nil {
+		return out, fmt.Errorf("record unlock outcome: %w", err)
+	}
+	s.changed()
+	if failure != nil {
+		s.log.InfoContext(ctx, "unlock failed", slog.String("ride", ride.ID), slog.String("station", ride.StartStation),
+			slog.String("bike", ride.BikeID), slog.String("reason", out.FailureReason))
+		return out, failure
+	}
+	if out.Status == RideFailed {
+		return out, rideFailure(out)
+	}
+	return out, nil
+}
+
+func stationRefusal(r Reply) error {
+	switch r.Error {
+	case ErrCodeNoBike, ErrCodeBusy:
+		return apperr.R(apperr.Conflict, "station_refused:"+r.Error, "The station refused: the bike is not available at that dock. Nothing was charged.")
+	case ErrCodeOutOfService:
+		return apperr.R(apperr.Unavailable, "station_refused:"+r.Error, "The dock is out of service. Nothing was charged.")
+	case ErrCodeDeadline:
+		return apperr.R(apperr.Unavailable, "station_timeout", "The station answered too late; the bike stays locked and nothing was charged.")
+	}
+	code := r.Error
+	if code == "" {
+		code = "unknown"
+	}
+	return apperr.R(apperr.Unavailable, "station_refused:"+code, "The station could not release the bike (%s). Nothing was charged.", code)
+}
+
+func failureReason(err error) string {
+	if r := apperr.ReasonOf(err); r != "" {
+		return r
+	}
+	return string(apperr.CodeOf(err))
+}
+
+// rideFailure rebuilds the error of a failed unlock from its stored reason,
+// so a retry with the same request id hears the same answer.
+func rideFailure(r Ride) error {
+	switch reason := r.FailureReason; {
+	case reason == "station_refused:"+ErrCodeNoBike || reason == "station_refused:"+ErrCodeBusy || reason == "bike_taken":
+		return apperr.R(apperr.Conflict, reason, "That unlock was refused by the station. Nothing was charged.")
+	case reason == "station_timeout" || reason == "pending_expired":
+		return apperr.R(apperr.Unavailable, "station_timeout", "The station did not answer in time; the bike stays locked and nothing was charged.")
+	default:
+		return apperr.R(apperr.Unavailable, reason, "That unlock failed (%s). Nothing was charged.", reason)
+	}
+}
+
+// replayUnlock answers a retried request id with the first attempt's outcome,
+// waiting for it while it is still pending.
+func (s *Service) replayUnlock(ctx context.Context, riderID string, r Ride) (Ride, error) {
+	if r.RiderID != riderID {
+		return Ride{}, apperr.R(apperr.Conflict, "request_id_reused", "This request id belongs to another request.")
+	}
+	for r.Status == RidePending {
+		wait := time.Until(r.Deadline)
+		if wait < 0 {
+			// The hub that sent the command went away; give up on it.
+			if _, err := s.expire(ctx); err != nil {
+				return r, err
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return r, apperr.R(apperr.Unavailable, "station_timeout", "Still waiting for the station; try again shortly.")
+		case <-time.After(min(max(wait, 0), 50*time.Millisecond) + time.Millisecond):
+		}
+		var err error
+		if r, err = s.ride(ctx, r.ID); err != nil {
+			return r, err
+		}
+	}
+	if r.Status == RideFailed {
+		return r, rideFailure(r)
+	}
+	return r, nil
+}
+
+func (s *Service) expire(ctx context.Context) (int, error) {
+	var n int
+	err := s.store.InTx(ctx, func(tx Tx) error { var err error; n, err = tx.ExpirePendingRides(ctx, s.now().UTC()); return err })
+	return n, err
+}
+
+func (s *Service) rideByCommand(ctx context.Context, commandID string) (Ride, error) {
+	var r Ride
+	err := s.store.View(ctx, func(tx Tx) error { var err error; r, err = tx.RideByCommand(ctx, commandID); return err })
+	return r, err
+}
+
+func (s *Service) ride(ctx context.Context, id string) (Ride, error) {
+	var r Ride
+	err := s.store.View(ctx, func(tx Tx) error { var err error; r, err = tx.Ride(ctx, id); return err })
+	return r, err
+}
+
+// RideView is a ride as a rider sees it, with what it costs so far.
+type RideView struct {
+	Ride
+	DurationSeconds int64 `json:"duration_seconds"`
+	CostCents       int64 `json:"cost_cents"`
+}
+
+func (s *Service) view(r Ride, now time.Time) RideView {
+	v := RideView{Ride: r, DurationSeconds: int64(r.Duration(now) / time.Second)}
+	switch r.Status {
+	case RideActive:
+		v.CostCents = r.Plan.Fare(r.Duration(now))
+	case RideEnded:
+		v.CostCents = r.FareCents
+	}
+	return v
+}
+
+// CurrentRide returns the rider's open ride with its running cost. NotFound
+// when there is none.
+func (s *Service) CurrentRide(ctx context.Context, riderID string) (RideView, error) {
+	var r Ride
+	err := s.store.View(ctx, func(tx Tx) error { var err error; r, err = tx.OpenRideOfRider(ctx, riderID); return err })
+	if err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return RideView{}, apperr.R(apperr.NotFound, "no_ride", "You have no ride right now.")
+		}
+		return RideView{}, err
+	}
+	return s.view(r, s.now()), nil
+}
+
+// RideOf is one of the rider's rides with its cost. NotFound if there is no
+// such ride or it belongs to someone else.
+func (s *Service) RideOf(ctx context.Context, riderID, rideID string) (RideView, error) {
+	r, err := s.ride(ctx, rideID)
+	if err != nil || r.RiderID != riderID {
+		if err == nil || apperr.Has(err, apperr.NotFound) {
+			return RideView{}, apperr.R(apperr.NotFound, "no_ride", "There is no such ride.")
+		}
+		return RideView{}, err
+	}
+	return s.view(r, s.now()), nil
+}
+
+// RideHistory lists a rider's rides, newest first (failed unlocks included,
+// so the rider sees that nothing was charged for them).
+func (s *Service) RideHistory(ctx context.Context, riderID string, before time.Time, limit int) ([]RideView, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	var rides []Ride
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		rides, err = tx.RidesOfRider(ctx, riderID, before, limit)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]RideView, 0, len(rides))
+	for _, r := range rides {
+		out = append(out, s.view(r, now))
+	}
+	return out, nil
+}
+
+// EndRide ends the open ride of bike, docked at station and dock, at the
+// hub's time at (when the hub received the report; never a station's "ts":
+// a station's clock does not price a ride). It is idempotent: a bike with no open ride (already
+// ended, by a duplicate or late event) changes nothing and returns
+// ended=false. The fare is charged in the same transaction as the ride's end;
+// a fare beyond the credit uses wallet.RideOverrun, and a fare beyond even that
+// ends the ride as Unsettled for the operator, charging nothing.
+func (s *Service) EndRide(ctx context.Context, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
+	var out Ride
+	var ended bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		open, err := tx.OpenRideOfBike(ctx, bikeID)
+		if apperr.Has(err, apperr.NotFound) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		r, err := tx.LockRide(ctx, open.ID)
+		if err != nil {
+			return err
+		}
+		if r.Status != RideActive {
+			return nil // pending: the station has not confirmed; a dock event is stale
+		}
+		now := s.now().UTC().Truncate(time.Microsecond)
+		end := at.UTC().Truncate(time.Microsecond)
+		if end.IsZero() || end.After(now) {
+			end = now
+		}
+		if end.Before(r.StartedAt) {
+			end = r.StartedAt
+		}
+		r.Status = RideEnded
+		r.EndedAt = end
+		r.EndStation = stationID
+		r.EndDock = dock
+		r.FareCents = r.Plan.Fare(end.Sub(r.StartedAt))
+		if r.FareCents > 0 {
+			citizen := wallet.CitizenAccount(r.RiderID)
+			t := wallet.Transaction{Key: "ride:" + r.ID + ":fare", Kind: "ride.fare", RefType: "ride", RefID: r.ID,
+				Memo:      "Bike ride " + r.BikeID,
+				Entries:   []wallet.Entry{{Account: citizen, Amount: -r.FareCents}, {Account: wallet.RevenueBikeshare, Amount: r.FareCents}},
+				Overdraft: &wallet.RideOverrun, OverdraftAccount: citizen}
+			posted, err := wallet.Post(ctx, tx, t, now)
+			switch {
+			case apperr.Has(err, apperr.InsufficientFunds):
+				r.Unsettled = true
+			case err != nil:
+				return fmt.Errorf("charge ride %s: %w", r.ID, err)
+			default:
+				r.LedgerTxID = posted.ID
+			}
+		}
+		if err := tx.UpdateRide(ctx, r); err != nil {
+			return err
+		}
+		if err := tx.CountTrip(ctx, r.BikeID); err != nil {
+			return err
+		}
+		out, ended = r, true
+		return nil
+	})
+	if err != nil {
+		return out, false, err
+	}
+	if ended {
+		s.changed()
+		s.log.InfoContext(ctx, "ride ended", slog.String("ride", out.ID), slog.String("bike", bikeID),
+			slog.String("station", stationID), slog.Int64("fare_cents", out.FareCents), slog.Bool("unsettled", out.Unsettled))
+	}
+	return out, ended, nil
+}

@@ -1,0 +1,579 @@
+package ticketing
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/idem"
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/qrtoken"
+	"cityhub/wallet"
+)
+
+// ---- Holds and payment ----------------------------------------------------
+
+// Hold keeps seats of a performance for the caller for HoldTTL while they
+// pay. Seats whose earlier hold expired are released first. Forbidden
+// unless citizen; NotFound for an unknown performance; Invalid for no,
+// too many, repeated or unknown seats; Conflict when sales are closed
+// (reason not_on_sale) or a seat is taken (reason seat_taken; nothing held).
+func (s *Service) Hold(ctx context.Context, c identity.Caller, performanceID string, seatIDs []string) (Order, error) {
+	o, _, err := s.HoldWithKey(ctx, c, performanceID, seatIDs, "")
+	return o, err
+}
+
+// HoldWithKey is Hold made idempotent by the client's key (none when
+// empty): a retry with the same key and seats answers the first hold
+// (replayed=true) instead of failing on the seats it holds itself; the
+// same key for other seats is Conflict (idempotency_key_reused).
+func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanceID string, seatIDs []string, key string) (out Order, replayed bool, err error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, false, err
+	}
+	if len(seatIDs) == 0 || len(seatIDs) > MaxSeatsPerOrder {
+		return Order{}, false, apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", MaxSeatsPerOrder)
+	}
+	sorted := slices.Clone(seatIDs)
+	slices.Sort(sorted)
+	if len(slices.Compact(slices.Clone(sorted))) != len(sorted) {
+		return Order{}, false, apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice.")
+	}
+	if key != "" {
+		if err := idem.ValidateKey(key); err != nil {
+			return Order{}, false, err
+		}
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		hold := func() (Order, error) { return s.holdTx(ctx, tx, c, performanceID, sorted) }
+		var err error
+		if key == "" {
+			out, err = hold()
+			return err
+		}
+		request := struct {
+			Performance string   `json:"performance"`
+			Seats       []string `json:"seats"`
+		}{performanceID, sorted}
+		out, replayed, err = idem.Do(ctx, tx, "ticket.hold:"+c.AccountID, key, request, hold)
+		return err
+	})
+	return out, replayed, err
+}
+
+func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string) (Order, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	p, err := tx.Performance(ctx, performanceID)
+	if err != nil {
+		return Order{}, notFound("performance", err)
+	}
+	if !p.OnSale(now) {
+		return Order{}, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+	}
+	// In a rush most buyers lose: they are told before anything is written.
+	free, err := tx.MaySeize(ctx, p.ID, sorted, now)
+	if err != nil {
+		return Order{}, fmt.Errorf("check seats: %w", err)
+	}
+	if !free {
+		return Order{}, apperr.R(apperr.Conflict, "seat_taken", "A seat you chose has just been taken; choose another.")
+	}
+	seats, err := tx.SeatsIn(ctx, p.VenueID, sorted)
+	if err != nil {
+		return Order{}, err
+	}
+	byID := make(map[string]Seat, len(seats))
+	for _, st := range seats {
+		byID[st.ID] = st
+	}
+	o := Order{ID: ids.New("tord"), AccountID: c.AccountID, PerformanceID: p.ID, Status: OrderHeld,
+		HoldExpiresAt: now.Add(HoldTTL), CreatedAt: now}
+	for _, id := range sorted {
+		st, ok := byID[id]
+		price := p.Prices[st.Category]
+		if !ok || price == 0 {
+			return Order{}, apperr.R(apperr.Invalid, "unknown_seat", "Seat %q is not on sale for this performance.", id)
+		}
+		o.Seats = append(o.Seats, OrderSeat{SeatID: id, Category: st.Category, PriceCents: price})
+		o.TotalCents += price
+	}
+	held, err := tx.LiveHeldSeats(ctx, c.AccountID, p.ID, now)
+	if err != nil {
+		return Order{}, err
+	}
+	if held+len(sorted) > MaxSeatsPerOrder {
+		return Order{}, apperr.R(apperr.Conflict, "too_many_held", "You already hold %d seats for this performance; pay for them or let them go first.", held)
+	}
+	if err := tx.ReleaseExpiredClaims(ctx, p.ID, sorted, now); err != nil {
+		return Order{}, fmt.Errorf("release expired holds: %w", err)
+	}
+	if err := tx.InsertOrder(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("insert order: %w", err)
+	}
+	// Seat id order is the global lock order, so two buyers of overlapping
+	// seats cannot deadlock.
+	for _, id := range sorted {
+		ok, err := tx.TryClaim(ctx, Claim{PerformanceID: p.ID, SeatID: id, OrderID: o.ID, State: ClaimHeld, ExpiresAt: o.HoldExpiresAt})
+		if err != nil {
+			return Order{}, fmt.Errorf("hold seat: %w", err)
+		}
+		if !ok {
+			return Order{}, apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id)
+		}
+	}
+	return o, nil
+}
+
+// secure makes sure every seat of o is claimed by o at now: its own claim
+// (even one whose hold expired, while nobody took the seat), or the seat
+// freed and claimed again. It reports false when another order holds or
+// bought a seat.
+func secure(ctx context.Context, tx Tx, o Order, now time.Time) (bool, error) {
+	for _, os := range o.Seats {
+		cl, err := tx.Claim(ctx, o.PerformanceID, os.SeatID)
+		switch {
+		case err == nil && cl.OrderID == o.ID:
+			continue
+		case err == nil && cl.Live(now):
+			return false, nil
+		case err == nil:
+			if err := tx.ReleaseExpiredClaims(ctx, o.PerformanceID, []string{os.SeatID}, now); err != nil {
+				return false, err
+			}
+		case !apperr.Has(err, apperr.NotFound):
+			return false, err
+		}
+		ok, err := tx.TryClaim(ctx, Claim{PerformanceID: o.PerformanceID, SeatID: os.SeatID, OrderID: o.ID, State: ClaimHeld, ExpiresAt: now})
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (s *Service) ownOrder(ctx context.Context, tx Tx, c identity.Caller, id string, lock bool) (Order, error) {
+	read := tx.Order
+	if lock {
+		read = tx.LockOrder
+	}
+	o, err := read(ctx, id)
+	if err != nil || c.AccountID == "" || o.AccountID != c.AccountID {
+		if err != nil && !apperr.Has(err, apperr.NotFound) {
+			return Order{}, err
+		}
+		return Order{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
+	}
+	return o, nil
+}
+
+// issue turns o's claims into sold ones and issues its tickets.
+func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now time.Time) ([]Ticket, error) {
+	if err := tx.SellClaims(ctx, o.ID); err != nil {
+		return nil, fmt.Errorf("sell seats: %w", err)
+	}
+	out := make([]Ticket, 0, len(o.Seats))
+	for _, os := range o.Seats {
+		code, hash := qrtoken.NewCode()
+		t := Ticket{ID: ids.New("tkt"), OrderID: o.ID, PerformanceID: o.PerformanceID, VenueID: venueID, SeatID: os.SeatID,
+			AccountID: o.AccountID, PriceCents: os.PriceCents, Status: TicketValid, Code: code, CodeHash: hash, IssuedAt: now}
+		if err := tx.InsertTicket(ctx, t); err != nil {
+			return nil, fmt.Errorf("insert ticket: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// PayWithWallet pays a held order from the caller's credit: one ledger
+// transaction citizen → theatre revenue, in the database transaction that
+// issues the tickets. A hold that expired still pays if nobody took its
+// seats. Paying a paid order again answers it unchanged. NotFound unless
+// the caller's; InsufficientFunds; Conflict (hold_lost, order_not_payable,
+// not_on_sale).
+func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		if err != nil {
+			return err
+		}
+		if o.Status == OrderPaid && o.Method == PayWallet {
+			out = o
+			return nil
+		}
+		if o.Status != OrderHeld || o.PaymentIntentID != "" {
+			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
+		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return err
+		}
+		if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
+			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+		}
+		ok, err := secure(ctx, tx, o, now)
+		if err != nil {
+			return fmt.Errorf("secure seats: %w", err)
+		}
+		if !ok {
+			return apperr.R(apperr.Conflict, "hold_lost", "Your hold expired and a seat was taken by someone else.")
+		}
+		if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
+			return err
+		}
+		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
+			Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
+			Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
+		}, now)
+		if err != nil {
+			return err
+		}
+		if _, err := s.issue(ctx, tx, o, p.VenueID, now); err != nil {
+			return err
+		}
+		o.Status, o.Method, o.PaidAt, o.TransactionID = OrderPaid, PayWallet, now, ltx.ID
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
+	})
+	return out, err
+}
+
+// ReleaseHold gives up a held order: its seats are free again at once.
+// Releasing an order that is not held any more answers it unchanged.
+// NotFound unless the caller's; Conflict once a card payment is attached
+// (its webhook decides).
+func (s *Service) ReleaseHold(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		if err != nil {
+			return err
+		}
+		out = o
+		if o.Status != OrderHeld {
+			return nil
+		}
+		if o.PaymentIntentID != "" {
+			return apperr.R(apperr.Conflict, "payment_started", "A card payment for this order has started.")
+		}
+		if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+			return err
+		}
+		o.Status, o.Note = OrderCancelled, "released by the buyer"
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// CardPayable checks that the caller may start paying a held order by card
+// and returns it. NotFound unless the caller's; Conflict when it is not
+// held any more (order_not_payable) or its hold expired (hold_expired).
+func (s *Service) CardPayable(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.View(ctx, func(tx Tx) error {
+		o, err := s.ownOrder(ctx, tx, c, orderID, false)
+		if err != nil {
+			return err
+		}
+		if o.Status != OrderHeld {
+			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid now (it is %s).", o.Status)
+		}
+		if !s.now().Before(o.HoldExpiresAt) {
+			return apperr.R(apperr.Conflict, "hold_expired", "Your hold has expired; choose your seats again.")
+		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return err
+		}
+		if !p.OnSale(s.now()) {
+			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// AttachPayment records the card payment (a PaymentIntent id) started for
+// a held order. Attaching the same intent again is harmless. NotFound
+// unless the caller's; Conflict when the order is not held any more or
+// another payment is attached.
+func (s *Service) AttachPayment(ctx context.Context, c identity.Caller, orderID, intentID string) (Order, error) {
+	if intentID == "" {
+		return Order{}, apperr.E(apperr.Invalid, "A card payment needs its payment id.")
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		if err != nil {
+			return err
+		}
+		if o.PaymentIntentID == intentID {
+			out = o
+			return nil
+		}
+		if o.Status != OrderHeld || o.PaymentIntentID != "" {
+			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid now (it is %s).", o.Status)
+		}
+		o.Method, o.PaymentIntentID = PayCard, intentID
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// ConfirmCardPayment settles a ticket order whose card payment the payment
+// provider confirmed (intentID received amount cents in currency). In one
+// database transaction it issues the tickets and records StripeClearing →
+// theatre revenue, idempotent on the order: a confirmation delivered twice,
+// or twice at once, issues once (replayed=true for the repeat). When the
+// hold expired and a seat was sold elsewhere meanwhile, or the amount is
+// not the order's, the order becomes refund_due and no ticket is issued.
+// NotFound for an unknown order; Invalid when intentID is not the order's
+// payment.
+func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = s.ConfirmCardPaymentTx(ctx, tx, orderID, intentID, amount, currency)
+		return err
+	})
+	return out, replayed, err
+}
+
+// ConfirmCardPaymentTx is ConfirmCardPayment inside the caller's
+// transaction tx (which records the Stripe event that confirmed it).
+func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
+	err = func() error {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		o, err := tx.LockOrder(ctx, orderID)
+		if err != nil {
+			return notFound("order", err)
+		}
+		if (o.PaymentIntentID != "" && o.PaymentIntentID != intentID) || (o.Status == OrderPaid && o.Method != PayCard) {
+			// Money for an order that is someone else's payment, or that
+			// was paid with credit meanwhile: a person refunds it at Stripe.
+			s.log.ErrorContext(ctx, "card payment does not belong to the ticket order; refund it at Stripe",
+				slog.String("order", o.ID), slog.String("payment_intent", intentID), slog.String("order_payment", o.PaymentIntentID))
+			return apperr.R(apperr.Invalid, "payment_mismatch", "This payment is not the order's.")
+		}
+		if o.Status != OrderHeld && o.Status != OrderCancelled {
+			out, replayed = o, true
+			return nil
+		}
+		system := identity.Caller{AccountID: "system:stripe"}
+		refund := func(note string) error {
+			o.Status, o.Method, o.PaymentIntentID, o.Note = OrderRefundDue, PayCard, intentID, note
+			if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+				return err
+			}
+			if err := tx.UpdateOrder(ctx, o); err != nil {
+				return fmt.Errorf("update order: %w", err)
+			}
+			if err := oweCardRefund(ctx, tx, o, amount, now); err != nil {
+				return err
+			}
+			out = o
+			s.log.WarnContext(ctx, "ticket order paid but not issued; refund due", slog.String("order", o.ID),
+				slog.String("payment_intent", intentID), slog.String("why", note))
+			return s.audit(ctx, tx, system, "ticket.refund_due", "ticket_order", o.ID, map[string]any{"note": note, "amount_cents": amount})
+		}
+		if o.Status == OrderCancelled {
+			return refund("the order was cancelled before the payment arrived")
+		}
+		if strings.ToLower(currency) != "eur" || amount != o.TotalCents {
+			return refund(fmt.Sprintf("paid %d %s for an order of %d eur cents", amount, currency, o.TotalCents))
+		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return err
+		}
+		if p.Status == PerformanceCancelled {
+			return refund("the performance was cancelled before the payment arrived")
+		}
+		ok, err := secure(ctx, tx, o, now)
+		if err != nil {
+			return fmt.Errorf("secure seats: %w", err)
+		}
+		if !ok {
+			return refund("the hold expired and a seat was sold to someone else")
+		}
+		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
+			Key: "ticket:sale:" + o.ID, Kind: KindSaleCard, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
+			Entries: []wallet.Entry{{Account: wallet.StripeClearing, Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
+		}, now)
+		if err != nil {
+			return err
+		}
+		if _, err := s.issue(ctx, tx, o, p.VenueID, now); err != nil {
+			return err
+		}
+		o.Status, o.Method, o.PaymentIntentID, o.PaidAt, o.TransactionID = OrderPaid, PayCard, intentID, now, ltx.ID
+		if err := tx.UpdateOrder(ctx, o); err != nil {
+			return fmt.Errorf("update order: %w", err)
+		}
+		out = o
+		return s.audit(ctx, tx, system, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayCard, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
+	}()
+	return out, replayed, err
+}
+
+// RefundOrder cancels an order as an administrator: a paid one has its
+// tickets cancelled, its seats released and its money returned (one
+// reversing ledger transaction, to the citizen's credit or to Stripe
+// clearing for a card refund), exactly once; a held one is released; a
+// refund_due one is closed as refunded. Refunding again answers the order
+// unchanged. Forbidden unless admin; NotFound; Conflict (ticket_used) when
+// a ticket was already checked in.
+func (s *Service) RefundOrder(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireAdmin(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = s.refundTx(ctx, tx, c, orderID, false)
+		return err
+	})
+	return out, err
+}
+
+// refundTx is RefundOrder inside tx. With showCancelled, tickets already
+// checked in are refunded too: the show they were for did not happen.
+func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool) (Order, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	o, err := tx.LockOrder(ctx, orderID)
+	if err != nil {
+		return Order{}, notFound("order", err)
+	}
+	switch o.Status {
+	case OrderRefunded, OrderCancelled:
+		return o, nil
+	case OrderHeld:
+		o.Status, o.Note = OrderCancelled, "cancelled by an administrator"
+	case OrderRefundDue:
+		// The record written when the payment arrived (with the amount
+		// actually paid) wins; this one only covers older orders.
+		if err := oweCardRefund(ctx, tx, o, o.TotalCents, now); err != nil {
+			return Order{}, err
+		}
+		o.Status = OrderRefunded
+	case OrderPaid:
+		ts, err := tx.OrderTickets(ctx, o.ID)
+		if err != nil {
+			return Order{}, err
+		}
+		for _, t := range ts {
+			if t.Status == TicketCheckedIn && !showCancelled {
+				return Order{}, apperr.R(apperr.Conflict, "ticket_used", "A ticket of this order was already checked in.")
+			}
+		}
+		to := wallet.CitizenAccount(o.AccountID)
+		// What was already refunded at Stripe, outside the hub, is not
+		// refunded (nor reversed in the ledger) a second time.
+		amount := o.TotalCents - o.CardRefundedCents
+		if o.Method == PayCard {
+			// The card refund itself is made at Stripe; the ledger returns
+			// the money to clearing, where it came from.
+			to = wallet.StripeClearing
+			if err := oweCardRefund(ctx, tx, o, amount, now); err != nil {
+				return Order{}, err
+			}
+		} else if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
+			return Order{}, err
+		}
+		if amount > 0 {
+			if _, err := wallet.Post(ctx, tx, wallet.Transaction{
+				Key: "ticket:refund:" + o.ID, Kind: KindRefund, Memo: "Ticket refund", RefType: "ticket_order", RefID: o.ID,
+				Entries: []wallet.Entry{{Account: wallet.RevenueTheatre, Amount: -amount}, {Account: to, Amount: amount}},
+			}, now); err != nil {
+				return Order{}, err
+			}
+		}
+		if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
+			return Order{}, err
+		}
+		o.Status = OrderRefunded
+	}
+	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+		return Order{}, err
+	}
+	if err := tx.UpdateOrder(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("update order: %w", err)
+	}
+	return o, s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": o.TotalCents, "method": o.Method})
+}
+
+// Order returns an order to its buyer or an administrator. NotFound otherwise.
+func (s *Service) Order(ctx context.Context, c identity.Caller, id string) (Order, error) {
+	var out Order
+	err := s.store.View(ctx, func(tx Tx) error {
+		o, err := tx.Order(ctx, id)
+		if err != nil || (o.AccountID != c.AccountID && !c.Has(identity.RoleAdmin)) || c.AccountID == "" {
+			if err != nil && !apperr.Has(err, apperr.NotFound) {
+				return err
+			}
+			return apperr.R(apperr.NotFound, "order_not_found", "No such order.")
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// MyOrders lists the caller's orders, newest first.
+func (s *Service) MyOrders(ctx context.Context, c identity.Caller) ([]Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return nil, err
+	}
+	var out []Order
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListOrders(ctx, c.AccountID)
+		return err
+	})
+	return out, err
+}
+
+// Stats are a performance's sales. Forbidden unless admin; NotFound.
+func (s *Service) Stats(ctx context.Context, c identity.Caller, performanceID string) (SalesStats, error) {
+	if err := requireAdmin(c); err != nil {
+		return SalesStats{}, err
+	}
+	var out SalesStats
+	err := s.store.View(ctx, func(tx Tx) error {
+		p, err := tx.Performance(ctx, performanceID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		out, err = tx.SalesStats(ctx, performanceID, s.now())
+		if err != nil {
+			return err
+		}
+		seats, err := tx.Seats(ctx, p.VenueID)
+		out.Seats = len(seats)
+		return err
+	})
+	return out, err
+}

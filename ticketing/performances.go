@@ -1,0 +1,363 @@
+package ticketing
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+)
+
+// ---- Venues and performances ----------------------------------------------
+
+// CreateVenue registers a venue. Invalid for bad fields; Forbidden unless
+// the caller is a city administrator.
+func (s *Service) CreateVenue(ctx context.Context, c identity.Caller, v Venue) (Venue, error) {
+	if err := requireAdmin(c); err != nil {
+		return Venue{}, err
+	}
+	v.Name, v.Address = strings.TrimSpace(v.Name), strings.TrimSpace(v.Address)
+	if err := v.Validate(); err != nil {
+		return Venue{}, err
+	}
+	v.ID, v.CreatedAt = ids.New("ven"), s.now().UTC().Truncate(time.Microsecond)
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertVenue(ctx, v); err != nil {
+			return fmt.Errorf("insert venue: %w", err)
+		}
+		return s.audit(ctx, tx, c, "venue.create", "venue", v.ID, nil)
+	})
+	return v, err
+}
+
+// Venues lists every venue.
+func (s *Service) Venues(ctx context.Context) ([]Venue, error) {
+	var out []Venue
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListVenues(ctx)
+		return err
+	})
+	return out, err
+}
+
+// SetSeatMap replaces a venue's seats. Forbidden unless admin; NotFound for
+// an unknown venue; Invalid for a bad map; Conflict (seat_map_in_use) once
+// the venue has performances, whose sold seats must not move.
+func (s *Service) SetSeatMap(ctx context.Context, c identity.Caller, venueID string, m SeatMap) ([]Seat, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	seats, err := m.Seats()
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Venue(ctx, venueID); err != nil {
+			return notFound("venue", err)
+		}
+		n, err := tx.CountPerformances(ctx, venueID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return apperr.R(apperr.Conflict, "seat_map_in_use", "This venue already has performances; its seat map cannot change.")
+		}
+		if err := tx.ReplaceSeats(ctx, venueID, seats); err != nil {
+			return fmt.Errorf("replace seats: %w", err)
+		}
+		return s.audit(ctx, tx, c, "venue.seat_map", "venue", venueID, map[string]any{"seats": len(seats)})
+	})
+	return seats, err
+}
+
+// Seats lists a venue's seats. NotFound for an unknown venue.
+func (s *Service) Seats(ctx context.Context, venueID string) ([]Seat, error) {
+	var out []Seat
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Venue(ctx, venueID); err != nil {
+			return notFound("venue", err)
+		}
+		var err error
+		out, err = tx.Seats(ctx, venueID)
+		return err
+	})
+	return out, err
+}
+
+func normalise(p *Performance) {
+	p.Title = strings.TrimSpace(p.Title)
+	p.StartsAt = p.StartsAt.UTC().Truncate(time.Second)
+	p.SalesOpen = p.SalesOpen.UTC().Truncate(time.Second)
+	p.SalesClose = p.SalesClose.UTC().Truncate(time.Second)
+	p.DoorsOpen = p.DoorsOpen.UTC().Truncate(time.Second)
+	p.EndsAt = p.EndsAt.UTC().Truncate(time.Second)
+}
+
+// CreatePerformance schedules a performance. An empty sales window opens
+// sales now and closes them at the start; doors open DefaultDoorsOpenBefore
+// the start unless DoorsOpen says otherwise, and a performance without an
+// end lasts DefaultDuration. Forbidden unless admin; Invalid
+// for bad fields, an unknown venue, a venue without seats, or a price for a
+// category the venue does not have.
+func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Performance) (Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return Performance{}, err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	if p.SalesOpen.IsZero() {
+		p.SalesOpen = now
+	}
+	if p.SalesClose.IsZero() {
+		p.SalesClose = p.StartsAt
+	}
+	if p.DoorsOpen.IsZero() && !p.StartsAt.IsZero() {
+		p.DoorsOpen = p.StartsAt.Add(-DefaultDoorsOpenBefore)
+	}
+	if p.EndsAt.IsZero() && !p.StartsAt.IsZero() {
+		p.EndsAt = p.StartsAt.Add(DefaultDuration)
+	}
+	p.Status = PerformanceScheduled
+	normalise(&p)
+	if err := p.Validate(); err != nil {
+		return Performance{}, err
+	}
+	p.ID, p.CreatedAt = ids.New("prf"), now
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := checkCategories(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := tx.InsertPerformance(ctx, p); err != nil {
+			return fmt.Errorf("insert performance: %w", err)
+		}
+		return s.audit(ctx, tx, c, "performance.create", "performance", p.ID, map[string]any{"venue_id": p.VenueID})
+	})
+	return p, err
+}
+
+func checkCategories(ctx context.Context, tx Tx, p Performance) error {
+	if _, err := tx.Venue(ctx, p.VenueID); err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return apperr.R(apperr.Invalid, "unknown_venue", "No such venue.")
+		}
+		return err
+	}
+	seats, err := tx.Seats(ctx, p.VenueID)
+	if err != nil {
+		return err
+	}
+	if len(seats) == 0 {
+		return apperr.R(apperr.Invalid, "venue_without_seats", "The venue has no seat map yet.")
+	}
+	for cat := range p.Prices {
+		if !slices.ContainsFunc(seats, func(st Seat) bool { return st.Category == cat }) {
+			return apperr.R(apperr.Invalid, "unknown_category", "The venue has no seats of category %s.", cat)
+		}
+	}
+	return nil
+}
+
+// UpdatePerformance changes a performance's title, start, doors, end,
+// prices and sales window (orders keep the prices they were held at).
+// Doors and end left empty keep their distance from the start, so moving
+// a performance moves its door window with it. Forbidden unless
+// admin; NotFound; Invalid; Conflict once it is cancelled.
+func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Performance) (Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return Performance{}, err
+	}
+	var out Performance
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		cur, err := tx.Performance(ctx, p.ID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		if cur.Status == PerformanceCancelled {
+			return apperr.R(apperr.Conflict, "performance_cancelled", "This performance is cancelled.")
+		}
+		p.VenueID, p.Status, p.CreatedAt = cur.VenueID, cur.Status, cur.CreatedAt
+		if p.SalesOpen.IsZero() {
+			p.SalesOpen = cur.SalesOpen
+		}
+		if p.SalesClose.IsZero() {
+			p.SalesClose = p.StartsAt
+		}
+		if p.DoorsOpen.IsZero() && !p.StartsAt.IsZero() {
+			p.DoorsOpen = p.StartsAt.Add(cur.DoorsOpen.Sub(cur.StartsAt))
+		}
+		if p.EndsAt.IsZero() && !p.StartsAt.IsZero() {
+			p.EndsAt = p.StartsAt.Add(cur.EndsAt.Sub(cur.StartsAt))
+		}
+		normalise(&p)
+		if err := p.Validate(); err != nil {
+			return err
+		}
+		if err := checkCategories(ctx, tx, p); err != nil {
+			return err
+		}
+		if err := tx.UpdatePerformance(ctx, p); err != nil {
+			return fmt.Errorf("update performance: %w", err)
+		}
+		out = p
+		return s.audit(ctx, tx, c, "performance.update", "performance", p.ID, nil)
+	})
+	return out, err
+}
+
+// CancelPerformance cancels a performance and, in the same transaction,
+// refunds every paid order (as RefundOrder, tickets already checked in
+// included) and releases every hold. Cancelling again changes nothing.
+// Forbidden; NotFound.
+func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id string) (Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return Performance{}, err
+	}
+	var out Performance
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.Performance(ctx, id)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		if p.Status == PerformanceCancelled {
+			out = p
+			return nil
+		}
+		p.Status = PerformanceCancelled
+		if err := tx.UpdatePerformance(ctx, p); err != nil {
+			return fmt.Errorf("cancel performance: %w", err)
+		}
+		orders, err := tx.PerformanceOrders(ctx, p.ID, []string{OrderHeld, OrderPaid})
+		if err != nil {
+			return err
+		}
+		// Every order first, in id order, then the ledger: a payment in
+		// flight holds its order before the theatre's account, so taking
+		// orders and accounts interleaved could deadlock with it.
+		for _, id := range orders {
+			if _, err := tx.LockOrder(ctx, id); err != nil {
+				return err
+			}
+		}
+		for _, id := range orders {
+			if _, err := s.refundTx(ctx, tx, c, id, true); err != nil {
+				return fmt.Errorf("refund order %s: %w", id, err)
+			}
+		}
+		out = p
+		return s.audit(ctx, tx, c, "performance.cancel", "performance", p.ID, map[string]any{"orders": len(orders)})
+	})
+	return out, err
+}
+
+// Performances lists scheduled performances that have not started,
+// soonest first.
+func (s *Service) Performances(ctx context.Context) ([]Performance, error) {
+	var out []Performance
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListPerformances(ctx, s.now(), false)
+		return err
+	})
+	return out, err
+}
+
+// AllPerformances lists every performance, past and cancelled ones too
+// (administrators). Forbidden unless admin.
+func (s *Service) AllPerformances(ctx context.Context, c identity.Caller) ([]Performance, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	var out []Performance
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListPerformances(ctx, time.Time{}, true)
+		return err
+	})
+	return out, err
+}
+
+// Performance returns one performance. NotFound.
+func (s *Service) Performance(ctx context.Context, id string) (Performance, error) {
+	var out Performance
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.Performance(ctx, id)
+		return notFound("performance", err)
+	})
+	return out, err
+}
+
+// Seat availability.
+const (
+	SeatFree      = "free"
+	SeatHeld      = "held"
+	SeatSold      = "sold"
+	SeatNotOnSale = "not_on_sale"
+)
+
+// SeatState is a seat of a performance and whether it can be bought.
+type SeatState struct {
+	Seat
+	PriceCents int64  `json:"price_cents,omitempty"`
+	State      string `json:"state"`
+}
+
+// Availability is a performance's seat map with each seat's state.
+type Availability struct {
+	Performance Performance `json:"performance"`
+	Venue       Venue       `json:"venue"`
+	OnSale      bool        `json:"on_sale"`
+	Free        int         `json:"free"`
+	Seats       []SeatState `json:"seats"`
+}
+
+// Availability shows which seats of a performance are free. NotFound.
+func (s *Service) Availability(ctx context.Context, performanceID string) (Availability, error) {
+	now := s.now()
+	var out Availability
+	err := s.store.View(ctx, func(tx Tx) error {
+		p, err := tx.Performance(ctx, performanceID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		v, err := tx.Venue(ctx, p.VenueID)
+		if err != nil {
+			return err
+		}
+		seats, err := tx.Seats(ctx, p.VenueID)
+		if err != nil {
+			return err
+		}
+		claims, err := tx.Claims(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		taken := map[string]string{}
+		for _, c := range claims {
+			if c.Live(now) {
+				taken[c.SeatID] = c.State
+			}
+		}
+		out = Availability{Performance: p, Venue: v, OnSale: p.OnSale(now), Seats: make([]SeatState, 0, len(seats))}
+		for _, st := range seats {
+			ss := SeatState{Seat: st, PriceCents: p.Prices[st.Category], State: SeatFree}
+			switch {
+			case ss.PriceCents == 0:
+				ss.State = SeatNotOnSale
+			case taken[st.ID] == ClaimSold:
+				ss.State = SeatSold
+			case taken[st.ID] == ClaimHeld:
+				ss.State = SeatHeld
+			default:
+				out.Free++
+			}
+			out.Seats = append(out.Seats, ss)
+		}
+		return nil
+	})
+	return out, err
+}

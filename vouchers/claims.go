@@ -1,0 +1,288 @@
+package vouchers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/idem"
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/qrtoken"
+	"cityhub/wallet"
+)
+
+// ---- Claiming -------------------------------------------------------------
+
+// ClaimableCampaign is a campaign a citizen may claim now, with how many
+// more vouchers they may take.
+type ClaimableCampaign struct {
+	Campaign
+	ClaimedByYou int `json:"claimed_by_you"`
+	YouMayClaim  int `json:"you_may_claim"`
+}
+
+// Claimable lists open campaigns in their validity window, with budget for
+// one more voucher, that the citizen has not used up.
+func (s *Service) Claimable(ctx context.Context, c identity.Caller) ([]ClaimableCampaign, error) {
+	if err := requireCitizen(c); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := []ClaimableCampaign{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		camps, err := tx.ListCampaigns(ctx, []string{StatusOpen})
+		if err != nil {
+			return err
+		}
+		for _, camp := range camps {
+			if now.Before(camp.ValidFrom) || !now.Before(camp.ValidUntil) {
+				continue
+			}
+			budget, err := tx.Account(ctx, wallet.CampaignBudgetAccount(camp.ID))
+			if err != nil {
+				return fmt.Errorf("read budget: %w", err)
+			}
+			if budget.Balance < camp.FaceValueCents {
+				continue // run out: nothing left to claim
+			}
+			n, err := tx.CountVouchers(ctx, camp.ID, c.AccountID)
+			if err != nil {
+				return err
+			}
+			if n < camp.PerCitizenLimit {
+				out = append(out, ClaimableCampaign{Campaign: camp, ClaimedByYou: n, YouMayClaim: camp.PerCitizenLimit - n})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Claim gives the citizen a voucher of the campaign, reserving its value
+// from the budget. The campaign row is locked, so the budget and the
+// citizen's limit are checked against every concurrent claim. NotFound for
+// an unknown campaign; Conflict (reasons campaign_not_open, not_yet_valid,
+// campaign_over, per_citizen_limit, budget_exhausted).
+func (s *Service) Claim(ctx context.Context, c identity.Caller, campaignID string) (VoucherView, error) {
+	out, _, err := s.ClaimWithKey(ctx, c, campaignID, "")
+	return out, err
+}
+
+// ClaimWithKey is Claim under a client's idempotency key (none when key is
+// empty): the key is recorded in the transaction that makes the voucher, so
+// a retry, however many race and whenever it comes (after a crash, after the
+// campaign closed or the citizen reached the limit), answers the first
+// voucher (replayed=true) and never makes another. The same key for another
+// campaign is Conflict (idempotency_key_reused).
+func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignID, key string) (VoucherView, bool, error) {
+	if err := requireCitizen(c); err != nil {
+		return VoucherView{}, false, err
+	}
+	if key == "" {
+		var out VoucherView
+		err := s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			out, err = s.claimTx(ctx, tx, c, campaignID)
+			return err
+		})
+		return out, false, err
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return VoucherView{}, false, err
+	}
+	scope, request := "voucher.claim:"+c.AccountID, map[string]string{"campaign_id": campaignID}
+	var out VoucherView
+	var replayed bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (VoucherView, error) {
+			return s.claimTx(ctx, tx, c, campaignID)
+		})
+		return err
+	})
+	return out, replayed, err
+}
+
+func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (VoucherView, error) {
+	camp, err := tx.LockCampaign(ctx, campaignID)
+	if err != nil {
+		return VoucherView{}, campaignNotFound(err)
+	}
+	now := s.now()
+	if camp.Status != StatusOpen {
+		return VoucherView{}, apperr.R(apperr.Conflict, "campaign_not_open", "This campaign is not open for claims.")
+	}
+	if now.Before(camp.ValidFrom) {
+		return VoucherView{}, apperr.R(apperr.Conflict, "not_yet_valid", "This campaign has not started yet.")
+	}
+	if !now.Before(camp.ValidUntil) {
+		return VoucherView{}, apperr.R(apperr.Conflict, "campaign_over", "This campaign has ended.")
+	}
+	n, err := tx.CountVouchers(ctx, camp.ID, c.AccountID)
+	if err != nil {
+		return VoucherView{}, fmt.Errorf("count vouchers: %w", err)
+	}
+	if n >= camp.PerCitizenLimit {
+		return VoucherView{}, apperr.R(apperr.Conflict, "per_citizen_limit", "You already have as many vouchers of this campaign as allowed (%d).", camp.PerCitizenLimit)
+	}
+	code, hash := qrtoken.NewCode()
+	v := Voucher{
+		ID: ids.New("vch"), CampaignID: camp.ID, AccountID: c.AccountID,
+		ValueCents: camp.FaceValueCents, RemainingCents: camp.FaceValueCents, Status: VoucherActive,
+		Code: code, CodeHash: hash, ClaimedAt: now.UTC(), ExpiresAt: camp.ValidUntil,
+	}
+	if err := tx.InsertVoucher(ctx, v); err != nil {
+		return VoucherView{}, fmt.Errorf("insert voucher: %w", err)
+	}
+	_, err = wallet.Post(ctx, tx, wallet.Transaction{
+		Key: "voucher.claim:" + v.ID, Kind: "voucher.claim", RefType: "voucher", RefID: v.ID,
+		Entries: []wallet.Entry{
+			{Account: wallet.CampaignBudgetAccount(camp.ID), Amount: -v.ValueCents},
+			{Account: wallet.CampaignHeldAccount(camp.ID), Amount: v.ValueCents},
+		},
+	}, now)
+	if apperr.Has(err, apperr.InsufficientFunds) {
+		return VoucherView{}, apperr.R(apperr.Conflict, "budget_exhausted", "This campaign's budget has run out.")
+	}
+	if err != nil {
+		return VoucherView{}, fmt.Errorf("reserve voucher value: %w", err)
+	}
+	if err := s.audit(ctx, tx, c, "voucher.claim", "voucher", v.ID, "", map[string]any{"campaign_id": camp.ID, "value_cents": v.ValueCents}); err != nil {
+		return VoucherView{}, err
+	}
+	return view(v, camp, now, true), nil
+}
+
+// VoucherView is a voucher as its holder sees it.
+type VoucherView struct {
+	Voucher
+	CampaignName   string       `json:"campaign_name"`
+	PercentOff     int          `json:"percent_off,omitempty"`
+	MinSpendCents  int64        `json:"min_spend_cents"`
+	Mode           string       `json:"mode"`
+	TypedCode      string       `json:"code,omitempty"`
+	Redemptions    []Redemption `json:"redemptions,omitempty"`
+	CampaignStatus string       `json:"campaign_status"`
+}
+
+func view(v Voucher, camp Campaign, now time.Time, owner bool) VoucherView {
+	if v.Status == VoucherActive && (!now.Before(camp.ValidUntil) || camp.Status == StatusClosed) {
+		v.Status = VoucherExpired
+	}
+	vv := VoucherView{Voucher: v, CampaignName: camp.Name, PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, CampaignStatus: camp.Status}
+	if owner && v.Status == VoucherActive {
+		vv.TypedCode = v.Code
+	}
+	return vv
+}
+
+// MyVouchers lists the caller's vouchers, newest first.
+func (s *Service) MyVouchers(ctx context.Context, c identity.Caller) ([]VoucherView, error) {
+	if c.AccountID == "" {
+		return nil, apperr.E(apperr.Unauthenticated, "Sign in first.")
+	}
+	return s.vouchersOf(ctx, c.AccountID)
+}
+
+func (s *Service) vouchersOf(ctx context.Context, accountID string) ([]VoucherView, error) {
+	now := s.now()
+	out := []VoucherView{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		vs, err := tx.ListVouchers(ctx, accountID)
+		if err != nil {
+			return err
+		}
+		camps := map[string]Campaign{}
+		for _, v := range vs {
+			camp, ok := camps[v.CampaignID]
+			if !ok {
+				if camp, err = tx.Campaign(ctx, v.CampaignID); err != nil {
+					return fmt.Errorf("read campaign: %w", err)
+				}
+				camps[v.CampaignID] = camp
+			}
+			out = append(out, view(v, camp, now, true))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MyVoucher returns one of the caller's vouchers with where it was used.
+// NotFound if it is not the caller's (whether or not it exists).
+func (s *Service) MyVoucher(ctx context.Context, c identity.Caller, id string) (VoucherView, error) {
+	var out VoucherView
+	err := s.store.View(ctx, func(tx Tx) error {
+		v, err := tx.Voucher(ctx, id)
+		if err != nil || v.AccountID != c.AccountID || c.AccountID == "" {
+			return apperr.R(apperr.NotFound, "voucher_not_found", "No such voucher.")
+		}
+		camp, err := tx.Campaign(ctx, v.CampaignID)
+		if err != nil {
+			return err
+		}
+		out = view(v, camp, s.now(), true)
+		out.Redemptions, err = tx.ListRedemptions(ctx, RedemptionFilter{VoucherID: v.ID})
+		return err
+	})
+	return out, err
+}
+
+// Token is a freshly signed, rotating QR token for a voucher.
+type Token = qrtoken.Rotating
+
+// FreshToken signs a new short-lived QR token for one of the caller's active
+// vouchers. NotFound if it is not the caller's; Conflict if it cannot be
+// used any more.
+func (s *Service) FreshToken(ctx context.Context, c identity.Caller, voucherID string) (Token, error) {
+	tok, _, err := s.freshToken(ctx, c.AccountID, voucherID)
+	return tok, err
+}
+
+// QRToken gives the wallet pages a voucher's rotating QR token and its typed
+// code. NotFound unless accountID holds the voucher; Conflict once it is used
+// or expired.
+func (s *Service) QRToken(ctx context.Context, accountID, voucherID string) (token, typedCode string, expires time.Time, err error) {
+	tok, code, err := s.freshToken(ctx, accountID, voucherID)
+	return tok.Token, code, tok.ExpiresAt, err
+}
+
+func (s *Service) freshToken(ctx context.Context, accountID, voucherID string) (Token, string, error) {
+	vv, err := s.MyVoucher(ctx, identity.Caller{AccountID: accountID}, voucherID)
+	if err != nil {
+		return Token{}, "", err
+	}
+	if vv.Status != VoucherActive {
+		return Token{}, "", apperr.R(apperr.Conflict, "voucher_not_active", "This voucher is %s.", vv.Status)
+	}
+	tok, err := qrtoken.IssueRotating(s.keys, qrtoken.KindVoucher, vv.ID, s.now())
+	if err != nil {
+		return Token{}, "", err
+	}
+	return tok, vv.TypedCode, nil
+}
+
+// WalletItems implements wallet.ItemSource.
+func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.Item, error) {
+	vs, err := s.vouchersOf(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]wallet.Item, 0, len(vs))
+	for _, v := range vs {
+		remaining := v.RemainingCents
+		exp := v.ExpiresAt
+		// No text of our own here: the wallet page formats the value in the
+		// reader's language; the title is the campaign's name as the city wrote it.
+		items = append(items, wallet.Item{
+			Kind: "voucher", ID: v.ID, Title: v.CampaignName, Status: v.Status,
+			Value: &remaining, Expires: &exp, At: v.ClaimedAt, HasQR: v.Status == VoucherActive,
+			Link: "/vouchers#" + v.ID,
+		})
+	}
+	return items, nil
+}
+
+var _ wallet.ItemSource = (*Service)(nil)

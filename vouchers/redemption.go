@@ -1,0 +1,450 @@
+package vouchers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/idem"
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/qrtoken"
+	"cityhub/wallet"
+)
+
+// ---- Redemption -----------------------------------------------------------
+
+// Preview is what the till shows after a scan, before the amount is entered.
+type Preview struct {
+	VoucherID      string    `json:"voucher_id"`
+	CampaignName   string    `json:"campaign_name"`
+	Status         string    `json:"status"`
+	RemainingCents int64     `json:"remaining_cents"`
+	PercentOff     int       `json:"percent_off,omitempty"`
+	MinSpendCents  int64     `json:"min_spend_cents"`
+	Mode           string    `json:"mode"`
+	ExpiresAt      time.Time `json:"expires_at"`
+	Eligible       bool      `json:"eligible_here"`
+	// Problem says why it cannot be redeemed here now, when it cannot.
+	Problem string `json:"problem,omitempty"`
+}
+
+// identify turns what the till read (a QR token or a typed code) into a
+// voucher id. Tokens are verified before anything else is looked at; typed
+// codes are looked up by hash, and failures count against the shop and the
+// caller's address. Every failure of a typed code answers alike, whether or
+// not some voucher has that code.
+func (s *Service) identify(ctx context.Context, shopID, presented string) (string, error) {
+	presented = strings.TrimSpace(presented)
+	if presented == "" {
+		return "", apperr.R(apperr.Invalid, "code_missing", "Scan or type the voucher's code.")
+	}
+	now := s.now()
+	if qrtoken.LooksLikeToken(presented) {
+		claims, err := qrtoken.Verify(s.keys, presented, qrtoken.KindVoucher, now, TokenLeeway)
+		if err != nil {
+			return "", err
+		}
+		return claims.ObjectID, nil
+	}
+	// Failures are counted in the database, so every hub replica behind a
+	// balancer sees the same count.
+	ip := audit.OriginFrom(ctx).IP
+	shopKey, ipKey := "shop:"+shopID, "ip:"+ip
+	keys := []string{shopKey}
+	if ip != "" {
+		keys = append(keys, ipKey)
+	}
+	var fails map[string]int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		fails, err = tx.CodeFailures(ctx, keys, now.Add(-CodeFailureWindow))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("count failed codes: %w", err)
+	}
+	if fails[shopKey] >= MaxCodeFailuresPerShop || (ip != "" && fails[ipKey] >= MaxCodeFailuresPerIP) {
+		return "", apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+	}
+	fail := func() error {
+		err := s.store.InTx(ctx, func(tx Tx) error { return tx.RecordCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow)) })
+		if err != nil {
+			s.log.ErrorContext(ctx, "record failed code", slog.Any("error", err))
+		}
+		s.log.WarnContext(ctx, "typed voucher code not found", slog.String("shop", shopID), slog.String("ip", ip))
+		return apperr.R(apperr.NotFound, "code_unknown", "No voucher has this code.")
+	}
+	hash, err := qrtoken.ParseCode(presented)
+	if err != nil {
+		return "", errors.Join(err, fail())
+	}
+	var id string
+	err = s.store.View(ctx, func(tx Tx) error {
+		v, err := tx.VoucherByCodeHash(ctx, hash)
+		if err != nil {
+			return err
+		}
+		id = v.ID
+		return nil
+	})
+	if apperr.Has(err, apperr.NotFound) {
+		return "", fail()
+	}
+	return id, err
+}
+
+// PreviewCode shows a merchant what a scanned or typed code is worth at
+// their shop. Forbidden unless the caller is staff of shopID (checked before
+// the code is read); Invalid/NotFound/Conflict/RateLimited as identify.
+func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, presented string) (Preview, error) {
+	if err := requireMerchant(c, shopID); err != nil {
+		return Preview{}, err
+	}
+	id, err := s.identify(ctx, shopID, presented)
+	if err != nil {
+		return Preview{}, err
+	}
+	var p Preview
+	err = s.store.View(ctx, func(tx Tx) error {
+		v, err := tx.Voucher(ctx, id)
+		if err != nil {
+			return voucherNotFound(err)
+		}
+		camp, err := tx.Campaign(ctx, v.CampaignID)
+		if err != nil {
+			return err
+		}
+		shop, err := tx.Shop(ctx, shopID)
+		if err != nil {
+			return shopNotFound(err)
+		}
+		vv := view(v, camp, s.now(), false)
+		p = Preview{VoucherID: v.ID, CampaignName: camp.Name, Status: vv.Status, RemainingCents: v.RemainingCents,
+			PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, ExpiresAt: v.ExpiresAt, Eligible: camp.Eligible(shop)}
+		if err := redeemable(v, camp, shop, s.now()); err != nil {
+			p.Problem = apperr.MessageOf(err)
+		}
+		return nil
+	})
+	return p, err
+}
+
+// redeemable checks everything about a voucher except the purchase amount.
+func redeemable(v Voucher, camp Campaign, shop Shop, now time.Time) error {
+	switch {
+	case camp.Status == StatusClosed || camp.Status == StatusDraft:
+		return apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
+	case now.Before(camp.ValidFrom):
+		return apperr.R(apperr.Conflict, "not_yet_valid", "This voucher cannot be used before %s.", camp.ValidFrom.In(Rome).Format("2 Jan 2006 15:04"))
+	case !now.Before(camp.ValidUntil):
+		return apperr.R(apperr.Conflict, "voucher_expired", "This voucher has expired.")
+	case v.Status != VoucherActive || v.RemainingCents <= 0:
+		return apperr.R(apperr.Conflict, "voucher_used", "This voucher has already been used.")
+	case !camp.Eligible(shop):
+		return apperr.R(apperr.Conflict, "shop_not_eligible", "This voucher cannot be used at this shop.")
+	}
+	return nil
+}
+
+// RedeemRequest is what the till sends.
+type RedeemRequest struct {
+	Code          string `json:"code"` // a QR token or a typed code
+	PurchaseCents int64  `json:"purchase_cents"`
+}
+
+// Redeem uses a voucher at the caller's shop for a purchase. The voucher row
+// is locked and every rule (campaign state, validity, eligibility, minimum
+// spend, remaining value) is checked in the transaction that moves the value
+// to the shop's payable, so one voucher cannot be spent twice. A replay of
+// key with the same request (code and amount) returns the first result
+// (replayed=true), even once the QR code it carried has expired: the key is
+// looked up before the code is read. The same key with another code or
+// amount is Conflict (idempotency_key_reused).
+func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key string, req RedeemRequest) (Redemption, bool, error) {
+	if err := requireMerchant(c, shopID); err != nil {
+		return Redemption{}, false, err
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return Redemption{}, false, err
+	}
+	if req.PurchaseCents <= 0 || req.PurchaseCents > MaxCents {
+		return Redemption{}, false, apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")
+	}
+	scope := "voucher.redeem:" + shopID
+	// The request as the till sent it: a retry carries the same code, even
+	// when that code has expired since.
+	request := RedeemRequest{Code: strings.TrimSpace(req.Code), PurchaseCents: req.PurchaseCents}
+	var out Redemption
+	var replayed bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = idem.Replay[Redemption](ctx, tx, scope, key, request)
+		return err
+	})
+	if err != nil || replayed {
+		return out, replayed, err
+	}
+	voucherID, err := s.identify(ctx, shopID, req.Code)
+	if err != nil {
+		return Redemption{}, false, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		var pay wallet.Transaction
+		var err error
+		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (Redemption, error) {
+			var r Redemption
+			r, pay, err = s.redeemTx(ctx, tx, c, shopID, voucherID, req.PurchaseCents)
+			return r, err
+		})
+		if err != nil || replayed {
+			return err
+		}
+		// The ledger posting locks nothing: neither the campaign's held
+		// account nor the shop's payable has a floor (the voucher row, locked
+		// above, bounds what is taken), so redemptions of a city-wide
+		// campaign do not queue on them. A close cannot slip in between: the
+		// campaign is shared until commit (RedemptionTarget).
+		if _, err := wallet.Post(ctx, tx, pay, s.now()); err != nil {
+			return fmt.Errorf("pay shop: %w", err)
+		}
+		return nil
+	})
+	return out, replayed, err
+}
+
+// redeemTx checks and records a redemption and returns the ledger
+// transaction that pays the shop, for the caller to post last.
+func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID, voucherID string, purchase int64) (Redemption, wallet.Transaction, error) {
+	// The voucher is locked and its campaign shared until commit, so a close
+	// waits for this redemption (and its held value is released after it).
+	v, camp, shop, err := tx.RedemptionTarget(ctx, voucherID, shopID)
+	if err != nil {
+		if apperr.ReasonOf(err) == "shop_not_found" {
+			return Redemption{}, wallet.Transaction{}, err
+		}
+		return Redemption{}, wallet.Transaction{}, voucherNotFound(err)
+	}
+	now := s.now()
+	if err := redeemable(v, camp, shop, now); err != nil {
+		return Redemption{}, wallet.Transaction{}, err
+	}
+	if purchase < camp.MinSpendCents {
+		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "below_min_spend", "This voucher needs a purchase of at least %s.", wallet.FormatEUR(camp.MinSpendCents))
+	}
+	amount := camp.Discount(purchase, v.RemainingCents)
+	if amount <= 0 {
+		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "purchase_amount", "The purchase is too small for this voucher.")
+	}
+	r := Redemption{
+		ID: ids.New("vrd"), VoucherID: v.ID, CampaignID: camp.ID, ShopID: shopID,
+		PurchaseCents: purchase, AmountCents: amount, StaffID: c.AccountID,
+		Device: audit.OriginFrom(ctx).Device, At: now.UTC(),
+	}
+	v.RemainingCents -= amount
+	if camp.Mode == ModeSingleUse {
+		// What a single-use voucher did not cover stays reserved in the
+		// campaign's held account, so a reversal can restore it exactly.
+		v.RemainingCents = 0
+	}
+	if v.RemainingCents == 0 {
+		v.Status = VoucherUsed
+	}
+	if err := tx.UpdateVoucher(ctx, v); err != nil {
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("update voucher: %w", err)
+	}
+	if err := tx.InsertRedemption(ctx, r); err != nil {
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("insert redemption: %w", err)
+	}
+	err = s.audit(ctx, tx, c, "voucher.redeem", "voucher", v.ID, shopID, map[string]any{
+		"redemption_id": r.ID, "purchase_cents": purchase, "amount_cents": amount,
+	})
+	if err != nil {
+		return Redemption{}, wallet.Transaction{}, err
+	}
+	return r, wallet.Transaction{
+		Key: "voucher.redeem:" + r.ID, Kind: "voucher.redeem", RefType: "voucher_redemption", RefID: r.ID,
+		Entries: []wallet.Entry{
+			{Account: wallet.CampaignHeldAccount(camp.ID), Amount: -amount},
+			{Account: wallet.ShopPayableAccount(shopID), Amount: amount},
+		},
+	}, nil
+}
+
+// Reverse undoes a redemption of the caller's shop made less than
+// ReversalWindow ago and not yet settled: the value goes back to the voucher
+// and the shop's payable, exactly once. A replay of key returns the first
+// result. NotFound if the redemption is not this shop's; Conflict (reasons
+// already_reversed, already_settled, reversal_window_passed).
+func (s *Service) Reverse(ctx context.Context, c identity.Caller, shopID, redemptionID, key string) (Redemption, bool, error) {
+	if err := requireMerchant(c, shopID); err != nil {
+		return Redemption{}, false, err
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return Redemption{}, false, err
+	}
+	var out Redemption
+	var replayed bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, replayed, err = idem.Do(ctx, tx, "voucher.reverse:"+shopID, key, map[string]string{"redemption_id": redemptionID}, func() (Redemption, error) {
+			return s.reverseTx(ctx, tx, c, shopID, redemptionID)
+		})
+		return err
+	})
+	return out, replayed, err
+}
+
+func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopID, redemptionID string) (Redemption, error) {
+	r, err := tx.LockRedemption(ctx, redemptionID)
+	if err != nil || r.ShopID != shopID {
+		if err == nil || apperr.Has(err, apperr.NotFound) {
+			return Redemption{}, apperr.R(apperr.NotFound, "redemption_not_found", "No such redemption at this shop.")
+		}
+		return Redemption{}, err
+	}
+	now := s.now()
+	switch {
+	case r.ReversedAt != nil:
+		return Redemption{}, apperr.R(apperr.Conflict, "already_reversed", "This redemption was already reversed.")
+	case r.SettlementID != "":
+		return Redemption{}, apperr.R(apperr.Conflict, "already_settled", "This redemption is on a statement already and cannot be reversed.")
+	case now.Sub(r.At) > ReversalWindow:
+		return Redemption{}, apperr.R(apperr.Conflict, "reversal_window_passed", "A redemption can be reversed only within %d minutes.", int(ReversalWindow.Minutes()))
+	}
+	v, err := tx.LockVoucher(ctx, r.VoucherID)
+	if err != nil {
+		return Redemption{}, fmt.Errorf("lock voucher: %w", err)
+	}
+	// Shared until commit, so a close cannot release the held value between
+	// this read and the posting that puts the value back into it.
+	camp, err := tx.ShareCampaign(ctx, v.CampaignID)
+	if err != nil {
+		return Redemption{}, fmt.Errorf("read campaign: %w", err)
+	}
+	if camp.Mode == ModeSingleUse {
+		v.RemainingCents = v.ValueCents
+	} else {
+		v.RemainingCents += r.AmountCents
+	}
+	v.Status = VoucherActive
+	if err := tx.UpdateVoucher(ctx, v); err != nil {
+		return Redemption{}, fmt.Errorf("update voucher: %w", err)
+	}
+	if err := tx.MarkReversed(ctx, r.ID, now.UTC(), c.AccountID); err != nil {
+		return Redemption{}, fmt.Errorf("mark reversed: %w", err)
+	}
+	at := now.UTC()
+	r.ReversedAt, r.ReversedBy = &at, c.AccountID
+	if err := s.audit(ctx, tx, c, "voucher.reverse", "voucher", v.ID, shopID, map[string]any{"redemption_id": r.ID, "amount_cents": r.AmountCents}); err != nil {
+		return Redemption{}, err
+	}
+	// The value goes back where it came from: the voucher's reservation, or,
+	// once the campaign is closed and its reservations released, the budget.
+	back := wallet.CampaignHeldAccount(camp.ID)
+	if camp.Status == StatusClosed {
+		back = wallet.CampaignBudgetAccount(camp.ID)
+	}
+	_, err = wallet.Post(ctx, tx, wallet.Transaction{
+		Key: "voucher.reverse:" + r.ID, Kind: "voucher.reverse", RefType: "voucher_redemption", RefID: r.ID,
+		Entries: []wallet.Entry{
+			{Account: wallet.ShopPayableAccount(shopID), Amount: -r.AmountCents},
+			{Account: back, Amount: r.AmountCents},
+		},
+	}, now)
+	if err != nil {
+		return Redemption{}, fmt.Errorf("restore voucher value: %w", err)
+	}
+	return r, nil
+}
+
+// DayReport is a shop's redemptions of one day (Rome time).
+type DayReport struct {
+	Day         string       `json:"day"`
+	Count       int          `json:"count"`
+	TotalCents  int64        `json:"total_cents"`
+	Redemptions []Redemption `json:"redemptions"`
+}
+
+// Today lists the shop's redemptions today, reversed ones included (they do
+// not count in the totals).
+func (s *Service) Today(ctx context.Context, c identity.Caller, shopID string) (DayReport, error) {
+	if err := requireMerchant(c, shopID); err != nil {
+		return DayReport{}, err
+	}
+	start, end := DayBounds(s.now())
+	rep := DayReport{Day: start.In(Rome).Format(time.DateOnly), Redemptions: []Redemption{}}
+	err := s.store.View(ctx, func(tx Tx) error {
+		rs, err := tx.ListRedemptions(ctx, RedemptionFilter{ShopID: shopID, Since: start, Until: end})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.ReversedAt == nil {
+				rep.Count++
+				rep.TotalCents += r.AmountCents
+			}
+		}
+		if rs != nil {
+			rep.Redemptions = rs
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// Balance is what the city owes a shop.
+type Balance struct {
+	ShopID string `json:"shop_id"`
+	// OwedCents is everything redeemed and not yet paid.
+	OwedCents int64 `json:"owed_cents"`
+	// OnStatementsCents is the part of it on closed, unpaid statements.
+	OnStatementsCents int64 `json:"on_statements_cents"`
+	PaidCents         int64 `json:"paid_cents"`
+}
+
+// ShopBalance reports what the city owes a shop. Staff of the shop or a
+// city administrator.
+func (s *Service) ShopBalance(ctx context.Context, c identity.Caller, shopID string) (Balance, error) {
+	if err := requireShopOrAdmin(c, shopID); err != nil {
+		return Balance{}, err
+	}
+	b := Balance{ShopID: shopID}
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Shop(ctx, shopID); err != nil {
+			return shopNotFound(err)
+		}
+		p, err := tx.Account(ctx, wallet.ShopPayableAccount(shopID))
+		if err != nil {
+			return fmt.Errorf("read payable: %w", err)
+		}
+		paid, err := tx.Account(ctx, wallet.ShopPaidAccount(shopID))
+		if err != nil {
+			return fmt.Errorf("read paid: %w", err)
+		}
+		b.OwedCents, b.PaidCents = p.Balance, paid.Balance
+		sts, err := tx.ListSettlements(ctx, shopID)
+		if err != nil {
+			return err
+		}
+		for _, st := range sts {
+			if st.Status == SettlementClosed {
+				b.OnStatementsCents += st.TotalCents
+			}
+		}
+		return nil
+	})
+	return b, err
+}
+
+func requireShopOrAdmin(c identity.Caller, shopID string) error {
+	if c.Has(identity.RoleAdmin) || c.HasIn(identity.RoleMerchant, shopID) {
+		return nil
+	}
+	return apperr.R(apperr.Forbidden, "not_your_shop", "You are not staff of this shop.")
+}
