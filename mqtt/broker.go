@@ -79,11 +79,11 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
 	}
-	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: "stations", Address: addr})
+	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: addr})
 	err = srv.AddListener(l)
 	if err != nil && errors.Is(err, syscall.EADDRINUSE) {
 		wanted := addr
-		l = listeners.NewTCP(listeners.Config{Type: "tcp", ID: "stations", Address: net.JoinHostPort(host, "0")})
+		l = listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: net.JoinHostPort(host, "0")})
 		err = srv.AddListener(l)
 		if err == nil {
 			log.Warn("embedded MQTT broker: address taken, using a free port instead", slog.String("wanted", wanted), slog.String("addr", l.Address()))
@@ -99,6 +99,9 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	log.Info("embedded MQTT broker listening", slog.String("addr", b.addr), slog.Bool("station_auth", b.auth != nil))
 	return b, nil
 }
+
+// listenerID names the broker's one TCP listener.
+const listenerID = "stations"
 
 // loopback reports whether host names only this machine.
 func loopback(host string) bool {
@@ -160,8 +163,24 @@ func (b *Broker) Addr() string { return b.addr }
 // URL is the broker's address as a client URL.
 func (b *Broker) URL() string { return "tcp://" + b.addr }
 
-// Close disconnects every client and stops listening.
-func (b *Broker) Close() error { return b.srv.Close() }
+// Close stops listening, then disconnects every client.
+//
+// The order and the client list are ours, not mochi-mqtt v2.7.9's: its own
+// close path disconnects the clients before it closes the listener, so a
+// client reconnecting at once lands on a socket nobody serves and waits out
+// its connect timeout; and it takes the client map's read lock twice
+// (GetByListener calls Len), so a client disconnecting at that moment (its
+// Delete waiting for the write lock) deadlocks the broker for good.
+// Server.Close then finds the listener closed and no client left.
+func (b *Broker) Close() error {
+	b.srv.Listeners.Close(listenerID, func(string) {})
+	for _, cl := range b.srv.Clients.GetAll() {
+		if !cl.Net.Inline && !cl.Closed() {
+			_ = b.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
+		}
+	}
+	return b.srv.Close()
+}
 
 // quietHandler keeps the broker's chatty info logs at debug level.
 type quietHandler struct{ slog.Handler }
