@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/money"
 	"cityhub/wallet"
 )
 
@@ -31,7 +32,7 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 			return Outcome{}, err
 		}
 		if res.Attention != "" {
-			return attention(AttentionRefund, "A refund of %s was reported for order %s (%s).", wallet.FormatEUR(ev.AmountRefunded), p.OrderID, res.Order.Status), nil
+			return attention(AttentionRefund, "A refund of %s was reported for order %s (%s).", money.Cents(ev.AmountRefunded), p.OrderID, res.Order.Status), nil
 		}
 		if res.Cents > 0 {
 			p.RefundedCents, p.UpdatedAt = p.RefundedCents+res.Cents, now
@@ -39,7 +40,7 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 				return Outcome{}, err
 			}
 			return Outcome{Handled: true, TransactionID: res.TransactionID,
-				Note: fmt.Sprintf("%s refunded at Stripe%s, applied to the order", wallet.FormatEUR(res.Cents), refundList(ev.RefundIDs))}, nil
+				Note: fmt.Sprintf("%s refunded at Stripe%s, applied to the order", money.Cents(res.Cents), refundList(ev.RefundIDs))}, nil
 		}
 		return Outcome{Handled: true, Replayed: true, Note: "already accounted (the hub's own refund of the order)"}, nil
 	}
@@ -79,7 +80,7 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 	s.log.InfoContext(ctx, "card top-up refunded at Stripe", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
 		slog.Int64("refunded_cents", delta), slog.Int64("from_credit_cents", fromCredit))
 	return Outcome{Handled: true, TransactionID: ltx.ID, Note: fmt.Sprintf("%s refunded%s, %s of it taken back from the credit",
-		wallet.FormatEUR(delta), refundList(ev.RefundIDs), wallet.FormatEUR(fromCredit))}, nil
+		money.Cents(delta), refundList(ev.RefundIDs), money.Cents(fromCredit))}, nil
 }
 
 // disputeOpened holds a new dispute's amount; a dispute already known

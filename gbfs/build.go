@@ -1,6 +1,7 @@
 package gbfs
 
 import (
+	"cityhub/money"
 	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -301,16 +302,7 @@ func planFeed(p PricingPlan) pricingPlan {
 // describe writes a plan's prices in words, for plans the city left without
 // a description (GBFS requires one).
 func describe(p PricingPlan, lang string) string {
-	euro := func(c int64) string {
-		s := fmt.Sprintf("%d.%02d", c/100, c%100)
-		if c < 0 {
-			s = "-" + fmt.Sprintf("%d.%02d", -c/100, -c%100)
-		}
-		if lang == "it" {
-			return strings.Replace(s, ".", ",", 1) + " €"
-		}
-		return "€" + s
-	}
+	euro := func(c int64) string { return money.Cents(c).Format(lang) }
 	var parts []string
 	if lang == "it" {
 		parts = append(parts, "Sblocco "+euro(p.UnlockCents))

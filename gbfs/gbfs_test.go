@@ -463,7 +463,7 @@ func TestPricingPlans(t *testing.T) {
 		t.Errorf("ebike plan = %+v", e)
 	}
 	s := plans[1]
-	if s.Description[0].Text != "Sblocco 1,00 €; dal minuto 0, 0,10 € ogni 1 min." || s.Description[1].Text != "Unlock €1.00; from minute 0, €0.10 every 1 min." {
+	if s.Description[0].Text != "Sblocco 1,00\u00a0€; dal minuto 0, 0,10\u00a0€ ogni 1 min." || s.Description[1].Text != "Unlock €1.00; from minute 0, €0.10 every 1 min." {
 		t.Errorf("generated description = %+v", s.Description)
 	}
 	if !strings.Contains(string(bodies[FeedSystemPricingPlans]), `"rate":1.05`) {

@@ -16,6 +16,7 @@ import (
 	_ "time/tzdata" // Europe/Rome must resolve on hosts without a zoneinfo database
 
 	"cityhub/ids"
+	"cityhub/money"
 )
 
 // Messages live in per-language catalogues (i18n/<lang>.json), never in the
@@ -183,33 +184,7 @@ func (v *view) T(key string, args ...any) string {
 
 // Money formats euro cents as the pages do: "1.234,50 €" in Italian,
 // "€1,234.50" in English.
-func (v *view) Money(cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	thousands, decimal := ".", ","
-	if v.lang == "en" {
-		thousands, decimal = ",", "."
-	}
-	digits := strconv.FormatInt(cents/100, 10)
-	var b strings.Builder
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteString(thousands)
-		}
-		b.WriteRune(d)
-	}
-	amount := fmt.Sprintf("%s%s%02d", b.String(), decimal, cents%100)
-	sign := ""
-	if neg {
-		sign = "−"
-	}
-	if v.lang == "en" {
-		return sign + "€" + amount
-	}
-	return sign + amount + "\u00a0€"
-}
+func (v *view) Money(cents int64) string { return money.Cents(cents).Format(v.lang) }
 
 // Date formats a day in the city's time zone: "25 novembre 2026".
 func (v *view) Date(t time.Time) string {

@@ -9,6 +9,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/ids"
+	"cityhub/money"
 	"cityhub/wallet"
 )
 
@@ -175,7 +176,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	}
 	if need := plan.RequiredCredit(); balance < need {
 		return apperr.R(apperr.InsufficientFunds, "insufficient_credit", "Not enough credit to unlock: you have %s and need at least %s. Top up first.",
-			wallet.FormatEUR(balance), wallet.FormatEUR(need))
+			money.Cents(balance), money.Cents(need))
 	}
 	ride.BikeID = bike.ID
 	ride.StartDock = dock.Dock

@@ -9,6 +9,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/money"
 	"cityhub/wallet"
 )
 
@@ -95,7 +96,7 @@ func (s *Service) CardRefundedTx(ctx context.Context, tx Tx, orderID, intentID s
 				return res, err
 			}
 		} else {
-			o.Note = fmt.Sprintf("%s refunded at Stripe; the tickets stay valid", wallet.FormatEUR(o.CardRefundedCents))
+			o.Note = fmt.Sprintf("%s refunded at Stripe; the tickets stay valid", money.Cents(o.CardRefundedCents))
 		}
 	case o.Status == OrderRefundDue:
 		// The payment was never booked (the refund was owed): the money

@@ -13,6 +13,7 @@ import (
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/money"
 	"cityhub/qrtoken"
 	"cityhub/wallet"
 )
@@ -235,7 +236,7 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 		return Redemption{}, wallet.Transaction{}, err
 	}
 	if purchase < camp.MinSpendCents {
-		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "below_min_spend", "This voucher needs a purchase of at least %s.", wallet.FormatEUR(camp.MinSpendCents))
+		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "below_min_spend", "This voucher needs a purchase of at least %s.", money.Cents(camp.MinSpendCents))
 	}
 	amount := camp.Discount(purchase, v.RemainingCents)
 	if amount <= 0 {

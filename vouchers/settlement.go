@@ -15,6 +15,7 @@ import (
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/money"
 	"cityhub/wallet"
 )
 
@@ -190,13 +191,8 @@ func WriteStatementCSV(w io.Writer, st Statement) error {
 	return cw.Error()
 }
 
-func euros(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
-}
+// euros is cents as the decimal the CSV files carry: "12.50".
+func euros(cents int64) string { return money.Cents(cents).Decimal() }
 
 // AuditExport lists the audit entries of the voucher scheme (claims,
 // redemptions, reversals, settlements, campaign and shop changes) since a

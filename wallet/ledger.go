@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/money"
 )
 
 // AccountID names a ledger account, e.g. "citizen:acc_x" or "city:funding".
@@ -359,7 +360,7 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 			if prev, err := replay(ctx, tx, t); !apperr.Has(err, apperr.NotFound) {
 				return prev, err
 			}
-			return t, apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", FormatEUR(a.Balance), FormatEUR(-e.Amount))
+			return t, apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", money.Cents(a.Balance), money.Cents(-e.Amount))
 		}
 	}
 	if t.ID == "" {
@@ -396,13 +397,4 @@ func replay(ctx context.Context, tx Tx, t Transaction) (Transaction, error) {
 	}
 	prev.Replayed = true
 	return prev, nil
-}
-
-// FormatEUR renders cents as "12.34 EUR" for messages (pages format by locale).
-func FormatEUR(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "-", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d EUR", sign, cents/100, cents%100)
 }

@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"cityhub/idem"
+	"cityhub/money"
 	"context"
 
 	"cityhub/apperr"
@@ -23,7 +24,7 @@ const (
 // MinTopUp..MaxTopUp.
 func ValidateTopUp(cents int64) error {
 	if cents < MinTopUp || cents > MaxTopUp {
-		return apperr.R(apperr.Invalid, "topup_amount", "A top-up must be between %s and %s.", FormatEUR(MinTopUp), FormatEUR(MaxTopUp))
+		return apperr.R(apperr.Invalid, "topup_amount", "A top-up must be between %s and %s.", money.Cents(MinTopUp), money.Cents(MaxTopUp))
 	}
 	return nil
 }
