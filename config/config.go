@@ -16,7 +16,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // any IANA zone resolves, whatever the host has installed
 )
+
+// DefaultTimeZone is the city's time zone when CITYHUB_TIMEZONE is unset.
+const DefaultTimeZone = "Europe/Rome"
 
 // Config is everything cityhub can be told at start.
 type Config struct {
@@ -107,6 +111,12 @@ type Config struct {
 
 	ShutdownTimeout time.Duration // CITYHUB_SHUTDOWN_TIMEOUT: how long in-flight requests may finish
 
+	// TimeZone (CITYHUB_TIMEZONE, an IANA name, default Europe/Rome) is
+	// where the city is: the calendar of voucher campaigns and shops' days,
+	// performance times, the times in e-mails and on pages, and the GBFS
+	// system_information timezone. Never nil after Default or Parse.
+	TimeZone *time.Location
+
 	// Demo seeds demo data on first start (set by the demo subcommand).
 	Demo bool
 }
@@ -125,6 +135,7 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 20 * time.Second,
+		TimeZone:        mustZone(DefaultTimeZone),
 
 		StripeWebhookTolerance: 5 * time.Minute,
 
@@ -231,6 +242,13 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envDur("CITYHUB_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	envDur("CITYHUB_STRIPE_WEBHOOK_TOLERANCE", &c.StripeWebhookTolerance)
 	envDur("CITYHUB_SMTP_TIMEOUT", &c.SMTPTimeout)
+	if v := getenv("CITYHUB_TIMEZONE"); v != "" {
+		loc, err := loadZone(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CITYHUB_TIMEZONE: %w", err))
+		}
+		c.TimeZone = loc
+	}
 	if v := getenv("CITYHUB_MAIL_MAX_ATTEMPTS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -346,7 +364,32 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", Redact(c.PublicURL)))
 		}
 	}
+	if c.TimeZone == nil {
+		errs = append(errs, fmt.Errorf("time zone: not set (CITYHUB_TIMEZONE, e.g. %s)", DefaultTimeZone))
+	}
 	return errors.Join(errs...)
+}
+
+// loadZone loads an IANA time zone by name. "Local" and the empty name
+// are refused: they would make the city's calendar depend on the host.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q is not an IANA time zone name such as %s", name, DefaultTimeZone)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as %s", name, DefaultTimeZone)
+	}
+	return loc, nil
+}
+
+// mustZone loads a zone known to exist (time/tzdata is embedded).
+func mustZone(name string) *time.Location {
+	loc, err := loadZone(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
 }
 
 // validTopicPart refuses MQTT wildcards, empty levels and odd characters,
@@ -397,7 +440,7 @@ func (c Config) Summary() []any {
 		"trusted_proxies", fmt.Sprint(c.TrustedProxies), "access_token_ttl", c.AccessTokenTTL.String(),
 		"login_limits", fmt.Sprintf("%d per account and address, %d per account from new addresses, %d per address, in %s",
 			c.LoginLimitAccountIP, c.LoginLimitAccount, c.LoginLimitIP, c.LoginWindow),
-		"demo", c.Demo,
+		"demo", c.Demo, "timezone", c.TimeZone.String(),
 		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
 	}
 }

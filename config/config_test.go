@@ -78,6 +78,8 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"kek not base64":     {"CITYHUB_KEY_ENCRYPTION_KEY": "not base64 at all!"},
 		"zero login limit":   {"CITYHUB_LOGIN_LIMIT_IP": "0"},
 		"bad login window":   {"CITYHUB_LOGIN_WINDOW": "a while"},
+		"unknown time zone":  {"CITYHUB_TIMEZONE": "Europe/Benevento"},
+		"host's time zone":   {"CITYHUB_TIMEZONE": "Local"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)
@@ -184,5 +186,33 @@ func TestMailSettings(t *testing.T) {
 		} else if strings.Contains(err.Error(), "sm7pSecret") {
 			t.Errorf("%s: the error shows the password: %v", name, err)
 		}
+	}
+}
+
+func TestTimeZone(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TimeZone == nil || c.TimeZone.String() != "Europe/Rome" {
+		t.Errorf("default time zone %v, want Europe/Rome", c.TimeZone)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{"CITYHUB_TIMEZONE": "Europe/Lisbon"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TimeZone.String() != "Europe/Lisbon" {
+		t.Errorf("time zone %v, want Europe/Lisbon", c.TimeZone)
+	}
+	if !strings.Contains(fmtSummary(c), "Europe/Lisbon") {
+		t.Errorf("the start-up summary does not name the time zone: %s", fmtSummary(c))
+	}
+	_, err = Parse("serve", nil, env(map[string]string{"CITYHUB_TIMEZONE": "Rome"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `CITYHUB_TIMEZONE: unknown time zone "Rome"`) {
+		t.Errorf("an unknown zone is not named in the error: %v", err)
+	}
+	var zero Config
+	if err := zero.Validate(); err == nil || !strings.Contains(err.Error(), "time zone") {
+		t.Errorf("a configuration without a zone passes validation: %v", err)
 	}
 }

@@ -212,11 +212,12 @@ func ensureTheatre(ctx context.Context, t *ticketing.Service, admin identity.Cal
 	// One performance starts within two hours, so its doors are open and
 	// the door staff can check tickets in at once; the other is a week
 	// later, so a ticket for it shows the door's refusal.
-	now := time.Now().In(vouchers.Rome)
+	zone := t.Zone()
+	now := time.Now().In(zone)
 	week := now.AddDate(0, 0, 7)
 	starts := []time.Time{
 		now.Truncate(time.Hour).Add(2 * time.Hour),
-		time.Date(week.Year(), week.Month(), week.Day(), 21, 0, 0, 0, vouchers.Rome),
+		time.Date(week.Year(), week.Month(), week.Day(), 21, 0, 0, 0, zone),
 	}
 	for i, title := range []string{"Filumena Marturano", "Le nozze di Figaro"} {
 		_, err := t.CreatePerformance(ctx, admin, ticketing.Performance{
@@ -242,8 +243,9 @@ func ensureCampaign(ctx context.Context, v *vouchers.Service, admin identity.Cal
 			return nil
 		}
 	}
-	now := time.Now().In(vouchers.Rome)
-	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, vouchers.Rome)
+	zone := v.Zone()
+	now := time.Now().In(zone)
+	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
 	c, err := v.CreateCampaign(ctx, admin, vouchers.Campaign{
 		Name:            campaignName,
 		Description:     "Un buono da 10 € per la spesa nei negozi del centro storico e del Rione Libertà, con una spesa minima di 20 €.",

@@ -172,7 +172,8 @@ type SystemInfo struct {
 	StartDate time.Time
 }
 
-// Benevento is the demo city's system information.
+// Benevento is the demo city's system information. Its Timezone is the
+// demo's; the hub replaces it with the configured zone (CITYHUB_TIMEZONE).
 func Benevento() SystemInfo {
 	return SystemInfo{
 		SystemID:         "cityhub-benevento",

@@ -13,7 +13,6 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
-	_ "time/tzdata" // Europe/Rome must resolve on hosts without a zoneinfo database
 
 	"cityhub/ids"
 	"cityhub/money"
@@ -39,14 +38,6 @@ const (
 // Kinds lists every kind, for the start-up check and tests.
 var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed}
 
-var cityZone = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		panic(fmt.Sprintf("load time zone Europe/Rome: %v", err))
-	}
-	return loc
-}()
-
 // Recipient is the person an e-mail is for, with the language of their
 // account.
 type Recipient struct {
@@ -65,6 +56,7 @@ type Composer struct {
 	html      map[string]*htmltemplate.Template
 	text      map[string]*texttemplate.Template
 	now       func() time.Time
+	zone      *time.Location
 }
 
 // NewComposer parses the embedded catalogues and templates once; a missing
@@ -76,7 +68,7 @@ func NewComposer(publicURL string) (*Composer, error) {
 		return nil, fmt.Errorf("mail: public url %q is not absolute", publicURL)
 	}
 	c := &Composer{publicURL: u, domain: u.Hostname(), catalogs: map[string]map[string]string{},
-		html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{}, now: time.Now}
+		html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{}, now: time.Now, zone: time.UTC}
 	for _, lang := range Languages {
 		b, err := fs.ReadFile(files, "i18n/"+lang+".json")
 		if err != nil {
@@ -115,6 +107,15 @@ func NewComposer(publicURL string) (*Composer, error) {
 	return c, nil
 }
 
+// SetZone sets the city's time zone (configuration), in which e-mails
+// write dates and times; until then they are in UTC. Call it before the
+// composer is used; nil is ignored.
+func (c *Composer) SetZone(loc *time.Location) {
+	if loc != nil {
+		c.zone = loc
+	}
+}
+
 // Link is the absolute URL of a page of the hub, for e-mails.
 func (c *Composer) Link(pagePath string) string {
 	u := *c.publicURL
@@ -136,7 +137,7 @@ func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, 
 	if _, ok := c.catalogs[lang]; !ok {
 		lang = Languages[0]
 	}
-	v := &view{lang: lang, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data}
+	v := &view{lang: lang, zone: c.zone, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data}
 	v.Lang = lang
 	v.Subject = v.T(kind+".subject", subjectArgs...)
 	v.LinkLabel = v.T(kind + ".link")
@@ -159,6 +160,7 @@ func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, 
 // formatters.
 type view struct {
 	lang      string
+	zone      *time.Location
 	msgs      map[string]string
 	missing   string
 	Lang      string
@@ -188,9 +190,9 @@ func (v *view) Money(cents int64) string { return money.Cents(cents).Format(v.la
 
 // Date formats a day in the city's time zone: "25 novembre 2026".
 func (v *view) Date(t time.Time) string {
-	t = t.In(cityZone)
+	t = t.In(v.zone)
 	return fmt.Sprintf("%d %s %d", t.Day(), v.T("month."+strconv.Itoa(int(t.Month()))), t.Year())
 }
 
 // DateTime formats an instant in the city's time zone: "25 novembre 2026, 22:08".
-func (v *view) DateTime(t time.Time) string { return v.Date(t) + ", " + t.In(cityZone).Format("15:04") }
+func (v *view) DateTime(t time.Time) string { return v.Date(t) + ", " + t.In(v.zone).Format("15:04") }

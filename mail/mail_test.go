@@ -19,7 +19,17 @@ func composer(t *testing.T) *mail.Composer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.SetZone(zone(t, "Europe/Rome"))
 	return c
+}
+
+func zone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 // Both catalogues carry the same keys, none empty.
@@ -105,9 +115,15 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 	if err != nil || m.Locale != "it" || !strings.Contains(m.Subject, "Ricarica") {
 		t.Fatalf("unknown locale: %+v, %v", m, err)
 	}
-	// Times are the city's: 21:05 UTC on 30 November is 22:05 in Benevento.
+	// Times are the city's: 21:05 UTC on 30 November is 22:05 in Benevento,
+	// and the next morning in Tokyo.
 	if !strings.Contains(m.Text, "30 novembre 2026, 22:05") {
 		t.Errorf("date not in the city's time zone:\n%s", m.Text)
+	}
+	c.SetZone(zone(t, "Asia/Tokyo"))
+	m, err = c.TopUpReceipt(mail.Recipient{Email: "x@example.org", Locale: "it"}, mail.TopUp{AmountCents: 100, At: at})
+	if err != nil || !strings.Contains(m.Text, "1 dicembre 2026, 06:05") {
+		t.Errorf("date not in the configured time zone (%v):\n%s", err, m.Text)
 	}
 }
 

@@ -262,26 +262,28 @@ func CheckedInAt(err error) (at time.Time, ok bool) {
 	return time.Time{}, false
 }
 
-func alreadyIn(at time.Time) error {
-	e := apperr.Wrap(AlreadyCheckedInError{At: at}, apperr.Conflict, "Already checked in at %s.", at.In(CityZone).Format("15:04"))
+func alreadyIn(at time.Time, zone *time.Location) error {
+	e := apperr.Wrap(AlreadyCheckedInError{At: at}, apperr.Conflict, "Already checked in at %s.", at.In(zone).Format("15:04"))
 	e.Reason = "already_checked_in"
 	return e
 }
 
 // cityDateTime is how refusals name a moment: "7 December 2026 at 21:00"
 // in the city's zone.
-func cityDateTime(t time.Time) string { return t.In(CityZone).Format("2 January 2006 at 15:04") }
+func cityDateTime(t time.Time, zone *time.Location) string {
+	return t.In(zone).Format("2 January 2006 at 15:04")
+}
 
 // admissible refuses a ticket that cannot enter p at now, most useful
 // reason first: another venue, another performance (named), a cancelled
 // ticket, a closed door, a ticket already used.
-func admissible(t TicketView, p Performance, c identity.Caller, now time.Time) error {
+func admissible(t TicketView, p Performance, c identity.Caller, now time.Time, zone *time.Location) error {
 	if !c.HasIn(identity.RoleDoor, t.VenueID) {
 		return apperr.R(apperr.Forbidden, "not_your_venue", "This ticket is for another venue.")
 	}
 	if t.PerformanceID != p.ID {
 		e := apperr.Wrap(OtherPerformanceError{PerformanceID: t.PerformanceID, Title: t.Title, StartsAt: t.StartsAt}, apperr.Conflict,
-			"This ticket is for %q on %s, not for this performance.", t.Title, cityDateTime(t.StartsAt))
+			"This ticket is for %q on %s, not for this performance.", t.Title, cityDateTime(t.StartsAt, zone))
 		e.Reason = "ticket_other_performance"
 		return e
 	}
@@ -290,18 +292,18 @@ func admissible(t TicketView, p Performance, c identity.Caller, now time.Time) e
 	}
 	if now.Before(p.DoorsOpen) {
 		e := apperr.Wrap(DoorClosedError{Reason: "doors_not_open", At: p.DoorsOpen}, apperr.Conflict,
-			"The doors open on %s.", cityDateTime(p.DoorsOpen))
+			"The doors open on %s.", cityDateTime(p.DoorsOpen, zone))
 		e.Reason = "doors_not_open"
 		return e
 	}
 	if !now.Before(p.EndsAt) {
 		e := apperr.Wrap(DoorClosedError{Reason: "performance_ended", At: p.EndsAt}, apperr.Conflict,
-			"This performance ended on %s.", cityDateTime(p.EndsAt))
+			"This performance ended on %s.", cityDateTime(p.EndsAt, zone))
 		e.Reason = "performance_ended"
 		return e
 	}
 	if t.Status == TicketCheckedIn {
-		return alreadyIn(t.CheckedInAt)
+		return alreadyIn(t.CheckedInAt, zone)
 	}
 	return nil
 }
@@ -321,7 +323,7 @@ func (s *Service) VerifyTicket(ctx context.Context, c identity.Caller, performan
 // CheckIn admits a ticket at the door of the performance the door staff
 // chose, at the service clock's now: the first scan wins, atomically,
 // however many scanners read it at once; a later one is Conflict (reason
-// already_checked_in, "already checked in at HH:MM", Europe/Rome).
+// already_checked_in, "already checked in at HH:MM" in the city's zone).
 // Forbidden unless the caller is door staff of the ticket's venue and of the
 // performance's (not_your_venue, not_your_performance); Invalid for no
 // performance, a forged or malformed code; NotFound for an unknown
@@ -344,7 +346,7 @@ func (s *Service) CheckIn(ctx context.Context, c identity.Caller, performanceID,
 				return err
 			}
 			if cur.Status == TicketCheckedIn {
-				return alreadyIn(cur.CheckedInAt)
+				return alreadyIn(cur.CheckedInAt, s.zone)
 			}
 			return apperr.R(apperr.Conflict, "ticket_cancelled", "This ticket was cancelled.")
 		}
@@ -396,7 +398,7 @@ func (s *Service) atTheDoor(ctx context.Context, c identity.Caller, performanceI
 			// The ticket's own performance, read in this transaction.
 			chosen = cur
 		}
-		if err := admissible(tv, chosen, c, now); err != nil {
+		if err := admissible(tv, chosen, c, now, s.zone); err != nil {
 			return err
 		}
 		return admit(tx, tv, now)

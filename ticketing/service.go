@@ -19,6 +19,7 @@ type Service struct {
 	keys  qrtoken.Keys
 	log   *slog.Logger
 	now   func() time.Time
+	zone  *time.Location
 }
 
 // NewService returns the ticketing service on store, signing QR tokens with keys.
@@ -26,11 +27,24 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, keys: keys, log: log, now: time.Now}
+	return &Service{store: store, keys: keys, log: log, now: time.Now, zone: CityZone}
 }
 
 // SetClock replaces the clock (tests, demo data).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// SetZone sets the city's time zone (configuration), where performances
+// happen: the times in refusals at the door and on wallet cards are in it.
+// Call it before the service is used; nil is ignored.
+func (s *Service) SetZone(loc *time.Location) {
+	if loc != nil {
+		s.zone = loc
+	}
+}
+
+// Zone is the city's time zone the service works in: performance times
+// entered as local times are in it.
+func (s *Service) Zone() *time.Location { return s.zone }
 
 func requireAdmin(c identity.Caller) error {
 	if !c.Has(identity.RoleAdmin) {

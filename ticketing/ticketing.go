@@ -102,7 +102,11 @@ const (
 	StripeOrderKey = "order_id"
 )
 
-// CityZone is where performances happen: start times are entered and shown in it.
+// CityZone is the zone of a Service not told the city's (SetZone).
+//
+// Deprecated: the city's zone comes from configuration through
+// (*Service).SetZone; use (*Service).Zone. CityZone goes once the pages
+// call that.
 var CityZone = mustZone("Europe/Rome")
 
 func mustZone(name string) *time.Location {

@@ -148,7 +148,7 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 		starts := t.StartsAt
 		items = append(items, wallet.Item{
 			Kind: "ticket", ID: t.ID, Title: t.Title,
-			Subtitle: fmt.Sprintf("%s · %s · %s %s, %d", t.VenueName, t.StartsAt.In(CityZone).Format("02/01/2006 15:04"), t.Section, t.Row, t.Number),
+			Subtitle: fmt.Sprintf("%s · %s · %s %s, %d", t.VenueName, t.StartsAt.In(s.zone).Format("02/01/2006 15:04"), t.Section, t.Row, t.Number),
 			Status:   t.Status, Expires: &starts, At: t.IssuedAt, HasQR: t.Status == TicketValid,
 			Link: "/theatre#" + t.ID,
 		})

@@ -128,7 +128,7 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 		vv := view(v, camp, s.now(), false)
 		p = Preview{VoucherID: v.ID, CampaignName: camp.Name, Status: vv.Status, RemainingCents: v.RemainingCents,
 			PercentOff: camp.PercentOff, MinSpendCents: camp.MinSpendCents, Mode: camp.Mode, ExpiresAt: v.ExpiresAt, Eligible: camp.Eligible(shop)}
-		if err := redeemable(v, camp, shop, s.now()); err != nil {
+		if err := redeemable(v, camp, shop, s.now(), s.zone); err != nil {
 			p.Problem = apperr.MessageOf(err)
 		}
 		return nil
@@ -137,12 +137,12 @@ func (s *Service) PreviewCode(ctx context.Context, c identity.Caller, shopID, pr
 }
 
 // redeemable checks everything about a voucher except the purchase amount.
-func redeemable(v Voucher, camp Campaign, shop Shop, now time.Time) error {
+func redeemable(v Voucher, camp Campaign, shop Shop, now time.Time, zone *time.Location) error {
 	switch {
 	case camp.Status == StatusClosed || camp.Status == StatusDraft:
 		return apperr.R(apperr.Conflict, "campaign_closed", "This voucher's campaign is closed.")
 	case now.Before(camp.ValidFrom):
-		return apperr.R(apperr.Conflict, "not_yet_valid", "This voucher cannot be used before %s.", camp.ValidFrom.In(Rome).Format("2 Jan 2006 15:04"))
+		return apperr.R(apperr.Conflict, "not_yet_valid", "This voucher cannot be used before %s.", camp.ValidFrom.In(zone).Format("2 Jan 2006 15:04"))
 	case !now.Before(camp.ValidUntil):
 		return apperr.R(apperr.Conflict, "voucher_expired", "This voucher has expired.")
 	case v.Status != VoucherActive || v.RemainingCents <= 0:
@@ -232,7 +232,7 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 		return Redemption{}, wallet.Transaction{}, voucherNotFound(err)
 	}
 	now := s.now()
-	if err := redeemable(v, camp, shop, now); err != nil {
+	if err := redeemable(v, camp, shop, now, s.zone); err != nil {
 		return Redemption{}, wallet.Transaction{}, err
 	}
 	if purchase < camp.MinSpendCents {
@@ -364,7 +364,7 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 	return r, nil
 }
 
-// DayReport is a shop's redemptions of one day (Rome time).
+// DayReport is a shop's redemptions of one day in the city's time zone.
 type DayReport struct {
 	Day         string       `json:"day"`
 	Count       int          `json:"count"`
@@ -378,8 +378,8 @@ func (s *Service) Today(ctx context.Context, c identity.Caller, shopID string) (
 	if err := requireMerchant(c, shopID); err != nil {
 		return DayReport{}, err
 	}
-	start, end := DayBounds(s.now())
-	rep := DayReport{Day: start.In(Rome).Format(time.DateOnly), Redemptions: []Redemption{}}
+	start, end := dayBounds(s.now(), s.zone)
+	rep := DayReport{Day: start.In(s.zone).Format(time.DateOnly), Redemptions: []Redemption{}}
 	err := s.store.View(ctx, func(tx Tx) error {
 		rs, err := tx.ListRedemptions(ctx, RedemptionFilter{ShopID: shopID, Since: start, Until: end})
 		if err != nil {

@@ -19,6 +19,7 @@ type Service struct {
 	keys  qrtoken.Keys
 	log   *slog.Logger
 	now   func() time.Time
+	zone  *time.Location
 }
 
 // Typed-code guessing limits: failures per shop and per address in a window.
@@ -34,12 +35,25 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		store: store, keys: keys, log: log, now: time.Now,
+		store: store, keys: keys, log: log, now: time.Now, zone: Rome,
 	}
 }
 
 // SetClock replaces the clock (tests, demo data).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// SetZone sets the city's time zone (configuration): campaign windows
+// given as dates, a shop's "today" and the times in messages and
+// statements are in it. Call it before the service is used; nil is
+// ignored.
+func (s *Service) SetZone(loc *time.Location) {
+	if loc != nil {
+		s.zone = loc
+	}
+}
+
+// Zone is the city's time zone the service works in.
+func (s *Service) Zone() *time.Location { return s.zone }
 
 func requireAdmin(c identity.Caller) error {
 	if !c.Has(identity.RoleAdmin) {

@@ -156,7 +156,7 @@ func (s *Service) Statements(ctx context.Context, c identity.Caller, shopID stri
 // the caller's shop's (whether or not it exists), unless the caller is a city
 // administrator.
 func (s *Service) Statement(ctx context.Context, c identity.Caller, id string) (Statement, error) {
-	var st Statement
+	st := Statement{zone: s.zone}
 	err := s.store.View(ctx, func(tx Tx) error {
 		set, err := tx.Settlement(ctx, id)
 		if err != nil || requireShopOrAdmin(c, set.ShopID) != nil {
@@ -179,14 +179,19 @@ func (s *Service) Statement(ctx context.Context, c identity.Caller, id string) (
 }
 
 // WriteStatementCSV writes a statement as CSV, one line per voucher
-// redemption, times in Rome, amounts in euros with a dot.
+// redemption, times in the city's zone (UTC for a statement not read
+// through a Service), amounts in euros with a dot.
 func WriteStatementCSV(w io.Writer, st Statement) error {
+	zone := st.zone
+	if zone == nil {
+		zone = time.UTC
+	}
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"batch_id", "shop_id", "shop_name", "iban", "redemption_id", "voucher_id", "time", "amount_eur"})
 	for _, l := range st.Lines {
-		_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, l.ID, l.VoucherID, l.At.In(Rome).Format(time.RFC3339), euros(l.AmountCents)})
+		_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, l.ID, l.VoucherID, l.At.In(zone).Format(time.RFC3339), euros(l.AmountCents)})
 	}
-	_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, "TOTAL", strconv.Itoa(st.Count), st.PeriodEnd.In(Rome).Format(time.RFC3339), euros(st.TotalCents)})
+	_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, "TOTAL", strconv.Itoa(st.Count), st.PeriodEnd.In(zone).Format(time.RFC3339), euros(st.TotalCents)})
 	cw.Flush()
 	return cw.Error()
 }

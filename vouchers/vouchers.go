@@ -16,12 +16,17 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // campaigns run on Rome's calendar whatever the host has
+	_ "time/tzdata" // Rome below resolves whatever the host has
 
 	"cityhub/apperr"
 )
 
-// Rome is the time zone of campaign validity windows and of "today".
+// Rome is the zone of a Service not told the city's (SetZone), and of the
+// package-level ParseDay.
+//
+// Deprecated: the city's zone comes from configuration through
+// (*Service).SetZone; use (*Service).Zone and (*Service).ParseDay. Rome
+// goes once the pages call those.
 var Rome = mustLoad("Europe/Rome")
 
 func mustLoad(name string) *time.Location {
@@ -297,14 +302,28 @@ type Statement struct {
 	Settlement
 	Shop  Shop         `json:"shop"`
 	Lines []Redemption `json:"lines"`
+	// zone is the city's, for WriteStatementCSV's times; the service that
+	// reads the statement sets it.
+	zone *time.Location
 }
 
-// ParseDay reads a validity bound: a date (2026-12-01, a day in Rome) or an
-// RFC 3339 instant. endOfDay makes a date mean the end of that day, so a
-// window "2026-12-01 to 2026-12-31" includes the 31st.
-func ParseDay(s string, endOfDay bool) (time.Time, error) {
+// ParseDay is (*Service).ParseDay in Rome.
+//
+// Deprecated: use (*Service).ParseDay, which reads days in the city's
+// configured zone.
+func ParseDay(s string, endOfDay bool) (time.Time, error) { return parseDay(s, endOfDay, Rome) }
+
+// ParseDay reads a validity bound: a date (2026-12-01, a day in the city's
+// zone) or an RFC 3339 instant. endOfDay makes a date mean the end of that
+// day, so a window "2026-12-01 to 2026-12-31" includes the 31st. Errors:
+// Invalid.
+func (s *Service) ParseDay(day string, endOfDay bool) (time.Time, error) {
+	return parseDay(day, endOfDay, s.zone)
+}
+
+func parseDay(s string, endOfDay bool, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if t, err := time.ParseInLocation(time.DateOnly, s, Rome); err == nil {
+	if t, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
 		if endOfDay {
 			t = t.AddDate(0, 0, 1)
 		}
@@ -316,9 +335,9 @@ func ParseDay(s string, endOfDay bool) (time.Time, error) {
 	return time.Time{}, apperr.R(apperr.Invalid, "date", "%q is not a date (YYYY-MM-DD) or an RFC 3339 time.", s)
 }
 
-// DayBounds is the start and end of t's day in Rome, in UTC.
-func DayBounds(t time.Time) (time.Time, time.Time) {
-	l := t.In(Rome)
-	start := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, Rome)
+// dayBounds is the start and end of t's day in loc, in UTC.
+func dayBounds(t time.Time, loc *time.Location) (time.Time, time.Time) {
+	l := t.In(loc)
+	start := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
 	return start.UTC(), start.AddDate(0, 0, 1).UTC()
 }

@@ -1,6 +1,7 @@
 package vouchers
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,37 @@ func TestCampaignValidate(t *testing.T) {
 	}
 	if _, err := ParseDay("31/12/2026", false); !apperr.Has(err, apperr.Invalid) {
 		t.Errorf("ParseDay accepted a non-ISO date")
+	}
+}
+
+// The service reads days, bounds "today" and writes statements in the zone
+// the city configures; a service not told one keeps Rome, as ParseDay does.
+func TestServiceZone(t *testing.T) {
+	s := NewService(nil, nil, nil)
+	if s.Zone() != Rome {
+		t.Fatalf("default zone %v, want Rome", s.Zone())
+	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetZone(tokyo)
+	s.SetZone(nil)
+	if s.Zone() != tokyo {
+		t.Fatalf("zone %v after SetZone(nil), want Asia/Tokyo", s.Zone())
+	}
+	from, err := s.ParseDay("2026-12-01", false)
+	if want := time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC); err != nil || !from.Equal(want) {
+		t.Errorf("ParseDay in Tokyo = %v, %v; want %v", from, err, want)
+	}
+	// 16:00 UTC on 30 November is already 1 December in Tokyo.
+	start, end := dayBounds(time.Date(2026, 11, 30, 16, 0, 0, 0, time.UTC), s.zone)
+	if !start.Equal(from) || !end.Equal(from.Add(24*time.Hour)) {
+		t.Errorf("day bounds %v–%v, want the Tokyo day from %v", start, end, from)
+	}
+	var csv strings.Builder
+	st := Statement{Settlement: Settlement{PeriodEnd: from}, zone: s.zone}
+	if err := WriteStatementCSV(&csv, st); err != nil || !strings.Contains(csv.String(), "2026-12-01T00:00:00+09:00") {
+		t.Errorf("statement times not in the city's zone (%v):\n%s", err, csv.String())
 	}
 }

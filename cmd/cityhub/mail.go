@@ -19,6 +19,7 @@ func (h *hub) startMail(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("set up e-mail: %w", err)
 	}
+	composer.SetZone(h.cfg.TimeZone)
 	h.cardpay.SendReceipts(composer)
 	h.outbox = outbox.NewService(h.db.Outbox())
 	log := h.log.With(slog.String("component", "mail"))

@@ -89,11 +89,13 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Vouchers: campaigns, redemption and settlement; QR tokens signed with
 	// the keyring's "qr" key.
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
+	h.vouchers.SetZone(cfg.TimeZone)
 	h.wallet.RegisterItems("voucher", h.vouchers)
 
 	// Ticketing: theatre seats, paid with credit or by card; tickets are
 	// QR codes signed with the keyring's "qr" key.
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, log.With(slog.String("component", "ticketing")))
+	h.tickets.SetZone(cfg.TimeZone)
 	h.wallet.RegisterItems("ticket", h.tickets)
 	// Card refunds the theatre owes go to Stripe every minute; without
 	// Stripe they stay owed.
