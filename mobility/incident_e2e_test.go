@@ -10,9 +10,9 @@ import (
 	"cityhub/apperr"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
-	"cityhub/mobility/simulator"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
+	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )

@@ -10,7 +10,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/mobility"
-	"cityhub/mobility/simulator"
+	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"

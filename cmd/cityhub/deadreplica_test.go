@@ -15,7 +15,7 @@ import (
 
 	"cityhub/ids"
 	"cityhub/mobility"
-	"cityhub/mobility/simulator"
+	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )

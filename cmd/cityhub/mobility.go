@@ -17,8 +17,8 @@ import (
 	"cityhub/config"
 	"cityhub/identity"
 	"cityhub/mobility"
-	"cityhub/mobility/simulator"
 	"cityhub/mqtt"
+	"cityhub/simulator"
 	"cityhub/store"
 )
 

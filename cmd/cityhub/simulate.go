@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"cityhub/config"
-	"cityhub/mobility/simulator"
+	"cityhub/simulator"
 )
 
 // simulate plays bike stations against a broker until ctx ends.

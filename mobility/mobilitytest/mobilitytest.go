@@ -13,9 +13,9 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/mobility"
-	"cityhub/mobility/simulator"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
+	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/wallet"
 )

@@ -7,8 +7,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"cityhub/mobility/simulator"
 	"cityhub/mqtt/mqtttest"
+	"cityhub/simulator"
 )
 
 // docs/mqtt.md: a station publishes a retained "false" on its online topic
