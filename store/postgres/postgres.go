@@ -154,10 +154,6 @@ func translate(err error) error {
 	return err
 }
 
-// Translate is translate for the engine's store methods, which wrap what
-// failed: postgres.Translate(fmt.Errorf("insert voucher: %w", err)).
-func Translate(err error) error { return translate(err) }
-
 // Migrate applies every embedded migration not yet recorded, each in its own
 // transaction. An advisory lock keeps hub replicas starting together from
 // applying the same migration twice.

@@ -33,7 +33,6 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	log   *slog.Logger
-	path  string
 }
 
 type querier interface {
@@ -97,7 +96,7 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{write: write, read: read, log: log, path: path}
+	db := &DB{write: write, read: read, log: log}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -167,9 +166,6 @@ func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) 
 // Engine names the engine for logs and tests.
 func (db *DB) Engine() string { return "sqlite" }
 
-// Path is the database file.
-func (db *DB) Path() string { return db.path }
-
 // InTx runs fn in one IMMEDIATE transaction on the writer connection.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	stx, err := db.write.BeginTx(ctx, nil)
@@ -225,9 +221,6 @@ func translate(err error) error {
 	}
 	return err
 }
-
-// Translate is translate for the engine's store methods.
-func Translate(err error) error { return translate(err) }
 
 // Migrate applies every embedded migration not yet recorded, each in its own
 // transaction.
