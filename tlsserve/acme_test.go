@@ -1,0 +1,119 @@
+package tlsserve_test
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/tlsserve"
+	"cityhub/tlsserve/acmetest"
+)
+
+// A certificate is obtained from pebble for the configured name and served
+// for it, verified against pebble's issuing root; the account and the
+// certificate are kept private in the cache, and a restart serves the kept
+// certificate without asking the ACME server again. A name not configured
+// gets no certificate.
+func TestACMEObtainsFromPebble(t *testing.T) {
+	t.Parallel()
+	directory, roots := acmetest.Pebble(t)
+	cache := filepath.Join(t.TempDir(), "acme")
+	const name = "hub.cityhub.test"
+	cfg := tlsserve.Config{
+		Domains: []string{name}, ACMEDirectory: directory, ACMERootsFile: roots, ACMEEmail: "sistemi@cityhub.test",
+		CacheDir: cache, PublicURL: "https://" + name,
+	}
+	c, err := tlsserve.New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := c.Prepare(ctx); err != nil {
+		t.Fatalf("obtain from pebble: %v", err)
+	}
+	addr := serveTLS(t, c, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	issued := acmetest.IssuedRoots(t)
+	conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: name, RootCAs: issued})
+	if err != nil {
+		t.Fatalf("the served certificate does not verify against pebble's root: %v", err)
+	}
+	serial := conn.ConnectionState().PeerCertificates[0].SerialNumber
+	conn.Close()
+	if _, err := tls.Dial("tcp", addr, &tls.Config{ServerName: "other.cityhub.test", InsecureSkipVerify: true}); err == nil {
+		t.Error("a name not configured got a certificate")
+	}
+
+	st, err := os.Stat(cache)
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("cache directory: %v %v, want 0700", st.Mode(), err)
+	}
+	entries, _ := os.ReadDir(cache)
+	var kept []string
+	for _, e := range entries {
+		info, _ := e.Info()
+		if info.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", e.Name(), info.Mode())
+		}
+		kept = append(kept, e.Name())
+	}
+	if !strings.Contains(strings.Join(kept, " "), name) || !strings.Contains(strings.Join(kept, " "), "acme_account") {
+		t.Errorf("the cache holds %v, want the account key and the certificate of %s", kept, name)
+	}
+
+	// Restarted with an ACME server that does not answer: the kept
+	// certificate is served.
+	cfg.ACMEDirectory = "https://127.0.0.1:1/dir"
+	again, err := tlsserve.New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Prepare(ctx); err != nil {
+		t.Fatalf("restart with the cache: %v", err)
+	}
+	addr = serveTLS(t, again, http.NotFoundHandler())
+	if got := servedSerial(t, addr, name); got.Cmp(serial) != 0 {
+		t.Errorf("after a restart, served serial %v, want the kept %v", got, serial)
+	}
+}
+
+// A cache directory other users may read, holding keys, stops the hub.
+func TestACMECacheMustBePrivate(t *testing.T) {
+	t.Parallel()
+	cache := filepath.Join(t.TempDir(), "acme")
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := tlsserve.Config{Domains: []string{"hub.cityhub.test"}, CacheDir: cache, PublicURL: "https://hub.cityhub.test"}
+	// Empty, it is made private.
+	if _, err := tlsserve.New(cfg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(cache); st.Mode().Perm() != 0o700 {
+		t.Fatalf("empty cache left %v", st.Mode())
+	}
+	if err := os.WriteFile(filepath.Join(cache, "acme_account+key"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(cache, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tlsserve.New(cfg, nil); err == nil || !strings.Contains(err.Error(), "chmod 700") {
+		t.Errorf("New on an open cache with keys = %v, want a refusal", err)
+	}
+	if err := os.Chmod(cache, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(cache, "acme_account+key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tlsserve.New(cfg, nil); err == nil || !strings.Contains(err.Error(), "chmod 600") {
+		t.Errorf("New with an open key file in the cache = %v, want a refusal", err)
+	}
+}
