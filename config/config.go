@@ -117,6 +117,10 @@ type Config struct {
 	// system_information timezone. Never nil after Default or Parse.
 	TimeZone *time.Location
 
+	// TLS: HTTPS served by the hub itself (CITYHUB_TLS_*, CITYHUB_ACME_*,
+	// CITYHUB_HTTPS_ADDR); see tls.go.
+	TLS TLS
+
 	// Demo seeds demo data on first start (set by the demo subcommand).
 	Demo bool
 }
@@ -146,6 +150,8 @@ func Default() Config {
 
 		MailMaxAttempts: 8,
 		SMTPTimeout:     15 * time.Second,
+
+		TLS: defaultTLS(),
 	}
 }
 
@@ -179,6 +185,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_MAIL_FROM", &c.MailFrom)
 	env("CITYHUB_LOG_LEVEL", &c.LogLevel)
 	env("CITYHUB_LOG_FORMAT", &c.LogFormat)
+	c.TLS.parse(getenv)
 	var errs []error
 	envBool := func(key string, dst *bool) {
 		if v := getenv(key); v != "" {
@@ -367,6 +374,9 @@ func (c Config) Validate() error {
 	if c.TimeZone == nil {
 		errs = append(errs, fmt.Errorf("time zone: not set (CITYHUB_TIMEZONE, e.g. %s)", DefaultTimeZone))
 	}
+	if err := c.TLS.validate(c.PublicURL); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -442,6 +452,7 @@ func (c Config) Summary() []any {
 			c.LoginLimitAccountIP, c.LoginLimitAccount, c.LoginLimitIP, c.LoginWindow),
 		"demo", c.Demo, "timezone", c.TimeZone.String(),
 		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
+		"tls", c.TLS.summary(),
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"cityhub/tlsserve"
-	"cityhub/tlsserve/acmetest"
+	"cityhub/tlsserve/tlstest"
 )
 
 // A certificate is obtained from pebble for the configured name and served
@@ -22,7 +22,7 @@ import (
 // gets no certificate.
 func TestACMEObtainsFromPebble(t *testing.T) {
 	t.Parallel()
-	directory, roots := acmetest.Pebble(t)
+	directory, roots := tlstest.Pebble(t)
 	cache := filepath.Join(t.TempDir(), "acme")
 	const name = "hub.cityhub.test"
 	cfg := tlsserve.Config{
@@ -39,7 +39,7 @@ func TestACMEObtainsFromPebble(t *testing.T) {
 		t.Fatalf("obtain from pebble: %v", err)
 	}
 	addr := serveTLS(t, c, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
-	issued := acmetest.IssuedRoots(t)
+	issued := tlstest.IssuedRoots(t)
 	conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: name, RootCAs: issued})
 	if err != nil {
 		t.Fatalf("the served certificate does not verify against pebble's root: %v", err)

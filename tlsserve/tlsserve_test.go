@@ -2,13 +2,7 @@ package tlsserve_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"math/big"
@@ -22,56 +16,8 @@ import (
 	"time"
 
 	"cityhub/tlsserve"
+	"cityhub/tlsserve/tlstest"
 )
-
-// writeCert writes a self-signed certificate for name as a PEM pair
-// into dir with the key's mode; it returns the serial, which tells one
-// certificate from the next.
-func writeCert(t *testing.T, dir, name string, keyMode os.FileMode) (certFile, keyFile string, serial *big.Int) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, _ = rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	// Written aside and renamed, as certbot and friends do, so a
-	// handshake never reads half a file.
-	writeAtomic(t, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
-	writeAtomic(t, keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), keyMode)
-	return certFile, keyFile, serial
-}
-
-func writeAtomic(t *testing.T, path string, b []byte, mode os.FileMode) {
-	t.Helper()
-	tmp := path + ".new"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(tmp, mode); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func testLogger(t *testing.T) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -114,7 +60,7 @@ func TestFilesServedAndReloaded(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	const name = "hub.cityhub.test"
-	certFile, keyFile, first := writeCert(t, dir, name, 0o600)
+	certFile, keyFile, first := tlstest.WriteCertificate(t, dir, name, 0o600)
 	c, err := tlsserve.New(tlsserve.Config{CertFile: certFile, KeyFile: keyFile, PublicURL: "https://" + name}, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -124,12 +70,12 @@ func TestFilesServedAndReloaded(t *testing.T) {
 		t.Fatalf("served serial %v, want the file's %v", got, first)
 	}
 
-	_, _, second := writeCert(t, dir, name, 0o640)
+	_, _, second := tlstest.WriteCertificate(t, dir, name, 0o640)
 	if got := servedSerial(t, addr, name); got.Cmp(second) != 0 {
 		t.Fatalf("after the files were replaced, served serial %v, want the new %v", got, second)
 	}
 
-	_, _, third := writeCert(t, dir, name, 0o644)
+	_, _, third := tlstest.WriteCertificate(t, dir, name, 0o644)
 	if got := servedSerial(t, addr, name); got.Cmp(second) != 0 {
 		t.Fatalf("with a world-readable key, served serial %v, want the previous %v (the new %v refused)", got, second, third)
 	}
@@ -153,9 +99,9 @@ func TestFilesRefused(t *testing.T) {
 	t.Parallel()
 	const name = "hub.cityhub.test"
 	dir := t.TempDir()
-	certFile, keyFile, _ := writeCert(t, dir, name, 0o644)
+	certFile, keyFile, _ := tlstest.WriteCertificate(t, dir, name, 0o644)
 	other := t.TempDir()
-	_, otherKey, _ := writeCert(t, other, name, 0o600)
+	_, otherKey, _ := tlstest.WriteCertificate(t, other, name, 0o600)
 	for _, tc := range []struct {
 		name string
 		cfg  tlsserve.Config
@@ -242,7 +188,7 @@ func TestHSTSOnHTTPS(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	const name = "hub.cityhub.test"
-	certFile, keyFile, _ := writeCert(t, dir, name, 0o600)
+	certFile, keyFile, _ := tlstest.WriteCertificate(t, dir, name, 0o600)
 	c, err := tlsserve.New(tlsserve.Config{CertFile: certFile, KeyFile: keyFile, PublicURL: "https://" + name}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,15 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
 	defer ln.Close()
+	// Serving HTTPS itself, the hub answers on plain HTTP only with ACME
+	// challenges and redirects.
+	var https *httpsSide
+	if cfg.TLS.Enabled() {
+		if https, err = listenHTTPS(&cfg, log); err != nil {
+			return err
+		}
+		defer https.ln.Close()
+	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = publicURL(ln.Addr().String())
 	}
@@ -70,6 +79,11 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer db.Close()
+	if https != nil {
+		if err := https.loadCertificates(cfg); err != nil {
+			return err
+		}
+	}
 
 	hub, err := wire(ctx, cfg, db, log)
 	if err != nil {
@@ -86,14 +100,35 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 	}
 
 	srv := web.HTTPServer(hub.server, log)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("url", cfg.PublicURL))
-	fmt.Fprintf(stdout, "cityhub is listening on %s\n", cfg.PublicURL)
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	if https != nil {
+		srv.Handler = https.certs.PlainHandler()
+		servers = append(servers, https.serve(ctx, hub.server, errc))
+	}
+	go func() {
+		err := srv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		errc <- err
+	}()
+	if https != nil {
+		log.Info("listening", slog.String("https_addr", https.ln.Addr().String()), slog.String("redirect_addr", ln.Addr().String()),
+			slog.String("url", cfg.PublicURL))
+		fmt.Fprintf(stdout, "cityhub is listening on %s (HTTPS on %s; plain HTTP on %s redirects to it)\n",
+			cfg.PublicURL, https.ln.Addr(), ln.Addr())
+	} else {
+		log.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("url", cfg.PublicURL))
+		fmt.Fprintf(stdout, "cityhub is listening on %s\n", cfg.PublicURL)
+	}
 
 	select {
 	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
+		for _, s := range servers {
+			s.Close()
+		}
+		if err != nil {
 			return fmt.Errorf("http server: %w", err)
 		}
 		return nil
@@ -102,7 +137,17 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 	log.Info("shutting down: finishing in-flight requests", slog.Duration("timeout", cfg.ShutdownTimeout))
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil {
+	shut := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { shut <- s.Shutdown(shutCtx) }()
+	}
+	var errs []error
+	for range servers {
+		if err := <-shut; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	log.Info("stopped")

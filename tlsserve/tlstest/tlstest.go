@@ -1,17 +1,25 @@
-// Package acmetest gives tests the ACME server they obtain certificates
-// from: pebble, Let's Encrypt's test server, started by scripts/services
-// with every challenge passing (PEBBLE_VA_ALWAYS_VALID=1, see there), and
-// the roots its certificates chain to, to check what a hub serves.
-package acmetest
+// Package tlstest gives tests the ACME server they obtain certificates
+// from (pebble, Let's Encrypt's test server, started by scripts/services
+// with every challenge passing: PEBBLE_VA_ALWAYS_VALID=1, see there), the
+// roots its certificates chain to, to check what a hub serves, and
+// certificate files made on the spot.
+package tlstest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,3 +109,52 @@ func get(tb testing.TB, u, rootsFile string) ([]byte, error) {
 type statusError struct{ u, status, body string }
 
 func (e *statusError) Error() string { return e.u + ": " + e.status + ": " + e.body }
+
+// WriteCertificate writes a self-signed certificate for name and its key
+// as cert.pem and key.pem in dir, the key with keyMode, each written aside
+// and renamed as certbot and friends do, so a handshake never reads half a
+// file. It returns the paths and the serial, which tells one certificate
+// from the next.
+func WriteCertificate(tb testing.TB, dir, name string, keyMode os.FileMode) (certFile, keyFile string, serial *big.Int) {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	serial, _ = rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name},
+		DNSNames:     []string{name},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeAtomic(tb, certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	writeAtomic(tb, keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), keyMode)
+	return certFile, keyFile, serial
+}
+
+func writeAtomic(tb testing.TB, path string, b []byte, mode os.FileMode) {
+	tb.Helper()
+	tmp := path + ".new"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		tb.Fatal(err)
+	}
+}

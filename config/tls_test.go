@@ -1,0 +1,56 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// TLS settings: off by default; ACME or files, never both; names, the ACME
+// directory, the contact and the address checked; with TLS on, the public
+// URL must be https.
+func TestTLS(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TLS.Enabled() || c.TLS.HTTPSAddr != ":443" || c.TLS.ACMEDirectory != LetsEncryptDirectory {
+		t.Errorf("TLS defaults: %+v", c.TLS)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{
+		"CITYHUB_TLS_DOMAINS": " Hub.Comune.Benevento.it., bici.comune.benevento.it ",
+		"CITYHUB_ACME_EMAIL":  "sistemi@comune.benevento.it",
+		"CITYHUB_HTTPS_ADDR":  "127.0.0.1:8443",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.TLS.Enabled() || strings.Join(c.TLS.Domains, ",") != "hub.comune.benevento.it,bici.comune.benevento.it" || c.TLS.HTTPSAddr != "127.0.0.1:8443" {
+		t.Errorf("parsed %+v", c.TLS)
+	}
+	if s := fmtSummary(c); !strings.Contains(s, "ACME for hub.comune.benevento.it,bici.comune.benevento.it") {
+		t.Errorf("summary: %s", s)
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		says string
+	}{
+		{"both sources", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_TLS_CERT_FILE": "/c", "CITYHUB_TLS_KEY_FILE": "/k"}, "not both"},
+		{"cert without key", map[string]string{"CITYHUB_TLS_CERT_FILE": "/c"}, "go together"},
+		{"wildcard", map[string]string{"CITYHUB_TLS_DOMAINS": "*.example.it"}, "wildcard"},
+		{"no dot", map[string]string{"CITYHUB_TLS_DOMAINS": "localhost"}, "with a dot"},
+		{"address", map[string]string{"CITYHUB_TLS_DOMAINS": "192.0.2.7"}, "DNS name"},
+		{"plain acme url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_CA": "http://acme.example/dir"}, "https:// URL"},
+		{"bad contact", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_EMAIL": "not mail"}, "acme email"},
+		{"bad address", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_HTTPS_ADDR": "443"}, "https address"},
+		{"http public url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_PUBLIC_URL": "http://hub.example.it"}, "is https://"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("serve", nil, env(tc.env), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("Parse = %v, want an error saying %q", err, tc.says)
+			}
+		})
+	}
+}
