@@ -40,6 +40,7 @@ type Transport struct {
 	from     string
 	timeout  time.Duration
 	redacted string
+	user     string // who the session authenticates as, empty for none
 	log      *slog.Logger
 }
 
@@ -92,7 +93,9 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 		return nil, fmt.Errorf("smtp url %s: the scheme must be smtp or smtps", Redact(cfg.URL))
 	}
 	opts = append(opts, gomail.WithPort(port))
+	user := ""
 	if u.User != nil && u.User.Username() != "" {
+		user = u.User.Username()
 		pass, _ := u.User.Password()
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover), gomail.WithUsername(u.User.Username()),
 			gomail.WithPassword(pass))
@@ -104,7 +107,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 	if err := probe.From(cfg.From); err != nil {
 		return nil, fmt.Errorf("smtp: sender address %q: %w", cfg.From, err)
 	}
-	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: Redact(cfg.URL), log: log}, nil
+	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: Redact(cfg.URL), user: user, log: log}, nil
 }
 
 // Redact hides the password of an SMTP URL, for logs.
@@ -132,9 +135,9 @@ func (t *Transport) Timeout() time.Duration { return 2 * t.timeout }
 // message sent on it and reported through done. A reply in the 5xx range
 // is permanent; anything else may succeed later.
 func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
-	c, err := gomail.NewClient(t.host, t.opts...)
+	c, err := newClient(t)
 	if err != nil {
-		return fmt.Errorf("smtp client: %w", err)
+		return err
 	}
 	if err := c.DialWithContext(ctx); err != nil {
 		return fmt.Errorf("connect to %s: %w", t.redacted, err)
@@ -152,6 +155,14 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 		done(i, classify(c.Send(msg)))
 	}
 	return nil
+}
+
+func newClient(t *Transport) (*gomail.Client, error) {
+	c, err := gomail.NewClient(t.host, t.opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp client: %w", err)
+	}
+	return c, nil
 }
 
 // build turns an outbox message into a MIME message: text and HTML as

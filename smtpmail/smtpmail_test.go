@@ -94,3 +94,49 @@ func TestDeliverToClosedPortIsTemporary(t *testing.T) {
 		t.Fatalf("Deliver = %v, want a temporary error", err)
 	}
 }
+
+// Check connects, greets and quits, without sending; a server without
+// STARTTLS fails a URL that requires it; a login the session cannot make
+// (a password is never sent in the clear) fails as a delivery would; an
+// unreachable server fails with where it was looked for. The password never
+// shows. (The test server speaks no TLS, so a login that succeeds is not
+// tried here.)
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	base := mailtest.SMTPURL() // smtp://127.0.0.1:1025?tls=none, Mailpit accepting any login
+	withUser := strings.Replace(base, "smtp://", "smtp://hub:s3cret@", 1)
+	for _, c := range []struct {
+		name, url string
+		user      string
+		fails     string
+	}{
+		{"plain relay", base, "", ""},
+		{"login without TLS", withUser, "", "authentication mechanism"},
+		{"STARTTLS required, not offered", strings.Replace(strings.Replace(withUser, "?tls=none", "", 1), "tls=none&", "", 1), "", "STARTTLS"},
+		{"unreachable", "smtp://hub:s3cret@127.0.0.1:1?tls=none", "", "127.0.0.1:1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tr, err := smtpmail.New(smtpmail.Config{URL: c.url, From: mailtest.From, Timeout: 5 * time.Second}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := tr.Check(ctx)
+			if c.fails != "" {
+				if err == nil || !strings.Contains(err.Error(), c.fails) {
+					t.Fatalf("Check = %v, want an error mentioning %q", err, c.fails)
+				}
+				if strings.Contains(err.Error(), "s3cret") {
+					t.Errorf("the error shows the password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.User != c.user || p.TLS != "" {
+				t.Errorf("probe %+v, want user %q without TLS", p, c.user)
+			}
+		})
+	}
+}

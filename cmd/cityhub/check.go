@@ -19,6 +19,7 @@ import (
 	"cityhub/config"
 	"cityhub/ids"
 	"cityhub/mqtt"
+	"cityhub/smtpmail"
 	"cityhub/store"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
@@ -47,6 +48,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 	results := []checkResult{
 		checkDatabase(ctx, cfg),
 		checkBroker(ctx, cfg),
+		checkSMTP(ctx, cfg),
 		checkStripe(ctx, cfg),
 		checkPublicURL(cfg),
 	}
@@ -147,6 +149,40 @@ func checkBroker(ctx context.Context, cfg config.Config) checkResult {
 	}
 	cli.Unsubscribe(topic).WaitTimeout(checkTimeout)
 	r.ok, r.detail = true, where+": connected, the hub's topics allowed under "+cfg.MQTTTopicRoot
+	return r
+}
+
+// checkSMTP does what the outbox's sender does before its first message:
+// connects, says EHLO, starts TLS and logs in as CITYHUB_SMTP_URL says,
+// then quits. No e-mail is sent.
+func checkSMTP(ctx context.Context, cfg config.Config) checkResult {
+	r := checkResult{name: "smtp"}
+	if cfg.SMTPURL == "" {
+		r.ok, r.detail = true, "not configured: e-mails stay in the outbox, where administrators read them"
+		return r
+	}
+	tr, err := smtpmail.New(smtpmail.Config{URL: cfg.SMTPURL, From: cfg.MailFrom, Timeout: min(cfg.SMTPTimeout, checkTimeout)}, nil)
+	if err != nil {
+		r.detail = err.Error()
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	p, err := tr.Check(ctx)
+	if err != nil {
+		r.detail = err.Error()
+		return r
+	}
+	var said []string
+	if p.TLS != "" {
+		said = append(said, "over "+p.TLS)
+	} else {
+		said = append(said, "without TLS")
+	}
+	if p.User != "" {
+		said = append(said, "logged in as "+p.User)
+	}
+	r.ok, r.detail = true, fmt.Sprintf("%s: connected %s; nothing sent (mail from %s)", tr, strings.Join(said, ", "), cfg.MailFrom)
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"cityhub/mail/mailtest"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 )
@@ -25,8 +26,8 @@ func testStripe() string {
 	return "http://127.0.0.1:12111"
 }
 
-// TestCheck runs cityhub check against the real PostgreSQL, Mosquitto and
-// stripe-mock: a good configuration passes every line, and each bad setting
+// TestCheck runs cityhub check against the real PostgreSQL, Mosquitto,
+// Mailpit and stripe-mock: a good configuration passes every line, and each bad setting
 // fails its own line, and only it, with a non-zero exit.
 func TestCheck(t *testing.T) {
 	ctx := context.Background()
@@ -54,6 +55,8 @@ func TestCheck(t *testing.T) {
 		"CITYHUB_STRIPE_API_URL":        testStripe(),
 		"CITYHUB_PUBLIC_URL":            "https://hub.comune.benevento.it",
 		"CITYHUB_HTTP_ADDR":             "0.0.0.0:8080",
+		"CITYHUB_SMTP_URL":              mailtest.SMTPURL(),
+		"CITYHUB_MAIL_FROM":             mailtest.From,
 	}
 	cases := []struct {
 		name   string
@@ -67,6 +70,10 @@ func TestCheck(t *testing.T) {
 		{"database unreachable", map[string]string{"CITYHUB_DATABASE_URL": "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=3"}, "database", "connect"},
 		{"database of a newer release", map[string]string{"CITYHUB_DATABASE_URL": newer}, "database", "newer cityhub"},
 		{"broker unreachable", map[string]string{"CITYHUB_MQTT_URL": "tcp://127.0.0.1:1"}, "broker", "connect"},
+		{"smtp unreachable", map[string]string{"CITYHUB_SMTP_URL": "smtp://hub:s3cretpw@127.0.0.1:1?tls=none"}, "smtp", "127.0.0.1:1"},
+		{"smtp without the STARTTLS it requires", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(strings.Replace(mailtest.SMTPURL(), "?tls=none", "", 1), "tls=none&", "?", 1)}, "smtp", "STARTTLS"},
+		{"smtp login without TLS", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(mailtest.SMTPURL(), "smtp://", "smtp://hub:s3cretpw@", 1)}, "smtp", "authentication"},
+		{"smtp off", map[string]string{"CITYHUB_SMTP_URL": ""}, "", ""},
 		{"stripe key refused", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "not-a-key"}, "stripe", "refused (401)"},
 		{"stripe without webhook secret", map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": ""}, "stripe", "WEBHOOK_SECRET is not"},
 		{"stripe unreachable", map[string]string{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:1"}, "stripe", "connect"},
@@ -74,7 +81,7 @@ func TestCheck(t *testing.T) {
 		{"public url unset off loopback", map[string]string{"CITYHUB_PUBLIC_URL": ""}, "public url", "set CITYHUB_PUBLIC_URL"},
 		{"public url on loopback may be http", map[string]string{"CITYHUB_PUBLIC_URL": "http://localhost:8080"}, "", ""},
 	}
-	line := regexp.MustCompile(`(?m)^(ok  |FAIL)  (database|broker|stripe|public url)\s+(.*)$`)
+	line := regexp.MustCompile(`(?m)^(ok  |FAIL)  (database|broker|smtp|stripe|public url)\s+(.*)$`)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{}
@@ -87,8 +94,8 @@ func TestCheck(t *testing.T) {
 			var out, errOut syncBuffer
 			err := run(ctx, []string{"check"}, func(k string) string { return env[k] }, &out, &errOut)
 			lines := line.FindAllStringSubmatch(out.String(), -1)
-			if len(lines) != 4 {
-				t.Fatalf("want 4 lines, got:\n%s", out.String())
+			if len(lines) != 5 {
+				t.Fatalf("want 5 lines, got:\n%s", out.String())
 			}
 			for _, l := range lines {
 				failed := l[1] == "FAIL"
@@ -102,7 +109,7 @@ func TestCheck(t *testing.T) {
 			if (err != nil) != (tc.fail != "") {
 				t.Errorf("exit error %v, want failure=%v", err, tc.fail != "")
 			}
-			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test"} {
+			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test", "s3cretpw"} {
 				if strings.Contains(out.String()+errOut.String(), secret) {
 					t.Errorf("the output shows the secret %q", secret)
 				}

@@ -42,7 +42,7 @@ commands:
             copy the embedded database, while the hub runs, into FILE
   restore FILE
             put a backup into an empty data directory
-  check     say whether the database, broker, Stripe and public URL
+  check     say whether the database, broker, SMTP, Stripe and public URL
             of the configuration are reachable and sane
   simulate  play bike stations against an MQTT broker (the station simulator)
   version   print the version
