@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"cityhub/config"
+	"cityhub/tlsserve/tlstest"
 )
 
 // settings are the CITYHUB_* variables config.Parse reads: it is asked for
@@ -65,6 +67,36 @@ func TestEnvFileListsEverySetting(t *testing.T) {
 	}
 	for k := range listed {
 		t.Errorf("cityhub.env lists %s, which config does not read", k)
+	}
+}
+
+// TestUnitBindsHTTPSPorts: the unit lets the hub, as its own user, bind
+// :443 and :80 when it serves HTTPS itself, with that one capability and
+// nothing else, and without a user namespace, in which the capability could
+// not bind the host's ports.
+func TestUnitBindsHTTPSPorts(t *testing.T) {
+	b, err := os.ReadFile("cityhub.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := map[string][]string{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			unit[k] = append(unit[k], v)
+		}
+	}
+	for key, want := range map[string]string{
+		"AmbientCapabilities":   "CAP_NET_BIND_SERVICE",
+		"CapabilityBoundingSet": "CAP_NET_BIND_SERVICE",
+		"User":                  "cityhub",
+		"NoNewPrivileges":       "yes",
+	} {
+		if got := unit[key]; len(got) != 1 || got[0] != want {
+			t.Errorf("%s=%q, want %q", key, got, want)
+		}
+	}
+	if got := unit["PrivateUsers"]; len(got) > 0 && got[len(got)-1] != "no" {
+		t.Errorf("PrivateUsers=%q confines CAP_NET_BIND_SERVICE to a user namespace: :443 could not be bound", got)
 	}
 }
 
@@ -174,6 +206,75 @@ func TestDebianPackage(t *testing.T) {
 	}
 	if st, err := os.Stat("/var/lib/cityhub/cityhub.db"); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("the database the installed hub made: %v %v, want 0600", st, err)
+	}
+	serveHTTPSOn443(t)
+}
+
+// serveHTTPSOn443 starts the installed binary as the installed user with
+// only the capability the unit grants (setpriv's ambient set standing in
+// for systemd's), serving HTTPS on 127.0.0.1:443 from certificate files,
+// and checks that it answers there. Skipped when something else holds the
+// port.
+func serveHTTPSOn443(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:443")
+	if err != nil {
+		t.Logf("127.0.0.1:443 is taken (%v): the HTTPS start is not tried", err)
+		return
+	}
+	ln.Close()
+	dir, err := os.MkdirTemp("", "cityhub-tls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	certFile, keyFile, _ := tlstest.WriteCertificate(t, dir, "hub.cityhub.test", 0o640)
+	for _, p := range []string{dir, certFile, keyFile} {
+		mustRun(t, "chgrp", "cityhub", p)
+	}
+	if err := os.Chmod(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "setpriv", "--reuid=cityhub", "--regid=cityhub", "--init-groups",
+		"--inh-caps=+net_bind_service", "--ambient-caps=+net_bind_service", "--bounding-set=-all,+net_bind_service", "--",
+		"sh", "-c", "set -a; . /etc/cityhub/cityhub.env; exec /usr/bin/cityhub serve")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "CITYHUB_DATA_DIR=/var/lib/cityhub",
+		"CITYHUB_HTTP_ADDR=127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR=127.0.0.1:0",
+		"CITYHUB_HTTPS_ADDR=127.0.0.1:443", "CITYHUB_PUBLIC_URL=https://hub.cityhub.test",
+		"CITYHUB_TLS_CERT_FILE=" + certFile, "CITYHUB_TLS_KEY_FILE=" + keyFile}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	started := false
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), "HTTPS on 127.0.0.1:443") {
+			started = true
+			break
+		}
+	}
+	if !started {
+		cmd.Wait()
+		t.Fatalf("the installed hub did not serve HTTPS on :443:\n%s", stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	out := mustRun(t, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %header{strict-transport-security}",
+		"--cacert", certFile, "--resolve", "hub.cityhub.test:443:127.0.0.1", "https://hub.cityhub.test/readyz")
+	if !strings.HasPrefix(out, "200 max-age=") {
+		t.Errorf("https://hub.cityhub.test/readyz on :443 answered %q, want 200 with HSTS", out)
+	} else {
+		t.Logf("the installed hub, as cityhub with CAP_NET_BIND_SERVICE alone, served HTTPS on 127.0.0.1:443: %s", out)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("the installed hub stopped with %v:\n%s", err, stderr.String())
 	}
 }
 
