@@ -233,6 +233,10 @@ func checkStripe(ctx context.Context, cfg config.Config) checkResult {
 // this machine, https.
 func checkPublicURL(cfg config.Config) checkResult {
 	r := checkResult{name: "public url"}
+	if cfg.PublicURL == "" && len(cfg.TLS.Domains) > 0 {
+		r.ok, r.detail = true, "not set: "+httpsPublicURL(cfg.TLS, cfg.TLS.HTTPSAddr)+", the first of CITYHUB_TLS_DOMAINS"
+		return r
+	}
 	if cfg.PublicURL == "" {
 		host, _, _ := net.SplitHostPort(cfg.HTTPAddr)
 		if isLoopback(host) {

@@ -79,6 +79,7 @@ func TestCheck(t *testing.T) {
 		{"stripe unreachable", map[string]string{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:1"}, "stripe", "connect"},
 		{"public url plain http", map[string]string{"CITYHUB_PUBLIC_URL": "http://hub.comune.benevento.it"}, "public url", "use https"},
 		{"public url unset off loopback", map[string]string{"CITYHUB_PUBLIC_URL": ""}, "public url", "set CITYHUB_PUBLIC_URL"},
+		{"public url from the TLS domains", map[string]string{"CITYHUB_PUBLIC_URL": "", "CITYHUB_TLS_DOMAINS": "hub.comune.benevento.it"}, "", ""},
 		{"public url on loopback may be http", map[string]string{"CITYHUB_PUBLIC_URL": "http://localhost:8080"}, "", ""},
 	}
 	line := regexp.MustCompile(`(?m)^(ok  |FAIL)  (database|broker|smtp|stripe|public url)\s+(.*)$`)

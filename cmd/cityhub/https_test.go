@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/config"
 	"cityhub/tlsserve"
 	"cityhub/tlsserve/tlstest"
 )
@@ -240,4 +241,24 @@ func servedCert(t *testing.T, h tlsHub, host string) *big.Int {
 	}
 	defer conn.Close()
 	return conn.ConnectionState().PeerCertificates[0].SerialNumber
+}
+
+// Without CITYHUB_PUBLIC_URL, the public URL is the first ACME name (or
+// the listener's host) on the HTTPS port, which 443 leaves unsaid.
+func TestHTTPSPublicURL(t *testing.T) {
+	for _, tc := range []struct {
+		domains []string
+		addr    string
+		want    string
+	}{
+		{[]string{"hub.comune.example.it", "bici.comune.example.it"}, ":443", "https://hub.comune.example.it"},
+		{[]string{"hub.comune.example.it"}, "0.0.0.0:8443", "https://hub.comune.example.it:8443"},
+		{nil, "0.0.0.0:443", "https://localhost"},
+		{nil, "127.0.0.1:8443", "https://127.0.0.1:8443"},
+		{nil, "[::1]:443", "https://[::1]"},
+	} {
+		if got := httpsPublicURL(config.TLS{Domains: tc.domains}, tc.addr); got != tc.want {
+			t.Errorf("httpsPublicURL(%v, %s) = %s, want %s", tc.domains, tc.addr, got, tc.want)
+		}
+	}
 }
