@@ -96,7 +96,7 @@ func ValidateGrants(grants []Grant) error {
 	seen := map[Grant]bool{}
 	for _, g := range grants {
 		switch g.Role {
-		case RoleMerchant, RoleDoor:
+		case RoleMerchant, RoleDoor, RoleCityStaff:
 			if g.Scope == "" || len(g.Scope) > MaxScopeLen {
 				return apperr.R(apperr.Invalid, "bad_grant", "The role %s needs the id of its %s.", g.Role, scopeNoun(g.Role))
 			}
@@ -116,8 +116,11 @@ func ValidateGrants(grants []Grant) error {
 }
 
 func scopeNoun(r Role) string {
-	if r == RoleMerchant {
+	switch r {
+	case RoleMerchant:
 		return "shop"
+	case RoleCityStaff:
+		return "office"
 	}
 	return "venue"
 }

@@ -9,7 +9,8 @@ import (
 	"slices"
 )
 
-// Role is what an account may do. A role may be scoped to one shop or venue.
+// Role is what an account may do. A role may be scoped to one shop, venue or
+// city office.
 type Role string
 
 const (
@@ -18,12 +19,15 @@ const (
 	RoleDoor     Role = "door_staff"        // scoped to a venue id
 	RoleOperator Role = "mobility_operator" // city-wide
 	RoleAdmin    Role = "city_admin"        // city-wide
+	// RoleCityStaff works the citizens' reports of one city office; a city
+	// administrator sees every office.
+	RoleCityStaff Role = "city_staff" // scoped to an office id
 )
 
 // Roles lists every role, for validation and tests.
-var Roles = []Role{RoleCitizen, RoleMerchant, RoleDoor, RoleOperator, RoleAdmin}
+var Roles = []Role{RoleCitizen, RoleMerchant, RoleDoor, RoleOperator, RoleAdmin, RoleCityStaff}
 
-// Grant gives an account a role, within Scope (a shop or venue id) for the
+// Grant gives an account a role, within Scope (a shop, venue or office id) for the
 // scoped roles.
 type Grant struct {
 	Role  Role   `json:"role"`
@@ -44,7 +48,8 @@ func (c Caller) Has(role Role) bool {
 	return slices.ContainsFunc(c.Grants, func(g Grant) bool { return g.Role == role })
 }
 
-// HasIn reports whether the caller holds role for scope (a shop or venue id).
+// HasIn reports whether the caller holds role for scope (a shop, venue or
+// office id).
 func (c Caller) HasIn(role Role, scope string) bool {
 	return scope != "" && slices.ContainsFunc(c.Grants, func(g Grant) bool { return g.Role == role && g.Scope == scope })
 }

@@ -31,12 +31,14 @@ var Languages = []string{"it", "en"}
 // Kinds of e-mail the hub composes; each has templates/<kind>.html and
 // templates/<kind>.txt and a "<kind>.subject" in every catalogue.
 const (
-	KindTopUpReceipt   = "topup_receipt"
-	KindVoucherClaimed = "voucher_claimed"
+	KindTopUpReceipt     = "topup_receipt"
+	KindVoucherClaimed   = "voucher_claimed"
+	KindReportStatus     = "report_status"
+	KindProposalAnswered = "proposal_answered"
 )
 
 // Kinds lists every kind, for the start-up check and tests.
-var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed}
+var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, KindProposalAnswered}
 
 // Recipient is the person an e-mail is for, with the language of their
 // account.

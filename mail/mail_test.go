@@ -78,6 +78,12 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 			case mail.KindVoucherClaimed:
 				m, err = c.VoucherClaimed(r, mail.Voucher{Campaign: "Natale in centro", ValueCents: 1000, ExpiresAt: at})
 				link, amount = "https://servizi.comune.benevento.it/hub/vouchers", map[string]string{"it": "10,00\u00a0€", "en": "€10.00"}[lang]
+			case mail.KindReportStatus:
+				m, err = c.ReportStatusChanged(r, mail.ReportStatus{ReportID: "rep_1", Category: "Buca <i>stradale</i>", Status: "fixed", Note: "Riparata <script>", At: at, ReopenDays: 30})
+				link, amount = "https://servizi.comune.benevento.it/hub/reports/rep_1", map[string]string{"it": "risolta", "en": "fixed"}[lang]
+			case mail.KindProposalAnswered:
+				m, err = c.ProposalAnswered(r, mail.ProposalAnswer{ProposalID: "prp_1", Title: "Più panchine", Answer: "Sì <b>entro</b> maggio"})
+				link, amount = "https://servizi.comune.benevento.it/hub/proposals/prp_1", "Più panchine"
 			default:
 				t.Fatalf("kind %s has no case here", kind)
 			}
@@ -101,6 +107,9 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 						t.Errorf("%s/%s: %q missing from\n%s", kind, lang, want, body)
 					}
 				}
+			}
+			if strings.Contains(m.HTML, "<script>") || strings.Contains(m.HTML, "<b>entro") || strings.Contains(m.HTML, "<i>stradale") {
+				t.Errorf("%s/%s: text from people is not escaped in HTML:\n%s", kind, lang, m.HTML)
 			}
 			if strings.Contains(m.HTML, "<b>Rossi") || !strings.Contains(m.HTML, "Anna &lt;b&gt;Rossi") {
 				t.Errorf("%s/%s: the name is not escaped in HTML", kind, lang)

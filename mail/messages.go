@@ -29,3 +29,38 @@ type Voucher struct {
 func (c *Composer) VoucherClaimed(r Recipient, v Voucher) (Message, error) {
 	return c.Compose(KindVoucherClaimed, r, "/vouchers", v, v.Campaign)
 }
+
+// ReportStatus is what a report-status e-mail says. Category is the
+// category's label in the recipient's language; Note is the office's
+// public note, sent as typed (the HTML body escapes it).
+type ReportStatus struct {
+	ReportID   string
+	Category   string
+	Status     string
+	Note       string
+	At         time.Time
+	ReopenDays int
+}
+
+// ReportStatusChanged tells r, who made a report, that its status changed,
+// linking to the report's page.
+func (c *Composer) ReportStatusChanged(r Recipient, s ReportStatus) (Message, error) {
+	v := &view{lang: r.Locale, msgs: c.catalogs[r.Locale]}
+	if v.msgs == nil {
+		v.msgs = c.catalogs[Languages[0]]
+	}
+	return c.Compose(KindReportStatus, r, "/reports/"+s.ReportID, s, s.Category, v.T("report_status.status."+s.Status))
+}
+
+// ProposalAnswer is what a proposal-answered e-mail says.
+type ProposalAnswer struct {
+	ProposalID string
+	Title      string
+	Answer     string
+}
+
+// ProposalAnswered tells r, who follows a proposal, that the city answered
+// it, linking to the proposal's page.
+func (c *Composer) ProposalAnswered(r Recipient, a ProposalAnswer) (Message, error) {
+	return c.Compose(KindProposalAnswered, r, "/proposals/"+a.ProposalID, a, a.Title)
+}

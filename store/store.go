@@ -14,6 +14,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/outbox"
+	"cityhub/participation"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
 	"cityhub/ticketing"
@@ -43,6 +44,8 @@ type Stores interface {
 	Answers() idem.AnswerStore
 	// Outbox is the e-mail outbox.
 	Outbox() outbox.Store
+	// Participation is citizens' reports and proposals.
+	Participation() participation.Store
 }
 
 var (

@@ -1,0 +1,139 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+)
+
+// APIKey lets a third-party report app post reports (Open311). The key a
+// client sends is "<id>.<secret>"; only an argon2id hash of the secret is
+// kept, like the stations' broker credentials.
+type APIKey struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	SecretHash string     `json:"-"`
+	IssuedAt   time.Time  `json:"issued_at"`
+	IssuedBy   string     `json:"issued_by"`
+	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Active reports whether the key is valid.
+func (k APIKey) Active() bool { return k.RevokedAt == nil && k.SecretHash != "" }
+
+// IssuedAPIKey is a new key with its secret, shown this once.
+type IssuedAPIKey struct {
+	APIKey
+	Key string `json:"key"`
+}
+
+// IssueAPIKey makes a key for an app named name, as a city administrator.
+// Forbidden; Invalid (bad_name).
+func (s *Service) IssueAPIKey(ctx context.Context, c identity.Caller, name string) (IssuedAPIKey, error) {
+	if err := requireAdmin(c); err != nil {
+		return IssuedAPIKey{}, err
+	}
+	name, err := cleanText(name, 1, 100, "bad_name", "name")
+	if err != nil {
+		return IssuedAPIKey{}, err
+	}
+	secret := ids.Token(24)
+	// Hashed before the transaction: argon2id takes tens of milliseconds.
+	k := APIKey{ID: ids.New("key"), Name: name, SecretHash: identity.HashPassword(secret, s.set.APIKeyCost),
+		IssuedAt: s.stamp(), IssuedBy: c.AccountID}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertAPIKey(ctx, k); err != nil {
+			return fmt.Errorf("insert api key: %w", err)
+		}
+		return s.audit(ctx, tx, c, "apikey.issue", "api_key", k.ID, map[string]any{"name": name})
+	})
+	return IssuedAPIKey{APIKey: k, Key: k.ID + "." + secret}, err
+}
+
+// RevokeAPIKey ends a key. Forbidden, NotFound, Conflict (already_revoked).
+func (s *Service) RevokeAPIKey(ctx context.Context, c identity.Caller, id string) error {
+	if err := requireAdmin(c); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		ok, err := tx.RevokeAPIKey(ctx, id, s.stamp())
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if _, err := tx.APIKey(ctx, id); err != nil {
+				return apperr.R(apperr.NotFound, "api_key_not_found", "No such API key.")
+			}
+			return apperr.R(apperr.Conflict, "already_revoked", "This API key is already revoked.")
+		}
+		return s.audit(ctx, tx, c, "apikey.revoke", "api_key", id, nil)
+	})
+}
+
+// APIKeys lists the keys without their secrets. Forbidden.
+func (s *Service) APIKeys(ctx context.Context, c identity.Caller) ([]APIKey, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	out := []APIKey{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		ks, err := tx.ListAPIKeys(ctx)
+		out = append(out, ks...)
+		return err
+	})
+	return out, err
+}
+
+// AuthenticateAPIKey returns the active key a client's "<id>.<secret>"
+// names. Unauthenticated (bad_api_key) for anything else, without saying
+// which part was wrong.
+func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, error) {
+	bad := apperr.R(apperr.Unauthenticated, "bad_api_key", "The API key is not valid.")
+	id, secret, ok := strings.Cut(key, ".")
+	if !ok || id == "" || secret == "" || len(key) > 200 {
+		return APIKey{}, bad
+	}
+	var k APIKey
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		k, err = tx.APIKey(ctx, id)
+		return err
+	})
+	if apperr.Has(err, apperr.NotFound) {
+		return APIKey{}, bad
+	} else if err != nil {
+		return APIKey{}, fmt.Errorf("read api key: %w", err)
+	}
+	if !k.Active() {
+		return APIKey{}, bad
+	}
+	ok, err = identity.CheckPassword(secret, k.SecretHash)
+	if err != nil {
+		return APIKey{}, fmt.Errorf("check api key: %w", err)
+	}
+	if !ok {
+		return APIKey{}, bad
+	}
+	return k, nil
+}
+
+// ReportByToken finds the report an app created, by the token it was
+// given (Open311 tokens). NotFound.
+func (s *Service) ReportByToken(ctx context.Context, token string) (PublicReport, error) {
+	var p PublicReport
+	err := s.store.View(ctx, func(tx Tx) error {
+		r, err := tx.ReportByToken(ctx, token)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		photos, err := tx.Photos(ctx, r.ID)
+		p = s.public(r, photos)
+		return err
+	})
+	return p, err
+}

@@ -1,0 +1,142 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+)
+
+// Comment states: a flagged comment stays visible until a moderator hides
+// it (or clears the flags by keeping it visible).
+const (
+	CommentVisible = "visible"
+	CommentFlagged = "flagged"
+	CommentHidden  = "hidden"
+)
+
+// Comment is a citizen's comment on a proposal.
+type Comment struct {
+	ID         string    `json:"id"`
+	ProposalID string    `json:"proposal_id"`
+	AuthorID   string    `json:"author_id,omitempty"`
+	AuthorName string    `json:"author_name"`
+	Body       string    `json:"body"`
+	State      string    `json:"state"`
+	FlagCount  int       `json:"flag_count"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// PublicComment is a comment as anyone sees it.
+type PublicComment struct {
+	ID         string    `json:"id"`
+	AuthorName string    `json:"author_name"`
+	Body       string    `json:"body"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// AddComment adds the citizen's comment to a proposal, signed with their
+// name. Forbidden, NotFound, Invalid (bad_comment).
+func (s *Service) AddComment(ctx context.Context, c identity.Caller, proposalID, body string) (Comment, error) {
+	if err := requireCitizen(c); err != nil {
+		return Comment{}, err
+	}
+	body, err := cleanText(body, 1, MaxCommentLen, "bad_comment", "comment")
+	if err != nil {
+		return Comment{}, err
+	}
+	cm := Comment{ID: ids.New("cmt"), ProposalID: proposalID, AuthorID: c.AccountID, AuthorName: c.Name, Body: body,
+		State: CommentVisible, CreatedAt: s.stamp()}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Proposal(ctx, proposalID); err != nil {
+			return proposalNotFound(err)
+		}
+		if err := tx.InsertComment(ctx, cm); err != nil {
+			return fmt.Errorf("insert comment: %w", err)
+		}
+		return s.audit(ctx, tx, c, "comment.create", "comment", cm.ID, map[string]any{"proposal": proposalID})
+	})
+	return cm, err
+}
+
+// Comments lists a proposal's visible comments, oldest first. NotFound.
+func (s *Service) Comments(ctx context.Context, proposalID string) ([]PublicComment, error) {
+	out := []PublicComment{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Proposal(ctx, proposalID); err != nil {
+			return proposalNotFound(err)
+		}
+		cs, err := tx.Comments(ctx, proposalID, false)
+		for _, c := range cs {
+			out = append(out, PublicComment{ID: c.ID, AuthorName: c.AuthorName, Body: c.Body, CreatedAt: c.CreatedAt})
+		}
+		return err
+	})
+	return out, err
+}
+
+// FlagComment reports a comment as abusive; it goes to the moderators'
+// queue and stays visible until one of them hides it. A citizen's second
+// flag of one comment changes nothing. Forbidden, NotFound, Invalid
+// (bad_reason).
+func (s *Service) FlagComment(ctx context.Context, c identity.Caller, commentID, reason string) error {
+	if err := requireCitizen(c); err != nil {
+		return err
+	}
+	reason, err := cleanText(reason, 0, MaxNoteLen, "bad_reason", "reason")
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Comment(ctx, commentID); err != nil {
+			return commentNotFound(err)
+		}
+		added, err := tx.FlagComment(ctx, commentID, c.AccountID, reason, s.stamp())
+		if err != nil || !added {
+			return err
+		}
+		return s.audit(ctx, tx, c, "comment.flag", "comment", commentID, nil)
+	})
+}
+
+func commentNotFound(err error) error {
+	if apperr.Has(err, apperr.NotFound) {
+		return apperr.R(apperr.NotFound, "comment_not_found", "No such comment.")
+	}
+	return err
+}
+
+// FlaggedComments is the moderators' queue, oldest first. Forbidden unless
+// c is a city administrator.
+func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Comment, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	out := []Comment{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		cs, err := tx.FlaggedComments(ctx, MaxListLimit)
+		out = append(out, cs...)
+		return err
+	})
+	return out, err
+}
+
+// ModerateComment hides a comment, or keeps it visible (clearing its flagged
+// state), as a city administrator. Forbidden, NotFound, Invalid (bad_state).
+func (s *Service) ModerateComment(ctx context.Context, c identity.Caller, commentID, state string) error {
+	if err := requireAdmin(c); err != nil {
+		return err
+	}
+	if state != CommentHidden && state != CommentVisible {
+		return invalid("bad_state", "A comment is hidden or kept visible.")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.SetCommentState(ctx, commentID, state, c.AccountID); err != nil {
+			return commentNotFound(err)
+		}
+		return s.audit(ctx, tx, c, "comment.moderate", "comment", commentID, map[string]any{"state": state})
+	})
+}

@@ -1,0 +1,83 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/mail"
+)
+
+// notifyReporter enqueues, in tx, the e-mail telling a report's reporter
+// that its status changed: to their account's address, or to the address
+// an app gave for them. A reporter who changed it themselves (a reopening)
+// is not told. Only a failure to write the e-mail fails the change; an
+// account that is gone or a message that cannot be composed is logged.
+func (s *Service) notifyReporter(ctx context.Context, tx Tx, r Report, ch Change) error {
+	if s.mail == nil || ch.ActorID != "" && ch.ActorID == r.ReporterID {
+		return nil
+	}
+	rcpt := mail.Recipient{Email: r.ReporterEmail, Name: r.ReporterName, Locale: r.Locale}
+	if r.ReporterID != "" {
+		a, err := tx.AccountByID(ctx, r.ReporterID)
+		if apperr.Has(err, apperr.NotFound) || (err == nil && !a.DeletedAt.IsZero()) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read reporter: %w", err)
+		}
+		rcpt = mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}
+	}
+	if rcpt.Email == "" {
+		return nil
+	}
+	k, _ := s.cat.Category(r.Category)
+	m, err := s.mail.ReportStatusChanged(rcpt, mail.ReportStatus{ReportID: r.ID, Category: k.Name(rcpt.Locale), Status: ch.To,
+		Note: ch.Note, At: ch.At, ReopenDays: int(s.set.ReopenPeriod / (24 * time.Hour))})
+	return s.enqueue(ctx, tx, m, err, slog.String("report", r.ID))
+}
+
+// notifyFollowers enqueues, in tx, one e-mail per follower of an answered
+// proposal.
+func (s *Service) notifyFollowers(ctx context.Context, tx Tx, p Proposal) error {
+	if s.mail == nil {
+		return nil
+	}
+	followers, err := tx.Followers(ctx, p.ID)
+	if err != nil {
+		return fmt.Errorf("list followers: %w", err)
+	}
+	for _, id := range followers {
+		a, err := tx.AccountByID(ctx, id)
+		if apperr.Has(err, apperr.NotFound) || (err == nil && !a.DeletedAt.IsZero()) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read follower: %w", err)
+		}
+		m, err := s.mail.ProposalAnswered(mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale},
+			mail.ProposalAnswer{ProposalID: p.ID, Title: p.Title, Answer: p.Answer})
+		if err := s.enqueue(ctx, tx, m, err, slog.String("proposal", p.ID), slog.String("account", a.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) enqueue(ctx context.Context, tx Tx, m mail.Message, composeErr error, attrs ...any) error {
+	log := s.log.With(attrs...)
+	if composeErr != nil {
+		log.ErrorContext(ctx, "e-mail not composed", slog.String("kind", m.Kind), slog.Any("error", composeErr))
+		return nil
+	}
+	if _, err := mail.Enqueue(ctx, tx, m, s.stamp()); err != nil {
+		if apperr.Has(err, apperr.Invalid) {
+			log.WarnContext(ctx, "e-mail not enqueued", slog.String("kind", m.Kind), slog.Any("error", err))
+			return nil
+		}
+		return err
+	}
+	return nil
+}

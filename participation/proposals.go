@@ -1,0 +1,269 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+)
+
+// Proposal is a citizen's proposal for the city. Past its threshold of
+// supports the city must answer it publicly.
+type Proposal struct {
+	ID       string `json:"id"`
+	AuthorID string `json:"author_id,omitempty"`
+	// AuthorName is shown only when PublicName.
+	AuthorName   string    `json:"author_name,omitempty"`
+	PublicName   bool      `json:"public_name"`
+	Title        string    `json:"title"`
+	Body         string    `json:"body"`
+	Threshold    int       `json:"threshold"`
+	SupportCount int       `json:"support_count"`
+	Answer       string    `json:"answer,omitempty"`
+	AnsweredAt   time.Time `json:"answered_at,omitzero"`
+	AnsweredBy   string    `json:"answered_by,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Proposal states, derived from supports and the answer.
+const (
+	ProposalCollecting     = "collecting"      // below its threshold, unanswered
+	ProposalAwaitingAnswer = "awaiting_answer" // past its threshold: the city owes an answer
+	ProposalAnswered       = "answered"
+)
+
+// State says where the proposal stands.
+func (p Proposal) State() string {
+	switch {
+	case p.Answer != "":
+		return ProposalAnswered
+	case p.SupportCount >= p.Threshold:
+		return ProposalAwaitingAnswer
+	}
+	return ProposalCollecting
+}
+
+// PublicProposal is a proposal as anyone sees it.
+type PublicProposal struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	Body         string    `json:"body"`
+	AuthorName   string    `json:"author_name,omitempty"`
+	State        string    `json:"state"`
+	Threshold    int       `json:"threshold"`
+	SupportCount int       `json:"support_count"`
+	Answer       string    `json:"answer,omitempty"`
+	AnsweredAt   time.Time `json:"answered_at,omitzero"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Public is p without its author unless they chose to be named.
+func (p Proposal) Public() PublicProposal {
+	out := PublicProposal{ID: p.ID, Title: p.Title, Body: p.Body, State: p.State(), Threshold: p.Threshold,
+		SupportCount: p.SupportCount, Answer: p.Answer, AnsweredAt: p.AnsweredAt, CreatedAt: p.CreatedAt}
+	if p.PublicName {
+		out.AuthorName = p.AuthorName
+	}
+	return out
+}
+
+// NewProposal is what a citizen sends.
+type NewProposal struct {
+	Title      string `json:"title"`
+	Body       string `json:"body"`
+	PublicName bool   `json:"public_name"`
+	// Threshold overrides the city's default; only an administrator may
+	// set it (0: the default).
+	Threshold int `json:"threshold,omitempty"`
+}
+
+// CreateProposal records a citizen's proposal; its author follows it.
+// Forbidden (not a citizen, or a threshold set by someone other than an
+// administrator); Invalid (bad_title, bad_body, bad_threshold).
+func (s *Service) CreateProposal(ctx context.Context, c identity.Caller, n NewProposal) (Proposal, error) {
+	if err := requireCitizen(c); err != nil {
+		return Proposal{}, err
+	}
+	var err error
+	if n.Title, err = cleanText(n.Title, MinTitleLen, MaxTitleLen, "bad_title", "title"); err != nil {
+		return Proposal{}, err
+	}
+	if strings.ContainsAny(n.Title, "\n\t") {
+		return Proposal{}, invalid("bad_title", "The title must be one line.")
+	}
+	if n.Body, err = cleanText(n.Body, MinBodyLen, MaxBodyLen, "bad_body", "text"); err != nil {
+		return Proposal{}, err
+	}
+	threshold := s.set.SupportThreshold
+	if n.Threshold != 0 {
+		if err := requireAdmin(c); err != nil {
+			return Proposal{}, err
+		}
+		if n.Threshold < 1 || n.Threshold > 1_000_000 {
+			return Proposal{}, invalid("bad_threshold", "The threshold must be 1 to 1000000 supports.")
+		}
+		threshold = n.Threshold
+	}
+	now := s.stamp()
+	p := Proposal{ID: ids.New("prp"), AuthorID: c.AccountID, AuthorName: c.Name, PublicName: n.PublicName && c.Name != "",
+		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: now}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertProposal(ctx, p); err != nil {
+			return fmt.Errorf("insert proposal: %w", err)
+		}
+		if err := tx.Follow(ctx, p.ID, c.AccountID, now); err != nil {
+			return fmt.Errorf("follow own proposal: %w", err)
+		}
+		return s.audit(ctx, tx, c, "proposal.create", "proposal", p.ID, nil)
+	})
+	return p, err
+}
+
+func proposalNotFound(err error) error {
+	if apperr.Has(err, apperr.NotFound) {
+		return apperr.R(apperr.NotFound, "proposal_not_found", "No such proposal.")
+	}
+	return err
+}
+
+// Proposal returns one proposal as the public sees it. NotFound.
+func (s *Service) Proposal(ctx context.Context, id string) (PublicProposal, error) {
+	var p Proposal
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		p, err = tx.Proposal(ctx, id)
+		return proposalNotFound(err)
+	})
+	return p.Public(), err
+}
+
+// Proposals lists proposals newest first, before the cursor.
+func (s *Service) Proposals(ctx context.Context, before string, limit int) ([]PublicProposal, error) {
+	if limit < 0 || limit > MaxListLimit {
+		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	}
+	out := []PublicProposal{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		ps, err := tx.ListProposals(ctx, ProposalFilter{Before: before, Limit: limit})
+		for _, p := range ps {
+			out = append(out, p.Public())
+		}
+		return err
+	})
+	return out, err
+}
+
+// Support records the citizen's support of a proposal, once: a second
+// support (however many race) changes nothing and answers added=false.
+// Forbidden, NotFound, Conflict (proposal_answered).
+func (s *Service) Support(ctx context.Context, c identity.Caller, id string) (p PublicProposal, added bool, err error) {
+	if err := requireCitizen(c); err != nil {
+		return PublicProposal{}, false, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		prop, err := tx.Proposal(ctx, id)
+		if err != nil {
+			return proposalNotFound(err)
+		}
+		if prop.Answer != "" {
+			return apperr.R(apperr.Conflict, "proposal_answered", "The city has answered this proposal; it takes no more supports.")
+		}
+		if added, err = tx.AddSupport(ctx, id, c.AccountID, s.stamp()); err != nil {
+			return fmt.Errorf("add support: %w", err)
+		}
+		if added {
+			if err := s.audit(ctx, tx, c, "proposal.support", "proposal", id, nil); err != nil {
+				return err
+			}
+		}
+		if prop, err = tx.Proposal(ctx, id); err != nil {
+			return err
+		}
+		p = prop.Public()
+		return nil
+	})
+	return p, added, err
+}
+
+// Supports reports whether the citizen supports a proposal.
+func (s *Service) Supports(ctx context.Context, c identity.Caller, id string) (bool, error) {
+	var ok bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		ok, err = tx.Supports(ctx, id, c.AccountID)
+		return err
+	})
+	return ok, err
+}
+
+// Follow makes the citizen follow a proposal (e-mailed when it is
+// answered), or stop following it. Forbidden, NotFound.
+func (s *Service) Follow(ctx context.Context, c identity.Caller, id string, follow bool) error {
+	if c.AccountID == "" {
+		return apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to follow a proposal.")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.Proposal(ctx, id); err != nil {
+			return proposalNotFound(err)
+		}
+		if follow {
+			return tx.Follow(ctx, id, c.AccountID, s.stamp())
+		}
+		return tx.Unfollow(ctx, id, c.AccountID)
+	})
+}
+
+// Answer is the city's public answer to a proposal, as an administrator;
+// every follower is e-mailed in the same transaction. Forbidden, NotFound,
+// Invalid (bad_answer), Conflict (already_answered).
+func (s *Service) Answer(ctx context.Context, c identity.Caller, id, answer string) (PublicProposal, error) {
+	if err := requireAdmin(c); err != nil {
+		return PublicProposal{}, err
+	}
+	answer, err := cleanText(answer, 1, MaxAnswerLen, "bad_answer", "answer")
+	if err != nil {
+		return PublicProposal{}, err
+	}
+	var p Proposal
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if p, err = tx.LockProposal(ctx, id); err != nil {
+			return proposalNotFound(err)
+		}
+		if p.Answer != "" {
+			return apperr.R(apperr.Conflict, "already_answered", "The city has already answered this proposal.")
+		}
+		p.Answer, p.AnsweredAt, p.AnsweredBy = answer, s.stamp(), c.AccountID
+		if err := tx.AnswerProposal(ctx, p); err != nil {
+			return fmt.Errorf("answer proposal: %w", err)
+		}
+		if err := s.audit(ctx, tx, c, "proposal.answer", "proposal", id, nil); err != nil {
+			return err
+		}
+		return s.notifyFollowers(ctx, tx, p)
+	})
+	return p.Public(), err
+}
+
+// AwaitingAnswer lists the proposals past their threshold that the city
+// has not answered, for administrators. Forbidden.
+func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller) ([]Proposal, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	out := []Proposal{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		ps, err := tx.ListProposals(ctx, ProposalFilter{})
+		for _, p := range ps {
+			if p.State() == ProposalAwaitingAnswer {
+				out = append(out, p)
+			}
+		}
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,398 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/mail"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+)
+
+// Report statuses. A report moves open → acknowledged → in_progress →
+// fixed, or ends rejected (with a reason) or duplicate (merged into
+// another); its reporter may reopen a fixed report within the reopen
+// period.
+const (
+	StatusOpen         = "open"
+	StatusAcknowledged = "acknowledged"
+	StatusInProgress   = "in_progress"
+	StatusFixed        = "fixed"
+	StatusRejected     = "rejected"
+	StatusDuplicate    = "duplicate"
+)
+
+// Statuses lists every status in the order a report passes them.
+var Statuses = []string{StatusOpen, StatusAcknowledged, StatusInProgress, StatusFixed, StatusRejected, StatusDuplicate}
+
+// ActiveStatuses are the statuses of reports still being worked.
+var ActiveStatuses = []string{StatusOpen, StatusAcknowledged, StatusInProgress}
+
+// Closed reports whether status ends the city's work on a report.
+func Closed(status string) bool {
+	return status == StatusFixed || status == StatusRejected || status == StatusDuplicate
+}
+
+// next lists the statuses staff may move a report to from each status.
+var next = map[string][]string{
+	StatusOpen:         {StatusAcknowledged, StatusInProgress, StatusFixed, StatusRejected, StatusDuplicate},
+	StatusAcknowledged: {StatusInProgress, StatusFixed, StatusRejected, StatusDuplicate},
+	StatusInProgress:   {StatusAcknowledged, StatusFixed, StatusRejected, StatusDuplicate},
+}
+
+// Change kinds recorded for a report.
+const (
+	ChangeCreated  = "created"
+	ChangeStatus   = "status"
+	ChangeReopened = "reopened"
+	ChangeMerged   = "merged"
+	ChangeRedacted = "redacted"
+	ChangePhoto    = "photo"
+)
+
+// Report is a problem a citizen (or a third-party app for one) reported.
+type Report struct {
+	ID string `json:"id"`
+	// Token is the Open311 token a third-party app may look the report up by.
+	Token    string `json:"token"`
+	Category string `json:"category"`
+	OfficeID string `json:"office_id"`
+	// Located says Lat and Lon are set; a report may have only an address.
+	Located     bool    `json:"located"`
+	Lat         float64 `json:"lat,omitempty"`
+	Lon         float64 `json:"lon,omitempty"`
+	Address     string  `json:"address,omitempty"`
+	Contrada    string  `json:"contrada,omitempty"`
+	Description string  `json:"description"`
+	// ReporterID is the citizen's account ("" for a report from an app
+	// without one); ReporterName and ReporterEmail are how to address them.
+	ReporterID    string `json:"reporter_id,omitempty"`
+	ReporterName  string `json:"reporter_name,omitempty"`
+	ReporterEmail string `json:"reporter_email,omitempty"`
+	// PublicName says the reporter chose to show their name to the public.
+	PublicName bool `json:"public_name"`
+	// Redacted says staff hid the description and name from the public
+	// (personal data in them).
+	Redacted   bool      `json:"redacted"`
+	Status     string    `json:"status"`
+	StatusNote string    `json:"status_note,omitempty"`
+	MergedInto string    `json:"merged_into,omitempty"`
+	Source     string    `json:"source"`
+	Locale     string    `json:"locale"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Change is one recorded change of a report.
+type Change struct {
+	ID       int64     `json:"id"`
+	ReportID string    `json:"report_id"`
+	At       time.Time `json:"at"`
+	ActorID  string    `json:"actor_id,omitempty"`
+	Kind     string    `json:"kind"`
+	From     string    `json:"from,omitempty"`
+	To       string    `json:"to,omitempty"`
+	// Note is public: the reporter and everyone read it.
+	Note string `json:"note,omitempty"`
+}
+
+// NewReport is what a person (or an app for them) sends.
+type NewReport struct {
+	Category string `json:"category"`
+	// Lat and Lon are the place, when Located; or Address alone.
+	Located     bool    `json:"located"`
+	Lat         float64 `json:"lat"`
+	Lon         float64 `json:"lon"`
+	Address     string  `json:"address"`
+	Description string  `json:"description"`
+	PublicName  bool    `json:"public_name"`
+	// Photos are already processed (package photo); at most MaxPhotos.
+	Photos []Photo `json:"-"`
+	// Name and Email address a reporter without an account (Open311).
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// validate checks n against the catalogue; Invalid with a reason naming
+// the first bad field (unknown_category, outside_city, no_location,
+// bad_address, bad_description, too_many_photos, bad_email, bad_name).
+func (n *NewReport) validate(cat Catalogue) (Category, error) {
+	k, ok := cat.Category(n.Category)
+	if !ok {
+		return k, invalid("unknown_category", "There is no category %q.", n.Category)
+	}
+	var err error
+	if n.Address, err = cleanText(n.Address, 0, MaxAddressLen, "bad_address", "address"); err != nil {
+		return k, err
+	}
+	if n.Located {
+		if math.IsNaN(n.Lat) || math.IsNaN(n.Lon) || !cat.City.Contains(n.Lat, n.Lon) {
+			return k, invalid("outside_city", "The place is outside the city: reports are for places within the comune.")
+		}
+	} else if n.Address == "" {
+		return k, invalid("no_location", "Say where: a point on the map or an address.")
+	}
+	if n.Description, err = cleanText(n.Description, MinDescriptionLen, MaxDescriptionLen, "bad_description", "description"); err != nil {
+		return k, err
+	}
+	if len(n.Photos) > MaxPhotos {
+		return k, invalid("too_many_photos", "At most %d photos.", MaxPhotos)
+	}
+	for _, p := range n.Photos {
+		if len(p.Image) == 0 || len(p.Thumbnail) == 0 {
+			return k, invalid("bad_photo", "A photo is empty.")
+		}
+	}
+	if n.Name, err = cleanText(n.Name, 0, identity.MaxNameLen, "bad_name", "name"); err != nil {
+		return k, err
+	}
+	if strings.ContainsAny(n.Name, "\n\t") {
+		return k, invalid("bad_name", "The name must be one line.")
+	}
+	n.Email = strings.TrimSpace(n.Email)
+	if n.Email != "" {
+		if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > identity.MaxEmailLen {
+			return k, invalid("bad_email", "The e-mail address is not valid.")
+		}
+	}
+	return k, nil
+}
+
+// SubmitReport records a citizen's report with its photos (pending
+// moderation). Forbidden unless c is a citizen; Invalid for a bad field.
+func (s *Service) SubmitReport(ctx context.Context, c identity.Caller, n NewReport) (Report, error) {
+	if err := requireCitizen(c); err != nil {
+		return Report{}, err
+	}
+	n.Name, n.Email = c.Name, c.Email
+	return s.submit(ctx, c.AccountID, c.Locale, "web", n)
+}
+
+// SubmitReportFromApp records a report a third-party app sent for a person
+// without an account here (Open311); key is the app's authenticated key.
+// The reporter's name is never public. Invalid for a bad field.
+func (s *Service) SubmitReportFromApp(ctx context.Context, key APIKey, n NewReport) (Report, error) {
+	if key.ID == "" || !key.Active() {
+		return Report{}, apperr.R(apperr.Unauthenticated, "bad_api_key", "A valid API key is needed.")
+	}
+	n.PublicName = false
+	return s.submit(ctx, "", "it", "open311:"+key.ID, n)
+}
+
+func (s *Service) submit(ctx context.Context, reporterID, locale, source string, n NewReport) (Report, error) {
+	k, err := n.validate(s.cat)
+	if err != nil {
+		return Report{}, err
+	}
+	if locale != "en" {
+		locale = "it"
+	}
+	now := s.stamp()
+	r := Report{
+		ID: ids.New("rep"), Token: ids.Token(16), Category: k.Code, OfficeID: k.OfficeID,
+		Located: n.Located, Address: n.Address, Description: n.Description,
+		ReporterID: reporterID, ReporterName: n.Name, ReporterEmail: n.Email, PublicName: n.PublicName && n.Name != "",
+		Status: StatusOpen, Source: source, Locale: locale, CreatedAt: now, UpdatedAt: now,
+	}
+	if n.Located {
+		r.Lat, r.Lon = n.Lat, n.Lon
+		r.Contrada = s.cat.ContradaOf(n.Lat, n.Lon)
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertReport(ctx, r); err != nil {
+			return fmt.Errorf("insert report: %w", err)
+		}
+		for i, p := range n.Photos {
+			p.ID, p.ReportID, p.Position, p.State, p.CreatedAt = ids.New("pho"), r.ID, i, PhotoPending, now
+			if err := tx.InsertPhoto(ctx, p); err != nil {
+				return fmt.Errorf("insert photo: %w", err)
+			}
+		}
+		if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: now, ActorID: reporterID, Kind: ChangeCreated, To: StatusOpen}); err != nil {
+			return fmt.Errorf("record report: %w", err)
+		}
+		return s.audit(ctx, tx, identity.Caller{AccountID: reporterID}, "report.create", "report", r.ID, map[string]any{"source": source})
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return r, nil
+}
+
+func reportNotFound(err error) error {
+	if apperr.Has(err, apperr.NotFound) {
+		return apperr.R(apperr.NotFound, "report_not_found", "No such report.")
+	}
+	return err
+}
+
+// PublicReport is a report as anyone sees it: no account, no e-mail, the
+// name only when the reporter chose it, nothing staff redacted, only
+// approved photos.
+type PublicReport struct {
+	ID          string    `json:"id"`
+	Category    string    `json:"category"`
+	CategoryIT  string    `json:"category_it"`
+	CategoryEN  string    `json:"category_en"`
+	Located     bool      `json:"located"`
+	Lat         float64   `json:"lat,omitempty"`
+	Lon         float64   `json:"lon,omitempty"`
+	Address     string    `json:"address,omitempty"`
+	Contrada    string    `json:"contrada,omitempty"`
+	Description string    `json:"description"`
+	Name        string    `json:"name,omitempty"`
+	Status      string    `json:"status"`
+	StatusNote  string    `json:"status_note,omitempty"`
+	MergedInto  string    `json:"merged_into,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	PhotoIDs    []string  `json:"photo_ids"`
+}
+
+// RedactedText replaces what staff hid from the public.
+const RedactedText = "[hidden by the city: personal data]"
+
+func (s *Service) public(r Report, photos []Photo) PublicReport {
+	k, _ := s.cat.Category(r.Category)
+	p := PublicReport{ID: r.ID, Category: r.Category, CategoryIT: k.NameIT, CategoryEN: k.NameEN, Located: r.Located,
+		Lat: r.Lat, Lon: r.Lon, Address: r.Address, Contrada: r.Contrada, Description: r.Description,
+		Status: r.Status, StatusNote: r.StatusNote, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PhotoIDs: []string{}}
+	if r.PublicName && !r.Redacted {
+		p.Name = r.ReporterName
+	}
+	if r.Redacted {
+		p.Description, p.Address = RedactedText, ""
+	}
+	for _, ph := range photos {
+		if ph.State == PhotoApproved {
+			p.PhotoIDs = append(p.PhotoIDs, ph.ID)
+		}
+	}
+	return p
+}
+
+// ReportView is a report with its history and photos, as its reporter or
+// the office's staff see it.
+type ReportView struct {
+	Report  Report   `json:"report"`
+	Changes []Change `json:"changes"`
+	Photos  []Photo  `json:"photos"`
+	Timing  Timing   `json:"timing"`
+}
+
+// Report returns a report whole to its reporter and the staff of its
+// office; NotFound to anyone else (use PublicReport).
+func (s *Service) Report(ctx context.Context, c identity.Caller, id string) (ReportView, error) {
+	var v ReportView
+	err := s.store.View(ctx, func(tx Tx) error {
+		r, err := tx.Report(ctx, id)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		if !(c.AccountID != "" && c.AccountID == r.ReporterID) && !isStaff(c, r.OfficeID) {
+			return apperr.R(apperr.NotFound, "report_not_found", "No such report.")
+		}
+		v.Report = r
+		if v.Changes, err = tx.ReportChanges(ctx, id); err != nil {
+			return err
+		}
+		v.Photos, err = tx.Photos(ctx, id)
+		return err
+	})
+	if err != nil {
+		return ReportView{}, err
+	}
+	v.Timing = TimingOf(v.Report, v.Changes)
+	return v, nil
+}
+
+// PublicReport returns one report as the public sees it. NotFound.
+func (s *Service) PublicReport(ctx context.Context, id string) (PublicReport, error) {
+	var p PublicReport
+	err := s.store.View(ctx, func(tx Tx) error {
+		r, err := tx.Report(ctx, id)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		photos, err := tx.Photos(ctx, id)
+		p = s.public(r, photos)
+		return err
+	})
+	return p, err
+}
+
+// PublicFilter selects reports for the public map and list.
+type PublicFilter struct {
+	Categories []string
+	Statuses   []string
+	Contrada   string
+	Since      time.Time
+	Until      time.Time
+	Before     string
+	Limit      int
+}
+
+// PublicReports lists reports as the public sees them, newest first.
+// Invalid for an unknown status or category or a limit beyond MaxListLimit.
+func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicReport, error) {
+	for _, st := range f.Statuses {
+		if !known(Statuses, st) {
+			return nil, invalid("bad_status", "Unknown status %q.", st)
+		}
+	}
+	for _, k := range f.Categories {
+		if _, ok := s.cat.Category(k); !ok {
+			return nil, invalid("unknown_category", "There is no category %q.", k)
+		}
+	}
+	if f.Limit < 0 || f.Limit > MaxListLimit {
+		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	}
+	out := []PublicReport{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		rs, err := tx.ListReports(ctx, ReportFilter{Categories: f.Categories, Statuses: f.Statuses, Contrada: f.Contrada,
+			Since: f.Since, Until: f.Until, Before: f.Before, Limit: f.Limit})
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			photos, err := tx.Photos(ctx, r.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, s.public(r, photos))
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MyReports lists the citizen's own reports, newest first.
+func (s *Service) MyReports(ctx context.Context, c identity.Caller) ([]Report, error) {
+	if c.AccountID == "" {
+		return nil, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to see your reports.")
+	}
+	var out []Report
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListReports(ctx, ReportFilter{ReporterID: c.AccountID})
+		return err
+	})
+	if out == nil {
+		out = []Report{}
+	}
+	return out, err
+}
+
+func known(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

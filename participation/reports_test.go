@@ -1,0 +1,300 @@
+package participation_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/participation"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// A report goes open → acknowledged → in_progress → fixed; every change is
+// recorded with its actor and note and timed; the reporter is e-mailed on
+// each change in their language; the reporter reopens it within the period
+// and not after.
+func TestReportLifecycle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		r := f.report(t, bruno, pothole(archLat, archLon))
+		if r.Status != participation.StatusOpen || r.OfficeID != "roads" || r.Contrada != "centro-storico" || r.ReporterID != bruno.AccountID {
+			t.Fatalf("new report %+v", r)
+		}
+		steps := []struct {
+			status, note string
+			after        time.Duration
+		}{
+			{participation.StatusAcknowledged, "Seen, thank you.", 2 * time.Hour},
+			{participation.StatusInProgress, "A crew is on its way.", 22 * time.Hour},
+			{participation.StatusFixed, "Filled <b>today</b>.", 24 * time.Hour},
+		}
+		for _, st := range steps {
+			f.clock.Add(st.after)
+			got, err := f.svc.ChangeStatus(ctx, roads, r.ID, st.status, st.note)
+			if err != nil || got.Status != st.status || got.StatusNote != st.note {
+				t.Fatalf("ChangeStatus %s = %+v, %v", st.status, got, err)
+			}
+		}
+		v, err := f.svc.Report(ctx, bruno, r.ID)
+		must(t, err)
+		if len(v.Changes) != 4 || v.Changes[3].ActorID != roads.AccountID || v.Changes[3].From != participation.StatusInProgress ||
+			v.Changes[3].To != participation.StatusFixed || v.Changes[3].Note != "Filled <b>today</b>." {
+			t.Fatalf("changes %+v", v.Changes)
+		}
+		if v.Timing.ToAcknowledge != 2*time.Hour || v.Timing.ToFix != 48*time.Hour {
+			t.Fatalf("timing %+v", v.Timing)
+		}
+		msgs := f.outbox(t)
+		if len(msgs) != 3 {
+			t.Fatalf("%d e-mails, want one per change: %+v", len(msgs), msgs)
+		}
+		m := msgs[0] // newest: fixed
+		if m.Kind != mail.KindReportStatus || m.To != bruno.Email || m.Locale != "en" || m.AccountID != bruno.AccountID ||
+			m.Subject != "Your report “Pothole”: fixed" || !strings.Contains(m.Text, "Filled <b>today</b>.") ||
+			!strings.Contains(m.HTML, "Filled &lt;b&gt;today&lt;/b&gt;.") || !strings.Contains(m.Text, "/reports/"+r.ID) {
+			t.Fatalf("e-mail %+v", m)
+		}
+
+		// A fixed report goes back only by its reporter's reopening.
+		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusInProgress, "")
+		wantCode(t, "staff move a fixed report", err, apperr.Conflict, "bad_transition")
+		_, err = f.svc.Reopen(ctx, anna, r.ID, "Still there")
+		wantCode(t, "someone else reopens", err, apperr.Forbidden, "not_reporter")
+		_, err = f.svc.Reopen(ctx, bruno, r.ID, "  ")
+		wantCode(t, "reopen without a reason", err, apperr.Invalid, "reason_required")
+		f.clock.Add(29 * 24 * time.Hour)
+		got, err := f.svc.Reopen(ctx, bruno, r.ID, "The hole opened again after the rain.")
+		if err != nil || got.Status != participation.StatusOpen {
+			t.Fatalf("Reopen = %+v, %v", got, err)
+		}
+		if n := len(f.outbox(t)); n != 3 {
+			t.Fatalf("the reporter was e-mailed about their own reopening (%d e-mails)", n)
+		}
+		// Fixed again, then past the period: too late.
+		_, err = f.svc.ChangeStatus(ctx, admin, r.ID, participation.StatusFixed, "Filled again.")
+		must(t, err)
+		f.clock.Add(31 * 24 * time.Hour)
+		_, err = f.svc.Reopen(ctx, bruno, r.ID, "Again!")
+		wantCode(t, "reopen too late", err, apperr.Conflict, "reopen_too_late")
+	})
+}
+
+// Who may do what with a report.
+func TestReportAuthorization(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		_, err := f.svc.SubmitReport(ctx, roads, pothole(archLat, archLon))
+		wantCode(t, "staff submit", err, apperr.Forbidden, "not_citizen")
+		_, err = f.svc.SubmitReport(ctx, nobody, pothole(archLat, archLon))
+		wantCode(t, "anonymous submit", err, apperr.Forbidden, "not_citizen")
+		r := f.report(t, anna, pothole(archLat, archLon))
+		for _, c := range []identity.Caller{parks, bruno, nobody} {
+			_, err := f.svc.ChangeStatus(ctx, c, r.ID, participation.StatusAcknowledged, "")
+			wantCode(t, "change by "+c.AccountID, err, apperr.Forbidden, "")
+			_, err = f.svc.Report(ctx, c, r.ID)
+			wantCode(t, "read by "+c.AccountID, err, apperr.NotFound, "report_not_found")
+			_, err = f.svc.Redact(ctx, c, r.ID, true)
+			wantCode(t, "redact by "+c.AccountID, err, apperr.Forbidden, "")
+			_, err = f.svc.Queue(ctx, c, "roads", 10)
+			wantCode(t, "queue of "+c.AccountID, err, apperr.Forbidden, "")
+		}
+		for _, c := range []identity.Caller{anna, roads, admin} {
+			if _, err := f.svc.Report(ctx, c, r.ID); err != nil {
+				t.Fatalf("read by %s: %v", c.AccountID, err)
+			}
+		}
+		if _, err := f.svc.Queue(ctx, admin, "parks", 10); err != nil {
+			t.Fatalf("admin sees every office: %v", err)
+		}
+		_, err = f.svc.Queue(ctx, admin, "nowhere", 10)
+		wantCode(t, "unknown office", err, apperr.NotFound, "office_not_found")
+		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusRejected, "")
+		wantCode(t, "reject without reason", err, apperr.Invalid, "reason_required")
+		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusDuplicate, "")
+		wantCode(t, "duplicate without merge", err, apperr.Invalid, "bad_status")
+		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, "closed", "")
+		wantCode(t, "unknown status", err, apperr.Invalid, "bad_status")
+		got, err := f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusRejected, "Private road: not the city's.")
+		if err != nil || got.Status != participation.StatusRejected {
+			t.Fatalf("reject = %+v, %v", got, err)
+		}
+		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusAcknowledged, "")
+		wantCode(t, "change a rejected report", err, apperr.Conflict, "bad_transition")
+		_, err = f.svc.ChangeStatus(ctx, roads, "rep_missing", participation.StatusAcknowledged, "")
+		wantCode(t, "missing report", err, apperr.NotFound, "report_not_found")
+	})
+}
+
+// What a person sends is checked: the category, the place inside the
+// city, the lengths, the characters; HTML is kept as typed.
+func TestReportValidation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		for name, tc := range map[string]struct {
+			edit   func(n *participation.NewReport)
+			reason string
+		}{
+			"unknown category": {func(n *participation.NewReport) { n.Category = "ufo" }, "unknown_category"},
+			"outside the city": {func(n *participation.NewReport) { n.Lat, n.Lon = naplesLat, naplesLon }, "outside_city"},
+			"zero point":       {func(n *participation.NewReport) { n.Lat, n.Lon = 0, 0 }, "outside_city"},
+			"no place":         {func(n *participation.NewReport) { n.Located = false }, "no_location"},
+			"short":            {func(n *participation.NewReport) { n.Description = " hi " }, "bad_description"},
+			"long": {func(n *participation.NewReport) {
+				n.Description = strings.Repeat("é", participation.MaxDescriptionLen+1)
+			}, "bad_description"},
+			"control chars": {func(n *participation.NewReport) { n.Description = "a hole\x00\x1b[31m here" }, "bad_description"},
+			"bad utf-8":     {func(n *participation.NewReport) { n.Description = "a hole \xff\xfe here" }, "bad_description"},
+			"long address":  {func(n *participation.NewReport) { n.Address = strings.Repeat("a", participation.MaxAddressLen+1) }, "bad_address"},
+			"four photos": {func(n *participation.NewReport) {
+				n.Photos = make([]participation.Photo, 4)
+			}, "too_many_photos"},
+		} {
+			n := pothole(archLat, archLon)
+			tc.edit(&n)
+			_, err := f.svc.SubmitReport(ctx, anna, n)
+			wantCode(t, name, err, apperr.Invalid, tc.reason)
+		}
+		// An address alone is enough; it has no contrada.
+		r := f.report(t, anna, participation.NewReport{Category: "lighting", Address: "Corso Garibaldi 1", Description: "Lamp out <script>alert(1)</script>"})
+		if r.Located || r.Contrada != "" || r.Description != "Lamp out <script>alert(1)</script>" {
+			t.Fatalf("address-only report %+v", r)
+		}
+		p, err := f.svc.PublicReport(ctx, r.ID)
+		if err != nil || p.Description != r.Description {
+			t.Fatalf("public %+v, %v: HTML must be stored and returned as text", p, err)
+		}
+	})
+}
+
+// The public sees no account, no e-mail, the name only when chosen,
+// nothing staff redacted, and photos only once approved.
+func TestPublicViewAndPhotoModeration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		n := pothole(archLat, archLon)
+		n.Photos = []participation.Photo{{Width: 4, Height: 3, Image: []byte("jpeg-1"), Thumbnail: []byte("thumb-1")},
+			{Width: 4, Height: 3, Image: []byte("jpeg-2"), Thumbnail: []byte("thumb-2")}}
+		named := n
+		named.PublicName = true
+		r := f.report(t, anna, n)
+		f.clock.Add(time.Second)
+		rn := f.report(t, bruno, named)
+
+		list, err := f.svc.PublicReports(ctx, participation.PublicFilter{})
+		must(t, err)
+		if len(list) != 2 || list[0].ID != rn.ID || list[0].Name != bruno.Name || list[1].Name != "" || len(list[1].PhotoIDs) != 0 {
+			t.Fatalf("public list %+v", list)
+		}
+		b, _ := json.Marshal(list)
+		for _, secret := range []string{anna.Email, bruno.Email, anna.AccountID, bruno.AccountID, anna.Name, "jpeg-1"} {
+			if strings.Contains(string(b), secret) {
+				t.Fatalf("public list shows %q: %s", secret, b)
+			}
+		}
+
+		v, err := f.svc.Report(ctx, anna, r.ID)
+		must(t, err)
+		if len(v.Photos) != 2 || v.Photos[0].State != participation.PhotoPending {
+			t.Fatalf("photos %+v", v.Photos)
+		}
+		p0, p1 := v.Photos[0].ID, v.Photos[1].ID
+		_, err = f.svc.PhotoImage(ctx, nobody, p0, false)
+		wantCode(t, "pending photo to the public", err, apperr.NotFound, "photo_not_found")
+		if img, err := f.svc.PhotoImage(ctx, anna, p0, true); err != nil || string(img) != "thumb-1" {
+			t.Fatalf("reporter's own pending thumbnail: %q, %v", img, err)
+		}
+		err = f.svc.ModeratePhoto(ctx, parks, p0, participation.PhotoApproved)
+		wantCode(t, "other office moderates", err, apperr.Forbidden, "")
+		err = f.svc.ModeratePhoto(ctx, roads, p0, "shown")
+		wantCode(t, "bad state", err, apperr.Invalid, "bad_state")
+		pending, err := f.svc.PendingPhotos(ctx, roads, 0)
+		if err != nil || len(pending) != 4 {
+			t.Fatalf("pending photos %d, %v", len(pending), err)
+		}
+		if pending, err := f.svc.PendingPhotos(ctx, parks, 0); err != nil || len(pending) != 0 {
+			t.Fatalf("another office's pending photos %d, %v", len(pending), err)
+		}
+		must(t, f.svc.ModeratePhoto(ctx, roads, p0, participation.PhotoApproved))
+		must(t, f.svc.ModeratePhoto(ctx, roads, p1, participation.PhotoHidden))
+		if img, err := f.svc.PhotoImage(ctx, nobody, p0, false); err != nil || string(img) != "jpeg-1" {
+			t.Fatalf("approved photo to the public: %q, %v", img, err)
+		}
+		_, err = f.svc.PhotoImage(ctx, nobody, p1, false)
+		wantCode(t, "hidden photo to the public", err, apperr.NotFound, "photo_not_found")
+		pub, err := f.svc.PublicReport(ctx, r.ID)
+		if err != nil || len(pub.PhotoIDs) != 1 || pub.PhotoIDs[0] != p0 {
+			t.Fatalf("public photos %+v, %v", pub, err)
+		}
+
+		// Staff redact a description with personal data, and the name.
+		_, err = f.svc.Redact(ctx, roads, rn.ID, true)
+		must(t, err)
+		pub, err = f.svc.PublicReport(ctx, rn.ID)
+		if err != nil || pub.Description != participation.RedactedText || pub.Name != "" || pub.Address != "" {
+			t.Fatalf("redacted public %+v, %v", pub, err)
+		}
+		if v, _ := f.svc.Report(ctx, bruno, rn.ID); v.Report.Description != n.Description {
+			t.Fatalf("the reporter still reads what they wrote: %+v", v.Report)
+		}
+	})
+}
+
+// Staff are offered nearby active reports of the same category to merge
+// into; a merge makes a duplicate; a report cannot be merged into a closed
+// one or itself. The office's queue is oldest first.
+func TestNearbyMergeAndQueue(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		first := f.report(t, anna, pothole(archLat, archLon))
+		f.clock.Add(time.Minute)
+		near := f.report(t, bruno, pothole(nearArchLat, nearArchLon))
+		f.clock.Add(time.Minute)
+		far := f.report(t, carla, pothole(stationLat, stationLon))
+		f.clock.Add(time.Minute)
+		lamp := f.report(t, carla, participation.NewReport{Category: "lighting", Located: true, Lat: nearArchLat, Lon: nearArchLon, Description: "Lamp out here."})
+		if far.Contrada != "rione-ferrovia" {
+			t.Fatalf("contrada of the station: %q", far.Contrada)
+		}
+
+		got, err := f.svc.NearbyReports(ctx, roads, near.ID)
+		must(t, err)
+		if len(got) != 1 || got[0].Report.ID != first.ID || got[0].Distance < 30 || got[0].Distance > 70 {
+			t.Fatalf("nearby %+v", got)
+		}
+		q, err := f.svc.Queue(ctx, roads, "roads", 0)
+		if err != nil || len(q) != 3 || q[0].ID != first.ID || q[1].ID != near.ID || q[2].ID != far.ID {
+			t.Fatalf("queue %+v, %v", q, err)
+		}
+
+		_, err = f.svc.Merge(ctx, roads, near.ID, near.ID, "")
+		wantCode(t, "merge into itself", err, apperr.Invalid, "same_report")
+		_, err = f.svc.Merge(ctx, roads, lamp.ID, first.ID, "")
+		wantCode(t, "merge another office's report", err, apperr.Forbidden, "")
+		m, err := f.svc.Merge(ctx, roads, near.ID, first.ID, "")
+		if err != nil || m.Status != participation.StatusDuplicate || m.MergedInto != first.ID || m.StatusNote != "Duplicate of "+first.ID {
+			t.Fatalf("merge = %+v, %v", m, err)
+		}
+		_, err = f.svc.ChangeStatus(ctx, roads, far.ID, participation.StatusFixed, "Done.")
+		must(t, err)
+		_, err = f.svc.Merge(ctx, roads, first.ID, far.ID, "")
+		wantCode(t, "merge into a fixed report", err, apperr.Conflict, "merge_target_closed")
+		q, _ = f.svc.Queue(ctx, roads, "roads", 0)
+		if len(q) != 1 || q[0].ID != first.ID {
+			t.Fatalf("queue after merge %+v", q)
+		}
+		if got, _ := f.svc.NearbyReports(ctx, roads, first.ID); len(got) != 0 {
+			t.Fatalf("a duplicate is no merge candidate: %+v", got)
+		}
+	})
+}

@@ -1,0 +1,185 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/identity"
+	"cityhub/mail"
+)
+
+// Settings are what the city decides; zero fields take the defaults.
+type Settings struct {
+	Catalogue Catalogue // default DefaultCatalogue()
+	// ReopenPeriod is how long after a report is fixed its reporter may
+	// reopen it (default 30 days).
+	ReopenPeriod time.Duration
+	// SupportThreshold is how many supports oblige the city to answer a
+	// proposal publicly, unless the proposal sets its own (default 100).
+	SupportThreshold int
+	// NearbyRadius is how far "nearby reports of the same category" reach,
+	// in metres (default 200).
+	NearbyRadius float64
+	// APIKeyCost is the argon2id cost of API key hashes (default
+	// identity.DefaultArgon2; tests lower it).
+	APIKeyCost identity.Argon2Params
+	// Photos limits the photos people upload.
+	Photos PhotoLimits
+}
+
+// Defaults of Settings.
+const (
+	DefaultReopenPeriod     = 30 * 24 * time.Hour
+	DefaultSupportThreshold = 100
+	DefaultNearbyRadius     = 200.0
+)
+
+// Limits on what people type.
+const (
+	MinDescriptionLen = 5
+	MaxDescriptionLen = 2000
+	MaxAddressLen     = 200
+	MaxNoteLen        = 1000
+	MinTitleLen       = 5
+	MaxTitleLen       = 150
+	MinBodyLen        = 20
+	MaxBodyLen        = 5000
+	MaxCommentLen     = 2000
+	MaxAnswerLen      = 5000
+	MaxPhotos         = 3
+	MaxListLimit      = 1000
+)
+
+// Photo is a photo ready to keep: re-encoded as JPEG without metadata,
+// with a thumbnail. The photo package makes them from uploads.
+type Photo struct {
+	ID        string    `json:"id"`
+	ReportID  string    `json:"report_id"`
+	Position  int       `json:"position"`
+	State     string    `json:"state"`
+	Width     int       `json:"width"`
+	Height    int       `json:"height"`
+	Image     []byte    `json:"-"`
+	Thumbnail []byte    `json:"-"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// PhotoLimits bound uploads; the photo package enforces them.
+type PhotoLimits struct {
+	MaxBytes  int // default 8 MiB
+	MaxPixels int // default 40 megapixels
+}
+
+// Photo states: a photo is public only once a member of staff approved it.
+const (
+	PhotoPending  = "pending"
+	PhotoApproved = "approved"
+	PhotoHidden   = "hidden"
+)
+
+// Service holds participation's rules.
+type Service struct {
+	store Store
+	cat   Catalogue
+	set   Settings
+	mail  *mail.Composer
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// NewService returns the service on store. The settings' catalogue must be
+// valid (an error otherwise, at start).
+func NewService(store Store, set Settings, log *slog.Logger) (*Service, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if set.Catalogue.Categories == nil {
+		set.Catalogue = DefaultCatalogue()
+	}
+	if err := set.Catalogue.Validate(); err != nil {
+		return nil, err
+	}
+	if set.ReopenPeriod <= 0 {
+		set.ReopenPeriod = DefaultReopenPeriod
+	}
+	if set.SupportThreshold <= 0 {
+		set.SupportThreshold = DefaultSupportThreshold
+	}
+	if set.NearbyRadius <= 0 {
+		set.NearbyRadius = DefaultNearbyRadius
+	}
+	if set.APIKeyCost == (identity.Argon2Params{}) {
+		set.APIKeyCost = identity.DefaultArgon2
+	}
+	return &Service{store: store, cat: set.Catalogue, set: set, log: log, now: time.Now}, nil
+}
+
+// SendMail makes the service enqueue e-mails (status changes to reporters,
+// answers to followers) with c; without it none are written.
+func (s *Service) SendMail(c *mail.Composer) { s.mail = c }
+
+// SetClock replaces the clock (tests, demo data).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Catalogue is the city's offices, categories and contrade.
+func (s *Service) Catalogue() Catalogue { return s.cat }
+
+// Settings are the settings in force, defaults filled in.
+func (s *Service) Settings() Settings { return s.set }
+
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func invalid(reason, format string, args ...any) error {
+	return apperr.R(apperr.Invalid, reason, format, args...)
+}
+
+func isUTF8(s string) bool { return utf8.ValidString(s) }
+
+func requireCitizen(c identity.Caller) error {
+	if c.AccountID == "" || !c.Has(identity.RoleCitizen) {
+		return apperr.R(apperr.Forbidden, "not_citizen", "Only a citizen may do this.")
+	}
+	return nil
+}
+
+func requireAdmin(c identity.Caller) error {
+	if !c.Has(identity.RoleAdmin) {
+		return apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator may do this.")
+	}
+	return nil
+}
+
+// isStaff reports whether c works the reports of office: its staff, or a
+// city administrator, who sees every office.
+func isStaff(c identity.Caller, office string) bool {
+	return c.Has(identity.RoleAdmin) || c.HasIn(identity.RoleCityStaff, office)
+}
+
+func requireStaff(c identity.Caller, office string) error {
+	if !isStaff(c, office) {
+		return apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of this report's office may do this.")
+	}
+	return nil
+}
+
+// isAnyStaff reports whether c is staff of some office or an administrator.
+func isAnyStaff(c identity.Caller) bool {
+	return c.Has(identity.RoleAdmin) || len(c.Scopes(identity.RoleCityStaff)) > 0
+}
+
+func (s *Service) audit(ctx context.Context, tx Tx, c identity.Caller, action, objType, objID string, detail map[string]any) error {
+	o := audit.OriginFrom(ctx)
+	err := tx.AppendAudit(ctx, audit.Entry{
+		ActorID: c.AccountID, Action: action, ObjectType: objType, ObjectID: objID,
+		Device: o.Device, IP: o.IP, Detail: detail,
+	})
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}

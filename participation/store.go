@@ -1,0 +1,134 @@
+package participation
+
+import (
+	"context"
+	"time"
+
+	"cityhub/audit"
+	"cityhub/identity"
+	"cityhub/mail"
+)
+
+// Store is participation's view of the database.
+type Store interface {
+	// InTx runs fn in one database transaction; an error from fn rolls it back.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn for reads, outside a write transaction.
+	View(ctx context.Context, fn func(tx Tx) error) error
+}
+
+// Tx is one database transaction. A report's status change, its recorded
+// change and the e-mail telling the reporter commit together or not at
+// all. Lock methods hold the row until the transaction ends; locks are
+// taken report before report (in the order of their ids when two are
+// merged), proposal before comment. Missing rows are NotFound.
+type Tx interface {
+	audit.Tx
+	mail.Enqueuer
+
+	// AccountByID reads the account an e-mail is addressed to.
+	AccountByID(ctx context.Context, id string) (identity.Account, error)
+
+	InsertReport(ctx context.Context, r Report) error
+	// UpdateReport writes status, status_note, merged_into, redacted,
+	// public_name and updated_at.
+	UpdateReport(ctx context.Context, r Report) error
+	Report(ctx context.Context, id string) (Report, error)
+	LockReport(ctx context.Context, id string) (Report, error)
+	ReportByToken(ctx context.Context, token string) (Report, error)
+	// ListReports lists reports matching f in f's order.
+	ListReports(ctx context.Context, f ReportFilter) ([]Report, error)
+	// AppendReportChange records a change; its id is assigned by the store.
+	AppendReportChange(ctx context.Context, c Change) error
+	// ReportChanges lists a report's changes, oldest first.
+	ReportChanges(ctx context.Context, reportID string) ([]Change, error)
+	// CountReports counts reports by contrada, category and status.
+	CountReports(ctx context.Context) ([]ReportCount, error)
+
+	InsertPhoto(ctx context.Context, p Photo) error
+	// Photos lists a report's photos by position, without image data.
+	Photos(ctx context.Context, reportID string) ([]Photo, error)
+	// PhotoData reads one photo with its image and thumbnail.
+	PhotoData(ctx context.Context, id string) (Photo, error)
+	// SetPhotoState moderates a photo; NotFound if missing.
+	SetPhotoState(ctx context.Context, id, state, by string) error
+	// PendingPhotos lists photos awaiting moderation of reports of the
+	// offices (all when empty), oldest first, without image data.
+	PendingPhotos(ctx context.Context, offices []string, limit int) ([]Photo, error)
+
+	InsertProposal(ctx context.Context, p Proposal) error
+	Proposal(ctx context.Context, id string) (Proposal, error)
+	LockProposal(ctx context.Context, id string) (Proposal, error)
+	// AnswerProposal writes answer, answered_at and answered_by.
+	AnswerProposal(ctx context.Context, p Proposal) error
+	// ListProposals lists proposals newest first, before the cursor (an id).
+	ListProposals(ctx context.Context, f ProposalFilter) ([]Proposal, error)
+	// AddSupport records accountID's support and counts it on the proposal,
+	// unless that account already supports it; added says which. The
+	// primary key decides among concurrent supports, not an earlier read.
+	AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (added bool, err error)
+	Supports(ctx context.Context, proposalID, accountID string) (bool, error)
+	// CountSupports counts the support rows (the check of support_count).
+	CountSupports(ctx context.Context, proposalID string) (int, error)
+
+	// Follow and Unfollow are idempotent.
+	Follow(ctx context.Context, proposalID, accountID string, at time.Time) error
+	Unfollow(ctx context.Context, proposalID, accountID string) error
+	Follows(ctx context.Context, proposalID, accountID string) (bool, error)
+	Followers(ctx context.Context, proposalID string) ([]string, error)
+
+	InsertComment(ctx context.Context, c Comment) error
+	Comment(ctx context.Context, id string) (Comment, error)
+	// Comments lists a proposal's comments oldest first, hidden ones
+	// included only when withHidden.
+	Comments(ctx context.Context, proposalID string, withHidden bool) ([]Comment, error)
+	// FlagComment records accountID's flag once and marks a visible
+	// comment flagged; added says whether the flag is new.
+	FlagComment(ctx context.Context, commentID, accountID, reason string, at time.Time) (added bool, err error)
+	// SetCommentState moderates a comment.
+	SetCommentState(ctx context.Context, id, state, by string) error
+	// FlaggedComments lists flagged comments oldest first.
+	FlaggedComments(ctx context.Context, limit int) ([]Comment, error)
+
+	InsertAPIKey(ctx context.Context, k APIKey) error
+	APIKey(ctx context.Context, id string) (APIKey, error)
+	ListAPIKeys(ctx context.Context) ([]APIKey, error)
+	// RevokeAPIKey sets revoked_at unless already set; false when it was.
+	RevokeAPIKey(ctx context.Context, id string, at time.Time) (bool, error)
+}
+
+// ReportFilter selects reports; zero fields match all.
+type ReportFilter struct {
+	IDs        []string
+	Categories []string
+	Statuses   []string
+	Offices    []string
+	Contrada   string
+	ReporterID string
+	// Within keeps reports located in the box.
+	Within *Box
+	Since  time.Time // created at or after
+	Until  time.Time // created at or before
+	// Before is a cursor: reports created before the report with this id
+	// (newest-first order only).
+	Before string
+	// OldestFirst orders by creation time ascending (triage queues);
+	// otherwise newest first.
+	OldestFirst bool
+	Limit       int // 0: MaxListLimit
+}
+
+// ProposalFilter selects proposals.
+type ProposalFilter struct {
+	Before string
+	Limit  int // 0: MaxListLimit
+}
+
+// ReportCount is how many reports of a category in a contrada have a
+// status.
+type ReportCount struct {
+	Contrada string `json:"contrada"`
+	Category string `json:"category"`
+	Status   string `json:"status"`
+	Count    int    `json:"count"`
+}

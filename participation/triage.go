@@ -1,0 +1,374 @@
+package participation
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+// ChangeStatus moves a report to status with a public note, as staff of its
+// office. A rejection needs the reason in the note; a duplicate is made with
+// Merge. The reporter is e-mailed in the same transaction. Forbidden,
+// NotFound, Invalid (bad_status, reason_required, bad_note), Conflict
+// (bad_transition: the report's status does not allow it).
+func (s *Service) ChangeStatus(ctx context.Context, c identity.Caller, id, status, note string) (Report, error) {
+	note, err := cleanText(note, 0, MaxNoteLen, "bad_note", "note")
+	if err != nil {
+		return Report{}, err
+	}
+	if !known(Statuses, status) || status == StatusOpen {
+		return Report{}, invalid("bad_status", "A report can be moved to acknowledged, in_progress, fixed or rejected.")
+	}
+	if status == StatusDuplicate {
+		return Report{}, invalid("bad_status", "Merge a duplicate into the report it repeats.")
+	}
+	if status == StatusRejected && note == "" {
+		return Report{}, invalid("reason_required", "Say why the report is rejected.")
+	}
+	var r Report
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if r, err = tx.LockReport(ctx, id); err != nil {
+			return reportNotFound(err)
+		}
+		if err := requireStaff(c, r.OfficeID); err != nil {
+			return err
+		}
+		if !slices.Contains(next[r.Status], status) {
+			return apperr.R(apperr.Conflict, "bad_transition", "A report that is %s cannot become %s.", r.Status, status)
+		}
+		return s.setStatus(ctx, tx, c, &r, ChangeStatus, status, note, "")
+	})
+	return r, err
+}
+
+// setStatus writes r's new status, records the change and e-mails the
+// reporter, in tx.
+func (s *Service) setStatus(ctx context.Context, tx Tx, c identity.Caller, r *Report, kind, status, note, mergedInto string) error {
+	now := s.stamp()
+	ch := Change{ReportID: r.ID, At: now, ActorID: c.AccountID, Kind: kind, From: r.Status, To: status, Note: note}
+	r.Status, r.StatusNote, r.UpdatedAt = status, note, now
+	if mergedInto != "" {
+		r.MergedInto = mergedInto
+	}
+	if err := tx.UpdateReport(ctx, *r); err != nil {
+		return fmt.Errorf("update report: %w", err)
+	}
+	if err := tx.AppendReportChange(ctx, ch); err != nil {
+		return fmt.Errorf("record change: %w", err)
+	}
+	if err := s.audit(ctx, tx, c, "report."+kind, "report", r.ID, map[string]any{"from": ch.From, "to": status}); err != nil {
+		return err
+	}
+	return s.notifyReporter(ctx, tx, *r, ch)
+}
+
+// Merge marks report id a duplicate of into, an active report, as staff of
+// id's office. Invalid (same_report), NotFound, Forbidden, Conflict
+// (bad_transition; merge_target_closed when into is no longer worked).
+func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note string) (Report, error) {
+	note, err := cleanText(note, 0, MaxNoteLen, "bad_note", "note")
+	if err != nil {
+		return Report{}, err
+	}
+	if id == into {
+		return Report{}, invalid("same_report", "A report cannot be merged into itself.")
+	}
+	var r Report
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		// Two reports are locked in the order of their ids, so two merges
+		// crossing each other cannot deadlock.
+		first, second := id, into
+		if second < first {
+			first, second = second, first
+		}
+		a, err := tx.LockReport(ctx, first)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		b, err := tx.LockReport(ctx, second)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		target := b
+		if r = a; a.ID != id {
+			r, target = b, a
+		}
+		if err := requireStaff(c, r.OfficeID); err != nil {
+			return err
+		}
+		if !slices.Contains(next[r.Status], StatusDuplicate) {
+			return apperr.R(apperr.Conflict, "bad_transition", "A report that is %s cannot be merged.", r.Status)
+		}
+		if Closed(target.Status) {
+			return apperr.R(apperr.Conflict, "merge_target_closed", "The report to merge into is %s; choose one still being worked.", target.Status)
+		}
+		if note == "" {
+			note = "Duplicate of " + target.ID
+		}
+		return s.setStatus(ctx, tx, c, &r, ChangeMerged, StatusDuplicate, note, target.ID)
+	})
+	return r, err
+}
+
+// Reopen makes a fixed report open again, as its reporter, within the
+// reopen period after it was fixed, saying why. Forbidden (not_reporter),
+// NotFound, Invalid (reason_required), Conflict (not_fixed, reopen_too_late).
+func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason string) (Report, error) {
+	reason, err := cleanText(reason, 1, MaxNoteLen, "reason_required", "reason")
+	if err != nil {
+		return Report{}, err
+	}
+	var r Report
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if r, err = tx.LockReport(ctx, id); err != nil {
+			return reportNotFound(err)
+		}
+		if c.AccountID == "" || c.AccountID != r.ReporterID {
+			return apperr.R(apperr.Forbidden, "not_reporter", "Only the person who made a report may reopen it.")
+		}
+		if r.Status != StatusFixed {
+			return apperr.R(apperr.Conflict, "not_fixed", "Only a report marked fixed can be reopened.")
+		}
+		changes, err := tx.ReportChanges(ctx, id)
+		if err != nil {
+			return err
+		}
+		fixedAt := r.UpdatedAt
+		for _, ch := range changes {
+			if ch.To == StatusFixed {
+				fixedAt = ch.At
+			}
+		}
+		if s.now().After(fixedAt.Add(s.set.ReopenPeriod)) {
+			return apperr.R(apperr.Conflict, "reopen_too_late", "A fixed report can be reopened within %d days; make a new report.", int(s.set.ReopenPeriod.Hours()/24))
+		}
+		return s.setStatus(ctx, tx, c, &r, ChangeReopened, StatusOpen, reason, "")
+	})
+	return r, err
+}
+
+// Redact hides (or shows again) a report's description, address and name
+// from the public, as staff of its office: for personal data someone wrote
+// into a report. Forbidden, NotFound.
+func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide bool) (Report, error) {
+	var r Report
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if r, err = tx.LockReport(ctx, id); err != nil {
+			return reportNotFound(err)
+		}
+		if err := requireStaff(c, r.OfficeID); err != nil {
+			return err
+		}
+		r.Redacted = hide
+		if err := tx.UpdateReport(ctx, r); err != nil {
+			return fmt.Errorf("update report: %w", err)
+		}
+		if err := tx.AppendReportChange(ctx, Change{ReportID: id, At: s.stamp(), ActorID: c.AccountID, Kind: ChangeRedacted}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, "report.redact", "report", id, map[string]any{"hidden": hide})
+	})
+	return r, err
+}
+
+// ModeratePhoto approves a photo (it becomes public) or hides it, as staff
+// of its report's office. Invalid (bad_state), Forbidden, NotFound.
+func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID, state string) error {
+	if state != PhotoApproved && state != PhotoHidden {
+		return invalid("bad_state", "A photo is approved or hidden.")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		p, err := tx.PhotoData(ctx, photoID)
+		if err != nil {
+			return photoNotFound(err)
+		}
+		r, err := tx.LockReport(ctx, p.ReportID)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		if err := requireStaff(c, r.OfficeID); err != nil {
+			return err
+		}
+		if err := tx.SetPhotoState(ctx, photoID, state, c.AccountID); err != nil {
+			return err
+		}
+		if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: s.stamp(), ActorID: c.AccountID, Kind: ChangePhoto, Note: ""}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c, "report.photo", "photo", photoID, map[string]any{"state": state, "report": r.ID})
+	})
+}
+
+func photoNotFound(err error) error {
+	if apperr.Has(err, apperr.NotFound) {
+		return apperr.R(apperr.NotFound, "photo_not_found", "No such photo.")
+	}
+	return err
+}
+
+// PhotoImage returns a photo's JPEG (its thumbnail when thumb): to anyone
+// once approved, and before that, or when hidden, only to the reporter and
+// the office's staff. NotFound otherwise.
+func (s *Service) PhotoImage(ctx context.Context, c identity.Caller, photoID string, thumb bool) ([]byte, error) {
+	var out []byte
+	err := s.store.View(ctx, func(tx Tx) error {
+		p, err := tx.PhotoData(ctx, photoID)
+		if err != nil {
+			return photoNotFound(err)
+		}
+		if p.State != PhotoApproved {
+			r, err := tx.Report(ctx, p.ReportID)
+			if err != nil {
+				return photoNotFound(err)
+			}
+			if !(c.AccountID != "" && c.AccountID == r.ReporterID) && !isStaff(c, r.OfficeID) {
+				return apperr.R(apperr.NotFound, "photo_not_found", "No such photo.")
+			}
+		}
+		out = p.Image
+		if thumb {
+			out = p.Thumbnail
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PendingPhotos lists photos awaiting moderation in the caller's offices
+// (every office for an administrator), oldest first. Forbidden.
+func (s *Service) PendingPhotos(ctx context.Context, c identity.Caller, limit int) ([]Photo, error) {
+	offices, err := staffOffices(c)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxListLimit {
+		limit = MaxListLimit
+	}
+	var out []Photo
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.PendingPhotos(ctx, offices, limit)
+		return err
+	})
+	if out == nil {
+		out = []Photo{}
+	}
+	return out, err
+}
+
+// staffOffices is the offices c works: nil (all) for an administrator.
+func staffOffices(c identity.Caller) ([]string, error) {
+	if c.Has(identity.RoleAdmin) {
+		return nil, nil
+	}
+	if o := c.Scopes(identity.RoleCityStaff); len(o) > 0 {
+		return o, nil
+	}
+	return nil, apperr.R(apperr.Forbidden, "not_office_staff", "Only city office staff may do this.")
+}
+
+// Queue is an office's triage queue: its reports still being worked,
+// oldest first. Forbidden unless c is staff of office or an administrator;
+// NotFound for an unknown office.
+func (s *Service) Queue(ctx context.Context, c identity.Caller, office string, limit int) ([]Report, error) {
+	if _, ok := s.cat.Office(office); !ok {
+		return nil, apperr.R(apperr.NotFound, "office_not_found", "No such office.")
+	}
+	if err := requireStaff(c, office); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxListLimit {
+		limit = MaxListLimit
+	}
+	var out []Report
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListReports(ctx, ReportFilter{Offices: []string{office}, Statuses: ActiveStatuses, OldestFirst: true, Limit: limit})
+		return err
+	})
+	if out == nil {
+		out = []Report{}
+	}
+	return out, err
+}
+
+// Nearby is another active report of the same category close to a report.
+type Nearby struct {
+	Report   Report  `json:"report"`
+	Distance float64 `json:"distance_m"`
+}
+
+// NearbyReports suggests reports to merge report id into: active reports
+// of its category within the nearby radius, nearest first. A report
+// without a position has none. Forbidden, NotFound.
+func (s *Service) NearbyReports(ctx context.Context, c identity.Caller, id string) ([]Nearby, error) {
+	out := []Nearby{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		r, err := tx.Report(ctx, id)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		if err := requireStaff(c, r.OfficeID); err != nil {
+			return err
+		}
+		if !r.Located {
+			return nil
+		}
+		box := around(r.Lat, r.Lon, s.set.NearbyRadius)
+		rs, err := tx.ListReports(ctx, ReportFilter{Categories: []string{r.Category}, Statuses: ActiveStatuses, Within: &box, OldestFirst: true})
+		if err != nil {
+			return err
+		}
+		for _, o := range rs {
+			if o.ID == r.ID {
+				continue
+			}
+			if d := Distance(r.Lat, r.Lon, o.Lat, o.Lon); d <= s.set.NearbyRadius {
+				out = append(out, Nearby{Report: o, Distance: d})
+			}
+		}
+		return nil
+	})
+	slices.SortStableFunc(out, func(a, b Nearby) int {
+		switch {
+		case a.Distance < b.Distance:
+			return -1
+		case a.Distance > b.Distance:
+			return 1
+		}
+		return 0
+	})
+	return out, err
+}
+
+// Timing is how long the city took over a report, from its recorded
+// changes: to acknowledge it (first move out of open) and to fix it (the
+// last time it became fixed). Zero while it has not happened.
+type Timing struct {
+	ToAcknowledge time.Duration `json:"to_acknowledge_ns,omitempty"`
+	ToFix         time.Duration `json:"to_fix_ns,omitempty"`
+}
+
+// TimingOf computes a report's timing from its changes (oldest first).
+func TimingOf(r Report, changes []Change) Timing {
+	var t Timing
+	for _, ch := range changes {
+		if ch.Kind != ChangeStatus && ch.Kind != ChangeMerged {
+			continue
+		}
+		if t.ToAcknowledge == 0 && ch.From == StatusOpen && ch.To != StatusOpen {
+			t.ToAcknowledge = ch.At.Sub(r.CreatedAt)
+		}
+		if ch.To == StatusFixed {
+			t.ToFix = ch.At.Sub(r.CreatedAt)
+		}
+	}
+	return t
+}

@@ -1,0 +1,233 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/participation"
+)
+
+const proposalCols = `id, author_id, author_name, public_name, title, body, threshold, support_count, answer, answered_at, answered_by, created_at`
+
+func scanProposal(row pgx.Row) (participation.Proposal, error) {
+	var p participation.Proposal
+	var answered *time.Time
+	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &p.PublicName, &p.Title, &p.Body, &p.Threshold, &p.SupportCount,
+		&p.Answer, &answered, &p.AnsweredBy, &p.CreatedAt)
+	if answered != nil {
+		p.AnsweredAt = answered.UTC()
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
+	return p, err
+}
+
+// InsertProposal implements participation.Tx.
+func (tx *Tx) InsertProposal(ctx context.Context, p participation.Proposal) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO participation_proposals (`+proposalCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, p.ID, p.AuthorID, p.AuthorName, p.PublicName, p.Title, p.Body,
+		p.Threshold, p.SupportCount, p.Answer, nullTime(p.AnsweredAt), p.AnsweredBy, p.CreatedAt)
+	return twrap("insert proposal", err)
+}
+
+// Proposal implements participation.Tx.
+func (tx *Tx) Proposal(ctx context.Context, id string) (participation.Proposal, error) {
+	p, err := scanProposal(tx.q.QueryRow(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE id = $1`, id))
+	return p, twrap("read proposal", err)
+}
+
+// LockProposal implements participation.Tx.
+func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Proposal, error) {
+	p, err := scanProposal(tx.q.QueryRow(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE id = $1 FOR NO KEY UPDATE`, id))
+	return p, twrap("lock proposal", err)
+}
+
+// AnswerProposal implements participation.Tx.
+func (tx *Tx) AnswerProposal(ctx context.Context, p participation.Proposal) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE participation_proposals SET answer = $2, answered_at = $3, answered_by = $4 WHERE id = $1`,
+		p.ID, p.Answer, nullTime(p.AnsweredAt), p.AnsweredBy)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return twrap("answer proposal", err)
+}
+
+// ListProposals implements participation.Tx.
+func (tx *Tx) ListProposals(ctx context.Context, f participation.ProposalFilter) ([]participation.Proposal, error) {
+	if f.Limit <= 0 || f.Limit > participation.MaxListLimit {
+		f.Limit = participation.MaxListLimit
+	}
+	rows, err := tx.q.Query(ctx, `SELECT `+proposalCols+` FROM participation_proposals
+		WHERE $1 = '' OR (created_at, id) < (SELECT created_at, id FROM participation_proposals WHERE id = $1)
+		ORDER BY created_at DESC, id DESC LIMIT $2`, f.Before, f.Limit)
+	if err != nil {
+		return nil, twrap("list proposals", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Proposal, error) { return scanProposal(r) })
+	return out, twrap("list proposals", err)
+}
+
+// AddSupport implements participation.Tx. Of concurrent inserts of one
+// (proposal, account) the primary key lets one through; the others wait for
+// it to commit and then insert nothing, so the count moves once.
+func (tx *Tx) AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `WITH ins AS (
+			INSERT INTO participation_supports (proposal_id, account_id, at) VALUES ($1, $2, $3)
+			ON CONFLICT (proposal_id, account_id) DO NOTHING RETURNING proposal_id)
+		UPDATE participation_proposals SET support_count = support_count + 1 WHERE id IN (SELECT proposal_id FROM ins)`,
+		proposalID, accountID, at)
+	return inserted(tag, err, "add support")
+}
+
+// Supports implements participation.Tx.
+func (tx *Tx) Supports(ctx context.Context, proposalID, accountID string) (bool, error) {
+	var ok bool
+	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM participation_supports WHERE proposal_id = $1 AND account_id = $2)`,
+		proposalID, accountID).Scan(&ok)
+	return ok, twrap("read support", err)
+}
+
+// CountSupports implements participation.Tx.
+func (tx *Tx) CountSupports(ctx context.Context, proposalID string) (int, error) {
+	var n int
+	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM participation_supports WHERE proposal_id = $1`, proposalID).Scan(&n)
+	return n, twrap("count supports", err)
+}
+
+// Follow implements participation.Tx.
+func (tx *Tx) Follow(ctx context.Context, proposalID, accountID string, at time.Time) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO participation_followers (proposal_id, account_id, at) VALUES ($1, $2, $3)
+		ON CONFLICT (proposal_id, account_id) DO NOTHING`, proposalID, accountID, at)
+	return twrap("follow proposal", err)
+}
+
+// Unfollow implements participation.Tx.
+func (tx *Tx) Unfollow(ctx context.Context, proposalID, accountID string) error {
+	_, err := tx.q.Exec(ctx, `DELETE FROM participation_followers WHERE proposal_id = $1 AND account_id = $2`, proposalID, accountID)
+	return twrap("unfollow proposal", err)
+}
+
+// Follows implements participation.Tx.
+func (tx *Tx) Follows(ctx context.Context, proposalID, accountID string) (bool, error) {
+	var ok bool
+	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM participation_followers WHERE proposal_id = $1 AND account_id = $2)`,
+		proposalID, accountID).Scan(&ok)
+	return ok, twrap("read follow", err)
+}
+
+// Followers implements participation.Tx.
+func (tx *Tx) Followers(ctx context.Context, proposalID string) ([]string, error) {
+	rows, err := tx.q.Query(ctx, `SELECT account_id FROM participation_followers WHERE proposal_id = $1 ORDER BY at, account_id`, proposalID)
+	if err != nil {
+		return nil, twrap("list followers", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, twrap("list followers", err)
+}
+
+const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at`
+
+func scanComment(row pgx.Row) (participation.Comment, error) {
+	var c participation.Comment
+	err := row.Scan(&c.ID, &c.ProposalID, &c.AuthorID, &c.AuthorName, &c.Body, &c.State, &c.FlagCount, &c.CreatedAt)
+	c.CreatedAt = c.CreatedAt.UTC()
+	return c, err
+}
+
+// InsertComment implements participation.Tx.
+func (tx *Tx) InsertComment(ctx context.Context, c participation.Comment) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, c.CreatedAt)
+	return twrap("insert comment", err)
+}
+
+// Comment implements participation.Tx.
+func (tx *Tx) Comment(ctx context.Context, id string) (participation.Comment, error) {
+	c, err := scanComment(tx.q.QueryRow(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE id = $1`, id))
+	return c, twrap("read comment", err)
+}
+
+// Comments implements participation.Tx.
+func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool) ([]participation.Comment, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments
+		WHERE proposal_id = $1 AND ($2 OR state <> 'hidden') ORDER BY created_at, id`, proposalID, withHidden)
+	if err != nil {
+		return nil, twrap("list comments", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
+	return out, twrap("list comments", err)
+}
+
+// FlagComment implements participation.Tx.
+func (tx *Tx) FlagComment(ctx context.Context, commentID, accountID, reason string, at time.Time) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `WITH ins AS (
+			INSERT INTO participation_comment_flags (comment_id, account_id, reason, at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (comment_id, account_id) DO NOTHING RETURNING comment_id)
+		UPDATE participation_comments SET flag_count = flag_count + 1,
+			state = CASE WHEN state = 'visible' THEN 'flagged' ELSE state END
+		WHERE id IN (SELECT comment_id FROM ins)`, commentID, accountID, reason, at)
+	return inserted(tag, err, "flag comment")
+}
+
+// SetCommentState implements participation.Tx.
+func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE participation_comments SET state = $2, moderated_by = $3 WHERE id = $1`, id, state, by)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return twrap("moderate comment", err)
+}
+
+// FlaggedComments implements participation.Tx.
+func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = 'flagged' ORDER BY created_at, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, twrap("list flagged comments", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
+	return out, twrap("list flagged comments", err)
+}
+
+const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
+
+func scanAPIKey(row pgx.Row) (participation.APIKey, error) {
+	var k participation.APIKey
+	var revoked *time.Time
+	err := row.Scan(&k.ID, &k.Name, &k.SecretHash, &k.IssuedAt, &k.IssuedBy, &revoked)
+	k.IssuedAt = k.IssuedAt.UTC()
+	if revoked != nil {
+		r := revoked.UTC()
+		k.RevokedAt = &r
+	}
+	return k, err
+}
+
+// InsertAPIKey implements participation.Tx.
+func (tx *Tx) InsertAPIKey(ctx context.Context, k participation.APIKey) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO participation_api_keys (`+apiKeyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, k.Name, k.SecretHash, k.IssuedAt, k.IssuedBy, k.RevokedAt)
+	return twrap("insert api key", err)
+}
+
+// APIKey implements participation.Tx.
+func (tx *Tx) APIKey(ctx context.Context, id string) (participation.APIKey, error) {
+	k, err := scanAPIKey(tx.q.QueryRow(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys WHERE id = $1`, id))
+	return k, twrap("read api key", err)
+}
+
+// ListAPIKeys implements participation.Tx.
+func (tx *Tx) ListAPIKeys(ctx context.Context) ([]participation.APIKey, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys ORDER BY issued_at, id`)
+	if err != nil {
+		return nil, twrap("list api keys", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.APIKey, error) { return scanAPIKey(r) })
+	return out, twrap("list api keys", err)
+}
+
+// RevokeAPIKey implements participation.Tx.
+func (tx *Tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE participation_api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, at)
+	return inserted(tag, err, "revoke api key")
+}

@@ -1,0 +1,223 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"cityhub/participation"
+)
+
+const proposalCols = `id, author_id, author_name, public_name, title, body, threshold, support_count, answer, answered_at, answered_by, created_at`
+
+func scanProposal(row pRow) (participation.Proposal, error) {
+	var p participation.Proposal
+	var public int
+	var answered sql.NullInt64
+	var created int64
+	err := row.Scan(&p.ID, &p.AuthorID, &p.AuthorName, &public, &p.Title, &p.Body, &p.Threshold, &p.SupportCount,
+		&p.Answer, &answered, &p.AnsweredBy, &created)
+	p.PublicName, p.CreatedAt = public == 1, fromMicros(created)
+	if answered.Valid {
+		p.AnsweredAt = fromMicros(answered.Int64)
+	}
+	return p, err
+}
+
+// InsertProposal implements participation.Tx.
+func (tx *Tx) InsertProposal(ctx context.Context, p participation.Proposal) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_proposals (`+proposalCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.AuthorID, p.AuthorName, boolInt(p.PublicName), p.Title, p.Body,
+		p.Threshold, p.SupportCount, p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, toMicros(p.CreatedAt))
+	return twrap("insert proposal", err)
+}
+
+// Proposal implements participation.Tx.
+func (tx *Tx) Proposal(ctx context.Context, id string) (participation.Proposal, error) {
+	p, err := scanProposal(tx.q.QueryRowContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE id = ?`, id))
+	return p, twrap("read proposal", err)
+}
+
+// LockProposal implements participation.Tx.
+func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Proposal, error) {
+	return tx.Proposal(ctx, id)
+}
+
+// AnswerProposal implements participation.Tx.
+func (tx *Tx) AnswerProposal(ctx context.Context, p participation.Proposal) error {
+	res, err := tx.q.ExecContext(ctx, `UPDATE participation_proposals SET answer = ?, answered_at = ?, answered_by = ? WHERE id = ?`,
+		p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, p.ID)
+	return twrap("answer proposal", tkOneRow(res, err))
+}
+
+// ListProposals implements participation.Tx.
+func (tx *Tx) ListProposals(ctx context.Context, f participation.ProposalFilter) ([]participation.Proposal, error) {
+	if f.Limit <= 0 || f.Limit > participation.MaxListLimit {
+		f.Limit = participation.MaxListLimit
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals
+		WHERE ?1 = '' OR (created_at, id) < (SELECT created_at, id FROM participation_proposals WHERE id = ?1)
+		ORDER BY created_at DESC, id DESC LIMIT ?2`, f.Before, f.Limit)
+	out, err := pCollect(rows, err, scanProposal)
+	return out, twrap("list proposals", err)
+}
+
+// AddSupport implements participation.Tx. The single writer serializes
+// supports; the primary key still decides, so a second support inserts
+// nothing and counts nothing.
+func (tx *Tx) AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO participation_supports (proposal_id, account_id, at) VALUES (?, ?, ?)
+		ON CONFLICT (proposal_id, account_id) DO NOTHING`, proposalID, accountID, toMicros(at))
+	if added, err := mobInserted(res, err, "add support"); err != nil || !added {
+		return false, err
+	}
+	res, err = tx.q.ExecContext(ctx, `UPDATE participation_proposals SET support_count = support_count + 1 WHERE id = ?`, proposalID)
+	return true, twrap("count support", tkOneRow(res, err))
+}
+
+// Supports implements participation.Tx.
+func (tx *Tx) Supports(ctx context.Context, proposalID, accountID string) (bool, error) {
+	var ok int
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM participation_supports WHERE proposal_id = ? AND account_id = ?)`,
+		proposalID, accountID).Scan(&ok)
+	return ok == 1, twrap("read support", err)
+}
+
+// CountSupports implements participation.Tx.
+func (tx *Tx) CountSupports(ctx context.Context, proposalID string) (int, error) {
+	var n int
+	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM participation_supports WHERE proposal_id = ?`, proposalID).Scan(&n)
+	return n, twrap("count supports", err)
+}
+
+// Follow implements participation.Tx.
+func (tx *Tx) Follow(ctx context.Context, proposalID, accountID string, at time.Time) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_followers (proposal_id, account_id, at) VALUES (?, ?, ?)
+		ON CONFLICT (proposal_id, account_id) DO NOTHING`, proposalID, accountID, toMicros(at))
+	return twrap("follow proposal", err)
+}
+
+// Unfollow implements participation.Tx.
+func (tx *Tx) Unfollow(ctx context.Context, proposalID, accountID string) error {
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM participation_followers WHERE proposal_id = ? AND account_id = ?`, proposalID, accountID)
+	return twrap("unfollow proposal", err)
+}
+
+// Follows implements participation.Tx.
+func (tx *Tx) Follows(ctx context.Context, proposalID, accountID string) (bool, error) {
+	var ok int
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM participation_followers WHERE proposal_id = ? AND account_id = ?)`,
+		proposalID, accountID).Scan(&ok)
+	return ok == 1, twrap("read follow", err)
+}
+
+// Followers implements participation.Tx.
+func (tx *Tx) Followers(ctx context.Context, proposalID string) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT account_id FROM participation_followers WHERE proposal_id = ? ORDER BY at, account_id`, proposalID)
+	out, err := pCollect(rows, err, func(r pRow) (string, error) {
+		var s string
+		return s, r.Scan(&s)
+	})
+	return out, twrap("list followers", err)
+}
+
+const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at`
+
+func scanComment(row pRow) (participation.Comment, error) {
+	var c participation.Comment
+	var at int64
+	err := row.Scan(&c.ID, &c.ProposalID, &c.AuthorID, &c.AuthorName, &c.Body, &c.State, &c.FlagCount, &at)
+	c.CreatedAt = fromMicros(at)
+	return c, err
+}
+
+// InsertComment implements participation.Tx.
+func (tx *Tx) InsertComment(ctx context.Context, c participation.Comment) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, toMicros(c.CreatedAt))
+	return twrap("insert comment", err)
+}
+
+// Comment implements participation.Tx.
+func (tx *Tx) Comment(ctx context.Context, id string) (participation.Comment, error) {
+	c, err := scanComment(tx.q.QueryRowContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE id = ?`, id))
+	return c, twrap("read comment", err)
+}
+
+// Comments implements participation.Tx.
+func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool) ([]participation.Comment, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments
+		WHERE proposal_id = ? AND (? OR state <> 'hidden') ORDER BY created_at, id`, proposalID, boolInt(withHidden))
+	out, err := pCollect(rows, err, scanComment)
+	return out, twrap("list comments", err)
+}
+
+// FlagComment implements participation.Tx.
+func (tx *Tx) FlagComment(ctx context.Context, commentID, accountID, reason string, at time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO participation_comment_flags (comment_id, account_id, reason, at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (comment_id, account_id) DO NOTHING`, commentID, accountID, reason, toMicros(at))
+	if added, err := mobInserted(res, err, "flag comment"); err != nil || !added {
+		return false, err
+	}
+	res, err = tx.q.ExecContext(ctx, `UPDATE participation_comments SET flag_count = flag_count + 1,
+		state = CASE WHEN state = 'visible' THEN 'flagged' ELSE state END WHERE id = ?`, commentID)
+	return true, twrap("flag comment", tkOneRow(res, err))
+}
+
+// SetCommentState implements participation.Tx.
+func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
+	res, err := tx.q.ExecContext(ctx, `UPDATE participation_comments SET state = ?, moderated_by = ? WHERE id = ?`, state, by, id)
+	return twrap("moderate comment", tkOneRow(res, err))
+}
+
+// FlaggedComments implements participation.Tx.
+func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = 'flagged' ORDER BY created_at, id LIMIT ?`, limit)
+	out, err := pCollect(rows, err, scanComment)
+	return out, twrap("list flagged comments", err)
+}
+
+const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
+
+func scanAPIKey(row pRow) (participation.APIKey, error) {
+	var k participation.APIKey
+	var issued int64
+	var revoked sql.NullInt64
+	err := row.Scan(&k.ID, &k.Name, &k.SecretHash, &issued, &k.IssuedBy, &revoked)
+	k.IssuedAt = fromMicros(issued)
+	if revoked.Valid {
+		r := fromMicros(revoked.Int64)
+		k.RevokedAt = &r
+	}
+	return k, err
+}
+
+// InsertAPIKey implements participation.Tx.
+func (tx *Tx) InsertAPIKey(ctx context.Context, k participation.APIKey) error {
+	var revoked any
+	if k.RevokedAt != nil {
+		revoked = toMicros(*k.RevokedAt)
+	}
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_api_keys (`+apiKeyCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Name, k.SecretHash, toMicros(k.IssuedAt), k.IssuedBy, revoked)
+	return twrap("insert api key", err)
+}
+
+// APIKey implements participation.Tx.
+func (tx *Tx) APIKey(ctx context.Context, id string) (participation.APIKey, error) {
+	k, err := scanAPIKey(tx.q.QueryRowContext(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys WHERE id = ?`, id))
+	return k, twrap("read api key", err)
+}
+
+// ListAPIKeys implements participation.Tx.
+func (tx *Tx) ListAPIKeys(ctx context.Context) ([]participation.APIKey, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys ORDER BY issued_at, id`)
+	out, err := pCollect(rows, err, scanAPIKey)
+	return out, twrap("list api keys", err)
+}
+
+// RevokeAPIKey implements participation.Tx.
+func (tx *Tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE participation_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, toMicros(at), id)
+	return mobInserted(res, err, "revoke api key")
+}
