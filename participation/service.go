@@ -28,8 +28,6 @@ type Settings struct {
 	// APIKeyCost is the argon2id cost of API key hashes (default
 	// identity.DefaultArgon2; tests lower it).
 	APIKeyCost identity.Argon2Params
-	// Photos limits the photos people upload.
-	Photos PhotoLimits
 }
 
 // Defaults of Settings.
@@ -67,12 +65,6 @@ type Photo struct {
 	Image     []byte    `json:"-"`
 	Thumbnail []byte    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
-}
-
-// PhotoLimits bound uploads; the photo package enforces them.
-type PhotoLimits struct {
-	MaxBytes  int // default 8 MiB
-	MaxPixels int // default 40 megapixels
 }
 
 // Photo states: a photo is public only once a member of staff approved it.
