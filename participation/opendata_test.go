@@ -1,0 +1,79 @@
+package participation_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"cityhub/participation"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// The open data names no account, e-mail or unchosen name, shows nothing
+// staff redacted, carries the licence on every CSV row, and counts reports
+// by contrada, category and status.
+func TestOpenData(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		named := pothole(archLat, archLon)
+		named.PublicName = true
+		f.report(t, bruno, named)
+		secret := pothole(nearArchLat, nearArchLon)
+		secret.Description = "=HYPERLINK(\"http://evil\") my phone is 333 1234567"
+		hidden := f.report(t, anna, secret)
+		_, err := f.svc.Redact(ctx, roads, hidden.ID, true)
+		must(t, err)
+		f.report(t, carla, pothole(stationLat, stationLon))
+		p := proposal(t, f, carla, 0)
+		_, _, err = f.svc.Support(ctx, anna, p.ID)
+		must(t, err)
+
+		od, err := f.svc.OpenData(ctx)
+		must(t, err)
+		if od.Licence != "CC-BY-4.0" || len(od.Reports) != 3 || len(od.Proposals) != 1 || od.Proposals[0].SupportCount != 1 {
+			t.Fatalf("open data %+v", od)
+		}
+		b, _ := json.Marshal(od)
+		var all bytes.Buffer
+		all.Write(b)
+		for _, write := range []func(*bytes.Buffer, participation.OpenData) error{
+			func(w *bytes.Buffer, od participation.OpenData) error { return participation.WriteReportsCSV(w, od) },
+			func(w *bytes.Buffer, od participation.OpenData) error { return participation.WriteProposalsCSV(w, od) },
+			func(w *bytes.Buffer, od participation.OpenData) error { return participation.WriteCountsCSV(w, od) },
+		} {
+			var w bytes.Buffer
+			must(t, write(&w, od))
+			rows, err := csv.NewReader(bytes.NewReader(w.Bytes())).ReadAll()
+			if err != nil || len(rows) < 2 {
+				t.Fatalf("csv %q, %v", w.String(), err)
+			}
+			for _, row := range rows[1:] {
+				if row[len(row)-1] != "CC-BY-4.0" || rows[0][len(row)-1] != "license" {
+					t.Fatalf("row without licence: %v", row)
+				}
+			}
+			all.Write(w.Bytes())
+		}
+		for _, leak := range []string{anna.Email, bruno.Email, carla.Email, anna.AccountID, bruno.AccountID, carla.AccountID,
+			anna.Name, carla.Name, "333 1234567", "HYPERLINK"} {
+			if strings.Contains(all.String(), leak) {
+				t.Errorf("open data shows %q", leak)
+			}
+		}
+		if !strings.Contains(all.String(), bruno.Name) {
+			t.Errorf("the name a reporter chose to show is missing")
+		}
+		counts := map[string]int{}
+		for _, c := range od.Counts {
+			counts[c.Contrada+"/"+c.Category+"/"+c.Status] += c.Count
+		}
+		if counts["centro-storico/pothole/open"] != 2 || counts["rione-ferrovia/pothole/open"] != 1 {
+			t.Fatalf("counts %v", counts)
+		}
+	})
+}

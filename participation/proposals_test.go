@@ -1,0 +1,223 @@
+package participation_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/participation"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+func proposal(t *testing.T, f *fixture, c identity.Caller, threshold int) participation.Proposal {
+	t.Helper()
+	p, err := f.svc.CreateProposal(context.Background(), c, participation.NewProposal{Title: "More benches in Villa Comunale",
+		Body: "The park has too few benches for older visitors.", Threshold: threshold})
+	if err != nil {
+		t.Fatalf("CreateProposal: %v", err)
+	}
+	return p
+}
+
+// 64 supports of one citizen racing count once, on both engines: exactly
+// one of them says it added the support.
+func TestSupportRaceOneCitizen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		const n = 64
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		var mu sync.Mutex
+		added, errs := 0, []error{}
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, ok, err := f.svc.Support(ctx, bruno, p.ID)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					errs = append(errs, err)
+				} else if ok {
+					added++
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if len(errs) > 0 {
+			t.Fatalf("%d supports failed, first: %v", len(errs), errs[0])
+		}
+		if added != 1 {
+			t.Fatalf("%d supports said added, want exactly 1", added)
+		}
+		got, err := f.svc.Proposal(ctx, p.ID)
+		must(t, err)
+		if got.SupportCount != 1 {
+			t.Fatalf("support_count %d, want 1", got.SupportCount)
+		}
+		var rows int
+		must(t, db.Participation().View(ctx, func(tx participation.Tx) error {
+			var err error
+			rows, err = tx.CountSupports(ctx, p.ID)
+			return err
+		}))
+		if rows != 1 {
+			t.Fatalf("%d support rows, want 1", rows)
+		}
+	})
+}
+
+// Past its threshold a proposal awaits the city's answer; the answer is
+// public, e-mailed to every follower (the author follows by default), and
+// ends supports.
+func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		_, err := f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "A title", Body: strings.Repeat("x", 30), Threshold: 2})
+		wantCode(t, "a citizen sets the threshold", err, apperr.Forbidden, "not_admin")
+		_, err = f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "Hi", Body: strings.Repeat("x", 30)})
+		wantCode(t, "short title", err, apperr.Invalid, "bad_title")
+		_, err = f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "A fine title", Body: "too short"})
+		wantCode(t, "short body", err, apperr.Invalid, "bad_body")
+		_, err = f.svc.CreateProposal(ctx, roads, participation.NewProposal{Title: "A fine title", Body: strings.Repeat("x", 30)})
+		wantCode(t, "staff propose", err, apperr.Forbidden, "not_citizen")
+		if p := proposal(t, f, anna, 0); p.Threshold != participation.DefaultSupportThreshold {
+			t.Fatalf("default threshold %d", p.Threshold)
+		}
+
+		// The city proposes with its own threshold of 2 (an administrator
+		// who is also a citizen).
+		cityCitizen := anna
+		cityCitizen.Grants = append([]identity.Grant{{Role: identity.RoleAdmin}}, anna.Grants...)
+		p := proposal(t, f, cityCitizen, 2)
+		must(t, f.svc.Follow(ctx, carla, p.ID, true))
+		must(t, f.svc.Follow(ctx, bruno, p.ID, true))
+		must(t, f.svc.Follow(ctx, bruno, p.ID, false))
+		for i, c := range []identity.Caller{bruno, carla} {
+			got, added, err := f.svc.Support(ctx, c, p.ID)
+			if err != nil || !added {
+				t.Fatalf("support %d: %v", i, err)
+			}
+			want := []string{participation.ProposalCollecting, participation.ProposalAwaitingAnswer}[i]
+			if got.State != want {
+				t.Fatalf("after %d supports: %s, want %s", i+1, got.State, want)
+			}
+		}
+		waiting, err := f.svc.AwaitingAnswer(ctx, admin)
+		if err != nil || len(waiting) != 1 || waiting[0].ID != p.ID {
+			t.Fatalf("awaiting answer %+v, %v", waiting, err)
+		}
+		_, err = f.svc.Answer(ctx, anna, p.ID, "No.")
+		wantCode(t, "a citizen answers", err, apperr.Forbidden, "not_admin")
+		_, err = f.svc.Answer(ctx, admin, p.ID, "   ")
+		wantCode(t, "empty answer", err, apperr.Invalid, "bad_answer")
+		got, err := f.svc.Answer(ctx, admin, p.ID, "Yes: twenty <b>benches</b> by May.")
+		if err != nil || got.State != participation.ProposalAnswered || got.Answer != "Yes: twenty <b>benches</b> by May." {
+			t.Fatalf("answer = %+v, %v", got, err)
+		}
+		_, err = f.svc.Answer(ctx, admin, p.ID, "Again")
+		wantCode(t, "second answer", err, apperr.Conflict, "already_answered")
+		_, _, err = f.svc.Support(ctx, bruno, p.ID)
+		wantCode(t, "support after the answer", err, apperr.Conflict, "proposal_answered")
+
+		to := map[string]mail.Message{}
+		for _, m := range f.outbox(t) {
+			if m.Kind == mail.KindProposalAnswered {
+				to[m.To] = m
+			}
+		}
+		if len(to) != 2 || to[anna.Email].Locale != "it" || to[carla.Email].Subject != "Il Comune ha risposto alla proposta «More benches in Villa Comunale»" {
+			t.Fatalf("answer e-mails to %v", to)
+		}
+		if !strings.Contains(to[carla.Email].HTML, "twenty &lt;b&gt;benches") || !strings.Contains(to[carla.Email].Text, "/proposals/"+p.ID) {
+			t.Fatalf("answer e-mail %+v", to[carla.Email])
+		}
+	})
+}
+
+// An abusive comment, once flagged, waits for a moderator and stays
+// visible; hidden, it leaves the public list.
+func TestCommentsAndModeration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		good, err := f.svc.AddComment(ctx, bruno, p.ID, "Great idea <3")
+		must(t, err)
+		bad, err := f.svc.AddComment(ctx, carla, p.ID, "You are all idiots")
+		must(t, err)
+		_, err = f.svc.AddComment(ctx, carla, "prp_missing", "Hello")
+		wantCode(t, "comment a missing proposal", err, apperr.NotFound, "proposal_not_found")
+		_, err = f.svc.AddComment(ctx, carla, p.ID, strings.Repeat("a", participation.MaxCommentLen+1))
+		wantCode(t, "long comment", err, apperr.Invalid, "bad_comment")
+		must(t, f.svc.FlagComment(ctx, anna, bad.ID, "insult"))
+		must(t, f.svc.FlagComment(ctx, anna, bad.ID, "insult again"))
+		must(t, f.svc.FlagComment(ctx, bruno, bad.ID, ""))
+		flagged, err := f.svc.FlaggedComments(ctx, admin)
+		if err != nil || len(flagged) != 1 || flagged[0].ID != bad.ID || flagged[0].FlagCount != 2 {
+			t.Fatalf("flagged %+v, %v", flagged, err)
+		}
+		if cs, _ := f.svc.Comments(ctx, p.ID); len(cs) != 2 {
+			t.Fatalf("a flagged comment stays visible until moderated: %+v", cs)
+		}
+		err = f.svc.ModerateComment(ctx, roads, bad.ID, participation.CommentHidden)
+		wantCode(t, "staff moderate comments", err, apperr.Forbidden, "not_admin")
+		must(t, f.svc.ModerateComment(ctx, admin, bad.ID, participation.CommentHidden))
+		cs, err := f.svc.Comments(ctx, p.ID)
+		if err != nil || len(cs) != 1 || cs[0].ID != good.ID || cs[0].Body != "Great idea <3" || cs[0].AuthorName != bruno.Name {
+			t.Fatalf("comments %+v, %v", cs, err)
+		}
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 0 {
+			t.Fatalf("moderated comment still queued: %+v", flagged)
+		}
+	})
+}
+
+// API keys: issued by an administrator, kept hashed, checked, revoked.
+func TestAPIKeys(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		_, err := f.svc.IssueAPIKey(ctx, roads, "App")
+		wantCode(t, "staff issue keys", err, apperr.Forbidden, "not_admin")
+		k, err := f.svc.IssueAPIKey(ctx, admin, "Segnala Benevento app")
+		must(t, err)
+		if !strings.HasPrefix(k.Key, k.ID+".") || strings.Contains(k.SecretHash, strings.TrimPrefix(k.Key, k.ID+".")) {
+			t.Fatalf("issued %+v", k)
+		}
+		got, err := f.svc.AuthenticateAPIKey(ctx, k.Key)
+		if err != nil || got.ID != k.ID {
+			t.Fatalf("authenticate = %+v, %v", got, err)
+		}
+		for _, bad := range []string{"", k.ID, k.ID + ".wrong", "key_nope." + strings.TrimPrefix(k.Key, k.ID+"."), k.Key + "x", strings.Repeat("a.", 200)} {
+			_, err := f.svc.AuthenticateAPIKey(ctx, bad)
+			wantCode(t, "bad key "+bad, err, apperr.Unauthenticated, "bad_api_key")
+		}
+		r, err := f.svc.SubmitReportFromApp(ctx, got, participation.NewReport{Category: "rubbish", Located: true, Lat: archLat, Lon: archLon,
+			Description: "Bags left by the bins.", Name: "Dario", Email: "dario@example.org", PublicName: true})
+		if err != nil || r.Source != "open311:"+k.ID || r.PublicName || r.ReporterEmail != "dario@example.org" {
+			t.Fatalf("app report %+v, %v", r, err)
+		}
+		must(t, f.svc.RevokeAPIKey(ctx, admin, k.ID))
+		wantCode(t, "revoke twice", f.svc.RevokeAPIKey(ctx, admin, k.ID), apperr.Conflict, "already_revoked")
+		_, err = f.svc.AuthenticateAPIKey(ctx, k.Key)
+		wantCode(t, "revoked key", err, apperr.Unauthenticated, "bad_api_key")
+		// The app's reporter, without an account, is e-mailed at the
+		// address the app gave.
+		_, err = f.svc.ChangeStatus(ctx, admin, r.ID, participation.StatusAcknowledged, "")
+		must(t, err)
+		if msgs := f.outbox(t); len(msgs) != 1 || msgs[0].To != "dario@example.org" || msgs[0].AccountID != "" {
+			t.Fatalf("e-mail to the app's reporter %+v", msgs)
+		}
+	})
+}
