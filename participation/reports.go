@@ -327,6 +327,7 @@ func (s *Service) PublicReport(ctx context.Context, id string) (PublicReport, er
 
 // PublicFilter selects reports for the public map and list.
 type PublicFilter struct {
+	IDs        []string
 	Categories []string
 	Statuses   []string
 	Contrada   string
@@ -354,7 +355,7 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 	}
 	out := []PublicReport{}
 	err := s.store.View(ctx, func(tx Tx) error {
-		rs, err := tx.ListReports(ctx, ReportFilter{Categories: f.Categories, Statuses: f.Statuses, Contrada: f.Contrada,
+		rs, err := tx.ListReports(ctx, ReportFilter{IDs: f.IDs, Categories: f.Categories, Statuses: f.Statuses, Contrada: f.Contrada,
 			Since: f.Since, Until: f.Until, Before: f.Before, Limit: f.Limit})
 		if err != nil {
 			return err

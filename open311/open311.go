@@ -1,0 +1,190 @@
+// Package open311 is the hub's Open311 GeoReport v2 endpoint
+// (https://wiki.open311.org/GeoReport_v2), so that existing report apps and
+// city back offices can list the city's services (report categories), post
+// service requests (reports) with an API key the city issued, and follow
+// them. It maps between the standard's documents, in JSON and XML, and the
+// participation domain, which holds every rule; this package decides
+// nothing itself.
+//
+// The web server mounts it with Routes under a prefix such as /open311/v2.
+// What GeoReport v2 leaves open, and what the hub chose:
+//   - service_code is the category code; every service is "realtime" (the
+//     request exists once POST answers), so the answer carries the
+//     service_request_id, and a token too, which tokens/{token} resolves.
+//   - status is "open" while the city works a report (open, acknowledged,
+//     in_progress) and "closed" once fixed, rejected or merged; the hub's
+//     finer status and the office's note are in status_notes.
+//   - media_url is never fetched (the hub makes no requests to addresses a
+//     client names); a photo may be sent instead as the multipart file
+//     "media" (as FixMyStreet does), re-encoded and moderated like any.
+//   - Names and e-mails a client sends reach the city only: GET answers
+//     carry no personal data, and descriptions staff redacted are hidden.
+package open311
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/participation"
+	"cityhub/photo"
+)
+
+// Options tune the endpoint; zero fields take the defaults.
+type Options struct {
+	// Jurisdiction is the jurisdiction_id clients may send (any when empty).
+	Jurisdiction string
+	// MediaURL is the public address of an approved photo, for media_url;
+	// none is given when nil.
+	MediaURL func(photoID string) string
+	// Photos limits an uploaded "media" file.
+	Photos photo.Limits
+	Logger *slog.Logger
+	// Now is the clock of the default 90-day window (time.Now when nil).
+	Now func() time.Time
+}
+
+// Server answers GeoReport v2 requests from the participation service.
+type Server struct {
+	svc  *participation.Service
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns the endpoint over svc.
+func New(svc *participation.Service, opts Options) *Server {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Photos.MaxBytes <= 0 {
+		opts.Photos.MaxBytes = photo.DefaultMaxBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Server{svc: svc, opts: opts, log: log}
+}
+
+func (s *Server) now() time.Time { return s.opts.Now() }
+
+// Routes registers the endpoint's resources on mux under prefix (for
+// example "/open311/v2"), each in its JSON and XML form.
+func (s *Server) Routes(mux *http.ServeMux, prefix string) {
+	prefix = strings.TrimSuffix(prefix, "/")
+	for _, f := range []string{"json", "xml"} {
+		mux.HandleFunc("GET "+prefix+"/services."+f, s.format(f, s.handleServices))
+		mux.HandleFunc("GET "+prefix+"/requests."+f, s.format(f, s.handleRequests))
+		mux.HandleFunc("POST "+prefix+"/requests."+f, s.format(f, s.handlePostRequest))
+	}
+	mux.HandleFunc("GET "+prefix+"/services/{file}", s.withFile(s.handleService))
+	mux.HandleFunc("GET "+prefix+"/requests/{file}", s.withFile(s.handleRequest))
+	mux.HandleFunc("GET "+prefix+"/tokens/{file}", s.withFile(s.handleToken))
+}
+
+// Handler is a handler serving only the endpoint under prefix.
+func (s *Server) Handler(prefix string) http.Handler {
+	mux := http.NewServeMux()
+	s.Routes(mux, prefix)
+	return mux
+}
+
+// handler answers one resource in format f ("json" or "xml").
+type handler func(w http.ResponseWriter, r *http.Request, f string, id string)
+
+func (s *Server) format(f string, h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) { h(w, r, f, "") }
+}
+
+// withFile splits "{id}.json" or "{id}.xml"; any other name is not found.
+func (s *Server) withFile(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		file := r.PathValue("file")
+		i := strings.LastIndexByte(file, '.')
+		if i <= 0 || (file[i+1:] != "json" && file[i+1:] != "xml") {
+			s.fail(w, "json", apperr.E(apperr.NotFound, "Not found: ask for a .json or .xml resource."))
+			return
+		}
+		h(w, r, file[i+1:], file[:i])
+	}
+}
+
+// write answers v in format f; xmlRoot wraps XML lists as the standard
+// names them.
+func (s *Server) write(w http.ResponseWriter, f string, status int, v any) {
+	if f == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(xml.Header))
+		enc := xml.NewEncoder(w)
+		enc.Indent("", "  ")
+		if err := enc.Encode(v); err != nil {
+			s.log.Error("open311: encode xml", slog.Any("error", err))
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		s.log.Error("open311: encode json", slog.Any("error", err))
+	}
+}
+
+// apiError is one error as the standard gives it.
+type apiError struct {
+	Code        int    `json:"code" xml:"code"`
+	Description string `json:"description" xml:"description"`
+}
+
+type xmlErrors struct {
+	XMLName xml.Name   `xml:"errors"`
+	Errors  []apiError `xml:"error"`
+}
+
+// fail answers err as the standard's errors document, with the HTTP status
+// its code maps to; internal errors are logged and described generically.
+func (s *Server) fail(w http.ResponseWriter, f string, err error) {
+	status := http.StatusInternalServerError
+	switch apperr.CodeOf(err) {
+	case apperr.Invalid:
+		status = http.StatusBadRequest
+	case apperr.Unauthenticated, apperr.Forbidden:
+		status = http.StatusForbidden
+	case apperr.NotFound:
+		status = http.StatusNotFound
+	case apperr.Conflict:
+		status = http.StatusConflict
+	case apperr.RateLimited:
+		status = http.StatusTooManyRequests
+	case apperr.Unavailable:
+		status = http.StatusServiceUnavailable
+	default:
+		s.log.Error("open311: internal error", slog.Any("error", err))
+	}
+	e := apiError{Code: status, Description: apperr.MessageOf(err)}
+	if f == "xml" {
+		s.write(w, f, status, xmlErrors{Errors: []apiError{e}})
+		return
+	}
+	s.write(w, f, status, []apiError{e})
+}
+
+// lang picks the services' language from Accept-Language: English when
+// the client prefers it, Italian otherwise.
+func lang(r *http.Request) string {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(r.Header.Get("Accept-Language"))), "en") {
+		return "en"
+	}
+	return "it"
+}
+
+func (s *Server) checkJurisdiction(r *http.Request) error {
+	if j := r.FormValue("jurisdiction_id"); j != "" && s.opts.Jurisdiction != "" && j != s.opts.Jurisdiction {
+		return apperr.R(apperr.NotFound, "jurisdiction_not_found", "This endpoint serves the jurisdiction %s only.", s.opts.Jurisdiction)
+	}
+	return nil
+}

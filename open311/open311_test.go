@@ -1,0 +1,440 @@
+package open311_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/open311"
+	"cityhub/participation"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// The fields the GeoReport v2 specification lists for each document.
+var (
+	serviceFields  = []string{"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+	requestFields  = []string{"service_request_id", "status", "status_notes", "service_name", "service_code", "description", "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}
+	createdFields  = []string{"service_request_id", "service_notice", "account_id"}
+	tokenFields    = []string{"service_request_id", "token"}
+	errorFields    = []string{"code", "description"}
+	definitionKeys = []string{"service_code", "attributes"}
+)
+
+var admin = identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+
+type env struct {
+	srv *httptest.Server
+	svc *participation.Service
+	key string
+	now time.Time
+}
+
+func newEnv(t *testing.T, db store.DB) *env {
+	t.Helper()
+	svc, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	svc.SetClock(func() time.Time { return now })
+	k, err := svc.IssueAPIKey(context.Background(), admin, "Test app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := open311.New(svc, open311.Options{Jurisdiction: "comune.benevento.it", Now: func() time.Time { return now },
+		MediaURL: func(id string) string { return "https://hub.example.org/photos/" + id + ".jpg" }})
+	srv := httptest.NewServer(o.Handler("/open311/v2"))
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, svc: svc, key: k.Key, now: now}
+}
+
+func (e *env) do(t *testing.T, method, path string, body io.Reader, ctype string) (int, []byte, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+"/open311/v2"+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, b, res.Header.Get("Content-Type")
+}
+
+func (e *env) post(t *testing.T, format string, form url.Values) (int, []byte) {
+	t.Helper()
+	code, b, _ := e.do(t, "POST", "/requests."+format, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+	return code, b
+}
+
+// keysOf checks a JSON list's objects carry exactly the fields.
+func keysOf(t *testing.T, what string, b []byte, fields []string) []map[string]any {
+	t.Helper()
+	var list []map[string]any
+	if err := json.Unmarshal(b, &list); err != nil {
+		t.Fatalf("%s: %v in %s", what, err, b)
+	}
+	for _, m := range list {
+		for _, f := range fields {
+			if _, ok := m[f]; !ok {
+				t.Errorf("%s: field %s missing in %v", what, f, m)
+			}
+		}
+	}
+	return list
+}
+
+// xmlElements lists the child element names of each element named item.
+func xmlElements(t *testing.T, b []byte, root, item string) [][]string {
+	t.Helper()
+	if !bytes.HasPrefix(b, []byte(`<?xml version="1.0" encoding="UTF-8"?>`)) {
+		t.Fatalf("no XML declaration: %s", b)
+	}
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	var out [][]string
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("xml: %v in %s", err, b)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			depth++
+			switch {
+			case depth == 1 && el.Name.Local != root:
+				t.Fatalf("root %s, want %s", el.Name.Local, root)
+			case depth == 2 && el.Name.Local == item:
+				out = append(out, nil)
+			case depth == 3:
+				out[len(out)-1] = append(out[len(out)-1], el.Name.Local)
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return out
+}
+
+func TestServices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db)
+		code, b, ct := e.do(t, "GET", "/services.json", nil, "")
+		if code != 200 || !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("services.json %d %s", code, ct)
+		}
+		list := keysOf(t, "services.json", b, serviceFields)
+		if len(list) != len(participation.DefaultCatalogue().Categories) || list[0]["service_code"] != "pothole" ||
+			list[0]["service_name"] != "Buca stradale" || list[0]["type"] != "realtime" || list[0]["metadata"] != false {
+			t.Fatalf("services %s", b)
+		}
+		code, b, ct = e.do(t, "GET", "/services.xml", nil, "")
+		if code != 200 || !strings.HasPrefix(ct, "text/xml") {
+			t.Fatalf("services.xml %d %s", code, ct)
+		}
+		for _, els := range xmlElements(t, b, "services", "service") {
+			if !slices.Equal(els, serviceFields) {
+				t.Fatalf("service elements %v, want %v", els, serviceFields)
+			}
+		}
+		code, b, _ = e.do(t, "GET", "/services/pothole.json", nil, "")
+		var def map[string]any
+		if code != 200 || json.Unmarshal(b, &def) != nil || def["service_code"] != "pothole" || len(def) != len(definitionKeys) {
+			t.Fatalf("definition %d %s", code, b)
+		}
+		if code, b, _ = e.do(t, "GET", "/services/pothole.xml", nil, ""); code != 200 || !bytes.Contains(b, []byte("<service_definition>")) {
+			t.Fatalf("definition xml %d %s", code, b)
+		}
+		for _, path := range []string{"/services/ufo.json", "/services/pothole.html", "/services/.json"} {
+			if code, _, _ := e.do(t, "GET", path, nil, ""); code != 404 {
+				t.Errorf("%s: %d, want 404", path, code)
+			}
+		}
+		if code, b, _ := e.do(t, "GET", "/services.json?jurisdiction_id=napoli.it", nil, ""); code != 404 {
+			t.Errorf("another jurisdiction: %d %s", code, b)
+		}
+	})
+}
+
+// A client posts a request with its API key and reads it back by token
+// and by id, in JSON and XML; without a key, or with a bad one, it is
+// refused.
+func TestPostAndReadBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db)
+		form := url.Values{"api_key": {e.key}, "jurisdiction_id": {"comune.benevento.it"}, "service_code": {"pothole"},
+			"lat": {"41.1316"}, "long": {"14.7802"}, "address_string": {"Via Traiano"}, "email": {"dario@example.org"},
+			"first_name": {"Dario"}, "last_name": {"Bianchi"}, "phone": {"3331234567"},
+			"description": {"Deep hole <script>alert(1)</script> near the arch"}, "media_url": {"http://169.254.169.254/latest"}}
+
+		for name, tc := range map[string]struct {
+			key  []string
+			want int
+		}{
+			"no key":    {nil, 403},
+			"bad key":   {[]string{"key_x.nope"}, 403},
+			"empty key": {[]string{""}, 403},
+		} {
+			f := url.Values{}
+			for k, v := range form {
+				f[k] = v
+			}
+			f["api_key"] = tc.key
+			code, b := e.post(t, "json", f)
+			if code != tc.want {
+				t.Fatalf("%s: %d %s", name, code, b)
+			}
+			keysOf(t, name, b, errorFields)
+		}
+		if list, _ := e.svc.PublicReports(context.Background(), participation.PublicFilter{}); len(list) != 0 {
+			t.Fatalf("a refused post made a report: %+v", list)
+		}
+
+		code, b := e.post(t, "json", form)
+		if code != 200 {
+			t.Fatalf("post: %d %s", code, b)
+		}
+		created := keysOf(t, "created", b, createdFields)
+		id, token := created[0]["service_request_id"].(string), created[0]["token"].(string)
+		if id == "" || token == "" {
+			t.Fatalf("created %s", b)
+		}
+
+		code, b, _ = e.do(t, "GET", "/tokens/"+token+".json", nil, "")
+		tok := keysOf(t, "token", b, tokenFields)
+		if code != 200 || tok[0]["service_request_id"] != id {
+			t.Fatalf("token: %d %s", code, b)
+		}
+		code, b, _ = e.do(t, "GET", "/tokens/"+token+".xml", nil, "")
+		if els := xmlElements(t, b, "service_requests", "request"); code != 200 || !slices.Equal(els[0], tokenFields) {
+			t.Fatalf("token xml: %d %s", code, b)
+		}
+
+		code, b, _ = e.do(t, "GET", "/requests/"+id+".json", nil, "")
+		got := keysOf(t, "request", b, requestFields)
+		r := got[0]
+		if code != 200 || r["service_request_id"] != id || r["status"] != "open" || r["service_code"] != "pothole" ||
+			r["lat"] != 41.1316 || r["long"] != 14.7802 || r["address"] != "Via Traiano" || r["media_url"] != "" ||
+			r["description"] != "Deep hole <script>alert(1)</script> near the arch" || r["requested_datetime"] != "2026-11-30T09:00:00Z" {
+			t.Fatalf("request %d %s", code, b)
+		}
+		if bytes.Contains(b, []byte("<script>")) {
+			t.Fatalf("JSON carries raw markup: %s", b)
+		}
+		for _, leak := range []string{"dario@example.org", "Dario", "Bianchi", "3331234567", "169.254"} {
+			if bytes.Contains(b, []byte(leak)) {
+				t.Fatalf("request shows %q: %s", leak, b)
+			}
+		}
+		code, b, _ = e.do(t, "GET", "/requests/"+id+".xml", nil, "")
+		els := xmlElements(t, b, "service_requests", "request")
+		if code != 200 || len(els) != 1 || !slices.Equal(els[0], requestFields) || !bytes.Contains(b, []byte("Deep hole &lt;script&gt;")) {
+			t.Fatalf("request xml %d %s", code, b)
+		}
+
+		// POST in XML answers XML.
+		code, b = e.post(t, "xml", form)
+		if els := xmlElements(t, b, "service_requests", "request"); code != 200 || !slices.Contains(els[0], "service_request_id") {
+			t.Fatalf("post xml %d %s", code, b)
+		}
+
+		for _, path := range []string{"/requests/rep_missing.json", "/tokens/nope.json"} {
+			if code, b, _ := e.do(t, "GET", path, nil, ""); code != 404 {
+				t.Errorf("%s: %d %s", path, code, b)
+			} else {
+				keysOf(t, path, b, errorFields)
+			}
+		}
+	})
+}
+
+// Bad input answers 400 with the standard's errors document, and makes no
+// report.
+func TestPostBadInput(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db)
+		base := url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "lat": {"41.1316"}, "long": {"14.7802"}, "description": {"Deep hole near the arch"}}
+		for name, edit := range map[string]func(url.Values){
+			"outside the city": func(f url.Values) { f.Set("lat", "40.8518"); f.Set("long", "14.2681") },
+			"lat only":         func(f url.Values) { f.Del("long") },
+			"NaN":              func(f url.Values) { f.Set("lat", "NaN") },
+			"Inf":              func(f url.Values) { f.Set("long", "+Inf") },
+			"no place":         func(f url.Values) { f.Del("lat"); f.Del("long") },
+			"unknown service":  func(f url.Values) { f.Set("service_code", "ufo") },
+			"no service":       func(f url.Values) { f.Del("service_code") },
+			"no description":   func(f url.Values) { f.Del("description") },
+			"huge description": func(f url.Values) { f.Set("description", strings.Repeat("a", 3000)) },
+			"bad e-mail":       func(f url.Values) { f.Set("email", "not an address") },
+			"control chars":    func(f url.Values) { f.Set("description", "bad \x00 bytes here") },
+		} {
+			f := url.Values{}
+			for k, v := range base {
+				f[k] = slices.Clone(v)
+			}
+			edit(f)
+			code, b := e.post(t, "json", f)
+			if code != 400 {
+				t.Errorf("%s: %d %s", name, code, b)
+				continue
+			}
+			if errs := keysOf(t, name, b, errorFields); errs[0]["code"] != float64(400) || errs[0]["description"] == "" {
+				t.Errorf("%s: %s", name, b)
+			}
+		}
+		code, b := e.post(t, "json", url.Values{"api_key": {e.key}, "description": {strings.Repeat("x", 70<<10)}})
+		if code != 400 || !bytes.Contains(b, []byte("too large")) {
+			t.Errorf("oversized form: %d %s", code, b)
+		}
+		if list, _ := e.svc.PublicReports(context.Background(), participation.PublicFilter{}); len(list) != 0 {
+			t.Fatalf("bad posts made reports: %+v", list)
+		}
+	})
+}
+
+func multipartPost(t *testing.T, e *env, fields map[string]string, media []byte) (int, []byte) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("media", "photo.jpg")
+	_, _ = fw.Write(media)
+	_ = mw.Close()
+	code, b, _ := e.do(t, "POST", "/requests.json", &body, mw.FormDataContentType())
+	return code, b
+}
+
+// A photo sent as "media" is re-encoded and kept pending: media_url
+// appears only once staff approve it. A fake image is a 400.
+func TestPostWithPhoto(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+		for i := range img.Pix {
+			img.Pix[i] = 200
+		}
+		img.Set(1, 1, color.Black)
+		var jpg bytes.Buffer
+		_ = jpeg.Encode(&jpg, img, nil)
+		fields := map[string]string{"api_key": e.key, "service_code": "rubbish", "lat": "41.1316", "long": "14.7802", "description": "Bags by the bins"}
+
+		code, b := multipartPost(t, e, fields, []byte("<?php echo 'not a photo'; ?>"))
+		if code != 400 || !bytes.Contains(b, []byte("JPEG, PNG or WebP")) {
+			t.Fatalf("fake photo: %d %s", code, b)
+		}
+		noKey := map[string]string{"service_code": "rubbish", "description": "Bags by the bins", "lat": "41.1316", "long": "14.7802"}
+		if code, b := multipartPost(t, e, noKey, jpg.Bytes()); code != 403 {
+			t.Fatalf("photo without a key: %d %s", code, b)
+		}
+
+		code, b = multipartPost(t, e, fields, jpg.Bytes())
+		if code != 200 {
+			t.Fatalf("post with photo: %d %s", code, b)
+		}
+		var created []open311.Created
+		_ = json.Unmarshal(b, &created)
+		id := created[0].ServiceRequestID
+		_, b, _ = e.do(t, "GET", "/requests/"+id+".json", nil, "")
+		if !bytes.Contains(b, []byte(`"media_url":""`)) {
+			t.Fatalf("a pending photo is public: %s", b)
+		}
+		v, err := e.svc.Report(ctx, admin, id)
+		if err != nil || len(v.Photos) != 1 || v.Photos[0].Width != 40 {
+			t.Fatalf("photos %+v, %v", v.Photos, err)
+		}
+		if err := e.svc.ModeratePhoto(ctx, admin, v.Photos[0].ID, participation.PhotoApproved); err != nil {
+			t.Fatal(err)
+		}
+		_, b, _ = e.do(t, "GET", "/requests/"+id+".json", nil, "")
+		if !bytes.Contains(b, []byte(`"media_url":"https://hub.example.org/photos/`+v.Photos[0].ID+`.jpg"`)) {
+			t.Fatalf("approved photo missing: %s", b)
+		}
+	})
+}
+
+// GET requests filters by the standard's parameters.
+func TestRequestFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		post := func(code, lat string) string {
+			c, b := e.post(t, "json", url.Values{"api_key": {e.key}, "service_code": {code}, "lat": {lat}, "long": {"14.7802"}, "description": {"Something is wrong here"}})
+			if c != 200 {
+				t.Fatalf("post %d %s", c, b)
+			}
+			var created []open311.Created
+			_ = json.Unmarshal(b, &created)
+			return created[0].ServiceRequestID
+		}
+		hole, lamp, rubbish := post("pothole", "41.1316"), post("lighting", "41.1320"), post("rubbish", "41.1330")
+		if _, err := e.svc.ChangeStatus(ctx, admin, lamp, participation.StatusFixed, "New bulb."); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(query string) []string {
+			code, b, _ := e.do(t, "GET", "/requests.json"+query, nil, "")
+			if code != 200 {
+				t.Fatalf("%s: %d %s", query, code, b)
+			}
+			var out []string
+			for _, r := range keysOf(t, query, b, requestFields) {
+				out = append(out, r["service_request_id"].(string))
+			}
+			slices.Sort(out)
+			return out
+		}
+		sorted := func(s ...string) []string { slices.Sort(s); return s }
+		for query, want := range map[string][]string{
+			"":                              sorted(hole, lamp, rubbish),
+			"?status=closed":                {lamp},
+			"?status=open":                  sorted(hole, rubbish),
+			"?status=open,closed":           sorted(hole, lamp, rubbish),
+			"?service_code=pothole,rubbish": sorted(hole, rubbish),
+			"?service_request_id=" + hole + "," + lamp + "&status=open":      sorted(hole, lamp),
+			"?start_date=2026-11-30T10:00:00Z":                               nil,
+			"?end_date=2026-11-30T08:59:59Z":                                 nil,
+			"?start_date=2026-11-30T08:00:00Z&end_date=2026-11-30T09:00:00Z": sorted(hole, lamp, rubbish),
+		} {
+			if got := ids(query); !slices.Equal(got, want) {
+				t.Errorf("%s: %v, want %v", query, got, want)
+			}
+		}
+		code, b, _ := e.do(t, "GET", "/requests.json?status=closed", nil, "")
+		if r := keysOf(t, "closed", b, requestFields); code != 200 || r[0]["status_notes"] != "fixed: New bulb." {
+			t.Fatalf("status notes: %s", b)
+		}
+		for _, q := range []string{"?status=pending", "?start_date=yesterday", "?service_code=ufo"} {
+			if code, b, _ := e.do(t, "GET", "/requests.json"+q, nil, ""); code != 400 {
+				t.Errorf("%s: %d %s", q, code, b)
+			}
+		}
+		code, b, _ = e.do(t, "GET", "/requests.xml?status=closed", nil, "")
+		if els := xmlElements(t, b, "service_requests", "request"); code != 200 || len(els) != 1 || !slices.Equal(els[0], requestFields) {
+			t.Fatalf("requests.xml %d %s", code, b)
+		}
+	})
+}

@@ -1,0 +1,329 @@
+package open311
+
+import (
+	"encoding/xml"
+	"errors"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/participation"
+	"cityhub/photo"
+)
+
+// ServiceRequest is one request of GET requests and GET requests/{id}.
+type ServiceRequest struct {
+	ServiceRequestID  string   `json:"service_request_id" xml:"service_request_id"`
+	Status            string   `json:"status" xml:"status"`
+	StatusNotes       string   `json:"status_notes" xml:"status_notes"`
+	ServiceName       string   `json:"service_name" xml:"service_name"`
+	ServiceCode       string   `json:"service_code" xml:"service_code"`
+	Description       string   `json:"description" xml:"description"`
+	AgencyResponsible string   `json:"agency_responsible" xml:"agency_responsible"`
+	ServiceNotice     string   `json:"service_notice" xml:"service_notice"`
+	RequestedDatetime string   `json:"requested_datetime" xml:"requested_datetime"`
+	UpdatedDatetime   string   `json:"updated_datetime" xml:"updated_datetime"`
+	ExpectedDatetime  string   `json:"expected_datetime" xml:"expected_datetime"`
+	Address           string   `json:"address" xml:"address"`
+	AddressID         string   `json:"address_id" xml:"address_id"`
+	Zipcode           string   `json:"zipcode" xml:"zipcode"`
+	Lat               *float64 `json:"lat" xml:"lat,omitempty"`
+	Long              *float64 `json:"long" xml:"long,omitempty"`
+	MediaURL          string   `json:"media_url" xml:"media_url"`
+}
+
+type xmlRequests struct {
+	XMLName  xml.Name         `xml:"service_requests"`
+	Requests []ServiceRequest `xml:"request"`
+}
+
+// Created is the answer to POST requests: the new request's id, and a
+// token that tokens/{token} resolves to it.
+type Created struct {
+	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
+	Token            string `json:"token" xml:"token"`
+	ServiceNotice    string `json:"service_notice" xml:"service_notice"`
+	AccountID        string `json:"account_id" xml:"account_id"`
+}
+
+type xmlCreated struct {
+	XMLName  xml.Name  `xml:"service_requests"`
+	Requests []Created `xml:"request"`
+}
+
+// TokenAnswer is one entry of GET tokens/{token}.
+type TokenAnswer struct {
+	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
+	Token            string `json:"token" xml:"token"`
+}
+
+type xmlTokens struct {
+	XMLName  xml.Name      `xml:"service_requests"`
+	Requests []TokenAnswer `xml:"request"`
+}
+
+// Time format of the standard: W3C ISO 8601 with a zone.
+const w3c = time.RFC3339
+
+// openStatus maps the hub's status to the standard's two.
+func openStatus(st string) string {
+	if participation.Closed(st) {
+		return "closed"
+	}
+	return "open"
+}
+
+func (s *Server) request(p participation.PublicReport) ServiceRequest {
+	cat := s.svc.Catalogue()
+	k, _ := cat.Category(p.Category)
+	office, _ := cat.Office(k.OfficeID)
+	notes := p.Status
+	if p.StatusNote != "" {
+		notes += ": " + p.StatusNote
+	}
+	out := ServiceRequest{ServiceRequestID: p.ID, Status: openStatus(p.Status), StatusNotes: notes, ServiceName: k.Name("it"),
+		ServiceCode: p.Category, Description: p.Description, AgencyResponsible: office.NameIT,
+		RequestedDatetime: p.CreatedAt.Format(w3c), UpdatedDatetime: p.UpdatedAt.Format(w3c), Address: p.Address}
+	if p.Located {
+		lat, lon := p.Lat, p.Lon
+		out.Lat, out.Long = &lat, &lon
+	}
+	if len(p.PhotoIDs) > 0 && s.opts.MediaURL != nil {
+		out.MediaURL = s.opts.MediaURL(p.PhotoIDs[0])
+	}
+	return out
+}
+
+func (s *Server) writeRequests(w http.ResponseWriter, f string, ps []participation.PublicReport) {
+	out := make([]ServiceRequest, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, s.request(p))
+	}
+	if f == "xml" {
+		s.write(w, f, http.StatusOK, xmlRequests{Requests: out})
+		return
+	}
+	s.write(w, f, http.StatusOK, out)
+}
+
+// maxForm bounds a POST without a photo.
+const maxForm = 64 << 10
+
+// handlePostRequest is POST requests.{format}: a report from an app with
+// an API key. Form fields as the standard lists them; a multipart "media"
+// file is a photo.
+func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ string) {
+	n, key, err := s.readPost(w, r)
+	if r.MultipartForm != nil {
+		defer r.MultipartForm.RemoveAll()
+	}
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	k, err := s.svc.AuthenticateAPIKey(r.Context(), key)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	// Photos are decoded only for an app the city knows.
+	if n.Photos, err = s.readPhotos(r); err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	rep, err := s.svc.SubmitReportFromApp(r.Context(), k, n)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	c := Created{ServiceRequestID: rep.ID, Token: rep.Token}
+	if f == "xml" {
+		s.write(w, f, http.StatusOK, xmlCreated{Requests: []Created{c}})
+		return
+	}
+	s.write(w, f, http.StatusOK, []Created{c})
+}
+
+func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation.NewReport, string, error) {
+	var n participation.NewReport
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, int64(s.opts.Photos.MaxBytes)+maxForm)
+		if err := r.ParseMultipartForm(maxForm); err != nil {
+			return n, "", formError(err)
+		}
+	} else {
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			return n, "", formError(err)
+		}
+	}
+	if err := s.checkJurisdiction(r); err != nil {
+		return n, "", err
+	}
+	key := r.PostFormValue("api_key")
+	if key == "" {
+		return n, "", apperr.R(apperr.Unauthenticated, "api_key_required", "An api_key issued by the city is required to post a request.")
+	}
+	code := r.PostFormValue("service_code")
+	if code == "" {
+		return n, "", apperr.R(apperr.Invalid, "service_code_required", "service_code is required.")
+	}
+	n.Category = code
+	lat, long := r.PostFormValue("lat"), r.PostFormValue("long")
+	if lat != "" || long != "" {
+		la, err1 := strconv.ParseFloat(lat, 64)
+		lo, err2 := strconv.ParseFloat(long, 64)
+		if err1 != nil || err2 != nil || math.IsNaN(la) || math.IsNaN(lo) || math.IsInf(la, 0) || math.IsInf(lo, 0) {
+			return n, "", apperr.R(apperr.Invalid, "bad_location", "lat and long must both be decimal degrees.")
+		}
+		n.Located, n.Lat, n.Lon = true, la, lo
+	}
+	n.Address = r.PostFormValue("address_string")
+	n.Description = r.PostFormValue("description")
+	n.Name = strings.TrimSpace(strings.TrimSpace(r.PostFormValue("first_name")) + " " + strings.TrimSpace(r.PostFormValue("last_name")))
+	n.Email = r.PostFormValue("email")
+	return n, key, nil
+}
+
+// readPhotos processes the multipart "media" files of a parsed POST.
+func (s *Server) readPhotos(r *http.Request) ([]participation.Photo, error) {
+	if r.MultipartForm == nil {
+		return nil, nil
+	}
+	var out []participation.Photo
+	for i, fh := range r.MultipartForm.File["media"] {
+		if i >= participation.MaxPhotos {
+			return nil, apperr.R(apperr.Invalid, "too_many_photos", "At most %d photos.", participation.MaxPhotos)
+		}
+		file, err := fh.Open()
+		if err != nil {
+			return nil, formError(err)
+		}
+		data, err := io.ReadAll(io.LimitReader(file, int64(s.opts.Photos.MaxBytes)+1))
+		file.Close()
+		if err != nil {
+			return nil, formError(err)
+		}
+		p, err := photo.Process(data, s.opts.Photos)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, participation.Photo{Width: p.Width, Height: p.Height, Image: p.JPEG, Thumbnail: p.Thumbnail})
+	}
+	return out, nil
+}
+
+func formError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return apperr.R(apperr.Invalid, "request_too_large", "The request is too large.")
+	}
+	return apperr.Wrap(err, apperr.Invalid, "The request's form could not be read.")
+}
+
+// handleRequests is GET requests.{format} with the standard's filters.
+func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f, _ string) {
+	pf, err := s.filter(r)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	ps, err := s.svc.PublicReports(r.Context(), pf)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	s.writeRequests(w, f, ps)
+}
+
+// filter reads GET requests' parameters. With service_request_id the others
+// are ignored, as the standard says; without dates the last 90 days.
+func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
+	var pf participation.PublicFilter
+	if err := s.checkJurisdiction(r); err != nil {
+		return pf, err
+	}
+	q := r.URL.Query()
+	if ids := list(q.Get("service_request_id")); len(ids) > 0 {
+		if len(ids) > participation.MaxListLimit {
+			return pf, apperr.R(apperr.Invalid, "too_many_ids", "At most %d ids.", participation.MaxListLimit)
+		}
+		pf.IDs = ids
+		return pf, nil
+	}
+	pf.Categories = list(q.Get("service_code"))
+	for _, st := range list(q.Get("status")) {
+		switch st {
+		case "open":
+			pf.Statuses = append(pf.Statuses, participation.ActiveStatuses...)
+		case "closed":
+			pf.Statuses = append(pf.Statuses, participation.StatusFixed, participation.StatusRejected, participation.StatusDuplicate)
+		default:
+			return pf, apperr.R(apperr.Invalid, "bad_status", "status must be open or closed.")
+		}
+	}
+	for name, dst := range map[string]*time.Time{"start_date": &pf.Since, "end_date": &pf.Until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(w3c, v)
+			if err != nil {
+				return pf, apperr.R(apperr.Invalid, "bad_date", "%s must be a W3C date and time with a zone, e.g. 2026-11-30T09:00:00Z.", name)
+			}
+			*dst = t
+		}
+	}
+	if pf.Since.IsZero() && pf.Until.IsZero() {
+		pf.Since = s.now().Add(-90 * 24 * time.Hour)
+	}
+	return pf, nil
+}
+
+// list splits a comma-separated parameter, dropping empty items.
+func list(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// handleRequest is GET requests/{service_request_id}.{format}: a list of
+// one, as the standard gives it.
+func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request, f, id string) {
+	if err := s.checkJurisdiction(r); err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	p, err := s.svc.PublicReport(r.Context(), id)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	s.writeRequests(w, f, []participation.PublicReport{p})
+}
+
+// handleToken is GET tokens/{token}.{format}.
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, f, token string) {
+	if err := s.checkJurisdiction(r); err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	p, err := s.svc.ReportByToken(r.Context(), token)
+	if err != nil {
+		s.fail(w, f, err)
+		return
+	}
+	a := TokenAnswer{ServiceRequestID: p.ID, Token: token}
+	if f == "xml" {
+		s.write(w, f, http.StatusOK, xmlTokens{Requests: []TokenAnswer{a}})
+		return
+	}
+	s.write(w, f, http.StatusOK, []TokenAnswer{a})
+}
