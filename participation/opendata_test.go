@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -74,6 +75,36 @@ func TestOpenData(t *testing.T) {
 		}
 		if counts["centro-storico/pothole/open"] != 2 || counts["rione-ferrovia/pothole/open"] != 1 {
 			t.Fatalf("counts %v", counts)
+		}
+	})
+}
+
+// Erasing an account removes its name and address from what it reported,
+// proposed and commented; the reports, proposals and comments stay.
+func TestErasedAccountLeavesNoName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		n := pothole(archLat, archLon)
+		n.PublicName = true
+		r := f.report(t, bruno, n)
+		p, err := f.svc.CreateProposal(ctx, bruno, participation.NewProposal{Title: "Bruno's idea", Body: "A long enough text for a proposal.", PublicName: true})
+		must(t, err)
+		_, err = f.svc.AddComment(ctx, bruno, p.ID, "My own comment")
+		must(t, err)
+		must(t, db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			return tx.AnonymiseAccount(ctx, bruno.AccountID, "deleted+"+bruno.AccountID+"@invalid", f.clock.Now())
+		}))
+		pub, err := f.svc.PublicReport(ctx, r.ID)
+		must(t, err)
+		prop, err := f.svc.Proposal(ctx, p.ID)
+		must(t, err)
+		cs, err := f.svc.Comments(ctx, p.ID)
+		must(t, err)
+		v, err := f.svc.Report(ctx, admin, r.ID)
+		must(t, err)
+		if pub.Name != "" || prop.AuthorName != "" || len(cs) != 1 || cs[0].AuthorName != "" || v.Report.ReporterEmail != "" || v.Report.ReporterName != "" {
+			t.Fatalf("names left: report %+v, proposal %+v, comments %+v, staff view %+v", pub, prop, cs, v.Report)
 		}
 	})
 }

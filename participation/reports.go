@@ -168,7 +168,9 @@ func (s *Service) SubmitReport(ctx context.Context, c identity.Caller, n NewRepo
 	if err := requireCitizen(c); err != nil {
 		return Report{}, err
 	}
-	n.Name, n.Email = c.Name, c.Email
+	// The account holds the address; the report keeps only the name, for
+	// when the citizen chooses to show it.
+	n.Name, n.Email = c.Name, ""
 	return s.submit(ctx, c.AccountID, c.Locale, "web", n)
 }
 

@@ -76,6 +76,18 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.Exec(ctx, `DELETE FROM mail_outbox WHERE account_id = $1`, id); err != nil {
 		return fmt.Errorf("forget e-mails: %w", err)
 	}
+	// What the person wrote as a citizen stays (a report is the city's
+	// work; a proposal others supported), without their name or address.
+	for what, q := range map[string]string{
+		"reports":   `UPDATE participation_reports SET reporter_name = '', reporter_email = '', public_name = FALSE WHERE reporter_id = $1`,
+		"proposals": `UPDATE participation_proposals SET author_name = '', public_name = FALSE WHERE author_id = $1`,
+		"comments":  `UPDATE participation_comments SET author_name = '' WHERE author_id = $1`,
+		"follows":   `DELETE FROM participation_followers WHERE account_id = $1`,
+	} {
+		if _, err := tx.q.Exec(ctx, q, id); err != nil {
+			return fmt.Errorf("anonymise %s: %w", what, err)
+		}
+	}
 	return nil
 }
 

@@ -78,6 +78,18 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM mail_outbox WHERE account_id = ?`, id); err != nil {
 		return fmt.Errorf("forget e-mails: %w", err)
 	}
+	// What the person wrote as a citizen stays (a report is the city's
+	// work; a proposal others supported), without their name or address.
+	for what, q := range map[string]string{
+		"reports":   `UPDATE participation_reports SET reporter_name = '', reporter_email = '', public_name = 0 WHERE reporter_id = ?`,
+		"proposals": `UPDATE participation_proposals SET author_name = '', public_name = 0 WHERE author_id = ?`,
+		"comments":  `UPDATE participation_comments SET author_name = '' WHERE author_id = ?`,
+		"follows":   `DELETE FROM participation_followers WHERE account_id = ?`,
+	} {
+		if _, err := tx.q.ExecContext(ctx, q, id); err != nil {
+			return fmt.Errorf("anonymise %s: %w", what, err)
+		}
+	}
 	return nil
 }
 
