@@ -106,6 +106,19 @@ type Config struct {
 	// the SMTP server and each exchange with it.
 	SMTPTimeout time.Duration
 
+	// ReportReopenPeriod (CITYHUB_REPORT_REOPEN_PERIOD, default 720h) is how
+	// long after a report is fixed its reporter may reopen it.
+	ReportReopenPeriod time.Duration
+	// ProposalSupportThreshold (CITYHUB_PROPOSAL_SUPPORT_THRESHOLD, default
+	// 100) is how many supports oblige the city to answer a proposal
+	// publicly, unless an administrator sets another for a proposal.
+	ProposalSupportThreshold int
+	// PhotoMaxBytes (CITYHUB_PHOTO_MAX_BYTES, default 8 MiB) and
+	// PhotoMaxPixels (CITYHUB_PHOTO_MAX_PIXELS, default 40 million) bound a
+	// photo people upload; the pixels are checked before decoding.
+	PhotoMaxBytes  int
+	PhotoMaxPixels int
+
 	LogLevel  string // CITYHUB_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // CITYHUB_LOG_FORMAT: text or json
 
@@ -152,6 +165,11 @@ func Default() Config {
 		SMTPTimeout:     15 * time.Second,
 
 		TLS: defaultTLS(),
+
+		ReportReopenPeriod:       30 * 24 * time.Hour,
+		ProposalSupportThreshold: 100,
+		PhotoMaxBytes:            8 << 20,
+		PhotoMaxPixels:           40_000_000,
 	}
 }
 
@@ -256,13 +274,11 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 		}
 		c.TimeZone = loc
 	}
-	if v := getenv("CITYHUB_MAIL_MAX_ATTEMPTS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CITYHUB_MAIL_MAX_ATTEMPTS: %q is not a number", v))
-		}
-		c.MailMaxAttempts = n
-	}
+	envDur("CITYHUB_REPORT_REOPEN_PERIOD", &c.ReportReopenPeriod)
+	envInt("CITYHUB_MAIL_MAX_ATTEMPTS", &c.MailMaxAttempts)
+	envInt("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD", &c.ProposalSupportThreshold)
+	envInt("CITYHUB_PHOTO_MAX_BYTES", &c.PhotoMaxBytes)
+	envInt("CITYHUB_PHOTO_MAX_PIXELS", &c.PhotoMaxPixels)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -363,6 +379,18 @@ func (c Config) Validate() error {
 	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 50 {
 		errs = append(errs, fmt.Errorf("mail max attempts %d: must be 1 to 50", c.MailMaxAttempts))
 	}
+	if c.ReportReopenPeriod < time.Hour || c.ReportReopenPeriod > 366*24*time.Hour {
+		errs = append(errs, fmt.Errorf("report reopen period %s: must be 1h to 366 days", c.ReportReopenPeriod))
+	}
+	if c.ProposalSupportThreshold < 1 || c.ProposalSupportThreshold > 1_000_000 {
+		errs = append(errs, fmt.Errorf("proposal support threshold %d: must be 1 to 1000000", c.ProposalSupportThreshold))
+	}
+	if c.PhotoMaxBytes < 64<<10 || c.PhotoMaxBytes > 64<<20 {
+		errs = append(errs, fmt.Errorf("photo max bytes %d: must be 64 KiB to 64 MiB", c.PhotoMaxBytes))
+	}
+	if c.PhotoMaxPixels < 1_000_000 || c.PhotoMaxPixels > 200_000_000 {
+		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 to 200 million", c.PhotoMaxPixels))
+	}
 	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("smtp timeout %s: must be between 0 and 5m", c.SMTPTimeout))
 	}
@@ -453,6 +481,8 @@ func (c Config) Summary() []any {
 		"demo", c.Demo, "timezone", c.TimeZone.String(),
 		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
 		"tls", c.TLS.summary(),
+		"report_reopen_period", c.ReportReopenPeriod.String(), "proposal_support_threshold", c.ProposalSupportThreshold,
+		"photo_max_bytes", c.PhotoMaxBytes, "photo_max_pixels", c.PhotoMaxPixels,
 	}
 }
 

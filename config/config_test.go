@@ -22,17 +22,24 @@ func TestDefaults(t *testing.T) {
 
 func TestEnvironmentAndFlags(t *testing.T) {
 	c, err := Parse("serve", []string{"-http-addr", "127.0.0.1:9999"}, env(map[string]string{
-		"CITYHUB_HTTP_ADDR":        "127.0.0.1:1234",
-		"CITYHUB_DATABASE_URL":     "postgres://u:hunter2pw@db/city",
-		"CITYHUB_TEST_PAYMENTS":    "true",
-		"CITYHUB_ACCESS_TOKEN_TTL": "5m",
-		"CITYHUB_TRUSTED_PROXIES":  "10.0.0.0/8, 192.0.2.7",
+		"CITYHUB_HTTP_ADDR":                  "127.0.0.1:1234",
+		"CITYHUB_DATABASE_URL":               "postgres://u:hunter2pw@db/city",
+		"CITYHUB_TEST_PAYMENTS":              "true",
+		"CITYHUB_ACCESS_TOKEN_TTL":           "5m",
+		"CITYHUB_TRUSTED_PROXIES":            "10.0.0.0/8, 192.0.2.7",
+		"CITYHUB_REPORT_REOPEN_PERIOD":       "168h",
+		"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "250",
+		"CITYHUB_PHOTO_MAX_BYTES":            "4194304",
+		"CITYHUB_PHOTO_MAX_PIXELS":           "12000000",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.HTTPAddr != "127.0.0.1:9999" {
 		t.Errorf("flag did not win over the environment: %s", c.HTTPAddr)
+	}
+	if c.ReportReopenPeriod != 7*24*time.Hour || c.ProposalSupportThreshold != 250 || c.PhotoMaxBytes != 4<<20 || c.PhotoMaxPixels != 12_000_000 {
+		t.Errorf("participation settings %+v", c)
 	}
 	if !c.TestPayments || c.AccessTokenTTL != 5*time.Minute || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "192.0.2.7/32" {
 		t.Errorf("parsed %+v", c)
@@ -80,6 +87,11 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"bad login window":   {"CITYHUB_LOGIN_WINDOW": "a while"},
 		"unknown time zone":  {"CITYHUB_TIMEZONE": "Europe/Benevento"},
 		"host's time zone":   {"CITYHUB_TIMEZONE": "Local"},
+		"reopen in a minute": {"CITYHUB_REPORT_REOPEN_PERIOD": "1m"},
+		"no threshold":       {"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "0"},
+		"threshold text":     {"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "many"},
+		"tiny photos":        {"CITYHUB_PHOTO_MAX_BYTES": "1000"},
+		"gigapixel photos":   {"CITYHUB_PHOTO_MAX_PIXELS": "1000000000"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)
