@@ -519,3 +519,23 @@ func TestSignupLimitPerIP(t *testing.T) {
 		t.Fatalf("another address: %v", err)
 	}
 }
+
+// City office staff hold their role for one office, like shop staff for a
+// shop: a grant without the office is refused.
+func TestCityStaffGrantIsScoped(t *testing.T) {
+	if err := identity.ValidateGrants([]identity.Grant{{Role: identity.RoleCityStaff, Scope: "roads"}, {Role: identity.RoleCityStaff, Scope: "parks"}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, g := range map[string]identity.Grant{
+		"no office":   {Role: identity.RoleCityStaff},
+		"long office": {Role: identity.RoleCityStaff, Scope: strings.Repeat("o", identity.MaxScopeLen+1)},
+	} {
+		if err := identity.ValidateGrants([]identity.Grant{g}); apperr.ReasonOf(err) != "bad_grant" {
+			t.Errorf("%s: %v, want bad_grant", name, err)
+		}
+	}
+	c := identity.Caller{Grants: []identity.Grant{{Role: identity.RoleCityStaff, Scope: "roads"}}}
+	if !c.HasIn(identity.RoleCityStaff, "roads") || c.HasIn(identity.RoleCityStaff, "parks") || c.Has(identity.RoleAdmin) {
+		t.Fatalf("caller %+v", c)
+	}
+}
