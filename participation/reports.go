@@ -362,12 +362,20 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 		if err != nil {
 			return err
 		}
+		reportIDs := make([]string, len(rs))
+		for i, r := range rs {
+			reportIDs[i] = r.ID
+		}
+		photos, err := tx.PhotosOf(ctx, reportIDs)
+		if err != nil {
+			return err
+		}
+		byReport := map[string][]Photo{}
+		for _, p := range photos {
+			byReport[p.ReportID] = append(byReport[p.ReportID], p)
+		}
 		for _, r := range rs {
-			photos, err := tx.Photos(ctx, r.ID)
-			if err != nil {
-				return err
-			}
-			out = append(out, s.public(r, photos))
+			out = append(out, s.public(r, byReport[r.ID]))
 		}
 		return nil
 	})

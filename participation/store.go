@@ -48,6 +48,9 @@ type Tx interface {
 	InsertPhoto(ctx context.Context, p Photo) error
 	// Photos lists a report's photos by position, without image data.
 	Photos(ctx context.Context, reportID string) ([]Photo, error)
+	// PhotosOf lists the photos of several reports by report and position,
+	// without image data: one query for a page of reports.
+	PhotosOf(ctx context.Context, reportIDs []string) ([]Photo, error)
 	// PhotoData reads one photo with its image and thumbnail.
 	PhotoData(ctx context.Context, id string) (Photo, error)
 	// SetPhotoState moderates a photo; NotFound if missing.

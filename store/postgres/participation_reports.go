@@ -206,6 +206,19 @@ func (tx *Tx) Photos(ctx context.Context, reportID string) ([]participation.Phot
 	return out, twrap("list photos", err)
 }
 
+// PhotosOf implements participation.Tx.
+func (tx *Tx) PhotosOf(ctx context.Context, reportIDs []string) ([]participation.Photo, error) {
+	if len(reportIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.q.Query(ctx, `SELECT `+photoCols+` FROM participation_photos WHERE report_id = ANY($1) ORDER BY report_id, position`, reportIDs)
+	if err != nil {
+		return nil, twrap("list photos", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Photo, error) { return scanPhoto(r, false) })
+	return out, twrap("list photos", err)
+}
+
 // PhotoData implements participation.Tx.
 func (tx *Tx) PhotoData(ctx context.Context, id string) (participation.Photo, error) {
 	p, err := scanPhoto(tx.q.QueryRow(ctx, `SELECT `+photoCols+`, image, thumbnail FROM participation_photos WHERE id = $1`, id), true)

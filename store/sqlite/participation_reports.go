@@ -223,6 +223,18 @@ func (tx *Tx) Photos(ctx context.Context, reportID string) ([]participation.Phot
 	return out, twrap("list photos", err)
 }
 
+// PhotosOf implements participation.Tx.
+func (tx *Tx) PhotosOf(ctx context.Context, reportIDs []string) ([]participation.Photo, error) {
+	if len(reportIDs) == 0 {
+		return nil, nil
+	}
+	var args []any
+	q := `SELECT ` + photoCols + ` FROM participation_photos WHERE ` + pIn("report_id", reportIDs, &args) + ` ORDER BY report_id, position`
+	rows, err := tx.q.QueryContext(ctx, q, args...)
+	out, err := pCollect(rows, err, func(r pRow) (participation.Photo, error) { return scanPhoto(r, false) })
+	return out, twrap("list photos", err)
+}
+
 // PhotoData implements participation.Tx.
 func (tx *Tx) PhotoData(ctx context.Context, id string) (participation.Photo, error) {
 	p, err := scanPhoto(tx.q.QueryRowContext(ctx, `SELECT `+photoCols+`, image, thumbnail FROM participation_photos WHERE id = ?`, id), true)
