@@ -166,11 +166,16 @@ func fit(img image.Image, edge int, scaler draw.Scaler) *image.RGBA {
 		}
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
+	op := draw.Src
+	if o, ok := img.(interface{ Opaque() bool }); !ok || !o.Opaque() {
+		// Transparent parts become white, not black.
+		draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
+		op = draw.Over
+	}
 	if w == b.Dx() && h == b.Dy() {
-		draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Over)
+		draw.Draw(dst, dst.Bounds(), img, b.Min, op)
 	} else {
-		scaler.Scale(dst, dst.Bounds(), img, b, draw.Over, nil)
+		scaler.Scale(dst, dst.Bounds(), img, b, op, nil)
 	}
 	return dst
 }

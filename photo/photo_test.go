@@ -218,3 +218,14 @@ func FuzzProcess(f *testing.F) {
 		}
 	})
 }
+
+// A 12-megapixel phone photo: how long the upload path spends on it.
+func BenchmarkProcess12MP(b *testing.B) {
+	data := jpegBytes(b, picture(4000, 3000))
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := photo.Process(data, photo.Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
