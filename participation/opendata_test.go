@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store"
@@ -105,6 +106,54 @@ func TestErasedAccountLeavesNoName(t *testing.T) {
 		must(t, err)
 		if pub.Name != "" || prop.AuthorName != "" || len(cs) != 1 || cs[0].AuthorName != "" || v.Report.ReporterEmail != "" || v.Report.ReporterName != "" {
 			t.Fatalf("names left: report %+v, proposal %+v, comments %+v, staff view %+v", pub, prop, cs, v.Report)
+		}
+	})
+}
+
+// A person's export holds their reports with history, proposals, comments
+// (a hidden one too), supports and follows, and nobody else's.
+func TestExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		mine := f.report(t, bruno, pothole(archLat, archLon))
+		f.report(t, anna, pothole(stationLat, stationLon))
+		_, err := f.svc.ChangeStatus(ctx, roads, mine.ID, participation.StatusAcknowledged, "Seen.")
+		must(t, err)
+		own := proposal(t, f, bruno, 0)
+		other := proposal(t, f, anna, 0)
+		_, _, err = f.svc.Support(ctx, bruno, other.ID)
+		must(t, err)
+		c, err := f.svc.AddComment(ctx, bruno, other.ID, "=cmd|' /C calc'!A0")
+		must(t, err)
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		_, err = f.svc.Export(ctx, nobody)
+		wantCode(t, "anonymous export", err, apperr.Unauthenticated, "not_signed_in")
+		ex, err := f.svc.Export(ctx, bruno)
+		must(t, err)
+		if len(ex.Reports) != 1 || ex.Reports[0].Report.ID != mine.ID || len(ex.Reports[0].Changes) != 2 ||
+			len(ex.Proposals) != 1 || ex.Proposals[0].ID != own.ID || len(ex.Comments) != 1 || ex.Comments[0].State != participation.CommentHidden ||
+			len(ex.Supports) != 1 || ex.Supports[0] != other.ID || len(ex.Follows) != 1 || ex.Follows[0] != own.ID {
+			t.Fatalf("export %+v", ex)
+		}
+	})
+}
+
+// A cell a spreadsheet would read as a formula starts with an apostrophe.
+func TestOpenDataCSVNoFormulas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		n := pothole(archLat, archLon)
+		n.Description = "=HYPERLINK(\"http://evil.example\",\"click\")"
+		f.report(t, anna, n)
+		od, err := f.svc.OpenData(context.Background())
+		must(t, err)
+		var w bytes.Buffer
+		must(t, participation.WriteReportsCSV(&w, od))
+		rows, err := csv.NewReader(&w).ReadAll()
+		must(t, err)
+		if got := rows[1][7]; got != "'"+n.Description {
+			t.Fatalf("description cell %q", got)
 		}
 	})
 }

@@ -93,6 +93,15 @@ type Tx interface {
 	// FlaggedComments lists flagged comments oldest first.
 	FlaggedComments(ctx context.Context, limit int) ([]Comment, error)
 
+	// ProposalsBy lists an account's proposals, newest first.
+	ProposalsBy(ctx context.Context, accountID string) ([]Proposal, error)
+	// CommentsBy lists an account's comments, hidden ones included, oldest first.
+	CommentsBy(ctx context.Context, accountID string) ([]Comment, error)
+	// SupportedBy and FollowedBy list the proposals an account supports
+	// and follows.
+	SupportedBy(ctx context.Context, accountID string) ([]string, error)
+	FollowedBy(ctx context.Context, accountID string) ([]string, error)
+
 	InsertAPIKey(ctx context.Context, k APIKey) error
 	APIKey(ctx context.Context, id string) (APIKey, error)
 	ListAPIKeys(ctx context.Context) ([]APIKey, error)

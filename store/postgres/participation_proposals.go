@@ -189,6 +189,46 @@ func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.C
 	return out, twrap("list flagged comments", err)
 }
 
+// ProposalsBy implements participation.Tx.
+func (tx *Tx) ProposalsBy(ctx context.Context, accountID string) ([]participation.Proposal, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE author_id = $1 ORDER BY created_at DESC, id DESC`, accountID)
+	if err != nil {
+		return nil, twrap("list proposals by author", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Proposal, error) { return scanProposal(r) })
+	return out, twrap("list proposals by author", err)
+}
+
+// CommentsBy implements participation.Tx.
+func (tx *Tx) CommentsBy(ctx context.Context, accountID string) ([]participation.Comment, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE author_id = $1 ORDER BY created_at, id`, accountID)
+	if err != nil {
+		return nil, twrap("list comments by author", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
+	return out, twrap("list comments by author", err)
+}
+
+// SupportedBy implements participation.Tx.
+func (tx *Tx) SupportedBy(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := tx.q.Query(ctx, `SELECT proposal_id FROM participation_supports WHERE account_id = $1 ORDER BY at, proposal_id`, accountID)
+	if err != nil {
+		return nil, twrap("list supports", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, twrap("list supports", err)
+}
+
+// FollowedBy implements participation.Tx.
+func (tx *Tx) FollowedBy(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := tx.q.Query(ctx, `SELECT proposal_id FROM participation_followers WHERE account_id = $1 ORDER BY at, proposal_id`, accountID)
+	if err != nil {
+		return nil, twrap("list follows", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, twrap("list follows", err)
+}
+
 const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
 
 func scanAPIKey(row pgx.Row) (participation.APIKey, error) {

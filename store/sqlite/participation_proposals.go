@@ -177,6 +177,39 @@ func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.C
 	return out, twrap("list flagged comments", err)
 }
 
+// ProposalsBy implements participation.Tx.
+func (tx *Tx) ProposalsBy(ctx context.Context, accountID string) ([]participation.Proposal, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE author_id = ? ORDER BY created_at DESC, id DESC`, accountID)
+	out, err := pCollect(rows, err, scanProposal)
+	return out, twrap("list proposals by author", err)
+}
+
+// CommentsBy implements participation.Tx.
+func (tx *Tx) CommentsBy(ctx context.Context, accountID string) ([]participation.Comment, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE author_id = ? ORDER BY created_at, id`, accountID)
+	out, err := pCollect(rows, err, scanComment)
+	return out, twrap("list comments by author", err)
+}
+
+func scanString(r pRow) (string, error) {
+	var s string
+	return s, r.Scan(&s)
+}
+
+// SupportedBy implements participation.Tx.
+func (tx *Tx) SupportedBy(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT proposal_id FROM participation_supports WHERE account_id = ? ORDER BY at, proposal_id`, accountID)
+	out, err := pCollect(rows, err, scanString)
+	return out, twrap("list supports", err)
+}
+
+// FollowedBy implements participation.Tx.
+func (tx *Tx) FollowedBy(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT proposal_id FROM participation_followers WHERE account_id = ? ORDER BY at, proposal_id`, accountID)
+	out, err := pCollect(rows, err, scanString)
+	return out, twrap("list follows", err)
+}
+
 const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
 
 func scanAPIKey(row pRow) (participation.APIKey, error) {

@@ -1,0 +1,61 @@
+package participation
+
+import (
+	"context"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+// Export is what participation holds about a person, for a data-access
+// request (GDPR art. 15), beside identity's export.
+type Export struct {
+	Reports   []ReportView `json:"reports"`
+	Proposals []Proposal   `json:"proposals"`
+	Comments  []Comment    `json:"comments"`
+	Supports  []string     `json:"supported_proposals"`
+	Follows   []string     `json:"followed_proposals"`
+	// ExportedAt is when the export was made.
+	ExportedAt time.Time `json:"exported_at"`
+}
+
+// Export returns what participation holds about the calling person: their
+// reports with their history and photos (without image data), proposals,
+// comments (hidden ones too), supports and follows. Unauthenticated
+// without an account.
+func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error) {
+	if c.AccountID == "" {
+		return Export{}, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to export your data.")
+	}
+	out := Export{ExportedAt: s.now().UTC(), Reports: []ReportView{}}
+	err := s.store.View(ctx, func(tx Tx) error {
+		reports, err := tx.ListReports(ctx, ReportFilter{ReporterID: c.AccountID})
+		if err != nil {
+			return err
+		}
+		for _, r := range reports {
+			v := ReportView{Report: r}
+			if v.Changes, err = tx.ReportChanges(ctx, r.ID); err != nil {
+				return err
+			}
+			if v.Photos, err = tx.Photos(ctx, r.ID); err != nil {
+				return err
+			}
+			v.Timing = TimingOf(r, v.Changes)
+			out.Reports = append(out.Reports, v)
+		}
+		if out.Proposals, err = tx.ProposalsBy(ctx, c.AccountID); err != nil {
+			return err
+		}
+		if out.Comments, err = tx.CommentsBy(ctx, c.AccountID); err != nil {
+			return err
+		}
+		if out.Supports, err = tx.SupportedBy(ctx, c.AccountID); err != nil {
+			return err
+		}
+		out.Follows, err = tx.FollowedBy(ctx, c.AccountID)
+		return err
+	})
+	return out, err
+}
