@@ -298,3 +298,59 @@ func TestNearbyMergeAndQueue(t *testing.T) {
 		}
 	})
 }
+
+// The public list pages newest first with a cursor, and filters by
+// category, status and contrada.
+func TestPublicListPagesAndFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		var made []string
+		for i, at := range [][2]float64{{archLat, archLon}, {nearArchLat, nearArchLon}, {stationLat, stationLon}, {archLat, archLon}, {stationLat, stationLon}} {
+			f.clock.Add(time.Minute)
+			n := pothole(at[0], at[1])
+			if i == 3 {
+				n.Category = "lighting"
+			}
+			made = append(made, f.report(t, callers[i%3], n).ID)
+		}
+		var seen []string
+		before := ""
+		for {
+			page, err := f.svc.PublicReports(ctx, participation.PublicFilter{Limit: 2, Before: before})
+			must(t, err)
+			if len(page) == 0 {
+				break
+			}
+			for _, p := range page {
+				seen = append(seen, p.ID)
+			}
+			before = page[len(page)-1].ID
+		}
+		if len(seen) != 5 || seen[0] != made[4] || seen[4] != made[0] {
+			t.Fatalf("pages %v, made %v", seen, made)
+		}
+		for name, tc := range map[string]struct {
+			f    participation.PublicFilter
+			want int
+		}{
+			"lighting":       {participation.PublicFilter{Categories: []string{"lighting"}}, 1},
+			"rione ferrovia": {participation.PublicFilter{Contrada: "rione-ferrovia"}, 2},
+			"fixed":          {participation.PublicFilter{Statuses: []string{participation.StatusFixed}}, 0},
+			"open potholes":  {participation.PublicFilter{Categories: []string{"pothole"}, Statuses: participation.ActiveStatuses}, 4},
+		} {
+			got, err := f.svc.PublicReports(ctx, tc.f)
+			if err != nil || len(got) != tc.want {
+				t.Errorf("%s: %d, %v; want %d", name, len(got), err, tc.want)
+			}
+		}
+		for name, pf := range map[string]participation.PublicFilter{
+			"bad status":   {Statuses: []string{"closed"}},
+			"bad category": {Categories: []string{"ufo"}},
+			"huge limit":   {Limit: participation.MaxListLimit + 1},
+		} {
+			_, err := f.svc.PublicReports(ctx, pf)
+			wantCode(t, name, err, apperr.Invalid, "")
+		}
+	})
+}
