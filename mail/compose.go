@@ -35,10 +35,19 @@ const (
 	KindVoucherClaimed   = "voucher_claimed"
 	KindReportStatus     = "report_status"
 	KindProposalAnswered = "proposal_answered"
+	// The account e-mails (account.go): each carries a single-use link or
+	// tells the person about a change to their account.
+	KindVerifyEmail     = "verify_email"
+	KindAccountExists   = "account_exists"
+	KindPasswordReset   = "password_reset"
+	KindPasswordChanged = "password_changed"
+	KindEmailChange     = "email_change"
+	KindEmailChanged    = "email_changed"
 )
 
 // Kinds lists every kind, for the start-up check and tests.
-var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, KindProposalAnswered}
+var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, KindProposalAnswered,
+	KindVerifyEmail, KindAccountExists, KindPasswordReset, KindPasswordChanged, KindEmailChange, KindEmailChanged}
 
 // Recipient is the person an e-mail is for, with the language of their
 // account.
@@ -118,11 +127,13 @@ func (c *Composer) SetZone(loc *time.Location) {
 	}
 }
 
-// Link is the absolute URL of a page of the hub, for e-mails.
+// Link is the absolute URL of a page of the hub, for e-mails. A query in
+// pagePath (a token the page needs) is kept.
 func (c *Composer) Link(pagePath string) string {
+	pagePath, query, _ := strings.Cut(pagePath, "?")
 	u := *c.publicURL
 	u.Path = strings.TrimSuffix(u.Path, "/") + "/" + strings.TrimPrefix(pagePath, "/")
-	u.RawQuery, u.Fragment = "", ""
+	u.RawQuery, u.Fragment = query, ""
 	return u.String()
 }
 

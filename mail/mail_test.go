@@ -84,6 +84,24 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 			case mail.KindProposalAnswered:
 				m, err = c.ProposalAnswered(r, mail.ProposalAnswer{ProposalID: "prp_1", Title: "Più panchine", Answer: "Sì <b>entro</b> maggio"})
 				link, amount = "https://servizi.comune.benevento.it/hub/proposals/prp_1", "Più panchine"
+			case mail.KindVerifyEmail:
+				m, err = c.VerifyEmail(r, "ev_tok/+en", 48*time.Hour)
+				link, amount = "https://servizi.comune.benevento.it/hub/account/confirm?token=ev_tok%2F%2Ben", "48"
+			case mail.KindAccountExists:
+				m, err = c.AccountExists(r)
+				link, amount = "https://servizi.comune.benevento.it/hub/password/forgot", "anna@example.org"
+			case mail.KindPasswordReset:
+				m, err = c.PasswordReset(r, "pr_tok", time.Hour)
+				link, amount = "https://servizi.comune.benevento.it/hub/password/reset?token=pr_tok", " 1 "
+			case mail.KindPasswordChanged:
+				m, err = c.PasswordChanged(r)
+				link, amount = "https://servizi.comune.benevento.it/hub/password/forgot", "anna@example.org"
+			case mail.KindEmailChange:
+				m, err = c.EmailChange(r, "ec_tok", 24*time.Hour)
+				link, amount = "https://servizi.comune.benevento.it/hub/account/confirm?token=ec_tok", "24"
+			case mail.KindEmailChanged:
+				m, err = c.EmailChanged(r, "nuova@example.org")
+				link, amount = "https://servizi.comune.benevento.it/hub/login", "nuova@example.org"
 			default:
 				t.Fatalf("kind %s has no case here", kind)
 			}
