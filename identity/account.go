@@ -21,6 +21,13 @@ type Account struct {
 	PasswordHash string    `json:"-"`
 	Disabled     bool      `json:"disabled,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
+	// EmailVerifiedAt is when the person proved the address is theirs (a
+	// link followed, a password reset); zero until then. A password login
+	// needs it (see emailflows.go).
+	EmailVerifiedAt time.Time `json:"email_verified_at,omitzero"`
+	// FiscalCode ties the account to a SPID/CIE identity (normalised, see
+	// NormalizeFiscalCode); empty until the person logs in with one.
+	FiscalCode string `json:"fiscal_code,omitempty"`
 	// DeletedAt is set once the account was deleted (anonymised) at the
 	// person's request; such an account can no longer log in.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
@@ -33,6 +40,9 @@ func (a Account) Caller() Caller {
 
 // Active reports whether the account may log in and use its tokens.
 func (a Account) Active() bool { return !a.Disabled && a.DeletedAt.IsZero() }
+
+// Verified reports whether the account's address has been proved.
+func (a Account) Verified() bool { return !a.EmailVerifiedAt.IsZero() }
 
 // Locales the hub speaks; the first is the default.
 var Locales = []string{"it", "en"}
@@ -68,12 +78,8 @@ func (n *NewAccount) Validate() error {
 	if n.Locale == "" {
 		n.Locale = Locales[0]
 	}
-	if len(n.Email) > MaxEmailLen {
-		return apperr.R(apperr.Invalid, "bad_email", "The email address is too long.")
-	}
-	addr, err := mail.ParseAddress(n.Email)
-	if err != nil || addr.Address != n.Email || !strings.Contains(n.Email[strings.LastIndexByte(n.Email, '@')+1:], ".") {
-		return apperr.R(apperr.Invalid, "bad_email", "The email address is not valid.")
+	if err := ValidateEmail(n.Email); err != nil {
+		return err
 	}
 	if n.Name == "" || utf8.RuneCountInString(n.Name) > MaxNameLen || !utf8.ValidString(n.Name) {
 		return apperr.R(apperr.Invalid, "bad_name", "The name must be 1 to %d characters.", MaxNameLen)
@@ -81,13 +87,34 @@ func (n *NewAccount) Validate() error {
 	if !slices.Contains(Locales, n.Locale) {
 		return apperr.R(apperr.Invalid, "bad_locale", "The language must be one of %s.", strings.Join(Locales, ", "))
 	}
-	if utf8.RuneCountInString(n.Password) < MinPasswordLen {
-		return apperr.R(apperr.Invalid, "weak_password", "The password must be at least %d characters.", MinPasswordLen)
-	}
-	if len(n.Password) > MaxPasswordLen {
-		return apperr.R(apperr.Invalid, "bad_password", "The password must be at most %d bytes.", MaxPasswordLen)
+	if err := validatePassword(n.Password); err != nil {
+		return err
 	}
 	return ValidateGrants(n.Grants)
+}
+
+// ValidateEmail checks a trimmed e-mail address: one plain address, with
+// a dot in its domain. Invalid (reason bad_email).
+func ValidateEmail(email string) error {
+	if len(email) > MaxEmailLen {
+		return apperr.R(apperr.Invalid, "bad_email", "The email address is too long.")
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
+		return apperr.R(apperr.Invalid, "bad_email", "The email address is not valid.")
+	}
+	return nil
+}
+
+// validatePassword checks a new password's length. Invalid.
+func validatePassword(pw string) error {
+	if utf8.RuneCountInString(pw) < MinPasswordLen {
+		return apperr.R(apperr.Invalid, "weak_password", "The password must be at least %d characters.", MinPasswordLen)
+	}
+	if len(pw) > MaxPasswordLen {
+		return apperr.R(apperr.Invalid, "bad_password", "The password must be at most %d bytes.", MaxPasswordLen)
+	}
+	return nil
 }
 
 // ValidateGrants checks that scoped roles have a scope and city-wide roles

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cityhub/audit"
+	"cityhub/mail"
 )
 
 // Export is what identity holds about a person, for a data-access request
@@ -18,7 +19,10 @@ type Export struct {
 	// LoginAddresses are the networks the person logged in from, kept so
 	// that the login limits do not slow them down there.
 	LoginAddresses []LoginAddress `json:"login_addresses"`
-	ExportedAt     time.Time      `json:"exported_at"`
+	// Emails are the messages the hub wrote to the person (the outbox
+	// keeps them until the account is erased), bodies included.
+	Emails     []mail.Message `json:"emails"`
+	ExportedAt time.Time      `json:"exported_at"`
 }
 
 // LoginAddress is a network (an IPv4 address or an IPv6 /64) an account
@@ -46,6 +50,9 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 		if out.LoginAddresses, err = tx.LoginAddressesOf(ctx, accountID); err != nil {
 			return fmt.Errorf("list login addresses: %w", err)
 		}
+		if out.Emails, err = tx.MailOf(ctx, accountID); err != nil {
+			return fmt.Errorf("list e-mails: %w", err)
+		}
 		return nil
 	})
 	if out.Sessions == nil {
@@ -56,6 +63,9 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 	}
 	if out.LoginAddresses == nil {
 		out.LoginAddresses = []LoginAddress{}
+	}
+	if out.Emails == nil {
+		out.Emails = []mail.Message{}
 	}
 	return out, err
 }

@@ -11,6 +11,7 @@ import (
 	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/mail"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -38,17 +39,28 @@ type fixture struct {
 	clock *clock
 }
 
-func newFixture(t *testing.T, db store.DB) *fixture {
+// newFixture runs the service on db with fast hashes, or at the cost
+// argon2 if given.
+func newFixture(t *testing.T, db store.DB, argon2 ...identity.Argon2Params) *fixture {
 	t.Helper()
 	keys, err := keyring.Load(context.Background(), db.Keyring(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
+	composer, err := mail.NewComposer("https://hub.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := &clock{t: time.Now().UTC()}
-	svc := identity.NewService(db.Identity(), keys, identity.Options{
-		Issuer: "http://cityhub.test", Argon2: identity.FastArgon2, Now: c.Now,
+	opt := identity.Options{
+		Issuer: "http://cityhub.test", Argon2: identity.FastArgon2, Now: c.Now, Mail: composer,
 		Limits: identity.LoginLimits{PerAccount: 3, PerIP: 5, Window: 15 * time.Minute},
-	}, storetest.Logger(t))
+	}
+	if len(argon2) > 0 {
+		opt.Argon2 = argon2[0]
+		opt.Limits.MailsPerAddress = 1000
+	}
+	svc := identity.NewService(db.Identity(), keys, opt, storetest.Logger(t))
 	return &fixture{db: db, keys: keys, svc: svc, clock: c}
 }
 

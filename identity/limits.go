@@ -190,7 +190,7 @@ func (s *Service) ClearLoginLimits(ctx context.Context, email, ip string) (int, 
 		if netw == "" {
 			return 0, apperr.R(apperr.Invalid, "bad_ip", "%q is not an IP address.", ip)
 		}
-		patterns = append(patterns, networkSubject(netw), "email:* "+networkSubject(netw), signupSubject(ip))
+		patterns = append(patterns, networkSubject(netw), "email:* "+networkSubject(netw), signupSubject(ip), mailNetworkSubject(netw))
 		detail["network"] = netw
 	}
 	if len(patterns) == 0 {

@@ -14,13 +14,24 @@ import (
 // so the response does not say which accounts exist.
 var errBadCredentials = apperr.R(apperr.Unauthenticated, "bad_credentials", "The email or the password is not correct.")
 
+// errEmailNotVerified answers the right password of an account whose
+// address was never proved.
+var errEmailNotVerified = apperr.R(apperr.Unauthenticated, "email_not_verified",
+	"Please confirm your e-mail address first: follow the link we sent you, or ask for a new one.")
+
 // authenticate checks an email and a password within the login limits
 // (limits.go): the attempt is reserved in its buckets before the password is
 // checked, so concurrent attempts cannot all pass a count read before any
 // of them failed. A failed attempt stays counted; a crash between the
 // reservation and the check leaves it counted too, which errs on the safe
 // side.
-func (s *Service) authenticate(ctx context.Context, email, password, ip string) (Account, error) {
+//
+// A password login needs a verified address: until the person follows the
+// link of the verification e-mail (or resets the password, which proves
+// the address too) the right password gets Unauthenticated with reason
+// email_not_verified, and the account can do nothing but be verified. Only
+// someone who knows the password learns that the account exists.
+func (s *Service) authenticate(ctx context.Context, email, password, ip, action string) (Account, error) {
 	now := s.now()
 	emailNorm := NormalizeEmail(email)
 	netw := network(ip)
@@ -47,11 +58,17 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip string) 
 	if !found || !ok || !a.Active() {
 		return Account{}, errBadCredentials
 	}
+	if !a.Verified() {
+		if err := s.store.InTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); err != nil {
+			return Account{}, fmt.Errorf("release login attempt: %w", err)
+		}
+		return Account{}, errEmailNotVerified
+	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if err := s.loginSucceeded(ctx, tx, attempt, a, netw, now); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.login", ObjectType: "account", ObjectID: a.ID, IP: ip})
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: action, ObjectType: "account", ObjectID: a.ID, IP: ip})
 	})
 	if err != nil {
 		return Account{}, err
@@ -73,7 +90,7 @@ type Tokens struct {
 // email or password alike; RateLimited (reason too_many_attempts, with a
 // retry delay) when the attempt does not fit the login limits.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens, error) {
-	a, err := s.authenticate(ctx, email, password, ip)
+	a, err := s.authenticate(ctx, email, password, ip, "account.login")
 	if err != nil {
 		return Tokens{}, err
 	}

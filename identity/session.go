@@ -28,13 +28,18 @@ var errNoSession = apperr.R(apperr.Unauthenticated, "session_expired", "Your ses
 // opens a page session. It returns the session token for the cookie (shown
 // once, stored only as a hash) and the caller.
 func (s *Service) StartSession(ctx context.Context, email, password, ip string) (string, Caller, error) {
-	a, err := s.authenticate(ctx, email, password, ip)
+	a, err := s.authenticate(ctx, email, password, ip, "account.login")
 	if err != nil {
 		return "", Caller{}, err
 	}
+	return s.openSession(ctx, a)
+}
+
+// openSession opens a page session for an account already authenticated.
+func (s *Service) openSession(ctx context.Context, a Account) (string, Caller, error) {
 	now := s.now().Truncate(time.Microsecond)
 	token := "ses_" + ids.Token(32)
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		return tx.InsertPageSession(ctx, Session{Hash: secretHash(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.opt.SessionMax)})
 	})
 	if err != nil {

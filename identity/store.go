@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cityhub/audit"
+	"cityhub/mail"
 	"cityhub/wallet"
 )
 
@@ -22,6 +23,8 @@ type Store interface {
 type Tx interface {
 	wallet.Tx
 	audit.Tx
+	// The account e-mails are enqueued with the change that causes them.
+	mail.Enqueuer
 
 	// InsertAccount writes a new account with its grants. Conflict if the
 	// normalised email is taken.
@@ -39,6 +42,32 @@ type Tx interface {
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error
 	// CountAccounts counts accounts, deleted ones included.
 	CountAccounts(ctx context.Context) (int, error)
+	// AccountByFiscalCode reads the account linked to a normalised fiscal
+	// code. NotFound if missing.
+	AccountByFiscalCode(ctx context.Context, code string) (Account, error)
+	// SetFiscalCode links an account to a fiscal code. Conflict if another
+	// account has it.
+	SetFiscalCode(ctx context.Context, id, code string) error
+	// SetPasswordHash replaces an account's password hash.
+	SetPasswordHash(ctx context.Context, id, hash string) error
+	// SetEmailVerified records that the account's address was proved at at.
+	SetEmailVerified(ctx context.Context, id string, at time.Time) error
+	// SetEmail gives the account a new address, proved at verifiedAt.
+	// Conflict if another account has it.
+	SetEmail(ctx context.Context, id, email string, verifiedAt time.Time) error
+
+	// InsertEmailToken stores an e-mailed token (its hash only).
+	InsertEmailToken(ctx context.Context, t EmailToken) error
+	// UseEmailToken marks the token of hash and purpose used at at and
+	// returns it, only if it is unused and unexpired at at; NotFound
+	// otherwise. Of concurrent uses of one token exactly one succeeds.
+	UseEmailToken(ctx context.Context, hash, purpose string, at time.Time) (EmailToken, error)
+	// MailOf lists the account's e-mails in the outbox, newest first,
+	// with bodies and attachment names (no attachment data).
+	MailOf(ctx context.Context, accountID string) ([]mail.Message, error)
+	// DropEmailTokens deletes an account's unused tokens of purpose, and
+	// every token of any account that expired before at.
+	DropEmailTokens(ctx context.Context, accountID, purpose string, at time.Time) error
 
 	// ReserveLoginAttempt records attempt in every bucket if each holds
 	// fewer than its Limit attempts after its Since, and nothing if

@@ -12,9 +12,9 @@ import (
 
 // InsertAccount implements identity.Tx.
 func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, disabled, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, a.Disabled, a.CreatedAt)
+	_, err := tx.q.Exec(ctx, `INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, disabled, created_at, email_verified_at, fiscal_code)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''))`,
+		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, a.Disabled, a.CreatedAt, nullTime(a.EmailVerifiedAt), a.FiscalCode)
 	if err != nil {
 		return translate(fmt.Errorf("insert account: %w", err))
 	}
@@ -27,20 +27,24 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 }
 
 const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
+	a.email_verified_at, COALESCE(a.fiscal_code, ''),
 	COALESCE((SELECT json_agg(json_build_object('role', g.role, 'scope', g.scope) ORDER BY g.role, g.scope)
 	          FROM account_grants g WHERE g.account_id = a.id), '[]'::json)`
 
 func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity.Account, error) {
 	var a identity.Account
-	var deleted *time.Time
+	var deleted, verified *time.Time
 	err := tx.q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
-		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &a.Grants)
+		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &verified, &a.FiscalCode, &a.Grants)
 	if err != nil {
 		return a, translate(fmt.Errorf("read account: %w", err))
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	if deleted != nil {
 		a.DeletedAt = deleted.UTC()
+	}
+	if verified != nil {
+		a.EmailVerifiedAt = verified.UTC()
 	}
 	if a.Grants == nil {
 		a.Grants = []identity.Grant{}
@@ -60,8 +64,8 @@ func (tx *Tx) AccountByEmail(ctx context.Context, emailNorm string) (identity.Ac
 
 // AnonymiseAccount implements identity.Tx.
 func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error {
-	_, err := tx.q.Exec(ctx, `UPDATE accounts SET email = $2, email_norm = $2, name = '', password_hash = '!deleted', deleted_at = $3
-		WHERE id = $1`, id, placeholderEmail, at)
+	_, err := tx.q.Exec(ctx, `UPDATE accounts SET email = $2, email_norm = $2, name = '', password_hash = '!deleted', deleted_at = $3,
+		email_verified_at = NULL, fiscal_code = NULL WHERE id = $1`, id, placeholderEmail, at)
 	if err != nil {
 		return translate(fmt.Errorf("anonymise account: %w", err))
 	}
@@ -87,6 +91,9 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 		if _, err := tx.q.Exec(ctx, q, id); err != nil {
 			return fmt.Errorf("anonymise %s: %w", what, err)
 		}
+	}
+	if _, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE account_id = $1`, id); err != nil {
+		return fmt.Errorf("forget e-mail tokens: %w", err)
 	}
 	return nil
 }

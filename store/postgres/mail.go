@@ -159,3 +159,33 @@ func (tx *Tx) CountMail(ctx context.Context) (map[string]int, error) {
 	_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error { out[st] = n; return nil })
 	return out, twrap("count mail", err)
 }
+
+// MailOf implements identity.Tx: the account's e-mails newest first, with
+// their bodies and attachment names.
+func (tx *Tx) MailOf(ctx context.Context, accountID string) ([]mail.Message, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+mailCols+` FROM mail_outbox
+		WHERE account_id = $1 AND account_id <> '' ORDER BY created_at DESC, id DESC`, accountID)
+	if err != nil {
+		return nil, twrap("list the account's mail", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mail.Message, error) { return scanMail(r) })
+	if err != nil {
+		return nil, twrap("list the account's mail", err)
+	}
+	for i := range out {
+		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, false); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// OldestPendingMail implements outbox.Tx.
+func (tx *Tx) OldestPendingMail(ctx context.Context) (time.Time, error) {
+	var oldest *time.Time
+	err := tx.q.QueryRow(ctx, `SELECT min(created_at) FROM mail_outbox WHERE state IN ('pending', 'sending')`).Scan(&oldest)
+	if err != nil || oldest == nil {
+		return time.Time{}, twrap("read the oldest pending mail", err)
+	}
+	return oldest.UTC(), nil
+}

@@ -11,9 +11,10 @@ import (
 
 // InsertAccount implements identity.Tx.
 func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, disabled, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, boolInt(a.Disabled), toMicros(a.CreatedAt))
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, disabled, created_at, email_verified_at, fiscal_code)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF(?, ''))`,
+		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, boolInt(a.Disabled), toMicros(a.CreatedAt),
+		toMicros(a.EmailVerifiedAt), a.FiscalCode)
 	if err != nil {
 		return translate(fmt.Errorf("insert account: %w", err))
 	}
@@ -26,21 +27,22 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 }
 
 const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
+	a.email_verified_at, COALESCE(a.fiscal_code, ''),
 	COALESCE((SELECT json_group_array(json_object('role', g.role, 'scope', g.scope))
 	          FROM (SELECT role, scope FROM account_grants WHERE account_id = a.id ORDER BY role, scope) g), '[]')`
 
 func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity.Account, error) {
 	var a identity.Account
 	var disabled int
-	var created, deleted int64
+	var created, deleted, verified int64
 	var grants string
 	err := tx.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
-		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &grants)
+		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &verified, &a.FiscalCode, &grants)
 	if err != nil {
 		return a, translate(fmt.Errorf("read account: %w", err))
 	}
 	a.Disabled = disabled != 0
-	a.CreatedAt, a.DeletedAt = fromMicros(created), fromMicros(deleted)
+	a.CreatedAt, a.DeletedAt, a.EmailVerifiedAt = fromMicros(created), fromMicros(deleted), fromMicros(verified)
 	if err := json.Unmarshal([]byte(grants), &a.Grants); err != nil {
 		return a, fmt.Errorf("decode grants: %w", err)
 	}
@@ -62,8 +64,8 @@ func (tx *Tx) AccountByEmail(ctx context.Context, emailNorm string) (identity.Ac
 
 // AnonymiseAccount implements identity.Tx.
 func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error {
-	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET email = ?2, email_norm = ?2, name = '', password_hash = '!deleted', deleted_at = ?3
-		WHERE id = ?1`, id, placeholderEmail, toMicros(at))
+	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET email = ?2, email_norm = ?2, name = '', password_hash = '!deleted', deleted_at = ?3,
+		email_verified_at = 0, fiscal_code = NULL WHERE id = ?1`, id, placeholderEmail, toMicros(at))
 	if err != nil {
 		return translate(fmt.Errorf("anonymise account: %w", err))
 	}
@@ -89,6 +91,9 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 		if _, err := tx.q.ExecContext(ctx, q, id); err != nil {
 			return fmt.Errorf("anonymise %s: %w", what, err)
 		}
+	}
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM email_tokens WHERE account_id = ?`, id); err != nil {
+		return fmt.Errorf("forget e-mail tokens: %w", err)
 	}
 	return nil
 }

@@ -180,3 +180,29 @@ func (tx *Tx) CountMail(ctx context.Context) (map[string]int, error) {
 	}
 	return out, twrap("count mail", rows.Err())
 }
+
+// MailOf implements identity.Tx: the account's e-mails newest first, with
+// their bodies and attachment names.
+func (tx *Tx) MailOf(ctx context.Context, accountID string) ([]mail.Message, error) {
+	out, err := collectMail(tx.q.QueryContext(ctx, `SELECT `+mailCols+` FROM mail_outbox
+		WHERE account_id = ? AND account_id <> '' ORDER BY created_at DESC, id DESC`, accountID))
+	if err != nil {
+		return nil, twrap("list the account's mail", err)
+	}
+	for i := range out {
+		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, false); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// OldestPendingMail implements outbox.Tx.
+func (tx *Tx) OldestPendingMail(ctx context.Context) (time.Time, error) {
+	var oldest sql.NullInt64
+	err := tx.q.QueryRowContext(ctx, `SELECT min(created_at) FROM mail_outbox WHERE state IN ('pending', 'sending')`).Scan(&oldest)
+	if err != nil || !oldest.Valid {
+		return time.Time{}, twrap("read the oldest pending mail", err)
+	}
+	return fromMicros(oldest.Int64), nil
+}

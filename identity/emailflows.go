@@ -1,0 +1,535 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/ids"
+	"cityhub/mail"
+	"cityhub/wallet"
+)
+
+// The flows that prove an address by e-mail: sign-up with verification,
+// password reset, change of address; and the change of password. Each
+// e-mail is enqueued in the outbox in the transaction of the change that
+// causes it.
+//
+// None of them tells the caller whether an address has an account: sign-up,
+// a new verification link, a reset and a change of address answer the same
+// (nil) either way, and do comparable work (sign-up hashes the password
+// whatever the address; a reset composes its e-mail whatever the address).
+// What differs goes to the address itself, which only its owner reads: the
+// owner of an address that already has an account is told so and offered a
+// reset.
+//
+// An account whose address is not verified cannot log in with its password
+// (authenticate); it can only be verified, get a new link, or be reset
+// (which proves the address too). It holds a wallet from the start, so
+// nothing changes for it at verification.
+//
+// The e-mails are limited per address and per network (LoginLimits,
+// MailsPerAddress and MailsPerIP), in the login limits' table, so the
+// limits hold across replicas. Past the address's limit a request still
+// gets the usual answer and sends nothing: refusing it would tell a
+// stranger that someone is asking about that address.
+
+// Purposes of an e-mailed token.
+const (
+	PurposeVerify      = "verify"
+	PurposeReset       = "reset"
+	PurposeChangeEmail = "change_email"
+)
+
+// tokenPrefix tells a token's purpose by its first characters, so one
+// confirmation page takes both a sign-up's link and a new address's.
+var tokenPrefix = map[string]string{PurposeVerify: "ev_", PurposeReset: "pr_", PurposeChangeEmail: "ec_"}
+
+// EmailToken is a single-use token sent by e-mail, stored by hash.
+type EmailToken struct {
+	Hash      string
+	Purpose   string
+	AccountID string
+	// Email is the address the token was sent to, as typed.
+	Email     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time
+}
+
+// newEmailToken returns the secret for the link and the row to store.
+// 256 random bits, so a fast hash at rest is enough (see secretHash).
+func newEmailToken(purpose, accountID, email string, now time.Time, ttl time.Duration) (string, EmailToken) {
+	secret := tokenPrefix[purpose] + ids.Token(32)
+	now = now.Truncate(time.Microsecond)
+	return secret, EmailToken{Hash: secretHash(secret), Purpose: purpose, AccountID: accountID, Email: email,
+		CreatedAt: now, ExpiresAt: now.Add(ttl)}
+}
+
+var (
+	errBadEmailToken = apperr.R(apperr.Invalid, "invalid_token",
+		"This link does not work any more: it was already used, it expired, or it was copied incompletely. Please ask for a new one.")
+	errTooManyMails  = apperr.R(apperr.RateLimited, "too_many_emails", "Too many e-mails were asked from your network. Please try again later.")
+	errWrongPassword = apperr.R(apperr.Invalid, "wrong_password", "The current password is not correct.")
+	errEmailTaken    = apperr.R(apperr.Conflict, "email_taken", "Another account already uses this address.")
+	errNoMail        = apperr.E(apperr.Internal, "identity: e-mail is not configured")
+	// errAddressTaken ends a sign-up's transaction when the address turns
+	// out to have an account; the caller never sees it.
+	errAddressTaken = errors.New("address has an account")
+)
+
+func mailSubject(emailNorm string) string   { return "mail:" + emailHash(emailNorm) }
+func mailNetworkSubject(netw string) string { return "mailip:" + netw }
+
+// reserveMail counts a request for an account e-mail to emailNorm from ip:
+// RateLimited (reason too_many_emails) when the network has asked too many;
+// send is false when the address has had too many, and nothing may be sent.
+func (s *Service) reserveMail(ctx context.Context, emailNorm, ip string) (send bool, err error) {
+	now := s.now()
+	since := now.Add(-time.Hour)
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if netw := network(ip); netw != "" {
+			ok, freeAt, err := tx.ReserveLoginAttempt(ctx, ids.New("att"),
+				[]LoginBucket{{Subject: mailNetworkSubject(netw), Limit: s.opt.Limits.MailsPerIP, Since: since}}, now)
+			if err != nil {
+				return fmt.Errorf("count e-mails by network: %w", err)
+			}
+			if !ok {
+				return tooMany(errTooManyMails, freeAt.Sub(now))
+			}
+		}
+		ok, _, err := tx.ReserveLoginAttempt(ctx, ids.New("att"),
+			[]LoginBucket{{Subject: mailSubject(emailNorm), Limit: s.opt.Limits.MailsPerAddress, Since: since}}, now)
+		if err != nil {
+			return fmt.Errorf("count e-mails by address: %w", err)
+		}
+		send = ok
+		return nil
+	})
+	if err == nil && !send {
+		s.log.InfoContext(ctx, "account e-mail not sent: the address's hourly limit is reached")
+	}
+	return send, err
+}
+
+func recipient(a Account) mail.Recipient {
+	return mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}
+}
+
+// enqueue puts a composed message in the outbox within tx.
+func (s *Service) enqueue(ctx context.Context, tx Tx, m mail.Message, err error) error {
+	if err != nil {
+		return fmt.Errorf("compose e-mail: %w", err)
+	}
+	if _, err := mail.Enqueue(ctx, tx, m, s.now()); err != nil {
+		return err
+	}
+	return nil
+}
+
+// SignUp starts a citizen's account: unverified, with its wallet, and a
+// verification e-mail to the address (Composer.VerifyEmail, a link to
+// mail.PathConfirmEmail that ConfirmEmail takes). If the address already
+// has an account, nothing is created and its owner gets an e-mail saying
+// so, offering a password reset. The answer is nil either way: the page
+// says "check your inbox". Invalid for bad fields (grants may not be
+// chosen); RateLimited after too many sign-ups or e-mails from the
+// request's network (audit.Origin).
+func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
+	if s.opt.Mail == nil {
+		return errNoMail
+	}
+	if len(n.Grants) > 0 {
+		return apperr.R(apperr.Invalid, "bad_grant", "Roles cannot be chosen at sign-up.")
+	}
+	n.Grants = []Grant{{Role: RoleCitizen}}
+	if err := n.Validate(); err != nil {
+		return err
+	}
+	ip := audit.OriginFrom(ctx).IP
+	if ip != "" {
+		now := s.now()
+		var ok bool
+		var freeAt time.Time
+		err := s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			ok, freeAt, err = tx.ReserveLoginAttempt(ctx, ids.New("att"), []LoginBucket{{Subject: signupSubject(ip), Limit: s.opt.Limits.SignupsPerIP, Since: now.Add(-time.Hour)}}, now)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("count sign-ups: %w", err)
+		}
+		if !ok {
+			return tooMany(errTooManySignups, freeAt.Sub(now))
+		}
+	}
+	emailNorm := NormalizeEmail(n.Email)
+	send, err := s.reserveMail(ctx, emailNorm, ip)
+	if err != nil {
+		return err
+	}
+	// Hashed whatever the address, so the answer takes as long either way.
+	hash := s.hash(n.Password)
+	if !send {
+		return nil
+	}
+	now := s.now().Truncate(time.Microsecond)
+	a := Account{ID: ids.New("acc"), Email: n.Email, Name: n.Name, Locale: n.Locale, Grants: n.Grants, PasswordHash: hash, CreatedAt: now}
+	secret, tok := newEmailToken(PurposeVerify, a.ID, a.Email, now, s.opt.VerifyTTL)
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.InsertAccount(ctx, a); err != nil {
+			if apperr.Has(err, apperr.Conflict) {
+				return errAddressTaken
+			}
+			return fmt.Errorf("insert account: %w", err)
+		}
+		if err := wallet.OpenCitizen(ctx, tx, a.ID); err != nil {
+			return fmt.Errorf("open wallet: %w", err)
+		}
+		if err := tx.InsertEmailToken(ctx, tok); err != nil {
+			return err
+		}
+		m, err := s.opt.Mail.VerifyEmail(recipient(a), secret, s.opt.VerifyTTL)
+		if err := s.enqueue(ctx, tx, m, err); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.signup", ObjectType: "account", ObjectID: a.ID, IP: ip})
+	})
+	if errors.Is(err, errAddressTaken) {
+		return s.store.InTx(ctx, func(tx Tx) error { return s.tellAccountExists(ctx, tx, emailNorm) })
+	}
+	return err
+}
+
+// tellAccountExists e-mails the owner of emailNorm's active account that
+// someone asked to use the address again.
+func (s *Service) tellAccountExists(ctx context.Context, tx Tx, emailNorm string) error {
+	a, err := tx.AccountByEmail(ctx, emailNorm)
+	if apperr.Has(err, apperr.NotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read account: %w", err)
+	}
+	if !a.Active() {
+		return nil
+	}
+	m, err := s.opt.Mail.AccountExists(recipient(a))
+	return s.enqueue(ctx, tx, m, err)
+}
+
+// ResendVerification sends a new verification link to an address whose
+// account is not verified yet; nothing to any other address. nil either
+// way. Invalid for an unreadable address; RateLimited after too many
+// e-mails from the request's network.
+func (s *Service) ResendVerification(ctx context.Context, email string) error {
+	if s.opt.Mail == nil {
+		return errNoMail
+	}
+	email = strings.TrimSpace(email)
+	if err := ValidateEmail(email); err != nil {
+		return err
+	}
+	send, err := s.reserveMail(ctx, NormalizeEmail(email), audit.OriginFrom(ctx).IP)
+	if err != nil || !send {
+		return err
+	}
+	now := s.now()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		a, err := tx.AccountByEmail(ctx, NormalizeEmail(email))
+		if err != nil && !apperr.Has(err, apperr.NotFound) {
+			return fmt.Errorf("read account: %w", err)
+		}
+		if err != nil || !a.Active() || a.Verified() {
+			// A write like the other branch's, so the answer costs the same.
+			return tx.AppendAudit(ctx, audit.Entry{Action: "account.verification_requested", ObjectType: "account",
+				IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"email_hash": emailHash(NormalizeEmail(email))}})
+		}
+		secret, tok := newEmailToken(PurposeVerify, a.ID, a.Email, now, s.opt.VerifyTTL)
+		if err := tx.InsertEmailToken(ctx, tok); err != nil {
+			return err
+		}
+		m, err := s.opt.Mail.VerifyEmail(recipient(a), secret, s.opt.VerifyTTL)
+		return s.enqueue(ctx, tx, m, err)
+	})
+}
+
+// ConfirmEmail takes the token of a link to mail.PathConfirmEmail: a
+// sign-up's (the account's address becomes verified, and the account can
+// log in) or a change of address's (the account moves to the new address,
+// verified, and the old address is told). It returns the account. Invalid
+// (reason invalid_token) for a token unknown, used, expired, or of an
+// account no longer active or whose address changed since; Conflict
+// (reason email_taken) when another account took the new address first.
+func (s *Service) ConfirmEmail(ctx context.Context, token string) (Account, error) {
+	purpose := ""
+	switch {
+	case len(token) > MaxTokenLen:
+	case strings.HasPrefix(token, tokenPrefix[PurposeVerify]):
+		purpose = PurposeVerify
+	case strings.HasPrefix(token, tokenPrefix[PurposeChangeEmail]):
+		purpose = PurposeChangeEmail
+	}
+	if purpose == "" {
+		return Account{}, errBadEmailToken
+	}
+	if s.opt.Mail == nil {
+		return Account{}, errNoMail
+	}
+	now := s.now().Truncate(time.Microsecond)
+	var a Account
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		t, err := s.useToken(ctx, tx, token, purpose, now)
+		if err != nil {
+			return err
+		}
+		if a, err = tx.AccountByID(ctx, t.AccountID); err != nil || !a.Active() {
+			return errBadEmailToken
+		}
+		if purpose == PurposeVerify {
+			if NormalizeEmail(a.Email) != NormalizeEmail(t.Email) {
+				return errBadEmailToken
+			}
+			if !a.Verified() {
+				if err := tx.SetEmailVerified(ctx, a.ID, now); err != nil {
+					return err
+				}
+				a.EmailVerifiedAt = now
+			}
+			if err := tx.DropEmailTokens(ctx, a.ID, PurposeVerify, now); err != nil {
+				return err
+			}
+			return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.email_verified", ObjectType: "account", ObjectID: a.ID, IP: audit.OriginFrom(ctx).IP})
+		}
+		old := a
+		if err := tx.SetEmail(ctx, a.ID, t.Email, now); err != nil {
+			if apperr.Has(err, apperr.Conflict) {
+				return errEmailTaken
+			}
+			return err
+		}
+		a.Email, a.EmailVerifiedAt = t.Email, now
+		if err := tx.DropEmailTokens(ctx, a.ID, PurposeChangeEmail, now); err != nil {
+			return err
+		}
+		m, err := s.opt.Mail.EmailChanged(recipient(old), t.Email)
+		if err := s.enqueue(ctx, tx, m, err); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.email_changed", ObjectType: "account", ObjectID: a.ID, IP: audit.OriginFrom(ctx).IP})
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
+
+// useToken spends token for purpose; errBadEmailToken if it cannot be.
+func (s *Service) useToken(ctx context.Context, tx Tx, token, purpose string, now time.Time) (EmailToken, error) {
+	t, err := tx.UseEmailToken(ctx, secretHash(token), purpose, now)
+	if apperr.Has(err, apperr.NotFound) {
+		return t, errBadEmailToken
+	}
+	if err != nil {
+		return t, fmt.Errorf("use e-mail token: %w", err)
+	}
+	return t, nil
+}
+
+// RequestPasswordReset e-mails a reset link (Composer.PasswordReset, to
+// mail.PathResetPassword) to the address if it has an active account,
+// verified or not. nil either way, after the same work: the e-mail is
+// composed even for an address without an account. Invalid for an
+// unreadable address; RateLimited after too many e-mails from the
+// request's network.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+	if s.opt.Mail == nil {
+		return errNoMail
+	}
+	email = strings.TrimSpace(email)
+	if err := ValidateEmail(email); err != nil {
+		return err
+	}
+	emailNorm := NormalizeEmail(email)
+	send, err := s.reserveMail(ctx, emailNorm, audit.OriginFrom(ctx).IP)
+	if err != nil || !send {
+		return err
+	}
+	now := s.now()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		a, err := tx.AccountByEmail(ctx, emailNorm)
+		found := err == nil && a.Active()
+		if err != nil && !apperr.Has(err, apperr.NotFound) {
+			return fmt.Errorf("read account: %w", err)
+		}
+		r := mail.Recipient{Email: email, Locale: Locales[0]}
+		if found {
+			r = recipient(a)
+		}
+		secret, tok := newEmailToken(PurposeReset, a.ID, a.Email, now, s.opt.ResetTTL)
+		m, err := s.opt.Mail.PasswordReset(r, secret, s.opt.ResetTTL)
+		if !found {
+			if err != nil {
+				return err
+			}
+			// Written like the known address's rows, so the commit costs
+			// about the same; it also shows an operator a spray of resets.
+			return tx.AppendAudit(ctx, audit.Entry{Action: "account.password_reset_requested", ObjectType: "account",
+				IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"email_hash": emailHash(emailNorm)}})
+		}
+		if err := tx.InsertEmailToken(ctx, tok); err != nil {
+			return err
+		}
+		if err := s.enqueue(ctx, tx, m, err); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.password_reset_requested", ObjectType: "account", ObjectID: a.ID, IP: audit.OriginFrom(ctx).IP})
+	})
+}
+
+// ResetPassword sets a new password with the token of a reset link. The
+// token works once; the account's other reset links stop working, every
+// session and refresh token of the account is revoked, its failed logins
+// are forgotten, an unverified address becomes verified (the link reached
+// it), and the address is told (Composer.PasswordChanged). The page then
+// logs the person in with the new password. Invalid for a weak password
+// (before the token is spent) and, reason invalid_token, for a token
+// unknown, used or expired or of an account no longer active.
+func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
+	if len(token) > MaxTokenLen || !strings.HasPrefix(token, tokenPrefix[PurposeReset]) {
+		return errBadEmailToken
+	}
+	if err := validatePassword(newPassword); err != nil {
+		return err
+	}
+	hash := s.hash(newPassword)
+	now := s.now().Truncate(time.Microsecond)
+	return s.store.InTx(ctx, func(tx Tx) error {
+		t, err := s.useToken(ctx, tx, token, PurposeReset, now)
+		if err != nil {
+			return err
+		}
+		a, err := tx.AccountByID(ctx, t.AccountID)
+		if err != nil || !a.Active() {
+			return errBadEmailToken
+		}
+		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
+			return err
+		}
+		if !a.Verified() && NormalizeEmail(a.Email) == NormalizeEmail(t.Email) {
+			if err := tx.SetEmailVerified(ctx, a.ID, now); err != nil {
+				return err
+			}
+		}
+		return s.passwordChanged(ctx, tx, a, "account.password_reset", now)
+	})
+}
+
+// passwordChanged ends everything the old password opened and tells the
+// account's address.
+func (s *Service) passwordChanged(ctx context.Context, tx Tx, a Account, action string, now time.Time) error {
+	if err := tx.DropEmailTokens(ctx, a.ID, PurposeReset, now); err != nil {
+		return err
+	}
+	if err := tx.RevokeAccountTokens(ctx, a.ID, now); err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	if _, err := tx.ClearLoginAttempts(ctx, accountSubject(NormalizeEmail(a.Email))+"*"); err != nil {
+		return fmt.Errorf("clear login attempts: %w", err)
+	}
+	if s.opt.Mail != nil {
+		m, err := s.opt.Mail.PasswordChanged(recipient(a))
+		if err := s.enqueue(ctx, tx, m, err); err != nil {
+			return err
+		}
+	}
+	return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: action, ObjectType: "account", ObjectID: a.ID, IP: audit.OriginFrom(ctx).IP})
+}
+
+// checkCurrentPassword checks the caller's password within the login
+// limits. Invalid (reason wrong_password) when it is wrong; RateLimited as
+// a login.
+func (s *Service) checkCurrentPassword(ctx context.Context, c Caller, password, ip string) (Account, error) {
+	a, err := s.authenticate(ctx, c.Email, password, ip, "account.password_checked")
+	if errors.Is(err, errBadCredentials) || (err == nil && a.ID != c.AccountID) {
+		return Account{}, errWrongPassword
+	}
+	return a, err
+}
+
+// ChangePassword replaces the caller's password after checking the
+// current one. Every session and refresh token of the account is revoked
+// (the page logs the person in again with the new password) and the
+// address is told. Invalid for a weak new password or (reason
+// wrong_password) a wrong current one; RateLimited as a login.
+func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next, ip string) error {
+	if err := validatePassword(next); err != nil {
+		return err
+	}
+	a, err := s.checkCurrentPassword(ctx, c, current, ip)
+	if err != nil {
+		return err
+	}
+	hash := s.hash(next)
+	now := s.now().Truncate(time.Microsecond)
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
+			return err
+		}
+		return s.passwordChanged(ctx, tx, a, "account.password_change", now)
+	})
+}
+
+// RequestEmailChange asks to move the caller's account to newEmail, after
+// checking the current password: a link (Composer.EmailChange, to
+// mail.PathConfirmEmail) goes to the new address, and the change happens
+// when ConfirmEmail takes it. If the new address has an account its owner
+// is told instead (Composer.AccountExists). nil either way. Invalid for an
+// unreadable address, the current one (reason same_email) or a wrong
+// password (reason wrong_password); RateLimited as a login or after too
+// many e-mails from the network.
+func (s *Service) RequestEmailChange(ctx context.Context, c Caller, password, newEmail, ip string) error {
+	if s.opt.Mail == nil {
+		return errNoMail
+	}
+	newEmail = strings.TrimSpace(newEmail)
+	if err := ValidateEmail(newEmail); err != nil {
+		return err
+	}
+	if NormalizeEmail(newEmail) == NormalizeEmail(c.Email) {
+		return apperr.R(apperr.Invalid, "same_email", "This is already your account's address.")
+	}
+	a, err := s.checkCurrentPassword(ctx, c, password, ip)
+	if err != nil {
+		return err
+	}
+	send, err := s.reserveMail(ctx, NormalizeEmail(newEmail), ip)
+	if err != nil || !send {
+		return err
+	}
+	now := s.now()
+	return s.store.InTx(ctx, func(tx Tx) error {
+		_, err := tx.AccountByEmail(ctx, NormalizeEmail(newEmail))
+		if err == nil {
+			return s.tellAccountExists(ctx, tx, NormalizeEmail(newEmail))
+		}
+		if !apperr.Has(err, apperr.NotFound) {
+			return fmt.Errorf("read account: %w", err)
+		}
+		secret, tok := newEmailToken(PurposeChangeEmail, a.ID, newEmail, now, s.opt.EmailChangeTTL)
+		if err := tx.InsertEmailToken(ctx, tok); err != nil {
+			return err
+		}
+		r := recipient(a)
+		r.Email = newEmail
+		m, err := s.opt.Mail.EmailChange(r, secret, s.opt.EmailChangeTTL)
+		if err := s.enqueue(ctx, tx, m, err); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.email_change_requested", ObjectType: "account", ObjectID: a.ID, IP: ip})
+	})
+}

@@ -1,0 +1,407 @@
+package identity_test
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/mail/mailtest"
+	"cityhub/outbox"
+	"cityhub/smtpmail"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// deliver sends every due e-mail of db to the test SMTP server (Mailpit).
+func deliver(t *testing.T, db store.DB) {
+	t.Helper()
+	tr, err := smtpmail.New(smtpmail.Config{URL: mailtest.SMTPURL(), From: mailtest.From, Timeout: 5 * time.Second}, storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.NewSender(db.Outbox(), tr, outbox.SenderOptions{}, storetest.Logger(t)).SendDue(context.Background()); err != nil {
+		t.Fatalf("send due mail: %v", err)
+	}
+}
+
+var tokenInLink = regexp.MustCompile(`[?&]token=([^\s"&<>]+)`)
+
+// received waits until Mailpit holds n e-mails for to and returns the one
+// whose subject is subject, whole.
+func received(t *testing.T, to string, n int, subject string) mailtest.Message {
+	t.Helper()
+	for _, s := range mailtest.WaitReceived(t, to, n, 20*time.Second) {
+		if s.Subject == subject {
+			return mailtest.Read(t, s.ID)
+		}
+	}
+	t.Fatalf("no e-mail %q to %s", subject, to)
+	return mailtest.Message{}
+}
+
+// linkToken follows an e-mail's link: the token in its query.
+func linkToken(t *testing.T, m mailtest.Message, path string) string {
+	t.Helper()
+	sub := tokenInLink.FindStringSubmatch(m.Text)
+	if sub == nil || !regexp.MustCompile(regexp.QuoteMeta(path) + `\?token=`).MatchString(m.Text) {
+		t.Fatalf("no link to %s with a token in:\n%s", path, m.Text)
+	}
+	tok, err := url.QueryUnescape(sub[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func fromIP(ip string) context.Context {
+	return audit.WithOrigin(context.Background(), audit.Origin{IP: ip})
+}
+
+func wantReason(t *testing.T, err error, code apperr.Code, reason string) {
+	t.Helper()
+	if apperr.CodeOf(err) != code || apperr.ReasonOf(err) != reason {
+		t.Fatalf("error %v (%s/%s), want %s/%s", err, apperr.CodeOf(err), apperr.ReasonOf(err), code, reason)
+	}
+}
+
+// Sign-up → e-mail in Mailpit → link followed → log in; the link works
+// once; a second sign-up on the address changes nothing and tells its
+// owner; forged and expired links are refused.
+func TestSignUpVerifyLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.7")
+		to := mailtest.Recipient(t)
+		if err := f.svc.SignUp(ctx, identity.NewAccount{Email: to, Password: password, Name: "Anna Rossi", Locale: "en"}); err != nil {
+			t.Fatalf("sign up: %v", err)
+		}
+		_, err := f.svc.Login(ctx, to, password, "198.51.100.7")
+		wantReason(t, err, apperr.Unauthenticated, "email_not_verified")
+		_, err = f.svc.Login(ctx, to, password+"x", "198.51.100.7")
+		wantReason(t, err, apperr.Unauthenticated, "bad_credentials")
+
+		deliver(t, db)
+		m := received(t, to, 1, "Confirm your e-mail address")
+		tok := linkToken(t, m, "https://hub.example.org/account/confirm")
+		a, err := f.svc.ConfirmEmail(ctx, tok)
+		if err != nil || !a.Verified() || identity.NormalizeEmail(a.Email) != to {
+			t.Fatalf("confirm: %+v, %v", a, err)
+		}
+		if _, err := f.svc.Login(ctx, to, password, "198.51.100.7"); err != nil {
+			t.Fatalf("login after verification: %v", err)
+		}
+		_, err = f.svc.ConfirmEmail(ctx, tok)
+		wantReason(t, err, apperr.Invalid, "invalid_token")
+		_, err = f.svc.ConfirmEmail(ctx, "ev_"+tok[3:len(tok)-1]+"a")
+		wantReason(t, err, apperr.Invalid, "invalid_token")
+
+		// The address has an account: same answer, the account unchanged,
+		// its owner told.
+		if err := f.svc.SignUp(ctx, identity.NewAccount{Email: to, Password: "another password 2", Name: "Mallory"}); err != nil {
+			t.Fatalf("second sign up: %v", err)
+		}
+		deliver(t, db)
+		exists := received(t, to, 2, "You already have an account")
+		if !regexp.MustCompile(`/password/forgot`).MatchString(exists.Text) {
+			t.Fatalf("account-exists e-mail offers no reset:\n%s", exists.Text)
+		}
+		if _, err := f.svc.Login(ctx, to, "another password 2", "198.51.100.7"); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("second sign-up's password logs in: %v", err)
+		}
+
+		// A link past its 48 hours does not work.
+		late := mailtest.Recipient(t)
+		if err := f.svc.SignUp(ctx, identity.NewAccount{Email: late, Password: password, Name: "Bruno"}); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		lateTok := linkToken(t, received(t, late, 1, "Conferma il tuo indirizzo e-mail"), "/account/confirm")
+		f.clock.Add(49 * time.Hour)
+		_, err = f.svc.ConfirmEmail(ctx, lateTok)
+		wantReason(t, err, apperr.Invalid, "invalid_token")
+		// A new link does. (The clock goes back, so that the outbox, on the
+		// real clock, finds the new e-mail due.)
+		f.clock.Add(-49 * time.Hour)
+		if err := f.svc.ResendVerification(ctx, late); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		msgs := mailtest.WaitReceived(t, late, 2, 20*time.Second)
+		var fresh string
+		for _, s := range msgs {
+			if tk := linkToken(t, mailtest.Read(t, s.ID), "/account/confirm"); tk != lateTok {
+				fresh = tk
+			}
+		}
+		if _, err := f.svc.ConfirmEmail(ctx, fresh); err != nil {
+			t.Fatalf("confirm with a new link: %v", err)
+		}
+	})
+}
+
+// A forgotten password: the link comes by e-mail, works once and within
+// its hour, ends every session and refresh token, and nothing is sent to
+// an address without an account.
+func TestPasswordResetByEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.8")
+		to := mailtest.Recipient(t)
+		f.register(t, to)
+		tokens, err := f.svc.Login(ctx, to, password, "198.51.100.8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, _, err := f.svc.StartSession(ctx, to, password, "198.51.100.8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		nobody := mailtest.Recipient(t)
+		for _, addr := range []string{to, nobody} {
+			if err := f.svc.RequestPasswordReset(ctx, addr); err != nil {
+				t.Fatalf("reset %s: %v", addr, err)
+			}
+		}
+		deliver(t, db)
+		tok := linkToken(t, received(t, to, 1, "Reimposta la password"), "https://hub.example.org/password/reset")
+		if got := mailtest.Received(t, nobody); len(got) != 0 {
+			t.Fatalf("an address without an account got %d e-mails", len(got))
+		}
+		// A weak password does not spend the token.
+		wantReason(t, f.svc.ResetPassword(ctx, tok, "short"), apperr.Invalid, "weak_password")
+		const newPassword = "a new and long password"
+		if err := f.svc.ResetPassword(ctx, tok, newPassword); err != nil {
+			t.Fatalf("reset: %v", err)
+		}
+		wantReason(t, f.svc.ResetPassword(ctx, tok, "yet another password"), apperr.Invalid, "invalid_token")
+		if _, err := f.svc.Refresh(ctx, tokens.RefreshToken); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("refresh token survived the reset: %v", err)
+		}
+		if _, err := f.svc.SessionCaller(ctx, session); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("session survived the reset: %v", err)
+		}
+		if _, err := f.svc.Login(ctx, to, password, "198.51.100.8"); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("old password still logs in: %v", err)
+		}
+		if _, err := f.svc.Login(ctx, to, newPassword, "198.51.100.8"); err != nil {
+			t.Fatalf("new password: %v", err)
+		}
+		deliver(t, db)
+		received(t, to, 2, "La password del tuo account è cambiata")
+
+		// Expired after an hour; forged never.
+		if err := f.svc.RequestPasswordReset(ctx, to); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		var late string
+		for _, s := range mailtest.WaitReceived(t, to, 3, 20*time.Second) {
+			if s.Subject == "Reimposta la password" {
+				if tk := linkToken(t, mailtest.Read(t, s.ID), "/password/reset"); tk != tok {
+					late = tk
+				}
+			}
+		}
+		f.clock.Add(61 * time.Minute)
+		wantReason(t, f.svc.ResetPassword(ctx, late, "yet another password"), apperr.Invalid, "invalid_token")
+		wantReason(t, f.svc.ResetPassword(ctx, "pr_forged", "yet another password"), apperr.Invalid, "invalid_token")
+		wantReason(t, f.svc.ResetPassword(ctx, late[:3]+"x"+late[4:], "yet another password"), apperr.Invalid, "invalid_token")
+	})
+}
+
+// Two people using one reset link at once: exactly one sets the password.
+func TestResetTokenRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.9")
+		to := mailtest.Recipient(t)
+		f.register(t, to)
+		if err := f.svc.RequestPasswordReset(ctx, to); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		tok := linkToken(t, received(t, to, 1, "Reimposta la password"), "/password/reset")
+		const n = 8
+		errs := make([]error, n)
+		var start, wg sync.WaitGroup
+		start.Add(1)
+		for i := range n {
+			wg.Go(func() {
+				start.Wait()
+				errs[i] = f.svc.ResetPassword(ctx, tok, "racing password "+string(rune('a'+i)))
+			})
+		}
+		start.Done()
+		wg.Wait()
+		won := -1
+		for i, err := range errs {
+			switch {
+			case err == nil && won < 0:
+				won = i
+			case err == nil:
+				t.Fatalf("two resets succeeded with one token: %d and %d", won, i)
+			default:
+				wantReason(t, err, apperr.Invalid, "invalid_token")
+			}
+		}
+		if won < 0 {
+			t.Fatal("no reset succeeded")
+		}
+		if _, err := f.svc.Login(ctx, to, "racing password "+string(rune('a'+won)), "198.51.100.9"); err != nil {
+			t.Fatalf("the winner's password: %v", err)
+		}
+	})
+}
+
+// Change of password needs the current one; change of address is
+// confirmed on the new address, and the old one is told.
+func TestChangePasswordAndEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.10")
+		old := mailtest.Recipient(t)
+		a := f.register(t, old)
+		c := a.Caller()
+		wantReason(t, f.svc.ChangePassword(ctx, c, "not the password", "a brand new password", "198.51.100.10"), apperr.Invalid, "wrong_password")
+		wantReason(t, f.svc.ChangePassword(ctx, c, password, "short", "198.51.100.10"), apperr.Invalid, "weak_password")
+		session, _, err := f.svc.StartSession(ctx, old, password, "198.51.100.10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.ChangePassword(ctx, c, password, "a brand new password", "198.51.100.10"); err != nil {
+			t.Fatalf("change password: %v", err)
+		}
+		if _, err := f.svc.SessionCaller(ctx, session); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("session survived the change: %v", err)
+		}
+
+		next := mailtest.Recipient(t)
+		wantReason(t, f.svc.RequestEmailChange(ctx, c, password, next, "198.51.100.10"), apperr.Invalid, "wrong_password")
+		wantReason(t, f.svc.RequestEmailChange(ctx, c, "a brand new password", old, "198.51.100.10"), apperr.Invalid, "same_email")
+		if err := f.svc.RequestEmailChange(ctx, c, "a brand new password", next, "198.51.100.10"); err != nil {
+			t.Fatalf("request e-mail change: %v", err)
+		}
+		// An address that has an account: the same answer, its owner told.
+		taken := mailtest.Recipient(t)
+		f.register(t, taken)
+		if err := f.svc.RequestEmailChange(ctx, c, "a brand new password", taken, "198.51.100.10"); err != nil {
+			t.Fatalf("request change to a taken address: %v", err)
+		}
+		deliver(t, db)
+		received(t, taken, 1, "Hai già un account")
+		tok := linkToken(t, received(t, next, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
+		got, err := f.svc.ConfirmEmail(ctx, tok)
+		if err != nil || got.Email != next || !got.Verified() {
+			t.Fatalf("confirm new address: %+v, %v", got, err)
+		}
+		deliver(t, db)
+		notice := received(t, old, 2, "L'indirizzo e-mail del tuo account è cambiato")
+		if !regexp.MustCompile(regexp.QuoteMeta(next)).MatchString(notice.Text) {
+			t.Fatalf("the old address is not told the new one:\n%s", notice.Text)
+		}
+		if _, err := f.svc.Login(ctx, next, "a brand new password", "198.51.100.10"); err != nil {
+			t.Fatalf("login at the new address: %v", err)
+		}
+		if _, err := f.svc.Login(ctx, old, "a brand new password", "198.51.100.10"); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("the old address still logs in: %v", err)
+		}
+		// The person's e-mails are in their data export.
+		exp, err := f.svc.Export(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []string
+		for _, m := range exp.Emails {
+			kinds = append(kinds, m.Kind)
+		}
+		for _, k := range []string{mail.KindPasswordChanged, mail.KindEmailChange, mail.KindEmailChanged} {
+			if !slices.Contains(kinds, k) {
+				t.Errorf("export lacks a %s e-mail: %v", k, kinds)
+			}
+		}
+		if slices.Contains(kinds, mail.KindAccountExists) {
+			t.Errorf("export holds another account's e-mail: %v", kinds)
+		}
+	})
+}
+
+// The account e-mails are limited per address (silently: the answer does
+// not change) and per network (refused).
+func TestAccountMailLimits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		to := mailtest.Recipient(t)
+		f.register(t, to)
+		for i := range 7 {
+			if err := f.svc.RequestPasswordReset(fromIP("203.0.113."+string(rune('1'+i))), to); err != nil {
+				t.Fatalf("reset %d: %v", i, err)
+			}
+		}
+		admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		page, err := outbox.NewService(db.Outbox()).List(context.Background(), admin, "", "", 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Messages) != 5 {
+			t.Fatalf("%d reset e-mails to one address in an hour, want the limit of 5", len(page.Messages))
+		}
+		ctx := fromIP("203.0.113.99")
+		var limited error
+		for i := range 40 {
+			if err := f.svc.RequestPasswordReset(ctx, mailtest.Recipient(t)); err != nil {
+				limited = err
+				if i != 30 {
+					t.Fatalf("refused after %d requests, want 30", i)
+				}
+				break
+			}
+		}
+		wantReason(t, limited, apperr.RateLimited, "too_many_emails")
+	})
+}
+
+// Sign-up and reset answer the same for known and unknown addresses, in
+// comparable time at the production password cost.
+func TestAccountMailEnumeration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db, identity.DefaultArgon2)
+		known := mailtest.Recipient(t)
+		f.register(t, known)
+		median := func(fn func(i int) error) time.Duration {
+			var d []time.Duration
+			for i := range 5 {
+				start := time.Now()
+				if err := fn(i); err != nil {
+					t.Fatal(err)
+				}
+				d = append(d, time.Since(start))
+			}
+			slices.Sort(d)
+			return d[len(d)/2]
+		}
+		ctx := context.Background()
+		signKnown := median(func(int) error {
+			return f.svc.SignUp(ctx, identity.NewAccount{Email: known, Password: password, Name: "X"})
+		})
+		signNew := median(func(int) error {
+			return f.svc.SignUp(ctx, identity.NewAccount{Email: mailtest.Recipient(t), Password: password, Name: "X"})
+		})
+		resetKnown := median(func(int) error { return f.svc.RequestPasswordReset(ctx, known) })
+		resetNew := median(func(int) error { return f.svc.RequestPasswordReset(ctx, mailtest.Recipient(t)) })
+		t.Logf("sign-up: known %v, new %v; reset: known %v, unknown %v", signKnown, signNew, resetKnown, resetNew)
+		for name, pair := range map[string][2]time.Duration{"sign-up": {signKnown, signNew}, "reset": {resetKnown, resetNew}} {
+			lo, hi := min(pair[0], pair[1]), max(pair[0], pair[1])
+			if hi > 3*lo+10*time.Millisecond {
+				t.Errorf("%s: %v against %v, too far apart", name, pair[0], pair[1])
+			}
+		}
+	})
+}

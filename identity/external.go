@@ -1,0 +1,217 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"cityhub/apperr"
+	"cityhub/audit"
+	"cityhub/ids"
+	"cityhub/wallet"
+)
+
+// Logins through the city's SPID/CIE gateway (OpenID Connect, package
+// oidclogin): the provider vouches for a person's fiscal code, which keys
+// the account. The first login makes a citizen account from the claims;
+// later ones find it by the fiscal code.
+//
+// An account made with e-mail and password is never joined to a fiscal
+// code by the e-mail claim alone (the claim is what the provider was told,
+// and whoever controls it would take the account over): the person logs in
+// with the password, then completes a SPID/CIE login, and LinkFiscalCode
+// joins the two. Until then a SPID/CIE login whose e-mail claim names an
+// existing account is refused with reason link_required, which tells the
+// SPID/CIE user (and nobody else) how to link.
+
+// ExternalIdentity is what the provider asserted, from a verified ID token
+// (and the userinfo endpoint).
+type ExternalIdentity struct {
+	// FiscalCode as the provider sent it ("TINIT-..." for SPID); normalised
+	// here.
+	FiscalCode    string
+	GivenName     string
+	FamilyName    string
+	Email         string
+	EmailVerified bool
+	// Issuer and Subject name the login for the audit log.
+	Issuer  string
+	Subject string
+}
+
+var (
+	errLinkRequired = apperr.R(apperr.Conflict, "link_required",
+		"An account with your e-mail address already exists. Log in with its password, then connect SPID/CIE from your profile.")
+	errFiscalCodeTaken = apperr.R(apperr.Conflict, "fiscal_code_taken", "This SPID/CIE identity already belongs to another account.")
+	errOtherFiscalCode = apperr.R(apperr.Conflict, "other_fiscal_code", "Your account is already connected to another SPID/CIE identity.")
+)
+
+// noPassword is stored for accounts made by a SPID/CIE login: not a hash,
+// so no password logs in until the person sets one by a reset.
+const noPassword = "!external"
+
+// ExternalAccount returns the account of the identity's fiscal code,
+// making a citizen account (with its wallet) on the first login; created
+// says which. The e-mail claim becomes the account's address, verified if
+// the provider says so; without a usable e-mail claim the account gets a
+// placeholder address and sends no e-mail until the person changes it.
+// Invalid (reason bad_fiscal_code) for a missing or malformed fiscal code;
+// Conflict (reason link_required) when the e-mail claim names another
+// account; Unauthenticated for a disabled account.
+func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Account, bool, error) {
+	code, err := NormalizeFiscalCode(ext.FiscalCode)
+	if err != nil {
+		return Account{}, false, err
+	}
+	a, err := s.accountByFiscalCode(ctx, code)
+	if err == nil || !apperr.Has(err, apperr.NotFound) {
+		return a, false, err
+	}
+	now := s.now().Truncate(time.Microsecond)
+	a = Account{ID: ids.New("acc"), Name: externalName(ext), Locale: Locales[0], Grants: []Grant{{Role: RoleCitizen}},
+		PasswordHash: noPassword, CreatedAt: now, FiscalCode: code}
+	a.Email = strings.TrimSpace(ext.Email)
+	if ValidateEmail(a.Email) != nil {
+		a.Email = a.ID + PlaceholderEmailDomain
+	} else if ext.EmailVerified {
+		a.EmailVerifiedAt = now
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.AccountByEmail(ctx, NormalizeEmail(a.Email)); err == nil {
+			return errLinkRequired
+		} else if !apperr.Has(err, apperr.NotFound) {
+			return fmt.Errorf("read account: %w", err)
+		}
+		if err := tx.InsertAccount(ctx, a); err != nil {
+			return err
+		}
+		if err := wallet.OpenCitizen(ctx, tx, a.ID); err != nil {
+			return fmt.Errorf("open wallet: %w", err)
+		}
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.register_external", ObjectType: "account", ObjectID: a.ID,
+			IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"issuer": ext.Issuer}})
+	})
+	if apperr.Has(err, apperr.Conflict) && !errors.Is(err, errLinkRequired) {
+		// A concurrent first login of the same person made it first.
+		a, err = s.accountByFiscalCode(ctx, code)
+		return a, false, err
+	}
+	if err != nil {
+		return Account{}, false, err
+	}
+	return a, true, nil
+}
+
+// PlaceholderEmailDomain ends the address of an account made without a
+// usable e-mail claim; nothing is ever delivered there.
+const PlaceholderEmailDomain = "@spid.invalid"
+
+func (s *Service) accountByFiscalCode(ctx context.Context, code string) (Account, error) {
+	var a Account
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByFiscalCode(ctx, code)
+		return err
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	if !a.Active() {
+		return Account{}, errNotAuthenticated
+	}
+	return a, nil
+}
+
+func externalName(ext ExternalIdentity) string {
+	name := strings.Join(strings.Fields(ext.GivenName+" "+ext.FamilyName), " ")
+	if !utf8.ValidString(name) {
+		return ""
+	}
+	if utf8.RuneCountInString(name) > MaxNameLen {
+		name = string([]rune(name)[:MaxNameLen])
+	}
+	return name
+}
+
+// StartExternalSession opens a page session for the identity's account
+// (ExternalAccount, made on the first login). Errors as ExternalAccount.
+func (s *Service) StartExternalSession(ctx context.Context, ext ExternalIdentity) (token string, c Caller, created bool, err error) {
+	a, created, err := s.ExternalAccount(ctx, ext)
+	if err != nil {
+		return "", Caller{}, false, err
+	}
+	if err := s.auditExternalLogin(ctx, a, ext); err != nil {
+		return "", Caller{}, false, err
+	}
+	token, c, err = s.openSession(ctx, a)
+	return token, c, created, err
+}
+
+// ExternalLogin starts a token family for the identity's account, as Login
+// does for a password. Errors as ExternalAccount.
+func (s *Service) ExternalLogin(ctx context.Context, ext ExternalIdentity) (Tokens, bool, error) {
+	a, created, err := s.ExternalAccount(ctx, ext)
+	if err != nil {
+		return Tokens{}, false, err
+	}
+	if err := s.auditExternalLogin(ctx, a, ext); err != nil {
+		return Tokens{}, false, err
+	}
+	now := s.now()
+	refresh := newRefreshToken(a.ID, "", now, s.opt.RefreshTTL)
+	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.InsertRefreshToken(ctx, refresh.RefreshToken) }); err != nil {
+		return Tokens{}, false, fmt.Errorf("store refresh token: %w", err)
+	}
+	t, err := s.issue(a, refresh.secret, now)
+	return t, created, err
+}
+
+func (s *Service) auditExternalLogin(ctx context.Context, a Account, ext ExternalIdentity) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.login_external", ObjectType: "account", ObjectID: a.ID,
+			IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"issuer": ext.Issuer}})
+	})
+}
+
+// LinkFiscalCode joins the caller's account to the identity's fiscal code.
+// The page calls it only when the caller logged in with a password and
+// then completed a SPID/CIE login, so the person proved both. Linking the
+// code the account already has is not an error. Invalid (reason
+// bad_fiscal_code); Conflict (reason fiscal_code_taken) when another
+// account has the code, (reason other_fiscal_code) when the caller's
+// account has another; Unauthenticated for an account no longer active.
+func (s *Service) LinkFiscalCode(ctx context.Context, c Caller, ext ExternalIdentity) (Account, error) {
+	code, err := NormalizeFiscalCode(ext.FiscalCode)
+	if err != nil {
+		return Account{}, err
+	}
+	var a Account
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if a, err = activeAccount(ctx, tx, c.AccountID); err != nil {
+			return err
+		}
+		if a.FiscalCode == code {
+			return nil
+		}
+		if a.FiscalCode != "" {
+			return errOtherFiscalCode
+		}
+		if err := tx.SetFiscalCode(ctx, a.ID, code); err != nil {
+			if apperr.Has(err, apperr.Conflict) {
+				return errFiscalCodeTaken
+			}
+			return err
+		}
+		a.FiscalCode = code
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.link_external", ObjectType: "account", ObjectID: a.ID,
+			IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"issuer": ext.Issuer}})
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return a, nil
+}
