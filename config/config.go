@@ -13,6 +13,8 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,6 +121,28 @@ type Config struct {
 	PhotoMaxBytes  int
 	PhotoMaxPixels int
 
+	// The city's SPID/CIE gateway, an OpenID Connect provider (package
+	// oidclogin). Empty OIDCIssuer: no SPID/CIE login.
+	OIDCIssuer   string // CITYHUB_OIDC_ISSUER
+	OIDCClientID string // CITYHUB_OIDC_CLIENT_ID
+	// OIDCClientSecret (CITYHUB_OIDC_CLIENT_SECRET, secret) authenticates
+	// the hub at the provider, unless OIDCPrivateKeyFile is set.
+	OIDCClientSecret string
+	// OIDCPrivateKeyFile (CITYHUB_OIDC_PRIVATE_KEY_FILE) is a PEM RSA or
+	// P-256 key for private_key_jwt, as the Italian federation asks.
+	OIDCPrivateKeyFile string
+	// OIDCScopes (CITYHUB_OIDC_SCOPES, comma or space separated; default
+	// openid, profile, email).
+	OIDCScopes []string
+	// OIDCLabel (CITYHUB_OIDC_LABEL, default "SPID / CIE") names the
+	// login button.
+	OIDCLabel string
+	// The claims that carry the person's data (CITYHUB_OIDC_CLAIM_*).
+	OIDCClaimFiscalCode string
+	OIDCClaimGivenName  string
+	OIDCClaimFamilyName string
+	OIDCClaimEmail      string
+
 	LogLevel  string // CITYHUB_LOG_LEVEL: debug, info, warn, error
 	LogFormat string // CITYHUB_LOG_FORMAT: text or json
 
@@ -170,6 +194,13 @@ func Default() Config {
 		ProposalSupportThreshold: 100,
 		PhotoMaxBytes:            8 << 20,
 		PhotoMaxPixels:           40_000_000,
+
+		OIDCScopes:          []string{"openid", "profile", "email"},
+		OIDCLabel:           "SPID / CIE",
+		OIDCClaimFiscalCode: "https://attributes.eid.gov.it/fiscal_number",
+		OIDCClaimGivenName:  "given_name",
+		OIDCClaimFamilyName: "family_name",
+		OIDCClaimEmail:      "email",
 	}
 }
 
@@ -201,6 +232,18 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_SIGNING_KEYS", &c.SigningKeys)
 	env("CITYHUB_SMTP_URL", &c.SMTPURL)
 	env("CITYHUB_MAIL_FROM", &c.MailFrom)
+	env("CITYHUB_OIDC_ISSUER", &c.OIDCIssuer)
+	env("CITYHUB_OIDC_CLIENT_ID", &c.OIDCClientID)
+	env("CITYHUB_OIDC_CLIENT_SECRET", &c.OIDCClientSecret)
+	env("CITYHUB_OIDC_PRIVATE_KEY_FILE", &c.OIDCPrivateKeyFile)
+	env("CITYHUB_OIDC_LABEL", &c.OIDCLabel)
+	env("CITYHUB_OIDC_CLAIM_FISCAL_CODE", &c.OIDCClaimFiscalCode)
+	env("CITYHUB_OIDC_CLAIM_GIVEN_NAME", &c.OIDCClaimGivenName)
+	env("CITYHUB_OIDC_CLAIM_FAMILY_NAME", &c.OIDCClaimFamilyName)
+	env("CITYHUB_OIDC_CLAIM_EMAIL", &c.OIDCClaimEmail)
+	if v := getenv("CITYHUB_OIDC_SCOPES"); v != "" {
+		c.OIDCScopes = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	}
 	env("CITYHUB_LOG_LEVEL", &c.LogLevel)
 	env("CITYHUB_LOG_FORMAT", &c.LogFormat)
 	c.TLS.parse(getenv)
@@ -394,6 +437,7 @@ func (c Config) Validate() error {
 	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("smtp timeout %s: must be between 0 and 5m", c.SMTPTimeout))
 	}
+	errs = append(errs, c.validateOIDC()...)
 	if c.PublicURL != "" {
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
 			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", Redact(c.PublicURL)))
@@ -428,6 +472,43 @@ func mustZone(name string) *time.Location {
 		panic(err)
 	}
 	return loc
+}
+
+// validateOIDC checks the SPID/CIE settings, all or nothing: an issuer
+// needs a client id and one way to authenticate the client.
+func (c Config) validateOIDC() []error {
+	if c.OIDCIssuer == "" {
+		if c.OIDCClientID != "" || c.OIDCClientSecret != "" || c.OIDCPrivateKeyFile != "" {
+			return []error{fmt.Errorf("oidc: CITYHUB_OIDC_ISSUER is needed with the other CITYHUB_OIDC_ settings")}
+		}
+		return nil
+	}
+	var errs []error
+	u, err := url.Parse(c.OIDCIssuer)
+	local := err == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || !(u.Scheme == "https" || u.Scheme == "http" && local) {
+		errs = append(errs, fmt.Errorf("oidc issuer %q: want an https URL (http only on localhost)", Redact(c.OIDCIssuer)))
+	}
+	if c.OIDCClientID == "" {
+		errs = append(errs, fmt.Errorf("oidc: CITYHUB_OIDC_CLIENT_ID is needed with an issuer"))
+	}
+	switch {
+	case c.OIDCClientSecret == "" && c.OIDCPrivateKeyFile == "":
+		errs = append(errs, fmt.Errorf("oidc: set CITYHUB_OIDC_CLIENT_SECRET or CITYHUB_OIDC_PRIVATE_KEY_FILE"))
+	case c.OIDCClientSecret != "" && c.OIDCPrivateKeyFile != "":
+		errs = append(errs, fmt.Errorf("oidc: set CITYHUB_OIDC_CLIENT_SECRET or CITYHUB_OIDC_PRIVATE_KEY_FILE, not both"))
+	case c.OIDCPrivateKeyFile != "":
+		if _, err := os.Stat(c.OIDCPrivateKeyFile); err != nil {
+			errs = append(errs, fmt.Errorf("oidc private key file: %w", err))
+		}
+	}
+	if !slices.Contains(c.OIDCScopes, "openid") {
+		errs = append(errs, fmt.Errorf("oidc scopes %q: openid is required", strings.Join(c.OIDCScopes, " ")))
+	}
+	if c.OIDCClaimFiscalCode == "" || c.OIDCLabel == "" {
+		errs = append(errs, fmt.Errorf("oidc: the fiscal code claim and the label cannot be empty"))
+	}
+	return errs
 }
 
 // validTopicPart refuses MQTT wildcards, empty levels and odd characters,
@@ -483,6 +564,8 @@ func (c Config) Summary() []any {
 		"tls", c.TLS.summary(),
 		"report_reopen_period", c.ReportReopenPeriod.String(), "proposal_support_threshold", c.ProposalSupportThreshold,
 		"photo_max_bytes", c.PhotoMaxBytes, "photo_max_pixels", c.PhotoMaxPixels,
+		"oidc_issuer", Redact(c.OIDCIssuer), "oidc_client_id", c.OIDCClientID, "oidc_client_secret", secretState(c.OIDCClientSecret),
+		"oidc_private_key_file", c.OIDCPrivateKeyFile, "oidc_scopes", strings.Join(c.OIDCScopes, " "),
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -226,5 +227,56 @@ func TestTimeZone(t *testing.T) {
 	var zero Config
 	if err := zero.Validate(); err == nil || !strings.Contains(err.Error(), "time zone") {
 		t.Errorf("a configuration without a zone passes validation: %v", err)
+	}
+}
+
+func TestOIDCSettings(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), io.Discard)
+	if err != nil || c.OIDCIssuer != "" || c.OIDCLabel != "SPID / CIE" || c.OIDCClaimFiscalCode != "https://attributes.eid.gov.it/fiscal_number" ||
+		strings.Join(c.OIDCScopes, " ") != "openid profile email" {
+		t.Fatalf("defaults %+v, %v", c, err)
+	}
+	key := t.TempDir() + "/rp.pem"
+	if err := os.WriteFile(key, []byte("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{
+		"CITYHUB_OIDC_ISSUER":            "https://spid-proxy.comune.example/oidc",
+		"CITYHUB_OIDC_CLIENT_ID":         "cityhub",
+		"CITYHUB_OIDC_PRIVATE_KEY_FILE":  key,
+		"CITYHUB_OIDC_SCOPES":            "openid, profile",
+		"CITYHUB_OIDC_LABEL":             "Entra con SPID",
+		"CITYHUB_OIDC_CLAIM_FISCAL_CODE": "fiscalNumber",
+		"CITYHUB_OIDC_CLAIM_EMAIL":       "mail",
+	}), io.Discard)
+	if err != nil || c.OIDCClientID != "cityhub" || c.OIDCPrivateKeyFile != key || strings.Join(c.OIDCScopes, " ") != "openid profile" ||
+		c.OIDCLabel != "Entra con SPID" || c.OIDCClaimFiscalCode != "fiscalNumber" || c.OIDCClaimEmail != "mail" || c.OIDCClaimGivenName != "given_name" {
+		t.Fatalf("parsed %+v, %v", c, err)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub",
+		"CITYHUB_OIDC_CLIENT_SECRET": "0idcS3cret"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := fmtSummary(c); strings.Contains(s, "0idcS3cret") {
+		t.Errorf("the start-up summary shows the client secret: %s", s)
+	}
+	for name, e := range map[string]map[string]string{
+		"no issuer":      {"CITYHUB_OIDC_CLIENT_ID": "hub"},
+		"plain http":     {"CITYHUB_OIDC_ISSUER": "http://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub", "CITYHUB_OIDC_CLIENT_SECRET": "s"},
+		"no client":      {"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_SECRET": "s"},
+		"no credential":  {"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub"},
+		"both":           {"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub", "CITYHUB_OIDC_CLIENT_SECRET": "s", "CITYHUB_OIDC_PRIVATE_KEY_FILE": key},
+		"missing key":    {"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub", "CITYHUB_OIDC_PRIVATE_KEY_FILE": key + ".gone"},
+		"without openid": {"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub", "CITYHUB_OIDC_CLIENT_SECRET": "s", "CITYHUB_OIDC_SCOPES": "profile"},
+	} {
+		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// A provider on this machine may speak plain http (a test provider).
+	if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_OIDC_ISSUER": "http://127.0.0.1:9998", "CITYHUB_OIDC_CLIENT_ID": "hub",
+		"CITYHUB_OIDC_CLIENT_SECRET": "s"}), io.Discard); err != nil {
+		t.Errorf("local http issuer: %v", err)
 	}
 }
