@@ -51,7 +51,7 @@ func received(t *testing.T, to string, n int, subject string) mailtest.Message {
 func linkToken(t *testing.T, m mailtest.Message, path string) string {
 	t.Helper()
 	sub := tokenInLink.FindStringSubmatch(m.Text)
-	if sub == nil || !regexp.MustCompile(regexp.QuoteMeta(path) + `\?token=`).MatchString(m.Text) {
+	if sub == nil || !regexp.MustCompile(regexp.QuoteMeta(path)+`\?token=`).MatchString(m.Text) {
 		t.Fatalf("no link to %s with a token in:\n%s", path, m.Text)
 	}
 	tok, err := url.QueryUnescape(sub[1])
