@@ -79,7 +79,16 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 	} else if ext.EmailVerified {
 		a.EmailVerifiedAt = now
 	}
+	var found bool
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		// A concurrent first login of the same person may have made it
+		// since the read above.
+		if prev, err := tx.AccountByFiscalCode(ctx, code); err == nil {
+			a, found = prev, true
+			return nil
+		} else if !apperr.Has(err, apperr.NotFound) {
+			return fmt.Errorf("read account: %w", err)
+		}
 		if _, err := tx.AccountByEmail(ctx, NormalizeEmail(a.Email)); err == nil {
 			return errLinkRequired
 		} else if !apperr.Has(err, apperr.NotFound) {
@@ -101,6 +110,12 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 	}
 	if err != nil {
 		return Account{}, false, err
+	}
+	if found {
+		if !a.Active() {
+			return Account{}, false, errNotAuthenticated
+		}
+		return a, false, nil
 	}
 	return a, true, nil
 }
