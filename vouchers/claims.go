@@ -3,12 +3,14 @@ package vouchers
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/mail"
 	"cityhub/qrtoken"
 	"cityhub/wallet"
 )
@@ -152,7 +154,28 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 	if err := s.audit(ctx, tx, c, "voucher.claim", "voucher", v.ID, "", map[string]any{"campaign_id": camp.ID, "value_cents": v.ValueCents}); err != nil {
 		return VoucherView{}, err
 	}
+	if err := s.claimedEmail(ctx, tx, c, camp, v, now); err != nil {
+		return VoucherView{}, err
+	}
 	return view(v, camp, now, true), nil
+}
+
+// claimedEmail enqueues the voucher-claimed e-mail in the claim's
+// transaction, unless e-mails are off or the account has no address to
+// write to (a SPID/CIE account without one).
+func (s *Service) claimedEmail(ctx context.Context, tx Tx, c identity.Caller, camp Campaign, v Voucher, now time.Time) error {
+	if s.mail == nil || c.Email == "" || strings.HasSuffix(c.Email, identity.PlaceholderEmailDomain) {
+		return nil
+	}
+	m, err := s.mail.VoucherClaimed(mail.Recipient{AccountID: c.AccountID, Email: c.Email, Name: c.Name, Locale: c.Locale},
+		mail.Voucher{Campaign: camp.Name, ValueCents: v.ValueCents, ExpiresAt: v.ExpiresAt})
+	if err != nil {
+		return fmt.Errorf("compose voucher e-mail: %w", err)
+	}
+	if _, err := mail.Enqueue(ctx, tx, m, now); err != nil {
+		return err
+	}
+	return nil
 }
 
 // VoucherView is a voucher as its holder sees it.

@@ -9,6 +9,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/identity"
+	"cityhub/mail"
 	"cityhub/qrtoken"
 )
 
@@ -20,7 +21,13 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	zone  *time.Location
+	// mail composes the voucher-claimed e-mail; nil sends none.
+	mail *mail.Composer
 }
+
+// SendEmails makes every voucher claimed from now on enqueue a
+// voucher-claimed e-mail to its citizen, in the claim's transaction.
+func (s *Service) SendEmails(c *mail.Composer) { s.mail = c }
 
 // Typed-code guessing limits: failures per shop and per address in a window.
 const (

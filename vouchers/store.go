@@ -6,6 +6,7 @@ import (
 
 	"cityhub/audit"
 	"cityhub/idem"
+	"cityhub/mail"
 	"cityhub/wallet"
 )
 
@@ -27,6 +28,8 @@ type Tx interface {
 	wallet.Tx
 	idem.Tx
 	audit.Tx
+	// The voucher-claimed e-mail is enqueued with the claim.
+	mail.Enqueuer
 
 	InsertShop(ctx context.Context, s Shop) error
 	UpdateShop(ctx context.Context, s Shop) error
