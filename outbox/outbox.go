@@ -56,6 +56,9 @@ type Tx interface {
 	RetryMail(ctx context.Context, id string, now time.Time) (bool, error)
 	// CountMail counts messages per state.
 	CountMail(ctx context.Context) (map[string]int, error)
+	// OldestPendingMail is when the oldest message still to deliver
+	// (pending or sending) was enqueued; zero when there is none.
+	OldestPendingMail(ctx context.Context) (time.Time, error)
 }
 
 // Service is what administrators do with the outbox.
