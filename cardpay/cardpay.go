@@ -174,9 +174,10 @@ type Tx interface {
 	// only if the credit committed.
 	mail.Enqueuer
 
-	// AccountByID reads the account a receipt is addressed to. NotFound if
-	// missing.
-	AccountByID(ctx context.Context, id string) (identity.Account, error)
+	// Erasing an account happens in the transaction that settles its
+	// credit (erasure.go); AccountByID also reads the account a receipt is
+	// addressed to.
+	identity.Tx
 
 	// InsertEvent records an event unless its id is known; first reports
 	// whether it was inserted. Of concurrent inserts of one id exactly one
@@ -202,4 +203,21 @@ type Tx interface {
 	Dispute(ctx context.Context, id string) (Dispute, error)
 	// UpdateDispute writes status and closed_at.
 	UpdateDispute(ctx context.Context, d Dispute) error
+
+	// LockTopUpPayments reads an account's top-up payments, newest first,
+	// locked until the transaction ends.
+	LockTopUpPayments(ctx context.Context, accountID string) ([]Payment, error)
+	// InsertTopUpRefund records an owed refund of a top-up.
+	InsertTopUpRefund(ctx context.Context, r TopUpRefund) error
+	// DueTopUpRefunds lists owed refunds and sent ones last touched before
+	// staleBefore, oldest first.
+	DueTopUpRefunds(ctx context.Context, staleBefore time.Time, limit int) ([]TopUpRefund, error)
+	// ClaimTopUpRefund marks a due refund sent and counts an attempt, in
+	// one conditional write; false if another refunder has it.
+	ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (bool, error)
+	// FinishTopUpRefund writes state, Stripe refund id, last error and
+	// updated_at.
+	FinishTopUpRefund(ctx context.Context, r TopUpRefund) error
+	// TopUpRefundsOf lists an account's refunds, newest first.
+	TopUpRefundsOf(ctx context.Context, accountID string) ([]TopUpRefund, error)
 }

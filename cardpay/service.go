@@ -34,6 +34,9 @@ func NewService(store Store, tickets *ticketing.Service, log *slog.Logger) *Serv
 	return &Service{store: store, tickets: tickets, log: log, now: time.Now}
 }
 
+// SetClock replaces the clock, for tests.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
 // SendReceipts makes every card top-up credited from now on enqueue a
 // receipt to the citizen, in the transaction that credits it. Call it once,
 // while wiring, before the service handles events.

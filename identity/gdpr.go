@@ -76,18 +76,28 @@ func (s *Service) Export(ctx context.Context, accountID string) (Export, error) 
 // forgotten. The account row and its id stay,
 // because the ledger keeps the wallet's transactions for accounting (a legal
 // obligation); those rows then point at no one. NotFound if missing.
+//
+// It leaves the wallet's credit where it is. A citizen with credit is
+// erased through cardpay.Service.EraseAccount, which first does what the
+// person chose with the credit (back to the cards it came from, or to the
+// city) and then EraseTx, in one transaction.
 func (s *Service) DeleteAccount(ctx context.Context, accountID string) error {
 	now := s.now()
-	return s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.AccountByID(ctx, accountID); err != nil {
-			return err
-		}
-		if err := tx.AnonymiseAccount(ctx, accountID, "deleted+"+accountID+"@invalid", now); err != nil {
-			return fmt.Errorf("anonymise account: %w", err)
-		}
-		if err := tx.RevokeAccountTokens(ctx, accountID, now); err != nil {
-			return fmt.Errorf("revoke tokens: %w", err)
-		}
-		return tx.AppendAudit(ctx, audit.Entry{ActorID: accountID, Action: "account.delete", ObjectType: "account", ObjectID: accountID, IP: audit.OriginFrom(ctx).IP})
-	})
+	return s.store.InTx(ctx, func(tx Tx) error { return EraseTx(ctx, tx, accountID, now) })
+}
+
+// EraseTx anonymises the account within tx, as DeleteAccount describes,
+// for a domain that erases an account together with its own change.
+// NotFound if missing.
+func EraseTx(ctx context.Context, tx Tx, accountID string, now time.Time) error {
+	if _, err := tx.AccountByID(ctx, accountID); err != nil {
+		return err
+	}
+	if err := tx.AnonymiseAccount(ctx, accountID, "deleted+"+accountID+"@invalid", now); err != nil {
+		return fmt.Errorf("anonymise account: %w", err)
+	}
+	if err := tx.RevokeAccountTokens(ctx, accountID, now); err != nil {
+		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	return tx.AppendAudit(ctx, audit.Entry{ActorID: accountID, Action: "account.delete", ObjectType: "account", ObjectID: accountID, IP: audit.OriginFrom(ctx).IP})
 }

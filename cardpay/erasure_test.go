@@ -1,0 +1,192 @@
+package cardpay_test
+
+import (
+	"context"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/cardpay"
+	"cityhub/identity"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/stripepay"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+func stripeURL() string {
+	if u := os.Getenv("CITYHUB_TEST_STRIPE_URL"); u != "" {
+		return u
+	}
+	return "http://127.0.0.1:12111"
+}
+
+// stripeRefunds sends refunds to stripe-mock, counting calls.
+func stripeRefunds(t *testing.T, calls *atomic.Int64) ticketing.RefundFunc {
+	t.Helper()
+	c, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_erasure", WebhookSecret: "whsec_erasure", APIURL: stripeURL()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(ctx context.Context, pi string, amount int64, key string) (string, error) {
+		calls.Add(1)
+		r, err := c.Refund(ctx, pi, amount, key)
+		return r.ID, err
+	}
+}
+
+// citizenWithCredit makes a citizen account with card top-ups of the given
+// amounts, paid days ago (oldest first), and extra credit from the city.
+func citizenWithCredit(t *testing.T, db store.DB, s *cardpay.Service, clock *time.Time, id string, extra int64, topUps map[string]int) identity.Caller {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+		if err := tx.InsertAccount(ctx, identity.Account{ID: id, Email: id + "@example.org", Name: "Anna", Locale: "it",
+			PasswordHash: "x", CreatedAt: time.Now().UTC(), Grants: []identity.Grant{{Role: identity.RoleCitizen}}}); err != nil {
+			return err
+		}
+		if err := wallet.OpenCitizen(ctx, tx, id); err != nil {
+			return err
+		}
+		if extra == 0 {
+			return nil
+		}
+		_, err := wallet.Post(ctx, tx, wallet.Transaction{Key: "gift:" + id, Kind: "gift", Entries: []wallet.Entry{
+			{Account: wallet.CityFunding, Amount: -extra}, {Account: wallet.CitizenAccount(id), Amount: extra}}}, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	real := *clock
+	for pi, daysAgo := range topUps {
+		*clock = real.Add(-time.Duration(daysAgo) * 24 * time.Hour)
+		amount := int64(1000 + daysAgo)
+		if err := s.Record(ctx, cardpay.Payment{ID: pi, Purpose: cardpay.PurposeTopUp, AccountID: id, AmountCents: amount}); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := s.Handle(ctx, cardpay.Event{ID: "evt_" + pi, Type: cardpay.EventPaymentSucceeded, PaymentIntentID: pi, Amount: amount, Currency: "eur"}); err != nil || !out.Handled {
+			t.Fatalf("credit %s: %+v, %v", pi, out, err)
+		}
+	}
+	*clock = real
+	return identity.Caller{AccountID: id, Email: id + "@example.org", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+}
+
+func balance(t *testing.T, db store.DB, id wallet.AccountID) int64 {
+	t.Helper()
+	a, err := wallet.NewService(db.Wallet(), nil).Account(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.Balance
+}
+
+// Credit left at erasure goes back to the cards it came from (within
+// Stripe's refund window), the rest to the city, and never stays on the
+// erased account; the refunds are sent to Stripe once; Stripe's own
+// report of them finds them accounted.
+func TestErasureRefundsCreditToCards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		// Top-ups of 10.05 € (5 days ago), 10.20 € (20 days ago), 12.00 €
+		// (200 days ago, past the refund window) and 3.00 € from the city.
+		anna := citizenWithCredit(t, db, s, &clock, "acc_anna", 300, map[string]int{"pi_new": 5, "pi_mid": 20, "pi_old": 200})
+		total := int64(1005 + 1020 + 1200 + 300)
+		cityBefore := balance(t, db, wallet.CityFunding)
+
+		plan, err := s.ErasureCredit(ctx, anna)
+		if err != nil || plan.BalanceCents != total || plan.RefundableCents != 2025 || len(plan.Refunds) != 2 ||
+			plan.Refunds[0].PaymentID != "pi_new" || plan.Refunds[1].PaymentID != "pi_mid" {
+			t.Fatalf("plan %+v, %v", plan, err)
+		}
+		// Without a choice nothing happens.
+		_, err = s.EraseAccount(ctx, anna, "")
+		if apperr.ReasonOf(err) != "credit_choice" {
+			t.Fatalf("erase without a choice: %v", err)
+		}
+		var kept identity.Account
+		if err := db.Identity().View(ctx, func(tx identity.Tx) error {
+			var err error
+			kept, err = tx.AccountByID(ctx, anna.AccountID)
+			return err
+		}); err != nil || !kept.DeletedAt.IsZero() {
+			t.Fatalf("erased without a choice: %+v, %v", kept, err)
+		}
+
+		done, err := s.EraseAccount(ctx, anna, cardpay.CreditToCards)
+		if err != nil || done.Choice != cardpay.CreditToCards || done.RefundableCents != 2025 {
+			t.Fatalf("erase: %+v, %v", done, err)
+		}
+		if b := balance(t, db, wallet.CitizenAccount(anna.AccountID)); b != 0 {
+			t.Fatalf("credit left on the erased account: %d", b)
+		}
+		if got := balance(t, db, wallet.CityFunding) - cityBefore; got != total-2025 {
+			t.Fatalf("the city got %d, want %d", got, total-2025)
+		}
+		var refunds []cardpay.TopUpRefund
+		var acc identity.Account
+		_ = db.CardPayments().View(ctx, func(tx cardpay.Tx) error {
+			refunds, err = tx.TopUpRefundsOf(ctx, anna.AccountID)
+			if err != nil {
+				return err
+			}
+			acc, err = tx.AccountByID(ctx, anna.AccountID)
+			return err
+		})
+		if err != nil || len(refunds) != 2 || acc.DeletedAt.IsZero() || acc.Email == "acc_anna@example.org" {
+			t.Fatalf("refunds %+v, account %+v, %v", refunds, acc, err)
+		}
+
+		var calls atomic.Int64
+		send := stripeRefunds(t, &calls)
+		if n, err := s.SendRefunds(ctx, send); err != nil || n != 2 {
+			t.Fatalf("send refunds: %d, %v", n, err)
+		}
+		if n, err := s.SendRefunds(ctx, send); err != nil || n != 0 || calls.Load() != 2 {
+			t.Fatalf("second round: %d sent, %d calls, %v", n, calls.Load(), err)
+		}
+		// Stripe reports the refund: already accounted.
+		out, err := s.Handle(ctx, cardpay.Event{ID: "evt_refund_new", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_new",
+			Amount: 1005, AmountRefunded: 1005})
+		if err != nil || !out.Handled || !out.Replayed {
+			t.Fatalf("charge.refunded after the erasure: %+v, %v", out, err)
+		}
+		check, err := wallet.NewService(db.Wallet(), nil).Check(ctx)
+		if err != nil || check.BalanceSum != 0 || len(check.Mismatches) != 0 || len(check.Unbalanced) != 0 {
+			t.Fatalf("ledger check %+v, %v", check, err)
+		}
+	})
+}
+
+// Left to the city: all of it goes to the city's funding account.
+func TestErasureLeavesCreditToCity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		bruno := citizenWithCredit(t, db, s, &clock, "acc_bruno", 0, map[string]int{"pi_b": 1})
+		cityBefore := balance(t, db, wallet.CityFunding)
+		done, err := s.EraseAccount(ctx, bruno, cardpay.CreditToCity)
+		if err != nil || done.BalanceCents != 1001 || done.RefundableCents != 0 {
+			t.Fatalf("erase: %+v, %v", done, err)
+		}
+		if b := balance(t, db, wallet.CitizenAccount(bruno.AccountID)); b != 0 {
+			t.Fatalf("credit left: %d", b)
+		}
+		if got := balance(t, db, wallet.CityFunding) - cityBefore; got != 1001 {
+			t.Fatalf("the city got %d", got)
+		}
+		// An account without credit needs no choice.
+		carla := citizenWithCredit(t, db, s, &clock, "acc_carla", 0, nil)
+		if _, err := s.EraseAccount(ctx, carla, ""); err != nil {
+			t.Fatalf("erase without credit: %v", err)
+		}
+	})
+}

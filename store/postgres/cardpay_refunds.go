@@ -1,0 +1,83 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/cardpay"
+)
+
+// LockTopUpPayments implements cardpay.Tx.
+func (tx *Tx) LockTopUpPayments(ctx context.Context, accountID string) ([]cardpay.Payment, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+cardPaymentCols+` FROM card_payments
+		WHERE account_id = $1 AND purpose = 'wallet_topup' ORDER BY created_at DESC, id FOR UPDATE`, accountID)
+	if err != nil {
+		return nil, twrap("read top-up payments", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.Payment, error) {
+		var p cardpay.Payment
+		err := r.Scan(&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &p.CreatedAt, &p.UpdatedAt)
+		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+		return p, err
+	})
+	return out, twrap("read top-up payments", err)
+}
+
+const topUpRefundCols = `id, payment_intent_id, account_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at`
+
+func scanTopUpRefund(r pgx.Row) (cardpay.TopUpRefund, error) {
+	var x cardpay.TopUpRefund
+	err := r.Scan(&x.ID, &x.PaymentIntentID, &x.AccountID, &x.AmountCents, &x.State, &x.StripeRefundID, &x.Attempts, &x.LastError, &x.CreatedAt, &x.UpdatedAt)
+	x.CreatedAt, x.UpdatedAt = x.CreatedAt.UTC(), x.UpdatedAt.UTC()
+	return x, err
+}
+
+func (tx *Tx) topUpRefunds(ctx context.Context, what, q string, args ...any) ([]cardpay.TopUpRefund, error) {
+	rows, err := tx.q.Query(ctx, q, args...)
+	if err != nil {
+		return nil, twrap(what, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.TopUpRefund, error) { return scanTopUpRefund(r) })
+	return out, twrap(what, err)
+}
+
+// InsertTopUpRefund implements cardpay.Tx.
+func (tx *Tx) InsertTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
+	_, err := tx.q.Exec(ctx, `INSERT INTO topup_card_refunds (`+topUpRefundCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.ID, r.PaymentIntentID, r.AccountID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, r.CreatedAt, r.UpdatedAt)
+	return twrap("insert top-up refund", err)
+}
+
+// DueTopUpRefunds implements cardpay.Tx.
+func (tx *Tx) DueTopUpRefunds(ctx context.Context, staleBefore time.Time, limit int) ([]cardpay.TopUpRefund, error) {
+	return tx.topUpRefunds(ctx, "list due top-up refunds", `SELECT `+topUpRefundCols+` FROM topup_card_refunds
+		WHERE state = 'owed' OR (state = 'sent' AND updated_at < $1) ORDER BY created_at, id LIMIT $2`, staleBefore, limit)
+}
+
+// ClaimTopUpRefund implements cardpay.Tx.
+func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE topup_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = $3
+		WHERE id = $1 AND (state = 'owed' OR (state = 'sent' AND updated_at < $2))`, id, staleBefore, now)
+	if err != nil {
+		return false, twrap("claim top-up refund", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// FinishTopUpRefund implements cardpay.Tx.
+func (tx *Tx) FinishTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
+	tag, err := tx.q.Exec(ctx, `UPDATE topup_card_refunds SET state = $2, stripe_refund_id = $3, last_error = $4, updated_at = $5 WHERE id = $1`,
+		r.ID, r.State, r.StripeRefundID, r.LastError, r.UpdatedAt)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = pgx.ErrNoRows
+	}
+	return twrap("finish top-up refund", err)
+}
+
+// TopUpRefundsOf implements cardpay.Tx.
+func (tx *Tx) TopUpRefundsOf(ctx context.Context, accountID string) ([]cardpay.TopUpRefund, error) {
+	return tx.topUpRefunds(ctx, "list top-up refunds", `SELECT `+topUpRefundCols+` FROM topup_card_refunds
+		WHERE account_id = $1 ORDER BY created_at DESC, id`, accountID)
+}
