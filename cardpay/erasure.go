@@ -10,6 +10,7 @@ import (
 	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/money"
 	"cityhub/ticketing"
 	"cityhub/wallet"
 )
@@ -165,7 +166,7 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 		if out.BalanceCents > 0 {
 			if choice != CreditToCards && choice != CreditToCity {
 				return apperr.R(apperr.Invalid, "credit_choice",
-					"You have %s of credit left: choose whether it goes back to your card or to the city.", wallet.FormatEUR(out.BalanceCents))
+					"You have %s of credit left: choose whether it goes back to your card or to the city.", money.Cents(out.BalanceCents))
 			}
 			out.Choice = choice
 			if err := s.settleCredit(ctx, tx, c.AccountID, &out, now); err != nil {
