@@ -89,7 +89,11 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 		} else if !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}
-		if _, err := tx.AccountByEmail(ctx, NormalizeEmail(a.Email)); err == nil {
+		if other, err := tx.AccountByEmail(ctx, NormalizeEmail(a.Email)); err == nil {
+			if other.FiscalCode == code { // made by that concurrent login
+				a, found = other, true
+				return nil
+			}
 			return errLinkRequired
 		} else if !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
