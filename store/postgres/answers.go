@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,7 +44,7 @@ func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, sta
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, claimed_at = EXCLUDED.claimed_at
 		WHERE NOT request_answers.done AND NOT request_answers.committed AND request_answers.claimed_at < $5`, scope, key, hash, now, staleBefore)
 	if err != nil {
-		return false, "", false, false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, wrap("claim answer", err)
 	}
 	if tag.RowsAffected() == 1 {
 		return true, "", false, false, idem.Answer{}, nil
@@ -60,10 +59,10 @@ func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, sta
 		return false, hash, false, false, idem.Answer{}, nil
 	}
 	if err != nil {
-		return false, "", false, false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, wrap("read answer", err)
 	}
 	if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
-		return false, "", false, false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
+		return false, "", false, false, idem.Answer{}, wrap("decode answer header", err)
 	}
 	return false, storedHash, done, lost, a, nil
 }
@@ -72,7 +71,7 @@ func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, sta
 func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) error {
 	header, err := json.Marshal(a.Header)
 	if err != nil {
-		return fmt.Errorf("encode answer header: %w", err)
+		return wrap("encode answer header", err)
 	}
 	if a.Body == nil {
 		a.Body = []byte{}
@@ -80,7 +79,7 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 	_, err = db.execUnsynced(ctx, `UPDATE request_answers SET done = true, status = $3, header = $4, body = $5 WHERE scope = $1 AND key = $2`,
 		scope, key, a.Status, string(header), a.Body)
 	if err != nil {
-		return fmt.Errorf("save answer: %w", translate(err))
+		return wrap("save answer", err)
 	}
 	return nil
 }
@@ -89,11 +88,11 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
 	_, err := db.execUnsynced(ctx, `DELETE FROM request_answers WHERE scope = $1 AND key = $2 AND NOT done AND NOT committed`, scope, key)
 	if err != nil {
-		return fmt.Errorf("release answer: %w", translate(err))
+		return wrap("release answer", err)
 	}
 	_, err = db.execUnsynced(ctx, `UPDATE request_answers SET claimed_at = '-infinity' WHERE scope = $1 AND key = $2 AND NOT done AND committed`, scope, key)
 	if err != nil {
-		return fmt.Errorf("release committed answer: %w", translate(err))
+		return wrap("release committed answer", err)
 	}
 	return nil
 }
@@ -107,7 +106,7 @@ func markCommitted(ctx context.Context, q querier) error {
 	}
 	_, err := q.Exec(ctx, `UPDATE request_answers SET committed = true WHERE scope = $1 AND key = $2 AND NOT done`, p.Scope, p.Key)
 	if err != nil {
-		return fmt.Errorf("mark idempotency key committed: %w", err)
+		return wrap("mark idempotency key committed", err)
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ func (tx *Tx) InsertEvent(ctx context.Context, r cardpay.Record) (bool, error) {
 		ON CONFLICT (id) DO NOTHING`, r.ID, r.Type, r.PaymentIntentID, r.ObjectID, r.AmountCents, r.Currency, r.Livemode, r.Outcome,
 		r.Attention, r.Note, r.TransactionID, r.ReceivedAt)
 	if err != nil {
-		return false, twrap("insert stripe event", err)
+		return false, wrap("insert stripe event", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -51,13 +51,13 @@ func (tx *Tx) FinishEvent(ctx context.Context, r cardpay.Record) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("finish stripe event", err)
+	return wrap("finish stripe event", err)
 }
 
 // Event implements cardpay.Tx.
 func (tx *Tx) Event(ctx context.Context, id string) (cardpay.Record, error) {
 	r, err := scanStripeEvent(tx.q.QueryRow(ctx, `SELECT `+stripeEventCols+` FROM stripe_events WHERE id = $1`, id))
-	return r, twrap("read stripe event", err)
+	return r, wrap("read stripe event", err)
 }
 
 // AttentionEvents implements cardpay.Tx.
@@ -65,10 +65,10 @@ func (tx *Tx) AttentionEvents(ctx context.Context, limit int) ([]cardpay.Record,
 	rows, err := tx.q.Query(ctx, `SELECT `+stripeEventCols+` FROM stripe_events WHERE attention <> ''
 		ORDER BY received_at DESC, id LIMIT $1`, limit)
 	if err != nil {
-		return nil, twrap("list stripe events", err)
+		return nil, wrap("list stripe events", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.Record, error) { return scanStripeEvent(r) })
-	return out, twrap("list stripe events", err)
+	return out, wrap("list stripe events", err)
 }
 
 const cardPaymentCols = `id, purpose, account_id, order_id, amount_cents, credited_cents, refunded_cents, created_at, updated_at`
@@ -77,7 +77,7 @@ const cardPaymentCols = `id, purpose, account_id, order_id, amount_cents, credit
 func (tx *Tx) InsertPayment(ctx context.Context, p cardpay.Payment) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO card_payments (`+cardPaymentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (id) DO NOTHING`, p.ID, p.Purpose, p.AccountID, p.OrderID, p.AmountCents, p.CreditedCents, p.RefundedCents, p.CreatedAt, p.UpdatedAt)
-	return twrap("insert card payment", err)
+	return wrap("insert card payment", err)
 }
 
 // LockPayment implements cardpay.Tx.
@@ -86,7 +86,7 @@ func (tx *Tx) LockPayment(ctx context.Context, id string) (cardpay.Payment, erro
 	err := tx.q.QueryRow(ctx, `SELECT `+cardPaymentCols+` FROM card_payments WHERE id = $1 FOR UPDATE`, id).Scan(
 		&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &p.CreatedAt, &p.UpdatedAt)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-	return p, twrap("lock card payment", err)
+	return p, wrap("lock card payment", err)
 }
 
 // UpdatePayment implements cardpay.Tx.
@@ -96,7 +96,7 @@ func (tx *Tx) UpdatePayment(ctx context.Context, p cardpay.Payment) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("update card payment", err)
+	return wrap("update card payment", err)
 }
 
 const cardDisputeCols = `id, payment_id, amount_cents, status, reason, from_credit_cents, from_city_cents, from_sale_cents, created_at, closed_at`
@@ -105,7 +105,7 @@ const cardDisputeCols = `id, payment_id, amount_cents, status, reason, from_cred
 func (tx *Tx) InsertDispute(ctx context.Context, d cardpay.Dispute) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO card_disputes (`+cardDisputeCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		d.ID, d.PaymentID, d.AmountCents, d.Status, d.Reason, d.FromCredit, d.FromCity, d.FromSale, d.CreatedAt, nullTime(d.ClosedAt))
-	return twrap("insert card dispute", err)
+	return wrap("insert card dispute", err)
 }
 
 // Dispute implements cardpay.Tx.
@@ -118,7 +118,7 @@ func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
 	if closed != nil {
 		d.ClosedAt = closed.UTC()
 	}
-	return d, twrap("read card dispute", err)
+	return d, wrap("read card dispute", err)
 }
 
 // UpdateDispute implements cardpay.Tx.
@@ -127,5 +127,5 @@ func (tx *Tx) UpdateDispute(ctx context.Context, d cardpay.Dispute) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("update card dispute", err)
+	return wrap("update card dispute", err)
 }

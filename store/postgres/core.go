@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -18,7 +17,7 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 	tag, err := tx.q.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
 		VALUES ($1, $2, $3, 0, '') ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash)
 	if err != nil {
-		return false, "", nil, fmt.Errorf("claim idempotency key: %w", err)
+		return false, "", nil, wrap("claim idempotency key", err)
 	}
 	if tag.RowsAffected() == 1 {
 		return true, "", nil, nil
@@ -27,7 +26,7 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 	var resp []byte
 	err = tx.q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key).Scan(&storedHash, &resp)
 	if err != nil {
-		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
+		return false, "", nil, wrap("read idempotency key", err)
 	}
 	return false, storedHash, resp, nil
 }
@@ -41,7 +40,7 @@ func (tx *Tx) IdempotentResponse(ctx context.Context, scope, key string) (bool, 
 		return false, "", nil, nil
 	}
 	if err != nil {
-		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
+		return false, "", nil, wrap("read idempotency key", err)
 	}
 	return true, storedHash, resp, nil
 }
@@ -59,7 +58,7 @@ func (tx *Tx) SaveIdempotentResponse(ctx context.Context, scope, key string, res
 func (tx *Tx) AppendAudit(ctx context.Context, e audit.Entry) error {
 	detail, err := json.Marshal(e.Detail)
 	if err != nil {
-		return fmt.Errorf("encode audit detail: %w", err)
+		return wrap("encode audit detail", err)
 	}
 	if e.Detail == nil {
 		detail = []byte("{}")
@@ -83,7 +82,7 @@ func (tx *Tx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 		  AND ($4 = '' OR shop_id = $4) AND ($5::timestamptz IS NULL OR at >= $5) AND id > $6
 		ORDER BY id LIMIT $7`, f.Action, f.ObjectType, f.ObjectID, f.ShopID, nullTime(f.Since), f.AfterID, f.Limit)
 	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
+		return nil, wrap("list audit", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Entry, error) {
 		var e audit.Entry
@@ -100,7 +99,7 @@ func (tx *Tx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 		return e, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
+		return nil, wrap("list audit", err)
 	}
 	return out, nil
 }

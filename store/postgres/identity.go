@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,11 +15,11 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, ''))`,
 		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, a.Disabled, a.CreatedAt, nullTime(a.EmailVerifiedAt), a.FiscalCode)
 	if err != nil {
-		return translate(fmt.Errorf("insert account: %w", err))
+		return wrap("insert account", err)
 	}
 	for _, g := range a.Grants {
 		if _, err := tx.q.Exec(ctx, `INSERT INTO account_grants (account_id, role, scope) VALUES ($1, $2, $3)`, a.ID, string(g.Role), g.Scope); err != nil {
-			return translate(fmt.Errorf("insert grant: %w", err))
+			return wrap("insert grant", err)
 		}
 	}
 	return nil
@@ -37,7 +36,7 @@ func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity
 	err := tx.q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
 		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &verified, &a.FiscalCode, &a.Grants)
 	if err != nil {
-		return a, translate(fmt.Errorf("read account: %w", err))
+		return a, wrap("read account", err)
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	if deleted != nil {
@@ -67,18 +66,18 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	_, err := tx.q.Exec(ctx, `UPDATE accounts SET email = $2, email_norm = $2, name = '', password_hash = '!deleted', deleted_at = $3,
 		email_verified_at = NULL, fiscal_code = NULL WHERE id = $1`, id, placeholderEmail, at)
 	if err != nil {
-		return translate(fmt.Errorf("anonymise account: %w", err))
+		return wrap("anonymise account", err)
 	}
 	if _, err := tx.q.Exec(ctx, `DELETE FROM account_grants WHERE account_id = $1`, id); err != nil {
-		return fmt.Errorf("drop grants: %w", err)
+		return wrap("drop grants", err)
 	}
 	if _, err := tx.q.Exec(ctx, `DELETE FROM login_addresses WHERE account_id = $1`, id); err != nil {
-		return fmt.Errorf("forget login addresses: %w", err)
+		return wrap("forget login addresses", err)
 	}
 	// The person's e-mails (addresses, names, receipts) go too; a pending
 	// one is never sent.
 	if _, err := tx.q.Exec(ctx, `DELETE FROM mail_outbox WHERE account_id = $1`, id); err != nil {
-		return fmt.Errorf("forget e-mails: %w", err)
+		return wrap("forget e-mails", err)
 	}
 	// What the person wrote as a citizen stays (a report is the city's
 	// work; a proposal others supported), without their name or address.
@@ -89,7 +88,7 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 		"follows":   `DELETE FROM participation_followers WHERE account_id = $1`,
 	} {
 		if _, err := tx.q.Exec(ctx, q, id); err != nil {
-			return fmt.Errorf("anonymise %s: %w", what, err)
+			return wrap("anonymise "+what, err)
 		}
 	}
 	if _, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE account_id = $1`, id); err != nil {
@@ -101,7 +100,7 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 // SetAccountDisabled implements identity.Tx.
 func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) error {
 	if _, err := tx.q.Exec(ctx, `UPDATE accounts SET disabled = $2 WHERE id = $1`, id, disabled); err != nil {
-		return fmt.Errorf("set account disabled: %w", err)
+		return wrap("set account disabled", err)
 	}
 	return nil
 }
@@ -110,7 +109,7 @@ func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) 
 func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	var n int
 	if err := tx.q.QueryRow(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count accounts: %w", err)
+		return 0, wrap("count accounts", err)
 	}
 	return n, nil
 }
@@ -138,7 +137,7 @@ func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) e
 	_, err := tx.q.Exec(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, t.FamilyID, t.AccountID, t.Hash, t.CreatedAt, t.ExpiresAt)
 	if err != nil {
-		return translate(fmt.Errorf("insert refresh token: %w", err))
+		return wrap("insert refresh token", err)
 	}
 	return nil
 }
@@ -148,7 +147,7 @@ func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) e
 func (tx *Tx) RefreshTokenByHash(ctx context.Context, hash string) (identity.RefreshToken, error) {
 	t, err := scanRefresh(tx.q.QueryRow(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`, hash))
 	if err != nil {
-		return t, translate(fmt.Errorf("read refresh token: %w", err))
+		return t, wrap("read refresh token", err)
 	}
 	return t, nil
 }
@@ -157,7 +156,7 @@ func (tx *Tx) RefreshTokenByHash(ctx context.Context, hash string) (identity.Ref
 func (tx *Tx) RotateRefreshToken(ctx context.Context, id string, at time.Time) (bool, error) {
 	tag, err := tx.q.Exec(ctx, `UPDATE refresh_tokens SET rotated_at = $2 WHERE id = $1 AND rotated_at IS NULL AND revoked_at IS NULL`, id, at)
 	if err != nil {
-		return false, fmt.Errorf("rotate refresh token: %w", err)
+		return false, wrap("rotate refresh token", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -165,7 +164,7 @@ func (tx *Tx) RotateRefreshToken(ctx context.Context, id string, at time.Time) (
 // RevokeRefreshFamily implements identity.Tx.
 func (tx *Tx) RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error {
 	if _, err := tx.q.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, familyID, at); err != nil {
-		return fmt.Errorf("revoke refresh family: %w", err)
+		return wrap("revoke refresh family", err)
 	}
 	return nil
 }
@@ -173,10 +172,10 @@ func (tx *Tx) RevokeRefreshFamily(ctx context.Context, familyID string, at time.
 // RevokeAccountTokens implements identity.Tx.
 func (tx *Tx) RevokeAccountTokens(ctx context.Context, accountID string, at time.Time) error {
 	if _, err := tx.q.Exec(ctx, `UPDATE refresh_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL`, accountID, at); err != nil {
-		return fmt.Errorf("revoke refresh tokens: %w", err)
+		return wrap("revoke refresh tokens", err)
 	}
 	if _, err := tx.q.Exec(ctx, `DELETE FROM sessions WHERE account_id = $1`, accountID); err != nil {
-		return fmt.Errorf("delete sessions: %w", err)
+		return wrap("delete sessions", err)
 	}
 	return nil
 }
@@ -185,11 +184,11 @@ func (tx *Tx) RevokeAccountTokens(ctx context.Context, accountID string, at time
 func (tx *Tx) RefreshTokensOf(ctx context.Context, accountID string) ([]identity.RefreshToken, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE account_id = $1 ORDER BY created_at DESC, id`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("list refresh tokens: %w", err)
+		return nil, wrap("list refresh tokens", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.RefreshToken, error) { return scanRefresh(r) })
 	if err != nil {
-		return nil, fmt.Errorf("list refresh tokens: %w", err)
+		return nil, wrap("list refresh tokens", err)
 	}
 	return out, nil
 }
@@ -208,7 +207,7 @@ func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5)`,
 		s.Hash, s.AccountID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt)
 	if err != nil {
-		return translate(fmt.Errorf("insert session: %w", err))
+		return wrap("insert session", err)
 	}
 	return nil
 }
@@ -217,7 +216,7 @@ func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
 func (tx *Tx) PageSessionByHash(ctx context.Context, hash string) (identity.Session, error) {
 	s, err := scanSession(tx.q.QueryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = $1`, hash))
 	if err != nil {
-		return s, translate(fmt.Errorf("read session: %w", err))
+		return s, wrap("read session", err)
 	}
 	return s, nil
 }
@@ -225,7 +224,7 @@ func (tx *Tx) PageSessionByHash(ctx context.Context, hash string) (identity.Sess
 // TouchPageSession implements identity.Tx.
 func (tx *Tx) TouchPageSession(ctx context.Context, hash string, at time.Time) error {
 	if _, err := tx.q.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1 AND last_seen_at < $2`, hash, at); err != nil {
-		return fmt.Errorf("touch session: %w", err)
+		return wrap("touch session", err)
 	}
 	return nil
 }
@@ -233,7 +232,7 @@ func (tx *Tx) TouchPageSession(ctx context.Context, hash string, at time.Time) e
 // DeletePageSession implements identity.Tx.
 func (tx *Tx) DeletePageSession(ctx context.Context, hash string) error {
 	if _, err := tx.q.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, hash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
+		return wrap("delete session", err)
 	}
 	return nil
 }
@@ -242,11 +241,11 @@ func (tx *Tx) DeletePageSession(ctx context.Context, hash string) error {
 func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.Session, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE account_id = $1 ORDER BY created_at DESC`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, wrap("list sessions", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.Session, error) { return scanSession(r) })
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, wrap("list sessions", err)
 	}
 	return out, nil
 }

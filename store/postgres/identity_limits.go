@@ -29,7 +29,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 	slices.Sort(subjects)
 	for _, s := range slices.Compact(subjects) {
 		if _, err := tx.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ' login ' || $1, 0))`, s); err != nil {
-			return false, time.Time{}, fmt.Errorf("lock login bucket: %w", err)
+			return false, time.Time{}, wrap("lock login bucket", err)
 		}
 	}
 	ok := true
@@ -47,7 +47,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 			continue
 		}
 		if err != nil {
-			return false, time.Time{}, fmt.Errorf("count login attempts: %w", err)
+			return false, time.Time{}, wrap("count login attempts", err)
 		}
 		ok = false
 		if f := nth.Add(at.Sub(b.Since)); f.After(freeAt) {
@@ -59,7 +59,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 	}
 	for _, b := range buckets {
 		if _, err := tx.q.Exec(ctx, `INSERT INTO login_failures (subject, at, attempt) VALUES ($1, $2, $3)`, b.Subject, at, attempt); err != nil {
-			return false, time.Time{}, fmt.Errorf("insert login attempt: %w", err)
+			return false, time.Time{}, wrap("insert login attempt", err)
 		}
 	}
 	// Old attempts no longer count; dropping some here keeps the table
@@ -67,7 +67,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 	// prune different rows instead of waiting on each other.
 	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE id IN (
 		SELECT id FROM login_failures WHERE at < $1 ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED)`, at.Add(-24*time.Hour)); err != nil {
-		return false, time.Time{}, fmt.Errorf("prune login attempts: %w", err)
+		return false, time.Time{}, wrap("prune login attempts", err)
 	}
 	return true, time.Time{}, nil
 }
@@ -75,7 +75,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 // ReleaseLoginAttempt implements identity.Tx.
 func (tx *Tx) ReleaseLoginAttempt(ctx context.Context, attempt string) error {
 	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE attempt = $1`, attempt); err != nil {
-		return fmt.Errorf("release login attempt: %w", err)
+		return wrap("release login attempt", err)
 	}
 	return nil
 }
@@ -84,7 +84,7 @@ func (tx *Tx) ReleaseLoginAttempt(ctx context.Context, attempt string) error {
 func (tx *Tx) ClearLoginAttempts(ctx context.Context, pattern string) (int, error) {
 	tag, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE subject LIKE $1 ESCAPE '\'`, likePattern(pattern))
 	if err != nil {
-		return 0, fmt.Errorf("clear login attempts: %w", err)
+		return 0, wrap("clear login attempts", err)
 	}
 	return int(tag.RowsAffected()), nil
 }
@@ -102,7 +102,7 @@ func (tx *Tx) LoginAddressKnown(ctx context.Context, emailNorm, network string, 
 	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM login_addresses k JOIN accounts a ON a.id = k.account_id
 		WHERE a.email_norm = $1 AND k.network = $2 AND k.last_login_at >= $3)`, emailNorm, network, since).Scan(&known)
 	if err != nil {
-		return false, fmt.Errorf("read login addresses: %w", err)
+		return false, wrap("read login addresses", err)
 	}
 	return known, nil
 }
@@ -113,10 +113,10 @@ func (tx *Tx) RememberLoginAddress(ctx context.Context, accountID, network strin
 		ON CONFLICT (account_id, network) DO UPDATE SET last_login_at = GREATEST(login_addresses.last_login_at, excluded.last_login_at)`,
 		accountID, network, at)
 	if err != nil {
-		return translate(fmt.Errorf("remember login address: %w", err))
+		return wrap("remember login address", err)
 	}
 	if _, err := tx.q.Exec(ctx, `DELETE FROM login_addresses WHERE account_id = $1 AND last_login_at < $2`, accountID, forgetBefore); err != nil {
-		return fmt.Errorf("forget login addresses: %w", err)
+		return wrap("forget login addresses", err)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (tx *Tx) RememberLoginAddress(ctx context.Context, accountID, network strin
 func (tx *Tx) LoginAddressesOf(ctx context.Context, accountID string) ([]identity.LoginAddress, error) {
 	rows, err := tx.q.Query(ctx, `SELECT network, last_login_at FROM login_addresses WHERE account_id = $1 ORDER BY last_login_at DESC, network`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("list login addresses: %w", err)
+		return nil, wrap("list login addresses", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.LoginAddress, error) {
 		var a identity.LoginAddress
@@ -134,7 +134,7 @@ func (tx *Tx) LoginAddressesOf(ctx context.Context, accountID string) ([]identit
 		return a, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list login addresses: %w", err)
+		return nil, wrap("list login addresses", err)
 	}
 	return out, nil
 }

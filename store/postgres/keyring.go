@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,7 +20,7 @@ func (s keyringStore) AddSigningKeyIfAbsent(ctx context.Context, k keyring.Store
 	_, err := s.db.pool.Exec(ctx, `INSERT INTO signing_keys (id, purpose, private_key, sealed_by, current, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, k.ID, k.Purpose, k.PKCS8, k.SealedBy, k.Current, k.CreatedAt)
 	if err != nil {
-		return translate(fmt.Errorf("insert signing key: %w", err))
+		return wrap("insert signing key", err)
 	}
 	return nil
 }
@@ -30,7 +29,7 @@ func (s keyringStore) AddSigningKeyIfAbsent(ctx context.Context, k keyring.Store
 func (s keyringStore) SigningKeys(ctx context.Context) ([]keyring.StoredKey, error) {
 	rows, err := s.db.pool.Query(ctx, `SELECT id, purpose, private_key, sealed_by, current, created_at FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", err)
+		return nil, wrap("list signing keys", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (keyring.StoredKey, error) {
 		var k keyring.StoredKey
@@ -39,7 +38,7 @@ func (s keyringStore) SigningKeys(ctx context.Context) ([]keyring.StoredKey, err
 		return k, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", err)
+		return nil, wrap("list signing keys", err)
 	}
 	return out, nil
 }
@@ -49,7 +48,7 @@ func (s keyringStore) ResealSigningKey(ctx context.Context, id string, pkcs8 []b
 	tag, err := s.db.pool.Exec(ctx, `UPDATE signing_keys SET private_key = $2, sealed_by = $3 WHERE id = $1 AND sealed_by = $4`,
 		id, pkcs8, sealedBy, was)
 	if err != nil {
-		return false, fmt.Errorf("reseal signing key: %w", err)
+		return false, wrap("reseal signing key", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }

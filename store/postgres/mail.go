@@ -45,12 +45,12 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 		m.ID, m.Kind, m.AccountID, m.Locale, m.To, m.ToName, m.Subject, m.Text, m.HTML, m.MessageID,
 		m.State, m.Attempts, m.NextAttemptAt, m.Claim, m.LastError, m.CreatedAt, nullTime(m.SentAt))
 	if err != nil {
-		return twrap("insert mail", err)
+		return wrap("insert mail", err)
 	}
 	for i, a := range m.Attachments {
 		if _, err := tx.q.Exec(ctx, `INSERT INTO mail_attachments (mail_id, position, name, content_type, content) VALUES ($1, $2, $3, $4, $5)`,
 			m.ID, i, a.Name, a.ContentType, a.Data); err != nil {
-			return twrap("insert mail attachment", err)
+			return wrap("insert mail attachment", err)
 		}
 	}
 	return nil
@@ -65,11 +65,11 @@ func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.
 			ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
 		RETURNING `+mailCols, claim, now, leaseUntil, limit)
 	if err != nil {
-		return nil, twrap("claim mail", err)
+		return nil, wrap("claim mail", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mail.Message, error) { return scanMail(r) })
 	if err != nil {
-		return nil, twrap("claim mail", err)
+		return nil, wrap("claim mail", err)
 	}
 	for i := range out {
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, true); err != nil {
@@ -86,14 +86,14 @@ func (tx *Tx) mailAttachments(ctx context.Context, id string, data bool) ([]mail
 	}
 	rows, err := tx.q.Query(ctx, `SELECT name, content_type, `+content+` FROM mail_attachments WHERE mail_id = $1 ORDER BY position`, id)
 	if err != nil {
-		return nil, twrap("read mail attachments", err)
+		return nil, wrap("read mail attachments", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mail.Attachment, error) {
 		var a mail.Attachment
 		err := r.Scan(&a.Name, &a.ContentType, &a.Data)
 		return a, err
 	})
-	return out, twrap("read mail attachments", err)
+	return out, wrap("read mail attachments", err)
 }
 
 // FinishMail implements outbox.Tx.
@@ -102,7 +102,7 @@ func (tx *Tx) FinishMail(ctx context.Context, m mail.Message) (bool, error) {
 		WHERE id = $1 AND claim = $2 AND state = 'sending'`,
 		m.ID, m.Claim, m.State, m.Attempts, m.NextAttemptAt, m.LastError, nullTime(m.SentAt))
 	if err != nil {
-		return false, twrap("finish mail", err)
+		return false, wrap("finish mail", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -111,7 +111,7 @@ func (tx *Tx) FinishMail(ctx context.Context, m mail.Message) (bool, error) {
 func (tx *Tx) Mail(ctx context.Context, id string) (mail.Message, error) {
 	m, err := scanMail(tx.q.QueryRow(ctx, `SELECT `+mailCols+` FROM mail_outbox WHERE id = $1`, id))
 	if err != nil {
-		return m, twrap("read mail", err)
+		return m, wrap("read mail", err)
 	}
 	m.Attachments, err = tx.mailAttachments(ctx, id, true)
 	return m, err
@@ -124,11 +124,11 @@ func (tx *Tx) ListMail(ctx context.Context, state, before string, limit int) ([]
 		  AND ($2 = '' OR (created_at, id) < (SELECT created_at, id FROM mail_outbox WHERE id = $2))
 		ORDER BY created_at DESC, id DESC LIMIT $3`, state, before, limit)
 	if err != nil {
-		return nil, twrap("list mail", err)
+		return nil, wrap("list mail", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mail.Message, error) { return scanMail(r) })
 	if err != nil {
-		return nil, twrap("list mail", err)
+		return nil, wrap("list mail", err)
 	}
 	for i := range out {
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, false); err != nil {
@@ -142,7 +142,7 @@ func (tx *Tx) ListMail(ctx context.Context, state, before string, limit int) ([]
 func (tx *Tx) RetryMail(ctx context.Context, id string, now time.Time) (bool, error) {
 	tag, err := tx.q.Exec(ctx, `UPDATE mail_outbox SET state = 'pending', attempts = 0, next_attempt_at = $2 WHERE id = $1 AND state = 'failed'`, id, now)
 	if err != nil {
-		return false, twrap("retry mail", err)
+		return false, wrap("retry mail", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -151,13 +151,13 @@ func (tx *Tx) RetryMail(ctx context.Context, id string, now time.Time) (bool, er
 func (tx *Tx) CountMail(ctx context.Context) (map[string]int, error) {
 	rows, err := tx.q.Query(ctx, `SELECT state, count(*) FROM mail_outbox GROUP BY state`)
 	if err != nil {
-		return nil, twrap("count mail", err)
+		return nil, wrap("count mail", err)
 	}
 	out := map[string]int{}
 	var st string
 	var n int
 	_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error { out[st] = n; return nil })
-	return out, twrap("count mail", err)
+	return out, wrap("count mail", err)
 }
 
 // MailOf implements identity.Tx: the account's e-mails newest first, with

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -48,7 +47,7 @@ func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
 // bringing it back.
 func inserted(tag interface{ RowsAffected() int64 }, err error, what string) (bool, error) {
 	if err != nil {
-		return false, translate(wrapErr(what, err))
+		return false, wrap(what, err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -80,7 +79,7 @@ func (tx *Tx) InsertVehicleType(ctx context.Context, v mobility.VehicleType) (bo
 func (tx *Tx) InsertPricingPlan(ctx context.Context, p mobility.PricingPlan) (bool, error) {
 	segs, err := json.Marshal(segmentsOrEmpty(p.PerMin))
 	if err != nil {
-		return false, fmt.Errorf("encode segments: %w", err)
+		return false, wrap("encode segments", err)
 	}
 	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_pricing_plans (id, name_it, name_en, description_it, description_en, unlock_cents, per_min, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
@@ -120,7 +119,7 @@ func (tx *Tx) UpdateVehicleType(ctx context.Context, v mobility.VehicleType) (bo
 func (tx *Tx) UpdatePricingPlan(ctx context.Context, p mobility.PricingPlan) (bool, error) {
 	segs, err := json.Marshal(segmentsOrEmpty(p.PerMin))
 	if err != nil {
-		return false, fmt.Errorf("encode segments: %w", err)
+		return false, wrap("encode segments", err)
 	}
 	tag, err := tx.q.Exec(ctx, `UPDATE mobility_pricing_plans SET name_it = $2, name_en = $3, description_it = $4, description_en = $5,
 		unlock_cents = $6, per_min = $7, updated_at = $8 WHERE id = $1`,
@@ -135,14 +134,7 @@ func (tx *Tx) PutStation(ctx context.Context, s mobility.Station) error {
 		ON CONFLICT (id) DO UPDATE SET name_it = EXCLUDED.name_it, name_en = EXCLUDED.name_en, address = EXCLUDED.address,
 			lat = EXCLUDED.lat, lon = EXCLUDED.lon, capacity = EXCLUDED.capacity, open = EXCLUDED.open, updated_at = EXCLUDED.updated_at`,
 		s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, s.Open, s.CreatedAt, s.UpdatedAt)
-	return translate(wrapErr("save station", err))
-}
-
-func wrapErr(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return wrap("save station", err)
 }
 
 const stationCols = `id, name_it, name_en, address, lat, lon, capacity, open, created_at, updated_at`
@@ -160,32 +152,32 @@ func (tx *Tx) Station(ctx context.Context, id string) (mobility.Station, error) 
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
 	}
-	return s, translate(wrapErr("read station", err))
+	return s, wrap("read station", err)
 }
 
 // Stations implements mobility.Tx.
 func (tx *Tx) Stations(ctx context.Context) ([]mobility.Station, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+stationCols+` FROM mobility_stations ORDER BY id`)
 	if err != nil {
-		return nil, translate(wrapErr("list stations", err))
+		return nil, wrap("list stations", err)
 	}
 	defer rows.Close()
 	out := []mobility.Station{}
 	for rows.Next() {
 		s, err := scanStation(rows)
 		if err != nil {
-			return nil, translate(wrapErr("list stations", err))
+			return nil, wrap("list stations", err)
 		}
 		out = append(out, s)
 	}
-	return out, translate(wrapErr("list stations", rows.Err()))
+	return out, wrap("list stations", rows.Err())
 }
 
 // DeleteStation implements mobility.Tx.
 func (tx *Tx) DeleteStation(ctx context.Context, id string) error {
 	tag, err := tx.q.Exec(ctx, `DELETE FROM mobility_stations WHERE id = $1`, id)
 	if err != nil {
-		return translate(wrapErr("delete station", err))
+		return wrap("delete station", err)
 	}
 	return notDeleted(tag, "station", id)
 }
@@ -195,7 +187,7 @@ func (tx *Tx) PutDock(ctx context.Context, d mobility.Dock) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO mobility_docks (station_id, dock, in_service, note, updated_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (station_id, dock) DO UPDATE SET in_service = EXCLUDED.in_service, note = EXCLUDED.note, updated_at = EXCLUDED.updated_at`,
 		d.StationID, d.Number, d.InService, d.Note, d.UpdatedAt)
-	return translate(wrapErr("save dock", err))
+	return wrap("save dock", err)
 }
 
 // Docks implements mobility.Tx.
@@ -203,19 +195,19 @@ func (tx *Tx) Docks(ctx context.Context, stationID string) ([]mobility.Dock, err
 	rows, err := tx.q.Query(ctx, `SELECT station_id, dock, in_service, note, updated_at FROM mobility_docks
 		WHERE $1 = '' OR station_id = $1 ORDER BY station_id, dock`, stationID)
 	if err != nil {
-		return nil, translate(wrapErr("list docks", err))
+		return nil, wrap("list docks", err)
 	}
 	defer rows.Close()
 	out := []mobility.Dock{}
 	for rows.Next() {
 		var d mobility.Dock
 		if err := rows.Scan(&d.StationID, &d.Number, &d.InService, &d.Note, &d.UpdatedAt); err != nil {
-			return nil, translate(wrapErr("list docks", err))
+			return nil, wrap("list docks", err)
 		}
 		d.UpdatedAt = d.UpdatedAt.UTC()
 		out = append(out, d)
 	}
-	return out, translate(wrapErr("list docks", rows.Err()))
+	return out, wrap("list docks", rows.Err())
 }
 
 // PutBike implements mobility.Tx.
@@ -223,7 +215,7 @@ func (tx *Tx) PutBike(ctx context.Context, b mobility.Bike) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO mobility_bikes (id, vehicle_type_id, active, updated_at) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (id) DO UPDATE SET vehicle_type_id = EXCLUDED.vehicle_type_id, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at`,
 		b.ID, b.VehicleTypeID, b.Active, b.UpdatedAt)
-	return translate(wrapErr("save bike", err))
+	return wrap("save bike", err)
 }
 
 // Bike implements mobility.Tx.
@@ -235,33 +227,33 @@ func (tx *Tx) Bike(ctx context.Context, id string) (mobility.Bike, error) {
 		return b, apperr.R(apperr.NotFound, "no_bike", "There is no bike %q.", id)
 	}
 	b.UpdatedAt = b.UpdatedAt.UTC()
-	return b, translate(wrapErr("read bike", err))
+	return b, wrap("read bike", err)
 }
 
 // Bikes implements mobility.Tx.
 func (tx *Tx) Bikes(ctx context.Context) ([]mobility.Bike, error) {
 	rows, err := tx.q.Query(ctx, `SELECT id, vehicle_type_id, active, updated_at FROM mobility_bikes ORDER BY id`)
 	if err != nil {
-		return nil, translate(wrapErr("list bikes", err))
+		return nil, wrap("list bikes", err)
 	}
 	defer rows.Close()
 	out := []mobility.Bike{}
 	for rows.Next() {
 		var b mobility.Bike
 		if err := rows.Scan(&b.ID, &b.VehicleTypeID, &b.Active, &b.UpdatedAt); err != nil {
-			return nil, translate(wrapErr("list bikes", err))
+			return nil, wrap("list bikes", err)
 		}
 		b.UpdatedAt = b.UpdatedAt.UTC()
 		out = append(out, b)
 	}
-	return out, translate(wrapErr("list bikes", rows.Err()))
+	return out, wrap("list bikes", rows.Err())
 }
 
 // DeleteBike implements mobility.Tx.
 func (tx *Tx) DeleteBike(ctx context.Context, id string) error {
 	tag, err := tx.q.Exec(ctx, `DELETE FROM mobility_bikes WHERE id = $1`, id)
 	if err != nil {
-		return translate(wrapErr("delete bike", err))
+		return wrap("delete bike", err)
 	}
 	return notDeleted(tag, "bike", id)
 }
@@ -273,7 +265,7 @@ func (tx *Tx) PutVehicleType(ctx context.Context, v mobility.VehicleType) error 
 		ON CONFLICT (id) DO UPDATE SET name_it = EXCLUDED.name_it, name_en = EXCLUDED.name_en, propulsion = EXCLUDED.propulsion,
 			max_range_meters = EXCLUDED.max_range_meters, pricing_plan_id = EXCLUDED.pricing_plan_id, updated_at = EXCLUDED.updated_at`,
 		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, v.UpdatedAt)
-	return translate(wrapErr("save vehicle type", err))
+	return wrap("save vehicle type", err)
 }
 
 const vehicleTypeCols = `id, name_it, name_en, propulsion, max_range_meters, pricing_plan_id, updated_at`
@@ -293,39 +285,39 @@ func (tx *Tx) VehicleType(ctx context.Context, id string) (mobility.VehicleType,
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, apperr.R(apperr.NotFound, "no_vehicle_type", "There is no vehicle type %q.", id)
 	}
-	return v, translate(wrapErr("read vehicle type", err))
+	return v, wrap("read vehicle type", err)
 }
 
 // VehicleTypes implements mobility.Tx.
 func (tx *Tx) VehicleTypes(ctx context.Context) ([]mobility.VehicleType, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+vehicleTypeCols+` FROM mobility_vehicle_types ORDER BY id`)
 	if err != nil {
-		return nil, translate(wrapErr("list vehicle types", err))
+		return nil, wrap("list vehicle types", err)
 	}
 	defer rows.Close()
 	out := []mobility.VehicleType{}
 	for rows.Next() {
 		v, err := scanVehicleType(rows)
 		if err != nil {
-			return nil, translate(wrapErr("list vehicle types", err))
+			return nil, wrap("list vehicle types", err)
 		}
 		out = append(out, v)
 	}
-	return out, translate(wrapErr("list vehicle types", rows.Err()))
+	return out, wrap("list vehicle types", rows.Err())
 }
 
 // DeleteVehicleType implements mobility.Tx. Conflict while bikes use it.
 func (tx *Tx) DeleteVehicleType(ctx context.Context, id string) error {
 	var used bool
 	if err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_bikes WHERE vehicle_type_id = $1)`, id).Scan(&used); err != nil {
-		return translate(wrapErr("delete vehicle type", err))
+		return wrap("delete vehicle type", err)
 	}
 	if used {
 		return apperr.R(apperr.Conflict, "vehicle_type_in_use", "Bikes of this type exist; change or delete them first.")
 	}
 	tag, err := tx.q.Exec(ctx, `DELETE FROM mobility_vehicle_types WHERE id = $1`, id)
 	if err != nil {
-		return translate(wrapErr("delete vehicle type", err))
+		return wrap("delete vehicle type", err)
 	}
 	return notDeleted(tag, "vehicle type", id)
 }
@@ -334,14 +326,14 @@ func (tx *Tx) DeleteVehicleType(ctx context.Context, id string) error {
 func (tx *Tx) PutPricingPlan(ctx context.Context, p mobility.PricingPlan) error {
 	segs, err := json.Marshal(segmentsOrEmpty(p.PerMin))
 	if err != nil {
-		return fmt.Errorf("encode segments: %w", err)
+		return wrap("encode segments", err)
 	}
 	_, err = tx.q.Exec(ctx, `INSERT INTO mobility_pricing_plans (id, name_it, name_en, description_it, description_en, unlock_cents, per_min, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (id) DO UPDATE SET name_it = EXCLUDED.name_it, name_en = EXCLUDED.name_en, description_it = EXCLUDED.description_it,
 			description_en = EXCLUDED.description_en, unlock_cents = EXCLUDED.unlock_cents, per_min = EXCLUDED.per_min, updated_at = EXCLUDED.updated_at`,
 		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(segs), p.UpdatedAt)
-	return translate(wrapErr("save pricing plan", err))
+	return wrap("save pricing plan", err)
 }
 
 func segmentsOrEmpty(s []mobility.Segment) []mobility.Segment {
@@ -362,7 +354,7 @@ func scanPlan(row pgx.Row) (mobility.PricingPlan, error) {
 	}
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	if err := json.Unmarshal(segs, &p.PerMin); err != nil {
-		return p, fmt.Errorf("decode segments of plan %s: %w", p.ID, err)
+		return p, wrap("decode segments of plan "+p.ID, err)
 	}
 	return p, nil
 }
@@ -373,39 +365,39 @@ func (tx *Tx) PricingPlan(ctx context.Context, id string) (mobility.PricingPlan,
 	if errors.Is(err, pgx.ErrNoRows) {
 		return p, apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", id)
 	}
-	return p, translate(wrapErr("read pricing plan", err))
+	return p, wrap("read pricing plan", err)
 }
 
 // PricingPlans implements mobility.Tx.
 func (tx *Tx) PricingPlans(ctx context.Context) ([]mobility.PricingPlan, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+planCols+` FROM mobility_pricing_plans ORDER BY id`)
 	if err != nil {
-		return nil, translate(wrapErr("list pricing plans", err))
+		return nil, wrap("list pricing plans", err)
 	}
 	defer rows.Close()
 	out := []mobility.PricingPlan{}
 	for rows.Next() {
 		p, err := scanPlan(rows)
 		if err != nil {
-			return nil, translate(wrapErr("list pricing plans", err))
+			return nil, wrap("list pricing plans", err)
 		}
 		out = append(out, p)
 	}
-	return out, translate(wrapErr("list pricing plans", rows.Err()))
+	return out, wrap("list pricing plans", rows.Err())
 }
 
 // DeletePricingPlan implements mobility.Tx. Conflict while a vehicle type uses it.
 func (tx *Tx) DeletePricingPlan(ctx context.Context, id string) error {
 	var used bool
 	if err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_vehicle_types WHERE pricing_plan_id = $1)`, id).Scan(&used); err != nil {
-		return translate(wrapErr("delete pricing plan", err))
+		return wrap("delete pricing plan", err)
 	}
 	if used {
 		return apperr.R(apperr.Conflict, "pricing_plan_in_use", "A vehicle type uses this plan; change it first.")
 	}
 	tag, err := tx.q.Exec(ctx, `DELETE FROM mobility_pricing_plans WHERE id = $1`, id)
 	if err != nil {
-		return translate(wrapErr("delete pricing plan", err))
+		return wrap("delete pricing plan", err)
 	}
 	return notDeleted(tag, "pricing plan", id)
 }

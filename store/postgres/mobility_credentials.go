@@ -31,7 +31,7 @@ func (tx *Tx) StationCredential(ctx context.Context, stationID string) (mobility
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, apperr.R(apperr.NotFound, "no_credential", "Station %q has no credential.", stationID)
 	}
-	return c, translate(wrapErr("read station credential", err))
+	return c, wrap("read station credential", err)
 }
 
 // InsertStationCredential implements mobility.Tx.
@@ -55,18 +55,18 @@ func (tx *Tx) SwapStationCredential(ctx context.Context, prev, next mobility.Sta
 func (tx *Tx) StationCredentials(ctx context.Context) ([]mobility.StationCredential, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+credentialCols+` FROM mobility_station_credentials ORDER BY station_id`)
 	if err != nil {
-		return nil, translate(wrapErr("list station credentials", err))
+		return nil, wrap("list station credentials", err)
 	}
 	defer rows.Close()
 	out := []mobility.StationCredential{}
 	for rows.Next() {
 		c, err := scanCredential(rows)
 		if err != nil {
-			return nil, translate(wrapErr("list station credentials", err))
+			return nil, wrap("list station credentials", err)
 		}
 		out = append(out, c)
 	}
-	return out, translate(wrapErr("list station credentials", rows.Err()))
+	return out, wrap("list station credentials", rows.Err())
 }
 
 const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by`
@@ -84,7 +84,7 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 	rows, err := tx.q.Query(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE NOT $1 OR resolved_at IS NULL ORDER BY raised_at DESC, id LIMIT $2`, openOnly, limit)
 	if err != nil {
-		return nil, translate(wrapErr("list incidents", err))
+		return nil, wrap("list incidents", err)
 	}
 	defer rows.Close()
 	out := []mobility.Incident{}
@@ -92,7 +92,7 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 		var i mobility.Incident
 		var resolved *time.Time
 		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy); err != nil {
-			return nil, translate(wrapErr("list incidents", err))
+			return nil, wrap("list incidents", err)
 		}
 		i.RaisedAt = i.RaisedAt.UTC()
 		if resolved != nil {
@@ -101,7 +101,7 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 		}
 		out = append(out, i)
 	}
-	return out, translate(wrapErr("list incidents", rows.Err()))
+	return out, wrap("list incidents", rows.Err())
 }
 
 // ResolveIncident implements mobility.Tx.

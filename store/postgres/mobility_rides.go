@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,7 +25,7 @@ func scanRide(row pgx.Row) (mobility.Ride, error) {
 	r.Status = mobility.RideStatus(status)
 	r.Deadline, r.CreatedAt, r.StartedAt, r.EndedAt = r.Deadline.UTC(), r.CreatedAt.UTC(), utc(started), utc(ended)
 	if err := json.Unmarshal(plan, &r.Plan); err != nil {
-		return r, fmt.Errorf("decode plan of ride %s: %w", r.ID, err)
+		return r, wrap("decode plan of ride "+r.ID, err)
 	}
 	return r, nil
 }
@@ -35,13 +34,13 @@ func scanRide(row pgx.Row) (mobility.Ride, error) {
 func (tx *Tx) InsertRide(ctx context.Context, r mobility.Ride) error {
 	plan, err := json.Marshal(r.Plan)
 	if err != nil {
-		return fmt.Errorf("encode plan: %w", err)
+		return wrap("encode plan", err)
 	}
 	_, err = tx.q.Exec(ctx, `INSERT INTO mobility_rides (id, command_id, rider_id, bike_id, start_station, start_dock, status,
 			pricing_plan_id, plan, deadline, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		r.ID, r.CommandID, r.RiderID, r.BikeID, r.StartStation, r.StartDock, string(r.Status), r.PricingPlanID, string(plan), r.Deadline, r.CreatedAt)
-	return translate(wrapErr("insert ride", err))
+	return wrap("insert ride", err)
 }
 
 // UpdateRide implements mobility.Tx.
@@ -50,7 +49,7 @@ func (tx *Tx) UpdateRide(ctx context.Context, r mobility.Ride) error {
 			fare_cents = $7, unsettled = $8, ledger_tx_id = $9, failure_reason = $10 WHERE id = $1`,
 		r.ID, string(r.Status), nullTime(r.StartedAt), nullTime(r.EndedAt), r.EndStation, r.EndDock, r.FareCents, r.Unsettled, r.LedgerTxID, r.FailureReason)
 	if err != nil {
-		return translate(wrapErr("update ride", err))
+		return wrap("update ride", err)
 	}
 	return notDeleted(tag, "ride", r.ID)
 }
@@ -60,7 +59,7 @@ func (tx *Tx) rideWhere(ctx context.Context, where string, arg any) (mobility.Ri
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, apperr.R(apperr.NotFound, "no_ride", "No such ride.")
 	}
-	return r, translate(wrapErr("read ride", err))
+	return r, wrap("read ride", err)
 }
 
 // LockRide implements mobility.Tx.
@@ -91,18 +90,18 @@ func (tx *Tx) OpenRideOfBike(ctx context.Context, bikeID string) (mobility.Ride,
 func (tx *Tx) rides(ctx context.Context, sql string, args ...any) ([]mobility.Ride, error) {
 	rows, err := tx.q.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, translate(wrapErr("list rides", err))
+		return nil, wrap("list rides", err)
 	}
 	defer rows.Close()
 	out := []mobility.Ride{}
 	for rows.Next() {
 		r, err := scanRide(rows)
 		if err != nil {
-			return nil, translate(wrapErr("list rides", err))
+			return nil, wrap("list rides", err)
 		}
 		out = append(out, r)
 	}
-	return out, translate(wrapErr("list rides", rows.Err()))
+	return out, wrap("list rides", rows.Err())
 }
 
 // RidesOfRider implements mobility.Tx.
@@ -122,14 +121,14 @@ func (tx *Tx) OpenRides(ctx context.Context) ([]mobility.Ride, error) {
 // CountTrip implements mobility.Tx.
 func (tx *Tx) CountTrip(ctx context.Context, bikeID string) error {
 	_, err := tx.q.Exec(ctx, `UPDATE mobility_bikes SET trips = trips + 1 WHERE id = $1`, bikeID)
-	return translate(wrapErr("count trip", err))
+	return wrap("count trip", err)
 }
 
 // TripsPerBike implements mobility.Tx.
 func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
 	rows, err := tx.q.Query(ctx, `SELECT id, trips FROM mobility_bikes WHERE trips > 0`)
 	if err != nil {
-		return nil, translate(wrapErr("count trips", err))
+		return nil, wrap("count trips", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -137,11 +136,11 @@ func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
 		var bike string
 		var n int
 		if err := rows.Scan(&bike, &n); err != nil {
-			return nil, translate(wrapErr("count trips", err))
+			return nil, wrap("count trips", err)
 		}
 		out[bike] = n
 	}
-	return out, translate(wrapErr("count trips", rows.Err()))
+	return out, wrap("count trips", rows.Err())
 }
 
 // ExpirePendingRides implements mobility.Tx.
@@ -149,7 +148,7 @@ func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error
 	tag, err := tx.q.Exec(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
 		WHERE status = 'pending' AND deadline < $1`, now.Add(-2*time.Second))
 	if err != nil {
-		return 0, translate(wrapErr("expire pending rides", err))
+		return 0, wrap("expire pending rides", err)
 	}
 	return int(tag.RowsAffected()), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,10 +22,10 @@ func scanState(row pgx.Row) (mobility.StationState, error) {
 	s.OnlineAt, s.LastReported, s.EmptySince, s.FullSince = utc(onlineAt), utc(last), utc(empty), utc(full)
 	s.UpdatedAt = s.UpdatedAt.UTC()
 	if err := json.Unmarshal(docks, &s.Docks); err != nil {
-		return s, fmt.Errorf("decode docks of %s: %w", s.StationID, err)
+		return s, wrap("decode docks of "+s.StationID, err)
 	}
 	if err := json.Unmarshal(faults, &s.Faults); err != nil {
-		return s, fmt.Errorf("decode faults of %s: %w", s.StationID, err)
+		return s, wrap("decode faults of "+s.StationID, err)
 	}
 	return s, nil
 }
@@ -39,23 +38,23 @@ func (tx *Tx) LockStationStates(ctx context.Context, ids []string) ([]mobility.S
 	// cannot grow the table.
 	if _, err := tx.q.Exec(ctx, `INSERT INTO mobility_station_state (station_id, updated_at)
 		SELECT id, now() FROM mobility_stations WHERE id = ANY($1) ON CONFLICT (station_id) DO NOTHING`, ids); err != nil {
-		return nil, translate(wrapErr("create station states", err))
+		return nil, wrap("create station states", err)
 	}
 	rows, err := tx.q.Query(ctx, `SELECT `+stateCols+` FROM mobility_station_state WHERE station_id = ANY($1)
 		ORDER BY station_id FOR UPDATE`, ids)
 	if err != nil {
-		return nil, translate(wrapErr("lock station states", err))
+		return nil, wrap("lock station states", err)
 	}
 	defer rows.Close()
 	var out []mobility.StationState
 	for rows.Next() {
 		s, err := scanState(rows)
 		if err != nil {
-			return nil, translate(wrapErr("lock station states", err))
+			return nil, wrap("lock station states", err)
 		}
 		out = append(out, s)
 	}
-	return out, translate(wrapErr("lock station states", rows.Err()))
+	return out, wrap("lock station states", rows.Err())
 }
 
 // SaveStationStates implements mobility.Tx, in one statement for the batch.
@@ -71,11 +70,11 @@ func (tx *Tx) SaveStationStates(ctx context.Context, states []mobility.StationSt
 	for i, s := range states {
 		d, err := json.Marshal(docksOrEmpty(s.Docks))
 		if err != nil {
-			return fmt.Errorf("encode docks: %w", err)
+			return wrap("encode docks", err)
 		}
 		f, err := json.Marshal(faultsOrEmpty(s.Faults))
 		if err != nil {
-			return fmt.Errorf("encode faults: %w", err)
+			return wrap("encode faults", err)
 		}
 		idsA[i], online[i], docks[i], faults[i], updated[i] = s.StationID, s.Online, string(d), string(f), s.UpdatedAt
 		onlineAt[i], last[i], empty[i], full[i] = nullTime(s.OnlineAt), nullTime(s.LastReported), nullTime(s.EmptySince), nullTime(s.FullSince)
@@ -87,7 +86,7 @@ func (tx *Tx) SaveStationStates(ctx context.Context, states []mobility.StationSt
 			AS u(station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at)
 		WHERE s.station_id = u.station_id`,
 		idsA, online, onlineAt, last, docks, faults, empty, full, updated)
-	return translate(wrapErr("save station states", err))
+	return wrap("save station states", err)
 }
 
 func docksOrEmpty(d []mobility.DockState) []mobility.DockState {
@@ -110,31 +109,31 @@ func (tx *Tx) StationState(ctx context.Context, id string) (mobility.StationStat
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, apperr.R(apperr.NotFound, "no_station_state", "Station %q has not reported yet.", id)
 	}
-	return s, translate(wrapErr("read station state", err))
+	return s, wrap("read station state", err)
 }
 
 // DeleteStationState implements mobility.Tx.
 func (tx *Tx) DeleteStationState(ctx context.Context, id string) error {
 	_, err := tx.q.Exec(ctx, `DELETE FROM mobility_station_state WHERE station_id = $1`, id)
-	return translate(wrapErr("delete station state", err))
+	return wrap("delete station state", err)
 }
 
 // StationStates implements mobility.Tx.
 func (tx *Tx) StationStates(ctx context.Context) ([]mobility.StationState, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+stateCols+` FROM mobility_station_state ORDER BY station_id`)
 	if err != nil {
-		return nil, translate(wrapErr("list station states", err))
+		return nil, wrap("list station states", err)
 	}
 	defer rows.Close()
 	out := []mobility.StationState{}
 	for rows.Next() {
 		s, err := scanState(rows)
 		if err != nil {
-			return nil, translate(wrapErr("list station states", err))
+			return nil, wrap("list station states", err)
 		}
 		out = append(out, s)
 	}
-	return out, translate(wrapErr("list station states", rows.Err()))
+	return out, wrap("list station states", rows.Err())
 }
 
 // PutOccupancy implements mobility.Tx.
@@ -150,7 +149,7 @@ func (tx *Tx) PutOccupancy(ctx context.Context, samples []mobility.OccupancySamp
 	_, err := tx.q.Exec(ctx, `INSERT INTO mobility_occupancy (station_id, at, bikes, free_docks)
 		SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[])
 		ON CONFLICT (station_id, at) DO UPDATE SET bikes = EXCLUDED.bikes, free_docks = EXCLUDED.free_docks`, st, at, bikes, free)
-	return translate(wrapErr("save occupancy", err))
+	return wrap("save occupancy", err)
 }
 
 // Occupancy implements mobility.Tx.
@@ -158,25 +157,25 @@ func (tx *Tx) Occupancy(ctx context.Context, stationID string, since time.Time) 
 	rows, err := tx.q.Query(ctx, `SELECT station_id, at, bikes, free_docks FROM mobility_occupancy
 		WHERE station_id = $1 AND at >= $2 ORDER BY at`, stationID, since)
 	if err != nil {
-		return nil, translate(wrapErr("read occupancy", err))
+		return nil, wrap("read occupancy", err)
 	}
 	defer rows.Close()
 	out := []mobility.OccupancySample{}
 	for rows.Next() {
 		var s mobility.OccupancySample
 		if err := rows.Scan(&s.StationID, &s.At, &s.Bikes, &s.FreeDocks); err != nil {
-			return nil, translate(wrapErr("read occupancy", err))
+			return nil, wrap("read occupancy", err)
 		}
 		s.At = s.At.UTC()
 		out = append(out, s)
 	}
-	return out, translate(wrapErr("read occupancy", rows.Err()))
+	return out, wrap("read occupancy", rows.Err())
 }
 
 // PruneOccupancy implements mobility.Tx.
 func (tx *Tx) PruneOccupancy(ctx context.Context, before time.Time) error {
 	_, err := tx.q.Exec(ctx, `DELETE FROM mobility_occupancy WHERE at < $1`, before)
-	return translate(wrapErr("prune occupancy", err))
+	return wrap("prune occupancy", err)
 }
 
 const rideCols = `id, command_id, rider_id, bike_id, start_station, start_dock, status, pricing_plan_id, plan, deadline,

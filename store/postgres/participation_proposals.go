@@ -28,19 +28,19 @@ func (tx *Tx) InsertProposal(ctx context.Context, p participation.Proposal) erro
 	_, err := tx.q.Exec(ctx, `INSERT INTO participation_proposals (`+proposalCols+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, p.ID, p.AuthorID, p.AuthorName, p.PublicName, p.Title, p.Body,
 		p.Threshold, p.SupportCount, p.Answer, nullTime(p.AnsweredAt), p.AnsweredBy, p.CreatedAt)
-	return twrap("insert proposal", err)
+	return wrap("insert proposal", err)
 }
 
 // Proposal implements participation.Tx.
 func (tx *Tx) Proposal(ctx context.Context, id string) (participation.Proposal, error) {
 	p, err := scanProposal(tx.q.QueryRow(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE id = $1`, id))
-	return p, twrap("read proposal", err)
+	return p, wrap("read proposal", err)
 }
 
 // LockProposal implements participation.Tx.
 func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Proposal, error) {
 	p, err := scanProposal(tx.q.QueryRow(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE id = $1 FOR NO KEY UPDATE`, id))
-	return p, twrap("lock proposal", err)
+	return p, wrap("lock proposal", err)
 }
 
 // AnswerProposal implements participation.Tx.
@@ -50,7 +50,7 @@ func (tx *Tx) AnswerProposal(ctx context.Context, p participation.Proposal) erro
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("answer proposal", err)
+	return wrap("answer proposal", err)
 }
 
 // ListProposals implements participation.Tx.
@@ -62,10 +62,10 @@ func (tx *Tx) ListProposals(ctx context.Context, f participation.ProposalFilter)
 		WHERE $1 = '' OR (created_at, id) < (SELECT created_at, id FROM participation_proposals WHERE id = $1)
 		ORDER BY created_at DESC, id DESC LIMIT $2`, f.Before, f.Limit)
 	if err != nil {
-		return nil, twrap("list proposals", err)
+		return nil, wrap("list proposals", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Proposal, error) { return scanProposal(r) })
-	return out, twrap("list proposals", err)
+	return out, wrap("list proposals", err)
 }
 
 // AddSupport implements participation.Tx. Of concurrent inserts of one
@@ -85,27 +85,27 @@ func (tx *Tx) Supports(ctx context.Context, proposalID, accountID string) (bool,
 	var ok bool
 	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM participation_supports WHERE proposal_id = $1 AND account_id = $2)`,
 		proposalID, accountID).Scan(&ok)
-	return ok, twrap("read support", err)
+	return ok, wrap("read support", err)
 }
 
 // CountSupports implements participation.Tx.
 func (tx *Tx) CountSupports(ctx context.Context, proposalID string) (int, error) {
 	var n int
 	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM participation_supports WHERE proposal_id = $1`, proposalID).Scan(&n)
-	return n, twrap("count supports", err)
+	return n, wrap("count supports", err)
 }
 
 // Follow implements participation.Tx.
 func (tx *Tx) Follow(ctx context.Context, proposalID, accountID string, at time.Time) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO participation_followers (proposal_id, account_id, at) VALUES ($1, $2, $3)
 		ON CONFLICT (proposal_id, account_id) DO NOTHING`, proposalID, accountID, at)
-	return twrap("follow proposal", err)
+	return wrap("follow proposal", err)
 }
 
 // Unfollow implements participation.Tx.
 func (tx *Tx) Unfollow(ctx context.Context, proposalID, accountID string) error {
 	_, err := tx.q.Exec(ctx, `DELETE FROM participation_followers WHERE proposal_id = $1 AND account_id = $2`, proposalID, accountID)
-	return twrap("unfollow proposal", err)
+	return wrap("unfollow proposal", err)
 }
 
 // Follows implements participation.Tx.
@@ -113,17 +113,17 @@ func (tx *Tx) Follows(ctx context.Context, proposalID, accountID string) (bool, 
 	var ok bool
 	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM participation_followers WHERE proposal_id = $1 AND account_id = $2)`,
 		proposalID, accountID).Scan(&ok)
-	return ok, twrap("read follow", err)
+	return ok, wrap("read follow", err)
 }
 
 // Followers implements participation.Tx.
 func (tx *Tx) Followers(ctx context.Context, proposalID string) ([]string, error) {
 	rows, err := tx.q.Query(ctx, `SELECT account_id FROM participation_followers WHERE proposal_id = $1 ORDER BY at, account_id`, proposalID)
 	if err != nil {
-		return nil, twrap("list followers", err)
+		return nil, wrap("list followers", err)
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return out, twrap("list followers", err)
+	return out, wrap("list followers", err)
 }
 
 const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at`
@@ -139,13 +139,13 @@ func scanComment(row pgx.Row) (participation.Comment, error) {
 func (tx *Tx) InsertComment(ctx context.Context, c participation.Comment) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, c.CreatedAt)
-	return twrap("insert comment", err)
+	return wrap("insert comment", err)
 }
 
 // Comment implements participation.Tx.
 func (tx *Tx) Comment(ctx context.Context, id string) (participation.Comment, error) {
 	c, err := scanComment(tx.q.QueryRow(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE id = $1`, id))
-	return c, twrap("read comment", err)
+	return c, wrap("read comment", err)
 }
 
 // Comments implements participation.Tx.
@@ -153,10 +153,10 @@ func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool) 
 	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments
 		WHERE proposal_id = $1 AND ($2 OR state <> 'hidden') ORDER BY created_at, id`, proposalID, withHidden)
 	if err != nil {
-		return nil, twrap("list comments", err)
+		return nil, wrap("list comments", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
-	return out, twrap("list comments", err)
+	return out, wrap("list comments", err)
 }
 
 // FlagComment implements participation.Tx.
@@ -176,57 +176,57 @@ func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("moderate comment", err)
+	return wrap("moderate comment", err)
 }
 
 // FlaggedComments implements participation.Tx.
 func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = 'flagged' ORDER BY created_at, id LIMIT $1`, limit)
 	if err != nil {
-		return nil, twrap("list flagged comments", err)
+		return nil, wrap("list flagged comments", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
-	return out, twrap("list flagged comments", err)
+	return out, wrap("list flagged comments", err)
 }
 
 // ProposalsBy implements participation.Tx.
 func (tx *Tx) ProposalsBy(ctx context.Context, accountID string) ([]participation.Proposal, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE author_id = $1 ORDER BY created_at DESC, id DESC`, accountID)
 	if err != nil {
-		return nil, twrap("list proposals by author", err)
+		return nil, wrap("list proposals by author", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Proposal, error) { return scanProposal(r) })
-	return out, twrap("list proposals by author", err)
+	return out, wrap("list proposals by author", err)
 }
 
 // CommentsBy implements participation.Tx.
 func (tx *Tx) CommentsBy(ctx context.Context, accountID string) ([]participation.Comment, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE author_id = $1 ORDER BY created_at, id`, accountID)
 	if err != nil {
-		return nil, twrap("list comments by author", err)
+		return nil, wrap("list comments by author", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
-	return out, twrap("list comments by author", err)
+	return out, wrap("list comments by author", err)
 }
 
 // SupportedBy implements participation.Tx.
 func (tx *Tx) SupportedBy(ctx context.Context, accountID string) ([]string, error) {
 	rows, err := tx.q.Query(ctx, `SELECT proposal_id FROM participation_supports WHERE account_id = $1 ORDER BY at, proposal_id`, accountID)
 	if err != nil {
-		return nil, twrap("list supports", err)
+		return nil, wrap("list supports", err)
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return out, twrap("list supports", err)
+	return out, wrap("list supports", err)
 }
 
 // FollowedBy implements participation.Tx.
 func (tx *Tx) FollowedBy(ctx context.Context, accountID string) ([]string, error) {
 	rows, err := tx.q.Query(ctx, `SELECT proposal_id FROM participation_followers WHERE account_id = $1 ORDER BY at, proposal_id`, accountID)
 	if err != nil {
-		return nil, twrap("list follows", err)
+		return nil, wrap("list follows", err)
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return out, twrap("list follows", err)
+	return out, wrap("list follows", err)
 }
 
 const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
@@ -247,23 +247,23 @@ func scanAPIKey(row pgx.Row) (participation.APIKey, error) {
 func (tx *Tx) InsertAPIKey(ctx context.Context, k participation.APIKey) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO participation_api_keys (`+apiKeyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
 		k.ID, k.Name, k.SecretHash, k.IssuedAt, k.IssuedBy, k.RevokedAt)
-	return twrap("insert api key", err)
+	return wrap("insert api key", err)
 }
 
 // APIKey implements participation.Tx.
 func (tx *Tx) APIKey(ctx context.Context, id string) (participation.APIKey, error) {
 	k, err := scanAPIKey(tx.q.QueryRow(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys WHERE id = $1`, id))
-	return k, twrap("read api key", err)
+	return k, wrap("read api key", err)
 }
 
 // ListAPIKeys implements participation.Tx.
 func (tx *Tx) ListAPIKeys(ctx context.Context) ([]participation.APIKey, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys ORDER BY issued_at, id`)
 	if err != nil {
-		return nil, twrap("list api keys", err)
+		return nil, wrap("list api keys", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.APIKey, error) { return scanAPIKey(r) })
-	return out, twrap("list api keys", err)
+	return out, wrap("list api keys", err)
 }
 
 // RevokeAPIKey implements participation.Tx.

@@ -53,7 +53,7 @@ func (tx *Tx) InsertReport(ctx context.Context, r participation.Report) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		r.ID, r.Token, r.Category, r.OfficeID, lat, lon, r.Address, r.Contrada, r.Description, r.ReporterID, r.ReporterName,
 		r.ReporterEmail, r.PublicName, r.Redacted, r.Status, r.StatusNote, r.MergedInto, r.Source, r.Locale, r.CreatedAt, r.UpdatedAt)
-	return twrap("insert report", err)
+	return wrap("insert report", err)
 }
 
 // UpdateReport implements participation.Tx.
@@ -63,25 +63,25 @@ func (tx *Tx) UpdateReport(ctx context.Context, r participation.Report) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("update report", err)
+	return wrap("update report", err)
 }
 
 // Report implements participation.Tx.
 func (tx *Tx) Report(ctx context.Context, id string) (participation.Report, error) {
 	r, err := scanReport(tx.q.QueryRow(ctx, `SELECT `+reportCols+` FROM participation_reports WHERE id = $1`, id))
-	return r, twrap("read report", err)
+	return r, wrap("read report", err)
 }
 
 // LockReport implements participation.Tx.
 func (tx *Tx) LockReport(ctx context.Context, id string) (participation.Report, error) {
 	r, err := scanReport(tx.q.QueryRow(ctx, `SELECT `+reportCols+` FROM participation_reports WHERE id = $1 FOR NO KEY UPDATE`, id))
-	return r, twrap("lock report", err)
+	return r, wrap("lock report", err)
 }
 
 // ReportByToken implements participation.Tx.
 func (tx *Tx) ReportByToken(ctx context.Context, token string) (participation.Report, error) {
 	r, err := scanReport(tx.q.QueryRow(ctx, `SELECT `+reportCols+` FROM participation_reports WHERE token = $1`, token))
-	return r, twrap("read report by token", err)
+	return r, wrap("read report by token", err)
 }
 
 // ListReports implements participation.Tx.
@@ -133,17 +133,17 @@ func (tx *Tx) ListReports(ctx context.Context, f participation.ReportFilter) ([]
 	q += " ORDER BY " + order + " LIMIT " + arg(f.Limit)
 	rows, err := tx.q.Query(ctx, q, args...)
 	if err != nil {
-		return nil, twrap("list reports", err)
+		return nil, wrap("list reports", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Report, error) { return scanReport(r) })
-	return out, twrap("list reports", err)
+	return out, wrap("list reports", err)
 }
 
 // AppendReportChange implements participation.Tx.
 func (tx *Tx) AppendReportChange(ctx context.Context, c participation.Change) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO participation_report_changes (report_id, at, actor_id, kind, from_status, to_status, note)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ReportID, c.At, c.ActorID, c.Kind, c.From, c.To, c.Note)
-	return twrap("record report change", err)
+	return wrap("record report change", err)
 }
 
 // ReportChanges implements participation.Tx.
@@ -151,7 +151,7 @@ func (tx *Tx) ReportChanges(ctx context.Context, reportID string) ([]participati
 	rows, err := tx.q.Query(ctx, `SELECT id, report_id, at, actor_id, kind, from_status, to_status, note
 		FROM participation_report_changes WHERE report_id = $1 ORDER BY id`, reportID)
 	if err != nil {
-		return nil, twrap("list report changes", err)
+		return nil, wrap("list report changes", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Change, error) {
 		var c participation.Change
@@ -159,7 +159,7 @@ func (tx *Tx) ReportChanges(ctx context.Context, reportID string) ([]participati
 		c.At = c.At.UTC()
 		return c, err
 	})
-	return out, twrap("list report changes", err)
+	return out, wrap("list report changes", err)
 }
 
 // CountReports implements participation.Tx.
@@ -167,13 +167,13 @@ func (tx *Tx) CountReports(ctx context.Context) ([]participation.ReportCount, er
 	rows, err := tx.q.Query(ctx, `SELECT contrada, category, status, count(*) FROM participation_reports
 		GROUP BY contrada, category, status ORDER BY contrada, category, status`)
 	if err != nil {
-		return nil, twrap("count reports", err)
+		return nil, wrap("count reports", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.ReportCount, error) {
 		var c participation.ReportCount
 		return c, r.Scan(&c.Contrada, &c.Category, &c.Status, &c.Count)
 	})
-	return out, twrap("count reports", err)
+	return out, wrap("count reports", err)
 }
 
 const photoCols = `id, report_id, position, state, width, height, created_at`
@@ -193,17 +193,17 @@ func scanPhoto(row pgx.Row, data bool) (participation.Photo, error) {
 func (tx *Tx) InsertPhoto(ctx context.Context, p participation.Photo) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO participation_photos (`+photoCols+`, image, thumbnail)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, p.ID, p.ReportID, p.Position, p.State, p.Width, p.Height, p.CreatedAt, p.Image, p.Thumbnail)
-	return twrap("insert photo", err)
+	return wrap("insert photo", err)
 }
 
 // Photos implements participation.Tx.
 func (tx *Tx) Photos(ctx context.Context, reportID string) ([]participation.Photo, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+photoCols+` FROM participation_photos WHERE report_id = $1 ORDER BY position`, reportID)
 	if err != nil {
-		return nil, twrap("list photos", err)
+		return nil, wrap("list photos", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Photo, error) { return scanPhoto(r, false) })
-	return out, twrap("list photos", err)
+	return out, wrap("list photos", err)
 }
 
 // PhotosOf implements participation.Tx.
@@ -213,16 +213,16 @@ func (tx *Tx) PhotosOf(ctx context.Context, reportIDs []string) ([]participation
 	}
 	rows, err := tx.q.Query(ctx, `SELECT `+photoCols+` FROM participation_photos WHERE report_id = ANY($1) ORDER BY report_id, position`, reportIDs)
 	if err != nil {
-		return nil, twrap("list photos", err)
+		return nil, wrap("list photos", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Photo, error) { return scanPhoto(r, false) })
-	return out, twrap("list photos", err)
+	return out, wrap("list photos", err)
 }
 
 // PhotoData implements participation.Tx.
 func (tx *Tx) PhotoData(ctx context.Context, id string) (participation.Photo, error) {
 	p, err := scanPhoto(tx.q.QueryRow(ctx, `SELECT `+photoCols+`, image, thumbnail FROM participation_photos WHERE id = $1`, id), true)
-	return p, twrap("read photo", err)
+	return p, wrap("read photo", err)
 }
 
 // SetPhotoState implements participation.Tx.
@@ -231,7 +231,7 @@ func (tx *Tx) SetPhotoState(ctx context.Context, id, state, by string) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("moderate photo", err)
+	return wrap("moderate photo", err)
 }
 
 // PendingPhotos implements participation.Tx.
@@ -241,8 +241,8 @@ func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, limit int) ([
 		WHERE p.state = 'pending' AND ($1::text[] IS NULL OR r.office_id = ANY($1))
 		ORDER BY p.created_at, p.id LIMIT $2`, offices, limit)
 	if err != nil {
-		return nil, twrap("list pending photos", err)
+		return nil, wrap("list pending photos", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Photo, error) { return scanPhoto(r, false) })
-	return out, twrap("list pending photos", err)
+	return out, wrap("list pending photos", err)
 }

@@ -41,10 +41,7 @@ func (tx *Tx) later(ctx context.Context, d deferred) error {
 		if err == nil && d.check != nil {
 			err = d.check(tag)
 		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", d.what, err)
-		}
-		return nil
+		return wrap(d.what, err)
 	}
 	tx.pipe.pending = append(tx.pipe.pending, d)
 	return nil

@@ -7,7 +7,6 @@ package postgres
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"cityhub/apperr"
 	migrationfiles "cityhub/store/migrations"
 )
 
@@ -118,40 +116,6 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 // View runs fn on the pool without a transaction, for reads.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return translate(fn(&Tx{q: db.pool, floors: db.floors}))
-}
-
-func retryable(err error) bool {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return pgErr.Code == "40001" || pgErr.Code == "40P01"
-	}
-	return false
-}
-
-// translate maps driver errors to apperr codes; apperr errors pass unchanged.
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apperr.Wrap(err, apperr.NotFound, "Not found.")
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch pgErr.Code {
-		case "23505":
-			return apperr.Wrap(err, apperr.Conflict, "Already exists.")
-		case "23503":
-			return apperr.Wrap(err, apperr.Invalid, "Refers to something that does not exist.")
-		case "23514":
-			return apperr.Wrap(err, apperr.Conflict, "Breaks a rule of the data.")
-		}
-	}
-	return err
 }
 
 // Migrate applies every embedded migration not yet recorded, each in its own

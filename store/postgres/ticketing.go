@@ -24,13 +24,6 @@ func (s ticketingStore) View(ctx context.Context, fn func(ticketing.Tx) error) e
 	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
-func twrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return translate(fmt.Errorf("%s: %w", what, err))
-}
-
 func tkJSON(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
@@ -39,7 +32,7 @@ func tkJSON(v any) (string, error) {
 // InsertVenue implements ticketing.Tx.
 func (tx *Tx) InsertVenue(ctx context.Context, v ticketing.Venue) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO ticket_venues (id, name, address, created_at) VALUES ($1, $2, $3, $4)`, v.ID, v.Name, v.Address, v.CreatedAt)
-	return twrap("insert venue", err)
+	return wrap("insert venue", err)
 }
 
 func scanVenue(row pgx.Row) (ticketing.Venue, error) {
@@ -52,26 +45,26 @@ func scanVenue(row pgx.Row) (ticketing.Venue, error) {
 // Venue implements ticketing.Tx.
 func (tx *Tx) Venue(ctx context.Context, id string) (ticketing.Venue, error) {
 	v, err := scanVenue(tx.q.QueryRow(ctx, `SELECT id, name, address, created_at FROM ticket_venues WHERE id = $1`, id))
-	return v, twrap("read venue", err)
+	return v, wrap("read venue", err)
 }
 
 // ListVenues implements ticketing.Tx.
 func (tx *Tx) ListVenues(ctx context.Context) ([]ticketing.Venue, error) {
 	rows, err := tx.q.Query(ctx, `SELECT id, name, address, created_at FROM ticket_venues ORDER BY name, id`)
 	if err != nil {
-		return nil, twrap("list venues", err)
+		return nil, wrap("list venues", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Venue, error) { return scanVenue(r) })
 	if out == nil {
 		out = []ticketing.Venue{}
 	}
-	return out, twrap("list venues", err)
+	return out, wrap("list venues", err)
 }
 
 // ReplaceSeats implements ticketing.Tx.
 func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketing.Seat) error {
 	if _, err := tx.q.Exec(ctx, `DELETE FROM ticket_seats WHERE venue_id = $1`, venueID); err != nil {
-		return twrap("delete seats", err)
+		return wrap("delete seats", err)
 	}
 	rows := make([][]any, len(seats))
 	for i, s := range seats {
@@ -82,38 +75,38 @@ func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketin
 	}
 	// COPY does not ride in a batch: send what is queued first.
 	if err := tx.pipe.flush(ctx); err != nil {
-		return twrap("insert seats", err)
+		return wrap("insert seats", err)
 	}
 	_, err := tx.pipe.tx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows))
-	return twrap("insert seats", err)
+	return wrap("insert seats", err)
 }
 
 // Seats implements ticketing.Tx.
 func (tx *Tx) Seats(ctx context.Context, venueID string) ([]ticketing.Seat, error) {
 	rows, err := tx.q.Query(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats WHERE venue_id = $1 ORDER BY ord`, venueID)
 	if err != nil {
-		return nil, twrap("list seats", err)
+		return nil, wrap("list seats", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Seat, error) {
 		var s ticketing.Seat
 		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
 		return s, err
 	})
-	return out, twrap("list seats", err)
+	return out, wrap("list seats", err)
 }
 
 // SeatsIn implements ticketing.Tx.
 func (tx *Tx) SeatsIn(ctx context.Context, venueID string, ids []string) ([]ticketing.Seat, error) {
 	rows, err := tx.q.Query(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats WHERE venue_id = $1 AND id = ANY($2) ORDER BY ord`, venueID, ids)
 	if err != nil {
-		return nil, twrap("read seats", err)
+		return nil, wrap("read seats", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Seat, error) {
 		var s ticketing.Seat
 		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
 		return s, err
 	})
-	return out, twrap("read seats", err)
+	return out, wrap("read seats", err)
 }
 
 // MaySeize implements ticketing.Tx in one statement: a transaction-scoped
@@ -124,14 +117,14 @@ func (tx *Tx) MaySeize(ctx context.Context, performanceID string, seatIDs []stri
 	err := tx.q.QueryRow(ctx, `SELECT bool_and(pg_try_advisory_xact_lock(hashtext($1), hashtext(s)))
 			AND NOT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND (state = 'sold' OR expires_at > $3))
 		FROM unnest($2::text[]) AS s`, performanceID, seatIDs, now).Scan(&free)
-	return free, twrap("check seats", err)
+	return free, wrap("check seats", err)
 }
 
 // CountPerformances implements ticketing.Tx.
 func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error) {
 	var n int
 	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_performances WHERE venue_id = $1`, venueID).Scan(&n)
-	return n, twrap("count performances", err)
+	return n, wrap("count performances", err)
 }
 
 const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at`
@@ -153,18 +146,18 @@ func scanPerformance(row pgx.Row) (ticketing.Performance, error) {
 func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) error {
 	prices, err := tkJSON(p.Prices)
 	if err != nil {
-		return err
+		return wrap("encode prices", err)
 	}
 	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		p.ID, p.VenueID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.CreatedAt, p.DoorsOpen, p.EndsAt)
-	return twrap("insert performance", err)
+	return wrap("insert performance", err)
 }
 
 // UpdatePerformance implements ticketing.Tx.
 func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) error {
 	prices, err := tkJSON(p.Prices)
 	if err != nil {
-		return err
+		return wrap("encode prices", err)
 	}
 	tag, err := tx.q.Exec(ctx, `UPDATE ticket_performances SET title = $2, starts_at = $3, prices = $4, sales_open = $5, sales_close = $6, status = $7,
 		doors_open = $8, ends_at = $9 WHERE id = $1`,
@@ -172,33 +165,33 @@ func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) er
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("update performance", err)
+	return wrap("update performance", err)
 }
 
 // Performance implements ticketing.Tx.
 func (tx *Tx) Performance(ctx context.Context, id string) (ticketing.Performance, error) {
 	p, err := scanPerformance(tx.q.QueryRow(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE id = $1`, id))
-	return p, twrap("read performance", err)
+	return p, wrap("read performance", err)
 }
 
 // ListPerformances implements ticketing.Tx.
 func (tx *Tx) ListPerformances(ctx context.Context, from time.Time, all bool) ([]ticketing.Performance, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE starts_at >= $1 AND ($2 OR status = 'scheduled') ORDER BY starts_at, id`, from, all)
 	if err != nil {
-		return nil, twrap("list performances", err)
+		return nil, wrap("list performances", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Performance, error) { return scanPerformance(r) })
 	if out == nil {
 		out = []ticketing.Performance{}
 	}
-	return out, twrap("list performances", err)
+	return out, wrap("list performances", err)
 }
 
 // ReleaseExpiredClaims implements ticketing.Tx.
 func (tx *Tx) ReleaseExpiredClaims(ctx context.Context, performanceID string, seatIDs []string, now time.Time) error {
 	_, err := tx.q.Exec(ctx, `DELETE FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND state = 'held' AND expires_at <= $3`,
 		performanceID, seatIDs, now)
-	return twrap("release expired holds", err)
+	return wrap("release expired holds", err)
 }
 
 // TryClaim implements ticketing.Tx. ON CONFLICT DO NOTHING waits for a
@@ -207,7 +200,7 @@ func (tx *Tx) TryClaim(ctx context.Context, c ticketing.Claim) (bool, error) {
 	tag, err := tx.q.Exec(ctx, `INSERT INTO ticket_claims (performance_id, seat_id, order_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (performance_id, seat_id) DO NOTHING`, c.PerformanceID, c.SeatID, c.OrderID, c.State, c.ExpiresAt)
 	if err != nil {
-		return false, twrap("claim seat", err)
+		return false, wrap("claim seat", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -225,28 +218,28 @@ func scanClaim(row pgx.Row) (ticketing.Claim, error) {
 func (tx *Tx) Claims(ctx context.Context, performanceID string) ([]ticketing.Claim, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = $1`, performanceID)
 	if err != nil {
-		return nil, twrap("list claims", err)
+		return nil, wrap("list claims", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Claim, error) { return scanClaim(r) })
-	return out, twrap("list claims", err)
+	return out, wrap("list claims", err)
 }
 
 // Claim implements ticketing.Tx.
 func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketing.Claim, error) {
 	c, err := scanClaim(tx.q.QueryRow(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = $1 AND seat_id = $2`, performanceID, seatID))
-	return c, twrap("read claim", err)
+	return c, wrap("read claim", err)
 }
 
 // SellClaims implements ticketing.Tx.
 func (tx *Tx) SellClaims(ctx context.Context, orderID string) error {
 	_, err := tx.q.Exec(ctx, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1`, orderID)
-	return twrap("sell claims", err)
+	return wrap("sell claims", err)
 }
 
 // DeleteClaims implements ticketing.Tx.
 func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
 	_, err := tx.q.Exec(ctx, `DELETE FROM ticket_claims WHERE order_id = $1`, orderID)
-	return twrap("delete claims", err)
+	return wrap("delete claims", err)
 }
 
 const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents`
@@ -272,12 +265,12 @@ func scanOrder(row pgx.Row) (ticketing.Order, error) {
 func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 	seats, err := tkJSON(o.Seats)
 	if err != nil {
-		return err
+		return wrap("encode seats", err)
 	}
 	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, o.HoldExpiresAt, o.CreatedAt,
 		nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
-	return twrap("insert order", err)
+	return wrap("insert order", err)
 }
 
 // UpdateOrder implements ticketing.Tx.
@@ -288,39 +281,39 @@ func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("update order", err)
+	return wrap("update order", err)
 }
 
 // Order implements ticketing.Tx.
 func (tx *Tx) Order(ctx context.Context, id string) (ticketing.Order, error) {
 	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = $1`, id))
-	return o, twrap("read order", err)
+	return o, wrap("read order", err)
 }
 
 // OrderByPaymentIntent implements ticketing.Tx.
 func (tx *Tx) OrderByPaymentIntent(ctx context.Context, paymentIntentID string) (ticketing.Order, error) {
 	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders
 		WHERE payment_intent_id = $1 AND payment_intent_id <> '' ORDER BY created_at LIMIT 1`, paymentIntentID))
-	return o, twrap("read order by payment", err)
+	return o, wrap("read order by payment", err)
 }
 
 // LockOrder implements ticketing.Tx.
 func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error) {
 	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = $1 FOR UPDATE`, id))
-	return o, twrap("lock order", err)
+	return o, wrap("lock order", err)
 }
 
 // ListOrders implements ticketing.Tx.
 func (tx *Tx) ListOrders(ctx context.Context, accountID string) ([]ticketing.Order, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE account_id = $1 ORDER BY created_at DESC, id LIMIT 200`, accountID)
 	if err != nil {
-		return nil, twrap("list orders", err)
+		return nil, wrap("list orders", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Order, error) { return scanOrder(r) })
 	if out == nil {
 		out = []ticketing.Order{}
 	}
-	return out, twrap("list orders", err)
+	return out, wrap("list orders", err)
 }
 
 const ticketCols = `id, order_id, performance_id, venue_id, seat_id, account_id, price_cents, status, code, code_hash, issued_at, checked_in_at, checked_in_by`
@@ -342,28 +335,28 @@ func (tx *Tx) InsertTicket(ctx context.Context, t ticketing.Ticket) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO tickets (`+ticketCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		t.ID, t.OrderID, t.PerformanceID, t.VenueID, t.SeatID, t.AccountID, t.PriceCents, t.Status, t.Code, t.CodeHash, t.IssuedAt,
 		nullTime(t.CheckedInAt), t.CheckedInBy)
-	return twrap("insert ticket", err)
+	return wrap("insert ticket", err)
 }
 
 // Ticket implements ticketing.Tx.
 func (tx *Tx) Ticket(ctx context.Context, id string) (ticketing.Ticket, error) {
 	t, err := scanTicket(tx.q.QueryRow(ctx, `SELECT `+ticketCols+` FROM tickets WHERE id = $1`, id))
-	return t, twrap("read ticket", err)
+	return t, wrap("read ticket", err)
 }
 
 // TicketByCodeHash implements ticketing.Tx.
 func (tx *Tx) TicketByCodeHash(ctx context.Context, hash string) (ticketing.Ticket, error) {
 	t, err := scanTicket(tx.q.QueryRow(ctx, `SELECT `+ticketCols+` FROM tickets WHERE code_hash = $1`, hash))
-	return t, twrap("read ticket", err)
+	return t, wrap("read ticket", err)
 }
 
 func (tx *Tx) listTickets(ctx context.Context, where string, arg string) ([]ticketing.Ticket, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+ticketCols+` FROM tickets WHERE `+where+` = $1 ORDER BY issued_at DESC, id`, arg)
 	if err != nil {
-		return nil, twrap("list tickets", err)
+		return nil, wrap("list tickets", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Ticket, error) { return scanTicket(r) })
-	return out, twrap("list tickets", err)
+	return out, wrap("list tickets", err)
 }
 
 // ListTickets implements ticketing.Tx.
@@ -383,7 +376,7 @@ func (tx *Tx) CheckIn(ctx context.Context, ticketID string, at time.Time, staffI
 	tag, err := tx.q.Exec(ctx, `UPDATE tickets SET status = 'checked_in', checked_in_at = $2, checked_in_by = $3 WHERE id = $1 AND status = 'valid'`,
 		ticketID, at, staffID)
 	if err != nil {
-		return false, twrap("check in", err)
+		return false, wrap("check in", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -391,7 +384,7 @@ func (tx *Tx) CheckIn(ctx context.Context, ticketID string, at time.Time, staffI
 // CancelOrderTickets implements ticketing.Tx.
 func (tx *Tx) CancelOrderTickets(ctx context.Context, orderID string) error {
 	_, err := tx.q.Exec(ctx, `UPDATE tickets SET status = 'cancelled' WHERE order_id = $1`, orderID)
-	return twrap("cancel tickets", err)
+	return wrap("cancel tickets", err)
 }
 
 // SalesStats implements ticketing.Tx.
@@ -403,14 +396,14 @@ func (tx *Tx) SalesStats(ctx context.Context, performanceID string, now time.Tim
 			coalesce(sum(price_cents) FILTER (WHERE status <> 'cancelled'), 0)
 		FROM tickets WHERE performance_id = $1`, performanceID).Scan(&s.Sold, &s.CheckedIn, &s.RevenueCents)
 	if err != nil {
-		return s, twrap("count tickets", err)
+		return s, wrap("count tickets", err)
 	}
 	err = tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_claims WHERE performance_id = $1 AND state = 'held' AND expires_at > $2`, performanceID, now).Scan(&s.Held)
 	if err != nil {
-		return s, twrap("count holds", err)
+		return s, wrap("count holds", err)
 	}
 	err = tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_orders WHERE performance_id = $1 AND status = 'refund_due'`, performanceID).Scan(&s.RefundsDue)
-	return s, twrap("count refunds due", err)
+	return s, wrap("count refunds due", err)
 }
 
 var _ ticketing.Tx = (*Tx)(nil)
@@ -419,14 +412,14 @@ var _ ticketing.Tx = (*Tx)(nil)
 func (tx *Tx) RecordTicketCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
 	_, err := tx.q.Exec(ctx, `WITH pruned AS (DELETE FROM ticket_code_failures WHERE key = ANY($1) AND at < $3)
 		INSERT INTO ticket_code_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k`, keys, at, pruneBefore)
-	return twrap("record code failures", err)
+	return wrap("record code failures", err)
 }
 
 // TicketCodeFailures implements ticketing.Tx.
 func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
 	rows, err := tx.q.Query(ctx, `SELECT key, count(*) FROM ticket_code_failures WHERE key = ANY($1) AND at >= $2 GROUP BY key`, keys, since)
 	if err != nil {
-		return nil, twrap("count code failures", err)
+		return nil, wrap("count code failures", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -434,21 +427,21 @@ func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.
 		var key string
 		var n int
 		if err := rows.Scan(&key, &n); err != nil {
-			return nil, twrap("count code failures", err)
+			return nil, wrap("count code failures", err)
 		}
 		out[key] = n
 	}
-	return out, twrap("count code failures", rows.Err())
+	return out, wrap("count code failures", rows.Err())
 }
 
 // PerformanceOrders implements ticketing.Tx.
 func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statuses []string) ([]string, error) {
 	rows, err := tx.q.Query(ctx, `SELECT id FROM ticket_orders WHERE performance_id = $1 AND status = ANY($2) ORDER BY id`, performanceID, statuses)
 	if err != nil {
-		return nil, twrap("list performance orders", err)
+		return nil, wrap("list performance orders", err)
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return out, twrap("list performance orders", err)
+	return out, wrap("list performance orders", err)
 }
 
 // LiveHeldSeats implements ticketing.Tx.
@@ -456,10 +449,10 @@ func (tx *Tx) LiveHeldSeats(ctx context.Context, accountID, performanceID string
 	// One buyer's holds for one performance queue here; other buyers are
 	// not held up (a hash collision only makes two of them wait in turn).
 	if _, err := tx.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ticket-holds:' || $1 || ':' || $2))`, accountID, performanceID); err != nil {
-		return 0, twrap("lock buyer's holds", err)
+		return 0, wrap("lock buyer's holds", err)
 	}
 	var n int
 	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
 		WHERE c.performance_id = $1 AND c.state = 'held' AND c.expires_at > $2 AND o.account_id = $3`, performanceID, now, accountID).Scan(&n)
-	return n, twrap("count held seats", err)
+	return n, wrap("count held seats", err)
 }

@@ -21,18 +21,18 @@ func scanCardRefund(row pgx.Row) (ticketing.CardRefund, error) {
 func (tx *Tx) cardRefunds(ctx context.Context, what, q string, args ...any) ([]ticketing.CardRefund, error) {
 	rows, err := tx.q.Query(ctx, q, args...)
 	if err != nil {
-		return nil, twrap(what, err)
+		return nil, wrap(what, err)
 	}
 	defer rows.Close()
 	var out []ticketing.CardRefund
 	for rows.Next() {
 		r, err := scanCardRefund(rows)
 		if err != nil {
-			return nil, twrap(what, err)
+			return nil, wrap(what, err)
 		}
 		out = append(out, r)
 	}
-	return out, twrap(what, rows.Err())
+	return out, wrap(what, rows.Err())
 }
 
 // InsertCardRefund implements ticketing.Tx.
@@ -40,7 +40,7 @@ func (tx *Tx) InsertCardRefund(ctx context.Context, r ticketing.CardRefund) erro
 	_, err := tx.q.Exec(ctx, `INSERT INTO ticket_card_refunds (`+cardRefundCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (order_id) DO NOTHING`,
 		r.ID, r.OrderID, r.PaymentIntentID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, r.CreatedAt, r.UpdatedAt)
-	return twrap("insert card refund", err)
+	return wrap("insert card refund", err)
 }
 
 // DueCardRefunds implements ticketing.Tx.
@@ -54,7 +54,7 @@ func (tx *Tx) ClaimCardRefund(ctx context.Context, id string, staleBefore, now t
 	tag, err := tx.q.Exec(ctx, `UPDATE ticket_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = $3
 		WHERE id = $1 AND (state = 'owed' OR (state = 'sent' AND updated_at < $2))`, id, staleBefore, now)
 	if err != nil {
-		return false, twrap("claim card refund", err)
+		return false, wrap("claim card refund", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -66,13 +66,13 @@ func (tx *Tx) FinishCardRefund(ctx context.Context, r ticketing.CardRefund) erro
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("finish card refund", err)
+	return wrap("finish card refund", err)
 }
 
 // CardRefundOfOrder implements ticketing.Tx.
 func (tx *Tx) CardRefundOfOrder(ctx context.Context, orderID string) (ticketing.CardRefund, error) {
 	r, err := scanCardRefund(tx.q.QueryRow(ctx, `SELECT `+cardRefundCols+` FROM ticket_card_refunds WHERE order_id = $1`, orderID))
-	return r, twrap("read card refund", err)
+	return r, wrap("read card refund", err)
 }
 
 // ListCardRefunds implements ticketing.Tx.

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,7 +37,7 @@ func scanShop(row pgx.Row) (vouchers.Shop, error) {
 func (tx *Tx) InsertShop(ctx context.Context, s vouchers.Shop) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_shops (`+shopCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, s.Active, s.Created)
-	return translate(vwrap("insert shop", err))
+	return wrap("insert shop", err)
 }
 
 // UpdateShop implements vouchers.Tx.
@@ -48,13 +47,13 @@ func (tx *Tx) UpdateShop(ctx context.Context, s vouchers.Shop) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return translate(vwrap("update shop", err))
+	return wrap("update shop", err)
 }
 
 // Shop implements vouchers.Tx.
 func (tx *Tx) Shop(ctx context.Context, id string) (vouchers.Shop, error) {
 	s, err := scanShop(tx.q.QueryRow(ctx, `SELECT `+shopCols+` FROM voucher_shops WHERE id = $1`, id))
-	return s, translate(vwrap("read shop", err))
+	return s, wrap("read shop", err)
 }
 
 // ListShops implements vouchers.Tx.
@@ -63,10 +62,10 @@ func (tx *Tx) ListShops(ctx context.Context, f vouchers.ShopFilter) ([]vouchers.
 		WHERE ($1::text[] IS NULL OR id = ANY($1)) AND ($2 = '' OR district = $2) AND ($3 = '' OR category = $3) AND (NOT $4 OR active)
 		ORDER BY district, name, id`, vNullList(f.IDs), f.District, f.Category, f.ActiveOnly)
 	if err != nil {
-		return nil, translate(vwrap("list shops", err))
+		return nil, wrap("list shops", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Shop, error) { return scanShop(r) })
-	return out, translate(vwrap("list shops", err))
+	return out, wrap("list shops", err)
 }
 
 func vNullList(ids []string) []string {
@@ -105,7 +104,7 @@ func (tx *Tx) InsertCampaign(ctx context.Context, c vouchers.Campaign) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		c.ID, c.Name, c.Description, c.BudgetCents, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
 		c.ValidFrom, c.ValidUntil, vEmpty(c.Districts), vEmpty(c.Categories), vEmpty(c.ShopIDs), c.Mode, c.Status, c.Created)
-	return translate(vwrap("insert campaign", err))
+	return wrap("insert campaign", err)
 }
 
 // UpdateCampaign implements vouchers.Tx.
@@ -118,13 +117,13 @@ func (tx *Tx) UpdateCampaign(ctx context.Context, c vouchers.Campaign) error {
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return translate(vwrap("update campaign", err))
+	return wrap("update campaign", err)
 }
 
 // Campaign implements vouchers.Tx.
 func (tx *Tx) Campaign(ctx context.Context, id string) (vouchers.Campaign, error) {
 	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1`, id))
-	return c, translate(vwrap("read campaign", err))
+	return c, wrap("read campaign", err)
 }
 
 // LockCampaign implements vouchers.Tx: FOR NO KEY UPDATE, which the KEY
@@ -132,20 +131,20 @@ func (tx *Tx) Campaign(ctx context.Context, id string) (vouchers.Campaign, error
 // redemptions) does not wait for.
 func (tx *Tx) LockCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
 	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR NO KEY UPDATE`, id))
-	return c, translate(vwrap("lock campaign", err))
+	return c, wrap("lock campaign", err)
 }
 
 // LockCampaignStatus implements vouchers.Tx: FOR UPDATE conflicts with KEY
 // SHARE, so it waits for every redemption holding the campaign.
 func (tx *Tx) LockCampaignStatus(ctx context.Context, id string) (vouchers.Campaign, error) {
 	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR UPDATE`, id))
-	return c, translate(vwrap("lock campaign", err))
+	return c, wrap("lock campaign", err)
 }
 
 // ShareCampaign implements vouchers.Tx.
 func (tx *Tx) ShareCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
 	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR KEY SHARE`, id))
-	return c, translate(vwrap("share campaign", err))
+	return c, wrap("share campaign", err)
 }
 
 // RedemptionTarget implements vouchers.Tx in one round trip. A locking
@@ -172,7 +171,7 @@ func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (v
 		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created,
 		&shopFound, &shopName, &shopAddress, &shopDistrict, &shopCategory, &shopIBAN, &shopActive, &shopCreated)
 	if err != nil {
-		return v, c, s, translate(vwrap("read voucher to redeem", err))
+		return v, c, s, wrap("read voucher to redeem", err)
 	}
 	v.ClaimedAt, v.ExpiresAt = v.ClaimedAt.UTC(), v.ExpiresAt.UTC()
 	c.ValidFrom, c.ValidUntil, c.Created = c.ValidFrom.UTC(), c.ValidUntil.UTC(), c.Created.UTC()
@@ -194,10 +193,10 @@ func (tx *Tx) ListCampaigns(ctx context.Context, statuses []string) ([]vouchers.
 	rows, err := tx.q.Query(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns
 		WHERE ($1::text[] IS NULL OR status = ANY($1)) ORDER BY created_at DESC, id`, vNullList(statuses))
 	if err != nil {
-		return nil, translate(vwrap("list campaigns", err))
+		return nil, wrap("list campaigns", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Campaign, error) { return scanCampaign(r) })
-	return out, translate(vwrap("list campaigns", err))
+	return out, wrap("list campaigns", err)
 }
 
 const voucherCols = `id, campaign_id, account_id, value_cents, remaining_cents, status, code, code_hash, claimed_at, expires_at`
@@ -213,13 +212,13 @@ func scanVoucher(row pgx.Row) (vouchers.Voucher, error) {
 func (tx *Tx) InsertVoucher(ctx context.Context, v vouchers.Voucher) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO vouchers (`+voucherCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		v.ID, v.CampaignID, v.AccountID, v.ValueCents, v.RemainingCents, v.Status, v.Code, v.CodeHash, v.ClaimedAt, v.ExpiresAt)
-	return translate(vwrap("insert voucher", err))
+	return wrap("insert voucher", err)
 }
 
 // UpdateVoucher implements vouchers.Tx. Callers have locked the voucher, so
 // the write is queued to ride with the next statement (pipeline.go).
 func (tx *Tx) UpdateVoucher(ctx context.Context, v vouchers.Voucher) error {
-	return translate(tx.later(ctx, deferred{what: "update voucher",
+	return tx.later(ctx, deferred{what: "update voucher",
 		sql:  `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`,
 		args: []any{v.ID, v.RemainingCents, v.Status},
 		check: func(tag pgconn.CommandTag) error {
@@ -227,42 +226,42 @@ func (tx *Tx) UpdateVoucher(ctx context.Context, v vouchers.Voucher) error {
 				return translate(pgx.ErrNoRows)
 			}
 			return nil
-		}}))
+		}})
 }
 
 // Voucher implements vouchers.Tx.
 func (tx *Tx) Voucher(ctx context.Context, id string) (vouchers.Voucher, error) {
 	v, err := scanVoucher(tx.q.QueryRow(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE id = $1`, id))
-	return v, translate(vwrap("read voucher", err))
+	return v, wrap("read voucher", err)
 }
 
 // LockVoucher implements vouchers.Tx.
 func (tx *Tx) LockVoucher(ctx context.Context, id string) (vouchers.Voucher, error) {
 	v, err := scanVoucher(tx.q.QueryRow(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE id = $1 FOR UPDATE`, id))
-	return v, translate(vwrap("lock voucher", err))
+	return v, wrap("lock voucher", err)
 }
 
 // VoucherByCodeHash implements vouchers.Tx.
 func (tx *Tx) VoucherByCodeHash(ctx context.Context, hash string) (vouchers.Voucher, error) {
 	v, err := scanVoucher(tx.q.QueryRow(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE code_hash = $1`, hash))
-	return v, translate(vwrap("find voucher by code", err))
+	return v, wrap("find voucher by code", err)
 }
 
 // ListVouchers implements vouchers.Tx.
 func (tx *Tx) ListVouchers(ctx context.Context, accountID string) ([]vouchers.Voucher, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE account_id = $1 ORDER BY claimed_at DESC, id`, accountID)
 	if err != nil {
-		return nil, translate(vwrap("list vouchers", err))
+		return nil, wrap("list vouchers", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Voucher, error) { return scanVoucher(r) })
-	return out, translate(vwrap("list vouchers", err))
+	return out, wrap("list vouchers", err)
 }
 
 // CountVouchers implements vouchers.Tx.
 func (tx *Tx) CountVouchers(ctx context.Context, campaignID, accountID string) (int, error) {
 	var n int
 	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND account_id = $2`, campaignID, accountID).Scan(&n)
-	return n, translate(vwrap("count vouchers", err))
+	return n, wrap("count vouchers", err)
 }
 
 const redemptionCols = `id, voucher_id, campaign_id, shop_id, purchase_cents, amount_cents, staff_id, device, at, reversed_at, reversed_by, settlement_id`
@@ -282,21 +281,21 @@ func scanRedemption(row pgx.Row) (vouchers.Redemption, error) {
 // locked, so nothing is expected to refuse the row: it is queued to ride
 // with the next statement (pipeline.go).
 func (tx *Tx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
-	return translate(tx.later(ctx, deferred{what: "insert redemption",
+	return tx.later(ctx, deferred{what: "insert redemption",
 		sql:  `INSERT INTO voucher_redemptions (` + redemptionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		args: []any{r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID}}))
+		args: []any{r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID}})
 }
 
 // Redemption implements vouchers.Tx.
 func (tx *Tx) Redemption(ctx context.Context, id string) (vouchers.Redemption, error) {
 	r, err := scanRedemption(tx.q.QueryRow(ctx, `SELECT `+redemptionCols+` FROM voucher_redemptions WHERE id = $1`, id))
-	return r, translate(vwrap("read redemption", err))
+	return r, wrap("read redemption", err)
 }
 
 // LockRedemption implements vouchers.Tx.
 func (tx *Tx) LockRedemption(ctx context.Context, id string) (vouchers.Redemption, error) {
 	r, err := scanRedemption(tx.q.QueryRow(ctx, `SELECT `+redemptionCols+` FROM voucher_redemptions WHERE id = $1 FOR UPDATE`, id))
-	return r, translate(vwrap("lock redemption", err))
+	return r, wrap("lock redemption", err)
 }
 
 // MarkReversed implements vouchers.Tx.
@@ -305,7 +304,7 @@ func (tx *Tx) MarkReversed(ctx context.Context, id string, at time.Time, by stri
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return translate(vwrap("mark redemption reversed", err))
+	return wrap("mark redemption reversed", err)
 }
 
 // ListRedemptions implements vouchers.Tx.
@@ -319,10 +318,10 @@ func (tx *Tx) ListRedemptions(ctx context.Context, f vouchers.RedemptionFilter) 
 		  AND ($5::timestamptz IS NULL OR at >= $5) AND ($6::timestamptz IS NULL OR at < $6)
 		ORDER BY at, id LIMIT $7`, f.ShopID, f.VoucherID, f.CampaignID, f.SettlementID, nullTime(f.Since), nullTime(f.Until), f.Limit)
 	if err != nil {
-		return nil, translate(vwrap("list redemptions", err))
+		return nil, wrap("list redemptions", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Redemption, error) { return scanRedemption(r) })
-	return out, translate(vwrap("list redemptions", err))
+	return out, wrap("list redemptions", err)
 }
 
 // AssignSettlement implements vouchers.Tx. Under READ COMMITTED the UPDATE
@@ -336,7 +335,7 @@ func (tx *Tx) AssignSettlement(ctx context.Context, shopID, settlementID string,
 			WHERE shop_id = $1 AND settlement_id = '' AND reversed_at IS NULL AND at < $3
 			RETURNING amount_cents)
 		SELECT count(*), COALESCE(sum(amount_cents), 0) FROM s`, shopID, settlementID, upTo).Scan(&n, &total)
-	return n, total, translate(vwrap("assign settlement", err))
+	return n, total, wrap("assign settlement", err)
 }
 
 const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref`
@@ -356,19 +355,19 @@ func scanSettlement(row pgx.Row) (vouchers.Settlement, error) {
 func (tx *Tx) InsertSettlement(ctx context.Context, s vouchers.Settlement) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_settlements (`+settlementCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		s.ID, s.ShopID, s.PeriodEnd, s.Count, s.TotalCents, s.Status, s.ClosedAt, s.ClosedBy, s.PaidAt, s.PaymentRef)
-	return translate(vwrap("insert settlement", err))
+	return wrap("insert settlement", err)
 }
 
 // Settlement implements vouchers.Tx.
 func (tx *Tx) Settlement(ctx context.Context, id string) (vouchers.Settlement, error) {
 	s, err := scanSettlement(tx.q.QueryRow(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE id = $1`, id))
-	return s, translate(vwrap("read settlement", err))
+	return s, wrap("read settlement", err)
 }
 
 // LockSettlement implements vouchers.Tx.
 func (tx *Tx) LockSettlement(ctx context.Context, id string) (vouchers.Settlement, error) {
 	s, err := scanSettlement(tx.q.QueryRow(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE id = $1 FOR UPDATE`, id))
-	return s, translate(vwrap("lock settlement", err))
+	return s, wrap("lock settlement", err)
 }
 
 // MarkSettlementPaid implements vouchers.Tx.
@@ -377,17 +376,17 @@ func (tx *Tx) MarkSettlementPaid(ctx context.Context, id string, at time.Time, r
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return translate(vwrap("mark settlement paid", err))
+	return wrap("mark settlement paid", err)
 }
 
 // ListSettlements implements vouchers.Tx.
 func (tx *Tx) ListSettlements(ctx context.Context, shopID string) ([]vouchers.Settlement, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE ($1 = '' OR shop_id = $1) ORDER BY closed_at DESC, id`, shopID)
 	if err != nil {
-		return nil, translate(vwrap("list settlements", err))
+		return nil, wrap("list settlements", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Settlement, error) { return scanSettlement(r) })
-	return out, translate(vwrap("list settlements", err))
+	return out, wrap("list settlements", err)
 }
 
 // ClaimTotals implements vouchers.Tx.
@@ -395,7 +394,7 @@ func (tx *Tx) ClaimTotals(ctx context.Context, campaignID string) (int, int64, e
 	var n int
 	var v int64
 	err := tx.q.QueryRow(ctx, `SELECT count(*), COALESCE(sum(value_cents), 0) FROM vouchers WHERE campaign_id = $1`, campaignID).Scan(&n, &v)
-	return n, v, translate(vwrap("claim totals", err))
+	return n, v, wrap("claim totals", err)
 }
 
 // RedemptionTotals implements vouchers.Tx.
@@ -405,36 +404,28 @@ func (tx *Tx) RedemptionTotals(ctx context.Context, campaignID string) ([]vouche
 		WHERE r.campaign_id = $1 AND r.reversed_at IS NULL
 		GROUP BY s.district, s.category ORDER BY s.district, s.category`, campaignID)
 	if err != nil {
-		return nil, translate(vwrap("redemption totals", err))
+		return nil, wrap("redemption totals", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.GroupTotal, error) {
 		var g vouchers.GroupTotal
 		err := r.Scan(&g.District, &g.Category, &g.Count, &g.AmountCents)
 		return g, err
 	})
-	return out, translate(vwrap("redemption totals", err))
-}
-
-// wrap says what failed, keeping nil nil.
-func vwrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return out, wrap("redemption totals", err)
 }
 
 // RecordCodeFailures implements vouchers.Tx.
 func (tx *Tx) RecordCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
 	_, err := tx.q.Exec(ctx, `WITH pruned AS (DELETE FROM voucher_code_failures WHERE key = ANY($1) AND at < $3)
 		INSERT INTO voucher_code_failures (key, at) SELECT k, $2 FROM unnest($1::text[]) AS k`, keys, at, pruneBefore)
-	return translate(vwrap("record code failures", err))
+	return wrap("record code failures", err)
 }
 
 // CodeFailures implements vouchers.Tx.
 func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
 	rows, err := tx.q.Query(ctx, `SELECT key, count(*) FROM voucher_code_failures WHERE key = ANY($1) AND at >= $2 GROUP BY key`, keys, since)
 	if err != nil {
-		return nil, translate(vwrap("count code failures", err))
+		return nil, wrap("count code failures", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -442,9 +433,9 @@ func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) 
 		var key string
 		var n int
 		if err := rows.Scan(&key, &n); err != nil {
-			return nil, translate(vwrap("count code failures", err))
+			return nil, wrap("count code failures", err)
 		}
 		out[key] = n
 	}
-	return out, translate(vwrap("count code failures", rows.Err()))
+	return out, wrap("count code failures", rows.Err())
 }

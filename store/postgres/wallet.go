@@ -36,7 +36,7 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
 		VALUES ($1, $2, $3, $4, COALESCE($5, now())) ON CONFLICT (id) DO NOTHING`,
 		string(a.ID), string(a.Kind), a.OwnerID, a.Floor, created)
 	if err != nil {
-		return translate(fmt.Errorf("ensure ledger account %s: %w", a.ID, err))
+		return wrap("ensure ledger account "+string(a.ID), err)
 	}
 	return nil
 }
@@ -71,16 +71,16 @@ func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]walle
 		keys[i] = string(id)
 	}
 	if _, err := tx.q.Exec(ctx, `SELECT id FROM ledger_accounts WHERE id = ANY($1) ORDER BY id COLLATE "C" FOR UPDATE`, keys); err != nil {
-		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+		return nil, wrap("lock ledger accounts", err)
 	}
 	rows, err := tx.q.Query(ctx, `SELECT `+ledgerExactColumns+` FROM ledger_accounts a
 		WHERE a.id = ANY($1) ORDER BY a.id COLLATE "C"`, keys)
 	if err != nil {
-		return nil, translate(fmt.Errorf("read locked ledger accounts: %w", err))
+		return nil, wrap("read locked ledger accounts", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Account, error) { return scanLedgerAccount(r) })
 	if err != nil {
-		return nil, translate(fmt.Errorf("read locked ledger accounts: %w", err))
+		return nil, wrap("read locked ledger accounts", err)
 	}
 	if err := ledgerAccountsFound(ids, out); err != nil {
 		return nil, err
@@ -130,11 +130,11 @@ func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wa
 		UNION ALL
 		SELECT id, kind, owner_id, floor, 0, created_at FROM ledger_accounts WHERE id = ANY($1) AND floor IS NULL`, keys)
 	if err != nil {
-		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+		return nil, wrap("lock ledger accounts", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Account, error) { return scanLedgerAccount(r) })
 	if err != nil {
-		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+		return nil, wrap("lock ledger accounts", err)
 	}
 	if tx.floors != nil {
 		tx.floors.remember(out)
@@ -149,7 +149,7 @@ func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account,
 		if errors.Is(err, pgx.ErrNoRows) {
 			return a, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
 		}
-		return a, translate(fmt.Errorf("read ledger account: %w", err))
+		return a, wrap("read ledger account", err)
 	}
 	return a, nil
 }
@@ -162,7 +162,7 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
 		WHERE t.idem_key = $1 ORDER BY e.id`, key)
 	if err != nil {
-		return wallet.Transaction{}, translate(fmt.Errorf("read ledger transaction: %w", err))
+		return wallet.Transaction{}, wrap("read ledger transaction", err)
 	}
 	defer rows.Close()
 	t := wallet.Transaction{Key: key}
@@ -171,7 +171,7 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 		var floor *int64
 		var e wallet.Entry
 		if err := rows.Scan(&t.ID, &t.Kind, &t.Memo, &t.RefType, &t.RefID, &rule, &floor, &overdraftAccount, &t.CreatedAt, &account, &e.Amount); err != nil {
-			return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+			return t, wrap("read ledger transaction", err)
 		}
 		if rule != "" && floor != nil {
 			t.Overdraft = &wallet.OverdraftRule{Name: rule, Floor: *floor}
@@ -181,7 +181,7 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 		t.Entries = append(t.Entries, e)
 	}
 	if err := rows.Err(); err != nil {
-		return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+		return t, wrap("read ledger transaction", err)
 	}
 	if len(t.Entries) == 0 {
 		return t, apperr.E(apperr.NotFound, "No ledger transaction has this key.")
@@ -232,7 +232,7 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts, direct).
 		Scan(&inserted, &moved, &appended)
 	if err != nil {
-		return false, translate(fmt.Errorf("insert ledger transaction: %w", err))
+		return false, wrap("insert ledger transaction", err)
 	}
 	if inserted == 0 {
 		return false, nil
@@ -255,7 +255,7 @@ const rollUpLock = 727275
 func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 	var got bool
 	if err := tx.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, rollUpLock).Scan(&got); err != nil {
-		return 0, translate(fmt.Errorf("take roll-up lock: %w", err))
+		return 0, wrap("take roll-up lock", err)
 	}
 	if !got {
 		return 0, nil
@@ -273,7 +273,7 @@ func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 		)
 		SELECT COALESCE(SUM(n), 0)::int FROM moved`, limit).Scan(&n)
 	if err != nil {
-		return 0, translate(fmt.Errorf("roll up ledger entries: %w", err))
+		return 0, wrap("roll up ledger entries", err)
 	}
 	return n, nil
 }
@@ -287,7 +287,7 @@ func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, li
 		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
 		WHERE e.account_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3`, string(id), before, limit)
 	if err != nil {
-		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+		return nil, wrap("read ledger history", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.HistoryLine, error) {
 		var l wallet.HistoryLine
@@ -296,7 +296,7 @@ func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, li
 		return l, err
 	})
 	if err != nil {
-		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+		return nil, wrap("read ledger history", err)
 	}
 	return out, nil
 }
@@ -306,7 +306,7 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 	var sum int64
 	err := tx.q.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_entries WHERE account_id = $1`, string(id)).Scan(&sum)
 	if err != nil {
-		return 0, translate(fmt.Errorf("sum ledger entries: %w", err))
+		return 0, wrap("sum ledger entries", err)
 	}
 	return sum, nil
 }
@@ -321,7 +321,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 			(SELECT count(*) FROM ledger_pending)`).
 		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum, &c.Pending)
 	if err != nil {
-		return c, translate(fmt.Errorf("count ledger: %w", err))
+		return c, wrap("count ledger", err)
 	}
 	rows, err := tx.q.Query(ctx, `SELECT a.id, (a.balance + COALESCE(p.total, 0))::bigint, COALESCE(s.total, 0)::bigint
 		FROM ledger_accounts a
@@ -329,7 +329,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
 		WHERE a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY a.id`)
 	if err != nil {
-		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+		return c, wrap("compare ledger balances", err)
 	}
 	mm, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.BalanceMismatch, error) {
 		var m wallet.BalanceMismatch
@@ -339,16 +339,16 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return m, err
 	})
 	if err != nil {
-		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+		return c, wrap("compare ledger balances", err)
 	}
 	c.Mismatches = append(c.Mismatches, mm...)
 	rows, err = tx.q.Query(ctx, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`)
 	if err != nil {
-		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+		return c, wrap("find unbalanced transactions", err)
 	}
 	ub, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+		return c, wrap("find unbalanced transactions", err)
 	}
 	c.Unbalanced = append(c.Unbalanced, ub...)
 	// Only floored accounts have their balance checked, and their cached
@@ -358,7 +358,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		  AND a.balance < COALESCE((SELECT MIN(t.overdraft_floor) FROM ledger_transactions t WHERE t.overdraft_account = a.id), a.floor)
 		ORDER BY a.id`)
 	if err != nil {
-		return c, translate(fmt.Errorf("find accounts below their floor: %w", err))
+		return c, wrap("find accounts below their floor", err)
 	}
 	bf, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.FloorBreach, error) {
 		var b wallet.FloorBreach
@@ -368,7 +368,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return b, err
 	})
 	if err != nil {
-		return c, translate(fmt.Errorf("find accounts below their floor: %w", err))
+		return c, wrap("find accounts below their floor", err)
 	}
 	c.BelowFloor = append(c.BelowFloor, bf...)
 	return c, nil

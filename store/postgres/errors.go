@@ -1,0 +1,78 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"cityhub/apperr"
+)
+
+// Every store method returns its error through wrap, so a domain sees an
+// apperr code (or an internal error) whichever method failed, and the log
+// still says what failed. InTx and View translate once more on the way out,
+// for errors a domain's function made itself.
+
+// wrap says what failed and translates the driver's error; nil stays nil.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return translate(fmt.Errorf("%s: %w", what, err))
+}
+
+// PostgreSQL error codes this store acts on
+// (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+const (
+	pgUniqueViolation      = "23505"
+	pgForeignKeyViolation  = "23503"
+	pgCheckViolation       = "23514"
+	pgSerializationFailure = "40001"
+	pgDeadlockDetected     = "40P01"
+)
+
+// translate maps a driver error to an apperr code, keeping it as the cause
+// for logs and errors.Is. Errors that already carry a code pass unchanged.
+// What stays an internal error, on purpose:
+//   - serialization failures and deadlocks: nothing was written, and InTx
+//     retries the transaction (retryable); if the retries run out, it is
+//     the database's trouble, not the request's;
+//   - context cancellation and deadlines: the caller gave up, and
+//     errors.Is(err, context.Canceled) still answers;
+//   - anything else (connection lost, syntax): a bug or an outage.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return err
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apperr.Wrap(err, apperr.NotFound, "Not found.")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case pgUniqueViolation:
+			return apperr.Wrap(err, apperr.Conflict, "Already exists.")
+		case pgForeignKeyViolation:
+			return apperr.Wrap(err, apperr.Invalid, "Refers to something that does not exist.")
+		case pgCheckViolation:
+			return apperr.Wrap(err, apperr.Conflict, "Breaks a rule of the data.")
+		}
+	}
+	return err
+}
+
+// retryable reports whether a transaction failed only because it collided
+// with another one, so running it again may succeed.
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == pgSerializationFailure || pgErr.Code == pgDeadlockDetected
+	}
+	return false
+}
