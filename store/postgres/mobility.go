@@ -34,24 +34,6 @@ func utc(t *time.Time) time.Time {
 	return t.UTC()
 }
 
-func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
-	if tag.RowsAffected() == 0 {
-		return apperr.E(apperr.NotFound, "There is no %s %q.", what, id)
-	}
-	return nil
-}
-
-// inserted reports whether an INSERT ... ON CONFLICT DO NOTHING (or an UPDATE)
-// wrote its row: the unique index, not an earlier read, decides who created an
-// id first, and an update of a deleted id writes nothing rather than
-// bringing it back.
-func inserted(tag interface{ RowsAffected() int64 }, err error, what string) (bool, error) {
-	if err != nil {
-		return false, wrap(what, err)
-	}
-	return tag.RowsAffected() == 1, nil
-}
-
 // InsertStation implements mobility.Tx.
 func (tx *Tx) InsertStation(ctx context.Context, s mobility.Station) (bool, error) {
 	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_stations (id, name_it, name_en, address, lat, lon, capacity, open, created_at, updated_at)

@@ -76,3 +76,22 @@ func retryable(err error) bool {
 	}
 	return false
 }
+
+// notDeleted is NotFound, naming what, when a DELETE matched no row.
+func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
+	if tag.RowsAffected() == 0 {
+		return apperr.E(apperr.NotFound, "There is no %s %q.", what, id)
+	}
+	return nil
+}
+
+// inserted reports whether an INSERT ... ON CONFLICT DO NOTHING (or an UPDATE)
+// wrote its row: the unique index, not an earlier read, decides who created an
+// id first, and an update of a deleted id writes nothing rather than
+// bringing it back.
+func inserted(tag interface{ RowsAffected() int64 }, err error, what string) (bool, error) {
+	if err != nil {
+		return false, wrap(what, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
