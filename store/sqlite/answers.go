@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"cityhub/idem"
@@ -23,7 +22,7 @@ func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, sta
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at
 		WHERE request_answers.done = 0 AND request_answers.committed = 0 AND request_answers.claimed_at < ?`, scope, key, hash, now.UnixMicro(), staleBefore.UnixMicro())
 	if err != nil {
-		return false, "", false, false, idem.Answer{}, fmt.Errorf("claim answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, wrap("claim answer", err)
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return true, "", false, false, idem.Answer{}, nil
@@ -38,10 +37,10 @@ func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, sta
 		return false, hash, false, false, idem.Answer{}, nil
 	}
 	if err != nil {
-		return false, "", false, false, idem.Answer{}, fmt.Errorf("read answer: %w", translate(err))
+		return false, "", false, false, idem.Answer{}, wrap("read answer", err)
 	}
 	if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
-		return false, "", false, false, idem.Answer{}, fmt.Errorf("decode answer header: %w", err)
+		return false, "", false, false, idem.Answer{}, wrap("decode answer header", err)
 	}
 	return false, storedHash, done == 1, lost == 1, a, nil
 }
@@ -50,7 +49,7 @@ func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, sta
 func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) error {
 	header, err := json.Marshal(a.Header)
 	if err != nil {
-		return fmt.Errorf("encode answer header: %w", err)
+		return wrap("encode answer header", err)
 	}
 	if a.Body == nil {
 		a.Body = []byte{}
@@ -58,7 +57,7 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 	_, err = db.write.ExecContext(ctx, `UPDATE request_answers SET done = 1, status = ?, header = ?, body = ? WHERE scope = ? AND key = ?`,
 		a.Status, string(header), a.Body, scope, key)
 	if err != nil {
-		return fmt.Errorf("save answer: %w", translate(err))
+		return wrap("save answer", err)
 	}
 	return nil
 }
@@ -67,11 +66,11 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
 	_, err := db.write.ExecContext(ctx, `DELETE FROM request_answers WHERE scope = ? AND key = ? AND done = 0 AND committed = 0`, scope, key)
 	if err != nil {
-		return fmt.Errorf("release answer: %w", translate(err))
+		return wrap("release answer", err)
 	}
 	_, err = db.write.ExecContext(ctx, `UPDATE request_answers SET claimed_at = 0 WHERE scope = ? AND key = ? AND done = 0 AND committed = 1`, scope, key)
 	if err != nil {
-		return fmt.Errorf("release committed answer: %w", translate(err))
+		return wrap("release committed answer", err)
 	}
 	return nil
 }
@@ -85,7 +84,7 @@ func markCommitted(ctx context.Context, q querier) error {
 	}
 	_, err := q.ExecContext(ctx, `UPDATE request_answers SET committed = 1 WHERE scope = ? AND key = ? AND done = 0`, p.Scope, p.Key)
 	if err != nil {
-		return fmt.Errorf("mark idempotency key committed: %w", err)
+		return wrap("mark idempotency key committed", err)
 	}
 	return nil
 }

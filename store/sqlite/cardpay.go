@@ -26,7 +26,7 @@ func (s cardpayStore) View(ctx context.Context, fn func(cardpay.Tx) error) error
 
 const stripeEventCols = `id, type, payment_intent_id, object_id, amount_cents, currency, livemode, outcome, attention, note, transaction_id, received_at`
 
-func scanStripeEvent(row tkRow) (cardpay.Record, error) {
+func scanStripeEvent(row rowScanner) (cardpay.Record, error) {
 	var r cardpay.Record
 	var live int
 	var received int64
@@ -42,31 +42,31 @@ func (tx *Tx) InsertEvent(ctx context.Context, r cardpay.Record) (bool, error) {
 		ON CONFLICT (id) DO NOTHING`, r.ID, r.Type, r.PaymentIntentID, r.ObjectID, r.AmountCents, r.Currency, boolInt(r.Livemode), r.Outcome,
 		r.Attention, r.Note, r.TransactionID, toMicros(r.ReceivedAt))
 	if err != nil {
-		return false, twrap("insert stripe event", err)
+		return false, wrap("insert stripe event", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, twrap("insert stripe event", err)
+	return n == 1, wrap("insert stripe event", err)
 }
 
 // FinishEvent implements cardpay.Tx.
 func (tx *Tx) FinishEvent(ctx context.Context, r cardpay.Record) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE stripe_events SET outcome = ?2, attention = ?3, note = ?4, transaction_id = ?5 WHERE id = ?1`,
 		r.ID, r.Outcome, r.Attention, r.Note, r.TransactionID)
-	return twrap("finish stripe event", tkOneRow(res, err))
+	return wrap("finish stripe event", oneRow(res, err))
 }
 
 // Event implements cardpay.Tx.
 func (tx *Tx) Event(ctx context.Context, id string) (cardpay.Record, error) {
 	r, err := scanStripeEvent(tx.q.QueryRowContext(ctx, `SELECT `+stripeEventCols+` FROM stripe_events WHERE id = ?`, id))
-	return r, twrap("read stripe event", err)
+	return r, wrap("read stripe event", err)
 }
 
 // AttentionEvents implements cardpay.Tx.
 func (tx *Tx) AttentionEvents(ctx context.Context, limit int) ([]cardpay.Record, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+stripeEventCols+` FROM stripe_events WHERE attention <> ''
 		ORDER BY received_at DESC, id LIMIT ?`, limit)
-	out, err := tkCollect(rows, err, scanStripeEvent)
-	return out, twrap("list stripe events", err)
+	out, err := collect(rows, err, scanStripeEvent)
+	return out, wrap("list stripe events", err)
 }
 
 const cardPaymentCols = `id, purpose, account_id, order_id, amount_cents, credited_cents, refunded_cents, created_at, updated_at`
@@ -76,7 +76,7 @@ func (tx *Tx) InsertPayment(ctx context.Context, p cardpay.Payment) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO card_payments (`+cardPaymentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, p.ID, p.Purpose, p.AccountID, p.OrderID, p.AmountCents, p.CreditedCents, p.RefundedCents,
 		toMicros(p.CreatedAt), toMicros(p.UpdatedAt))
-	return twrap("insert card payment", err)
+	return wrap("insert card payment", err)
 }
 
 // LockPayment implements cardpay.Tx.
@@ -86,14 +86,14 @@ func (tx *Tx) LockPayment(ctx context.Context, id string) (cardpay.Payment, erro
 	err := tx.q.QueryRowContext(ctx, `SELECT `+cardPaymentCols+` FROM card_payments WHERE id = ?`, id).Scan(
 		&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &created, &updated)
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return p, twrap("lock card payment", err)
+	return p, wrap("lock card payment", err)
 }
 
 // UpdatePayment implements cardpay.Tx.
 func (tx *Tx) UpdatePayment(ctx context.Context, p cardpay.Payment) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE card_payments SET credited_cents = ?2, refunded_cents = ?3, updated_at = ?4 WHERE id = ?1`,
 		p.ID, p.CreditedCents, p.RefundedCents, toMicros(p.UpdatedAt))
-	return twrap("update card payment", tkOneRow(res, err))
+	return wrap("update card payment", oneRow(res, err))
 }
 
 const cardDisputeCols = `id, payment_id, amount_cents, status, reason, from_credit_cents, from_city_cents, from_sale_cents, created_at, closed_at`
@@ -102,7 +102,7 @@ const cardDisputeCols = `id, payment_id, amount_cents, status, reason, from_cred
 func (tx *Tx) InsertDispute(ctx context.Context, d cardpay.Dispute) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO card_disputes (`+cardDisputeCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.PaymentID, d.AmountCents, d.Status, d.Reason, d.FromCredit, d.FromCity, d.FromSale, toMicros(d.CreatedAt), nullMicros(d.ClosedAt))
-	return twrap("insert card dispute", err)
+	return wrap("insert card dispute", err)
 }
 
 // Dispute implements cardpay.Tx.
@@ -113,11 +113,11 @@ func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
 	err := tx.q.QueryRowContext(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE id = ?`, id).Scan(
 		&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &created, &closed)
 	d.CreatedAt, d.ClosedAt = fromMicros(created), fromMicros(closed.Int64)
-	return d, twrap("read card dispute", err)
+	return d, wrap("read card dispute", err)
 }
 
 // UpdateDispute implements cardpay.Tx.
 func (tx *Tx) UpdateDispute(ctx context.Context, d cardpay.Dispute) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE card_disputes SET status = ?2, closed_at = ?3 WHERE id = ?1`, d.ID, d.Status, nullMicros(d.ClosedAt))
-	return twrap("update card dispute", tkOneRow(res, err))
+	return wrap("update card dispute", oneRow(res, err))
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"cityhub/audit"
 )
@@ -16,7 +15,7 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
 		VALUES (?, ?, ?, 0, x'', ?) ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash, nowMicros())
 	if err != nil {
-		return false, "", nil, fmt.Errorf("claim idempotency key: %w", err)
+		return false, "", nil, wrap("claim idempotency key", err)
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
 		return true, "", nil, nil
@@ -25,7 +24,7 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 	var resp []byte
 	err = tx.q.QueryRowContext(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = ? AND key = ?`, scope, key).Scan(&storedHash, &resp)
 	if err != nil {
-		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
+		return false, "", nil, wrap("read idempotency key", err)
 	}
 	return false, storedHash, resp, nil
 }
@@ -39,7 +38,7 @@ func (tx *Tx) IdempotentResponse(ctx context.Context, scope, key string) (bool, 
 		return false, "", nil, nil
 	}
 	if err != nil {
-		return false, "", nil, fmt.Errorf("read idempotency key: %w", err)
+		return false, "", nil, wrap("read idempotency key", err)
 	}
 	return true, storedHash, resp, nil
 }
@@ -48,7 +47,7 @@ func (tx *Tx) IdempotentResponse(ctx context.Context, scope, key string) (bool, 
 func (tx *Tx) SaveIdempotentResponse(ctx context.Context, scope, key string, response []byte) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE idempotency_keys SET response = ?, status = 1 WHERE scope = ? AND key = ?`, response, scope, key)
 	if err != nil {
-		return fmt.Errorf("save idempotent response: %w", err)
+		return wrap("save idempotent response", err)
 	}
 	return nil
 }
@@ -59,13 +58,13 @@ func (tx *Tx) AppendAudit(ctx context.Context, e audit.Entry) error {
 	if e.Detail != nil {
 		var err error
 		if detail, err = json.Marshal(e.Detail); err != nil {
-			return fmt.Errorf("encode audit detail: %w", err)
+			return wrap("encode audit detail", err)
 		}
 	}
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, action, object_type, object_id, shop_id, device, ip, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, nowMicros(), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.ShopID, e.Device, e.IP, string(detail))
 	if err != nil {
-		return fmt.Errorf("append audit entry: %w", err)
+		return wrap("append audit entry", err)
 	}
 	return nil
 }
@@ -81,7 +80,7 @@ func (tx *Tx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 		  AND (?4 = '' OR shop_id = ?4) AND at >= ?5 AND id > ?6
 		ORDER BY id LIMIT ?7`, f.Action, f.ObjectType, f.ObjectID, f.ShopID, toMicros(f.Since), f.AfterID, f.Limit)
 	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
+		return nil, wrap("list audit", err)
 	}
 	defer rows.Close()
 	var out []audit.Entry
@@ -90,12 +89,12 @@ func (tx *Tx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 		var at int64
 		var detail string
 		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.ObjectType, &e.ObjectID, &e.ShopID, &e.Device, &e.IP, &detail); err != nil {
-			return nil, fmt.Errorf("list audit: %w", err)
+			return nil, wrap("list audit", err)
 		}
 		e.At = fromMicros(at)
 		if len(detail) > 2 {
 			if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
-				return nil, fmt.Errorf("decode audit detail: %w", err)
+				return nil, wrap("decode audit detail", err)
 			}
 		}
 		out = append(out, e)

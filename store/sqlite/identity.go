@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"cityhub/identity"
@@ -16,11 +15,11 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 		a.ID, a.Email, identity.NormalizeEmail(a.Email), a.Name, a.Locale, a.PasswordHash, boolInt(a.Disabled), toMicros(a.CreatedAt),
 		toMicros(a.EmailVerifiedAt), a.FiscalCode)
 	if err != nil {
-		return translate(fmt.Errorf("insert account: %w", err))
+		return wrap("insert account", err)
 	}
 	for _, g := range a.Grants {
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO account_grants (account_id, role, scope) VALUES (?, ?, ?)`, a.ID, string(g.Role), g.Scope); err != nil {
-			return translate(fmt.Errorf("insert grant: %w", err))
+			return wrap("insert grant", err)
 		}
 	}
 	return nil
@@ -39,12 +38,12 @@ func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity
 	err := tx.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
 		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &verified, &a.FiscalCode, &grants)
 	if err != nil {
-		return a, translate(fmt.Errorf("read account: %w", err))
+		return a, wrap("read account", err)
 	}
 	a.Disabled = disabled != 0
 	a.CreatedAt, a.DeletedAt, a.EmailVerifiedAt = fromMicros(created), fromMicros(deleted), fromMicros(verified)
 	if err := json.Unmarshal([]byte(grants), &a.Grants); err != nil {
-		return a, fmt.Errorf("decode grants: %w", err)
+		return a, wrap("decode grants", err)
 	}
 	if a.Grants == nil {
 		a.Grants = []identity.Grant{}
@@ -67,18 +66,18 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET email = ?2, email_norm = ?2, name = '', password_hash = '!deleted', deleted_at = ?3,
 		email_verified_at = 0, fiscal_code = NULL WHERE id = ?1`, id, placeholderEmail, toMicros(at))
 	if err != nil {
-		return translate(fmt.Errorf("anonymise account: %w", err))
+		return wrap("anonymise account", err)
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, id); err != nil {
-		return fmt.Errorf("drop grants: %w", err)
+		return wrap("drop grants", err)
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_addresses WHERE account_id = ?`, id); err != nil {
-		return fmt.Errorf("forget login addresses: %w", err)
+		return wrap("forget login addresses", err)
 	}
 	// The person's e-mails (addresses, names, receipts) go too; a pending
 	// one is never sent.
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM mail_outbox WHERE account_id = ?`, id); err != nil {
-		return fmt.Errorf("forget e-mails: %w", err)
+		return wrap("forget e-mails", err)
 	}
 	// What the person wrote as a citizen stays (a report is the city's
 	// work; a proposal others supported), without their name or address.
@@ -89,7 +88,7 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 		"follows":   `DELETE FROM participation_followers WHERE account_id = ?`,
 	} {
 		if _, err := tx.q.ExecContext(ctx, q, id); err != nil {
-			return fmt.Errorf("anonymise %s: %w", what, err)
+			return wrap("anonymise "+what, err)
 		}
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM email_tokens WHERE account_id = ?`, id); err != nil {
@@ -101,7 +100,7 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 // SetAccountDisabled implements identity.Tx.
 func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) error {
 	if _, err := tx.q.ExecContext(ctx, `UPDATE accounts SET disabled = ? WHERE id = ?`, boolInt(disabled), id); err != nil {
-		return fmt.Errorf("set account disabled: %w", err)
+		return wrap("set account disabled", err)
 	}
 	return nil
 }
@@ -110,16 +109,14 @@ func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) 
 func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	var n int
 	if err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count accounts: %w", err)
+		return 0, wrap("count accounts", err)
 	}
 	return n, nil
 }
 
 const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at`
 
-type scanner interface{ Scan(dest ...any) error }
-
-func scanRefresh(row scanner) (identity.RefreshToken, error) {
+func scanRefresh(row rowScanner) (identity.RefreshToken, error) {
 	var t identity.RefreshToken
 	var created, expires, rotated, revoked int64
 	if err := row.Scan(&t.ID, &t.FamilyID, &t.AccountID, &t.Hash, &created, &expires, &rotated, &revoked); err != nil {
@@ -134,7 +131,7 @@ func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) e
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, t.ID, t.FamilyID, t.AccountID, t.Hash, toMicros(t.CreatedAt), toMicros(t.ExpiresAt))
 	if err != nil {
-		return translate(fmt.Errorf("insert refresh token: %w", err))
+		return wrap("insert refresh token", err)
 	}
 	return nil
 }
@@ -144,7 +141,7 @@ func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) e
 func (tx *Tx) RefreshTokenByHash(ctx context.Context, hash string) (identity.RefreshToken, error) {
 	t, err := scanRefresh(tx.q.QueryRowContext(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE token_hash = ?`, hash))
 	if err != nil {
-		return t, translate(fmt.Errorf("read refresh token: %w", err))
+		return t, wrap("read refresh token", err)
 	}
 	return t, nil
 }
@@ -153,7 +150,7 @@ func (tx *Tx) RefreshTokenByHash(ctx context.Context, hash string) (identity.Ref
 func (tx *Tx) RotateRefreshToken(ctx context.Context, id string, at time.Time) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = ? WHERE id = ? AND rotated_at = 0 AND revoked_at = 0`, toMicros(at), id)
 	if err != nil {
-		return false, fmt.Errorf("rotate refresh token: %w", err)
+		return false, wrap("rotate refresh token", err)
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
@@ -162,7 +159,7 @@ func (tx *Tx) RotateRefreshToken(ctx context.Context, id string, at time.Time) (
 // RevokeRefreshFamily implements identity.Tx.
 func (tx *Tx) RevokeRefreshFamily(ctx context.Context, familyID string, at time.Time) error {
 	if _, err := tx.q.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at = 0`, toMicros(at), familyID); err != nil {
-		return fmt.Errorf("revoke refresh family: %w", err)
+		return wrap("revoke refresh family", err)
 	}
 	return nil
 }
@@ -170,10 +167,10 @@ func (tx *Tx) RevokeRefreshFamily(ctx context.Context, familyID string, at time.
 // RevokeAccountTokens implements identity.Tx.
 func (tx *Tx) RevokeAccountTokens(ctx context.Context, accountID string, at time.Time) error {
 	if _, err := tx.q.ExecContext(ctx, `UPDATE refresh_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at = 0`, toMicros(at), accountID); err != nil {
-		return fmt.Errorf("revoke refresh tokens: %w", err)
+		return wrap("revoke refresh tokens", err)
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE account_id = ?`, accountID); err != nil {
-		return fmt.Errorf("delete sessions: %w", err)
+		return wrap("delete sessions", err)
 	}
 	return nil
 }
@@ -182,14 +179,14 @@ func (tx *Tx) RevokeAccountTokens(ctx context.Context, accountID string, at time
 func (tx *Tx) RefreshTokensOf(ctx context.Context, accountID string) ([]identity.RefreshToken, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+refreshColumns+` FROM refresh_tokens WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("list refresh tokens: %w", err)
+		return nil, wrap("list refresh tokens", err)
 	}
 	defer rows.Close()
 	var out []identity.RefreshToken
 	for rows.Next() {
 		t, err := scanRefresh(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list refresh tokens: %w", err)
+			return nil, wrap("list refresh tokens", err)
 		}
 		out = append(out, t)
 	}
@@ -198,7 +195,7 @@ func (tx *Tx) RefreshTokensOf(ctx context.Context, accountID string) ([]identity
 
 const sessionColumns = `token_hash, account_id, created_at, last_seen_at, expires_at`
 
-func scanSession(row scanner) (identity.Session, error) {
+func scanSession(row rowScanner) (identity.Session, error) {
 	var s identity.Session
 	var created, seen, expires int64
 	err := row.Scan(&s.Hash, &s.AccountID, &created, &seen, &expires)
@@ -211,7 +208,7 @@ func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?)`,
 		s.Hash, s.AccountID, toMicros(s.CreatedAt), toMicros(s.LastSeenAt), toMicros(s.ExpiresAt))
 	if err != nil {
-		return translate(fmt.Errorf("insert session: %w", err))
+		return wrap("insert session", err)
 	}
 	return nil
 }
@@ -220,7 +217,7 @@ func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
 func (tx *Tx) PageSessionByHash(ctx context.Context, hash string) (identity.Session, error) {
 	s, err := scanSession(tx.q.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE token_hash = ?`, hash))
 	if err != nil {
-		return s, translate(fmt.Errorf("read session: %w", err))
+		return s, wrap("read session", err)
 	}
 	return s, nil
 }
@@ -228,7 +225,7 @@ func (tx *Tx) PageSessionByHash(ctx context.Context, hash string) (identity.Sess
 // TouchPageSession implements identity.Tx.
 func (tx *Tx) TouchPageSession(ctx context.Context, hash string, at time.Time) error {
 	if _, err := tx.q.ExecContext(ctx, `UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1 AND last_seen_at < ?2`, hash, toMicros(at)); err != nil {
-		return fmt.Errorf("touch session: %w", err)
+		return wrap("touch session", err)
 	}
 	return nil
 }
@@ -236,7 +233,7 @@ func (tx *Tx) TouchPageSession(ctx context.Context, hash string, at time.Time) e
 // DeletePageSession implements identity.Tx.
 func (tx *Tx) DeletePageSession(ctx context.Context, hash string) error {
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
+		return wrap("delete session", err)
 	}
 	return nil
 }
@@ -245,14 +242,14 @@ func (tx *Tx) DeletePageSession(ctx context.Context, hash string) error {
 func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.Session, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE account_id = ? ORDER BY created_at DESC`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
+		return nil, wrap("list sessions", err)
 	}
 	defer rows.Close()
 	var out []identity.Session
 	for rows.Next() {
 		s, err := scanSession(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list sessions: %w", err)
+			return nil, wrap("list sessions", err)
 		}
 		out = append(out, s)
 	}

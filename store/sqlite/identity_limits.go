@@ -30,7 +30,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 			continue
 		}
 		if err != nil {
-			return false, time.Time{}, fmt.Errorf("count login attempts: %w", err)
+			return false, time.Time{}, wrap("count login attempts", err)
 		}
 		ok = false
 		if f := fromMicros(nth).Add(at.Sub(b.Since)); f.After(freeAt) {
@@ -42,13 +42,13 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 	}
 	for _, b := range buckets {
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO login_failures (subject, at, attempt) VALUES (?, ?, ?)`, b.Subject, toMicros(at), attempt); err != nil {
-			return false, time.Time{}, fmt.Errorf("insert login attempt: %w", err)
+			return false, time.Time{}, wrap("insert login attempt", err)
 		}
 	}
 	// Old attempts no longer count; dropping them here keeps the table small
 	// without a separate sweeper.
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, toMicros(at.Add(-24*time.Hour))); err != nil {
-		return false, time.Time{}, fmt.Errorf("prune login attempts: %w", err)
+		return false, time.Time{}, wrap("prune login attempts", err)
 	}
 	return true, time.Time{}, nil
 }
@@ -56,7 +56,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 // ReleaseLoginAttempt implements identity.Tx.
 func (tx *Tx) ReleaseLoginAttempt(ctx context.Context, attempt string) error {
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE attempt = ?`, attempt); err != nil {
-		return fmt.Errorf("release login attempt: %w", err)
+		return wrap("release login attempt", err)
 	}
 	return nil
 }
@@ -65,11 +65,11 @@ func (tx *Tx) ReleaseLoginAttempt(ctx context.Context, attempt string) error {
 func (tx *Tx) ClearLoginAttempts(ctx context.Context, pattern string) (int, error) {
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE subject LIKE ? ESCAPE '\'`, likePattern(pattern))
 	if err != nil {
-		return 0, fmt.Errorf("clear login attempts: %w", err)
+		return 0, wrap("clear login attempts", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("clear login attempts: %w", err)
+		return 0, wrap("clear login attempts", err)
 	}
 	return int(n), nil
 }
@@ -88,7 +88,7 @@ func (tx *Tx) LoginAddressKnown(ctx context.Context, emailNorm, network string, 
 	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM login_addresses k JOIN accounts a ON a.id = k.account_id
 		WHERE a.email_norm = ? AND k.network = ? AND k.last_login_at >= ?)`, emailNorm, network, toMicros(since)).Scan(&known)
 	if err != nil {
-		return false, fmt.Errorf("read login addresses: %w", err)
+		return false, wrap("read login addresses", err)
 	}
 	return known != 0, nil
 }
@@ -99,10 +99,10 @@ func (tx *Tx) RememberLoginAddress(ctx context.Context, accountID, network strin
 		ON CONFLICT (account_id, network) DO UPDATE SET last_login_at = MAX(login_addresses.last_login_at, excluded.last_login_at)`,
 		accountID, network, toMicros(at))
 	if err != nil {
-		return translate(fmt.Errorf("remember login address: %w", err))
+		return wrap("remember login address", err)
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_addresses WHERE account_id = ? AND last_login_at < ?`, accountID, toMicros(forgetBefore)); err != nil {
-		return fmt.Errorf("forget login addresses: %w", err)
+		return wrap("forget login addresses", err)
 	}
 	return nil
 }
@@ -111,7 +111,7 @@ func (tx *Tx) RememberLoginAddress(ctx context.Context, accountID, network strin
 func (tx *Tx) LoginAddressesOf(ctx context.Context, accountID string) ([]identity.LoginAddress, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT network, last_login_at FROM login_addresses WHERE account_id = ? ORDER BY last_login_at DESC, network`, accountID)
 	if err != nil {
-		return nil, fmt.Errorf("list login addresses: %w", err)
+		return nil, wrap("list login addresses", err)
 	}
 	defer rows.Close()
 	var out []identity.LoginAddress
@@ -119,7 +119,7 @@ func (tx *Tx) LoginAddressesOf(ctx context.Context, accountID string) ([]identit
 		var a identity.LoginAddress
 		var at int64
 		if err := rows.Scan(&a.Network, &at); err != nil {
-			return nil, fmt.Errorf("list login addresses: %w", err)
+			return nil, wrap("list login addresses", err)
 		}
 		a.LastLoginAt = fromMicros(at)
 		out = append(out, a)

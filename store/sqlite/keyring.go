@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 
 	"cityhub/keyring"
 )
@@ -19,7 +18,7 @@ func (s keyringStore) AddSigningKeyIfAbsent(ctx context.Context, k keyring.Store
 		_, err := tx.q.ExecContext(ctx, `INSERT INTO signing_keys (id, purpose, private_key, sealed_by, current, created_at)
 			VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, k.ID, k.Purpose, k.PKCS8, k.SealedBy, boolInt(k.Current), toMicros(k.CreatedAt))
 		if err != nil {
-			return fmt.Errorf("insert signing key: %w", err)
+			return wrap("insert signing key", err)
 		}
 		return nil
 	})
@@ -29,7 +28,7 @@ func (s keyringStore) AddSigningKeyIfAbsent(ctx context.Context, k keyring.Store
 func (s keyringStore) SigningKeys(ctx context.Context) ([]keyring.StoredKey, error) {
 	rows, err := s.db.write.QueryContext(ctx, `SELECT id, purpose, private_key, sealed_by, current, created_at FROM signing_keys ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list signing keys: %w", err)
+		return nil, wrap("list signing keys", err)
 	}
 	defer rows.Close()
 	var out []keyring.StoredKey
@@ -38,7 +37,7 @@ func (s keyringStore) SigningKeys(ctx context.Context) ([]keyring.StoredKey, err
 		var current int
 		var created int64
 		if err := rows.Scan(&k.ID, &k.Purpose, &k.PKCS8, &k.SealedBy, &current, &created); err != nil {
-			return nil, fmt.Errorf("list signing keys: %w", err)
+			return nil, wrap("list signing keys", err)
 		}
 		k.Current, k.CreatedAt = current != 0, fromMicros(created)
 		out = append(out, k)
@@ -53,7 +52,7 @@ func (s keyringStore) ResealSigningKey(ctx context.Context, id string, pkcs8 []b
 		res, err := tx.q.ExecContext(ctx, `UPDATE signing_keys SET private_key = ?, sealed_by = ? WHERE id = ? AND sealed_by = ?`,
 			pkcs8, sealedBy, id, was)
 		if err != nil {
-			return fmt.Errorf("reseal signing key: %w", err)
+			return wrap("reseal signing key", err)
 		}
 		n, err := res.RowsAffected()
 		changed = n == 1

@@ -30,7 +30,7 @@ func (s outboxStore) View(ctx context.Context, fn func(outbox.Tx) error) error {
 const mailCols = `id, kind, account_id, locale, to_address, to_name, subject, body_text, body_html, message_id,
 	state, attempts, next_attempt_at, claim, last_error, created_at, sent_at`
 
-func scanMail(row tkRow) (mail.Message, error) {
+func scanMail(row rowScanner) (mail.Message, error) {
 	var m mail.Message
 	var next, created int64
 	var sent sql.NullInt64
@@ -40,20 +40,9 @@ func scanMail(row tkRow) (mail.Message, error) {
 	return m, err
 }
 
+// collectMail takes a query's two results as they come.
 func collectMail(rows *sql.Rows, err error) ([]mail.Message, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []mail.Message
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return collect(rows, err, scanMail)
 }
 
 // InsertMail implements mail.Enqueuer.
@@ -63,12 +52,12 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 		m.ID, m.Kind, m.AccountID, m.Locale, m.To, m.ToName, m.Subject, m.Text, m.HTML, m.MessageID,
 		m.State, m.Attempts, toMicros(m.NextAttemptAt), m.Claim, m.LastError, toMicros(m.CreatedAt), nullMicros(m.SentAt))
 	if err != nil {
-		return twrap("insert mail", err)
+		return wrap("insert mail", err)
 	}
 	for i, a := range m.Attachments {
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO mail_attachments (mail_id, position, name, content_type, content) VALUES (?, ?, ?, ?, ?)`,
 			m.ID, i, a.Name, a.ContentType, a.Data); err != nil {
-			return twrap("insert mail attachment", err)
+			return wrap("insert mail attachment", err)
 		}
 	}
 	return nil
@@ -81,7 +70,7 @@ func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.
 			ORDER BY next_attempt_at LIMIT ?4)
 		RETURNING `+mailCols, claim, toMicros(now), toMicros(leaseUntil), limit))
 	if err != nil {
-		return nil, twrap("claim mail", err)
+		return nil, wrap("claim mail", err)
 	}
 	for i := range out {
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, true); err != nil {
@@ -98,18 +87,18 @@ func (tx *Tx) mailAttachments(ctx context.Context, id string, data bool) ([]mail
 	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT name, content_type, `+content+` FROM mail_attachments WHERE mail_id = ? ORDER BY position`, id)
 	if err != nil {
-		return nil, twrap("read mail attachments", err)
+		return nil, wrap("read mail attachments", err)
 	}
 	defer rows.Close()
 	var out []mail.Attachment
 	for rows.Next() {
 		var a mail.Attachment
 		if err := rows.Scan(&a.Name, &a.ContentType, &a.Data); err != nil {
-			return nil, twrap("read mail attachments", err)
+			return nil, wrap("read mail attachments", err)
 		}
 		out = append(out, a)
 	}
-	return out, twrap("read mail attachments", rows.Err())
+	return out, wrap("read mail attachments", rows.Err())
 }
 
 // FinishMail implements outbox.Tx.
@@ -118,17 +107,17 @@ func (tx *Tx) FinishMail(ctx context.Context, m mail.Message) (bool, error) {
 		WHERE id = ?1 AND claim = ?2 AND state = 'sending'`,
 		m.ID, m.Claim, m.State, m.Attempts, toMicros(m.NextAttemptAt), m.LastError, nullMicros(m.SentAt))
 	if err != nil {
-		return false, twrap("finish mail", err)
+		return false, wrap("finish mail", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, twrap("finish mail", err)
+	return n == 1, wrap("finish mail", err)
 }
 
 // Mail implements outbox.Tx.
 func (tx *Tx) Mail(ctx context.Context, id string) (mail.Message, error) {
 	m, err := scanMail(tx.q.QueryRowContext(ctx, `SELECT `+mailCols+` FROM mail_outbox WHERE id = ?`, id))
 	if err != nil {
-		return m, twrap("read mail", err)
+		return m, wrap("read mail", err)
 	}
 	m.Attachments, err = tx.mailAttachments(ctx, id, true)
 	return m, err
@@ -141,7 +130,7 @@ func (tx *Tx) ListMail(ctx context.Context, state, before string, limit int) ([]
 		  AND (?2 = '' OR (created_at, id) < (SELECT created_at, id FROM mail_outbox WHERE id = ?2))
 		ORDER BY created_at DESC, id DESC LIMIT ?3`, state, before, limit))
 	if err != nil {
-		return nil, twrap("list mail", err)
+		return nil, wrap("list mail", err)
 	}
 	for i := range out {
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, false); err != nil {
@@ -156,17 +145,17 @@ func (tx *Tx) RetryMail(ctx context.Context, id string, now time.Time) (bool, er
 	res, err := tx.q.ExecContext(ctx, `UPDATE mail_outbox SET state = 'pending', attempts = 0, next_attempt_at = ? WHERE id = ? AND state = 'failed'`,
 		toMicros(now), id)
 	if err != nil {
-		return false, twrap("retry mail", err)
+		return false, wrap("retry mail", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, twrap("retry mail", err)
+	return n == 1, wrap("retry mail", err)
 }
 
 // CountMail implements outbox.Tx.
 func (tx *Tx) CountMail(ctx context.Context) (map[string]int, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT state, count(*) FROM mail_outbox GROUP BY state`)
 	if err != nil {
-		return nil, twrap("count mail", err)
+		return nil, wrap("count mail", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -174,11 +163,11 @@ func (tx *Tx) CountMail(ctx context.Context) (map[string]int, error) {
 		var st string
 		var n int
 		if err := rows.Scan(&st, &n); err != nil {
-			return nil, twrap("count mail", err)
+			return nil, wrap("count mail", err)
 		}
 		out[st] = n
 	}
-	return out, twrap("count mail", rows.Err())
+	return out, wrap("count mail", rows.Err())
 }
 
 // MailOf implements identity.Tx: the account's e-mails newest first, with

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -28,50 +27,19 @@ func (s mobilityStore) View(ctx context.Context, fn func(mobility.Tx) error) err
 
 var _ mobility.Tx = (*Tx)(nil)
 
-type mobScanner interface{ Scan(dest ...any) error }
-
-func mobWrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return translate(fmt.Errorf("%s: %w", what, err))
-}
-
-func mobDeleted(res sql.Result, what, id string) error {
-	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.E(apperr.NotFound, "There is no %s %q.", what, id)
-	}
-	return nil
-}
-
-// mobInserted reports whether an INSERT ... ON CONFLICT DO NOTHING (or an
-// UPDATE) wrote its row: the primary key, not an earlier read, decides who
-// created an id first, and an update of a deleted id writes nothing rather
-// than bringing it back.
-func mobInserted(res sql.Result, err error, what string) (bool, error) {
-	if err != nil {
-		return false, mobWrap(what, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, mobWrap(what, err)
-	}
-	return n == 1, nil
-}
-
 // InsertStation implements mobility.Tx.
 func (tx *Tx) InsertStation(ctx context.Context, s mobility.Station) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_stations (id, name_it, name_en, address, lat, lon, capacity, open, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, boolInt(s.Open), toMicros(s.CreatedAt), toMicros(s.UpdatedAt))
-	return mobInserted(res, err, "create station")
+	return inserted(res, err, "create station")
 }
 
 // InsertBike implements mobility.Tx.
 func (tx *Tx) InsertBike(ctx context.Context, b mobility.Bike) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_bikes (id, vehicle_type_id, active, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, b.ID, b.VehicleTypeID, boolInt(b.Active), toMicros(b.UpdatedAt))
-	return mobInserted(res, err, "create bike")
+	return inserted(res, err, "create bike")
 }
 
 // InsertVehicleType implements mobility.Tx.
@@ -79,7 +47,7 @@ func (tx *Tx) InsertVehicleType(ctx context.Context, v mobility.VehicleType) (bo
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_vehicle_types (id, name_it, name_en, propulsion, max_range_meters, pricing_plan_id, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, toMicros(v.UpdatedAt))
-	return mobInserted(res, err, "create vehicle type")
+	return inserted(res, err, "create vehicle type")
 }
 
 // InsertPricingPlan implements mobility.Tx.
@@ -90,32 +58,32 @@ func (tx *Tx) InsertPricingPlan(ctx context.Context, p mobility.PricingPlan) (bo
 	}
 	b, err := json.Marshal(segs)
 	if err != nil {
-		return false, fmt.Errorf("encode segments: %w", err)
+		return false, wrap("encode segments", err)
 	}
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_pricing_plans (id, name_it, name_en, description_it, description_en, unlock_cents, per_min, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(b), toMicros(p.UpdatedAt))
-	return mobInserted(res, err, "create pricing plan")
+	return inserted(res, err, "create pricing plan")
 }
 
 // UpdateStation implements mobility.Tx.
 func (tx *Tx) UpdateStation(ctx context.Context, s mobility.Station) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_stations SET name_it = ?2, name_en = ?3, address = ?4, lat = ?5, lon = ?6, capacity = ?7, open = ?8,
 		updated_at = ?9 WHERE id = ?1`, s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, boolInt(s.Open), toMicros(s.UpdatedAt))
-	return mobInserted(res, err, "update station")
+	return inserted(res, err, "update station")
 }
 
 // SetStationOpen implements mobility.Tx.
 func (tx *Tx) SetStationOpen(ctx context.Context, id string, open bool, at time.Time) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_stations SET open = ?2, updated_at = ?3 WHERE id = ?1`, id, boolInt(open), toMicros(at))
-	return mobInserted(res, err, "set station open")
+	return inserted(res, err, "set station open")
 }
 
 // UpdateBike implements mobility.Tx.
 func (tx *Tx) UpdateBike(ctx context.Context, b mobility.Bike) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_bikes SET vehicle_type_id = ?2, active = ?3, updated_at = ?4 WHERE id = ?1`,
 		b.ID, b.VehicleTypeID, boolInt(b.Active), toMicros(b.UpdatedAt))
-	return mobInserted(res, err, "update bike")
+	return inserted(res, err, "update bike")
 }
 
 // UpdateVehicleType implements mobility.Tx.
@@ -123,7 +91,7 @@ func (tx *Tx) UpdateVehicleType(ctx context.Context, v mobility.VehicleType) (bo
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_vehicle_types SET name_it = ?2, name_en = ?3, propulsion = ?4, max_range_meters = ?5,
 		pricing_plan_id = ?6, updated_at = ?7 WHERE id = ?1`,
 		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, toMicros(v.UpdatedAt))
-	return mobInserted(res, err, "update vehicle type")
+	return inserted(res, err, "update vehicle type")
 }
 
 // UpdatePricingPlan implements mobility.Tx.
@@ -134,12 +102,12 @@ func (tx *Tx) UpdatePricingPlan(ctx context.Context, p mobility.PricingPlan) (bo
 	}
 	b, err := json.Marshal(segs)
 	if err != nil {
-		return false, fmt.Errorf("encode segments: %w", err)
+		return false, wrap("encode segments", err)
 	}
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_pricing_plans SET name_it = ?2, name_en = ?3, description_it = ?4, description_en = ?5,
 		unlock_cents = ?6, per_min = ?7, updated_at = ?8 WHERE id = ?1`,
 		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(b), toMicros(p.UpdatedAt))
-	return mobInserted(res, err, "update pricing plan")
+	return inserted(res, err, "update pricing plan")
 }
 
 func mobIn(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
@@ -151,12 +119,12 @@ func (tx *Tx) PutStation(ctx context.Context, s mobility.Station) error {
 		ON CONFLICT (id) DO UPDATE SET name_it = excluded.name_it, name_en = excluded.name_en, address = excluded.address,
 			lat = excluded.lat, lon = excluded.lon, capacity = excluded.capacity, open = excluded.open, updated_at = excluded.updated_at`,
 		s.ID, s.NameIT, s.NameEN, s.Address, s.Lat, s.Lon, s.Capacity, boolInt(s.Open), toMicros(s.CreatedAt), toMicros(s.UpdatedAt))
-	return mobWrap("save station", err)
+	return wrap("save station", err)
 }
 
 const mobStationCols = `id, name_it, name_en, address, lat, lon, capacity, open, created_at, updated_at`
 
-func scanMobStation(row mobScanner) (mobility.Station, error) {
+func scanMobStation(row rowScanner) (mobility.Station, error) {
 	var s mobility.Station
 	var created, updated int64
 	err := row.Scan(&s.ID, &s.NameIT, &s.NameEN, &s.Address, &s.Lat, &s.Lon, &s.Capacity, &s.Open, &created, &updated)
@@ -170,34 +138,34 @@ func (tx *Tx) Station(ctx context.Context, id string) (mobility.Station, error) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
 	}
-	return s, mobWrap("read station", err)
+	return s, wrap("read station", err)
 }
 
 // Stations implements mobility.Tx.
 func (tx *Tx) Stations(ctx context.Context) ([]mobility.Station, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+mobStationCols+` FROM mobility_stations ORDER BY id`)
 	if err != nil {
-		return nil, mobWrap("list stations", err)
+		return nil, wrap("list stations", err)
 	}
 	defer rows.Close()
 	out := []mobility.Station{}
 	for rows.Next() {
 		s, err := scanMobStation(rows)
 		if err != nil {
-			return nil, mobWrap("list stations", err)
+			return nil, wrap("list stations", err)
 		}
 		out = append(out, s)
 	}
-	return out, mobWrap("list stations", rows.Err())
+	return out, wrap("list stations", rows.Err())
 }
 
 // DeleteStation implements mobility.Tx.
 func (tx *Tx) DeleteStation(ctx context.Context, id string) error {
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_stations WHERE id = ?`, id)
 	if err != nil {
-		return mobWrap("delete station", err)
+		return wrap("delete station", err)
 	}
-	return mobDeleted(res, "station", id)
+	return notDeleted(res, "station", id)
 }
 
 // PutDock implements mobility.Tx.
@@ -205,7 +173,7 @@ func (tx *Tx) PutDock(ctx context.Context, d mobility.Dock) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_docks (station_id, dock, in_service, note, updated_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (station_id, dock) DO UPDATE SET in_service = excluded.in_service, note = excluded.note, updated_at = excluded.updated_at`,
 		d.StationID, d.Number, boolInt(d.InService), d.Note, toMicros(d.UpdatedAt))
-	return mobWrap("save dock", err)
+	return wrap("save dock", err)
 }
 
 // Docks implements mobility.Tx.
@@ -213,7 +181,7 @@ func (tx *Tx) Docks(ctx context.Context, stationID string) ([]mobility.Dock, err
 	rows, err := tx.q.QueryContext(ctx, `SELECT station_id, dock, in_service, note, updated_at FROM mobility_docks
 		WHERE ?1 = '' OR station_id = ?1 ORDER BY station_id, dock`, stationID)
 	if err != nil {
-		return nil, mobWrap("list docks", err)
+		return nil, wrap("list docks", err)
 	}
 	defer rows.Close()
 	out := []mobility.Dock{}
@@ -221,12 +189,12 @@ func (tx *Tx) Docks(ctx context.Context, stationID string) ([]mobility.Dock, err
 		var d mobility.Dock
 		var updated int64
 		if err := rows.Scan(&d.StationID, &d.Number, &d.InService, &d.Note, &updated); err != nil {
-			return nil, mobWrap("list docks", err)
+			return nil, wrap("list docks", err)
 		}
 		d.UpdatedAt = fromMicros(updated)
 		out = append(out, d)
 	}
-	return out, mobWrap("list docks", rows.Err())
+	return out, wrap("list docks", rows.Err())
 }
 
 // PutBike implements mobility.Tx.
@@ -234,10 +202,10 @@ func (tx *Tx) PutBike(ctx context.Context, b mobility.Bike) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_bikes (id, vehicle_type_id, active, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET vehicle_type_id = excluded.vehicle_type_id, active = excluded.active, updated_at = excluded.updated_at`,
 		b.ID, b.VehicleTypeID, boolInt(b.Active), toMicros(b.UpdatedAt))
-	return mobWrap("save bike", err)
+	return wrap("save bike", err)
 }
 
-func scanMobBike(row mobScanner) (mobility.Bike, error) {
+func scanMobBike(row rowScanner) (mobility.Bike, error) {
 	var b mobility.Bike
 	var updated int64
 	err := row.Scan(&b.ID, &b.VehicleTypeID, &b.Active, &updated)
@@ -251,34 +219,34 @@ func (tx *Tx) Bike(ctx context.Context, id string) (mobility.Bike, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, apperr.R(apperr.NotFound, "no_bike", "There is no bike %q.", id)
 	}
-	return b, mobWrap("read bike", err)
+	return b, wrap("read bike", err)
 }
 
 // Bikes implements mobility.Tx.
 func (tx *Tx) Bikes(ctx context.Context) ([]mobility.Bike, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, vehicle_type_id, active, updated_at FROM mobility_bikes ORDER BY id`)
 	if err != nil {
-		return nil, mobWrap("list bikes", err)
+		return nil, wrap("list bikes", err)
 	}
 	defer rows.Close()
 	out := []mobility.Bike{}
 	for rows.Next() {
 		b, err := scanMobBike(rows)
 		if err != nil {
-			return nil, mobWrap("list bikes", err)
+			return nil, wrap("list bikes", err)
 		}
 		out = append(out, b)
 	}
-	return out, mobWrap("list bikes", rows.Err())
+	return out, wrap("list bikes", rows.Err())
 }
 
 // DeleteBike implements mobility.Tx.
 func (tx *Tx) DeleteBike(ctx context.Context, id string) error {
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_bikes WHERE id = ?`, id)
 	if err != nil {
-		return mobWrap("delete bike", err)
+		return wrap("delete bike", err)
 	}
-	return mobDeleted(res, "bike", id)
+	return notDeleted(res, "bike", id)
 }
 
 // PutVehicleType implements mobility.Tx.
@@ -288,12 +256,12 @@ func (tx *Tx) PutVehicleType(ctx context.Context, v mobility.VehicleType) error 
 		ON CONFLICT (id) DO UPDATE SET name_it = excluded.name_it, name_en = excluded.name_en, propulsion = excluded.propulsion,
 			max_range_meters = excluded.max_range_meters, pricing_plan_id = excluded.pricing_plan_id, updated_at = excluded.updated_at`,
 		v.ID, v.NameIT, v.NameEN, string(v.Propulsion), v.MaxRangeMeters, v.PricingPlanID, toMicros(v.UpdatedAt))
-	return mobWrap("save vehicle type", err)
+	return wrap("save vehicle type", err)
 }
 
 const mobVehicleTypeCols = `id, name_it, name_en, propulsion, max_range_meters, pricing_plan_id, updated_at`
 
-func scanMobVehicleType(row mobScanner) (mobility.VehicleType, error) {
+func scanMobVehicleType(row rowScanner) (mobility.VehicleType, error) {
 	var v mobility.VehicleType
 	var prop string
 	var updated int64
@@ -308,41 +276,41 @@ func (tx *Tx) VehicleType(ctx context.Context, id string) (mobility.VehicleType,
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, apperr.R(apperr.NotFound, "no_vehicle_type", "There is no vehicle type %q.", id)
 	}
-	return v, mobWrap("read vehicle type", err)
+	return v, wrap("read vehicle type", err)
 }
 
 // VehicleTypes implements mobility.Tx.
 func (tx *Tx) VehicleTypes(ctx context.Context) ([]mobility.VehicleType, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+mobVehicleTypeCols+` FROM mobility_vehicle_types ORDER BY id`)
 	if err != nil {
-		return nil, mobWrap("list vehicle types", err)
+		return nil, wrap("list vehicle types", err)
 	}
 	defer rows.Close()
 	out := []mobility.VehicleType{}
 	for rows.Next() {
 		v, err := scanMobVehicleType(rows)
 		if err != nil {
-			return nil, mobWrap("list vehicle types", err)
+			return nil, wrap("list vehicle types", err)
 		}
 		out = append(out, v)
 	}
-	return out, mobWrap("list vehicle types", rows.Err())
+	return out, wrap("list vehicle types", rows.Err())
 }
 
 // DeleteVehicleType implements mobility.Tx. Conflict while bikes use it.
 func (tx *Tx) DeleteVehicleType(ctx context.Context, id string) error {
 	var used bool
 	if err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_bikes WHERE vehicle_type_id = ?)`, id).Scan(&used); err != nil {
-		return mobWrap("delete vehicle type", err)
+		return wrap("delete vehicle type", err)
 	}
 	if used {
 		return apperr.R(apperr.Conflict, "vehicle_type_in_use", "Bikes of this type exist; change or delete them first.")
 	}
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_vehicle_types WHERE id = ?`, id)
 	if err != nil {
-		return mobWrap("delete vehicle type", err)
+		return wrap("delete vehicle type", err)
 	}
-	return mobDeleted(res, "vehicle type", id)
+	return notDeleted(res, "vehicle type", id)
 }
 
 // PutPricingPlan implements mobility.Tx.
@@ -353,19 +321,19 @@ func (tx *Tx) PutPricingPlan(ctx context.Context, p mobility.PricingPlan) error 
 	}
 	b, err := json.Marshal(segs)
 	if err != nil {
-		return fmt.Errorf("encode segments: %w", err)
+		return wrap("encode segments", err)
 	}
 	_, err = tx.q.ExecContext(ctx, `INSERT INTO mobility_pricing_plans (id, name_it, name_en, description_it, description_en, unlock_cents, per_min, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name_it = excluded.name_it, name_en = excluded.name_en, description_it = excluded.description_it,
 			description_en = excluded.description_en, unlock_cents = excluded.unlock_cents, per_min = excluded.per_min, updated_at = excluded.updated_at`,
 		p.ID, p.NameIT, p.NameEN, p.DescriptionIT, p.DescriptionEN, p.UnlockCents, string(b), toMicros(p.UpdatedAt))
-	return mobWrap("save pricing plan", err)
+	return wrap("save pricing plan", err)
 }
 
 const mobPlanCols = `id, name_it, name_en, description_it, description_en, unlock_cents, per_min, updated_at`
 
-func scanMobPlan(row mobScanner) (mobility.PricingPlan, error) {
+func scanMobPlan(row rowScanner) (mobility.PricingPlan, error) {
 	var p mobility.PricingPlan
 	var segs string
 	var updated int64
@@ -374,7 +342,7 @@ func scanMobPlan(row mobScanner) (mobility.PricingPlan, error) {
 	}
 	p.UpdatedAt = fromMicros(updated)
 	if err := json.Unmarshal([]byte(segs), &p.PerMin); err != nil {
-		return p, fmt.Errorf("decode segments of plan %s: %w", p.ID, err)
+		return p, wrap("decode segments of plan "+p.ID, err)
 	}
 	return p, nil
 }
@@ -385,41 +353,41 @@ func (tx *Tx) PricingPlan(ctx context.Context, id string) (mobility.PricingPlan,
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", id)
 	}
-	return p, mobWrap("read pricing plan", err)
+	return p, wrap("read pricing plan", err)
 }
 
 // PricingPlans implements mobility.Tx.
 func (tx *Tx) PricingPlans(ctx context.Context) ([]mobility.PricingPlan, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+mobPlanCols+` FROM mobility_pricing_plans ORDER BY id`)
 	if err != nil {
-		return nil, mobWrap("list pricing plans", err)
+		return nil, wrap("list pricing plans", err)
 	}
 	defer rows.Close()
 	out := []mobility.PricingPlan{}
 	for rows.Next() {
 		p, err := scanMobPlan(rows)
 		if err != nil {
-			return nil, mobWrap("list pricing plans", err)
+			return nil, wrap("list pricing plans", err)
 		}
 		out = append(out, p)
 	}
-	return out, mobWrap("list pricing plans", rows.Err())
+	return out, wrap("list pricing plans", rows.Err())
 }
 
 // DeletePricingPlan implements mobility.Tx. Conflict while a vehicle type uses it.
 func (tx *Tx) DeletePricingPlan(ctx context.Context, id string) error {
 	var used bool
 	if err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_vehicle_types WHERE pricing_plan_id = ?)`, id).Scan(&used); err != nil {
-		return mobWrap("delete pricing plan", err)
+		return wrap("delete pricing plan", err)
 	}
 	if used {
 		return apperr.R(apperr.Conflict, "pricing_plan_in_use", "A vehicle type uses this plan; change it first.")
 	}
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_pricing_plans WHERE id = ?`, id)
 	if err != nil {
-		return mobWrap("delete pricing plan", err)
+		return wrap("delete pricing plan", err)
 	}
-	return mobDeleted(res, "pricing plan", id)
+	return notDeleted(res, "pricing plan", id)
 }
 
 const mobStateCols = `station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at`

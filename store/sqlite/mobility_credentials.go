@@ -12,8 +12,6 @@ import (
 
 const credentialCols = `station_id, secret_hash, issued_at, issued_by, generation, revoked_at, revoked_by`
 
-type rowScanner interface{ Scan(dest ...any) error }
-
 func scanCredential(row rowScanner) (mobility.StationCredential, error) {
 	var c mobility.StationCredential
 	var issued int64
@@ -40,7 +38,7 @@ func (tx *Tx) StationCredential(ctx context.Context, stationID string) (mobility
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, apperr.R(apperr.NotFound, "no_credential", "Station %q has no credential.", stationID)
 	}
-	return c, mobWrap("read station credential", err)
+	return c, wrap("read station credential", err)
 }
 
 // InsertStationCredential implements mobility.Tx.
@@ -48,7 +46,7 @@ func (tx *Tx) InsertStationCredential(ctx context.Context, c mobility.StationCre
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_station_credentials (`+credentialCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (station_id) DO NOTHING`,
 		c.StationID, c.SecretHash, toMicros(c.IssuedAt), c.IssuedBy, c.Generation, optMicros(c.RevokedAt), c.RevokedBy)
-	return mobInserted(res, err, "save station credential")
+	return inserted(res, err, "save station credential")
 }
 
 // SwapStationCredential implements mobility.Tx.
@@ -58,25 +56,25 @@ func (tx *Tx) SwapStationCredential(ctx context.Context, prev, next mobility.Sta
 		WHERE station_id = ? AND generation = ? AND (revoked_at IS NULL) = ?`,
 		next.SecretHash, toMicros(next.IssuedAt), next.IssuedBy, next.Generation, optMicros(next.RevokedAt), next.RevokedBy,
 		next.StationID, prev.Generation, boolInt(prev.RevokedAt == nil))
-	return mobInserted(res, err, "save station credential")
+	return inserted(res, err, "save station credential")
 }
 
 // StationCredentials implements mobility.Tx.
 func (tx *Tx) StationCredentials(ctx context.Context) ([]mobility.StationCredential, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+credentialCols+` FROM mobility_station_credentials ORDER BY station_id`)
 	if err != nil {
-		return nil, mobWrap("list station credentials", err)
+		return nil, wrap("list station credentials", err)
 	}
 	defer rows.Close()
 	out := []mobility.StationCredential{}
 	for rows.Next() {
 		c, err := scanCredential(rows)
 		if err != nil {
-			return nil, mobWrap("list station credentials", err)
+			return nil, wrap("list station credentials", err)
 		}
 		out = append(out, c)
 	}
-	return out, mobWrap("list station credentials", rows.Err())
+	return out, wrap("list station credentials", rows.Err())
 }
 
 const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by`
@@ -86,7 +84,7 @@ func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, er
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, station_id, request_id) DO NOTHING`,
 		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, toMicros(i.RaisedAt), optMicros(i.ResolvedAt), i.ResolvedBy)
-	return mobInserted(res, err, "save incident")
+	return inserted(res, err, "save incident")
 }
 
 // Incidents implements mobility.Tx.
@@ -94,7 +92,7 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE NOT ? OR resolved_at IS NULL ORDER BY raised_at DESC, id LIMIT ?`, boolInt(openOnly), limit)
 	if err != nil {
-		return nil, mobWrap("list incidents", err)
+		return nil, wrap("list incidents", err)
 	}
 	defer rows.Close()
 	out := []mobility.Incident{}
@@ -103,7 +101,7 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 		var raised int64
 		var resolved sql.NullInt64
 		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy); err != nil {
-			return nil, mobWrap("list incidents", err)
+			return nil, wrap("list incidents", err)
 		}
 		i.RaisedAt = fromMicros(raised)
 		if resolved.Valid {
@@ -112,11 +110,11 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 		}
 		out = append(out, i)
 	}
-	return out, mobWrap("list incidents", rows.Err())
+	return out, wrap("list incidents", rows.Err())
 }
 
 // ResolveIncident implements mobility.Tx.
 func (tx *Tx) ResolveIncident(ctx context.Context, id, by string, at time.Time) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_incidents SET resolved_at = ?, resolved_by = ? WHERE id = ? AND resolved_at IS NULL`, toMicros(at), by, id)
-	return mobInserted(res, err, "resolve incident")
+	return inserted(res, err, "resolve incident")
 }

@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"cityhub/apperr"
 	"cityhub/mobility"
 )
 
-func scanMobRide(row mobScanner) (mobility.Ride, error) {
+func scanMobRide(row rowScanner) (mobility.Ride, error) {
 	var r mobility.Ride
 	var status, plan string
 	var deadline, created, started, ended int64
@@ -24,7 +23,7 @@ func scanMobRide(row mobScanner) (mobility.Ride, error) {
 	r.Status = mobility.RideStatus(status)
 	r.Deadline, r.CreatedAt, r.StartedAt, r.EndedAt = fromMicros(deadline), fromMicros(created), fromMicros(started), fromMicros(ended)
 	if err := json.Unmarshal([]byte(plan), &r.Plan); err != nil {
-		return r, fmt.Errorf("decode plan of ride %s: %w", r.ID, err)
+		return r, wrap("decode plan of ride "+r.ID, err)
 	}
 	return r, nil
 }
@@ -33,14 +32,14 @@ func scanMobRide(row mobScanner) (mobility.Ride, error) {
 func (tx *Tx) InsertRide(ctx context.Context, r mobility.Ride) error {
 	plan, err := json.Marshal(r.Plan)
 	if err != nil {
-		return fmt.Errorf("encode plan: %w", err)
+		return wrap("encode plan", err)
 	}
 	_, err = tx.q.ExecContext(ctx, `INSERT INTO mobility_rides (id, command_id, rider_id, bike_id, start_station, start_dock, status,
 			pricing_plan_id, plan, deadline, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.CommandID, r.RiderID, r.BikeID, r.StartStation, r.StartDock, string(r.Status), r.PricingPlanID, string(plan),
 		toMicros(r.Deadline), toMicros(r.CreatedAt))
-	return mobWrap("insert ride", err)
+	return wrap("insert ride", err)
 }
 
 // UpdateRide implements mobility.Tx.
@@ -50,9 +49,9 @@ func (tx *Tx) UpdateRide(ctx context.Context, r mobility.Ride) error {
 		string(r.Status), toMicros(r.StartedAt), toMicros(r.EndedAt), r.EndStation, r.EndDock, r.FareCents, boolInt(r.Unsettled),
 		r.LedgerTxID, r.FailureReason, r.ID)
 	if err != nil {
-		return mobWrap("update ride", err)
+		return wrap("update ride", err)
 	}
-	return mobDeleted(res, "ride", r.ID)
+	return notDeleted(res, "ride", r.ID)
 }
 
 func (tx *Tx) mobRideWhere(ctx context.Context, where string, arg any) (mobility.Ride, error) {
@@ -60,7 +59,7 @@ func (tx *Tx) mobRideWhere(ctx context.Context, where string, arg any) (mobility
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, apperr.R(apperr.NotFound, "no_ride", "No such ride.")
 	}
-	return r, mobWrap("read ride", err)
+	return r, wrap("read ride", err)
 }
 
 // LockRide implements mobility.Tx (the writer connection already serializes).
@@ -91,18 +90,18 @@ func (tx *Tx) OpenRideOfBike(ctx context.Context, bikeID string) (mobility.Ride,
 func (tx *Tx) mobRides(ctx context.Context, query string, args ...any) ([]mobility.Ride, error) {
 	rows, err := tx.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, mobWrap("list rides", err)
+		return nil, wrap("list rides", err)
 	}
 	defer rows.Close()
 	out := []mobility.Ride{}
 	for rows.Next() {
 		r, err := scanMobRide(rows)
 		if err != nil {
-			return nil, mobWrap("list rides", err)
+			return nil, wrap("list rides", err)
 		}
 		out = append(out, r)
 	}
-	return out, mobWrap("list rides", rows.Err())
+	return out, wrap("list rides", rows.Err())
 }
 
 // RidesOfRider implements mobility.Tx.
@@ -123,14 +122,14 @@ func (tx *Tx) OpenRides(ctx context.Context) ([]mobility.Ride, error) {
 // CountTrip implements mobility.Tx.
 func (tx *Tx) CountTrip(ctx context.Context, bikeID string) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE mobility_bikes SET trips = trips + 1 WHERE id = ?`, bikeID)
-	return mobWrap("count trip", err)
+	return wrap("count trip", err)
 }
 
 // TripsPerBike implements mobility.Tx.
 func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, trips FROM mobility_bikes WHERE trips > 0`)
 	if err != nil {
-		return nil, mobWrap("count trips", err)
+		return nil, wrap("count trips", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -138,11 +137,11 @@ func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
 		var bike string
 		var n int
 		if err := rows.Scan(&bike, &n); err != nil {
-			return nil, mobWrap("count trips", err)
+			return nil, wrap("count trips", err)
 		}
 		out[bike] = n
 	}
-	return out, mobWrap("count trips", rows.Err())
+	return out, wrap("count trips", rows.Err())
 }
 
 // ExpirePendingRides implements mobility.Tx.
@@ -150,7 +149,7 @@ func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
 		WHERE status = 'pending' AND deadline < ?`, toMicros(now.Add(-2*time.Second)))
 	if err != nil {
-		return 0, mobWrap("expire pending rides", err)
+		return 0, wrap("expire pending rides", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

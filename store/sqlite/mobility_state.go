@@ -5,14 +5,13 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"cityhub/apperr"
 	"cityhub/mobility"
 )
 
-func scanMobState(row mobScanner) (mobility.StationState, error) {
+func scanMobState(row rowScanner) (mobility.StationState, error) {
 	var s mobility.StationState
 	var onlineAt, last, empty, full, updated int64
 	var docks, faults string
@@ -21,10 +20,10 @@ func scanMobState(row mobScanner) (mobility.StationState, error) {
 	}
 	s.OnlineAt, s.LastReported, s.EmptySince, s.FullSince, s.UpdatedAt = fromMicros(onlineAt), fromMicros(last), fromMicros(empty), fromMicros(full), fromMicros(updated)
 	if err := json.Unmarshal([]byte(docks), &s.Docks); err != nil {
-		return s, fmt.Errorf("decode docks of %s: %w", s.StationID, err)
+		return s, wrap("decode docks of "+s.StationID, err)
 	}
 	if err := json.Unmarshal([]byte(faults), &s.Faults); err != nil {
-		return s, fmt.Errorf("decode faults of %s: %w", s.StationID, err)
+		return s, wrap("decode faults of "+s.StationID, err)
 	}
 	return s, nil
 }
@@ -48,24 +47,24 @@ func (tx *Tx) LockStationStates(ctx context.Context, ids []string) ([]mobility.S
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_station_state (station_id, updated_at)
 			SELECT id, ? FROM mobility_stations WHERE id IN (`+mobIn(len(chunk))+`) ON CONFLICT (station_id) DO NOTHING`,
 			append([]any{now}, in...)...); err != nil {
-			return nil, mobWrap("create station states", err)
+			return nil, wrap("create station states", err)
 		}
 		rows, err := tx.q.QueryContext(ctx, `SELECT `+mobStateCols+` FROM mobility_station_state WHERE station_id IN (`+mobIn(len(chunk))+`) ORDER BY station_id`, in...)
 		if err != nil {
-			return nil, mobWrap("lock station states", err)
+			return nil, wrap("lock station states", err)
 		}
 		for rows.Next() {
 			s, err := scanMobState(rows)
 			if err != nil {
 				rows.Close()
-				return nil, mobWrap("lock station states", err)
+				return nil, wrap("lock station states", err)
 			}
 			out = append(out, s)
 		}
 		err = rows.Err()
 		rows.Close()
 		if err != nil {
-			return nil, mobWrap("lock station states", err)
+			return nil, wrap("lock station states", err)
 		}
 	}
 	return out, nil
@@ -84,17 +83,17 @@ func (tx *Tx) SaveStationStates(ctx context.Context, states []mobility.StationSt
 		}
 		d, err := json.Marshal(docks)
 		if err != nil {
-			return fmt.Errorf("encode docks: %w", err)
+			return wrap("encode docks", err)
 		}
 		f, err := json.Marshal(faults)
 		if err != nil {
-			return fmt.Errorf("encode faults: %w", err)
+			return wrap("encode faults", err)
 		}
 		if _, err := tx.q.ExecContext(ctx, `UPDATE mobility_station_state SET online = ?, online_at = ?, last_reported = ?, docks = ?,
 				faults = ?, empty_since = ?, full_since = ?, updated_at = ? WHERE station_id = ?`,
 			boolInt(s.Online), toMicros(s.OnlineAt), toMicros(s.LastReported), string(d), string(f),
 			toMicros(s.EmptySince), toMicros(s.FullSince), toMicros(s.UpdatedAt), s.StationID); err != nil {
-			return mobWrap("save station state", err)
+			return wrap("save station state", err)
 		}
 	}
 	return nil
@@ -106,31 +105,31 @@ func (tx *Tx) StationState(ctx context.Context, id string) (mobility.StationStat
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, apperr.R(apperr.NotFound, "no_station_state", "Station %q has not reported yet.", id)
 	}
-	return s, mobWrap("read station state", err)
+	return s, wrap("read station state", err)
 }
 
 // DeleteStationState implements mobility.Tx.
 func (tx *Tx) DeleteStationState(ctx context.Context, id string) error {
 	_, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_station_state WHERE station_id = ?`, id)
-	return mobWrap("delete station state", err)
+	return wrap("delete station state", err)
 }
 
 // StationStates implements mobility.Tx.
 func (tx *Tx) StationStates(ctx context.Context) ([]mobility.StationState, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+mobStateCols+` FROM mobility_station_state ORDER BY station_id`)
 	if err != nil {
-		return nil, mobWrap("list station states", err)
+		return nil, wrap("list station states", err)
 	}
 	defer rows.Close()
 	out := []mobility.StationState{}
 	for rows.Next() {
 		s, err := scanMobState(rows)
 		if err != nil {
-			return nil, mobWrap("list station states", err)
+			return nil, wrap("list station states", err)
 		}
 		out = append(out, s)
 	}
-	return out, mobWrap("list station states", rows.Err())
+	return out, wrap("list station states", rows.Err())
 }
 
 // PutOccupancy implements mobility.Tx.
@@ -139,7 +138,7 @@ func (tx *Tx) PutOccupancy(ctx context.Context, samples []mobility.OccupancySamp
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_occupancy (station_id, at, bikes, free_docks) VALUES (?, ?, ?, ?)
 			ON CONFLICT (station_id, at) DO UPDATE SET bikes = excluded.bikes, free_docks = excluded.free_docks`,
 			s.StationID, toMicros(s.At), s.Bikes, s.FreeDocks); err != nil {
-			return mobWrap("save occupancy", err)
+			return wrap("save occupancy", err)
 		}
 	}
 	return nil
@@ -150,7 +149,7 @@ func (tx *Tx) Occupancy(ctx context.Context, stationID string, since time.Time) 
 	rows, err := tx.q.QueryContext(ctx, `SELECT station_id, at, bikes, free_docks FROM mobility_occupancy
 		WHERE station_id = ? AND at >= ? ORDER BY at`, stationID, toMicros(since))
 	if err != nil {
-		return nil, mobWrap("read occupancy", err)
+		return nil, wrap("read occupancy", err)
 	}
 	defer rows.Close()
 	out := []mobility.OccupancySample{}
@@ -158,18 +157,18 @@ func (tx *Tx) Occupancy(ctx context.Context, stationID string, since time.Time) 
 		var s mobility.OccupancySample
 		var at int64
 		if err := rows.Scan(&s.StationID, &at, &s.Bikes, &s.FreeDocks); err != nil {
-			return nil, mobWrap("read occupancy", err)
+			return nil, wrap("read occupancy", err)
 		}
 		s.At = fromMicros(at)
 		out = append(out, s)
 	}
-	return out, mobWrap("read occupancy", rows.Err())
+	return out, wrap("read occupancy", rows.Err())
 }
 
 // PruneOccupancy implements mobility.Tx.
 func (tx *Tx) PruneOccupancy(ctx context.Context, before time.Time) error {
 	_, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_occupancy WHERE at < ?`, toMicros(before))
-	return mobWrap("prune occupancy", err)
+	return wrap("prune occupancy", err)
 }
 
 const mobRideCols = `id, command_id, rider_id, bike_id, start_station, start_dock, status, pricing_plan_id, plan, deadline,

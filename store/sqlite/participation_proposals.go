@@ -10,7 +10,7 @@ import (
 
 const proposalCols = `id, author_id, author_name, public_name, title, body, threshold, support_count, answer, answered_at, answered_by, created_at`
 
-func scanProposal(row pRow) (participation.Proposal, error) {
+func scanProposal(row rowScanner) (participation.Proposal, error) {
 	var p participation.Proposal
 	var public int
 	var answered sql.NullInt64
@@ -29,13 +29,13 @@ func (tx *Tx) InsertProposal(ctx context.Context, p participation.Proposal) erro
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_proposals (`+proposalCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.AuthorID, p.AuthorName, boolInt(p.PublicName), p.Title, p.Body,
 		p.Threshold, p.SupportCount, p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, toMicros(p.CreatedAt))
-	return twrap("insert proposal", err)
+	return wrap("insert proposal", err)
 }
 
 // Proposal implements participation.Tx.
 func (tx *Tx) Proposal(ctx context.Context, id string) (participation.Proposal, error) {
 	p, err := scanProposal(tx.q.QueryRowContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE id = ?`, id))
-	return p, twrap("read proposal", err)
+	return p, wrap("read proposal", err)
 }
 
 // LockProposal implements participation.Tx.
@@ -47,7 +47,7 @@ func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Propos
 func (tx *Tx) AnswerProposal(ctx context.Context, p participation.Proposal) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE participation_proposals SET answer = ?, answered_at = ?, answered_by = ? WHERE id = ?`,
 		p.Answer, nullMicros(p.AnsweredAt), p.AnsweredBy, p.ID)
-	return twrap("answer proposal", tkOneRow(res, err))
+	return wrap("answer proposal", oneRow(res, err))
 }
 
 // ListProposals implements participation.Tx.
@@ -58,8 +58,8 @@ func (tx *Tx) ListProposals(ctx context.Context, f participation.ProposalFilter)
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals
 		WHERE ?1 = '' OR (created_at, id) < (SELECT created_at, id FROM participation_proposals WHERE id = ?1)
 		ORDER BY created_at DESC, id DESC LIMIT ?2`, f.Before, f.Limit)
-	out, err := pCollect(rows, err, scanProposal)
-	return out, twrap("list proposals", err)
+	out, err := collect(rows, err, scanProposal)
+	return out, wrap("list proposals", err)
 }
 
 // AddSupport implements participation.Tx. The single writer serializes
@@ -68,11 +68,11 @@ func (tx *Tx) ListProposals(ctx context.Context, f participation.ProposalFilter)
 func (tx *Tx) AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO participation_supports (proposal_id, account_id, at) VALUES (?, ?, ?)
 		ON CONFLICT (proposal_id, account_id) DO NOTHING`, proposalID, accountID, toMicros(at))
-	if added, err := mobInserted(res, err, "add support"); err != nil || !added {
+	if added, err := inserted(res, err, "add support"); err != nil || !added {
 		return false, err
 	}
 	res, err = tx.q.ExecContext(ctx, `UPDATE participation_proposals SET support_count = support_count + 1 WHERE id = ?`, proposalID)
-	return true, twrap("count support", tkOneRow(res, err))
+	return true, wrap("count support", oneRow(res, err))
 }
 
 // Supports implements participation.Tx.
@@ -80,27 +80,27 @@ func (tx *Tx) Supports(ctx context.Context, proposalID, accountID string) (bool,
 	var ok int
 	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM participation_supports WHERE proposal_id = ? AND account_id = ?)`,
 		proposalID, accountID).Scan(&ok)
-	return ok == 1, twrap("read support", err)
+	return ok == 1, wrap("read support", err)
 }
 
 // CountSupports implements participation.Tx.
 func (tx *Tx) CountSupports(ctx context.Context, proposalID string) (int, error) {
 	var n int
 	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM participation_supports WHERE proposal_id = ?`, proposalID).Scan(&n)
-	return n, twrap("count supports", err)
+	return n, wrap("count supports", err)
 }
 
 // Follow implements participation.Tx.
 func (tx *Tx) Follow(ctx context.Context, proposalID, accountID string, at time.Time) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_followers (proposal_id, account_id, at) VALUES (?, ?, ?)
 		ON CONFLICT (proposal_id, account_id) DO NOTHING`, proposalID, accountID, toMicros(at))
-	return twrap("follow proposal", err)
+	return wrap("follow proposal", err)
 }
 
 // Unfollow implements participation.Tx.
 func (tx *Tx) Unfollow(ctx context.Context, proposalID, accountID string) error {
 	_, err := tx.q.ExecContext(ctx, `DELETE FROM participation_followers WHERE proposal_id = ? AND account_id = ?`, proposalID, accountID)
-	return twrap("unfollow proposal", err)
+	return wrap("unfollow proposal", err)
 }
 
 // Follows implements participation.Tx.
@@ -108,22 +108,22 @@ func (tx *Tx) Follows(ctx context.Context, proposalID, accountID string) (bool, 
 	var ok int
 	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM participation_followers WHERE proposal_id = ? AND account_id = ?)`,
 		proposalID, accountID).Scan(&ok)
-	return ok == 1, twrap("read follow", err)
+	return ok == 1, wrap("read follow", err)
 }
 
 // Followers implements participation.Tx.
 func (tx *Tx) Followers(ctx context.Context, proposalID string) ([]string, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT account_id FROM participation_followers WHERE proposal_id = ? ORDER BY at, account_id`, proposalID)
-	out, err := pCollect(rows, err, func(r pRow) (string, error) {
+	out, err := collect(rows, err, func(r rowScanner) (string, error) {
 		var s string
 		return s, r.Scan(&s)
 	})
-	return out, twrap("list followers", err)
+	return out, wrap("list followers", err)
 }
 
 const commentCols = `id, proposal_id, author_id, author_name, body, state, flag_count, created_at`
 
-func scanComment(row pRow) (participation.Comment, error) {
+func scanComment(row rowScanner) (participation.Comment, error) {
 	var c participation.Comment
 	var at int64
 	err := row.Scan(&c.ID, &c.ProposalID, &c.AuthorID, &c.AuthorName, &c.Body, &c.State, &c.FlagCount, &at)
@@ -135,63 +135,63 @@ func scanComment(row pRow) (participation.Comment, error) {
 func (tx *Tx) InsertComment(ctx context.Context, c participation.Comment) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_comments (`+commentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.ProposalID, c.AuthorID, c.AuthorName, c.Body, c.State, c.FlagCount, toMicros(c.CreatedAt))
-	return twrap("insert comment", err)
+	return wrap("insert comment", err)
 }
 
 // Comment implements participation.Tx.
 func (tx *Tx) Comment(ctx context.Context, id string) (participation.Comment, error) {
 	c, err := scanComment(tx.q.QueryRowContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE id = ?`, id))
-	return c, twrap("read comment", err)
+	return c, wrap("read comment", err)
 }
 
 // Comments implements participation.Tx.
 func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool) ([]participation.Comment, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments
 		WHERE proposal_id = ? AND (? OR state <> 'hidden') ORDER BY created_at, id`, proposalID, boolInt(withHidden))
-	out, err := pCollect(rows, err, scanComment)
-	return out, twrap("list comments", err)
+	out, err := collect(rows, err, scanComment)
+	return out, wrap("list comments", err)
 }
 
 // FlagComment implements participation.Tx.
 func (tx *Tx) FlagComment(ctx context.Context, commentID, accountID, reason string, at time.Time) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO participation_comment_flags (comment_id, account_id, reason, at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (comment_id, account_id) DO NOTHING`, commentID, accountID, reason, toMicros(at))
-	if added, err := mobInserted(res, err, "flag comment"); err != nil || !added {
+	if added, err := inserted(res, err, "flag comment"); err != nil || !added {
 		return false, err
 	}
 	res, err = tx.q.ExecContext(ctx, `UPDATE participation_comments SET flag_count = flag_count + 1,
 		state = CASE WHEN state = 'visible' THEN 'flagged' ELSE state END WHERE id = ?`, commentID)
-	return true, twrap("flag comment", tkOneRow(res, err))
+	return true, wrap("flag comment", oneRow(res, err))
 }
 
 // SetCommentState implements participation.Tx.
 func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE participation_comments SET state = ?, moderated_by = ? WHERE id = ?`, state, by, id)
-	return twrap("moderate comment", tkOneRow(res, err))
+	return wrap("moderate comment", oneRow(res, err))
 }
 
 // FlaggedComments implements participation.Tx.
 func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = 'flagged' ORDER BY created_at, id LIMIT ?`, limit)
-	out, err := pCollect(rows, err, scanComment)
-	return out, twrap("list flagged comments", err)
+	out, err := collect(rows, err, scanComment)
+	return out, wrap("list flagged comments", err)
 }
 
 // ProposalsBy implements participation.Tx.
 func (tx *Tx) ProposalsBy(ctx context.Context, accountID string) ([]participation.Proposal, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE author_id = ? ORDER BY created_at DESC, id DESC`, accountID)
-	out, err := pCollect(rows, err, scanProposal)
-	return out, twrap("list proposals by author", err)
+	out, err := collect(rows, err, scanProposal)
+	return out, wrap("list proposals by author", err)
 }
 
 // CommentsBy implements participation.Tx.
 func (tx *Tx) CommentsBy(ctx context.Context, accountID string) ([]participation.Comment, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE author_id = ? ORDER BY created_at, id`, accountID)
-	out, err := pCollect(rows, err, scanComment)
-	return out, twrap("list comments by author", err)
+	out, err := collect(rows, err, scanComment)
+	return out, wrap("list comments by author", err)
 }
 
-func scanString(r pRow) (string, error) {
+func scanString(r rowScanner) (string, error) {
 	var s string
 	return s, r.Scan(&s)
 }
@@ -199,20 +199,20 @@ func scanString(r pRow) (string, error) {
 // SupportedBy implements participation.Tx.
 func (tx *Tx) SupportedBy(ctx context.Context, accountID string) ([]string, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT proposal_id FROM participation_supports WHERE account_id = ? ORDER BY at, proposal_id`, accountID)
-	out, err := pCollect(rows, err, scanString)
-	return out, twrap("list supports", err)
+	out, err := collect(rows, err, scanString)
+	return out, wrap("list supports", err)
 }
 
 // FollowedBy implements participation.Tx.
 func (tx *Tx) FollowedBy(ctx context.Context, accountID string) ([]string, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT proposal_id FROM participation_followers WHERE account_id = ? ORDER BY at, proposal_id`, accountID)
-	out, err := pCollect(rows, err, scanString)
-	return out, twrap("list follows", err)
+	out, err := collect(rows, err, scanString)
+	return out, wrap("list follows", err)
 }
 
 const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
 
-func scanAPIKey(row pRow) (participation.APIKey, error) {
+func scanAPIKey(row rowScanner) (participation.APIKey, error) {
 	var k participation.APIKey
 	var issued int64
 	var revoked sql.NullInt64
@@ -233,24 +233,24 @@ func (tx *Tx) InsertAPIKey(ctx context.Context, k participation.APIKey) error {
 	}
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_api_keys (`+apiKeyCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		k.ID, k.Name, k.SecretHash, toMicros(k.IssuedAt), k.IssuedBy, revoked)
-	return twrap("insert api key", err)
+	return wrap("insert api key", err)
 }
 
 // APIKey implements participation.Tx.
 func (tx *Tx) APIKey(ctx context.Context, id string) (participation.APIKey, error) {
 	k, err := scanAPIKey(tx.q.QueryRowContext(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys WHERE id = ?`, id))
-	return k, twrap("read api key", err)
+	return k, wrap("read api key", err)
 }
 
 // ListAPIKeys implements participation.Tx.
 func (tx *Tx) ListAPIKeys(ctx context.Context) ([]participation.APIKey, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+apiKeyCols+` FROM participation_api_keys ORDER BY issued_at, id`)
-	out, err := pCollect(rows, err, scanAPIKey)
-	return out, twrap("list api keys", err)
+	out, err := collect(rows, err, scanAPIKey)
+	return out, wrap("list api keys", err)
 }
 
 // RevokeAPIKey implements participation.Tx.
 func (tx *Tx) RevokeAPIKey(ctx context.Context, id string, at time.Time) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE participation_api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, toMicros(at), id)
-	return mobInserted(res, err, "revoke api key")
+	return inserted(res, err, "revoke api key")
 }

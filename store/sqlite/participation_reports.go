@@ -11,8 +11,6 @@ import (
 // SQLite has one writer, so the Lock methods are plain reads: the write
 // transaction that calls them already excludes every other writer.
 
-type pRow interface{ Scan(dest ...any) error }
-
 type participationStore struct{ db *DB }
 
 // Participation is participation's view of the database.
@@ -24,23 +22,6 @@ func (s participationStore) InTx(ctx context.Context, fn func(participation.Tx) 
 
 func (s participationStore) View(ctx context.Context, fn func(participation.Tx) error) error {
 	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
-}
-
-// pCollect reads every row with scan.
-func pCollect[T any](rows *sql.Rows, err error, scan func(pRow) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // pIn is "col IN (?, ?, …)" with vs appended to args.
@@ -56,7 +37,7 @@ func pIn(col string, vs []string, args *[]any) string {
 const reportCols = `id, token, category, office_id, lat, lon, address, contrada, description, reporter_id, reporter_name,
 	reporter_email, public_name, redacted, status, status_note, merged_into, source, locale, created_at, updated_at`
 
-func scanReport(row pRow) (participation.Report, error) {
+func scanReport(row rowScanner) (participation.Report, error) {
 	var r participation.Report
 	var lat, lon sql.NullFloat64
 	var public, redacted int
@@ -82,7 +63,7 @@ func (tx *Tx) InsertReport(ctx context.Context, r participation.Report) error {
 		r.ID, r.Token, r.Category, r.OfficeID, lat, lon, r.Address, r.Contrada, r.Description, r.ReporterID, r.ReporterName,
 		r.ReporterEmail, boolInt(r.PublicName), boolInt(r.Redacted), r.Status, r.StatusNote, r.MergedInto, r.Source, r.Locale,
 		toMicros(r.CreatedAt), toMicros(r.UpdatedAt))
-	return twrap("insert report", err)
+	return wrap("insert report", err)
 }
 
 // UpdateReport implements participation.Tx.
@@ -90,13 +71,13 @@ func (tx *Tx) UpdateReport(ctx context.Context, r participation.Report) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE participation_reports SET status = ?2, status_note = ?3, merged_into = ?4, redacted = ?5,
 		public_name = ?6, updated_at = ?7 WHERE id = ?1`, r.ID, r.Status, r.StatusNote, r.MergedInto, boolInt(r.Redacted),
 		boolInt(r.PublicName), toMicros(r.UpdatedAt))
-	return twrap("update report", tkOneRow(res, err))
+	return wrap("update report", oneRow(res, err))
 }
 
 // Report implements participation.Tx.
 func (tx *Tx) Report(ctx context.Context, id string) (participation.Report, error) {
 	r, err := scanReport(tx.q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM participation_reports WHERE id = ?`, id))
-	return r, twrap("read report", err)
+	return r, wrap("read report", err)
 }
 
 // LockReport implements participation.Tx.
@@ -107,7 +88,7 @@ func (tx *Tx) LockReport(ctx context.Context, id string) (participation.Report, 
 // ReportByToken implements participation.Tx.
 func (tx *Tx) ReportByToken(ctx context.Context, token string) (participation.Report, error) {
 	r, err := scanReport(tx.q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM participation_reports WHERE token = ?`, token))
-	return r, twrap("read report by token", err)
+	return r, wrap("read report by token", err)
 }
 
 // ListReports implements participation.Tx.
@@ -159,45 +140,45 @@ func (tx *Tx) ListReports(ctx context.Context, f participation.ReportFilter) ([]
 	q += " ORDER BY " + order + " LIMIT ?"
 	args = append(args, f.Limit)
 	rows, err := tx.q.QueryContext(ctx, q, args...)
-	out, err := pCollect(rows, err, scanReport)
-	return out, twrap("list reports", err)
+	out, err := collect(rows, err, scanReport)
+	return out, wrap("list reports", err)
 }
 
 // AppendReportChange implements participation.Tx.
 func (tx *Tx) AppendReportChange(ctx context.Context, c participation.Change) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_report_changes (report_id, at, actor_id, kind, from_status, to_status, note)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.ReportID, toMicros(c.At), c.ActorID, c.Kind, c.From, c.To, c.Note)
-	return twrap("record report change", err)
+	return wrap("record report change", err)
 }
 
 // ReportChanges implements participation.Tx.
 func (tx *Tx) ReportChanges(ctx context.Context, reportID string) ([]participation.Change, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, report_id, at, actor_id, kind, from_status, to_status, note
 		FROM participation_report_changes WHERE report_id = ? ORDER BY id`, reportID)
-	out, err := pCollect(rows, err, func(r pRow) (participation.Change, error) {
+	out, err := collect(rows, err, func(r rowScanner) (participation.Change, error) {
 		var c participation.Change
 		var at int64
 		err := r.Scan(&c.ID, &c.ReportID, &at, &c.ActorID, &c.Kind, &c.From, &c.To, &c.Note)
 		c.At = fromMicros(at)
 		return c, err
 	})
-	return out, twrap("list report changes", err)
+	return out, wrap("list report changes", err)
 }
 
 // CountReports implements participation.Tx.
 func (tx *Tx) CountReports(ctx context.Context) ([]participation.ReportCount, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT contrada, category, status, count(*) FROM participation_reports
 		GROUP BY contrada, category, status ORDER BY contrada, category, status`)
-	out, err := pCollect(rows, err, func(r pRow) (participation.ReportCount, error) {
+	out, err := collect(rows, err, func(r rowScanner) (participation.ReportCount, error) {
 		var c participation.ReportCount
 		return c, r.Scan(&c.Contrada, &c.Category, &c.Status, &c.Count)
 	})
-	return out, twrap("count reports", err)
+	return out, wrap("count reports", err)
 }
 
 const photoCols = `id, report_id, position, state, width, height, created_at`
 
-func scanPhoto(row pRow, data bool) (participation.Photo, error) {
+func scanPhoto(row rowScanner, data bool) (participation.Photo, error) {
 	var p participation.Photo
 	var at int64
 	dest := []any{&p.ID, &p.ReportID, &p.Position, &p.State, &p.Width, &p.Height, &at}
@@ -213,14 +194,14 @@ func scanPhoto(row pRow, data bool) (participation.Photo, error) {
 func (tx *Tx) InsertPhoto(ctx context.Context, p participation.Photo) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO participation_photos (`+photoCols+`, image, thumbnail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.ID, p.ReportID, p.Position, p.State, p.Width, p.Height, toMicros(p.CreatedAt), p.Image, p.Thumbnail)
-	return twrap("insert photo", err)
+	return wrap("insert photo", err)
 }
 
 // Photos implements participation.Tx.
 func (tx *Tx) Photos(ctx context.Context, reportID string) ([]participation.Photo, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+photoCols+` FROM participation_photos WHERE report_id = ? ORDER BY position`, reportID)
-	out, err := pCollect(rows, err, func(r pRow) (participation.Photo, error) { return scanPhoto(r, false) })
-	return out, twrap("list photos", err)
+	out, err := collect(rows, err, func(r rowScanner) (participation.Photo, error) { return scanPhoto(r, false) })
+	return out, wrap("list photos", err)
 }
 
 // PhotosOf implements participation.Tx.
@@ -231,20 +212,20 @@ func (tx *Tx) PhotosOf(ctx context.Context, reportIDs []string) ([]participation
 	var args []any
 	q := `SELECT ` + photoCols + ` FROM participation_photos WHERE ` + pIn("report_id", reportIDs, &args) + ` ORDER BY report_id, position`
 	rows, err := tx.q.QueryContext(ctx, q, args...)
-	out, err := pCollect(rows, err, func(r pRow) (participation.Photo, error) { return scanPhoto(r, false) })
-	return out, twrap("list photos", err)
+	out, err := collect(rows, err, func(r rowScanner) (participation.Photo, error) { return scanPhoto(r, false) })
+	return out, wrap("list photos", err)
 }
 
 // PhotoData implements participation.Tx.
 func (tx *Tx) PhotoData(ctx context.Context, id string) (participation.Photo, error) {
 	p, err := scanPhoto(tx.q.QueryRowContext(ctx, `SELECT `+photoCols+`, image, thumbnail FROM participation_photos WHERE id = ?`, id), true)
-	return p, twrap("read photo", err)
+	return p, wrap("read photo", err)
 }
 
 // SetPhotoState implements participation.Tx.
 func (tx *Tx) SetPhotoState(ctx context.Context, id, state, by string) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE participation_photos SET state = ?, moderated_by = ? WHERE id = ?`, state, by, id)
-	return twrap("moderate photo", tkOneRow(res, err))
+	return wrap("moderate photo", oneRow(res, err))
 }
 
 // PendingPhotos implements participation.Tx.
@@ -257,6 +238,6 @@ func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, limit int) ([
 	}
 	q += " ORDER BY p.created_at, p.id LIMIT ?"
 	rows, err := tx.q.QueryContext(ctx, q, append(args, limit)...)
-	out, err := pCollect(rows, err, func(r pRow) (participation.Photo, error) { return scanPhoto(r, false) })
-	return out, twrap("list pending photos", err)
+	out, err := collect(rows, err, func(r rowScanner) (participation.Photo, error) { return scanPhoto(r, false) })
+	return out, wrap("list pending photos", err)
 }

@@ -18,10 +18,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
-
-	"cityhub/apperr"
 	migrationfiles "cityhub/store/migrations"
 )
 
@@ -195,31 +191,6 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 // View runs fn on the read pool, outside a transaction.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return translate(fn(&Tx{q: db.read}))
-}
-
-func translate(err error) error {
-	if err == nil {
-		return nil
-	}
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return apperr.Wrap(err, apperr.NotFound, "Not found.")
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return apperr.Wrap(err, apperr.Conflict, "Already exists.")
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return apperr.Wrap(err, apperr.Invalid, "Refers to something that does not exist.")
-		case sqlite3.SQLITE_CONSTRAINT_CHECK:
-			return apperr.Wrap(err, apperr.Conflict, "Breaks a rule of the data.")
-		}
-	}
-	return err
 }
 
 // Migrate applies every embedded migration not yet recorded, each in its own

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -14,8 +13,6 @@ import (
 // SQLite has one writer, so LockOrder is a plain read: the write
 // transaction that calls it already excludes every other writer, and the
 // claims' primary key still refuses a second claim of a seat.
-
-type tkRow interface{ Scan(dest ...any) error }
 
 type ticketingStore struct{ db *DB }
 
@@ -30,52 +27,18 @@ func (s ticketingStore) View(ctx context.Context, fn func(ticketing.Tx) error) e
 	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
-func twrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return translate(fmt.Errorf("%s: %w", what, err))
-}
-
 func tkJSON(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
 }
 
-func tkOneRow(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return sql.ErrNoRows
-	}
-	return nil
-}
-
-// tkCollect reads every row with scan.
-func tkCollect[T any](rows *sql.Rows, err error, scan func(tkRow) (T, error)) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // InsertVenue implements ticketing.Tx.
 func (tx *Tx) InsertVenue(ctx context.Context, v ticketing.Venue) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_venues (id, name, address, created_at) VALUES (?, ?, ?, ?)`, v.ID, v.Name, v.Address, toMicros(v.CreatedAt))
-	return twrap("insert venue", err)
+	return wrap("insert venue", err)
 }
 
-func scanVenue(row tkRow) (ticketing.Venue, error) {
+func scanVenue(row rowScanner) (ticketing.Venue, error) {
 	var v ticketing.Venue
 	var at int64
 	err := row.Scan(&v.ID, &v.Name, &v.Address, &at)
@@ -86,26 +49,26 @@ func scanVenue(row tkRow) (ticketing.Venue, error) {
 // Venue implements ticketing.Tx.
 func (tx *Tx) Venue(ctx context.Context, id string) (ticketing.Venue, error) {
 	v, err := scanVenue(tx.q.QueryRowContext(ctx, `SELECT id, name, address, created_at FROM ticket_venues WHERE id = ?`, id))
-	return v, twrap("read venue", err)
+	return v, wrap("read venue", err)
 }
 
 // ListVenues implements ticketing.Tx.
 func (tx *Tx) ListVenues(ctx context.Context) ([]ticketing.Venue, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, name, address, created_at FROM ticket_venues ORDER BY name, id`)
-	out, err := tkCollect(rows, err, scanVenue)
-	return out, twrap("list venues", err)
+	out, err := collect(rows, err, scanVenue)
+	return out, wrap("list venues", err)
 }
 
 // ReplaceSeats implements ticketing.Tx.
 func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketing.Seat) error {
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_seats WHERE venue_id = ?`, venueID); err != nil {
-		return twrap("delete seats", err)
+		return wrap("delete seats", err)
 	}
 	for i, s := range seats {
 		_, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_seats (venue_id, id, section, row_name, number, category, ord) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			venueID, s.ID, s.Section, s.Row, s.Number, s.Category, i)
 		if err != nil {
-			return twrap("insert seat", err)
+			return wrap("insert seat", err)
 		}
 	}
 	return nil
@@ -114,12 +77,12 @@ func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketin
 // Seats implements ticketing.Tx.
 func (tx *Tx) Seats(ctx context.Context, venueID string) ([]ticketing.Seat, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats WHERE venue_id = ? ORDER BY ord`, venueID)
-	out, err := tkCollect(rows, err, func(r tkRow) (ticketing.Seat, error) {
+	out, err := collect(rows, err, func(r rowScanner) (ticketing.Seat, error) {
 		var s ticketing.Seat
 		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
 		return s, err
 	})
-	return out, twrap("list seats", err)
+	return out, wrap("list seats", err)
 }
 
 // SeatsIn implements ticketing.Tx.
@@ -130,12 +93,12 @@ func (tx *Tx) SeatsIn(ctx context.Context, venueID string, ids []string) ([]tick
 	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, section, row_name, number, category FROM ticket_seats
 		WHERE venue_id = ? AND id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) ORDER BY ord`, args...)
-	out, err := tkCollect(rows, err, func(r tkRow) (ticketing.Seat, error) {
+	out, err := collect(rows, err, func(r rowScanner) (ticketing.Seat, error) {
 		var s ticketing.Seat
 		err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
 		return s, err
 	})
-	return out, twrap("read seats", err)
+	return out, wrap("read seats", err)
 }
 
 // MaySeize implements ticketing.Tx. Holds are serial on the single
@@ -148,19 +111,19 @@ func (tx *Tx) MaySeize(ctx context.Context, performanceID string, seatIDs []stri
 	var taken bool
 	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = ? AND (state = 'sold' OR expires_at > ?)
 		AND seat_id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(seatIDs)), ", ")+`))`, args...).Scan(&taken)
-	return !taken, twrap("check seats", err)
+	return !taken, wrap("check seats", err)
 }
 
 // CountPerformances implements ticketing.Tx.
 func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error) {
 	var n int
 	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_performances WHERE venue_id = ?`, venueID).Scan(&n)
-	return n, twrap("count performances", err)
+	return n, wrap("count performances", err)
 }
 
 const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at`
 
-func scanPerformance(row tkRow) (ticketing.Performance, error) {
+func scanPerformance(row rowScanner) (ticketing.Performance, error) {
 	var p ticketing.Performance
 	var prices string
 	var starts, open, closes, created, doors, ends int64
@@ -178,49 +141,49 @@ func scanPerformance(row tkRow) (ticketing.Performance, error) {
 func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) error {
 	prices, err := tkJSON(p.Prices)
 	if err != nil {
-		return err
+		return wrap("encode prices", err)
 	}
 	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.VenueID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.CreatedAt),
 		toMicros(p.DoorsOpen), toMicros(p.EndsAt))
-	return twrap("insert performance", err)
+	return wrap("insert performance", err)
 }
 
 // UpdatePerformance implements ticketing.Tx.
 func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) error {
 	prices, err := tkJSON(p.Prices)
 	if err != nil {
-		return err
+		return wrap("encode prices", err)
 	}
 	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_performances SET title = ?2, starts_at = ?3, prices = ?4, sales_open = ?5, sales_close = ?6, status = ?7,
 		doors_open = ?8, ends_at = ?9 WHERE id = ?1`,
 		p.ID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.DoorsOpen), toMicros(p.EndsAt))
-	return twrap("update performance", tkOneRow(res, err))
+	return wrap("update performance", oneRow(res, err))
 }
 
 // Performance implements ticketing.Tx.
 func (tx *Tx) Performance(ctx context.Context, id string) (ticketing.Performance, error) {
 	p, err := scanPerformance(tx.q.QueryRowContext(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE id = ?`, id))
-	return p, twrap("read performance", err)
+	return p, wrap("read performance", err)
 }
 
 // ListPerformances implements ticketing.Tx.
 func (tx *Tx) ListPerformances(ctx context.Context, from time.Time, all bool) ([]ticketing.Performance, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE starts_at >= ?1 AND (?2 OR status = 'scheduled') ORDER BY starts_at, id`,
 		toMicros(from), boolInt(all))
-	out, err := tkCollect(rows, err, scanPerformance)
-	return out, twrap("list performances", err)
+	out, err := collect(rows, err, scanPerformance)
+	return out, wrap("list performances", err)
 }
 
 // ReleaseExpiredClaims implements ticketing.Tx.
 func (tx *Tx) ReleaseExpiredClaims(ctx context.Context, performanceID string, seatIDs []string, now time.Time) error {
 	ids, err := tkJSON(seatIDs)
 	if err != nil {
-		return err
+		return wrap("encode seat ids", err)
 	}
 	_, err = tx.q.ExecContext(ctx, `DELETE FROM ticket_claims WHERE performance_id = ?1 AND seat_id IN (SELECT value FROM json_each(?2))
 		AND state = 'held' AND expires_at <= ?3`, performanceID, ids, toMicros(now))
-	return twrap("release expired holds", err)
+	return wrap("release expired holds", err)
 }
 
 // TryClaim implements ticketing.Tx.
@@ -228,15 +191,15 @@ func (tx *Tx) TryClaim(ctx context.Context, c ticketing.Claim) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_claims (performance_id, seat_id, order_id, state, expires_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (performance_id, seat_id) DO NOTHING`, c.PerformanceID, c.SeatID, c.OrderID, c.State, toMicros(c.ExpiresAt))
 	if err != nil {
-		return false, twrap("claim seat", err)
+		return false, wrap("claim seat", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, twrap("claim seat", err)
+	return n == 1, wrap("claim seat", err)
 }
 
 const claimCols = `performance_id, seat_id, order_id, state, expires_at`
 
-func scanClaim(row tkRow) (ticketing.Claim, error) {
+func scanClaim(row rowScanner) (ticketing.Claim, error) {
 	var c ticketing.Claim
 	var exp int64
 	err := row.Scan(&c.PerformanceID, &c.SeatID, &c.OrderID, &c.State, &exp)
@@ -247,31 +210,31 @@ func scanClaim(row tkRow) (ticketing.Claim, error) {
 // Claims implements ticketing.Tx.
 func (tx *Tx) Claims(ctx context.Context, performanceID string) ([]ticketing.Claim, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = ?`, performanceID)
-	out, err := tkCollect(rows, err, scanClaim)
-	return out, twrap("list claims", err)
+	out, err := collect(rows, err, scanClaim)
+	return out, wrap("list claims", err)
 }
 
 // Claim implements ticketing.Tx.
 func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketing.Claim, error) {
 	c, err := scanClaim(tx.q.QueryRowContext(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = ? AND seat_id = ?`, performanceID, seatID))
-	return c, twrap("read claim", err)
+	return c, wrap("read claim", err)
 }
 
 // SellClaims implements ticketing.Tx.
 func (tx *Tx) SellClaims(ctx context.Context, orderID string) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = ?`, orderID)
-	return twrap("sell claims", err)
+	return wrap("sell claims", err)
 }
 
 // DeleteClaims implements ticketing.Tx.
 func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
 	_, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_claims WHERE order_id = ?`, orderID)
-	return twrap("delete claims", err)
+	return wrap("delete claims", err)
 }
 
 const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents`
 
-func scanOrder(row tkRow) (ticketing.Order, error) {
+func scanOrder(row rowScanner) (ticketing.Order, error) {
 	var o ticketing.Order
 	var seats string
 	var exp, created int64
@@ -290,12 +253,12 @@ func scanOrder(row tkRow) (ticketing.Order, error) {
 func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 	seats, err := tkJSON(o.Seats)
 	if err != nil {
-		return err
+		return wrap("encode seats", err)
 	}
 	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, toMicros(o.HoldExpiresAt), toMicros(o.CreatedAt),
 		nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
-	return twrap("insert order", err)
+	return wrap("insert order", err)
 }
 
 // UpdateOrder implements ticketing.Tx.
@@ -303,20 +266,20 @@ func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_orders SET status = ?2, method = ?3, payment_intent_id = ?4, paid_at = ?5, transaction_id = ?6, note = ?7,
 		dispute = ?8, card_refunded_cents = ?9 WHERE id = ?1`,
 		o.ID, o.Status, o.Method, o.PaymentIntentID, nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
-	return twrap("update order", tkOneRow(res, err))
+	return wrap("update order", oneRow(res, err))
 }
 
 // OrderByPaymentIntent implements ticketing.Tx.
 func (tx *Tx) OrderByPaymentIntent(ctx context.Context, paymentIntentID string) (ticketing.Order, error) {
 	o, err := scanOrder(tx.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM ticket_orders
 		WHERE payment_intent_id = ? AND payment_intent_id <> '' ORDER BY created_at LIMIT 1`, paymentIntentID))
-	return o, twrap("read order by payment", err)
+	return o, wrap("read order by payment", err)
 }
 
 // Order implements ticketing.Tx.
 func (tx *Tx) Order(ctx context.Context, id string) (ticketing.Order, error) {
 	o, err := scanOrder(tx.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = ?`, id))
-	return o, twrap("read order", err)
+	return o, wrap("read order", err)
 }
 
 // LockOrder implements ticketing.Tx.
@@ -327,13 +290,13 @@ func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error)
 // ListOrders implements ticketing.Tx.
 func (tx *Tx) ListOrders(ctx context.Context, accountID string) ([]ticketing.Order, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE account_id = ? ORDER BY created_at DESC, id LIMIT 200`, accountID)
-	out, err := tkCollect(rows, err, scanOrder)
-	return out, twrap("list orders", err)
+	out, err := collect(rows, err, scanOrder)
+	return out, wrap("list orders", err)
 }
 
 const ticketCols = `id, order_id, performance_id, venue_id, seat_id, account_id, price_cents, status, code, code_hash, issued_at, checked_in_at, checked_in_by`
 
-func scanTicket(row tkRow) (ticketing.Ticket, error) {
+func scanTicket(row rowScanner) (ticketing.Ticket, error) {
 	var t ticketing.Ticket
 	var issued int64
 	var in sql.NullInt64
@@ -348,33 +311,33 @@ func (tx *Tx) InsertTicket(ctx context.Context, t ticketing.Ticket) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO tickets (`+ticketCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.OrderID, t.PerformanceID, t.VenueID, t.SeatID, t.AccountID, t.PriceCents, t.Status, t.Code, t.CodeHash, toMicros(t.IssuedAt),
 		nullMicros(t.CheckedInAt), t.CheckedInBy)
-	return twrap("insert ticket", err)
+	return wrap("insert ticket", err)
 }
 
 // Ticket implements ticketing.Tx.
 func (tx *Tx) Ticket(ctx context.Context, id string) (ticketing.Ticket, error) {
 	t, err := scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE id = ?`, id))
-	return t, twrap("read ticket", err)
+	return t, wrap("read ticket", err)
 }
 
 // TicketByCodeHash implements ticketing.Tx.
 func (tx *Tx) TicketByCodeHash(ctx context.Context, hash string) (ticketing.Ticket, error) {
 	t, err := scanTicket(tx.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE code_hash = ?`, hash))
-	return t, twrap("read ticket", err)
+	return t, wrap("read ticket", err)
 }
 
 // ListTickets implements ticketing.Tx.
 func (tx *Tx) ListTickets(ctx context.Context, accountID string) ([]ticketing.Ticket, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE account_id = ? ORDER BY issued_at DESC, id`, accountID)
-	out, err := tkCollect(rows, err, scanTicket)
-	return out, twrap("list tickets", err)
+	out, err := collect(rows, err, scanTicket)
+	return out, wrap("list tickets", err)
 }
 
 // OrderTickets implements ticketing.Tx.
 func (tx *Tx) OrderTickets(ctx context.Context, orderID string) ([]ticketing.Ticket, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE order_id = ? ORDER BY seat_id`, orderID)
-	out, err := tkCollect(rows, err, scanTicket)
-	return out, twrap("list tickets", err)
+	out, err := collect(rows, err, scanTicket)
+	return out, wrap("list tickets", err)
 }
 
 // CheckIn implements ticketing.Tx.
@@ -382,16 +345,16 @@ func (tx *Tx) CheckIn(ctx context.Context, ticketID string, at time.Time, staffI
 	res, err := tx.q.ExecContext(ctx, `UPDATE tickets SET status = 'checked_in', checked_in_at = ?2, checked_in_by = ?3 WHERE id = ?1 AND status = 'valid'`,
 		ticketID, toMicros(at), staffID)
 	if err != nil {
-		return false, twrap("check in", err)
+		return false, wrap("check in", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, twrap("check in", err)
+	return n == 1, wrap("check in", err)
 }
 
 // CancelOrderTickets implements ticketing.Tx.
 func (tx *Tx) CancelOrderTickets(ctx context.Context, orderID string) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE tickets SET status = 'cancelled' WHERE order_id = ?`, orderID)
-	return twrap("cancel tickets", err)
+	return wrap("cancel tickets", err)
 }
 
 // SalesStats implements ticketing.Tx.
@@ -403,14 +366,14 @@ func (tx *Tx) SalesStats(ctx context.Context, performanceID string, now time.Tim
 			coalesce(sum(price_cents) FILTER (WHERE status <> 'cancelled'), 0)
 		FROM tickets WHERE performance_id = ?`, performanceID).Scan(&s.Sold, &s.CheckedIn, &s.RevenueCents)
 	if err != nil {
-		return s, twrap("count tickets", err)
+		return s, wrap("count tickets", err)
 	}
 	err = tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_claims WHERE performance_id = ? AND state = 'held' AND expires_at > ?`, performanceID, toMicros(now)).Scan(&s.Held)
 	if err != nil {
-		return s, twrap("count holds", err)
+		return s, wrap("count holds", err)
 	}
 	err = tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_orders WHERE performance_id = ? AND status = 'refund_due'`, performanceID).Scan(&s.RefundsDue)
-	return s, twrap("count refunds due", err)
+	return s, wrap("count refunds due", err)
 }
 
 var _ ticketing.Tx = (*Tx)(nil)
@@ -419,10 +382,10 @@ var _ ticketing.Tx = (*Tx)(nil)
 func (tx *Tx) RecordTicketCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
 	for _, key := range keys {
 		if _, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_code_failures WHERE key = ? AND at < ?`, key, toMicros(pruneBefore)); err != nil {
-			return twrap("prune code failures", err)
+			return wrap("prune code failures", err)
 		}
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_code_failures (key, at) VALUES (?, ?)`, key, toMicros(at)); err != nil {
-			return twrap("record code failure", err)
+			return wrap("record code failure", err)
 		}
 	}
 	return nil
@@ -432,12 +395,12 @@ func (tx *Tx) RecordTicketCodeFailures(ctx context.Context, keys []string, at, p
 func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
 	ids, err := tkJSON(keys)
 	if err != nil {
-		return nil, err
+		return nil, wrap("encode keys", err)
 	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT key, count(*) FROM ticket_code_failures
 		WHERE key IN (SELECT value FROM json_each(?1)) AND at >= ?2 GROUP BY key`, ids, toMicros(since))
 	if err != nil {
-		return nil, twrap("count code failures", err)
+		return nil, wrap("count code failures", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -445,26 +408,26 @@ func (tx *Tx) TicketCodeFailures(ctx context.Context, keys []string, since time.
 		var key string
 		var n int
 		if err := rows.Scan(&key, &n); err != nil {
-			return nil, twrap("count code failures", err)
+			return nil, wrap("count code failures", err)
 		}
 		out[key] = n
 	}
-	return out, twrap("count code failures", rows.Err())
+	return out, wrap("count code failures", rows.Err())
 }
 
 // PerformanceOrders implements ticketing.Tx.
 func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statuses []string) ([]string, error) {
 	st, err := tkJSON(statuses)
 	if err != nil {
-		return nil, err
+		return nil, wrap("encode statuses", err)
 	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT id FROM ticket_orders WHERE performance_id = ?1 AND status IN (SELECT value FROM json_each(?2)) ORDER BY id`, performanceID, st)
-	out, err := tkCollect(rows, err, func(r tkRow) (string, error) {
+	out, err := collect(rows, err, func(r rowScanner) (string, error) {
 		var id string
 		err := r.Scan(&id)
 		return id, err
 	})
-	return out, twrap("list performance orders", err)
+	return out, wrap("list performance orders", err)
 }
 
 // LiveHeldSeats implements ticketing.Tx; the single writer already
@@ -473,5 +436,5 @@ func (tx *Tx) LiveHeldSeats(ctx context.Context, accountID, performanceID string
 	var n int
 	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
 		WHERE c.performance_id = ?1 AND c.state = 'held' AND c.expires_at > ?2 AND o.account_id = ?3`, performanceID, toMicros(now), accountID).Scan(&n)
-	return n, twrap("count held seats", err)
+	return n, wrap("count held seats", err)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"cityhub/apperr"
@@ -13,8 +12,6 @@ import (
 
 // SQLite has one writer, so the Lock methods are plain reads: the write
 // transaction that calls them already excludes every other writer.
-
-type vRowScanner interface{ Scan(dest ...any) error }
 
 type vouchersStore struct{ db *DB }
 
@@ -31,7 +28,7 @@ func (s vouchersStore) View(ctx context.Context, fn func(vouchers.Tx) error) err
 
 const shopCols = `id, name, address, district, category, iban, active, created_at`
 
-func scanShop(row vRowScanner) (vouchers.Shop, error) {
+func scanShop(row rowScanner) (vouchers.Shop, error) {
 	var s vouchers.Shop
 	var active int
 	var created int64
@@ -44,30 +41,20 @@ func scanShop(row vRowScanner) (vouchers.Shop, error) {
 func (tx *Tx) InsertShop(ctx context.Context, s vouchers.Shop) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_shops (`+shopCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, boolInt(s.Active), toMicros(s.Created))
-	return translate(vwrap("insert shop", err))
+	return wrap("insert shop", err)
 }
 
 // UpdateShop implements vouchers.Tx.
 func (tx *Tx) UpdateShop(ctx context.Context, s vouchers.Shop) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE voucher_shops SET name = ?2, address = ?3, district = ?4, category = ?5, iban = ?6, active = ?7 WHERE id = ?1`,
 		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, boolInt(s.Active))
-	return translate(vwrap("update shop", vOneRow(res, err)))
-}
-
-func vOneRow(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return sql.ErrNoRows
-	}
-	return nil
+	return wrap("update shop", oneRow(res, err))
 }
 
 // Shop implements vouchers.Tx.
 func (tx *Tx) Shop(ctx context.Context, id string) (vouchers.Shop, error) {
 	s, err := scanShop(tx.q.QueryRowContext(ctx, `SELECT `+shopCols+` FROM voucher_shops WHERE id = ?`, id))
-	return s, translate(vwrap("read shop", err))
+	return s, wrap("read shop", err)
 }
 
 func vJSONList(l []string) string {
@@ -90,29 +77,14 @@ func (tx *Tx) ListShops(ctx context.Context, f vouchers.ShopFilter) ([]vouchers.
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+shopCols+` FROM voucher_shops
 		WHERE (?1 IS NULL OR id IN (SELECT value FROM json_each(?1))) AND (?2 = '' OR district = ?2) AND (?3 = '' OR category = ?3) AND (?4 = 0 OR active = 1)
 		ORDER BY district, name, id`, vNullJSONList(f.IDs), f.District, f.Category, boolInt(f.ActiveOnly))
-	if err != nil {
-		return nil, translate(vwrap("list shops", err))
-	}
-	return vCollect(rows, "list shops", scanShop)
-}
-
-func vCollect[T any](rows *sql.Rows, what string, scan func(vRowScanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, translate(vwrap(what, err))
-		}
-		out = append(out, v)
-	}
-	return out, translate(vwrap(what, rows.Err()))
+	out, err := collect(rows, err, scanShop)
+	return out, wrap("list shops", err)
 }
 
 const campaignCols = `id, name, description, budget_cents, face_value_cents, percent_off, min_spend_cents, per_citizen_limit,
 	valid_from, valid_until, districts, categories, shop_ids, mode, status, created_at`
 
-func scanCampaign(row vRowScanner) (vouchers.Campaign, error) {
+func scanCampaign(row rowScanner) (vouchers.Campaign, error) {
 	var c vouchers.Campaign
 	var from, until, created int64
 	var districts, categories, shops string
@@ -128,7 +100,7 @@ func scanCampaign(row vRowScanner) (vouchers.Campaign, error) {
 	}{{&c.Districts, districts}, {&c.Categories, categories}, {&c.ShopIDs, shops}} {
 		*x.dst = []string{}
 		if err := json.Unmarshal([]byte(x.src), x.dst); err != nil {
-			return c, fmt.Errorf("decode campaign list: %w", err)
+			return c, wrap("decode campaign list", err)
 		}
 	}
 	return c, nil
@@ -140,7 +112,7 @@ func (tx *Tx) InsertCampaign(ctx context.Context, c vouchers.Campaign) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.Description, c.BudgetCents, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
 		toMicros(c.ValidFrom), toMicros(c.ValidUntil), vJSONList(c.Districts), vJSONList(c.Categories), vJSONList(c.ShopIDs), c.Mode, c.Status, toMicros(c.Created))
-	return translate(vwrap("insert campaign", err))
+	return wrap("insert campaign", err)
 }
 
 // UpdateCampaign implements vouchers.Tx.
@@ -150,13 +122,13 @@ func (tx *Tx) UpdateCampaign(ctx context.Context, c vouchers.Campaign) error {
 		shop_ids = ?12, mode = ?13, status = ?14 WHERE id = ?1`,
 		c.ID, c.Name, c.Description, c.FaceValueCents, c.PercentOff, c.MinSpendCents, c.PerCitizenLimit,
 		toMicros(c.ValidFrom), toMicros(c.ValidUntil), vJSONList(c.Districts), vJSONList(c.Categories), vJSONList(c.ShopIDs), c.Mode, c.Status)
-	return translate(vwrap("update campaign", vOneRow(res, err)))
+	return wrap("update campaign", oneRow(res, err))
 }
 
 // Campaign implements vouchers.Tx.
 func (tx *Tx) Campaign(ctx context.Context, id string) (vouchers.Campaign, error) {
 	c, err := scanCampaign(tx.q.QueryRowContext(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = ?`, id))
-	return c, translate(vwrap("read campaign", err))
+	return c, wrap("read campaign", err)
 }
 
 // LockCampaign implements vouchers.Tx.
@@ -197,15 +169,13 @@ func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (v
 func (tx *Tx) ListCampaigns(ctx context.Context, statuses []string) ([]vouchers.Campaign, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns
 		WHERE (?1 IS NULL OR status IN (SELECT value FROM json_each(?1))) ORDER BY created_at DESC, id`, vNullJSONList(statuses))
-	if err != nil {
-		return nil, translate(vwrap("list campaigns", err))
-	}
-	return vCollect(rows, "list campaigns", scanCampaign)
+	out, err := collect(rows, err, scanCampaign)
+	return out, wrap("list campaigns", err)
 }
 
 const voucherCols = `id, campaign_id, account_id, value_cents, remaining_cents, status, code, code_hash, claimed_at, expires_at`
 
-func scanVoucher(row vRowScanner) (vouchers.Voucher, error) {
+func scanVoucher(row rowScanner) (vouchers.Voucher, error) {
 	var v vouchers.Voucher
 	var claimed, expires int64
 	err := row.Scan(&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &claimed, &expires)
@@ -217,19 +187,19 @@ func scanVoucher(row vRowScanner) (vouchers.Voucher, error) {
 func (tx *Tx) InsertVoucher(ctx context.Context, v vouchers.Voucher) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO vouchers (`+voucherCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.CampaignID, v.AccountID, v.ValueCents, v.RemainingCents, v.Status, v.Code, v.CodeHash, toMicros(v.ClaimedAt), toMicros(v.ExpiresAt))
-	return translate(vwrap("insert voucher", err))
+	return wrap("insert voucher", err)
 }
 
 // UpdateVoucher implements vouchers.Tx.
 func (tx *Tx) UpdateVoucher(ctx context.Context, v vouchers.Voucher) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE vouchers SET remaining_cents = ?, status = ? WHERE id = ?`, v.RemainingCents, v.Status, v.ID)
-	return translate(vwrap("update voucher", vOneRow(res, err)))
+	return wrap("update voucher", oneRow(res, err))
 }
 
 // Voucher implements vouchers.Tx.
 func (tx *Tx) Voucher(ctx context.Context, id string) (vouchers.Voucher, error) {
 	v, err := scanVoucher(tx.q.QueryRowContext(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE id = ?`, id))
-	return v, translate(vwrap("read voucher", err))
+	return v, wrap("read voucher", err)
 }
 
 // LockVoucher implements vouchers.Tx.
@@ -240,28 +210,26 @@ func (tx *Tx) LockVoucher(ctx context.Context, id string) (vouchers.Voucher, err
 // VoucherByCodeHash implements vouchers.Tx.
 func (tx *Tx) VoucherByCodeHash(ctx context.Context, hash string) (vouchers.Voucher, error) {
 	v, err := scanVoucher(tx.q.QueryRowContext(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE code_hash = ?`, hash))
-	return v, translate(vwrap("find voucher by code", err))
+	return v, wrap("find voucher by code", err)
 }
 
 // ListVouchers implements vouchers.Tx.
 func (tx *Tx) ListVouchers(ctx context.Context, accountID string) ([]vouchers.Voucher, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+voucherCols+` FROM vouchers WHERE account_id = ? ORDER BY claimed_at DESC, id`, accountID)
-	if err != nil {
-		return nil, translate(vwrap("list vouchers", err))
-	}
-	return vCollect(rows, "list vouchers", scanVoucher)
+	out, err := collect(rows, err, scanVoucher)
+	return out, wrap("list vouchers", err)
 }
 
 // CountVouchers implements vouchers.Tx.
 func (tx *Tx) CountVouchers(ctx context.Context, campaignID, accountID string) (int, error) {
 	var n int
 	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM vouchers WHERE campaign_id = ? AND account_id = ?`, campaignID, accountID).Scan(&n)
-	return n, translate(vwrap("count vouchers", err))
+	return n, wrap("count vouchers", err)
 }
 
 const redemptionCols = `id, voucher_id, campaign_id, shop_id, purchase_cents, amount_cents, staff_id, device, at, reversed_at, reversed_by, settlement_id`
 
-func scanRedemption(row vRowScanner) (vouchers.Redemption, error) {
+func scanRedemption(row rowScanner) (vouchers.Redemption, error) {
 	var r vouchers.Redemption
 	var at int64
 	var reversed sql.NullInt64
@@ -285,13 +253,13 @@ func vNullTimePtr(t *time.Time) any {
 func (tx *Tx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_redemptions (`+redemptionCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, toMicros(r.At), vNullTimePtr(r.ReversedAt), r.ReversedBy, r.SettlementID)
-	return translate(vwrap("insert redemption", err))
+	return wrap("insert redemption", err)
 }
 
 // Redemption implements vouchers.Tx.
 func (tx *Tx) Redemption(ctx context.Context, id string) (vouchers.Redemption, error) {
 	r, err := scanRedemption(tx.q.QueryRowContext(ctx, `SELECT `+redemptionCols+` FROM voucher_redemptions WHERE id = ?`, id))
-	return r, translate(vwrap("read redemption", err))
+	return r, wrap("read redemption", err)
 }
 
 // LockRedemption implements vouchers.Tx.
@@ -302,7 +270,7 @@ func (tx *Tx) LockRedemption(ctx context.Context, id string) (vouchers.Redemptio
 // MarkReversed implements vouchers.Tx.
 func (tx *Tx) MarkReversed(ctx context.Context, id string, at time.Time, by string) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE voucher_redemptions SET reversed_at = ?, reversed_by = ? WHERE id = ? AND reversed_at IS NULL AND settlement_id = ''`, toMicros(at), by, id)
-	return translate(vwrap("mark redemption reversed", vOneRow(res, err)))
+	return wrap("mark redemption reversed", oneRow(res, err))
 }
 
 // ListRedemptions implements vouchers.Tx.
@@ -315,10 +283,8 @@ func (tx *Tx) ListRedemptions(ctx context.Context, f vouchers.RedemptionFilter) 
 		WHERE (?1 = '' OR shop_id = ?1) AND (?2 = '' OR voucher_id = ?2) AND (?3 = '' OR campaign_id = ?3) AND (?4 = '' OR settlement_id = ?4)
 		  AND (?5 = 0 OR at >= ?5) AND (?6 = 0 OR at < ?6)
 		ORDER BY at, id LIMIT ?7`, f.ShopID, f.VoucherID, f.CampaignID, f.SettlementID, toMicros(f.Since), toMicros(f.Until), f.Limit)
-	if err != nil {
-		return nil, translate(vwrap("list redemptions", err))
-	}
-	return vCollect(rows, "list redemptions", scanRedemption)
+	out, err := collect(rows, err, scanRedemption)
+	return out, wrap("list redemptions", err)
 }
 
 // AssignSettlement implements vouchers.Tx.
@@ -328,15 +294,15 @@ func (tx *Tx) AssignSettlement(ctx context.Context, shopID, settlementID string,
 	var total int64
 	err := tx.q.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(amount_cents), 0) FROM voucher_redemptions WHERE `+where, shopID, toMicros(upTo)).Scan(&n, &total)
 	if err != nil {
-		return 0, 0, translate(vwrap("assign settlement", err))
+		return 0, 0, wrap("assign settlement", err)
 	}
 	_, err = tx.q.ExecContext(ctx, `UPDATE voucher_redemptions SET settlement_id = ?3 WHERE `+where, shopID, toMicros(upTo), settlementID)
-	return n, total, translate(vwrap("assign settlement", err))
+	return n, total, wrap("assign settlement", err)
 }
 
 const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref`
 
-func scanSettlement(row vRowScanner) (vouchers.Settlement, error) {
+func scanSettlement(row rowScanner) (vouchers.Settlement, error) {
 	var s vouchers.Settlement
 	var end, closed int64
 	var paid sql.NullInt64
@@ -353,13 +319,13 @@ func scanSettlement(row vRowScanner) (vouchers.Settlement, error) {
 func (tx *Tx) InsertSettlement(ctx context.Context, s vouchers.Settlement) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_settlements (`+settlementCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.ShopID, toMicros(s.PeriodEnd), s.Count, s.TotalCents, s.Status, toMicros(s.ClosedAt), s.ClosedBy, vNullTimePtr(s.PaidAt), s.PaymentRef)
-	return translate(vwrap("insert settlement", err))
+	return wrap("insert settlement", err)
 }
 
 // Settlement implements vouchers.Tx.
 func (tx *Tx) Settlement(ctx context.Context, id string) (vouchers.Settlement, error) {
 	s, err := scanSettlement(tx.q.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE id = ?`, id))
-	return s, translate(vwrap("read settlement", err))
+	return s, wrap("read settlement", err)
 }
 
 // LockSettlement implements vouchers.Tx.
@@ -370,16 +336,14 @@ func (tx *Tx) LockSettlement(ctx context.Context, id string) (vouchers.Settlemen
 // MarkSettlementPaid implements vouchers.Tx.
 func (tx *Tx) MarkSettlementPaid(ctx context.Context, id string, at time.Time, ref string) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE voucher_settlements SET status = 'paid', paid_at = ?, payment_ref = ? WHERE id = ? AND status = 'closed'`, toMicros(at), ref, id)
-	return translate(vwrap("mark settlement paid", vOneRow(res, err)))
+	return wrap("mark settlement paid", oneRow(res, err))
 }
 
 // ListSettlements implements vouchers.Tx.
 func (tx *Tx) ListSettlements(ctx context.Context, shopID string) ([]vouchers.Settlement, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE (?1 = '' OR shop_id = ?1) ORDER BY closed_at DESC, id`, shopID)
-	if err != nil {
-		return nil, translate(vwrap("list settlements", err))
-	}
-	return vCollect(rows, "list settlements", scanSettlement)
+	out, err := collect(rows, err, scanSettlement)
+	return out, wrap("list settlements", err)
 }
 
 // ClaimTotals implements vouchers.Tx.
@@ -387,7 +351,7 @@ func (tx *Tx) ClaimTotals(ctx context.Context, campaignID string) (int, int64, e
 	var n int
 	var v int64
 	err := tx.q.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(value_cents), 0) FROM vouchers WHERE campaign_id = ?`, campaignID).Scan(&n, &v)
-	return n, v, translate(vwrap("claim totals", err))
+	return n, v, wrap("claim totals", err)
 }
 
 // RedemptionTotals implements vouchers.Tx.
@@ -396,32 +360,22 @@ func (tx *Tx) RedemptionTotals(ctx context.Context, campaignID string) ([]vouche
 		FROM voucher_redemptions r JOIN voucher_shops s ON s.id = r.shop_id
 		WHERE r.campaign_id = ? AND r.reversed_at IS NULL
 		GROUP BY s.district, s.category ORDER BY s.district, s.category`, campaignID)
-	if err != nil {
-		return nil, translate(vwrap("redemption totals", err))
-	}
-	return vCollect(rows, "redemption totals", func(r vRowScanner) (vouchers.GroupTotal, error) {
+	out, err := collect(rows, err, func(r rowScanner) (vouchers.GroupTotal, error) {
 		var g vouchers.GroupTotal
 		err := r.Scan(&g.District, &g.Category, &g.Count, &g.AmountCents)
 		return g, err
 	})
-}
-
-// vwrap says what failed, keeping nil nil.
-func vwrap(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", what, err)
+	return out, wrap("redemption totals", err)
 }
 
 // RecordCodeFailures implements vouchers.Tx.
 func (tx *Tx) RecordCodeFailures(ctx context.Context, keys []string, at, pruneBefore time.Time) error {
 	for _, key := range keys {
 		if _, err := tx.q.ExecContext(ctx, `DELETE FROM voucher_code_failures WHERE key = ? AND at < ?`, key, toMicros(pruneBefore)); err != nil {
-			return translate(vwrap("prune code failures", err))
+			return wrap("prune code failures", err)
 		}
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_code_failures (key, at) VALUES (?, ?)`, key, toMicros(at)); err != nil {
-			return translate(vwrap("record code failure", err))
+			return wrap("record code failure", err)
 		}
 	}
 	return nil
@@ -432,7 +386,7 @@ func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) 
 	rows, err := tx.q.QueryContext(ctx, `SELECT key, count(*) FROM voucher_code_failures
 		WHERE key IN (SELECT value FROM json_each(?1)) AND at >= ?2 GROUP BY key`, vJSONList(keys), toMicros(since))
 	if err != nil {
-		return nil, translate(vwrap("count code failures", err))
+		return nil, wrap("count code failures", err)
 	}
 	defer rows.Close()
 	out := map[string]int{}
@@ -440,9 +394,9 @@ func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) 
 		var key string
 		var n int
 		if err := rows.Scan(&key, &n); err != nil {
-			return nil, translate(vwrap("count code failures", err))
+			return nil, wrap("count code failures", err)
 		}
 		out[key] = n
 	}
-	return out, translate(vwrap("count code failures", rows.Err()))
+	return out, wrap("count code failures", rows.Err())
 }

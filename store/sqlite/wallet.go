@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -36,7 +35,7 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
 		string(a.ID), string(a.Kind), a.OwnerID, ledgerNullInt(a.Floor), toMicros(created))
 	if err != nil {
-		return translate(fmt.Errorf("ensure ledger account %s: %w", a.ID, err))
+		return wrap("ensure ledger account "+string(a.ID), err)
 	}
 	return nil
 }
@@ -56,9 +55,7 @@ const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
 const ledgerExactColumns = `a.id, a.kind, a.owner_id, a.floor,
 	a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0), a.created_at`
 
-type ledgerRowScanner interface{ Scan(dest ...any) error }
-
-func scanLedgerAccount(r ledgerRowScanner) (wallet.Account, error) {
+func scanLedgerAccount(r rowScanner) (wallet.Account, error) {
 	var a wallet.Account
 	var id, kind string
 	var floor sql.NullInt64
@@ -89,19 +86,19 @@ func (tx *Tx) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]walle
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+ledgerExactColumns+` FROM ledger_accounts a
 		WHERE a.id IN (`+ledgerPlaceholders(len(ids))+`) ORDER BY a.id`, args...)
 	if err != nil {
-		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+		return nil, wrap("lock ledger accounts", err)
 	}
 	defer rows.Close()
 	var out []wallet.Account
 	for rows.Next() {
 		a, err := scanLedgerAccount(rows)
 		if err != nil {
-			return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+			return nil, wrap("lock ledger accounts", err)
 		}
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(fmt.Errorf("lock ledger accounts: %w", err))
+		return nil, wrap("lock ledger accounts", err)
 	}
 	if len(out) != len(ids) {
 		have := make(map[wallet.AccountID]bool, len(out))
@@ -128,19 +125,19 @@ func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wa
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+ledgerAccountColumns+` FROM ledger_accounts
 		WHERE id IN (`+ledgerPlaceholders(len(ids))+`) ORDER BY id`, args...)
 	if err != nil {
-		return nil, translate(fmt.Errorf("read ledger accounts: %w", err))
+		return nil, wrap("read ledger accounts", err)
 	}
 	defer rows.Close()
 	var out []wallet.Account
 	for rows.Next() {
 		a, err := scanLedgerAccount(rows)
 		if err != nil {
-			return nil, translate(fmt.Errorf("read ledger accounts: %w", err))
+			return nil, wrap("read ledger accounts", err)
 		}
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(fmt.Errorf("read ledger accounts: %w", err))
+		return nil, wrap("read ledger accounts", err)
 	}
 	return out, nil
 }
@@ -152,7 +149,7 @@ func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account,
 		if errors.Is(err, sql.ErrNoRows) {
 			return a, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
 		}
-		return a, translate(fmt.Errorf("read ledger account: %w", err))
+		return a, wrap("read ledger account", err)
 	}
 	return a, nil
 }
@@ -167,14 +164,14 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 		if errors.Is(err, sql.ErrNoRows) {
 			return wallet.Transaction{}, apperr.E(apperr.NotFound, "No ledger transaction has this key.")
 		}
-		return wallet.Transaction{}, translate(fmt.Errorf("read ledger transaction: %w", err))
+		return wallet.Transaction{}, wrap("read ledger transaction", err)
 	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT t.id, t.kind, t.memo, t.ref_type, t.ref_id, t.overdraft_rule, t.overdraft_floor,
 			t.overdraft_account, t.created_at, e.account_id, e.amount
 		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
 		WHERE t.idem_key = ? ORDER BY e.id`, key)
 	if err != nil {
-		return wallet.Transaction{}, translate(fmt.Errorf("read ledger transaction: %w", err))
+		return wallet.Transaction{}, wrap("read ledger transaction", err)
 	}
 	defer rows.Close()
 	t := wallet.Transaction{Key: key}
@@ -184,7 +181,7 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 		var created int64
 		var e wallet.Entry
 		if err := rows.Scan(&t.ID, &t.Kind, &t.Memo, &t.RefType, &t.RefID, &rule, &floor, &overdraftAccount, &created, &account, &e.Amount); err != nil {
-			return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+			return t, wrap("read ledger transaction", err)
 		}
 		if rule != "" && floor.Valid {
 			t.Overdraft = &wallet.OverdraftRule{Name: rule, Floor: floor.Int64}
@@ -195,7 +192,7 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 		t.Entries = append(t.Entries, e)
 	}
 	if err := rows.Err(); err != nil {
-		return t, translate(fmt.Errorf("read ledger transaction: %w", err))
+		return t, wrap("read ledger transaction", err)
 	}
 	if len(t.Entries) == 0 {
 		return t, apperr.E(apperr.NotFound, "No ledger transaction has this key.")
@@ -220,10 +217,10 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, _ []w
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING`,
 		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, at)
 	if err != nil {
-		return false, translate(fmt.Errorf("insert ledger transaction: %w", err))
+		return false, wrap("insert ledger transaction", err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, translate(err)
+		return false, wrap("insert ledger transaction", err)
 	}
 	values := make([]string, len(t.Entries))
 	args := make([]any, 0, 4*len(t.Entries))
@@ -233,7 +230,7 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, _ []w
 	}
 	if _, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at) VALUES `+
 		strings.Join(values, ", "), args...); err != nil {
-		return false, translate(fmt.Errorf("insert ledger entries: %w", err))
+		return false, wrap("insert ledger entries", err)
 	}
 	// The trigger ledger_entries_balance has added each amount to its
 	// account's cached balance (migration 0200).
@@ -247,7 +244,7 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, _ []w
 func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT entry_id, account_id, amount FROM ledger_pending ORDER BY entry_id LIMIT ?`, limit)
 	if err != nil {
-		return 0, translate(fmt.Errorf("read pending ledger entries: %w", err))
+		return 0, wrap("read pending ledger entries", err)
 	}
 	type pending struct {
 		entry, amount int64
@@ -258,20 +255,20 @@ func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 		var p pending
 		if err := rows.Scan(&p.entry, &p.account, &p.amount); err != nil {
 			rows.Close()
-			return 0, translate(fmt.Errorf("read pending ledger entries: %w", err))
+			return 0, wrap("read pending ledger entries", err)
 		}
 		batch = append(batch, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return 0, translate(fmt.Errorf("read pending ledger entries: %w", err))
+		return 0, wrap("read pending ledger entries", err)
 	}
 	for _, p := range batch {
 		if _, err := tx.q.ExecContext(ctx, `UPDATE ledger_accounts SET balance = balance + ? WHERE id = ?`, p.amount, p.account); err != nil {
-			return 0, translate(fmt.Errorf("roll up ledger entry: %w", err))
+			return 0, wrap("roll up ledger entry", err)
 		}
 		if _, err := tx.q.ExecContext(ctx, `DELETE FROM ledger_pending WHERE entry_id = ?`, p.entry); err != nil {
-			return 0, translate(fmt.Errorf("roll up ledger entry: %w", err))
+			return 0, wrap("roll up ledger entry", err)
 		}
 	}
 	return len(batch), nil
@@ -289,7 +286,7 @@ func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, li
 		FROM ledger_entries e INDEXED BY ledger_entries_account JOIN ledger_transactions t ON t.id = e.transaction_id
 		WHERE e.account_id = ? AND e.id < ? ORDER BY e.id DESC LIMIT ?`, string(id), before, limit)
 	if err != nil {
-		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+		return nil, wrap("read ledger history", err)
 	}
 	defer rows.Close()
 	out := []wallet.HistoryLine{}
@@ -297,13 +294,13 @@ func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, li
 		var l wallet.HistoryLine
 		var at int64
 		if err := rows.Scan(&l.EntryID, &l.TransactionID, &l.Kind, &l.Memo, &l.RefType, &l.RefID, &l.Amount, &at); err != nil {
-			return nil, translate(fmt.Errorf("read ledger history: %w", err))
+			return nil, wrap("read ledger history", err)
 		}
 		l.At = fromMicros(at)
 		out = append(out, l)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(fmt.Errorf("read ledger history: %w", err))
+		return nil, wrap("read ledger history", err)
 	}
 	return out, nil
 }
@@ -313,7 +310,7 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 	var sum int64
 	err := tx.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account_id = ?`, string(id)).Scan(&sum)
 	if err != nil {
-		return 0, translate(fmt.Errorf("sum ledger entries: %w", err))
+		return 0, wrap("sum ledger entries", err)
 	}
 	return sum, nil
 }
@@ -330,7 +327,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 			(SELECT count(*) FROM ledger_pending)`).
 		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum, &c.Pending)
 	if err != nil {
-		return c, translate(fmt.Errorf("count ledger: %w", err))
+		return c, wrap("count ledger", err)
 	}
 	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance + COALESCE(p.total, 0), COALESCE(s.total, 0)
 		FROM ledger_accounts a
@@ -347,7 +344,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return nil
 	})
 	if err != nil {
-		return c, translate(fmt.Errorf("compare ledger balances: %w", err))
+		return c, wrap("compare ledger balances", err)
 	}
 	err = ledgerRows(ctx, tx.q, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`, func(r *sql.Rows) error {
 		var id string
@@ -358,7 +355,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return nil
 	})
 	if err != nil {
-		return c, translate(fmt.Errorf("find unbalanced transactions: %w", err))
+		return c, wrap("find unbalanced transactions", err)
 	}
 	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance, a.floor FROM ledger_accounts a
 		WHERE a.floor IS NOT NULL AND a.balance < a.floor
@@ -374,7 +371,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return nil
 	})
 	if err != nil {
-		return c, translate(fmt.Errorf("find accounts below their floor: %w", err))
+		return c, wrap("find accounts below their floor", err)
 	}
 	return c, nil
 }
