@@ -14,7 +14,7 @@ func (tx *Tx) LockTopUpPayments(ctx context.Context, accountID string) ([]cardpa
 	rows, err := tx.q.Query(ctx, `SELECT `+cardPaymentCols+` FROM card_payments
 		WHERE account_id = $1 AND purpose = 'wallet_topup' ORDER BY created_at DESC, id FOR UPDATE`, accountID)
 	if err != nil {
-		return nil, twrap("read top-up payments", err)
+		return nil, wrap("read top-up payments", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.Payment, error) {
 		var p cardpay.Payment
@@ -22,7 +22,7 @@ func (tx *Tx) LockTopUpPayments(ctx context.Context, accountID string) ([]cardpa
 		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 		return p, err
 	})
-	return out, twrap("read top-up payments", err)
+	return out, wrap("read top-up payments", err)
 }
 
 const topUpRefundCols = `id, payment_intent_id, account_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at`
@@ -37,17 +37,17 @@ func scanTopUpRefund(r pgx.Row) (cardpay.TopUpRefund, error) {
 func (tx *Tx) topUpRefunds(ctx context.Context, what, q string, args ...any) ([]cardpay.TopUpRefund, error) {
 	rows, err := tx.q.Query(ctx, q, args...)
 	if err != nil {
-		return nil, twrap(what, err)
+		return nil, wrap(what, err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.TopUpRefund, error) { return scanTopUpRefund(r) })
-	return out, twrap(what, err)
+	return out, wrap(what, err)
 }
 
 // InsertTopUpRefund implements cardpay.Tx.
 func (tx *Tx) InsertTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO topup_card_refunds (`+topUpRefundCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		r.ID, r.PaymentIntentID, r.AccountID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, r.CreatedAt, r.UpdatedAt)
-	return twrap("insert top-up refund", err)
+	return wrap("insert top-up refund", err)
 }
 
 // DueTopUpRefunds implements cardpay.Tx.
@@ -61,7 +61,7 @@ func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now 
 	tag, err := tx.q.Exec(ctx, `UPDATE topup_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = $3
 		WHERE id = $1 AND (state = 'owed' OR (state = 'sent' AND updated_at < $2))`, id, staleBefore, now)
 	if err != nil {
-		return false, twrap("claim top-up refund", err)
+		return false, wrap("claim top-up refund", err)
 	}
 	return tag.RowsAffected() == 1, nil
 }
@@ -73,7 +73,7 @@ func (tx *Tx) FinishTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) erro
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return twrap("finish top-up refund", err)
+	return wrap("finish top-up refund", err)
 }
 
 // TopUpRefundsOf implements cardpay.Tx.

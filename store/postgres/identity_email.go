@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"cityhub/identity"
@@ -16,33 +15,33 @@ func (tx *Tx) AccountByFiscalCode(ctx context.Context, code string) (identity.Ac
 // SetFiscalCode implements identity.Tx.
 func (tx *Tx) SetFiscalCode(ctx context.Context, id, code string) error {
 	_, err := tx.q.Exec(ctx, `UPDATE accounts SET fiscal_code = $2 WHERE id = $1`, id, code)
-	return twrap("set fiscal code", err)
+	return wrap("set fiscal code", err)
 }
 
 // SetPasswordHash implements identity.Tx.
 func (tx *Tx) SetPasswordHash(ctx context.Context, id, hash string) error {
 	_, err := tx.q.Exec(ctx, `UPDATE accounts SET password_hash = $2 WHERE id = $1`, id, hash)
-	return twrap("set password", err)
+	return wrap("set password", err)
 }
 
 // SetEmailVerified implements identity.Tx.
 func (tx *Tx) SetEmailVerified(ctx context.Context, id string, at time.Time) error {
 	_, err := tx.q.Exec(ctx, `UPDATE accounts SET email_verified_at = $2 WHERE id = $1`, id, at)
-	return twrap("set e-mail verified", err)
+	return wrap("set e-mail verified", err)
 }
 
 // SetEmail implements identity.Tx.
 func (tx *Tx) SetEmail(ctx context.Context, id, email string, verifiedAt time.Time) error {
 	_, err := tx.q.Exec(ctx, `UPDATE accounts SET email = $2, email_norm = $3, email_verified_at = $4 WHERE id = $1`,
 		id, email, identity.NormalizeEmail(email), nullTime(verifiedAt))
-	return twrap("set e-mail", err)
+	return wrap("set e-mail", err)
 }
 
 // InsertEmailToken implements identity.Tx.
 func (tx *Tx) InsertEmailToken(ctx context.Context, t identity.EmailToken) error {
 	_, err := tx.q.Exec(ctx, `INSERT INTO email_tokens (token_hash, purpose, account_id, email, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, t.Hash, t.Purpose, t.AccountID, t.Email, t.CreatedAt, t.ExpiresAt)
-	return twrap("insert e-mail token", err)
+	return wrap("insert e-mail token", err)
 }
 
 // UseEmailToken implements identity.Tx. The UPDATE's row lock makes a
@@ -55,7 +54,7 @@ func (tx *Tx) UseEmailToken(ctx context.Context, hash, purpose string, at time.T
 		RETURNING token_hash, purpose, account_id, email, created_at, expires_at, used_at`, hash, purpose, at).
 		Scan(&t.Hash, &t.Purpose, &t.AccountID, &t.Email, &t.CreatedAt, &t.ExpiresAt, &used)
 	if err != nil {
-		return t, translate(fmt.Errorf("use e-mail token: %w", err))
+		return t, wrap("use e-mail token", err)
 	}
 	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC()
 	if used != nil {
@@ -67,9 +66,9 @@ func (tx *Tx) UseEmailToken(ctx context.Context, hash, purpose string, at time.T
 // DropEmailTokens implements identity.Tx.
 func (tx *Tx) DropEmailTokens(ctx context.Context, accountID, purpose string, at time.Time) error {
 	if _, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL`, accountID, purpose); err != nil {
-		return twrap("drop e-mail tokens", err)
+		return wrap("drop e-mail tokens", err)
 	}
 	_, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE token_hash IN (
 		SELECT token_hash FROM email_tokens WHERE expires_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)`, at)
-	return twrap("prune e-mail tokens", err)
+	return wrap("prune e-mail tokens", err)
 }

@@ -166,11 +166,11 @@ func (tx *Tx) MailOf(ctx context.Context, accountID string) ([]mail.Message, err
 	rows, err := tx.q.Query(ctx, `SELECT `+mailCols+` FROM mail_outbox
 		WHERE account_id = $1 AND account_id <> '' ORDER BY created_at DESC, id DESC`, accountID)
 	if err != nil {
-		return nil, twrap("list the account's mail", err)
+		return nil, wrap("list the account's mail", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mail.Message, error) { return scanMail(r) })
 	if err != nil {
-		return nil, twrap("list the account's mail", err)
+		return nil, wrap("list the account's mail", err)
 	}
 	for i := range out {
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, false); err != nil {
@@ -185,7 +185,7 @@ func (tx *Tx) OldestPendingMail(ctx context.Context) (time.Time, error) {
 	var oldest *time.Time
 	err := tx.q.QueryRow(ctx, `SELECT min(created_at) FROM mail_outbox WHERE state IN ('pending', 'sending')`).Scan(&oldest)
 	if err != nil || oldest == nil {
-		return time.Time{}, twrap("read the oldest pending mail", err)
+		return time.Time{}, wrap("read the oldest pending mail", err)
 	}
 	return oldest.UTC(), nil
 }

@@ -12,19 +12,19 @@ import (
 func (tx *Tx) LockTopUpPayments(ctx context.Context, accountID string) ([]cardpay.Payment, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardPaymentCols+` FROM card_payments
 		WHERE account_id = ? AND purpose = 'wallet_topup' ORDER BY created_at DESC, id`, accountID)
-	out, err := tkCollect(rows, err, func(r tkRow) (cardpay.Payment, error) {
+	out, err := collect(rows, err, func(r rowScanner) (cardpay.Payment, error) {
 		var p cardpay.Payment
 		var created, updated int64
 		err := r.Scan(&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &created, &updated)
 		p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 		return p, err
 	})
-	return out, twrap("read top-up payments", err)
+	return out, wrap("read top-up payments", err)
 }
 
 const topUpRefundCols = `id, payment_intent_id, account_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at`
 
-func scanTopUpRefund(r tkRow) (cardpay.TopUpRefund, error) {
+func scanTopUpRefund(r rowScanner) (cardpay.TopUpRefund, error) {
 	var x cardpay.TopUpRefund
 	var created, updated int64
 	err := r.Scan(&x.ID, &x.PaymentIntentID, &x.AccountID, &x.AmountCents, &x.State, &x.StripeRefundID, &x.Attempts, &x.LastError, &created, &updated)
@@ -36,15 +36,15 @@ func scanTopUpRefund(r tkRow) (cardpay.TopUpRefund, error) {
 func (tx *Tx) InsertTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO topup_card_refunds (`+topUpRefundCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.PaymentIntentID, r.AccountID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, toMicros(r.CreatedAt), toMicros(r.UpdatedAt))
-	return twrap("insert top-up refund", err)
+	return wrap("insert top-up refund", err)
 }
 
 // DueTopUpRefunds implements cardpay.Tx.
 func (tx *Tx) DueTopUpRefunds(ctx context.Context, staleBefore time.Time, limit int) ([]cardpay.TopUpRefund, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds
 		WHERE state = 'owed' OR (state = 'sent' AND updated_at < ?1) ORDER BY created_at, id LIMIT ?2`, toMicros(staleBefore), limit)
-	out, err := tkCollect(rows, err, scanTopUpRefund)
-	return out, twrap("list due top-up refunds", err)
+	out, err := collect(rows, err, scanTopUpRefund)
+	return out, wrap("list due top-up refunds", err)
 }
 
 // ClaimTopUpRefund implements cardpay.Tx.
@@ -52,22 +52,22 @@ func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now 
 	res, err := tx.q.ExecContext(ctx, `UPDATE topup_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = ?3
 		WHERE id = ?1 AND (state = 'owed' OR (state = 'sent' AND updated_at < ?2))`, id, toMicros(staleBefore), toMicros(now))
 	if err != nil {
-		return false, twrap("claim top-up refund", err)
+		return false, wrap("claim top-up refund", err)
 	}
 	n, err := res.RowsAffected()
-	return n == 1, twrap("claim top-up refund", err)
+	return n == 1, wrap("claim top-up refund", err)
 }
 
 // FinishTopUpRefund implements cardpay.Tx.
 func (tx *Tx) FinishTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE topup_card_refunds SET state = ?2, stripe_refund_id = ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1`,
 		r.ID, r.State, r.StripeRefundID, r.LastError, toMicros(r.UpdatedAt))
-	return twrap("finish top-up refund", tkOneRow(res, err))
+	return wrap("finish top-up refund", oneRow(res, err))
 }
 
 // TopUpRefundsOf implements cardpay.Tx.
 func (tx *Tx) TopUpRefundsOf(ctx context.Context, accountID string) ([]cardpay.TopUpRefund, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds WHERE account_id = ? ORDER BY created_at DESC, id`, accountID)
-	out, err := tkCollect(rows, err, scanTopUpRefund)
-	return out, twrap("list top-up refunds", err)
+	out, err := collect(rows, err, scanTopUpRefund)
+	return out, wrap("list top-up refunds", err)
 }

@@ -92,7 +92,7 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 		}
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM email_tokens WHERE account_id = ?`, id); err != nil {
-		return fmt.Errorf("forget e-mail tokens: %w", err)
+		return wrap("forget e-mail tokens", err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"cityhub/identity"
@@ -16,33 +15,33 @@ func (tx *Tx) AccountByFiscalCode(ctx context.Context, code string) (identity.Ac
 // SetFiscalCode implements identity.Tx.
 func (tx *Tx) SetFiscalCode(ctx context.Context, id, code string) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET fiscal_code = ? WHERE id = ?`, code, id)
-	return twrap("set fiscal code", err)
+	return wrap("set fiscal code", err)
 }
 
 // SetPasswordHash implements identity.Tx.
 func (tx *Tx) SetPasswordHash(ctx context.Context, id, hash string) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE id = ?`, hash, id)
-	return twrap("set password", err)
+	return wrap("set password", err)
 }
 
 // SetEmailVerified implements identity.Tx.
 func (tx *Tx) SetEmailVerified(ctx context.Context, id string, at time.Time) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET email_verified_at = ? WHERE id = ?`, toMicros(at), id)
-	return twrap("set e-mail verified", err)
+	return wrap("set e-mail verified", err)
 }
 
 // SetEmail implements identity.Tx.
 func (tx *Tx) SetEmail(ctx context.Context, id, email string, verifiedAt time.Time) error {
 	_, err := tx.q.ExecContext(ctx, `UPDATE accounts SET email = ?, email_norm = ?, email_verified_at = ? WHERE id = ?`,
 		email, identity.NormalizeEmail(email), toMicros(verifiedAt), id)
-	return twrap("set e-mail", err)
+	return wrap("set e-mail", err)
 }
 
 // InsertEmailToken implements identity.Tx.
 func (tx *Tx) InsertEmailToken(ctx context.Context, t identity.EmailToken) error {
 	_, err := tx.q.ExecContext(ctx, `INSERT INTO email_tokens (token_hash, purpose, account_id, email, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, t.Hash, t.Purpose, t.AccountID, t.Email, toMicros(t.CreatedAt), toMicros(t.ExpiresAt))
-	return twrap("insert e-mail token", err)
+	return wrap("insert e-mail token", err)
 }
 
 // UseEmailToken implements identity.Tx. Write transactions run one at a
@@ -55,7 +54,7 @@ func (tx *Tx) UseEmailToken(ctx context.Context, hash, purpose string, at time.T
 		RETURNING token_hash, purpose, account_id, email, created_at, expires_at, used_at`, hash, purpose, toMicros(at)).
 		Scan(&t.Hash, &t.Purpose, &t.AccountID, &t.Email, &created, &expires, &used)
 	if err != nil {
-		return t, translate(fmt.Errorf("use e-mail token: %w", err))
+		return t, wrap("use e-mail token", err)
 	}
 	t.CreatedAt, t.ExpiresAt, t.UsedAt = fromMicros(created), fromMicros(expires), fromMicros(used)
 	return t, nil
@@ -64,8 +63,8 @@ func (tx *Tx) UseEmailToken(ctx context.Context, hash, purpose string, at time.T
 // DropEmailTokens implements identity.Tx.
 func (tx *Tx) DropEmailTokens(ctx context.Context, accountID, purpose string, at time.Time) error {
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM email_tokens WHERE account_id = ? AND purpose = ? AND used_at = 0`, accountID, purpose); err != nil {
-		return twrap("drop e-mail tokens", err)
+		return wrap("drop e-mail tokens", err)
 	}
 	_, err := tx.q.ExecContext(ctx, `DELETE FROM email_tokens WHERE expires_at < ?`, toMicros(at))
-	return twrap("prune e-mail tokens", err)
+	return wrap("prune e-mail tokens", err)
 }

@@ -176,7 +176,7 @@ func (tx *Tx) MailOf(ctx context.Context, accountID string) ([]mail.Message, err
 	out, err := collectMail(tx.q.QueryContext(ctx, `SELECT `+mailCols+` FROM mail_outbox
 		WHERE account_id = ? AND account_id <> '' ORDER BY created_at DESC, id DESC`, accountID))
 	if err != nil {
-		return nil, twrap("list the account's mail", err)
+		return nil, wrap("list the account's mail", err)
 	}
 	for i := range out {
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, false); err != nil {
@@ -191,7 +191,7 @@ func (tx *Tx) OldestPendingMail(ctx context.Context) (time.Time, error) {
 	var oldest sql.NullInt64
 	err := tx.q.QueryRowContext(ctx, `SELECT min(created_at) FROM mail_outbox WHERE state IN ('pending', 'sending')`).Scan(&oldest)
 	if err != nil || !oldest.Valid {
-		return time.Time{}, twrap("read the oldest pending mail", err)
+		return time.Time{}, wrap("read the oldest pending mail", err)
 	}
 	return fromMicros(oldest.Int64), nil
 }
