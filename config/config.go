@@ -117,7 +117,8 @@ type Config struct {
 	ProposalSupportThreshold int
 	// PhotoMaxBytes (CITYHUB_PHOTO_MAX_BYTES, default 8 MiB) and
 	// PhotoMaxPixels (CITYHUB_PHOTO_MAX_PIXELS, default 40 million) bound a
-	// photo people upload; the pixels are checked before decoding.
+	// photo people upload (at most 50 million pixels); the pixels, and the
+	// memory they take decoded, are checked before decoding.
 	PhotoMaxBytes  int
 	PhotoMaxPixels int
 
@@ -431,8 +432,10 @@ func (c Config) Validate() error {
 	if c.PhotoMaxBytes < 64<<10 || c.PhotoMaxBytes > 64<<20 {
 		errs = append(errs, fmt.Errorf("photo max bytes %d: must be 64 KiB to 64 MiB", c.PhotoMaxBytes))
 	}
-	if c.PhotoMaxPixels < 1_000_000 || c.PhotoMaxPixels > 200_000_000 {
-		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 to 200 million", c.PhotoMaxPixels))
+	// 50 million: beyond it even an 8-bit photo decodes to more than the
+	// photo package's memory budget for one decode.
+	if c.PhotoMaxPixels < 1_000_000 || c.PhotoMaxPixels > 50_000_000 {
+		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 to 50 million", c.PhotoMaxPixels))
 	}
 	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("smtp timeout %s: must be between 0 and 5m", c.SMTPTimeout))

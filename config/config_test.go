@@ -93,6 +93,7 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"threshold text":     {"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "many"},
 		"tiny photos":        {"CITYHUB_PHOTO_MAX_BYTES": "1000"},
 		"gigapixel photos":   {"CITYHUB_PHOTO_MAX_PIXELS": "1000000000"},
+		"60 MP photos":       {"CITYHUB_PHOTO_MAX_PIXELS": "60000000"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)

@@ -210,7 +210,7 @@ func (s *Server) readPhotos(r *http.Request) ([]participation.Photo, error) {
 		if err != nil {
 			return nil, formError(err)
 		}
-		p, err := photo.Process(data, s.opts.Photos)
+		p, err := photo.Process(r.Context(), data, s.opts.Photos)
 		if err != nil {
 			return nil, err
 		}

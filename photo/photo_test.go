@@ -2,6 +2,7 @@ package photo_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -90,7 +91,7 @@ func TestExifAndGPSAreDropped(t *testing.T) {
 	if !bytes.Contains(in, gpsBytes()) || !bytes.Contains(in, []byte("Exif")) {
 		t.Fatal("the test image carries no GPS")
 	}
-	p, err := photo.Process(in, photo.Limits{})
+	p, err := photo.Process(context.Background(), in, photo.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestFormats(t *testing.T) {
 		"webp": {webpData, "webp", 0, 0},
 		"jpeg": {jpegBytes(t, picture(100, 80)), "jpeg", 100, 80},
 	} {
-		p, err := photo.Process(tc.data, photo.Limits{})
+		p, err := photo.Process(context.Background(), tc.data, photo.Limits{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -153,11 +154,14 @@ func TestFormats(t *testing.T) {
 
 // pngHeader is a PNG signature and an IHDR chunk declaring w×h, with no
 // pixels: what a decompression bomb looks like before it is opened.
-func pngHeader(w, h uint32) []byte {
+func pngHeader(w, h uint32) []byte { return pngHeaderDepth(w, h, 8) }
+
+// pngHeaderDepth is pngHeader for an RGBA PNG of depth bits a sample.
+func pngHeaderDepth(w, h uint32, depth byte) []byte {
 	var ihdr bytes.Buffer
 	ihdr.WriteString("IHDR")
 	binary.Write(&ihdr, binary.BigEndian, []uint32{w, h})
-	ihdr.Write([]byte{8, 6, 0, 0, 0})
+	ihdr.Write([]byte{depth, 6, 0, 0, 0})
 	var b bytes.Buffer
 	b.WriteString("\x89PNG\r\n\x1a\n")
 	binary.Write(&b, binary.BigEndian, uint32(13))
@@ -184,9 +188,49 @@ func TestRefused(t *testing.T) {
 		"just too many":     {jpegBytes(t, picture(101, 100)), photo.Limits{MaxPixels: 10_000}, "photo_too_many_pixels"},
 		"zero width header": {pngHeader(0, 10), photo.Limits{}, ""},
 	} {
-		_, err := photo.Process(tc.data, tc.limits)
+		_, err := photo.Process(context.Background(), tc.data, tc.limits)
 		if !apperr.Has(err, apperr.Invalid) || (tc.reason != "" && apperr.ReasonOf(err) != tc.reason) {
 			t.Errorf("%s: %v, want invalid/%s", name, err, tc.reason)
+		}
+	}
+}
+
+// The pixel cap counts pixels; the decode budget counts the bytes they
+// take. A 16-bit RGBA PNG of 6000×6000 is within 40 megapixels, but would
+// decode to 288 MB: it is refused from its header, before a pixel is
+// decoded, while the same size at 8 bits (144 MB) passes the budget.
+func TestDecodedBytesBudget(t *testing.T) {
+	_, err := photo.Process(context.Background(), pngHeaderDepth(6000, 6000, 16), photo.Limits{})
+	if apperr.ReasonOf(err) != "photo_too_big_to_decode" {
+		t.Fatalf("16-bit 6000×6000 PNG: %v, want photo_too_big_to_decode", err)
+	}
+	_, err = photo.Process(context.Background(), pngHeaderDepth(6000, 6000, 8), photo.Limits{})
+	if apperr.ReasonOf(err) != "photo_corrupt" {
+		t.Fatalf("8-bit 6000×6000 PNG header: %v, want it past the budget (and then corrupt: it has no pixels)", err)
+	}
+
+	// Real images: a 16-bit PNG of 500×500 takes 2 MB decoded; a
+	// baseline 4:2:0 JPEG of 1000×1000, 1.5 MB (a sample a pixel of luma,
+	// a quarter each of the two chromas).
+	var png16 bytes.Buffer
+	img := image.NewNRGBA64(image.Rect(0, 0, 500, 500))
+	if err := png.Encode(&png16, img); err != nil {
+		t.Fatal(err)
+	}
+	jpg := jpegBytes(t, picture(1000, 1000))
+	for name, tc := range map[string]struct {
+		data   []byte
+		budget int64
+		ok     bool
+	}{
+		"16-bit png over":  {png16.Bytes(), 1900_000, false},
+		"16-bit png under": {png16.Bytes(), 2 << 20, true},
+		"jpeg over":        {jpg, 1400_000, false},
+		"jpeg under":       {jpg, 1600_000, true},
+	} {
+		_, err := photo.Process(context.Background(), tc.data, photo.Limits{MaxDecodedBytes: tc.budget})
+		if tc.ok && err != nil || !tc.ok && apperr.ReasonOf(err) != "photo_too_big_to_decode" {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
@@ -205,7 +249,7 @@ func FuzzProcess(f *testing.F) {
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
 	limits := photo.Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20, MaxEdge: 64, ThumbEdge: 16}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := photo.Process(data, limits)
+		p, err := photo.Process(context.Background(), data, limits)
 		if err != nil {
 			if !apperr.Has(err, apperr.Invalid) {
 				t.Fatalf("error %v is not Invalid", err)
@@ -224,7 +268,7 @@ func BenchmarkProcess12MP(b *testing.B) {
 	data := jpegBytes(b, picture(4000, 3000))
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := photo.Process(data, photo.Limits{}); err != nil {
+		if _, err := photo.Process(context.Background(), data, photo.Limits{}); err != nil {
 			b.Fatal(err)
 		}
 	}
