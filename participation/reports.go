@@ -87,6 +87,15 @@ type Report struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
+// ReopenedNote is the public status note of a report its reporter
+// reopened, in Italian as the offices write their notes;
+// ReopenedNoteEN is its English twin, for pages and feeds that answer in
+// English. The reporter's reason stays in the change record.
+const (
+	ReopenedNote   = "Riaperta dalla persona che l'ha segnalata."
+	ReopenedNoteEN = "Reopened by the person who reported it."
+)
+
 // Change is one recorded change of a report.
 type Change struct {
 	ID       int64     `json:"id"`
@@ -96,7 +105,10 @@ type Change struct {
 	Kind     string    `json:"kind"`
 	From     string    `json:"from,omitempty"`
 	To       string    `json:"to,omitempty"`
-	// Note is public: the reporter and everyone read it.
+	// Note is what the change said: the office's note, which is also the
+	// report's public status note, or the reporter's reason for reopening,
+	// which only the reporter and staff read (the public note is then
+	// ReopenedNote).
 	Note string `json:"note,omitempty"`
 }
 
@@ -233,8 +245,8 @@ func reportNotFound(err error) error {
 }
 
 // PublicReport is a report as anyone sees it: no account, no e-mail, the
-// name only when the reporter chose it, nothing staff redacted, only
-// approved photos.
+// name only when the reporter chose it, nothing staff redacted (nor the
+// status note of a redacted report), only approved photos.
 type PublicReport struct {
 	ID          string    `json:"id"`
 	Category    string    `json:"category"`
@@ -267,7 +279,8 @@ func (s *Service) public(r Report, photos []Photo) PublicReport {
 		p.Name = r.ReporterName
 	}
 	if r.Redacted {
-		p.Description, p.Address = RedactedText, ""
+		// Staff notes may quote the personal data that was redacted.
+		p.Description, p.Address, p.StatusNote = RedactedText, "", ""
 	}
 	for _, ph := range photos {
 		if ph.State == PhotoApproved {

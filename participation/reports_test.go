@@ -1,6 +1,7 @@
 package participation_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -351,6 +352,55 @@ func TestPublicListPagesAndFilters(t *testing.T) {
 		} {
 			_, err := f.svc.PublicReports(ctx, pf)
 			wantCode(t, name, err, apperr.Invalid, "")
+		}
+	})
+}
+
+// A reporter's reason for reopening is their own words, which may carry
+// personal data staff cannot redact: the public (list, Open311 notes, open
+// data) sees a fixed note; the reporter and staff read the reason in the
+// change record. A redacted report shows no status note either.
+func TestReopenReasonStaysPrivate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		r := f.report(t, anna, pothole(archLat, archLon))
+		_, err := f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusFixed, "Filled.")
+		must(t, err)
+		const reason = "Still there: call me, Anna Rossi, 333 1234567."
+		_, err = f.svc.Reopen(ctx, anna, r.ID, reason)
+		must(t, err)
+
+		p, err := f.svc.PublicReport(ctx, r.ID)
+		must(t, err)
+		if p.StatusNote != participation.ReopenedNote {
+			t.Fatalf("public status note %q, want %q", p.StatusNote, participation.ReopenedNote)
+		}
+		od, err := f.svc.OpenData(ctx)
+		must(t, err)
+		var csv bytes.Buffer
+		must(t, participation.WriteReportsCSV(&csv, od))
+		if strings.Contains(csv.String(), "333 1234567") {
+			t.Fatal("the reopening reason is in the open data")
+		}
+		for _, c := range []identity.Caller{anna, roads} {
+			v, err := f.svc.Report(ctx, c, r.ID)
+			must(t, err)
+			last := v.Changes[len(v.Changes)-1]
+			if last.Kind != participation.ChangeReopened || last.Note != reason {
+				t.Fatalf("%s reads the last change %+v, want the reason", c.Name, last)
+			}
+		}
+
+		// Staff note personal data, then redact: the note goes too.
+		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusAcknowledged, "Anna Rossi called us again.")
+		must(t, err)
+		_, err = f.svc.Redact(ctx, roads, r.ID, true)
+		must(t, err)
+		p, err = f.svc.PublicReport(ctx, r.ID)
+		must(t, err)
+		if p.StatusNote != "" || p.Description != participation.RedactedText {
+			t.Fatalf("redacted report shows %+v", p)
 		}
 	})
 }

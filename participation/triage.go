@@ -46,12 +46,18 @@ func (s *Service) ChangeStatus(ctx context.Context, c identity.Caller, id, statu
 	return r, err
 }
 
-// setStatus writes r's new status, records the change and e-mails the
-// reporter, in tx.
+// setStatus writes r's new status with note as its public status note,
+// records the change and e-mails the reporter, in tx.
 func (s *Service) setStatus(ctx context.Context, tx Tx, c identity.Caller, r *Report, kind, status, note, mergedInto string) error {
+	return s.setStatusNoted(ctx, tx, c, r, kind, status, note, note, mergedInto)
+}
+
+// setStatusNoted is setStatus with a change note (for the reporter and
+// staff) other than the public status note.
+func (s *Service) setStatusNoted(ctx context.Context, tx Tx, c identity.Caller, r *Report, kind, status, note, publicNote, mergedInto string) error {
 	now := s.stamp()
 	ch := Change{ReportID: r.ID, At: now, ActorID: c.AccountID, Kind: kind, From: r.Status, To: status, Note: note}
-	r.Status, r.StatusNote, r.UpdatedAt = status, note, now
+	r.Status, r.StatusNote, r.UpdatedAt = status, publicNote, now
 	if mergedInto != "" {
 		r.MergedInto = mergedInto
 	}
@@ -148,7 +154,11 @@ func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason stri
 		if s.now().After(fixedAt.Add(s.set.ReopenPeriod)) {
 			return apperr.R(apperr.Conflict, "reopen_too_late", "A fixed report can be reopened within %d days; make a new report.", int(s.set.ReopenPeriod.Hours()/24))
 		}
-		return s.setStatus(ctx, tx, c, &r, ChangeReopened, StatusOpen, reason, "")
+		// The reason is the reporter's own words, which may name them or
+		// others and cannot be redacted: it stays in the change record,
+		// which only the reporter and staff read. The public sees a fixed
+		// note.
+		return s.setStatusNoted(ctx, tx, c, &r, ChangeReopened, StatusOpen, reason, ReopenedNote, "")
 	})
 	return r, err
 }
