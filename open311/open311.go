@@ -19,6 +19,12 @@
 //     "media" (as FixMyStreet does), re-encoded and moderated like any.
 //   - Names and e-mails a client sends reach the city only: GET answers
 //     carry no personal data, and descriptions staff redacted are hidden.
+//
+// Every POST costs an argon2id hash of its api_key (tens of milliseconds
+// and 19 MiB), whether the key exists or not, and the participation domain
+// limits failures per key id only. Whoever mounts this endpoint must limit
+// POST requests per client address in front of it (as the hub's login
+// pages are), or a client cycling key ids can keep the CPU busy hashing.
 package open311
 
 import (

@@ -21,6 +21,9 @@ type APIKey struct {
 	IssuedAt   time.Time  `json:"issued_at"`
 	IssuedBy   string     `json:"issued_by"`
 	RevokedAt  *time.Time `json:"revoked_at,omitempty"`
+	// verified is set by AuthenticateAPIKey alone: a key read from the
+	// store or built by a caller cannot submit reports.
+	verified bool
 }
 
 // Active reports whether the key is valid.
@@ -89,36 +92,76 @@ func (s *Service) APIKeys(ctx context.Context, c identity.Caller) ([]APIKey, err
 	return out, err
 }
 
+// API key guessing is limited per key id: at most APIKeyFailureLimit
+// failed checks of one id within APIKeyFailureWindow, counted in the
+// database with the failed logins, so that every replica counts the same.
+// A check is reserved before its secret is hashed (a burst is held to the
+// limit exactly) and released when it succeeds. Anyone who knows a key's
+// id can use up its limit and hold the app off for the window; ids are
+// shown only to administrators and the app. Unknown ids are counted like
+// any, so the limit says nothing about which ids exist. The limit does not
+// bound the hashing a client can cause with many ids: the HTTP layer must
+// limit requests per client address before they get here (see package
+// open311).
+const (
+	APIKeyFailureLimit  = 20
+	APIKeyFailureWindow = 10 * time.Minute
+)
+
 // AuthenticateAPIKey returns the active key a client's "<id>.<secret>"
-// names. Unauthenticated (bad_api_key) for anything else, without saying
-// which part was wrong.
+// names, verified: the only kind SubmitReportFromApp takes.
+// Unauthenticated (bad_api_key) for anything else, without saying which
+// part was wrong, and in about the same time: a key id that is unknown or
+// revoked has a dummy hash checked. RateLimited (too_many_attempts) past
+// APIKeyFailureLimit failures of the id.
 func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, error) {
 	bad := apperr.R(apperr.Unauthenticated, "bad_api_key", "The API key is not valid.")
 	id, secret, ok := strings.Cut(key, ".")
 	if !ok || id == "" || secret == "" || len(key) > 200 {
+		// Refused by its shape alone, which says nothing about a key.
 		return APIKey{}, bad
 	}
+	now := s.stamp()
+	attempt := ids.New("att")
 	var k APIKey
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
+	found := false
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		ok, _, err := tx.ReserveLoginAttempt(ctx, attempt, []identity.LoginBucket{
+			{Subject: "apikey:" + id, Limit: APIKeyFailureLimit, Since: now.Add(-APIKeyFailureWindow)}}, now)
+		if err != nil {
+			return fmt.Errorf("reserve api key check: %w", err)
+		}
+		if !ok {
+			return apperr.R(apperr.RateLimited, "too_many_attempts", "Too many failed attempts with this API key; wait a few minutes.")
+		}
 		k, err = tx.APIKey(ctx, id)
-		return err
+		if apperr.Has(err, apperr.NotFound) {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("read api key: %w", err)
+		}
+		found = true
+		return nil
 	})
-	if apperr.Has(err, apperr.NotFound) {
-		return APIKey{}, bad
-	} else if err != nil {
-		return APIKey{}, fmt.Errorf("read api key: %w", err)
+	if err != nil {
+		return APIKey{}, err
 	}
-	if !k.Active() {
-		return APIKey{}, bad
+	hash := s.dummyHash
+	if found && k.Active() {
+		hash = k.SecretHash
 	}
-	ok, err = identity.CheckPassword(secret, k.SecretHash)
+	// Hashed outside the transaction: argon2id takes tens of milliseconds.
+	ok, err = identity.CheckPassword(secret, hash)
 	if err != nil {
 		return APIKey{}, fmt.Errorf("check api key: %w", err)
 	}
-	if !ok {
+	if !ok || !found || !k.Active() {
 		return APIKey{}, bad
 	}
+	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); err != nil {
+		return APIKey{}, fmt.Errorf("release api key check: %w", err)
+	}
+	k.verified = true
 	return k, nil
 }
 

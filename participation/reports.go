@@ -187,10 +187,12 @@ func (s *Service) SubmitReport(ctx context.Context, c identity.Caller, n NewRepo
 }
 
 // SubmitReportFromApp records a report a third-party app sent for a person
-// without an account here (Open311); key is the app's authenticated key.
-// The reporter's name is never public. Invalid for a bad field.
+// without an account here (Open311); key is the app's key as
+// AuthenticateAPIKey returned it (any other is refused). The reporter's
+// name is never public. Unauthenticated (bad_api_key); Invalid for a bad
+// field.
 func (s *Service) SubmitReportFromApp(ctx context.Context, key APIKey, n NewReport) (Report, error) {
-	if key.ID == "" || !key.Active() {
+	if !key.verified || key.ID == "" || !key.Active() {
 		return Report{}, apperr.R(apperr.Unauthenticated, "bad_api_key", "A valid API key is needed.")
 	}
 	n.PublicName = false

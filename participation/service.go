@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/mail"
 )
 
@@ -82,6 +83,9 @@ type Service struct {
 	mail  *mail.Composer
 	log   *slog.Logger
 	now   func() time.Time
+	// dummyHash is checked for an API key id that is unknown or revoked,
+	// so that answering takes as long as for a live key.
+	dummyHash string
 }
 
 // NewService returns the service on store. The settings' catalogue must be
@@ -108,7 +112,8 @@ func NewService(store Store, set Settings, log *slog.Logger) (*Service, error) {
 	if set.APIKeyCost == (identity.Argon2Params{}) {
 		set.APIKeyCost = identity.DefaultArgon2
 	}
-	return &Service{store: store, cat: set.Catalogue, set: set, log: log, now: time.Now}, nil
+	return &Service{store: store, cat: set.Catalogue, set: set, log: log, now: time.Now,
+		dummyHash: identity.HashPassword(ids.Token(16), set.APIKeyCost)}, nil
 }
 
 // SendMail makes the service enqueue e-mails (status changes to reporters,

@@ -102,6 +102,11 @@ type Tx interface {
 	SupportedBy(ctx context.Context, accountID string) ([]string, error)
 	FollowedBy(ctx context.Context, accountID string) ([]string, error)
 
+	// ReserveLoginAttempt and ReleaseLoginAttempt are identity's limits
+	// of failed logins (identity.Tx), used for API key checks.
+	ReserveLoginAttempt(ctx context.Context, attempt string, buckets []identity.LoginBucket, at time.Time) (bool, time.Time, error)
+	ReleaseLoginAttempt(ctx context.Context, attempt string) error
+
 	InsertAPIKey(ctx context.Context, k APIKey) error
 	APIKey(ctx context.Context, id string) (APIKey, error)
 	ListAPIKeys(ctx context.Context) ([]APIKey, error)
