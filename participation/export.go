@@ -43,6 +43,7 @@ func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error)
 				return err
 			}
 			v.Timing = TimingOf(r, v.Changes)
+			v.Changes = changesFor(c, r, v.Changes)
 			out.Reports = append(out.Reports, v)
 		}
 		if out.Proposals, err = tx.ProposalsBy(ctx, c.AccountID); err != nil {

@@ -293,7 +293,8 @@ func (s *Service) public(r Report, photos []Photo) PublicReport {
 }
 
 // ReportView is a report with its history and photos, as its reporter or
-// the office's staff see it.
+// the office's staff see it; the reporter does not see which staff
+// account made a change.
 type ReportView struct {
 	Report  Report   `json:"report"`
 	Changes []Change `json:"changes"`
@@ -324,7 +325,23 @@ func (s *Service) Report(ctx context.Context, c identity.Caller, id string) (Rep
 		return ReportView{}, err
 	}
 	v.Timing = TimingOf(v.Report, v.Changes)
+	v.Changes = changesFor(c, v.Report, v.Changes)
 	return v, nil
+}
+
+// changesFor is changes as c may read them: staff of the report's office
+// see who made each; anyone else (the reporter) only their own id, not the
+// accounts of the staff who worked the report.
+func changesFor(c identity.Caller, r Report, changes []Change) []Change {
+	if isStaff(c, r.OfficeID) {
+		return changes
+	}
+	for i := range changes {
+		if changes[i].ActorID != c.AccountID {
+			changes[i].ActorID = ""
+		}
+	}
+	return changes
 }
 
 // PublicReport returns one report as the public sees it. NotFound.

@@ -43,7 +43,7 @@ func TestReportLifecycle(t *testing.T) {
 				t.Fatalf("ChangeStatus %s = %+v, %v", st.status, got, err)
 			}
 		}
-		v, err := f.svc.Report(ctx, bruno, r.ID)
+		v, err := f.svc.Report(ctx, roads, r.ID)
 		must(t, err)
 		if len(v.Changes) != 4 || v.Changes[3].ActorID != roads.AccountID || v.Changes[3].From != participation.StatusInProgress ||
 			v.Changes[3].To != participation.StatusFixed || v.Changes[3].Note != "Filled <b>today</b>." {
@@ -401,6 +401,36 @@ func TestReopenReasonStaysPrivate(t *testing.T) {
 		must(t, err)
 		if p.StatusNote != "" || p.Description != participation.RedactedText {
 			t.Fatalf("redacted report shows %+v", p)
+		}
+	})
+}
+
+// The reporter reads what happened to their report, not which staff
+// account did it: the actor of a change reaches staff only, in the view
+// and in the reporter's data export.
+func TestChangeActorsHiddenFromReporter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		r := f.report(t, anna, pothole(archLat, archLon))
+		_, err := f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusAcknowledged, "Seen.")
+		must(t, err)
+		v, err := f.svc.Report(ctx, anna, r.ID)
+		must(t, err)
+		if v.Changes[0].ActorID != anna.AccountID || v.Changes[1].ActorID != "" {
+			t.Fatalf("the reporter reads actors %q and %q", v.Changes[0].ActorID, v.Changes[1].ActorID)
+		}
+		ex, err := f.svc.Export(ctx, anna)
+		must(t, err)
+		if b, _ := json.Marshal(ex); strings.Contains(string(b), roads.AccountID) {
+			t.Fatalf("the export names the staff account: %s", b)
+		}
+		for _, c := range []identity.Caller{roads, admin} {
+			v, err := f.svc.Report(ctx, c, r.ID)
+			must(t, err)
+			if v.Changes[1].ActorID != roads.AccountID {
+				t.Fatalf("%s reads actor %q", c.Name, v.Changes[1].ActorID)
+			}
 		}
 	})
 }
