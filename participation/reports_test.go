@@ -434,3 +434,54 @@ func TestChangeActorsHiddenFromReporter(t *testing.T) {
 		}
 	})
 }
+
+// A merge closes a report in favour of another: the other must be one the
+// caller works too, and of the same category. The suggestions of nearby
+// reports come only from the caller's offices (a report keeps the office
+// its category had, so one category can span offices after the catalogue
+// changed) and carry nothing personal.
+func TestMergeTargetAndNearbyAreTheCallersOwn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		mine := f.report(t, anna, pothole(archLat, archLon))
+		sign := f.report(t, bruno, participation.NewReport{Category: "signage", Located: true, Lat: nearArchLat, Lon: nearArchLon,
+			Description: "A stop sign knocked down."})
+		lamp := f.report(t, carla, participation.NewReport{Category: "lighting", Located: true, Lat: nearArchLat, Lon: nearArchLon,
+			Description: "Lamp out here."})
+
+		_, err := f.svc.Merge(ctx, roads, mine.ID, lamp.ID, "")
+		wantCode(t, "merge into another office's report", err, apperr.Forbidden, "not_office_staff")
+		_, err = f.svc.Merge(ctx, roads, mine.ID, sign.ID, "")
+		wantCode(t, "merge into another category", err, apperr.Conflict, "merge_other_category")
+		_, err = f.svc.Merge(ctx, admin, mine.ID, lamp.ID, "")
+		wantCode(t, "an administrator merges across categories", err, apperr.Conflict, "merge_other_category")
+
+		// Potholes went to the parks office for a while.
+		cat := participation.DefaultCatalogue()
+		for i, k := range cat.Categories {
+			if k.Code == "pothole" {
+				cat.Categories[i].OfficeID = "parks"
+			}
+		}
+		old, err := participation.NewService(db.Participation(), participation.Settings{Catalogue: cat}, nil)
+		must(t, err)
+		theirs, err := old.SubmitReport(ctx, bruno, participation.NewReport{Category: "pothole", Located: true, Lat: nearArchLat, Lon: nearArchLon,
+			Description: "Another deep pothole.", PublicName: false})
+		must(t, err)
+		twin := f.report(t, carla, pothole(nearArchLat, nearArchLon))
+		got, err := f.svc.NearbyReports(ctx, roads, mine.ID)
+		must(t, err)
+		if len(got) != 1 || got[0].Report.ID != twin.ID {
+			t.Fatalf("roads staff are offered %+v, want only %s (not the parks office's %s)", got, twin.ID, theirs.ID)
+		}
+		if b, _ := json.Marshal(got); strings.Contains(string(b), carla.Name) || strings.Contains(string(b), carla.AccountID) {
+			t.Fatalf("a suggestion names its reporter: %s", b)
+		}
+		_, err = f.svc.Merge(ctx, roads, mine.ID, theirs.ID, "")
+		wantCode(t, "merge into the parks office's pothole", err, apperr.Forbidden, "not_office_staff")
+		if got, err := f.svc.NearbyReports(ctx, admin, mine.ID); err != nil || len(got) != 2 {
+			t.Fatalf("an administrator is offered %+v, %v; want both", got, err)
+		}
+	})
+}

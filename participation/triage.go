@@ -73,9 +73,10 @@ func (s *Service) setStatusNoted(ctx context.Context, tx Tx, c identity.Caller, 
 	return s.notifyReporter(ctx, tx, *r, ch)
 }
 
-// Merge marks report id a duplicate of into, an active report, as staff of
-// id's office. Invalid (same_report), NotFound, Forbidden, Conflict
-// (bad_transition; merge_target_closed when into is no longer worked).
+// Merge marks report id a duplicate of into, an active report of the same
+// category, as staff of both reports' offices. Invalid (same_report),
+// NotFound, Forbidden, Conflict (bad_transition; merge_target_closed when
+// into is no longer worked; merge_other_category).
 func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note string) (Report, error) {
 	note, err := cleanText(note, 0, MaxNoteLen, "bad_note", "note")
 	if err != nil {
@@ -106,6 +107,15 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 		}
 		if err := requireStaff(c, r.OfficeID); err != nil {
 			return err
+		}
+		// A merge closes id in favour of into: its reporter follows into
+		// from now on, so into must be a report the caller works too, and
+		// about the same thing.
+		if !isStaff(c, target.OfficeID) {
+			return apperr.R(apperr.Forbidden, "not_office_staff", "The report to merge into belongs to another office.")
+		}
+		if target.Category != r.Category {
+			return apperr.R(apperr.Conflict, "merge_other_category", "A report can be merged only into one of the same category.")
 		}
 		if !slices.Contains(next[r.Status], StatusDuplicate) {
 			return apperr.R(apperr.Conflict, "bad_transition", "A report that is %s cannot be merged.", r.Status)
@@ -309,15 +319,18 @@ func (s *Service) Queue(ctx context.Context, c identity.Caller, office string, l
 	return out, err
 }
 
-// Nearby is another active report of the same category close to a report.
+// Nearby is another active report of the same category close to a report,
+// as the public sees it: the suggestion is about the place and the
+// problem, not about who reported it.
 type Nearby struct {
-	Report   Report  `json:"report"`
-	Distance float64 `json:"distance_m"`
+	Report   PublicReport `json:"report"`
+	Distance float64      `json:"distance_m"`
 }
 
 // NearbyReports suggests reports to merge report id into: active reports
-// of its category within the nearby radius, nearest first. A report
-// without a position has none. Forbidden, NotFound.
+// of its category in the caller's offices within the nearby radius,
+// nearest first. A report without a position has none. Forbidden,
+// NotFound.
 func (s *Service) NearbyReports(ctx context.Context, c identity.Caller, id string) ([]Nearby, error) {
 	out := []Nearby{}
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -331,18 +344,40 @@ func (s *Service) NearbyReports(ctx context.Context, c identity.Caller, id strin
 		if !r.Located {
 			return nil
 		}
-		box := around(r.Lat, r.Lon, s.set.NearbyRadius)
-		rs, err := tx.ListReports(ctx, ReportFilter{Categories: []string{r.Category}, Statuses: ActiveStatuses, Within: &box, OldestFirst: true})
+		offices, err := staffOffices(c)
 		if err != nil {
 			return err
 		}
+		box := around(r.Lat, r.Lon, s.set.NearbyRadius)
+		rs, err := tx.ListReports(ctx, ReportFilter{Categories: []string{r.Category}, Statuses: ActiveStatuses, Offices: offices,
+			Within: &box, OldestFirst: true})
+		if err != nil {
+			return err
+		}
+		var near []Report
+		var dist []float64
 		for _, o := range rs {
 			if o.ID == r.ID {
 				continue
 			}
 			if d := Distance(r.Lat, r.Lon, o.Lat, o.Lon); d <= s.set.NearbyRadius {
-				out = append(out, Nearby{Report: o, Distance: d})
+				near, dist = append(near, o), append(dist, d)
 			}
+		}
+		ids := make([]string, len(near))
+		for i, o := range near {
+			ids[i] = o.ID
+		}
+		photos, err := tx.PhotosOf(ctx, ids)
+		if err != nil {
+			return err
+		}
+		byReport := map[string][]Photo{}
+		for _, p := range photos {
+			byReport[p.ReportID] = append(byReport[p.ReportID], p)
+		}
+		for i, o := range near {
+			out = append(out, Nearby{Report: s.public(o, byReport[o.ID]), Distance: dist[i]})
 		}
 		return nil
 	})
