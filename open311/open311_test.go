@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -435,6 +436,53 @@ func TestRequestFilters(t *testing.T) {
 		code, b, _ = e.do(t, "GET", "/requests.xml?status=closed", nil, "")
 		if els := xmlElements(t, b, "service_requests", "request"); code != 200 || len(els) != 1 || !slices.Equal(els[0], requestFields) {
 			t.Fatalf("requests.xml %d %s", code, b)
+		}
+	})
+}
+
+// List parameters are read once per distinct value and bounded: at most
+// open311.MaxRequestIDs ids and as many service codes as there are
+// services, with a 400 that says so; repeats cost nothing.
+func TestRequestListParametersBounded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db)
+		c, b := e.post(t, "json", url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "lat": {"41.1316"}, "long": {"14.7802"}, "description": {"Something is wrong here"}})
+		if c != 200 {
+			t.Fatalf("post %d %s", c, b)
+		}
+		var created []open311.Created
+		_ = json.Unmarshal(b, &created)
+		hole := created[0].ServiceRequestID
+
+		many := make([]string, open311.MaxRequestIDs+1)
+		for i := range many {
+			many[i] = fmt.Sprintf("rep_%d", i)
+		}
+		codes := []string{}
+		for _, k := range e.svc.Catalogue().Categories {
+			codes = append(codes, k.Code)
+		}
+		for query, want := range map[string]int{
+			"?service_request_id=" + strings.Repeat(hole+",", 500):         200,
+			"?service_request_id=" + strings.Join(many, ","):               400,
+			"?service_request_id=" + strings.Join(many[1:], ","):           200,
+			"?service_code=" + strings.Repeat("pothole,", 500):             200,
+			"?service_code=" + strings.Join(append(codes, "pothole"), ","): 200,
+			"?service_code=" + strings.Join(append(codes, "ufo"), ","):     400,
+			"?status=" + strings.Repeat("open,", 100) + "closed":           200,
+		} {
+			code, b, _ := e.do(t, "GET", "/requests.json"+query, nil, "")
+			if code != want {
+				t.Errorf("%.60s…: %d %s, want %d", query, code, b, want)
+			}
+			if code == 400 && !strings.Contains(string(b), "at most") {
+				t.Errorf("%.60s…: the 400 does not say the bound: %s", query, b)
+			}
+			if code == 200 && strings.Contains(query, hole) {
+				if list := keysOf(t, "ids", b, requestFields); len(list) != 1 {
+					t.Errorf("a repeated id answered %d requests", len(list))
+				}
+			}
 		}
 	})
 }

@@ -250,15 +250,24 @@ func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
 		return pf, err
 	}
 	q := r.URL.Query()
-	if ids := list(q.Get("service_request_id")); len(ids) > 0 {
-		if len(ids) > participation.MaxListLimit {
-			return pf, apperr.R(apperr.Invalid, "too_many_ids", "At most %d ids.", participation.MaxListLimit)
-		}
+	ids, err := list(q.Get("service_request_id"), MaxRequestIDs, "service_request_id")
+	if err != nil {
+		return pf, err
+	}
+	if len(ids) > 0 {
 		pf.IDs = ids
 		return pf, nil
 	}
-	pf.Categories = list(q.Get("service_code"))
-	for _, st := range list(q.Get("status")) {
+	// Every service at most: any more would repeat one or name one that
+	// does not exist.
+	if pf.Categories, err = list(q.Get("service_code"), len(s.svc.Catalogue().Categories), "service_code"); err != nil {
+		return pf, err
+	}
+	statuses, err := list(q.Get("status"), 2, "status")
+	if err != nil {
+		return pf, err
+	}
+	for _, st := range statuses {
 		switch st {
 		case "open":
 			pf.Statuses = append(pf.Statuses, participation.ActiveStatuses...)
@@ -283,15 +292,26 @@ func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
 	return pf, nil
 }
 
-// list splits a comma-separated parameter, dropping empty items.
-func list(v string) []string {
+// MaxRequestIDs is how many service_request_id one GET requests may name.
+const MaxRequestIDs = 50
+
+// list splits a comma-separated parameter, dropping empty and repeated
+// items; Invalid (too_many_values) past max distinct items. It stops
+// reading at the first item past max, so a long parameter costs no more.
+func list(v string, max int, name string) ([]string, error) {
 	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
+	seen := map[string]bool{}
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s == "" || seen[s] {
+			continue
 		}
+		if len(out) == max {
+			return nil, apperr.R(apperr.Invalid, "too_many_values", "%s may list at most %d different values.", name, max)
+		}
+		seen[s] = true
+		out = append(out, s)
 	}
-	return out
+	return out, nil
 }
 
 // handleRequest is GET requests/{service_request_id}.{format}: a list of

@@ -62,14 +62,29 @@ func (s *Service) AddComment(ctx context.Context, c identity.Caller, proposalID,
 	return cm, err
 }
 
-// Comments lists a proposal's visible comments, oldest first. NotFound.
-func (s *Service) Comments(ctx context.Context, proposalID string) ([]PublicComment, error) {
+// Comment pages: how many comments a page holds by default and at most.
+const (
+	DefaultCommentPage = 100
+	MaxCommentPage     = 500
+)
+
+// Comments lists a page of a proposal's visible comments, oldest first:
+// limit of them (DefaultCommentPage when 0) after the comment with id after
+// (from the first when empty); the last one's id is the next page's after.
+// NotFound; Invalid (bad_limit).
+func (s *Service) Comments(ctx context.Context, proposalID, after string, limit int) ([]PublicComment, error) {
+	if limit < 0 || limit > MaxCommentPage {
+		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxCommentPage)
+	}
+	if limit == 0 {
+		limit = DefaultCommentPage
+	}
 	out := []PublicComment{}
 	err := s.store.View(ctx, func(tx Tx) error {
 		if _, err := tx.Proposal(ctx, proposalID); err != nil {
 			return proposalNotFound(err)
 		}
-		cs, err := tx.Comments(ctx, proposalID, false)
+		cs, err := tx.Comments(ctx, proposalID, false, after, limit)
 		for _, c := range cs {
 			out = append(out, PublicComment{ID: c.ID, AuthorName: c.AuthorName, Body: c.Body, CreatedAt: c.CreatedAt})
 		}

@@ -100,7 +100,7 @@ func TestErasedAccountLeavesNoName(t *testing.T) {
 		must(t, err)
 		prop, err := f.svc.Proposal(ctx, p.ID)
 		must(t, err)
-		cs, err := f.svc.Comments(ctx, p.ID)
+		cs, err := f.svc.Comments(ctx, p.ID, "", 0)
 		must(t, err)
 		v, err := f.svc.Report(ctx, admin, r.ID)
 		must(t, err)

@@ -2,9 +2,12 @@ package participation_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -167,13 +170,13 @@ func TestCommentsAndModeration(t *testing.T) {
 		if err != nil || len(flagged) != 1 || flagged[0].ID != bad.ID || flagged[0].FlagCount != 2 {
 			t.Fatalf("flagged %+v, %v", flagged, err)
 		}
-		if cs, _ := f.svc.Comments(ctx, p.ID); len(cs) != 2 {
+		if cs, _ := f.svc.Comments(ctx, p.ID, "", 0); len(cs) != 2 {
 			t.Fatalf("a flagged comment stays visible until moderated: %+v", cs)
 		}
 		err = f.svc.ModerateComment(ctx, roads, bad.ID, participation.CommentHidden)
 		wantCode(t, "staff moderate comments", err, apperr.Forbidden, "not_admin")
 		must(t, f.svc.ModerateComment(ctx, admin, bad.ID, participation.CommentHidden))
-		cs, err := f.svc.Comments(ctx, p.ID)
+		cs, err := f.svc.Comments(ctx, p.ID, "", 0)
 		if err != nil || len(cs) != 1 || cs[0].ID != good.ID || cs[0].Body != "Great idea <3" || cs[0].AuthorName != bruno.Name {
 			t.Fatalf("comments %+v, %v", cs, err)
 		}
@@ -219,5 +222,56 @@ func TestAPIKeys(t *testing.T) {
 		if msgs := f.outbox(t); len(msgs) != 1 || msgs[0].To != "dario@example.org" || msgs[0].AccountID != "" {
 			t.Fatalf("e-mail to the app's reporter %+v", msgs)
 		}
+	})
+}
+
+// A proposal's comments come a page at a time, oldest first, each page
+// after the last comment of the one before.
+func TestCommentsPaged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		// Pairs of comments share their time: the id orders them.
+		var all []participation.Comment
+		for i := range 5 {
+			c, err := f.svc.AddComment(ctx, callers[i%3], p.ID, fmt.Sprintf("Comment number %d", i))
+			must(t, err)
+			all = append(all, c)
+			if i%2 == 0 {
+				f.clock.Add(time.Second)
+			}
+		}
+		slices.SortFunc(all, func(a, b participation.Comment) int {
+			if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		var want []string
+		for _, c := range all {
+			want = append(want, c.ID)
+		}
+		var got []string
+		after := ""
+		for pages := 0; ; pages++ {
+			page, err := f.svc.Comments(ctx, p.ID, after, 2)
+			must(t, err)
+			if len(page) == 0 {
+				break
+			}
+			if len(page) > 2 || pages > 3 {
+				t.Fatalf("page %d has %d comments", pages, len(page))
+			}
+			for _, c := range page {
+				got = append(got, c.ID)
+			}
+			after = page[len(page)-1].ID
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("paged %v, want %v", got, want)
+		}
+		_, err := f.svc.Comments(ctx, p.ID, "", participation.MaxCommentPage+1)
+		wantCode(t, "a page too long", err, apperr.Invalid, "bad_limit")
 	})
 }

@@ -82,9 +82,10 @@ type Tx interface {
 
 	InsertComment(ctx context.Context, c Comment) error
 	Comment(ctx context.Context, id string) (Comment, error)
-	// Comments lists a proposal's comments oldest first, hidden ones
-	// included only when withHidden.
-	Comments(ctx context.Context, proposalID string, withHidden bool) ([]Comment, error)
+	// Comments lists up to limit of a proposal's comments oldest first,
+	// after the comment with id after (from the first when empty), hidden
+	// ones included only when withHidden.
+	Comments(ctx context.Context, proposalID string, withHidden bool, after string, limit int) ([]Comment, error)
 	// FlagComment records accountID's flag once and marks a visible
 	// comment flagged; added says whether the flag is new.
 	FlagComment(ctx context.Context, commentID, accountID, reason string, at time.Time) (added bool, err error)

@@ -149,9 +149,11 @@ func (tx *Tx) Comment(ctx context.Context, id string) (participation.Comment, er
 }
 
 // Comments implements participation.Tx.
-func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool) ([]participation.Comment, error) {
+func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool, after string, limit int) ([]participation.Comment, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments
-		WHERE proposal_id = $1 AND ($2 OR state <> 'hidden') ORDER BY created_at, id`, proposalID, withHidden)
+		WHERE proposal_id = $1 AND ($2 OR state <> 'hidden')
+			AND ($3 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = $3))
+		ORDER BY created_at, id LIMIT $4`, proposalID, withHidden, after, limit)
 	if err != nil {
 		return nil, wrap("list comments", err)
 	}
