@@ -183,6 +183,11 @@ func (s *Service) Support(ctx context.Context, c identity.Caller, id string) (p 
 		if prop, err = tx.Proposal(ctx, id); err != nil {
 			return err
 		}
+		// Answered between the read above and the support: the store
+		// added nothing.
+		if !added && prop.Answer != "" {
+			return apperr.R(apperr.Conflict, "proposal_answered", "The city has answered this proposal; it takes no more supports.")
+		}
 		p = prop.Public()
 		return nil
 	})

@@ -2,10 +2,12 @@ package participation_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -115,6 +117,54 @@ func TestConcurrentFlagsOnce(t *testing.T) {
 		flagged, err := f.svc.FlaggedComments(ctx, admin)
 		if err != nil || len(flagged) != 1 || flagged[0].FlagCount != 1 {
 			t.Fatalf("flagged %+v, %v", flagged, err)
+		}
+	})
+}
+
+// Supports racing the city's answer: once the answer commits, no support
+// is added after it. Every support either counted before the answer (and
+// the answer saw it) or was told the proposal is answered; the count the
+// answer locked is the final count, and so is the number of support rows.
+func TestSupportsStopAtTheAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		for round := range 4 {
+			p := proposal(t, f, anna, 0)
+			var answered participation.PublicProposal
+			i := 0
+			var mu sync.Mutex
+			ok, errs := race(49, func() error {
+				mu.Lock()
+				n := i
+				i++
+				mu.Unlock()
+				if n == 24 {
+					a, err := f.svc.Answer(ctx, admin, p.ID, "We will add twenty benches.")
+					answered = a
+					return err
+				}
+				c := identity.Caller{AccountID: fmt.Sprintf("acc_supporter_%d_%d", round, n), Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+				_, added, err := f.svc.Support(ctx, c, p.ID)
+				if err == nil && !added {
+					return fmt.Errorf("a first support was not added")
+				}
+				return err
+			})
+			for _, err := range errs {
+				wantCode(t, "a support after the answer", err, apperr.Conflict, "proposal_answered")
+			}
+			got, err := f.svc.Proposal(ctx, p.ID)
+			must(t, err)
+			var rows int
+			must(t, db.Participation().View(ctx, func(tx participation.Tx) error {
+				rows, err = tx.CountSupports(ctx, p.ID)
+				return err
+			}))
+			if answered.Answer == "" || ok-1 != answered.SupportCount || got.SupportCount != answered.SupportCount || rows != answered.SupportCount {
+				t.Fatalf("round %d: the answer saw %d supports; %d supports succeeded, the proposal counts %d, %d rows",
+					round, answered.SupportCount, ok-1, got.SupportCount, rows)
+			}
 		}
 	})
 }

@@ -67,8 +67,10 @@ type Tx interface {
 	// ListProposals lists proposals newest first, before the cursor (an id).
 	ListProposals(ctx context.Context, f ProposalFilter) ([]Proposal, error)
 	// AddSupport records accountID's support and counts it on the proposal,
-	// unless that account already supports it; added says which. The
-	// primary key decides among concurrent supports, not an earlier read.
+	// unless that account already supports it or the proposal is answered;
+	// added says which. The primary key decides among concurrent supports,
+	// and the proposal's answer, read under the row's lock, against a
+	// concurrent answer: not an earlier read.
 	AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (added bool, err error)
 	Supports(ctx context.Context, proposalID, accountID string) (bool, error)
 	// CountSupports counts the support rows (the check of support_count).

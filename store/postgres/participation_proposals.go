@@ -70,10 +70,15 @@ func (tx *Tx) ListProposals(ctx context.Context, f participation.ProposalFilter)
 
 // AddSupport implements participation.Tx. Of concurrent inserts of one
 // (proposal, account) the primary key lets one through; the others wait for
-// it to commit and then insert nothing, so the count moves once.
+// it to commit and then insert nothing, so the count moves once. The
+// proposal's row is locked first and must still be unanswered: an answer
+// holding it makes the support wait, and once the answer commits, READ
+// COMMITTED reads the row again and finds it answered, so nothing is added.
 func (tx *Tx) AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (bool, error) {
-	tag, err := tx.q.Exec(ctx, `WITH ins AS (
-			INSERT INTO participation_supports (proposal_id, account_id, at) VALUES ($1, $2, $3)
+	tag, err := tx.q.Exec(ctx, `WITH open AS (
+			SELECT id FROM participation_proposals WHERE id = $1 AND answer = '' FOR NO KEY UPDATE),
+		ins AS (
+			INSERT INTO participation_supports (proposal_id, account_id, at) SELECT id, $2, $3 FROM open
 			ON CONFLICT (proposal_id, account_id) DO NOTHING RETURNING proposal_id)
 		UPDATE participation_proposals SET support_count = support_count + 1 WHERE id IN (SELECT proposal_id FROM ins)`,
 		proposalID, accountID, at)

@@ -64,9 +64,10 @@ func (tx *Tx) ListProposals(ctx context.Context, f participation.ProposalFilter)
 
 // AddSupport implements participation.Tx. The single writer serializes
 // supports; the primary key still decides, so a second support inserts
-// nothing and counts nothing.
+// nothing and counts nothing, and an answered proposal takes none.
 func (tx *Tx) AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO participation_supports (proposal_id, account_id, at) VALUES (?, ?, ?)
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO participation_supports (proposal_id, account_id, at)
+		SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM participation_proposals WHERE id = ?1 AND answer = '')
 		ON CONFLICT (proposal_id, account_id) DO NOTHING`, proposalID, accountID, toMicros(at))
 	if added, err := inserted(res, err, "add support"); err != nil || !added {
 		return false, err
