@@ -69,7 +69,9 @@ func (t *TLS) parse(getenv func(string) string) {
 }
 
 // validate reports TLS settings that cannot work; publicURL must be https
-// when the hub serves HTTPS, since it is where plain HTTP redirects to.
+// when the hub serves HTTPS, since it is where plain HTTP redirects to, and
+// set when the certificate comes from files (with ACME, the first domain
+// stands in).
 func (t TLS) validate(publicURL string) error {
 	if !t.Enabled() {
 		return nil
@@ -96,6 +98,11 @@ func (t TLS) validate(publicURL string) error {
 	}
 	if _, _, err := net.SplitHostPort(t.HTTPSAddr); err != nil {
 		errs = append(errs, fmt.Errorf("https address %q: %w", t.HTTPSAddr, err))
+	}
+	if publicURL == "" && len(t.Domains) == 0 && t.CertFile != "" {
+		// ACME names the host; a certificate file does not, and plain
+		// HTTP would redirect every visitor to https://localhost.
+		errs = append(errs, errors.New("tls: with CITYHUB_TLS_CERT_FILE, set CITYHUB_PUBLIC_URL to the https:// address on the certificate (where plain HTTP redirects to)"))
 	}
 	if publicURL != "" {
 		if u, err := url.Parse(publicURL); err == nil && u.Scheme != "https" {

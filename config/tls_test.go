@@ -45,6 +45,7 @@ func TestTLS(t *testing.T) {
 		{"bad contact", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_EMAIL": "not mail"}, "acme email"},
 		{"bad address", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_HTTPS_ADDR": "443"}, "https address"},
 		{"http public url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_PUBLIC_URL": "http://hub.example.it"}, "is https://"},
+		{"files without public url", map[string]string{"CITYHUB_TLS_CERT_FILE": "/c", "CITYHUB_TLS_KEY_FILE": "/k", "CITYHUB_PUBLIC_URL": ""}, "set CITYHUB_PUBLIC_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("serve", nil, env(tc.env), io.Discard)

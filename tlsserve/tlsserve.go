@@ -62,7 +62,9 @@ type Config struct {
 
 	// CertFile and KeyFile are PEM files of a certificate chain and its
 	// key, renewed by someone else; a changed file is picked up at the next
-	// handshake. A key file other users may read is refused.
+	// handshake. A key file every user may read is refused; one its group
+	// may read is accepted on purpose, since a key is often shared with the
+	// service through its group (root:cityhub 0640, Debian's ssl-cert).
 	CertFile, KeyFile string
 
 	// PublicURL is the https:// URL people use: plain-HTTP requests are

@@ -36,10 +36,11 @@ func listenHTTPS(cfg *config.Config, log *slog.Logger) (*httpsSide, error) {
 	return &httpsSide{ln: ln, log: log.With(slog.String("component", "tls"))}, nil
 }
 
-// loadCertificates reads the certificate files (a key file other users may
-// read stops the hub) or readies the ACME cache. It runs once the store is
-// open, so the data directory it keeps ACME's keys in has been checked and
-// made private by the embedded database first.
+// loadCertificates reads the certificate files (a key file every user may
+// read stops the hub) or readies the ACME cache under the data directory.
+// tlsserve makes that cache directory private itself (0700, refused when
+// it holds files others may read): with PostgreSQL no embedded database
+// has checked the data directory before.
 func (s *httpsSide) loadCertificates(cfg config.Config) error {
 	certs, err := tlsserve.New(tlsserve.Config{
 		Domains:       cfg.TLS.Domains,
@@ -60,7 +61,9 @@ func (s *httpsSide) loadCertificates(cfg config.Config) error {
 }
 
 // httpsPublicURL is the URL people use when none is configured: the first
-// ACME name, else the listener's host, on the listener's port.
+// ACME name, else the listener's host (localhost for a wildcard address),
+// on the listener's port. With certificate files config requires
+// CITYHUB_PUBLIC_URL, so only ACME comes here.
 func httpsPublicURL(t config.TLS, addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -212,6 +212,7 @@ func TestServeHTTPSFromFiles(t *testing.T) {
 	c, k, _ := tlstest.WriteCertificate(t, openDir, host, 0o644)
 	env = tlsEnv(t)
 	env["CITYHUB_TLS_CERT_FILE"], env["CITYHUB_TLS_KEY_FILE"] = c, k
+	env["CITYHUB_PUBLIC_URL"] = "https://" + host
 	var out, errOut syncBuffer
 	err = run(context.Background(), []string{"serve"}, func(key string) string { return env[key] }, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "chmod 600") {
@@ -259,6 +260,23 @@ func TestHTTPSPublicURL(t *testing.T) {
 	} {
 		if got := httpsPublicURL(config.TLS{Domains: tc.domains}, tc.addr); got != tc.want {
 			t.Errorf("httpsPublicURL(%v, %s) = %s, want %s", tc.domains, tc.addr, got, tc.want)
+		}
+	}
+}
+
+// With certificate files the hub cannot tell its name: serve and check
+// refuse to start without CITYHUB_PUBLIC_URL, instead of redirecting
+// every plain-HTTP visitor to https://localhost.
+func TestCertificateFilesNeedThePublicURL(t *testing.T) {
+	dir := t.TempDir()
+	c, k, _ := tlstest.WriteCertificate(t, dir, "hub.cityhub.test", 0o600)
+	env := tlsEnv(t)
+	env["CITYHUB_TLS_CERT_FILE"], env["CITYHUB_TLS_KEY_FILE"] = c, k
+	for _, cmd := range []string{"serve", "check"} {
+		var out, errOut syncBuffer
+		err := run(context.Background(), []string{cmd}, func(key string) string { return env[key] }, &out, &errOut)
+		if err == nil || !strings.Contains(out.String()+errOut.String()+err.Error(), "set CITYHUB_PUBLIC_URL") {
+			t.Errorf("%s without CITYHUB_PUBLIC_URL = %v\n%s%s, want a refusal saying to set it", cmd, err, out.String(), errOut.String())
 		}
 	}
 }
