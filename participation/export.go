@@ -30,7 +30,7 @@ func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error)
 	}
 	out := Export{ExportedAt: s.now().UTC(), Reports: []ReportView{}}
 	err := s.store.View(ctx, func(tx Tx) error {
-		reports, err := tx.ListReports(ctx, ReportFilter{ReporterID: c.AccountID})
+		reports, err := allReportsBy(ctx, tx, c.AccountID)
 		if err != nil {
 			return err
 		}
@@ -59,4 +59,22 @@ func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error)
 		return err
 	})
 	return out, err
+}
+
+// allReportsBy reads every report of an account, a page at a time: an
+// export holds everything, however many.
+func allReportsBy(ctx context.Context, tx Tx, accountID string) ([]Report, error) {
+	var out []Report
+	before := ""
+	for {
+		page, err := tx.ListReports(ctx, ReportFilter{ReporterID: accountID, Before: before, Limit: MaxListLimit})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < MaxListLimit {
+			return out, nil
+		}
+		before = page[len(page)-1].ID
+	}
 }

@@ -254,20 +254,25 @@ func (s *Service) Answer(ctx context.Context, c identity.Caller, id, answer stri
 	return p.Public(), err
 }
 
-// AwaitingAnswer lists the proposals past their threshold that the city
-// has not answered, for administrators. Forbidden.
-func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller) ([]Proposal, error) {
+// AwaitingAnswer lists a page of the proposals past their threshold that
+// the city has not answered, oldest first (the longest waiting), for
+// administrators: limit of them (MaxListLimit when 0) after the proposal
+// with id after (from the oldest when empty). Forbidden; Invalid
+// (bad_limit).
+func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller, after string, limit int) ([]Proposal, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
+	if limit < 0 || limit > MaxListLimit {
+		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	}
+	if limit == 0 {
+		limit = MaxListLimit
+	}
 	out := []Proposal{}
 	err := s.store.View(ctx, func(tx Tx) error {
-		ps, err := tx.ListProposals(ctx, ProposalFilter{})
-		for _, p := range ps {
-			if p.State() == ProposalAwaitingAnswer {
-				out = append(out, p)
-			}
-		}
+		ps, err := tx.AwaitingProposals(ctx, after, limit)
+		out = append(out, ps...)
 		return err
 	})
 	return out, err

@@ -116,7 +116,7 @@ func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
 				t.Fatalf("after %d supports: %s, want %s", i+1, got.State, want)
 			}
 		}
-		waiting, err := f.svc.AwaitingAnswer(ctx, admin)
+		waiting, err := f.svc.AwaitingAnswer(ctx, admin, "", 0)
 		if err != nil || len(waiting) != 1 || waiting[0].ID != p.ID {
 			t.Fatalf("awaiting answer %+v, %v", waiting, err)
 		}

@@ -414,15 +414,20 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 	return out, err
 }
 
-// MyReports lists the citizen's own reports, newest first.
-func (s *Service) MyReports(ctx context.Context, c identity.Caller) ([]Report, error) {
+// MyReports lists a page of the citizen's own reports, newest first: limit
+// of them (MaxListLimit when 0) before the report with id before (from the
+// newest when empty). Unauthenticated; Invalid (bad_limit).
+func (s *Service) MyReports(ctx context.Context, c identity.Caller, before string, limit int) ([]Report, error) {
 	if c.AccountID == "" {
 		return nil, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to see your reports.")
+	}
+	if limit < 0 || limit > MaxListLimit {
+		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
 	}
 	var out []Report
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		out, err = tx.ListReports(ctx, ReportFilter{ReporterID: c.AccountID})
+		out, err = tx.ListReports(ctx, ReportFilter{ReporterID: c.AccountID, Before: before, Limit: limit})
 		return err
 	})
 	if out == nil {

@@ -72,6 +72,10 @@ type Tx interface {
 	// and the proposal's answer, read under the row's lock, against a
 	// concurrent answer: not an earlier read.
 	AddSupport(ctx context.Context, proposalID, accountID string, at time.Time) (added bool, err error)
+	// AwaitingProposals lists up to limit unanswered proposals with at
+	// least their threshold of supports, oldest first, after the proposal
+	// with id after (from the oldest when empty).
+	AwaitingProposals(ctx context.Context, after string, limit int) ([]Proposal, error)
 	Supports(ctx context.Context, proposalID, accountID string) (bool, error)
 	// CountSupports counts the support rows (the check of support_count).
 	CountSupports(ctx context.Context, proposalID string) (int, error)

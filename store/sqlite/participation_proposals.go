@@ -76,6 +76,16 @@ func (tx *Tx) AddSupport(ctx context.Context, proposalID, accountID string, at t
 	return true, wrap("count support", oneRow(res, err))
 }
 
+// AwaitingProposals implements participation.Tx.
+func (tx *Tx) AwaitingProposals(ctx context.Context, after string, limit int) ([]participation.Proposal, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals
+		WHERE answer = '' AND support_count >= threshold
+			AND (?1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_proposals WHERE id = ?1))
+		ORDER BY created_at, id LIMIT ?2`, after, limit)
+	out, err := collect(rows, err, scanProposal)
+	return out, wrap("list proposals awaiting an answer", err)
+}
+
 // Supports implements participation.Tx.
 func (tx *Tx) Supports(ctx context.Context, proposalID, accountID string) (bool, error) {
 	var ok int
