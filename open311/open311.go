@@ -14,9 +14,14 @@
 //   - status is "open" while the city works a report (open, acknowledged,
 //     in_progress) and "closed" once fixed, rejected or merged; the hub's
 //     finer status and the office's note are in status_notes.
+//   - description is optional and up to 4000 characters, as the standard
+//     says: the service code says what is wrong. Names (service_name,
+//     agency_responsible, the hub's fixed notes) follow Accept-Language,
+//     English or Italian, in requests as in services.
 //   - media_url is never fetched (the hub makes no requests to addresses a
 //     client names); a photo may be sent instead as the multipart file
-//     "media" (as FixMyStreet does), re-encoded and moderated like any.
+//     "media" (as FixMyStreet does), re-encoded and moderated like any;
+//     up to three, as a report takes.
 //   - Names and e-mails a client sends reach the city only: GET answers
 //     carry no personal data, and descriptions staff redacted are hidden.
 //

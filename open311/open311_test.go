@@ -10,6 +10,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
+	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,7 @@ import (
 	"cityhub/identity"
 	"cityhub/open311"
 	"cityhub/participation"
+	"cityhub/photo"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )
@@ -47,6 +49,12 @@ type env struct {
 
 func newEnv(t *testing.T, db store.DB) *env {
 	t.Helper()
+	return newEnvWith(t, db, open311.Options{})
+}
+
+// newEnvWith is newEnv with o's photo limits.
+func newEnvWith(t *testing.T, db store.DB, opts open311.Options) *env {
+	t.Helper()
 	svc, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +66,7 @@ func newEnv(t *testing.T, db store.DB) *env {
 		t.Fatal(err)
 	}
 	o := open311.New(svc, open311.Options{Jurisdiction: "comune.benevento.it", Now: func() time.Time { return now },
-		MediaURL: func(id string) string { return "https://hub.example.org/photos/" + id + ".jpg" }})
+		MediaURL: func(id string) string { return "https://hub.example.org/photos/" + id + ".jpg" }, Photos: opts.Photos})
 	srv := httptest.NewServer(o.Handler("/open311/v2"))
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, svc: svc, key: k.Key, now: now}
@@ -286,8 +294,7 @@ func TestPostBadInput(t *testing.T) {
 			"no place":         func(f url.Values) { f.Del("lat"); f.Del("long") },
 			"unknown service":  func(f url.Values) { f.Set("service_code", "ufo") },
 			"no service":       func(f url.Values) { f.Del("service_code") },
-			"no description":   func(f url.Values) { f.Del("description") },
-			"huge description": func(f url.Values) { f.Set("description", strings.Repeat("a", 3000)) },
+			"huge description": func(f url.Values) { f.Set("description", strings.Repeat("a", participation.MaxDescriptionLen+1)) },
 			"bad e-mail":       func(f url.Values) { f.Set("email", "not an address") },
 			"control chars":    func(f url.Values) { f.Set("description", "bad \x00 bytes here") },
 		} {
@@ -485,4 +492,97 @@ func TestRequestListParametersBounded(t *testing.T) {
 			}
 		}
 	})
+}
+
+// What GeoReport v2 says and the hub follows: a description is optional
+// (the service says what is wrong) and up to 4000 characters; names in a
+// request follow Accept-Language as services.json does; a POST may carry
+// as many media files as a report takes, each at the photo limit.
+func TestFollowsGeoReportV2(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		e := newEnvWith(t, db, open311.Options{Photos: photo.Limits{MaxBytes: 100 << 10}})
+		base := url.Values{"api_key": {e.key}, "service_code": {"lighting"}, "lat": {"41.1316"}, "long": {"14.7802"}}
+		code, b := e.post(t, "json", base)
+		if code != 200 {
+			t.Fatalf("a request without a description: %d %s", code, b)
+		}
+		var created []open311.Created
+		_ = json.Unmarshal(b, &created)
+		id := created[0].ServiceRequestID
+		long := url.Values{}
+		for k, v := range base {
+			long[k] = v
+		}
+		long.Set("description", strings.Repeat("è", participation.MaxDescriptionLen))
+		if code, b := e.post(t, "json", long); code != 200 {
+			t.Fatalf("a description of %d characters: %d %s", participation.MaxDescriptionLen, code, b)
+		}
+
+		if _, err := e.svc.ChangeStatus(ctx, admin, id, participation.StatusAcknowledged, ""); err != nil {
+			t.Fatal(err)
+		}
+		for lang, want := range map[string]string{"en-GB,en;q=0.9": "Street lighting", "it-IT": "Illuminazione pubblica", "": "Illuminazione pubblica"} {
+			req, _ := http.NewRequest("GET", e.srv.URL+"/open311/v2/requests/"+id+".json", nil)
+			if lang != "" {
+				req.Header.Set("Accept-Language", lang)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			r := keysOf(t, lang, b, requestFields)
+			if r[0]["service_name"] != want || r[0]["description"] != "" {
+				t.Errorf("Accept-Language %q: %s", lang, b)
+			}
+		}
+
+		// Three photos, each under the 100 KiB limit, together over one
+		// photo and the fields.
+		var photos [][]byte
+		for i := range participation.MaxPhotos {
+			photos = append(photos, noiseJPEG(t, int64(i)))
+		}
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range base {
+			_ = mw.WriteField(k, v[0])
+		}
+		for _, p := range photos {
+			fw, _ := mw.CreateFormFile("media", "photo.jpg")
+			_, _ = fw.Write(p)
+		}
+		_ = mw.Close()
+		if body.Len() <= 100<<10+64<<10 {
+			t.Fatalf("the body (%d bytes) would fit the old limit", body.Len())
+		}
+		code, b, _ = e.do(t, "POST", "/requests.json", &body, mw.FormDataContentType())
+		if code != 200 {
+			t.Fatalf("three photos: %d %s", code, b)
+		}
+		_ = json.Unmarshal(b, &created)
+		v, err := e.svc.Report(ctx, admin, created[0].ServiceRequestID)
+		if err != nil || len(v.Photos) != participation.MaxPhotos {
+			t.Fatalf("photos kept: %d, %v", len(v.Photos), err)
+		}
+	})
+}
+
+// noiseJPEG is a JPEG of noise (which compresses badly) between 60 and
+// 100 KiB.
+func noiseJPEG(t *testing.T, seed int64) []byte {
+	t.Helper()
+	rnd := rand.New(rand.NewPCG(uint64(seed), 7))
+	img := image.NewRGBA(image.Rect(0, 0, 300, 300))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rnd.IntN(256))
+	}
+	var b bytes.Buffer
+	_ = jpeg.Encode(&b, img, &jpeg.Options{Quality: 90})
+	if b.Len() < 60<<10 || b.Len() > 100<<10 {
+		t.Fatalf("noise JPEG of %d bytes", b.Len())
+	}
+	return b.Bytes()
 }

@@ -78,16 +78,26 @@ func openStatus(st string) string {
 	return "open"
 }
 
-func (s *Server) request(p participation.PublicReport) ServiceRequest {
+// request is p as a service request, its names in lang ("it" or "en") as
+// services are.
+func (s *Server) request(p participation.PublicReport, lang string) ServiceRequest {
 	cat := s.svc.Catalogue()
 	k, _ := cat.Category(p.Category)
 	office, _ := cat.Office(k.OfficeID)
-	notes := p.Status
-	if p.StatusNote != "" {
-		notes += ": " + p.StatusNote
+	agency := office.NameIT
+	note := p.StatusNote
+	if lang == "en" {
+		agency = office.NameEN
+		if note == participation.ReopenedNote {
+			note = participation.ReopenedNoteEN
+		}
 	}
-	out := ServiceRequest{ServiceRequestID: p.ID, Status: openStatus(p.Status), StatusNotes: notes, ServiceName: k.Name("it"),
-		ServiceCode: p.Category, Description: p.Description, AgencyResponsible: office.NameIT,
+	notes := p.Status
+	if note != "" {
+		notes += ": " + note
+	}
+	out := ServiceRequest{ServiceRequestID: p.ID, Status: openStatus(p.Status), StatusNotes: notes, ServiceName: k.Name(lang),
+		ServiceCode: p.Category, Description: p.Description, AgencyResponsible: agency,
 		RequestedDatetime: p.CreatedAt.Format(w3c), UpdatedDatetime: p.UpdatedAt.Format(w3c), Address: p.Address}
 	if p.Located {
 		lat, lon := p.Lat, p.Lon
@@ -99,10 +109,10 @@ func (s *Server) request(p participation.PublicReport) ServiceRequest {
 	return out
 }
 
-func (s *Server) writeRequests(w http.ResponseWriter, f string, ps []participation.PublicReport) {
+func (s *Server) writeRequests(w http.ResponseWriter, r *http.Request, f string, ps []participation.PublicReport) {
 	out := make([]ServiceRequest, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, s.request(p))
+		out = append(out, s.request(p, lang(r)))
 	}
 	if f == "xml" {
 		s.write(w, f, http.StatusOK, xmlRequests{Requests: out})
@@ -153,7 +163,9 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation
 	var n participation.NewReport
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
-		r.Body = http.MaxBytesReader(w, r.Body, int64(s.opts.Photos.MaxBytes)+maxForm)
+		// As many photos as a report takes, each at its limit, and the
+		// fields.
+		r.Body = http.MaxBytesReader(w, r.Body, int64(participation.MaxPhotos)*int64(s.opts.Photos.MaxBytes)+maxForm)
 		if err := r.ParseMultipartForm(maxForm); err != nil {
 			return n, "", formError(err)
 		}
@@ -239,7 +251,7 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f, _ str
 		s.fail(w, f, err)
 		return
 	}
-	s.writeRequests(w, f, ps)
+	s.writeRequests(w, r, f, ps)
 }
 
 // filter reads GET requests' parameters. With service_request_id the others
@@ -326,7 +338,7 @@ func (s *Server) handleRequest(w http.ResponseWriter, r *http.Request, f, id str
 		s.fail(w, f, err)
 		return
 	}
-	s.writeRequests(w, f, []participation.PublicReport{p})
+	s.writeRequests(w, r, f, []participation.PublicReport{p})
 }
 
 // handleToken is GET tokens/{token}.{format}.

@@ -129,10 +129,11 @@ type NewReport struct {
 	Email string `json:"email,omitempty"`
 }
 
-// validate checks n against the catalogue; Invalid with a reason naming
-// the first bad field (unknown_category, outside_city, no_location,
-// bad_address, bad_description, too_many_photos, bad_email, bad_name).
-func (n *NewReport) validate(cat Catalogue) (Category, error) {
+// validate checks n against the catalogue, with a description of at least
+// minDesc characters; Invalid with a reason naming the first bad field
+// (unknown_category, outside_city, no_location, bad_address,
+// bad_description, too_many_photos, bad_email, bad_name).
+func (n *NewReport) validate(cat Catalogue, minDesc int) (Category, error) {
 	k, ok := cat.Category(n.Category)
 	if !ok {
 		return k, invalid("unknown_category", "There is no category %q.", n.Category)
@@ -148,7 +149,7 @@ func (n *NewReport) validate(cat Catalogue) (Category, error) {
 	} else if n.Address == "" {
 		return k, invalid("no_location", "Say where: a point on the map or an address.")
 	}
-	if n.Description, err = cleanText(n.Description, MinDescriptionLen, MaxDescriptionLen, "bad_description", "description"); err != nil {
+	if n.Description, err = cleanText(n.Description, minDesc, MaxDescriptionLen, "bad_description", "description"); err != nil {
 		return k, err
 	}
 	if len(n.Photos) > MaxPhotos {
@@ -183,11 +184,13 @@ func (s *Service) SubmitReport(ctx context.Context, c identity.Caller, n NewRepo
 	// The account holds the address; the report keeps only the name, for
 	// when the citizen chooses to show it.
 	n.Name, n.Email = c.Name, ""
-	return s.submit(ctx, c.AccountID, c.Locale, "web", n)
+	return s.submit(ctx, c.AccountID, c.Locale, "web", MinDescriptionLen, n)
 }
 
 // SubmitReportFromApp records a report a third-party app sent for a person
-// without an account here (Open311); key is the app's key as
+// without an account here (Open311). As GeoReport v2 allows, the
+// description may be empty: the category says what is wrong. key is the
+// app's key as
 // AuthenticateAPIKey returned it (any other is refused). The reporter's
 // name is never public. Unauthenticated (bad_api_key); Invalid for a bad
 // field.
@@ -196,11 +199,11 @@ func (s *Service) SubmitReportFromApp(ctx context.Context, key APIKey, n NewRepo
 		return Report{}, apperr.R(apperr.Unauthenticated, "bad_api_key", "A valid API key is needed.")
 	}
 	n.PublicName = false
-	return s.submit(ctx, "", "it", "open311:"+key.ID, n)
+	return s.submit(ctx, "", "it", "open311:"+key.ID, 0, n)
 }
 
-func (s *Service) submit(ctx context.Context, reporterID, locale, source string, n NewReport) (Report, error) {
-	k, err := n.validate(s.cat)
+func (s *Service) submit(ctx context.Context, reporterID, locale, source string, minDesc int, n NewReport) (Report, error) {
+	k, err := n.validate(s.cat, minDesc)
 	if err != nil {
 		return Report{}, err
 	}

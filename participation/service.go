@@ -41,7 +41,8 @@ const (
 // Limits on what people type.
 const (
 	MinDescriptionLen = 5
-	MaxDescriptionLen = 2000
+	// MaxDescriptionLen is GeoReport v2's bound on a request's description.
+	MaxDescriptionLen = 4000
 	MaxAddressLen     = 200
 	MaxNoteLen        = 1000
 	MinTitleLen       = 5
