@@ -80,8 +80,9 @@ func TestOpenData(t *testing.T) {
 	})
 }
 
-// Erasing an account removes its name and address from what it reported,
-// proposed and commented; the reports, proposals and comments stay.
+// Erasing an account removes its name and e-mail address from what it
+// reported, proposed and commented; the reports, proposals and comments
+// stay.
 func TestErasedAccountLeavesNoName(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
