@@ -5,26 +5,27 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 // handleAPIAccount shows one account to its owner or to a city
 // administrator. Anyone else gets 404, as if it did not exist, so account
 // ids cannot be probed.
 func (s *Server) handleAPIAccount(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	id := r.PathValue("id")
 	if id != c.AccountID && !c.Has(identity.RoleAdmin) {
-		s.writeError(w, r, apperr.E(apperr.NotFound, "No such account."))
+		httpx.WriteError(s.log, w, r, apperr.E(apperr.NotFound, "No such account."))
 		return
 	}
 	a, err := s.Identity.Account(r.Context(), id)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 }

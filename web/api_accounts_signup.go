@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 type signupRequest struct {
@@ -17,15 +18,15 @@ type signupRequest struct {
 // account; 400 for bad fields; 409 (reason email_taken) for a known email.
 func (s *Server) handleAPISignup(w http.ResponseWriter, r *http.Request) {
 	var req signupRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	a, err := s.Identity.Register(r.Context(), identity.NewAccount{Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale})
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/accounts/"+a.ID)
-	writeJSON(w, http.StatusCreated, a)
+	httpx.WriteJSON(w, http.StatusCreated, a)
 }

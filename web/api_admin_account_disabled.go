@@ -5,6 +5,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 type accountDisabledRequest struct {
@@ -15,24 +16,24 @@ type accountDisabledRequest struct {
 // enable it again; a disabled account's tokens and sessions stop working at
 // once. 200 with the account; 403 for anyone else; 404 for no such account.
 func (s *Server) handleAPIAdminSetDisabled(w http.ResponseWriter, r *http.Request) {
-	admin, err := s.requireRole(r, identity.RoleAdmin)
+	admin, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var req accountDisabledRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if req.Disabled == nil {
-		s.writeError(w, r, apperr.R(apperr.Invalid, "missing_field", "The field \"disabled\" is required."))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "missing_field", "The field \"disabled\" is required."))
 		return
 	}
 	a, err := s.Identity.SetDisabled(r.Context(), admin, r.PathValue("id"), *req.Disabled)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 }

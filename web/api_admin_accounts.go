@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 type adminAccountRequest struct {
@@ -18,23 +19,23 @@ type adminAccountRequest struct {
 // with grants (shop staff, door staff, operators, administrators). 201 with
 // the account; 403 for anyone else.
 func (s *Server) handleAPIAdminCreateAccount(w http.ResponseWriter, r *http.Request) {
-	admin, err := s.requireRole(r, identity.RoleAdmin)
+	admin, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var req adminAccountRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	a, err := s.Identity.CreateAccount(r.Context(), admin, identity.NewAccount{
 		Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale, Grants: req.Grants,
 	})
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/accounts/"+a.ID)
-	writeJSON(w, http.StatusCreated, a)
+	httpx.WriteJSON(w, http.StatusCreated, a)
 }

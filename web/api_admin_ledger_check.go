@@ -5,6 +5,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // ledgerCheckView is the ledger's self-check with a verdict.
@@ -18,14 +19,14 @@ type ledgerCheckView struct {
 // transactions whose entries do not sum to zero. 200 either way; "ok" says
 // whether the ledger is sound.
 func (s *Server) handleAPIAdminLedgerCheck(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.RequireRole(r, identity.RoleAdmin); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	c, err := s.Wallet.Check(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ledgerCheckView{OK: c.OK(), LedgerCheck: c})
+	httpx.WriteJSON(w, http.StatusOK, ledgerCheckView{OK: c.OK(), LedgerCheck: c})
 }

@@ -9,6 +9,7 @@ import (
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/outbox"
+	"cityhub/web/httpx"
 )
 
 // outboxRoutes mounts the administrators' view of the e-mail outbox: the
@@ -17,8 +18,8 @@ func (s *Server) outboxRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/admin/mail", s.handleAPIAdminMailList)
 	mux.HandleFunc("GET /api/v1/admin/mail/{id}", s.handleAPIAdminMail)
 	mux.HandleFunc("POST /api/v1/admin/mail/{id}/retry", s.handleAPIAdminMailRetry)
-	mux.Handle("GET /admin/outbox", secured(s.signedIn(s.handleOutboxPage, identity.RoleAdmin)))
-	mux.Handle("GET /admin/outbox/{id}", secured(s.signedIn(s.handleOutboxMessagePage, identity.RoleAdmin)))
+	mux.Handle("GET /admin/outbox", httpx.Secured(s.signedIn(s.handleOutboxPage, identity.RoleAdmin)))
+	mux.Handle("GET /admin/outbox/{id}", httpx.Secured(s.signedIn(s.handleOutboxMessagePage, identity.RoleAdmin)))
 	mux.Handle("POST /admin/outbox/{id}/retry", s.pageAction(s.handleOutboxRetryPage, identity.RoleAdmin))
 	s.addDashboardPanel(identity.RoleAdmin, DashboardPanel{TitleKey: "outbox.panel.title", TextKey: "outbox.panel.text", Href: "/admin/outbox"})
 }
@@ -93,48 +94,48 @@ func (s *Server) outboxPage(r *http.Request, c identity.Caller) (mailPageView, e
 // outbox, newest first, with each message's state, attempts and last
 // error, and the count of messages in each state.
 func (s *Server) handleAPIAdminMailList(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	v, err := s.outboxPage(r, c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }
 
 // handleAPIAdminMail is GET /api/v1/admin/mail/{id} (city admin): one
 // message with its text and HTML bodies.
 func (s *Server) handleAPIAdminMail(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	m, err := s.Outbox.Get(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, m)
+	httpx.WriteJSON(w, http.StatusOK, m)
 }
 
 // handleAPIAdminMailRetry is POST /api/v1/admin/mail/{id}/retry (city
 // admin): a failed message goes back to pending, due now, with a fresh
 // count of attempts. 409 (mail_not_failed) for any other state.
 func (s *Server) handleAPIAdminMailRetry(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	m, err := s.Outbox.Retry(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, summarize(m))
+	httpx.WriteJSON(w, http.StatusOK, summarize(m))
 }

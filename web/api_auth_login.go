@@ -1,6 +1,9 @@
 package web
 
-import "net/http"
+import (
+	"cityhub/web/httpx"
+	"net/http"
+)
 
 type loginRequest struct {
 	Email    string `json:"email"`
@@ -12,14 +15,14 @@ type loginRequest struct {
 // Retry-After when the attempt does not fit the login limits.
 func (s *Server) handleAPILogin(w http.ResponseWriter, r *http.Request) {
 	var req loginRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	tokens, err := s.Identity.Login(r.Context(), req.Email, req.Password, clientIP(r))
+	tokens, err := s.Identity.Login(r.Context(), req.Email, req.Password, httpx.ClientIP(r))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tokens)
+	httpx.WriteJSON(w, http.StatusOK, tokens)
 }

@@ -1,17 +1,20 @@
 package web
 
-import "net/http"
+import (
+	"cityhub/web/httpx"
+	"net/http"
+)
 
 // handleAPILogout revokes the refresh token and every token of its login;
 // 204 even for an unknown token, so logging out twice is harmless.
 func (s *Server) handleAPILogout(w http.ResponseWriter, r *http.Request) {
 	var req refreshRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if err := s.Identity.Logout(r.Context(), req.RefreshToken); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -1,6 +1,9 @@
 package web
 
-import "net/http"
+import (
+	"cityhub/web/httpx"
+	"net/http"
+)
 
 type refreshRequest struct {
 	RefreshToken string `json:"refresh_token"`
@@ -12,14 +15,14 @@ type refreshRequest struct {
 // every token of its login).
 func (s *Server) handleAPIRefresh(w http.ResponseWriter, r *http.Request) {
 	var req refreshRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	tokens, err := s.Identity.Refresh(r.Context(), req.RefreshToken)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tokens)
+	httpx.WriteJSON(w, http.StatusOK, tokens)
 }

@@ -1,13 +1,16 @@
 package web
 
-import "net/http"
+import (
+	"cityhub/web/httpx"
+	"net/http"
+)
 
 // handleAPIMe is the caller: account id, email, name, language and grants.
 func (s *Server) handleAPIMe(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 }

@@ -1,20 +1,23 @@
 package web
 
-import "net/http"
+import (
+	"cityhub/web/httpx"
+	"net/http"
+)
 
 // handleAPIMyData is everything identity holds about the caller (GDPR
 // access request), as a download.
 func (s *Server) handleAPIMyData(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	data, err := s.Identity.Export(r.Context(), c.AccountID)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="cityhub-my-data.json"`)
-	writeJSON(w, http.StatusOK, data)
+	httpx.WriteJSON(w, http.StatusOK, data)
 }

@@ -1,18 +1,21 @@
 package web
 
-import "net/http"
+import (
+	"cityhub/web/httpx"
+	"net/http"
+)
 
 // handleAPIDeleteMe erases the caller's personal data (GDPR erasure): the
 // account is anonymised and every token and session revoked. The wallet's
 // ledger entries stay, pointing at no one, because accounting law keeps them.
 func (s *Server) handleAPIDeleteMe(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if err := s.Identity.DeleteAccount(r.Context(), c.AccountID); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")

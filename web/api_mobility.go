@@ -8,6 +8,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/web/httpx"
 )
 
 // The rider's mobility API: stations with live bikes, unlocking, the running
@@ -22,27 +23,27 @@ func (s *Server) handleAPIMobilityStations(w http.ResponseWriter, r *http.Reques
 		lat, err1 := strconv.ParseFloat(q.Get("lat"), 64)
 		lon, err2 := strconv.ParseFloat(q.Get("lon"), 64)
 		if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
-			s.writeError(w, r, apperr.R(apperr.Invalid, "position", "lat and lon must be a valid position in degrees."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "position", "lat and lon must be a valid position in degrees."))
 			return
 		}
 		near = &mobility.LatLon{Lat: lat, Lon: lon}
 	}
 	list, err := s.Mobility.StationList(r.Context(), near)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"stations": list})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"stations": list})
 }
 
 // handleAPIMobilityStation is one station with its docked bikes. Public.
 func (s *Server) handleAPIMobilityStation(w http.ResponseWriter, r *http.Request) {
 	v, err := s.Mobility.StationDetail(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }
 
 // handleAPIMobilityUnlock unlocks a bike for the calling citizen and answers
@@ -52,74 +53,74 @@ func (s *Server) handleAPIMobilityStation(w http.ResponseWriter, r *http.Request
 // sent to the station), 409 when the bike is taken or the rider already rides,
 // 503 when the station refused, is offline or did not answer: nothing charged.
 func (s *Server) handleAPIMobilityUnlock(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var req mobility.UnlockRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
 		if req.RequestID != "" && req.RequestID != key {
-			s.writeError(w, r, apperr.R(apperr.Invalid, "request_id", "request_id and Idempotency-Key differ."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "request_id", "request_id and Idempotency-Key differ."))
 			return
 		}
 		req.RequestID = key
 	}
 	ride, err := s.Mobility.Unlock(r.Context(), c.AccountID, req)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/mobility/rides/current")
-	writeJSON(w, http.StatusCreated, ride)
+	httpx.WriteJSON(w, http.StatusCreated, ride)
 }
 
 // handleAPIMobilityCurrentRide is the caller's running ride with its time and
 // cost so far; 404 when there is none.
 func (s *Server) handleAPIMobilityCurrentRide(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	v, err := s.Mobility.CurrentRide(r.Context(), c.AccountID)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }
 
 // handleAPIMobilityRides is the caller's ride history, newest first; page
 // with ?before= (RFC 3339, the created_at of the last ride seen) and ?limit=.
 func (s *Server) handleAPIMobilityRides(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var before time.Time
 	if b := r.URL.Query().Get("before"); b != "" {
 		if before, err = time.Parse(time.RFC3339Nano, b); err != nil {
-			s.writeError(w, r, apperr.R(apperr.Invalid, "before", "before must be an RFC 3339 time."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "before", "before must be an RFC 3339 time."))
 			return
 		}
 	}
 	limit := 50
 	if l := r.URL.Query().Get("limit"); l != "" {
 		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 100 {
-			s.writeError(w, r, apperr.R(apperr.Invalid, "limit", "limit must be between 1 and 100."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "limit", "limit must be between 1 and 100."))
 			return
 		}
 	}
 	rides, err := s.Mobility.RideHistory(r.Context(), c.AccountID, before, limit)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"rides": rides})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"rides": rides})
 }

@@ -7,6 +7,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/web/httpx"
 )
 
 // The city admin's mobility catalogue: stations, bikes, vehicle types and
@@ -40,8 +41,8 @@ func routeCatalogue[T any](s *Server, mux *http.ServeMux, path string, c catalog
 	base := "/api/v1/admin/mobility/" + path
 	admin := func(h func(w http.ResponseWriter, r *http.Request)) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
-			if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
-				s.writeError(w, r, err)
+			if _, err := httpx.RequireRole(r, identity.RoleAdmin); err != nil {
+				httpx.WriteError(s.log, w, r, err)
 				return
 			}
 			h(w, r)
@@ -50,56 +51,56 @@ func routeCatalogue[T any](s *Server, mux *http.ServeMux, path string, c catalog
 	mux.HandleFunc("GET "+base, admin(func(w http.ResponseWriter, r *http.Request) {
 		list, err := c.list(r.Context())
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{c.name: list})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{c.name: list})
 	}))
 	mux.HandleFunc("POST "+base, admin(func(w http.ResponseWriter, r *http.Request) {
 		var v T
-		if err := decodeJSON(w, r, &v); err != nil {
-			s.writeError(w, r, err)
+		if err := httpx.DecodeJSON(w, r, &v); err != nil {
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		out, err := c.add(r.Context(), v)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		w.Header().Set("Location", base+"/"+*c.id(&out))
-		writeJSON(w, http.StatusCreated, out)
+		httpx.WriteJSON(w, http.StatusCreated, out)
 	}))
 	mux.HandleFunc("GET "+base+"/{id}", admin(func(w http.ResponseWriter, r *http.Request) {
 		v, err := c.get(r.Context(), r.PathValue("id"))
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, v)
+		httpx.WriteJSON(w, http.StatusOK, v)
 	}))
 	mux.HandleFunc("PUT "+base+"/{id}", admin(func(w http.ResponseWriter, r *http.Request) {
 		var v T
-		if err := decodeJSON(w, r, &v); err != nil {
-			s.writeError(w, r, err)
+		if err := httpx.DecodeJSON(w, r, &v); err != nil {
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		id := r.PathValue("id")
 		if p := c.id(&v); *p == "" {
 			*p = id
 		} else if *p != id {
-			s.writeError(w, r, apperr.R(apperr.Invalid, "id_mismatch", "The id in the body is not the one in the URL."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "id_mismatch", "The id in the body is not the one in the URL."))
 			return
 		}
 		out, err := c.put(r.Context(), v)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, out)
+		httpx.WriteJSON(w, http.StatusOK, out)
 	}))
 	mux.HandleFunc("DELETE "+base+"/{id}", admin(func(w http.ResponseWriter, r *http.Request) {
 		if err := c.del(r.Context(), r.PathValue("id")); err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"cityhub/mobility"
+	"cityhub/web/httpx"
 )
 
 // Station broker credentials and mobility incidents. The mobility service
@@ -15,32 +16,32 @@ import (
 
 // handleAPIStationCredentials lists every station's credential (no secrets).
 func (s *Server) handleAPIStationCredentials(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	list, err := s.Mobility.StationCredentials(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"credentials": list})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"credentials": list})
 }
 
 // handleAPIStationCredential is one station's credential (no secret).
 func (s *Server) handleAPIStationCredential(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	cred, err := s.Mobility.StationCredential(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cred)
+	httpx.WriteJSON(w, http.StatusOK, cred)
 }
 
 // handleAPIIssueStationCredential makes a station's first secret (or a new
@@ -56,9 +57,9 @@ func (s *Server) handleAPIRotateStationCredential(w http.ResponseWriter, r *http
 }
 
 func (s *Server) newStationSecret(w http.ResponseWriter, r *http.Request, rotate bool) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	issue, status := s.Mobility.IssueStationCredential, http.StatusCreated
@@ -67,57 +68,57 @@ func (s *Server) newStationSecret(w http.ResponseWriter, r *http.Request, rotate
 	}
 	cred, err := issue(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, cred)
+	httpx.WriteJSON(w, status, cred)
 }
 
 // handleAPIRevokeStationCredential ends a station's credential and
 // disconnects the station.
 func (s *Server) handleAPIRevokeStationCredential(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	cred, err := s.Mobility.RevokeStationCredential(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, cred)
+	httpx.WriteJSON(w, http.StatusOK, cred)
 }
 
 // handleAPIIncidents lists mobility incidents, newest first; ?open=true for
 // the unresolved ones only.
 func (s *Server) handleAPIIncidents(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	list, err := s.Mobility.Incidents(r.Context(), c, r.URL.Query().Get("open") == "true")
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if list == nil {
 		list = []mobility.Incident{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incidents": list})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"incidents": list})
 }
 
 // handleAPIResolveIncident closes an open incident.
 func (s *Server) handleAPIResolveIncident(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if err := s.Mobility.ResolveIncident(r.Context(), c, r.PathValue("id")); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -6,6 +6,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 // The mobility operator's API: every station with its problems, occupancy
@@ -15,101 +16,101 @@ import (
 // handleAPIOperatorStations is the operator's overview: stations (offline,
 // faulty, empty or full first, with since when) and long rides.
 func (s *Server) handleAPIOperatorStations(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.RequireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	ov, err := s.Mobility.OperatorOverview(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ov)
+	httpx.WriteJSON(w, http.StatusOK, ov)
 }
 
 // handleAPIOperatorOccupancy is a station's bikes and free docks over the last
 // 24 hours, one sample per 5 minutes with telemetry, oldest first.
 func (s *Server) handleAPIOperatorOccupancy(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.RequireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	samples, err := s.Mobility.Occupancy24h(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"station_id": r.PathValue("id"), "interval_seconds": 300, "samples": samples})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"station_id": r.PathValue("id"), "interval_seconds": 300, "samples": samples})
 }
 
 // handleAPIOperatorStationStatus opens or closes a station: {"open": false}.
 func (s *Server) handleAPIOperatorStationStatus(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.RequireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var req struct {
 		Open *bool `json:"open"`
 	}
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if req.Open == nil {
-		s.writeError(w, r, apperr.R(apperr.Invalid, "open", `The body needs "open": true or false.`))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "open", `The body needs "open": true or false.`))
 		return
 	}
 	st, err := s.Mobility.SetStationOpen(r.Context(), r.PathValue("id"), *req.Open)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 // handleAPIOperatorDock puts a dock in or out of service:
 // {"in_service": false, "note": "lock jammed"}.
 func (s *Server) handleAPIOperatorDock(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.RequireRole(r, identity.RoleOperator, identity.RoleAdmin); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	dock, err := strconv.Atoi(r.PathValue("dock"))
 	if err != nil {
-		s.writeError(w, r, apperr.R(apperr.Invalid, "dock_number", "The dock must be a number."))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "dock_number", "The dock must be a number."))
 		return
 	}
 	var req struct {
 		InService *bool  `json:"in_service"`
 		Note      string `json:"note"`
 	}
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if req.InService == nil {
-		s.writeError(w, r, apperr.R(apperr.Invalid, "in_service", `The body needs "in_service": true or false.`))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "in_service", `The body needs "in_service": true or false.`))
 		return
 	}
 	d, err := s.Mobility.SetDockService(r.Context(), r.PathValue("id"), dock, *req.InService, req.Note)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, d)
+	httpx.WriteJSON(w, http.StatusOK, d)
 }
 
 // handleAPIOperatorStationReset forgets what a station reported (docks,
 // faults, online, the time of its last message), so its next status is taken
 // whatever its clock says: 204. The service decides who may.
 func (s *Server) handleAPIOperatorStationReset(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleOperator, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleOperator, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if err := s.Mobility.ResetStationState(r.Context(), c, r.PathValue("id")); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

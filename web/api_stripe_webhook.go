@@ -9,6 +9,7 @@ import (
 	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/stripepay"
+	"cityhub/web/httpx"
 )
 
 // maxWebhookBody bounds a Stripe event; real ones are a few kilobytes.
@@ -38,26 +39,26 @@ type webhookAnswer struct {
 func (s *Server) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
 	if err != nil {
-		s.writeError(w, r, apperr.R(apperr.Invalid, "body_too_large", "The webhook body cannot be read."))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "body_too_large", "The webhook body cannot be read."))
 		return
 	}
 	ev, err := s.Payments.ParseEvent(body, r.Header.Get("Stripe-Signature"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	ctx := r.Context()
 	out, err := s.CardPayments.Handle(ctx, cardEvent(ev))
 	if err != nil {
 		s.log.ErrorContext(ctx, "stripe event not applied", slog.String("event", ev.ID), slog.String("type", ev.Type), slog.Any("error", err))
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if out.Attention != "" && !out.Replayed {
 		s.log.WarnContext(ctx, "stripe event recorded for an operator", slog.String("event", ev.ID), slog.String("type", ev.Type),
 			slog.String("attention", out.Attention), slog.String("note", out.Note))
 	}
-	writeJSON(w, http.StatusOK, webhookAnswer{Received: true, Handled: out.Handled, TransactionID: out.TransactionID,
+	httpx.WriteJSON(w, http.StatusOK, webhookAnswer{Received: true, Handled: out.Handled, TransactionID: out.TransactionID,
 		Replayed: out.Replayed, Attention: out.Attention})
 }
 
@@ -99,15 +100,15 @@ type paymentEventsView struct {
 // applying them, newest first: payments the hub did not create, foreign
 // currencies, refusals.
 func (s *Server) handleAPIAdminPaymentEvents(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	evs, err := s.CardPayments.AttentionEvents(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, paymentEventsView{Events: evs})
+	httpx.WriteJSON(w, http.StatusOK, paymentEventsView{Events: evs})
 }

@@ -7,6 +7,7 @@ import (
 	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // The public and citizen ticketing API: performances and their seats,
@@ -17,10 +18,10 @@ import (
 func (s *Server) handleAPIPerformances(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.Ticketing.Performances(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"performances": ps})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"performances": ps})
 }
 
 // handleAPIPerformanceSeats is a performance's seat map with each seat's
@@ -28,10 +29,10 @@ func (s *Server) handleAPIPerformances(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleAPIPerformanceSeats(w http.ResponseWriter, r *http.Request) {
 	av, err := s.Ticketing.Availability(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, av)
+	httpx.WriteJSON(w, http.StatusOK, av)
 }
 
 // holdRequest is the body of POST /api/v1/performances/{id}/holds.
@@ -43,19 +44,19 @@ type holdRequest struct {
 // 201 with the held order; 409 (seat_taken) when a seat is not free. An
 // optional Idempotency-Key makes a retry answer the first hold.
 func (s *Server) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in holdRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	o, replayed, err := s.Ticketing.HoldWithKey(r.Context(), c, r.PathValue("id"), in.Seats, r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/ticket-orders/"+o.ID)
@@ -83,14 +84,14 @@ type ticketPayment struct {
 // issues the tickets at once (200); "card" starts a Stripe PaymentIntent
 // (202, the order stays held until payment_intent.succeeded arrives).
 func (s *Server) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in payRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	ctx := r.Context()
@@ -99,12 +100,12 @@ func (s *Server) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request)
 	case ticketing.PayWallet:
 		o, err := s.Ticketing.PayWithWallet(ctx, c, id)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		all, err := s.Ticketing.MyTickets(ctx, c)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		out := ticketPayment{Order: o}
@@ -113,15 +114,15 @@ func (s *Server) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request)
 				out.Tickets = append(out.Tickets, t)
 			}
 		}
-		writeJSON(w, http.StatusOK, out)
+		httpx.WriteJSON(w, http.StatusOK, out)
 	case ticketing.PayCard:
 		if s.Payments == nil || s.CardPayments == nil {
-			s.writeError(w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
 			return
 		}
 		o, err := s.Ticketing.CardPayable(ctx, c, id)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		// The order id is the Stripe idempotency key, so a retried request
@@ -130,82 +131,82 @@ func (s *Server) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request)
 			stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: c.AccountID,
 		}, "cityhub-ticket-order-"+o.ID)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		// Recorded before the client can pay it, like a top-up's.
 		if err := s.CardPayments.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTicketOrder, AccountID: c.AccountID,
 			OrderID: o.ID, AmountCents: o.TotalCents}); err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		if o, err = s.Ticketing.AttachPayment(ctx, c, o.ID, pi.ID); err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusAccepted, ticketPayment{Order: o, PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: s.StripePublishableKey})
+		httpx.WriteJSON(w, http.StatusAccepted, ticketPayment{Order: o, PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: s.StripePublishableKey})
 	default:
-		s.writeError(w, r, apperr.R(apperr.Invalid, "invalid_method", `The payment method must be "wallet" or "card".`))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "invalid_method", `The payment method must be "wallet" or "card".`))
 	}
 }
 
 // handleAPITicketOrders lists the caller's orders.
 func (s *Server) handleAPITicketOrders(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	os, err := s.Ticketing.MyOrders(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"orders": os})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"orders": os})
 }
 
 // handleAPITicketOrder is one order, to its buyer or an administrator.
 func (s *Server) handleAPITicketOrder(w http.ResponseWriter, r *http.Request) {
-	c, err := s.caller(r)
+	c, err := httpx.Caller(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	o, err := s.Ticketing.Order(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, o)
+	httpx.WriteJSON(w, http.StatusOK, o)
 }
 
 // handleAPIMyTickets lists the caller's tickets.
 func (s *Server) handleAPIMyTickets(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	ts, err := s.Ticketing.MyTickets(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"tickets": ts})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"tickets": ts})
 }
 
 // handleAPITicketQR answers a fresh QR token for one of the caller's valid
 // tickets; 409 once it is checked in or cancelled.
 func (s *Server) handleAPITicketQR(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	tok, err := s.Ticketing.FreshToken(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tok)
+	httpx.WriteJSON(w, http.StatusOK, tok)
 }

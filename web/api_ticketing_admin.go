@@ -8,6 +8,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // The city administrator's ticketing API: venues and seat maps,
@@ -20,70 +21,70 @@ type venueRequest struct {
 }
 
 func (s *Server) handleAPIVenues(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.RequireRole(r, identity.RoleAdmin); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	vs, err := s.Ticketing.Venues(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"venues": vs})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"venues": vs})
 }
 
 func (s *Server) handleAPICreateVenue(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in venueRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	v, err := s.Ticketing.CreateVenue(r.Context(), c, ticketing.Venue{Name: in.Name, Address: in.Address})
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/admin/venues/"+v.ID+"/seats")
-	writeJSON(w, http.StatusCreated, v)
+	httpx.WriteJSON(w, http.StatusCreated, v)
 }
 
 // handleAPIVenueSeats is a venue's seat map, as seats.
 func (s *Server) handleAPIVenueSeats(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.requireRole(r, identity.RoleAdmin); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.RequireRole(r, identity.RoleAdmin); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	seats, err := s.Ticketing.Seats(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"seats": seats})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"seats": seats})
 }
 
 // handleAPISetVenueSeats replaces a venue's seat map (409 once it has performances).
 func (s *Server) handleAPISetVenueSeats(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in ticketing.SeatMap
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	seats, err := s.Ticketing.SetSeatMap(r.Context(), c, r.PathValue("id"), in)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"seats": seats})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"seats": seats})
 }
 
 // performanceRequest is the body of POST /api/v1/admin/performances and
@@ -149,106 +150,106 @@ func (in performanceRequest) performance(id string) (ticketing.Performance, erro
 }
 
 func (s *Server) handleAPIAdminPerformances(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	ps, err := s.Ticketing.AllPerformances(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"performances": ps})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"performances": ps})
 }
 
 func (s *Server) handleAPICreatePerformance(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in performanceRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	p, err := in.performance("")
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if p, err = s.Ticketing.CreatePerformance(r.Context(), c, p); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/performances/"+p.ID+"/seats")
-	writeJSON(w, http.StatusCreated, p)
+	httpx.WriteJSON(w, http.StatusCreated, p)
 }
 
 func (s *Server) handleAPIUpdatePerformance(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in performanceRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	p, err := in.performance(r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if p, err = s.Ticketing.UpdatePerformance(r.Context(), c, p); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 }
 
 // handleAPICancelPerformance cancels a performance and refunds its orders.
 func (s *Server) handleAPICancelPerformance(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	p, err := s.Ticketing.CancelPerformance(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 }
 
 func (s *Server) handleAPIPerformanceStats(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	st, err := s.Ticketing.Stats(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
+	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 // handleAPIRefundTicketOrder cancels an order and returns its money, once.
 func (s *Server) handleAPIRefundTicketOrder(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	o, err := s.Ticketing.RefundOrder(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, o)
+	httpx.WriteJSON(w, http.StatusOK, o)
 }

@@ -7,6 +7,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // The door: door staff verify and check in tickets, through the JSON API
@@ -26,73 +27,73 @@ type ticketCodeRequest struct {
 // handleAPIDoorPerformances lists the performances the caller checks
 // tickets for: its venues' performances that have not ended.
 func (s *Server) handleAPIDoorPerformances(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleDoor)
+	c, err := httpx.RequireRole(r, identity.RoleDoor)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	ps, err := s.Ticketing.DoorPerformances(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"performances": ps})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"performances": ps})
 }
 
 // handleAPIDoorList is one performance's list for checking tickets offline.
 func (s *Server) handleAPIDoorList(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleDoor)
+	c, err := httpx.RequireRole(r, identity.RoleDoor)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	list, err := s.Ticketing.DoorList(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, list)
+	httpx.WriteJSON(w, http.StatusOK, list)
 }
 
 // handleAPIVerifyTicket shows door staff what a code is, without checking it in.
 func (s *Server) handleAPIVerifyTicket(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleDoor)
+	c, err := httpx.RequireRole(r, identity.RoleDoor)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in ticketCodeRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	tv, err := s.Ticketing.VerifyTicket(r.Context(), c, in.PerformanceID, in.Code)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tv)
+	httpx.WriteJSON(w, http.StatusOK, tv)
 }
 
 // handleAPICheckInTicket checks a ticket in: the first scan wins; a later
 // one is 409 (reason already_checked_in, with the time in its detail).
 func (s *Server) handleAPICheckInTicket(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleDoor)
+	c, err := httpx.RequireRole(r, identity.RoleDoor)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in ticketCodeRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	res, err := s.Ticketing.CheckIn(r.Context(), c, in.PerformanceID, in.Code)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
 // doorRefusal is what the scanner page shows for a refused ticket, in the
@@ -125,17 +126,17 @@ func (s *Server) handleTicketScan(w http.ResponseWriter, r *http.Request, c iden
 	l := s.locale(r)
 	fail := func(err error) {
 		code := apperr.CodeOf(err)
-		status := statusOf(code)
+		status := httpx.StatusOf(code)
 		if status == http.StatusInternalServerError {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		detail := doorRefusal(l, err)
-		writeProblem(w, Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
+		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
 			Status: status, Detail: detail, Instance: r.URL.Path, Code: string(code), Reason: apperr.ReasonOf(err)})
 	}
 	var in ticketCodeRequest
-	if err := decodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		fail(err)
 		return
 	}
@@ -145,7 +146,7 @@ func (s *Server) handleTicketScan(w http.ResponseWriter, r *http.Request, c iden
 		return
 	}
 	t := res.Ticket
-	writeJSON(w, http.StatusOK, map[string]string{
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{
 		"title":     l.T("tickets.scan.ok.title"),
 		"message":   l.T("tickets.scan.ok.message", t.Title, t.Section, t.Row, t.Number),
 		"outcome":   "ok",

@@ -7,6 +7,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // The city administrator's voucher API: shops, campaigns, uptake,
@@ -22,9 +23,9 @@ type shopRequest struct {
 }
 
 func (s *Server) adminVouchers(w http.ResponseWriter, r *http.Request) (identity.Caller, bool) {
-	c, err := s.requireRole(r, identity.RoleAdmin)
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return c, false
 	}
 	return c, true
@@ -37,17 +38,17 @@ func (s *Server) handleAPICreateShop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req shopRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	shop, err := s.Vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN})
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/admin/shops/"+shop.ID)
-	writeJSON(w, http.StatusCreated, shop)
+	httpx.WriteJSON(w, http.StatusCreated, shop)
 }
 
 // handleAPIUpdateShop replaces a shop's details.
@@ -57,8 +58,8 @@ func (s *Server) handleAPIUpdateShop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req shopRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	shop := vouchers.Shop{ID: r.PathValue("id"), Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN, Active: true}
@@ -67,10 +68,10 @@ func (s *Server) handleAPIUpdateShop(w http.ResponseWriter, r *http.Request) {
 	}
 	shop, err := s.Vouchers.UpdateShop(r.Context(), c, shop)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, shop)
+	httpx.WriteJSON(w, http.StatusOK, shop)
 }
 
 // handleAPIShop returns one shop (administrators see the IBAN).
@@ -80,10 +81,10 @@ func (s *Server) handleAPIShop(w http.ResponseWriter, r *http.Request) {
 	}
 	shop, err := s.Vouchers.Shop(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, shop)
+	httpx.WriteJSON(w, http.StatusOK, shop)
 }
 
 // handleAPIShops lists shops, optionally of one district or category.
@@ -94,10 +95,10 @@ func (s *Server) handleAPIShops(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	shops, err := s.Vouchers.Shops(r.Context(), vouchers.ShopFilter{District: q.Get("district"), Category: q.Get("category")})
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"shops": shops})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"shops": shops})
 }
 
 type campaignRequest struct {
@@ -140,8 +141,8 @@ func (s *Server) handleAPICreateCampaign(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	var req campaignRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	camp, err := req.campaign("")
@@ -149,11 +150,11 @@ func (s *Server) handleAPICreateCampaign(w http.ResponseWriter, r *http.Request)
 		camp, err = s.Vouchers.CreateCampaign(r.Context(), c, camp)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/admin/campaigns/"+camp.ID)
-	writeJSON(w, http.StatusCreated, camp)
+	httpx.WriteJSON(w, http.StatusCreated, camp)
 }
 
 // handleAPIUpdateCampaign changes a draft campaign (not its budget).
@@ -163,8 +164,8 @@ func (s *Server) handleAPIUpdateCampaign(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	var req campaignRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	camp, err := req.campaign(r.PathValue("id"))
@@ -172,10 +173,10 @@ func (s *Server) handleAPIUpdateCampaign(w http.ResponseWriter, r *http.Request)
 		camp, err = s.Vouchers.UpdateCampaign(r.Context(), c, camp)
 	}
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, camp)
+	httpx.WriteJSON(w, http.StatusOK, camp)
 }
 
 // handleAPICampaigns lists campaigns, optionally of one status.
@@ -189,10 +190,10 @@ func (s *Server) handleAPICampaigns(w http.ResponseWriter, r *http.Request) {
 	}
 	cs, err := s.Vouchers.Campaigns(r.Context(), statuses...)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"campaigns": cs})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"campaigns": cs})
 }
 
 // handleAPICampaign returns one campaign.
@@ -202,10 +203,10 @@ func (s *Server) handleAPICampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	camp, err := s.Vouchers.Campaign(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, camp)
+	httpx.WriteJSON(w, http.StatusOK, camp)
 }
 
 // handleAPICampaignStatus opens, pauses or closes a campaign:
@@ -217,15 +218,15 @@ func (s *Server) handleAPICampaignStatus(w http.ResponseWriter, r *http.Request)
 	}
 	status, known := map[string]string{"open": vouchers.StatusOpen, "pause": vouchers.StatusPaused, "close": vouchers.StatusClosed}[r.PathValue("action")]
 	if !known {
-		s.writeError(w, r, apperr.R(apperr.NotFound, "no_such_action", "The action must be open, pause or close."))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.NotFound, "no_such_action", "The action must be open, pause or close."))
 		return
 	}
 	camp, err := s.Vouchers.SetCampaignStatus(r.Context(), c, r.PathValue("id"), status)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, camp)
+	httpx.WriteJSON(w, http.StatusOK, camp)
 }
 
 // handleAPICampaignUptake reports a campaign's live uptake.
@@ -236,10 +237,10 @@ func (s *Server) handleAPICampaignUptake(w http.ResponseWriter, r *http.Request)
 	}
 	u, err := s.Vouchers.CampaignUptake(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, u)
+	httpx.WriteJSON(w, http.StatusOK, u)
 }
 
 type closeSettlementRequest struct {
@@ -255,21 +256,21 @@ func (s *Server) handleAPICloseSettlement(w http.ResponseWriter, r *http.Request
 		return
 	}
 	var req closeSettlementRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var end time.Time
 	if req.PeriodEnd != "" {
 		var err error
 		if end, err = time.Parse(time.RFC3339, req.PeriodEnd); err != nil {
-			s.writeError(w, r, apperr.R(apperr.Invalid, "period_end", "period_end must be an RFC 3339 time."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "period_end", "period_end must be an RFC 3339 time."))
 			return
 		}
 	}
 	st, replayed, err := s.Vouchers.CloseSettlement(r.Context(), c, r.Header.Get("Idempotency-Key"), req.ShopID, end)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	writeReplayable(w, http.StatusCreated, replayed, st)
@@ -280,7 +281,7 @@ func writeReplayable(w http.ResponseWriter, status int, replayed bool, v any) {
 	if replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
-	writeJSON(w, status, v)
+	httpx.WriteJSON(w, status, v)
 }
 
 type markPaidRequest struct {
@@ -295,13 +296,13 @@ func (s *Server) handleAPIMarkSettlementPaid(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	var req markPaidRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	st, replayed, err := s.Vouchers.MarkPaid(r.Context(), c, r.Header.Get("Idempotency-Key"), r.PathValue("id"), req.PaymentRef)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	writeReplayable(w, http.StatusOK, replayed, st)
@@ -315,10 +316,10 @@ func (s *Server) handleAPISettlements(w http.ResponseWriter, r *http.Request) {
 	}
 	sts, err := s.Vouchers.Statements(r.Context(), c, r.URL.Query().Get("shop_id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"settlements": sts})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"settlements": sts})
 }
 
 // handleAPISettlement returns a statement with its lines; ?format=csv (or
@@ -334,25 +335,15 @@ func (s *Server) handleAPISettlement(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeStatement(w http.ResponseWriter, r *http.Request, c identity.Caller, id string) {
 	st, err := s.Vouchers.Statement(r.Context(), c, id)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	if wantsCSV(r) {
-		writeCSVHeaders(w, "statement-"+st.ID+".csv")
+	if httpx.WantsCSV(r) {
+		httpx.WriteCSVHeaders(w, "statement-"+st.ID+".csv")
 		_ = vouchers.WriteStatementCSV(w, st)
 		return
 	}
-	writeJSON(w, http.StatusOK, st)
-}
-
-func wantsCSV(r *http.Request) bool {
-	return r.URL.Query().Get("format") == "csv" || r.Header.Get("Accept") == "text/csv"
-}
-
-func writeCSVHeaders(w http.ResponseWriter, filename string) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+filename+`"`)
-	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
 // handleAPIVoucherAudit exports the voucher scheme's audit log (JSON, or CSV
@@ -366,21 +357,21 @@ func (s *Server) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Request) {
 	if v := r.URL.Query().Get("since"); v != "" {
 		var err error
 		if since, err = time.Parse(time.RFC3339, v); err != nil {
-			s.writeError(w, r, apperr.R(apperr.Invalid, "since", "since must be an RFC 3339 time."))
+			httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "since", "since must be an RFC 3339 time."))
 			return
 		}
 	}
 	es, err := s.Vouchers.AuditExport(r.Context(), c, since, r.URL.Query().Get("shop_id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	if wantsCSV(r) {
-		writeCSVHeaders(w, "voucher-audit.csv")
+	if httpx.WantsCSV(r) {
+		httpx.WriteCSVHeaders(w, "voucher-audit.csv")
 		_ = vouchers.WriteAuditCSV(w, es)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": es})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"entries": es})
 }
 
 type shopStaffRequest struct {

@@ -6,6 +6,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 // The citizen's voucher API: claimable campaigns, claiming, the wallet's
@@ -13,30 +14,30 @@ import (
 
 // handleAPIClaimableCampaigns lists the campaigns the caller may claim now.
 func (s *Server) handleAPIClaimableCampaigns(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	cs, err := s.Vouchers.Claimable(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"campaigns": cs})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"campaigns": cs})
 }
 
 // handleAPIClaimVoucher claims a voucher of a campaign. 201 with the voucher.
 // An Idempotency-Key makes a retry answer the first voucher, never a second.
 func (s *Server) handleAPIClaimVoucher(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	v, replayed, err := s.Vouchers.ClaimWithKey(r.Context(), c, r.PathValue("id"), r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/vouchers/"+v.ID)
@@ -46,13 +47,13 @@ func (s *Server) handleAPIClaimVoucher(w http.ResponseWriter, r *http.Request) {
 // handleAPICampaignShops lists the shops that take a campaign's vouchers,
 // optionally in one ?district=. Any signed-in account may ask.
 func (s *Server) handleAPICampaignShops(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.caller(r); err != nil {
-		s.writeError(w, r, err)
+	if _, err := httpx.Caller(r); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	shops, err := s.Vouchers.ShopsFor(r.Context(), r.PathValue("id"), r.URL.Query().Get("district"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	type publicShop struct {
@@ -66,71 +67,71 @@ func (s *Server) handleAPICampaignShops(w http.ResponseWriter, r *http.Request) 
 	for _, sh := range shops {
 		out = append(out, publicShop{sh.ID, sh.Name, sh.Address, sh.District, sh.Category})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"shops": out})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"shops": out})
 }
 
 // handleAPIMyVouchers lists the caller's vouchers.
 func (s *Server) handleAPIMyVouchers(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	vs, err := s.Vouchers.MyVouchers(r.Context(), c)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"vouchers": vs})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"vouchers": vs})
 }
 
 // handleAPIMyVoucher returns one of the caller's vouchers with where it was
 // used. 404 for anyone else's.
 func (s *Server) handleAPIMyVoucher(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	v, err := s.Vouchers.MyVoucher(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }
 
 // handleAPIVoucherQR gives a fresh QR token for one of the caller's
 // vouchers; the wallet asks again after refresh_after (about 30 s).
 func (s *Server) handleAPIVoucherQR(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	tok, err := s.Vouchers.FreshToken(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tok)
+	httpx.WriteJSON(w, http.StatusOK, tok)
 }
 
 // handleAPIVoucherQRPNG is the same fresh token as a QR image (level M).
 func (s *Server) handleAPIVoucherQRPNG(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	tok, err := s.Vouchers.FreshToken(r.Context(), c, r.PathValue("id"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	png, err := qrcode.Encode(tok.Token, qrcode.Medium, 320)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")

@@ -5,6 +5,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // The till API for shop staff. The shop always comes from the caller's
@@ -13,14 +14,14 @@ import (
 // staff, so nobody else learns whether a code exists.
 
 func (s *Server) merchantShop(w http.ResponseWriter, r *http.Request) (identity.Caller, string, bool) {
-	c, err := s.requireRole(r, identity.RoleMerchant)
+	c, err := httpx.RequireRole(r, identity.RoleMerchant)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return c, "", false
 	}
 	shop, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return c, "", false
 	}
 	return c, shop, true
@@ -38,16 +39,16 @@ func (s *Server) handleAPIPreviewVoucher(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	var req previewRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	p, err := s.Vouchers.PreviewCode(r.Context(), c, shop, req.Code)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 }
 
 // handleAPIRedeemVoucher redeems a voucher for a purchase. Needs an
@@ -59,13 +60,13 @@ func (s *Server) handleAPIRedeemVoucher(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	var req vouchers.RedeemRequest
-	if err := decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	red, replayed, err := s.Vouchers.Redeem(r.Context(), c, shop, r.Header.Get("Idempotency-Key"), req)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	writeReplayable(w, http.StatusCreated, replayed, redemptionAnswer(red))
@@ -92,7 +93,7 @@ func (s *Server) handleAPIReverseRedemption(w http.ResponseWriter, r *http.Reque
 	}
 	red, replayed, err := s.Vouchers.Reverse(r.Context(), c, shop, r.PathValue("id"), r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	writeReplayable(w, http.StatusOK, replayed, red)
@@ -106,10 +107,10 @@ func (s *Server) handleAPITodayRedemptions(w http.ResponseWriter, r *http.Reques
 	}
 	rep, err := s.Vouchers.Today(r.Context(), c, shop)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rep)
+	httpx.WriteJSON(w, http.StatusOK, rep)
 }
 
 // handleAPIShopBalance says what the city owes this shop.
@@ -120,10 +121,10 @@ func (s *Server) handleAPIShopBalance(w http.ResponseWriter, r *http.Request) {
 	}
 	b, err := s.Vouchers.ShopBalance(r.Context(), c, shop)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, b)
+	httpx.WriteJSON(w, http.StatusOK, b)
 }
 
 // handleAPIShopStatements lists this shop's statements.
@@ -134,10 +135,10 @@ func (s *Server) handleAPIShopStatements(w http.ResponseWriter, r *http.Request)
 	}
 	sts, err := s.Vouchers.Statements(r.Context(), c, shop)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"settlements": sts})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"settlements": sts})
 }
 
 // handleAPIShopStatement returns one of this shop's statements (CSV with

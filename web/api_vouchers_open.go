@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // handleOpenVoucherStats publishes anonymous campaign statistics as open
@@ -12,12 +13,12 @@ import (
 func (s *Server) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
 	od, err := s.Vouchers.OpenStats(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
-	writeJSON(w, http.StatusOK, od)
+	httpx.WriteJSON(w, http.StatusOK, od)
 }
 
 // handleOpenVoucherStatsCSV is the same statistics as CSV, the licence in
@@ -25,12 +26,12 @@ func (s *Server) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) 
 func (s *Server) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Request) {
 	od, err := s.Vouchers.OpenStats(r.Context())
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
-	writeCSVHeaders(w, "voucher-stats.csv")
+	httpx.WriteCSVHeaders(w, "voucher-stats.csv")
 	w.Header().Set("Content-Disposition", `inline; filename="voucher-stats.csv"`)
 	_ = vouchers.WriteOpenCSV(w, od)
 }

@@ -6,6 +6,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // walletView is a citizen's wallet as the API shows it.
@@ -21,9 +22,9 @@ type walletView struct {
 // handleAPIWallet is GET /api/v1/wallet: the calling citizen's balance and
 // items. A citizen whose ledger account is not open yet has a balance of 0.
 func (s *Server) handleAPIWallet(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	v := walletView{AccountID: c.AccountID, Currency: "EUR", TestPayments: s.TestPayments}
@@ -32,12 +33,12 @@ func (s *Server) handleAPIWallet(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		v.BalanceCents = acct.Balance
 	case !apperr.Has(err, apperr.NotFound):
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if v.Items, err = s.Wallet.Items(r.Context(), c.AccountID); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }

@@ -7,6 +7,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // historyQuery reads ?cursor=&limit= of a history request. Invalid for a
@@ -28,20 +29,20 @@ func historyQuery(r *http.Request) (cursor string, limit int, err error) {
 // calling citizen's own entries, newest first. There is no account
 // parameter: a citizen can only ever name their own account.
 func (s *Server) handleAPIWalletHistory(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	cursor, limit, err := historyQuery(r)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	page, err := s.Wallet.History(r.Context(), wallet.CitizenAccount(c.AccountID), cursor, limit)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, page)
+	httpx.WriteJSON(w, http.StatusOK, page)
 }

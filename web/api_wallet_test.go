@@ -20,6 +20,7 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/stripepay"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // withWallet plugs a set-up wallet service into a test server.
@@ -169,11 +170,11 @@ func TestWalletAPITestPayments(t *testing.T) {
 				{"no idempotency key", "", `{"amount_cents":500}`},
 				{"idempotency key with a space", "bad key 11", `{"amount_cents":500}`},
 				{"overlong idempotency key", strings.Repeat("k", 101), `{"amount_cents":500}`},
-				{"oversized body", "bad-key-00010", `{"amount_cents":500,"pad":"` + strings.Repeat("x", MaxJSONBody) + `"}`},
+				{"oversized body", "bad-key-00010", `{"amount_cents":500,"pad":"` + strings.Repeat("x", httpx.MaxJSONBody) + `"}`},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					want := http.StatusBadRequest
-					if len(tc.body) > MaxJSONBody {
+					if len(tc.body) > httpx.MaxJSONBody {
 						want = http.StatusRequestEntityTooLarge
 					}
 					wantProblem(t, topup(aliceAuth, tc.key, tc.body), want)

@@ -11,6 +11,7 @@ import (
 	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // topupRequest is the body of POST /api/v1/wallet/topups.
@@ -54,23 +55,23 @@ const (
 // Stripe, it answers a pending PaymentIntent and the credit comes with the
 // payment_intent.succeeded webhook. 503 when neither is configured.
 func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
-	c, err := s.requireRole(r, identity.RoleCitizen)
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	var in topupRequest
-	if err := decodeJSON(w, r, &in); err != nil {
-		s.writeError(w, r, err)
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if err := wallet.ValidateClientKey(key); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	if err := wallet.ValidateTopUp(in.AmountCents); err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	ctx := r.Context()
@@ -78,12 +79,12 @@ func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
 	case s.TestPayments:
 		tx, err := s.Wallet.TestTopUp(ctx, c.AccountID, in.AmountCents, key)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		acct, err := s.Wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		if !tx.Replayed {
@@ -95,7 +96,7 @@ func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
 		if tx.Replayed {
 			w.Header().Set("Idempotent-Replayed", "true")
 		}
-		writeJSON(w, http.StatusCreated, topupView{TopUpID: topupID(c.AccountID, key), Status: "succeeded", AmountCents: in.AmountCents, Currency: "EUR",
+		httpx.WriteJSON(w, http.StatusCreated, topupView{TopUpID: topupID(c.AccountID, key), Status: "succeeded", AmountCents: in.AmountCents, Currency: "EUR",
 			TestPayment: true, Notice: testPaymentNotice, BalanceCents: &acct.Balance, TransactionID: tx.ID})
 	case s.Payments != nil && s.CardPayments != nil:
 		id := topupID(c.AccountID, key)
@@ -103,7 +104,7 @@ func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
 			stripePurposeKey: stripePurposeTopUp, stripeAccountKey: c.AccountID, stripeTopUpKey: id,
 		}, "cityhub-topup-"+id)
 		if err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
 		// Recorded before the client can pay it: only a payment the hub
@@ -111,13 +112,13 @@ func (s *Server) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
 		// retry gets the same PaymentIntent from Stripe and records it.
 		if err := s.CardPayments.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTopUp, AccountID: c.AccountID,
 			AmountCents: in.AmountCents}); err != nil {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusCreated, topupView{TopUpID: id, Status: "pending", AmountCents: in.AmountCents, Currency: "EUR",
+		httpx.WriteJSON(w, http.StatusCreated, topupView{TopUpID: id, Status: "pending", AmountCents: in.AmountCents, Currency: "EUR",
 			PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: s.StripePublishableKey})
 	default:
-		s.writeError(w, r, apperr.R(apperr.Unavailable, "payments_off", "Top-ups are not available on this hub."))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Top-ups are not available on this hub."))
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/store/storetest"
+	"cityhub/web/httpx"
 )
 
 // forge signs claims with method and key, with kid in the header.
@@ -247,7 +248,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			big := `{"email":"a@example.org","password":"correct horse battery","name":"` + strings.Repeat("x", MaxJSONBody) + `"}`
+			big := `{"email":"a@example.org","password":"correct horse battery","name":"` + strings.Repeat("x", httpx.MaxJSONBody) + `"}`
 			bodies := map[string]string{
 				"malformed":     `{"email":"a@example.org",`,
 				"not an object": `["a@example.org"]`,
@@ -308,7 +309,7 @@ func TestSessionCookieAuthenticates(t *testing.T) {
 		} else {
 			req = httptest.NewRequest(method, path, nil)
 		}
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: token})
+		req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: token})
 		res := httptest.NewRecorder()
 		env.Server.ServeHTTP(res, req)
 		return res

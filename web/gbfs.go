@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/web/httpx"
 )
 
 // handleGBFS serves one GBFS v3.0 feed, /gbfs/v3/{feed}.json, from the bodies
@@ -18,7 +19,7 @@ func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("feed")
 	name, ok := strings.CutSuffix(file, ".json")
 	if !ok || s.GBFS == nil {
-		s.writeError(w, r, apperr.R(apperr.NotFound, "no_feed", "There is no GBFS feed %q.", file))
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.NotFound, "no_feed", "There is no GBFS feed %q.", file))
 		return
 	}
 	body, err := s.GBFS.Feed(r.Context(), name)
@@ -26,7 +27,7 @@ func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
 		if apperr.Has(err, apperr.Unavailable) {
 			w.Header().Set("Retry-After", "5")
 		}
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	content, etag := body.JSON, body.ETag

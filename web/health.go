@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cityhub/web/httpx"
 	"context"
 	"maps"
 	"net/http"
@@ -12,7 +13,7 @@ import (
 
 // handleHealthz answers 200 while the process is up.
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.Version})
 }
 
 // handleReadyz answers 200 when every dependency answers, else 503 with the
@@ -41,7 +42,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		}
 		checks[name] = "ok"
 	}
-	writeJSON(w, status, map[string]any{"status": state, "checks": checks})
+	httpx.WriteJSON(w, status, map[string]any{"status": state, "checks": checks})
 }
 
 func (s *Server) metricsHandler() http.Handler {

@@ -12,6 +12,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/store/storetest"
+	"cityhub/web/httpx"
 )
 
 // hostileTexts go into path segments, query values and JSON strings; each
@@ -146,7 +147,7 @@ func hostileRequests(doc openAPIDoc, op map[string]any, method, path string) []h
 	}
 	var out []hostileCase
 	for _, h := range hostileTexts {
-		bad := !validText(h.raw)
+		bad := !httpx.ValidText(h.raw)
 		if len(names) > 0 {
 			out = append(out, hostileCase{name: "path " + h.name, target: fill(h.raw), body: body, invalidText: bad})
 		}

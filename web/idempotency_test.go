@@ -16,6 +16,7 @@ import (
 	"cityhub/identity"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // voucherEnv is a server with the voucher scheme on a clock the test moves,
@@ -218,51 +219,6 @@ func TestClaimWithOneKeyRacedMakesOneVoucher(t *testing.T) {
 	}
 }
 
-// A keyed request whose handler fails with a 5xx (or panics) leaves no
-// answer behind: the retry runs again.
-func TestFailedAnswersAreNotKept(t *testing.T) {
-	for _, engine := range storetest.Engines {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			_, env := newTestServer(t, engine)
-			var calls atomic.Int64
-			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				switch calls.Add(1) {
-				case 1:
-					writeProblem(w, Problem{Status: http.StatusServiceUnavailable, Code: "unavailable", Title: "down"})
-				case 2:
-					panic("boom")
-				default:
-					writeJSON(w, http.StatusCreated, map[string]int64{"call": calls.Load()})
-				}
-			})
-			r := httptest.NewRequest("POST", "/api/v1/anything", nil)
-			ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "acc_x"})
-			try := func() *httptest.ResponseRecorder {
-				rec := httptest.NewRecorder()
-				req := r.Clone(ctx)
-				req.Header.Set("Idempotency-Key", "k-1")
-				func() {
-					defer func() { _ = recover() }()
-					env.Server.serveKeyed(rec, req, "POST /api/v1/anything", h)
-				}()
-				return rec
-			}
-			if rec := try(); rec.Code != http.StatusServiceUnavailable {
-				t.Fatalf("first: %d", rec.Code)
-			}
-			try() // panics
-			rec := try()
-			if rec.Code != http.StatusCreated || rec.Body.String() != "{\"call\":3}\n" {
-				t.Fatalf("third: %d %s", rec.Code, rec.Body.String())
-			}
-			if rec := try(); rec.Code != http.StatusCreated || rec.Body.String() != "{\"call\":3}\n" || calls.Load() != 3 {
-				t.Fatalf("fourth: %d %s after %d calls", rec.Code, rec.Body.String(), calls.Load())
-			}
-		})
-	}
-}
-
 // lostAnswers is an answer store whose answers never get kept: the hub
 // stops after the operation committed and before its answer was kept.
 type lostAnswers struct{ idem.AnswerStore }
@@ -284,7 +240,7 @@ func TestRetryAfterTheAnswerWasLost(t *testing.T) {
 			d.Answers, d.Registry = lostAnswers{ve.DB.Answers()}, nil
 			crashing := New(d)
 			var ahead atomic.Int64
-			crashing.answering.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+			crashing.replay.Answering.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 
 			shop := `{"name":"Libri","address":"Corso 1","district":"centro","category":"books","iban":"IT60 X054 2811 1010 0000 0123 456"}`
 			wantStatus(t, send(crashing, "POST", "/api/v1/admin/shops", ve.admin, shop, "Idempotency-Key: shop-1"), http.StatusCreated)
@@ -295,10 +251,10 @@ func TestRetryAfterTheAnswerWasLost(t *testing.T) {
 
 			// While the lease runs, the key is still held: a retry waits, and
 			// here gives up at once.
-			crashing.answering.Wait = 0
+			crashing.replay.Answering.Wait = 0
 			wantProblem(t, send(crashing, "POST", "/api/v1/admin/shops", ve.admin, shop, "Idempotency-Key: shop-1"), http.StatusConflict)
 
-			ahead.Store(int64(2 * answerLease))
+			ahead.Store(int64(2 * httpx.AnswerLease))
 			p := wantProblem(t, send(crashing, "POST", "/api/v1/admin/shops", ve.admin, shop, "Idempotency-Key: shop-1"), http.StatusConflict)
 			if p.Reason != "idempotency_key_answer_lost" {
 				t.Fatalf("retry after the answer was lost: %+v", p)

@@ -1,13 +1,16 @@
 package web
 
-import "net/http"
+import (
+	"cityhub/web/httpx"
+	"net/http"
+)
 
 // handleJWKS publishes the hub's public signing keys (access tokens and QR
 // codes) for tills, door scanners and API clients. Keys change rarely and
 // old ones stay listed while their tokens live, so caches may keep it a while.
 func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	if s.Keys == nil {
-		writeProblem(w, Problem{Type: "https://cityhub.example/problems/unavailable", Title: "Service Unavailable",
+		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/unavailable", Title: "Service Unavailable",
 			Status: http.StatusServiceUnavailable, Detail: "No signing keys are loaded.", Instance: r.URL.Path, Code: "unavailable"})
 		return
 	}

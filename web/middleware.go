@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +14,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/ids"
+	"cityhub/web/httpx"
 )
 
 type statusRecorder struct {
@@ -60,8 +58,8 @@ func (s *Server) routed(mux *http.ServeMux) http.Handler {
 		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok {
 			info.pattern = pattern
 		}
-		if s.keyed(r, pattern) {
-			s.serveKeyed(w, r, pattern, mux)
+		if s.replay.Keyed(r, pattern) {
+			s.replay.ServeKeyed(w, r, pattern, mux)
 			return
 		}
 		mux.ServeHTTP(w, r)
@@ -81,7 +79,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", rid)
 		rec := &statusRecorder{ResponseWriter: w}
-		ctx := audit.WithOrigin(r.Context(), audit.Origin{IP: s.peerIP(r), Device: r.Header.Get("X-Device-Id")})
+		ctx := audit.WithOrigin(r.Context(), audit.Origin{IP: s.proxies.PeerIP(r), Device: r.Header.Get("X-Device-Id")})
 		ctx = context.WithValue(ctx, routeInfoKey{}, info)
 		r = r.WithContext(ctx)
 		defer func() {
@@ -91,7 +89,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.log.ErrorContext(ctx, "panic in handler", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 				if rec.status == 0 {
-					s.writeError(rec, r, apperr.Wrap(fmt.Errorf("panic: %v", p), apperr.Internal, "internal error"))
+					httpx.WriteError(s.log, rec, r, apperr.Wrap(fmt.Errorf("panic: %v", p), apperr.Internal, "internal error"))
 				}
 			}
 			elapsed := time.Since(start)
@@ -104,64 +102,10 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.log.LogAttrs(ctx, slog.LevelInfo, "http request",
 				slog.String("id", rid), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.String("route", route), slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
-				slog.Duration("elapsed", elapsed), slog.String("ip", clientIP(r)))
+				slog.Duration("elapsed", elapsed), slog.String("ip", httpx.ClientIP(r)))
 		}()
 		next.ServeHTTP(rec, r)
 	})
-}
-
-// clientIP is the address of the person calling, as the observe middleware
-// worked it out (see peerIP); rate limits and the audit log use it.
-func clientIP(r *http.Request) string {
-	if o := audit.OriginFrom(r.Context()); o.IP != "" {
-		return o.IP
-	}
-	return remoteHost(r)
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// peerIP is the TCP peer, unless the peer is one of the configured trusted
-// proxies: then X-Forwarded-For is read from the right, skipping trusted
-// proxies, and the first address not ours is the client. Without trusted
-// proxies the header is ignored, since anyone can write it.
-func (s *Server) peerIP(r *http.Request) string {
-	peer := remoteHost(r)
-	if len(s.TrustedProxies) == 0 || !s.trusted(peer) {
-		return peer
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop := strings.TrimSpace(hops[i])
-		addr, err := netip.ParseAddr(hop)
-		if err != nil {
-			return peer // a garbled chain: trust only what we saw ourselves
-		}
-		if !s.trusted(addr.String()) {
-			return addr.Unmap().String()
-		}
-	}
-	return peer
-}
-
-func (s *Server) trusted(ip string) bool {
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
-	addr = addr.Unmap()
-	for _, p := range s.TrustedProxies {
-		if p.Contains(addr) {
-			return true
-		}
-	}
-	return false
 }
 
 type httpMetrics struct {

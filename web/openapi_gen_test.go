@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"cityhub/idem"
+	"cityhub/web/httpx"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -113,7 +114,7 @@ type component struct {
 func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
 
 var openAPIComponents = []component{
-	{name: "Problem", typ: typeOf[Problem](), desc: "An RFC 9457 problem (application/problem+json). code is the stable error code (invalid, not_found, conflict, unauthenticated, forbidden, rate_limited, unavailable, insufficient_funds, internal); reason, when present, names the precise cause (e.g. bad_credentials, insufficient_credit, idempotency_key_reused)."},
+	{name: "Problem", typ: typeOf[httpx.Problem](), desc: "An RFC 9457 problem (application/problem+json). code is the stable error code (invalid, not_found, conflict, unauthenticated, forbidden, rate_limited, unavailable, insufficient_funds, internal); reason, when present, names the precise cause (e.g. bad_credentials, insufficient_credit, idempotency_key_reused)."},
 
 	// Identity.
 	{name: "Grant", typ: typeOf[identity.Grant](), desc: "A role, within a scope (a shop id for merchant_staff, a venue id for door_staff)."},
@@ -972,7 +973,7 @@ func buildOpenAPIDocument() *obj {
 			"securitySchemes", newObj(
 				"bearerAuth", newObj("type", "http", "scheme", "bearer", "bearerFormat", "JWT",
 					"description", "An access token from /api/v1/auth/login or /api/v1/auth/refresh: a JWT signed with EdDSA (Ed25519, alg pinned), kid in its header, short-lived. Keys at /.well-known/jwks.json."),
-				"sessionCookie", newObj("type", "apiKey", "in", "cookie", "name", sessionCookie,
+				"sessionCookie", newObj("type", "apiKey", "in", "cookie", "name", httpx.SessionCookie,
 					"description", "The pages' session cookie; the API takes it for GET only, so a state-changing call needs a bearer token."),
 			),
 		),

@@ -28,6 +28,7 @@ import (
 	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // ---- The document's routes against the mux's ------------------------------
@@ -596,7 +597,7 @@ func (c *contract) do(method, path, auth, body string, want int, headers ...stri
 		req.Header.Set(k, val)
 	}
 	_, pattern := c.mux.Handler(req)
-	keyed := c.env.Server.keyed(req, pattern)
+	keyed := c.env.Server.replay.Keyed(req, pattern)
 	auto := false
 	if !keyed && c.keyable(req, pattern, body) {
 		c.keys++
@@ -609,7 +610,7 @@ func (c *contract) do(method, path, auth, body string, want int, headers ...stri
 		c.t.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body.String())
 	}
 	c.check(pattern, body, rec)
-	if keyed && keepAnswer(idem.Answer{Status: rec.Code, Body: rec.Body.Bytes()}) {
+	if keyed && httpx.KeepAnswer(idem.Answer{Status: rec.Code, Body: rec.Body.Bytes()}) {
 		c.retry(req, pattern, body, rec, auto)
 	}
 	return rec
@@ -621,7 +622,7 @@ func (c *contract) do(method, path, auth, body string, want int, headers ...stri
 func (c *contract) keyable(req *http.Request, pattern, body string) bool {
 	probe := req.Clone(req.Context())
 	probe.Header.Set("Idempotency-Key", "probe")
-	if !c.env.Server.keyed(probe, pattern) || strings.Contains(body, `"request_id"`) {
+	if !c.env.Server.replay.Keyed(probe, pattern) || strings.Contains(body, `"request_id"`) {
 		return false
 	}
 	method, path, _ := strings.Cut(pattern, " ")
@@ -819,7 +820,7 @@ func TestOpenAPISecurityMatchesHandlers(t *testing.T) {
 		}
 		public := len(asSlice(op["security"])) == 0
 		rec := probe(pattern, "")
-		var p Problem
+		var p httpx.Problem
 		_ = json.Unmarshal(rec.Body.Bytes(), &p)
 		// login_required is the refusal of a request without a caller
 		// (login and refresh answer 401 for bad credentials, which is not that).

@@ -8,6 +8,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 // handleItemQR answers a fresh QR code for one of the caller's items as a
@@ -17,7 +18,7 @@ import (
 func (s *Server) handleItemQR(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	src, ok := s.QR[r.PathValue("kind")]
 	if !ok {
-		s.writeError(w, r, apperr.E(apperr.NotFound, "No such wallet item."))
+		httpx.WriteError(s.log, w, r, apperr.E(apperr.NotFound, "No such wallet item."))
 		return
 	}
 	token, code, exp, err := src.QRToken(r.Context(), c.AccountID, r.PathValue("id"))
@@ -26,12 +27,12 @@ func (s *Server) handleItemQR(w http.ResponseWriter, r *http.Request, c identity
 		if !errors.As(err, &ae) {
 			err = fmt.Errorf("mint QR token: %w", err)
 		}
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	png, err := qrPNG(token)
 	if err != nil {
-		s.writeError(w, r, err)
+		httpx.WriteError(s.log, w, r, err)
 		return
 	}
 	h := w.Header()

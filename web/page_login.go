@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"cityhub/apperr"
+	"cityhub/web/httpx"
 )
 
 type loginForm struct {
@@ -43,14 +44,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.pageError(w, r, apperr.E(apperr.Unavailable, "sign-in is not configured"))
 		return
 	}
-	token, c, err := s.PageAccounts.StartSession(r.Context(), email, password, clientIP(r))
+	token, c, err := s.PageAccounts.StartSession(r.Context(), email, password, httpx.ClientIP(r))
 	if err != nil {
 		switch apperr.CodeOf(err) {
 		case apperr.Unauthenticated, apperr.NotFound, apperr.Invalid:
 			form.Error = l.T("login.wrong")
 			s.render(w, r, http.StatusUnauthorized, "login", "login", form)
 		case apperr.RateLimited:
-			setRetryAfter(w, err)
+			httpx.SetRetryAfter(w, err)
 			form.Error = l.T("login.rate_limited")
 			s.render(w, r, http.StatusTooManyRequests, "login", "login", form)
 		default:
@@ -58,7 +59,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	s.setCookie(w, r, pageSessionCookie, token, 0)
+	s.setCookie(w, r, httpx.SessionCookie, token, 0)
 	if next == "" {
 		next = homeOf(c)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cityhub/web/httpx"
 	"log/slog"
 	"net/http"
 )
@@ -13,6 +14,6 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			s.log.WarnContext(r.Context(), "end page session", slog.Any("error", err))
 		}
 	}
-	s.setCookie(w, r, pageSessionCookie, "", -1)
+	s.setCookie(w, r, httpx.SessionCookie, "", -1)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -13,6 +13,7 @@ import (
 	"cityhub/ids"
 	"cityhub/mobility"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // The rider's bike pages: stations with live bikes (nearest first when the
@@ -24,7 +25,7 @@ import (
 // mobilityPages registers the rider's and the operator's bike pages and the
 // operator's dashboard card.
 func (s *Server) mobilityPages(mux *http.ServeMux) {
-	page := func(pattern string, h http.Handler) { mux.Handle(pattern, secured(h)) }
+	page := func(pattern string, h http.Handler) { mux.Handle(pattern, httpx.Secured(h)) }
 	page("GET /bikes", s.signedIn(s.handleBikeStations, identity.RoleCitizen))
 	page("GET /bikes/stations/{id}", s.signedIn(s.handleBikeStation, identity.RoleCitizen))
 	mux.Handle("POST /bikes/unlock", s.pageAction(s.handleBikeUnlock, identity.RoleCitizen))
@@ -237,7 +238,7 @@ func (s *Server) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c iden
 	if apperr.Has(err, apperr.InsufficientFunds) && page.NeedCents > 0 {
 		page.Error = l.T("mobility.credit_short", l.Money(page.BalanceCents), l.Money(page.NeedCents))
 	}
-	s.render(w, r, statusOf(apperr.CodeOf(err)), "mobility_station", "bikes", page)
+	s.render(w, r, httpx.StatusOf(apperr.CodeOf(err)), "mobility_station", "bikes", page)
 }
 
 type bikeRidePage struct {

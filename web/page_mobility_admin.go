@@ -7,6 +7,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/web/httpx"
 )
 
 // The city administrator's bike catalogue pages: stations, bikes, vehicle
@@ -18,7 +19,9 @@ import (
 // and its reasons become field messages too.
 
 func (s *Server) mobilityAdminPages(mux *http.ServeMux) {
-	page := func(pattern string, h pageHandler) { mux.Handle(pattern, secured(s.signedIn(h, identity.RoleAdmin))) }
+	page := func(pattern string, h pageHandler) {
+		mux.Handle(pattern, httpx.Secured(s.signedIn(h, identity.RoleAdmin)))
+	}
 	action := func(pattern string, h pageHandler) { mux.Handle(pattern, s.pageAction(h, identity.RoleAdmin)) }
 	page("GET /admin/bikes", s.handleBikeAdmin)
 	// Each kind has the same seven routes, written out so every pattern can

@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/web/httpx"
 )
 
 // ---- forms ----
@@ -217,7 +218,7 @@ func (s *Server) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 				s.pageError(w, r, err)
 				return
 			}
-			status := statusOf(apperr.Invalid)
+			status := httpx.StatusOf(apperr.Invalid)
 			if preview && len(p.Errors) == 0 && p.Problem == "" {
 				status = http.StatusOK
 			}
@@ -234,7 +235,7 @@ func (s *Server) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 				s.pageError(w, r, err)
 				return
 			}
-			s.render(w, r, statusOf(apperr.CodeOf(err)), k.view, "admin", p)
+			s.render(w, r, httpx.StatusOf(apperr.CodeOf(err)), k.view, "admin", p)
 			return
 		}
 		if edit {

@@ -7,6 +7,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/web/httpx"
 )
 
 // A station's broker credential on the admin pages: its state, and buttons
@@ -25,7 +26,7 @@ type credentialPage struct {
 }
 
 func (s *Server) mobilityCredentialPages(mux *http.ServeMux) {
-	mux.Handle("GET /admin/bikes/stations/{id}/credential", secured(s.signedIn(s.handleCredentialPage, identity.RoleAdmin, identity.RoleOperator)))
+	mux.Handle("GET /admin/bikes/stations/{id}/credential", httpx.Secured(s.signedIn(s.handleCredentialPage, identity.RoleAdmin, identity.RoleOperator)))
 	mux.Handle("POST /admin/bikes/stations/{id}/credential", s.pageAction(s.handleCredentialAction, identity.RoleAdmin, identity.RoleOperator))
 	mux.Handle("POST /operator/bikes/incidents/{id}/resolve", s.pageAction(s.handleResolveIncident, identity.RoleOperator, identity.RoleAdmin))
 }

@@ -7,6 +7,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 // PrivacyExport gives everything identity holds about an account, as a value
@@ -36,7 +37,7 @@ func (s *Server) handleDeleteAccount(w http.ResponseWriter, r *http.Request, c i
 		s.pageError(w, r, err)
 		return
 	}
-	s.setCookie(w, r, pageSessionCookie, "", -1)
+	s.setCookie(w, r, httpx.SessionCookie, "", -1)
 	// The goodbye page must not look signed in any more.
 	r = r.WithContext(context.WithValue(r.Context(), signedOutKey{}, true))
 	s.render(w, r, http.StatusOK, "goodbye", "", nil)

@@ -8,6 +8,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // The citizen's theatre pages: the programme with the citizen's tickets,
@@ -16,7 +17,7 @@ import (
 // are on the wallet page (QRSource).
 
 func (s *Server) ticketingPages(mux *http.ServeMux) {
-	page := func(pattern string, h http.Handler) { mux.Handle(pattern, secured(h)) }
+	page := func(pattern string, h http.Handler) { mux.Handle(pattern, httpx.Secured(h)) }
 	page("GET /theatre", s.signedIn(s.handleTheatrePage, identity.RoleCitizen))
 	page("GET /theatre/performances/{id}", s.signedIn(s.handleSeatPickerPage, identity.RoleCitizen))
 	mux.Handle("POST /theatre/performances/{id}/buy", s.pageAction(s.handleBuySeatsPage, identity.RoleCitizen))

@@ -8,13 +8,14 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // The city administrator's theatre page: venues and their seat maps,
 // performances with their sales, cancellations and refunds.
 
 func (s *Server) ticketingAdminPages(mux *http.ServeMux) {
-	mux.Handle("GET /admin/theatre", secured(s.signedIn(s.handleTheatreAdminPage, identity.RoleAdmin)))
+	mux.Handle("GET /admin/theatre", httpx.Secured(s.signedIn(s.handleTheatreAdminPage, identity.RoleAdmin)))
 	mux.Handle("POST /admin/theatre/venues", s.pageAction(s.handleTheatreAdminCreateVenue, identity.RoleAdmin))
 	mux.Handle("POST /admin/theatre/venues/{id}/seats", s.pageAction(s.handleTheatreAdminSeatMap, identity.RoleAdmin))
 	mux.Handle("POST /admin/theatre/performances", s.pageAction(s.handleTheatreAdminCreatePerformance, identity.RoleAdmin))

@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // VoucherScanEndpoint is the merchant scanner page's ScanTarget: it redeems
@@ -34,12 +35,12 @@ const scanReplayWindow = 2 * time.Minute
 func (s *Server) handleVoucherScan(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	l := s.locale(r)
 	fail := func(err error) {
-		status := statusOf(apperr.CodeOf(err))
+		status := httpx.StatusOf(apperr.CodeOf(err))
 		if status == http.StatusInternalServerError {
-			s.writeError(w, r, err)
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		writeProblem(w, Problem{Type: "https://cityhub.example/problems/" + string(apperr.CodeOf(err)), Title: http.StatusText(status),
+		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/" + string(apperr.CodeOf(err)), Title: http.StatusText(status),
 			Status: status, Detail: l.ErrorText(err), Instance: r.URL.Path, Code: string(apperr.CodeOf(err)), Reason: apperr.ReasonOf(err)})
 	}
 	shop, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
@@ -48,7 +49,7 @@ func (s *Server) handleVoucherScan(w http.ResponseWriter, r *http.Request, c ide
 		return
 	}
 	var in voucherScanRequest
-	if err := decodeJSON(w, r, &in); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		fail(err)
 		return
 	}
@@ -77,5 +78,5 @@ func (s *Server) handleVoucherScan(w http.ResponseWriter, r *http.Request, c ide
 	if replayed {
 		out["title"], out["outcome"] = l.T("vouchers.scan.replayed.title"), "warning"
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }

@@ -16,6 +16,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // The pages are server-rendered html/template views on one layout, with
@@ -187,7 +188,7 @@ type errorPage struct {
 
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	code := apperr.CodeOf(err)
-	status := statusFor(err)
+	status := httpx.StatusFor(err)
 	if code == apperr.Internal {
 		s.log.ErrorContext(r.Context(), "page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
@@ -330,5 +331,5 @@ func mustLoadPages() *pages {
 // scanner's JSON endpoints (ScanTarget) are registered with it, because the
 // JSON API under /api/v1 takes cookies for safe methods only.
 func (s *Server) pageAction(h pageHandler, roles ...identity.Role) http.Handler {
-	return secured(s.csrfProtected(s.signedIn(h, roles...)))
+	return httpx.Secured(s.csrfProtected(s.signedIn(h, roles...)))
 }

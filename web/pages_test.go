@@ -17,6 +17,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // pageAccounts is an in-memory identity for the page unit tests; the browser
@@ -405,7 +406,7 @@ func TestLoginCookieAndLogout(t *testing.T) {
 	}
 	var session *http.Cookie
 	for _, c := range res.Cookies() {
-		if c.Name == pageSessionCookie {
+		if c.Name == httpx.SessionCookie {
 			session = c
 		}
 	}
@@ -672,11 +673,11 @@ func TestPageActionTakesTheCSRFHeader(t *testing.T) {
 		var in struct {
 			Code string `json:"code"`
 		}
-		if err := decodeJSON(w, r, &in); err != nil {
-			s.writeError(w, r, err)
+		if err := httpx.DecodeJSON(w, r, &in); err != nil {
+			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"message": in.Code + " for " + c.AccountID})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"message": in.Code + " for " + c.AccountID})
 	}, identity.RoleMerchant))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()

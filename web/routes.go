@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 // routes lists every route of the hub, in one place. Each area keeps its own
@@ -80,14 +81,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 		// The merchant scanner page's target (a page route: cookie session and CSRF).
 		mux.Handle("POST "+VoucherScanEndpoint, s.pageAction(s.handleVoucherScan, identity.RoleMerchant))
 		// The citizen's voucher pages.
-		mux.Handle("GET /vouchers", secured(s.signedIn(s.handleVouchersPage, identity.RoleCitizen)))
+		mux.Handle("GET /vouchers", httpx.Secured(s.signedIn(s.handleVouchersPage, identity.RoleCitizen)))
 		mux.Handle("POST /vouchers/claim", s.pageAction(s.handleVoucherClaimPage, identity.RoleCitizen))
-		mux.Handle("GET /vouchers/campaigns/{id}/shops", secured(s.signedIn(s.handleVoucherShopsPage)))
+		mux.Handle("GET /vouchers/campaigns/{id}/shops", httpx.Secured(s.signedIn(s.handleVoucherShopsPage)))
 		// The shopkeeper's voucher page.
-		mux.Handle("GET /staff/vouchers", secured(s.signedIn(s.handleVoucherStaffPage, identity.RoleMerchant)))
+		mux.Handle("GET /staff/vouchers", httpx.Secured(s.signedIn(s.handleVoucherStaffPage, identity.RoleMerchant)))
 		mux.Handle("POST /staff/vouchers/redemptions/{id}/reverse", s.pageAction(s.handleVoucherReversePage, identity.RoleMerchant))
 		// The city administrator's voucher page.
-		mux.Handle("GET /admin/vouchers", secured(s.signedIn(s.handleVoucherAdminPage, identity.RoleAdmin)))
+		mux.Handle("GET /admin/vouchers", httpx.Secured(s.signedIn(s.handleVoucherAdminPage, identity.RoleAdmin)))
 		mux.Handle("POST /admin/vouchers/campaigns", s.pageAction(s.handleVoucherAdminCreateCampaign, identity.RoleAdmin))
 		mux.Handle("POST /admin/vouchers/campaigns/{id}/{action}", s.pageAction(s.handleVoucherAdminCampaignStatus, identity.RoleAdmin))
 		mux.Handle("POST /admin/vouchers/shops", s.pageAction(s.handleVoucherAdminCreateShop, identity.RoleAdmin))
@@ -172,7 +173,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	if s.ExportAccount == nil && s.Identity != nil {
 		s.ExportAccount = func(ctx context.Context, id string) (any, error) { return s.Identity.Export(ctx, id) }
 	}
-	page := func(pattern string, h http.Handler) { mux.Handle(pattern, secured(h)) }
+	page := func(pattern string, h http.Handler) { mux.Handle(pattern, httpx.Secured(h)) }
 	page("GET /static/{sum}/{name...}", http.HandlerFunc(s.handleStatic))
 	page("/", http.HandlerFunc(s.handleHome))
 	page("GET /login", http.HandlerFunc(s.handleLoginPage))
@@ -193,6 +194,6 @@ func (s *Server) routes(mux *http.ServeMux) {
 }
 
 func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
-	writeProblem(w, Problem{Type: "https://cityhub.example/problems/not_found", Title: "Not Found", Status: http.StatusNotFound,
+	httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/not_found", Title: "Not Found", Status: http.StatusNotFound,
 		Detail: "No such API endpoint.", Instance: r.URL.Path, Code: "not_found"})
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"cityhub/apperr"
+	"cityhub/web/httpx"
 )
 
 // Page security: every page carries headers that forbid inline script,
@@ -25,41 +26,15 @@ import (
 // also refused by the browser-provided Sec-Fetch-Site/Origin headers.
 
 const (
-	// pageSessionCookie holds the identity session token of a signed-in page
-	// user; the auth middleware reads the same cookie.
-	pageSessionCookie = "cityhub_session"
-	csrfCookie        = "cityhub_csrf"
-	csrfField         = "csrf_token"
-	csrfHeader        = "X-CSRF-Token"
+	csrfCookie = "cityhub_csrf"
+	csrfField  = "csrf_token"
+	csrfHeader = "X-CSRF-Token"
 	// maxFormBody bounds page form posts; every page form is a few fields.
 	maxFormBody = 16 << 10
 )
 
-// contentSecurityPolicy allows only the hub's own scripts and styles. QR
-// images arrive as data: (first render) and blob: (refresh) URLs.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-	"connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-
-// secured sets the security headers of a page or page asset.
-func secured(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		// The bike stations page asks for the phone's position to sort them.
-		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(self), payment=(), usb=()")
-		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		// Browsers honour this only over HTTPS, so it costs nothing on a
-		// plain-HTTP development hub.
-		h.Set("Strict-Transport-Security", "max-age=31536000")
-		next.ServeHTTP(w, r)
-	})
-}
-
 func pageSessionToken(r *http.Request) string {
-	c, err := r.Cookie(pageSessionCookie)
+	c, err := r.Cookie(httpx.SessionCookie)
 	if err != nil {
 		return ""
 	}
@@ -145,13 +120,13 @@ func (s *Server) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
 		if err := r.ParseForm(); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				s.pageError(w, r, errTooLarge(tooBig.Limit))
+				s.pageError(w, r, httpx.ErrTooLarge(tooBig.Limit))
 				return
 			}
 			s.pageError(w, r, apperr.R(apperr.Invalid, "malformed_form", "The form could not be read."))
 			return
 		}
-		if err := valuesTextError(r.PostForm, "form"); err != nil {
+		if err := httpx.ValuesTextError(r.PostForm, "form"); err != nil {
 			s.pageError(w, r, err)
 			return
 		}

@@ -25,6 +25,7 @@ import (
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // Deps is what the server needs from the rest of the hub. cmd/cityhub fills it.
@@ -94,11 +95,12 @@ type Deps struct {
 // Server serves every HTTP route of the hub.
 type Server struct {
 	Deps
-	log       *slog.Logger
-	metrics   httpMetrics
-	answering *idem.Answering
-	handler   http.Handler
-	pages     *pages
+	log     *slog.Logger
+	metrics httpMetrics
+	replay  *httpx.Replayer
+	proxies httpx.Proxies
+	handler http.Handler
+	pages   *pages
 }
 
 // New builds the server and its routes.
@@ -110,14 +112,19 @@ func New(d Deps) *Server {
 		d.Registry = prometheus.NewRegistry()
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{Deps: d, log: d.Log}
+	s := &Server{Deps: d, log: d.Log, proxies: httpx.Proxies(d.TrustedProxies)}
 	s.metrics = newHTTPMetrics(d.Registry)
 	if d.Answers != nil {
-		s.answering = &idem.Answering{Store: d.Answers, Lease: answerLease, Wait: answerWait}
+		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: unkeyedRoutes, SelfKeyed: selfKeyed, Log: d.Log}
 	}
 	mux := http.NewServeMux()
 	s.routes(mux)
-	s.handler = s.observe(s.checkText(s.authenticate(s.routed(mux))))
+	var auth httpx.Authenticator
+	if d.Identity != nil {
+		auth = d.Identity
+	}
+	apiError := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(s.log, w, r, err) }
+	s.handler = s.observe(httpx.CheckText(apiError, s.pageError, httpx.Authenticate(auth, s.log, s.routed(mux))))
 	return s
 }
 

@@ -14,6 +14,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/store"
 	"cityhub/store/storetest"
+	"cityhub/web/httpx"
 )
 
 // testEnv is a hub's HTTP server on a real store, for the JSON API tests of
@@ -126,7 +127,7 @@ func decodeInto(t testing.TB, rec *httptest.ResponseRecorder, v any) {
 }
 
 // wantProblem checks that rec is a problem+json answer with status.
-func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int) Problem {
+func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int) httpx.Problem {
 	t.Helper()
 	if rec.Code != status {
 		t.Fatalf("status %d, want %d: %s", rec.Code, status, rec.Body.String())
@@ -134,7 +135,7 @@ func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int) Probl
 	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("content type %q, want application/problem+json", ct)
 	}
-	var p Problem
+	var p httpx.Problem
 	decodeInto(t, rec, &p)
 	if p.Status != status || p.Code == "" {
 		t.Fatalf("problem %+v does not match status %d", p, status)

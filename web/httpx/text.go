@@ -1,4 +1,4 @@
-package web
+package httpx
 
 import (
 	"net/http"
@@ -20,63 +20,65 @@ import (
 // line or a token check.
 var readHeaders = []string{"Authorization", "Idempotency-Key", "X-Device-Id", "X-Request-Id", "X-CSRF-Token", "Accept-Language"}
 
-// validText reports whether s is valid UTF-8 without NUL.
-func validText(s string) bool {
+// ValidText reports whether s is valid UTF-8 without NUL.
+func ValidText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
-func errInvalidText(where string) error {
+// ErrInvalidText is the error of text that is not valid UTF-8 or holds NUL,
+// found in where.
+func ErrInvalidText(where string) error {
 	return apperr.R(apperr.Invalid, "invalid_text", "The %s holds a NUL character or bytes that are not UTF-8.", where)
 }
 
-// requestTextError checks the path, the query and the headers the hub reads.
-func requestTextError(r *http.Request) error {
-	if !validText(r.URL.Path) {
-		return errInvalidText("path")
+// RequestTextError checks the path, the query and the headers the hub reads.
+func RequestTextError(r *http.Request) error {
+	if !ValidText(r.URL.Path) {
+		return ErrInvalidText("path")
 	}
 	if r.URL.RawQuery != "" {
 		q, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			return apperr.R(apperr.Invalid, "invalid_query", "The query string is malformed.")
 		}
-		if err := valuesTextError(q, "query"); err != nil {
+		if err := ValuesTextError(q, "query"); err != nil {
 			return err
 		}
 	}
 	for _, h := range readHeaders {
 		for _, v := range r.Header.Values(h) {
-			if !validText(v) {
-				return errInvalidText(h + " header")
+			if !ValidText(v) {
+				return ErrInvalidText(h + " header")
 			}
 		}
 	}
 	return nil
 }
 
-// valuesTextError checks every name and value of a query or form.
-func valuesTextError(vs url.Values, where string) error {
+// ValuesTextError checks every name and value of a query or form.
+func ValuesTextError(vs url.Values, where string) error {
 	for k, list := range vs {
-		if !validText(k) {
-			return errInvalidText(where)
+		if !ValidText(k) {
+			return ErrInvalidText(where)
 		}
 		for _, v := range list {
-			if !validText(v) {
-				return errInvalidText(where + " field " + k)
+			if !ValidText(v) {
+				return ErrInvalidText(where + " field " + k)
 			}
 		}
 	}
 	return nil
 }
 
-// checkText refuses a request whose path, query or read headers hold
-// invalid text: problem+json under /api/, an error page elsewhere.
-func (s *Server) checkText(next http.Handler) http.Handler {
+// CheckText refuses a request whose path, query or read headers hold
+// invalid text: with apiError under /api/, with pageError elsewhere.
+func CheckText(apiError, pageError func(http.ResponseWriter, *http.Request, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := requestTextError(r); err != nil {
+		if err := RequestTextError(r); err != nil {
 			if strings.HasPrefix(r.URL.Path, "/api/") {
-				s.writeError(w, r, err)
+				apiError(w, r, err)
 			} else {
-				s.pageError(w, r, err)
+				pageError(w, r, err)
 			}
 			return
 		}
@@ -84,15 +86,15 @@ func (s *Server) checkText(next http.Handler) http.Handler {
 	})
 }
 
-// decodedTextError walks a decoded JSON body and reports the first string
+// DecodedTextError walks a decoded JSON body and reports the first string
 // holding NUL (sent as \u0000) or a lone surrogate's replacement; invalid
 // UTF-8 bytes in the raw body are refused before decoding.
-func decodedTextError(v any) error {
+func DecodedTextError(v any) error {
 	if field, ok := badString(reflect.ValueOf(v), ""); !ok {
 		if field == "" {
-			return errInvalidText("body")
+			return ErrInvalidText("body")
 		}
-		return errInvalidText("field " + field)
+		return ErrInvalidText("field " + field)
 	}
 	return nil
 }
@@ -102,7 +104,7 @@ func decodedTextError(v any) error {
 func badString(v reflect.Value, path string) (string, bool) {
 	switch v.Kind() {
 	case reflect.String:
-		return path, validText(v.String())
+		return path, ValidText(v.String())
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
 			return "", true

@@ -1,0 +1,107 @@
+package httpx
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"cityhub/apperr"
+)
+
+// Problem is an RFC 9457 problem details body, with cityhub's stable "code"
+// (an apperr.Code) and optional "reason" members.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	Code     string `json:"code"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// StatusOf is the one place error codes become HTTP statuses.
+func StatusOf(code apperr.Code) int {
+	switch code {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.RateLimited:
+		return http.StatusTooManyRequests
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	case apperr.InsufficientFunds:
+		return http.StatusPaymentRequired
+	}
+	return http.StatusInternalServerError
+}
+
+// ReasonTooLarge marks a body over its limit. It is an Invalid error, but
+// HTTP has its own status for it (413), so a client and a person learn the
+// real cause rather than a generic refusal.
+const ReasonTooLarge = "body_too_large"
+
+// StatusFor is the HTTP status of err: StatusOf its code, except for a body
+// that is too large.
+func StatusFor(err error) int {
+	if apperr.ReasonOf(err) == ReasonTooLarge {
+		return http.StatusRequestEntityTooLarge
+	}
+	return StatusOf(apperr.CodeOf(err))
+}
+
+// ErrTooLarge is the error of a body over limit bytes.
+func ErrTooLarge(limit int64) error {
+	return apperr.R(apperr.Invalid, ReasonTooLarge, "The request is larger than %d bytes.", limit)
+}
+
+// WriteError answers with a problem+json body for err. Only internal errors are
+// logged (on log), with their cause; their message to the client is generic.
+func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	code := apperr.CodeOf(err)
+	status := StatusFor(err)
+	if code == apperr.Internal {
+		log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	if code == apperr.Unauthenticated {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="cityhub"`)
+	}
+	SetRetryAfter(w, err)
+	WriteProblem(w, Problem{
+		Type:     "https://cityhub.example/problems/" + string(code),
+		Title:    http.StatusText(status),
+		Status:   status,
+		Detail:   apperr.MessageOf(err),
+		Instance: r.URL.Path,
+		Code:     string(code),
+		Reason:   apperr.ReasonOf(err),
+	})
+}
+
+// SetRetryAfter sends Retry-After (whole seconds, rounded up) when err says
+// how long to wait, as a throttled login does.
+func SetRetryAfter(w http.ResponseWriter, err error) {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) && ra.RetryAfter() > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ra.RetryAfter().Seconds()))))
+	}
+}
+
+// WriteProblem answers with the problem p.
+func WriteProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

@@ -1,0 +1,187 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/idem"
+	"cityhub/identity"
+)
+
+// Every state-changing call of the JSON API (POST, PUT, PATCH, DELETE) honours
+// an Idempotency-Key header the same way: the first answer to (caller,
+// route, key) is kept, and a retry with the same method, path, query and body
+// gets it again (same status, same body, and "Idempotent-Replayed: true")
+// before its handler runs, so before anything is checked again that time
+// or the first request changed (a QR code that expired meanwhile, a limit
+// the first request reached). The same key with another request is 409
+// (idempotency_key_reused); a retry that arrives while the first request
+// runs waits for its answer. Answers with 5xx, 401, 403, 408 and 429 are not
+// kept: the retry runs again. Every write transaction a keyed request commits
+// also marks its key committed (idem.Pending), so when a hub stops between
+// the operation and its kept answer, the retry is refused with 409
+// (idempotency_key_answer_lost) rather than run twice; the operations that
+// record their keys themselves (idem.Do, selfKeyed below) answer such a
+// retry with their first result instead.
+
+const (
+	// AnswerLease is how long a request holds its key without an answer
+	// before a retry takes it over (its hub died): longer than WriteTimeout.
+	AnswerLease = time.Minute
+	// AnswerWait is how long a retry waits for a racing first request.
+	AnswerWait = 25 * time.Second
+)
+
+// Replayer answers keyed API calls through their kept first answer.
+type Replayer struct {
+	// Answering keeps the answers; nil: no call is keyed.
+	Answering *idem.Answering
+	// Unkeyed are the route patterns whose answers are never kept (they
+	// carry credentials, or are deduplicated otherwise).
+	Unkeyed map[string]bool
+	// SelfKeyed are the route patterns whose operations also record their
+	// keys themselves, in the transaction of what they change (idem.Do):
+	// they know when two bodies ask for the same thing.
+	SelfKeyed map[string]bool
+	Log       *slog.Logger
+}
+
+// NewAnswering is the answering of keyed calls on store, with the hub's
+// lease and wait.
+func NewAnswering(store idem.AnswerStore) *idem.Answering {
+	return &idem.Answering{Store: store, Lease: AnswerLease, Wait: AnswerWait}
+}
+
+// Keyed reports whether r is a state-changing API call whose Idempotency-Key
+// the server answers for.
+func (s *Replayer) Keyed(r *http.Request, pattern string) bool {
+	if s == nil || s.Answering == nil || r.Header.Get("Idempotency-Key") == "" || !strings.HasPrefix(r.URL.Path, "/api/") {
+		return false
+	}
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return false
+	}
+	return pattern != "" && pattern != "/api/" && !s.Unkeyed[pattern]
+}
+
+// ServeKeyed runs next for a keyed request, or replays the first answer.
+func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern string, next http.Handler) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxJSONBody+1))
+	if err != nil {
+		WriteError(s.Log, w, r, apperr.R(apperr.Invalid, "malformed_json", "The body could not be read."))
+		return
+	}
+	if len(body) > MaxJSONBody {
+		// Refused as too large by its handler; nothing to keep.
+		r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+		next.ServeHTTP(w, r)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	who := "anonymous"
+	if c, ok := identity.CallerFrom(r.Context()); ok && c.AccountID != "" {
+		who = c.AccountID
+	}
+	h := sha256.New()
+	for _, part := range []string{r.Method, r.URL.Path, r.URL.RawQuery} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	h.Write(body)
+	hash := hex.EncodeToString(h.Sum(nil))
+
+	run := func(ctx context.Context) idem.Answer {
+		rec := &bufferedAnswer{header: http.Header{}}
+		next.ServeHTTP(rec, r.WithContext(ctx))
+		return rec.answer()
+	}
+	ans, replayed, err := s.Answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, KeepAnswer, s.SelfKeyed[pattern])
+	if err != nil && apperr.ReasonOf(err) == "idempotency_key_reused" && s.SelfKeyed[pattern] {
+		// Another body, but perhaps the same request to the operation (the
+		// same seats in another order): it decides, from its own record.
+		next.ServeHTTP(w, r)
+		return
+	}
+	if err != nil {
+		if ans.Status == 0 {
+			WriteError(s.Log, w, r, err)
+			return
+		}
+		// The operation ran and has its answer; only keeping it failed.
+		s.Log.ErrorContext(r.Context(), "keep idempotent answer", slog.String("route", pattern), slog.Any("error", err))
+	}
+	for k, v := range ans.Header {
+		w.Header().Set(k, v)
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	w.WriteHeader(ans.Status)
+	_, _ = w.Write(ans.Body)
+}
+
+// KeepAnswer says which answers a retry gets again: not those a retry may
+// well change (a server failure, a timeout, credentials, a rate limit, a
+// racing request still running).
+func KeepAnswer(a idem.Answer) bool {
+	switch a.Status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout, http.StatusTooManyRequests:
+		return false
+	}
+	if a.Status == http.StatusConflict && bytes.Contains(a.Body, []byte(`"idempotency_key_in_use"`)) {
+		return false
+	}
+	return a.Status < 500
+}
+
+// keptHeaders are the answer's header fields a replay repeats.
+var keptHeaders = []string{"Content-Type", "Cache-Control", "Location", "WWW-Authenticate"}
+
+// bufferedAnswer records a handler's answer so that it can be kept before it
+// is sent.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+
+func (b *bufferedAnswer) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+func (b *bufferedAnswer) answer() idem.Answer {
+	a := idem.Answer{Status: b.status, Header: map[string]string{}, Body: bytes.Clone(b.body.Bytes())}
+	if a.Status == 0 {
+		a.Status = http.StatusOK
+	}
+	if a.Body == nil {
+		a.Body = []byte{}
+	}
+	for _, k := range keptHeaders {
+		if v := b.header.Get(k); v != "" {
+			a.Header[k] = v
+		}
+	}
+	return a
+}

@@ -1,0 +1,57 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/store/storetest"
+)
+
+// A keyed request whose handler fails with a 5xx (or panics) leaves no
+// answer behind: the retry runs again.
+func TestFailedAnswersAreNotKept(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			rp := &Replayer{Answering: NewAnswering(storetest.Open(t, engine).Answers()), Log: storetest.Logger(t)}
+			var calls atomic.Int64
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch calls.Add(1) {
+				case 1:
+					WriteProblem(w, Problem{Status: http.StatusServiceUnavailable, Code: "unavailable", Title: "down"})
+				case 2:
+					panic("boom")
+				default:
+					WriteJSON(w, http.StatusCreated, map[string]int64{"call": calls.Load()})
+				}
+			})
+			r := httptest.NewRequest("POST", "/api/v1/anything", nil)
+			ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "acc_x"})
+			try := func() *httptest.ResponseRecorder {
+				rec := httptest.NewRecorder()
+				req := r.Clone(ctx)
+				req.Header.Set("Idempotency-Key", "k-1")
+				func() {
+					defer func() { _ = recover() }()
+					rp.ServeKeyed(rec, req, "POST /api/v1/anything", h)
+				}()
+				return rec
+			}
+			if rec := try(); rec.Code != http.StatusServiceUnavailable {
+				t.Fatalf("first: %d", rec.Code)
+			}
+			try() // panics
+			rec := try()
+			if rec.Code != http.StatusCreated || rec.Body.String() != "{\"call\":3}\n" {
+				t.Fatalf("third: %d %s", rec.Code, rec.Body.String())
+			}
+			if rec := try(); rec.Code != http.StatusCreated || rec.Body.String() != "{\"call\":3}\n" || calls.Load() != 3 {
+				t.Fatalf("fourth: %d %s after %d calls", rec.Code, rec.Body.String(), calls.Load())
+			}
+		})
+	}
+}
