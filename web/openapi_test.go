@@ -34,7 +34,7 @@ import (
 // ---- The document's routes against the mux's ------------------------------
 
 // scannedRoute is a pattern registered with mux.Handle or mux.HandleFunc,
-// read from the package's source.
+// read from the source of the server and its surfaces.
 type scannedRoute struct {
 	pattern string
 	pos     string
@@ -47,10 +47,16 @@ type scannedRoute struct {
 func scanRoutes(t *testing.T) []scannedRoute {
 	t.Helper()
 	fset := token.NewFileSet()
+	// The server's own files and its surfaces' (one directory down).
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	surfaces, err := filepath.Glob("*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, surfaces...)
 	funcs := map[string]*ast.FuncDecl{}
 	consts := map[string]string{}
 	for _, name := range files {

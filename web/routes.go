@@ -12,13 +12,10 @@ import (
 // block; a handler lives in a file of its own area.
 func (s *Server) routes(mux *http.ServeMux) {
 	// Operations.
-	mux.HandleFunc("GET /healthz", s.handleHealthz)
-	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	mux.Handle("GET /metrics", s.metricsHandler())
+	s.feeds.Register(mux)
 	mux.HandleFunc("GET /api/v1/openapi.json", s.handleOpenAPI)
 
 	// Identity: login, tokens, keys.
-	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
 	if s.Identity != nil {
 		mux.HandleFunc("POST /api/v1/auth/login", s.handleAPILogin)
 		mux.HandleFunc("POST /api/v1/auth/refresh", s.handleAPIRefresh)
@@ -76,8 +73,6 @@ func (s *Server) routes(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/merchant/balance", s.handleAPIShopBalance)
 		mux.HandleFunc("GET /api/v1/merchant/statements", s.handleAPIShopStatements)
 		mux.HandleFunc("GET /api/v1/merchant/statements/{id}", s.handleAPIShopStatement)
-		mux.HandleFunc("GET /api/v1/open/vouchers/stats", s.handleOpenVoucherStats)
-		mux.HandleFunc("GET /api/v1/open/vouchers/stats.csv", s.handleOpenVoucherStatsCSV)
 		// The merchant scanner page's target (a page route: cookie session and CSRF).
 		mux.Handle("POST "+VoucherScanEndpoint, s.pageAction(s.handleVoucherScan, identity.RoleMerchant))
 		// The citizen's voucher pages.
@@ -98,8 +93,6 @@ func (s *Server) routes(mux *http.ServeMux) {
 	}
 
 	// Mobility and GBFS.
-	mux.HandleFunc("GET /gbfs/v3/{feed}", s.handleGBFS)
-	mux.HandleFunc("OPTIONS /gbfs/v3/{feed}", s.handleGBFSPreflight)
 	if s.Mobility != nil {
 		mux.HandleFunc("GET /api/v1/mobility/stations", s.handleAPIMobilityStations)
 		mux.HandleFunc("GET /api/v1/mobility/stations/{id}", s.handleAPIMobilityStation)

@@ -25,6 +25,7 @@ import (
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
+	"cityhub/web/feeds"
 	"cityhub/web/httpx"
 )
 
@@ -101,6 +102,7 @@ type Server struct {
 	proxies httpx.Proxies
 	handler http.Handler
 	pages   *pages
+	feeds   *feeds.Handler
 }
 
 // New builds the server and its routes.
@@ -117,6 +119,12 @@ func New(d Deps) *Server {
 	if d.Answers != nil {
 		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: unkeyedRoutes, SelfKeyed: selfKeyed, Log: d.Log}
 	}
+	var openVouchers feeds.OpenVoucherStats
+	if d.Vouchers != nil {
+		openVouchers = d.Vouchers
+	}
+	s.feeds = feeds.New(feeds.Deps{Log: d.Log, Version: d.Version, Ready: d.Ready, Degraded: d.Degraded, Registry: d.Registry,
+		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers})
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var auth httpx.Authenticator

@@ -1,4 +1,4 @@
-package web
+package feeds
 
 import (
 	"compress/gzip"
@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"cityhub/gbfs"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func gbfsTestFeeds(t *testing.T, fail *atomic.Bool) *gbfs.Feeds {
@@ -32,7 +34,7 @@ func gbfsTestFeeds(t *testing.T, fail *atomic.Bool) *gbfs.Feeds {
 				Docks: []gbfs.Dock{{Number: 1, BikeID: "b1", InService: true}, {Number: 2, InService: true}}}},
 		}, nil
 	})
-	f, err := gbfs.New(src, gbfs.Config{System: gbfs.Benevento(), BaseURL: testIssuer, Refresh: 30 * time.Second})
+	f, err := gbfs.New(src, gbfs.Config{System: gbfs.Benevento(), BaseURL: "http://cityhub.test", Refresh: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func gbfsTestFeeds(t *testing.T, fail *atomic.Bool) *gbfs.Feeds {
 
 func TestGBFSHandler(t *testing.T) {
 	feeds := gbfsTestFeeds(t, nil)
-	s := New(Deps{PublicURL: testIssuer, GBFS: feeds})
+	s := serve(Deps{GBFS: feeds})
 	get := func(path string, header ...string) *http.Response {
 		t.Helper()
 		req := httptest.NewRequest("GET", path, nil)
@@ -69,7 +71,7 @@ func TestGBFSHandler(t *testing.T) {
 	}
 	// Every listed URL is served by this handler.
 	for _, f := range disc.Data.Feeds {
-		path, ok := strings.CutPrefix(f.URL, testIssuer)
+		path, ok := strings.CutPrefix(f.URL, "http://cityhub.test")
 		if !ok {
 			t.Fatalf("feed %s at %s, not under the public URL", f.Name, f.URL)
 		}
@@ -147,19 +149,29 @@ func TestGBFSHandler(t *testing.T) {
 	}
 }
 
+// serve is the feeds on a mux of their own.
+func serve(d Deps) http.Handler {
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	mux := http.NewServeMux()
+	New(d).Register(mux)
+	return mux
+}
+
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func TestGBFSHandlerUnavailable(t *testing.T) {
 	var fail atomic.Bool
 	fail.Store(true)
-	s := New(Deps{PublicURL: testIssuer, GBFS: gbfsTestFeeds(t, &fail)})
+	s := serve(Deps{GBFS: gbfsTestFeeds(t, &fail)})
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/gbfs/v3/station_status.json", nil))
 	if rec.Code != 503 || rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), `"code":"unavailable"`) {
 		t.Fatalf("%d %v %s", rec.Code, rec.Header(), rec.Body)
 	}
 
-	off := New(Deps{PublicURL: testIssuer})
+	off := serve(Deps{})
 	rec = httptest.NewRecorder()
 	off.ServeHTTP(rec, httptest.NewRequest("GET", "/gbfs/v3/gbfs.json", nil))
 	if rec.Code != 404 {
@@ -171,7 +183,7 @@ func TestGBFSHandlerUnavailable(t *testing.T) {
 // the hub answers 204 with the CORS headers, and the GET exposes ETag so
 // the app can send If-None-Match.
 func TestGBFSCORSPreflight(t *testing.T) {
-	s := New(Deps{PublicURL: testIssuer, GBFS: gbfsTestFeeds(t, nil)})
+	s := serve(Deps{GBFS: gbfsTestFeeds(t, nil)})
 	req := httptest.NewRequest("OPTIONS", "/gbfs/v3/station_status.json", nil)
 	req.Header.Set("Origin", "https://app.example")
 	req.Header.Set("Access-Control-Request-Method", "GET")
@@ -198,7 +210,7 @@ func TestGBFSCORSPreflight(t *testing.T) {
 // dependency still makes it 503.
 func TestReadyzDegraded(t *testing.T) {
 	var behind, dbDown atomic.Bool
-	s := New(Deps{PublicURL: testIssuer,
+	s := serve(Deps{
 		Ready: map[string]func(context.Context) error{"database": func(context.Context) error {
 			if dbDown.Load() {
 				return errors.New("down")

@@ -1,4 +1,4 @@
-package web
+package feeds
 
 import (
 	"net/http"
@@ -15,19 +15,19 @@ import (
 // requests (ETag, Last-Modified) are answered with 304, clients that accept
 // gzip get the body compressed at rendering, and anyone may read the feeds
 // from a browser (open data).
-func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
+func (f *Handler) handleGBFS(w http.ResponseWriter, r *http.Request) {
 	file := r.PathValue("feed")
 	name, ok := strings.CutSuffix(file, ".json")
-	if !ok || s.GBFS == nil {
-		httpx.WriteError(s.log, w, r, apperr.R(apperr.NotFound, "no_feed", "There is no GBFS feed %q.", file))
+	if !ok || f.GBFS == nil {
+		httpx.WriteError(f.log, w, r, apperr.R(apperr.NotFound, "no_feed", "There is no GBFS feed %q.", file))
 		return
 	}
-	body, err := s.GBFS.Feed(r.Context(), name)
+	body, err := f.GBFS.Feed(r.Context(), name)
 	if err != nil {
 		if apperr.Has(err, apperr.Unavailable) {
 			w.Header().Set("Retry-After", "5")
 		}
-		httpx.WriteError(s.log, w, r, err)
+		httpx.WriteError(f.log, w, r, err)
 		return
 	}
 	content, etag := body.JSON, body.ETag
@@ -59,7 +59,7 @@ func (s *Server) handleGBFS(w http.ResponseWriter, r *http.Request) {
 // handleGBFSPreflight answers a browser's CORS preflight for a feed: 204,
 // any origin, the read methods, and the request headers a conditional GET
 // sends. The feeds are open data and carry no credentials.
-func (s *Server) handleGBFSPreflight(w http.ResponseWriter, r *http.Request) {
+func (f *Handler) handleGBFSPreflight(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")

@@ -1,4 +1,4 @@
-package web
+package feeds
 
 import (
 	"net/http"
@@ -10,10 +10,10 @@ import (
 // handleOpenVoucherStats publishes anonymous campaign statistics as open
 // data under CC-BY-4.0: no person, voucher or shop, only districts and
 // categories. JSON here, CSV at .../stats.csv.
-func (s *Server) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
-	od, err := s.Vouchers.OpenStats(r.Context())
+func (f *Handler) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
+	od, err := f.Vouchers.OpenStats(r.Context())
 	if err != nil {
-		httpx.WriteError(s.log, w, r, err)
+		httpx.WriteError(f.log, w, r, err)
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -23,10 +23,10 @@ func (s *Server) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) 
 
 // handleOpenVoucherStatsCSV is the same statistics as CSV, the licence in
 // a column of every row.
-func (s *Server) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Request) {
-	od, err := s.Vouchers.OpenStats(r.Context())
+func (f *Handler) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Request) {
+	od, err := f.Vouchers.OpenStats(r.Context())
 	if err != nil {
-		httpx.WriteError(s.log, w, r, err)
+		httpx.WriteError(f.log, w, r, err)
 		return
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")

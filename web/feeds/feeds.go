@@ -1,0 +1,56 @@
+// Package feeds is the hub's open surface: the GBFS feeds, the voucher
+// scheme's open data, the public signing keys (JWKS), health, readiness and
+// metrics. Anyone may read it; it needs no caller and changes nothing.
+package feeds
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"cityhub/gbfs"
+	"cityhub/keyring"
+	"cityhub/vouchers"
+)
+
+// Deps is what the feeds read.
+type Deps struct {
+	Log     *slog.Logger
+	Version string
+	// Ready checks the dependencies /readyz reports on (database, broker).
+	Ready map[string]func(ctx context.Context) error
+	// Degraded checks what makes the hub degraded but still ready (a
+	// telemetry backlog): /readyz says "degraded" and stays 200.
+	Degraded map[string]func(ctx context.Context) error
+	// Registry is what /metrics publishes.
+	Registry *prometheus.Registry
+	// Keys is the hub's keyring, published at /.well-known/jwks.json; when
+	// nil, that answers 503.
+	Keys *keyring.Keyring
+	// GBFS keeps the open bikesharing feeds rendered; when nil, /gbfs/v3 answers 404.
+	GBFS *gbfs.Feeds
+	// Vouchers gives the voucher scheme's open statistics; when nil, their
+	// routes are off.
+	Vouchers OpenVoucherStats
+}
+
+// OpenVoucherStats gives the anonymous statistics of the voucher scheme.
+// vouchers.Service implements it.
+type OpenVoucherStats interface {
+	OpenStats(ctx context.Context) (vouchers.OpenData, error)
+}
+
+// Handler serves the open feeds.
+type Handler struct {
+	Deps
+	log *slog.Logger
+}
+
+// New builds the feeds' handler.
+func New(d Deps) *Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{Deps: d, log: d.Log}
+}
