@@ -13,6 +13,7 @@ import (
 	"cityhub/mail"
 	"cityhub/outbox"
 	"cityhub/store"
+	"cityhub/web/api"
 )
 
 func withOutbox(env *testEnv, d *Deps) { d.Outbox = outbox.NewService(env.DB.Outbox()) }
@@ -90,7 +91,7 @@ func TestAdminMailAPI(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", withOutbox)
 	admin := env.login(t, identity.RoleAdmin)
 	m := failedMail(t, env.DB, "anna@example.org", "Ricevuta")
-	var page mailPageView
+	var page api.MailPageView
 	decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/mail?state=failed", admin, ""), http.StatusOK), &page)
 	if len(page.Messages) != 1 || page.Messages[0].ID != m.ID || page.Messages[0].Attempts != 1 ||
 		page.Messages[0].LastError != "550 5.1.1 mailbox unavailable" || page.Counts[mail.StateFailed] != 1 || page.Counts[mail.StateSent] != 0 {
@@ -101,7 +102,7 @@ func TestAdminMailAPI(t *testing.T) {
 	if got.Text != "Testo della ricevuta" || got.MessageID != m.MessageID {
 		t.Fatalf("one %+v", got)
 	}
-	var retried mailSummary
+	var retried api.MailSummary
 	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/admin/mail/"+m.ID+"/retry", admin, ""), http.StatusOK), &retried)
 	if retried.State != mail.StatePending || retried.Attempts != 0 {
 		t.Fatalf("retried %+v", retried)

@@ -17,6 +17,7 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/wallet"
+	"cityhub/web/api"
 )
 
 // What Stripe reports after a payment (issue 8, item 6): refunds made at
@@ -54,10 +55,10 @@ func stripeEvent(eventID, typ string, object map[string]any) []byte {
 
 // deliver posts a signed event and decodes the hub's answer; anything but
 // 200 fails the test.
-func deliver(t testing.TB, hub *httptest.Server, ev []byte) webhookAnswer {
+func deliver(t testing.TB, hub *httptest.Server, ev []byte) api.WebhookAnswer {
 	t.Helper()
 	code, body := deliverStripe(t, hub, ev, testWebhookSecret)
-	var a webhookAnswer
+	var a api.WebhookAnswer
 	if code != http.StatusOK || json.Unmarshal(body, &a) != nil {
 		t.Fatalf("delivery: %d %s", code, body)
 	}
@@ -81,7 +82,7 @@ func paidTopUp(t *testing.T, env *testEnv, hub *httptest.Server, acct identity.A
 	var tb topupBody
 	decodeInto(t, mustStatus(t, rec, http.StatusCreated), &tb)
 	a := deliver(t, hub, paymentEvent("evt_paid_"+key, "payment_intent.succeeded", tb.PaymentIntentID, cents, "eur",
-		map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: acct.ID}))
+		map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID}))
 	if !a.Handled || a.TransactionID == "" {
 		t.Fatalf("top-up not credited: %+v", a)
 	}
@@ -226,7 +227,7 @@ func TestStripeDisputeDeliveredConcurrently(t *testing.T) {
 			ev := disputeEvent("evt_race", "charge.dispute.created", "du_race", pi, 1500, "needs_response")
 			refund := chargeRefunded("evt_race_refund", "ch_race", pi, 1500, 300)
 			var wg sync.WaitGroup
-			answers := make([]webhookAnswer, 16)
+			answers := make([]api.WebhookAnswer, 16)
 			for i := range answers {
 				wg.Add(1)
 				go func() {
@@ -273,7 +274,7 @@ func TestStripeUnmatchedEvents(t *testing.T) {
 			admin := env.login(t, identity.RoleAdmin)
 			for _, ev := range [][]byte{
 				paymentEvent("evt_stranger_1", "payment_intent.succeeded", "pi_made_in_the_dashboard", 5000, "eur",
-					map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: acct.ID}),
+					map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID}),
 				chargeRefunded("evt_stranger_2", "ch_x", "pi_made_in_the_dashboard", 5000, 5000),
 				disputeEvent("evt_stranger_3", "charge.dispute.created", "du_x", "pi_made_in_the_dashboard", 5000, "needs_response"),
 			} {
@@ -336,10 +337,10 @@ func TestStripeAfterTicketOrders(t *testing.T) {
 				t.Helper()
 				var o ticketing.Order
 				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["`+seat+`"]}`), http.StatusCreated), &o)
-				var pay ticketPayment
+				var pay api.TicketPayment
 				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
 				a := deliver(t, hub, paymentEvent("evt_paid_"+o.ID, "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
-					map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: acct.ID}))
+					map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, api.StripeAccountKey: acct.ID}))
 				if !a.Handled {
 					t.Fatalf("ticket payment: %+v", a)
 				}

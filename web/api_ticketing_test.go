@@ -17,6 +17,7 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/wallet"
+	"cityhub/web/api"
 )
 
 const validVenue = `{"name":"Teatro Romano","address":"Via del Teatro Romano, Benevento"}`
@@ -96,7 +97,7 @@ func contractTicketing(c *contract) {
 	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/2"]}`, http.StatusConflict)
 	c.do("POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":[]}`, http.StatusBadRequest)
 	c.do("POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"cash"}`, http.StatusBadRequest)
-	var paid ticketPayment
+	var paid api.TicketPayment
 	c.json(&paid, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"wallet"}`, http.StatusOK)
 	c.do("GET", "/api/v1/ticket-orders", citizen, "", http.StatusOK)
 	c.do("GET", "/api/v1/ticket-orders/"+o.ID, citizen, "", http.StatusOK)
@@ -128,10 +129,10 @@ func contractTicketing(c *contract) {
 	// By card: stripe-mock's PaymentIntent, then Stripe's signed webhook.
 	var held ticketing.Order
 	c.json(&held, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/B/1"]}`, http.StatusCreated)
-	var card ticketPayment
+	var card api.TicketPayment
 	c.json(&card, "POST", "/api/v1/ticket-orders/"+held.ID+"/pay", citizen, `{"method":"card"}`, http.StatusAccepted)
 	ev := paymentEvent("evt_ticket_contract", "payment_intent.succeeded", card.PaymentIntentID, held.TotalCents, "eur",
-		map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: held.ID, stripeAccountKey: citizenAcct.ID})
+		map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: held.ID, api.StripeAccountKey: citizenAcct.ID})
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret})
 	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusOK, "Stripe-Signature: "+signed.Header)
 
@@ -238,13 +239,13 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 			acct, citizen := env.account(t, identity.RoleCitizen)
 			var o ticketing.Order
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/1","Platea/B/2"]}`), http.StatusCreated), &o)
-			var pay ticketPayment
+			var pay api.TicketPayment
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
 			if pay.PaymentIntentID == "" || pay.ClientSecret == "" || pay.Order.Status != ticketing.OrderHeld {
 				t.Fatalf("card payment answer %+v", pay)
 			}
 			ev := paymentEvent("evt_ticket_1", "payment_intent.succeeded", pay.PaymentIntentID, 4000, "eur",
-				map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: acct.ID})
+				map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, api.StripeAccountKey: acct.ID})
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			var replays int
@@ -289,7 +290,7 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			top := paymentEvent("evt_topup_1", "payment_intent.succeeded", "pi_topup_"+acct.ID, 1000, "eur",
-				map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: acct.ID, stripeTopUpKey: "top_x"})
+				map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID, api.StripeTopUpKey: "top_x"})
 			if status, body := deliverStripe(t, hub, top, testWebhookSecret); status != http.StatusOK || !strings.Contains(string(body), `"handled":true`) {
 				t.Fatalf("top-up webhook: %d %s", status, body)
 			}
@@ -318,7 +319,7 @@ func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
 			_, fast := env.account(t, identity.RoleCitizen)
 			var o ticketing.Order
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", slow, `{"seats":["Platea/A/3"]}`), http.StatusCreated), &o)
-			var pay ticketPayment
+			var pay api.TicketPayment
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", slow, `{"method":"card"}`), http.StatusAccepted), &pay)
 
 			skew.Store(int64(ticketing.HoldTTL + time.Minute))
@@ -328,7 +329,7 @@ func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
 			mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+fo.ID+"/pay", fast, `{"method":"wallet"}`), http.StatusOK)
 
 			ev := paymentEvent("evt_late_1", "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
-				map[string]string{stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: slowAcct.ID})
+				map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, api.StripeAccountKey: slowAcct.ID})
 			for range 2 {
 				if status, body := deliverStripe(t, hub, ev, testWebhookSecret); status != http.StatusOK {
 					t.Fatalf("late webhook: %d %s", status, body)

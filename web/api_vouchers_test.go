@@ -15,6 +15,7 @@ import (
 	"cityhub/qrtoken"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
+	"cityhub/web/api"
 )
 
 const validCampaign = `{"name":"Natale in contrada","budget_cents":100000,"face_value_cents":1000,"per_citizen_limit":1,"valid_from":"2026-01-01","valid_until":"2099-12-31"}`
@@ -163,7 +164,7 @@ func TestVoucherAPIScenario(t *testing.T) {
 			body := `{"code":"` + tok.Token + `","purchase_cents":2350}`
 			res = vreq(t, env, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: k1", "X-Device-Id: till-7")
 			wantStatus(t, res, http.StatusCreated)
-			var red redemptionReply
+			var red api.RedemptionReply
 			decodeInto(t, res, &red)
 			if red.AmountCents != 1000 || red.ToPayCents != 1350 || red.ShopID != shop.ID {
 				t.Fatalf("redemption %+v", red)

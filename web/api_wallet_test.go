@@ -20,6 +20,7 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/stripepay"
 	"cityhub/wallet"
+	"cityhub/web/api"
 	"cityhub/web/httpx"
 )
 
@@ -267,7 +268,7 @@ func TestWalletAPITestPayments(t *testing.T) {
 
 			// The administrator reads any account and the ledger's check.
 			admin := env.login(t, identity.RoleAdmin)
-			var acct ledgerAccountView
+			var acct api.LedgerAccountView
 			rec = env.do(t, "GET", "/api/v1/admin/ledger/accounts/citizen:"+alice.ID, admin, "")
 			decodeInto(t, rec, &acct)
 			if rec.Code != http.StatusOK || acct.Account.Balance != 2000 || len(acct.History.Lines) != 2 {
@@ -279,7 +280,7 @@ func TestWalletAPITestPayments(t *testing.T) {
 				t.Fatalf("test payments account: %s", rec.Body.String())
 			}
 			wantProblem(t, env.do(t, "GET", "/api/v1/admin/ledger/accounts/citizen:nobody", admin, ""), http.StatusNotFound)
-			var chk ledgerCheckView
+			var chk api.LedgerCheckView
 			rec = env.do(t, "GET", "/api/v1/admin/ledger/check", admin, "")
 			decodeInto(t, rec, &chk)
 			if rec.Code != http.StatusOK || !chk.OK || chk.Transactions != 3 || chk.BalanceSum != 0 {
@@ -389,7 +390,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 			}
 			// stripe-mock does not keep metadata, so the event carries what
 			// the hub put on the intent.
-			meta := map[string]string{stripePurposeKey: stripePurposeTopUp, stripeAccountKey: alice.ID, stripeTopUpKey: tb.TopUpID}
+			meta := map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: alice.ID, api.StripeTopUpKey: tb.TopUpID}
 			ev := paymentEvent("evt_1", "payment_intent.succeeded", tb.PaymentIntentID, 2500, "eur", meta)
 
 			// Forged or unsigned deliveries are refused and credit nothing.
@@ -405,7 +406,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 			}
 
 			var wg sync.WaitGroup
-			answers := make([]webhookAnswer, 6)
+			answers := make([]api.WebhookAnswer, 6)
 			codes := make([]int, 6)
 			for i := range answers {
 				wg.Add(1)
@@ -438,11 +439,11 @@ func TestWalletStripeTopUp(t *testing.T) {
 			// Events the wallet does not handle are acknowledged and change nothing.
 			for _, body := range [][]byte{
 				paymentEvent("evt_3", "payment_intent.payment_failed", "pi_other", 900, "eur", meta),
-				paymentEvent("evt_4", "payment_intent.succeeded", "pi_ticket", 900, "eur", map[string]string{stripePurposeKey: "theatre_order"}),
+				paymentEvent("evt_4", "payment_intent.succeeded", "pi_ticket", 900, "eur", map[string]string{api.StripePurposeKey: "theatre_order"}),
 				paymentEvent("evt_5", "payment_intent.succeeded", "pi_usd", 900, "usd", meta),
 			} {
 				code, raw := deliverStripe(t, hub, body, testWebhookSecret)
-				var a webhookAnswer
+				var a api.WebhookAnswer
 				if err := json.Unmarshal(raw, &a); err != nil || code != http.StatusOK || a.Handled || !a.Received {
 					t.Fatalf("unhandled event: %d %s", code, raw)
 				}

@@ -16,6 +16,7 @@ import (
 	"cityhub/identity"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
+	"cityhub/web/api"
 	"cityhub/web/httpx"
 )
 
@@ -111,7 +112,7 @@ func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
 					if res.Code != http.StatusCreated || res.Header().Get("Idempotent-Replayed") != "true" {
 						t.Fatalf("retry: %d %v %s", res.Code, res.Header(), res.Body.String())
 					}
-					var a, b redemptionReply
+					var a, b api.RedemptionReply
 					decodeInto(t, first, &a)
 					decodeInto(t, res, &b)
 					if a.ID == "" || a.ID != b.ID || a.AmountCents != b.AmountCents || a.ToPayCents != b.ToPayCents {

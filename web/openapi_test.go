@@ -28,6 +28,7 @@ import (
 	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
+	"cityhub/web/api"
 	"cityhub/web/httpx"
 )
 
@@ -57,7 +58,8 @@ func scanRoutes(t *testing.T) []scannedRoute {
 		t.Fatal(err)
 	}
 	files = append(files, surfaces...)
-	funcs := map[string]*ast.FuncDecl{}
+	// Functions by name; each surface has its own Register.
+	funcs := map[string][]*ast.FuncDecl{}
 	consts := map[string]string{}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -70,7 +72,7 @@ func scanRoutes(t *testing.T) []scannedRoute {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				funcs[d.Name.Name] = d
+				funcs[d.Name.Name] = append(funcs[d.Name.Name], d)
 			case *ast.GenDecl:
 				if d.Tok != token.CONST {
 					continue
@@ -175,18 +177,20 @@ func scanRoutes(t *testing.T) []scannedRoute {
 						return true
 					}
 				}
-				if fd, ok := funcs[name]; ok && fd.Body != nil && takesMux(fd) {
-					call(fd.Type.Params, fd.Body, n.Args, env, depth)
+				for _, fd := range funcs[name] {
+					if fd.Body != nil && takesMux(fd) {
+						call(fd.Type.Params, fd.Body, n.Args, env, depth)
+					}
 				}
 			}
 			return true
 		})
 	}
-	routes, ok := funcs["routes"]
-	if !ok {
-		t.Fatal("scanRoutes: no func routes")
+	routes := funcs["routes"]
+	if len(routes) != 1 {
+		t.Fatalf("scanRoutes: %d funcs routes, want the server's one", len(routes))
 	}
-	walk(routes.Body, map[string]string{}, 0)
+	walk(routes[0].Body, map[string]string{}, 0)
 	return out
 }
 
@@ -254,7 +258,7 @@ type openAPIDoc map[string]any
 func loadOpenAPI(t testing.TB) openAPIDoc {
 	t.Helper()
 	var doc openAPIDoc
-	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+	if err := json.Unmarshal(api.OpenAPIDocument(), &doc); err != nil {
 		t.Fatalf("openapi.json is not JSON: %v", err)
 	}
 	return doc
@@ -534,7 +538,7 @@ func newContractValidator(t testing.TB, doc openAPIDoc) *contractValidator {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.AssertFormat()
-	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(openAPIDocument))
+	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(api.OpenAPIDocument()))
 	if err != nil {
 		t.Fatal(err)
 	}

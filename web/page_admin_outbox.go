@@ -6,6 +6,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mail"
+	"cityhub/web/api"
 )
 
 // outboxPageData is what the outbox page shows: one page of messages in
@@ -13,7 +14,7 @@ import (
 type outboxPageData struct {
 	State  string
 	States []string
-	mailPageView
+	api.MailPageView
 	// Next is the URL of the following page ("" on the last).
 	Next string
 }
@@ -22,12 +23,12 @@ type outboxPageData struct {
 // wrote, whether it left, how many attempts it took and why it failed.
 // With no SMTP server configured, this is where e-mails are read.
 func (s *Server) handleOutboxPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	v, err := s.outboxPage(r, c)
+	v, err := api.ListMail(r, s.Outbox, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	d := outboxPageData{State: r.URL.Query().Get("state"), States: mail.States, mailPageView: v}
+	d := outboxPageData{State: r.URL.Query().Get("state"), States: mail.States, MailPageView: v}
 	if v.NextCursor != "" {
 		q := url.Values{"cursor": {v.NextCursor}}
 		if d.State != "" {

@@ -8,6 +8,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/api"
 	"cityhub/web/httpx"
 )
 
@@ -167,9 +168,9 @@ func (s *Server) handleTheatreAdminCreatePerformance(w http.ResponseWriter, r *h
 			return
 		}
 	}
-	p, err := performanceRequest{VenueID: r.PostFormValue("venue_id"), Title: r.PostFormValue("title"), StartsAt: r.PostFormValue("starts_at"),
+	p, err := api.PerformanceRequest{VenueID: r.PostFormValue("venue_id"), Title: r.PostFormValue("title"), StartsAt: r.PostFormValue("starts_at"),
 		DoorsOpen: r.PostFormValue("doors_open"), EndsAt: r.PostFormValue("ends_at"), DurationMinutes: minutes,
-		Prices: prices, SalesOpen: r.PostFormValue("sales_open")}.performance("")
+		Prices: prices, SalesOpen: r.PostFormValue("sales_open")}.Performance("")
 	if err == nil {
 		_, err = s.Ticketing.CreatePerformance(r.Context(), c, p)
 	}

@@ -11,6 +11,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/vouchers"
+	"cityhub/web/api"
 )
 
 // The city administrator's voucher page: campaigns with live uptake and
@@ -223,7 +224,7 @@ var zeroTime time.Time
 
 // handleVoucherAdminAddStaff gives a shop a staff account from the form.
 func (s *Server) handleVoucherAdminAddStaff(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	_, err := s.addShopStaff(r, c, r.PathValue("id"), shopStaffRequest{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
+	_, err := api.AddShopStaff(r, s.Identity, s.Vouchers, c, r.PathValue("id"), api.ShopStaffRequest{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
 		Password: r.PostFormValue("password"), Locale: s.locale(r).Lang})
 	if err != nil {
 		s.pageError(w, r, err)

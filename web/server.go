@@ -25,6 +25,7 @@ import (
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
+	"cityhub/web/api"
 	"cityhub/web/feeds"
 	"cityhub/web/httpx"
 )
@@ -103,6 +104,7 @@ type Server struct {
 	handler http.Handler
 	pages   *pages
 	feeds   *feeds.Handler
+	api     *api.API
 }
 
 // New builds the server and its routes.
@@ -117,7 +119,7 @@ func New(d Deps) *Server {
 	s := &Server{Deps: d, log: d.Log, proxies: httpx.Proxies(d.TrustedProxies)}
 	s.metrics = newHTTPMetrics(d.Registry)
 	if d.Answers != nil {
-		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: unkeyedRoutes, SelfKeyed: selfKeyed, Log: d.Log}
+		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: api.UnkeyedRoutes, SelfKeyed: api.SelfKeyedRoutes, Log: d.Log}
 	}
 	var openVouchers feeds.OpenVoucherStats
 	if d.Vouchers != nil {
@@ -125,6 +127,9 @@ func New(d Deps) *Server {
 	}
 	s.feeds = feeds.New(feeds.Deps{Log: d.Log, Version: d.Version, Ready: d.Ready, Degraded: d.Degraded, Registry: d.Registry,
 		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers})
+	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
+		StripePublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
+		Ticketing: d.Ticketing, Outbox: d.Outbox})
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var auth httpx.Authenticator

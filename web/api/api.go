@@ -1,0 +1,130 @@
+// Package api is the hub's JSON API under /api/v1, described by the OpenAPI
+// document it serves (openapi.json). Its handlers decode and check requests,
+// ask the domain services and answer JSON or problem+json; they hold no
+// business rules and no SQL. Each area has a handler type of its own; every
+// route is written out in routes.go.
+package api
+
+import (
+	"log/slog"
+
+	"cityhub/cardpay"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/outbox"
+	"cityhub/stripepay"
+	"cityhub/ticketing"
+	"cityhub/vouchers"
+	"cityhub/wallet"
+)
+
+// Deps is what the API asks. A nil service switches its area's routes off.
+type Deps struct {
+	Log *slog.Logger
+	// Identity logs people in, issues tokens and keeps accounts.
+	Identity *identity.Service
+	// Wallet is the citizens' wallet and the ledger.
+	Wallet *wallet.Service
+	// Payments starts card top-ups and verifies Stripe's webhooks; nil: card payments off.
+	Payments *stripepay.Client
+	// CardPayments records the payments the hub creates and applies
+	// Stripe's events about them; card payments need it with Payments.
+	CardPayments *cardpay.Service
+	// StripePublishableKey is handed to clients that confirm a card payment.
+	StripePublishableKey string
+	// TestPayments credits top-ups without a card (demo only).
+	TestPayments bool
+	Vouchers     *vouchers.Service
+	Mobility     *mobility.Service
+	Ticketing    *ticketing.Service
+	// Outbox shows administrators the e-mails the hub wrote.
+	Outbox *outbox.Service
+}
+
+// API serves the JSON API: one handler per area.
+type API struct {
+	log        *slog.Logger
+	accounts   *accountHandler
+	wallet     *walletHandler
+	vouchers   *voucherHandler
+	mobility   *mobilityHandler
+	catalogues catalogues
+	tickets    *ticketHandler
+	mail       *mailHandler
+}
+
+// New builds the API over d.
+func New(d Deps) *API {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &API{log: d.Log}
+	if d.Identity != nil {
+		a.accounts = &accountHandler{log: d.Log, identity: d.Identity}
+	}
+	if d.Wallet != nil {
+		a.wallet = &walletHandler{log: d.Log, wallet: d.Wallet, payments: d.Payments, cardPayments: d.CardPayments,
+			stripePublishableKey: d.StripePublishableKey, testPayments: d.TestPayments}
+	}
+	if d.Vouchers != nil {
+		a.vouchers = &voucherHandler{log: d.Log, vouchers: d.Vouchers, identity: d.Identity}
+	}
+	if d.Mobility != nil {
+		a.mobility = &mobilityHandler{log: d.Log, mobility: d.Mobility}
+		a.catalogues = newCatalogues(d.Mobility, d.Log)
+	}
+	if d.Ticketing != nil {
+		a.tickets = &ticketHandler{log: d.Log, ticketing: d.Ticketing, payments: d.Payments, cardPayments: d.CardPayments,
+			stripePublishableKey: d.StripePublishableKey}
+	}
+	if d.Outbox != nil {
+		a.mail = &mailHandler{log: d.Log, outbox: d.Outbox}
+	}
+	return a
+}
+
+// accountHandler serves logins, tokens and accounts.
+type accountHandler struct {
+	log      *slog.Logger
+	identity *identity.Service
+}
+
+// walletHandler serves the wallet, its top-ups, the ledger and Stripe's
+// webhook.
+type walletHandler struct {
+	log                  *slog.Logger
+	wallet               *wallet.Service
+	payments             *stripepay.Client
+	cardPayments         *cardpay.Service
+	stripePublishableKey string
+	testPayments         bool
+}
+
+// voucherHandler serves the voucher scheme: administration, citizens and shops.
+type voucherHandler struct {
+	log      *slog.Logger
+	vouchers *vouchers.Service
+	// identity creates shop staff accounts; nil: accounts are not configured.
+	identity *identity.Service
+}
+
+// mobilityHandler serves bikesharing: riders, operators, station credentials.
+type mobilityHandler struct {
+	log      *slog.Logger
+	mobility *mobility.Service
+}
+
+// ticketHandler serves the theatre: citizens, the door and administration.
+type ticketHandler struct {
+	log                  *slog.Logger
+	ticketing            *ticketing.Service
+	payments             *stripepay.Client
+	cardPayments         *cardpay.Service
+	stripePublishableKey string
+}
+
+// mailHandler serves administrators the e-mail outbox.
+type mailHandler struct {
+	log    *slog.Logger
+	outbox *outbox.Service
+}

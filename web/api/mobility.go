@@ -1,0 +1,126 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/web/httpx"
+)
+
+// The rider's mobility API: stations with live bikes, unlocking, the running
+// ride and the ride history.
+
+// handleAPIMobilityStations lists stations with live availability; with
+// ?lat=&lon= (the phone's position) nearest first. Public.
+func (h *mobilityHandler) handleAPIMobilityStations(w http.ResponseWriter, r *http.Request) {
+	var near *mobility.LatLon
+	q := r.URL.Query()
+	if q.Has("lat") || q.Has("lon") {
+		lat, err1 := strconv.ParseFloat(q.Get("lat"), 64)
+		lon, err2 := strconv.ParseFloat(q.Get("lon"), 64)
+		if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "position", "lat and lon must be a valid position in degrees."))
+			return
+		}
+		near = &mobility.LatLon{Lat: lat, Lon: lon}
+	}
+	list, err := h.mobility.StationList(r.Context(), near)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"stations": list})
+}
+
+// handleAPIMobilityStation is one station with its docked bikes. Public.
+func (h *mobilityHandler) handleAPIMobilityStation(w http.ResponseWriter, r *http.Request) {
+	v, err := h.mobility.StationDetail(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+}
+
+// handleAPIMobilityUnlock unlocks a bike for the calling citizen and answers
+// 201 with the running ride once the station confirmed. The request id (body
+// request_id or the Idempotency-Key header) makes a retry safe: it answers
+// the first attempt's outcome. 402 when the credit is too low (nothing is
+// sent to the station), 409 when the bike is taken or the rider already rides,
+// 503 when the station refused, is offline or did not answer: nothing charged.
+func (h *mobilityHandler) handleAPIMobilityUnlock(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var req mobility.UnlockRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if req.RequestID != "" && req.RequestID != key {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "request_id", "request_id and Idempotency-Key differ."))
+			return
+		}
+		req.RequestID = key
+	}
+	ride, err := h.mobility.Unlock(r.Context(), c.AccountID, req)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/mobility/rides/current")
+	httpx.WriteJSON(w, http.StatusCreated, ride)
+}
+
+// handleAPIMobilityCurrentRide is the caller's running ride with its time and
+// cost so far; 404 when there is none.
+func (h *mobilityHandler) handleAPIMobilityCurrentRide(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	v, err := h.mobility.CurrentRide(r.Context(), c.AccountID)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+}
+
+// handleAPIMobilityRides is the caller's ride history, newest first; page
+// with ?before= (RFC 3339, the created_at of the last ride seen) and ?limit=.
+func (h *mobilityHandler) handleAPIMobilityRides(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var before time.Time
+	if b := r.URL.Query().Get("before"); b != "" {
+		if before, err = time.Parse(time.RFC3339Nano, b); err != nil {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "before", "before must be an RFC 3339 time."))
+			return
+		}
+	}
+	limit := 50
+	if l := r.URL.Query().Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 100 {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "limit", "limit must be between 1 and 100."))
+			return
+		}
+	}
+	rides, err := h.mobility.RideHistory(r.Context(), c.AccountID, before, limit)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"rides": rides})
+}

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/web/httpx"
+)
+
+// The city admin's mobility catalogue: stations, bikes, vehicle types and
+// pricing plans. Each has the same five routes (see routes.go): list, create
+// (POST, 409 if the id exists), read, replace (PUT, 404 if missing) and
+// delete (409 while in use).
+
+// catalogue is one kind of object of the mobility catalogue.
+type catalogue[T any] struct {
+	log  *slog.Logger
+	base string // the collection's path, for Location
+	name string // JSON list member and message noun
+	get  func(ctx context.Context, id string) (T, error)
+	list func(ctx context.Context) ([]T, error)
+	add  func(ctx context.Context, v T) (T, error) // create only: Conflict when the id is taken
+	put  func(ctx context.Context, v T) (T, error) // update only: NotFound when the id is missing
+	del  func(ctx context.Context, id string) error
+	id   func(v *T) *string
+}
+
+// catalogues are the four kinds of the mobility catalogue.
+type catalogues struct {
+	stations     catalogue[mobility.Station]
+	bikes        catalogue[mobility.Bike]
+	vehicleTypes catalogue[mobility.VehicleType]
+	pricingPlans catalogue[mobility.PricingPlan]
+}
+
+func newCatalogues(m *mobility.Service, log *slog.Logger) catalogues {
+	const base = "/api/v1/admin/mobility/"
+	return catalogues{
+		stations: catalogue[mobility.Station]{log: log, base: base + "stations", name: "stations", get: m.Station, list: m.Stations,
+			add: m.CreateStation, put: m.UpdateStation, del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID }},
+		bikes: catalogue[mobility.Bike]{log: log, base: base + "bikes", name: "bikes", get: m.Bike, list: m.Bikes,
+			add: m.CreateBike, put: m.UpdateBike, del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID }},
+		vehicleTypes: catalogue[mobility.VehicleType]{log: log, base: base + "vehicle-types", name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
+			add: m.CreateVehicleType, put: m.UpdateVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }},
+		pricingPlans: catalogue[mobility.PricingPlan]{log: log, base: base + "pricing-plans", name: "pricing_plans", get: m.PricingPlan, list: m.PricingPlans,
+			add: m.CreatePricingPlan, put: m.UpdatePricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID }},
+	}
+}
+
+// admin lets only city administrators through.
+func (c catalogue[T]) admin(w http.ResponseWriter, r *http.Request) bool {
+	if _, err := httpx.RequireRole(r, identity.RoleAdmin); err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return false
+	}
+	return true
+}
+
+func (c catalogue[T]) handleList(w http.ResponseWriter, r *http.Request) {
+	if !c.admin(w, r) {
+		return
+	}
+	list, err := c.list(r.Context())
+	if err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{c.name: list})
+}
+
+func (c catalogue[T]) handleCreate(w http.ResponseWriter, r *http.Request) {
+	if !c.admin(w, r) {
+		return
+	}
+	var v T
+	if err := httpx.DecodeJSON(w, r, &v); err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return
+	}
+	out, err := c.add(r.Context(), v)
+	if err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return
+	}
+	w.Header().Set("Location", c.base+"/"+*c.id(&out))
+	httpx.WriteJSON(w, http.StatusCreated, out)
+}
+
+func (c catalogue[T]) handleGet(w http.ResponseWriter, r *http.Request) {
+	if !c.admin(w, r) {
+		return
+	}
+	v, err := c.get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+}
+
+func (c catalogue[T]) handlePut(w http.ResponseWriter, r *http.Request) {
+	if !c.admin(w, r) {
+		return
+	}
+	var v T
+	if err := httpx.DecodeJSON(w, r, &v); err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if p := c.id(&v); *p == "" {
+		*p = id
+	} else if *p != id {
+		httpx.WriteError(c.log, w, r, apperr.R(apperr.Invalid, "id_mismatch", "The id in the body is not the one in the URL."))
+		return
+	}
+	out, err := c.put(r.Context(), v)
+	if err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+func (c catalogue[T]) handleDelete(w http.ResponseWriter, r *http.Request) {
+	if !c.admin(w, r) {
+		return
+	}
+	if err := c.del(r.Context(), r.PathValue("id")); err != nil {
+		httpx.WriteError(c.log, w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

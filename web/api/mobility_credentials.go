@@ -1,0 +1,125 @@
+package api
+
+import (
+	"net/http"
+
+	"cityhub/mobility"
+	"cityhub/web/httpx"
+)
+
+// Station broker credentials and mobility incidents. The mobility service
+// decides who may (city admins and mobility operators); these handlers only
+// authenticate and translate. A secret appears once, in the answer to the
+// request that made it, which nothing may cache; an Idempotency-Key is not
+// honoured here, because keeping the first answer would keep the secret: a
+// client that lost the answer rotates the credential instead.
+
+// handleAPIStationCredentials lists every station's credential (no secrets).
+func (h *mobilityHandler) handleAPIStationCredentials(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	list, err := h.mobility.StationCredentials(r.Context(), c)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"credentials": list})
+}
+
+// handleAPIStationCredential is one station's credential (no secret).
+func (h *mobilityHandler) handleAPIStationCredential(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	cred, err := h.mobility.StationCredential(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, cred)
+}
+
+// handleAPIIssueStationCredential makes a station's first secret (or a new
+// one after a revocation): 201 with the secret, shown this once.
+func (h *mobilityHandler) handleAPIIssueStationCredential(w http.ResponseWriter, r *http.Request) {
+	h.newStationSecret(w, r, false)
+}
+
+// handleAPIRotateStationCredential replaces a station's secret: 200 with the
+// new secret; the old one stops working and its connection is dropped.
+func (h *mobilityHandler) handleAPIRotateStationCredential(w http.ResponseWriter, r *http.Request) {
+	h.newStationSecret(w, r, true)
+}
+
+func (h *mobilityHandler) newStationSecret(w http.ResponseWriter, r *http.Request, rotate bool) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	issue, status := h.mobility.IssueStationCredential, http.StatusCreated
+	if rotate {
+		issue, status = h.mobility.RotateStationCredential, http.StatusOK
+	}
+	cred, err := issue(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, status, cred)
+}
+
+// handleAPIRevokeStationCredential ends a station's credential and
+// disconnects the station.
+func (h *mobilityHandler) handleAPIRevokeStationCredential(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	cred, err := h.mobility.RevokeStationCredential(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, cred)
+}
+
+// handleAPIIncidents lists mobility incidents, newest first; ?open=true for
+// the unresolved ones only.
+func (h *mobilityHandler) handleAPIIncidents(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	list, err := h.mobility.Incidents(r.Context(), c, r.URL.Query().Get("open") == "true")
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if list == nil {
+		list = []mobility.Incident{}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"incidents": list})
+}
+
+// handleAPIResolveIncident closes an open incident.
+func (h *mobilityHandler) handleAPIResolveIncident(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if err := h.mobility.ResolveIncident(r.Context(), c, r.PathValue("id")); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

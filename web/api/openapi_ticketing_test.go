@@ -1,0 +1,133 @@
+package api
+
+import (
+	"cityhub/idem"
+	"cityhub/identity"
+	"cityhub/ticketing"
+)
+
+// Ticketing's part of web/openapi.json: its components, field notes and
+// operations (openAPIOperations appends ticketingOps).
+
+var door = []identity.Role{identity.RoleDoor}
+
+var (
+	orderStatuses  = []string{ticketing.OrderHeld, ticketing.OrderPaid, ticketing.OrderRefundDue, ticketing.OrderCancelled, ticketing.OrderRefunded}
+	ticketStatuses = []string{ticketing.TicketValid, ticketing.TicketCheckedIn, ticketing.TicketCancelled}
+	payMethods     = []string{ticketing.PayWallet, ticketing.PayCard}
+	perfStatuses   = []string{ticketing.PerformanceScheduled, ticketing.PerformanceCancelled}
+)
+
+func init() {
+	openAPIComponents = append(openAPIComponents,
+		component{name: "Venue", typ: typeOf[ticketing.Venue]()},
+		component{name: "VenueRequest", typ: typeOf[venueRequest](), request: true, required: []string{"name", "address"}},
+		component{name: "Seat", typ: typeOf[ticketing.Seat](), desc: "A seat; its id is section/row/number."},
+		component{name: "SeatMap", typ: typeOf[ticketing.SeatMap](), request: true, required: []string{"sections"},
+			desc: "Sections of rows; each row numbers its seats from..to, all of one price category."},
+		component{name: "Performance", typ: typeOf[ticketing.Performance](), desc: "prices_cents gives the price of each seat category in cents; seats of a category without a price are not on sale."},
+		component{name: "PerformanceRequest", typ: typeOf[PerformanceRequest](), request: true, required: []string{"venue_id", "title", "starts_at", "prices_cents"},
+			desc: "Times are RFC 3339 or local times in Europe/Rome (2026-12-01T20:30). sales_open defaults to now, sales_close to the start. doors_open defaults to two hours before the start; the end is ends_at or the start plus duration_minutes (not both), three hours after the start when neither is given. On PUT, doors and end left empty keep their distance from the start. venue_id is ignored by PUT."},
+		component{name: "SeatState", typ: typeOf[ticketing.SeatState]()},
+		component{name: "SeatAvailability", typ: typeOf[ticketing.Availability](), desc: "A performance's seat map with the state of each seat; held seats free up when their hold expires."},
+		component{name: "HoldRequest", typ: typeOf[holdRequest](), request: true, required: []string{"seats"}},
+		component{name: "OrderSeat", typ: typeOf[ticketing.OrderSeat]()},
+		component{name: "TicketOrder", typ: typeOf[ticketing.Order](), desc: "Seats held for a buyer until hold_expires_at, then paid (tickets issued), or marked refund_due when a card payment arrived after its seats were sold elsewhere."},
+		component{name: "PayRequest", typ: typeOf[payRequest](), request: true, required: []string{"method"}},
+		component{name: "TicketPayment", typ: typeOf[TicketPayment](), desc: "With credit: the paid order and its tickets. By card: the held order and a Stripe PaymentIntent to confirm; the tickets follow Stripe's webhook."},
+		component{name: "Ticket", typ: typeOf[ticketing.TicketView](), desc: "A ticket; code (the typed code) only for its holder while it is valid."},
+		component{name: "TicketQRToken", typ: typeOf[ticketing.Token](), desc: "A freshly signed QR token (see docs/qr.md); fetch a new one after refresh_after."},
+		component{name: "TicketCodeRequest", typ: typeOf[ticketCodeRequest](), request: true, required: []string{"code"}},
+		component{name: "CheckIn", typ: typeOf[ticketing.CheckInResult]()},
+		component{name: "DoorPerformance", typ: typeOf[ticketing.DoorPerformance](), desc: "A performance the door may check tickets for; its tickets enter from doors_open until ends_at."},
+		component{name: "DoorListOther", typ: typeOf[ticketing.DoorListOther]()},
+		component{name: "DoorList", typ: typeOf[ticketing.DoorList](),
+			desc: "What a door device needs to check one performance's QR tokens offline with the hub's rule: the performance and its door window, the ids of its tickets (not cancelled), the venue's other performances that have not ended with theirs (to name a ticket's own performance), and the hub's clock. Whether a ticket was already used is decided online only."},
+		component{name: "SalesStats", typ: typeOf[ticketing.SalesStats]()},
+	)
+	for k, v := range map[string]*obj{
+		"Performance.status":                  newObj("enum", perfStatuses),
+		"TicketOrder.status":                  newObj("enum", orderStatuses),
+		"TicketOrder.method":                  newObj("enum", payMethods),
+		"PayRequest.method":                   newObj("enum", payMethods),
+		"Ticket.status":                       newObj("enum", ticketStatuses),
+		"SeatState.state":                     newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
+		"HoldRequest.seats":                   newObj("minItems", 1, "maxItems", ticketing.MaxSeatsPerOrder),
+		"TicketCodeRequest.code":              newObj("description", "A scanned QR token or a typed code."),
+		"TicketCodeRequest.performance_id":    newObj("description", "The performance the door is checking tickets for (GET /api/v1/door/performances)."),
+		"PerformanceRequest.title":            newObj("minLength", 1),
+		"PerformanceRequest.duration_minutes": newObj("description", "Instead of ends_at: how long the performance lasts, 1 to 720 minutes.", "minimum", 0, "maximum", 720),
+	} {
+		openAPIFieldNotes[k] = v
+	}
+}
+
+func ticketingOps() []apiOperation {
+	return []apiOperation{
+		// The programme.
+		{method: "GET", path: "/api/v1/performances", id: "listPerformances", tag: "ticketing", summary: "Performances on the programme, soonest first", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "Scheduled performances that have not started.", schema: listOf("performances", "Performance")}}},
+		{method: "GET", path: "/api/v1/performances/{id}/seats", id: "getPerformanceSeats", tag: "ticketing", summary: "A performance's seats and which are free", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "The seat map.", schema: "SeatAvailability"}}, errs: []int{404}},
+
+		// Citizens.
+		{method: "POST", path: "/api/v1/performances/{id}/holds", id: "holdSeats", tag: "ticketing", summary: "Hold seats while paying", auth: "roles", roles: citizen,
+			desc: "The seats are kept for ten minutes. 409 (reason seat_taken) when a seat is held or sold, or too_many_held when the caller would hold more than 10 unpaid seats of the performance; nothing is held then.",
+			query: []apiParam{{name: "Idempotency-Key", in: "header", desc: "Optional: a retry with the same key and seats (in any order) answers the first hold; the same key for other seats is 409.",
+				schema: newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen)}},
+			body: "HoldRequest", ok: []apiResponse{{status: 201, desc: "The held order (a retry: the first hold, marked Idempotent-Replayed).", schema: "TicketOrder", headers: []string{"Location", "Idempotent-Replayed"}}},
+			errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/ticket-orders", id: "listMyTicketOrders", tag: "ticketing", summary: "The caller's ticket orders", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "Orders, newest first.", schema: listOf("orders", "TicketOrder")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/ticket-orders/{id}", id: "getTicketOrder", tag: "ticketing", summary: "One order (its buyer or a city admin)", auth: "bearer",
+			ok: []apiResponse{{status: 200, desc: "The order.", schema: "TicketOrder"}}, errs: []int{401, 404}},
+		{method: "POST", path: "/api/v1/ticket-orders/{id}/pay", id: "payTicketOrder", tag: "ticketing", summary: "Pay a held order with credit or by card", auth: "roles", roles: citizen,
+			desc: "wallet: the credit is charged and the tickets issued in one transaction (402 when the credit is short; 409 hold_lost when the hold expired and a seat was taken). card: a Stripe PaymentIntent for the order (503 when card payments are off); the tickets follow the payment_intent.succeeded webhook.",
+			body: "PayRequest", ok: []apiResponse{{status: 200, desc: "Paid with credit.", schema: "TicketPayment"}, {status: 202, desc: "Card payment started.", schema: "TicketPayment"}},
+			errs: []int{400, 401, 402, 403, 404, 409, 503}},
+		{method: "GET", path: "/api/v1/tickets", id: "listMyTickets", tag: "ticketing", summary: "The caller's tickets", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "Tickets, newest first.", schema: listOf("tickets", "Ticket")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/tickets/{id}/qr", id: "getTicketQRToken", tag: "ticketing", summary: "A fresh QR token for one of the caller's tickets", auth: "roles", roles: citizen,
+			desc: "409 once the ticket is checked in or cancelled.",
+			ok:   []apiResponse{{status: 200, desc: "The token.", schema: "TicketQRToken"}}, errs: []int{401, 403, 404, 409}},
+
+		// The door.
+		{method: "GET", path: "/api/v1/door/performances", id: "listDoorPerformances", tag: "ticketing-door", summary: "The performances the caller checks tickets for", auth: "roles", roles: door,
+			ok: []apiResponse{{status: 200, desc: "The caller's venues' performances that have not ended, soonest first (at most 8).", schema: listOf("performances", "DoorPerformance")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/door/performances/{id}/list", id: "getDoorList", tag: "ticketing-door", summary: "A performance's door list, for checking QR tokens offline", auth: "roles", roles: door,
+			desc: "403 (reason not_your_performance) for a performance of another venue.",
+			ok:   []apiResponse{{status: 200, desc: "The door list.", schema: "DoorList"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: "/api/v1/door/tickets/verify", id: "verifyTicket", tag: "ticketing-door", summary: "Show what a ticket code is for the chosen performance, without checking it in", auth: "roles", roles: door,
+			desc: "The rules of check-in, without the write. 400 without performance_id (reason performance_missing) or for a forged or malformed code; 403 for a performance or ticket of another venue than the caller's door_staff grants; 409 for an expired token, a used or cancelled ticket, a ticket for another performance (ticket_other_performance), before the doors open (doors_not_open) or after the end (performance_ended). Failed look-ups of typed codes are rate-limited (429) and answer alike.",
+			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "The ticket.", schema: "Ticket"}}, errs: []int{400, 401, 403, 404, 409, 429}},
+		{method: "POST", path: "/api/v1/door/tickets/check-in", id: "checkInTicket", tag: "ticketing-door", summary: "Check a ticket in for the chosen performance", auth: "roles", roles: door,
+			desc: "A ticket enters only its own performance, from its doors_open until its ends_at, by the hub's clock. The first scan wins, atomically; a later one is 409 (reason already_checked_in) with the time of the first in its detail. 409 ticket_other_performance names the ticket's own performance and date in its detail; 409 doors_not_open gives the opening time; 409 performance_ended the end. 400 without performance_id; 403 for a performance or ticket of another venue.",
+			body: "TicketCodeRequest", ok: []apiResponse{{status: 200, desc: "Checked in.", schema: "CheckIn"}}, errs: []int{400, 401, 403, 404, 409, 429}},
+
+		// Administrators.
+		{method: "GET", path: "/api/v1/admin/venues", id: "adminListVenues", tag: "ticketing-admin", summary: "Venues", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Every venue.", schema: listOf("venues", "Venue")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/venues", id: "adminCreateVenue", tag: "ticketing-admin", summary: "Create a venue", auth: "roles", roles: admin,
+			body: "VenueRequest", ok: []apiResponse{{status: 201, desc: "The venue.", schema: "Venue", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/admin/venues/{id}/seats", id: "adminGetSeatMap", tag: "ticketing-admin", summary: "A venue's seats", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Seats in section, row, number order.", schema: listOf("seats", "Seat")}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: "/api/v1/admin/venues/{id}/seats", id: "adminSetSeatMap", tag: "ticketing-admin", summary: "Replace a venue's seat map", auth: "roles", roles: admin,
+			desc: "409 once the venue has performances.",
+			body: "SeatMap", ok: []apiResponse{{status: 200, desc: "The new seats.", schema: listOf("seats", "Seat")}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/admin/performances", id: "adminListPerformances", tag: "ticketing-admin", summary: "Every performance, past and cancelled ones too", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Performances.", schema: listOf("performances", "Performance")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/performances", id: "adminCreatePerformance", tag: "ticketing-admin", summary: "Schedule a performance", auth: "roles", roles: admin,
+			body: "PerformanceRequest", ok: []apiResponse{{status: 201, desc: "The performance.", schema: "Performance", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "PUT", path: "/api/v1/admin/performances/{id}", id: "adminUpdatePerformance", tag: "ticketing-admin", summary: "Change a performance", auth: "roles", roles: admin,
+			desc: "Orders keep the prices they were held at. 409 once cancelled.",
+			body: "PerformanceRequest", ok: []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "POST", path: "/api/v1/admin/performances/{id}/cancel", id: "adminCancelPerformance", tag: "ticketing-admin", summary: "Cancel a performance and refund every order", auth: "roles", roles: admin,
+			desc: "In one transaction: sales stop, every paid order is refunded (to the credit, or to Stripe clearing for card payments) and every hold released. Cancelling again changes nothing.",
+			ok:   []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/admin/performances/{id}/stats", id: "adminPerformanceStats", tag: "ticketing-admin", summary: "A performance's sales", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Seats, sales, holds, check-ins, refunds due.", schema: "SalesStats"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: "/api/v1/admin/ticket-orders/{id}/refund", id: "adminRefundTicketOrder", tag: "ticketing-admin", summary: "Cancel an order and return its money", auth: "roles", roles: admin,
+			desc: "A paid order's tickets are cancelled and one reversing ledger transaction returns the money (to the credit, or to Stripe clearing for a card refund), exactly once; repeating it answers the order unchanged. 409 (reason ticket_used) once a ticket was checked in.",
+			ok:   []apiResponse{{status: 200, desc: "The order.", schema: "TicketOrder"}}, errs: []int{401, 403, 404, 409}},
+	}
+}

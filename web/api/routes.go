@@ -1,0 +1,174 @@
+package api
+
+import "net/http"
+
+// Register adds every route of the JSON API to mux; the routes of an area
+// whose service is missing are left out, and answer 404 problem+json.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/openapi.json", handleOpenAPI)
+
+	// Identity: login, tokens, accounts.
+	if a.accounts != nil {
+		mux.HandleFunc("POST /api/v1/auth/login", a.accounts.handleAPILogin)
+		mux.HandleFunc("POST /api/v1/auth/refresh", a.accounts.handleAPIRefresh)
+		mux.HandleFunc("POST /api/v1/auth/logout", a.accounts.handleAPILogout)
+		mux.HandleFunc("GET /api/v1/me", a.accounts.handleAPIMe)
+		mux.HandleFunc("GET /api/v1/me/data", a.accounts.handleAPIMyData)
+		mux.HandleFunc("DELETE /api/v1/me", a.accounts.handleAPIDeleteMe)
+		mux.HandleFunc("POST /api/v1/accounts", a.accounts.handleAPISignup)
+		mux.HandleFunc("GET /api/v1/accounts/{id}", a.accounts.handleAPIAccount)
+		mux.HandleFunc("POST /api/v1/admin/accounts", a.accounts.handleAPIAdminCreateAccount)
+		mux.HandleFunc("PUT /api/v1/admin/accounts/{id}/disabled", a.accounts.handleAPIAdminSetDisabled)
+	}
+
+	// Wallet.
+	if a.wallet != nil {
+		mux.HandleFunc("GET /api/v1/wallet", a.wallet.handleAPIWallet)
+		mux.HandleFunc("GET /api/v1/wallet/history", a.wallet.handleAPIWalletHistory)
+		mux.HandleFunc("POST /api/v1/wallet/topups", a.wallet.handleAPIWalletTopUp)
+		mux.HandleFunc("GET /api/v1/admin/ledger/accounts/{id}", a.wallet.handleAPIAdminLedgerAccount)
+		mux.HandleFunc("GET /api/v1/admin/ledger/check", a.wallet.handleAPIAdminLedgerCheck)
+		if a.wallet.payments != nil && a.wallet.cardPayments != nil {
+			mux.HandleFunc("POST /api/v1/stripe/webhook", a.wallet.handleStripeWebhook)
+			mux.HandleFunc("GET /api/v1/admin/payments/events", a.wallet.handleAPIAdminPaymentEvents)
+		}
+	}
+
+	// Vouchers.
+	if a.vouchers != nil {
+		mux.HandleFunc("GET /api/v1/admin/shops", a.vouchers.handleAPIShops)
+		mux.HandleFunc("POST /api/v1/admin/shops", a.vouchers.handleAPICreateShop)
+		mux.HandleFunc("GET /api/v1/admin/shops/{id}", a.vouchers.handleAPIShop)
+		mux.HandleFunc("PUT /api/v1/admin/shops/{id}", a.vouchers.handleAPIUpdateShop)
+		mux.HandleFunc("GET /api/v1/admin/campaigns", a.vouchers.handleAPICampaigns)
+		mux.HandleFunc("POST /api/v1/admin/campaigns", a.vouchers.handleAPICreateCampaign)
+		mux.HandleFunc("GET /api/v1/admin/campaigns/{id}", a.vouchers.handleAPICampaign)
+		mux.HandleFunc("PUT /api/v1/admin/campaigns/{id}", a.vouchers.handleAPIUpdateCampaign)
+		mux.HandleFunc("POST /api/v1/admin/campaigns/{id}/{action}", a.vouchers.handleAPICampaignStatus)
+		mux.HandleFunc("GET /api/v1/admin/campaigns/{id}/uptake", a.vouchers.handleAPICampaignUptake)
+		mux.HandleFunc("GET /api/v1/admin/settlements", a.vouchers.handleAPISettlements)
+		mux.HandleFunc("POST /api/v1/admin/settlements", a.vouchers.handleAPICloseSettlement)
+		mux.HandleFunc("GET /api/v1/admin/settlements/{id}", a.vouchers.handleAPISettlement)
+		mux.HandleFunc("POST /api/v1/admin/settlements/{id}/paid", a.vouchers.handleAPIMarkSettlementPaid)
+		mux.HandleFunc("GET /api/v1/admin/voucher-audit", a.vouchers.handleAPIVoucherAudit)
+		mux.HandleFunc("GET /api/v1/campaigns", a.vouchers.handleAPIClaimableCampaigns)
+		mux.HandleFunc("POST /api/v1/campaigns/{id}/claim", a.vouchers.handleAPIClaimVoucher)
+		mux.HandleFunc("GET /api/v1/campaigns/{id}/shops", a.vouchers.handleAPICampaignShops)
+		mux.HandleFunc("GET /api/v1/vouchers", a.vouchers.handleAPIMyVouchers)
+		mux.HandleFunc("GET /api/v1/vouchers/{id}", a.vouchers.handleAPIMyVoucher)
+		mux.HandleFunc("GET /api/v1/vouchers/{id}/qr", a.vouchers.handleAPIVoucherQR)
+		mux.HandleFunc("GET /api/v1/vouchers/{id}/qr.png", a.vouchers.handleAPIVoucherQRPNG)
+		mux.HandleFunc("POST /api/v1/merchant/vouchers/preview", a.vouchers.handleAPIPreviewVoucher)
+		mux.HandleFunc("POST /api/v1/merchant/vouchers/redeem", a.vouchers.handleAPIRedeemVoucher)
+		mux.HandleFunc("POST /api/v1/merchant/redemptions/{id}/reverse", a.vouchers.handleAPIReverseRedemption)
+		mux.HandleFunc("GET /api/v1/merchant/redemptions/today", a.vouchers.handleAPITodayRedemptions)
+		mux.HandleFunc("GET /api/v1/merchant/balance", a.vouchers.handleAPIShopBalance)
+		mux.HandleFunc("GET /api/v1/merchant/statements", a.vouchers.handleAPIShopStatements)
+		mux.HandleFunc("GET /api/v1/merchant/statements/{id}", a.vouchers.handleAPIShopStatement)
+	}
+
+	// Mobility.
+	if a.mobility != nil {
+		mux.HandleFunc("GET /api/v1/mobility/stations", a.mobility.handleAPIMobilityStations)
+		mux.HandleFunc("GET /api/v1/mobility/stations/{id}", a.mobility.handleAPIMobilityStation)
+		mux.HandleFunc("POST /api/v1/mobility/unlock", a.mobility.handleAPIMobilityUnlock)
+		mux.HandleFunc("GET /api/v1/mobility/rides/current", a.mobility.handleAPIMobilityCurrentRide)
+		mux.HandleFunc("GET /api/v1/mobility/rides", a.mobility.handleAPIMobilityRides)
+		mux.HandleFunc("GET /api/v1/operator/mobility/stations", a.mobility.handleAPIOperatorStations)
+		mux.HandleFunc("GET /api/v1/operator/mobility/stations/{id}/occupancy", a.mobility.handleAPIOperatorOccupancy)
+		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/status", a.mobility.handleAPIOperatorStationStatus)
+		mux.HandleFunc("PUT /api/v1/operator/mobility/stations/{id}/docks/{dock}", a.mobility.handleAPIOperatorDock)
+		mux.HandleFunc("GET /api/v1/operator/mobility/incidents", a.mobility.handleAPIIncidents)
+		mux.HandleFunc("POST /api/v1/operator/mobility/incidents/{id}/resolve", a.mobility.handleAPIResolveIncident)
+		mux.HandleFunc("GET /api/v1/admin/mobility/credentials", a.mobility.handleAPIStationCredentials)
+		mux.HandleFunc("GET /api/v1/admin/mobility/stations/{id}/credential", a.mobility.handleAPIStationCredential)
+		mux.HandleFunc("POST /api/v1/admin/mobility/stations/{id}/credential", a.mobility.handleAPIIssueStationCredential)
+		mux.HandleFunc("POST /api/v1/admin/mobility/stations/{id}/credential/rotate", a.mobility.handleAPIRotateStationCredential)
+		mux.HandleFunc("DELETE /api/v1/admin/mobility/stations/{id}/credential", a.mobility.handleAPIRevokeStationCredential)
+		mux.HandleFunc("POST /api/v1/operator/mobility/stations/{id}/reset", a.mobility.handleAPIOperatorStationReset)
+		// The city admin's catalogue: the same five routes for each kind.
+		mux.HandleFunc("GET /api/v1/admin/mobility/stations", a.catalogues.stations.handleList)
+		mux.HandleFunc("POST /api/v1/admin/mobility/stations", a.catalogues.stations.handleCreate)
+		mux.HandleFunc("GET /api/v1/admin/mobility/stations/{id}", a.catalogues.stations.handleGet)
+		mux.HandleFunc("PUT /api/v1/admin/mobility/stations/{id}", a.catalogues.stations.handlePut)
+		mux.HandleFunc("DELETE /api/v1/admin/mobility/stations/{id}", a.catalogues.stations.handleDelete)
+		mux.HandleFunc("GET /api/v1/admin/mobility/bikes", a.catalogues.bikes.handleList)
+		mux.HandleFunc("POST /api/v1/admin/mobility/bikes", a.catalogues.bikes.handleCreate)
+		mux.HandleFunc("GET /api/v1/admin/mobility/bikes/{id}", a.catalogues.bikes.handleGet)
+		mux.HandleFunc("PUT /api/v1/admin/mobility/bikes/{id}", a.catalogues.bikes.handlePut)
+		mux.HandleFunc("DELETE /api/v1/admin/mobility/bikes/{id}", a.catalogues.bikes.handleDelete)
+		mux.HandleFunc("GET /api/v1/admin/mobility/vehicle-types", a.catalogues.vehicleTypes.handleList)
+		mux.HandleFunc("POST /api/v1/admin/mobility/vehicle-types", a.catalogues.vehicleTypes.handleCreate)
+		mux.HandleFunc("GET /api/v1/admin/mobility/vehicle-types/{id}", a.catalogues.vehicleTypes.handleGet)
+		mux.HandleFunc("PUT /api/v1/admin/mobility/vehicle-types/{id}", a.catalogues.vehicleTypes.handlePut)
+		mux.HandleFunc("DELETE /api/v1/admin/mobility/vehicle-types/{id}", a.catalogues.vehicleTypes.handleDelete)
+		mux.HandleFunc("GET /api/v1/admin/mobility/pricing-plans", a.catalogues.pricingPlans.handleList)
+		mux.HandleFunc("POST /api/v1/admin/mobility/pricing-plans", a.catalogues.pricingPlans.handleCreate)
+		mux.HandleFunc("GET /api/v1/admin/mobility/pricing-plans/{id}", a.catalogues.pricingPlans.handleGet)
+		mux.HandleFunc("PUT /api/v1/admin/mobility/pricing-plans/{id}", a.catalogues.pricingPlans.handlePut)
+		mux.HandleFunc("DELETE /api/v1/admin/mobility/pricing-plans/{id}", a.catalogues.pricingPlans.handleDelete)
+	}
+
+	// Ticketing.
+	if a.tickets != nil {
+		mux.HandleFunc("GET /api/v1/performances", a.tickets.handleAPIPerformances)
+		mux.HandleFunc("GET /api/v1/performances/{id}/seats", a.tickets.handleAPIPerformanceSeats)
+		mux.HandleFunc("POST /api/v1/performances/{id}/holds", a.tickets.handleAPIHoldSeats)
+		mux.HandleFunc("GET /api/v1/ticket-orders", a.tickets.handleAPITicketOrders)
+		mux.HandleFunc("GET /api/v1/ticket-orders/{id}", a.tickets.handleAPITicketOrder)
+		mux.HandleFunc("POST /api/v1/ticket-orders/{id}/pay", a.tickets.handleAPIPayTicketOrder)
+		mux.HandleFunc("GET /api/v1/tickets", a.tickets.handleAPIMyTickets)
+		mux.HandleFunc("GET /api/v1/tickets/{id}/qr", a.tickets.handleAPITicketQR)
+		mux.HandleFunc("GET /api/v1/door/performances", a.tickets.handleAPIDoorPerformances)
+		mux.HandleFunc("GET /api/v1/door/performances/{id}/list", a.tickets.handleAPIDoorList)
+		mux.HandleFunc("POST /api/v1/door/tickets/verify", a.tickets.handleAPIVerifyTicket)
+		mux.HandleFunc("POST /api/v1/door/tickets/check-in", a.tickets.handleAPICheckInTicket)
+		mux.HandleFunc("GET /api/v1/admin/venues", a.tickets.handleAPIVenues)
+		mux.HandleFunc("POST /api/v1/admin/venues", a.tickets.handleAPICreateVenue)
+		mux.HandleFunc("GET /api/v1/admin/venues/{id}/seats", a.tickets.handleAPIVenueSeats)
+		mux.HandleFunc("PUT /api/v1/admin/venues/{id}/seats", a.tickets.handleAPISetVenueSeats)
+		mux.HandleFunc("GET /api/v1/admin/performances", a.tickets.handleAPIAdminPerformances)
+		mux.HandleFunc("POST /api/v1/admin/performances", a.tickets.handleAPICreatePerformance)
+		mux.HandleFunc("PUT /api/v1/admin/performances/{id}", a.tickets.handleAPIUpdatePerformance)
+		mux.HandleFunc("POST /api/v1/admin/performances/{id}/cancel", a.tickets.handleAPICancelPerformance)
+		mux.HandleFunc("GET /api/v1/admin/performances/{id}/stats", a.tickets.handleAPIPerformanceStats)
+		mux.HandleFunc("POST /api/v1/admin/ticket-orders/{id}/refund", a.tickets.handleAPIRefundTicketOrder)
+	}
+
+	// The e-mail outbox (administrators).
+	if a.mail != nil {
+		mux.HandleFunc("GET /api/v1/admin/mail", a.mail.handleAPIAdminMailList)
+		mux.HandleFunc("GET /api/v1/admin/mail/{id}", a.mail.handleAPIAdminMail)
+		mux.HandleFunc("POST /api/v1/admin/mail/{id}/retry", a.mail.handleAPIAdminMailRetry)
+	}
+
+	// Unknown API paths answer problem+json rather than the mux's text 404.
+	mux.HandleFunc("/api/", handleAPINotFound)
+}
+
+// UnkeyedRoutes answer with credentials, which must not be kept in a second
+// place: a client retries them without a key (a stale refresh token is
+// refused and a new login simply issues other tokens). Stripe's webhook is
+// deduplicated by its event id.
+var UnkeyedRoutes = map[string]bool{
+	"POST /api/v1/auth/login":     true,
+	"POST /api/v1/auth/refresh":   true,
+	"POST /api/v1/stripe/webhook": true,
+	// A station's broker secret: a client that lost the answer rotates.
+	"POST /api/v1/admin/mobility/stations/{id}/credential":        true,
+	"POST /api/v1/admin/mobility/stations/{id}/credential/rotate": true,
+}
+
+// SelfKeyedRoutes are the operations that also record their keys themselves, in
+// the transaction of what they change (idem.Do): they know when two bodies
+// ask for the same thing.
+var SelfKeyedRoutes = map[string]bool{
+	"POST /api/v1/wallet/topups":                     true,
+	"POST /api/v1/campaigns/{id}/claim":              true,
+	"POST /api/v1/merchant/vouchers/redeem":          true,
+	"POST /api/v1/merchant/redemptions/{id}/reverse": true,
+	"POST /api/v1/admin/settlements":                 true,
+	"POST /api/v1/admin/settlements/{id}/paid":       true,
+	"POST /api/v1/mobility/unlock":                   true,
+	"POST /api/v1/performances/{id}/holds":           true,
+}

@@ -1,0 +1,212 @@
+package api
+
+import (
+	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/cardpay"
+	"cityhub/identity"
+	"cityhub/ticketing"
+	"cityhub/web/httpx"
+)
+
+// The public and citizen ticketing API: performances and their seats,
+// holding seats, paying (credit or card), the caller's orders and tickets
+// and their rotating QR tokens.
+
+// handleAPIPerformances lists performances on the programme. Public.
+func (h *ticketHandler) handleAPIPerformances(w http.ResponseWriter, r *http.Request) {
+	ps, err := h.ticketing.Performances(r.Context())
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"performances": ps})
+}
+
+// handleAPIPerformanceSeats is a performance's seat map with each seat's
+// state. Public.
+func (h *ticketHandler) handleAPIPerformanceSeats(w http.ResponseWriter, r *http.Request) {
+	av, err := h.ticketing.Availability(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, av)
+}
+
+// holdRequest is the body of POST /api/v1/performances/{id}/holds.
+type holdRequest struct {
+	Seats []string `json:"seats"`
+}
+
+// handleAPIHoldSeats holds seats for the caller for ticketing.HoldTTL.
+// 201 with the held order; 409 (seat_taken) when a seat is not free. An
+// optional Idempotency-Key makes a retry answer the first hold.
+func (h *ticketHandler) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var in holdRequest
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	o, replayed, err := h.ticketing.HoldWithKey(r.Context(), c, r.PathValue("id"), in.Seats, r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/ticket-orders/"+o.ID)
+	writeReplayable(w, http.StatusCreated, replayed, o)
+}
+
+// payRequest is the body of POST /api/v1/ticket-orders/{id}/pay.
+type payRequest struct {
+	Method string `json:"method"`
+}
+
+// TicketPayment answers a payment request.
+type TicketPayment struct {
+	Order ticketing.Order `json:"order"`
+	// Tickets are issued at once when paid with credit.
+	Tickets []ticketing.TicketView `json:"tickets,omitempty"`
+	// PaymentIntentID and ClientSecret let the client confirm a card
+	// payment with Stripe.js; the tickets follow from Stripe's webhook.
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
+	ClientSecret    string `json:"client_secret,omitempty"`
+	PublishableKey  string `json:"publishable_key,omitempty"`
+}
+
+// handleAPIPayTicketOrder pays a held order: "wallet" takes the credit and
+// issues the tickets at once (200); "card" starts a Stripe PaymentIntent
+// (202, the order stays held until payment_intent.succeeded arrives).
+func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var in payRequest
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	switch in.Method {
+	case ticketing.PayWallet:
+		o, err := h.ticketing.PayWithWallet(ctx, c, id)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		all, err := h.ticketing.MyTickets(ctx, c)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		out := TicketPayment{Order: o}
+		for _, t := range all {
+			if t.OrderID == o.ID {
+				out.Tickets = append(out.Tickets, t)
+			}
+		}
+		httpx.WriteJSON(w, http.StatusOK, out)
+	case ticketing.PayCard:
+		if h.payments == nil || h.cardPayments == nil {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
+			return
+		}
+		o, err := h.ticketing.CardPayable(ctx, c, id)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		// The order id is the Stripe idempotency key, so a retried request
+		// gets the same PaymentIntent.
+		pi, err := h.payments.CreateIntent(ctx, o.TotalCents, map[string]string{
+			StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, StripeAccountKey: c.AccountID,
+		}, "cityhub-ticket-order-"+o.ID)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		// Recorded before the client can pay it, like a top-up's.
+		if err := h.cardPayments.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTicketOrder, AccountID: c.AccountID,
+			OrderID: o.ID, AmountCents: o.TotalCents}); err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		if o, err = h.ticketing.AttachPayment(ctx, c, o.ID, pi.ID); err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusAccepted, TicketPayment{Order: o, PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey})
+	default:
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "invalid_method", `The payment method must be "wallet" or "card".`))
+	}
+}
+
+// handleAPITicketOrders lists the caller's orders.
+func (h *ticketHandler) handleAPITicketOrders(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	os, err := h.ticketing.MyOrders(r.Context(), c)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"orders": os})
+}
+
+// handleAPITicketOrder is one order, to its buyer or an administrator.
+func (h *ticketHandler) handleAPITicketOrder(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	o, err := h.ticketing.Order(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, o)
+}
+
+// handleAPIMyTickets lists the caller's tickets.
+func (h *ticketHandler) handleAPIMyTickets(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	ts, err := h.ticketing.MyTickets(r.Context(), c)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"tickets": ts})
+}
+
+// handleAPITicketQR answers a fresh QR token for one of the caller's valid
+// tickets; 409 once it is checked in or cancelled.
+func (h *ticketHandler) handleAPITicketQR(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	tok, err := h.ticketing.FreshToken(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, tok)
+}

@@ -1,0 +1,398 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/vouchers"
+	"cityhub/web/httpx"
+)
+
+// The city administrator's voucher API: shops, campaigns, uptake,
+// settlements and the audit export.
+
+type shopRequest struct {
+	Name     string `json:"name"`
+	Address  string `json:"address"`
+	District string `json:"district"`
+	Category string `json:"category"`
+	IBAN     string `json:"iban"`
+	Active   *bool  `json:"active"`
+}
+
+func (h *voucherHandler) adminVouchers(w http.ResponseWriter, r *http.Request) (identity.Caller, bool) {
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return c, false
+	}
+	return c, true
+}
+
+// handleAPICreateShop registers a shop. 201 with the shop.
+func (h *voucherHandler) handleAPICreateShop(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req shopRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	shop, err := h.vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN})
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/admin/shops/"+shop.ID)
+	httpx.WriteJSON(w, http.StatusCreated, shop)
+}
+
+// handleAPIUpdateShop replaces a shop's details.
+func (h *voucherHandler) handleAPIUpdateShop(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req shopRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	shop := vouchers.Shop{ID: r.PathValue("id"), Name: req.Name, Address: req.Address, District: req.District, Category: req.Category, IBAN: req.IBAN, Active: true}
+	if req.Active != nil {
+		shop.Active = *req.Active
+	}
+	shop, err := h.vouchers.UpdateShop(r.Context(), c, shop)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, shop)
+}
+
+// handleAPIShop returns one shop (administrators see the IBAN).
+func (h *voucherHandler) handleAPIShop(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.adminVouchers(w, r); !ok {
+		return
+	}
+	shop, err := h.vouchers.Shop(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, shop)
+}
+
+// handleAPIShops lists shops, optionally of one district or category.
+func (h *voucherHandler) handleAPIShops(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.adminVouchers(w, r); !ok {
+		return
+	}
+	q := r.URL.Query()
+	shops, err := h.vouchers.Shops(r.Context(), vouchers.ShopFilter{District: q.Get("district"), Category: q.Get("category")})
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"shops": shops})
+}
+
+type campaignRequest struct {
+	Name            string   `json:"name"`
+	Description     string   `json:"description"`
+	BudgetCents     int64    `json:"budget_cents"`
+	FaceValueCents  int64    `json:"face_value_cents"`
+	PercentOff      int      `json:"percent_off"`
+	MinSpendCents   int64    `json:"min_spend_cents"`
+	PerCitizenLimit int      `json:"per_citizen_limit"`
+	ValidFrom       string   `json:"valid_from"`  // 2026-12-01 (a day in Rome) or RFC 3339
+	ValidUntil      string   `json:"valid_until"` // a day is inclusive
+	Districts       []string `json:"districts"`
+	Categories      []string `json:"categories"`
+	ShopIDs         []string `json:"shop_ids"`
+	Mode            string   `json:"mode"`
+}
+
+func (req campaignRequest) campaign(id string) (vouchers.Campaign, error) {
+	from, err := vouchers.ParseDay(req.ValidFrom, false)
+	if err != nil {
+		return vouchers.Campaign{}, err
+	}
+	until, err := vouchers.ParseDay(req.ValidUntil, true)
+	if err != nil {
+		return vouchers.Campaign{}, err
+	}
+	return vouchers.Campaign{
+		ID: id, Name: req.Name, Description: req.Description, BudgetCents: req.BudgetCents, FaceValueCents: req.FaceValueCents,
+		PercentOff: req.PercentOff, MinSpendCents: req.MinSpendCents, PerCitizenLimit: req.PerCitizenLimit,
+		ValidFrom: from, ValidUntil: until, Districts: req.Districts, Categories: req.Categories, ShopIDs: req.ShopIDs, Mode: req.Mode,
+	}, nil
+}
+
+// handleAPICreateCampaign creates a draft campaign, funded from the city's
+// budget. 201 with the campaign.
+func (h *voucherHandler) handleAPICreateCampaign(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req campaignRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	camp, err := req.campaign("")
+	if err == nil {
+		camp, err = h.vouchers.CreateCampaign(r.Context(), c, camp)
+	}
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/admin/campaigns/"+camp.ID)
+	httpx.WriteJSON(w, http.StatusCreated, camp)
+}
+
+// handleAPIUpdateCampaign changes a draft campaign (not its budget).
+func (h *voucherHandler) handleAPIUpdateCampaign(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req campaignRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	camp, err := req.campaign(r.PathValue("id"))
+	if err == nil {
+		camp, err = h.vouchers.UpdateCampaign(r.Context(), c, camp)
+	}
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, camp)
+}
+
+// handleAPICampaigns lists campaigns, optionally of one status.
+func (h *voucherHandler) handleAPICampaigns(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.adminVouchers(w, r); !ok {
+		return
+	}
+	var statuses []string
+	if st := r.URL.Query().Get("status"); st != "" {
+		statuses = []string{st}
+	}
+	cs, err := h.vouchers.Campaigns(r.Context(), statuses...)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"campaigns": cs})
+}
+
+// handleAPICampaign returns one campaign.
+func (h *voucherHandler) handleAPICampaign(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.adminVouchers(w, r); !ok {
+		return
+	}
+	camp, err := h.vouchers.Campaign(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, camp)
+}
+
+// handleAPICampaignStatus opens, pauses or closes a campaign:
+// POST /api/v1/admin/campaigns/{id}/{action} with action open, pause or close.
+func (h *voucherHandler) handleAPICampaignStatus(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	status, known := map[string]string{"open": vouchers.StatusOpen, "pause": vouchers.StatusPaused, "close": vouchers.StatusClosed}[r.PathValue("action")]
+	if !known {
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.NotFound, "no_such_action", "The action must be open, pause or close."))
+		return
+	}
+	camp, err := h.vouchers.SetCampaignStatus(r.Context(), c, r.PathValue("id"), status)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, camp)
+}
+
+// handleAPICampaignUptake reports a campaign's live uptake.
+func (h *voucherHandler) handleAPICampaignUptake(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	u, err := h.vouchers.CampaignUptake(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, u)
+}
+
+type closeSettlementRequest struct {
+	ShopID    string `json:"shop_id"`
+	PeriodEnd string `json:"period_end"` // RFC 3339; empty means now
+}
+
+// handleAPICloseSettlement closes a shop's settlement period. Needs an
+// Idempotency-Key; a replay answers the first statement again.
+func (h *voucherHandler) handleAPICloseSettlement(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req closeSettlementRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var end time.Time
+	if req.PeriodEnd != "" {
+		var err error
+		if end, err = time.Parse(time.RFC3339, req.PeriodEnd); err != nil {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "period_end", "period_end must be an RFC 3339 time."))
+			return
+		}
+	}
+	st, replayed, err := h.vouchers.CloseSettlement(r.Context(), c, r.Header.Get("Idempotency-Key"), req.ShopID, end)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	writeReplayable(w, http.StatusCreated, replayed, st)
+}
+
+// writeReplayable answers an idempotent request, marking replays.
+func writeReplayable(w http.ResponseWriter, status int, replayed bool, v any) {
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	httpx.WriteJSON(w, status, v)
+}
+
+type markPaidRequest struct {
+	PaymentRef string `json:"payment_ref"`
+}
+
+// handleAPIMarkSettlementPaid records the payment of a statement (moves the
+// total from the shop's payable to paid). Needs an Idempotency-Key.
+func (h *voucherHandler) handleAPIMarkSettlementPaid(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var req markPaidRequest
+	if err := httpx.DecodeJSON(w, r, &req); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	st, replayed, err := h.vouchers.MarkPaid(r.Context(), c, r.Header.Get("Idempotency-Key"), r.PathValue("id"), req.PaymentRef)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	writeReplayable(w, http.StatusOK, replayed, st)
+}
+
+// handleAPISettlements lists statements, of one shop with ?shop_id=.
+func (h *voucherHandler) handleAPISettlements(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	sts, err := h.vouchers.Statements(r.Context(), c, r.URL.Query().Get("shop_id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"settlements": sts})
+}
+
+// handleAPISettlement returns a statement with its lines; ?format=csv (or
+// an Accept of text/csv) gives the CSV export.
+func (h *voucherHandler) handleAPISettlement(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	h.writeStatement(w, r, c, r.PathValue("id"))
+}
+
+func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, c identity.Caller, id string) {
+	st, err := h.vouchers.Statement(r.Context(), c, id)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if httpx.WantsCSV(r) {
+		httpx.WriteCSVHeaders(w, "statement-"+st.ID+".csv")
+		_ = vouchers.WriteStatementCSV(w, st)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, st)
+}
+
+// handleAPIVoucherAudit exports the voucher scheme's audit log (JSON, or CSV
+// with ?format=csv), since ?since= (RFC 3339), of one shop with ?shop_id=.
+func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Request) {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	var since time.Time
+	if v := r.URL.Query().Get("since"); v != "" {
+		var err error
+		if since, err = time.Parse(time.RFC3339, v); err != nil {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "since", "since must be an RFC 3339 time."))
+			return
+		}
+	}
+	es, err := h.vouchers.AuditExport(r.Context(), c, since, r.URL.Query().Get("shop_id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if httpx.WantsCSV(r) {
+		httpx.WriteCSVHeaders(w, "voucher-audit.csv")
+		_ = vouchers.WriteAuditCSV(w, es)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"entries": es})
+}
+
+// ShopStaffRequest is a new staff account for a shop.
+type ShopStaffRequest struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Locale   string `json:"locale"`
+}
+
+// AddShopStaff creates a staff account for a shop: an identity account
+// holding merchant_staff scoped to the shop (the JSON API does the same with
+// POST /api/v1/admin/accounts and that grant). The voucher admin page
+// adds staff through it too.
+func AddShopStaff(r *http.Request, ids *identity.Service, vs *vouchers.Service, c identity.Caller, shopID string, req ShopStaffRequest) (identity.Account, error) {
+	if ids == nil {
+		return identity.Account{}, apperr.E(apperr.Unavailable, "Accounts are not configured.")
+	}
+	if _, err := vs.Shop(r.Context(), shopID); err != nil {
+		return identity.Account{}, err
+	}
+	return ids.CreateAccount(r.Context(), c, identity.NewAccount{Email: req.Email, Name: req.Name, Password: req.Password, Locale: req.Locale,
+		Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shopID}}})
+}

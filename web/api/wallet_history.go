@@ -1,0 +1,48 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/wallet"
+	"cityhub/web/httpx"
+)
+
+// historyQuery reads ?cursor=&limit= of a history request. Invalid for a
+// limit that is not 1..wallet.MaxPage.
+func historyQuery(r *http.Request) (cursor string, limit int, err error) {
+	q := r.URL.Query()
+	limit = 20
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > wallet.MaxPage {
+			return "", 0, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", wallet.MaxPage)
+		}
+		limit = n
+	}
+	return q.Get("cursor"), limit, nil
+}
+
+// handleAPIWalletHistory is GET /api/v1/wallet/history: a page of the
+// calling citizen's own entries, newest first. There is no account
+// parameter: a citizen can only ever name their own account.
+func (h *walletHandler) handleAPIWalletHistory(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	cursor, limit, err := historyQuery(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	page, err := h.wallet.History(r.Context(), wallet.CitizenAccount(c.AccountID), cursor, limit)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, page)
+}

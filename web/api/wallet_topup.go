@@ -1,0 +1,131 @@
+package api
+
+import (
+	"crypto/sha256"
+	"encoding/base32"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/cardpay"
+	"cityhub/identity"
+	"cityhub/wallet"
+	"cityhub/web/httpx"
+)
+
+// topupRequest is the body of POST /api/v1/wallet/topups.
+type topupRequest struct {
+	AmountCents int64 `json:"amount_cents"`
+}
+
+// TopupView answers a top-up request.
+type TopupView struct {
+	TopUpID     string `json:"topup_id"`
+	Status      string `json:"status"` // "succeeded" (test payments) or "pending" (card)
+	AmountCents int64  `json:"amount_cents"`
+	Currency    string `json:"currency"`
+	// TestPayment is true when no card was charged (CITYHUB_TEST_PAYMENTS).
+	TestPayment bool   `json:"test_payment"`
+	Notice      string `json:"notice,omitempty"`
+	// BalanceCents is the new balance, once credited.
+	BalanceCents *int64 `json:"balance_cents,omitempty"`
+	// TransactionID is the ledger transaction of a credited top-up.
+	TransactionID string `json:"transaction_id,omitempty"`
+	// PaymentIntentID and ClientSecret let the client confirm the card
+	// payment with Stripe.js; the credit follows from Stripe's webhook.
+	PaymentIntentID string `json:"payment_intent_id,omitempty"`
+	ClientSecret    string `json:"client_secret,omitempty"`
+	PublishableKey  string `json:"publishable_key,omitempty"`
+}
+
+const testPaymentNotice = "TEST PAYMENT: this hub runs with test payments on (demo only). No card was charged and this credit is not real money."
+
+// Metadata the hub puts on a top-up's PaymentIntent; the webhook reads it back.
+const (
+	StripePurposeKey   = "cityhub_purpose"
+	StripePurposeTopUp = "wallet_topup"
+	StripeAccountKey   = "account_id"
+	StripeTopUpKey     = "topup_id"
+)
+
+// handleAPIWalletTopUp is POST /api/v1/wallet/topups. It needs an
+// Idempotency-Key header: a retry returns the first answer. With test
+// payments on, the credit is immediate and marked as test money; with
+// Stripe, it answers a pending PaymentIntent and the credit comes with the
+// payment_intent.succeeded webhook. 503 when neither is configured.
+func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var in topupRequest
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if err := wallet.ValidateClientKey(key); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if err := wallet.ValidateTopUp(in.AmountCents); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	ctx := r.Context()
+	switch {
+	case h.testPayments:
+		tx, err := h.wallet.TestTopUp(ctx, c.AccountID, in.AmountCents, key)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		acct, err := h.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		if !tx.Replayed {
+			h.log.WarnContext(ctx, "TEST PAYMENT credited: no card was charged (demo only)",
+				slog.String("account", c.AccountID), slog.Int64("amount_cents", in.AmountCents), slog.String("transaction", tx.ID))
+		}
+		// A replay answers exactly as the first request did, like every
+		// idempotent endpoint of the API, and says it was a replay.
+		if tx.Replayed {
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
+		httpx.WriteJSON(w, http.StatusCreated, TopupView{TopUpID: topupID(c.AccountID, key), Status: "succeeded", AmountCents: in.AmountCents, Currency: "EUR",
+			TestPayment: true, Notice: testPaymentNotice, BalanceCents: &acct.Balance, TransactionID: tx.ID})
+	case h.payments != nil && h.cardPayments != nil:
+		id := topupID(c.AccountID, key)
+		pi, err := h.payments.CreateIntent(ctx, in.AmountCents, map[string]string{
+			StripePurposeKey: StripePurposeTopUp, StripeAccountKey: c.AccountID, StripeTopUpKey: id,
+		}, "cityhub-topup-"+id)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		// Recorded before the client can pay it: only a payment the hub
+		// recorded is ever credited. A failure here answers 5xx, and the
+		// retry gets the same PaymentIntent from Stripe and records it.
+		if err := h.cardPayments.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTopUp, AccountID: c.AccountID,
+			AmountCents: in.AmountCents}); err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusCreated, TopupView{TopUpID: id, Status: "pending", AmountCents: in.AmountCents, Currency: "EUR",
+			PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey})
+	default:
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Top-ups are not available on this hub."))
+	}
+}
+
+// topupID is derived from the citizen and their idempotency key, so a
+// retried request names the same top-up (and Stripe returns the same
+// PaymentIntent for the same idempotency key).
+func topupID(accountID, key string) string {
+	sum := sha256.Sum256([]byte(accountID + "\x00" + key))
+	return "top_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+}
