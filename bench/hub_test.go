@@ -73,7 +73,7 @@ func newBenchHub(b testing.TB, engine string) *benchHub {
 	}
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, nil)
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, nil)
-	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, PageWallet: h.wallet, Ticketing: h.tickets}))
+	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, Ticketing: h.tickets}))
 	rollCtx, stop := context.WithCancel(ctx)
 	rolled := make(chan struct{})
 	go func() { defer close(rolled); h.wallet.RunRollUp(rollCtx, wallet.RollUpEvery) }()

@@ -14,6 +14,7 @@ import (
 	"cityhub/outbox"
 	"cityhub/store"
 	"cityhub/web/api"
+	"cityhub/web/webtest"
 )
 
 func withOutbox(env *testEnv, d *Deps) { d.Outbox = outbox.NewService(env.DB.Outbox()) }
@@ -115,45 +116,45 @@ func TestAdminMailAPI(t *testing.T) {
 // The outbox page lists e-mails by state, shows one whole (its markup as
 // text, never rendered) and retries a failed one; only for administrators.
 func TestOutboxPage(t *testing.T) {
-	_, env := newTestServer(t, "sqlite", withWallet(true), withOutbox, func(env *testEnv, d *Deps) { d.PageAccounts = env.Identity })
+	_, env := newTestServer(t, "sqlite", withWallet(true), withOutbox)
 	m := failedMail(t, env.DB, "anna@example.org", "Ricevuta <script>alert(1)</script>")
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	admin, _ := env.account(t, identity.RoleAdmin)
-	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	if res := pc.login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+	pc := webtest.NewPageClient(t, srv.URL)
+	if res := pc.Login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
-	if _, body := pc.get("/admin"); !strings.Contains(body, `href="/admin/outbox"`) {
+	if _, body := pc.Get("/admin"); !strings.Contains(body, `href="/admin/outbox"`) {
 		t.Fatal("the admin dashboard has no outbox panel")
 	}
-	res, body := pc.get("/admin/outbox?state=failed")
+	res, body := pc.Get("/admin/outbox?state=failed")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-mail="`+m.ID+`" data-state="failed"`) ||
 		!strings.Contains(body, "550 5.1.1 mailbox unavailable") || strings.Contains(body, "<script>alert") || !strings.Contains(body, "Non riuscite (1)") {
 		t.Fatalf("outbox page %d:\n%s", res.StatusCode, body)
 	}
-	if res, body := pc.get("/admin/outbox/" + m.ID); res.StatusCode != http.StatusOK || !strings.Contains(body, "Testo della ricevuta") ||
+	if res, body := pc.Get("/admin/outbox/" + m.ID); res.StatusCode != http.StatusOK || !strings.Contains(body, "Testo della ricevuta") ||
 		!strings.Contains(body, "&lt;p&gt;Ricevuta&lt;/p&gt;") {
 		t.Fatalf("message page %d:\n%s", res.StatusCode, body)
 	}
-	if res, _ := pc.get("/admin/outbox?state=lost"); res.StatusCode != http.StatusBadRequest {
+	if res, _ := pc.Get("/admin/outbox?state=lost"); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad state: %d", res.StatusCode)
 	}
-	csrf := pc.csrf("/admin/outbox")
-	res, _ = pc.post("/admin/outbox/"+m.ID+"/retry", url.Values{"csrf_token": {csrf}})
+	csrf := pc.CSRF("/admin/outbox")
+	res, _ = pc.Post("/admin/outbox/"+m.ID+"/retry", url.Values{"csrf_token": {csrf}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("retry: %d", res.StatusCode)
 	}
-	if _, body := pc.get("/admin/outbox?state=pending"); !strings.Contains(body, `data-mail="`+m.ID+`" data-state="pending"`) {
+	if _, body := pc.Get("/admin/outbox?state=pending"); !strings.Contains(body, `data-mail="`+m.ID+`" data-state="pending"`) {
 		t.Fatal("the retried e-mail is not pending")
 	}
-	if res, _ := pc.post("/admin/outbox/"+m.ID+"/retry", url.Values{"csrf_token": {csrf}}); res.StatusCode != http.StatusConflict {
+	if res, _ := pc.Post("/admin/outbox/"+m.ID+"/retry", url.Values{"csrf_token": {csrf}}); res.StatusCode != http.StatusConflict {
 		t.Fatalf("second retry: %d", res.StatusCode)
 	}
 	citizen, _ := env.account(t, identity.RoleCitizen)
-	cc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	cc.login(citizen.Email, testPassword)
-	if res, body := cc.get("/admin/outbox"); res.StatusCode != http.StatusForbidden || strings.Contains(body, m.ID) {
+	cc := webtest.NewPageClient(t, srv.URL)
+	cc.Login(citizen.Email, testPassword)
+	if res, body := cc.Get("/admin/outbox"); res.StatusCode != http.StatusForbidden || strings.Contains(body, m.ID) {
 		t.Fatalf("a citizen sees the outbox: %d", res.StatusCode)
 	}
 }

@@ -24,7 +24,7 @@ import (
 )
 
 // A day in the life of the hub through its JSON API, on both engines, with
-// every answer (successes and refusals) checked against web/openapi.json:
+// every answer (successes and refusals) checked against web/api/openapi.json:
 // identity, wallet and Stripe, the voucher scheme end to end, bikesharing
 // with simulated stations, and the mobility catalogue.
 func TestOpenAPIScenario(t *testing.T) {
@@ -152,10 +152,15 @@ func contractWallet(c *contract) {
 
 	// A card top-up: a pending PaymentIntent from stripe-mock, then Stripe's
 	// signed webhook credits it.
-	env.Server.TestPayments = false
+	// The same hub with test payments off: a server is built whole, so the
+	// card path needs one of its own, on the same store.
+	withTest := env.Server
+	d := withTest.Deps
+	d.TestPayments, d.Registry = false, nil
+	env.Server = New(d)
 	var top api.TopupView
 	c.json(&top, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":1000}`, http.StatusCreated, "Idempotency-Key: card-topup-1")
-	env.Server.TestPayments = true
+	env.Server = withTest
 	ev := paymentEvent("evt_contract_1", "payment_intent.succeeded", top.PaymentIntentID, 1000, "eur",
 		map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: citizenAcct.ID, api.StripeTopUpKey: top.TopUpID})
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret})

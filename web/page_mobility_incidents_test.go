@@ -20,7 +20,7 @@ func TestOperatorSeesLateUnlockIncident(t *testing.T) {
 	if err := b.m.Svc.UnlockConfirmedLate(context.Background(), st.ID, "cmd_too_late", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	res, body := op.get("/operator/bikes")
+	res, body := op.Get("/operator/bikes")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="incident-list"`) ||
 		!strings.Contains(body, "Bici sbloccata senza corsa: la stazione "+st.ID+" ha confermato lo sblocco cmd_too_late") {
 		t.Fatalf("operator page without the incident: %d\n%s", res.StatusCode, body)
@@ -29,11 +29,11 @@ func TestOperatorSeesLateUnlockIncident(t *testing.T) {
 	if err != nil || len(incidents) != 1 {
 		t.Fatalf("incidents %+v %v", incidents, err)
 	}
-	tok := op.csrf("/operator/bikes")
-	if res, _ := op.post("/operator/bikes/incidents/"+incidents[0].ID+"/resolve", url.Values{"csrf_token": {tok}}); res.StatusCode != http.StatusSeeOther {
+	tok := op.CSRF("/operator/bikes")
+	if res, _ := op.Post("/operator/bikes/incidents/"+incidents[0].ID+"/resolve", url.Values{"csrf_token": {tok}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("resolve: %d", res.StatusCode)
 	}
-	if _, body := op.get("/operator/bikes"); strings.Contains(body, `data-testid="incident-list"`) {
+	if _, body := op.Get("/operator/bikes"); strings.Contains(body, `data-testid="incident-list"`) {
 		t.Error("a resolved incident is still listed")
 	}
 }

@@ -2,7 +2,9 @@ package web
 
 import (
 	"cityhub/apperr"
+	"cityhub/web/webtest"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"cityhub/identity"
@@ -34,8 +35,7 @@ func newBikePagesEnv(t *testing.T) *bikePagesEnv {
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
 		m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 2, Docks: 6})
 		d.Mobility = m.Svc
-		d.PageAccounts = env.Identity
-		d.PageWallet = m.Wallet
+		d.Wallet = m.Wallet
 	})
 	srv := httptest.NewServer(env.Server)
 	t.Cleanup(srv.Close)
@@ -43,11 +43,11 @@ func newBikePagesEnv(t *testing.T) *bikePagesEnv {
 }
 
 // signIn creates an account with role and signs it in through the login page.
-func (b *bikePagesEnv) signIn(t *testing.T, role identity.Role) (*pageClient, identity.Account) {
+func (b *bikePagesEnv) signIn(t *testing.T, role identity.Role) (*webtest.PageClient, identity.Account) {
 	t.Helper()
 	a, _ := b.env.account(t, role)
-	pc := &pageClient{t: t, srv: b.srv, client: newBrowserlikeClient(t)}
-	if res := pc.login(a.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+	pc := webtest.NewPageClient(t, b.srv.URL)
+	if res := pc.Login(a.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login %s: %d", role, res.StatusCode)
 	}
 	return pc, a
@@ -66,24 +66,24 @@ var unlockFormRE = regexp.MustCompile(`(?s)<form method="post" action="/bikes/un
 func TestBikePagesRoles(t *testing.T) {
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0].ID
-	anon := &pageClient{t: t, srv: b.srv, client: newBrowserlikeClient(t)}
+	anon := webtest.NewPageClient(t, b.srv.URL)
 	for _, p := range []string{"/bikes", "/bikes/stations/" + st, "/bikes/rides", "/operator/bikes", "/operator/bikes/stations/" + st} {
-		if res, _ := anon.get(p); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
+		if res, _ := anon.Get(p); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
 			t.Errorf("anonymous GET %s: %d %s", p, res.StatusCode, res.Header.Get("Location"))
 		}
 	}
 
 	citizen, _ := b.signIn(t, identity.RoleCitizen)
 	for _, p := range []string{"/operator/bikes", "/operator/bikes/stations/" + st} {
-		if res, body := citizen.get(p); res.StatusCode != http.StatusForbidden || strings.Contains(body, "occupancy-chart") {
+		if res, body := citizen.Get(p); res.StatusCode != http.StatusForbidden || strings.Contains(body, "occupancy-chart") {
 			t.Errorf("citizen GET %s: %d", p, res.StatusCode)
 		}
 	}
-	tok := citizen.csrf("/bikes")
-	if res, _ := citizen.post("/operator/bikes/stations/"+st+"/open", url.Values{"csrf_token": {tok}, "open": {"false"}}); res.StatusCode != http.StatusForbidden {
+	tok := citizen.CSRF("/bikes")
+	if res, _ := citizen.Post("/operator/bikes/stations/"+st+"/open", url.Values{"csrf_token": {tok}, "open": {"false"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("citizen closes a station: %d", res.StatusCode)
 	}
-	if res, _ := citizen.post("/operator/bikes/stations/"+st+"/docks/1", url.Values{"csrf_token": {tok}, "in_service": {"false"}}); res.StatusCode != http.StatusForbidden {
+	if res, _ := citizen.Post("/operator/bikes/stations/"+st+"/docks/1", url.Values{"csrf_token": {tok}, "in_service": {"false"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("citizen takes a dock out: %d", res.StatusCode)
 	}
 	if s, err := b.m.Svc.Station(context.Background(), st); err != nil || !s.Open {
@@ -95,12 +95,12 @@ func TestBikePagesRoles(t *testing.T) {
 
 	operator, _ := b.signIn(t, identity.RoleOperator)
 	for _, p := range []string{"/bikes", "/bikes/stations/" + st, "/bikes/rides"} {
-		if res, _ := operator.get(p); res.StatusCode != http.StatusForbidden {
+		if res, _ := operator.Get(p); res.StatusCode != http.StatusForbidden {
 			t.Errorf("operator GET %s: %d, want 403", p, res.StatusCode)
 		}
 	}
 	// The operator's dashboard has the bikes card.
-	if res, body := operator.get("/operator"); res.StatusCode != 200 || !strings.Contains(body, `href="/operator/bikes"`) || !strings.Contains(body, "Stazioni bici") {
+	if res, body := operator.Get("/operator"); res.StatusCode != 200 || !strings.Contains(body, `href="/operator/bikes"`) || !strings.Contains(body, "Stazioni bici") {
 		t.Errorf("operator dashboard: %d\n%s", res.StatusCode, body)
 	}
 }
@@ -115,34 +115,34 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	st := b.m.Stations[0]
 	rider, acct := b.signIn(t, identity.RoleCitizen)
 
-	res, body := rider.get("/bikes")
+	res, body := rider.Get("/bikes")
 	if res.StatusCode != 200 || !strings.Contains(body, st.NameIT) || !strings.Contains(body, "Stazioni bici") {
 		t.Fatalf("stations page: %d\n%s", res.StatusCode, body)
 	}
 	// With a position, nearest first and with distances.
-	_, body = rider.get("/bikes?lat=41.1338&lon=14.7826")
+	_, body = rider.Get("/bikes?lat=41.1338&lon=14.7826")
 	if i, j := strings.Index(body, b.m.Stations[0].NameIT+"<"), strings.Index(body, b.m.Stations[1].NameIT+"<"); i < 0 || j < 0 || i > j ||
 		!strings.Contains(body, `data-testid="distance"`) || !strings.Contains(body, "dalla più vicina") {
 		t.Errorf("stations near a position are not nearest first (%d, %d)", i, j)
 	}
 
-	res, body = rider.get("/bikes/stations/" + st.ID)
+	res, body = rider.Get("/bikes/stations/" + st.ID)
 	if res.StatusCode != 200 || !strings.Contains(body, `data-testid="credit-low"`) || !strings.Contains(body, "Credito insufficiente per sbloccare: hai 0,00\u00a0€") {
 		t.Fatalf("station page without credit: %d\n%s", res.StatusCode, body)
 	}
 	if unlockFormRE.MatchString(body) {
 		t.Errorf("unlock buttons offered to a rider without credit")
 	}
-	tok := rider.csrf("/bikes")
+	tok := rider.CSRF("/bikes")
 	bike := st.Bikes[0]
 	form := url.Values{"csrf_token": {tok}, "request_id": {"unl_test_nocredit"}, "station_id": {st.ID}, "dock": {"1"}, "bike_id": {bike.ID}}
-	res, body = rider.post("/bikes/unlock", form)
+	res, body = rider.Post("/bikes/unlock", form)
 	if res.StatusCode != http.StatusPaymentRequired || !strings.Contains(body, `data-reason="insufficient_credit"`) || !strings.Contains(body, "Ricarica il portafoglio") {
 		t.Fatalf("unlock without credit: %d\n%s", res.StatusCode, body)
 	}
 
 	b.topUp(t, acct.ID, 1000)
-	_, body = rider.get("/bikes/stations/" + st.ID)
+	_, body = rider.Get("/bikes/stations/" + st.ID)
 	m := unlockFormRE.FindStringSubmatch(body)
 	if m == nil || strings.Contains(body, `data-testid="credit-low"`) {
 		t.Fatalf("no unlock form with credit:\n%s", body)
@@ -150,7 +150,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	requestID, dock, bikeID := m[1], m[2], m[3]
 
 	// Without the CSRF token: refused before anything reaches the station.
-	res, _ = rider.post("/bikes/unlock", url.Values{"request_id": {requestID}, "station_id": {st.ID}, "dock": {dock}, "bike_id": {bikeID}})
+	res, _ = rider.Post("/bikes/unlock", url.Values{"request_id": {requestID}, "station_id": {st.ID}, "dock": {dock}, "bike_id": {bikeID}})
 	if res.StatusCode != http.StatusForbidden {
 		t.Fatalf("unlock without CSRF: %d", res.StatusCode)
 	}
@@ -163,7 +163,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	locs := make(chan string, 2)
 	for range 2 {
 		go func() {
-			res, err := rider.client.PostForm(b.srv.URL+"/bikes/unlock", form)
+			res, err := rider.Client.PostForm(b.srv.URL+"/bikes/unlock", form)
 			if err != nil {
 				locs <- err.Error()
 				return
@@ -181,17 +181,17 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	}
 	ridePath := strings.TrimPrefix(l1, "303 See Other ")
 
-	_, body = rider.get(ridePath)
+	_, body = rider.Get(ridePath)
 	if !strings.Contains(body, "Corsa in corso") || !strings.Contains(body, `data-testid="ride-cost"`) || !strings.Contains(body, `data-refresh=`) {
 		t.Fatalf("running ride page:\n%s", body)
 	}
 	// The ride is on the stations page too, and a second unlock is refused.
-	if _, body = rider.get("/bikes"); !strings.Contains(body, `data-testid="ride-banner"`) {
+	if _, body = rider.Get("/bikes"); !strings.Contains(body, `data-testid="ride-banner"`) {
 		t.Errorf("stations page does not point to the running ride")
 	}
 	// Another rider cannot see this ride.
 	other, _ := b.signIn(t, identity.RoleCitizen)
-	if res, _ := other.get(ridePath); res.StatusCode != http.StatusNotFound {
+	if res, _ := other.Get(ridePath); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another rider's ride: %d", res.StatusCode)
 	}
 
@@ -208,8 +208,8 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 		ride = rides[0]
 		return true
 	})
-	_, body = rider.get(ridePath)
-	fare := (&locale{Lang: "it"}).Money(ride.FareCents)
+	_, body = rider.Get(ridePath)
+	fare := fmt.Sprintf("%d,%02d\u00a0€", ride.FareCents/100, ride.FareCents%100) // as the Italian pages write it
 	if ride.FareCents <= 0 || !strings.Contains(body, "Corsa conclusa") || !strings.Contains(body, `data-testid="ride-fare" data-cents="`) ||
 		!strings.Contains(body, fare) || strings.Contains(body, "data-refresh=") || !strings.Contains(body, b.m.Stations[1].NameIT) {
 		t.Fatalf("ended ride page (fare %d):\n%s", ride.FareCents, body)
@@ -217,7 +217,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	if after := b.m.Balance(t, acct.ID); before-after != ride.FareCents {
 		t.Errorf("balance %d → %d, fare %d", before, after, ride.FareCents)
 	}
-	if _, body = rider.get("/bikes/rides"); !strings.Contains(body, ridePath) || !strings.Contains(body, fare) {
+	if _, body = rider.Get("/bikes/rides"); !strings.Contains(body, ridePath) || !strings.Contains(body, fare) {
 		t.Errorf("ride history lacks the ride:\n%s", body)
 	}
 	// The wallet cards list the ride with its fare.
@@ -233,44 +233,44 @@ func TestOperatorBikePages(t *testing.T) {
 	st := b.m.Stations[0]
 	op, _ := b.signIn(t, identity.RoleOperator)
 
-	res, body := op.get("/operator/bikes")
+	res, body := op.Get("/operator/bikes")
 	if res.StatusCode != 200 || !strings.Contains(body, st.NameIT) || !strings.Contains(body, "Tutte le stazioni sono in linea") {
 		t.Fatalf("operator stations: %d\n%s", res.StatusCode, body)
 	}
-	res, body = op.get("/operator/bikes/stations/" + st.ID)
+	res, body = op.Get("/operator/bikes/stations/" + st.ID)
 	if res.StatusCode != 200 || !strings.Contains(body, `<svg viewBox="0 0 480 240" role="img" aria-labelledby="chart-title chart-desc"`) ||
 		!strings.Contains(body, `<title id="chart-title">`) || !strings.Contains(body, `data-testid="occupancy-table"`) ||
 		!strings.Contains(body, "<polyline") {
 		t.Fatalf("operator station page: %d\n%s", res.StatusCode, body)
 	}
-	if res, _ := op.get("/operator/bikes/stations/nope"); res.StatusCode != http.StatusNotFound {
+	if res, _ := op.Get("/operator/bikes/stations/nope"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown station: %d", res.StatusCode)
 	}
 
-	tok := op.csrf("/operator/bikes/stations/" + st.ID)
+	tok := op.CSRF("/operator/bikes/stations/" + st.ID)
 	// Without the token nothing changes.
-	if res, _ := op.post("/operator/bikes/stations/"+st.ID+"/open", url.Values{"open": {"false"}}); res.StatusCode != http.StatusForbidden {
+	if res, _ := op.Post("/operator/bikes/stations/"+st.ID+"/open", url.Values{"open": {"false"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("close without CSRF: %d", res.StatusCode)
 	}
-	res, _ = op.post("/operator/bikes/stations/"+st.ID+"/open", url.Values{"csrf_token": {tok}, "open": {"false"}})
+	res, _ = op.Post("/operator/bikes/stations/"+st.ID+"/open", url.Values{"csrf_token": {tok}, "open": {"false"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close: %d", res.StatusCode)
 	}
 	if s, _ := b.m.Svc.Station(ctx, st.ID); s.Open {
 		t.Fatal("station still open")
 	}
-	res, _ = op.post("/operator/bikes/stations/"+st.ID+"/docks/2", url.Values{"csrf_token": {tok}, "in_service": {"false"}, "note": {"lucchetto bloccato"}})
+	res, _ = op.Post("/operator/bikes/stations/"+st.ID+"/docks/2", url.Values{"csrf_token": {tok}, "in_service": {"false"}, "note": {"lucchetto bloccato"}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/operator/bikes/stations/"+st.ID+"#dock-2" {
 		t.Fatalf("dock out of service: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
-	if res, _ := op.post("/operator/bikes/stations/"+st.ID+"/docks/99", url.Values{"csrf_token": {tok}, "in_service": {"false"}}); res.StatusCode != http.StatusBadRequest {
+	if res, _ := op.Post("/operator/bikes/stations/"+st.ID+"/docks/99", url.Values{"csrf_token": {tok}, "in_service": {"false"}}); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("dock 99: %d", res.StatusCode)
 	}
-	_, body = op.get("/operator/bikes/stations/" + st.ID)
+	_, body = op.Get("/operator/bikes/stations/" + st.ID)
 	if !strings.Contains(body, `data-testid="station-open">Chiusa`) || !strings.Contains(body, "lucchetto bloccato") || !strings.Contains(body, `data-action="open"`) {
 		t.Errorf("station page after the changes:\n%s", body)
 	}
-	_, body = op.get("/operator/bikes")
+	_, body = op.Get("/operator/bikes")
 	if !strings.Contains(body, "Stallo 2 fuori servizio") {
 		t.Errorf("overview lacks the dock out of service")
 	}
@@ -281,125 +281,20 @@ func TestOperatorBikePages(t *testing.T) {
 	if _, err := b.m.Svc.PutBike(ctx, mobility.Bike{ID: parked.ID, VehicleTypeID: "bike", Active: false}); err != nil {
 		t.Fatal(err)
 	}
-	_, body = op.get("/operator/bikes/stations/" + st.ID)
+	_, body = op.Get("/operator/bikes/stations/" + st.ID)
 	if !regexp.MustCompile(`(?s)id="dock-` + strconv.Itoa(parked.Dock) + `".*?<code>` + parked.ID + `</code>`).MatchString(body) {
 		t.Errorf("operator page lacks the inactive bike %s at dock %d", parked.ID, parked.Dock)
 	}
 	rider, _ := b.signIn(t, identity.RoleCitizen)
-	if _, body = rider.get("/bikes/stations/" + st.ID); strings.Contains(body, `data-bike="`+parked.ID+`"`) {
+	if _, body = rider.Get("/bikes/stations/" + st.ID); strings.Contains(body, `data-bike="`+parked.ID+`"`) {
 		t.Errorf("riders are offered the inactive bike")
 	}
 
 	// A station that stops reporting is listed as offline.
 	b.m.Svc.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
-	_, body = op.get("/operator/bikes")
+	_, body = op.Get("/operator/bikes")
 	if !strings.Contains(body, `data-testid="offline-list"`) || !strings.Contains(body, "ultimo segnale") {
 		t.Errorf("overview an hour later shows no offline stations")
-	}
-}
-
-func TestOccupancyChartGeometry(t *testing.T) {
-	l := &locale{Lang: "it", msgs: map[string]string{"mobility.chart.desc": "%d %d %d %d %d", "mobility.chart.no_data": "none", "mobility.chart.yesterday": "ieri %s"}}
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	samples := []mobility.OccupancySample{
-		{At: now.Add(-24 * time.Hour), Bikes: 0, FreeDocks: 10},
-		// 01:10 and 01:50 in Rome: one hourly table row, the later sample's.
-		{At: now.Add(-11*time.Hour - 50*time.Minute), Bikes: 5, FreeDocks: 5},
-		{At: now.Add(-11*time.Hour - 10*time.Minute), Bikes: 6, FreeDocks: 4},
-		{At: now, Bikes: 10, FreeDocks: 0},
-	}
-	c := buildOccupancyChart(l, samples, 10, now)
-	// x runs from 24 hours ago (left, 36) to now (right, 468); y from 0
-	// (bottom, 208) to the capacity (top, 12); each count holds until the
-	// next sample.
-	if want := "36,208 255,208 255,110 267,110 267,90 468,90 468,12 468,12"; c.BikesPoints != want {
-		t.Errorf("bikes points = %q, want %q", c.BikesPoints, want)
-	}
-	if len(c.XTicks) != 4 || len(c.YTicks) != 3 || c.YTicks[2].Label != "10" || c.YTicks[2].Pos != chartTop {
-		t.Errorf("ticks x %v y %v", c.XTicks, c.YTicks)
-	}
-	if len(c.Rows) != 3 || c.Rows[1].Bikes != 6 || c.Rows[0].Hour != "ieri 13:00" || c.Rows[2].Hour != "13:00" || c.Desc != "4 0 10 10 0" {
-		t.Errorf("rows %v desc %q", c.Rows, c.Desc)
-	}
-	if e := buildOccupancyChart(l, nil, 10, now); !e.Empty || e.BikesPoints != "" || e.Desc != "none" {
-		t.Errorf("empty chart %+v", e)
-	}
-}
-
-// Area catalogues merge into their language's catalogue; a key defined twice
-// (in one file or in two) or a file of an unknown language stops the start.
-func TestCatalogueSplit(t *testing.T) {
-	base := func() fstest.MapFS {
-		return fstest.MapFS{
-			"i18n/it.json":          {Data: []byte(`{"a": "uno"}`)},
-			"i18n/en.json":          {Data: []byte(`{"a": "one"}`)},
-			"i18n/mobility.it.json": {Data: []byte(`{"m": "bici"}`)},
-			"i18n/mobility.en.json": {Data: []byte(`{"m": "bike"}`)},
-		}
-	}
-	locs, err := loadCataloguesFrom(base())
-	if err != nil || locs["it"].T("m") != "bici" || locs["en"].T("a") != "one" || len(locs["en"].keys()) != 2 {
-		t.Fatalf("merged: %v %v", locs, err)
-	}
-	for name, mutate := range map[string]func(fstest.MapFS){
-		"across files": func(f fstest.MapFS) { f["i18n/tickets.it.json"] = &fstest.MapFile{Data: []byte(`{"m": "biglietto"}`)} },
-		"in one file": func(f fstest.MapFS) {
-			f["i18n/mobility.it.json"] = &fstest.MapFile{Data: []byte(`{"m": "bici", "m": "bici"}`)}
-		},
-		"unknown lang": func(f fstest.MapFS) { f["i18n/mobility.de.json"] = &fstest.MapFile{Data: []byte(`{"m": "Fahrrad"}`)} },
-		"not strings":  func(f fstest.MapFS) { f["i18n/mobility.en.json"] = &fstest.MapFile{Data: []byte(`{"m": {"x": "y"}}`)} },
-		"no base":      func(f fstest.MapFS) { delete(f, "i18n/en.json") },
-	} {
-		f := base()
-		mutate(f)
-		if _, err := loadCataloguesFrom(f); err == nil {
-			t.Errorf("%s: loaded", name)
-		}
-	}
-	// The real catalogues include the mobility area, in both languages.
-	real, err := loadCatalogues()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, lang := range pageLanguages {
-		if !real[lang].Has("mobility.ride.fare") || !real[lang].Has("wallet.title") && !real[lang].Has("nav.wallet") {
-			t.Errorf("%s catalogue lacks the merged keys", lang)
-		}
-	}
-}
-
-// Keys the bike pages build at run time or name in Go code exist in both
-// languages (the template keys are checked by TestEveryKeyUsedExists).
-func TestBikePageKeysExist(t *testing.T) {
-	locs, err := loadCatalogues()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys := []string{"mobility.credit_short", "mobility.duration_minutes", "mobility.duration_hours", "mobility.since_minutes",
-		"mobility.since_hours", "mobility.distance_m", "mobility.distance_km", "mobility.chart.desc", "mobility.chart.no_data", "mobility.chart.yesterday",
-		"mobility.panel.title", "mobility.panel.text", "nav.bikes"}
-	for _, s := range []mobility.RideStatus{mobility.RidePending, mobility.RideActive, mobility.RideEnded, mobility.RideFailed} {
-		keys = append(keys, "mobility.ride.state."+string(s))
-	}
-	for _, lang := range pageLanguages {
-		for _, k := range keys {
-			if !locs[lang].Has(k) {
-				t.Errorf("%s lacks %q", lang, k)
-			}
-		}
-	}
-	it, en := locs["it"], locs["en"]
-	if got := rideDuration(it, 3725); got != "1 h 02 min" {
-		t.Errorf("duration = %q", got)
-	}
-	if got := rideDuration(en, 65); got != "1 min 05 s" {
-		t.Errorf("duration = %q", got)
-	}
-	if got := distanceText(it, 1249); got != "a 1,2 km" {
-		t.Errorf("distance = %q", got)
-	}
-	if got := distanceText(en, 350); got != "350 m away" {
-		t.Errorf("distance = %q", got)
 	}
 }
 
@@ -411,10 +306,10 @@ func TestBikeUnlockRefusedAndByCode(t *testing.T) {
 	st := b.m.Stations[0]
 	rider, acct := b.signIn(t, identity.RoleCitizen)
 	b.topUp(t, acct.ID, 1000)
-	tok := rider.csrf("/bikes/stations/" + st.ID)
+	tok := rider.CSRF("/bikes/stations/" + st.ID)
 
 	b.m.Sim.SetBehaviour(1, 0, 0)
-	res, body := rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_refused_1"}, "station_id": {st.ID},
+	res, body := rider.Post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_refused_1"}, "station_id": {st.ID},
 		"dock": {"1"}, "bike_id": {st.Bikes[0].ID}})
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `data-testid="unlock-error"`) ||
 		!strings.Contains(body, "Non ti è stato addebitato nulla") || !strings.Contains(body, "<h1>"+st.NameIT+"</h1>") {
@@ -426,22 +321,22 @@ func TestBikeUnlockRefusedAndByCode(t *testing.T) {
 	b.m.Sim.SetBehaviour(0, 0, 0)
 
 	other := b.m.Stations[1].Bikes[0].ID
-	res, body = rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_code_other"}, "station_id": {st.ID}, "bike_id": {other}})
+	res, body = rider.Post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_code_other"}, "station_id": {st.ID}, "bike_id": {other}})
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "non è agganciata a questa stazione") {
 		t.Fatalf("code of a bike elsewhere: %d\n%s", res.StatusCode, body)
 	}
-	res, body = rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_code_bad"}, "station_id": {st.ID}, "bike_id": {"b/1"}})
+	res, body = rider.Post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {"unl_code_bad"}, "station_id": {st.ID}, "bike_id": {"b/1"}})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "non è scritto correttamente") {
 		t.Fatalf("malformed code: %d\n%s", res.StatusCode, body)
 	}
 
-	_, body = rider.get("/bikes/stations/" + st.ID)
+	_, body = rider.Get("/bikes/stations/" + st.ID)
 	m := regexp.MustCompile(`name="request_id" value="([^"]+)">\s*<input type="hidden" name="station_id" value="[^"]+">\s*<div class="field">`).FindStringSubmatch(body)
 	if m == nil {
 		t.Fatalf("no code form:\n%s", body)
 	}
 	code := strings.ToUpper(st.Bikes[1].ID)
-	res, _ = rider.post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {m[1]}, "station_id": {st.ID}, "bike_id": {" " + code + " "}})
+	res, _ = rider.Post("/bikes/unlock", url.Values{"csrf_token": {tok}, "request_id": {m[1]}, "station_id": {st.ID}, "bike_id": {" " + code + " "}})
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/bikes/rides/ride_") {
 		t.Fatalf("unlock by code: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -451,45 +346,28 @@ func TestBikeUnlockRefusedAndByCode(t *testing.T) {
 	}
 }
 
-// Whatever the query says, a position is either absent or a real one.
-func FuzzBikePosition(f *testing.F) {
-	for _, seed := range [][2]string{{"41.13", "14.78"}, {"NaN", "1"}, {"91", "0"}, {"-0", "-180"}, {"1e308", "Inf"}, {"", "14"}, {"0x1p-2", "1_0"}} {
-		f.Add(seed[0], seed[1])
-	}
-	f.Fuzz(func(t *testing.T, lat, lon string) {
-		r := httptest.NewRequest("GET", "/bikes?"+url.Values{"lat": {lat}, "lon": {lon}}.Encode(), nil)
-		p, ok := positionOf(r)
-		if ok != (p != nil) {
-			t.Fatalf("ok %v with position %v", ok, p)
-		}
-		if p != nil && !(p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180) {
-			t.Fatalf("position %+v from %q, %q", *p, lat, lon)
-		}
-	})
-}
-
 // The operator's reset button needs its confirmation box; a citizen cannot
 // reset; the reset forgets the station's reported state.
 func TestOperatorResetsStationPage(t *testing.T) {
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0].ID
 	citizen, _ := b.signIn(t, identity.RoleCitizen)
-	if res, _ := citizen.post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {citizen.csrf("/bikes")}, "confirm": {"yes"}}); res.StatusCode != http.StatusForbidden {
+	if res, _ := citizen.Post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {citizen.CSRF("/bikes")}, "confirm": {"yes"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("citizen resets a station: %d", res.StatusCode)
 	}
 	operator, _ := b.signIn(t, identity.RoleOperator)
-	res, body := operator.get("/operator/bikes/stations/" + st)
+	res, body := operator.Get("/operator/bikes/stations/" + st)
 	if res.StatusCode != 200 || !strings.Contains(body, `action="/operator/bikes/stations/`+st+`/reset"`) || !strings.Contains(body, `data-testid="reset-confirm"`) {
 		t.Fatalf("station page without the reset form: %d", res.StatusCode)
 	}
-	tok := operator.csrf("/operator/bikes/stations/" + st)
-	if res, _ := operator.post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {tok}}); res.StatusCode != http.StatusBadRequest {
+	tok := operator.CSRF("/operator/bikes/stations/" + st)
+	if res, _ := operator.Post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {tok}}); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("reset without the confirmation: %d, want 400", res.StatusCode)
 	}
 	if s, err := b.m.StationState(st); err != nil || s.LastReported.IsZero() {
 		t.Fatalf("state changed by an unconfirmed reset: %+v %v", s, err)
 	}
-	if res, _ := operator.post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {tok}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
+	if res, _ := operator.Post("/operator/bikes/stations/"+st+"/reset", url.Values{"csrf_token": {tok}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("confirmed reset: %d, want 303", res.StatusCode)
 	}
 	if _, err := b.m.StationState(st); !apperr.Has(err, apperr.NotFound) {

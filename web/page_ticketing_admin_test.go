@@ -9,109 +9,38 @@ import (
 	"testing"
 	"time"
 
-	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/wallet"
+	"cityhub/web/webtest"
 )
-
-func TestParseTicketPrices(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want map[string]int64
-	}{
-		{"stalls 25\nbalcony 15,50", map[string]int64{"stalls": 2500, "balcony": 1550}},
-		{"  gallery 7.5 \r\n\n", map[string]int64{"gallery": 750}},
-		{"stalls", nil},
-		{"stalls 25,505", nil},
-		{"stalls -3", nil},
-		{"stalls 2 5", nil},
-		{"stalls abc", nil},
-	} {
-		got, err := parseTicketPrices(c.in)
-		if c.want == nil {
-			if apperr.ReasonOf(err) != "price_line" {
-				t.Errorf("%q: %v, %v; want price_line", c.in, got, err)
-			}
-			continue
-		}
-		if err != nil || len(got) != len(c.want) {
-			t.Errorf("%q: %v, %v", c.in, got, err)
-		}
-		for k, v := range c.want {
-			if got[k] != v {
-				t.Errorf("%q: %s = %d, want %d", c.in, k, got[k], v)
-			}
-		}
-	}
-}
-
-func TestParseSeatLines(t *testing.T) {
-	m, err := parseSeatLines("Platea A 1-20 stalls\nPlatea B 1-18 stalls\n\nGalleria A 1-10 gallery\n")
-	if err != nil || len(m.Sections) != 2 || len(m.Sections[0].Rows) != 2 || m.Sections[1].Rows[0].To != 10 {
-		t.Fatalf("%+v %v", m, err)
-	}
-	for _, bad := range []string{"Platea A 1-20", "Platea A 1..20 stalls", "Platea A x-2 stalls"} {
-		if _, err := parseSeatLines(bad); apperr.ReasonOf(err) != "seat_line" {
-			t.Errorf("%q: %v", bad, err)
-		}
-	}
-}
-
-func FuzzTheatreAdminForms(f *testing.F) {
-	f.Add("Platea A 1-20 stalls\nGalleria B 3-4 gallery")
-	f.Add("stalls 25,50\nbalcony 7")
-	f.Add("x 1-99999999999999999999 y")
-	f.Fuzz(func(t *testing.T, text string) {
-		if m, err := parseSeatLines(text); err == nil {
-			if _, err := m.Seats(); err != nil && !apperr.Has(err, apperr.Invalid) {
-				t.Fatalf("seat map from %q: %v", text, err)
-			}
-		} else if !apperr.Has(err, apperr.Invalid) {
-			t.Fatalf("seat lines %q: %v", text, err)
-		}
-		prices, err := parseTicketPrices(text)
-		if err != nil {
-			if !apperr.Has(err, apperr.Invalid) {
-				t.Fatalf("prices %q: %v", text, err)
-			}
-			return
-		}
-		for k, v := range prices {
-			if v < 0 || v > 100_000*100+99 {
-				t.Fatalf("price %s = %d from %q", k, v, text)
-			}
-		}
-	})
-}
 
 // The administrator's theatre page: a venue, its seat map, a performance
 // priced in euros, its sales in the table, and a cancellation that refunds.
 func TestTheatreAdminPage(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
-		d.PageAccounts = env.Identity
 	})
 	admin, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	if res := pc.login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+	pc := webtest.NewPageClient(t, srv.URL)
+	if res := pc.Login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
-	if _, body := pc.get("/admin"); !strings.Contains(body, `href="/admin/theatre"`) {
+	if _, body := pc.Get("/admin"); !strings.Contains(body, `href="/admin/theatre"`) {
 		t.Fatal("the admin dashboard has no theatre panel")
 	}
-	csrf := pc.csrf("/admin/theatre")
+	csrf := pc.CSRF("/admin/theatre")
 	post := func(path string, form url.Values, want int) string {
 		t.Helper()
 		form.Set("csrf_token", csrf)
-		res, body := pc.post(path, form)
+		res, body := pc.Post(path, form)
 		if res.StatusCode != want {
 			t.Fatalf("POST %s: %d, want %d: %s", path, res.StatusCode, want, body)
 		}
 		return body
 	}
 	post("/admin/theatre/venues", url.Values{"name": {"Teatro Romano"}, "address": {"Via del Teatro Romano"}}, http.StatusSeeOther)
-	_, body := pc.get("/admin/theatre")
+	_, body := pc.Get("/admin/theatre")
 	venue := regexp.MustCompile(`data-venue="(ven_[a-z0-9]+)"`).FindStringSubmatch(body)
 	if venue == nil {
 		t.Fatal("the new venue is not listed")
@@ -120,7 +49,7 @@ func TestTheatreAdminPage(t *testing.T) {
 	post("/admin/theatre/venues/"+venue[1]+"/seats", url.Values{"rows": {"Platea A 1-10 stalls\nPlatea B 1-10 stalls\nGalleria A 1-5 gallery"}}, http.StatusSeeOther)
 	post("/admin/theatre/performances", url.Values{"venue_id": {venue[1]}, "title": {"Filumena Marturano"}, "starts_at": {"2099-03-14T20:45"},
 		"prices": {"stalls 28,00\ngallery 12"}}, http.StatusSeeOther)
-	_, body = pc.get("/admin/theatre")
+	_, body = pc.Get("/admin/theatre")
 	if !strings.Contains(body, "Filumena Marturano") || !strings.Contains(body, "0 / 25") || !strings.Contains(body, "25 posti") {
 		t.Fatal("the performance or its seats are not shown")
 	}
@@ -139,7 +68,7 @@ func TestTheatreAdminPage(t *testing.T) {
 		"doors_open": {"2099-03-22T21:15"}, "prices": {"stalls 20"}}, http.StatusBadRequest)
 	post("/admin/theatre/performances", url.Values{"venue_id": {venue[1]}, "title": {"Never ends"}, "starts_at": {"2099-03-22T21:00"},
 		"duration_minutes": {"ninety"}, "prices": {"stalls 20"}}, http.StatusBadRequest)
-	_, body = pc.get("/admin/theatre")
+	_, body = pc.Get("/admin/theatre")
 	if !strings.Contains(body, "Porte 21 marzo 2099, 20:15, fine 21 marzo 2099, 23:30") {
 		t.Fatalf("the door window is not shown:\n%s", body)
 	}
@@ -156,7 +85,7 @@ func TestTheatreAdminPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, body = pc.get("/admin/theatre"); !strings.Contains(body, "1 / 25") || !strings.Contains(body, "28,00") {
+	if _, body = pc.Get("/admin/theatre"); !strings.Contains(body, "1 / 25") || !strings.Contains(body, "28,00") {
 		t.Fatal("the sale is not in the table")
 	}
 	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}}, http.StatusNotFound)
@@ -164,7 +93,7 @@ func TestTheatreAdminPage(t *testing.T) {
 	if a, _ := env.Server.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); a.Balance != 10000 {
 		t.Fatalf("credit after the cancellation %d", a.Balance)
 	}
-	if _, body = pc.get("/admin/theatre"); !strings.Contains(body, "Annullato") {
+	if _, body = pc.Get("/admin/theatre"); !strings.Contains(body, "Annullato") {
 		t.Fatal("the performance is not shown as cancelled")
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/ui"
+	"cityhub/web/webtest"
 )
 
 // testClock is a clock tests move by hand, safe to read from the
@@ -30,12 +32,11 @@ func (c *testClock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() 
 func TestTicketScanPageChecksIn(t *testing.T) {
 	clock := &testClock{}
 	rome := func(month time.Month, day, hour int) time.Time {
-		return time.Date(2026, month, day, hour, 0, 0, 0, cityZone)
+		return time.Date(2026, month, day, hour, 0, 0, 0, ticketing.CityZone)
 	}
 	clock.Set(rome(time.November, 30, 10))
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
-		d.PageAccounts = env.Identity
-		d.ScanTargets = map[identity.Role]ScanTarget{identity.RoleDoor: {Endpoint: TicketScanEndpoint}}
+		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleDoor: {Endpoint: ui.TicketScanEndpoint}}
 		d.Ticketing.SetClock(clock.Now)
 	})
 	ctx := context.Background()
@@ -86,21 +87,21 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	session := func(scope string) (*pageClient, string) {
+	session := func(scope string) (*webtest.PageClient, string) {
 		staff, _ := env.account(t, identity.RoleDoor, scope)
-		pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-		if res := pc.login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		pc := webtest.NewPageClient(t, srv.URL)
+		if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("login: %d", res.StatusCode)
 		}
-		return pc, pc.csrf("/staff/scan")
+		return pc, pc.CSRF("/staff/scan")
 	}
-	scan := func(pc *pageClient, csrf, body string) (*http.Response, map[string]any) {
-		req, _ := http.NewRequest("POST", srv.URL+TicketScanEndpoint, strings.NewReader(body))
+	scan := func(pc *webtest.PageClient, csrf, body string) (*http.Response, map[string]any) {
+		req, _ := http.NewRequest("POST", srv.URL+ui.TicketScanEndpoint, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if csrf != "" {
 			req.Header.Set("X-CSRF-Token", csrf)
 		}
-		res, err := pc.client.Do(req)
+		res, err := pc.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,13 +150,13 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 	// Without a choice the page offers the performances (tonight's first,
 	// its doors open) and scans nothing; once chosen it names it at the top
 	// and carries its door list.
-	res, html := pc.get("/staff/scan")
+	res, html := pc.Get("/staff/scan")
 	if res.StatusCode != http.StatusOK || strings.Contains(html, `id="scanner"`) ||
 		!regexp.MustCompile(`<option value="`+tonight.ID+`" selected>Sei personaggi`).MatchString(html) {
 		t.Fatalf("scanner page without a performance: %d\n%s", res.StatusCode, html)
 	}
-	res, html = pc.get("/staff/scan?performance=" + tonight.ID)
-	if res.StatusCode != http.StatusOK || !strings.Contains(html, TicketScanEndpoint) ||
+	res, html = pc.Get("/staff/scan?performance=" + tonight.ID)
+	if res.StatusCode != http.StatusOK || !strings.Contains(html, ui.TicketScanEndpoint) ||
 		!strings.Contains(html, `<span class="door-title" data-testid="door-performance">Sei personaggi</span>`) ||
 		!strings.Contains(html, `data-performance="`+tonight.ID+`"`) {
 		t.Fatalf("scanner page for tonight: %d\n%s", res.StatusCode, html)
@@ -164,7 +165,19 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 	if m == nil {
 		t.Fatal("no door list on the page")
 	}
-	var list doorOffline
+	// The door list as the scanner script reads it.
+	var list struct {
+		Performance string            `json:"performance"`
+		DoorsOpen   int64             `json:"doors_open"`
+		EndsAt      int64             `json:"ends_at"`
+		Now         int64             `json:"now"`
+		Tickets     []string          `json:"tickets"`
+		Keys        []json.RawMessage `json:"keys"`
+		Others      []struct {
+			Refusal string   `json:"refusal"`
+			Tickets []string `json:"tickets"`
+		} `json:"others"`
+	}
 	if err := json.Unmarshal([]byte(m[1]), &list); err != nil {
 		t.Fatalf("door list %q: %v", m[1], err)
 	}
@@ -173,7 +186,7 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 		len(list.Others) != 1 || list.Others[0].Tickets[0] != other.ID || !strings.Contains(list.Others[0].Refusal, "Le nozze di Figaro") {
 		t.Fatalf("door list: %+v", list)
 	}
-	if res, _ := elsewhere.get("/staff/scan?performance=" + tonight.ID); res.StatusCode != http.StatusForbidden {
+	if res, _ := elsewhere.Get("/staff/scan?performance=" + tonight.ID); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("another venue's door choosing tonight: %d", res.StatusCode)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"cityhub/identity"
 	"cityhub/ticketing"
 	"cityhub/wallet"
+	"cityhub/web/ui"
+	"cityhub/web/webtest"
 )
 
 // The seat picker: every seat is a labelled checkbox (taken ones disabled),
@@ -21,8 +23,7 @@ import (
 // page's language and the buyer's other chosen seat is not kept.
 func TestSeatPickerBuysWithCredit(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
-		d.PageAccounts = env.Identity
-		d.QR = map[string]QRSource{"ticket": d.Ticketing}
+		d.QR = map[string]ui.QRSource{"ticket": d.Ticketing}
 	})
 	ctx := context.Background()
 	svc := env.Server.Ticketing
@@ -52,15 +53,15 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	if res := pc.login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+	pc := webtest.NewPageClient(t, srv.URL)
+	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
-	res, body := pc.get("/theatre")
+	res, body := pc.Get("/theatre")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "/theatre/performances/"+p.ID) {
 		t.Fatalf("programme: %d", res.StatusCode)
 	}
-	res, body = pc.get("/theatre/performances/" + p.ID)
+	res, body = pc.Get("/theatre/performances/" + p.ID)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("seat picker: %d", res.StatusCode)
 	}
@@ -71,31 +72,31 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 	if !strings.Contains(body, "Fila A, posto 1, stalls, 18,00") || !strings.Contains(body, "Fila A, posto 3, In acquisto") {
 		t.Fatal("seats lack their spoken labels")
 	}
-	csrf := csrfInForm.FindStringSubmatch(body)[1]
+	csrf := webtest.CSRFInForm.FindStringSubmatch(body)[1]
 
 	// Without the CSRF token nothing is bought.
-	if res, _ := pc.post("/theatre/performances/"+p.ID+"/buy", url.Values{"seat": {"Platea/A/1"}}); res.StatusCode != http.StatusForbidden {
+	if res, _ := pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"seat": {"Platea/A/1"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("without CSRF: %d", res.StatusCode)
 	}
 	// Seat 3 was taken: refused, and seat 1 is not kept either.
-	res, body = pc.post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/3"}})
+	res, body = pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/3"}})
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Uno dei posti è appena stato preso") {
 		t.Fatalf("taken seat: %d", res.StatusCode)
 	}
-	res, _ = pc.post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/2"}})
+	res, _ = pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/2"}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
 		t.Fatalf("buy: %d to %s", res.StatusCode, res.Header.Get("Location"))
 	}
-	if _, body = pc.get("/wallet"); !strings.Contains(body, "Sei personaggi") {
+	if _, body = pc.Get("/wallet"); !strings.Contains(body, "Sei personaggi") {
 		t.Fatal("the wallet does not show the tickets")
 	}
-	_, body = pc.get("/theatre")
+	_, body = pc.Get("/theatre")
 	if strings.Count(body, `data-testid="ticket-status"`) != 2 {
 		t.Fatal("the theatre page does not list the two tickets")
 	}
 	// Each ticket's card in the wallet shows a rotating QR code.
 	tid := regexp.MustCompile(`data-ticket="(tkt_[a-z0-9]+)"`).FindStringSubmatch(body)
-	res, _ = pc.get("/wallet/items/ticket/" + tid[1] + "/qr.png")
+	res, _ = pc.Get("/wallet/items/ticket/" + tid[1] + "/qr.png")
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || len(res.Header.Get("X-Typed-Code")) != 21 {
 		t.Fatalf("ticket QR: %d %v", res.StatusCode, res.Header)
 	}

@@ -13,20 +13,8 @@ import (
 
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/webtest"
 )
-
-func TestParseEuros(t *testing.T) {
-	for in, want := range map[string]int64{"12": 1200, "12,5": 1250, "12.50": 1250, " 0,07 ": 7, "1000000 €": 100000000} {
-		if got, err := parseEuros("x", in); err != nil || got != want {
-			t.Errorf("parseEuros(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "-1", "12,345", "1.000,50", "abc", "1e3"} {
-		if _, err := parseEuros("x", in); err == nil {
-			t.Errorf("parseEuros(%q) accepted", in)
-		}
-	}
-}
 
 // A city administrator runs a campaign from the page: registers a shop,
 // creates and opens a campaign, sees its uptake, closes the shop's
@@ -34,7 +22,6 @@ func TestParseEuros(t *testing.T) {
 func TestVoucherAdminPage(t *testing.T) {
 	var offset atomic.Int64
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.PageAccounts = env.Identity
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
 	})
@@ -43,17 +30,17 @@ func TestVoucherAdminPage(t *testing.T) {
 	adminAcct, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	pc.login(adminAcct.Email, testPassword)
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(adminAcct.Email, testPassword)
 
-	_, body := pc.get("/admin")
+	_, body := pc.Get("/admin")
 	if !strings.Contains(body, `href="/admin/vouchers#campaigns"`) {
 		t.Fatalf("dashboard has no link to the vouchers page:\n%s", body)
 	}
-	tok := pc.csrf("/admin/vouchers")
+	tok := pc.CSRF("/admin/vouchers")
 	post := func(path string, form url.Values) (*http.Response, string) {
 		form.Set("csrf_token", tok)
-		return pc.post(path, form)
+		return pc.Post(path, form)
 	}
 	res, _ := post("/admin/vouchers/shops", url.Values{"name": {"Forno Traiano"}, "address": {"Via Traiano 3"}, "district": {"Centro"}, "category": {"food"}, "iban": {"IT60 X054 2811 1010 0000 0123 456"}})
 	if res.StatusCode != http.StatusSeeOther {
@@ -78,9 +65,9 @@ func TestVoucherAdminPage(t *testing.T) {
 	if res, _ := post("/admin/vouchers/shops/"+shop.ID+"/staff", url.Values{"name": {"Cassa Uno"}, "email": {"cassa1@forno.example"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add staff: %d", res.StatusCode)
 	}
-	sc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	sc.login("cassa1@forno.example", testPassword)
-	if res, body := sc.get("/staff/vouchers"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Forno Traiano") {
+	sc := webtest.NewPageClient(t, srv.URL)
+	sc.Login("cassa1@forno.example", testPassword)
+	if res, body := sc.Get("/staff/vouchers"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Forno Traiano") {
 		t.Fatalf("new staff on the shop page: %d", res.StatusCode)
 	}
 	if res, _ := post("/admin/vouchers/campaigns/"+camp.ID+"/open", url.Values{}); res.StatusCode != http.StatusSeeOther {
@@ -94,7 +81,7 @@ func TestVoucherAdminPage(t *testing.T) {
 		shop.ID, "k1", vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 2000}); err != nil {
 		t.Fatal(err)
 	}
-	_, body = pc.get("/admin/vouchers")
+	_, body = pc.Get("/admin/vouchers")
 	row := regexp.MustCompile(`(?s)<tr data-campaign="` + camp.ID + `">.*?</tr>`).FindString(body)
 	if !strings.Contains(row, "Aperta") || !strings.Contains(row, "490,00") || !strings.Contains(row, "centro: 1") || !strings.Contains(row, `data-action="pause"`) {
 		t.Fatalf("campaign row:\n%s", row)
@@ -118,15 +105,15 @@ func TestVoucherAdminPage(t *testing.T) {
 	if res, _ := post("/admin/vouchers/settlements/"+sts[0].ID+"/paid", url.Values{"payment_ref": {"SEPA 42"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("mark paid: %d", res.StatusCode)
 	}
-	_, body = pc.get("/admin/vouchers")
+	_, body = pc.Get("/admin/vouchers")
 	if !strings.Contains(body, "pagato (SEPA 42)") {
 		t.Fatalf("statement not paid on the page:\n%s", body)
 	}
 	// Only administrators reach the page.
 	merchant, _ := env.account(t, identity.RoleMerchant, shop.ID)
-	mc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	mc.login(merchant.Email, testPassword)
-	if res, _ := mc.get("/admin/vouchers"); res.StatusCode != http.StatusForbidden {
+	mc := webtest.NewPageClient(t, srv.URL)
+	mc.Login(merchant.Email, testPassword)
+	if res, _ := mc.Get("/admin/vouchers"); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("merchant on the admin page: %d", res.StatusCode)
 	}
 }

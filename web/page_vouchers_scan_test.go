@@ -11,6 +11,8 @@ import (
 
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/ui"
+	"cityhub/web/webtest"
 )
 
 // The scanner page redeems a typed code through its page endpoint: cookie
@@ -18,9 +20,8 @@ import (
 // language; a repeated press answers the first redemption again.
 func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.PageAccounts = env.Identity
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-		d.ScanTargets = map[identity.Role]ScanTarget{identity.RoleMerchant: {Endpoint: VoucherScanEndpoint, AskAmount: true}}
+		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
 	})
 	ctx := context.Background()
 	svc := env.Server.Vouchers
@@ -45,18 +46,18 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	if res := pc.login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+	pc := webtest.NewPageClient(t, srv.URL)
+	if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
-	csrf := pc.csrf("/staff/scan")
+	csrf := pc.CSRF("/staff/scan")
 	scan := func(body string, withCSRF bool) (*http.Response, map[string]any) {
-		req, _ := http.NewRequest("POST", srv.URL+VoucherScanEndpoint, strings.NewReader(body))
+		req, _ := http.NewRequest("POST", srv.URL+ui.VoucherScanEndpoint, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		if withCSRF {
 			req.Header.Set("X-CSRF-Token", csrf)
 		}
-		res, err := pc.client.Do(req)
+		res, err := pc.Client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

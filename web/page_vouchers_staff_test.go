@@ -11,13 +11,13 @@ import (
 
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/webtest"
 )
 
 // The shopkeeper sees what the city owes, today's redemptions, and reverses
 // one with the page's button, once.
 func TestVoucherStaffPageReverses(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.PageAccounts = env.Identity
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 	})
 	ctx := context.Background()
@@ -48,26 +48,26 @@ func TestVoucherStaffPageReverses(t *testing.T) {
 	staff, _ := env.account(t, identity.RoleMerchant, shop.ID)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	pc.login(staff.Email, testPassword)
-	res, body := pc.get("/staff/vouchers")
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(staff.Email, testPassword)
+	res, body := pc.Get("/staff/vouchers")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="owed">10,00`) || !strings.Contains(body, `data-redemption="`+r1.ID+`"`) ||
 		strings.Contains(body, r2.ID) {
 		t.Fatalf("staff page: %d\n%s", res.StatusCode, body)
 	}
-	tok := pc.csrf("/staff/vouchers")
+	tok := pc.CSRF("/staff/vouchers")
 	// Another shop's redemption cannot be reversed from here.
-	res, _ = pc.post("/staff/vouchers/redemptions/"+r2.ID+"/reverse", url.Values{"csrf_token": {tok}})
+	res, _ = pc.Post("/staff/vouchers/redemptions/"+r2.ID+"/reverse", url.Values{"csrf_token": {tok}})
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("reverse another shop's: %d", res.StatusCode)
 	}
 	for i := 0; i < 2; i++ { // a double press reverses once
-		res, _ = pc.post("/staff/vouchers/redemptions/"+r1.ID+"/reverse", url.Values{"csrf_token": {tok}})
+		res, _ = pc.Post("/staff/vouchers/redemptions/"+r1.ID+"/reverse", url.Values{"csrf_token": {tok}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("reverse %d: %d", i, res.StatusCode)
 		}
 	}
-	_, body = pc.get("/staff/vouchers")
+	_, body = pc.Get("/staff/vouchers")
 	if !strings.Contains(body, `data-testid="owed">0,00`) || !strings.Contains(body, "Annullato") {
 		t.Fatalf("after the reversal:\n%s", body)
 	}

@@ -11,13 +11,13 @@ import (
 
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/webtest"
 )
 
 // A citizen claims a voucher from the vouchers page, finds where to use it,
 // and after a shop redeems it sees it used and where.
 func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.PageAccounts = env.Identity
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 	})
 	ctx := context.Background()
@@ -38,29 +38,29 @@ func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 	anna, _ := env.account(t, identity.RoleCitizen)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := &pageClient{t: t, srv: srv, client: newBrowserlikeClient(t)}
-	if res := pc.login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+	pc := webtest.NewPageClient(t, srv.URL)
+	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
-	res, body := pc.get("/vouchers")
+	res, body := pc.Get("/vouchers")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Natale in contrada") || !strings.Contains(body, "15,00") {
 		t.Fatalf("vouchers page: %d\n%s", res.StatusCode, body)
 	}
 	// Without the form's CSRF token nothing is claimed.
-	res, _ = pc.post("/vouchers/claim", url.Values{"campaign_id": {camp.ID}})
+	res, _ = pc.Post("/vouchers/claim", url.Values{"campaign_id": {camp.ID}})
 	if res.StatusCode != http.StatusForbidden {
 		t.Fatalf("claim without CSRF: %d", res.StatusCode)
 	}
-	tok := pc.csrf("/vouchers")
-	res, _ = pc.post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {camp.ID}})
+	tok := pc.CSRF("/vouchers")
+	res, _ = pc.Post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {camp.ID}})
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
 		t.Fatalf("claim: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
-	res, body = pc.post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {camp.ID}})
+	res, body = pc.Post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {camp.ID}})
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Hai già tutti i buoni") {
 		t.Fatalf("second claim: %d\n%s", res.StatusCode, body)
 	}
-	_, body = pc.get("/vouchers/campaigns/" + camp.ID + "/shops")
+	_, body = pc.Get("/vouchers/campaigns/" + camp.ID + "/shops")
 	if !strings.Contains(body, "Libreria Masone") || strings.Contains(body, "IT60") {
 		t.Fatalf("shops page:\n%s", body)
 	}
@@ -73,7 +73,7 @@ func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 		shop.ID, "k1", vouchers.RedeemRequest{Code: mine[0].TypedCode, PurchaseCents: 2000}); err != nil {
 		t.Fatal(err)
 	}
-	_, body = pc.get("/vouchers")
+	_, body = pc.Get("/vouchers")
 	if !strings.Contains(body, `data-testid="voucher-status">Usato`) || !strings.Contains(body, "Libreria Masone") {
 		t.Fatalf("vouchers page after use:\n%s", body)
 	}

@@ -1,7 +1,9 @@
-// Package web is cityhub's HTTP edge: the JSON API under /api/v1, the pages
-// people use, open-data feeds, health and metrics. It decodes and checks
-// requests, asks the domain services, and maps their apperr codes to HTTP
-// statuses; it holds no business rules and no SQL.
+// Package web is cityhub's HTTP server: it builds the three surfaces (the
+// JSON API in web/api, the pages in web/ui, the open feeds in web/feeds),
+// mounts their routes on one mux and wraps it in the middleware they share:
+// the request log and metrics by route pattern, the text checks,
+// authentication and the replay of keyed API answers. It holds no handlers
+// and no routes of its own; the server is complete when New returns.
 package web
 
 import (
@@ -28,6 +30,7 @@ import (
 	"cityhub/web/api"
 	"cityhub/web/feeds"
 	"cityhub/web/httpx"
+	"cityhub/web/ui"
 )
 
 // Deps is what the server needs from the rest of the hub. cmd/cityhub fills it.
@@ -81,17 +84,10 @@ type Deps struct {
 	// Outbox shows administrators the e-mails the hub wrote; when nil, its routes are off.
 	Outbox *outbox.Service
 
-	// Pages.
-	// PageAccounts signs people in and out of the pages (identity.Service).
-	PageAccounts PageAccounts
-	// PageWallet is what the wallet pages read (wallet.Service).
-	PageWallet PageWallet
-	// ExportAccount gives identity's part of "download my data".
-	ExportAccount PrivacyExport
 	// QR gives wallet cards their rotating QR codes, by item kind.
-	QR map[string]QRSource
+	QR map[string]ui.QRSource
 	// ScanTargets is where each staff role's scanner page sends codes.
-	ScanTargets map[identity.Role]ScanTarget
+	ScanTargets map[identity.Role]ui.ScanTarget
 }
 
 // Server serves every HTTP route of the hub.
@@ -102,7 +98,7 @@ type Server struct {
 	replay  *httpx.Replayer
 	proxies httpx.Proxies
 	handler http.Handler
-	pages   *pages
+	ui      *ui.UI
 	feeds   *feeds.Handler
 	api     *api.API
 }
@@ -130,6 +126,18 @@ func New(d Deps) *Server {
 	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
 		StripePublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
 		Ticketing: d.Ticketing, Outbox: d.Outbox})
+	ud := ui.Deps{Log: d.Log, PublicURL: d.PublicURL, QR: d.QR, ScanTargets: d.ScanTargets, Identity: d.Identity,
+		Vouchers: d.Vouchers, Mobility: d.Mobility, Ticketing: d.Ticketing, Keys: d.Keys, Outbox: d.Outbox}
+	// The pages sign people in, show the wallet and export an account
+	// through the same services the API uses.
+	if d.Identity != nil {
+		ud.Accounts = d.Identity
+		ud.Export = func(ctx context.Context, id string) (any, error) { return d.Identity.Export(ctx, id) }
+	}
+	if d.Wallet != nil {
+		ud.Wallet = d.Wallet
+	}
+	s.ui = ui.New(ud)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	var auth httpx.Authenticator
@@ -137,8 +145,16 @@ func New(d Deps) *Server {
 		auth = d.Identity
 	}
 	apiError := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(s.log, w, r, err) }
-	s.handler = s.observe(httpx.CheckText(apiError, s.pageError, httpx.Authenticate(auth, s.log, s.routed(mux))))
+	s.handler = s.observe(httpx.CheckText(apiError, s.ui.Error, httpx.Authenticate(auth, s.log, s.routed(mux))))
 	return s
+}
+
+// routes mounts the surfaces on mux: the open feeds, the JSON API and the
+// pages. Each writes its routes out in its own routes.go.
+func (s *Server) routes(mux *http.ServeMux) {
+	s.feeds.Register(mux)
+	s.api.Register(mux)
+	s.ui.Register(mux)
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -19,6 +19,7 @@ import (
 	"cityhub/vouchers"
 	"cityhub/wallet"
 	"cityhub/web"
+	"cityhub/web/ui"
 )
 
 // hub is the wired application: services built on the store, and the HTTP
@@ -139,24 +140,19 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		// client's address, not the balancer's.
 		TrustedProxies: cfg.TrustedProxies,
 		// A retry with an Idempotency-Key gets its first answer from any replica.
-		Answers:  db.Answers(),
-		Identity: h.identity,
-		Keys:     h.keys,
-		// The pages sign people in and export or erase their data through
-		// identity too.
-		PageAccounts:         h.identity,
-		ExportAccount:        func(ctx context.Context, id string) (any, error) { return h.identity.Export(ctx, id) },
+		Answers:              db.Answers(),
+		Identity:             h.identity,
+		Keys:                 h.keys,
 		Vouchers:             h.vouchers,
 		Wallet:               h.wallet,
-		PageWallet:           h.wallet,
 		Payments:             h.payments,
 		CardPayments:         h.cardpay,
 		StripePublishableKey: cfg.StripePublishableKey,
 		TestPayments:         cfg.TestPayments,
-		QR:                   map[string]web.QRSource{"voucher": h.vouchers, "ticket": h.tickets},
-		ScanTargets: map[identity.Role]web.ScanTarget{
-			identity.RoleMerchant: {Endpoint: web.VoucherScanEndpoint, AskAmount: true},
-			identity.RoleDoor:     {Endpoint: web.TicketScanEndpoint},
+		QR:                   map[string]ui.QRSource{"voucher": h.vouchers, "ticket": h.tickets},
+		ScanTargets: map[identity.Role]ui.ScanTarget{
+			identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true},
+			identity.RoleDoor:     {Endpoint: ui.TicketScanEndpoint},
 		},
 		Ticketing: h.tickets,
 		Outbox:    h.outbox,

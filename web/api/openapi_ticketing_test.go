@@ -6,7 +6,7 @@ import (
 	"cityhub/ticketing"
 )
 
-// Ticketing's part of web/openapi.json: its components, field notes and
+// Ticketing's part of web/api/openapi.json: its components, field notes and
 // operations (openAPIOperations appends ticketingOps).
 
 var door = []identity.Role{identity.RoleDoor}

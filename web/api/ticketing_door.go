@@ -7,8 +7,8 @@ import (
 	"cityhub/web/httpx"
 )
 
-// The door: door staff verify and check in tickets, through the JSON API
-// (door devices) and through the scanner page.
+// The door: door staff verify and check in tickets through the JSON API
+// (door devices); the scanner page's own target is in web/ui.
 
 // ticketCodeRequest is the body of the door endpoints: what was read, and
 // the performance the door is checking tickets for.

@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
+	"cityhub/web/browsertest/pagetest"
 )
 
 //go:embed testdata/axe/axe.min.js
@@ -34,56 +34,11 @@ type browser struct {
 	hub *hub
 }
 
-const phoneWidth, phoneHeight = 390, 844
-
-// newBrowser starts Chromium (CITYHUB_TEST_CHROMIUM, default
-// /usr/bin/chromium) with a fresh user-data-dir. Its fake camera shows
-// cameraFile (an MJPEG) when given.
+// newBrowser starts Chromium as an Italian phone (pagetest.Launch). Its
+// fake camera shows cameraFile (an MJPEG) when given.
 func newBrowser(t *testing.T, h *hub, cameraFile string) *browser {
 	t.Helper()
-	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
-	if exe == "" {
-		exe = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("chromium not found at %s (install it, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "it-IT"),
-		chromedp.WindowSize(phoneWidth, phoneHeight),
-	}
-	if cameraFile != "" {
-		opts = append(opts,
-			chromedp.Flag("use-fake-ui-for-media-stream", true),
-			chromedp.Flag("use-fake-device-for-media-stream", true),
-			chromedp.Flag("use-file-for-fake-video-capture", cameraFile),
-		)
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	b := &browser{t: t, ctx: ctx, hub: h}
-	b.do(chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
-	// An Italian phone: the pages must come up in Italian without a switch.
-	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
-		t.Fatalf("enable network: %v", err)
-	}
-	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "it-IT,it;q=0.9"}}); err != nil {
-		t.Fatalf("set Accept-Language: %v", err)
-	}
-	return b
+	return &browser{t: t, ctx: pagetest.Launch(t, cameraFile), hub: h}
 }
 
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
@@ -562,7 +517,7 @@ func TestVoucherQRIsReadable(t *testing.T) {
 	}
 	// The same decoder the scanner page uses where the browser has no
 	// BarcodeDetector.
-	jsQRSource, err := os.ReadFile(filepath.Join("..", "static", "vendor", "jsQR.js"))
+	jsQRSource, err := os.ReadFile(filepath.Join("..", "ui", "static", "vendor", "jsQR.js"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,25 +1,16 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/jpeg"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/skip2/go-qrcode"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -29,6 +20,8 @@ import (
 	"cityhub/vouchers"
 	"cityhub/wallet"
 	"cityhub/web"
+	"cityhub/web/browsertest/pagetest"
+	"cityhub/web/ui"
 )
 
 // hub is a hub's HTTP server on a real store (SQLite), with the real
@@ -113,7 +106,7 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 		t.Fatalf("top up Anna: %v", err)
 	}
 
-	var qr web.QRSource
+	var qr ui.QRSource
 	if realVouchers {
 		h.Vouchers = vouchers.NewService(db.Vouchers(), keys, log)
 		admin := identity.Caller{AccountID: h.Admin.AccountID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
@@ -158,19 +151,17 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 	if h.CameraCode == "" {
 		h.CameraCode = "CH1:CAMERA-TEST-" + randomCode(8)
 	}
-	h.CameraFile = writeCameraFile(t, h.CameraCode)
+	h.CameraFile = pagetest.WriteCameraFile(t, h.CameraCode)
 
 	deps := web.Deps{
 		Log: log, PublicURL: "http://cityhub.test", Version: "test",
-		Identity: ids, Keys: keys,
-		PageAccounts: ids, PageWallet: wal,
-		ExportAccount: func(ctx context.Context, id string) (any, error) { return ids.Export(ctx, id) },
-		QR:            map[string]web.QRSource{"voucher": qr},
-		ScanTargets:   map[identity.Role]web.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
+		Identity: ids, Keys: keys, Wallet: wal,
+		QR:          map[string]ui.QRSource{"voucher": qr},
+		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
 	}
 	if realVouchers {
 		deps.Vouchers = h.Vouchers
-		deps.ScanTargets = map[identity.Role]web.ScanTarget{identity.RoleMerchant: {Endpoint: web.VoucherScanEndpoint, AskAmount: true}}
+		deps.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
 	}
 	srv := web.New(deps)
 	mux := http.NewServeMux()
@@ -260,30 +251,4 @@ func scanEndpoint(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"message": fmt.Sprintf("%s: %d", in.Code, in.Amount)})
-}
-
-// writeCameraFile renders code as a QR on a 640x480 frame and writes it as a
-// short MJPEG, which Chromium's fake camera plays in a loop.
-func writeCameraFile(t *testing.T, code string) string {
-	t.Helper()
-	q, err := qrcode.New(code, qrcode.Medium)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qr := q.Image(360)
-	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
-	draw.Draw(frame, frame.Bounds(), &image.Uniform{color.RGBA{200, 200, 200, 255}}, image.Point{}, draw.Src)
-	off := image.Pt((640-360)/2, (480-360)/2)
-	draw.Draw(frame, qr.Bounds().Add(off), qr, image.Point{}, draw.Src)
-	var buf bytes.Buffer
-	for range 10 {
-		if err := jpeg.Encode(&buf, frame, &jpeg.Options{Quality: 90}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	file := filepath.Join(t.TempDir(), "camera.mjpeg")
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return file
 }

@@ -66,7 +66,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = feeds.Run(runCtx) }()
 	t.Cleanup(func() { stop(); <-done })
-	handler = web.New(web.Deps{Log: log, PublicURL: ts.URL, Version: "test", Identity: ids, Keys: keys, PageAccounts: ids, Mobility: svc, GBFS: feeds})
+	handler = web.New(web.Deps{Log: log, PublicURL: ts.URL, Version: "test", Identity: ids, Keys: keys, Mobility: svc, GBFS: feeds})
 	f := newFlow(t, ts.URL)
 
 	// The admin signs in and follows the dashboard card.

@@ -10,17 +10,10 @@
 package bikeflow
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/jpeg"
 	"math"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -29,7 +22,6 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
-	"github.com/skip2/go-qrcode"
 
 	"cityhub/identity"
 	"cityhub/keyring"
@@ -93,15 +85,14 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := web.New(web.Deps{Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys,
-		PageAccounts: ids, PageWallet: m.Wallet, Wallet: m.Wallet, Mobility: m.Svc})
+	srv := web.New(web.Deps{Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: m.Wallet, Mobility: m.Svc})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	first, second := m.Stations[0], m.Stations[1]
 	// The camera sees the QR code on the frame of the first station's second
 	// bike: a link ending in the bike's code.
 	qrBike := first.Bikes[1]
-	f := newFlow(t, ts.URL, writeCameraFile(t, "https://bici.comune.example/b/"+qrBike.ID))
+	f := newFlow(t, ts.URL, pagetest.WriteCameraFile(t, "https://bici.comune.example/b/"+qrBike.ID))
 
 	// The rider signs in and finds the stations in Italian, by name.
 	f.Login("anna@example.org")
@@ -310,31 +301,6 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 
 // nearby is the distance shown for a position rounded to four decimals.
 var nearby = regexp.MustCompile(`^a [0-9]{1,2} m$`)
-
-// writeCameraFile renders code as a QR on a 640x480 frame and writes it as
-// a short MJPEG, which Chromium's fake camera plays in a loop.
-func writeCameraFile(t *testing.T, code string) string {
-	t.Helper()
-	q, err := qrcode.New(code, qrcode.Medium)
-	if err != nil {
-		t.Fatal(err)
-	}
-	qr := q.Image(360)
-	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
-	draw.Draw(frame, frame.Bounds(), &image.Uniform{color.RGBA{200, 200, 200, 255}}, image.Point{}, draw.Src)
-	draw.Draw(frame, qr.Bounds().Add(image.Pt((640-360)/2, (480-360)/2)), qr, image.Point{}, draw.Src)
-	var buf bytes.Buffer
-	for range 10 {
-		if err := jpeg.Encode(&buf, frame, &jpeg.Options{Quality: 90}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	file := filepath.Join(t.TempDir(), "camera.mjpeg")
-	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return file
-}
 
 func ptr[T any](v T) *T { return &v }
 

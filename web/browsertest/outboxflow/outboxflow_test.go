@@ -87,8 +87,7 @@ func TestOutboxPages(t *testing.T) {
 	}
 
 	srv := httptest.NewServer(web.New(web.Deps{
-		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys,
-		PageAccounts: ids, PageWallet: wal, Wallet: wal, Outbox: outbox.NewService(db.Outbox()),
+		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal, Outbox: outbox.NewService(db.Outbox()),
 	}))
 	defer srv.Close()
 	f := pagetest.New(t, srv.URL, "", password)

@@ -6,9 +6,14 @@
 package pagetest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/skip2/go-qrcode"
 )
 
 // PhoneWidth and PhoneHeight are the viewport of every browser test.
@@ -180,16 +186,25 @@ func Artifacts(t *testing.T) string {
 // cameraFile (an MJPEG), when given.
 func New(t *testing.T, url, cameraFile, password string) *Flow {
 	t.Helper()
+	axe, err := os.ReadFile(filepath.Join("..", "testdata", "axe", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("read axe-core: %v", err)
+	}
+	return &Flow{T: t, Ctx: Launch(t, cameraFile), URL: url, Axe: string(axe), Password: password}
+}
+
+// Launch starts headless Chromium (CITYHUB_TEST_CHROMIUM, default
+// /usr/bin/chromium) with a fresh profile as an Italian phone, its fake
+// camera showing cameraFile (an MJPEG) when given, and returns its context;
+// the browser stops when the test ends, or after three minutes.
+func Launch(t *testing.T, cameraFile string) context.Context {
+	t.Helper()
 	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
 	if exe == "" {
 		exe = "/usr/bin/chromium"
 	}
 	if _, err := os.Stat(exe); err != nil {
 		t.Fatalf("chromium not found at %s (install it, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
-	}
-	axe, err := os.ReadFile(filepath.Join("..", "testdata", "axe", "axe.min.js"))
-	if err != nil {
-		t.Fatalf("read axe-core: %v", err)
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
@@ -206,13 +221,40 @@ func New(t *testing.T, url, cameraFile, password string) *Flow {
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	f := &Flow{T: t, Ctx: ctx, URL: url, Axe: string(axe), Password: password}
-	f.Run(chromedp.EmulateViewport(PhoneWidth, PhoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(PhoneWidth, PhoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait)); err != nil {
+		t.Fatalf("browser: %v", err)
+	}
+	// An Italian phone: the pages must come up in Italian without a switch.
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("enable network: %v", err)
 	}
 	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "it-IT,it;q=0.9"}}); err != nil {
 		t.Fatalf("set Accept-Language: %v", err)
 	}
-	return f
+	return ctx
+}
+
+// WriteCameraFile renders code as a QR on a 640x480 frame and writes it as
+// a short MJPEG, which Chromium's fake camera plays in a loop.
+func WriteCameraFile(t *testing.T, code string) string {
+	t.Helper()
+	q, err := qrcode.New(code, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qr := q.Image(360)
+	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	draw.Draw(frame, frame.Bounds(), &image.Uniform{color.RGBA{200, 200, 200, 255}}, image.Point{}, draw.Src)
+	draw.Draw(frame, qr.Bounds().Add(image.Pt((640-360)/2, (480-360)/2)), qr, image.Point{}, draw.Src)
+	var buf bytes.Buffer
+	for range 10 {
+		if err := jpeg.Encode(&buf, frame, &jpeg.Options{Quality: 90}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "camera.mjpeg")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }

@@ -27,6 +27,7 @@ import (
 	"cityhub/wallet"
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
+	"cityhub/web/ui"
 )
 
 const password = "una password lunga 2026"
@@ -122,10 +123,9 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	}
 
 	srv := httptest.NewServer(web.New(web.Deps{
-		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys,
-		PageAccounts: ids, PageWallet: wal, Wallet: wal, Ticketing: tix,
-		QR:          map[string]web.QRSource{"ticket": tix},
-		ScanTargets: map[identity.Role]web.ScanTarget{identity.RoleDoor: {Endpoint: web.TicketScanEndpoint}},
+		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal, Ticketing: tix,
+		QR:          map[string]ui.QRSource{"ticket": tix},
+		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleDoor: {Endpoint: ui.TicketScanEndpoint}},
 	}))
 	defer srv.Close()
 	f := newFlow(t, srv.URL)

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +24,8 @@ import (
 	"cityhub/vouchers"
 	"cityhub/wallet"
 	"cityhub/web"
+	"cityhub/web/browsertest/pagetest"
+	"cityhub/web/ui"
 )
 
 const password = "una password lunga 2026"
@@ -91,13 +92,6 @@ func (f *flow) login(email string) {
 }
 
 func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
-	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
-	if exe == "" {
-		exe = "/usr/bin/chromium"
-	}
-	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("chromium not found at %s (install it, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
-	}
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")
@@ -135,20 +129,13 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	}
 
 	srv := httptest.NewServer(web.New(web.Deps{
-		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys,
-		PageAccounts: ids, PageWallet: wal, Wallet: wal, Vouchers: vs,
-		QR:          map[string]web.QRSource{"voucher": vs},
-		ScanTargets: map[identity.Role]web.ScanTarget{identity.RoleMerchant: {Endpoint: web.VoucherScanEndpoint, AskAmount: true}},
+		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal, Vouchers: vs,
+		QR:          map[string]ui.QRSource{"voucher": vs},
+		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}},
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "it-IT"), chromedp.WindowSize(390, 844))
-	bctx, cancelCtx := chromedp.NewContext(actx)
-	bctx, cancelTimeout := context.WithTimeout(bctx, 2*time.Minute)
-	defer func() { cancelTimeout(); cancelCtx(); cancelAlloc() }()
+	bctx := pagetest.Launch(t, "")
 	f := &flow{t: t, ctx: bctx, url: srv.URL}
 
 	// The citizen claims a voucher and sees its QR code in the wallet.

@@ -1,0 +1,319 @@
+package api
+
+import (
+	"strings"
+
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/outbox"
+	"cityhub/wallet"
+)
+
+// ---- Operations -------------------------------------------------------------
+
+type apiParam struct {
+	name, in, desc string
+	schema         *obj
+	required       bool
+}
+
+func query(name, desc string, schema *obj) apiParam {
+	return apiParam{name: name, in: "query", desc: desc, schema: schema}
+}
+
+type apiResponse struct {
+	status  int
+	desc    string
+	schema  any    // a component name, or an *obj
+	media   string // "" means application/json
+	headers []string
+}
+
+type apiOperation struct {
+	method, path, id, tag, summary, desc string
+	// auth: "public", "bearer" (any signed-in account) or "roles".
+	auth  string
+	roles []identity.Role
+	query []apiParam
+	// header parameters by component name (IdempotencyKey, ...).
+	headers []string
+	body    any // a component name, or an *obj
+	ok      []apiResponse
+	errs    []int
+}
+
+func ref(name string) *obj { return newObj("$ref", "#/components/schemas/"+name) }
+
+func listOf(member, item string) *obj {
+	return newObj("type", "object", "properties", newObj(member, newObj("type", "array", "items", ref(item))),
+		"required", []string{member}, "additionalProperties", false)
+}
+
+func str() *obj { return newObj("type", "string") }
+
+var (
+	citizen  = []identity.Role{identity.RoleCitizen}
+	merchant = []identity.Role{identity.RoleMerchant}
+	admin    = []identity.Role{identity.RoleAdmin}
+	operator = []identity.Role{identity.RoleOperator, identity.RoleAdmin}
+
+	shopQuery    = query("shop", "For staff of several shops: which of their shops (default: their only one).", str())
+	limitQuery   = query("limit", "Page size, 1 to 100 (default 20).", newObj("type", "integer", "minimum", 1, "maximum", wallet.MaxPage))
+	cursorQuery  = query("cursor", "next_cursor of the previous page.", str())
+	formatQuery  = query("format", "csv for the CSV export (also with Accept: text/csv).", newObj("type", "string", "enum", []string{"csv"}))
+	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
+)
+
+// credentialOps are the station credential and incident routes; the
+// mobility service admits city admins and mobility operators to both.
+func credentialOps() []apiOperation {
+	base := "/api/v1/admin/mobility/stations/{id}/credential"
+	secret := "Cache-Control: no-store. The secret is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer rotates the credential."
+	return []apiOperation{
+		{method: "GET", path: "/api/v1/admin/mobility/credentials", id: "listStationCredentials", tag: "mobility-admin", summary: "Every station's broker credential (no secrets)", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "Credentials by station id.", schema: listOf("credentials", "StationCredential")}}, errs: []int{401, 403}},
+		{method: "GET", path: base, id: "getStationCredential", tag: "mobility-admin", summary: "A station's broker credential (no secret)", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "The credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: base, id: "issueStationCredential", tag: "mobility-admin", summary: "Issue a registered station's broker credential", auth: "roles", roles: operator, desc: secret,
+			ok: []apiResponse{{status: 201, desc: "The credential with its secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+		{method: "POST", path: base + "/rotate", id: "rotateStationCredential", tag: "mobility-admin", summary: "Replace a station's secret", auth: "roles", roles: operator,
+			desc: "The old secret stops working and a station connected with it is disconnected. " + secret,
+			ok:   []apiResponse{{status: 200, desc: "The credential with its new secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+		{method: "DELETE", path: base, id: "revokeStationCredential", tag: "mobility-admin", summary: "Revoke a station's credential and disconnect it", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "The revoked credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+		{method: "GET", path: "/api/v1/operator/mobility/incidents", id: "listIncidents", tag: "mobility-operator", summary: "Mobility incidents, newest first", auth: "roles", roles: operator,
+			query: []apiParam{query("open", "true for unresolved incidents only.", newObj("type", "string", "enum", []string{"true", "false"}))},
+			ok:    []apiResponse{{status: 200, desc: "Incidents.", schema: listOf("incidents", "Incident")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/operator/mobility/incidents/{id}/resolve", id: "resolveIncident", tag: "mobility-operator", summary: "Resolve an open incident", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 204, desc: "Resolved."}}, errs: []int{401, 403, 404}},
+	}
+}
+
+// catalogueOps are the five routes of one mobility catalogue (routeCatalogue).
+func catalogueOps(path, member, comp, noun string) []apiOperation {
+	base := "/api/v1/admin/mobility/" + path
+	tag := "mobility-admin"
+	idName := strings.ReplaceAll(comp, " ", "")
+	return []apiOperation{
+		{method: "GET", path: base, id: "adminList" + idName + "s", tag: tag, summary: "List " + noun + "s", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Every " + noun + ".", schema: listOf(member, comp)}}, errs: []int{401, 403}},
+		{method: "POST", path: base, id: "adminCreate" + idName, tag: tag, summary: "Create a " + noun, auth: "roles", roles: admin,
+			body: newObj("allOf", []any{ref(comp + "Input"), newObj("required", []string{"id"})}),
+			ok:   []apiResponse{{status: 201, desc: "Created.", schema: comp, headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
+		{method: "GET", path: base + "/{id}", id: "adminGet" + idName, tag: tag, summary: "Read a " + noun, auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "The " + noun + ".", schema: comp}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: base + "/{id}", id: "adminReplace" + idName, tag: tag, summary: "Replace a " + noun, auth: "roles", roles: admin,
+			body: comp + "Input", ok: []apiResponse{{status: 200, desc: "Replaced.", schema: comp}}, errs: []int{400, 401, 403, 404}},
+		{method: "DELETE", path: base + "/{id}", id: "adminDelete" + idName, tag: tag, summary: "Delete a " + noun + " (409 while in use)", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 204, desc: "Deleted."}}, errs: []int{401, 403, 404, 409}},
+	}
+}
+
+func openAPIOperations() []apiOperation {
+	ops := []apiOperation{
+		{method: "GET", path: "/api/v1/openapi.json", id: "getOpenAPI", tag: "meta", summary: "This document", auth: "public",
+			desc: "Cacheable; revalidate with If-None-Match (the document changes only with the hub's version).",
+			ok: []apiResponse{{status: 200, desc: "The OpenAPI 3.1 document of the JSON API.", schema: newObj("type", "object", "required", []string{"openapi", "info", "paths"})},
+				{status: 304, desc: "Not modified."}}},
+
+		// Identity.
+		{method: "POST", path: "/api/v1/auth/login", id: "login", tag: "identity", summary: "Log in with email and password", auth: "public",
+			desc: "401 (reason bad_credentials) for a wrong email or password alike; 429 after too many failures for the email or the client address.",
+			body: "LoginRequest", ok: []apiResponse{{status: 200, desc: "Tokens.", schema: "Tokens"}}, errs: []int{400, 401, 429}},
+		{method: "POST", path: "/api/v1/auth/refresh", id: "refreshTokens", tag: "identity", summary: "Rotate a refresh token", auth: "public",
+			desc: "The old refresh token stops working; reusing a rotated one revokes every token of its login.",
+			body: "RefreshRequest", ok: []apiResponse{{status: 200, desc: "New tokens.", schema: "Tokens"}}, errs: []int{400, 401}},
+		{method: "POST", path: "/api/v1/auth/logout", id: "logout", tag: "identity", summary: "Revoke a refresh token and its login", auth: "public",
+			desc: "204 even for an unknown token, so logging out twice is harmless.",
+			body: "RefreshRequest", ok: []apiResponse{{status: 204, desc: "Logged out."}}, errs: []int{400}},
+		{method: "GET", path: "/api/v1/me", id: "getMe", tag: "identity", summary: "The caller", auth: "bearer",
+			ok: []apiResponse{{status: 200, desc: "The caller.", schema: "Caller"}}, errs: []int{401}},
+		{method: "GET", path: "/api/v1/me/data", id: "exportMyData", tag: "identity", summary: "Download everything identity holds about the caller (GDPR)", auth: "bearer",
+			ok: []apiResponse{{status: 200, desc: "The export, as an attachment.", schema: "AccountExport", headers: []string{"Content-Disposition"}}}, errs: []int{401, 404}},
+		{method: "DELETE", path: "/api/v1/me", id: "deleteMe", tag: "identity", summary: "Erase the caller's personal data (GDPR)", auth: "bearer",
+			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one.",
+			ok:   []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{401}},
+		{method: "POST", path: "/api/v1/accounts", id: "signup", tag: "identity", summary: "Create a citizen account", auth: "public",
+			body: "SignupRequest", ok: []apiResponse{{status: 201, desc: "The new account.", schema: "Account", headers: []string{"Location"}}}, errs: []int{400, 409}},
+		{method: "GET", path: "/api/v1/accounts/{id}", id: "getAccount", tag: "identity", summary: "One account (its owner or a city admin)", auth: "bearer",
+			desc: "Anyone else gets 404, as if it did not exist.",
+			ok:   []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{401, 404}},
+		{method: "POST", path: "/api/v1/admin/accounts", id: "adminCreateAccount", tag: "identity", summary: "Create an account with grants", auth: "roles", roles: admin,
+			body: "AdminAccountRequest", ok: []apiResponse{{status: 201, desc: "The new account.", schema: "Account", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
+		{method: "PUT", path: "/api/v1/admin/accounts/{id}/disabled", id: "adminSetAccountDisabled", tag: "identity", summary: "Disable or re-enable an account", auth: "roles", roles: admin,
+			desc: "Disabling revokes the account's tokens and sessions at once. An administrator cannot disable themself (403).",
+			body: "AccountDisabledRequest", ok: []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{400, 401, 403, 404}},
+
+		// Wallet.
+		{method: "GET", path: "/api/v1/wallet", id: "getWallet", tag: "wallet", summary: "The caller's balance and wallet items", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "The wallet.", schema: "Wallet"}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/wallet/history", id: "getWalletHistory", tag: "wallet", summary: "A page of the caller's ledger entries", auth: "roles", roles: citizen,
+			query: []apiParam{cursorQuery, limitQuery},
+			ok:    []apiResponse{{status: 200, desc: "Entries, newest first.", schema: "HistoryPage"}}, errs: []int{400, 401, 403}},
+		{method: "POST", path: "/api/v1/wallet/topups", id: "topUpWallet", tag: "wallet", summary: "Top up the caller's credit", auth: "roles", roles: citizen,
+			desc:    "With test payments on, credited at once (a retry with the same Idempotency-Key answers the first result, with Idempotent-Replayed: true). With Stripe, a pending PaymentIntent to confirm. 503 (reason payments_off) when neither is configured.",
+			headers: []string{"IdempotencyKey"}, body: "TopUpRequest",
+			ok:   []apiResponse{{status: 201, desc: "Top-up started or credited.", schema: "TopUp", headers: []string{"Idempotent-Replayed"}}},
+			errs: []int{400, 401, 403, 409, 503}},
+		{method: "GET", path: "/api/v1/admin/ledger/accounts/{id}", id: "adminGetLedgerAccount", tag: "wallet", summary: "Any ledger account with a page of its entries", auth: "roles", roles: admin,
+			query: []apiParam{cursorQuery, limitQuery},
+			ok:    []apiResponse{{status: 200, desc: "The account and its entries.", schema: "LedgerAccountView"}}, errs: []int{400, 401, 403, 404}},
+		{method: "GET", path: "/api/v1/admin/ledger/check", id: "adminCheckLedger", tag: "wallet", summary: "The ledger's self-check", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "The check (200 whether or not ok).", schema: "LedgerCheck"}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/stripe/webhook", id: "stripeWebhook", tag: "wallet", summary: "Stripe events: payments, refunds and disputes of the hub's own card payments", auth: "public",
+			desc: "Authenticated by the Stripe-Signature header (401 otherwise), signed within the tolerance of the hub's clock in either direction (400, reason webhook_timestamp, otherwise). " +
+				"payment_intent.succeeded credits a top-up or issues a ticket order; charge.refunded and charge.dispute.created/closed/funds_withdrawn/funds_reinstated reach the credit and the order (docs/wallet.md). " +
+				"Each event id is applied once; a repeat answers the first outcome with replayed. An event for a payment the hub did not create is recorded for an operator (attention) and never credited. " +
+				"A failure worth retrying answers 5xx so that Stripe delivers again. Only routed when card payments are configured.",
+			headers: []string{"StripeSignature"}, body: newObj("type", "object", "description", "A Stripe event, verbatim."),
+			ok: []apiResponse{{status: 200, desc: "Received.", schema: "StripeWebhookAnswer"}}, errs: []int{400, 401}},
+
+		{method: "GET", path: "/api/v1/admin/payments/events", id: "adminListPaymentEvents", tag: "wallet", summary: "Stripe events kept for an operator", auth: "roles", roles: admin,
+			desc: "Events the hub recorded instead of applying, newest first (at most 200): payments it did not create (unmatched_payment), foreign currencies, refusals. Only routed when card payments are configured.",
+			ok:   []apiResponse{{status: 200, desc: "The events.", schema: "PaymentEvents"}}, errs: []int{401, 403}},
+
+		// The e-mail outbox.
+		{method: "GET", path: "/api/v1/admin/mail", id: "adminListMail", tag: "mail", summary: "The e-mail outbox", auth: "roles", roles: admin,
+			desc:  "Every e-mail the hub wrote, newest first, with its state, attempts and last error. With no SMTP server configured, e-mails stay pending here.",
+			query: []apiParam{query("state", "Only e-mails in this state.", newObj("type", "string", "enum", mail.States)), cursorQuery, query("limit", "Page size, 1 to 100 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", outbox.MaxPage))},
+			ok:    []apiResponse{{status: 200, desc: "A page of e-mails.", schema: "MailPage"}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/admin/mail/{id}", id: "adminGetMail", tag: "mail", summary: "One e-mail with its bodies", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "The e-mail.", schema: "MailMessage"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: "/api/v1/admin/mail/{id}/retry", id: "adminRetryMail", tag: "mail", summary: "Send a failed e-mail again", auth: "roles", roles: admin,
+			desc: "The e-mail becomes pending, due now, with a fresh count of attempts. 409 (reason mail_not_failed) unless it failed.",
+			ok:   []apiResponse{{status: 200, desc: "The e-mail, pending.", schema: "MailSummary"}}, errs: []int{401, 403, 404, 409}},
+
+		// Vouchers: the city administrator.
+		{method: "GET", path: "/api/v1/admin/shops", id: "adminListShops", tag: "vouchers-admin", summary: "List shops", auth: "roles", roles: admin,
+			query: []apiParam{query("district", "Only this district.", str()), query("category", "Only this category.", str())},
+			ok:    []apiResponse{{status: 200, desc: "Shops.", schema: listOf("shops", "Shop")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/shops", id: "adminCreateShop", tag: "vouchers-admin", summary: "Register a shop", auth: "roles", roles: admin,
+			body: "ShopRequest", ok: []apiResponse{{status: 201, desc: "The shop.", schema: "Shop", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/admin/shops/{id}", id: "adminGetShop", tag: "vouchers-admin", summary: "One shop", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: "/api/v1/admin/shops/{id}", id: "adminUpdateShop", tag: "vouchers-admin", summary: "Replace a shop's details", auth: "roles", roles: admin,
+			body: "ShopRequest", ok: []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{400, 401, 403, 404}},
+		{method: "GET", path: "/api/v1/admin/campaigns", id: "adminListCampaigns", tag: "vouchers-admin", summary: "List campaigns", auth: "roles", roles: admin,
+			query: []apiParam{query("status", "Only campaigns in this status (any other value matches none).", newObj("type", "string", "enum", campaignStatuses))},
+			ok:    []apiResponse{{status: 200, desc: "Campaigns.", schema: listOf("campaigns", "Campaign")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/campaigns", id: "adminCreateCampaign", tag: "vouchers-admin", summary: "Create a draft campaign", auth: "roles", roles: admin,
+			body: "CampaignRequest", ok: []apiResponse{{status: 201, desc: "The campaign.", schema: "Campaign", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/admin/campaigns/{id}", id: "adminGetCampaign", tag: "vouchers-admin", summary: "One campaign", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: "/api/v1/admin/campaigns/{id}", id: "adminUpdateCampaign", tag: "vouchers-admin", summary: "Change a draft campaign (not its budget)", auth: "roles", roles: admin,
+			body: "CampaignRequest", ok: []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "POST", path: "/api/v1/admin/campaigns/{id}/{action}", id: "adminSetCampaignStatus", tag: "vouchers-admin", summary: "Open, pause or close a campaign", auth: "roles", roles: admin,
+			desc: "404 (reason no_such_action) for any other action.",
+			ok:   []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/admin/campaigns/{id}/uptake", id: "adminCampaignUptake", tag: "vouchers-admin", summary: "A campaign's live uptake", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Uptake.", schema: "CampaignUptake"}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/admin/settlements", id: "adminListSettlements", tag: "vouchers-admin", summary: "List statements", auth: "roles", roles: admin,
+			query: []apiParam{query("shop_id", "Only this shop's.", str())},
+			ok:    []apiResponse{{status: 200, desc: "Statements.", schema: listOf("settlements", "Settlement")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/settlements", id: "adminCloseSettlement", tag: "vouchers-admin", summary: "Close a shop's settlement period", auth: "roles", roles: admin,
+			desc:    "Redemptions still inside the reversal window are left for the next period. A replay of the Idempotency-Key answers the first settlement (Idempotent-Replayed: true); the same key with another body is 409.",
+			headers: []string{"IdempotencyKey"}, body: "CloseSettlementRequest",
+			ok: []apiResponse{{status: 201, desc: "The settlement (its id is the batch id).", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/admin/settlements/{id}", id: "adminGetSettlement", tag: "vouchers-admin", summary: "A statement with its lines", auth: "roles", roles: admin,
+			query: []apiParam{formatQuery},
+			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{401, 403, 404}},
+		{method: "POST", path: "/api/v1/admin/settlements/{id}/paid", id: "adminMarkSettlementPaid", tag: "vouchers-admin", summary: "Record a statement's payment", auth: "roles", roles: admin,
+			desc:    "Moves the total from the shop's payable to paid, once per batch. Needs an Idempotency-Key.",
+			headers: []string{"IdempotencyKey"}, body: "MarkPaidRequest",
+			ok: []apiResponse{{status: 200, desc: "The settlement.", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/admin/voucher-audit", id: "adminVoucherAudit", tag: "vouchers-admin", summary: "The voucher scheme's audit log", auth: "roles", roles: admin,
+			query: []apiParam{query("since", "Only entries at or after this RFC 3339 time.", newObj("type", "string", "format", "date-time")), query("shop_id", "Only this shop's.", str()), formatQuery},
+			ok: []apiResponse{{status: 200, desc: "Audit entries.", schema: listOf("entries", "AuditEntry")},
+				{status: 200, desc: "The log as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}}, errs: []int{400, 401, 403}},
+
+		// Vouchers: citizens.
+		{method: "GET", path: "/api/v1/campaigns", id: "listClaimableCampaigns", tag: "vouchers", summary: "Campaigns the caller may claim now", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "Campaigns.", schema: listOf("campaigns", "ClaimableCampaign")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/campaigns/{id}/claim", id: "claimVoucher", tag: "vouchers", summary: "Claim a voucher of a campaign", auth: "roles", roles: citizen,
+			desc: "The budget and the per-citizen limit are checked atomically: 409 when either is used up or the campaign is not open.",
+			ok:   []apiResponse{{status: 201, desc: "The voucher.", schema: "Voucher", headers: []string{"Location"}}}, errs: []int{401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/campaigns/{id}/shops", id: "listCampaignShops", tag: "vouchers", summary: "Shops that take a campaign's vouchers", auth: "bearer",
+			query: []apiParam{query("district", "Only this district.", str())},
+			ok:    []apiResponse{{status: 200, desc: "Shops.", schema: listOf("shops", "PublicShop")}}, errs: []int{401, 404}},
+		{method: "GET", path: "/api/v1/vouchers", id: "listMyVouchers", tag: "vouchers", summary: "The caller's vouchers", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "Vouchers.", schema: listOf("vouchers", "Voucher")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/vouchers/{id}", id: "getMyVoucher", tag: "vouchers", summary: "One of the caller's vouchers, with where it was used", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "The voucher.", schema: "Voucher"}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/vouchers/{id}/qr", id: "getVoucherQRToken", tag: "vouchers", summary: "A fresh QR token for one of the caller's vouchers", auth: "roles", roles: citizen,
+			desc: "409 when the voucher cannot be used any more.",
+			ok:   []apiResponse{{status: 200, desc: "The token.", schema: "VoucherQRToken"}}, errs: []int{401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/vouchers/{id}/qr.png", id: "getVoucherQRImage", tag: "vouchers", summary: "The same fresh token as a QR image (level M)", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "A PNG image.", media: "image/png"}}, errs: []int{401, 403, 404, 409}},
+
+		// Vouchers: the shop's till.
+		{method: "POST", path: "/api/v1/merchant/vouchers/preview", id: "previewVoucher", tag: "vouchers-merchant", summary: "Verify a code and show what it is worth here", auth: "roles", roles: merchant,
+			desc:  "The shop comes from the caller's merchant_staff grant. Failed look-ups of typed codes are rate-limited (429) and answer alike whether or not a code exists.",
+			query: []apiParam{shopQuery}, body: "PreviewRequest",
+			ok: []apiResponse{{status: 200, desc: "The preview.", schema: "VoucherPreview"}}, errs: []int{400, 401, 403, 404, 429}},
+		{method: "POST", path: "/api/v1/merchant/vouchers/redeem", id: "redeemVoucher", tag: "vouchers-merchant", summary: "Redeem a voucher for a purchase", auth: "roles", roles: merchant,
+			desc:  "Every rule is checked in the transaction that moves the value to the shop's payable. A replay of the Idempotency-Key answers the first redemption (Idempotent-Replayed: true); the same key for another voucher or amount is 409 (reason idempotency_key_reused).",
+			query: []apiParam{shopQuery}, headers: []string{"IdempotencyKey"}, body: "RedeemRequest",
+			ok: []apiResponse{{status: 201, desc: "The redemption.", schema: "RedemptionReceipt", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409, 429}},
+		{method: "POST", path: "/api/v1/merchant/redemptions/{id}/reverse", id: "reverseRedemption", tag: "vouchers-merchant", summary: "Reverse a redemption within the reversal window", auth: "roles", roles: merchant,
+			query: []apiParam{shopQuery}, headers: []string{"IdempotencyKey"},
+			ok: []apiResponse{{status: 200, desc: "The reversed redemption.", schema: "Redemption", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/merchant/redemptions/today", id: "todayRedemptions", tag: "vouchers-merchant", summary: "This shop's redemptions today (Europe/Rome)", auth: "roles", roles: merchant,
+			query: []apiParam{shopQuery},
+			ok:    []apiResponse{{status: 200, desc: "Today's report; reversed redemptions are listed and not counted.", schema: "DayReport"}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/merchant/balance", id: "shopBalance", tag: "vouchers-merchant", summary: "What the city owes this shop", auth: "roles", roles: merchant,
+			query: []apiParam{shopQuery},
+			ok:    []apiResponse{{status: 200, desc: "The balance.", schema: "ShopBalance"}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/merchant/statements", id: "shopStatements", tag: "vouchers-merchant", summary: "This shop's statements", auth: "roles", roles: merchant,
+			query: []apiParam{shopQuery},
+			ok:    []apiResponse{{status: 200, desc: "Statements.", schema: listOf("settlements", "Settlement")}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/merchant/statements/{id}", id: "shopStatement", tag: "vouchers-merchant", summary: "One of this shop's statements", auth: "roles", roles: merchant,
+			query: []apiParam{shopQuery, formatQuery},
+			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{401, 403, 404}},
+
+		// Vouchers: open data.
+		{method: "GET", path: "/api/v1/open/vouchers/stats", id: "openVoucherStats", tag: "open-data", summary: "Anonymous campaign statistics (CC-BY-4.0)", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "The statistics; a Link header names the licence.", schema: "OpenVoucherStats", headers: []string{"Link"}}}},
+		{method: "GET", path: "/api/v1/open/vouchers/stats.csv", id: "openVoucherStatsCSV", tag: "open-data", summary: "The same statistics as CSV", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+
+		// Mobility: riders.
+		{method: "GET", path: "/api/v1/mobility/stations", id: "listStations", tag: "mobility", summary: "Stations with live availability", auth: "public",
+			desc: "With lat and lon (the phone's position), nearest first with distance_meters.",
+			query: []apiParam{query("lat", "Latitude in degrees (with lon).", newObj("type", "number", "minimum", -90, "maximum", 90)),
+				query("lon", "Longitude in degrees (with lat).", newObj("type", "number", "minimum", -180, "maximum", 180))},
+			ok: []apiResponse{{status: 200, desc: "Stations.", schema: listOf("stations", "StationView")}}, errs: []int{400}},
+		{method: "GET", path: "/api/v1/mobility/stations/{id}", id: "getStation", tag: "mobility", summary: "One station with its docked bikes", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "The station.", schema: "StationView"}}, errs: []int{404}},
+		{method: "POST", path: "/api/v1/mobility/unlock", id: "unlockBike", tag: "mobility", summary: "Unlock a bike", auth: "roles", roles: citizen,
+			desc:    "Answers once the station confirmed. 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); 409 when the bike is taken or the rider already rides; 503 when the station refused, is offline or did not answer (nothing charged). A retry with the same request id answers the first attempt's outcome.",
+			headers: []string{"UnlockIdempotencyKey"}, body: "UnlockRequest",
+			ok: []apiResponse{{status: 201, desc: "The running ride.", schema: "Ride", headers: []string{"Location"}}}, errs: []int{400, 401, 402, 403, 404, 409, 503}},
+		{method: "GET", path: "/api/v1/mobility/rides/current", id: "currentRide", tag: "mobility", summary: "The caller's running ride", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "The ride with its time and cost so far.", schema: "RideView"}}, errs: []int{401, 403, 404}},
+		{method: "GET", path: "/api/v1/mobility/rides", id: "listRides", tag: "mobility", summary: "The caller's rides, newest first", auth: "roles", roles: citizen,
+			query: []apiParam{query("before", "created_at of the last ride seen (RFC 3339).", newObj("type", "string", "format", "date-time")),
+				query("limit", "Page size, 1 to 100 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", 100))},
+			ok: []apiResponse{{status: 200, desc: "Rides.", schema: listOf("rides", "RideView")}}, errs: []int{400, 401, 403}},
+
+		// Mobility: operators.
+		{method: "GET", path: "/api/v1/operator/mobility/stations", id: "operatorOverview", tag: "mobility-operator", summary: "Every station with its problems, and long rides", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "The overview, problems first.", schema: "OperatorOverview"}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/operator/mobility/stations/{id}/occupancy", id: "stationOccupancy", tag: "mobility-operator", summary: "A station's occupancy over the last 24 hours", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 200, desc: "One sample per 5 minutes with telemetry, oldest first.", schema: newObj("type", "object",
+				"properties", newObj("station_id", str(), "interval_seconds", newObj("type", "integer", "const", 300), "samples", newObj("type", "array", "items", ref("OccupancySample"))),
+				"required", []string{"station_id", "interval_seconds", "samples"}, "additionalProperties", false)}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: "/api/v1/operator/mobility/stations/{id}/status", id: "setStationOpen", tag: "mobility-operator", summary: "Open or close a station", auth: "roles", roles: operator,
+			body: "StationOpenRequest", ok: []apiResponse{{status: 200, desc: "The station.", schema: "Station"}}, errs: []int{400, 401, 403, 404}},
+		{method: "PUT", path: "/api/v1/operator/mobility/stations/{id}/docks/{dock}", id: "setDockService", tag: "mobility-operator", summary: "Put a dock in or out of service", auth: "roles", roles: operator,
+			body: "DockServiceRequest", ok: []apiResponse{{status: 200, desc: "The dock's setting.", schema: "Dock"}}, errs: []int{400, 401, 403, 404}},
+		{method: "POST", path: "/api/v1/operator/mobility/stations/{id}/reset", id: "resetStationState", tag: "mobility-operator", summary: "Forget what a station reported, so its next status is taken whatever its clock says", auth: "roles", roles: operator,
+			ok: []apiResponse{{status: 204, desc: "The station's reported state is forgotten; it shows offline until its next status."}}, errs: []int{401, 403, 404}},
+	}
+	ops = append(ops, credentialOps()...)
+	ops = append(ops, catalogueOps("stations", "stations", "Station", "station")...)
+	ops = append(ops, catalogueOps("bikes", "bikes", "Bike", "bike")...)
+	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)
+	ops = append(ops, catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")...)
+	ops = append(ops, ticketingOps()...)
+	return ops
+}

@@ -1,0 +1,351 @@
+package api
+
+import (
+	"cityhub/web/httpx"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"cityhub/audit"
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/mobility"
+	"cityhub/vouchers"
+	"cityhub/wallet"
+)
+
+// ---- Schemas from Go types ------------------------------------------------
+
+// Mirrors of types the handlers declare inside a function; the scenario test
+// checks real answers and bodies against them like any other schema.
+type publicShopView struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Address  string `json:"address"`
+	District string `json:"district"`
+	Category string `json:"category"`
+}
+
+type stationOpenRequest struct {
+	Open *bool `json:"open"`
+}
+
+type dockServiceRequest struct {
+	InService *bool  `json:"in_service"`
+	Note      string `json:"note"`
+}
+
+// A named component: the Go type, and for request bodies the fields a valid
+// request must have (the decoder itself requires none; the rules do).
+type component struct {
+	name     string
+	typ      reflect.Type
+	request  bool
+	required []string
+	desc     string
+}
+
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+var openAPIComponents = []component{
+	{name: "Problem", typ: typeOf[httpx.Problem](), desc: "An RFC 9457 problem (application/problem+json). code is the stable error code (invalid, not_found, conflict, unauthenticated, forbidden, rate_limited, unavailable, insufficient_funds, internal); reason, when present, names the precise cause (e.g. bad_credentials, insufficient_credit, idempotency_key_reused)."},
+
+	// Identity.
+	{name: "Grant", typ: typeOf[identity.Grant](), desc: "A role, within a scope (a shop id for merchant_staff, a venue id for door_staff)."},
+	{name: "Caller", typ: typeOf[identity.Caller](), desc: "The authenticated account behind the request."},
+	{name: "Account", typ: typeOf[identity.Account]()},
+	{name: "Tokens", typ: typeOf[identity.Tokens](), desc: "An access token (EdDSA-signed JWT, short-lived) and an opaque refresh token (rotated on every use)."},
+	{name: "PageSession", typ: typeOf[identity.Session]()},
+	{name: "RefreshTokenRecord", typ: typeOf[identity.RefreshToken](), desc: "A stored refresh token; only its hash is kept, so the token itself is never shown."},
+	{name: "AccountExport", typ: typeOf[identity.Export](), desc: "Everything identity holds about the caller (GDPR access request)."},
+	{name: "LoginRequest", typ: typeOf[loginRequest](), request: true, required: []string{"email", "password"}},
+	{name: "RefreshRequest", typ: typeOf[refreshRequest](), request: true, required: []string{"refresh_token"}},
+	{name: "SignupRequest", typ: typeOf[signupRequest](), request: true, required: []string{"email", "password", "name"}, desc: "locale defaults to it."},
+	{name: "AdminAccountRequest", typ: typeOf[adminAccountRequest](), request: true, required: []string{"email", "password", "name"}},
+	{name: "AccountDisabledRequest", typ: typeOf[accountDisabledRequest](), request: true, required: []string{"disabled"}},
+
+	// Wallet.
+	{name: "Wallet", typ: typeOf[WalletView](), desc: "A citizen's credit balance (integer euro cents) and wallet items."},
+	{name: "WalletItem", typ: typeOf[wallet.Item](), desc: "A voucher, ticket or ride as a wallet card."},
+	{name: "HistoryLine", typ: typeOf[wallet.HistoryLine]()},
+	{name: "HistoryPage", typ: typeOf[wallet.HistoryPage](), desc: "A page of ledger entries, newest first; pass next_cursor as ?cursor= for the following page (absent at the end)."},
+	{name: "LedgerAccount", typ: typeOf[wallet.Account]()},
+	{name: "LedgerAccountView", typ: typeOf[LedgerAccountView]()},
+	{name: "BalanceMismatch", typ: typeOf[wallet.BalanceMismatch]()},
+	{name: "LedgerCheck", typ: typeOf[LedgerCheckView](), desc: "The ledger's self-check; ok says whether it is sound."},
+	{name: "TopUpRequest", typ: typeOf[topupRequest](), request: true, required: []string{"amount_cents"}},
+	{name: "TopUp", typ: typeOf[TopupView](), desc: "A top-up: succeeded at once with test payments (test_payment true, demo money), or pending with a Stripe PaymentIntent to confirm (the credit follows Stripe's webhook)."},
+	{name: "StripeWebhookAnswer", typ: typeOf[WebhookAnswer]()},
+	{name: "PaymentEvents", typ: typeOf[paymentEventsView](), desc: "Stripe events recorded for an operator; attention says why each one was not applied."},
+
+	// The e-mail outbox.
+	{name: "MailSummary", typ: typeOf[MailSummary](), desc: "An e-mail in the outbox: pending (due at next_attempt_at), sending (claimed until next_attempt_at), sent, or failed (out of attempts or refused; an administrator may retry it)."},
+	{name: "MailPage", typ: typeOf[MailPageView](), desc: "A page of the outbox, newest first, and how many e-mails are in each state; pass next_cursor as ?cursor= for the following page."},
+	{name: "MailMessage", typ: typeOf[mail.Message](), desc: "An e-mail as it was written, bodies included; message_id is its Message-ID header, the same on every delivery."},
+
+	// Vouchers.
+	{name: "Shop", typ: typeOf[vouchers.Shop]()},
+	{name: "PublicShop", typ: typeOf[publicShopView](), desc: "A shop as citizens see it (no IBAN)."},
+	{name: "ShopRequest", typ: typeOf[shopRequest](), request: true, required: []string{"name", "address", "district", "category", "iban"}, desc: "active is only read by PUT (default true)."},
+	{name: "Campaign", typ: typeOf[vouchers.Campaign]()},
+	{name: "CampaignRequest", typ: typeOf[campaignRequest](), request: true, required: []string{"name", "budget_cents", "face_value_cents", "per_citizen_limit", "valid_from", "valid_until"}},
+	{name: "ClaimableCampaign", typ: typeOf[vouchers.ClaimableCampaign]()},
+	{name: "CampaignUptake", typ: typeOf[vouchers.Uptake]()},
+	{name: "UptakePart", typ: typeOf[vouchers.Part]()},
+	{name: "Voucher", typ: typeOf[vouchers.VoucherView](), desc: "A voucher as its holder sees it; code (the typed code) only while it is active."},
+	{name: "VoucherQRToken", typ: typeOf[vouchers.Token](), desc: "A freshly signed QR token (see docs/qr.md); fetch a new one after refresh_after."},
+	{name: "VoucherPreview", typ: typeOf[vouchers.Preview]()},
+	{name: "PreviewRequest", typ: typeOf[previewRequest](), request: true, required: []string{"code"}},
+	{name: "RedeemRequest", typ: typeOf[vouchers.RedeemRequest](), request: true, required: []string{"code", "purchase_cents"}},
+	{name: "Redemption", typ: typeOf[vouchers.Redemption]()},
+	{name: "RedemptionReceipt", typ: typeOf[RedemptionReply](), desc: "A redemption with what the customer still pays and until when the shop may reverse it."},
+	{name: "DayReport", typ: typeOf[vouchers.DayReport]()},
+	{name: "ShopBalance", typ: typeOf[vouchers.Balance]()},
+	{name: "Settlement", typ: typeOf[vouchers.Settlement]()},
+	{name: "Statement", typ: typeOf[vouchers.Statement]()},
+	{name: "CloseSettlementRequest", typ: typeOf[closeSettlementRequest](), request: true, required: []string{"shop_id"}, desc: "period_end is an RFC 3339 time; empty or absent means now."},
+	{name: "MarkPaidRequest", typ: typeOf[markPaidRequest](), request: true},
+	{name: "AuditEntry", typ: typeOf[audit.Entry]()},
+	{name: "OpenVoucherStats", typ: typeOf[vouchers.OpenData](), desc: "Anonymous campaign statistics, open data under CC-BY-4.0."},
+	{name: "OpenCampaign", typ: typeOf[vouchers.OpenCampaign]()},
+
+	// Mobility.
+	{name: "Station", typ: typeOf[mobility.Station]()},
+	{name: "StationInput", typ: typeOf[mobility.Station](), request: true, required: []string{"name_it", "lat", "lon", "capacity"}, desc: "created_at and updated_at are set by the hub and ignored here."},
+	{name: "StationView", typ: typeOf[mobility.StationView](), desc: "A station with its live availability."},
+	{name: "BikeAtDock", typ: typeOf[mobility.BikeAtDock]()},
+	{name: "Bike", typ: typeOf[mobility.Bike]()},
+	{name: "BikeInput", typ: typeOf[mobility.Bike](), request: true, required: []string{"vehicle_type_id"}},
+	{name: "VehicleType", typ: typeOf[mobility.VehicleType]()},
+	{name: "VehicleTypeInput", typ: typeOf[mobility.VehicleType](), request: true, required: []string{"name_it", "propulsion", "pricing_plan_id"}},
+	{name: "PricingPlan", typ: typeOf[mobility.PricingPlan](), desc: "An unlock fee plus per-minute segments (GBFS per_min_pricing semantics), in integer cents."},
+	{name: "PricingPlanInput", typ: typeOf[mobility.PricingPlan](), request: true, required: []string{"name_it", "unlock_cents"}},
+	{name: "PricingSegment", typ: typeOf[mobility.Segment]()},
+	{name: "UnlockRequest", typ: typeOf[mobility.UnlockRequest](), request: true, required: []string{"station_id"}, desc: "Name the bike by dock or by bike_id (the QR on the bike). request_id (or the Idempotency-Key header) makes a retry answer the first attempt."},
+	{name: "Ride", typ: typeOf[mobility.Ride]()},
+	{name: "RideView", typ: typeOf[mobility.RideView](), desc: "A ride with its duration and cost so far (the fare once ended)."},
+	{name: "OperatorOverview", typ: typeOf[mobility.Overview]()},
+	{name: "OperatorStation", typ: typeOf[mobility.OperatorStation]()},
+	{name: "DockState", typ: typeOf[mobility.DockState]()},
+	{name: "Dock", typ: typeOf[mobility.Dock]()},
+	{name: "StationCredential", typ: typeOf[mobility.StationCredential](), desc: "A station's broker account: the MQTT username is the station id. The secret is never shown again after the answer that made it."},
+	{name: "IssuedCredential", typ: typeOf[mobility.IssuedCredential](), desc: "A new broker credential with its secret (the MQTT password), shown this once; the hub keeps only a hash."},
+	{name: "Incident", typ: typeOf[mobility.Incident](), desc: "Something an operator must look at: bike_released_without_ride is a station confirming an unlock after the hub stopped waiting (or for a request the hub never sent)."},
+	{name: "OccupancySample", typ: typeOf[mobility.OccupancySample]()},
+	{name: "StationOpenRequest", typ: typeOf[stationOpenRequest](), request: true, required: []string{"open"}},
+	{name: "DockServiceRequest", typ: typeOf[dockServiceRequest](), request: true, required: []string{"in_service"}},
+}
+
+// Values a string may take, by Go type and by "Component.field".
+var openAPITypeEnums = map[reflect.Type][]string{
+	typeOf[identity.Role]():       rolesOf(identity.Roles),
+	typeOf[wallet.AccountKind]():  {"citizen_credit", "campaign_budget", "campaign_held", "shop_payable", "shop_paid", "city_funding", "stripe_clearing", "revenue", "system"},
+	typeOf[mobility.Propulsion](): {string(mobility.Human), string(mobility.ElectricAssist)},
+	typeOf[mobility.RideStatus](): {string(mobility.RidePending), string(mobility.RideActive), string(mobility.RideEnded), string(mobility.RideFailed)},
+}
+
+func rolesOf(rs []identity.Role) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return out
+}
+
+var (
+	campaignStatuses = []string{vouchers.StatusDraft, vouchers.StatusOpen, vouchers.StatusPaused, vouchers.StatusClosed}
+	voucherModes     = []string{vouchers.ModeSingleUse, vouchers.ModePartial}
+	voucherStatuses  = []string{vouchers.VoucherActive, vouchers.VoucherUsed, vouchers.VoucherExpired}
+	settleStatuses   = []string{vouchers.SettlementClosed, vouchers.SettlementPaid}
+)
+
+// openAPIFieldNotes adds keywords to one property of one component.
+var openAPIFieldNotes = map[string]*obj{
+	"Problem.type":                       newObj("format", "uri"),
+	"Problem.status":                     newObj("minimum", 400, "maximum", 599),
+	"Tokens.token_type":                  newObj("const", "Bearer"),
+	"Tokens.expires_in":                  newObj("description", "Seconds until the access token expires."),
+	"Account.locale":                     newObj("enum", identity.Locales),
+	"Caller.locale":                      newObj("enum", identity.Locales),
+	"SignupRequest.locale":               newObj("enum", identity.Locales),
+	"AdminAccountRequest.locale":         newObj("enum", identity.Locales),
+	"SignupRequest.password":             newObj("minLength", identity.MinPasswordLen),
+	"AdminAccountRequest.password":       newObj("minLength", identity.MinPasswordLen),
+	"Wallet.currency":                    newObj("const", "EUR"),
+	"Wallet.test_payments":               newObj("description", "Top-ups are demo money on this hub (CITYHUB_TEST_PAYMENTS)."),
+	"TopUp.currency":                     newObj("const", "EUR"),
+	"TopUp.status":                       newObj("enum", []string{"succeeded", "pending"}),
+	"TopUpRequest.amount_cents":          newObj("minimum", 1),
+	"HistoryPage.next_cursor":            newObj("description", "Cursor of the next (older) page; absent on the last page."),
+	"Campaign.status":                    newObj("enum", campaignStatuses),
+	"Campaign.mode":                      newObj("enum", voucherModes),
+	"Campaign.valid_until":               newObj("description", "Exclusive end of validity."),
+	"ClaimableCampaign.status":           newObj("enum", campaignStatuses),
+	"ClaimableCampaign.mode":             newObj("enum", voucherModes),
+	"CampaignRequest.mode":               newObj("enum", voucherModes),
+	"CampaignRequest.valid_from":         newObj("description", "A day in Europe/Rome (YYYY-MM-DD) or an RFC 3339 time."),
+	"CampaignRequest.valid_until":        newObj("description", "A day in Europe/Rome (YYYY-MM-DD, inclusive) or an RFC 3339 time."),
+	"CampaignUptake.status":              newObj("enum", campaignStatuses),
+	"OpenCampaign.status":                newObj("enum", campaignStatuses),
+	"Voucher.status":                     newObj("enum", voucherStatuses),
+	"Voucher.mode":                       newObj("enum", voucherModes),
+	"Voucher.campaign_status":            newObj("enum", campaignStatuses),
+	"VoucherPreview.status":              newObj("enum", voucherStatuses),
+	"VoucherPreview.mode":                newObj("enum", voucherModes),
+	"VoucherPreview.problem":             newObj("description", "Why the voucher cannot be redeemed here now, when it cannot."),
+	"PreviewRequest.code":                newObj("description", "A scanned QR token or a typed code."),
+	"RedeemRequest.code":                 newObj("description", "A scanned QR token or a typed code."),
+	"RedeemRequest.purchase_cents":       newObj("minimum", 1),
+	"RedemptionReceipt.reversible_until": newObj("format", "date-time"),
+	"Settlement.status":                  newObj("enum", settleStatuses),
+	"Statement.status":                   newObj("enum", settleStatuses),
+	"OpenVoucherStats.license":           newObj("const", vouchers.OpenLicence),
+	"OpenVoucherStats.license_url":       newObj("format", "uri"),
+	"AuditEntry.detail":                  newObj("description", "What the action was about (amounts, ids), by action."),
+	"StationInput.id":                    newObj("description", "Required on POST; on PUT taken from the URL when absent."),
+	"BikeInput.id":                       newObj("description", "Required on POST; on PUT taken from the URL when absent."),
+	"VehicleTypeInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
+	"PricingPlanInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
+	"DockState.battery":                  newObj("minimum", 0, "maximum", 100),
+	"BikeAtDock.battery":                 newObj("minimum", 0, "maximum", 100),
+	"UnlockRequest.dock":                 newObj("minimum", 1, "maximum", mobility.MaxCapacity),
+}
+
+// schemaGen turns Go types into JSON Schema (2020-12, as OpenAPI 3.1 uses).
+type schemaGen struct {
+	names map[reflect.Type]string // response components by type
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+func jsonName(f reflect.StructField) (name string, omit, skip bool) {
+	tag := f.Tag.Get("json")
+	if tag == "-" {
+		return "", false, true
+	}
+	name, opts, _ := strings.Cut(tag, ",")
+	if name == "" {
+		name = f.Name
+	}
+	omit = strings.Contains(","+opts+",", ",omitempty,") || strings.Contains(","+opts+",", ",omitzero,")
+	return name, omit, false
+}
+
+type prop struct {
+	name   string
+	typ    reflect.Type
+	omit   bool
+	isTime bool
+}
+
+// fields lists the JSON members of struct t as encoding/json writes them,
+// with embedded structs flattened.
+func fields(t reflect.Type) []prop {
+	var out []prop
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Anonymous && f.Tag.Get("json") == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				for _, p := range fields(et) {
+					// A field of the outer struct wins over an embedded one.
+					if !slices.ContainsFunc(out, func(q prop) bool { return q.name == p.name }) {
+						out = append(out, p)
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		name, omit, skip := jsonName(f)
+		if skip {
+			continue
+		}
+		if i := slices.IndexFunc(out, func(q prop) bool { return q.name == name }); i >= 0 {
+			out = slices.Delete(out, i, i+1)
+		}
+		out = append(out, prop{name: name, typ: f.Type, omit: omit})
+	}
+	return out
+}
+
+func (g *schemaGen) schema(t reflect.Type, owner string) any {
+	if name, ok := g.names[t]; ok && name != owner {
+		return newObj("$ref", "#/components/schemas/"+name)
+	}
+	if enum, ok := openAPITypeEnums[t]; ok {
+		return newObj("type", "string", "enum", enum)
+	}
+	switch {
+	case t == timeType:
+		return newObj("type", "string", "format", "date-time")
+	case t.Kind() == reflect.Pointer:
+		return g.schema(t.Elem(), "")
+	case t.Kind() == reflect.Struct:
+		return g.object(t, owner, false, nil)
+	case t.Kind() == reflect.Slice:
+		return newObj("type", "array", "items", g.schema(t.Elem(), ""))
+	case t.Kind() == reflect.Map:
+		if t.Elem().Kind() == reflect.Interface {
+			return newObj("type", "object")
+		}
+		return newObj("type", "object", "additionalProperties", g.schema(t.Elem(), ""))
+	case t.Kind() == reflect.Interface:
+		return newObj()
+	case t.Kind() == reflect.String:
+		return newObj("type", "string")
+	case t.Kind() == reflect.Bool:
+		return newObj("type", "boolean")
+	case t.Kind() == reflect.Int64:
+		return newObj("type", "integer", "format", "int64")
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return newObj("type", "integer")
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return newObj("type", "number")
+	}
+	panic(fmt.Sprintf("openapi: no schema for %v", t))
+}
+
+// object is struct t as a closed object. A response lists every member
+// encoding/json always writes as required; a request lists required.
+func (g *schemaGen) object(t reflect.Type, owner string, request bool, required []string) *obj {
+	props := newObj()
+	var req []string
+	for _, p := range fields(t) {
+		s := g.schema(p.typ, "")
+		if note, ok := openAPIFieldNotes[owner+"."+p.name]; ok {
+			merged := newObj()
+			if so, ok := s.(*obj); ok {
+				for _, k := range so.keys {
+					merged.set(k, so.vals[k])
+				}
+			}
+			for _, k := range note.keys {
+				merged.set(k, note.vals[k])
+			}
+			s = merged
+		}
+		if request && (p.name == "created_at" || p.name == "updated_at") {
+			s.(*obj).set("readOnly", true)
+		}
+		props.set(p.name, s)
+		if !request && !p.omit {
+			req = append(req, p.name)
+		}
+	}
+	if request {
+		req = required
+	}
+	o := newObj("type", "object", "properties", props)
+	if len(req) > 0 {
+		o.set("required", req)
+	}
+	return o.set("additionalProperties", false)
+}

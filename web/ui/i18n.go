@@ -1,0 +1,280 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Rome must resolve on hosts without a zoneinfo database
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+// The pages speak Italian first and English second. Messages live in JSON
+// catalogues per language (a core one and one per area), never in
+// templates, so a translator edits catalogue files only and a test proves
+// both languages carry the same keys.
+
+//go:embed i18n/*.json
+var catalogFS embed.FS
+
+// Languages the pages speak, the default first.
+var pageLanguages = []string{"it", "en"}
+
+const defaultLanguage = "it"
+
+// langCookie keeps a person's explicit choice of language.
+const langCookie = "cityhub_lang"
+
+// cityZone is where the city is: every date and time on a page is shown in it.
+var cityZone = mustZone("Europe/Rome")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(fmt.Sprintf("load time zone %s: %v", name, err))
+	}
+	return loc
+}
+
+// locale formats messages, money and dates in one language.
+type locale struct {
+	Lang string
+	msgs map[string]string
+}
+
+// loadCatalogues reads every embedded catalogue. A catalogue that is missing or
+// not a flat object of strings fails the start.
+func loadCatalogues() (map[string]*locale, error) { return loadCataloguesFrom(catalogFS) }
+
+// loadCataloguesFrom merges, per language, i18n/<lang>.json with every area
+// catalogue i18n/<area>.<lang>.json (e.g. mobility.it.json), so areas edit
+// files of their own. A key defined twice, in one file or across files, fails
+// the start: one definition silently winning over another would ship the
+// wrong text.
+func loadCataloguesFrom(fsys fs.FS) (map[string]*locale, error) {
+	files, err := fs.Glob(fsys, "i18n/*.json")
+	if err != nil {
+		return nil, fmt.Errorf("list catalogues: %w", err)
+	}
+	byLang := map[string][]string{}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".json")
+		lang := name
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			lang = name[i+1:]
+			if name[:i] == "" || strings.Contains(name[:i], ".") {
+				return nil, fmt.Errorf("catalogue %s: name it <area>.<lang>.json", f)
+			}
+		}
+		if !supportedLanguage(lang) {
+			return nil, fmt.Errorf("catalogue %s: unknown language %q", f, lang)
+		}
+		byLang[lang] = append(byLang[lang], f)
+	}
+	out := map[string]*locale{}
+	for _, lang := range pageLanguages {
+		if !slices.Contains(byLang[lang], "i18n/"+lang+".json") {
+			return nil, fmt.Errorf("read %s catalogue: i18n/%s.json is missing", lang, lang)
+		}
+		msgs := map[string]string{}
+		from := map[string]string{}
+		for _, f := range byLang[lang] {
+			b, err := fs.ReadFile(fsys, f)
+			if err != nil {
+				return nil, fmt.Errorf("read %s catalogue: %w", lang, err)
+			}
+			one, err := parseCatalogue(b)
+			if err != nil {
+				return nil, fmt.Errorf("parse catalogue %s: %w", f, err)
+			}
+			for k, v := range one {
+				if prev, dup := from[k]; dup {
+					return nil, fmt.Errorf("catalogue key %q is in both %s and %s", k, prev, f)
+				}
+				msgs[k], from[k] = v, f
+			}
+		}
+		out[lang] = &locale{Lang: lang, msgs: msgs}
+	}
+	return out, nil
+}
+
+// parseCatalogue reads a flat JSON object of strings, refusing a key that
+// appears twice (encoding/json would keep the last one silently).
+func parseCatalogue(b []byte) (map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	out := map[string]string{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		var v string
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("key %q: %w", key, err)
+		}
+		if _, dup := out[key]; dup {
+			return nil, fmt.Errorf("key %q appears twice", key)
+		}
+		out[key] = v
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
+		return nil, fmt.Errorf("not a flat JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("data after the object")
+	}
+	return out, nil
+}
+
+// T returns the message for key, with args filled in by fmt verbs. A missing
+// key shows as itself in brackets, so it is seen rather than hidden; tests
+// keep that from ever shipping.
+func (l *locale) T(key string, args ...any) string {
+	m, ok := l.msgs[key]
+	if !ok {
+		return "[" + key + "]"
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(m, args...)
+	}
+	return m
+}
+
+// Has reports whether the catalogue has key.
+func (l *locale) Has(key string) bool { _, ok := l.msgs[key]; return ok }
+
+// keys lists the catalogue's keys, sorted.
+func (l *locale) keys() []string {
+	out := make([]string, 0, len(l.msgs))
+	for k := range l.msgs {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Money formats integer euro cents: "1.234,50 €" in Italian, "€1,234.50" in
+// English.
+func (l *locale) Money(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	euros, rest := cents/100, cents%100
+	thousands, decimal := ".", ","
+	if l.Lang == "en" {
+		thousands, decimal = ",", "."
+	}
+	digits := strconv.FormatInt(euros, 10)
+	var b strings.Builder
+	for i, d := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(thousands)
+		}
+		b.WriteRune(d)
+	}
+	amount := fmt.Sprintf("%s%s%02d", b.String(), decimal, rest)
+	sign := ""
+	if neg {
+		sign = "−" // U+2212, the minus sign screen readers read as "minus"
+	}
+	if l.Lang == "en" {
+		return sign + "€" + amount
+	}
+	return sign + amount + "\u00a0€"
+}
+
+// Date formats a day in the city's time zone: "25 novembre 2026".
+func (l *locale) Date(t time.Time) string {
+	t = t.In(cityZone)
+	month := l.T("month." + strconv.Itoa(int(t.Month())))
+	return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
+}
+
+// DateTime formats an instant in the city's time zone: "25 novembre 2026,
+// 22:08" (24-hour clock in both languages, as the city's notices use).
+func (l *locale) DateTime(t time.Time) string {
+	return l.Date(t) + ", " + t.In(cityZone).Format("15:04")
+}
+
+// ISO is the machine-readable instant for <time datetime>.
+func (l *locale) ISO(t time.Time) string { return t.In(cityZone).Format(time.RFC3339) }
+
+// ErrorText is the message a page shows for err in this language: the
+// catalogue's text for its code (and reason, when the catalogue knows it).
+func (l *locale) ErrorText(err error) string {
+	if r := apperr.ReasonOf(err); r != "" && l.Has("error.reason."+r) {
+		return l.T("error.reason." + r)
+	}
+	key := "error.code." + string(apperr.CodeOf(err))
+	if l.Has(key) {
+		return l.T(key)
+	}
+	return l.T("error.code.internal")
+}
+
+// pickLanguage chooses the page language: the cookie set by the language
+// switch, else the signed-in account's own language, else the browser's
+// Accept-Language, else Italian.
+func pickLanguage(r *http.Request) string {
+	if c, err := r.Cookie(langCookie); err == nil && supportedLanguage(c.Value) {
+		return c.Value
+	}
+	if c, ok := identity.CallerFrom(r.Context()); ok {
+		if lang, _, _ := strings.Cut(strings.ToLower(c.Locale), "-"); supportedLanguage(lang) {
+			return lang
+		}
+	}
+	return fromAcceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+func supportedLanguage(lang string) bool {
+	for _, l := range pageLanguages {
+		if l == lang {
+			return true
+		}
+	}
+	return false
+}
+
+// fromAcceptLanguage picks the supported language with the highest q value
+// (earlier wins ties), or the default.
+func fromAcceptLanguage(header string) string {
+	best, bestQ := defaultLanguage, 0.0
+	for _, part := range strings.Split(header, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		tag, params, _ := strings.Cut(part, ";")
+		q := 1.0
+		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
+			v, err := strconv.ParseFloat(strings.TrimPrefix(p, "q="), 64)
+			if err != nil || v < 0 || v > 1 {
+				continue
+			}
+			q = v
+		}
+		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
+		if supportedLanguage(primary) && q > bestQ {
+			best, bestQ = primary, q
+		}
+	}
+	return best
+}

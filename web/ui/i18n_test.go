@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+func TestCataloguesHaveTheSameKeys(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, en := locs["it"], locs["en"]
+	for _, k := range it.keys() {
+		if !en.Has(k) {
+			t.Errorf("key %q is in it.json but not in en.json", k)
+		}
+		if strings.TrimSpace(it.T(k)) == "" {
+			t.Errorf("it.json: %q is empty", k)
+		}
+	}
+	for _, k := range en.keys() {
+		if !it.Has(k) {
+			t.Errorf("key %q is in en.json but not in it.json", k)
+		}
+	}
+	if len(it.keys()) < 100 {
+		t.Errorf("it.json has only %d keys", len(it.keys()))
+	}
+}
+
+// Every literal key a template or a handler names must exist; keys built at
+// run time (error codes, months) are listed here explicitly.
+func TestEveryKeyUsedExists(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	literal := regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	var used []string
+	err = fs.WalkDir(templateFS, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+			used = append(used, m[1])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(used) < 80 {
+		t.Fatalf("found only %d keys in templates; is the pattern stale?", len(used))
+	}
+	used = append(used, "login.missing", "login.wrong", "login.rate_limited", "privacy.delete.mismatch")
+	for _, c := range []apperr.Code{apperr.Invalid, apperr.NotFound, apperr.Conflict, apperr.Unauthenticated, apperr.Forbidden,
+		apperr.RateLimited, apperr.Unavailable, apperr.InsufficientFunds, apperr.Internal} {
+		used = append(used, "error.code."+string(c))
+	}
+	for _, st := range []int{400, 403, 404, 429, 500} {
+		used = append(used, "error.heading."+headingOf(st))
+	}
+	for m := 1; m <= 12; m++ {
+		used = append(used, "month."+strconv.Itoa(m))
+	}
+	for _, kind := range []string{"voucher", "ticket", "ride"} {
+		used = append(used, "item.kind."+kind)
+	}
+	for _, lang := range pageLanguages {
+		for _, k := range used {
+			if !locs[lang].Has(k) {
+				t.Errorf("%s.json lacks %q", lang, k)
+			}
+		}
+	}
+}
+
+func TestMoneyAndDates(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, en := locs["it"], locs["en"]
+	money := []struct {
+		cents  int64
+		it, en string
+	}{
+		{123450, "1.234,50\u00a0€", "€1,234.50"},
+		{5, "0,05\u00a0€", "€0.05"},
+		{-2000, "−20,00\u00a0€", "−€20.00"},
+		{100000000, "1.000.000,00\u00a0€", "€1,000,000.00"},
+		{99999, "999,99\u00a0€", "€999.99"},
+	}
+	for _, m := range money {
+		if got := it.Money(m.cents); got != m.it {
+			t.Errorf("it.Money(%d) = %q, want %q", m.cents, got, m.it)
+		}
+		if got := en.Money(m.cents); got != m.en {
+			t.Errorf("en.Money(%d) = %q, want %q", m.cents, got, m.en)
+		}
+	}
+	// 23:30 UTC on 1 March is already 2 March in Rome (UTC+1), and in
+	// summer Rome is UTC+2.
+	winter := time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC)
+	if got, want := it.DateTime(winter), "2 marzo 2026, 00:30"; got != want {
+		t.Errorf("it.DateTime = %q, want %q", got, want)
+	}
+	summer := time.Date(2026, 7, 14, 16, 5, 0, 0, time.UTC)
+	if got, want := en.DateTime(summer), "14 July 2026, 18:05"; got != want {
+		t.Errorf("en.DateTime = %q, want %q", got, want)
+	}
+}
+
+func TestLanguageChoice(t *testing.T) {
+	cases := []struct {
+		name, cookie, accept, want string
+	}{
+		{"default is Italian", "", "", "it"},
+		{"browser English", "", "en-GB,en;q=0.9", "en"},
+		{"browser prefers Italian by q", "", "en;q=0.5, it;q=0.8", "it"},
+		{"unsupported browser language", "", "de-DE,fr;q=0.9", "it"},
+		{"German first, English second", "", "de,en;q=0.7", "en"},
+		{"cookie wins over browser", "it", "en", "it"},
+		{"bad cookie ignored", "xx", "en", "en"},
+		{"malformed q ignored", "", "en;q=abc", "it"},
+	}
+	t.Run("account language between cookie and browser", func(t *testing.T) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Language", "it")
+		r = r.WithContext(identity.WithCaller(r.Context(), identity.Caller{AccountID: "acc_x", Locale: "en-GB"}))
+		if got := pickLanguage(r); got != "en" {
+			t.Errorf("with an English account: %q", got)
+		}
+		r.AddCookie(&http.Cookie{Name: langCookie, Value: "it"})
+		if got := pickLanguage(r); got != "it" {
+			t.Errorf("the switch's cookie must win: %q", got)
+		}
+	})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			if c.cookie != "" {
+				r.AddCookie(&http.Cookie{Name: langCookie, Value: c.cookie})
+			}
+			if c.accept != "" {
+				r.Header.Set("Accept-Language", c.accept)
+			}
+			if got := pickLanguage(r); got != c.want {
+				t.Errorf("pickLanguage = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+func TestEveryViewParses(t *testing.T) {
+	p, err := loadPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range pageViews {
+		if p.views[name] == nil {
+			t.Errorf("view %s not loaded", name)
+		}
+	}
+}

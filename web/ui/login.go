@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/web/httpx"
+)
+
+type loginForm struct {
+	Email string
+	Next  string
+	Error string
+}
+
+// handleLoginPage shows the sign-in form; a signed-in person goes straight on.
+func (s *homePages) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	next, _ := localPath(r.URL.Query().Get("next"))
+	if c, ok := s.pageCaller(r); ok {
+		if next == "" {
+			next = homeOf(c)
+		}
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", "login", loginForm{Next: next})
+}
+
+// handleLogin opens a page session from email and password and sets the
+// session cookie (HttpOnly, SameSite=Lax, Secure over TLS).
+func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	password := r.PostFormValue("password")
+	next, _ := localPath(r.PostFormValue("next"))
+	form := loginForm{Email: email, Next: next}
+	l := s.locale(r)
+	if email == "" || password == "" {
+		form.Error = l.T("login.missing")
+		s.render(w, r, http.StatusBadRequest, "login", "login", form)
+		return
+	}
+	if s.accounts == nil {
+		s.pageError(w, r, apperr.E(apperr.Unavailable, "sign-in is not configured"))
+		return
+	}
+	token, c, err := s.accounts.StartSession(r.Context(), email, password, httpx.ClientIP(r))
+	if err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Unauthenticated, apperr.NotFound, apperr.Invalid:
+			form.Error = l.T("login.wrong")
+			s.render(w, r, http.StatusUnauthorized, "login", "login", form)
+		case apperr.RateLimited:
+			httpx.SetRetryAfter(w, err)
+			form.Error = l.T("login.rate_limited")
+			s.render(w, r, http.StatusTooManyRequests, "login", "login", form)
+		default:
+			s.pageError(w, r, err)
+		}
+		return
+	}
+	s.setCookie(w, r, httpx.SessionCookie, token, 0)
+	if next == "" {
+		next = homeOf(c)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}

@@ -1,0 +1,323 @@
+package ui
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+	"cityhub/mobility"
+	"cityhub/wallet"
+	"cityhub/web/httpx"
+)
+
+// The rider's bike pages: stations with live bikes (nearest first when the
+// phone shares its position), a station's bikes with an unlock button each,
+// the running ride refreshing itself until the bike is docked and the fare
+// charged, and the ride history. Every rule is mobility.Service's; these
+// pages only show its answers in the rider's language.
+
+type bikeStationsPage struct {
+	Stations []stationRow
+	// Near says the list is sorted by distance from the rider.
+	Near bool
+	Ride *mobility.RideView
+}
+
+// handleBikeStations lists the stations; with ?lat=&lon= (sent by the
+// page's script once the phone shares its position) nearest first, else by
+// name, which is also what a browser without scripts sees.
+func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	near, ok := positionOf(r)
+	list, err := s.mobility.StationList(ctx, near)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	page := bikeStationsPage{Near: ok}
+	for _, st := range list {
+		row := stationRow{StationView: st}
+		if st.DistanceMeters != nil {
+			row.Distance = distanceText(l, *st.DistanceMeters)
+		}
+		page.Stations = append(page.Stations, row)
+	}
+	if ride, err := s.mobility.CurrentRide(ctx, c.AccountID); err == nil {
+		page.Ride = &ride
+	}
+	s.render(w, r, http.StatusOK, "mobility_stations", "bikes", page)
+}
+
+type stationRow struct {
+	mobility.StationView
+	// Distance is how far the rider is, in words ("350 m", "1,2 km").
+	Distance string
+}
+
+func distanceText(l *locale, meters int) string {
+	if meters < 1000 {
+		return l.T("mobility.distance_m", meters)
+	}
+	km := strconv.FormatFloat(float64(meters)/1000, 'f', 1, 64)
+	if l.Lang == "it" {
+		km = strings.Replace(km, ".", ",", 1)
+	}
+	return l.T("mobility.distance_km", km)
+}
+
+// positionOf reads ?lat=&lon=; a missing or impossible position is ignored,
+// so a hand-edited link still lists the stations.
+func positionOf(r *http.Request) (*mobility.LatLon, bool) {
+	q := r.URL.Query()
+	lat, err1 := strconv.ParseFloat(q.Get("lat"), 64)
+	lon, err2 := strconv.ParseFloat(q.Get("lon"), 64)
+	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 || math.IsNaN(lat) || math.IsNaN(lon) {
+		return nil, false
+	}
+	return &mobility.LatLon{Lat: lat, Lon: lon}, true
+}
+
+type bikeStationPage struct {
+	Station mobility.StationView
+	Bikes   []bikeOffer
+	// BalanceCents is the rider's credit.
+	BalanceCents int64
+	// ShortOfCredit is set when some bike here needs more credit than the
+	// rider has; NeedCents is the least credit any of those bikes needs.
+	ShortOfCredit bool
+	NeedCents     int64
+	Ride          *mobility.RideView
+	// CodeRequestID is the request id of the form that unlocks by the
+	// bike's code.
+	CodeRequestID string
+	// AnyAffordable says the rider has credit for at least one bike here.
+	AnyAffordable bool
+	// Error is the refusal of an unlock just tried, in the rider's language.
+	Error string
+	// ErrorReason is its machine reason (tests and styling).
+	ErrorReason string
+}
+
+type bikeOffer struct {
+	mobility.BikeAtDock
+	PlanName    string
+	PlanText    string
+	NeedCents   int64
+	Affordable  bool
+	RequestID   string
+	RangeKm     int
+	HasRangeKm  bool
+	BatteryText string
+}
+
+// handleBikeStation shows a station's bikes, each with its price and an
+// unlock button.
+func (s *bikePages) handleBikeStation(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	page, err := s.bikeStationPage(r.Context(), r, c, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "mobility_station", "bikes", page)
+}
+
+func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c identity.Caller, id string) (bikeStationPage, error) {
+	lang := s.locale(r).Lang
+	st, err := s.mobility.StationDetail(ctx, id)
+	if err != nil {
+		return bikeStationPage{}, err
+	}
+	page := bikeStationPage{Station: st, CodeRequestID: ids.New("unl")}
+	if s.wallet != nil {
+		acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+		if err != nil && !apperr.Has(err, apperr.NotFound) {
+			return page, err
+		}
+		page.BalanceCents = acct.Balance
+	}
+	if ride, err := s.mobility.CurrentRide(ctx, c.AccountID); err == nil {
+		page.Ride = &ride
+	}
+	plans := map[string]mobility.PricingPlan{}
+	for _, b := range st.Bikes {
+		offer := bikeOffer{BikeAtDock: b, RequestID: ids.New("unl")}
+		plan, ok := plans[b.VehicleTypeID]
+		if !ok {
+			vt, err := s.mobility.VehicleType(ctx, b.VehicleTypeID)
+			if err != nil {
+				return page, err
+			}
+			if plan, err = s.mobility.PricingPlan(ctx, vt.PricingPlanID); err != nil {
+				return page, err
+			}
+			plans[b.VehicleTypeID] = plan
+		}
+		offer.PlanName, offer.PlanText = plan.NameIT, plan.DescriptionIT
+		if lang == "en" {
+			if plan.NameEN != "" {
+				offer.PlanName = plan.NameEN
+			}
+			if plan.DescriptionEN != "" {
+				offer.PlanText = plan.DescriptionEN
+			}
+		}
+		offer.NeedCents = plan.RequiredCredit()
+		offer.Affordable = page.BalanceCents >= offer.NeedCents
+		page.AnyAffordable = page.AnyAffordable || offer.Affordable
+		if !offer.Affordable && (!page.ShortOfCredit || offer.NeedCents < page.NeedCents) {
+			page.ShortOfCredit, page.NeedCents = true, offer.NeedCents
+		}
+		if b.RangeMeters > 0 {
+			offer.RangeKm, offer.HasRangeKm = (b.RangeMeters+500)/1000, true
+		}
+		page.Bikes = append(page.Bikes, offer)
+	}
+	return page, nil
+}
+
+// handleBikeUnlock asks the station to release the chosen bike. The form's
+// request id makes a double press one unlock: the second answer is the
+// first one's ride. On success the rider lands on the running ride; a
+// refusal shows the station again with the reason, nothing charged.
+func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	stationID := r.PostFormValue("station_id")
+	// A dock button names the dock (and the bike it showed); the code form
+	// names only the bike, as printed under the QR code on its frame.
+	bikeID := strings.ToLower(strings.TrimSpace(r.PostFormValue("bike_id")))
+	dock, err := strconv.Atoi(r.PostFormValue("dock"))
+	if r.PostFormValue("dock") == "" && bikeID != "" {
+		dock, err = 0, nil
+	}
+	if err != nil || !mobility.ValidID(stationID) {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "unlock_target", "Choose a bike at a station."))
+		return
+	}
+	ride, err := s.mobility.Unlock(ctx, c.AccountID, mobility.UnlockRequest{
+		RequestID: r.PostFormValue("request_id"), StationID: stationID, Dock: dock, BikeID: bikeID})
+	if err == nil {
+		http.Redirect(w, r, "/bikes/rides/"+ride.ID, http.StatusSeeOther)
+		return
+	}
+	if apperr.CodeOf(err) == apperr.Internal {
+		s.pageError(w, r, err)
+		return
+	}
+	page, perr := s.bikeStationPage(ctx, r, c, stationID)
+	if perr != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	page.Error, page.ErrorReason = l.ErrorText(err), apperr.ReasonOf(err)
+	if apperr.Has(err, apperr.InsufficientFunds) && page.NeedCents > 0 {
+		page.Error = l.T("mobility.credit_short", l.Money(page.BalanceCents), l.Money(page.NeedCents))
+	}
+	s.render(w, r, httpx.StatusOf(apperr.CodeOf(err)), "mobility_station", "bikes", page)
+}
+
+type bikeRidePage struct {
+	Ride         mobility.RideView
+	StartName    string
+	EndName      string
+	Duration     string
+	BalanceCents int64
+	HasBalance   bool
+}
+
+// handleBikeRide shows one of the rider's rides: while it runs, its time and
+// cost so far (the page's script reloads this part every few seconds); once
+// docked, the fare charged and the credit left.
+func (s *bikePages) handleBikeRide(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	ride, err := s.riderRide(ctx, c.AccountID, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	page := bikeRidePage{Ride: ride, StartName: s.stationName(ctx, ride.StartStation, l.Lang), Duration: rideDuration(l, ride.DurationSeconds)}
+	if ride.EndStation != "" {
+		page.EndName = s.stationName(ctx, ride.EndStation, l.Lang)
+	}
+	if ride.Status == mobility.RideEnded && s.wallet != nil {
+		if acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID)); err == nil {
+			page.BalanceCents, page.HasBalance = acct.Balance, true
+		}
+	}
+	s.render(w, r, http.StatusOK, "mobility_ride", "bikes", page)
+}
+
+// riderRide finds one of the rider's rides. Another rider's ride is
+// NotFound, like a ride that does not exist.
+func (s *bikePages) riderRide(ctx context.Context, riderID, id string) (mobility.RideView, error) {
+	return s.mobility.RideOf(ctx, riderID, id)
+}
+
+func (s *bikePages) stationName(ctx context.Context, id, lang string) string {
+	st, err := s.mobility.Station(ctx, id)
+	if err != nil {
+		return id
+	}
+	return st.Name(lang)
+}
+
+// rideDuration is "12 min 05 s", or "1 h 02 min" past an hour.
+func rideDuration(l *locale, secs int64) string {
+	if secs < 0 {
+		secs = 0
+	}
+	if secs >= 3600 {
+		return l.T("mobility.duration_hours", secs/3600, (secs%3600)/60)
+	}
+	return l.T("mobility.duration_minutes", secs/60, secs%60)
+}
+
+type bikeRidesPage struct {
+	Rides []rideRow
+}
+
+type rideRow struct {
+	mobility.RideView
+	StartName string
+	EndName   string
+	Duration  string
+}
+
+// handleBikeRides lists the rider's latest rides, failed unlocks included
+// (they show that nothing was charged).
+func (s *bikePages) handleBikeRides(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	rides, err := s.mobility.RideHistory(ctx, c.AccountID, time.Time{}, 50)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	names := map[string]string{}
+	name := func(id string) string {
+		if id == "" {
+			return ""
+		}
+		n, ok := names[id]
+		if !ok {
+			n = s.stationName(ctx, id, l.Lang)
+			names[id] = n
+		}
+		return n
+	}
+	page := bikeRidesPage{}
+	for _, ride := range rides {
+		page.Rides = append(page.Rides, rideRow{RideView: ride, StartName: name(ride.StartStation), EndName: name(ride.EndStation),
+			Duration: rideDuration(l, ride.DurationSeconds)})
+	}
+	s.render(w, r, http.StatusOK, "mobility_rides", "bikes", page)
+}

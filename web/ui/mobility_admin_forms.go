@@ -1,0 +1,516 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/web/httpx"
+)
+
+// ---- forms ----
+
+// bikeAdminFormPage is a create or edit form: the values as typed, the
+// messages per field (keyed like the form's fields), and a message for the
+// whole form when a mistake belongs to no one field.
+type bikeAdminFormPage struct {
+	Edit    bool
+	ID      string
+	Values  map[string]string
+	Errors  map[string]string
+	Problem string
+	// Segments are a plan's per-minute rows, as typed.
+	Segments []segmentRow
+	// Options for the selects: vehicle types (bikes), pricing plans (types).
+	Options []bikeAdminOption
+	// Preview is a plan's fares once its form parses (after "preview" or on
+	// an edit).
+	Preview string
+	// Saved tells an edit form that the last post was stored.
+	Saved bool
+}
+
+type segmentRow struct {
+	N                       int // 1-based, for labels
+	Start, Interval, Rate   string
+	End                     string
+	StartErr, IntervalErr   string
+	RateErr, EndErr, RowErr string
+}
+
+type bikeAdminOption struct {
+	ID, Name string
+}
+
+// segmentRows is how many per-minute rows a plan form offers beyond those it
+// holds; a blank row is ignored.
+const spareSegmentRows = 2
+
+func (s *bikeAdminPages) bikeAdminForm(k bikeAdminKind, edit bool) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		ctx := r.Context()
+		l := s.locale(r)
+		p := bikeAdminFormPage{Edit: edit, Values: map[string]string{}, Errors: map[string]string{}, Saved: r.URL.Query().Get("saved") == "1"}
+		if edit {
+			p.ID = r.PathValue("id")
+			if err := s.fillForm(ctx, l, k, p.ID, &p); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+		} else {
+			switch k {
+			case kindStations:
+				p.Values["capacity"] = "10"
+				p.Values["open"] = "1"
+			case kindBikes:
+				p.Values["active"] = "1"
+			case kindTypes:
+				p.Values["propulsion"] = string(mobility.Human)
+			case kindPlans:
+				p.Segments = blankSegments(0, spareSegmentRows)
+			}
+		}
+		if err := s.formOptions(ctx, l, k, &p); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, k.view, "admin", p)
+	}
+}
+
+// fillForm puts a stored object into the form's values, formatted in the
+// reader's language.
+func (s *bikeAdminPages) fillForm(ctx context.Context, l *locale, k bikeAdminKind, id string, p *bikeAdminFormPage) error {
+	m := s.mobility
+	v := p.Values
+	switch k {
+	case kindStations:
+		st, err := m.Station(ctx, id)
+		if err != nil {
+			return err
+		}
+		v["name_it"], v["name_en"], v["address"] = st.NameIT, st.NameEN, st.Address
+		v["lat"], v["lon"], v["capacity"] = formatCoord(l, st.Lat), formatCoord(l, st.Lon), strconv.Itoa(st.Capacity)
+		v["open"] = boolField(st.Open)
+	case kindBikes:
+		b, err := m.Bike(ctx, id)
+		if err != nil {
+			return err
+		}
+		v["vehicle_type_id"], v["active"] = b.VehicleTypeID, boolField(b.Active)
+	case kindTypes:
+		t, err := m.VehicleType(ctx, id)
+		if err != nil {
+			return err
+		}
+		v["name_it"], v["name_en"], v["propulsion"], v["pricing_plan_id"] = t.NameIT, t.NameEN, string(t.Propulsion), t.PricingPlanID
+		if t.MaxRangeMeters > 0 {
+			v["max_range_km"] = formatKm(l, t.MaxRangeMeters)
+		}
+	case kindPlans:
+		pl, err := m.PricingPlan(ctx, id)
+		if err != nil {
+			return err
+		}
+		v["name_it"], v["name_en"], v["description_it"], v["description_en"] = pl.NameIT, pl.NameEN, pl.DescriptionIT, pl.DescriptionEN
+		v["unlock"] = formatFareEuros(l, pl.UnlockCents)
+		for i, sg := range pl.PerMin {
+			row := segmentRow{N: i + 1, Start: strconv.Itoa(sg.StartMin), Interval: strconv.Itoa(sg.IntervalMin), Rate: formatFareEuros(l, sg.RateCents)}
+			if sg.EndMin > 0 {
+				row.End = strconv.Itoa(sg.EndMin)
+			}
+			p.Segments = append(p.Segments, row)
+		}
+		p.Segments = append(p.Segments, blankSegments(len(pl.PerMin), spareSegmentRows)...)
+		p.Preview = farePreview(l, pl)
+	}
+	return nil
+}
+
+func blankSegments(from, n int) []segmentRow {
+	var out []segmentRow
+	for i := from; i < from+n && i < maxSegments; i++ {
+		out = append(out, segmentRow{N: i + 1})
+	}
+	return out
+}
+
+// maxSegments is the domain's limit of per-minute segments in one plan.
+const maxSegments = 20
+
+func boolField(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+// formOptions loads what a form's select offers.
+func (s *bikeAdminPages) formOptions(ctx context.Context, l *locale, k bikeAdminKind, p *bikeAdminFormPage) error {
+	switch k {
+	case kindBikes:
+		types, err := s.mobility.VehicleTypes(ctx)
+		if err != nil {
+			return err
+		}
+		for _, t := range types {
+			p.Options = append(p.Options, bikeAdminOption{ID: t.ID, Name: typeName(l, t)})
+		}
+	case kindTypes:
+		plans, err := s.mobility.PricingPlans(ctx)
+		if err != nil {
+			return err
+		}
+		for _, pl := range plans {
+			p.Options = append(p.Options, bikeAdminOption{ID: pl.ID, Name: planName(l, pl)})
+		}
+	}
+	return nil
+}
+
+// bikeAdminSave creates (edit false: POST to the list) or replaces (POST to
+// the object) one object from its form.
+func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		ctx := r.Context()
+		l := s.locale(r)
+		if err := r.ParseForm(); err != nil {
+			s.pageError(w, r, apperr.R(apperr.Invalid, "form", "The form could not be read."))
+			return
+		}
+		p := bikeAdminFormPage{Edit: edit, Values: map[string]string{}, Errors: map[string]string{}}
+		if edit {
+			p.ID = r.PathValue("id")
+			// Editing what is not there is a 404, not a silent create.
+			if err := s.exists(ctx, k, p.ID); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+		} else {
+			p.ID = strings.TrimSpace(r.PostFormValue("id"))
+			p.Values["id"] = p.ID
+			// "new" is the path of the empty form, so an object with that
+			// id could never be opened again.
+			if p.ID == "new" {
+				p.Errors["id"] = l.T("madmin.err.reserved_id")
+			}
+		}
+		save := s.parseAndCheck(ctx, l, k, r.PostForm, &p)
+		preview := r.PostFormValue("preview") != ""
+		// Only a preview looks the code up beforehand, as a hint: a save
+		// leaves the decision to the create itself, which refuses a taken
+		// code atomically (see formError).
+		if preview && save != nil && len(p.Errors) == 0 && p.Problem == "" && !edit {
+			if err := s.exists(ctx, k, p.ID); err == nil {
+				p.Errors["id"] = l.T("madmin.err.already_exists")
+			} else if !apperr.Has(err, apperr.NotFound) {
+				s.pageError(w, r, err)
+				return
+			}
+		}
+		if save == nil || len(p.Errors) > 0 || p.Problem != "" || preview {
+			if err := s.formOptions(ctx, l, k, &p); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			status := httpx.StatusOf(apperr.Invalid)
+			if preview && len(p.Errors) == 0 && p.Problem == "" {
+				status = http.StatusOK
+			}
+			s.render(w, r, status, k.view, "admin", p)
+			return
+		}
+		if err := save(ctx); err != nil {
+			if apperr.CodeOf(err) == apperr.Internal {
+				s.pageError(w, r, err)
+				return
+			}
+			s.formError(l, k, err, &p)
+			if err := s.formOptions(ctx, l, k, &p); err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			s.render(w, r, httpx.StatusOf(apperr.CodeOf(err)), k.view, "admin", p)
+			return
+		}
+		if edit {
+			http.Redirect(w, r, k.base()+"/"+url.PathEscape(p.ID)+"?saved=1", http.StatusSeeOther)
+			return
+		}
+		if k == kindStations {
+			// Registering a station issues its broker credential.
+			s.credentials.issueOnRegistration(w, r, c, p.ID)
+			return
+		}
+		http.Redirect(w, r, k.base()+"?saved="+url.QueryEscape(p.ID), http.StatusSeeOther)
+	}
+}
+
+func (s *bikeAdminPages) exists(ctx context.Context, k bikeAdminKind, id string) error {
+	m := s.mobility
+	var err error
+	switch k {
+	case kindStations:
+		_, err = m.Station(ctx, id)
+	case kindBikes:
+		_, err = m.Bike(ctx, id)
+	case kindTypes:
+		_, err = m.VehicleType(ctx, id)
+	case kindPlans:
+		_, err = m.PricingPlan(ctx, id)
+	}
+	return err
+}
+
+// parseAndCheck reads the form into p.Values and the object, puts a message
+// on every field it cannot read, runs the domain's Validate, and returns the
+// write to run when all is well (nil when the form is wrong).
+func (s *bikeAdminPages) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, f url.Values, p *bikeAdminFormPage) func(context.Context) error {
+	val := func(name string) string {
+		v := strings.TrimSpace(f.Get(name))
+		p.Values[name] = v
+		return v
+	}
+	bad := func(field, key string, args ...any) {
+		if _, ok := p.Errors[field]; !ok {
+			p.Errors[field] = l.T(key, args...)
+		}
+	}
+	m := s.mobility
+	switch k {
+	case kindStations:
+		st := mobility.Station{ID: p.ID, NameIT: val("name_it"), NameEN: val("name_en"), Address: val("address"), Open: val("open") != ""}
+		var ok bool
+		if st.Lat, ok = parseCoord(val("lat")); !ok || st.Lat < -90 || st.Lat > 90 {
+			bad("lat", "madmin.err.lat")
+		}
+		if st.Lon, ok = parseCoord(val("lon")); !ok || st.Lon < -180 || st.Lon > 180 {
+			bad("lon", "madmin.err.lon")
+		}
+		n, err := strconv.Atoi(val("capacity"))
+		if err != nil || n < 1 || n > mobility.MaxCapacity {
+			bad("capacity", "madmin.err.station_capacity", mobility.MaxCapacity)
+		}
+		st.Capacity = n
+		if len(st.Address) > 300 {
+			bad("address", "madmin.err.address")
+		}
+		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.UpdateStation(ctx, st)
+				return err
+			}
+			_, err := m.CreateStation(ctx, st)
+			return err
+		})
+	case kindBikes:
+		b := mobility.Bike{ID: p.ID, VehicleTypeID: val("vehicle_type_id"), Active: val("active") != ""}
+		if b.VehicleTypeID == "" {
+			bad("vehicle_type_id", "madmin.err.choose_type")
+		}
+		return s.validated(l, k, b.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.UpdateBike(ctx, b)
+				return err
+			}
+			_, err := m.CreateBike(ctx, b)
+			return err
+		})
+	case kindTypes:
+		t := mobility.VehicleType{ID: p.ID, NameIT: val("name_it"), NameEN: val("name_en"), Propulsion: mobility.Propulsion(val("propulsion")), PricingPlanID: val("pricing_plan_id")}
+		km := val("max_range_km")
+		if t.Electric() {
+			meters, ok := parseKm(km)
+			if !ok {
+				bad("max_range_km", "madmin.err.vehicle_type_range")
+			}
+			t.MaxRangeMeters = meters
+		} else {
+			// A mechanical bike has no range; a value left in the field
+			// from switching propulsion is dropped, not refused.
+			p.Values["max_range_km"] = ""
+		}
+		if t.PricingPlanID == "" {
+			bad("pricing_plan_id", "madmin.err.choose_plan")
+		}
+		return s.validated(l, k, t.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.UpdateVehicleType(ctx, t)
+				return err
+			}
+			_, err := m.CreateVehicleType(ctx, t)
+			return err
+		})
+	case kindPlans:
+		pl := mobility.PricingPlan{ID: p.ID, NameIT: val("name_it"), NameEN: val("name_en"), DescriptionIT: val("description_it"), DescriptionEN: val("description_en")}
+		if cents, key := parseFareEuros(val("unlock")); key != "" {
+			bad("unlock", key)
+		} else {
+			pl.UnlockCents = cents
+		}
+		for i := range maxSegments {
+			n := strconv.Itoa(i)
+			row := segmentRow{N: i + 1, Start: strings.TrimSpace(f.Get("seg_start_" + n)), Interval: strings.TrimSpace(f.Get("seg_interval_" + n)),
+				Rate: strings.TrimSpace(f.Get("seg_rate_" + n)), End: strings.TrimSpace(f.Get("seg_end_" + n))}
+			if row.Start == "" && row.Interval == "" && row.Rate == "" && row.End == "" {
+				continue
+			}
+			row.N = len(p.Segments) + 1
+			sg, ok := parseSegment(l, &row)
+			if !ok {
+				p.Problem = l.T("madmin.err.segments_below")
+			}
+			pl.PerMin = append(pl.PerMin, sg)
+			p.Segments = append(p.Segments, row)
+		}
+		p.Segments = append(p.Segments, blankSegments(len(p.Segments), spareSegmentRows)...)
+		if len(p.Errors) == 0 && p.Problem == "" && pl.Validate() == nil {
+			p.Preview = farePreview(l, pl)
+		}
+		return s.validated(l, k, pl.Validate(), p, func(ctx context.Context) error {
+			if p.Edit {
+				_, err := m.UpdatePricingPlan(ctx, pl)
+				return err
+			}
+			_, err := m.CreatePricingPlan(ctx, pl)
+			return err
+		})
+	}
+	return nil
+}
+
+// validated turns the domain's verdict into form messages; the write runs
+// only when the page found nothing wrong either.
+func (s *bikeAdminPages) validated(l *locale, k bikeAdminKind, err error, p *bikeAdminFormPage, write func(context.Context) error) func(context.Context) error {
+	if err != nil && len(p.Errors) == 0 && p.Problem == "" {
+		s.formError(l, k, err, p)
+	}
+	if len(p.Errors) > 0 || p.Problem != "" {
+		return nil
+	}
+	return write
+}
+
+// reasonField says which field a domain reason belongs to.
+var reasonField = map[string]string{
+	"invalid_id":               "id",
+	"station_name":             "name_it",
+	"station_position":         "lat",
+	"station_capacity":         "capacity",
+	"vehicle_type_name":        "name_it",
+	"vehicle_type_propulsion":  "propulsion",
+	"vehicle_type_range":       "max_range_km",
+	"unknown_vehicle_type":     "vehicle_type_id",
+	"unknown_pricing_plan":     "pricing_plan_id",
+	"pricing_plan_name":        "name_it",
+	"pricing_plan_description": "description_it",
+	"pricing_plan_unlock":      "unlock",
+}
+
+// takenReason are the domain's refusals of a create whose code is taken.
+var takenReason = map[string]bool{"station_exists": true, "bike_exists": true, "vehicle_type_exists": true, "pricing_plan_exists": true}
+
+// formError puts a domain error next to its field, or over the form.
+func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bikeAdminFormPage) {
+	reason := apperr.ReasonOf(err)
+	msg := l.ErrorText(err)
+	if key := "madmin.err." + reason; reason != "" && l.Has(key) {
+		msg = l.T(key)
+		if reason == "station_capacity" {
+			msg = l.T(key, mobility.MaxCapacity)
+		}
+	}
+	if takenReason[reason] && !p.Edit {
+		p.Errors["id"] = l.T("madmin.err.already_exists")
+		return
+	}
+	if field, ok := reasonField[reason]; ok && !(field == "id" && p.Edit) {
+		p.Errors[field] = msg
+		return
+	}
+	p.Problem = msg
+}
+
+// ---- delete ----
+
+type bikeAdminDeletePage struct {
+	Kind    string // catalogue key part
+	Base    string
+	ID      string
+	Name    string
+	Problem string
+}
+
+func (s *bikeAdminPages) deleteTarget(ctx context.Context, l *locale, k bikeAdminKind, id string) (string, error) {
+	m := s.mobility
+	switch k {
+	case kindStations:
+		st, err := m.Station(ctx, id)
+		return st.Name(l.Lang), err
+	case kindBikes:
+		_, err := m.Bike(ctx, id)
+		return id, err
+	case kindTypes:
+		t, err := m.VehicleType(ctx, id)
+		return typeName(l, t), err
+	case kindPlans:
+		pl, err := m.PricingPlan(ctx, id)
+		return planName(l, pl), err
+	}
+	return "", apperr.E(apperr.NotFound, "no such kind")
+}
+
+// bikeAdminDeleteConfirm asks before deleting: a delete is not undone.
+func (s *bikeAdminPages) bikeAdminDeleteConfirm(k bikeAdminKind) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		id := r.PathValue("id")
+		name, err := s.deleteTarget(r.Context(), s.locale(r), k, id)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name})
+	}
+}
+
+func (s *bikeAdminPages) bikeAdminDelete(k bikeAdminKind) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		ctx := r.Context()
+		l := s.locale(r)
+		id := r.PathValue("id")
+		name, err := s.deleteTarget(ctx, l, k, id)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		m := s.mobility
+		switch k {
+		case kindStations:
+			err = m.DeleteStation(ctx, id)
+		case kindBikes:
+			err = m.DeleteBike(ctx, id)
+		case kindTypes:
+			err = m.DeleteVehicleType(ctx, id)
+		case kindPlans:
+			err = m.DeletePricingPlan(ctx, id)
+		}
+		if err != nil {
+			if apperr.CodeOf(err) != apperr.Conflict {
+				s.pageError(w, r, err)
+				return
+			}
+			msg := l.ErrorText(err)
+			if key := "madmin.err." + apperr.ReasonOf(err); l.Has(key) {
+				msg = l.T(key)
+			}
+			s.render(w, r, http.StatusConflict, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name, Problem: msg})
+			return
+		}
+		http.Redirect(w, r, k.base()+"?deleted="+url.QueryEscape(id), http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+)
+
+// A station's broker credential on the admin pages: its state, and buttons
+// to issue, rotate or revoke it. A new secret appears once, in the answer
+// to the form post that made it (every page is Cache-Control: no-store), and
+// is never shown again. Registering a station on these pages issues its
+// first credential at once.
+
+type credentialPage struct {
+	StationID string
+	Name      string
+	Cred      *mobility.StationCredential
+	// Secret is the new secret, on the answer that made it only.
+	Secret string
+	Saved  string
+}
+
+func (s *bikePages) credentialPage(r *http.Request, c identity.Caller, id string) (credentialPage, error) {
+	st, err := s.mobility.Station(r.Context(), id)
+	if err != nil {
+		return credentialPage{}, err
+	}
+	p := credentialPage{StationID: st.ID, Name: st.Name(s.locale(r).Lang)}
+	cred, err := s.mobility.StationCredential(r.Context(), c, id)
+	switch {
+	case err == nil:
+		p.Cred = &cred
+	case !apperr.Has(err, apperr.NotFound):
+		return p, err
+	}
+	return p, nil
+}
+
+// handleCredentialPage shows a station's credential, never its secret.
+func (s *bikePages) handleCredentialPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	p, err := s.credentialPage(r, c, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Saved = r.URL.Query().Get("saved")
+	s.render(w, r, http.StatusOK, "mobility_admin_credential", "admin", p)
+}
+
+// handleCredentialAction issues (do=issue), rotates (do=rotate) or revokes
+// (do=revoke) a station's credential.
+func (s *bikePages) handleCredentialAction(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id := r.PathValue("id")
+	var secret string
+	var err error
+	switch r.PostFormValue("do") {
+	case "issue":
+		var ic mobility.IssuedCredential
+		ic, err = s.mobility.IssueStationCredential(r.Context(), c, id)
+		secret = ic.Secret
+	case "rotate":
+		var ic mobility.IssuedCredential
+		ic, err = s.mobility.RotateStationCredential(r.Context(), c, id)
+		secret = ic.Secret
+	case "revoke":
+		if _, err = s.mobility.RevokeStationCredential(r.Context(), c, id); err == nil {
+			http.Redirect(w, r, "/admin/bikes/stations/"+url.PathEscape(id)+"/credential?saved=revoked", http.StatusSeeOther)
+			return
+		}
+	default:
+		err = apperr.R(apperr.Invalid, "do", "Choose issue, rotate or revoke.")
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.showSecret(w, r, c, id, secret)
+}
+
+// showSecret answers the post that made a secret with the page that shows
+// it, the only time it is ever shown.
+func (s *bikePages) showSecret(w http.ResponseWriter, r *http.Request, c identity.Caller, id, secret string) {
+	p, err := s.credentialPage(r, c, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p.Secret = secret
+	s.render(w, r, http.StatusOK, "mobility_admin_credential", "admin", p)
+}
+
+// issueOnRegistration gives a station created on the admin pages its first
+// credential and shows it; if that fails, the station exists and its page
+// says so, with the button to try again.
+func (s *bikePages) issueOnRegistration(w http.ResponseWriter, r *http.Request, c identity.Caller, id string) {
+	ic, err := s.mobility.IssueStationCredential(r.Context(), c, id)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Internal {
+			s.pageError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/admin/bikes/stations/"+url.PathEscape(id)+"/credential?saved=not_issued", http.StatusSeeOther)
+		return
+	}
+	s.showSecret(w, r, c, id, ic.Secret)
+}
+
+// handleResolveIncident closes an incident from the operator's page.
+func (s *bikePages) handleResolveIncident(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if err := s.mobility.ResolveIncident(r.Context(), c, r.PathValue("id")); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/operator/bikes#incidents-heading", http.StatusSeeOther)
+}

@@ -1,0 +1,319 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+)
+
+// The mobility operator's bike pages: every station on one page with what
+// needs a visit (offline, faults, empty or full and for how long) and the
+// rides that run long; a station's occupancy over the last 24 hours as an
+// SVG chart drawn here, with the same numbers as a table; opening and
+// closing stations and taking docks out of service.
+
+type operatorBikesPage struct {
+	At        time.Time
+	Stations  []operatorStationRow
+	Offline   []operatorStationRow
+	LongRides []longRideRow
+	OpenRides int
+	// Incidents are the open ones, newest first.
+	Incidents []mobility.Incident
+}
+
+type operatorStationRow struct {
+	mobility.OperatorStation
+	Name string
+	// EmptyFor and FullFor say for how long, in words.
+	EmptyFor string
+	FullFor  string
+}
+
+type longRideRow struct {
+	mobility.RideView
+	StartName string
+	Duration  string
+}
+
+// handleOperatorBikes is the operator's overview, problems first.
+func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	ov, err := s.mobility.OperatorOverview(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	incidents, err := s.mobility.Incidents(ctx, c, true)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	page := operatorBikesPage{At: ov.At, OpenRides: ov.OpenRides, Incidents: incidents}
+	names := map[string]string{}
+	for _, st := range ov.Stations {
+		row := operatorStationRow{OperatorStation: st, Name: st.Name(l.Lang)}
+		names[st.ID] = row.Name
+		if st.Empty {
+			row.EmptyFor = sinceText(l, ov.At.Sub(st.EmptySince))
+		}
+		if st.Full {
+			row.FullFor = sinceText(l, ov.At.Sub(st.FullSince))
+		}
+		page.Stations = append(page.Stations, row)
+		if st.Offline {
+			page.Offline = append(page.Offline, row)
+		}
+	}
+	for _, ride := range ov.LongRides {
+		name, ok := names[ride.StartStation]
+		if !ok {
+			name = ride.StartStation
+		}
+		page.LongRides = append(page.LongRides, longRideRow{RideView: ride, StartName: name, Duration: rideDuration(l, ride.DurationSeconds)})
+	}
+	s.render(w, r, http.StatusOK, "mobility_operator", "operator", page)
+}
+
+// sinceText is a span as "2 h 05 min" or "7 min".
+func sinceText(l *locale, d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	mins := int64(d / time.Minute)
+	if mins >= 60 {
+		return l.T("mobility.since_hours", mins/60, mins%60)
+	}
+	return l.T("mobility.since_minutes", mins)
+}
+
+type operatorStationPage struct {
+	Station mobility.OperatorStation
+	Name    string
+	Chart   occupancyChart
+	Docks   []operatorDockRow
+}
+
+type operatorDockRow struct {
+	Number    int
+	BikeID    string
+	Battery   *int
+	Fault     string
+	InService bool
+	Note      string
+}
+
+// handleOperatorBikeStation is one station for the operator: its occupancy
+// chart, its docks with their service switches, open or closed.
+func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	ov, err := s.mobility.OperatorOverview(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var st *mobility.OperatorStation
+	for i := range ov.Stations {
+		if ov.Stations[i].ID == id {
+			st = &ov.Stations[i]
+		}
+	}
+	if st == nil {
+		s.pageError(w, r, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id))
+		return
+	}
+	samples, err := s.mobility.Occupancy24h(ctx, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	// The docks as the station last reported them, with the operator's
+	// settings: a dock holding a bike that riders cannot take (inactive,
+	// unknown) shows that bike too.
+	snap, err := s.mobility.Snapshot(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	page := operatorStationPage{Station: *st, Name: st.Name(l.Lang), Chart: buildOccupancyChart(l, samples, st.Capacity, ov.At)}
+	rows := make([]operatorDockRow, st.Capacity)
+	for i := range rows {
+		rows[i] = operatorDockRow{Number: i + 1, InService: true}
+	}
+	for _, d := range snap.Docks[id] {
+		if d.Number >= 1 && d.Number <= len(rows) {
+			rows[d.Number-1].InService, rows[d.Number-1].Note = d.InService, d.Note
+		}
+	}
+	for _, d := range snap.States[id].Docks {
+		if d.Dock >= 1 && d.Dock <= len(rows) {
+			rows[d.Dock-1].BikeID, rows[d.Dock-1].Battery, rows[d.Dock-1].Fault = d.BikeID, d.Battery, d.Fault
+		}
+	}
+	page.Docks = rows
+	s.render(w, r, http.StatusOK, "mobility_operator_station", "operator", page)
+}
+
+// handleOperatorStationOpen opens (open=1) or closes (open=0) a station.
+func (s *bikePages) handleOperatorStationOpen(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	open, err := strconv.ParseBool(r.PostFormValue("open"))
+	if err != nil {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "open", "Choose open or closed."))
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.mobility.SetStationOpen(r.Context(), id, open); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/operator/bikes/stations/"+id, http.StatusSeeOther)
+}
+
+// handleOperatorStationReset forgets what a station reported, once the
+// operator ticked the confirmation.
+func (s *bikePages) handleOperatorStationReset(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if r.PostFormValue("confirm") != "yes" {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "confirm", "Tick the box to confirm the reset."))
+		return
+	}
+	id := r.PathValue("id")
+	if err := s.mobility.ResetStationState(r.Context(), c, id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/operator/bikes/stations/"+id, http.StatusSeeOther)
+}
+
+// handleOperatorDockService puts a dock in (in_service=1) or out of service
+// (in_service=0, with a note for the technician).
+func (s *bikePages) handleOperatorDockService(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	dock, err := strconv.Atoi(r.PathValue("dock"))
+	if err != nil {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "dock_number", "The dock must be a number."))
+		return
+	}
+	inService, err := strconv.ParseBool(r.PostFormValue("in_service"))
+	if err != nil {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "in_service", "Choose in or out of service."))
+		return
+	}
+	id := r.PathValue("id")
+	if _, err := s.mobility.SetDockService(r.Context(), id, dock, inService, strings.TrimSpace(r.PostFormValue("note"))); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/operator/bikes/stations/"+id+"#dock-"+strconv.Itoa(dock), http.StatusSeeOther)
+}
+
+// occupancyChart is a station's last 24 hours drawn as two lines (bikes and
+// free docks) in a fixed SVG viewBox, with its numbers as hourly table rows
+// for anyone who cannot see the chart.
+type occupancyChart struct {
+	Width, Height       int
+	Left, Top           int
+	Right, Bottom       int
+	PlotW, PlotH        int
+	BikesPoints         string
+	FreePoints          string
+	XTicks              []chartTick
+	YTicks              []chartTick
+	Rows                []occupancyRow
+	Empty               bool
+	Desc                string
+	LastBikes, LastFree int
+}
+
+type chartTick struct {
+	Pos   int
+	Label string
+}
+
+type occupancyRow struct {
+	Hour      string
+	At        time.Time
+	Bikes     int
+	FreeDocks int
+}
+
+const (
+	chartW, chartH           = 480, 240
+	chartLeft, chartTop      = 36, 12
+	chartRight, chartBottom  = 12, 32
+	chartPlotW, chartPlotH   = chartW - chartLeft - chartRight, chartH - chartTop - chartBottom
+	chartSpan                = 24 * time.Hour
+	chartTickEvery           = 6 * time.Hour
+	chartMinCapacityForScale = 1
+)
+
+func buildOccupancyChart(l *locale, samples []mobility.OccupancySample, capacity int, now time.Time) occupancyChart {
+	c := occupancyChart{Width: chartW, Height: chartH, Left: chartLeft, Top: chartTop, Right: chartLeft + chartPlotW, Bottom: chartTop + chartPlotH,
+		PlotW: chartPlotW, PlotH: chartPlotH}
+	top := max(capacity, chartMinCapacityForScale)
+	for _, smp := range samples {
+		top = max(top, smp.Bikes, smp.FreeDocks)
+	}
+	from := now.Add(-chartSpan)
+	x := func(t time.Time) int {
+		f := float64(t.Sub(from)) / float64(chartSpan)
+		return chartLeft + int(min(max(f, 0), 1)*float64(chartPlotW)+0.5)
+	}
+	y := func(n int) int { return chartTop + chartPlotH - int(float64(n)/float64(top)*float64(chartPlotH)+0.5) }
+	// A step line: a station's count holds from one sample until the next,
+	// and the last one until now, so even a single sample draws a line.
+	var bikes, free strings.Builder
+	for i, smp := range samples {
+		next := now
+		if i+1 < len(samples) {
+			next = samples[i+1].At
+		}
+		fmt.Fprintf(&bikes, "%d,%d %d,%d ", x(smp.At), y(smp.Bikes), x(next), y(smp.Bikes))
+		fmt.Fprintf(&free, "%d,%d %d,%d ", x(smp.At), y(smp.FreeDocks), x(next), y(smp.FreeDocks))
+	}
+	c.BikesPoints, c.FreePoints = strings.TrimSpace(bikes.String()), strings.TrimSpace(free.String())
+	// Ticks on the city's full hours, every six hours.
+	first := from.In(cityZone).Truncate(time.Hour).Add(time.Hour)
+	for t := first; !t.After(now); t = t.Add(time.Hour) {
+		if t.In(cityZone).Hour()%int(chartTickEvery/time.Hour) == 0 {
+			c.XTicks = append(c.XTicks, chartTick{Pos: x(t), Label: t.In(cityZone).Format("15:04")})
+		}
+	}
+	for _, n := range []int{0, top / 2, top} {
+		c.YTicks = append(c.YTicks, chartTick{Pos: y(n), Label: strconv.Itoa(n)})
+	}
+	// One table row per hour: the last sample of each.
+	today := now.In(cityZone).YearDay()
+	for _, smp := range samples {
+		hour := smp.At.In(cityZone).Format("15:00")
+		if smp.At.In(cityZone).YearDay() != today {
+			// The span covers two days: yesterday's 23:00 is not today's.
+			hour = l.T("mobility.chart.yesterday", hour)
+		}
+		if n := len(c.Rows); n > 0 && c.Rows[n-1].Hour == hour && smp.At.Sub(c.Rows[n-1].At) < time.Hour {
+			c.Rows[n-1] = occupancyRow{Hour: hour, At: smp.At, Bikes: smp.Bikes, FreeDocks: smp.FreeDocks}
+			continue
+		}
+		c.Rows = append(c.Rows, occupancyRow{Hour: hour, At: smp.At, Bikes: smp.Bikes, FreeDocks: smp.FreeDocks})
+	}
+	c.Empty = len(samples) == 0
+	if c.Empty {
+		c.Desc = l.T("mobility.chart.no_data")
+		return c
+	}
+	lo, hi := samples[0].Bikes, samples[0].Bikes
+	for _, smp := range samples {
+		lo, hi = min(lo, smp.Bikes), max(hi, smp.Bikes)
+	}
+	last := samples[len(samples)-1]
+	c.LastBikes, c.LastFree = last.Bikes, last.FreeDocks
+	c.Desc = l.T("mobility.chart.desc", len(samples), lo, hi, last.Bikes, last.FreeDocks)
+	return c
+}

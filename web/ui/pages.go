@@ -1,0 +1,317 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/wallet"
+	"cityhub/web/httpx"
+)
+
+// The pages are server-rendered html/template views on one layout, with
+// embedded assets and small scripts that only enhance them. Every view is
+// parsed once at start; a view that is missing or does not parse stops the
+// hub from starting, so a broken template never reaches a person.
+
+//go:embed templates
+var templateFS embed.FS
+
+// pageViews are the views the handlers render. Each is
+// templates/views/<name>.html, defining "title" and "content".
+var pageViews = []string{
+	"home", "login", "wallet", "privacy", "goodbye", "scanner",
+	"dashboard_admin", "dashboard_operator", "error",
+	"vouchers", "voucher_shops", "voucher_staff", "voucher_admin",
+	"mobility_stations", "mobility_station", "mobility_ride", "mobility_rides", "mobility_operator", "mobility_operator_station",
+	"tickets", "ticket_seats", "ticketing_admin",
+	"mobility_admin", "mobility_admin_stations", "mobility_admin_station", "mobility_admin_bikes", "mobility_admin_bike",
+	"mobility_admin_types", "mobility_admin_type", "mobility_admin_plans", "mobility_admin_plan", "mobility_admin_delete", "mobility_admin_credential",
+	"admin_outbox", "admin_outbox_message",
+}
+
+// PageAccounts is what the pages need from identity: page sessions and
+// account deletion. identity.Service implements it.
+type PageAccounts interface {
+	// StartSession checks the password and opens a page session; the token
+	// goes into the session cookie. Unauthenticated for a wrong login,
+	// RateLimited after too many.
+	StartSession(ctx context.Context, email, password, ip string) (token string, c identity.Caller, err error)
+	// SessionCaller is the account behind a session token; Unauthenticated
+	// when it is unknown or expired.
+	SessionCaller(ctx context.Context, token string) (identity.Caller, error)
+	// EndSession ends the session; ending an unknown one is not an error.
+	EndSession(ctx context.Context, token string) error
+	// DeleteAccount erases the account's personal data and ends its sessions.
+	DeleteAccount(ctx context.Context, accountID string) error
+}
+
+// PageWallet is what the pages read from the wallet. wallet.Service
+// implements it.
+type PageWallet interface {
+	Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error)
+	History(ctx context.Context, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error)
+	Items(ctx context.Context, accountID string) ([]wallet.Item, error)
+}
+
+// QRSource gives a fresh QR token for a wallet item the caller owns. Each
+// domain whose items show a QR code (vouchers, tickets) implements it and is
+// registered in Deps.QR under its item kind (wallet.Item.Kind).
+//
+// QRToken returns the token the QR image encodes, the short code a person
+// types when a camera fails, and when the token stops being accepted (the
+// page fetches a new one before then, about every 30 s). It returns NotFound
+// when the item does not exist or accountID does not own it (the same error
+// for both, so ids cannot be probed), and Conflict when the item can no
+// longer be shown (used, expired, refunded).
+type QRSource interface {
+	QRToken(ctx context.Context, accountID, itemID string) (token, typedCode string, expires time.Time, err error)
+}
+
+// ScanTarget is where a staff scanner page sends what it read: a JSON
+// endpoint of the vouchers or ticketing API (see handleScanner for the
+// request and answer shapes).
+type ScanTarget struct {
+	// Endpoint is the path the page POSTs to, e.g. "/api/v1/vouchers/redeem".
+	Endpoint string
+	// AskAmount adds a purchase amount field (vouchers at a till).
+	AskAmount bool
+}
+
+// pages is the parsed views and the catalogues.
+type pages struct {
+	views   map[string]*template.Template
+	locales map[string]*locale
+	assets  *assets
+	// panels are the dashboard cards other areas registered, by role.
+	panels map[identity.Role][]DashboardPanel
+}
+
+func loadPages() (*pages, error) {
+	locales, err := loadCatalogues()
+	if err != nil {
+		return nil, err
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	p := &pages{views: map[string]*template.Template{}, locales: locales, assets: as, panels: map[identity.Role][]DashboardPanel{}}
+	for _, name := range pageViews {
+		file := "templates/views/" + name + ".html"
+		if _, err := fs.Stat(templateFS, file); err != nil {
+			return nil, fmt.Errorf("view %s: %w", name, err)
+		}
+		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", file)
+		if err != nil {
+			return nil, fmt.Errorf("parse view %s: %w", name, err)
+		}
+		for _, block := range []string{"title", "content"} {
+			if t.Lookup(block) == nil {
+				return nil, fmt.Errorf("view %s defines no %q", name, block)
+			}
+		}
+		p.views[name] = t
+	}
+	return p, nil
+}
+
+var templateFuncs = template.FuncMap{
+	// hasRole lets the layout show each person the links of their roles.
+	"hasRole": func(c *identity.Caller, role string) bool { return c != nil && c.Has(identity.Role(role)) },
+}
+
+// view is what every template receives.
+type view struct {
+	L      *locale
+	Caller *identity.Caller
+	// CSRF is the token every form posts back (field csrf_token).
+	CSRF string
+	// Path is the request path, for the language switch to return to.
+	Path string
+	// Nav marks the current section in the header.
+	Nav  string
+	Data any
+
+	assets *assets
+}
+
+// Asset is the checksummed URL of an embedded static file.
+func (v view) Asset(name string) string { return v.assets.url(name) }
+
+// render writes a view with status. It renders into a buffer first, so a
+// template error becomes a clean 500 instead of half a page.
+func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name, nav string, data any) {
+	t, ok := s.pages.views[name]
+	if !ok {
+		s.log.ErrorContext(r.Context(), "render unknown view", slog.String("view", name))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), Path: r.URL.RequestURI(), Nav: nav, Data: data, assets: s.pages.assets}
+	if c, ok := s.pageCaller(r); ok {
+		v.Caller = &c
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		s.log.ErrorContext(r.Context(), "render view", slog.String("view", name), slog.Any("error", err))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Language", v.L.Lang)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// locale is the request's language.
+func (s *site) locale(r *http.Request) *locale { return s.pages.locales[pickLanguage(r)] }
+
+// errorPage shows a page-level error: its status and a message in the
+// person's language. Internal errors are logged with their cause.
+type errorPage struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
+	code := apperr.CodeOf(err)
+	status := httpx.StatusFor(err)
+	if code == apperr.Internal {
+		s.log.ErrorContext(r.Context(), "page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+	l := s.locale(r)
+	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading." + headingOf(status)), Message: l.ErrorText(err)})
+}
+
+func headingOf(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "not_found"
+	case http.StatusForbidden:
+		return "forbidden"
+	case http.StatusBadRequest, http.StatusConflict, http.StatusPaymentRequired, http.StatusRequestEntityTooLarge:
+		return "invalid"
+	case http.StatusTooManyRequests:
+		return "rate_limited"
+	}
+	return "internal"
+}
+
+// pageCaller is the signed-in account, from the auth middleware when it has
+// run, else from the session cookie.
+func (s *site) pageCaller(r *http.Request) (identity.Caller, bool) {
+	if out, _ := r.Context().Value(signedOutKey{}).(bool); out {
+		return identity.Caller{}, false
+	}
+	if c, ok := identity.CallerFrom(r.Context()); ok {
+		return c, true
+	}
+	if s.accounts == nil {
+		return identity.Caller{}, false
+	}
+	token := pageSessionToken(r)
+	if token == "" {
+		return identity.Caller{}, false
+	}
+	c, err := s.accounts.SessionCaller(r.Context(), token)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Internal {
+			s.log.ErrorContext(r.Context(), "read page session", slog.Any("error", err))
+		}
+		return identity.Caller{}, false
+	}
+	return c, true
+}
+
+// signedOutKey marks a request whose session ended while it ran (logout,
+// account deletion), so the page it renders shows nobody signed in.
+type signedOutKey struct{}
+
+// pageHandler is a page handler that runs with the signed-in caller.
+type pageHandler func(w http.ResponseWriter, r *http.Request, c identity.Caller)
+
+// signedIn lets only accounts holding one of roles through (any signed-in
+// account when roles is empty). Anyone else is sent to the login page, or
+// shown 403 when signed in with other roles.
+func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, ok := s.pageCaller(r)
+		if !ok {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			s.pageError(w, r, apperr.E(apperr.Unauthenticated, "sign in first"))
+			return
+		}
+		if len(roles) > 0 && !hasAnyRole(c, roles) {
+			s.pageError(w, r, apperr.E(apperr.Forbidden, "this page is for other roles"))
+			return
+		}
+		r = r.WithContext(identity.WithCaller(r.Context(), c))
+		h(w, r, c)
+	}
+}
+
+func hasAnyRole(c identity.Caller, roles []identity.Role) bool {
+	for _, role := range roles {
+		if c.Has(role) {
+			return true
+		}
+	}
+	return false
+}
+
+// homeOf is where an account lands after signing in: the page of its main role.
+func homeOf(c identity.Caller) string {
+	switch {
+	case c.Has(identity.RoleCitizen):
+		return "/wallet"
+	case c.Has(identity.RoleMerchant), c.Has(identity.RoleDoor):
+		return "/staff/scan"
+	case c.Has(identity.RoleAdmin):
+		return "/admin"
+	case c.Has(identity.RoleOperator):
+		return "/operator"
+	}
+	return "/"
+}
+
+// localPath accepts only a path on this hub as a redirect target, so a
+// crafted link cannot bounce a person to another site after login.
+func localPath(p string) (string, bool) {
+	if p == "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+		return "", false
+	}
+	// Browsers drop tabs and newlines from URLs, so "/\t/evil" would become
+	// "//evil"; no control character is accepted at all.
+	if strings.ContainsFunc(p, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", false
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.IsAbs() || u.Host != "" {
+		return "", false
+	}
+	return p, true
+}
+
+// pageAction wraps a state-changing page endpoint: security headers, the
+// CSRF check (form field or X-CSRF-Token header), then the role check. The
+// scanner's JSON endpoints (ScanTarget) are registered with it, because the
+// JSON API under /api/v1 takes cookies for safe methods only.
+func (s *site) pageAction(h pageHandler, roles ...identity.Role) http.Handler {
+	return httpx.Secured(s.csrfProtected(s.signedIn(h, roles...)))
+}

@@ -1,0 +1,118 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/wallet"
+	"cityhub/web/webtest"
+)
+
+// pageAccounts is an in-memory identity for the page unit tests; the browser
+// tests (web/browsertest) run the real identity service on a real store.
+type pageAccounts struct {
+	mu       sync.Mutex
+	sessions map[string]identity.Caller
+	deleted  []string
+}
+
+var testCallers = map[string]identity.Caller{
+	"anna@example.org":  {AccountID: "acc_anna", Email: "anna@example.org", Name: "Anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}},
+	"bruno@example.org": {AccountID: "acc_bruno", Email: "bruno@example.org", Name: "Bruno", Grants: []identity.Grant{{Role: identity.RoleCitizen}}},
+	"shop@example.org":  {AccountID: "acc_shop", Email: "shop@example.org", Name: "Shop", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: "shop_1"}}},
+	"admin@example.org": {AccountID: "acc_admin", Email: "admin@example.org", Name: "Admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
+}
+
+func (p *pageAccounts) StartSession(ctx context.Context, email, password, ip string) (string, identity.Caller, error) {
+	c, ok := testCallers[email]
+	if !ok || password != "secret-"+c.Name {
+		return "", identity.Caller{}, apperr.E(apperr.Unauthenticated, "wrong email or password")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	token := "sess-" + c.AccountID + "-" + time.Now().Format("150405.000000000")
+	p.sessions[token] = c
+	return token, c, nil
+}
+
+func (p *pageAccounts) SessionCaller(ctx context.Context, token string) (identity.Caller, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.sessions[token]
+	if !ok {
+		return identity.Caller{}, apperr.E(apperr.Unauthenticated, "no session")
+	}
+	return c, nil
+}
+
+func (p *pageAccounts) EndSession(ctx context.Context, token string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.sessions, token)
+	return nil
+}
+
+func (p *pageAccounts) DeleteAccount(ctx context.Context, accountID string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deleted = append(p.deleted, accountID)
+	for t, c := range p.sessions {
+		if c.AccountID == accountID {
+			delete(p.sessions, t)
+		}
+	}
+	return nil
+}
+
+// pageWallet holds one voucher per citizen and a fixed balance.
+type pageWallet struct{}
+
+func (pageWallet) Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error) {
+	return wallet.Account{ID: id, Balance: 123450}, nil
+}
+
+func (pageWallet) History(ctx context.Context, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error) {
+	return wallet.HistoryPage{Lines: []wallet.HistoryLine{{EntryID: 1, Kind: "topup", Amount: 123450, At: time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC)}}}, nil
+}
+
+func (pageWallet) Items(ctx context.Context, accountID string) ([]wallet.Item, error) {
+	return []wallet.Item{{Kind: "voucher", ID: "vch_" + accountID, Title: "Buono libreria", Status: "active", HasQR: true, At: time.Now()}}, nil
+}
+
+// ownedQR hands out tokens only for the voucher of the account that owns it.
+type ownedQR struct{}
+
+func (ownedQR) QRToken(ctx context.Context, accountID, itemID string) (string, string, time.Time, error) {
+	if itemID != "vch_"+accountID {
+		return "", "", time.Time{}, apperr.E(apperr.NotFound, "no such voucher")
+	}
+	return "CH1:TOKEN-" + itemID, "ABCD-EFGH-" + strings.ToUpper(accountID[4:]), time.Now().Add(time.Minute), nil
+}
+
+func newPageServer(t *testing.T) (*webtest.PageClient, *pageAccounts) {
+	t.Helper()
+	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
+	s := serve(Deps{
+		Accounts:    accts,
+		Wallet:      pageWallet{},
+		QR:          map[string]QRSource{"voucher": ownedQR{}},
+		ScanTargets: map[identity.Role]ScanTarget{identity.RoleMerchant: {Endpoint: "/api/v1/vouchers/redeem", AskAmount: true}},
+	})
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return webtest.NewPageClient(t, srv.URL), accts
+}
+
+// serve is the pages alone on a mux, as the server mounts them.
+func serve(d Deps) http.Handler {
+	mux := http.NewServeMux()
+	New(d).Register(mux)
+	return mux
+}

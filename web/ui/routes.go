@@ -1,0 +1,138 @@
+package ui
+
+import (
+	"net/http"
+
+	"cityhub/identity"
+	"cityhub/web/httpx"
+)
+
+// Register adds every page route to mux: html pages with cookie sessions,
+// CSRF on every form post, and the security headers. The pages of an area
+// whose service is missing are left out.
+//
+// Wrappers: page is a GET page for the given roles (any signed-in account
+// without roles); action is a form post or scanner call (CSRF, then the
+// role check).
+func (u *UI) Register(mux *http.ServeMux) {
+	s := u.site
+	page := func(h pageHandler, roles ...identity.Role) http.Handler {
+		return httpx.Secured(s.signedIn(h, roles...))
+	}
+	action := s.pageAction
+	admin, citizen, merchant, door, operator := identity.RoleAdmin, identity.RoleCitizen, identity.RoleMerchant, identity.RoleDoor, identity.RoleOperator
+
+	// Everyone's pages.
+	h := u.home
+	mux.Handle("GET /static/{sum}/{name...}", httpx.Secured(http.HandlerFunc(s.handleStatic)))
+	mux.Handle("/", httpx.Secured(http.HandlerFunc(h.handleHome)))
+	mux.Handle("GET /login", httpx.Secured(http.HandlerFunc(h.handleLoginPage)))
+	mux.Handle("POST /login", httpx.Secured(s.csrfProtected(h.handleLogin)))
+	mux.Handle("POST /logout", httpx.Secured(s.csrfProtected(h.handleLogout)))
+	mux.Handle("POST /language", httpx.Secured(s.csrfProtected(h.handleLanguage)))
+	mux.Handle("GET /wallet", page(h.handleWallet, citizen))
+	mux.Handle("GET /wallet/items/{kind}/{id}/qr.png", page(h.handleItemQR, citizen))
+	mux.Handle("GET /privacy", page(h.handlePrivacy))
+	mux.Handle("GET /privacy/my-data.json", page(h.handleExport))
+	mux.Handle("POST /privacy/delete", httpx.Secured(s.csrfProtected(s.signedIn(h.handleDeleteAccount))))
+	mux.Handle("GET /staff/scan", page(h.handleScanner, merchant, door))
+	mux.Handle("GET /admin", page(h.handleAdminDashboard, admin))
+	mux.Handle("GET /operator", page(h.handleOperatorDashboard, operator))
+
+	// Vouchers.
+	if v := u.vouchers; v != nil {
+		// The merchant scanner page's target (VoucherScanEndpoint).
+		mux.Handle("POST /staff/vouchers/redeem", action(v.handleVoucherScan, merchant))
+		// The citizen's voucher pages.
+		mux.Handle("GET /vouchers", page(v.handleVouchersPage, citizen))
+		mux.Handle("POST /vouchers/claim", action(v.handleVoucherClaimPage, citizen))
+		mux.Handle("GET /vouchers/campaigns/{id}/shops", page(v.handleVoucherShopsPage))
+		// The shopkeeper's voucher page.
+		mux.Handle("GET /staff/vouchers", page(v.handleVoucherStaffPage, merchant))
+		mux.Handle("POST /staff/vouchers/redemptions/{id}/reverse", action(v.handleVoucherReversePage, merchant))
+		// The city administrator's voucher page.
+		mux.Handle("GET /admin/vouchers", page(v.handleVoucherAdminPage, admin))
+		mux.Handle("POST /admin/vouchers/campaigns", action(v.handleVoucherAdminCreateCampaign, admin))
+		mux.Handle("POST /admin/vouchers/campaigns/{id}/{action}", action(v.handleVoucherAdminCampaignStatus, admin))
+		mux.Handle("POST /admin/vouchers/shops", action(v.handleVoucherAdminCreateShop, admin))
+		mux.Handle("POST /admin/vouchers/shops/{id}/settle", action(v.handleVoucherAdminSettle, admin))
+		mux.Handle("POST /admin/vouchers/settlements/{id}/paid", action(v.handleVoucherAdminMarkPaid, admin))
+		mux.Handle("POST /admin/vouchers/shops/{id}/staff", action(v.handleVoucherAdminAddStaff, admin))
+	}
+
+	// Bikes: the rider's and the operator's pages.
+	if b := u.bikes; b != nil {
+		mux.Handle("GET /bikes", page(b.handleBikeStations, citizen))
+		mux.Handle("GET /bikes/stations/{id}", page(b.handleBikeStation, citizen))
+		mux.Handle("POST /bikes/unlock", action(b.handleBikeUnlock, citizen))
+		mux.Handle("GET /bikes/rides", page(b.handleBikeRides, citizen))
+		mux.Handle("GET /bikes/rides/{id}", page(b.handleBikeRide, citizen))
+		mux.Handle("GET /operator/bikes", page(b.handleOperatorBikes, operator, admin))
+		mux.Handle("GET /operator/bikes/stations/{id}", page(b.handleOperatorBikeStation, operator, admin))
+		mux.Handle("POST /operator/bikes/stations/{id}/open", action(b.handleOperatorStationOpen, operator, admin))
+		mux.Handle("POST /operator/bikes/stations/{id}/reset", action(b.handleOperatorStationReset, operator, admin))
+		mux.Handle("POST /operator/bikes/stations/{id}/docks/{dock}", action(b.handleOperatorDockService, operator, admin))
+		mux.Handle("POST /operator/bikes/incidents/{id}/resolve", action(b.handleResolveIncident, operator, admin))
+		mux.Handle("GET /admin/bikes/stations/{id}/credential", page(b.handleCredentialPage, admin, operator))
+		mux.Handle("POST /admin/bikes/stations/{id}/credential", action(b.handleCredentialAction, admin, operator))
+	}
+
+	// Bikes: the city administrator's catalogue, the same seven routes for
+	// each kind.
+	if a := u.bikeAdmin; a != nil {
+		st, bk, vt, pp := kindStations, kindBikes, kindTypes, kindPlans
+		mux.Handle("GET /admin/bikes", page(a.handleBikeAdmin, admin))
+		mux.Handle("GET /admin/bikes/stations", page(a.bikeAdminList(st), admin))
+		mux.Handle("GET /admin/bikes/stations/new", page(a.bikeAdminForm(st, false), admin))
+		mux.Handle("POST /admin/bikes/stations", action(a.bikeAdminSave(st, false), admin))
+		mux.Handle("GET /admin/bikes/stations/{id}", page(a.bikeAdminForm(st, true), admin))
+		mux.Handle("POST /admin/bikes/stations/{id}", action(a.bikeAdminSave(st, true), admin))
+		mux.Handle("GET /admin/bikes/stations/{id}/delete", page(a.bikeAdminDeleteConfirm(st), admin))
+		mux.Handle("POST /admin/bikes/stations/{id}/delete", action(a.bikeAdminDelete(st), admin))
+		mux.Handle("GET /admin/bikes/fleet", page(a.bikeAdminList(bk), admin))
+		mux.Handle("GET /admin/bikes/fleet/new", page(a.bikeAdminForm(bk, false), admin))
+		mux.Handle("POST /admin/bikes/fleet", action(a.bikeAdminSave(bk, false), admin))
+		mux.Handle("GET /admin/bikes/fleet/{id}", page(a.bikeAdminForm(bk, true), admin))
+		mux.Handle("POST /admin/bikes/fleet/{id}", action(a.bikeAdminSave(bk, true), admin))
+		mux.Handle("GET /admin/bikes/fleet/{id}/delete", page(a.bikeAdminDeleteConfirm(bk), admin))
+		mux.Handle("POST /admin/bikes/fleet/{id}/delete", action(a.bikeAdminDelete(bk), admin))
+		mux.Handle("GET /admin/bikes/vehicle-types", page(a.bikeAdminList(vt), admin))
+		mux.Handle("GET /admin/bikes/vehicle-types/new", page(a.bikeAdminForm(vt, false), admin))
+		mux.Handle("POST /admin/bikes/vehicle-types", action(a.bikeAdminSave(vt, false), admin))
+		mux.Handle("GET /admin/bikes/vehicle-types/{id}", page(a.bikeAdminForm(vt, true), admin))
+		mux.Handle("POST /admin/bikes/vehicle-types/{id}", action(a.bikeAdminSave(vt, true), admin))
+		mux.Handle("GET /admin/bikes/vehicle-types/{id}/delete", page(a.bikeAdminDeleteConfirm(vt), admin))
+		mux.Handle("POST /admin/bikes/vehicle-types/{id}/delete", action(a.bikeAdminDelete(vt), admin))
+		mux.Handle("GET /admin/bikes/pricing-plans", page(a.bikeAdminList(pp), admin))
+		mux.Handle("GET /admin/bikes/pricing-plans/new", page(a.bikeAdminForm(pp, false), admin))
+		mux.Handle("POST /admin/bikes/pricing-plans", action(a.bikeAdminSave(pp, false), admin))
+		mux.Handle("GET /admin/bikes/pricing-plans/{id}", page(a.bikeAdminForm(pp, true), admin))
+		mux.Handle("POST /admin/bikes/pricing-plans/{id}", action(a.bikeAdminSave(pp, true), admin))
+		mux.Handle("GET /admin/bikes/pricing-plans/{id}/delete", page(a.bikeAdminDeleteConfirm(pp), admin))
+		mux.Handle("POST /admin/bikes/pricing-plans/{id}/delete", action(a.bikeAdminDelete(pp), admin))
+	}
+
+	// Theatre.
+	if t := u.theatre; t != nil {
+		// The door scanner page's target (TicketScanEndpoint).
+		mux.Handle("POST /staff/tickets/check-in", action(t.handleTicketScan, door))
+		// The citizen's theatre pages.
+		mux.Handle("GET /theatre", page(t.handleTheatrePage, citizen))
+		mux.Handle("GET /theatre/performances/{id}", page(t.handleSeatPickerPage, citizen))
+		mux.Handle("POST /theatre/performances/{id}/buy", action(t.handleBuySeatsPage, citizen))
+		// The city administrator's theatre page.
+		mux.Handle("GET /admin/theatre", page(t.handleTheatreAdminPage, admin))
+		mux.Handle("POST /admin/theatre/venues", action(t.handleTheatreAdminCreateVenue, admin))
+		mux.Handle("POST /admin/theatre/venues/{id}/seats", action(t.handleTheatreAdminSeatMap, admin))
+		mux.Handle("POST /admin/theatre/performances", action(t.handleTheatreAdminCreatePerformance, admin))
+		mux.Handle("POST /admin/theatre/performances/{id}/cancel", action(t.handleTheatreAdminCancel, admin))
+		mux.Handle("POST /admin/theatre/refunds", action(t.handleTheatreAdminRefund, admin))
+	}
+
+	// The e-mail outbox (administrators).
+	if o := u.outbox; o != nil {
+		mux.Handle("GET /admin/outbox", page(o.handleOutboxPage, admin))
+		mux.Handle("GET /admin/outbox/{id}", page(o.handleOutboxMessagePage, admin))
+		mux.Handle("POST /admin/outbox/{id}/retry", action(o.handleOutboxRetryPage, admin))
+	}
+}

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/web/httpx"
+)
+
+// Page security: every page carries headers that forbid inline script,
+// framing and sniffing; every form POST carries a CSRF token.
+//
+// CSRF tokens are HMAC-SHA256 over the session token, keyed by a random
+// per-browser secret kept in an HttpOnly cookie (a signed double submit).
+// A token is therefore tied to both the browser and its current session,
+// changes when the person signs in or out, and needs no server-side state,
+// so any hub replica checks a token another one issued. Another site can
+// neither read the cookie nor compute the token, and cross-origin POSTs are
+// also refused by the browser-provided Sec-Fetch-Site/Origin headers.
+
+const (
+	csrfCookie = "cityhub_csrf"
+	csrfField  = "csrf_token"
+	csrfHeader = "X-CSRF-Token"
+	// maxFormBody bounds page form posts; every page form is a few fields.
+	maxFormBody = 16 << 10
+)
+
+func pageSessionToken(r *http.Request) string {
+	c, err := r.Cookie(httpx.SessionCookie)
+	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+// secureCookies says whether cookies get the Secure flag: when the hub is
+// published over TLS, or this request came over it.
+func (s *site) secureCookies(r *http.Request) bool {
+	return strings.HasPrefix(s.publicURL, "https://") || r.TLS != nil
+}
+
+func (s *site) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// csrfSecret is the browser's CSRF secret, creating it (and its cookie) when
+// the browser has none yet.
+func (s *site) csrfSecret(w http.ResponseWriter, r *http.Request) []byte {
+	if c, err := r.Cookie(csrfCookie); err == nil {
+		if b, err := base64.RawURLEncoding.DecodeString(c.Value); err == nil && len(b) == 32 {
+			return b
+		}
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	v := base64.RawURLEncoding.EncodeToString(b)
+	s.setCookie(w, r, csrfCookie, v, 0)
+	// Later reads in this request (a form rendered after a redirect-less
+	// post) see the new secret too.
+	r.AddCookie(&http.Cookie{Name: csrfCookie, Value: v})
+	return b
+}
+
+// csrfToken is the token the request's forms must post back.
+func (s *site) csrfToken(w http.ResponseWriter, r *http.Request) string {
+	return csrfFor(s.csrfSecret(w, r), pageSessionToken(r))
+}
+
+func csrfFor(secret []byte, session string) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("cityhub-csrf-v1\x00"))
+	m.Write([]byte(session))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkCSRF reports whether a state-changing page request is genuine: sent
+// from this site, with the token for this browser and session in the form
+// field or the X-CSRF-Token header.
+func checkCSRF(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return false
+	}
+	c, err := r.Cookie(csrfCookie)
+	if err != nil {
+		return false
+	}
+	secret, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || len(secret) != 32 {
+		return false
+	}
+	got := r.Header.Get(csrfHeader)
+	if got == "" {
+		got = r.PostFormValue(csrfField)
+	}
+	if got == "" {
+		return false
+	}
+	want := csrfFor(secret, pageSessionToken(r))
+	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// csrfProtected refuses a POST without a valid CSRF token with 403 before
+// the handler runs, so nothing changes. The form is read first, so that a
+// form over maxFormBody is refused as too large (413) and one with invalid
+// text as invalid (400), rather than as a missing CSRF token.
+func (s *site) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+		if err := r.ParseForm(); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				s.pageError(w, r, httpx.ErrTooLarge(tooBig.Limit))
+				return
+			}
+			s.pageError(w, r, apperr.R(apperr.Invalid, "malformed_form", "The form could not be read."))
+			return
+		}
+		if err := httpx.ValuesTextError(r.PostForm, "form"); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		if !checkCSRF(r) {
+			s.pageError(w, r, apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site."))
+			return
+		}
+		next(w, r)
+	}
+}

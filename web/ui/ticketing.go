@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ticketing"
+)
+
+// The citizen's theatre pages: the programme with the citizen's tickets,
+// and a seat picker that buys the chosen seats with wallet credit. Card
+// payment needs Stripe.js and lives in the JSON API; the tickets' QR codes
+// are on the wallet page (QRSource).
+
+type theatrePage struct {
+	Performances []ticketing.Performance
+	Tickets      []ticketing.TicketView
+}
+
+// handleTheatrePage lists the programme and the citizen's tickets.
+func (s *theatrePages) handleTheatrePage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	ps, err := s.ticketing.Performances(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	ts, err := s.ticketing.MyTickets(ctx, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "tickets", "theatre", theatrePage{Performances: ps, Tickets: ts})
+}
+
+// seatPickerPage is a performance's hall: sections of rows of seats, each
+// free seat a checkbox.
+type seatPickerPage struct {
+	ticketing.Availability
+	Sections []pickerSection
+	// Categories are the price categories on sale, with their prices.
+	Categories []pickerCategory
+}
+
+type pickerSection struct {
+	Name string
+	Rows []pickerRow
+}
+
+type pickerRow struct {
+	Name  string
+	Seats []pickerSeat
+}
+
+// pickerSeat is a seat with what a screen reader says for it.
+type pickerSeat struct {
+	ticketing.SeatState
+	Label string
+}
+
+type pickerCategory struct {
+	Name  string
+	Cents int64
+}
+
+// handleSeatPickerPage shows the hall with free, held and sold seats.
+func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	av, err := s.ticketing.Availability(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	page := seatPickerPage{Availability: av}
+	seen := map[string]bool{}
+	for _, st := range av.Seats {
+		n := len(page.Sections)
+		if n == 0 || page.Sections[n-1].Name != st.Section {
+			page.Sections = append(page.Sections, pickerSection{Name: st.Section})
+			n++
+		}
+		sec := &page.Sections[n-1]
+		m := len(sec.Rows)
+		if m == 0 || sec.Rows[m-1].Name != st.Row {
+			sec.Rows = append(sec.Rows, pickerRow{Name: st.Row})
+			m++
+		}
+		sec.Rows[m-1].Seats = append(sec.Rows[m-1].Seats, pickerSeat{SeatState: st, Label: seatLabel(l, st)})
+		if st.PriceCents > 0 && !seen[st.Category] {
+			seen[st.Category] = true
+			page.Categories = append(page.Categories, pickerCategory{Name: st.Category, Cents: st.PriceCents})
+		}
+	}
+	s.render(w, r, http.StatusOK, "ticket_seats", "theatre", page)
+}
+
+// handleBuySeatsPage holds the chosen seats and pays them with credit in
+// one press; if paying fails the hold is released at once, so the seats
+// are not kept from others for nothing. Success shows the wallet, where
+// the tickets' QR codes are.
+func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if err := r.ParseForm(); err != nil {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "malformed_form", "The form could not be read."))
+		return
+	}
+	seats := r.PostForm["seat"]
+	if len(seats) == 0 {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "invalid_seats", "Choose at least one seat."))
+		return
+	}
+	ctx := r.Context()
+	o, err := s.ticketing.Hold(ctx, c, r.PathValue("id"), seats)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if _, err := s.ticketing.PayWithWallet(ctx, c, o.ID); err != nil {
+		if _, rerr := s.ticketing.ReleaseHold(ctx, c, o.ID); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/wallet", http.StatusSeeOther)
+}
+
+// seatLabel is what a screen reader says for a seat.
+func seatLabel(l *locale, st ticketing.SeatState) string {
+	if st.State == ticketing.SeatFree {
+		return l.T("theatre.seat.label_free", st.Row, st.Number, strings.ReplaceAll(st.Category, "_", " "), l.Money(st.PriceCents))
+	}
+	return l.T("theatre.seat.label_taken", st.Row, st.Number, l.T("theatre.seat."+st.State))
+}

@@ -1,0 +1,76 @@
+package ui
+
+import (
+	"cityhub/apperr"
+	"testing"
+)
+
+func TestParseTicketPrices(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want map[string]int64
+	}{
+		{"stalls 25\nbalcony 15,50", map[string]int64{"stalls": 2500, "balcony": 1550}},
+		{"  gallery 7.5 \r\n\n", map[string]int64{"gallery": 750}},
+		{"stalls", nil},
+		{"stalls 25,505", nil},
+		{"stalls -3", nil},
+		{"stalls 2 5", nil},
+		{"stalls abc", nil},
+	} {
+		got, err := parseTicketPrices(c.in)
+		if c.want == nil {
+			if apperr.ReasonOf(err) != "price_line" {
+				t.Errorf("%q: %v, %v; want price_line", c.in, got, err)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(c.want) {
+			t.Errorf("%q: %v, %v", c.in, got, err)
+		}
+		for k, v := range c.want {
+			if got[k] != v {
+				t.Errorf("%q: %s = %d, want %d", c.in, k, got[k], v)
+			}
+		}
+	}
+}
+
+func TestParseSeatLines(t *testing.T) {
+	m, err := parseSeatLines("Platea A 1-20 stalls\nPlatea B 1-18 stalls\n\nGalleria A 1-10 gallery\n")
+	if err != nil || len(m.Sections) != 2 || len(m.Sections[0].Rows) != 2 || m.Sections[1].Rows[0].To != 10 {
+		t.Fatalf("%+v %v", m, err)
+	}
+	for _, bad := range []string{"Platea A 1-20", "Platea A 1..20 stalls", "Platea A x-2 stalls"} {
+		if _, err := parseSeatLines(bad); apperr.ReasonOf(err) != "seat_line" {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func FuzzTheatreAdminForms(f *testing.F) {
+	f.Add("Platea A 1-20 stalls\nGalleria B 3-4 gallery")
+	f.Add("stalls 25,50\nbalcony 7")
+	f.Add("x 1-99999999999999999999 y")
+	f.Fuzz(func(t *testing.T, text string) {
+		if m, err := parseSeatLines(text); err == nil {
+			if _, err := m.Seats(); err != nil && !apperr.Has(err, apperr.Invalid) {
+				t.Fatalf("seat map from %q: %v", text, err)
+			}
+		} else if !apperr.Has(err, apperr.Invalid) {
+			t.Fatalf("seat lines %q: %v", text, err)
+		}
+		prices, err := parseTicketPrices(text)
+		if err != nil {
+			if !apperr.Has(err, apperr.Invalid) {
+				t.Fatalf("prices %q: %v", text, err)
+			}
+			return
+		}
+		for k, v := range prices {
+			if v < 0 || v > 100_000*100+99 {
+				t.Fatalf("price %s = %d from %q", k, v, text)
+			}
+		}
+	})
+}

@@ -1,0 +1,75 @@
+package ui
+
+import (
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ticketing"
+	"cityhub/web/httpx"
+	"errors"
+	"net/http"
+)
+
+// TicketScanEndpoint is the door scanner page's ScanTarget: it checks in
+// the scanned or typed ticket.
+const TicketScanEndpoint = "/staff/tickets/check-in"
+
+// doorRefusal is what the scanner page shows for a refused ticket, in the
+// page's language, naming what the refusal is about (the time of the first
+// scan, the ticket's own performance, when the doors open).
+func doorRefusal(l *locale, err error) string {
+	reason := apperr.ReasonOf(err)
+	if !l.Has("tickets.scan.error." + reason) {
+		return l.ErrorText(err)
+	}
+	var other ticketing.OtherPerformanceError
+	var closed ticketing.DoorClosedError
+	switch {
+	case errors.As(err, &other):
+		return l.T("tickets.scan.error.ticket_other_performance", other.Title, l.DateTime(other.StartsAt))
+	case errors.As(err, &closed):
+		return l.T("tickets.scan.error."+reason, l.DateTime(closed.At))
+	}
+	if at, ok := ticketing.CheckedInAt(err); ok {
+		return l.T("tickets.scan.error.already_checked_in", at.In(cityZone).Format("15:04"))
+	}
+	return l.T("tickets.scan.error." + reason)
+}
+
+// handleTicketScan checks a ticket in from the scanner page (registered
+// with pageAction: session cookie, CSRF header, door_staff role). It
+// answers the scanner's JSON (title, message, outcome) or problem+json in
+// the page's language; a second scan names the time of the first.
+func (s *theatrePages) handleTicketScan(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := s.locale(r)
+	fail := func(err error) {
+		code := apperr.CodeOf(err)
+		status := httpx.StatusOf(code)
+		if status == http.StatusInternalServerError {
+			httpx.WriteError(s.log, w, r, err)
+			return
+		}
+		detail := doorRefusal(l, err)
+		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
+			Status: status, Detail: detail, Instance: r.URL.Path, Code: string(code), Reason: apperr.ReasonOf(err)})
+	}
+	var in struct {
+		Code          string `json:"code"`
+		PerformanceID string `json:"performance_id"`
+	}
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		fail(err)
+		return
+	}
+	res, err := s.ticketing.CheckIn(r.Context(), c, in.PerformanceID, in.Code)
+	if err != nil {
+		fail(err)
+		return
+	}
+	t := res.Ticket
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{
+		"title":     l.T("tickets.scan.ok.title"),
+		"message":   l.T("tickets.scan.ok.message", t.Title, t.Section, t.Row, t.Number),
+		"outcome":   "ok",
+		"ticket_id": t.ID,
+	})
+}

@@ -1,0 +1,149 @@
+// Package ui is the hub's pages: server-rendered html/template views in
+// Italian and English, their static files, cookie sessions with a CSRF
+// check on every form, and a page handler type per area. Its handlers show
+// the domain services' answers in the person's language; they hold no
+// business rules and no SQL. Every route is written out in routes.go.
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+
+	"cityhub/identity"
+	"cityhub/keyring"
+	"cityhub/mobility"
+	"cityhub/outbox"
+	"cityhub/ticketing"
+	"cityhub/vouchers"
+)
+
+// Deps is what the pages ask. A nil service switches its area's pages off.
+type Deps struct {
+	Log *slog.Logger
+	// PublicURL decides whether cookies are Secure (https).
+	PublicURL string
+	// Accounts signs people in and out and erases accounts; nil: nobody
+	// can sign in.
+	Accounts PageAccounts
+	// Wallet is what the wallet and bike pages read.
+	Wallet PageWallet
+	// Export gives identity's part of "download my data".
+	Export PrivacyExport
+	// QR gives wallet cards their rotating QR codes, by item kind.
+	QR map[string]QRSource
+	// ScanTargets is where each staff role's scanner page sends codes.
+	ScanTargets map[identity.Role]ScanTarget
+	// Identity creates shop staff accounts from the voucher admin page.
+	Identity  *identity.Service
+	Vouchers  *vouchers.Service
+	Mobility  *mobility.Service
+	Ticketing *ticketing.Service
+	// Keys gives the door scanner the public keys to check codes offline.
+	Keys   *keyring.Keyring
+	Outbox *outbox.Service
+}
+
+// UI serves the pages: the shared site (templates, sessions, errors) and
+// one handler per area.
+type UI struct {
+	site      *site
+	home      *homePages
+	vouchers  *voucherPages
+	bikes     *bikePages
+	bikeAdmin *bikeAdminPages
+	theatre   *theatrePages
+	outbox    *outboxPages
+}
+
+// New parses the embedded views, catalogues and static files and builds the
+// pages over d. A fault in the embedded files is a build defect, so New
+// panics on it and the hub refuses to start.
+func New(d Deps) *UI {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	p, err := loadPages()
+	if err != nil {
+		panic("cityhub pages: " + err.Error())
+	}
+	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
+	s := &site{log: d.Log, publicURL: d.PublicURL, accounts: d.Accounts, pages: p}
+	u := &UI{site: s}
+	if d.Ticketing != nil {
+		u.theatre = &theatrePages{site: s, ticketing: d.Ticketing, keys: d.Keys}
+	}
+	u.home = &homePages{site: s, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre}
+	if d.Vouchers != nil {
+		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers, identity: d.Identity}
+	}
+	if d.Mobility != nil {
+		u.bikes = &bikePages{site: s, mobility: d.Mobility, wallet: d.Wallet}
+		u.bikeAdmin = &bikeAdminPages{site: s, mobility: d.Mobility, credentials: u.bikes}
+	}
+	if d.Outbox != nil {
+		u.outbox = &outboxPages{site: s, outbox: d.Outbox}
+	}
+	return u
+}
+
+// site is what every page shares: the parsed views and catalogues, page
+// sessions, the CSRF check, error pages.
+type site struct {
+	log       *slog.Logger
+	publicURL string
+	accounts  PageAccounts
+	pages     *pages
+}
+
+// homePages are everyone's pages: home, sign-in, language, wallet, privacy,
+// the staff scanner and the dashboards.
+type homePages struct {
+	*site
+	wallet      PageWallet
+	export      PrivacyExport
+	qr          map[string]QRSource
+	scanTargets map[identity.Role]ScanTarget
+	// theatre lists the door's performances on the scanner; nil: no theatre.
+	theatre *theatrePages
+}
+
+// voucherPages are the citizen's, the shopkeeper's and the administrator's
+// voucher pages.
+type voucherPages struct {
+	*site
+	vouchers *vouchers.Service
+	identity *identity.Service
+}
+
+// bikePages are the rider's and the operator's bike pages.
+type bikePages struct {
+	*site
+	mobility *mobility.Service
+	wallet   PageWallet
+}
+
+// bikeAdminPages are the city administrator's bike catalogue pages.
+type bikeAdminPages struct {
+	*site
+	mobility *mobility.Service
+	// credentials shows a new station its first broker credential.
+	credentials *bikePages
+}
+
+// theatrePages are the citizen's, the door's and the administrator's
+// theatre pages.
+type theatrePages struct {
+	*site
+	ticketing *ticketing.Service
+	keys      *keyring.Keyring
+}
+
+// outboxPages are the administrators' view of the e-mail outbox.
+type outboxPages struct {
+	*site
+	outbox *outbox.Service
+}
+
+// Error answers a request outside any page's handler (a request the server
+// refused before routing it) with the error page, in the person's language.
+func (u *UI) Error(w http.ResponseWriter, r *http.Request, err error) { u.site.pageError(w, r, err) }

@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"net/http"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+// The citizen's voucher pages: campaigns to claim, their own vouchers with
+// where they were used, and the shops that take a campaign's vouchers. The
+// QR codes themselves are on the wallet page (QRSource).
+
+type vouchersPage struct {
+	Claimable []vouchers.ClaimableCampaign
+	Mine      []myVoucherCard
+}
+
+type myVoucherCard struct {
+	vouchers.VoucherView
+	Uses []voucherUse
+}
+
+type voucherUse struct {
+	Shop     string
+	At       time.Time
+	Amount   int64
+	Reversed bool
+}
+
+// handleVouchersPage lists what the citizen may claim and what they hold.
+func (s *voucherPages) handleVouchersPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	claimable, err := s.vouchers.Claimable(ctx, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	mine, err := s.vouchers.MyVouchers(ctx, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	page := vouchersPage{Claimable: claimable}
+	names := map[string]string{}
+	for _, v := range mine {
+		card := myVoucherCard{VoucherView: v}
+		full, err := s.vouchers.MyVoucher(ctx, c, v.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		for _, red := range full.Redemptions {
+			name, ok := names[red.ShopID]
+			if !ok {
+				if shop, err := s.vouchers.Shop(ctx, red.ShopID); err == nil {
+					name = shop.Name
+				}
+				names[red.ShopID] = name
+			}
+			card.Uses = append(card.Uses, voucherUse{Shop: name, At: red.At, Amount: red.AmountCents, Reversed: red.ReversedAt != nil})
+		}
+		page.Mine = append(page.Mine, card)
+	}
+	s.render(w, r, http.StatusOK, "vouchers", "vouchers", page)
+}
+
+// handleVoucherClaimPage claims a voucher from the page's form and shows it
+// in the wallet, where its QR code is.
+func (s *voucherPages) handleVoucherClaimPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id := r.PostFormValue("campaign_id")
+	if id == "" {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "campaign_missing", "Choose a campaign."))
+		return
+	}
+	if _, err := s.vouchers.Claim(r.Context(), c, id); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/wallet", http.StatusSeeOther)
+}
+
+type voucherShopsPage struct {
+	Campaign  string
+	Districts []districtShops
+}
+
+type districtShops struct {
+	Name  string
+	Shops []vouchers.Shop
+}
+
+// handleVoucherShopsPage lists the shops that take a campaign's vouchers,
+// by district.
+func (s *voucherPages) handleVoucherShopsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	camp, err := s.vouchers.Campaign(ctx, r.PathValue("id"))
+	if err == nil && camp.Status == vouchers.StatusDraft {
+		err = apperr.R(apperr.NotFound, "campaign_not_found", "No such campaign.")
+	}
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	shops, err := s.vouchers.ShopsFor(ctx, camp.ID, r.URL.Query().Get("district"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	page := voucherShopsPage{Campaign: camp.Name}
+	for _, sh := range shops { // ShopsFor sorts by district
+		if n := len(page.Districts); n == 0 || page.Districts[n-1].Name != sh.District {
+			page.Districts = append(page.Districts, districtShops{Name: sh.District})
+		}
+		d := &page.Districts[len(page.Districts)-1]
+		d.Shops = append(d.Shops, sh)
+	}
+	s.render(w, r, http.StatusOK, "voucher_shops", "vouchers", page)
+}

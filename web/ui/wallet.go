@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/skip2/go-qrcode"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/wallet"
+)
+
+// walletPage is the citizen's wallet: credit, items as cards, history.
+type walletPage struct {
+	Balance int64
+	Items   []walletCard
+	History []wallet.HistoryLine
+	// Older is the link to the next (older) page of history, if any.
+	Older string
+}
+
+// walletCard is one item with, when it shows a QR code, the first code
+// rendered into the page (the script refreshes it).
+type walletCard struct {
+	wallet.Item
+	QR *cardQR
+	// QRProblem says why an item that should show a QR does not.
+	QRProblem string
+}
+
+type cardQR struct {
+	Image   template.URL // data: URL of the PNG, built here from PNG bytes
+	Code    string       // the typed code
+	Expires time.Time
+	Refresh string // the PNG endpoint the script polls
+	Every   int    // seconds between refreshes (sooner if the token expires first)
+}
+
+// qrRefreshSeconds is how often the page fetches a fresh code. The script
+// refreshes sooner when a token expires earlier (the expiry comes with each
+// code), so a domain may choose any token lifetime above 15 s.
+const qrRefreshSeconds = 30
+
+// qrPixels is the PNG size: large enough for a till camera at arm's length.
+const qrPixels = 384
+
+// handleWallet renders the caller's own wallet; there is no way to name
+// another account here.
+func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.wallet == nil {
+		s.pageError(w, r, apperr.E(apperr.Unavailable, "the wallet is not configured"))
+		return
+	}
+	ctx := r.Context()
+	var page walletPage
+	acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+	switch {
+	case err == nil:
+		page.Balance = acct.Balance
+	case apperr.CodeOf(err) == apperr.NotFound:
+		// A citizen who never received credit has no ledger account yet.
+	default:
+		s.pageError(w, r, fmt.Errorf("read wallet balance: %w", err))
+		return
+	}
+	items, err := s.wallet.Items(ctx, c.AccountID)
+	if err != nil {
+		s.pageError(w, r, fmt.Errorf("list wallet items: %w", err))
+		return
+	}
+	l := s.locale(r)
+	for _, it := range items {
+		card := walletCard{Item: it}
+		if it.HasQR {
+			card.QR, err = s.cardQR(r, c, it)
+			if err != nil {
+				if apperr.CodeOf(err) == apperr.Internal {
+					s.log.ErrorContext(ctx, "wallet item QR", slog.String("kind", it.Kind), slog.String("item", it.ID), slog.Any("error", err))
+				}
+				card.QRProblem = l.ErrorText(err)
+			}
+		}
+		page.Items = append(page.Items, card)
+	}
+	hist, err := s.wallet.History(ctx, wallet.CitizenAccount(c.AccountID), r.URL.Query().Get("before"), 20)
+	switch {
+	case err == nil:
+		page.History = hist.Lines
+		if hist.Next != "" {
+			page.Older = "/wallet?before=" + hist.Next + "#history"
+		}
+	case apperr.CodeOf(err) == apperr.NotFound:
+	default:
+		s.pageError(w, r, fmt.Errorf("read wallet history: %w", err))
+		return
+	}
+	s.render(w, r, http.StatusOK, "wallet", "wallet", page)
+}
+
+func (s *homePages) cardQR(r *http.Request, c identity.Caller, it wallet.Item) (*cardQR, error) {
+	src, ok := s.qr[it.Kind]
+	if !ok {
+		return nil, apperr.E(apperr.Unavailable, "no QR source for %s", it.Kind)
+	}
+	token, code, exp, err := src.QRToken(r.Context(), c.AccountID, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	png, err := qrPNG(token)
+	if err != nil {
+		return nil, err
+	}
+	return &cardQR{
+		Image:   template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		Code:    code,
+		Expires: exp,
+		Refresh: qrPath(it.Kind, it.ID),
+		Every:   qrRefreshSeconds,
+	}, nil
+}
+
+func qrPath(kind, id string) string {
+	return "/wallet/items/" + url.PathEscape(kind) + "/" + url.PathEscape(id) + "/qr.png"
+}
+
+// qrPNG renders token at error-correction level M, as DESIGN.md sizes
+// tokens for.
+func qrPNG(token string) ([]byte, error) {
+	png, err := qrcode.Encode(token, qrcode.Medium, qrPixels)
+	if err != nil {
+		return nil, apperr.Wrap(err, apperr.Internal, "render QR code")
+	}
+	return png, nil
+}
