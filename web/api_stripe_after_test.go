@@ -91,7 +91,7 @@ func paidTopUp(t *testing.T, env *testEnv, hub *httptest.Server, acct identity.A
 
 func balance(t testing.TB, env *testEnv, id wallet.AccountID) int64 {
 	t.Helper()
-	a, err := env.Server.Wallet.Account(t.Context(), id)
+	a, err := env.Deps.Wallet.Account(t.Context(), id)
 	if err != nil {
 		t.Fatalf("account %s: %v", id, err)
 	}
@@ -159,7 +159,7 @@ func TestStripeRefundOfTopUp(t *testing.T) {
 
 			// Credit already spent: the refund takes what is left, never
 			// below zero; the rest is the city's loss.
-			if _, err := env.Server.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-" + acct.ID, Kind: "test.spend",
+			if _, err := env.Deps.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-" + acct.ID, Kind: "test.spend",
 				Entries: []wallet.Entry{{Account: citizen, Amount: -2000}, {Account: wallet.RevenueTheatre, Amount: 2000}}}); err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +182,7 @@ func TestStripeDisputeOfTopUp(t *testing.T) {
 			won := paidTopUp(t, env, hub, acct, auth, 3000, "dispute-topup-1")
 			lost := paidTopUp(t, env, hub, acct, auth, 2000, "dispute-topup-2")
 			// The citizen spends 4,500 of 5,000.
-			if _, err := env.Server.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-" + acct.ID, Kind: "test.spend",
+			if _, err := env.Deps.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-" + acct.ID, Kind: "test.spend",
 				Entries: []wallet.Entry{{Account: citizen, Amount: -4500}, {Account: wallet.RevenueTheatre, Amount: 4500}}}); err != nil {
 				t.Fatal(err)
 			}
@@ -193,11 +193,11 @@ func TestStripeDisputeOfTopUp(t *testing.T) {
 				t.Fatalf("dispute created: %+v", a)
 			}
 			wantBalances(t, env, map[wallet.AccountID]int64{citizen: -2500, wallet.StripeDisputes: 3000})
-			hold, err := env.Server.Wallet.History(t.Context(), citizen, "", 1)
+			hold, err := env.Deps.Wallet.History(t.Context(), citizen, "", 1)
 			if err != nil || len(hold.Lines) != 1 || hold.Lines[0].Kind != cardpay.KindTopUpDisputeHold {
 				t.Fatalf("history after the hold: %+v %v", hold, err)
 			}
-			if _, err := env.Server.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-more-" + acct.ID, Kind: "test.spend",
+			if _, err := env.Deps.Wallet.Post(t.Context(), wallet.Transaction{Key: "spend-more-" + acct.ID, Kind: "test.spend",
 				Entries: []wallet.Entry{{Account: citizen, Amount: -1}, {Account: wallet.RevenueTheatre, Amount: 1}}}); err == nil {
 				t.Fatal("a disputed, negative credit was spent")
 			}
@@ -286,7 +286,7 @@ func TestStripeUnmatchedEvents(t *testing.T) {
 				}
 			}
 			wantBalances(t, env, map[wallet.AccountID]int64{wallet.StripeClearing: 0, wallet.StripeDisputes: 0})
-			if _, err := env.Server.Wallet.Account(t.Context(), wallet.CitizenAccount(acct.ID)); err == nil && balance(t, env, wallet.CitizenAccount(acct.ID)) != 0 {
+			if _, err := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(acct.ID)); err == nil && balance(t, env, wallet.CitizenAccount(acct.ID)) != 0 {
 				t.Fatal("an unmatched payment was credited")
 			}
 			var list struct{ Events []cardpay.Record }
@@ -387,7 +387,7 @@ func TestStripeAfterTicketOrders(t *testing.T) {
 			}
 			mustStatus(t, env.do(t, "POST", "/api/v1/admin/ticket-orders/"+outside.ID+"/refund", admin, ""), http.StatusOK)
 			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: sold, wallet.StripeClearing: -sold})
-			refunds, err := env.Server.Ticketing.CardRefunds(t.Context())
+			refunds, err := env.Deps.Ticketing.CardRefunds(t.Context())
 			if err != nil {
 				t.Fatal(err)
 			}

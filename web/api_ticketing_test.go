@@ -109,7 +109,7 @@ func contractTicketing(c *contract) {
 
 	// The door, on the evening: the hub's clock moves to an hour before the
 	// start, and the holder's QR is signed again at that time.
-	env.Server.Ticketing.SetClock(func() time.Time { return p.StartsAt.Add(-time.Hour) })
+	env.Deps.Ticketing.SetClock(func() time.Time { return p.StartsAt.Add(-time.Hour) })
 	c.json(&tok, "GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusOK)
 	staff := env.login(c.t, identity.RoleDoor, v.ID)
 	elsewhere := env.login(c.t, identity.RoleDoor, "ven_other")
@@ -274,7 +274,7 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 				t.Fatalf("%d tickets, want 2", len(mine.Tickets))
 			}
 			for id, want := range map[wallet.AccountID]int64{wallet.StripeClearing: -4000, wallet.RevenueTheatre: 4000} {
-				a, err := env.Server.Wallet.Account(t.Context(), id)
+				a, err := env.Deps.Wallet.Account(t.Context(), id)
 				if err != nil || a.Balance != want {
 					t.Fatalf("%s: %d (%v), want %d", id, a.Balance, err, want)
 				}
@@ -285,7 +285,7 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 				t.Fatalf("stats %+v", st)
 			}
 			// A top-up's event is still the wallet's.
-			if err := env.Server.CardPayments.Record(t.Context(), cardpay.Payment{ID: "pi_topup_" + acct.ID, Purpose: cardpay.PurposeTopUp,
+			if err := env.Deps.CardPayments.Record(t.Context(), cardpay.Payment{ID: "pi_topup_" + acct.ID, Purpose: cardpay.PurposeTopUp,
 				AccountID: acct.ID, AmountCents: 1000}); err != nil {
 				t.Fatal(err)
 			}
@@ -294,7 +294,7 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 			if status, body := deliverStripe(t, hub, top, testWebhookSecret); status != http.StatusOK || !strings.Contains(string(body), `"handled":true`) {
 				t.Fatalf("top-up webhook: %d %s", status, body)
 			}
-			if a, _ := env.Server.Wallet.Account(t.Context(), wallet.CitizenAccount(acct.ID)); a.Balance != 1000 {
+			if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(acct.ID)); a.Balance != 1000 {
 				t.Fatalf("credit after the top-up %d", a.Balance)
 			}
 			if chk := ledgerCheck(t, env); !chk.OK() {
@@ -312,7 +312,7 @@ func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			env, _, p, admin := ticketingEnv(t, engine)
 			var skew atomic.Int64
-			env.Server.Ticketing.SetClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+			env.Deps.Ticketing.SetClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
 			hub := httptest.NewServer(env.Server)
 			defer hub.Close()
 			slowAcct, slow := env.account(t, identity.RoleCitizen)
@@ -350,7 +350,7 @@ func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
 			if st.Sold != 1 || st.RefundsDue != 1 {
 				t.Fatalf("stats %+v", st)
 			}
-			if a, _ := env.Server.Wallet.Account(t.Context(), wallet.StripeClearing); a.Balance != 0 {
+			if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.StripeClearing); a.Balance != 0 {
 				t.Fatalf("stripe clearing %d: the refused payment was booked", a.Balance)
 			}
 			if chk := ledgerCheck(t, env); !chk.OK() {

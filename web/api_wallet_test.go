@@ -83,7 +83,7 @@ func walletSend(t testing.TB, env *testEnv, method, path, auth, body string, hea
 
 func ledgerCheck(t testing.TB, env *testEnv) wallet.LedgerCheck {
 	t.Helper()
-	c, err := env.Server.Wallet.Check(context.Background())
+	c, err := env.Deps.Wallet.Check(context.Background())
 	if err != nil {
 		t.Fatalf("ledger check: %v", err)
 	}
@@ -456,7 +456,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 			if c := ledgerCheck(t, env); c.Transactions != 1 {
 				t.Fatalf("ledger after the webhooks: %+v", c)
 			}
-			clearing, err := env.Server.Wallet.Account(context.Background(), wallet.StripeClearing)
+			clearing, err := env.Deps.Wallet.Account(context.Background(), wallet.StripeClearing)
 			if err != nil || clearing.Balance != -2500 {
 				t.Fatalf("stripe clearing = %+v, %v", clearing, err)
 			}

@@ -56,7 +56,7 @@ func newVoucherEnv(t *testing.T, engine string) *voucherEnv {
 // kept answer: what a retry meets when the hub crashed after the operation
 // committed and before its answer was kept.
 func (ve *voucherEnv) withoutKeptAnswers() *Server {
-	d := ve.Server.Deps
+	d := ve.Deps
 	d.Answers, d.Registry = nil, nil
 	return New(d)
 }
@@ -237,7 +237,7 @@ func TestRetryAfterTheAnswerWasLost(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ve := newVoucherEnv(t, engine)
-			d := ve.Server.Deps
+			d := ve.Deps
 			d.Answers, d.Registry = lostAnswers{ve.DB.Answers()}, nil
 			crashing := New(d)
 			var ahead atomic.Int64

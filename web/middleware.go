@@ -51,7 +51,7 @@ type routeInfoKey struct{}
 // routed dispatches r on mux. It tells observe which pattern matched before
 // the handler runs, so that even a panicking handler is counted under its
 // route, and answers keyed API calls through their kept first answer (see
-// idempotency.go).
+// web/httpx/replay.go).
 func (s *Server) routed(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := mux.Handler(r)

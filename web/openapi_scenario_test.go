@@ -155,7 +155,7 @@ func contractWallet(c *contract) {
 	// The same hub with test payments off: a server is built whole, so the
 	// card path needs one of its own, on the same store.
 	withTest := env.Server
-	d := withTest.Deps
+	d := env.Deps
 	d.TestPayments, d.Registry = false, nil
 	env.Server = New(d)
 	var top api.TopupView

@@ -54,7 +54,7 @@ func TestTheatreAdminPage(t *testing.T) {
 		t.Fatal("the performance or its seats are not shown")
 	}
 	perf := regexp.MustCompile(`data-performance="(prf_[a-z0-9]+)"`).FindStringSubmatch(body)
-	av, err := env.Server.Ticketing.Availability(t.Context(), perf[1])
+	av, err := env.Deps.Ticketing.Availability(t.Context(), perf[1])
 	if err != nil || av.Seats[0].PriceCents != 2800 || av.Seats[24].PriceCents != 1200 {
 		t.Fatalf("prices on the seat map: %v", err)
 	}
@@ -74,13 +74,13 @@ func TestTheatreAdminPage(t *testing.T) {
 	}
 	// A citizen buys; the page shows the sale; cancelling refunds it.
 	anna, _ := env.account(t, identity.RoleCitizen)
-	if _, err := env.Server.Wallet.TestTopUp(t.Context(), anna.ID, 10000, "anna-1"); err != nil {
+	if _, err := env.Deps.Wallet.TestTopUp(t.Context(), anna.ID, 10000, "anna-1"); err != nil {
 		t.Fatal(err)
 	}
 	annaC := identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	o, err := env.Server.Ticketing.Hold(t.Context(), annaC, perf[1], []string{"Platea/A/5"})
+	o, err := env.Deps.Ticketing.Hold(t.Context(), annaC, perf[1], []string{"Platea/A/5"})
 	if err == nil {
-		_, err = env.Server.Ticketing.PayWithWallet(t.Context(), annaC, o.ID)
+		_, err = env.Deps.Ticketing.PayWithWallet(t.Context(), annaC, o.ID)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestTheatreAdminPage(t *testing.T) {
 	}
 	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}}, http.StatusNotFound)
 	post("/admin/theatre/performances/"+perf[1]+"/cancel", url.Values{}, http.StatusSeeOther)
-	if a, _ := env.Server.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); a.Balance != 10000 {
+	if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); a.Balance != 10000 {
 		t.Fatalf("credit after the cancellation %d", a.Balance)
 	}
 	if _, body = pc.Get("/admin/theatre"); !strings.Contains(body, "Annullato") {

@@ -40,7 +40,7 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 		d.Ticketing.SetClock(clock.Now)
 	})
 	ctx := context.Background()
-	svc := env.Server.Ticketing
+	svc := env.Deps.Ticketing
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
 	if err != nil {
@@ -58,7 +58,7 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	anna := identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	if _, err := env.Server.Wallet.TestTopUp(ctx, anna.AccountID, 5000, "anna-topup-1"); err != nil {
+	if _, err := env.Deps.Wallet.TestTopUp(ctx, anna.AccountID, 5000, "anna-topup-1"); err != nil {
 		t.Fatal(err)
 	}
 	buy := func(p ticketing.Performance, seat string) ticketing.TicketView {

@@ -26,7 +26,7 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 		d.QR = map[string]ui.QRSource{"ticket": d.Ticketing}
 	})
 	ctx := context.Background()
-	svc := env.Server.Ticketing
+	svc := env.Deps.Ticketing
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
 	if err != nil {
@@ -42,7 +42,7 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 		t.Fatal(err)
 	}
 	anna, _ := env.account(t, identity.RoleCitizen)
-	if _, err := env.Server.Wallet.TestTopUp(ctx, anna.ID, 5000, "anna-topup-1"); err != nil {
+	if _, err := env.Deps.Wallet.TestTopUp(ctx, anna.ID, 5000, "anna-topup-1"); err != nil {
 		t.Fatal(err)
 	}
 	// Someone else holds seat 3.
@@ -100,7 +100,7 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "image/png" || len(res.Header.Get("X-Typed-Code")) != 21 {
 		t.Fatalf("ticket QR: %d %v", res.StatusCode, res.Header)
 	}
-	if a, _ := env.Server.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 5000-3600 {
+	if a, _ := env.Deps.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 5000-3600 {
 		t.Fatalf("credit after buying %d", a.Balance)
 	}
 }

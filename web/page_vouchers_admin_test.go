@@ -26,7 +26,7 @@ func TestVoucherAdminPage(t *testing.T) {
 		d.Vouchers.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
 	})
 	ctx := context.Background()
-	svc := env.Server.Vouchers
+	svc := env.Deps.Vouchers
 	adminAcct, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()

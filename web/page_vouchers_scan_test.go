@@ -24,7 +24,7 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
 	})
 	ctx := context.Background()
-	svc := env.Server.Vouchers
+	svc := env.Deps.Vouchers
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 	shop, err := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Libreria", Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
 	if err != nil {

@@ -21,7 +21,7 @@ func TestVoucherStaffPageReverses(t *testing.T) {
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 	})
 	ctx := context.Background()
-	svc := env.Server.Vouchers
+	svc := env.Deps.Vouchers
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 	shop, _ := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Forno Traiano", Address: "Via Traiano 3", District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
 	other, _ := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Altro", Address: "Via 1", District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})

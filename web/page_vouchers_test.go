@@ -21,7 +21,7 @@ func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 	})
 	ctx := context.Background()
-	svc := env.Server.Vouchers
+	svc := env.Deps.Vouchers
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 	shop, err := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Libreria Masone", Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
 	if err != nil {

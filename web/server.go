@@ -92,15 +92,15 @@ type Deps struct {
 
 // Server serves every HTTP route of the hub.
 type Server struct {
-	Deps
-	log     *slog.Logger
-	metrics httpMetrics
-	replay  *httpx.Replayer
-	proxies httpx.Proxies
-	handler http.Handler
-	ui      *ui.UI
-	feeds   *feeds.Handler
-	api     *api.API
+	log      *slog.Logger
+	registry *prometheus.Registry
+	metrics  httpMetrics
+	replay   *httpx.Replayer
+	proxies  httpx.Proxies
+	handler  http.Handler
+	ui       *ui.UI
+	feeds    *feeds.Handler
+	api      *api.API
 }
 
 // New builds the server and its routes.
@@ -112,7 +112,7 @@ func New(d Deps) *Server {
 		d.Registry = prometheus.NewRegistry()
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{Deps: d, log: d.Log, proxies: httpx.Proxies(d.TrustedProxies)}
+	s := &Server{log: d.Log, registry: d.Registry, proxies: httpx.Proxies(d.TrustedProxies)}
 	s.metrics = newHTTPMetrics(d.Registry)
 	if d.Answers != nil {
 		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: api.UnkeyedRoutes, SelfKeyed: api.SelfKeyedRoutes, Log: d.Log}
@@ -156,6 +156,10 @@ func (s *Server) routes(mux *http.ServeMux) {
 	s.api.Register(mux)
 	s.ui.Register(mux)
 }
+
+// Registry is where the server counts its requests; the rest of the hub adds
+// its own metrics there, and /metrics publishes them all.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

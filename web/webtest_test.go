@@ -31,7 +31,9 @@ type testEnv struct {
 	DB       store.DB
 	Keys     *keyring.Keyring
 	Identity *identity.Service
-	Server   *Server
+	// Deps is what the server was built from.
+	Deps   Deps
+	Server *Server
 }
 
 // testIssuer is the public URL of test servers (the iss of their tokens).
@@ -58,7 +60,7 @@ func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, 
 	for _, fn := range configure {
 		fn(env, &d)
 	}
-	env.Server = New(d)
+	env.Deps, env.Server = d, New(d)
 	return env.Server, env
 }
 

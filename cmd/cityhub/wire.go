@@ -166,7 +166,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 			"telemetry": h.mobility.ingestCheck,
 		},
 	})
-	if err := h.mobility.start(ctx, h.server.Registry); err != nil {
+	if err := h.mobility.start(ctx, h.server.Registry()); err != nil {
 		return nil, fmt.Errorf("start mqtt: %w", err)
 	}
 	h.closers = append(h.closers, h.mobility.close)
