@@ -5,22 +5,29 @@ import (
 	"fmt"
 	"log/slog"
 
+	"cityhub/config"
 	"cityhub/mail"
 	"cityhub/outbox"
 	"cityhub/smtpmail"
 )
+
+// newComposer writes e-mails with links to the public URL and times in the
+// city's zone.
+func newComposer(cfg config.Config) (*mail.Composer, error) {
+	composer, err := mail.NewComposer(cfg.PublicURL)
+	if err != nil {
+		return nil, fmt.Errorf("set up e-mail: %w", err)
+	}
+	composer.SetZone(cfg.TimeZone)
+	return composer, nil
+}
 
 // startMail composes e-mails at the public URL, has card top-ups enqueue
 // their receipts, and, with an SMTP server configured, runs this replica's
 // sender until the hub closes. Every replica may run one: the outbox hands
 // each message to one sender at a time.
 func (h *hub) startMail(ctx context.Context) error {
-	composer, err := mail.NewComposer(h.cfg.PublicURL)
-	if err != nil {
-		return fmt.Errorf("set up e-mail: %w", err)
-	}
-	composer.SetZone(h.cfg.TimeZone)
-	h.cardpay.SendReceipts(composer)
+	h.cardpay.SendReceipts(h.composer)
 	h.outbox = outbox.NewService(h.db.Outbox())
 	log := h.log.With(slog.String("component", "mail"))
 	if h.cfg.SMTPURL == "" {

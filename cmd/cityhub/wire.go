@@ -12,6 +12,7 @@ import (
 	"cityhub/demo"
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/mail"
 	"cityhub/outbox"
 	"cityhub/store"
 	"cityhub/stripepay"
@@ -40,6 +41,9 @@ type hub struct {
 	tickets  *ticketing.Service
 	cardpay  *cardpay.Service
 	outbox   *outbox.Service
+	// composer writes the hub's e-mails; each service that sends one
+	// enqueues it in the outbox with the change that causes it.
+	composer *mail.Composer
 }
 
 // wire builds every service from the configuration. It holds no rules.
@@ -59,7 +63,12 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		return nil, err
 	}
 	h.keys = keys
-	h.identity = identity.NewService(db.Identity(), keys, identityOptions(cfg), log.With(slog.String("component", "identity")))
+	if h.composer, err = newComposer(cfg); err != nil {
+		return nil, err
+	}
+	idOpts := identityOptions(cfg)
+	idOpts.Mail = h.composer
+	h.identity = identity.NewService(db.Identity(), keys, idOpts, log.With(slog.String("component", "identity")))
 
 	// Wallet: the ledger and its singleton accounts; card top-ups through
 	// Stripe when it is configured.
@@ -91,6 +100,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// the keyring's "qr" key.
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
 	h.vouchers.SetZone(cfg.TimeZone)
+	h.vouchers.SendEmails(h.composer)
 	h.wallet.RegisterItems("voucher", h.vouchers)
 
 	// Ticketing: theatre seats, paid with credit or by card; tickets are
@@ -113,6 +123,17 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Card payments: what Stripe reports after a payment (refunds,
 	// disputes) reaches the wallet and the ticket orders.
 	h.cardpay = cardpay.NewService(db.CardPayments(), h.tickets, log.With(slog.String("component", "cardpay")))
+	// What an erased account's credit owes back to its cards goes to Stripe
+	// the same way.
+	if h.payments != nil {
+		erasedCtx, stopErased := context.WithCancel(ctx)
+		erased := make(chan struct{})
+		go func() {
+			defer close(erased)
+			h.cardpay.RunRefunds(erasedCtx, stripeRefunder(h.payments), time.Minute)
+		}()
+		h.closers = append(h.closers, func() { stopErased(); <-erased })
+	}
 
 	// E-mail: written into the outbox with the events that cause them (a
 	// credited top-up's receipt); sent when an SMTP server is configured,
@@ -166,6 +187,9 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 			"telemetry": h.mobility.ingestCheck,
 		},
 	})
+	if err := h.server.Registry().Register(outbox.NewMetrics(db.Outbox(), log.With(slog.String("component", "mail")))); err != nil {
+		return nil, fmt.Errorf("register the outbox metrics: %w", err)
+	}
 	if err := h.mobility.start(ctx, h.server.Registry()); err != nil {
 		return nil, fmt.Errorf("start mqtt: %w", err)
 	}
