@@ -17,11 +17,14 @@ package oidclogin
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -343,4 +346,55 @@ func (rp *RP) PublicJWKS() []byte {
 		return nil
 	}
 	return rp.signer.jwks
+}
+
+// Check reads the provider's discovery document and its signing keys, and
+// checks that the provider offers what this relying party needs: the
+// authorization code flow, PKCE with S256 and, with a private key, the
+// private_key_jwt client authentication. It is `cityhub check`'s probe:
+// nothing is logged in and no code is exchanged.
+func (rp *RP) Check(ctx context.Context) error {
+	p, err := oidc.NewProvider(rp.ctx(ctx), rp.cfg.Issuer)
+	if err != nil {
+		return fmt.Errorf("read the discovery document: %w", err)
+	}
+	var meta struct {
+		JWKSURI         string   `json:"jwks_uri"`
+		ResponseTypes   []string `json:"response_types_supported"`
+		PKCEMethods     []string `json:"code_challenge_methods_supported"`
+		TokenAuthMethod []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	if err := p.Claims(&meta); err != nil {
+		return fmt.Errorf("read the discovery document: %w", err)
+	}
+	if !slices.Contains(meta.ResponseTypes, "code") {
+		return fmt.Errorf("the provider does not offer the authorization code flow (response_types_supported %v)", meta.ResponseTypes)
+	}
+	// The field is optional; a provider that lists methods must list S256.
+	if len(meta.PKCEMethods) > 0 && !slices.Contains(meta.PKCEMethods, "S256") {
+		return fmt.Errorf("the provider does not offer PKCE with S256 (code_challenge_methods_supported %v)", meta.PKCEMethods)
+	}
+	if rp.signer != nil && !slices.Contains(meta.TokenAuthMethod, "private_key_jwt") {
+		return fmt.Errorf("a private key is configured but the provider does not accept private_key_jwt (token_endpoint_auth_methods_supported %v)", meta.TokenAuthMethod)
+	}
+	// The keys that sign ID tokens must be readable, or no login completes.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, meta.JWKSURI, nil)
+	if err != nil {
+		return fmt.Errorf("jwks_uri %q: %w", meta.JWKSURI, err)
+	}
+	resp, err := rp.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("read the signing keys: %w", err)
+	}
+	defer resp.Body.Close()
+	var keys struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("read the signing keys at %s: %s", meta.JWKSURI, resp.Status)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&keys); err != nil || len(keys.Keys) == 0 {
+		return fmt.Errorf("the provider publishes no signing keys at %s", meta.JWKSURI)
+	}
+	return nil
 }

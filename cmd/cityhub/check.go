@@ -19,6 +19,7 @@ import (
 	"cityhub/config"
 	"cityhub/ids"
 	"cityhub/mqtt"
+	"cityhub/oidclogin"
 	"cityhub/smtpmail"
 	"cityhub/store"
 	"cityhub/store/postgres"
@@ -50,6 +51,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		checkBroker(ctx, cfg),
 		checkSMTP(ctx, cfg),
 		checkStripe(ctx, cfg),
+		checkOIDC(ctx, cfg),
 		checkPublicURL(cfg),
 	}
 	failed := 0
@@ -183,6 +185,43 @@ func checkSMTP(ctx context.Context, cfg config.Config) checkResult {
 		said = append(said, "logged in as "+p.User)
 	}
 	r.ok, r.detail = true, fmt.Sprintf("%s: connected %s; nothing sent (mail from %s)", tr, strings.Join(said, ", "), cfg.MailFrom)
+	return r
+}
+
+// checkOIDC reads the SPID/CIE provider's discovery document and signing
+// keys with the hub's client settings: it proves the issuer, the private key
+// file and what the provider offers, without logging anyone in.
+func checkOIDC(ctx context.Context, cfg config.Config) checkResult {
+	r := checkResult{name: "oidc"}
+	if cfg.OIDCIssuer == "" {
+		r.ok, r.detail = true, "not configured: no SPID/CIE login"
+		return r
+	}
+	c := oidclogin.Config{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		RedirectURL: strings.TrimRight(cfg.PublicURL, "/") + "/login/oidc/callback", Scopes: cfg.OIDCScopes}
+	if cfg.OIDCPrivateKeyFile != "" {
+		pem, err := oidclogin.ReadPrivateKeyFile(cfg.OIDCPrivateKeyFile)
+		if err != nil {
+			r.detail = err.Error()
+			return r
+		}
+		c.PrivateKeyPEM = pem
+	}
+	if c.RedirectURL == "/login/oidc/callback" {
+		c.RedirectURL = "http://localhost/login/oidc/callback" // only the provider's side is checked
+	}
+	rp, err := oidclogin.New(c, nil)
+	if err != nil {
+		r.detail = err.Error()
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	if err := rp.Check(ctx); err != nil {
+		r.detail = fmt.Sprintf("%s: %v", config.Redact(cfg.OIDCIssuer), err)
+		return r
+	}
+	r.ok, r.detail = true, config.Redact(cfg.OIDCIssuer)+": discovery and signing keys read, code flow with PKCE offered"
 	return r
 }
 

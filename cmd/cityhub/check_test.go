@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"cityhub/mail/mailtest"
+	"cityhub/oidclogin/oidctest"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 )
@@ -47,6 +49,11 @@ func TestCheck(t *testing.T) {
 	}
 	db.Close()
 
+	notAKey := filepath.Join(t.TempDir(), "oidc.pem")
+	if err := os.WriteFile(notAKey, []byte("not a PEM key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	provider := oidctest.Start(t, nil, oidctest.Client{ID: "cityhub", Secret: "oidc-s3cret", Redirect: "https://hub.comune.benevento.it/login/oidc/callback"})
 	good := map[string]string{
 		"CITYHUB_DATABASE_URL":          migrated,
 		"CITYHUB_MQTT_URL":              testBroker(),
@@ -57,6 +64,9 @@ func TestCheck(t *testing.T) {
 		"CITYHUB_HTTP_ADDR":             "0.0.0.0:8080",
 		"CITYHUB_SMTP_URL":              mailtest.SMTPURL(),
 		"CITYHUB_MAIL_FROM":             mailtest.From,
+		"CITYHUB_OIDC_ISSUER":           provider.Issuer,
+		"CITYHUB_OIDC_CLIENT_ID":        "cityhub",
+		"CITYHUB_OIDC_CLIENT_SECRET":    "oidc-s3cret",
 	}
 	cases := []struct {
 		name   string
@@ -77,12 +87,16 @@ func TestCheck(t *testing.T) {
 		{"stripe key refused", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "not-a-key"}, "stripe", "refused (401)"},
 		{"stripe without webhook secret", map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": ""}, "stripe", "WEBHOOK_SECRET is not"},
 		{"stripe unreachable", map[string]string{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:1"}, "stripe", "connect"},
+		{"oidc unreachable", map[string]string{"CITYHUB_OIDC_ISSUER": "http://127.0.0.1:1"}, "oidc", "discovery"},
+		{"oidc issuer that is not the provider's", map[string]string{"CITYHUB_OIDC_ISSUER": provider.Issuer + "/other"}, "oidc", "discovery"},
+		{"oidc private key file missing", map[string]string{"CITYHUB_OIDC_CLIENT_SECRET": "", "CITYHUB_OIDC_PRIVATE_KEY_FILE": notAKey}, "oidc", "private key"},
+		{"oidc off", map[string]string{"CITYHUB_OIDC_ISSUER": "", "CITYHUB_OIDC_CLIENT_ID": "", "CITYHUB_OIDC_CLIENT_SECRET": ""}, "", ""},
 		{"public url plain http", map[string]string{"CITYHUB_PUBLIC_URL": "http://hub.comune.benevento.it"}, "public url", "use https"},
 		{"public url unset off loopback", map[string]string{"CITYHUB_PUBLIC_URL": ""}, "public url", "set CITYHUB_PUBLIC_URL"},
 		{"public url from the TLS domains", map[string]string{"CITYHUB_PUBLIC_URL": "", "CITYHUB_TLS_DOMAINS": "hub.comune.benevento.it"}, "", ""},
 		{"public url on loopback may be http", map[string]string{"CITYHUB_PUBLIC_URL": "http://localhost:8080"}, "", ""},
 	}
-	line := regexp.MustCompile(`(?m)^(ok  |FAIL)  (database|broker|smtp|stripe|public url)\s+(.*)$`)
+	line := regexp.MustCompile(`(?m)^(ok  |FAIL)  (database|broker|smtp|stripe|oidc|public url)\s+(.*)$`)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{}
@@ -95,8 +109,8 @@ func TestCheck(t *testing.T) {
 			var out, errOut syncBuffer
 			err := run(ctx, []string{"check"}, func(k string) string { return env[k] }, &out, &errOut)
 			lines := line.FindAllStringSubmatch(out.String(), -1)
-			if len(lines) != 5 {
-				t.Fatalf("want 5 lines, got:\n%s", out.String())
+			if len(lines) != 6 {
+				t.Fatalf("want 6 lines, got:\n%s", out.String())
 			}
 			for _, l := range lines {
 				failed := l[1] == "FAIL"
@@ -110,7 +124,7 @@ func TestCheck(t *testing.T) {
 			if (err != nil) != (tc.fail != "") {
 				t.Errorf("exit error %v, want failure=%v", err, tc.fail != "")
 			}
-			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test", "s3cretpw"} {
+			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test", "s3cretpw", "oidc-s3cret"} {
 				if strings.Contains(out.String()+errOut.String(), secret) {
 					t.Errorf("the output shows the secret %q", secret)
 				}
