@@ -73,6 +73,26 @@ func PostgresURL(tb testing.TB) string {
 	return u.String()
 }
 
+// PostgresSessions counts the sessions connected to the test server under
+// application_name application. A client killed mid-commit leaves its
+// session behind until the server has finished what it was sent; a test
+// that kills one waits for this to reach zero before it reads what is left.
+func PostgresSessions(tb testing.TB, application string) int {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, BaseURL())
+	if err != nil {
+		tb.Fatalf("connect to test postgres: %v", err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, application).Scan(&n); err != nil {
+		tb.Fatalf("count sessions of %s: %v", application, err)
+	}
+	return n
+}
+
 // Logger is a quiet logger for stores in tests.
 func Logger(tb testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelWarn}))
