@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -84,17 +85,8 @@ func (l ledger) check(t *testing.T) wallet.LedgerCheck {
 	return c
 }
 
-func wantCode(t *testing.T, err error, code apperr.Code) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("got no error, want %s", code)
-	}
-	if got := apperr.CodeOf(err); got != code {
-		t.Fatalf("got %s (%v), want %s", got, err, code)
-	}
-}
-
 func TestPostTransfer(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		l := newLedger(t, db)
 		before := time.Now().Add(-time.Second)
@@ -119,6 +111,7 @@ func TestPostTransfer(t *testing.T) {
 }
 
 func TestPostRefusesBadTransactions(t *testing.T) {
+	t.Parallel()
 	overdraft := wallet.RideOverrun
 	deeper := wallet.OverdraftRule{Name: "ride_overrun", Floor: -100000}
 	cases := []struct {
@@ -157,7 +150,7 @@ func TestPostRefusesBadTransactions(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				_, err := l.svc.Post(context.Background(), tc.tx)
-				wantCode(t, err, tc.code)
+				testutil.WantCode(t, err, tc.code)
 				c := l.check(t)
 				if c.Transactions != 0 || c.Entries != 0 {
 					t.Fatalf("a refused posting wrote something: %+v", c)
@@ -168,13 +161,14 @@ func TestPostRefusesBadTransactions(t *testing.T) {
 }
 
 func TestFloorAndRideOverrun(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)
 		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 500))
 
 		_, err := l.svc.Post(ctx, transfer("too-much", alice, bob, 501))
-		wantCode(t, err, apperr.InsufficientFunds)
+		testutil.WantCode(t, err, apperr.InsufficientFunds)
 		if got := l.balance(t, alice); got != 500 {
 			t.Fatalf("after a refused debit alice has %d, want 500", got)
 		}
@@ -195,9 +189,9 @@ func TestFloorAndRideOverrun(t *testing.T) {
 			t.Fatalf("after the overrun alice has %d, want %d", got, wallet.RideOverrun.Floor)
 		}
 		_, err = l.svc.Post(ctx, fare("ride-2", 1))
-		wantCode(t, err, apperr.InsufficientFunds)
+		testutil.WantCode(t, err, apperr.InsufficientFunds)
 		_, err = l.svc.Post(ctx, transfer("pay-while-negative", alice, bob, 1))
-		wantCode(t, err, apperr.InsufficientFunds)
+		testutil.WantCode(t, err, apperr.InsufficientFunds)
 		// Credit into a negative account is always allowed.
 		l.mustPost(t, transfer("topup", wallet.TestPayments, alice, 2500))
 		if got := l.balance(t, alice); got != 500 {
@@ -210,6 +204,7 @@ func TestFloorAndRideOverrun(t *testing.T) {
 // DisputedTopUp takes the credit below zero by the disputed amount at most,
 // and the ledger refuses the rule with a bound deeper than a top-up can be.
 func TestDisputedTopUpRule(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)
@@ -222,20 +217,21 @@ func TestDisputedTopUpRule(t *testing.T) {
 		}
 		// 300 left, 1,000 disputed: the credit may reach -1,000, not lower.
 		_, err := l.svc.Post(ctx, hold("hold-too-deep", 1301, 1000))
-		wantCode(t, err, apperr.InsufficientFunds)
+		testutil.WantCode(t, err, apperr.InsufficientFunds)
 		l.mustPost(t, hold("hold", 1300, 1000))
 		if got := l.balance(t, alice); got != -1000 {
 			t.Fatalf("after the dispute alice has %d, want -1000", got)
 		}
 		_, err = l.svc.Post(ctx, hold("hold-beyond-a-top-up", 1, wallet.MaxTopUp+1))
-		wantCode(t, err, apperr.Invalid)
+		testutil.WantCode(t, err, apperr.Invalid)
 		_, err = l.svc.Post(ctx, transfer("spend-while-negative", alice, bob, 1))
-		wantCode(t, err, apperr.InsufficientFunds)
+		testutil.WantCode(t, err, apperr.InsufficientFunds)
 		l.check(t)
 	})
 }
 
 func TestIdempotentReplay(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)
@@ -261,7 +257,7 @@ func TestIdempotentReplay(t *testing.T) {
 			}()},
 		} {
 			_, err := l.svc.Post(ctx, tc.tx)
-			wantCode(t, err, apperr.Conflict)
+			testutil.WantCode(t, err, apperr.Conflict)
 			if apperr.ReasonOf(err) != "ledger_key_reused" {
 				t.Errorf("%s: reason %q", tc.name, apperr.ReasonOf(err))
 			}
@@ -278,6 +274,7 @@ func TestIdempotentReplay(t *testing.T) {
 // A domain's state change and its posting share one database transaction:
 // when the domain's work fails after Post, the posting is gone too.
 func TestPostRollsBackWithCallersTransaction(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)
@@ -301,6 +298,7 @@ func TestPostRollsBackWithCallersTransaction(t *testing.T) {
 }
 
 func TestHistoryPages(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)
@@ -350,12 +348,13 @@ func TestHistoryPages(t *testing.T) {
 		}
 		for _, bad := range []string{"x", "-3", "0", "1e9"} {
 			_, err := l.svc.History(ctx, alice, bad, 10)
-			wantCode(t, err, apperr.Invalid)
+			testutil.WantCode(t, err, apperr.Invalid)
 		}
 	})
 }
 
 func TestCachedBalanceEqualsEntries(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)
@@ -382,9 +381,9 @@ func TestCachedBalanceEqualsEntries(t *testing.T) {
 				t.Fatalf("verify %s: %v", id, err)
 			}
 		}
-		wantCode(t, l.svc.Verify(ctx, "citizen:nobody"), apperr.NotFound)
+		testutil.WantCode(t, l.svc.Verify(ctx, "citizen:nobody"), apperr.NotFound)
 		_, err := l.svc.Account(ctx, "citizen:nobody")
-		wantCode(t, err, apperr.NotFound)
+		testutil.WantCode(t, err, apperr.NotFound)
 		if c := l.check(t); c.Accounts != 8 || c.Transactions != 3 || c.Entries != 7 {
 			t.Fatalf("check = %+v", c)
 		}
@@ -392,6 +391,7 @@ func TestCachedBalanceEqualsEntries(t *testing.T) {
 }
 
 func TestEnsureAccountKeepsExisting(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)

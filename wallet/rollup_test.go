@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"cityhub/ids"
+	"cityhub/internal/testutil"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -23,6 +24,7 @@ import (
 // four roll-ups race each other, and reads every balance exactly before,
 // during and after: no entry is rolled up twice or lost.
 func TestRollUpKeepsBalancesExact(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		l := newLedger(t, db)
@@ -107,6 +109,7 @@ func TestRollUpKeepsBalancesExact(t *testing.T) {
 // must not wait (they have no floor). A posting from alice's credit, which
 // has a floor, still waits for another one holding it.
 func TestPostingLocksOnlyFlooredAccounts(t *testing.T) {
+	t.Parallel()
 	db := storetest.OpenPostgres(t) // SQLite has one writer: everything waits there by design
 	ctx := context.Background()
 	l := newLedger(t, db)
@@ -213,19 +216,26 @@ func openTarget(t *testing.T, target string) store.DB {
 // check passes on what the child left, before and after the rest is rolled
 // up.
 func TestRollUpSurvivesKill(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs a child process for a few seconds")
 	}
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
-			target := "sqlite:" + t.TempDir()
+			target, childTarget := "sqlite:"+t.TempDir(), ""
+			// The child's PostgreSQL sessions carry a name of their own, so
+			// the test can wait for them to end after the kill.
+			child := "rollup-child-" + strings.TrimPrefix(ids.New("x"), "x_")
 			if engine == "postgres" {
 				target = storetest.PostgresURL(t)
+				childTarget = target + "&application_name=" + child
+			} else {
+				childTarget = target
 			}
 			db := openTarget(t, target)
 			l := newLedger(t, db)
 			cmd := exec.Command(os.Args[0], "-test.run=^TestRollUpKillChild$", "-test.v")
-			cmd.Env = append(os.Environ(), childEnv+"="+target)
+			cmd.Env = append(os.Environ(), childEnv+"="+childTarget)
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -249,6 +259,13 @@ func TestRollUpSurvivesKill(t *testing.T) {
 			_ = cmd.Wait()
 			if rolls < 10 {
 				t.Fatalf("the child ended after %d roll-ups", rolls)
+			}
+			// A PostgreSQL session finishes the commit it was sent even
+			// after its client died: count what is left once they are gone.
+			if engine == "postgres" {
+				testutil.Eventually(t, 30*time.Second, "the killed child's sessions end", func() bool {
+					return storetest.PostgresSessions(t, child) == 0
+				})
 			}
 			before := l.check(t)
 			if before.Transactions < 1000 {

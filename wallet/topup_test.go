@@ -7,12 +7,14 @@ import (
 	"testing"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
 )
 
 func TestTopUpBoundsAndKeys(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cents int64
 		ok    bool
@@ -35,6 +37,7 @@ func TestTopUpBoundsAndKeys(t *testing.T) {
 // the citizen's account if needed, and a test top-up key belongs to one
 // citizen only.
 func TestCreditCardTopUpOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
@@ -73,13 +76,13 @@ func TestCreditCardTopUpOnce(t *testing.T) {
 		}
 		// The same intent reported with another amount is not the same movement.
 		_, err = svc.CreditCardTopUp(ctx, "carol", 2600, "pi_123")
-		wantCode(t, err, apperr.Conflict)
+		testutil.WantCode(t, err, apperr.Conflict)
 		for _, bad := range []struct {
 			acct, pi string
 			cents    int64
 		}{{"carol", "", 100}, {"", "pi_x", 100}, {"carol", "pi_x", 0}, {"carol", "pi_x", -1}} {
 			_, err := svc.CreditCardTopUp(ctx, bad.acct, bad.cents, bad.pi)
-			wantCode(t, err, apperr.Invalid)
+			testutil.WantCode(t, err, apperr.Invalid)
 		}
 
 		first, err := svc.TestTopUp(ctx, "carol", 500, "same-key-001")
@@ -91,7 +94,7 @@ func TestCreditCardTopUpOnce(t *testing.T) {
 			t.Fatalf("dave's top-up with carol's key = %+v, %v", other, err)
 		}
 		_, err = svc.TestTopUp(ctx, "carol", 50_001, "same-key-002")
-		wantCode(t, err, apperr.Invalid)
+		testutil.WantCode(t, err, apperr.Invalid)
 		c, err := svc.Check(ctx)
 		if err != nil || !c.OK() || c.Transactions != 3 {
 			t.Fatalf("check = %+v, %v", c, err)
