@@ -9,6 +9,7 @@ import (
 )
 
 func TestDecodeTelemetry(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name    string
@@ -82,6 +83,7 @@ func TestDecodeTelemetry(t *testing.T) {
 // stamped further ahead is refused, whatever its kind, so that it cannot
 // hide the station's later messages.
 func TestFutureTimestampRefused(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name    string
@@ -111,6 +113,7 @@ func TestFutureTimestampRefused(t *testing.T) {
 // docs/mqtt.md: a request id is 1 to 100 characters of A-Z, a-z, 0-9, '-'
 // and '_'; commands and replies with another one are malformed.
 func TestRequestIDFormat(t *testing.T) {
+	t.Parallel()
 	for id, ok := range map[string]bool{"cmd_5w9n3k7f2q8r1t6y4u0p3m2x7c": true, "A-b_9": true, "": false, "a b": false,
 		"x/y": false, "è": false, strings.Repeat("a", 100): true, strings.Repeat("a", 101): false} {
 		if ValidRequestID(id) != ok {
@@ -128,6 +131,7 @@ func TestRequestIDFormat(t *testing.T) {
 }
 
 func TestCommandAndReplyRoundTrip(t *testing.T) {
+	t.Parallel()
 	dl := time.Now().Add(10 * time.Second).UTC().Truncate(time.Millisecond)
 	p, err := EncodeUnlock(UnlockCommand{RequestID: "cmd_1", StationID: "st-1", Dock: 4, BikeID: "bk-1", Deadline: dl, ReplyTo: "cityhub/v1/stations/st-1/replies/h1"}, time.Now())
 	if err != nil {

@@ -48,6 +48,7 @@ func race(t *testing.T, n int, reason string, create func(i int) error) int {
 }
 
 func TestConcurrentCreatesOfOneStationHaveOneWinner(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		ctx := context.Background()
@@ -78,6 +79,7 @@ func TestConcurrentCreatesOfOneStationHaveOneWinner(t *testing.T) {
 }
 
 func TestConcurrentCreatesOfOnePricingPlanHaveOneWinner(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		ctx := context.Background()
@@ -100,6 +102,7 @@ func TestConcurrentCreatesOfOnePricingPlanHaveOneWinner(t *testing.T) {
 }
 
 func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		ctx := context.Background()
@@ -202,6 +205,7 @@ func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 // Opening or closing a station changes only its open flag: an admin's edit
 // made meanwhile survives, and a deleted station is not brought back.
 func TestSetStationOpenTouchesOnlyTheFlag(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		svc := mobility.NewService(db.Mobility(), nil, nil)

@@ -77,6 +77,7 @@ func authenticates(t *testing.T, svc *mobility.Service, user, secret string) boo
 }
 
 func TestStationCredentialLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc, book := credentialService(t, db)
 		ctx := context.Background()
@@ -161,6 +162,7 @@ func TestStationCredentialLifecycle(t *testing.T) {
 }
 
 func TestStationCredentialRoles(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc, _ := credentialService(t, db)
 		ctx := context.Background()
@@ -194,6 +196,7 @@ func TestStationCredentialRoles(t *testing.T) {
 // succeeds replaced the one before, and the last one's secret is the one
 // both the hub and the broker hold.
 func TestConcurrentCredentialWrites(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc, book := credentialService(t, db)
 		ctx := context.Background()
@@ -253,6 +256,7 @@ func TestConcurrentCredentialWrites(t *testing.T) {
 // A late ok raises one incident per request, names the failed ride, and an
 // operator resolves it; the ok of a ride that started raises none.
 func TestLateUnlockRaisesOneIncident(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc, _ := credentialService(t, db)
 		ctx := context.Background()

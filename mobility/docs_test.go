@@ -12,6 +12,7 @@ import (
 // Every JSON example in docs/mqtt.md, the station vendor's page, is a
 // message this codec accepts, so a station built from the page works.
 func TestProtocolDocExamplesDecode(t *testing.T) {
+	t.Parallel()
 	doc, err := os.ReadFile("../docs/mqtt.md")
 	if err != nil {
 		t.Fatal(err)

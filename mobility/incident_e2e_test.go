@@ -8,6 +8,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt"
@@ -22,6 +23,7 @@ import (
 // still fails cleanly (nothing charged), and the late ok raises an incident
 // that names the failed ride and its bike, once however often it repeats.
 func TestLateOKAfterFailedUnlockRaisesIncident(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := mobilitytest.New(t, db, mqtttest.URL(), mobilitytest.Options{Stations: 1, Docks: 4, UnlockTimeout: 300 * time.Millisecond,
 			Sim: func(c *simulator.Config) { c.SilentRate = 1 }})
@@ -45,7 +47,7 @@ func TestLateOKAfterFailedUnlockRaisesIncident(t *testing.T) {
 		}
 		op := operatorCaller
 		var open []mobility.Incident
-		mobilitytest.Eventually(t, 5*time.Second, "incident raised", func() bool {
+		testutil.Eventually(t, 5*time.Second, "incident raised", func() bool {
 			open, _ = e.Svc.Incidents(ctx, op, true)
 			return len(open) > 0
 		})

@@ -162,6 +162,7 @@ func eachEngine(t *testing.T, fn func(t *testing.T, r *rules)) {
 // arrived and ends when the hub receives the report of the bike in a dock,
 // whatever the station's "ts" says.
 func TestRideTimesComeFromTheHubsClock(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		start := r.now
 		rider, ride := r.unlock(start)
@@ -192,6 +193,7 @@ func TestRideTimesComeFromTheHubsClock(t *testing.T) {
 // holds, or one the station does not have, does not end a ride; a status
 // showing the bike locked in a dock of the station does.
 func TestBikeDockedCrossCheckedWithStationState(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		rider, _ := r.unlock(r.now)
 		r.now = r.now.Add(5 * time.Minute)
@@ -222,6 +224,7 @@ func TestBikeDockedCrossCheckedWithStationState(t *testing.T) {
 // the hub's time, unless it was stamped at or before the station's ok (it
 // describes the station before the bike left, even within the same second).
 func TestStatusEndsRideOnlyIfNewerThanTheUnlock(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		replyTS := r.now.Add(3 * time.Second)
 		rider, _ := r.unlock(replyTS)
@@ -248,6 +251,7 @@ func TestStatusEndsRideOnlyIfNewerThanTheUnlock(t *testing.T) {
 // message is refused at decoding now; one stored before cannot hide later
 // statuses, and an operator can reset the state.
 func TestFutureTimestampNeverBlocksLaterStatuses(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		// Straight to Ingest, as if stored by an older hub.
 		r.status(r.st, time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), r.now, "bk-1")
@@ -260,6 +264,7 @@ func TestFutureTimestampNeverBlocksLaterStatuses(t *testing.T) {
 }
 
 func TestOperatorResetsStationState(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		ctx := context.Background()
 		citizen := identity.Caller{AccountID: "acc_c", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
@@ -297,6 +302,7 @@ func TestOperatorResetsStationState(t *testing.T) {
 // docs/mqtt.md: two statuses in one whole second are both taken, the later
 // arrival winning (the hub used to drop the second).
 func TestStatusWithEqualTimestampApplies(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		ts := r.now.Add(time.Second)
 		r.status(r.st, ts, r.now, "bk-1", "bk-2")
@@ -311,6 +317,7 @@ func TestStatusWithEqualTimestampApplies(t *testing.T) {
 // included (it used to change nothing); unknown event types, unregistered
 // stations and stale messages are counted.
 func TestEventsChangeStateAndIgnoredMessagesAreCounted(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		r.now = r.now.Add(time.Second)
 		r.event(r.st, mobility.Event{TS: r.now, Type: mobility.EventBikeUndocked, Dock: 2, BikeID: "bk-2"}, r.now)
@@ -340,6 +347,7 @@ func TestEventsChangeStateAndIgnoredMessagesAreCounted(t *testing.T) {
 // last to arrive wins (the will after a status takes the station offline, a
 // status after the will brings it back).
 func TestOnlineFlagLastArrivalWins(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		online := func() bool { return r.state(r.st).Online }
 		r.ingest(mobility.Telemetry{StationID: r.st, Kind: mobility.KindOnline, Online: &mobility.OnlineReport{Online: false}}, r.now)
@@ -362,6 +370,7 @@ func TestOnlineFlagLastArrivalWins(t *testing.T) {
 // a bike the city does not know is disabled, as is one an unlock in progress
 // holds; a bike whose unlock the station confirmed leaves the station at once.
 func TestStationViewCounts(t *testing.T) {
+	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		ctx := context.Background()
 		s := &mobility.StatusReport{TS: r.now.Add(time.Second), Online: true, Docks: []mobility.DockState{

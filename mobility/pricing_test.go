@@ -6,6 +6,7 @@ import (
 )
 
 func TestFare(t *testing.T) {
+	t.Parallel()
 	// 1.00 EUR to unlock; first 30 minutes 0.10 EUR a minute; then 2.00 EUR
 	// every 30 minutes begun.
 	plan := PricingPlan{ID: "std", NameIT: "Standard", UnlockCents: 100, PerMin: []Segment{
@@ -51,6 +52,7 @@ func TestFare(t *testing.T) {
 }
 
 func TestPlanValidate(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		p    PricingPlan

@@ -11,6 +11,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt"
@@ -20,8 +21,6 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/wallet"
 )
-
-var eventually = mobilitytest.Eventually
 
 // combos runs fn on PostgreSQL with the shared Mosquitto and on SQLite with
 // the embedded broker; all=true runs every engine with every broker.
@@ -53,6 +52,7 @@ func ride(t *testing.T, e *mobilitytest.Env, rider string) mobility.RideView {
 }
 
 func TestTelemetryUpdatesStationState(t *testing.T) {
+	t.Parallel()
 	combos(t, true, func(t *testing.T, db store.DB, url string) {
 		e := mobilitytest.New(t, db, url, mobilitytest.Options{})
 		ctx := context.Background()
@@ -92,6 +92,7 @@ func TestTelemetryUpdatesStationState(t *testing.T) {
 // A message older than the state held never overwrites it, whatever order
 // messages arrive in; online=false (the will) marks the station offline.
 func TestOlderTelemetryNeverOverwrites(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		ctx := context.Background()
@@ -147,6 +148,7 @@ func TestOlderTelemetryNeverOverwrites(t *testing.T) {
 }
 
 func TestUnlockRideAndDock(t *testing.T) {
+	t.Parallel()
 	combos(t, true, func(t *testing.T, db store.DB, url string) {
 		e := mobilitytest.New(t, db, url, mobilitytest.Options{})
 		ctx := context.Background()
@@ -163,7 +165,7 @@ func TestUnlockRideAndDock(t *testing.T) {
 			t.Errorf("current ride %+v", v)
 		}
 		// The hub sees the bike leave; nobody else can take it meanwhile.
-		eventually(t, 5*time.Second, "bike gone from the station", func() bool {
+		testutil.Eventually(t, 5*time.Second, "bike gone from the station", func() bool {
 			s, _ := e.StationState(st.ID)
 			_, there := s.DockOfBike(r.BikeID)
 			return !there
@@ -173,7 +175,7 @@ func TestUnlockRideAndDock(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ended mobility.RideView
-		eventually(t, 5*time.Second, "ride ended by bike_docked", func() bool {
+		testutil.Eventually(t, 5*time.Second, "ride ended by bike_docked", func() bool {
 			h, err := e.Svc.RideHistory(ctx, rider, time.Time{}, 10)
 			if err != nil || len(h) != 1 {
 				return false
@@ -206,6 +208,7 @@ func TestUnlockRideAndDock(t *testing.T) {
 }
 
 func TestUnlockFailuresChargeNothing(t *testing.T) {
+	t.Parallel()
 	combos(t, false, func(t *testing.T, db store.DB, url string) {
 		e := mobilitytest.New(t, db, url, mobilitytest.Options{UnlockTimeout: 700 * time.Millisecond})
 		ctx := context.Background()
@@ -257,7 +260,11 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 				t.Errorf("history: %+v", r)
 			}
 		}
-		time.Sleep(time.Second) // the late station's answer (refused: deadline) comes and goes
+		// The late station's answer (refused: deadline) comes, and the hub,
+		// no longer waiting, drops it.
+		testutil.Eventually(t, 5*time.Second, "the late answer dropped", func() bool {
+			return mqtttest.Counter(t, e.Metrics, "cityhub_mqtt_command_results_total", "unmatched") >= 1
+		})
 		if _, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 3}); err != nil {
 			t.Fatalf("unlock after the failures: %v", err)
 		}
@@ -265,6 +272,7 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 }
 
 func TestUnlockRetryWithSameRequestID(t *testing.T) {
+	t.Parallel()
 	combos(t, false, func(t *testing.T, db store.DB, url string) {
 		e := mobilitytest.New(t, db, url, mobilitytest.Options{Sim: func(c *simulator.Config) { c.ReplyDelay = 200 * time.Millisecond }})
 		ctx := context.Background()
@@ -301,6 +309,7 @@ func TestUnlockRetryWithSameRequestID(t *testing.T) {
 }
 
 func TestTwoRidersRaceForOneBike(t *testing.T) {
+	t.Parallel()
 	combos(t, false, func(t *testing.T, db store.DB, url string) {
 		e := mobilitytest.New(t, db, url, mobilitytest.Options{})
 		ctx := context.Background()
@@ -350,6 +359,7 @@ func TestTwoRidersRaceForOneBike(t *testing.T) {
 }
 
 func TestDoubleBikeDockedChargesOnce(t *testing.T) {
+	t.Parallel()
 	combos(t, false, func(t *testing.T, db store.DB, url string) {
 		e := mobilitytest.New(t, db, url, mobilitytest.Options{})
 		ctx := context.Background()
@@ -373,7 +383,7 @@ func TestDoubleBikeDockedChargesOnce(t *testing.T) {
 			go func() { defer wg.Done(); pub.Publish(topic, 1, false, ev).Wait() }()
 		}
 		wg.Wait()
-		eventually(t, 5*time.Second, "ride ended", func() bool {
+		testutil.Eventually(t, 5*time.Second, "ride ended", func() bool {
 			_, err := e.Svc.CurrentRide(ctx, rider)
 			return apperr.Has(err, apperr.NotFound)
 		})
@@ -381,7 +391,16 @@ func TestDoubleBikeDockedChargesOnce(t *testing.T) {
 		if _, _, err := e.Svc.EndRide(ctx, r.BikeID, e.Stations[1].ID, 6, time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond)
+		// The hub applies a station's events in the order it sent them: once
+		// a dock fault sent after the late docking shows, that docking was
+		// applied too.
+		marker, _ := mobility.EncodeEvent(e.Stations[1].ID, mobility.Event{TS: time.Now(), Type: mobility.EventDockFault, Dock: 1, Fault: "after_late_docking"})
+		pub.Publish(topic, 1, false, marker).Wait()
+		testutil.Eventually(t, 5*time.Second, "the dock fault sent after the late docking", func() bool {
+			s, err := e.StationState(e.Stations[1].ID)
+			d, ok := s.Dock(1)
+			return err == nil && ok && d.Fault == "after_late_docking"
+		})
 		h, _ := e.Svc.RideHistory(ctx, rider, time.Time{}, 10)
 		if len(h) != 1 || (h[0].FareCents != 100 && h[0].FareCents != 110) {
 			t.Fatalf("history %+v", h)
@@ -396,6 +415,7 @@ func TestDoubleBikeDockedChargesOnce(t *testing.T) {
 }
 
 func TestCreditRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := mobilitytest.New(t, db, mqtttest.URL(), mobilitytest.Options{Stations: 2})
 		ctx := context.Background()
@@ -455,6 +475,7 @@ func TestCreditRules(t *testing.T) {
 // The broker goes down: an unlock fails at once and charges nothing; the hub
 // and the stations come back and unlocking works again.
 func TestUnlockDuringBrokerOutage(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"mosquitto", "embedded"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -468,7 +489,7 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 			ctx := context.Background()
 			rider := e.Rider(t, 1000)
 			b.Stop()
-			eventually(t, 5*time.Second, "hub notices", func() bool { return !e.Client.Connected() })
+			testutil.Eventually(t, 5*time.Second, "hub notices", func() bool { return !e.Client.Connected() })
 			start := time.Now()
 			_, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
 			if !apperr.Has(err, apperr.Unavailable) || time.Since(start) > time.Second {
@@ -479,9 +500,9 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 			}
 			b.Start(t)
 			restarted := time.Now()
-			eventually(t, 10*time.Second, "hub resubscribed", e.Client.Connected)
+			testutil.Eventually(t, 10*time.Second, "hub resubscribed", e.Client.Connected)
 			var r mobility.Ride
-			eventually(t, 10*time.Second, "unlock works again", func() bool {
+			testutil.Eventually(t, 10*time.Second, "unlock works again", func() bool {
 				r, err = e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
 				return err == nil
 			})
@@ -489,7 +510,7 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 			if _, _, err := e.Sim.Dock(r.BikeID, e.Stations[1].ID); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, 10*time.Second, "telemetry resumed: ride ended", func() bool {
+			testutil.Eventually(t, 10*time.Second, "telemetry resumed: ride ended", func() bool {
 				_, err := e.Svc.CurrentRide(ctx, rider)
 				return apperr.Has(err, apperr.NotFound)
 			})
@@ -508,6 +529,7 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 }
 
 func TestCatalogueRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		ctx := context.Background()
@@ -579,6 +601,7 @@ func TestCatalogueRules(t *testing.T) {
 // (each station answers on the reply topic of the hub that asked), and the
 // database keeps them from handing one bike to two riders.
 func TestTwoHubsShareTheWork(t *testing.T) {
+	t.Parallel()
 	db := storetest.OpenPostgres(t)
 	e := mobilitytest.New(t, db, mqtttest.URL(), mobilitytest.Options{Stations: 4})
 	ctx := context.Background()
@@ -592,7 +615,7 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 	}
 	defer cb.Close()
 	b.SetCommander(cb)
-	eventually(t, 5*time.Second, "hub B subscribed", cb.Connected)
+	testutil.Eventually(t, 5*time.Second, "hub B subscribed", cb.Connected)
 	if cb.ReplyTopic() == e.Client.ReplyTopic() {
 		t.Fatal("both hubs share a reply topic")
 	}
@@ -610,7 +633,7 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 			}
 		}
 	}
-	eventually(t, 5*time.Second, "40 statuses split between the hubs", func() bool {
+	testutil.Eventually(t, 5*time.Second, "40 statuses split between the hubs", func() bool {
 		return gotA()+gotB() >= 40
 	})
 	if gotA() == 0 || gotB() == 0 {
@@ -632,7 +655,7 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 	if _, _, err := e.Sim.Dock(rideB.BikeID, e.Stations[2].ID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "ride through B ended", func() bool {
+	testutil.Eventually(t, 5*time.Second, "ride through B ended", func() bool {
 		_, err := e.Svc.CurrentRide(ctx, r1)
 		return apperr.Has(err, apperr.NotFound)
 	})
@@ -642,6 +665,7 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 // can publish on the broker cannot create stations or grow the state table,
 // and a registered station's state is untouched by it.
 func TestTelemetryForUnregisteredStationIsDropped(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		ctx := context.Background()

@@ -10,8 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
@@ -30,6 +33,9 @@ type Env struct {
 	Root     string
 	URL      string
 	Stations []simulator.StationSpec
+	// Metrics holds the MQTT client's metrics: what a test reads to know
+	// that a message was received or a reply dropped.
+	Metrics *prometheus.Registry
 }
 
 // Options shape an Env.
@@ -65,7 +71,7 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 		o.UnlockTimeout = 3 * time.Second
 	}
 	ctx := context.Background()
-	e := &Env{DB: db, Root: mqtttest.Root(tb), URL: url}
+	e := &Env{DB: db, Root: mqtttest.Root(tb), URL: url, Metrics: prometheus.NewRegistry()}
 	e.Svc = mobility.NewService(db.Mobility(), nil, o.Log)
 	e.Svc.UnlockTimeout = o.UnlockTimeout
 	e.Wallet = wallet.NewService(db.Wallet(), o.Log)
@@ -79,7 +85,7 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 		e.Svc.SetBrokerAccounts(sb.Accounts)
 	}
 	var err error
-	e.Client, err = mqtt.New(mqtt.Options{URL: url, Username: sb.User, Password: sb.Pass, Root: e.Root, InstanceID: "hub-" + short(), Log: o.Log, MaxBackoff: time.Second})
+	e.Client, err = mqtt.New(mqtt.Options{URL: url, Username: sb.User, Password: sb.Pass, Root: e.Root, InstanceID: "hub-" + short(), Log: o.Log, MaxBackoff: time.Second, Registry: e.Metrics})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -92,7 +98,7 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 	// the stations below start retaining only after that read (the embedded
 	// broker's scan of retained messages races a concurrent retained publish
 	// inside mochi-mqtt v2.7.9).
-	Eventually(tb, 10*time.Second, "hub connected and subscribed", e.Client.Connected)
+	testutil.Eventually(tb, 10*time.Second, "hub connected and subscribed", e.Client.Connected)
 
 	e.Stations = simulator.Layout("s"+short(), o.Stations, o.Docks)
 	if err := simulator.SeedCatalogue(ctx, e.Svc, e.Stations); err != nil {
@@ -118,7 +124,7 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(e.Sim.Close)
-	Eventually(tb, 10*time.Second, "every station online in the hub", func() bool {
+	testutil.Eventually(tb, 10*time.Second, "every station online in the hub", func() bool {
 		for _, st := range e.Stations {
 			s, err := e.StationState(st.ID)
 			if err != nil || !s.Online || s.Bikes() != len(st.Bikes) {
@@ -171,14 +177,6 @@ func (e *Env) Balance(tb testing.TB, rider string) int64 {
 	return a.Balance
 }
 
-// Eventually polls cond until it holds or fails tb after within.
-func Eventually(tb testing.TB, within time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// Eventually is testutil.Eventually, kept under this name for the tests
+// that reach it through this package.
+var Eventually = testutil.Eventually

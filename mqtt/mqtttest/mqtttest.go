@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"cityhub/ids"
 	"cityhub/mqtt"
 )
@@ -201,4 +203,42 @@ func AuthURL(tb testing.TB) (brokerURL, username, password string) {
 	username = u.User.Username()
 	u.User = nil
 	return u.String(), username, password
+}
+
+// Counter sums the children of counter family name in g whose first label
+// has the value label ("" sums them all): the hub's metrics are how a test
+// learns that a message arrived or a reply was dropped without sleeping.
+func Counter(tb testing.TB, g prometheus.Gatherer, name, label string) float64 {
+	tb.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		tb.Fatalf("gather metrics: %v", err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			if label == "" || len(m.GetLabel()) > 0 && m.GetLabel()[0].GetValue() == label {
+				sum += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return sum
+}
+
+// Gauge reads the gauge name in g (0 when it has no sample).
+func Gauge(tb testing.TB, g prometheus.Gatherer, name string) float64 {
+	tb.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		tb.Fatalf("gather metrics: %v", err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) > 0 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	return 0
 }
