@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
@@ -53,17 +54,6 @@ func (s *sink) count(f func(mobility.Telemetry) bool) int {
 	return n
 }
 
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", within, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func startClient(t *testing.T, url, root string, s mqtt.Sink) (*mqtt.Client, *prometheus.Registry) {
 	t.Helper()
 	reg := prometheus.NewRegistry()
@@ -75,7 +65,7 @@ func startClient(t *testing.T, url, root string, s mqtt.Sink) (*mqtt.Client, *pr
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	eventually(t, 5*time.Second, "client subscribed", c.Connected)
+	testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
 	return c, reg
 }
 
@@ -116,7 +106,7 @@ func TestTelemetryReachesSink(t *testing.T) {
 			pub.Publish(topics.Station("st-1", mobility.KindOnline), 1, false, []byte("false")).Wait()
 			ev, _ := mobility.EncodeEvent("st-1", mobility.Event{TS: time.Now(), Type: mobility.EventBikeDocked, Dock: 2, BikeID: "bk-2"})
 			pub.Publish(topics.Station("st-1", mobility.KindEvents), 1, false, ev).Wait()
-			eventually(t, 5*time.Second, "three messages", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) == 3 })
+			testutil.Eventually(t, 5*time.Second, "three messages", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) == 3 })
 			if n := s.count(func(t mobility.Telemetry) bool {
 				return t.Status != nil && t.StationID == "st-1" && len(t.Status.Docks) == 2 && t.Status.Docks[0].BikeID == "bk-1"
 			}); n != 1 {
@@ -161,7 +151,7 @@ func TestMalformedFloodDoesNotStopValidMessages(t *testing.T) {
 			// The valid station's newest status arrives (older ones may
 			// have been replaced by it while waiting, never the reverse).
 			newest := base.Add(time.Duration(valid-1) * time.Millisecond)
-			eventually(t, 10*time.Second, "the newest valid status", func() bool {
+			testutil.Eventually(t, 10*time.Second, "the newest valid status", func() bool {
 				return s.count(func(t mobility.Telemetry) bool { return t.StationID == "good" && t.Status.TS.Equal(newest) }) == 1
 			})
 			var last time.Time
@@ -176,10 +166,10 @@ func TestMalformedFloodDoesNotStopValidMessages(t *testing.T) {
 			// A garbage status that a newer one of its station replaced
 			// while waiting is counted as superseded, never read; so the
 			// flood is accounted for by both counters together.
-			eventually(t, 10*time.Second, "malformed or superseded counted", func() bool {
-				return counterSum(t, reg, "cityhub_mqtt_malformed_total")+counterSum(t, reg, "cityhub_mqtt_superseded_total") > flood/2
+			testutil.Eventually(t, 10*time.Second, "malformed or superseded counted", func() bool {
+				return mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", "")+mqtttest.Counter(t, reg, "cityhub_mqtt_superseded_total", "") > flood/2
 			})
-			if counterSum(t, reg, "cityhub_mqtt_malformed_total") == 0 {
+			if mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", "") == 0 {
 				t.Error("no malformed message was counted")
 			}
 			if n := s.count(func(t mobility.Telemetry) bool { return t.StationID != "good" }); n != 0 {
@@ -187,24 +177,6 @@ func TestMalformedFloodDoesNotStopValidMessages(t *testing.T) {
 			}
 		})
 	}
-}
-
-// counterSum sums a counter vector's children.
-func counterSum(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sum float64
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			for _, m := range mf.GetMetric() {
-				sum += m.GetCounter().GetValue()
-			}
-		}
-	}
-	return sum
 }
 
 // The embedded broker splits a $share/ group between subscribers like
@@ -226,12 +198,26 @@ func TestSharedSubscriptionSplitsTelemetry(t *testing.T) {
 			// Each message reached one hub's sink, or was replaced there by
 			// a newer status of its station.
 			got := func() int { return s1.count(all) + s2.count(all) + int(c1.Superseded()+c2.Superseded()) }
-			eventually(t, 10*time.Second, "all messages once", func() bool { return got() == n })
+			testutil.Eventually(t, 10*time.Second, "all messages once", func() bool { return got() == n })
 			if s1.count(all) == 0 || s2.count(all) == 0 {
 				t.Errorf("no split: %d and %d", s1.count(all), s2.count(all))
 			}
-			time.Sleep(200 * time.Millisecond)
-			if got := got(); got != n {
+			// Nothing more is coming: each hub gets its messages in the
+			// broker's order, so once each has had a marker sent after the
+			// 200 (the group hands them out in turn), any copy it was to get
+			// came before.
+			marker := func(tm mobility.Telemetry) bool { return strings.HasPrefix(tm.StationID, "marker-") }
+			markers := 0
+			testutil.Eventually(t, 10*time.Second, "a marker at each hub", func() bool {
+				if s1.count(marker) > 0 && s2.count(marker) > 0 {
+					return true
+				}
+				markers++
+				st := fmt.Sprintf("marker-%d", markers)
+				pub.Publish(topics.Station(st, mobility.KindStatus), 1, false, status("", time.Now(), "bk-1")).Wait()
+				return false
+			})
+			if got := got() - s1.count(marker) - s2.count(marker); got != n {
 				t.Errorf("delivered %d, want exactly %d", got, n)
 			}
 		})
@@ -293,10 +279,10 @@ func TestBrokerRestart(t *testing.T) {
 			pub := publisher(t, b.URL())
 			topics := mqtt.Topics{Root: root}
 			pub.Publish(topics.Station("st-r", mobility.KindStatus), 1, false, status("st-r", time.Now(), "bk-1")).Wait()
-			eventually(t, 5*time.Second, "first status", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) == 1 })
+			testutil.Eventually(t, 5*time.Second, "first status", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) == 1 })
 
 			b.Stop()
-			eventually(t, 5*time.Second, "client sees the outage", func() bool { return !c.Connected() })
+			testutil.Eventually(t, 5*time.Second, "client sees the outage", func() bool { return !c.Connected() })
 			start := time.Now()
 			_, err := c.Unlock(context.Background(), mobility.UnlockCommand{RequestID: "x", StationID: "st-r", Dock: 1, Deadline: time.Now().Add(10 * time.Second)})
 			if !apperr.Has(err, apperr.Unavailable) || time.Since(start) > 500*time.Millisecond {
@@ -304,11 +290,10 @@ func TestBrokerRestart(t *testing.T) {
 			}
 			b.Start(t)
 			restarted := time.Now()
-			eventually(t, 10*time.Second, "hub resubscribed", c.Connected)
+			testutil.Eventually(t, 10*time.Second, "hub resubscribed", c.Connected)
 			// Publish until one arrives: the publisher reconnects on its own schedule.
-			eventually(t, 10*time.Second, "telemetry resumes", func() bool {
+			testutil.Eventually(t, 10*time.Second, "telemetry resumes", func() bool {
 				pub.Publish(topics.Station("st-r", mobility.KindStatus), 1, false, status("st-r", time.Now(), "bk-2"))
-				time.Sleep(100 * time.Millisecond)
 				return s.count(func(t mobility.Telemetry) bool { return t.Status != nil && t.Status.Docks[0].BikeID == "bk-2" }) > 0
 			})
 			if d := time.Since(restarted); d > 10*time.Second {
@@ -341,16 +326,24 @@ func TestRetainedStateReadOnConnect(t *testing.T) {
 			})
 			s := &sink{}
 			startClient(t, b.URL(), root, s)
-			eventually(t, 5*time.Second, "20 retained statuses and 20 online flags", func() bool {
+			testutil.Eventually(t, 5*time.Second, "20 retained statuses and 20 online flags", func() bool {
 				return s.count(func(t mobility.Telemetry) bool { return t.Status != nil }) >= 20 &&
 					s.count(func(t mobility.Telemetry) bool { return t.Online != nil && t.Online.Online }) >= 20
 			})
 			// Live traffic afterwards comes once.
-			before := s.count(func(mobility.Telemetry) bool { return true })
 			pub.Publish(topics.Station("st-0", mobility.KindStatus), 1, false, status("st-0", time.Now(), "bk-x")).Wait()
-			eventually(t, 5*time.Second, "live status", func() bool { return s.count(func(mobility.Telemetry) bool { return true }) > before })
-			time.Sleep(200 * time.Millisecond)
-			if n := s.count(func(mobility.Telemetry) bool { return true }) - before; n != 1 {
+			// A marker sent after it on another station: once it is in,
+			// any second copy of the live status would have come before.
+			pub.Publish(topics.Station("st-1", mobility.KindStatus), 1, false, status("st-1", time.Now(), "bk-marker")).Wait()
+			testutil.Eventually(t, 5*time.Second, "the marker after the live status", func() bool {
+				return s.count(func(t mobility.Telemetry) bool {
+					return t.Status != nil && t.StationID == "st-1" && t.Status.Docks[0].BikeID == "bk-marker"
+				}) == 1
+			})
+			live := func(t mobility.Telemetry) bool {
+				return t.Status != nil && t.StationID == "st-0" && t.Status.Docks[0].BikeID == "bk-x"
+			}
+			if n := s.count(live); n != 1 {
 				t.Errorf("a live status arrived %d times", n)
 			}
 		})
@@ -390,13 +383,13 @@ func TestMalformedLoggedOncePerStationPerMinute(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	eventually(t, 5*time.Second, "connected", c.Connected)
+	testutil.Eventually(t, 5*time.Second, "connected", c.Connected)
 	pub := publisher(t, b.URL())
 	topics := mqtt.Topics{Root: root}
 	for i := range 300 {
 		pub.Publish(topics.Station(fmt.Sprintf("noisy-%d", i%3), mobility.KindEvents), 1, false, []byte(`{"v":1,"event":"nope"}`)).Wait()
 	}
-	eventually(t, 5*time.Second, "300 counted", func() bool { return counterSum(t, reg, "cityhub_mqtt_malformed_total") == 300 })
+	testutil.Eventually(t, 5*time.Second, "300 counted", func() bool { return mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", "") == 300 })
 	if n := logs.count("dropped malformed message"); n != 3 {
 		t.Errorf("%d log lines for 3 noisy stations, want 3", n)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
@@ -51,7 +52,7 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 			}
 			t.Cleanup(c.Close)
 			t.Cleanup(open) // before Close, which waits for the sink
-			eventually(t, 5*time.Second, "client subscribed", c.Connected)
+			testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
 
 			pub := publisher(t, b.URL())
 			topics := mqtt.Topics{Root: root}
@@ -68,19 +69,19 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 				ev, _ := mobility.EncodeEvent("st-0", mobility.Event{TS: base.Add(time.Duration(i) * time.Microsecond), ID: fmt.Sprint(i), Type: mobility.EventTamper})
 				pub.Publish(topics.Station("st-0", mobility.KindEvents), 1, false, ev).Wait()
 			}
-			eventually(t, 10*time.Second, "every message received", func() bool {
-				return counterSum(t, reg, "cityhub_mqtt_messages_total") >= stations*rounds+events
+			testutil.Eventually(t, 10*time.Second, "every message received", func() bool {
+				return mqtttest.Counter(t, reg, "cityhub_mqtt_messages_total", "") >= stations*rounds+events
 			})
 			if err := c.IngestCheck(context.Background()); err == nil {
 				t.Errorf("backlog %d over a limit of 100, yet the check passes", c.Backlog())
 			}
-			if got := gaugeValue(t, reg, "cityhub_mqtt_ingest_backlog"); got < 100 {
+			if got := mqtttest.Gauge(t, reg, "cityhub_mqtt_ingest_backlog"); got < 100 {
 				t.Errorf("backlog metric %v", got)
 			}
-			eventually(t, 5*time.Second, "the overload logged", func() bool { return logs.count("backlog over its limit") == 1 })
+			testutil.Eventually(t, 5*time.Second, "the overload logged", func() bool { return logs.count("backlog over its limit") == 1 })
 
 			open()
-			eventually(t, 10*time.Second, "the backlog applied", func() bool { return c.Backlog() == 0 })
+			testutil.Eventually(t, 10*time.Second, "the backlog applied", func() bool { return c.Backlog() == 0 })
 			if err := c.IngestCheck(context.Background()); err != nil {
 				t.Errorf("after the backlog: %v", err)
 			}
@@ -101,23 +102,9 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 			if n := logs.count("backlog over its limit"); n != 1 {
 				t.Errorf("overload logged %d times, want once a minute", n)
 			}
-			if d := counterSum(t, reg, "cityhub_mqtt_dropped_total"); d != 0 {
+			if d := mqtttest.Counter(t, reg, "cityhub_mqtt_dropped_total", ""); d != 0 {
 				t.Errorf("%v messages dropped", d)
 			}
 		})
 	}
-}
-
-func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == name {
-			return mf.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	return 0
 }

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
-	"github.com/prometheus/client_golang/prometheus"
 
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
@@ -50,7 +50,7 @@ func TestReplyOnlyFromTheStationAsked(t *testing.T) {
 				go func() {
 					// Wait until the hub has read both forgeries before the real answer.
 					deadline := time.Now().Add(5 * time.Second)
-					for counter(t, reg, "cityhub_mqtt_command_results_total", "wrong_station") < 2 && time.Now().Before(deadline) {
+					for mqtttest.Counter(t, reg, "cityhub_mqtt_command_results_total", "wrong_station") < 2 && time.Now().Before(deadline) {
 						time.Sleep(10 * time.Millisecond)
 					}
 					p, _ := mobility.EncodeReply(mobility.Reply{RequestID: cmd.RequestID, StationID: "st-real", Result: mobility.ReplyOK, TS: time.Now()})
@@ -64,7 +64,7 @@ func TestReplyOnlyFromTheStationAsked(t *testing.T) {
 				t.Fatalf("unlock answered by %+v, %v; want the real station's ok", r, err)
 			}
 			<-forged
-			if n := counter(t, reg, "cityhub_mqtt_command_results_total", "wrong_station"); n != 2 {
+			if n := mqtttest.Counter(t, reg, "cityhub_mqtt_command_results_total", "wrong_station"); n != 2 {
 				t.Errorf("wrong_station = %v, want 2", n)
 			}
 		})
@@ -116,32 +116,11 @@ func TestLateOKIsReported(t *testing.T) {
 		t.Fatalf("unlock: %v, want a timeout", err)
 	}
 	close(release)
-	eventually(t, 5*time.Second, "late ok reported", func() bool { return len(s.lates()) == 1 })
+	testutil.Eventually(t, 5*time.Second, "late ok reported", func() bool { return len(s.lates()) == 1 })
 	if got := s.lates()[0]; got != "st-slow/late-1" {
 		t.Errorf("late ok reported as %q", got)
 	}
-	if n := counter(t, reg, "cityhub_mqtt_unlock_ok_after_deadline_total", ""); n != 1 {
+	if n := mqtttest.Counter(t, reg, "cityhub_mqtt_unlock_ok_after_deadline_total", ""); n != 1 {
 		t.Errorf("late ok metric = %v", n)
 	}
-}
-
-// counter reads one child of a counter (label "" for a plain counter).
-func counter(t *testing.T, reg *prometheus.Registry, name, label string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Error(err)
-		return 0
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			if label == "" || len(m.GetLabel()) > 0 && m.GetLabel()[0].GetValue() == label {
-				return m.GetCounter().GetValue()
-			}
-		}
-	}
-	return 0
 }

@@ -13,6 +13,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
@@ -170,7 +171,7 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer hub.Close()
-			eventually(t, 5*time.Second, "hub connected", hub.Connected)
+			testutil.Eventually(t, 5*time.Second, "hub connected", hub.Connected)
 
 			sa, err := connectStation(b.url, a, secrets[a])
 			if err != nil {
@@ -201,7 +202,7 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 			if tok := sa.cli.Publish(topics.Station(a, mobility.KindStatus), 1, false, status(a, time.Now(), "own-bike")); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 				t.Fatalf("own status: %v", tok.Error())
 			}
-			eventually(t, 5*time.Second, "a's own status reaches the hub", func() bool {
+			testutil.Eventually(t, 5*time.Second, "a's own status reaches the hub", func() bool {
 				return s.count(func(m mobility.Telemetry) bool { return m.StationID == a && m.Status != nil }) == 1
 			})
 			// The hub may command b, and b's reply under its own prefix counts.
