@@ -125,8 +125,10 @@ func checkRandom(t *testing.T, snap Snapshot) {
 	}
 }
 
+// TestRandomSnapshots renders random snapshots of every size from 0 to 39
+// twice (FuzzFeeds explores further when run as a fuzzer).
 func TestRandomSnapshots(t *testing.T) {
-	n := 150
+	n := 80
 	if testing.Short() {
 		n = 50
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 )
 
 const testBase = "https://hub.example"
@@ -675,17 +676,15 @@ func TestConcurrentReadsDuringRefresh(t *testing.T) {
 	}
 }
 
-// TestRunRefreshes: Run renders at once and then every ttl.
+// TestRunRefreshes: Run renders at once and then every ttl, not more often.
 func TestRunRefreshes(t *testing.T) {
-	var mu sync.Mutex
-	calls := 0
+	const ttl = time.Second // the shortest: a feed's ttl is whole seconds
+	reads := make(chan time.Time, 10)
 	cfg := testConfig()
 	cfg.Now = nil
-	cfg.Refresh = time.Second
+	cfg.Refresh = ttl
 	f, err := New(SourceFunc(func(context.Context) (Snapshot, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		calls++
+		reads <- time.Now()
 		return Snapshot{At: time.Now()}, nil
 	}), cfg)
 	if err != nil {
@@ -693,16 +692,32 @@ func TestRunRefreshes(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
+	start := time.Now()
 	go func() { done <- f.Run(ctx) }()
-	time.Sleep(1500 * time.Millisecond)
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}()
+	read := func(what string) time.Time {
+		t.Helper()
+		select {
+		case at := <-reads:
+			return at
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no %s read of the source", what)
+			return time.Time{}
+		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if calls != 2 {
-		t.Errorf("Run read the source %d times in 1.5 s with a 1 s ttl, want 2", calls)
+	// The first read comes before the first tick could, the second a ttl
+	// later (the loop allows half a tick of slack), not sooner.
+	first := read("first")
+	if d := first.Sub(start); d >= ttl {
+		t.Errorf("the first read came %s after Run started, not at once", d)
+	}
+	if gap := read("second").Sub(first); gap < ttl/2 {
+		t.Errorf("the second read came %s after the first, with a %s ttl", gap, ttl)
 	}
 }
 
@@ -710,6 +725,7 @@ type versionedSource struct {
 	mu      sync.Mutex
 	version int64
 	calls   int
+	looks   int // Version calls: the loop looking for a change
 	snap    Snapshot
 }
 
@@ -723,6 +739,7 @@ func (v *versionedSource) GBFSSnapshot(context.Context) (Snapshot, error) {
 func (v *versionedSource) Version() int64 {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.looks++
 	return v.version
 }
 
@@ -749,16 +766,12 @@ func TestRunRefreshesOnChange(t *testing.T) {
 		}
 	}()
 	calls := func() int { src.mu.Lock(); defer src.mu.Unlock(); return src.calls }
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	waitFor("first rendering", func() bool { return calls() == 1 })
-	time.Sleep(100 * time.Millisecond)
+	looks := func() int { src.mu.Lock(); defer src.mu.Unlock(); return src.looks }
+	testutil.Eventually(t, 5*time.Second, "first rendering", func() bool { return calls() == 1 })
+	// The loop asks for the version at every tick: five asks that found
+	// no change must not have read the source.
+	seen := looks()
+	testutil.Eventually(t, 5*time.Second, "five looks for a change", func() bool { return looks() >= seen+5 })
 	if n := calls(); n != 1 {
 		t.Fatalf("read %d times without a change", n)
 	}
@@ -769,7 +782,7 @@ func TestRunRefreshesOnChange(t *testing.T) {
 	src.snap.Stations[0].Open = false
 	src.version++
 	src.mu.Unlock()
-	waitFor("the change", func() bool {
+	testutil.Eventually(t, 5*time.Second, "the change", func() bool {
 		b, _ := f.Feed(ctx, FeedStationStatus)
 		return b.ETag != first.ETag
 	})

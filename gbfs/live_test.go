@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt/mqtttest"
@@ -98,7 +99,7 @@ func TestFeedsFromLiveStations(t *testing.T) {
 			if _, _, err := e.Sim.Dock(r.BikeID, to.ID); err != nil {
 				t.Fatal(err)
 			}
-			mobilitytest.Eventually(t, 10*time.Second, "ride ended and the bike docked", func() bool {
+			testutil.Eventually(t, 10*time.Second, "ride ended and the bike docked", func() bool {
 				if _, err := e.Svc.CurrentRide(ctx, rider); err == nil {
 					return false
 				}
