@@ -28,6 +28,7 @@ func (f *fixture) refundedAtStripe(orderID, pi string, total int64) ticketing.Ca
 // administrator: the hub owes and reverses only the rest, so the money is
 // returned once in all.
 func TestPartRefundedAtStripeThenByTheHub(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		clearing, revenue := f.balance(wallet.StripeClearing), f.balance(wallet.RevenueTheatre)
@@ -74,6 +75,7 @@ func TestPartRefundedAtStripeThenByTheHub(t *testing.T) {
 // A refund the hub owed for a late payment, made at Stripe before the hub
 // sent it, is closed and never sent.
 func TestOwedRefundMadeAtStripeIsNotSent(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		o := lateCardPayment(t, f, "pi_owed_at_stripe")

@@ -77,6 +77,7 @@ func (e *doorEvenings) token(ticketID string) string {
 // refused, by token and by typed code, naming its own performance and
 // date; nothing is checked in.
 func TestDoorRefusesATicketForAnotherPerformance(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := newDoorEvenings(t, db)
 		e.clock.Set(rome(time.November, 30, 19, 30))
@@ -112,6 +113,7 @@ func TestDoorRefusesATicketForAnotherPerformance(t *testing.T) {
 // A ticket enters from the doors opening (2 hours before the start by
 // default, or the performance's own setting) until the end, once.
 func TestDoorWindow(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := newDoorEvenings(t, db)
 		if want := rome(time.November, 30, 18, 0); !e.tonight.DoorsOpen.Equal(want) {
@@ -171,6 +173,7 @@ func TestDoorWindow(t *testing.T) {
 // and gets each one's list for offline checks: its tickets, and the
 // other performances' tickets so a wrong evening is named offline too.
 func TestDoorPerformancesAndList(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := newDoorEvenings(t, db)
 		elsewhere := e.fixture.venue("Teatro San Marco", 1)
@@ -221,6 +224,7 @@ func TestDoorPerformancesAndList(t *testing.T) {
 // Moving a performance moves its door window with it; an administrator
 // can set doors and end, within bounds.
 func TestPerformanceDoorSettings(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := newDoorEvenings(t, db)
 		p := e.dec7

@@ -75,6 +75,7 @@ func (f *fixture) refunds() []ticketing.CardRefund {
 // A late card payment is owed back; the refunder sends it to stripe-mock
 // once, the record ends done, and the ledger never moved for it.
 func TestLateCardPaymentIsRefunded(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		clearing := f.balance(wallet.StripeClearing)
@@ -113,6 +114,7 @@ func TestLateCardPaymentIsRefunded(t *testing.T) {
 // A refunded card sale owes the card its money; the reversal already
 // brought StripeClearing back to zero for that payment.
 func TestRefundedCardSaleIsSentBack(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		clearing := f.balance(wallet.StripeClearing)
@@ -151,6 +153,7 @@ func TestRefundedCardSaleIsSentBack(t *testing.T) {
 
 // Two refunders at once send each owed refund exactly once.
 func TestConcurrentRefundersSendOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		for _, pi := range []string{"pi_conc_a", "pi_conc_b", "pi_conc_c"} {
@@ -186,6 +189,7 @@ func TestConcurrentRefundersSendOnce(t *testing.T) {
 // With Stripe unreachable the refund stays owed with the error recorded,
 // and a later run sends it.
 func TestUnreachableStripeKeepsRefundOwed(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		lateCardPayment(t, f, "pi_unreachable")

@@ -12,6 +12,7 @@ import (
 // The database itself refuses a second claim or a second live ticket for
 // one seat of a performance, whatever the service does.
 func TestStoreRefusesASeatTwice(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		v := f.venue("Teatro Verdi", 1)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestSeatMapSeats(t *testing.T) {
+	t.Parallel()
 	row := func(name string, from, to int, cat string) ticketing.SeatRow {
 		return ticketing.SeatRow{Name: name, From: from, To: to, Category: cat}
 	}
@@ -55,6 +56,7 @@ func TestSeatMapSeats(t *testing.T) {
 }
 
 func TestPerformanceValidate(t *testing.T) {
+	t.Parallel()
 	at := time.Date(2026, 12, 1, 19, 30, 0, 0, time.UTC)
 	ok := ticketing.Performance{VenueID: "ven_1", Title: "Amleto", StartsAt: at, Prices: map[string]int64{"stalls": 2000},
 		SalesOpen: at.Add(-30 * 24 * time.Hour), SalesClose: at, Status: ticketing.PerformanceScheduled,
@@ -98,6 +100,7 @@ func TestPerformanceValidate(t *testing.T) {
 // Tickets are wallet cards with a rotating QR code that only their holder
 // can get.
 func TestTicketsInTheWallet(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		v := f.venue("Teatro Verdi", 2)
@@ -132,6 +135,7 @@ func TestTicketsInTheWallet(t *testing.T) {
 
 // A hold is refused outside the sales window and for seats not on sale.
 func TestHoldRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		v := f.venue("Teatro Verdi", 12)
@@ -207,6 +211,7 @@ func FuzzSeatMap(f *testing.F) {
 // One buyer sending many holds at once still holds at most MaxSeatsPerOrder
 // seats of a performance: the holds count each other.
 func TestHeldSeatsCapUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		v := f.venue("Teatro Romano", 30)
