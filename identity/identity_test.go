@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/keyring"
 	"cityhub/mail"
 	"cityhub/store"
@@ -73,14 +74,8 @@ func (f *fixture) register(t *testing.T, email string) identity.Account {
 	return a
 }
 
-func wantCode(t *testing.T, err error, code apperr.Code) {
-	t.Helper()
-	if apperr.CodeOf(err) != code {
-		t.Fatalf("error %v, want code %s", err, code)
-	}
-}
-
 func TestPasswordHashRoundTrip(t *testing.T) {
+	t.Parallel()
 	h := identity.HashPassword("s3cret password", identity.FastArgon2)
 	if !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Fatalf("hash %q is not PHC argon2id with its parameters", h)
@@ -120,6 +115,7 @@ func FuzzCheckPassword(f *testing.F) {
 }
 
 func TestRegisterAndLogin(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -134,7 +130,7 @@ func TestRegisterAndLogin(t *testing.T) {
 		}
 		// Emails are unique whatever their case.
 		_, err := f.svc.Register(ctx, identity.NewAccount{Email: "anna.rossi@example.ORG", Password: password, Name: "Other"})
-		wantCode(t, err, apperr.Conflict)
+		testutil.WantCode(t, err, apperr.Conflict)
 
 		tokens, err := f.svc.Login(ctx, "ANNA.ROSSI@example.org", password, "192.0.2.1")
 		if err != nil {
@@ -148,11 +144,12 @@ func TestRegisterAndLogin(t *testing.T) {
 			t.Fatalf("authenticate: %+v, %v", c, err)
 		}
 		_, err = f.svc.Login(ctx, "anna.rossi@example.org", password+"x", "192.0.2.1")
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 	})
 }
 
 func TestRegisterValidates(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, storetest.OpenSQLite(t))
 	ctx := context.Background()
 	for name, n := range map[string]identity.NewAccount{
@@ -175,6 +172,7 @@ func TestRegisterValidates(t *testing.T) {
 }
 
 func TestCreateAccountByAdmin(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -183,7 +181,7 @@ func TestCreateAccountByAdmin(t *testing.T) {
 		shopStaff := identity.NewAccount{Email: "till@shop.example", Password: password, Name: "Till", Locale: "en",
 			Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: "shop_1"}, {Role: identity.RoleDoor, Scope: "venue_9"}}}
 		_, err := f.svc.CreateAccount(ctx, citizen, shopStaff)
-		wantCode(t, err, apperr.Forbidden)
+		testutil.WantCode(t, err, apperr.Forbidden)
 		a, err := f.svc.CreateAccount(ctx, admin, shopStaff)
 		if err != nil {
 			t.Fatal(err)
@@ -215,6 +213,7 @@ func TestCreateAccountByAdmin(t *testing.T) {
 }
 
 func TestRefreshRotationAndReuse(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -241,18 +240,19 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		}
 		// The first token comes back: it was copied. The whole family goes.
 		_, err = f.svc.Refresh(ctx, first.RefreshToken)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		_, err = f.svc.Refresh(ctx, third.RefreshToken)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		if _, err := f.svc.Refresh(ctx, other.RefreshToken); err != nil {
 			t.Fatalf("another login's family was revoked too: %v", err)
 		}
 		_, err = f.svc.Refresh(ctx, "rt_made_up")
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 	})
 }
 
 func TestRefreshExpiresAndLogout(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -263,19 +263,20 @@ func TestRefreshExpiresAndLogout(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := f.svc.Refresh(ctx, a.RefreshToken)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		if err := f.svc.Logout(ctx, a.RefreshToken); err != nil {
 			t.Fatalf("second logout: %v", err)
 		}
 		f.clock.Add(31 * 24 * time.Hour)
 		_, err = f.svc.Refresh(ctx, b.RefreshToken)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 	})
 }
 
 // Two refreshes with one token at the same moment: at most one wins; the
 // loser looks like a reuse and ends the family.
 func TestConcurrentRefresh(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -311,6 +312,7 @@ func TestConcurrentRefresh(t *testing.T) {
 }
 
 func TestLoginRateLimitPerAccount(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -330,14 +332,14 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 				t.Fatalf("attempt %d: existing %v, missing %v: the answers differ", i, a, b)
 			}
 		}
-		wantCode(t, errs[0][2], apperr.Unauthenticated)
-		wantCode(t, errs[0][3], apperr.RateLimited)
+		testutil.WantCode(t, errs[0][2], apperr.Unauthenticated)
+		testutil.WantCode(t, errs[0][3], apperr.RateLimited)
 		// Locked even with the right password, from anywhere.
 		_, err := f.svc.Login(ctx, "anna@example.org", password, "198.51.100.7")
-		wantCode(t, err, apperr.RateLimited)
+		testutil.WantCode(t, err, apperr.RateLimited)
 		// Page sessions share the limit.
 		_, _, err = f.svc.StartSession(ctx, "ANNA@example.org", password, "")
-		wantCode(t, err, apperr.RateLimited)
+		testutil.WantCode(t, err, apperr.RateLimited)
 		f.clock.Add(16 * time.Minute)
 		if _, err := f.svc.Login(ctx, "anna@example.org", password, ""); err != nil {
 			t.Fatalf("after the window: %v", err)
@@ -346,6 +348,7 @@ func TestLoginRateLimitPerAccount(t *testing.T) {
 }
 
 func TestLoginRateLimitPerIP(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -353,10 +356,10 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 		// Five failures from one address on five different emails.
 		for i := range 5 {
 			_, err := f.svc.Login(ctx, "guess"+string(rune('a'+i))+"@example.org", "wrong password!", "203.0.113.9")
-			wantCode(t, err, apperr.Unauthenticated)
+			testutil.WantCode(t, err, apperr.Unauthenticated)
 		}
 		_, err := f.svc.Login(ctx, "anna@example.org", password, "203.0.113.9")
-		wantCode(t, err, apperr.RateLimited)
+		testutil.WantCode(t, err, apperr.RateLimited)
 		if _, err := f.svc.Login(ctx, "anna@example.org", password, "203.0.113.10"); err != nil {
 			t.Fatalf("another address is blocked too: %v", err)
 		}
@@ -364,6 +367,7 @@ func TestLoginRateLimitPerIP(t *testing.T) {
 }
 
 func TestAccessTokenOfRemovedAccount(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -380,13 +384,13 @@ func TestAccessTokenOfRemovedAccount(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.Authenticate(ctx, tok.AccessToken)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		_, err = f.svc.Refresh(ctx, tok.RefreshToken)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		_, err = f.svc.SessionCaller(ctx, token)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		_, err = f.svc.Login(ctx, "anna@example.org", password, "")
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		// The address is free again; the anonymised row keeps the id.
 		got, err := f.svc.Account(ctx, a.ID)
 		if err != nil || got.Email == "anna@example.org" || got.Name != "" || len(got.Grants) != 0 || got.DeletedAt.IsZero() {
@@ -401,6 +405,7 @@ func TestAccessTokenOfRemovedAccount(t *testing.T) {
 }
 
 func TestExport(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -419,11 +424,12 @@ func TestExport(t *testing.T) {
 			t.Fatalf("export %+v", ex)
 		}
 		_, err = f.svc.Export(ctx, "acc_nobody")
-		wantCode(t, err, apperr.NotFound)
+		testutil.WantCode(t, err, apperr.NotFound)
 	})
 }
 
 func TestPageSessions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -442,20 +448,20 @@ func TestPageSessions(t *testing.T) {
 		}
 		f.clock.Add(time.Hour)
 		_, err = f.svc.SessionCaller(ctx, token)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 
 		// Left idle for the idle limit (2h), it ends.
 		token, _, _ = f.svc.StartSession(ctx, "anna@example.org", password, "")
 		f.clock.Add(2 * time.Hour)
 		_, err = f.svc.SessionCaller(ctx, token)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 
 		token, _, _ = f.svc.StartSession(ctx, "anna@example.org", password, "")
 		if err := f.svc.EndSession(ctx, token); err != nil {
 			t.Fatal(err)
 		}
 		_, err = f.svc.SessionCaller(ctx, token)
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 		if err := f.svc.EndSession(ctx, token); err != nil {
 			t.Fatalf("ending twice: %v", err)
 		}
@@ -470,6 +476,7 @@ func TestPageSessions(t *testing.T) {
 }
 
 func TestEnsureAccountIsIdempotent(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		ctx := context.Background()
@@ -510,6 +517,7 @@ func TestEnsureAccountIsIdempotent(t *testing.T) {
 }
 
 func TestSignupLimitPerIP(t *testing.T) {
+	t.Parallel()
 	db := storetest.OpenSQLite(t)
 	keys, err := keyring.Load(context.Background(), db.Keyring(), "")
 	if err != nil {
@@ -523,7 +531,7 @@ func TestSignupLimitPerIP(t *testing.T) {
 			t.Fatalf("sign-up %d: %v", i, err)
 		}
 		if i == 3 {
-			wantCode(t, err, apperr.RateLimited)
+			testutil.WantCode(t, err, apperr.RateLimited)
 		}
 	}
 	other := audit.WithOrigin(context.Background(), audit.Origin{IP: "192.0.2.45"})

@@ -105,6 +105,7 @@ func burst(t *testing.T, svc *identity.Service, n int, email string, ip func(i i
 // the limit allows, from one address and from 200 addresses alike (the
 // count used to be read before any failure was written, so all 200 were).
 func TestLoginBurstHeldToLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		limits := identity.LoginLimits{PerAccountIP: 5, PerAccount: 10, PerIP: 50, Window: 15 * time.Minute}
 		f := newLimitsFixture(t, db, limits)
@@ -136,6 +137,7 @@ func TestLoginBurstHeldToLimit(t *testing.T) {
 // down only once failures from several addresses fill the account's bucket,
 // and the delay it is told is honest.
 func TestLoginThrottlePerAccountAndAddress(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		limits := identity.LoginLimits{PerAccountIP: 5, PerAccount: 10, PerIP: 50, Window: 15 * time.Minute}
 		f := newLimitsFixture(t, db, limits)
@@ -181,6 +183,7 @@ func TestLoginThrottlePerAccountAndAddress(t *testing.T) {
 // logins from the school, not the people who logged in there before; an
 // administrator clears the school's address and everyone logs in again.
 func TestLoginSharedAddress(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		limits := identity.LoginLimits{PerAccountIP: 5, PerAccount: 10, PerIP: 20, Window: 15 * time.Minute}
 		f := newLimitsFixture(t, db, limits)
@@ -208,6 +211,7 @@ func TestLoginSharedAddress(t *testing.T) {
 // An administrator clears an account's limits: a citizen slowed down on a
 // new address logs in at once.
 func TestClearLoginLimitsOfAccount(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		limits := identity.LoginLimits{PerAccountIP: 5, PerAccount: 10, PerIP: 50, Window: 15 * time.Minute}
 		f := newLimitsFixture(t, db, limits)
@@ -232,6 +236,7 @@ func TestClearLoginLimitsOfAccount(t *testing.T) {
 
 // Sign-ups from one address are held to their limit under a burst too.
 func TestSignupBurstHeldToLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newLimitsFixture(t, db, identity.LoginLimits{SignupsPerIP: 3})
 		ctx := audit.WithOrigin(context.Background(), audit.Origin{IP: "192.0.2.44"})
@@ -259,6 +264,7 @@ func TestSignupBurstHeldToLimit(t *testing.T) {
 // The networks a person logged in from are theirs: exported with their data
 // and forgotten when the account is erased.
 func TestLoginAddressesExportedAndErased(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newLimitsFixture(t, db, identity.LoginLimits{})
 		f.register(t, "anna@example.org")

@@ -6,6 +6,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/keyring"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
@@ -15,6 +16,7 @@ import (
 // honoured by the other, a rotation through one is seen by the other, and
 // the login limit counts failures made through both.
 func TestTwoHubsShareIdentity(t *testing.T) {
+	t.Parallel()
 	url := storetest.PostgresURL(t)
 	ctx := context.Background()
 	hub := func() *identity.Service {
@@ -48,9 +50,9 @@ func TestTwoHubsShareIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = b.Refresh(ctx, tok.RefreshToken)
-	wantCode(t, err, apperr.Unauthenticated)
+	testutil.WantCode(t, err, apperr.Unauthenticated)
 	_, err = a.Refresh(ctx, next.RefreshToken)
-	wantCode(t, err, apperr.Unauthenticated) // the reuse through B revoked the family
+	testutil.WantCode(t, err, apperr.Unauthenticated) // the reuse through B revoked the family
 
 	for i := range 4 {
 		hub := a
@@ -58,10 +60,10 @@ func TestTwoHubsShareIdentity(t *testing.T) {
 			hub = b
 		}
 		_, err := hub.Login(ctx, "anna@example.org", "wrong password!", "")
-		wantCode(t, err, apperr.Unauthenticated)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 	}
 	_, err = a.Login(ctx, "anna@example.org", password, "")
-	wantCode(t, err, apperr.RateLimited)
+	testutil.WantCode(t, err, apperr.RateLimited)
 	_, err = b.Login(ctx, "anna@example.org", password, "")
-	wantCode(t, err, apperr.RateLimited)
+	testutil.WantCode(t, err, apperr.RateLimited)
 }
