@@ -19,6 +19,7 @@ import (
 
 // Rule 1: a reversal restores exactly once, however many tills press it.
 func TestConcurrentReversalsRestoreOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		shop := f.shop("Forno", "centro", "food")
@@ -62,6 +63,7 @@ func TestConcurrentReversalsRestoreOnce(t *testing.T) {
 // on the statement, never both, and the statement's total is what the shop
 // is owed for it.
 func TestReversalRacesSettlement(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		shop := f.shop("Forno", "centro", "food")
@@ -140,6 +142,7 @@ func TestReversalRacesSettlement(t *testing.T) {
 // Closing a campaign returns what its vouchers reserved and did not spend
 // to its budget; a reversal after the close goes to the budget too.
 func TestCloseReleasesReservedValue(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		shop := f.shop("Forno", "centro", "food")
@@ -186,6 +189,7 @@ func TestCloseReleasesReservedValue(t *testing.T) {
 
 // Two hub replicas on one database count failed typed codes together.
 func TestCodeFailuresSharedByReplicas(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		other := vouchers.NewService(db.Vouchers(), f.keys, nil)
@@ -215,6 +219,7 @@ func TestCodeFailuresSharedByReplicas(t *testing.T) {
 // settlements run concurrently from many goroutines (deadlocks and lock
 // order problems would show as errors or a broken sum).
 func TestLedgerInvariantsUnderConcurrentOperations(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		shops := []vouchers.Shop{f.shop("A", "centro", "food"), f.shop("B", "centro", "books")}
@@ -326,6 +331,7 @@ func TestLedgerInvariantsUnderConcurrentOperations(t *testing.T) {
 // redemption either went through before the close or was refused as
 // campaign_closed, and the ledger check passes.
 func TestCloseRacesRedemptions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		shop := f.shop("Forno", "centro", "food")
@@ -409,6 +415,7 @@ func (h holdingTx) InsertRedemption(ctx context.Context, r vouchers.Redemption) 
 // for it (seen as a lock wait on the campaign row), so that the value the
 // redemption takes is not released as well: held ends at exactly zero.
 func TestCloseWaitsForRedemptionInFlight(t *testing.T) {
+	t.Parallel()
 	db := storetest.OpenPostgres(t)
 	f := newFixture(t, db)
 	shop := f.shop("Forno", "centro", "food")

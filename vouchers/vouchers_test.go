@@ -9,6 +9,7 @@ import (
 )
 
 func TestNormalizeIBAN(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in, want string
 		ok       bool
@@ -34,6 +35,7 @@ func TestNormalizeIBAN(t *testing.T) {
 }
 
 func TestEligible(t *testing.T) {
+	t.Parallel()
 	a := Shop{ID: "a", District: "centro", Category: "food", Active: true}
 	b := Shop{ID: "b", District: "rione-trescene", Category: "books", Active: true}
 	closed := Shop{ID: "c", District: "centro", Category: "food", Active: false}
@@ -63,6 +65,7 @@ func TestEligible(t *testing.T) {
 }
 
 func TestDiscount(t *testing.T) {
+	t.Parallel()
 	fixed := Campaign{FaceValueCents: 1000}
 	pct := Campaign{FaceValueCents: 1500, PercentOff: 20}
 	cases := []struct {
@@ -84,6 +87,7 @@ func TestDiscount(t *testing.T) {
 }
 
 func TestCampaignValidate(t *testing.T) {
+	t.Parallel()
 	from, _ := ParseDay("2026-12-01", false)
 	until, _ := ParseDay("2026-12-31", true)
 	good := func() Campaign {
