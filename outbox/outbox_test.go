@@ -10,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/mail"
 	"cityhub/mail/mailtest"
 	"cityhub/outbox"
@@ -77,20 +78,6 @@ func closedPort(t *testing.T) string {
 	addr := l.Addr().String()
 	l.Close()
 	return "smtp://" + addr + "?tls=none"
-}
-
-// waitFor polls cond until it holds or the test times out.
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not after %s", what, timeout)
-		}
-		<-tick.C
-	}
 }
 
 // run starts s until the test ends (or stop is called) and returns stop.
@@ -240,7 +227,7 @@ func TestTwoSendersDeliverEachOnce(t *testing.T) {
 		run(t, a)
 		run(t, b)
 		svc := outbox.NewService(db.Outbox())
-		waitFor(t, "every message sent", 60*time.Second, func() bool {
+		testutil.Eventually(t, 60*time.Second, "every message sent", func() bool {
 			p, err := svc.List(context.Background(), admin, "", "", 1)
 			return err == nil && p.Counts[mail.StateSent] == total
 		})
@@ -281,7 +268,7 @@ func TestRetriedUntilSMTPComesBack(t *testing.T) {
 		start := time.Now()
 		stop := run(t, down)
 		var failed mail.Message
-		waitFor(t, "three failed attempts", 20*time.Second, func() bool {
+		testutil.Eventually(t, 20*time.Second, "three failed attempts", func() bool {
 			failed = read(t, db, m.ID)
 			return failed.Attempts >= 3 && failed.State == mail.StatePending
 		})
@@ -300,7 +287,7 @@ func TestRetriedUntilSMTPComesBack(t *testing.T) {
 		up := outbox.NewSender(db.Outbox(), transport(t, mailtest.SMTPURL()), opts, storetest.Logger(t))
 		run(t, up)
 		got := mailtest.WaitReceived(t, to, 1, 20*time.Second)
-		waitFor(t, "recorded as sent", 10*time.Second, func() bool { return read(t, db, m.ID).State == mail.StateSent })
+		testutil.Eventually(t, 10*time.Second, "recorded as sent", func() bool { return read(t, db, m.ID).State == mail.StateSent })
 		sent := read(t, db, m.ID)
 		if len(got) != 1 || "<"+got[0].MessageID+">" != m.MessageID || sent.Attempts != failed.Attempts+1 || sent.LastError != "" {
 			t.Fatalf("after the server came back: mailpit %+v, outbox %+v", got, sent)
@@ -318,7 +305,7 @@ func TestFailedKeptAndRetriedByAdministrator(t *testing.T) {
 		m := enqueue(t, db, message(to, "gives up"))[0]
 		opts := outbox.SenderOptions{Poll: 5 * time.Millisecond, BaseDelay: 5 * time.Millisecond, MaxDelay: 10 * time.Millisecond, MaxAttempts: 2}
 		stop := run(t, outbox.NewSender(db.Outbox(), transport(t, closedPort(t)), opts, storetest.Logger(t)))
-		waitFor(t, "failed", 20*time.Second, func() bool { return read(t, db, m.ID).State == mail.StateFailed })
+		testutil.Eventually(t, 20*time.Second, "failed", func() bool { return read(t, db, m.ID).State == mail.StateFailed })
 		stop()
 		svc := outbox.NewService(db.Outbox())
 		p, err := svc.List(ctx, admin, mail.StateFailed, "", 10)
@@ -483,7 +470,7 @@ func TestLeaseEndsMidBatch(t *testing.T) {
 	}
 	run(t, s)
 	mailtest.WaitReceived(t, to, len(enqueued), 30*time.Second)
-	waitFor(t, "all sent", 10*time.Second, func() bool {
+	testutil.Eventually(t, 10*time.Second, "all sent", func() bool {
 		p, err := outbox.NewService(db.Outbox()).List(context.Background(), admin, mail.StateSent, "", 20)
 		return err == nil && len(p.Messages) == len(enqueued)
 	})
