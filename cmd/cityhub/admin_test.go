@@ -14,6 +14,7 @@ import (
 // The first administrator of a fresh installation is made from the command
 // line, then signs in to a served hub; a second attempt changes nothing.
 func TestCreateAdmin(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"CITYHUB_DATA_DIR": dir, "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0"}
 	getenv := func(k string) string { return env[k] }

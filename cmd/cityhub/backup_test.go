@@ -28,6 +28,7 @@ import (
 // database up to the copy's last one (the single writer commits entries in
 // id order, so a consistent copy is a prefix of the live history).
 func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	live, err := sqlite.Open(ctx, filepath.Join(dir, store.SQLiteFile), storetest.Logger(t))
@@ -245,6 +246,7 @@ func openRW(t *testing.T, path string) *sql.DB {
 // SQLite file without cityhub's migrations and a damaged copy are refused,
 // and the data directory stays empty.
 func TestRestoreRefusesWhatIsNotACityhubDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	tmp := t.TempDir()
 	text := filepath.Join(tmp, "notes.txt")

@@ -32,6 +32,7 @@ func testStripe() string {
 // Mailpit and stripe-mock: a good configuration passes every line, and each bad setting
 // fails its own line, and only it, with a non-zero exit.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	migrated := storetest.PostgresURL(t)
 	db, err := postgres.Open(ctx, migrated, storetest.Logger(t))

@@ -18,6 +18,8 @@ import (
 	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
+
+	"cityhub/internal/testutil"
 )
 
 // childHubEnv marks the test binary re-run as a hub process.
@@ -43,6 +45,7 @@ func TestChildHub(t *testing.T) {
 // ride started through a replica that is then killed (a real process, kill
 // -9) ends through the other within seconds of its bike_docked.
 func TestDeadReplicaSwallowsNothing(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts two hubs, one of them a child process")
 	}
@@ -117,7 +120,7 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("hub B did not start")
 	}
-	waitFor(t, 30*time.Second, "both hubs connected", func() bool {
+	testutil.Eventually(t, 30*time.Second, "both hubs connected", func() bool {
 		return metricSum(t, urlA, "cityhub_mqtt_connected") == 1 && metricSum(t, urlB, "cityhub_mqtt_connected") == 1
 	})
 
@@ -130,7 +133,7 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 	rider := "Bearer " + tok.AccessToken
 	mustCall(t, "POST", urlB+"/api/v1/wallet/topups", rider, "topup-1", map[string]int{"amount_cents": 2000}, http.StatusCreated, nil)
 	st := layout[0]
-	waitFor(t, 30*time.Second, "the station online through hub B", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the station online through hub B", func() bool {
 		var v struct {
 			Online bool `json:"online"`
 		}
@@ -151,7 +154,7 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = child.Wait()
-	waitFor(t, 10*time.Second, "hub B gone", func() bool {
+	testutil.Eventually(t, 10*time.Second, "hub B gone", func() bool {
 		_, err := http.Get(urlB + "/healthz")
 		return err != nil
 	})
@@ -164,7 +167,7 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 	if _, _, err := sim.Dock(ride.BikeID, layout[1].ID); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the ride ended through hub A", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the ride ended through hub A", func() bool {
 		status, _ := call(t, "GET", urlA+"/api/v1/mobility/rides/current", rider, "", nil, nil)
 		return status == http.StatusNotFound
 	})

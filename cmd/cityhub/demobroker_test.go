@@ -16,6 +16,7 @@ import (
 // own embedded broker it gives its stations credentials and writes them for
 // `cityhub simulate -credentials`.
 func TestDemoAsksBeforeSimulatingOnAnExternalBroker(t *testing.T) {
+	t.Parallel()
 	external := t.TempDir()
 	_, stdout := startHub(t, []string{"demo"}, map[string]string{
 		"CITYHUB_HTTP_ADDR":       "127.0.0.1:0",

@@ -19,6 +19,7 @@ import (
 // delivers the receipt to Mailpit, in the citizen's language; the sender
 // stops with the hub.
 func TestServeSendsTopUpReceipt(t *testing.T) {
+	t.Parallel()
 	stripeURL := "http://127.0.0.1:12111"
 	const secret = "whsec_cityhub_mail_test"
 	url, _ := startHub(t, []string{"serve"}, map[string]string{

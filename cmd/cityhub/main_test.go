@@ -85,6 +85,7 @@ func startHubWithLogs(t *testing.T, args []string, env map[string]string) (strin
 }
 
 func TestDemoStartsOnEmptyDirectory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	url, stdout := startHub(t, []string{"demo"}, map[string]string{
 		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
@@ -194,6 +195,7 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 // A second demo start on the same directory finds its data, seeds nothing
 // twice and prints the same logins.
 func TestDemoIsIdempotent(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{
 		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
@@ -229,6 +231,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
+	t.Parallel()
 	var out, errb bytes.Buffer
 	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &errb)
 	if err == nil {
@@ -240,6 +243,7 @@ func TestUnknownCommand(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, func(string) string { return "" }, &out, io.Discard); err != nil {
 		t.Fatal(err)

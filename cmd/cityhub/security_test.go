@@ -25,6 +25,7 @@ import (
 // its query, the MQTT password, Stripe's keys and the key-encryption key.
 // (The start log used to print a database URL's ?password= in clear.)
 func TestStartLogShowsNoSecret(t *testing.T) {
+	t.Parallel()
 	db, err := url.Parse(storetest.PostgresURL(t))
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +100,7 @@ func mapValues(m map[string]string) []string {
 // A throttled login is a 429 problem with Retry-After, and the operator's
 // cityhub clear-login-limits lets the person in at once.
 func TestLoginThrottledAndCleared(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{
 		"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
 		"CITYHUB_ADMIN_PASSWORD": "a long admin password", "CITYHUB_LOGIN_LIMIT_ACCOUNT_IP": "2",
@@ -155,6 +157,7 @@ func TestLoginThrottledAndCleared(t *testing.T) {
 // Signing keys sealed with a key-encryption key need it at every start, and
 // a data directory other users can read is refused with the chmod to run.
 func TestStartRefusedWithoutKeyEncryptionKeyOrOnOpenDirectory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	kek := make([]byte, 32)
 	rand.Read(kek)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cityhub/internal/testutil"
 	"context"
 	"io"
 	"net"
@@ -15,13 +16,14 @@ import (
 // On SIGTERM the hub stops taking new connections but finishes a request
 // that is already being handled, then exits cleanly.
 func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout := &syncBuffer{}
+	stdout, logs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, stdout, io.Discard)
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, stdout, logs)
 	}()
 	var url string
 	for deadline := time.Now().Add(60 * time.Second); url == ""; {
@@ -46,7 +48,19 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond)
 	cancel() // what SIGTERM does in main
-	time.Sleep(200 * time.Millisecond)
+	// The hub is shutting down once it says so and its listener refuses new
+	// connections; with the request still in flight it must not have exited.
+	addr := strings.TrimPrefix(url, "http://")
+	testutil.Eventually(t, 30*time.Second, "the hub shutting down and refusing new connections", func() bool {
+		if !strings.Contains(logs.String(), "shutting down") {
+			return false
+		}
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	select {
 	case err := <-done:
 		t.Fatalf("hub exited with a request in flight: %v", err)

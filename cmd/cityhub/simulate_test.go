@@ -16,6 +16,7 @@ import (
 // cityhub simulate plays its stations on the broker it is given: each one's
 // retained status and online flag are there for anyone who subscribes.
 func TestSimulateCommand(t *testing.T) {
+	t.Parallel()
 	broker := mqtttest.StartEmbedded(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	paho "github.com/eclipse/paho.mqtt.golang"
 	"io"
 	"net/http"
 	"os"
@@ -13,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"cityhub/ids"
 	"cityhub/store/storetest"
+
+	"cityhub/internal/testutil"
 )
 
 // TestTwoHubsShareOneDatabaseAndBroker is DESIGN.md's scale-path promise: two
@@ -23,6 +26,7 @@ import (
 // (the station's reply reaches the hub that asked), and a voucher redeemed
 // through one is refused as used through the other.
 func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("starts two hubs and simulated stations")
 	}
@@ -74,7 +78,7 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 	// Telemetry is split: 40 messages published to one station's topic reach
 	// the hubs through the one shared subscription group, each message one
 	// hub, and both hubs get a share.
-	waitFor(t, 30*time.Second, "both hubs connected", func() bool {
+	testutil.Eventually(t, 30*time.Second, "both hubs connected", func() bool {
 		return metricSum(t, urlA, "cityhub_mqtt_connected") == 1 && metricSum(t, urlB, "cityhub_mqtt_connected") == 1
 	})
 	online := `cityhub_mqtt_messages_total{kind="online"}`
@@ -92,7 +96,7 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 		}
 	}
 	var gotA, gotB float64
-	waitFor(t, 20*time.Second, "the published messages reach the hubs", func() bool {
+	testutil.Eventually(t, 20*time.Second, "the published messages reach the hubs", func() bool {
 		gotA, gotB = metricSum(t, urlA, online)-beforeA, metricSum(t, urlB, online)-beforeB
 		return gotA+gotB >= sent
 	})
@@ -124,7 +128,7 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 			t.Logf("last station list: %s", last)
 		}
 	}()
-	waitFor(t, 60*time.Second, "two stations online with bikes, seen through hub B", func() bool {
+	testutil.Eventually(t, 60*time.Second, "two stations online with bikes, seen through hub B", func() bool {
 		var list struct {
 			Stations []station `json:"stations"`
 		}
@@ -240,17 +244,6 @@ func mustCall(t *testing.T, method, url, bearer, key string, body any, want int,
 	t.Helper()
 	if status, raw := call(t, method, url, bearer, key, body, out); status != want {
 		t.Fatalf("%s %s = %d, want %d: %s", method, url, status, want, raw)
-	}
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", d, what)
-		}
-		time.Sleep(200 * time.Millisecond)
 	}
 }
 

@@ -26,6 +26,7 @@ const upgradeFixture = "../../testdata/upgrade/cityhub-6adaff3.db"
 // previous release left: the migrations it lacks apply forward, the ledger
 // it wrote still checks, and its demo accounts still log in.
 func TestUpgradeFromPreviousRelease(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -111,6 +112,7 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 // newer release migrated is refused, by both engines, with an error that
 // says so, and nothing is written to it.
 func TestNewerDatabaseIsRefused(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "data", store.SQLiteFile)
