@@ -17,6 +17,7 @@ import (
 // key with a wrong secret: both pay for an argon2id hash at the real cost,
 // so the time of an answer does not tell which ids exist.
 func TestAPIKeyAnswersTakeTheHashTime(t *testing.T) {
+	// Not in parallel with the others: it compares answer times.
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		svc, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.DefaultArgon2}, nil)
@@ -51,6 +52,7 @@ func TestAPIKeyAnswersTakeTheHashTime(t *testing.T) {
 // Only a key AuthenticateAPIKey verified submits a report: one a caller
 // builds, or reads from the list of keys, is refused.
 func TestAppReportNeedsAVerifiedKey(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -77,6 +79,7 @@ func TestAppReportNeedsAVerifiedKey(t *testing.T) {
 // Guessing one key's secret is limited per key id, unknown ids alike; a
 // right key does not use up the limit; the limit passes with its window.
 func TestAPIKeyFailuresLimitedPerID(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)

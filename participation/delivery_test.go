@@ -19,6 +19,7 @@ import (
 // photo, staff approve the photo and fix the report, the e-mail leaves
 // through the outbox and arrives (Mailpit), and the citizen reopens it.
 func TestReportStoryMailArrives(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)

@@ -16,6 +16,7 @@ import (
 // one older than the newest thousand proposals is still listed; a person's
 // export holds every report; "my reports" pages.
 func TestListsBeyondAThousand(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)

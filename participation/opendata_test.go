@@ -19,6 +19,7 @@ import (
 // staff redacted, carries the licence on every CSV row, and counts reports
 // by contrada, category and status.
 func TestOpenData(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -84,6 +85,7 @@ func TestOpenData(t *testing.T) {
 // reported, proposed and commented; the reports, proposals and comments
 // stay.
 func TestErasedAccountLeavesNoName(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -114,6 +116,7 @@ func TestErasedAccountLeavesNoName(t *testing.T) {
 // A person's export holds their reports with history, proposals, comments
 // (a hidden one too), supports and follows, and nobody else's.
 func TestExport(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -142,6 +145,7 @@ func TestExport(t *testing.T) {
 
 // A cell a spreadsheet would read as a formula starts with an apostrophe.
 func TestOpenDataCSVNoFormulas(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
 		n := pothole(archLat, archLon)

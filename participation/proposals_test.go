@@ -30,6 +30,7 @@ func proposal(t *testing.T, f *fixture, c identity.Caller, threshold int) partic
 // 64 supports of one citizen racing count once, on both engines: exactly
 // one of them says it added the support.
 func TestSupportRaceOneCitizen(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -83,6 +84,7 @@ func TestSupportRaceOneCitizen(t *testing.T) {
 // public, e-mailed to every follower (the author follows by default), and
 // ends supports.
 func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -151,6 +153,7 @@ func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
 // An abusive comment, once flagged, waits for a moderator and stays
 // visible; hidden, it leaves the public list.
 func TestCommentsAndModeration(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -188,6 +191,7 @@ func TestCommentsAndModeration(t *testing.T) {
 
 // API keys: issued by an administrator, kept hashed, checked, revoked.
 func TestAPIKeys(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -228,6 +232,7 @@ func TestAPIKeys(t *testing.T) {
 // A proposal's comments come a page at a time, oldest first, each page
 // after the last comment of the one before.
 func TestCommentsPaged(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)

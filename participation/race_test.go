@@ -43,6 +43,7 @@ func race(n int, fn func() error) (int, []error) {
 // Staff acknowledging one report at once: exactly one change is made,
 // recorded and e-mailed; the others are told the status moved on.
 func TestConcurrentStatusChangeOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -69,6 +70,7 @@ func TestConcurrentStatusChangeOnce(t *testing.T) {
 // order, so there is no deadlock, and exactly one merge wins (the other
 // finds its target closed, or itself merged).
 func TestCrossedMergesOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -104,6 +106,7 @@ func TestCrossedMergesOnce(t *testing.T) {
 
 // One citizen flagging a comment 32 times at once counts one flag.
 func TestConcurrentFlagsOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -126,6 +129,7 @@ func TestConcurrentFlagsOnce(t *testing.T) {
 // the answer saw it) or was told the proposal is answered; the count the
 // answer locked is the final count, and so is the number of support rows.
 func TestSupportsStopAtTheAnswer(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)

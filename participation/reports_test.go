@@ -21,6 +21,7 @@ import (
 // each change in their language; the reporter reopens it within the period
 // and not after.
 func TestReportLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -89,6 +90,7 @@ func TestReportLifecycle(t *testing.T) {
 
 // Who may do what with a report.
 func TestReportAuthorization(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -137,6 +139,7 @@ func TestReportAuthorization(t *testing.T) {
 // What a person sends is checked: the category, the place inside the
 // city, the lengths, the characters; HTML is kept as typed.
 func TestReportValidation(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -179,6 +182,7 @@ func TestReportValidation(t *testing.T) {
 // The public sees no account, no e-mail, the name only when chosen,
 // nothing staff redacted, and photos only once approved.
 func TestPublicViewAndPhotoModeration(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -254,6 +258,7 @@ func TestPublicViewAndPhotoModeration(t *testing.T) {
 // into; a merge makes a duplicate; a report cannot be merged into a closed
 // one or itself. The office's queue is oldest first.
 func TestNearbyMergeAndQueue(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -303,6 +308,7 @@ func TestNearbyMergeAndQueue(t *testing.T) {
 // The public list pages newest first with a cursor, and filters by
 // category, status and contrada.
 func TestPublicListPagesAndFilters(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -361,6 +367,7 @@ func TestPublicListPagesAndFilters(t *testing.T) {
 // data) sees a fixed note; the reporter and staff read the reason in the
 // change record. A redacted report shows no status note either.
 func TestReopenReasonStaysPrivate(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -409,6 +416,7 @@ func TestReopenReasonStaysPrivate(t *testing.T) {
 // account did it: the actor of a change reaches staff only, in the view
 // and in the reporter's data export.
 func TestChangeActorsHiddenFromReporter(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
@@ -441,6 +449,7 @@ func TestChangeActorsHiddenFromReporter(t *testing.T) {
 // its category had, so one category can span offices after the catalogue
 // changed) and carry nothing personal.
 func TestMergeTargetAndNearbyAreTheCallersOwn(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
