@@ -150,6 +150,7 @@ func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
 	if err := n.Validate(); err != nil {
 		return err
 	}
+	defer s.answerAtFloor(ctx, time.Now())
 	ip := audit.OriginFrom(ctx).IP
 	if ip != "" {
 		now := s.now()
@@ -234,6 +235,7 @@ func (s *Service) ResendVerification(ctx context.Context, email string) error {
 	if err := ValidateEmail(email); err != nil {
 		return err
 	}
+	defer s.answerAtFloor(ctx, time.Now())
 	send, err := s.reserveMail(ctx, NormalizeEmail(email), audit.OriginFrom(ctx).IP)
 	if err != nil || !send {
 		return err
@@ -355,6 +357,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 		return err
 	}
 	emailNorm := NormalizeEmail(email)
+	defer s.answerAtFloor(ctx, time.Now())
 	send, err := s.reserveMail(ctx, emailNorm, audit.OriginFrom(ctx).IP)
 	if err != nil || !send {
 		return err
@@ -532,4 +535,21 @@ func (s *Service) RequestEmailChange(ctx context.Context, c Caller, password, ne
 		}
 		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.email_change_requested", ObjectType: "account", ObjectID: a.ID, IP: ip})
 	})
+}
+
+// answerAtFloor waits until Options.AnswerFloor has passed since start (or
+// ctx ends). A known address writes a token and an e-mail, an unknown one
+// only an audit row: on a loaded database that gap showed (80 ms against
+// 19 ms), so these answers all leave at the floor instead.
+func (s *Service) answerAtFloor(ctx context.Context, start time.Time) {
+	wait := s.opt.AnswerFloor - time.Since(start)
+	if wait <= 0 {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }

@@ -47,6 +47,12 @@ type Options struct {
 	// VerifyTTL, ResetTTL and EmailChangeTTL bound how long an e-mailed
 	// link works: defaults 48h, 1h and 24h.
 	VerifyTTL, ResetTTL, EmailChangeTTL time.Duration
+	// AnswerFloor is the least time the answers that must not tell whether
+	// an address has an account take (sign-up, password reset, a new
+	// verification link): default 300ms, above what either path costs on a
+	// healthy database, so both answer at the floor and timing tells
+	// nothing. Negative: no floor (tests that time the paths themselves).
+	AnswerFloor time.Duration
 	// PasswordChecked, when set, is called after every password check of a
 	// login: for metrics, and for tests that count checks under a burst.
 	PasswordChecked func()
@@ -143,6 +149,9 @@ func NewService(store Store, keys Keys, opt Options, log *slog.Logger) *Service 
 	}
 	if opt.Limits.MailsPerIP <= 0 {
 		opt.Limits.MailsPerIP = 30
+	}
+	if opt.AnswerFloor == 0 {
+		opt.AnswerFloor = 300 * time.Millisecond
 	}
 	if opt.VerifyTTL <= 0 {
 		opt.VerifyTTL = 48 * time.Hour
