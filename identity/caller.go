@@ -25,10 +25,7 @@ const (
 )
 
 // Roles lists every role the JSON API documents, for validation and tests.
-// RoleCityStaff joins it with the office pages and API, which document it
-// and log its staff in for their tests; until then no HTTP surface grants
-// or checks it, and ValidateGrants accepts it on its own.
-var Roles = []Role{RoleCitizen, RoleMerchant, RoleDoor, RoleOperator, RoleAdmin}
+var Roles = []Role{RoleCitizen, RoleMerchant, RoleDoor, RoleOperator, RoleAdmin, RoleCityStaff}
 
 // Grant gives an account a role, within Scope (a shop, venue or office id) for the
 // scoped roles.

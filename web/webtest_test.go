@@ -39,6 +39,10 @@ type testEnv struct {
 // testIssuer is the public URL of test servers (the iss of their tokens).
 const testIssuer = "http://cityhub.test"
 
+// testOffice is the office city_staff accounts work unless told otherwise:
+// the roads office of participation.DefaultCatalogue (potholes, signage).
+const testOffice = "roads"
+
 // testPassword is the password of every account the helpers create.
 const testPassword = "correct horse battery"
 
@@ -75,6 +79,10 @@ func (env *testEnv) account(t testing.TB, role identity.Role, scope ...string) (
 		g.Scope = scope[0]
 	} else if role == identity.RoleMerchant || role == identity.RoleDoor {
 		g.Scope = "scope_" + string(role)
+	} else if role == identity.RoleCityStaff {
+		// An office of participation's default catalogue, so that the
+		// staff routes find it.
+		g.Scope = testOffice
 	}
 	email := strings.ReplaceAll(string(role), "_", "-") + "-" + strconv.FormatInt(n, 10) + "@example.org"
 	admin := identity.Caller{AccountID: "acc_test_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
