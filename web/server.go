@@ -1,8 +1,9 @@
-// Package web is cityhub's HTTP server: it builds the three surfaces (the
-// JSON API in web/api, the pages in web/ui, the open feeds in web/feeds),
-// mounts their routes on one mux and wraps it in the middleware they share:
-// the request log and metrics by route pattern, the text checks,
-// authentication and the replay of keyed API answers. It holds no handlers
+// Package web is cityhub's HTTP server: it builds the surfaces (the JSON
+// API in web/api, the pages in web/ui, the open feeds in web/feeds, Open311
+// GeoReport v2 in web/georeport), mounts their routes on one mux and wraps
+// it in the middleware they share: the request log and metrics by route
+// pattern, the text checks, authentication and the replay of keyed API
+// answers. It holds no handlers
 // and no routes of its own; the server is complete when New returns.
 package web
 
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,12 +25,15 @@ import (
 	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/outbox"
+	"cityhub/participation"
+	"cityhub/photo"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
 	"cityhub/web/api"
 	"cityhub/web/feeds"
+	"cityhub/web/georeport"
 	"cityhub/web/httpx"
 	"cityhub/web/ui"
 )
@@ -84,10 +89,25 @@ type Deps struct {
 	// Outbox shows administrators the e-mails the hub wrote; when nil, its routes are off.
 	Outbox *outbox.Service
 
+	// Participation is citizens' reports and proposals: the JSON API, their
+	// open data and photos, and Open311 GeoReport v2 at /open311/v2; when
+	// its Service is nil, those routes are off.
+	Participation Participation
+
 	// QR gives wallet cards their rotating QR codes, by item kind.
 	QR map[string]ui.QRSource
 	// ScanTargets is where each staff role's scanner page sends codes.
 	ScanTargets map[identity.Role]ui.ScanTarget
+}
+
+// Participation is what the participation routes need.
+type Participation struct {
+	Service *participation.Service
+	// Photos limits an uploaded photo (CITYHUB_PHOTO_MAX_BYTES, _PIXELS).
+	Photos photo.Limits
+	// Open311PostLimiter limits Open311 POSTs per client address; the
+	// default of web/georeport when nil.
+	Open311PostLimiter *httpx.IPLimiter
 }
 
 // Server serves every HTTP route of the hub.
@@ -101,6 +121,7 @@ type Server struct {
 	ui       *ui.UI
 	feeds    *feeds.Handler
 	api      *api.API
+	open311  *georeport.Handler
 }
 
 // New builds the server and its routes.
@@ -122,10 +143,17 @@ func New(d Deps) *Server {
 		openVouchers = d.Vouchers
 	}
 	s.feeds = feeds.New(feeds.Deps{Log: d.Log, Version: d.Version, Ready: d.Ready, Degraded: d.Degraded, Registry: d.Registry,
-		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers})
+		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers, Participation: d.Participation.Service})
 	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
 		StripePublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
-		Ticketing: d.Ticketing, Outbox: d.Outbox})
+		Ticketing: d.Ticketing, Outbox: d.Outbox, Participation: d.Participation.Service, Photos: d.Participation.Photos})
+	if d.Participation.Service != nil {
+		base := strings.TrimSuffix(d.PublicURL, "/")
+		s.open311 = georeport.New(georeport.Deps{Log: d.Log, Service: d.Participation.Service, Photos: d.Participation.Photos,
+			PostLimiter: d.Participation.Open311PostLimiter,
+			// media_url points at the open copy of an approved photo.
+			MediaURL: func(id string) string { return base + "/api/v1/open/photos/" + id }})
+	}
 	ud := ui.Deps{Log: d.Log, PublicURL: d.PublicURL, QR: d.QR, ScanTargets: d.ScanTargets, Identity: d.Identity,
 		Vouchers: d.Vouchers, Mobility: d.Mobility, Ticketing: d.Ticketing, Keys: d.Keys, Outbox: d.Outbox}
 	// The pages sign people in, show the wallet and export an account
@@ -149,11 +177,14 @@ func New(d Deps) *Server {
 	return s
 }
 
-// routes mounts the surfaces on mux: the open feeds, the JSON API and the
-// pages. Each writes its routes out in its own routes.go.
+// routes mounts the surfaces on mux: the open feeds, the JSON API,
+// Open311 and the pages. Each writes its routes out in its own routes.go.
 func (s *Server) routes(mux *http.ServeMux) {
 	s.feeds.Register(mux)
 	s.api.Register(mux)
+	if s.open311 != nil {
+		s.open311.Register(mux)
+	}
 	s.ui.Register(mux)
 }
 

@@ -153,6 +153,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	go feeds.Run(ctx)
 
+	parts, err := h.newParticipation() // citizens' reports, proposals, Open311
+	if err != nil {
+		return nil, err
+	}
 	h.server = web.New(web.Deps{
 		Log:       log,
 		PublicURL: cfg.PublicURL,
@@ -186,6 +190,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Degraded: map[string]func(context.Context) error{
 			"telemetry": h.mobility.ingestCheck,
 		},
+		Participation: parts,
 	})
 	if err := h.server.Registry().Register(outbox.NewMetrics(db.Outbox(), log.With(slog.String("component", "mail")))); err != nil {
 		return nil, fmt.Errorf("register the outbox metrics: %w", err)

@@ -12,6 +12,8 @@ import (
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/outbox"
+	"cityhub/participation"
+	"cityhub/photo"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
@@ -39,6 +41,10 @@ type Deps struct {
 	Ticketing    *ticketing.Service
 	// Outbox shows administrators the e-mails the hub wrote.
 	Outbox *outbox.Service
+	// Participation is citizens' reports, the offices' triage and
+	// proposals; Photos limits the photos a report brings.
+	Participation *participation.Service
+	Photos        photo.Limits
 }
 
 // API serves the JSON API: one handler per area.
@@ -51,6 +57,7 @@ type API struct {
 	catalogues catalogues
 	tickets    *ticketHandler
 	mail       *mailHandler
+	parts      *participationHandler
 }
 
 // New builds the API over d.
@@ -79,6 +86,12 @@ func New(d Deps) *API {
 	}
 	if d.Outbox != nil {
 		a.mail = &mailHandler{log: d.Log, outbox: d.Outbox}
+	}
+	if d.Participation != nil {
+		if d.Photos.MaxBytes <= 0 {
+			d.Photos.MaxBytes = photo.DefaultMaxBytes
+		}
+		a.parts = &participationHandler{log: d.Log, svc: d.Participation, photos: d.Photos}
 	}
 	return a
 }

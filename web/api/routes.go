@@ -142,6 +142,40 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/admin/mail/{id}/retry", a.mail.handleAPIAdminMailRetry)
 	}
 
+	// Citizens' reports, the offices' triage, proposals.
+	if a.parts != nil {
+		mux.HandleFunc("POST /api/v1/reports", a.parts.handleCreateReport)
+		mux.HandleFunc("GET /api/v1/reports", a.parts.handleReports)
+		mux.HandleFunc("GET /api/v1/reports/{id}", a.parts.handleReport)
+		mux.HandleFunc("GET /api/v1/reports/{id}/details", a.parts.handleReportDetails)
+		mux.HandleFunc("POST /api/v1/reports/{id}/reopen", a.parts.handleReopenReport)
+		mux.HandleFunc("GET /api/v1/me/reports", a.parts.handleMyReports)
+		mux.HandleFunc("GET /api/v1/photos/{id}", a.parts.handlePhoto)
+		mux.HandleFunc("GET /api/v1/photos/{id}/thumbnail", a.parts.handlePhoto)
+		mux.HandleFunc("GET /api/v1/staff/queue", a.parts.handleQueue)
+		mux.HandleFunc("PUT /api/v1/staff/reports/{id}/status", a.parts.handleChangeStatus)
+		mux.HandleFunc("POST /api/v1/staff/reports/{id}/merge", a.parts.handleMergeReport)
+		mux.HandleFunc("GET /api/v1/staff/reports/{id}/nearby", a.parts.handleNearbyReports)
+		mux.HandleFunc("PUT /api/v1/staff/reports/{id}/redacted", a.parts.handleRedactReport)
+		mux.HandleFunc("GET /api/v1/staff/photos", a.parts.handlePendingPhotos)
+		mux.HandleFunc("PUT /api/v1/staff/photos/{id}/state", a.parts.handleModeratePhoto)
+		mux.HandleFunc("POST /api/v1/proposals", a.parts.handleCreateProposal)
+		mux.HandleFunc("GET /api/v1/proposals", a.parts.handleProposals)
+		mux.HandleFunc("GET /api/v1/proposals/{id}", a.parts.handleProposal)
+		mux.HandleFunc("POST /api/v1/proposals/{id}/support", a.parts.handleSupportProposal)
+		mux.HandleFunc("PUT /api/v1/proposals/{id}/follow", a.parts.handleFollowProposal)
+		mux.HandleFunc("GET /api/v1/proposals/{id}/comments", a.parts.handleComments)
+		mux.HandleFunc("POST /api/v1/proposals/{id}/comments", a.parts.handleAddComment)
+		mux.HandleFunc("POST /api/v1/comments/{id}/flag", a.parts.handleFlagComment)
+		mux.HandleFunc("POST /api/v1/admin/proposals/{id}/answer", a.parts.handleAnswerProposal)
+		mux.HandleFunc("GET /api/v1/admin/proposals/awaiting", a.parts.handleAwaitingProposals)
+		mux.HandleFunc("GET /api/v1/admin/comments/flagged", a.parts.handleFlaggedComments)
+		mux.HandleFunc("PUT /api/v1/admin/comments/{id}/state", a.parts.handleModerateComment)
+		mux.HandleFunc("GET /api/v1/admin/open311/keys", a.parts.handleAPIKeys)
+		mux.HandleFunc("POST /api/v1/admin/open311/keys", a.parts.handleIssueAPIKey)
+		mux.HandleFunc("DELETE /api/v1/admin/open311/keys/{id}", a.parts.handleRevokeAPIKey)
+	}
+
 	// Unknown API paths answer problem+json rather than the mux's text 404.
 	mux.HandleFunc("/api/", handleAPINotFound)
 }
@@ -157,6 +191,8 @@ var UnkeyedRoutes = map[string]bool{
 	// A station's broker secret: a client that lost the answer rotates.
 	"POST /api/v1/admin/mobility/stations/{id}/credential":        true,
 	"POST /api/v1/admin/mobility/stations/{id}/credential/rotate": true,
+	// An Open311 API key: a client that lost the answer issues another.
+	"POST /api/v1/admin/open311/keys": true,
 }
 
 // SelfKeyedRoutes are the operations that also record their keys themselves, in

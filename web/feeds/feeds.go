@@ -1,5 +1,6 @@
-// Package feeds is the hub's open surface: the GBFS feeds, the voucher
-// scheme's open data, the public signing keys (JWKS), health, readiness and
+// Package feeds is the hub's open surface: the GBFS feeds, the open data of
+// the voucher scheme and of citizens' reports and proposals, approved
+// report photos, the public signing keys (JWKS), health, readiness and
 // metrics. Anyone may read it; it needs no caller and changes nothing.
 package feeds
 
@@ -11,6 +12,7 @@ import (
 
 	"cityhub/gbfs"
 	"cityhub/keyring"
+	"cityhub/participation"
 	"cityhub/vouchers"
 )
 
@@ -33,6 +35,9 @@ type Deps struct {
 	// Vouchers gives the voucher scheme's open statistics; when nil, their
 	// routes are off.
 	Vouchers OpenVoucherStats
+	// Participation gives citizens' reports and proposals as open data and
+	// serves their approved photos; when nil, those routes are off.
+	Participation *participation.Service
 }
 
 // OpenVoucherStats gives the anonymous statistics of the voucher scheme.

@@ -21,4 +21,14 @@ func (f *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/open/vouchers/stats", f.handleOpenVoucherStats)
 		mux.HandleFunc("GET /api/v1/open/vouchers/stats.csv", f.handleOpenVoucherStatsCSV)
 	}
+
+	// Citizens' reports and proposals: open data and approved photos.
+	if f.Participation != nil {
+		mux.HandleFunc("GET /api/v1/open/participation", f.handleOpenParticipation)
+		mux.HandleFunc("GET /api/v1/open/reports.csv", f.handleOpenReportsCSV)
+		mux.HandleFunc("GET /api/v1/open/proposals.csv", f.handleOpenProposalsCSV)
+		mux.HandleFunc("GET /api/v1/open/report-counts.csv", f.handleOpenReportCountsCSV)
+		mux.HandleFunc("GET /api/v1/open/photos/{id}", f.handleOpenPhoto)
+		mux.HandleFunc("GET /api/v1/open/photos/{id}/thumbnail", f.handleOpenPhoto)
+	}
 }

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"cityhub/mail"
+	"cityhub/participation"
+	"cityhub/photo"
+	"cityhub/web"
+)
+
+// newParticipation builds citizens' reports and proposals from the
+// configuration: the reopen period and support threshold the city chose,
+// the photo limits, and e-mails through the same outbox as the rest of the
+// hub (written in the transaction of the change they tell about).
+func (h *hub) newParticipation() (web.Participation, error) {
+	svc, err := participation.NewService(h.db.Participation(), participation.Settings{
+		ReopenPeriod:     h.cfg.ReportReopenPeriod,
+		SupportThreshold: h.cfg.ProposalSupportThreshold,
+	}, h.log.With(slog.String("component", "participation")))
+	if err != nil {
+		return web.Participation{}, fmt.Errorf("set up participation: %w", err)
+	}
+	composer, err := mail.NewComposer(h.cfg.PublicURL)
+	if err != nil {
+		return web.Participation{}, fmt.Errorf("set up participation e-mail: %w", err)
+	}
+	composer.SetZone(h.cfg.TimeZone)
+	svc.SendMail(composer)
+	return web.Participation{
+		Service: svc,
+		Photos:  photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
+	}, nil
+}

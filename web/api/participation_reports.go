@@ -1,0 +1,268 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/participation"
+	"cityhub/photo"
+	"cityhub/web/httpx"
+)
+
+// Citizens' reports: a citizen reports a problem (with up to three photos),
+// follows their reports and reopens one marked fixed; anyone reads the
+// public list. The participation service decides who may do what.
+
+// participationHandler serves citizens' reports, the offices' triage and
+// proposals.
+type participationHandler struct {
+	log    *slog.Logger
+	svc    *participation.Service
+	photos photo.Limits
+}
+
+// pageQuery reads ?cursor=&limit= of a participation list: limit 1 to
+// participation.MaxListLimit, 50 when absent.
+func pageQuery(r *http.Request) (cursor string, limit int, err error) {
+	q := r.URL.Query()
+	limit = 50
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > participation.MaxListLimit {
+			return "", 0, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", participation.MaxListLimit)
+		}
+		limit = n
+	}
+	return q.Get("cursor"), limit, nil
+}
+
+// handleCreateReport is POST /api/v1/reports: a JSON NewReport without
+// photos, or a multipart form with the same fields and up to three files
+// "photo" (JPEG, PNG or WebP), each decoded and re-encoded without its
+// metadata before anything is stored.
+func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var in participation.NewReport
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		in, err = h.readReportForm(w, r)
+	} else {
+		err = httpx.DecodeJSON(w, r, &in)
+	}
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	rep, err := h.svc.SubmitReport(r.Context(), c, in)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/reports/"+rep.ID+"/details")
+	httpx.WriteJSON(w, http.StatusCreated, rep)
+}
+
+// readReportForm reads a multipart report: its fields as in JSON
+// (located and public_name "true" or "false"), photos processed one by
+// one. The body may hold the photos and some room for the fields.
+func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Request) (participation.NewReport, error) {
+	var n participation.NewReport
+	limit := int64(participation.MaxPhotos)*int64(h.photos.MaxBytes) + httpx.MaxJSONBody
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return n, httpx.ErrTooLarge(tooBig.Limit)
+		}
+		return n, apperr.R(apperr.Invalid, "malformed_form", "The multipart form could not be read.")
+	}
+	f := r.MultipartForm
+	defer f.RemoveAll()
+	for name := range f.Value {
+		switch name {
+		case "category", "located", "lat", "lon", "address", "description", "public_name":
+		default:
+			return n, apperr.R(apperr.Invalid, "unknown_field", "The form has an unknown field %q.", name)
+		}
+	}
+	for name := range f.File {
+		if name != "photo" {
+			return n, apperr.R(apperr.Invalid, "unknown_field", "The form has an unknown file %q; photos are sent as \"photo\".", name)
+		}
+	}
+	n.Category = r.FormValue("category")
+	n.Address = r.FormValue("address")
+	n.Description = r.FormValue("description")
+	n.PublicName = r.FormValue("public_name") == "true"
+	n.Located = r.FormValue("located") == "true"
+	for _, v := range []struct {
+		name string
+		dst  *float64
+	}{{"lat", &n.Lat}, {"lon", &n.Lon}} {
+		s := strings.TrimSpace(r.FormValue(v.name))
+		if s == "" {
+			continue
+		}
+		x, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return n, apperr.R(apperr.Invalid, "wrong_type", "The field %q must be a number.", v.name)
+		}
+		*v.dst = x
+		n.Located = true
+	}
+	if !httpx.ValidText(n.Category + n.Address + n.Description) {
+		return n, httpx.ErrInvalidText("form")
+	}
+	files := f.File["photo"]
+	if len(files) > participation.MaxPhotos {
+		return n, apperr.R(apperr.Invalid, "too_many_photos", "At most %d photos.", participation.MaxPhotos)
+	}
+	for _, fh := range files {
+		file, err := fh.Open()
+		if err != nil {
+			return n, apperr.R(apperr.Invalid, "malformed_form", "A photo could not be read.")
+		}
+		data, err := io.ReadAll(io.LimitReader(file, int64(h.photos.MaxBytes)+1))
+		file.Close()
+		if err != nil {
+			return n, apperr.R(apperr.Invalid, "malformed_form", "A photo could not be read.")
+		}
+		p, err := photo.Process(r.Context(), data, h.photos)
+		if err != nil {
+			return n, err
+		}
+		n.Photos = append(n.Photos, participation.Photo{Width: p.Width, Height: p.Height, Image: p.JPEG, Thumbnail: p.Thumbnail})
+	}
+	return n, nil
+}
+
+// handleReports is GET /api/v1/reports: reports as the public sees them,
+// newest first, by category, status and contrada.
+func (h *participationHandler) handleReports(w http.ResponseWriter, r *http.Request) {
+	cursor, limit, err := pageQuery(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := participation.PublicFilter{Categories: q["category"], Statuses: q["status"], Contrada: q.Get("contrada"), Before: cursor, Limit: limit}
+	rs, err := h.svc.PublicReports(r.Context(), f)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	next := ""
+	if len(rs) == limit {
+		next = rs[len(rs)-1].ID
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reports": rs, "next_cursor": next})
+}
+
+// handleReport is GET /api/v1/reports/{id}: one report as the public sees it.
+func (h *participationHandler) handleReport(w http.ResponseWriter, r *http.Request) {
+	p, err := h.svc.PublicReport(r.Context(), r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
+}
+
+// handleReportDetails is GET /api/v1/reports/{id}/details: the whole
+// report with its history and photos, for its reporter and the staff of
+// its office; 404 for anyone else.
+func (h *participationHandler) handleReportDetails(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	v, err := h.svc.Report(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+}
+
+// handleMyReports is GET /api/v1/me/reports: the caller's reports, newest first.
+func (h *participationHandler) handleMyReports(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	cursor, limit, err := pageQuery(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	rs, err := h.svc.MyReports(r.Context(), c, cursor, limit)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	next := ""
+	if len(rs) == limit {
+		next = rs[len(rs)-1].ID
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reports": rs, "next_cursor": next})
+}
+
+// reasonRequest is a body carrying why: a report reopened, a comment flagged.
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+// handleReopenReport is POST /api/v1/reports/{id}/reopen: the reporter
+// reopens a fixed report within the reopen period, saying why.
+func (h *participationHandler) handleReopenReport(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var in reasonRequest
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	rep, err := h.svc.Reopen(r.Context(), c, r.PathValue("id"), in.Reason)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, rep)
+}
+
+// handlePhoto is GET /api/v1/photos/{id} (and .../thumbnail): a report's
+// photo with the caller's rights: approved ones to anyone signed in, the
+// others to the reporter and the office's staff (who moderate them). Not
+// cached: a public copy of approved photos is at /api/v1/open/photos.
+func (h *participationHandler) handlePhoto(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	thumb := strings.HasSuffix(r.Pattern, "/thumbnail")
+	img, err := h.svc.PhotoImage(r.Context(), c, r.PathValue("id"), thumb)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Length", strconv.Itoa(len(img)))
+	_, _ = w.Write(img)
+}

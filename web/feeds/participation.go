@@ -1,0 +1,93 @@
+package feeds
+
+import (
+	"net/http"
+	"strconv"
+
+	"cityhub/identity"
+	"cityhub/participation"
+	"cityhub/web/httpx"
+)
+
+// Citizens' reports and proposals as open data (CC-BY-4.0): no account, no
+// e-mail, a name only where its person chose it, nothing staff redacted,
+// photos only once approved. JSON in one document; CSV per table.
+
+// handleOpenParticipation is the reports, proposals and counts as JSON.
+func (f *Handler) handleOpenParticipation(w http.ResponseWriter, r *http.Request) {
+	od, ok := f.openParticipation(w, r)
+	if !ok {
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, od)
+}
+
+func (f *Handler) handleOpenReportsCSV(w http.ResponseWriter, r *http.Request) {
+	if od, ok := f.openParticipation(w, r); ok {
+		httpx.WriteCSVHeaders(w, "reports.csv")
+		_ = participation.WriteReportsCSV(w, od)
+	}
+}
+
+func (f *Handler) handleOpenProposalsCSV(w http.ResponseWriter, r *http.Request) {
+	if od, ok := f.openParticipation(w, r); ok {
+		httpx.WriteCSVHeaders(w, "proposals.csv")
+		_ = participation.WriteProposalsCSV(w, od)
+	}
+}
+
+func (f *Handler) handleOpenReportCountsCSV(w http.ResponseWriter, r *http.Request) {
+	if od, ok := f.openParticipation(w, r); ok {
+		httpx.WriteCSVHeaders(w, "report-counts.csv")
+		_ = participation.WriteCountsCSV(w, od)
+	}
+}
+
+// openParticipation reads the open data and sets the headers every form
+// shares; false when it answered an error.
+func (f *Handler) openParticipation(w http.ResponseWriter, r *http.Request) (participation.OpenData, bool) {
+	od, err := f.Participation.OpenData(r.Context())
+	if err != nil {
+		httpx.WriteError(f.log, w, r, err)
+		return od, false
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
+	return od, true
+}
+
+// PhotoCacheSeconds is how long a browser or proxy may keep an approved
+// photo. A photo staff hide later may be seen that much longer from a
+// cache, so it stays short.
+const PhotoCacheSeconds = 300
+
+// handleOpenPhoto serves an approved photo of a report as JPEG (its
+// thumbnail at .../thumbnail), to anyone; a photo awaiting moderation or
+// hidden is 404 here whoever asks. The bytes of a photo never change, so
+// its id is its ETag.
+func (f *Handler) handleOpenPhoto(w http.ResponseWriter, r *http.Request) {
+	thumb := r.Pattern == "GET /api/v1/open/photos/{id}/thumbnail"
+	id := r.PathValue("id")
+	img, err := f.Participation.PhotoImage(r.Context(), identity.Caller{}, id, thumb)
+	if err != nil {
+		httpx.WriteError(f.log, w, r, err)
+		return
+	}
+	etag := `"` + id + `"`
+	if thumb {
+		etag = `"` + id + `-t"`
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(PhotoCacheSeconds))
+	h.Set("ETag", etag)
+	h.Set("Access-Control-Allow-Origin", "*")
+	if match := r.Header.Get("If-None-Match"); match == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "image/jpeg")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(img)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(img)
+}

@@ -1,0 +1,92 @@
+// Package georeport is the hub's Open311 GeoReport v2 surface under
+// /open311/v2: report apps and city back offices list the city's services,
+// post service requests with an API key the city issued, and follow them.
+// The documents and the rules are the open311 and participation packages';
+// this surface mounts them and adds what the HTTP edge owes them: a limit
+// of POSTs per client address, applied before the API key is hashed.
+package georeport
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/open311"
+	"cityhub/participation"
+	"cityhub/photo"
+	"cityhub/web/httpx"
+)
+
+// Prefix is where the endpoint lives; routes.go writes it out in each route.
+const Prefix = "/open311/v2"
+
+// Limits of POST requests per client address: a burst, then one request
+// per interval. Each POST costs an argon2id hash (tens of milliseconds, 19
+// MiB) whether its key exists or not; a report app posts a few requests a
+// minute per person, and a shared address (a school, a mobile carrier's
+// NAT) still gets 30 at once.
+const (
+	DefaultPostBurst = 30
+	DefaultPostEvery = 2 * time.Second
+)
+
+// Deps is what the endpoint needs.
+type Deps struct {
+	Log     *slog.Logger
+	Service *participation.Service
+	// MediaURL is the public address of an approved photo.
+	MediaURL func(photoID string) string
+	Photos   photo.Limits
+	// PostLimiter limits POST requests per client address; when nil, one
+	// with DefaultPostBurst and DefaultPostEvery.
+	PostLimiter *httpx.IPLimiter
+}
+
+// Handler serves the endpoint.
+type Handler struct {
+	log *slog.Logger
+	// geo dispatches every resource of the endpoint (open311's own mux).
+	geo http.Handler
+	// post is geo behind the limit per client address.
+	post http.Handler
+}
+
+// New builds the endpoint over d.Service.
+func New(d Deps) *Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.PostLimiter == nil {
+		d.PostLimiter = httpx.NewIPLimiter(DefaultPostBurst, DefaultPostEvery)
+	}
+	geo := open311.New(d.Service, open311.Options{MediaURL: d.MediaURL, Photos: d.Photos, Logger: d.Log}).Handler(Prefix)
+	h := &Handler{log: d.Log, geo: geo}
+	h.post = d.PostLimiter.Limit(h.refuse, geo)
+	return h
+}
+
+// refuse answers a refusal of the limit as the standard's errors document,
+// in the format the path asks for.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	e := struct {
+		Code        int    `json:"code" xml:"code"`
+		Description string `json:"description" xml:"description"`
+	}{http.StatusTooManyRequests, apperr.MessageOf(err)}
+	if strings.HasSuffix(r.URL.Path, ".xml") {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(xml.Header))
+		_ = xml.NewEncoder(w).Encode(struct {
+			XMLName xml.Name `xml:"errors"`
+			Errors  any      `xml:"error"`
+		}{Errors: e})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusTooManyRequests)
+	_ = json.NewEncoder(w).Encode([]any{e})
+}
