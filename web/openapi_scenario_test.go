@@ -46,6 +46,7 @@ func TestOpenAPIScenario(t *testing.T) {
 			contractMobility(c, m)
 			contractTicketing(c)
 			contractMail(c)
+			contractParticipation(c)
 			contractOperations(c)
 
 			// Every documented operation was called and answered as documented.

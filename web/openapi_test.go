@@ -216,6 +216,7 @@ func fullServer(t *testing.T, engine string, more ...func(env *testEnv, d *Deps)
 		d.Wallet.RegisterItems("ticket", d.Ticketing)
 		d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
 		withOutbox(env, d)
+		withParticipation(env, d)
 	}}
 	return newTestServer(t, engine, append(configure, more...)...)
 }

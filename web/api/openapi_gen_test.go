@@ -111,7 +111,7 @@ func bodyContent(schema any, media string) *obj {
 	}
 	if schema == nil {
 		schema = newObj("type", "string", "contentMediaType", media)
-		if media == "image/png" {
+		if media == "image/png" || media == "image/jpeg" {
 			schema = newObj("type", "string", "contentMediaType", media, "contentEncoding", "binary")
 		}
 	}
@@ -189,7 +189,13 @@ func buildOpenAPIDocument() *obj {
 			o.set("parameters", params)
 		}
 		if op.body != nil {
-			o.set("requestBody", newObj("required", true, "content", bodyContent(op.body, "")))
+			content := bodyContent(op.body, "")
+			if op.form {
+				content.set("multipart/form-data", newObj("schema", newObj("type", "object", "properties", newObj(
+					"photo", newObj("type", "array", "maxItems", 3, "items", newObj("type", "string", "contentMediaType", "application/octet-stream"))),
+					"description", "The fields of the JSON body, as form fields, and up to three files \"photo\".")))
+			}
+			o.set("requestBody", newObj("required", true, "content", content))
 		}
 		responses := newObj()
 		for _, r := range op.ok {
@@ -286,6 +292,10 @@ func buildOpenAPIDocument() *obj {
 		{"ticketing", "The theatre programme, seats, holds, payment and tickets (citizens)."},
 		{"ticketing-door", "Checking tickets in at the door: door staff choose one of their venue's performances (door_staff grant), and a ticket enters only that performance, from its doors opening until its end."},
 		{"ticketing-admin", "Venues, seat maps, performances, sales and refunds (city administrators)."},
+		{"reports", "Citizens report problems in the city and follow them; anyone reads the public list."},
+		{"reports-staff", "The offices' triage: city_staff of an office (city_admin: every office) acknowledge, fix, reject, merge, redact and moderate photos."},
+		{"proposals", "Citizens' proposals, supports, follows and comments."},
+		{"proposals-admin", "Answers to proposals, comment moderation and Open311 API keys (city administrators)."},
 		{"operations", "Health, readiness, signing keys and the GBFS feeds (outside /api/v1)."},
 	} {
 		tags = append(tags, newObj("name", t[0], "description", t[1]))

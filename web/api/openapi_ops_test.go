@@ -38,8 +38,11 @@ type apiOperation struct {
 	// header parameters by component name (IdempotencyKey, ...).
 	headers []string
 	body    any // a component name, or an *obj
-	ok      []apiResponse
-	errs    []int
+	// form says the body may also come as multipart/form-data (the body's
+	// fields and files).
+	form bool
+	ok   []apiResponse
+	errs []int
 }
 
 func ref(name string) *obj { return newObj("$ref", "#/components/schemas/"+name) }
@@ -315,5 +318,6 @@ func openAPIOperations() []apiOperation {
 	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)
 	ops = append(ops, catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")...)
 	ops = append(ops, ticketingOps()...)
+	ops = append(ops, participationOps()...)
 	return ops
 }

@@ -53,7 +53,7 @@ var openAPIComponents = []component{
 	{name: "Problem", typ: typeOf[httpx.Problem](), desc: "An RFC 9457 problem (application/problem+json). code is the stable error code (invalid, not_found, conflict, unauthenticated, forbidden, rate_limited, unavailable, insufficient_funds, internal); reason, when present, names the precise cause (e.g. bad_credentials, insufficient_credit, idempotency_key_reused)."},
 
 	// Identity.
-	{name: "Grant", typ: typeOf[identity.Grant](), desc: "A role, within a scope (a shop id for merchant_staff, a venue id for door_staff)."},
+	{name: "Grant", typ: typeOf[identity.Grant](), desc: "A role, within a scope (a shop id for merchant_staff, a venue id for door_staff, an office id for city_staff)."},
 	{name: "Caller", typ: typeOf[identity.Caller](), desc: "The authenticated account behind the request."},
 	{name: "Account", typ: typeOf[identity.Account]()},
 	{name: "Tokens", typ: typeOf[identity.Tokens](), desc: "An access token (EdDSA-signed JWT, short-lived) and an opaque refresh token (rotated on every use)."},

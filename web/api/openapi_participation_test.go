@@ -1,0 +1,178 @@
+package api
+
+import (
+	"cityhub/identity"
+	"cityhub/participation"
+)
+
+// Participation's part of web/api/openapi.json: citizens' reports, the
+// offices' triage, proposals, their open data (openAPIOperations appends
+// participationOps).
+
+var officeStaff = staffRoles
+
+func init() {
+	openAPIComponents = append(openAPIComponents,
+		component{name: "NewReport", typ: typeOf[participation.NewReport](), request: true, required: []string{"category", "description"},
+			desc: "A report: a category, the place (lat and lon with located true, or an address), a description, and whether the reporter's name is shown publicly. As multipart/form-data the same fields (booleans as \"true\"/\"false\"; lat and lon imply located) and up to three files \"photo\"."},
+		component{name: "Report", typ: typeOf[participation.Report](), desc: "A report as its reporter and the office's staff see it."},
+		component{name: "ReportChange", typ: typeOf[participation.Change](), desc: "One recorded change; actor_id is shown to the office's staff only."},
+		component{name: "ReportPhoto", typ: typeOf[participation.Photo](), desc: "A photo's record; the image is at /api/v1/photos/{id} (and, once approved, /api/v1/open/photos/{id})."},
+		component{name: "ReportTiming", typ: typeOf[participation.Timing]()},
+		component{name: "ReportView", typ: typeOf[participation.ReportView](), desc: "A report with its history, photos and timing (time to acknowledge, to fix)."},
+		component{name: "PublicReport", typ: typeOf[participation.PublicReport](), desc: "A report as anyone sees it: no account or e-mail, a name only when the reporter chose it, nothing staff redacted, approved photos only."},
+		component{name: "NearbyReport", typ: typeOf[participation.Nearby]()},
+		component{name: "ReasonRequest", typ: typeOf[reasonRequest](), request: true, required: []string{"reason"}},
+		component{name: "StatusRequest", typ: typeOf[statusRequest](), request: true, required: []string{"status"}},
+		component{name: "MergeRequest", typ: typeOf[mergeRequest](), request: true, required: []string{"into"}},
+		component{name: "RedactRequest", typ: typeOf[redactRequest](), request: true, required: []string{"redacted"}},
+		component{name: "StateRequest", typ: typeOf[stateRequest](), request: true, required: []string{"state"}},
+		component{name: "NewProposal", typ: typeOf[participation.NewProposal](), request: true, required: []string{"title", "body"}},
+		component{name: "PublicProposal", typ: typeOf[participation.PublicProposal](), desc: "A proposal as anyone sees it; its author's name only when they chose it."},
+		component{name: "SupportResult", typ: typeOf[SupportResult]()},
+		component{name: "FollowRequest", typ: typeOf[followRequest](), request: true, required: []string{"follow"}},
+		component{name: "CommentRequest", typ: typeOf[commentRequest](), request: true, required: []string{"body"}},
+		component{name: "PublicComment", typ: typeOf[participation.PublicComment]()},
+		component{name: "Comment", typ: typeOf[participation.Comment](), desc: "A comment with its moderation state, for administrators."},
+		component{name: "AnswerRequest", typ: typeOf[answerRequest](), request: true, required: []string{"answer"}},
+		component{name: "APIKeyRequest", typ: typeOf[apiKeyRequest](), request: true, required: []string{"name"}},
+		component{name: "Open311APIKey", typ: typeOf[participation.APIKey](), desc: "An Open311 client's key, without its secret."},
+		component{name: "IssuedOpen311APIKey", typ: typeOf[participation.IssuedAPIKey](), desc: "A new key; key (id.secret) is shown in this answer only."},
+		component{name: "ReportCount", typ: typeOf[participation.ReportCount]()},
+		component{name: "OpenParticipation", typ: typeOf[participation.OpenData](), desc: "The newest 1000 reports and proposals as the public sees them and the counts of every report by contrada, category and status (CC-BY-4.0)."},
+	)
+	for k, v := range map[string]*obj{
+		"Report.status":         newObj("enum", participation.Statuses),
+		"PublicReport.status":   newObj("enum", participation.Statuses),
+		"StatusRequest.status":  newObj("enum", participation.Statuses[1:]),
+		"ReportPhoto.state":     newObj("enum", []string{participation.PhotoPending, participation.PhotoApproved, participation.PhotoHidden}),
+		"StateRequest.state":    newObj("description", "A photo: approved or hidden. A comment: hidden or visible (its flags cleared)."),
+		"PublicProposal.state":  newObj("enum", []string{participation.ProposalCollecting, participation.ProposalAwaitingAnswer, participation.ProposalAnswered}),
+		"Comment.state":         newObj("enum", []string{participation.CommentVisible, participation.CommentFlagged, participation.CommentHidden}),
+		"NewProposal.threshold": newObj("description", "City administrators only: this proposal's own threshold of supports (0: the city's)."),
+	} {
+		openAPIFieldNotes[k] = v
+	}
+}
+
+var (
+	officeQuery   = query("office", "The office whose queue to list; staff of one office may leave it out.", str())
+	categoryQuery = query("category", "Only this category (repeatable).", str())
+	statusQuery   = query("status", "Only this status (repeatable).", newObj("type", "string", "enum", participation.Statuses))
+	contradaQuery = query("contrada", "Only this contrada.", str())
+	partLimit     = query("limit", "Page size, 1 to 1000 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", participation.MaxListLimit))
+	jpeg          = apiResponse{status: 200, desc: "The JPEG (re-encoded, without metadata).", media: "image/jpeg"}
+)
+
+func pageOf(member, item string) *obj {
+	return newObj("type", "object", "properties", newObj(member, newObj("type", "array", "items", ref(item)), "next_cursor",
+		newObj("type", "string", "description", "The cursor of the next page; empty on the last.")),
+		"required", []string{member, "next_cursor"}, "additionalProperties", false)
+}
+
+func participationOps() []apiOperation {
+	citizenOnly := []identity.Role{identity.RoleCitizen}
+	return []apiOperation{
+		// Reports: citizens and the public.
+		{method: "POST", path: "/api/v1/reports", id: "createReport", tag: "reports", summary: "Report a problem in the city", auth: "roles", roles: citizenOnly,
+			desc: "JSON without photos, or multipart/form-data with up to three files \"photo\" (JPEG, PNG or WebP, at most CITYHUB_PHOTO_MAX_BYTES each), re-encoded without metadata (EXIF and its GPS position are dropped) and public only once staff approve them. 400 for a category that does not exist (unknown_category), a place outside the city (outside_city), no place (no_location), a short or long description, too many photos or an image that is not JPEG, PNG or WebP or is too large. An Idempotency-Key is honoured for bodies up to 64 KiB (JSON reports; multipart with small photos).",
+			body: "NewReport", form: true,
+			ok: []apiResponse{{status: 201, desc: "The report, open.", schema: "Report", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/reports", id: "listReports", tag: "reports", summary: "Reports as the public sees them, newest first", auth: "public",
+			query: []apiParam{categoryQuery, statusQuery, contradaQuery, cursorQuery, partLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of reports.", schema: pageOf("reports", "PublicReport")}}, errs: []int{400}},
+		{method: "GET", path: "/api/v1/reports/{id}", id: "getReport", tag: "reports", summary: "One report as the public sees it", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "The report.", schema: "PublicReport"}}, errs: []int{404}},
+		{method: "GET", path: "/api/v1/reports/{id}/details", id: "getReportDetails", tag: "reports", summary: "A report whole, with its history (its reporter and the office's staff)", auth: "bearer",
+			desc: "404 for anyone else. The reporter does not see which staff account made a change.",
+			ok:   []apiResponse{{status: 200, desc: "The report.", schema: "ReportView"}}, errs: []int{401, 404}},
+		{method: "POST", path: "/api/v1/reports/{id}/reopen", id: "reopenReport", tag: "reports", summary: "Reopen a fixed report, saying why (its reporter)", auth: "bearer",
+			desc: "Within CITYHUB_REPORT_REOPEN_PERIOD of it being fixed. 404 for a report that is not the caller's; 409 when it is not fixed or the period has passed; 400 without a reason.",
+			body: "ReasonRequest", ok: []apiResponse{{status: 200, desc: "The report, open again.", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/me/reports", id: "listMyReports", tag: "reports", summary: "The caller's reports, newest first", auth: "bearer",
+			query: []apiParam{cursorQuery, partLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of reports.", schema: pageOf("reports", "Report")}}, errs: []int{400, 401}},
+		{method: "GET", path: "/api/v1/photos/{id}", id: "getReportPhoto", tag: "reports", summary: "A report's photo, with the caller's rights", auth: "bearer",
+			desc: "Approved photos to anyone signed in; pending or hidden ones to the reporter and the office's staff only (404 otherwise). Not cached; the public copy of approved photos is /api/v1/open/photos/{id}.",
+			ok:   []apiResponse{jpeg}, errs: []int{401, 404}},
+		{method: "GET", path: "/api/v1/photos/{id}/thumbnail", id: "getReportPhotoThumbnail", tag: "reports", summary: "A report photo's thumbnail (320 px), with the caller's rights", auth: "bearer",
+			ok: []apiResponse{jpeg}, errs: []int{401, 404}},
+
+		// The offices' triage.
+		{method: "GET", path: "/api/v1/staff/queue", id: "staffQueue", tag: "reports-staff", summary: "An office's reports still being worked, oldest first", auth: "roles", roles: officeStaff,
+			desc:  "403 for an office the caller does not work (not_office_staff); 404 for an unknown office; 400 when office is needed (administrators, staff of several offices).",
+			query: []apiParam{officeQuery, partLimit},
+			ok: []apiResponse{{status: 200, desc: "The queue.", schema: newObj("type", "object", "properties", newObj("office", str(), "reports", newObj("type", "array", "items", ref("Report"))),
+				"required", []string{"office", "reports"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404}},
+		{method: "PUT", path: "/api/v1/staff/reports/{id}/status", id: "changeReportStatus", tag: "reports-staff", summary: "Move a report on, with a public note", auth: "roles", roles: officeStaff,
+			desc: "The reporter is e-mailed in the same transaction. 409 for a move the report's status does not allow (see docs/participation.md); 400 for rejected without a note; 403 for a report of another office.",
+			body: "StatusRequest", ok: []apiResponse{{status: 200, desc: "The report.", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "POST", path: "/api/v1/staff/reports/{id}/merge", id: "mergeReport", tag: "reports-staff", summary: "Merge a duplicate into an active report of the same category", auth: "roles", roles: officeStaff,
+			body: "MergeRequest", ok: []apiResponse{{status: 200, desc: "The merged report (duplicate).", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/staff/reports/{id}/nearby", id: "nearbyReports", tag: "reports-staff", summary: "Active reports of the same category nearby (merge candidates)", auth: "roles", roles: officeStaff,
+			ok: []apiResponse{{status: 200, desc: "Nearest first.", schema: listOf("nearby", "NearbyReport")}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: "/api/v1/staff/reports/{id}/redacted", id: "redactReport", tag: "reports-staff", summary: "Hide (or show again) a report's personal data from the public", auth: "roles", roles: officeStaff,
+			body: "RedactRequest", ok: []apiResponse{{status: 200, desc: "The report.", schema: "Report"}}, errs: []int{400, 401, 403, 404}},
+		{method: "GET", path: "/api/v1/staff/photos", id: "pendingPhotos", tag: "reports-staff", summary: "Photos awaiting moderation in the caller's offices, oldest first", auth: "roles", roles: officeStaff,
+			query: []apiParam{partLimit},
+			ok:    []apiResponse{{status: 200, desc: "Photos (records; images at /api/v1/photos/{id}).", schema: listOf("photos", "ReportPhoto")}}, errs: []int{400, 401, 403}},
+		{method: "PUT", path: "/api/v1/staff/photos/{id}/state", id: "moderatePhoto", tag: "reports-staff", summary: "Approve or hide a photo", auth: "roles", roles: officeStaff,
+			body: "StateRequest", ok: []apiResponse{{status: 200, desc: "The photo's new state.", schema: newObj("type", "object", "properties", newObj("id", str(), "state", str()),
+				"required", []string{"id", "state"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404}},
+
+		// Proposals.
+		{method: "POST", path: "/api/v1/proposals", id: "createProposal", tag: "proposals", summary: "Make a proposal for the city (its author follows it)", auth: "roles", roles: citizenOnly,
+			body: "NewProposal", ok: []apiResponse{{status: 201, desc: "The proposal.", schema: "PublicProposal", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/proposals", id: "listProposals", tag: "proposals", summary: "Proposals, newest first", auth: "public",
+			query: []apiParam{cursorQuery, partLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of proposals.", schema: pageOf("proposals", "PublicProposal")}}, errs: []int{400}},
+		{method: "GET", path: "/api/v1/proposals/{id}", id: "getProposal", tag: "proposals", summary: "One proposal", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "The proposal.", schema: "PublicProposal"}}, errs: []int{404}},
+		{method: "POST", path: "/api/v1/proposals/{id}/support", id: "supportProposal", tag: "proposals", summary: "Support a proposal, once", auth: "roles", roles: citizenOnly,
+			desc: "However many supports by one citizen race, one counts; again answers added=false. 409 (proposal_answered) once the city answered.",
+			ok:   []apiResponse{{status: 200, desc: "The proposal and whether this call added the support.", schema: "SupportResult"}}, errs: []int{401, 403, 404, 409}},
+		{method: "PUT", path: "/api/v1/proposals/{id}/follow", id: "followProposal", tag: "proposals", summary: "Follow a proposal (e-mailed when answered), or stop", auth: "bearer",
+			body: "FollowRequest", ok: []apiResponse{{status: 200, desc: "Whether the caller now follows it.", schema: "FollowRequest"}}, errs: []int{400, 401, 403, 404}},
+		{method: "GET", path: "/api/v1/proposals/{id}/comments", id: "listProposalComments", tag: "proposals", summary: "A proposal's comments, oldest first", auth: "public",
+			query: []apiParam{cursorQuery, partLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of visible comments.", schema: pageOf("comments", "PublicComment")}}, errs: []int{400, 404}},
+		{method: "POST", path: "/api/v1/proposals/{id}/comments", id: "commentProposal", tag: "proposals", summary: "Comment on a proposal, signed with the caller's name", auth: "roles", roles: citizenOnly,
+			body: "CommentRequest", ok: []apiResponse{{status: 201, desc: "The comment.", schema: "PublicComment"}}, errs: []int{400, 401, 403, 404}},
+		{method: "POST", path: "/api/v1/comments/{id}/flag", id: "flagComment", tag: "proposals", summary: "Report an abusive comment", auth: "roles", roles: citizenOnly,
+			desc: "The comment stays visible until an administrator hides it. Flagging again changes nothing.",
+			body: "ReasonRequest", ok: []apiResponse{{status: 204, desc: "Flagged."}}, errs: []int{400, 401, 403, 404}},
+		{method: "POST", path: "/api/v1/admin/proposals/{id}/answer", id: "answerProposal", tag: "proposals-admin", summary: "Answer a proposal publicly", auth: "roles", roles: admin,
+			desc: "Supports end; every follower is e-mailed in the same transaction. 409 (already_answered).",
+			body: "AnswerRequest", ok: []apiResponse{{status: 200, desc: "The proposal.", schema: "PublicProposal"}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/admin/proposals/awaiting", id: "awaitingProposals", tag: "proposals-admin", summary: "Proposals past their threshold awaiting an answer, longest waiting first", auth: "roles", roles: admin,
+			query: []apiParam{cursorQuery, partLimit},
+			ok:    []apiResponse{{status: 200, desc: "Proposals.", schema: listOf("proposals", "PublicProposal")}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/admin/comments/flagged", id: "flaggedComments", tag: "proposals-admin", summary: "Flagged comments, oldest first", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Comments.", schema: listOf("comments", "Comment")}}, errs: []int{401, 403}},
+		{method: "PUT", path: "/api/v1/admin/comments/{id}/state", id: "moderateComment", tag: "proposals-admin", summary: "Hide a comment, or keep it visible", auth: "roles", roles: admin,
+			body: "StateRequest", ok: []apiResponse{{status: 200, desc: "The comment's new state.", schema: newObj("type", "object", "properties", newObj("id", str(), "state", str()),
+				"required", []string{"id", "state"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404}},
+		{method: "GET", path: "/api/v1/admin/open311/keys", id: "listOpen311Keys", tag: "proposals-admin", summary: "Open311 clients' API keys (no secrets)", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 200, desc: "Keys.", schema: listOf("keys", "Open311APIKey")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/admin/open311/keys", id: "issueOpen311Key", tag: "proposals-admin", summary: "Issue an Open311 client an API key", auth: "roles", roles: admin,
+			desc: "The key is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer issues another and revokes the first.",
+			body: "APIKeyRequest", ok: []apiResponse{{status: 201, desc: "The key, shown once.", schema: "IssuedOpen311APIKey"}}, errs: []int{400, 401, 403}},
+		{method: "DELETE", path: "/api/v1/admin/open311/keys/{id}", id: "revokeOpen311Key", tag: "proposals-admin", summary: "Revoke an Open311 API key", auth: "roles", roles: admin,
+			ok: []apiResponse{{status: 204, desc: "Revoked."}}, errs: []int{401, 403, 404}},
+
+		// Open data.
+		{method: "GET", path: "/api/v1/open/participation", id: "openParticipation", tag: "open-data", summary: "Anonymous reports, proposals and counts (CC-BY-4.0)", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "The open data; a Link header names the licence.", schema: "OpenParticipation", headers: []string{"Link"}}}},
+		{method: "GET", path: "/api/v1/open/reports.csv", id: "openReportsCSV", tag: "open-data", summary: "The reports as CSV", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+		{method: "GET", path: "/api/v1/open/proposals.csv", id: "openProposalsCSV", tag: "open-data", summary: "The proposals as CSV", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+		{method: "GET", path: "/api/v1/open/report-counts.csv", id: "openReportCountsCSV", tag: "open-data", summary: "Report counts by contrada, category and status as CSV", auth: "public",
+			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
+		{method: "GET", path: "/api/v1/open/photos/{id}", id: "openReportPhoto", tag: "open-data", summary: "An approved report photo", auth: "public",
+			desc: "Approved photos only (404 otherwise, whoever asks). Cache-Control: public, max-age=300; the ETag is the photo's id (304 on If-None-Match).",
+			ok:   []apiResponse{jpeg, {status: 304, desc: "Not modified."}}, errs: []int{404}},
+		{method: "GET", path: "/api/v1/open/photos/{id}/thumbnail", id: "openReportPhotoThumbnail", tag: "open-data", summary: "An approved report photo's thumbnail (320 px)", auth: "public",
+			ok: []apiResponse{jpeg, {status: 304, desc: "Not modified."}}, errs: []int{404}},
+	}
+}
