@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"cityhub/mail"
 	"cityhub/participation"
 	"cityhub/photo"
 	"cityhub/web"
@@ -22,12 +21,7 @@ func (h *hub) newParticipation() (web.Participation, error) {
 	if err != nil {
 		return web.Participation{}, fmt.Errorf("set up participation: %w", err)
 	}
-	composer, err := mail.NewComposer(h.cfg.PublicURL)
-	if err != nil {
-		return web.Participation{}, fmt.Errorf("set up participation e-mail: %w", err)
-	}
-	composer.SetZone(h.cfg.TimeZone)
-	svc.SendMail(composer)
+	svc.SendMail(h.composer)
 	return web.Participation{
 		Service: svc,
 		Photos:  photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
