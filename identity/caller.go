@@ -34,14 +34,37 @@ type Grant struct {
 	Scope string `json:"scope,omitempty"`
 }
 
-// Caller is the authenticated account behind a request.
+// Caller is the authenticated account behind a request, or the hub itself
+// (System).
 type Caller struct {
 	AccountID string  `json:"account_id"`
 	Email     string  `json:"email"`
 	Name      string  `json:"name"`
 	Locale    string  `json:"locale,omitempty"`
 	Grants    []Grant `json:"grants"`
+
+	// system is set by System only: it is unexported so that no token,
+	// session, JSON body or other package can produce it.
+	system bool
 }
+
+// SystemAccountID is the actor the hub's own processes are recorded as (in
+// audit entries, "resolved by"). Account ids are generated with a prefix
+// ("acc_"), so no account ever has it.
+const SystemAccountID = "system"
+
+// System is the caller for the hub's own processes: telemetry from the
+// stations' broker, the open feeds, the wallet's item registry, the station
+// simulator and the demo's seeding. It never comes from a request: the HTTP
+// surfaces build callers from accounts' tokens and sessions only, and the
+// mark it carries cannot be set outside this package. It holds no role, so
+// a service that does not name it refuses it.
+func System() Caller {
+	return Caller{AccountID: SystemAccountID, Name: "cityhub", system: true}
+}
+
+// IsSystem reports whether c is the hub's own process (System).
+func (c Caller) IsSystem() bool { return c.system }
 
 // Has reports whether the caller holds role (in any scope).
 func (c Caller) Has(role Role) bool {
