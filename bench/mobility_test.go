@@ -273,7 +273,7 @@ func benchUnlock(b *testing.B, engine, url string, o mobilitytest.Options) {
 			break
 		}
 		start := time.Now()
-		r, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: dock})
+		r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: dock})
 		if err != nil {
 			b.Fatalf("unlock %d: %v", i, err)
 		}
@@ -283,7 +283,7 @@ func benchUnlock(b *testing.B, engine, url string, o mobilitytest.Options) {
 			b.Fatal(err)
 		}
 		mobilitytest.Eventually(b, 5*time.Second, "ride ended", func() bool {
-			_, err := e.Svc.CurrentRide(ctx, rider)
+			_, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider))
 			return apperr.Has(err, apperr.NotFound)
 		})
 		// The station's status after docking must be in before the next unlock picks a dock.

@@ -85,7 +85,7 @@ func TestFeedsFromLiveStations(t *testing.T) {
 			ctx := context.Background()
 			rider := e.Rider(t, 1000)
 			from, to := e.Stations[0], e.Stations[1]
-			r, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: from.ID, Dock: 1})
+			r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: from.ID, Dock: 1})
 			if err != nil {
 				t.Fatalf("unlock: %v", err)
 			}
@@ -100,7 +100,7 @@ func TestFeedsFromLiveStations(t *testing.T) {
 				t.Fatal(err)
 			}
 			testutil.Eventually(t, 10*time.Second, "ride ended and the bike docked", func() bool {
-				if _, err := e.Svc.CurrentRide(ctx, rider); err == nil {
+				if _, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider)); err == nil {
 					return false
 				}
 				s, err := e.StationState(to.ID)

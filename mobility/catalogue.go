@@ -5,13 +5,24 @@ import (
 	"fmt"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 )
 
 // ---- Catalogue (city admin) ----
 
+// Every catalogue operation, reads included (they show closed stations and
+// bikes out of the fleet), is the city administrator's, or the hub's own
+// when it seeds; SetStationOpen, SetDockService and Docks are the mobility
+// operators' too. Unauthenticated without an account, Forbidden for any
+// other role. Riders read the public views (StationList, StationDetail,
+// RiderPlan).
+
 // PutStation creates or replaces a station (seeding); an admin creates with
 // CreateStation and edits with UpdateStation. Invalid on bad fields.
-func (s *Service) PutStation(ctx context.Context, st Station) (Station, error) {
+func (s *Service) PutStation(ctx context.Context, c identity.Caller, st Station) (Station, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return st, err
+	}
 	if err := st.Validate(); err != nil {
 		return st, err
 	}
@@ -63,7 +74,10 @@ func (s *Service) writeCatalogue(ctx context.Context, what string, check func(Tx
 // CreateStation creates a station that must not exist yet: Conflict
 // (station_exists) when the id is taken, even by a creator racing this one.
 // Invalid on bad fields.
-func (s *Service) CreateStation(ctx context.Context, st Station) (Station, error) {
+func (s *Service) CreateStation(ctx context.Context, c identity.Caller, st Station) (Station, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return st, err
+	}
 	if err := st.Validate(); err != nil {
 		return st, err
 	}
@@ -78,7 +92,10 @@ func (s *Service) CreateStation(ctx context.Context, st Station) (Station, error
 // UpdateStation changes an existing station and returns it as stored.
 // NotFound when there is none (deleted meanwhile included): an edit never
 // creates. Invalid on bad fields.
-func (s *Service) UpdateStation(ctx context.Context, st Station) (Station, error) {
+func (s *Service) UpdateStation(ctx context.Context, c identity.Caller, st Station) (Station, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return st, err
+	}
 	if err := st.Validate(); err != nil {
 		return st, err
 	}
@@ -96,14 +113,20 @@ func (s *Service) UpdateStation(ctx context.Context, st Station) (Station, error
 }
 
 // Station returns one station. NotFound if missing.
-func (s *Service) Station(ctx context.Context, id string) (Station, error) {
+func (s *Service) Station(ctx context.Context, c identity.Caller, id string) (Station, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return Station{}, err
+	}
 	var st Station
 	err := s.store.View(ctx, func(tx Tx) error { var err error; st, err = tx.Station(ctx, id); return err })
 	return st, err
 }
 
 // Stations lists every station.
-func (s *Service) Stations(ctx context.Context) ([]Station, error) {
+func (s *Service) Stations(ctx context.Context, c identity.Caller) ([]Station, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return nil, err
+	}
 	var out []Station
 	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.Stations(ctx); return err })
 	return out, err
@@ -111,7 +134,10 @@ func (s *Service) Stations(ctx context.Context) ([]Station, error) {
 
 // DeleteStation removes a station and its live state, so a station created
 // again under the same id starts from its next status. NotFound if missing.
-func (s *Service) DeleteStation(ctx context.Context, id string) error {
+func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id string) error {
+	if err := MayManageCatalogue(c); err != nil {
+		return err
+	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.DeleteStation(ctx, id); err != nil {
 			return err
@@ -126,7 +152,10 @@ func (s *Service) DeleteStation(ctx context.Context, id string) error {
 }
 
 // SetStationOpen opens or closes a station (operator). NotFound if missing.
-func (s *Service) SetStationOpen(ctx context.Context, id string, open bool) (Station, error) {
+func (s *Service) SetStationOpen(ctx context.Context, c identity.Caller, id string, open bool) (Station, error) {
+	if err := MayOperate(c); err != nil {
+		return Station{}, err
+	}
 	var st Station
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		ok, err := tx.SetStationOpen(ctx, id, open, s.stamp())
@@ -146,7 +175,10 @@ func (s *Service) SetStationOpen(ctx context.Context, id string, open bool) (Sta
 
 // SetDockService puts a dock in or out of service (operator). NotFound for an
 // unknown station, Invalid for a dock number beyond its capacity.
-func (s *Service) SetDockService(ctx context.Context, stationID string, dock int, inService bool, note string) (Dock, error) {
+func (s *Service) SetDockService(ctx context.Context, c identity.Caller, stationID string, dock int, inService bool, note string) (Dock, error) {
+	if err := MayOperate(c); err != nil {
+		return Dock{}, err
+	}
 	d := Dock{StationID: stationID, Number: dock, InService: inService, Note: note, UpdatedAt: s.now().UTC()}
 	if len(note) > 500 {
 		return d, apperr.R(apperr.Invalid, "dock_note", "A dock note has at most 500 characters.")
@@ -168,7 +200,10 @@ func (s *Service) SetDockService(ctx context.Context, stationID string, dock int
 }
 
 // Docks lists the dock settings of a station ("" for all stations).
-func (s *Service) Docks(ctx context.Context, stationID string) ([]Dock, error) {
+func (s *Service) Docks(ctx context.Context, c identity.Caller, stationID string) ([]Dock, error) {
+	if err := MayOperate(c); err != nil {
+		return nil, err
+	}
 	var out []Dock
 	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.Docks(ctx, stationID); return err })
 	return out, err
@@ -176,7 +211,10 @@ func (s *Service) Docks(ctx context.Context, stationID string) ([]Dock, error) {
 
 // PutBike creates or replaces a bike (seeding). Invalid for an unknown
 // vehicle type.
-func (s *Service) PutBike(ctx context.Context, b Bike) (Bike, error) {
+func (s *Service) PutBike(ctx context.Context, c identity.Caller, b Bike) (Bike, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return b, err
+	}
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
@@ -195,7 +233,10 @@ func (s *Service) PutBike(ctx context.Context, b Bike) (Bike, error) {
 
 // CreateBike creates a bike that must not exist yet: Conflict (bike_exists)
 // when the id is taken. Invalid for an unknown vehicle type.
-func (s *Service) CreateBike(ctx context.Context, b Bike) (Bike, error) {
+func (s *Service) CreateBike(ctx context.Context, c identity.Caller, b Bike) (Bike, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return b, err
+	}
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
@@ -219,7 +260,10 @@ func knownVehicleType(ctx context.Context, tx Tx, id string) error {
 
 // UpdateBike changes an existing bike. NotFound when there is none; Invalid
 // for an unknown vehicle type.
-func (s *Service) UpdateBike(ctx context.Context, b Bike) (Bike, error) {
+func (s *Service) UpdateBike(ctx context.Context, c identity.Caller, b Bike) (Bike, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return b, err
+	}
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
@@ -232,21 +276,30 @@ func (s *Service) UpdateBike(ctx context.Context, b Bike) (Bike, error) {
 }
 
 // Bike returns one bike. NotFound if missing.
-func (s *Service) Bike(ctx context.Context, id string) (Bike, error) {
+func (s *Service) Bike(ctx context.Context, c identity.Caller, id string) (Bike, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return Bike{}, err
+	}
 	var b Bike
 	err := s.store.View(ctx, func(tx Tx) error { var err error; b, err = tx.Bike(ctx, id); return err })
 	return b, err
 }
 
 // Bikes lists every bike.
-func (s *Service) Bikes(ctx context.Context) ([]Bike, error) {
+func (s *Service) Bikes(ctx context.Context, c identity.Caller) ([]Bike, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return nil, err
+	}
 	var out []Bike
 	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.Bikes(ctx); return err })
 	return out, err
 }
 
 // DeleteBike removes a bike. NotFound if missing; Conflict while it is on a ride.
-func (s *Service) DeleteBike(ctx context.Context, id string) error {
+func (s *Service) DeleteBike(ctx context.Context, c identity.Caller, id string) error {
+	if err := MayManageCatalogue(c); err != nil {
+		return err
+	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := tx.OpenRideOfBike(ctx, id); err == nil {
 			return apperr.R(apperr.Conflict, "bike_on_ride", "The bike is on a ride.")
@@ -263,7 +316,10 @@ func (s *Service) DeleteBike(ctx context.Context, id string) error {
 
 // PutVehicleType creates or replaces a vehicle type (seeding). Invalid for
 // an unknown plan.
-func (s *Service) PutVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+func (s *Service) PutVehicleType(ctx context.Context, c identity.Caller, v VehicleType) (VehicleType, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return v, err
+	}
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
@@ -282,7 +338,10 @@ func (s *Service) PutVehicleType(ctx context.Context, v VehicleType) (VehicleTyp
 
 // CreateVehicleType creates a vehicle type that must not exist yet: Conflict
 // (vehicle_type_exists) when the id is taken. Invalid for an unknown plan.
-func (s *Service) CreateVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+func (s *Service) CreateVehicleType(ctx context.Context, c identity.Caller, v VehicleType) (VehicleType, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return v, err
+	}
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
@@ -306,7 +365,10 @@ func knownPricingPlan(ctx context.Context, tx Tx, id string) error {
 
 // UpdateVehicleType changes an existing vehicle type. NotFound when there is
 // none; Invalid for an unknown plan.
-func (s *Service) UpdateVehicleType(ctx context.Context, v VehicleType) (VehicleType, error) {
+func (s *Service) UpdateVehicleType(ctx context.Context, c identity.Caller, v VehicleType) (VehicleType, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return v, err
+	}
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
@@ -319,14 +381,20 @@ func (s *Service) UpdateVehicleType(ctx context.Context, v VehicleType) (Vehicle
 }
 
 // VehicleType returns one vehicle type. NotFound if missing.
-func (s *Service) VehicleType(ctx context.Context, id string) (VehicleType, error) {
+func (s *Service) VehicleType(ctx context.Context, c identity.Caller, id string) (VehicleType, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return VehicleType{}, err
+	}
 	var v VehicleType
 	err := s.store.View(ctx, func(tx Tx) error { var err error; v, err = tx.VehicleType(ctx, id); return err })
 	return v, err
 }
 
 // VehicleTypes lists every vehicle type.
-func (s *Service) VehicleTypes(ctx context.Context) ([]VehicleType, error) {
+func (s *Service) VehicleTypes(ctx context.Context, c identity.Caller) ([]VehicleType, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return nil, err
+	}
 	var out []VehicleType
 	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.VehicleTypes(ctx); return err })
 	return out, err
@@ -334,7 +402,10 @@ func (s *Service) VehicleTypes(ctx context.Context) ([]VehicleType, error) {
 
 // DeleteVehicleType removes a vehicle type. NotFound if missing; Conflict
 // (from the store) while bikes use it.
-func (s *Service) DeleteVehicleType(ctx context.Context, id string) error {
+func (s *Service) DeleteVehicleType(ctx context.Context, c identity.Caller, id string) error {
+	if err := MayManageCatalogue(c); err != nil {
+		return err
+	}
 	err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeleteVehicleType(ctx, id) })
 	if err == nil {
 		s.changed()
@@ -344,7 +415,10 @@ func (s *Service) DeleteVehicleType(ctx context.Context, id string) error {
 
 // PutPricingPlan creates or replaces a pricing plan (seeding). Rides already started keep
 // the plan they started with.
-func (s *Service) PutPricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+func (s *Service) PutPricingPlan(ctx context.Context, c identity.Caller, p PricingPlan) (PricingPlan, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return p, err
+	}
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -358,7 +432,10 @@ func (s *Service) PutPricingPlan(ctx context.Context, p PricingPlan) (PricingPla
 
 // CreatePricingPlan creates a plan that must not exist yet: Conflict
 // (pricing_plan_exists) when the id is taken.
-func (s *Service) CreatePricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+func (s *Service) CreatePricingPlan(ctx context.Context, c identity.Caller, p PricingPlan) (PricingPlan, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return p, err
+	}
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -371,7 +448,10 @@ func (s *Service) CreatePricingPlan(ctx context.Context, p PricingPlan) (Pricing
 
 // UpdatePricingPlan changes an existing plan. NotFound when there is none.
 // Rides already started keep the plan they started with.
-func (s *Service) UpdatePricingPlan(ctx context.Context, p PricingPlan) (PricingPlan, error) {
+func (s *Service) UpdatePricingPlan(ctx context.Context, c identity.Caller, p PricingPlan) (PricingPlan, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return p, err
+	}
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -383,14 +463,20 @@ func (s *Service) UpdatePricingPlan(ctx context.Context, p PricingPlan) (Pricing
 }
 
 // PricingPlan returns one plan. NotFound if missing.
-func (s *Service) PricingPlan(ctx context.Context, id string) (PricingPlan, error) {
+func (s *Service) PricingPlan(ctx context.Context, c identity.Caller, id string) (PricingPlan, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return PricingPlan{}, err
+	}
 	var p PricingPlan
 	err := s.store.View(ctx, func(tx Tx) error { var err error; p, err = tx.PricingPlan(ctx, id); return err })
 	return p, err
 }
 
 // PricingPlans lists every plan.
-func (s *Service) PricingPlans(ctx context.Context) ([]PricingPlan, error) {
+func (s *Service) PricingPlans(ctx context.Context, c identity.Caller) ([]PricingPlan, error) {
+	if err := MayManageCatalogue(c); err != nil {
+		return nil, err
+	}
 	var out []PricingPlan
 	err := s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.PricingPlans(ctx); return err })
 	return out, err
@@ -398,10 +484,28 @@ func (s *Service) PricingPlans(ctx context.Context) ([]PricingPlan, error) {
 
 // DeletePricingPlan removes a plan. NotFound if missing; Conflict (from the
 // store) while a vehicle type uses it.
-func (s *Service) DeletePricingPlan(ctx context.Context, id string) error {
+func (s *Service) DeletePricingPlan(ctx context.Context, c identity.Caller, id string) error {
+	if err := MayManageCatalogue(c); err != nil {
+		return err
+	}
 	err := s.store.InTx(ctx, func(tx Tx) error { return tx.DeletePricingPlan(ctx, id) })
 	if err == nil {
 		s.changed()
 	}
 	return err
+}
+
+// RiderPlan is the pricing plan a rider pays on a vehicle type. Public, as
+// the feeds publish every plan. NotFound for an unknown vehicle type or plan.
+func (s *Service) RiderPlan(ctx context.Context, vehicleTypeID string) (PricingPlan, error) {
+	var p PricingPlan
+	err := s.store.View(ctx, func(tx Tx) error {
+		v, err := tx.VehicleType(ctx, vehicleTypeID)
+		if err != nil {
+			return err
+		}
+		p, err = tx.PricingPlan(ctx, v.PricingPlanID)
+		return err
+	})
+	return p, err
 }

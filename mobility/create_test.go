@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -58,8 +59,8 @@ func TestConcurrentCreatesOfOneStationHaveOneWinner(t *testing.T) {
 				Address: fmt.Sprintf("Via %d", i), Lat: 41 + float64(i)/100, Lon: 14 + float64(i)/100, Capacity: i + 1, Open: i%2 == 0}
 		}
 		v0 := svc.Version()
-		w := race(t, n, "station_exists", func(i int) error { _, err := svc.CreateStation(ctx, want(i)); return err })
-		got, err := svc.Station(ctx, "piazza")
+		w := race(t, n, "station_exists", func(i int) error { _, err := svc.CreateStation(ctx, identity.System(), want(i)); return err })
+		got, err := svc.Station(ctx, identity.System(), "piazza")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,7 +72,7 @@ func TestConcurrentCreatesOfOneStationHaveOneWinner(t *testing.T) {
 		if d := svc.Version() - v0; d != 1 {
 			t.Errorf("version moved %d times for one create", d)
 		}
-		all, _ := svc.Stations(ctx)
+		all, _ := svc.Stations(ctx, identity.System())
 		if len(all) != 1 {
 			t.Errorf("%d stations", len(all))
 		}
@@ -88,8 +89,8 @@ func TestConcurrentCreatesOfOnePricingPlanHaveOneWinner(t *testing.T) {
 			return mobility.PricingPlan{ID: "notte", NameIT: fmt.Sprintf("Notte %d", i), DescriptionIT: fmt.Sprintf("Piano %d", i),
 				UnlockCents: int64(100 + i), PerMin: []mobility.Segment{{StartMin: 0, RateCents: int64(10 + i), IntervalMin: 1, EndMin: 30 + i}, {StartMin: 30 + i, RateCents: int64(200 + i), IntervalMin: 30}}}
 		}
-		w := race(t, n, "pricing_plan_exists", func(i int) error { _, err := svc.CreatePricingPlan(ctx, want(i)); return err })
-		got, err := svc.PricingPlan(ctx, "notte")
+		w := race(t, n, "pricing_plan_exists", func(i int) error { _, err := svc.CreatePricingPlan(ctx, identity.System(), want(i)); return err })
+		got, err := svc.PricingPlan(ctx, identity.System(), "notte")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,22 +110,22 @@ func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 		plan := mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100}
 		vt := mobility.VehicleType{ID: "city", NameIT: "Città", Propulsion: mobility.Human, PricingPlanID: "base"}
 		bike := mobility.Bike{ID: "b-1", VehicleTypeID: "city", Active: true}
-		if _, err := svc.CreateBike(ctx, bike); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "unknown_vehicle_type" {
+		if _, err := svc.CreateBike(ctx, identity.System(), bike); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "unknown_vehicle_type" {
 			t.Errorf("bike of unknown type: %v", err)
 		}
-		if _, err := svc.CreateVehicleType(ctx, vt); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "unknown_pricing_plan" {
+		if _, err := svc.CreateVehicleType(ctx, identity.System(), vt); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "unknown_pricing_plan" {
 			t.Errorf("type of unknown plan: %v", err)
 		}
-		if _, err := svc.CreateStation(ctx, mobility.Station{ID: "x", Capacity: 0}); !apperr.Has(err, apperr.Invalid) {
+		if _, err := svc.CreateStation(ctx, identity.System(), mobility.Station{ID: "x", Capacity: 0}); !apperr.Has(err, apperr.Invalid) {
 			t.Errorf("invalid station: %v", err)
 		}
-		if _, err := svc.CreatePricingPlan(ctx, plan); err != nil {
+		if _, err := svc.CreatePricingPlan(ctx, identity.System(), plan); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.CreateVehicleType(ctx, vt); err != nil {
+		if _, err := svc.CreateVehicleType(ctx, identity.System(), vt); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.CreateBike(ctx, bike); err != nil {
+		if _, err := svc.CreateBike(ctx, identity.System(), bike); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range []struct {
@@ -132,15 +133,15 @@ func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 			err    error
 		}{
 			{"pricing_plan_exists", func() error {
-				_, err := svc.CreatePricingPlan(ctx, mobility.PricingPlan{ID: "base", NameIT: "Altro", UnlockCents: 5})
+				_, err := svc.CreatePricingPlan(ctx, identity.System(), mobility.PricingPlan{ID: "base", NameIT: "Altro", UnlockCents: 5})
 				return err
 			}()},
 			{"vehicle_type_exists", func() error {
-				_, err := svc.CreateVehicleType(ctx, mobility.VehicleType{ID: "city", NameIT: "Altro", Propulsion: mobility.Human, PricingPlanID: "base"})
+				_, err := svc.CreateVehicleType(ctx, identity.System(), mobility.VehicleType{ID: "city", NameIT: "Altro", Propulsion: mobility.Human, PricingPlanID: "base"})
 				return err
 			}()},
 			{"bike_exists", func() error {
-				_, err := svc.CreateBike(ctx, mobility.Bike{ID: "b-1", VehicleTypeID: "city"})
+				_, err := svc.CreateBike(ctx, identity.System(), mobility.Bike{ID: "b-1", VehicleTypeID: "city"})
 				return err
 			}()},
 		} {
@@ -148,21 +149,21 @@ func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 				t.Errorf("second create: %v, want Conflict %s", c.err, c.reason)
 			}
 		}
-		if p, _ := svc.PricingPlan(ctx, "base"); p.NameIT != "Base" || p.UnlockCents != 100 {
+		if p, _ := svc.PricingPlan(ctx, identity.System(), "base"); p.NameIT != "Base" || p.UnlockCents != 100 {
 			t.Errorf("a refused create changed the plan: %+v", p)
 		}
-		if b, _ := svc.Bike(ctx, "b-1"); !b.Active {
+		if b, _ := svc.Bike(ctx, identity.System(), "b-1"); !b.Active {
 			t.Errorf("a refused create changed the bike: %+v", b)
 		}
 		plan.UnlockCents = 150
-		if _, err := svc.UpdatePricingPlan(ctx, plan); err != nil {
+		if _, err := svc.UpdatePricingPlan(ctx, identity.System(), plan); err != nil {
 			t.Fatal(err)
 		}
-		if p, _ := svc.PricingPlan(ctx, "base"); p.UnlockCents != 150 {
+		if p, _ := svc.PricingPlan(ctx, identity.System(), "base"); p.UnlockCents != 150 {
 			t.Errorf("edit lost: %+v", p)
 		}
 		// An edit of what is gone is NotFound and brings nothing back.
-		if err := svc.DeleteBike(ctx, "b-1"); err != nil {
+		if err := svc.DeleteBike(ctx, identity.System(), "b-1"); err != nil {
 			t.Fatal(err)
 		}
 		st := mobility.Station{ID: "ghost", NameIT: "Fantasma", Lat: 41, Lon: 14, Capacity: 2}
@@ -170,14 +171,14 @@ func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 			reason string
 			err    error
 		}{
-			{"no_bike", func() error { _, err := svc.UpdateBike(ctx, bike); return err }()},
-			{"no_station", func() error { _, err := svc.UpdateStation(ctx, st); return err }()},
+			{"no_bike", func() error { _, err := svc.UpdateBike(ctx, identity.System(), bike); return err }()},
+			{"no_station", func() error { _, err := svc.UpdateStation(ctx, identity.System(), st); return err }()},
 			{"no_pricing_plan", func() error {
-				_, err := svc.UpdatePricingPlan(ctx, mobility.PricingPlan{ID: "gone", NameIT: "X"})
+				_, err := svc.UpdatePricingPlan(ctx, identity.System(), mobility.PricingPlan{ID: "gone", NameIT: "X"})
 				return err
 			}()},
 			{"no_vehicle_type", func() error {
-				_, err := svc.UpdateVehicleType(ctx, mobility.VehicleType{ID: "gone", NameIT: "X", Propulsion: mobility.Human, PricingPlanID: "base"})
+				_, err := svc.UpdateVehicleType(ctx, identity.System(), mobility.VehicleType{ID: "gone", NameIT: "X", Propulsion: mobility.Human, PricingPlanID: "base"})
 				return err
 			}()},
 		} {
@@ -185,17 +186,17 @@ func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 				t.Errorf("edit of a missing object: %v, want NotFound %s", c.err, c.reason)
 			}
 		}
-		if _, err := svc.Bike(ctx, "b-1"); !apperr.Has(err, apperr.NotFound) {
+		if _, err := svc.Bike(ctx, identity.System(), "b-1"); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("an edit brought a deleted bike back: %v", err)
 		}
-		if _, err := svc.Station(ctx, "ghost"); !apperr.Has(err, apperr.NotFound) {
+		if _, err := svc.Station(ctx, identity.System(), "ghost"); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("an edit created a station: %v", err)
 		}
-		created, err := svc.CreateStation(ctx, mobility.Station{ID: "real", NameIT: "Vera", Lat: 41, Lon: 14, Capacity: 2})
+		created, err := svc.CreateStation(ctx, identity.System(), mobility.Station{ID: "real", NameIT: "Vera", Lat: 41, Lon: 14, Capacity: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		edited, err := svc.UpdateStation(ctx, mobility.Station{ID: "real", NameIT: "Vera 2", Lat: 41, Lon: 14, Capacity: 4})
+		edited, err := svc.UpdateStation(ctx, identity.System(), mobility.Station{ID: "real", NameIT: "Vera 2", Lat: 41, Lon: 14, Capacity: 4})
 		if err != nil || edited.NameIT != "Vera 2" || edited.Capacity != 4 || !edited.CreatedAt.Equal(created.CreatedAt) {
 			t.Errorf("edited %+v (%v), created %+v", edited, err, created)
 		}
@@ -210,28 +211,28 @@ func TestSetStationOpenTouchesOnlyTheFlag(t *testing.T) {
 		ctx := context.Background()
 		svc := mobility.NewService(db.Mobility(), nil, nil)
 		st := mobility.Station{ID: "flag-1", NameIT: "Piazza Roma", Lat: 41.13, Lon: 14.78, Capacity: 4, Open: true}
-		if _, err := svc.CreateStation(ctx, st); err != nil {
+		if _, err := svc.CreateStation(ctx, identity.System(), st); err != nil {
 			t.Fatal(err)
 		}
 		edited := st
 		edited.NameIT = "Piazza Roma (nuova)"
-		if _, err := svc.UpdateStation(ctx, edited); err != nil {
+		if _, err := svc.UpdateStation(ctx, identity.System(), edited); err != nil {
 			t.Fatal(err)
 		}
-		got, err := svc.SetStationOpen(ctx, "flag-1", false)
+		got, err := svc.SetStationOpen(ctx, identity.System(), "flag-1", false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if got.Open || got.NameIT != "Piazza Roma (nuova)" {
 			t.Fatalf("after closing: %+v, want closed with the edited name", got)
 		}
-		if err := svc.DeleteStation(ctx, "flag-1"); err != nil {
+		if err := svc.DeleteStation(ctx, identity.System(), "flag-1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := svc.SetStationOpen(ctx, "flag-1", true); !apperr.Has(err, apperr.NotFound) {
+		if _, err := svc.SetStationOpen(ctx, identity.System(), "flag-1", true); !apperr.Has(err, apperr.NotFound) {
 			t.Fatalf("opening a deleted station: %v, want not found", err)
 		}
-		if _, err := svc.Station(ctx, "flag-1"); !apperr.Has(err, apperr.NotFound) {
+		if _, err := svc.Station(ctx, identity.System(), "flag-1"); !apperr.Has(err, apperr.NotFound) {
 			t.Fatalf("the deleted station came back: %v", err)
 		}
 	})

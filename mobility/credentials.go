@@ -135,7 +135,7 @@ func (s *Service) RotateStationCredential(ctx context.Context, caller identity.C
 }
 
 func (s *Service) newStationSecret(ctx context.Context, caller identity.Caller, stationID string, rotate bool) (IssuedCredential, error) {
-	if err := mayOperate(caller); err != nil {
+	if err := MayOperate(caller); err != nil {
 		return IssuedCredential{}, err
 	}
 	accounts, cost := s.brokerAccounts()
@@ -200,7 +200,7 @@ func (s *Service) newStationSecret(ctx context.Context, caller identity.Caller, 
 // Forbidden; NotFound (no active credential); Unavailable (the broker did
 // not drop the account; nothing changed).
 func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.Caller, stationID string) (StationCredential, error) {
-	if err := mayOperate(caller); err != nil {
+	if err := MayOperate(caller); err != nil {
 		return StationCredential{}, err
 	}
 	accounts, _ := s.brokerAccounts()
@@ -242,7 +242,7 @@ func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.C
 // StationCredential is a station's credential (never its secret). Errors:
 // Unauthenticated, Forbidden; NotFound (none issued).
 func (s *Service) StationCredential(ctx context.Context, caller identity.Caller, stationID string) (StationCredential, error) {
-	if err := mayOperate(caller); err != nil {
+	if err := MayOperate(caller); err != nil {
 		return StationCredential{}, err
 	}
 	var c StationCredential
@@ -256,7 +256,7 @@ func (s *Service) StationCredential(ctx context.Context, caller identity.Caller,
 
 // StationCredentials lists every station's credential by station id.
 func (s *Service) StationCredentials(ctx context.Context, caller identity.Caller) ([]StationCredential, error) {
-	if err := mayOperate(caller); err != nil {
+	if err := MayOperate(caller); err != nil {
 		return nil, err
 	}
 	var out []StationCredential

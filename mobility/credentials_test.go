@@ -61,7 +61,7 @@ func credentialService(t *testing.T, db store.DB) (*mobility.Service, *brokerBoo
 	svc.SetSecretHashCost(identity.FastArgon2)
 	book := &brokerBook{secrets: map[string]string{}}
 	svc.SetBrokerAccounts(book)
-	if _, err := svc.CreateStation(context.Background(), mobility.Station{ID: "piazza", NameIT: "Piazza", NameEN: "Square", Lat: 41.1, Lon: 14.7, Capacity: 4, Open: true}); err != nil {
+	if _, err := svc.CreateStation(context.Background(), identity.System(), mobility.Station{ID: "piazza", NameIT: "Piazza", NameEN: "Square", Lat: 41.1, Lon: 14.7, Capacity: 4, Open: true}); err != nil {
 		t.Fatal(err)
 	}
 	return svc, book
@@ -152,7 +152,7 @@ func TestStationCredentialLifecycle(t *testing.T) {
 			t.Errorf("audit %v %v, want %s (the refused rotation not recorded)", actions, err, want)
 		}
 		// Deleting the station takes its account with it.
-		if err := svc.DeleteStation(ctx, "piazza"); err != nil {
+		if err := svc.DeleteStation(ctx, identity.System(), "piazza"); err != nil {
 			t.Fatal(err)
 		}
 		if _, ok := book.secret("piazza"); ok || authenticates(t, svc, "piazza", third.Secret) {
@@ -262,7 +262,7 @@ func TestLateUnlockRaisesOneIncident(t *testing.T) {
 		ctx := context.Background()
 		now := time.Now()
 		for range 3 {
-			if err := svc.UnlockConfirmedLate(ctx, "piazza", "cmd_unknown", now); err != nil {
+			if err := svc.UnlockConfirmedLate(ctx, identity.System(), "piazza", "cmd_unknown", now); err != nil {
 				t.Fatal(err)
 			}
 		}

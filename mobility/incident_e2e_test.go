@@ -30,7 +30,7 @@ func TestLateOKAfterFailedUnlockRaisesIncident(t *testing.T) {
 		ctx := context.Background()
 		rider := e.Rider(t, 10_000)
 		st := e.Stations[0]
-		ride, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[0].Dock})
+		ride, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[0].Dock})
 		if apperr.ReasonOf(err) != "station_timeout" || ride.Status != mobility.RideFailed {
 			t.Fatalf("silent station: %+v %v", ride, err)
 		}
@@ -55,7 +55,7 @@ func TestLateOKAfterFailedUnlockRaisesIncident(t *testing.T) {
 			open[0].StationID != st.ID || open[0].RequestID != ride.CommandID {
 			t.Errorf("incidents %+v, want one naming ride %s and bike %s", open, ride.ID, ride.BikeID)
 		}
-		if got, _ := e.Svc.RideOf(ctx, rider, ride.ID); got.Status != mobility.RideFailed {
+		if got, _ := e.Svc.RideOf(ctx, mobilitytest.Citizen(rider), ride.ID); got.Status != mobility.RideFailed {
 			t.Errorf("the late ok changed the ride: %+v", got)
 		}
 	})

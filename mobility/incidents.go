@@ -52,8 +52,12 @@ type IncidentTx interface {
 // UnlockConfirmedLate records that a station confirmed an unlock nobody
 // waits for. A confirmation of a ride that did start (a duplicate delivery)
 // changes nothing; any other raises one incident per station and request,
-// however often the station repeats itself.
-func (s *Service) UnlockConfirmedLate(ctx context.Context, stationID, requestID string, at time.Time) error {
+// however often the station repeats itself. Only the hub's own processes
+// (the broker's reply handler) report it: Forbidden for anyone else.
+func (s *Service) UnlockConfirmedLate(ctx context.Context, c identity.Caller, stationID, requestID string, at time.Time) error {
+	if err := onlySystem(c); err != nil {
+		return err
+	}
 	inc := Incident{ID: ids.New("inc"), Kind: IncidentReleasedWithoutRide, StationID: stationID, RequestID: requestID,
 		RaisedAt: at.UTC().Truncate(time.Microsecond)}
 	raised := false
@@ -84,7 +88,7 @@ func (s *Service) UnlockConfirmedLate(ctx context.Context, stationID, requestID 
 // Incidents lists incidents for operators and admins, newest first (open
 // ones only if openOnly). Errors: Unauthenticated, Forbidden.
 func (s *Service) Incidents(ctx context.Context, caller identity.Caller, openOnly bool) ([]Incident, error) {
-	if err := mayOperate(caller); err != nil {
+	if err := MayOperate(caller); err != nil {
 		return nil, err
 	}
 	var out []Incident
@@ -100,7 +104,7 @@ func (s *Service) Incidents(ctx context.Context, caller identity.Caller, openOnl
 // the bike. Errors: Unauthenticated, Forbidden; NotFound (no open incident
 // with that id).
 func (s *Service) ResolveIncident(ctx context.Context, caller identity.Caller, id string) error {
-	if err := mayOperate(caller); err != nil {
+	if err := MayOperate(caller); err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
@@ -110,15 +114,4 @@ func (s *Service) ResolveIncident(ctx context.Context, caller identity.Caller, i
 		}
 		return err
 	})
-}
-
-// mayOperate: mobility operators and city admins.
-func mayOperate(c identity.Caller) error {
-	if c.AccountID == "" {
-		return apperr.E(apperr.Unauthenticated, "Sign in first.")
-	}
-	if !c.Has(identity.RoleAdmin) && !c.Has(identity.RoleOperator) {
-		return apperr.E(apperr.Forbidden, "Only mobility operators and city administrators see incidents.")
-	}
-	return nil
 }

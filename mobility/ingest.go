@@ -46,8 +46,13 @@ type docking struct {
 // twice, or split across hub replicas; one with the same "ts" is newer (it
 // arrived later). A ride ends when its bike is reported locked in a dock of a
 // station, at the hub's time of that report: by a bike_docked that agrees
-// with the station's state, or by a status.
-func (s *Service) Ingest(ctx context.Context, batch []Telemetry) error {
+// with the station's state, or by a status. Telemetry reaches the service
+// through the hub's own processes only (the broker's subscriber): Forbidden
+// for any other caller.
+func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemetry) error {
+	if err := onlySystem(c); err != nil {
+		return err
+	}
 	if len(batch) == 0 {
 		return nil
 	}
@@ -174,7 +179,7 @@ func (s *Service) Ingest(ctx context.Context, batch []Telemetry) error {
 	s.ignored.refused.Add(n.refused)
 	s.changed()
 	for _, d := range dockings {
-		if _, _, err := s.EndRide(ctx, d.bike, d.station, d.dock, d.at); err != nil {
+		if _, _, err := s.endRide(ctx, d.bike, d.station, d.dock, d.at); err != nil {
 			// A later status showing the bike in its dock ends the ride if
 			// this was transient.
 			s.log.ErrorContext(ctx, "end ride on docking", slog.String("bike", d.bike), slog.String("station", d.station), slog.Any("error", err))
@@ -456,11 +461,11 @@ func (s *Service) maybePrune(ctx context.Context) {
 // admin): its docks, faults, online flag and the time of its last message,
 // so that its next status is taken whatever its "ts". For a station whose
 // clock was wrong, or whose state is wrong for any other reason; until the
-// next status it shows offline. Forbidden for other callers, NotFound for an
-// unknown station.
+// next status it shows offline. Unauthenticated, Forbidden for other
+// callers; NotFound for an unknown station.
 func (s *Service) ResetStationState(ctx context.Context, c identity.Caller, id string) error {
-	if !c.Has(identity.RoleOperator) && !c.Has(identity.RoleAdmin) {
-		return apperr.E(apperr.Forbidden, "Only a mobility operator or a city administrator may reset a station.")
+	if err := MayOperate(c); err != nil {
+		return err
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := tx.Station(ctx, id); err != nil {

@@ -10,6 +10,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -67,7 +68,7 @@ func newRules(t *testing.T, db store.DB) *rules {
 func (r *rules) ingest(t mobility.Telemetry, at time.Time) {
 	r.t.Helper()
 	t.Received = at
-	if err := r.svc.Ingest(context.Background(), []mobility.Telemetry{t}); err != nil {
+	if err := r.svc.Ingest(context.Background(), identity.System(), []mobility.Telemetry{t}); err != nil {
 		r.t.Fatalf("ingest: %v", err)
 	}
 }
@@ -121,7 +122,7 @@ func (r *rules) unlock(replyTS time.Time) (rider string, ride mobility.Ride) {
 	r.station.mu.Lock()
 	r.station.replyTS = replyTS
 	r.station.mu.Unlock()
-	ride, err = r.svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: r.st, Dock: 1})
+	ride, err = r.svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: r.st, Dock: 1})
 	if err != nil || ride.Status != mobility.RideActive {
 		r.t.Fatalf("unlock: %+v %v", ride, err)
 	}
@@ -130,7 +131,7 @@ func (r *rules) unlock(replyTS time.Time) (rider string, ride mobility.Ride) {
 
 func (r *rules) openRide(rider string) (mobility.RideView, bool) {
 	r.t.Helper()
-	v, err := r.svc.CurrentRide(context.Background(), rider)
+	v, err := r.svc.CurrentRide(context.Background(), mobilitytest.Citizen(rider))
 	if apperr.Has(err, apperr.NotFound) {
 		return v, false
 	} else if err != nil {
@@ -141,7 +142,7 @@ func (r *rules) openRide(rider string) (mobility.RideView, bool) {
 
 func (r *rules) lastRide(rider string) mobility.RideView {
 	r.t.Helper()
-	rides, err := r.svc.RideHistory(context.Background(), rider, time.Time{}, 1)
+	rides, err := r.svc.RideHistory(context.Background(), mobilitytest.Citizen(rider), time.Time{}, 1)
 	if err != nil || len(rides) != 1 {
 		r.t.Fatalf("ride history: %v %v", rides, err)
 	}
@@ -290,7 +291,7 @@ func TestOperatorResetsStationState(t *testing.T) {
 			t.Fatalf("after the reset: %d bikes, want the new status's 2", s.Bikes())
 		}
 		// Deleting a station forgets its state too.
-		if err := r.svc.DeleteStation(ctx, r.other); err != nil {
+		if err := r.svc.DeleteStation(ctx, identity.System(), r.other); err != nil {
 			t.Fatal(err)
 		}
 		if s := r.state(r.other); !s.LastReported.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"cityhub/identity"
 	"cityhub/wallet"
 )
 
@@ -17,8 +18,10 @@ var _ wallet.ItemSource = (*Service)(nil)
 // its ride page: the running one with its cost so far, ended ones with the
 // fare charged. Failed unlocks cost nothing and are left to the ride history.
 // Station names are the city's Italian names, as on the stations themselves.
+// The wallet's item registry calls it for the account whose wallet it shows
+// (the wallet decides who may see that), so it reads as the hub itself.
 func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.Item, error) {
-	rides, err := s.RideHistory(ctx, accountID, time.Time{}, walletRides)
+	rides, err := s.rideHistory(ctx, accountID, time.Time{}, walletRides)
 	if err != nil {
 		return nil, err
 	}
@@ -28,7 +31,7 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 			return n
 		}
 		n := id
-		if st, err := s.Station(ctx, id); err == nil {
+		if st, err := s.Station(ctx, identity.System(), id); err == nil {
 			n = st.Name("it")
 		}
 		names[id] = n

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/money"
 	"cityhub/wallet"
@@ -46,19 +47,21 @@ func (r UnlockRequest) Validate() error {
 	return nil
 }
 
-// Unlock asks the station to release a bike for riderID and starts the ride
-// on the station's ok. Errors: Invalid; NotFound (station or bike);
+// Unlock asks the station to release a bike for the calling citizen and
+// starts the ride on the station's ok. Errors: Unauthenticated;
+// Forbidden (not a citizen); Invalid; NotFound (station or bike);
 // InsufficientFunds (told before anything is sent); Conflict (the rider has an
 // open ride, the bike is taken, the station refused, or the request id is
 // someone else's); Unavailable (station closed, offline or silent until the
 // deadline, or the broker unreachable). A failed unlock charges nothing. The
 // same RequestID again returns the first attempt's outcome.
-func (s *Service) Unlock(ctx context.Context, riderID string, req UnlockRequest) (Ride, error) {
-	if err := req.Validate(); err != nil {
+func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockRequest) (Ride, error) {
+	riderID, err := riderOf(c)
+	if err != nil {
 		return Ride{}, err
 	}
-	if riderID == "" {
-		return Ride{}, apperr.E(apperr.Unauthenticated, "Sign in to unlock a bike.")
+	if err := req.Validate(); err != nil {
+		return Ride{}, err
 	}
 	if req.RequestID == "" {
 		req.RequestID = ids.New("cmd")
@@ -68,7 +71,7 @@ func (s *Service) Unlock(ctx context.Context, riderID string, req UnlockRequest)
 	ride := Ride{ID: ids.New("ride"), CommandID: req.RequestID, RiderID: riderID, StartStation: req.StationID,
 		Status: RidePending, CreatedAt: now, Deadline: now.Add(s.UnlockTimeout)}
 	var replay *Ride
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		prev, err := tx.RideByCommand(ctx, req.RequestID)
 		if err == nil {
 			replay = &prev
@@ -365,11 +368,16 @@ func (s *Service) view(r Ride, now time.Time) RideView {
 	return v
 }
 
-// CurrentRide returns the rider's open ride with its running cost. NotFound
-// when there is none.
-func (s *Service) CurrentRide(ctx context.Context, riderID string) (RideView, error) {
+// CurrentRide returns the calling citizen's open ride with its running
+// cost. NotFound when there is none; Unauthenticated, Forbidden (not a
+// citizen).
+func (s *Service) CurrentRide(ctx context.Context, c identity.Caller) (RideView, error) {
+	riderID, err := riderOf(c)
+	if err != nil {
+		return RideView{}, err
+	}
 	var r Ride
-	err := s.store.View(ctx, func(tx Tx) error { var err error; r, err = tx.OpenRideOfRider(ctx, riderID); return err })
+	err = s.store.View(ctx, func(tx Tx) error { var err error; r, err = tx.OpenRideOfRider(ctx, riderID); return err })
 	if err != nil {
 		if apperr.Has(err, apperr.NotFound) {
 			return RideView{}, apperr.R(apperr.NotFound, "no_ride", "You have no ride right now.")
@@ -379,9 +387,14 @@ func (s *Service) CurrentRide(ctx context.Context, riderID string) (RideView, er
 	return s.view(r, s.now()), nil
 }
 
-// RideOf is one of the rider's rides with its cost. NotFound if there is no
-// such ride or it belongs to someone else.
-func (s *Service) RideOf(ctx context.Context, riderID, rideID string) (RideView, error) {
+// RideOf is one of the calling citizen's rides with its cost. NotFound if
+// there is no such ride or it belongs to someone else; Unauthenticated,
+// Forbidden (not a citizen).
+func (s *Service) RideOf(ctx context.Context, c identity.Caller, rideID string) (RideView, error) {
+	riderID, err := riderOf(c)
+	if err != nil {
+		return RideView{}, err
+	}
 	r, err := s.ride(ctx, rideID)
 	if err != nil || r.RiderID != riderID {
 		if err == nil || apperr.Has(err, apperr.NotFound) {
@@ -392,9 +405,19 @@ func (s *Service) RideOf(ctx context.Context, riderID, rideID string) (RideView,
 	return s.view(r, s.now()), nil
 }
 
-// RideHistory lists a rider's rides, newest first (failed unlocks included,
-// so the rider sees that nothing was charged for them).
-func (s *Service) RideHistory(ctx context.Context, riderID string, before time.Time, limit int) ([]RideView, error) {
+// RideHistory lists the calling citizen's rides, newest first (failed
+// unlocks included, so the rider sees that nothing was charged for them).
+// Unauthenticated, Forbidden (not a citizen).
+func (s *Service) RideHistory(ctx context.Context, c identity.Caller, before time.Time, limit int) ([]RideView, error) {
+	riderID, err := riderOf(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.rideHistory(ctx, riderID, before, limit)
+}
+
+// rideHistory is RideHistory for riderID, decided by the caller.
+func (s *Service) rideHistory(ctx context.Context, riderID string, before time.Time, limit int) ([]RideView, error) {
 	if limit <= 0 || limit > 100 {
 		limit = 50
 	}
@@ -421,8 +444,16 @@ func (s *Service) RideHistory(ctx context.Context, riderID string, before time.T
 // ended, by a duplicate or late event) changes nothing and returns
 // ended=false. The fare is charged in the same transaction as the ride's end;
 // a fare beyond the credit uses wallet.RideOverrun, and a fare beyond even that
-// ends the ride as Unsettled for the operator, charging nothing.
-func (s *Service) EndRide(ctx context.Context, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
+// ends the ride as Unsettled for the operator, charging nothing. Only the
+// hub's own processes (telemetry) end rides: Forbidden for anyone else.
+func (s *Service) EndRide(ctx context.Context, c identity.Caller, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
+	if err := onlySystem(c); err != nil {
+		return Ride{}, false, err
+	}
+	return s.endRide(ctx, bikeID, stationID, dock, at)
+}
+
+func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
 	var out Ride
 	var ended bool
 	err := s.store.InTx(ctx, func(tx Tx) error {

@@ -11,6 +11,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
@@ -44,7 +45,7 @@ func combos(t *testing.T, all bool, fn func(t *testing.T, db store.DB, url strin
 
 func ride(t *testing.T, e *mobilitytest.Env, rider string) mobility.RideView {
 	t.Helper()
-	v, err := e.Svc.CurrentRide(context.Background(), rider)
+	v, err := e.Svc.CurrentRide(context.Background(), mobilitytest.Citizen(rider))
 	if err != nil {
 		t.Fatalf("current ride: %v", err)
 	}
@@ -82,7 +83,7 @@ func TestTelemetryUpdatesStationState(t *testing.T) {
 				t.Errorf("%s: %+v", v.ID, v)
 			}
 		}
-		occ, err := e.Svc.Occupancy24h(ctx, e.Stations[0].ID)
+		occ, err := e.Svc.Occupancy24h(ctx, identity.System(), e.Stations[0].ID)
 		if err != nil || len(occ) == 0 || occ[len(occ)-1].Bikes != 4 {
 			t.Errorf("occupancy %+v %v", occ, err)
 		}
@@ -108,10 +109,10 @@ func TestOlderTelemetryNeverOverwrites(t *testing.T) {
 			return mobility.Telemetry{StationID: "st-001", Kind: mobility.KindStatus, Status: r, Received: time.Now()}
 		}
 		// Newest first, then an older one in the same batch and in a later batch.
-		if err := svc.Ingest(ctx, []mobility.Telemetry{status(t0, "a", "b", "", ""), status(t0.Add(-time.Second), "", "", "", "")}); err != nil {
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(t0, "a", "b", "", ""), status(t0.Add(-time.Second), "", "", "", "")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Ingest(ctx, []mobility.Telemetry{status(t0.Add(-time.Minute), "", "", "", "")}); err != nil {
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(t0.Add(-time.Minute), "", "", "", "")}); err != nil {
 			t.Fatal(err)
 		}
 		v, err := svc.StationDetail(ctx, "st-001")
@@ -127,13 +128,13 @@ func TestOlderTelemetryNeverOverwrites(t *testing.T) {
 			t.Fatalf("bikes = %d, want 2", st.Bikes())
 		}
 		// All empty, newer: empty since then.
-		if err := svc.Ingest(ctx, []mobility.Telemetry{status(t0.Add(time.Second), "", "", "", "")}); err != nil {
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(t0.Add(time.Second), "", "", "", "")}); err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Ingest(ctx, []mobility.Telemetry{{StationID: "st-001", Kind: mobility.KindOnline, Online: &mobility.OnlineReport{Online: false}, Received: time.Now()}}); err != nil {
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: "st-001", Kind: mobility.KindOnline, Online: &mobility.OnlineReport{Online: false}, Received: time.Now()}}); err != nil {
 			t.Fatal(err)
 		}
-		ov, err := svc.OperatorOverview(ctx)
+		ov, err := svc.OperatorOverview(ctx, identity.System())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +155,7 @@ func TestUnlockRideAndDock(t *testing.T) {
 		ctx := context.Background()
 		rider := e.Rider(t, 1000)
 		st := e.Stations[0]
-		r, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 1})
+		r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 1})
 		if err != nil {
 			t.Fatalf("unlock: %v", err)
 		}
@@ -176,7 +177,7 @@ func TestUnlockRideAndDock(t *testing.T) {
 		}
 		var ended mobility.RideView
 		testutil.Eventually(t, 5*time.Second, "ride ended by bike_docked", func() bool {
-			h, err := e.Svc.RideHistory(ctx, rider, time.Time{}, 10)
+			h, err := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 10)
 			if err != nil || len(h) != 1 {
 				return false
 			}
@@ -191,13 +192,13 @@ func TestUnlockRideAndDock(t *testing.T) {
 		if b := e.Balance(t, rider); b != 1000-fare {
 			t.Errorf("balance %d, want %d", b, 1000-fare)
 		}
-		if _, err := e.Svc.CurrentRide(ctx, rider); !apperr.Has(err, apperr.NotFound) {
+		if _, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider)); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("current ride after docking: %v", err)
 		}
-		if v, err := e.Svc.RideOf(ctx, rider, r.ID); err != nil || v.FareCents != fare {
+		if v, err := e.Svc.RideOf(ctx, mobilitytest.Citizen(rider), r.ID); err != nil || v.FareCents != fare {
 			t.Errorf("ride of its rider: %+v %v", v, err)
 		}
-		if _, err := e.Svc.RideOf(ctx, e.Rider(t, 0), r.ID); !apperr.Has(err, apperr.NotFound) {
+		if _, err := e.Svc.RideOf(ctx, mobilitytest.Citizen(e.Rider(t, 0)), r.ID); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("someone else's ride: %v", err)
 		}
 		snap, err := e.Svc.Snapshot(ctx)
@@ -217,14 +218,14 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 
 		t.Run("station error", func(t *testing.T) {
 			e.Sim.SetBehaviour(1, 0, 0)
-			_, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 1})
+			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 1})
 			if !apperr.Has(err, apperr.Unavailable) || apperr.ReasonOf(err) != "station_refused:dock_fault" {
 				t.Fatalf("err = %v", err)
 			}
 		})
 		t.Run("wrong bike at dock", func(t *testing.T) {
 			e.Sim.SetBehaviour(0, 0, 0)
-			_, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 1, BikeID: st.Bikes[1].ID})
+			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 1, BikeID: st.Bikes[1].ID})
 			if !apperr.Has(err, apperr.Conflict) {
 				t.Fatalf("err = %v", err)
 			}
@@ -232,7 +233,7 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 		t.Run("timeout", func(t *testing.T) {
 			e.Sim.SetBehaviour(0, 1, 0)
 			start := time.Now()
-			_, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 2})
+			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 2})
 			if !apperr.Has(err, apperr.Unavailable) || apperr.ReasonOf(err) != "station_timeout" {
 				t.Fatalf("err = %v", err)
 			}
@@ -242,19 +243,19 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 		})
 		t.Run("late answer after the deadline", func(t *testing.T) {
 			e.Sim.SetBehaviour(0, 0, time.Second)
-			_, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 3})
+			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 3})
 			if !apperr.Has(err, apperr.Unavailable) {
 				t.Fatalf("err = %v", err)
 			}
 		})
 		e.Sim.SetBehaviour(0, 0, 0)
-		if _, err := e.Svc.CurrentRide(ctx, rider); !apperr.Has(err, apperr.NotFound) {
+		if _, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider)); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("a failed unlock left a ride: %v", err)
 		}
 		if b := e.Balance(t, rider); b != 1000 {
 			t.Errorf("balance %d after failed unlocks", b)
 		}
-		h, _ := e.Svc.RideHistory(ctx, rider, time.Time{}, 10)
+		h, _ := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 10)
 		for _, r := range h {
 			if r.Status != mobility.RideFailed || r.FareCents != 0 {
 				t.Errorf("history: %+v", r)
@@ -265,7 +266,7 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 		testutil.Eventually(t, 5*time.Second, "the late answer dropped", func() bool {
 			return mqtttest.Counter(t, e.Metrics, "cityhub_mqtt_command_results_total", "unmatched") >= 1
 		})
-		if _, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 3}); err != nil {
+		if _, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 3}); err != nil {
 			t.Fatalf("unlock after the failures: %v", err)
 		}
 	})
@@ -285,7 +286,7 @@ func TestUnlockRetryWithSameRequestID(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				rides[i], errs[i] = e.Svc.Unlock(ctx, rider, req)
+				rides[i], errs[i] = e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), req)
 			}()
 		}
 		wg.Wait()
@@ -294,7 +295,7 @@ func TestUnlockRetryWithSameRequestID(t *testing.T) {
 				t.Errorf("attempt %d: %+v %v", i, rides[i], errs[i])
 			}
 		}
-		again, err := e.Svc.Unlock(ctx, rider, req)
+		again, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), req)
 		if err != nil || again.ID != rides[0].ID {
 			t.Errorf("later retry: %+v %v", again, err)
 		}
@@ -302,7 +303,7 @@ func TestUnlockRetryWithSameRequestID(t *testing.T) {
 			t.Errorf("the station got %d commands, want 1", n)
 		}
 		other := e.Rider(t, 1000)
-		if _, err := e.Svc.Unlock(ctx, other, req); !apperr.Has(err, apperr.Conflict) {
+		if _, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(other), req); !apperr.Has(err, apperr.Conflict) {
 			t.Errorf("another rider reusing the request id: %v", err)
 		}
 	})
@@ -326,7 +327,7 @@ func TestTwoRidersRaceForOneBike(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, err := e.Svc.Unlock(ctx, r, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+				_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(r), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
 				switch {
 				case err == nil:
 					ok.Add(1)
@@ -348,11 +349,11 @@ func TestTwoRidersRaceForOneBike(t *testing.T) {
 		// One rider, one ride: the winner cannot take a second bike.
 		var winner string
 		for _, r := range riders {
-			if _, err := e.Svc.CurrentRide(ctx, r); err == nil {
+			if _, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(r)); err == nil {
 				winner = r
 			}
 		}
-		if _, err := e.Svc.Unlock(ctx, winner, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 2}); apperr.ReasonOf(err) != "ride_open" {
+		if _, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(winner), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 2}); apperr.ReasonOf(err) != "ride_open" {
 			t.Errorf("second ride: %v", err)
 		}
 	})
@@ -365,7 +366,7 @@ func TestDoubleBikeDockedChargesOnce(t *testing.T) {
 		ctx := context.Background()
 		rider := e.Rider(t, 1000)
 		st := e.Stations[0]
-		r, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: st.ID, Dock: 1})
+		r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -384,11 +385,11 @@ func TestDoubleBikeDockedChargesOnce(t *testing.T) {
 		}
 		wg.Wait()
 		testutil.Eventually(t, 5*time.Second, "ride ended", func() bool {
-			_, err := e.Svc.CurrentRide(ctx, rider)
+			_, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider))
 			return apperr.Has(err, apperr.NotFound)
 		})
 		pub.Publish(topic, 1, false, ev).Wait()
-		if _, _, err := e.Svc.EndRide(ctx, r.BikeID, e.Stations[1].ID, 6, time.Now()); err != nil {
+		if _, _, err := e.Svc.EndRide(ctx, identity.System(), r.BikeID, e.Stations[1].ID, 6, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		// The hub applies a station's events in the order it sent them: once
@@ -401,7 +402,7 @@ func TestDoubleBikeDockedChargesOnce(t *testing.T) {
 			d, ok := s.Dock(1)
 			return err == nil && ok && d.Fault == "after_late_docking"
 		})
-		h, _ := e.Svc.RideHistory(ctx, rider, time.Time{}, 10)
+		h, _ := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 10)
 		if len(h) != 1 || (h[0].FareCents != 100 && h[0].FareCents != 110) {
 			t.Fatalf("history %+v", h)
 		}
@@ -422,7 +423,7 @@ func TestCreditRules(t *testing.T) {
 		st := e.Stations[0]
 
 		poor := e.Rider(t, 50)
-		_, err := e.Svc.Unlock(ctx, poor, mobility.UnlockRequest{StationID: st.ID, Dock: 1})
+		_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(poor), mobility.UnlockRequest{StationID: st.ID, Dock: 1})
 		if !apperr.Has(err, apperr.InsufficientFunds) {
 			t.Fatalf("unlock without credit: %v", err)
 		}
@@ -437,27 +438,27 @@ func TestCreditRules(t *testing.T) {
 		var offset atomic.Int64
 		e.Svc.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
 		rich, short := e.Rider(t, 3000), e.Rider(t, 110)
-		r1, err := e.Svc.Unlock(ctx, rich, mobility.UnlockRequest{StationID: st.ID, Dock: 1})
+		r1, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rich), mobility.UnlockRequest{StationID: st.ID, Dock: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r2, err := e.Svc.Unlock(ctx, short, mobility.UnlockRequest{StationID: st.ID, Dock: 2})
+		r2, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(short), mobility.UnlockRequest{StationID: st.ID, Dock: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
 		offset.Store(int64(10 * time.Hour))
-		ov, err := e.Svc.OperatorOverview(ctx)
+		ov, err := e.Svc.OperatorOverview(ctx, identity.System())
 		if err != nil || len(ov.LongRides) != 2 {
 			t.Errorf("long rides: %+v %v", ov.LongRides, err)
 		}
-		e1, ended, err := e.Svc.EndRide(ctx, r1.BikeID, e.Stations[1].ID, 5, r1.StartedAt.Add(10*time.Hour))
+		e1, ended, err := e.Svc.EndRide(ctx, identity.System(), r1.BikeID, e.Stations[1].ID, 5, r1.StartedAt.Add(10*time.Hour))
 		if err != nil || !ended || e1.FareCents != 4200 || e1.Unsettled {
 			t.Fatalf("rich ride end: %+v %v", e1, err)
 		}
 		if b := e.Balance(t, rich); b != -1200 {
 			t.Errorf("rich balance %d, want -1200", b)
 		}
-		e2, _, err := e.Svc.EndRide(ctx, r2.BikeID, e.Stations[1].ID, 6, r2.StartedAt.Add(10*time.Hour))
+		e2, _, err := e.Svc.EndRide(ctx, identity.System(), r2.BikeID, e.Stations[1].ID, 6, r2.StartedAt.Add(10*time.Hour))
 		if err != nil || !e2.Unsettled || e2.LedgerTxID != "" {
 			t.Fatalf("short ride end: %+v %v", e2, err)
 		}
@@ -465,7 +466,7 @@ func TestCreditRules(t *testing.T) {
 			t.Errorf("short balance %d, want 110 (unsettled, not charged)", b)
 		}
 		offset.Store(0)
-		_, err = e.Svc.Unlock(ctx, rich, mobility.UnlockRequest{StationID: st.ID, Dock: 3})
+		_, err = e.Svc.Unlock(ctx, mobilitytest.Citizen(rich), mobility.UnlockRequest{StationID: st.ID, Dock: 3})
 		if !apperr.Has(err, apperr.InsufficientFunds) {
 			t.Errorf("unlock with negative credit: %v", err)
 		}
@@ -491,11 +492,11 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 			b.Stop()
 			testutil.Eventually(t, 5*time.Second, "hub notices", func() bool { return !e.Client.Connected() })
 			start := time.Now()
-			_, err := e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
 			if !apperr.Has(err, apperr.Unavailable) || time.Since(start) > time.Second {
 				t.Fatalf("unlock during outage: %v after %s", err, time.Since(start))
 			}
-			if _, err := e.Svc.CurrentRide(ctx, rider); !apperr.Has(err, apperr.NotFound) {
+			if _, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider)); !apperr.Has(err, apperr.NotFound) {
 				t.Errorf("ride left behind: %v", err)
 			}
 			b.Start(t)
@@ -503,7 +504,7 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 			testutil.Eventually(t, 10*time.Second, "hub resubscribed", e.Client.Connected)
 			var r mobility.Ride
 			testutil.Eventually(t, 10*time.Second, "unlock works again", func() bool {
-				r, err = e.Svc.Unlock(ctx, rider, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+				r, err = e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
 				return err == nil
 			})
 			t.Logf("%s: unlock works %s after the broker came back", name, time.Since(restarted).Round(time.Millisecond))
@@ -511,11 +512,11 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 				t.Fatal(err)
 			}
 			testutil.Eventually(t, 10*time.Second, "telemetry resumed: ride ended", func() bool {
-				_, err := e.Svc.CurrentRide(ctx, rider)
+				_, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider))
 				return apperr.Has(err, apperr.NotFound)
 			})
 			// The unlock during the outage left at most a failed ride, charging nothing.
-			h, _ := e.Svc.RideHistory(ctx, rider, time.Time{}, 10)
+			h, _ := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 10)
 			if b := e.Balance(t, rider); len(h) == 0 || h[0].Status != mobility.RideEnded || b != 1000-h[0].FareCents || h[0].FareCents < 100 {
 				t.Errorf("balance %d, history %+v", b, h)
 			}
@@ -544,37 +545,37 @@ func TestCatalogueRules(t *testing.T) {
 			err  error
 			code apperr.Code
 		}{
-			{"plan in use", svc.DeletePricingPlan(ctx, "standard"), apperr.Conflict},
-			{"type in use", svc.DeleteVehicleType(ctx, "bike"), apperr.Conflict},
-			{"missing bike", svc.DeleteBike(ctx, "nope"), apperr.NotFound},
-			{"missing station", svc.DeleteStation(ctx, "nope"), apperr.NotFound},
+			{"plan in use", svc.DeletePricingPlan(ctx, identity.System(), "standard"), apperr.Conflict},
+			{"type in use", svc.DeleteVehicleType(ctx, identity.System(), "bike"), apperr.Conflict},
+			{"missing bike", svc.DeleteBike(ctx, identity.System(), "nope"), apperr.NotFound},
+			{"missing station", svc.DeleteStation(ctx, identity.System(), "nope"), apperr.NotFound},
 		} {
 			if apperr.CodeOf(tc.err) != tc.code {
 				t.Errorf("%s: %v, want %s", tc.name, tc.err, tc.code)
 			}
 		}
-		if _, err := svc.PutBike(ctx, mobility.Bike{ID: "b1", VehicleTypeID: "rocket", Active: true}); !apperr.Has(err, apperr.Invalid) {
+		if _, err := svc.PutBike(ctx, identity.System(), mobility.Bike{ID: "b1", VehicleTypeID: "rocket", Active: true}); !apperr.Has(err, apperr.Invalid) {
 			t.Errorf("bike of unknown type: %v", err)
 		}
-		if _, err := svc.SetDockService(ctx, "cat-001", 9, false, ""); !apperr.Has(err, apperr.Invalid) {
+		if _, err := svc.SetDockService(ctx, identity.System(), "cat-001", 9, false, ""); !apperr.Has(err, apperr.Invalid) {
 			t.Errorf("dock beyond capacity: %v", err)
 		}
-		if _, err := svc.SetDockService(ctx, "cat-001", 2, false, "broken lock"); err != nil {
+		if _, err := svc.SetDockService(ctx, identity.System(), "cat-001", 2, false, "broken lock"); err != nil {
 			t.Fatal(err)
 		}
-		docks, _ := svc.Docks(ctx, "cat-001")
+		docks, _ := svc.Docks(ctx, identity.System(), "cat-001")
 		if len(docks) != 1 || docks[0].InService || docks[0].Note != "broken lock" {
 			t.Errorf("docks %+v", docks)
 		}
-		st, err := svc.SetStationOpen(ctx, "cat-002", false)
+		st, err := svc.SetStationOpen(ctx, identity.System(), "cat-002", false)
 		if err != nil || st.Open {
 			t.Fatalf("close: %+v %v", st, err)
 		}
-		got, _ := svc.Station(ctx, "cat-002")
+		got, _ := svc.Station(ctx, identity.System(), "cat-002")
 		if got.Open || got.NameEN != "Station 2" || got.CreatedAt.IsZero() {
 			t.Errorf("station %+v", got)
 		}
-		plans, _ := svc.PricingPlans(ctx)
+		plans, _ := svc.PricingPlans(ctx, identity.System())
 		if len(plans) != 2 || plans[1].ID != "standard" || len(plans[1].PerMin) != 2 || plans[1].PerMin[1].RateCents != 200 {
 			t.Errorf("plans %+v", plans)
 		}
@@ -641,14 +642,14 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 	}
 
 	r1, r2 := e.Rider(t, 1000), e.Rider(t, 1000)
-	rideB, err := b.Unlock(ctx, r1, mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+	rideB, err := b.Unlock(ctx, mobilitytest.Citizen(r1), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
 	if err != nil {
 		t.Fatalf("unlock through hub B: %v", err)
 	}
-	if _, err := e.Svc.Unlock(ctx, r2, mobility.UnlockRequest{StationID: e.Stations[0].ID, BikeID: rideB.BikeID}); !apperr.Has(err, apperr.Conflict) {
+	if _, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(r2), mobility.UnlockRequest{StationID: e.Stations[0].ID, BikeID: rideB.BikeID}); !apperr.Has(err, apperr.Conflict) {
 		t.Errorf("hub A handed out the bike hub B's rider holds: %v", err)
 	}
-	if _, err := e.Svc.Unlock(ctx, r2, mobility.UnlockRequest{StationID: e.Stations[1].ID, Dock: 1}); err != nil {
+	if _, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(r2), mobility.UnlockRequest{StationID: e.Stations[1].ID, Dock: 1}); err != nil {
 		t.Fatalf("unlock through hub A: %v", err)
 	}
 	// The ride started on B ends wherever the docking event lands.
@@ -656,7 +657,7 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, 5*time.Second, "ride through B ended", func() bool {
-		_, err := e.Svc.CurrentRide(ctx, r1)
+		_, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(r1))
 		return apperr.Has(err, apperr.NotFound)
 	})
 }
@@ -680,7 +681,7 @@ func TestTelemetryForUnregisteredStationIsDropped(t *testing.T) {
 		}
 		batch = append(batch, mobility.Telemetry{StationID: "st-001", Kind: mobility.KindStatus,
 			Status: &mobility.StatusReport{TS: now, Online: true, Docks: []mobility.DockState{{Dock: 1, BikeID: "b1", Locked: true}}}, Received: now})
-		if err := svc.Ingest(ctx, batch); err != nil {
+		if err := svc.Ingest(ctx, identity.System(), batch); err != nil {
 			t.Fatal(err)
 		}
 		err := db.Mobility().View(ctx, func(tx mobility.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 )
 
 // Snapshot is everything riders, operators and feeds read, taken together so
@@ -92,7 +93,10 @@ func (snap *Snapshot) OnRide(bike string) bool {
 	return snap.onRide[bike]
 }
 
-// Snapshot reads the catalogue, live state and open rides.
+// Snapshot reads the catalogue, live state and open rides. It takes no
+// caller: it is the feeds' input (GBFS) and the public views' source, and it
+// holds riders' open rides, so a surface shows only what it derives from it
+// for its readers, never the snapshot itself.
 func (s *Service) Snapshot(ctx context.Context) (Snapshot, error) {
 	snap := Snapshot{At: s.now().UTC(), States: map[string]StationState{}, Docks: map[string][]Dock{},
 		Bikes: map[string]Bike{}, VehicleTypes: map[string]VehicleType{}}
@@ -351,8 +355,13 @@ type Overview struct {
 	OpenRides int               `json:"open_rides"`
 }
 
-// OperatorOverview lists every station with its problems, problems first.
-func (s *Service) OperatorOverview(ctx context.Context) (Overview, error) {
+// OperatorOverview lists every station with its problems, problems first,
+// and the long rides. Unauthenticated; Forbidden unless a mobility
+// operator or city admin.
+func (s *Service) OperatorOverview(ctx context.Context, c identity.Caller) (Overview, error) {
+	if err := MayOperate(c); err != nil {
+		return Overview{}, err
+	}
 	snap, err := s.Snapshot(ctx)
 	if err != nil {
 		return Overview{}, err
@@ -410,7 +419,12 @@ func (s *Service) OperatorOverview(ctx context.Context) (Overview, error) {
 }
 
 // Occupancy24h is a station's samples over the last 24 hours, oldest first.
-func (s *Service) Occupancy24h(ctx context.Context, stationID string) ([]OccupancySample, error) {
+// Unauthenticated; Forbidden unless a mobility operator or city admin;
+// NotFound for an unknown station.
+func (s *Service) Occupancy24h(ctx context.Context, c identity.Caller, stationID string) ([]OccupancySample, error) {
+	if err := MayOperate(c); err != nil {
+		return nil, err
+	}
 	var out []OccupancySample
 	err := s.store.View(ctx, func(tx Tx) error {
 		if _, err := tx.Station(ctx, stationID); err != nil {

@@ -13,13 +13,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/mobility"
 )
 
-// Sink takes batches of decoded telemetry; mobility.Service is one.
+// Sink takes batches of decoded telemetry; mobility.Service is one. The
+// client calls it as the hub itself (identity.System): telemetry is the
+// hub's own process, never a request.
 type Sink interface {
-	Ingest(ctx context.Context, batch []mobility.Telemetry) error
+	Ingest(ctx context.Context, c identity.Caller, batch []mobility.Telemetry) error
 }
 
 // LateUnlockSink is told when a station confirms an unlock that nobody waits
@@ -27,7 +30,7 @@ type Sink interface {
 // not know): the bike is out without a ride, which an operator must see.
 // mobility.Service is one; a Sink that is not gets only the metric and a log.
 type LateUnlockSink interface {
-	UnlockConfirmedLate(ctx context.Context, stationID, requestID string, at time.Time) error
+	UnlockConfirmedLate(ctx context.Context, c identity.Caller, stationID, requestID string, at time.Time) error
 }
 
 // Options configure a Client. Zero values take the defaults noted.
@@ -468,7 +471,7 @@ func (c *Client) onReply(_ paho.Client, m paho.Message) {
 	if late, ok := c.sink.(LateUnlockSink); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := late.UnlockConfirmedLate(ctx, station, r.RequestID, time.Now()); err != nil {
+		if err := late.UnlockConfirmedLate(ctx, identity.System(), station, r.RequestID, time.Now()); err != nil {
 			c.log.Error("record late unlock", slog.String("request_id", r.RequestID), slog.Any("error", err))
 		}
 	}

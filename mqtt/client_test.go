@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
@@ -28,7 +29,10 @@ type sink struct {
 	batches int
 }
 
-func (s *sink) Ingest(_ context.Context, b []mobility.Telemetry) error {
+func (s *sink) Ingest(_ context.Context, c identity.Caller, b []mobility.Telemetry) error {
+	if !c.IsSystem() {
+		return fmt.Errorf("telemetry handed over as %q, not as the hub", c.AccountID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.got = append(s.got, b...)

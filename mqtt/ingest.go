@@ -14,6 +14,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"cityhub/identity"
 	"cityhub/mobility"
 )
 
@@ -268,7 +269,7 @@ func (c *Client) ingestOnce() bool {
 	if len(good) > 0 && c.sink != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		start := time.Now()
-		err := c.sink.Ingest(ctx, good)
+		err := c.sink.Ingest(ctx, identity.System(), good)
 		cancel()
 		if err != nil {
 			ok = false

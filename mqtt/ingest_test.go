@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cityhub/identity"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
@@ -22,9 +23,9 @@ type gatedSink struct {
 	gate chan struct{}
 }
 
-func (g *gatedSink) Ingest(ctx context.Context, b []mobility.Telemetry) error {
+func (g *gatedSink) Ingest(ctx context.Context, c identity.Caller, b []mobility.Telemetry) error {
 	<-g.gate
-	return g.sink.Ingest(ctx, b)
+	return g.sink.Ingest(ctx, c, b)
 }
 
 // Issue 9, item 3: a burst left up to 380 of 1,000 stations on an old

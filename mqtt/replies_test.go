@@ -3,12 +3,14 @@ package mqtt_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"cityhub/identity"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt"
@@ -78,7 +80,10 @@ type lateSink struct {
 	late []string
 }
 
-func (s *lateSink) UnlockConfirmedLate(_ context.Context, station, requestID string, _ time.Time) error {
+func (s *lateSink) UnlockConfirmedLate(_ context.Context, c identity.Caller, station, requestID string, _ time.Time) error {
+	if !c.IsSystem() {
+		return fmt.Errorf("late unlock reported as %q, not as the hub", c.AccountID)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.late = append(s.late, station+"/"+requestID)

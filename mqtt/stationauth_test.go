@@ -137,7 +137,7 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 			a, bb := "sa-"+tag, "sb-"+tag
 			secrets := map[string]string{}
 			for _, id := range []string{a, bb} {
-				if _, err := svc.CreateStation(ctx, mobility.Station{ID: id, NameIT: id, NameEN: id, Lat: 41.1, Lon: 14.7, Capacity: 4, Open: true}); err != nil {
+				if _, err := svc.CreateStation(ctx, identity.System(), mobility.Station{ID: id, NameIT: id, NameEN: id, Lat: 41.1, Lon: 14.7, Capacity: 4, Open: true}); err != nil {
 					t.Fatal(err)
 				}
 				c, err := svc.IssueStationCredential(ctx, admin, id)
@@ -145,7 +145,7 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 					t.Fatal(err)
 				}
 				secrets[id] = c.Secret
-				t.Cleanup(func() { _ = svc.DeleteStation(ctx, id) })
+				t.Cleanup(func() { _ = svc.DeleteStation(ctx, identity.System(), id) })
 			}
 			topics := mqtt.Topics{Root: root}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"cityhub/identity"
 	"cityhub/mobility"
 )
 
@@ -23,20 +24,22 @@ var (
 
 // SeedCatalogue registers the plans, vehicle types, stations and bikes of a
 // layout through the mobility service, so the hub knows what the simulator
-// plays. It is idempotent (everything is created or replaced).
+// plays. It is idempotent (everything is created or replaced). It writes as
+// the hub itself (identity.System): seeding is the hub's own process.
 func SeedCatalogue(ctx context.Context, svc *mobility.Service, stations []StationSpec) error {
+	sys := identity.System()
 	for _, p := range []mobility.PricingPlan{StandardPlan, EBikePlan} {
-		if _, err := svc.PutPricingPlan(ctx, p); err != nil {
+		if _, err := svc.PutPricingPlan(ctx, sys, p); err != nil {
 			return fmt.Errorf("seed plan %s: %w", p.ID, err)
 		}
 	}
 	for _, v := range []mobility.VehicleType{MechanicalType, ElectricType} {
-		if _, err := svc.PutVehicleType(ctx, v); err != nil {
+		if _, err := svc.PutVehicleType(ctx, sys, v); err != nil {
 			return fmt.Errorf("seed vehicle type %s: %w", v.ID, err)
 		}
 	}
 	for _, st := range stations {
-		if _, err := svc.PutStation(ctx, mobility.Station{ID: st.ID, NameIT: st.NameIT, NameEN: st.NameEN,
+		if _, err := svc.PutStation(ctx, sys, mobility.Station{ID: st.ID, NameIT: st.NameIT, NameEN: st.NameEN,
 			Lat: st.Lat, Lon: st.Lon, Capacity: st.Docks, Open: true}); err != nil {
 			return fmt.Errorf("seed station %s: %w", st.ID, err)
 		}
@@ -45,7 +48,7 @@ func SeedCatalogue(ctx context.Context, svc *mobility.Service, stations []Statio
 			if b.Electric {
 				vt = ElectricType.ID
 			}
-			if _, err := svc.PutBike(ctx, mobility.Bike{ID: b.ID, VehicleTypeID: vt, Active: true}); err != nil {
+			if _, err := svc.PutBike(ctx, sys, mobility.Bike{ID: b.ID, VehicleTypeID: vt, Active: true}); err != nil {
 				return fmt.Errorf("seed bike %s: %w", b.ID, err)
 			}
 		}

@@ -57,17 +57,17 @@ func english(pc *webtest.PageClient) {
 func (b *bikeAdminEnv) seed(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := b.svc.PutPricingPlan(ctx, mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100,
+	if _, err := b.svc.PutPricingPlan(ctx, identity.System(), mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100,
 		PerMin: []mobility.Segment{{StartMin: 0, RateCents: 5, IntervalMin: 1}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.svc.PutVehicleType(ctx, mobility.VehicleType{ID: "city", NameIT: "Bici da città", Propulsion: mobility.Human, PricingPlanID: "base"}); err != nil {
+	if _, err := b.svc.PutVehicleType(ctx, identity.System(), mobility.VehicleType{ID: "city", NameIT: "Bici da città", Propulsion: mobility.Human, PricingPlanID: "base"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.svc.PutStation(ctx, mobility.Station{ID: "duomo", NameIT: "Piazza Duomo", Lat: 41.13, Lon: 14.78, Capacity: 8, Open: true}); err != nil {
+	if _, err := b.svc.PutStation(ctx, identity.System(), mobility.Station{ID: "duomo", NameIT: "Piazza Duomo", Lat: 41.13, Lon: 14.78, Capacity: 8, Open: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.svc.PutBike(ctx, mobility.Bike{ID: "b-001", VehicleTypeID: "city", Active: true}); err != nil {
+	if _, err := b.svc.PutBike(ctx, identity.System(), mobility.Bike{ID: "b-001", VehicleTypeID: "city", Active: true}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -78,10 +78,10 @@ func (b *bikeAdminEnv) catalogueState(t *testing.T) string {
 	t.Helper()
 	ctx := context.Background()
 	var sb strings.Builder
-	sts, err1 := b.svc.Stations(ctx)
-	bikes, err2 := b.svc.Bikes(ctx)
-	types, err3 := b.svc.VehicleTypes(ctx)
-	plans, err4 := b.svc.PricingPlans(ctx)
+	sts, err1 := b.svc.Stations(ctx, identity.System())
+	bikes, err2 := b.svc.Bikes(ctx, identity.System())
+	types, err3 := b.svc.VehicleTypes(ctx, identity.System())
+	plans, err4 := b.svc.PricingPlans(ctx, identity.System())
 	for _, err := range []error{err1, err2, err3, err4} {
 		if err != nil {
 			t.Fatal(err)
@@ -189,7 +189,7 @@ func TestBikeAdminPagesRoles(t *testing.T) {
 	if res, _ := admin.Post("/admin/bikes/stations/nope", url.Values{"csrf_token": {admin.CSRF("/admin/bikes")}, "name_it": {"X"}, "lat": {"41"}, "lon": {"14"}, "capacity": {"3"}}); res.StatusCode != http.StatusNotFound {
 		t.Errorf("editing an unknown station: %d", res.StatusCode)
 	}
-	if _, err := b.svc.Station(context.Background(), "nope"); err == nil {
+	if _, err := b.svc.Station(context.Background(), identity.System(), "nope"); err == nil {
 		t.Errorf("editing an unknown station created it")
 	}
 }
@@ -225,7 +225,7 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			if loc != "/admin/bikes/pricing-plans?saved=standard" {
 				t.Errorf("after creating a plan: %s", loc)
 			}
-			plan, err := b.svc.PricingPlan(ctx, "standard")
+			plan, err := b.svc.PricingPlan(ctx, identity.System(), "standard")
 			want := []mobility.Segment{{StartMin: 0, RateCents: 20, IntervalMin: 1, EndMin: 30}, {StartMin: 30, RateCents: 50, IntervalMin: 5}}
 			if err != nil || plan.UnlockCents != 150 || len(plan.PerMin) != 2 || plan.PerMin[0] != want[0] || plan.PerMin[1] != want[1] || plan.NameEN != "Standard fare" {
 				t.Fatalf("stored plan: %+v %v", plan, err)
@@ -249,14 +249,14 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			}
 			// A preview does not save.
 			post("/admin/bikes/pricing-plans/standard", url.Values{"name_it": {"Tariffa standard"}, "unlock": {"2"}, "seg_start_0": {"0"}, "seg_interval_0": {"1"}, "seg_rate_0": {"0,10"}, "preview": {"1"}}, http.StatusOK)
-			if p, _ := b.svc.PricingPlan(ctx, "standard"); p.UnlockCents != 150 {
+			if p, _ := b.svc.PricingPlan(ctx, identity.System(), "standard"); p.UnlockCents != 150 {
 				t.Errorf("a preview saved the plan: %+v", p)
 			}
 
 			// A type (an e-bike, 60,5 km), a station and a bike.
 			post("/admin/bikes/vehicle-types", url.Values{"id": {"ebike"}, "name_it": {"Bici elettrica"}, "propulsion": {"electric_assist"},
 				"max_range_km": {"60,5"}, "pricing_plan_id": {"standard"}}, http.StatusSeeOther)
-			if vt, err := b.svc.VehicleType(ctx, "ebike"); err != nil || vt.MaxRangeMeters != 60500 || vt.PricingPlanID != "standard" {
+			if vt, err := b.svc.VehicleType(ctx, identity.System(), "ebike"); err != nil || vt.MaxRangeMeters != 60500 || vt.PricingPlanID != "standard" {
 				t.Fatalf("stored type: %+v %v", vt, err)
 			}
 			// Registering a station issues its broker credential and shows the
@@ -277,12 +277,12 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			if ok, _ := b.svc.AuthenticateStation(ctx, "stazione-centrale", secret[1]); ok {
 				t.Error("a credential revoked on the page still opens")
 			}
-			st, err := b.svc.Station(ctx, "stazione-centrale")
+			st, err := b.svc.Station(ctx, identity.System(), "stazione-centrale")
 			if err != nil || st.Lat != 41.1335 || st.Lon != 14.7816 || st.Capacity != 12 || !st.Open || st.NameEN != "Central Station" {
 				t.Fatalf("stored station: %+v %v", st, err)
 			}
 			post("/admin/bikes/fleet", url.Values{"id": {"eb-0001"}, "vehicle_type_id": {"ebike"}, "active": {"1"}}, http.StatusSeeOther)
-			if bk, err := b.svc.Bike(ctx, "eb-0001"); err != nil || !bk.Active || bk.VehicleTypeID != "ebike" {
+			if bk, err := b.svc.Bike(ctx, identity.System(), "eb-0001"); err != nil || !bk.Active || bk.VehicleTypeID != "ebike" {
 				t.Fatalf("stored bike: %+v %v", bk, err)
 			}
 			for path, want := range map[string]string{"/admin/bikes/stations": "Stazione Centrale", "/admin/bikes/fleet": "eb-0001",
@@ -294,14 +294,14 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 
 			// Edit: the station closes and grows; the bike leaves service.
 			loc = post("/admin/bikes/stations/stazione-centrale", url.Values{"name_it": {"Stazione Centrale"}, "lat": {"41,1335"}, "lon": {"14,7816"}, "capacity": {"16"}}, http.StatusSeeOther)
-			if st, _ := b.svc.Station(ctx, "stazione-centrale"); st.Open || st.Capacity != 16 || st.CreatedAt.IsZero() {
+			if st, _ := b.svc.Station(ctx, identity.System(), "stazione-centrale"); st.Open || st.Capacity != 16 || st.CreatedAt.IsZero() {
 				t.Errorf("edited station: %+v", st)
 			}
 			if _, body := admin.Get(loc); !strings.Contains(body, `data-testid="saved"`) || !strings.Contains(body, `name="capacity" value="16"`) {
 				t.Errorf("edited station form after saving (%s)", loc)
 			}
 			post("/admin/bikes/fleet/eb-0001", url.Values{"vehicle_type_id": {"ebike"}}, http.StatusSeeOther)
-			if bk, _ := b.svc.Bike(ctx, "eb-0001"); bk.Active {
+			if bk, _ := b.svc.Bike(ctx, identity.System(), "eb-0001"); bk.Active {
 				t.Errorf("bike still active after unticking")
 			}
 
@@ -313,7 +313,7 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Un tipo di bici usa questo piano") {
 				t.Errorf("deleting a plan in use: %d\n%s", res.StatusCode, body)
 			}
-			if _, err := b.svc.PricingPlan(ctx, "standard"); err != nil {
+			if _, err := b.svc.PricingPlan(ctx, identity.System(), "standard"); err != nil {
 				t.Fatalf("the plan in use was deleted: %v", err)
 			}
 			post("/admin/bikes/stations/stazione-centrale/delete", url.Values{}, http.StatusSeeOther)

@@ -86,10 +86,10 @@ func TestBikePagesRoles(t *testing.T) {
 	if res, _ := citizen.Post("/operator/bikes/stations/"+st+"/docks/1", url.Values{"csrf_token": {tok}, "in_service": {"false"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("citizen takes a dock out: %d", res.StatusCode)
 	}
-	if s, err := b.m.Svc.Station(context.Background(), st); err != nil || !s.Open {
+	if s, err := b.m.Svc.Station(context.Background(), identity.System(), st); err != nil || !s.Open {
 		t.Fatalf("station after the citizen's attempts: %+v %v", s, err)
 	}
-	if docks, err := b.m.Svc.Docks(context.Background(), st); err != nil || len(docks) != 0 {
+	if docks, err := b.m.Svc.Docks(context.Background(), identity.System(), st); err != nil || len(docks) != 0 {
 		t.Fatalf("dock settings after the citizen's attempts: %+v %v", docks, err)
 	}
 
@@ -201,7 +201,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	}
 	var ride mobility.RideView
 	mobilitytest.Eventually(t, 10*time.Second, "the ride ends", func() bool {
-		rides, err := b.m.Svc.RideHistory(ctx, acct.ID, time.Time{}, 5)
+		rides, err := b.m.Svc.RideHistory(ctx, mobilitytest.Citizen(acct.ID), time.Time{}, 5)
 		if err != nil || len(rides) == 0 || rides[0].Status != mobility.RideEnded {
 			return false
 		}
@@ -256,7 +256,7 @@ func TestOperatorBikePages(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close: %d", res.StatusCode)
 	}
-	if s, _ := b.m.Svc.Station(ctx, st.ID); s.Open {
+	if s, _ := b.m.Svc.Station(ctx, identity.System(), st.ID); s.Open {
 		t.Fatal("station still open")
 	}
 	res, _ = op.Post("/operator/bikes/stations/"+st.ID+"/docks/2", url.Values{"csrf_token": {tok}, "in_service": {"false"}, "note": {"lucchetto bloccato"}})
@@ -278,7 +278,7 @@ func TestOperatorBikePages(t *testing.T) {
 	// A bike taken out of the fleet stays visible to the operator at its
 	// dock, and riders are no longer offered it.
 	parked := st.Bikes[0]
-	if _, err := b.m.Svc.PutBike(ctx, mobility.Bike{ID: parked.ID, VehicleTypeID: "bike", Active: false}); err != nil {
+	if _, err := b.m.Svc.PutBike(ctx, identity.System(), mobility.Bike{ID: parked.ID, VehicleTypeID: "bike", Active: false}); err != nil {
 		t.Fatal(err)
 	}
 	_, body = op.Get("/operator/bikes/stations/" + st.ID)
@@ -340,7 +340,7 @@ func TestBikeUnlockRefusedAndByCode(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/bikes/rides/ride_") {
 		t.Fatalf("unlock by code: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
-	cur, err := b.m.Svc.CurrentRide(context.Background(), acct.ID)
+	cur, err := b.m.Svc.CurrentRide(context.Background(), mobilitytest.Citizen(acct.ID))
 	if err != nil || cur.BikeID != st.Bikes[1].ID || cur.StartDock != st.Bikes[1].Dock {
 		t.Fatalf("ride by code: %+v %v", cur, err)
 	}

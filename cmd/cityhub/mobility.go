@@ -175,9 +175,11 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Wri
 }
 
 // demoCredentials gives each simulated station a fresh secret, as the city
-// admin would, and writes them where `cityhub simulate -credentials` reads.
+// admin would (the demo's seeding is the hub's own process, so it acts as
+// identity.System), and writes them where `cityhub simulate -credentials`
+// reads.
 func (m *mobilityHub) demoCredentials(ctx context.Context, layout []simulator.StationSpec) (map[string]string, error) {
-	admin := identity.Caller{AccountID: "demo", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	admin := identity.System()
 	creds := make(map[string]string, len(layout))
 	for _, st := range layout {
 		c, err := m.svc.RotateStationCredential(ctx, admin, st.ID)

@@ -149,6 +149,12 @@ func (e *Env) StationState(id string) (mobility.StationState, error) {
 	return s, err
 }
 
+// Citizen is the caller of a citizen with account id: what a rider's
+// request carries once authenticated.
+func Citizen(id string) identity.Caller {
+	return identity.Caller{AccountID: id, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+}
+
 // Rider opens a citizen account funded with cents and returns its id.
 func (e *Env) Rider(tb testing.TB, cents int64) string {
 	tb.Helper()

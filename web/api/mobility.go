@@ -12,7 +12,20 @@ import (
 )
 
 // The rider's mobility API: stations with live bikes, unlocking, the running
-// ride and the ride history.
+// ride and the ride history. The mobility service decides who may (citizens,
+// their own rides); these handlers authenticate and translate.
+
+// mobilityCaller is the caller of r once the mobility service's rule (one
+// of its May* functions) lets it through. Handlers that read a body or a
+// query ask it first, so a refused caller gets 401 or 403, never a 400 for
+// what it sent; the service asks the same rule again.
+func mobilityCaller(r *http.Request, rule func(identity.Caller) error) (identity.Caller, error) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		return c, err
+	}
+	return c, rule(c)
+}
 
 // handleAPIMobilityStations lists stations with live availability; with
 // ?lat=&lon= (the phone's position) nearest first. Public.
@@ -53,7 +66,7 @@ func (h *mobilityHandler) handleAPIMobilityStation(w http.ResponseWriter, r *htt
 // sent to the station), 409 when the bike is taken or the rider already rides,
 // 503 when the station refused, is offline or did not answer: nothing charged.
 func (h *mobilityHandler) handleAPIMobilityUnlock(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	c, err := mobilityCaller(r, mobility.MayRide)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
@@ -70,7 +83,7 @@ func (h *mobilityHandler) handleAPIMobilityUnlock(w http.ResponseWriter, r *http
 		}
 		req.RequestID = key
 	}
-	ride, err := h.mobility.Unlock(r.Context(), c.AccountID, req)
+	ride, err := h.mobility.Unlock(r.Context(), c, req)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
@@ -82,12 +95,12 @@ func (h *mobilityHandler) handleAPIMobilityUnlock(w http.ResponseWriter, r *http
 // handleAPIMobilityCurrentRide is the caller's running ride with its time and
 // cost so far; 404 when there is none.
 func (h *mobilityHandler) handleAPIMobilityCurrentRide(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	c, err := httpx.Caller(r)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	v, err := h.mobility.CurrentRide(r.Context(), c.AccountID)
+	v, err := h.mobility.CurrentRide(r.Context(), c)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
@@ -98,7 +111,7 @@ func (h *mobilityHandler) handleAPIMobilityCurrentRide(w http.ResponseWriter, r 
 // handleAPIMobilityRides is the caller's ride history, newest first; page
 // with ?before= (RFC 3339, the created_at of the last ride seen) and ?limit=.
 func (h *mobilityHandler) handleAPIMobilityRides(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	c, err := mobilityCaller(r, mobility.MayRide)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
@@ -117,7 +130,7 @@ func (h *mobilityHandler) handleAPIMobilityRides(w http.ResponseWriter, r *http.
 			return
 		}
 	}
-	rides, err := h.mobility.RideHistory(r.Context(), c.AccountID, before, limit)
+	rides, err := h.mobility.RideHistory(r.Context(), c, before, limit)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -14,18 +14,19 @@ import (
 // The city admin's mobility catalogue: stations, bikes, vehicle types and
 // pricing plans. Each has the same five routes (see routes.go): list, create
 // (POST, 409 if the id exists), read, replace (PUT, 404 if missing) and
-// delete (409 while in use).
+// delete (409 while in use). The mobility service decides who may (city
+// administrators); these handlers authenticate and translate.
 
 // catalogue is one kind of object of the mobility catalogue.
 type catalogue[T any] struct {
 	log  *slog.Logger
 	base string // the collection's path, for Location
 	name string // JSON list member and message noun
-	get  func(ctx context.Context, id string) (T, error)
-	list func(ctx context.Context) ([]T, error)
-	add  func(ctx context.Context, v T) (T, error) // create only: Conflict when the id is taken
-	put  func(ctx context.Context, v T) (T, error) // update only: NotFound when the id is missing
-	del  func(ctx context.Context, id string) error
+	get  func(ctx context.Context, c identity.Caller, id string) (T, error)
+	list func(ctx context.Context, c identity.Caller) ([]T, error)
+	add  func(ctx context.Context, c identity.Caller, v T) (T, error) // create only: Conflict when the id is taken
+	put  func(ctx context.Context, c identity.Caller, v T) (T, error) // update only: NotFound when the id is missing
+	del  func(ctx context.Context, c identity.Caller, id string) error
 	id   func(v *T) *string
 }
 
@@ -51,20 +52,24 @@ func newCatalogues(m *mobility.Service, log *slog.Logger) catalogues {
 	}
 }
 
-// admin lets only city administrators through.
-func (c catalogue[T]) admin(w http.ResponseWriter, r *http.Request) bool {
-	if _, err := httpx.RequireRole(r, identity.RoleAdmin); err != nil {
+// caller is the signed-in account of r if the mobility service's rule lets
+// it manage the catalogue, asked before the body is read; else the refusal
+// is written.
+func (c catalogue[T]) caller(w http.ResponseWriter, r *http.Request) (identity.Caller, bool) {
+	who, err := mobilityCaller(r, mobility.MayManageCatalogue)
+	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
-		return false
+		return who, false
 	}
-	return true
+	return who, true
 }
 
 func (c catalogue[T]) handleList(w http.ResponseWriter, r *http.Request) {
-	if !c.admin(w, r) {
+	who, ok := c.caller(w, r)
+	if !ok {
 		return
 	}
-	list, err := c.list(r.Context())
+	list, err := c.list(r.Context(), who)
 	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
@@ -73,7 +78,8 @@ func (c catalogue[T]) handleList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c catalogue[T]) handleCreate(w http.ResponseWriter, r *http.Request) {
-	if !c.admin(w, r) {
+	who, ok := c.caller(w, r)
+	if !ok {
 		return
 	}
 	var v T
@@ -81,7 +87,7 @@ func (c catalogue[T]) handleCreate(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(c.log, w, r, err)
 		return
 	}
-	out, err := c.add(r.Context(), v)
+	out, err := c.add(r.Context(), who, v)
 	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
@@ -91,10 +97,11 @@ func (c catalogue[T]) handleCreate(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c catalogue[T]) handleGet(w http.ResponseWriter, r *http.Request) {
-	if !c.admin(w, r) {
+	who, ok := c.caller(w, r)
+	if !ok {
 		return
 	}
-	v, err := c.get(r.Context(), r.PathValue("id"))
+	v, err := c.get(r.Context(), who, r.PathValue("id"))
 	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
@@ -103,7 +110,8 @@ func (c catalogue[T]) handleGet(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c catalogue[T]) handlePut(w http.ResponseWriter, r *http.Request) {
-	if !c.admin(w, r) {
+	who, ok := c.caller(w, r)
+	if !ok {
 		return
 	}
 	var v T
@@ -118,7 +126,7 @@ func (c catalogue[T]) handlePut(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(c.log, w, r, apperr.R(apperr.Invalid, "id_mismatch", "The id in the body is not the one in the URL."))
 		return
 	}
-	out, err := c.put(r.Context(), v)
+	out, err := c.put(r.Context(), who, v)
 	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
@@ -127,10 +135,11 @@ func (c catalogue[T]) handlePut(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c catalogue[T]) handleDelete(w http.ResponseWriter, r *http.Request) {
-	if !c.admin(w, r) {
+	who, ok := c.caller(w, r)
+	if !ok {
 		return
 	}
-	if err := c.del(r.Context(), r.PathValue("id")); err != nil {
+	if err := c.del(r.Context(), who, r.PathValue("id")); err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
 	}

@@ -19,8 +19,34 @@ import (
 // The rider's bike pages: stations with live bikes (nearest first when the
 // phone shares its position), a station's bikes with an unlock button each,
 // the running ride refreshing itself until the bike is docked and the fare
-// charged, and the ride history. Every rule is mobility.Service's; these
-// pages only show its answers in the rider's language.
+// charged, and the ride history. Every rule is mobility.Service's, who may
+// included; these pages only show its answers in the rider's language.
+
+// refused shows the refusal when err (one of the mobility service's May*
+// rules, asked before a form is read) refuses the caller, and reports
+// whether it did: a refused caller sees the refusal, not the form's
+// mistakes.
+func (s *site) refused(w http.ResponseWriter, r *http.Request, err error) bool {
+	if err != nil {
+		s.pageError(w, r, err)
+		return true
+	}
+	return false
+}
+
+// currentRide is the rider's running ride, nil when there is none. The
+// service refuses callers who do not ride, so the rider's pages ask it
+// first.
+func (s *bikePages) currentRide(ctx context.Context, c identity.Caller) (*mobility.RideView, error) {
+	ride, err := s.mobility.CurrentRide(ctx, c)
+	switch {
+	case err == nil:
+		return &ride, nil
+	case apperr.Has(err, apperr.NotFound):
+		return nil, nil
+	}
+	return nil, err
+}
 
 type bikeStationsPage struct {
 	Stations []stationRow
@@ -34,6 +60,11 @@ type bikeStationsPage struct {
 // name, which is also what a browser without scripts sees.
 func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
+	ride, err := s.currentRide(ctx, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	near, ok := positionOf(r)
 	list, err := s.mobility.StationList(ctx, near)
 	if err != nil {
@@ -41,16 +72,13 @@ func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	l := s.locale(r)
-	page := bikeStationsPage{Near: ok}
+	page := bikeStationsPage{Near: ok, Ride: ride}
 	for _, st := range list {
 		row := stationRow{StationView: st}
 		if st.DistanceMeters != nil {
 			row.Distance = distanceText(l, *st.DistanceMeters)
 		}
 		page.Stations = append(page.Stations, row)
-	}
-	if ride, err := s.mobility.CurrentRide(ctx, c.AccountID); err == nil {
-		page.Ride = &ride
 	}
 	s.render(w, r, http.StatusOK, "mobility_stations", "bikes", page)
 }
@@ -130,11 +158,15 @@ func (s *bikePages) handleBikeStation(w http.ResponseWriter, r *http.Request, c 
 
 func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c identity.Caller, id string) (bikeStationPage, error) {
 	lang := s.locale(r).Lang
+	ride, err := s.currentRide(ctx, c)
+	if err != nil {
+		return bikeStationPage{}, err
+	}
 	st, err := s.mobility.StationDetail(ctx, id)
 	if err != nil {
 		return bikeStationPage{}, err
 	}
-	page := bikeStationPage{Station: st, CodeRequestID: ids.New("unl")}
+	page := bikeStationPage{Station: st, CodeRequestID: ids.New("unl"), Ride: ride}
 	if s.wallet != nil {
 		acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
@@ -142,19 +174,13 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 		}
 		page.BalanceCents = acct.Balance
 	}
-	if ride, err := s.mobility.CurrentRide(ctx, c.AccountID); err == nil {
-		page.Ride = &ride
-	}
 	plans := map[string]mobility.PricingPlan{}
 	for _, b := range st.Bikes {
 		offer := bikeOffer{BikeAtDock: b, RequestID: ids.New("unl")}
 		plan, ok := plans[b.VehicleTypeID]
 		if !ok {
-			vt, err := s.mobility.VehicleType(ctx, b.VehicleTypeID)
-			if err != nil {
-				return page, err
-			}
-			if plan, err = s.mobility.PricingPlan(ctx, vt.PricingPlanID); err != nil {
+			var err error
+			if plan, err = s.mobility.RiderPlan(ctx, b.VehicleTypeID); err != nil {
 				return page, err
 			}
 			plans[b.VehicleTypeID] = plan
@@ -187,6 +213,9 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 // first one's ride. On success the rider lands on the running ride; a
 // refusal shows the station again with the reason, nothing charged.
 func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.refused(w, r, mobility.MayRide(c)) {
+		return
+	}
 	ctx := r.Context()
 	stationID := r.PostFormValue("station_id")
 	// A dock button names the dock (and the bike it showed); the code form
@@ -200,7 +229,7 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 		s.pageError(w, r, apperr.R(apperr.Invalid, "unlock_target", "Choose a bike at a station."))
 		return
 	}
-	ride, err := s.mobility.Unlock(ctx, c.AccountID, mobility.UnlockRequest{
+	ride, err := s.mobility.Unlock(ctx, c, mobility.UnlockRequest{
 		RequestID: r.PostFormValue("request_id"), StationID: stationID, Dock: dock, BikeID: bikeID})
 	if err == nil {
 		http.Redirect(w, r, "/bikes/rides/"+ride.ID, http.StatusSeeOther)
@@ -238,7 +267,7 @@ type bikeRidePage struct {
 func (s *bikePages) handleBikeRide(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	ride, err := s.riderRide(ctx, c.AccountID, id)
+	ride, err := s.mobility.RideOf(ctx, c, id)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -256,14 +285,10 @@ func (s *bikePages) handleBikeRide(w http.ResponseWriter, r *http.Request, c ide
 	s.render(w, r, http.StatusOK, "mobility_ride", "bikes", page)
 }
 
-// riderRide finds one of the rider's rides. Another rider's ride is
-// NotFound, like a ride that does not exist.
-func (s *bikePages) riderRide(ctx context.Context, riderID, id string) (mobility.RideView, error) {
-	return s.mobility.RideOf(ctx, riderID, id)
-}
-
+// stationName is a station's name from its public view; the id when the
+// station is gone.
 func (s *bikePages) stationName(ctx context.Context, id, lang string) string {
-	st, err := s.mobility.Station(ctx, id)
+	st, err := s.mobility.StationDetail(ctx, id)
 	if err != nil {
 		return id
 	}
@@ -296,7 +321,7 @@ type rideRow struct {
 // (they show that nothing was charged).
 func (s *bikePages) handleBikeRides(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
-	rides, err := s.mobility.RideHistory(ctx, c.AccountID, time.Time{}, 50)
+	rides, err := s.mobility.RideHistory(ctx, c, time.Time{}, 50)
 	if err != nil {
 		s.pageError(w, r, err)
 		return

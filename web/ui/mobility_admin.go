@@ -15,7 +15,9 @@ import (
 // A form with a mistake comes back with the person's values and a message
 // next to each wrong field in their language, and nothing is written: the
 // page checks what it parses, then the domain's Validate has the last word,
-// and its reasons become field messages too.
+// and its reasons become field messages too. The mobility service decides
+// who may (city administrators); the form pages ask its rule before they
+// read a form.
 
 // bikeAdminKind is one kind of catalogue object and its pages.
 type bikeAdminKind struct {
@@ -42,22 +44,22 @@ type bikeAdminOverview struct {
 func (s *bikeAdminPages) handleBikeAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
 	var ov bikeAdminOverview
-	sts, err := s.mobility.Stations(ctx)
+	sts, err := s.mobility.Stations(ctx, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	bikes, err := s.mobility.Bikes(ctx)
+	bikes, err := s.mobility.Bikes(ctx, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	types, err := s.mobility.VehicleTypes(ctx)
+	types, err := s.mobility.VehicleTypes(ctx, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	plans, err := s.mobility.PricingPlans(ctx)
+	plans, err := s.mobility.PricingPlans(ctx, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -88,7 +90,7 @@ type bikeAdminRow struct {
 
 func (s *bikeAdminPages) bikeAdminList(k bikeAdminKind) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-		rows, err := s.bikeAdminRows(r.Context(), s.locale(r), k)
+		rows, err := s.bikeAdminRows(r.Context(), c, s.locale(r), k)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -114,12 +116,12 @@ func (s *bikeAdminPages) bikeAdminList(k bikeAdminKind) pageHandler {
 	}
 }
 
-func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, l *locale, k bikeAdminKind) ([]bikeAdminRow, error) {
+func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind) ([]bikeAdminRow, error) {
 	m := s.mobility
 	var rows []bikeAdminRow
 	switch k {
 	case kindStations:
-		list, err := m.Stations(ctx)
+		list, err := m.Stations(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -136,11 +138,11 @@ func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, l *locale, k bikeAdm
 			rows = append(rows, row)
 		}
 	case kindBikes:
-		list, err := m.Bikes(ctx)
+		list, err := m.Bikes(ctx, c)
 		if err != nil {
 			return nil, err
 		}
-		types, err := vehicleTypeNames(ctx, m, l)
+		types, err := vehicleTypeNames(ctx, c, m, l)
 		if err != nil {
 			return nil, err
 		}
@@ -153,11 +155,11 @@ func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, l *locale, k bikeAdm
 			rows = append(rows, row)
 		}
 	case kindTypes:
-		list, err := m.VehicleTypes(ctx)
+		list, err := m.VehicleTypes(ctx, c)
 		if err != nil {
 			return nil, err
 		}
-		plans, err := m.PricingPlans(ctx)
+		plans, err := m.PricingPlans(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +176,7 @@ func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, l *locale, k bikeAdm
 			rows = append(rows, row)
 		}
 	case kindPlans:
-		list, err := m.PricingPlans(ctx)
+		list, err := m.PricingPlans(ctx, c)
 		if err != nil {
 			return nil, err
 		}
@@ -192,8 +194,8 @@ func orID(name, id string) string {
 	return name
 }
 
-func vehicleTypeNames(ctx context.Context, m *mobility.Service, l *locale) (map[string]string, error) {
-	types, err := m.VehicleTypes(ctx)
+func vehicleTypeNames(ctx context.Context, c identity.Caller, m *mobility.Service, l *locale) (map[string]string, error) {
+	types, err := m.VehicleTypes(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -53,12 +53,15 @@ const spareSegmentRows = 2
 
 func (s *bikeAdminPages) bikeAdminForm(k bikeAdminKind, edit bool) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		if s.refused(w, r, mobility.MayManageCatalogue(c)) {
+			return
+		}
 		ctx := r.Context()
 		l := s.locale(r)
 		p := bikeAdminFormPage{Edit: edit, Values: map[string]string{}, Errors: map[string]string{}, Saved: r.URL.Query().Get("saved") == "1"}
 		if edit {
 			p.ID = r.PathValue("id")
-			if err := s.fillForm(ctx, l, k, p.ID, &p); err != nil {
+			if err := s.fillForm(ctx, c, l, k, p.ID, &p); err != nil {
 				s.pageError(w, r, err)
 				return
 			}
@@ -75,7 +78,7 @@ func (s *bikeAdminPages) bikeAdminForm(k bikeAdminKind, edit bool) pageHandler {
 				p.Segments = blankSegments(0, spareSegmentRows)
 			}
 		}
-		if err := s.formOptions(ctx, l, k, &p); err != nil {
+		if err := s.formOptions(ctx, c, l, k, &p); err != nil {
 			s.pageError(w, r, err)
 			return
 		}
@@ -85,12 +88,12 @@ func (s *bikeAdminPages) bikeAdminForm(k bikeAdminKind, edit bool) pageHandler {
 
 // fillForm puts a stored object into the form's values, formatted in the
 // reader's language.
-func (s *bikeAdminPages) fillForm(ctx context.Context, l *locale, k bikeAdminKind, id string, p *bikeAdminFormPage) error {
+func (s *bikeAdminPages) fillForm(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind, id string, p *bikeAdminFormPage) error {
 	m := s.mobility
 	v := p.Values
 	switch k {
 	case kindStations:
-		st, err := m.Station(ctx, id)
+		st, err := m.Station(ctx, c, id)
 		if err != nil {
 			return err
 		}
@@ -98,13 +101,13 @@ func (s *bikeAdminPages) fillForm(ctx context.Context, l *locale, k bikeAdminKin
 		v["lat"], v["lon"], v["capacity"] = formatCoord(l, st.Lat), formatCoord(l, st.Lon), strconv.Itoa(st.Capacity)
 		v["open"] = boolField(st.Open)
 	case kindBikes:
-		b, err := m.Bike(ctx, id)
+		b, err := m.Bike(ctx, c, id)
 		if err != nil {
 			return err
 		}
 		v["vehicle_type_id"], v["active"] = b.VehicleTypeID, boolField(b.Active)
 	case kindTypes:
-		t, err := m.VehicleType(ctx, id)
+		t, err := m.VehicleType(ctx, c, id)
 		if err != nil {
 			return err
 		}
@@ -113,7 +116,7 @@ func (s *bikeAdminPages) fillForm(ctx context.Context, l *locale, k bikeAdminKin
 			v["max_range_km"] = formatKm(l, t.MaxRangeMeters)
 		}
 	case kindPlans:
-		pl, err := m.PricingPlan(ctx, id)
+		pl, err := m.PricingPlan(ctx, c, id)
 		if err != nil {
 			return err
 		}
@@ -151,10 +154,10 @@ func boolField(b bool) string {
 }
 
 // formOptions loads what a form's select offers.
-func (s *bikeAdminPages) formOptions(ctx context.Context, l *locale, k bikeAdminKind, p *bikeAdminFormPage) error {
+func (s *bikeAdminPages) formOptions(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind, p *bikeAdminFormPage) error {
 	switch k {
 	case kindBikes:
-		types, err := s.mobility.VehicleTypes(ctx)
+		types, err := s.mobility.VehicleTypes(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -162,7 +165,7 @@ func (s *bikeAdminPages) formOptions(ctx context.Context, l *locale, k bikeAdmin
 			p.Options = append(p.Options, bikeAdminOption{ID: t.ID, Name: typeName(l, t)})
 		}
 	case kindTypes:
-		plans, err := s.mobility.PricingPlans(ctx)
+		plans, err := s.mobility.PricingPlans(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -177,6 +180,9 @@ func (s *bikeAdminPages) formOptions(ctx context.Context, l *locale, k bikeAdmin
 // the object) one object from its form.
 func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		if s.refused(w, r, mobility.MayManageCatalogue(c)) {
+			return
+		}
 		ctx := r.Context()
 		l := s.locale(r)
 		if err := r.ParseForm(); err != nil {
@@ -187,7 +193,7 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 		if edit {
 			p.ID = r.PathValue("id")
 			// Editing what is not there is a 404, not a silent create.
-			if err := s.exists(ctx, k, p.ID); err != nil {
+			if err := s.exists(ctx, c, k, p.ID); err != nil {
 				s.pageError(w, r, err)
 				return
 			}
@@ -200,13 +206,13 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 				p.Errors["id"] = l.T("madmin.err.reserved_id")
 			}
 		}
-		save := s.parseAndCheck(ctx, l, k, r.PostForm, &p)
+		save := s.parseAndCheck(ctx, c, l, k, r.PostForm, &p)
 		preview := r.PostFormValue("preview") != ""
 		// Only a preview looks the code up beforehand, as a hint: a save
 		// leaves the decision to the create itself, which refuses a taken
 		// code atomically (see formError).
 		if preview && save != nil && len(p.Errors) == 0 && p.Problem == "" && !edit {
-			if err := s.exists(ctx, k, p.ID); err == nil {
+			if err := s.exists(ctx, c, k, p.ID); err == nil {
 				p.Errors["id"] = l.T("madmin.err.already_exists")
 			} else if !apperr.Has(err, apperr.NotFound) {
 				s.pageError(w, r, err)
@@ -214,7 +220,7 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 			}
 		}
 		if save == nil || len(p.Errors) > 0 || p.Problem != "" || preview {
-			if err := s.formOptions(ctx, l, k, &p); err != nil {
+			if err := s.formOptions(ctx, c, l, k, &p); err != nil {
 				s.pageError(w, r, err)
 				return
 			}
@@ -231,7 +237,7 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 				return
 			}
 			s.formError(l, k, err, &p)
-			if err := s.formOptions(ctx, l, k, &p); err != nil {
+			if err := s.formOptions(ctx, c, l, k, &p); err != nil {
 				s.pageError(w, r, err)
 				return
 			}
@@ -251,18 +257,18 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 	}
 }
 
-func (s *bikeAdminPages) exists(ctx context.Context, k bikeAdminKind, id string) error {
+func (s *bikeAdminPages) exists(ctx context.Context, c identity.Caller, k bikeAdminKind, id string) error {
 	m := s.mobility
 	var err error
 	switch k {
 	case kindStations:
-		_, err = m.Station(ctx, id)
+		_, err = m.Station(ctx, c, id)
 	case kindBikes:
-		_, err = m.Bike(ctx, id)
+		_, err = m.Bike(ctx, c, id)
 	case kindTypes:
-		_, err = m.VehicleType(ctx, id)
+		_, err = m.VehicleType(ctx, c, id)
 	case kindPlans:
-		_, err = m.PricingPlan(ctx, id)
+		_, err = m.PricingPlan(ctx, c, id)
 	}
 	return err
 }
@@ -270,7 +276,7 @@ func (s *bikeAdminPages) exists(ctx context.Context, k bikeAdminKind, id string)
 // parseAndCheck reads the form into p.Values and the object, puts a message
 // on every field it cannot read, runs the domain's Validate, and returns the
 // write to run when all is well (nil when the form is wrong).
-func (s *bikeAdminPages) parseAndCheck(ctx context.Context, l *locale, k bikeAdminKind, f url.Values, p *bikeAdminFormPage) func(context.Context) error {
+func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind, f url.Values, p *bikeAdminFormPage) func(context.Context) error {
 	val := func(name string) string {
 		v := strings.TrimSpace(f.Get(name))
 		p.Values[name] = v
@@ -302,10 +308,10 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, l *locale, k bikeAdm
 		}
 		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.UpdateStation(ctx, st)
+				_, err := m.UpdateStation(ctx, c, st)
 				return err
 			}
-			_, err := m.CreateStation(ctx, st)
+			_, err := m.CreateStation(ctx, c, st)
 			return err
 		})
 	case kindBikes:
@@ -315,10 +321,10 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, l *locale, k bikeAdm
 		}
 		return s.validated(l, k, b.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.UpdateBike(ctx, b)
+				_, err := m.UpdateBike(ctx, c, b)
 				return err
 			}
-			_, err := m.CreateBike(ctx, b)
+			_, err := m.CreateBike(ctx, c, b)
 			return err
 		})
 	case kindTypes:
@@ -340,10 +346,10 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, l *locale, k bikeAdm
 		}
 		return s.validated(l, k, t.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.UpdateVehicleType(ctx, t)
+				_, err := m.UpdateVehicleType(ctx, c, t)
 				return err
 			}
-			_, err := m.CreateVehicleType(ctx, t)
+			_, err := m.CreateVehicleType(ctx, c, t)
 			return err
 		})
 	case kindPlans:
@@ -374,10 +380,10 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, l *locale, k bikeAdm
 		}
 		return s.validated(l, k, pl.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
-				_, err := m.UpdatePricingPlan(ctx, pl)
+				_, err := m.UpdatePricingPlan(ctx, c, pl)
 				return err
 			}
-			_, err := m.CreatePricingPlan(ctx, pl)
+			_, err := m.CreatePricingPlan(ctx, c, pl)
 			return err
 		})
 	}
@@ -446,20 +452,20 @@ type bikeAdminDeletePage struct {
 	Problem string
 }
 
-func (s *bikeAdminPages) deleteTarget(ctx context.Context, l *locale, k bikeAdminKind, id string) (string, error) {
+func (s *bikeAdminPages) deleteTarget(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind, id string) (string, error) {
 	m := s.mobility
 	switch k {
 	case kindStations:
-		st, err := m.Station(ctx, id)
+		st, err := m.Station(ctx, c, id)
 		return st.Name(l.Lang), err
 	case kindBikes:
-		_, err := m.Bike(ctx, id)
+		_, err := m.Bike(ctx, c, id)
 		return id, err
 	case kindTypes:
-		t, err := m.VehicleType(ctx, id)
+		t, err := m.VehicleType(ctx, c, id)
 		return typeName(l, t), err
 	case kindPlans:
-		pl, err := m.PricingPlan(ctx, id)
+		pl, err := m.PricingPlan(ctx, c, id)
 		return planName(l, pl), err
 	}
 	return "", apperr.E(apperr.NotFound, "no such kind")
@@ -469,7 +475,7 @@ func (s *bikeAdminPages) deleteTarget(ctx context.Context, l *locale, k bikeAdmi
 func (s *bikeAdminPages) bikeAdminDeleteConfirm(k bikeAdminKind) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 		id := r.PathValue("id")
-		name, err := s.deleteTarget(r.Context(), s.locale(r), k, id)
+		name, err := s.deleteTarget(r.Context(), c, s.locale(r), k, id)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -483,7 +489,7 @@ func (s *bikeAdminPages) bikeAdminDelete(k bikeAdminKind) pageHandler {
 		ctx := r.Context()
 		l := s.locale(r)
 		id := r.PathValue("id")
-		name, err := s.deleteTarget(ctx, l, k, id)
+		name, err := s.deleteTarget(ctx, c, l, k, id)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -491,13 +497,13 @@ func (s *bikeAdminPages) bikeAdminDelete(k bikeAdminKind) pageHandler {
 		m := s.mobility
 		switch k {
 		case kindStations:
-			err = m.DeleteStation(ctx, id)
+			err = m.DeleteStation(ctx, c, id)
 		case kindBikes:
-			err = m.DeleteBike(ctx, id)
+			err = m.DeleteBike(ctx, c, id)
 		case kindTypes:
-			err = m.DeleteVehicleType(ctx, id)
+			err = m.DeleteVehicleType(ctx, c, id)
 		case kindPlans:
-			err = m.DeletePricingPlan(ctx, id)
+			err = m.DeletePricingPlan(ctx, c, id)
 		}
 		if err != nil {
 			if apperr.CodeOf(err) != apperr.Conflict {

@@ -24,18 +24,20 @@ type credentialPage struct {
 	Saved  string
 }
 
+// credentialPage reads the credential first: the mobility service decides
+// who may see it (operators and city admins).
 func (s *bikePages) credentialPage(r *http.Request, c identity.Caller, id string) (credentialPage, error) {
-	st, err := s.mobility.Station(r.Context(), id)
-	if err != nil {
+	cred, err := s.mobility.StationCredential(r.Context(), c, id)
+	if err != nil && !apperr.Has(err, apperr.NotFound) {
 		return credentialPage{}, err
 	}
+	st, serr := s.mobility.StationDetail(r.Context(), id)
+	if serr != nil {
+		return credentialPage{}, serr
+	}
 	p := credentialPage{StationID: st.ID, Name: st.Name(s.locale(r).Lang)}
-	cred, err := s.mobility.StationCredential(r.Context(), c, id)
-	switch {
-	case err == nil:
+	if err == nil {
 		p.Cred = &cred
-	case !apperr.Has(err, apperr.NotFound):
-		return p, err
 	}
 	return p, nil
 }
@@ -54,6 +56,9 @@ func (s *bikePages) handleCredentialPage(w http.ResponseWriter, r *http.Request,
 // handleCredentialAction issues (do=issue), rotates (do=rotate) or revokes
 // (do=revoke) a station's credential.
 func (s *bikePages) handleCredentialAction(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.refused(w, r, mobility.MayOperate(c)) {
+		return
+	}
 	id := r.PathValue("id")
 	var secret string
 	var err error

@@ -16,7 +16,8 @@ import (
 // needs a visit (offline, faults, empty or full and for how long) and the
 // rides that run long; a station's occupancy over the last 24 hours as an
 // SVG chart drawn here, with the same numbers as a table; opening and
-// closing stations and taking docks out of service.
+// closing stations and taking docks out of service. The mobility service
+// decides who may (operators and city admins).
 
 type operatorBikesPage struct {
 	At        time.Time
@@ -45,7 +46,7 @@ type longRideRow struct {
 // handleOperatorBikes is the operator's overview, problems first.
 func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
-	ov, err := s.mobility.OperatorOverview(ctx)
+	ov, err := s.mobility.OperatorOverview(ctx, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -115,7 +116,7 @@ type operatorDockRow struct {
 func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	ov, err := s.mobility.OperatorOverview(ctx)
+	ov, err := s.mobility.OperatorOverview(ctx, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -130,7 +131,7 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 		s.pageError(w, r, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id))
 		return
 	}
-	samples, err := s.mobility.Occupancy24h(ctx, id)
+	samples, err := s.mobility.Occupancy24h(ctx, c, id)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -165,13 +166,16 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 
 // handleOperatorStationOpen opens (open=1) or closes (open=0) a station.
 func (s *bikePages) handleOperatorStationOpen(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.refused(w, r, mobility.MayOperate(c)) {
+		return
+	}
 	open, err := strconv.ParseBool(r.PostFormValue("open"))
 	if err != nil {
 		s.pageError(w, r, apperr.R(apperr.Invalid, "open", "Choose open or closed."))
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.mobility.SetStationOpen(r.Context(), id, open); err != nil {
+	if _, err := s.mobility.SetStationOpen(r.Context(), c, id, open); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -181,6 +185,9 @@ func (s *bikePages) handleOperatorStationOpen(w http.ResponseWriter, r *http.Req
 // handleOperatorStationReset forgets what a station reported, once the
 // operator ticked the confirmation.
 func (s *bikePages) handleOperatorStationReset(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.refused(w, r, mobility.MayOperate(c)) {
+		return
+	}
 	if r.PostFormValue("confirm") != "yes" {
 		s.pageError(w, r, apperr.R(apperr.Invalid, "confirm", "Tick the box to confirm the reset."))
 		return
@@ -196,6 +203,9 @@ func (s *bikePages) handleOperatorStationReset(w http.ResponseWriter, r *http.Re
 // handleOperatorDockService puts a dock in (in_service=1) or out of service
 // (in_service=0, with a note for the technician).
 func (s *bikePages) handleOperatorDockService(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.refused(w, r, mobility.MayOperate(c)) {
+		return
+	}
 	dock, err := strconv.Atoi(r.PathValue("dock"))
 	if err != nil {
 		s.pageError(w, r, apperr.R(apperr.Invalid, "dock_number", "The dock must be a number."))
@@ -207,7 +217,7 @@ func (s *bikePages) handleOperatorDockService(w http.ResponseWriter, r *http.Req
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.mobility.SetDockService(r.Context(), id, dock, inService, strings.TrimSpace(r.PostFormValue("note"))); err != nil {
+	if _, err := s.mobility.SetDockService(r.Context(), c, id, dock, inService, strings.TrimSpace(r.PostFormValue("note"))); err != nil {
 		s.pageError(w, r, err)
 		return
 	}

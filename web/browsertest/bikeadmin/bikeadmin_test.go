@@ -110,7 +110,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	if v := f.Attr("#f-unlock", "aria-invalid"); v != "true" {
 		t.Errorf("unlock field aria-invalid = %q", v)
 	}
-	if plans, err := svc.PricingPlans(ctx); err != nil || len(plans) != 0 {
+	if plans, err := svc.PricingPlans(ctx, identity.System()); err != nil || len(plans) != 0 {
 		t.Fatalf("a refused plan was stored: %+v %v", plans, err)
 	}
 	f.Check("bikeadmin-plan-error-it")
@@ -128,7 +128,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	if p := f.Path(); p != "/admin/bikes/pricing-plans?saved=standard" {
 		t.Fatalf("after saving the plan: %s", p)
 	}
-	plan, err := svc.PricingPlan(ctx, "standard")
+	plan, err := svc.PricingPlan(ctx, identity.System(), "standard")
 	if err != nil || plan.UnlockCents != 150 || len(plan.PerMin) != 2 || plan.PerMin[1].RateCents != 100 {
 		t.Fatalf("stored plan: %+v %v", plan, err)
 	}
@@ -244,7 +244,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	battery := 90
 	docks[0] = mobility.DockState{Dock: 1, BikeID: "eb-0042", Locked: true, Battery: &battery}
 	now := time.Now()
-	if err := svc.Ingest(ctx, []mobility.Telemetry{{StationID: "rocca-dei-rettori", Kind: mobility.KindStatus, Received: now,
+	if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: "rocca-dei-rettori", Kind: mobility.KindStatus, Received: now,
 		Status: &mobility.StatusReport{TS: now, Online: true, Docks: docks}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -226,7 +226,7 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	if s := f.Text(`[data-testid=ride-state]`); s != "Ride running" {
 		t.Errorf("ride state after scanning = %q", s)
 	}
-	if cur, err := m.Svc.CurrentRide(ctx, rider.ID); err != nil || cur.BikeID != qrBike.ID {
+	if cur, err := m.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider.ID)); err != nil || cur.BikeID != qrBike.ID {
 		t.Errorf("ride after scanning: %+v %v", cur, err)
 	}
 	f.Check("bikes-ride-running-en")
