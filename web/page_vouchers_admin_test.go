@@ -46,18 +46,24 @@ func TestVoucherAdminPage(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create shop: %d", res.StatusCode)
 	}
-	res, body = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1.000,50"}, "face_value": {"10"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "12,50") {
-		t.Fatalf("bad amount: %d\n%s", res.StatusCode, body)
+	// "1.000" is a thousand euros to an Italian reader and one euro to an
+	// English one: refused, with the words saying how to write either.
+	res, body = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1.000"}, "face_value": {"10"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "1.000,00") {
+		t.Fatalf("ambiguous amount: %d\n%s", res.StatusCode, body)
 	}
-	res, _ = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"500"}, "face_value": {"10,00"}, "min_spend": {"15"},
+	if camps, _ := svc.Campaigns(ctx); len(camps) != 0 {
+		t.Fatalf("a refused form created %+v", camps)
+	}
+	// With the cents, thousands separators are fine (issue 12).
+	res, _ = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1.000,00"}, "face_value": {"10,00"}, "min_spend": {"15"},
 		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"centro"}, "mode": {"single_use"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("create campaign: %d", res.StatusCode)
 	}
 	camps, _ := svc.Campaigns(ctx)
 	shops, _ := svc.Shops(ctx, vouchers.ShopFilter{})
-	if len(camps) != 1 || camps[0].BudgetCents != 50000 || camps[0].MinSpendCents != 1500 || len(shops) != 1 || shops[0].District != "centro" {
+	if len(camps) != 1 || camps[0].BudgetCents != 100000 || camps[0].MinSpendCents != 1500 || len(shops) != 1 || shops[0].District != "centro" {
 		t.Fatalf("created %+v %+v", camps, shops)
 	}
 	camp, shop := camps[0], shops[0]
@@ -83,7 +89,7 @@ func TestVoucherAdminPage(t *testing.T) {
 	}
 	_, body = pc.Get("/admin/vouchers")
 	row := regexp.MustCompile(`(?s)<tr data-campaign="` + camp.ID + `">.*?</tr>`).FindString(body)
-	if !strings.Contains(row, "Aperta") || !strings.Contains(row, "490,00") || !strings.Contains(row, "centro: 1") || !strings.Contains(row, `data-action="pause"`) {
+	if !strings.Contains(row, "Aperta") || !strings.Contains(row, "990,00") || !strings.Contains(row, "centro: 1") || !strings.Contains(row, `data-action="pause"`) {
 		t.Fatalf("campaign row:\n%s", row)
 	}
 	// Too early: the redemption can still be reversed.

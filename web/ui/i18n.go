@@ -18,6 +18,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/money"
 )
 
 // The pages speak Italian first and English second. Messages live in JSON
@@ -169,36 +170,9 @@ func (l *locale) keys() []string {
 	return out
 }
 
-// Money formats integer euro cents: "1.234,50 €" in Italian, "€1,234.50" in
-// English.
-func (l *locale) Money(cents int64) string {
-	neg := cents < 0
-	if neg {
-		cents = -cents
-	}
-	euros, rest := cents/100, cents%100
-	thousands, decimal := ".", ","
-	if l.Lang == "en" {
-		thousands, decimal = ",", "."
-	}
-	digits := strconv.FormatInt(euros, 10)
-	var b strings.Builder
-	for i, d := range digits {
-		if i > 0 && (len(digits)-i)%3 == 0 {
-			b.WriteString(thousands)
-		}
-		b.WriteRune(d)
-	}
-	amount := fmt.Sprintf("%s%s%02d", b.String(), decimal, rest)
-	sign := ""
-	if neg {
-		sign = "−" // U+2212, the minus sign screen readers read as "minus"
-	}
-	if l.Lang == "en" {
-		return sign + "€" + amount
-	}
-	return sign + amount + "\u00a0€"
-}
+// Money is money.Cents(cents).Format in this language, for the templates,
+// which cannot convert an int64 to money.Cents themselves.
+func (l *locale) Money(cents int64) string { return money.Cents(cents).Format(l.Lang) }
 
 // Date formats a day in the city's time zone: "25 novembre 2026".
 func (l *locale) Date(t time.Time) string {

@@ -12,6 +12,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/mobility"
+	"cityhub/money"
 	"cityhub/wallet"
 	"cityhub/web/httpx"
 )
@@ -247,7 +248,7 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 	l := s.locale(r)
 	page.Error, page.ErrorReason = l.ErrorText(err), apperr.ReasonOf(err)
 	if apperr.Has(err, apperr.InsufficientFunds) && page.NeedCents > 0 {
-		page.Error = l.T("mobility.credit_short", l.Money(page.BalanceCents), l.Money(page.NeedCents))
+		page.Error = l.T("mobility.credit_short", money.Cents(page.BalanceCents).Format(l.Lang), money.Cents(page.NeedCents).Format(l.Lang))
 	}
 	s.render(w, r, httpx.StatusOf(apperr.CodeOf(err)), "mobility_station", "bikes", page)
 }

@@ -7,6 +7,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/money"
 )
 
 // The city administrator's bike catalogue pages: stations, bikes, vehicle
@@ -222,12 +223,12 @@ func planName(l *locale, p mobility.PricingPlan) string {
 
 // planFacts is a plan in words: the unlock fee, then each segment.
 func planFacts(l *locale, p mobility.PricingPlan) []string {
-	out := []string{l.T("madmin.plan.unlock_is", l.Money(p.UnlockCents))}
+	out := []string{l.T("madmin.plan.unlock_is", money.Cents(p.UnlockCents).Format(l.Lang))}
 	for _, sg := range p.PerMin {
 		if sg.EndMin > 0 {
-			out = append(out, l.T("madmin.plan.segment_until", l.Money(sg.RateCents), sg.IntervalMin, sg.StartMin, sg.EndMin))
+			out = append(out, l.T("madmin.plan.segment_until", money.Cents(sg.RateCents).Format(l.Lang), sg.IntervalMin, sg.StartMin, sg.EndMin))
 		} else {
-			out = append(out, l.T("madmin.plan.segment_on", l.Money(sg.RateCents), sg.IntervalMin, sg.StartMin))
+			out = append(out, l.T("madmin.plan.segment_on", money.Cents(sg.RateCents).Format(l.Lang), sg.IntervalMin, sg.StartMin))
 		}
 	}
 	return out
@@ -241,7 +242,7 @@ var previewMinutes = []int{10, 30, 60}
 func farePreview(l *locale, p mobility.PricingPlan) string {
 	var f [3]string
 	for i, m := range previewMinutes {
-		f[i] = l.Money(p.Fare(time.Duration(m) * time.Minute))
+		f[i] = money.Cents(p.Fare(time.Duration(m) * time.Minute)).Format(l.Lang)
 	}
 	return l.T("madmin.plan.preview", f[0], f[1], f[2])
 }

@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/money"
 	"cityhub/web/httpx"
 )
 
@@ -121,9 +122,9 @@ func (s *bikeAdminPages) fillForm(ctx context.Context, c identity.Caller, l *loc
 			return err
 		}
 		v["name_it"], v["name_en"], v["description_it"], v["description_en"] = pl.NameIT, pl.NameEN, pl.DescriptionIT, pl.DescriptionEN
-		v["unlock"] = formatFareEuros(l, pl.UnlockCents)
+		v["unlock"] = money.Cents(pl.UnlockCents).Input(l.Lang)
 		for i, sg := range pl.PerMin {
-			row := segmentRow{N: i + 1, Start: strconv.Itoa(sg.StartMin), Interval: strconv.Itoa(sg.IntervalMin), Rate: formatFareEuros(l, sg.RateCents)}
+			row := segmentRow{N: i + 1, Start: strconv.Itoa(sg.StartMin), Interval: strconv.Itoa(sg.IntervalMin), Rate: money.Cents(sg.RateCents).Input(l.Lang)}
 			if sg.EndMin > 0 {
 				row.End = strconv.Itoa(sg.EndMin)
 			}
@@ -354,10 +355,10 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 		})
 	case kindPlans:
 		pl := mobility.PricingPlan{ID: p.ID, NameIT: val("name_it"), NameEN: val("name_en"), DescriptionIT: val("description_it"), DescriptionEN: val("description_en")}
-		if cents, key := parseFareEuros(val("unlock")); key != "" {
-			bad("unlock", key)
+		if cents, err := money.Parse(val("unlock")); err != nil {
+			bad("unlock", fareError(err))
 		} else {
-			pl.UnlockCents = cents
+			pl.UnlockCents = int64(cents)
 		}
 		for i := range maxSegments {
 			n := strconv.Itoa(i)

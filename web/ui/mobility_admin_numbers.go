@@ -5,66 +5,16 @@ import (
 	"strconv"
 	"strings"
 
+	"cityhub/apperr"
 	"cityhub/mobility"
+	"cityhub/money"
 )
 
 // ---- numbers as people type them ----
 
-// parseFareEuros reads an amount in euros as an Italian or an English reader
-// types it ("1,50", "1.50", "2", "€ 0,20") into cents. It refuses
-// negatives, fractions of a cent and thousands separators, returning the
-// catalogue key of the message to show.
-func parseFareEuros(s string) (int64, string) {
-	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(s), "€"), "€"))
-	if s == "" {
-		return 0, "madmin.err.amount_missing"
-	}
-	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "−") {
-		return 0, "madmin.err.amount_negative"
-	}
-	s = strings.TrimPrefix(s, "+")
-	whole, frac, hasSep := s, "", false
-	if i := strings.IndexAny(s, ".,"); i >= 0 {
-		whole, frac, hasSep = s[:i], s[i+1:], true
-		if strings.ContainsAny(frac, ".,") {
-			return 0, "madmin.err.amount_format"
-		}
-	}
-	if whole == "" {
-		whole = "0"
-	}
-	if !allDigits(whole) || (hasSep && (frac == "" || !allDigits(frac))) || len(whole) > 9 {
-		return 0, "madmin.err.amount_format"
-	}
-	if len(frac) > 2 {
-		return 0, "madmin.err.amount_fraction"
-	}
-	for len(frac) < 2 {
-		frac += "0"
-	}
-	e, _ := strconv.ParseInt(whole, 10, 64)
-	c, _ := strconv.ParseInt(frac, 10, 64)
-	return e*100 + c, ""
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// formatFareEuros is cents as the reader types them back in the form: "1,50"
-// in Italian, "1.50" in English, without a currency sign.
-func formatFareEuros(l *locale, cents int64) string {
-	s := strconv.FormatInt(cents/100, 10) + "." + strconv.FormatInt(cents%100+100, 10)[1:]
-	if l.Lang == "it" {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
-}
+// fareError is the catalogue key of the message for an amount money.Parse
+// refused: madmin.err. and its reason.
+func fareError(err error) string { return "madmin.err." + apperr.ReasonOf(err) }
 
 // parseCoord reads a latitude or longitude with a decimal comma or point.
 func parseCoord(s string) (float64, bool) {
@@ -112,12 +62,12 @@ func parseSegment(l *locale, row *segmentRow) (mobility.Segment, bool) {
 	if sg.IntervalMin, good = minutes(row.Interval, 1); !good || sg.IntervalMin > 24*60 {
 		row.IntervalErr, ok = l.T("madmin.err.segment_interval"), false
 	}
-	if cents, key := parseFareEuros(row.Rate); key != "" {
-		row.RateErr, ok = l.T(key), false
+	if cents, err := money.Parse(row.Rate); err != nil {
+		row.RateErr, ok = l.T(fareError(err)), false
 	} else if cents > mobility.MaxFare {
-		row.RateErr, ok = l.T("madmin.err.amount_too_big", l.Money(mobility.MaxFare)), false
+		row.RateErr, ok = l.T("madmin.err.amount_too_big", money.Cents(mobility.MaxFare).Format(l.Lang)), false
 	} else {
-		sg.RateCents = cents
+		sg.RateCents = int64(cents)
 	}
 	if row.End != "" {
 		if sg.EndMin, good = minutes(row.End, 1); !good || (row.StartErr == "" && sg.EndMin <= sg.StartMin) {

@@ -1,51 +1,32 @@
 package ui
 
-import "testing"
+import (
+	"testing"
 
-func TestParseFareEuros(t *testing.T) {
-	for _, c := range []struct {
-		in    string
-		cents int64
-		key   string
-	}{
-		{"1,50", 150, ""}, {"1.50", 150, ""}, {"1,5", 150, ""}, {"2", 200, ""}, {"0", 0, ""}, {",25", 25, ""}, {" € 0,20 ", 20, ""}, {"3 €", 300, ""},
-		{"", 0, "madmin.err.amount_missing"}, {"-1", 0, "madmin.err.amount_negative"}, {"−0,50", 0, "madmin.err.amount_negative"},
-		{"1,505", 0, "madmin.err.amount_fraction"}, {"0.001", 0, "madmin.err.amount_fraction"}, {"1.234,50", 0, "madmin.err.amount_format"},
-		{"1,", 0, "madmin.err.amount_format"}, {"abc", 0, "madmin.err.amount_format"}, {"1e3", 0, "madmin.err.amount_format"},
-		{"9999999999", 0, "madmin.err.amount_format"}, {"1 000", 0, "madmin.err.amount_format"},
-	} {
-		cents, key := parseFareEuros(c.in)
-		if key != c.key || (key == "" && cents != c.cents) {
-			t.Errorf("parseFareEuros(%q) = %d %q, want %d %q", c.in, cents, key, c.cents, c.key)
-		}
-	}
-	it, en := &locale{Lang: "it"}, &locale{Lang: "en"}
-	if got := formatFareEuros(it, 150); got != "1,50" {
-		t.Errorf("it: %q", got)
-	}
-	if got := formatFareEuros(en, 5); got != "0.05" {
-		t.Errorf("en: %q", got)
-	}
-}
+	"cityhub/money"
+)
 
-// Whatever is typed, an accepted amount is whole, non-negative cents that
-// format back to the same amount in both languages.
-func FuzzParseFareEuros(f *testing.F) {
-	for _, s := range []string{"1,50", "1.50", "-1", "1,505", "€ 2", ",5", "0.", "99999999,99", "1.2.3", "+3"} {
-		f.Add(s)
+// Every refusal of money.Parse has its own words on the fare forms, in
+// both languages: the form shows madmin.err.<reason>.
+func TestFareErrorKeys(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		cents, key := parseFareEuros(s)
-		if key != "" {
-			return
+	for _, in := range []string{"", "abc", "1.000", "1,5055", "-1", "92233720368547758.08", "1.2.3"} {
+		_, err := money.Parse(in)
+		if err == nil {
+			t.Fatalf("money.Parse(%q) accepted", in)
 		}
-		if cents < 0 {
-			t.Fatalf("%q → %d", s, cents)
-		}
-		for _, l := range []*locale{{Lang: "it"}, {Lang: "en"}} {
-			if back, k := parseFareEuros(formatFareEuros(l, cents)); k != "" || back != cents {
-				t.Fatalf("%q → %d → %q → %d %q", s, cents, formatFareEuros(l, cents), back, k)
+		for _, lang := range pageLanguages {
+			if key := fareError(err); !locs[lang].Has(key) {
+				t.Errorf("%s: money.Parse(%q) refuses with %q, not in the catalogue", lang, in, key)
 			}
 		}
-	})
+	}
+	for in, want := range map[string]string{"1.000": "madmin.err.amount_ambiguous", "92233720368547758.08": "madmin.err.amount_too_large", "1,5055": "madmin.err.amount_fraction"} {
+		if _, err := money.Parse(in); fareError(err) != want {
+			t.Errorf("money.Parse(%q): %q, want %q", in, fareError(err), want)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/money"
 	"cityhub/ticketing"
 )
 
@@ -130,7 +131,7 @@ func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request
 // seatLabel is what a screen reader says for a seat.
 func seatLabel(l *locale, st ticketing.SeatState) string {
 	if st.State == ticketing.SeatFree {
-		return l.T("theatre.seat.label_free", st.Row, st.Number, strings.ReplaceAll(st.Category, "_", " "), l.Money(st.PriceCents))
+		return l.T("theatre.seat.label_free", st.Row, st.Number, strings.ReplaceAll(st.Category, "_", " "), money.Cents(st.PriceCents).Format(l.Lang))
 	}
 	return l.T("theatre.seat.label_taken", st.Row, st.Number, l.T("theatre.seat."+st.State))
 }

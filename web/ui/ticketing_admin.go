@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/money"
 	"cityhub/ticketing"
 	"cityhub/web/api"
 )
@@ -112,8 +114,13 @@ func (s *theatrePages) handleTheatreAdminSeatMap(w http.ResponseWriter, r *http.
 	http.Redirect(w, r, "/admin/theatre", http.StatusSeeOther)
 }
 
+// maxTicketPrice bounds a seat's price on the form (1.000,00 €), well
+// below what the domain would take, to catch a slip of the finger.
+const maxTicketPrice = money.Cents(100_000_00)
+
 // parseTicketPrices reads "category price" lines with prices in euros
-// ("stalls 25" or "balcony 15,50").
+// ("stalls 25", "balcony 15,50", "box 1.000,00"). A price money.Parse
+// refuses keeps its reason; any other wrong line is price_line.
 func parseTicketPrices(text string) (map[string]int64, error) {
 	out := map[string]int64{}
 	for i, line := range strings.Split(strings.ReplaceAll(text, "\r", ""), "\n") {
@@ -121,25 +128,17 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 		if len(f) == 0 {
 			continue
 		}
-		bad := apperr.R(apperr.Invalid, "price_line", "Line %d must read: category price in euros (e.g. stalls 25,00).", i+1)
 		if len(f) != 2 {
-			return nil, bad
+			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d must read: category price in euros (e.g. stalls 25,00).", i+1)
 		}
-		euros, cents, _ := strings.Cut(strings.ReplaceAll(f[1], ",", "."), ".")
-		e, err := strconv.ParseInt(euros, 10, 64)
-		if err != nil || e < 0 || e > 100_000 || len(cents) > 2 {
-			return nil, bad
+		cents, err := money.Parse(f[1])
+		if err != nil {
+			return nil, fmt.Errorf("prices, line %d: %w", i+1, err)
 		}
-		var c int64
-		if cents != "" {
-			if c, err = strconv.ParseInt(cents, 10, 64); err != nil || c < 0 {
-				return nil, bad
-			}
-			if len(cents) == 1 {
-				c *= 10
-			}
+		if cents > maxTicketPrice {
+			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d: a seat costs at most %s.", i+1, maxTicketPrice)
 		}
-		out[f[0]] = e*100 + c
+		out[f[0]] = int64(cents)
 	}
 	return out, nil
 }

@@ -1,27 +1,32 @@
 package ui
 
 import (
-	"cityhub/apperr"
 	"testing"
+
+	"cityhub/apperr"
 )
 
 func TestParseTicketPrices(t *testing.T) {
 	for _, c := range []struct {
-		in   string
-		want map[string]int64
+		in     string
+		want   map[string]int64
+		reason string
 	}{
-		{"stalls 25\nbalcony 15,50", map[string]int64{"stalls": 2500, "balcony": 1550}},
-		{"  gallery 7.5 \r\n\n", map[string]int64{"gallery": 750}},
-		{"stalls", nil},
-		{"stalls 25,505", nil},
-		{"stalls -3", nil},
-		{"stalls 2 5", nil},
-		{"stalls abc", nil},
+		{"stalls 25\nbalcony 15,50", map[string]int64{"stalls": 2500, "balcony": 1550}, ""},
+		{"  gallery 7.5 \r\n\n", map[string]int64{"gallery": 750}, ""},
+		{"box 1.000,00\nstalls €12,50", map[string]int64{"box": 100000, "stalls": 1250}, ""},
+		{"stalls", nil, "price_line"},
+		{"stalls 25,5055", nil, "amount_fraction"},
+		{"stalls -3", nil, "amount_negative"},
+		{"stalls 1.000", nil, "amount_ambiguous"},
+		{"stalls 2 5", nil, "price_line"},
+		{"stalls abc", nil, "amount_format"},
+		{"stalls 100000,01", nil, "price_line"},
 	} {
 		got, err := parseTicketPrices(c.in)
 		if c.want == nil {
-			if apperr.ReasonOf(err) != "price_line" {
-				t.Errorf("%q: %v, %v; want price_line", c.in, got, err)
+			if apperr.ReasonOf(err) != c.reason || !apperr.Has(err, apperr.Invalid) {
+				t.Errorf("%q: %v, %v; want %s", c.in, got, err, c.reason)
 			}
 			continue
 		}

@@ -1,8 +1,8 @@
 package ui
 
 import (
+	"fmt"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/money"
 	"cityhub/vouchers"
 	"cityhub/web/api"
 )
@@ -90,22 +91,6 @@ func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Req
 	s.render(w, r, http.StatusOK, "voucher_admin", "admin", page)
 }
 
-var eurosRE = regexp.MustCompile(`^(\d{1,9})(?:[.,](\d{1,2}))?$`)
-
-// parseEuros reads "12", "12,5" or "12.50" as cents; Invalid otherwise.
-func parseEuros(field, v string) (int64, error) {
-	m := eurosRE.FindStringSubmatch(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "€")))
-	if m == nil {
-		return 0, apperr.R(apperr.Invalid, "amount_format", "%s must be an amount in euros, such as 12,50.", field)
-	}
-	euros, _ := strconv.ParseInt(m[1], 10, 64)
-	cents := int64(0)
-	if m[2] != "" {
-		cents, _ = strconv.ParseInt((m[2] + "0")[:2], 10, 64)
-	}
-	return euros*100 + cents, nil
-}
-
 func formList(v string) []string {
 	var out []string
 	for _, p := range strings.Split(v, ",") {
@@ -132,16 +117,20 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 func campaignFromForm(r *http.Request) (vouchers.Campaign, error) {
 	var camp vouchers.Campaign
 	var err error
-	if camp.BudgetCents, err = parseEuros("The budget", r.PostFormValue("budget")); err != nil {
-		return camp, err
-	}
-	if camp.FaceValueCents, err = parseEuros("The face value", r.PostFormValue("face_value")); err != nil {
-		return camp, err
-	}
-	if v := r.PostFormValue("min_spend"); v != "" {
-		if camp.MinSpendCents, err = parseEuros("The minimum spend", v); err != nil {
-			return camp, err
+	for _, a := range []struct {
+		name     string
+		dst      *int64
+		optional bool
+	}{{"budget", &camp.BudgetCents, false}, {"face_value", &camp.FaceValueCents, false}, {"min_spend", &camp.MinSpendCents, true}} {
+		v := r.PostFormValue(a.name)
+		if v == "" && a.optional {
+			continue
 		}
+		cents, err := money.Parse(v)
+		if err != nil {
+			return camp, fmt.Errorf("%s: %w", a.name, err)
+		}
+		*a.dst = int64(cents)
 	}
 	for _, f := range []struct {
 		name string

@@ -9,6 +9,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/money"
 	"cityhub/vouchers"
 	"cityhub/web/httpx"
 )
@@ -68,12 +69,12 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 	}
 	out := map[string]string{
 		"title":       l.T("vouchers.scan.ok.title"),
-		"message":     l.T("vouchers.scan.ok.message", l.Money(red.AmountCents), l.Money(red.PurchaseCents-red.AmountCents)),
+		"message":     l.T("vouchers.scan.ok.message", money.Cents(red.AmountCents).Format(l.Lang), money.Cents(red.PurchaseCents-red.AmountCents).Format(l.Lang)),
 		"outcome":     "ok",
 		"redemption":  red.ID,
 		"reversible":  l.DateTime(red.At.Add(vouchers.ReversalWindow)),
 		"voucher_id":  red.VoucherID,
-		"amount_text": l.Money(red.AmountCents),
+		"amount_text": money.Cents(red.AmountCents).Format(l.Lang),
 	}
 	if replayed {
 		out["title"], out["outcome"] = l.T("vouchers.scan.replayed.title"), "warning"
