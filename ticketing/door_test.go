@@ -14,8 +14,18 @@ import (
 	"cityhub/ticketing"
 )
 
+// romeZone is the zone of a service not told the city's, which the
+// fixtures' services are.
+var romeZone = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
 func rome(month time.Month, day, hour, min int) time.Time {
-	return time.Date(2026, month, day, hour, min, 0, 0, ticketing.CityZone)
+	return time.Date(2026, month, day, hour, min, 0, 0, romeZone)
 }
 
 // doorEvenings is a venue with two performances a week apart, as in the

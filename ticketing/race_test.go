@@ -192,7 +192,7 @@ func TestConcurrentCheckInOneWins(t *testing.T) {
 			t.Fatalf("%d check-ins and %d already-checked-in answers", ok.Load(), already.Load())
 		}
 		_, err = f.svc.CheckIn(f.ctx, staff, p.ID, tok.Token)
-		want := "Already checked in at " + f.clock.Now().In(ticketing.CityZone).Format("15:04") + "."
+		want := "Already checked in at " + f.clock.Now().In(f.svc.Zone()).Format("15:04") + "."
 		if apperr.MessageOf(err) != want {
 			t.Fatalf("second scan says %q, want %q", apperr.MessageOf(err), want)
 		}

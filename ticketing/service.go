@@ -27,7 +27,7 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, keys: keys, log: log, now: time.Now, zone: CityZone}
+	return &Service{store: store, keys: keys, log: log, now: time.Now, zone: defaultZone}
 }
 
 // SetClock replaces the clock (tests, demo data).

@@ -102,12 +102,9 @@ const (
 	StripeOrderKey = "order_id"
 )
 
-// CityZone is the zone of a Service not told the city's (SetZone).
-//
-// Deprecated: the city's zone comes from configuration through
-// (*Service).SetZone; use (*Service).Zone. CityZone goes once the pages
-// call that.
-var CityZone = mustZone("Europe/Rome")
+// defaultZone is the zone of a Service not told the city's (SetZone):
+// the configuration's default.
+var defaultZone = mustZone("Europe/Rome")
 
 func mustZone(name string) *time.Location {
 	loc, err := time.LoadLocation(name)

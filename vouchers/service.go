@@ -42,7 +42,7 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		store: store, keys: keys, log: log, now: time.Now, zone: Rome,
+		store: store, keys: keys, log: log, now: time.Now, zone: defaultZone,
 	}
 }
 

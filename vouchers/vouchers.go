@@ -16,18 +16,14 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // Rome below resolves whatever the host has
+	_ "time/tzdata" // defaultZone resolves whatever the host has
 
 	"cityhub/apperr"
 )
 
-// Rome is the zone of a Service not told the city's (SetZone), and of the
-// package-level ParseDay.
-//
-// Deprecated: the city's zone comes from configuration through
-// (*Service).SetZone; use (*Service).Zone and (*Service).ParseDay. Rome
-// goes once the pages call those.
-var Rome = mustLoad("Europe/Rome")
+// defaultZone is the zone of a Service not told the city's (SetZone):
+// the configuration's default.
+var defaultZone = mustLoad("Europe/Rome")
 
 func mustLoad(name string) *time.Location {
 	loc, err := time.LoadLocation(name)
@@ -306,12 +302,6 @@ type Statement struct {
 	// reads the statement sets it.
 	zone *time.Location
 }
-
-// ParseDay is (*Service).ParseDay in Rome.
-//
-// Deprecated: use (*Service).ParseDay, which reads days in the city's
-// configured zone.
-func ParseDay(s string, endOfDay bool) (time.Time, error) { return parseDay(s, endOfDay, Rome) }
 
 // ParseDay reads a validity bound: a date (2026-12-01, a day in the city's
 // zone) or an RFC 3339 instant. endOfDay makes a date mean the end of that

@@ -88,8 +88,8 @@ func TestDiscount(t *testing.T) {
 
 func TestCampaignValidate(t *testing.T) {
 	t.Parallel()
-	from, _ := ParseDay("2026-12-01", false)
-	until, _ := ParseDay("2026-12-31", true)
+	from, _ := parseDay("2026-12-01", false, defaultZone)
+	until, _ := parseDay("2026-12-31", true, defaultZone)
 	good := func() Campaign {
 		return Campaign{Name: "Natale in contrada", BudgetCents: 100000, FaceValueCents: 1000, PerCitizenLimit: 1, ValidFrom: from, ValidUntil: until}
 	}
@@ -125,16 +125,17 @@ func TestCampaignValidate(t *testing.T) {
 	if want := time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC); !until.Equal(want) {
 		t.Errorf("ParseDay end of day = %v, want %v", until, want)
 	}
-	if _, err := ParseDay("31/12/2026", false); !apperr.Has(err, apperr.Invalid) {
+	if _, err := parseDay("31/12/2026", false, defaultZone); !apperr.Has(err, apperr.Invalid) {
 		t.Errorf("ParseDay accepted a non-ISO date")
 	}
 }
 
 // The service reads days, bounds "today" and writes statements in the zone
-// the city configures; a service not told one keeps Rome, as ParseDay does.
+// the city configures; a service not told one keeps Rome, the
+// configuration's default.
 func TestServiceZone(t *testing.T) {
 	s := NewService(nil, nil, nil)
-	if s.Zone() != Rome {
+	if s.Zone() != defaultZone || defaultZone.String() != "Europe/Rome" {
 		t.Fatalf("default zone %v, want Rome", s.Zone())
 	}
 	tokyo, err := time.LoadLocation("Asia/Tokyo")

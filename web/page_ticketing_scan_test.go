@@ -32,7 +32,7 @@ func (c *testClock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() 
 func TestTicketScanPageChecksIn(t *testing.T) {
 	clock := &testClock{}
 	rome := func(month time.Month, day, hour int) time.Time {
-		return time.Date(2026, month, day, hour, 0, 0, 0, ticketing.CityZone)
+		return time.Date(2026, month, day, hour, 0, 0, 0, testZone)
 	}
 	clock.Set(rome(time.November, 30, 10))
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {

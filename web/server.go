@@ -43,6 +43,9 @@ type Deps struct {
 	Log       *slog.Logger
 	PublicURL string
 	Version   string
+	// TimeZone is the city's (CITYHUB_TIMEZONE): the pages show dates and
+	// times in it and the API reads local performance times in it; nil: UTC.
+	TimeZone *time.Location
 	// Ready checks the dependencies /readyz reports on (database, broker).
 	Ready map[string]func(ctx context.Context) error
 	// Degraded checks what makes the hub degraded but still ready (a
@@ -146,7 +149,7 @@ func New(d Deps) *Server {
 		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers, Participation: d.Participation.Service})
 	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
 		StripePublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
-		Ticketing: d.Ticketing, Outbox: d.Outbox, Participation: d.Participation.Service, Photos: d.Participation.Photos})
+		Ticketing: d.Ticketing, Outbox: d.Outbox, Participation: d.Participation.Service, Photos: d.Participation.Photos, TimeZone: d.TimeZone})
 	if d.Participation.Service != nil {
 		base := strings.TrimSuffix(d.PublicURL, "/")
 		s.open311 = georeport.New(georeport.Deps{Log: d.Log, Service: d.Participation.Service, Photos: d.Participation.Photos,
@@ -154,7 +157,7 @@ func New(d Deps) *Server {
 			// media_url points at the open copy of an approved photo.
 			MediaURL: func(id string) string { return base + "/api/v1/open/photos/" + id }})
 	}
-	ud := ui.Deps{Log: d.Log, PublicURL: d.PublicURL, QR: d.QR, ScanTargets: d.ScanTargets, Identity: d.Identity,
+	ud := ui.Deps{Log: d.Log, PublicURL: d.PublicURL, TimeZone: d.TimeZone, QR: d.QR, ScanTargets: d.ScanTargets, Identity: d.Identity,
 		Vouchers: d.Vouchers, Mobility: d.Mobility, Ticketing: d.Ticketing, Keys: d.Keys, Outbox: d.Outbox}
 	// The pages sign people in, show the wallet and export an account
 	// through the same services the API uses.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/identity"
 	"cityhub/keyring"
@@ -51,6 +52,16 @@ var testAccountSeq atomic.Int64
 // newTestServer opens a fresh store of engine ("postgres" or "sqlite"),
 // loads a keyring and the identity service on it (with a cheap password
 // hash), applies configure, and builds the server.
+// testZone is the city's time zone in these tests: the default of the
+// configuration and of the services the tests build.
+var testZone = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
 func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, d *Deps)) (*Server, *testEnv) {
 	t.Helper()
 	db := storetest.Open(t, engine)
@@ -60,7 +71,7 @@ func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, 
 	}
 	env := &testEnv{Engine: engine, DB: db, Keys: keys}
 	env.Identity = identity.NewService(db.Identity(), keys, identity.Options{Issuer: testIssuer, Argon2: identity.FastArgon2}, storetest.Logger(t))
-	d := Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Version: "test", Identity: env.Identity, Keys: keys, Answers: db.Answers()}
+	d := Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Version: "test", TimeZone: testZone, Identity: env.Identity, Keys: keys, Answers: db.Answers()}
 	for _, fn := range configure {
 		fn(env, &d)
 	}

@@ -7,6 +7,7 @@ package api
 
 import (
 	"log/slog"
+	"time"
 
 	"cityhub/cardpay"
 	"cityhub/identity"
@@ -39,6 +40,9 @@ type Deps struct {
 	Vouchers     *vouchers.Service
 	Mobility     *mobility.Service
 	Ticketing    *ticketing.Service
+	// TimeZone is the city's (CITYHUB_TIMEZONE): performance times given
+	// as local times are read in it; nil: UTC.
+	TimeZone *time.Location
 	// Outbox shows administrators the e-mails the hub wrote.
 	Outbox *outbox.Service
 	// Participation is citizens' reports, the offices' triage and
@@ -65,6 +69,9 @@ func New(d Deps) *API {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	if d.TimeZone == nil {
+		d.TimeZone = time.UTC
+	}
 	a := &API{log: d.Log}
 	if d.Identity != nil {
 		a.accounts = &accountHandler{log: d.Log, identity: d.Identity}
@@ -82,7 +89,7 @@ func New(d Deps) *API {
 	}
 	if d.Ticketing != nil {
 		a.tickets = &ticketHandler{log: d.Log, ticketing: d.Ticketing, payments: d.Payments, cardPayments: d.CardPayments,
-			stripePublishableKey: d.StripePublishableKey}
+			stripePublishableKey: d.StripePublishableKey, zone: d.TimeZone}
 	}
 	if d.Outbox != nil {
 		a.mail = &mailHandler{log: d.Log, outbox: d.Outbox}
@@ -134,6 +141,8 @@ type ticketHandler struct {
 	payments             *stripepay.Client
 	cardPayments         *cardpay.Service
 	stripePublishableKey string
+	// zone is the city's: local performance times are read in it.
+	zone *time.Location
 }
 
 // mailHandler serves administrators the e-mail outbox.

@@ -260,7 +260,7 @@ func openAPIOperations() []apiOperation {
 		{method: "POST", path: "/api/v1/merchant/redemptions/{id}/reverse", id: "reverseRedemption", tag: "vouchers-merchant", summary: "Reverse a redemption within the reversal window", auth: "roles", roles: merchant,
 			query: []apiParam{shopQuery}, headers: []string{"IdempotencyKey"},
 			ok: []apiResponse{{status: 200, desc: "The reversed redemption.", schema: "Redemption", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
-		{method: "GET", path: "/api/v1/merchant/redemptions/today", id: "todayRedemptions", tag: "vouchers-merchant", summary: "This shop's redemptions today (Europe/Rome)", auth: "roles", roles: merchant,
+		{method: "GET", path: "/api/v1/merchant/redemptions/today", id: "todayRedemptions", tag: "vouchers-merchant", summary: "This shop's redemptions today (in the city's time zone)", auth: "roles", roles: merchant,
 			query: []apiParam{shopQuery},
 			ok:    []apiResponse{{status: 200, desc: "Today's report; reversed redemptions are listed and not counted.", schema: "DayReport"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/merchant/balance", id: "shopBalance", tag: "vouchers-merchant", summary: "What the city owes this shop", auth: "roles", roles: merchant,

@@ -89,7 +89,7 @@ func (h *ticketHandler) handleAPISetVenueSeats(w http.ResponseWriter, r *http.Re
 
 // PerformanceRequest is the body of POST /api/v1/admin/performances and
 // PUT /api/v1/admin/performances/{id}. Times are RFC 3339, or local times
-// in Europe/Rome written "2026-12-01T20:30". The end is ends_at or the
+// in the city's time zone written "2026-12-01T20:30". The end is ends_at or the
 // start plus duration_minutes (not both); without either the domain's
 // defaults apply.
 type PerformanceRequest struct {
@@ -104,9 +104,9 @@ type PerformanceRequest struct {
 	SalesClose      string           `json:"sales_close"`
 }
 
-// cityTime reads an RFC 3339 time or a local time in Europe/Rome; empty is
-// the zero time.
-func cityTime(field, v string) (time.Time, error) {
+// cityTime reads an RFC 3339 time or a local time in zone, the city's;
+// empty is the zero time.
+func cityTime(field, v string, zone *time.Location) (time.Time, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return time.Time{}, nil
@@ -115,28 +115,29 @@ func cityTime(field, v string) (time.Time, error) {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, ticketing.CityZone); err == nil {
+		if t, err := time.ParseInLocation(layout, v, zone); err == nil {
 			return t, nil
 		}
 	}
 	return time.Time{}, apperr.R(apperr.Invalid, "invalid_"+field, "%s must be an RFC 3339 time or a local time like 2026-12-01T20:30.", field)
 }
 
-// Performance is the performance the request describes, with id; the
-// theatre admin page reads its form through it too.
-func (in PerformanceRequest) Performance(id string) (ticketing.Performance, error) {
+// Performance is the performance the request describes, with id, its local
+// times read in zone, the city's; the theatre admin page reads its form
+// through it too.
+func (in PerformanceRequest) Performance(id string, zone *time.Location) (ticketing.Performance, error) {
 	p := ticketing.Performance{ID: id, VenueID: in.VenueID, Title: in.Title, Prices: in.Prices}
 	var err error
-	if p.StartsAt, err = cityTime("starts_at", in.StartsAt); err != nil {
+	if p.StartsAt, err = cityTime("starts_at", in.StartsAt, zone); err != nil {
 		return p, err
 	}
-	if p.SalesOpen, err = cityTime("sales_open", in.SalesOpen); err != nil {
+	if p.SalesOpen, err = cityTime("sales_open", in.SalesOpen, zone); err != nil {
 		return p, err
 	}
-	if p.DoorsOpen, err = cityTime("doors_open", in.DoorsOpen); err != nil {
+	if p.DoorsOpen, err = cityTime("doors_open", in.DoorsOpen, zone); err != nil {
 		return p, err
 	}
-	if p.EndsAt, err = cityTime("ends_at", in.EndsAt); err != nil {
+	if p.EndsAt, err = cityTime("ends_at", in.EndsAt, zone); err != nil {
 		return p, err
 	}
 	switch {
@@ -147,7 +148,7 @@ func (in PerformanceRequest) Performance(id string) (ticketing.Performance, erro
 	case in.DurationMinutes > 0 && !p.StartsAt.IsZero():
 		p.EndsAt = p.StartsAt.Add(time.Duration(in.DurationMinutes) * time.Minute)
 	}
-	p.SalesClose, err = cityTime("sales_close", in.SalesClose)
+	p.SalesClose, err = cityTime("sales_close", in.SalesClose, zone)
 	return p, err
 }
 
@@ -176,7 +177,7 @@ func (h *ticketHandler) handleAPICreatePerformance(w http.ResponseWriter, r *htt
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	p, err := in.Performance("")
+	p, err := in.Performance("", h.zone)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
@@ -200,7 +201,7 @@ func (h *ticketHandler) handleAPIUpdatePerformance(w http.ResponseWriter, r *htt
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	p, err := in.Performance(r.PathValue("id"))
+	p, err := in.Performance(r.PathValue("id"), h.zone)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

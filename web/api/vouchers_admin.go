@@ -109,7 +109,7 @@ type campaignRequest struct {
 	PercentOff      int      `json:"percent_off"`
 	MinSpendCents   int64    `json:"min_spend_cents"`
 	PerCitizenLimit int      `json:"per_citizen_limit"`
-	ValidFrom       string   `json:"valid_from"`  // 2026-12-01 (a day in Rome) or RFC 3339
+	ValidFrom       string   `json:"valid_from"`  // 2026-12-01 (a day in the city) or RFC 3339
 	ValidUntil      string   `json:"valid_until"` // a day is inclusive
 	Districts       []string `json:"districts"`
 	Categories      []string `json:"categories"`
@@ -117,12 +117,14 @@ type campaignRequest struct {
 	Mode            string   `json:"mode"`
 }
 
-func (req campaignRequest) campaign(id string) (vouchers.Campaign, error) {
-	from, err := vouchers.ParseDay(req.ValidFrom, false)
+// campaign is the campaign the request describes, with id; its days are
+// read by svc, in the city's time zone.
+func (req campaignRequest) campaign(svc *vouchers.Service, id string) (vouchers.Campaign, error) {
+	from, err := svc.ParseDay(req.ValidFrom, false)
 	if err != nil {
 		return vouchers.Campaign{}, err
 	}
-	until, err := vouchers.ParseDay(req.ValidUntil, true)
+	until, err := svc.ParseDay(req.ValidUntil, true)
 	if err != nil {
 		return vouchers.Campaign{}, err
 	}
@@ -145,7 +147,7 @@ func (h *voucherHandler) handleAPICreateCampaign(w http.ResponseWriter, r *http.
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	camp, err := req.campaign("")
+	camp, err := req.campaign(h.vouchers, "")
 	if err == nil {
 		camp, err = h.vouchers.CreateCampaign(r.Context(), c, camp)
 	}
@@ -168,7 +170,7 @@ func (h *voucherHandler) handleAPIUpdateCampaign(w http.ResponseWriter, r *http.
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	camp, err := req.campaign(r.PathValue("id"))
+	camp, err := req.campaign(h.vouchers, r.PathValue("id"))
 	if err == nil {
 		camp, err = h.vouchers.UpdateCampaign(r.Context(), c, camp)
 	}

@@ -99,7 +99,7 @@ func (h *voucherHandler) handleAPIReverseRedemption(w http.ResponseWriter, r *ht
 	writeReplayable(w, http.StatusOK, replayed, red)
 }
 
-// handleAPITodayRedemptions lists this shop's redemptions today (Rome).
+// handleAPITodayRedemptions lists this shop's redemptions today (in the city's time zone).
 func (h *voucherHandler) handleAPITodayRedemptions(w http.ResponseWriter, r *http.Request) {
 	c, shop, ok := h.merchantShop(w, r)
 	if !ok {

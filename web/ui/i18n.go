@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Rome must resolve on hosts without a zoneinfo database
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -37,21 +36,12 @@ const defaultLanguage = "it"
 // langCookie keeps a person's explicit choice of language.
 const langCookie = "cityhub_lang"
 
-// cityZone is where the city is: every date and time on a page is shown in it.
-var cityZone = mustZone("Europe/Rome")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("load time zone %s: %v", name, err))
-	}
-	return loc
-}
-
-// locale formats messages, money and dates in one language.
+// locale formats messages, money and dates in one language. Dates and
+// times are in zone, the city's (configured; UTC until New sets it).
 type locale struct {
 	Lang string
 	msgs map[string]string
+	zone *time.Location
 }
 
 // loadCatalogues reads every embedded catalogue. A catalogue that is missing or
@@ -106,7 +96,7 @@ func loadCataloguesFrom(fsys fs.FS) (map[string]*locale, error) {
 				msgs[k], from[k] = v, f
 			}
 		}
-		out[lang] = &locale{Lang: lang, msgs: msgs}
+		out[lang] = &locale{Lang: lang, msgs: msgs, zone: time.UTC}
 	}
 	return out, nil
 }
@@ -176,7 +166,7 @@ func (l *locale) Money(cents int64) string { return money.Cents(cents).Format(l.
 
 // Date formats a day in the city's time zone: "25 novembre 2026".
 func (l *locale) Date(t time.Time) string {
-	t = t.In(cityZone)
+	t = t.In(l.zone)
 	month := l.T("month." + strconv.Itoa(int(t.Month())))
 	return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
 }
@@ -184,11 +174,17 @@ func (l *locale) Date(t time.Time) string {
 // DateTime formats an instant in the city's time zone: "25 novembre 2026,
 // 22:08" (24-hour clock in both languages, as the city's notices use).
 func (l *locale) DateTime(t time.Time) string {
-	return l.Date(t) + ", " + t.In(cityZone).Format("15:04")
+	return l.Date(t) + ", " + l.Clock(t)
 }
 
+// Clock is the time of day of t in the city's time zone: "22:08".
+func (l *locale) Clock(t time.Time) string { return t.In(l.zone).Format("15:04") }
+
+// In is t in the city's time zone.
+func (l *locale) In(t time.Time) time.Time { return t.In(l.zone) }
+
 // ISO is the machine-readable instant for <time datetime>.
-func (l *locale) ISO(t time.Time) string { return t.In(cityZone).Format(time.RFC3339) }
+func (l *locale) ISO(t time.Time) string { return t.In(l.zone).Format(time.RFC3339) }
 
 // ErrorText is the message a page shows for err in this language: the
 // catalogue's text for its code (and reason, when the catalogue knows it).

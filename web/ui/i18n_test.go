@@ -113,6 +113,9 @@ func TestMoneyAndDates(t *testing.T) {
 			t.Errorf("en.Money(%d) = %q, want %q", m.cents, got, m.en)
 		}
 	}
+	// Dates are in the city's zone, which New sets from the configuration.
+	locs = New(Deps{TimeZone: mustZone(t, "Europe/Rome")}).site.pages.locales
+	it, en = locs["it"], locs["en"]
 	// 23:30 UTC on 1 March is already 2 March in Rome (UTC+1), and in
 	// summer Rome is UTC+2.
 	winter := time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC)
@@ -123,6 +126,28 @@ func TestMoneyAndDates(t *testing.T) {
 	if got, want := en.DateTime(summer), "14 July 2026, 18:05"; got != want {
 		t.Errorf("en.DateTime = %q, want %q", got, want)
 	}
+	// Another city's zone, another day: 23:30 UTC is 08:30 next morning
+	// in Tokyo; without a zone, UTC.
+	tokyo := New(Deps{TimeZone: mustZone(t, "Asia/Tokyo")}).site.pages.locales["it"]
+	if got, want := tokyo.DateTime(winter), "2 marzo 2026, 08:30"; got != want {
+		t.Errorf("DateTime in Tokyo = %q, want %q", got, want)
+	}
+	if got, want := tokyo.ISO(winter), "2026-03-02T08:30:00+09:00"; got != want {
+		t.Errorf("ISO in Tokyo = %q, want %q", got, want)
+	}
+	utc := New(Deps{}).site.pages.locales["it"]
+	if got, want := utc.DateTime(winter), "1 marzo 2026, 23:30"; got != want {
+		t.Errorf("DateTime without a zone = %q, want %q", got, want)
+	}
+}
+
+func mustZone(t testing.TB, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 func TestLanguageChoice(t *testing.T) {

@@ -290,20 +290,20 @@ func buildOccupancyChart(l *locale, samples []mobility.OccupancySample, capacity
 	}
 	c.BikesPoints, c.FreePoints = strings.TrimSpace(bikes.String()), strings.TrimSpace(free.String())
 	// Ticks on the city's full hours, every six hours.
-	first := from.In(cityZone).Truncate(time.Hour).Add(time.Hour)
+	first := l.In(from).Truncate(time.Hour).Add(time.Hour)
 	for t := first; !t.After(now); t = t.Add(time.Hour) {
-		if t.In(cityZone).Hour()%int(chartTickEvery/time.Hour) == 0 {
-			c.XTicks = append(c.XTicks, chartTick{Pos: x(t), Label: t.In(cityZone).Format("15:04")})
+		if l.In(t).Hour()%int(chartTickEvery/time.Hour) == 0 {
+			c.XTicks = append(c.XTicks, chartTick{Pos: x(t), Label: l.Clock(t)})
 		}
 	}
 	for _, n := range []int{0, top / 2, top} {
 		c.YTicks = append(c.YTicks, chartTick{Pos: y(n), Label: strconv.Itoa(n)})
 	}
 	// One table row per hour: the last sample of each.
-	today := now.In(cityZone).YearDay()
+	today := l.In(now).YearDay()
 	for _, smp := range samples {
-		hour := smp.At.In(cityZone).Format("15:00")
-		if smp.At.In(cityZone).YearDay() != today {
+		hour := l.In(smp.At).Format("15:00")
+		if l.In(smp.At).YearDay() != today {
 			// The span covers two days: yesterday's 23:00 is not today's.
 			hour = l.T("mobility.chart.yesterday", hour)
 		}

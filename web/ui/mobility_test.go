@@ -10,7 +10,7 @@ import (
 )
 
 func TestOccupancyChartGeometry(t *testing.T) {
-	l := &locale{Lang: "it", msgs: map[string]string{"mobility.chart.desc": "%d %d %d %d %d", "mobility.chart.no_data": "none", "mobility.chart.yesterday": "ieri %s"}}
+	l := &locale{Lang: "it", zone: mustZone(t, "Europe/Rome"), msgs: map[string]string{"mobility.chart.desc": "%d %d %d %d %d", "mobility.chart.no_data": "none", "mobility.chart.yesterday": "ieri %s"}}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	samples := []mobility.OccupancySample{
 		{At: now.Add(-24 * time.Hour), Bikes: 0, FreeDocks: 10},

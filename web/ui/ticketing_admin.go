@@ -158,7 +158,7 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 	}
 	p, err := api.PerformanceRequest{VenueID: r.PostFormValue("venue_id"), Title: r.PostFormValue("title"), StartsAt: r.PostFormValue("starts_at"),
 		DoorsOpen: r.PostFormValue("doors_open"), EndsAt: r.PostFormValue("ends_at"), DurationMinutes: minutes,
-		Prices: prices, SalesOpen: r.PostFormValue("sales_open")}.Performance("")
+		Prices: prices, SalesOpen: r.PostFormValue("sales_open")}.Performance("", s.zone)
 	if err == nil {
 		_, err = s.ticketing.CreatePerformance(r.Context(), c, p)
 	}

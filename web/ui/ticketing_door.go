@@ -95,7 +95,7 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller) (*doorScan, 
 	}
 	p := list.Performance
 	d.Chosen, d.Selected = &p, p.ID
-	d.Window = p.DoorsOpen.In(cityZone).Format("15:04") + "–" + p.EndsAt.In(cityZone).Format("15:04")
+	d.Window = l.Clock(p.DoorsOpen) + "–" + l.Clock(p.EndsAt)
 	d.Offline = doorOffline{
 		Performance: p.ID, DoorsOpen: p.DoorsOpen.UnixMilli(), EndsAt: p.EndsAt.UnixMilli(), Now: list.Now.UnixMilli(),
 		LeewayMs: ticketing.TokenLeeway.Milliseconds(), Tickets: list.TicketIDs, Others: []doorOfflineOther{}, Keys: s.qrKeys(),

@@ -30,7 +30,7 @@ func doorRefusal(l *locale, err error) string {
 		return l.T("tickets.scan.error."+reason, l.DateTime(closed.At))
 	}
 	if at, ok := ticketing.CheckedInAt(err); ok {
-		return l.T("tickets.scan.error.already_checked_in", at.In(cityZone).Format("15:04"))
+		return l.T("tickets.scan.error.already_checked_in", l.Clock(at))
 	}
 	return l.T("tickets.scan.error." + reason)
 }

@@ -8,6 +8,7 @@ package ui
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"cityhub/identity"
 	"cityhub/keyring"
@@ -22,6 +23,9 @@ type Deps struct {
 	Log *slog.Logger
 	// PublicURL decides whether cookies are Secure (https).
 	PublicURL string
+	// TimeZone is the city's (CITYHUB_TIMEZONE): every date and time on a
+	// page is shown in it; nil: UTC.
+	TimeZone *time.Location
 	// Accounts signs people in and out and erases accounts; nil: nobody
 	// can sign in.
 	Accounts PageAccounts
@@ -66,8 +70,14 @@ func New(d Deps) *UI {
 	if err != nil {
 		panic("cityhub pages: " + err.Error())
 	}
+	if d.TimeZone == nil {
+		d.TimeZone = time.UTC
+	}
+	for _, l := range p.locales {
+		l.zone = d.TimeZone
+	}
 	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
-	s := &site{log: d.Log, publicURL: d.PublicURL, accounts: d.Accounts, pages: p}
+	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p}
 	u := &UI{site: s}
 	if d.Ticketing != nil {
 		u.theatre = &theatrePages{site: s, ticketing: d.Ticketing, keys: d.Keys}
@@ -91,8 +101,10 @@ func New(d Deps) *UI {
 type site struct {
 	log       *slog.Logger
 	publicURL string
-	accounts  PageAccounts
-	pages     *pages
+	// zone is the city's: dates and times are shown and read in it.
+	zone     *time.Location
+	accounts PageAccounts
+	pages    *pages
 }
 
 // homePages are everyone's pages: home, sign-in, language, wallet, privacy,

@@ -103,7 +103,7 @@ func formList(v string) []string {
 
 // handleVoucherAdminCreateCampaign creates a draft campaign from the form.
 func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	camp, err := campaignFromForm(r)
+	camp, err := campaignFromForm(r, s.vouchers)
 	if err == nil {
 		_, err = s.vouchers.CreateCampaign(r.Context(), c, camp)
 	}
@@ -114,7 +114,9 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 	http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
 }
 
-func campaignFromForm(r *http.Request) (vouchers.Campaign, error) {
+// campaignFromForm reads the new campaign form; svc reads its days in the
+// city's time zone.
+func campaignFromForm(r *http.Request, svc *vouchers.Service) (vouchers.Campaign, error) {
 	var camp vouchers.Campaign
 	var err error
 	for _, a := range []struct {
@@ -148,10 +150,10 @@ func campaignFromForm(r *http.Request) (vouchers.Campaign, error) {
 		}
 		*f.dst = n
 	}
-	if camp.ValidFrom, err = vouchers.ParseDay(r.PostFormValue("valid_from"), false); err != nil {
+	if camp.ValidFrom, err = svc.ParseDay(r.PostFormValue("valid_from"), false); err != nil {
 		return camp, err
 	}
-	if camp.ValidUntil, err = vouchers.ParseDay(r.PostFormValue("valid_until"), true); err != nil {
+	if camp.ValidUntil, err = svc.ParseDay(r.PostFormValue("valid_until"), true); err != nil {
 		return camp, err
 	}
 	camp.Name, camp.Mode = r.PostFormValue("name"), r.PostFormValue("mode")

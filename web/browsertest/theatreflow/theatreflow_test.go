@@ -124,6 +124,7 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 
 	srv := httptest.NewServer(web.New(web.Deps{
 		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal, Ticketing: tix,
+		TimeZone:    tix.Zone(),
 		QR:          map[string]ui.QRSource{"ticket": tix},
 		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleDoor: {Endpoint: ui.TicketScanEndpoint}},
 	}))
@@ -250,10 +251,20 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	f.Check("theatre_admin")
 }
 
+// cityZone is the pages' and the ticketing service's zone: the service's
+// default, which the test keeps.
+var cityZone = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
+
 // italianDay is how the pages write a performance's day and time, e.g.
 // "7 dicembre 2026, 21:00".
 func italianDay(t time.Time) string {
 	months := []string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"}
-	t = t.In(ticketing.CityZone)
+	t = t.In(cityZone)
 	return fmt.Sprintf("%d %s %d, %s", t.Day(), months[t.Month()-1], t.Year(), t.Format("15:04"))
 }

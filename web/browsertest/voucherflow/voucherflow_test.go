@@ -130,6 +130,7 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 
 	srv := httptest.NewServer(web.New(web.Deps{
 		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal, Vouchers: vs,
+		TimeZone:    vs.Zone(),
 		QR:          map[string]ui.QRSource{"voucher": vs},
 		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}},
 	}))
