@@ -14,6 +14,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/ids"
+	"cityhub/tlsserve"
 	"cityhub/web/httpx"
 )
 
@@ -67,8 +68,8 @@ func (s *Server) routed(mux *http.ServeMux) http.Handler {
 }
 
 // observe logs each request, counts it in /metrics under the route pattern
-// it matched, and turns a panic into a 500 problem so that no panic reaches
-// a user.
+// it matched, sets HSTS when the public URL is https, and turns a panic
+// into a 500 problem so that no panic reaches a user.
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -78,6 +79,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			rid = ids.Token(10)
 		}
 		w.Header().Set("X-Request-Id", rid)
+		// HSTS on every answer, pages, API and feeds alike, once, and only
+		// when people reach the hub over HTTPS: on a plain-HTTP hub it
+		// would promise an HTTPS that is not there.
+		if s.hsts {
+			w.Header().Set("Strict-Transport-Security", tlsserve.HSTSValue)
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		ctx := audit.WithOrigin(r.Context(), audit.Origin{IP: s.proxies.PeerIP(r), Device: r.Header.Get("X-Device-Id")})
 		ctx = context.WithValue(ctx, routeInfoKey{}, info)

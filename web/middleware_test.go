@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"cityhub/identity"
+	"cityhub/tlsserve"
 )
 
 // Issue 8, item 7: authenticate hands a copy of the request down, so the
@@ -56,4 +59,29 @@ func counted(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatalf("read counter: %v", err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// Strict-Transport-Security comes from the shared middleware, once on every
+// answer (pages, their assets, the API, feeds, errors) when the public URL
+// is https, as behind a TLS proxy; never when it is plain http.
+func TestHSTSOnlyOnHTTPSPublicURL(t *testing.T) {
+	paths := []string{"/", "/login", "/api/v1/openapi.json", "/healthz", "/api/v1/me", "/no-such-page"}
+	for _, tc := range []struct {
+		publicURL string
+		want      []string
+	}{
+		{"https://comune.example", []string{tlsserve.HSTSValue}},
+		{"http://127.0.0.1:8080", nil},
+	} {
+		t.Run(tc.publicURL, func(t *testing.T) {
+			s := New(Deps{PublicURL: tc.publicURL, Version: "test"})
+			for _, path := range paths {
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+				if got := rec.Header().Values("Strict-Transport-Security"); !slices.Equal(got, tc.want) {
+					t.Errorf("GET %s (%d): Strict-Transport-Security %q, want %q", path, rec.Code, got, tc.want)
+				}
+			}
+		})
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -120,11 +121,14 @@ type Server struct {
 	metrics  httpMetrics
 	replay   *httpx.Replayer
 	proxies  httpx.Proxies
-	handler  http.Handler
-	ui       *ui.UI
-	feeds    *feeds.Handler
-	api      *api.API
-	open311  *georeport.Handler
+	// hsts: the public URL is https, so every answer tells browsers to
+	// come back over HTTPS only.
+	hsts    bool
+	handler http.Handler
+	ui      *ui.UI
+	feeds   *feeds.Handler
+	api     *api.API
+	open311 *georeport.Handler
 }
 
 // New builds the server and its routes.
@@ -136,7 +140,7 @@ func New(d Deps) *Server {
 		d.Registry = prometheus.NewRegistry()
 		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{log: d.Log, registry: d.Registry, proxies: httpx.Proxies(d.TrustedProxies)}
+	s := &Server{log: d.Log, registry: d.Registry, proxies: httpx.Proxies(d.TrustedProxies), hsts: httpsURL(d.PublicURL)}
 	s.metrics = newHTTPMetrics(d.Registry)
 	if d.Answers != nil {
 		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: api.UnkeyedRoutes, SelfKeyed: api.SelfKeyedRoutes, Log: d.Log}
@@ -209,4 +213,12 @@ func HTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+}
+
+// httpsURL reports whether the public URL people use is https: the hub
+// serves HTTPS itself (CITYHUB_TLS_DOMAINS or certificate files make the
+// public URL https) or sits behind a proxy that does.
+func httpsURL(publicURL string) bool {
+	u, err := url.Parse(publicURL)
+	return err == nil && u.Scheme == "https"
 }

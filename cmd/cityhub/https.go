@@ -87,11 +87,12 @@ func bracket(host string) string {
 	return host
 }
 
-// serve runs the HTTPS server with the hub's handler, HSTS added, until it
-// is shut down; it obtains the ACME certificates in the background, so a
+// serve runs the HTTPS server with the hub's handler until it is shut
+// down (the handler sets HSTS itself: with HTTPS on, the public URL is
+// https); it obtains the ACME certificates in the background, so a
 // problem with them is logged at start.
 func (s *httpsSide) serve(ctx context.Context, h http.Handler, errc chan<- error) *http.Server {
-	srv := web.HTTPServer(tlsserve.HSTS(h), s.log)
+	srv := web.HTTPServer(h, s.log)
 	srv.TLSConfig = s.certs.TLSConfig()
 	go func() {
 		err := srv.ServeTLS(s.ln, "", "")

@@ -8,6 +8,8 @@ const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Secured sets the security headers of a page or page asset.
+// Strict-Transport-Security is not among them: the server's shared
+// middleware sets it on every answer when the public URL is https.
 func Secured(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -18,9 +20,6 @@ func Secured(next http.Handler) http.Handler {
 		// The bike stations page asks for the phone's position to sort them.
 		h.Set("Permissions-Policy", "camera=(self), microphone=(), geolocation=(self), payment=(), usb=()")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
-		// Browsers honour this only over HTTPS, so it costs nothing on a
-		// plain-HTTP development hub.
-		h.Set("Strict-Transport-Security", "max-age=31536000")
 		next.ServeHTTP(w, r)
 	})
 }
