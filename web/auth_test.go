@@ -332,7 +332,7 @@ func TestSessionCookieAuthenticates(t *testing.T) {
 }
 
 func TestDeleteMeOverHTTP(t *testing.T) {
-	_, env := newTestServer(t, "sqlite")
+	_, env := newTestServer(t, "sqlite", withCardPayments)
 	acct, bearer := env.account(t, identity.RoleCitizen)
 	res := env.do(t, "GET", "/api/v1/me/data", bearer, "")
 	if res.Code != http.StatusOK || !strings.Contains(res.Body.String(), acct.Email) || strings.Contains(res.Body.String(), "argon2") {

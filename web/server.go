@@ -172,6 +172,10 @@ func New(d Deps) *Server {
 	if d.Wallet != nil {
 		ud.Wallet = d.Wallet
 	}
+	// Erasing an account settles its credit first, through card payments.
+	if d.CardPayments != nil {
+		ud.Erasure = d.CardPayments
+	}
 	s.ui = ui.New(ud)
 	mux := http.NewServeMux()
 	s.routes(mux)

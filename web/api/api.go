@@ -74,7 +74,7 @@ func New(d Deps) *API {
 	}
 	a := &API{log: d.Log}
 	if d.Identity != nil {
-		a.accounts = &accountHandler{log: d.Log, identity: d.Identity}
+		a.accounts = &accountHandler{log: d.Log, identity: d.Identity, erasure: d.CardPayments}
 	}
 	if d.Wallet != nil {
 		a.wallet = &walletHandler{log: d.Log, wallet: d.Wallet, payments: d.Payments, cardPayments: d.CardPayments,
@@ -107,6 +107,9 @@ func New(d Deps) *API {
 type accountHandler struct {
 	log      *slog.Logger
 	identity *identity.Service
+	// erasure erases accounts after settling their credit; nil: DELETE
+	// /api/v1/me is unavailable.
+	erasure *cardpay.Service
 }
 
 // walletHandler serves the wallet, its top-ups, the ledger and Stripe's

@@ -1,20 +1,40 @@
 package api
 
 import (
-	"cityhub/web/httpx"
 	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/cardpay"
+	"cityhub/web/httpx"
 )
+
+// creditChoices are the values of DELETE /api/v1/me's credit parameter.
+var creditChoices = map[string]string{"cards": cardpay.CreditToCards, "city": cardpay.CreditToCity}
 
 // handleAPIDeleteMe erases the caller's personal data (GDPR erasure): the
 // account is anonymised and every token and session revoked. The wallet's
 // ledger entries stay, pointing at no one, because accounting law keeps them.
+// Credit left on the account goes where the query's credit says: "cards"
+// (back to the cards of the top-ups, what they can take; the rest to the
+// city) or "city". With credit and no choice the answer is 400
+// credit_choice and nothing changes.
 func (h *accountHandler) handleAPIDeleteMe(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.Caller(r)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	if err := h.identity.DeleteAccount(r.Context(), c.AccountID); err != nil {
+	if h.erasure == nil {
+		httpx.WriteError(h.log, w, r, apperr.E(apperr.Unavailable, "Account erasure is not configured."))
+		return
+	}
+	given := r.URL.Query().Get("credit")
+	choice, ok := creditChoices[given]
+	if given != "" && !ok {
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "credit_choice", "credit is cards or city, not %q.", given))
+		return
+	}
+	if _, err := h.erasure.EraseAccount(r.Context(), c, choice); err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}

@@ -134,8 +134,11 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/me/data", id: "exportMyData", tag: "identity", summary: "Download everything identity holds about the caller (GDPR)", auth: "bearer",
 			ok: []apiResponse{{status: 200, desc: "The export, as an attachment.", schema: "AccountExport", headers: []string{"Content-Disposition"}}}, errs: []int{401, 404}},
 		{method: "DELETE", path: "/api/v1/me", id: "deleteMe", tag: "identity", summary: "Erase the caller's personal data (GDPR)", auth: "bearer",
-			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one.",
-			ok:   []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{401}},
+			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one. " +
+				"Credit left on the account goes where credit says, in the same transaction: cards (back to the cards of the top-ups of the last 180 days, newest first; what they cannot take goes to the city) or city. " +
+				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. 503 when the hub does not erase accounts.",
+			query: []apiParam{query("credit", "Where credit left on the account goes; required when there is some.", newObj("type", "string", "enum", []string{"cards", "city"}))},
+			ok:    []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{400, 401, 503}},
 		{method: "POST", path: "/api/v1/accounts", id: "signup", tag: "identity", summary: "Create a citizen account", auth: "public",
 			body: "SignupRequest", ok: []apiResponse{{status: 201, desc: "The new account.", schema: "Account", headers: []string{"Location"}}}, errs: []int{400, 409}},
 		{method: "GET", path: "/api/v1/accounts/{id}", id: "getAccount", tag: "identity", summary: "One account (its owner or a city admin)", auth: "bearer",

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/wallet"
 	"cityhub/web/httpx"
@@ -40,8 +41,9 @@ var pageViews = []string{
 	"admin_outbox", "admin_outbox_message",
 }
 
-// PageAccounts is what the pages need from identity: page sessions and
-// account deletion. identity.Service implements it.
+// PageAccounts is what the pages need from identity: page sessions.
+// identity.Service implements it; erasing an account goes through
+// AccountErasure, which settles the credit first.
 type PageAccounts interface {
 	// StartSession checks the password and opens a page session; the token
 	// goes into the session cookie. Unauthenticated for a wrong login,
@@ -52,8 +54,18 @@ type PageAccounts interface {
 	SessionCaller(ctx context.Context, token string) (identity.Caller, error)
 	// EndSession ends the session; ending an unknown one is not an error.
 	EndSession(ctx context.Context, token string) error
-	// DeleteAccount erases the account's personal data and ends its sessions.
-	DeleteAccount(ctx context.Context, accountID string) error
+}
+
+// AccountErasure erases the signed-in person's account, doing first with
+// their credit what they chose (back to the cards it came from, or to the
+// city). cardpay.Service implements it.
+type AccountErasure interface {
+	// ErasureCredit is what erasure would do with the caller's credit.
+	ErasureCredit(ctx context.Context, c identity.Caller) (cardpay.ErasureCredit, error)
+	// EraseAccount settles the credit as choice says and erases the
+	// account, ending its sessions; Invalid (reason credit_choice) when
+	// there is credit and no choice, and then nothing changes.
+	EraseAccount(ctx context.Context, c identity.Caller, choice string) (cardpay.ErasureCredit, error)
 }
 
 // PageWallet is what the pages read from the wallet. wallet.Service

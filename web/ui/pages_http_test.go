@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/wallet"
 	"cityhub/web/httpx"
@@ -451,5 +452,37 @@ func TestDashboardPanels(t *testing.T) {
 	_, body := pc.Get("/admin")
 	if !strings.Contains(body, `href="/admin/campaigns"`) || !strings.Contains(body, "Campagne di buoni") || strings.Contains(body, "In preparazione") {
 		t.Errorf("admin dashboard with a panel:\n%s", body)
+	}
+}
+
+// With credit left, the privacy page shows it, what goes back to which card
+// top-up and what to the city, and asks where it goes; deleting without a
+// choice changes nothing, and the choice reaches the erasure.
+func TestDeleteAccountAsksWhereTheCreditGoes(t *testing.T) {
+	pc, accts := newPageServer(t)
+	accts.credit = map[string]cardpay.ErasureCredit{"acc_anna": {BalanceCents: 2500, RefundableCents: 2000,
+		Refunds: []cardpay.PlannedRefund{{PaymentID: "pi_anna_1", AmountCents: 2000, PaidAt: time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)}}}}
+	pc.Login("anna@example.org", "secret-Anna")
+	_, body := pc.Get("/privacy")
+	for _, want := range []string{"Hai ancora 25,00\u00a0€ di credito", "Restituisci 20,00\u00a0€ alle carte", `data-payment="pi_anna_1">20,00` + "\u00a0€ alla carta della ricarica del 2 novembre 2026",
+		"Gli altri 5,00\u00a0€", "Lascia tutti i 25,00\u00a0€ al Comune", `name="credit" value="cards" required`, `name="credit" value="city" required`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("privacy page lacks %q", want)
+		}
+	}
+	tok := pc.CSRF("/privacy")
+	res, body := pc.Post("/privacy/delete", url.Values{"confirm_email": {"anna@example.org"}, "csrf_token": {tok}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Hai ancora del credito") || len(accts.deleted) != 0 {
+		t.Fatalf("delete without a choice: %d, deleted %v\n%s", res.StatusCode, accts.deleted, body)
+	}
+	res, body = pc.Post("/privacy/delete", url.Values{"confirm_email": {"anna@example.org"}, "credit": {"cards"}, "csrf_token": {tok}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "cancellato") || len(accts.choices) != 1 || accts.choices[0] != cardpay.CreditToCards {
+		t.Fatalf("delete with the cards: %d, choices %v", res.StatusCode, accts.choices)
+	}
+	// Bruno has no credit: nothing to choose, and the form erases.
+	pb, _ := newPageServer(t)
+	pb.Login("bruno@example.org", "secret-Bruno")
+	if _, body := pb.Get("/privacy"); strings.Contains(body, `name="credit"`) {
+		t.Errorf("the privacy page asks about credit that is not there")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/wallet"
 	"cityhub/web/webtest"
@@ -21,6 +22,10 @@ type pageAccounts struct {
 	mu       sync.Mutex
 	sessions map[string]identity.Caller
 	deleted  []string
+	// credit is what each account's erasure would do with its credit;
+	// choices, what each erasure was told to do.
+	credit  map[string]cardpay.ErasureCredit
+	choices []string
 }
 
 var testCallers = map[string]identity.Caller{
@@ -59,16 +64,29 @@ func (p *pageAccounts) EndSession(ctx context.Context, token string) error {
 	return nil
 }
 
-func (p *pageAccounts) DeleteAccount(ctx context.Context, accountID string) error {
+func (p *pageAccounts) ErasureCredit(ctx context.Context, c identity.Caller) (cardpay.ErasureCredit, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.deleted = append(p.deleted, accountID)
-	for t, c := range p.sessions {
-		if c.AccountID == accountID {
+	return p.credit[c.AccountID], nil
+}
+
+// EraseAccount refuses, as cardpay does, to erase an account with credit
+// and no choice.
+func (p *pageAccounts) EraseAccount(ctx context.Context, c identity.Caller, choice string) (cardpay.ErasureCredit, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	credit := p.credit[c.AccountID]
+	if credit.BalanceCents > 0 && choice != cardpay.CreditToCards && choice != cardpay.CreditToCity {
+		return cardpay.ErasureCredit{}, apperr.R(apperr.Invalid, "credit_choice", "choose")
+	}
+	credit.Choice = choice
+	p.deleted, p.choices = append(p.deleted, c.AccountID), append(p.choices, choice)
+	for t, s := range p.sessions {
+		if s.AccountID == c.AccountID {
 			delete(p.sessions, t)
 		}
 	}
-	return nil
+	return credit, nil
 }
 
 // pageWallet holds one voucher per citizen and a fixed balance.
@@ -101,6 +119,7 @@ func newPageServer(t *testing.T) (*webtest.PageClient, *pageAccounts) {
 	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
 	s := serve(Deps{
 		Accounts:    accts,
+		Erasure:     accts,
 		Wallet:      pageWallet{},
 		QR:          map[string]QRSource{"voucher": ownedQR{}},
 		ScanTargets: map[identity.Role]ScanTarget{identity.RoleMerchant: {Endpoint: "/api/v1/vouchers/redeem", AskAmount: true}},

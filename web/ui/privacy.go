@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/web/httpx"
 )
@@ -14,26 +15,78 @@ import (
 // that marshals to JSON. cmd/cityhub wires it to identity.Service.Export.
 type PrivacyExport func(ctx context.Context, accountID string) (any, error)
 
+// privacyPage is the privacy page: the download, what is kept, and the
+// deletion form, which asks where the credit goes when there is some.
+type privacyPage struct {
+	// CanDelete: the hub erases accounts (an AccountErasure is wired).
+	CanDelete bool
+	Error     string
+	// Credit is what erasure would do with the credit; its Refunds say
+	// what goes back to which card top-up.
+	Credit cardpay.ErasureCredit
+	// ToCityCents is what no card can take back and goes to the city
+	// whatever the choice.
+	ToCityCents int64
+	// Choice is the person's earlier choice, kept when the form comes back.
+	Choice string
+}
+
+// creditChoices maps the form's values to cardpay's choices.
+var creditChoices = map[string]string{"cards": cardpay.CreditToCards, "city": cardpay.CreditToCity}
+
+// privacyPage reads what erasure would do with the caller's credit.
+func (s *homePages) privacyPage(r *http.Request, c identity.Caller) (privacyPage, error) {
+	p := privacyPage{CanDelete: s.erasure != nil, Choice: r.PostFormValue("credit")}
+	if s.erasure == nil {
+		return p, nil
+	}
+	credit, err := s.erasure.ErasureCredit(r.Context(), c)
+	if err != nil {
+		return p, err
+	}
+	p.Credit, p.ToCityCents = credit, max(credit.BalanceCents-credit.RefundableCents, 0)
+	return p, nil
+}
+
 // handlePrivacy explains what the hub keeps and offers the download and the
-// deletion.
+// deletion, showing the credit left and asking where it goes.
 func (s *homePages) handlePrivacy(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	s.render(w, r, http.StatusOK, "privacy", "privacy", nil)
+	p, err := s.privacyPage(r, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "privacy", "privacy", p)
 }
 
 // handleDeleteAccount erases the caller's account after they confirm it by
-// typing their email. Accounting records stay (see the privacy page), tied to
-// an account id that no longer leads to a person.
+// typing their email and, with credit left, choose where it goes: back to
+// the cards it came from or to the city. Accounting records stay (see the
+// privacy page), tied to an account id that no longer leads to a person.
 func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm_email")), c.Email) {
-		l := s.locale(r)
-		s.render(w, r, http.StatusBadRequest, "privacy", "privacy", map[string]string{"Error": l.T("privacy.delete.mismatch")})
-		return
-	}
-	if s.accounts == nil {
+	if s.erasure == nil {
 		s.pageError(w, r, apperr.E(apperr.Unavailable, "account deletion is not configured"))
 		return
 	}
-	if err := s.accounts.DeleteAccount(r.Context(), c.AccountID); err != nil {
+	l := s.locale(r)
+	again := func(message string) {
+		p, err := s.privacyPage(r, c)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		p.Error = message
+		s.render(w, r, http.StatusBadRequest, "privacy", "privacy", p)
+	}
+	if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm_email")), c.Email) {
+		again(l.T("privacy.delete.mismatch"))
+		return
+	}
+	if _, err := s.erasure.EraseAccount(r.Context(), c, creditChoices[r.PostFormValue("credit")]); err != nil {
+		if apperr.ReasonOf(err) == "credit_choice" {
+			again(l.T("privacy.credit.choose"))
+			return
+		}
 		s.pageError(w, r, err)
 		return
 	}

@@ -26,9 +26,11 @@ type Deps struct {
 	// TimeZone is the city's (CITYHUB_TIMEZONE): every date and time on a
 	// page is shown in it; nil: UTC.
 	TimeZone *time.Location
-	// Accounts signs people in and out and erases accounts; nil: nobody
-	// can sign in.
+	// Accounts signs people in and out; nil: nobody can sign in.
 	Accounts PageAccounts
+	// Erasure erases accounts after asking what happens to their credit;
+	// nil: the privacy page offers no deletion.
+	Erasure AccountErasure
 	// Wallet is what the wallet and bike pages read.
 	Wallet PageWallet
 	// Export gives identity's part of "download my data".
@@ -82,7 +84,7 @@ func New(d Deps) *UI {
 	if d.Ticketing != nil {
 		u.theatre = &theatrePages{site: s, ticketing: d.Ticketing, keys: d.Keys}
 	}
-	u.home = &homePages{site: s, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre}
+	u.home = &homePages{site: s, erasure: d.Erasure, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre}
 	if d.Vouchers != nil {
 		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers, identity: d.Identity}
 	}
@@ -111,6 +113,7 @@ type site struct {
 // the staff scanner and the dashboards.
 type homePages struct {
 	*site
+	erasure     AccountErasure
 	wallet      PageWallet
 	export      PrivacyExport
 	qr          map[string]QRSource
