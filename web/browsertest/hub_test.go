@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/store"
@@ -156,8 +157,10 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 	deps := web.Deps{
 		Log: log, PublicURL: "http://cityhub.test", Version: "test",
 		Identity: ids, Keys: keys, Wallet: wal,
-		QR:          map[string]ui.QRSource{"voucher": qr},
-		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
+		// Erasing an account on the privacy page settles its credit here.
+		CardPayments: cardpay.NewService(db.CardPayments(), nil, log),
+		QR:           map[string]ui.QRSource{"voucher": qr},
+		ScanTargets:  map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
 	}
 	if realVouchers {
 		deps.Vouchers = h.Vouchers
