@@ -391,7 +391,8 @@ func TestFormPostWithoutCSRFIsRefused(t *testing.T) {
 	}
 	b.open("/privacy")
 	b.eval(fmt.Sprintf(`(() => { const f = document.querySelector('form[action="/privacy/delete"]');
-		f.querySelector("[name=csrf_token]").remove(); f.querySelector("#confirm_email").value = %q; return true; })()`, h.Anna.Email), nil)
+		f.querySelector("[name=csrf_token]").remove(); f.querySelector("#confirm_email").value = %q;
+		f.querySelector("#credit-city").checked = true; return true; })()`, h.Anna.Email), nil)
 	if st := b.submit(chromedp.Click(chromedp.CSS(`form[action="/privacy/delete"] button[type=submit]`))); st != 403 {
 		t.Errorf("delete without CSRF token: %d, want 403", st)
 	}
@@ -403,7 +404,8 @@ func TestFormPostWithoutCSRFIsRefused(t *testing.T) {
 	// A forged token fares no better, and the account is still there.
 	b.open("/privacy")
 	b.eval(fmt.Sprintf(`(() => { const f = document.querySelector('form[action="/privacy/delete"]');
-		f.querySelector("[name=csrf_token]").value = "forged"; f.querySelector("#confirm_email").value = %q; return true; })()`, h.Anna.Email), nil)
+		f.querySelector("[name=csrf_token]").value = "forged"; f.querySelector("#confirm_email").value = %q;
+		f.querySelector("#credit-city").checked = true; return true; })()`, h.Anna.Email), nil)
 	if st := b.submit(chromedp.Click(chromedp.CSS(`form[action="/privacy/delete"] button[type=submit]`))); st != 403 {
 		t.Errorf("delete with a forged CSRF token: %d, want 403", st)
 	}
@@ -412,8 +414,13 @@ func TestFormPostWithoutCSRFIsRefused(t *testing.T) {
 	}
 	h.assertAccountExists(t, h.Anna.AccountID)
 
-	// The genuine form deletes the account and ends the session.
+	// The genuine form deletes the account and ends the session. Anna
+	// has credit from no card, so she is asked to leave it to the city.
 	b.open("/privacy")
+	if got := b.text(`[data-testid="erasure-credit"] legend`); !strings.Contains(got, "1.234,50") {
+		t.Errorf("the privacy page shows the credit as %q", got)
+	}
+	b.do(chromedp.Click(chromedp.CSS("#credit-city")))
 	b.do(chromedp.SetValue(chromedp.CSS("#confirm_email"), h.Anna.Email))
 	if st := b.submit(chromedp.Click(chromedp.CSS(`form[action="/privacy/delete"] button[type=submit]`))); st != 200 {
 		t.Fatalf("genuine delete: %d", st)
