@@ -349,9 +349,9 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 		form       url.Values
 		field, msg string
 	}{
-		{"fraction of a cent", "/admin/bikes/pricing-plans", plan("1,505", "0,10"), "unlock", "frazioni di centesimo"},
+		{"fraction of a cent", "/admin/bikes/pricing-plans", plan("1,5055", "0,10"), "unlock", "frazioni di centesimo"},
 		{"negative unlock", "/admin/bikes/pricing-plans", plan("-1", "0,10"), "unlock", "non può essere negativo"},
-		{"thousands separator", "/admin/bikes/pricing-plans", plan("1.234,50", "0,10"), "unlock", "senza separatore delle migliaia"},
+		{"thousand or three decimals", "/admin/bikes/pricing-plans", plan("1,505", "0,10"), "unlock", "Potrebbe essere mille euro"},
 		{"unlock over the cap", "/admin/bikes/pricing-plans", plan("600", "0,10"), "unlock", "da 0 a 500,00"},
 		{"negative rate", "/admin/bikes/pricing-plans", plan("1", "−0,10"), "seg_rate_0", "non può essere negativo"},
 		{"rate with a fraction", "/admin/bikes/pricing-plans", plan("1", "0,001"), "seg_rate_0", "frazioni di centesimo"},
@@ -393,7 +393,7 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 	// In English, the English message.
 	en := b.signIn(t, identity.RoleAdmin)
 	english(en)
-	form := plan("2,999", "0,10")
+	form := plan("2,9999", "0,10")
 	form.Set("csrf_token", en.CSRF("/admin/bikes"))
 	if res, body := en.Post("/admin/bikes/pricing-plans", form); res.StatusCode != 400 || !strings.Contains(body, "a price cannot hold fractions of a cent") {
 		t.Errorf("English refusal: %d\n%s", res.StatusCode, body)

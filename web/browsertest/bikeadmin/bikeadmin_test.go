@@ -92,7 +92,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#f-id"), "standard"),
 		chromedp.SetValue(chromedp.CSS("#f-name_it"), "Tariffa standard"),
 		chromedp.SetValue(chromedp.CSS("#f-name_en"), "Standard fare"),
-		chromedp.SetValue(chromedp.CSS("#f-unlock"), "1,005"),
+		chromedp.SetValue(chromedp.CSS("#f-unlock"), "1,0055"),
 		chromedp.SetValue(chromedp.CSS("#seg-start-0"), "0"),
 		chromedp.SetValue(chromedp.CSS("#seg-interval-0"), "1"),
 		chromedp.SetValue(chromedp.CSS("#seg-rate-0"), "0,15"),
