@@ -89,6 +89,7 @@ func contractMail(c *contract) {
 // The outbox API: a failed e-mail is listed with its attempts and error,
 // retried once by an administrator, refused a second time.
 func TestAdminMailAPI(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withOutbox)
 	admin := env.login(t, identity.RoleAdmin)
 	m := failedMail(t, env.DB, "anna@example.org", "Ricevuta")
@@ -116,6 +117,7 @@ func TestAdminMailAPI(t *testing.T) {
 // The outbox page lists e-mails by state, shows one whole (its markup as
 // text, never rendered) and retries a failed one; only for administrators.
 func TestOutboxPage(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(true), withOutbox)
 	m := failedMail(t, env.DB, "anna@example.org", "Ricevuta <script>alert(1)</script>")
 	srv := httptest.NewServer(env.Server)

@@ -27,6 +27,7 @@ func init() { authzConfigure = append(authzConfigure, withCardPayments) }
 // nothing changes; with credit=cards the top-up's refund is owed to its
 // card and the account is erased with no credit left on it.
 func TestDeleteMeWithCredit(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, withWallet(false), withCardPayments)

@@ -12,6 +12,7 @@ import (
 // A second POST of a code already in the catalogue is a 409 problem, and the
 // first object stays exactly as it was created.
 func TestCatalogueCreateOfATakenCodeIsAConflict(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {

@@ -51,6 +51,7 @@ func init() {
 // stations: the admin builds the catalogue, a citizen unlocks and rides, the
 // operator watches and intervenes.
 func TestMobilityAPIScenario(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			var m *mobilitytest.Env

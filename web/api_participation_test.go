@@ -150,6 +150,7 @@ func (env *testEnv) doMultipart(t testing.TB, path, auth string, fields map[stri
 // included, without the reporter's name, e-mail or account; the reporter
 // is e-mailed, sees it fixed and reopens it.
 func TestParticipationReportFlow(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, withParticipation, func(env *testEnv, d *Deps) { withOutbox(env, d) })
@@ -243,6 +244,7 @@ func wantOK(t testing.TB, rec *httptest.ResponseRecorder) *httptest.ResponseReco
 // it back by token and by id; without a key it is refused (403); past the
 // limit per client address, 429 before any key is checked.
 func TestOpen311ThroughTheServer(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			limiter := httpx.NewIPLimiter(4, time.Hour)
@@ -308,6 +310,7 @@ func TestOpen311ThroughTheServer(t *testing.T) {
 
 // 64 concurrent supports by one citizen through the API count once.
 func TestParticipationConcurrentSupports(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			srv, env := newTestServer(t, engine, withParticipation)

@@ -118,6 +118,7 @@ func wantBalances(t testing.TB, env *testEnv, want map[wallet.AccountID]int64) {
 // back from the credit (charge.refunded was ignored before), by amount,
 // once per refund, whatever the repeats and the order of delivery.
 func TestStripeRefundOfTopUp(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, hub := stripeHub(t, engine)
@@ -174,6 +175,7 @@ func TestStripeRefundOfTopUp(t *testing.T) {
 // minus the disputed amount. Won gives the credit back; lost leaves it
 // with the cardholder.
 func TestStripeDisputeOfTopUp(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, hub := stripeHub(t, engine)
@@ -219,6 +221,7 @@ func TestStripeDisputeOfTopUp(t *testing.T) {
 
 // The same dispute.created delivered 16 times at once holds once.
 func TestStripeDisputeDeliveredConcurrently(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, hub := stripeHub(t, engine)
@@ -267,6 +270,7 @@ func TestStripeDisputeDeliveredConcurrently(t *testing.T) {
 // administrator and never credited; before, a succeeded event with a
 // top-up's metadata credited whatever account it named.
 func TestStripeUnmatchedEvents(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, hub := stripeHub(t, engine)
@@ -327,6 +331,7 @@ func TestStripeUnmatchedEvents(t *testing.T) {
 // the order; a dispute marks the order, and a lost one voids its tickets
 // without selling their seats again.
 func TestStripeAfterTicketOrders(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, _, p, admin := ticketingEnv(t, engine)

@@ -169,6 +169,7 @@ func mustStatus(t testing.TB, rec *httptest.ResponseRecorder, want int) *httptes
 
 // Bad input is 400 problem+json and writes nothing.
 func TestTicketingAPIBadInput(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, v, p, admin := ticketingEnv(t, engine)
@@ -231,6 +232,7 @@ func TestTicketingAPIBadInput(t *testing.T) {
 // HTTP issues the tickets once and records the money once; a top-up's event
 // still credits the wallet.
 func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, _, p, admin := ticketingEnv(t, engine)
@@ -308,6 +310,7 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 // was sold to someone else: the event is acknowledged, nothing is issued
 // or booked, and the order is marked for refund.
 func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, _, p, admin := ticketingEnv(t, engine)

@@ -84,6 +84,7 @@ func wantStatus(t *testing.T, rec *httptest.ResponseRecorder, status int) {
 }
 
 func TestVoucherAPIScenario(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, authzConfigure...)
@@ -233,6 +234,7 @@ func TestVoucherAPIScenario(t *testing.T) {
 // Someone who is not shop staff learns nothing about codes: a real and a
 // made-up typed code get the same answer.
 func TestVoucherAPICodeExistenceHidden(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", authzConfigure...)
 	admin := env.login(t, identity.RoleAdmin)
 	res := vreq(t, env, "POST", "/api/v1/admin/campaigns", admin, validCampaign)
@@ -257,6 +259,7 @@ func TestVoucherAPICodeExistenceHidden(t *testing.T) {
 // used through the other, and a QR token signed by one verifies on the other
 // (the keys live in the database).
 func TestVoucherRedeemedOnOneHubIsUsedOnTheOther(t *testing.T) {
+	t.Parallel()
 	_, envA := newTestServer(t, "postgres", authzConfigure...)
 	keysB, err := keyring.Load(context.Background(), envA.DB.Keyring(), "")
 	if err != nil {

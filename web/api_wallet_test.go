@@ -123,6 +123,7 @@ type topupBody struct {
 }
 
 func TestWalletAPITestPayments(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, withWallet(true))
@@ -291,6 +292,7 @@ func TestWalletAPITestPayments(t *testing.T) {
 }
 
 func TestWalletTopUpsOff(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(false))
 	_, auth := env.account(t, identity.RoleCitizen)
 	rec := walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":500}`, map[string]string{"Idempotency-Key": "key-00000001"})
@@ -368,6 +370,7 @@ func deliverStripe(t testing.TB, hub *httptest.Server, payload []byte, secret st
 // payment_intent.succeeded webhook, delivered several times at once,
 // credits the citizen once.
 func TestWalletStripeTopUp(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, withWallet(false), func(env *testEnv, d *Deps) {

@@ -36,6 +36,7 @@ func forge(t *testing.T, method jwt.SigningMethod, key any, kid string, claims j
 // Every way of forging or stretching an access token is refused with 401
 // problem+json by the real handler chain.
 func TestAccessTokenAttacks(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine)
@@ -125,6 +126,7 @@ func tamper(tok string) string {
 }
 
 func TestLoginRefreshLogoutOverHTTP(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine)
@@ -189,6 +191,7 @@ func TestLoginRefreshLogoutOverHTTP(t *testing.T) {
 }
 
 func TestLoginRateLimitOverHTTP(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite")
 	acct, _ := env.account(t, identity.RoleCitizen)
 	statuses := func(email string) []int {
@@ -216,6 +219,7 @@ func TestLoginRateLimitOverHTTP(t *testing.T) {
 }
 
 func TestJWKSEndpoint(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite")
 	res := env.do(t, "GET", "/.well-known/jwks.json", "", "")
 	if res.Code != http.StatusOK || !strings.Contains(res.Header().Get("Cache-Control"), "max-age") {
@@ -239,6 +243,7 @@ func TestJWKSEndpoint(t *testing.T) {
 
 // Bad bodies are refused with 400 problem+json before anything is written.
 func TestBadInputWritesNothing(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine)
@@ -295,6 +300,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 }
 
 func TestSessionCookieAuthenticates(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite")
 	acct, _ := env.account(t, identity.RoleCitizen)
 	token, _, err := env.Identity.StartSession(context.Background(), acct.Email, testPassword, "")
@@ -332,6 +338,7 @@ func TestSessionCookieAuthenticates(t *testing.T) {
 }
 
 func TestDeleteMeOverHTTP(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withCardPayments)
 	acct, bearer := env.account(t, identity.RoleCitizen)
 	res := env.do(t, "GET", "/api/v1/me/data", bearer, "")
@@ -349,6 +356,7 @@ func TestDeleteMeOverHTTP(t *testing.T) {
 }
 
 func TestDisabledAccountIsLockedOut(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine)

@@ -84,6 +84,7 @@ var authzCases = []authzCase{
 }
 
 func TestRoleEndpointTable(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, authzConfigure...)

@@ -34,6 +34,7 @@ var hostileTexts = []struct{ name, raw string }{
 // of its request body, as an anonymous and as an authorized caller, on both
 // engines: no answer may be a 5xx, and invalid text must be a 400 problem.
 func TestHostileInputNeverFailsTheServer(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	ops := doc.operations()
 	patterns := make([]string, 0, len(ops))

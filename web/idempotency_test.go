@@ -81,6 +81,7 @@ func send(s *Server, method, path, auth, body string, headers ...string) *httpte
 // got 409 qr_expired instead of its first answer, also after a crash lost
 // the answer. The key is looked up before the code's expiry is checked.
 func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
@@ -139,6 +140,7 @@ func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
 // new ones. Now: one voucher, 64 identical answers, and a retry after a
 // crash answers the same voucher.
 func TestClaimWithOneKeyRacedMakesOneVoucher(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
@@ -233,6 +235,7 @@ func (lostAnswers) SaveAnswer(context.Context, string, string, idem.Answer) erro
 // refused as answer lost, never run twice; a claim, which records its key,
 // answers its first voucher.
 func TestRetryAfterTheAnswerWasLost(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()

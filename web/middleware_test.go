@@ -19,6 +19,7 @@ import (
 // metrics read no pattern and counted every authenticated request as
 // route="unmatched". Each request is counted under the pattern it matched.
 func TestMetricsLabelAuthenticatedRequestsByPattern(t *testing.T) {
+	t.Parallel()
 	s, env := newTestServer(t, "sqlite")
 	bearer := env.login(t, identity.RoleCitizen)
 	for _, tc := range []struct {
@@ -65,6 +66,7 @@ func counted(t *testing.T, c prometheus.Counter) float64 {
 // answer (pages, their assets, the API, feeds, errors) when the public URL
 // is https, as behind a TLS proxy; never when it is plain http.
 func TestHSTSOnlyOnHTTPSPublicURL(t *testing.T) {
+	t.Parallel()
 	paths := []string{"/", "/login", "/api/v1/openapi.json", "/healthz", "/api/v1/me", "/no-such-page"}
 	for _, tc := range []struct {
 		publicURL string

@@ -267,6 +267,7 @@ func (c *contract) validate(ptr string, body []byte, what string) {
 // The checks bite: a body that drifts from its schema, and a status an
 // operation does not list, are refused.
 func TestOpenAPIContractRefusesDrift(t *testing.T) {
+	t.Parallel()
 	v := newContractValidator(t, loadOpenAPI(t))
 	for _, body := range []string{
 		`{"account_id":1,"email":"e","name":"n","grants":[]}`,         // wrong type
@@ -293,6 +294,7 @@ func TestOpenAPIContractRefusesDrift(t *testing.T) {
 // request to a protected operation gets 401 and to a public one never does;
 // a signed-in account outside x-cityhub-roles gets 403, one inside never does.
 func TestOpenAPISecurityMatchesHandlers(t *testing.T) {
+	t.Parallel()
 	_, env := fullServer(t, "sqlite")
 	doc := loadOpenAPI(t)
 	bearers := map[identity.Role]string{}

@@ -28,6 +28,7 @@ import (
 // identity, wallet and Stripe, the voucher scheme end to end, bikesharing
 // with simulated stations, and the mobility catalogue.
 func TestOpenAPIScenario(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	v := newContractValidator(t, doc)
 	for _, engine := range storetest.Engines {
@@ -405,6 +406,7 @@ func contractOperations(c *contract) {
 // operation, its body valid against the schema. Rows an area adds later are
 // checked here without more work.
 func TestOpenAPIRoleTable(t *testing.T) {
+	t.Parallel()
 	v := newContractValidator(t, loadOpenAPI(t))
 	_, env := newTestServer(t, "sqlite", authzConfigure...)
 	c := newContract(t, env, v)

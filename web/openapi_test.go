@@ -305,6 +305,7 @@ func (d openAPIDoc) pointer(ref string) any {
 // Every route under /api/v1 is documented, every documented operation is
 // routed, and the mux sends a request for each to exactly that pattern.
 func TestOpenAPICoversRoutes(t *testing.T) {
+	t.Parallel()
 	scanned := scanRoutes(t)
 	srv, _ := fullServer(t, "sqlite")
 	mux := routedMux(srv)
@@ -343,6 +344,7 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 // The document has the shape OpenAPI 3.1 requires, every $ref resolves,
 // and every schema in it is a valid JSON Schema 2020-12.
 func TestOpenAPIDocumentStructure(t *testing.T) {
+	t.Parallel()
 	doc := loadOpenAPI(t)
 	if v, _ := doc["openapi"].(string); !regexp.MustCompile(`^3\.1\.\d+$`).MatchString(v) {
 		t.Errorf("openapi = %q, want 3.1.x", v)

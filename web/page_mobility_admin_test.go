@@ -113,6 +113,7 @@ func fmtAny(v any) string { return fmt.Sprintf("%+v", v) }
 // and operators get 403, and their posts (with a valid CSRF token) change
 // nothing; the admin's own post without the token changes nothing either.
 func TestBikeAdminPagesRoles(t *testing.T) {
+	t.Parallel()
 	b := newBikeAdminEnv(t, "sqlite")
 	b.seed(t)
 	pages := []string{"/admin/bikes"}
@@ -198,6 +199,7 @@ func TestBikeAdminPagesRoles(t *testing.T) {
 // it, on both engines; the list shows what a ride costs, computed by the
 // plan's own fare function.
 func TestBikeAdminRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			b := newBikeAdminEnv(t, engine)
@@ -333,6 +335,7 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 // A bad price, bad coordinates or a taken code come back with a message
 // next to the field, in the reader's language, and nothing is written.
 func TestBikeAdminRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	b := newBikeAdminEnv(t, "sqlite")
 	b.seed(t)
 	admin := b.signIn(t, identity.RoleAdmin)

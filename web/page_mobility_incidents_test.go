@@ -14,6 +14,7 @@ import (
 // A station confirming an unlock too late shows on the operator's page as
 // an incident ("bike released without a ride") until an operator resolves it.
 func TestOperatorSeesLateUnlockIncident(t *testing.T) {
+	t.Parallel()
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0]
 	op, _ := b.signIn(t, identity.RoleOperator)

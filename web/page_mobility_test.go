@@ -64,6 +64,7 @@ func (b *bikePagesEnv) topUp(t *testing.T, accountID string, cents int64) {
 var unlockFormRE = regexp.MustCompile(`(?s)<form method="post" action="/bikes/unlock".*?name="request_id" value="([^"]+)".*?name="dock" value="(\d+)">\s*<input type="hidden" name="bike_id" value="([^"]+)">`)
 
 func TestBikePagesRoles(t *testing.T) {
+	t.Parallel()
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0].ID
 	anon := webtest.NewPageClient(t, b.srv.URL)
@@ -110,6 +111,7 @@ func TestBikePagesRoles(t *testing.T) {
 // double submit of one form is one unlock; the ride page follows the ride to
 // its fare, charged to the wallet.
 func TestBikeUnlockRideDockPages(t *testing.T) {
+	t.Parallel()
 	b := newBikePagesEnv(t)
 	ctx := context.Background()
 	st := b.m.Stations[0]
@@ -228,6 +230,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 }
 
 func TestOperatorBikePages(t *testing.T) {
+	t.Parallel()
 	b := newBikePagesEnv(t)
 	ctx := context.Background()
 	st := b.m.Stations[0]
@@ -302,6 +305,7 @@ func TestOperatorBikePages(t *testing.T) {
 // charges nothing; a bike's code (typed, any case) unlocks that bike; a code
 // of a bike at another station is refused on the page.
 func TestBikeUnlockRefusedAndByCode(t *testing.T) {
+	t.Parallel()
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0]
 	rider, acct := b.signIn(t, identity.RoleCitizen)
@@ -349,6 +353,7 @@ func TestBikeUnlockRefusedAndByCode(t *testing.T) {
 // The operator's reset button needs its confirmation box; a citizen cannot
 // reset; the reset forgets the station's reported state.
 func TestOperatorResetsStationPage(t *testing.T) {
+	t.Parallel()
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0].ID
 	citizen, _ := b.signIn(t, identity.RoleCitizen)

@@ -17,6 +17,7 @@ import (
 // The administrator's theatre page: a venue, its seat map, a performance
 // priced in euros, its sales in the table, and a cancellation that refunds.
 func TestTheatreAdminPage(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
 	})
 	admin, _ := env.account(t, identity.RoleAdmin)

@@ -30,6 +30,7 @@ func (c *testClock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() 
 // another evening is refused naming it, and a second scan says when the
 // first one was, in the page's language.
 func TestTicketScanPageChecksIn(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{}
 	rome := func(month time.Month, day, hour int) time.Time {
 		return time.Date(2026, month, day, hour, 0, 0, 0, testZone)

@@ -22,6 +22,7 @@ import (
 // theatre page and in the wallet; a seat taken meanwhile is refused in the
 // page's language and the buyer's other chosen seat is not kept.
 func TestSeatPickerBuysWithCredit(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
 		d.QR = map[string]ui.QRSource{"ticket": d.Ticketing}
 	})

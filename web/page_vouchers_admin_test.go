@@ -20,6 +20,7 @@ import (
 // creates and opens a campaign, sees its uptake, closes the shop's
 // settlement period and marks the statement paid.
 func TestVoucherAdminPage(t *testing.T) {
+	t.Parallel()
 	var offset atomic.Int64
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)

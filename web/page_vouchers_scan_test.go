@@ -19,6 +19,7 @@ import (
 // session, CSRF header, the shop from the grant, answers in the page's
 // language; a repeated press answers the first redemption again.
 func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}

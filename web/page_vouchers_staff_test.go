@@ -17,6 +17,7 @@ import (
 // The shopkeeper sees what the city owes, today's redemptions, and reverses
 // one with the page's button, once.
 func TestVoucherStaffPageReverses(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 	})

@@ -17,6 +17,7 @@ import (
 // A citizen claims a voucher from the vouchers page, finds where to use it,
 // and after a shop redeems it sees it used and where.
 func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
+	t.Parallel()
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 	})

@@ -12,6 +12,7 @@ import (
 // Every route of a surface is written out, as a literal pattern, in that
 // surface's routes.go, so that grepping one file per surface finds it.
 func TestRoutesAreWrittenOutInRoutesFiles(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*/*.go")
 	if err != nil {
 		t.Fatal(err)
