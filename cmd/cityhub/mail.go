@@ -39,15 +39,9 @@ func (h *hub) startMail(ctx context.Context) error {
 		return fmt.Errorf("configure smtp: %w", err)
 	}
 	sender := outbox.NewSender(h.db.Outbox(), tr, outbox.SenderOptions{MaxAttempts: h.cfg.MailMaxAttempts}, log)
-	sendCtx, stop := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		sender.Run(sendCtx)
-	}()
 	// On shutdown the sender finishes the message in hand (its result is
 	// recorded even as the context ends) and claims no more.
-	h.closers = append(h.closers, func() { stop(); <-stopped })
+	h.background(ctx, sender.Run)
 	log.Info("sending e-mail", slog.String("smtp", tr.String()), slog.String("from", h.cfg.MailFrom))
 	return nil
 }

@@ -78,13 +78,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	// Every replica rolls up the entries of accounts without a floor; an
 	// advisory lock (one writer on SQLite) lets one roll-up run at a time.
-	rollCtx, stopRollUp := context.WithCancel(ctx)
-	rolled := make(chan struct{})
-	go func() {
-		defer close(rolled)
-		h.wallet.RunRollUp(rollCtx, wallet.RollUpEvery)
-	}()
-	h.closers = append(h.closers, func() { stopRollUp(); <-rolled })
+	h.background(ctx, func(ctx context.Context) { h.wallet.RunRollUp(ctx, wallet.RollUpEvery) })
 	if cfg.StripeSecretKey != "" {
 		h.payments, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
 			APIURL: cfg.StripeAPIURL, WebhookTolerance: cfg.StripeWebhookTolerance}, log.With(slog.String("component", "stripe")))
@@ -111,13 +105,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Card refunds the theatre owes go to Stripe every minute; without
 	// Stripe they stay owed.
 	if h.payments != nil {
-		refundCtx, stopRefunds := context.WithCancel(ctx)
-		refunded := make(chan struct{})
-		go func() {
-			defer close(refunded)
-			h.tickets.RunRefunds(refundCtx, stripeRefunder(h.payments), time.Minute)
-		}()
-		h.closers = append(h.closers, func() { stopRefunds(); <-refunded })
+		h.background(ctx, func(ctx context.Context) { h.tickets.RunRefunds(ctx, stripeRefunder(h.payments), time.Minute) })
 	}
 
 	// Card payments: what Stripe reports after a payment (refunds,
@@ -126,13 +114,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// What an erased account's credit owes back to its cards goes to Stripe
 	// the same way.
 	if h.payments != nil {
-		erasedCtx, stopErased := context.WithCancel(ctx)
-		erased := make(chan struct{})
-		go func() {
-			defer close(erased)
-			h.cardpay.RunRefunds(erasedCtx, stripeRefunder(h.payments), time.Minute)
-		}()
-		h.closers = append(h.closers, func() { stopErased(); <-erased })
+		h.background(ctx, func(ctx context.Context) { h.cardpay.RunRefunds(ctx, stripeRefunder(h.payments), time.Minute) })
 	}
 
 	// E-mail: written into the outbox with the events that cause them (a
@@ -201,6 +183,18 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	h.closers = append(h.closers, h.mobility.close)
 	return h, nil
+}
+
+// background runs loop until the hub closes: closing cancels its context
+// and waits for it to return, so no loop outlives the store it writes to.
+func (h *hub) background(ctx context.Context, loop func(context.Context)) {
+	ctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		loop(ctx)
+	}()
+	h.closers = append(h.closers, func() { stop(); <-done })
 }
 
 // loadKeys loads the signing keys, encrypted in the database with the
