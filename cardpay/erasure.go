@@ -259,14 +259,7 @@ func (s *Service) SendRefunds(ctx context.Context, send ticketing.RefundFunc) (i
 		}
 		refundID, err := send(ctx, r.PaymentIntentID, r.AmountCents, r.ID)
 		r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-		switch {
-		case err == nil:
-			r.State, r.StripeRefundID, r.LastError = ticketing.RefundDone, refundID, ""
-		case apperr.Has(err, apperr.Unavailable):
-			r.State, r.LastError = ticketing.RefundOwed, err.Error()
-		default:
-			r.State, r.LastError = ticketing.RefundFailed, err.Error()
-		}
+		r.State, r.StripeRefundID, r.LastError = ticketing.RefundOutcome(r.StripeRefundID, refundID, err)
 		if ferr := s.store.InTx(ctx, func(tx Tx) error {
 			if err := tx.FinishTopUpRefund(ctx, r); err != nil {
 				return err

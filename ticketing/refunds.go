@@ -73,6 +73,22 @@ func (s *Service) CardRefunds(ctx context.Context) ([]CardRefund, error) {
 	return out, err
 }
 
+// RefundOutcome is what a send through a RefundFunc leaves a refund record
+// at: done with Stripe's refund id; still owed when Stripe could not be
+// reached (the next round sends it again under the same idempotency key);
+// failed, for a person to look at, when Stripe refused it. stripeID is the
+// record's id so far, kept when the send did not succeed.
+func RefundOutcome(stripeID, refundID string, err error) (state, newStripeID, lastError string) {
+	switch {
+	case err == nil:
+		return RefundDone, refundID, ""
+	case apperr.Has(err, apperr.Unavailable):
+		return RefundOwed, stripeID, err.Error()
+	default:
+		return RefundFailed, stripeID, err.Error()
+	}
+}
+
 // SendRefunds sends every owed card refund (and sent ones whose refunder
 // went silent) to send. Each is claimed by one conditional write first, so
 // concurrent refunders send each once. It returns how many Stripe accepted.
@@ -104,14 +120,7 @@ func (s *Service) SendRefunds(ctx context.Context, send RefundFunc) (int, error)
 		}
 		refundID, err := send(ctx, r.PaymentIntentID, r.AmountCents, r.ID)
 		r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
-		switch {
-		case err == nil:
-			r.State, r.StripeRefundID, r.LastError = RefundDone, refundID, ""
-		case apperr.Has(err, apperr.Unavailable):
-			r.State, r.LastError = RefundOwed, err.Error()
-		default:
-			r.State, r.LastError = RefundFailed, err.Error()
-		}
+		r.State, r.StripeRefundID, r.LastError = RefundOutcome(r.StripeRefundID, refundID, err)
 		if ferr := s.store.InTx(ctx, func(tx Tx) error {
 			if err := tx.FinishCardRefund(ctx, r); err != nil {
 				return err
