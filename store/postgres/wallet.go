@@ -243,18 +243,17 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 	return true, nil
 }
 
-// rollUpLock is the advisory lock that makes one roll-up at a time run
-// across all hub replicas.
-const rollUpLock = 727275
-
 // RollUp implements wallet.Tx. The pending rows it takes are deleted in the
 // statement that adds them to the cached balances, so a roll-up killed at
 // any point either happened whole or not at all. A transaction-scoped
 // advisory lock keeps a second roll-up (another replica) out instead of
 // letting two of them update the same account rows in different orders.
+// The lock is keyed by the schema: advisory locks are database-wide, and two
+// hubs (or two test stores) in different schemas of one database must not
+// keep each other's roll-up from running.
 func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 	var got bool
-	if err := tx.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1)`, rollUpLock).Scan(&got); err != nil {
+	if err := tx.q.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock(hashtextextended(current_schema() || ' ledger roll-up', 0))`).Scan(&got); err != nil {
 		return 0, wrap("take roll-up lock", err)
 	}
 	if !got {
