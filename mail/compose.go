@@ -35,6 +35,9 @@ const (
 	KindVoucherClaimed   = "voucher_claimed"
 	KindReportStatus     = "report_status"
 	KindProposalAnswered = "proposal_answered"
+	KindTicketsPurchased = "tickets_purchased"
+	KindOrderRefunded    = "order_refunded"
+	KindVoucherExpiring  = "voucher_expiring"
 	// The account e-mails (account.go): each carries a single-use link or
 	// tells the person about a change to their account.
 	KindVerifyEmail     = "verify_email"
@@ -47,6 +50,7 @@ const (
 
 // Kinds lists every kind, for the start-up check and tests.
 var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, KindProposalAnswered,
+	KindTicketsPurchased, KindOrderRefunded, KindVoucherExpiring,
 	KindVerifyEmail, KindAccountExists, KindPasswordReset, KindPasswordChanged, KindEmailChange, KindEmailChanged}
 
 // Recipient is the person an e-mail is for, with the language of their
@@ -209,3 +213,6 @@ func (v *view) Date(t time.Time) string {
 
 // DateTime formats an instant in the city's time zone: "25 novembre 2026, 22:08".
 func (v *view) DateTime(t time.Time) string { return v.Date(t) + ", " + t.In(v.zone).Format("15:04") }
+
+// Time formats the time of day of an instant in the city's time zone: "20:30".
+func (v *view) Time(t time.Time) string { return t.In(v.zone).Format("15:04") }

@@ -102,6 +102,16 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 			case mail.KindEmailChanged:
 				m, err = c.EmailChanged(r, "nuova@example.org")
 				link, amount = "https://servizi.comune.benevento.it/hub/login", "nuova@example.org"
+			case mail.KindTicketsPurchased:
+				m, err = c.TicketsPurchased(r, mail.TicketsPurchase{OrderID: "ord_1", Title: "La <i>stradale</i> locandiera", Venue: "Teatro Romano", StartsAt: at, TotalCents: 5000,
+					Tickets: []mail.TicketLine{{Section: "Platea", Row: "A", Number: 3, Code: "ABCD-EFGH-JKLM", PriceCents: 2500}, {Section: "Platea", Row: "A", Number: 4, Code: "NPQR-STUV-WXYZ", PriceCents: 2500}}})
+				link, amount = "https://servizi.comune.benevento.it/hub/theatre", "NPQR-STUV-WXYZ"
+			case mail.KindOrderRefunded:
+				m, err = c.OrderRefunded(r, mail.Refund{OrderID: "ord_1", Title: "La locandiera", AmountCents: 5000, ToCard: true})
+				link, amount = "https://servizi.comune.benevento.it/hub/wallet", map[string]string{"it": "50,00\u00a0€", "en": "€50.00"}[lang]
+			case mail.KindVoucherExpiring:
+				m, err = c.VoucherExpiring(r, mail.Voucher{Campaign: "Natale in centro", ValueCents: 750, ExpiresAt: at})
+				link, amount = "https://servizi.comune.benevento.it/hub/vouchers", map[string]string{"it": "7,50\u00a0€", "en": "€7.50"}[lang]
 			default:
 				t.Fatalf("kind %s has no case here", kind)
 			}

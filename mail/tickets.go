@@ -1,0 +1,93 @@
+package mail
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// PathTickets is the citizen's theatre page, where the tickets are.
+const PathTickets = "/theatre"
+
+// TicketLine is one ticket of a purchase e-mail.
+type TicketLine struct {
+	Section string
+	Row     string
+	Number  int
+	// Code is the ticket's typed code: the door accepts it typed or
+	// scanned from the QR image attached to the e-mail.
+	Code       string
+	PriceCents int64
+}
+
+// TicketsPurchase is what a ticket purchase e-mail says.
+type TicketsPurchase struct {
+	OrderID    string
+	Title      string
+	Venue      string
+	Address    string
+	StartsAt   time.Time
+	EndsAt     time.Time
+	DoorsOpen  time.Time
+	TotalCents int64
+	// ByCard is true when the order was paid by card, false from credit.
+	ByCard  bool
+	Tickets []TicketLine
+}
+
+// TicketsPurchased is the receipt of a theatre order: each ticket's typed
+// code in the body and as a QR image attached, and the performance as a
+// calendar event (.ics), linking to the tickets page.
+func (c *Composer) TicketsPurchased(r Recipient, p TicketsPurchase) (Message, error) {
+	m, err := c.Compose(KindTicketsPurchased, r, PathTickets, p, p.Title)
+	if err != nil {
+		return m, err
+	}
+	for i, t := range p.Tickets {
+		png, err := qrcode.Encode(t.Code, qrcode.Medium, 512)
+		if err != nil {
+			return Message{}, fmt.Errorf("mail: ticket qr: %w", err)
+		}
+		m.Attachments = append(m.Attachments, Attachment{Name: fmt.Sprintf("ticket-%d.png", i+1), ContentType: "image/png", Data: png})
+	}
+	ends := p.EndsAt
+	if ends.IsZero() {
+		ends = p.StartsAt.Add(2 * time.Hour)
+	}
+	desc := make([]string, 0, len(p.Tickets))
+	for _, t := range p.Tickets {
+		desc = append(desc, fmt.Sprintf("%s %s %d: %s", t.Section, t.Row, t.Number, t.Code))
+	}
+	ics := Event{UID: p.OrderID + "@" + c.domain, Stamp: c.now(), Start: p.StartsAt, End: ends,
+		Summary: p.Title, Location: strings.TrimSpace(p.Venue + ", " + p.Address), Description: strings.Join(desc, "\n"),
+		URL: c.Link(PathTickets)}.ICS()
+	m.Attachments = append(m.Attachments, Attachment{Name: "event.ics", ContentType: "text/calendar; charset=utf-8; method=PUBLISH", Data: ics})
+	return m, nil
+}
+
+// Refund is what an order refund e-mail says.
+type Refund struct {
+	OrderID     string
+	Title       string
+	AmountCents int64
+	// ToCard is true when the money goes back to the card that paid,
+	// false when it is back in the wallet's credit.
+	ToCard bool
+	// PerformanceCancelled is true when the city cancelled the show.
+	PerformanceCancelled bool
+}
+
+// OrderRefunded tells r that a theatre order was refunded, where the money
+// went, and links to the wallet.
+func (c *Composer) OrderRefunded(r Recipient, f Refund) (Message, error) {
+	v := &view{lang: r.Locale}
+	return c.Compose(KindOrderRefunded, r, "/wallet", f, v.Money(f.AmountCents), f.Title)
+}
+
+// VoucherExpiring tells r that a voucher with value left expires soon,
+// linking to the voucher page.
+func (c *Composer) VoucherExpiring(r Recipient, v Voucher) (Message, error) {
+	return c.Compose(KindVoucherExpiring, r, "/vouchers", v, v.Campaign)
+}
