@@ -237,12 +237,16 @@ func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID 
 		if err != nil {
 			return err
 		}
-		if _, err := s.issue(ctx, tx, o, p.VenueID, now); err != nil {
+		tickets, err := s.issue(ctx, tx, o, p.VenueID, now)
+		if err != nil {
 			return err
 		}
 		o.Status, o.Method, o.PaidAt, o.TransactionID = OrderPaid, PayWallet, now, ltx.ID
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return fmt.Errorf("update order: %w", err)
+		}
+		if err := s.purchaseEmail(ctx, tx, o, p, tickets, now); err != nil {
+			return err
 		}
 		out = o
 		return s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
@@ -394,6 +398,9 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 			if err := oweCardRefund(ctx, tx, o, amount, now); err != nil {
 				return err
 			}
+			if err := s.refundEmail(ctx, tx, o, amount, false, now); err != nil {
+				return err
+			}
 			out = o
 			s.log.WarnContext(ctx, "ticket order paid but not issued; refund due", slog.String("order", o.ID),
 				slog.String("payment_intent", intentID), slog.String("why", note))
@@ -426,12 +433,16 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		if err != nil {
 			return err
 		}
-		if _, err := s.issue(ctx, tx, o, p.VenueID, now); err != nil {
+		tickets, err := s.issue(ctx, tx, o, p.VenueID, now)
+		if err != nil {
 			return err
 		}
 		o.Status, o.Method, o.PaymentIntentID, o.PaidAt, o.TransactionID = OrderPaid, PayCard, intentID, now, ltx.ID
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return fmt.Errorf("update order: %w", err)
+		}
+		if err := s.purchaseEmail(ctx, tx, o, p, tickets, now); err != nil {
+			return err
 		}
 		out = o
 		return s.audit(ctx, tx, system, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayCard, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
@@ -515,6 +526,9 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			return Order{}, err
 		}
 		o.Status = OrderRefunded
+		if err := s.refundEmail(ctx, tx, o, amount, showCancelled, now); err != nil {
+			return Order{}, err
+		}
 	}
 	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
 		return Order{}, err

@@ -9,6 +9,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/identity"
+	"cityhub/mail"
 	"cityhub/qrtoken"
 )
 
@@ -20,6 +21,7 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	zone  *time.Location
+	mail  *mail.Composer
 }
 
 // NewService returns the ticketing service on store, signing QR tokens with keys.

@@ -6,6 +6,8 @@ import (
 
 	"cityhub/audit"
 	"cityhub/idem"
+	"cityhub/identity"
+	"cityhub/mail"
 	"cityhub/wallet"
 )
 
@@ -27,6 +29,10 @@ type Tx interface {
 	wallet.Tx
 	audit.Tx
 	idem.Tx
+	// Receipts and refund notices are enqueued with the sale or refund
+	// (emails.go); AccountByID reads who they are addressed to.
+	mail.Enqueuer
+	AccountByID(ctx context.Context, id string) (identity.Account, error)
 
 	InsertVenue(ctx context.Context, v Venue) error
 	Venue(ctx context.Context, id string) (Venue, error)

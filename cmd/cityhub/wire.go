@@ -101,6 +101,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// QR codes signed with the keyring's "qr" key.
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, log.With(slog.String("component", "ticketing")))
 	h.tickets.SetZone(cfg.TimeZone)
+	h.tickets.SendEmails(h.composer)
 	h.wallet.RegisterItems("ticket", h.tickets)
 	// Card refunds the theatre owes go to Stripe every minute; without
 	// Stripe they stay owed.

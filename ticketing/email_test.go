@@ -1,0 +1,103 @@
+package ticketing_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/outbox"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// A paid order enqueues one receipt carrying each ticket's code, a QR
+// image per ticket and the calendar event, in the buyer's language; paying
+// again enqueues nothing more; a refund tells the buyer where the money
+// went; a buyer without an account row gets the tickets and no e-mail.
+func TestOrderEmails(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		c, err := mail.NewComposer("https://hub.example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.SendEmails(c)
+		buyer, card, ghost := citizen(1), citizen(2), citizen(3)
+		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
+			for _, a := range []identity.Account{{ID: buyer.AccountID, Email: "anna@example.org", Name: "Anna", Locale: "en"},
+				{ID: card.AccountID, Email: "bruno@example.org", Name: "Bruno", Locale: "it"}} {
+				a.PasswordHash, a.CreatedAt = "x", time.Now().UTC()
+				if err := tx.InsertAccount(f.ctx, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		v := f.venue("Teatro Comunale", 4)
+		p := f.performance(v.ID)
+		f.credit(10000, buyer, ghost)
+		o, tickets := f.buy(buyer, p.ID, "Platea/A/1", "Platea/A/2")
+		if _, err := f.svc.PayWithWallet(f.ctx, buyer, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.buy(ghost, p.ID, "Platea/A/3")
+
+		held, err := f.svc.Hold(f.ctx, card, p.ID, []string{"Platea/B/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CardPayable(f.ctx, card, held.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, card, held.ID, "pi_mail"); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, _, err := f.svc.ConfirmCardPayment(f.ctx, held.ID, "pi_mail", held.TotalCents, "eur"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.RefundOrder(f.ctx, admin, held.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		page, err := outbox.NewService(db.Outbox()).List(f.ctx, admin, "", "", 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byKind := map[string][]mail.Message{}
+		for _, m := range page.Messages {
+			byKind[m.Kind+" "+m.To] = append(byKind[m.Kind+" "+m.To], m)
+		}
+		if len(page.Messages) != 3 {
+			t.Fatalf("outbox holds %d messages, want two receipts and one refund: %v", len(page.Messages), byKind)
+		}
+		r := byKind[mail.KindTicketsPurchased+" anna@example.org"]
+		if len(r) != 1 || r[0].Subject != "Your tickets for “La locandiera”" || r[0].AccountID != buyer.AccountID {
+			t.Fatalf("receipt: %+v", r)
+		}
+		for _, tv := range tickets {
+			if tv.TypedCode == "" || !strings.Contains(r[0].Text, tv.TypedCode) || !strings.Contains(r[0].Text, o.ID) {
+				t.Errorf("receipt lacks ticket code %q or order %s:\n%s", tv.TypedCode, o.ID, r[0].Text)
+			}
+		}
+		if len(r[0].Attachments) != 3 || r[0].Attachments[2].Name != "event.ics" {
+			t.Errorf("receipt attachments: %+v", r[0].Attachments)
+		}
+		if got := byKind[mail.KindTicketsPurchased+" bruno@example.org"]; len(got) != 1 || !strings.Contains(got[0].Text, "pagato con carta") {
+			t.Errorf("card receipt: %+v", got)
+		}
+		if got := byKind[mail.KindOrderRefunded+" bruno@example.org"]; len(got) != 1 || !strings.Contains(got[0].Text, "torna sulla carta") ||
+			!strings.Contains(got[0].Subject, "15,00") {
+			t.Errorf("refund notice: %+v", got)
+		}
+		if p.Prices["balcony"] != 1500 {
+			t.Fatal("fixture changed: the refund check assumes a 15 € balcony seat")
+		}
+	})
+}

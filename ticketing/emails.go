@@ -1,0 +1,97 @@
+package ticketing
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mail"
+)
+
+// SendEmails makes the service enqueue a receipt with the tickets for every
+// paid order and a notice for every refund, in the transaction that pays or
+// refunds. Without it (tests, tools) nothing is written to the outbox.
+func (s *Service) SendEmails(c *mail.Composer) { s.mail = c }
+
+// recipient reads the order's buyer as an e-mail recipient; ok is false
+// when there is nobody to write to: the account is gone, or it has no
+// real address (a SPID/CIE account without one).
+func recipient(ctx context.Context, tx Tx, accountID string) (mail.Recipient, bool, error) {
+	a, err := tx.AccountByID(ctx, accountID)
+	if apperr.Has(err, apperr.NotFound) {
+		return mail.Recipient{}, false, nil
+	}
+	if err != nil {
+		return mail.Recipient{}, false, fmt.Errorf("read the buyer's account: %w", err)
+	}
+	if !a.DeletedAt.IsZero() || a.Email == "" || strings.HasSuffix(a.Email, identity.PlaceholderEmailDomain) {
+		return mail.Recipient{}, false, nil
+	}
+	return mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}, true, nil
+}
+
+// enqueue writes m, as composed (composeErr), to the outbox in tx. A
+// message that could not be composed or is refused as invalid is logged
+// and the sale or refund still happens: the tickets and the money matter
+// more than the e-mail. A failed write fails the transaction, which may be
+// unusable after it.
+func (s *Service) enqueue(ctx context.Context, tx Tx, m mail.Message, composeErr error, now time.Time) error {
+	err := composeErr
+	if err == nil {
+		_, err = mail.Enqueue(ctx, tx, m, now)
+		if err == nil || !apperr.Has(err, apperr.Invalid) {
+			return err
+		}
+	}
+	s.log.ErrorContext(ctx, "ticket e-mail not enqueued", slog.String("kind", m.Kind), slog.Any("error", err))
+	return nil
+}
+
+// purchaseEmail enqueues the receipt of paid order o with its tickets.
+func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performance, tickets []Ticket, now time.Time) error {
+	if s.mail == nil {
+		return nil
+	}
+	r, ok, err := recipient(ctx, tx, o.AccountID)
+	if err != nil || !ok {
+		return err
+	}
+	v, err := tx.Venue(ctx, p.VenueID)
+	if err != nil {
+		return fmt.Errorf("read venue for the receipt: %w", err)
+	}
+	data := mail.TicketsPurchase{OrderID: o.ID, Title: p.Title, Venue: v.Name, Address: v.Address, StartsAt: p.StartsAt,
+		EndsAt: p.EndsAt, DoorsOpen: p.DoorsOpen, TotalCents: o.TotalCents, ByCard: o.Method == PayCard}
+	for _, t := range tickets {
+		line := mail.TicketLine{Code: t.Code, PriceCents: t.PriceCents}
+		if parts := strings.SplitN(t.SeatID, "/", 3); len(parts) == 3 {
+			line.Section, line.Row = parts[0], parts[1]
+			fmt.Sscan(parts[2], &line.Number)
+		}
+		data.Tickets = append(data.Tickets, line)
+	}
+	m, err := s.mail.TicketsPurchased(r, data)
+	return s.enqueue(ctx, tx, m, err, now)
+}
+
+// refundEmail tells the buyer of o that amount was refunded.
+func (s *Service) refundEmail(ctx context.Context, tx Tx, o Order, amount int64, showCancelled bool, now time.Time) error {
+	if s.mail == nil || amount <= 0 {
+		return nil
+	}
+	r, ok, err := recipient(ctx, tx, o.AccountID)
+	if err != nil || !ok {
+		return err
+	}
+	p, err := tx.Performance(ctx, o.PerformanceID)
+	if err != nil {
+		return fmt.Errorf("read performance for the refund e-mail: %w", err)
+	}
+	m, err := s.mail.OrderRefunded(r, mail.Refund{OrderID: o.ID, Title: p.Title, AmountCents: amount,
+		ToCard: o.Method == PayCard, PerformanceCancelled: showCancelled || p.Status == PerformanceCancelled})
+	return s.enqueue(ctx, tx, m, err, now)
+}
