@@ -107,6 +107,10 @@ type Config struct {
 	// SMTPTimeout (CITYHUB_SMTP_TIMEOUT, default 15s) bounds connecting to
 	// the SMTP server and each exchange with it.
 	SMTPTimeout time.Duration
+	// VoucherReminderDays (CITYHUB_VOUCHER_REMINDER_DAYS, default 3) is how
+	// many days before a voucher with value left expires its holder gets
+	// an e-mail; 0 sends none.
+	VoucherReminderDays int
 
 	// ReportReopenPeriod (CITYHUB_REPORT_REOPEN_PERIOD, default 720h) is how
 	// long after a report is fixed its reporter may reopen it.
@@ -188,6 +192,8 @@ func Default() Config {
 
 		MailMaxAttempts: 8,
 		SMTPTimeout:     15 * time.Second,
+
+		VoucherReminderDays: 3,
 
 		TLS: defaultTLS(),
 
@@ -320,6 +326,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	}
 	envDur("CITYHUB_REPORT_REOPEN_PERIOD", &c.ReportReopenPeriod)
 	envInt("CITYHUB_MAIL_MAX_ATTEMPTS", &c.MailMaxAttempts)
+	envInt("CITYHUB_VOUCHER_REMINDER_DAYS", &c.VoucherReminderDays)
 	envInt("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD", &c.ProposalSupportThreshold)
 	envInt("CITYHUB_PHOTO_MAX_BYTES", &c.PhotoMaxBytes)
 	envInt("CITYHUB_PHOTO_MAX_PIXELS", &c.PhotoMaxPixels)
@@ -422,6 +429,9 @@ func (c Config) Validate() error {
 	}
 	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 50 {
 		errs = append(errs, fmt.Errorf("mail max attempts %d: must be 1 to 50", c.MailMaxAttempts))
+	}
+	if c.VoucherReminderDays < 0 || c.VoucherReminderDays > 365 {
+		errs = append(errs, fmt.Errorf("voucher reminder days %d: must be 0 (none) to 365", c.VoucherReminderDays))
 	}
 	if c.ReportReopenPeriod < time.Hour || c.ReportReopenPeriod > 366*24*time.Hour {
 		errs = append(errs, fmt.Errorf("report reopen period %s: must be 1h to 366 days", c.ReportReopenPeriod))

@@ -6,6 +6,7 @@ import (
 
 	"cityhub/audit"
 	"cityhub/idem"
+	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/wallet"
 )
@@ -68,6 +69,15 @@ type Tx interface {
 	ListVouchers(ctx context.Context, accountID string) ([]Voucher, error)
 	// CountVouchers counts an account's vouchers of a campaign.
 	CountVouchers(ctx context.Context, campaignID, accountID string) (int, error)
+	// VouchersToRemind lists, locked and soonest first, at most limit
+	// active vouchers with value left, expiring in (from, to], whose
+	// holder was not reminded yet; rows another reminder holds are skipped.
+	VouchersToRemind(ctx context.Context, from, to time.Time, limit int) ([]Voucher, error)
+	// MarkReminded records that a voucher's holder was reminded; false if
+	// someone already had.
+	MarkReminded(ctx context.Context, id string, at time.Time) (bool, error)
+	// AccountByID reads the holder a reminder is addressed to.
+	AccountByID(ctx context.Context, id string) (identity.Account, error)
 
 	InsertRedemption(ctx context.Context, r Redemption) error
 	Redemption(ctx context.Context, id string) (Redemption, error)

@@ -95,6 +95,11 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
 	h.vouchers.SetZone(cfg.TimeZone)
 	h.vouchers.SendEmails(h.composer)
+	if days := cfg.VoucherReminderDays; days > 0 {
+		h.background(ctx, func(ctx context.Context) {
+			h.vouchers.RunReminders(ctx, time.Duration(days)*24*time.Hour, voucherReminderEvery)
+		})
+	}
 	h.wallet.RegisterItems("voucher", h.vouchers)
 
 	// Ticketing: theatre seats, paid with credit or by card; tickets are
@@ -250,6 +255,11 @@ func (h *hub) seedDemo(ctx context.Context, stdout io.Writer) ([]demoLogin, erro
 	}
 	return out, nil
 }
+
+// voucherReminderEvery is how often each hub looks for vouchers to remind
+// their holders of: often enough that a reminder is not hours late, rarely
+// enough to cost nothing.
+const voucherReminderEvery = 10 * time.Minute
 
 // demoStations is how many simulated stations the demo plays.
 const demoStations = 8

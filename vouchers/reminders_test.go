@@ -1,0 +1,84 @@
+package vouchers_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/outbox"
+	"cityhub/qrtoken"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/vouchers"
+)
+
+// Holders of vouchers about to expire are reminded once each, however many
+// replicas run the reminder at the same moment: nothing before the window,
+// one e-mail per holder with an address inside it, nothing on later runs.
+func TestExpiryRemindersOncePerVoucher(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		c, err := mail.NewComposer("https://hub.example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		camp := f.campaign(vouchers.Campaign{Name: "Natale in contrada", BudgetCents: 10000, FaceValueCents: 1000})
+		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
+			for i, email := range []string{"anna@example.org", "bruno@example.org"} {
+				a := identity.Account{ID: citizen(i + 1).AccountID, Email: email, Name: "N", Locale: "it", PasswordHash: "x", CreatedAt: time.Now().UTC()}
+				if err := tx.InsertAccount(f.ctx, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 3; i++ { // citizen 3 has no account row: marked, not mailed
+			f.claim(citizen(i), camp.ID)
+		}
+		replicas := make([]*vouchers.Service, 8)
+		for i := range replicas {
+			keys := qrtoken.NewMemKeys()
+			keys.Generate("qr-test", qrtoken.Purpose)
+			replicas[i] = vouchers.NewService(db.Vouchers(), keys, storetest.Logger(t))
+			replicas[i].SetClock(f.clock.Now)
+			replicas[i].SendEmails(c)
+		}
+		if n, err := replicas[0].RemindExpiring(f.ctx, 3*24*time.Hour); err != nil || n != 0 {
+			t.Fatalf("a month before expiry: %d reminders, %v", n, err)
+		}
+		f.clock.Add(camp.ValidUntil.Add(-48*time.Hour).Sub(f.clock.Now()))
+		var sent atomic.Int64
+		var wg sync.WaitGroup
+		for _, r := range replicas {
+			wg.Go(func() {
+				n, err := r.RemindExpiring(f.ctx, 3*24*time.Hour)
+				if err != nil {
+					t.Error(err)
+				}
+				sent.Add(int64(n))
+			})
+		}
+		wg.Wait()
+		if n, err := replicas[0].RemindExpiring(f.ctx, 3*24*time.Hour); err != nil || n != 0 {
+			t.Fatalf("again: %d reminders, %v", n, err)
+		}
+		page, err := outbox.NewService(db.Outbox()).List(f.ctx, admin, "", "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sent.Load() != 2 || len(page.Messages) != 2 {
+			t.Fatalf("replicas said %d sent, outbox holds %d: %+v", sent.Load(), len(page.Messages), page.Messages)
+		}
+		for _, m := range page.Messages {
+			if m.Kind != mail.KindVoucherExpiring || m.Subject != "Il tuo buono «Natale in contrada» sta per scadere" {
+				t.Errorf("reminder %+v", m)
+			}
+		}
+	})
+}
