@@ -235,13 +235,31 @@ type Performance struct {
 	SalesClose time.Time        `json:"sales_close"`
 	Status     string           `json:"status"`
 	CreatedAt  time.Time        `json:"created_at"`
+	// SelfCancelHours is the city's rule for buyers cancelling their own
+	// paid orders: allowed until this many hours before the start (0: until
+	// the start), refunded the way it was paid. Nil: buyers cannot cancel;
+	// only an administrator refunds.
+	SelfCancelHours *int `json:"self_cancel_hours,omitempty"`
+}
+
+// MaxSelfCancelHours bounds the self-cancellation rule: 30 days.
+const MaxSelfCancelHours = 720
+
+// SelfCancelDeadline is when buyers stop being able to cancel their own
+// orders; ok is false when they never can.
+func (p Performance) SelfCancelDeadline() (deadline time.Time, ok bool) {
+	if p.SelfCancelHours == nil {
+		return time.Time{}, false
+	}
+	return p.StartsAt.Add(-time.Duration(*p.SelfCancelHours) * time.Hour), true
 }
 
 // Validate checks the performance's fields. Invalid for an empty title,
 // no prices, a price out of bounds, a sales window that does not end by
 // the start, doors that open after the start or more than
-// MaxDoorsOpenBefore before it, or an end that is not after the start or
-// more than MaxDuration after it.
+// MaxDoorsOpenBefore before it, an end that is not after the start or
+// more than MaxDuration after it, or a self-cancellation rule out of
+// bounds.
 func (p Performance) Validate() error {
 	if err := text("title", p.Title, 200); err != nil {
 		return err
@@ -274,6 +292,9 @@ func (p Performance) Validate() error {
 	}
 	if p.Status != PerformanceScheduled && p.Status != PerformanceCancelled {
 		return apperr.R(apperr.Invalid, "invalid_status", "A performance is scheduled or cancelled.")
+	}
+	if h := p.SelfCancelHours; h != nil && (*h < 0 || *h > MaxSelfCancelHours) {
+		return apperr.R(apperr.Invalid, "invalid_self_cancel_hours", "Buyers may cancel until 0 to %d hours before the start.", MaxSelfCancelHours)
 	}
 	return nil
 }

@@ -48,6 +48,7 @@ func init() {
 			authzCase{"GET", "/api/v1/performances/prf_nope/seats", role, "", http.StatusNotFound},
 			authzCase{"GET", "/api/v1/tickets", role, "", citizen},
 			authzCase{"GET", "/api/v1/ticket-orders", role, "", citizen},
+			authzCase{"POST", "/api/v1/ticket-orders/tord_nope/cancel", role, "", map[bool]int{true: http.StatusNotFound, false: citizen}[role == identity.RoleCitizen]},
 			authzCase{"GET", "/api/v1/admin/venues", role, "", admin},
 			authzCase{"POST", "/api/v1/admin/venues", role, validVenue, adminCreate},
 			authzCase{"GET", "/api/v1/admin/performances", role, "", admin},
@@ -140,6 +141,8 @@ func contractTicketing(c *contract) {
 	c.do("POST", "/api/v1/admin/ticket-orders/"+held.ID+"/refund", admin, "", http.StatusOK)
 	c.do("POST", "/api/v1/admin/ticket-orders/"+o.ID+"/refund", admin, "", http.StatusConflict)
 	c.do("POST", "/api/v1/admin/ticket-orders/tord_nope/refund", admin, "", http.StatusNotFound)
+	c.do("POST", "/api/v1/ticket-orders/"+o.ID+"/cancel", citizen, "", http.StatusConflict) // no rule for this performance
+	c.do("POST", "/api/v1/ticket-orders/"+o.ID+"/cancel", env.login(c.t, identity.RoleCitizen), "", http.StatusNotFound)
 	c.do("POST", "/api/v1/admin/performances/"+p.ID+"/cancel", admin, "", http.StatusOK)
 	c.do("PUT", "/api/v1/admin/performances/"+p.ID, admin, perf, http.StatusConflict)
 }

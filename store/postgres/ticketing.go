@@ -127,12 +127,12 @@ func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error
 	return n, wrap("count performances", err)
 }
 
-const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at`
+const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at, self_cancel_hours`
 
 func scanPerformance(row pgx.Row) (ticketing.Performance, error) {
 	var p ticketing.Performance
 	var prices []byte
-	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &p.StartsAt, &prices, &p.SalesOpen, &p.SalesClose, &p.Status, &p.CreatedAt, &p.DoorsOpen, &p.EndsAt)
+	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &p.StartsAt, &prices, &p.SalesOpen, &p.SalesClose, &p.Status, &p.CreatedAt, &p.DoorsOpen, &p.EndsAt, &p.SelfCancelHours)
 	if err != nil {
 		return p, err
 	}
@@ -148,8 +148,8 @@ func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) er
 	if err != nil {
 		return wrap("encode prices", err)
 	}
-	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		p.ID, p.VenueID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.CreatedAt, p.DoorsOpen, p.EndsAt)
+	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		p.ID, p.VenueID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.CreatedAt, p.DoorsOpen, p.EndsAt, p.SelfCancelHours)
 	return wrap("insert performance", err)
 }
 
@@ -160,8 +160,8 @@ func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) er
 		return wrap("encode prices", err)
 	}
 	tag, err := tx.q.Exec(ctx, `UPDATE ticket_performances SET title = $2, starts_at = $3, prices = $4, sales_open = $5, sales_close = $6, status = $7,
-		doors_open = $8, ends_at = $9 WHERE id = $1`,
-		p.ID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.DoorsOpen, p.EndsAt)
+		doors_open = $8, ends_at = $9, self_cancel_hours = $10 WHERE id = $1`,
+		p.ID, p.Title, p.StartsAt, prices, p.SalesOpen, p.SalesClose, p.Status, p.DoorsOpen, p.EndsAt, p.SelfCancelHours)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

@@ -121,13 +121,13 @@ func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error
 	return n, wrap("count performances", err)
 }
 
-const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at`
+const perfCols = `id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at, self_cancel_hours`
 
 func scanPerformance(row rowScanner) (ticketing.Performance, error) {
 	var p ticketing.Performance
 	var prices string
 	var starts, open, closes, created, doors, ends int64
-	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &starts, &prices, &open, &closes, &p.Status, &created, &doors, &ends)
+	err := row.Scan(&p.ID, &p.VenueID, &p.Title, &starts, &prices, &open, &closes, &p.Status, &created, &doors, &ends, &p.SelfCancelHours)
 	if err != nil {
 		return p, err
 	}
@@ -143,9 +143,9 @@ func (tx *Tx) InsertPerformance(ctx context.Context, p ticketing.Performance) er
 	if err != nil {
 		return wrap("encode prices", err)
 	}
-	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_performances (`+perfCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.VenueID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.CreatedAt),
-		toMicros(p.DoorsOpen), toMicros(p.EndsAt))
+		toMicros(p.DoorsOpen), toMicros(p.EndsAt), p.SelfCancelHours)
 	return wrap("insert performance", err)
 }
 
@@ -156,8 +156,8 @@ func (tx *Tx) UpdatePerformance(ctx context.Context, p ticketing.Performance) er
 		return wrap("encode prices", err)
 	}
 	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_performances SET title = ?2, starts_at = ?3, prices = ?4, sales_open = ?5, sales_close = ?6, status = ?7,
-		doors_open = ?8, ends_at = ?9 WHERE id = ?1`,
-		p.ID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.DoorsOpen), toMicros(p.EndsAt))
+		doors_open = ?8, ends_at = ?9, self_cancel_hours = ?10 WHERE id = ?1`,
+		p.ID, p.Title, toMicros(p.StartsAt), prices, toMicros(p.SalesOpen), toMicros(p.SalesClose), p.Status, toMicros(p.DoorsOpen), toMicros(p.EndsAt), p.SelfCancelHours)
 	return wrap("update performance", oneRow(res, err))
 }
 

@@ -57,6 +57,7 @@ func init() {
 		"TicketCodeRequest.performance_id":    newObj("description", "The performance the door is checking tickets for (GET /api/v1/door/performances)."),
 		"PerformanceRequest.title":            newObj("minLength", 1),
 		"PerformanceRequest.duration_minutes": newObj("description", "Instead of ends_at: how long the performance lasts, 1 to 720 minutes.", "minimum", 0, "maximum", 720),
+		"PerformanceRequest.self_cancel_hours": newObj("description", "Buyers may cancel their own paid orders until this many hours before the start (0: until the start); absent or null: only an administrator refunds.", "minimum", 0, "maximum", ticketing.MaxSelfCancelHours),
 	} {
 		openAPIFieldNotes[k] = v
 	}
@@ -85,6 +86,9 @@ func ticketingOps() []apiOperation {
 			desc: "wallet: the credit is charged and the tickets issued in one transaction (402 when the credit is short; 409 hold_lost when the hold expired and a seat was taken). card: a Stripe PaymentIntent for the order (503 when card payments are off); the tickets follow the payment_intent.succeeded webhook.",
 			body: "PayRequest", ok: []apiResponse{{status: 200, desc: "Paid with credit.", schema: "TicketPayment"}, {status: 202, desc: "Card payment started.", schema: "TicketPayment"}},
 			errs: []int{400, 401, 402, 403, 404, 409, 503}},
+		{method: "POST", path: "/api/v1/ticket-orders/{id}/cancel", id: "cancelMyTicketOrder", tag: "ticketing", summary: "Cancel one's own paid order under the performance's rule", auth: "roles", roles: citizen,
+			desc: "Allowed until the performance's self_cancel_hours before its start: the tickets are cancelled, the seats go back on sale and the money returns the way it came (credit, or a card refund sent to Stripe), exactly once; cancelling again answers the order unchanged. 409 with reason self_cancel_not_allowed (no rule), self_cancel_closed (the deadline passed; the message names it), order_not_cancellable (not paid), order_disputed or ticket_used.",
+			ok:   []apiResponse{{status: 200, desc: "The refunded order.", schema: "TicketOrder"}}, errs: []int{401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/tickets", id: "listMyTickets", tag: "ticketing", summary: "The caller's tickets", auth: "roles", roles: citizen,
 			ok: []apiResponse{{status: 200, desc: "Tickets, newest first.", schema: listOf("tickets", "Ticket")}}, errs: []int{401, 403}},
 		{method: "GET", path: "/api/v1/tickets/{id}/qr", id: "getTicketQRToken", tag: "ticketing", summary: "A fresh QR token for one of the caller's tickets", auth: "roles", roles: citizen,

@@ -180,6 +180,22 @@ func (h *ticketHandler) handleAPITicketOrder(w http.ResponseWriter, r *http.Requ
 	httpx.WriteJSON(w, http.StatusOK, o)
 }
 
+// handleAPICancelTicketOrder cancels one of the caller's paid orders under
+// the performance's self-cancellation rule; the domain decides who may.
+func (h *ticketHandler) handleAPICancelTicketOrder(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.Caller(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	o, err := h.ticketing.CancelMyOrder(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, o)
+}
+
 // handleAPIMyTickets lists the caller's tickets.
 func (h *ticketHandler) handleAPIMyTickets(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.RequireRole(r, identity.RoleCitizen)

@@ -102,6 +102,9 @@ type PerformanceRequest struct {
 	Prices          map[string]int64 `json:"prices_cents"`
 	SalesOpen       string           `json:"sales_open"`
 	SalesClose      string           `json:"sales_close"`
+	// SelfCancelHours lets buyers cancel their own orders until this many
+	// hours before the start; absent, only an administrator refunds.
+	SelfCancelHours *int `json:"self_cancel_hours"`
 }
 
 // cityTime reads an RFC 3339 time or a local time in zone, the city's;
@@ -126,7 +129,7 @@ func cityTime(field, v string, zone *time.Location) (time.Time, error) {
 // times read in zone, the city's; the theatre admin page reads its form
 // through it too.
 func (in PerformanceRequest) Performance(id string, zone *time.Location) (ticketing.Performance, error) {
-	p := ticketing.Performance{ID: id, VenueID: in.VenueID, Title: in.Title, Prices: in.Prices}
+	p := ticketing.Performance{ID: id, VenueID: in.VenueID, Title: in.Title, Prices: in.Prices, SelfCancelHours: in.SelfCancelHours}
 	var err error
 	if p.StartsAt, err = cityTime("starts_at", in.StartsAt, zone); err != nil {
 		return p, err

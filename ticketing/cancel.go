@@ -1,0 +1,56 @@
+package ticketing
+
+import (
+	"context"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+// CancelMyOrder cancels one of the caller's own paid orders under the
+// performance's self-cancellation rule: its tickets are cancelled, its
+// seats go back on sale and the money returns the way it came (to the
+// credit, or to the card by a refund sent to Stripe), exactly once, as an
+// administrator's refund does. Cancelling an order already refunded
+// answers it unchanged. NotFound unless the caller's; Conflict when the
+// performance allows no cancellation (self_cancel_not_allowed), its
+// deadline passed (self_cancel_closed, naming it), the order is not paid
+// (order_not_cancellable), a card dispute is open (order_disputed) or a
+// ticket was used (ticket_used).
+func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		now := s.now().UTC()
+		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		if err != nil {
+			return err
+		}
+		if o.Status == OrderRefunded {
+			out = o
+			return nil
+		}
+		if o.Status != OrderPaid {
+			return apperr.R(apperr.Conflict, "order_not_cancellable", "Only a paid order can be cancelled (this one is %s).", o.Status)
+		}
+		if o.Dispute == DisputeOpen || o.Dispute == DisputeLost {
+			return apperr.R(apperr.Conflict, "order_disputed", "This order's card payment is disputed; the theatre office settles it.")
+		}
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return notFound("performance", err)
+		}
+		deadline, ok := p.SelfCancelDeadline()
+		if !ok || p.Status != PerformanceScheduled {
+			return apperr.R(apperr.Conflict, "self_cancel_not_allowed", "Tickets for this performance cannot be cancelled by the buyer.")
+		}
+		if !now.Before(deadline) {
+			return apperr.R(apperr.Conflict, "self_cancel_closed", "Tickets for this performance could be cancelled until %s.", cityDateTime(deadline, s.zone))
+		}
+		out, err = s.refundTx(ctx, tx, c, o.ID, false)
+		return err
+	})
+	return out, err
+}

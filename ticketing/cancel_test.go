@@ -1,0 +1,93 @@
+package ticketing_test
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// A buyer cancels their own paid order under the performance's rule: 16
+// racing cancellations refund it exactly once, the seat goes back on sale,
+// and the rule's refusals name their reason.
+func TestCancelMyOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Comunale", 4)
+		hours := 24
+		p, err := f.svc.CreatePerformance(f.ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Cancellabile",
+			StartsAt: start.Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500}, SelfCancelHours: &hours})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := f.svc.Performance(f.ctx, p.ID); err != nil || got.SelfCancelHours == nil || *got.SelfCancelHours != 24 {
+			t.Fatalf("rule not kept: %+v %v", got, err)
+		}
+		fixed := f.performance(v.ID) // no rule: only an administrator refunds
+		buyer, other := citizen(1), citizen(2)
+		f.credit(10000, buyer)
+		o, _ := f.buy(buyer, p.ID, "Platea/A/1")
+		kept, _ := f.buy(buyer, fixed.ID, "Platea/A/1")
+		if f.balance(wallet.CitizenAccount(buyer.AccountID)) != 5000 {
+			t.Fatal("fixture: two 25 € orders from 100 €")
+		}
+
+		if _, err := f.svc.CancelMyOrder(f.ctx, other, o.ID); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("someone else's order: %v", err)
+		}
+		if _, err := f.svc.CancelMyOrder(f.ctx, buyer, kept.ID); !(apperr.ReasonOf(err) == "self_cancel_not_allowed") {
+			t.Fatalf("no rule: %v", err)
+		}
+		var refunded atomic.Int32
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				got, err := f.svc.CancelMyOrder(f.ctx, buyer, o.ID)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got.Status == ticketing.OrderRefunded {
+					refunded.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if refunded.Load() != 16 {
+			t.Fatalf("%d of 16 cancellations answered the refunded order", refunded.Load())
+		}
+		if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != 7500 {
+			t.Fatalf("credit after the cancellation: %d, want 7500 (refunded once)", got)
+		}
+		f.credit(5000, citizen(3))
+		again, _ := f.buy(citizen(3), p.ID, "Platea/A/1") // the seat is on sale again
+		if again.Status != ticketing.OrderPaid {
+			t.Fatalf("seat not back on sale: %+v", again)
+		}
+		f.clock.Set(p.StartsAt.Add(-23 * time.Hour))
+		_, err = f.svc.CancelMyOrder(f.ctx, citizen(3), again.ID)
+		if !(apperr.ReasonOf(err) == "self_cancel_closed") || !strings.Contains(err.Error(), "until") {
+			t.Fatalf("after the deadline: %v", err)
+		}
+		f.ledgerOK()
+	})
+}
+
+// The rule is bounded: a negative or too large number of hours is refused.
+func TestSelfCancelRuleBounds(t *testing.T) {
+	for _, h := range []int{-1, ticketing.MaxSelfCancelHours + 1} {
+		p := ticketing.Performance{VenueID: "v", Title: "x", StartsAt: start, Prices: map[string]int64{"a": 1}, SalesOpen: start.Add(-time.Hour),
+			SalesClose: start, DoorsOpen: start, EndsAt: start.Add(time.Hour), Status: ticketing.PerformanceScheduled, SelfCancelHours: &h}
+		if err := p.Validate(); !(apperr.ReasonOf(err) == "invalid_self_cancel_hours") {
+			t.Errorf("%d hours: %v", h, err)
+		}
+	}
+}
