@@ -46,17 +46,17 @@ func init() {
 		component{name: "SalesStats", typ: typeOf[ticketing.SalesStats]()},
 	)
 	for k, v := range map[string]*obj{
-		"Performance.status":                  newObj("enum", perfStatuses),
-		"TicketOrder.status":                  newObj("enum", orderStatuses),
-		"TicketOrder.method":                  newObj("enum", payMethods),
-		"PayRequest.method":                   newObj("enum", payMethods),
-		"Ticket.status":                       newObj("enum", ticketStatuses),
-		"SeatState.state":                     newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
-		"HoldRequest.seats":                   newObj("minItems", 1, "maxItems", ticketing.MaxSeatsPerOrder),
-		"TicketCodeRequest.code":              newObj("description", "A scanned QR token or a typed code."),
-		"TicketCodeRequest.performance_id":    newObj("description", "The performance the door is checking tickets for (GET /api/v1/door/performances)."),
-		"PerformanceRequest.title":            newObj("minLength", 1),
-		"PerformanceRequest.duration_minutes": newObj("description", "Instead of ends_at: how long the performance lasts, 1 to 720 minutes.", "minimum", 0, "maximum", 720),
+		"Performance.status":                   newObj("enum", perfStatuses),
+		"TicketOrder.status":                   newObj("enum", orderStatuses),
+		"TicketOrder.method":                   newObj("enum", payMethods),
+		"PayRequest.method":                    newObj("enum", payMethods),
+		"Ticket.status":                        newObj("enum", ticketStatuses),
+		"SeatState.state":                      newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
+		"HoldRequest.seats":                    newObj("minItems", 1, "maxItems", ticketing.MaxSeatsPerOrder),
+		"TicketCodeRequest.code":               newObj("description", "A scanned QR token or a typed code."),
+		"TicketCodeRequest.performance_id":     newObj("description", "The performance the door is checking tickets for (GET /api/v1/door/performances)."),
+		"PerformanceRequest.title":             newObj("minLength", 1),
+		"PerformanceRequest.duration_minutes":  newObj("description", "Instead of ends_at: how long the performance lasts, 1 to 720 minutes.", "minimum", 0, "maximum", 720),
 		"PerformanceRequest.self_cancel_hours": newObj("description", "Buyers may cancel their own paid orders until this many hours before the start (0: until the start); absent or null: only an administrator refunds.", "minimum", 0, "maximum", ticketing.MaxSelfCancelHours),
 	} {
 		openAPIFieldNotes[k] = v
