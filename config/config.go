@@ -91,6 +91,20 @@ type Config struct {
 	LoginLimitAccountIP int
 	LoginLimitAccount   int
 	LoginLimitIP        int
+	// SignupLimitIP (CITYHUB_SIGNUP_LIMIT_IP, default 20) bounds sign-ups
+	// from one network per hour; MailLimitAddress
+	// (CITYHUB_MAIL_LIMIT_ADDRESS, default 5) the account e-mails
+	// (verification, reset, change of address) asked for one address per
+	// hour, beyond which requests get the usual answer and send nothing;
+	// MailLimitIP (CITYHUB_MAIL_LIMIT_IP, default 30) those asked from one
+	// network per hour, beyond which they are refused (429).
+	SignupLimitIP    int
+	MailLimitAddress int
+	MailLimitIP      int
+	// UnverifiedAccountTTL (CITYHUB_UNVERIFIED_ACCOUNT_TTL, default 168h)
+	// is how long an account whose address was never verified is kept
+	// before it is erased; 0 keeps them.
+	UnverifiedAccountTTL time.Duration
 
 	// SMTPURL (CITYHUB_SMTP_URL, secret: it may carry a password) is where
 	// e-mail leaves: smtp://user:pass@host:587 (STARTTLS required;
@@ -189,6 +203,11 @@ func Default() Config {
 		LoginLimitAccountIP: 5,
 		LoginLimitAccount:   10,
 		LoginLimitIP:        100,
+		SignupLimitIP:       20,
+		MailLimitAddress:    5,
+		MailLimitIP:         30,
+
+		UnverifiedAccountTTL: 7 * 24 * time.Hour,
 
 		MailMaxAttempts: 8,
 		SMTPTimeout:     15 * time.Second,
@@ -275,6 +294,17 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 			*dst = d
 		}
 	}
+	// envCount reads a whole number where 0 means "none".
+	envCount := func(key string, dst *int) {
+		if v := getenv(key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a whole number", key, v))
+				return
+			}
+			*dst = n
+		}
+	}
 	envInt := func(key string, dst *int) {
 		if v := getenv(key); v != "" {
 			n, err := strconv.Atoi(v)
@@ -289,6 +319,10 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envInt("CITYHUB_LOGIN_LIMIT_ACCOUNT_IP", &c.LoginLimitAccountIP)
 	envInt("CITYHUB_LOGIN_LIMIT_ACCOUNT", &c.LoginLimitAccount)
 	envInt("CITYHUB_LOGIN_LIMIT_IP", &c.LoginLimitIP)
+	envInt("CITYHUB_SIGNUP_LIMIT_IP", &c.SignupLimitIP)
+	envInt("CITYHUB_MAIL_LIMIT_ADDRESS", &c.MailLimitAddress)
+	envInt("CITYHUB_MAIL_LIMIT_IP", &c.MailLimitIP)
+	envDur("CITYHUB_UNVERIFIED_ACCOUNT_TTL", &c.UnverifiedAccountTTL)
 	envDur("CITYHUB_LOGIN_WINDOW", &c.LoginWindow)
 	if v := getenv("CITYHUB_KEY_ENCRYPTION_KEY"); v != "" {
 		keys, err := parseKEKs(v)
@@ -326,7 +360,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	}
 	envDur("CITYHUB_REPORT_REOPEN_PERIOD", &c.ReportReopenPeriod)
 	envInt("CITYHUB_MAIL_MAX_ATTEMPTS", &c.MailMaxAttempts)
-	envInt("CITYHUB_VOUCHER_REMINDER_DAYS", &c.VoucherReminderDays)
+	envCount("CITYHUB_VOUCHER_REMINDER_DAYS", &c.VoucherReminderDays)
 	envInt("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD", &c.ProposalSupportThreshold)
 	envInt("CITYHUB_PHOTO_MAX_BYTES", &c.PhotoMaxBytes)
 	envInt("CITYHUB_PHOTO_MAX_PIXELS", &c.PhotoMaxPixels)
@@ -429,6 +463,9 @@ func (c Config) Validate() error {
 	}
 	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 50 {
 		errs = append(errs, fmt.Errorf("mail max attempts %d: must be 1 to 50", c.MailMaxAttempts))
+	}
+	if c.UnverifiedAccountTTL != 0 && c.UnverifiedAccountTTL < 48*time.Hour {
+		errs = append(errs, fmt.Errorf("unverified account ttl %s: 0 (keep them) or at least 48h, the life of a verification link", c.UnverifiedAccountTTL))
 	}
 	if c.VoucherReminderDays < 0 || c.VoucherReminderDays > 365 {
 		errs = append(errs, fmt.Errorf("voucher reminder days %d: must be 0 (none) to 365", c.VoucherReminderDays))
@@ -572,6 +609,9 @@ func (c Config) Summary() []any {
 		"trusted_proxies", fmt.Sprint(c.TrustedProxies), "access_token_ttl", c.AccessTokenTTL.String(),
 		"login_limits", fmt.Sprintf("%d per account and address, %d per account from new addresses, %d per address, in %s",
 			c.LoginLimitAccountIP, c.LoginLimitAccount, c.LoginLimitIP, c.LoginWindow),
+		"signup_and_mail_limits", fmt.Sprintf("%d sign-ups per address, %d account e-mails per e-mail address, %d per address, per hour",
+			c.SignupLimitIP, c.MailLimitAddress, c.MailLimitIP),
+		"unverified_account_ttl", c.UnverifiedAccountTTL.String(), "voucher_reminder_days", c.VoucherReminderDays,
 		"demo", c.Demo, "timezone", c.TimeZone.String(),
 		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
 		"tls", c.TLS.summary(),

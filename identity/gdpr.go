@@ -90,6 +90,12 @@ func (s *Service) DeleteAccount(ctx context.Context, accountID string) error {
 // for a domain that erases an account together with its own change.
 // NotFound if missing.
 func EraseTx(ctx context.Context, tx Tx, accountID string, now time.Time) error {
+	return erase(ctx, tx, accountID, now, audit.Entry{ActorID: accountID, Action: "account.delete"})
+}
+
+// erase anonymises the account and records entry (actor and action) as
+// the reason.
+func erase(ctx context.Context, tx Tx, accountID string, now time.Time, entry audit.Entry) error {
 	if _, err := tx.AccountByID(ctx, accountID); err != nil {
 		return err
 	}
@@ -99,5 +105,6 @@ func EraseTx(ctx context.Context, tx Tx, accountID string, now time.Time) error 
 	if err := tx.RevokeAccountTokens(ctx, accountID, now); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
-	return tx.AppendAudit(ctx, audit.Entry{ActorID: accountID, Action: "account.delete", ObjectType: "account", ObjectID: accountID, IP: audit.OriginFrom(ctx).IP})
+	entry.ObjectType, entry.ObjectID, entry.IP = "account", accountID, audit.OriginFrom(ctx).IP
+	return tx.AppendAudit(ctx, entry)
 }

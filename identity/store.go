@@ -37,6 +37,10 @@ type Tx interface {
 	// AnonymiseAccount replaces an account's personal data with placeholders,
 	// makes its password unusable, drops its grants and the networks it
 	// logged in from, and sets deleted_at.
+	// UnverifiedAccounts lists at most limit accounts, oldest first, made
+	// before createdBefore whose address was never verified, that have no
+	// fiscal code, are not deleted and never had money moved for them.
+	UnverifiedAccounts(ctx context.Context, createdBefore time.Time, limit int) ([]string, error)
 	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
 	// SetAccountDisabled disables or re-enables an account.
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error

@@ -69,6 +69,11 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	idOpts := identityOptions(cfg)
 	idOpts.Mail = h.composer
 	h.identity = identity.NewService(db.Identity(), keys, idOpts, log.With(slog.String("component", "identity")))
+	// Accounts whose address was never verified could never log in; their
+	// sign-up data is erased after a while, checked hourly.
+	if ttl := cfg.UnverifiedAccountTTL; ttl > 0 {
+		h.background(ctx, func(ctx context.Context) { h.identity.RunPurge(ctx, ttl, time.Hour) })
+	}
 
 	// Wallet: the ledger and its singleton accounts; card top-ups through
 	// Stripe when it is configured.
@@ -222,6 +227,7 @@ func identityOptions(cfg config.Config) identity.Options {
 		Issuer: cfg.PublicURL, AccessTTL: cfg.AccessTokenTTL, RefreshTTL: cfg.RefreshTokenTTL,
 		Limits: identity.LoginLimits{
 			Window: cfg.LoginWindow, PerAccountIP: cfg.LoginLimitAccountIP, PerAccount: cfg.LoginLimitAccount, PerIP: cfg.LoginLimitIP,
+			SignupsPerIP: cfg.SignupLimitIP, MailsPerAddress: cfg.MailLimitAddress, MailsPerIP: cfg.MailLimitIP,
 		},
 	}
 }

@@ -255,3 +255,17 @@ func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.
 	}
 	return out, rows.Err()
 }
+
+// UnverifiedAccounts implements identity.Tx. An account any money moved
+// for (an entry on its wallet) is never listed, whatever its state.
+func (tx *Tx) UnverifiedAccounts(ctx context.Context, createdBefore time.Time, limit int) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT a.id FROM accounts a
+		WHERE a.email_verified_at = 0 AND a.deleted_at = 0 AND a.fiscal_code IS NULL AND a.created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = 'citizen:' || a.id)
+		ORDER BY a.created_at, a.id LIMIT ?`, toMicros(createdBefore), limit)
+	return collect(rows, err, func(r rowScanner) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	})
+}
