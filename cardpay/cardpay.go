@@ -204,6 +204,9 @@ type Tx interface {
 	// UpdateDispute writes status and closed_at.
 	UpdateDispute(ctx context.Context, d Dispute) error
 
+	// DisputedPayments lists the account's payments with a dispute that is
+	// open or was lost.
+	DisputedPayments(ctx context.Context, accountID string) ([]string, error)
 	// LockTopUpPayments reads an account's top-up payments, newest first,
 	// locked until the transaction ends.
 	LockTopUpPayments(ctx context.Context, accountID string) ([]Payment, error)

@@ -22,7 +22,8 @@ import (
 //   - CreditToCards: what the card top-ups can take back goes back to the
 //     cards it came from, newest top-up first, each within what it put in
 //     and did not get back already, and only within RefundWindow of the
-//     payment (Stripe refuses older card refunds); a refund is owed in the
+//     payment (Stripe refuses older card refunds), and never a top-up
+//     with an open or lost dispute; a refund is owed in the
 //     erasure's transaction and sent to Stripe by SendRefunds afterwards.
 //     What no card can take back (credit from elsewhere, older payments)
 //     goes to the city, and the person is told so before choosing.
@@ -83,15 +84,17 @@ type TopUpRefund struct {
 	UpdatedAt       time.Time `json:"updated_at"`
 }
 
-// plan splits balance over the top-ups that can take it back.
-func plan(balance int64, payments []Payment, now time.Time) ErasureCredit {
+// plan splits balance over the top-ups that can take it back. A top-up
+// with an open or lost dispute takes nothing: the card holder's bank is
+// already taking the money back, and a refund on top would pay it twice.
+func plan(balance int64, payments []Payment, disputed map[string]bool, now time.Time) ErasureCredit {
 	out := ErasureCredit{BalanceCents: balance, Refunds: []PlannedRefund{}}
 	left := balance
 	for _, p := range payments {
 		if left <= 0 {
 			break
 		}
-		if p.Purpose != PurposeTopUp || now.Sub(p.CreatedAt) > RefundWindow {
+		if p.Purpose != PurposeTopUp || now.Sub(p.CreatedAt) > RefundWindow || disputed[p.ID] {
 			continue
 		}
 		a := min(left, p.CreditedCents-p.RefundedCents)
@@ -144,7 +147,15 @@ func (s *Service) creditPlan(ctx context.Context, tx Tx, accountID string) (Eras
 	default:
 		return ErasureCredit{}, fmt.Errorf("lock credit: %w", err)
 	}
-	return plan(balance, payments, s.now()), nil
+	ids, err := tx.DisputedPayments(ctx, accountID)
+	if err != nil {
+		return ErasureCredit{}, fmt.Errorf("read disputes: %w", err)
+	}
+	disputed := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		disputed[id] = true
+	}
+	return plan(balance, payments, disputed, s.now()), nil
 }
 
 // EraseAccount erases the caller's account (identity.EraseTx) after doing

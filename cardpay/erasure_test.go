@@ -190,3 +190,27 @@ func TestErasureLeavesCreditToCity(t *testing.T) {
 		}
 	})
 }
+
+// A top-up with an open dispute takes nothing back at erasure: the bank is
+// already taking that money back, and a refund on top would pay it twice.
+func TestErasureSkipsDisputedTopUps(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		dora := citizenWithCredit(t, db, s, &clock, "acc_dora", 0, map[string]int{"pi_old": 2, "pi_new": 1})
+		if out, err := s.Handle(ctx, cardpay.Event{ID: "evt_dispute_new", Type: cardpay.EventDisputeCreated, PaymentIntentID: "pi_new",
+			ObjectID: "dp_new", Amount: 500, Currency: "eur"}); err != nil || !out.Handled {
+			t.Fatalf("dispute: %+v, %v", out, err)
+		}
+		plan, err := s.ErasureCredit(ctx, dora)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.BalanceCents != 1002+1001-500 || plan.RefundableCents != 1002 || len(plan.Refunds) != 1 || plan.Refunds[0].PaymentID != "pi_old" {
+			t.Fatalf("plan with a disputed top-up: %+v", plan)
+		}
+	})
+}

@@ -81,3 +81,14 @@ func (tx *Tx) TopUpRefundsOf(ctx context.Context, accountID string) ([]cardpay.T
 	return tx.topUpRefunds(ctx, "list top-up refunds", `SELECT `+topUpRefundCols+` FROM topup_card_refunds
 		WHERE account_id = $1 ORDER BY created_at DESC, id`, accountID)
 }
+
+// DisputedPayments implements cardpay.Tx.
+func (tx *Tx) DisputedPayments(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := tx.q.Query(ctx, `SELECT DISTINCT d.payment_id FROM card_disputes d JOIN card_payments p ON p.id = d.payment_id
+		WHERE p.account_id = $1 AND d.status IN ('open', 'lost') ORDER BY d.payment_id`, accountID)
+	if err != nil {
+		return nil, wrap("read disputed payments", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, wrap("read disputed payments", err)
+}

@@ -71,3 +71,15 @@ func (tx *Tx) TopUpRefundsOf(ctx context.Context, accountID string) ([]cardpay.T
 	out, err := collect(rows, err, scanTopUpRefund)
 	return out, wrap("list top-up refunds", err)
 }
+
+// DisputedPayments implements cardpay.Tx.
+func (tx *Tx) DisputedPayments(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT DISTINCT d.payment_id FROM card_disputes d JOIN card_payments p ON p.id = d.payment_id
+		WHERE p.account_id = ? AND d.status IN ('open', 'lost') ORDER BY d.payment_id`, accountID)
+	ids, err := collect(rows, err, func(r rowScanner) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	})
+	return ids, wrap("read disputed payments", err)
+}
