@@ -196,6 +196,9 @@ type Tx interface {
 	LockPayment(ctx context.Context, id string) (Payment, error)
 	// UpdatePayment writes credited_cents, refunded_cents and updated_at.
 	UpdatePayment(ctx context.Context, p Payment) error
+	// RecentTopUpPayments reads an account's latest top-up payments, newest
+	// first, without locking them (the wallet page lists them).
+	RecentTopUpPayments(ctx context.Context, accountID string, limit int) ([]Payment, error)
 
 	// InsertDispute records a dispute.
 	InsertDispute(ctx context.Context, d Dispute) error

@@ -176,6 +176,18 @@ func New(d Deps) *Server {
 	if d.CardPayments != nil {
 		ud.Erasure = d.CardPayments
 	}
+	// The top-up page and card payments of theatre orders start payments
+	// as the API does; the API's webhook confirms them.
+	ud.Pay = ui.PagePay{PublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments}
+	if d.Payments != nil && d.CardPayments != nil {
+		ud.Pay.Stripe, ud.Pay.Cards = d.Payments, d.CardPayments
+	}
+	if d.Wallet != nil {
+		ud.Pay.TestTopUps = d.Wallet
+	}
+	if d.Answers != nil {
+		ud.Pay.Answers = httpx.NewAnswering(d.Answers)
+	}
 	s.ui = ui.New(ud)
 	mux := http.NewServeMux()
 	s.routes(mux)

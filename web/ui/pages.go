@@ -39,6 +39,7 @@ var pageViews = []string{
 	"mobility_admin", "mobility_admin_stations", "mobility_admin_station", "mobility_admin_bikes", "mobility_admin_bike",
 	"mobility_admin_types", "mobility_admin_type", "mobility_admin_plans", "mobility_admin_plan", "mobility_admin_delete", "mobility_admin_credential",
 	"admin_outbox", "admin_outbox_message",
+	"wallet_topup", "card_pay", "ticket_order",
 }
 
 // PageAccounts is what the pages need from identity: page sessions.

@@ -130,6 +130,20 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /admin/theatre/refunds", action(t.handleTheatreAdminRefund, admin))
 	}
 
+	// Top-ups and card payments (payments.go): the top-up page, and the
+	// theatre order page that offers a top-up or the card when credit is
+	// short. The Stripe webhook, which alone confirms a card payment, is
+	// the JSON API's.
+	if p := u.pay; p != nil {
+		mux.Handle("GET /wallet/topup", page(p.handleTopUpPage, citizen))
+		mux.Handle("POST /wallet/topup", action(p.handleTopUp, citizen))
+	}
+	if t := u.theatre; t != nil {
+		mux.Handle("GET /theatre/orders/{id}", page(t.handleOrderPage, citizen))
+		mux.Handle("POST /theatre/orders/{id}/pay", action(t.handleOrderPay, citizen))
+		mux.Handle("POST /theatre/orders/{id}/release", action(t.handleOrderRelease, citizen))
+	}
+
 	// The e-mail outbox (administrators).
 	if o := u.outbox; o != nil {
 		mux.Handle("GET /admin/outbox", page(o.handleOutboxPage, admin))

@@ -7,14 +7,16 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/money"
 	"cityhub/ticketing"
 )
 
 // The citizen's theatre pages: the programme with the citizen's tickets,
-// and a seat picker that buys the chosen seats with wallet credit. Card
-// payment needs Stripe.js and lives in the JSON API; the tickets' QR codes
-// are on the wallet page (QRSource).
+// and a seat picker that buys the chosen seats with wallet credit; short
+// credit leads to the order page (ticketing_orders.go), which offers a
+// top-up and the card. The tickets' QR codes are on the wallet page
+// (QRSource).
 
 type theatrePage struct {
 	Performances []ticketing.Performance
@@ -44,6 +46,8 @@ type seatPickerPage struct {
 	Sections []pickerSection
 	// Categories are the price categories on sale, with their prices.
 	Categories []pickerCategory
+	// Key makes a double press of the buy button one hold.
+	Key string
 }
 
 type pickerSection struct {
@@ -75,7 +79,7 @@ func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	l := s.locale(r)
-	page := seatPickerPage{Availability: av}
+	page := seatPickerPage{Availability: av, Key: ids.New("hld")}
 	seen := map[string]bool{}
 	for _, st := range av.Seats {
 		n := len(page.Sections)
@@ -99,9 +103,10 @@ func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Reque
 }
 
 // handleBuySeatsPage holds the chosen seats and pays them with credit in
-// one press; if paying fails the hold is released at once, so the seats
-// are not kept from others for nothing. Success shows the wallet, where
-// the tickets' QR codes are.
+// one press. When the credit is short the hold is kept and the order page
+// offers a top-up or the card; any other failure releases the hold at once,
+// so the seats are not kept from others for nothing. Success shows the
+// wallet, where the tickets' QR codes are.
 func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.R(apperr.Invalid, "malformed_form", "The form could not be read."))
@@ -113,12 +118,19 @@ func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request
 		return
 	}
 	ctx := r.Context()
-	o, err := s.ticketing.Hold(ctx, c, r.PathValue("id"), seats)
+	// The form's key makes a double press one hold (and one payment).
+	o, _, err := s.ticketing.HoldWithKey(ctx, c, r.PathValue("id"), seats, r.PostFormValue("key"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	if _, err := s.ticketing.PayWithWallet(ctx, c, o.ID); err != nil {
+		if apperr.Has(err, apperr.InsufficientFunds) {
+			// Short of credit: the seats stay held while the order page
+			// offers a top-up or the card, and says until when.
+			http.Redirect(w, r, orderPath(o.ID), http.StatusSeeOther)
+			return
+		}
 		if _, rerr := s.ticketing.ReleaseHold(ctx, c, o.ID); rerr != nil {
 			err = errors.Join(err, rerr)
 		}

@@ -47,6 +47,8 @@ type Deps struct {
 	// Keys gives the door scanner the public keys to check codes offline.
 	Keys   *keyring.Keyring
 	Outbox *outbox.Service
+	// Pay is the top-up page and card payments of theatre orders.
+	Pay PagePay
 }
 
 // UI serves the pages: the shared site (templates, sessions, errors) and
@@ -59,6 +61,7 @@ type UI struct {
 	bikeAdmin *bikeAdminPages
 	theatre   *theatrePages
 	outbox    *outboxPages
+	pay       *payPages
 }
 
 // New parses the embedded views, catalogues and static files and builds the
@@ -81,10 +84,13 @@ func New(d Deps) *UI {
 	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
 	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p}
 	u := &UI{site: s}
-	if d.Ticketing != nil {
-		u.theatre = &theatrePages{site: s, ticketing: d.Ticketing, keys: d.Keys}
+	if d.Wallet != nil {
+		u.pay = &payPages{site: s, PagePay: d.Pay, wallet: d.Wallet}
 	}
-	u.home = &homePages{site: s, erasure: d.Erasure, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre}
+	if d.Ticketing != nil {
+		u.theatre = &theatrePages{site: s, ticketing: d.Ticketing, keys: d.Keys, pay: u.pay}
+	}
+	u.home = &homePages{site: s, erasure: d.Erasure, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre, pay: u.pay}
 	if d.Vouchers != nil {
 		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers, identity: d.Identity}
 	}
@@ -120,6 +126,8 @@ type homePages struct {
 	scanTargets map[identity.Role]ScanTarget
 	// theatre lists the door's performances on the scanner; nil: no theatre.
 	theatre *theatrePages
+	// pay lists the citizen's top-ups on the wallet; nil: no wallet.
+	pay *payPages
 }
 
 // voucherPages are the citizen's, the shopkeeper's and the administrator's
@@ -151,6 +159,8 @@ type theatrePages struct {
 	*site
 	ticketing *ticketing.Service
 	keys      *keyring.Keyring
+	// pay offers top-ups and the card when credit is short; nil: no wallet.
+	pay *payPages
 }
 
 // outboxPages are the administrators' view of the e-mail outbox.

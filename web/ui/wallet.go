@@ -12,6 +12,7 @@ import (
 	"github.com/skip2/go-qrcode"
 
 	"cityhub/apperr"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/wallet"
 )
@@ -23,7 +24,25 @@ type walletPage struct {
 	History []wallet.HistoryLine
 	// Older is the link to the next (older) page of history, if any.
 	Older string
+	// CanTopUp shows the top-up button; TopUps are the latest card
+	// top-ups with their state, Pending when one still waits for Stripe.
+	CanTopUp bool
+	TopUps   []topUpLine
+	Pending  bool
 }
+
+// topUpLine is a card top-up as the wallet lists it.
+type topUpLine struct {
+	cardpay.Payment
+	State string
+}
+
+// walletTopUps is how many recent card top-ups the wallet lists.
+const walletTopUps = 5
+
+// topUpWatch is how long after starting a card top-up the wallet page
+// refreshes itself while it waits for Stripe's confirmation.
+const topUpWatch = 15 * time.Minute
 
 // walletCard is one item with, when it shows a QR code, the first code
 // rendered into the page (the script refreshes it).
@@ -99,6 +118,23 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 	default:
 		s.pageError(w, r, fmt.Errorf("read wallet history: %w", err))
 		return
+	}
+	if p := s.pay; p != nil {
+		page.CanTopUp = p.cardEnabled() || p.testEnabled()
+		if p.Cards != nil {
+			tops, err := p.Cards.MyTopUps(ctx, c, walletTopUps)
+			if err != nil {
+				s.pageError(w, r, fmt.Errorf("list card top-ups: %w", err))
+				return
+			}
+			for _, t := range tops {
+				st := cardpay.TopUpState(t)
+				page.TopUps = append(page.TopUps, topUpLine{Payment: t, State: st})
+				// The page watches for Stripe's confirmation of a payment
+				// just made, not forever for one left unpaid.
+				page.Pending = page.Pending || (st == cardpay.TopUpPending && time.Since(t.CreatedAt) < topUpWatch)
+			}
+		}
 	}
 	s.render(w, r, http.StatusOK, "wallet", "wallet", page)
 }

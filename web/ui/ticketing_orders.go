@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/cardpay"
+	"cityhub/identity"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+	"cityhub/web/httpx"
+)
+
+// The citizen's order page: what a held order costs, until when its seats
+// are kept, and the ways to pay it. When the credit is short it offers a
+// top-up (coming back here) and the card; while a card payment waits for
+// Stripe's confirmation it says so and refreshes; once paid it shows the
+// tickets, whose QR codes are in the wallet.
+
+type orderPage struct {
+	Order       ticketing.Order
+	Performance ticketing.Performance
+	Balance     int64
+	// Short is what the credit lacks to pay the order.
+	Short int64
+	// Payable: held, no card payment started, hold not expired.
+	Payable bool
+	// Expired: held, but its hold ran out (it may still pay by credit if
+	// nobody took the seats; a card payment cannot start).
+	Expired bool
+	// CardPending: a card payment started; the webhook decides.
+	CardPending bool
+	Card        bool
+	TopUp       bool
+	TopUpURL    string
+	Tickets     []ticketing.TicketView
+	Error       string
+}
+
+func orderPath(id string) string { return "/theatre/orders/" + url.PathEscape(id) }
+
+// orderPageFor reads the caller's order and what the page offers for it.
+// NotFound for another citizen's order.
+func (s *theatrePages) orderPageFor(ctx context.Context, c identity.Caller, id string) (orderPage, error) {
+	o, err := s.ticketing.Order(ctx, c, id)
+	if err != nil {
+		return orderPage{}, err
+	}
+	if o.AccountID != c.AccountID {
+		// An administrator's view of others' orders is the admin page's.
+		return orderPage{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
+	}
+	page := orderPage{Order: o, Card: s.pay.cardEnabled(), TopUp: s.pay.cardEnabled() || s.pay.testEnabled()}
+	if page.Performance, err = s.ticketing.Performance(ctx, o.PerformanceID); err != nil {
+		return orderPage{}, err
+	}
+	if s.pay != nil && s.pay.wallet != nil {
+		acct, err := s.pay.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+		switch {
+		case err == nil:
+			page.Balance = acct.Balance
+		case apperr.CodeOf(err) != apperr.NotFound:
+			return orderPage{}, err
+		}
+	}
+	// The page's clock; the ticketing service checks expiry again itself.
+	now := time.Now()
+	switch {
+	case o.Status == ticketing.OrderHeld && o.PaymentIntentID != "":
+		page.CardPending = true
+	case o.Status == ticketing.OrderHeld && now.Before(o.HoldExpiresAt):
+		page.Payable = true
+	case o.Status == ticketing.OrderHeld:
+		page.Expired = true
+	case o.Status == ticketing.OrderPaid:
+		ts, err := s.ticketing.MyTickets(ctx, c)
+		if err != nil {
+			return orderPage{}, err
+		}
+		for _, t := range ts {
+			if t.OrderID == o.ID {
+				page.Tickets = append(page.Tickets, t)
+			}
+		}
+	}
+	if page.Short = o.TotalCents - page.Balance; page.Short < 0 {
+		page.Short = 0
+	}
+	page.TopUpURL = "/wallet/topup?need=" + strconv.FormatInt(page.Short, 10) + "&return=" + url.QueryEscape(orderPath(o.ID))
+	return page, nil
+}
+
+// handleOrderPage shows one of the caller's orders.
+func (s *theatrePages) handleOrderPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	page, err := s.orderPageFor(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "ticket_order", "theatre", page)
+}
+
+// handleOrderPay pays a held order with credit (tickets at once) or starts
+// paying it by card (the card page; tickets when Stripe confirms).
+func (s *theatrePages) handleOrderPay(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	switch r.PostFormValue("method") {
+	case ticketing.PayWallet:
+		if _, err := s.ticketing.PayWithWallet(ctx, c, id); err != nil {
+			s.orderRefused(w, r, c, id, err)
+			return
+		}
+		http.Redirect(w, r, orderPath(id), http.StatusSeeOther)
+	case ticketing.PayCard:
+		if !s.pay.cardEnabled() {
+			s.orderRefused(w, r, c, id, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
+			return
+		}
+		o, err := s.ticketing.CardPayable(ctx, c, id)
+		if err != nil {
+			s.orderRefused(w, r, c, id, err)
+			return
+		}
+		// One payment per order, however often the button is pressed: the
+		// order id is the key, as it is Stripe's idempotency key.
+		cs, err := s.pay.startOnce(ctx, "page.order_card:"+c.AccountID, "order:"+o.ID, struct {
+			Order string `json:"order"`
+			Total int64  `json:"total_cents"`
+		}{o.ID, o.TotalCents}, func(ctx context.Context) (cardStart, error) { return s.startOrderCard(ctx, c, o) })
+		if err != nil {
+			s.orderRefused(w, r, c, id, err)
+			return
+		}
+		s.pay.renderCardPay(w, r, cardPayPage{Purpose: "order", AmountCents: cs.AmountCents, ClientSecret: cs.ClientSecret, IntentID: cs.IntentID,
+			ReturnURL: s.absoluteURL(r, orderPath(o.ID)), Back: orderPath(o.ID)})
+	default:
+		s.orderRefused(w, r, c, id, apperr.R(apperr.Invalid, "invalid_method", "Choose how to pay."))
+	}
+}
+
+// startOrderCard creates the order's PaymentIntent, records it and attaches
+// it to the order, as the JSON API does.
+func (s *theatrePages) startOrderCard(ctx context.Context, c identity.Caller, o ticketing.Order) (cardStart, error) {
+	pi, err := s.pay.Stripe.CreateIntent(ctx, o.TotalCents, map[string]string{
+		stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: c.AccountID,
+	}, "cityhub-ticket-order-"+o.ID)
+	if err != nil {
+		return cardStart{}, err
+	}
+	if err := s.pay.Cards.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTicketOrder, AccountID: c.AccountID,
+		OrderID: o.ID, AmountCents: o.TotalCents}); err != nil {
+		return cardStart{}, err
+	}
+	if _, err := s.ticketing.AttachPayment(ctx, c, o.ID, pi.ID); err != nil {
+		return cardStart{}, err
+	}
+	return cardStart{IntentID: pi.ID, ClientSecret: pi.ClientSecret, AmountCents: o.TotalCents}, nil
+}
+
+// handleOrderRelease gives the held seats up.
+func (s *theatrePages) handleOrderRelease(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id := r.PathValue("id")
+	o, err := s.ticketing.ReleaseHold(r.Context(), c, id)
+	if err != nil {
+		s.orderRefused(w, r, c, id, err)
+		return
+	}
+	http.Redirect(w, r, "/theatre/performances/"+url.PathEscape(o.PerformanceID), http.StatusSeeOther)
+}
+
+// orderRefused shows the order again with why the action was refused; an
+// order that is not the caller's, or a failure, is the error page.
+func (s *theatrePages) orderRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, err error) {
+	if apperr.CodeOf(err) == apperr.Internal || apperr.Has(err, apperr.NotFound) {
+		s.pageError(w, r, err)
+		return
+	}
+	page, perr := s.orderPageFor(r.Context(), c, id)
+	if perr != nil {
+		s.pageError(w, r, errors.Join(err, perr))
+		return
+	}
+	l := s.locale(r)
+	page.Error = l.ErrorText(err)
+	if apperr.Has(err, apperr.InsufficientFunds) {
+		page.Error = l.T("pay.order.short", l.Money(page.Balance), l.Money(page.Order.TotalCents))
+	}
+	s.render(w, r, httpx.StatusFor(err), "ticket_order", "theatre", page)
+}
