@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -39,14 +40,33 @@ type orderPage struct {
 	TopUp       bool
 	TopUpURL    string
 	Tickets     []ticketing.TicketView
-	Error       string
+	// Seats are the order's seats as a person reads them, with prices.
+	Seats []orderSeatLine
+	Error string
+}
+
+type orderSeatLine struct {
+	Name  string
+	Cents int64
+}
+
+// seatName reads a seat id (section/row/number) as "Platea, fila A, posto
+// 3"; an id of another shape is shown as it is.
+func seatName(l *locale, id string) string {
+	parts := strings.Split(id, "/")
+	if len(parts) == 3 {
+		if n, err := strconv.Atoi(parts[2]); err == nil {
+			return l.T("theatre.seat_place", parts[0], parts[1], n)
+		}
+	}
+	return id
 }
 
 func orderPath(id string) string { return "/theatre/orders/" + url.PathEscape(id) }
 
 // orderPageFor reads the caller's order and what the page offers for it.
 // NotFound for another citizen's order.
-func (s *theatrePages) orderPageFor(ctx context.Context, c identity.Caller, id string) (orderPage, error) {
+func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.Caller, id string) (orderPage, error) {
 	o, err := s.ticketing.Order(ctx, c, id)
 	if err != nil {
 		return orderPage{}, err
@@ -56,6 +76,9 @@ func (s *theatrePages) orderPageFor(ctx context.Context, c identity.Caller, id s
 		return orderPage{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
 	}
 	page := orderPage{Order: o, Card: s.pay.cardEnabled(), TopUp: s.pay.cardEnabled() || s.pay.testEnabled()}
+	for _, st := range o.Seats {
+		page.Seats = append(page.Seats, orderSeatLine{Name: seatName(l, st.SeatID), Cents: st.PriceCents})
+	}
 	if page.Performance, err = s.ticketing.Performance(ctx, o.PerformanceID); err != nil {
 		return orderPage{}, err
 	}
@@ -97,7 +120,7 @@ func (s *theatrePages) orderPageFor(ctx context.Context, c identity.Caller, id s
 
 // handleOrderPage shows one of the caller's orders.
 func (s *theatrePages) handleOrderPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	page, err := s.orderPageFor(r.Context(), c, r.PathValue("id"))
+	page, err := s.orderPageFor(r.Context(), s.locale(r), c, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -181,12 +204,12 @@ func (s *theatrePages) orderRefused(w http.ResponseWriter, r *http.Request, c id
 		s.pageError(w, r, err)
 		return
 	}
-	page, perr := s.orderPageFor(r.Context(), c, id)
+	l := s.locale(r)
+	page, perr := s.orderPageFor(r.Context(), l, c, id)
 	if perr != nil {
 		s.pageError(w, r, errors.Join(err, perr))
 		return
 	}
-	l := s.locale(r)
 	page.Error = l.ErrorText(err)
 	if apperr.Has(err, apperr.InsufficientFunds) {
 		page.Error = l.T("pay.order.short", l.Money(page.Balance), l.Money(page.Order.TotalCents))

@@ -14,8 +14,12 @@
     status.textContent = msg;
     form.setAttribute("data-card-state", state);
   }
-  if (typeof window.Stripe !== "function") {
+  function unavailable() {
     say(form.dataset.msgUnavailable, "unavailable");
+    button.hidden = true;
+  }
+  if (typeof window.Stripe !== "function") {
+    unavailable();
     return;
   }
   var stripe = window.Stripe(form.dataset.publishableKey, { locale: document.documentElement.lang || "it" });
@@ -26,9 +30,7 @@
     form.setAttribute("data-card-state", "ready");
     button.disabled = false;
   });
-  payment.on("loaderror", function () {
-    say(form.dataset.msgUnavailable, "unavailable");
-  });
+  payment.on("loaderror", unavailable);
   payment.mount("#payment-element");
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
