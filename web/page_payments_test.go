@@ -12,6 +12,8 @@ import (
 
 	"cityhub/cardpay"
 	"cityhub/identity"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/mqtt/mqtttest"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/wallet"
@@ -280,5 +282,51 @@ func TestOrderPageShortCreditPaysByCard(t *testing.T) {
 	}
 	if a, _ := env.Deps.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 2000 {
 		t.Fatalf("the card payment touched the credit: %d", a.Balance)
+	}
+}
+
+// A rider without credit for any bike at a station, and a refused unlock,
+// are offered the top-up page, which suggests what is missing and comes
+// back to the station; a hub with no way to pay says top-ups are off.
+func TestBikeStationOffersTopUp(t *testing.T) {
+	t.Parallel()
+	var m *mobilitytest.Env
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 1, Docks: 4})
+		d.Mobility, d.Wallet, d.TestPayments = m.Svc, m.Wallet, true
+	})
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	st := m.Stations[0]
+	rider, _ := env.account(t, identity.RoleCitizen)
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(rider.Email, testPassword)
+	link := regexp.MustCompile(`href="(/wallet/topup\?need=(\d+)&amp;return=%2Fbikes%2Fstations%2F` + regexp.QuoteMeta(st.ID) + `)"`)
+	_, body := pc.Get("/bikes/stations/" + st.ID)
+	l := link.FindStringSubmatch(body)
+	if l == nil || l[2] == "0" {
+		t.Fatalf("the station page does not lead to the top-up page:\n%s", body)
+	}
+	res, body := pc.Post("/bikes/unlock", url.Values{"csrf_token": {pc.CSRF("/bikes")}, "request_id": {"unl_test_topup"}, "station_id": {st.ID},
+		"dock": {"1"}, "bike_id": {st.Bikes[0].ID}})
+	if res.StatusCode != http.StatusPaymentRequired || !strings.Contains(body, `data-reason="insufficient_credit"`) || link.FindStringSubmatch(body) == nil {
+		t.Fatalf("refused unlock: %d\n%s", res.StatusCode, body)
+	}
+	res, body = pc.Get(strings.ReplaceAll(l[1], "&amp;", "&"))
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="return" value="/bikes/stations/`+st.ID+`"`) || !strings.Contains(body, `value="other" checked`) {
+		t.Fatalf("top-up page from the station: %d\n%s", res.StatusCode, body)
+	}
+
+	_, off := newTestServer(t, "sqlite", withWallet(false))
+	offSrv := httptest.NewServer(off.Server)
+	defer offSrv.Close()
+	a, _ := off.account(t, identity.RoleCitizen)
+	opc := webtest.NewPageClient(t, offSrv.URL)
+	opc.Login(a.Email, testPassword)
+	if res, body := opc.Get("/wallet/topup"); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "non si può ricaricare") {
+		t.Errorf("top-up page with payments off: %d", res.StatusCode)
+	}
+	if _, body := opc.Get("/wallet"); strings.Contains(body, `href="/wallet/topup"`) {
+		t.Error("the wallet offers a top-up the hub cannot take")
 	}
 }

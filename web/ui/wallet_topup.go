@@ -68,6 +68,10 @@ func (p *payPages) newTopUpPage(r *http.Request) topUpPage {
 // how it will be paid (card, or demo money when test payments are on).
 func (p *payPages) handleTopUpPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	page := p.newTopUpPage(r)
+	if !page.Card && !page.Test {
+		p.pageError(w, r, apperr.R(apperr.Unavailable, "payments_off", "Top-ups are not available on this hub."))
+		return
+	}
 	switch {
 	case page.Need > 0:
 		page.Preset, page.Custom = "other", money.Cents(page.Need).Input(p.locale(r).Lang)
