@@ -74,13 +74,16 @@ const (
 	EventDisputeClosed          = "charge.dispute.closed"
 	EventDisputeFundsWithdrawn  = "charge.dispute.funds_withdrawn"
 	EventDisputeFundsReinstated = "charge.dispute.funds_reinstated"
+	// EventPaymentFailed: an attempt to pay was declined; the payment may
+	// still succeed with another attempt. It moves no money (topups.go).
+	EventPaymentFailed = "payment_intent.payment_failed"
 )
 
 // Handles reports whether the hub records and acts on events of type typ;
 // others are acknowledged and forgotten.
 func Handles(typ string) bool {
 	switch typ {
-	case EventPaymentSucceeded, EventChargeRefunded, EventDisputeCreated, EventDisputeClosed,
+	case EventPaymentSucceeded, EventPaymentFailed, EventChargeRefunded, EventDisputeCreated, EventDisputeClosed,
 		EventDisputeFundsWithdrawn, EventDisputeFundsReinstated:
 		return true
 	}
@@ -197,8 +200,9 @@ type Tx interface {
 	// UpdatePayment writes credited_cents, refunded_cents and updated_at.
 	UpdatePayment(ctx context.Context, p Payment) error
 	// RecentTopUpPayments reads an account's latest top-up payments, newest
-	// first, without locking them (the wallet page lists them).
-	RecentTopUpPayments(ctx context.Context, accountID string, limit int) ([]Payment, error)
+	// first, without locking them (the wallet page lists them), each with
+	// whether a payment_intent.payment_failed event was recorded for it.
+	RecentTopUpPayments(ctx context.Context, accountID string, limit int) ([]TopUpRecord, error)
 
 	// InsertDispute records a dispute.
 	InsertDispute(ctx context.Context, d Dispute) error

@@ -160,6 +160,9 @@ func attention(why, note string, args ...any) Outcome {
 
 // apply makes ev's effect inside tx, after it was recorded as first.
 func (s *Service) apply(ctx context.Context, tx Tx, ev Event, now time.Time) (Outcome, error) {
+	if ev.Type == EventPaymentFailed {
+		return s.attemptFailed(ctx, tx, ev)
+	}
 	p, found, err := s.match(ctx, tx, ev.PaymentIntentID, now)
 	if err != nil {
 		return Outcome{}, err

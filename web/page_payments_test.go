@@ -32,7 +32,7 @@ func withPublishableKey(env *testEnv, d *Deps) { d.StripePublishableKey = "pk_te
 // nbsp reads a page's non-breaking spaces (between amount and €) as spaces.
 func nbsp(s string) string { return strings.ReplaceAll(s, "\u00a0", " ") }
 
-func myTopUps(t *testing.T, env *testEnv, accountID string) []cardpay.Payment {
+func myTopUps(t *testing.T, env *testEnv, accountID string) []cardpay.TopUp {
 	t.Helper()
 	ps, err := env.Deps.CardPayments.MyTopUps(context.Background(), identity.Caller{AccountID: accountID,
 		Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, 100)
@@ -111,7 +111,7 @@ func testTopUpPage(t *testing.T, engine string) {
 		t.Fatalf("the second press started another payment: %v", m)
 	}
 	ps := myTopUps(t, env, anna.ID)
-	if len(ps) != 1 || ps[0].ID != intent || ps[0].AmountCents != 1250 || cardpay.TopUpState(ps[0]) != cardpay.TopUpPending {
+	if len(ps) != 1 || ps[0].ID != intent || ps[0].AmountCents != 1250 || ps[0].State != cardpay.TopUpPending {
 		t.Fatalf("payments after a double press: %+v", ps)
 	}
 	// The same form with another amount (the person went back and changed
@@ -125,8 +125,17 @@ func testTopUpPage(t *testing.T, engine string) {
 		t.Fatal("the wallet does not show the top-up pending")
 	}
 
-	// Stripe delivers two events for it, the second first and again.
+	// A declined attempt shows as such, and the page keeps watching: the
+	// next attempt may go through.
 	meta := map[string]string{"cityhub_purpose": "wallet_topup", "account_id": anna.ID}
+	if st, b := deliverStripe(t, srv, paymentEvent("evt_page_0", "payment_intent.payment_failed", intent, 1250, "eur", meta), testWebhookSecret); st != http.StatusOK {
+		t.Fatalf("payment_failed webhook: %d %s", st, b)
+	}
+	if _, body := pc.Get("/wallet"); !strings.Contains(body, `data-state="failed"`) || !strings.Contains(body, "Pagamento rifiutato") ||
+		!strings.Contains(body, "data-payment-watch") {
+		t.Fatal("the wallet does not show the declined attempt")
+	}
+	// Then Stripe delivers two success events for it, the second first and again.
 	for _, ev := range []string{"evt_page_2", "evt_page_1", "evt_page_2"} {
 		if st, b := deliverStripe(t, srv, paymentEvent(ev, "payment_intent.succeeded", intent, 1250, "eur", meta), testWebhookSecret); st != http.StatusOK {
 			t.Fatalf("webhook %s: %d %s", ev, st, b)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,17 +11,24 @@ import (
 
 // RecentTopUpPayments implements cardpay.Tx: a plain read, no lock, for the
 // wallet page's list of top-ups.
-func (tx *Tx) RecentTopUpPayments(ctx context.Context, accountID string, limit int) ([]cardpay.Payment, error) {
-	rows, err := tx.q.Query(ctx, `SELECT `+cardPaymentCols+` FROM card_payments
-		WHERE account_id = $1 AND purpose = 'wallet_topup' ORDER BY created_at DESC, id LIMIT $2`, accountID, limit)
+func (tx *Tx) RecentTopUpPayments(ctx context.Context, accountID string, limit int) ([]cardpay.TopUpRecord, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+cardPaymentColsOf("p")+`,
+		EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = p.id AND e.type = $3)
+		FROM card_payments p WHERE p.account_id = $1 AND p.purpose = 'wallet_topup' ORDER BY p.created_at DESC, p.id LIMIT $2`,
+		accountID, limit, cardpay.EventPaymentFailed)
 	if err != nil {
 		return nil, wrap("read recent top-up payments", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.Payment, error) {
-		var p cardpay.Payment
-		err := r.Scan(&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &p.CreatedAt, &p.UpdatedAt)
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.TopUpRecord, error) {
+		var p cardpay.TopUpRecord
+		err := r.Scan(&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &p.CreatedAt, &p.UpdatedAt, &p.Failed)
 		p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 		return p, err
 	})
 	return out, wrap("read recent top-up payments", err)
+}
+
+// cardPaymentColsOf is cardPaymentCols qualified by a table alias.
+func cardPaymentColsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(cardPaymentCols, ", ", ", "+alias+".")
 }

@@ -2,21 +2,29 @@ package sqlite
 
 import (
 	"context"
+	"strings"
 
 	"cityhub/cardpay"
 )
 
 // RecentTopUpPayments implements cardpay.Tx: a plain read, for the wallet
 // page's list of top-ups.
-func (tx *Tx) RecentTopUpPayments(ctx context.Context, accountID string, limit int) ([]cardpay.Payment, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardPaymentCols+` FROM card_payments
-		WHERE account_id = ? AND purpose = 'wallet_topup' ORDER BY created_at DESC, id LIMIT ?`, accountID, limit)
-	out, err := collect(rows, err, func(r rowScanner) (cardpay.Payment, error) {
-		var p cardpay.Payment
+func (tx *Tx) RecentTopUpPayments(ctx context.Context, accountID string, limit int) ([]cardpay.TopUpRecord, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardPaymentColsOf("p")+`,
+		EXISTS (SELECT 1 FROM stripe_events e WHERE e.payment_intent_id = p.id AND e.type = ?3)
+		FROM card_payments p WHERE p.account_id = ?1 AND p.purpose = 'wallet_topup' ORDER BY p.created_at DESC, p.id LIMIT ?2`,
+		accountID, limit, cardpay.EventPaymentFailed)
+	out, err := collect(rows, err, func(r rowScanner) (cardpay.TopUpRecord, error) {
+		var p cardpay.TopUpRecord
 		var created, updated int64
-		err := r.Scan(&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &created, &updated)
+		err := r.Scan(&p.ID, &p.Purpose, &p.AccountID, &p.OrderID, &p.AmountCents, &p.CreditedCents, &p.RefundedCents, &created, &updated, &p.Failed)
 		p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
 		return p, err
 	})
 	return out, wrap("read recent top-up payments", err)
+}
+
+// cardPaymentColsOf is cardPaymentCols qualified by a table alias.
+func cardPaymentColsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(cardPaymentCols, ", ", ", "+alias+".")
 }

@@ -37,7 +37,7 @@ type PageStripe interface {
 // citizen's top-ups. cardpay.Service implements it.
 type PageCardPayments interface {
 	Record(ctx context.Context, p cardpay.Payment) error
-	MyTopUps(ctx context.Context, c identity.Caller, limit int) ([]cardpay.Payment, error)
+	MyTopUps(ctx context.Context, c identity.Caller, limit int) ([]cardpay.TopUp, error)
 }
 
 // PageTestTopUps credits demo money without a card. wallet.Service

@@ -27,14 +27,8 @@ type walletPage struct {
 	// CanTopUp shows the top-up button; TopUps are the latest card
 	// top-ups with their state, Pending when one still waits for Stripe.
 	CanTopUp bool
-	TopUps   []topUpLine
+	TopUps   []cardpay.TopUp
 	Pending  bool
-}
-
-// topUpLine is a card top-up as the wallet lists it.
-type topUpLine struct {
-	cardpay.Payment
-	State string
 }
 
 // walletTopUps is how many recent card top-ups the wallet lists.
@@ -127,12 +121,13 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 				s.pageError(w, r, fmt.Errorf("list card top-ups: %w", err))
 				return
 			}
+			page.TopUps = tops
 			for _, t := range tops {
-				st := cardpay.TopUpState(t)
-				page.TopUps = append(page.TopUps, topUpLine{Payment: t, State: st})
 				// The page watches for Stripe's confirmation of a payment
-				// just made, not forever for one left unpaid.
-				page.Pending = page.Pending || (st == cardpay.TopUpPending && time.Since(t.CreatedAt) < topUpWatch)
+				// just made (also after a declined attempt: the next one
+				// may have gone through), not forever for one left unpaid.
+				open := t.State == cardpay.TopUpPending || t.State == cardpay.TopUpFailed
+				page.Pending = page.Pending || (open && time.Since(t.CreatedAt) < topUpWatch)
 			}
 		}
 	}
