@@ -177,12 +177,12 @@ func (p *payPages) topUpFailed(w http.ResponseWriter, r *http.Request, page topU
 	p.render(w, r, httpx.StatusFor(err), "wallet_topup", "wallet", page)
 }
 
-// topUpAmount reads the chosen amount: the typed one when "other" is chosen
-// or something was typed, else the preset. Invalid (reason topup_amount)
-// outside the wallet's bounds; the money parser's reasons for what is not
-// an amount.
+// topUpAmount reads the chosen amount: the typed one when something was
+// typed (the page says so) or "other" is chosen, else the preset. Invalid
+// (reason topup_amount) outside the wallet's bounds; the money parser's
+// reasons for what is not an amount.
 func topUpAmount(preset, custom string) (int64, error) {
-	if preset == "other" || (preset == "" && custom != "") {
+	if preset == "other" || custom != "" {
 		c, err := money.Parse(custom)
 		if err != nil {
 			return 0, err
