@@ -265,7 +265,27 @@ func TestOrderPageShortCreditPaysByCard(t *testing.T) {
 		t.Fatalf("the order after another citizen's tries: %+v", o)
 	}
 
-	// Anna pays by card, pressing twice: one PaymentIntent.
+	// Anna follows the top-up link and pays the 5 € missing by card; back
+	// on the order page, it waits for Stripe, then offers the credit.
+	_, body = pc.Get("/wallet/topup?need=500&return=" + url.QueryEscape(loc))
+	res, body = pc.Post("/wallet/topup", url.Values{"csrf_token": {webtest.CSRFInForm.FindStringSubmatch(body)[1]},
+		"key": {topUpKeyRE.FindStringSubmatch(body)[1]}, "return": {loc}, "preset": {"other"}, "amount": {"5,00"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-return-url="`+testIssuer+loc+`"`) {
+		t.Fatalf("top-up from the order: %d\n%s", res.StatusCode, body)
+	}
+	topUpIntent := cardIntent.FindStringSubmatch(body)[1]
+	if _, body := pc.Get(loc); !strings.Contains(body, `data-testid="topup-pending"`) || !strings.Contains(body, "data-payment-watch") {
+		t.Fatal("back from the top-up, the order page does not wait for it")
+	}
+	if st, b := deliverStripe(t, srv, paymentEvent("evt_order_topup", "payment_intent.succeeded", topUpIntent, 500, "eur", nil), testWebhookSecret); st != http.StatusOK {
+		t.Fatalf("top-up webhook: %d %s", st, b)
+	}
+	if _, body := pc.Get(loc); strings.Contains(body, `data-testid="credit-short"`) || !strings.Contains(body, `data-testid="order-credit"`) ||
+		strings.Contains(body, "data-payment-watch") {
+		t.Fatal("with the top-up credited the order page does not offer the credit")
+	}
+
+	// Anna pays by card all the same, pressing twice: one PaymentIntent.
 	csrf := pc.CSRF(loc)
 	res, first := pc.Post(loc+"/pay", url.Values{"csrf_token": {csrf}, "method": {"card"}})
 	m := cardIntent.FindStringSubmatch(first)
@@ -289,7 +309,7 @@ func TestOrderPageShortCreditPaysByCard(t *testing.T) {
 	if !strings.Contains(body, `data-testid="order-paid"`) || strings.Count(body, "data-ticket=") != 1 {
 		t.Fatalf("order page after the webhook:\n%s", body)
 	}
-	if a, _ := env.Deps.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 2000 {
+	if a, _ := env.Deps.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 2500 {
 		t.Fatalf("the card payment touched the credit: %d", a.Balance)
 	}
 }

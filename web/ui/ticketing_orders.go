@@ -36,6 +36,9 @@ type orderPage struct {
 	Expired bool
 	// CardPending: a card payment started; the webhook decides.
 	CardPending bool
+	// TopUpPending: the credit is short and a card top-up just started
+	// waits for Stripe's confirmation (the citizen came back from it).
+	TopUpPending bool
 	Card        bool
 	TopUp       bool
 	TopUpURL    string
@@ -113,6 +116,16 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 	}
 	if page.Short = o.TotalCents - page.Balance; page.Short < 0 {
 		page.Short = 0
+	}
+	if page.Payable && page.Short > 0 && s.pay != nil && s.pay.Cards != nil {
+		tops, err := s.pay.Cards.MyTopUps(ctx, c, walletTopUps)
+		if err != nil {
+			return orderPage{}, err
+		}
+		for _, t := range tops {
+			open := t.State == cardpay.TopUpPending || t.State == cardpay.TopUpFailed
+			page.TopUpPending = page.TopUpPending || (open && now.Sub(t.CreatedAt) < topUpWatch)
+		}
 	}
 	page.TopUpURL = "/wallet/topup?need=" + strconv.FormatInt(page.Short, 10) + "&return=" + url.QueryEscape(orderPath(o.ID))
 	return page, nil
