@@ -39,10 +39,10 @@ type orderPage struct {
 	// TopUpPending: the credit is short and a card top-up just started
 	// waits for Stripe's confirmation (the citizen came back from it).
 	TopUpPending bool
-	Card        bool
-	TopUp       bool
-	TopUpURL    string
-	Tickets     []ticketing.TicketView
+	Card         bool
+	TopUp        bool
+	TopUpURL     string
+	Tickets      []ticketing.TicketView
 	// Seats are the order's seats as a person reads them, with prices.
 	Seats []orderSeatLine
 	Error string
