@@ -40,6 +40,7 @@ var pageViews = []string{
 	"mobility_admin_types", "mobility_admin_type", "mobility_admin_plans", "mobility_admin_plan", "mobility_admin_delete", "mobility_admin_credential",
 	"admin_outbox", "admin_outbox_message",
 	"wallet_topup", "card_pay", "ticket_order",
+	"ticket_order_cancel",
 }
 
 // PageAccounts is what the pages need from identity: page sessions.

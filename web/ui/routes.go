@@ -142,6 +142,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /theatre/orders/{id}", page(t.handleOrderPage, citizen))
 		mux.Handle("POST /theatre/orders/{id}/pay", action(t.handleOrderPay, citizen))
 		mux.Handle("POST /theatre/orders/{id}/release", action(t.handleOrderRelease, citizen))
+		mux.Handle("GET /theatre/orders/{id}/cancel", page(t.handleOrderCancelPage, citizen))
+		mux.Handle("POST /theatre/orders/{id}/cancel", action(t.handleOrderCancel, citizen))
 	}
 
 	// The e-mail outbox (administrators).

@@ -46,6 +46,13 @@ type orderPage struct {
 	// Seats are the order's seats as a person reads them, with prices.
 	Seats []orderSeatLine
 	Error string
+	// CancelUntil is when the buyer may cancel the paid order themself
+	// (the performance's rule); Cancellable while that is still ahead.
+	CancelUntil time.Time
+	Cancellable bool
+	// Refund is what a cancellation returns, and ToCard where it goes.
+	Refund int64
+	ToCard bool
 }
 
 type orderSeatLine struct {
@@ -104,6 +111,11 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 	case o.Status == ticketing.OrderHeld:
 		page.Expired = true
 	case o.Status == ticketing.OrderPaid:
+		if until, ok := page.Performance.SelfCancelDeadline(); ok && page.Performance.Status == ticketing.PerformanceScheduled &&
+			o.Dispute == "" && now.Before(until) {
+			page.CancelUntil, page.Cancellable = until, true
+			page.Refund, page.ToCard = o.TotalCents-o.CardRefundedCents, o.Method == ticketing.PayCard
+		}
 		ts, err := s.ticketing.MyTickets(ctx, c)
 		if err != nil {
 			return orderPage{}, err
@@ -208,6 +220,32 @@ func (s *theatrePages) handleOrderRelease(w http.ResponseWriter, r *http.Request
 		return
 	}
 	http.Redirect(w, r, "/theatre/performances/"+url.PathEscape(o.PerformanceID), http.StatusSeeOther)
+}
+
+// handleOrderCancelPage asks the buyer to confirm cancelling a paid order:
+// what is cancelled, how much comes back and where.
+func (s *theatrePages) handleOrderCancelPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	page, err := s.orderPageFor(r.Context(), s.locale(r), c, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if !page.Cancellable {
+		http.Redirect(w, r, orderPath(page.Order.ID), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "ticket_order_cancel", "theatre", page)
+}
+
+// handleOrderCancel cancels the caller's paid order under the
+// performance's rule; the ticketing service decides whether it may.
+func (s *theatrePages) handleOrderCancel(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id := r.PathValue("id")
+	if _, err := s.ticketing.CancelMyOrder(r.Context(), c, id); err != nil {
+		s.orderRefused(w, r, c, id, err)
+		return
+	}
+	http.Redirect(w, r, orderPath(id), http.StatusSeeOther)
 }
 
 // orderRefused shows the order again with why the action was refused; an

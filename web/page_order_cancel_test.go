@@ -1,0 +1,108 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+	"cityhub/web/webtest"
+)
+
+// A buyer cancels a paid order from its page under the performance's rule:
+// the order page shows its number and until when it can be cancelled, a
+// confirmation page says what comes back, and only the confirmed post
+// cancels; another citizen cannot, and a performance without the rule
+// offers nothing.
+func TestOrderPageSelfCancel(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(false), withTicketing)
+	ctx := context.Background()
+	svc := env.Deps.Ticketing
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	hours := 24
+	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Natale in casa Cupiello",
+		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500}, SelfCancelHours: &hours})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Senza rimborso",
+		StartsAt: time.Now().Add(96 * time.Hour), Prices: map[string]int64{"stalls": 2500}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anna, _ := env.account(t, identity.RoleCitizen)
+	bruno, _ := env.account(t, identity.RoleCitizen)
+	annaC := identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	if _, err := env.Deps.Wallet.CreditCardTopUp(ctx, anna.ID, 5000, "pi_seed_cancel"); err != nil {
+		t.Fatal(err)
+	}
+	buy := func(perf string) ticketing.Order {
+		o, err := svc.Hold(ctx, annaC, perf, []string{"Platea/A/1"})
+		if err == nil {
+			o, err = svc.PayWithWallet(ctx, annaC, o.ID)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	o, kept := buy(p.ID), buy(fixed.ID)
+
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(anna.Email, testPassword)
+	loc := "/theatre/orders/" + o.ID
+	if _, body := pc.Get(loc); !strings.Contains(body, `data-testid="order-number">`+o.ID) || !strings.Contains(body, `data-testid="order-cancel"`) {
+		t.Fatalf("paid order page without number or cancel link:\n%s", body)
+	}
+	if _, body := pc.Get("/theatre/orders/" + kept.ID); strings.Contains(body, `data-testid="order-cancel"`) {
+		t.Fatal("a performance without the rule offers cancelling")
+	}
+	res, body := pc.Get(loc + "/cancel")
+	if res.StatusCode != http.StatusOK || !strings.Contains(nbsp(body), "25,00 € tornano subito sul credito") {
+		t.Fatalf("confirmation page: %d\n%s", res.StatusCode, body)
+	}
+	csrf := webtest.CSRFInForm.FindStringSubmatch(body)[1]
+
+	other := webtest.NewPageClient(t, srv.URL)
+	other.Login(bruno.Email, testPassword)
+	if res, _ := other.Post(loc+"/cancel", url.Values{"csrf_token": {other.CSRF("/wallet")}}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("another citizen cancels: %d", res.StatusCode)
+	}
+	if res, _ := pc.Post(loc+"/cancel", url.Values{}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("a post without the form's token: %d", res.StatusCode)
+	}
+	if got, _ := svc.Order(ctx, admin, o.ID); got.Status != ticketing.OrderPaid {
+		t.Fatalf("refused cancellations changed the order: %+v", got)
+	}
+	for range 2 {
+		if res, _ := pc.Post(loc+"/cancel", url.Values{"csrf_token": {csrf}}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != loc {
+			t.Fatalf("confirmed cancellation: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	if got, _ := svc.Order(ctx, admin, o.ID); got.Status != ticketing.OrderRefunded {
+		t.Fatalf("order after cancelling: %+v", got)
+	}
+	if a, _ := env.Deps.Wallet.Account(ctx, wallet.CitizenAccount(anna.ID)); a.Balance != 2500 {
+		t.Fatalf("credit after cancelling one of two 25 € orders from 50 €: %d", a.Balance)
+	}
+	if _, body := pc.Get(loc); !strings.Contains(body, "Ordine rimborsato") {
+		t.Fatal("the order page does not say it was refunded")
+	}
+}
