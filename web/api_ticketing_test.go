@@ -143,6 +143,17 @@ func contractTicketing(c *contract) {
 	c.do("POST", "/api/v1/admin/ticket-orders/tord_nope/refund", admin, "", http.StatusNotFound)
 	c.do("POST", "/api/v1/ticket-orders/"+o.ID+"/cancel", citizen, "", http.StatusConflict) // no rule for this performance
 	c.do("POST", "/api/v1/ticket-orders/"+o.ID+"/cancel", env.login(c.t, identity.RoleCitizen), "", http.StatusNotFound)
+	// A later performance whose buyers may cancel until a day before (the
+	// hub's clock is at the first one's door): cancelled once, the retry
+	// answered with the first answer.
+	var p2 ticketing.Performance
+	c.json(&p2, "POST", "/api/v1/admin/performances", admin, strings.NewReplacer(`"prices_cents"`, `"self_cancel_hours":24,"prices_cents"`, "2099-12-01", "2099-12-10").Replace(perf), http.StatusCreated)
+	var o2 ticketing.Order
+	c.json(&o2, "POST", "/api/v1/performances/"+p2.ID+"/holds", citizen, `{"seats":["Platea/A/1"]}`, http.StatusCreated)
+	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/pay", citizen, `{"method":"wallet"}`, http.StatusOK)
+	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/cancel", citizen, "", http.StatusOK, "Idempotency-Key: cancel-0001")
+	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/cancel", citizen, "", http.StatusOK, "Idempotency-Key: cancel-0001")
+
 	c.do("POST", "/api/v1/admin/performances/"+p.ID+"/cancel", admin, "", http.StatusOK)
 	c.do("PUT", "/api/v1/admin/performances/"+p.ID, admin, perf, http.StatusConflict)
 }

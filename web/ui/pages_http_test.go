@@ -416,7 +416,7 @@ func TestWalletHistoryPages(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Fatalf("%s: %d", path, res.StatusCode)
 		}
-		for _, m := range regexp.MustCompile(`corsa (\d+)`).FindAllStringSubmatch(body, -1) {
+		for _, m := range regexp.MustCompile(`data-entry="(\d+)"`).FindAllStringSubmatch(body, -1) {
 			if seen[m[1]] {
 				t.Errorf("line %s shown twice", m[1])
 			}
@@ -424,6 +424,9 @@ func TestWalletHistoryPages(t *testing.T) {
 		}
 		if !strings.Contains(body, "−1,50\u00a0€") || !strings.Contains(body, "Corsa in bici") {
 			t.Fatalf("%s: fares not formatted in Italian", path)
+		}
+		if strings.Contains(body, "corsa 1") {
+			t.Fatalf("%s: the ledger's English memo of a ride is shown to the citizen", path)
 		}
 		path = ""
 		if m := regexp.MustCompile(`href="(/wallet\?before=\d+)#history"`).FindStringSubmatch(body); m != nil {

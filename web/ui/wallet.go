@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/skip2/go-qrcode"
@@ -104,6 +105,14 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 	hist, err := s.wallet.History(ctx, wallet.CitizenAccount(c.AccountID), r.URL.Query().Get("before"), 20)
 	switch {
 	case err == nil:
+		// Memos are the ledger's notes, written in English for the city's
+		// accounts; the page shows the translated kind, and the memo only
+		// where it is a name people recognise (the show a ticket was for).
+		for i := range hist.Lines {
+			if !strings.HasPrefix(hist.Lines[i].Kind, "ticket.sale.") {
+				hist.Lines[i].Memo = ""
+			}
+		}
 		page.History = hist.Lines
 		if hist.Next != "" {
 			page.Older = "/wallet?before=" + hist.Next + "#history"
