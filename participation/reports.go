@@ -2,6 +2,8 @@ package participation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"net/mail"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
 )
@@ -202,10 +205,63 @@ func (s *Service) SubmitReportFromApp(ctx context.Context, key APIKey, n NewRepo
 	return s.submit(ctx, "", "it", "open311:"+key.ID, 0, n)
 }
 
+// SubmitReportWithKey is SubmitReport under a client's idempotency key
+// (none when key is empty). The key is recorded in the transaction that
+// makes the report, so a retry — however many race, however large the
+// photos that made the HTTP answer too big to keep — answers the first
+// report (replayed=true) and makes no other. The same key with another
+// report (other fields or other photos) is Conflict
+// (idempotency_key_reused).
+func (s *Service) SubmitReportWithKey(ctx context.Context, c identity.Caller, key string, n NewReport) (Report, bool, error) {
+	if key == "" {
+		r, err := s.SubmitReport(ctx, c, n)
+		return r, false, err
+	}
+	if err := requireCitizen(c); err != nil {
+		return Report{}, false, err
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return Report{}, false, err
+	}
+	n.Name, n.Email = c.Name, ""
+	// The request is what the citizen sent: the fields, and each photo by
+	// a digest of its bytes (processing is deterministic, so the same
+	// upload gives the same digest).
+	photos := make([]string, len(n.Photos))
+	for i, p := range n.Photos {
+		sum := sha256.Sum256(p.Image)
+		photos[i] = hex.EncodeToString(sum[:])
+	}
+	request := struct {
+		NewReport
+		PhotoDigests []string `json:"photo_digests"`
+	}{n, photos}
+	var out Report
+	var replayed bool
+	err := s.submitTx(ctx, c.AccountID, c.Locale, "web", MinDescriptionLen, n, func(tx Tx, run func() (Report, error)) error {
+		var err error
+		out, replayed, err = idem.Do(ctx, tx, "report.create:"+c.AccountID, key, request, run)
+		return err
+	})
+	return out, replayed, err
+}
+
 func (s *Service) submit(ctx context.Context, reporterID, locale, source string, minDesc int, n NewReport) (Report, error) {
+	var out Report
+	err := s.submitTx(ctx, reporterID, locale, source, minDesc, n, func(_ Tx, run func() (Report, error)) error {
+		var err error
+		out, err = run()
+		return err
+	})
+	return out, err
+}
+
+// submitTx validates n and has wrap run the insertion inside the
+// transaction (wrap may record an idempotency key around it).
+func (s *Service) submitTx(ctx context.Context, reporterID, locale, source string, minDesc int, n NewReport, wrap func(tx Tx, run func() (Report, error)) error) error {
 	k, err := n.validate(s.cat, minDesc)
 	if err != nil {
-		return Report{}, err
+		return err
 	}
 	if locale != "en" {
 		locale = "it"
@@ -221,25 +277,23 @@ func (s *Service) submit(ctx context.Context, reporterID, locale, source string,
 		r.Lat, r.Lon = n.Lat, n.Lon
 		r.Contrada = s.cat.ContradaOf(n.Lat, n.Lon)
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		if err := tx.InsertReport(ctx, r); err != nil {
-			return fmt.Errorf("insert report: %w", err)
-		}
-		for i, p := range n.Photos {
-			p.ID, p.ReportID, p.Position, p.State, p.CreatedAt = ids.New("pho"), r.ID, i, PhotoPending, now
-			if err := tx.InsertPhoto(ctx, p); err != nil {
-				return fmt.Errorf("insert photo: %w", err)
+	return s.store.InTx(ctx, func(tx Tx) error {
+		return wrap(tx, func() (Report, error) {
+			if err := tx.InsertReport(ctx, r); err != nil {
+				return Report{}, fmt.Errorf("insert report: %w", err)
 			}
-		}
-		if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: now, ActorID: reporterID, Kind: ChangeCreated, To: StatusOpen}); err != nil {
-			return fmt.Errorf("record report: %w", err)
-		}
-		return s.audit(ctx, tx, identity.Caller{AccountID: reporterID}, "report.create", "report", r.ID, map[string]any{"source": source})
+			for i, p := range n.Photos {
+				p.ID, p.ReportID, p.Position, p.State, p.CreatedAt = ids.New("pho"), r.ID, i, PhotoPending, now
+				if err := tx.InsertPhoto(ctx, p); err != nil {
+					return Report{}, fmt.Errorf("insert photo: %w", err)
+				}
+			}
+			if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: now, ActorID: reporterID, Kind: ChangeCreated, To: StatusOpen}); err != nil {
+				return Report{}, fmt.Errorf("record report: %w", err)
+			}
+			return r, s.audit(ctx, tx, identity.Caller{AccountID: reporterID}, "report.create", "report", r.ID, map[string]any{"source": source})
+		})
 	})
-	if err != nil {
-		return Report{}, err
-	}
-	return r, nil
 }
 
 func reportNotFound(err error) error {

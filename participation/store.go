@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cityhub/audit"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/mail"
 )
@@ -25,6 +26,9 @@ type Store interface {
 type Tx interface {
 	audit.Tx
 	mail.Enqueuer
+	// idem.Tx records a client's idempotency key in the transaction of
+	// the report it made (SubmitReportWithKey).
+	idem.Tx
 
 	// AccountByID reads the account an e-mail is addressed to.
 	AccountByID(ctx context.Context, id string) (identity.Account, error)

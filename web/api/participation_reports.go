@@ -45,7 +45,8 @@ func pageQuery(r *http.Request) (cursor string, limit int, err error) {
 // handleCreateReport is POST /api/v1/reports: a JSON NewReport without
 // photos, or a multipart form with the same fields and up to three files
 // "photo" (JPEG, PNG or WebP), each decoded and re-encoded without its
-// metadata before anything is stored.
+// metadata before anything is stored. An Idempotency-Key makes a retry
+// answer the first report, never a second.
 func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.Caller(r)
 	if err != nil {
@@ -62,13 +63,16 @@ func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	rep, err := h.svc.SubmitReport(r.Context(), c, in)
+	// The key is recorded with the report itself: a multipart body with
+	// photos is too large for the server to keep its answer, so without
+	// this a retry would make a second report.
+	rep, replayed, err := h.svc.SubmitReportWithKey(r.Context(), c, r.Header.Get("Idempotency-Key"), in)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/reports/"+rep.ID+"/details")
-	httpx.WriteJSON(w, http.StatusCreated, rep)
+	writeReplayable(w, http.StatusCreated, replayed, rep)
 }
 
 // readReportForm reads a multipart report: its fields as in JSON

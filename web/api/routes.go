@@ -208,4 +208,5 @@ var SelfKeyedRoutes = map[string]bool{
 	"POST /api/v1/admin/settlements/{id}/paid":       true,
 	"POST /api/v1/mobility/unlock":                   true,
 	"POST /api/v1/performances/{id}/holds":           true,
+	"POST /api/v1/reports":                           true,
 }
