@@ -21,6 +21,29 @@ import (
 	_ "time/tzdata" // any IANA zone resolves, whatever the host has installed
 )
 
+// The map tiles of the report pages when CITYHUB_MAP_TILES_URL and
+// CITYHUB_MAP_TILES_ATTRIBUTION are unset: OpenStreetMap's, whose tile
+// usage policy suits a city's light use; a busier hub sets its own.
+const (
+	DefaultMapTilesURL         = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+	DefaultMapTilesAttribution = `&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`
+)
+
+// checkTilesURL accepts an http(s) URL template holding {z}, {x} and {y},
+// whose host may hold {s} (a server letter) and nothing else templated.
+func checkTilesURL(raw string) error {
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(raw, p) {
+			return fmt.Errorf("%q: want a URL template with {z}, {x} and {y}", raw)
+		}
+	}
+	u, err := url.Parse(strings.ReplaceAll(raw, "{s}", "a"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, "{} '\";") || u.User != nil {
+		return fmt.Errorf("%q: want an http(s) URL template such as %s", raw, DefaultMapTilesURL)
+	}
+	return nil
+}
+
 // DefaultTimeZone is the city's time zone when CITYHUB_TIMEZONE is unset.
 const DefaultTimeZone = "Europe/Rome"
 
@@ -139,6 +162,14 @@ type Config struct {
 	// memory they take decoded, are checked before decoding.
 	PhotoMaxBytes  int
 	PhotoMaxPixels int
+	// MapTilesURL (CITYHUB_MAP_TILES_URL) is the map tiles the report
+	// pages show, a URL template with {z}, {x} and {y} ({s} for a server
+	// letter), OpenStreetMap's by default; the pages' Content-Security-
+	// Policy allows images from its host. MapTilesAttribution
+	// (CITYHUB_MAP_TILES_ATTRIBUTION) is the credit the tiles' licence
+	// asks for, shown on the map (HTML, as the tile provider gives it).
+	MapTilesURL         string
+	MapTilesAttribution string
 
 	// The city's SPID/CIE gateway, an OpenID Connect provider (package
 	// oidclogin). Empty OIDCIssuer: no SPID/CIE login.
@@ -220,6 +251,8 @@ func Default() Config {
 		ProposalSupportThreshold: 100,
 		PhotoMaxBytes:            8 << 20,
 		PhotoMaxPixels:           40_000_000,
+		MapTilesURL:              DefaultMapTilesURL,
+		MapTilesAttribution:      DefaultMapTilesAttribution,
 
 		OIDCScopes:          []string{"openid", "profile", "email"},
 		OIDCLabel:           "SPID / CIE",
@@ -363,6 +396,8 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envCount("CITYHUB_VOUCHER_REMINDER_DAYS", &c.VoucherReminderDays)
 	envInt("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD", &c.ProposalSupportThreshold)
 	envInt("CITYHUB_PHOTO_MAX_BYTES", &c.PhotoMaxBytes)
+	env("CITYHUB_MAP_TILES_URL", &c.MapTilesURL)
+	env("CITYHUB_MAP_TILES_ATTRIBUTION", &c.MapTilesAttribution)
 	envInt("CITYHUB_PHOTO_MAX_PIXELS", &c.PhotoMaxPixels)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
@@ -483,6 +518,12 @@ func (c Config) Validate() error {
 	// photo package's memory budget for one decode.
 	if c.PhotoMaxPixels < 1_000_000 || c.PhotoMaxPixels > 50_000_000 {
 		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 to 50 million", c.PhotoMaxPixels))
+	}
+	if err := checkTilesURL(c.MapTilesURL); err != nil {
+		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_URL: %w", err))
+	}
+	if c.MapTilesAttribution == "" {
+		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_ATTRIBUTION: the tiles' credit is needed"))
 	}
 	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("smtp timeout %s: must be between 0 and 5m", c.SMTPTimeout))
@@ -616,7 +657,7 @@ func (c Config) Summary() []any {
 		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
 		"tls", c.TLS.summary(),
 		"report_reopen_period", c.ReportReopenPeriod.String(), "proposal_support_threshold", c.ProposalSupportThreshold,
-		"photo_max_bytes", c.PhotoMaxBytes, "photo_max_pixels", c.PhotoMaxPixels,
+		"photo_max_bytes", c.PhotoMaxBytes, "photo_max_pixels", c.PhotoMaxPixels, "map_tiles_url", c.MapTilesURL,
 		"oidc_issuer", Redact(c.OIDCIssuer), "oidc_client_id", c.OIDCClientID, "oidc_client_secret", secretState(c.OIDCClientSecret),
 		"oidc_private_key_file", c.OIDCPrivateKeyFile, "oidc_scopes", strings.Join(c.OIDCScopes, " "),
 	}

@@ -205,6 +205,17 @@ func (s *Service) Supports(ctx context.Context, c identity.Caller, id string) (b
 	return ok, err
 }
 
+// Following reports whether the caller follows a proposal.
+func (s *Service) Following(ctx context.Context, c identity.Caller, id string) (bool, error) {
+	var ok bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		ok, err = tx.Follows(ctx, id, c.AccountID)
+		return err
+	})
+	return ok, err
+}
+
 // Follow makes the citizen follow a proposal (e-mailed when it is
 // answered), or stop following it. Forbidden, NotFound.
 func (s *Service) Follow(ctx context.Context, c identity.Caller, id string, follow bool) error {

@@ -10,6 +10,18 @@ import (
 	"cityhub/identity"
 )
 
+// NextStatuses lists the statuses staff may move a report in status to
+// with ChangeStatus (duplicate goes through Merge), for forms to offer.
+func NextStatuses(status string) []string {
+	var out []string
+	for _, st := range next[status] {
+		if st != StatusDuplicate {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 // ChangeStatus moves a report to status with a public note, as staff of its
 // office. A rejection needs the reason in the note; a duplicate is made with
 // Merge. The reporter is e-mailed in the same transaction. Forbidden,

@@ -112,6 +112,9 @@ type Participation struct {
 	// Open311PostLimiter limits Open311 POSTs per client address; the
 	// default of web/georeport when nil.
 	Open311PostLimiter *httpx.IPLimiter
+	// MapTiles are the report pages' map tiles (CITYHUB_MAP_TILES_URL,
+	// _ATTRIBUTION); OpenStreetMap's when empty.
+	MapTiles ui.MapTiles
 }
 
 // Server serves every HTTP route of the hub.
@@ -162,7 +165,8 @@ func New(d Deps) *Server {
 			MediaURL: func(id string) string { return base + "/api/v1/open/photos/" + id }})
 	}
 	ud := ui.Deps{Log: d.Log, PublicURL: d.PublicURL, TimeZone: d.TimeZone, QR: d.QR, ScanTargets: d.ScanTargets, Identity: d.Identity,
-		Vouchers: d.Vouchers, Mobility: d.Mobility, Ticketing: d.Ticketing, Keys: d.Keys, Outbox: d.Outbox}
+		Vouchers: d.Vouchers, Mobility: d.Mobility, Ticketing: d.Ticketing, Keys: d.Keys, Outbox: d.Outbox,
+		Participation: d.Participation.Service, Photos: d.Participation.Photos, MapTiles: d.Participation.MapTiles}
 	// The pages sign people in, show the wallet and export an account
 	// through the same services the API uses.
 	if d.Identity != nil {

@@ -7,6 +7,7 @@ import (
 	"cityhub/participation"
 	"cityhub/photo"
 	"cityhub/web"
+	"cityhub/web/ui"
 )
 
 // newParticipation builds citizens' reports and proposals from the
@@ -23,7 +24,8 @@ func (h *hub) newParticipation() (web.Participation, error) {
 	}
 	svc.SendMail(h.composer)
 	return web.Participation{
-		Service: svc,
-		Photos:  photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
+		Service:  svc,
+		Photos:   photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
+		MapTiles: ui.MapTiles{URL: h.cfg.MapTilesURL, Attribution: h.cfg.MapTilesAttribution},
 	}, nil
 }

@@ -1,11 +1,24 @@
 package httpx
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
 // ContentSecurityPolicy allows only the hub's own scripts and styles. QR
 // images arrive as data: (first render) and blob: (refresh) URLs.
 const ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
 	"connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// PolicyWithImages is ContentSecurityPolicy with images also allowed from
+// origin (a map's tile server, "https://tile.example.org"); the policy
+// unchanged when origin is empty.
+func PolicyWithImages(origin string) string {
+	if origin == "" {
+		return ContentSecurityPolicy
+	}
+	return strings.Replace(ContentSecurityPolicy, "img-src 'self' data: blob:;", "img-src 'self' data: blob: "+origin+";", 1)
+}
 
 // Secured sets the security headers of a page or page asset.
 // Strict-Transport-Security is not among them: the server's shared

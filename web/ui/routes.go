@@ -152,4 +152,36 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /admin/outbox/{id}", page(o.handleOutboxMessagePage, admin))
 		mux.Handle("POST /admin/outbox/{id}/retry", action(o.handleOutboxRetryPage, admin))
 	}
+
+	// Citizens' reports and proposals. The lists and a report's or a
+	// proposal's page are open to anyone; the map pages allow the tile
+	// host's images. The service decides who may do what; staff pages
+	// let through office staff and administrators.
+	if p := u.parts; p != nil {
+		staff := identity.RoleCityStaff
+		mux.Handle("GET /reports", p.mapped(p.open(p.handleReports)))
+		mux.Handle("GET /reports/new", p.mapped(s.signedIn(p.handleReportForm, citizen)))
+		mux.Handle("POST /reports", p.uploadAction(p.handleReportCreate, citizen))
+		mux.Handle("GET /reports/mine", page(p.handleMyReports, citizen))
+		mux.Handle("GET /reports/{id}", p.mapped(p.open(p.handleReport)))
+		mux.Handle("POST /reports/{id}/reopen", action(p.handleReopen, citizen))
+		mux.Handle("GET /reports/photos/{id}", httpx.Secured(p.open(p.handlePhoto(false))))
+		mux.Handle("GET /reports/photos/{id}/thumbnail", httpx.Secured(p.open(p.handlePhoto(true))))
+		mux.Handle("GET /staff/reports", page(p.handleQueue, staff, admin))
+		mux.Handle("GET /staff/reports/photos", page(p.handlePendingPhotos, staff, admin))
+		mux.Handle("GET /staff/reports/{id}", p.mapped(s.signedIn(p.handleStaffReport, staff, admin)))
+		mux.Handle("POST /staff/reports/{id}/status", action(p.handleStatus, staff, admin))
+		mux.Handle("POST /staff/reports/{id}/merge", action(p.handleMerge, staff, admin))
+		mux.Handle("POST /staff/reports/{id}/redact", action(p.handleRedact, staff, admin))
+		mux.Handle("POST /staff/photos/{id}", action(p.handleModeratePhoto, staff, admin))
+		mux.Handle("GET /proposals", httpx.Secured(p.open(p.handleProposals)))
+		mux.Handle("GET /proposals/new", page(p.handleProposalForm, citizen))
+		mux.Handle("POST /proposals", action(p.handleProposalCreate, citizen))
+		mux.Handle("GET /proposals/{id}", httpx.Secured(p.open(p.handleProposal)))
+		mux.Handle("POST /proposals/{id}/support", action(p.handleSupport(), citizen))
+		mux.Handle("POST /proposals/{id}/follow", action(p.handleFollow()))
+		mux.Handle("POST /proposals/{id}/comments", action(p.handleComment(), citizen))
+		mux.Handle("POST /proposals/{id}/answer", action(p.handleAnswer(), admin))
+		mux.Handle("POST /comments/{id}/flag", action(p.handleFlag, citizen))
+	}
 }

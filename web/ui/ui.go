@@ -14,6 +14,8 @@ import (
 	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/outbox"
+	"cityhub/participation"
+	"cityhub/photo"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 )
@@ -49,6 +51,11 @@ type Deps struct {
 	Outbox *outbox.Service
 	// Pay is the top-up page and card payments of theatre orders.
 	Pay PagePay
+	// Participation is citizens' reports and proposals; Photos limits
+	// their uploads; MapTiles are the tiles of their maps.
+	Participation *participation.Service
+	Photos        photo.Limits
+	MapTiles      MapTiles
 }
 
 // UI serves the pages: the shared site (templates, sessions, errors) and
@@ -62,6 +69,7 @@ type UI struct {
 	theatre   *theatrePages
 	outbox    *outboxPages
 	pay       *payPages
+	parts     *participationPages
 }
 
 // New parses the embedded views, catalogues and static files and builds the
@@ -100,6 +108,9 @@ func New(d Deps) *UI {
 	}
 	if d.Outbox != nil {
 		u.outbox = &outboxPages{site: s, outbox: d.Outbox}
+	}
+	if d.Participation != nil {
+		u.parts = newParticipationPages(s, d.Participation, d.Photos, d.MapTiles)
 	}
 	return u
 }

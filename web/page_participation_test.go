@@ -1,0 +1,162 @@
+package web
+
+import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/web/webtest"
+)
+
+// postReport posts the report form as a browser does, multipart with the
+// photos as "photo" files.
+func postReport(t *testing.T, pc *webtest.PageClient, fields map[string]string, photos ...[]byte) (*http.Response, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf_token", pc.CSRF("/reports/new"))
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	for _, p := range photos {
+		fw, _ := mw.CreateFormFile("photo", "photo.jpg")
+		_, _ = fw.Write(p)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", pc.URL+"/reports", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := pc.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, webtest.ReadBody(t, res)
+}
+
+// The report pages: HTML typed into a report is shown as text on every
+// page; a fake image or a place outside the city is refused with a clear
+// error next to its field and the typed values kept, and nothing is made;
+// the staff pages refuse citizens; the map pages allow the tile host's
+// images and nothing more.
+func TestParticipationPages(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) {
+		d.Participation.MapTiles.URL = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+		d.Participation.MapTiles.Attribution = "Tiles example"
+	})
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	anna, _ := env.account(t, identity.RoleCitizen)
+	staffAcc, _ := env.account(t, identity.RoleCityStaff)
+	cit := webtest.NewPageClient(t, srv.URL)
+	if res := cit.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+
+	// The map pages allow images from the tile host, no wider.
+	res, _ := cit.Get("/reports/new")
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "img-src 'self' data: blob: https://*.tiles.example.org;") || strings.Contains(csp, " * ") {
+		t.Fatalf("report form CSP %q", csp)
+	}
+
+	// A fake image: the error sits by the photo field, the text is kept.
+	typed := map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "address": "Via <i>Roma</i> 1",
+		"description": "Hole <script>alert(1)</script> here", "public_name": "yes"}
+	res, body := postReport(t, cit, typed, []byte("GIF89a not really a photo"))
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-photo"`) ||
+		!strings.Contains(body, "Hole &lt;script&gt;alert(1)&lt;/script&gt; here") || !strings.Contains(body, `value="Via &lt;i&gt;Roma&lt;/i&gt; 1"`) ||
+		!strings.Contains(body, `value="pothole" selected`) || strings.Contains(body, "<script>alert(1)") {
+		t.Fatalf("fake image: %d\n%s", res.StatusCode, body)
+	}
+	// Naples is outside the city: the error sits by the place.
+	outside := map[string]string{"category": "pothole", "lat": "40.8518", "lon": "14.2681", "description": "A hole in Naples"}
+	res, body = postReport(t, cit, outside)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-place"`) || !strings.Contains(body, `value="40.8518"`) {
+		t.Fatalf("outside the city: %d\n%s", res.StatusCode, body)
+	}
+	if _, mine := cit.Get("/reports/mine"); strings.Contains(mine, "data-report=") {
+		t.Fatalf("a refused report was made:\n%s", mine)
+	}
+
+	// A good report, with HTML in its text, a real photo and an address.
+	res, _ = postReport(t, cit, typed, testPhoto(t))
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/reports/rep_") {
+		t.Fatalf("report: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	id := strings.TrimPrefix(strings.SplitN(res.Header.Get("Location"), "?", 2)[0], "/reports/")
+
+	staff := webtest.NewPageClient(t, srv.URL)
+	if res := staff.Login(staffAcc.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("staff login: %d", res.StatusCode)
+	}
+	anon := webtest.NewPageClient(t, srv.URL)
+	for _, page := range []struct {
+		pc   *webtest.PageClient
+		path string
+	}{{cit, "/reports/" + id}, {cit, "/reports/mine"}, {anon, "/reports"}, {anon, "/reports/" + id}, {staff, "/staff/reports"}, {staff, "/staff/reports/" + id}} {
+		res, body := page.pc.Get(page.path)
+		if res.StatusCode != http.StatusOK || strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<i>Roma") ||
+			!strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") && !strings.Contains(body, "Via &lt;i&gt;Roma&lt;/i&gt; 1") {
+			t.Fatalf("%s: %d, HTML not escaped or text missing\n%s", page.path, res.StatusCode, body)
+		}
+	}
+	// The public sees neither the pending photo nor the reporter's e-mail.
+	if _, body := anon.Get("/reports/" + id); strings.Contains(body, "/reports/photos/") || strings.Contains(body, anna.Email) {
+		t.Fatalf("public page shows a pending photo or personal data:\n%s", body)
+	}
+	photo := regexp.MustCompile(`/reports/photos/(pho_[A-Za-z0-9_-]+)/thumbnail`).FindStringSubmatch(func() string { _, b := staff.Get("/staff/reports/" + id); return b }())
+	if photo == nil {
+		t.Fatal("staff page shows no photo")
+	}
+	if res, _ := anon.Get("/reports/photos/" + photo[1]); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("pending photo to the public: %d", res.StatusCode)
+	}
+
+	// Staff pages refuse citizens and send visitors to log in.
+	for _, path := range []string{"/staff/reports", "/staff/reports/" + id, "/staff/reports/photos"} {
+		if res, _ := cit.Get(path); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("citizen on %s: %d", path, res.StatusCode)
+		}
+		if res, _ := anon.Get(path); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("visitor on %s: %d", path, res.StatusCode)
+		}
+	}
+	tok := cit.CSRF("/reports/" + id)
+	if res, _ := cit.Post("/staff/reports/"+id+"/status", url.Values{"csrf_token": {tok}, "status": {"fixed"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("citizen changing a status: %d", res.StatusCode)
+	}
+
+	// A rejection asks for confirmation first, and changes nothing until then.
+	stok := staff.CSRF("/staff/reports/" + id)
+	res, body = staff.Post("/staff/reports/"+id+"/status", url.Values{"csrf_token": {stok}, "status": {"rejected"}, "note": {"Not <b>ours</b>"}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "Not &lt;b&gt;ours&lt;/b&gt;") {
+		t.Fatalf("reject without confirmation: %d\n%s", res.StatusCode, body)
+	}
+	if _, body := anon.Get("/reports/" + id); !strings.Contains(body, `data-status="open"`) {
+		t.Fatalf("rejected before confirmation:\n%s", body)
+	}
+	res, _ = staff.Post("/staff/reports/"+id+"/status", url.Values{"csrf_token": {stok}, "status": {"rejected"}, "note": {"Not <b>ours</b>"}, "confirm": {"yes"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed rejection: %d", res.StatusCode)
+	}
+	if _, body := anon.Get("/reports/" + id); !strings.Contains(body, `data-status="rejected"`) || !strings.Contains(body, "Not &lt;b&gt;ours&lt;/b&gt;") {
+		t.Fatalf("after rejection:\n%s", body)
+	}
+
+	// Proposals: HTML in a title is text.
+	ptok := cit.CSRF("/proposals/new")
+	res, _ = cit.Post("/proposals", url.Values{"csrf_token": {ptok}, "title": {"More <em>benches</em>"}, "body": {"Benches along the Viale <b>Mellusi</b>, please."}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("proposal: %d", res.StatusCode)
+	}
+	for _, path := range []string{"/proposals", res.Header.Get("Location")} {
+		if res, body := anon.Get(path); res.StatusCode != http.StatusOK || strings.Contains(body, "<em>benches") || !strings.Contains(body, "More &lt;em&gt;benches&lt;/em&gt;") {
+			t.Fatalf("%s: %d\n%s", path, res.StatusCode, body)
+		}
+	}
+}

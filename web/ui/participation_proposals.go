@@ -1,0 +1,186 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/participation"
+)
+
+// proposalsData is the list of proposals.
+type proposalsData struct {
+	Proposals []participation.PublicProposal
+	Next      string
+}
+
+// handleProposals lists proposals, newest first; anyone may read them.
+func (p *participationPages) handleProposals(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	const limit = 50
+	ps, err := p.svc.Proposals(r.Context(), r.URL.Query().Get("before"), limit)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	d := proposalsData{Proposals: ps}
+	if len(ps) == limit {
+		d.Next = "/proposals?before=" + url.QueryEscape(ps[len(ps)-1].ID)
+	}
+	p.render(w, r, http.StatusOK, "participation_proposals", "proposals", d)
+}
+
+// proposalForm is the new proposal form, as typed.
+type proposalForm struct {
+	Values  map[string]string
+	Errors  map[string]string
+	Problem string
+}
+
+func (p *participationPages) renderProposalForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, err error) {
+	f := proposalForm{Values: values, Errors: map[string]string{}}
+	if err != nil {
+		msg := p.locale(r).ErrorText(err)
+		switch apperr.ReasonOf(err) {
+		case "bad_title":
+			f.Errors["title"] = msg
+		case "bad_body":
+			f.Errors["body"] = msg
+		default:
+			f.Problem = msg
+		}
+	}
+	p.render(w, r, status, "participation_proposal_new", "proposals", f)
+}
+
+func (p *participationPages) handleProposalForm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	p.renderProposalForm(w, r, http.StatusOK, map[string]string{}, nil)
+}
+
+// handleProposalCreate makes the citizen's proposal.
+func (p *participationPages) handleProposalCreate(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	values := map[string]string{"title": r.PostFormValue("title"), "body": r.PostFormValue("body"), "public_name": r.PostFormValue("public_name")}
+	pr, err := p.svc.CreateProposal(r.Context(), c, participation.NewProposal{Title: values["title"], Body: values["body"], PublicName: values["public_name"] == "yes"})
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Invalid {
+			p.renderProposalForm(w, r, http.StatusBadRequest, values, err)
+			return
+		}
+		p.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/proposals/"+pr.ID, http.StatusSeeOther)
+}
+
+// proposalPage is a proposal with its comments and what the caller may do.
+type proposalPage struct {
+	Proposal  participation.PublicProposal
+	Comments  []participation.PublicComment
+	Supports  bool
+	Following bool
+	Citizen   bool
+	Admin     bool
+	Values    map[string]string
+	Problem   string
+	Done      string
+}
+
+// handleProposal is a proposal's page.
+func (p *participationPages) handleProposal(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	p.showProposal(w, r, c, r.PathValue("id"), http.StatusOK, nil, nil)
+}
+
+func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string, problem error) {
+	ctx := r.Context()
+	pr, err := p.svc.Proposal(ctx, id)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	cs, err := p.svc.Comments(ctx, id, "", participation.MaxCommentPage)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	if values == nil {
+		values = map[string]string{}
+	}
+	d := proposalPage{Proposal: pr, Comments: cs, Citizen: c.Has(identity.RoleCitizen), Admin: c.Has(identity.RoleAdmin),
+		Values: values, Done: r.URL.Query().Get("done")}
+	if c.AccountID != "" {
+		if d.Supports, err = p.svc.Supports(ctx, c, id); err != nil {
+			p.pageError(w, r, err)
+			return
+		}
+		if d.Following, err = p.svc.Following(ctx, c, id); err != nil {
+			p.pageError(w, r, err)
+			return
+		}
+	}
+	if problem != nil {
+		d.Problem = p.locale(r).ErrorText(problem)
+	}
+	p.render(w, r, status, "participation_proposal", "proposals", d)
+}
+
+// proposalAction runs one action on a proposal and shows the proposal
+// again: with the problem and the typed text when the action is refused.
+func (p *participationPages) proposalAction(do func(r *http.Request, c identity.Caller, id string) error, done string, fields ...string) pageHandler {
+	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+		id := r.PathValue("id")
+		if err := do(r, c, id); err != nil {
+			if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict {
+				values := map[string]string{}
+				for _, f := range fields {
+					values[f] = r.PostFormValue(f)
+				}
+				p.showProposal(w, r, c, id, http.StatusBadRequest, values, err)
+				return
+			}
+			p.pageError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/proposals/"+id+"?done="+done, http.StatusSeeOther)
+	}
+}
+
+func (p *participationPages) handleSupport() pageHandler {
+	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
+		_, _, err := p.svc.Support(r.Context(), c, id)
+		return err
+	}, "supported")
+}
+
+func (p *participationPages) handleFollow() pageHandler {
+	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
+		return p.svc.Follow(r.Context(), c, id, r.PostFormValue("follow") == "yes")
+	}, "followed")
+}
+
+func (p *participationPages) handleComment() pageHandler {
+	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
+		_, err := p.svc.AddComment(r.Context(), c, id, r.PostFormValue("comment"))
+		return err
+	}, "commented", "comment")
+}
+
+func (p *participationPages) handleAnswer() pageHandler {
+	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
+		_, err := p.svc.Answer(r.Context(), c, id, r.PostFormValue("answer"))
+		return err
+	}, "answered", "answer")
+}
+
+// handleFlag reports a comment as abusive, then back to its proposal.
+func (p *participationPages) handleFlag(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	proposal := r.PostFormValue("proposal")
+	if err := p.svc.FlagComment(r.Context(), c, r.PathValue("id"), r.PostFormValue("reason")); err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	if back, ok := localPath("/proposals/" + url.PathEscape(proposal) + "?done=flagged"); ok && proposal != "" {
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/proposals", http.StatusSeeOther)
+}

@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/participation"
+)
+
+// reportsData is the public map and list of reports.
+type reportsData struct {
+	Category, Status, Contrada string
+	Categories, Contrade       []option
+	Statuses                   []string
+	Reports                    []reportRow
+	Next                       string
+	Map                        mapView
+	Problem                    string
+}
+
+// handleReports is the public map and list of reports, by category,
+// status and contrada: no personal data, approved photos only. The list
+// is the page; the map only enhances it.
+func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	const limit = 100
+	q := r.URL.Query()
+	l := p.locale(r)
+	d := reportsData{Category: q.Get("category"), Status: q.Get("status"), Contrada: q.Get("contrada"),
+		Categories: p.categoryOptions(l.Lang), Contrade: p.contradaOptions(), Statuses: participation.Statuses, Map: p.mapView()}
+	f := participation.PublicFilter{Contrada: d.Contrada, Before: q.Get("before"), Limit: limit}
+	if d.Category != "" {
+		f.Categories = []string{d.Category}
+	}
+	if d.Status != "" {
+		f.Statuses = []string{d.Status}
+	}
+	status := http.StatusOK
+	rs, err := p.svc.PublicReports(r.Context(), f)
+	if err != nil {
+		if apperr.CodeOf(err) != apperr.Invalid {
+			p.pageError(w, r, err)
+			return
+		}
+		status, d.Problem = http.StatusBadRequest, l.ErrorText(err)
+	}
+	for _, x := range rs {
+		d.Reports = append(d.Reports, p.row(l.Lang, x))
+	}
+	if len(rs) == limit {
+		nq := url.Values{"before": {rs[len(rs)-1].ID}}
+		for _, k := range []string{"category", "status", "contrada"} {
+			if v := q.Get(k); v != "" {
+				nq.Set(k, v)
+			}
+		}
+		d.Next = "/reports?" + nq.Encode()
+	}
+	p.render(w, r, status, "participation_reports", "reports", d)
+}
+
+// reportPage is one report: as the public sees it, or whole to its
+// reporter (history, photos awaiting moderation, the reopen form).
+type reportPage struct {
+	Report    reportRow
+	Own       bool
+	Staff     bool
+	Changes   []participation.Change
+	Photos    []participation.Photo
+	Created   bool
+	Reopened  bool
+	CanReopen bool
+	Reason    string
+	Problem   string
+	Map       mapView
+}
+
+// handleReport is a report's page.
+func (p *participationPages) handleReport(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	p.showReport(w, r, c, r.PathValue("id"), http.StatusOK, "", nil)
+}
+
+func (p *participationPages) showReport(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, reason string, problem error) {
+	l := p.locale(r)
+	d := reportPage{Created: r.URL.Query().Get("created") != "", Reopened: r.URL.Query().Get("reopened") != "", Reason: reason, Map: p.mapView()}
+	if problem != nil {
+		d.Problem = l.ErrorText(problem)
+	}
+	if c.AccountID != "" {
+		if v, err := p.svc.Report(r.Context(), c, id); err == nil && v.Report.ReporterID == c.AccountID {
+			d.Own, d.Report, d.Changes, d.Photos = true, p.ownRow(l.Lang, v.Report), v.Changes, v.Photos
+			d.CanReopen = v.Report.Status == participation.StatusFixed
+			d.Staff = isOfficeStaff(c, v.Report.OfficeID)
+			p.render(w, r, status, "participation_report", "reports", d)
+			return
+		}
+	}
+	pub, err := p.svc.PublicReport(r.Context(), id)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	d.Report = p.row(l.Lang, pub)
+	for _, ph := range pub.PhotoIDs {
+		d.Photos = append(d.Photos, participation.Photo{ID: ph, State: participation.PhotoApproved})
+	}
+	d.Staff = c.Has(identity.RoleAdmin) || len(c.Scopes(identity.RoleCityStaff)) > 0
+	p.render(w, r, status, "participation_report", "reports", d)
+}
+
+func isOfficeStaff(c identity.Caller, office string) bool {
+	return c.Has(identity.RoleAdmin) || c.HasIn(identity.RoleCityStaff, office)
+}

@@ -1,0 +1,238 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/participation"
+)
+
+// The offices' triage: a queue per office, oldest first; a report's page
+// with its history and the actions on it. Destructive actions (reject,
+// merge, hide a report's text or a photo) ask for confirmation first: the
+// form comes back as a confirmation page holding what was sent.
+
+// queueData is an office's queue.
+type queueData struct {
+	Office  string
+	Offices []option
+	Reports []queueRow
+	Pending int
+}
+
+type queueRow struct {
+	reportRow
+	Report participation.Report
+}
+
+// staffOffices lists the offices c works, as options (every office for an
+// administrator).
+func (p *participationPages) staffOffices(c identity.Caller, lang string) []option {
+	var out []option
+	for _, o := range p.svc.Catalogue().Offices {
+		if isOfficeStaff(c, o.ID) {
+			name := o.NameIT
+			if lang == "en" {
+				name = o.NameEN
+			}
+			out = append(out, option{o.ID, name})
+		}
+	}
+	return out
+}
+
+// handleQueue is an office's triage queue (?office=, the first the caller
+// works when absent), oldest first.
+func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := p.locale(r)
+	d := queueData{Office: r.URL.Query().Get("office"), Offices: p.staffOffices(c, l.Lang)}
+	if len(d.Offices) == 0 {
+		p.pageError(w, r, apperr.R(apperr.Forbidden, "not_office_staff", "Only city office staff may do this."))
+		return
+	}
+	if d.Office == "" {
+		d.Office = d.Offices[0].Value
+	}
+	rs, err := p.svc.Queue(r.Context(), c, d.Office, 200)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	for _, x := range rs {
+		d.Reports = append(d.Reports, queueRow{reportRow: p.ownRow(l.Lang, x), Report: x})
+	}
+	pending, err := p.svc.PendingPhotos(r.Context(), c, 0)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	d.Pending = len(pending)
+	p.render(w, r, http.StatusOK, "participation_queue", "staffreports", d)
+}
+
+// staffReportData is a report as its office's staff work it.
+type staffReportData struct {
+	View    participation.ReportView
+	Row     reportRow
+	Next    []string
+	Nearby  []participation.Nearby
+	Values  map[string]string
+	Problem string
+	Done    string
+	Map     mapView
+}
+
+// handleStaffReport is a report's page for its office's staff.
+func (p *participationPages) handleStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	p.showStaffReport(w, r, c, r.PathValue("id"), http.StatusOK, nil, nil)
+}
+
+func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string, problem error) {
+	l := p.locale(r)
+	v, err := p.svc.Report(r.Context(), c, id)
+	if err == nil && !isOfficeStaff(c, v.Report.OfficeID) {
+		err = apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of this report's office may do this.")
+	}
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	near, err := p.svc.NearbyReports(r.Context(), c, id)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	if values == nil {
+		values = map[string]string{}
+	}
+	d := staffReportData{View: v, Row: p.ownRow(l.Lang, v.Report), Next: participation.NextStatuses(v.Report.Status), Nearby: near,
+		Values: values, Done: r.URL.Query().Get("done"), Map: p.mapView()}
+	if problem != nil {
+		d.Problem = l.ErrorText(problem)
+	}
+	p.render(w, r, status, "participation_staff_report", "staffreports", d)
+}
+
+// confirmData is a destructive action to confirm: the form to post again
+// with confirm=yes, its fields, and what it will do.
+type confirmData struct {
+	Action  string
+	Fields  [][2]string
+	Message string
+	Back    string
+}
+
+// confirmed reports whether the form was confirmed; if not, it shows the
+// confirmation page and the caller stops.
+func (p *participationPages) confirmed(w http.ResponseWriter, r *http.Request, message, back string) bool {
+	if r.PostFormValue("confirm") == "yes" {
+		return true
+	}
+	d := confirmData{Action: r.URL.Path, Message: message, Back: back}
+	keys := make([]string, 0, len(r.PostForm))
+	for k := range r.PostForm {
+		if k != csrfField && k != "confirm" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		d.Fields = append(d.Fields, [2]string{k, r.PostFormValue(k)})
+	}
+	p.render(w, r, http.StatusOK, "participation_confirm", "staffreports", d)
+	return false
+}
+
+// staffDone sends staff back to the report after an action.
+func staffDone(w http.ResponseWriter, r *http.Request, id, done string) {
+	http.Redirect(w, r, "/staff/reports/"+id+"?done="+url.QueryEscape(done), http.StatusSeeOther)
+}
+
+// handleStatus changes a report's status with a public note; a rejection
+// is confirmed first.
+func (p *participationPages) handleStatus(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id, status, note := r.PathValue("id"), r.PostFormValue("status"), r.PostFormValue("note")
+	l := p.locale(r)
+	if status == participation.StatusRejected && note != "" && !p.confirmed(w, r, l.T("part.confirm.reject"), "/staff/reports/"+id) {
+		return
+	}
+	if _, err := p.svc.ChangeStatus(r.Context(), c, id, status, note); err != nil {
+		p.staffFormError(w, r, c, id, map[string]string{"status": status, "note": note}, err)
+		return
+	}
+	staffDone(w, r, id, "status")
+}
+
+// staffFormError shows the staff report again with the form's values and
+// the problem, or the error page for what no form can fix.
+func (p *participationPages) staffFormError(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, values map[string]string, err error) {
+	if apperr.CodeOf(err) == apperr.Invalid || apperr.CodeOf(err) == apperr.Conflict {
+		p.showStaffReport(w, r, c, id, http.StatusBadRequest, values, err)
+		return
+	}
+	p.pageError(w, r, err)
+}
+
+// handleMerge marks a report a duplicate of another, after confirmation.
+func (p *participationPages) handleMerge(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id, into, note := r.PathValue("id"), r.PostFormValue("into"), r.PostFormValue("merge_note")
+	if into == "" {
+		p.staffFormError(w, r, c, id, map[string]string{"merge_note": note}, apperr.R(apperr.Invalid, "merge_target_missing", "Choose the report to merge into."))
+		return
+	}
+	if !p.confirmed(w, r, p.locale(r).T("part.confirm.merge", into), "/staff/reports/"+id) {
+		return
+	}
+	if _, err := p.svc.Merge(r.Context(), c, id, into, note); err != nil {
+		p.staffFormError(w, r, c, id, map[string]string{"into": into, "merge_note": note}, err)
+		return
+	}
+	staffDone(w, r, id, "merged")
+}
+
+// handleRedact hides a report's text and name from the public (after
+// confirmation), or shows them again.
+func (p *participationPages) handleRedact(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id, hide := r.PathValue("id"), r.PostFormValue("hide") == "yes"
+	if hide && !p.confirmed(w, r, p.locale(r).T("part.confirm.redact"), "/staff/reports/"+id) {
+		return
+	}
+	if _, err := p.svc.Redact(r.Context(), c, id, hide); err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	staffDone(w, r, id, "redacted")
+}
+
+// handleModeratePhoto approves or hides a photo (hiding after
+// confirmation) and goes back to where it was asked (a report or the
+// photo queue).
+func (p *participationPages) handleModeratePhoto(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	state := r.PostFormValue("state")
+	back, ok := localPath(r.PostFormValue("back"))
+	if !ok {
+		back = "/staff/reports/photos"
+	}
+	if state == participation.PhotoHidden && !p.confirmed(w, r, p.locale(r).T("part.confirm.hide_photo"), back) {
+		return
+	}
+	if err := p.svc.ModeratePhoto(r.Context(), c, r.PathValue("id"), state); err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// handlePendingPhotos lists photos awaiting moderation in the caller's
+// offices, oldest first.
+func (p *participationPages) handlePendingPhotos(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ps, err := p.svc.PendingPhotos(r.Context(), c, 100)
+	if err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	p.render(w, r, http.StatusOK, "participation_photos", "staffreports", ps)
+}
