@@ -17,6 +17,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/participation"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
@@ -35,6 +36,8 @@ type Services struct {
 	Wallet   *wallet.Service
 	Vouchers *vouchers.Service
 	Theatre  *ticketing.Service
+	// Participation, when set, gets a few reports and proposals.
+	Participation *participation.Service
 }
 
 // Result says what was seeded, for the caller that seeds other domains.
@@ -72,6 +75,10 @@ var people = []person{
 	{"city admin", "comune@demo.cityhub.test", "Anna Ferrara", func(string, string) []identity.Grant {
 		return []identity.Grant{{Role: identity.RoleAdmin}}
 	}},
+	// Staff of the roads office, who triage potholes and road signs.
+	{"city staff", "strade@demo.cityhub.test", "Marco Iannace", func(string, string) []identity.Grant {
+		return []identity.Grant{{Role: identity.RoleCityStaff, Scope: "roads"}}
+	}},
 }
 
 var shops = []vouchers.Shop{
@@ -101,7 +108,7 @@ func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
 		return Result{}, err
 	}
 	res := Result{Admin: admin}
-	for _, p := range people[:4] {
+	for _, p := range append(people[:4:4], people[5:]...) {
 		c, err := ensurePerson(ctx, s.Identity, p, shopIDs[0], venueID, passwords)
 		if err != nil {
 			return Result{}, err
@@ -124,6 +131,11 @@ func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("demo credit: %w", err)
+	}
+	if s.Participation != nil {
+		if err := ensureParticipation(ctx, s.Participation, res.Citizen); err != nil {
+			return Result{}, err
+		}
 	}
 	if err := savePasswords(dataDir, passwords); err != nil {
 		return Result{}, err
@@ -310,6 +322,43 @@ func savePasswords(dir string, m map[string]string) error {
 	}
 	if err := os.WriteFile(filepath.Join(dir, LoginsFile), b, 0o600); err != nil {
 		return fmt.Errorf("write demo logins: %w", err)
+	}
+	return nil
+}
+
+// demoReports are the citizen's reports: idempotency keys make a second
+// start find them instead of making more.
+var demoReports = []participation.NewReport{
+	{Category: "pothole", Located: true, Lat: 41.13160, Lon: 14.78020, Description: "Buca profonda davanti all'Arco di Traiano, pericolosa per gli scooter.", Address: "Via Traiano"},
+	{Category: "pothole", Located: true, Lat: 41.13190, Lon: 14.78060, Description: "Un'altra buca a pochi metri dall'Arco, sul lato della farmacia."},
+	{Category: "lighting", Located: true, Lat: 41.13950, Lon: 14.76400, Description: "Lampione spento da una settimana in Viale Principe di Napoli.", PublicName: true},
+	{Category: "rubbish", Address: "Contrada Pezzapiana, vicino alla fermata del bus", Description: "Rifiuti ingombranti abbandonati a bordo strada."},
+}
+
+var demoProposals = []participation.NewProposal{
+	{Title: "Più panchine lungo il Corso Garibaldi", Body: "Chi passeggia o aspetta l'autobus sul Corso non trova dove sedersi: proponiamo panchine ogni cento metri.", PublicName: true},
+	{Title: "Una pista ciclabile fino alla stazione", Body: "Collegare il centro storico alla stazione centrale con una pista ciclabile protetta, per chi usa le bici condivise."},
+}
+
+// ensureParticipation gives the demo citizen a few reports and the city a
+// few proposals, once.
+func ensureParticipation(ctx context.Context, p *participation.Service, citizen identity.Caller) error {
+	for i, n := range demoReports {
+		if _, _, err := p.SubmitReportWithKey(ctx, citizen, fmt.Sprintf("demo-report-%d", i+1), n); err != nil {
+			return fmt.Errorf("demo report: %w", err)
+		}
+	}
+	existing, err := p.Proposals(ctx, "", 1)
+	if err != nil {
+		return fmt.Errorf("list proposals: %w", err)
+	}
+	if len(existing) > 0 {
+		return nil
+	}
+	for _, n := range demoProposals {
+		if _, err := p.CreateProposal(ctx, citizen, n); err != nil {
+			return fmt.Errorf("demo proposal: %w", err)
+		}
 	}
 	return nil
 }

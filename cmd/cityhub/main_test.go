@@ -104,7 +104,7 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 	if !regexp.MustCompile(`cityhub demo: open http://127\.0\.0\.1:\d+`).MatchString(out) {
 		t.Errorf("demo did not print its URL:\n%s", out)
 	}
-	for _, role := range []string{"citizen", "merchant staff", "door staff", "mobility operator", "city admin"} {
+	for _, role := range []string{"citizen", "merchant staff", "door staff", "mobility operator", "city admin", "city staff"} {
 		if !regexp.MustCompile(`(?m)^\s+` + role + `\s+\S+@\S+\s+password: demo-\w+$`).MatchString(out) {
 			t.Errorf("demo did not print a login for %s:\n%s", role, out)
 		}
@@ -130,6 +130,18 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&perfs); err != nil || resp.StatusCode != http.StatusOK || len(perfs.Performances) != 2 {
 		t.Errorf("GET /api/v1/performances = %d %+v %v, want the 2 demo performances", resp.StatusCode, perfs, err)
+	}
+	resp.Body.Close()
+	// The demo citizen's reports are on the public list.
+	var reports struct {
+		Reports []json.RawMessage `json:"reports"`
+	}
+	resp, err = http.Get(url + "/api/v1/reports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&reports); err != nil || len(reports.Reports) != 4 {
+		t.Errorf("GET /api/v1/reports = %d reports (%v), want the 4 demo reports", len(reports.Reports), err)
 	}
 	resp.Body.Close()
 	// The demo door staff work at the demo theatre.

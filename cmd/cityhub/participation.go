@@ -23,6 +23,7 @@ func (h *hub) newParticipation() (web.Participation, error) {
 		return web.Participation{}, fmt.Errorf("set up participation: %w", err)
 	}
 	svc.SendMail(h.composer)
+	h.parts = svc
 	return web.Participation{
 		Service:  svc,
 		Photos:   photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},

@@ -14,6 +14,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/mail"
 	"cityhub/outbox"
+	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
@@ -41,6 +42,7 @@ type hub struct {
 	tickets  *ticketing.Service
 	cardpay  *cardpay.Service
 	outbox   *outbox.Service
+	parts    *participation.Service
 	// composer writes the hub's e-mails; each service that sends one
 	// enqueues it in the outbox with the change that causes it.
 	composer *mail.Composer
@@ -248,7 +250,7 @@ func (h *hub) close() {
 
 // seedDemo loads the demo data (idempotent) and returns the logins to print.
 func (h *hub) seedDemo(ctx context.Context, stdout io.Writer) ([]demoLogin, error) {
-	res, err := demo.Seed(ctx, demo.Services{Identity: h.identity, Wallet: h.wallet, Vouchers: h.vouchers, Theatre: h.tickets}, h.cfg.DataDir)
+	res, err := demo.Seed(ctx, demo.Services{Identity: h.identity, Wallet: h.wallet, Vouchers: h.vouchers, Theatre: h.tickets, Participation: h.parts}, h.cfg.DataDir)
 	if err != nil {
 		return nil, err
 	}
