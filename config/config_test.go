@@ -94,6 +94,9 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"tiny photos":        {"CITYHUB_PHOTO_MAX_BYTES": "1000"},
 		"gigapixel photos":   {"CITYHUB_PHOTO_MAX_PIXELS": "1000000000"},
 		"60 MP photos":       {"CITYHUB_PHOTO_MAX_PIXELS": "60000000"},
+		"tiles without xyz":  {"CITYHUB_MAP_TILES_URL": "https://tiles.example.org/map.png"},
+		"tiles not http":     {"CITYHUB_MAP_TILES_URL": "javascript:{z}{x}{y}"},
+		"tiles host quoted":  {"CITYHUB_MAP_TILES_URL": "https://a';b/{z}/{x}/{y}.png"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)
