@@ -27,6 +27,7 @@ import (
 	"cityhub/mobility"
 	"cityhub/outbox"
 	"cityhub/participation"
+	"cityhub/oidclogin"
 	"cityhub/photo"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
@@ -68,6 +69,10 @@ type Deps struct {
 	Identity *identity.Service
 	// Keys is the hub's keyring, published at /.well-known/jwks.json.
 	Keys *keyring.Keyring
+	// OIDC is the city's SPID/CIE gateway; nil: no SPID/CIE login.
+	// OIDCLabel names its button on the login page.
+	OIDC      *oidclogin.RP
+	OIDCLabel string
 
 	// Wallet is the citizens' wallet and the ledger; when nil, the wallet routes are off.
 	Wallet *wallet.Service
@@ -172,6 +177,10 @@ func New(d Deps) *Server {
 	if d.Identity != nil {
 		ud.Accounts = d.Identity
 		ud.Export = func(ctx context.Context, id string) (any, error) { return d.Identity.Export(ctx, id) }
+		ud.AccountFlows = d.Identity
+		if d.OIDC != nil {
+			ud.OIDC, ud.OIDCLabel = d.OIDC, d.OIDCLabel
+		}
 	}
 	if d.Wallet != nil {
 		ud.Wallet = d.Wallet

@@ -152,6 +152,11 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
+	// SPID/CIE: the city's OpenID Connect gateway, when configured.
+	rp, err := newOIDC(cfg, log.With(slog.String("component", "oidc")))
+	if err != nil {
+		return nil, err
+	}
 	h.server = web.New(web.Deps{
 		Log:       log,
 		PublicURL: cfg.PublicURL,
@@ -164,6 +169,8 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Answers:              db.Answers(),
 		Identity:             h.identity,
 		Keys:                 h.keys,
+		OIDC:                 rp,
+		OIDCLabel:            cfg.OIDCLabel,
 		Vouchers:             h.vouchers,
 		Wallet:               h.wallet,
 		Payments:             h.payments,

@@ -12,6 +12,27 @@ type loginForm struct {
 	Email string
 	Next  string
 	Error string
+	// Notice names what brought the person here (an address confirmed, a
+	// password reset), a key of loginNotices.
+	Notice string
+	// Unverified: the password was right but the address was never
+	// confirmed; the page offers a new link.
+	Unverified bool
+	// Signup links sign-up and the forgotten password; OIDCLabel, when
+	// set, shows the SPID/CIE button.
+	Signup    bool
+	OIDCLabel string
+}
+
+// loginNotices are the notices /login?notice= may show.
+var loginNotices = map[string]bool{"verified": true, "email_changed": true, "password_reset": true, "password_changed": true}
+
+func (s *site) newLoginForm(r *http.Request, email, next string) loginForm {
+	f := loginForm{Email: email, Next: next, Signup: s.signupOpen, OIDCLabel: s.oidcLabel}
+	if n := r.URL.Query().Get("notice"); loginNotices[n] {
+		f.Notice = n
+	}
+	return f
 }
 
 // handleLoginPage shows the sign-in form; a signed-in person goes straight on.
@@ -24,7 +45,7 @@ func (s *homePages) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", "login", loginForm{Next: next})
+	s.render(w, r, http.StatusOK, "login", "login", s.newLoginForm(r, "", next))
 }
 
 // handleLogin opens a page session from email and password and sets the
@@ -33,7 +54,7 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
 	next, _ := localPath(r.PostFormValue("next"))
-	form := loginForm{Email: email, Next: next}
+	form := s.newLoginForm(r, email, next)
 	l := s.locale(r)
 	if email == "" || password == "" {
 		form.Error = l.T("login.missing")
@@ -49,6 +70,9 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 		switch apperr.CodeOf(err) {
 		case apperr.Unauthenticated, apperr.NotFound, apperr.Invalid:
 			form.Error = l.T("login.wrong")
+			if apperr.ReasonOf(err) == "email_not_verified" && s.signupOpen {
+				form.Error, form.Unverified = l.T("account.login.unverified"), true
+			}
 			s.render(w, r, http.StatusUnauthorized, "login", "login", form)
 		case apperr.RateLimited:
 			httpx.SetRetryAfter(w, err)

@@ -145,6 +145,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /theatre/orders/{id}/cancel", page(t.handleOrderCancelPage, citizen))
 		mux.Handle("POST /theatre/orders/{id}/cancel", action(t.handleOrderCancel, citizen))
 	}
+	// Accounts: sign-up, e-mailed links, password, address, SPID/CIE
+	// (account.go).
+	u.registerAccounts(mux)
 
 	// The e-mail outbox (administrators).
 	if o := u.outbox; o != nil {

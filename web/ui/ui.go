@@ -56,6 +56,15 @@ type Deps struct {
 	Participation *participation.Service
 	Photos        photo.Limits
 	MapTiles      MapTiles
+
+	// AccountFlows runs sign-up, the e-mailed links, the password and
+	// address changes and the SPID/CIE logins (identity.Service); nil, or
+	// no Accounts: no account pages.
+	AccountFlows AccountFlows
+	// OIDC is the city's SPID/CIE gateway (oidclogin.RP); nil: no SPID/CIE
+	// button. OIDCLabel names the button (CITYHUB_OIDC_LABEL).
+	OIDC      ExternalLogin
+	OIDCLabel string
 }
 
 // UI serves the pages: the shared site (templates, sessions, errors) and
@@ -70,6 +79,7 @@ type UI struct {
 	outbox    *outboxPages
 	pay       *payPages
 	parts     *participationPages
+	accounts  *accountPages
 }
 
 // New parses the embedded views, catalogues and static files and builds the
@@ -112,6 +122,16 @@ func New(d Deps) *UI {
 	if d.Participation != nil {
 		u.parts = newParticipationPages(s, d.Participation, d.Photos, d.MapTiles)
 	}
+	if d.AccountFlows != nil && d.Accounts != nil {
+		u.accounts = &accountPages{site: s, flows: d.AccountFlows, oidc: d.OIDC, oidcLabel: d.OIDCLabel}
+		if u.accounts.oidcLabel == "" {
+			u.accounts.oidcLabel = "SPID / CIE"
+		}
+		s.signupOpen, s.oidcLabel = true, ""
+		if d.OIDC != nil {
+			s.oidcLabel = u.accounts.oidcLabel
+		}
+	}
 	return u
 }
 
@@ -124,6 +144,11 @@ type site struct {
 	zone     *time.Location
 	accounts PageAccounts
 	pages    *pages
+	// signupOpen: the account pages are on, and the login page links to
+	// sign-up and the forgotten password; oidcLabel, when set, shows the
+	// SPID/CIE button there.
+	signupOpen bool
+	oidcLabel  string
 }
 
 // homePages are everyone's pages: home, sign-in, language, wallet, privacy,

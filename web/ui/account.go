@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/web/httpx"
+)
+
+// The account pages: sign-up with a verification e-mail, the confirmation
+// link, the forgotten password, the signed-in account page (password,
+// e-mail address, SPID/CIE connection) and the SPID/CIE login through the
+// city's OpenID Connect provider. identity keeps every rule; the pages ask
+// and show, and none of them tells whether an address has an account.
+
+// AccountFlows is what the account pages ask of identity; identity.Service
+// implements it.
+type AccountFlows interface {
+	Account(ctx context.Context, id string) (identity.Account, error)
+	SignUp(ctx context.Context, n identity.NewAccount) error
+	ResendVerification(ctx context.Context, email string) error
+	ConfirmEmail(ctx context.Context, token string) (identity.Account, error)
+	RequestPasswordReset(ctx context.Context, email string) error
+	ResetPassword(ctx context.Context, token, newPassword string) error
+	ChangePassword(ctx context.Context, c identity.Caller, current, next, ip string) error
+	RequestEmailChange(ctx context.Context, c identity.Caller, password, newEmail, ip string) error
+	StartExternalSession(ctx context.Context, ext identity.ExternalIdentity) (token string, c identity.Caller, created bool, err error)
+	LinkFiscalCode(ctx context.Context, c identity.Caller, ext identity.ExternalIdentity) (identity.Account, error)
+}
+
+// ExternalLogin is the city's SPID/CIE gateway, an OpenID Connect
+// provider; oidclogin.RP implements it.
+type ExternalLogin interface {
+	// Start gives the provider's URL and the flow value the page keeps in
+	// a cookie until the callback.
+	Start(ctx context.Context) (redirectURL, flowState string, err error)
+	// Finish checks the callback's query against the flow value and
+	// returns what the provider asserted.
+	Finish(ctx context.Context, flowState string, query url.Values) (identity.ExternalIdentity, error)
+	// SealIdentity and OpenIdentity keep an asserted identity in a cookie
+	// while the person proves the password of the account its e-mail names.
+	SealIdentity(ext identity.ExternalIdentity) (string, error)
+	OpenIdentity(v string) (identity.ExternalIdentity, error)
+}
+
+// accountPages are the account pages.
+type accountPages struct {
+	*site
+	flows AccountFlows
+	// oidc is nil when no SPID/CIE provider is configured; oidcLabel names
+	// its button.
+	oidc      ExternalLogin
+	oidcLabel string
+}
+
+func init() {
+	pageViews = append(pageViews, "account_signup", "account_sent", "account_confirm", "account_token", "account_forgot",
+		"account_reset", "account", "account_oidc_link", "account_oidc_error")
+}
+
+// registerAccounts adds the account routes. Forms are CSRF-protected like
+// every other; the pages before sign-in carry a token tied to the browser.
+func (u *UI) registerAccounts(mux *http.ServeMux) {
+	a := u.accounts
+	if a == nil {
+		return
+	}
+	s := a.site
+	get := func(h http.HandlerFunc) http.Handler { return httpx.Secured(h) }
+	post := func(h http.HandlerFunc) http.Handler { return httpx.Secured(s.csrfProtected(h)) }
+	mux.Handle("GET /signup", get(a.handleSignupPage))
+	mux.Handle("POST /signup", post(a.handleSignup))
+	mux.Handle("GET /signup/sent", get(a.handleSignupSent))
+	mux.Handle("POST /account/verify/resend", post(a.handleResend))
+	mux.Handle("GET "+pathConfirm, get(a.handleConfirmPage))
+	mux.Handle("POST "+pathConfirm, post(a.handleConfirm))
+	mux.Handle("GET "+pathForgot, get(a.handleForgotPage))
+	mux.Handle("POST "+pathForgot, post(a.handleForgot))
+	mux.Handle("GET /password/forgot/sent", get(a.handleForgotSent))
+	mux.Handle("GET "+pathReset, get(a.handleResetPage))
+	mux.Handle("POST "+pathReset, post(a.handleReset))
+	mux.Handle("GET /account", httpx.Secured(s.signedIn(a.handleAccountPage)))
+	mux.Handle("POST /account/password", s.pageAction(a.handleChangePassword))
+	mux.Handle("POST /account/email", s.pageAction(a.handleChangeEmail))
+	if a.oidc != nil {
+		mux.Handle("POST "+pathOIDCStart, post(a.handleOIDCStart))
+		mux.Handle("POST /account/spid", s.pageAction(a.handleOIDCLinkStart))
+		mux.Handle("GET "+pathOIDCCallback, get(a.handleOIDCCallback))
+		mux.Handle("GET "+pathOIDCLink, get(a.handleOIDCLinkPage))
+		mux.Handle("POST "+pathOIDCLink, post(a.handleOIDCLink))
+	}
+}
+
+// field is one input of an account form, with its label, hint and error
+// next to it and the value the person typed.
+type field struct {
+	ID, Name, Type, Label, Hint, Error, Value, Autocomplete string
+}
+
+// input builds a field; the label is the catalogue's account.f.<name>.
+func input(l *locale, name, typ, autocomplete, value string) field {
+	f := field{ID: "f-" + name, Name: name, Type: typ, Label: l.T("account.f." + name), Value: value, Autocomplete: autocomplete}
+	if l.Has("account.h." + name) {
+		f.Hint = l.T("account.h." + name)
+	}
+	return f
+}
+
+// accountReasonField says which field an identity error is about, so the message
+// goes next to it.
+var accountReasonField = map[string]string{
+	"bad_email": "email", "bad_name": "name", "bad_locale": "locale", "weak_password": "password", "bad_password": "password",
+	"wrong_password": "current", "same_email": "new_email",
+}
+
+// problemText is the message for err in l: the catalogue's, by reason.
+func problemText(l *locale, err error) string { return l.ErrorText(err) }
+
+// formProblem shows err next to its field among fields (or, for a field
+// not in the form, returns it for the form's top); ok is false when err is
+// not a mistake of the form (then the caller shows the error page).
+func formProblem(l *locale, err error, fields []*field) (top string, ok bool) {
+	switch apperr.CodeOf(err) {
+	case apperr.Invalid, apperr.RateLimited, apperr.Conflict:
+	default:
+		return "", false
+	}
+	name := accountReasonField[apperr.ReasonOf(err)]
+	for _, f := range fields {
+		if f.Name == name || (name == "password" && f.Name == "new_password") {
+			f.Error = problemText(l, err)
+			return "", true
+		}
+	}
+	return problemText(l, err), true
+}
+
+// problemStatus is the status a form shown again with err answers.
+func problemStatus(err error) int {
+	if apperr.CodeOf(err) == apperr.RateLimited {
+		return http.StatusTooManyRequests
+	}
+	return http.StatusBadRequest
+}

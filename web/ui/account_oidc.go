@@ -1,0 +1,208 @@
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/web/httpx"
+)
+
+// The SPID/CIE login. The login page's button posts to pathOIDCStart,
+// which sends the browser to the provider with the flow (state, nonce,
+// PKCE verifier, sealed by oidclogin) in a short-lived cookie; the provider
+// sends it back to pathOIDCCallback, registered there as the redirect URI.
+//
+// The cookies are HttpOnly, SameSite=Lax (the provider's redirect back is
+// a top-level GET, which Lax lets through) and limited to /login/oidc.
+
+const (
+	pathOIDCStart    = "/login/oidc"
+	pathOIDCCallback = "/login/oidc/callback"
+	pathOIDCLink     = "/login/oidc/link"
+	oidcFlowCookie   = "cityhub_oidc_flow"
+	oidcLinkCookie   = "cityhub_oidc_link"
+	oidcCookieAge    = 600
+)
+
+// The flow cookie says what the login is for: signing in, or connecting
+// SPID/CIE to the signed-in account from its page.
+const (
+	oidcModeLogin = "login"
+	oidcModeLink  = "link"
+)
+
+func (a *accountPages) setOIDCCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: pathOIDCStart, MaxAge: maxAge,
+		HttpOnly: true, Secure: a.secureCookies(r), SameSite: http.SameSiteLaxMode})
+}
+
+func (a *accountPages) startOIDC(w http.ResponseWriter, r *http.Request, mode string) {
+	to, flow, err := a.oidc.Start(r.Context())
+	if err != nil {
+		a.oidcError(w, r, err)
+		return
+	}
+	a.setOIDCCookie(w, r, oidcFlowCookie, mode+"."+flow, oidcCookieAge)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// handleOIDCStart is the login page's SPID/CIE button.
+func (a *accountPages) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
+	a.startOIDC(w, r, oidcModeLogin)
+}
+
+// handleOIDCLinkStart is the account page's "connect SPID/CIE" button:
+// the person is signed in with the password, and the SPID/CIE login that
+// follows proves the other half.
+func (a *accountPages) handleOIDCLinkStart(w http.ResponseWriter, r *http.Request, _ identity.Caller) {
+	a.startOIDC(w, r, oidcModeLink)
+}
+
+// oidcErrorPage says why a SPID/CIE login did not complete.
+type oidcErrorPage struct {
+	Message string
+	Status  int
+}
+
+// oidcError shows a failed SPID/CIE login with the way to start again: a
+// refusal of the provider, a state that does not match, an expired flow,
+// an account conflict. Internal errors are logged and shown as such.
+func (a *accountPages) oidcError(w http.ResponseWriter, r *http.Request, err error) {
+	status := httpx.StatusFor(err)
+	switch apperr.CodeOf(err) {
+	case apperr.Unauthenticated, apperr.Invalid, apperr.Conflict:
+		status = http.StatusBadRequest
+	case apperr.Internal:
+		a.log.ErrorContext(r.Context(), "spid/cie login failed", slog.Any("error", err))
+	}
+	a.render(w, r, status, "account_oidc_error", "login", oidcErrorPage{Message: a.locale(r).ErrorText(err), Status: status})
+}
+
+var errOIDCNoFlow = apperr.R(apperr.Unauthenticated, "oidc_flow", "The login took too long or was started elsewhere.")
+
+// handleOIDCCallback completes the login the provider sends back: the
+// flow must match (oidclogin checks state, code, ID token and nonce), then
+// identity finds or makes the account by the fiscal code. When the e-mail
+// claim names an account made with a password, the identity waits in a
+// sealed cookie for that password (handleOIDCLinkPage).
+func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(oidcFlowCookie)
+	// One flow, one callback: the cookie goes whatever happens next.
+	a.setOIDCCookie(w, r, oidcFlowCookie, "", -1)
+	if err != nil {
+		a.oidcError(w, r, errOIDCNoFlow)
+		return
+	}
+	mode, flow, _ := strings.Cut(c.Value, ".")
+	if mode != oidcModeLogin && mode != oidcModeLink {
+		a.oidcError(w, r, errOIDCNoFlow)
+		return
+	}
+	ext, err := a.oidc.Finish(r.Context(), flow, r.URL.Query())
+	if err != nil {
+		a.oidcError(w, r, err)
+		return
+	}
+	if mode == oidcModeLink {
+		caller, ok := a.pageCaller(r)
+		if !ok {
+			a.oidcError(w, r, apperr.E(apperr.Unauthenticated, "sign in first"))
+			return
+		}
+		if _, err := a.flows.LinkFiscalCode(r.Context(), caller, ext); err != nil {
+			a.oidcError(w, r, err)
+			return
+		}
+		http.Redirect(w, r, "/account?done=linked", http.StatusSeeOther)
+		return
+	}
+	token, caller, _, err := a.flows.StartExternalSession(r.Context(), ext)
+	if apperr.ReasonOf(err) == "link_required" {
+		sealed, serr := a.oidc.SealIdentity(ext)
+		if serr != nil {
+			a.oidcError(w, r, serr)
+			return
+		}
+		a.setOIDCCookie(w, r, oidcLinkCookie, sealed, oidcCookieAge)
+		http.Redirect(w, r, pathOIDCLink, http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		a.oidcError(w, r, err)
+		return
+	}
+	a.setCookie(w, r, httpx.SessionCookie, token, 0)
+	http.Redirect(w, r, homeOf(caller), http.StatusSeeOther)
+}
+
+// oidcLinkPage asks the password of the account the SPID/CIE e-mail names.
+type oidcLinkPage struct {
+	Email    string
+	Password field
+	Error    string
+	Label    string
+}
+
+// pendingIdentity is the identity waiting for a password, from its cookie.
+func (a *accountPages) pendingIdentity(r *http.Request) (identity.ExternalIdentity, error) {
+	c, err := r.Cookie(oidcLinkCookie)
+	if err != nil {
+		return identity.ExternalIdentity{}, errOIDCNoFlow
+	}
+	return a.oidc.OpenIdentity(c.Value)
+}
+
+func (a *accountPages) handleOIDCLinkPage(w http.ResponseWriter, r *http.Request) {
+	ext, err := a.pendingIdentity(r)
+	if err != nil {
+		a.oidcError(w, r, err)
+		return
+	}
+	l := a.locale(r)
+	a.render(w, r, http.StatusOK, "account_oidc_link", "login", oidcLinkPage{Email: ext.Email, Label: a.oidcLabel,
+		Password: input(l, "password", "password", "current-password", "")})
+}
+
+// handleOIDCLink logs in with the password of the account the SPID/CIE
+// e-mail names and connects the fiscal code to it: the person proved both.
+// The password check counts as a login (limits included).
+func (a *accountPages) handleOIDCLink(w http.ResponseWriter, r *http.Request) {
+	ext, err := a.pendingIdentity(r)
+	if err != nil {
+		a.oidcError(w, r, err)
+		return
+	}
+	l := a.locale(r)
+	p := oidcLinkPage{Email: ext.Email, Label: a.oidcLabel, Password: input(l, "password", "password", "current-password", "")}
+	token, caller, err := a.accounts.StartSession(r.Context(), ext.Email, r.PostFormValue("password"), httpx.ClientIP(r))
+	if err != nil {
+		switch apperr.CodeOf(err) {
+		case apperr.Unauthenticated, apperr.Invalid:
+			p.Password.Error = l.T("account.oidc.link_wrong")
+			if apperr.ReasonOf(err) == "email_not_verified" {
+				p.Password.Error = l.T("account.login.unverified")
+			}
+			a.render(w, r, http.StatusUnauthorized, "account_oidc_link", "login", p)
+		case apperr.RateLimited:
+			httpx.SetRetryAfter(w, err)
+			p.Error = l.T("login.rate_limited")
+			a.render(w, r, http.StatusTooManyRequests, "account_oidc_link", "login", p)
+		default:
+			a.pageError(w, r, err)
+		}
+		return
+	}
+	if _, err := a.flows.LinkFiscalCode(r.Context(), caller, ext); err != nil {
+		// The password was right: the session stays, the link failed.
+		a.setCookie(w, r, httpx.SessionCookie, token, 0)
+		a.setOIDCCookie(w, r, oidcLinkCookie, "", -1)
+		a.oidcError(w, r, err)
+		return
+	}
+	a.setCookie(w, r, httpx.SessionCookie, token, 0)
+	a.setOIDCCookie(w, r, oidcLinkCookie, "", -1)
+	http.Redirect(w, r, "/account?done=linked", http.StatusSeeOther)
+}

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mail"
+	"cityhub/web/httpx"
+)
+
+// The links in the account e-mails point at these pages (package mail).
+const (
+	pathConfirm = mail.PathConfirmEmail
+	pathReset   = mail.PathResetPassword
+	pathForgot  = mail.PathForgotPassword
+)
+
+// signupPage is the sign-up form.
+type signupPage struct {
+	Email, Name, Password field
+	Locale                string
+	Privacy               bool
+	PrivacyError          string
+	Error                 string
+}
+
+func (a *accountPages) signupForm(r *http.Request) *signupPage {
+	l := a.locale(r)
+	p := &signupPage{
+		Email:    input(l, "email", "email", "email", strings.TrimSpace(r.PostFormValue("email"))),
+		Name:     input(l, "name", "text", "name", strings.TrimSpace(r.PostFormValue("name"))),
+		Password: input(l, "password", "password", "new-password", ""),
+		Locale:   r.PostFormValue("locale"),
+		Privacy:  r.PostFormValue("privacy") == "1",
+	}
+	if !supportedLanguage(p.Locale) {
+		p.Locale = l.Lang
+	}
+	return p
+}
+
+// handleSignupPage shows the sign-up form; a signed-in person goes on.
+func (a *accountPages) handleSignupPage(w http.ResponseWriter, r *http.Request) {
+	if c, ok := a.pageCaller(r); ok {
+		http.Redirect(w, r, homeOf(c), http.StatusSeeOther)
+		return
+	}
+	a.render(w, r, http.StatusOK, "account_signup", "signup", a.signupForm(r))
+}
+
+// handleSignup asks identity to sign the person up. Whether or not the
+// address already had an account, the answer is the same "check your
+// e-mail" page: what differs goes only to the address.
+func (a *accountPages) handleSignup(w http.ResponseWriter, r *http.Request) {
+	l := a.locale(r)
+	p := a.signupForm(r)
+	again := func(status int) { a.render(w, r, status, "account_signup", "signup", p) }
+	if !p.Privacy {
+		p.PrivacyError = l.T("account.signup.privacy_missing")
+		again(http.StatusBadRequest)
+		return
+	}
+	err := a.flows.SignUp(r.Context(), identity.NewAccount{Email: p.Email.Value, Password: r.PostFormValue("password"), Name: p.Name.Value, Locale: p.Locale})
+	if err != nil {
+		top, ok := formProblem(l, err, []*field{&p.Email, &p.Name, &p.Password})
+		if !ok {
+			a.pageError(w, r, err)
+			return
+		}
+		httpx.SetRetryAfter(w, err)
+		p.Error = top
+		again(problemStatus(err))
+		return
+	}
+	http.Redirect(w, r, "/signup/sent", http.StatusSeeOther)
+}
+
+// sentPage says an e-mail is on its way (if the address can take it) and
+// offers to send a verification link again.
+type sentPage struct {
+	// Kind is "signup", "resend" or "reset": which words the page says.
+	Kind  string
+	Email field
+	Error string
+}
+
+func (a *accountPages) handleSignupSent(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, "account_sent", "signup", sentPage{Kind: "signup", Email: input(a.locale(r), "email", "email", "email", "")})
+}
+
+// handleResend sends a new verification link to an address whose account
+// is not verified yet; the page says the same for any address.
+func (a *accountPages) handleResend(w http.ResponseWriter, r *http.Request) {
+	l := a.locale(r)
+	p := sentPage{Kind: "resend", Email: input(l, "email", "email", "email", strings.TrimSpace(r.PostFormValue("email")))}
+	if err := a.flows.ResendVerification(r.Context(), p.Email.Value); err != nil {
+		top, ok := formProblem(l, err, []*field{&p.Email})
+		if !ok {
+			a.pageError(w, r, err)
+			return
+		}
+		httpx.SetRetryAfter(w, err)
+		p.Error = top
+		a.render(w, r, problemStatus(err), "account_sent", "", p)
+		return
+	}
+	a.render(w, r, http.StatusOK, "account_sent", "", p)
+}
+
+// tokenPage is a link's page: the confirmation button, or why the link
+// does not work and a form to get a new one.
+type tokenPage struct {
+	// Purpose is "verify" (a sign-up's or a new address's link) or "reset".
+	Purpose string
+	Token   string
+	// Sent is the "send again" form.
+	Sent sentPage
+}
+
+// validTokenShape reports whether token could be one of identity's
+// e-mailed tokens of the given prefixes; anything else is refused at once.
+func validTokenShape(token string, prefixes ...string) bool {
+	if token == "" || len(token) > identity.MaxTokenLen {
+		return false
+	}
+	for _, p := range prefixes {
+		if strings.HasPrefix(token, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// badToken shows why a link does not work, with the form to ask again.
+func (a *accountPages) badToken(w http.ResponseWriter, r *http.Request, purpose string) {
+	l := a.locale(r)
+	a.render(w, r, http.StatusBadRequest, "account_token", "", tokenPage{Purpose: purpose,
+		Sent: sentPage{Kind: purpose, Email: input(l, "email", "email", "email", "")}})
+}
+
+// handleConfirmPage shows the confirmation button of an e-mailed link.
+// Following the link changes nothing by itself: mail scanners fetch links
+// before the person does, and would spend the token.
+func (a *accountPages) handleConfirmPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	if !validTokenShape(token, "ev_", "ec_") {
+		a.badToken(w, r, "verify")
+		return
+	}
+	a.render(w, r, http.StatusOK, "account_confirm", "", tokenPage{Purpose: "verify", Token: token})
+}
+
+// handleConfirm spends the token: the address is verified (a sign-up) or
+// the account moves to the new address. The person then logs in, or,
+// already signed in, sees their account.
+func (a *accountPages) handleConfirm(w http.ResponseWriter, r *http.Request) {
+	token := r.PostFormValue("token")
+	acct, err := a.flows.ConfirmEmail(r.Context(), token)
+	if err != nil {
+		if apperr.ReasonOf(err) == "invalid_token" {
+			a.badToken(w, r, "verify")
+			return
+		}
+		a.pageError(w, r, err)
+		return
+	}
+	notice := "verified"
+	if strings.HasPrefix(token, "ec_") {
+		notice = "email_changed"
+	}
+	if c, ok := a.pageCaller(r); ok && c.AccountID == acct.ID {
+		http.Redirect(w, r, "/account?done="+notice, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/login?notice="+notice, http.StatusSeeOther)
+}
