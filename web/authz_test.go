@@ -62,7 +62,7 @@ var authzCases = []authzCase{
 	{"GET", "/api/v1/accounts/{other}", identity.RoleOperator, "", http.StatusNotFound},
 	{"GET", "/api/v1/accounts/{other}", identity.RoleAdmin, "", http.StatusOK},
 
-	{"POST", "/api/v1/accounts", "", validSignup, http.StatusCreated},
+	{"POST", "/api/v1/accounts", "", validSignup, http.StatusAccepted},
 	{"POST", "/api/v1/admin/accounts", "", validStaff, http.StatusUnauthorized},
 	{"POST", "/api/v1/admin/accounts", identity.RoleCitizen, validStaff, http.StatusForbidden},
 	{"POST", "/api/v1/admin/accounts", identity.RoleMerchant, validStaff, http.StatusForbidden},

@@ -97,9 +97,14 @@ func TestOpenAPIScenario(t *testing.T) {
 
 func contractIdentity(c *contract) {
 	env := c.env
-	var acct identity.Account
-	c.json(&acct, "POST", "/api/v1/accounts", "", `{"email":"ada@example.org","password":"correct horse battery","name":"Ada","locale":"en"}`, http.StatusCreated)
-	c.do("POST", "/api/v1/accounts", "", `{"email":"ada@example.org","password":"correct horse battery","name":"Ada"}`, http.StatusConflict)
+	c.do("POST", "/api/v1/accounts", "", `{"email":"ada@example.org","password":"correct horse battery","name":"Ada","locale":"en"}`, http.StatusAccepted)
+	c.do("POST", "/api/v1/accounts", "", `{"email":"ada@example.org","password":"correct horse battery","name":"Ada"}`, http.StatusAccepted)
+	c.do("POST", "/api/v1/auth/login", "", `{"email":"ada@example.org","password":"correct horse battery"}`, http.StatusUnauthorized)
+	c.env.verify(c.t, "ada@example.org")
+	acct, err := env.Identity.AccountByEmail(context.Background(), "ada@example.org")
+	if err != nil {
+		c.t.Fatal(err)
+	}
 	c.do("POST", "/api/v1/accounts", "", `{"email":"ada@example.org","password":"short","name":"Ada","extra":1}`, http.StatusBadRequest)
 	c.do("POST", "/api/v1/accounts", "", `{"email":`, http.StatusBadRequest)
 

@@ -13,6 +13,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/mail"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/web/httpx"
@@ -70,7 +71,14 @@ func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, 
 		t.Fatalf("load keyring: %v", err)
 	}
 	env := &testEnv{Engine: engine, DB: db, Keys: keys}
-	env.Identity = identity.NewService(db.Identity(), keys, identity.Options{Issuer: testIssuer, Argon2: identity.FastArgon2}, storetest.Logger(t))
+	// The account e-mails (sign-up, reset) wait in the outbox, where
+	// mailTo reads them; no answer floor, so the tests stay fast.
+	composer, err := mail.NewComposer(testIssuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Identity = identity.NewService(db.Identity(), keys, identity.Options{Issuer: testIssuer, Argon2: identity.FastArgon2,
+		Mail: composer, AnswerFloor: -1}, storetest.Logger(t))
 	d := Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Version: "test", TimeZone: testZone, Identity: env.Identity, Keys: keys, Answers: db.Answers()}
 	for _, fn := range configure {
 		fn(env, &d)

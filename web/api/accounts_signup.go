@@ -14,19 +14,29 @@ type signupRequest struct {
 	Locale   string `json:"locale"`
 }
 
-// handleAPISignup creates a citizen account with its wallet. 201 with the
-// account; 400 for bad fields; 409 (reason email_taken) for a known email.
+// signupAccepted is the one answer to a valid sign-up.
+type signupAccepted struct {
+	// Status is always check_email: a link to confirm the address was sent
+	// to it, or, when it already has an account, a note to its owner.
+	Status string `json:"status"`
+}
+
+// handleAPISignup starts a citizen account: unverified, with its wallet,
+// and a verification e-mail whose link (to the confirmation page) must be
+// followed before the account can log in. 202 whether or not the address
+// already had an account, so the answer tells nobody which addresses do;
+// 400 for bad fields; 429 after too many sign-ups or e-mails from the
+// network.
 func (h *accountHandler) handleAPISignup(w http.ResponseWriter, r *http.Request) {
 	var req signupRequest
 	if err := httpx.DecodeJSON(w, r, &req); err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	a, err := h.identity.Register(r.Context(), identity.NewAccount{Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale})
+	err := h.identity.SignUp(r.Context(), identity.NewAccount{Email: req.Email, Password: req.Password, Name: req.Name, Locale: req.Locale})
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/accounts/"+a.ID)
-	httpx.WriteJSON(w, http.StatusCreated, a)
+	httpx.WriteJSON(w, http.StatusAccepted, signupAccepted{Status: "check_email"})
 }

@@ -63,6 +63,7 @@ var openAPIComponents = []component{
 	{name: "LoginRequest", typ: typeOf[loginRequest](), request: true, required: []string{"email", "password"}},
 	{name: "RefreshRequest", typ: typeOf[refreshRequest](), request: true, required: []string{"refresh_token"}},
 	{name: "SignupRequest", typ: typeOf[signupRequest](), request: true, required: []string{"email", "password", "name"}, desc: "locale defaults to it."},
+	{name: "SignupAccepted", typ: typeOf[signupAccepted](), desc: "status is always check_email."},
 	{name: "AdminAccountRequest", typ: typeOf[adminAccountRequest](), request: true, required: []string{"email", "password", "name"}},
 	{name: "AccountDisabledRequest", typ: typeOf[accountDisabledRequest](), request: true, required: []string{"disabled"}},
 

@@ -7,7 +7,6 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
-	"cityhub/web/httpx"
 )
 
 // The account pages: sign-up with a verification e-mail, the confirmation
@@ -61,37 +60,13 @@ func init() {
 		"account_reset", "account", "account_oidc_link", "account_oidc_error")
 }
 
-// registerAccounts adds the account routes. Forms are CSRF-protected like
-// every other; the pages before sign-in carry a token tied to the browser.
-func (u *UI) registerAccounts(mux *http.ServeMux) {
-	a := u.accounts
-	if a == nil {
-		return
-	}
-	s := a.site
-	get := func(h http.HandlerFunc) http.Handler { return httpx.Secured(h) }
-	post := func(h http.HandlerFunc) http.Handler { return httpx.Secured(s.csrfProtected(h)) }
-	mux.Handle("GET /signup", get(a.handleSignupPage))
-	mux.Handle("POST /signup", post(a.handleSignup))
-	mux.Handle("GET /signup/sent", get(a.handleSignupSent))
-	mux.Handle("POST /account/verify/resend", post(a.handleResend))
-	mux.Handle("GET "+pathConfirm, get(a.handleConfirmPage))
-	mux.Handle("POST "+pathConfirm, post(a.handleConfirm))
-	mux.Handle("GET "+pathForgot, get(a.handleForgotPage))
-	mux.Handle("POST "+pathForgot, post(a.handleForgot))
-	mux.Handle("GET /password/forgot/sent", get(a.handleForgotSent))
-	mux.Handle("GET "+pathReset, get(a.handleResetPage))
-	mux.Handle("POST "+pathReset, post(a.handleReset))
-	mux.Handle("GET /account", httpx.Secured(s.signedIn(a.handleAccountPage)))
-	mux.Handle("POST /account/password", s.pageAction(a.handleChangePassword))
-	mux.Handle("POST /account/email", s.pageAction(a.handleChangeEmail))
+// noOIDC answers 404 when no SPID/CIE provider is configured.
+func (a *accountPages) noOIDC(w http.ResponseWriter, r *http.Request) bool {
 	if a.oidc != nil {
-		mux.Handle("POST "+pathOIDCStart, post(a.handleOIDCStart))
-		mux.Handle("POST /account/spid", s.pageAction(a.handleOIDCLinkStart))
-		mux.Handle("GET "+pathOIDCCallback, get(a.handleOIDCCallback))
-		mux.Handle("GET "+pathOIDCLink, get(a.handleOIDCLinkPage))
-		mux.Handle("POST "+pathOIDCLink, post(a.handleOIDCLink))
+		return false
 	}
+	a.pageError(w, r, apperr.E(apperr.NotFound, "no SPID/CIE login is configured"))
+	return true
 }
 
 // field is one input of an account form, with its label, hint and error

@@ -40,6 +40,9 @@ func (a *accountPages) setOIDCCookie(w http.ResponseWriter, r *http.Request, nam
 }
 
 func (a *accountPages) startOIDC(w http.ResponseWriter, r *http.Request, mode string) {
+	if a.noOIDC(w, r) {
+		return
+	}
 	to, flow, err := a.oidc.Start(r.Context())
 	if err != nil {
 		a.oidcError(w, r, err)
@@ -89,6 +92,9 @@ var errOIDCNoFlow = apperr.R(apperr.Unauthenticated, "oidc_flow", "The login too
 // claim names an account made with a password, the identity waits in a
 // sealed cookie for that password (handleOIDCLinkPage).
 func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
+	if a.noOIDC(w, r) {
+		return
+	}
 	c, err := r.Cookie(oidcFlowCookie)
 	// One flow, one callback: the cookie goes whatever happens next.
 	a.setOIDCCookie(w, r, oidcFlowCookie, "", -1)
@@ -156,6 +162,9 @@ func (a *accountPages) pendingIdentity(r *http.Request) (identity.ExternalIdenti
 }
 
 func (a *accountPages) handleOIDCLinkPage(w http.ResponseWriter, r *http.Request) {
+	if a.noOIDC(w, r) {
+		return
+	}
 	ext, err := a.pendingIdentity(r)
 	if err != nil {
 		a.oidcError(w, r, err)
@@ -170,6 +179,9 @@ func (a *accountPages) handleOIDCLinkPage(w http.ResponseWriter, r *http.Request
 // e-mail names and connects the fiscal code to it: the person proved both.
 // The password check counts as a login (limits included).
 func (a *accountPages) handleOIDCLink(w http.ResponseWriter, r *http.Request) {
+	if a.noOIDC(w, r) {
+		return
+	}
 	ext, err := a.pendingIdentity(r)
 	if err != nil {
 		a.oidcError(w, r, err)

@@ -145,9 +145,33 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /theatre/orders/{id}/cancel", page(t.handleOrderCancelPage, citizen))
 		mux.Handle("POST /theatre/orders/{id}/cancel", action(t.handleOrderCancel, citizen))
 	}
-	// Accounts: sign-up, e-mailed links, password, address, SPID/CIE
-	// (account.go).
-	u.registerAccounts(mux)
+	// Accounts (account*.go): sign-up, the pages of the e-mailed links
+	// (mail.PathConfirmEmail, PathResetPassword, PathForgotPassword), the
+	// account page, and the SPID/CIE login, whose routes answer 404 without
+	// a provider. Every form is CSRF-protected, before sign-in too.
+	if a := u.accounts; a != nil {
+		open := func(h http.HandlerFunc) http.Handler { return httpx.Secured(h) }
+		form := func(h http.HandlerFunc) http.Handler { return httpx.Secured(s.csrfProtected(h)) }
+		mux.Handle("GET /signup", open(a.handleSignupPage))
+		mux.Handle("POST /signup", form(a.handleSignup))
+		mux.Handle("GET /signup/sent", open(a.handleSignupSent))
+		mux.Handle("POST /account/verify/resend", form(a.handleResend))
+		mux.Handle("GET /account/confirm", open(a.handleConfirmPage))
+		mux.Handle("POST /account/confirm", form(a.handleConfirm))
+		mux.Handle("GET /password/forgot", open(a.handleForgotPage))
+		mux.Handle("POST /password/forgot", form(a.handleForgot))
+		mux.Handle("GET /password/forgot/sent", open(a.handleForgotSent))
+		mux.Handle("GET /password/reset", open(a.handleResetPage))
+		mux.Handle("POST /password/reset", form(a.handleReset))
+		mux.Handle("GET /account", page(a.handleAccountPage))
+		mux.Handle("POST /account/password", action(a.handleChangePassword))
+		mux.Handle("POST /account/email", action(a.handleChangeEmail))
+		mux.Handle("POST /account/spid", action(a.handleOIDCLinkStart))
+		mux.Handle("POST /login/oidc", form(a.handleOIDCStart))
+		mux.Handle("GET /login/oidc/callback", open(a.handleOIDCCallback))
+		mux.Handle("GET /login/oidc/link", open(a.handleOIDCLinkPage))
+		mux.Handle("POST /login/oidc/link", form(a.handleOIDCLink))
+	}
 
 	// The e-mail outbox (administrators).
 	if o := u.outbox; o != nil {
