@@ -14,7 +14,8 @@ import (
 	"cityhub/mail/mailtest"
 )
 
-// The whole binary with an SMTP server: a citizen signs up, tops up by
+// The whole binary with an SMTP server: a citizen signs up, confirms the
+// address with the e-mailed link, tops up by
 // card, Stripe's signed webhook credits it, and the hub's own sender
 // delivers the receipt to Mailpit, in the citizen's language; the sender
 // stops with the hub.
@@ -68,7 +69,8 @@ func TestServeSendsTopUpReceipt(t *testing.T) {
 			}
 		}
 	}
-	call("POST", "/api/v1/accounts", "", map[string]string{"email": to, "password": "correct horse battery", "name": "Jane Doe", "locale": "en"}, nil, http.StatusCreated, nil)
+	call("POST", "/api/v1/accounts", "", map[string]string{"email": to, "password": "correct horse battery", "name": "Jane Doe", "locale": "en"}, nil, http.StatusAccepted, nil)
+	confirmByMail(t, to)
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -86,8 +88,13 @@ func TestServeSendsTopUpReceipt(t *testing.T) {
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: secret})
 	call("POST", "/api/v1/stripe/webhook", "", string(ev), map[string]string{"Stripe-Signature": signed.Header}, http.StatusOK, nil)
 
-	got := mailtest.WaitReceived(t, to, 1, 30*time.Second)
-	m := mailtest.Read(t, got[0].ID)
+	// The verification e-mail came first; then the receipt.
+	var m mailtest.Message
+	for _, s := range mailtest.WaitReceived(t, to, 2, 30*time.Second) {
+		if strings.HasPrefix(s.Subject, "Top-up") {
+			m = mailtest.Read(t, s.ID)
+		}
+	}
 	if m.Subject != "Top-up of €12.50 credited to your wallet" || !strings.Contains(m.Text, url+"/wallet") || !strings.Contains(m.Text, "City of Benevento") {
 		t.Fatalf("receipt %q:\n%s", m.Subject, m.Text)
 	}

@@ -108,7 +108,11 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 	// Two riders, one unlocking through each hub.
 	email, pw := demoLogin("citizen")
 	riderA := login(urlA, email, pw)
-	mustCall(t, "POST", urlB+"/api/v1/accounts", "", "", map[string]string{"email": "rider-b@example.org", "password": "a long enough password", "name": "Rider B"}, http.StatusCreated, nil)
+	// Rider B's account is made by the city administrator through hub B
+	// (a sign-up would wait for its e-mailed link).
+	aemail, apw := demoLogin("city admin")
+	mustCall(t, "POST", urlB+"/api/v1/admin/accounts", login(urlB, aemail, apw), "", map[string]any{"email": "rider-b@example.org",
+		"password": "a long enough password", "name": "Rider B", "grants": []map[string]string{{"role": "citizen"}}}, http.StatusCreated, nil)
 	riderB := login(urlB, "rider-b@example.org", "a long enough password")
 	mustCall(t, "POST", urlB+"/api/v1/wallet/topups", riderB, "topup-b", map[string]int{"amount_cents": 2000}, http.StatusCreated, nil)
 
