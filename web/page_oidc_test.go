@@ -1,0 +1,156 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/oidclogin"
+	"cityhub/oidclogin/oidctest"
+	"cityhub/web/webtest"
+)
+
+// The SPID/CIE login through the pages, against a real OpenID provider
+// in the test process: the button, the provider's login, the callback.
+
+var (
+	spidMario = oidctest.User{ID: "u-mario", Username: "mario", Password: "spid mario", GivenName: "Mario", FamilyName: "Rossi",
+		Email: "mario.rossi@example.org", FiscalNumber: "TINIT-RSSMRA85T10A562S"}
+	// spidAnna's e-mail claim names an account made with a password.
+	spidAnna = oidctest.User{ID: "u-anna", Username: "anna", Password: "spid anna", GivenName: "Anna", FamilyName: "Bianchi",
+		Email: "anna.bianchi@example.org", FiscalNumber: "TINIT-BNCNNA90A41A783F"}
+)
+
+type oidcEnv struct {
+	env *testEnv
+	op  *oidctest.Provider
+	url string
+}
+
+func oidcServer(t *testing.T) *oidcEnv {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	callback := base + "/login/oidc/callback"
+	op := oidctest.Start(t, []oidctest.User{spidMario, spidAnna}, oidctest.Client{ID: "cityhub", Secret: "hub secret", Redirect: callback})
+	rp, err := oidclogin.New(oidclogin.Config{Issuer: op.Issuer, ClientID: "cityhub", ClientSecret: "hub secret", RedirectURL: callback}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.OIDC, d.OIDCLabel = rp, "SPID / CIE"
+	})
+	srv.Config.Handler = env.Server
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &oidcEnv{env: env, op: op, url: base}
+}
+
+// start presses the login page's button: the answer sends the browser to
+// the provider, with the flow in a cookie.
+func (o *oidcEnv) start(t *testing.T, pc *webtest.PageClient, from, path string) string {
+	t.Helper()
+	res, _ := postForm(pc, from, path, url.Values{})
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, o.op.Issuer) {
+		t.Fatalf("SPID/CIE button: %d to %q", res.StatusCode, loc)
+	}
+	return loc
+}
+
+// loginAt logs user in at the provider and returns the callback's query.
+func (o *oidcEnv) loginAt(t *testing.T, authURL string, u oidctest.User) url.Values {
+	t.Helper()
+	return o.op.Login(t, authURL, o.url+"/login/oidc/callback", u.Username, u.Password)
+}
+
+func TestOIDCLoginPages(t *testing.T) {
+	t.Parallel()
+	o := oidcServer(t)
+	pc := webtest.NewPageClient(t, o.url)
+	if _, body := pc.Get("/login"); !strings.Contains(body, `data-testid="spid"`) || !strings.Contains(body, "Entra con SPID / CIE") {
+		t.Fatal("the login page has no SPID/CIE button")
+	}
+
+	// A wrong state is refused with a clear page and no session.
+	back := o.loginAt(t, o.start(t, pc, "/login", "/login/oidc"), spidMario)
+	forged := url.Values{"code": back["code"], "state": {"not-the-state"}}
+	res, body := pc.Get("/login/oidc/callback?" + forged.Encode())
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `data-testid="oidc-error"`) || !strings.Contains(body, "non appartiene a questo accesso") {
+		t.Fatalf("wrong state: %d\n%s", res.StatusCode, body)
+	}
+	// The flow ended with that callback: the right answer comes too late.
+	res, body = pc.Get("/login/oidc/callback?" + back.Encode())
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `data-testid="oidc-error"`) {
+		t.Fatalf("callback without a flow: %d", res.StatusCode)
+	}
+	// The provider's refusal is a clear page too.
+	o.start(t, pc, "/login", "/login/oidc")
+	res, body = pc.Get("/login/oidc/callback?error=access_denied&state=x")
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "annullato o rifiutato") {
+		t.Fatalf("denied: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := pc.Get("/wallet"); res.StatusCode != http.StatusSeeOther {
+		t.Fatal("a failed SPID/CIE login signed someone in")
+	}
+
+	// The whole login: a new citizen keyed by the fiscal code.
+	back = o.loginAt(t, o.start(t, pc, "/login", "/login/oidc"), spidMario)
+	res, _ = pc.Get("/login/oidc/callback?" + back.Encode())
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
+		t.Fatalf("callback: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body = pc.Get("/account")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "RSSMRA85T10A562S") || !strings.Contains(body, "Mario Rossi") {
+		t.Fatalf("account page after SPID/CIE: %d\n%s", res.StatusCode, body)
+	}
+	// The same code a second time is refused (the provider spent it).
+	pc2 := webtest.NewPageClient(t, o.url)
+	o.start(t, pc2, "/login", "/login/oidc")
+	if res, _ := pc2.Get("/login/oidc/callback?" + back.Encode()); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("replayed code: %d", res.StatusCode)
+	}
+}
+
+// A SPID/CIE login whose e-mail names a password account links only after
+// the password: a wrong one is refused next to its field.
+func TestOIDCLinkNeedsThePassword(t *testing.T) {
+	t.Parallel()
+	o := oidcServer(t)
+	admin := identity.Caller{AccountID: "acc_test_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	if _, err := o.env.Identity.CreateAccount(context.Background(), admin, identity.NewAccount{Email: spidAnna.Email, Password: testPassword,
+		Name: "Anna Bianchi", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}); err != nil {
+		t.Fatal(err)
+	}
+	pc := webtest.NewPageClient(t, o.url)
+	back := o.loginAt(t, o.start(t, pc, "/login", "/login/oidc"), spidAnna)
+	res, _ := pc.Get("/login/oidc/callback?" + back.Encode())
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/oidc/link" {
+		t.Fatalf("callback for an existing address: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body := pc.Get("/login/oidc/link")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, spidAnna.Email) {
+		t.Fatalf("link page: %d\n%s", res.StatusCode, body)
+	}
+	res, body = postForm(pc, "/login/oidc/link", "/login/oidc/link", url.Values{"password": {"not her password"}})
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+	wantFieldError(t, body, "password", "")
+	res, _ = postForm(pc, "/login/oidc/link", "/login/oidc/link", url.Values{"password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account?done=linked" {
+		t.Fatalf("link: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	a, err := o.env.Identity.AccountByEmail(context.Background(), spidAnna.Email)
+	if err != nil || a.FiscalCode != "BNCNNA90A41A783F" {
+		t.Fatalf("account %+v, %v", a, err)
+	}
+	// A stranger's browser has no pending identity to link.
+	if res, _ := webtest.NewPageClient(t, o.url).Get("/login/oidc/link"); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("link page without a SPID/CIE login: %d", res.StatusCode)
+	}
+}
