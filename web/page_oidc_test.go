@@ -50,11 +50,11 @@ func oidcServer(t *testing.T) *oidcEnv {
 	return &oidcEnv{env: env, op: op, url: base}
 }
 
-// start presses the login page's button: the answer sends the browser to
+// start follows the login page's button: the answer sends the browser to
 // the provider, with the flow in a cookie.
-func (o *oidcEnv) start(t *testing.T, pc *webtest.PageClient, from, path string) string {
+func (o *oidcEnv) start(t *testing.T, pc *webtest.PageClient, path string) string {
 	t.Helper()
-	res, _ := postForm(pc, from, path, url.Values{})
+	res, _ := pc.Get(path)
 	loc := res.Header.Get("Location")
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, o.op.Issuer) {
 		t.Fatalf("SPID/CIE button: %d to %q", res.StatusCode, loc)
@@ -77,7 +77,7 @@ func TestOIDCLoginPages(t *testing.T) {
 	}
 
 	// A wrong state is refused with a clear page and no session.
-	back := o.loginAt(t, o.start(t, pc, "/login", "/login/oidc"), spidMario)
+	back := o.loginAt(t, o.start(t, pc, "/login/oidc"), spidMario)
 	forged := url.Values{"code": back["code"], "state": {"not-the-state"}}
 	res, body := pc.Get("/login/oidc/callback?" + forged.Encode())
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `data-testid="oidc-error"`) || !strings.Contains(body, "non appartiene a questo accesso") {
@@ -89,7 +89,7 @@ func TestOIDCLoginPages(t *testing.T) {
 		t.Fatalf("callback without a flow: %d", res.StatusCode)
 	}
 	// The provider's refusal is a clear page too.
-	o.start(t, pc, "/login", "/login/oidc")
+	o.start(t, pc, "/login/oidc")
 	res, body = pc.Get("/login/oidc/callback?error=access_denied&state=x")
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "annullato o rifiutato") {
 		t.Fatalf("denied: %d\n%s", res.StatusCode, body)
@@ -99,7 +99,7 @@ func TestOIDCLoginPages(t *testing.T) {
 	}
 
 	// The whole login: a new citizen keyed by the fiscal code.
-	back = o.loginAt(t, o.start(t, pc, "/login", "/login/oidc"), spidMario)
+	back = o.loginAt(t, o.start(t, pc, "/login/oidc"), spidMario)
 	res, _ = pc.Get("/login/oidc/callback?" + back.Encode())
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
 		t.Fatalf("callback: %d to %q", res.StatusCode, res.Header.Get("Location"))
@@ -110,7 +110,7 @@ func TestOIDCLoginPages(t *testing.T) {
 	}
 	// The same code a second time is refused (the provider spent it).
 	pc2 := webtest.NewPageClient(t, o.url)
-	o.start(t, pc2, "/login", "/login/oidc")
+	o.start(t, pc2, "/login/oidc")
 	if res, _ := pc2.Get("/login/oidc/callback?" + back.Encode()); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("replayed code: %d", res.StatusCode)
 	}
@@ -127,7 +127,7 @@ func TestOIDCLinkNeedsThePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	pc := webtest.NewPageClient(t, o.url)
-	back := o.loginAt(t, o.start(t, pc, "/login", "/login/oidc"), spidAnna)
+	back := o.loginAt(t, o.start(t, pc, "/login/oidc"), spidAnna)
 	res, _ := pc.Get("/login/oidc/callback?" + back.Encode())
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/oidc/link" {
 		t.Fatalf("callback for an existing address: %d to %q", res.StatusCode, res.Header.Get("Location"))
@@ -152,5 +152,18 @@ func TestOIDCLinkNeedsThePassword(t *testing.T) {
 	// A stranger's browser has no pending identity to link.
 	if res, _ := webtest.NewPageClient(t, o.url).Get("/login/oidc/link"); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("link page without a SPID/CIE login: %d", res.StatusCode)
+	}
+
+	// From the account page, a signed-in person connects SPID/CIE.
+	bruno, _ := o.env.account(t, identity.RoleCitizen)
+	pb := webtest.NewPageClient(t, o.url)
+	pb.Login(bruno.Email, testPassword)
+	back = o.loginAt(t, o.start(t, pb, "/account/spid"), spidMario)
+	res, _ = pb.Get("/login/oidc/callback?" + back.Encode())
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account?done=linked" {
+		t.Fatalf("link from the account page: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if a, err := o.env.Identity.Account(context.Background(), bruno.ID); err != nil || a.FiscalCode != "RSSMRA85T10A562S" {
+		t.Fatalf("account %+v, %v", a, err)
 	}
 }

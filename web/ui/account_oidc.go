@@ -10,7 +10,7 @@ import (
 	"cityhub/web/httpx"
 )
 
-// The SPID/CIE login. The login page's button posts to pathOIDCStart,
+// The SPID/CIE login. The login page's button links to pathOIDCStart,
 // which sends the browser to the provider with the flow (state, nonce,
 // PKCE verifier, sealed by oidclogin) in a short-lived cookie; the provider
 // sends it back to pathOIDCCallback, registered there as the redirect URI.

@@ -148,7 +148,10 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Accounts (account*.go): sign-up, the pages of the e-mailed links
 	// (mail.PathConfirmEmail, PathResetPassword, PathForgotPassword), the
 	// account page, and the SPID/CIE login, whose routes answer 404 without
-	// a provider. Every form is CSRF-protected, before sign-in too.
+	// a provider. Every form is CSRF-protected, before sign-in too. The
+	// SPID/CIE buttons are links: the page's CSP (form-action 'self') would
+	// stop a form's redirect to the provider, and starting a login changes
+	// nothing but a cookie of the browser that asked.
 	if a := u.accounts; a != nil {
 		open := func(h http.HandlerFunc) http.Handler { return httpx.Secured(h) }
 		form := func(h http.HandlerFunc) http.Handler { return httpx.Secured(s.csrfProtected(h)) }
@@ -166,8 +169,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /account", page(a.handleAccountPage))
 		mux.Handle("POST /account/password", action(a.handleChangePassword))
 		mux.Handle("POST /account/email", action(a.handleChangeEmail))
-		mux.Handle("POST /account/spid", action(a.handleOIDCLinkStart))
-		mux.Handle("POST /login/oidc", form(a.handleOIDCStart))
+		mux.Handle("GET /account/spid", page(a.handleOIDCLinkStart))
+		mux.Handle("GET /login/oidc", open(a.handleOIDCStart))
 		mux.Handle("GET /login/oidc/callback", open(a.handleOIDCCallback))
 		mux.Handle("GET /login/oidc/link", open(a.handleOIDCLinkPage))
 		mux.Handle("POST /login/oidc/link", form(a.handleOIDCLink))
