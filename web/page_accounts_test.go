@@ -136,8 +136,11 @@ func TestConfirmLinkPages(t *testing.T) {
 	env, pc, clock := accountServer(t)
 	email := "anna.verdi@example.org"
 	postForm(pc, "/signup", "/signup", url.Values{"email": {email}, "password": {"una password lunga"}, "name": {"Anna Verdi"}, "privacy": {"1"}})
-	if res := pc.Login(email, "una password lunga"); res.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("login before confirming: %d", res.StatusCode)
+	// Before the link, the right password says what to do and offers a
+	// new link.
+	res, body := postForm(pc, "/login", "/login", url.Values{"email": {email}, "password": {"una password lunga"}})
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, `data-testid="send-again"`) {
+		t.Fatalf("login before confirming: %d\n%s", res.StatusCode, body)
 	}
 	path, tok := env.mailLink(t, email, mail.KindVerifyEmail)
 	if path != "/account/confirm" {
@@ -167,7 +170,7 @@ func TestConfirmLinkPages(t *testing.T) {
 			t.Errorf("%s: %d\n%s", name, res.StatusCode, body)
 		}
 	}
-	res, body := postForm(pc, link, "/account/confirm", url.Values{"token": {tok}})
+	res, body = postForm(pc, link, "/account/confirm", url.Values{"token": {tok}})
 	refused("used", res, body)
 	res, body = postForm(pc, "/signup", "/account/confirm", url.Values{"token": {"ev_" + strings.Repeat("A", 43)}})
 	refused("forged", res, body)
