@@ -6,15 +6,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
-	"cityhub/mail"
 	"cityhub/web/httpx"
-)
-
-// The links in the account e-mails point at these pages (package mail).
-const (
-	pathConfirm = mail.PathConfirmEmail
-	pathReset   = mail.PathResetPassword
-	pathForgot  = mail.PathForgotPassword
 )
 
 // signupPage is the sign-up form.
