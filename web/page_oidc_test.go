@@ -108,6 +108,11 @@ func TestOIDCLoginPages(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "RSSMRA85T10A562S") || !strings.Contains(body, "Mario Rossi") {
 		t.Fatalf("account page after SPID/CIE: %d\n%s", res.StatusCode, body)
 	}
+	// Made by SPID/CIE, the account has no password: the page offers to
+	// choose one by e-mail instead of asking the current one.
+	if !strings.Contains(body, `data-testid="no-password"`) || strings.Contains(body, `action="/account/password"`) {
+		t.Fatalf("account page of a SPID/CIE account asks for a password:\n%s", body)
+	}
 	// The same code a second time is refused (the provider spent it).
 	pc2 := webtest.NewPageClient(t, o.url)
 	o.start(t, pc2, "/login/oidc")

@@ -218,6 +218,10 @@ func TestAccountFlows(t *testing.T) {
 	if got := f.Text(`[data-testid="name"]`); got != "Mario Rossi" {
 		t.Fatalf("name on the account page: %q", got)
 	}
+	if !strings.Contains(f.Text(`[data-testid="no-password"]`), "SPID/CIE") {
+		t.Fatal("the account page of a SPID/CIE account does not say it has no password")
+	}
+	f.Check("account_page_spid")
 
 	// SPID/CIE whose e-mail names the signed-up account: linked after its
 	// password.
