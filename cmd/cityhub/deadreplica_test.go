@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"cityhub/ids"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/mobility"
 	"cityhub/simulator"
 	"cityhub/store"
