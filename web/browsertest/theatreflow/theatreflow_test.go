@@ -71,7 +71,7 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := tix.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{
-		{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 8, Category: "platea"}, {Name: "B", From: 1, To: 8, Category: "platea"}}},
+		{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 10, Category: "platea"}, {Name: "B", From: 1, To: 10, Category: "platea"}}},
 		{Name: "Galleria", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 6, Category: "galleria"}}},
 	}}); err != nil {
 		t.Fatal(err)
@@ -151,6 +151,17 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	f.Eval(`document.querySelector('input[value="Platea/A/5"]').checked`, &checked)
 	if !checked {
 		t.Fatal("clicking the seat did not choose it")
+	}
+	var total string
+	f.Eval(`document.querySelector('[data-seat-total]').textContent`, &total)
+	if total != "1 posto scelto: 25,00\u00a0€" {
+		t.Fatalf("running total: %q", total)
+	}
+	// On the phone a row of ten seats is one line.
+	var lines int
+	f.Eval(`new Set([...document.querySelectorAll('input[value^="Platea/A/"]')].map(i => i.closest('label').getBoundingClientRect().top)).size`, &lines)
+	if lines != 1 {
+		t.Fatalf("a row of ten seats takes %d lines on the phone", lines)
 	}
 	if st := f.Submit(chromedp.Click(chromedp.CSS(`form.seat-picker button[type=submit]`))); st != 200 {
 		t.Fatalf("buy: %d", st)
@@ -245,7 +256,7 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	if st := f.Open("/admin/theatre"); st != 200 {
 		t.Fatalf("admin theatre page: %d", st)
 	}
-	if got := f.Text(`[data-performance="` + p.ID + `"]`); !strings.Contains(got, "2 / 22") {
+	if got := f.Text(`[data-performance="` + p.ID + `"]`); !strings.Contains(got, "2 / 26") {
 		t.Fatalf("admin row: %q", got)
 	}
 	f.Check("theatre_admin")
