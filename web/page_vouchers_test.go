@@ -65,6 +65,11 @@ func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 	if !strings.Contains(body, "Libreria Masone") || strings.Contains(body, "IT60") {
 		t.Fatalf("shops page:\n%s", body)
 	}
+	// Districts and categories by their names, a district the catalogue
+	// does not know made readable: no raw codes.
+	if !strings.Contains(body, ">Centro</h2>") || !strings.Contains(body, "(Libreria)") || strings.Contains(body, "(books)") {
+		t.Fatalf("shops page shows codes instead of names:\n%s", body)
+	}
 
 	mine, err := svc.MyVouchers(ctx, identity.Caller{AccountID: anna.ID})
 	if err != nil || len(mine) != 1 {

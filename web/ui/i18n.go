@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -145,6 +147,21 @@ func (l *locale) T(key string, args ...any) string {
 		return fmt.Sprintf(m, args...)
 	}
 	return m
+}
+
+// Place names a district or a shop category by its code ("centro-storico",
+// "books"): the catalogue's "<kind>.<code>" in the page's language, else
+// the code made readable, for codes the city added without a name yet.
+func (l *locale) Place(kind, code string) string {
+	if m, ok := l.msgs[kind+"."+code]; ok {
+		return m
+	}
+	s := strings.ReplaceAll(code, "-", " ")
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // Has reports whether the catalogue has key.

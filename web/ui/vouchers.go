@@ -88,7 +88,7 @@ type voucherShopsPage struct {
 }
 
 type districtShops struct {
-	Name  string
+	Code  string
 	Shops []vouchers.Shop
 }
 
@@ -111,8 +111,8 @@ func (s *voucherPages) handleVoucherShopsPage(w http.ResponseWriter, r *http.Req
 	}
 	page := voucherShopsPage{Campaign: camp.Name}
 	for _, sh := range shops { // ShopsFor sorts by district
-		if n := len(page.Districts); n == 0 || page.Districts[n-1].Name != sh.District {
-			page.Districts = append(page.Districts, districtShops{Name: sh.District})
+		if n := len(page.Districts); n == 0 || page.Districts[n-1].Code != sh.District {
+			page.Districts = append(page.Districts, districtShops{Code: sh.District})
 		}
 		d := &page.Districts[len(page.Districts)-1]
 		d.Shops = append(d.Shops, sh)
