@@ -42,6 +42,7 @@ func TestOpenAPIScenario(t *testing.T) {
 			})
 			c := newContract(t, env, v)
 			contractIdentity(c)
+			contractAccountEmails(c)
 			contractWallet(c)
 			contractVouchers(c, &skew)
 			contractMobility(c, m)
