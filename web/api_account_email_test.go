@@ -80,4 +80,3 @@ func wantReason(t testing.TB, res interface{ Result() *http.Response }, reason s
 		t.Fatalf("reason %q, want %q (%v)", p.Reason, reason, err)
 	}
 }
-
