@@ -59,8 +59,14 @@ func openBenchStore(b testing.TB, engine string) store.DB {
 
 func newBenchHub(b testing.TB, engine string) *benchHub {
 	b.Helper()
+	return newBenchHubOn(b, openBenchStore(b, engine), true)
+}
+
+// newBenchHubOn is a hub on db; rollUp runs the roll-up in the background.
+// Keyed API answers are kept in db, as `cityhub serve` keeps them.
+func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
+	b.Helper()
 	ctx := context.Background()
-	db := openBenchStore(b, engine)
 	keys, err := keyring.Load(ctx, db.Keyring(), "")
 	if err != nil {
 		b.Fatal(err)
@@ -73,11 +79,16 @@ func newBenchHub(b testing.TB, engine string) *benchHub {
 	}
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, nil)
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, nil)
-	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, Ticketing: h.tickets}))
+	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, Ticketing: h.tickets,
+		Answers: db.Answers()}))
+	h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: voucherClients, MaxConnsPerHost: voucherClients}, Timeout: 60 * time.Second}
+	if !rollUp {
+		b.Cleanup(h.srv.Close)
+		return h
+	}
 	rollCtx, stop := context.WithCancel(ctx)
 	rolled := make(chan struct{})
 	go func() { defer close(rolled); h.wallet.RunRollUp(rollCtx, wallet.RollUpEvery) }()
-	h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: voucherClients, MaxConnsPerHost: voucherClients}, Timeout: 60 * time.Second}
 	b.Cleanup(func() { h.srv.Close(); stop(); <-rolled })
 	return h
 }

@@ -177,24 +177,7 @@ func BenchmarkSeatRushHTTP(b *testing.B) {
 func seatRush(b *testing.B, engine string) {
 	ctx := context.Background()
 	h := newBenchHub(b, engine)
-	venue, err := h.tickets.CreateVenue(ctx, benchAdmin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1, Benevento"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := h.tickets.SetSeatMap(ctx, benchAdmin, venue.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
-		{Name: "A", From: 1, To: seatRushSeats / 2, Category: "stalls"}, {Name: "B", From: 1, To: seatRushSeats / 2, Category: "balcony"},
-	}}}}); err != nil {
-		b.Fatal(err)
-	}
-	perf, err := h.tickets.CreatePerformance(ctx, benchAdmin, ticketing.Performance{VenueID: venue.ID, Title: "La locandiera",
-		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500, "balcony": 1500}, SalesOpen: time.Now().Add(-time.Hour)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	seats, err := h.tickets.Seats(ctx, venue.ID)
-	if err != nil || len(seats) != seatRushSeats {
-		b.Fatalf("seats: %d %v", len(seats), err)
-	}
+	perf, seats := rushPerformance(b, h, seatRushSeats)
 	buyers, bearers := h.accounts(b, seatRushBuyers, "buyer", identity.RoleCitizen, nil)
 	h.credit(b, 5000, buyers)
 	var holds, pays, losers latencies
@@ -262,6 +245,32 @@ func seatRush(b *testing.B, engine string) {
 	b.ReportMetric(holds.ms(0.99), "hold_p99_ms")
 	b.ReportMetric(pays.ms(0.99), "pay_p99_ms")
 	b.ReportMetric(losers.ms(0.99), "loser_p99_ms")
+}
+
+// rushPerformance is a performance on sale in a venue of n seats (n even),
+// and its seats.
+func rushPerformance(b testing.TB, h *benchHub, n int) (ticketing.Performance, []ticketing.Seat) {
+	b.Helper()
+	ctx := context.Background()
+	venue, err := h.tickets.CreateVenue(ctx, benchAdmin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1, Benevento"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := h.tickets.SetSeatMap(ctx, benchAdmin, venue.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: n / 2, Category: "stalls"}, {Name: "B", From: 1, To: n / 2, Category: "balcony"},
+	}}}}); err != nil {
+		b.Fatal(err)
+	}
+	perf, err := h.tickets.CreatePerformance(ctx, benchAdmin, ticketing.Performance{VenueID: venue.ID, Title: "La locandiera",
+		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500, "balcony": 1500}, SalesOpen: time.Now().Add(-time.Hour)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	seats, err := h.tickets.Seats(ctx, venue.ID)
+	if err != nil || len(seats) != n {
+		b.Fatalf("seats: %d %v", len(seats), err)
+	}
+	return perf, seats
 }
 
 // BenchmarkSQLiteSingleRowUpdate is SQLite's baseline: 64 concurrent

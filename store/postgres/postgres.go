@@ -50,9 +50,16 @@ type Tx struct {
 
 // Open connects, checks the connection and applies pending migrations.
 func Open(ctx context.Context, url string, log *slog.Logger) (*DB, error) {
+	return open(ctx, url, log, nil)
+}
+
+func open(ctx context.Context, url string, log *slog.Logger, tracer pgx.QueryTracer) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	if tracer != nil {
+		cfg.ConnConfig.Tracer = tracer
 	}
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16

@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/store/postgres"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/vouchers"
+)
+
+// roundTrips records the round trips a PostgreSQL store makes.
+type roundTrips struct {
+	mu  sync.Mutex
+	all []postgres.RoundTrip
+}
+
+func (r *roundTrips) add(_ context.Context, rt postgres.RoundTrip) {
+	r.mu.Lock()
+	r.all = append(r.all, rt)
+	r.mu.Unlock()
+}
+
+// during returns the round trips fn made.
+func (r *roundTrips) during(fn func()) []postgres.RoundTrip {
+	r.mu.Lock()
+	start := len(r.all)
+	r.mu.Unlock()
+	fn()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]postgres.RoundTrip(nil), r.all[start:]...)
+}
+
+// describe is one line per round trip, each statement cut to its start.
+func describe(rts []postgres.RoundTrip) string {
+	var b strings.Builder
+	for i, rt := range rts {
+		parts := make([]string, len(rt.SQL))
+		for j, s := range rt.SQL {
+			s = strings.Join(strings.Fields(s), " ")
+			if len(s) > 60 {
+				s = s[:60] + "…"
+			}
+			parts[j] = s
+		}
+		fmt.Fprintf(&b, "\n  %2d %-7s %s", i+1, rt.Kind, strings.Join(parts, " ∥ "))
+	}
+	return b.String()
+}
+
+// TestRoundTrips counts the round trips to PostgreSQL of each hot operation
+// (as the hub serves it: keyed API answers kept, statements already
+// prepared on the connection) and fails when one takes more than it did
+// when this test was written, so a lost batch shows here before it shows
+// in the benchmarks. Run with -v for the statements of each round trip.
+func TestRoundTrips(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a hub on PostgreSQL")
+	}
+	ctx := context.Background()
+	var rec roundTrips
+	db, err := postgres.OpenTraced(ctx, storetest.PostgresURL(t), storetest.Logger(t), rec.add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	// No roll-up in the background: every round trip counted is the
+	// operation's own. Operations run one at a time, so the pool hands
+	// each the connection the one before used, with its statements
+	// prepared.
+	h := newBenchHubOn(t, db, false)
+
+	shop, err := h.vouchers.CreateShop(ctx, benchAdmin, vouchers.Shop{Name: "Forno", Address: "Via Traiano 3",
+		District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, tills := h.accounts(t, 1, "till", identity.RoleMerchant, func(int) string { return shop.ID })
+	camp := openCampaign(t, h, 1_000_000)
+	const warm = 3
+	var codes []string
+	claim := func(i int) {
+		citizen := identity.Caller{AccountID: fmt.Sprintf("acc_rt_%d", i), Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+		v, err := h.vouchers.Claim(ctx, citizen, camp.ID)
+		if err != nil {
+			t.Fatalf("claim: %v", err)
+		}
+		codes = append(codes, v.TypedCode)
+	}
+	redeem := func(i int) {
+		status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", tills[0], fmt.Sprintf("rt-%d", i),
+			map[string]any{"code": codes[i], "purchase_cents": 2500})
+		if err != nil || status != http.StatusCreated {
+			t.Fatalf("redeem: %d %s %v", status, body, err)
+		}
+	}
+	lb := fillLedgerBench(t, db)
+	transfer := func(int) {
+		if err := lb.transfer(0); err != nil {
+			t.Fatalf("transfer: %v", err)
+		}
+	}
+	perf, seats := rushPerformance(t, h, 2*(warm+1))
+	buyers, bearers := h.accounts(t, warm+1, "rtbuyer", identity.RoleCitizen, nil)
+	h.credit(t, 100_000, buyers)
+	var orders []string
+	hold := func(i int) {
+		status, body, err := h.call("POST", "/api/v1/performances/"+perf.ID+"/holds", bearers[i], fmt.Sprintf("rt-hold-%d", i),
+			map[string]any{"seats": []string{seats[2*i].ID}})
+		var o ticketing.Order
+		if err == nil && status == http.StatusCreated {
+			err = json.Unmarshal(body, &o)
+		}
+		if err != nil || status != http.StatusCreated {
+			t.Fatalf("hold: %d %s %v", status, body, err)
+		}
+		orders = append(orders, o.ID)
+	}
+	pay := func(i int) {
+		status, body, err := h.call("POST", "/api/v1/ticket-orders/"+orders[i]+"/pay", bearers[i], "", map[string]any{"method": "wallet"})
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("pay: %d %s %v", status, body, err)
+		}
+	}
+	lose := func(i int) {
+		// The seat next to the one held by buyer i is taken by buyer i's
+		// hold; another buyer asks for it and is told at once.
+		status, body, err := h.call("POST", "/api/v1/performances/"+perf.ID+"/holds", bearers[(i+1)%len(bearers)], fmt.Sprintf("rt-lose-%d", i),
+			map[string]any{"seats": []string{seats[2*i].ID}})
+		if err != nil || status != http.StatusConflict {
+			t.Fatalf("losing hold: %d %s %v", status, body, err)
+		}
+	}
+	ops := []struct {
+		name string
+		run  func(i int)
+		max  int
+	}{
+		{"voucher claim (service)", claim, 99},
+		{"voucher redemption (till API, typed code)", redeem, 99},
+		{"ledger transfer (wallet.Service.Post)", transfer, 99},
+		{"seat hold (API)", hold, 99},
+		{"seat hold lost (API)", lose, 99},
+		{"order paid by credit (API)", pay, 99},
+	}
+	for _, op := range ops {
+		for i := range warm {
+			op.run(i)
+		}
+		rts := rec.during(func() { op.run(warm) })
+		t.Logf("%s: %d round trips%s", op.name, len(rts), describe(rts))
+		if len(rts) > op.max {
+			t.Errorf("%s: %d round trips, at most %d expected", op.name, len(rts), op.max)
+		}
+	}
+}
