@@ -15,9 +15,11 @@ import (
 // A write whose result nothing waits for (an audit entry, an idempotent
 // response, the update of a row already locked) is not sent at once: it is
 // queued on the transaction and goes to the server in one batch with the
-// next statement, or before COMMIT. The transaction's outcome is the same
+// next statement, or with COMMIT. The transaction's outcome is the same
 // (a failed write fails the statement it rides with, and so the
-// transaction); it costs one round trip fewer per queued write.
+// transaction); it costs one round trip fewer per queued write. BEGIN is
+// queued the same way, so it rides with the transaction's first statement,
+// and a transaction that sends nothing costs nothing.
 
 // deferred is one queued write. check, when set, judges its command tag.
 type deferred struct {
@@ -27,10 +29,71 @@ type deferred struct {
 	check func(pgconn.CommandTag) error
 }
 
-// pipeline is a transaction's queued writes.
+// pipeConn is what a transaction's pipeline sends through: one connection.
+type pipeConn interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, rows pgx.CopyFromSource) (int64, error)
+}
+
+// pipeline is a transaction's connection and its queued writes.
 type pipeline struct {
-	tx      pgx.Tx
+	tx      pipeConn
 	pending []deferred
+	// begun: BEGIN has been sent (with the first statement).
+	begun bool
+}
+
+// begin queues BEGIN on a fresh pipeline.
+func begin(conn pipeConn) *pipeline {
+	return &pipeline{tx: conn, pending: []deferred{{what: "begin", sql: "begin"}}}
+}
+
+// commit sends what is queued and COMMIT. Queued writes that nothing checks
+// ride in one batch with COMMIT: if one fails, the server skips the COMMIT
+// that follows it and the transaction stays aborted for rollback. A write
+// whose command tag is checked here is sent before COMMIT, so a refused
+// check can still roll back. A transaction that never sent a statement
+// sends nothing.
+func (p *pipeline) commit(ctx context.Context) error {
+	if !p.begun && len(p.pending) == 1 {
+		p.pending = nil
+		return nil
+	}
+	for _, d := range p.pending {
+		if d.check != nil {
+			if err := p.flush(ctx); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	br, err := p.send(ctx, "commit", nil)
+	if err != nil {
+		return err
+	}
+	tag, err := br.Exec()
+	if err = errors.Join(err, br.Close()); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if tag.String() == "ROLLBACK" {
+		// A statement failed earlier and its error was not returned.
+		return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+	}
+	return nil
+}
+
+// rollback ends a transaction that failed, if BEGIN was sent. When the
+// rollback cannot be sent (the context ended), the connection is left in its
+// transaction and the pool closes it on release instead of reusing it.
+func (p *pipeline) rollback(ctx context.Context) {
+	p.pending = nil
+	if !p.begun {
+		return
+	}
+	_, _ = p.tx.Exec(ctx, "rollback")
 }
 
 // later queues a write when tx runs inside InTx, and runs it at once
@@ -60,6 +123,7 @@ func (p *pipeline) send(ctx context.Context, sql string, args []any) (pgx.BatchR
 	}
 	pending := p.pending
 	p.pending = nil
+	p.begun = true
 	br := p.tx.SendBatch(ctx, b)
 	for _, d := range pending {
 		tag, err := br.Exec()

@@ -101,23 +101,37 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	const attempts = 5
 	var err error
 	for i := 0; i < attempts; i++ {
-		err = pgx.BeginFunc(ctx, db.pool, func(ptx pgx.Tx) error {
-			p := &pipeline{tx: ptx}
-			if err := fn(&Tx{q: pipedQuerier{p}, pipe: p, floors: db.floors}); err != nil {
-				return err
-			}
-			// The queued writes ride with this statement (pipeline.go).
-			if err := markCommitted(ctx, pipedQuerier{p}); err != nil {
-				return err
-			}
-			return p.flush(ctx)
-		})
+		err = db.runTx(ctx, fn)
 		if !retryable(err) {
 			return translate(err)
 		}
 		time.Sleep(time.Duration(i+1) * 5 * time.Millisecond)
 	}
 	return translate(err)
+}
+
+// runTx runs fn once in a transaction on a connection of its own. BEGIN
+// rides with the first statement and COMMIT with the last queued writes
+// (pipeline.go), so a transaction costs the round trips of its statements
+// that wait for an answer, plus one to commit.
+func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A connection left inside a transaction is closed, not reused.
+	defer conn.Release()
+	p := begin(conn.Conn())
+	err = fn(&Tx{q: pipedQuerier{p}, pipe: p, floors: db.floors})
+	if err == nil {
+		markCommitted(ctx, p)
+		err = p.commit(ctx)
+	}
+	if err != nil {
+		p.rollback(ctx)
+		return err
+	}
+	return nil
 }
 
 // View runs fn on the pool without a transaction, for reads.
