@@ -181,26 +181,33 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	// The request as the till sent it: a retry carries the same code, even
 	// when that code has expired since.
 	request := RedeemRequest{Code: strings.TrimSpace(req.Code), PurchaseCents: req.PurchaseCents}
+	// What the till read is made sense of before the transaction (a
+	// token's signature, a typed code's hash: no database), but a failure
+	// counts only once the key is known not to be a replay.
+	target, badCode := s.presented(shopID, req.Code)
 	var out Redemption
-	var replayed bool
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		out, replayed, err = idem.Replay[Redemption](ctx, tx, scope, key, request)
-		return err
-	})
-	if err != nil || replayed {
-		return out, replayed, err
-	}
-	voucherID, err := s.identify(ctx, shopID, req.Code)
-	if err != nil {
-		return Redemption{}, false, err
-	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
+	var replayed, failedCode bool
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		var pay wallet.Transaction
 		var err error
+		failedCode = false
+		// The key is claimed first: a replay gets its first result even
+		// once the code it carried has expired.
 		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (Redemption, error) {
 			var r Redemption
-			r, pay, err = s.redeemTx(ctx, tx, c, shopID, voucherID, req.PurchaseCents)
+			if target.typed {
+				// Refused while too many wrong codes were typed, and every
+				// failure answers alike, whether or not some voucher has it.
+				if err := s.checkCodeFailures(ctx, tx, shopID); err != nil {
+					return r, err
+				}
+			}
+			if badCode != nil {
+				failedCode = target.typed
+				return r, badCode
+			}
+			r, pay, err = s.redeemTx(ctx, tx, c, shopID, target, req.PurchaseCents)
+			failedCode = errors.Is(err, errCodeUnknown)
 			return r, err
 		})
 		if err != nil || replayed {
@@ -216,15 +223,100 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 		}
 		return nil
 	})
+	if failedCode && err != nil {
+		// Counted in a transaction of its own, once the redemption's has
+		// rolled back.
+		s.recordCodeFailure(ctx, shopID)
+	}
 	return out, replayed, err
+}
+
+// presentedCode is what a till read: a voucher id from a verified token,
+// or the hash of a typed code.
+type presentedCode struct {
+	voucherID string
+	hash      string
+	// typed: not a token (failures of typed codes are counted).
+	typed bool
+}
+
+// presented makes sense of what the till read without the database: a
+// token is verified, a typed code is hashed. The error is what the till is
+// told (a bad token's, or code_unknown for a typed code that cannot be one).
+func (s *Service) presented(shopID, presented string) (presentedCode, error) {
+	presented = strings.TrimSpace(presented)
+	if presented == "" {
+		return presentedCode{}, apperr.R(apperr.Invalid, "code_missing", "Scan or type the voucher's code.")
+	}
+	if qrtoken.LooksLikeToken(presented) {
+		claims, err := qrtoken.Verify(s.keys, presented, qrtoken.KindVoucher, s.now(), TokenLeeway)
+		if err != nil {
+			return presentedCode{}, err
+		}
+		return presentedCode{voucherID: claims.ObjectID}, nil
+	}
+	hash, err := qrtoken.ParseCode(presented)
+	if err != nil {
+		return presentedCode{typed: true}, errors.Join(err, errCodeUnknown)
+	}
+	return presentedCode{hash: hash, typed: true}, nil
+}
+
+var errCodeUnknown = apperr.R(apperr.NotFound, "code_unknown", "No voucher has this code.")
+
+// codeFailureKeys are the keys typed-code failures count under: the shop,
+// and the caller's address when known.
+func codeFailureKeys(ctx context.Context, shopID string) []string {
+	keys := []string{"shop:" + shopID}
+	if ip := audit.OriginFrom(ctx).IP; ip != "" {
+		keys = append(keys, "ip:"+ip)
+	}
+	return keys
+}
+
+// checkCodeFailures refuses a typed code while the shop or the caller's
+// address has had too many wrong ones. Failures are counted in the
+// database, so every hub replica behind a balancer sees the same count.
+func (s *Service) checkCodeFailures(ctx context.Context, tx Tx, shopID string) error {
+	keys := codeFailureKeys(ctx, shopID)
+	fails, err := tx.CodeFailures(ctx, keys, s.now().Add(-CodeFailureWindow))
+	if err != nil {
+		return fmt.Errorf("count failed codes: %w", err)
+	}
+	if fails[keys[0]] >= MaxCodeFailuresPerShop || (len(keys) > 1 && fails[keys[1]] >= MaxCodeFailuresPerIP) {
+		return apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+	}
+	return nil
+}
+
+// recordCodeFailure counts a typed code that matched no voucher.
+func (s *Service) recordCodeFailure(ctx context.Context, shopID string) {
+	now := s.now()
+	keys := codeFailureKeys(ctx, shopID)
+	err := s.store.InTx(ctx, func(tx Tx) error { return tx.RecordCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow)) })
+	if err != nil {
+		s.log.ErrorContext(ctx, "record failed code", slog.Any("error", err))
+	}
+	s.log.WarnContext(ctx, "typed voucher code not found", slog.String("shop", shopID), slog.String("ip", audit.OriginFrom(ctx).IP))
 }
 
 // redeemTx checks and records a redemption and returns the ledger
 // transaction that pays the shop, for the caller to post last.
-func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID, voucherID string, purchase int64) (Redemption, wallet.Transaction, error) {
+func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID string, target presentedCode, purchase int64) (Redemption, wallet.Transaction, error) {
 	// The voucher is locked and its campaign shared until commit, so a close
 	// waits for this redemption (and its held value is released after it).
-	v, camp, shop, err := tx.RedemptionTarget(ctx, voucherID, shopID)
+	var v Voucher
+	var camp Campaign
+	var shop Shop
+	var err error
+	if target.typed {
+		v, camp, shop, err = tx.RedemptionTargetByCode(ctx, target.hash, shopID)
+		if apperr.Has(err, apperr.NotFound) && apperr.ReasonOf(err) != "shop_not_found" {
+			return Redemption{}, wallet.Transaction{}, errCodeUnknown
+		}
+	} else {
+		v, camp, shop, err = tx.RedemptionTarget(ctx, target.voucherID, shopID)
+	}
 	if err != nil {
 		if apperr.ReasonOf(err) == "shop_not_found" {
 			return Redemption{}, wallet.Transaction{}, err

@@ -55,6 +55,10 @@ type Tx interface {
 	// voucher, locked; its campaign, shared (as ShareCampaign); and the shop
 	// (NotFound with the shop's reason when only the shop is missing).
 	RedemptionTarget(ctx context.Context, voucherID, shopID string) (Voucher, Campaign, Shop, error)
+	// RedemptionTargetByCode is RedemptionTarget for the voucher whose typed
+	// code hashes to codeHash: NotFound (without the shop's reason) when no
+	// voucher has it.
+	RedemptionTargetByCode(ctx context.Context, codeHash, shopID string) (Voucher, Campaign, Shop, error)
 	// ListCampaigns lists campaigns with one of statuses (all when empty),
 	// newest first.
 	ListCampaigns(ctx context.Context, statuses []string) ([]Campaign, error)

@@ -151,6 +151,18 @@ func (tx *Tx) ShareCampaign(ctx context.Context, id string) (vouchers.Campaign, 
 // read that waited re-reads the rows it locked (READ COMMITTED), so the
 // voucher and the campaign are the ones committed when the locks were got.
 func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
+	return tx.redemptionTarget(ctx, "v.id", voucherID, shopID)
+}
+
+// RedemptionTargetByCode implements vouchers.Tx: the code's look-up and the
+// voucher's lock are one statement.
+func (tx *Tx) RedemptionTargetByCode(ctx context.Context, codeHash, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
+	return tx.redemptionTarget(ctx, "v.code_hash", codeHash, shopID)
+}
+
+// redemptionTarget reads the voucher whose column (v.id or v.code_hash) is
+// value, locked, with its campaign shared and the shop.
+func (tx *Tx) redemptionTarget(ctx context.Context, column, value, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
 	var v vouchers.Voucher
 	var c vouchers.Campaign
 	var s vouchers.Shop
@@ -164,8 +176,8 @@ func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (v
 			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at
 		FROM vouchers v JOIN voucher_campaigns c ON c.id = v.campaign_id
 		LEFT JOIN voucher_shops s ON s.id = $2
-		WHERE v.id = $1
-		FOR UPDATE OF v FOR KEY SHARE OF c`, voucherID, shopID).Scan(
+		WHERE `+column+` = $1
+		FOR UPDATE OF v FOR KEY SHARE OF c`, value, shopID).Scan(
 		&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &v.ClaimedAt, &v.ExpiresAt,
 		&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
 		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created,

@@ -165,6 +165,15 @@ func (tx *Tx) RedemptionTarget(ctx context.Context, voucherID, shopID string) (v
 	return v, c, s, err
 }
 
+// RedemptionTargetByCode implements vouchers.Tx.
+func (tx *Tx) RedemptionTargetByCode(ctx context.Context, codeHash, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
+	v, err := tx.VoucherByCodeHash(ctx, codeHash)
+	if err != nil {
+		return v, vouchers.Campaign{}, vouchers.Shop{}, err
+	}
+	return tx.RedemptionTarget(ctx, v.ID, shopID)
+}
+
 // ListCampaigns implements vouchers.Tx.
 func (tx *Tx) ListCampaigns(ctx context.Context, statuses []string) ([]vouchers.Campaign, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns
