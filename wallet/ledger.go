@@ -330,12 +330,81 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 		ids = append(ids, e.Account)
 	}
 	slices.Sort(ids)
+	if t.ID == "" {
+		t.ID = newTransactionID()
+	}
+	// Both engines keep microseconds; truncating here makes the first answer
+	// equal to a later replay of it.
+	t.CreatedAt = now.UTC().Truncate(time.Microsecond)
+	if gp, ok := tx.(GuardedPoster); ok {
+		return postGuarded(ctx, tx, gp, t, ids)
+	}
 	accounts, err := tx.PostingAccounts(ctx, ids)
 	if err != nil {
 		return t, fmt.Errorf("lock ledger accounts: %w", err)
 	}
+	locked, prev, err := checkFloors(ctx, tx, t, accounts)
+	if prev != nil {
+		return *prev, err
+	}
+	if err != nil {
+		return t, err
+	}
+	inserted, err := tx.InsertTransaction(ctx, t, locked)
+	if err != nil {
+		return t, fmt.Errorf("insert ledger transaction: %w", err)
+	}
+	return posted(ctx, tx, t, inserted)
+}
+
+// GuardedPoster is a Tx that locks a posting's accounts with a floor and
+// writes the posting in one exchange with the database: it returns the
+// accounts as PostingAccounts does, and writes the transaction as
+// InsertTransaction does (the accounts with a floor are the locked ones)
+// only if every account exists and no balance would go below its floor
+// (or the transaction's overdraft rule), by the rule Post checks.
+type GuardedPoster interface {
+	PostGuarded(ctx context.Context, t Transaction, ids []AccountID) (accounts []Account, inserted bool, err error)
+}
+
+// postGuarded is Post on a GuardedPoster. Post checks the floors on the
+// accounts returned; a posting the store wrote that Post would refuse, or
+// the other way round, is an error (the caller's transaction rolls back).
+func postGuarded(ctx context.Context, tx Tx, gp GuardedPoster, t Transaction, ids []AccountID) (Transaction, error) {
+	accounts, inserted, err := gp.PostGuarded(ctx, t, ids)
+	if err != nil {
+		return t, fmt.Errorf("post ledger transaction: %w", err)
+	}
+	if _, prev, err := checkFloors(ctx, tx, t, accounts); prev != nil || err != nil {
+		if inserted {
+			return t, fmt.Errorf("ledger transaction %s was written although the accounts read refuse it (%v)", t.ID, err)
+		}
+		if prev != nil {
+			return *prev, err
+		}
+		return t, err
+	}
+	return posted(ctx, tx, t, inserted)
+}
+
+// posted is t once written, or the replay of its key when it was not.
+func posted(ctx context.Context, tx Tx, t Transaction, inserted bool) (Transaction, error) {
+	if !inserted {
+		prev, err := replay(ctx, tx, t)
+		if apperr.Has(err, apperr.NotFound) {
+			return t, fmt.Errorf("ledger key %s is taken but its transaction is not readable: %w", t.Key, err)
+		}
+		return prev, err
+	}
+	return t, nil
+}
+
+// checkFloors refuses t when one of its accounts is missing or would go
+// below its floor (InsufficientFunds, unless t's key was posted already:
+// then prev is its replay), and returns the accounts with a floor, which
+// the posting locks.
+func checkFloors(ctx context.Context, tx Tx, t Transaction, accounts []Account) (locked []AccountID, prev *Transaction, err error) {
 	byID := make(map[AccountID]Account, len(accounts))
-	var locked []AccountID
 	for _, a := range accounts {
 		byID[a.ID] = a
 		if a.Floor != nil {
@@ -345,7 +414,7 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 	for _, e := range t.Entries {
 		a, ok := byID[e.Account]
 		if !ok {
-			return t, apperr.E(apperr.NotFound, "Ledger account %s does not exist.", e.Account)
+			return nil, nil, apperr.E(apperr.NotFound, "Ledger account %s does not exist.", e.Account)
 		}
 		if a.Floor == nil || e.Amount > 0 {
 			continue
@@ -358,29 +427,12 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 			// A retry of a posting that went through may find the money
 			// spent since: it is still the same posting.
 			if prev, err := replay(ctx, tx, t); !apperr.Has(err, apperr.NotFound) {
-				return prev, err
+				return nil, &prev, err
 			}
-			return t, apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", money.Cents(a.Balance), money.Cents(-e.Amount))
+			return nil, nil, apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", money.Cents(a.Balance), money.Cents(-e.Amount))
 		}
 	}
-	if t.ID == "" {
-		t.ID = newTransactionID()
-	}
-	// Both engines keep microseconds; truncating here makes the first answer
-	// equal to a later replay of it.
-	t.CreatedAt = now.UTC().Truncate(time.Microsecond)
-	inserted, err := tx.InsertTransaction(ctx, t, locked)
-	if err != nil {
-		return t, fmt.Errorf("insert ledger transaction: %w", err)
-	}
-	if !inserted {
-		prev, err := replay(ctx, tx, t)
-		if apperr.Has(err, apperr.NotFound) {
-			return t, fmt.Errorf("ledger key %s is taken but its transaction is not readable: %w", t.Key, err)
-		}
-		return prev, err
-	}
-	return t, nil
+	return locked, nil, nil
 }
 
 // replay returns the posted transaction with t's key (Replayed=true), or

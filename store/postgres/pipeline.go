@@ -111,15 +111,18 @@ func (tx *Tx) later(ctx context.Context, d deferred) error {
 }
 
 // send sends the queued writes followed by one statement (none when sql is
-// empty) in one batch, and checks the writes' results. The caller reads the
+// empty), and any more, in one batch, and checks the writes' results. The caller reads the
 // statement's result from the returned BatchResults and closes it.
-func (p *pipeline) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+func (p *pipeline) send(ctx context.Context, sql string, args []any, more ...*pgx.QueuedQuery) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
 	for _, d := range p.pending {
 		b.Queue(d.sql, d.args...)
 	}
 	if sql != "" {
 		b.Queue(sql, args...)
+	}
+	for _, q := range more {
+		b.Queue(q.SQL, q.Arguments...)
 	}
 	pending := p.pending
 	p.pending = nil
@@ -135,6 +138,50 @@ func (p *pipeline) send(ctx context.Context, sql string, args []any) (pgx.BatchR
 		}
 	}
 	return br, nil
+}
+
+// batchRead is one statement of readBatch and what reads its result.
+type batchRead struct {
+	sql  string
+	args []any
+	read func(pgx.BatchResults) error
+}
+
+// readBatch sends what is queued and stmts in one batch, and hands each
+// statement's result to its read, in order. Each statement of a batch runs
+// after the one before it has finished, with a snapshot of its own (READ
+// COMMITTED), so a statement sees the rows the one before it locked as they
+// are once locked. Outside a transaction the statements go one by one.
+func (tx *Tx) readBatch(ctx context.Context, stmts ...batchRead) error {
+	if tx.pipe == nil {
+		for _, st := range stmts {
+			b := &pgx.Batch{}
+			b.Queue(st.sql, st.args...)
+			br := tx.q.(interface {
+				SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+			}).SendBatch(ctx, b)
+			if err := errors.Join(st.read(br), br.Close()); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	p := tx.pipe
+	first := stmts[0]
+	b := &pgx.Batch{}
+	for _, st := range stmts[1:] {
+		b.Queue(st.sql, st.args...)
+	}
+	br, err := p.send(ctx, first.sql, first.args, b.QueuedQueries...)
+	if err != nil {
+		return err
+	}
+	for _, st := range stmts {
+		if err := st.read(br); err != nil {
+			return errors.Join(err, br.Close())
+		}
+	}
+	return br.Close()
 }
 
 // flush sends what is queued, if anything.

@@ -32,13 +32,12 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
 	if !a.CreatedAt.IsZero() {
 		created = &a.CreatedAt
 	}
-	_, err := tx.q.Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id, floor, created_at)
+	// Queued to ride with the next statement or the commit (pipeline.go):
+	// nothing is read back, and the posting that follows sees the account.
+	return tx.later(ctx, deferred{what: "ensure ledger account " + string(a.ID),
+		sql: `INSERT INTO ledger_accounts (id, kind, owner_id, floor, created_at)
 		VALUES ($1, $2, $3, $4, COALESCE($5, now())) ON CONFLICT (id) DO NOTHING`,
-		string(a.ID), string(a.Kind), a.OwnerID, a.Floor, created)
-	if err != nil {
-		return wrap("ensure ledger account "+string(a.ID), err)
-	}
-	return nil
+		args: []any{string(a.ID), string(a.Kind), a.OwnerID, a.Floor, created}})
 }
 
 const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
@@ -241,6 +240,101 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 		return false, fmt.Errorf("insert ledger transaction %s: %d balances moved and %d entries appended for %d entries", t.ID, moved, appended, len(t.Entries))
 	}
 	return true, nil
+}
+
+// PostGuarded implements wallet.GuardedPoster in one round trip: two
+// statements in one batch. The first locks the accounts with a floor (in
+// byte order, as PostingAccounts) and reads them all; the second, which
+// starts once the locks are held and so sees the locked balances as they
+// are, writes the posting as InsertTransaction does, but only if every
+// account exists and no floor breaks (the same rule as wallet.Post, which
+// checks the accounts the first statement returned and treats any
+// disagreement as a failure).
+func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) ([]wallet.Account, bool, error) {
+	if tx.floors != nil && tx.floors.allUnbounded(ids) {
+		// Nothing to lock, read or check (see floorCache): one statement.
+		out, _ := tx.PostingAccounts(ctx, ids)
+		inserted, err := tx.InsertTransaction(ctx, t, nil)
+		return out, inserted, err
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = string(id)
+	}
+	accounts := make([]string, len(t.Entries))
+	amounts := make([]int64, len(t.Entries))
+	for i, e := range t.Entries {
+		accounts[i], amounts[i] = string(e.Account), e.Amount
+	}
+	var rule, overdraftAccount string
+	var floor *int64
+	if t.Overdraft != nil {
+		rule, floor, overdraftAccount = t.Overdraft.Name, &t.Overdraft.Floor, string(t.OverdraftAccount)
+	}
+	var out []wallet.Account
+	var inserted, moved, appended, floored int64
+	err := tx.readBatch(ctx, batchRead{
+		sql: `WITH floored AS (
+				SELECT id, kind, owner_id, floor, balance, created_at FROM ledger_accounts
+				WHERE id = ANY($1) AND floor IS NOT NULL ORDER BY id COLLATE "C" FOR UPDATE)
+			SELECT ` + ledgerAccountColumns + ` FROM floored
+			UNION ALL
+			SELECT id, kind, owner_id, floor, 0, created_at FROM ledger_accounts WHERE id = ANY($1) AND floor IS NULL`,
+		args: []any{keys},
+		read: func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return wrap("lock ledger accounts", err)
+			}
+			out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.Account, error) { return scanLedgerAccount(r) })
+			return wrap("lock ledger accounts", err)
+		},
+	}, batchRead{
+		sql: `WITH u AS (
+			SELECT * FROM unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
+		), acct AS (
+			SELECT a.id, a.floor, a.balance FROM ledger_accounts a WHERE a.id = ANY($11::text[])
+		), ok AS (
+			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND NOT EXISTS (
+				SELECT 1 FROM u JOIN acct a ON a.id = u.account_id
+				WHERE a.floor IS NOT NULL AND u.amount < 0
+				  AND a.balance + u.amount < CASE WHEN a.id = $9 AND $8::bigint IS NOT NULL THEN LEAST(a.floor, $8::bigint) ELSE a.floor END) AS ok
+		), t AS (
+			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT ok FROM ok)
+			ON CONFLICT (idem_key) DO NOTHING RETURNING id
+		), e AS (
+			INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+			SELECT t.id, u.account_id, u.amount, $10 FROM t, u ORDER BY u.n
+			RETURNING id, account_id, amount
+		), b AS (
+			UPDATE ledger_accounts AS a SET balance = a.balance + e.amount FROM e, acct
+			WHERE a.id = e.account_id AND acct.id = e.account_id AND acct.floor IS NOT NULL
+			RETURNING a.id
+		), p AS (
+			INSERT INTO ledger_pending (entry_id, account_id, amount)
+			SELECT e.id, e.account_id, e.amount FROM e JOIN acct ON acct.id = e.account_id WHERE acct.floor IS NULL
+			RETURNING entry_id
+		)
+		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM b), (SELECT count(*) FROM p), (SELECT count(*) FROM acct WHERE floor IS NOT NULL)`,
+		args: []any{t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts},
+		read: func(br pgx.BatchResults) error {
+			return wrap("insert ledger transaction", br.QueryRow().Scan(&inserted, &moved, &appended, &floored))
+		},
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if tx.floors != nil {
+		tx.floors.remember(out)
+	}
+	if inserted == 0 {
+		return out, false, nil
+	}
+	if moved+appended != int64(len(t.Entries)) || moved != floored {
+		return nil, false, fmt.Errorf("insert ledger transaction %s: %d balances moved and %d entries appended for %d entries", t.ID, moved, appended, len(t.Entries))
+	}
+	return out, true, nil
 }
 
 // RollUp implements wallet.Tx. The pending rows it takes are deleted in the
