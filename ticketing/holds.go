@@ -68,7 +68,9 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 
 func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string) (Order, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	p, err := tx.Performance(ctx, performanceID)
+	// The performance, the seats and whether they may be tried for, read
+	// together; the performance's rules are checked first all the same.
+	p, free, seats, err := tx.HoldTarget(ctx, performanceID, sorted, now)
 	if err != nil {
 		return Order{}, notFound("performance", err)
 	}
@@ -76,16 +78,8 @@ func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performa
 		return Order{}, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
 	}
 	// In a rush most buyers lose: they are told before anything is written.
-	free, err := tx.MaySeize(ctx, p.ID, sorted, now)
-	if err != nil {
-		return Order{}, fmt.Errorf("check seats: %w", err)
-	}
 	if !free {
 		return Order{}, apperr.R(apperr.Conflict, "seat_taken", "A seat you chose has just been taken; choose another.")
-	}
-	seats, err := tx.SeatsIn(ctx, p.VenueID, sorted)
-	if err != nil {
-		return Order{}, err
 	}
 	byID := make(map[string]Seat, len(seats))
 	for _, st := range seats {

@@ -51,6 +51,11 @@ type Tx interface {
 	// told at once instead of after the winner commits; the claims' own
 	// uniqueness still decides who wins.
 	MaySeize(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (bool, error)
+	// HoldTarget reads in one go what a hold checks: the performance
+	// (NotFound if missing), whether the hold may try for the seats now (as
+	// MaySeize) and those of seatIDs that are seats of its venue (as
+	// SeatsIn).
+	HoldTarget(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (Performance, bool, []Seat, error)
 	// CountPerformances counts the venue's performances.
 	CountPerformances(ctx context.Context, venueID string) (int, error)
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/ticketing"
 )
@@ -120,6 +121,46 @@ func (tx *Tx) MaySeize(ctx context.Context, performanceID string, seatIDs []stri
 	return free, wrap("check seats", err)
 }
 
+// HoldTarget implements ticketing.Tx in one round trip: the performance,
+// MaySeize's statement and the seats of its venue, in one batch.
+func (tx *Tx) HoldTarget(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, error) {
+	var p ticketing.Performance
+	var free *bool
+	var seats []ticketing.Seat
+	err := tx.readBatch(ctx, batchRead{
+		sql:  `SELECT ` + perfCols + ` FROM ticket_performances WHERE id = $1`,
+		args: []any{performanceID},
+		read: func(br pgx.BatchResults) error {
+			var err error
+			p, err = scanPerformance(br.QueryRow())
+			return wrap("read performance", err)
+		},
+	}, batchRead{
+		sql: `SELECT bool_and(pg_try_advisory_xact_lock(hashtext($1), hashtext(s)))
+			AND NOT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND (state = 'sold' OR expires_at > $3))
+		FROM unnest($2::text[]) AS s`,
+		args: []any{performanceID, seatIDs, now},
+		read: func(br pgx.BatchResults) error { return wrap("check seats", br.QueryRow().Scan(&free)) },
+	}, batchRead{
+		sql: `SELECT id, section, row_name, number, category FROM ticket_seats
+			WHERE venue_id = (SELECT venue_id FROM ticket_performances WHERE id = $1) AND id = ANY($2) ORDER BY ord`,
+		args: []any{performanceID, seatIDs},
+		read: func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return wrap("read seats", err)
+			}
+			seats, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Seat, error) {
+				var s ticketing.Seat
+				err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
+				return s, err
+			})
+			return wrap("read seats", err)
+		},
+	})
+	return p, free != nil && *free, seats, err
+}
+
 // CountPerformances implements ticketing.Tx.
 func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error) {
 	var n int
@@ -187,11 +228,12 @@ func (tx *Tx) ListPerformances(ctx context.Context, from time.Time, all bool) ([
 	return out, wrap("list performances", err)
 }
 
-// ReleaseExpiredClaims implements ticketing.Tx.
+// ReleaseExpiredClaims implements ticketing.Tx. Nothing waits for its
+// result: it rides with the next statement (pipeline.go), which sees it.
 func (tx *Tx) ReleaseExpiredClaims(ctx context.Context, performanceID string, seatIDs []string, now time.Time) error {
-	_, err := tx.q.Exec(ctx, `DELETE FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND state = 'held' AND expires_at <= $3`,
-		performanceID, seatIDs, now)
-	return wrap("release expired holds", err)
+	return tx.later(ctx, deferred{what: "release expired holds",
+		sql:  `DELETE FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND state = 'held' AND expires_at <= $3`,
+		args: []any{performanceID, seatIDs, now}})
 }
 
 // TryClaim implements ticketing.Tx. ON CONFLICT DO NOTHING waits for a
@@ -231,9 +273,9 @@ func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketin
 }
 
 // SellClaims implements ticketing.Tx.
+// Queued to ride with the next statement or the commit (pipeline.go).
 func (tx *Tx) SellClaims(ctx context.Context, orderID string) error {
-	_, err := tx.q.Exec(ctx, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1`, orderID)
-	return wrap("sell claims", err)
+	return tx.later(ctx, deferred{what: "sell claims", sql: `UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1`, args: []any{orderID}})
 }
 
 // DeleteClaims implements ticketing.Tx.
@@ -267,21 +309,28 @@ func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 	if err != nil {
 		return wrap("encode seats", err)
 	}
-	_, err = tx.q.Exec(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, o.HoldExpiresAt, o.CreatedAt,
-		nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
-	return wrap("insert order", err)
+	// Queued to ride with the next statement (the seats' claims, which
+	// refer to it) or the commit (pipeline.go).
+	return tx.later(ctx, deferred{what: "insert order",
+		sql: `INSERT INTO ticket_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		args: []any{o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, o.HoldExpiresAt, o.CreatedAt,
+			nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents}})
 }
 
 // UpdateOrder implements ticketing.Tx.
 func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7,
+	// Queued to ride with the next statement, or sent just before the
+	// commit (its row count is checked) (pipeline.go).
+	return tx.later(ctx, deferred{what: "update order",
+		sql: `UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7,
 		dispute = $8, card_refunded_cents = $9 WHERE id = $1`,
-		o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = pgx.ErrNoRows
-	}
-	return wrap("update order", err)
+		args: []any{o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents},
+		check: func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() == 0 {
+				return translate(pgx.ErrNoRows)
+			}
+			return nil
+		}})
 }
 
 // Order implements ticketing.Tx.
@@ -332,10 +381,11 @@ func scanTicket(row pgx.Row) (ticketing.Ticket, error) {
 
 // InsertTicket implements ticketing.Tx.
 func (tx *Tx) InsertTicket(ctx context.Context, t ticketing.Ticket) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO tickets (`+ticketCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		t.ID, t.OrderID, t.PerformanceID, t.VenueID, t.SeatID, t.AccountID, t.PriceCents, t.Status, t.Code, t.CodeHash, t.IssuedAt,
-		nullTime(t.CheckedInAt), t.CheckedInBy)
-	return wrap("insert ticket", err)
+	// Queued to ride with the next statement or the commit (pipeline.go).
+	return tx.later(ctx, deferred{what: "insert ticket",
+		sql: `INSERT INTO tickets (` + ticketCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		args: []any{t.ID, t.OrderID, t.PerformanceID, t.VenueID, t.SeatID, t.AccountID, t.PriceCents, t.Status, t.Code, t.CodeHash, t.IssuedAt,
+			nullTime(t.CheckedInAt), t.CheckedInBy}})
 }
 
 // Ticket implements ticketing.Tx.
@@ -448,8 +498,12 @@ func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statu
 func (tx *Tx) LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error) {
 	// One buyer's holds for one performance queue here; other buyers are
 	// not held up (a hash collision only makes two of them wait in turn).
-	if _, err := tx.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('ticket-holds:' || $1 || ':' || $2))`, accountID, performanceID); err != nil {
-		return 0, wrap("lock buyer's holds", err)
+	// The lock rides in one batch with the count (pipeline.go): the count
+	// is a statement of its own, so its snapshot is taken once the lock is
+	// held and sees every hold committed before.
+	if err := tx.later(ctx, deferred{what: "lock buyer's holds",
+		sql: `SELECT pg_advisory_xact_lock(hashtext('ticket-holds:' || $1 || ':' || $2))`, args: []any{accountID, performanceID}}); err != nil {
+		return 0, err
 	}
 	var n int
 	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id

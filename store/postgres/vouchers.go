@@ -220,11 +220,12 @@ func scanVoucher(row pgx.Row) (vouchers.Voucher, error) {
 	return v, err
 }
 
-// InsertVoucher implements vouchers.Tx.
+// InsertVoucher implements vouchers.Tx. Queued to ride with the next
+// statement or the commit (pipeline.go): nothing reads it back first.
 func (tx *Tx) InsertVoucher(ctx context.Context, v vouchers.Voucher) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO vouchers (`+voucherCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		v.ID, v.CampaignID, v.AccountID, v.ValueCents, v.RemainingCents, v.Status, v.Code, v.CodeHash, v.ClaimedAt, v.ExpiresAt)
-	return wrap("insert voucher", err)
+	return tx.later(ctx, deferred{what: "insert voucher",
+		sql:  `INSERT INTO vouchers (` + voucherCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		args: []any{v.ID, v.CampaignID, v.AccountID, v.ValueCents, v.RemainingCents, v.Status, v.Code, v.CodeHash, v.ClaimedAt, v.ExpiresAt}})
 }
 
 // UpdateVoucher implements vouchers.Tx. Callers have locked the voucher, so

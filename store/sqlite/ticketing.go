@@ -114,6 +114,20 @@ func (tx *Tx) MaySeize(ctx context.Context, performanceID string, seatIDs []stri
 	return !taken, wrap("check seats", err)
 }
 
+// HoldTarget implements ticketing.Tx.
+func (tx *Tx) HoldTarget(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, error) {
+	p, err := tx.Performance(ctx, performanceID)
+	if err != nil {
+		return p, false, nil, err
+	}
+	free, err := tx.MaySeize(ctx, p.ID, seatIDs, now)
+	if err != nil {
+		return p, false, nil, err
+	}
+	seats, err := tx.SeatsIn(ctx, p.VenueID, seatIDs)
+	return p, free, seats, err
+}
+
 // CountPerformances implements ticketing.Tx.
 func (tx *Tx) CountPerformances(ctx context.Context, venueID string) (int, error) {
 	var n int
