@@ -42,6 +42,8 @@ run() { # name args...: a go test -bench run, echoed
 	go test -run '^$' -timeout 60m "$@" ./bench/ > "$out/$name.txt" 2>&1 || { cat "$out/$name.txt"; exit 1; }
 	grep '^Benchmark' "$out/$name.txt"
 }
+echo "== round trips to PostgreSQL per operation (TestRoundTrips)"
+go test -count=1 -run '^TestRoundTrips$' -v ./bench/ 2>&1 | grep 'round trips$' | sed 's/.*: \([^:]*: [0-9]* round trips\)$/\1/'
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
 run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
