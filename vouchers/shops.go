@@ -3,6 +3,7 @@ package vouchers
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -25,6 +26,9 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 	shop.Active = true
 	shop.Created = s.now().UTC()
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		if err := refuseDuplicateShop(ctx, tx, shop); err != nil {
+			return err
+		}
 		if err := tx.InsertShop(ctx, shop); err != nil {
 			return fmt.Errorf("insert shop: %w", err)
 		}
@@ -43,6 +47,29 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 	return shop, err
 }
 
+// refuseDuplicateShop refuses a second shop with the same name at the same
+// address (letter case and spacing aside): a shop registered twice would
+// split its redemptions and settlements over two payables. Two shops of one
+// name at different addresses are branches, and allowed.
+func refuseDuplicateShop(ctx context.Context, tx Tx, shop Shop) error {
+	others, err := tx.ListShops(ctx, ShopFilter{})
+	if err != nil {
+		return fmt.Errorf("list shops: %w", err)
+	}
+	for _, o := range others {
+		if o.ID != shop.ID && sameText(o.Name, shop.Name) && sameText(o.Address, shop.Address) {
+			return apperr.R(apperr.Conflict, "shop_duplicate", "A shop named %q at %s is already registered.", o.Name, o.Address)
+		}
+	}
+	return nil
+}
+
+// sameText compares names as people type them: case and runs of spaces
+// do not matter.
+func sameText(a, b string) bool {
+	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+}
+
 // UpdateShop changes a shop's details (not its id). NotFound, Invalid, Forbidden.
 func (s *Service) UpdateShop(ctx context.Context, c identity.Caller, shop Shop) (Shop, error) {
 	if err := requireAdmin(c); err != nil {
@@ -57,6 +84,9 @@ func (s *Service) UpdateShop(ctx context.Context, c identity.Caller, shop Shop) 
 			return shopNotFound(err)
 		}
 		shop.Created = old.Created
+		if err := refuseDuplicateShop(ctx, tx, shop); err != nil {
+			return err
+		}
 		if err := tx.UpdateShop(ctx, shop); err != nil {
 			return fmt.Errorf("update shop: %w", err)
 		}
