@@ -106,6 +106,9 @@ type Tx interface {
 	CountTrip(ctx context.Context, bikeID string) error
 	// TripsPerBike returns each registered bike's count of ended rides.
 	TripsPerBike(ctx context.Context) (map[string]int, error)
+	// RideStarts lists when each ride that started at or after since
+	// started, oldest first (rides that never started are left out).
+	RideStarts(ctx context.Context, since time.Time) ([]time.Time, error)
 	// ExpirePendingRides marks failed the pending rides whose deadline passed
 	// before now (their hub went away mid-unlock) and returns how many.
 	ExpirePendingRides(ctx context.Context, now time.Time) (int, error)

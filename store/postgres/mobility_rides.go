@@ -152,3 +152,21 @@ func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+// RideStarts implements mobility.Tx.
+func (tx *Tx) RideStarts(ctx context.Context, since time.Time) ([]time.Time, error) {
+	rows, err := tx.q.Query(ctx, `SELECT started_at FROM mobility_rides WHERE started_at >= $1 ORDER BY started_at`, since)
+	if err != nil {
+		return nil, wrap("list ride starts", err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var at time.Time
+		if err := rows.Scan(&at); err != nil {
+			return nil, wrap("list ride starts", err)
+		}
+		out = append(out, at.UTC())
+	}
+	return out, wrap("list ride starts", rows.Err())
+}

@@ -154,3 +154,21 @@ func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// RideStarts implements mobility.Tx.
+func (tx *Tx) RideStarts(ctx context.Context, since time.Time) ([]time.Time, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT started_at FROM mobility_rides WHERE started_at >= ? ORDER BY started_at`, toMicros(since))
+	if err != nil {
+		return nil, wrap("list ride starts", err)
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var us int64
+		if err := rows.Scan(&us); err != nil {
+			return nil, wrap("list ride starts", err)
+		}
+		out = append(out, fromMicros(us))
+	}
+	return out, wrap("list ride starts", rows.Err())
+}

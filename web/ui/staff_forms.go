@@ -1,0 +1,145 @@
+package ui
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/money"
+)
+
+// The staff forms (vouchers, theatre) share one way to show a mistake: the
+// form comes back with the values as typed and the message next to the
+// field it is about (Bootstrap's is-invalid and invalid-feedback), with a
+// summary at the top for a mistake that belongs to no one field.
+
+// staffForm is one form's typed values and messages, keyed by field name.
+type staffForm struct {
+	Values  map[string]string
+	Errors  map[string]string
+	Problem string
+}
+
+func newStaffForm() *staffForm {
+	return &staffForm{Values: map[string]string{}, Errors: map[string]string{}}
+}
+
+// formFrom keeps the posted values of fields, trimmed of surrounding spaces.
+func formFrom(r *http.Request, fields ...string) *staffForm {
+	f := newStaffForm()
+	for _, name := range fields {
+		f.Values[name] = strings.TrimSpace(r.PostFormValue(name))
+	}
+	return f
+}
+
+// Failed says whether the form has any message.
+func (f *staffForm) Failed() bool { return f != nil && (len(f.Errors) > 0 || f.Problem != "") }
+
+// fail puts a message next to field, keeping the first one per field.
+func (f *staffForm) fail(field, msg string) {
+	if _, ok := f.Errors[field]; !ok {
+		f.Errors[field] = msg
+	}
+}
+
+// staffField is what the staff_input partial draws.
+type staffField struct {
+	ID, Name, Label, Type, Mode, Hint, Value, Error, Autocomplete string
+	Required                                                     bool
+}
+
+// In describes an input of this form: prefix keeps ids unique when a page
+// has several forms; typ is the input's type ("text", "date", "email",
+// "number"), mode its inputmode ("decimal" for amounts, "numeric"); hint
+// is a catalogue key or "".
+func (f *staffForm) In(l *locale, prefix, name, labelKey, typ, mode, hint string, required bool) staffField {
+	fd := staffField{ID: prefix + "-" + name, Name: name, Label: l.T(labelKey), Type: typ, Mode: mode, Required: required, Autocomplete: "off"}
+	if hint != "" {
+		fd.Hint = l.T(hint)
+	}
+	if f != nil {
+		fd.Value, fd.Error = f.Values[name], f.Errors[name]
+	}
+	return fd
+}
+
+// V is a typed value (for selects and text areas).
+func (f *staffForm) V(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[name]
+}
+
+// E is a field's message.
+func (f *staffForm) E(name string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Errors[name]
+}
+
+// amountField reads an amount in euros as typed ("1.000,00", "12.50") into
+// dst, or puts the reason money.Parse gave next to the field.
+func (f *staffForm) amountField(l *locale, name string, dst *int64, optional bool) {
+	v := f.Values[name]
+	if v == "" {
+		if !optional {
+			f.fail(name, l.T("staff.err.required"))
+		}
+		return
+	}
+	cents, err := money.Parse(v)
+	if err != nil {
+		f.fail(name, l.T("staff.err.amount."+apperr.ReasonOf(err)))
+		return
+	}
+	*dst = int64(cents)
+}
+
+var italianDate = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$`)
+
+// isoDay accepts a day as a date input sends it (2026-12-31) or as an
+// Italian reader types it where the browser has no date picker
+// (31/12/2026, 31.12.2026), and returns it as YYYY-MM-DD for the domain.
+func isoDay(s string) string {
+	if m := italianDate.FindStringSubmatch(strings.TrimSpace(s)); m != nil {
+		return m[3] + "-" + pad2(m[2]) + "-" + pad2(m[1])
+	}
+	return strings.TrimSpace(s)
+}
+
+func pad2(s string) string {
+	if len(s) == 1 {
+		return "0" + s
+	}
+	return s
+}
+
+// confirmPage is the step before an action that is hard to undo: what will
+// happen, in words and facts, and the button that does it. The action's
+// POST handler acts only when the form's confirm field is present, so a
+// post from an old page or a stray request changes nothing.
+type confirmPage struct {
+	Heading string
+	Lead    string
+	Facts   []confirmFact
+	Action  string
+	// Hidden are extra fields the action needs besides confirm.
+	Hidden map[string]string
+	Button string
+	// Danger draws the button red (an action that takes something away).
+	Danger bool
+	Back   string
+}
+
+type confirmFact struct{ Term, Value string }
+
+// confirmed says whether a post comes from a confirmation page.
+func confirmed(r *http.Request) bool { return r.PostFormValue("confirm") == "yes" }
+
+func (s *site) renderConfirm(w http.ResponseWriter, r *http.Request, nav string, p confirmPage) {
+	s.render(w, r, http.StatusOK, "staff_confirm", nav, p)
+}
