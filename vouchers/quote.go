@@ -65,3 +65,25 @@ func (s *Service) QuotePurchase(ctx context.Context, c identity.Caller, shopID, 
 	})
 	return q, err
 }
+
+// ShopRedemption is one redemption of the caller's shop, for the page that
+// asks before reversing it. Forbidden unless the caller is staff of shopID
+// (or an administrator); NotFound when it is another shop's.
+func (s *Service) ShopRedemption(ctx context.Context, c identity.Caller, shopID, id string) (Redemption, error) {
+	if err := requireShopOrAdmin(c, shopID); err != nil {
+		return Redemption{}, err
+	}
+	var out Redemption
+	err := s.store.View(ctx, func(tx Tx) error {
+		r, err := tx.Redemption(ctx, id)
+		if err != nil || r.ShopID != shopID {
+			if err != nil && !apperr.Has(err, apperr.NotFound) {
+				return err
+			}
+			return apperr.R(apperr.NotFound, "redemption_not_found", "No such redemption at this shop.")
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}

@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -164,7 +165,55 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 	s.render(w, r, http.StatusOK, "mobility_operator_station", "operator", page)
 }
 
-// handleOperatorStationOpen opens (open=1) or closes (open=0) a station.
+// handleOperatorStationOpenConfirm shows what opening (?open=true) or
+// closing (?open=false) a station does, with the station's counts, before
+// the operator confirms: closing keeps riders from taking bikes there.
+func (s *bikePages) handleOperatorStationOpenConfirm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	open, err := strconv.ParseBool(r.URL.Query().Get("open"))
+	if err != nil {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "open", "Choose open or closed."))
+		return
+	}
+	id := r.PathValue("id")
+	ov, err := s.mobility.OperatorOverview(ctx, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	var st *mobility.OperatorStation
+	for i := range ov.Stations {
+		if ov.Stations[i].ID == id {
+			st = &ov.Stations[i]
+		}
+	}
+	if st == nil {
+		s.pageError(w, r, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id))
+		return
+	}
+	l := s.locale(r)
+	name := st.Name(l.Lang)
+	p := confirmPage{
+		Facts: []confirmFact{
+			{l.T("staff.station.name"), name},
+			{l.T("staff.station.bikes"), strconv.Itoa(st.BikesAvailable)},
+			{l.T("staff.station.docks"), strconv.Itoa(st.DocksAvailable) + " / " + strconv.Itoa(st.Capacity)},
+		},
+		Action: "/operator/bikes/stations/" + url.PathEscape(id) + "/open",
+		Hidden: map[string]string{"open": strconv.FormatBool(open)},
+		Back:   "/operator/bikes/stations/" + url.PathEscape(id),
+	}
+	if open {
+		p.Heading, p.Lead, p.Button = l.T("staff.station.open_heading", name), l.T("staff.station.open_lead"), l.T("mobility.op.open")
+	} else {
+		p.Heading, p.Lead, p.Button, p.Danger = l.T("staff.station.close_heading", name), l.T("staff.station.close_lead"), l.T("mobility.op.close"), true
+	}
+	s.renderConfirm(w, r, "operator", p)
+}
+
+// handleOperatorStationOpen opens (open=true) or closes (open=false) a
+// station from its confirmation page; a post without the confirmation
+// changes nothing and shows that page.
 func (s *bikePages) handleOperatorStationOpen(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	if s.refused(w, r, mobility.MayOperate(c)) {
 		return
@@ -175,6 +224,10 @@ func (s *bikePages) handleOperatorStationOpen(w http.ResponseWriter, r *http.Req
 		return
 	}
 	id := r.PathValue("id")
+	if !confirmed(r) {
+		http.Redirect(w, r, "/operator/bikes/stations/"+url.PathEscape(id)+"/open?open="+strconv.FormatBool(open), http.StatusSeeOther)
+		return
+	}
 	if _, err := s.mobility.SetStationOpen(r.Context(), c, id, open); err != nil {
 		s.pageError(w, r, err)
 		return

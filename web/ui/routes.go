@@ -36,8 +36,13 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /privacy/my-data.json", page(h.handleExport))
 	mux.Handle("POST /privacy/delete", httpx.Secured(s.csrfProtected(s.signedIn(h.handleDeleteAccount))))
 	mux.Handle("GET /staff/scan", page(h.handleScanner, merchant, door))
-	mux.Handle("GET /admin", page(h.handleAdminDashboard, admin))
+	st := u.staffPages(mux)
+	mux.Handle("GET /admin", page(st.handleAdminDashboard, admin))
 	mux.Handle("GET /operator", page(h.handleOperatorDashboard, operator))
+
+	// Staff tools: the ledger and reports page, the card refunds, and the
+	// confirmation pages of actions that cannot be undone (staff_forms.go).
+	mux.Handle("GET /admin/reports", page(st.handleReports, admin))
 
 	// Vouchers.
 	if v := u.vouchers; v != nil {
@@ -49,6 +54,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /vouchers/campaigns/{id}/shops", page(v.handleVoucherShopsPage))
 		// The shopkeeper's voucher page.
 		mux.Handle("GET /staff/vouchers", page(v.handleVoucherStaffPage, merchant))
+		mux.Handle("GET /staff/vouchers/redemptions/{id}/reverse", page(v.handleVoucherReverseConfirm, merchant))
 		mux.Handle("POST /staff/vouchers/redemptions/{id}/reverse", action(v.handleVoucherReversePage, merchant))
 		// The city administrator's voucher page.
 		mux.Handle("GET /admin/vouchers", page(v.handleVoucherAdminPage, admin))
@@ -70,6 +76,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /bikes/rides/{id}", page(b.handleBikeRide))
 		mux.Handle("GET /operator/bikes", page(b.handleOperatorBikes))
 		mux.Handle("GET /operator/bikes/stations/{id}", page(b.handleOperatorBikeStation))
+		mux.Handle("GET /operator/bikes/stations/{id}/open", page(b.handleOperatorStationOpenConfirm))
 		mux.Handle("POST /operator/bikes/stations/{id}/open", action(b.handleOperatorStationOpen))
 		mux.Handle("POST /operator/bikes/stations/{id}/reset", action(b.handleOperatorStationReset))
 		mux.Handle("POST /operator/bikes/stations/{id}/docks/{dock}", action(b.handleOperatorDockService))
@@ -126,8 +133,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /admin/theatre/venues", action(t.handleTheatreAdminCreateVenue, admin))
 		mux.Handle("POST /admin/theatre/venues/{id}/seats", action(t.handleTheatreAdminSeatMap, admin))
 		mux.Handle("POST /admin/theatre/performances", action(t.handleTheatreAdminCreatePerformance, admin))
+		mux.Handle("GET /admin/theatre/performances/{id}/cancel", page(t.handleTheatreAdminCancelConfirm, admin))
 		mux.Handle("POST /admin/theatre/performances/{id}/cancel", action(t.handleTheatreAdminCancel, admin))
+		mux.Handle("GET /admin/theatre/refunds", page(t.handleTheatreAdminRefundConfirm, admin))
 		mux.Handle("POST /admin/theatre/refunds", action(t.handleTheatreAdminRefund, admin))
+		mux.Handle("GET /admin/refunds", page(t.handleCardRefundsPage, admin))
+		mux.Handle("POST /admin/refunds/{order}/retry", action(t.handleCardRefundRetry, admin))
 	}
 
 	// Top-ups and card payments (payments.go): the top-up page, and the
@@ -214,4 +225,23 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /proposals/{id}/answer", action(p.handleAnswer(), admin))
 		mux.Handle("POST /comments/{id}/flag", action(p.handleFlag, citizen))
 	}
+}
+
+// staffPages gathers the areas the administrator's dashboard and reports
+// page read; mux lets the dashboard see which other areas' pages exist.
+func (u *UI) staffPages(mux *http.ServeMux) *staffPages {
+	st := &staffPages{site: u.site, mux: mux, outbox: u.outbox != nil}
+	if lc, ok := u.home.wallet.(LedgerChecker); ok {
+		st.ledger = lc
+	}
+	if u.vouchers != nil {
+		st.vouchers = u.vouchers.vouchers
+	}
+	if u.bikes != nil {
+		st.mobility = u.bikes.mobility
+	}
+	if u.theatre != nil {
+		st.ticketing = u.theatre.ticketing
+	}
+	return st
 }

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"cityhub/apperr"
 	"cityhub/money"
 )
 
@@ -47,7 +46,7 @@ func (f *staffForm) fail(field, msg string) {
 // staffField is what the staff_input partial draws.
 type staffField struct {
 	ID, Name, Label, Type, Mode, Hint, Value, Error, Autocomplete string
-	Required                                                     bool
+	Required                                                      bool
 }
 
 // In describes an input of this form: prefix keeps ids unique when a page
@@ -93,7 +92,7 @@ func (f *staffForm) amountField(l *locale, name string, dst *int64, optional boo
 	}
 	cents, err := money.Parse(v)
 	if err != nil {
-		f.fail(name, l.T("staff.err.amount."+apperr.ReasonOf(err)))
+		f.fail(name, l.ErrorText(err))
 		return
 	}
 	*dst = int64(cents)
@@ -143,3 +142,18 @@ func confirmed(r *http.Request) bool { return r.PostFormValue("confirm") == "yes
 func (s *site) renderConfirm(w http.ResponseWriter, r *http.Request, nav string, p confirmPage) {
 	s.render(w, r, http.StatusOK, "staff_confirm", nav, p)
 }
+
+var italianDateTime = regexp.MustCompile(`^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T,]+(\d{1,2})[:.](\d{2})$`)
+
+// isoLocalTime accepts a time as a datetime-local input sends it
+// (2026-12-31T20:30) or as an Italian reader types it (31/12/2026 20:30,
+// 31/12/2026 20.30) and returns it as YYYY-MM-DDTHH:MM.
+func isoLocalTime(s string) string {
+	if m := italianDateTime.FindStringSubmatch(strings.TrimSpace(s)); m != nil {
+		return m[3] + "-" + pad2(m[2]) + "-" + pad2(m[1]) + "T" + pad2(m[4]) + ":" + m[5]
+	}
+	return strings.TrimSpace(s)
+}
+
+// The staff tools' own views, added to the list the pages parse at start.
+func init() { pageViews = append(pageViews, "staff_confirm", "admin_refunds", "admin_reports") }

@@ -81,7 +81,19 @@ func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Reque
 	l := s.locale(r)
 	page := seatPickerPage{Availability: av, Key: ids.New("hld")}
 	seen := map[string]bool{}
+	// A row with no seat priced for this performance is not shown: a
+	// performance priced only for the stalls must not show the gallery as
+	// taken seats (they are not on sale, not sold).
+	priced := map[string]bool{}
 	for _, st := range av.Seats {
+		if st.State != ticketing.SeatNotOnSale {
+			priced[st.Section+"\x00"+st.Row] = true
+		}
+	}
+	for _, st := range av.Seats {
+		if !priced[st.Section+"\x00"+st.Row] {
+			continue
+		}
 		n := len(page.Sections)
 		if n == 0 || page.Sections[n-1].Name != st.Section {
 			page.Sections = append(page.Sections, pickerSection{Name: st.Section})

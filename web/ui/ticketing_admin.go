@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -11,19 +12,32 @@ import (
 	"cityhub/money"
 	"cityhub/ticketing"
 	"cityhub/web/api"
+	"cityhub/web/httpx"
 )
 
 // The city administrator's theatre page: venues and their seat maps,
-// performances with their sales, cancellations and refunds.
+// performances with their sales, cancellations and refunds. Each form comes
+// back with its values and the mistake next to its field when refused;
+// cancelling a performance and refunding an order first show what will
+// happen (ticketing_admin_confirm.go).
 
 type theatreAdminPage struct {
 	Venues       []adminVenue
 	Performances []adminPerformance
+	// The forms, as typed when a post was refused.
+	VenueForm, PerfForm, RefundForm *staffForm
+	// SeatForms are the seat map forms by venue id.
+	SeatForms map[string]*staffForm
+	// Done names what the last post did, for the message at the top.
+	Done string
 }
 
 type adminVenue struct {
 	ticketing.Venue
 	Seats int
+	// Categories are the seat categories of its map, which a performance
+	// there must price (a category left out is not on sale).
+	Categories []string
 }
 
 type adminPerformance struct {
@@ -32,14 +46,33 @@ type adminPerformance struct {
 	Stats ticketing.SalesStats
 }
 
+// theatreForms are the page's forms; a nil one is drawn empty.
+type theatreForms struct {
+	venue, perf, refund *staffForm
+	seats               map[string]*staffForm
+}
+
 func (s *theatrePages) handleTheatreAdminPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	s.renderTheatreAdmin(w, r, c, http.StatusOK, theatreForms{})
+}
+
+// renderTheatreAdmin draws the page with the forms as given.
+func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, f theatreForms) {
 	ctx := r.Context()
 	vs, err := s.ticketing.Venues(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	page := theatreAdminPage{}
+	page := theatreAdminPage{VenueForm: f.venue, PerfForm: f.perf, RefundForm: f.refund, SeatForms: f.seats, Done: r.URL.Query().Get("done")}
+	for _, p := range []**staffForm{&page.VenueForm, &page.PerfForm, &page.RefundForm} {
+		if *p == nil {
+			*p = newStaffForm()
+		}
+	}
+	if page.SeatForms == nil {
+		page.SeatForms = map[string]*staffForm{}
+	}
 	names := map[string]string{}
 	for _, v := range vs {
 		seats, err := s.ticketing.Seats(ctx, v.ID)
@@ -47,8 +80,19 @@ func (s *theatrePages) handleTheatreAdminPage(w http.ResponseWriter, r *http.Req
 			s.pageError(w, r, err)
 			return
 		}
+		av := adminVenue{Venue: v, Seats: len(seats)}
+		seen := map[string]bool{}
+		for _, st := range seats {
+			if !seen[st.Category] {
+				seen[st.Category] = true
+				av.Categories = append(av.Categories, st.Category)
+			}
+		}
 		names[v.ID] = v.Name
-		page.Venues = append(page.Venues, adminVenue{Venue: v, Seats: len(seats)})
+		page.Venues = append(page.Venues, av)
+		if page.SeatForms[v.ID] == nil {
+			page.SeatForms[v.ID] = newStaffForm()
+		}
 	}
 	ps, err := s.ticketing.AllPerformances(ctx, c)
 	if err != nil {
@@ -63,15 +107,36 @@ func (s *theatrePages) handleTheatreAdminPage(w http.ResponseWriter, r *http.Req
 		}
 		page.Performances = append(page.Performances, adminPerformance{Performance: p, Venue: names[p.VenueID], Stats: st})
 	}
-	s.render(w, r, http.StatusOK, "ticketing_admin", "admin", page)
+	s.render(w, r, status, "ticketing_admin", "admin", page)
 }
 
+// SeatForm is a venue's seat map form (for the template).
+func (p theatreAdminPage) SeatForm(venueID string) *staffForm { return p.SeatForms[venueID] }
+
+var venueFieldOf = map[string]string{"invalid_name": "name", "invalid_address": "address"}
+
 func (s *theatrePages) handleTheatreAdminCreateVenue(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	if _, err := s.ticketing.CreateVenue(r.Context(), c, ticketing.Venue{Name: r.PostFormValue("name"), Address: r.PostFormValue("address")}); err != nil {
-		s.pageError(w, r, err)
-		return
+	l := s.locale(r)
+	f := formFrom(r, "name", "address")
+	for _, n := range []string{"name", "address"} {
+		if f.Values[n] == "" {
+			f.fail(n, l.T("staff.err.required"))
+		}
 	}
-	http.Redirect(w, r, "/admin/theatre", http.StatusSeeOther)
+	status := http.StatusBadRequest
+	if !f.Failed() {
+		_, err := s.ticketing.CreateVenue(r.Context(), c, ticketing.Venue{Name: f.Values["name"], Address: f.Values["address"]})
+		if err == nil {
+			http.Redirect(w, r, "/admin/theatre?done=venue#venues", http.StatusSeeOther)
+			return
+		}
+		if !formRefusal(l, f, err, venueFieldOf) {
+			s.pageError(w, r, err)
+			return
+		}
+		status = httpx.StatusFor(err)
+	}
+	s.renderTheatreAdmin(w, r, c, status, theatreForms{venue: f})
 }
 
 // parseSeatLines reads a seat map written one row per line:
@@ -103,15 +168,29 @@ func parseSeatLines(text string) (ticketing.SeatMap, error) {
 }
 
 func (s *theatrePages) handleTheatreAdminSeatMap(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	m, err := parseSeatLines(r.PostFormValue("rows"))
+	l := s.locale(r)
+	venueID := r.PathValue("id")
+	f := newStaffForm()
+	// The seat map keeps its lines as typed, spaces included.
+	f.Values["rows"] = r.PostFormValue("rows")
+	m, err := parseSeatLines(f.Values["rows"])
 	if err == nil {
-		_, err = s.ticketing.SetSeatMap(r.Context(), c, r.PathValue("id"), m)
+		_, err = s.ticketing.SetSeatMap(r.Context(), c, venueID, m)
 	}
-	if err != nil {
+	if err == nil {
+		http.Redirect(w, r, "/admin/theatre?done=seats#venues", http.StatusSeeOther)
+		return
+	}
+	if !formRefusal(l, f, err, map[string]string{"seat_line": "rows", "invalid_seat_map": "rows", "invalid_seat_numbers": "rows",
+		"too_many_seats": "rows", "duplicate_seat": "rows", "seat_map_in_use": "rows", "invalid_section": "rows", "invalid_row": "rows", "invalid_category": "rows"}) {
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/theatre", http.StatusSeeOther)
+	if apperr.ReasonOf(err) == "seat_line" || apperr.ReasonOf(err) == "duplicate_seat" || apperr.ReasonOf(err) == "invalid_seat_numbers" {
+		// These name the line or seat: the domain's words say where.
+		f.Errors["rows"] = apperr.MessageOf(err)
+	}
+	s.renderTheatreAdmin(w, r, c, httpx.StatusFor(err), theatreForms{seats: map[string]*staffForm{venueID: f}})
 }
 
 // maxTicketPrice bounds a seat's price on the form (1.000,00 €), well
@@ -143,44 +222,75 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 	return out, nil
 }
 
+var perfFields = []string{"venue_id", "title", "starts_at", "doors_open", "ends_at", "duration_minutes", "sales_open", "prices"}
+
+var perfFieldOf = map[string]string{
+	"invalid_venue": "venue_id", "invalid_title": "title", "invalid_starts_at": "starts_at", "invalid_prices": "prices",
+	"invalid_price": "prices", "price_line": "prices", "invalid_sales_window": "sales_open", "invalid_sales_open": "sales_open",
+	"invalid_doors_open": "doors_open", "invalid_ends_at": "ends_at", "invalid_duration": "duration_minutes",
+	"amount_format": "prices", "amount_fraction": "prices", "amount_negative": "prices", "amount_ambiguous": "prices", "amount_too_large": "prices",
+	"performance_venue": "venue_id",
+}
+
+// handleTheatreAdminCreatePerformance schedules a performance from the
+// form. Prices are "category price" lines with prices as people type them
+// ("platea 25", "galleria 1.000,00"); times come from datetime-local inputs
+// or typed the Italian way (31/12/2026 20:30).
 func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	prices, err := parseTicketPrices(r.PostFormValue("prices"))
+	l := s.locale(r)
+	f := formFrom(r, perfFields...)
+	f.Values["prices"] = strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("prices"), "\r", ""))
+	prices, err := parseTicketPrices(f.Values["prices"])
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		f.fail("prices", priceLineText(l, err))
 	}
 	minutes := 0
-	if d := strings.TrimSpace(r.PostFormValue("duration_minutes")); d != "" {
+	if d := f.Values["duration_minutes"]; d != "" {
 		if minutes, err = strconv.Atoi(d); err != nil || minutes < 1 {
-			s.pageError(w, r, apperr.R(apperr.Invalid, "invalid_duration", "The duration is a number of minutes."))
-			return
+			f.fail("duration_minutes", l.T("staff.err.duration"))
 		}
 	}
-	p, err := api.PerformanceRequest{VenueID: r.PostFormValue("venue_id"), Title: r.PostFormValue("title"), StartsAt: r.PostFormValue("starts_at"),
-		DoorsOpen: r.PostFormValue("doors_open"), EndsAt: r.PostFormValue("ends_at"), DurationMinutes: minutes,
-		Prices: prices, SalesOpen: r.PostFormValue("sales_open")}.Performance("", s.zone)
-	if err == nil {
-		_, err = s.ticketing.CreatePerformance(r.Context(), c, p)
+	if f.Values["title"] == "" {
+		f.fail("title", l.T("staff.err.required"))
 	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	if f.Values["starts_at"] == "" {
+		f.fail("starts_at", l.T("staff.err.required"))
 	}
-	http.Redirect(w, r, "/admin/theatre", http.StatusSeeOther)
+	status := http.StatusBadRequest
+	if !f.Failed() {
+		p, err := api.PerformanceRequest{VenueID: f.Values["venue_id"], Title: f.Values["title"], StartsAt: isoLocalTime(f.Values["starts_at"]),
+			DoorsOpen: isoLocalTime(f.Values["doors_open"]), EndsAt: isoLocalTime(f.Values["ends_at"]), DurationMinutes: minutes,
+			Prices: prices, SalesOpen: isoLocalTime(f.Values["sales_open"])}.Performance("", s.zone)
+		if err == nil {
+			_, err = s.ticketing.CreatePerformance(r.Context(), c, p)
+		}
+		if err == nil {
+			http.Redirect(w, r, "/admin/theatre?done=performance#performances", http.StatusSeeOther)
+			return
+		}
+		if !formRefusal(l, f, err, perfFieldOf) {
+			s.pageError(w, r, err)
+			return
+		}
+		if strings.HasPrefix(apperr.ReasonOf(err), "invalid_") && f.Errors[perfFieldOf[apperr.ReasonOf(err)]] == l.ErrorText(err) {
+			// No words of ours for this one: the domain's say what is wrong.
+			f.Errors[perfFieldOf[apperr.ReasonOf(err)]] = apperr.MessageOf(err)
+		}
+		status = httpx.StatusFor(err)
+	}
+	s.renderTheatreAdmin(w, r, c, status, theatreForms{perf: f})
 }
 
-func (s *theatrePages) handleTheatreAdminCancel(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	if _, err := s.ticketing.CancelPerformance(r.Context(), c, r.PathValue("id")); err != nil {
-		s.pageError(w, r, err)
-		return
+// priceLineText is a wrong prices line in the reader's language: an amount
+// money.Parse refused gets the words for its reason, with the line number.
+func priceLineText(l *locale, err error) string {
+	if strings.HasPrefix(apperr.ReasonOf(err), "amount_") {
+		return l.T("staff.err.prices_amount", l.ErrorText(err))
 	}
-	http.Redirect(w, r, "/admin/theatre", http.StatusSeeOther)
+	return l.T("staff.err.prices_line")
 }
 
-func (s *theatrePages) handleTheatreAdminRefund(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	if _, err := s.ticketing.RefundOrder(r.Context(), c, strings.TrimSpace(r.PostFormValue("order_id"))); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/theatre", http.StatusSeeOther)
+// theatreAdminBack is where the theatre page's actions return to.
+func theatreAdminBack(done, anchor string) string {
+	return "/admin/theatre?done=" + url.QueryEscape(done) + "#" + anchor
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,9 +9,9 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
-	"cityhub/money"
 	"cityhub/vouchers"
 	"cityhub/web/api"
+	"cityhub/web/httpx"
 )
 
 // The city administrator's voucher page: campaigns with live uptake and
@@ -25,6 +24,10 @@ type voucherAdminPage struct {
 	Settlements []adminSettlementRow
 	// FormKey makes a double press of a settle button one request.
 	FormKey string
+	// CampaignForm and ShopForm are the two create forms, as typed when a
+	// post comes back with mistakes.
+	CampaignForm *staffForm
+	ShopForm     *staffForm
 }
 
 type adminCampaignRow struct {
@@ -50,8 +53,15 @@ var campaignActions = map[string][]string{
 
 // handleVoucherAdminPage shows the voucher scheme to a city administrator.
 func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	s.renderVoucherAdmin(w, r, c, http.StatusOK, newCampaignForm(), newStaffForm())
+}
+
+// renderVoucherAdmin draws the page with the two create forms as given: a
+// refused post comes back here with its values and messages (status 400 or
+// 409), so nothing typed is lost.
+func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, cf, sf *staffForm) {
 	ctx := r.Context()
-	page := voucherAdminPage{FormKey: ids.Token(12)}
+	page := voucherAdminPage{FormKey: ids.Token(12), CampaignForm: cf, ShopForm: sf}
 	camps, err := s.vouchers.Campaigns(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -88,7 +98,7 @@ func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Req
 	for _, st := range sts {
 		page.Settlements = append(page.Settlements, adminSettlementRow{Settlement: st, ShopName: names[st.ShopID]})
 	}
-	s.render(w, r, http.StatusOK, "voucher_admin", "admin", page)
+	s.render(w, r, status, "voucher_admin", "admin", page)
 }
 
 func formList(v string) []string {
@@ -101,64 +111,111 @@ func formList(v string) []string {
 	return out
 }
 
-// handleVoucherAdminCreateCampaign creates a draft campaign from the form.
-func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	camp, err := campaignFromForm(r, s.vouchers)
-	if err == nil {
-		_, err = s.vouchers.CreateCampaign(r.Context(), c, camp)
-	}
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
+// newCampaignForm is the empty campaign form with its usual values.
+func newCampaignForm() *staffForm {
+	f := newStaffForm()
+	f.Values["percent_off"], f.Values["min_spend"], f.Values["per_citizen_limit"], f.Values["mode"] = "0", "0", "1", vouchers.ModeSingleUse
+	return f
 }
 
-// campaignFromForm reads the new campaign form; svc reads its days in the
-// city's time zone.
-func campaignFromForm(r *http.Request, svc *vouchers.Service) (vouchers.Campaign, error) {
-	var camp vouchers.Campaign
-	var err error
-	for _, a := range []struct {
-		name     string
-		dst      *int64
-		optional bool
-	}{{"budget", &camp.BudgetCents, false}, {"face_value", &camp.FaceValueCents, false}, {"min_spend", &camp.MinSpendCents, true}} {
-		v := r.PostFormValue(a.name)
-		if v == "" && a.optional {
-			continue
+// campaignFields are the new campaign form's fields.
+var campaignFields = []string{"name", "budget", "face_value", "percent_off", "min_spend", "per_citizen_limit", "valid_from", "valid_until", "districts", "categories", "mode"}
+
+// campaignFieldOf is the field a campaign the domain refused is wrong in,
+// by the refusal's reason.
+var campaignFieldOf = map[string]string{
+	"campaign_name": "name", "budget": "budget", "face_value": "face_value", "percent_off": "percent_off",
+	"min_spend": "min_spend", "per_citizen_limit": "per_citizen_limit", "validity": "valid_until",
+	"mode": "mode", "eligibility": "districts",
+}
+
+// handleVoucherAdminCreateCampaign creates a draft campaign from the form,
+// or shows the form again with each mistake next to its field.
+func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := s.locale(r)
+	f := formFrom(r, campaignFields...)
+	camp := campaignFromForm(l, f, s.vouchers)
+	status := http.StatusBadRequest
+	if !f.Failed() {
+		_, err := s.vouchers.CreateCampaign(r.Context(), c, camp)
+		if err == nil {
+			http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
+			return
 		}
-		cents, err := money.Parse(v)
-		if err != nil {
-			return camp, fmt.Errorf("%s: %w", a.name, err)
+		if !formRefusal(l, f, err, campaignFieldOf) {
+			s.pageError(w, r, err)
+			return
 		}
-		*a.dst = int64(cents)
+		status = httpx.StatusFor(err)
 	}
-	for _, f := range []struct {
+	s.renderVoucherAdmin(w, r, c, status, f, newStaffForm())
+}
+
+// formRefusal puts a domain refusal next to the field it is about (or at
+// the top of the form); false for an error that is no refusal of the
+// form's content (forbidden, internal), which gets the error page.
+func formRefusal(l *locale, f *staffForm, err error, fieldOf map[string]string) bool {
+	code := apperr.CodeOf(err)
+	if code != apperr.Invalid && code != apperr.Conflict {
+		return false
+	}
+	reason := apperr.ReasonOf(err)
+	msg := l.ErrorText(err)
+	if l.Has("staff.reason." + reason) {
+		msg = l.T("staff.reason." + reason)
+	}
+	if field, ok := fieldOf[reason]; ok {
+		f.fail(field, msg)
+	} else {
+		f.Problem = msg
+	}
+	return true
+}
+
+// campaignFromForm reads the new campaign form, marking the fields that do
+// not read; svc reads its days in the city's time zone.
+func campaignFromForm(l *locale, f *staffForm, svc *vouchers.Service) vouchers.Campaign {
+	var camp vouchers.Campaign
+	f.amountField(l, "budget", &camp.BudgetCents, false)
+	f.amountField(l, "face_value", &camp.FaceValueCents, false)
+	f.amountField(l, "min_spend", &camp.MinSpendCents, true)
+	for _, n := range []struct {
 		name string
 		dst  *int
 		def  int
 	}{{"percent_off", &camp.PercentOff, 0}, {"per_citizen_limit", &camp.PerCitizenLimit, 1}} {
-		v := strings.TrimSpace(r.PostFormValue(f.name))
+		v := f.Values[n.name]
 		if v == "" {
-			*f.dst = f.def
+			*n.dst = n.def
 			continue
 		}
-		n, err := strconv.Atoi(v)
+		k, err := strconv.Atoi(v)
 		if err != nil {
-			return camp, apperr.R(apperr.Invalid, f.name, "%s must be a whole number.", f.name)
+			f.fail(n.name, l.T("staff.err.whole_number"))
+			continue
 		}
-		*f.dst = n
+		*n.dst = k
 	}
-	if camp.ValidFrom, err = svc.ParseDay(r.PostFormValue("valid_from"), false); err != nil {
-		return camp, err
+	var err error
+	for _, d := range []struct {
+		name  string
+		dst   *time.Time
+		endOf bool
+	}{{"valid_from", &camp.ValidFrom, false}, {"valid_until", &camp.ValidUntil, true}} {
+		if f.Values[d.name] == "" {
+			f.fail(d.name, l.T("staff.err.required"))
+			continue
+		}
+		if *d.dst, err = svc.ParseDay(isoDay(f.Values[d.name]), d.endOf); err != nil {
+			f.fail(d.name, l.T("staff.err.date"))
+		}
 	}
-	if camp.ValidUntil, err = svc.ParseDay(r.PostFormValue("valid_until"), true); err != nil {
-		return camp, err
+	if f.Values["name"] == "" {
+		f.fail("name", l.T("staff.err.required"))
 	}
-	camp.Name, camp.Mode = r.PostFormValue("name"), r.PostFormValue("mode")
-	camp.Districts, camp.Categories = formList(r.PostFormValue("districts")), formList(r.PostFormValue("categories"))
-	return camp, nil
+	camp.Name, camp.Mode = f.Values["name"], f.Values["mode"]
+	camp.Districts, camp.Categories = formList(f.Values["districts"]), formList(f.Values["categories"])
+	return camp
 }
 
 // handleVoucherAdminCampaignStatus opens, pauses or closes a campaign.
@@ -175,15 +232,39 @@ func (s *voucherPages) handleVoucherAdminCampaignStatus(w http.ResponseWriter, r
 	http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
 }
 
-// handleVoucherAdminCreateShop registers a shop from the form.
+var shopFields = []string{"name", "address", "district", "category", "iban"}
+
+var shopFieldOf = map[string]string{
+	"shop_name": "name", "shop_address": "address", "shop_district": "district", "shop_category": "category",
+	"iban": "iban", "shop_duplicate": "name",
+}
+
+// handleVoucherAdminCreateShop registers a shop from the form, or shows the
+// form again with the mistake next to its field (a shop already registered
+// under this name at this address is refused by the vouchers domain).
 func (s *voucherPages) handleVoucherAdminCreateShop(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	_, err := s.vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: r.PostFormValue("name"), Address: r.PostFormValue("address"),
-		District: r.PostFormValue("district"), Category: r.PostFormValue("category"), IBAN: r.PostFormValue("iban")})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
+	l := s.locale(r)
+	f := formFrom(r, shopFields...)
+	for _, name := range shopFields {
+		if f.Values[name] == "" {
+			f.fail(name, l.T("staff.err.required"))
+		}
 	}
-	http.Redirect(w, r, "/admin/vouchers#shops", http.StatusSeeOther)
+	status := http.StatusBadRequest
+	if !f.Failed() {
+		_, err := s.vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: f.Values["name"], Address: f.Values["address"],
+			District: f.Values["district"], Category: f.Values["category"], IBAN: f.Values["iban"]})
+		if err == nil {
+			http.Redirect(w, r, "/admin/vouchers#shops", http.StatusSeeOther)
+			return
+		}
+		if !formRefusal(l, f, err, shopFieldOf) {
+			s.pageError(w, r, err)
+			return
+		}
+		status = httpx.StatusFor(err)
+	}
+	s.renderVoucherAdmin(w, r, c, status, newCampaignForm(), f)
 }
 
 // handleVoucherAdminSettle closes a shop's settlement period now.

@@ -3,6 +3,7 @@ package ui
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,13 +15,18 @@ import (
 	"cityhub/web/httpx"
 )
 
-// VoucherScanEndpoint is the merchant scanner page's ScanTarget: it redeems
-// the scanned or typed code for the amount entered at the till.
+// VoucherScanEndpoint is the merchant scanner page's ScanTarget: it previews
+// the scanned or typed code for the amount entered at the till, then
+// redeems it when the shopkeeper confirms.
 const VoucherScanEndpoint = "/staff/vouchers/redeem"
 
 type voucherScanRequest struct {
 	Code   string `json:"code"`
 	Amount int64  `json:"amount_cents"`
+	// Preview asks what the voucher would do for this amount, changing
+	// nothing; the page sends it first ("Verifica"), then the same request
+	// without it ("Riscatta").
+	Preview bool `json:"preview,omitempty"`
 }
 
 // scanReplayWindow is how long the same code for the same amount from the
@@ -28,30 +34,79 @@ type voucherScanRequest struct {
 // held in front of the camera, and a tap may be doubled.
 const scanReplayWindow = 2 * time.Minute
 
-// handleVoucherScan redeems a voucher from the scanner page (registered with
-// pageAction: session cookie, CSRF header, merchant role). The shop comes
-// from the caller's grant. It answers the scanner's JSON: title, message and
-// outcome ("warning" when this repeats an earlier answer), or problem+json
-// in the page's language.
+// scanRefusal is the scanner's problem+json with a heading of its own in
+// the page's language ("Buono non accettato"), which the page shows above
+// the detail: every refusal says its reason.
+type scanRefusal struct {
+	httpx.Problem
+	Heading string `json:"heading"`
+}
+
+// handleVoucherScan previews or redeems a voucher from the scanner page
+// (registered with pageAction: session cookie, CSRF header, merchant role).
+// The shop comes from the caller's grant. A preview answers outcome
+// "preview" with the voucher, the discount on this amount and what the
+// customer pays; a redemption answers "ok" ("warning" when it repeats an
+// earlier answer). A refusal is problem+json with a heading and a detail
+// naming the reason (below the minimum: the minimum, in euros).
 func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	l := s.locale(r)
-	fail := func(err error) {
+	fail := func(err error, detail string) {
 		status := httpx.StatusOf(apperr.CodeOf(err))
 		if status == http.StatusInternalServerError {
 			httpx.WriteError(s.log, w, r, err)
 			return
 		}
-		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/" + string(apperr.CodeOf(err)), Title: http.StatusText(status),
-			Status: status, Detail: l.ErrorText(err), Instance: r.URL.Path, Code: string(apperr.CodeOf(err)), Reason: apperr.ReasonOf(err)})
+		if detail == "" {
+			detail = l.ErrorText(err)
+		}
+		heading := l.T("staff.scan.refused")
+		switch apperr.CodeOf(err) {
+		case apperr.NotFound, apperr.RateLimited:
+			heading = l.T("scan.result.error")
+		}
+		if apperr.ReasonOf(err) == "code_missing" {
+			heading = l.T("scan.result.error")
+		}
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(scanRefusal{Problem: httpx.Problem{Type: "https://cityhub.example/problems/" + string(apperr.CodeOf(err)),
+			Title: http.StatusText(status), Status: status, Detail: detail, Instance: r.URL.Path, Code: string(apperr.CodeOf(err)),
+			Reason: apperr.ReasonOf(err)}, Heading: heading})
 	}
 	shop, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
 	if err != nil {
-		fail(err)
+		fail(err, "")
 		return
 	}
 	var in voucherScanRequest
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		fail(err)
+		fail(err, "")
+		return
+	}
+	if in.Preview {
+		q, err := s.vouchers.QuotePurchase(r.Context(), c, shop, in.Code, in.Amount)
+		if err != nil {
+			fail(err, "")
+			return
+		}
+		if q.Refusal != nil {
+			fail(q.Refusal, s.refusalText(l, q.Refusal, q.MinSpendCents))
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{
+			"title":         l.T("staff.scan.preview.title", q.CampaignName),
+			"message":       l.T("staff.scan.preview.message", money.Cents(q.DiscountCents).Format(l.Lang), money.Cents(q.PurchaseCents).Format(l.Lang), money.Cents(q.PayCents).Format(l.Lang)),
+			"outcome":       "preview",
+			"confirm":       l.T("staff.scan.redeem"),
+			"cancel":        l.T("staff.scan.cancel"),
+			"voucher_id":    q.VoucherID,
+			"campaign":      q.CampaignName,
+			"discount_text": money.Cents(q.DiscountCents).Format(l.Lang),
+			"pay_text":      money.Cents(q.PayCents).Format(l.Lang),
+			"remaining":     money.Cents(q.RemainingCents).Format(l.Lang),
+		})
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
@@ -64,7 +119,14 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 	}
 	red, replayed, err := s.vouchers.Redeem(r.Context(), c, shop, key, vouchers.RedeemRequest{Code: in.Code, PurchaseCents: in.Amount})
 	if err != nil {
-		fail(err)
+		var min int64
+		if apperr.ReasonOf(err) == "below_min_spend" {
+			// The code read, so looking at it again costs no failed try.
+			if p, perr := s.vouchers.PreviewCode(r.Context(), c, shop, in.Code); perr == nil {
+				min = p.MinSpendCents
+			}
+		}
+		fail(err, s.refusalText(l, err, min))
 		return
 	}
 	out := map[string]string{
@@ -80,4 +142,13 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 		out["title"], out["outcome"] = l.T("vouchers.scan.replayed.title"), "warning"
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// refusalText is a refusal in the page's language; below the minimum spend
+// it names the minimum.
+func (s *voucherPages) refusalText(l *locale, err error, minCents int64) string {
+	if apperr.ReasonOf(err) == "below_min_spend" && minCents > 0 {
+		return l.T("staff.scan.below_min", money.Cents(minCents).Format(l.Lang))
+	}
+	return l.ErrorText(err)
 }

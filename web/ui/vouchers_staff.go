@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"cityhub/identity"
@@ -17,6 +18,10 @@ type voucherStaffPage struct {
 	Today      vouchers.DayReport
 	Rows       []staffRedemptionRow
 	Statements []vouchers.Settlement
+	// Shop is the ?shop= the page was asked with (staff of several shops).
+	Shop string
+	// Reversed confirms the reversal just made.
+	Reversed bool
 }
 
 type staffRedemptionRow struct {
@@ -38,7 +43,7 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		s.pageError(w, r, err)
 		return
 	}
-	page := voucherStaffPage{ShopName: shop.Name}
+	page := voucherStaffPage{ShopName: shop.Name, Reversed: r.URL.Query().Get("reversed") != "", Shop: r.URL.Query().Get("shop")}
 	if page.Balance, err = s.vouchers.ShopBalance(ctx, c, shopID); err == nil {
 		if page.Today, err = s.vouchers.Today(ctx, c, shopID); err == nil {
 			page.Statements, err = s.vouchers.Statements(ctx, c, shopID)
@@ -57,9 +62,50 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 	s.render(w, r, http.StatusOK, "voucher_staff", "vstaff", page)
 }
 
-// handleVoucherReversePage reverses a redemption from the page. The key is
-// the redemption itself: pressing the button twice reverses it once.
+// handleVoucherReverseConfirm asks before a redemption is reversed: the
+// purchase, the discount that goes back on the voucher, and that the shop
+// is then owed that much less.
+func (s *voucherPages) handleVoucherReverseConfirm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	shop := r.URL.Query().Get("shop")
+	shopID, err := vouchers.ShopOf(c, shop)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	red, err := s.vouchers.ShopRedemption(r.Context(), c, shopID, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	back := "/staff/vouchers"
+	action := "/staff/vouchers/redemptions/" + red.ID + "/reverse"
+	if shop != "" {
+		back += "?shop=" + url.QueryEscape(shop)
+		action += "?shop=" + url.QueryEscape(shop)
+	}
+	s.renderConfirm(w, r, "vstaff", confirmPage{
+		Heading: l.T("staff.reverse.heading"),
+		Lead:    l.T("staff.reverse.lead", l.Money(red.AmountCents)),
+		Facts: []confirmFact{
+			{l.T("wallet.when"), l.DateTime(red.At)},
+			{l.T("vstaff.purchase"), l.Money(red.PurchaseCents)},
+			{l.T("vstaff.discount"), l.Money(red.AmountCents)},
+			{l.T("staff.reverse.until"), l.DateTime(red.At.Add(vouchers.ReversalWindow))},
+		},
+		Action: action, Button: l.T("staff.reverse.button"), Danger: true, Back: back,
+	})
+}
+
+// handleVoucherReversePage reverses a redemption from its confirmation page;
+// a post without the confirmation (an old page, a stray request) only shows
+// that page. The key is the redemption itself: pressing the button twice
+// reverses it once.
 func (s *voucherPages) handleVoucherReversePage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if !confirmed(r) {
+		http.Redirect(w, r, r.URL.Path+"?"+r.URL.RawQuery, http.StatusSeeOther)
+		return
+	}
 	shopID, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
 	if err != nil {
 		s.pageError(w, r, err)
@@ -70,5 +116,9 @@ func (s *voucherPages) handleVoucherReversePage(w http.ResponseWriter, r *http.R
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/staff/vouchers", http.StatusSeeOther)
+	next := "/staff/vouchers?reversed=" + url.QueryEscape(id)
+	if shop := r.URL.Query().Get("shop"); shop != "" {
+		next += "&shop=" + url.QueryEscape(shop)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }

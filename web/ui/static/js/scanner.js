@@ -138,7 +138,9 @@
     state.textContent = msg("no-camera");
   }
 
-  function show(kind, title, detail) {
+  // show writes the answer; actions are buttons under it ({label, primary,
+  // onclick}), for the till's "Riscatta" after a preview.
+  function show(kind, title, detail, actions) {
     result.className = "scan-result" + (kind ? " is-" + kind : "");
     result.textContent = "";
     var p = document.createElement("p");
@@ -151,6 +153,20 @@
       p.appendChild(d);
     }
     result.appendChild(p);
+    if (actions && actions.length) {
+      var bar = document.createElement("div");
+      bar.className = "scan-actions";
+      actions.forEach(function (a) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn btn-block " + (a.primary ? "btn-primary" : "btn-outline-primary");
+        b.textContent = a.label;
+        if (a.testid) { b.setAttribute("data-testid", a.testid); }
+        b.addEventListener("click", a.onclick);
+        bar.appendChild(b);
+      });
+      result.appendChild(bar);
+    }
     // At a counter the answer must be seen at a glance, wherever the page
     // was scrolled to.
     if (kind && result.scrollIntoView) { result.scrollIntoView({ block: "start", behavior: "auto" }); }
@@ -166,9 +182,56 @@
     return cents;
   }
 
+  // A till first asks what the voucher gives on this amount (preview) and
+  // redeems only when the shopkeeper presses "Riscatta"; pending holds the
+  // previewed request meanwhile, and the camera reads nothing new.
+  var pending = null;
+  var idleText = result.textContent.trim();
+
+  function clearFields() {
+    // The next customer starts from empty fields, so an old amount is
+    // never applied to a new code by mistake.
+    codeInput.value = "";
+    if (amountInput) { amountInput.value = ""; }
+  }
+
+  function send(body, preview) {
+    busy = true;
+    show("", msg("checking"));
+    if (preview) { body.preview = true; } else { delete body.preview; }
+    fetch(endpoint, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.ok && data.outcome === "preview") {
+          pending = body;
+          show("preview", data.title || "", data.message || "", [
+            { label: data.confirm || "OK", primary: true, testid: "scan-redeem", onclick: function () { var b = pending; pending = null; if (b) { send(b, false); } } },
+            { label: data.cancel || "×", primary: false, testid: "scan-cancel", onclick: function () { pending = null; show("", idleText); codeInput.focus(); } }
+          ]);
+          var first = result.querySelector("button");
+          if (first) { first.focus(); }
+        } else if (res.ok) {
+          show(data.outcome === "warning" ? "warning" : "ok", data.title || msg("ok"), data.message || "");
+          clearFields();
+        } else {
+          show("error", data.heading || msg("error"), data.detail || "");
+        }
+      });
+    }).catch(function () {
+      show("error", msg("network"));
+    }).then(function () {
+      busy = false;
+    });
+  }
+
   function submit(code) {
     code = String(code).trim();
     if (!code || busy) { return; }
+    pending = null;
     var body = { code: code };
     if (performance) { body.performance_id = performance; }
     if (amountInput) {
@@ -179,6 +242,9 @@
         return;
       }
       body.amount_cents = cents;
+      // At a till the answer moves money: preview first.
+      send(body, true);
+      return;
     }
     busy = true;
     show("", msg("checking"));
@@ -226,7 +292,7 @@
   // sent once, and again only after a pause.
   function found(text) {
     var now = Date.now();
-    if (text === lastCode && now - lastAt < 5000) { return; }
+    if (pending || (text === lastCode && now - lastAt < 5000)) { return; }
     lastCode = text;
     lastAt = now;
     if (navigator.vibrate) { navigator.vibrate(80); }

@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/ticketing"
+	"cityhub/vouchers"
+	"cityhub/wallet"
+)
+
+// The ledger and reports page: the ledger's self-check as words and tables
+// (the same check the JSON API gives as /api/v1/admin/ledger/check), and
+// three charts: a campaign's redemptions per district over the last weeks,
+// bike rides per day, and tickets sold per performance. Every number comes
+// from a domain read method; the page only lays them out.
+
+// LedgerChecker runs the ledger's self-check; wallet.Service implements it.
+type LedgerChecker interface {
+	Check(ctx context.Context) (wallet.LedgerCheck, error)
+}
+
+// staffPages are the city administrator's dashboard and the pages that
+// span areas (reports, card refunds live with the theatre).
+type staffPages struct {
+	*site
+	vouchers  *vouchers.Service
+	mobility  *mobility.Service
+	ticketing *ticketing.Service
+	ledger    LedgerChecker
+	outbox    bool
+	// mux tells the dashboard which other areas' pages exist (accounts,
+	// participation), so it links only to pages that answer.
+	mux *http.ServeMux
+}
+
+// reportDays is how far back the charts over time go.
+const reportDays = 30
+
+type reportsPage struct {
+	Ledger    *ledgerView
+	LedgerErr string
+	// Campaigns to choose from, and the chosen one's chart.
+	Campaigns  []vouchers.Campaign
+	Campaign   string
+	Uptake     *barChart
+	UptakeRows []uptakeRow
+	Rides      *barChart
+	RideRows   []mobility.DayCount
+	Sales      *barChart
+	SalesRows  []salesRow
+}
+
+type ledgerView struct {
+	wallet.LedgerCheck
+	OK bool
+}
+
+type uptakeRow struct {
+	Day         time.Time
+	District    string
+	Count       int
+	AmountCents int64
+}
+
+type salesRow struct {
+	Title    string
+	StartsAt time.Time
+	Sold     int
+	Seats    int
+	Revenue  int64
+}
+
+func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	l := s.locale(r)
+	page := reportsPage{}
+	if s.ledger != nil {
+		chk, err := s.ledger.Check(ctx)
+		if err != nil {
+			page.LedgerErr = l.ErrorText(err)
+		} else {
+			page.Ledger = &ledgerView{LedgerCheck: chk, OK: chk.OK()}
+		}
+	}
+	now := time.Now().In(s.zone)
+	since := now.AddDate(0, 0, -(reportDays - 1))
+	if s.vouchers != nil {
+		if err := s.uptakeChart(ctx, c, l, r.URL.Query().Get("campaign"), since, now, &page); err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+	}
+	if s.mobility != nil {
+		days, err := s.mobility.RidesPerDay(ctx, c, since, now, s.zone)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		page.RideRows = days
+		groups := make([]chartGroup, len(days))
+		total := 0
+		for i, d := range days {
+			groups[i] = chartGroup{Label: d.Day.Format("02/01"), Values: []int{d.Count}}
+			total += d.Count
+		}
+		ch := buildBarChart("rides", l.T("staff.reports.rides.title", reportDays), l.T("staff.reports.rides.desc", total, reportDays), []string{l.T("staff.reports.rides.series")}, groups)
+		page.Rides = &ch
+	}
+	if s.ticketing != nil {
+		ps, err := s.ticketing.AllPerformances(ctx, c)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		var groups []chartGroup
+		for _, p := range ps {
+			st, err := s.ticketing.Stats(ctx, c, p.ID)
+			if err != nil {
+				s.pageError(w, r, err)
+				return
+			}
+			page.SalesRows = append(page.SalesRows, salesRow{Title: p.Title, StartsAt: p.StartsAt, Sold: st.Sold, Seats: st.Seats, Revenue: st.RevenueCents})
+			groups = append(groups, chartGroup{Label: p.Title, Values: []int{st.Sold, max(st.Seats-st.Sold, 0)}})
+		}
+		ch := buildBarChart("sales", l.T("staff.reports.sales.title"), l.T("staff.reports.sales.desc", len(ps)),
+			[]string{l.T("tadmin.sold"), l.T("staff.reports.sales.unsold")}, groups)
+		page.Sales = &ch
+	}
+	s.render(w, r, http.StatusOK, "admin_reports", "admin", page)
+}
+
+// uptakeChart draws the chosen campaign's (else the newest's) redemptions
+// per day, stacked by the shops' districts.
+func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *locale, chosen string, since, now time.Time, page *reportsPage) error {
+	camps, err := s.vouchers.Campaigns(ctx)
+	if err != nil || len(camps) == 0 {
+		return err
+	}
+	page.Campaigns = camps
+	page.Campaign = camps[len(camps)-1].ID
+	var name string
+	for _, camp := range camps {
+		if camp.ID == chosen {
+			page.Campaign = chosen
+		}
+	}
+	for _, camp := range camps {
+		if camp.ID == page.Campaign {
+			name = camp.Name
+		}
+	}
+	parts, err := s.vouchers.UptakeByDay(ctx, c, page.Campaign, since)
+	if err != nil {
+		return err
+	}
+	districtSet := map[string]bool{}
+	for _, p := range parts {
+		districtSet[p.District] = true
+		page.UptakeRows = append(page.UptakeRows, uptakeRow{Day: p.Day, District: p.District, Count: p.Count, AmountCents: p.AmountCents})
+	}
+	districts := make([]string, 0, len(districtSet))
+	for d := range districtSet {
+		districts = append(districts, d)
+	}
+	sort.Strings(districts)
+	col := map[string]int{}
+	for i, d := range districts {
+		col[d] = i
+	}
+	start := time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, s.zone)
+	var groups []chartGroup
+	index := map[string]int{}
+	for d := start; !d.After(now); d = d.AddDate(0, 0, 1) {
+		index[d.Format(time.DateOnly)] = len(groups)
+		groups = append(groups, chartGroup{Label: d.Format("02/01"), Values: make([]int, len(districts))})
+	}
+	total := 0
+	for _, p := range parts {
+		if i, ok := index[p.Day.In(s.zone).Format(time.DateOnly)]; ok {
+			groups[i].Values[col[p.District]] += p.Count
+			total += p.Count
+		}
+	}
+	ch := buildBarChart("uptake", l.T("staff.reports.uptake.title", name), l.T("staff.reports.uptake.desc", total, len(districts), reportDays), districts, groups)
+	page.Uptake = &ch
+	return nil
+}
+
+var _ = strconv.Itoa
