@@ -255,7 +255,19 @@ func TestOperatorBikePages(t *testing.T) {
 	if res, _ := op.Post("/operator/bikes/stations/"+st.ID+"/open", url.Values{"open": {"false"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("close without CSRF: %d", res.StatusCode)
 	}
+	// Without the confirmation nothing changes either: the post leads to
+	// the page saying what closing does.
 	res, _ = op.Post("/operator/bikes/stations/"+st.ID+"/open", url.Values{"csrf_token": {tok}, "open": {"false"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/operator/bikes/stations/"+st.ID+"/open?open=false" {
+		t.Fatalf("close without confirmation: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if s, _ := b.m.Svc.Station(ctx, identity.System(), st.ID); !s.Open {
+		t.Fatal("an unconfirmed close closed the station")
+	}
+	if _, body := op.Get("/operator/bikes/stations/" + st.ID + "/open?open=false"); !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("close confirmation:\n%s", body)
+	}
+	res, _ = op.Post("/operator/bikes/stations/"+st.ID+"/open", url.Values{"csrf_token": {tok}, "open": {"false"}, "confirm": {"yes"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("close: %d", res.StatusCode)
 	}

@@ -89,8 +89,22 @@ func TestTheatreAdminPage(t *testing.T) {
 	if _, body = pc.Get("/admin/theatre"); !strings.Contains(body, "1 / 25") || !strings.Contains(body, "28,00") {
 		t.Fatal("the sale is not in the table")
 	}
-	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}}, http.StatusNotFound)
+	// Refunding and cancelling first show what will happen; a post
+	// without the confirmation changes nothing.
+	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}}, http.StatusSeeOther)
+	if res, body := pc.Get("/admin/theatre/refunds?order_id=tord_nope"); res.StatusCode != http.StatusNotFound ||
+		!strings.Contains(body, `data-field-error="order_id"`) || !strings.Contains(body, `value="tord_nope"`) {
+		t.Fatalf("unknown order: %d\n%s", res.StatusCode, body)
+	}
+	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}, "confirm": {"yes"}}, http.StatusNotFound)
 	post("/admin/theatre/performances/"+perf[1]+"/cancel", url.Values{}, http.StatusSeeOther)
+	if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); a.Balance == 10000 {
+		t.Fatal("a cancellation without confirmation refunded")
+	}
+	if _, body := pc.Get("/admin/theatre/performances/" + perf[1] + "/cancel"); !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "1 / 25") {
+		t.Fatalf("cancel confirmation:\n%s", body)
+	}
+	post("/admin/theatre/performances/"+perf[1]+"/cancel", url.Values{"confirm": {"yes"}}, http.StatusSeeOther)
 	if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); a.Balance != 10000 {
 		t.Fatalf("credit after the cancellation %d", a.Balance)
 	}

@@ -57,13 +57,28 @@ func TestVoucherStaffPageReverses(t *testing.T) {
 		t.Fatalf("staff page: %d\n%s", res.StatusCode, body)
 	}
 	tok := pc.CSRF("/staff/vouchers")
-	// Another shop's redemption cannot be reversed from here.
-	res, _ = pc.Post("/staff/vouchers/redemptions/"+r2.ID+"/reverse", url.Values{"csrf_token": {tok}})
+	// Another shop's redemption cannot be reversed from here, nor shown.
+	res, _ = pc.Post("/staff/vouchers/redemptions/"+r2.ID+"/reverse", url.Values{"csrf_token": {tok}, "confirm": {"yes"}})
 	if res.StatusCode != http.StatusNotFound {
 		t.Fatalf("reverse another shop's: %d", res.StatusCode)
 	}
+	if res, _ := pc.Get("/staff/vouchers/redemptions/" + r2.ID + "/reverse"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("confirm page of another shop's: %d", res.StatusCode)
+	}
+	// A post without the confirmation changes nothing: it leads to the
+	// page saying what the reversal does.
+	res, _ = pc.Post("/staff/vouchers/redemptions/"+r1.ID+"/reverse", url.Values{"csrf_token": {tok}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "/staff/vouchers/redemptions/"+r1.ID+"/reverse?") {
+		t.Fatalf("reverse without confirmation: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if b, _ := svc.ShopBalance(ctx, staffCaller, shop.ID); b.OwedCents != 1000 {
+		t.Fatalf("an unconfirmed reversal changed the balance: %+v", b)
+	}
+	if _, body := pc.Get("/staff/vouchers/redemptions/" + r1.ID + "/reverse"); !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "25,00") || !strings.Contains(body, "10,00") {
+		t.Fatalf("confirmation page:\n%s", body)
+	}
 	for i := 0; i < 2; i++ { // a double press reverses once
-		res, _ = pc.Post("/staff/vouchers/redemptions/"+r1.ID+"/reverse", url.Values{"csrf_token": {tok}})
+		res, _ = pc.Post("/staff/vouchers/redemptions/"+r1.ID+"/reverse", url.Values{"csrf_token": {tok}, "confirm": {"yes"}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("reverse %d: %d", i, res.StatusCode)
 		}

@@ -1,0 +1,223 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/vouchers"
+	"cityhub/web/ui"
+	"cityhub/web/webtest"
+)
+
+// fieldError is the message shown next to a form field, "" when none.
+func fieldError(body, field string) string {
+	m := regexp.MustCompile(`data-field-error="` + regexp.QuoteMeta(field) + `">([^<]*)<`).FindStringSubmatch(body)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// The voucher forms come back with the mistake next to its field and every
+// value as typed; Italian amounts and dates are read; a shop registered
+// twice is refused with words saying so, and nothing is stored.
+func TestVoucherAdminFormsKeepWhatWasTyped(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	adminAcct, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(adminAcct.Email, testPassword)
+	tok := pc.CSRF("/admin/vouchers")
+	post := func(path string, form url.Values) (*http.Response, string) {
+		form.Set("csrf_token", tok)
+		return pc.Post(path, form)
+	}
+
+	// A wrong amount: the form again, status 400, the message next to the
+	// budget, the rest as typed.
+	res, body := post("/admin/vouchers/campaigns", url.Values{"name": {"Natale in centro"}, "budget": {"mille"}, "face_value": {"10,00"},
+		"valid_from": {"01/12/2026"}, "valid_until": {"31/12/2099"}, "districts": {"centro"}, "mode": {"partial"}})
+	if res.StatusCode != http.StatusBadRequest || fieldError(body, "budget") == "" || fieldError(body, "name") != "" ||
+		!strings.Contains(body, `value="mille"`) || !strings.Contains(body, `value="Natale in centro"`) || !strings.Contains(body, `value="31/12/2099"`) ||
+		!strings.Contains(body, `<option value="partial" selected>`) || !strings.Contains(body, `aria-invalid="true"`) {
+		t.Fatalf("wrong budget: %d\n%s", res.StatusCode, body)
+	}
+	if camps, _ := svc.Campaigns(ctx); len(camps) != 0 {
+		t.Fatalf("a refused form created %+v", camps)
+	}
+	// A refusal of the domain (face value above the budget) lands next to
+	// its field too.
+	res, body = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"5,00"}, "face_value": {"10,00"},
+		"valid_from": {"2026-12-01"}, "valid_until": {"2099-12-31"}})
+	if res.StatusCode != http.StatusBadRequest || fieldError(body, "face_value") == "" {
+		t.Fatalf("face value above the budget: %d\n%s", res.StatusCode, body)
+	}
+	// Italian thousands and a typed Italian date are accepted.
+	res, _ = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1.000,00"}, "face_value": {"10,00"}, "min_spend": {"15"},
+		"valid_from": {"01/12/2026"}, "valid_until": {"31/12/2099"}, "mode": {"single_use"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create campaign: %d", res.StatusCode)
+	}
+	camps, _ := svc.Campaigns(ctx)
+	if len(camps) != 1 || camps[0].BudgetCents != 100000 || camps[0].MinSpendCents != 1500 || camps[0].ValidFrom.In(time.UTC).Month() != time.November && camps[0].ValidFrom.Month() != time.December {
+		t.Fatalf("created %+v", camps)
+	}
+
+	shop := url.Values{"name": {"Forno Traiano"}, "address": {"Via Traiano 3"}, "district": {"centro"}, "category": {"food"}, "iban": {"IT60 X054 2811 1010 0000 0123 456"}}
+	if res, _ := post("/admin/vouchers/shops", shop); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create shop: %d", res.StatusCode)
+	}
+	again := url.Values{"name": {"forno  traiano"}, "address": {"via traiano 3"}, "district": {"centro"}, "category": {"food"}, "iban": {"IT60 X054 2811 1010 0000 0123 456"}}
+	res, body = post("/admin/vouchers/shops", again)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(fieldError(body, "name"), "già registrato") || !strings.Contains(body, `value="forno  traiano"`) {
+		t.Fatalf("duplicate shop: %d\n%s", res.StatusCode, body)
+	}
+	// A missing field is named, not a page of its own.
+	res, body = post("/admin/vouchers/shops", url.Values{"name": {"Bar Santa Sofia"}, "address": {""}, "district": {"centro"}, "category": {"food"}, "iban": {"IT60X0542811101000000123456"}})
+	if res.StatusCode != http.StatusBadRequest || fieldError(body, "address") == "" || !strings.Contains(body, `value="Bar Santa Sofia"`) {
+		t.Fatalf("missing address: %d\n%s", res.StatusCode, body)
+	}
+	if shops, _ := svc.Shops(ctx, vouchers.ShopFilter{}); len(shops) != 1 {
+		t.Fatalf("shops after the refusals: %+v", shops)
+	}
+	// The dashboard reaches every area that is on.
+	_, body = pc.Get("/admin")
+	for _, href := range []string{"/admin/vouchers#campaigns", "/admin/vouchers#shops", "/admin/reports"} {
+		if !strings.Contains(body, `href="`+href+`"`) {
+			t.Errorf("the dashboard has no link to %s", href)
+		}
+	}
+}
+
+// The theatre forms keep what was typed; a performance priced only for the
+// stalls leaves the gallery out of the seat picker instead of showing it
+// sold.
+func TestTheatreAdminFormsAndUnpricedRows(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing)
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(admin.Email, testPassword)
+	csrf := pc.CSRF("/admin/theatre")
+	post := func(path string, form url.Values) (*http.Response, string) {
+		form.Set("csrf_token", csrf)
+		return pc.Post(path, form)
+	}
+	if res, body := post("/admin/theatre/venues", url.Values{"name": {"Teatro Comunale"}, "address": {""}}); res.StatusCode != http.StatusBadRequest ||
+		fieldError(body, "address") == "" || !strings.Contains(body, `value="Teatro Comunale"`) {
+		t.Fatalf("venue without address: %d\n%s", res.StatusCode, body)
+	}
+	post("/admin/theatre/venues", url.Values{"name": {"Teatro Comunale"}, "address": {"Corso Garibaldi"}})
+	_, body := pc.Get("/admin/theatre")
+	venue := regexp.MustCompile(`data-venue="(ven_[a-z0-9]+)"`).FindStringSubmatch(body)[1]
+	res, body := post("/admin/theatre/venues/"+venue+"/seats", url.Values{"rows": {"Platea A 1-x platea"}})
+	if res.StatusCode != http.StatusBadRequest || fieldError(body, "rows") == "" || !strings.Contains(body, "Platea A 1-x platea</textarea>") {
+		t.Fatalf("bad seat line: %d\n%s", res.StatusCode, body)
+	}
+	post("/admin/theatre/venues/"+venue+"/seats", url.Values{"rows": {"Platea A 1-10 platea\nGalleria A 1-6 galleria"}})
+	// "1.000" reads two ways: refused next to the prices, title kept.
+	res, body = post("/admin/theatre/performances", url.Values{"venue_id": {venue}, "title": {"Natale in casa Cupiello"}, "starts_at": {"24/12/2099 21:00"},
+		"prices": {"platea 1.000"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(fieldError(body, "prices"), "1.000,00") ||
+		!strings.Contains(body, `value="Natale in casa Cupiello"`) || !strings.Contains(body, "platea 1.000</textarea>") {
+		t.Fatalf("ambiguous price: %d\n%s", res.StatusCode, body)
+	}
+	// The Italian way of writing the time and a price with thousands.
+	if res, body := post("/admin/theatre/performances", url.Values{"venue_id": {venue}, "title": {"Natale in casa Cupiello"}, "starts_at": {"24/12/2099 21:00"},
+		"prices": {"platea 1.000,00"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create performance: %d\n%s", res.StatusCode, body)
+	}
+	ps, _ := env.Deps.Ticketing.Performances(t.Context())
+	if len(ps) != 1 || ps[0].Prices["platea"] != 100000 || ps[0].StartsAt.In(env.Deps.TimeZone).Hour() != 21 && ps[0].StartsAt.Hour() != 21 {
+		t.Fatalf("performances %+v", ps)
+	}
+	citizen, _ := env.account(t, identity.RoleCitizen)
+	cc := webtest.NewPageClient(t, srv.URL)
+	cc.Login(citizen.Email, testPassword)
+	_, body = cc.Get("/theatre/performances/" + ps[0].ID)
+	if !strings.Contains(body, "Platea") || strings.Contains(body, "Galleria") || strings.Contains(body, `class="seat seat-sold"`) || strings.Contains(body, "seat-not_on_sale") {
+		t.Fatalf("seat picker of a stalls-only performance:\n%s", body)
+	}
+}
+
+// At the till, "Verifica" shows the voucher, the discount on this amount
+// and what the customer pays, and changes nothing; "Riscatta" redeems. A
+// purchase below the minimum is refused naming the minimum.
+func TestVoucherScanPreviewThenRedeem(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	shop, _ := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Libreria", Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
+	camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "Libri d'estate", BudgetCents: 10000, FaceValueCents: 1000, MinSpendCents: 1500, PerCitizenLimit: 1,
+		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen)
+	anna := identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	v, _ := svc.Claim(ctx, anna, camp.ID)
+	staff, _ := env.account(t, identity.RoleMerchant, shop.ID)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(staff.Email, testPassword)
+	csrf := pc.CSRF("/staff/scan")
+	scan := func(body string) (int, map[string]any) {
+		req, _ := http.NewRequest("POST", srv.URL+ui.VoucherScanEndpoint, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-CSRF-Token", csrf)
+		res, err := pc.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out := map[string]any{}
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	status, out := scan(`{"code":"` + v.TypedCode + `","amount_cents":1200,"preview":true}`)
+	if status != http.StatusBadRequest || out["heading"] != "Buono non accettato" || !strings.Contains(out["detail"].(string), "15,00") {
+		t.Fatalf("below the minimum: %d %v", status, out)
+	}
+	status, out = scan(`{"code":"` + v.TypedCode + `","amount_cents":1200}`)
+	if status != http.StatusBadRequest || !strings.Contains(out["detail"].(string), "15,00") {
+		t.Fatalf("redeem below the minimum: %d %v", status, out)
+	}
+	status, out = scan(`{"code":"` + v.TypedCode + `","amount_cents":2350,"preview":true}`)
+	if status != http.StatusOK || out["outcome"] != "preview" || !strings.Contains(out["title"].(string), "Libri d'estate") ||
+		out["discount_text"] != "10,00\u00a0€" || out["pay_text"] != "13,50\u00a0€" || out["confirm"] != "Riscatta" {
+		t.Fatalf("preview: %d %v", status, out)
+	}
+	if mine, _ := svc.MyVoucher(ctx, anna, v.ID); mine.Status != vouchers.VoucherActive || len(mine.Redemptions) != 0 {
+		t.Fatalf("a preview changed the voucher: %+v", mine)
+	}
+	status, out = scan(`{"code":"` + v.TypedCode + `","amount_cents":2350}`)
+	if status != http.StatusOK || out["outcome"] != "ok" {
+		t.Fatalf("redeem: %d %v", status, out)
+	}
+	status, out = scan(`{"code":"` + v.TypedCode + `","amount_cents":2350,"preview":true}`)
+	if status != http.StatusConflict || out["detail"] != "Questo buono è già stato usato." {
+		t.Fatalf("preview of a used voucher: %d %v", status, out)
+	}
+}
