@@ -221,3 +221,53 @@ func TestVoucherScanPreviewThenRedeem(t *testing.T) {
 		t.Fatalf("preview of a used voucher: %d %v", status, out)
 	}
 }
+
+// The reports page shows the ledger check in words and the charts as SVG
+// with a title, a description and their numbers in a table; the card
+// refunds page lists refunds and a retry of nothing is refused.
+func TestReportsAndRefundsPages(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing)
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(admin.Email, testPassword)
+	csrf := pc.CSRF("/admin/theatre")
+	post := func(path string, form url.Values) (*http.Response, string) {
+		form.Set("csrf_token", csrf)
+		return pc.Post(path, form)
+	}
+	post("/admin/theatre/venues", url.Values{"name": {"Teatro Romano"}, "address": {"Via del Teatro Romano"}})
+	_, body := pc.Get("/admin/theatre")
+	venue := regexp.MustCompile(`data-venue="(ven_[a-z0-9]+)"`).FindStringSubmatch(body)[1]
+	post("/admin/theatre/venues/"+venue+"/seats", url.Values{"rows": {"Platea A 1-10 platea"}})
+	post("/admin/theatre/performances", url.Values{"venue_id": {venue}, "title": {"Filumena Marturano"}, "starts_at": {"2099-03-14T20:45"}, "prices": {"platea 20"}})
+
+	res, body := pc.Get("/admin/reports")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="true"`) ||
+		!strings.Contains(body, `data-testid="chart-sales"`) || !strings.Contains(body, `<title id="sales-title">`) ||
+		!strings.Contains(body, `<desc id="sales-desc">`) || !strings.Contains(body, `data-testid="sales-table"`) || !strings.Contains(body, "Filumena Marturano") {
+		t.Fatalf("reports page: %d\n%s", res.StatusCode, body)
+	}
+	if res, body := pc.Get("/admin/refunds"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Nessun rimborso su carta") {
+		t.Fatalf("refunds page: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := post("/admin/refunds/tord_nope/retry", url.Values{}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("retry of no refund: %d", res.StatusCode)
+	}
+	_, body = pc.Get("/admin")
+	for _, href := range []string{"/admin/theatre", "/admin/refunds", "/admin/reports"} {
+		if !strings.Contains(body, `href="`+href+`"`) {
+			t.Errorf("the dashboard has no link to %s", href)
+		}
+	}
+	citizen, _ := env.account(t, identity.RoleCitizen)
+	cc := webtest.NewPageClient(t, srv.URL)
+	cc.Login(citizen.Email, testPassword)
+	for _, p := range []string{"/admin/reports", "/admin/refunds"} {
+		if res, _ := cc.Get(p); res.StatusCode != http.StatusForbidden {
+			t.Errorf("a citizen on %s: %d", p, res.StatusCode)
+		}
+	}
+}

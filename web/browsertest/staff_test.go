@@ -169,9 +169,19 @@ func TestShopRedeemsVoucherWithTheCamera(t *testing.T) {
 	b.do(
 		chromedp.SetValue(chromedp.CSS("#scan-amount"), "25,00"),
 		chromedp.Click(chromedp.CSS(".scan-start")),
-		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok") || document.querySelector(".scan-result").classList.contains("is-error")`,
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-preview") || document.querySelector(".scan-result").classList.contains("is-error")`,
 			chromedp.WithPollingTimeout(30*time.Second)),
 		chromedp.Click(chromedp.CSS(".scan-stop")),
+	)
+	// The till first shows what the voucher gives on this amount; only
+	// "Riscatta" redeems it.
+	if got := b.text(".scan-result"); !strings.Contains(got, "10,00") || !strings.Contains(got, "15,00") || !strings.Contains(got, "Riscatta") {
+		t.Fatalf("camera preview = %q", got)
+	}
+	b.do(
+		chromedp.Click(chromedp.CSS(`[data-testid="scan-redeem"]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok") || document.querySelector(".scan-result").classList.contains("is-error")`,
+			chromedp.WithPollingTimeout(15*time.Second)),
 	)
 	got := b.text(".scan-result")
 	var ok bool

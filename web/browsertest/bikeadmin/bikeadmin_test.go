@@ -74,7 +74,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	if p := f.Path(); p != "/admin" {
 		t.Fatalf("admin landed on %s", p)
 	}
-	if st := f.Submit(chromedp.Click(chromedp.CSS(`.panels a[href="/admin/bikes"]`))); st != 200 {
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-panel="/admin/bikes"] a[href="/admin/bikes"]`))); st != 200 {
 		t.Fatalf("bike catalogue: %d", st)
 	}
 	if h := f.Text("h1"); h != "Bike sharing: catalogo" {

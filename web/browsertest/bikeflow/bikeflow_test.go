@@ -286,8 +286,13 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	if s := f.Text(`#dock-6`); !strings.Contains(s, "Fuori servizio") || !strings.Contains(s, "lucchetto bloccato") {
 		t.Errorf("dock 6 after taking it out = %q", s)
 	}
-	if st := f.Submit(chromedp.Click(chromedp.CSS(`button[data-action=close]`))); st != 200 {
+	// Closing asks first, saying what it does.
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`a[data-action=close]`))); st != 200 {
 		t.Fatalf("close station: %d", st)
+	}
+	f.Check("bikes-operator-close-confirm")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid=confirm-button]`))); st != 200 {
+		t.Fatalf("confirm closing: %d", st)
 	}
 	if s := f.Text(`[data-testid=station-open]`); s != "Chiusa" {
 		t.Errorf("station state after closing = %q", s)

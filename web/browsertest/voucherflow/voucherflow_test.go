@@ -174,6 +174,14 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#scan-code"), code),
 		chromedp.SetValue(chromedp.CSS("#scan-amount"), "23,50"),
 		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-preview")`, chromedp.WithPollingTimeout(15*time.Second)),
+	)
+	// "Verifica" shows what the voucher gives; "Riscatta" redeems it.
+	if got := f.text(".scan-result"); !strings.Contains(got, "Natale in contrada") || !strings.Contains(got, "13,50") {
+		t.Fatalf("preview: %q", got)
+	}
+	f.run(
+		chromedp.Click(chromedp.CSS(`[data-testid="scan-redeem"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok")`, chromedp.WithPollingTimeout(15*time.Second)),
 	)
 	if got := f.text(".scan-result"); !strings.Contains(got, "Buono riscattato") || !strings.Contains(got, "13,50") {
