@@ -172,9 +172,12 @@
     if (kind && result.scrollIntoView) { result.scrollIntoView({ block: "start", behavior: "auto" }); }
   }
 
-  // parseCents reads "12,50" or "12.50" as 1250; NaN when it is not an amount.
+  // parseCents reads "12,50" or "12.50" as 1250, and Italian thousands
+  // with their cents ("1.250,00") as 125000; NaN when it is not an amount
+  // ("1.250" alone could be either, as for the money package).
   function parseCents(text) {
     var t = String(text).trim().replace(/\s|€/g, "");
+    if (/^\d{1,3}(\.\d{3})+,\d{1,2}$/.test(t)) { t = t.replace(/\./g, ""); }
     if (!/^\d{1,6}([.,]\d{1,2})?$/.test(t)) { return NaN; }
     var parts = t.replace(",", ".").split(".");
     var cents = parseInt(parts[0], 10) * 100;
