@@ -222,14 +222,14 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 	return out, nil
 }
 
-var perfFields = []string{"venue_id", "title", "starts_at", "doors_open", "ends_at", "duration_minutes", "sales_open", "prices"}
+var perfFields = []string{"venue_id", "title", "starts_at", "doors_open", "ends_at", "duration_minutes", "sales_open", "prices", "self_cancel_hours"}
 
 var perfFieldOf = map[string]string{
 	"invalid_venue": "venue_id", "invalid_title": "title", "invalid_starts_at": "starts_at", "invalid_prices": "prices",
 	"invalid_price": "prices", "price_line": "prices", "invalid_sales_window": "sales_open", "invalid_sales_open": "sales_open",
 	"invalid_doors_open": "doors_open", "invalid_ends_at": "ends_at", "invalid_duration": "duration_minutes",
 	"amount_format": "prices", "amount_fraction": "prices", "amount_negative": "prices", "amount_ambiguous": "prices", "amount_too_large": "prices",
-	"performance_venue": "venue_id",
+	"performance_venue": "venue_id", "invalid_self_cancel_hours": "self_cancel_hours",
 }
 
 // handleTheatreAdminCreatePerformance schedules a performance from the
@@ -250,6 +250,15 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 			f.fail("duration_minutes", l.T("staff.err.duration"))
 		}
 	}
+	// Blank: buyers cannot cancel on their own, only an administrator refunds.
+	var selfCancel *int
+	if h := f.Values["self_cancel_hours"]; h != "" {
+		if n, err := strconv.Atoi(h); err != nil {
+			f.fail("self_cancel_hours", l.T("staff.err.whole_number"))
+		} else {
+			selfCancel = &n
+		}
+	}
 	if f.Values["title"] == "" {
 		f.fail("title", l.T("staff.err.required"))
 	}
@@ -260,7 +269,7 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 	if !f.Failed() {
 		p, err := api.PerformanceRequest{VenueID: f.Values["venue_id"], Title: f.Values["title"], StartsAt: isoLocalTime(f.Values["starts_at"]),
 			DoorsOpen: isoLocalTime(f.Values["doors_open"]), EndsAt: isoLocalTime(f.Values["ends_at"]), DurationMinutes: minutes,
-			Prices: prices, SalesOpen: isoLocalTime(f.Values["sales_open"])}.Performance("", s.zone)
+			Prices: prices, SalesOpen: isoLocalTime(f.Values["sales_open"]), SelfCancelHours: selfCancel}.Performance("", s.zone)
 		if err == nil {
 			_, err = s.ticketing.CreatePerformance(r.Context(), c, p)
 		}
