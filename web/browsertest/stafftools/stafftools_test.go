@@ -98,6 +98,18 @@ func TestStaffTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Bruno bought a seat with credit; the administrator will refund it.
+	bruno := identity.Caller{AccountID: "acc_bruno", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	if _, err := wal.TestTopUp(ctx, bruno.AccountID, 5000, "bruno-topup-1"); err != nil {
+		t.Fatal(err)
+	}
+	order, err := tix.Hold(ctx, bruno, perf.ID, []string{"Platea/A/4"})
+	if err == nil {
+		_, err = tix.PayWithWallet(ctx, bruno, order.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, a := range []identity.NewAccount{
 		{Email: "comune@example.org", Password: password, Name: "Comune", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
 		{Email: "cassa@libreria.example", Password: password, Name: "Cassa", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}},
@@ -170,9 +182,40 @@ func TestStaffTools(t *testing.T) {
 	}
 	f.page("staff-reports")
 
-	// Cancelling a performance says what it does first.
+	// Refunding an order shows the order first: an unknown code comes back
+	// next to the field, the right one shows its seats and total.
 	f.Open("/admin/theatre")
 	f.page("staff-theatre")
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#r-order_id"), "tord_sbagliato"),
+		chromedp.Click(chromedp.CSS(`#refunds button[type=submit]`)),
+	); st != 404 {
+		t.Fatalf("unknown order: %d", st)
+	}
+	if f.Text(`[data-field-error="order_id"]`) == "" || f.Attr("#r-order_id", "value") != "tord_sbagliato" {
+		t.Fatal("the unknown order is not named next to the field")
+	}
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#r-order_id"), order.ID),
+		chromedp.Click(chromedp.CSS(`#refunds button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("order to refund: %d", st)
+	}
+	if got := f.Text(`[data-testid="confirm-facts"]`); !strings.Contains(got, "Platea/A/4") || !strings.Contains(got, "20,00") {
+		t.Fatalf("refund confirmation shows %q", got)
+	}
+	f.page("staff-refund-confirm")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="confirm-button"]`))); st != 200 {
+		t.Fatalf("confirm refund: %d", st)
+	}
+	if a, _ := wal.Account(ctx, wallet.CitizenAccount(bruno.AccountID)); a.Balance != 5000 {
+		t.Fatalf("Bruno's credit after the refund: %d", a.Balance)
+	}
+	f.Open("/admin/refunds")
+	f.page("staff-card-refunds")
+
+	// Cancelling a performance says what it does first.
+	f.Open("/admin/theatre")
 	if st := f.Submit(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-performance=%q] a[data-action=cancel]`, perf.ID)))); st != 200 {
 		t.Fatalf("cancel: %d", st)
 	}
