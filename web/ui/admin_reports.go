@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sort"
-	"strconv"
 	"time"
 
 	"cityhub/identity"
@@ -191,5 +190,3 @@ func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *loca
 	page.Uptake = &ch
 	return nil
 }
-
-var _ = strconv.Itoa

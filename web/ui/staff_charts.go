@@ -118,18 +118,14 @@ func buildBarChart(id, title, desc string, series []string, groups []chartGroup)
 	return c
 }
 
-// niceTop rounds a maximum up to 1, 2 or 5 times a power of ten (at least
-// 4, so the four grid lines fall on whole numbers).
+// niceTop is the top of the y axis: four grid steps, each a round number
+// (1, 2, 3, 4, 5, 6 or 8 times a power of ten) at or above a quarter of v.
 func niceTop(v int) int {
-	if v < 4 {
-		return 4
-	}
+	need := max((v+3)/4, 1)
 	for p := 1; ; p *= 10 {
-		for _, m := range []int{1, 2, 5} {
-			if n := m * p; n >= v && n%4 == 0 {
-				return n
-			} else if n >= v {
-				return (n + 3) / 4 * 4
+		for _, m := range []int{1, 2, 3, 4, 5, 6, 8} {
+			if m*p >= need {
+				return 4 * m * p
 			}
 		}
 	}
