@@ -230,4 +230,8 @@ type Tx interface {
 	FinishTopUpRefund(ctx context.Context, r TopUpRefund) error
 	// TopUpRefundsOf lists an account's refunds, newest first.
 	TopUpRefundsOf(ctx context.Context, accountID string) ([]TopUpRefund, error)
+	// ListTopUpRefunds lists every top-up refund, newest first.
+	ListTopUpRefunds(ctx context.Context, limit int) ([]TopUpRefund, error)
+	// TopUpRefundByID is one top-up refund; NotFound if none.
+	TopUpRefundByID(ctx context.Context, id string) (TopUpRefund, error)
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/vouchers"
 	"cityhub/web/ui"
@@ -227,7 +228,9 @@ func TestVoucherScanPreviewThenRedeem(t *testing.T) {
 // refunds page lists refunds and a retry of nothing is refused.
 func TestReportsAndRefundsPages(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing)
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
+		d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
+	})
 	admin, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
@@ -250,11 +253,15 @@ func TestReportsAndRefundsPages(t *testing.T) {
 		!strings.Contains(body, `<desc id="sales-desc">`) || !strings.Contains(body, `data-testid="sales-table"`) || !strings.Contains(body, "Filumena Marturano") {
 		t.Fatalf("reports page: %d\n%s", res.StatusCode, body)
 	}
-	if res, body := pc.Get("/admin/refunds"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Nessun rimborso su carta") {
+	if res, body := pc.Get("/admin/refunds"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Nessun rimborso su carta") ||
+		!strings.Contains(body, `id="theatre-refunds"`) || !strings.Contains(body, `id="erasure-refunds"`) {
 		t.Fatalf("refunds page: %d\n%s", res.StatusCode, body)
 	}
 	if res, _ := post("/admin/refunds/tord_nope/retry", url.Values{}); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("retry of no refund: %d", res.StatusCode)
+	}
+	if res, _ := post("/admin/refunds/topups/tur_nope/retry", url.Values{}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("retry of no top-up refund: %d", res.StatusCode)
 	}
 	_, body = pc.Get("/admin")
 	for _, href := range []string{"/admin/theatre", "/admin/refunds", "/admin/reports"} {

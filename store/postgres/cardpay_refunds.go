@@ -92,3 +92,14 @@ func (tx *Tx) DisputedPayments(ctx context.Context, accountID string) ([]string,
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return ids, wrap("read disputed payments", err)
 }
+
+// ListTopUpRefunds implements cardpay.Tx.
+func (tx *Tx) ListTopUpRefunds(ctx context.Context, limit int) ([]cardpay.TopUpRefund, error) {
+	return tx.topUpRefunds(ctx, "list top-up refunds", `SELECT `+topUpRefundCols+` FROM topup_card_refunds ORDER BY created_at DESC, id LIMIT $1`, limit)
+}
+
+// TopUpRefundByID implements cardpay.Tx.
+func (tx *Tx) TopUpRefundByID(ctx context.Context, id string) (cardpay.TopUpRefund, error) {
+	r, err := scanTopUpRefund(tx.q.QueryRow(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds WHERE id = $1`, id))
+	return r, wrap("read top-up refund", err)
+}

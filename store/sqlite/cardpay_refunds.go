@@ -83,3 +83,16 @@ func (tx *Tx) DisputedPayments(ctx context.Context, accountID string) ([]string,
 	})
 	return ids, wrap("read disputed payments", err)
 }
+
+// ListTopUpRefunds implements cardpay.Tx.
+func (tx *Tx) ListTopUpRefunds(ctx context.Context, limit int) ([]cardpay.TopUpRefund, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds ORDER BY created_at DESC, id LIMIT ?`, limit)
+	out, err := collect(rows, err, scanTopUpRefund)
+	return out, wrap("list top-up refunds", err)
+}
+
+// TopUpRefundByID implements cardpay.Tx.
+func (tx *Tx) TopUpRefundByID(ctx context.Context, id string) (cardpay.TopUpRefund, error) {
+	r, err := scanTopUpRefund(tx.q.QueryRowContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds WHERE id = ?`, id))
+	return r, wrap("read top-up refund", err)
+}

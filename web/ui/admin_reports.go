@@ -32,6 +32,7 @@ type staffPages struct {
 	mobility  *mobility.Service
 	ticketing *ticketing.Service
 	ledger    LedgerChecker
+	topUps    TopUpRefunds
 	outbox    bool
 	// mux tells the dashboard which other areas' pages exist (accounts,
 	// participation), so it links only to pages that answer.

@@ -55,17 +55,30 @@ func (s *staffPages) adminPanels(r *http.Request, c identity.Caller) []Dashboard
 	}
 	if s.ticketing != nil {
 		out = append(out, DashboardPanel{TitleKey: "tadmin.panel.title", TextKey: "tadmin.panel.text", Href: "/admin/theatre"})
+	}
+	if s.ticketing != nil || s.topUps != nil {
 		p := DashboardPanel{TitleKey: "staff.refunds.title", TextKey: "staff.panel.refunds.text", Href: "/admin/refunds"}
-		if rs, err := s.ticketing.AdminCardRefunds(r.Context(), c); err == nil {
-			failed := 0
-			for _, rf := range rs {
-				if rf.State == ticketing.RefundFailed {
-					failed++
+		failed := 0
+		if s.ticketing != nil {
+			if rs, err := s.ticketing.AdminCardRefunds(r.Context(), c); err == nil {
+				for _, rf := range rs {
+					if rf.State == ticketing.RefundFailed {
+						failed++
+					}
 				}
 			}
-			if failed > 0 {
-				p.Status, p.Alert = l.T("staff.refunds.failed_count", failed), true
+		}
+		if s.topUps != nil {
+			if rs, err := s.topUps.AdminTopUpRefunds(r.Context(), c); err == nil {
+				for _, rf := range rs {
+					if rf.State == ticketing.RefundFailed {
+						failed++
+					}
+				}
 			}
+		}
+		if failed > 0 {
+			p.Status, p.Alert = l.T("staff.refunds.failed_count", failed), true
 		}
 		out = append(out, p)
 	}

@@ -43,6 +43,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Staff tools: the ledger and reports page, the card refunds, and the
 	// confirmation pages of actions that cannot be undone (staff_forms.go).
 	mux.Handle("GET /admin/reports", page(st.handleReports, admin))
+	if st.ticketing != nil || st.topUps != nil {
+		mux.Handle("GET /admin/refunds", page(st.handleCardRefundsPage, admin))
+		mux.Handle("POST /admin/refunds/{order}/retry", action(st.handleCardRefundRetry, admin))
+		mux.Handle("POST /admin/refunds/topups/{id}/retry", action(st.handleTopUpRefundRetry, admin))
+	}
 
 	// Vouchers.
 	if v := u.vouchers; v != nil {
@@ -137,8 +142,6 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /admin/theatre/performances/{id}/cancel", action(t.handleTheatreAdminCancel, admin))
 		mux.Handle("GET /admin/theatre/refunds", page(t.handleTheatreAdminRefundConfirm, admin))
 		mux.Handle("POST /admin/theatre/refunds", action(t.handleTheatreAdminRefund, admin))
-		mux.Handle("GET /admin/refunds", page(t.handleCardRefundsPage, admin))
-		mux.Handle("POST /admin/refunds/{order}/retry", action(t.handleCardRefundRetry, admin))
 	}
 
 	// Top-ups and card payments (payments.go): the top-up page, and the
@@ -233,6 +236,9 @@ func (u *UI) staffPages(mux *http.ServeMux) *staffPages {
 	st := &staffPages{site: u.site, mux: mux, outbox: u.outbox != nil}
 	if lc, ok := u.home.wallet.(LedgerChecker); ok {
 		st.ledger = lc
+	}
+	if tr, ok := u.home.erasure.(TopUpRefunds); ok {
+		st.topUps = tr
 	}
 	if u.vouchers != nil {
 		st.vouchers = u.vouchers.vouchers
