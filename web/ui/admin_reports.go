@@ -187,7 +187,12 @@ func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *loca
 			total += p.Count
 		}
 	}
-	ch := buildBarChart("uptake", l.T("staff.reports.uptake.title", name), l.T("staff.reports.uptake.desc", total, len(districts), reportDays), districts, groups)
+	// The legend names the districts in the reader's language.
+	names := make([]string, len(districts))
+	for i, d := range districts {
+		names[i] = l.Place("district", d)
+	}
+	ch := buildBarChart("uptake", l.T("staff.reports.uptake.title", name), l.T("staff.reports.uptake.desc", total, len(districts), reportDays), names, groups)
 	page.Uptake = &ch
 	return nil
 }
