@@ -34,6 +34,10 @@ type Incident struct {
 	RaisedAt   time.Time  `json:"raised_at"`
 	ResolvedAt *time.Time `json:"resolved_at,omitempty"`
 	ResolvedBy string     `json:"resolved_by,omitempty"`
+	// ReportedBy and Description are set on a citizen's fault report
+	// (kind citizen_report): the account that reported and what it said.
+	ReportedBy  string `json:"reported_by,omitempty"`
+	Description string `json:"description,omitempty"`
 }
 
 // IncidentTx is what incidents need from a store transaction.

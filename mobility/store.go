@@ -26,6 +26,7 @@ type Tx interface {
 	wallet.Tx
 	CredentialTx
 	IncidentTx
+	CitizenTx
 
 	PutStation(ctx context.Context, s Station) error
 	InsertStation(ctx context.Context, s Station) (bool, error)

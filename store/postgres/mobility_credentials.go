@@ -69,13 +69,13 @@ func (tx *Tx) StationCredentials(ctx context.Context) ([]mobility.StationCredent
 	return out, wrap("list station credentials", rows.Err())
 }
 
-const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by`
+const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description`
 
 // InsertIncident implements mobility.Tx.
 func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, error) {
-	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 		ON CONFLICT (kind, station_id, request_id) DO NOTHING`,
-		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, i.RaisedAt, i.ResolvedAt, i.ResolvedBy)
+		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, i.RaisedAt, i.ResolvedAt, i.ResolvedBy, i.ReportedBy, i.Description)
 	return inserted(tag, err, "save incident")
 }
 
@@ -91,7 +91,7 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 	for rows.Next() {
 		var i mobility.Incident
 		var resolved *time.Time
-		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy); err != nil {
+		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description); err != nil {
 			return nil, wrap("list incidents", err)
 		}
 		i.RaisedAt = i.RaisedAt.UTC()

@@ -77,13 +77,13 @@ func (tx *Tx) StationCredentials(ctx context.Context) ([]mobility.StationCredent
 	return out, wrap("list station credentials", rows.Err())
 }
 
-const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by`
+const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description`
 
 // InsertIncident implements mobility.Tx.
 func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, station_id, request_id) DO NOTHING`,
-		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, toMicros(i.RaisedAt), optMicros(i.ResolvedAt), i.ResolvedBy)
+		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, toMicros(i.RaisedAt), optMicros(i.ResolvedAt), i.ResolvedBy, i.ReportedBy, i.Description)
 	return inserted(res, err, "save incident")
 }
 
@@ -100,7 +100,7 @@ func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobili
 		var i mobility.Incident
 		var raised int64
 		var resolved sql.NullInt64
-		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy); err != nil {
+		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description); err != nil {
 			return nil, wrap("list incidents", err)
 		}
 		i.RaisedAt = fromMicros(raised)

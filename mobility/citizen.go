@@ -1,0 +1,202 @@
+package mobility
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/ids"
+)
+
+// What a citizen keeps or says about stations: favourite stations, listed
+// first on their stations page, and fault reports on a bike or a dock,
+// which become incidents (kind citizen_report) the operator resolves like
+// any other. Both belong to the caller's own account only.
+
+// IncidentCitizenReport is a citizen's report of a faulty bike or dock.
+const IncidentCitizenReport = "citizen_report"
+
+// Report targets.
+const (
+	TargetBike = "bike"
+	TargetDock = "dock"
+)
+
+// MaxOpenReports bounds a citizen's unresolved reports, so one account
+// cannot flood the operator's list; MaxReportText bounds a description.
+const (
+	MaxOpenReports = 3
+	MaxReportText  = 500
+	minReportText  = 3
+)
+
+// CitizenTx is what favourites and fault reports need from a store
+// transaction.
+type CitizenTx interface {
+	// AddFavourite marks a station as the account's favourite (nothing when
+	// it is one already).
+	AddFavourite(ctx context.Context, accountID, stationID string, at time.Time) error
+	// RemoveFavourite unmarks it (nothing when it was not one).
+	RemoveFavourite(ctx context.Context, accountID, stationID string) error
+	// Favourites lists the account's favourite station ids.
+	Favourites(ctx context.Context, accountID string) ([]string, error)
+	// OpenReportsBy lists the account's unresolved citizen reports.
+	OpenReportsBy(ctx context.Context, accountID string) ([]Incident, error)
+}
+
+// SetFavourite marks (on) or unmarks a station as one of the caller's
+// favourites. Errors: Unauthenticated, Forbidden (not a citizen); NotFound
+// (no such station, when marking).
+func (s *Service) SetFavourite(ctx context.Context, c identity.Caller, stationID string, on bool) error {
+	who, err := riderOf(c)
+	if err != nil {
+		return err
+	}
+	if err := checkID("station", stationID); err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if !on {
+			return tx.RemoveFavourite(ctx, who, stationID)
+		}
+		if _, err := tx.Station(ctx, stationID); err != nil {
+			return err
+		}
+		return tx.AddFavourite(ctx, who, stationID, s.stamp())
+	})
+}
+
+// Favourites lists the caller's favourite station ids. Errors:
+// Unauthenticated, Forbidden (not a citizen).
+func (s *Service) Favourites(ctx context.Context, c identity.Caller) ([]string, error) {
+	who, err := riderOf(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	err = s.store.View(ctx, func(tx Tx) error { var err error; out, err = tx.Favourites(ctx, who); return err })
+	return out, err
+}
+
+// FaultReport is what a citizen says is broken: a bike (by its code) or a
+// dock (by its number) at a station.
+type FaultReport struct {
+	StationID   string
+	Target      string // TargetBike or TargetDock
+	BikeID      string
+	Dock        int
+	Description string
+}
+
+// ReportFault records a citizen's fault report as an open incident for the
+// operators. The same report (same citizen, station and bike or dock) while
+// the first is still open returns that one (created false) rather than a
+// second. Errors: Unauthenticated, Forbidden (not a citizen); Invalid (bad
+// target or description, reason in the error); NotFound (no such station
+// or bike); RateLimited (MaxOpenReports open already).
+func (s *Service) ReportFault(ctx context.Context, c identity.Caller, r FaultReport) (inc Incident, created bool, err error) {
+	who, err := riderOf(c)
+	if err != nil {
+		return Incident{}, false, err
+	}
+	r.Description = strings.TrimSpace(r.Description)
+	r.BikeID = strings.ToLower(strings.TrimSpace(r.BikeID))
+	if err := checkReport(r); err != nil {
+		return Incident{}, false, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		st, err := tx.Station(ctx, r.StationID)
+		if err != nil {
+			return err
+		}
+		inc = Incident{Kind: IncidentCitizenReport, StationID: st.ID, ReportedBy: who, Description: r.Description}
+		if r.Target == TargetBike {
+			if _, err := tx.Bike(ctx, r.BikeID); err != nil {
+				if apperr.Has(err, apperr.NotFound) {
+					return apperr.R(apperr.NotFound, "report_no_bike", "There is no bike %q: type the code printed on its frame.", r.BikeID)
+				}
+				return err
+			}
+			inc.BikeID = r.BikeID
+		} else {
+			if r.Dock > st.Capacity {
+				return apperr.R(apperr.Invalid, "report_dock", "This station has docks 1 to %d.", st.Capacity)
+			}
+			inc.Dock = r.Dock
+		}
+		open, err := tx.OpenReportsBy(ctx, who)
+		if err != nil {
+			return err
+		}
+		if i := slices.IndexFunc(open, func(o Incident) bool {
+			return o.StationID == inc.StationID && o.BikeID == inc.BikeID && o.Dock == inc.Dock
+		}); i >= 0 {
+			inc = open[i]
+			return nil
+		}
+		if len(open) >= MaxOpenReports {
+			return apperr.R(apperr.RateLimited, "report_limit", "You have %d reports still open: the operator will look at them first.", len(open))
+		}
+		inc.ID = ids.New("inc")
+		inc.RequestID = inc.ID // one report, one incident
+		inc.RaisedAt = s.stamp()
+		created, err = tx.InsertIncident(ctx, inc)
+		return err
+	})
+	if err != nil {
+		return Incident{}, false, err
+	}
+	if created {
+		s.changed()
+		s.log.InfoContext(ctx, "incident: citizen fault report", slog.String("incident", inc.ID),
+			slog.String("station", inc.StationID), slog.String("bike", inc.BikeID), slog.Int("dock", inc.Dock))
+	}
+	return inc, created, nil
+}
+
+func checkReport(r FaultReport) error {
+	if !ValidID(r.StationID) {
+		return apperr.R(apperr.Invalid, "report_station", "Choose a station.")
+	}
+	switch r.Target {
+	case TargetBike:
+		if !ValidID(r.BikeID) {
+			return apperr.R(apperr.Invalid, "report_bike", "Type the bike's code, printed on its frame.")
+		}
+	case TargetDock:
+		if r.Dock < 1 || r.Dock > MaxCapacity {
+			return apperr.R(apperr.Invalid, "report_dock", "Give the dock's number.")
+		}
+	default:
+		return apperr.R(apperr.Invalid, "report_target", "Say whether a bike or a dock is faulty.")
+	}
+	n := utf8.RuneCountInString(r.Description)
+	if !utf8.ValidString(r.Description) || n < minReportText || n > MaxReportText ||
+		strings.ContainsFunc(r.Description, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\r' && c != '\t' }) {
+		return apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", minReportText, MaxReportText)
+	}
+	return nil
+}
+
+// CitizenReports lists citizens' fault reports for operators and admins,
+// newest first (open ones only if openOnly). Errors: Unauthenticated,
+// Forbidden.
+func (s *Service) CitizenReports(ctx context.Context, caller identity.Caller, openOnly bool) ([]Incident, error) {
+	all, err := s.Incidents(ctx, caller, openOnly)
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0:0]
+	for _, i := range all {
+		if i.Kind == IncidentCitizenReport {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,62 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"cityhub/mobility"
+)
+
+// AddFavourite implements mobility.Tx.
+func (tx *Tx) AddFavourite(ctx context.Context, accountID, stationID string, at time.Time) error {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_favourites (account_id, station_id, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (account_id, station_id) DO NOTHING`, accountID, stationID, toMicros(at))
+	return wrap("save favourite station", err)
+}
+
+// RemoveFavourite implements mobility.Tx.
+func (tx *Tx) RemoveFavourite(ctx context.Context, accountID, stationID string) error {
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_favourites WHERE account_id = ? AND station_id = ?`, accountID, stationID)
+	return wrap("remove favourite station", err)
+}
+
+// Favourites implements mobility.Tx.
+func (tx *Tx) Favourites(ctx context.Context, accountID string) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT station_id FROM mobility_favourites WHERE account_id = ? ORDER BY station_id`, accountID)
+	if err != nil {
+		return nil, wrap("list favourite stations", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap("list favourite stations", err)
+		}
+		out = append(out, id)
+	}
+	return out, wrap("list favourite stations", rows.Err())
+}
+
+// OpenReportsBy implements mobility.Tx.
+func (tx *Tx) OpenReportsBy(ctx context.Context, accountID string) ([]mobility.Incident, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
+		WHERE reported_by = ? AND reported_by <> '' AND resolved_at IS NULL ORDER BY raised_at, id`, accountID)
+	if err != nil {
+		return nil, wrap("list open reports", err)
+	}
+	defer rows.Close()
+	out := []mobility.Incident{}
+	for rows.Next() {
+		var i mobility.Incident
+		var raised int64
+		var resolved sql.NullInt64
+		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description); err != nil {
+			return nil, wrap("list open reports", err)
+		}
+		i.RaisedAt = fromMicros(raised)
+		out = append(out, i)
+	}
+	return out, wrap("list open reports", rows.Err())
+}
