@@ -39,7 +39,7 @@ func SeedCatalogue(ctx context.Context, svc *mobility.Service, stations []Statio
 		}
 	}
 	for _, st := range stations {
-		if _, err := svc.PutStation(ctx, sys, mobility.Station{ID: st.ID, NameIT: st.NameIT, NameEN: st.NameEN,
+		if _, err := svc.PutStation(ctx, sys, mobility.Station{ID: st.ID, NameIT: st.NameIT, NameEN: st.NameEN, Address: st.Address,
 			Lat: st.Lat, Lon: st.Lon, Capacity: st.Docks, Open: true}); err != nil {
 			return fmt.Errorf("seed station %s: %w", st.ID, err)
 		}

@@ -27,6 +27,7 @@ type StationSpec struct {
 	ID       string
 	NameIT   string
 	NameEN   string
+	Address  string // optional: the street address riders see
 	Lat, Lon float64
 	Docks    int
 	Bikes    []BikeSpec
