@@ -54,6 +54,10 @@ type bikeStationsPage struct {
 	// Near says the list is sorted by distance from the rider.
 	Near bool
 	Ride *mobility.RideView
+	// Map is what the stations map reads; CanFavourite shows the stars.
+	Map          bikeMaps
+	Center       string
+	CanFavourite bool
 }
 
 // handleBikeStations lists the stations; with ?lat=&lon= (sent by the
@@ -72,15 +76,28 @@ func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c
 		s.pageError(w, r, err)
 		return
 	}
+	favs, err := s.favouriteSet(ctx, c)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	l := s.locale(r)
-	page := bikeStationsPage{Near: ok, Ride: ride}
+	page := bikeStationsPage{Near: ok, Ride: ride, Map: s.maps, Center: "41.1300,14.7810", CanFavourite: mobility.MayRide(c) == nil}
+	var rest []stationRow
 	for _, st := range list {
-		row := stationRow{StationView: st}
+		row := stationRow{StationView: st, Favourite: favs[st.ID],
+			Lat: strconv.FormatFloat(st.Lat, 'f', 6, 64), Lon: strconv.FormatFloat(st.Lon, 'f', 6, 64)}
 		if st.DistanceMeters != nil {
 			row.Distance = distanceText(l, *st.DistanceMeters)
 		}
-		page.Stations = append(page.Stations, row)
+		// Favourites first, each group in the list's own order.
+		if row.Favourite {
+			page.Stations = append(page.Stations, row)
+		} else {
+			rest = append(rest, row)
+		}
 	}
+	page.Stations = append(page.Stations, rest...)
 	s.render(w, r, http.StatusOK, "mobility_stations", "bikes", page)
 }
 
@@ -88,6 +105,10 @@ type stationRow struct {
 	mobility.StationView
 	// Distance is how far the rider is, in words ("350 m", "1,2 km").
 	Distance string
+	// Favourite is one of the rider's favourite stations; Lat and Lon
+	// place it on the map.
+	Favourite bool
+	Lat, Lon  string
 }
 
 func distanceText(l *locale, meters int) string {
@@ -132,6 +153,13 @@ type bikeStationPage struct {
 	Error string
 	// ErrorReason is its machine reason (tests and styling).
 	ErrorReason string
+	// Favourite says the station is one of the rider's; Report is the
+	// fault report form, Reported a report just sent.
+	Favourite bool
+	Report    faultForm
+	Reported  bool
+	// Rider says the caller rides (and so may favourite and report).
+	Rider bool
 }
 
 type bikeOffer struct {
@@ -167,7 +195,13 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 	if err != nil {
 		return bikeStationPage{}, err
 	}
-	page := bikeStationPage{Station: st, CodeRequestID: ids.New("unl"), Ride: ride}
+	page := bikeStationPage{Station: st, CodeRequestID: ids.New("unl"), Ride: ride, Reported: r.URL.Query().Get("reported") == "1",
+		Report: faultForm{StationID: st.ID, Target: mobility.TargetBike}}
+	favs, err := s.favouriteSet(ctx, c)
+	if err != nil {
+		return page, err
+	}
+	page.Favourite, page.Rider = favs[st.ID], mobility.MayRide(c) == nil
 	if s.wallet != nil {
 		acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
@@ -260,30 +294,45 @@ type bikeRidePage struct {
 	Duration     string
 	BalanceCents int64
 	HasBalance   bool
+	// Report is the fault report form, for this ride's bike or the dock it
+	// was taken from or left in; Reported a report just sent.
+	Report   faultForm
+	Reported bool
 }
 
 // handleBikeRide shows one of the rider's rides: while it runs, its time and
 // cost so far (the page's script reloads this part every few seconds); once
 // docked, the fare charged and the credit left.
 func (s *bikePages) handleBikeRide(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	ride, err := s.mobility.RideOf(ctx, c, id)
+	page, err := s.bikeRidePage(r.Context(), r, c, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	s.render(w, r, http.StatusOK, "mobility_ride", "bikes", page)
+}
+
+func (s *bikePages) bikeRidePage(ctx context.Context, r *http.Request, c identity.Caller, id string) (bikeRidePage, error) {
+	ride, err := s.mobility.RideOf(ctx, c, id)
+	if err != nil {
+		return bikeRidePage{}, err
+	}
 	l := s.locale(r)
-	page := bikeRidePage{Ride: ride, StartName: s.stationName(ctx, ride.StartStation, l.Lang), Duration: rideDuration(l, ride.DurationSeconds)}
+	page := bikeRidePage{Ride: ride, StartName: s.stationName(ctx, ride.StartStation, l.Lang), Duration: rideDuration(l, ride.DurationSeconds),
+		Reported: r.URL.Query().Get("reported") == "1"}
+	// A fault is reported where the bike is now: its end station once
+	// docked, else the one it left.
+	page.Report = faultForm{StationID: ride.StartStation, RideID: ride.ID, Target: mobility.TargetBike, BikeID: ride.BikeID, Dock: strconv.Itoa(ride.StartDock)}
 	if ride.EndStation != "" {
 		page.EndName = s.stationName(ctx, ride.EndStation, l.Lang)
+		page.Report.StationID, page.Report.Dock = ride.EndStation, strconv.Itoa(ride.EndDock)
 	}
 	if ride.Status == mobility.RideEnded && s.wallet != nil {
 		if acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID)); err == nil {
 			page.BalanceCents, page.HasBalance = acct.Balance, true
 		}
 	}
-	s.render(w, r, http.StatusOK, "mobility_ride", "bikes", page)
+	return page, nil
 }
 
 // stationName is a station's name from its public view; the id when the

@@ -74,7 +74,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Bikes: the rider's and the operator's pages. The mobility service
 	// decides who may; the wrappers only send visitors to log in.
 	if b := u.bikes; b != nil {
-		mux.Handle("GET /bikes", page(b.handleBikeStations))
+		mux.Handle("GET /bikes", b.mapped(s.signedIn(b.handleBikeStations)))
 		mux.Handle("GET /bikes/stations/{id}", page(b.handleBikeStation))
 		mux.Handle("POST /bikes/unlock", action(b.handleBikeUnlock))
 		mux.Handle("GET /bikes/rides", page(b.handleBikeRides))
@@ -86,6 +86,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /operator/bikes/stations/{id}/reset", action(b.handleOperatorStationReset))
 		mux.Handle("POST /operator/bikes/stations/{id}/docks/{dock}", action(b.handleOperatorDockService))
 		mux.Handle("POST /operator/bikes/incidents/{id}/resolve", action(b.handleResolveIncident))
+		// Riders' favourites and fault reports; the operators' list of them.
+		mux.Handle("POST /bikes/stations/{id}/favourite", action(b.handleBikeFavourite))
+		mux.Handle("POST /bikes/reports", action(b.handleBikeReport))
+		mux.Handle("GET /operator/bikes/reports", page(b.handleOperatorReports))
+		mux.Handle("POST /operator/bikes/reports/{id}/resolve", action(b.handleOperatorReportResolve))
 		mux.Handle("GET /admin/bikes/stations/{id}/credential", page(b.handleCredentialPage))
 		mux.Handle("POST /admin/bikes/stations/{id}/credential", action(b.handleCredentialAction))
 	}

@@ -113,7 +113,7 @@ func New(d Deps) *UI {
 		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers, identity: d.Identity}
 	}
 	if d.Mobility != nil {
-		u.bikes = &bikePages{site: s, mobility: d.Mobility, wallet: d.Wallet}
+		u.bikes = &bikePages{site: s, mobility: d.Mobility, wallet: d.Wallet, maps: newBikeMaps(d.MapTiles)}
 		u.bikeAdmin = &bikeAdminPages{site: s, mobility: d.Mobility, credentials: u.bikes}
 	}
 	if d.Outbox != nil {
@@ -179,6 +179,8 @@ type bikePages struct {
 	*site
 	mobility *mobility.Service
 	wallet   PageWallet
+	// maps are the stations map's tiles and the policy allowing them.
+	maps bikeMaps
 }
 
 // bikeAdminPages are the city administrator's bike catalogue pages.

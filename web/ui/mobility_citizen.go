@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/web/httpx"
+)
+
+// What a rider keeps or says about stations: the stations map, favourite
+// stations and fault reports on a bike or dock. The report becomes an
+// incident the operators see on /operator/bikes/reports and resolve there.
+// Who may do what is mobility.Service's; these handlers read forms and
+// show its answers.
+
+func init() {
+	pageViews = append(pageViews, "mobility_reports")
+}
+
+// bikeMaps are the stations map's tiles (the same setting as the report
+// maps, CITYHUB_MAP_TILES_URL) and the page policy allowing their host.
+type bikeMaps struct {
+	Tiles       string
+	Attribution string
+	csp         string
+}
+
+func newBikeMaps(t MapTiles) bikeMaps {
+	if t.URL == "" {
+		t = MapTiles{URL: "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+			Attribution: `&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors`}
+	}
+	return bikeMaps{Tiles: t.URL, Attribution: t.Attribution, csp: httpx.PolicyWithImages(TilesOrigin(t.URL))}
+}
+
+// mapped serves h with the tile host allowed among image sources.
+func (s *bikePages) mapped(h http.Handler) http.Handler {
+	return httpx.Secured(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", s.maps.csp)
+		h.ServeHTTP(w, r)
+	}))
+}
+
+// favouriteSet is the caller's favourite stations; empty (not an error) for
+// a caller who does not ride, who sees the list without the stars.
+func (s *bikePages) favouriteSet(ctx context.Context, c identity.Caller) (map[string]bool, error) {
+	set := map[string]bool{}
+	if mobility.MayRide(c) != nil {
+		return set, nil
+	}
+	ids, err := s.mobility.Favourites(ctx, c)
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, err
+}
+
+// handleBikeFavourite marks (on=1) or unmarks a station as a favourite and
+// goes back to the page the form was on.
+func (s *bikePages) handleBikeFavourite(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	id := r.PathValue("id")
+	if err := s.mobility.SetFavourite(r.Context(), c, id, r.PostFormValue("on") == "1"); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	back := "/bikes"
+	if r.PostFormValue("back") == "station" {
+		back = "/bikes/stations/" + url.PathEscape(id)
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// faultForm is the fault report form, on the station page and the ride
+// page, with what was typed and the errors next to their fields.
+type faultForm struct {
+	StationID   string
+	RideID      string // set on the ride page: the form goes back there
+	Target      string
+	BikeID      string
+	Dock        string
+	Description string
+	Errors      map[string]string
+	// Error is a refusal that belongs to no one field (too many reports).
+	Error string
+}
+
+// faultField is the form field a report refusal belongs to.
+var faultField = map[string]string{
+	"report_target": "target", "report_bike": "bike_id", "report_no_bike": "bike_id",
+	"report_dock": "dock", "report_text": "description",
+}
+
+// handleBikeReport records a rider's fault report and goes back to the
+// page it came from with a confirmation; a refusal shows that page again
+// with the error next to its field and what was typed.
+func (s *bikePages) handleBikeReport(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.refused(w, r, mobility.MayRide(c)) {
+		return
+	}
+	ctx := r.Context()
+	f := faultForm{StationID: r.PostFormValue("station_id"), RideID: r.PostFormValue("ride_id"), Target: r.PostFormValue("target"),
+		BikeID: strings.TrimSpace(r.PostFormValue("bike_id")), Dock: strings.TrimSpace(r.PostFormValue("dock")),
+		Description: r.PostFormValue("description")}
+	rep := mobility.FaultReport{StationID: f.StationID, Target: f.Target, Description: f.Description}
+	var err error
+	switch f.Target {
+	case mobility.TargetBike:
+		rep.BikeID = f.BikeID
+	case mobility.TargetDock:
+		if rep.Dock, err = strconv.Atoi(f.Dock); err != nil {
+			err = apperr.R(apperr.Invalid, "report_dock", "Give the dock's number.")
+		}
+	}
+	if err == nil && !httpx.ValidText(f.Description+f.BikeID) {
+		err = apperr.R(apperr.Invalid, "report_text", "Describe the fault.")
+	}
+	if err == nil {
+		_, _, err = s.mobility.ReportFault(ctx, c, rep)
+	}
+	back := "/bikes/stations/" + url.PathEscape(f.StationID)
+	if f.RideID != "" {
+		back = "/bikes/rides/" + url.PathEscape(f.RideID)
+	}
+	if err == nil {
+		http.Redirect(w, r, back+"?reported=1#report-heading", http.StatusSeeOther)
+		return
+	}
+	code := apperr.CodeOf(err)
+	if code == apperr.Internal || code == apperr.Unauthenticated || code == apperr.Forbidden {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	if field, ok := faultField[apperr.ReasonOf(err)]; ok {
+		f.Errors = map[string]string{field: l.ErrorText(err)}
+	} else {
+		f.Error = l.ErrorText(err)
+	}
+	if f.RideID != "" {
+		page, perr := s.bikeRidePage(ctx, r, c, f.RideID)
+		if perr != nil {
+			s.pageError(w, r, perr)
+			return
+		}
+		page.Report = f
+		s.render(w, r, httpx.StatusOf(code), "mobility_ride", "bikes", page)
+		return
+	}
+	page, perr := s.bikeStationPage(ctx, r, c, f.StationID)
+	if perr != nil {
+		s.pageError(w, r, perr)
+		return
+	}
+	page.Report = f
+	s.render(w, r, httpx.StatusOf(code), "mobility_station", "bikes", page)
+}
+
+type bikeReportsPage struct {
+	Reports  []faultRow
+	Resolved bool
+}
+
+type faultRow struct {
+	mobility.Incident
+	StationName string
+}
+
+// handleOperatorReports lists the citizens' open fault reports: who, what,
+// where and when, each with a button to resolve it.
+func (s *bikePages) handleOperatorReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	list, err := s.mobility.CitizenReports(ctx, c, true)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	lang := s.locale(r).Lang
+	names := map[string]string{}
+	page := bikeReportsPage{Resolved: r.URL.Query().Get("resolved") == "1"}
+	for _, i := range list {
+		n, ok := names[i.StationID]
+		if !ok {
+			n = s.stationName(ctx, i.StationID, lang)
+			names[i.StationID] = n
+		}
+		page.Reports = append(page.Reports, faultRow{Incident: i, StationName: n})
+	}
+	s.render(w, r, http.StatusOK, "mobility_reports", "operator", page)
+}
+
+// handleOperatorReportResolve resolves a citizen's report and goes back to
+// the list.
+func (s *bikePages) handleOperatorReportResolve(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if err := s.mobility.ResolveIncident(r.Context(), c, r.PathValue("id")); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/operator/bikes/reports?resolved=1", http.StatusSeeOther)
+}
