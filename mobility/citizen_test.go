@@ -1,0 +1,167 @@
+package mobility_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/simulator"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+func citizenCaller(id string) identity.Caller {
+	return identity.Caller{AccountID: id, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+}
+
+// Favourites are the caller's own: marking one is invisible to anyone else,
+// unmarking twice is harmless, a missing station is refused, and only
+// citizens have them.
+func TestFavouriteStationsAreOwn(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("fav", 3, 4)); err != nil {
+			t.Fatal(err)
+		}
+		anna, bruno := citizenCaller("acc_anna"), citizenCaller("acc_bruno")
+		for _, id := range []string{"fav-002", "fav-003", "fav-002"} {
+			if err := svc.SetFavourite(ctx, anna, id, true); err != nil {
+				t.Fatalf("mark %s: %v", id, err)
+			}
+		}
+		if got, err := svc.Favourites(ctx, anna); err != nil || !slices.Equal(got, []string{"fav-002", "fav-003"}) {
+			t.Fatalf("anna's favourites = %v, %v", got, err)
+		}
+		if got, err := svc.Favourites(ctx, bruno); err != nil || len(got) != 0 {
+			t.Fatalf("bruno sees %v, %v: favourites must be per account", got, err)
+		}
+		// Bruno unmarking anna's favourite touches only his own (none).
+		if err := svc.SetFavourite(ctx, bruno, "fav-002", false); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := svc.Favourites(ctx, anna); len(got) != 2 {
+			t.Fatalf("anna's favourites after bruno's unmark = %v", got)
+		}
+		for i := 0; i < 2; i++ {
+			if err := svc.SetFavourite(ctx, anna, "fav-003", false); err != nil {
+				t.Fatalf("unmark %d: %v", i, err)
+			}
+		}
+		if got, _ := svc.Favourites(ctx, anna); !slices.Equal(got, []string{"fav-002"}) {
+			t.Fatalf("after unmark = %v", got)
+		}
+		if err := svc.SetFavourite(ctx, anna, "no-such", true); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("missing station: %v, want NotFound", err)
+		}
+		if err := svc.SetFavourite(ctx, anna, "Bad ID!", true); !apperr.Has(err, apperr.Invalid) {
+			t.Fatalf("bad id: %v, want Invalid", err)
+		}
+		if err := svc.SetFavourite(ctx, identity.Caller{}, "fav-001", true); !apperr.Has(err, apperr.Unauthenticated) {
+			t.Fatalf("anonymous: %v", err)
+		}
+		if _, err := svc.Favourites(ctx, operatorCaller); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("operator: %v, want Forbidden", err)
+		}
+	})
+}
+
+// A citizen's fault report is an open incident the operators list and
+// resolve; the same report while it is open is not a second one; bad input
+// is refused with nothing written; an account has at most MaxOpenReports
+// open.
+func TestFaultReportReachesOperator(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("rep", 2, 6)); err != nil {
+			t.Fatal(err)
+		}
+		anna := citizenCaller("acc_anna")
+		inc, created, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetBike,
+			BikeID: " REP-001-B01 ", Description: "  I freni non funzionano  "})
+		if err != nil || !created {
+			t.Fatalf("report: %v, created %v", err, created)
+		}
+		if inc.Kind != mobility.IncidentCitizenReport || inc.BikeID != "rep-001-b01" || inc.ReportedBy != "acc_anna" ||
+			inc.Description != "I freni non funzionano" || inc.RaisedAt.IsZero() {
+			t.Fatalf("incident = %+v", inc)
+		}
+		again, created, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetBike,
+			BikeID: "rep-001-b01", Description: "still broken"})
+		if err != nil || created || again.ID != inc.ID {
+			t.Fatalf("second report: %v, created %v, id %s want %s", err, created, again.ID, inc.ID)
+		}
+		list, err := svc.CitizenReports(ctx, operatorCaller, true)
+		if err != nil || len(list) != 1 || list[0].ID != inc.ID || list[0].Description != inc.Description || list[0].ReportedBy != "acc_anna" {
+			t.Fatalf("operator's list = %+v, %v", list, err)
+		}
+		all, _ := svc.Incidents(ctx, operatorCaller, true)
+		if len(all) != 1 || all[0].ID != inc.ID {
+			t.Fatalf("incidents = %+v", all)
+		}
+		if _, err := svc.CitizenReports(ctx, anna, true); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("citizen listing reports: %v, want Forbidden", err)
+		}
+		if err := svc.ResolveIncident(ctx, anna, inc.ID); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("citizen resolving: %v, want Forbidden", err)
+		}
+
+		for _, tc := range []struct {
+			name   string
+			r      mobility.FaultReport
+			code   apperr.Code
+			reason string
+		}{
+			{"no target", mobility.FaultReport{StationID: "rep-001", Description: "broken"}, apperr.Invalid, "report_target"},
+			{"short text", mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetDock, Dock: 2, Description: " x "}, apperr.Invalid, "report_text"},
+			{"long text", mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetDock, Dock: 2, Description: strings.Repeat("a", 501)}, apperr.Invalid, "report_text"},
+			{"control", mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetDock, Dock: 2, Description: "bad\x00text"}, apperr.Invalid, "report_text"},
+			{"dock zero", mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetDock, Dock: 0, Description: "broken"}, apperr.Invalid, "report_dock"},
+			{"dock past capacity", mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetDock, Dock: 7, Description: "broken"}, apperr.Invalid, "report_dock"},
+			{"unknown bike", mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetBike, BikeID: "zz-9", Description: "broken"}, apperr.NotFound, "report_no_bike"},
+			{"unknown station", mobility.FaultReport{StationID: "nowhere", Target: mobility.TargetDock, Dock: 1, Description: "broken"}, apperr.NotFound, ""},
+		} {
+			_, _, err := svc.ReportFault(ctx, anna, tc.r)
+			if !apperr.Has(err, tc.code) || (tc.reason != "" && apperr.ReasonOf(err) != tc.reason) {
+				t.Errorf("%s: %v, want %s %s", tc.name, err, tc.code, tc.reason)
+			}
+		}
+		if _, _, err := svc.ReportFault(ctx, operatorCaller, mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetDock, Dock: 1, Description: "broken"}); !apperr.Has(err, apperr.Forbidden) {
+			t.Errorf("operator reporting: %v, want Forbidden", err)
+		}
+		if list, _ := svc.CitizenReports(ctx, operatorCaller, true); len(list) != 1 {
+			t.Fatalf("refused reports wrote something: %+v", list)
+		}
+
+		// Up to MaxOpenReports open, then refused until one is resolved.
+		for d := 1; d < mobility.MaxOpenReports; d++ {
+			if _, created, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "rep-002", Target: mobility.TargetDock, Dock: d, Description: "non si blocca"}); err != nil || !created {
+				t.Fatalf("dock %d: %v %v", d, err, created)
+			}
+		}
+		over := mobility.FaultReport{StationID: "rep-002", Target: mobility.TargetDock, Dock: 5, Description: "non si blocca"}
+		if _, _, err := svc.ReportFault(ctx, anna, over); !apperr.Has(err, apperr.RateLimited) {
+			t.Fatalf("over the limit: %v, want RateLimited", err)
+		}
+		if _, created, err := svc.ReportFault(ctx, citizenCaller("acc_bruno"), over); err != nil || !created {
+			t.Fatalf("another citizen's report: %v %v", err, created)
+		}
+		if err := svc.ResolveIncident(ctx, operatorCaller, inc.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, created, err := svc.ReportFault(ctx, anna, over); err != nil || !created {
+			t.Fatalf("after one resolved: %v %v", err, created)
+		}
+		// The resolved report's bike can be reported afresh.
+		if _, _, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetBike, BikeID: "rep-001-b01", Description: "di nuovo"}); !apperr.Has(err, apperr.RateLimited) {
+			t.Fatalf("fourth open report: %v, want RateLimited", err)
+		}
+	})
+}
