@@ -106,6 +106,28 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 		t.Errorf("free docks at %s = %s, want 2", first.ID, n)
 	}
 	f.Check("bikes-stations-it")
+	// The map: Leaflet shown above the list, a marker per station, no page
+	// wider than the phone. Tiles may not load here; the list is the page.
+	f.Run(chromedp.Poll[chromedp.Void](`document.querySelectorAll("#bike-map .leaflet-marker-icon").length === 3`,
+		chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+	var wide bool
+	f.Eval(`document.documentElement.scrollWidth > window.innerWidth`, &wide)
+	if wide {
+		t.Errorf("the stations page is wider than the %d px phone", pagetest.PhoneWidth)
+	}
+	// A favourite goes first, and the page still passes axe-core.
+	if st := f.Submit(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-station=%q] [data-testid=favourite-toggle]`, m.Stations[2].ID)))); st != 200 {
+		t.Fatalf("favourite: %d", st)
+	}
+	if id := f.Attr(`.bike-stations li`, "data-station"); id != m.Stations[2].ID {
+		t.Errorf("first station after marking a favourite = %s, want %s", id, m.Stations[2].ID)
+	}
+	f.Run(chromedp.Poll[chromedp.Void](`document.querySelectorAll("#bike-map .leaflet-marker-icon").length === 3`,
+		chromedp.WithPollingTimeout(10*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+	f.Check("bikes-stations-map-favourite-it")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-station=%q] [data-testid=favourite-toggle]`, m.Stations[2].ID)))); st != 200 {
+		t.Fatalf("unmark favourite: %d", st)
+	}
 
 	// The phone shares its position (at the second station): the script
 	// reloads the list nearest first.
