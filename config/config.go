@@ -163,7 +163,7 @@ type Config struct {
 	PhotoMaxBytes  int
 	PhotoMaxPixels int
 	// MapTilesURL (CITYHUB_MAP_TILES_URL) is the map tiles the report
-	// pages show, a URL template with {z}, {x} and {y} ({s} for a server
+	// pages and the bike stations map show, a URL template with {z}, {x} and {y} ({s} for a server
 	// letter), OpenStreetMap's by default; the pages' Content-Security-
 	// Policy allows images from its host. MapTilesAttribution
 	// (CITYHUB_MAP_TILES_ATTRIBUTION) is the credit the tiles' licence

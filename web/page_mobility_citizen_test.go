@@ -98,6 +98,10 @@ func TestBikeMapFavouritesAndFaultReports(t *testing.T) {
 		!strings.Contains(body, acct.ID) || !strings.Contains(body, bike) {
 		t.Fatalf("operator's list: %d\n%s", res.StatusCode, body)
 	}
+	// The operators' incident list names it too, pointing to the details.
+	if _, body := op.Get("/operator/bikes"); !strings.Contains(body, "Guasto segnalato da un cittadino alla stazione "+first.ID) {
+		t.Errorf("the incident list does not show the citizen's report:\n%s", body)
+	}
 	if _, body := op.Get("/operator"); !strings.Contains(body, `href="/operator/bikes/reports"`) {
 		t.Error("the operator dashboard does not link the reported faults")
 	}
