@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -162,6 +163,42 @@ func TestFaultReportReachesOperator(t *testing.T) {
 		// The resolved report's bike can be reported afresh.
 		if _, _, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetBike, BikeID: "rep-001-b01", Description: "di nuovo"}); !apperr.Has(err, apperr.RateLimited) {
 			t.Fatalf("fourth open report: %v, want RateLimited", err)
+		}
+	})
+}
+
+// Erasing an account forgets its favourite stations and who made its fault
+// reports; the reports stay for the operators.
+func TestErasureForgetsFavouritesAndReporter(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("era", 1, 4)); err != nil {
+			t.Fatal(err)
+		}
+		anna := citizenCaller("acc_erased")
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			return tx.InsertAccount(ctx, identity.Account{ID: anna.AccountID, Email: "erased@example.org", Name: "Anna", Locale: "it",
+				PasswordHash: "x", CreatedAt: time.Now().UTC()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SetFavourite(ctx, anna, "era-001", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "era-001", Target: mobility.TargetDock, Dock: 1, Description: "non si blocca"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error { return identity.EraseTx(ctx, tx, anna.AccountID, time.Now()) }); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := svc.Favourites(ctx, anna); err != nil || len(got) != 0 {
+			t.Fatalf("favourites after erasure: %v, %v", got, err)
+		}
+		reports, err := svc.CitizenReports(ctx, identity.Caller{AccountID: "acc_op", Grants: []identity.Grant{{Role: identity.RoleOperator}}}, false)
+		if err != nil || len(reports) != 1 || reports[0].ReportedBy != "" || reports[0].Description != "non si blocca" {
+			t.Fatalf("reports after erasure: %+v, %v", reports, err)
 		}
 	})
 }

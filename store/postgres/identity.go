@@ -86,6 +86,10 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 		"proposals": `UPDATE participation_proposals SET author_name = '', public_name = FALSE WHERE author_id = $1`,
 		"comments":  `UPDATE participation_comments SET author_name = '' WHERE author_id = $1`,
 		"follows":   `DELETE FROM participation_followers WHERE account_id = $1`,
+		// A fault report on a bike stays for the operators, without who
+		// made it; favourite stations go.
+		"fault reports": `UPDATE mobility_incidents SET reported_by = '' WHERE reported_by = $1`,
+		"favourites":    `DELETE FROM mobility_favourites WHERE account_id = $1`,
 	} {
 		if _, err := tx.q.Exec(ctx, q, id); err != nil {
 			return wrap("anonymise "+what, err)

@@ -86,6 +86,10 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 		"proposals": `UPDATE participation_proposals SET author_name = '', public_name = 0 WHERE author_id = ?`,
 		"comments":  `UPDATE participation_comments SET author_name = '' WHERE author_id = ?`,
 		"follows":   `DELETE FROM participation_followers WHERE account_id = ?`,
+		// A fault report on a bike stays for the operators, without who
+		// made it; favourite stations go.
+		"fault reports": `UPDATE mobility_incidents SET reported_by = '' WHERE reported_by = ?`,
+		"favourites":    `DELETE FROM mobility_favourites WHERE account_id = ?`,
 	} {
 		if _, err := tx.q.ExecContext(ctx, q, id); err != nil {
 			return wrap("anonymise "+what, err)
