@@ -54,7 +54,7 @@ func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 	}
 	tok := pc.CSRF("/vouchers")
 	res, _ = pc.Post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {camp.ID}})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet?done=voucher_claimed" {
 		t.Fatalf("claim: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 	res, body = pc.Post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {camp.ID}})

@@ -164,6 +164,16 @@ func (l *locale) Place(kind, code string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
+// TN is T for a message about n things: "<key>.one" when n is 1 and the
+// catalogue has it ("1 buono"), else key ("%d buoni"); n is the first
+// argument of either.
+func (l *locale) TN(key string, n int, args ...any) string {
+	if _, ok := l.msgs[key+".one"]; ok && n == 1 {
+		key += ".one"
+	}
+	return l.T(key, append([]any{n}, args...)...)
+}
+
 // Has reports whether the catalogue has key.
 func (l *locale) Has(key string) bool { _, ok := l.msgs[key]; return ok }
 

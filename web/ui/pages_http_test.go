@@ -436,6 +436,13 @@ func TestWalletHistoryPages(t *testing.T) {
 	if len(seen) != 45 {
 		t.Errorf("saw %d history lines across pages, want 45", len(seen))
 	}
+	// A confirmation from another page is shown only for the few the wallet knows.
+	if _, body := pc.Get("/wallet?done=voucher_claimed"); !strings.Contains(body, `data-testid="done"`) || !strings.Contains(body, "Buono ottenuto") {
+		t.Error("the wallet does not confirm a claimed voucher")
+	}
+	if _, body := pc.Get("/wallet?done=%3Cscript%3E"); strings.Contains(body, `data-testid="done"`) {
+		t.Error("the wallet shows a confirmation it does not know")
+	}
 	if res, _ := pc.Get("/wallet?before=xyz"); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad cursor: %d", res.StatusCode)
 	}

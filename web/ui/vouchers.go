@@ -79,7 +79,7 @@ func (s *voucherPages) handleVoucherClaimPage(w http.ResponseWriter, r *http.Req
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/wallet", http.StatusSeeOther)
+	http.Redirect(w, r, "/wallet?done=voucher_claimed", http.StatusSeeOther)
 }
 
 type voucherShopsPage struct {

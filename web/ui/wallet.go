@@ -30,7 +30,13 @@ type walletPage struct {
 	CanTopUp bool
 	TopUps   []cardpay.TopUp
 	Pending  bool
+	// Done confirms what the citizen just did on another page (a voucher
+	// claimed): a catalogue key, from a fixed list.
+	Done string
 }
+
+// walletNotices are the confirmations the wallet shows for ?done=.
+var walletNotices = map[string]string{"voucher_claimed": "wallet.done.voucher_claimed"}
 
 // walletTopUps is how many recent card top-ups the wallet lists.
 const walletTopUps = 5
@@ -73,6 +79,7 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 	}
 	ctx := r.Context()
 	var page walletPage
+	page.Done = walletNotices[r.URL.Query().Get("done")]
 	acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
 	switch {
 	case err == nil:
