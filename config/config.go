@@ -204,6 +204,10 @@ type Config struct {
 	// system_information timezone. Never nil after Default or Parse.
 	TimeZone *time.Location
 
+	// City is the municipality's name, coat of arms and contacts
+	// (CITYHUB_CITY_*); see city.go.
+	City City
+
 	// TLS: HTTPS served by the hub itself (CITYHUB_TLS_*, CITYHUB_ACME_*,
 	// CITYHUB_HTTPS_ADDR); see tls.go.
 	TLS TLS
@@ -245,7 +249,8 @@ func Default() Config {
 
 		VoucherReminderDays: 3,
 
-		TLS: defaultTLS(),
+		TLS:  defaultTLS(),
+		City: defaultCity(),
 
 		ReportReopenPeriod:       30 * 24 * time.Hour,
 		ProposalSupportThreshold: 100,
@@ -306,6 +311,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_LOG_LEVEL", &c.LogLevel)
 	env("CITYHUB_LOG_FORMAT", &c.LogFormat)
 	c.TLS.parse(getenv)
+	c.City.parse(getenv)
 	var errs []error
 	envBool := func(key string, dst *bool) {
 		if v := getenv(key); v != "" {
@@ -540,6 +546,9 @@ func (c Config) Validate() error {
 	if err := c.TLS.validate(c.PublicURL); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.City.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -655,7 +664,7 @@ func (c Config) Summary() []any {
 		"unverified_account_ttl", c.UnverifiedAccountTTL.String(), "voucher_reminder_days", c.VoucherReminderDays,
 		"demo", c.Demo, "timezone", c.TimeZone.String(),
 		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
-		"tls", c.TLS.summary(),
+		"tls", c.TLS.summary(), "city", c.City.summary(),
 		"report_reopen_period", c.ReportReopenPeriod.String(), "proposal_support_threshold", c.ProposalSupportThreshold,
 		"photo_max_bytes", c.PhotoMaxBytes, "photo_max_pixels", c.PhotoMaxPixels, "map_tiles_url", c.MapTilesURL,
 		"oidc_issuer", Redact(c.OIDCIssuer), "oidc_client_id", c.OIDCClientID, "oidc_client_secret", secretState(c.OIDCClientSecret),

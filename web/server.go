@@ -107,6 +107,8 @@ type Deps struct {
 	QR map[string]ui.QRSource
 	// ScanTargets is where each staff role's scanner page sends codes.
 	ScanTargets map[identity.Role]ui.ScanTarget
+	// City is the municipality the pages speak for (CITYHUB_CITY_*).
+	City ui.City
 }
 
 // Participation is what the participation routes need.
@@ -171,7 +173,8 @@ func New(d Deps) *Server {
 	}
 	ud := ui.Deps{Log: d.Log, PublicURL: d.PublicURL, TimeZone: d.TimeZone, QR: d.QR, ScanTargets: d.ScanTargets, Identity: d.Identity,
 		Vouchers: d.Vouchers, Mobility: d.Mobility, Ticketing: d.Ticketing, Keys: d.Keys, Outbox: d.Outbox,
-		Participation: d.Participation.Service, Photos: d.Participation.Photos, MapTiles: d.Participation.MapTiles}
+		Participation: d.Participation.Service, Photos: d.Participation.Photos, MapTiles: d.Participation.MapTiles,
+		City: d.City}
 	// The pages sign people in, show the wallet and export an account
 	// through the same services the API uses.
 	if d.Identity != nil {

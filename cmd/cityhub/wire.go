@@ -157,7 +157,12 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
+	city, err := pageCity(cfg.City)
+	if err != nil {
+		return nil, err
+	}
 	h.server = web.New(web.Deps{
+		City:      city,
 		Log:       log,
 		PublicURL: cfg.PublicURL,
 		Version:   version,
@@ -278,3 +283,17 @@ const voucherReminderEvery = 10 * time.Minute
 
 // demoStations is how many simulated stations the demo plays.
 const demoStations = 8
+
+// pageCity is the municipality for the pages, its coat of arms read from
+// its file (config has checked it exists and is small).
+func pageCity(c config.City) (ui.City, error) {
+	logo, err := c.ReadLogo()
+	if err != nil {
+		return ui.City{}, err
+	}
+	out := ui.City{Name: c.Name, Address: c.Address, Phone: c.Phone, Email: c.Email, PEC: c.PEC, DPOEmail: c.DPOEmail, Website: c.Website, Logo: logo}
+	if logo != nil {
+		out.LogoType, _ = c.LogoType()
+	}
+	return out, nil
+}

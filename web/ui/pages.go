@@ -109,6 +109,10 @@ type pages struct {
 	assets  *assets
 	// panels are the dashboard cards other areas registered, by role.
 	panels map[identity.Role][]DashboardPanel
+	// city is the municipality the pages speak for, and cityLogo the name
+	// of its coat of arms among the static files.
+	city     *City
+	cityLogo string
 }
 
 func loadPages() (*pages, error) {
@@ -156,6 +160,10 @@ type view struct {
 	// Nav marks the current section in the header.
 	Nav  string
 	Data any
+	// City is the municipality (name, contacts); CityLogo, the static
+	// file with its coat of arms.
+	City     *City
+	CityLogo string
 
 	assets *assets
 }
@@ -172,7 +180,8 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name, 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), Path: r.URL.RequestURI(), Nav: nav, Data: data, assets: s.pages.assets}
+	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), Path: r.URL.RequestURI(), Nav: nav, Data: data, assets: s.pages.assets,
+		City: s.pages.city, CityLogo: s.pages.cityLogo}
 	if c, ok := s.pageCaller(r); ok {
 		v.Caller = &c
 	}

@@ -65,6 +65,9 @@ type Deps struct {
 	// button. OIDCLabel names the button (CITYHUB_OIDC_LABEL).
 	OIDC      ExternalLogin
 	OIDCLabel string
+	// City is the municipality's name, coat of arms and contacts; an empty
+	// Name is Benevento's.
+	City City
 }
 
 // UI serves the pages: the shared site (templates, sessions, errors) and
@@ -99,6 +102,12 @@ func New(d Deps) *UI {
 	for _, l := range p.locales {
 		l.zone = d.TimeZone
 	}
+	if d.City.Name == "" {
+		d.City.Name = defaultCityName
+	}
+	city := d.City
+	city.Logo = nil
+	p.city, p.cityLogo = &city, p.assets.cityLogo(d.City)
 	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
 	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p}
 	u := &UI{site: s}

@@ -1,0 +1,139 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+)
+
+// DefaultCityName is the city the hub serves when CITYHUB_CITY_NAME is unset.
+const DefaultCityName = "Benevento"
+
+// MaxCityLogoBytes bounds the coat of arms file: it is read into memory
+// and sent in the header of every page.
+const MaxCityLogoBytes = 256 << 10
+
+// City is the municipality the pages speak for: its name and coat of arms
+// in the header, and the contacts of its offices in the footer and on the
+// contacts, accessibility and privacy pages. Every contact is optional; a
+// page leaves out a line whose contact is not set.
+type City struct {
+	// Name (CITYHUB_CITY_NAME, default Benevento) is the municipality's
+	// name alone: the pages say "Comune di Benevento", "City of Benevento".
+	Name string
+	// LogoFile (CITYHUB_CITY_LOGO) is an SVG or PNG file with the coat of
+	// arms, at most MaxCityLogoBytes; empty: a neutral shield.
+	LogoFile string
+	// Address (CITYHUB_CITY_ADDRESS) is the town hall's postal address.
+	Address string
+	// Phone (CITYHUB_CITY_PHONE) is the switchboard or public relations
+	// office (URP) number.
+	Phone string
+	// Email (CITYHUB_CITY_EMAIL) is where people write, also about the
+	// pages' accessibility.
+	Email string
+	// PEC (CITYHUB_CITY_PEC) is the certified e-mail address (posta
+	// elettronica certificata) that formal requests go to.
+	PEC string
+	// DPOEmail (CITYHUB_CITY_DPO_EMAIL) reaches the data protection
+	// officer a public body must designate (GDPR art. 37).
+	DPOEmail string
+	// Website (CITYHUB_CITY_WEBSITE) is the municipality's own site.
+	Website string
+}
+
+func defaultCity() City { return City{Name: DefaultCityName} }
+
+// parse reads the city settings; every one is asked for, so the list of
+// settings the packaging test takes from Parse includes them.
+func (c *City) parse(getenv func(string) string) {
+	env := func(key string, dst *string) {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			*dst = v
+		}
+	}
+	env("CITYHUB_CITY_NAME", &c.Name)
+	env("CITYHUB_CITY_LOGO", &c.LogoFile)
+	env("CITYHUB_CITY_ADDRESS", &c.Address)
+	env("CITYHUB_CITY_PHONE", &c.Phone)
+	env("CITYHUB_CITY_EMAIL", &c.Email)
+	env("CITYHUB_CITY_PEC", &c.PEC)
+	env("CITYHUB_CITY_DPO_EMAIL", &c.DPOEmail)
+	env("CITYHUB_CITY_WEBSITE", &c.Website)
+}
+
+// validate reports city settings that the pages could not show.
+func (c City) validate() error {
+	var errs []error
+	if c.Name == "" || utf8.RuneCountInString(c.Name) > 80 || strings.ContainsAny(c.Name, "\r\n\t") {
+		errs = append(errs, fmt.Errorf("city name %q: want the municipality's name, at most 80 characters on one line", c.Name))
+	}
+	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_EMAIL", c.Email}, {"CITYHUB_CITY_PEC", c.PEC}, {"CITYHUB_CITY_DPO_EMAIL", c.DPOEmail}} {
+		if a.v == "" {
+			continue
+		}
+		if p, err := mail.ParseAddress(a.v); err != nil || p.Name != "" || p.Address != a.v {
+			errs = append(errs, fmt.Errorf("%s %q: want a bare e-mail address such as urp@comune.example.it", a.key, a.v))
+		}
+	}
+	if c.Website != "" {
+		if u, err := url.Parse(c.Website); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("CITYHUB_CITY_WEBSITE %q: want an absolute https URL", c.Website))
+		}
+	}
+	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_ADDRESS", c.Address}, {"CITYHUB_CITY_PHONE", c.Phone}} {
+		if utf8.RuneCountInString(a.v) > 200 || strings.ContainsAny(a.v, "\r\n\t") {
+			errs = append(errs, fmt.Errorf("%s: at most 200 characters on one line", a.key))
+		}
+	}
+	if c.LogoFile != "" {
+		if _, err := c.LogoType(); err != nil {
+			errs = append(errs, err)
+		} else if st, err := os.Stat(c.LogoFile); err != nil {
+			errs = append(errs, fmt.Errorf("city logo: %w", err))
+		} else if !st.Mode().IsRegular() || st.Size() == 0 || st.Size() > MaxCityLogoBytes {
+			errs = append(errs, fmt.Errorf("city logo %s: want a file of 1 byte to %d KiB", c.LogoFile, MaxCityLogoBytes>>10))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// LogoType is the logo file's content type, by its extension.
+func (c City) LogoType() (string, error) {
+	switch strings.ToLower(filepath.Ext(c.LogoFile)) {
+	case ".svg":
+		return "image/svg+xml", nil
+	case ".png":
+		return "image/png", nil
+	}
+	return "", fmt.Errorf("city logo %s: want an .svg or .png file", c.LogoFile)
+}
+
+// ReadLogo reads the coat of arms; nil when none is configured.
+func (c City) ReadLogo() ([]byte, error) {
+	if c.LogoFile == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(c.LogoFile)
+	if err != nil {
+		return nil, fmt.Errorf("city logo: %w", err)
+	}
+	if len(b) == 0 || len(b) > MaxCityLogoBytes {
+		return nil, fmt.Errorf("city logo %s: want a file of 1 byte to %d KiB", c.LogoFile, MaxCityLogoBytes>>10)
+	}
+	return b, nil
+}
+
+// summary is the city line of the start-up log.
+func (c City) summary() string {
+	logo := "built-in shield"
+	if c.LogoFile != "" {
+		logo = c.LogoFile
+	}
+	return fmt.Sprintf("%s (logo %s, e-mail %q, PEC %q)", c.Name, logo, c.Email, c.PEC)
+}

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCitySettings(t *testing.T) {
+	c, err := Parse("serve", nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.City.Name != "Benevento" || c.City.LogoFile != "" || c.City.Email != "" || c.City.PEC != "" {
+		t.Errorf("default city %+v", c.City)
+	}
+	if logo, err := c.City.ReadLogo(); err != nil || logo != nil {
+		t.Errorf("no logo configured: %v %v", logo, err)
+	}
+
+	dir := t.TempDir()
+	logo := filepath.Join(dir, "stemma.svg")
+	if err := os.WriteFile(logo, []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"/>`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Parse("serve", nil, env(map[string]string{
+		"CITYHUB_CITY_NAME": " Avellino ", "CITYHUB_CITY_LOGO": logo, "CITYHUB_CITY_ADDRESS": "Piazza del Popolo 1, 83100 Avellino",
+		"CITYHUB_CITY_PHONE": "+39 0825 200111", "CITYHUB_CITY_EMAIL": "urp@comune.example.it", "CITYHUB_CITY_PEC": "protocollo@pec.comune.example.it",
+		"CITYHUB_CITY_DPO_EMAIL": "dpo@comune.example.it", "CITYHUB_CITY_WEBSITE": "https://www.comune.example.it",
+	}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := City{Name: "Avellino", LogoFile: logo, Address: "Piazza del Popolo 1, 83100 Avellino", Phone: "+39 0825 200111",
+		Email: "urp@comune.example.it", PEC: "protocollo@pec.comune.example.it", DPOEmail: "dpo@comune.example.it", Website: "https://www.comune.example.it"}
+	if c.City != want {
+		t.Errorf("city %+v, want %+v", c.City, want)
+	}
+	if b, err := c.City.ReadLogo(); err != nil || !strings.HasPrefix(string(b), "<svg") {
+		t.Errorf("logo %q %v", b, err)
+	}
+	if ct, _ := c.City.LogoType(); ct != "image/svg+xml" {
+		t.Errorf("logo type %q", ct)
+	}
+	if s := fmtSummary(c); !strings.Contains(s, "Avellino") || !strings.Contains(s, "protocollo@pec.comune.example.it") {
+		t.Errorf("the start-up summary does not name the city: %s", s)
+	}
+
+	big := filepath.Join(dir, "big.png")
+	if err := os.WriteFile(big, make([]byte, MaxCityLogoBytes+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []struct{ key, value, says string }{
+		{"CITYHUB_CITY_EMAIL", "Comune <urp@comune.example.it>", "CITYHUB_CITY_EMAIL"},
+		{"CITYHUB_CITY_PEC", "not an address", "CITYHUB_CITY_PEC"},
+		{"CITYHUB_CITY_DPO_EMAIL", "dpo@", "CITYHUB_CITY_DPO_EMAIL"},
+		{"CITYHUB_CITY_WEBSITE", "www.comune.example.it", "CITYHUB_CITY_WEBSITE"},
+		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "stemma.gif"), ".svg or .png"},
+		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "missing.svg"), "city logo"},
+		{"CITYHUB_CITY_LOGO", big, "KiB"},
+		{"CITYHUB_CITY_NAME", strings.Repeat("B", 81), "city name"},
+	} {
+		_, err := Parse("serve", nil, env(map[string]string{bad.key: bad.value}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), bad.says) {
+			t.Errorf("%s=%q: error %v, want one naming %q", bad.key, bad.value, err, bad.says)
+		}
+	}
+}

@@ -1,0 +1,57 @@
+package ui
+
+import (
+	"path"
+	"strings"
+)
+
+// City is the municipality the pages speak for (config.City, read from
+// CITYHUB_CITY_*): its name and coat of arms in the header, its contacts
+// in the footer and on the visitor pages. A contact left empty is left
+// out of every page.
+type City struct {
+	// Name is the municipality's name alone ("Benevento"); the catalogues
+	// say "Comune di %s", "City of %s".
+	Name    string
+	Address string
+	Phone   string
+	Email   string
+	PEC     string
+	// DPOEmail reaches the data protection officer (privacy policy).
+	DPOEmail string
+	// Website is the municipality's own site.
+	Website string
+	// Logo is the coat of arms, an SVG or PNG file's bytes, and LogoType
+	// its content type; nil: a neutral shield.
+	Logo     []byte
+	LogoType string
+}
+
+// defaultCityName is the city when none is given (tests, tools).
+const defaultCityName = "Benevento"
+
+// cityLogo adds the configured coat of arms to the static files and
+// returns its name there; with none, the built-in shield's.
+func (a *assets) cityLogo(c City) string {
+	if len(c.Logo) == 0 {
+		return "img/shield.svg"
+	}
+	ext := ".png"
+	if strings.HasPrefix(c.LogoType, "image/svg") {
+		ext = ".svg"
+	}
+	name := path.Join("city", "logo"+ext)
+	a.add(name, c.Logo)
+	return name
+}
+
+// PhoneHref is the tel: form of the phone number, digits and a leading +.
+func (c City) PhoneHref() string {
+	var b strings.Builder
+	for i, r := range c.Phone {
+		if r >= '0' && r <= '9' || r == '+' && i == 0 {
+			b.WriteRune(r)
+		}
+	}
+	return "tel:" + b.String()
+}
