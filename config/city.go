@@ -45,6 +45,10 @@ type City struct {
 	DPOEmail string
 	// Website (CITYHUB_CITY_WEBSITE) is the municipality's own site.
 	Website string
+	// AccessibilityURL (CITYHUB_CITY_ACCESSIBILITY_URL) is the
+	// accessibility statement the municipality published on AgID's
+	// platform (form.agid.gov.it); the pages' own statement links to it.
+	AccessibilityURL string
 }
 
 func defaultCity() City { return City{Name: DefaultCityName} }
@@ -65,6 +69,7 @@ func (c *City) parse(getenv func(string) string) {
 	env("CITYHUB_CITY_PEC", &c.PEC)
 	env("CITYHUB_CITY_DPO_EMAIL", &c.DPOEmail)
 	env("CITYHUB_CITY_WEBSITE", &c.Website)
+	env("CITYHUB_CITY_ACCESSIBILITY_URL", &c.AccessibilityURL)
 }
 
 // validate reports city settings that the pages could not show.
@@ -81,9 +86,12 @@ func (c City) validate() error {
 			errs = append(errs, fmt.Errorf("%s %q: want a bare e-mail address such as urp@comune.example.it", a.key, a.v))
 		}
 	}
-	if c.Website != "" {
-		if u, err := url.Parse(c.Website); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			errs = append(errs, fmt.Errorf("CITYHUB_CITY_WEBSITE %q: want an absolute https URL", c.Website))
+	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_WEBSITE", c.Website}, {"CITYHUB_CITY_ACCESSIBILITY_URL", c.AccessibilityURL}} {
+		if a.v == "" {
+			continue
+		}
+		if u, err := url.Parse(a.v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs = append(errs, fmt.Errorf("%s %q: want an absolute https URL", a.key, a.v))
 		}
 	}
 	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_ADDRESS", c.Address}, {"CITYHUB_CITY_PHONE", c.Phone}} {

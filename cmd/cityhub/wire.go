@@ -291,7 +291,8 @@ func pageCity(c config.City) (ui.City, error) {
 	if err != nil {
 		return ui.City{}, err
 	}
-	out := ui.City{Name: c.Name, Address: c.Address, Phone: c.Phone, Email: c.Email, PEC: c.PEC, DPOEmail: c.DPOEmail, Website: c.Website, Logo: logo}
+	out := ui.City{Name: c.Name, Address: c.Address, Phone: c.Phone, Email: c.Email, PEC: c.PEC, DPOEmail: c.DPOEmail, Website: c.Website,
+		AccessibilityURL: c.AccessibilityURL, Logo: logo}
 	if logo != nil {
 		out.LogoType, _ = c.LogoType()
 	}

@@ -21,6 +21,8 @@ type City struct {
 	DPOEmail string
 	// Website is the municipality's own site.
 	Website string
+	// AccessibilityURL is the statement published on AgID's platform.
+	AccessibilityURL string
 	// Logo is the coat of arms, an SVG or PNG file's bytes, and LogoType
 	// its content type; nil: a neutral shield.
 	Logo     []byte

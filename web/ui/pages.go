@@ -41,6 +41,7 @@ var pageViews = []string{
 	"admin_outbox", "admin_outbox_message",
 	"wallet_topup", "card_pay", "ticket_order",
 	"ticket_order_cancel",
+	"site_help", "site_contacts", "site_accessibility", "site_legal", "site_policy", "site_cookie",
 }
 
 // PageAccounts is what the pages need from identity: page sessions.
@@ -113,6 +114,9 @@ type pages struct {
 	// of its coat of arms among the static files.
 	city     *City
 	cityLogo string
+	// areas says which optional areas are on ("vouchers", "bikes",
+	// "theatre"), so links to an area that is off are left out.
+	areas map[string]bool
 }
 
 func loadPages() (*pages, error) {
@@ -147,6 +151,12 @@ func loadPages() (*pages, error) {
 var templateFuncs = template.FuncMap{
 	// hasRole lets the layout show each person the links of their roles.
 	"hasRole": func(c *identity.Caller, role string) bool { return c != nil && c.Has(identity.Role(role)) },
+	// navItem and serviceCard pass several values to the layout's and the
+	// home page's sub-templates.
+	"navItem":     navItem,
+	"serviceCard": serviceCard,
+	// list lets a visitor page range over the parts of its text.
+	"list": func(s ...string) []string { return s },
 }
 
 // view is what every template receives.
@@ -164,6 +174,8 @@ type view struct {
 	// file with its coat of arms.
 	City     *City
 	CityLogo string
+	// Areas says which optional areas are on (pages.areas).
+	Areas map[string]bool
 
 	assets *assets
 }
@@ -181,7 +193,7 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name, 
 		return
 	}
 	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), Path: r.URL.RequestURI(), Nav: nav, Data: data, assets: s.pages.assets,
-		City: s.pages.city, CityLogo: s.pages.cityLogo}
+		City: s.pages.city, CityLogo: s.pages.cityLogo, Areas: s.pages.areas}
 	if c, ok := s.pageCaller(r); ok {
 		v.Caller = &c
 	}

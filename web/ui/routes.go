@@ -49,6 +49,12 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /admin/refunds/topups/{id}/retry", action(st.handleTopUpRefundRetry, admin))
 	}
 
+	// The visitor pages (help, contacts, accessibility, legal notes,
+	// privacy policy, cookies): public, signed in or not.
+	for _, p := range sitePages {
+		mux.Handle("GET "+p.Path, httpx.Secured(s.sitePageHandler(p)))
+	}
+
 	// Vouchers.
 	if v := u.vouchers; v != nil {
 		// The merchant scanner page's target (VoucherScanEndpoint).
