@@ -97,7 +97,10 @@ type shape struct {
 	Titillium   bool     `json:"titillium"`
 	CSP         []string `json:"csp"`
 	H1          string   `json:"h1"`
-	Body        string   `json:"body"`
+	// Unreadable are header buttons whose text is the colour of their
+	// background, which axe-core does not always catch.
+	Unreadable []string `json:"unreadable"`
+	Body       string   `json:"body"`
 }
 
 // cspBroken leaves out of violations the one the CSP is meant to make:
@@ -124,6 +127,8 @@ func measure(f *pagetest.Flow) shape {
 		titillium: document.fonts.check('16px "Titillium Web"') && [...document.fonts].some(f => f.family.includes("Titillium") && f.status === "loaded"),
 		csp: window.cspViolations || [],
 		h1: document.querySelector("h1") ? document.querySelector("h1").innerText.trim() : "",
+		unreadable: [...document.querySelectorAll(".it-header-slim-wrapper button, .it-header-slim-wrapper .btn")]
+			.filter(b => { const c = getComputedStyle(b); return c.color === c.backgroundColor || b.innerText.trim() === ""; }).map(b => b.outerHTML),
 		body: document.body.innerText}))`, &s)
 	return s
 }
@@ -144,6 +149,9 @@ func checkPage(f *pagetest.Flow, path, heading, shot string, phone bool) shape {
 	}
 	if bad := cspBroken(s.CSP); len(bad) > 0 {
 		f.T.Errorf("%s: the page broke its Content-Security-Policy: %v", path, bad)
+	}
+	if len(s.Unreadable) > 0 {
+		f.T.Errorf("%s: header buttons cannot be read: %v", path, s.Unreadable)
 	}
 	if !s.Titillium {
 		f.T.Errorf("%s: Titillium Web did not load", path)
