@@ -102,10 +102,20 @@ func (b *browser) body() string {
 }
 
 // check runs axe-core on the current page and fails on any serious or
-// critical violation of WCAG 2.1 A/AA, then saves a phone-size screenshot.
+// critical violation of WCAG 2.1 A/AA, fails a page wider than the phone,
+// then saves a phone-size screenshot.
 func (b *browser) check(name string) {
 	b.t.Helper()
 	b.axe(name)
+	// No page may scroll sideways on the phone.
+	var w struct {
+		Page int `json:"page"`
+		View int `json:"view"`
+	}
+	b.eval(`({page: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), view: window.innerWidth})`, &w)
+	if w.View <= pagetest.PhoneWidth && w.Page > w.View {
+		b.t.Errorf("%s: the page is %d px wide on a %d px phone", name, w.Page, w.View)
+	}
 	b.screenshot(name)
 }
 

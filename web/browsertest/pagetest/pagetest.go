@@ -120,8 +120,9 @@ func (f *Flow) Login(email string) {
 	}
 }
 
-// check runs axe-core (WCAG 2.1 A/AA and best practices; any serious or
-// critical violation fails) and saves a phone-size screenshot.
+// Check runs axe-core (WCAG 2.1 A/AA and best practices; any serious or
+// critical violation fails), fails a page wider than the phone's screen,
+// and saves a screenshot.
 func (f *Flow) Check(name string) {
 	f.T.Helper()
 	var loaded bool
@@ -159,12 +160,27 @@ func (f *Flow) Check(name string) {
 		}
 		f.T.Errorf("%s: axe %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
 	}
+	f.checkWidth(name)
 	png, err := chromedp.Run(f.Ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		f.T.Fatalf("screenshot %s: %v", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(Artifacts(f.T), name+".png"), png, 0o644); err != nil {
 		f.T.Fatalf("write screenshot: %v", err)
+	}
+}
+
+// checkWidth fails a page that is wider than a phone's screen (it would
+// scroll sideways), when the browser is a phone.
+func (f *Flow) checkWidth(name string) {
+	f.T.Helper()
+	var w struct {
+		Page int `json:"page"`
+		View int `json:"view"`
+	}
+	f.Eval(`({page: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), view: window.innerWidth})`, &w)
+	if w.View <= PhoneWidth && w.Page > w.View {
+		f.T.Errorf("%s: the page is %d px wide on a %d px phone", name, w.Page, w.View)
 	}
 }
 
