@@ -163,11 +163,20 @@ func checkPage(f *pagetest.Flow, path, heading, shot string, phone bool) shape {
 	return s
 }
 
-func TestVisitorPages(t *testing.T) {
+// open starts a hub and a phone browser on it that records CSP violations.
+// Each test has a browser of its own, so that none nears pagetest's time
+// limit on a busy machine.
+func open(t *testing.T) (f *pagetest.Flow, citizen string) {
+	t.Helper()
 	url, citizen := startHub(t)
-	f := pagetest.New(t, url, "", password)
+	f = pagetest.New(t, url, "", password)
 	watchCSP(f)
 	t.Logf("screenshots in %s (site-*.png)", pagetest.Artifacts(t))
+	return f, citizen
+}
+
+func TestVisitorPagesOnAPhone(t *testing.T) {
+	f, _ := open(t)
 
 	// A visitor on an Italian phone.
 	for _, p := range visitorPages {
@@ -212,9 +221,12 @@ func TestVisitorPages(t *testing.T) {
 		checkPage(f, p.path, p.en, "site-"+p.name+"-en-phone", true)
 	}
 
-	// Signed in (in Italian again: signing in starts a fresh browser
-	// profile's cookies), the menu holds the citizen's services and
-	// logging out from the header works on a phone.
+}
+
+// Signed in, the phone's menu holds the citizen's services and logging out
+// from the header works.
+func TestSignedInMenuOnAPhone(t *testing.T) {
+	f, citizen := open(t)
 	f.Login(citizen)
 	phoneMenu(t, f, "site-menu-citizen-it-phone")
 	var links []string
@@ -228,8 +240,11 @@ func TestVisitorPages(t *testing.T) {
 	if f.Path() != "/" || !strings.Contains(f.Text(".it-header-slim-wrapper"), "Accedi") {
 		t.Errorf("after logout at %s with header %q", f.Path(), f.Text(".it-header-slim-wrapper"))
 	}
+}
 
-	// A desktop: the menu is open, on one row, and every page still passes.
+// On a desktop the menu is open, on one row, and every page still passes.
+func TestVisitorPagesOnADesktop(t *testing.T) {
+	f, _ := open(t)
 	f.Run(chromedp.EmulateViewport(1280, 900))
 	for _, p := range visitorPages {
 		checkPage(f, p.path, p.it, "site-"+p.name+"-it-desktop", false)
