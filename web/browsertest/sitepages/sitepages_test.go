@@ -231,7 +231,7 @@ func TestSignedInMenuOnAPhone(t *testing.T) {
 	phoneMenu(t, f, "site-menu-citizen-it-phone")
 	var links []string
 	f.Eval(`[...document.querySelectorAll("#nav-main .nav-link")].map(a => a.getAttribute("href"))`, &links)
-	if got := strings.Join(links, " "); got != "/ /wallet /vouchers /theatre /privacy /aiuto" {
+	if got := strings.Join(links, " "); got != "/ /wallet /vouchers /theatre /reports /account /privacy /aiuto" {
 		t.Errorf("citizen's menu: %s", got)
 	}
 	if st := f.Submit(chromedp.Click(chromedp.CSS(`form.logout button`))); st != 200 {
