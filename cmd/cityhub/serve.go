@@ -44,6 +44,9 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 
 // serve runs the hub until ctx ends, then drains in-flight requests.
 func serve(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	if demo {
+		getenv = demoDefaults(getenv)
+	}
 	cfg, err := config.Parse(name, args, getenv, stderr)
 	if err != nil {
 		return err
@@ -172,6 +175,19 @@ func publicURL(addr string) string {
 // demoLogin is one demo account printed at start.
 type demoLogin struct {
 	Role, Email, Password string
+}
+
+// demoDefaults makes the demo take wallet top-ups without a card, so
+// every page can be tried, unless CITYHUB_TEST_PAYMENTS says otherwise or
+// Stripe is configured (then the demo takes real test cards).
+func demoDefaults(getenv func(string) string) func(string) string {
+	return func(key string) string {
+		v := getenv(key)
+		if key == "CITYHUB_TEST_PAYMENTS" && v == "" && getenv("CITYHUB_STRIPE_SECRET_KEY") == "" {
+			return "true"
+		}
+		return v
+	}
 }
 
 func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
