@@ -170,6 +170,12 @@ type Config struct {
 	// asks for, shown on the map (HTML, as the tile provider gives it).
 	MapTilesURL         string
 	MapTilesAttribution string
+	// ParticipationCatalogue (CITYHUB_PARTICIPATION_CATALOGUE) is the path
+	// of a JSON file with the city's offices, report categories, contrade
+	// and bounding box (format in docs/participation.md); empty keeps the
+	// built-in catalogue (Benevento's). It is read and validated at start:
+	// a missing, malformed or inconsistent file stops the start.
+	ParticipationCatalogue string
 
 	// The city's SPID/CIE gateway, an OpenID Connect provider (package
 	// oidclogin). Empty OIDCIssuer: no SPID/CIE login.
@@ -405,6 +411,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_MAP_TILES_URL", &c.MapTilesURL)
 	env("CITYHUB_MAP_TILES_ATTRIBUTION", &c.MapTilesAttribution)
 	envInt("CITYHUB_PHOTO_MAX_PIXELS", &c.PhotoMaxPixels)
+	env("CITYHUB_PARTICIPATION_CATALOGUE", &c.ParticipationCatalogue)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}
@@ -667,6 +674,7 @@ func (c Config) Summary() []any {
 		"tls", c.TLS.summary(), "city", c.City.summary(),
 		"report_reopen_period", c.ReportReopenPeriod.String(), "proposal_support_threshold", c.ProposalSupportThreshold,
 		"photo_max_bytes", c.PhotoMaxBytes, "photo_max_pixels", c.PhotoMaxPixels, "map_tiles_url", c.MapTilesURL,
+		"participation_catalogue", catalogueSummary(c.ParticipationCatalogue),
 		"oidc_issuer", Redact(c.OIDCIssuer), "oidc_client_id", c.OIDCClientID, "oidc_client_secret", secretState(c.OIDCClientSecret),
 		"oidc_private_key_file", c.OIDCPrivateKeyFile, "oidc_scopes", strings.Join(c.OIDCScopes, " "),
 	}
@@ -695,4 +703,12 @@ func parseKEKs(v string) ([][]byte, error) {
 		keys = append(keys, key)
 	}
 	return keys, nil
+}
+
+// catalogueSummary is the participation catalogue's line in the start log.
+func catalogueSummary(path string) string {
+	if path == "" {
+		return "built-in (Benevento)"
+	}
+	return path
 }

@@ -82,7 +82,7 @@ func openStatus(st string) string {
 // services are.
 func (s *Server) request(p participation.PublicReport, lang string) ServiceRequest {
 	cat := s.svc.Catalogue()
-	k, _ := cat.Category(p.Category)
+	k := cat.CategoryOrCode(p.Category)
 	office, _ := cat.Office(k.OfficeID)
 	agency := office.NameIT
 	note := p.StatusNote

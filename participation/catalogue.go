@@ -57,7 +57,10 @@ type Contrada struct {
 
 // Box is an area bounded by latitudes and longitudes.
 type Box struct {
-	MinLat, MinLon, MaxLat, MaxLon float64
+	MinLat float64 `json:"min_lat"`
+	MinLon float64 `json:"min_lon"`
+	MaxLat float64 `json:"max_lat"`
+	MaxLon float64 `json:"max_lon"`
 }
 
 // Contains reports whether (lat, lon) lies in the box, edges included.
@@ -69,10 +72,10 @@ func (b Box) Contains(lat, lon float64) bool {
 // the categories of reports and their offices, its contrade and the box
 // that holds its territory.
 type Catalogue struct {
-	Offices    []Office
-	Categories []Category
-	Contrade   []Contrada
-	City       Box
+	Offices    []Office   `json:"offices"`
+	Categories []Category `json:"categories"`
+	Contrade   []Contrada `json:"contrade"`
+	City       Box        `json:"city"`
 }
 
 // DefaultCatalogue is Benevento's: the box holds the whole comune (about
@@ -151,6 +154,16 @@ func (c Catalogue) Category(code string) (Category, bool) {
 		return Category{}, false
 	}
 	return c.Categories[i], true
+}
+
+// CategoryOrCode is the category of code or, for a code the catalogue no
+// longer lists (a city replaced its catalogue after reports were made),
+// one named by the code itself, so that old reports still show.
+func (c Catalogue) CategoryOrCode(code string) Category {
+	if k, ok := c.Category(code); ok {
+		return k
+	}
+	return Category{Code: code, NameIT: code, NameEN: code}
 }
 
 // Office finds an office by id.

@@ -33,7 +33,7 @@ func (s *Service) notifyReporter(ctx context.Context, tx Tx, r Report, ch Change
 	if rcpt.Email == "" {
 		return nil
 	}
-	k, _ := s.cat.Category(r.Category)
+	k := s.cat.CategoryOrCode(r.Category)
 	m, err := s.mail.ReportStatusChanged(rcpt, mail.ReportStatus{ReportID: r.ID, Category: k.Name(rcpt.Locale), Status: ch.To,
 		Note: ch.Note, At: ch.At, ReopenDays: int(s.set.ReopenPeriod / (24 * time.Hour))})
 	return s.enqueue(ctx, tx, m, err, slog.String("report", r.ID))

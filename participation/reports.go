@@ -330,7 +330,7 @@ type PublicReport struct {
 const RedactedText = "[hidden by the city: personal data]"
 
 func (s *Service) public(r Report, photos []Photo) PublicReport {
-	k, _ := s.cat.Category(r.Category)
+	k := s.cat.CategoryOrCode(r.Category)
 	p := PublicReport{ID: r.ID, Category: r.Category, CategoryIT: k.NameIT, CategoryEN: k.NameEN, Located: r.Located,
 		Lat: r.Lat, Lon: r.Lon, Address: r.Address, Contrada: r.Contrada, Description: r.Description,
 		Status: r.Status, StatusNote: r.StatusNote, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PhotoIDs: []string{}}

@@ -11,11 +11,20 @@ import (
 )
 
 // newParticipation builds citizens' reports and proposals from the
-// configuration: the reopen period and support threshold the city chose,
+// configuration: the city's catalogue (CITYHUB_PARTICIPATION_CATALOGUE, or
+// the built-in one), the reopen period and support threshold the city chose,
 // the photo limits, and e-mails through the same outbox as the rest of the
 // hub (written in the transaction of the change they tell about).
 func (h *hub) newParticipation() (web.Participation, error) {
+	var cat participation.Catalogue // the built-in one when no file is set
+	if path := h.cfg.ParticipationCatalogue; path != "" {
+		var err error
+		if cat, err = participation.LoadCatalogue(path); err != nil {
+			return web.Participation{}, fmt.Errorf("CITYHUB_PARTICIPATION_CATALOGUE: %w", err)
+		}
+	}
 	svc, err := participation.NewService(h.db.Participation(), participation.Settings{
+		Catalogue:        cat,
 		ReopenPeriod:     h.cfg.ReportReopenPeriod,
 		SupportThreshold: h.cfg.ProposalSupportThreshold,
 	}, h.log.With(slog.String("component", "participation")))
