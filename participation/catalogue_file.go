@@ -47,6 +47,9 @@ func ParseCatalogue(data []byte) (Catalogue, error) {
 		if errors.As(err, &se) {
 			return Catalogue{}, fmt.Errorf("not valid JSON at byte %d: %w", se.Offset, err)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return Catalogue{}, fmt.Errorf("not valid JSON: it ends too early")
+		}
 		return Catalogue{}, fmt.Errorf("not a catalogue: %w", err)
 	}
 	if dec.More() {
