@@ -21,6 +21,10 @@ type queueData struct {
 	Offices []option
 	Reports []queueRow
 	Pending int
+	// Moderator: the caller may moderate reported comments, Flagged of
+	// which wait.
+	Moderator bool
+	Flagged   int
 }
 
 type queueRow struct {
@@ -70,6 +74,13 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	d.Pending = len(pending)
+	switch flagged, err := p.svc.FlaggedComments(r.Context(), c); {
+	case err == nil:
+		d.Moderator, d.Flagged = true, len(flagged)
+	case apperr.CodeOf(err) != apperr.Forbidden:
+		p.pageError(w, r, err)
+		return
+	}
 	p.render(w, r, http.StatusOK, "participation_queue", "staffreports", d)
 }
 

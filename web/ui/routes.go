@@ -229,6 +229,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /staff/reports/{id}/merge", action(p.handleMerge, staff, admin))
 		mux.Handle("POST /staff/reports/{id}/redact", action(p.handleRedact, staff, admin))
 		mux.Handle("POST /staff/photos/{id}", action(p.handleModeratePhoto, staff, admin))
+		mux.Handle("GET /staff/comments", page(p.handleFlaggedComments, staff, admin))
+		mux.Handle("POST /staff/comments/{id}", action(p.handleModerateComment, staff, admin))
 		mux.Handle("GET /proposals", httpx.Secured(p.open(p.handleProposals)))
 		mux.Handle("GET /proposals/new", page(p.handleProposalForm, citizen))
 		mux.Handle("POST /proposals", action(p.handleProposalCreate, citizen))
