@@ -100,8 +100,16 @@ func TestParticipationCommentModeration(t *testing.T) {
 	if res, _ := adm.Post("/staff/comments/"+rudeID, url.Values{"state": {"hidden"}, "confirm": {"yes"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("hide without CSRF: %d", res.StatusCode)
 	}
-	// Hiding asks for confirmation first and changes nothing until then.
+	// A state that is neither hidden nor visible, or an unknown comment: a
+	// clear refusal, nothing changed.
 	tok := adm.CSRF("/staff/comments")
+	if res, _ := adm.Post("/staff/comments/"+rudeID, url.Values{"csrf_token": {tok}, "state": {"deleted"}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("unknown state: %d", res.StatusCode)
+	}
+	if res, _ := adm.Post("/staff/comments/cmt_nosuch", url.Values{"csrf_token": {tok}, "state": {"visible"}}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown comment: %d", res.StatusCode)
+	}
+	// Hiding asks for confirmation first and changes nothing until then.
 	res, body = adm.Post("/staff/comments/"+rudeID, url.Values{"csrf_token": {tok}, "state": {"hidden"}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, `action="/staff/comments/`+rudeID+`"`) {
 		t.Fatalf("hide without confirmation: %d\n%s", res.StatusCode, body)
