@@ -51,9 +51,13 @@ func (u *UI) Register(mux *http.ServeMux) {
 
 	// The visitor pages (help, contacts, accessibility, legal notes,
 	// privacy policy, cookies): public, signed in or not.
-	for _, p := range sitePages {
-		mux.Handle("GET "+p.Path, httpx.Secured(s.sitePageHandler(p)))
-	}
+	visitor := func(path string) http.Handler { return httpx.Secured(s.sitePageHandler(sitePageAt(path))) }
+	mux.Handle("GET /aiuto", visitor("/aiuto"))
+	mux.Handle("GET /contatti", visitor("/contatti"))
+	mux.Handle("GET /accessibilita", visitor("/accessibilita"))
+	mux.Handle("GET /note-legali", visitor("/note-legali"))
+	mux.Handle("GET /privacy-policy", visitor("/privacy-policy"))
+	mux.Handle("GET /cookie", visitor("/cookie"))
 
 	// Vouchers.
 	if v := u.vouchers; v != nil {

@@ -27,6 +27,17 @@ var sitePages = []sitePage{
 	{"/cookie", "site_cookie", "cookie"},
 }
 
+// sitePageAt is the visitor page at path; a path that is not one is a
+// defect in routes.go, found at start.
+func sitePageAt(path string) sitePage {
+	for _, p := range sitePages {
+		if p.Path == path {
+			return p
+		}
+	}
+	panic("web/ui: no visitor page at " + path)
+}
+
 // sitePageHandler renders one visitor page.
 func (s *site) sitePageHandler(p sitePage) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
