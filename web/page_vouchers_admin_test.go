@@ -116,6 +116,24 @@ func TestVoucherAdminPage(t *testing.T) {
 	if !strings.Contains(body, "pagato (SEPA 42)") {
 		t.Fatalf("statement not paid on the page:\n%s", body)
 	}
+	// Closing is final: a post without the confirmation page's answer
+	// shows that page and changes nothing; confirmed, the campaign closes.
+	closePath := "/admin/vouchers/campaigns/" + camp.ID + "/close"
+	if res, _ := post(closePath, url.Values{}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != closePath {
+		t.Fatalf("close without confirmation: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if got, _ := svc.Campaign(ctx, camp.ID); got.Status != vouchers.StatusOpen {
+		t.Fatalf("an unconfirmed close changed the campaign: %s", got.Status)
+	}
+	if res, body := pc.Get(closePath); res.StatusCode != http.StatusOK || !strings.Contains(body, "Chiudere la campagna") || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("close confirmation page: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := post(closePath, url.Values{"confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed close: %d", res.StatusCode)
+	}
+	if got, _ := svc.Campaign(ctx, camp.ID); got.Status != vouchers.StatusClosed {
+		t.Fatalf("confirmed close left the campaign %s", got.Status)
+	}
 	// Only administrators reach the page.
 	merchant, _ := env.account(t, identity.RoleMerchant, shop.ID)
 	mc := webtest.NewPageClient(t, srv.URL)

@@ -74,6 +74,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		// The city administrator's voucher page.
 		mux.Handle("GET /admin/vouchers", page(v.handleVoucherAdminPage, admin))
 		mux.Handle("POST /admin/vouchers/campaigns", action(v.handleVoucherAdminCreateCampaign, admin))
+		mux.Handle("GET /admin/vouchers/campaigns/{id}/close", page(v.handleVoucherAdminCloseConfirm, admin))
 		mux.Handle("POST /admin/vouchers/campaigns/{id}/{action}", action(v.handleVoucherAdminCampaignStatus, admin))
 		mux.Handle("POST /admin/vouchers/shops", action(v.handleVoucherAdminCreateShop, admin))
 		mux.Handle("POST /admin/vouchers/shops/{id}/settle", action(v.handleVoucherAdminSettle, admin))

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -225,11 +226,45 @@ func (s *voucherPages) handleVoucherAdminCampaignStatus(w http.ResponseWriter, r
 		s.pageError(w, r, apperr.R(apperr.NotFound, "no_such_action", "No such action."))
 		return
 	}
+	// Closing is final and ends every unspent voucher: it happens only
+	// from the confirmation page.
+	if status == vouchers.StatusClosed && !confirmed(r) {
+		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+		return
+	}
 	if _, err := s.vouchers.SetCampaignStatus(r.Context(), c, r.PathValue("id"), status); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
+}
+
+// handleVoucherAdminCloseConfirm shows what closing a campaign does: no
+// voucher of it can be used any more, and what claimed vouchers did not
+// spend goes back to the budget, with the campaign's figures.
+func (s *voucherPages) handleVoucherAdminCloseConfirm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	u, err := s.vouchers.CampaignUptake(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if u.Status == vouchers.StatusClosed {
+		s.pageError(w, r, apperr.R(apperr.Conflict, "campaign_closed", "This campaign is already closed."))
+		return
+	}
+	l := s.locale(r)
+	s.renderConfirm(w, r, "admin", confirmPage{
+		Heading: l.T("vadmin.close.heading", u.Name),
+		Lead:    l.T("vadmin.close.lead"),
+		Facts: []confirmFact{
+			{l.T("vadmin.close.claimed"), strconv.Itoa(u.ClaimedCount) + " · " + l.Money(u.ClaimedValueCents)},
+			{l.T("vadmin.close.redeemed"), strconv.Itoa(u.RedemptionCount) + " · " + l.Money(u.RedeemedCents)},
+			{l.T("vadmin.close.released"), l.Money(u.ReservedCents)},
+			{l.T("vadmin.close.budget_left"), l.Money(u.BudgetLeftCents + u.ReservedCents)},
+		},
+		Action: "/admin/vouchers/campaigns/" + url.PathEscape(u.CampaignID) + "/close",
+		Button: l.T("vadmin.close.button"), Danger: true, Back: "/admin/vouchers#campaigns",
+	})
 }
 
 var shopFields = []string{"name", "address", "district", "category", "iban"}
