@@ -90,7 +90,7 @@ func TestVoucherAdminPage(t *testing.T) {
 	}
 	_, body = pc.Get("/admin/vouchers")
 	row := regexp.MustCompile(`(?s)<tr data-campaign="` + camp.ID + `">.*?</tr>`).FindString(body)
-	if !strings.Contains(row, "Aperta") || !strings.Contains(row, "990,00") || !strings.Contains(row, "centro: 1") || !strings.Contains(row, `data-action="pause"`) {
+	if !strings.Contains(row, "Aperta") || !strings.Contains(row, "990,00") || !strings.Contains(row, "Centro: 1") || !strings.Contains(row, `data-action="pause"`) {
 		t.Fatalf("campaign row:\n%s", row)
 	}
 	// Too early: the redemption can still be reversed.
