@@ -1,0 +1,203 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Validate reports configuration that cannot work.
+func (c Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("http address %q: %w", c.HTTPAddr, err))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		errs = append(errs, fmt.Errorf("database url must start with postgres:// (leave it empty for the embedded SQLite file)"))
+	}
+	if c.MQTTURL != "" {
+		u, err := url.Parse(c.MQTTURL)
+		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") {
+			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://host:port or ssl://host:port", Redact(c.MQTTURL)))
+		}
+	}
+	if !validTopicPart(c.MQTTTopicRoot, true) {
+		errs = append(errs, fmt.Errorf("mqtt topic root %q: want levels of letters, digits, - and _ separated by /", c.MQTTTopicRoot))
+	}
+	if c.MQTTBrokerAuth != "dynsec" && c.MQTTBrokerAuth != "none" {
+		errs = append(errs, fmt.Errorf("mqtt broker auth %q: want dynsec or none", c.MQTTBrokerAuth))
+	}
+	if c.MQTTBrokerAuth == "dynsec" && c.MQTTURL != "" && c.MQTTUsername == "" {
+		errs = append(errs, fmt.Errorf("mqtt broker auth dynsec needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)"))
+	}
+	if !validTopicPart(c.MQTTShareGroup, false) {
+		errs = append(errs, fmt.Errorf("mqtt share group %q: want letters, digits, - and _", c.MQTTShareGroup))
+	}
+	if c.StripeWebhookTolerance <= 0 || c.StripeWebhookTolerance > time.Hour {
+		errs = append(errs, fmt.Errorf("stripe webhook tolerance %s: must be between 0 and 1h", c.StripeWebhookTolerance))
+	}
+	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("access token ttl %s: must be between 0 and 1h", c.AccessTokenTTL))
+	}
+	if c.LoginWindow <= 0 {
+		errs = append(errs, fmt.Errorf("login window must be positive"))
+	}
+	if c.RefreshTokenTTL <= 0 {
+		errs = append(errs, fmt.Errorf("refresh token ttl must be positive"))
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			errs = append(errs, fmt.Errorf("smtp url %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
+		}
+		if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
+			errs = append(errs, fmt.Errorf("mail from %q: set CITYHUB_MAIL_FROM to the sender, e.g. \"Comune di Benevento <noreply@comune.example>\"", c.MailFrom))
+		}
+	}
+	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 50 {
+		errs = append(errs, fmt.Errorf("mail max attempts %d: must be 1 to 50", c.MailMaxAttempts))
+	}
+	if c.UnverifiedAccountTTL != 0 && c.UnverifiedAccountTTL < 48*time.Hour {
+		errs = append(errs, fmt.Errorf("unverified account ttl %s: 0 (keep them) or at least 48h, the life of a verification link", c.UnverifiedAccountTTL))
+	}
+	if c.VoucherReminderDays < 0 || c.VoucherReminderDays > 365 {
+		errs = append(errs, fmt.Errorf("voucher reminder days %d: must be 0 (none) to 365", c.VoucherReminderDays))
+	}
+	if c.ReportReopenPeriod < time.Hour || c.ReportReopenPeriod > 366*24*time.Hour {
+		errs = append(errs, fmt.Errorf("report reopen period %s: must be 1h to 366 days", c.ReportReopenPeriod))
+	}
+	if c.ProposalSupportThreshold < 1 || c.ProposalSupportThreshold > 1_000_000 {
+		errs = append(errs, fmt.Errorf("proposal support threshold %d: must be 1 to 1000000", c.ProposalSupportThreshold))
+	}
+	if c.PhotoMaxBytes < 64<<10 || c.PhotoMaxBytes > 64<<20 {
+		errs = append(errs, fmt.Errorf("photo max bytes %d: must be 64 KiB to 64 MiB", c.PhotoMaxBytes))
+	}
+	// 50 million: beyond it even an 8-bit photo decodes to more than the
+	// photo package's memory budget for one decode.
+	if c.PhotoMaxPixels < 1_000_000 || c.PhotoMaxPixels > 50_000_000 {
+		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 to 50 million", c.PhotoMaxPixels))
+	}
+	if err := checkTilesURL(c.MapTilesURL); err != nil {
+		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_URL: %w", err))
+	}
+	if c.MapTilesAttribution == "" {
+		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_ATTRIBUTION: the tiles' credit is needed"))
+	}
+	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("smtp timeout %s: must be between 0 and 5m", c.SMTPTimeout))
+	}
+	errs = append(errs, c.validateOIDC()...)
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
+			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", Redact(c.PublicURL)))
+		}
+	}
+	if c.TimeZone == nil {
+		errs = append(errs, fmt.Errorf("time zone: not set (CITYHUB_TIMEZONE, e.g. %s)", DefaultTimeZone))
+	}
+	if err := c.TLS.validate(c.PublicURL); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.City.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// loadZone loads an IANA time zone by name. "Local" and the empty name
+// are refused: they would make the city's calendar depend on the host.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("%q is not an IANA time zone name such as %s", name, DefaultTimeZone)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: want an IANA name such as %s", name, DefaultTimeZone)
+	}
+	return loc, nil
+}
+
+// mustZone loads a zone known to exist (time/tzdata is embedded).
+func mustZone(name string) *time.Location {
+	loc, err := loadZone(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// validateOIDC checks the SPID/CIE settings, all or nothing: an issuer
+// needs a client id and one way to authenticate the client.
+func (c Config) validateOIDC() []error {
+	if c.OIDCIssuer == "" {
+		if c.OIDCClientID != "" || c.OIDCClientSecret != "" || c.OIDCPrivateKeyFile != "" {
+			return []error{fmt.Errorf("oidc: CITYHUB_OIDC_ISSUER is needed with the other CITYHUB_OIDC_ settings")}
+		}
+		return nil
+	}
+	var errs []error
+	u, err := url.Parse(c.OIDCIssuer)
+	local := err == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
+	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || !(u.Scheme == "https" || u.Scheme == "http" && local) {
+		errs = append(errs, fmt.Errorf("oidc issuer %q: want an https URL (http only on localhost)", Redact(c.OIDCIssuer)))
+	}
+	if c.OIDCClientID == "" {
+		errs = append(errs, fmt.Errorf("oidc: CITYHUB_OIDC_CLIENT_ID is needed with an issuer"))
+	}
+	switch {
+	case c.OIDCClientSecret == "" && c.OIDCPrivateKeyFile == "":
+		errs = append(errs, fmt.Errorf("oidc: set CITYHUB_OIDC_CLIENT_SECRET or CITYHUB_OIDC_PRIVATE_KEY_FILE"))
+	case c.OIDCClientSecret != "" && c.OIDCPrivateKeyFile != "":
+		errs = append(errs, fmt.Errorf("oidc: set CITYHUB_OIDC_CLIENT_SECRET or CITYHUB_OIDC_PRIVATE_KEY_FILE, not both"))
+	case c.OIDCPrivateKeyFile != "":
+		if _, err := os.Stat(c.OIDCPrivateKeyFile); err != nil {
+			errs = append(errs, fmt.Errorf("oidc private key file: %w", err))
+		}
+	}
+	if !slices.Contains(c.OIDCScopes, "openid") {
+		errs = append(errs, fmt.Errorf("oidc scopes %q: openid is required", strings.Join(c.OIDCScopes, " ")))
+	}
+	if c.OIDCClaimFiscalCode == "" || c.OIDCLabel == "" {
+		errs = append(errs, fmt.Errorf("oidc: the fiscal code claim and the label cannot be empty"))
+	}
+	return errs
+}
+
+// validTopicPart refuses MQTT wildcards, empty levels and odd characters,
+// which would subscribe the hub to more than its own stations.
+func validTopicPart(s string, slashes bool) bool {
+	if s == "" || len(s) > 100 {
+		return false
+	}
+	for _, level := range strings.Split(s, "/") {
+		if level == "" || (!slashes && level != s) {
+			return false
+		}
+		for _, r := range level {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkTilesURL accepts an http(s) URL template holding {z}, {x} and {y},
+// whose host may hold {s} (a server letter) and nothing else templated.
+func checkTilesURL(raw string) error {
+	for _, p := range []string{"{z}", "{x}", "{y}"} {
+		if !strings.Contains(raw, p) {
+			return fmt.Errorf("%q: want a URL template with {z}, {x} and {y}", raw)
+		}
+	}
+	u, err := url.Parse(strings.ReplaceAll(raw, "{s}", "a"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, "{} '\";") || u.User != nil {
+		return fmt.Errorf("%q: want an http(s) URL template such as %s", raw, DefaultMapTilesURL)
+	}
+	return nil
+}
