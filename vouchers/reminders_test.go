@@ -52,7 +52,7 @@ func TestExpiryRemindersOncePerVoucher(t *testing.T) {
 		if n, err := replicas[0].RemindExpiring(f.ctx, 3*24*time.Hour); err != nil || n != 0 {
 			t.Fatalf("a month before expiry: %d reminders, %v", n, err)
 		}
-		f.clock.Add(camp.ValidUntil.Add(-48*time.Hour).Sub(f.clock.Now()))
+		f.clock.Add(camp.ValidUntil.Add(-48 * time.Hour).Sub(f.clock.Now()))
 		var sent atomic.Int64
 		var wg sync.WaitGroup
 		for _, r := range replicas {
