@@ -42,19 +42,5 @@ func (tx *Tx) Favourites(ctx context.Context, accountID string) ([]string, error
 func (tx *Tx) OpenReportsBy(ctx context.Context, accountID string) ([]mobility.Incident, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE reported_by = $1 AND reported_by <> '' AND resolved_at IS NULL ORDER BY raised_at, id`, accountID)
-	if err != nil {
-		return nil, wrap("list open reports", err)
-	}
-	defer rows.Close()
-	out := []mobility.Incident{}
-	for rows.Next() {
-		var i mobility.Incident
-		var resolved *time.Time
-		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description); err != nil {
-			return nil, wrap("list open reports", err)
-		}
-		i.RaisedAt = i.RaisedAt.UTC()
-		out = append(out, i)
-	}
-	return out, wrap("list open reports", rows.Err())
+	return collectIncidents(rows, err, "list open reports")
 }

@@ -83,25 +83,30 @@ func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, er
 func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobility.Incident, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE NOT $1 OR resolved_at IS NULL ORDER BY raised_at DESC, id LIMIT $2`, openOnly, limit)
+	return collectIncidents(rows, err, "list incidents")
+}
+
+// collectIncidents reads rows of incidentCols; what names the query in
+// errors.
+func collectIncidents(rows pgx.Rows, err error, what string) ([]mobility.Incident, error) {
 	if err != nil {
-		return nil, wrap("list incidents", err)
+		return nil, wrap(what, err)
 	}
-	defer rows.Close()
-	out := []mobility.Incident{}
-	for rows.Next() {
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mobility.Incident, error) {
 		var i mobility.Incident
 		var resolved *time.Time
-		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description); err != nil {
-			return nil, wrap("list incidents", err)
-		}
+		err := r.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description)
 		i.RaisedAt = i.RaisedAt.UTC()
 		if resolved != nil {
 			r := resolved.UTC()
 			i.ResolvedAt = &r
 		}
-		out = append(out, i)
+		return i, err
+	})
+	if out == nil {
+		out = []mobility.Incident{}
 	}
-	return out, wrap("list incidents", rows.Err())
+	return out, wrap(what, err)
 }
 
 // ResolveIncident implements mobility.Tx.

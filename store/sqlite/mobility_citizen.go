@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"cityhub/mobility"
@@ -43,20 +42,6 @@ func (tx *Tx) Favourites(ctx context.Context, accountID string) ([]string, error
 func (tx *Tx) OpenReportsBy(ctx context.Context, accountID string) ([]mobility.Incident, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE reported_by = ? AND reported_by <> '' AND resolved_at IS NULL ORDER BY raised_at, id`, accountID)
-	if err != nil {
-		return nil, wrap("list open reports", err)
-	}
-	defer rows.Close()
-	out := []mobility.Incident{}
-	for rows.Next() {
-		var i mobility.Incident
-		var raised int64
-		var resolved sql.NullInt64
-		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description); err != nil {
-			return nil, wrap("list open reports", err)
-		}
-		i.RaisedAt = fromMicros(raised)
-		out = append(out, i)
-	}
-	return out, wrap("list open reports", rows.Err())
+	out, err := collect(rows, err, scanIncident)
+	return out, wrap("list open reports", err)
 }

@@ -91,26 +91,22 @@ func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, er
 func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobility.Incident, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE NOT ? OR resolved_at IS NULL ORDER BY raised_at DESC, id LIMIT ?`, boolInt(openOnly), limit)
-	if err != nil {
-		return nil, wrap("list incidents", err)
+	out, err := collect(rows, err, scanIncident)
+	return out, wrap("list incidents", err)
+}
+
+// scanIncident reads a row of incidentCols.
+func scanIncident(r rowScanner) (mobility.Incident, error) {
+	var i mobility.Incident
+	var raised int64
+	var resolved sql.NullInt64
+	err := r.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description)
+	i.RaisedAt = fromMicros(raised)
+	if resolved.Valid {
+		r := fromMicros(resolved.Int64)
+		i.ResolvedAt = &r
 	}
-	defer rows.Close()
-	out := []mobility.Incident{}
-	for rows.Next() {
-		var i mobility.Incident
-		var raised int64
-		var resolved sql.NullInt64
-		if err := rows.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description); err != nil {
-			return nil, wrap("list incidents", err)
-		}
-		i.RaisedAt = fromMicros(raised)
-		if resolved.Valid {
-			r := fromMicros(resolved.Int64)
-			i.ResolvedAt = &r
-		}
-		out = append(out, i)
-	}
-	return out, wrap("list incidents", rows.Err())
+	return i, err
 }
 
 // ResolveIncident implements mobility.Tx.
