@@ -26,13 +26,18 @@ func TestTopUpReceiptEnqueuedWithCredit(t *testing.T) {
 		}
 		s.SendReceipts(c)
 		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			if err := tx.InsertAccount(ctx, identity.Account{ID: "acc_spid", Email: "acc_spid" + identity.PlaceholderEmailDomain, Name: "Bruno",
+				Locale: "it", CreatedAt: time.Now().UTC()}); err != nil {
+				return err
+			}
 			return tx.InsertAccount(ctx, identity.Account{ID: "acc_en", Email: "anna@example.org", Name: "Anna", Locale: "en",
 				PasswordHash: "x", CreatedAt: time.Now().UTC()})
 		}); err != nil {
 			t.Fatal(err)
 		}
 		for _, p := range []cardpay.Payment{{ID: "pi_en", Purpose: cardpay.PurposeTopUp, AccountID: "acc_en", AmountCents: 1500},
-			{ID: "pi_gone", Purpose: cardpay.PurposeTopUp, AccountID: "acc_gone", AmountCents: 700}} {
+			{ID: "pi_gone", Purpose: cardpay.PurposeTopUp, AccountID: "acc_gone", AmountCents: 700},
+			{ID: "pi_spid", Purpose: cardpay.PurposeTopUp, AccountID: "acc_spid", AmountCents: 900}} {
 			if err := s.Record(ctx, p); err != nil {
 				t.Fatal(err)
 			}

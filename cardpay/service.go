@@ -289,8 +289,8 @@ func (s *Service) receipt(ctx context.Context, tx Tx, p *Payment, amount int64, 
 	}
 	log := s.log.With(slog.String("payment_intent", p.ID), slog.String("account", p.AccountID))
 	a, err := tx.AccountByID(ctx, p.AccountID)
-	if apperr.Has(err, apperr.NotFound) || (err == nil && !a.DeletedAt.IsZero()) {
-		log.InfoContext(ctx, "no top-up receipt: the account is gone")
+	if apperr.Has(err, apperr.NotFound) || (err == nil && !a.Mailable()) {
+		log.InfoContext(ctx, "no top-up receipt: the account is gone or has no address to write to")
 		return nil
 	}
 	if err != nil {

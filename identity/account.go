@@ -41,6 +41,16 @@ func (a Account) Caller() Caller {
 // Active reports whether the account may log in and use its tokens.
 func (a Account) Active() bool { return !a.Disabled && a.DeletedAt.IsZero() }
 
+// Mailable reports whether the hub may write to the account: it is not
+// erased and has a real address (not the placeholder of a SPID/CIE account
+// made without one).
+func (a Account) Mailable() bool { return a.DeletedAt.IsZero() && MailableAddress(a.Email) }
+
+// MailableAddress reports whether email is a real address to write to.
+func MailableAddress(email string) bool {
+	return email != "" && !strings.HasSuffix(email, PlaceholderEmailDomain)
+}
+
 // Verified reports whether the account's address has been proved.
 func (a Account) Verified() bool { return !a.EmailVerifiedAt.IsZero() }
 

@@ -76,5 +76,9 @@ func TestPurgeUnverified(t *testing.T) {
 		if err := f.svc.SignUp(ctx, identity.NewAccount{Email: "stale@example.org", Password: password, Name: "Owner"}); err != nil {
 			t.Fatal(err)
 		}
+		fresh, err := f.svc.AccountByEmail(ctx, "stale@example.org")
+		if err != nil || fresh.ID == "acc_stale" || fresh.Name != "Owner" || fresh.Verified() {
+			t.Fatalf("the freed address's new sign-up: %+v, %v", fresh, err)
+		}
 	})
 }

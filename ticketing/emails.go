@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"cityhub/apperr"
-	"cityhub/identity"
 	"cityhub/mail"
 )
 
@@ -28,7 +27,7 @@ func recipient(ctx context.Context, tx Tx, accountID string) (mail.Recipient, bo
 	if err != nil {
 		return mail.Recipient{}, false, fmt.Errorf("read the buyer's account: %w", err)
 	}
-	if !a.DeletedAt.IsZero() || a.Email == "" || strings.HasSuffix(a.Email, identity.PlaceholderEmailDomain) {
+	if !a.Mailable() {
 		return mail.Recipient{}, false, nil
 	}
 	return mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}, true, nil

@@ -3,7 +3,6 @@ package vouchers
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -164,7 +163,7 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 // transaction, unless e-mails are off or the account has no address to
 // write to (a SPID/CIE account without one).
 func (s *Service) claimedEmail(ctx context.Context, tx Tx, c identity.Caller, camp Campaign, v Voucher, now time.Time) error {
-	if s.mail == nil || c.Email == "" || strings.HasSuffix(c.Email, identity.PlaceholderEmailDomain) {
+	if s.mail == nil || !identity.MailableAddress(c.Email) {
 		return nil
 	}
 	m, err := s.mail.VoucherClaimed(mail.Recipient{AccountID: c.AccountID, Email: c.Email, Name: c.Name, Locale: c.Locale},

@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"cityhub/apperr"
-	"cityhub/identity"
 	"cityhub/mail"
 )
 
@@ -63,7 +61,7 @@ func (s *Service) remindBatch(ctx context.Context, within time.Duration) (sent i
 			if err != nil {
 				return fmt.Errorf("read voucher holder: %w", err)
 			}
-			if !a.DeletedAt.IsZero() || a.Email == "" || strings.HasSuffix(a.Email, identity.PlaceholderEmailDomain) {
+			if !a.Mailable() {
 				continue
 			}
 			camp, ok := campaigns[v.CampaignID]

@@ -36,7 +36,7 @@ func (a *accountPages) accountForm(r *http.Request, c identity.Caller) (*account
 		return nil, err
 	}
 	l := a.locale(r)
-	p := &accountPage{Account: acct, Placeholder: strings.HasSuffix(acct.Email, identity.PlaceholderEmailDomain),
+	p := &accountPage{Account: acct, Placeholder: !identity.MailableAddress(acct.Email),
 		Current:       input(l, "current", "password", "current-password", ""),
 		NewPassword:   input(l, "new_password", "password", "new-password", ""),
 		Repeat:        input(l, "repeat_password", "password", "new-password", ""),
