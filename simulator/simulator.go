@@ -424,6 +424,18 @@ var ErrNoFreeDock = errors.New("no free dock")
 // station with a free dock), publishing bike_docked and the new status. It
 // returns where the bike went.
 func (s *Sim) Dock(bikeID, stationID string) (string, int, error) {
+	return s.dock(bikeID, stationID, true)
+}
+
+// DockEventOnly is Dock publishing only the bike_docked event, not the new
+// status, as a station whose status is late or lost: the event alone must
+// end the ride (a status would end it too, and so hide an event the hub
+// never got).
+func (s *Sim) DockEventOnly(bikeID, stationID string) (string, int, error) {
+	return s.dock(bikeID, stationID, false)
+}
+
+func (s *Sim) dock(bikeID, stationID string, withStatus bool) (string, int, error) {
 	s.mu.Lock()
 	b, ok := s.out[bikeID]
 	if !ok {
@@ -468,8 +480,24 @@ func (s *Sim) Dock(bikeID, stationID string) (string, int, error) {
 		e.Battery = &bat
 	}
 	s.publishEvent(st, e)
-	s.publishStatus(st)
+	if withStatus {
+		s.publishStatus(st)
+	}
 	return st.spec.ID, n, nil
+}
+
+// PublishEvent publishes an event for a station, stamped now (and given an
+// id when it has none), without changing the simulated station: tests use
+// it to send events the hub must count.
+func (s *Sim) PublishEvent(stationID string, e mobility.Event) error {
+	s.mu.Lock()
+	st := s.stations[stationID]
+	s.mu.Unlock()
+	if st == nil {
+		return fmt.Errorf("no simulated station %s", stationID)
+	}
+	s.publishEvent(st, e)
+	return nil
 }
 
 // rebalance moves one bike from the fullest station to the emptiest.

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -39,6 +40,9 @@ func TestChildHub(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// eventsReceived selects the station events a hub received.
+const eventsReceived = `cityhub_mqtt_messages_total{kind="events"}`
 
 // Issue 9, item 4: with persistent sessions, after kill -9 of one of two
 // replicas Mosquitto kept queueing half the telemetry for the dead one,
@@ -154,6 +158,12 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 		t.Fatalf("ride %+v", ride)
 	}
 
+	// The unlock's bike_undocked reached one hub or the other: from now on
+	// the simulated stations publish nothing unasked.
+	testutil.Eventually(t, 10*time.Second, "the bike_undocked received", func() bool {
+		return metricSum(t, urlA, eventsReceived)+metricSum(t, urlB, eventsReceived) >= 1
+	})
+
 	// kill -9 hub B mid-ride; hub A goes on alone.
 	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -164,13 +174,45 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 		return err != nil
 	})
 
-	// The bike is docked at the other station; hub A ends the ride. (Each
-	// hub issues tokens for its own public URL: log in there.)
+	// The broker drops B's subscriptions when it reads the closed socket; a
+	// message it routes in the instant before is lost with B, as with any
+	// subscriber that dies mid-delivery (the station's next status heals
+	// that). Give it the moment: what is tested is that nothing queues for
+	// B after that.
+	time.Sleep(time.Second)
+
+	// Every event published from now on reaches hub A: none is queued for
+	// the dead one. Shared between two live replicas, about half of these
+	// would go to B; one left queued for B's session is missing here.
+	const markers = 20
+	before := metricSum(t, urlA, eventsReceived)
+	for i := range markers {
+		// A bike leaving an empty dock: counted, changes nothing.
+		if err := sim.PublishEvent(layout[1].ID, mobility.Event{Type: mobility.EventBikeUndocked, Dock: 6,
+			BikeID: fmt.Sprintf("marker-%02d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The bike is docked at the other station, and the station publishes
+	// the bike_docked event only, no status: a status would end the ride
+	// too, and so hide a bike_docked queued for the dead replica. Hub A
+	// ends the ride. (Each hub issues tokens for its own public URL: log in
+	// there.)
 	mustCall(t, "POST", urlA+"/api/v1/auth/login", "", "", map[string]string{"email": "rider@example.org", "password": "a long enough password"}, http.StatusOK, &tok)
 	rider = "Bearer " + tok.AccessToken
 	docked := time.Now()
-	if _, _, err := sim.Dock(ride.BikeID, layout[1].ID); err != nil {
+	if _, _, err := sim.DockEventOnly(ride.BikeID, layout[1].ID); err != nil {
 		t.Fatal(err)
+	}
+	var got float64
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if got = metricSum(t, urlA, eventsReceived) - before; got >= markers+1 {
+			break
+		}
+	}
+	if got != markers+1 {
+		t.Errorf("hub A received %v of the %d events published after the kill; the rest went to the dead replica", got, markers+1)
 	}
 	testutil.Eventually(t, 10*time.Second, "the ride ended through hub A", func() bool {
 		status, _ := call(t, "GET", urlA+"/api/v1/mobility/rides/current", rider, "", nil, nil)

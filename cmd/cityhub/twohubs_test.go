@@ -252,8 +252,15 @@ func mustCall(t *testing.T, method, url, bearer, key string, body any, want int,
 }
 
 // metricSum adds up every sample of a counter family on a hub's /metrics.
+// A selector in braces (`name{kind="events"}`) keeps the samples that carry
+// each of its labels.
 func metricSum(t *testing.T, base, name string) float64 {
 	t.Helper()
+	var labels []string
+	if i := strings.IndexByte(name, '{'); i >= 0 {
+		labels = strings.Split(strings.TrimSuffix(name[i+1:], "}"), ",")
+		name = name[:i]
+	}
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +272,9 @@ func metricSum(t *testing.T, base, name string) float64 {
 		if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
 			continue
 		}
+		if !hasLabels(line, labels) {
+			continue
+		}
 		f := strings.Fields(line)
 		v, err := strconv.ParseFloat(f[len(f)-1], 64)
 		if err != nil {
@@ -273,4 +283,19 @@ func metricSum(t *testing.T, base, name string) float64 {
 		sum += v
 	}
 	return sum
+}
+
+// hasLabels says whether a sample line's label set holds each of labels
+// (each `key="value"`).
+func hasLabels(line string, labels []string) bool {
+	set := ""
+	if i, j := strings.IndexByte(line, '{'), strings.LastIndexByte(line, '}'); i >= 0 && j > i {
+		set = "," + line[i+1:j] + ","
+	}
+	for _, l := range labels {
+		if !strings.Contains(set, ","+l+",") {
+			return false
+		}
+	}
+	return true
 }
