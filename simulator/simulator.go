@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -344,6 +345,14 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 		s.log.Warn("malformed command", slog.String("station", st.spec.ID), slog.Any("error", err))
 		return
 	}
+	if !s.ownReplyTopic(st.spec.ID, cmd.ReplyTo) {
+		// docs/mqtt.md: a hub always asks for the reply under the station's
+		// own prefix; a command asking for it elsewhere is not from a hub
+		// (and answering would publish wherever a forger points).
+		s.log.Warn("command with a reply_to outside the station's prefix ignored",
+			slog.String("station", st.spec.ID), slog.String("reply_to", cmd.ReplyTo))
+		return
+	}
 	s.mu.Lock()
 	if prev, ok := s.answered[cmd.RequestID]; ok {
 		s.mu.Unlock()
@@ -415,6 +424,13 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 			}
 		}()
 	}
+}
+
+// ownReplyTopic says whether topic is one of station's reply topics,
+// {root}/stations/{station}/replies/{instance}.
+func (s *Sim) ownReplyTopic(station, topic string) bool {
+	instance, ok := strings.CutPrefix(topic, s.root+"/stations/"+station+"/replies/")
+	return ok && instance != "" && !strings.ContainsAny(instance, "+#")
 }
 
 // ErrNoFreeDock is returned by Dock when no station has room.

@@ -2,11 +2,14 @@ package simulator_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"cityhub/mobility"
 	"cityhub/mqtt/mqtttest"
 	"cityhub/simulator"
 )
@@ -51,6 +54,102 @@ func TestCleanStopLeavesStationsOffline(t *testing.T) {
 	for _, st := range layout {
 		if !seen[root+"/stations/"+st.ID+"/online=false"] {
 			t.Errorf("station %s: retained online flags %v, want false", st.ID, seen)
+		}
+	}
+}
+
+// docs/mqtt.md: a station ignores a command whose reply_to is outside its
+// own prefix {root}/stations/{station}/replies/; it is not from a hub. The
+// simulator used to answer (and unlock) whatever the topic.
+func TestForeignReplyToIgnored(t *testing.T) {
+	url, root := mqtttest.URL(), mqtttest.Root(t)
+	tag := root[1:9] // unique: station client ids are global on the broker
+	layout := simulator.Layout("rt"+tag, 2, 6)
+	st, other := layout[0].ID, layout[1].ID
+	sim := simulator.New(simulator.Config{URL: url, Root: root, Stations: layout, StatusEvery: time.Minute, Seed: 1})
+	if err := sim.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	t.Cleanup(func() { clearRetained(t, url, root, layout) })
+
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-rt-" + tag))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer c.Disconnect(50)
+	replies := make(chan string, 16)
+	// Everything under the root but the stations' telemetry.
+	if tok := c.Subscribe(root+"/#", 1, func(_ paho.Client, m paho.Message) {
+		switch {
+		case strings.HasSuffix(m.Topic(), "/status"), strings.HasSuffix(m.Topic(), "/online"),
+			strings.HasSuffix(m.Topic(), "/events"), strings.HasSuffix(m.Topic(), "/commands"):
+			return
+		}
+		replies <- m.Topic()
+	}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	unlock := func(id string, dock int, replyTo string) {
+		t.Helper()
+		p, err := mobility.EncodeUnlock(mobility.UnlockCommand{RequestID: id, StationID: st, Dock: dock,
+			BikeID: sim.BikesAt(st)[dock], Deadline: time.Now().Add(10 * time.Second), ReplyTo: replyTo}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := c.Publish(root+"/stations/"+st+"/commands", 1, false, p); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+	}
+
+	bike := sim.BikesAt(st)[1]
+	for i, replyTo := range []string{
+		root + "/stations/" + other + "/replies/hub-a", // another station's
+		root + "/stations/" + st + "x/replies/hub-a",   // a station whose id starts with this one's
+		root + "/stations/" + st + "/replies/",         // no instance
+		root + "/replies/hub-a",                        // the old, shared reply topic
+		"elsewhere/" + st + "/replies/hub-a",
+	} {
+		unlock(fmt.Sprintf("cmd_foreign_%d", i), 1, replyTo)
+	}
+	// Time for the station to (wrongly) act on them, then a command it
+	// must answer.
+	time.Sleep(300 * time.Millisecond)
+	own := root + "/stations/" + st + "/replies/hub-a"
+	unlock("cmd_own", 2, own)
+	select {
+	case got := <-replies:
+		if got != own {
+			t.Fatalf("a reply on %s, want only %s", got, own)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reply to a command with the station's own reply_to")
+	}
+	time.Sleep(200 * time.Millisecond)
+	select {
+	case got := <-replies:
+		t.Fatalf("a reply on %s", got)
+	default:
+	}
+	if got := sim.BikesAt(st)[1]; got != bike {
+		t.Errorf("dock 1 holds %q, want %s: a foreign command released it", got, bike)
+	}
+	if n := sim.Unlocks(); n != 1 {
+		t.Errorf("%d unlocks taken, want 1", n)
+	}
+}
+
+// clearRetained clears what the stations retained under root.
+func clearRetained(t *testing.T, url, root string, layout []simulator.StationSpec) {
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-clear-" + root[1:13]))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Log(tok.Error())
+		return
+	}
+	defer c.Disconnect(50)
+	for _, st := range layout {
+		for _, kind := range []string{"online", "status"} {
+			c.Publish(root+"/stations/"+st.ID+"/"+kind, 1, true, []byte{}).Wait()
 		}
 	}
 }
