@@ -183,6 +183,43 @@ func TestMalformedFloodDoesNotStopValidMessages(t *testing.T) {
 	}
 }
 
+// Issue 9: one retained status stamped 9999-12-31 froze a station for good.
+// A message stamped more than the allowed clock skew ahead of the hub is
+// refused before it reaches the service, and counted as such (not as
+// malformed), over a real broker.
+func TestFutureTimestampRefusedAndCounted(t *testing.T) {
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			root := mqtttest.Root(t)
+			s := &sink{}
+			_, reg := startClient(t, b.URL(), root, s)
+			pub := publisher(t, b.URL())
+			topics := mqtt.Topics{Root: root}
+			far := time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+			pub.Publish(topics.Station("st-ahead", mobility.KindStatus), 1, false, status("st-ahead", far, "bk-1")).Wait()
+			ev, _ := mobility.EncodeEvent("st-ahead", mobility.Event{TS: time.Now().Add(mobility.MaxClockSkew + time.Hour),
+				Type: mobility.EventBikeDocked, Dock: 2, BikeID: "bk-2"})
+			pub.Publish(topics.Station("st-ahead", mobility.KindEvents), 1, false, ev).Wait()
+			// Within the skew: a station clock a little fast is fine.
+			pub.Publish(topics.Station("st-fast", mobility.KindStatus), 1, false,
+				status("st-fast", time.Now().Add(mobility.MaxClockSkew/2), "bk-3")).Wait()
+
+			testutil.Eventually(t, 5*time.Second, "two messages refused as future_ts", func() bool {
+				return mqtttest.Counter(t, reg, "cityhub_mqtt_refused_total", "future_ts") == 2
+			})
+			testutil.Eventually(t, 5*time.Second, "the status within the skew", func() bool {
+				return s.count(func(t mobility.Telemetry) bool { return t.StationID == "st-fast" }) == 1
+			})
+			if n := s.count(func(t mobility.Telemetry) bool { return t.StationID == "st-ahead" }); n != 0 {
+				t.Errorf("%d messages stamped in the future reached the sink", n)
+			}
+			if n := mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", ""); n != 0 {
+				t.Errorf("%v messages counted as malformed, want 0", n)
+			}
+		})
+	}
+}
+
 // The embedded broker splits a $share/ group between subscribers like
 // Mosquitto does, so hub replicas share the load on either broker.
 func TestSharedSubscriptionSplitsTelemetry(t *testing.T) {
