@@ -179,9 +179,6 @@ func counterValue(b *testing.B, reg *prometheus.Registry, name string) float64 {
 	return sum
 }
 
-// unlocks is how many unlocks each side of the round-trip benchmark makes.
-const unlocks = 200
-
 // BenchmarkUnlockRoundTrip measures a rider's unlock with simulated stations
 // that answer at once: checks and the pending ride in the store, the command
 // over Mosquitto, the station's reply, the ride's start. The baseline, in the
@@ -193,8 +190,11 @@ const unlocks = 200
 // store, and the Mosquitto with the dynamic-security plugin that
 // scripts/services starts (set_tcp_nodelay on).
 //
+// Each side makes 200 unlocks, or CITYHUB_BENCH_UNLOCKS.
+//
 //	go test -run XXX -bench UnlockRoundTrip -benchtime 1x ./bench/
 func BenchmarkUnlockRoundTrip(b *testing.B) {
+	unlocks := envInt(b, "CITYHUB_BENCH_UNLOCKS", 200)
 	for _, engine := range storetest.Engines {
 		for _, broker := range []string{"mosquitto", "mosquitto-nodelay", "embedded", "embedded-auth", "mosquitto-dynsec"} {
 			b.Run(engine+"+"+broker, func(b *testing.B) {
@@ -229,7 +229,7 @@ func BenchmarkUnlockRoundTrip(b *testing.B) {
 					}
 				}
 				for range b.N {
-					benchUnlock(b, engine, url, o)
+					benchUnlock(b, engine, url, o, unlocks)
 				}
 			})
 		}
@@ -241,7 +241,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return d[min(len(d)-1, int(float64(len(d))*p))]
 }
 
-func benchUnlock(b *testing.B, engine, url string, o mobilitytest.Options) {
+func benchUnlock(b *testing.B, engine, url string, o mobilitytest.Options, unlocks int) {
 	o.Stations, o.Docks = 2, 20
 	e := mobilitytest.New(b, storetest.Open(b, engine), url, o)
 	ctx := context.Background()
