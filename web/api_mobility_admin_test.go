@@ -1,9 +1,14 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/store/storetest"
@@ -36,6 +41,14 @@ func TestCatalogueCreateOfATakenCodeIsAConflict(t *testing.T) {
 					t.Fatalf("POST %s: %d %s", c.path, rec.Code, rec.Body.String())
 				}
 				created := rec.Body.String()
+				if c.reason == "station_exists" {
+					// The answer that registers a station also carries its
+					// credential; the station itself is the rest.
+					var st mobility.Station
+					decodeInto(t, rec, &st)
+					b, _ := json.Marshal(st)
+					created = string(b) + "\n"
+				}
 				p := wantProblem(t, env.do(t, "POST", c.path, admin, c.second), http.StatusConflict)
 				if p.Reason != c.reason {
 					t.Errorf("POST %s again: reason %q, want %s", c.path, p.Reason, c.reason)
@@ -52,6 +65,91 @@ func TestCatalogueCreateOfATakenCodeIsAConflict(t *testing.T) {
 			}
 			wantProblem(t, env.do(t, "PUT", "/api/v1/admin/mobility/bikes/b-1", admin, `{"vehicle_type_id":"city","active":true}`), http.StatusNotFound)
 			wantProblem(t, env.do(t, "GET", "/api/v1/admin/mobility/bikes/b-1", admin, ""), http.StatusNotFound)
+		})
+	}
+}
+
+// refusingBroker is a broker that takes no station account.
+type refusingBroker struct{}
+
+func (refusingBroker) SetStationSecret(context.Context, string, string) error {
+	return errors.New("broker unreachable")
+}
+func (refusingBroker) RemoveStation(context.Context, string) error { return nil }
+
+// Registering a station through the API issues its broker credential, as
+// the admin pages do: the secret is in that answer only (no-store), never
+// kept for an Idempotency-Key replay, and it logs the station in. When the
+// broker does not take it, the station exists all the same and the answer
+// says why it has no credential.
+func TestStationRegistrationIssuesCredential(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			var svc *mobility.Service
+			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+				svc = mobility.NewService(env.DB.Mobility(), nil, nil)
+				svc.SetSecretHashCost(identity.FastArgon2)
+				d.Mobility = svc
+			})
+			admin := env.login(t, identity.RoleAdmin)
+			const path = "/api/v1/admin/mobility/stations"
+			body := `{"id":"roma","name_it":"Piazza Roma","lat":41.13,"lon":14.78,"capacity":12,"open":true}`
+			rec := vreq(t, env, "POST", path, admin, body, "Idempotency-Key: register-roma")
+			if rec.Code != http.StatusCreated {
+				t.Fatalf("POST: %d %s", rec.Code, rec.Body.String())
+			}
+			if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
+			}
+			if loc := rec.Header().Get("Location"); loc != path+"/roma" {
+				t.Errorf("Location %q", loc)
+			}
+			var got struct {
+				ID         string                     `json:"id"`
+				Credential *mobility.IssuedCredential `json:"credential"`
+				Problem    map[string]any             `json:"credential_error"`
+			}
+			decodeInto(t, rec, &got)
+			if got.ID != "roma" || got.Credential == nil || got.Problem != nil {
+				t.Fatalf("answer %s", rec.Body.String())
+			}
+			if c := got.Credential; c.Username != "roma" || c.Generation != 1 || len(c.Secret) < 32 {
+				t.Errorf("credential %+v", c)
+			}
+			if ok, err := svc.AuthenticateStation(context.Background(), "roma", got.Credential.Secret); err != nil || !ok {
+				t.Errorf("the issued secret does not log the station in: %v %v", ok, err)
+			}
+			// A retry with the same key is a new request: the station is
+			// taken, and the secret is not in the answer.
+			again := vreq(t, env, "POST", path, admin, body, "Idempotency-Key: register-roma")
+			if p := wantProblem(t, again, http.StatusConflict); p.Reason != "station_exists" {
+				t.Errorf("retry: reason %q", p.Reason)
+			}
+			if again.Header().Get("Idempotent-Replayed") != "" || strings.Contains(again.Body.String(), got.Credential.Secret) {
+				t.Errorf("a keyed retry replayed the secret: %s", again.Body.String())
+			}
+			if rec := env.do(t, "GET", path+"/roma/credential", admin, ""); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "secret") {
+				t.Errorf("credential read: %d %s", rec.Code, rec.Body.String())
+			}
+
+			// The broker refuses the account: the station is registered
+			// without a credential, and the answer says so.
+			svc.SetBrokerAccounts(refusingBroker{})
+			rec = env.do(t, "POST", path, admin, `{"id":"duomo","name_it":"Duomo","lat":41.13,"lon":14.78,"capacity":8,"open":true}`)
+			if rec.Code != http.StatusCreated {
+				t.Fatalf("POST with the broker down: %d %s", rec.Code, rec.Body.String())
+			}
+			got.Credential, got.Problem = nil, nil
+			decodeInto(t, rec, &got)
+			if got.Credential != nil || got.Problem == nil || got.Problem["code"] != string(apperr.Unavailable) ||
+				got.Problem["instance"] != path+"/duomo/credential" {
+				t.Errorf("answer with the broker down: %s", rec.Body.String())
+			}
+			if rec := env.do(t, "GET", path+"/duomo", admin, ""); rec.Code != http.StatusOK {
+				t.Errorf("the station was not registered: %d %s", rec.Code, rec.Body.String())
+			}
+			wantProblem(t, env.do(t, "GET", path+"/duomo/credential", admin, ""), http.StatusNotFound)
 		})
 	}
 }

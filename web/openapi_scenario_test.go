@@ -373,7 +373,20 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 		base := "/api/v1/admin/mobility/" + k.path
 		id := k.create[strings.Index(k.create, `"id":"`)+6:]
 		id = id[:strings.Index(id, `"`)]
-		c.do("POST", base, admin, k.create, http.StatusCreated)
+		if k.path != "stations" {
+			c.do("POST", base, admin, k.create, http.StatusCreated)
+		} else {
+			// Registering a station issues its credential; the secret is
+			// not kept for a replay: the same key again is a new request.
+			key := "Idempotency-Key: register-" + id
+			created := c.do("POST", base, admin, k.create, http.StatusCreated, key)
+			if created.Header().Get("Cache-Control") != "no-store" || !strings.Contains(created.Body.String(), `"secret":"`) {
+				c.t.Errorf("registered station: Cache-Control %q, body %s", created.Header().Get("Cache-Control"), created.Body)
+			}
+			if again := c.do("POST", base, admin, k.create, http.StatusConflict, key); strings.Contains(again.Body.String(), `"secret":`) {
+				c.t.Errorf("a keyed retry got the secret again: %s", again.Body)
+			}
+		}
 		c.do("POST", base, admin, k.create, http.StatusConflict)
 		c.do("GET", base, admin, "", http.StatusOK)
 		c.do("GET", base, operator, "", http.StatusForbidden)

@@ -14,7 +14,8 @@ import (
 // The city admin's mobility catalogue: stations, bikes, vehicle types and
 // pricing plans. Each has the same five routes (see routes.go): list, create
 // (POST, 409 if the id exists), read, replace (PUT, 404 if missing) and
-// delete (409 while in use). The mobility service decides who may (city
+// delete (409 while in use). Creating a station also issues its broker
+// credential (registered). The mobility service decides who may (city
 // administrators); these handlers authenticate and translate.
 
 // catalogue is one kind of object of the mobility catalogue.
@@ -28,6 +29,9 @@ type catalogue[T any] struct {
 	put  func(ctx context.Context, c identity.Caller, v T) (T, error) // update only: NotFound when the id is missing
 	del  func(ctx context.Context, c identity.Caller, id string) error
 	id   func(v *T) *string
+	// created answers a create that succeeded (Location is set); nil: 201
+	// with the object.
+	created func(w http.ResponseWriter, r *http.Request, c identity.Caller, v T)
 }
 
 // catalogues are the four kinds of the mobility catalogue.
@@ -42,7 +46,8 @@ func newCatalogues(m *mobility.Service, log *slog.Logger) catalogues {
 	const base = "/api/v1/admin/mobility/"
 	return catalogues{
 		stations: catalogue[mobility.Station]{log: log, base: base + "stations", name: "stations", get: m.Station, list: m.Stations,
-			add: m.CreateStation, put: m.UpdateStation, del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID }},
+			add: m.CreateStation, put: m.UpdateStation, del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID },
+			created: registered(m, log)},
 		bikes: catalogue[mobility.Bike]{log: log, base: base + "bikes", name: "bikes", get: m.Bike, list: m.Bikes,
 			add: m.CreateBike, put: m.UpdateBike, del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID }},
 		vehicleTypes: catalogue[mobility.VehicleType]{log: log, base: base + "vehicle-types", name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
@@ -93,6 +98,10 @@ func (c catalogue[T]) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", c.base+"/"+*c.id(&out))
+	if c.created != nil {
+		c.created(w, r, who, out)
+		return
+	}
 	httpx.WriteJSON(w, http.StatusCreated, out)
 }
 

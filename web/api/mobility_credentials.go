@@ -1,8 +1,11 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 
+	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/web/httpx"
 )
@@ -73,6 +76,39 @@ func (h *mobilityHandler) newStationSecret(w http.ResponseWriter, r *http.Reques
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, status, cred)
+}
+
+// RegisteredStation is a station just created, with its first broker
+// credential: the secret in this answer only, as the admin pages show it on
+// registration.
+type RegisteredStation struct {
+	mobility.Station
+	// Credential is absent when it could not be issued (CredentialError
+	// says why); the station exists, and POST .../credential issues it.
+	Credential      *mobility.IssuedCredential `json:"credential,omitempty"`
+	CredentialError *httpx.Problem             `json:"credential_error,omitempty"`
+}
+
+// registered answers a station's creation with the station and its first
+// credential. The route is unkeyed (UnkeyedRoutes) so that the secret is
+// never kept for a replay: a retry finds the station taken (409), and a
+// client that lost the answer rotates the credential.
+func registered(m *mobility.Service, log *slog.Logger) func(http.ResponseWriter, *http.Request, identity.Caller, mobility.Station) {
+	return func(w http.ResponseWriter, r *http.Request, c identity.Caller, st mobility.Station) {
+		out := RegisteredStation{Station: st}
+		ic, err := m.IssueStationCredential(r.Context(), c, st.ID)
+		if err != nil {
+			if apperr.CodeOf(err) == apperr.Internal {
+				log.ErrorContext(r.Context(), "issue the credential of a new station", slog.String("station", st.ID), slog.Any("error", err))
+			}
+			p := httpx.ProblemOf(err, r.URL.Path+"/"+st.ID+"/credential")
+			out.CredentialError = &p
+		} else {
+			out.Credential = &ic
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.WriteJSON(w, http.StatusCreated, out)
+	}
 }
 
 // handleAPIRevokeStationCredential ends a station's credential and

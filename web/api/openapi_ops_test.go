@@ -335,7 +335,15 @@ func openAPIOperations() []apiOperation {
 			ok: []apiResponse{{status: 204, desc: "The station's reported state is forgotten; it shows offline until its next status."}}, errs: []int{401, 403, 404}},
 	}
 	ops = append(ops, credentialOps()...)
-	ops = append(ops, catalogueOps("stations", "stations", "Station", "station")...)
+	// Registering a station issues its broker credential, as the admin
+	// pages do; the secret makes the route unkeyed, like the credential's.
+	stations := catalogueOps("stations", "stations", "Station", "station")
+	stations[1].summary = "Register a station and issue its broker credential"
+	stations[1].desc = "Cache-Control: no-store. The answer is the station with its first broker credential, whose secret is in this answer only; " +
+		"when the credential could not be issued, credential_error says why and the station exists all the same (issue it with POST .../credential). " +
+		"An Idempotency-Key is not honoured (the hub would have to keep the secret): a retry finds the station taken (409), and a client that lost the answer rotates the credential."
+	stations[1].ok = []apiResponse{{status: 201, desc: "Registered.", schema: "RegisteredStation", headers: []string{"Location"}}}
+	ops = append(ops, stations...)
 	ops = append(ops, catalogueOps("bikes", "bikes", "Bike", "bike")...)
 	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)
 	ops = append(ops, catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")...)

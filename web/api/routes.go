@@ -195,7 +195,9 @@ var UnkeyedRoutes = map[string]bool{
 	"POST /api/v1/auth/login":     true,
 	"POST /api/v1/auth/refresh":   true,
 	"POST /api/v1/stripe/webhook": true,
-	// A station's broker secret: a client that lost the answer rotates.
+	// A station's broker secret, also in the answer that registers the
+	// station: a client that lost the answer rotates.
+	"POST /api/v1/admin/mobility/stations":                        true,
 	"POST /api/v1/admin/mobility/stations/{id}/credential":        true,
 	"POST /api/v1/admin/mobility/stations/{id}/credential/rotate": true,
 	// An Open311 API key: a client that lost the answer issues another.

@@ -70,7 +70,6 @@ func ErrTooLarge(limit int64) error {
 // logged (on log), with their cause; their message to the client is generic.
 func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	code := apperr.CodeOf(err)
-	status := StatusFor(err)
 	if code == apperr.Internal {
 		log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
@@ -78,15 +77,24 @@ func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cityhub"`)
 	}
 	SetRetryAfter(w, err)
-	WriteProblem(w, Problem{
+	WriteProblem(w, ProblemOf(err, r.URL.Path))
+}
+
+// ProblemOf is the problem that describes err, about instance (a path); an
+// internal error's detail is generic. WriteError answers with it; an answer
+// that succeeded in part carries it for the part that failed.
+func ProblemOf(err error, instance string) Problem {
+	code := apperr.CodeOf(err)
+	status := StatusFor(err)
+	return Problem{
 		Type:     "https://cityhub.example/problems/" + string(code),
 		Title:    http.StatusText(status),
 		Status:   status,
 		Detail:   apperr.MessageOf(err),
-		Instance: r.URL.Path,
+		Instance: instance,
 		Code:     string(code),
 		Reason:   apperr.ReasonOf(err),
-	})
+	}
 }
 
 // SetRetryAfter sends Retry-After (whole seconds, rounded up) when err says
