@@ -5,8 +5,11 @@ package packaging
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
@@ -102,11 +105,13 @@ func TestUnitBindsHTTPSPorts(t *testing.T) {
 
 // TestDebianPackage builds the package, installs it on this machine with
 // dpkg -i, checks its files, user and unit, starts the installed binary as
-// the installed user with the installed environment file, and purges it.
-// It changes the machine (a user, /usr/bin/cityhub) and takes a minute, so
-// it runs only with CITYHUB_TEST_PACKAGE=1, as root, where dpkg exists.
+// the installed user with the installed environment file, purges it and
+// checks that the purge left nothing behind. It changes the machine while it
+// runs (a user, /usr/bin/cityhub), so it runs only with
+// CITYHUB_TEST_PACKAGE=1, as root, where dpkg exists; scripts/test sets it
+// there. It never touches a machine where cityhub is already installed.
 func TestDebianPackage(t *testing.T) {
-	if os.Getenv("CITYHUB_TEST_PACKAGE") == "" {
+	if v := os.Getenv("CITYHUB_TEST_PACKAGE"); v == "" || v == "0" {
 		t.Skip("installs a package on this machine: set CITYHUB_TEST_PACKAGE=1 (as root, on Debian)")
 	}
 	if os.Geteuid() != 0 {
@@ -115,6 +120,24 @@ func TestDebianPackage(t *testing.T) {
 	if _, err := exec.LookPath("dpkg"); err != nil {
 		t.Fatal("CITYHUB_TEST_PACKAGE needs dpkg")
 	}
+	// The purge at the end would remove a real installation's package and
+	// user, and the clean-up its data: refuse rather than guess.
+	if out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Status}", "cityhub").Output(); err == nil && strings.TrimSpace(string(out)) != "not-installed" {
+		t.Skipf("the cityhub package is on this machine (%s): the test would replace and purge it", out)
+	}
+	for _, db := range []string{"passwd", "group"} {
+		if err := exec.Command("getent", db, "cityhub").Run(); err == nil {
+			t.Skipf("this machine has a cityhub %s entry: the test's purge would delete it", db)
+		}
+	}
+	if _, err := os.Stat("/var/lib/cityhub"); err == nil {
+		t.Skip("/var/lib/cityhub exists: the test would delete it")
+	}
+	start := time.Now()
+	// Registered first, so it runs after the purge below.
+	t.Cleanup(func() {
+		t.Logf("built, installed, checked and purged in %v", time.Since(start).Round(100*time.Millisecond))
+	})
 	out := mustRun(t, "../scripts/package")
 	deb := "../" + strings.TrimSpace(lastLine(out))
 	st, err := os.Stat(deb)
@@ -129,7 +152,19 @@ func TestDebianPackage(t *testing.T) {
 		if out, err := exec.Command("dpkg", "--purge", "cityhub").CombinedOutput(); err != nil {
 			t.Errorf("dpkg --purge: %v\n%s", err, out)
 		}
+		// Purging keeps the data by design (postremove.sh); the test's
+		// own is removed here.
 		os.RemoveAll("/var/lib/cityhub")
+		for _, path := range []string{"/usr/bin/cityhub", "/etc/cityhub", "/usr/lib/systemd/system/cityhub.service", "/usr/share/doc/cityhub"} {
+			if _, err := os.Stat(path); err == nil {
+				t.Errorf("%s is still there after dpkg --purge", path)
+			}
+		}
+		for _, db := range []string{"passwd", "group"} {
+			if out, err := exec.Command("getent", db, "cityhub").Output(); err == nil {
+				t.Errorf("dpkg --purge left the %s entry %s", db, out)
+			}
+		}
 	})
 	for path, mode := range map[string]os.FileMode{
 		"/usr/bin/cityhub":                        0o755,
@@ -197,8 +232,8 @@ func TestDebianPackage(t *testing.T) {
 		t.Fatalf("the installed hub did not start:\n%s", stderr.String())
 	}
 	go io.Copy(io.Discard, stdout)
-	if out := mustRun(t, "curl", "-fsS", url+"/readyz"); out == "" {
-		t.Error("empty /readyz")
+	if code, _, err := get(http.DefaultClient, url+"/readyz"); err != nil || code != http.StatusOK {
+		t.Errorf("%s/readyz: %d %v", url, code, err)
 	}
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
@@ -265,17 +300,41 @@ func serveHTTPSOn443(t *testing.T) {
 		t.Fatalf("the installed hub did not serve HTTPS on :443:\n%s", stderr.String())
 	}
 	go io.Copy(io.Discard, stdout)
-	out := mustRun(t, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %header{strict-transport-security}",
-		"--cacert", certFile, "--resolve", "hub.cityhub.test:443:127.0.0.1", "https://hub.cityhub.test/readyz")
-	if !strings.HasPrefix(out, "200 max-age=") {
-		t.Errorf("https://hub.cityhub.test/readyz on :443 answered %q, want 200 with HSTS", out)
+	// The certificate's name, resolved to 127.0.0.1, trusting only it.
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(pemBytes)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots},
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, "127.0.0.1:443")
+		},
+	}}
+	code, hsts, err := get(client, "https://hub.cityhub.test/readyz")
+	if err != nil || code != http.StatusOK || !strings.HasPrefix(hsts, "max-age=") {
+		t.Errorf("https://hub.cityhub.test/readyz on :443 answered %d, HSTS %q, %v: want 200 with HSTS", code, hsts, err)
 	} else {
-		t.Logf("the installed hub, as cityhub with CAP_NET_BIND_SERVICE alone, served HTTPS on 127.0.0.1:443: %s", out)
+		t.Logf("the installed hub, as cityhub with CAP_NET_BIND_SERVICE alone, served HTTPS on 127.0.0.1:443: %d %s", code, hsts)
 	}
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("the installed hub stopped with %v:\n%s", err, stderr.String())
 	}
+}
+
+// get fetches url and returns its status and Strict-Transport-Security
+// header, reading the body to the end.
+func get(client *http.Client, url string) (int, string, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("Strict-Transport-Security"), err
 }
 
 func mustRun(t *testing.T, name string, args ...string) string {
