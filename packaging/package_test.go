@@ -4,6 +4,7 @@ package packaging
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -103,6 +105,73 @@ func TestUnitBindsHTTPSPorts(t *testing.T) {
 	}
 }
 
+// documentation is where the unit's Documentation= lines point, as local
+// paths (file:// URLs; others are not the package's to ship).
+func documentation(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("cityhub.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, line := range strings.Split(string(b), "\n") {
+		v, ok := strings.CutPrefix(line, "Documentation=")
+		if !ok {
+			continue
+		}
+		for _, u := range strings.Fields(v) {
+			if p, ok := strings.CutPrefix(u, "file://"); ok {
+				paths = append(paths, p)
+			}
+		}
+	}
+	return paths
+}
+
+// TestPackageShipsDocumentation: every file:// the unit's Documentation=
+// names is shipped by nfpm.yaml (it is, or holds, a file the package
+// installs), the directory holds the README and the copyright file, and
+// every source nfpm.yaml packs exists, so that a moved file fails here
+// rather than in scripts/package.
+func TestPackageShipsDocumentation(t *testing.T) {
+	b, err := os.ReadFile("nfpm.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dsts []string
+	for _, m := range regexp.MustCompile(`(?m)^\s*-?\s*src:\s*(\S+)`).FindAllStringSubmatch(string(b), -1) {
+		if m[1] == "dist/cityhub" {
+			continue // built by scripts/package
+		}
+		if _, err := os.Stat("../" + m[1]); err != nil {
+			t.Errorf("nfpm.yaml packs %s: %v", m[1], err)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s*-?\s*dst:\s*(\S+)`).FindAllStringSubmatch(string(b), -1) {
+		dsts = append(dsts, m[1])
+	}
+	docs := documentation(t)
+	if len(docs) == 0 {
+		t.Fatal("the unit names no local documentation")
+	}
+	for _, doc := range docs {
+		shipped := false
+		for _, d := range dsts {
+			if d == doc || strings.HasPrefix(d, strings.TrimSuffix(doc, "/")+"/") {
+				shipped = true
+			}
+		}
+		if !shipped {
+			t.Errorf("the unit's Documentation=file://%s names nothing the package installs", doc)
+		}
+	}
+	for _, want := range []string{"/usr/share/doc/cityhub/README.md", "/usr/share/doc/cityhub/copyright"} {
+		if !slices.Contains(dsts, want) {
+			t.Errorf("nfpm.yaml does not ship %s", want)
+		}
+	}
+}
+
 // TestDebianPackage builds the package, installs it on this machine with
 // dpkg -i, checks its files, user and unit, starts the installed binary as
 // the installed user with the installed environment file, purges it and
@@ -171,6 +240,10 @@ func TestDebianPackage(t *testing.T) {
 		"/etc/cityhub/cityhub.env":                0o640,
 		"/usr/lib/systemd/system/cityhub.service": 0o644,
 		"/var/lib/cityhub":                        os.ModeDir | 0o700,
+		"/usr/share/doc/cityhub":                  os.ModeDir | 0o755,
+		"/usr/share/doc/cityhub/README.md":        0o644,
+		"/usr/share/doc/cityhub/copyright":        0o644,
+		"/usr/share/doc/cityhub/licenses":         os.ModeDir | 0o755,
 	} {
 		st, err := os.Stat(path)
 		if err != nil {
@@ -183,6 +256,19 @@ func TestDebianPackage(t *testing.T) {
 	}
 	if out := mustRun(t, "getent", "passwd", "cityhub"); !strings.Contains(out, "/usr/sbin/nologin") {
 		t.Errorf("the cityhub user may log in: %s", out)
+	}
+	// What the unit's Documentation= names is there, and the README is
+	// this one.
+	for _, doc := range documentation(t) {
+		if _, err := os.Stat(doc); err != nil {
+			t.Errorf("the unit's Documentation=file://%s: %v", doc, err)
+		}
+	}
+	if shipped, _ := os.ReadFile("/usr/share/doc/cityhub/README.md"); !bytes.Equal(shipped, mustRead(t, "../README.md")) {
+		t.Error("/usr/share/doc/cityhub/README.md differs from README.md")
+	}
+	if licences, err := os.ReadDir("/usr/share/doc/cityhub/licenses"); err != nil || len(licences) == 0 {
+		t.Errorf("the embedded files' licences: %d files, %v", len(licences), err)
 	}
 	// The shipped env file is the tested one.
 	shipped, _ := os.ReadFile("/etc/cityhub/cityhub.env")
@@ -335,6 +421,15 @@ func get(client *http.Client, url string) (int, string, error) {
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Header.Get("Strict-Transport-Security"), err
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func mustRun(t *testing.T, name string, args ...string) string {
