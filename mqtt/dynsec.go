@@ -67,6 +67,44 @@ type dynsecResponse struct {
 // StartDynsec connects and makes sure the hub's own account may publish
 // commands under the root.
 func StartDynsec(ctx context.Context, opts DynsecOptions) (*Dynsec, error) {
+	d, err := connectDynsec(opts, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.ensureHubMayCommand(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// DynsecAccess is what the plugin says of the hub's account: whether one of
+// its roles lets it publish commands under the root (Probe is the command
+// topic asked about), and whether it holds HubRole, to which a start adds
+// that right when it is missing.
+type DynsecAccess struct {
+	MayCommand bool
+	HasHubRole bool
+	Probe      string
+}
+
+// CheckDynsec asks the plugin, with the hub's account, what that account
+// may do, and changes nothing: it answers only if the account is the
+// plugin's admin. cityhub check uses it; ctx bounds the wait for answers.
+func CheckDynsec(ctx context.Context, opts DynsecOptions) (DynsecAccess, error) {
+	d, err := connectDynsec(opts, false)
+	if err != nil {
+		return DynsecAccess{}, err
+	}
+	defer d.Close()
+	a := DynsecAccess{Probe: d.topics.Commands("station")}
+	a.MayCommand, a.HasHubRole, err = d.hubCovers(ctx, a.Probe)
+	return a, err
+}
+
+// connectDynsec connects with the hub's account and subscribes to the
+// plugin's answers, which the broker grants only to the plugin's admin.
+func connectDynsec(opts DynsecOptions, reconnect bool) (*Dynsec, error) {
 	if opts.Username == "" {
 		return nil, errors.New("dynamic security: the hub needs a broker username (CITYHUB_MQTT_USERNAME) with the plugin's admin role")
 	}
@@ -80,7 +118,7 @@ func StartDynsec(ctx context.Context, opts DynsecOptions) (*Dynsec, error) {
 		log: opts.Log.With(slog.String("component", "dynsec"))}
 	po := paho.NewClientOptions().AddBroker(opts.URL).SetClientID("cityhub-dynsec-" + strings.TrimPrefix(ids.New("x"), "x_")[:12]).
 		SetUsername(opts.Username).SetPassword(opts.Password).SetCleanSession(true).SetOrderMatters(false).
-		SetAutoReconnect(true).SetConnectRetry(false).SetConnectTimeout(5 * time.Second).SetMaxReconnectInterval(2 * time.Second).
+		SetAutoReconnect(reconnect).SetConnectRetry(false).SetConnectTimeout(5 * time.Second).SetMaxReconnectInterval(2 * time.Second).
 		SetOnConnectHandler(func(c paho.Client) { c.Subscribe(dynsecReplyTopic, 1, d.onResponse) })
 	d.cli = paho.NewClient(po)
 	tok := d.cli.Connect()
@@ -89,13 +127,14 @@ func StartDynsec(ctx context.Context, opts DynsecOptions) (*Dynsec, error) {
 	}
 	// The connect handler subscribes again after a reconnection; the first
 	// time, wait for it, so no answer comes before the subscription.
-	if sub := d.cli.Subscribe(dynsecReplyTopic, 1, d.onResponse); !sub.WaitTimeout(10*time.Second) || sub.Error() != nil {
+	sub := d.cli.Subscribe(dynsecReplyTopic, 1, d.onResponse)
+	if !sub.WaitTimeout(10*time.Second) || sub.Error() != nil {
 		d.Close()
 		return nil, fmt.Errorf("dynamic security: subscribe to the plugin's answers: %v", sub.Error())
 	}
-	if err := d.ensureHubMayCommand(ctx); err != nil {
+	if st, ok := sub.(*paho.SubscribeToken); ok && st.Result()[dynsecReplyTopic] == 0x80 {
 		d.Close()
-		return nil, err
+		return nil, fmt.Errorf("dynamic security: the broker refuses account %s the plugin's answers (%s): the account does not hold the plugin's admin role", opts.Username, dynsecReplyTopic)
 	}
 	return d, nil
 }
@@ -115,8 +154,7 @@ func (d *Dynsec) ensureHubMayCommand(ctx context.Context) error {
 		return err
 	}
 	if !hasRole {
-		return fmt.Errorf("dynamic security: account %s may not publish %s; give it the role %q (mosquitto_ctrl dynsec createRole %s; addRoleACL %s publishClientSend '%s' allow; addClientRole %s %s)",
-			d.user, probe, HubRole, HubRole, HubRole, d.topics.Commands("+"), d.user, HubRole)
+		return errors.New("dynamic security: " + HubRoleHelp(d.user, d.topics.Root))
 	}
 	d.log.Warn("adding this root's command topics to the hub role; connected hubs reconnect once", slog.String("role", HubRole), slog.String("root", d.topics.Root))
 	// The answer may be lost: the change disconnects this very connection.
@@ -129,6 +167,14 @@ func (d *Dynsec) ensureHubMayCommand(ctx context.Context) error {
 		}
 	}
 	return fmt.Errorf("dynamic security: could not let account %s publish %s", d.user, probe)
+}
+
+// HubRoleHelp says what an account that may not publish commands under
+// root, and lacks HubRole, needs, as the commands that give it.
+func HubRoleHelp(user, root string) string {
+	t := Topics{Root: root}
+	return fmt.Sprintf("account %s may not publish %s; give it the role %q (mosquitto_ctrl dynsec createRole %s; addRoleACL %s publishClientSend '%s' allow; addClientRole %s %s)",
+		user, t.Commands("station"), HubRole, HubRole, HubRole, t.Commands("+"), user, HubRole)
 }
 
 // hubCovers reports whether an allow rule of the hub account's roles

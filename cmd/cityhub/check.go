@@ -150,7 +150,40 @@ func checkBroker(ctx context.Context, cfg config.Config) checkResult {
 		}
 	}
 	cli.Unsubscribe(topic).WaitTimeout(checkTimeout)
-	r.ok, r.detail = true, where+": connected, the hub's topics allowed under "+cfg.MQTTTopicRoot
+	r.detail = where + ": connected, the hub's topics allowed under " + cfg.MQTTTopicRoot
+	if cfg.MQTTBrokerAuth != "dynsec" {
+		r.ok = true
+		return r
+	}
+	return checkDynsec(ctx, cfg, r)
+}
+
+// dynsecAnswerTimeout bounds the wait for the dynamic-security plugin, which
+// answers its admin at once and anyone else never.
+const dynsecAnswerTimeout = 5 * time.Second
+
+// checkDynsec: with CITYHUB_MQTT_BROKER_AUTH=dynsec the hub makes every
+// station's broker account through Mosquitto's dynamic-security plugin and
+// publishes their commands, so its account must be the plugin's admin and
+// one of its roles must let it publish commands under the root (or it must
+// hold the cityhub-hub role, to which a start adds that rule). It only
+// asks: nothing is created or changed, no command is published.
+func checkDynsec(ctx context.Context, cfg config.Config, r checkResult) checkResult {
+	ctx, cancel := context.WithTimeout(ctx, dynsecAnswerTimeout)
+	defer cancel()
+	a, err := mqtt.CheckDynsec(ctx, mqtt.DynsecOptions{URL: cfg.MQTTURL, Username: cfg.MQTTUsername, Password: cfg.MQTTPassword, Root: cfg.MQTTTopicRoot})
+	switch {
+	case err != nil:
+		r.detail += fmt.Sprintf("; but CITYHUB_MQTT_BROKER_AUTH=dynsec and the account cannot administer the broker's dynamic-security plugin, so the hub cannot give stations their accounts: %v", err)
+	case a.MayCommand:
+		r.ok = true
+		r.detail += "; dynamic security: the account administers the plugin and may publish the stations' commands (" + a.Probe + ")"
+	case a.HasHubRole:
+		r.ok = true
+		r.detail += fmt.Sprintf("; dynamic security: the account administers the plugin; its role %s does not cover %s yet, so the next start adds that rule (connected hubs reconnect once)", mqtt.HubRole, a.Probe)
+	default:
+		r.detail += "; but CITYHUB_MQTT_BROKER_AUTH=dynsec and the hub could not command stations: " + mqtt.HubRoleHelp(cfg.MQTTUsername, cfg.MQTTTopicRoot)
+	}
 	return r
 }
 

@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"cityhub/ids"
 	"cityhub/mail/mailtest"
+	"cityhub/mqtt/mqtttest"
 	"cityhub/oidclogin/oidctest"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
@@ -69,11 +75,21 @@ func TestCheck(t *testing.T) {
 		"CITYHUB_OIDC_CLIENT_ID":        "cityhub",
 		"CITYHUB_OIDC_CLIENT_SECRET":    "oidc-s3cret",
 	}
+	// The authenticated Mosquitto (:1884, dynamic security): the hub's own
+	// account, and two the test makes there, one that may subscribe but is
+	// not the plugin's admin, one that is its admin without the hub's role.
+	authURL, hubUser, hubPass := mqtttest.AuthURL(t)
+	plainUser, adminUser, accountPass := testDynsecAccounts(t, authURL, hubUser, hubPass)
+	authBroker := func(user, pass, brokerAuth, root string) map[string]string {
+		return map[string]string{"CITYHUB_MQTT_URL": authURL, "CITYHUB_MQTT_USERNAME": user, "CITYHUB_MQTT_PASSWORD": pass,
+			"CITYHUB_MQTT_BROKER_AUTH": brokerAuth, "CITYHUB_MQTT_TOPIC_ROOT": root}
+	}
+	newRoot := "check-" + strings.ToLower(ids.Token(8)) + "/v1" // covered by none of the hub role's rules
 	cases := []struct {
 		name   string
 		change map[string]string
 		fail   string // the line that fails, "" for none
-		says   string // what that line says
+		says   string // what that line says (the broker line's, when none fails)
 	}{
 		{"good", nil, "", ""},
 		{"embedded defaults", map[string]string{"CITYHUB_DATABASE_URL": "", "CITYHUB_MQTT_URL": "", "CITYHUB_STRIPE_SECRET_KEY": "",
@@ -81,6 +97,14 @@ func TestCheck(t *testing.T) {
 		{"database unreachable", map[string]string{"CITYHUB_DATABASE_URL": "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=3"}, "database", "connect"},
 		{"database of a newer release", map[string]string{"CITYHUB_DATABASE_URL": newer}, "database", "newer cityhub"},
 		{"broker unreachable", map[string]string{"CITYHUB_MQTT_URL": "tcp://127.0.0.1:1"}, "broker", "connect"},
+		{"authenticated broker, the hub's account", authBroker(hubUser, hubPass, "none", ""), "", "as " + hubUser + ": connected"},
+		{"authenticated broker, wrong password", authBroker(hubUser, "wrong-"+hubPass, "none", ""), "broker", "connect: not Authorized"},
+		{"authenticated broker, an account that may subscribe", authBroker(plainUser, accountPass, "none", ""), "", "as " + plainUser + ": connected"},
+		{"dynsec, the hub's account", authBroker(hubUser, hubPass, "dynsec", ""), "", "administers the plugin and may publish the stations' commands"},
+		{"dynsec, the hub's account on a new root", authBroker(hubUser, hubPass, "dynsec", newRoot), "", "the next start adds that rule"},
+		{"dynsec, not the plugin's admin", authBroker(plainUser, accountPass, "dynsec", ""), "broker", "cannot administer the broker's dynamic-security plugin"},
+		{"dynsec, the admin without the hub's role", authBroker(adminUser, accountPass, "dynsec", newRoot), "broker", `give it the role "cityhub-hub"`},
+		{"dynsec, wrong password", authBroker(hubUser, "wrong-"+hubPass, "dynsec", ""), "broker", "connect: not Authorized"},
 		{"smtp unreachable", map[string]string{"CITYHUB_SMTP_URL": "smtp://hub:s3cretpw@127.0.0.1:1?tls=none"}, "smtp", "127.0.0.1:1"},
 		{"smtp without the STARTTLS it requires", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(strings.Replace(mailtest.SMTPURL(), "?tls=none", "", 1), "tls=none&", "?", 1)}, "smtp", "STARTTLS"},
 		{"smtp login without TLS", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(mailtest.SMTPURL(), "smtp://", "smtp://hub:s3cretpw@", 1)}, "smtp", "authentication"},
@@ -118,18 +142,84 @@ func TestCheck(t *testing.T) {
 				if failed != (l[2] == tc.fail) {
 					t.Errorf("line %q: failed=%v, want the failing line to be %q\n%s", l[2], failed, tc.fail, out.String())
 				}
-				if l[2] == tc.fail && !strings.Contains(l[3], tc.says) {
+				if (l[2] == tc.fail || tc.fail == "" && l[2] == "broker") && !strings.Contains(l[3], tc.says) {
 					t.Errorf("line %q says %q, want it to mention %q", l[2], l[3], tc.says)
 				}
 			}
 			if (err != nil) != (tc.fail != "") {
 				t.Errorf("exit error %v, want failure=%v", err, tc.fail != "")
 			}
-			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test", "s3cretpw", "oidc-s3cret"} {
+			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test", "s3cretpw", "oidc-s3cret", hubPass, accountPass} {
 				if strings.Contains(out.String()+errOut.String(), secret) {
 					t.Errorf("the output shows the secret %q", secret)
 				}
 			}
 		})
+	}
+}
+
+// testDynsecAccounts makes two accounts on the authenticated Mosquitto for
+// the test's life, with the hub's admin account: one whose role lets it
+// subscribe anywhere and nothing else (it is not the plugin's admin), and
+// one holding the plugin's admin role but not the hub's role. Both have
+// password pass.
+func testDynsecAccounts(t *testing.T, brokerURL, adminUser, adminPass string) (plain, admin, pass string) {
+	t.Helper()
+	suffix := strings.ToLower(ids.Token(8))
+	plain, admin, pass = "check-plain-"+suffix, "check-admin-"+suffix, "check-"+ids.Token(16)
+	role := "check-subscriber-" + suffix
+	dynsecCommands(t, brokerURL, adminUser, adminPass,
+		map[string]any{"command": "createRole", "rolename": role},
+		map[string]any{"command": "addRoleACL", "rolename": role, "acltype": "subscribePattern", "topic": "#", "allow": true},
+		map[string]any{"command": "createClient", "username": plain, "password": pass, "roles": []map[string]any{{"rolename": role}}},
+		map[string]any{"command": "createClient", "username": admin, "password": pass, "roles": []map[string]any{{"rolename": "admin"}}},
+	)
+	t.Cleanup(func() {
+		dynsecCommands(t, brokerURL, adminUser, adminPass,
+			map[string]any{"command": "deleteClient", "username": plain},
+			map[string]any{"command": "deleteClient", "username": admin},
+			map[string]any{"command": "deleteRole", "rolename": role},
+		)
+	})
+	return plain, admin, pass
+}
+
+// dynsecCommands sends commands to Mosquitto's dynamic-security plugin as
+// its admin and fails the test unless every one succeeds.
+func dynsecCommands(t *testing.T, brokerURL, user, pass string, cmds ...map[string]any) {
+	t.Helper()
+	const control = "$CONTROL/dynamic-security/v1"
+	answers := make(chan []byte, 1)
+	cli := paho.NewClient(paho.NewClientOptions().AddBroker(brokerURL).SetClientID("check-test-" + ids.Token(8)).
+		SetUsername(user).SetPassword(pass).SetCleanSession(true).SetAutoReconnect(false))
+	if tok := cli.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("connect to %s as %s: %v", brokerURL, user, tok.Error())
+	}
+	defer cli.Disconnect(100)
+	if tok := cli.Subscribe(control+"/response", 1, func(_ paho.Client, m paho.Message) { answers <- m.Payload() }); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("subscribe to the plugin's answers: %v", tok.Error())
+	}
+	payload, _ := json.Marshal(map[string]any{"commands": cmds})
+	if tok := cli.Publish(control, 1, false, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("send dynamic-security commands: %v", tok.Error())
+	}
+	select {
+	case raw := <-answers:
+		var body struct {
+			Responses []struct {
+				Command string `json:"command"`
+				Error   string `json:"error"`
+			} `json:"responses"`
+		}
+		if err := json.Unmarshal(raw, &body); err != nil || len(body.Responses) != len(cmds) {
+			t.Fatalf("dynamic-security answer %s: %v", raw, err)
+		}
+		for _, r := range body.Responses {
+			if r.Error != "" {
+				t.Fatalf("dynamic security %s: %s", r.Command, r.Error)
+			}
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no answer from the dynamic-security plugin")
 	}
 }
