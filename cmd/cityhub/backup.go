@@ -15,22 +15,31 @@ import (
 )
 
 // postgresBackupHelp is what cityhub backup says on PostgreSQL, whose own
-// tools copy it better than cityhub could (and the README says the same).
+// tools copy it better than cityhub could. Its commands are the README's
+// ("Backups", "On PostgreSQL"), word for word: a test keeps them so.
 const postgresBackupHelp = `cityhub backup copies the embedded SQLite database only; it does not copy PostgreSQL.
-Back up PostgreSQL with its own tools while the hub runs:
+Back up PostgreSQL with its own tools while the hubs run:
 
   pg_dump --format=custom --file=cityhub-$(date +%F).dump "$CITYHUB_DATABASE_URL"
 
-and restore into an empty database, with the hubs stopped:
+and restore into a new, empty database, with the hubs stopped:
 
   createdb cityhub_restored
-  pg_restore --no-owner --dbname=postgres://.../cityhub_restored cityhub-YYYY-MM-DD.dump
+  pg_restore --no-owner --dbname=postgres://cityhub@db.example/cityhub_restored cityhub-2026-11-30.dump
 
-For point-in-time recovery keep a base backup and the WAL archive:
-set archive_mode = on and archive_command in postgresql.conf, take
-pg_basebackup -D /backup/base -Ft -z -X stream, and to recover restore
-the base backup, set restore_command and recovery_target_time, create
-recovery.signal and start PostgreSQL. See the README, "Backups".
+then point CITYHUB_DATABASE_URL at it.
+
+For point-in-time recovery keep a base backup and the WAL archive: in
+postgresql.conf set wal_level = replica, archive_mode = on and an
+archive_command that copies each WAL segment off the machine, and take a
+base backup regularly:
+
+  pg_basebackup -D /backup/base -Ft -z -X stream
+
+To recover, stop PostgreSQL, replace its data directory with the base
+backup, set restore_command and recovery_target_time, create
+recovery.signal in the data directory and start PostgreSQL. See the
+README, "Backups".
 `
 
 // backup copies the embedded database while hubs serve from it.
