@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"cityhub/demo"
 	"cityhub/store"
@@ -18,62 +22,155 @@ import (
 	"cityhub/wallet"
 )
 
-// upgradeFixture is the demo database made by the previous release (see
-// testdata/upgrade/README.md).
-const upgradeFixture = "../../testdata/upgrade/cityhub-6adaff3.db"
+// upgradeFixture is the demo database made by the previous release, and
+// upgradeFixturePostgres the same release's demo on PostgreSQL, as
+// pg_dump wrote it (see testdata/upgrade/README.md).
+const (
+	upgradeFixture         = "../../testdata/upgrade/cityhub-6adaff3.db"
+	upgradeFixturePostgres = "../../testdata/upgrade/cityhub-6adaff3.postgres.sql"
+	// upgradeFixtureSchema is the schema the release's demo ran in; the
+	// test loads the dump into a schema of its own instead.
+	upgradeFixtureSchema = "cityhub_upgrade_fixture"
+)
 
 // TestUpgradeFromPreviousRelease starts today's hub on the database the
-// previous release left: the migrations it lacks apply forward, the ledger
-// it wrote still checks, and its demo accounts still log in.
+// previous release left, on each engine: the migrations it lacks apply
+// forward, the ledger it wrote still checks, and its demo accounts still
+// log in.
 func TestUpgradeFromPreviousRelease(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		dir := upgradeDataDir(t)
+		b, err := os.ReadFile(upgradeFixture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, store.SQLiteFile)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before, pending, err := sqlite.MigrationStatus(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			t.Fatalf("the fixture (schema version %d) has no migration to apply: it no longer tests an upgrade", before)
+		}
+		base, _ := startHub(t, []string{"serve"}, map[string]string{
+			"CITYHUB_DATA_DIR": dir, "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
+		})
+		after, pending, err := sqlite.MigrationStatus(ctx, path)
+		if err != nil || pending != 0 || after <= before {
+			t.Fatalf("after the upgrade: schema version %d (was %d), %d pending, %v", after, before, pending, err)
+		}
+		t.Logf("upgraded from schema version %d to %d", before, after)
+		db, err := sqlite.Open(ctx, path, storetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		checkUpgraded(t, base, db.Wallet())
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		dbURL := storetest.PostgresURL(t)
+		loadPostgresFixture(t, dbURL, upgradeFixturePostgres)
+		before, pending, err := postgres.MigrationStatus(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending == 0 {
+			t.Fatalf("the fixture (schema version %d) has no migration to apply: it no longer tests an upgrade", before)
+		}
+		base, _ := startHub(t, []string{"serve"}, map[string]string{
+			"CITYHUB_DATABASE_URL": dbURL, "CITYHUB_DATA_DIR": upgradeDataDir(t),
+			"CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
+		})
+		after, pending, err := postgres.MigrationStatus(ctx, dbURL)
+		if err != nil || pending != 0 || after <= before {
+			t.Fatalf("after the upgrade: schema version %d (was %d), %d pending, %v", after, before, pending, err)
+		}
+		t.Logf("upgraded from schema version %d to %d", before, after)
+		db, err := postgres.Open(ctx, dbURL, storetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		checkUpgraded(t, base, db.Wallet())
+	})
+}
+
+// upgradeDataDir is a private data directory holding the release's demo
+// logins, as its data directory did.
+func upgradeDataDir(t *testing.T) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	for src, dst := range map[string]string{
-		upgradeFixture: store.SQLiteFile,
-		filepath.Join(filepath.Dir(upgradeFixture), demo.LoginsFile): demo.LoginsFile,
-	} {
-		b, err := os.ReadFile(src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, dst), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, store.SQLiteFile)
-	before, pending, err := sqlite.MigrationStatus(ctx, path)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(upgradeFixture), demo.LoginsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pending == 0 {
-		t.Fatalf("the fixture (schema version %d) has no migration to apply: it no longer tests an upgrade", before)
+	if err := os.WriteFile(filepath.Join(dir, demo.LoginsFile), b, 0o600); err != nil {
+		t.Fatal(err)
 	}
+	return dir
+}
 
-	url, _ := startHub(t, []string{"serve"}, map[string]string{
-		"CITYHUB_DATA_DIR": dir, "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
-	})
-	after, pending, err := sqlite.MigrationStatus(ctx, path)
-	if err != nil || pending != 0 || after <= before {
-		t.Fatalf("after the upgrade: schema version %d (was %d), %d pending, %v", after, before, pending, err)
-	}
-
-	// The ledger the previous release wrote still checks, read by today's code.
-	db, err := sqlite.Open(ctx, path, storetest.Logger(t))
+// loadPostgresFixture runs a plain pg_dump of the fixture's schema in the
+// test's own schema (dbURL's search_path): the dump names every object
+// with its schema, which is renamed; the CREATE SCHEMA (the test's exists)
+// and psql's own commands (\restrict) are left out, as the rest is plain
+// SQL that one simple-protocol Exec runs.
+func loadPostgresFixture(t *testing.T, dbURL, file string) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	check, err := wallet.NewService(db.Wallet(), storetest.Logger(t)).Check(ctx)
+	schema := u.Query().Get("search_path")
+	if schema == "" {
+		t.Fatalf("%s names no schema", dbURL)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sql strings.Builder
+	for _, line := range strings.SplitAfter(string(raw), "\n") {
+		if strings.HasPrefix(line, "\\") || strings.HasPrefix(line, "CREATE SCHEMA ") {
+			continue
+		}
+		sql.WriteString(strings.ReplaceAll(line, upgradeFixtureSchema+".", schema+"."))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The dump empties the session's search_path: this connection is
+	// closed once it has run.
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, sql.String()); err != nil {
+		t.Fatalf("load %s: %v", file, err)
+	}
+}
+
+// checkUpgraded: the ledger the previous release wrote still checks, read
+// by today's code, and its demo accounts log in with the passwords it
+// generated.
+func checkUpgraded(t *testing.T, base string, ledger wallet.Store) {
+	t.Helper()
+	ctx := context.Background()
+	check, err := wallet.NewService(ledger, storetest.Logger(t)).Check(ctx)
 	if err != nil || !check.OK() || check.Entries == 0 {
 		t.Fatalf("ledger check after the upgrade: %+v, %v", check, err)
 	}
-
-	// Its demo accounts log in with the passwords it generated.
-	b, err := os.ReadFile(filepath.Join(dir, demo.LoginsFile))
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(upgradeFixture), demo.LoginsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +179,7 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, email := range []string{"cittadino@demo.cityhub.test", "comune@demo.cityhub.test"} {
-		resp, err := http.Post(url+"/api/v1/auth/login", "application/json",
+		resp, err := http.Post(base+"/api/v1/auth/login", "application/json",
 			strings.NewReader(fmt.Sprintf(`{"email":%q,"password":%q}`, email, logins[email])))
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +192,7 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
 			t.Fatalf("login of %s after the upgrade = %d", email, resp.StatusCode)
 		}
-		req, _ := http.NewRequest("GET", url+"/api/v1/me", nil)
+		req, _ := http.NewRequest("GET", base+"/api/v1/me", nil)
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 		resp, err = http.DefaultClient.Do(req)
 		if err != nil {
