@@ -18,7 +18,7 @@ func (db *DB) Answers() idem.AnswerStore { return db }
 // ClaimAnswer implements idem.AnswerStore. Each statement commits on its
 // own: a claim must be visible to the racing requests that wait for it.
 func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
-	res, err := db.write.ExecContext(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
+	res, err := poolQuerier{db.wstmts}.ExecContext(ctx, `INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (scope, key) DO UPDATE SET request_hash = excluded.request_hash, claimed_at = excluded.claimed_at
 		WHERE request_answers.done = 0 AND request_answers.committed = 0 AND request_answers.claimed_at < ?`, scope, key, hash, now.UnixMicro(), staleBefore.UnixMicro())
 	if err != nil {
@@ -30,7 +30,7 @@ func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, sta
 	var a idem.Answer
 	var storedHash, header string
 	var done, lost int
-	err = db.write.QueryRowContext(ctx, `SELECT request_hash, done, committed = 1 AND claimed_at < ?, status, header, body FROM request_answers WHERE scope = ? AND key = ?`,
+	err = poolQuerier{db.wstmts}.QueryRowContext(ctx, `SELECT request_hash, done, committed = 1 AND claimed_at < ?, status, header, body FROM request_answers WHERE scope = ? AND key = ?`,
 		staleBefore.UnixMicro(), scope, key).Scan(&storedHash, &done, &lost, &a.Status, &header, &a.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Released since our insert lost: the caller tries again.
@@ -54,7 +54,7 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 	if a.Body == nil {
 		a.Body = []byte{}
 	}
-	_, err = db.write.ExecContext(ctx, `UPDATE request_answers SET done = 1, status = ?, header = ?, body = ? WHERE scope = ? AND key = ?`,
+	_, err = poolQuerier{db.wstmts}.ExecContext(ctx, `UPDATE request_answers SET done = 1, status = ?, header = ?, body = ? WHERE scope = ? AND key = ?`,
 		a.Status, string(header), a.Body, scope, key)
 	if err != nil {
 		return wrap("save answer", err)
@@ -64,11 +64,11 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 
 // ReleaseAnswer implements idem.AnswerStore.
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
-	_, err := db.write.ExecContext(ctx, `DELETE FROM request_answers WHERE scope = ? AND key = ? AND done = 0 AND committed = 0`, scope, key)
+	_, err := poolQuerier{db.wstmts}.ExecContext(ctx, `DELETE FROM request_answers WHERE scope = ? AND key = ? AND done = 0 AND committed = 0`, scope, key)
 	if err != nil {
 		return wrap("release answer", err)
 	}
-	_, err = db.write.ExecContext(ctx, `UPDATE request_answers SET claimed_at = 0 WHERE scope = ? AND key = ? AND done = 0 AND committed = 1`, scope, key)
+	_, err = poolQuerier{db.wstmts}.ExecContext(ctx, `UPDATE request_answers SET claimed_at = 0 WHERE scope = ? AND key = ? AND done = 0 AND committed = 1`, scope, key)
 	if err != nil {
 		return wrap("release committed answer", err)
 	}

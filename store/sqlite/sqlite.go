@@ -26,9 +26,11 @@ var migrations embed.FS
 
 // DB is one SQLite database file.
 type DB struct {
-	write *sql.DB
-	read  *sql.DB
-	log   *slog.Logger
+	write  *sql.DB
+	read   *sql.DB
+	wstmts *stmtCache // statements prepared on the writer
+	rstmts *stmtCache // statements prepared on the read pool
+	log    *slog.Logger
 }
 
 type querier interface {
@@ -92,7 +94,9 @@ func Open(ctx context.Context, path string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{write: write, read: read, log: log}
+	// Idle readers are kept, and with them the statements prepared on them.
+	read.SetMaxIdleConns(8)
+	db := &DB{write: write, read: read, wstmts: newStmtCache(write), rstmts: newStmtCache(read), log: log}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -154,7 +158,9 @@ func checkPrivate(path string, log *slog.Logger) error {
 }
 
 // Close closes both pools.
-func (db *DB) Close() error { return errors.Join(db.write.Close(), db.read.Close()) }
+func (db *DB) Close() error {
+	return errors.Join(db.wstmts.close(), db.rstmts.close(), db.write.Close(), db.read.Close())
+}
 
 // Ping reports whether the file can be read.
 func (db *DB) Ping(ctx context.Context) error { return db.read.PingContext(ctx) }
@@ -164,21 +170,38 @@ func (db *DB) Engine() string { return "sqlite" }
 
 // InTx runs fn in one IMMEDIATE transaction on the writer connection.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	return db.inTx(ctx, true, fn)
+}
+
+// inTx is InTx; cache says whether the transaction's statements go through
+// the writer's statement cache (a migration's script is run once, as text).
+func (db *DB) inTx(ctx context.Context, cache bool, fn func(tx *Tx) error) (err error) {
 	stx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", translate(err))
 	}
+	var tq *txQuerier
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
 			panic(p)
 		}
+		// The transaction has ended: the writer's connection is free to
+		// prepare what it ran as text.
+		if tq != nil {
+			tq.prepareMissed(context.WithoutCancel(ctx))
+		}
 	}()
-	if err := fn(&Tx{q: stx}); err != nil {
+	var q querier = stx
+	if cache {
+		tq = &txQuerier{tx: stx, c: db.wstmts}
+		q = tq
+	}
+	if err := fn(&Tx{q: q}); err != nil {
 		_ = stx.Rollback()
 		return translate(err)
 	}
-	if err := markCommitted(ctx, stx); err != nil {
+	if err := markCommitted(ctx, q); err != nil {
 		_ = stx.Rollback()
 		return err
 	}
@@ -190,7 +213,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 
 // View runs fn on the read pool, outside a transaction.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return translate(fn(&Tx{q: db.read}))
+	return translate(fn(&Tx{q: poolQuerier{db.rstmts}}))
 }
 
 // Migrate applies every embedded migration not yet recorded, each in its own
@@ -227,7 +250,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migrate: read %s: %w", f.Name, err)
 		}
-		err = db.InTx(ctx, func(tx *Tx) error {
+		err = db.inTx(ctx, false, func(tx *Tx) error {
 			if _, err := tx.q.ExecContext(ctx, string(body)); err != nil {
 				return err
 			}
