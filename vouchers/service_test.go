@@ -225,10 +225,23 @@ func TestVoucherLifecycle(t *testing.T) {
 			t.Fatalf("today = %+v, %v", day, err)
 		}
 
-		// Settlement leaves out what can still be reversed.
+		// Settlement leaves out what can still be reversed; what is due
+		// says so before anything is settled (the reversed redemption
+		// counts nowhere).
+		if due, err := f.svc.DueSettlement(ctx, admin, bakery.ID); err != nil || due.Count != 0 || due.RecentCount != 1 || due.RecentCents != 1000 || due.Shop.ID != bakery.ID {
+			t.Fatalf("due while reversible = %+v, %v", due, err)
+		}
+		_, err = f.svc.DueSettlement(ctx, staff, bakery.ID)
+		testutil.WantCode(t, err, apperr.Forbidden)
+		_, err = f.svc.DueSettlement(ctx, admin, "shop_nope")
+		testutil.WantReason(t, err, apperr.NotFound, "shop_not_found")
 		_, _, err = f.svc.CloseSettlement(ctx, admin, "close-0", bakery.ID, time.Time{})
 		testutil.WantReason(t, err, apperr.Conflict, "nothing_to_settle")
 		f.clock.Add(vouchers.ReversalWindow + time.Minute)
+		due, err := f.svc.DueSettlement(ctx, admin, bakery.ID)
+		if err != nil || due.Count != 1 || due.TotalCents != 1000 || due.RecentCount != 0 || !due.PeriodEnd.Equal(f.clock.Now().Add(-vouchers.ReversalWindow)) {
+			t.Fatalf("due = %+v, %v", due, err)
+		}
 		_, _, err = f.svc.Reverse(ctx, staff, bakery.ID, r3.ID, "rev-late")
 		testutil.WantReason(t, err, apperr.Conflict, "reversal_window_passed")
 		st, _, err := f.svc.CloseSettlement(ctx, admin, "close-1", bakery.ID, time.Time{})
@@ -240,6 +253,9 @@ func TestVoucherLifecycle(t *testing.T) {
 		}
 		_, _, err = f.svc.CloseSettlement(ctx, admin, "close-2", bakery.ID, time.Time{})
 		testutil.WantReason(t, err, apperr.Conflict, "nothing_to_settle")
+		if due, err := f.svc.DueSettlement(ctx, admin, bakery.ID); err != nil || due.Count != 0 || due.RecentCount != 0 {
+			t.Fatalf("due after the close = %+v, %v", due, err)
+		}
 		bal, err := f.svc.ShopBalance(ctx, staff, bakery.ID)
 		if err != nil || bal.OwedCents != 1000 || bal.OnStatementsCents != 1000 || bal.PaidCents != 0 {
 			t.Fatalf("balance = %+v, %v", bal, err)

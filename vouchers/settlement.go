@@ -77,6 +77,50 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 	return out, replayed, err
 }
 
+// SettlementDue is what closing a shop's settlement period now would put
+// on its statement, shown before the administrator confirms the close.
+type SettlementDue struct {
+	Shop Shop `json:"shop"`
+	// PeriodEnd is where the period closed now ends: now less the
+	// reversal window. Passed back to CloseSettlement, it settles exactly
+	// Count redemptions, whenever the close is confirmed.
+	PeriodEnd  time.Time `json:"period_end"`
+	Count      int       `json:"count"`
+	TotalCents int64     `json:"total_cents"`
+	// RecentCount and RecentCents are the redemptions still inside the
+	// reversal window: not on this statement, settled by a later one.
+	RecentCount int   `json:"recent_count"`
+	RecentCents int64 `json:"recent_cents"`
+}
+
+// DueSettlement reports what CloseSettlement would settle for a shop now,
+// without settling it. City administrators; NotFound for an unknown shop.
+func (s *Service) DueSettlement(ctx context.Context, c identity.Caller, shopID string) (SettlementDue, error) {
+	if err := requireAdmin(c); err != nil {
+		return SettlementDue{}, err
+	}
+	now := s.now().UTC()
+	due := SettlementDue{PeriodEnd: now.Add(-ReversalWindow)}
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		if due.Shop, err = tx.Shop(ctx, shopID); err != nil {
+			return shopNotFound(err)
+		}
+		if due.Count, due.TotalCents, err = tx.UnsettledTotals(ctx, shopID, due.PeriodEnd); err != nil {
+			return fmt.Errorf("due redemptions: %w", err)
+		}
+		// Everything unsettled up to a moment from now, so a redemption
+		// stamped with this very instant counts as recent too.
+		n, total, err := tx.UnsettledTotals(ctx, shopID, now.Add(time.Second))
+		if err != nil {
+			return fmt.Errorf("recent redemptions: %w", err)
+		}
+		due.RecentCount, due.RecentCents = n-due.Count, total-due.TotalCents
+		return nil
+	})
+	return due, err
+}
+
 // MarkPaid records that the city paid a statement: the total moves from the
 // shop's payable to its paid account, once per batch id. A replay of key
 // returns the first result; paying a batch again under another key is

@@ -95,6 +95,10 @@ type Tx interface {
 	// redemption of shopID made before upTo, and returns their number and
 	// total. Redemptions locked by a concurrent reversal are waited for.
 	AssignSettlement(ctx context.Context, shopID, settlementID string, upTo time.Time) (count int, total int64, err error)
+	// UnsettledTotals counts and sums what AssignSettlement would stamp
+	// (unreversed, unsettled redemptions of shopID made before upTo)
+	// without stamping it.
+	UnsettledTotals(ctx context.Context, shopID string, upTo time.Time) (count int, total int64, err error)
 	InsertSettlement(ctx context.Context, s Settlement) error
 	Settlement(ctx context.Context, id string) (Settlement, error)
 	LockSettlement(ctx context.Context, id string) (Settlement, error)

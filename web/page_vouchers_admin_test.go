@@ -93,20 +93,58 @@ func TestVoucherAdminPage(t *testing.T) {
 	if !strings.Contains(row, "Aperta") || !strings.Contains(row, "990,00") || !strings.Contains(row, "Centro: 1") || !strings.Contains(row, `data-action="pause"`) {
 		t.Fatalf("campaign row:\n%s", row)
 	}
-	// Too early: the redemption can still be reversed.
-	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)[1]
-	if res, body := post("/admin/vouchers/shops/"+shop.ID+"/settle", url.Values{"key": {key}}); res.StatusCode != http.StatusConflict || !strings.Contains(body, "30 minuti") {
+	settlePath := "/admin/vouchers/shops/" + shop.ID + "/settle"
+	if !strings.Contains(body, `href="`+settlePath+`"`) {
+		t.Fatalf("the shop row does not lead to the settle confirmation:\n%s", body)
+	}
+	// Too early: the redemption can still be reversed, so there is
+	// nothing to confirm.
+	if res, body := pc.Get(settlePath); res.StatusCode != http.StatusConflict || !strings.Contains(body, "30 minuti") {
 		t.Fatalf("early settle: %d", res.StatusCode)
 	}
 	offset.Store(int64(31 * time.Minute))
-	key = "second-press"
+	// A post without the confirmation page's answer shows that page and
+	// settles nothing.
+	if res, _ := post(settlePath, url.Values{}); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != settlePath {
+		t.Fatalf("settle without confirmation: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	admin := identity.Caller{AccountID: "a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	if sts, _ := svc.Statements(ctx, admin, ""); len(sts) != 0 {
+		t.Fatalf("an unconfirmed settle closed %+v", sts)
+	}
+	// The confirmation names the shop, the number of redemptions and the
+	// amount the city will owe.
+	res, body = pc.Get(settlePath)
+	facts := regexp.MustCompile(`(?s)<dl class="staff-facts".*?</dl>`).FindString(body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Chiudere il periodo di «Forno Traiano»") || !strings.Contains(facts, "Via Traiano 3") ||
+		!strings.Contains(facts, "<dd>1</dd>") || !strings.Contains(facts, "10,00") || !strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("settle confirmation page: %d\n%s", res.StatusCode, body)
+	}
+	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	periodEnd := regexp.MustCompile(`name="period_end" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	// A redemption made while the page is open, and old enough to settle
+	// by the time the button is pressed, is not on the statement the page
+	// announced: it waits for the next one.
+	v2, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_bruno", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Redeem(ctx, identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}}},
+		shop.ID, "k2", vouchers.RedeemRequest{Code: v2.TypedCode, PurchaseCents: 3000}); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(62 * time.Minute))
 	for i := 0; i < 2; i++ { // a double press closes one period
-		if res, _ := post("/admin/vouchers/shops/"+shop.ID+"/settle", url.Values{"key": {key}}); res.StatusCode != http.StatusSeeOther {
+		form := url.Values{"confirm": {"yes"}, "key": {key}, "period_end": {periodEnd}}
+		if res, _ := post(settlePath, form); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("settle %d: %d", i, res.StatusCode)
 		}
 	}
-	sts, _ := svc.Statements(ctx, identity.Caller{AccountID: "a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}, "")
-	if len(sts) != 1 || sts[0].TotalCents != 1000 {
+	if due, err := svc.DueSettlement(ctx, admin, shop.ID); err != nil || due.Count != 1 || due.TotalCents != 1000 {
+		t.Fatalf("left for the next statement: %+v %v", due, err)
+	}
+	sts, _ := svc.Statements(ctx, admin, "")
+	if len(sts) != 1 || sts[0].Count != 1 || sts[0].TotalCents != 1000 {
 		t.Fatalf("statements %+v", sts)
 	}
 	if res, _ := post("/admin/vouchers/settlements/"+sts[0].ID+"/paid", url.Values{"payment_ref": {"SEPA 42"}}); res.StatusCode != http.StatusSeeOther {

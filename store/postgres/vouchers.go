@@ -351,6 +351,15 @@ func (tx *Tx) AssignSettlement(ctx context.Context, shopID, settlementID string,
 	return n, total, wrap("assign settlement", err)
 }
 
+// UnsettledTotals implements vouchers.Tx.
+func (tx *Tx) UnsettledTotals(ctx context.Context, shopID string, upTo time.Time) (int, int64, error) {
+	var n int
+	var total int64
+	err := tx.q.QueryRow(ctx, `SELECT count(*), COALESCE(sum(amount_cents), 0) FROM voucher_redemptions
+		WHERE shop_id = $1 AND settlement_id = '' AND reversed_at IS NULL AND at < $2`, shopID, upTo).Scan(&n, &total)
+	return n, total, wrap("unsettled totals", err)
+}
+
 const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref`
 
 func scanSettlement(row pgx.Row) (vouchers.Settlement, error) {

@@ -298,15 +298,24 @@ func (tx *Tx) ListRedemptions(ctx context.Context, f vouchers.RedemptionFilter) 
 
 // AssignSettlement implements vouchers.Tx.
 func (tx *Tx) AssignSettlement(ctx context.Context, shopID, settlementID string, upTo time.Time) (int, int64, error) {
-	const where = `shop_id = ?1 AND settlement_id = '' AND reversed_at IS NULL AND at < ?2`
-	var n int
-	var total int64
-	err := tx.q.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(amount_cents), 0) FROM voucher_redemptions WHERE `+where, shopID, toMicros(upTo)).Scan(&n, &total)
+	n, total, err := tx.UnsettledTotals(ctx, shopID, upTo)
 	if err != nil {
 		return 0, 0, wrap("assign settlement", err)
 	}
-	_, err = tx.q.ExecContext(ctx, `UPDATE voucher_redemptions SET settlement_id = ?3 WHERE `+where, shopID, toMicros(upTo), settlementID)
+	_, err = tx.q.ExecContext(ctx, `UPDATE voucher_redemptions SET settlement_id = ?3 WHERE `+unsettledWhere, shopID, toMicros(upTo), settlementID)
 	return n, total, wrap("assign settlement", err)
+}
+
+// unsettledWhere is the redemptions of shop ?1 made before ?2 that no
+// statement holds yet and nobody reversed.
+const unsettledWhere = `shop_id = ?1 AND settlement_id = '' AND reversed_at IS NULL AND at < ?2`
+
+// UnsettledTotals implements vouchers.Tx.
+func (tx *Tx) UnsettledTotals(ctx context.Context, shopID string, upTo time.Time) (int, int64, error) {
+	var n int
+	var total int64
+	err := tx.q.QueryRowContext(ctx, `SELECT count(*), COALESCE(sum(amount_cents), 0) FROM voucher_redemptions WHERE `+unsettledWhere, shopID, toMicros(upTo)).Scan(&n, &total)
+	return n, total, wrap("unsettled totals", err)
 }
 
 const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref`

@@ -77,6 +77,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /admin/vouchers/campaigns/{id}/close", page(v.handleVoucherAdminCloseConfirm, admin))
 		mux.Handle("POST /admin/vouchers/campaigns/{id}/{action}", action(v.handleVoucherAdminCampaignStatus, admin))
 		mux.Handle("POST /admin/vouchers/shops", action(v.handleVoucherAdminCreateShop, admin))
+		mux.Handle("GET /admin/vouchers/shops/{id}/settle", page(v.handleVoucherAdminSettleConfirm, admin))
 		mux.Handle("POST /admin/vouchers/shops/{id}/settle", action(v.handleVoucherAdminSettle, admin))
 		mux.Handle("POST /admin/vouchers/settlements/{id}/paid", action(v.handleVoucherAdminMarkPaid, admin))
 		mux.Handle("POST /admin/vouchers/shops/{id}/staff", action(v.handleVoucherAdminAddStaff, admin))

@@ -23,8 +23,6 @@ type voucherAdminPage struct {
 	Campaigns   []adminCampaignRow
 	Shops       []adminShopRow
 	Settlements []adminSettlementRow
-	// FormKey makes a double press of a settle button one request.
-	FormKey string
 	// CampaignForm and ShopForm are the two create forms, as typed when a
 	// post comes back with mistakes.
 	CampaignForm *staffForm
@@ -62,7 +60,7 @@ func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Req
 // 409), so nothing typed is lost.
 func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, cf, sf *staffForm) {
 	ctx := r.Context()
-	page := voucherAdminPage{FormKey: ids.Token(12), CampaignForm: cf, ShopForm: sf}
+	page := voucherAdminPage{CampaignForm: cf, ShopForm: sf}
 	camps, err := s.vouchers.Campaigns(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -302,14 +300,63 @@ func (s *voucherPages) handleVoucherAdminCreateShop(w http.ResponseWriter, r *ht
 	s.renderVoucherAdmin(w, r, c, status, newCampaignForm(), f)
 }
 
-// handleVoucherAdminSettle closes a shop's settlement period now.
+// handleVoucherAdminSettleConfirm shows what closing a shop's settlement
+// period now puts on its statement: the shop, the number of redemptions
+// and the amount the city will owe for them, and what stays for a later
+// statement because it can still be reversed. The confirm form carries the
+// period's end, so the statement holds exactly what the page showed however
+// long the administrator takes to press, and a key, so a double press
+// closes one period.
+func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	due, err := s.vouchers.DueSettlement(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if due.Count == 0 {
+		s.pageError(w, r, apperr.R(apperr.Conflict, "nothing_to_settle", "This shop has no redemptions to settle in the period."))
+		return
+	}
+	l := s.locale(r)
+	facts := []confirmFact{
+		{l.T("vadmin.settle.shop"), due.Shop.Name + " · " + due.Shop.Address},
+		{"IBAN", due.Shop.IBAN},
+		{l.T("vadmin.settle.period_end"), l.DateTime(due.PeriodEnd)},
+		{l.T("vadmin.settle.count"), strconv.Itoa(due.Count)},
+		{l.T("vadmin.settle.total"), l.Money(due.TotalCents)},
+	}
+	if due.RecentCount > 0 {
+		facts = append(facts, confirmFact{l.T("vadmin.settle.recent"), strconv.Itoa(due.RecentCount) + " · " + l.Money(due.RecentCents)})
+	}
+	s.renderConfirm(w, r, "admin", confirmPage{
+		Heading: l.T("vadmin.settle.heading", due.Shop.Name),
+		Lead:    l.TN("vadmin.settle.lead", due.Count, l.Money(due.TotalCents)),
+		Facts:   facts,
+		Action:  "/admin/vouchers/shops/" + url.PathEscape(due.Shop.ID) + "/settle",
+		Hidden:  map[string]string{"key": ids.Token(12), "period_end": due.PeriodEnd.Format(time.RFC3339Nano)},
+		Button:  l.T("vadmin.settle.button"), Back: "/admin/vouchers#shops",
+	})
+}
+
+// handleVoucherAdminSettle closes a shop's settlement period from its
+// confirmation page, up to the period end that page showed; a post
+// without the confirmation only shows that page.
 func (s *voucherPages) handleVoucherAdminSettle(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if !confirmed(r) {
+		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+		return
+	}
 	shopID := r.PathValue("id")
 	key := r.PostFormValue("key")
 	if key == "" {
 		key = ids.Token(12)
 	}
-	if _, _, err := s.vouchers.CloseSettlement(r.Context(), c, "page:"+key+":"+shopID, shopID, zeroTime); err != nil {
+	periodEnd, err := time.Parse(time.RFC3339Nano, r.PostFormValue("period_end"))
+	if err != nil {
+		s.pageError(w, r, apperr.R(apperr.Invalid, "period_end", "The settlement period's end does not read as a time."))
+		return
+	}
+	if _, _, err := s.vouchers.CloseSettlement(r.Context(), c, "page:"+key+":"+shopID, shopID, periodEnd); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
@@ -325,9 +372,6 @@ func (s *voucherPages) handleVoucherAdminMarkPaid(w http.ResponseWriter, r *http
 	}
 	http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
 }
-
-// zeroTime asks CloseSettlement for a period that ends now.
-var zeroTime time.Time
 
 // handleVoucherAdminAddStaff gives a shop a staff account from the form.
 func (s *voucherPages) handleVoucherAdminAddStaff(w http.ResponseWriter, r *http.Request, c identity.Caller) {
