@@ -2,6 +2,8 @@ package mobility
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -110,6 +112,36 @@ func (s *Service) ReportFault(ctx context.Context, c identity.Caller, r FaultRep
 	if err := checkReport(r); err != nil {
 		return Incident{}, false, err
 	}
+	// A report racing its twin (a double tap, two devices) passes the
+	// open-report check below with it, and the store's unique index on open
+	// reports refuses the one that commits second: that one runs again, and
+	// the check then finds the first and answers with it, as it would have.
+	inc, created, err = s.reportFault(ctx, who, r)
+	if errors.Is(err, errReportRaced) {
+		inc, created, err = s.reportFault(ctx, who, r)
+	}
+	if errors.Is(err, errReportRaced) { // raced again: the first was resolved meanwhile and another twin won
+		err = apperr.R(apperr.Conflict, "report_raced", "The same report was being filed at the same moment: try again.")
+	}
+	if err != nil {
+		return Incident{}, false, err
+	}
+	if created {
+		s.changed()
+		s.log.InfoContext(ctx, "incident: citizen fault report", slog.String("incident", inc.ID),
+			slog.String("station", inc.StationID), slog.String("bike", inc.BikeID), slog.Int("dock", inc.Dock))
+	}
+	return inc, created, nil
+}
+
+// errReportRaced is a report's insert refused by the unique index on open
+// reports: the same report committed first, in a transaction this one's
+// check could not see.
+var errReportRaced = errors.New("an open report of the same bike or dock was filed concurrently")
+
+// reportFault is ReportFault's transaction, for the checked report r by
+// the account who.
+func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (inc Incident, created bool, err error) {
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		st, err := tx.Station(ctx, r.StationID)
 		if err != nil {
@@ -147,17 +179,14 @@ func (s *Service) ReportFault(ctx context.Context, c identity.Caller, r FaultRep
 		inc.RequestID = inc.ID // one report, one incident
 		inc.RaisedAt = s.stamp()
 		created, err = tx.InsertIncident(ctx, inc)
+		if apperr.Has(err, apperr.Conflict) {
+			// Not (kind, station, request), which InsertIncident answers
+			// with false, nor the fresh id: the open-report index.
+			return fmt.Errorf("%w: %w", errReportRaced, err)
+		}
 		return err
 	})
-	if err != nil {
-		return Incident{}, false, err
-	}
-	if created {
-		s.changed()
-		s.log.InfoContext(ctx, "incident: citizen fault report", slog.String("incident", inc.ID),
-			slog.String("station", inc.StationID), slog.String("bike", inc.BikeID), slog.Int("dock", inc.Dock))
-	}
-	return inc, created, nil
+	return inc, created, err
 }
 
 func checkReport(r FaultReport) error {

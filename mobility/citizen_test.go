@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,11 +180,16 @@ func TestErasureForgetsFavouritesAndReporter(t *testing.T) {
 			t.Fatal(err)
 		}
 		anna := citizenCaller("acc_erased")
-		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
-			return tx.InsertAccount(ctx, identity.Account{ID: anna.AccountID, Email: "erased@example.org", Name: "Anna", Locale: "it",
-				PasswordHash: "x", CreatedAt: time.Now().UTC()})
-		}); err != nil {
-			t.Fatal(err)
+		// Carla reported the same dock: once both are erased, the two open
+		// reports belong to nobody, which the one-open-report index allows.
+		carla := citizenCaller("acc_erased_too")
+		for _, c := range []identity.Caller{anna, carla} {
+			if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+				return tx.InsertAccount(ctx, identity.Account{ID: c.AccountID, Email: c.AccountID + "@example.org", Name: "Anna", Locale: "it",
+					PasswordHash: "x", CreatedAt: time.Now().UTC()})
+			}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := svc.SetFavourite(ctx, anna, "era-001", true); err != nil {
 			t.Fatal(err)
@@ -190,15 +197,73 @@ func TestErasureForgetsFavouritesAndReporter(t *testing.T) {
 		if _, _, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "era-001", Target: mobility.TargetDock, Dock: 1, Description: "non si blocca"}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error { return identity.EraseTx(ctx, tx, anna.AccountID, time.Now()) }); err != nil {
+		if _, _, err := svc.ReportFault(ctx, carla, mobility.FaultReport{StationID: "era-001", Target: mobility.TargetDock, Dock: 1, Description: "rotto"}); err != nil {
 			t.Fatal(err)
+		}
+		for _, c := range []identity.Caller{anna, carla} {
+			if err := db.Identity().InTx(ctx, func(tx identity.Tx) error { return identity.EraseTx(ctx, tx, c.AccountID, time.Now()) }); err != nil {
+				t.Fatalf("erase %s: %v", c.AccountID, err)
+			}
 		}
 		if got, err := svc.Favourites(ctx, anna); err != nil || len(got) != 0 {
 			t.Fatalf("favourites after erasure: %v, %v", got, err)
 		}
 		reports, err := svc.CitizenReports(ctx, identity.Caller{AccountID: "acc_op", Grants: []identity.Grant{{Role: identity.RoleOperator}}}, false)
-		if err != nil || len(reports) != 1 || reports[0].ReportedBy != "" || reports[0].Description != "non si blocca" {
+		if err != nil || len(reports) != 2 || reports[0].ReportedBy != "" || reports[1].ReportedBy != "" {
 			t.Fatalf("reports after erasure: %+v, %v", reports, err)
+		}
+	})
+}
+
+// Reports of one bike by one citizen racing each other (a double tap, two
+// devices) all pass the check that reads the citizen's open reports, so the
+// store's unique index on open reports decides: exactly one incident is
+// created, and every other report is answered with it, as a report made
+// after it would be.
+func TestConcurrentFaultReportsMakeOne(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("race", 1, 4)); err != nil {
+			t.Fatal(err)
+		}
+		anna := citizenCaller("acc_anna")
+		const n = 16
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var created atomic.Int32
+		ids := make([]string, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				inc, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "race-001", Target: mobility.TargetBike,
+					BikeID: "race-001-b01", Description: "la catena salta"})
+				if err != nil {
+					t.Errorf("report %d: %v", i, err)
+					return
+				}
+				if made {
+					created.Add(1)
+				}
+				ids[i] = inc.ID
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if created.Load() != 1 {
+			t.Fatalf("%d reports created, want 1", created.Load())
+		}
+		list, err := svc.CitizenReports(ctx, operatorCaller, true)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("open reports = %+v, %v", list, err)
+		}
+		for i, id := range ids {
+			if id != list[0].ID {
+				t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
+			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -30,7 +31,7 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 			return err
 		}
 		if err := tx.InsertShop(ctx, shop); err != nil {
-			return fmt.Errorf("insert shop: %w", err)
+			return shopWriteError("insert shop", shop, err)
 		}
 		// The payable has no floor: redemptions, reversals and settlements
 		// are bounded by the redemption rows, so no posting locks it.
@@ -50,24 +51,84 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 // refuseDuplicateShop refuses a second shop with the same name at the same
 // address (letter case and spacing aside): a shop registered twice would
 // split its redemptions and settlements over two payables. Two shops of one
-// name at different addresses are branches, and allowed.
+// name at different addresses are branches, and allowed. Two registrations
+// racing past this check meet the store's unique index on ShopKey instead
+// (duplicateShop).
 func refuseDuplicateShop(ctx context.Context, tx Tx, shop Shop) error {
 	others, err := tx.ListShops(ctx, ShopFilter{})
 	if err != nil {
 		return fmt.Errorf("list shops: %w", err)
 	}
+	key := ShopKey(shop.Name, shop.Address)
 	for _, o := range others {
-		if o.ID != shop.ID && sameText(o.Name, shop.Name) && sameText(o.Address, shop.Address) {
-			return apperr.R(apperr.Conflict, "shop_duplicate", "A shop named %q at %s is already registered.", o.Name, o.Address)
+		if o.ID != shop.ID && ShopKey(o.Name, o.Address) == key {
+			return duplicateShop(o)
 		}
 	}
 	return nil
 }
 
-// sameText compares names as people type them: case and runs of spaces
-// do not matter.
-func sameText(a, b string) bool {
-	return strings.EqualFold(strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " "))
+func duplicateShop(o Shop) error {
+	return apperr.R(apperr.Conflict, "shop_duplicate", "A shop named %q at %s is already registered.", o.Name, o.Address)
+}
+
+// shopWriteError is the error of a shop's insert or update: a unique
+// violation there can only be the name and address index (the id is fresh
+// or unchanged), so it is the refusal refuseDuplicateShop gives, for the
+// registration that lost a race the check could not see.
+func shopWriteError(what string, shop Shop, err error) error {
+	if apperr.Has(err, apperr.Conflict) {
+		return duplicateShop(shop)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// ShopKey is what two registrations of one shop have in common: its name
+// and address with letter case and runs of spaces not mattering. Two keys
+// are equal exactly when strings.EqualFold says the space-collapsed names
+// and addresses are; the stores keep it in a unique index. Letters come out
+// lower case where that is one letter of the same case orbit, as SQL's
+// lower() gives them.
+func ShopKey(name, address string) string {
+	return foldText(name) + "\n" + foldText(address)
+}
+
+// foldText collapses runs of spaces and maps every letter to one member of
+// its case-folding orbit, so equal results mean equal under
+// strings.EqualFold. The result has no newline, which ShopKey uses as its
+// separator.
+func foldText(s string) string {
+	var b strings.Builder
+	for i, w := range strings.Fields(s) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		for _, r := range w {
+			b.WriteRune(foldRune(r))
+		}
+	}
+	return b.String()
+}
+
+// foldRune picks one member of r's orbit under unicode.SimpleFold: the
+// lower case of the orbit's smallest rune when that is in the orbit (it is
+// not for U+0130, whose lower case "i" belongs to "I"), else the smallest.
+// Staying inside the orbit is what keeps two orbits from meeting.
+func foldRune(r rune) rune {
+	least := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		least = min(least, f)
+	}
+	lower := unicode.ToLower(least)
+	for f := unicode.SimpleFold(least); lower != least; f = unicode.SimpleFold(f) {
+		if f == lower {
+			return lower
+		}
+		if f == least {
+			break
+		}
+	}
+	return least
 }
 
 // UpdateShop changes a shop's details (not its id). NotFound, Invalid, Forbidden.
@@ -88,7 +149,7 @@ func (s *Service) UpdateShop(ctx context.Context, c identity.Caller, shop Shop) 
 			return err
 		}
 		if err := tx.UpdateShop(ctx, shop); err != nil {
-			return fmt.Errorf("update shop: %w", err)
+			return shopWriteError("update shop", shop, err)
 		}
 		return s.audit(ctx, tx, c, "shop.update", "shop", shop.ID, shop.ID, map[string]any{"active": shop.Active})
 	})

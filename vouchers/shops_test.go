@@ -1,7 +1,12 @@
 package vouchers_test
 
 import (
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/store"
@@ -38,4 +43,81 @@ func TestDuplicateShopRefused(t *testing.T) {
 			t.Fatalf("update onto a duplicate: %v", err)
 		}
 	})
+}
+
+// Registrations of one shop racing each other all pass the check that
+// reads the shops, so the store's unique index decides: exactly one is
+// created, and every other gets the refusal the check gives.
+func TestConcurrentDuplicateShopsMakeOne(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		const n = 16
+		names := []string{"Forno Traiano", "FORNO  traiano", "forno Traiano"}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var created, refused atomic.Int32
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, err := f.svc.CreateShop(f.ctx, admin, vouchers.Shop{Name: names[i%len(names)], Address: "Via Traiano 3", District: "centro",
+					Category: "food", IBAN: "IT60 X054 2811 1010 0000 0123 456"})
+				switch {
+				case err == nil:
+					created.Add(1)
+				case apperr.Has(err, apperr.Conflict) && apperr.ReasonOf(err) == "shop_duplicate":
+					refused.Add(1)
+				default:
+					t.Errorf("create shop %d: %v", i, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if created.Load() != 1 || refused.Load() != n-1 {
+			t.Fatalf("%d created, %d refused; want 1 and %d", created.Load(), refused.Load(), n-1)
+		}
+		if shops, _ := f.svc.Shops(f.ctx, vouchers.ShopFilter{}); len(shops) != 1 {
+			t.Fatalf("shops stored: %+v", shops)
+		}
+	})
+}
+
+// ShopKey is the check's comparison put in a column: equal keys exactly
+// when strings.EqualFold says so. Each rune's key is a member of its own
+// case-folding orbit (so two orbits never share a key) and the same for
+// every member of the orbit.
+func TestShopKeyIsEqualFold(t *testing.T) {
+	t.Parallel()
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		if unicode.IsSpace(r) || !utf8.ValidRune(r) {
+			continue
+		}
+		key := vouchers.ShopKey(string(r), "")
+		k, _ := utf8.DecodeRuneInString(key)
+		if !strings.EqualFold(string(k), string(r)) || len(key) != utf8.RuneLen(k)+1 {
+			t.Fatalf("key of %U is %q, outside its orbit", r, key)
+		}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if other := vouchers.ShopKey(string(f), ""); other != key {
+				t.Fatalf("%U and %U fold together but key %q and %q", r, f, key, other)
+			}
+		}
+	}
+	for _, c := range []struct {
+		a, b [2]string
+		same bool
+	}{
+		{[2]string{"Caffè Roma", "Via Roma 1"}, [2]string{"  CAFFÈ\troma ", "via  roma 1"}, true},
+		{[2]string{"Forno", "Via A"}, [2]string{"Forno", "Via B"}, false},
+		{[2]string{"Forno Via", "A"}, [2]string{"Forno", "Via A"}, false},
+		{[2]string{"İzmir", "x"}, [2]string{"izmir", "x"}, false},
+		{[2]string{"Kelvin", "x"}, [2]string{"\u212Aelvin", "x"}, true},
+	} {
+		if got := vouchers.ShopKey(c.a[0], c.a[1]) == vouchers.ShopKey(c.b[0], c.b[1]); got != c.same {
+			t.Errorf("%q and %q: same key %v, want %v", c.a, c.b, got, c.same)
+		}
+	}
 }

@@ -32,6 +32,8 @@ type Tx interface {
 	// The voucher-claimed e-mail is enqueued with the claim.
 	mail.Enqueuer
 
+	// InsertShop and UpdateShop keep ShopKey(name, address) unique:
+	// Conflict when another shop has it.
 	InsertShop(ctx context.Context, s Shop) error
 	UpdateShop(ctx context.Context, s Shop) error
 	Shop(ctx context.Context, id string) (Shop, error)

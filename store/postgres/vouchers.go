@@ -35,15 +35,15 @@ func scanShop(row pgx.Row) (vouchers.Shop, error) {
 
 // InsertShop implements vouchers.Tx.
 func (tx *Tx) InsertShop(ctx context.Context, s vouchers.Shop) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_shops (`+shopCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, s.Active, s.Created)
+	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_shops (`+shopCols+`, name_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, s.Active, s.Created, vouchers.ShopKey(s.Name, s.Address))
 	return wrap("insert shop", err)
 }
 
 // UpdateShop implements vouchers.Tx.
 func (tx *Tx) UpdateShop(ctx context.Context, s vouchers.Shop) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE voucher_shops SET name = $2, address = $3, district = $4, category = $5, iban = $6, active = $7 WHERE id = $1`,
-		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, s.Active)
+	tag, err := tx.q.Exec(ctx, `UPDATE voucher_shops SET name = $2, address = $3, district = $4, category = $5, iban = $6, active = $7, name_key = $8 WHERE id = $1`,
+		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, s.Active, vouchers.ShopKey(s.Name, s.Address))
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

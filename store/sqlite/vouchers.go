@@ -39,15 +39,15 @@ func scanShop(row rowScanner) (vouchers.Shop, error) {
 
 // InsertShop implements vouchers.Tx.
 func (tx *Tx) InsertShop(ctx context.Context, s vouchers.Shop) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_shops (`+shopCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, boolInt(s.Active), toMicros(s.Created))
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_shops (`+shopCols+`, name_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, boolInt(s.Active), toMicros(s.Created), vouchers.ShopKey(s.Name, s.Address))
 	return wrap("insert shop", err)
 }
 
 // UpdateShop implements vouchers.Tx.
 func (tx *Tx) UpdateShop(ctx context.Context, s vouchers.Shop) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE voucher_shops SET name = ?2, address = ?3, district = ?4, category = ?5, iban = ?6, active = ?7 WHERE id = ?1`,
-		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, boolInt(s.Active))
+	res, err := tx.q.ExecContext(ctx, `UPDATE voucher_shops SET name = ?2, address = ?3, district = ?4, category = ?5, iban = ?6, active = ?7, name_key = ?8 WHERE id = ?1`,
+		s.ID, s.Name, s.Address, s.District, s.Category, s.IBAN, boolInt(s.Active), vouchers.ShopKey(s.Name, s.Address))
 	return wrap("update shop", oneRow(res, err))
 }
 
