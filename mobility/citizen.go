@@ -50,6 +50,9 @@ type CitizenTx interface {
 	Favourites(ctx context.Context, accountID string) ([]string, error)
 	// OpenReportsBy lists the account's unresolved citizen reports.
 	OpenReportsBy(ctx context.Context, accountID string) ([]Incident, error)
+	// ReportsBy lists the account's citizen reports, open and resolved,
+	// newest first, at most limit.
+	ReportsBy(ctx context.Context, accountID string, limit int) ([]Incident, error)
 }
 
 // SetFavourite marks (on) or unmarks a station as one of the caller's
@@ -89,11 +92,11 @@ func (s *Service) Favourites(ctx context.Context, c identity.Caller) ([]string, 
 // FaultReport is what a citizen says is broken: a bike (by its code) or a
 // dock (by its number) at a station.
 type FaultReport struct {
-	StationID   string
-	Target      string // TargetBike or TargetDock
-	BikeID      string
-	Dock        int
-	Description string
+	StationID   string `json:"station_id"`
+	Target      string `json:"target"` // TargetBike or TargetDock
+	BikeID      string `json:"bike_id,omitempty"`
+	Dock        int    `json:"dock,omitempty"`
+	Description string `json:"description"`
 }
 
 // ReportFault records a citizen's fault report as an open incident for the
@@ -211,6 +214,54 @@ func checkReport(r FaultReport) error {
 		return apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", minReportText, MaxReportText)
 	}
 	return nil
+}
+
+// MaxListedReports bounds the list of a citizen's own reports.
+const MaxListedReports = 50
+
+// MyReport is one of a citizen's fault reports as its citizen sees it:
+// what they reported and whether the operator has dealt with it, without
+// the operators' bookkeeping (the incident's request id, who resolved it).
+type MyReport struct {
+	ID          string     `json:"id"`
+	StationID   string     `json:"station_id"`
+	Target      string     `json:"target"`
+	BikeID      string     `json:"bike_id,omitempty"`
+	Dock        int        `json:"dock,omitempty"`
+	Description string     `json:"description"`
+	ReportedAt  time.Time  `json:"reported_at"`
+	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
+}
+
+// MyReportOf is the citizen's view of their report i.
+func MyReportOf(i Incident) MyReport {
+	v := MyReport{ID: i.ID, StationID: i.StationID, Target: TargetDock, BikeID: i.BikeID, Dock: i.Dock,
+		Description: i.Description, ReportedAt: i.RaisedAt, ResolvedAt: i.ResolvedAt}
+	if i.BikeID != "" {
+		v.Target = TargetBike
+	}
+	return v
+}
+
+// MyReports lists the caller's own fault reports, open and resolved,
+// newest first, at most MaxListedReports. Errors: Unauthenticated,
+// Forbidden (not a citizen).
+func (s *Service) MyReports(ctx context.Context, c identity.Caller) ([]MyReport, error) {
+	who, err := riderOf(c)
+	if err != nil {
+		return nil, err
+	}
+	var list []Incident
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		list, err = tx.ReportsBy(ctx, who, MaxListedReports)
+		return err
+	})
+	out := make([]MyReport, 0, len(list))
+	for _, i := range list {
+		out = append(out, MyReportOf(i))
+	}
+	return out, err
 }
 
 // CitizenReports lists citizens' fault reports for operators and admins,

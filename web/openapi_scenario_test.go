@@ -360,6 +360,38 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	c.do("GET", "/api/v1/mobility/rides?limit=5", citizen, "", http.StatusOK)
 	c.do("GET", "/api/v1/mobility/rides?limit=1000", citizen, "", http.StatusBadRequest)
 
+	// Favourite stations and the rider's own fault reports.
+	c.do("GET", "/api/v1/mobility/favourites", citizen, "", http.StatusOK)
+	c.do("PUT", "/api/v1/mobility/favourites/"+st.ID, citizen, "", http.StatusOK)
+	c.do("PUT", "/api/v1/mobility/favourites/nope", citizen, "", http.StatusNotFound)
+	c.do("PUT", "/api/v1/mobility/favourites/"+st.ID, operator, "", http.StatusForbidden)
+	var favs struct {
+		StationIDs []string `json:"station_ids"`
+	}
+	if c.json(&favs, "GET", "/api/v1/mobility/favourites", citizen, "", http.StatusOK); len(favs.StationIDs) != 1 || favs.StationIDs[0] != st.ID {
+		c.t.Errorf("favourites %v, want [%s]", favs.StationIDs, st.ID)
+	}
+	c.do("DELETE", "/api/v1/mobility/favourites/"+st.ID, citizen, "", http.StatusOK)
+	c.do("DELETE", "/api/v1/mobility/favourites/"+st.ID, "", "", http.StatusUnauthorized)
+	report := `{"station_id":"` + st.ID + `","target":"bike","bike_id":"` + ride.BikeID + `","description":"La catena salta"}`
+	var filed, again mobility.MyReport
+	c.json(&filed, "POST", "/api/v1/mobility/fault-reports", citizen, report, http.StatusCreated)
+	// The same bike again, under another key: the open report answers.
+	if c.json(&again, "POST", "/api/v1/mobility/fault-reports", citizen, report, http.StatusOK); again.ID != filed.ID {
+		c.t.Errorf("a second report of the same bike made %s besides %s", again.ID, filed.ID)
+	}
+	c.do("POST", "/api/v1/mobility/fault-reports", citizen, `{"station_id":"`+st.ID+`","target":"wheel","description":"rotta"}`, http.StatusBadRequest)
+	c.do("POST", "/api/v1/mobility/fault-reports", citizen, `{"station_id":"`+st.ID+`","target":"dock","dock":"3","description":"rotta"}`, http.StatusBadRequest)
+	c.do("POST", "/api/v1/mobility/fault-reports", citizen, `{"station_id":"`+st.ID+`","target":"bike","bike_id":"zz-9","description":"rotta"}`, http.StatusNotFound)
+	c.do("POST", "/api/v1/mobility/fault-reports", operator, report, http.StatusForbidden)
+	var mine struct {
+		Reports []mobility.MyReport `json:"reports"`
+	}
+	if c.json(&mine, "GET", "/api/v1/mobility/fault-reports", citizen, "", http.StatusOK); len(mine.Reports) != 1 || mine.Reports[0].ID != filed.ID {
+		c.t.Errorf("the rider's reports %+v, want the one filed", mine.Reports)
+	}
+	c.do("GET", "/api/v1/mobility/fault-reports", operator, "", http.StatusForbidden)
+
 	// The catalogue, each kind through its five routes.
 	for _, k := range []struct{ path, create, replace string }{
 		{"pricing-plans", `{"id":"night","name_it":"Notte","name_en":"Night","unlock_cents":0,"per_min_pricing":[{"start":0,"rate_cents":5,"interval":1}]}`,

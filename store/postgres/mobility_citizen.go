@@ -44,3 +44,10 @@ func (tx *Tx) OpenReportsBy(ctx context.Context, accountID string) ([]mobility.I
 		WHERE reported_by = $1 AND reported_by <> '' AND resolved_at IS NULL ORDER BY raised_at, id`, accountID)
 	return collectIncidents(rows, err, "list open reports")
 }
+
+// ReportsBy implements mobility.Tx.
+func (tx *Tx) ReportsBy(ctx context.Context, accountID string, limit int) ([]mobility.Incident, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
+		WHERE reported_by = $1 AND reported_by <> '' ORDER BY raised_at DESC, id DESC LIMIT $2`, accountID, limit)
+	return collectIncidents(rows, err, "list reports")
+}

@@ -45,3 +45,11 @@ func (tx *Tx) OpenReportsBy(ctx context.Context, accountID string) ([]mobility.I
 	out, err := collect(rows, err, scanIncident)
 	return out, wrap("list open reports", err)
 }
+
+// ReportsBy implements mobility.Tx.
+func (tx *Tx) ReportsBy(ctx context.Context, accountID string, limit int) ([]mobility.Incident, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
+		WHERE reported_by = ? AND reported_by <> '' ORDER BY raised_at DESC, id DESC LIMIT ?`, accountID, limit)
+	out, err := collect(rows, err, scanIncident)
+	return out, wrap("list reports", err)
+}

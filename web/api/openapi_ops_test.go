@@ -1,10 +1,12 @@
 package api
 
 import (
+	"strconv"
 	"strings"
 
 	"cityhub/identity"
 	"cityhub/mail"
+	"cityhub/mobility"
 	"cityhub/outbox"
 	"cityhub/wallet"
 )
@@ -319,6 +321,22 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{query("before", "created_at of the last ride seen (RFC 3339).", newObj("type", "string", "format", "date-time")),
 				query("limit", "Page size, 1 to 100 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", 100))},
 			ok: []apiResponse{{status: 200, desc: "Rides.", schema: listOf("rides", "RideView")}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/mobility/favourites", id: "listFavouriteStations", tag: "mobility", summary: "The caller's favourite stations", auth: "roles", roles: citizen,
+			ok: []apiResponse{{status: 200, desc: "Favourite stations.", schema: "FavouriteStations"}}, errs: []int{401, 403}},
+		{method: "PUT", path: "/api/v1/mobility/favourites/{id}", id: "addFavouriteStation", tag: "mobility", summary: "Mark a station as a favourite", auth: "roles", roles: citizen,
+			desc: "Marking a favourite again changes nothing.",
+			ok:   []apiResponse{{status: 200, desc: "The favourite stations, this one among them.", schema: "FavouriteStations"}}, errs: []int{400, 401, 403, 404}},
+		{method: "DELETE", path: "/api/v1/mobility/favourites/{id}", id: "removeFavouriteStation", tag: "mobility", summary: "Unmark a favourite station", auth: "roles", roles: citizen,
+			desc: "Unmarking a station that is no favourite changes nothing.",
+			ok:   []apiResponse{{status: 200, desc: "The favourite stations left.", schema: "FavouriteStations"}}, errs: []int{400, 401, 403}},
+		{method: "GET", path: "/api/v1/mobility/fault-reports", id: "listMyFaultReports", tag: "mobility", summary: "The caller's fault reports, newest first", auth: "roles", roles: citizen,
+			desc: "Open and resolved, the latest " + strconv.Itoa(mobility.MaxListedReports) + ".",
+			ok:   []apiResponse{{status: 200, desc: "Fault reports.", schema: listOf("reports", "MyFaultReport")}}, errs: []int{401, 403}},
+		{method: "POST", path: "/api/v1/mobility/fault-reports", id: "reportFault", tag: "mobility", summary: "Report a faulty bike or dock to the operators", auth: "roles", roles: citizen,
+			desc: "The report reaches the operators' list of incidents. While the caller's report of the same bike or dock is open, reporting it again answers that report (200) rather than filing a second. 429 (reason report_limit) with " + strconv.Itoa(mobility.MaxOpenReports) + " reports open already.",
+			body: "FaultReportRequest",
+			ok: []apiResponse{{status: 201, desc: "The new report.", schema: "MyFaultReport"},
+				{status: 200, desc: "The caller's open report of the same bike or dock.", schema: "MyFaultReport"}}, errs: []int{400, 401, 403, 404, 429}},
 
 		// Mobility: operators.
 		{method: "GET", path: "/api/v1/operator/mobility/stations", id: "operatorOverview", tag: "mobility-operator", summary: "Every station with its problems, and long rides", auth: "roles", roles: operator,

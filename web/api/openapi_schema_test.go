@@ -143,6 +143,10 @@ var openAPIComponents = []component{
 	{name: "OccupancySample", typ: typeOf[mobility.OccupancySample]()},
 	{name: "StationOpenRequest", typ: typeOf[stationOpenRequest](), request: true, required: []string{"open"}},
 	{name: "DockServiceRequest", typ: typeOf[dockServiceRequest](), request: true, required: []string{"in_service"}},
+	{name: "FavouriteStations", typ: typeOf[favouritesAnswer](), desc: "The caller's favourite stations, by id, which the stations page lists first."},
+	{name: "FaultReportRequest", typ: typeOf[mobility.FaultReport](), request: true, required: []string{"station_id", "target", "description"},
+		desc: "A fault at a station: on a bike (target bike, bike_id the code printed on its frame) or on a dock (target dock, dock its number). The description is 3 to 500 characters once trimmed."},
+	{name: "MyFaultReport", typ: typeOf[mobility.MyReport](), desc: "One of the caller's fault reports; resolved_at is set once an operator has dealt with it."},
 }
 
 // Values a string may take, by Go type and by "Component.field".
@@ -220,6 +224,11 @@ var openAPIFieldNotes = map[string]*obj{
 	"DockState.battery":                  newObj("minimum", 0, "maximum", 100),
 	"BikeAtDock.battery":                 newObj("minimum", 0, "maximum", 100),
 	"UnlockRequest.dock":                 newObj("minimum", 1, "maximum", mobility.MaxCapacity),
+	"FaultReportRequest.target":          newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
+	"FaultReportRequest.bike_id":         newObj("description", "With target bike: the code printed on the bike's frame."),
+	"FaultReportRequest.dock":            newObj("minimum", 1, "maximum", mobility.MaxCapacity, "description", "With target dock: the dock's number."),
+	"FaultReportRequest.description":     newObj("maxLength", mobility.MaxReportText),
+	"MyFaultReport.target":               newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
 }
 
 // schemaGen turns Go types into JSON Schema (2020-12, as OpenAPI 3.1 uses).
