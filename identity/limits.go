@@ -176,6 +176,12 @@ func (s *Service) loginSucceeded(ctx context.Context, tx Tx, attempt string, a A
 // command line (cityhub clear-login-limits), like EnsureAccount. Invalid for
 // an unreadable address or when both are empty.
 func (s *Service) ClearLoginLimits(ctx context.Context, email, ip string) (int, error) {
+	return s.clearLoginLimits(ctx, SystemAccountID, "login_limits", "", email, ip)
+}
+
+// clearLoginLimits clears the limits of email and ip (either may be empty,
+// not both) and records it, as done by actorID to the object named.
+func (s *Service) clearLoginLimits(ctx context.Context, actorID, objectType, objectID, email, ip string) (int, error) {
 	var patterns []string
 	detail := map[string]any{}
 	if email != "" {
@@ -207,7 +213,8 @@ func (s *Service) ClearLoginLimits(ctx context.Context, email, ip string) (int, 
 			n += m
 		}
 		detail["cleared"] = n
-		return tx.AppendAudit(ctx, audit.Entry{ActorID: "system", Action: "login.limits_cleared", ObjectType: "login_limits", Detail: detail})
+		return tx.AppendAudit(ctx, audit.Entry{ActorID: actorID, Action: "login.limits_cleared", ObjectType: objectType, ObjectID: objectID,
+			IP: audit.OriginFrom(ctx).IP, Detail: detail})
 	})
 	return n, err
 }

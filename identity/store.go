@@ -44,6 +44,16 @@ type Tx interface {
 	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
 	// SetAccountDisabled disables or re-enables an account.
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error
+	// SearchAccounts lists at most f.Limit accounts with their grants,
+	// newest first (by creation, then id), matching every field of f that
+	// is set: Text a substring of the normalised e-mail or of the lower-cased
+	// name, or the whole id; FiscalCode the whole fiscal code; Role (in
+	// Scope, if set) among the grants; State the account's State; After
+	// the id of an account listed before (none newer than it are listed;
+	// an unknown id lists nothing).
+	SearchAccounts(ctx context.Context, f AccountFilter) ([]Account, error)
+	// SetAccountGrants replaces an account's grants with grants.
+	SetAccountGrants(ctx context.Context, id string, grants []Grant) error
 	// CountAccounts counts accounts, deleted ones included.
 	CountAccounts(ctx context.Context) (int, error)
 	// AccountByFiscalCode reads the account linked to a normalised fiscal
@@ -81,6 +91,10 @@ type Tx interface {
 	ReserveLoginAttempt(ctx context.Context, attempt string, buckets []LoginBucket, at time.Time) (ok bool, freeAt time.Time, err error)
 	// ReleaseLoginAttempt forgets a reserved attempt in every bucket.
 	ReleaseLoginAttempt(ctx context.Context, attempt string) error
+	// CountLoginAttempts counts the distinct attempts recorded after since
+	// for the subjects matching pattern, in which * stands for any run of
+	// characters.
+	CountLoginAttempts(ctx context.Context, pattern string, since time.Time) (int, error)
 	// ClearLoginAttempts forgets the attempts of every subject matching
 	// pattern, in which * stands for any run of characters, and says how
 	// many it forgot.

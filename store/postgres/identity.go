@@ -31,12 +31,20 @@ const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disa
 	          FROM account_grants g WHERE g.account_id = a.id), '[]'::json)`
 
 func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity.Account, error) {
-	var a identity.Account
-	var deleted, verified *time.Time
-	err := tx.q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
-		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &verified, &a.FiscalCode, &a.Grants)
+	a, err := scanAccount(tx.q.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg))
 	if err != nil {
 		return a, wrap("read account", err)
+	}
+	return a, nil
+}
+
+// scanAccount reads a row of accountColumns.
+func scanAccount(row pgx.Row) (identity.Account, error) {
+	var a identity.Account
+	var deleted, verified *time.Time
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &verified, &a.FiscalCode, &a.Grants)
+	if err != nil {
+		return a, err
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	if deleted != nil {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"cityhub/identity"
@@ -31,19 +32,27 @@ const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disa
 	          FROM (SELECT role, scope FROM account_grants WHERE account_id = a.id ORDER BY role, scope) g), '[]')`
 
 func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity.Account, error) {
+	a, err := scanAccount(tx.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg))
+	if err != nil {
+		return a, wrap("read account", err)
+	}
+	return a, nil
+}
+
+// scanAccount reads a row of accountColumns.
+func scanAccount(row rowScanner) (identity.Account, error) {
 	var a identity.Account
 	var disabled int
 	var created, deleted, verified int64
 	var grants string
-	err := tx.q.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE `+where, arg).
-		Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &verified, &a.FiscalCode, &grants)
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &verified, &a.FiscalCode, &grants)
 	if err != nil {
-		return a, wrap("read account", err)
+		return a, err
 	}
 	a.Disabled = disabled != 0
 	a.CreatedAt, a.DeletedAt, a.EmailVerifiedAt = fromMicros(created), fromMicros(deleted), fromMicros(verified)
 	if err := json.Unmarshal([]byte(grants), &a.Grants); err != nil {
-		return a, wrap("decode grants", err)
+		return a, fmt.Errorf("decode grants: %w", err)
 	}
 	if a.Grants == nil {
 		a.Grants = []identity.Grant{}
