@@ -135,6 +135,29 @@ func contractIdentity(c *contract) {
 	c.do("PUT", "/api/v1/admin/accounts/"+other.ID+"/disabled", admin, `{}`, http.StatusBadRequest)
 	c.do("PUT", "/api/v1/admin/accounts/acc_nobody/disabled", admin, `{"disabled":false}`, http.StatusNotFound)
 
+	// The administrator finds the new till operator and gives them the
+	// door of a venue as well.
+	var found struct {
+		Accounts []struct {
+			ID    string `json:"id"`
+			State string `json:"state"`
+		} `json:"accounts"`
+	}
+	c.json(&found, "GET", "/api/v1/admin/accounts?q=TILL%40example&role=merchant_staff&scope=shop_x&state=active&limit=1", admin, "", http.StatusOK)
+	if len(found.Accounts) != 1 || found.Accounts[0].State != "active" {
+		c.t.Fatalf("search for the till: %+v", found)
+	}
+	till := found.Accounts[0].ID
+	c.do("GET", "/api/v1/admin/accounts", admin, "", http.StatusOK)
+	c.do("GET", "/api/v1/admin/accounts?state=asleep", admin, "", http.StatusBadRequest)
+	c.do("GET", "/api/v1/admin/accounts?limit=101", admin, "", http.StatusBadRequest)
+	c.do("GET", "/api/v1/admin/accounts", bearer, "", http.StatusForbidden)
+	c.do("PUT", "/api/v1/admin/accounts/"+till+"/grants", admin, `{"grants":[{"role":"merchant_staff","scope":"shop_x"},{"role":"door_staff","scope":"venue_x"}]}`, http.StatusOK)
+	c.do("PUT", "/api/v1/admin/accounts/"+till+"/grants", admin, `{}`, http.StatusBadRequest)
+	c.do("PUT", "/api/v1/admin/accounts/"+till+"/grants", admin, `{"grants":[{"role":"merchant_staff"}]}`, http.StatusBadRequest)
+	c.do("PUT", "/api/v1/admin/accounts/"+till+"/grants", bearer, `{"grants":[{"role":"city_admin"}]}`, http.StatusForbidden)
+	c.do("PUT", "/api/v1/admin/accounts/acc_nobody/grants", admin, `{"grants":[{"role":"citizen"}]}`, http.StatusNotFound)
+
 	c.do("POST", "/api/v1/auth/logout", "", `{"refresh_token":"`+rotated.RefreshToken+`"}`, http.StatusNoContent)
 	c.do("DELETE", "/api/v1/me", bearer, "", http.StatusNoContent)
 	c.do("GET", "/api/v1/me", bearer, "", http.StatusUnauthorized)

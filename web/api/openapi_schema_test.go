@@ -71,6 +71,9 @@ var openAPIComponents = []component{
 	{name: "EmailChangeRequest", typ: typeOf[emailChangeRequest](), request: true, required: []string{"password", "new_email"}},
 	{name: "AdminAccountRequest", typ: typeOf[adminAccountRequest](), request: true, required: []string{"email", "password", "name"}},
 	{name: "AccountDisabledRequest", typ: typeOf[accountDisabledRequest](), request: true, required: []string{"disabled"}},
+	{name: "AccountGrantsRequest", typ: typeOf[accountGrantsRequest](), request: true, required: []string{"grants"}, desc: "Every grant the account is to hold, at least one; the ones not listed are taken away."},
+	{name: "AccountListEntry", typ: typeOf[identity.AccountRow](), desc: "An account with its state: active, unverified (address never proved, no SPID/CIE identity), disabled, or erased."},
+	{name: "AccountPage", typ: typeOf[identity.AccountPage](), desc: "A page of accounts, newest first; pass next_cursor as ?cursor= for the following page (absent at the end)."},
 
 	// Wallet.
 	{name: "Wallet", typ: typeOf[WalletView](), desc: "A citizen's credit balance (integer euro cents) and wallet items."},
@@ -151,10 +154,19 @@ var openAPIComponents = []component{
 
 // Values a string may take, by Go type and by "Component.field".
 var openAPITypeEnums = map[reflect.Type][]string{
-	typeOf[identity.Role]():       rolesOf(identity.Roles),
-	typeOf[wallet.AccountKind]():  {"citizen_credit", "campaign_budget", "campaign_held", "shop_payable", "shop_paid", "city_funding", "stripe_clearing", "revenue", "system"},
-	typeOf[mobility.Propulsion](): {string(mobility.Human), string(mobility.ElectricAssist)},
-	typeOf[mobility.RideStatus](): {string(mobility.RidePending), string(mobility.RideActive), string(mobility.RideEnded), string(mobility.RideFailed)},
+	typeOf[identity.Role]():         rolesOf(identity.Roles),
+	typeOf[identity.AccountState](): accountStates(),
+	typeOf[wallet.AccountKind]():    {"citizen_credit", "campaign_budget", "campaign_held", "shop_payable", "shop_paid", "city_funding", "stripe_clearing", "revenue", "system"},
+	typeOf[mobility.Propulsion]():   {string(mobility.Human), string(mobility.ElectricAssist)},
+	typeOf[mobility.RideStatus]():   {string(mobility.RidePending), string(mobility.RideActive), string(mobility.RideEnded), string(mobility.RideFailed)},
+}
+
+func accountStates() []string {
+	out := make([]string, len(identity.AccountStates))
+	for i, s := range identity.AccountStates {
+		out[i] = string(s)
+	}
+	return out
 }
 
 func rolesOf(rs []identity.Role) []string {
@@ -180,6 +192,8 @@ var openAPIFieldNotes = map[string]*obj{
 	"Tokens.expires_in":                  newObj("description", "Seconds until the access token expires."),
 	"Account.locale":                     newObj("enum", identity.Locales),
 	"Caller.locale":                      newObj("enum", identity.Locales),
+	"AccountListEntry.locale":            newObj("enum", identity.Locales),
+	"AccountPage.next_cursor":            newObj("description", "Cursor of the next (older) page; absent on the last page."),
 	"SignupRequest.locale":               newObj("enum", identity.Locales),
 	"AdminAccountRequest.locale":         newObj("enum", identity.Locales),
 	"SignupRequest.password":             newObj("minLength", identity.MinPasswordLen),

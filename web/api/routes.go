@@ -23,7 +23,9 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("PUT /api/v1/me/password", a.accounts.handleAPIChangePassword)
 		mux.HandleFunc("POST /api/v1/me/email-changes", a.accounts.handleAPIChangeEmail)
 		mux.HandleFunc("GET /api/v1/accounts/{id}", a.accounts.handleAPIAccount)
+		mux.HandleFunc("GET /api/v1/admin/accounts", a.accounts.handleAPIAdminAccounts)
 		mux.HandleFunc("POST /api/v1/admin/accounts", a.accounts.handleAPIAdminCreateAccount)
+		mux.HandleFunc("PUT /api/v1/admin/accounts/{id}/grants", a.accounts.handleAPIAdminSetGrants)
 		mux.HandleFunc("PUT /api/v1/admin/accounts/{id}/disabled", a.accounts.handleAPIAdminSetDisabled)
 	}
 
