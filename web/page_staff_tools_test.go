@@ -95,9 +95,9 @@ func TestVoucherAdminFormsKeepWhatWasTyped(t *testing.T) {
 	if shops, _ := svc.Shops(ctx, vouchers.ShopFilter{}); len(shops) != 1 {
 		t.Fatalf("shops after the refusals: %+v", shops)
 	}
-	// The dashboard reaches every area that is on.
+	// The dashboard reaches every area that is on, the accounts included.
 	_, body = pc.Get("/admin")
-	for _, href := range []string{"/admin/vouchers#campaigns", "/admin/vouchers#shops", "/admin/reports"} {
+	for _, href := range []string{"/admin/vouchers#campaigns", "/admin/accounts", "/admin/reports"} {
 		if !strings.Contains(body, `href="`+href+`"`) {
 			t.Errorf("the dashboard has no link to %s", href)
 		}

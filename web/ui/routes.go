@@ -207,6 +207,22 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /login/oidc/link", form(a.handleOIDCLink))
 	}
 
+	// The city administrator's account pages (accounts_admin.go): the
+	// search, one account with its roles, disabling and enabling after a
+	// confirmation, clearing its login limits, a new staff account.
+	if a := u.accountAdmin; a != nil {
+		mux.Handle("GET /admin/accounts", page(a.handleAccountsPage, admin))
+		mux.Handle("GET /admin/accounts/new", page(a.handleNewAccountPage, admin))
+		mux.Handle("POST /admin/accounts", action(a.handleNewAccount, admin))
+		mux.Handle("GET /admin/accounts/{id}", page(a.handleAccountPage, admin))
+		mux.Handle("POST /admin/accounts/{id}/grants", action(a.handleAccountGrants, admin))
+		mux.Handle("GET /admin/accounts/{id}/disable", page(a.handleAccountDisableConfirm, admin))
+		mux.Handle("POST /admin/accounts/{id}/disable", action(a.handleAccountDisable, admin))
+		mux.Handle("GET /admin/accounts/{id}/enable", page(a.handleAccountEnableConfirm, admin))
+		mux.Handle("POST /admin/accounts/{id}/enable", action(a.handleAccountEnable, admin))
+		mux.Handle("POST /admin/accounts/{id}/login-limits", action(a.handleAccountClearLimits, admin))
+	}
+
 	// The e-mail outbox (administrators).
 	if o := u.outbox; o != nil {
 		mux.Handle("GET /admin/outbox", page(o.handleOutboxPage, admin))

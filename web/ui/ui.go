@@ -41,7 +41,8 @@ type Deps struct {
 	QR map[string]QRSource
 	// ScanTargets is where each staff role's scanner page sends codes.
 	ScanTargets map[identity.Role]ScanTarget
-	// Identity creates shop staff accounts from the voucher admin page.
+	// Identity creates shop staff accounts from the voucher admin page and
+	// serves the administrator's account pages; nil: no account pages.
 	Identity  *identity.Service
 	Vouchers  *vouchers.Service
 	Mobility  *mobility.Service
@@ -83,6 +84,8 @@ type UI struct {
 	pay       *payPages
 	parts     *participationPages
 	accounts  *accountPages
+	// accountAdmin are the administrator's account pages.
+	accountAdmin *accountAdminPages
 }
 
 // New parses the embedded views, catalogues and static files and builds the
@@ -131,6 +134,12 @@ func New(d Deps) *UI {
 	}
 	if d.Participation != nil {
 		u.parts = newParticipationPages(s, d.Participation, d.Photos, d.MapTiles)
+	}
+	if d.Identity != nil {
+		u.accountAdmin = &accountAdminPages{site: s, accounts: d.Identity, vouchers: d.Vouchers, ticketing: d.Ticketing}
+		if d.Participation != nil {
+			u.accountAdmin.offices = d.Participation.Catalogue().Offices
+		}
 	}
 	if d.AccountFlows != nil && d.Accounts != nil {
 		u.accounts = &accountPages{site: s, flows: d.AccountFlows, oidc: d.OIDC, oidcLabel: d.OIDCLabel}
