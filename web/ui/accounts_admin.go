@@ -272,8 +272,12 @@ func (sc scopedChoice) OtherField(l *locale) staffField {
 // Password is a password input of the form: never filled with what was
 // typed, and marked as a new password for the browser's manager.
 func (f *staffForm) Password(l *locale, prefix, name, labelKey string) staffField {
+	hint := "accadmin.new.password_hint"
+	if f.Failed() {
+		hint = "accadmin.new.password_again" // it comes back empty: say why
+	}
 	return staffField{ID: prefix + "-" + name, Name: name, Label: l.T(labelKey), Type: "password", Required: true, Autocomplete: "new-password",
-		Hint: l.T("accadmin.new.password_hint", identity.MinPasswordLen), Error: f.E(name)}
+		Hint: l.T(hint, identity.MinPasswordLen), Error: f.E(name)}
 }
 
 // Open says whether the role's group starts unfolded.

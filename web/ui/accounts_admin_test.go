@@ -40,7 +40,7 @@ func TestAccountAdminKeysExist(t *testing.T) {
 		keys = append(keys, "accadmin.reason."+reason)
 	}
 	keys = append(keys, "accadmin.reason.bad_grant", "accadmin.reason.own_admin", "accadmin.reason.bad_limit", "accadmin.scope.other",
-		"accadmin.scope.other_hint", "accadmin.new.password_hint", "accadmin.limits.count", "accadmin.scope.selected")
+		"accadmin.scope.other_hint", "accadmin.new.password_hint", "accadmin.new.password_again", "accadmin.limits.count", "accadmin.scope.selected")
 	for _, lang := range pageLanguages {
 		for _, k := range keys {
 			if !locs[lang].Has(k) {
