@@ -251,8 +251,11 @@ func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string,
 	grants = sortedGrants(grants)
 	var a Account
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		// Locked, so that two changes at once apply one after the other,
+		// each audited with the grants it replaced, and no change lands on
+		// an account being erased.
 		var err error
-		a, err = tx.AccountByID(ctx, accountID)
+		a, err = tx.LockAccount(ctx, accountID)
 		if apperr.Has(err, apperr.NotFound) || err == nil && !a.DeletedAt.IsZero() {
 			return errNoAccount
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -358,5 +359,52 @@ func TestAdminClearsAccountLoginLimits(t *testing.T) {
 		testutil.WantCode(t, err, apperr.NotFound)
 		_, err = f.svc.ClearAccountLoginLimits(ctx, f.admin, f.erased.ID)
 		testutil.WantCode(t, err, apperr.NotFound)
+	})
+}
+
+// Changes of one account's grants at once apply one after the other: the
+// account ends with one of the sets, not a mix, and each audit entry
+// starts from the grants the one before it left.
+func TestConcurrentSetGrants(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newAccountsFixture(t, db)
+		ctx := context.Background()
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := f.svc.SetGrants(ctx, f.admin, f.till.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: fmt.Sprintf("shop_%d", 100+i)}})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent change: %v", err)
+			}
+		}
+		a, err := f.svc.Account(ctx, f.till.ID)
+		if err != nil || len(a.Grants) != 1 {
+			t.Fatalf("after %d changes at once: %+v, %v", n, a.Grants, err)
+		}
+		entries := auditOf(t, db, "account.grants", f.till.ID)
+		if len(entries) != n {
+			t.Fatalf("%d audit entries, want %d", len(entries), n)
+		}
+		prev := "[merchant_staff:shop_1]"
+		for _, e := range entries {
+			if got := fmt.Sprint(e.Detail["before"]); got != prev {
+				t.Fatalf("an entry starts from %s, the one before left %s", got, prev)
+			}
+			prev = fmt.Sprint(e.Detail["after"])
+		}
+		if want := "[merchant_staff:" + a.Grants[0].Scope + "]"; prev != want {
+			t.Fatalf("the last entry left %s, the account holds %s", prev, want)
+		}
 	})
 }

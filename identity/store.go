@@ -52,6 +52,9 @@ type Tx interface {
 	// the id of an account listed before (none newer than it are listed;
 	// an unknown id lists nothing).
 	SearchAccounts(ctx context.Context, f AccountFilter) ([]Account, error)
+	// LockAccount reads an account with its grants, like AccountByID, and
+	// holds it against concurrent changes until the transaction ends.
+	LockAccount(ctx context.Context, id string) (Account, error)
 	// SetAccountGrants replaces an account's grants with grants.
 	SetAccountGrants(ctx context.Context, id string, grants []Grant) error
 	// CountAccounts counts accounts, deleted ones included.

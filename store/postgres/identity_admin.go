@@ -69,6 +69,20 @@ func (tx *Tx) SearchAccounts(ctx context.Context, f identity.AccountFilter) ([]i
 	return out, nil
 }
 
+// LockAccount implements identity.Tx: the account's row stays locked until
+// the transaction ends, so a concurrent change of its grants, or its
+// erasure, waits. The account is read by a statement of its own after the
+// lock: one that waited for the lock would still see the grants as they
+// were when it began (READ COMMITTED takes a statement's snapshot at its
+// start), not those the change it waited for left.
+func (tx *Tx) LockAccount(ctx context.Context, id string) (identity.Account, error) {
+	var one int
+	if err := tx.q.QueryRow(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE`, id).Scan(&one); err != nil {
+		return identity.Account{}, wrap("lock account", err)
+	}
+	return tx.AccountByID(ctx, id)
+}
+
 // SetAccountGrants implements identity.Tx.
 func (tx *Tx) SetAccountGrants(ctx context.Context, id string, grants []identity.Grant) error {
 	if _, err := tx.q.Exec(ctx, `DELETE FROM account_grants WHERE account_id = $1`, id); err != nil {

@@ -64,6 +64,12 @@ func (tx *Tx) SearchAccounts(ctx context.Context, f identity.AccountFilter) ([]i
 	return out, nil
 }
 
+// LockAccount implements identity.Tx. Write transactions are serial on
+// SQLite, so reading the account in one is enough.
+func (tx *Tx) LockAccount(ctx context.Context, id string) (identity.Account, error) {
+	return tx.AccountByID(ctx, id)
+}
+
 // SetAccountGrants implements identity.Tx.
 func (tx *Tx) SetAccountGrants(ctx context.Context, id string, grants []identity.Grant) error {
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, id); err != nil {
