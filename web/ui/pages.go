@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"cityhub/apperr"
@@ -128,14 +129,47 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pages{views: map[string]*template.Template{}, locales: locales, assets: as, panels: map[identity.Role][]DashboardPanel{}}
+	views, err := parsedViews()
+	if err != nil {
+		return nil, err
+	}
+	return &pages{views: views, locales: locales, assets: as, panels: map[identity.Role][]DashboardPanel{}}, nil
+}
+
+// The views are parsed once per process and shared: a parsed template is
+// only read afterwards (html/template executes it concurrently), while the
+// catalogues and static files above take settings of each hub (the time
+// zone, the city's coat of arms). Parsing them was a fifth of the CPU of a
+// test package that starts a hub per test.
+var views struct {
+	once   sync.Once
+	byName map[string]*template.Template
+	err    error
+}
+
+func parsedViews() (map[string]*template.Template, error) {
+	views.once.Do(func() { views.byName, views.err = parseViews() })
+	return views.byName, views.err
+}
+
+// parseViews parses the layout and partials once and each view into its own
+// copy of them.
+func parseViews() (map[string]*template.Template, error) {
+	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout and partials: %w", err)
+	}
+	out := map[string]*template.Template{}
 	for _, name := range pageViews {
 		file := "templates/views/" + name + ".html"
 		if _, err := fs.Stat(templateFS, file); err != nil {
 			return nil, fmt.Errorf("view %s: %w", name, err)
 		}
-		t, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html", file)
+		t, err := base.Clone()
 		if err != nil {
+			return nil, fmt.Errorf("copy layout for view %s: %w", name, err)
+		}
+		if _, err := t.ParseFS(templateFS, file); err != nil {
 			return nil, fmt.Errorf("parse view %s: %w", name, err)
 		}
 		for _, block := range []string{"title", "content"} {
@@ -143,9 +177,9 @@ func loadPages() (*pages, error) {
 				return nil, fmt.Errorf("view %s defines no %q", name, block)
 			}
 		}
-		p.views[name] = t
+		out[name] = t
 	}
-	return p, nil
+	return out, nil
 }
 
 var templateFuncs = template.FuncMap{
