@@ -1,9 +1,9 @@
 // Package browsertest drives the hub's pages in a real headless Chromium:
 // sign-in, the wallet in Italian and English with its rotating QR codes,
 // sign-out, role and ownership checks, CSRF refusal, the staff scanner with
-// a camera, an axe-core accessibility check on every page and a phone-size
-// screenshot of every page. It lives apart from package web so that web's
-// unit tests stay fast.
+// a camera, an axe-core accessibility check on every page and a screenshot
+// of every page on a phone and on a desktop. It lives apart from package web
+// so that web's unit tests stay fast.
 package browsertest
 
 import (
@@ -102,78 +102,11 @@ func (b *browser) body() string {
 }
 
 // check runs axe-core on the current page and fails on any serious or
-// critical violation of WCAG 2.1 A/AA, fails a page wider than the phone,
-// then saves a phone-size screenshot.
+// critical violation of WCAG 2.1 A/AA, fails a page wider than the screen,
+// and saves a screenshot on the phone and on a desktop (pagetest.CheckPage).
 func (b *browser) check(name string) {
 	b.t.Helper()
-	b.axe(name)
-	// No page may scroll sideways on the phone.
-	var w struct {
-		Page int `json:"page"`
-		View int `json:"view"`
-	}
-	b.eval(`({page: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), view: window.innerWidth})`, &w)
-	if w.View <= pagetest.PhoneWidth && w.Page > w.View {
-		b.t.Errorf("%s: the page is %d px wide on a %d px phone", name, w.Page, w.View)
-	}
-	b.screenshot(name)
-}
-
-type axeViolation struct {
-	ID     string `json:"id"`
-	Impact string `json:"impact"`
-	Help   string `json:"help"`
-	Nodes  []struct {
-		Target  []any  `json:"target"`
-		Summary string `json:"failureSummary"`
-	} `json:"nodes"`
-}
-
-func (b *browser) axe(name string) {
-	b.t.Helper()
-	var loaded bool
-	b.eval(`typeof window.axe === "object"`, &loaded)
-	if !loaded {
-		// DevTools evaluation is not subject to the page's CSP, so the
-		// hub's script-src 'self' needs no exception for the test.
-		if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
-			b.t.Fatalf("%s: inject axe-core: %v", name, err)
-		}
-	}
-	var res struct {
-		Violations []axeViolation `json:"violations"`
-		Passes     []struct{}     `json:"passes"`
-	}
-	b.eval(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}, resultTypes: ["violations"]})
-		.then(r => ({violations: r.violations, passes: r.passes}))`, &res)
-	if len(res.Passes) == 0 {
-		b.t.Errorf("%s: axe-core passed no rule at all; did it run?", name)
-	}
-	for _, v := range res.Violations {
-		if v.Impact != "serious" && v.Impact != "critical" {
-			b.t.Logf("%s: axe %s (%s): %s", name, v.ID, v.Impact, v.Help)
-			continue
-		}
-		var where []string
-		for _, n := range v.Nodes {
-			where = append(where, fmt.Sprint(n.Target)+": "+n.Summary)
-		}
-		b.t.Errorf("%s: axe %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
-	}
-}
-
-// artifacts is where screenshots go: $CITYHUB_TEST_ARTIFACTS, else the
-// repository's testdata/out (ignored by git).
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("CITYHUB_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "testdata", "out")
-	}
-	dir = filepath.Join(dir, "pages")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("create artifacts dir: %v", err)
-	}
-	return dir
+	pagetest.CheckPage(b.t, b.ctx, axeSource, name)
 }
 
 func (b *browser) screenshot(name string) {
@@ -182,7 +115,7 @@ func (b *browser) screenshot(name string) {
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	file := filepath.Join(artifacts(b.t), name+".png")
+	file := filepath.Join(pagetest.Artifacts(b.t), name+".png")
 	if err := os.WriteFile(file, png, 0o644); err != nil {
 		b.t.Fatalf("write screenshot: %v", err)
 	}

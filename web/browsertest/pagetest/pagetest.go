@@ -1,8 +1,9 @@
 // Package pagetest is the browser harness the page tests share: it starts
 // headless Chromium as an Italian phone against a hub, signs people in,
-// reads the page, and checks each page with axe-core while saving a
-// phone-size screenshot. It is imported only by tests under web/browsertest;
-// paths are relative to such a test package's directory.
+// reads the page, and checks each page with axe-core and for its width
+// while saving a screenshot on the phone and one on a desktop. It is
+// imported only by tests under web/browsertest; paths are relative to such
+// a test package's directory.
 package pagetest
 
 import (
@@ -66,15 +67,7 @@ func (f *Flow) Submit(steps ...chromedp.Action[chromedp.Void]) int64 {
 
 func (f *Flow) Eval(js string, out any) {
 	f.T.Helper()
-	raw, err := chromedp.Run(f.Ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
-	if err != nil {
-		f.T.Fatalf("eval %s: %v", js, err)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			f.T.Fatalf("eval %s: decode %s: %v", js, raw, err)
-		}
-	}
+	eval(f.T, f.Ctx, js, out)
 }
 
 func (f *Flow) Text(sel string) string {
@@ -121,15 +114,37 @@ func (f *Flow) Login(email string) {
 }
 
 // Check runs axe-core (WCAG 2.1 A/AA and best practices; any serious or
-// critical violation fails), fails a page wider than the phone's screen,
-// and saves a screenshot.
+// critical violation fails), fails a page wider than the browser's screen,
+// and saves a screenshot; on the phone it then also lays the page out on a
+// desktop (DesktopWidth) and checks and saves that too.
 func (f *Flow) Check(name string) {
 	f.T.Helper()
+	check(f.T, f.Ctx, f.Axe, name, true)
+}
+
+// CheckPhone is Check without the desktop, for what only a phone shows
+// (its open menu).
+func (f *Flow) CheckPhone(name string) {
+	f.T.Helper()
+	check(f.T, f.Ctx, f.Axe, name, false)
+}
+
+// CheckPage is Check for a browser that is not a Flow: ctx is its
+// Chromium (Launch), axe the source of axe-core.
+func CheckPage(t *testing.T, ctx context.Context, axe, name string) {
+	t.Helper()
+	check(t, ctx, axe, name, true)
+}
+
+func check(t *testing.T, ctx context.Context, axe, name string, andDesktop bool) {
+	t.Helper()
 	var loaded bool
-	f.Eval(`typeof window.axe === "object"`, &loaded)
+	eval(t, ctx, `typeof window.axe === "object"`, &loaded)
 	if !loaded {
-		if _, err := chromedp.Run(f.Ctx, chromedp.Evaluate[chromedp.Void](f.Axe)); err != nil {
-			f.T.Fatalf("%s: inject axe-core: %v", name, err)
+		// DevTools evaluation is not subject to the page's CSP, so the
+		// hub's script-src 'self' needs no exception for the test.
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](axe)); err != nil {
+			t.Fatalf("%s: inject axe-core: %v", name, err)
 		}
 	}
 	var res struct {
@@ -144,52 +159,133 @@ func (f *Flow) Check(name string) {
 		} `json:"violations"`
 		Passes int `json:"passes"`
 	}
-	f.Eval(`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
+	eval(t, ctx, `axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
 		.then(r => ({violations: r.violations, passes: r.passes.length}))`, &res)
 	if res.Passes == 0 {
-		f.T.Errorf("%s: axe-core passed no rule at all; did it run?", name)
+		t.Errorf("%s: axe-core passed no rule at all; did it run?", name)
 	}
 	for _, v := range res.Violations {
 		if v.Impact != "serious" && v.Impact != "critical" {
-			f.T.Logf("%s: axe %s (%s): %s", name, v.ID, v.Impact, v.Help)
+			t.Logf("%s: axe %s (%s): %s", name, v.ID, v.Impact, v.Help)
 			continue
 		}
 		var where []string
 		for _, n := range v.Nodes {
 			where = append(where, fmt.Sprint(n.Target)+": "+n.Summary)
 		}
-		f.T.Errorf("%s: axe %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
+		t.Errorf("%s: axe %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
 	}
-	f.checkWidth(name)
-	png, err := chromedp.Run(f.Ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		f.T.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := os.WriteFile(filepath.Join(Artifacts(f.T), name+".png"), png, 0o644); err != nil {
-		f.T.Fatalf("write screenshot: %v", err)
+	phone := checkWidth(t, ctx, name) == PhoneWidth
+	screenshot(t, ctx, name)
+	if phone && andDesktop {
+		desktop(t, ctx, name)
 	}
 }
 
-// checkWidth fails a page that is wider than a phone's screen (it would
-// scroll sideways), when the browser is a phone.
-func (f *Flow) checkWidth(name string) {
-	f.T.Helper()
+// DesktopWidth and DesktopHeight are the desktop screen CheckPage lays
+// each page out on after the phone.
+const DesktopWidth, DesktopHeight = 1280, 800
+
+// desktop shows the page in view on a desktop screen without loading it
+// again (a second load would double the suite's time, and could not
+// repeat a page that answers a POST), checks that it is not wider than the
+// screen and saves it as name-desktop, then turns the browser back into
+// the phone. Viewport media queries apply at once; the two animation
+// frames let resize handlers (Bootstrap Italia's menu, Leaflet) run.
+func desktop(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(DesktopWidth, DesktopHeight)); err != nil {
+		t.Fatalf("%s: desktop viewport: %v", name, err)
+	}
+	defer func() {
+		if err := chromedp.Do(ctx, emulatePhone()); err != nil {
+			t.Errorf("%s: back to the phone: %v", name, err)
+		}
+	}()
+	eval(t, ctx, `new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, nil)
+	checkWidth(t, ctx, name+"-desktop")
+	screenshot(t, ctx, name+"-desktop")
+}
+
+// emulatePhone is the phone every browser test starts as.
+func emulatePhone() chromedp.Action[chromedp.Void] {
+	return chromedp.EmulateViewport(PhoneWidth, PhoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait)
+}
+
+// checkWidth fails a page that is wider than the browser's screen (it
+// would scroll sideways, or lose what html's overflow-x hides), naming the
+// elements that stick out, and returns the window's width. The screen is
+// what a classic scrollbar leaves (clientWidth); a phone has none.
+func checkWidth(t *testing.T, ctx context.Context, name string) int {
+	t.Helper()
 	var w struct {
-		Page int `json:"page"`
-		View int `json:"view"`
+		Page   int      `json:"page"`
+		View   int      `json:"view"`
+		Window int      `json:"window"`
+		Wide   []string `json:"wide"`
 	}
-	f.Eval(`({page: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), view: window.innerWidth})`, &w)
-	if w.View <= PhoneWidth && w.Page > w.View {
-		f.T.Errorf("%s: the page is %d px wide on a %d px phone", name, w.Page, w.View)
+	eval(t, ctx, `(() => {
+		const view = document.documentElement.clientWidth;
+		const page = Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+		// Tables scroll inside their .table-responsive box; what is in one
+		// does not widen the page.
+		const wide = page <= view ? [] : [...document.querySelectorAll("body *")]
+			.filter(e => !(e.parentElement && e.parentElement.closest(".table-responsive")))
+			.map(e => [e, e.getBoundingClientRect().right]).filter(x => x[1] > view + 1).sort((a, b) => b[1] - a[1])
+			.slice(0, 6).map(x => x[0].tagName.toLowerCase() + "." + x[0].getAttribute("class") + "#" + x[0].id + " " + Math.round(x[1]));
+		return {page, view, window: window.innerWidth, wide};
+	})()`, &w)
+	if w.Page > w.View {
+		t.Errorf("%s: the page is %d px wide on a %d px screen: %q", name, w.Page, w.View, w.Wide)
+	}
+	return w.Window
+}
+
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(Artifacts(t), name+".png"), png, 0o644); err != nil {
+		t.Fatalf("write screenshot: %v", err)
 	}
 }
 
-// Artifacts is where screenshots go, as for the other browser tests:
-// $CITYHUB_TEST_ARTIFACTS/pages, else the repository's testdata/out/pages.
+func eval(t *testing.T, ctx context.Context, js string, out any) {
+	t.Helper()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("eval %s: %v", js, err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("eval %s: decode %s: %v", js, raw, err)
+		}
+	}
+}
+
+// Artifacts is where screenshots go: $CITYHUB_TEST_ARTIFACTS/pages, else
+// testdata/out/pages in the module's root (ignored by git), whichever
+// package under web/browsertest the test is in.
 func Artifacts(t *testing.T) string {
 	dir := os.Getenv("CITYHUB_TEST_ARTIFACTS")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "testdata", "out")
+		root, err := os.Getwd()
+		if err != nil {
+			t.Fatalf("artifacts dir: %v", err)
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+				break
+			}
+			up := filepath.Dir(root)
+			if up == root {
+				t.Fatal("artifacts dir: no go.mod above the test's directory")
+			}
+			root = up
+		}
+		dir = filepath.Join(root, "testdata", "out")
 	}
 	dir = filepath.Join(dir, "pages")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -237,7 +333,7 @@ func Launch(t *testing.T, cameraFile string) context.Context {
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(PhoneWidth, PhoneHeight, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait)); err != nil {
+	if err := chromedp.Do(ctx, emulatePhone()); err != nil {
 		t.Fatalf("browser: %v", err)
 	}
 	// An Italian phone: the pages must come up in Italian without a switch.
