@@ -20,13 +20,27 @@ const (
 	TopUpCredited = "credited"
 	// TopUpRefunded: credited, then (partly) refunded to the card.
 	TopUpRefunded = "refunded"
+	// TopUpDisputed: the cardholder disputed the payment and the dispute
+	// is open; its amount is held from the credit until it closes. A
+	// dispute won (or an inquiry closed) gives it back, and the top-up is
+	// credited (or refunded) again.
+	TopUpDisputed = "disputed"
+	// TopUpDisputeLost: the dispute was lost; the money went back to the
+	// card and the credit stays debited.
+	TopUpDisputeLost = "dispute_lost"
 )
+
+// TopUpStates lists every state a top-up can be shown in.
+var TopUpStates = []string{TopUpPending, TopUpFailed, TopUpCredited, TopUpRefunded, TopUpDisputed, TopUpDisputeLost}
 
 // TopUpRecord is a top-up payment as the store reads it for the wallet.
 type TopUpRecord struct {
 	Payment
 	// Failed: a payment_intent.payment_failed event was recorded for it.
 	Failed bool
+	// Dispute is the status of the payment's dispute that matters most to
+	// the citizen: open over lost over won; "" when it has none.
+	Dispute string
 }
 
 // TopUp is a card top-up with the state the citizen is shown.
@@ -37,9 +51,14 @@ type TopUp struct {
 
 // TopUpState is what the citizen is told about a top-up payment. Only a
 // verified Stripe event moves a payment out of pending, never the
-// citizen's return from the payment page.
+// citizen's return from the payment page. A dispute open or lost says more
+// than a refund: it is what moved the credit last, or will.
 func TopUpState(r TopUpRecord) string {
 	switch {
+	case r.Dispute == DisputeOpen:
+		return TopUpDisputed
+	case r.Dispute == DisputeLost:
+		return TopUpDisputeLost
 	case r.RefundedCents > 0:
 		return TopUpRefunded
 	case r.CreditedCents > 0:

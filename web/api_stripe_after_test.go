@@ -3,8 +3,11 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +21,7 @@ import (
 	"cityhub/ticketing"
 	"cityhub/wallet"
 	"cityhub/web/api"
+	"cityhub/web/webtest"
 )
 
 // What Stripe reports after a payment (issue 8, item 6): refunds made at
@@ -195,6 +199,13 @@ func TestStripeDisputeOfTopUp(t *testing.T) {
 				t.Fatalf("dispute created: %+v", a)
 			}
 			wantBalances(t, env, map[wallet.AccountID]int64{citizen: -2500, wallet.StripeDisputes: 3000})
+			// The citizen sees which top-up is disputed, on the wallet page
+			// and in the API; before, it stayed "credited".
+			pc := webtest.NewPageClient(t, hub.URL)
+			if res := pc.Login(acct.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("login: %d", res.StatusCode)
+			}
+			wantTopUpStates(t, env, pc, auth, map[string]string{won: cardpay.TopUpDisputed, lost: cardpay.TopUpCredited})
 			hold, err := env.Deps.Wallet.History(t.Context(), citizen, "", 1)
 			if err != nil || len(hold.Lines) != 1 || hold.Lines[0].Kind != cardpay.KindTopUpDisputeHold {
 				t.Fatalf("history after the hold: %+v %v", hold, err)
@@ -206,6 +217,7 @@ func TestStripeDisputeOfTopUp(t *testing.T) {
 			deliver(t, hub, disputeEvent("evt_du1_withdrawn", "charge.dispute.funds_withdrawn", "du_1", won, 3000, "needs_response"))
 			deliver(t, hub, disputeEvent("evt_du1_closed", "charge.dispute.closed", "du_1", won, 3000, "won"))
 			wantBalances(t, env, map[wallet.AccountID]int64{citizen: 500, wallet.StripeDisputes: 0, wallet.StripeClearing: -5000})
+			wantTopUpStates(t, env, pc, auth, map[string]string{won: cardpay.TopUpCredited, lost: cardpay.TopUpCredited})
 
 			// Lost, delivered out of order: closed before created. The credit
 			// (500) may fall to -2,000 (the disputed amount), and stays there.
@@ -215,7 +227,50 @@ func TestStripeDisputeOfTopUp(t *testing.T) {
 				t.Fatalf("a late dispute.created after the close: %+v", a)
 			}
 			wantBalances(t, env, map[wallet.AccountID]int64{citizen: -1500, wallet.StripeDisputes: 0, wallet.StripeClearing: -3000})
+			wantTopUpStates(t, env, pc, auth, map[string]string{won: cardpay.TopUpCredited, lost: cardpay.TopUpDisputeLost})
 		})
+	}
+}
+
+// topUpRow is a top-up on the wallet page: its PaymentIntent, state and label.
+var topUpRow = regexp.MustCompile(`(?s)data-topup="([^"]+)" data-state="([^"]+)">.*?<span class="badge topup-badge-[a-z_]+">([^<]+)</span>`)
+
+// topUpLabels are the wallet page's (Italian) words for each state.
+var topUpLabels = map[string]string{
+	cardpay.TopUpCredited:    "Accreditata",
+	cardpay.TopUpDisputed:    "Contestata",
+	cardpay.TopUpDisputeLost: "Contestazione persa",
+}
+
+// wantTopUpStates checks the state of each top-up (by PaymentIntent) in
+// GET /api/v1/wallet/topups and on the wallet page, with its label.
+func wantTopUpStates(t *testing.T, env *testEnv, pc *webtest.PageClient, auth string, want map[string]string) {
+	t.Helper()
+	var list api.TopUpsView
+	decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/wallet/topups", auth, ""), http.StatusOK), &list)
+	got := map[string]string{}
+	for _, tu := range list.TopUps {
+		got[tu.ID] = tu.State
+	}
+	res, body := pc.Get("/wallet")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("wallet page: %d", res.StatusCode)
+	}
+	shown, labels := map[string]string{}, map[string]string{}
+	for _, m := range topUpRow.FindAllStringSubmatch(body, -1) {
+		shown[m[1]], labels[m[1]] = m[2], m[3]
+	}
+	for pi, state := range want {
+		if got[pi] != state || shown[pi] != state || labels[pi] != topUpLabels[state] {
+			t.Errorf("top-up %s: API %q, page %q (%q), want %q (%q)", pi, got[pi], shown[pi], labels[pi], state, topUpLabels[state])
+		}
+	}
+	disputed := slices.Contains(slices.Collect(maps.Values(want)), cardpay.TopUpDisputed)
+	if noted := strings.Contains(body, `data-testid="topup-disputed-note"`); noted != disputed {
+		t.Errorf("the note on a disputed top-up shown: %v, want %v", noted, disputed)
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 }
 

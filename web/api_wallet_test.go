@@ -50,6 +50,7 @@ func init() {
 		authzCases = append(authzCases,
 			authzCase{"GET", "/api/v1/wallet", role, "", pick(http.StatusOK, identity.RoleCitizen)},
 			authzCase{"GET", "/api/v1/wallet/history", role, "", pick(http.StatusOK, identity.RoleCitizen)},
+			authzCase{"GET", "/api/v1/wallet/topups", role, "", pick(http.StatusOK, identity.RoleCitizen)},
 			// No Idempotency-Key header in the table: a citizen gets 400, the others never get that far.
 			authzCase{"POST", "/api/v1/wallet/topups", role, `{"amount_cents":500}`, pick(http.StatusBadRequest, identity.RoleCitizen)},
 			authzCase{"GET", "/api/v1/admin/ledger/accounts/city:funding", role, "", pick(http.StatusOK, identity.RoleAdmin)},

@@ -196,6 +196,10 @@ func openAPIOperations() []apiOperation {
 			headers: []string{"IdempotencyKey"}, body: "TopUpRequest",
 			ok:   []apiResponse{{status: 201, desc: "Top-up started or credited.", schema: "TopUp", headers: []string{"Idempotent-Replayed"}}},
 			errs: []int{400, 401, 403, 409, 503}},
+		{method: "GET", path: "/api/v1/wallet/topups", id: "listWalletTopUps", tag: "wallet", summary: "The caller's card top-ups and their states", auth: "roles", roles: citizen,
+			desc: "The latest card top-ups (at most 100), newest first. state: pending until Stripe confirms, failed after a declined attempt (another may still succeed), credited, refunded (partly or wholly, at Stripe), " +
+				"disputed while a chargeback is open (its amount is held from the credit), dispute_lost once it is lost (the money went back to the card). A dispute won makes it credited again. Empty on a hub without card payments.",
+			ok: []apiResponse{{status: 200, desc: "The top-ups.", schema: "CardTopUps"}}, errs: []int{401, 403}},
 		{method: "GET", path: "/api/v1/admin/ledger/accounts/{id}", id: "adminGetLedgerAccount", tag: "wallet", summary: "Any ledger account with a page of its entries", auth: "roles", roles: admin,
 			query: []apiParam{cursorQuery, limitQuery},
 			ok:    []apiResponse{{status: 200, desc: "The account and its entries.", schema: "LedgerAccountView"}}, errs: []int{400, 401, 403, 404}},

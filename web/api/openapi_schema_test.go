@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityhub/audit"
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/mobility"
@@ -86,6 +87,8 @@ var openAPIComponents = []component{
 	{name: "LedgerCheck", typ: typeOf[LedgerCheckView](), desc: "The ledger's self-check; ok says whether it is sound."},
 	{name: "TopUpRequest", typ: typeOf[topupRequest](), request: true, required: []string{"amount_cents"}},
 	{name: "TopUp", typ: typeOf[TopupView](), desc: "A top-up: succeeded at once with test payments (test_payment true, demo money), or pending with a Stripe PaymentIntent to confirm (the credit follows Stripe's webhook)."},
+	{name: "CardTopUp", typ: typeOf[cardpay.TopUp](), desc: "A card top-up (id: its Stripe PaymentIntent) and the state the citizen is shown; credited_cents and refunded_cents are what the hub has booked."},
+	{name: "CardTopUps", typ: typeOf[TopUpsView](), desc: "The caller's latest card top-ups, newest first."},
 	{name: "StripeWebhookAnswer", typ: typeOf[WebhookAnswer]()},
 	{name: "PaymentEvents", typ: typeOf[paymentEventsView](), desc: "Stripe events recorded for an operator; attention says why each one was not applied."},
 
@@ -205,6 +208,8 @@ var openAPIFieldNotes = map[string]*obj{
 	"TopUp.currency":                     newObj("const", "EUR"),
 	"TopUp.status":                       newObj("enum", []string{"succeeded", "pending"}),
 	"TopUpRequest.amount_cents":          newObj("minimum", 1),
+	"CardTopUp.state":                    newObj("enum", cardpay.TopUpStates),
+	"CardTopUp.purpose":                  newObj("const", cardpay.PurposeTopUp),
 	"HistoryPage.next_cursor":            newObj("description", "Cursor of the next (older) page; absent on the last page."),
 	"Campaign.status":                    newObj("enum", campaignStatuses),
 	"Campaign.mode":                      newObj("enum", voucherModes),

@@ -34,6 +34,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/wallet", a.wallet.handleAPIWallet)
 		mux.HandleFunc("GET /api/v1/wallet/history", a.wallet.handleAPIWalletHistory)
 		mux.HandleFunc("POST /api/v1/wallet/topups", a.wallet.handleAPIWalletTopUp)
+		mux.HandleFunc("GET /api/v1/wallet/topups", a.wallet.handleAPIWalletTopUps)
 		mux.HandleFunc("GET /api/v1/admin/ledger/accounts/{id}", a.wallet.handleAPIAdminLedgerAccount)
 		mux.HandleFunc("GET /api/v1/admin/ledger/check", a.wallet.handleAPIAdminLedgerCheck)
 		if a.wallet.payments != nil && a.wallet.cardPayments != nil {

@@ -129,3 +129,33 @@ func topupID(accountID, key string) string {
 	sum := sha256.Sum256([]byte(accountID + "\x00" + key))
 	return "top_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
 }
+
+// TopUpsView answers GET /api/v1/wallet/topups.
+type TopUpsView struct {
+	TopUps []cardpay.TopUp `json:"topups"`
+}
+
+// maxTopUpsListed is how many card top-ups the list answers at most.
+const maxTopUpsListed = 100
+
+// handleAPIWalletTopUps is GET /api/v1/wallet/topups: the calling
+// citizen's latest card top-ups, newest first, each with the state the
+// wallet page shows (pending, failed, credited, refunded, disputed,
+// dispute_lost). A hub without card payments has none to list.
+func (h *walletHandler) handleAPIWalletTopUps(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	out := TopUpsView{TopUps: []cardpay.TopUp{}}
+	if h.cardPayments != nil {
+		tops, err := h.cardPayments.MyTopUps(r.Context(), c, maxTopUpsListed)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		out.TopUps = tops
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}

@@ -30,6 +30,9 @@ type walletPage struct {
 	CanTopUp bool
 	TopUps   []cardpay.TopUp
 	Pending  bool
+	// Disputed and DisputeLost explain a top-up in that state: why the
+	// credit went down without the citizen spending it.
+	Disputed, DisputeLost bool
 	// Done confirms what the citizen just did on another page (a voucher
 	// claimed): a catalogue key, from a fixed list.
 	Done string
@@ -144,6 +147,8 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 				// may have gone through), not forever for one left unpaid.
 				open := t.State == cardpay.TopUpPending || t.State == cardpay.TopUpFailed
 				page.Pending = page.Pending || (open && time.Since(t.CreatedAt) < topUpWatch)
+				page.Disputed = page.Disputed || t.State == cardpay.TopUpDisputed
+				page.DisputeLost = page.DisputeLost || t.State == cardpay.TopUpDisputeLost
 			}
 		}
 	}
