@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/idem"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/vouchers"
 )
 
@@ -14,8 +17,18 @@ import (
 // QR codes themselves are on the wallet page (QRSource).
 
 type vouchersPage struct {
-	Claimable []vouchers.ClaimableCampaign
+	Claimable []claimCard
 	Mine      []myVoucherCard
+	// FormError says why a claim form was not accepted.
+	FormError string
+}
+
+// claimCard is a campaign to claim with its form's request id, drawn anew
+// for each page: a double press sends the same id twice and claims once,
+// while the page drawn again (after a claim) claims the next voucher.
+type claimCard struct {
+	vouchers.ClaimableCampaign
+	RequestID string
 }
 
 type myVoucherCard struct {
@@ -32,25 +45,33 @@ type voucherUse struct {
 
 // handleVouchersPage lists what the citizen may claim and what they hold.
 func (s *voucherPages) handleVouchersPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	ctx := r.Context()
-	claimable, err := s.vouchers.Claimable(ctx, c)
+	page, err := s.vouchersPageFor(r.Context(), c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	s.render(w, r, http.StatusOK, "vouchers", "vouchers", page)
+}
+
+func (s *voucherPages) vouchersPageFor(ctx context.Context, c identity.Caller) (vouchersPage, error) {
+	claimable, err := s.vouchers.Claimable(ctx, c)
+	if err != nil {
+		return vouchersPage{}, err
 	}
 	mine, err := s.vouchers.MyVouchers(ctx, c)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return vouchersPage{}, err
 	}
-	page := vouchersPage{Claimable: claimable}
+	var page vouchersPage
+	for _, camp := range claimable {
+		page.Claimable = append(page.Claimable, claimCard{ClaimableCampaign: camp, RequestID: ids.New("vcl")})
+	}
 	names := map[string]string{}
 	for _, v := range mine {
 		card := myVoucherCard{VoucherView: v}
 		full, err := s.vouchers.MyVoucher(ctx, c, v.ID)
 		if err != nil {
-			s.pageError(w, r, err)
-			return
+			return vouchersPage{}, err
 		}
 		for _, red := range full.Redemptions {
 			name, ok := names[red.ShopID]
@@ -64,18 +85,32 @@ func (s *voucherPages) handleVouchersPage(w http.ResponseWriter, r *http.Request
 		}
 		page.Mine = append(page.Mine, card)
 	}
-	s.render(w, r, http.StatusOK, "vouchers", "vouchers", page)
+	return page, nil
 }
 
 // handleVoucherClaimPage claims a voucher from the page's form and shows it
-// in the wallet, where its QR code is.
+// in the wallet, where its QR code is. The form's request id is the claim's
+// idempotency key (scoped to the citizen by the claim): a form sent twice,
+// also at once, makes one voucher and both answers confirm it. A form
+// without one (from a page older than the id) is shown again, fresh.
 func (s *voucherPages) handleVoucherClaimPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	id := r.PostFormValue("campaign_id")
 	if id == "" {
 		s.pageError(w, r, apperr.R(apperr.Invalid, "campaign_missing", "Choose a campaign."))
 		return
 	}
-	if _, err := s.vouchers.Claim(r.Context(), c, id); err != nil {
+	key := r.PostFormValue("request_id")
+	if idem.ValidateKey(key) != nil {
+		page, err := s.vouchersPageFor(r.Context(), c)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		page.FormError = s.locale(r).T("vouchers.form_stale")
+		s.render(w, r, http.StatusBadRequest, "vouchers", "vouchers", page)
+		return
+	}
+	if _, _, err := s.vouchers.ClaimWithKey(r.Context(), c, id, key); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
