@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/api"
 	"cityhub/web/ui"
 	"cityhub/web/webtest"
 )
@@ -275,6 +277,68 @@ func TestReportsAndRefundsPages(t *testing.T) {
 	for _, p := range []string{"/admin/reports", "/admin/refunds"} {
 		if res, _ := cc.Get(p); res.StatusCode != http.StatusForbidden {
 			t.Errorf("a citizen on %s: %d", p, res.StatusCode)
+		}
+	}
+}
+
+// The Stripe events the hub kept for an operator instead of applying (API
+// only before) have a page of their own: type, amount in its currency,
+// when, why it was kept, and the event's id linked to Stripe's dashboard.
+// The dashboard and the card refunds page link to it; a citizen and a shop
+// get 403.
+func TestPaymentEventsPage(t *testing.T) {
+	t.Parallel()
+	env, hub := stripeHub(t, "sqlite")
+	acct, auth := env.account(t, identity.RoleCitizen)
+	// A payment made in Stripe's dashboard, and one of the hub's own paid
+	// in dollars: both kept, neither credited.
+	deliver(t, hub, paymentEvent("evt_page_stranger", "payment_intent.succeeded", "pi_made_in_the_dashboard", 5000, "eur",
+		map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID}))
+	var tb topupBody
+	decodeInto(t, mustStatus(t, walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":1250}`,
+		map[string]string{"Idempotency-Key": "events-page-usd"}), http.StatusCreated), &tb)
+	deliver(t, hub, paymentEvent("evt_page_usd", "payment_intent.succeeded", tb.PaymentIntentID, 1250, "usd", nil))
+
+	admin, _ := env.account(t, identity.RoleAdmin)
+	pc := webtest.NewPageClient(t, hub.URL)
+	pc.Login(admin.Email, testPassword)
+	res, body := pc.Get("/admin/payments/events")
+	body = html.UnescapeString(nbsp(body))
+	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`<div class="table-responsive" role="region" aria-label="Eventi Stripe non applicati">\s*<table class="table"[^>]*data-testid="payment-events"`).MatchString(body) {
+		t.Fatalf("events page: %d\n%s", res.StatusCode, body)
+	}
+	for _, want := range []string{
+		`data-event="evt_page_stranger" data-attention="unmatched_payment"`,
+		`href="https://dashboard.stripe.com/test/events/evt_page_stranger"`,
+		`<code>payment_intent.succeeded</code>`,
+		"50,00 €",
+		"Pagamento non creato dall'hub",
+		`data-event="evt_page_usd" data-attention="foreign_currency"`,
+		"12.50 USD",
+		"Valuta diversa dall'euro",
+		`href="https://dashboard.stripe.com/test/payments/` + tb.PaymentIntentID + `"`,
+		`<time datetime="`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the events page lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("events page:\n%s", body)
+	}
+	_, body = pc.Get("/admin")
+	if !strings.Contains(body, `href="/admin/payments/events"`) || !strings.Contains(body, "Eventi conservati: 2") {
+		t.Errorf("the dashboard has no panel for the kept events:\n%s", body)
+	}
+	if _, body = pc.Get("/admin/refunds"); !strings.Contains(body, `href="/admin/payments/events"`) {
+		t.Errorf("the card refunds page does not link to the kept events:\n%s", body)
+	}
+	for _, role := range []identity.Role{identity.RoleCitizen, identity.RoleMerchant} {
+		other, _ := env.account(t, role)
+		oc := webtest.NewPageClient(t, hub.URL)
+		oc.Login(other.Email, testPassword)
+		if res, _ := oc.Get("/admin/payments/events"); res.StatusCode != http.StatusForbidden {
+			t.Errorf("%s on the events page: %d", role, res.StatusCode)
 		}
 	}
 }

@@ -34,10 +34,12 @@ type refundsPage struct {
 	Failed   int
 	// Retried names the order or refund just sent again.
 	Retried string
+	// Events links to the Stripe events kept for an operator.
+	Events bool
 }
 
 func (s *staffPages) handleCardRefundsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	page := refundsPage{Retried: r.URL.Query().Get("retried"), Theatre: s.ticketing != nil, TopUps: s.topUps != nil}
+	page := refundsPage{Retried: r.URL.Query().Get("retried"), Theatre: s.ticketing != nil, TopUps: s.topUps != nil, Events: s.events != nil}
 	var err error
 	if s.ticketing != nil {
 		if page.Refunds, err = s.ticketing.AdminCardRefunds(r.Context(), c); err != nil {

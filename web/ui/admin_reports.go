@@ -33,7 +33,10 @@ type staffPages struct {
 	ticketing *ticketing.Service
 	ledger    LedgerChecker
 	topUps    TopUpRefunds
-	outbox    bool
+	// events lists the Stripe events kept for an operator; nil when card
+	// payments are off (the webhook is not routed either).
+	events PaymentEvents
+	outbox bool
 	// mux tells the dashboard which other areas' pages exist (accounts,
 	// participation), so it links only to pages that answer.
 	mux *http.ServeMux

@@ -39,7 +39,8 @@ func dashboardPanels(bikes, theatre, outbox bool) map[identity.Role][]DashboardP
 }
 
 // adminPanels are the city administrator's areas, in the order of the
-// dashboard: accounts, vouchers, theatre and its card refunds, bikes,
+// dashboard: accounts, vouchers, theatre and its card refunds, the Stripe
+// events kept for an operator, bikes,
 // ledger and reports, the e-mail outbox, the participation queue. An area
 // that is off, or whose page does not exist, has no card.
 func (s *staffPages) adminPanels(r *http.Request, c identity.Caller) []DashboardPanel {
@@ -79,6 +80,15 @@ func (s *staffPages) adminPanels(r *http.Request, c identity.Caller) []Dashboard
 		}
 		if failed > 0 {
 			p.Status, p.Alert = l.T("staff.refunds.failed_count", failed), true
+		}
+		out = append(out, p)
+	}
+	if s.events != nil {
+		p := DashboardPanel{TitleKey: "staff.events.title", TextKey: "staff.panel.events.text", Href: "/admin/payments/events"}
+		// A count, not a warning: the events stay listed once settled in
+		// Stripe's dashboard, so their number alone asks for nothing.
+		if evs, err := s.events.AttentionEvents(r.Context(), c); err == nil && len(evs) > 0 {
+			p.Status = l.T("staff.events.count", len(evs))
 		}
 		out = append(out, p)
 	}

@@ -40,13 +40,16 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /admin", page(st.handleAdminDashboard, admin))
 	mux.Handle("GET /operator", page(h.handleOperatorDashboard, operator))
 
-	// Staff tools: the ledger and reports page, the card refunds, and the
-	// confirmation pages of actions that cannot be undone (staff_forms.go).
+	// Staff tools: the ledger and reports page, the card refunds, the
+	// Stripe events kept for an operator, and the confirmation pages of actions that cannot be undone (staff_forms.go).
 	mux.Handle("GET /admin/reports", page(st.handleReports, admin))
 	if st.ticketing != nil || st.topUps != nil {
 		mux.Handle("GET /admin/refunds", page(st.handleCardRefundsPage, admin))
 		mux.Handle("POST /admin/refunds/{order}/retry", action(st.handleCardRefundRetry, admin))
 		mux.Handle("POST /admin/refunds/topups/{id}/retry", action(st.handleTopUpRefundRetry, admin))
+	}
+	if st.events != nil {
+		mux.Handle("GET /admin/payments/events", page(st.handlePaymentEventsPage, admin))
 	}
 
 	// The visitor pages (help, contacts, accessibility, legal notes,
@@ -274,6 +277,13 @@ func (u *UI) staffPages(mux *http.ServeMux) *staffPages {
 	}
 	if tr, ok := u.home.erasure.(TopUpRefunds); ok {
 		st.topUps = tr
+	}
+	// The kept Stripe events exist where the webhook does: with Stripe and
+	// the card payments' record both configured.
+	if p := u.pay; p != nil && p.Stripe != nil && p.Cards != nil {
+		if ev, ok := p.Cards.(PaymentEvents); ok {
+			st.events = ev
+		}
 	}
 	if u.vouchers != nil {
 		st.vouchers = u.vouchers.vouchers
