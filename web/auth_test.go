@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"cityhub/mail"
 	"cityhub/store/storetest"
 	"cityhub/web/httpx"
+	"cityhub/web/webtest"
 )
 
 // forge signs claims with method and key, with kid in the header.
@@ -227,6 +230,44 @@ func TestLoginRateLimitOverHTTP(t *testing.T) {
 	// Five failures per account and address (identity's default).
 	if a[4] != http.StatusUnauthorized || a[5] != http.StatusTooManyRequests {
 		t.Fatalf("statuses %v: want 401 five times, then 429", a)
+	}
+}
+
+// The login page keeps the same limit as the API: once it is reached the
+// form answers 429 with Retry-After and says in words why, next to the
+// fields, with the address kept; the right password waits too.
+func TestLoginPageRateLimit(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite")
+	acct, _ := env.account(t, identity.RoleCitizen)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	tok := pc.CSRF("/login")
+	login := func(password string) (*http.Response, string) {
+		return pc.Post("/login", url.Values{"csrf_token": {tok}, "email": {acct.Email}, "password": {password}})
+	}
+	// Five failures per account and address (identity's default).
+	for i := range 5 {
+		if res, _ := login("wrong horse battery"); res.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong password %d: %d", i+1, res.StatusCode)
+		}
+	}
+	for _, password := range []string{"wrong horse battery", testPassword} {
+		res, body := login(password)
+		secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
+		if res.StatusCode != http.StatusTooManyRequests || err != nil || secs < 1 {
+			t.Fatalf("over the limit: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+		}
+		if !strings.Contains(body, `<div class="alert alert-error" role="alert" id="login-error">Troppi tentativi di accesso. Attendi qualche minuto e riprova.</div>`) ||
+			!strings.Contains(body, `value="`+acct.Email+`" aria-describedby="login-error"`) {
+			t.Fatalf("the limited login page does not say why:\n%s", body)
+		}
+		for _, c := range res.Cookies() {
+			if c.Name == httpx.SessionCookie && c.Value != "" {
+				t.Fatal("a limited login opened a session")
+			}
+		}
 	}
 }
 
