@@ -13,6 +13,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/tlsserve"
+	"cityhub/web/httpx"
 )
 
 // Issue 8, item 7: authenticate hands a copy of the request down, so the
@@ -22,19 +23,36 @@ func TestMetricsLabelAuthenticatedRequestsByPattern(t *testing.T) {
 	t.Parallel()
 	s, env := newTestServer(t, "sqlite")
 	bearer := env.login(t, identity.RoleCitizen)
+	// A page signed in by its session cookie, as a browser sends it.
+	acct, _ := env.account(t, identity.RoleCitizen)
+	session, _, err := env.Identity.StartSession(t.Context(), acct.Email, testPassword, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		name, path, auth, route string
-		status                  int
+		name, path, auth, cookie, route string
+		status                          int
 	}{
-		{"authenticated 200", "/api/v1/me", bearer, "GET /api/v1/me", http.StatusOK},
-		{"anonymous 401", "/api/v1/me", "", "GET /api/v1/me", http.StatusUnauthorized},
-		{"unknown API path", "/api/v1/nothing-here", bearer, "/api/", http.StatusNotFound},
+		{"authenticated 200", "/api/v1/me", bearer, "", "GET /api/v1/me", http.StatusOK},
+		{"anonymous 401", "/api/v1/me", "", "", "GET /api/v1/me", http.StatusUnauthorized},
+		{"unknown API path", "/api/v1/nothing-here", bearer, "", "/api/", http.StatusNotFound},
+		{"page signed in by cookie", "/privacy", "", session, "GET /privacy", http.StatusOK},
+		{"page sent to sign in", "/privacy", "", "", "GET /privacy", http.StatusSeeOther},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			counter := s.metrics.requests.WithLabelValues(tc.route, strconv.Itoa(tc.status))
 			before := counted(t, counter)
 			unmatched := counted(t, s.metrics.requests.WithLabelValues("unmatched", strconv.Itoa(tc.status)))
-			if rec := env.do(t, "GET", tc.path, tc.auth, ""); rec.Code != tc.status {
+			req := httptest.NewRequest("GET", tc.path, nil)
+			if tc.auth != "" {
+				req.Header.Set("Authorization", tc.auth)
+			}
+			if tc.cookie != "" {
+				req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: tc.cookie})
+			}
+			rec := httptest.NewRecorder()
+			env.Server.ServeHTTP(rec, req)
+			if rec.Code != tc.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, rec.Body.String())
 			}
 			if got := counted(t, counter) - before; got != 1 {
@@ -47,8 +65,10 @@ func TestMetricsLabelAuthenticatedRequestsByPattern(t *testing.T) {
 	}
 	// The label reaches the exposition that Prometheus scrapes.
 	rec := env.do(t, "GET", "/metrics", "", "")
-	if want := `cityhub_http_requests_total{route="GET /api/v1/me",status="200"} 1`; !strings.Contains(rec.Body.String(), want) {
-		t.Errorf("/metrics lacks %s", want)
+	for _, want := range []string{`cityhub_http_requests_total{route="GET /api/v1/me",status="200"} 1`, `cityhub_http_requests_total{route="GET /privacy",status="200"} 1`} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 
