@@ -49,7 +49,14 @@ func TestStartLogShowsNoSecret(t *testing.T) {
 		"CITYHUB_STRIPE_SECRET_KEY":     "sk_test_stripeSecret5",
 		"CITYHUB_STRIPE_WEBHOOK_SECRET": "whsec_stripeSecret6",
 		"CITYHUB_KEY_ENCRYPTION_KEY":    base64.StdEncoding.EncodeToString(kek),
+		"CITYHUB_OIDC_CLIENT_SECRET":    "oidcClientSecret7",
 	}
+	// The SMTP password travels in the URL's userinfo.
+	smtp, err := url.Parse(envOr("CITYHUB_TEST_SMTP_URL", "smtp://127.0.0.1:1025?tls=none"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	smtp.User = url.UserPassword("hub", "smtpUrlSecret8")
 	env := map[string]string{
 		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
 		"CITYHUB_DATA_DIR":         t.TempDir(),
@@ -60,13 +67,19 @@ func TestStartLogShowsNoSecret(t *testing.T) {
 		"CITYHUB_MQTT_SHARE_GROUP": "cityhub-" + suffix,
 		"CITYHUB_STRIPE_API_URL":   envOr("CITYHUB_TEST_STRIPE_URL", "http://127.0.0.1:12111"),
 		"CITYHUB_LOG_LEVEL":        "debug",
+		"CITYHUB_SMTP_URL":         smtp.String(),
+		"CITYHUB_MAIL_FROM":        "comune@example.org",
+		// A provider that refuses connections: the login below fails to
+		// reach it, and that failure is logged too.
+		"CITYHUB_OIDC_ISSUER":    "https://127.0.0.1:9/oidc",
+		"CITYHUB_OIDC_CLIENT_ID": "cityhub",
 	}
 	for k, v := range secrets {
 		env[k] = v
 	}
 	base, stdout, stderr := startHubWithLogs(t, []string{"demo"}, env)
 	// A few requests, so that request logging is seen too.
-	for _, path := range []string{"/readyz", "/api/v1/performances", "/nope"} {
+	for _, path := range []string{"/readyz", "/api/v1/performances", "/nope", "/login/oidc"} {
 		if resp, err := http.Get(base + path); err == nil {
 			resp.Body.Close()
 		}
@@ -75,7 +88,14 @@ func TestStartLogShowsNoSecret(t *testing.T) {
 	if !strings.Contains(out, "starting cityhub") || !strings.Contains(out, "database=") {
 		t.Fatalf("no start log captured:\n%s", out)
 	}
-	for _, secret := range append(mapValues(secrets), "pgUserinfoSecret1", "pgQuerySecret2", "mqttUrlSecret3", "stripeSecret") {
+	// Mail and the SPID/CIE login were configured, and said so without
+	// their secrets.
+	for _, want := range []string{`smtp="smtp://hub:xxxxx@`, "oidc_client_secret=(set)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the start log lacks %s:\n%s", want, out)
+		}
+	}
+	for _, secret := range append(mapValues(secrets), "pgUserinfoSecret1", "pgQuerySecret2", "mqttUrlSecret3", "stripeSecret", "smtpUrlSecret8") {
 		if strings.Contains(out, secret) {
 			t.Errorf("the hub printed the secret %q:\n%s", secret, out)
 		}
