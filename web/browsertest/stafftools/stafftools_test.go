@@ -4,7 +4,8 @@
 // comes back with the mistake next to its field and then takes "1.000,00",
 // the ledger and reports page, a cancellation that asks first; the
 // shopkeeper's "Verifica" that previews and "Riscatta" that redeems, and a
-// reversal that asks first; the administrator's account pages (a search, an
+// reversal that asks first; the administrator's settling of the shop's
+// period, which names the amount first; the administrator's account pages (a search, an
 // account's roles, a disabling that asks first, a new staff account whose
 // mistake comes back next to its field). Every page passes axe-core (no
 // serious or critical finding) and none is wider than the phone.
@@ -15,6 +16,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -67,6 +69,10 @@ func TestStaffTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	vs := vouchers.NewService(db.Vouchers(), keys, log)
+	// Settling leaves out redemptions that can still be reversed, so the
+	// walk moves the vouchers' clock past the reversal window before it.
+	var offset atomic.Int64
+	vs.SetClock(func() time.Time { return time.Now().Add(time.Duration(offset.Load())) })
 	wal.RegisterItems("voucher", vs)
 	tix := ticketing.NewService(db.Ticketing(), keys, log)
 	wal.RegisterItems("ticket", tix)
@@ -284,7 +290,54 @@ func TestStaffTools(t *testing.T) {
 		t.Fatalf("after the reversal the voucher is %s", mine.Status)
 	}
 
+	settle(f, vs, shop.ID, v.TypedCode, &offset)
 	accounts(f, ids, venue.ID)
+}
+
+// settle closes the shop's settlement period as the administrator: the
+// shop's row leads to a confirmation that names the amount the city will
+// owe, nothing is settled until it is confirmed, and then the statement is
+// listed. The till's redemption was reversed, so the shop redeems the
+// voucher again and the clock moves past the reversal window.
+func settle(f *flow, vs *vouchers.Service, shopID, code string, offset *atomic.Int64) {
+	t, ctx := f.T, context.Background()
+	till := identity.Caller{AccountID: "acc_till", Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shopID}}}
+	if _, _, err := vs.Redeem(ctx, till, shopID, "settle-redeem-1", vouchers.RedeemRequest{Code: code, PurchaseCents: 2350}); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(vouchers.ReversalWindow + time.Minute))
+	admin := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+
+	f.Login("comune@example.org")
+	if st := f.Open("/admin/vouchers"); st != 200 {
+		t.Fatalf("vouchers page: %d", st)
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-shop=%q] a[data-action=settle]`, shopID)))); st != 200 {
+		t.Fatalf("settle: %d", st)
+	}
+	if got := f.Text(`[data-testid="confirm-lead"]`); !strings.Contains(got, "10,00") {
+		t.Fatalf("settle confirmation says %q", got)
+	}
+	if got := f.Text(`[data-testid="confirm-facts"]`); !strings.Contains(got, "Libreria Masone") || !strings.Contains(got, "IT60X0542811101000000123456") || !strings.Contains(got, "10,00") {
+		t.Fatalf("settle confirmation shows %q", got)
+	}
+	f.page("staff-settle-confirm")
+	if sts, _ := vs.Statements(ctx, admin, shopID); len(sts) != 0 {
+		t.Fatalf("settled before the confirmation: %+v", sts)
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="confirm-button"]`))); st != 200 {
+		t.Fatalf("confirm settle: %d", st)
+	}
+	sts, err := vs.Statements(ctx, admin, shopID)
+	if err != nil || len(sts) != 1 || sts[0].Count != 1 || sts[0].TotalCents != 1000 {
+		t.Fatalf("statements after the confirmation: %+v, %v", sts, err)
+	}
+	if p := f.Path(); p != "/admin/vouchers" {
+		t.Fatalf("after settling the administrator is on %s", p)
+	}
+	if got := f.Text(fmt.Sprintf(`tr[data-settlement=%q]`, sts[0].ID)); !strings.Contains(got, "Libreria Masone") || !strings.Contains(got, "10,00") {
+		t.Fatalf("the statement's row reads %q", got)
+	}
 }
 
 // accounts walks the administrator's account pages: the search finds the
