@@ -246,6 +246,7 @@ func TestStaffTools(t *testing.T) {
 	if p := f.Path(); p != "/staff/scan" {
 		t.Fatalf("shop landed on %s", p)
 	}
+	f.page("staff-scan")
 	f.Run(
 		chromedp.SetValue(chromedp.CSS("#scan-code"), v.TypedCode),
 		chromedp.SetValue(chromedp.CSS("#scan-amount"), "12,00"),
