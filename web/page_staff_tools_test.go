@@ -226,7 +226,8 @@ func TestVoucherScanPreviewThenRedeem(t *testing.T) {
 }
 
 // The reports page shows the ledger check in words and the charts as SVG
-// with a title, a description and their numbers in a table; the card
+// with a title, a description and their numbers in a table, and a chart
+// with nothing to draw as a message alone; the card
 // refunds page lists refunds and a retry of nothing is refused.
 func TestReportsAndRefundsPages(t *testing.T) {
 	t.Parallel()
@@ -243,14 +244,23 @@ func TestReportsAndRefundsPages(t *testing.T) {
 		form.Set("csrf_token", csrf)
 		return pc.Post(path, form)
 	}
+	// With no performance there is nothing to draw: the message stands
+	// alone, with no empty axes above it.
+	res, body := pc.Get("/admin/reports")
+	sales := regexp.MustCompile(`(?s)<section aria-labelledby="sales-heading".*?</section>`).FindString(body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(sales, `data-testid="sales-nothing"`) || !strings.Contains(sales, "Nessun dato nel periodo.") ||
+		strings.Contains(sales, "<svg") || strings.Contains(sales, "<figure") {
+		t.Fatalf("reports page with no performance: %d\n%s", res.StatusCode, sales)
+	}
+
 	post("/admin/theatre/venues", url.Values{"name": {"Teatro Romano"}, "address": {"Via del Teatro Romano"}})
-	_, body := pc.Get("/admin/theatre")
+	_, body = pc.Get("/admin/theatre")
 	venue := regexp.MustCompile(`data-venue="(ven_[a-z0-9]+)"`).FindStringSubmatch(body)[1]
 	post("/admin/theatre/venues/"+venue+"/seats", url.Values{"rows": {"Platea A 1-10 platea"}})
 	post("/admin/theatre/performances", url.Values{"venue_id": {venue}, "title": {"Filumena Marturano"}, "starts_at": {"2099-03-14T20:45"}, "prices": {"platea 20"}})
 
-	res, body := pc.Get("/admin/reports")
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="true"`) ||
+	res, body = pc.Get("/admin/reports")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="true"`) || strings.Contains(body, `data-testid="sales-nothing"`) ||
 		!strings.Contains(body, `data-testid="chart-sales"`) || !strings.Contains(body, `<title id="sales-title">`) ||
 		!strings.Contains(body, `<desc id="sales-desc">`) || !strings.Contains(body, `data-testid="sales-table"`) || !strings.Contains(body, "Filumena Marturano") {
 		t.Fatalf("reports page: %d\n%s", res.StatusCode, body)

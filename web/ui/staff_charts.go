@@ -25,7 +25,9 @@ type barChart struct {
 	// XLabels are drawn under their bars (only every n-th when many).
 	XLabels []chartLabel
 	Series  []chartSeries
-	Empty   bool
+	// Empty is a chart with nothing to draw: the page shows its message
+	// instead of the axes.
+	Empty bool
 }
 
 type chartBar struct {
