@@ -125,12 +125,3 @@ func TestFeedsFromLiveStations(t *testing.T) {
 		})
 	}
 }
-
-func mustRome(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Rome")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}

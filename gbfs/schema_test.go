@@ -2,7 +2,6 @@ package gbfs
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -79,18 +78,4 @@ func TestSchemasReject(t *testing.T) {
 			}
 		})
 	}
-}
-
-// decode parses a rendered feed for the consistency checks.
-func decode[T any](tb testing.TB, body []byte) (env struct {
-	LastUpdated string `json:"last_updated"`
-	TTL         int    `json:"ttl"`
-	Version     string `json:"version"`
-	Data        T      `json:"data"`
-}) {
-	tb.Helper()
-	if err := json.Unmarshal(body, &env); err != nil {
-		tb.Fatalf("decode: %v\n%s", err, body)
-	}
-	return env
 }

@@ -12,14 +12,11 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )
-
-func citizenCaller(id string) identity.Caller {
-	return identity.Caller{AccountID: id, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-}
 
 // Favourites are the caller's own: marking one is invisible to anyone else,
 // unmarking twice is harmless, a missing station is refused, and only
@@ -32,7 +29,7 @@ func TestFavouriteStationsAreOwn(t *testing.T) {
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("fav", 3, 4)); err != nil {
 			t.Fatal(err)
 		}
-		anna, bruno := citizenCaller("acc_anna"), citizenCaller("acc_bruno")
+		anna, bruno := mobilitytest.Citizen("acc_anna"), mobilitytest.Citizen("acc_bruno")
 		for _, id := range []string{"fav-002", "fav-003", "fav-002"} {
 			if err := svc.SetFavourite(ctx, anna, id, true); err != nil {
 				t.Fatalf("mark %s: %v", id, err)
@@ -86,7 +83,7 @@ func TestFaultReportReachesOperator(t *testing.T) {
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("rep", 2, 6)); err != nil {
 			t.Fatal(err)
 		}
-		anna := citizenCaller("acc_anna")
+		anna := mobilitytest.Citizen("acc_anna")
 		inc, created, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "rep-001", Target: mobility.TargetBike,
 			BikeID: " REP-001-B01 ", Description: "  I freni non funzionano  "})
 		if err != nil || !created {
@@ -153,7 +150,7 @@ func TestFaultReportReachesOperator(t *testing.T) {
 		if _, _, err := svc.ReportFault(ctx, anna, over); !apperr.Has(err, apperr.RateLimited) {
 			t.Fatalf("over the limit: %v, want RateLimited", err)
 		}
-		if _, created, err := svc.ReportFault(ctx, citizenCaller("acc_bruno"), over); err != nil || !created {
+		if _, created, err := svc.ReportFault(ctx, mobilitytest.Citizen("acc_bruno"), over); err != nil || !created {
 			t.Fatalf("another citizen's report: %v %v", err, created)
 		}
 		if err := svc.ResolveIncident(ctx, operatorCaller, inc.ID); err != nil {
@@ -179,10 +176,10 @@ func TestErasureForgetsFavouritesAndReporter(t *testing.T) {
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("era", 1, 4)); err != nil {
 			t.Fatal(err)
 		}
-		anna := citizenCaller("acc_erased")
+		anna := mobilitytest.Citizen("acc_erased")
 		// Carla reported the same dock: once both are erased, the two open
 		// reports belong to nobody, which the one-open-report index allows.
-		carla := citizenCaller("acc_erased_too")
+		carla := mobilitytest.Citizen("acc_erased_too")
 		for _, c := range []identity.Caller{anna, carla} {
 			if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
 				return tx.InsertAccount(ctx, identity.Account{ID: c.AccountID, Email: c.AccountID + "@example.org", Name: "Anna", Locale: "it",
@@ -228,7 +225,7 @@ func TestConcurrentFaultReportsMakeOne(t *testing.T) {
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("race", 1, 4)); err != nil {
 			t.Fatal(err)
 		}
-		anna := citizenCaller("acc_anna")
+		anna := mobilitytest.Citizen("acc_anna")
 		const n = 16
 		start := make(chan struct{})
 		var wg sync.WaitGroup

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )
@@ -234,6 +236,74 @@ func TestSetStationOpenTouchesOnlyTheFlag(t *testing.T) {
 		}
 		if _, err := svc.Station(ctx, identity.System(), "flag-1"); !apperr.Has(err, apperr.NotFound) {
 			t.Fatalf("the deleted station came back: %v", err)
+		}
+	})
+}
+
+func TestCatalogueRules(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobility.NewService(db.Mobility(), nil, nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("cat", 2, 4)); err != nil {
+			t.Fatal(err)
+		}
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("cat", 2, 4)); err != nil {
+			t.Fatalf("seeding twice: %v", err)
+		}
+		for _, tc := range []struct {
+			name string
+			err  error
+			code apperr.Code
+		}{
+			{"plan in use", svc.DeletePricingPlan(ctx, identity.System(), "standard"), apperr.Conflict},
+			{"type in use", svc.DeleteVehicleType(ctx, identity.System(), "bike"), apperr.Conflict},
+			{"missing bike", svc.DeleteBike(ctx, identity.System(), "nope"), apperr.NotFound},
+			{"missing station", svc.DeleteStation(ctx, identity.System(), "nope"), apperr.NotFound},
+		} {
+			if apperr.CodeOf(tc.err) != tc.code {
+				t.Errorf("%s: %v, want %s", tc.name, tc.err, tc.code)
+			}
+		}
+		if _, err := svc.PutBike(ctx, identity.System(), mobility.Bike{ID: "b1", VehicleTypeID: "rocket", Active: true}); !apperr.Has(err, apperr.Invalid) {
+			t.Errorf("bike of unknown type: %v", err)
+		}
+		if _, err := svc.SetDockService(ctx, identity.System(), "cat-001", 9, false, ""); !apperr.Has(err, apperr.Invalid) {
+			t.Errorf("dock beyond capacity: %v", err)
+		}
+		if _, err := svc.SetDockService(ctx, identity.System(), "cat-001", 2, false, "broken lock"); err != nil {
+			t.Fatal(err)
+		}
+		docks, _ := svc.Docks(ctx, identity.System(), "cat-001")
+		if len(docks) != 1 || docks[0].InService || docks[0].Note != "broken lock" {
+			t.Errorf("docks %+v", docks)
+		}
+		st, err := svc.SetStationOpen(ctx, identity.System(), "cat-002", false)
+		if err != nil || st.Open {
+			t.Fatalf("close: %+v %v", st, err)
+		}
+		got, _ := svc.Station(ctx, identity.System(), "cat-002")
+		if got.Open || got.NameEN != "Station 2" || got.CreatedAt.IsZero() {
+			t.Errorf("station %+v", got)
+		}
+		plans, _ := svc.PricingPlans(ctx, identity.System())
+		if len(plans) != 2 || plans[1].ID != "standard" || len(plans[1].PerMin) != 2 || plans[1].PerMin[1].RateCents != 200 {
+			t.Errorf("plans %+v", plans)
+		}
+		// The store refuses a second open ride for one bike even without the
+		// service's checks (another hub replica racing).
+		err = db.Mobility().InTx(ctx, func(tx mobility.Tx) error {
+			for i := range 2 {
+				if err := tx.InsertRide(ctx, mobility.Ride{ID: fmt.Sprintf("ride_%d", i), CommandID: fmt.Sprintf("c%d", i), RiderID: fmt.Sprintf("r%d", i),
+					BikeID: "cat-001-b01", StartStation: "cat-001", StartDock: 1, Status: mobility.RidePending, PricingPlanID: "standard",
+					Plan: simulator.StandardPlan, Deadline: time.Now(), CreatedAt: time.Now()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if !apperr.Has(err, apperr.Conflict) {
+			t.Errorf("second open ride for a bike: %v", err)
 		}
 	})
 }

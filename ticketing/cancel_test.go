@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
@@ -90,4 +91,120 @@ func TestSelfCancelRuleBounds(t *testing.T) {
 			t.Errorf("%d hours: %v", h, err)
 		}
 	}
+}
+
+// An administrator's refund reverses the ledger exactly once and frees the seats.
+func TestRefundReversesOnce(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		o, _ := f.buy(buyer, p.ID, "Platea/A/1", "Platea/A/2")
+		if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != 100_00-5000 {
+			t.Fatalf("balance after purchase %d", got)
+		}
+		if _, err := f.svc.RefundOrder(f.ctx, buyer, o.ID); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("citizen refund: %v", err)
+		}
+		race(10, 10, func(int) {
+			if _, err := f.svc.RefundOrder(f.ctx, admin, o.ID); err != nil {
+				t.Errorf("refund: %v", err)
+			}
+		})
+		if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != 100_00 {
+			t.Fatalf("balance after refunds %d", got)
+		}
+		if got := f.balance(wallet.RevenueTheatre); got != 0 {
+			t.Fatalf("revenue after refund %d", got)
+		}
+		ts, _ := f.svc.MyTickets(f.ctx, buyer)
+		for _, tk := range ts {
+			if tk.Status != ticketing.TicketCancelled {
+				t.Fatalf("ticket %s after refund", tk.Status)
+			}
+		}
+		f.credit(100_00, citizen(2))
+		f.buy(citizen(2), p.ID, "Platea/A/1")
+		f.ledgerOK()
+	})
+}
+
+func TestRefundRefusedAfterCheckIn(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		o, ts := f.buy(buyer, p.ID, "Platea/A/1")
+		f.atTheDoor(p)
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), p.ID, ts[0].TypedCode); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.RefundOrder(f.ctx, admin, o.ID); apperr.ReasonOf(err) != "ticket_used" {
+			t.Fatalf("refund of a used ticket: %v", err)
+		}
+	})
+}
+
+// Cancelling a performance refunds every paid order in one go (credit back
+// to the wallet, card money back to Stripe clearing), releases holds, and
+// a second cancel changes nothing.
+func TestCancelPerformanceRefundsEveryone(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 3)
+		p := f.performance(v.ID)
+		a, b, c := citizen(1), citizen(2), citizen(3)
+		f.credit(100_00, a)
+		_, ts := f.buy(a, p.ID, "Platea/A/1", "Platea/A/2")
+		f.atTheDoor(p)
+		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), p.ID, ts[0].TypedCode); err != nil {
+			t.Fatal(err)
+		}
+		ob, err := f.svc.Hold(f.ctx, b, p.ID, []string{"Platea/B/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, b, ob.ID, "pi_b"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.ConfirmCardPayment(f.ctx, ob.ID, "pi_b", 1500, "eur"); err != nil {
+			t.Fatal(err)
+		}
+		oc, err := f.svc.Hold(f.ctx, c, p.ID, []string{"Platea/A/3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for id, want := range map[wallet.AccountID]int64{wallet.CitizenAccount(a.AccountID): 100_00, wallet.StripeClearing: 0, wallet.RevenueTheatre: 0} {
+			if got := f.balance(id); got != want {
+				t.Fatalf("%s: %d, want %d", id, got, want)
+			}
+		}
+		for _, who := range []identity.Caller{a, b} {
+			ts, _ := f.svc.MyTickets(f.ctx, who)
+			for _, tk := range ts {
+				if tk.Status != ticketing.TicketCancelled {
+					t.Fatalf("ticket %s after the cancellation", tk.Status)
+				}
+			}
+		}
+		if o, _ := f.svc.Order(f.ctx, c, oc.ID); o.Status != ticketing.OrderCancelled {
+			t.Fatalf("hold after the cancellation: %s", o.Status)
+		}
+		if st, _ := f.svc.Stats(f.ctx, admin, p.ID); st.Sold != 0 || st.Held != 0 {
+			t.Fatalf("stats %+v", st)
+		}
+		f.ledgerOK()
+	})
 }

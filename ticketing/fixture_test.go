@@ -3,6 +3,7 @@ package ticketing_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -155,4 +156,25 @@ func (f *fixture) buy(who identity.Caller, perfID string, seats ...string) (tick
 		f.t.Fatalf("my tickets: %v", err)
 	}
 	return o, ts
+}
+
+// race runs fn(i) for i in 0..n-1 on goroutines that all wait at one gate
+// and then start together; at most width run at once (the pool of
+// database connections is smaller than n anyway).
+func race(n, width int, fn func(i int)) {
+	gate := make(chan struct{})
+	sem := make(chan struct{}, width)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			fn(i)
+		}()
+	}
+	close(gate)
+	wg.Wait()
 }

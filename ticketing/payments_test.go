@@ -1,0 +1,163 @@
+package ticketing_test
+
+import (
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// A card payment that arrives after the hold expired and the seat was sold
+// to someone else issues nothing: the order is marked for refund and the
+// seat stays with its buyer.
+func TestLateCardPaymentAfterSeatSoldElsewhere(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		slow, fast := citizen(1), citizen(2)
+		o, err := f.svc.Hold(f.ctx, slow, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CardPayable(f.ctx, slow, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, slow, o.ID, "pi_slow"); err != nil {
+			t.Fatal(err)
+		}
+		// While held, nobody else gets the seat.
+		if _, err := f.svc.Hold(f.ctx, fast, p.ID, []string{"Platea/A/1"}); apperr.ReasonOf(err) != "seat_taken" {
+			t.Fatalf("hold of a held seat: %v", err)
+		}
+		f.clock.Advance(ticketing.HoldTTL + time.Second)
+		f.credit(100_00, fast)
+		f.buy(fast, p.ID, "Platea/A/1")
+		got, replayed, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_slow", 2500, "eur")
+		if err != nil || replayed {
+			t.Fatalf("late confirmation: %v (replayed %v)", err, replayed)
+		}
+		if got.Status != ticketing.OrderRefundDue || got.Note == "" {
+			t.Fatalf("late order %+v", got)
+		}
+		if ts, _ := f.svc.MyTickets(f.ctx, slow); len(ts) != 0 {
+			t.Fatalf("the late buyer got %d tickets", len(ts))
+		}
+		// Delivered again: still one refund due, nothing issued.
+		if got, replayed, err = f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_slow", 2500, "eur"); err != nil || !replayed || got.Status != ticketing.OrderRefundDue {
+			t.Fatalf("redelivery: %+v %v %v", got, replayed, err)
+		}
+		st, _ := f.svc.Stats(f.ctx, admin, p.ID)
+		if st.Sold != 1 || st.RefundsDue != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+		if got := f.balance(wallet.StripeClearing); got != 0 {
+			t.Fatalf("stripe clearing %d: the refused payment was booked", got)
+		}
+		// The administrator closes it.
+		if got, err = f.svc.RefundOrder(f.ctx, admin, o.ID); err != nil || got.Status != ticketing.OrderRefunded {
+			t.Fatalf("refund: %+v %v", got, err)
+		}
+		f.ledgerOK()
+	})
+}
+
+// A late card payment whose seats nobody took still issues the tickets.
+func TestLateCardPaymentSeatsStillFree(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/B/2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_late"); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(ticketing.HoldTTL + time.Minute)
+		if _, err := f.svc.CardPayable(f.ctx, buyer, o.ID); apperr.ReasonOf(err) != "hold_expired" {
+			t.Fatalf("card payment of an expired hold: %v", err)
+		}
+		got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_late", 1500, "eur")
+		if err != nil || got.Status != ticketing.OrderPaid {
+			t.Fatalf("late confirmation: %+v %v", got, err)
+		}
+		if _, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_other", 1500, "eur"); !apperr.Has(err, apperr.Invalid) {
+			t.Fatalf("another payment for the order: %v", err)
+		}
+		f.ledgerOK()
+	})
+}
+
+// An expired hold releases its seats to the next buyer.
+func TestExpiredHoldReleasesSeats(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		a, b := citizen(1), citizen(2)
+		f.credit(100_00, a, b)
+		oa, err := f.svc.Hold(f.ctx, a, p.ID, []string{"Platea/A/1", "Platea/A/2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		av, _ := f.svc.Availability(f.ctx, p.ID)
+		if av.Free != 2 {
+			t.Fatalf("%d free while two are held", av.Free)
+		}
+		f.clock.Advance(ticketing.HoldTTL)
+		if av, _ = f.svc.Availability(f.ctx, p.ID); av.Free != 4 {
+			t.Fatalf("%d free after the hold expired", av.Free)
+		}
+		f.buy(b, p.ID, "Platea/A/2")
+		if _, err := f.svc.PayWithWallet(f.ctx, a, oa.ID); apperr.ReasonOf(err) != "hold_lost" {
+			t.Fatalf("paying a lost hold: %v", err)
+		}
+		if got := f.balance(wallet.CitizenAccount(a.AccountID)); got != 100_00 {
+			t.Fatalf("the loser was charged: %d", got)
+		}
+		f.ledgerOK()
+	})
+}
+
+// A card payment that arrives after its performance was cancelled issues
+// nothing and is marked for refund.
+func TestCardPaymentAfterCancellation(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CardPayable(f.ctx, buyer, o.ID); !apperr.Has(err, apperr.Conflict) {
+			t.Fatalf("card payment of a cancelled show: %v", err)
+		}
+		got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_1", 2500, "eur")
+		if err != nil || got.Status != ticketing.OrderRefundDue {
+			t.Fatalf("payment after the cancellation: %+v %v", got, err)
+		}
+		if ts, _ := f.svc.MyTickets(f.ctx, buyer); len(ts) != 0 {
+			t.Fatalf("%d tickets for a cancelled show", len(ts))
+		}
+		f.ledgerOK()
+	})
+}
