@@ -12,8 +12,8 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
-	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
 	"cityhub/store/storetest"
@@ -97,7 +97,7 @@ func benchBurst(b *testing.B, engine, url string, burstMessages, burstStations i
 		b.Fatal(err)
 	}
 	defer c.Close()
-	mobilitytest.Eventually(b, 10*time.Second, "hub subscribed", c.Connected)
+	testutil.Eventually(b, 10*time.Second, "hub subscribed", c.Connected)
 
 	var got atomic.Int64
 	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("burst-sub-" + root[:10]))

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt"
@@ -125,7 +126,7 @@ func benchTelemetry(b *testing.B, engine string, rate int) {
 		b.Fatal(err)
 	}
 	defer c.Close()
-	mobilitytest.Eventually(b, 5*time.Second, "hub subscribed", c.Connected)
+	testutil.Eventually(b, 5*time.Second, "hub subscribed", c.Connected)
 
 	// The baseline, on the same messages at the same time: a bare paho
 	// subscriber that only counts.
@@ -282,12 +283,12 @@ func benchUnlock(b *testing.B, engine, url string, o mobilitytest.Options, unloc
 		if _, _, err := e.Sim.Dock(r.BikeID, st.ID); err != nil {
 			b.Fatal(err)
 		}
-		mobilitytest.Eventually(b, 5*time.Second, "ride ended", func() bool {
+		testutil.Eventually(b, 5*time.Second, "ride ended", func() bool {
 			_, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider))
 			return apperr.Has(err, apperr.NotFound)
 		})
 		// The station's status after docking must be in before the next unlock picks a dock.
-		mobilitytest.Eventually(b, 5*time.Second, "bike back in the hub's state", func() bool {
+		testutil.Eventually(b, 5*time.Second, "bike back in the hub's state", func() bool {
 			s, _ := e.StationState(st.ID)
 			_, ok := s.DockOfBike(r.BikeID)
 			return ok
@@ -331,7 +332,7 @@ func BenchmarkHubMemory10kStations(b *testing.B) {
 		if err := c.Start(ctx, svc); err != nil {
 			b.Fatal(err)
 		}
-		mobilitytest.Eventually(b, 5*time.Second, "hub subscribed", c.Connected)
+		testutil.Eventually(b, 5*time.Second, "hub subscribed", c.Connected)
 		idle := heapInUse()
 
 		now := time.Now().UTC()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt/mqtttest"
@@ -145,7 +146,7 @@ func TestMobilityAPIScenario(t *testing.T) {
 			if _, _, err := m.Sim.Dock(r1.BikeID, m.Stations[2].ID); err != nil {
 				t.Fatal(err)
 			}
-			mobilitytest.Eventually(t, 5*time.Second, "ride ended", func() bool {
+			testutil.Eventually(t, 5*time.Second, "ride ended", func() bool {
 				return env.do(t, "GET", "/api/v1/mobility/rides/current", citizen, "").Code == http.StatusNotFound
 			})
 			rides := call("GET", "/api/v1/mobility/rides?limit=5", citizen, "", http.StatusOK)["rides"].([]any)

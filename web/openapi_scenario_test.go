@@ -13,6 +13,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt/mqtttest"
@@ -379,7 +380,7 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	if _, _, err := m.Sim.Dock(ride.BikeID, m.Stations[1].ID); err != nil {
 		c.t.Fatal(err)
 	}
-	mobilitytest.Eventually(c.t, 5*time.Second, "ride ended", func() bool {
+	testutil.Eventually(c.t, 5*time.Second, "ride ended", func() bool {
 		return env.do(c.t, "GET", "/api/v1/mobility/rides/current", citizen, "").Code == http.StatusNotFound
 	})
 	c.do("GET", "/api/v1/mobility/rides/current", citizen, "", http.StatusNotFound)

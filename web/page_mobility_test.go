@@ -2,6 +2,7 @@ package web
 
 import (
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/web/webtest"
 	"context"
 	"fmt"
@@ -202,7 +203,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ride mobility.RideView
-	mobilitytest.Eventually(t, 10*time.Second, "the ride ends", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the ride ends", func() bool {
 		rides, err := b.m.Svc.RideHistory(ctx, mobilitytest.Citizen(acct.ID), time.Time{}, 5)
 		if err != nil || len(rides) == 0 || rides[0].Status != mobility.RideEnded {
 			return false

@@ -182,7 +182,3 @@ func (e *Env) Balance(tb testing.TB, rider string) int64 {
 	}
 	return a.Balance
 }
-
-// Eventually is testutil.Eventually, kept under this name for the tests
-// that reach it through this package.
-var Eventually = testutil.Eventually
