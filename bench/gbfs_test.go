@@ -63,7 +63,7 @@ func gbfsSnapshot(n int) gbfs.Snapshot {
 func gbfsBenchFeeds(b *testing.B, snap gbfs.Snapshot) *gbfs.Feeds {
 	b.Helper()
 	f, err := gbfs.New(gbfs.SourceFunc(func(context.Context) (gbfs.Snapshot, error) { return snap, nil }),
-		gbfs.Config{System: gbfs.Benevento(), BaseURL: "http://bench", Refresh: time.Hour})
+		gbfs.Config{System: gbfs.CitySystem("Benevento", "Europe/Rome"), BaseURL: "http://bench", Refresh: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,7 +11,12 @@ package gbfs
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Version is the GBFS version the feeds conform to.
@@ -141,8 +146,8 @@ type Segment struct {
 	EndMin      int
 }
 
-// SystemInfo describes the system in system_information. The city sets it;
-// Benevento's values are the demo's defaults.
+// SystemInfo describes the system in system_information. CitySystem makes
+// it from the configured city.
 type SystemInfo struct {
 	SystemID string
 	NameIT   string
@@ -172,20 +177,50 @@ type SystemInfo struct {
 	StartDate time.Time
 }
 
-// Benevento is the demo city's system information. Its Timezone is the
-// demo's; the hub replaces it with the configured zone (CITYHUB_TIMEZONE).
-func Benevento() SystemInfo {
+// CitySystem is the system information of the bikesharing the hub runs for
+// city, the municipality's name alone (CITYHUB_CITY_NAME), in the IANA zone
+// timezone (CITYHUB_TIMEZONE). The id, the names, the operator and the
+// attribution are said from the city's name; the opening hours, the feed
+// contact and the licence are the hub's defaults, which the caller may
+// replace. For the demo's Benevento it is "Bici Benevento", run by the
+// Comune di Benevento, with the id cityhub-benevento.
+func CitySystem(city, timezone string) SystemInfo {
 	return SystemInfo{
-		SystemID:         "cityhub-benevento",
-		NameIT:           "Bici Benevento",
-		NameEN:           "Benevento Bike Share",
-		OperatorIT:       "Comune di Benevento",
-		OperatorEN:       "City of Benevento",
-		Timezone:         "Europe/Rome",
+		SystemID:         systemID(city),
+		NameIT:           "Bici " + city,
+		NameEN:           city + " Bike Share",
+		OperatorIT:       "Comune di " + city,
+		OperatorEN:       "City of " + city,
+		Timezone:         timezone,
 		OpeningHours:     "Mo-Su 06:00-24:00",
 		FeedContactEmail: "opendata@cityhub.example",
 		LicenseID:        "CC-BY-4.0",
-		AttributionIT:    "Comune di Benevento",
-		AttributionEN:    "City of Benevento",
+		AttributionIT:    "Comune di " + city,
+		AttributionEN:    "City of " + city,
 	}
+}
+
+// systemID is "cityhub-" and the city's name in lower-case ASCII letters and
+// digits, accents dropped and every other run of characters made one hyphen
+// ("Reggio nell'Emilia" → cityhub-reggio-nell-emilia), as GBFS advises for
+// ids; a name with no such character gives "cityhub".
+func systemID(city string) string {
+	var b strings.Builder
+	b.WriteString("cityhub")
+	hyphen := true
+	for _, r := range norm.NFD.String(strings.ToLower(city)) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			// an accent, decomposed from its letter: dropped
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if hyphen {
+				b.WriteByte('-')
+				hyphen = false
+			}
+			b.WriteRune(r)
+		default:
+			hyphen = true
+		}
+	}
+	return b.String()
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestFeedsValidateAgainstSchemas(t *testing.T) {
-	for name, snap := range map[string]Snapshot{"benevento": benevento(), "empty": {At: t0}} {
+	for name, snap := range map[string]Snapshot{"sample": sampleSnapshot(), "empty": {At: t0}} {
 		t.Run(name, func(t *testing.T) {
 			bodies := mustRender(t, snap)
 			for _, feed := range FeedNames {
@@ -24,7 +24,7 @@ func TestFeedsValidateAgainstSchemas(t *testing.T) {
 }
 
 func TestStationStatusCounts(t *testing.T) {
-	bodies := mustRender(t, benevento())
+	bodies := mustRender(t, sampleSnapshot())
 	got := map[string]status{}
 	for _, s := range decode[struct {
 		Stations []status `json:"stations"`
@@ -71,7 +71,7 @@ func TestStationStatusCounts(t *testing.T) {
 }
 
 func TestVehicleStatus(t *testing.T) {
-	bodies := mustRender(t, benevento())
+	bodies := mustRender(t, sampleSnapshot())
 	vs := decode[vehicleStatusData](t, bodies[FeedVehicleStatus]).Data.Vehicles
 	// b1, b2, b4 (disabled), b5, b6 (disabled), b8, b9, b10: docked and registered, not riding.
 	if len(vs) != 8 {
@@ -115,7 +115,7 @@ func TestVehicleStatus(t *testing.T) {
 // stands still and changes once a trip ends, even when the bike comes back
 // to the same dock.
 func TestVehicleIDRotatesAfterTrip(t *testing.T) {
-	snap := benevento()
+	snap := sampleSnapshot()
 	f, err := New(staticSource(snap), testConfig())
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestVehicleIDRotatesAfterTrip(t *testing.T) {
 }
 
 func TestPricingPlans(t *testing.T) {
-	bodies := mustRender(t, benevento())
+	bodies := mustRender(t, sampleSnapshot())
 	plans := decode[struct {
 		Plans []struct {
 			PlanID        string `json:"plan_id"`
@@ -253,6 +253,32 @@ func TestConfigRefused(t *testing.T) {
 		})
 	}
 	if _, err := New(staticSource(Snapshot{}), testConfig()); err != nil {
-		t.Fatalf("the Benevento defaults are refused: %v", err)
+		t.Fatalf("the city's defaults are refused: %v", err)
+	}
+}
+
+// TestCitySystem: the system is said from the configured city's name and
+// zone; for the demo's Benevento it is what the feeds always published.
+func TestCitySystem(t *testing.T) {
+	bn := CitySystem("Benevento", "Europe/Rome")
+	want := SystemInfo{SystemID: "cityhub-benevento", NameIT: "Bici Benevento", NameEN: "Benevento Bike Share",
+		OperatorIT: "Comune di Benevento", OperatorEN: "City of Benevento", Timezone: "Europe/Rome",
+		OpeningHours: "Mo-Su 06:00-24:00", FeedContactEmail: "opendata@cityhub.example", LicenseID: "CC-BY-4.0",
+		AttributionIT: "Comune di Benevento", AttributionEN: "City of Benevento"}
+	if bn != want {
+		t.Errorf("CitySystem(Benevento) = %+v\nwant %+v", bn, want)
+	}
+	re := CitySystem("Reggio nell'Emilia", "Europe/Rome")
+	if re.SystemID != "cityhub-reggio-nell-emilia" || re.NameIT != "Bici Reggio nell'Emilia" || re.OperatorEN != "City of Reggio nell'Emilia" {
+		t.Errorf("CitySystem(Reggio nell'Emilia) = %+v", re)
+	}
+	for city, id := range map[string]string{"Forlì": "cityhub-forli", "  San Donà di Piave ": "cityhub-san-dona-di-piave", "L'Aquila": "cityhub-l-aquila", "…": "cityhub"} {
+		if got := CitySystem(city, "Europe/Rome").SystemID; got != id {
+			t.Errorf("system id of %q = %q, want %q", city, got, id)
+		}
+	}
+	other := CitySystem("Trento", "Europe/Vienna")
+	if _, err := New(staticSource(Snapshot{}), Config{System: other, BaseURL: testBase}); err != nil {
+		t.Errorf("another city's system is refused: %v", err)
 	}
 }

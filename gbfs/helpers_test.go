@@ -18,11 +18,11 @@ var t0 = time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC)
 
 func battery(n int) *int { return &n }
 
-// benevento is a realistic system: mixed bikes, a bike on a ride (still
+// sampleSnapshot is a realistic system: mixed bikes, a bike on a ride (still
 // reported in a dock by a late status, and another out on the street), an
 // inactive bike, a dock fault, an unknown bike, a closed station, an offline
 // station and a station that never reported.
-func benevento() Snapshot {
+func sampleSnapshot() Snapshot {
 	return Snapshot{
 		At: t0,
 		Plans: []PricingPlan{
@@ -72,7 +72,7 @@ func staticSource(snap Snapshot) Source {
 }
 
 func testConfig() Config {
-	return Config{System: Benevento(), BaseURL: testBase + "/", VehicleIDSecret: []byte("test secret"), Now: func() time.Time { return t0 }}
+	return Config{System: CitySystem("Benevento", "Europe/Rome"), BaseURL: testBase + "/", VehicleIDSecret: []byte("test secret"), Now: func() time.Time { return t0 }}
 }
 
 // mustRender renders every feed of snap.
@@ -296,9 +296,11 @@ func decode[T any](tb testing.TB, body []byte) (env struct {
 	return env
 }
 
-func mustRome(t *testing.T) *time.Location {
+// systemZone is the time zone of testConfig's system, which the feeds'
+// timestamps are written in.
+func systemZone(t *testing.T) *time.Location {
 	t.Helper()
-	loc, err := time.LoadLocation("Europe/Rome")
+	loc, err := time.LoadLocation(testConfig().System.Timezone)
 	if err != nil {
 		t.Fatal(err)
 	}

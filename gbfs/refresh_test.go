@@ -16,7 +16,7 @@ import (
 // changes; unchanged feeds keep their ETag; ttl is the refresh period.
 func TestLastUpdatedAndETag(t *testing.T) {
 	var mu sync.Mutex
-	snap := benevento()
+	snap := sampleSnapshot()
 	cfg := testConfig()
 	cfg.Refresh = 30 * time.Second
 	f, err := New(SourceFunc(func(context.Context) (Snapshot, error) {
@@ -115,7 +115,7 @@ func TestSourceFailure(t *testing.T) {
 
 // TestConcurrentReadsDuringRefresh races readers against refreshes.
 func TestConcurrentReadsDuringRefresh(t *testing.T) {
-	f, err := New(staticSource(benevento()), testConfig())
+	f, err := New(staticSource(sampleSnapshot()), testConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func (v *versionedSource) Version() int64 {
 // within MinRefresh instead of the ttl, and nothing is read while nothing
 // changes.
 func TestRunRefreshesOnChange(t *testing.T) {
-	src := &versionedSource{snap: benevento()}
+	src := &versionedSource{snap: sampleSnapshot()}
 	cfg := testConfig()
 	cfg.Now = nil
 	cfg.Refresh = time.Hour
@@ -275,7 +275,7 @@ func TestRunRefreshesOnChange(t *testing.T) {
 func TestReplicasServeTheSameETagAndLastUpdated(t *testing.T) {
 	ctx := context.Background()
 	render := func(at time.Time) map[string]*Body {
-		snap := benevento()
+		snap := sampleSnapshot()
 		snap.At = at
 		snap.ChangedAt, snap.CatalogueChangedAt = t0.Add(-10*time.Second), t0.Add(-time.Hour)
 		cfg := testConfig()

@@ -118,6 +118,25 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /gbfs/v3/gbfs.json = %d, want 200", resp.StatusCode)
 	}
+	// The system is the configured city's, Benevento's by default.
+	var system struct {
+		Data struct {
+			SystemID string `json:"system_id"`
+			Name     []struct {
+				Text string `json:"text"`
+			} `json:"name"`
+			Timezone string `json:"timezone"`
+		} `json:"data"`
+	}
+	resp, err = http.Get(url + "/gbfs/v3/system_information.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&system); err != nil || system.Data.SystemID != "cityhub-benevento" ||
+		len(system.Data.Name) == 0 || system.Data.Name[0].Text != "Bici Benevento" || system.Data.Timezone != "Europe/Rome" {
+		t.Errorf("GET /gbfs/v3/system_information.json = %d %+v %v, want Benevento's system", resp.StatusCode, system.Data, err)
+	}
+	resp.Body.Close()
 	// The theatre has performances on sale, seats to pick.
 	var perfs struct {
 		Performances []struct {

@@ -150,7 +150,7 @@ func (m *mobilityHub) close() {
 // the simulated stations new credentials (the hub keeps only hashes) and
 // writes them to DATA_DIR/demo-stations.credentials for `cityhub simulate`.
 func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Writer) error {
-	layout := simulator.Benevento(simulator.Layout("bn", n, 10))
+	layout := simulator.DemoPlaces(simulator.Layout("bn", n, 10))
 	if err := simulator.SeedCatalogue(ctx, m.svc, layout); err != nil {
 		return fmt.Errorf("seed mobility catalogue: %w", err)
 	}

@@ -34,7 +34,7 @@ func gbfsTestFeeds(t *testing.T, fail *atomic.Bool) *gbfs.Feeds {
 				Docks: []gbfs.Dock{{Number: 1, BikeID: "b1", InService: true}, {Number: 2, InService: true}}}},
 		}, nil
 	})
-	f, err := gbfs.New(src, gbfs.Config{System: gbfs.Benevento(), BaseURL: "http://cityhub.test", Refresh: 30 * time.Second})
+	f, err := gbfs.New(src, gbfs.Config{System: gbfs.CitySystem("Benevento", "Europe/Rome"), BaseURL: "http://cityhub.test", Refresh: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

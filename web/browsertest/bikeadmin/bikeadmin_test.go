@@ -57,7 +57,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	var handler http.Handler
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
-	feeds, err := gbfs.New(gbfs.MobilitySource{Service: svc}, gbfs.Config{System: gbfs.Benevento(), BaseURL: ts.URL, MinRefresh: 50 * time.Millisecond, Log: log})
+	feeds, err := gbfs.New(gbfs.MobilitySource{Service: svc}, gbfs.Config{System: gbfs.CitySystem("Benevento", "Europe/Rome"), BaseURL: ts.URL, MinRefresh: 50 * time.Millisecond, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

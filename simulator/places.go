@@ -1,10 +1,11 @@
 package simulator
 
-// benevento are real places in the centre of Benevento for the demo's
-// stations, so the map and the list show somewhere a visitor recognises
-// rather than "Stazione 1…8". Coordinates are approximate (within a few
-// tens of metres), which is what a demo needs.
-var benevento = []struct {
+// demoPlaces are real places in the centre of Benevento, the demo's city
+// (the default CITYHUB_CITY_NAME), for the demo's stations, so the map and
+// the list show somewhere a visitor recognises rather than "Stazione 1…8".
+// Coordinates are approximate (within a few tens of metres), which is what
+// a demo needs.
+var demoPlaces = []struct {
 	NameIT, NameEN, Address string
 	Lat, Lon                float64
 }{
@@ -18,17 +19,17 @@ var benevento = []struct {
 	{"Villa Comunale", "Public Gardens", "Viale Antonio Mellusi, 82100 Benevento BN", 41.1268, 14.7880},
 }
 
-// Benevento gives the first stations of a layout the names, addresses and
-// positions of real places in Benevento (the rest keep theirs). The demo
+// DemoPlaces gives the first stations of a layout the names, addresses and
+// positions of the demo's real places (the rest keep theirs). The demo
 // uses it; the ids, docks and bikes stay the layout's, so the hub's
 // catalogue and the simulated stations still agree.
-func Benevento(layout []StationSpec) []StationSpec {
+func DemoPlaces(layout []StationSpec) []StationSpec {
 	out := append([]StationSpec(nil), layout...)
 	for i := range out {
-		if i >= len(benevento) {
+		if i >= len(demoPlaces) {
 			break
 		}
-		p := benevento[i]
+		p := demoPlaces[i]
 		out[i].NameIT, out[i].NameEN, out[i].Address, out[i].Lat, out[i].Lon = p.NameIT, p.NameEN, p.Address, p.Lat, p.Lon
 	}
 	return out
