@@ -24,6 +24,16 @@ const (
 	PurposeTicketOrder = "ticket_order"
 )
 
+// Metadata the hub puts on the PaymentIntents it creates, from the JSON API
+// and the pages alike: StripePurposeKey holds the purpose (PurposeTopUp, or
+// ticketing.StripePurpose with ticketing.StripeOrderKey naming the order),
+// StripeAccountKey the paying account and StripeTopUpKey a top-up's id.
+const (
+	StripePurposeKey = "cityhub_purpose"
+	StripeAccountKey = "account_id"
+	StripeTopUpKey   = "topup_id"
+)
+
 // Payment is a card payment the hub itself created: a Stripe PaymentIntent.
 type Payment struct {
 	ID        string `json:"id"` // the PaymentIntent id

@@ -86,7 +86,7 @@ func paidTopUp(t *testing.T, env *testEnv, hub *httptest.Server, acct identity.A
 	var tb topupBody
 	decodeInto(t, mustStatus(t, rec, http.StatusCreated), &tb)
 	a := deliver(t, hub, paymentEvent("evt_paid_"+key, "payment_intent.succeeded", tb.PaymentIntentID, cents, "eur",
-		map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID}))
+		map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: acct.ID}))
 	if !a.Handled || a.TransactionID == "" {
 		t.Fatalf("top-up not credited: %+v", a)
 	}
@@ -333,7 +333,7 @@ func TestStripeUnmatchedEvents(t *testing.T) {
 			admin := env.login(t, identity.RoleAdmin)
 			for _, ev := range [][]byte{
 				paymentEvent("evt_stranger_1", "payment_intent.succeeded", "pi_made_in_the_dashboard", 5000, "eur",
-					map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID}),
+					map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: acct.ID}),
 				chargeRefunded("evt_stranger_2", "ch_x", "pi_made_in_the_dashboard", 5000, 5000),
 				disputeEvent("evt_stranger_3", "charge.dispute.created", "du_x", "pi_made_in_the_dashboard", 5000, "needs_response"),
 			} {
@@ -400,7 +400,7 @@ func TestStripeAfterTicketOrders(t *testing.T) {
 				var pay api.TicketPayment
 				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
 				a := deliver(t, hub, paymentEvent("evt_paid_"+o.ID, "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
-					map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, api.StripeAccountKey: acct.ID}))
+					map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: acct.ID}))
 				if !a.Handled {
 					t.Fatalf("ticket payment: %+v", a)
 				}

@@ -133,7 +133,7 @@ func contractTicketing(c *contract) {
 	var card api.TicketPayment
 	c.json(&card, "POST", "/api/v1/ticket-orders/"+held.ID+"/pay", citizen, `{"method":"card"}`, http.StatusAccepted)
 	ev := paymentEvent("evt_ticket_contract", "payment_intent.succeeded", card.PaymentIntentID, held.TotalCents, "eur",
-		map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: held.ID, api.StripeAccountKey: citizenAcct.ID})
+		map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: held.ID, cardpay.StripeAccountKey: citizenAcct.ID})
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret})
 	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusOK, "Stripe-Signature: "+signed.Header)
 
@@ -261,7 +261,7 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 				t.Fatalf("card payment answer %+v", pay)
 			}
 			ev := paymentEvent("evt_ticket_1", "payment_intent.succeeded", pay.PaymentIntentID, 4000, "eur",
-				map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, api.StripeAccountKey: acct.ID})
+				map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: acct.ID})
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			var replays int
@@ -306,7 +306,7 @@ func TestTicketingStripeWebhookDeliveredTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			top := paymentEvent("evt_topup_1", "payment_intent.succeeded", "pi_topup_"+acct.ID, 1000, "eur",
-				map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID, api.StripeTopUpKey: "top_x"})
+				map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: acct.ID, cardpay.StripeTopUpKey: "top_x"})
 			if status, body := deliverStripe(t, hub, top, testWebhookSecret); status != http.StatusOK || !strings.Contains(string(body), `"handled":true`) {
 				t.Fatalf("top-up webhook: %d %s", status, body)
 			}
@@ -346,7 +346,7 @@ func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
 			mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+fo.ID+"/pay", fast, `{"method":"wallet"}`), http.StatusOK)
 
 			ev := paymentEvent("evt_late_1", "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
-				map[string]string{api.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, api.StripeAccountKey: slowAcct.ID})
+				map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: slowAcct.ID})
 			for range 2 {
 				if status, body := deliverStripe(t, hub, ev, testWebhookSecret); status != http.StatusOK {
 					t.Fatalf("late webhook: %d %s", status, body)

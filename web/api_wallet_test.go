@@ -394,7 +394,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 			}
 			// stripe-mock does not keep metadata, so the event carries what
 			// the hub put on the intent.
-			meta := map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: alice.ID, api.StripeTopUpKey: tb.TopUpID}
+			meta := map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: alice.ID, cardpay.StripeTopUpKey: tb.TopUpID}
 			ev := paymentEvent("evt_1", "payment_intent.succeeded", tb.PaymentIntentID, 2500, "eur", meta)
 
 			// Forged or unsigned deliveries are refused and credit nothing.
@@ -443,7 +443,7 @@ func TestWalletStripeTopUp(t *testing.T) {
 			// Events the wallet does not handle are acknowledged and change nothing.
 			for _, body := range [][]byte{
 				paymentEvent("evt_3", "payment_intent.payment_failed", "pi_other", 900, "eur", meta),
-				paymentEvent("evt_4", "payment_intent.succeeded", "pi_ticket", 900, "eur", map[string]string{api.StripePurposeKey: "theatre_order"}),
+				paymentEvent("evt_4", "payment_intent.succeeded", "pi_ticket", 900, "eur", map[string]string{cardpay.StripePurposeKey: "theatre_order"}),
 				paymentEvent("evt_5", "payment_intent.succeeded", "pi_usd", 900, "usd", meta),
 			} {
 				code, raw := deliverStripe(t, hub, body, testWebhookSecret)

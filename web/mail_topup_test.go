@@ -14,7 +14,6 @@ import (
 	"cityhub/outbox"
 	"cityhub/smtpmail"
 	"cityhub/store/storetest"
-	"cityhub/web/api"
 )
 
 // withReceipts makes card top-ups enqueue their receipts.
@@ -68,7 +67,7 @@ func TestTopUpReceiptArrives(t *testing.T) {
 				intent := paidTopUp(t, env, hub, acct, "Bearer "+tokens.AccessToken, 2500, "receipt-"+c.locale)
 				// The same event again, as Stripe retries it: no second receipt.
 				again := deliver(t, hub, paymentEvent("evt_paid_receipt-"+c.locale, "payment_intent.succeeded", intent, 2500, "eur",
-					map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID}))
+					map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: acct.ID}))
 				if !again.Replayed {
 					t.Fatalf("redelivery %+v", again)
 				}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
@@ -194,7 +195,7 @@ func contractWallet(c *contract) {
 	c.json(&top, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":1000}`, http.StatusCreated, "Idempotency-Key: card-topup-1")
 	env.Server = withTest
 	ev := paymentEvent("evt_contract_1", "payment_intent.succeeded", top.PaymentIntentID, 1000, "eur",
-		map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: citizenAcct.ID, api.StripeTopUpKey: top.TopUpID})
+		map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: citizenAcct.ID, cardpay.StripeTopUpKey: top.TopUpID})
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: testWebhookSecret})
 	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusOK, "Stripe-Signature: "+signed.Header)
 	c.do("GET", "/api/v1/wallet/topups", citizen, "", http.StatusOK)
@@ -205,7 +206,7 @@ func contractWallet(c *contract) {
 	c.do("POST", "/api/v1/stripe/webhook", "", string(ev), http.StatusBadRequest, "Stripe-Signature: "+ahead.Header)
 	// A payment the hub did not create is kept for an administrator.
 	stranger := paymentEvent("evt_contract_2", "payment_intent.succeeded", "pi_not_the_hubs", 1000, "eur",
-		map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: citizenAcct.ID})
+		map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: citizenAcct.ID})
 	signed = webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: stranger, Secret: testWebhookSecret})
 	c.do("POST", "/api/v1/stripe/webhook", "", string(stranger), http.StatusOK, "Stripe-Signature: "+signed.Header)
 	c.do("GET", "/api/v1/admin/payments/events", admin, "", http.StatusOK)

@@ -15,7 +15,6 @@ import (
 	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/vouchers"
-	"cityhub/web/api"
 	"cityhub/web/ui"
 	"cityhub/web/webtest"
 )
@@ -303,7 +302,7 @@ func TestPaymentEventsPage(t *testing.T) {
 	// A payment made in Stripe's dashboard, and one of the hub's own paid
 	// in dollars: both kept, neither credited.
 	deliver(t, hub, paymentEvent("evt_page_stranger", "payment_intent.succeeded", "pi_made_in_the_dashboard", 5000, "eur",
-		map[string]string{api.StripePurposeKey: api.StripePurposeTopUp, api.StripeAccountKey: acct.ID}))
+		map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: acct.ID}))
 	var tb topupBody
 	decodeInto(t, mustStatus(t, walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":1250}`,
 		map[string]string{"Idempotency-Key": "events-page-usd"}), http.StatusCreated), &tb)

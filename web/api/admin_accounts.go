@@ -2,8 +2,6 @@ package api
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -43,25 +41,6 @@ func (h *accountHandler) handleAPIAdminCreateAccount(w http.ResponseWriter, r *h
 	httpx.WriteJSON(w, http.StatusCreated, a)
 }
 
-// AccountQueryFrom reads an administrator's account search from a query
-// string: ?q= (part of an e-mail address or a name, a whole account id or
-// fiscal code), role=, scope=, state=, cursor=, limit= (1 to
-// identity.MaxAccountPage; default identity.DefaultAccountPage). The
-// identity service checks the rest; the accounts page reads its form
-// through this too.
-func AccountQueryFrom(q url.Values) (identity.AccountQuery, error) {
-	aq := identity.AccountQuery{Text: q.Get("q"), Role: identity.Role(q.Get("role")), Scope: q.Get("scope"),
-		State: identity.AccountState(q.Get("state")), Cursor: q.Get("cursor")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > identity.MaxAccountPage {
-			return aq, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", identity.MaxAccountPage)
-		}
-		aq.Limit = n
-	}
-	return aq, nil
-}
-
 // handleAPIAdminAccounts is GET /api/v1/admin/accounts (city admin): the
 // accounts matching the query, newest first, a page at a time, each with
 // its grants and state.
@@ -71,7 +50,7 @@ func (h *accountHandler) handleAPIAdminAccounts(w http.ResponseWriter, r *http.R
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	q, err := AccountQueryFrom(r.URL.Query())
+	q, err := httpx.AccountQuery(r.URL.Query())
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -2,10 +2,8 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
-	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/outbox"
@@ -47,52 +45,28 @@ type MailPageView struct {
 	Counts     map[string]int `json:"counts"`
 }
 
-// outboxQuery reads ?state=&cursor=&limit= (limit 1..outbox.MaxPage,
-// default 50).
-func outboxQuery(r *http.Request) (state, cursor string, limit int, err error) {
-	q := r.URL.Query()
-	limit = 50
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > outbox.MaxPage {
-			return "", "", 0, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", outbox.MaxPage)
-		}
-		limit = n
-	}
-	return q.Get("state"), q.Get("cursor"), limit, nil
-}
-
-// ListMail is the page of the outbox that r asks for (?state=&cursor=&limit=),
-// as the API and the outbox page show it.
-func ListMail(r *http.Request, o *outbox.Service, c identity.Caller) (MailPageView, error) {
-	state, cursor, limit, err := outboxQuery(r)
-	if err != nil {
-		return MailPageView{}, err
-	}
-	p, err := o.List(r.Context(), c, state, cursor, limit)
-	if err != nil {
-		return MailPageView{}, err
-	}
-	v := MailPageView{Messages: make([]MailSummary, 0, len(p.Messages)), NextCursor: p.Next, Counts: p.Counts}
-	for _, m := range p.Messages {
-		v.Messages = append(v.Messages, summarize(m))
-	}
-	return v, nil
-}
-
-// handleAPIAdminMailList is GET /api/v1/admin/mail (city admin): the
-// outbox, newest first, with each message's state, attempts and last
-// error, and the count of messages in each state.
+// handleAPIAdminMailList is GET /api/v1/admin/mail?state=&cursor=&limit=
+// (city admin): the outbox, newest first, with each message's state,
+// attempts and last error, and the count of messages in each state.
 func (h *mailHandler) handleAPIAdminMailList(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	v, err := ListMail(r, h.outbox, c)
+	cursor, limit, err := httpx.PageQuery(r, 50, outbox.MaxPage)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
+	}
+	p, err := h.outbox.List(r.Context(), c, r.URL.Query().Get("state"), cursor, limit)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	v := MailPageView{Messages: make([]MailSummary, 0, len(p.Messages)), NextCursor: p.Next, Counts: p.Counts}
+	for _, m := range p.Messages {
+		v.Messages = append(v.Messages, summarize(m))
 	}
 	httpx.WriteJSON(w, http.StatusOK, v)
 }

@@ -26,7 +26,7 @@ func init() {
 		component{name: "SeatMap", typ: typeOf[ticketing.SeatMap](), request: true, required: []string{"sections"},
 			desc: "Sections of rows; each row numbers its seats from..to, all of one price category."},
 		component{name: "Performance", typ: typeOf[ticketing.Performance](), desc: "prices_cents gives the price of each seat category in cents; seats of a category without a price are not on sale."},
-		component{name: "PerformanceRequest", typ: typeOf[PerformanceRequest](), request: true, required: []string{"venue_id", "title", "starts_at", "prices_cents"},
+		component{name: "PerformanceRequest", typ: typeOf[ticketing.PerformanceRequest](), request: true, required: []string{"venue_id", "title", "starts_at", "prices_cents"},
 			desc: "Times are RFC 3339 or local times in the city's time zone, CITYHUB_TIMEZONE (2026-12-01T20:30). sales_open defaults to now, sales_close to the start. doors_open defaults to two hours before the start; the end is ends_at or the start plus duration_minutes (not both), three hours after the start when neither is given. On PUT, doors and end left empty keep their distance from the start. venue_id is ignored by PUT."},
 		component{name: "SeatState", typ: typeOf[ticketing.SeatState]()},
 		component{name: "SeatAvailability", typ: typeOf[ticketing.Availability](), desc: "A performance's seat map with the state of each seat; held seats free up when their hold expires."},

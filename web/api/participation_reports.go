@@ -30,16 +30,7 @@ type participationHandler struct {
 // pageQuery reads ?cursor=&limit= of a participation list: limit 1 to
 // participation.MaxListLimit, 50 when absent.
 func pageQuery(r *http.Request) (cursor string, limit int, err error) {
-	q := r.URL.Query()
-	limit = 50
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > participation.MaxListLimit {
-			return "", 0, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", participation.MaxListLimit)
-		}
-		limit = n
-	}
-	return q.Get("cursor"), limit, nil
+	return httpx.PageQuery(r, 50, participation.MaxListLimit)
 }
 
 // handleCreateReport is POST /api/v1/reports: a JSON NewReport without

@@ -128,7 +128,7 @@ func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.R
 		// The order id is the Stripe idempotency key, so a retried request
 		// gets the same PaymentIntent.
 		pi, err := h.payments.CreateIntent(ctx, o.TotalCents, map[string]string{
-			StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, StripeAccountKey: c.AccountID,
+			cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: c.AccountID,
 		}, "cityhub-ticket-order-"+o.ID)
 		if err != nil {
 			httpx.WriteError(h.log, w, r, err)

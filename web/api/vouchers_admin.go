@@ -375,26 +375,3 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"entries": es})
 }
-
-// ShopStaffRequest is a new staff account for a shop.
-type ShopStaffRequest struct {
-	Email    string `json:"email"`
-	Name     string `json:"name"`
-	Password string `json:"password"`
-	Locale   string `json:"locale"`
-}
-
-// AddShopStaff creates a staff account for a shop: an identity account
-// holding merchant_staff scoped to the shop (the JSON API does the same with
-// POST /api/v1/admin/accounts and that grant). The voucher admin page
-// adds staff through it too.
-func AddShopStaff(r *http.Request, ids *identity.Service, vs *vouchers.Service, c identity.Caller, shopID string, req ShopStaffRequest) (identity.Account, error) {
-	if ids == nil {
-		return identity.Account{}, apperr.E(apperr.Unavailable, "Accounts are not configured.")
-	}
-	if _, err := vs.Shop(r.Context(), shopID); err != nil {
-		return identity.Account{}, err
-	}
-	return ids.CreateAccount(r.Context(), c, identity.NewAccount{Email: req.Email, Name: req.Name, Password: req.Password, Locale: req.Locale,
-		Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: shopID}}})
-}

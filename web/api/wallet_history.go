@@ -2,9 +2,7 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
-	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/wallet"
 	"cityhub/web/httpx"
@@ -13,16 +11,7 @@ import (
 // historyQuery reads ?cursor=&limit= of a history request. Invalid for a
 // limit that is not 1..wallet.MaxPage.
 func historyQuery(r *http.Request) (cursor string, limit int, err error) {
-	q := r.URL.Query()
-	limit = 20
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > wallet.MaxPage {
-			return "", 0, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", wallet.MaxPage)
-		}
-		limit = n
-	}
-	return q.Get("cursor"), limit, nil
+	return httpx.PageQuery(r, 20, wallet.MaxPage)
 }
 
 // handleAPIWalletHistory is GET /api/v1/wallet/history: a page of the

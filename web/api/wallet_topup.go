@@ -41,14 +41,6 @@ type TopupView struct {
 
 const testPaymentNotice = "TEST PAYMENT: this hub runs with test payments on (demo only). No card was charged and this credit is not real money."
 
-// Metadata the hub puts on a top-up's PaymentIntent; the webhook reads it back.
-const (
-	StripePurposeKey   = "cityhub_purpose"
-	StripePurposeTopUp = "wallet_topup"
-	StripeAccountKey   = "account_id"
-	StripeTopUpKey     = "topup_id"
-)
-
 // handleAPIWalletTopUp is POST /api/v1/wallet/topups. It needs an
 // Idempotency-Key header: a retry returns the first answer. With test
 // payments on, the credit is immediate and marked as test money; with
@@ -101,7 +93,7 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 	case h.payments != nil && h.cardPayments != nil:
 		id := topupID(c.AccountID, key)
 		pi, err := h.payments.CreateIntent(ctx, in.AmountCents, map[string]string{
-			StripePurposeKey: StripePurposeTopUp, StripeAccountKey: c.AccountID, StripeTopUpKey: id,
+			cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: c.AccountID, cardpay.StripeTopUpKey: id,
 		}, "cityhub-topup-"+id)
 		if err != nil {
 			httpx.WriteError(h.log, w, r, err)

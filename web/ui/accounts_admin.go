@@ -13,7 +13,6 @@ import (
 	"cityhub/participation"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
-	"cityhub/web/api"
 	"cityhub/web/httpx"
 )
 
@@ -171,7 +170,7 @@ func (s *accountAdminPages) handleAccountsPage(w http.ResponseWriter, r *http.Re
 		f.Values[k] = strings.TrimSpace(q.Get(k))
 	}
 	page := accountsListPage{Form: f, Roles: roleNames(identity.Roles), States: stateNames(), Searched: f.Values["q"] != "" || f.Values["role"] != "" || f.Values["state"] != ""}
-	aq, err := api.AccountQueryFrom(q)
+	aq, err := httpx.AccountQuery(q)
 	var p identity.AccountPage
 	if err == nil {
 		p, err = s.accounts.SearchAccounts(r.Context(), c, aq)

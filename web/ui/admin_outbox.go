@@ -6,15 +6,17 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mail"
-	"cityhub/web/api"
+	"cityhub/outbox"
+	"cityhub/web/httpx"
 )
 
 // outboxPageData is what the outbox page shows: one page of messages in
 // the chosen state, and the counts that say where the outbox stands.
 type outboxPageData struct {
-	State  string
-	States []string
-	api.MailPageView
+	State    string
+	States   []string
+	Messages []mail.Message
+	Counts   map[string]int
 	// Next is the URL of the following page ("" on the last).
 	Next string
 }
@@ -23,14 +25,20 @@ type outboxPageData struct {
 // wrote, whether it left, how many attempts it took and why it failed.
 // With no SMTP server configured, this is where e-mails are read.
 func (s *outboxPages) handleOutboxPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	v, err := api.ListMail(r, s.outbox, c)
+	d := outboxPageData{State: r.URL.Query().Get("state"), States: mail.States}
+	cursor, limit, err := httpx.PageQuery(r, 50, outbox.MaxPage)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	d := outboxPageData{State: r.URL.Query().Get("state"), States: mail.States, MailPageView: v}
-	if v.NextCursor != "" {
-		q := url.Values{"cursor": {v.NextCursor}}
+	p, err := s.outbox.List(r.Context(), c, d.State, cursor, limit)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	d.Messages, d.Counts = p.Messages, p.Counts
+	if p.Next != "" {
+		q := url.Values{"cursor": {p.Next}}
 		if d.State != "" {
 			q.Set("state", d.State)
 		}

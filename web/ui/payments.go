@@ -79,14 +79,6 @@ func (p *payPages) testEnabled() bool {
 	return p != nil && p.TestPayments && p.TestTopUps != nil
 }
 
-// Metadata the hub puts on a page top-up's PaymentIntent, the same as the
-// JSON API's (web/api StripePurposeKey and friends).
-const (
-	stripePurposeKey = "cityhub_purpose"
-	stripeAccountKey = "account_id"
-	stripeTopUpKey   = "topup_id"
-)
-
 // cardStart is a started card payment: what the card page needs.
 type cardStart struct {
 	IntentID     string `json:"intent_id"`

@@ -11,7 +11,6 @@ import (
 	"cityhub/identity"
 	"cityhub/money"
 	"cityhub/ticketing"
-	"cityhub/web/api"
 	"cityhub/web/httpx"
 )
 
@@ -267,7 +266,7 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 	}
 	status := http.StatusBadRequest
 	if !f.Failed() {
-		p, err := api.PerformanceRequest{VenueID: f.Values["venue_id"], Title: f.Values["title"], StartsAt: isoLocalTime(f.Values["starts_at"]),
+		p, err := ticketing.PerformanceRequest{VenueID: f.Values["venue_id"], Title: f.Values["title"], StartsAt: isoLocalTime(f.Values["starts_at"]),
 			DoorsOpen: isoLocalTime(f.Values["doors_open"]), EndsAt: isoLocalTime(f.Values["ends_at"]), DurationMinutes: minutes,
 			Prices: prices, SalesOpen: isoLocalTime(f.Values["sales_open"]), SelfCancelHours: selfCancel}.Performance("", s.zone)
 		if err == nil {

@@ -196,7 +196,7 @@ func (s *theatrePages) handleOrderPay(w http.ResponseWriter, r *http.Request, c 
 // it to the order, as the JSON API does.
 func (s *theatrePages) startOrderCard(ctx context.Context, c identity.Caller, o ticketing.Order) (cardStart, error) {
 	pi, err := s.pay.Stripe.CreateIntent(ctx, o.TotalCents, map[string]string{
-		stripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, stripeAccountKey: c.AccountID,
+		cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: c.AccountID,
 	}, "cityhub-ticket-order-"+o.ID)
 	if err != nil {
 		return cardStart{}, err

@@ -128,7 +128,7 @@ func (p *payPages) handleTopUp(w http.ResponseWriter, r *http.Request, c identit
 func (p *payPages) startTopUp(ctx context.Context, c identity.Caller, cents int64, key string) (cardStart, error) {
 	id := topUpID(c.AccountID, key)
 	pi, err := p.Stripe.CreateIntent(ctx, cents, map[string]string{
-		stripePurposeKey: cardpay.PurposeTopUp, stripeAccountKey: c.AccountID, stripeTopUpKey: id,
+		cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: c.AccountID, cardpay.StripeTopUpKey: id,
 	}, "cityhub-topup-"+id)
 	if err != nil {
 		return cardStart{}, err

@@ -1,0 +1,48 @@
+package httpx
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+)
+
+// PageQuery reads ?cursor=&limit= of a request for one page of a list:
+// limit def when absent, else a whole number from 1 to most (Invalid,
+// bad_limit, otherwise).
+func PageQuery(r *http.Request, def, most int) (cursor string, limit int, err error) {
+	q := r.URL.Query()
+	limit, err = limitOf(q, def, most)
+	if err != nil {
+		return "", 0, err
+	}
+	return q.Get("cursor"), limit, nil
+}
+
+// limitOf is ?limit= of q: def when absent, else 1 to most.
+func limitOf(q url.Values, def, most int) (int, error) {
+	l := q.Get("limit")
+	if l == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > most {
+		return 0, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", most)
+	}
+	return n, nil
+}
+
+// AccountQuery reads an administrator's account search from a query
+// string, the JSON API's and the accounts page's alike: ?q= (part of an
+// e-mail address or a name, a whole account id or fiscal code), role=,
+// scope=, state=, cursor=, limit= (1 to identity.MaxAccountPage; absent,
+// the identity service's default). The identity service checks the rest.
+func AccountQuery(q url.Values) (identity.AccountQuery, error) {
+	aq := identity.AccountQuery{Text: q.Get("q"), Role: identity.Role(q.Get("role")), Scope: q.Get("scope"),
+		State: identity.AccountState(q.Get("state")), Cursor: q.Get("cursor")}
+	var err error
+	aq.Limit, err = limitOf(q, 0, identity.MaxAccountPage)
+	return aq, err
+}
