@@ -165,9 +165,16 @@ func requireStaff(c identity.Caller, office string) error {
 	return nil
 }
 
-// isAnyStaff reports whether c is staff of some office or an administrator.
-func isAnyStaff(c identity.Caller) bool {
-	return c.Has(identity.RoleAdmin) || len(c.Scopes(identity.RoleCityStaff)) > 0
+// requireAnyStaff refuses c unless it is staff of some office or an
+// administrator. The triage operations ask it before anything else, so
+// someone who works no office is refused whatever they send, and learns
+// nothing about a report, not even whether it exists; which office's
+// reports a member of staff may touch is decided after, report by report.
+func requireAnyStaff(c identity.Caller) error {
+	if !c.Has(identity.RoleAdmin) && len(c.Scopes(identity.RoleCityStaff)) == 0 {
+		return apperr.R(apperr.Forbidden, "not_office_staff", "Only city office staff may do this.")
+	}
+	return nil
 }
 
 func (s *Service) audit(ctx context.Context, tx Tx, c identity.Caller, action, objType, objID string, detail map[string]any) error {

@@ -28,6 +28,9 @@ func NextStatuses(status string) []string {
 // NotFound, Invalid (bad_status, reason_required, bad_note), Conflict
 // (bad_transition: the report's status does not allow it).
 func (s *Service) ChangeStatus(ctx context.Context, c identity.Caller, id, status, note string) (Report, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return Report{}, err
+	}
 	note, err := cleanText(note, 0, MaxNoteLen, "bad_note", "note")
 	if err != nil {
 		return Report{}, err
@@ -90,6 +93,9 @@ func (s *Service) setStatusNoted(ctx context.Context, tx Tx, c identity.Caller, 
 // NotFound, Forbidden, Conflict (bad_transition; merge_target_closed when
 // into is no longer worked; merge_other_category).
 func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note string) (Report, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return Report{}, err
+	}
 	note, err := cleanText(note, 0, MaxNoteLen, "bad_note", "note")
 	if err != nil {
 		return Report{}, err
@@ -189,6 +195,9 @@ func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason stri
 // from the public, as staff of its office: for personal data someone wrote
 // into a report. Forbidden, NotFound.
 func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide bool) (Report, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return Report{}, err
+	}
 	var r Report
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
@@ -213,6 +222,9 @@ func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide
 // ModeratePhoto approves a photo (it becomes public) or hides it, as staff
 // of its report's office. Invalid (bad_state), Forbidden, NotFound.
 func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID, state string) error {
+	if err := requireAnyStaff(c); err != nil {
+		return err
+	}
 	if state != PhotoApproved && state != PhotoHidden {
 		return invalid("bad_state", "A photo is approved or hidden.")
 	}
@@ -297,19 +309,40 @@ func (s *Service) PendingPhotos(ctx context.Context, c identity.Caller, limit in
 
 // staffOffices is the offices c works: nil (all) for an administrator.
 func staffOffices(c identity.Caller) ([]string, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return nil, err
+	}
 	if c.Has(identity.RoleAdmin) {
 		return nil, nil
 	}
-	if o := c.Scopes(identity.RoleCityStaff); len(o) > 0 {
-		return o, nil
+	return c.Scopes(identity.RoleCityStaff), nil
+}
+
+// QueueOffice is the office whose queue c asks for: office, or when it is
+// empty the one office c works. Forbidden unless c is staff of some office
+// or an administrator; Invalid (office_required) for an empty office from
+// an administrator or from staff of several offices.
+func (s *Service) QueueOffice(c identity.Caller, office string) (string, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return "", err
 	}
-	return nil, apperr.R(apperr.Forbidden, "not_office_staff", "Only city office staff may do this.")
+	if office != "" {
+		return office, nil
+	}
+	offices := c.Scopes(identity.RoleCityStaff)
+	if len(offices) != 1 || c.Has(identity.RoleAdmin) {
+		return "", invalid("office_required", "Say which office's queue: ?office=.")
+	}
+	return offices[0], nil
 }
 
 // Queue is an office's triage queue: its reports still being worked,
 // oldest first. Forbidden unless c is staff of office or an administrator;
 // NotFound for an unknown office.
 func (s *Service) Queue(ctx context.Context, c identity.Caller, office string, limit int) ([]Report, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return nil, err
+	}
 	if _, ok := s.cat.Office(office); !ok {
 		return nil, apperr.R(apperr.NotFound, "office_not_found", "No such office.")
 	}
@@ -344,6 +377,9 @@ type Nearby struct {
 // nearest first. A report without a position has none. Forbidden,
 // NotFound.
 func (s *Service) NearbyReports(ctx context.Context, c identity.Caller, id string) ([]Nearby, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return nil, err
+	}
 	out := []Nearby{}
 	err := s.store.View(ctx, func(tx Tx) error {
 		r, err := tx.Report(ctx, id)

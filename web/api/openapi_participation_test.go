@@ -9,7 +9,7 @@ import (
 // offices' triage, proposals, their open data (openAPIOperations appends
 // participationOps).
 
-var officeStaff = staffRoles
+var officeStaff = []identity.Role{identity.RoleCityStaff, identity.RoleAdmin}
 
 func init() {
 	openAPIComponents = append(openAPIComponents,

@@ -5,77 +5,48 @@ import (
 
 	"cityhub/identity"
 	"cityhub/participation"
-	"cityhub/web/httpx"
 )
 
 // Proposals: a citizen proposes, others support it once each, comment and
 // follow it; past its threshold the city answers publicly. Administrators
-// answer, moderate flagged comments and issue Open311 API keys.
+// answer, moderate flagged comments and issue Open311 API keys. The
+// participation service decides who may do each.
 
 // handleCreateProposal is POST /api/v1/proposals.
 func (h *participationHandler) handleCreateProposal(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in participation.NewProposal
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	p, err := h.svc.CreateProposal(r.Context(), c, in)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	w.Header().Set("Location", "/api/v1/proposals/"+p.ID)
-	httpx.WriteJSON(w, http.StatusCreated, p.Public())
+	answerBody(h.log, w, r, http.StatusCreated, func(c identity.Caller, in participation.NewProposal) (participation.PublicProposal, error) {
+		p, err := h.svc.CreateProposal(r.Context(), c, in)
+		if err != nil {
+			return participation.PublicProposal{}, err
+		}
+		w.Header().Set("Location", "/api/v1/proposals/"+p.ID)
+		return p.Public(), nil
+	})
 }
 
 // handleProposals is GET /api/v1/proposals: newest first, a page at a time.
 func (h *participationHandler) handleProposals(w http.ResponseWriter, r *http.Request) {
-	cursor, limit, err := pageQuery(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	ps, err := h.svc.Proposals(r.Context(), cursor, limit)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	next := ""
-	if len(ps) == limit {
-		next = ps[len(ps)-1].ID
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"proposals": ps, "next_cursor": next})
+	answer(h.log, w, r, http.StatusOK, func() (map[string]any, error) {
+		return listPage(r, "proposals", func(cursor string, limit int) ([]participation.PublicProposal, error) {
+			return h.svc.Proposals(r.Context(), cursor, limit)
+		}, func(p participation.PublicProposal) string { return p.ID })
+	})
 }
 
 // handleProposal is GET /api/v1/proposals/{id}.
 func (h *participationHandler) handleProposal(w http.ResponseWriter, r *http.Request) {
-	p, err := h.svc.Proposal(r.Context(), r.PathValue("id"))
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, p)
+	answer(h.log, w, r, http.StatusOK, func() (participation.PublicProposal, error) {
+		return h.svc.Proposal(r.Context(), r.PathValue("id"))
+	})
 }
 
 // handleSupportProposal is POST /api/v1/proposals/{id}/support: once per
 // citizen; supporting again answers added=false and counts nothing.
 func (h *participationHandler) handleSupportProposal(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	p, added, err := h.svc.Support(r.Context(), c, r.PathValue("id"))
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, SupportResult{Proposal: p, Added: added})
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (SupportResult, error) {
+		p, added, err := h.svc.Support(r.Context(), c, r.PathValue("id"))
+		return SupportResult{Proposal: p, Added: added}, err
+	})
 }
 
 // SupportResult is the answer to a support: the proposal as it stands and
@@ -92,40 +63,18 @@ type followRequest struct {
 
 // handleFollowProposal is PUT /api/v1/proposals/{id}/follow.
 func (h *participationHandler) handleFollowProposal(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in followRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	if err := h.svc.Follow(r.Context(), c, r.PathValue("id"), in.Follow); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, in)
+	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in followRequest) (followRequest, error) {
+		return in, h.svc.Follow(r.Context(), c, r.PathValue("id"), in.Follow)
+	})
 }
 
 // handleComments is GET /api/v1/proposals/{id}/comments: oldest first.
 func (h *participationHandler) handleComments(w http.ResponseWriter, r *http.Request) {
-	cursor, limit, err := pageQuery(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	cs, err := h.svc.Comments(r.Context(), r.PathValue("id"), cursor, limit)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	next := ""
-	if len(cs) == limit {
-		next = cs[len(cs)-1].ID
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"comments": cs, "next_cursor": next})
+	answer(h.log, w, r, http.StatusOK, func() (map[string]any, error) {
+		return listPage(r, "comments", func(cursor string, limit int) ([]participation.PublicComment, error) {
+			return h.svc.Comments(r.Context(), r.PathValue("id"), cursor, limit)
+		}, func(c participation.PublicComment) string { return c.ID })
+	})
 }
 
 // commentRequest is a comment's text.
@@ -135,42 +84,18 @@ type commentRequest struct {
 
 // handleAddComment is POST /api/v1/proposals/{id}/comments.
 func (h *participationHandler) handleAddComment(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in commentRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	cm, err := h.svc.AddComment(r.Context(), c, r.PathValue("id"), in.Body)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusCreated, participation.PublicComment{ID: cm.ID, AuthorName: cm.AuthorName, Body: cm.Body, CreatedAt: cm.CreatedAt})
+	answerBody(h.log, w, r, http.StatusCreated, func(c identity.Caller, in commentRequest) (participation.PublicComment, error) {
+		cm, err := h.svc.AddComment(r.Context(), c, r.PathValue("id"), in.Body)
+		return participation.PublicComment{ID: cm.ID, AuthorName: cm.AuthorName, Body: cm.Body, CreatedAt: cm.CreatedAt}, err
+	})
 }
 
 // handleFlagComment is POST /api/v1/comments/{id}/flag: a signed-in
 // person reports an abusive comment; it stays visible until moderated.
 func (h *participationHandler) handleFlagComment(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in reasonRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	if err := h.svc.FlagComment(r.Context(), c, r.PathValue("id"), in.Reason); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	answerBody(h.log, w, r, http.StatusNoContent, func(c identity.Caller, in reasonRequest) (noContent, error) {
+		return noContent{}, h.svc.FlagComment(r.Context(), c, r.PathValue("id"), in.Reason)
+	})
 }
 
 // answerRequest is the city's public answer to a proposal.
@@ -180,82 +105,45 @@ type answerRequest struct {
 
 // handleAnswerProposal is POST /api/v1/admin/proposals/{id}/answer.
 func (h *participationHandler) handleAnswerProposal(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleAdmin)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in answerRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	p, err := h.svc.Answer(r.Context(), c, r.PathValue("id"), in.Answer)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, p)
+	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in answerRequest) (participation.PublicProposal, error) {
+		return h.svc.Answer(r.Context(), c, r.PathValue("id"), in.Answer)
+	})
 }
 
 // handleAwaitingProposals is GET /api/v1/admin/proposals/awaiting: past
 // their threshold and unanswered, the longest waiting first.
 func (h *participationHandler) handleAwaitingProposals(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleAdmin)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	cursor, limit, err := pageQuery(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	ps, err := h.svc.AwaitingAnswer(r.Context(), c, cursor, limit)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	out := make([]participation.PublicProposal, len(ps))
-	for i, p := range ps {
-		out[i] = p.Public()
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"proposals": out})
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
+		cursor, limit, err := pageQuery(r)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := h.svc.AwaitingAnswer(r.Context(), c, cursor, limit)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]participation.PublicProposal, len(ps))
+		for i, p := range ps {
+			out[i] = p.Public()
+		}
+		return map[string]any{"proposals": out}, nil
+	})
 }
 
 // handleFlaggedComments is GET /api/v1/admin/comments/flagged.
 func (h *participationHandler) handleFlaggedComments(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleAdmin)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	cs, err := h.svc.FlaggedComments(r.Context(), c)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"comments": cs})
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
+		cs, err := h.svc.FlaggedComments(r.Context(), c)
+		return map[string]any{"comments": cs}, err
+	})
 }
 
 // handleModerateComment is PUT /api/v1/admin/comments/{id}/state: hidden,
 // or visible (the flags cleared).
 func (h *participationHandler) handleModerateComment(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleAdmin)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in stateRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	if err := h.svc.ModerateComment(r.Context(), c, r.PathValue("id"), in.State); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "state": in.State})
+	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in stateRequest) (map[string]any, error) {
+		return map[string]any{"id": r.PathValue("id"), "state": in.State}, h.svc.ModerateComment(r.Context(), c, r.PathValue("id"), in.State)
+	})
 }
 
 // apiKeyRequest names an Open311 client.
@@ -265,50 +153,23 @@ type apiKeyRequest struct {
 
 // handleAPIKeys is GET /api/v1/admin/open311/keys (no secrets).
 func (h *participationHandler) handleAPIKeys(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleAdmin)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	ks, err := h.svc.APIKeys(r.Context(), c)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"keys": ks})
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
+		ks, err := h.svc.APIKeys(r.Context(), c)
+		return map[string]any{"keys": ks}, err
+	})
 }
 
 // handleIssueAPIKey is POST /api/v1/admin/open311/keys: the key is in this
 // answer only (not kept for an Idempotency-Key replay).
 func (h *participationHandler) handleIssueAPIKey(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleAdmin)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in apiKeyRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	k, err := h.svc.IssueAPIKey(r.Context(), c, in.Name)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusCreated, k)
+	answerBody(h.log, w, r, http.StatusCreated, func(c identity.Caller, in apiKeyRequest) (participation.IssuedAPIKey, error) {
+		return h.svc.IssueAPIKey(r.Context(), c, in.Name)
+	})
 }
 
 // handleRevokeAPIKey is DELETE /api/v1/admin/open311/keys/{id}.
 func (h *participationHandler) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.RequireRole(r, identity.RoleAdmin)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	if err := h.svc.RevokeAPIKey(r.Context(), c, r.PathValue("id")); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	answerCaller(h.log, w, r, http.StatusNoContent, func(c identity.Caller) (noContent, error) {
+		return noContent{}, h.svc.RevokeAPIKey(r.Context(), c, r.PathValue("id"))
+	})
 }

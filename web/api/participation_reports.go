@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/photo"
 	"cityhub/web/httpx"
@@ -31,6 +32,25 @@ type participationHandler struct {
 // participation.MaxListLimit, 50 when absent.
 func pageQuery(r *http.Request) (cursor string, limit int, err error) {
 	return httpx.PageQuery(r, 50, participation.MaxListLimit)
+}
+
+// listPage is one page of a list as r asks for it (?cursor=&limit=): the
+// items list gives, under member, and next_cursor, the id of the last item
+// when the page is full.
+func listPage[T any](r *http.Request, member string, list func(cursor string, limit int) ([]T, error), id func(T) string) (map[string]any, error) {
+	cursor, limit, err := pageQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	items, err := list(cursor, limit)
+	if err != nil {
+		return nil, err
+	}
+	next := ""
+	if len(items) == limit {
+		next = id(items[len(items)-1])
+	}
+	return map[string]any{member: items, "next_cursor": next}, nil
 }
 
 // handleCreateReport is POST /api/v1/reports: a JSON NewReport without
@@ -143,74 +163,38 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 // handleReports is GET /api/v1/reports: reports as the public sees them,
 // newest first, by category, status and contrada.
 func (h *participationHandler) handleReports(w http.ResponseWriter, r *http.Request) {
-	cursor, limit, err := pageQuery(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	f := participation.PublicFilter{Categories: q["category"], Statuses: q["status"], Contrada: q.Get("contrada"), Before: cursor, Limit: limit}
-	rs, err := h.svc.PublicReports(r.Context(), f)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	next := ""
-	if len(rs) == limit {
-		next = rs[len(rs)-1].ID
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reports": rs, "next_cursor": next})
+	answer(h.log, w, r, http.StatusOK, func() (map[string]any, error) {
+		return listPage(r, "reports", func(cursor string, limit int) ([]participation.PublicReport, error) {
+			q := r.URL.Query()
+			return h.svc.PublicReports(r.Context(), participation.PublicFilter{Categories: q["category"], Statuses: q["status"],
+				Contrada: q.Get("contrada"), Before: cursor, Limit: limit})
+		}, func(p participation.PublicReport) string { return p.ID })
+	})
 }
 
 // handleReport is GET /api/v1/reports/{id}: one report as the public sees it.
 func (h *participationHandler) handleReport(w http.ResponseWriter, r *http.Request) {
-	p, err := h.svc.PublicReport(r.Context(), r.PathValue("id"))
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, p)
+	answer(h.log, w, r, http.StatusOK, func() (participation.PublicReport, error) {
+		return h.svc.PublicReport(r.Context(), r.PathValue("id"))
+	})
 }
 
 // handleReportDetails is GET /api/v1/reports/{id}/details: the whole
 // report with its history and photos, for its reporter and the staff of
 // its office; 404 for anyone else.
 func (h *participationHandler) handleReportDetails(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	v, err := h.svc.Report(r.Context(), c, r.PathValue("id"))
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, v)
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (participation.ReportView, error) {
+		return h.svc.Report(r.Context(), c, r.PathValue("id"))
+	})
 }
 
 // handleMyReports is GET /api/v1/me/reports: the caller's reports, newest first.
 func (h *participationHandler) handleMyReports(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	cursor, limit, err := pageQuery(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	rs, err := h.svc.MyReports(r.Context(), c, cursor, limit)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	next := ""
-	if len(rs) == limit {
-		next = rs[len(rs)-1].ID
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"reports": rs, "next_cursor": next})
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
+		return listPage(r, "reports", func(cursor string, limit int) ([]participation.Report, error) {
+			return h.svc.MyReports(r.Context(), c, cursor, limit)
+		}, func(p participation.Report) string { return p.ID })
+	})
 }
 
 // reasonRequest is a body carrying why: a report reopened, a comment flagged.
@@ -221,22 +205,9 @@ type reasonRequest struct {
 // handleReopenReport is POST /api/v1/reports/{id}/reopen: the reporter
 // reopens a fixed report within the reopen period, saying why.
 func (h *participationHandler) handleReopenReport(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	var in reasonRequest
-	if err := httpx.DecodeJSON(w, r, &in); err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	rep, err := h.svc.Reopen(r.Context(), c, r.PathValue("id"), in.Reason)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, rep)
+	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in reasonRequest) (participation.Report, error) {
+		return h.svc.Reopen(r.Context(), c, r.PathValue("id"), in.Reason)
+	})
 }
 
 // handlePhoto is GET /api/v1/photos/{id} (and .../thumbnail): a report's
