@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"net/http"
+	"unicode/utf8"
+
+	"cityhub/identity"
+	"cityhub/web/httpx"
+)
+
+// ---- A new staff account ----------------------------------------------------
+
+type newAccountPage struct {
+	Form      *staffForm
+	RolesForm *grantsForm
+	Locales   []string
+}
+
+var newAccountFields = []string{"name", "email", "password", "locale"}
+
+var newAccountFieldOf = map[string]string{
+	"bad_email": "email", "email_taken": "email", "bad_name": "name", "weak_password": "password", "bad_password": "password", "bad_locale": "locale",
+}
+
+// Password is a password input of the form: never filled with what was
+// typed, and marked as a new password for the browser's manager.
+func (f *staffForm) Password(l *locale, prefix, name, labelKey string) staffField {
+	hint := "accadmin.new.password_hint"
+	if f.Failed() {
+		hint = "accadmin.new.password_again" // it comes back empty: say why
+	}
+	return staffField{ID: prefix + "-" + name, Name: name, Label: l.T(labelKey), Type: "password", Required: true, Autocomplete: "new-password",
+		Hint: l.T(hint, identity.MinPasswordLen), Error: f.E(name)}
+}
+
+// handleNewAccountPage is the form creating a staff account (or any
+// account an administrator vouches for: its address counts as proved).
+func (s *accountAdminPages) handleNewAccountPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := s.locale(r)
+	cat, err := s.catalogue(r.Context(), l)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f := newStaffForm()
+	f.Values["locale"] = l.Lang
+	s.render(w, r, http.StatusOK, "accounts_admin_new", "admin", newAccountPage{Form: f, RolesForm: newGrantsForm(cat, nil), Locales: identity.Locales})
+}
+
+// handleNewAccount creates the account and opens its page, or draws the
+// form again with each mistake next to its field, as typed (the password
+// excepted: it is never sent back to the browser).
+func (s *accountAdminPages) handleNewAccount(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := s.locale(r)
+	cat, err := s.catalogue(r.Context(), l)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	f := formFrom(r, newAccountFields...)
+	password := r.PostFormValue("password") // as typed: spaces may be part of it
+	grants, gf := grantsFromForm(r, l, cat, nil)
+	for _, name := range []string{"name", "email", "password"} {
+		if f.Values[name] == "" {
+			f.fail(name, l.T("staff.err.required"))
+		}
+	}
+	// The identity service names the first mistake only; these checks,
+	// the same as its own, name every one at once.
+	if utf8.RuneCountInString(f.Values["name"]) > identity.MaxNameLen {
+		f.fail("name", l.T("accadmin.reason.bad_name"))
+	}
+	if f.Values["email"] != "" {
+		if err := identity.ValidateEmail(f.Values["email"]); err != nil {
+			f.fail("email", reasonText(l, err))
+		}
+	}
+	if password != "" && utf8.RuneCountInString(password) < identity.MinPasswordLen {
+		f.fail("password", l.T("accadmin.reason.weak_password"))
+	}
+	if len(grants) == 0 && !gf.Failed() {
+		gf.Error = l.T("accadmin.reason.bad_grant")
+	}
+	status := http.StatusBadRequest
+	if !f.Failed() && !gf.Failed() {
+		a, err := s.accounts.CreateAccount(r.Context(), c, identity.NewAccount{Email: f.Values["email"], Name: f.Values["name"], Password: password,
+			Locale: f.Values["locale"], Grants: grants})
+		if err == nil {
+			http.Redirect(w, r, accountURL(a.ID, "created"), http.StatusSeeOther)
+			return
+		}
+		if !grantsRefusal(l, gf, err) && !accountRefusal(l, f, err, newAccountFieldOf) {
+			s.pageError(w, r, err)
+			return
+		}
+		status = httpx.StatusFor(err)
+	}
+	f.Values["password"] = ""
+	s.render(w, r, status, "accounts_admin_new", "admin", newAccountPage{Form: f, RolesForm: gf, Locales: identity.Locales})
+}
