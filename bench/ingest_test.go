@@ -108,8 +108,11 @@ func benchBurst(b *testing.B, engine, url string, burstMessages, burstStations i
 	sub.Subscribe(root+"/stations/+/status", 1, func(paho.Client, paho.Message) { got.Add(1) }).Wait()
 
 	// Message i is station i%1000's status number i/1000, stamped a
-	// millisecond after the previous one of the burst.
-	base := now.Truncate(time.Millisecond).Add(-time.Minute)
+	// millisecond after the previous one of the burst. The whole burst is
+	// stamped in the past, ending a minute ago: the hub refuses a status
+	// stamped beyond its allowed clock skew in the future, and a burst that
+	// ran into the future would leave every station on an older status.
+	base := now.Truncate(time.Millisecond).Add(-time.Minute - time.Duration(burstMessages)*time.Millisecond)
 	ts := func(i int) time.Time { return base.Add(time.Duration(i) * time.Millisecond) }
 	payloads := make([][]byte, burstMessages)
 	for i := range payloads {
