@@ -77,6 +77,8 @@ type Sender struct {
 	// lease is how long a claim holds a batch; margin is how close to its
 	// end no new message is started.
 	lease, margin time.Duration
+	// wake holds one pending Wake.
+	wake chan struct{}
 }
 
 // NewSender returns a sender of the outbox in store through transport.
@@ -87,11 +89,24 @@ func NewSender(store Store, transport Transport, opts SenderOptions, log *slog.L
 	}
 	margin := 2 * transport.Timeout()
 	return &Sender{store: store, transport: transport, opts: opts, log: log, now: time.Now,
-		margin: margin, lease: 3 * margin}
+		margin: margin, lease: 3 * margin, wake: make(chan struct{}, 1)}
+}
+
+// Wake has Run look for due messages now rather than at its next Poll. The
+// hub calls it after each commit that queued an e-mail, so a sign-up's
+// confirmation leaves in well under a second; other replicas' messages are
+// still found by polling. It never blocks: wakes while one is pending are
+// one wake.
+func (s *Sender) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Run sends due messages until ctx ends, looking again every Poll when
-// there was nothing to send, at once when a whole batch went.
+// there was nothing to send, at once when a whole batch went or Wake was
+// called.
 func (s *Sender) Run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -100,6 +115,7 @@ func (s *Sender) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-s.wake:
 		}
 		n, err := s.SendDue(ctx)
 		if err != nil && ctx.Err() == nil {

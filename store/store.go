@@ -27,6 +27,10 @@ type DB interface {
 	Engine() string
 	Ping(ctx context.Context) error
 	Close() error
+	// OnMailQueued sets f to be called after every committed transaction
+	// that put an e-mail in the outbox, so that this replica's sender
+	// delivers it at once instead of at its next look.
+	OnMailQueued(f func())
 	Stores
 }
 

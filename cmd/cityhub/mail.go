@@ -41,6 +41,9 @@ func (h *hub) startMail(ctx context.Context) error {
 	sender := outbox.NewSender(h.db.Outbox(), tr, outbox.SenderOptions{MaxAttempts: h.cfg.MailMaxAttempts}, log)
 	// On shutdown the sender finishes the message in hand (its result is
 	// recorded even as the context ends) and claims no more.
+	// A commit that queued mail wakes this replica's sender: the e-mail
+	// leaves at once, not at the next look (every 5 s).
+	h.db.OnMailQueued(sender.Wake)
 	h.background(ctx, sender.Run)
 	log.Info("sending e-mail", slog.String("smtp", tr.String()), slog.String("from", h.cfg.MailFrom))
 	return nil

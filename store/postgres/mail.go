@@ -47,6 +47,7 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 	if err != nil {
 		return wrap("insert mail", err)
 	}
+	tx.mailed = true
 	for i, a := range m.Attachments {
 		if _, err := tx.q.Exec(ctx, `INSERT INTO mail_attachments (mail_id, position, name, content_type, content) VALUES ($1, $2, $3, $4, $5)`,
 			m.ID, i, a.Name, a.ContentType, a.Data); err != nil {

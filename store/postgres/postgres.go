@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,6 +28,8 @@ type DB struct {
 	pool   *pgxpool.Pool
 	log    *slog.Logger
 	floors *floorCache
+	// mailQueued, when set, is called after a commit that queued mail.
+	mailQueued atomic.Pointer[func()]
 }
 
 // querier is what both the pool and a transaction can do, so the same store
@@ -46,6 +49,8 @@ type Tx struct {
 	// a transaction.
 	pipe   *pipeline
 	floors *floorCache
+	// mailed: the transaction put an e-mail in the outbox.
+	mailed bool
 }
 
 // Open connects, checks the connection and applies pending migrations.
@@ -122,7 +127,8 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	// A connection left inside a transaction is closed, not reused.
 	defer conn.Release()
 	p := begin(conn.Conn())
-	err = fn(&Tx{q: pipedQuerier{p}, pipe: p, floors: db.floors})
+	tx := &Tx{q: pipedQuerier{p}, pipe: p, floors: db.floors}
+	err = fn(tx)
 	if err == nil {
 		markCommitted(ctx, p)
 		err = p.commit(ctx)
@@ -131,8 +137,14 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 		p.rollback(ctx)
 		return err
 	}
+	if f := db.mailQueued.Load(); tx.mailed && f != nil {
+		(*f)()
+	}
 	return nil
 }
+
+// OnMailQueued implements store.DB.
+func (db *DB) OnMailQueued(f func()) { db.mailQueued.Store(&f) }
 
 // View runs fn on the pool without a transaction, for reads.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {

@@ -54,6 +54,7 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 	if err != nil {
 		return wrap("insert mail", err)
 	}
+	tx.mailed = true
 	for i, a := range m.Attachments {
 		if _, err := tx.q.ExecContext(ctx, `INSERT INTO mail_attachments (mail_id, position, name, content_type, content) VALUES (?, ?, ?, ?, ?)`,
 			m.ID, i, a.Name, a.ContentType, a.Data); err != nil {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 
 	migrationfiles "cityhub/store/migrations"
 )
@@ -31,6 +32,8 @@ type DB struct {
 	wstmts *stmtCache // statements prepared on the writer
 	rstmts *stmtCache // statements prepared on the read pool
 	log    *slog.Logger
+	// mailQueued, when set, is called after a commit that queued mail.
+	mailQueued atomic.Pointer[func()]
 }
 
 type querier interface {
@@ -42,6 +45,8 @@ type querier interface {
 // Tx is one unit of work; it implements every domain's Tx interface.
 type Tx struct {
 	q querier
+	// mailed: the transaction put an e-mail in the outbox.
+	mailed bool
 }
 
 // dsn sets the pragmas in one place: busy_timeout first so that the others
@@ -197,7 +202,8 @@ func (db *DB) inTx(ctx context.Context, cache bool, fn func(tx *Tx) error) (err 
 		tq = &txQuerier{tx: stx, c: db.wstmts}
 		q = tq
 	}
-	if err := fn(&Tx{q: q}); err != nil {
+	tx := &Tx{q: q}
+	if err := fn(tx); err != nil {
 		_ = stx.Rollback()
 		return translate(err)
 	}
@@ -208,8 +214,14 @@ func (db *DB) inTx(ctx context.Context, cache bool, fn func(tx *Tx) error) (err 
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}
+	if f := db.mailQueued.Load(); tx.mailed && f != nil {
+		(*f)()
+	}
 	return nil
 }
+
+// OnMailQueued implements store.DB.
+func (db *DB) OnMailQueued(f func()) { db.mailQueued.Store(&f) }
 
 // View runs fn on the read pool, outside a transaction.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
