@@ -11,8 +11,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,14 +109,7 @@ func (b *browser) check(name string) {
 
 func (b *browser) screenshot(name string) {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		b.t.Fatalf("screenshot %s: %v", name, err)
-	}
-	file := filepath.Join(pagetest.Artifacts(b.t), name+".png")
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		b.t.Fatalf("write screenshot: %v", err)
-	}
+	pagetest.Screenshot(b.t, b.ctx, name)
 }
 
 func (b *browser) login(email, password string) int64 {
