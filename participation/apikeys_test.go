@@ -27,22 +27,28 @@ func TestAPIKeyAnswersTakeTheHashTime(t *testing.T) {
 		revoked, err := svc.IssueAPIKey(ctx, admin, "Old app")
 		must(t, err)
 		must(t, svc.RevokeAPIKey(ctx, admin, revoked.ID))
-		fastest := func(key string) time.Duration {
-			best := time.Hour
-			for range 3 {
+		// The keys are tried in turns, five rounds, and each keeps its
+		// fastest answer: a burst of load on the machine then slows every
+		// key's turn alike instead of one key's three tries.
+		keys := map[string]string{
+			"live id, wrong secret": live.ID + ".wrong-secret",
+			"unknown id":            "key_unknown.wrong-secret",
+			"revoked id":            revoked.Key,
+		}
+		fastest := map[string]time.Duration{}
+		for range 5 {
+			for name, key := range keys {
 				start := time.Now()
 				_, err := svc.AuthenticateAPIKey(ctx, key)
 				wantCode(t, "a wrong key", err, apperr.Unauthenticated, "bad_api_key")
-				best = min(best, time.Since(start))
+				if d, ok := fastest[name]; !ok || time.Since(start) < d {
+					fastest[name] = time.Since(start)
+				}
 			}
-			return best
 		}
-		wrongSecret := fastest(live.ID + ".wrong-secret")
-		for name, key := range map[string]string{
-			"unknown id": "key_unknown.wrong-secret",
-			"revoked id": revoked.Key,
-		} {
-			if d := fastest(key); d < wrongSecret/3 {
+		wrongSecret := fastest["live id, wrong secret"]
+		for _, name := range []string{"unknown id", "revoked id"} {
+			if d := fastest[name]; d < wrongSecret/3 {
 				t.Errorf("%s answered in %s, a live id with a wrong secret in %s: the time tells them apart", name, d, wrongSecret)
 			}
 		}
