@@ -9,13 +9,11 @@ import (
 	"os/exec"
 	"os/signal"
 	"regexp"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"cityhub/identity"
-	"cityhub/ids"
 	"cityhub/mobility"
 	"cityhub/simulator"
 	"cityhub/store"
@@ -54,12 +52,8 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two hubs, one of them a child process")
 	}
-	broker := os.Getenv("CITYHUB_TEST_MQTT_URL")
-	if broker == "" {
-		broker = "tcp://127.0.0.1:1883"
-	}
+	broker, suffix := sharedBroker(t)
 	dbURL := storetest.PostgresURL(t)
-	suffix := strings.TrimPrefix(ids.New("x"), "x_")[:12]
 	root := "cityhub-test-" + suffix + "/v1"
 	env := func(instance string) map[string]string {
 		return map[string]string{

@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
-	"cityhub/ids"
 	"cityhub/mobility"
 	"cityhub/simulator"
 	"cityhub/store"
@@ -27,12 +24,8 @@ func TestIgnoredTelemetryExported(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a hub on PostgreSQL and Mosquitto")
 	}
-	broker := os.Getenv("CITYHUB_TEST_MQTT_URL")
-	if broker == "" {
-		broker = "tcp://127.0.0.1:1883"
-	}
+	broker, suffix := sharedBroker(t)
 	dbURL := storetest.PostgresURL(t)
-	suffix := strings.TrimPrefix(ids.New("x"), "x_")[:12]
 	root := "cityhub-test-" + suffix + "/v1"
 	url, _ := startHub(t, []string{"serve"}, map[string]string{
 		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",

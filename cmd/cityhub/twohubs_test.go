@@ -30,14 +30,8 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts two hubs and simulated stations")
 	}
-	broker := os.Getenv("CITYHUB_TEST_MQTT_URL")
-	if broker == "" {
-		broker = "tcp://127.0.0.1:1883"
-	}
+	broker, suffix := sharedBroker(t)
 	dbURL := storetest.PostgresURL(t)
-	// A topic root and share group of this test's own, so other tests on the
-	// shared Mosquitto neither see these stations nor take their messages.
-	suffix := strings.TrimPrefix(ids.New("x"), "x_")[:12]
 	common := map[string]string{
 		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
 		"CITYHUB_DATABASE_URL":     dbURL,
@@ -298,4 +292,16 @@ func hasLabels(line string, labels []string) bool {
 		}
 	}
 	return true
+}
+
+// sharedBroker is the shared Mosquitto the tests use, and a suffix of this
+// test's own for its topic root and share group, so that other tests on the
+// broker neither see its stations nor take their messages.
+func sharedBroker(t *testing.T) (url, suffix string) {
+	t.Helper()
+	url = os.Getenv("CITYHUB_TEST_MQTT_URL")
+	if url == "" {
+		url = "tcp://127.0.0.1:1883"
+	}
+	return url, strings.TrimPrefix(ids.New("x"), "x_")[:12]
 }
