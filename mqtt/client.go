@@ -16,6 +16,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/mobility"
+	"cityhub/mqtt/pahostore"
 )
 
 // Sink takes batches of decoded telemetry; mobility.Service is one. The
@@ -186,6 +187,7 @@ func (c *Client) pahoOptions(clientID string) *paho.ClientOptions {
 		SetPingTimeout(5 * time.Second).
 		SetConnectTimeout(opts.ConnectTimeout).
 		SetWriteTimeout(5 * time.Second).
+		SetStore(pahostore.New()).
 		SetAutoReconnect(true).
 		SetConnectRetry(true).
 		SetConnectRetryInterval(500 * time.Millisecond).

@@ -21,6 +21,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/mobility"
+	"cityhub/mqtt/pahostore"
 )
 
 // StationSpec is one simulated station and the bikes it starts with.
@@ -207,7 +208,7 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 	}
 	o := paho.NewClientOptions().AddBroker(s.cfg.URL).SetClientID("station-"+id).
 		SetUsername(user).SetPassword(pass).
-		SetCleanSession(true).SetOrderMatters(false).SetKeepAlive(10*time.Second).
+		SetCleanSession(true).SetOrderMatters(false).SetKeepAlive(10*time.Second).SetStore(pahostore.New()).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(500*time.Millisecond).
 		SetMaxReconnectInterval(2*time.Second).
 		// The broker says "false" for the station when its connection dies.
