@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"cityhub/config"
+	"cityhub/internal/testutil"
 	"cityhub/tlsserve/tlstest"
 )
 
@@ -318,9 +319,12 @@ func TestDebianPackage(t *testing.T) {
 		t.Fatalf("the installed hub did not start:\n%s", stderr.String())
 	}
 	go io.Copy(io.Discard, stdout)
-	if code, _, err := get(http.DefaultClient, url+"/readyz"); err != nil || code != http.StatusOK {
-		t.Errorf("%s/readyz: %d %v", url, code, err)
-	}
+	// The hub listens before it is ready (its broker and outbox start
+	// after): it must become ready, not be ready at once.
+	testutil.Eventually(t, 15*time.Second, "the installed hub's /readyz answers 200", func() bool {
+		code, _, err := get(http.DefaultClient, url+"/readyz")
+		return err == nil && code == http.StatusOK
+	})
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("the installed hub stopped with %v:\n%s", err, stderr.String())
