@@ -217,7 +217,7 @@ func Default() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		ShutdownTimeout: 20 * time.Second,
-		TimeZone:        mustZone(DefaultTimeZone),
+		TimeZone:        DefaultZone(),
 
 		StripeWebhookTolerance: 5 * time.Minute,
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -122,14 +123,16 @@ func loadZone(name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// mustZone loads a zone known to exist (time/tzdata is embedded).
-func mustZone(name string) *time.Location {
-	loc, err := loadZone(name)
+// DefaultZone is the location of DefaultTimeZone, loaded once: the zone of
+// a domain service that was not told the city's. It cannot fail to load:
+// time/tzdata is embedded.
+var DefaultZone = sync.OnceValue(func() *time.Location {
+	loc, err := loadZone(DefaultTimeZone)
 	if err != nil {
 		panic(err)
 	}
 	return loc
-}
+})
 
 // validateOIDC checks the SPID/CIE settings, all or nothing: an issuer
 // needs a client id and one way to authenticate the client.

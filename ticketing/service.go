@@ -8,6 +8,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/config"
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/qrtoken"
@@ -29,7 +30,7 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, keys: keys, log: log, now: time.Now, zone: defaultZone}
+	return &Service{store: store, keys: keys, log: log, now: time.Now, zone: config.DefaultZone()} // until SetZone
 }
 
 // SetClock replaces the clock (tests, demo data).

@@ -102,18 +102,6 @@ const (
 	StripeOrderKey = "order_id"
 )
 
-// defaultZone is the zone of a Service not told the city's (SetZone):
-// the configuration's default.
-var defaultZone = mustZone("Europe/Rome")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(fmt.Sprintf("load time zone %s: %v", name, err))
-	}
-	return loc
-}
-
 // Venue is a theatre.
 type Venue struct {
 	ID        string    `json:"id"`

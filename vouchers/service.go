@@ -8,6 +8,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/config"
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/qrtoken"
@@ -42,7 +43,7 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{
-		store: store, keys: keys, log: log, now: time.Now, zone: defaultZone,
+		store: store, keys: keys, log: log, now: time.Now, zone: config.DefaultZone(), // until SetZone
 	}
 }
 

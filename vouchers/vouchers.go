@@ -16,22 +16,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // defaultZone resolves whatever the host has
 
 	"cityhub/apperr"
 )
-
-// defaultZone is the zone of a Service not told the city's (SetZone):
-// the configuration's default.
-var defaultZone = mustLoad("Europe/Rome")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
 
 // Rules of the scheme that are not per campaign.
 const (

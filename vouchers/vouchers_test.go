@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/config"
 )
 
 func TestNormalizeIBAN(t *testing.T) {
@@ -88,8 +89,8 @@ func TestDiscount(t *testing.T) {
 
 func TestCampaignValidate(t *testing.T) {
 	t.Parallel()
-	from, _ := parseDay("2026-12-01", false, defaultZone)
-	until, _ := parseDay("2026-12-31", true, defaultZone)
+	from, _ := parseDay("2026-12-01", false, config.DefaultZone())
+	until, _ := parseDay("2026-12-31", true, config.DefaultZone())
 	good := func() Campaign {
 		return Campaign{Name: "Natale in contrada", BudgetCents: 100000, FaceValueCents: 1000, PerCitizenLimit: 1, ValidFrom: from, ValidUntil: until}
 	}
@@ -125,7 +126,7 @@ func TestCampaignValidate(t *testing.T) {
 	if want := time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC); !until.Equal(want) {
 		t.Errorf("ParseDay end of day = %v, want %v", until, want)
 	}
-	if _, err := parseDay("31/12/2026", false, defaultZone); !apperr.Has(err, apperr.Invalid) {
+	if _, err := parseDay("31/12/2026", false, config.DefaultZone()); !apperr.Has(err, apperr.Invalid) {
 		t.Errorf("ParseDay accepted a non-ISO date")
 	}
 }
@@ -135,7 +136,7 @@ func TestCampaignValidate(t *testing.T) {
 // configuration's default.
 func TestServiceZone(t *testing.T) {
 	s := NewService(nil, nil, nil)
-	if s.Zone() != defaultZone || defaultZone.String() != "Europe/Rome" {
+	if s.Zone() != config.DefaultZone() || config.DefaultZone().String() != "Europe/Rome" {
 		t.Fatalf("default zone %v, want Rome", s.Zone())
 	}
 	tokyo, err := time.LoadLocation("Asia/Tokyo")

@@ -29,9 +29,6 @@ type City struct {
 	LogoType string
 }
 
-// defaultCityName is the city when none is given (tests, tools).
-const defaultCityName = "Benevento"
-
 // cityLogo adds the configured coat of arms to the static files and
 // returns its name there; with none, the built-in shield's.
 func (a *assets) cityLogo(c City) string {

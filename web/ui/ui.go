@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"cityhub/config"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
@@ -106,7 +107,7 @@ func New(d Deps) *UI {
 		l.zone = d.TimeZone
 	}
 	if d.City.Name == "" {
-		d.City.Name = defaultCityName
+		d.City.Name = config.DefaultCityName
 	}
 	city := d.City
 	city.Logo = nil
