@@ -100,8 +100,9 @@ func (b *browser) body() string {
 }
 
 // check runs axe-core on the current page and fails on any serious or
-// critical violation of WCAG 2.1 A/AA, fails a page wider than the screen,
-// and saves a screenshot on the phone and on a desktop (pagetest.CheckPage).
+// critical violation of WCAG 2.1 A/AA, fails a page wider than the screen
+// on the phone and on a desktop, and keeps screenshots of both when asked
+// (pagetest.CheckPage).
 func (b *browser) check(name string) {
 	b.t.Helper()
 	pagetest.CheckPage(b.t, b.ctx, axeSource, name)

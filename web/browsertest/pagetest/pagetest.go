@@ -1,7 +1,7 @@
 // Package pagetest is the browser harness the page tests share: it starts
 // headless Chromium as an Italian phone against a hub, signs people in,
-// reads the page, and checks each page with axe-core and for its width
-// while saving a screenshot on the phone and one on a desktop. It is
+// reads the page, and checks each page with axe-core and for its width on
+// the phone and on a desktop, keeping screenshots when asked. It is
 // imported only by tests under web/browsertest; paths are relative to such
 // a test package's directory.
 package pagetest
@@ -116,8 +116,8 @@ func (f *Flow) Login(email string) {
 
 // Check runs axe-core (WCAG 2.1 A/AA and best practices; any serious or
 // critical violation fails), fails a page wider than the browser's screen,
-// and saves a screenshot; on the phone it then also lays the page out on a
-// desktop (DesktopWidth) and checks and saves that too.
+// and keeps a screenshot (Screenshots); on the phone it then also lays the
+// page out on a desktop (DesktopWidth) and checks (and keeps) that too.
 func (f *Flow) Check(name string) {
 	f.T.Helper()
 	check(f.T, f.Ctx, f.Axe, name, true)
@@ -177,9 +177,27 @@ func check(t *testing.T, ctx context.Context, axe, name string, andDesktop bool)
 		t.Errorf("%s: axe %s (%s): %s\n  %s", name, v.ID, v.Impact, v.Help, strings.Join(where, "\n  "))
 	}
 	phone := checkWidth(t, ctx, name) == PhoneWidth
-	screenshot(t, ctx, name)
+	keepScreenshot(t, ctx, name)
 	if phone && andDesktop {
 		desktop(t, ctx, name)
+	}
+}
+
+// Screenshots reports whether every checked page is saved as a picture
+// (CITYHUB_TEST_SCREENSHOTS set, and not "0"). A full-page screenshot costs
+// Chromium a third of a browser test's CPU, so by default only a page
+// that failed a check is saved, for the person who reads the failure.
+func Screenshots() bool {
+	v := os.Getenv("CITYHUB_TEST_SCREENSHOTS")
+	return v != "" && v != "0"
+}
+
+// keepScreenshot saves the page as name.png when screenshots are asked
+// for or the test has failed.
+func keepScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if Screenshots() || t.Failed() {
+		screenshot(t, ctx, name)
 	}
 }
 
@@ -205,7 +223,7 @@ func desktop(t *testing.T, ctx context.Context, name string) {
 	}()
 	eval(t, ctx, `new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, nil)
 	checkWidth(t, ctx, name+"-desktop")
-	screenshot(t, ctx, name+"-desktop")
+	keepScreenshot(t, ctx, name+"-desktop")
 }
 
 // emulatePhone is the phone every browser test starts as.
@@ -243,10 +261,11 @@ func checkWidth(t *testing.T, ctx context.Context, name string) int {
 }
 
 // Screenshot saves the whole page (beyond the window) as name.png among
-// the artifacts, as it looks on the browser's screen.
+// the artifacts, as it looks on the browser's screen, when screenshots are
+// asked for (Screenshots) or the test has failed.
 func Screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	screenshot(t, ctx, name)
+	keepScreenshot(t, ctx, name)
 }
 
 func screenshot(t *testing.T, ctx context.Context, name string) {

@@ -184,7 +184,9 @@ func open(t *testing.T) (f *pagetest.Flow, citizen string) {
 	url, citizen := startHub(t)
 	f = pagetest.New(t, url, "", password)
 	watchCSP(f)
-	t.Logf("screenshots in %s (site-*.png)", pagetest.Artifacts(t))
+	if pagetest.Screenshots() {
+		t.Logf("screenshots in %s (site-*.png)", pagetest.Artifacts(t))
+	}
 	return f, citizen
 }
 
