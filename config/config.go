@@ -105,6 +105,10 @@ type Config struct {
 	SignupLimitIP    int
 	MailLimitAddress int
 	MailLimitIP      int
+	// PasswordHashCost (CITYHUB_PASSWORD_HASH_COST, default
+	// DefaultHashCost) is the argon2id cost of new hashes of passwords,
+	// station secrets and API keys; see hashcost.go.
+	PasswordHashCost HashCost
 	// UnverifiedAccountTTL (CITYHUB_UNVERIFIED_ACCOUNT_TTL, default 168h)
 	// is how long an account whose address was never verified is kept
 	// before it is erased; 0 keeps them.
@@ -230,6 +234,7 @@ func Default() Config {
 		MailLimitIP:         30,
 
 		UnverifiedAccountTTL: 7 * 24 * time.Hour,
+		PasswordHashCost:     DefaultHashCost,
 
 		MailMaxAttempts: 8,
 		SMTPTimeout:     15 * time.Second,
@@ -350,6 +355,13 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envInt("CITYHUB_MAIL_LIMIT_IP", &c.MailLimitIP)
 	envDur("CITYHUB_UNVERIFIED_ACCOUNT_TTL", &c.UnverifiedAccountTTL)
 	envDur("CITYHUB_LOGIN_WINDOW", &c.LoginWindow)
+	if v := getenv("CITYHUB_PASSWORD_HASH_COST"); v != "" {
+		h, err := parseHashCost(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CITYHUB_PASSWORD_HASH_COST: %w", err))
+		}
+		c.PasswordHashCost = h
+	}
 	if v := getenv("CITYHUB_KEY_ENCRYPTION_KEY"); v != "" {
 		keys, err := parseKEKs(v)
 		if err != nil {

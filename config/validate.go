@@ -52,6 +52,9 @@ func (c Config) Validate() error {
 	if c.RefreshTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("refresh token ttl must be positive"))
 	}
+	if err := c.PasswordHashCost.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			errs = append(errs, fmt.Errorf("smtp url %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
