@@ -17,7 +17,7 @@ func TestCreateAdmin(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	env := map[string]string{"CITYHUB_DATA_DIR": dir, "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0"}
-	getenv := func(k string) string { return env[k] }
+	getenv := testGetenv(env)
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"create-admin", "-email", "Sindaco@Comune.Benevento.IT"}, getenv, &out, io.Discard); err != nil {
 		t.Fatalf("create-admin: %v", err)

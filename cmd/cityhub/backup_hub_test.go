@@ -190,7 +190,7 @@ func TestBackupDuringRedemptionsOnARunningHub(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "hub.backup")
 	var out, errOut syncBuffer
-	backupErr := run(ctx, []string{"backup", file}, func(k string) string { return env[k] }, &out, &errOut)
+	backupErr := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut)
 	begunByEnd := seq.Load()
 	// The load goes on for a few more redemptions after the backup, so the
 	// live database moves past the copy.
@@ -352,7 +352,7 @@ func TestBackupDuringRedemptionsOnARunningHub(t *testing.T) {
 		"CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
 		"CITYHUB_LOG_LEVEL":        "warn",
 	}
-	if err := run(ctx, []string{"restore", file}, func(k string) string { return renv[k] }, &out, &errOut); err != nil {
+	if err := run(ctx, []string{"restore", file}, testGetenv(renv), &out, &errOut); err != nil {
 		t.Fatalf("restore: %v\n%s", err, errOut.String())
 	}
 	rbase, _ := startHub(t, []string{"serve"}, renv)

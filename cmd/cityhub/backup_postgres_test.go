@@ -23,7 +23,7 @@ func TestBackupOnPostgresPrintsTheSteps(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hub.backup")
 	var out, errOut syncBuffer
 	start := time.Now()
-	err := run(ctx, []string{"backup", file}, func(k string) string { return env[k] }, &out, &errOut)
+	err := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "nothing copied") {
 		t.Fatalf("backup on PostgreSQL: %v, want a failure saying nothing was copied", err)
 	}
@@ -70,7 +70,7 @@ func TestBackupOnPostgresPrintsTheSteps(t *testing.T) {
 		t.Errorf("cityhub backup printed %d commands, want pg_dump, createdb, pg_restore and pg_basebackup:\n%s", commands, help)
 	}
 
-	err = run(ctx, []string{"restore", file}, func(k string) string { return env[k] }, &out, &errOut)
+	err = run(ctx, []string{"restore", file}, testGetenv(env), &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "pg_restore") {
 		t.Errorf("restore on PostgreSQL: %v, want refused, pointing at pg_restore", err)
 	}

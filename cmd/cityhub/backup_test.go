@@ -100,7 +100,7 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "hub.backup")
 	env := map[string]string{"CITYHUB_DATA_DIR": dir}
 	var out, errOut syncBuffer
-	backupErr := run(ctx, []string{"backup", file}, func(k string) string { return env[k] }, &out, &errOut)
+	backupErr := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut)
 	begunByEnd := seq.Load()
 	stop.Store(true)
 	wg.Wait()
@@ -119,13 +119,13 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 	}
 
 	// A second backup to the same file is refused and leaves it alone.
-	if err := run(ctx, []string{"backup", file}, func(k string) string { return env[k] }, &out, &errOut); err == nil || !strings.Contains(err.Error(), "already exists") {
+	if err := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("backup over an existing file: %v, want refused", err)
 	}
 
 	restored := filepath.Join(t.TempDir(), "restored")
 	renv := map[string]string{"CITYHUB_DATA_DIR": restored}
-	if err := run(ctx, []string{"restore", file}, func(k string) string { return renv[k] }, &out, &errOut); err != nil {
+	if err := run(ctx, []string{"restore", file}, testGetenv(renv), &out, &errOut); err != nil {
 		t.Fatalf("restore: %v\n%s", err, errOut.String())
 	}
 	for p, want := range map[string]os.FileMode{restored: 0o700, filepath.Join(restored, store.SQLiteFile): 0o600} {
@@ -134,7 +134,7 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 		}
 	}
 	// Restoring again, now that the directory holds a database, is refused.
-	if err := run(ctx, []string{"restore", file}, func(k string) string { return renv[k] }, &out, &errOut); err == nil || !strings.Contains(err.Error(), "not empty") {
+	if err := run(ctx, []string{"restore", file}, testGetenv(renv), &out, &errOut); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("restore into a non-empty directory: %v, want refused", err)
 	}
 
@@ -289,7 +289,7 @@ func TestRestoreRefusesWhatIsNotACityhubDatabase(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "data")
 		env := map[string]string{"CITYHUB_DATA_DIR": dir}
 		var out, errOut syncBuffer
-		err := run(ctx, []string{"restore", file}, func(k string) string { return env[k] }, &out, &errOut)
+		err := run(ctx, []string{"restore", file}, testGetenv(env), &out, &errOut)
 		t.Logf("restore %s: %v", filepath.Base(file), err)
 		if err == nil || !strings.Contains(err.Error(), says) {
 			t.Errorf("restore %s: %v, want refused saying %q", filepath.Base(file), err, says)

@@ -132,7 +132,7 @@ func TestCheck(t *testing.T) {
 				env[k] = v
 			}
 			var out, errOut syncBuffer
-			err := run(ctx, []string{"check"}, func(k string) string { return env[k] }, &out, &errOut)
+			err := run(ctx, []string{"check"}, testGetenv(env), &out, &errOut)
 			lines := line.FindAllStringSubmatch(out.String(), -1)
 			if len(lines) != 6 {
 				t.Fatalf("want 6 lines, got:\n%s", out.String())

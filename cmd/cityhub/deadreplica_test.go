@@ -34,7 +34,7 @@ func TestChildHub(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, []string{"serve"}, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, []string{"serve"}, withTestHashCost(os.LookupEnv), os.Stdout, os.Stderr); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -125,7 +125,7 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 
 	// A rider unlocks through hub B.
 	// (Made in the database: a sign-up would wait for its e-mailed link.)
-	if _, _, err := identity.NewService(db.Identity(), nil, identity.Options{}, nil).EnsureAccount(ctx, identity.NewAccount{
+	if _, _, err := identity.NewService(db.Identity(), nil, identity.Options{Argon2: identity.FastArgon2}, nil).EnsureAccount(ctx, identity.NewAccount{
 		Email: "rider@example.org", Password: "a long enough password", Name: "Rider", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,34 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// testHashCost is the argon2id cost of every hub these tests run: at the
+// default, OWASP's minimum, hashing the demo's passwords and station secrets
+// and checking the stations' logins took more than half the suite's CPU
+// under the race detector. The hub's own default is tested where it is set
+// (TestPasswordHashCostReachesEveryHash).
+const testHashCost = "m=64,t=1,p=1"
+
+// testGetenv is the getenv every test gives run: env, with testHashCost
+// unless env sets CITYHUB_PASSWORD_HASH_COST itself (to "" for the default).
+func testGetenv(env map[string]string) func(string) string {
+	return withTestHashCost(func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	})
+}
+
+// withTestHashCost is testGetenv over any lookup (os.LookupEnv for a hub
+// run as a child process).
+func withTestHashCost(lookup func(string) (string, bool)) func(string) string {
+	return func(k string) string {
+		v, ok := lookup(k)
+		if !ok && k == "CITYHUB_PASSWORD_HASH_COST" {
+			return testHashCost
+		}
+		return v
+	}
+}
+
 // startHub runs the real program on :0 in dir with env and returns its URL.
 // It stops the hub when the test ends and checks that it stopped cleanly.
 func startHub(t *testing.T, args []string, env map[string]string) (string, *syncBuffer) {
@@ -45,7 +73,7 @@ func startHubWithLogs(t *testing.T, args []string, env map[string]string) (strin
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
-	getenv := func(k string) string { return env[k] }
+	getenv := testGetenv(env)
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, getenv, stdout, stderr) }()
 	t.Cleanup(func() {
@@ -240,7 +268,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 		var stdout syncBuffer
 		done := make(chan error, 1)
 		go func() {
-			done <- run(ctx, []string{"demo"}, func(k string) string { return env[k] }, &stdout, io.Discard)
+			done <- run(ctx, []string{"demo"}, testGetenv(env), &stdout, io.Discard)
 		}()
 		deadline := time.Now().Add(60 * time.Second)
 		for !strings.Contains(stdout.String(), "listening on") {

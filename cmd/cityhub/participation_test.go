@@ -105,7 +105,7 @@ func TestServeParticipationCatalogue(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	err = run(ctx, []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	err = run(ctx, []string{"serve"}, testGetenv(env), &stdout, &stderr)
 	if err == nil || ctx.Err() != nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), `unknown field "name_english"`) {
 		t.Fatalf("a broken catalogue: %v, want an error naming %s and the field\n%s", err, bad, stderr.String())
 	}

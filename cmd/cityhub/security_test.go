@@ -125,7 +125,7 @@ func TestLoginThrottledAndCleared(t *testing.T) {
 		"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
 		"CITYHUB_ADMIN_PASSWORD": "a long admin password", "CITYHUB_LOGIN_LIMIT_ACCOUNT_IP": "2",
 	}
-	getenv := func(k string) string { return env[k] }
+	getenv := testGetenv(env)
 	if err := run(context.Background(), []string{"create-admin", "-email", "sindaco@comune.example"}, getenv, io.Discard, io.Discard); err != nil {
 		t.Fatalf("create-admin: %v", err)
 	}
@@ -185,7 +185,7 @@ func TestStartRefusedWithoutKeyEncryptionKeyOrOnOpenDirectory(t *testing.T) {
 		"CITYHUB_DATA_DIR": dir, "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
 		"CITYHUB_KEY_ENCRYPTION_KEY": base64.StdEncoding.EncodeToString(kek),
 	}
-	getenv := func(k string) string { return env[k] }
+	getenv := testGetenv(env)
 	if err := run(context.Background(), []string{"create-admin", "-email", "a@comune.example"}, getenv, io.Discard, io.Discard); err != nil {
 		t.Fatalf("create-admin with a key-encryption key: %v", err)
 	}

@@ -23,7 +23,7 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	stdout, logs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, stdout, logs)
+		done <- run(ctx, []string{"serve"}, testGetenv(env), stdout, logs)
 	}()
 	var url string
 	for deadline := time.Now().Add(60 * time.Second); url == ""; {
