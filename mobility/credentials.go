@@ -90,8 +90,9 @@ func (s *Service) SetBrokerAccounts(b BrokerAccounts) {
 	s.creds.accounts = b
 }
 
-// SetSecretHashCost sets the argon2id cost of new secret hashes; tests lower
-// it, a running hub keeps identity.DefaultArgon2.
+// SetSecretHashCost sets the argon2id cost of new secret hashes (default
+// identity.DefaultArgon2): a hub sets its configured cost, tests lower it.
+// Stored hashes carry their own cost, so they verify whatever is set.
 func (s *Service) SetSecretHashCost(p identity.Argon2Params) {
 	s.creds.mu.Lock()
 	defer s.creds.mu.Unlock()

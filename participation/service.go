@@ -26,8 +26,9 @@ type Settings struct {
 	// NearbyRadius is how far "nearby reports of the same category" reach,
 	// in metres (default 200).
 	NearbyRadius float64
-	// APIKeyCost is the argon2id cost of API key hashes (default
-	// identity.DefaultArgon2; tests lower it).
+	// APIKeyCost is the argon2id cost of new API key hashes (default
+	// identity.DefaultArgon2; a hub passes its configured cost, tests
+	// lower it). Stored hashes carry their own cost.
 	APIKeyCost identity.Argon2Params
 }
 

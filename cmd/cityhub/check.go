@@ -32,8 +32,11 @@ const checkTimeout = 10 * time.Second
 
 // checkResult is one line of cityhub check.
 type checkResult struct {
-	name   string
-	ok     bool
+	name string
+	ok   bool
+	// warn marks a line that works but is not what a city's hub should
+	// run with: it is shown as WARN and does not fail the check.
+	warn   bool
 	detail string
 }
 
@@ -53,13 +56,17 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		checkStripe(ctx, cfg),
 		checkOIDC(ctx, cfg),
 		checkPublicURL(cfg),
+		checkPasswordHash(cfg),
 	}
 	failed := 0
 	for _, r := range results {
 		mark := "ok  "
-		if !r.ok {
+		switch {
+		case !r.ok:
 			mark = "FAIL"
 			failed++
+		case r.warn:
+			mark = "WARN"
 		}
 		fmt.Fprintf(stdout, "%s  %-10s %s\n", mark, r.name, r.detail)
 	}
@@ -338,4 +345,22 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// checkPasswordHash says what new password, station secret and API key
+// hashes cost, and warns when it is below OWASP's minimum: a weak cost
+// works, so it never fails the check.
+func checkPasswordHash(cfg config.Config) checkResult {
+	r := checkResult{name: "passwords", ok: true}
+	cost := cfg.PasswordHashCost
+	if cost.BelowOWASP() {
+		r.warn = true
+		r.detail = fmt.Sprintf("argon2id %s is below OWASP's minimum (%s): new hashes are cheap to guess; unset CITYHUB_PASSWORD_HASH_COST for the default", cost, config.DefaultHashCost)
+		return r
+	}
+	r.detail = fmt.Sprintf("argon2id %s for new hashes (OWASP's minimum is %s)", cost, config.DefaultHashCost)
+	if cost == config.DefaultHashCost {
+		r.detail = fmt.Sprintf("argon2id %s for new hashes (the default, OWASP's minimum)", cost)
+	}
+	return r
 }

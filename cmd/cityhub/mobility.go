@@ -36,7 +36,9 @@ type mobilityHub struct {
 
 func newMobility(cfg config.Config, db store.DB, log *slog.Logger) *mobilityHub {
 	log = log.With(slog.String("component", "mobility"))
-	return &mobilityHub{cfg: cfg, log: log, svc: mobility.NewService(db.Mobility(), nil, log)}
+	svc := mobility.NewService(db.Mobility(), nil, log)
+	svc.SetSecretHashCost(hashCost(cfg)) // of the stations' broker secrets
+	return &mobilityHub{cfg: cfg, log: log, svc: svc}
 }
 
 // start brings up the broker (if embedded) and connects this instance's

@@ -27,6 +27,7 @@ func (h *hub) newParticipation() (web.Participation, error) {
 		Catalogue:        cat,
 		ReopenPeriod:     h.cfg.ReportReopenPeriod,
 		SupportThreshold: h.cfg.ProposalSupportThreshold,
+		APIKeyCost:       hashCost(h.cfg),
 	}, h.log.With(slog.String("component", "participation")))
 	if err != nil {
 		return web.Participation{}, fmt.Errorf("set up participation: %w", err)

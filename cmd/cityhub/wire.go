@@ -96,6 +96,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	if cfg.TestPayments {
 		log.Warn("TEST PAYMENTS ARE ON: top-ups are credited without charging a card (demo only)")
 	}
+	warnHashCost(cfg, log)
 
 	// Vouchers: campaigns, redemption and settlement; QR tokens signed with
 	// the keyring's "qr" key.
@@ -243,6 +244,25 @@ func identityOptions(cfg config.Config) identity.Options {
 			Window: cfg.LoginWindow, PerAccountIP: cfg.LoginLimitAccountIP, PerAccount: cfg.LoginLimitAccount, PerIP: cfg.LoginLimitIP,
 			SignupsPerIP: cfg.SignupLimitIP, MailsPerAddress: cfg.MailLimitAddress, MailsPerIP: cfg.MailLimitIP,
 		},
+		Argon2: hashCost(cfg),
+	}
+}
+
+// hashCost is the argon2id cost of every hash the hub makes: account
+// passwords, station broker secrets and participation API keys
+// (CITYHUB_PASSWORD_HASH_COST). Hashes carry their own parameters, so
+// those made at another cost still verify.
+func hashCost(cfg config.Config) identity.Argon2Params {
+	h := cfg.PasswordHashCost
+	return identity.Argon2Params{Memory: h.Memory, Time: h.Time, Threads: h.Threads}
+}
+
+// warnHashCost says at start that new hashes are weaker than OWASP's
+// minimum, which a test hub may want and a city's hub should not.
+func warnHashCost(cfg config.Config, log *slog.Logger) {
+	if cfg.PasswordHashCost.BelowOWASP() {
+		log.Warn("CITYHUB_PASSWORD_HASH_COST is below OWASP's minimum for argon2id: new password, station secret and API key hashes are cheaper to guess",
+			slog.String("cost", cfg.PasswordHashCost.String()), slog.String("minimum", config.DefaultHashCost.String()))
 	}
 }
 
