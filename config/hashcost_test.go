@@ -63,21 +63,23 @@ func TestPasswordHashCost(t *testing.T) {
 	}
 }
 
-// Below OWASP's minimum is memory times passes below the default's, however
-// the two are traded.
+// Below OWASP's minimum is less memory than OWASP's table gives for the
+// number of passes.
 func TestHashCostBelowOWASP(t *testing.T) {
 	for c, below := range map[HashCost]bool{
-		{19456, 2, 1}: false,
-		{47104, 1, 1}: false, // OWASP's 46 MiB, 1 pass
-		{38912, 1, 1}: false, // the same work as the default
-		// OWASP lists 12 MiB and 3 passes as equivalent, but it is less
-		// work than the default: the hub warns about anything that is.
-		{12288, 3, 1}:    true,
+		{19456, 2, 1}:    false,
+		{47104, 1, 1}:    false, // OWASP's 46 MiB, 1 pass
+		{38912, 1, 1}:    true,  // the default's work, in one pass: below the table
+		{12288, 3, 1}:    false, // OWASP's 12 MiB, 3 passes
+		{9216, 4, 1}:     false,
+		{7168, 5, 1}:     false,
+		{7168, 9, 1}:     false, // more passes than the table: as five
+		{7167, 9, 1}:     true,
 		{65536, 3, 4}:    false,
 		{19456, 1, 1}:    true,
 		{19455, 2, 1}:    true,
 		{64, 1, 1}:       true,
-		{1 << 20, 16, 1}: false, // the product does not overflow
+		{1 << 20, 16, 1}: false,
 	} {
 		if got := c.BelowOWASP(); got != below {
 			t.Errorf("%v below OWASP's minimum: %v, want %v", c, got, below)
