@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 )
 
 // TestFromMobility maps a mobility snapshot: faults and the operator's dock
 // settings take docks out of service, open rides hold their bikes, liveness
 // follows the mobility service's staleness rule, and the result validates.
 func TestFromMobility(t *testing.T) {
-	svc := mobility.NewService(nil, nil, nil)
+	svc := mobilitytest.NewService(nil, nil)
 	svc.StaleAfter = 10 * time.Minute
 	pct := 64
 	snap := mobility.Snapshot{
@@ -95,7 +96,7 @@ func TestFromMobility(t *testing.T) {
 // TestFromMobilityTripRotatesID: a bike that ends a trip in the very dock it
 // left is published under a new id, because its trip count changed.
 func TestFromMobilityTripRotatesID(t *testing.T) {
-	svc := mobility.NewService(nil, nil, nil)
+	svc := mobilitytest.NewService(nil, nil)
 	svc.StaleAfter = 10 * time.Minute
 	snap := func(trips int) mobility.Snapshot {
 		return mobility.Snapshot{

@@ -9,6 +9,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/store/storetest"
 )
 
@@ -73,7 +74,7 @@ var (
 // every change riders, operators or feeds could see.
 func TestServiceRoleTable(t *testing.T) {
 	db := storetest.OpenSQLite(t)
-	svc := mobility.NewService(db.Mobility(), nil, nil)
+	svc := mobilitytest.NewService(db.Mobility(), nil)
 	ctx := context.Background()
 	sys := identity.System()
 	plan := mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 10, IntervalMin: 1}}}

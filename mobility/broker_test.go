@@ -79,7 +79,7 @@ func TestTwoHubsShareTheWork(t *testing.T) {
 	db := storetest.OpenPostgres(t)
 	e := mobilitytest.New(t, db, mqtttest.URL(), mobilitytest.Options{Stations: 4})
 	ctx := context.Background()
-	b := mobility.NewService(db.Mobility(), nil, nil)
+	b := mobilitytest.NewService(db.Mobility(), nil)
 	cb, err := mqtt.New(mqtt.Options{URL: e.URL, Root: e.Root, InstanceID: "hub-b-" + e.Root[1:9]})
 	if err != nil {
 		t.Fatal(err)

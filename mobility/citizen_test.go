@@ -24,7 +24,7 @@ import (
 func TestFavouriteStationsAreOwn(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("fav", 3, 4)); err != nil {
 			t.Fatal(err)
@@ -78,7 +78,7 @@ func TestFavouriteStationsAreOwn(t *testing.T) {
 func TestFaultReportReachesOperator(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("rep", 2, 6)); err != nil {
 			t.Fatal(err)
@@ -171,7 +171,7 @@ func TestFaultReportReachesOperator(t *testing.T) {
 func TestErasureForgetsFavouritesAndReporter(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("era", 1, 4)); err != nil {
 			t.Fatal(err)
@@ -220,7 +220,7 @@ func TestErasureForgetsFavouritesAndReporter(t *testing.T) {
 func TestConcurrentFaultReportsMakeOne(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("race", 1, 4)); err != nil {
 			t.Fatal(err)

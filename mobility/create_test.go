@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -53,7 +54,7 @@ func race(t *testing.T, n int, reason string, create func(i int) error) int {
 func TestConcurrentCreatesOfOneStationHaveOneWinner(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		const n = 16
 		want := func(i int) mobility.Station {
@@ -84,7 +85,7 @@ func TestConcurrentCreatesOfOneStationHaveOneWinner(t *testing.T) {
 func TestConcurrentCreatesOfOnePricingPlanHaveOneWinner(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		const n = 16
 		want := func(i int) mobility.PricingPlan {
@@ -107,7 +108,7 @@ func TestConcurrentCreatesOfOnePricingPlanHaveOneWinner(t *testing.T) {
 func TestCreateRefusesATakenCodeAndUpdateAMissingOne(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		plan := mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100}
 		vt := mobility.VehicleType{ID: "city", NameIT: "Città", Propulsion: mobility.Human, PricingPlanID: "base"}
@@ -211,7 +212,7 @@ func TestSetStationOpenTouchesOnlyTheFlag(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		st := mobility.Station{ID: "flag-1", NameIT: "Piazza Roma", Lat: 41.13, Lon: 14.78, Capacity: 4, Open: true}
 		if _, err := svc.CreateStation(ctx, identity.System(), st); err != nil {
 			t.Fatal(err)
@@ -243,7 +244,7 @@ func TestSetStationOpenTouchesOnlyTheFlag(t *testing.T) {
 func TestCatalogueRules(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("cat", 2, 4)); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )
@@ -57,8 +58,7 @@ var (
 
 func credentialService(t *testing.T, db store.DB) (*mobility.Service, *brokerBook) {
 	t.Helper()
-	svc := mobility.NewService(db.Mobility(), nil, nil)
-	svc.SetSecretHashCost(identity.FastArgon2)
+	svc := mobilitytest.NewService(db.Mobility(), nil)
 	book := &brokerBook{secrets: map[string]string{}}
 	svc.SetBrokerAccounts(book)
 	if _, err := svc.CreateStation(context.Background(), identity.System(), mobility.Station{ID: "piazza", NameIT: "Piazza", NameEN: "Square", Lat: 41.1, Lon: 14.7, Capacity: 4, Open: true}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )
@@ -18,7 +19,7 @@ func TestRidesPerDay(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		rome, err := time.LoadLocation("Europe/Rome")
 		if err != nil {
 			t.Fatal(err)

@@ -58,7 +58,7 @@ func TestTelemetryUpdatesStationState(t *testing.T) {
 func TestOlderTelemetryNeverOverwrites(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("st", 1, 4)); err != nil {
 			t.Fatal(err)
@@ -117,7 +117,7 @@ func TestOlderTelemetryNeverOverwrites(t *testing.T) {
 func TestTelemetryForUnregisteredStationIsDropped(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobility.NewService(db.Mobility(), nil, nil)
+		svc := mobilitytest.NewService(db.Mobility(), nil)
 		ctx := context.Background()
 		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("st", 1, 4)); err != nil {
 			t.Fatal(err)

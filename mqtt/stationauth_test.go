@@ -15,6 +15,7 @@ import (
 	"cityhub/ids"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
 	"cityhub/store/storetest"
@@ -125,8 +126,7 @@ func (s *station) commands() []string {
 func TestBrokerEnforcesStationCredentials(t *testing.T) {
 	root := mqtttest.Root(t)
 	db := storetest.OpenSQLite(t)
-	svc := mobility.NewService(db.Mobility(), nil, nil)
-	svc.SetSecretHashCost(identity.FastArgon2)
+	svc := mobilitytest.NewService(db.Mobility(), nil)
 	ctx := context.Background()
 	for _, start := range securedBrokers(t, root, svc) {
 		b := start(t)

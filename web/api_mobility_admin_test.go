@@ -11,6 +11,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/store/storetest"
 )
 
@@ -21,7 +22,7 @@ func TestCatalogueCreateOfATakenCodeIsAConflict(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				d.Mobility = mobility.NewService(env.DB.Mobility(), nil, nil)
+				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
 			})
 			admin := env.login(t, identity.RoleAdmin)
 			for _, c := range []struct {
@@ -88,8 +89,7 @@ func TestStationRegistrationIssuesCredential(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			var svc *mobility.Service
 			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				svc = mobility.NewService(env.DB.Mobility(), nil, nil)
-				svc.SetSecretHashCost(identity.FastArgon2)
+				svc = mobilitytest.NewService(env.DB.Mobility(), nil)
 				d.Mobility = svc
 			})
 			admin := env.login(t, identity.RoleAdmin)

@@ -8,6 +8,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/store/storetest"
 )
@@ -43,7 +44,7 @@ func TestMobilityCitizenAPI(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				d.Mobility = mobility.NewService(env.DB.Mobility(), nil, nil)
+				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
 			})
 			if err := simulator.SeedCatalogue(t.Context(), env.Deps.Mobility, simulator.Layout("cit", 2, 6)); err != nil {
 				t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 
 func init() {
 	authzConfigure = append(authzConfigure, func(env *testEnv, d *Deps) {
-		d.Mobility = mobility.NewService(env.DB.Mobility(), nil, nil)
+		d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
 	})
 	for _, role := range []identity.Role{"", identity.RoleCitizen, identity.RoleMerchant, identity.RoleDoor, identity.RoleOperator, identity.RoleAdmin} {
 		pick := func(ok int, allowed ...identity.Role) int {

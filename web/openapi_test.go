@@ -17,7 +17,7 @@ import (
 	"testing"
 
 	"cityhub/cardpay"
-	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
@@ -211,7 +211,7 @@ func fullServer(t *testing.T, engine string, more ...func(env *testEnv, d *Deps)
 		d.Payments = p
 		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
 		d.Wallet.RegisterItems("voucher", d.Vouchers)
-		d.Mobility = mobility.NewService(env.DB.Mobility(), nil, nil)
+		d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
 		d.Ticketing = ticketing.NewService(env.DB.Ticketing(), env.Keys, nil)
 		d.Wallet.RegisterItems("ticket", d.Ticketing)
 		d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)

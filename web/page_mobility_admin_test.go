@@ -13,6 +13,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/store/storetest"
 	"cityhub/web/webtest"
 )
@@ -29,7 +30,7 @@ func newBikeAdminEnv(t *testing.T, engine string) *bikeAdminEnv {
 	t.Helper()
 	var svc *mobility.Service
 	_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-		svc = mobility.NewService(env.DB.Mobility(), nil, storetest.Logger(t))
+		svc = mobilitytest.NewService(env.DB.Mobility(), storetest.Logger(t))
 		d.Mobility = svc
 	})
 	srv := httptest.NewServer(env.Server)

@@ -15,6 +15,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -79,7 +80,7 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 	}
 	defer db.Close()
 	layout := simulator.Layout("k"+suffix[:6], 2, 6)
-	if err := simulator.SeedCatalogue(ctx, mobility.NewService(db.Mobility(), nil, nil), layout); err != nil {
+	if err := simulator.SeedCatalogue(ctx, mobilitytest.NewService(db.Mobility(), nil), layout); err != nil {
 		t.Fatal(err)
 	}
 	sim := simulator.New(simulator.Config{URL: broker, Root: root, Stations: layout, StatusEvery: time.Minute, Seed: 1})

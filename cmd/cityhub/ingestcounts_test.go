@@ -9,6 +9,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -44,7 +45,7 @@ func TestIgnoredTelemetryExported(t *testing.T) {
 	}
 	defer db.Close()
 	layout := simulator.Layout("i"+suffix[:6], 1, 4)
-	if err := simulator.SeedCatalogue(ctx, mobility.NewService(db.Mobility(), nil, nil), layout); err != nil {
+	if err := simulator.SeedCatalogue(ctx, mobilitytest.NewService(db.Mobility(), nil), layout); err != nil {
 		t.Fatal(err)
 	}
 	st := layout[0].ID

@@ -72,7 +72,7 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 	}
 	ctx := context.Background()
 	e := &Env{DB: db, Root: mqtttest.Root(tb), URL: url, Metrics: prometheus.NewRegistry()}
-	e.Svc = mobility.NewService(db.Mobility(), nil, o.Log)
+	e.Svc = NewService(db.Mobility(), o.Log)
 	e.Svc.UnlockTimeout = o.UnlockTimeout
 	e.Wallet = wallet.NewService(db.Wallet(), o.Log)
 	if err := e.Wallet.Setup(ctx); err != nil {
@@ -181,4 +181,14 @@ func (e *Env) Balance(tb testing.TB, rider string) int64 {
 		tb.Fatal(err)
 	}
 	return a.Balance
+}
+
+// NewService is mobility.NewService for tests: no commander, and station
+// secrets hashed at identity.FastArgon2 (a hub hashes each new station's
+// secret at its configured cost, which under the race detector is a third
+// of a second of CPU per station; tests create hundreds).
+func NewService(st mobility.Store, log *slog.Logger) *mobility.Service {
+	svc := mobility.NewService(st, nil, log)
+	svc.SetSecretHashCost(identity.FastArgon2)
+	return svc
 }

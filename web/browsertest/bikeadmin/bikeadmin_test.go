@@ -23,6 +23,7 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/store/storetest"
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
@@ -51,7 +52,7 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 		Grants: []identity.Grant{{Role: identity.RoleAdmin}}}); err != nil {
 		t.Fatal(err)
 	}
-	svc := mobility.NewService(db.Mobility(), nil, log)
+	svc := mobilitytest.NewService(db.Mobility(), log)
 
 	// The hub's public URL is the test server's, known only once it runs.
 	var handler http.Handler

@@ -23,7 +23,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/keyring"
-	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
@@ -83,7 +83,7 @@ func startHub(t *testing.T) (url, citizen string) {
 	srv := httptest.NewServer(web.New(web.Deps{
 		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal,
 		Vouchers: vouchers.NewService(db.Vouchers(), keys, log), Ticketing: ticketing.NewService(db.Ticketing(), keys, log),
-		Mobility: mobility.NewService(db.Mobility(), nil, log), City: city,
+		Mobility: mobilitytest.NewService(db.Mobility(), log), City: city,
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, citizen
