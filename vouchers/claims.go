@@ -107,7 +107,12 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 }
 
 func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (VoucherView, error) {
-	camp, err := tx.LockCampaign(ctx, campaignID)
+	// The campaign is shared, not locked: claims of a campaign run side by
+	// side, and a status change waits for those in flight. They meet only
+	// where they must: the budget's ledger account (its floor is checked
+	// when the value is reserved, at the end) and, per person, the claimant
+	// lock that keeps the per-citizen count exact.
+	camp, err := tx.ShareCampaign(ctx, campaignID)
 	if err != nil {
 		return VoucherView{}, campaignNotFound(err)
 	}
@@ -120,6 +125,9 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 	}
 	if !now.Before(camp.ValidUntil) {
 		return VoucherView{}, apperr.R(apperr.Conflict, "campaign_over", "This campaign has ended.")
+	}
+	if err := tx.LockClaimant(ctx, camp.ID, c.AccountID); err != nil {
+		return VoucherView{}, fmt.Errorf("lock claimant: %w", err)
 	}
 	n, err := tx.CountVouchers(ctx, camp.ID, c.AccountID)
 	if err != nil {

@@ -42,13 +42,19 @@ type Tx interface {
 	InsertCampaign(ctx context.Context, c Campaign) error
 	UpdateCampaign(ctx context.Context, c Campaign) error
 	Campaign(ctx context.Context, id string) (Campaign, error)
-	// LockCampaign locks a campaign against other claims and edits; it does
-	// not wait for redemptions, which only share the campaign row.
+	// LockCampaign locks a campaign against other edits and status changes;
+	// it does not wait for claims or redemptions, which only share the
+	// campaign row.
 	LockCampaign(ctx context.Context, id string) (Campaign, error)
 	// LockCampaignStatus locks a campaign against everything, redemptions and
 	// reversals in flight included (it waits for them), so a status change
 	// (a close releasing the held value) sees every one of them.
 	LockCampaignStatus(ctx context.Context, id string) (Campaign, error)
+	// LockClaimant serializes, until the transaction ends, the claims of
+	// one account on one campaign, so that the per-citizen count a claim
+	// reads next cannot miss a claim of the same person in flight. Other
+	// people's claims do not wait.
+	LockClaimant(ctx context.Context, campaignID, accountID string) error
 	// ShareCampaign reads a campaign and holds off a status change
 	// (LockCampaignStatus) until the transaction ends, without holding off
 	// claims or other sharers.

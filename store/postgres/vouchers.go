@@ -134,6 +134,16 @@ func (tx *Tx) LockCampaign(ctx context.Context, id string) (vouchers.Campaign, e
 	return c, wrap("lock campaign", err)
 }
 
+// LockClaimant implements vouchers.Tx with a transaction-scoped advisory
+// lock on the (campaign, account) pair. It is queued, so it rides with the
+// count that follows it; that count is a statement of its own, so its
+// snapshot is taken once the lock is held and sees every claim committed
+// before. (Two pairs whose hashes collide only wait for each other.)
+func (tx *Tx) LockClaimant(ctx context.Context, campaignID, accountID string) error {
+	return tx.later(ctx, deferred{what: "lock claimant",
+		sql: `SELECT pg_advisory_xact_lock(hashtext('voucher-claim:' || $1), hashtext($2))`, args: []any{campaignID, accountID}})
+}
+
 // LockCampaignStatus implements vouchers.Tx: FOR UPDATE conflicts with KEY
 // SHARE, so it waits for every redemption holding the campaign.
 func (tx *Tx) LockCampaignStatus(ctx context.Context, id string) (vouchers.Campaign, error) {

@@ -136,6 +136,9 @@ func (tx *Tx) LockCampaign(ctx context.Context, id string) (vouchers.Campaign, e
 	return tx.Campaign(ctx, id)
 }
 
+// LockClaimant implements vouchers.Tx; writers are serial here.
+func (tx *Tx) LockClaimant(ctx context.Context, campaignID, accountID string) error { return nil }
+
 // LockCampaignStatus implements vouchers.Tx; writers are serial here.
 func (tx *Tx) LockCampaignStatus(ctx context.Context, id string) (vouchers.Campaign, error) {
 	return tx.Campaign(ctx, id)
