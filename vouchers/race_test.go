@@ -342,34 +342,14 @@ func TestCloseRacesRedemptions(t *testing.T) {
 			codes[i] = f.claim(citizen(i), camp.ID).TypedCode
 		}
 		staff := merchant(shop.ID)
-		var wg sync.WaitGroup
 		var redeemed atomic.Int64
-		errs := make(chan error, n+1)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				r, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, fmt.Sprintf("k%d", i), vouchers.RedeemRequest{Code: codes[i], PurchaseCents: 1000})
-				switch {
-				case err == nil:
-					redeemed.Add(r.AmountCents)
-				case apperr.ReasonOf(err) != "campaign_closed":
-					errs <- err
-				}
-			})
-		}
-		wg.Go(func() {
-			<-start
-			if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
-				errs <- err
+		raceClose(t, f, camp.ID, n, "campaign_closed", func(i int) error {
+			r, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, fmt.Sprintf("k%d", i), vouchers.RedeemRequest{Code: codes[i], PurchaseCents: 1000})
+			if err == nil {
+				redeemed.Add(r.AmountCents)
 			}
+			return err
 		})
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
 		budget, held := wallet.CampaignBudgetAccount(camp.ID), wallet.CampaignHeldAccount(camp.ID)
 		if got := f.balance(held); got != 0 {
 			t.Fatalf("held after the close: %d, want 0", got)
@@ -489,34 +469,14 @@ func TestCloseRacesClaims(t *testing.T) {
 		f := newFixture(t, db)
 		camp := f.campaign(vouchers.Campaign{BudgetCents: 100_000, FaceValueCents: 1000, PerCitizenLimit: 1})
 		const n = 40
-		var wg sync.WaitGroup
 		var claimed atomic.Int32
-		errs := make(chan error, n+1)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				_, err := f.svc.Claim(f.ctx, citizen(i), camp.ID)
-				switch {
-				case err == nil:
-					claimed.Add(1)
-				case apperr.ReasonOf(err) != "campaign_not_open":
-					errs <- err
-				}
-			})
-		}
-		wg.Go(func() {
-			<-start
-			if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
-				errs <- err
+		raceClose(t, f, camp.ID, n, "campaign_not_open", func(i int) error {
+			_, err := f.svc.Claim(f.ctx, citizen(i), camp.ID)
+			if err == nil {
+				claimed.Add(1)
 			}
+			return err
 		})
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
 		budget, held := wallet.CampaignBudgetAccount(camp.ID), wallet.CampaignHeldAccount(camp.ID)
 		if got := f.balance(held); got != 0 {
 			t.Fatalf("held after the close: %d, want 0 (%d claims went through)", got, claimed.Load())
@@ -530,4 +490,34 @@ func TestCloseRacesClaims(t *testing.T) {
 		}
 		t.Logf("%d of %d claims went through before the close", claimed.Load(), n)
 	})
+}
+
+// raceClose runs op(0) … op(n-1) and a close of the campaign all at once.
+// Each op may succeed or be refused for refused (the close came first);
+// any other error fails the test, as does a failed close.
+func raceClose(t *testing.T, f *fixture, campaignID string, n int, refused string, op func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n+1)
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			if err := op(i); err != nil && apperr.ReasonOf(err) != refused {
+				errs <- err
+			}
+		})
+	}
+	wg.Go(func() {
+		<-start
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, campaignID, vouchers.StatusClosed); err != nil {
+			errs <- err
+		}
+	})
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }
