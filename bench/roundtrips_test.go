@@ -8,8 +8,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/mqtt/mqtttest"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
@@ -20,22 +24,36 @@ import (
 type roundTrips struct {
 	mu  sync.Mutex
 	all []postgres.RoundTrip
+	// marked: record only the round trips made with a context marked by
+	// opContext (an operation called in process, while the hub's own
+	// workers, such as telemetry ingest, use the same store).
+	marked bool
 }
 
-func (r *roundTrips) add(_ context.Context, rt postgres.RoundTrip) {
+type opKey struct{}
+
+// opContext marks the round trips of an operation called with it.
+func opContext(ctx context.Context) context.Context { return context.WithValue(ctx, opKey{}, true) }
+
+func (r *roundTrips) add(ctx context.Context, rt postgres.RoundTrip) {
 	r.mu.Lock()
-	r.all = append(r.all, rt)
+	if !r.marked || ctx.Value(opKey{}) != nil {
+		r.all = append(r.all, rt)
+	}
 	r.mu.Unlock()
 }
 
-// during returns the round trips fn made.
-func (r *roundTrips) during(fn func()) []postgres.RoundTrip {
+// during returns the round trips fn made: all of them, or when marked
+// only those made with a context from opContext.
+func (r *roundTrips) during(marked bool, fn func()) []postgres.RoundTrip {
 	r.mu.Lock()
 	start := len(r.all)
+	r.marked = marked
 	r.mu.Unlock()
 	fn()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.marked = false
 	return append([]postgres.RoundTrip(nil), r.all[start:]...)
 }
 
@@ -139,27 +157,55 @@ func TestRoundTrips(t *testing.T) {
 			t.Fatalf("losing hold: %d %s %v", status, body, err)
 		}
 	}
+	// Rides: a rider's unlock (the station answers over the embedded
+	// broker) and the end of the ride as the docked report ends it, with
+	// the fare charged. Each rider starts one ride and ends it.
+	broker := mqtttest.StartEmbedded(t)
+	bikes := mobilitytest.New(t, db, broker.URL(), mobilitytest.Options{Stations: 2, Docks: 6})
+	var rides []mobility.Ride
+	riders := make([]string, warm+1)
+	for i := range riders {
+		riders[i] = bikes.Rider(t, 10_000)
+	}
+	unlock := func(i int) {
+		r, err := bikes.Svc.Unlock(opContext(ctx), mobilitytest.Citizen(riders[i]), mobility.UnlockRequest{StationID: bikes.Stations[0].ID, Dock: i + 1})
+		if err != nil {
+			t.Fatalf("unlock: %v", err)
+		}
+		rides = append(rides, r)
+	}
+	endRide := func(i int) {
+		r, ended, err := bikes.Svc.EndRide(opContext(ctx), identity.System(), rides[i].BikeID, bikes.Stations[1].ID, i+1, time.Now().Add(10*time.Minute))
+		if err != nil || !ended || r.FareCents <= 0 {
+			t.Fatalf("end ride: %+v %v %v", r, ended, err)
+		}
+	}
 	ops := []struct {
 		name string
 		run  func(i int)
+		// inProcess: called with opContext; only its own round trips
+		// count (the hub's telemetry workers share the store).
+		inProcess bool
 		// max is what the operation took when this was written (before
 		// BEGIN and COMMIT rode with statements, and writes with reads:
 		// claim 8, redemption 18, transfer 4, hold 21, lost hold 14,
 		// payment 16).
 		max int
 	}{
-		{"voucher claim (service)", claim, 4},
-		{"voucher redemption (till API, typed code)", redeem, 8},
-		{"ledger transfer (wallet.Service.Post)", transfer, 2},
-		{"seat hold (API)", hold, 8},
-		{"seat hold lost (API)", lose, 6},
-		{"order paid by credit (API)", pay, 10},
+		{"voucher claim (service)", claim, false, 4},
+		{"voucher redemption (till API, typed code)", redeem, false, 8},
+		{"ledger transfer (wallet.Service.Post)", transfer, false, 2},
+		{"seat hold (API)", hold, false, 8},
+		{"seat hold lost (API)", lose, false, 6},
+		{"order paid by credit (API)", pay, false, 10},
+		{"ride start (unlock, station answers)", unlock, true, 18},
+		{"ride end (docked, fare charged)", endRide, true, 5},
 	}
 	for _, op := range ops {
 		for i := range warm {
 			op.run(i)
 		}
-		rts := rec.during(func() { op.run(warm) })
+		rts := rec.during(op.inProcess, func() { op.run(warm) })
 		t.Logf("%s: %d round trips%s", op.name, len(rts), describe(rts))
 		if len(rts) > op.max {
 			t.Errorf("%s: %d round trips, at most %d expected", op.name, len(rts), op.max)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/apperr"
 	"cityhub/mobility"
@@ -43,15 +44,15 @@ func (tx *Tx) InsertRide(ctx context.Context, r mobility.Ride) error {
 	return wrap("insert ride", err)
 }
 
-// UpdateRide implements mobility.Tx.
+// UpdateRide implements mobility.Tx. The write is queued: it rides with
+// the next statement, or is sent (with whatever else is queued) just
+// before COMMIT, where its row count is checked.
 func (tx *Tx) UpdateRide(ctx context.Context, r mobility.Ride) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE mobility_rides SET status = $2, started_at = $3, ended_at = $4, end_station = $5, end_dock = $6,
+	return tx.later(ctx, deferred{what: "update ride",
+		sql: `UPDATE mobility_rides SET status = $2, started_at = $3, ended_at = $4, end_station = $5, end_dock = $6,
 			fare_cents = $7, unsettled = $8, ledger_tx_id = $9, failure_reason = $10 WHERE id = $1`,
-		r.ID, string(r.Status), nullTime(r.StartedAt), nullTime(r.EndedAt), r.EndStation, r.EndDock, r.FareCents, r.Unsettled, r.LedgerTxID, r.FailureReason)
-	if err != nil {
-		return wrap("update ride", err)
-	}
-	return notDeleted(tag, "ride", r.ID)
+		args:  []any{r.ID, string(r.Status), nullTime(r.StartedAt), nullTime(r.EndedAt), r.EndStation, r.EndDock, r.FareCents, r.Unsettled, r.LedgerTxID, r.FailureReason},
+		check: func(tag pgconn.CommandTag) error { return notDeleted(tag, "ride", r.ID) }})
 }
 
 func (tx *Tx) rideWhere(ctx context.Context, where string, arg any) (mobility.Ride, error) {
@@ -120,8 +121,7 @@ func (tx *Tx) OpenRides(ctx context.Context) ([]mobility.Ride, error) {
 
 // CountTrip implements mobility.Tx.
 func (tx *Tx) CountTrip(ctx context.Context, bikeID string) error {
-	_, err := tx.q.Exec(ctx, `UPDATE mobility_bikes SET trips = trips + 1 WHERE id = $1`, bikeID)
-	return wrap("count trip", err)
+	return tx.later(ctx, deferred{what: "count trip", sql: `UPDATE mobility_bikes SET trips = trips + 1 WHERE id = $1`, args: []any{bikeID}})
 }
 
 // TripsPerBike implements mobility.Tx.
