@@ -53,6 +53,8 @@ func TestPasswordHashCost(t *testing.T) {
 		_, err := Parse("serve", nil, env(map[string]string{"CITYHUB_PASSWORD_HASH_COST": v}), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "CITYHUB_PASSWORD_HASH_COST") || !strings.Contains(err.Error(), says) {
 			t.Errorf("%q: %v; want an error naming the setting and saying %q", v, err, says)
+		} else if n := strings.Count(err.Error(), "CITYHUB_PASSWORD_HASH_COST"); n != 1 {
+			t.Errorf("%q: the setting is named %d times, want one error: %v", v, n, err)
 		}
 	}
 	// A configuration built without Parse is checked too.
