@@ -167,13 +167,7 @@ func TestCancelPerformanceRefundsEveryone(t *testing.T) {
 		if _, err := f.svc.CheckIn(f.ctx, door(v.ID), p.ID, ts[0].TypedCode); err != nil {
 			t.Fatal(err)
 		}
-		ob, err := f.svc.Hold(f.ctx, b, p.ID, []string{"Platea/B/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, b, ob.ID, "pi_b"); err != nil {
-			t.Fatal(err)
-		}
+		ob := f.holdForCard(b, p.ID, "pi_b", "Platea/B/1")
 		if _, _, err := f.svc.ConfirmCardPayment(f.ctx, ob.ID, "pi_b", 1500, "eur"); err != nil {
 			t.Fatal(err)
 		}

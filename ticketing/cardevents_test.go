@@ -34,16 +34,7 @@ func TestPartRefundedAtStripeThenByTheHub(t *testing.T) {
 		clearing, revenue := f.balance(wallet.StripeClearing), f.balance(wallet.RevenueTheatre)
 		v := f.venue("Teatro San Marco", 2)
 		p := f.performance(v.ID)
-		o, err := f.svc.Hold(f.ctx, citizen(4), p.ID, []string{"Platea/A/1", "Platea/A/2"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.CardPayable(f.ctx, citizen(4), o.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, citizen(4), o.ID, "pi_part"); err != nil {
-			t.Fatal(err)
-		}
+		o := f.holdForCard(citizen(4), p.ID, "pi_part", "Platea/A/1", "Platea/A/2")
 		if got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_part", o.TotalCents, "eur"); err != nil || got.Status != ticketing.OrderPaid {
 			t.Fatalf("confirm: %+v %v", got, err)
 		}

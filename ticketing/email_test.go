@@ -47,16 +47,7 @@ func TestOrderEmails(t *testing.T) {
 		}
 		f.buy(ghost, p.ID, "Platea/A/3")
 
-		held, err := f.svc.Hold(f.ctx, card, p.ID, []string{"Platea/B/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.CardPayable(f.ctx, card, held.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, card, held.ID, "pi_mail"); err != nil {
-			t.Fatal(err)
-		}
+		held := f.holdForCard(card, p.ID, "pi_mail", "Platea/B/1")
 		for range 2 {
 			if _, _, err := f.svc.ConfirmCardPayment(f.ctx, held.ID, "pi_mail", held.TotalCents, "eur"); err != nil {
 				t.Fatal(err)

@@ -158,6 +158,23 @@ func (f *fixture) buy(who identity.Caller, perfID string, seats ...string) (tick
 	return o, ts
 }
 
+// holdForCard holds seats and goes the card way as the pages do: the order
+// is checked payable by card and the PaymentIntent pi is attached to it.
+func (f *fixture) holdForCard(who identity.Caller, perfID, pi string, seats ...string) ticketing.Order {
+	f.t.Helper()
+	o, err := f.svc.Hold(f.ctx, who, perfID, seats)
+	if err != nil {
+		f.t.Fatalf("hold: %v", err)
+	}
+	if _, err := f.svc.CardPayable(f.ctx, who, o.ID); err != nil {
+		f.t.Fatalf("card payable: %v", err)
+	}
+	if _, err := f.svc.AttachPayment(f.ctx, who, o.ID, pi); err != nil {
+		f.t.Fatalf("attach payment %s: %v", pi, err)
+	}
+	return o
+}
+
 // race runs fn(i) for i in 0..n-1 on goroutines that all wait at one gate
 // and then start together; at most width run at once (the pool of
 // database connections is smaller than n anyway).

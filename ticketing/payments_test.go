@@ -21,16 +21,7 @@ func TestLateCardPaymentAfterSeatSoldElsewhere(t *testing.T) {
 		v := f.venue("Teatro Verdi", 2)
 		p := f.performance(v.ID)
 		slow, fast := citizen(1), citizen(2)
-		o, err := f.svc.Hold(f.ctx, slow, p.ID, []string{"Platea/A/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.CardPayable(f.ctx, slow, o.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, slow, o.ID, "pi_slow"); err != nil {
-			t.Fatal(err)
-		}
+		o := f.holdForCard(slow, p.ID, "pi_slow", "Platea/A/1")
 		// While held, nobody else gets the seat.
 		if _, err := f.svc.Hold(f.ctx, fast, p.ID, []string{"Platea/A/1"}); apperr.ReasonOf(err) != "seat_taken" {
 			t.Fatalf("hold of a held seat: %v", err)
@@ -75,13 +66,7 @@ func TestLateCardPaymentSeatsStillFree(t *testing.T) {
 		v := f.venue("Teatro Verdi", 2)
 		p := f.performance(v.ID)
 		buyer := citizen(1)
-		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/B/2"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_late"); err != nil {
-			t.Fatal(err)
-		}
+		o := f.holdForCard(buyer, p.ID, "pi_late", "Platea/B/2")
 		f.clock.Advance(ticketing.HoldTTL + time.Minute)
 		if _, err := f.svc.CardPayable(f.ctx, buyer, o.ID); apperr.ReasonOf(err) != "hold_expired" {
 			t.Fatalf("card payment of an expired hold: %v", err)
@@ -138,13 +123,7 @@ func TestCardPaymentAfterCancellation(t *testing.T) {
 		v := f.venue("Teatro Verdi", 2)
 		p := f.performance(v.ID)
 		buyer := citizen(1)
-		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_1"); err != nil {
-			t.Fatal(err)
-		}
+		o := f.holdForCard(buyer, p.ID, "pi_1", "Platea/A/1")
 		if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {
 			t.Fatal(err)
 		}

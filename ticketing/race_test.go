@@ -89,13 +89,7 @@ func TestConcurrentCardConfirmationsIssueOnce(t *testing.T) {
 		v := f.venue("Teatro Massimo", 4)
 		p := f.performance(v.ID)
 		buyer := citizen(1)
-		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1", "Platea/B/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, buyer, o.ID, "pi_test_1"); err != nil {
-			t.Fatal(err)
-		}
+		o := f.holdForCard(buyer, p.ID, "pi_test_1", "Platea/A/1", "Platea/B/1")
 		var firsts, replays atomic.Int64
 		race(20, 20, func(int) {
 			got, replayed, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_test_1", 4000, "eur")

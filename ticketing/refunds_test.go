@@ -43,16 +43,7 @@ func lateCardPayment(t *testing.T, f *fixture, pi string) ticketing.Order {
 	v := f.venue("Teatro Romano "+pi, 2)
 	p := f.performance(v.ID)
 	slow, fast := citizen(1), citizen(2)
-	o, err := f.svc.Hold(f.ctx, slow, p.ID, []string{"Platea/A/1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.CardPayable(f.ctx, slow, o.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.svc.AttachPayment(f.ctx, slow, o.ID, pi); err != nil {
-		t.Fatal(err)
-	}
+	o := f.holdForCard(slow, p.ID, pi, "Platea/A/1")
 	f.clock.Advance(ticketing.HoldTTL + time.Second)
 	f.credit(100_00, fast)
 	f.buy(fast, p.ID, "Platea/A/1")
@@ -120,16 +111,7 @@ func TestRefundedCardSaleIsSentBack(t *testing.T) {
 		clearing := f.balance(wallet.StripeClearing)
 		v := f.venue("Teatro Comunale", 2)
 		p := f.performance(v.ID)
-		o, err := f.svc.Hold(f.ctx, citizen(3), p.ID, []string{"Platea/B/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.CardPayable(f.ctx, citizen(3), o.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.AttachPayment(f.ctx, citizen(3), o.ID, "pi_sale_refund"); err != nil {
-			t.Fatal(err)
-		}
+		o := f.holdForCard(citizen(3), p.ID, "pi_sale_refund", "Platea/B/1")
 		if got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_sale_refund", 1500, "eur"); err != nil || got.Status != ticketing.OrderPaid {
 			t.Fatalf("confirm: %+v %v", got, err)
 		}
