@@ -153,7 +153,12 @@ func TestMobilityAPIScenario(t *testing.T) {
 			if len(rides) != 1 || rides[0].(map[string]any)["status"] != "ended" || rides[0].(map[string]any)["fare_cents"].(float64) < 100 {
 				t.Errorf("history %v", rides)
 			}
-			call("GET", "/api/v1/mobility/rides?limit=1000", citizen, "", http.StatusBadRequest)
+			// A page size out of range is refused as every list refuses it.
+			for _, l := range []string{"1000", "0", "x"} {
+				if p := call("GET", "/api/v1/mobility/rides?limit="+l, citizen, "", http.StatusBadRequest); p["reason"] != "bad_limit" {
+					t.Errorf("limit=%s: %v, want reason bad_limit", l, p)
+				}
+			}
 		})
 	}
 }

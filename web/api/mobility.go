@@ -123,12 +123,10 @@ func (h *mobilityHandler) handleAPIMobilityRides(w http.ResponseWriter, r *http.
 			return
 		}
 	}
-	limit := 50
-	if l := r.URL.Query().Get("limit"); l != "" {
-		if limit, err = strconv.Atoi(l); err != nil || limit < 1 || limit > 100 {
-			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "limit", "limit must be between 1 and 100."))
-			return
-		}
+	limit, err := httpx.Limit(r.URL.Query(), 50, 100)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
 	}
 	rides, err := h.mobility.RideHistory(r.Context(), c, before, limit)
 	if err != nil {

@@ -14,15 +14,17 @@ import (
 // bad_limit, otherwise).
 func PageQuery(r *http.Request, def, most int) (cursor string, limit int, err error) {
 	q := r.URL.Query()
-	limit, err = limitOf(q, def, most)
+	limit, err = Limit(q, def, most)
 	if err != nil {
 		return "", 0, err
 	}
 	return q.Get("cursor"), limit, nil
 }
 
-// limitOf is ?limit= of q: def when absent, else 1 to most.
-func limitOf(q url.Values, def, most int) (int, error) {
+// Limit is ?limit= of q: def when absent, else a whole number from 1 to
+// most (Invalid, bad_limit, otherwise): every list of the API and the
+// pages reads its page size with it.
+func Limit(q url.Values, def, most int) (int, error) {
 	l := q.Get("limit")
 	if l == "" {
 		return def, nil
@@ -43,6 +45,6 @@ func AccountQuery(q url.Values) (identity.AccountQuery, error) {
 	aq := identity.AccountQuery{Text: q.Get("q"), Role: identity.Role(q.Get("role")), Scope: q.Get("scope"),
 		State: identity.AccountState(q.Get("state")), Cursor: q.Get("cursor")}
 	var err error
-	aq.Limit, err = limitOf(q, 0, identity.MaxAccountPage)
+	aq.Limit, err = Limit(q, 0, identity.MaxAccountPage)
 	return aq, err
 }
