@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -94,8 +95,22 @@ type Config struct {
 	Now func() time.Time
 }
 
-// ReadPrivateKeyFile reads a PEM key file for Config.PrivateKeyPEM.
+// ReadPrivateKeyFile reads a PEM key file for Config.PrivateKeyPEM. A file
+// every user of the machine may read or write is refused, as the TLS key is:
+// whoever reads it logs in to the provider as the hub and is handed the
+// identities of citizens. Group access is allowed, since a key is often
+// shared with the service through its group (root:cityhub 0640).
 func ReadPrivateKeyFile(path string) ([]byte, error) {
+	if runtime.GOOS != "windows" { // permissions are ACLs there, not mode bits
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("oidc: read private key: %w", err)
+		}
+		if perm := st.Mode().Perm(); perm&0o007 != 0 {
+			return nil, fmt.Errorf("oidc: private key file %s is open to every user (mode %04o); refusing it: run chmod 600 %s (or 640 for the hub's group)",
+				path, perm, path)
+		}
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("oidc: read private key: %w", err)

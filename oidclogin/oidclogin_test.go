@@ -1,6 +1,7 @@
 package oidclogin_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -9,6 +10,8 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -289,4 +292,35 @@ func mustPKCS8(t *testing.T, k *rsa.PrivateKey) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// A private key file every user may read is refused with the chmod that
+// fixes it; one kept for the owner, or shared with the hub's group, is read.
+func TestPrivateKeyFileEveryUserReadsIsRefused(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: mustPKCS8(t, key)})
+	path := filepath.Join(t.TempDir(), "oidc.key")
+	if err := os.WriteFile(path, keyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []os.FileMode{0o600, 0o640, 0o400} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := oidclogin.ReadPrivateKeyFile(path); err != nil || !bytes.Equal(got, keyPEM) {
+			t.Fatalf("mode %04o: %v", mode, err)
+		}
+	}
+	for _, mode := range []os.FileMode{0o644, 0o604, 0o602} {
+		if err := os.Chmod(path, mode); err != nil {
+			t.Fatal(err)
+		}
+		_, err := oidclogin.ReadPrivateKeyFile(path)
+		if err == nil || !strings.Contains(err.Error(), "chmod 600 "+path) {
+			t.Fatalf("mode %04o: %v, want a refusal naming the chmod", mode, err)
+		}
+	}
 }
