@@ -139,6 +139,85 @@ func TestForeignReplyToIgnored(t *testing.T) {
 	}
 }
 
+// docs/mqtt.md: a station must not execute a command whose deadline has
+// passed, however it got delayed, and checks again right before the lock
+// opens: it answers error "deadline" and the bike stays. (The hub has
+// stopped waiting by then, so a bike released would be out with no ride.)
+func TestExpiredCommandNotExecuted(t *testing.T) {
+	url, root := mqtttest.URL(), mqtttest.Root(t)
+	tag := root[1:9]                           // unique: station client ids are global on the broker
+	layout := simulator.Layout("dl"+tag, 1, 6) // bikes in docks 1 to 4
+	st := layout[0].ID
+	sim := simulator.New(simulator.Config{URL: url, Root: root, Stations: layout, StatusEvery: time.Minute, Seed: 1})
+	if err := sim.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	t.Cleanup(func() { clearRetained(t, url, root, layout) })
+
+	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-dl-" + tag))
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer c.Disconnect(50)
+	replyTo := root + "/stations/" + st + "/replies/hub-a"
+	replies := make(chan mobility.Reply, 8)
+	if tok := c.Subscribe(replyTo, 1, func(_ paho.Client, m paho.Message) {
+		r, err := mobility.DecodeReply(m.Payload())
+		if err != nil {
+			t.Errorf("reply: %v", err)
+			return
+		}
+		replies <- r
+	}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	bikes := sim.BikesAt(st)
+	unlock := func(id string, dock int, deadline time.Time) mobility.Reply {
+		t.Helper()
+		p, err := mobility.EncodeUnlock(mobility.UnlockCommand{RequestID: id, StationID: st, Dock: dock,
+			BikeID: bikes[dock], Deadline: deadline, ReplyTo: replyTo}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok := c.Publish(root+"/stations/"+st+"/commands", 1, false, p); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			t.Fatal(tok.Error())
+		}
+		select {
+		case r := <-replies:
+			if r.RequestID != id {
+				t.Fatalf("reply to %s, want %s", r.RequestID, id)
+			}
+			return r
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no reply to %s", id)
+		}
+		return mobility.Reply{}
+	}
+
+	// Arrived after its deadline (queued at the broker, say).
+	if r := unlock("cmd_expired", 1, time.Now().Add(-time.Second)); r.Result != mobility.ReplyError || r.Error != mobility.ErrCodeDeadline {
+		t.Errorf("expired command answered %+v, want error deadline", r)
+	}
+	// In time on arrival, but the deadline passes while the lock is being
+	// opened.
+	sim.SetBehaviour(0, 0, 300*time.Millisecond)
+	if r := unlock("cmd_expires_meanwhile", 2, time.Now().Add(50*time.Millisecond)); r.Result != mobility.ReplyError || r.Error != mobility.ErrCodeDeadline {
+		t.Errorf("command that expired while opening answered %+v, want error deadline", r)
+	}
+	if got := sim.BikesAt(st); got[1] != bikes[1] || got[2] != bikes[2] {
+		t.Fatalf("docks hold %v, want %v: an expired command released a bike", got, bikes)
+	}
+	// A command in time is executed.
+	sim.SetBehaviour(0, 0, 0)
+	if r := unlock("cmd_in_time", 3, time.Now().Add(10*time.Second)); r.Result != mobility.ReplyOK {
+		t.Errorf("command in time answered %+v, want ok", r)
+	}
+	if got := sim.BikesAt(st); got[3] != "" {
+		t.Errorf("dock 3 still holds %q after an ok", got[3])
+	}
+}
+
 // clearRetained clears what the stations retained under root.
 func clearRetained(t *testing.T, url, root string, layout []simulator.StationSpec) {
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-clear-" + root[1:13]))
