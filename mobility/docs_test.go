@@ -29,8 +29,13 @@ func TestProtocolDocExamplesDecode(t *testing.T) {
 		station, _ := probe["station"].(string)
 		switch {
 		case probe["type"] == "unlock":
-			if _, err := DecodeCommand(payload); err != nil {
+			cmd, err := DecodeCommand(payload)
+			if err != nil {
 				t.Errorf("command example: %v", err)
+			}
+			// Replies live under the asked station's own prefix (issue 9).
+			if !regexp.MustCompile(`^cityhub/v1/stations/` + regexp.QuoteMeta(cmd.StationID) + `/replies/[^/+#]+$`).MatchString(cmd.ReplyTo) {
+				t.Errorf("command example: reply_to %q is not under its station's prefix cityhub/v1/stations/%s/replies/", cmd.ReplyTo, cmd.StationID)
 			}
 			kinds["command"]++
 		case probe["result"] != nil:
@@ -54,6 +59,13 @@ func TestProtocolDocExamplesDecode(t *testing.T) {
 	}
 	if _, err := DecodeTelemetry("st-001", KindOnline, []byte("true"), time.Now()); err != nil {
 		t.Error(err)
+	}
+	// Every topic the page names is under a station's prefix: the shared
+	// reply topic of before issue 9 is gone.
+	for _, m := range regexp.MustCompile("`(cityhub/v1/[^`]*)`").FindAllStringSubmatch(string(doc), -1) {
+		if m[1] != "cityhub/v1/" && !strings.HasPrefix(m[1], "cityhub/v1/stations/") { // the root itself: what a hub reads
+			t.Errorf("docs/mqtt.md names the topic %s, outside the stations' prefixes", m[1])
+		}
 	}
 	for _, k := range []string{"status", "command", "reply", EventBikeDocked, EventBikeUndocked, EventDockFault, EventTamper} {
 		if kinds[k] == 0 {
