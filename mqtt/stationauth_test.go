@@ -118,9 +118,9 @@ func (s *station) commands() []string {
 
 // The broker decides who may publish what (issue 9, item 1): anonymous and
 // wrong-secret clients are refused at CONNECT; a station publishing as
-// another station, publishing a command, or subscribing to another's
-// commands is refused by the broker itself; revocation disconnects and
-// rotation leaves only the new secret valid. Run against the embedded
+// another station, publishing a command (to another station or to itself),
+// or subscribing to another's commands is refused by the broker itself;
+// revocation disconnects and rotation leaves only the new secret valid. Run against the embedded
 // broker and against Mosquitto with the configuration scripts/services
 // starts (deploy/mosquitto/test-auth.conf).
 func TestBrokerEnforcesStationCredentials(t *testing.T) {
@@ -204,6 +204,19 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 			}
 			testutil.Eventually(t, 5*time.Second, "a's own status reaches the hub", func() bool {
 				return s.count(func(m mobility.Telemetry) bool { return m.StationID == a && m.Status != nil }) == 1
+			})
+			// Nor may b command itself: a command b publishes on its own
+			// commands topic is refused (subscribed there, b would receive it
+			// before the hub's). Its online flag after it, on the same
+			// connection, says when the broker has handled the forgery.
+			self, _ := mobility.EncodeUnlock(mobility.UnlockCommand{RequestID: "self-cmd", StationID: bb, Dock: 1, Deadline: time.Now().Add(time.Minute),
+				ReplyTo: topics.Replies(bb, "x")}, time.Now())
+			sb.cli.Publish(topics.Commands(bb), 0, false, self)
+			if tok := sb.cli.Publish(topics.Station(bb, mobility.KindOnline), 1, false, []byte("true")); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+				t.Fatalf("own online flag: %v", tok.Error())
+			}
+			testutil.Eventually(t, 5*time.Second, "b's own online flag reaches the hub", func() bool {
+				return s.count(func(m mobility.Telemetry) bool { return m.StationID == bb && m.Online != nil }) == 1
 			})
 			// The hub may command b, and b's reply under its own prefix counts.
 			uctx, cancel := context.WithTimeout(ctx, 5*time.Second)
