@@ -71,6 +71,20 @@ func startHub(t *testing.T, args []string, env map[string]string) (string, *sync
 // startHubWithLogs is startHub that also returns what the hub logs.
 func startHubWithLogs(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, *syncBuffer) {
 	t.Helper()
+	re := regexp.MustCompile(`listening on (http://\S+)`)
+	return startHubAt(t, args, env, func(stdout string) string {
+		if m := re.FindStringSubmatch(stdout); m != nil {
+			return m[1]
+		}
+		return ""
+	})
+}
+
+// startHubAt is startHubWithLogs for a hub found at the URL that where
+// reads from its output so far ("" while it has not said): for a hub whose
+// public URL is not where it listens (behind a load balancer).
+func startHubAt(t *testing.T, args []string, env map[string]string, where func(stdout string) string) (string, *syncBuffer, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &syncBuffer{}, &syncBuffer{}
 	getenv := testGetenv(env)
@@ -87,7 +101,6 @@ func startHubWithLogs(t *testing.T, args []string, env map[string]string) (strin
 			t.Errorf("hub did not stop within 30s")
 		}
 	})
-	re := regexp.MustCompile(`listening on (http://\S+)`)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
@@ -95,8 +108,7 @@ func startHubWithLogs(t *testing.T, args []string, env map[string]string) (strin
 			t.Fatalf("hub exited early: %v\nstderr:\n%s", err, stderr.String())
 		default:
 		}
-		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			url := m[1]
+		if url := where(stdout.String()); url != "" {
 			resp, err := http.Get(url + "/healthz")
 			if err == nil {
 				io.Copy(io.Discard, resp.Body)
