@@ -1,13 +1,20 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/ids"
+	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
+	"cityhub/simulator"
 	"cityhub/store/storetest"
 )
 
@@ -45,5 +52,60 @@ func TestDemoAsksBeforeSimulatingOnAnExternalBroker(t *testing.T) {
 	body, _ := os.ReadFile(filepath.Join(embedded, "demo-stations.credentials"))
 	if n := strings.Count(string(body), "\nbn-"); n != demoStations {
 		t.Errorf("credentials for %d stations, want %d:\n%s", n, demoStations, body)
+	}
+}
+
+// The hub's embedded broker never runs open (issue 9, item 7): on an
+// address other machines reach, a demo's broker still refuses anonymous
+// clients and wrong secrets at CONNECT and lets a station in with its own.
+func TestEmbeddedBrokerOnTheNetworkAuthenticates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, _, logs := startHubWithLogs(t, []string{"demo"}, map[string]string{
+		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
+		"CITYHUB_DATA_DIR":         dir,
+		"CITYHUB_MQTT_BROKER_ADDR": "0.0.0.0:0",
+	})
+	m := regexp.MustCompile(`embedded MQTT broker listening.*addr=\S*:(\d+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no broker address logged:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "station_auth=true") {
+		t.Errorf("the broker on 0.0.0.0 did not say it authenticates stations:\n%s", logs.String())
+	}
+	url := "tcp://127.0.0.1:" + m[1]
+	creds, err := simulator.ReadCredentials(filepath.Join(dir, "demo-stations.credentials"))
+	if err != nil || len(creds) == 0 {
+		t.Fatalf("demo credentials: %v %v", creds, err)
+	}
+	var station, secret, other string
+	for id, s := range creds {
+		if station == "" {
+			station, secret = id, s
+		} else if other == "" {
+			other = creds[id]
+		}
+	}
+	connect := func(user, pass string) error {
+		o := paho.NewClientOptions().AddBroker(url).SetClientID(mqtt.StationClientID(user)).SetUsername(user).SetPassword(pass).
+			SetAutoReconnect(false).SetConnectTimeout(5 * time.Second)
+		c := paho.NewClient(o)
+		tok := c.Connect()
+		if !tok.WaitTimeout(10 * time.Second) {
+			return errors.New("connect timed out")
+		}
+		if tok.Error() == nil {
+			c.Disconnect(50)
+		}
+		return tok.Error()
+	}
+	if err := connect("", ""); err == nil {
+		t.Error("an anonymous client was let in")
+	}
+	if err := connect(station, other); err == nil {
+		t.Error("a station was let in with another station's secret")
+	}
+	if err := connect(station, secret); err != nil {
+		t.Errorf("station %s with its own secret: %v", station, err)
 	}
 }
