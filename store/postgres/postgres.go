@@ -153,17 +153,20 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 
 // Migrate applies every embedded migration not yet recorded, each in its own
 // transaction. An advisory lock keeps hub replicas starting together from
-// applying the same migration twice.
+// applying the same migration twice. The lock is keyed by the schema the hub
+// uses: replicas of one hub share it and wait for each other, while hubs in
+// other schemas of the same database (the tests make one per test) migrate
+// side by side instead of queueing behind one database-wide lock.
 func (db *DB) Migrate(ctx context.Context) error {
 	conn, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: acquire connection: %w", err)
 	}
 	defer conn.Release()
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(727274)`); err != nil {
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(727274, hashtext(current_schema()))`); err != nil {
 		return fmt.Errorf("migrate: lock: %w", err)
 	}
-	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(727274)`) //nolint:errcheck
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(727274, hashtext(current_schema()))`) //nolint:errcheck
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
 		return fmt.Errorf("migrate: create schema_migrations: %w", err)
