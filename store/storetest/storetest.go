@@ -1,5 +1,6 @@
-// Package storetest gives tests real databases: a fresh PostgreSQL schema per
-// test (dropped afterwards) and a fresh SQLite file per test. Each runs a test
+// Package storetest gives tests real databases: a PostgreSQL schema of its
+// own per test (fresh, or migrated and emptied from a pool) and a fresh
+// SQLite file per test. Each runs a test
 // against both engines, so both are held to one conformance suite.
 package storetest
 
@@ -34,8 +35,10 @@ func BaseURL() string {
 	return DefaultPostgresURL
 }
 
-// PostgresURL creates an empty schema for tb and returns a database URL whose
-// search_path points at it. The schema is dropped when tb ends.
+// PostgresURL creates an empty schema for tb, with no migration applied, and
+// returns a database URL whose search_path points at it. The schema is
+// dropped when tb ends. Tests that want a migrated store use OpenPostgres or
+// MigratedPostgresURL, which are cheaper.
 func PostgresURL(tb testing.TB) string {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
@@ -63,14 +66,37 @@ func PostgresURL(tb testing.TB) string {
 			tb.Errorf("drop test schema: %v", err)
 		}
 	})
-	u, err := url.Parse(base)
+	return withSearchPath(tb, schema)
+}
+
+// withSearchPath is the test server's URL with search_path set to schema.
+func withSearchPath(tb testing.TB, schema string) string {
+	tb.Helper()
+	u, err := url.Parse(BaseURL())
 	if err != nil {
-		tb.Fatalf("parse %s: %v", base, err)
+		tb.Fatalf("parse %s: %v", BaseURL(), err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// MigratedPostgresURL returns the URL of a schema with every migration
+// applied and no rows but those the migrations write, held for tb alone: a
+// pooled one when it can (see pool.go), else a fresh one migrated here.
+func MigratedPostgresURL(tb testing.TB) string {
+	tb.Helper()
+	if u := pooledPostgresURL(tb); u != "" {
+		return u
+	}
+	u := PostgresURL(tb)
+	db, err := postgres.Open(context.Background(), u, Logger(tb))
+	if err != nil {
+		tb.Fatalf("migrate test schema: %v", err)
+	}
+	db.Close()
+	return u
 }
 
 // PostgresSessions counts the sessions connected to the test server under
@@ -106,10 +132,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// OpenPostgres opens a migrated store in a fresh schema.
+// OpenPostgres opens a migrated store in an empty schema of its own.
 func OpenPostgres(tb testing.TB) *postgres.DB {
 	tb.Helper()
-	db, err := postgres.Open(context.Background(), PostgresURL(tb), Logger(tb))
+	db, err := postgres.Open(context.Background(), MigratedPostgresURL(tb), Logger(tb))
 	if err != nil {
 		tb.Fatalf("open postgres: %v", err)
 	}
