@@ -107,6 +107,7 @@ type Sim struct {
 	out      map[string]outBike // bikes on a ride, by id
 	answered map[string][]byte  // replies by request id, for redelivered commands
 	unlocks  int
+	foreign  int // commands ignored for a reply_to outside the station's prefix
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -352,6 +353,9 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 		// (and answering would publish wherever a forger points).
 		s.log.Warn("command with a reply_to outside the station's prefix ignored",
 			slog.String("station", st.spec.ID), slog.String("reply_to", cmd.ReplyTo))
+		s.mu.Lock()
+		s.foreign++
+		s.mu.Unlock()
 		return
 	}
 	s.mu.Lock()
@@ -584,6 +588,14 @@ func (s *Sim) Unlocks() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.unlocks
+}
+
+// ForeignCommands counts the commands ignored because they asked for the
+// reply outside the station's own prefix (not from a hub).
+func (s *Sim) ForeignCommands() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.foreign
 }
 
 // SetBehaviour changes the failure rates and reply delay while running.

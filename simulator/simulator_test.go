@@ -9,6 +9,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt/mqtttest"
 	"cityhub/simulator"
@@ -112,9 +113,9 @@ func TestForeignReplyToIgnored(t *testing.T) {
 	} {
 		unlock(fmt.Sprintf("cmd_foreign_%d", i), 1, replyTo)
 	}
-	// Time for the station to (wrongly) act on them, then a command it
-	// must answer.
-	time.Sleep(300 * time.Millisecond)
+	// The station has read all five (and answered none) before a command it
+	// must answer; commands are handled concurrently, so it is waited for.
+	testutil.Eventually(t, 5*time.Second, "the five foreign commands ignored", func() bool { return sim.ForeignCommands() == 5 })
 	own := root + "/stations/" + st + "/replies/hub-a"
 	unlock("cmd_own", 2, own)
 	select {
@@ -125,7 +126,8 @@ func TestForeignReplyToIgnored(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no reply to a command with the station's own reply_to")
 	}
-	time.Sleep(200 * time.Millisecond)
+	// Every foreign command was handled (and returned) before the own one
+	// was sent, so a reply to one would already be here.
 	select {
 	case got := <-replies:
 		t.Fatalf("a reply on %s", got)

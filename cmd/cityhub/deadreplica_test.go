@@ -54,7 +54,7 @@ func TestDeadReplicaSwallowsNothing(t *testing.T) {
 		t.Skip("starts two hubs, one of them a child process")
 	}
 	broker, suffix := sharedBroker(t)
-	dbURL := storetest.PostgresURL(t)
+	dbURL := storetest.MigratedPostgresURL(t)
 	root := "cityhub-test-" + suffix + "/v1"
 	env := func(instance string) map[string]string {
 		return map[string]string{

@@ -28,7 +28,7 @@ func TestDemoAsksBeforeSimulatingOnAnExternalBroker(t *testing.T) {
 	_, stdout := startHub(t, []string{"demo"}, map[string]string{
 		"CITYHUB_HTTP_ADDR":       "127.0.0.1:0",
 		"CITYHUB_DATA_DIR":        external,
-		"CITYHUB_DATABASE_URL":    storetest.PostgresURL(t),
+		"CITYHUB_DATABASE_URL":    storetest.MigratedPostgresURL(t),
 		"CITYHUB_MQTT_URL":        mqtttest.URL(),
 		"CITYHUB_MQTT_TOPIC_ROOT": "t" + strings.TrimPrefix(ids.New("x"), "x_")[:12] + "/cityhub/v1",
 	})

@@ -68,7 +68,7 @@ func TestReplicasServeTheSameGBFS(t *testing.T) {
 		t.Skip("starts two hubs")
 	}
 	ctx := context.Background()
-	dbURL := storetest.PostgresURL(t)
+	dbURL := storetest.MigratedPostgresURL(t)
 	db, err := store.Open(ctx, dbURL, t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func TestIgnoredTelemetryExported(t *testing.T) {
 		t.Skip("starts a hub on PostgreSQL and Mosquitto")
 	}
 	broker, suffix := sharedBroker(t)
-	dbURL := storetest.PostgresURL(t)
+	dbURL := storetest.MigratedPostgresURL(t)
 	root := "cityhub-test-" + suffix + "/v1"
 	url, _ := startHub(t, []string{"serve"}, map[string]string{
 		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",

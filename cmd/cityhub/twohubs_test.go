@@ -31,7 +31,7 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 		t.Skip("starts two hubs and simulated stations")
 	}
 	broker, suffix := sharedBroker(t)
-	dbURL := storetest.PostgresURL(t)
+	dbURL := storetest.MigratedPostgresURL(t)
 	common := map[string]string{
 		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
 		"CITYHUB_DATABASE_URL":     dbURL,
