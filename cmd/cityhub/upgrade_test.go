@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +37,9 @@ const (
 	// upgradeFixtureSchema is the schema the release's demo ran in; the
 	// test loads the dump into a schema of its own instead.
 	upgradeFixtureSchema = "cityhub_upgrade_fixture"
+	// upgradeFixtureMigrations is the SHA-256 of every migration file of
+	// the release, both engines', as sha256sum writes it.
+	upgradeFixtureMigrations = "../../testdata/upgrade/cityhub-6adaff3.migrations.sha256"
 )
 
 // TestUpgradeFromPreviousRelease starts today's hub on the database the
@@ -255,4 +264,69 @@ func TestNewerDatabaseIsRefused(t *testing.T) {
 			t.Fatalf("error %q does not say the database is newer", err)
 		}
 	})
+}
+
+// TestReleasedMigrationsAreUnchanged: migrations only move forward, so a
+// migration a release shipped is never edited. A database that release
+// migrated has already applied it and never runs it again: an edit would
+// reach new databases only, and upgraded ones would silently differ from
+// them. A schema change is a new migration. The release's files are known
+// by their SHA-256 (testdata/upgrade/*.migrations.sha256), and they are
+// exactly the migrations its fixtures record as applied.
+func TestReleasedMigrationsAreUnchanged(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(upgradeFixtureMigrations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	released := map[string][]string{} // engine -> file names
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		want, path, ok := strings.Cut(sc.Text(), "  ")
+		if !ok {
+			t.Fatalf("%s: line %q is not sha256sum's", upgradeFixtureMigrations, sc.Text())
+		}
+		b, err := os.ReadFile(filepath.Join("../..", path))
+		if err != nil {
+			t.Errorf("%s, shipped by the release, is gone: %v", path, err)
+			continue
+		}
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != want {
+			t.Errorf("%s was changed after the release shipped it; put the change in a new migration", path)
+		}
+		engine := filepath.Base(filepath.Dir(filepath.Dir(path))) // store/<engine>/migrations/<file>
+		released[engine] = append(released[engine], filepath.Base(path))
+	}
+	if len(released["sqlite"]) == 0 || len(released["postgres"]) == 0 {
+		t.Fatalf("%s lists no migration of an engine: %v", upgradeFixtureMigrations, released)
+	}
+
+	// What each fixture records as applied is what the list holds.
+	var applied []string
+	rows, err := openRO(t, upgradeFixture).Query(`SELECT name FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		applied = append(applied, name)
+	}
+	rows.Close()
+	if !slices.Equal(applied, released["sqlite"]) {
+		t.Errorf("the SQLite fixture applied %v, the release's list holds %v", applied, released["sqlite"])
+	}
+	dump, err := os.ReadFile(upgradeFixturePostgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied = nil
+	for _, m := range regexp.MustCompile(`(?m)^INSERT INTO \S+\.schema_migrations VALUES \(\d+, '([^']+)'`).FindAllSubmatch(dump, -1) {
+		applied = append(applied, string(m[1]))
+	}
+	if !slices.Equal(applied, released["postgres"]) {
+		t.Errorf("the PostgreSQL fixture applied %v, the release's list holds %v", applied, released["postgres"])
+	}
 }
