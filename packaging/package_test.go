@@ -76,6 +76,28 @@ func TestEnvFileListsEverySetting(t *testing.T) {
 	}
 }
 
+// TestEnvFileCheckCommandIsTheREADMEs: the command the environment file
+// gives for checking the settings is the README's, which names the unit's
+// data directory: without it, check would look at ./data and report the
+// first start's "no database yet" for an installation that has one.
+func TestEnvFileCheckCommandIsTheREADMEs(t *testing.T) {
+	var command string
+	for _, line := range strings.Split(string(mustRead(t, "cityhub.env")), "\n") {
+		if c, ok := strings.CutPrefix(line, "#   sudo -u cityhub "); ok {
+			command = "sudo -u cityhub " + c
+		}
+	}
+	if command == "" {
+		t.Fatal("cityhub.env gives no sudo -u cityhub command")
+	}
+	if !strings.Contains(command, "CITYHUB_DATA_DIR=/var/lib/cityhub") {
+		t.Errorf("cityhub.env's command %q does not name the unit's data directory", command)
+	}
+	if !bytes.Contains(mustRead(t, "../README.md"), []byte("\n    "+command+"\n")) {
+		t.Errorf("cityhub.env's command %q is not the README's", command)
+	}
+}
+
 // TestUnitBindsHTTPSPorts: the unit lets the hub, as its own user, bind
 // :443 and :80 when it serves HTTPS itself, with that one capability and
 // nothing else, and without a user namespace, in which the capability could
