@@ -203,35 +203,13 @@ func TestPackageShipsDocumentation(t *testing.T) {
 // CITYHUB_TEST_PACKAGE=1, as root, where dpkg exists; scripts/test sets it
 // there. It never touches a machine where cityhub is already installed.
 func TestDebianPackage(t *testing.T) {
-	if v := os.Getenv("CITYHUB_TEST_PACKAGE"); v == "" || v == "0" {
-		t.Skip("installs a package on this machine: set CITYHUB_TEST_PACKAGE=1 (as root, on Debian)")
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("CITYHUB_TEST_PACKAGE needs root")
-	}
-	if _, err := exec.LookPath("dpkg"); err != nil {
-		t.Fatal("CITYHUB_TEST_PACKAGE needs dpkg")
-	}
-	// The purge at the end would remove a real installation's package and
-	// user, and the clean-up its data: refuse rather than guess.
-	if out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Status}", "cityhub").Output(); err == nil && strings.TrimSpace(string(out)) != "not-installed" {
-		t.Skipf("the cityhub package is on this machine (%s): the test would replace and purge it", out)
-	}
-	for _, db := range []string{"passwd", "group"} {
-		if err := exec.Command("getent", db, "cityhub").Run(); err == nil {
-			t.Skipf("this machine has a cityhub %s entry: the test's purge would delete it", db)
-		}
-	}
-	if _, err := os.Stat("/var/lib/cityhub"); err == nil {
-		t.Skip("/var/lib/cityhub exists: the test would delete it")
-	}
+	requireDisposableMachine(t)
 	start := time.Now()
 	// Registered first, so it runs after the purge below.
 	t.Cleanup(func() {
 		t.Logf("built, installed, checked and purged in %v", time.Since(start).Round(100*time.Millisecond))
 	})
-	out := mustRun(t, "../scripts/package")
-	deb := "../" + strings.TrimSpace(lastLine(out))
+	deb := buildPackage(t, "")
 	st, err := os.Stat(deb)
 	if err != nil {
 		t.Fatal(err)
@@ -312,12 +290,82 @@ func TestDebianPackage(t *testing.T) {
 
 	// The installed binary, as the installed user, with the installed
 	// environment file (as systemd would read it) and the unit's data dir.
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
+	_, stop := startInstalled(t)
+	stop()
+	if st, err := os.Stat("/var/lib/cityhub/cityhub.db"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the database the installed hub made: %v %v, want 0600", st, err)
+	}
+	serveHTTPSOn443(t)
+}
+
+// requireDisposableMachine skips the test unless CITYHUB_TEST_PACKAGE asks
+// for the package tests, and fails it unless they can run here (root,
+// dpkg). A machine where cityhub is installed, or where its user, group or
+// data directory exist, is skipped: the tests' purge and clean-up would
+// remove a real installation's package, user and data, so they refuse
+// rather than guess.
+func requireDisposableMachine(t *testing.T) {
+	t.Helper()
+	if v := os.Getenv("CITYHUB_TEST_PACKAGE"); v == "" || v == "0" {
+		t.Skip("installs a package on this machine: set CITYHUB_TEST_PACKAGE=1 (as root, on Debian)")
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("CITYHUB_TEST_PACKAGE needs root")
+	}
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		t.Fatal("CITYHUB_TEST_PACKAGE needs dpkg")
+	}
+	if out, err := exec.Command("dpkg-query", "-W", "-f=${db:Status-Status}", "cityhub").Output(); err == nil && strings.TrimSpace(string(out)) != "not-installed" {
+		t.Skipf("the cityhub package is on this machine (%s): the test would replace and purge it", out)
+	}
+	for _, db := range []string{"passwd", "group"} {
+		if err := exec.Command("getent", db, "cityhub").Run(); err == nil {
+			t.Skipf("this machine has a cityhub %s entry: the test's purge would delete it", db)
+		}
+	}
+	if _, err := os.Stat("/var/lib/cityhub"); err == nil {
+		t.Skip("/var/lib/cityhub exists: the test would delete it")
+	}
+}
+
+// buildPackage runs scripts/package, with VERSION set when version is not
+// empty (else the package takes the git description), and returns the
+// .deb's path.
+func buildPackage(t *testing.T, version string) string {
+	t.Helper()
+	cmd := exec.Command("../scripts/package")
+	cmd.Env = os.Environ()
+	if version != "" {
+		cmd.Env = append(cmd.Env, "VERSION="+version)
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("scripts/package (VERSION=%q): %v\n%s", version, err, out)
+	}
+	return "../" + strings.TrimSpace(lastLine(string(out)))
+}
+
+// startInstalled starts the installed binary as systemd would start the
+// unit: as the installed user, with the installed environment file and the
+// unit's data directory, listening on free loopback ports (env adds
+// settings after the file's). It returns once /readyz answers 200, with
+// the hub's URL and a stop that interrupts it and fails the test unless it
+// stops cleanly.
+func startInstalled(t *testing.T, env ...string) (string, func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// Kills the hub if the test ends before stop (a failed start).
+	t.Cleanup(cancel)
+	// The file is read first; the unit's data directory and the test's
+	// free ports come after it, whatever it says.
+	script := "set -a; . /etc/cityhub/cityhub.env; CITYHUB_DATA_DIR=/var/lib/cityhub; " +
+		"CITYHUB_HTTP_ADDR=127.0.0.1:0; CITYHUB_MQTT_BROKER_ADDR=127.0.0.1:0"
+	for _, kv := range env {
+		script += "; " + kv
+	}
 	cmd := exec.CommandContext(ctx, "setpriv", "--reuid=cityhub", "--regid=cityhub", "--init-groups", "--",
-		"sh", "-c", "set -a; . /etc/cityhub/cityhub.env; exec /usr/bin/cityhub serve")
-	cmd.Env = []string{"PATH=/usr/bin:/bin", "CITYHUB_DATA_DIR=/var/lib/cityhub",
-		"CITYHUB_HTTP_ADDR=127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR=127.0.0.1:0"}
+		"sh", "-c", script+"; exec /usr/bin/cityhub serve")
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -340,21 +388,24 @@ func TestDebianPackage(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("the installed hub did not start:\n%s", stderr.String())
 	}
-	go io.Copy(io.Discard, stdout)
+	// The rest of stdout is read to its end before Wait, which closes it.
+	drained := make(chan struct{})
+	go func() { io.Copy(io.Discard, stdout); close(drained) }()
+	stop := func() {
+		t.Helper()
+		cmd.Process.Signal(os.Interrupt)
+		<-drained
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("the installed hub stopped with %v:\n%s", err, stderr.String())
+		}
+	}
 	// The hub listens before it is ready (its broker and outbox start
 	// after): it must become ready, not be ready at once.
-	testutil.Eventually(t, 15*time.Second, "the installed hub's /readyz answers 200", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the installed hub's /readyz answers 200", func() bool {
 		code, _, err := get(http.DefaultClient, url+"/readyz")
 		return err == nil && code == http.StatusOK
 	})
-	cmd.Process.Signal(os.Interrupt)
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("the installed hub stopped with %v:\n%s", err, stderr.String())
-	}
-	if st, err := os.Stat("/var/lib/cityhub/cityhub.db"); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("the database the installed hub made: %v %v, want 0600", st, err)
-	}
-	serveHTTPSOn443(t)
+	return url, stop
 }
 
 // serveHTTPSOn443 starts the installed binary as the installed user with
