@@ -71,13 +71,8 @@ func startHub(t *testing.T, args []string, env map[string]string) (string, *sync
 // startHubWithLogs is startHub that also returns what the hub logs.
 func startHubWithLogs(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, *syncBuffer) {
 	t.Helper()
-	re := regexp.MustCompile(`listening on (http://\S+)`)
-	return startHubAt(t, args, env, func(stdout string) string {
-		if m := re.FindStringSubmatch(stdout); m != nil {
-			return m[1]
-		}
-		return ""
-	})
+	h := launchHub(t, args, env)
+	return h.waitHealthy(t, 60*time.Second), h.stdout, h.stderr
 }
 
 // startHubAt is startHubWithLogs for a hub found at the URL that where
@@ -85,43 +80,80 @@ func startHubWithLogs(t *testing.T, args []string, env map[string]string) (strin
 // public URL is not where it listens (behind a load balancer).
 func startHubAt(t *testing.T, args []string, env map[string]string, where func(stdout string) string) (string, *syncBuffer, *syncBuffer) {
 	t.Helper()
+	h := launchHub(t, args, env)
+	return h.waitHealthyAt(t, 60*time.Second, where), h.stdout, h.stderr
+}
+
+// launchedHub is the real program running in the test's process.
+type launchedHub struct {
+	stdout, stderr *syncBuffer
+	done           chan error
+}
+
+// launchHub starts the real program with args and env and returns at once,
+// without waiting for it to listen (waitHealthy does). It stops the hub when
+// the test ends and checks that it stopped cleanly.
+func launchHub(t *testing.T, args []string, env map[string]string) *launchedHub {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	h := &launchedHub{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	getenv := testGetenv(env)
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, getenv, stdout, stderr) }()
+	go func() { h.done <- run(ctx, args, getenv, h.stdout, h.stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
+		case err := <-h.done:
 			if err != nil {
-				t.Errorf("hub stopped with error: %v\nstderr:\n%s", err, stderr.String())
+				t.Errorf("hub stopped with error: %v\nstderr:\n%s", err, h.stderr.String())
 			}
 		case <-time.After(30 * time.Second):
 			t.Errorf("hub did not stop within 30s")
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
+	return h
+}
+
+var listeningOn = regexp.MustCompile(`listening on (http://\S+)`)
+
+// waitHealthy waits until the hub says where it listens and answers
+// /healthz there, and returns its URL; it fails the test if the hub exits
+// first or is not healthy within.
+func (h *launchedHub) waitHealthy(t *testing.T, within time.Duration) string {
+	t.Helper()
+	return h.waitHealthyAt(t, within, func(stdout string) string {
+		if m := listeningOn.FindStringSubmatch(stdout); m != nil {
+			return m[1]
+		}
+		return ""
+	})
+}
+
+// waitHealthyAt is waitHealthy for a hub found at the URL where reads from
+// its output so far.
+func (h *launchedHub) waitHealthyAt(t *testing.T, within time.Duration, where func(stdout string) string) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for time.Now().Before(deadline) {
 		select {
-		case err := <-done:
-			t.Fatalf("hub exited early: %v\nstderr:\n%s", err, stderr.String())
+		case err := <-h.done:
+			h.done <- err // for the clean-up's check
+			t.Fatalf("hub exited early: %v\nstderr:\n%s", err, h.stderr.String())
 		default:
 		}
-		if url := where(stdout.String()); url != "" {
+		if url := where(h.stdout.String()); url != "" {
 			resp, err := http.Get(url + "/healthz")
 			if err == nil {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
-					return url, stdout, stderr
+					return url
 				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("hub did not become healthy\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
-	return "", nil, nil
+	t.Fatalf("hub did not become healthy\nstdout:\n%s\nstderr:\n%s", h.stdout.String(), h.stderr.String())
+	return ""
 }
 
 func TestDemoStartsOnEmptyDirectory(t *testing.T) {
