@@ -3,6 +3,7 @@ package tlsserve_test
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/internal/testutil"
 	"cityhub/tlsserve"
 	"cityhub/tlsserve/tlstest"
 )
@@ -80,6 +82,74 @@ func TestACMEObtainsFromPebble(t *testing.T) {
 	addr = serveTLS(t, again, http.NotFoundHandler())
 	if got := servedSerial(t, addr, name); got.Cmp(serial) != 0 {
 		t.Errorf("after a restart, served serial %v, want the kept %v", got, serial)
+	}
+}
+
+// A certificate is renewed before it expires, while the server runs: the
+// next handshake gets the new one, which lasts longer, and the cache holds
+// it, so a restart serves it too. The test's own pebble issues
+// certificates for 30 seconds; renewal comes with a third of the lifetime
+// left (autocert's rule: 30 days of a 90-day certificate), here about 20
+// seconds after issuance.
+func TestACMERenewsBeforeExpiry(t *testing.T) {
+	t.Parallel()
+	const validity = 30 * time.Second
+	pebble := tlstest.StartPebble(t, validity)
+	cache := filepath.Join(t.TempDir(), "acme")
+	const name = "hub.cityhub.test"
+	cfg := tlsserve.Config{
+		Domains: []string{name}, ACMEDirectory: pebble.Directory, ACMERootsFile: pebble.RootsFile,
+		CacheDir: cache, PublicURL: "https://" + name,
+	}
+	c, err := tlsserve.New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := c.Prepare(ctx); err != nil {
+		t.Fatalf("obtain from pebble: %v", err)
+	}
+	addr := serveTLS(t, c, http.NotFoundHandler())
+	served := func() *x509.Certificate {
+		t.Helper()
+		conn, err := tls.Dial("tcp", addr, &tls.Config{ServerName: name, RootCAs: pebble.Issued})
+		if err != nil {
+			t.Fatalf("the served certificate does not verify against the test pebble's root: %v", err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0]
+	}
+	first := served()
+	if life := first.NotAfter.Sub(first.NotBefore); life > validity+time.Second {
+		t.Fatalf("the certificate lasts %v: the test pebble is not the short-lived one", life)
+	}
+	var renewed *x509.Certificate
+	testutil.Eventually(t, 2*validity, "a renewed certificate is served", func() bool {
+		renewed = served()
+		return renewed.SerialNumber.Cmp(first.SerialNumber) != 0
+	})
+	if !renewed.NotAfter.After(first.NotAfter) {
+		t.Errorf("the renewed certificate ends %v, no later than the first (%v)", renewed.NotAfter, first.NotAfter)
+	}
+	if left := first.NotAfter.Sub(time.Now()); left <= 0 {
+		t.Errorf("renewed only after the first certificate expired")
+	}
+	t.Logf("issued %s, valid to %s; renewed with %v left",
+		first.NotBefore.Format(time.TimeOnly), first.NotAfter.Format(time.TimeOnly), time.Until(first.NotAfter).Round(time.Second))
+
+	// Restarted with an ACME server that does not answer: the cache's
+	// certificate is the renewed one.
+	cfg.ACMEDirectory = "https://127.0.0.1:1/dir"
+	again, err := tlsserve.New(cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Prepare(ctx); err != nil {
+		t.Fatalf("restart with the cache: %v", err)
+	}
+	if got := servedSerial(t, serveTLS(t, again, http.NotFoundHandler()), name); got.Cmp(first.SerialNumber) == 0 {
+		t.Errorf("after a restart the cache served the first certificate %v, not the renewed one", got)
 	}
 }
 
