@@ -79,7 +79,7 @@ func TestCheck(t *testing.T) {
 	// account, and two the test makes there, one that may subscribe but is
 	// not the plugin's admin, one that is its admin without the hub's role.
 	authURL, hubUser, hubPass := mqtttest.AuthURL(t)
-	plainUser, adminUser, accountPass := testDynsecAccounts(t, authURL, hubUser, hubPass)
+	plainUser, adminUser, bareUser, accountPass := testDynsecAccounts(t, authURL, hubUser, hubPass)
 	authBroker := func(user, pass, brokerAuth, root string) map[string]string {
 		return map[string]string{"CITYHUB_MQTT_URL": authURL, "CITYHUB_MQTT_USERNAME": user, "CITYHUB_MQTT_PASSWORD": pass,
 			"CITYHUB_MQTT_BROKER_AUTH": brokerAuth, "CITYHUB_MQTT_TOPIC_ROOT": root}
@@ -100,6 +100,7 @@ func TestCheck(t *testing.T) {
 		{"authenticated broker, the hub's account", authBroker(hubUser, hubPass, "none", ""), "", "as " + hubUser + ": connected"},
 		{"authenticated broker, wrong password", authBroker(hubUser, "wrong-"+hubPass, "none", ""), "broker", "connect: not Authorized"},
 		{"authenticated broker, an account that may subscribe", authBroker(plainUser, accountPass, "none", ""), "", "as " + plainUser + ": connected"},
+		{"authenticated broker, an account the ACL refuses the hub's topics", authBroker(bareUser, accountPass, "none", ""), "broker", "refuses the hub's topic"},
 		{"dynsec, the hub's account", authBroker(hubUser, hubPass, "dynsec", ""), "", "administers the plugin and may publish the stations' commands"},
 		{"dynsec, the hub's account on a new root", authBroker(hubUser, hubPass, "dynsec", newRoot), "", "the next start adds that rule"},
 		{"dynsec, not the plugin's admin", authBroker(plainUser, accountPass, "dynsec", ""), "broker", "cannot administer the broker's dynamic-security plugin"},
@@ -158,30 +159,33 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// testDynsecAccounts makes two accounts on the authenticated Mosquitto for
-// the test's life, with the hub's admin account: one whose role lets it
-// subscribe anywhere and nothing else (it is not the plugin's admin), and
-// one holding the plugin's admin role but not the hub's role. Both have
-// password pass.
-func testDynsecAccounts(t *testing.T, brokerURL, adminUser, adminPass string) (plain, admin, pass string) {
+// testDynsecAccounts makes three accounts on the authenticated Mosquitto
+// for the test's life, with the hub's admin account: one whose role lets it
+// subscribe anywhere and nothing else (it is not the plugin's admin), one
+// holding the plugin's admin role but not the hub's role, and one with no
+// role, which the broker's default ACL lets connect and subscribe nowhere.
+// All have password pass.
+func testDynsecAccounts(t *testing.T, brokerURL, adminUser, adminPass string) (plain, admin, bare, pass string) {
 	t.Helper()
 	suffix := strings.ToLower(ids.Token(8))
-	plain, admin, pass = "check-plain-"+suffix, "check-admin-"+suffix, "check-"+ids.Token(16)
+	plain, admin, bare, pass = "check-plain-"+suffix, "check-admin-"+suffix, "check-bare-"+suffix, "check-"+ids.Token(16)
 	role := "check-subscriber-" + suffix
 	dynsecCommands(t, brokerURL, adminUser, adminPass,
 		map[string]any{"command": "createRole", "rolename": role},
 		map[string]any{"command": "addRoleACL", "rolename": role, "acltype": "subscribePattern", "topic": "#", "allow": true},
 		map[string]any{"command": "createClient", "username": plain, "password": pass, "roles": []map[string]any{{"rolename": role}}},
 		map[string]any{"command": "createClient", "username": admin, "password": pass, "roles": []map[string]any{{"rolename": "admin"}}},
+		map[string]any{"command": "createClient", "username": bare, "password": pass},
 	)
 	t.Cleanup(func() {
 		dynsecCommands(t, brokerURL, adminUser, adminPass,
 			map[string]any{"command": "deleteClient", "username": plain},
 			map[string]any{"command": "deleteClient", "username": admin},
+			map[string]any{"command": "deleteClient", "username": bare},
 			map[string]any{"command": "deleteRole", "rolename": role},
 		)
 	})
-	return plain, admin, pass
+	return plain, admin, bare, pass
 }
 
 // dynsecCommands sends commands to Mosquitto's dynamic-security plugin as
