@@ -18,7 +18,8 @@ import (
 	"cityhub/store/storetest"
 )
 
-// migrationLock is the advisory lock key postgres.Migrate takes.
+// migrationLock is the first half of the advisory lock key postgres.Migrate
+// takes; the second is hashtext of the schema.
 const migrationLock = 727274
 
 // TestReplicasUpgradeTogether is the README's rolling upgrade at its
@@ -59,7 +60,8 @@ func TestReplicasUpgradeTogether(t *testing.T) {
 	}
 	// Closing the session also lets go of the lock if the test fails early.
 	defer holder.Close(context.Background())
-	if _, err := holder.Exec(lctx, `SELECT pg_advisory_lock($1)`, migrationLock); err != nil {
+	schema := u.Query().Get("search_path")
+	if _, err := holder.Exec(lctx, `SELECT pg_advisory_lock($1, hashtext($2))`, migrationLock, schema); err != nil {
 		t.Fatal(err)
 	}
 
@@ -75,11 +77,12 @@ func TestReplicasUpgradeTogether(t *testing.T) {
 	testutil.Eventually(t, 30*time.Second, "all three replicas wait on the migration lock", func() bool {
 		var waiting int
 		err := holder.QueryRow(lctx, `SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = $1 AND NOT l.granted AND a.application_name = $2`,
-			migrationLock, app).Scan(&waiting)
+			WHERE l.locktype = 'advisory' AND l.objsubid = 2 AND l.classid::bigint = $1 AND l.objid::bigint = (hashtext($3)::bigint & 4294967295)
+				AND NOT l.granted AND a.application_name = $2`,
+			migrationLock, app, schema).Scan(&waiting)
 		return err == nil && waiting == replicas
 	})
-	if _, err := holder.Exec(lctx, `SELECT pg_advisory_unlock($1)`, migrationLock); err != nil {
+	if _, err := holder.Exec(lctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, migrationLock, schema); err != nil {
 		t.Fatal(err)
 	}
 
