@@ -85,8 +85,17 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 		t.Fatalf("taken seat: %d", res.StatusCode)
 	}
 	res, _ = pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/2"}})
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
-		t.Fatalf("buy: %d to %s", res.StatusCode, res.Header.Get("Location"))
+	orders, err := svc.MyOrders(ctx, identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}})
+	if err != nil || len(orders) != 1 {
+		t.Fatalf("Anna's orders: %+v, %v", orders, err)
+	}
+	if loc := "/theatre/orders/" + orders[0].ID; res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != loc {
+		t.Fatalf("buy: %d to %s, want the order page %s", res.StatusCode, res.Header.Get("Location"), loc)
+	}
+	// The order page confirms the purchase with its number.
+	if _, body = pc.Get("/theatre/orders/" + orders[0].ID); !strings.Contains(body, `data-testid="order-paid"`) ||
+		!strings.Contains(body, `data-testid="order-number">`+orders[0].ID) {
+		t.Fatalf("the order page after buying does not confirm it:\n%s", body)
 	}
 	if _, body = pc.Get("/wallet"); !strings.Contains(body, "Sei personaggi") {
 		t.Fatal("the wallet does not show the tickets")

@@ -118,7 +118,8 @@ func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Reque
 // one press. When the credit is short the hold is kept and the order page
 // offers a top-up or the card; any other failure releases the hold at once,
 // so the seats are not kept from others for nothing. Success shows the
-// wallet, where the tickets' QR codes are.
+// paid order's page, which links to the wallet, where the tickets' QR
+// codes are.
 func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	if err := r.ParseForm(); err != nil {
 		s.pageError(w, r, apperr.R(apperr.Invalid, "malformed_form", "The form could not be read."))
@@ -149,7 +150,9 @@ func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/wallet", http.StatusSeeOther)
+	// The order page confirms the purchase: its number, the seats, and
+	// the way to the tickets' QR codes in the wallet.
+	http.Redirect(w, r, orderPath(o.ID), http.StatusSeeOther)
 }
 
 // seatLabel is what a screen reader says for a seat.

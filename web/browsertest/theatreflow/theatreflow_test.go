@@ -1,7 +1,9 @@
 // Package theatreflow drives the theatre journey end to end in a real
 // headless Chromium on a real hub (SQLite, identity, wallet, ticketing): a
-// citizen picks a seat on the seat picker and pays with credit, sees the
-// ticket's QR code in the wallet; on the evening door staff choose the
+// citizen picks a seat on the seat picker and pays with credit, lands on
+// the paid order's page with its number, sees the ticket's QR code in the
+// wallet, and cancels another order under its performance's rule after a
+// confirmation, the credit coming back; on the evening door staff choose the
 // performance (named at the top of the scanner page), type the ticket's
 // code and check it in, a second scan says when the first was, and a ticket
 // for another evening is refused naming it, online and, with the network
@@ -82,8 +84,10 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Next week's buyers may cancel their own orders until a day before.
+	selfCancel := 24
 	later, err := tix.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Filumena Marturano",
-		StartsAt: p.StartsAt.AddDate(0, 0, 7), Prices: map[string]int64{"platea": 2500, "galleria": 1200}})
+		StartsAt: p.StartsAt.AddDate(0, 0, 7), Prices: map[string]int64{"platea": 2500, "galleria": 1200}, SelfCancelHours: &selfCancel})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,10 +171,12 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	if st := f.Submit(chromedp.Click(chromedp.CSS(`form.seat-picker button[type=submit]`))); st != 200 {
 		t.Fatalf("buy: %d", st)
 	}
-	var path string
-	f.Eval(`location.pathname`, &path)
-	if path != "/wallet" {
-		t.Fatalf("after buying the browser is at %s", path)
+	// The order page confirms the purchase with its number; its button
+	// leads to the wallet, where the ticket's QR code is.
+	orderPage(f, tix, anna.ID, p.ID)
+	f.Check("theatre_order_paid")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="order-wallet"]`))); st != 200 || f.Path() != "/wallet" {
+		t.Fatalf("the order's way to the wallet: %d, at %s", st, f.Path())
 	}
 	f.Run(chromedp.WaitVisible(chromedp.CSS(`.item-ticket figure.qr img.qr-image`)))
 	code := f.Text(`.item-ticket [data-testid="typed-code"]`)
@@ -178,6 +184,7 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		t.Fatalf("typed code %q", code)
 	}
 	f.Check("theatre_wallet")
+	selfCancelOrder(f, tix, wal, anna.ID, later.ID)
 
 	scan := func(code, want string) string {
 		f.Run(
@@ -278,6 +285,79 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		t.Fatalf("admin row: %q", got)
 	}
 	f.Check("theatre_admin")
+}
+
+// orderPage checks that the browser is on the paid order page of the
+// citizen's order for the performance, showing its number, and returns it.
+func orderPage(f *flow, tix *ticketing.Service, accountID, performanceID string) ticketing.Order {
+	t := f.T
+	orders, err := tix.MyOrders(context.Background(), identity.Caller{AccountID: accountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o ticketing.Order
+	for _, x := range orders {
+		if x.PerformanceID == performanceID && x.Status == ticketing.OrderPaid {
+			o = x
+		}
+	}
+	if p := f.Path(); o.ID == "" || p != "/theatre/orders/"+o.ID {
+		t.Fatalf("after buying the browser is at %s; the paid order is %q", p, o.ID)
+	}
+	if got := f.Text(`[data-testid="order-paid"]`); !strings.Contains(got, "Ordine pagato") {
+		t.Fatalf("the order page says %q", got)
+	}
+	if got := f.Text(`[data-testid="order-number"]`); got != o.ID {
+		t.Fatalf("order number %q, want %s", got, o.ID)
+	}
+	return o
+}
+
+// selfCancelOrder buys a seat for a performance whose buyers may cancel,
+// and cancels it from the order page: the page says until when, the
+// confirmation page says what comes back, nothing changes until it is
+// confirmed, and then the order is refunded to the credit.
+func selfCancelOrder(f *flow, tix *ticketing.Service, wal *wallet.Service, accountID, performanceID string) {
+	t, ctx := f.T, context.Background()
+	credit := func() int64 {
+		a, err := wal.Account(ctx, wallet.CitizenAccount(accountID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.Balance
+	}
+	before := credit()
+	if st := f.Open("/theatre/performances/" + performanceID); st != 200 {
+		t.Fatalf("seat picker: %d", st)
+	}
+	f.Run(chromedp.Click(chromedp.CSS(`label.seat:has(input[value="Galleria/A/1"])`)))
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`form.seat-picker button[type=submit]`))); st != 200 {
+		t.Fatalf("buy: %d", st)
+	}
+	o := orderPage(f, tix, accountID, performanceID)
+	if credit() != before-1200 {
+		t.Fatalf("credit after buying %d, want %d", credit(), before-1200)
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="order-cancel"]`))); st != 200 {
+		t.Fatalf("cancel: %d", st)
+	}
+	if got := f.Text(`[data-testid="cancel-what"]`); !strings.Contains(got, "12,00\u00a0€ tornano subito sul credito") {
+		t.Fatalf("the confirmation says %q", got)
+	}
+	f.Check("theatre_order_cancel")
+	if got, _ := tix.Order(ctx, identity.Caller{AccountID: accountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, o.ID); got.Status != ticketing.OrderPaid {
+		t.Fatalf("the order is %s before the confirmation", got.Status)
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="cancel-confirm"]`))); st != 200 {
+		t.Fatalf("confirm cancel: %d", st)
+	}
+	if got := f.Text(`[data-testid="order-other"]`); !strings.Contains(got, "Ordine rimborsato") {
+		t.Fatalf("after cancelling the order page says %q", got)
+	}
+	if credit() != before {
+		t.Fatalf("credit after cancelling %d, want %d back", credit(), before)
+	}
+	f.Check("theatre_order_cancelled")
 }
 
 // cityZone is the pages' and the ticketing service's zone: the service's
