@@ -1,8 +1,9 @@
 // Package browsertest drives the hub's pages in a real headless Chromium:
 // sign-in, the wallet in Italian and English with its rotating QR codes,
 // sign-out, role and ownership checks, CSRF refusal, the staff scanner with
-// a camera, an axe-core accessibility check on every page and a screenshot
-// of every page on a phone and on a desktop. It lives apart from package web
+// a camera, an axe-core accessibility check on every page and every state
+// worth a picture, on a phone and on a desktop, with their screenshots when
+// CITYHUB_TEST_SCREENSHOTS asks for them. It lives apart from package web
 // so that web's unit tests stay fast.
 package browsertest
 
@@ -106,11 +107,6 @@ func (b *browser) body() string {
 func (b *browser) check(name string) {
 	b.t.Helper()
 	pagetest.CheckPage(b.t, b.ctx, axeSource, name)
-}
-
-func (b *browser) screenshot(name string) {
-	b.t.Helper()
-	pagetest.Screenshot(b.t, b.ctx, name)
 }
 
 func (b *browser) login(email, password string) int64 {
@@ -267,7 +263,7 @@ func TestCitizenWallet(t *testing.T) {
 	if !stale {
 		t.Error("a card whose refresh failed does not say its code is stale")
 	}
-	b.screenshot("wallet-stale-it")
+	b.check("wallet-stale-it")
 	b.login(h.Anna.Email, h.Anna.Password)
 
 	b.logout()

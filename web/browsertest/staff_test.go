@@ -41,7 +41,7 @@ func TestStaffPages(t *testing.T) {
 	if live != "assertive" {
 		t.Errorf("result region aria-live = %q", live)
 	}
-	b.screenshot("scanner-typed-ok-it")
+	b.check("scanner-typed-ok-it")
 
 	// A success empties the fields for the next customer.
 	var left string
@@ -56,7 +56,7 @@ func TestStaffPages(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`.scan-start`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").textContent.includes(`+fmt.Sprintf("%q", h.CameraCode)+`)`, chromedp.WithPollingTimeout(30*time.Second)),
 	)
-	b.screenshot("scanner-camera-ok-it")
+	b.check("scanner-camera-ok-it")
 	b.do(chromedp.Click(chromedp.CSS(`.scan-stop`)))
 
 	// A refused code is shown as an error.
@@ -69,7 +69,7 @@ func TestStaffPages(t *testing.T) {
 	if got := b.text(".scan-result"); !strings.Contains(got, "Codice non valido") || !strings.Contains(got, "già usato") {
 		t.Errorf("refused code result = %q", got)
 	}
-	b.screenshot("scanner-refused-it")
+	b.check("scanner-refused-it")
 	b.logout()
 
 	if st := b.login(h.Admin.Email, h.Admin.Password); st != 200 || b.path() != "/admin" {
@@ -153,7 +153,7 @@ func TestVoucherQRIsReadable(t *testing.T) {
 	if p3, err := h.Vouchers.PreviewCode(context.Background(), staff, h.ShopID, again.Token); err != nil || p3.VoucherID != p.VoucherID {
 		t.Errorf("the till refuses the refreshed token: %+v, %v", p3, err)
 	}
-	b.screenshot("wallet-real-voucher-it")
+	b.check("wallet-real-voucher-it")
 }
 
 // TestShopRedeemsVoucherWithTheCamera: the shop's scanner page reads Anna's
@@ -210,8 +210,8 @@ func TestShopRedeemsVoucherWithTheCamera(t *testing.T) {
 	b.check("wallet-voucher-used-it")
 }
 
-// TestVoucherPagesAreAccessible runs the accessibility check and takes the
-// phone screenshots of the voucher pages, which are built on this layer.
+// TestVoucherPagesAreAccessible runs the accessibility check (and takes the
+// screenshots) of the voucher pages, which are built on this layer.
 func TestVoucherPagesAreAccessible(t *testing.T) {
 	h := startHubWithVouchers(t)
 	b := newBrowser(t, h, "")

@@ -260,14 +260,10 @@ func checkWidth(t *testing.T, ctx context.Context, name string) int {
 	return w.Window
 }
 
-// Screenshot saves the whole page (beyond the window) as name.png among
-// the artifacts, as it looks on the browser's screen, when screenshots are
-// asked for (Screenshots) or the test has failed.
-func Screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	keepScreenshot(t, ctx, name)
-}
-
+// screenshot saves the whole page (beyond the window) as name.png among
+// the artifacts, as it looks on the browser's screen. Every screenshot is
+// taken by a check (Check, CheckPage), so that each one exists on the phone
+// and on the desktop.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	// chromedp.FullScreenshot(100) with Chromium's fastest PNG encoding: a

@@ -2,7 +2,9 @@
 // headless Chromium on a real hub (SQLite, identity, wallet, vouchers): a
 // citizen claims a voucher on the vouchers page and sees its QR code in the
 // wallet; a shopkeeper's scanner page redeems it by its typed code; the
-// citizen's wallet then shows it used.
+// citizen's wallet then shows it used. The wallet confirms the claim, and
+// the pages along the way pass pagetest's checks (axe-core, no page wider
+// than the screen, on the phone and on a desktop).
 package voucherflow
 
 import (
@@ -10,6 +12,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +38,14 @@ type flow struct {
 	t   *testing.T
 	ctx context.Context
 	url string
+	axe string
+}
+
+// check runs pagetest's checks on the page in view: axe-core, its width,
+// on the phone and on a desktop, with screenshots when asked for.
+func (f *flow) check(name string) {
+	f.t.Helper()
+	pagetest.CheckPage(f.t, f.ctx, f.axe, name)
 }
 
 func (f *flow) run(steps ...chromedp.Action[chromedp.Void]) {
@@ -136,8 +148,11 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	bctx := pagetest.Launch(t, "")
-	f := &flow{t: t, ctx: bctx, url: srv.URL}
+	axe, err := os.ReadFile(filepath.Join("..", "testdata", "axe", "axe.min.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &flow{t: t, ctx: pagetest.Launch(t, ""), url: srv.URL, axe: string(axe)}
 
 	// The citizen claims a voucher and sees its QR code in the wallet.
 	f.login("anna@example.org")
@@ -154,7 +169,12 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	if raw, err := chromedp.Run(f.ctx, chromedp.Evaluate[[]byte](`location.pathname`)); err != nil || json.Unmarshal(raw, &path) != nil || path != "/wallet" {
 		t.Fatalf("after the claim the browser is at %q (%v), want /wallet", path, err)
 	}
+	// The wallet confirms the claim above the voucher.
+	if got := f.text(`[data-testid="done"]`); !strings.HasPrefix(got, "Buono ottenuto") {
+		t.Fatalf("the wallet after the claim says %q", got)
+	}
 	f.run(chromedp.WaitVisible(chromedp.CSS(`.item-voucher figure.qr img.qr-image`)))
+	f.check("voucherflow-claimed")
 	var loaded bool
 	raw, err := chromedp.Run(f.ctx, chromedp.Evaluate[[]byte](`(() => { const i = document.querySelector(".item-voucher figure.qr img.qr-image"); return !!i && i.complete && i.naturalWidth > 0; })()`))
 	if err != nil || json.Unmarshal(raw, &loaded) != nil || !loaded {
@@ -180,6 +200,7 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	if got := f.text(".scan-result"); !strings.Contains(got, "Natale in contrada") || !strings.Contains(got, "13,50") {
 		t.Fatalf("preview: %q", got)
 	}
+	f.check("voucherflow-preview")
 	f.run(
 		chromedp.Click(chromedp.CSS(`[data-testid="scan-redeem"]`)),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok")`, chromedp.WithPollingTimeout(15*time.Second)),
@@ -200,4 +221,5 @@ func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	if got := f.text(`[data-voucher] .uses`); !strings.Contains(got, "Libreria Masone") || !strings.Contains(got, "10,00") {
 		t.Fatalf("where it was used: %q", got)
 	}
+	f.check("voucherflow-used")
 }
