@@ -4,9 +4,11 @@
 // answer unlocks and dock bikes. A rider signs in, finds the stations (in
 // Italian, nearest first once the phone shares its position), unlocks a
 // bike, watches the running ride, and after the simulator docks the bike
-// sees the final fare, charged to the wallet to the cent. The operator sees
-// the stations and a station's occupancy chart. Every page passes axe-core
-// and leaves a phone-size screenshot.
+// sees the final fare, charged to the wallet to the cent. Another rider
+// reports a broken bike (a wrong code first, kept next to its field). The
+// operator sees the stations and a station's occupancy chart, closes a
+// station after a confirmation, and resolves the rider's report. Every page
+// passes pagetest's checks on the phone and the desktop.
 package bikeflow
 
 import (
@@ -265,6 +267,7 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 		t.Errorf("%d unlock buttons for a rider without credit", buttons)
 	}
 	f.Check("bikes-station-no-credit-it")
+	reportFault(f, first.ID, qrBike.ID)
 
 	// The operator: the dashboard card, every station, one station's chart.
 	f.Login("bici@comune.example")
@@ -324,6 +327,68 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 		t.Errorf("overview row of the third station = %q", row)
 	}
 	f.Check("bikes-operator-changes-it")
+	resolveReport(f, qrBike.ID)
+}
+
+// reportFault files a rider's fault report on a bike from the station
+// page: a code that is no bike's comes back next to its field with what
+// was typed, the right one is confirmed on the page.
+func reportFault(f *flow, stationID, bikeID string) {
+	t := f.T
+	const text = "il freno posteriore non frena"
+	if st := f.Open("/bikes/stations/" + stationID); st != 200 {
+		t.Fatalf("station page: %d", st)
+	}
+	if st := f.Submit(
+		chromedp.Click(chromedp.CSS("#f-target-bike")),
+		chromedp.SetValue(chromedp.CSS("#f-bike_id"), "bn-999-b99"),
+		chromedp.SetValue(chromedp.CSS("#f-description"), text),
+		chromedp.Click(chromedp.CSS(`[data-testid=fault-report] button[type=submit]`)),
+	); st != 404 {
+		t.Fatalf("report of no bike: %d", st)
+	}
+	if f.Text(`[data-field-error=bike_id]`) == "" || !strings.Contains(f.Attr("#f-bike_id", "class"), "is-invalid") {
+		t.Fatal("no message next to the bike's code")
+	}
+	var typed []string
+	f.Eval(`[document.querySelector("#f-bike_id").value, document.querySelector("#f-description").value]`, &typed)
+	if typed[0] != "bn-999-b99" || typed[1] != text {
+		t.Fatalf("the report form lost what was typed: %q", typed)
+	}
+	f.Check("bikes-report-error-it")
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-bike_id"), bikeID),
+		chromedp.Click(chromedp.CSS(`[data-testid=fault-report] button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("report: %d", st)
+	}
+	if got := f.Text(`[data-testid=report-sent]`); got == "" {
+		t.Fatal("the station page does not confirm the report")
+	}
+	f.Check("bikes-report-sent-it")
+}
+
+// resolveReport: the operator finds the rider's report from the dashboard,
+// with its bike and words, and resolves it.
+func resolveReport(f *flow, bikeID string) {
+	t := f.T
+	if st := f.Open("/operator"); st != 200 {
+		t.Fatalf("operator dashboard: %d", st)
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`a[href="/operator/bikes/reports"]`))); st != 200 {
+		t.Fatalf("reports page: %d", st)
+	}
+	row := f.Text(`[data-testid=report-list] li`)
+	if !strings.Contains(row, bikeID) || !strings.Contains(row, "il freno posteriore non frena") {
+		t.Fatalf("the operator's report reads %q", row)
+	}
+	f.Check("bikes-operator-reports-it")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid=report-list] li form button`))); st != 200 {
+		t.Fatalf("resolve: %d", st)
+	}
+	if f.Text(`[data-testid=resolved]`) == "" || f.Text(`[data-testid=no-reports]`) == "" {
+		t.Fatal("the resolved report is still listed, or not confirmed")
+	}
 }
 
 // nearby is the distance shown for a position rounded to four decimals.
