@@ -192,9 +192,10 @@ func (s *theatrePages) handleTheatreAdminSeatMap(w http.ResponseWriter, r *http.
 	s.renderTheatreAdmin(w, r, c, httpx.StatusFor(err), theatreForms{seats: map[string]*staffForm{venueID: f}})
 }
 
-// maxTicketPrice bounds a seat's price on the form (1.000,00 €), well
-// below what the domain would take, to catch a slip of the finger.
-const maxTicketPrice = money.Cents(100_000_00)
+// maxTicketPrice bounds a seat's price on the form (1.000,00 €, as the
+// form's message says), well below what the domain would take, to catch a
+// slip of the finger.
+const maxTicketPrice = money.Cents(1_000_00)
 
 // parseTicketPrices reads "category price" lines with prices in euros
 // ("stalls 25", "balcony 15,50", "box 1.000,00"). A price money.Parse
