@@ -68,8 +68,21 @@ func TestVoucherAdminPage(t *testing.T) {
 		t.Fatalf("created %+v %+v", camps, shops)
 	}
 	camp, shop := camps[0], shops[0]
-	// The shop gets a staff account, which then sees the shop's page.
-	if res, _ := post("/admin/vouchers/shops/"+shop.ID+"/staff", url.Values{"name": {"Cassa Uno"}, "email": {"cassa1@forno.example"}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+	// The shop's row leads to the new account form with the shop's staff
+	// role ticked; the account made there sees the shop's page.
+	_, body = pc.Get("/admin/vouchers")
+	staffPath := "/admin/accounts/new?role=merchant_staff&scope=" + shop.ID
+	if !strings.Contains(body, `href="`+strings.ReplaceAll(staffPath, "&", "&amp;")+`"`) {
+		t.Fatalf("the shop row does not lead to the new staff account form:\n%s", body)
+	}
+	if _, body = pc.Get(staffPath); !regexp.MustCompile(`id="scope-merchant_staff-` + shop.ID + `" name="scope_merchant_staff" value="` + shop.ID + `" checked`).MatchString(body) {
+		t.Fatalf("the new account form does not tick the shop:\n%s", body)
+	}
+	if _, body = pc.Get("/admin/accounts/new?role=merchant_staff&scope=shp_nope"); strings.Contains(body, `name="scope_merchant_staff" value="shp_nope"`) {
+		t.Fatal("the new account form ticks a shop nobody registered")
+	}
+	if res, _ := post("/admin/accounts", url.Values{"name": {"Cassa Uno"}, "email": {"cassa1@forno.example"}, "password": {testPassword}, "locale": {"it"},
+		"scope_merchant_staff": {shop.ID}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add staff: %d", res.StatusCode)
 	}
 	sc := webtest.NewPageClient(t, srv.URL)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"slices"
 	"unicode/utf8"
 
 	"cityhub/identity"
@@ -35,6 +36,9 @@ func (f *staffForm) Password(l *locale, prefix, name, labelKey string) staffFiel
 
 // handleNewAccountPage is the form creating a staff account (or any
 // account an administrator vouches for: its address counts as proved).
+// ?role= and &scope= tick one role on it, as a shop's "add staff" link on
+// the vouchers page does (role=merchant_staff&scope=<shop>); a role or
+// scope the form does not offer ticks nothing.
 func (s *accountAdminPages) handleNewAccountPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	l := s.locale(r)
 	cat, err := s.catalogue(r.Context(), l)
@@ -44,7 +48,21 @@ func (s *accountAdminPages) handleNewAccountPage(w http.ResponseWriter, r *http.
 	}
 	f := newStaffForm()
 	f.Values["locale"] = l.Lang
-	s.render(w, r, http.StatusOK, "accounts_admin_new", "admin", newAccountPage{Form: f, RolesForm: newGrantsForm(cat, nil), Locales: identity.Locales})
+	s.render(w, r, http.StatusOK, "accounts_admin_new", "admin", newAccountPage{Form: f, RolesForm: newGrantsForm(cat, cat.preset(r)), Locales: identity.Locales})
+}
+
+// preset is the grant the new account form's query asks to tick: a
+// city-wide role without a scope, or a scoped role with a scope the area
+// lists; none otherwise.
+func (cat scopeCatalogue) preset(r *http.Request) []identity.Grant {
+	role, scope := identity.Role(r.URL.Query().Get("role")), r.URL.Query().Get("scope")
+	if slices.Contains(cityWideRoles, role) && scope == "" {
+		return []identity.Grant{{Role: role}}
+	}
+	if slices.Contains(scopedRoles, role) && slices.ContainsFunc(cat[role], func(o scopeOption) bool { return o.ID == scope }) {
+		return []identity.Grant{{Role: role, Scope: scope}}
+	}
+	return nil
 }
 
 // handleNewAccount creates the account and opens its page, or draws the

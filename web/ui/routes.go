@@ -83,7 +83,6 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /admin/vouchers/shops/{id}/settle", page(v.handleVoucherAdminSettleConfirm, admin))
 		mux.Handle("POST /admin/vouchers/shops/{id}/settle", action(v.handleVoucherAdminSettle, admin))
 		mux.Handle("POST /admin/vouchers/settlements/{id}/paid", action(v.handleVoucherAdminMarkPaid, admin))
-		mux.Handle("POST /admin/vouchers/shops/{id}/staff", action(v.handleVoucherAdminAddStaff, admin))
 	}
 
 	// Bikes: the rider's and the operator's pages. The mobility service

@@ -124,7 +124,7 @@ func New(d Deps) *UI {
 	}
 	u.home = &homePages{site: s, erasure: d.Erasure, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre, pay: u.pay}
 	if d.Vouchers != nil {
-		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers, identity: d.Identity}
+		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers}
 	}
 	if d.Mobility != nil {
 		u.bikes = &bikePages{site: s, mobility: d.Mobility, wallet: d.Wallet, maps: newBikeMaps(d.MapTiles)}
@@ -191,7 +191,6 @@ type homePages struct {
 type voucherPages struct {
 	*site
 	vouchers *vouchers.Service
-	identity *identity.Service
 }
 
 // bikePages are the rider's and the operator's bike pages.

@@ -371,30 +371,3 @@ func (s *voucherPages) handleVoucherAdminMarkPaid(w http.ResponseWriter, r *http
 	}
 	http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
 }
-
-// handleVoucherAdminAddStaff gives a shop a staff account from the form:
-// an identity account holding merchant_staff scoped to the shop (the JSON
-// API does the same with POST /api/v1/admin/accounts and that grant).
-func (s *voucherPages) handleVoucherAdminAddStaff(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	err := s.addShopStaff(r, c, r.PathValue("id"), identity.NewAccount{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"),
-		Password: r.PostFormValue("password"), Locale: s.locale(r).Lang})
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/admin/vouchers#shops", http.StatusSeeOther)
-}
-
-// addShopStaff creates the account n with merchant_staff at shopID, once
-// the shop is known to exist.
-func (s *voucherPages) addShopStaff(r *http.Request, c identity.Caller, shopID string, n identity.NewAccount) error {
-	if s.identity == nil {
-		return apperr.E(apperr.Unavailable, "Accounts are not configured.")
-	}
-	if _, err := s.vouchers.Shop(r.Context(), shopID); err != nil {
-		return err
-	}
-	n.Grants = []identity.Grant{{Role: identity.RoleMerchant, Scope: shopID}}
-	_, err := s.identity.CreateAccount(r.Context(), c, n)
-	return err
-}
