@@ -7,8 +7,11 @@
 // reversal that asks first; the administrator's settling of the shop's
 // period, which names the amount first; the administrator's account pages (a search, an
 // account's roles, a disabling that asks first, a new staff account whose
-// mistake comes back next to its field). Every page passes axe-core (no
-// serious or critical finding) and none is wider than the phone.
+// mistake comes back next to its field); the shop, venue, seat map and
+// performance forms with a mistake each, kept next to its field as typed,
+// a performance priced "1.000,00", and a campaign's close that asks first
+// (forms_test.go). Every page passes axe-core (no serious or critical
+// finding) and none is wider than the phone or the desktop.
 package stafftools
 
 import (
@@ -298,6 +301,7 @@ func TestStaffTools(t *testing.T) {
 
 	settle(f, vs, shop.ID, v.TypedCode, &offset)
 	accounts(f, ids, venue.ID)
+	staffForms(f, vs, tix)
 }
 
 // settle closes the shop's settlement period as the administrator: the
