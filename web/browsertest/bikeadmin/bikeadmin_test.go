@@ -1,10 +1,12 @@
 // Package bikeadmin drives the city administrator's bike catalogue pages in
 // a real headless Chromium on a real hub (SQLite, identity, the mobility
 // service and the GBFS feeds it renders). The admin creates a pricing plan
-// (after a price with a fraction of a cent is refused next to its field), a
-// vehicle type, a station and a bike through the forms, sees them listed,
-// and the new station appears in GBFS station_information. Every page
-// passes axe-core and leaves a phone-size screenshot.
+// (after a price with a fraction of a cent is refused next to its field,
+// the form keeping what was typed), a vehicle type, a station (after a
+// latitude off the globe is refused the same way; Italian decimals are
+// taken) and a bike through the forms, sees them listed, and the new
+// station appears in GBFS station_information. Every page passes
+// pagetest's checks on the phone and the desktop.
 package bikeadmin
 
 import (
@@ -111,6 +113,11 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	if v := f.Attr("#f-unlock", "aria-invalid"); v != "true" {
 		t.Errorf("unlock field aria-invalid = %q", v)
 	}
+	var typed []string
+	f.Eval(`["#f-name_it", "#f-unlock", "#seg-rate-0"].map(s => document.querySelector(s).value)`, &typed)
+	if strings.Join(typed, "|") != "Tariffa standard|1,0055|0,15" {
+		t.Errorf("the plan form came back as %q", typed)
+	}
 	if plans, err := svc.PricingPlans(ctx, identity.System()); err != nil || len(plans) != 0 {
 		t.Fatalf("a refused plan was stored: %+v %v", plans, err)
 	}
@@ -163,14 +170,30 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 		t.Fatalf("new station form: %d", st)
 	}
 	f.Check("bikeadmin-station-new-it")
+	// A latitude off the globe comes back next to its field, the rest as
+	// typed; corrected, the station is saved.
 	if st := f.Submit(
 		chromedp.SetValue(chromedp.CSS("#f-id"), "rocca-dei-rettori"),
 		chromedp.SetValue(chromedp.CSS("#f-name_it"), "Rocca dei Rettori"),
 		chromedp.SetValue(chromedp.CSS("#f-name_en"), "Rectors' Fortress"),
 		chromedp.SetValue(chromedp.CSS("#f-address"), "Piazza Castello"),
-		chromedp.SetValue(chromedp.CSS("#f-lat"), "41,1318"),
+		chromedp.SetValue(chromedp.CSS("#f-lat"), "411,318"),
 		chromedp.SetValue(chromedp.CSS("#f-lon"), "14,7826"),
 		chromedp.SetValue(chromedp.CSS("#f-capacity"), "14"),
+		chromedp.Click(chromedp.CSS(`.admin-form button.btn-primary`)),
+	); st != 400 {
+		t.Fatalf("station off the globe: %d", st)
+	}
+	if f.Text(`[data-field-error=lat]`) == "" || f.Attr("#f-lat", "aria-invalid") != "true" {
+		t.Error("no message next to the latitude")
+	}
+	f.Eval(`["#f-name_it", "#f-address", "#f-lat", "#f-lon", "#f-capacity"].map(s => document.querySelector(s).value)`, &typed)
+	if strings.Join(typed, "|") != "Rocca dei Rettori|Piazza Castello|411,318|14,7826|14" {
+		t.Errorf("the station form came back as %q", typed)
+	}
+	f.Check("bikeadmin-station-error-it")
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-lat"), "41,1318"),
 		chromedp.Click(chromedp.CSS(`.admin-form button.btn-primary`)),
 	); st != 200 {
 		t.Fatalf("save station: %d", st)
