@@ -116,7 +116,8 @@ type pages struct {
 	city     *City
 	cityLogo string
 	// areas says which optional areas are on ("vouchers", "bikes",
-	// "theatre"), so links to an area that is off are left out.
+	// "theatre", "participation", "wallet"), so links to an area that is off are
+	// left out.
 	areas map[string]bool
 }
 

@@ -112,7 +112,8 @@ func New(d Deps) *UI {
 	city := d.City
 	city.Logo = nil
 	p.city, p.cityLogo = &city, p.assets.cityLogo(d.City)
-	p.areas = map[string]bool{"vouchers": d.Vouchers != nil, "bikes": d.Mobility != nil, "theatre": d.Ticketing != nil}
+	p.areas = map[string]bool{"vouchers": d.Vouchers != nil, "bikes": d.Mobility != nil, "theatre": d.Ticketing != nil,
+		"participation": d.Participation != nil, "wallet": d.Wallet != nil}
 	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
 	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p}
 	u := &UI{site: s}
