@@ -6,8 +6,9 @@
 // serious or critical violation, is no wider than the screen, breaks no
 // rule of the Content-Security-Policy, and is kept as a screenshot; on the
 // phone the menu is one row and its toggler opens it (Bootstrap Italia's
-// script, under the CSP); on a desktop the longest menus (the
-// administrator's, a citizen's) keep to one row.
+// script, under the CSP); on a desktop the longest menus of one role (the
+// administrator's, 7 items, and a citizen's, 9) keep to one row from
+// 992 px.
 package sitepages
 
 import (
@@ -24,6 +25,7 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility/mobilitytest"
+	"cityhub/participation"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
@@ -79,11 +81,15 @@ func startHub(t *testing.T) (url, citizen string) {
 		Grants: []identity.Grant{{Role: identity.RoleAdmin}}}); err != nil {
 		t.Fatal(err)
 	}
+	parts, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Every area is on, so that the menus are as long as they get.
 	srv := httptest.NewServer(web.New(web.Deps{
 		Log: log, PublicURL: "http://cityhub.test", Version: "test", Identity: ids, Keys: keys, Wallet: wal,
 		Vouchers: vouchers.NewService(db.Vouchers(), keys, log), Ticketing: ticketing.NewService(db.Ticketing(), keys, log),
-		Mobility: mobilitytest.NewService(db.Mobility(), log), City: city,
+		Mobility: mobilitytest.NewService(db.Mobility(), log), Participation: web.Participation{Service: parts}, City: city,
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL, citizen
@@ -269,11 +275,16 @@ func TestVisitorPagesOnADesktop(t *testing.T) {
 	}
 }
 
-// The longest menus, the administrator's and a citizen's with every area
-// on, in both languages, fit the desktop's header at 1024 px and 1280 px.
+// The longest menus, the administrator's (7 items) and a citizen's (9)
+// with every area on, in both languages, fit the desktop's header from
+// 992 px, where Bootstrap Italia opens the menu, through 1024 px to
+// 1280 px.
 func TestLongestMenusOnADesktop(t *testing.T) {
 	f, citizen := open(t)
-	for _, who := range []struct{ name, email string }{{"admin", admin}, {"citizen", citizen}} {
+	for _, who := range []struct {
+		name, email string
+		items       int
+	}{{"admin", admin, 7}, {"citizen", citizen, 9}} {
 		f.Login(who.email)
 		for _, lang := range []string{"it", "en"} {
 			if lang == "en" {
@@ -281,10 +292,12 @@ func TestLongestMenusOnADesktop(t *testing.T) {
 					t.Fatalf("language switch: %d", st)
 				}
 			}
-			for _, width := range []int64{1024, 1280} {
+			for _, width := range []int64{992, 1024, 1280} {
 				f.Run(chromedp.EmulateViewport(width, 768))
 				shot := fmt.Sprintf("site-menu-%s-%s-%d", who.name, lang, width)
-				desktopMenu(t, f, shot)
+				if n := desktopMenu(t, f, shot); n != who.items {
+					t.Errorf("%s: the menu has %d items, want %d", shot, n, who.items)
+				}
 				f.Check(shot)
 			}
 		}
@@ -295,8 +308,9 @@ func TestLongestMenusOnADesktop(t *testing.T) {
 // its items on one row, each label on one line, and none cut off by the
 // header's container or pushed out of it. Bootstrap Italia opens the menu
 // from 992 px, where the container is 960 px wide up to 1200 px: 1024 px
-// stands for that whole range, the tightest a desktop gets.
-func desktopMenu(t *testing.T, f *pagetest.Flow, where string) {
+// stands for that whole range, the tightest a desktop gets. It returns the
+// number of the menu's items.
+func desktopMenu(t *testing.T, f *pagetest.Flow, where string) int {
 	t.Helper()
 	var m struct {
 		Toggler bool     `json:"toggler"`
@@ -326,6 +340,7 @@ func desktopMenu(t *testing.T, f *pagetest.Flow, where string) {
 		t.Errorf("%s: the desktop menu of %d items: toggler shown %v, %d rows, labels on two lines %q, outside the header %q, overflows %v",
 			where, m.Items, m.Toggler, m.Rows, m.Wrapped, m.Outside, m.Scroll)
 	}
+	return m.Items
 }
 
 // phoneMenu checks the phone's header: the menu bar is one short row
