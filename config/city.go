@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -49,6 +50,13 @@ type City struct {
 	// accessibility statement the municipality published on AgID's
 	// platform (form.agid.gov.it); the pages' own statement links to it.
 	AccessibilityURL string
+	// AccessibilityReviewed (CITYHUB_CITY_ACCESSIBILITY_REVIEWED) is the
+	// day, as YYYY-MM-DD, the municipality reviewed and adopted the pages'
+	// accessibility statement (/accessibilita), which AgID asks it to
+	// review at least once a year. The statement's text is a model the
+	// software supplies; until this is set, the page says the municipality
+	// has not reviewed it, rather than give a date nobody vouched for.
+	AccessibilityReviewed string
 }
 
 func defaultCity() City { return City{Name: DefaultCityName} }
@@ -70,6 +78,7 @@ func (c *City) parse(getenv func(string) string) {
 	env("CITYHUB_CITY_DPO_EMAIL", &c.DPOEmail)
 	env("CITYHUB_CITY_WEBSITE", &c.Website)
 	env("CITYHUB_CITY_ACCESSIBILITY_URL", &c.AccessibilityURL)
+	env("CITYHUB_CITY_ACCESSIBILITY_REVIEWED", &c.AccessibilityReviewed)
 }
 
 // validate reports city settings that the pages could not show.
@@ -99,6 +108,13 @@ func (c City) validate() error {
 			errs = append(errs, fmt.Errorf("%s: at most 200 characters on one line", a.key))
 		}
 	}
+	if c.AccessibilityReviewed != "" {
+		// A day ahead is allowed: the day is read as UTC, and today in the
+		// city may still be yesterday there.
+		if day, err := c.AccessibilityReviewedOn(); err != nil || day.After(time.Now().AddDate(0, 0, 1)) {
+			errs = append(errs, fmt.Errorf("CITYHUB_CITY_ACCESSIBILITY_REVIEWED %q: want the day the statement was reviewed, as YYYY-MM-DD, not after today", c.AccessibilityReviewed))
+		}
+	}
 	if c.LogoFile != "" {
 		if _, err := c.LogoType(); err != nil {
 			errs = append(errs, err)
@@ -109,6 +125,15 @@ func (c City) validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// AccessibilityReviewedOn is AccessibilityReviewed as a day (midnight
+// UTC); the zero time when it is not set.
+func (c City) AccessibilityReviewedOn() (time.Time, error) {
+	if c.AccessibilityReviewed == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.DateOnly, c.AccessibilityReviewed)
 }
 
 // LogoType is the logo file's content type, by its extension.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCitySettings(t *testing.T) {
@@ -29,14 +30,14 @@ func TestCitySettings(t *testing.T) {
 		"CITYHUB_CITY_NAME": " Avellino ", "CITYHUB_CITY_LOGO": logo, "CITYHUB_CITY_ADDRESS": "Piazza del Popolo 1, 83100 Avellino",
 		"CITYHUB_CITY_PHONE": "+39 0825 200111", "CITYHUB_CITY_EMAIL": "urp@comune.example.it", "CITYHUB_CITY_PEC": "protocollo@pec.comune.example.it",
 		"CITYHUB_CITY_DPO_EMAIL": "dpo@comune.example.it", "CITYHUB_CITY_WEBSITE": "https://www.comune.example.it",
-		"CITYHUB_CITY_ACCESSIBILITY_URL": "https://form.agid.gov.it/view/0000",
+		"CITYHUB_CITY_ACCESSIBILITY_URL": "https://form.agid.gov.it/view/0000", "CITYHUB_CITY_ACCESSIBILITY_REVIEWED": "2026-03-15",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := City{Name: "Avellino", LogoFile: logo, Address: "Piazza del Popolo 1, 83100 Avellino", Phone: "+39 0825 200111",
 		Email: "urp@comune.example.it", PEC: "protocollo@pec.comune.example.it", DPOEmail: "dpo@comune.example.it", Website: "https://www.comune.example.it",
-		AccessibilityURL: "https://form.agid.gov.it/view/0000"}
+		AccessibilityURL: "https://form.agid.gov.it/view/0000", AccessibilityReviewed: "2026-03-15"}
 	if c.City != want {
 		t.Errorf("city %+v, want %+v", c.City, want)
 	}
@@ -60,6 +61,8 @@ func TestCitySettings(t *testing.T) {
 		{"CITYHUB_CITY_DPO_EMAIL", "dpo@", "CITYHUB_CITY_DPO_EMAIL"},
 		{"CITYHUB_CITY_WEBSITE", "www.comune.example.it", "CITYHUB_CITY_WEBSITE"},
 		{"CITYHUB_CITY_ACCESSIBILITY_URL", "javascript:alert(1)", "CITYHUB_CITY_ACCESSIBILITY_URL"},
+		{"CITYHUB_CITY_ACCESSIBILITY_REVIEWED", "15/03/2026", "CITYHUB_CITY_ACCESSIBILITY_REVIEWED"},
+		{"CITYHUB_CITY_ACCESSIBILITY_REVIEWED", time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "not after today"},
 		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "stemma.gif"), ".svg or .png"},
 		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "missing.svg"), "city logo"},
 		{"CITYHUB_CITY_LOGO", big, "KiB"},

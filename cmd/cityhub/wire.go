@@ -311,8 +311,12 @@ func pageCity(c config.City) (ui.City, error) {
 	if err != nil {
 		return ui.City{}, err
 	}
+	reviewed, err := c.AccessibilityReviewedOn()
+	if err != nil {
+		return ui.City{}, err
+	}
 	out := ui.City{Name: c.Name, Address: c.Address, Phone: c.Phone, Email: c.Email, PEC: c.PEC, DPOEmail: c.DPOEmail, Website: c.Website,
-		AccessibilityURL: c.AccessibilityURL, Logo: logo}
+		AccessibilityURL: c.AccessibilityURL, AccessibilityReviewed: reviewed, Logo: logo}
 	if logo != nil {
 		out.LogoType, _ = c.LogoType()
 	}

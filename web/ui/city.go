@@ -3,6 +3,7 @@ package ui
 import (
 	"path"
 	"strings"
+	"time"
 )
 
 // City is the municipality the pages speak for (config.City, read from
@@ -23,6 +24,10 @@ type City struct {
 	Website string
 	// AccessibilityURL is the statement published on AgID's platform.
 	AccessibilityURL string
+	// AccessibilityReviewed is the day the municipality reviewed and
+	// adopted the accessibility statement; zero: not yet, which the
+	// statement then says instead of a date.
+	AccessibilityReviewed time.Time
 	// Logo is the coat of arms, an SVG or PNG file's bytes, and LogoType
 	// its content type; nil: a neutral shield.
 	Logo     []byte

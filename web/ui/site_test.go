@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every visitor page is public, in both languages, with every catalogue
@@ -75,6 +76,12 @@ func TestVisitorPagesSayWhatTheyMust(t *testing.T) {
 			t.Errorf("accessibility statement lacks %q", want)
 		}
 	}
+	// Until the city has reviewed the statement, it says so rather than
+	// giving a date; it claims no keyboard tests, which do not exist.
+	if !strings.Contains(a11y, "il Comune di Benevento non l&#39;ha ancora riesaminato") || strings.Contains(a11y, "riesaminato e adottato") ||
+		strings.Contains(a11y, "prove a sola tastiera") {
+		t.Errorf("the unreviewed statement:\n%s", a11y)
+	}
 	// The cookie notice names exactly the cookies the pages set.
 	cookies := get("/cookie")
 	for _, name := range []string{"cityhub_session", csrfCookie, langCookie} {
@@ -94,6 +101,29 @@ func TestVisitorPagesSayWhatTheyMust(t *testing.T) {
 	// Without a coat of arms configured, the header shows the built-in shield.
 	if home := get("/"); !regexp.MustCompile(`src="/static/[0-9a-f]+/img/shield\.svg"`).MatchString(home) {
 		t.Error("home page header has no shield")
+	}
+}
+
+// A statement the city reviewed gives the day, in the reader's language.
+func TestReviewedAccessibilityStatement(t *testing.T) {
+	day := time.Date(2026, time.March, 15, 0, 0, 0, 0, time.UTC)
+	srv := httptest.NewServer(serve(Deps{City: City{Name: "Avellino", AccessibilityReviewed: day}}))
+	defer srv.Close()
+	for lang, want := range map[string]string{
+		"it": "Il Comune di Avellino ha riesaminato e adottato questa dichiarazione il 15 marzo 2026",
+		"en": "The City of Avellino reviewed and adopted this statement on 15 March 2026",
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/accessibilita", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(b), want) || strings.Contains(string(b), "alert-warning\" data-testid=\"a11y-review") {
+			t.Errorf("%s: the reviewed statement lacks %q", lang, want)
+		}
 	}
 }
 
