@@ -4,8 +4,9 @@
 // that shows the top-up pending, and Stripe's signed webhook, delivered
 // twice and out of order, credits it once while the page watches; then,
 // short of credit for a seat, the order page offers a top-up and the card,
-// the card payment's webhook issues the ticket and it shows in the wallet.
-// Stripe.js is blocked (there is no Stripe in the test): the card page says
+// the card payment's webhook issues the ticket and it shows in the wallet;
+// a payment the hub never started is kept for the administrator's payment
+// events page. Stripe.js is blocked (there is no Stripe in the test): the card page says
 // its form did not load, and the test plays Stripe's part with the webhook.
 // Every page passes axe-core (WCAG 2.1 A/AA, no serious or critical
 // violation) and fits a 390 px phone without sideways scrolling.
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,6 +248,23 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 	if got := f.Text(`[data-testid="balance"]`); got != "20,00\u00a0€" && got != "20,00 €" {
 		t.Fatalf("the card payment touched the credit: %q", got)
 	}
+
+	// A payment the hub never started is kept, not credited; the
+	// administrator finds it, with its amount and a link to Stripe, on the
+	// dashboard's payment events page.
+	deliver(t, srv.URL, "evt_flow_stranger", "pi_not_ours", 4200)
+	if _, err := ids.CreateAccount(ctx, admin, identity.NewAccount{Email: "comune@example.org", Password: password, Name: "Comune", Locale: "it",
+		Grants: []identity.Grant{{Role: identity.RoleAdmin}}}); err != nil {
+		t.Fatal(err)
+	}
+	f.Login("comune@example.org")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-panel="/admin/payments/events"] a`))); st != 200 {
+		t.Fatalf("payment events page: %d", st)
+	}
+	if row := f.Text(`tr[data-event="evt_flow_stranger"]`); !strings.Contains(row, "42,00") || !strings.Contains(row, "pi_not_ours") {
+		t.Fatalf("the kept event reads %q", row)
+	}
+	f.Check("pay_admin_events")
 }
 
 // accountID is the signed-in citizen's account.
