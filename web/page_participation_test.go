@@ -131,8 +131,21 @@ func TestParticipationPages(t *testing.T) {
 		t.Fatalf("citizen changing a status: %d", res.StatusCode)
 	}
 
-	// A rejection asks for confirmation first, and changes nothing until then.
+	// A refused status or merge comes back with the refusal next to its
+	// field and what was typed: a rejection needs its reason, and the
+	// report to merge into must exist.
 	stok := staff.CSRF("/staff/reports/" + id)
+	res, body = staff.Post("/staff/reports/"+id+"/status", url.Values{"csrf_token": {stok}, "status": {"rejected"}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `data-field-error="note">Scrivi il motivo.`) ||
+		!regexp.MustCompile(`id="f-note"[^>]*aria-invalid="true"`).MatchString(body) || !strings.Contains(body, `value="rejected" selected`) {
+		t.Fatalf("rejection without reason: %d\n%s", res.StatusCode, body)
+	}
+	res, body = staff.Post("/staff/reports/"+id+"/merge", url.Values{"csrf_token": {stok}, "into": {"rep_nope"}, "merge_note": {"Stessa buca"}, "confirm": {"yes"}})
+	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, `data-field-error="into"`) || !strings.Contains(body, `value="Stessa buca"`) {
+		t.Fatalf("merge into no report: %d\n%s", res.StatusCode, body)
+	}
+
+	// A rejection asks for confirmation first, and changes nothing until then.
 	res, body = staff.Post("/staff/reports/"+id+"/status", url.Values{"csrf_token": {stok}, "status": {"rejected"}, "note": {"Not <b>ours</b>"}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "Not &lt;b&gt;ours&lt;/b&gt;") {
 		t.Fatalf("reject without confirmation: %d\n%s", res.StatusCode, body)

@@ -8,6 +8,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/participation"
+	"cityhub/web/httpx"
 )
 
 // The offices' triage: a queue per office, oldest first; a report's page
@@ -86,22 +87,36 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 
 // staffReportData is a report as its office's staff work it.
 type staffReportData struct {
-	View    participation.ReportView
-	Row     reportRow
-	Next    []string
-	Nearby  []participation.Nearby
-	Values  map[string]string
+	View   participation.ReportView
+	Row    reportRow
+	Next   []string
+	Nearby []participation.Nearby
+	Values map[string]string
+	// Errors are a refusal's words next to the field it is about, by the
+	// field's name; Problem is a refusal no one field is about.
+	Errors  map[string]string
 	Problem string
 	Done    string
 	Map     mapView
 }
 
+// The fields of the status and merge forms a refusal is about, by its
+// reason; a reason not listed is shown above the forms.
+var (
+	statusFieldOf = map[string]string{"bad_status": "status", "bad_transition": "status", "reason_required": "note", "bad_note": "note"}
+	mergeFieldOf  = map[string]string{"merge_target_missing": "into", "merge_other_category": "into", "merge_target_closed": "into",
+		"same_report": "into", "report_not_found": "into", "bad_note": "merge_note"}
+)
+
 // handleStaffReport is a report's page for its office's staff.
 func (p *participationPages) handleStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	p.showStaffReport(w, r, c, r.PathValue("id"), http.StatusOK, nil, nil)
+	p.showStaffReport(w, r, c, r.PathValue("id"), http.StatusOK, nil, nil, nil)
 }
 
-func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string, problem error) {
+// showStaffReport draws the report's page; a form that was refused comes
+// back with its values and the refusal next to its field (fieldOf).
+func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string,
+	problem error, fieldOf map[string]string) {
 	l := p.locale(r)
 	v, err := p.svc.Report(r.Context(), c, id)
 	if err == nil && !isOfficeStaff(c, v.Report.OfficeID) {
@@ -120,9 +135,13 @@ func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Requ
 		values = map[string]string{}
 	}
 	d := staffReportData{View: v, Row: p.ownRow(l.Lang, v.Report), Next: participation.NextStatuses(v.Report.Status), Nearby: near,
-		Values: values, Done: r.URL.Query().Get("done"), Map: p.mapView()}
+		Values: values, Errors: map[string]string{}, Done: r.URL.Query().Get("done"), Map: p.mapView()}
 	if problem != nil {
-		d.Problem = l.ErrorText(problem)
+		if field, ok := fieldOf[apperr.ReasonOf(problem)]; ok {
+			d.Errors[field] = l.ErrorText(problem)
+		} else {
+			d.Problem = l.ErrorText(problem)
+		}
 	}
 	p.render(w, r, status, "participation_staff_report", "staffreports", d)
 }
@@ -171,7 +190,7 @@ func (p *participationPages) handleStatus(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if _, err := p.svc.ChangeStatus(r.Context(), c, id, status, note); err != nil {
-		p.staffFormError(w, r, c, id, map[string]string{"status": status, "note": note}, err)
+		p.staffFormError(w, r, c, id, map[string]string{"status": status, "note": note}, err, statusFieldOf)
 		return
 	}
 	staffDone(w, r, id, "status")
@@ -179,9 +198,16 @@ func (p *participationPages) handleStatus(w http.ResponseWriter, r *http.Request
 
 // staffFormError shows the staff report again with the form's values and
 // the problem, or the error page for what no form can fix.
-func (p *participationPages) staffFormError(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, values map[string]string, err error) {
+func (p *participationPages) staffFormError(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, values map[string]string, err error,
+	fieldOf map[string]string) {
 	if apperr.CodeOf(err) == apperr.Invalid || apperr.CodeOf(err) == apperr.Conflict {
-		p.showStaffReport(w, r, c, id, http.StatusBadRequest, values, err)
+		p.showStaffReport(w, r, c, id, httpx.StatusFor(err), values, err, fieldOf)
+		return
+	}
+	if _, ok := fieldOf[apperr.ReasonOf(err)]; ok {
+		// A refusal of what was typed that is no 400 or 409 (the report
+		// to merge into was not found): the form still comes back.
+		p.showStaffReport(w, r, c, id, httpx.StatusFor(err), values, err, fieldOf)
 		return
 	}
 	p.pageError(w, r, err)
@@ -191,14 +217,14 @@ func (p *participationPages) staffFormError(w http.ResponseWriter, r *http.Reque
 func (p *participationPages) handleMerge(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	id, into, note := r.PathValue("id"), r.PostFormValue("into"), r.PostFormValue("merge_note")
 	if into == "" {
-		p.staffFormError(w, r, c, id, map[string]string{"merge_note": note}, apperr.R(apperr.Invalid, "merge_target_missing", "Choose the report to merge into."))
+		p.staffFormError(w, r, c, id, map[string]string{"merge_note": note}, apperr.R(apperr.Invalid, "merge_target_missing", "Choose the report to merge into."), mergeFieldOf)
 		return
 	}
 	if !p.confirmed(w, r, p.locale(r).T("part.confirm.merge", into), "/staff/reports/"+id) {
 		return
 	}
 	if _, err := p.svc.Merge(r.Context(), c, id, into, note); err != nil {
-		p.staffFormError(w, r, c, id, map[string]string{"into": into, "merge_note": note}, err)
+		p.staffFormError(w, r, c, id, map[string]string{"into": into, "merge_note": note}, err, mergeFieldOf)
 		return
 	}
 	staffDone(w, r, id, "merged")

@@ -158,6 +158,23 @@ func TestReportFlow(t *testing.T) {
 	}
 	check("confirm")
 	f.Open("/staff/reports/" + id)
+	// A rejection without its reason comes back with the message next to
+	// the note and the status as chosen.
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-status"), "rejected"),
+		chromedp.Click(chromedp.CSS(`button[data-action="status"]`)),
+	); st != 400 {
+		t.Fatalf("rejection without reason: %d", st)
+	}
+	if f.Text(`[data-field-error="note"]`) == "" || f.Attr("#f-note", "aria-invalid") != "true" {
+		t.Fatal("no message next to the note")
+	}
+	var chosen string
+	f.Eval(`document.querySelector("#f-status").value`, &chosen)
+	if chosen != "rejected" {
+		t.Fatalf("the status came back as %q", chosen)
+	}
+	check("status_error")
 	if st := f.Submit(
 		chromedp.SetValue(chromedp.CSS("#f-status"), "fixed"),
 		chromedp.SetValue(chromedp.CSS("#f-note"), "Buca chiusa con asfalto a freddo."),
