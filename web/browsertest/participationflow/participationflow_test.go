@@ -1,10 +1,11 @@
 // Package participationflow drives the report and proposal pages in a real
 // headless Chromium phone on a real hub (SQLite, identity, participation,
 // the outbox sending to Mailpit): a citizen reports a pothole with a photo;
-// staff of the roads office approve the photo and mark the report fixed;
+// staff of the roads office approve the photo, see a rejection without its
+// reason come back next to the note, and mark the report fixed;
 // the report shows on the public list with its photo; the citizen's
 // e-mail arrives; the citizen reopens the report. A proposal is made and
-// supported. Every page passes axe-core and fits a 390 px phone.
+// supported. Every page passes axe-core and fits the phone and the desktop.
 package participationflow
 
 import (
