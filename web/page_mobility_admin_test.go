@@ -276,7 +276,16 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			if _, body := admin.Get("/admin/bikes/stations/stazione-centrale/credential"); strings.Contains(body, secret[1]) || !strings.Contains(body, `data-testid="cred-state"`) {
 				t.Errorf("the credential page shows the secret again:\n%s", body)
 			}
-			post("/admin/bikes/stations/stazione-centrale/credential", url.Values{"do": {"revoke"}}, http.StatusSeeOther)
+			// Revoking cuts the station off: it asks first, and only the
+			// confirmed post revokes.
+			res, body = admin.Post("/admin/bikes/stations/stazione-centrale/credential", url.Values{"csrf_token": {tok}, "do": {"revoke"}})
+			if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="confirm-button"`) || !strings.Contains(body, `name="do" value="revoke"`) {
+				t.Fatalf("revoke without confirmation: %d\n%s", res.StatusCode, body)
+			}
+			if ok, _ := b.svc.AuthenticateStation(ctx, "stazione-centrale", secret[1]); !ok {
+				t.Fatal("the credential was revoked before the confirmation")
+			}
+			post("/admin/bikes/stations/stazione-centrale/credential", url.Values{"do": {"revoke"}, "confirm": {"yes"}}, http.StatusSeeOther)
 			if ok, _ := b.svc.AuthenticateStation(ctx, "stazione-centrale", secret[1]); ok {
 				t.Error("a credential revoked on the page still opens")
 			}

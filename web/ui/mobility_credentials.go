@@ -10,7 +10,7 @@ import (
 )
 
 // A station's broker credential on the admin pages: its state, and buttons
-// to issue, rotate or revoke it. A new secret appears once, in the answer
+// to issue, rotate or revoke it (the last two after a confirmation page). A new secret appears once, in the answer
 // to the form post that made it (every page is Cache-Control: no-store), and
 // is never shown again. Registering a station on these pages issues its
 // first credential at once.
@@ -60,9 +60,16 @@ func (s *bikePages) handleCredentialAction(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	id := r.PathValue("id")
+	do := r.PostFormValue("do")
+	if (do == "rotate" || do == "revoke") && !confirmed(r) {
+		// Both cut the station off the broker until it is given the new
+		// secret (rotate) or a new credential (revoke): they ask first.
+		s.confirmCredential(w, r, c, id, do)
+		return
+	}
 	var secret string
 	var err error
-	switch r.PostFormValue("do") {
+	switch do {
 	case "issue":
 		var ic mobility.IssuedCredential
 		ic, err = s.mobility.IssueStationCredential(r.Context(), c, id)
@@ -84,6 +91,32 @@ func (s *bikePages) handleCredentialAction(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	s.showSecret(w, r, c, id, secret)
+}
+
+// confirmCredential says what rotating or revoking the station's
+// credential does, and posts the same action again with the confirmation.
+func (s *bikePages) confirmCredential(w http.ResponseWriter, r *http.Request, c identity.Caller, id, do string) {
+	p, err := s.credentialPage(r, c, id)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if p.Cred == nil || !p.Cred.Active() {
+		s.pageError(w, r, apperr.R(apperr.Conflict, "no_active_credential", "This station has no active credential to %s.", do))
+		return
+	}
+	l := s.locale(r)
+	back := "/admin/bikes/stations/" + url.PathEscape(id) + "/credential"
+	s.renderConfirm(w, r, "admin", confirmPage{
+		Heading: l.T("madmin.cred.confirm."+do+".heading", p.Name),
+		Lead:    l.T("madmin.cred.confirm." + do + ".lead"),
+		Facts: []confirmFact{
+			{l.T("madmin.cred.username"), p.Cred.Username},
+			{l.T("madmin.cred.issued"), l.DateTime(p.Cred.IssuedAt) + " (" + l.T("madmin.cred.generation", p.Cred.Generation) + ")"},
+		},
+		Action: back, Hidden: map[string]string{"do": do},
+		Button: l.T("madmin.cred." + do), Danger: do == "revoke", Back: back,
+	})
 }
 
 // showSecret answers the post that made a secret with the page that shows

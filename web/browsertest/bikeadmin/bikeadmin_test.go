@@ -200,9 +200,34 @@ func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	}
 	// Registering the station issued its broker credential, shown this once.
 	if secret := f.Text(`[data-testid=cred-secret]`); len(secret) < 32 {
-		t.Errorf("new station's secret = %q", secret)
+		t.Fatalf("new station's secret = %q", secret)
 	}
 	f.Check("bikeadmin-station-credential-it")
+	// Rotating the secret cuts the station off until it has the new one:
+	// it asks first; confirmed, the new secret is shown.
+	first := f.Text(`[data-testid=cred-secret]`)
+	if st := f.Open("/admin/bikes/stations/rocca-dei-rettori/credential"); st != 200 {
+		t.Fatalf("credential page: %d", st)
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`button[name=do][value=rotate]`))); st != 200 {
+		t.Fatalf("rotate: %d", st)
+	}
+	if lead := f.Text(`[data-testid=confirm-lead]`); !strings.Contains(lead, "smette subito di funzionare") {
+		t.Errorf("rotation confirmation says %q", lead)
+	}
+	f.Check("bikeadmin-credential-rotate-confirm-it")
+	if ok, _ := svc.AuthenticateStation(ctx, "rocca-dei-rettori", first); !ok {
+		t.Fatal("the secret was rotated before the confirmation")
+	}
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid=confirm-button]`))); st != 200 {
+		t.Fatalf("confirm rotation: %d", st)
+	}
+	if second := f.Text(`[data-testid=cred-secret]`); len(second) < 32 || second == first {
+		t.Errorf("the rotated secret shown is %q", second)
+	}
+	if ok, _ := svc.AuthenticateStation(ctx, "rocca-dei-rettori", first); ok {
+		t.Error("the old secret still opens after the rotation")
+	}
 	if st := f.Open("/admin/bikes/stations"); st != 200 {
 		t.Fatalf("station list: %d", st)
 	}
