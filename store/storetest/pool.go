@@ -116,8 +116,10 @@ func readyPooled(ctx context.Context, conn *pgx.Conn, schema, url string) error 
 		if now, err = catalogSignature(ctx, conn, schema); err != nil {
 			return err
 		}
-		if now == signature {
-			return empty(ctx, conn, schema)
+		// Emptying needs the replica role, which only a superuser may set;
+		// on a server that refuses it the schema is made afresh instead.
+		if now == signature && empty(ctx, conn, schema) == nil {
+			return nil
 		}
 	}
 	return remake(ctx, conn, schema, url)
