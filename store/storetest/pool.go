@@ -219,6 +219,9 @@ func empty(ctx context.Context, conn *pgx.Conn, schema string) error {
 	}
 	fmt.Fprintf(&b, "UPDATE %s.pool SET uses = uses + 1;", meta)
 	if _, err := conn.Exec(ctx, "BEGIN;"+b.String()+"COMMIT;"); err != nil {
+		// A failed statement leaves the explicit transaction open and
+		// aborted; end it so the connection can make the schema afresh.
+		conn.Exec(ctx, "ROLLBACK") //nolint:errcheck
 		return fmt.Errorf("empty: %w", err)
 	}
 	return nil
