@@ -154,6 +154,7 @@ func remake(ctx context.Context, conn *pgx.Conn, schema, url string) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	db.Close()
+	dropStale(ctx, conn)
 	tables, err := poolTables(ctx, conn, schema)
 	if err != nil {
 		return err
@@ -256,5 +257,28 @@ func giveBack(tb testing.TB, conn *pgx.Conn, schema string) {
 		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+schema+`_meta CASCADE; DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
 			tb.Errorf("drop large pooled schema %s: %v", schema, err)
 		}
+	}
+}
+
+// dropStale drops the pooled schemas of other migrations (an older
+// checkout's) that no test holds, so the test database does not keep every
+// generation of them.
+func dropStale(ctx context.Context, conn *pgx.Conn) {
+	rows, err := conn.Query(ctx, `SELECT nspname FROM pg_namespace
+		WHERE nspname LIKE 'pool\_%' AND nspname NOT LIKE '%\_meta' AND nspname NOT LIKE $1`, "pool\\_"+migrationsDigest()+"\\_%")
+	if err != nil {
+		return
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, name := range stale {
+		var got bool
+		if conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1, hashtext($2))`, poolLockClass, name).Scan(&got) != nil || !got {
+			continue
+		}
+		conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+name+`_meta CASCADE; DROP SCHEMA IF EXISTS `+name+` CASCADE`) //nolint:errcheck
+		conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, name)                    //nolint:errcheck
 	}
 }
