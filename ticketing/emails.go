@@ -33,6 +33,23 @@ func recipient(ctx context.Context, tx Tx, accountID string) (mail.Recipient, bo
 	return mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}, true, nil
 }
 
+// EmailsReceipts reports whether a paid order of accountID enqueues its
+// receipt with the tickets: e-mails are on and the account has a real
+// address (the facts purchaseEmail decides on), so a page may promise the
+// e-mail only when it comes.
+func (s *Service) EmailsReceipts(ctx context.Context, accountID string) (bool, error) {
+	if s.mail == nil {
+		return false, nil
+	}
+	var ok bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		_, ok, err = recipient(ctx, tx, accountID)
+		return err
+	})
+	return ok, err
+}
+
 // enqueue writes m, as composed (composeErr), to the outbox in tx. A
 // message that could not be composed or is refused as invalid is logged
 // and the sale or refund still happens: the tickets and the money matter

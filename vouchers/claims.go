@@ -167,11 +167,18 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 	return view(v, camp, now, true), nil
 }
 
+// EmailsClaims reports whether a voucher c claims enqueues the
+// voucher-claimed e-mail: e-mails are on and c has an address to write to
+// (a SPID/CIE account may have none). claimedEmail decides on exactly this,
+// so a page may tell the citizen an e-mail comes only when it does.
+func (s *Service) EmailsClaims(c identity.Caller) bool {
+	return s.mail != nil && identity.MailableAddress(c.Email)
+}
+
 // claimedEmail enqueues the voucher-claimed e-mail in the claim's
-// transaction, unless e-mails are off or the account has no address to
-// write to (a SPID/CIE account without one).
+// transaction, unless EmailsClaims says none goes to c.
 func (s *Service) claimedEmail(ctx context.Context, tx Tx, c identity.Caller, camp Campaign, v Voucher, now time.Time) error {
-	if s.mail == nil || !identity.MailableAddress(c.Email) {
+	if !s.EmailsClaims(c) {
 		return nil
 	}
 	m, err := s.mail.VoucherClaimed(mail.Recipient{AccountID: c.AccountID, Email: c.Email, Name: c.Name, Locale: c.Locale},

@@ -97,6 +97,10 @@ type Deps struct {
 	Ticketing *ticketing.Service
 	// Outbox shows administrators the e-mails the hub wrote; when nil, its routes are off.
 	Outbox *outbox.Service
+	// EmailsSent: an SMTP server is configured, so the e-mails the hub
+	// enqueues leave. Without one they wait in the outbox for
+	// administrators, and no page tells a citizen an e-mail is on its way.
+	EmailsSent bool
 
 	// Participation is citizens' reports and proposals: the JSON API, their
 	// open data and photos, and Open311 GeoReport v2 at /open311/v2; when
@@ -174,7 +178,7 @@ func New(d Deps) *Server {
 	ud := ui.Deps{Log: d.Log, PublicURL: d.PublicURL, TimeZone: d.TimeZone, QR: d.QR, ScanTargets: d.ScanTargets, Identity: d.Identity,
 		Vouchers: d.Vouchers, Mobility: d.Mobility, Ticketing: d.Ticketing, Keys: d.Keys, Outbox: d.Outbox,
 		Participation: d.Participation.Service, Photos: d.Participation.Photos, MapTiles: d.Participation.MapTiles,
-		City: d.City}
+		City: d.City, EmailsSent: d.EmailsSent}
 	// The pages sign people in, show the wallet and export an account
 	// through the same services the API uses.
 	if d.Identity != nil {

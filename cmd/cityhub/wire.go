@@ -183,7 +183,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		CardPayments:         h.cardpay,
 		StripePublishableKey: cfg.StripePublishableKey,
 		TestPayments:         cfg.TestPayments,
-		QR:                   map[string]ui.QRSource{"voucher": h.vouchers, "ticket": h.tickets},
+		// Without an SMTP server the e-mails stay in the outbox
+		// (startMail), so the pages promise none.
+		EmailsSent: cfg.SMTPURL != "",
+		QR:         map[string]ui.QRSource{"voucher": h.vouchers, "ticket": h.tickets},
 		ScanTargets: map[identity.Role]ui.ScanTarget{
 			identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true},
 			identity.RoleDoor:     {Endpoint: ui.TicketScanEndpoint},

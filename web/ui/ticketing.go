@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -48,6 +49,8 @@ type seatPickerPage struct {
 	Categories []pickerCategory
 	// Key makes a double press of the buy button one hold.
 	Key string
+	// EmailsTickets: the tickets will also be e-mailed (emailsTickets).
+	EmailsTickets bool
 }
 
 type pickerSection struct {
@@ -71,6 +74,16 @@ type pickerCategory struct {
 	Cents int64
 }
 
+// emailsTickets reports whether c's paid orders get their receipt with the
+// tickets by e-mail: the ticketing service enqueues it (mail on, an address
+// to write to) and an SMTP server sends what is enqueued.
+func (s *theatrePages) emailsTickets(ctx context.Context, c identity.Caller) (bool, error) {
+	if !s.emailsSent {
+		return false, nil
+	}
+	return s.ticketing.EmailsReceipts(ctx, c.AccountID)
+}
+
 // handleSeatPickerPage shows the hall with free, held and sold seats.
 func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	av, err := s.ticketing.Availability(r.Context(), r.PathValue("id"))
@@ -80,6 +93,10 @@ func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Reque
 	}
 	l := s.locale(r)
 	page := seatPickerPage{Availability: av, Key: ids.New("hld")}
+	if page.EmailsTickets, err = s.emailsTickets(r.Context(), c); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	seen := map[string]bool{}
 	// A row with no seat priced for this performance is not shown: a
 	// performance priced only for the stalls must not show the gallery as

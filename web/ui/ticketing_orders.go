@@ -53,6 +53,9 @@ type orderPage struct {
 	// Refund is what a cancellation returns, and ToCard where it goes.
 	Refund int64
 	ToCard bool
+	// ReceiptEmailed: the paid order's receipt goes by e-mail too
+	// (emailsTickets), so the page may say so.
+	ReceiptEmailed bool
 }
 
 type orderSeatLine struct {
@@ -115,6 +118,9 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 			o.Dispute == "" && now.Before(until) {
 			page.CancelUntil, page.Cancellable = until, true
 			page.Refund, page.ToCard = o.TotalCents-o.CardRefundedCents, o.Method == ticketing.PayCard
+		}
+		if page.ReceiptEmailed, err = s.emailsTickets(ctx, c); err != nil {
+			return orderPage{}, err
 		}
 		ts, err := s.ticketing.MyTickets(ctx, c)
 		if err != nil {

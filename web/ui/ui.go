@@ -51,6 +51,9 @@ type Deps struct {
 	// Keys gives the door scanner the public keys to check codes offline.
 	Keys   *keyring.Keyring
 	Outbox *outbox.Service
+	// EmailsSent: an SMTP server sends what the outbox holds; false: the
+	// e-mails wait there for administrators, and no page promises one.
+	EmailsSent bool
 	// Pay is the top-up page and card payments of theatre orders.
 	Pay PagePay
 	// Participation is citizens' reports and proposals; Photos limits
@@ -115,7 +118,7 @@ func New(d Deps) *UI {
 	p.areas = map[string]bool{"vouchers": d.Vouchers != nil, "bikes": d.Mobility != nil, "theatre": d.Ticketing != nil,
 		"participation": d.Participation != nil, "wallet": d.Wallet != nil}
 	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
-	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p}
+	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p, emailsSent: d.EmailsSent}
 	u := &UI{site: s}
 	if d.Wallet != nil {
 		u.pay = &payPages{site: s, PagePay: d.Pay, wallet: d.Wallet}
@@ -123,7 +126,7 @@ func New(d Deps) *UI {
 	if d.Ticketing != nil {
 		u.theatre = &theatrePages{site: s, ticketing: d.Ticketing, keys: d.Keys, pay: u.pay}
 	}
-	u.home = &homePages{site: s, erasure: d.Erasure, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre, pay: u.pay}
+	u.home = &homePages{site: s, vouchers: d.Vouchers, erasure: d.Erasure, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre, pay: u.pay}
 	if d.Vouchers != nil {
 		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers}
 	}
@@ -170,6 +173,10 @@ type site struct {
 	// SPID/CIE button there.
 	signupOpen bool
 	oidcLabel  string
+	// emailsSent: the outbox's e-mails leave (an SMTP server is
+	// configured). A page says an e-mail comes only with it and when the
+	// domain says it enqueues one for this person.
+	emailsSent bool
 }
 
 // homePages are everyone's pages: home, sign-in, language, wallet, privacy,
@@ -181,6 +188,8 @@ type homePages struct {
 	export      PrivacyExport
 	qr          map[string]QRSource
 	scanTargets map[identity.Role]ScanTarget
+	// vouchers says whether a claimed voucher was e-mailed; nil: no vouchers.
+	vouchers *vouchers.Service
 	// theatre lists the door's performances on the scanner; nil: no theatre.
 	theatre *theatrePages
 	// pay lists the citizen's top-ups on the wallet; nil: no wallet.

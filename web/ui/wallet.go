@@ -83,6 +83,12 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 	ctx := r.Context()
 	var page walletPage
 	page.Done = walletNotices[r.URL.Query().Get("done")]
+	// The claim enqueued an e-mail only if the vouchers service says so for
+	// this caller, and it leaves only with an SMTP server: otherwise the
+	// notice says where the details are instead.
+	if page.Done == walletNotices["voucher_claimed"] && s.emailsSent && s.vouchers != nil && s.vouchers.EmailsClaims(c) {
+		page.Done = "wallet.done.voucher_claimed_emailed"
+	}
 	acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
 	switch {
 	case err == nil:
