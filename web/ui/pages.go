@@ -188,7 +188,9 @@ var templateFuncs = template.FuncMap{
 	"hasRole": func(c *identity.Caller, role string) bool { return c != nil && c.Has(identity.Role(role)) },
 	// navItem and serviceCard pass several values to the layout's and the
 	// home page's sub-templates.
-	"navItem":     navItem,
+	"navItem": navItem,
+	// dict hands a sub-template several named values.
+	"dict":        dict,
 	"serviceCard": serviceCard,
 	// list lets a visitor page range over the parts of its text.
 	"list": func(s ...string) []string { return s },
@@ -384,4 +386,21 @@ func localPath(p string) (string, bool) {
 // JSON API under /api/v1 takes cookies for safe methods only.
 func (s *site) pageAction(h pageHandler, roles ...identity.Role) http.Handler {
 	return httpx.Secured(s.csrfProtected(s.signedIn(h, roles...)))
+}
+
+// dict pairs its arguments into a map (name, value, name, value...); an odd
+// count or a non-string name is a template defect, found when it renders.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: %d arguments, want pairs", len(kv))
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: name %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }

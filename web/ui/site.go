@@ -2,6 +2,8 @@ package ui
 
 import (
 	"net/http"
+
+	"cityhub/identity"
 )
 
 // The visitor pages: help, contacts, the accessibility statement, legal
@@ -64,4 +66,52 @@ type serviceCardData struct {
 
 func serviceCard(sprite, href, icon, title, text, goLabel string) serviceCardData {
 	return serviceCardData{Sprite: sprite, Href: href, Icon: icon, Title: title, Text: text, Go: goLabel}
+}
+
+// staffMenu is the header's entry for the staff areas of the signed-in
+// person. One area is a plain link; two or more are grouped under one
+// dropdown ("Gestione"), so that an account holding several roles (a
+// citizen who is also an administrator and an operator) keeps the header
+// on one row: the citizen's links, the group and the shared links fit from
+// 992 px in both languages. Href is where the group's toggle leads without
+// the script (the administrator's dashboard, which links to every area, or
+// the first area), so the menu stays usable without JavaScript.
+type staffMenu struct {
+	Items   []navLink
+	Href    string
+	Current bool
+}
+
+// StaffMenu lists the caller's staff areas, in the order the header shows
+// them; a hub area that is off is left out.
+func (v view) StaffMenu() staffMenu {
+	var m staffMenu
+	c := v.Caller
+	if c == nil {
+		return m
+	}
+	add := func(href, nav, key string) {
+		l := navItem(v, href, nav, key)
+		m.Items = append(m.Items, l)
+		m.Current = m.Current || l.Current
+	}
+	if c.Has(identity.RoleAdmin) {
+		add("/admin", "admin", "nav.admin")
+	}
+	if c.Has(identity.RoleOperator) {
+		add("/operator", "operator", "nav.operator")
+	}
+	if v.Areas["participation"] && (c.Has(identity.RoleCityStaff) || c.Has(identity.RoleAdmin)) {
+		add("/staff/reports", "staffreports", "part.staff_nav")
+	}
+	if v.Areas["vouchers"] && c.Has(identity.RoleMerchant) {
+		add("/staff/vouchers", "vstaff", "nav.vstaff")
+	}
+	if c.Has(identity.RoleMerchant) || c.Has(identity.RoleDoor) {
+		add("/staff/scan", "scan", "nav.scan")
+	}
+	if len(m.Items) > 0 {
+		m.Href = m.Items[0].Href
+	}
+	return m
 }

@@ -31,3 +31,19 @@ window.VIDEOJS_NO_DYNAMIC_STYLE = true;
   reachable();
   window.addEventListener("resize", reachable);
 }());
+
+// The header's staff group is Bootstrap Italia's navbar dropdown, whose
+// toggle is a link (to the administrator's dashboard) so that it leads
+// somewhere without this script. The bundle opens it on a click, Enter and
+// the arrow keys; Space, which opens any button, would scroll the page
+// instead, so here it clicks the toggle.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if ((e.key === " " || e.key === "Spacebar") && t && t.matches && t.matches('a.dropdown-toggle[data-bs-toggle="dropdown"]')) {
+      e.preventDefault();
+      t.click();
+    }
+  });
+}());
