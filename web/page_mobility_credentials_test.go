@@ -46,7 +46,11 @@ func TestStationCredentialPages(t *testing.T) {
 			// answer shows, if any.
 			act := func(do string, want int) string {
 				t.Helper()
-				res, body := operator.Post(page, url.Values{"csrf_token": {tok}, "do": {do}})
+				form := url.Values{"csrf_token": {tok}, "do": {do}}
+				if do == "rotate" || do == "revoke" {
+					form.Set("confirm", "yes") // both cut the station off: the page asks first
+				}
+				res, body := operator.Post(page, form)
 				if res.StatusCode != want {
 					t.Fatalf("do=%s: %d, want %d\n%s", do, res.StatusCode, want, body)
 				}
@@ -76,6 +80,11 @@ func TestStationCredentialPages(t *testing.T) {
 				t.Errorf("a second issue showed %q or changed the secret", s)
 			}
 
+			// Unconfirmed, a rotation only asks.
+			if res, body := operator.Post(page, url.Values{"csrf_token": {tok}, "do": {"rotate"}}); res.StatusCode != http.StatusOK ||
+				!strings.Contains(body, `data-testid="confirm-button"`) || shownSecret.MatchString(body) || !opens(first) {
+				t.Fatalf("rotate without confirmation: %d, or the secret changed\n%s", res.StatusCode, body)
+			}
 			second := act("rotate", http.StatusOK)
 			if second == "" || second == first || !opens(second) || opens(first) {
 				t.Fatalf("after rotating: the new secret opens %v, the old one %v", opens(second), opens(first))
@@ -97,7 +106,7 @@ func TestStationCredentialPages(t *testing.T) {
 				t.Error("an unknown action changed the credential")
 			}
 			admin := b.signIn(t, identity.RoleAdmin)
-			if res, _ := admin.Post(page, url.Values{"csrf_token": {admin.CSRF(page)}, "do": {"revoke"}}); res.StatusCode != http.StatusSeeOther ||
+			if res, _ := admin.Post(page, url.Values{"csrf_token": {admin.CSRF(page)}, "do": {"revoke"}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther ||
 				res.Header.Get("Location") != page+"?saved=revoked" {
 				t.Fatalf("admin revokes: %d %s", res.StatusCode, res.Header.Get("Location"))
 			}
