@@ -88,12 +88,12 @@ func TestACMEObtainsFromPebble(t *testing.T) {
 // A certificate is renewed before it expires, while the server runs: the
 // next handshake gets the new one, which lasts longer, and the cache holds
 // it, so a restart serves it too. The test's own pebble issues
-// certificates for 30 seconds; renewal comes with a third of the lifetime
-// left (autocert's rule: 30 days of a 90-day certificate), here about 20
+// certificates for 20 seconds; renewal comes with a third of the lifetime
+// left (autocert's rule: 30 days of a 90-day certificate), here about 13
 // seconds after issuance.
 func TestACMERenewsBeforeExpiry(t *testing.T) {
 	t.Parallel()
-	const validity = 30 * time.Second
+	const validity = 20 * time.Second
 	pebble := tlstest.StartPebble(t, validity)
 	cache := filepath.Join(t.TempDir(), "acme")
 	const name = "hub.cityhub.test"
