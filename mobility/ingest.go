@@ -97,7 +97,7 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 		}
 		changed := map[string]bool{}
 		// Where and when (the hub's clock) this batch put each bike in a dock.
-		placed := map[string]placement{}
+		placed := newPlacements()
 		var samples []OccupancySample
 		for _, t := range batch {
 			st := byID[t.StationID]
@@ -162,7 +162,7 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 					continue // not a dock of this station
 				}
 				at := now
-				if p, ok := placed[r.BikeID]; ok && p.station == st.StationID {
+				if p, ok := placed.bike[r.BikeID]; ok && p.station == st.StationID {
 					at = p.at
 				}
 				dockings = append(dockings, docking{r.BikeID, st.StationID, d.Dock, at})
@@ -197,6 +197,46 @@ type placement struct {
 	at      time.Time
 }
 
+// placements is where and when a batch put each bike in a dock, also
+// indexed by station: a status replaces what its station holds, and
+// forgetting the bikes it no longer shows must not walk every bike of the
+// batch (a burst of statuses over a thousand stations made that quadratic).
+type placements struct {
+	bike    map[string]placement
+	station map[string]map[string]struct{}
+}
+
+func newPlacements() *placements {
+	return &placements{bike: map[string]placement{}, station: map[string]map[string]struct{}{}}
+}
+
+func (p *placements) put(bike string, pl placement) {
+	p.drop(bike)
+	p.bike[bike] = pl
+	at := p.station[pl.station]
+	if at == nil {
+		at = map[string]struct{}{}
+		p.station[pl.station] = at
+	}
+	at[bike] = struct{}{}
+}
+
+func (p *placements) drop(bike string) {
+	if old, ok := p.bike[bike]; ok {
+		delete(p.station[old.station], bike)
+		delete(p.bike, bike)
+	}
+}
+
+// keepOnly forgets the bikes placed at station that are not in inDock.
+func (p *placements) keepOnly(station string, inDock map[string]bool) {
+	for bike := range p.station[station] {
+		if !inDock[bike] {
+			p.drop(bike)
+		}
+	}
+}
+
 type outcome int
 
 const (
@@ -221,7 +261,7 @@ func forgetFuture(st *StationState, now time.Time) {
 
 // apply folds one message into a station's state. placed records when (by
 // the hub's clock) a bike was put in a dock, for the ride it ends.
-func apply(st *StationState, t Telemetry, capacity func(string) (int, error), placed map[string]placement) (outcome, error) {
+func apply(st *StationState, t Telemetry, capacity func(string) (int, error), placed *placements) (outcome, error) {
 	switch {
 	case t.Status != nil:
 		r := t.Status
@@ -240,16 +280,12 @@ func apply(st *StationState, t Telemetry, capacity func(string) (int, error), pl
 		for _, d := range st.Docks {
 			if d.BikeID != "" && d.Locked {
 				inDock[d.BikeID] = true
-				if p, ok := placed[d.BikeID]; !ok || p.station != st.StationID {
-					placed[d.BikeID] = placement{st.StationID, t.Received.UTC()}
+				if p, ok := placed.bike[d.BikeID]; !ok || p.station != st.StationID {
+					placed.put(d.BikeID, placement{st.StationID, t.Received.UTC()})
 				}
 			}
 		}
-		for bike, p := range placed {
-			if p.station == st.StationID && !inDock[bike] {
-				delete(placed, bike)
-			}
-		}
+		placed.keepOnly(st.StationID, inDock)
 		markEmptyFull(st, r.TS)
 		return applied, nil
 	case t.Online != nil:
@@ -272,7 +308,7 @@ func apply(st *StationState, t Telemetry, capacity func(string) (int, error), pl
 // applyEvent changes the state as the event says: a station's events and
 // statuses describe one station, so an event newer than the last status is
 // the newest word on its dock until the next status.
-func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error), placed map[string]placement) (outcome, error) {
+func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error), placed *placements) (outcome, error) {
 	e := t.Event
 	switch e.Type {
 	case EventBikeDocked, EventBikeUndocked, EventDockFault, EventTamper:
@@ -300,14 +336,14 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 			}
 		}
 		setDock(st, DockState{Dock: e.Dock, BikeID: e.BikeID, Locked: true, Battery: e.Battery})
-		placed[e.BikeID] = placement{st.StationID, t.Received.UTC()}
+		placed.put(e.BikeID, placement{st.StationID, t.Received.UTC()})
 	case EventBikeUndocked:
 		if d, ok := st.Dock(e.Dock); ok && d.BikeID == e.BikeID {
 			d.BikeID, d.Battery = "", nil
 			setDock(st, d)
 		}
-		if p, ok := placed[e.BikeID]; ok && p.station == st.StationID {
-			delete(placed, e.BikeID)
+		if p, ok := placed.bike[e.BikeID]; ok && p.station == st.StationID {
+			placed.drop(e.BikeID)
 		}
 	case EventDockFault:
 		d, ok := st.Dock(e.Dock)
