@@ -8,8 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -64,64 +62,10 @@ func TestPostgresDumpWhileServingRestores(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	svc := wallet.NewService(live.Wallet(), storetest.Logger(t))
-	if err := svc.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	const clients = 4
-	err = live.Wallet().InTx(ctx, func(tx wallet.Tx) error {
-		for i := range clients {
-			if err := wallet.OpenCitizen(ctx, tx, fmt.Sprintf("c%d", i)); err != nil {
-				return err
-			}
-		}
-		return tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	var (
-		mu        sync.Mutex
-		committed = map[string]bool{}
-		stop      atomic.Bool
-		wg        sync.WaitGroup
-		seq       atomic.Int64
-		loadErr   atomic.Value
-	)
-	enough := make(chan struct{})
-	var once sync.Once
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				key := fmt.Sprintf("load-%d", seq.Add(1))
-				_, err := svc.Post(ctx, wallet.Transaction{Key: key, Kind: "test.transfer", Entries: []wallet.Entry{
-					{Account: wallet.CityFunding, Amount: -1}, {Account: wallet.CitizenAccount(fmt.Sprintf("c%d", i)), Amount: 1},
-				}})
-				if err != nil {
-					loadErr.Store(err)
-					return
-				}
-				mu.Lock()
-				committed[key] = true
-				n := len(committed)
-				mu.Unlock()
-				if n >= 200 {
-					once.Do(func() { close(enough) })
-				}
-			}
-		}()
-	}
-	<-enough
-	mu.Lock()
-	before := make(map[string]bool, len(committed))
-	for k := range committed {
-		before[k] = true
-	}
-	mu.Unlock()
-	started := seq.Load()
+	load := startTransferLoad(t, ctx, live.Wallet(), 4)
+	<-load.enough
+	before := load.committedNow()
+	started := load.seq.Load()
 
 	// The README's commands, with this test's database names and file.
 	dir := t.TempDir()
@@ -136,13 +80,9 @@ func TestPostgresDumpWhileServingRestores(t *testing.T) {
 		}
 	}
 	sh(`pg_dump --format=custom --file=cityhub.dump "$CITYHUB_DATABASE_URL"`, "CITYHUB_DATABASE_URL="+liveURL)
-	begunByEnd := seq.Load()
-	stop.Store(true)
-	wg.Wait()
-	if err, _ := loadErr.Load().(error); err != nil {
-		t.Fatalf("transfer during the dump: %v", err)
-	}
-	if seq.Load() <= started {
+	begunByEnd := load.seq.Load()
+	load.halt(t)
+	if load.seq.Load() <= started {
 		t.Fatal("no transfer ran during the dump")
 	}
 	base, _ := url.Parse(storetest.BaseURL())
@@ -185,7 +125,7 @@ func TestPostgresDumpWhileServingRestores(t *testing.T) {
 			t.Fatalf("transfer %s committed before the dump began is missing from it", k)
 		}
 	}
-	t.Logf("the dump holds %d of %d transfers (%d committed before it began); ledger check: %d transactions", len(keys), len(committed), len(before), check.Transactions)
+	t.Logf("the dump holds %d of %d transfers (%d committed before it began); ledger check: %d transactions", len(keys), len(load.committedNow()), len(before), check.Transactions)
 }
 
 // databaseURL is the test server's URL for another database on it.

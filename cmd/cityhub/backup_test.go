@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	_ "modernc.org/sqlite"
@@ -36,77 +34,17 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	svc := wallet.NewService(live.Wallet(), storetest.Logger(t))
-	if err := svc.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
-	const clients = 4
-	err = live.Wallet().InTx(ctx, func(tx wallet.Tx) error {
-		for i := range clients {
-			if err := wallet.OpenCitizen(ctx, tx, fmt.Sprintf("c%d", i)); err != nil {
-				return err
-			}
-		}
-		return tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	// Each client moves a cent from the city to its citizen, over and over,
-	// until the backup is done; committed records each key once Post returns.
-	var (
-		mu        sync.Mutex
-		committed = map[string]bool{}
-		stop      atomic.Bool
-		wg        sync.WaitGroup
-		seq       atomic.Int64
-		loadErr   atomic.Value
-	)
-	enough := make(chan struct{})
-	var once sync.Once
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for !stop.Load() {
-				key := fmt.Sprintf("load-%d", seq.Add(1))
-				_, err := svc.Post(ctx, wallet.Transaction{Key: key, Kind: "test.transfer", Entries: []wallet.Entry{
-					{Account: wallet.CityFunding, Amount: -1}, {Account: wallet.CitizenAccount(fmt.Sprintf("c%d", i)), Amount: 1},
-				}})
-				if err != nil {
-					loadErr.Store(err)
-					return
-				}
-				mu.Lock()
-				committed[key] = true
-				n := len(committed)
-				mu.Unlock()
-				if n >= 200 {
-					once.Do(func() { close(enough) })
-				}
-			}
-		}()
-	}
-	<-enough
-	mu.Lock()
-	before := make(map[string]bool, len(committed))
-	for k := range committed {
-		before[k] = true
-	}
-	mu.Unlock()
-	started := seq.Load()
+	load := startTransferLoad(t, ctx, live.Wallet(), 4)
+	<-load.enough
+	before := load.committedNow()
+	started := load.seq.Load()
 
 	file := filepath.Join(t.TempDir(), "hub.backup")
 	env := map[string]string{"CITYHUB_DATA_DIR": dir}
 	var out, errOut syncBuffer
 	backupErr := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut)
-	begunByEnd := seq.Load()
-	stop.Store(true)
-	wg.Wait()
-	if err, _ := loadErr.Load().(error); err != nil {
-		t.Fatalf("transfer during backup: %v", err)
-	}
+	begunByEnd := load.seq.Load()
+	load.halt(t)
 	if backupErr != nil {
 		t.Fatalf("backup: %v\n%s", backupErr, errOut.String())
 	}
@@ -114,7 +52,7 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("backup file: %v, mode %v; want 0600", err, st.Mode().Perm())
 	}
-	if seq.Load() <= started {
+	if load.seq.Load() <= started {
 		t.Fatalf("no transfer ran during the backup")
 	}
 
@@ -171,7 +109,7 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 	if check.Transactions != int64(len(keys))+setupTransactions(t, filepath.Join(restored, store.SQLiteFile)) {
 		t.Fatalf("ledger check counts %d transactions, the copy holds %d transfers", check.Transactions, len(keys))
 	}
-	t.Logf("backup holds %d of %d transfers (%d committed before it began); %d entries", len(keys), len(committed), len(before), backCount)
+	t.Logf("backup holds %d of %d transfers (%d committed before it began); %d entries", len(keys), len(load.committedNow()), len(before), backCount)
 }
 
 func openRO(t *testing.T, path string) *sql.DB {
