@@ -200,7 +200,7 @@ func TestRoundTrips(t *testing.T) {
 		{"ledger transfer (wallet.Service.Post)", transfer, false, 2},
 		{"seat hold (API)", hold, false, 8},
 		{"seat hold lost (API)", lose, false, 6},
-		{"order paid by credit (API)", pay, false, 10},
+		{"order paid by credit (API)", pay, false, 7},
 		// 18, or 19 when the station's answer also changes what the hub
 		// knows of the station (a dock's state), which it writes then.
 		{"ride start (unlock, station answers)", unlock, true, 19},

@@ -68,7 +68,8 @@ func (s *Service) enqueue(ctx context.Context, tx Tx, m mail.Message, composeErr
 }
 
 // purchaseEmail enqueues the receipt of paid order o with its tickets.
-func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performance, tickets []Ticket, now time.Time) error {
+// venues holds the venues already read in tx; the one it reads is added.
+func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performance, tickets []Ticket, venues map[string]Venue, now time.Time) error {
 	if s.mail == nil {
 		return nil
 	}
@@ -76,9 +77,12 @@ func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performan
 	if err != nil || !ok {
 		return err
 	}
-	v, err := tx.Venue(ctx, p.VenueID)
-	if err != nil {
-		return fmt.Errorf("read venue for the receipt: %w", err)
+	v, ok := venues[p.VenueID]
+	if !ok {
+		if v, err = tx.Venue(ctx, p.VenueID); err != nil {
+			return fmt.Errorf("read venue for the receipt: %w", err)
+		}
+		venues[v.ID] = v
 	}
 	data := mail.TicketsPurchase{OrderID: o.ID, Title: p.Title, Venue: v.Name, Address: v.Address, StartsAt: p.StartsAt,
 		EndsAt: p.EndsAt, DoorsOpen: p.DoorsOpen, TotalCents: o.TotalCents, ByCard: o.Method == PayCard}

@@ -190,19 +190,34 @@ func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now
 // the caller's; InsufficientFunds; Conflict (hold_lost, order_not_payable,
 // not_on_sale).
 func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	o, _, err := s.PayWithWalletTickets(ctx, c, orderID)
+	return o, err
+}
+
+// PayWithWalletTickets is PayWithWallet that also answers the order's
+// tickets, read in the same transaction: an app shows them at once, and
+// the answer does not grow with every ticket the buyer ever bought.
+func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, orderID string) (Order, []TicketView, error) {
 	if err := requireCitizen(c); err != nil {
-		return Order{}, err
+		return Order{}, nil, err
 	}
 	var out Order
+	var views []TicketView
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now().UTC().Truncate(time.Microsecond)
 		o, err := s.ownOrder(ctx, tx, c, orderID, true)
 		if err != nil {
 			return err
 		}
+		perfs, venues := map[string]Performance{}, map[string]Venue{}
 		if o.Status == OrderPaid && o.Method == PayWallet {
 			out = o
-			return nil
+			tickets, err := tx.OrderTickets(ctx, o.ID)
+			if err != nil {
+				return fmt.Errorf("read the order's tickets: %w", err)
+			}
+			views, err = s.views(ctx, tx, tickets, perfs, venues)
+			return err
 		}
 		if o.Status != OrderHeld || o.PaymentIntentID != "" {
 			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
@@ -211,6 +226,7 @@ func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID 
 		if err != nil {
 			return err
 		}
+		perfs[p.ID] = p
 		if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
 			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
 		}
@@ -239,13 +255,19 @@ func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID 
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return fmt.Errorf("update order: %w", err)
 		}
-		if err := s.purchaseEmail(ctx, tx, o, p, tickets, now); err != nil {
+		if err := s.purchaseEmail(ctx, tx, o, p, tickets, venues, now); err != nil {
+			return err
+		}
+		if views, err = s.views(ctx, tx, tickets, perfs, venues); err != nil {
 			return err
 		}
 		out = o
 		return s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
 	})
-	return out, err
+	if err != nil {
+		return Order{}, nil, err
+	}
+	return out, views, nil
 }
 
 // ReleaseHold gives up a held order: its seats are free again at once.
@@ -435,7 +457,7 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return fmt.Errorf("update order: %w", err)
 		}
-		if err := s.purchaseEmail(ctx, tx, o, p, tickets, now); err != nil {
+		if err := s.purchaseEmail(ctx, tx, o, p, tickets, map[string]Venue{}, now); err != nil {
 			return err
 		}
 		out = o

@@ -57,6 +57,19 @@ func (s *Service) view(ctx context.Context, tx Tx, t Ticket, owner bool, perfs m
 	return tv, nil
 }
 
+// views shows tickets to their holder.
+func (s *Service) views(ctx context.Context, tx Tx, tickets []Ticket, perfs map[string]Performance, venues map[string]Venue) ([]TicketView, error) {
+	out := make([]TicketView, 0, len(tickets))
+	for _, t := range tickets {
+		tv, err := s.view(ctx, tx, t, true, perfs, venues)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, tv)
+	}
+	return out, nil
+}
+
 // MyTickets lists the caller's tickets, newest first.
 func (s *Service) MyTickets(ctx context.Context, c identity.Caller) ([]TicketView, error) {
 	if c.AccountID == "" {

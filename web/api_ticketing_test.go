@@ -150,7 +150,21 @@ func contractTicketing(c *contract) {
 	c.json(&p2, "POST", "/api/v1/admin/performances", admin, strings.NewReplacer(`"prices_cents"`, `"self_cancel_hours":24,"prices_cents"`, "2099-12-01", "2099-12-10").Replace(perf), http.StatusCreated)
 	var o2 ticketing.Order
 	c.json(&o2, "POST", "/api/v1/performances/"+p2.ID+"/holds", citizen, `{"seats":["Platea/A/1"]}`, http.StatusCreated)
-	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/pay", citizen, `{"method":"wallet"}`, http.StatusOK)
+	// The answer holds this order's tickets only, though the buyer has
+	// others, shown as their holder sees them; paying again answers the
+	// same tickets.
+	var paid2, again api.TicketPayment
+	c.json(&paid2, "POST", "/api/v1/ticket-orders/"+o2.ID+"/pay", citizen, `{"method":"wallet"}`, http.StatusOK)
+	c.json(&again, "POST", "/api/v1/ticket-orders/"+o2.ID+"/pay", citizen, `{"method":"wallet"}`, http.StatusOK)
+	for _, pay := range []api.TicketPayment{paid2, again} {
+		if len(pay.Tickets) != 1 || pay.Tickets[0].OrderID != o2.ID || pay.Tickets[0].SeatID != "Platea/A/1" ||
+			pay.Tickets[0].VenueName != v.Name || pay.Tickets[0].Title != p2.Title || pay.Tickets[0].TypedCode == "" {
+			c.t.Fatalf("the answer to paying %s: %+v", o2.ID, pay.Tickets)
+		}
+	}
+	if again.Tickets[0].ID != paid2.Tickets[0].ID {
+		c.t.Errorf("paying again answered ticket %s, first %s", again.Tickets[0].ID, paid2.Tickets[0].ID)
+	}
 	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/cancel", citizen, "", http.StatusOK, "Idempotency-Key: cancel-0001")
 	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/cancel", citizen, "", http.StatusOK, "Idempotency-Key: cancel-0001")
 

@@ -98,23 +98,12 @@ func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.R
 	id := r.PathValue("id")
 	switch in.Method {
 	case ticketing.PayWallet:
-		o, err := h.ticketing.PayWithWallet(ctx, c, id)
+		o, tickets, err := h.ticketing.PayWithWalletTickets(ctx, c, id)
 		if err != nil {
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
-		all, err := h.ticketing.MyTickets(ctx, c)
-		if err != nil {
-			httpx.WriteError(h.log, w, r, err)
-			return
-		}
-		out := TicketPayment{Order: o}
-		for _, t := range all {
-			if t.OrderID == o.ID {
-				out.Tickets = append(out.Tickets, t)
-			}
-		}
-		httpx.WriteJSON(w, http.StatusOK, out)
+		httpx.WriteJSON(w, http.StatusOK, TicketPayment{Order: o, Tickets: tickets})
 	case ticketing.PayCard:
 		if h.payments == nil || h.cardPayments == nil {
 			httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
