@@ -12,7 +12,8 @@
 // ACME is golang.org/x/crypto/acme/autocert, which the hub already depends
 // on: it obtains a certificate at the first handshake for a name (tls-alpn-01
 // on the HTTPS port, http-01 on the plain one), keeps it and the account key
-// in a directory cache, and renews 30 days before expiry. certmagic would
+// in a directory cache, and renews with a third of the lifetime left (30
+// days of a 90-day certificate). certmagic would
 // add shared storage with locks for several replicas, at the cost of a
 // dozen modules; several replicas are better served by a load balancer that
 // terminates TLS, or by certificate files (see the README).
