@@ -81,8 +81,9 @@ func (c *City) parse(getenv func(string) string) {
 	env("CITYHUB_CITY_ACCESSIBILITY_REVIEWED", &c.AccessibilityReviewed)
 }
 
-// validate reports city settings that the pages could not show.
-func (c City) validate() error {
+// validate reports city settings that the pages could not show; zone is
+// the city's time zone, in which "today" is taken.
+func (c City) validate(zone *time.Location) error {
 	var errs []error
 	if c.Name == "" || utf8.RuneCountInString(c.Name) > 80 || strings.ContainsAny(c.Name, "\r\n\t") {
 		errs = append(errs, fmt.Errorf("city name %q: want the municipality's name, at most 80 characters on one line", c.Name))
@@ -109,9 +110,7 @@ func (c City) validate() error {
 		}
 	}
 	if c.AccessibilityReviewed != "" {
-		// A day ahead is allowed: the day is read as UTC, and today in the
-		// city may still be yesterday there.
-		if day, err := c.AccessibilityReviewedOn(); err != nil || day.After(time.Now().AddDate(0, 0, 1)) {
+		if day, err := c.AccessibilityReviewedOn(zone); err != nil || day.After(time.Now().In(zone)) {
 			errs = append(errs, fmt.Errorf("CITYHUB_CITY_ACCESSIBILITY_REVIEWED %q: want the day the statement was reviewed, as YYYY-MM-DD, not after today", c.AccessibilityReviewed))
 		}
 	}
@@ -127,13 +126,14 @@ func (c City) validate() error {
 	return errors.Join(errs...)
 }
 
-// AccessibilityReviewedOn is AccessibilityReviewed as a day (midnight
-// UTC); the zero time when it is not set.
-func (c City) AccessibilityReviewedOn() (time.Time, error) {
+// AccessibilityReviewedOn is AccessibilityReviewed as a day: its midnight
+// in zone, the city's time zone, so the pages show that same day; zero when
+// unset.
+func (c City) AccessibilityReviewedOn(zone *time.Location) (time.Time, error) {
 	if c.AccessibilityReviewed == "" {
 		return time.Time{}, nil
 	}
-	return time.Parse(time.DateOnly, c.AccessibilityReviewed)
+	return time.ParseInLocation(time.DateOnly, c.AccessibilityReviewed, zone)
 }
 
 // LogoType is the logo file's content type, by its extension.

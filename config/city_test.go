@@ -41,6 +41,20 @@ func TestCitySettings(t *testing.T) {
 	if c.City != want {
 		t.Errorf("city %+v, want %+v", c.City, want)
 	}
+	// The review day is a day in the city: today there is accepted (in a
+	// zone west of UTC too), and it stays that day in the city's zone.
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().In(la).Format(time.DateOnly)
+	west, err := Parse("serve", nil, env(map[string]string{"CITYHUB_TIMEZONE": "America/Los_Angeles", "CITYHUB_CITY_ACCESSIBILITY_REVIEWED": today}), io.Discard)
+	if err != nil {
+		t.Fatalf("today in the city's zone refused: %v", err)
+	}
+	if day, err := west.City.AccessibilityReviewedOn(west.TimeZone); err != nil || day.In(la).Format(time.DateOnly) != today {
+		t.Errorf("review day %v (%v), want %s in the city's zone", day, err, today)
+	}
 	if b, err := c.City.ReadLogo(); err != nil || !strings.HasPrefix(string(b), "<svg") {
 		t.Errorf("logo %q %v", b, err)
 	}
@@ -62,7 +76,9 @@ func TestCitySettings(t *testing.T) {
 		{"CITYHUB_CITY_WEBSITE", "www.comune.example.it", "CITYHUB_CITY_WEBSITE"},
 		{"CITYHUB_CITY_ACCESSIBILITY_URL", "javascript:alert(1)", "CITYHUB_CITY_ACCESSIBILITY_URL"},
 		{"CITYHUB_CITY_ACCESSIBILITY_REVIEWED", "15/03/2026", "CITYHUB_CITY_ACCESSIBILITY_REVIEWED"},
-		{"CITYHUB_CITY_ACCESSIBILITY_REVIEWED", time.Now().AddDate(0, 0, 2).Format(time.DateOnly), "not after today"},
+		// Tomorrow in the city (Europe/Rome by default), whatever the
+		// machine's zone.
+		{"CITYHUB_CITY_ACCESSIBILITY_REVIEWED", time.Now().In(DefaultZone()).AddDate(0, 0, 1).Format(time.DateOnly), "not after today"},
 		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "stemma.gif"), ".svg or .png"},
 		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "missing.svg"), "city logo"},
 		{"CITYHUB_CITY_LOGO", big, "KiB"},

@@ -107,7 +107,7 @@ func (c Config) Validate() error {
 	if err := c.TLS.validate(c.PublicURL); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.City.validate(); err != nil {
+	if err := c.City.validate(c.TimeZone); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -158,7 +158,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	city, err := pageCity(cfg.City)
+	city, err := pageCity(cfg.City, cfg.TimeZone)
 	if err != nil {
 		return nil, err
 	}
@@ -309,12 +309,12 @@ const demoStations = 8
 
 // pageCity is the municipality for the pages, its coat of arms read from
 // its file (config has checked it exists and is small).
-func pageCity(c config.City) (ui.City, error) {
+func pageCity(c config.City, zone *time.Location) (ui.City, error) {
 	logo, err := c.ReadLogo()
 	if err != nil {
 		return ui.City{}, err
 	}
-	reviewed, err := c.AccessibilityReviewedOn()
+	reviewed, err := c.AccessibilityReviewedOn(zone)
 	if err != nil {
 		return ui.City{}, err
 	}
