@@ -63,7 +63,7 @@ func TestPostgresDumpWhileServingRestores(t *testing.T) {
 	}
 	defer live.Close()
 	load := startTransferLoad(t, ctx, live.Wallet(), 4)
-	<-load.enough
+	load.waitEnough(t)
 	before := load.committedNow()
 	started := load.seq.Load()
 
@@ -86,7 +86,15 @@ func TestPostgresDumpWhileServingRestores(t *testing.T) {
 		t.Fatal("no transfer ran during the dump")
 	}
 	base, _ := url.Parse(storetest.BaseURL())
+	// createdb takes the server from the environment, as the README's
+	// command does: the test server's address, user, password and TLS mode.
 	pgEnv := []string{"PGHOST=" + base.Hostname(), "PGPORT=" + base.Port(), "PGUSER=" + base.User.Username()}
+	if pw, ok := base.User.Password(); ok {
+		pgEnv = append(pgEnv, "PGPASSWORD="+pw)
+	}
+	if mode := base.Query().Get("sslmode"); mode != "" {
+		pgEnv = append(pgEnv, "PGSSLMODE="+mode)
+	}
 	sh("createdb "+restoredName, pgEnv...)
 	sh("pg_restore --no-owner --dbname="+databaseURL(t, restoredName)+" "+dump, pgEnv...)
 

@@ -35,7 +35,7 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 	}
 	defer live.Close()
 	load := startTransferLoad(t, ctx, live.Wallet(), 4)
-	<-load.enough
+	load.waitEnough(t)
 	before := load.committedNow()
 	started := load.seq.Load()
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -23,12 +24,13 @@ type transferLoad struct {
 	seq       atomic.Int64 // transfers begun
 	err       atomic.Value
 	enough    chan struct{} // closed once 200 have committed
+	exited    chan struct{} // closed once every client has stopped
 }
 
 // startTransferLoad sets the ledger up in store and starts clients.
 func startTransferLoad(t *testing.T, ctx context.Context, store wallet.Store, clients int) *transferLoad {
 	t.Helper()
-	l := &transferLoad{svc: wallet.NewService(store, storetest.Logger(t)), committed: map[string]bool{}, enough: make(chan struct{})}
+	l := &transferLoad{svc: wallet.NewService(store, storetest.Logger(t)), committed: map[string]bool{}, enough: make(chan struct{}), exited: make(chan struct{})}
 	if err := l.svc.Setup(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,23 @@ func startTransferLoad(t *testing.T, ctx context.Context, store wallet.Store, cl
 			}
 		}()
 	}
+	go func() { l.wg.Wait(); close(l.exited) }()
+	// Stopped however the test ends, so no client logs after it.
+	t.Cleanup(func() { l.stop.Store(true); <-l.exited })
 	return l
+}
+
+// waitEnough waits until 200 transfers have committed; it fails the test
+// if every client stopped on an error first, or after a minute.
+func (l *transferLoad) waitEnough(t *testing.T) {
+	t.Helper()
+	select {
+	case <-l.enough:
+	case <-l.exited:
+		t.Fatalf("the load stopped before 200 transfers: %v", l.err.Load())
+	case <-time.After(time.Minute):
+		t.Fatal("200 transfers did not commit within a minute")
+	}
 }
 
 // committedNow is a copy of the keys committed so far.
