@@ -102,7 +102,8 @@ func (s *bikePages) confirmCredential(w http.ResponseWriter, r *http.Request, c 
 		return
 	}
 	if p.Cred == nil || !p.Cred.Active() {
-		s.pageError(w, r, apperr.R(apperr.Conflict, "no_active_credential", "This station has no active credential to %s.", do))
+		// As the domain refuses the action itself, so the page says the same.
+		s.pageError(w, r, apperr.R(apperr.NotFound, "no_credential", "This station has no active credential to %s.", do))
 		return
 	}
 	l := s.locale(r)
