@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"cityhub/identity"
@@ -20,6 +21,8 @@ func TestEveryMenuLinkOpensAPage(t *testing.T) {
 	t.Parallel()
 	// The menu's links and those of its staff group.
 	navLink := regexp.MustCompile(`<a class="(?:nav-link|dropdown-item)[^"]*" href="([^"]+)"`)
+	// Every link to a page of the hub (not its static files).
+	pageLink := regexp.MustCompile(`<a [^>]*href="(/[^"#]*)"`)
 	for _, c := range []struct {
 		name      string
 		configure []func(env *testEnv, d *Deps)
@@ -57,6 +60,17 @@ func TestEveryMenuLinkOpensAPage(t *testing.T) {
 				}
 				if reports != c.reports {
 					t.Errorf("%s: the menu links the reports: %v, want %v", role, reports, c.reports)
+				}
+				// The rest of the home page and the footer link only areas
+				// that are on, too.
+				_, home := pc.Get("/")
+				for _, l := range pageLink.FindAllStringSubmatch(home, -1) {
+					if strings.HasPrefix(l[1], "/static/") {
+						continue
+					}
+					if res, _ := pc.Get(l[1]); res.StatusCode == http.StatusNotFound || res.StatusCode == http.StatusServiceUnavailable {
+						t.Errorf("%s: the home page's %s answers %d", role, l[1], res.StatusCode)
+					}
 				}
 			}
 		})
