@@ -66,15 +66,15 @@ func PostgresURL(tb testing.TB) string {
 			tb.Errorf("drop test schema: %v", err)
 		}
 	})
-	return withSearchPath(tb, schema)
+	return withSearchPath(tb, base, schema)
 }
 
-// withSearchPath is the test server's URL with search_path set to schema.
-func withSearchPath(tb testing.TB, schema string) string {
+// withSearchPath is the server's URL base with search_path set to schema.
+func withSearchPath(tb testing.TB, base, schema string) string {
 	tb.Helper()
-	u, err := url.Parse(BaseURL())
+	u, err := url.Parse(base)
 	if err != nil {
-		tb.Fatalf("parse %s: %v", BaseURL(), err)
+		tb.Fatalf("parse %s: %v", base, err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
