@@ -391,30 +391,12 @@ func TestRetainedStateReadOnConnect(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects log output from the client's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
-
 // Malformed messages are counted one by one but logged at most once per
 // station per minute.
 func TestMalformedLoggedOncePerStationPerMinute(t *testing.T) {
 	b := mqtttest.StartEmbedded(t)
 	root := mqtttest.Root(t)
-	logs := &lockedBuffer{}
+	logs := &testutil.Buffer{}
 	reg := prometheus.NewRegistry()
 	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg, Log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
@@ -431,7 +413,7 @@ func TestMalformedLoggedOncePerStationPerMinute(t *testing.T) {
 		pub.Publish(topics.Station(fmt.Sprintf("noisy-%d", i%3), mobility.KindEvents), 1, false, []byte(`{"v":1,"event":"nope"}`)).Wait()
 	}
 	testutil.Eventually(t, 5*time.Second, "300 counted", func() bool { return mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", "") == 300 })
-	if n := logs.count("dropped malformed message"); n != 3 {
+	if n := strings.Count(logs.String(), "dropped malformed message"); n != 3 {
 		t.Errorf("%d log lines for 3 noisy stations, want 3", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,7 +42,7 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 			s := &gatedSink{gate: make(chan struct{})}
 			var opened sync.Once
 			open := func() { opened.Do(func() { close(s.gate) }) }
-			logs := &lockedBuffer{}
+			logs := &testutil.Buffer{}
 			reg := prometheus.NewRegistry()
 			c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg, BacklogLimit: 100,
 				Log: slog.New(slog.NewTextHandler(logs, nil))})
@@ -79,7 +80,7 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 			if got := mqtttest.Gauge(t, reg, "cityhub_mqtt_ingest_backlog"); got < 100 {
 				t.Errorf("backlog metric %v", got)
 			}
-			testutil.Eventually(t, 5*time.Second, "the overload logged", func() bool { return logs.count("backlog over its limit") == 1 })
+			testutil.Eventually(t, 5*time.Second, "the overload logged", func() bool { return strings.Count(logs.String(), "backlog over its limit") == 1 })
 
 			open()
 			testutil.Eventually(t, 10*time.Second, "the backlog applied", func() bool { return c.Backlog() == 0 })
@@ -100,7 +101,7 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 			if n := s.count(func(m mobility.Telemetry) bool { return m.Event != nil }); n != events {
 				t.Errorf("%d of %d events applied; events are never coalesced", n, events)
 			}
-			if n := logs.count("backlog over its limit"); n != 1 {
+			if n := strings.Count(logs.String(), "backlog over its limit"); n != 1 {
 				t.Errorf("overload logged %d times, want once a minute", n)
 			}
 			if d := mqtttest.Counter(t, reg, "cityhub_mqtt_dropped_total", ""); d != 0 {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/internal/testutil"
 	"cityhub/store"
 	"cityhub/wallet"
 )
@@ -189,7 +190,7 @@ func TestBackupDuringRedemptionsOnARunningHub(t *testing.T) {
 	startedAt := seq.Load()
 
 	file := filepath.Join(t.TempDir(), "hub.backup")
-	var out, errOut syncBuffer
+	var out, errOut testutil.Buffer
 	backupErr := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut)
 	begunByEnd := seq.Load()
 	// The load goes on for a few more redemptions after the backup, so the

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cityhub/internal/testutil"
 	"context"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ func TestBackupOnPostgresPrintsTheSteps(t *testing.T) {
 	env := map[string]string{"CITYHUB_DATABASE_URL": "postgres://cityhub:pg-s3cret@db.invalid:5432/cityhub?sslmode=disable",
 		"CITYHUB_DATA_DIR": filepath.Join(t.TempDir(), "data")}
 	file := filepath.Join(t.TempDir(), "hub.backup")
-	var out, errOut syncBuffer
+	var out, errOut testutil.Buffer
 	start := time.Now()
 	err := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "nothing copied") {

@@ -11,6 +11,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"cityhub/internal/testutil"
 	"cityhub/store"
 	"cityhub/store/sqlite"
 	"cityhub/store/storetest"
@@ -41,7 +42,7 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "hub.backup")
 	env := map[string]string{"CITYHUB_DATA_DIR": dir}
-	var out, errOut syncBuffer
+	var out, errOut testutil.Buffer
 	backupErr := run(ctx, []string{"backup", file}, testGetenv(env), &out, &errOut)
 	begunByEnd := load.seq.Load()
 	load.halt(t)
@@ -226,7 +227,7 @@ func TestRestoreRefusesWhatIsNotACityhubDatabase(t *testing.T) {
 	} {
 		dir := filepath.Join(t.TempDir(), "data")
 		env := map[string]string{"CITYHUB_DATA_DIR": dir}
-		var out, errOut syncBuffer
+		var out, errOut testutil.Buffer
 		err := run(ctx, []string{"restore", file}, testGetenv(env), &out, &errOut)
 		t.Logf("restore %s: %v", filepath.Base(file), err)
 		if err == nil || !strings.Contains(err.Error(), says) {

@@ -13,6 +13,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/ids"
+	"cityhub/internal/testutil"
 	"cityhub/mail/mailtest"
 	"cityhub/mqtt/mqtttest"
 	"cityhub/oidclogin/oidctest"
@@ -132,7 +133,7 @@ func TestCheck(t *testing.T) {
 			for k, v := range tc.change {
 				env[k] = v
 			}
-			var out, errOut syncBuffer
+			var out, errOut testutil.Buffer
 			err := run(ctx, []string{"check"}, testGetenv(env), &out, &errOut)
 			lines := line.FindAllStringSubmatch(out.String(), -1)
 			if len(lines) != 6 {

@@ -11,9 +11,9 @@ import (
 
 	"cityhub/gbfs"
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
-	"cityhub/mqtt/mqtttest"
 	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -99,7 +99,7 @@ func TestReplicasServeTheSameGBFS(t *testing.T) {
 	// Each hub on an address of its own; both say they listen on the public
 	// URL they share.
 	start := func() string {
-		addr := mqtttest.FreeAddr(t)
+		addr := testutil.FreeAddr(t)
 		listening := "cityhub is listening on http://bikes.example.org\n"
 		startHubAt(t, []string{"serve"}, map[string]string{
 			"CITYHUB_HTTP_ADDR":        addr,

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"cityhub/config"
+	"cityhub/internal/testutil"
 	"cityhub/tlsserve"
 	"cityhub/tlsserve/tlstest"
 )
@@ -32,7 +33,7 @@ type tlsHub struct {
 func startTLSHub(t *testing.T, env map[string]string, host string, roots *x509.CertPool) tlsHub {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testutil.Buffer{}, &testutil.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve"}, testGetenv(env), stdout, stderr) }()
 	t.Cleanup(func() {
@@ -213,7 +214,7 @@ func TestServeHTTPSFromFiles(t *testing.T) {
 	env = tlsEnv(t)
 	env["CITYHUB_TLS_CERT_FILE"], env["CITYHUB_TLS_KEY_FILE"] = c, k
 	env["CITYHUB_PUBLIC_URL"] = "https://" + host
-	var out, errOut syncBuffer
+	var out, errOut testutil.Buffer
 	err = run(context.Background(), []string{"serve"}, testGetenv(env), &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "chmod 600") {
 		t.Errorf("serve with a world-readable key = %v, want a refusal saying how to fix it", err)
@@ -273,7 +274,7 @@ func TestCertificateFilesNeedThePublicURL(t *testing.T) {
 	env := tlsEnv(t)
 	env["CITYHUB_TLS_CERT_FILE"], env["CITYHUB_TLS_KEY_FILE"] = c, k
 	for _, cmd := range []string{"serve", "check"} {
-		var out, errOut syncBuffer
+		var out, errOut testutil.Buffer
 		err := run(context.Background(), []string{cmd}, testGetenv(env), &out, &errOut)
 		if err == nil || !strings.Contains(out.String()+errOut.String()+err.Error(), "set CITYHUB_PUBLIC_URL") {
 			t.Errorf("%s without CITYHUB_PUBLIC_URL = %v\n%s%s, want a refusal saying to set it", cmd, err, out.String(), errOut.String())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cityhub/internal/testutil"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,28 +10,9 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-// syncBuffer is a bytes.Buffer safe to write from the hub and read from the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // testHashCost is the argon2id cost of every hub these tests run: at the
 // default, OWASP's minimum, hashing the demo's passwords and station secrets
@@ -62,14 +44,14 @@ func withTestHashCost(lookup func(string) (string, bool)) func(string) string {
 
 // startHub runs the real program on :0 in dir with env and returns its URL.
 // It stops the hub when the test ends and checks that it stopped cleanly.
-func startHub(t *testing.T, args []string, env map[string]string) (string, *syncBuffer) {
+func startHub(t *testing.T, args []string, env map[string]string) (string, *testutil.Buffer) {
 	t.Helper()
 	url, stdout, _ := startHubWithLogs(t, args, env)
 	return url, stdout
 }
 
 // startHubWithLogs is startHub that also returns what the hub logs.
-func startHubWithLogs(t *testing.T, args []string, env map[string]string) (string, *syncBuffer, *syncBuffer) {
+func startHubWithLogs(t *testing.T, args []string, env map[string]string) (string, *testutil.Buffer, *testutil.Buffer) {
 	t.Helper()
 	h := launchHub(t, args, env)
 	return h.waitHealthy(t, 60*time.Second), h.stdout, h.stderr
@@ -78,7 +60,7 @@ func startHubWithLogs(t *testing.T, args []string, env map[string]string) (strin
 // startHubAt is startHubWithLogs for a hub found at the URL that where
 // reads from its output so far ("" while it has not said): for a hub whose
 // public URL is not where it listens (behind a load balancer).
-func startHubAt(t *testing.T, args []string, env map[string]string, where func(stdout string) string) (string, *syncBuffer, *syncBuffer) {
+func startHubAt(t *testing.T, args []string, env map[string]string, where func(stdout string) string) (string, *testutil.Buffer, *testutil.Buffer) {
 	t.Helper()
 	h := launchHub(t, args, env)
 	return h.waitHealthyAt(t, 60*time.Second, where), h.stdout, h.stderr
@@ -86,7 +68,7 @@ func startHubAt(t *testing.T, args []string, env map[string]string, where func(s
 
 // launchedHub is the real program running in the test's process.
 type launchedHub struct {
-	stdout, stderr *syncBuffer
+	stdout, stderr *testutil.Buffer
 	done           chan error
 }
 
@@ -96,7 +78,7 @@ type launchedHub struct {
 func launchHub(t *testing.T, args []string, env map[string]string) *launchedHub {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &launchedHub{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	h := &launchedHub{stdout: &testutil.Buffer{}, stderr: &testutil.Buffer{}, done: make(chan error, 1)}
 	getenv := testGetenv(env)
 	go func() { h.done <- run(ctx, args, getenv, h.stdout, h.stderr) }()
 	t.Cleanup(func() {
@@ -309,7 +291,7 @@ func TestDemoIsIdempotent(t *testing.T) {
 	first := func() string {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		var stdout syncBuffer
+		var stdout testutil.Buffer
 		done := make(chan error, 1)
 		go func() {
 			done <- run(ctx, []string{"demo"}, testGetenv(env), &stdout, io.Discard)

@@ -20,7 +20,7 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0"}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, logs := &syncBuffer{}, &syncBuffer{}
+	stdout, logs := &testutil.Buffer{}, &testutil.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve"}, testGetenv(env), stdout, logs)

@@ -9,6 +9,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mqtt/mqtttest"
 )
@@ -19,7 +20,7 @@ func TestSimulateCommand(t *testing.T) {
 	t.Parallel()
 	broker := mqtttest.StartEmbedded(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testutil.Buffer{}, &testutil.Buffer{}
 	var mu sync.Mutex
 	status := map[string]mobility.Telemetry{}
 	online := map[string]bool{}

@@ -1,9 +1,14 @@
 // Package testutil holds the one copy of the small helpers many packages'
-// tests share: waiting for a condition, and checking an error's code. It is
-// imported by _test.go files only; no package the hub runs may import it.
+// tests share: waiting for a condition, checking an error's code, a free
+// port, a buffer goroutines write to. It is imported by tests and their
+// helper packages (mqtttest, tlstest, ...) only; no package the hub runs
+// may import it.
 package testutil
 
 import (
+	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,4 +51,36 @@ func WantReason(tb testing.TB, err error, code apperr.Code, reason string) {
 	if got := apperr.ReasonOf(err); got != reason {
 		tb.Fatalf("got %s/%q (%v), want %s/%q", code, got, err, code, reason)
 	}
+}
+
+// FreeAddr is a 127.0.0.1 address whose port no one listened on a moment
+// ago, for a server a test starts on a port it must know beforehand.
+func FreeAddr(tb testing.TB) string {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// Buffer collects what goroutines write (a hub's logs, a child process's
+// output) while the test reads it.
+type Buffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String is everything written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

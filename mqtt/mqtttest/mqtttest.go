@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/ids"
+	"cityhub/internal/testutil"
 	"cityhub/mqtt"
 )
 
@@ -64,7 +65,7 @@ type Embedded struct {
 // StartEmbedded starts an embedded broker on a free port, stopped when tb ends.
 func StartEmbedded(tb testing.TB) *Embedded {
 	tb.Helper()
-	e := &Embedded{addr: FreeAddr(tb)}
+	e := &Embedded{addr: testutil.FreeAddr(tb)}
 	e.Start(tb)
 	tb.Cleanup(e.Stop)
 	return e
@@ -119,7 +120,7 @@ func StartMosquitto(tb testing.TB, conf ...string) *Mosquitto {
 	if _, err := exec.LookPath("mosquitto"); err != nil {
 		tb.Skip("mosquitto is not installed")
 	}
-	_, port, _ := net.SplitHostPort(FreeAddr(tb))
+	_, port, _ := net.SplitHostPort(testutil.FreeAddr(tb))
 	m := &Mosquitto{dir: tb.TempDir(), extra: strings.Join(conf, "\n")}
 	fmt.Sscan(port, &m.port)
 	m.Start(tb)
@@ -164,17 +165,6 @@ func (m *Mosquitto) Stop() {
 		_ = m.cmd.Wait()
 		m.cmd = nil
 	}
-}
-
-// FreeAddr returns a 127.0.0.1 address with a port free right now.
-func FreeAddr(tb testing.TB) string {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // AuthFile holds the hub account's password of the authenticated Mosquitto

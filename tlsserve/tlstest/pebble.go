@@ -1,15 +1,13 @@
 package tlstest
 
 import (
+	"cityhub/internal/testutil"
 	"crypto/x509"
 	"encoding/json"
 	"go/build"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -46,7 +44,7 @@ func StartPebble(tb testing.TB, validity time.Duration) OwnPebble {
 			tb.Skipf("pebble is not set up (%v): run scripts/services, or set CITYHUB_TEST_PEBBLE", err)
 		}
 	}
-	acmeAddr, mgmtAddr := freeAddr(tb), freeAddr(tb)
+	acmeAddr, mgmtAddr := testutil.FreeAddr(tb), testutil.FreeAddr(tb)
 	cfg, err := json.Marshal(map[string]any{"pebble": map[string]any{
 		"listenAddress":                  acmeAddr,
 		"managementListenAddress":        mgmtAddr,
@@ -70,7 +68,7 @@ func StartPebble(tb testing.TB, validity time.Duration) OwnPebble {
 	}
 	cmd := exec.Command(bin, "-config", cfgFile)
 	cmd.Env = append(os.Environ(), "PEBBLE_VA_ALWAYS_VALID=1", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0")
-	var log lockedBuffer
+	var log testutil.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -103,33 +101,4 @@ func StartPebble(tb testing.TB, validity time.Duration) OwnPebble {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// freeAddr is a loopback address no one listened on a moment ago.
-func freeAddr(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// lockedBuffer keeps what pebble writes, for a failure's message.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
