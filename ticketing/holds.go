@@ -190,7 +190,7 @@ func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now
 // the caller's; InsufficientFunds; Conflict (hold_lost, order_not_payable,
 // not_on_sale).
 func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
-	o, _, err := s.PayWithWalletTickets(ctx, c, orderID)
+	o, _, err := s.payWithWallet(ctx, c, orderID, false)
 	return o, err
 }
 
@@ -198,6 +198,12 @@ func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID 
 // tickets, read in the same transaction: an app shows them at once, and
 // the answer does not grow with every ticket the buyer ever bought.
 func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, orderID string) (Order, []TicketView, error) {
+	return s.payWithWallet(ctx, c, orderID, true)
+}
+
+// payWithWallet pays; with tickets it also shows the order's tickets (the
+// pages show them on a page of their own, so they skip that reading).
+func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID string, tickets bool) (Order, []TicketView, error) {
 	if err := requireCitizen(c); err != nil {
 		return Order{}, nil, err
 	}
@@ -212,11 +218,14 @@ func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, o
 		perfs, venues := map[string]Performance{}, map[string]Venue{}
 		if o.Status == OrderPaid && o.Method == PayWallet {
 			out = o
-			tickets, err := tx.OrderTickets(ctx, o.ID)
+			if !tickets {
+				return nil
+			}
+			issued, err := tx.OrderTickets(ctx, o.ID)
 			if err != nil {
 				return fmt.Errorf("read the order's tickets: %w", err)
 			}
-			views, err = s.views(ctx, tx, tickets, perfs, venues)
+			views, err = s.views(ctx, tx, issued, perfs, venues)
 			return err
 		}
 		if o.Status != OrderHeld || o.PaymentIntentID != "" {
@@ -247,7 +256,7 @@ func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, o
 		if err != nil {
 			return err
 		}
-		tickets, err := s.issue(ctx, tx, o, p.VenueID, now)
+		issued, err := s.issue(ctx, tx, o, p.VenueID, now)
 		if err != nil {
 			return err
 		}
@@ -255,11 +264,13 @@ func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, o
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return fmt.Errorf("update order: %w", err)
 		}
-		if err := s.purchaseEmail(ctx, tx, o, p, tickets, venues, now); err != nil {
+		if err := s.purchaseEmail(ctx, tx, o, p, issued, venues, now); err != nil {
 			return err
 		}
-		if views, err = s.views(ctx, tx, tickets, perfs, venues); err != nil {
-			return err
+		if tickets {
+			if views, err = s.views(ctx, tx, issued, perfs, venues); err != nil {
+				return err
+			}
 		}
 		out = o
 		return s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
