@@ -63,9 +63,7 @@ func TestPostgresDumpWhileServingRestores(t *testing.T) {
 	}
 	defer live.Close()
 	load := startTransferLoad(t, ctx, live.Wallet(), 4)
-	load.waitEnough(t)
-	before := load.committedNow()
-	started := load.seq.Load()
+	before, started := load.waitEnough(t)
 
 	// The README's commands, with this test's database names and file.
 	dir := t.TempDir()

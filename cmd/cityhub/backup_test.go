@@ -36,9 +36,7 @@ func TestBackupDuringTransfersRestoresACommittedState(t *testing.T) {
 	}
 	defer live.Close()
 	load := startTransferLoad(t, ctx, live.Wallet(), 4)
-	load.waitEnough(t)
-	before := load.committedNow()
-	started := load.seq.Load()
+	before, started := load.waitEnough(t)
 
 	file := filepath.Join(t.TempDir(), "hub.backup")
 	env := map[string]string{"CITYHUB_DATA_DIR": dir}

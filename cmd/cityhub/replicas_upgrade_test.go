@@ -31,15 +31,7 @@ const migrationLock = 727274
 func TestReplicasUpgradeTogether(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dbURL := storetest.PostgresURL(t)
-	loadPostgresFixture(t, dbURL, upgradeFixturePostgres)
-	before, pending, err := postgres.MigrationStatus(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pending == 0 {
-		t.Fatalf("the fixture (schema version %d) has no migration to apply: it no longer tests an upgrade", before)
-	}
+	dbURL, before, pending := previousReleasePostgres(t)
 	// The replicas' sessions carry a name of their own, so that the test
 	// counts its replicas' waits and not another test's.
 	app := "replica-upgrade-" + strings.ToLower(ids.Token(8))

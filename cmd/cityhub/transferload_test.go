@@ -75,9 +75,11 @@ func startTransferLoad(t *testing.T, ctx context.Context, store wallet.Store, cl
 	return l
 }
 
-// waitEnough waits until 200 transfers have committed; it fails the test
-// if every client stopped on an error first, or after a minute.
-func (l *transferLoad) waitEnough(t *testing.T) {
+// waitEnough waits until 200 transfers have committed, and returns those
+// committed by then and how many had begun: what a copy taken from now on
+// must hold at least, and where it may end at the earliest. It fails the
+// test if every client stopped on an error first, or after a minute.
+func (l *transferLoad) waitEnough(t *testing.T) (committed map[string]bool, begun int64) {
 	t.Helper()
 	select {
 	case <-l.enough:
@@ -86,6 +88,7 @@ func (l *transferLoad) waitEnough(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("200 transfers did not commit within a minute")
 	}
+	return l.committedNow(), l.seq.Load()
 }
 
 // committedNow is a copy of the keys committed so far.

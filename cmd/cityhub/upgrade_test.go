@@ -84,15 +84,7 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	})
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		dbURL := storetest.PostgresURL(t)
-		loadPostgresFixture(t, dbURL, upgradeFixturePostgres)
-		before, pending, err := postgres.MigrationStatus(ctx, dbURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if pending == 0 {
-			t.Fatalf("the fixture (schema version %d) has no migration to apply: it no longer tests an upgrade", before)
-		}
+		dbURL, before, pending := previousReleasePostgres(t)
 		base, _ := startHub(t, []string{"serve"}, map[string]string{
 			"CITYHUB_DATABASE_URL": dbURL, "CITYHUB_DATA_DIR": upgradeDataDir(t),
 			"CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0",
@@ -127,6 +119,24 @@ func upgradeDataDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// previousReleasePostgres is a fresh schema holding the previous release's
+// PostgreSQL fixture, with its schema version and the migrations this one
+// has yet to apply; it fails the test if there are none to apply (the
+// fixture no longer tests an upgrade).
+func previousReleasePostgres(t *testing.T) (dbURL string, version, pending int) {
+	t.Helper()
+	dbURL = storetest.PostgresURL(t)
+	loadPostgresFixture(t, dbURL, upgradeFixturePostgres)
+	version, pending, err := postgres.MigrationStatus(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pending == 0 {
+		t.Fatalf("the fixture (schema version %d) has no migration to apply: it no longer tests an upgrade", version)
+	}
+	return dbURL, version, pending
 }
 
 // loadPostgresFixture runs a plain pg_dump of the fixture's schema in the
