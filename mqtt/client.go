@@ -50,9 +50,12 @@ type Options struct {
 	Root       string // topic root, DefaultRoot
 	ShareGroup string // DefaultShareGroup
 
-	QueueSize      int           // most events waiting to be applied, 65536 (statuses wait at most one per station)
-	BatchSize      int           // most messages per Ingest call, 1000
-	BacklogLimit   int           // backlog (messages not applied yet) over which IngestCheck fails, 20000
+	QueueSize    int // most events waiting to be applied, 65536 (statuses wait at most one per station)
+	BatchSize    int // most messages per Ingest call, 1000
+	BacklogLimit int // backlog (messages not applied yet) over which IngestCheck fails, 20000
+	// IngestLinger is how long the ingest worker, woken from idle, waits
+	// for more telemetry before it takes a batch, 5 ms (see work).
+	IngestLinger   time.Duration
 	KeepAlive      time.Duration // 15s
 	ConnectTimeout time.Duration // 5s
 	MaxBackoff     time.Duration // longest wait between reconnect attempts, 2s
@@ -120,6 +123,7 @@ func New(opts Options) (*Client, error) {
 	defD(&opts.KeepAlive, 15*time.Second)
 	defD(&opts.ConnectTimeout, 5*time.Second)
 	defD(&opts.MaxBackoff, 2*time.Second)
+	defD(&opts.IngestLinger, 5*time.Millisecond)
 	if opts.Root == "" {
 		opts.Root = DefaultRoot
 	}

@@ -210,7 +210,7 @@ func (c *Client) work() {
 			// of a bare subscriber's rate, and at 0.81–0.97 with this pause.
 			// A status or event waits at most this much longer.
 			select {
-			case <-time.After(ingestLinger):
+			case <-time.After(c.opts.IngestLinger):
 			case <-c.stop:
 			}
 		case <-c.stop:
@@ -229,10 +229,6 @@ func (c *Client) work() {
 		c.checkBacklog()
 	}
 }
-
-// ingestLinger is how long the worker, woken from idle, waits for more
-// telemetry before it takes a batch.
-const ingestLinger = 5 * time.Millisecond
 
 // maxTries is how often a batch the store refused is offered again.
 const maxTries = 3

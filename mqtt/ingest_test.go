@@ -110,3 +110,39 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 		})
 	}
 }
+
+// Woken from idle, the worker waits IngestLinger for more before taking a
+// batch: statuses of many stations that arrive together are applied in one
+// Ingest call, not one call each (each a store transaction, which on SQLite
+// took the CPU the hub needed to receive a burst). The linger here is long
+// enough for the test's publishes to arrive within it on a busy machine.
+func TestIngestGathersWhatArrivesTogether(t *testing.T) {
+	b := mqtttest.StartEmbedded(t)
+	root := mqtttest.Root(t)
+	s := &sink{}
+	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: prometheus.NewRegistry(), IngestLinger: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
+
+	pub := publisher(t, b.URL())
+	topics := mqtt.Topics{Root: root}
+	const stations = 20
+	now := time.Now().UTC()
+	for st := range stations {
+		id := fmt.Sprintf("st-%d", st)
+		pub.Publish(topics.Station(id, mobility.KindStatus), 0, false, status(id, now, "bk-1"))
+	}
+	testutil.Eventually(t, 10*time.Second, "every status applied", func() bool { return len(s.snapshot()) == stations })
+	s.mu.Lock()
+	batches := s.batches
+	s.mu.Unlock()
+	if batches != 1 {
+		t.Errorf("%d statuses that arrived together were applied in %d batches, want 1", stations, batches)
+	}
+}
