@@ -200,13 +200,11 @@ func (p *participationPages) handleStatus(w http.ResponseWriter, r *http.Request
 // the problem, or the error page for what no form can fix.
 func (p *participationPages) staffFormError(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, values map[string]string, err error,
 	fieldOf map[string]string) {
-	if apperr.CodeOf(err) == apperr.Invalid || apperr.CodeOf(err) == apperr.Conflict {
-		p.showStaffReport(w, r, c, id, httpx.StatusFor(err), values, err, fieldOf)
-		return
-	}
-	if _, ok := fieldOf[apperr.ReasonOf(err)]; ok {
-		// A refusal of what was typed that is no 400 or 409 (the report
-		// to merge into was not found): the form still comes back.
+	// A refusal of what was typed brings the form back: a 400 or 409, or
+	// another refusal about one of its fields (the report to merge into
+	// was not found).
+	_, aboutField := fieldOf[apperr.ReasonOf(err)]
+	if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict || aboutField {
 		p.showStaffReport(w, r, c, id, httpx.StatusFor(err), values, err, fieldOf)
 		return
 	}
