@@ -103,30 +103,39 @@ var authzCases = []authzCase{
 	{"POST", "/api/v1/auth/logout", "", `{"refresh_token":"rt_unknown"}`, http.StatusNoContent},
 }
 
+// authzCallers signs in the callers of the role table's cases. A case that
+// only reads, or is refused, changes nothing of its caller (a refusal that
+// changed something would fail the cases after it): those cases share one
+// signed-in account per role. A case that may change its caller's account
+// gets one of its own. Creating and signing in an account per case was most
+// of the table's time.
+type authzCallers struct {
+	env    *testEnv
+	shared map[identity.Role]authzCaller
+}
+
+type authzCaller struct{ id, auth string }
+
+func (cs authzCallers) of(t testing.TB, c authzCase) authzCaller {
+	t.Helper()
+	harmless := c.method == http.MethodGet || c.want >= 400
+	if got, ok := cs.shared[c.role]; ok && harmless {
+		return got
+	}
+	a, auth := cs.env.account(t, c.role)
+	if harmless {
+		cs.shared[c.role] = authzCaller{a.ID, auth}
+	}
+	return authzCaller{a.ID, auth}
+}
+
 func TestRoleEndpointTable(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			_, env := newTestServer(t, engine, authzConfigure...)
 			other, _ := env.account(t, identity.RoleCitizen)
-			// A case that only reads, or is refused, changes nothing of
-			// its caller (a refusal changing something would fail the
-			// cases after it): those cases share one signed-in account per
-			// role. A case that may change its caller's account gets one
-			// of its own. Creating and signing in an account per case was
-			// most of this table's time.
-			type caller struct{ id, auth string }
-			shared := map[identity.Role]caller{}
-			callerFor := func(t *testing.T, c authzCase) caller {
-				if got, ok := shared[c.role]; ok && (c.method == http.MethodGet || c.want >= 400) {
-					return got
-				}
-				a, auth := env.account(t, c.role)
-				if c.method == http.MethodGet || c.want >= 400 {
-					shared[c.role] = caller{a.ID, auth}
-				}
-				return caller{a.ID, auth}
-			}
+			callers := authzCallers{env: env, shared: map[identity.Role]authzCaller{}}
 			for _, c := range authzCases {
 				name := c.method + " " + c.path + " as " + string(c.role)
 				if c.role == "" {
@@ -135,7 +144,7 @@ func TestRoleEndpointTable(t *testing.T) {
 				t.Run(name, func(t *testing.T) {
 					auth, me := "", "anon"
 					if c.role != "" {
-						who := callerFor(t, c)
+						who := callers.of(t, c)
 						auth, me = who.auth, who.id
 					}
 					subst := strings.NewReplacer("{me}", me, "{other}", other.ID)

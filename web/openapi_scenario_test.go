@@ -490,12 +490,12 @@ func TestOpenAPIRoleTable(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", authzConfigure...)
 	c := newContract(t, env, v)
 	other, _ := env.account(t, identity.RoleCitizen)
+	callers := authzCallers{env: env, shared: map[identity.Role]authzCaller{}}
 	for _, row := range authzCases {
 		auth, me := "", "anon"
 		if row.role != "" {
-			var a identity.Account
-			a, auth = env.account(t, row.role)
-			me = a.ID
+			who := callers.of(t, row)
+			auth, me = who.auth, who.id
 		}
 		subst := strings.NewReplacer("{me}", me, "{other}", other.ID)
 		c.do(row.method, subst.Replace(row.path), auth, subst.Replace(row.body), row.want)
