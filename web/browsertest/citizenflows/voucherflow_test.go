@@ -1,11 +1,12 @@
-// Package voucherflow drives the voucher journey end to end in a real
+// TestClaimShowRedeemByTypedCodeSeeUsed drives the voucher journey end to end in a real
 // headless Chromium on a real hub (SQLite, identity, wallet, vouchers): a
 // citizen claims a voucher on the vouchers page and sees its QR code in the
 // wallet; a shopkeeper's scanner page redeems it by its typed code; the
 // citizen's wallet then shows it used. The wallet confirms the claim, and
 // the pages along the way pass pagetest's checks (axe-core, no page wider
 // than the screen, on the phone and on a desktop).
-package voucherflow
+
+package citizenflows
 
 import (
 	"context"
@@ -25,8 +26,6 @@ import (
 	"cityhub/web/browsertest/pagetest"
 	"cityhub/web/ui"
 )
-
-const password = "una password lunga 2026"
 
 func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
 	ctx := context.Background()

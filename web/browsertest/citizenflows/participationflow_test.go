@@ -1,4 +1,4 @@
-// Package participationflow drives the report and proposal pages in a real
+// TestReportFlow drives the report and proposal pages in a real
 // headless Chromium phone on a real hub (SQLite, identity, participation,
 // the outbox sending to Mailpit): a citizen reports a pothole with a photo;
 // staff of the roads office approve the photo, see a rejection without its
@@ -6,7 +6,8 @@
 // the report shows on the public list with its photo; the citizen's
 // e-mail arrives; the citizen reopens the report. A proposal is made and
 // supported. Every page passes axe-core and fits the phone and the desktop.
-package participationflow
+
+package citizenflows
 
 import (
 	"bytes"
@@ -37,8 +38,6 @@ import (
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
 )
-
-const password = "una password lunga 2026"
 
 // photoFile writes a small JPEG for the file field.
 func photoFile(t *testing.T) string {

@@ -1,4 +1,4 @@
-// Package accountflow drives the ways into the hub in a real headless
+// TestAccountFlows drives the ways into the hub in a real headless
 // Chromium on a real hub (SQLite, identity, the outbox delivering to
 // Mailpit, a real OpenID provider in the test): sign-up, the e-mailed link,
 // log in; a forgotten password, its e-mail, the new password; SPID/CIE to
@@ -6,7 +6,8 @@
 // code; and a SPID/CIE login whose e-mail names a password account, linked
 // after the password. Every page of the hub it opens passes axe-core (WCAG
 // 2.1 A/AA, no serious or critical violation).
-package accountflow
+
+package citizenflows
 
 import (
 	"context"
@@ -34,10 +35,8 @@ import (
 	"cityhub/web/browsertest/pagetest"
 )
 
-const (
-	password    = "una password lunga 2026"
-	newPassword = "un'altra password 2026"
-)
+// newPassword is what the citizen's forgotten password is changed to.
+const newPassword = "un'altra password 2026"
 
 type hub struct {
 	url    string

@@ -1,4 +1,4 @@
-package participationflow
+package citizenflows
 
 import (
 	"context"

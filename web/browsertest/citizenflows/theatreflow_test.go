@@ -1,4 +1,4 @@
-// Package theatreflow drives the theatre journey end to end in a real
+// TestPickSeatPayShowCheckIn drives the theatre journey end to end in a real
 // headless Chromium on a real hub (SQLite, identity, wallet, ticketing): a
 // citizen picks a seat on the seat picker and pays with credit, lands on
 // the paid order's page with its number, sees the ticket's QR code in the
@@ -10,7 +10,8 @@
 // down, by the page's own check of the QR token, which also refuses a
 // ticket before its doors open. Every page passes axe-core
 // (WCAG 2.1 A/AA, no serious or critical violation).
-package theatreflow
+
+package citizenflows
 
 import (
 	"context"
@@ -29,13 +30,8 @@ import (
 	"cityhub/ticketing"
 	"cityhub/wallet"
 	"cityhub/web"
-	"cityhub/web/browsertest/pagetest"
 	"cityhub/web/ui"
 )
-
-const password = "una password lunga 2026"
-
-type flow struct{ *pagetest.Flow }
 
 // clock is the hub's clock in this test, moved by hand to the evening of
 // the performance; the server's goroutines read it.
@@ -43,11 +39,6 @@ type clock struct{ us atomic.Int64 }
 
 func (c *clock) Set(t time.Time) { c.us.Store(t.UnixMicro()) }
 func (c *clock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() }
-
-// newFlow starts Chromium as an Italian phone.
-func newFlow(t *testing.T, url string) *flow {
-	return &flow{pagetest.New(t, url, "", password)}
-}
 
 func TestPickSeatPayShowCheckIn(t *testing.T) {
 	ctx := context.Background()
@@ -134,7 +125,7 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleDoor: {Endpoint: ui.TicketScanEndpoint}},
 	}))
 	defer srv.Close()
-	f := newFlow(t, srv.URL)
+	f := newFlow(t, srv.URL, "")
 
 	// The citizen picks a seat and pays with credit.
 	f.Login("anna@example.org")

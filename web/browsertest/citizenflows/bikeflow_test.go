@@ -1,4 +1,4 @@
-// Package bikeflow drives the rider's and the operator's bike pages in a
+// TestRiderUnlocksRidesAndDocksThroughThePages drives the rider's and the operator's bike pages in a
 // real headless Chromium on a real hub: SQLite, identity, wallet, the
 // mobility service on the embedded MQTT broker, and simulated stations that
 // answer unlocks and dock bikes. A rider signs in, finds the stations (in
@@ -9,7 +9,8 @@
 // operator sees the stations and a station's occupancy chart, closes a
 // station after a confirmation, and resolves the rider's report. Every page
 // passes pagetest's checks on the phone and the desktop.
-package bikeflow
+
+package citizenflows
 
 import (
 	"context"
@@ -35,16 +36,6 @@ import (
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
 )
-
-const password = "una password lunga 2026"
-
-type flow struct{ *pagetest.Flow }
-
-// newFlow starts Chromium as an Italian phone whose fake camera shows
-// cameraFile (an MJPEG), when given.
-func newFlow(t *testing.T, url, cameraFile string) *flow {
-	return &flow{pagetest.New(t, url, cameraFile, password)}
-}
 
 func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	ctx := context.Background()

@@ -1,4 +1,4 @@
-// Package payflow drives the money-in pages end to end in a real headless
+// TestTopUpAndShortCreditByCard drives the money-in pages end to end in a real headless
 // Chromium on a real hub (SQLite, identity, wallet, ticketing, card payments
 // against stripe-mock): a citizen tops up by card, comes back to the wallet
 // that shows the top-up pending, and Stripe's signed webhook, delivered
@@ -10,7 +10,8 @@
 // its form did not load, and the test plays Stripe's part with the webhook.
 // Every page passes axe-core (WCAG 2.1 A/AA, no serious or critical
 // violation) and fits a 390 px phone without sideways scrolling.
-package payflow
+
+package citizenflows
 
 import (
 	"bytes"
@@ -41,12 +42,8 @@ import (
 	"cityhub/web/ui"
 )
 
-const (
-	password      = "una password lunga 2026"
-	webhookSecret = "whsec_payflow"
-)
-
-type flow struct{ *pagetest.Flow }
+// webhookSecret signs the events the test delivers as Stripe.
+const webhookSecret = "whsec_payflow"
 
 // fits fails when the page scrolls sideways on the phone.
 func (f *flow) fits(name string) {
@@ -64,8 +61,9 @@ func (f *flow) waitFor(js string) {
 	f.Run(chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(20*time.Second)))
 }
 
-// deliver posts a payment_intent.succeeded event as Stripe would, signed.
-func deliver(t *testing.T, hub string, eventID, intent string, amount int64) {
+// paymentSucceeded posts a payment_intent.succeeded event to the hub at
+// hubURL as Stripe would, signed.
+func paymentSucceeded(t *testing.T, hubURL string, eventID, intent string, amount int64) {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{
 		"id": eventID, "object": "event", "type": "payment_intent.succeeded", "api_version": "2023-10-16", "created": time.Now().Unix(),
@@ -77,7 +75,7 @@ func deliver(t *testing.T, hub string, eventID, intent string, amount int64) {
 		t.Fatal(err)
 	}
 	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: webhookSecret})
-	req, err := http.NewRequest("POST", hub+"/api/v1/stripe/webhook", bytes.NewReader(body))
+	req, err := http.NewRequest("POST", hubURL+"/api/v1/stripe/webhook", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +141,7 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 		TimeZone: tix.Zone(), QR: map[string]ui.QRSource{"ticket": tix},
 	}))
 	defer srv.Close()
-	f := &flow{pagetest.New(t, srv.URL, "", password)}
+	f := newFlow(t, srv.URL, "")
 	// There is no Stripe here: Stripe.js is refused, as a blocked network
 	// would refuse it, and the test plays Stripe's part with the webhook.
 	if _, err := chromedp.Call(f.Ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
@@ -202,7 +200,7 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 	f.Check("pay_wallet_pending")
 	f.fits("pay_wallet_pending")
 	for _, ev := range []string{"evt_flow_2", "evt_flow_1", "evt_flow_2"} {
-		deliver(t, srv.URL, ev, intent, 2000)
+		paymentSucceeded(t, srv.URL, ev, intent, 2000)
 	}
 	// The page's script swaps the confirmed state in.
 	f.waitFor(fmt.Sprintf(`document.querySelector(%q).getAttribute("data-state") === "credited"`, sel))
@@ -238,7 +236,7 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 	if f.Text(`[data-testid="order-pending"]`) == "" {
 		t.Fatal("the order page does not show the card payment pending")
 	}
-	deliver(t, srv.URL, "evt_flow_order", orderIntent, 2500)
+	paymentSucceeded(t, srv.URL, "evt_flow_order", orderIntent, 2500)
 	f.waitFor(`document.querySelector("[data-testid=order-paid]") !== null`)
 	f.Check("pay_order_paid")
 	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="order-wallet"]`))); st != 200 {
@@ -252,7 +250,7 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 	// A payment the hub never started is kept, not credited; the
 	// administrator finds it, with its amount and a link to Stripe, on the
 	// dashboard's payment events page.
-	deliver(t, srv.URL, "evt_flow_stranger", "pi_not_ours", 4200)
+	paymentSucceeded(t, srv.URL, "evt_flow_stranger", "pi_not_ours", 4200)
 	if _, err := ids.CreateAccount(ctx, admin, identity.NewAccount{Email: "comune@example.org", Password: password, Name: "Comune", Locale: "it",
 		Grants: []identity.Grant{{Role: identity.RoleAdmin}}}); err != nil {
 		t.Fatal(err)
