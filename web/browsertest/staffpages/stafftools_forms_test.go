@@ -1,4 +1,4 @@
-package stafftools
+package staffpages
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-// Package bikeadmin drives the city administrator's bike catalogue pages in
+// TestAdminBuildsTheBikeCatalogueThroughThePages drives the city administrator's bike catalogue pages in
 // a real headless Chromium on a real hub (SQLite, identity, the mobility
 // service and the GBFS feeds it renders). The admin creates a pricing plan
 // (after a price with a fraction of a cent is refused next to its field,
@@ -7,7 +7,8 @@
 // taken) and a bike through the forms, sees them listed, and the new
 // station appears in GBFS station_information. Every page passes
 // pagetest's checks on the phone and the desktop.
-package bikeadmin
+
+package staffpages
 
 import (
 	"context"
@@ -28,17 +29,7 @@ import (
 	"cityhub/mobility/mobilitytest"
 	"cityhub/store/storetest"
 	"cityhub/web"
-	"cityhub/web/browsertest/pagetest"
 )
-
-const password = "una password lunga 2026"
-
-type flow struct{ *pagetest.Flow }
-
-// newFlow starts Chromium as an Italian phone.
-func newFlow(t *testing.T, url string) *flow {
-	return &flow{pagetest.New(t, url, "", password)}
-}
 
 func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	ctx := context.Background()

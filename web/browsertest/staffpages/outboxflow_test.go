@@ -1,9 +1,10 @@
-// Package outboxflow drives the administrators' outbox page in a real
+// TestOutboxPages drives the administrators' outbox page in a real
 // headless Chromium on a real hub (SQLite, identity, the outbox): a top-up
 // receipt that is waiting and one that failed are listed, one is read whole,
 // the failed one is retried from its button. Every page passes axe-core
 // (WCAG 2.1 A/AA, no serious or critical violation).
-package outboxflow
+
+package staffpages
 
 import (
 	"context"
@@ -23,8 +24,6 @@ import (
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
 )
-
-const password = "una password lunga 2026"
 
 func TestOutboxPages(t *testing.T) {
 	ctx := context.Background()

@@ -1,4 +1,4 @@
-// Package sitepages drives the site's shell (Bootstrap Italia header, menu
+// The tests in this file drive the site's shell (Bootstrap Italia header, menu
 // and footer) and the visitor pages (help, contacts, accessibility
 // statement, legal notes, privacy policy, cookies) in a real headless
 // Chromium on a real hub: every page and the home, in Italian and English,
@@ -11,7 +11,8 @@
 // staff areas grouped), a citizen (8) and an account holding every role
 // the hub grants (9, the staff areas grouped) keep to one row from
 // 992 px, and the staff group opens and closes from the keyboard.
-package sitepages
+
+package staffpages
 
 import (
 	"context"
@@ -38,8 +39,6 @@ import (
 	"cityhub/web/ui"
 )
 
-const password = "una password lunga 2026"
-
 // visitorPages are the public pages and what their heading says in
 // Italian and English.
 var visitorPages = []struct{ path, name, it, en string }{
@@ -57,11 +56,11 @@ var city = ui.City{Name: "Benevento", Address: "Piazza Castello, 82100 Benevento
 	Email: "urp@comune.example.it", PEC: "protocollo@pec.comune.example.it", DPOEmail: "dpo@comune.example.it",
 	Website: "https://www.comune.example.it"}
 
-// admin is the city administrator's sign-in; everyRole holds every role
-// the hub grants, the longest menu there is.
+// adminEmail is the city administrator's sign-in; everyRole holds every
+// role the hub grants, the longest menu there is.
 const (
-	admin     = "comune@example.org"
-	everyRole = "tutti@example.org"
+	adminEmail = "comune@example.org"
+	everyRole  = "tutti@example.org"
 )
 
 func startHub(t *testing.T) (url, citizen string) {
@@ -83,7 +82,7 @@ func startHub(t *testing.T) (url, citizen string) {
 		t.Fatal(err)
 	}
 	seed := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	if _, err := ids.CreateAccount(ctx, seed, identity.NewAccount{Email: admin, Password: password, Name: "Comune", Locale: "it",
+	if _, err := ids.CreateAccount(ctx, seed, identity.NewAccount{Email: adminEmail, Password: password, Name: "Comune", Locale: "it",
 		Grants: []identity.Grant{{Role: identity.RoleAdmin}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -193,10 +192,11 @@ func checkPage(f *pagetest.Flow, path, heading, shot string, phone bool) shape {
 	return s
 }
 
-// open starts a hub and a phone browser on it that records CSP violations.
+// openSite starts a hub and a phone browser on it that records CSP
+// violations.
 // Each test has a browser of its own, so that none nears pagetest's time
 // limit on a busy machine.
-func open(t *testing.T) (f *pagetest.Flow, citizen string) {
+func openSite(t *testing.T) (f *pagetest.Flow, citizen string) {
 	t.Helper()
 	url, citizen := startHub(t)
 	f = pagetest.New(t, url, "", password)
@@ -208,7 +208,7 @@ func open(t *testing.T) (f *pagetest.Flow, citizen string) {
 }
 
 func TestVisitorPagesOnAPhone(t *testing.T) {
-	f, _ := open(t)
+	f, _ := openSite(t)
 
 	// A visitor on an Italian phone.
 	for _, p := range visitorPages {
@@ -258,7 +258,7 @@ func TestVisitorPagesOnAPhone(t *testing.T) {
 // Signed in, the phone's menu holds the citizen's services and logging out
 // from the header works.
 func TestSignedInMenuOnAPhone(t *testing.T) {
-	f, citizen := open(t)
+	f, citizen := openSite(t)
 	f.Login(citizen)
 	phoneMenu(t, f, "site-menu-citizen-it-phone")
 	var links []string
@@ -278,7 +278,7 @@ func TestSignedInMenuOnAPhone(t *testing.T) {
 // on the narrowest desktop (see desktopMenu); CheckPage has shot them at
 // 1280 px already.
 func TestVisitorPagesOnADesktop(t *testing.T) {
-	f, _ := open(t)
+	f, _ := openSite(t)
 	f.Run(chromedp.EmulateViewport(1024, 768))
 	for _, p := range visitorPages {
 		checkPage(f, p.path, p.it, "site-"+p.name+"-it-1024", false)
@@ -292,11 +292,11 @@ func TestVisitorPagesOnADesktop(t *testing.T) {
 // languages, fit the desktop's header from 992 px, where Bootstrap Italia
 // opens the menu, through 1024 px to 1280 px.
 func TestLongestMenusOnADesktop(t *testing.T) {
-	f, citizen := open(t)
+	f, citizen := openSite(t)
 	for _, who := range []struct {
 		name, email string
 		items       int
-	}{{"admin", admin, 5}, {"citizen", citizen, 8}, {"every-role", everyRole, 9}} {
+	}{{"admin", adminEmail, 5}, {"citizen", citizen, 8}, {"every-role", everyRole, 9}} {
 		f.Login(who.email)
 		for _, lang := range []string{"it", "en"} {
 			if lang == "en" {
@@ -411,7 +411,7 @@ const readStaffGroup = `(() => { const t = document.querySelector("#nav-staff"),
 // keys walk its links, Escape closes it and gives the focus back; on the
 // phone the group opens inside the open menu.
 func TestStaffGroupInTheMenu(t *testing.T) {
-	f, _ := open(t)
+	f, _ := openSite(t)
 	f.Login(everyRole)
 	if href := f.Attr("#nav-staff", "href"); href != "/admin" {
 		t.Errorf("the staff group's toggle leads to %q without the script, want /admin", href)

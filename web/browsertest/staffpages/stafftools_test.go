@@ -1,4 +1,4 @@
-// Package stafftools walks the staff tools in a real headless Chromium on a
+// TestStaffTools walks the staff tools in a real headless Chromium on a
 // real hub (SQLite, identity, wallet, vouchers, ticketing), as an Italian
 // phone 390 px wide: the administrator's dashboard, a voucher form that
 // comes back with the mistake next to its field and then takes "1.000,00",
@@ -10,9 +10,10 @@
 // mistake comes back next to its field); the shop, venue, seat map and
 // performance forms with a mistake each, kept next to its field as typed,
 // a performance priced "1.000,00", and a campaign's close that asks first
-// (forms_test.go). Every page passes axe-core (no serious or critical
-// finding) and none is wider than the phone or the desktop.
-package stafftools
+// (stafftools_forms_test.go). Every page passes axe-core (no serious or
+// critical finding) and none is wider than the phone or the desktop.
+
+package staffpages
 
 import (
 	"context"
@@ -35,10 +36,6 @@ import (
 	"cityhub/web/browsertest/pagetest"
 	"cityhub/web/ui"
 )
-
-const password = "una password lunga 2026"
-
-type flow struct{ *pagetest.Flow }
 
 // page checks the page in view: axe-core, a screenshot, and no horizontal
 // scrolling on the phone (tables scroll inside their table-responsive box).
@@ -136,7 +133,7 @@ func TestStaffTools(t *testing.T) {
 		ScanTargets: map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}},
 	}))
 	defer srv.Close()
-	f := &flow{pagetest.New(t, srv.URL, "", password)}
+	f := newFlow(t, srv.URL)
 
 	// The administrator's dashboard reaches every area that is on.
 	f.Login("comune@example.org")
