@@ -120,6 +120,7 @@ func wantPath(f *pagetest.Flow, want string) {
 func click(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
 func TestAccountFlows(t *testing.T) {
+	t.Parallel()
 	citizen := mailtest.Recipient(t)
 	mario := oidctest.User{ID: "u-mario", Username: "mario", Password: "spid mario", GivenName: "Mario", FamilyName: "Rossi",
 		Email: mailtest.Recipient(t), FiscalNumber: "TINIT-RSSMRA85T10A562S"}

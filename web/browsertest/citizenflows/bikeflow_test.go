@@ -38,6 +38,7 @@ import (
 )
 
 func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

@@ -9,7 +9,10 @@
 // comments (participationflow_test.go, moderation_test.go). Every page
 // passes pagetest's checks. The journeys are one package so that the suite
 // links one test binary (a whole hub under the race detector) for them,
-// not one each.
+// not one each. They run in parallel (two at a time: go test's -parallel is
+// GOMAXPROCS), as each has a hub, store and browser of its own; all they
+// share is Mailpit, where each reads only its own random addresses, and
+// stripe-mock, which keeps no state.
 package citizenflows
 
 import (

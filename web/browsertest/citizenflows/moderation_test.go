@@ -22,6 +22,7 @@ import (
 // confirmation page, and it leaves the proposal's page. The moderation and
 // confirmation pages pass axe-core and fit a 390 px phone.
 func TestCommentModerationFlow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

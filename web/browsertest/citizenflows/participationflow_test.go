@@ -59,6 +59,7 @@ func photoFile(t *testing.T) string {
 }
 
 func TestReportFlow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

@@ -92,6 +92,7 @@ func paymentSucceeded(t *testing.T, hubURL string, eventID, intent string, amoun
 }
 
 func TestTopUpAndShortCreditByCard(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

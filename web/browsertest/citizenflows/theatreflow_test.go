@@ -41,6 +41,7 @@ func (c *clock) Set(t time.Time) { c.us.Store(t.UnixMicro()) }
 func (c *clock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() }
 
 func TestPickSeatPayShowCheckIn(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

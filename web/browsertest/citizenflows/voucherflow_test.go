@@ -28,6 +28,7 @@ import (
 )
 
 func TestClaimShowRedeemByTypedCodeSeeUsed(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

@@ -32,6 +32,7 @@ import (
 )
 
 func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

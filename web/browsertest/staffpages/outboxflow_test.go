@@ -26,6 +26,7 @@ import (
 )
 
 func TestOutboxPages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")

@@ -208,6 +208,7 @@ func openSite(t *testing.T) (f *pagetest.Flow, citizen string) {
 }
 
 func TestVisitorPagesOnAPhone(t *testing.T) {
+	t.Parallel()
 	f, _ := openSite(t)
 
 	// A visitor on an Italian phone.
@@ -258,6 +259,7 @@ func TestVisitorPagesOnAPhone(t *testing.T) {
 // Signed in, the phone's menu holds the citizen's services and logging out
 // from the header works.
 func TestSignedInMenuOnAPhone(t *testing.T) {
+	t.Parallel()
 	f, citizen := openSite(t)
 	f.Login(citizen)
 	phoneMenu(t, f, "site-menu-citizen-it-phone")
@@ -278,6 +280,7 @@ func TestSignedInMenuOnAPhone(t *testing.T) {
 // on the narrowest desktop (see desktopMenu); CheckPage has shot them at
 // 1280 px already.
 func TestVisitorPagesOnADesktop(t *testing.T) {
+	t.Parallel()
 	f, _ := openSite(t)
 	f.Run(chromedp.EmulateViewport(1024, 768))
 	for _, p := range visitorPages {
@@ -292,6 +295,7 @@ func TestVisitorPagesOnADesktop(t *testing.T) {
 // languages, fit the desktop's header from 992 px, where Bootstrap Italia
 // opens the menu, through 1024 px to 1280 px.
 func TestLongestMenusOnADesktop(t *testing.T) {
+	t.Parallel()
 	f, citizen := openSite(t)
 	for _, who := range []struct {
 		name, email string
@@ -411,6 +415,7 @@ const readStaffGroup = `(() => { const t = document.querySelector("#nav-staff"),
 // keys walk its links, Escape closes it and gives the focus back; on the
 // phone the group opens inside the open menu.
 func TestStaffGroupInTheMenu(t *testing.T) {
+	t.Parallel()
 	f, _ := openSite(t)
 	f.Login(everyRole)
 	if href := f.Attr("#nav-staff", "href"); href != "/admin" {

@@ -7,7 +7,9 @@
 // footer and visitor pages on a phone and a desktop (sitepages_test.go).
 // Every page passes pagetest's checks. The walks are one package so that
 // the suite links one test binary (a whole hub under the race detector)
-// for them, not one each.
+// for them, not one each. They run in parallel (two at a time: go test's
+// -parallel is GOMAXPROCS), as each has a hub, store and browser of its
+// own and the package's variables are only read.
 package staffpages
 
 import (

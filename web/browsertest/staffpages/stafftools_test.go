@@ -56,6 +56,7 @@ func (f *flow) page(name string) {
 }
 
 func TestStaffTools(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	log := storetest.Logger(t)
 	db := storetest.Open(t, "sqlite")
