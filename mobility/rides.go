@@ -105,19 +105,18 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 // reserve checks every rule that can be checked before the station is asked,
 // and writes the pending ride that holds the bike meanwhile.
 func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequest, now time.Time) error {
-	st, err := tx.Station(ctx, req.StationID)
+	place, err := readUnlockPlace(ctx, tx, req.StationID, ride.RiderID)
 	if err != nil {
 		return err
 	}
+	st := place.Station
 	if !st.Open {
 		return apperr.R(apperr.Unavailable, "station_closed", "Station %s is closed.", st.Name("it"))
 	}
-	state, err := tx.StationState(ctx, st.ID)
-	if apperr.Has(err, apperr.NotFound) || err == nil && !s.online(state, now) {
+	if place.State == nil || !s.online(*place.State, now) {
 		return apperr.R(apperr.Unavailable, "station_offline", "Station %s is offline; try another station.", st.Name("it"))
-	} else if err != nil {
-		return err
 	}
+	state := *place.State
 	var dock DockState
 	var ok bool
 	if req.Dock != 0 {
@@ -134,48 +133,40 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	if dock.Fault != "" {
 		return apperr.R(apperr.Unavailable, "dock_fault", "Dock %d is out of order.", dock.Dock)
 	}
-	settings, err := tx.Docks(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	for _, d := range settings {
+	for _, d := range place.Docks {
 		if d.Number == dock.Dock && !d.InService {
 			return apperr.R(apperr.Unavailable, "dock_out_of_service", "Dock %d is out of service.", dock.Dock)
 		}
 	}
-	bike, err := tx.Bike(ctx, dock.BikeID)
-	if apperr.Has(err, apperr.NotFound) {
-		return apperr.R(apperr.Unavailable, "bike_unknown", "This bike cannot be rented.")
-	} else if err != nil {
+	got, err := readUnlockBike(ctx, tx, dock.BikeID)
+	if err != nil {
 		return err
 	}
+	if got.Bike == nil {
+		return apperr.R(apperr.Unavailable, "bike_unknown", "This bike cannot be rented.")
+	}
+	bike := *got.Bike
 	if !bike.Active {
 		return apperr.R(apperr.Unavailable, "bike_inactive", "This bike is out of service.")
 	}
-	vt, err := tx.VehicleType(ctx, bike.VehicleTypeID)
-	if err != nil {
-		return fmt.Errorf("vehicle type of bike %s: %w", bike.ID, err)
+	if got.VehicleType == nil {
+		return fmt.Errorf("vehicle type of bike %s: %w", bike.ID,
+			apperr.R(apperr.NotFound, "no_vehicle_type", "There is no vehicle type %q.", bike.VehicleTypeID))
 	}
-	plan, err := tx.PricingPlan(ctx, vt.PricingPlanID)
-	if err != nil {
-		return fmt.Errorf("pricing plan of vehicle type %s: %w", vt.ID, err)
+	if got.Plan == nil {
+		return fmt.Errorf("pricing plan of vehicle type %s: %w", got.VehicleType.ID,
+			apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", got.VehicleType.PricingPlanID))
 	}
-	if _, err := tx.OpenRideOfRider(ctx, ride.RiderID); err == nil {
+	plan := *got.Plan
+	if place.RiderRide != nil {
 		return apperr.R(apperr.Conflict, "ride_open", "You already have a ride; dock that bike first.")
-	} else if !apperr.Has(err, apperr.NotFound) {
-		return err
 	}
-	if _, err := tx.OpenRideOfBike(ctx, bike.ID); err == nil {
+	if got.BikeRide != nil {
 		return apperr.R(apperr.Conflict, "bike_taken", "Someone else is taking this bike.")
-	} else if !apperr.Has(err, apperr.NotFound) {
-		return err
 	}
 	var balance int64
-	acct, err := tx.Account(ctx, wallet.CitizenAccount(ride.RiderID))
-	if err == nil {
-		balance = acct.Balance
-	} else if !apperr.Has(err, apperr.NotFound) {
-		return err
+	if place.Credit != nil {
+		balance = place.Credit.Balance
 	}
 	if need := plan.RequiredCredit(); balance < need {
 		return apperr.R(apperr.InsufficientFunds, "insufficient_credit", "Not enough credit to unlock: you have %s and need at least %s. Top up first.",

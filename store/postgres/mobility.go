@@ -174,8 +174,15 @@ func (tx *Tx) PutDock(ctx context.Context, d mobility.Dock) error {
 
 // Docks implements mobility.Tx.
 func (tx *Tx) Docks(ctx context.Context, stationID string) ([]mobility.Dock, error) {
-	rows, err := tx.q.Query(ctx, `SELECT station_id, dock, in_service, note, updated_at FROM mobility_docks
-		WHERE $1 = '' OR station_id = $1 ORDER BY station_id, dock`, stationID)
+	rows, err := tx.q.Query(ctx, docksSQL, stationID)
+	return scanDocks(rows, err)
+}
+
+// docksSQL lists one station's dock settings, or every station's for "".
+const docksSQL = `SELECT station_id, dock, in_service, note, updated_at FROM mobility_docks
+		WHERE $1 = '' OR station_id = $1 ORDER BY station_id, dock`
+
+func scanDocks(rows pgx.Rows, err error) ([]mobility.Dock, error) {
 	if err != nil {
 		return nil, wrap("list docks", err)
 	}
