@@ -1,10 +1,5 @@
 // The site's shell. Runs at the end of every page's body, before Bootstrap
-// Italia's bundle.
-
-// The bundle carries the video.js player, which by default adds <style>
-// elements to every page; the CSP (style-src 'self') forbids them, and no
-// page plays video, so it is told not to.
-window.VIDEOJS_NO_DYNAMIC_STYLE = true;
+// Italia's script.
 
 // A table wider than the screen scrolls inside the .table-responsive box
 // its view wraps it in (a named region). Whether a box scrolls depends on
@@ -34,9 +29,9 @@ window.VIDEOJS_NO_DYNAMIC_STYLE = true;
 
 // The header's staff group is Bootstrap Italia's navbar dropdown, whose
 // toggle is a link (to the administrator's dashboard) so that it leads
-// somewhere without this script. The bundle opens it on a click, Enter and
-// the arrow keys; Space, which opens any button, would scroll the page
-// instead, so here it clicks the toggle.
+// somewhere without this script. Bootstrap Italia's script opens it on a
+// click, Enter and the arrow keys; Space, which opens any button, would
+// scroll the page instead, so here it clicks the toggle.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (e) {
