@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -221,6 +223,24 @@ func TestPackageShipsDocumentation(t *testing.T) {
 		if !shipped {
 			t.Errorf("the unit's Documentation=file://%s names nothing the package installs", doc)
 		}
+	}
+	// Every licence text among the embedded browser files ships: the
+	// binary serves those files, so their licences go where it goes.
+	err = filepath.WalkDir("../web/ui/static/vendor", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		name := strings.ToUpper(d.Name())
+		if !strings.Contains(name, "LICENSE") && !strings.HasPrefix(name, "OFL") {
+			return nil
+		}
+		if !strings.Contains(string(b), "src: "+strings.TrimPrefix(path, "../")+"\n") {
+			t.Errorf("nfpm.yaml does not ship the licence %s", strings.TrimPrefix(path, "../"))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, want := range []string{"/usr/share/doc/cityhub/README.md", "/usr/share/doc/cityhub/copyright"} {
 		if !slices.Contains(dsts, want) {
