@@ -9,10 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
-	"cityhub/keyring"
 	"cityhub/participation"
-	"cityhub/store/storetest"
-	"cityhub/wallet"
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
 )
@@ -24,17 +21,8 @@ import (
 func TestCommentModerationFlow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
-	wal := wallet.NewService(db.Wallet(), log)
-	if err := wal.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := pagetest.NewHub(t)
+	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	parts, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, log)
 	if err != nil {
 		t.Fatal(err)

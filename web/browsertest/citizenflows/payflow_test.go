@@ -32,8 +32,6 @@ import (
 
 	"cityhub/cardpay"
 	"cityhub/identity"
-	"cityhub/keyring"
-	"cityhub/store/storetest"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/wallet"
@@ -94,17 +92,8 @@ func paymentSucceeded(t *testing.T, hubURL string, eventID, intent string, amoun
 func TestTopUpAndShortCreditByCard(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
-	wal := wallet.NewService(db.Wallet(), log)
-	if err := wal.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := pagetest.NewHub(t)
+	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	tix := ticketing.NewService(db.Ticketing(), keys, log)
 	wal.RegisterItems("ticket", tix)
 	stripeURL := os.Getenv("CITYHUB_TEST_STRIPE_URL")

@@ -25,11 +25,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
-	"cityhub/keyring"
-	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/wallet"
 	"cityhub/web"
+	"cityhub/web/browsertest/pagetest"
 	"cityhub/web/ui"
 )
 
@@ -43,17 +42,8 @@ func (c *clock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() }
 func TestPickSeatPayShowCheckIn(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
-	wal := wallet.NewService(db.Wallet(), log)
-	if err := wal.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := pagetest.NewHub(t)
+	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	tix := ticketing.NewService(db.Ticketing(), keys, log)
 	hubClock := &clock{}
 	hubClock.Set(time.Now())

@@ -16,11 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
-	"cityhub/keyring"
 	"cityhub/mail"
 	"cityhub/outbox"
-	"cityhub/store/storetest"
-	"cityhub/wallet"
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
 )
@@ -28,17 +25,8 @@ import (
 func TestOutboxPages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
-	wal := wallet.NewService(db.Wallet(), log)
-	if err := wal.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := pagetest.NewHub(t)
+	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	seed := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 	if _, err := ids.CreateAccount(ctx, seed, identity.NewAccount{Email: "comune@example.org", Password: password, Name: "Comune", Locale: "it",
 		Grants: []identity.Grant{{Role: identity.RoleAdmin}}}); err != nil {

@@ -27,13 +27,10 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"cityhub/identity"
-	"cityhub/keyring"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/participation"
-	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
-	"cityhub/wallet"
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
 	"cityhub/web/ui"
@@ -66,17 +63,8 @@ const (
 func startHub(t *testing.T) (url, citizen string) {
 	t.Helper()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
-	wal := wallet.NewService(db.Wallet(), log)
-	if err := wal.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := pagetest.NewHub(t)
+	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	citizen = "anna@example.org"
 	if _, err := ids.Register(ctx, identity.NewAccount{Email: citizen, Password: password, Name: "Anna Esposito", Locale: "it"}); err != nil {
 		t.Fatal(err)

@@ -27,8 +27,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
-	"cityhub/keyring"
-	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
@@ -58,17 +56,8 @@ func (f *flow) page(name string) {
 func TestStaffTools(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
-	wal := wallet.NewService(db.Wallet(), log)
-	if err := wal.Setup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := pagetest.NewHub(t)
+	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	vs := vouchers.NewService(db.Vouchers(), keys, log)
 	// Settling leaves out redemptions that can still be reversed, so the
 	// walk moves the vouchers' clock past the reversal window before it.
