@@ -202,3 +202,32 @@ func TestEveryViewParses(t *testing.T) {
 		}
 	}
 }
+
+// The catalogues are read once per process, but each hub sets its own time
+// zone on its locales: two hubs in one process (the tests, two cities) must
+// not see each other's.
+func TestEachLoadHasLocalesOfItsOwn(t *testing.T) {
+	a, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a["it"].zone = tokyo
+	noon := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	if got, want := b["it"].Clock(noon), "12:00"; got != want {
+		t.Errorf("a second load's clock shows %s, want %s (the first load's zone leaked into it)", got, want)
+	}
+	if got, want := a["it"].Clock(noon), "21:00"; got != want {
+		t.Errorf("the first load's clock shows %s, want %s", got, want)
+	}
+	if a["it"].T("nav.home") != b["it"].T("nav.home") {
+		t.Error("two loads answer different messages")
+	}
+}
