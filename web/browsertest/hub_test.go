@@ -15,9 +15,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/identity"
-	"cityhub/keyring"
 	"cityhub/store"
-	"cityhub/store/storetest"
 	"cityhub/vouchers"
 	"cityhub/wallet"
 	"cityhub/web"
@@ -63,17 +61,8 @@ func startHubWithVouchers(t *testing.T) *hub { t.Helper(); return newHub(t, true
 func newHub(t *testing.T, realVouchers bool) *hub {
 	t.Helper()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatalf("load keyring: %v", err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
-	wal := wallet.NewService(db.Wallet(), log)
-	if err := wal.Setup(ctx); err != nil {
-		t.Fatalf("wallet setup: %v", err)
-	}
+	base := pagetest.NewHub(t)
+	log, db, keys, ids, wal := base.Log, base.DB, base.Keys, base.IDs, base.Wallet
 	h := &hub{DB: db, Identity: ids, AnnaItemTitle: "Buono Libreria Masone"}
 
 	newAccount := func(name, email string, grants ...identity.Grant) login {

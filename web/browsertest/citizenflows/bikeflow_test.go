@@ -27,11 +27,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
-	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt/mqtttest"
-	"cityhub/store/storetest"
 	"cityhub/wallet"
 	"cityhub/web"
 	"cityhub/web/browsertest/pagetest"
@@ -40,13 +38,8 @@ import (
 func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
+	h := pagetest.NewHub(t)
+	log, db, keys, ids := h.Log, h.DB, h.Keys, h.IDs
 	m := mobilitytest.New(t, db, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 3, Docks: 6, Log: log})
 	m.Wallet.RegisterItems("ride", m.Svc)
 

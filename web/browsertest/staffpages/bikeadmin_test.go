@@ -24,23 +24,17 @@ import (
 
 	"cityhub/gbfs"
 	"cityhub/identity"
-	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
-	"cityhub/store/storetest"
 	"cityhub/web"
+	"cityhub/web/browsertest/pagetest"
 )
 
 func TestAdminBuildsTheBikeCatalogueThroughThePages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	log := storetest.Logger(t)
-	db := storetest.Open(t, "sqlite")
-	keys, err := keyring.Load(ctx, db.Keyring(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2}, log)
+	h := pagetest.NewHub(t)
+	log, db, keys, ids := h.Log, h.DB, h.Keys, h.IDs
 	seed := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 	if _, err := ids.CreateAccount(ctx, seed, identity.NewAccount{Email: "mobilita@comune.example", Password: password, Name: "Ufficio Mobilità", Locale: "it",
 		Grants: []identity.Grant{{Role: identity.RoleAdmin}}}); err != nil {
