@@ -126,6 +126,10 @@ type station struct {
 	cli    paho.Client
 	docks  []dock // index 0 is dock 1
 	faults []string
+	// ready is closed once the station's first session has subscribed to
+	// its commands and said hello, which is when Start may return.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 type dock struct {
@@ -154,7 +158,7 @@ func New(cfg Config) *Sim {
 		rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), stations: map[string]*station{},
 		out: map[string]outBike{}, answered: map[string][]byte{}, stop: make(chan struct{})}
 	for _, spec := range cfg.Stations {
-		st := &station{spec: spec, docks: make([]dock, spec.Docks)}
+		st := &station{spec: spec, docks: make([]dock, spec.Docks), ready: make(chan struct{})}
 		for _, b := range spec.Bikes {
 			if b.Dock >= 1 && b.Dock <= spec.Docks {
 				d := dock{bike: b.ID, electric: b.Electric}
@@ -215,7 +219,7 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 		// The broker says "false" for the station when its connection dies.
 		SetWill(s.topic(id, "online"), "false", 1, true).
 		SetOnConnectHandler(func(c paho.Client) {
-			c.Subscribe(s.root+"/stations/"+id+"/commands", 1, func(_ paho.Client, m paho.Message) {
+			sub := c.Subscribe(s.root+"/stations/"+id+"/commands", 1, func(_ paho.Client, m paho.Message) {
 				go s.onCommand(st, m.Payload())
 			})
 			// Not once Close began: its "false" must be the last word.
@@ -230,19 +234,33 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 			s.mu.Unlock()
 			go func() {
 				defer s.hello.Done()
+				// A command sent before the broker has the subscription
+				// would be lost, so the station is ready only after it.
+				if !sub.WaitTimeout(5*time.Second) || sub.Error() != nil {
+					s.log.Warn("subscribe to commands failed", slog.String("station", id), slog.Any("error", sub.Error()))
+				}
 				s.publish(st, "online", []byte("true"), true)
 				s.publishStatus(st)
+				st.readyOnce.Do(func() { close(st.ready) })
 			}()
 		})
 	st.cli = paho.NewClient(o)
 	tok := st.cli.Connect()
+	deadline := time.After(10 * time.Second)
 	select {
 	case <-tok.Done():
 		if err := tok.Error(); err != nil {
 			return fmt.Errorf("station %s connect: %w", id, err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-deadline:
 		return fmt.Errorf("station %s: broker %s did not answer", id, s.cfg.URL)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-st.ready:
+	case <-deadline:
+		return fmt.Errorf("station %s: broker %s did not confirm the commands subscription", id, s.cfg.URL)
 	case <-ctx.Done():
 		return ctx.Err()
 	}

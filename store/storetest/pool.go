@@ -435,6 +435,13 @@ func giveBack(tb testing.TB, base string, conn *pgx.Conn, schema string) {
 			tb.Errorf("%v", err)
 		}
 	}
+	// Closing the session would release the lock too, but only once its
+	// backend has exited, which the close does not wait for: the next hold,
+	// often this binary's next test, would find the schema still taken and
+	// make another.
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1, hashtext($2))`, poolLockClass, schema); err != nil {
+		tb.Errorf("give back pooled schema %s: %v", schema, err)
+	}
 }
 
 func dropPooled(ctx context.Context, conn *pgx.Conn, schema string) error {
