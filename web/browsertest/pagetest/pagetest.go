@@ -335,17 +335,21 @@ func New(t *testing.T, url, cameraFile, password string) *Flow {
 }
 
 // Launch starts headless Chromium (CITYHUB_TEST_CHROMIUM, default
-// /usr/bin/chromium) with a fresh profile as an Italian phone, its fake
-// camera showing cameraFile (an MJPEG) when given, and returns its context;
-// the browser stops when the test ends, or after three minutes.
+// /usr/bin/chromium-headless-shell, else /usr/bin/chromium) with a fresh
+// profile as an Italian phone, its fake camera showing cameraFile (an
+// MJPEG) when given, and returns its context; the browser stops when the
+// test ends, or after three minutes.
 func Launch(t *testing.T, cameraFile string) context.Context {
 	t.Helper()
 	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
 	if exe == "" {
-		exe = "/usr/bin/chromium"
+		exe = "/usr/bin/chromium-headless-shell"
+		if _, err := os.Stat(exe); err != nil {
+			exe = "/usr/bin/chromium"
+		}
 	}
 	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("chromium not found at %s (install it, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
+		t.Fatalf("chromium not found at %s (install chromium-headless-shell, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
