@@ -8,6 +8,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,16 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// Migrations is the migration files this build applies (the *.sql of
+// migrations/, at the root of the returned file system).
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // a constant, valid path
+	}
+	return sub
+}
 
 // DB is a pool of connections to one PostgreSQL database (and schema, when the
 // URL sets search_path).

@@ -5,10 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -61,26 +60,24 @@ const (
 	metaSequences = "pool_sequences" // each sequence as the migrations left it
 )
 
-// migrationsDigest identifies the migrations this source tree makes; empty
-// when the files cannot be read (then every test gets a fresh schema).
+// migrationsDigest identifies the migrations this build makes (the files
+// the postgres store embeds, so that it does not depend on where the source
+// tree is, or whether the test binary knows it: -trimpath); empty when they
+// cannot be read (then every test gets a fresh schema).
 var migrationsDigest = sync.OnceValue(func() string {
-	_, self, _, ok := runtime.Caller(0)
-	if !ok {
-		return ""
-	}
-	dir := filepath.Join(filepath.Dir(self), "..", "postgres", "migrations")
-	names, err := filepath.Glob(filepath.Join(dir, "*.sql"))
+	files := postgres.Migrations()
+	names, err := fs.Glob(files, "*.sql")
 	if err != nil || len(names) == 0 {
 		return ""
 	}
 	sort.Strings(names)
 	h := sha256.New()
 	for _, n := range names {
-		b, err := os.ReadFile(n)
+		b, err := fs.ReadFile(files, n)
 		if err != nil {
 			return ""
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(n), len(b))
+		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil))[:10]
