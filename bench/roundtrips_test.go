@@ -196,7 +196,7 @@ func TestRoundTrips(t *testing.T) {
 		max int
 	}{
 		{"voucher claim (service)", claim, false, 4},
-		{"voucher redemption (till API, typed code)", redeem, false, 8},
+		{"voucher redemption (till API, typed code)", redeem, false, 7},
 		{"ledger transfer (wallet.Service.Post)", transfer, false, 2},
 		{"seat hold (API)", hold, false, 8},
 		{"seat hold lost (API)", lose, false, 6},

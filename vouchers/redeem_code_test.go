@@ -16,7 +16,8 @@ import (
 )
 
 // A typed code is looked up and its voucher locked in the redemption's
-// transaction (RedemptionTargetByCode), after the key is claimed: a wrong
+// transaction (RedemptionTargetByCode, or on PostgreSQL in one batch with
+// the failure counts: CodeFailuresAndTarget), after the key is claimed: a wrong
 // code counts against the shop and the address and changes nothing else,
 // too many refuse even the right code, and a keyed retry of a redemption
 // that went through still gets its first answer meanwhile.

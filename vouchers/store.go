@@ -155,3 +155,21 @@ type GroupTotal struct {
 	Count       int    `json:"count"`
 	AmountCents int64  `json:"amount_cents"`
 }
+
+// CodeTargetReader is a Tx that reads a typed code's failure counts
+// (CodeFailures) and then its voucher (RedemptionTargetByCode, locked) in
+// one exchange with the database. Redeem uses it when the store offers it;
+// the counts are judged first, as when read apart, and the voucher read
+// after them is dropped when they refuse.
+type CodeTargetReader interface {
+	CodeFailuresAndTarget(ctx context.Context, keys []string, since time.Time, codeHash, shopID string) (map[string]int, CodeTarget, error)
+}
+
+// CodeTarget is RedemptionTargetByCode's answer, its error included (a code
+// no voucher has is NotFound).
+type CodeTarget struct {
+	Voucher  Voucher
+	Campaign Campaign
+	Shop     Shop
+	Err      error
+}

@@ -173,6 +173,57 @@ func (tx *Tx) RedemptionTargetByCode(ctx context.Context, codeHash, shopID strin
 // redemptionTarget reads the voucher whose column (v.id or v.code_hash) is
 // value, locked, with its campaign shared and the shop.
 func (tx *Tx) redemptionTarget(ctx context.Context, column, value, shopID string) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
+	return scanRedemptionTarget(tx.q.QueryRow(ctx, redemptionTargetSQL(column), value, shopID))
+}
+
+// CodeFailuresAndTarget implements vouchers.CodeTargetReader: the counts and
+// the voucher's locking read are two statements of one batch, in that
+// order.
+func (tx *Tx) CodeFailuresAndTarget(ctx context.Context, keys []string, since time.Time, codeHash, shopID string) (map[string]int, vouchers.CodeTarget, error) {
+	var fails map[string]int
+	var t vouchers.CodeTarget
+	err := tx.readBatch(ctx, batchRead{
+		sql:  codeFailuresSQL,
+		args: []any{keys, since},
+		read: func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return wrap("count code failures", err)
+			}
+			fails, err = collectCodeFailures(rows)
+			return err
+		},
+	}, batchRead{
+		sql:  redemptionTargetSQL("v.code_hash"),
+		args: []any{codeHash, shopID},
+		read: func(br pgx.BatchResults) error {
+			t.Voucher, t.Campaign, t.Shop, t.Err = scanRedemptionTarget(br.QueryRow())
+			if t.Err != nil && !apperr.Has(t.Err, apperr.NotFound) {
+				// Not an answer but a failure: the batch and the
+				// transaction fail with it.
+				return t.Err
+			}
+			return nil
+		},
+	})
+	return fails, t, err
+}
+
+// redemptionTargetSQL reads the voucher whose column (v.id or v.code_hash)
+// is $1, locked, with its campaign shared and the shop $2.
+func redemptionTargetSQL(column string) string {
+	return `SELECT v.id, v.campaign_id, v.account_id, v.value_cents, v.remaining_cents, v.status, v.code, v.code_hash, v.claimed_at, v.expires_at,
+			c.id, c.name, c.description, c.budget_cents, c.face_value_cents, c.percent_off, c.min_spend_cents, c.per_citizen_limit,
+			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at,
+			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at
+		FROM vouchers v JOIN voucher_campaigns c ON c.id = v.campaign_id
+		LEFT JOIN voucher_shops s ON s.id = $2
+		WHERE ` + column + ` = $1
+		FOR UPDATE OF v FOR KEY SHARE OF c`
+}
+
+// scanRedemptionTarget reads redemptionTargetSQL's row.
+func scanRedemptionTarget(row pgx.Row) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
 	var v vouchers.Voucher
 	var c vouchers.Campaign
 	var s vouchers.Shop
@@ -180,14 +231,7 @@ func (tx *Tx) redemptionTarget(ctx context.Context, column, value, shopID string
 	var shopName, shopAddress, shopDistrict, shopCategory, shopIBAN *string
 	var shopActive *bool
 	var shopCreated *time.Time
-	err := tx.q.QueryRow(ctx, `SELECT v.id, v.campaign_id, v.account_id, v.value_cents, v.remaining_cents, v.status, v.code, v.code_hash, v.claimed_at, v.expires_at,
-			c.id, c.name, c.description, c.budget_cents, c.face_value_cents, c.percent_off, c.min_spend_cents, c.per_citizen_limit,
-			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at,
-			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at
-		FROM vouchers v JOIN voucher_campaigns c ON c.id = v.campaign_id
-		LEFT JOIN voucher_shops s ON s.id = $2
-		WHERE `+column+` = $1
-		FOR UPDATE OF v FOR KEY SHARE OF c`, value, shopID).Scan(
+	err := row.Scan(
 		&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &v.ClaimedAt, &v.ExpiresAt,
 		&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
 		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created,
@@ -453,12 +497,19 @@ func (tx *Tx) RecordCodeFailures(ctx context.Context, keys []string, at, pruneBe
 	return wrap("record code failures", err)
 }
 
+const codeFailuresSQL = `SELECT key, count(*) FROM voucher_code_failures WHERE key = ANY($1) AND at >= $2 GROUP BY key`
+
 // CodeFailures implements vouchers.Tx.
 func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) (map[string]int, error) {
-	rows, err := tx.q.Query(ctx, `SELECT key, count(*) FROM voucher_code_failures WHERE key = ANY($1) AND at >= $2 GROUP BY key`, keys, since)
+	rows, err := tx.q.Query(ctx, codeFailuresSQL, keys, since)
 	if err != nil {
 		return nil, wrap("count code failures", err)
 	}
+	return collectCodeFailures(rows)
+}
+
+// collectCodeFailures reads codeFailuresSQL's rows.
+func collectCodeFailures(rows pgx.Rows) (map[string]int, error) {
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
