@@ -173,3 +173,11 @@ type CodeTarget struct {
 	Shop     Shop
 	Err      error
 }
+
+// ClaimReader is a Tx that shares a campaign (ShareCampaign) and then
+// counts a person's vouchers of it (CountVouchers) in one exchange with the
+// database, the count read once the share, and any lock queued before it
+// (LockClaimant), is held.
+type ClaimReader interface {
+	ShareCampaignCountingVouchers(ctx context.Context, campaignID, accountID string) (Campaign, int, error)
+}

@@ -151,9 +151,11 @@ func (tx *Tx) LockCampaignStatus(ctx context.Context, id string) (vouchers.Campa
 	return c, wrap("lock campaign", err)
 }
 
+const shareCampaignSQL = `SELECT ` + campaignCols + ` FROM voucher_campaigns WHERE id = $1 FOR KEY SHARE`
+
 // ShareCampaign implements vouchers.Tx.
 func (tx *Tx) ShareCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
-	c, err := scanCampaign(tx.q.QueryRow(ctx, `SELECT `+campaignCols+` FROM voucher_campaigns WHERE id = $1 FOR KEY SHARE`, id))
+	c, err := scanCampaign(tx.q.QueryRow(ctx, shareCampaignSQL, id))
 	return c, wrap("share campaign", err)
 }
 
@@ -324,12 +326,39 @@ func (tx *Tx) ListVouchers(ctx context.Context, accountID string) ([]vouchers.Vo
 	return out, wrap("list vouchers", err)
 }
 
+// ShareCampaignCountingVouchers implements vouchers.ClaimReader: the
+// share and the count are two statements of one batch, with the claimant
+// lock queued before them, so the count's snapshot is taken once the lock
+// is held.
+func (tx *Tx) ShareCampaignCountingVouchers(ctx context.Context, campaignID, accountID string) (vouchers.Campaign, int, error) {
+	var c vouchers.Campaign
+	var n int
+	err := tx.readBatch(ctx, batchRead{
+		sql:  shareCampaignSQL,
+		args: []any{campaignID},
+		read: func(br pgx.BatchResults) error {
+			var err error
+			c, err = scanCampaign(br.QueryRow())
+			return wrap("share campaign", err)
+		},
+	}, batchRead{
+		sql:  countVouchersSQL,
+		args: []any{campaignID, accountID},
+		read: func(br pgx.BatchResults) error {
+			return wrap("count vouchers", br.QueryRow().Scan(&n))
+		},
+	})
+	return c, n, err
+}
+
 // CountVouchers implements vouchers.Tx.
 func (tx *Tx) CountVouchers(ctx context.Context, campaignID, accountID string) (int, error) {
 	var n int
-	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND account_id = $2`, campaignID, accountID).Scan(&n)
+	err := tx.q.QueryRow(ctx, countVouchersSQL, campaignID, accountID).Scan(&n)
 	return n, wrap("count vouchers", err)
 }
+
+const countVouchersSQL = `SELECT count(*) FROM vouchers WHERE campaign_id = $1 AND account_id = $2`
 
 const redemptionCols = `id, voucher_id, campaign_id, shop_id, purchase_cents, amount_cents, staff_id, device, at, reversed_at, reversed_by, settlement_id`
 
