@@ -205,7 +205,7 @@ func TestRoundTrips(t *testing.T) {
 		// knows of the station (a dock's state), which it writes then
 		// (18 or 19 when the unlock's checks read one row per round trip).
 		{"ride start (unlock, station answers)", unlock, true, 12},
-		{"ride end (docked, fare charged)", endRide, true, 5},
+		{"ride end (docked, fare charged)", endRide, true, 4},
 	}
 	for _, op := range ops {
 		for i := range warm {

@@ -448,14 +448,10 @@ func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock in
 	var out Ride
 	var ended bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		open, err := tx.OpenRideOfBike(ctx, bikeID)
+		r, err := tx.LockOpenRideOfBike(ctx, bikeID)
 		if apperr.Has(err, apperr.NotFound) {
 			return nil
 		} else if err != nil {
-			return err
-		}
-		r, err := tx.LockRide(ctx, open.ID)
-		if err != nil {
 			return err
 		}
 		if r.Status != RideActive {

@@ -289,6 +289,54 @@ func TestDoubleBikeDockedChargesOnce(t *testing.T) {
 	})
 }
 
+// Docking reports of one bike that race each other (two hub replicas, or a
+// status and an event at once) end its ride once and charge one fare: the
+// bike's open ride is locked as it is read, and a report that waited for
+// the lock finds the ride ended.
+func TestConcurrentEndsOfOneRide(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := mobilitytest.New(t, db, mqtttest.URL(), mobilitytest.Options{Stations: 2})
+		ctx := context.Background()
+		rider := e.Rider(t, 1000)
+		r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const reports = 16
+		var ended atomic.Int32
+		var fares sync.Map
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for range reports {
+			wg.Go(func() {
+				<-start
+				out, ok, err := e.Svc.EndRide(ctx, identity.System(), r.BikeID, e.Stations[1].ID, 6, time.Now())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if ok {
+					ended.Add(1)
+					fares.Store(out.ID, out.FareCents)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		if n := ended.Load(); n != 1 {
+			t.Fatalf("%d reports ended the ride, want exactly 1", n)
+		}
+		fare, _ := fares.Load(r.ID)
+		if b := e.Balance(t, rider); fare == nil || b != 1000-fare.(int64) {
+			t.Errorf("balance %d after a fare of %v: charged other than once", b, fare)
+		}
+		if err := e.Wallet.Verify(ctx, wallet.CitizenAccount(rider)); err != nil {
+			t.Error(err)
+		}
+	})
+}
+
 func TestCreditRules(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {

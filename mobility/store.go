@@ -92,6 +92,10 @@ type Tx interface {
 	UpdateRide(ctx context.Context, r Ride) error
 	// LockRide reads a ride and locks it until the transaction ends.
 	LockRide(ctx context.Context, id string) (Ride, error)
+	// LockOpenRideOfBike is OpenRideOfBike then LockRide in one read: the
+	// bike's pending or active ride, locked, as it is once locked (it may
+	// have ended meanwhile). NotFound when the bike has no open ride.
+	LockOpenRideOfBike(ctx context.Context, bikeID string) (Ride, error)
 	Ride(ctx context.Context, id string) (Ride, error)
 	RideByCommand(ctx context.Context, commandID string) (Ride, error)
 	// OpenRideOfRider and OpenRideOfBike return the pending or active ride.

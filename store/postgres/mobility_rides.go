@@ -68,6 +68,14 @@ func (tx *Tx) LockRide(ctx context.Context, id string) (mobility.Ride, error) {
 	return tx.rideWhere(ctx, `id = $1 FOR UPDATE`, id)
 }
 
+// LockOpenRideOfBike implements mobility.Tx in one statement. The ride is
+// chosen by the subquery, once, and locked by its id, so a ride that ended
+// while this waited for its lock comes back ended (READ COMMITTED reads the
+// locked row as it is), as LockRide after OpenRideOfBike would give it.
+func (tx *Tx) LockOpenRideOfBike(ctx context.Context, bikeID string) (mobility.Ride, error) {
+	return tx.rideWhere(ctx, `id = (SELECT id FROM mobility_rides WHERE bike_id = $1 AND status IN ('pending', 'active')) FOR UPDATE`, bikeID)
+}
+
 // Ride implements mobility.Tx.
 func (tx *Tx) Ride(ctx context.Context, id string) (mobility.Ride, error) {
 	return tx.rideWhere(ctx, `id = $1`, id)

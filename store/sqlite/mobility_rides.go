@@ -67,6 +67,12 @@ func (tx *Tx) LockRide(ctx context.Context, id string) (mobility.Ride, error) {
 	return tx.mobRideWhere(ctx, `id = ?`, id)
 }
 
+// LockOpenRideOfBike implements mobility.Tx: OpenRideOfBike, since a write
+// transaction here holds the only writer.
+func (tx *Tx) LockOpenRideOfBike(ctx context.Context, bikeID string) (mobility.Ride, error) {
+	return tx.OpenRideOfBike(ctx, bikeID)
+}
+
 // Ride implements mobility.Tx.
 func (tx *Tx) Ride(ctx context.Context, id string) (mobility.Ride, error) {
 	return tx.mobRideWhere(ctx, `id = ?`, id)
