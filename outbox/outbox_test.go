@@ -453,8 +453,12 @@ func TestLeaseEndsMidBatch(t *testing.T) {
 		msgs[i] = message(to, "slow")
 	}
 	enqueued := enqueue(t, db, msgs...)
+	// A delivery that the short lease cuts off on a loaded machine counts
+	// an attempt and is retried after a backoff; with the default (15 to
+	// 30 s) the test waited that long, and near its 30 s limit.
 	s := outbox.NewSender(db.Outbox(), &stalling{Transport: transport(t, mailtest.SMTPURL()), stallAt: 3},
-		outbox.SenderOptions{Batch: 12, Poll: 5 * time.Millisecond}, storetest.Logger(t))
+		outbox.SenderOptions{Batch: 12, Poll: 5 * time.Millisecond, BaseDelay: 10 * time.Millisecond, MaxDelay: 50 * time.Millisecond},
+		storetest.Logger(t))
 	n, err := s.SendDue(context.Background())
 	if err != nil || n != 12 {
 		t.Fatalf("SendDue = %d, %v", n, err)
