@@ -200,7 +200,7 @@ func TestRoundTrips(t *testing.T) {
 		{"ledger transfer (wallet.Service.Post)", transfer, false, 2},
 		{"seat hold (API)", hold, false, 8},
 		{"seat hold lost (API)", lose, false, 6},
-		{"order paid by credit (API)", pay, false, 7},
+		{"order paid by credit (API)", pay, false, 6},
 		// 11, or 12 when the station's answer also changes what the hub
 		// knows of the station (a dock's state), which it writes then
 		// (18 or 19 when the unlock's checks read one row per round trip).

@@ -156,6 +156,12 @@ func (s *Service) ownOrder(ctx context.Context, tx Tx, c identity.Caller, id str
 		read = tx.LockOrder
 	}
 	o, err := read(ctx, id)
+	return owned(c, o, err)
+}
+
+// owned is the order read, if it is the caller's: NotFound
+// (order_not_found) alike for another's order and for none.
+func owned(c identity.Caller, o Order, err error) (Order, error) {
 	if err != nil || c.AccountID == "" || o.AccountID != c.AccountID {
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
 			return Order{}, err
@@ -163,6 +169,23 @@ func (s *Service) ownOrder(ctx context.Context, tx Tx, c identity.Caller, id str
 		return Order{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
 	}
 	return o, nil
+}
+
+// lockOwnOrder is ownOrder, locked, with the order's performance read after
+// the lock in the same exchange when the store offers it
+// (OrderPerformanceLocker); the performance is nil when it does not, for
+// the caller to read when it needs it.
+func (s *Service) lockOwnOrder(ctx context.Context, tx Tx, c identity.Caller, id string) (Order, *Performance, error) {
+	r, ok := tx.(OrderPerformanceLocker)
+	if !ok {
+		o, err := s.ownOrder(ctx, tx, c, id, true)
+		return o, nil, err
+	}
+	o, p, err := r.LockOrderAndPerformance(ctx, id)
+	if o, err = owned(c, o, err); err != nil {
+		return Order{}, nil, err
+	}
+	return o, &p, nil
 }
 
 // issue turns o's claims into sold ones and issues its tickets.
@@ -211,7 +234,7 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 	var views []TicketView
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now().UTC().Truncate(time.Microsecond)
-		o, err := s.ownOrder(ctx, tx, c, orderID, true)
+		o, read, err := s.lockOwnOrder(ctx, tx, c, orderID)
 		if err != nil {
 			return err
 		}
@@ -231,8 +254,10 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 		if o.Status != OrderHeld || o.PaymentIntentID != "" {
 			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
 		}
-		p, err := tx.Performance(ctx, o.PerformanceID)
-		if err != nil {
+		var p Performance
+		if read != nil {
+			p = *read
+		} else if p, err = tx.Performance(ctx, o.PerformanceID); err != nil {
 			return err
 		}
 		perfs[p.ID] = p

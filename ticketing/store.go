@@ -154,3 +154,10 @@ type Tx interface {
 	// claims still live at now.
 	SalesStats(ctx context.Context, performanceID string, now time.Time) (SalesStats, error)
 }
+
+// OrderPerformanceLocker is a Tx that locks an order (LockOrder) and then
+// reads its performance (Performance) in one exchange with the database.
+// NotFound when the order does not exist.
+type OrderPerformanceLocker interface {
+	LockOrderAndPerformance(ctx context.Context, orderID string) (Order, Performance, error)
+}

@@ -9,10 +9,12 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/qrtoken"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
+	"cityhub/wallet"
 )
 
 func TestSeatMapSeats(t *testing.T) {
@@ -130,6 +132,39 @@ func TestTicketsInTheWallet(t *testing.T) {
 		if _, err := f.svc.MyTicket(f.ctx, citizen(2), ts[0].ID); !apperr.Has(err, apperr.NotFound) {
 			t.Fatalf("someone else's ticket: %v", err)
 		}
+	})
+}
+
+// Someone else's held order cannot be paid with one's credit: it is not
+// found, as an order that does not exist, and nothing moves; the holder
+// still pays it.
+func TestPayingAnothersOrderIsNotFound(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		holder, other := citizen(1), citizen(2)
+		f.credit(100_00, holder, other)
+		o, err := f.svc.Hold(f.ctx, holder, p.ID, []string{"Platea/B/2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{o.ID, "tord_nope"} {
+			_, _, err := f.svc.PayWithWalletTickets(f.ctx, other, id)
+			testutil.WantReason(t, err, apperr.NotFound, "order_not_found")
+		}
+		if b := f.balance(wallet.CitizenAccount(other.AccountID)); b != 100_00 {
+			t.Fatalf("the other citizen's credit is %d after the refusal", b)
+		}
+		paid, err := f.svc.PayWithWallet(f.ctx, holder, o.ID)
+		if err != nil || paid.Status != ticketing.OrderPaid {
+			t.Fatalf("the holder pays: %+v %v", paid, err)
+		}
+		if b := f.balance(wallet.CitizenAccount(holder.AccountID)); b != 100_00-o.TotalCents {
+			t.Fatalf("the holder's credit is %d, want %d", b, 100_00-o.TotalCents)
+		}
+		f.ledgerOK()
 	})
 }
 

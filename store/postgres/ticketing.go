@@ -346,10 +346,38 @@ func (tx *Tx) OrderByPaymentIntent(ctx context.Context, paymentIntentID string) 
 	return o, wrap("read order by payment", err)
 }
 
+const lockOrderSQL = `SELECT ` + orderCols + ` FROM ticket_orders WHERE id = $1 FOR UPDATE`
+
 // LockOrder implements ticketing.Tx.
 func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error) {
-	o, err := scanOrder(tx.q.QueryRow(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE id = $1 FOR UPDATE`, id))
+	o, err := scanOrder(tx.q.QueryRow(ctx, lockOrderSQL, id))
 	return o, wrap("lock order", err)
+}
+
+// LockOrderAndPerformance implements ticketing.OrderPerformanceLocker: the
+// order's lock and its performance's read are two statements of one batch,
+// the read taken once the lock is held.
+func (tx *Tx) LockOrderAndPerformance(ctx context.Context, orderID string) (ticketing.Order, ticketing.Performance, error) {
+	var o ticketing.Order
+	var p ticketing.Performance
+	err := tx.readBatch(ctx, batchRead{
+		sql:  lockOrderSQL,
+		args: []any{orderID},
+		read: func(br pgx.BatchResults) error {
+			var err error
+			o, err = scanOrder(br.QueryRow())
+			return wrap("lock order", err)
+		},
+	}, batchRead{
+		sql:  `SELECT ` + perfCols + ` FROM ticket_performances WHERE id = (SELECT performance_id FROM ticket_orders WHERE id = $1)`,
+		args: []any{orderID},
+		read: func(br pgx.BatchResults) error {
+			var err error
+			p, err = scanPerformance(br.QueryRow())
+			return wrap("read performance", err)
+		},
+	})
+	return o, p, err
 }
 
 // ListOrders implements ticketing.Tx.
