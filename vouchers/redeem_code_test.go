@@ -37,6 +37,10 @@ func TestRedeemTypedCode(t *testing.T) {
 		if err != nil || replayed || first.VoucherID != v.ID || first.AmountCents != 1000 {
 			t.Fatalf("redeem by typed code: %+v replayed=%v %v", first, replayed, err)
 		}
+		// A till of a shop that no longer exists is told so, whoever's
+		// code it types; that is not a wrong code, and nothing moves.
+		_, _, err = f.svc.Redeem(f.ctx, merchant("shop_gone"), "shop_gone", "gone-1", vouchers.RedeemRequest{Code: w.TypedCode, PurchaseCents: 2500})
+		testutil.WantReason(t, err, apperr.NotFound, "shop_not_found")
 		// The same code again, under another key: the voucher is used.
 		_, _, err = f.svc.Redeem(f.ctx, staff, shop.ID, "typed-2", vouchers.RedeemRequest{Code: v.TypedCode, PurchaseCents: 2500})
 		testutil.WantReason(t, err, apperr.Conflict, "voucher_used")
