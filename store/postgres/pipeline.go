@@ -147,6 +147,16 @@ type batchRead struct {
 	read func(pgx.BatchResults) error
 }
 
+// rowInto is a batchRead's read for a statement of one row: scan's result
+// goes into dst, its error wrapped with what failed.
+func rowInto[T any](dst *T, what string, scan func(pgx.Row) (T, error)) func(pgx.BatchResults) error {
+	return func(br pgx.BatchResults) error {
+		v, err := scan(br.QueryRow())
+		*dst = v
+		return wrap(what, err)
+	}
+}
+
 // readBatch sends what is queued and stmts in one batch, and hands each
 // statement's result to its read, in order. Each statement of a batch runs
 // after the one before it has finished, with a snapshot of its own (READ

@@ -130,11 +130,7 @@ func (tx *Tx) HoldTarget(ctx context.Context, performanceID string, seatIDs []st
 	err := tx.readBatch(ctx, batchRead{
 		sql:  `SELECT ` + perfCols + ` FROM ticket_performances WHERE id = $1`,
 		args: []any{performanceID},
-		read: func(br pgx.BatchResults) error {
-			var err error
-			p, err = scanPerformance(br.QueryRow())
-			return wrap("read performance", err)
-		},
+		read: rowInto(&p, "read performance", scanPerformance),
 	}, batchRead{
 		sql: `SELECT bool_and(pg_try_advisory_xact_lock(hashtext($1), hashtext(s)))
 			AND NOT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND (state = 'sold' OR expires_at > $3))
@@ -363,19 +359,11 @@ func (tx *Tx) LockOrderAndPerformance(ctx context.Context, orderID string) (tick
 	err := tx.readBatch(ctx, batchRead{
 		sql:  lockOrderSQL,
 		args: []any{orderID},
-		read: func(br pgx.BatchResults) error {
-			var err error
-			o, err = scanOrder(br.QueryRow())
-			return wrap("lock order", err)
-		},
+		read: rowInto(&o, "lock order", scanOrder),
 	}, batchRead{
 		sql:  `SELECT ` + perfCols + ` FROM ticket_performances WHERE id = (SELECT performance_id FROM ticket_orders WHERE id = $1)`,
 		args: []any{orderID},
-		read: func(br pgx.BatchResults) error {
-			var err error
-			p, err = scanPerformance(br.QueryRow())
-			return wrap("read performance", err)
-		},
+		read: rowInto(&p, "read performance", scanPerformance),
 	})
 	return o, p, err
 }

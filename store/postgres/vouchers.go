@@ -336,11 +336,7 @@ func (tx *Tx) ShareCampaignCountingVouchers(ctx context.Context, campaignID, acc
 	err := tx.readBatch(ctx, batchRead{
 		sql:  shareCampaignSQL,
 		args: []any{campaignID},
-		read: func(br pgx.BatchResults) error {
-			var err error
-			c, err = scanCampaign(br.QueryRow())
-			return wrap("share campaign", err)
-		},
+		read: rowInto(&c, "share campaign", scanCampaign),
 	}, batchRead{
 		sql:  countVouchersSQL,
 		args: []any{campaignID, accountID},
