@@ -60,22 +60,21 @@ const (
 	metaSequences = "pool_sequences" // each sequence as the migrations left it
 )
 
-// migrationsDigest identifies the migrations this build makes (the files
-// the postgres store embeds, so that it does not depend on where the source
-// tree is, or whether the test binary knows it: -trimpath); empty when they
-// cannot be read (then every test gets a fresh schema).
+// migrationsDigest identifies the migrations this build makes: the files
+// the postgres store embeds, so it does not depend on where the source tree
+// is, or on the test binary knowing it (-trimpath).
 var migrationsDigest = sync.OnceValue(func() string {
 	files := postgres.Migrations()
 	names, err := fs.Glob(files, "*.sql")
 	if err != nil || len(names) == 0 {
-		return ""
+		panic(fmt.Sprintf("storetest: the postgres store embeds no migrations (%v)", err))
 	}
 	sort.Strings(names)
 	h := sha256.New()
 	for _, n := range names {
 		b, err := fs.ReadFile(files, n)
 		if err != nil {
-			return ""
+			panic(fmt.Sprintf("storetest: read embedded migration %s: %v", n, err))
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00", n, len(b))
 		h.Write(b)
@@ -133,11 +132,10 @@ type schemaPool struct {
 // or "" when no pool can be used.
 func pooledPostgresURL(tb testing.TB) string {
 	tb.Helper()
-	digest := migrationsDigest()
-	if digest == "" || os.Getenv("CITYHUB_TEST_FRESH_SCHEMAS") != "" {
+	if os.Getenv("CITYHUB_TEST_FRESH_SCHEMAS") != "" {
 		return ""
 	}
-	return schemaPool{base: BaseURL(), prefix: "pool_" + digest + "_", probe: &processProbe}.hold(tb)
+	return schemaPool{base: BaseURL(), prefix: "pool_" + migrationsDigest() + "_", probe: &processProbe}.hold(tb)
 }
 
 // hold takes a schema no one holds, readies it and keeps it until tb ends.
