@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -114,6 +115,62 @@ func TestAuditAppendAndRollback(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	})
+}
+
+// Claims and answers of many keys, several requests racing for each: every
+// key is claimed by exactly one of its requests, the others see it held,
+// and once answered every request gets its own key's answer. On PostgreSQL
+// the claims and answers that arrive together are written together, a key
+// asked for twice in one batch included.
+func TestAnswerStoreRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		a := db.Answers()
+		const keys, per = 24, 4
+		now := time.Now()
+		key := func(k int) string { return fmt.Sprintf("race-%d", k) }
+		claims := make([]atomic.Int32, keys)
+		var wg sync.WaitGroup
+		for i := range keys * per {
+			wg.Go(func() {
+				k := i % keys
+				claimed, stored, done, lost, _, err := a.ClaimAnswer(ctx, "api:acc:POST /x", key(k), "h"+key(k), now, now.Add(-time.Minute))
+				switch {
+				case err != nil:
+					t.Errorf("claim %s: %v", key(k), err)
+				case claimed:
+					claims[k].Add(1)
+				case stored != "h"+key(k) || done || lost:
+					t.Errorf("claim %s: held as %q done=%v lost=%v", key(k), stored, done, lost)
+				}
+			})
+		}
+		wg.Wait()
+		for k := range keys {
+			if n := claims[k].Load(); n != 1 {
+				t.Errorf("key %s claimed %d times", key(k), n)
+			}
+		}
+		for k := range keys {
+			wg.Go(func() {
+				ans := idem.Answer{Status: 201, Header: map[string]string{"Location": "/x/" + key(k)}, Body: []byte(key(k))}
+				if err := a.SaveAnswer(ctx, "api:acc:POST /x", key(k), ans); err != nil {
+					t.Errorf("save %s: %v", key(k), err)
+				}
+			})
+		}
+		wg.Wait()
+		for i := range keys * per {
+			wg.Go(func() {
+				k := i % keys
+				claimed, _, done, _, ans, err := a.ClaimAnswer(ctx, "api:acc:POST /x", key(k), "h"+key(k), now, now.Add(-time.Minute))
+				if err != nil || claimed || !done || string(ans.Body) != key(k) || ans.Header["Location"] != "/x/"+key(k) {
+					t.Errorf("answered %s: claimed=%v done=%v %q %v %v", key(k), claimed, done, ans.Body, ans.Header, err)
+				}
+			})
+		}
+		wg.Wait()
 	})
 }
 

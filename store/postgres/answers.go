@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -52,37 +53,144 @@ type unsynced struct {
 	args []any
 }
 
-// ClaimAnswer implements idem.AnswerStore. Each statement commits on its
-// own: a claim must be visible to the racing requests that wait for it.
+// ClaimAnswer implements idem.AnswerStore. Claims that arrive together are
+// written together (see group): one statement claims the free keys of the
+// batch and reads back the holders of the others, in one transaction that
+// commits at once, so that the racing requests waiting for a claim see it.
 func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
-	tag, err := db.execUnsynced(ctx, unsynced{`INSERT INTO request_answers (scope, key, request_hash, claimed_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, claimed_at = EXCLUDED.claimed_at
-		WHERE NOT request_answers.done AND NOT request_answers.committed AND request_answers.claimed_at < $5`, []any{scope, key, hash, now, staleBefore}})
+	r, err := db.claims.do(ctx, answerClaim{scope: scope, key: key, hash: hash, now: now, staleBefore: staleBefore})
 	if err != nil {
 		return false, "", false, false, idem.Answer{}, wrap("claim answer", err)
 	}
-	if tag.RowsAffected() == 1 {
-		return true, "", false, false, idem.Answer{}, nil
-	}
-	var a idem.Answer
-	var storedHash, header string
-	var done, lost bool
-	err = db.pool.QueryRow(ctx, `SELECT request_hash, done, committed AND claimed_at < $3, status, header, body FROM request_answers WHERE scope = $1 AND key = $2`,
-		scope, key, staleBefore).Scan(&storedHash, &done, &lost, &a.Status, &header, &a.Body)
-	if errors.Is(err, pgx.ErrNoRows) {
-		// Released since our insert lost: the caller tries again.
-		return false, hash, false, false, idem.Answer{}, nil
-	}
-	if err != nil {
-		return false, "", false, false, idem.Answer{}, wrap("read answer", err)
-	}
-	if err := json.Unmarshal([]byte(header), &a.Header); err != nil {
-		return false, "", false, false, idem.Answer{}, wrap("decode answer header", err)
-	}
-	return false, storedHash, done, lost, a, nil
+	return r.claimed, r.storedHash, r.done, r.lost, r.answer, nil
 }
 
-// SaveAnswer implements idem.AnswerStore.
+type answerClaim struct {
+	scope, key, hash string
+	now, staleBefore time.Time
+}
+
+type claimResult struct {
+	claimed, done, lost bool
+	storedHash          string
+	answer              idem.Answer
+}
+
+// claimAnswers writes a batch of claims. A key asked for twice in one
+// batch (a retry racing its first request) would be written twice by one
+// statement, which the server refuses: the second and later asks go in a
+// statement of their own after the first.
+func (db *DB) claimAnswers(ctx context.Context, claims []answerClaim) ([]claimResult, error) {
+	out := make([]claimResult, len(claims))
+	left := make([]int, len(claims))
+	for i := range left {
+		left[i] = i
+	}
+	for len(left) > 0 {
+		var round, later []int
+		seen := make(map[[2]string]bool, len(left))
+		for _, i := range left {
+			k := [2]string{claims[i].scope, claims[i].key}
+			if seen[k] {
+				later = append(later, i)
+				continue
+			}
+			seen[k] = true
+			round = append(round, i)
+		}
+		if err := db.claimRound(ctx, claims, round, out); err != nil {
+			return nil, err
+		}
+		left = later
+	}
+	return out, nil
+}
+
+// claimRound claims keys that are distinct. A key held by another request
+// is read back as it was before the statement, which did not change it;
+// one that another transaction claimed after the statement began is not
+// seen at all and reads as released since: the caller asks again.
+func (db *DB) claimRound(ctx context.Context, claims []answerClaim, round []int, out []claimResult) error {
+	n := len(round)
+	scopes, keys, hashes := make([]string, n), make([]string, n), make([]string, n)
+	nows, stales := make([]time.Time, n), make([]time.Time, n)
+	for j, i := range round {
+		c := claims[i]
+		scopes[j], keys[j], hashes[j], nows[j], stales[j] = c.scope, c.key, c.hash, c.now, c.staleBefore
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	b.Queue(`WITH c AS (
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) WITH ORDINALITY
+				AS c(scope, key, request_hash, claimed_at, stale_before, n)
+		), claimed AS (
+			INSERT INTO request_answers (scope, key, request_hash, claimed_at)
+			SELECT scope, key, request_hash, claimed_at FROM c
+			ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, claimed_at = EXCLUDED.claimed_at
+			WHERE NOT request_answers.done AND NOT request_answers.committed
+			  AND request_answers.claimed_at < (SELECT c.stale_before FROM c WHERE c.scope = EXCLUDED.scope AND c.key = EXCLUDED.key)
+			RETURNING scope, key
+		)
+		SELECT c.n, k.key IS NOT NULL, r.request_hash, r.done, r.committed AND r.claimed_at < c.stale_before, r.status, r.header, r.body
+		FROM c LEFT JOIN claimed k ON k.scope = c.scope AND k.key = c.key
+		LEFT JOIN request_answers r ON k.key IS NULL AND r.scope = c.scope AND r.key = c.key`,
+		scopes, keys, hashes, nows, stales)
+	br := db.pool.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		err = readClaims(br, claims, round, out)
+	}
+	return errors.Join(err, br.Close())
+}
+
+// readClaims reads claimRound's rows into out.
+func readClaims(br pgx.BatchResults, claims []answerClaim, round []int, out []claimResult) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	got := 0
+	for rows.Next() {
+		var n int
+		var claimed bool
+		var storedHash, header *string
+		var done, lost *bool
+		var status *int
+		var body []byte
+		if err := rows.Scan(&n, &claimed, &storedHash, &done, &lost, &status, &header, &body); err != nil {
+			return err
+		}
+		if n < 1 || n > len(round) {
+			return fmt.Errorf("claim row %d of %d", n, len(round))
+		}
+		i, r := round[n-1], claimResult{claimed: claimed}
+		got++
+		switch {
+		case claimed:
+		case storedHash == nil:
+			// Released since the insert lost: the caller asks again.
+			r.storedHash = claims[i].hash
+		default:
+			r.storedHash, r.done, r.lost = *storedHash, *done, *lost
+			r.answer = idem.Answer{Status: *status, Body: body}
+			if err := json.Unmarshal([]byte(*header), &r.answer.Header); err != nil {
+				return fmt.Errorf("decode answer header: %w", err)
+			}
+		}
+		out[i] = r
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if got != len(round) {
+		return fmt.Errorf("%d claims read back of %d", got, len(round))
+	}
+	return nil
+}
+
+// SaveAnswer implements idem.AnswerStore. Answers saved together are
+// written together, in one statement that commits at once (see group).
 func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) error {
 	header, err := json.Marshal(a.Header)
 	if err != nil {
@@ -91,12 +199,34 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 	if a.Body == nil {
 		a.Body = []byte{}
 	}
-	_, err = db.execUnsynced(ctx, unsynced{`UPDATE request_answers SET done = true, status = $3, header = $4, body = $5 WHERE scope = $1 AND key = $2`,
-		[]any{scope, key, a.Status, string(header), a.Body}})
-	if err != nil {
+	if _, err := db.saves.do(ctx, answerSave{scope: scope, key: key, status: a.Status, header: string(header), body: a.Body}); err != nil {
 		return wrap("save answer", err)
 	}
 	return nil
+}
+
+type answerSave struct {
+	scope, key, header string
+	status             int
+	body               []byte
+}
+
+// saveAnswers writes a batch of answers. Only a key's claimer saves it, so
+// the keys of a batch are distinct.
+func (db *DB) saveAnswers(ctx context.Context, saves []answerSave) ([]struct{}, error) {
+	n := len(saves)
+	scopes, keys, headers := make([]string, n), make([]string, n), make([]string, n)
+	statuses, bodies := make([]int32, n), make([][]byte, n)
+	for i, s := range saves {
+		scopes[i], keys[i], headers[i], statuses[i], bodies[i] = s.scope, s.key, s.header, int32(s.status), s.body
+	}
+	_, err := db.execUnsynced(ctx, unsynced{`UPDATE request_answers AS r SET done = true, status = u.status, header = u.header, body = u.body
+		FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::bytea[]) AS u(scope, key, status, header, body)
+		WHERE r.scope = u.scope AND r.key = u.key`, []any{scopes, keys, statuses, headers, bodies}})
+	if err != nil {
+		return nil, err
+	}
+	return make([]struct{}, n), nil
 }
 
 // ReleaseAnswer implements idem.AnswerStore: a key none of whose
@@ -123,3 +253,6 @@ func markCommitted(ctx context.Context, p *pipeline) {
 		sql:  `UPDATE request_answers SET committed = true WHERE scope = $1 AND key = $2 AND NOT done`,
 		args: []any{k.Scope, k.Key}})
 }
+
+// answerBatch bounds the claims or answers written in one statement.
+const answerBatch = 128

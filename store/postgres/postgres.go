@@ -41,6 +41,10 @@ type DB struct {
 	floors *floorCache
 	// mailQueued, when set, is called after a commit that queued mail.
 	mailQueued atomic.Pointer[func()]
+	// claims and saves write the answer store's claims and answers that
+	// arrive together in one statement each (answers.go).
+	claims *group[answerClaim, claimResult]
+	saves  *group[answerSave, struct{}]
 }
 
 // querier is what both the pool and a transaction can do, so the same store
@@ -85,6 +89,8 @@ func open(ctx context.Context, url string, log *slog.Logger, tracer pgx.QueryTra
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	db := &DB{pool: pool, log: log, floors: &floorCache{}}
+	db.claims = &group[answerClaim, claimResult]{write: db.claimAnswers, max: answerBatch}
+	db.saves = &group[answerSave, struct{}]{write: db.saveAnswers, max: answerBatch}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {

@@ -1,0 +1,121 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// group writes the requests that arrive while one batch of them is on its
+// way to the server as the next batch, in one statement and one
+// transaction: group commit. Under load a hundred keyed API requests claim
+// their keys in one round trip and one commit instead of a hundred; alone, a
+// request is written at once, as it would be without the group. Nothing
+// waits for a batch to fill.
+//
+// The caller that finds no batch on its way writes one: its own request and
+// whatever queued before it took them. Whoever queues meanwhile waits; when
+// the batch is written, the first of them is woken to write the next one.
+// So every caller waits for at most the batch before its own and its own,
+// and no goroutine runs beside the callers.
+type group[Req, Res any] struct {
+	// write writes one batch: a result per request, in order, or an error
+	// for all of them.
+	write func(ctx context.Context, reqs []Req) ([]Res, error)
+	// max bounds a batch; what is over waits for the next one.
+	max int
+	// queued, when set (tests), is told the queue's length after each
+	// request joins it.
+	queued func(n int)
+
+	mu    sync.Mutex
+	queue []*groupCall[Req, Res]
+	busy  bool // a batch is being written; busy == false means queue is empty
+}
+
+type groupCall[Req, Res any] struct {
+	req  Req
+	res  Res
+	err  error
+	done chan struct{}
+	// lead: woken not with a result but to write the next batch, which
+	// begins with this call.
+	lead bool
+}
+
+// do writes req in the next batch and returns its result. The batch is
+// written under the context of the caller that writes it, without its
+// cancellation: the others in the batch did not ask for that.
+func (g *group[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
+	c := &groupCall[Req, Res]{req: req, done: make(chan struct{})}
+	g.mu.Lock()
+	g.queue = append(g.queue, c)
+	n, busy := len(g.queue), g.busy
+	g.busy = true
+	g.mu.Unlock()
+	if g.queued != nil {
+		g.queued(n)
+	}
+	if busy {
+		<-c.done
+		if !c.lead {
+			return c.res, c.err
+		}
+	}
+	g.writeNext(context.WithoutCancel(ctx))
+	return c.res, c.err
+}
+
+// writeNext writes the batch at the head of the queue, tells its callers,
+// and hands the next batch to the first caller left waiting.
+func (g *group[Req, Res]) writeNext(ctx context.Context) {
+	g.mu.Lock()
+	k := min(len(g.queue), max(g.max, 1))
+	batch := g.queue[:k:k]
+	g.queue = g.queue[k:]
+	g.mu.Unlock()
+
+	reqs := make([]Req, len(batch))
+	for i, c := range batch {
+		reqs[i] = c.req
+	}
+	res, crashed, err := g.safeWrite(ctx, reqs)
+	for i, c := range batch {
+		if err != nil {
+			c.err = err
+		} else {
+			c.res = res[i]
+		}
+		if i > 0 {
+			close(c.done) // batch[0] is the writer: it is not waiting
+		}
+	}
+
+	g.mu.Lock()
+	if len(g.queue) == 0 {
+		g.busy = false
+	} else {
+		next := g.queue[0]
+		next.lead = true
+		close(next.done)
+	}
+	g.mu.Unlock()
+	if crashed != nil {
+		panic(crashed) // the writer's own, once the others are told
+	}
+}
+
+// safeWrite is write with a panic turned into every caller's error, so
+// that the callers waiting on the batch are not left waiting for good.
+func (g *group[Req, Res]) safeWrite(ctx context.Context, reqs []Req) (res []Res, crashed any, err error) {
+	defer func() {
+		if crashed = recover(); crashed != nil {
+			err = fmt.Errorf("write a batch of %d: panic: %v", len(reqs), crashed)
+		}
+	}()
+	res, err = g.write(ctx, reqs)
+	if err == nil && len(res) != len(reqs) {
+		err = fmt.Errorf("write a batch of %d: %d results", len(reqs), len(res))
+	}
+	return res, nil, err
+}
