@@ -195,7 +195,7 @@ func TestRoundTrips(t *testing.T) {
 		// payment 16).
 		max int
 	}{
-		{"voucher claim (service)", claim, false, 3},
+		{"voucher claim (service)", claim, false, 2},
 		{"voucher redemption (till API, typed code)", redeem, false, 7},
 		{"ledger transfer (wallet.Service.Post)", transfer, false, 2},
 		{"seat hold (API)", hold, false, 8},

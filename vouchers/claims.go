@@ -89,7 +89,7 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 			out, err = s.claimTx(ctx, tx, c, campaignID)
 			return err
 		})
-		return out, false, err
+		return out, false, budgetExhausted(err)
 	}
 	if err := idem.ValidateKey(key); err != nil {
 		return VoucherView{}, false, err
@@ -104,7 +104,17 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 		})
 		return err
 	})
-	return out, replayed, err
+	return out, replayed, budgetExhausted(err)
+}
+
+// budgetExhausted is err, or Conflict (budget_exhausted) when it is the
+// budget's floor refusing a claim's reservation: at once, or at the commit
+// the reservation rides with.
+func budgetExhausted(err error) error {
+	if apperr.Has(err, apperr.InsufficientFunds) {
+		return apperr.R(apperr.Conflict, "budget_exhausted", "This campaign's budget has run out.")
+	}
+	return err
 }
 
 func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (VoucherView, error) {
@@ -144,18 +154,20 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 	if err := tx.InsertVoucher(ctx, v); err != nil {
 		return VoucherView{}, fmt.Errorf("insert voucher: %w", err)
 	}
-	_, err = wallet.Post(ctx, tx, wallet.Transaction{
+	// The budget is one account for the whole city: its lock is the one
+	// every claim of the campaign queues on. The reservation is written with
+	// the commit, so the lock is held while the server commits and not
+	// while a round trip goes by; a budget it would break fails the commit
+	// (budgetExhausted, on the way out of the transaction).
+	err = wallet.PostAtCommit(ctx, tx, wallet.Transaction{
 		Key: "voucher.claim:" + v.ID, Kind: "voucher.claim", RefType: "voucher", RefID: v.ID,
 		Entries: []wallet.Entry{
 			{Account: wallet.CampaignBudgetAccount(camp.ID), Amount: -v.ValueCents},
 			{Account: wallet.CampaignHeldAccount(camp.ID), Amount: v.ValueCents},
 		},
 	}, now)
-	if apperr.Has(err, apperr.InsufficientFunds) {
-		return VoucherView{}, apperr.R(apperr.Conflict, "budget_exhausted", "This campaign's budget has run out.")
-	}
 	if err != nil {
-		return VoucherView{}, fmt.Errorf("reserve voucher value: %w", err)
+		return VoucherView{}, budgetExhausted(fmt.Errorf("reserve voucher value: %w", err))
 	}
 	if err := s.audit(ctx, tx, c, "voucher.claim", "voucher", v.ID, "", map[string]any{"campaign_id": camp.ID, "value_cents": v.ValueCents}); err != nil {
 		return VoucherView{}, err

@@ -322,20 +322,10 @@ type HistoryLine struct {
 // was used for another movement); a concurrent posting of the same key waits
 // for the first one and then replays it.
 func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction, error) {
-	if err := t.Validate(); err != nil {
+	t, ids, err := prepare(t, now)
+	if err != nil {
 		return t, err
 	}
-	ids := make([]AccountID, 0, len(t.Entries))
-	for _, e := range t.Entries {
-		ids = append(ids, e.Account)
-	}
-	slices.Sort(ids)
-	if t.ID == "" {
-		t.ID = newTransactionID()
-	}
-	// Both engines keep microseconds; truncating here makes the first answer
-	// equal to a later replay of it.
-	t.CreatedAt = now.UTC().Truncate(time.Microsecond)
 	if gp, ok := tx.(GuardedPoster); ok {
 		return postGuarded(ctx, tx, gp, t, ids)
 	}
@@ -355,6 +345,57 @@ func Post(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction
 		return t, fmt.Errorf("insert ledger transaction: %w", err)
 	}
 	return posted(ctx, tx, t, inserted)
+}
+
+// prepare validates t and gives it its id and time, and the ids of its
+// accounts in the order they are locked.
+func prepare(t Transaction, now time.Time) (Transaction, []AccountID, error) {
+	if err := t.Validate(); err != nil {
+		return t, nil, err
+	}
+	ids := make([]AccountID, 0, len(t.Entries))
+	for _, e := range t.Entries {
+		ids = append(ids, e.Account)
+	}
+	slices.Sort(ids)
+	if t.ID == "" {
+		t.ID = newTransactionID()
+	}
+	// Both engines keep microseconds; truncating here makes the first answer
+	// equal to a later replay of it.
+	t.CreatedAt = now.UTC().Truncate(time.Microsecond)
+	return t, ids, nil
+}
+
+// CommitPoster is a Tx that can write a posting with its transaction's
+// commit instead of at once (PostAtCommit): the posting is checked by the
+// same rule as Post, and what Post would refuse makes the commit fail with
+// the same error, so that the transaction writes nothing.
+type CommitPoster interface {
+	PostAtCommit(ctx context.Context, t Transaction, ids []AccountID) error
+}
+
+// PostAtCommit posts t, for a caller that needs nothing back from the
+// posting and whose transaction makes t's key new (from the id of what it
+// creates). On a CommitPoster the posting is written with the transaction's
+// commit, so that the locks it takes on accounts with a floor are held for
+// the least time: a floor it would break (InsufficientFunds) or an account
+// that does not exist (NotFound) is the transaction's error, returned by
+// the store's InTx, and a key posted already fails the commit too. Elsewhere
+// it is Post, now, with a key posted already an error as well.
+func PostAtCommit(ctx context.Context, tx Tx, t Transaction, now time.Time) error {
+	t, ids, err := prepare(t, now)
+	if err != nil {
+		return err
+	}
+	if cp, ok := tx.(CommitPoster); ok {
+		return cp.PostAtCommit(ctx, t, ids)
+	}
+	posted, err := Post(ctx, tx, t, now)
+	if err == nil && posted.Replayed {
+		return fmt.Errorf("ledger key %s was posted already", t.Key)
+	}
+	return err
 }
 
 // GuardedPoster is a Tx that locks a posting's accounts with a floor and

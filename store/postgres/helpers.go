@@ -31,6 +31,10 @@ const (
 	pgCheckViolation       = "23514"
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
+	// Raised by ledger_posted (migration 1001) for a posting written with
+	// its COMMIT that Post would have refused.
+	ledgerInsufficientFunds = "CL001"
+	ledgerNoSuchAccount     = "CL002"
 )
 
 // translate maps a driver error to an apperr code, keeping it as the cause
@@ -62,6 +66,12 @@ func translate(err error) error {
 			return apperr.Wrap(err, apperr.Invalid, "Refers to something that does not exist.")
 		case pgCheckViolation:
 			return apperr.Wrap(err, apperr.Conflict, "Breaks a rule of the data.")
+		case ledgerInsufficientFunds:
+			e := apperr.Wrap(err, apperr.InsufficientFunds, "Not enough credit for this movement.")
+			e.Reason = "insufficient_funds"
+			return e
+		case ledgerNoSuchAccount:
+			return apperr.Wrap(err, apperr.NotFound, "A ledger account of this movement does not exist.")
 		}
 	}
 	return err

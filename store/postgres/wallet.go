@@ -261,16 +261,6 @@ func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []walle
 	for i, id := range ids {
 		keys[i] = string(id)
 	}
-	accounts := make([]string, len(t.Entries))
-	amounts := make([]int64, len(t.Entries))
-	for i, e := range t.Entries {
-		accounts[i], amounts[i] = string(e.Account), e.Amount
-	}
-	var rule, overdraftAccount string
-	var floor *int64
-	if t.Overdraft != nil {
-		rule, floor, overdraftAccount = t.Overdraft.Name, &t.Overdraft.Floor, string(t.OverdraftAccount)
-	}
 	var out []wallet.Account
 	var inserted, moved, appended, floored int64
 	err := tx.readBatch(ctx, batchRead{
@@ -290,34 +280,9 @@ func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []walle
 			return wrap("lock ledger accounts", err)
 		},
 	}, batchRead{
-		sql: `WITH u AS (
-			SELECT * FROM unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
-		), acct AS (
-			SELECT a.id, a.floor, a.balance FROM ledger_accounts a WHERE a.id = ANY($11::text[])
-		), ok AS (
-			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND NOT EXISTS (
-				SELECT 1 FROM u JOIN acct a ON a.id = u.account_id
-				WHERE a.floor IS NOT NULL AND u.amount < 0
-				  AND a.balance + u.amount < CASE WHEN a.id = $9 AND $8::bigint IS NOT NULL THEN LEAST(a.floor, $8::bigint) ELSE a.floor END) AS ok
-		), t AS (
-			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT ok FROM ok)
-			ON CONFLICT (idem_key) DO NOTHING RETURNING id
-		), e AS (
-			INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
-			SELECT t.id, u.account_id, u.amount, $10 FROM t, u ORDER BY u.n
-			RETURNING id, account_id, amount
-		), b AS (
-			UPDATE ledger_accounts AS a SET balance = a.balance + e.amount FROM e, acct
-			WHERE a.id = e.account_id AND acct.id = e.account_id AND acct.floor IS NOT NULL
-			RETURNING a.id
-		), p AS (
-			INSERT INTO ledger_pending (entry_id, account_id, amount)
-			SELECT e.id, e.account_id, e.amount FROM e JOIN acct ON acct.id = e.account_id WHERE acct.floor IS NULL
-			RETURNING entry_id
-		)
+		sql: guardedPostingSQL + `
 		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM b), (SELECT count(*) FROM p), (SELECT count(*) FROM acct WHERE floor IS NOT NULL)`,
-		args: []any{t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts},
+		args: guardedPostingArgs(t),
 		read: func(br pgx.BatchResults) error {
 			return wrap("insert ledger transaction", br.QueryRow().Scan(&inserted, &moved, &appended, &floored))
 		},
@@ -465,4 +430,54 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	}
 	c.BelowFloor = append(c.BelowFloor, bf...)
 	return c, nil
+}
+
+// guardedPostingSQL writes a posting (arguments: guardedPostingArgs) only
+// if every account exists and no floor breaks, by the rule wallet.Post
+// checks: the transaction, its entries, the balances of the accounts with a
+// floor, and a pending row for each entry of an account without one. The
+// statement that sends it ends it with a SELECT of what it needs from t, b,
+// p, acct and ok. It must run after the accounts with a floor are locked:
+// it then reads their balances as they are.
+const guardedPostingSQL = `WITH u AS (
+			SELECT * FROM unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
+		), acct AS (
+			SELECT a.id, a.floor, a.balance FROM ledger_accounts a WHERE a.id = ANY($11::text[])
+		), ok AS (
+			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND NOT EXISTS (
+				SELECT 1 FROM u JOIN acct a ON a.id = u.account_id
+				WHERE a.floor IS NOT NULL AND u.amount < 0
+				  AND a.balance + u.amount < CASE WHEN a.id = $9 AND $8::bigint IS NOT NULL THEN LEAST(a.floor, $8::bigint) ELSE a.floor END) AS ok
+		), t AS (
+			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT ok FROM ok)
+			ON CONFLICT (idem_key) DO NOTHING RETURNING id
+		), e AS (
+			INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+			SELECT t.id, u.account_id, u.amount, $10 FROM t, u ORDER BY u.n
+			RETURNING id, account_id, amount
+		), b AS (
+			UPDATE ledger_accounts AS a SET balance = a.balance + e.amount FROM e, acct
+			WHERE a.id = e.account_id AND acct.id = e.account_id AND acct.floor IS NOT NULL
+			RETURNING a.id
+		), p AS (
+			INSERT INTO ledger_pending (entry_id, account_id, amount)
+			SELECT e.id, e.account_id, e.amount FROM e JOIN acct ON acct.id = e.account_id WHERE acct.floor IS NULL
+			RETURNING entry_id
+		)
+`
+
+// guardedPostingArgs are guardedPostingSQL's arguments for t.
+func guardedPostingArgs(t wallet.Transaction) []any {
+	accounts := make([]string, len(t.Entries))
+	amounts := make([]int64, len(t.Entries))
+	for i, e := range t.Entries {
+		accounts[i], amounts[i] = string(e.Account), e.Amount
+	}
+	var rule, overdraftAccount string
+	var floor *int64
+	if t.Overdraft != nil {
+		rule, floor, overdraftAccount = t.Overdraft.Name, &t.Overdraft.Floor, string(t.OverdraftAccount)
+	}
+	return []any{t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts}
 }

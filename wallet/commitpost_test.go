@@ -1,0 +1,123 @@
+package wallet_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/internal/testutil"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// A posting written with its transaction's commit is refused by the rule
+// Post checks, and a refusal fails the whole transaction: the posting and
+// every other write of it are gone. What it allows is posted as by Post.
+func TestPostAtCommit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db)
+		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 500))
+		l.mustPost(t, transfer("posted", wallet.TestPayments, bob, 1))
+		pastRule := transfer("past-rule", alice, wallet.RevenueBikeshare, 500-wallet.RideOverrun.Floor+1)
+		rule := wallet.RideOverrun
+		pastRule.Overdraft, pastRule.OverdraftAccount = &rule, alice
+		refused := []struct {
+			name string
+			tr   wallet.Transaction
+			code apperr.Code // Internal: any error
+		}{
+			{"one cent past the floor", transfer("past-floor", alice, bob, 501), apperr.InsufficientFunds},
+			{"past the rule's bound", pastRule, apperr.InsufficientFunds},
+			{"a missing account", transfer("missing", alice, wallet.CitizenAccount("nobody"), 100), apperr.NotFound},
+			{"a key posted already", transfer("posted", wallet.TestPayments, bob, 1), apperr.Internal},
+		}
+		for _, c := range refused {
+			beside := transfer("beside-"+c.tr.Key, wallet.TestPayments, bob, 7)
+			err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+				if _, err := wallet.Post(ctx, tx, beside, time.Now()); err != nil {
+					return err
+				}
+				return wallet.PostAtCommit(ctx, tx, c.tr, time.Now())
+			})
+			if err == nil {
+				t.Fatalf("%s: the transaction committed", c.name)
+			}
+			if c.code != apperr.Internal {
+				testutil.WantCode(t, err, c.code)
+			}
+			for _, key := range []string{c.tr.Key, beside.Key} {
+				if key == "posted" {
+					continue
+				}
+				err = db.Wallet().View(ctx, func(tx wallet.Tx) error {
+					_, err := tx.TransactionByKey(ctx, key)
+					return err
+				})
+				if !apperr.Has(err, apperr.NotFound) {
+					t.Fatalf("%s: %s is recorded: %v", c.name, key, err)
+				}
+			}
+		}
+		if a, b := l.balance(t, alice), l.balance(t, bob); a != 500 || b != 1 {
+			t.Fatalf("alice has %d and bob %d after refused postings, want 500 and 1", a, b)
+		}
+		// Down to the floor exactly, and to the rule's bound exactly.
+		for _, tr := range []wallet.Transaction{transfer("to-floor", alice, bob, 500), func() wallet.Transaction {
+			tr := transfer("to-bound", alice, wallet.RevenueBikeshare, -wallet.RideOverrun.Floor)
+			tr.Overdraft, tr.OverdraftAccount = &rule, alice
+			return tr
+		}()} {
+			if err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.PostAtCommit(ctx, tx, tr, time.Now()) }); err != nil {
+				t.Fatalf("%s: %v", tr.Key, err)
+			}
+		}
+		if a, b := l.balance(t, alice), l.balance(t, bob); a != wallet.RideOverrun.Floor || b != 501 {
+			t.Fatalf("alice has %d and bob %d, want %d and 501", a, b, wallet.RideOverrun.Floor)
+		}
+		l.check(t)
+	})
+}
+
+// Postings at commit racing for one account with a floor: as many go
+// through as its balance pays for, every other one is refused, and the
+// balance ends exactly at the floor.
+func TestPostAtCommitRace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db)
+		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 1000))
+		var ok, refused atomic.Int32
+		var wg sync.WaitGroup
+		for i := range 24 {
+			wg.Go(func() {
+				err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+					return wallet.PostAtCommit(ctx, tx, transfer(fmt.Sprint("race-", i), alice, bob, 100), time.Now())
+				})
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case apperr.Has(err, apperr.InsufficientFunds):
+					refused.Add(1)
+				default:
+					t.Errorf("posting %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if ok.Load() != 10 || refused.Load() != 14 {
+			t.Fatalf("%d went through and %d were refused, want 10 and 14", ok.Load(), refused.Load())
+		}
+		if a, b := l.balance(t, alice), l.balance(t, bob); a != 0 || b != 1000 {
+			t.Fatalf("alice has %d and bob %d, want 0 and 1000", a, b)
+		}
+		l.check(t)
+	})
+}
