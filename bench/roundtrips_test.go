@@ -197,7 +197,7 @@ func TestRoundTrips(t *testing.T) {
 	}{
 		{"voucher claim (service)", claim, false, 2},
 		{"voucher redemption (till API, typed code)", redeem, false, 7},
-		{"ledger transfer (wallet.Service.Post)", transfer, false, 2},
+		{"ledger transfer (wallet.Service.Post)", transfer, false, 1},
 		{"seat hold (API)", hold, false, 8},
 		{"seat hold lost (API)", lose, false, 6},
 		{"order paid by credit (API)", pay, false, 6},

@@ -31,12 +31,12 @@ func TestPostAtCommit(t *testing.T) {
 		refused := []struct {
 			name string
 			tr   wallet.Transaction
-			code apperr.Code // Internal: any error
+			code apperr.Code
 		}{
 			{"one cent past the floor", transfer("past-floor", alice, bob, 501), apperr.InsufficientFunds},
 			{"past the rule's bound", pastRule, apperr.InsufficientFunds},
 			{"a missing account", transfer("missing", alice, wallet.CitizenAccount("nobody"), 100), apperr.NotFound},
-			{"a key posted already", transfer("posted", wallet.TestPayments, bob, 1), apperr.Internal},
+			{"a key posted already", transfer("posted", wallet.TestPayments, bob, 1), apperr.Conflict},
 		}
 		for _, c := range refused {
 			beside := transfer("beside-"+c.tr.Key, wallet.TestPayments, bob, 7)
@@ -49,8 +49,9 @@ func TestPostAtCommit(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%s: the transaction committed", c.name)
 			}
-			if c.code != apperr.Internal {
-				testutil.WantCode(t, err, c.code)
+			testutil.WantCode(t, err, c.code)
+			if c.code == apperr.Conflict && apperr.ReasonOf(err) != wallet.ReasonKeyTaken {
+				t.Fatalf("%s: %v, want %s", c.name, err, wallet.ReasonKeyTaken)
 			}
 			for _, key := range []string{c.tr.Key, beside.Key} {
 				if key == "posted" {

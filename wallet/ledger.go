@@ -381,21 +381,32 @@ type CommitPoster interface {
 // commit, so that the locks it takes on accounts with a floor are held for
 // the least time: a floor it would break (InsufficientFunds) or an account
 // that does not exist (NotFound) is the transaction's error, returned by
-// the store's InTx, and a key posted already fails the commit too. Elsewhere
-// it is Post, now, with a key posted already an error as well.
+// the store's InTx, and a key posted already fails the commit too
+// (Conflict, ReasonKeyTaken). Elsewhere it is Post, now, with a key posted
+// already the same error.
 func PostAtCommit(ctx context.Context, tx Tx, t Transaction, now time.Time) error {
+	_, err := postAtCommit(ctx, tx, t, now)
+	return err
+}
+
+// ReasonKeyTaken is the reason of PostAtCommit's error for a key posted
+// already.
+const ReasonKeyTaken = "ledger_key_taken"
+
+// postAtCommit is PostAtCommit, returning t as it will be posted.
+func postAtCommit(ctx context.Context, tx Tx, t Transaction, now time.Time) (Transaction, error) {
 	t, ids, err := prepare(t, now)
 	if err != nil {
-		return err
+		return t, err
 	}
 	if cp, ok := tx.(CommitPoster); ok {
-		return cp.PostAtCommit(ctx, t, ids)
+		return t, cp.PostAtCommit(ctx, t, ids)
 	}
 	posted, err := Post(ctx, tx, t, now)
 	if err == nil && posted.Replayed {
-		return fmt.Errorf("ledger key %s was posted already", t.Key)
+		return t, apperr.R(apperr.Conflict, ReasonKeyTaken, "This ledger key was posted already.")
 	}
-	return err
+	return posted, err
 }
 
 // GuardedPoster is a Tx that locks a posting's accounts with a floor and

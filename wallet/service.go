@@ -74,10 +74,22 @@ func OpenCitizen(ctx context.Context, tx Tx, accountID string) error {
 	return tx.EnsureAccount(ctx, Account{ID: CitizenAccount(accountID), Kind: KindCitizenCredit, OwnerID: accountID, Floor: Zero()})
 }
 
-// Post posts t in a transaction of its own.
+// Post posts t in a transaction of its own. The posting rides with the
+// transaction's COMMIT where the store can (PostAtCommit): one exchange
+// with the database. A posting that is refused, or whose key was posted
+// already, is then tried again by Post, which tells a retry of a posting
+// that went through (its first answer) from a refusal.
 func (s *Service) Post(ctx context.Context, t Transaction) (Transaction, error) {
 	var out Transaction
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = postAtCommit(ctx, tx, t, s.now())
+		return err
+	})
+	if !apperr.Has(err, apperr.InsufficientFunds) && apperr.ReasonOf(err) != ReasonKeyTaken {
+		return out, err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		var err error
 		out, err = Post(ctx, tx, t, s.now())
 		return err

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/apperr"
+	"cityhub/wallet"
 )
 
 // Every store method returns its error through wrap, so a domain sees an
@@ -35,6 +36,7 @@ const (
 	// its COMMIT that Post would have refused.
 	ledgerInsufficientFunds = "CL001"
 	ledgerNoSuchAccount     = "CL002"
+	ledgerKeyTaken          = "CL004"
 )
 
 // translate maps a driver error to an apperr code, keeping it as the cause
@@ -72,6 +74,10 @@ func translate(err error) error {
 			return e
 		case ledgerNoSuchAccount:
 			return apperr.Wrap(err, apperr.NotFound, "A ledger account of this movement does not exist.")
+		case ledgerKeyTaken:
+			e := apperr.Wrap(err, apperr.Conflict, "This ledger key was posted already.")
+			e.Reason = wallet.ReasonKeyTaken
+			return e
 		}
 	}
 	return err

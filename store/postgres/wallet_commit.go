@@ -17,7 +17,7 @@ var _ wallet.CommitPoster = (*Tx)(nil)
 // What Post would refuse fails the posting statement (ledger_posted, see
 // migration 1001), so the batch stops there, the COMMIT is never run, and
 // InTx answers the refusal (translate: CL001 InsufficientFunds, CL002
-// NotFound).
+// NotFound, CL004 Conflict with wallet.ReasonKeyTaken).
 func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) error {
 	if tx.floors == nil || !tx.floors.allUnbounded(ids) {
 		keys := make([]string, len(ids))

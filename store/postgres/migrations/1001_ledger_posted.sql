@@ -3,7 +3,7 @@
 -- fail the statement instead, and with it the transaction: this function
 -- raises the refusal, with a code of its own that the store maps back to
 -- what Post answers (CL001 insufficient funds, CL002 a missing account,
--- CL003 a key posted already or a posting that wrote the wrong rows).
+-- CL003 a posting that wrote the wrong rows, CL004 a key posted already).
 CREATE FUNCTION ledger_posted(transaction_id TEXT, accounts_exist BOOLEAN, within_floors BOOLEAN,
         inserted BIGINT, moved BIGINT, appended BIGINT, floored BIGINT, entries INTEGER)
 RETURNS BOOLEAN LANGUAGE plpgsql AS $$
@@ -15,7 +15,7 @@ BEGIN
         RAISE EXCEPTION 'ledger transaction %: a balance would fall below its floor', transaction_id USING ERRCODE = 'CL001';
     END IF;
     IF inserted <> 1 THEN
-        RAISE EXCEPTION 'ledger transaction %: its key was posted already', transaction_id USING ERRCODE = 'CL003';
+        RAISE EXCEPTION 'ledger transaction %: its key was posted already', transaction_id USING ERRCODE = 'CL004';
     END IF;
     IF moved + appended <> entries OR moved <> floored THEN
         RAISE EXCEPTION 'ledger transaction %: % balances moved and % entries appended for % entries',
