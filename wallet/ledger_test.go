@@ -268,6 +268,16 @@ func TestIdempotentReplay(t *testing.T) {
 		if c := l.check(t); c.Transactions != 1 || c.Entries != 2 {
 			t.Fatalf("replays wrote something: %+v", c)
 		}
+		// A retry of a payment that went through, after the money was spent
+		// elsewhere: still its first answer, not a refusal.
+		paid := l.mustPost(t, transfer("k2", alice, bob, 500))
+		l.mustPost(t, transfer("k3", alice, bob, 200))
+		if replay := l.mustPost(t, transfer("k2", alice, bob, 500)); !replay.Replayed || replay.ID != paid.ID {
+			t.Fatalf("the retry of a spent payment = %+v, want the first %+v", replay, paid)
+		}
+		if got := l.balance(t, alice); got != 0 {
+			t.Fatalf("alice has %d after the retry, want 0", got)
+		}
 	})
 }
 
