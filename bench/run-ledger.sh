@@ -5,7 +5,11 @@
 #     campaign at 50 shops and at one shop, vs pgbench's random single-row
 #     UPDATE (64 clients); ledger transfer vs a bare UPDATE, serial and
 #     parallel; claims/s; the seat rush (5,000 buyers, 500 seats) wall time;
-#     admin and wallet history pages at a million entries.
+#     admin and wallet history pages at a million entries; claims also vs
+#     pgbench's UPDATE of one hot row (every claim of a campaign reserves
+#     from its one budget account); the API's floor: an authenticated read
+#     of one's own account (GET /api/v1/me) at 64 clients, which every till
+#     request does before its own work.
 #   SQLite: the same against a bare in-process single-row UPDATE on the
 #     hub's writer connection.
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
@@ -35,6 +39,12 @@ UPDATE bench_ledger_pgbench SET n = n + 1 WHERE id = :id;
 SQL
 pgbench -n -c "$CLIENTS" -j 2 -T "$SECONDS_PGBENCH" -f "$out/update.sql" "$DB" > "$out/pgbench.txt" 2>&1
 grep -E '^(tps|latency)' "$out/pgbench.txt"
+echo "== pgbench: UPDATE of one hot row, $CLIENTS clients, ${SECONDS_PGBENCH}s"
+cat > "$out/hot.sql" <<'SQL'
+UPDATE bench_ledger_pgbench SET n = n + 1 WHERE id = 1;
+SQL
+pgbench -n -c "$CLIENTS" -j 2 -T "$SECONDS_PGBENCH" -f "$out/hot.sql" "$DB" > "$out/pghot.txt" 2>&1
+grep -E '^(tps|latency)' "$out/pghot.txt"
 
 run() { # name args...: a go test -bench run, echoed
 	name=$1; shift
@@ -44,6 +54,7 @@ run() { # name args...: a go test -bench run, echoed
 }
 echo "== round trips to PostgreSQL per operation (TestRoundTrips)"
 go test -count=1 -run '^TestRoundTrips$' -v ./bench/ 2>&1 | grep 'round trips$' | sed 's/.*: \([^:]*: [0-9]* round trips\)$/\1/'
+run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
 run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
@@ -56,6 +67,7 @@ metric() { # file benchmark unit: the value reported
 	awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 3; i < NF; i++) if ($(i+1) == u) print $i }' "$out/$1.txt" | head -1
 }
 pg_tps=$(awk '/^tps = /{print $3; exit}' "$out/pgbench.txt")
+pg_hot=$(awk '/^tps = /{print $3; exit}' "$out/pghot.txt")
 echo
 echo "== summary (load at end: $(uptime | sed 's/.*load average/load average/'))"
 for e in postgres sqlite; do
@@ -67,8 +79,15 @@ for e in postgres sqlite; do
 		awk -v e=$e -v s=$s -v r="$r" -v b="$base" -v n="$basename" -v p50="$p50" -v p99="$p99" 'BEGIN {
 			printf "%-8s redemptions/s, one campaign at %2s shop(s): %6.0f (p50 %s ms, p99 %s ms) vs %s %6.0f -> ratio %.3f\n", e, s, r, p50, p99, n, b, r / b }'
 	done
+	f=$(metric floor "BenchmarkAPIFloor/$e" req/s)
+	fp99=$(metric floor "BenchmarkAPIFloor/$e" p99_ms)
+	awk -v e=$e -v f="$f" -v p99="$fp99" -v b="$base" -v n="$basename" 'BEGIN {
+		printf "%-8s the API floor, GET /api/v1/me/s: %6.0f (p99 %s ms) vs %s %6.0f -> ratio %.3f (no till request can do better)\n", e, f, p99, n, b, f / b }'
 	c=$(metric claim "BenchmarkVoucherClaim/$e" claim/s)
 	awk -v e=$e -v c="$c" -v b="$base" -v n="$basename" 'BEGIN { printf "%-8s claims/s (one campaign): %6.0f vs %s %6.0f -> ratio %.3f\n", e, c, n, b, c / b }'
+	if [ $e = postgres ]; then
+		awk -v c="$c" -v h="$pg_hot" 'BEGIN { printf "postgres claims/s (one campaign): %6.0f vs pgbench UPDATE of one hot row/s %6.0f -> ratio %.3f\n", c, h, c / h }'
+	fi
 	w=$(metric rush "BenchmarkSeatRushHTTP/$e" wall_s)
 	hp=$(metric rush "BenchmarkSeatRushHTTP/$e" hold_p99_ms)
 	pp=$(metric rush "BenchmarkSeatRushHTTP/$e" pay_p99_ms)

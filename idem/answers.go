@@ -115,7 +115,7 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 		}
 		switch {
 		case claimed:
-			return a.run(ctx, scope, key, run, keep)
+			return a.run(ctx, scope, key, run, keep, rerun)
 		case storedHash != requestHash:
 			return Answer{}, false, errKeyReused
 		case done:
@@ -138,7 +138,7 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 	}
 }
 
-func (a *Answering) run(ctx context.Context, scope, key string, run func(context.Context) Answer, keep func(Answer) bool) (ans Answer, replayed bool, err error) {
+func (a *Answering) run(ctx context.Context, scope, key string, run func(context.Context) Answer, keep func(Answer) bool, rerun bool) (ans Answer, replayed bool, err error) {
 	saved := false
 	defer func() {
 		if !saved {
@@ -149,7 +149,15 @@ func (a *Answering) run(ctx context.Context, scope, key string, run func(context
 			}
 		}
 	}()
-	ans = run(WithPending(ctx, Pending{Scope: scope, Key: key}))
+	if !rerun {
+		// Only an operation that may not run again needs its transactions
+		// to mark the key committed (Pending). One that recognises its own
+		// retry runs again after a crash whether the mark is there (lost,
+		// rerun) or not (a stale claim, taken over), and answers its first
+		// result: the mark would be a write for nothing.
+		ctx = WithPending(ctx, Pending{Scope: scope, Key: key})
+	}
+	ans = run(ctx)
 	if !keep(ans) {
 		return ans, false, nil
 	}

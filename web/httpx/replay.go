@@ -25,12 +25,12 @@ import (
 // the first request reached). The same key with another request is 409
 // (idempotency_key_reused); a retry that arrives while the first request
 // runs waits for its answer. Answers with 5xx, 401, 403, 408 and 429 are not
-// kept: the retry runs again. Every write transaction a keyed request commits
-// also marks its key committed (idem.Pending), so when a hub stops between
-// the operation and its kept answer, the retry is refused with 409
-// (idempotency_key_answer_lost) rather than run twice; the operations that
-// record their keys themselves (idem.Do, selfKeyed below) answer such a
-// retry with their first result instead.
+// kept: the retry runs again. When a hub stops between the operation and its
+// kept answer, the operations that record their keys themselves (idem.Do,
+// SelfKeyed below) answer the retry with their first result; for every other
+// route each write transaction the keyed request commits also marks its key
+// committed (idem.Pending), and the retry is refused with 409
+// (idempotency_key_answer_lost) rather than run twice.
 
 const (
 	// AnswerLease is how long a request holds its key without an answer
