@@ -20,7 +20,7 @@ func TestClaimBatchWithTheSameKeyTwice(t *testing.T) {
 	now := time.Now()
 	// The first claim goes alone and waits, on its way, for six more to
 	// queue behind it: those six are the next batch.
-	postgres.HoldClaims(db, 6)
+	started := postgres.HoldClaims(db, 6)
 	type result struct {
 		key     string
 		claimed bool
@@ -37,6 +37,7 @@ func TestClaimBatchWithTheSameKeyTwice(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { claim("a") })
+	<-started
 	for _, k := range []string{"a", "a", "b", "b", "c", "d"} {
 		wg.Go(func() { claim(k) })
 	}

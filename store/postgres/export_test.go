@@ -7,9 +7,10 @@ import (
 
 // HoldClaims makes db's next batch of answer claims wait, once it is on
 // its way, until n claims have queued behind it: the tests put chosen
-// claims into one batch with it.
-func HoldClaims(db *DB, n int) {
-	held := make(chan struct{})
+// claims into one batch with it. The channel it returns is closed when
+// that batch is on its way.
+func HoldClaims(db *DB, n int) <-chan struct{} {
+	started, held := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	write := db.claims.write
 	first := true // batches are written one at a time: no lock needed
@@ -21,8 +22,10 @@ func HoldClaims(db *DB, n int) {
 	db.claims.write = func(ctx context.Context, reqs []answerClaim) ([]claimResult, error) {
 		if first {
 			first = false
+			close(started)
 			<-held
 		}
 		return write(ctx, reqs)
 	}
+	return started
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // group writes the requests that arrive while one batch of them is on its
@@ -45,7 +46,9 @@ type groupCall[Req, Res any] struct {
 
 // do writes req in the next batch and returns its result. The batch is
 // written under the context of the caller that writes it, without its
-// cancellation: the others in the batch did not ask for that.
+// cancellation (the others in the batch did not ask for that) but within
+// groupWriteTimeout, so that a server that stops answering fails the batch
+// instead of holding its callers for good.
 func (g *group[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 	c := &groupCall[Req, Res]{req: req, done: make(chan struct{})}
 	g.mu.Lock()
@@ -62,9 +65,14 @@ func (g *group[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 			return c.res, c.err
 		}
 	}
-	g.writeNext(context.WithoutCancel(ctx))
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupWriteTimeout)
+	defer cancel()
+	g.writeNext(wctx)
 	return c.res, c.err
 }
+
+// groupWriteTimeout bounds the writing of one batch.
+const groupWriteTimeout = 30 * time.Second
 
 // writeNext writes the batch at the head of the queue, tells its callers,
 // and hands the next batch to the first caller left waiting.
