@@ -1,11 +1,9 @@
 package bench
 
 import (
+	"fmt"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"cityhub/identity"
 )
@@ -23,37 +21,11 @@ func BenchmarkAPIFloor(b *testing.B) {
 func apiFloor(b *testing.B, engine string) {
 	h := newBenchHub(b, engine)
 	_, bearers := h.accounts(b, 50, "floor", identity.RoleCitizen, nil)
-	n := b.N
-	var next, failures atomic.Int64
-	var lat latencies
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for range voucherClients {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				t0 := time.Now()
-				status, body, err := h.call("GET", "/api/v1/me", bearers[i%int64(len(bearers))], "", nil)
-				lat.add(time.Since(t0))
-				if err != nil || status != http.StatusOK {
-					if failures.Add(1) == 1 {
-						b.Errorf("me: %d %s %v", status, body, err)
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if f := failures.Load(); f > 0 {
-		b.Fatalf("%d of %d reads failed", f, n)
-	}
-	b.ReportMetric(float64(n)/elapsed.Seconds(), "req/s")
-	b.ReportMetric(lat.ms(0.5), "p50_ms")
-	b.ReportMetric(lat.ms(0.99), "p99_ms")
+	closedLoop(b, b.N, "req/s", func(i int64) error {
+		status, body, err := h.call("GET", "/api/v1/me", bearers[i%int64(len(bearers))], "", nil)
+		if err == nil && status != http.StatusOK {
+			err = fmt.Errorf("me: %d %s", status, body)
+		}
+		return err
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,4 +212,44 @@ func (l *latencies) ms(q float64) float64 {
 	s := slices.Clone(l.all)
 	slices.Sort(s)
 	return float64(s[min(len(s)-1, int(float64(len(s))*q))].Microseconds()) / 1000
+}
+
+// closedLoop runs op for i = 0..n-1 from voucherClients concurrent
+// clients, each taking the next i as soon as its last op returned, from
+// the timer's reset to its stop. It reports per/s (as unit) and the p50
+// and p99 latency, and fails b, once, with op's first error.
+func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) {
+	b.Helper()
+	var next atomic.Int64
+	var lat latencies
+	var failures atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for range voucherClients {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				t0 := time.Now()
+				err := op(i)
+				lat.add(time.Since(t0))
+				if err != nil && failures.Add(1) == 1 {
+					first.Store(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if f := failures.Load(); f > 0 {
+		b.Fatalf("%d of %d failed, the first: %v", f, n, first.Load())
+	}
+	b.ReportMetric(float64(n)/elapsed.Seconds(), unit)
+	b.ReportMetric(lat.ms(0.5), "p50_ms")
+	b.ReportMetric(lat.ms(0.99), "p99_ms")
 }

@@ -47,40 +47,15 @@ func redeemHTTP(b *testing.B, engine string, shops int) {
 	camp := openCampaign(b, h, int64(n)*1000)
 	codes := make([]string, n)
 	claimAll(b, h, camp.ID, n, func(i int, v vouchers.VoucherView) { codes[i] = v.TypedCode })
-	var next, failures atomic.Int64
-	var lat latencies
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for range voucherClients {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				t0 := time.Now()
-				status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", bearers[i%int64(shops)], fmt.Sprintf("bench-%d", i),
-					map[string]any{"code": codes[i], "purchase_cents": 2500})
-				lat.add(time.Since(t0))
-				if err != nil || status != http.StatusCreated {
-					if failures.Add(1) == 1 {
-						b.Errorf("redeem: %d %s %v", status, body, err)
-					}
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if f := failures.Load(); f > 0 {
-		b.Fatalf("%d of %d redemptions failed", f, n)
-	}
+	closedLoop(b, n, "redeem/s", func(i int64) error {
+		status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", bearers[i%int64(shops)], fmt.Sprintf("bench-%d", i),
+			map[string]any{"code": codes[i], "purchase_cents": 2500})
+		if err == nil && status != http.StatusCreated {
+			err = fmt.Errorf("redeem: %d %s", status, body)
+		}
+		return err
+	})
 	h.checkLedger(b)
-	b.ReportMetric(float64(n)/elapsed.Seconds(), "redeem/s")
-	b.ReportMetric(lat.ms(0.5), "p50_ms")
-	b.ReportMetric(lat.ms(0.99), "p99_ms")
 }
 
 func openCampaign(b testing.TB, h *benchHub, budget int64) vouchers.Campaign {
@@ -289,31 +264,8 @@ func BenchmarkSQLiteSingleRowUpdate(b *testing.B) {
 		WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < 100000) INSERT INTO bench_counters (id) SELECT i FROM g`); err != nil {
 		b.Fatal(err)
 	}
-	var next atomic.Int64
-	var lat latencies
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for range voucherClients {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				t0 := time.Now()
-				if _, err := w.ExecContext(ctx, `UPDATE bench_counters SET n = n + 1 WHERE id = ?`, 1+i*7919%100000); err != nil {
-					b.Error(err)
-					return
-				}
-				lat.add(time.Since(t0))
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "update/s")
-	b.ReportMetric(lat.ms(0.5), "p50_ms")
-	b.ReportMetric(lat.ms(0.99), "p99_ms")
+	closedLoop(b, b.N, "update/s", func(i int64) error {
+		_, err := w.ExecContext(ctx, `UPDATE bench_counters SET n = n + 1 WHERE id = ?`, 1+i*7919%100000)
+		return err
+	})
 }

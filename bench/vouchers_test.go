@@ -5,9 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
-	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,37 +41,10 @@ func BenchmarkPGSingleRowUpdate(b *testing.B) {
 		INSERT INTO bench_counters (id) SELECT generate_series(1, 100000)`); err != nil {
 		b.Fatal(err)
 	}
-	var next atomic.Int64
-	lat := make([][]time.Duration, voucherClients)
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for c := range voucherClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				t0 := time.Now()
-				if _, err := pool.Exec(ctx, `UPDATE bench_counters SET n = n + 1 WHERE id = $1`, 1+i*7919%100000); err != nil {
-					b.Error(err)
-					return
-				}
-				lat[c] = append(lat[c], time.Since(t0))
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "update/s")
-	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50_ms")
-	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99_ms")
+	closedLoop(b, b.N, "update/s", func(i int64) error {
+		_, err := pool.Exec(ctx, `UPDATE bench_counters SET n = n + 1 WHERE id = $1`, 1+i*7919%100000)
+		return err
+	})
 }
 
 // BenchmarkQRVerify is what a till (or the hub) pays per scanned token:

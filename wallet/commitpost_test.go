@@ -25,16 +25,13 @@ func TestPostAtCommit(t *testing.T) {
 		l := newLedger(t, db)
 		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 500))
 		l.mustPost(t, transfer("posted", wallet.TestPayments, bob, 1))
-		pastRule := transfer("past-rule", alice, wallet.RevenueBikeshare, 500-wallet.RideOverrun.Floor+1)
-		rule := wallet.RideOverrun
-		pastRule.Overdraft, pastRule.OverdraftAccount = &rule, alice
 		refused := []struct {
 			name string
 			tr   wallet.Transaction
 			code apperr.Code
 		}{
 			{"one cent past the floor", transfer("past-floor", alice, bob, 501), apperr.InsufficientFunds},
-			{"past the rule's bound", pastRule, apperr.InsufficientFunds},
+			{"past the rule's bound", overrun("past-rule", 500-wallet.RideOverrun.Floor+1), apperr.InsufficientFunds},
 			{"a missing account", transfer("missing", alice, wallet.CitizenAccount("nobody"), 100), apperr.NotFound},
 			{"a key posted already", transfer("posted", wallet.TestPayments, bob, 1), apperr.Conflict},
 		}
@@ -70,11 +67,7 @@ func TestPostAtCommit(t *testing.T) {
 			t.Fatalf("alice has %d and bob %d after refused postings, want 500 and 1", a, b)
 		}
 		// Down to the floor exactly, and to the rule's bound exactly.
-		for _, tr := range []wallet.Transaction{transfer("to-floor", alice, bob, 500), func() wallet.Transaction {
-			tr := transfer("to-bound", alice, wallet.RevenueBikeshare, -wallet.RideOverrun.Floor)
-			tr.Overdraft, tr.OverdraftAccount = &rule, alice
-			return tr
-		}()} {
+		for _, tr := range []wallet.Transaction{transfer("to-floor", alice, bob, 500), overrun("to-bound", -wallet.RideOverrun.Floor)} {
 			if err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.PostAtCommit(ctx, tx, tr, time.Now()) }); err != nil {
 				t.Fatalf("%s: %v", tr.Key, err)
 			}
@@ -84,6 +77,14 @@ func TestPostAtCommit(t *testing.T) {
 		}
 		l.check(t)
 	})
+}
+
+// overrun is a fare of cents from alice under the ride-overrun rule.
+func overrun(key string, cents int64) wallet.Transaction {
+	tr := transfer(key, alice, wallet.RevenueBikeshare, cents)
+	rule := wallet.RideOverrun
+	tr.Overdraft, tr.OverdraftAccount = &rule, alice
+	return tr
 }
 
 // Postings at commit racing for one account with a floor: as many go

@@ -29,12 +29,7 @@ func TestRefusedPostingWritesNothingInACommittedTransaction(t *testing.T) {
 			code apperr.Code
 		}{
 			{"one cent past the floor", transfer("past-floor", alice, bob, 501), apperr.InsufficientFunds},
-			{"past the rule's bound", func() wallet.Transaction {
-				tr := transfer("past-rule", alice, wallet.RevenueBikeshare, 500-wallet.RideOverrun.Floor+1)
-				rule := wallet.RideOverrun
-				tr.Overdraft, tr.OverdraftAccount = &rule, alice
-				return tr
-			}(), apperr.InsufficientFunds},
+			{"past the rule's bound", overrun("past-rule", 500-wallet.RideOverrun.Floor+1), apperr.InsufficientFunds},
 			{"a missing account", transfer("missing", alice, wallet.CitizenAccount("nobody"), 100), apperr.NotFound},
 		}
 		for _, c := range refused {
@@ -59,10 +54,7 @@ func TestRefusedPostingWritesNothingInACommittedTransaction(t *testing.T) {
 		}
 		// Down to the floor exactly, and to the rule's bound exactly.
 		l.mustPost(t, transfer("to-floor", alice, bob, 500))
-		tr := transfer("to-bound", alice, wallet.RevenueBikeshare, -wallet.RideOverrun.Floor)
-		rule := wallet.RideOverrun
-		tr.Overdraft, tr.OverdraftAccount = &rule, alice
-		l.mustPost(t, tr)
+		l.mustPost(t, overrun("to-bound", -wallet.RideOverrun.Floor))
 		if got := l.balance(t, alice); got != wallet.RideOverrun.Floor {
 			t.Fatalf("alice has %d, want %d", got, wallet.RideOverrun.Floor)
 		}
