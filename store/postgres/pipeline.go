@@ -274,12 +274,27 @@ type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
 
-// floorCache remembers which ledger accounts have no floor. A floor is set
-// when an account is created and never changes while hubs run (only a
-// migration may change it, before they serve), and accounts are never
-// deleted, so a posting to accounts known to have no floor needs neither
-// to lock nor to read them.
-type floorCache struct{ unbounded sync.Map }
+// floorCache remembers which ledger accounts have a floor and which have
+// none. A floor is set when an account is created and never changes while
+// hubs run (only a migration may change it, before they serve), and
+// accounts are never deleted, so a posting to accounts known to have no
+// floor needs neither to lock nor to read them, and one known to touch a
+// single account with a floor may leave the lock to its own update
+// (PostAtCommit).
+type floorCache struct{ unbounded, bounded sync.Map }
+
+// floored is how many of ids have a floor, known=false when the cache does
+// not know them all.
+func (c *floorCache) floored(ids []wallet.AccountID) (n int, known bool) {
+	for _, id := range ids {
+		if _, ok := c.bounded.Load(id); ok {
+			n++
+		} else if _, ok := c.unbounded.Load(id); !ok {
+			return 0, false
+		}
+	}
+	return n, true
+}
 
 func (c *floorCache) allUnbounded(ids []wallet.AccountID) bool {
 	for _, id := range ids {
@@ -294,6 +309,8 @@ func (c *floorCache) remember(accounts []wallet.Account) {
 	for _, a := range accounts {
 		if a.Floor == nil {
 			c.unbounded.Store(a.ID, true)
+		} else {
+			c.bounded.Store(a.ID, true)
 		}
 	}
 }

@@ -438,16 +438,38 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 // floor, and a pending row for each entry of an account without one. The
 // statement that sends it ends it with a SELECT of what it needs from t, b,
 // p, acct and ok. It must run after the accounts with a floor are locked:
-// it then reads their balances as they are.
-const guardedPostingSQL = `WITH u AS (
+// it then reads their balances as they are. (The update of a balance checks
+// the floor again, on the row it updates: it always holds there.)
+const guardedPostingSQL = guardedPostingHead + floorsChecked + guardedPostingTail
+
+// lockFreePostingSQL is guardedPostingSQL for a posting whose accounts
+// with a floor are not locked before it: ok checks only that the accounts
+// exist, and the floor is judged by the update of each balance alone, on
+// the row as it is once the update holds its lock (READ COMMITTED
+// re-reads a row another transaction changed meanwhile). A balance the
+// update refuses is missing from b.
+const lockFreePostingSQL = guardedPostingHead + "true" + guardedPostingTail
+
+// floorsChecked is ok's floor rule, the one wallet.Post checks, on the
+// balances acct read.
+const floorsChecked = `NOT EXISTS (
+				SELECT 1 FROM u JOIN acct a ON a.id = u.account_id
+				WHERE a.floor IS NOT NULL AND u.amount < 0
+				  AND a.balance + u.amount < ` + floorOfA + `)`
+
+// floorOfA is the floor of account a under the posting's overdraft rule
+// ($8, for account $9).
+const floorOfA = `CASE WHEN a.id = $9 AND $8::bigint IS NOT NULL THEN LEAST(a.floor, $8::bigint) ELSE a.floor END`
+
+const guardedPostingHead = `WITH u AS (
 			SELECT * FROM unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
 		), acct AS (
 			SELECT a.id, a.floor, a.balance FROM ledger_accounts a WHERE a.id = ANY($11::text[])
 		), ok AS (
-			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND NOT EXISTS (
-				SELECT 1 FROM u JOIN acct a ON a.id = u.account_id
-				WHERE a.floor IS NOT NULL AND u.amount < 0
-				  AND a.balance + u.amount < CASE WHEN a.id = $9 AND $8::bigint IS NOT NULL THEN LEAST(a.floor, $8::bigint) ELSE a.floor END) AS ok
+			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND `
+
+// guardedPostingTail follows ok's floor rule.
+const guardedPostingTail = ` AS ok
 		), t AS (
 			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT ok FROM ok)
@@ -459,6 +481,7 @@ const guardedPostingSQL = `WITH u AS (
 		), b AS (
 			UPDATE ledger_accounts AS a SET balance = a.balance + e.amount FROM e, acct
 			WHERE a.id = e.account_id AND acct.id = e.account_id AND acct.floor IS NOT NULL
+			  AND (e.amount > 0 OR a.balance + e.amount >= ` + floorOfA + `)
 			RETURNING a.id
 		), p AS (
 			INSERT INTO ledger_pending (entry_id, account_id, amount)

@@ -8,23 +8,47 @@ import (
 
 var _ wallet.CommitPoster = (*Tx)(nil)
 
-// PostAtCommit implements wallet.CommitPoster: the lock of the accounts
-// with a floor and the guarded posting are queued, and go to the server
-// with the transaction's next statement, normally with its COMMIT. A
-// posting to a city-wide account with a floor (a campaign's budget) then
-// holds that account's lock only while the server runs what follows it in
-// the batch and commits, never while a round trip to the hub goes by.
-// What Post would refuse fails the posting statement (ledger_posted, see
-// migration 1001), so the batch stops there, the COMMIT is never run, and
-// InTx answers the refusal (translate: CL001 InsufficientFunds, CL002
-// NotFound, CL004 Conflict with wallet.ReasonKeyTaken).
+// PostAtCommit implements wallet.CommitPoster: the guarded posting is
+// queued, and goes to the server with the transaction's next statement,
+// normally with its COMMIT. A posting to a city-wide account with a floor
+// (a campaign's budget) then holds that account's lock only while the
+// server runs what follows it in the batch and commits, never while a
+// round trip to the hub goes by. What Post would refuse fails the posting
+// statement (ledger_posted, see migration 1001), so the batch stops there,
+// the COMMIT is never run, and InTx answers the refusal (translate: CL001
+// InsufficientFunds, CL002 NotFound, CL004 Conflict with
+// wallet.ReasonKeyTaken).
+//
+// How the accounts with a floor are locked depends on how many the
+// posting has, which the floor cache learns the first time (one round
+// trip, once per account and process):
+//   - none: nothing to lock;
+//   - one: its balance's update takes the lock, as late as the posting
+//     can, and judges the floor on the row it holds (lockFreePostingSQL);
+//   - more: they are locked first, in byte order as every posting locks
+//     them, so that two postings never wait for each other crosswise.
 func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) error {
-	if tx.floors == nil || !tx.floors.allUnbounded(ids) {
+	floored, known := 0, false
+	if tx.floors != nil {
+		floored, known = tx.floors.floored(ids)
+	}
+	posting, withinFloors := guardedPostingSQL, `(SELECT ok FROM ok)`
+	switch {
+	case !known:
+		// Locks them and tells the cache (PostingAccounts remembers).
+		if _, err := tx.PostingAccounts(ctx, ids); err != nil {
+			return err
+		}
+	case floored == 1:
+		posting = lockFreePostingSQL
+		// A balance the update refused is missing from b; with no
+		// transaction written (its key was taken) nothing was tried.
+		withinFloors = `((SELECT count(*) FROM t) = 0 OR (SELECT count(*) FROM b) = (SELECT count(*) FROM acct WHERE floor IS NOT NULL))`
+	case floored > 1:
 		keys := make([]string, len(ids))
 		for i, id := range ids {
 			keys[i] = string(id)
 		}
-		// In byte order, as every posting locks them: no deadlock.
 		if err := tx.later(ctx, deferred{what: "lock ledger accounts",
 			sql:  `SELECT id FROM ledger_accounts WHERE id = ANY($1) AND floor IS NOT NULL ORDER BY id COLLATE "C" FOR UPDATE`,
 			args: []any{keys}}); err != nil {
@@ -32,8 +56,8 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 		}
 	}
 	return tx.later(ctx, deferred{what: "post ledger transaction " + t.ID,
-		sql: guardedPostingSQL + `
-		SELECT ledger_posted($1, (SELECT count(*) FROM acct) = cardinality($11::text[]), (SELECT ok FROM ok),
+		sql: posting + `
+		SELECT ledger_posted($1, (SELECT count(*) FROM acct) = cardinality($11::text[]), ` + withinFloors + `,
 			(SELECT count(*) FROM t), (SELECT count(*) FROM b), (SELECT count(*) FROM p),
 			(SELECT count(*) FROM acct WHERE floor IS NOT NULL), cardinality($11::text[]))`,
 		args: guardedPostingArgs(t)})
