@@ -76,17 +76,23 @@ func OpenCitizen(ctx context.Context, tx Tx, accountID string) error {
 
 // Post posts t in a transaction of its own. The posting rides with the
 // transaction's COMMIT where the store can (PostAtCommit): one exchange
-// with the database. A posting that is refused, or whose key was posted
+// with the database. A posting refused there, or whose key was posted
 // already, is then tried again by Post, which tells a retry of a posting
-// that went through (its first answer) from a refusal.
+// that went through (its first answer) from a refusal. Elsewhere it is
+// Post.
 func (s *Service) Post(ctx context.Context, t Transaction) (Transaction, error) {
 	var out Transaction
+	atCommit := false
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
-		out, err = postAtCommit(ctx, tx, t, s.now())
+		if _, atCommit = tx.(CommitPoster); atCommit {
+			out, err = postAtCommit(ctx, tx, t, s.now())
+		} else {
+			out, err = Post(ctx, tx, t, s.now())
+		}
 		return err
 	})
-	if !apperr.Has(err, apperr.InsufficientFunds) && apperr.ReasonOf(err) != ReasonKeyTaken {
+	if !atCommit || !apperr.Has(err, apperr.InsufficientFunds) && apperr.ReasonOf(err) != ReasonKeyTaken {
 		return out, err
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
