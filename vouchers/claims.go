@@ -84,7 +84,7 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 	}
 	if key == "" {
 		var out VoucherView
-		err := s.store.InTx(ctx, func(tx Tx) error {
+		err := s.inClaimTx(ctx, campaignID, func(tx Tx) error {
 			var err error
 			out, err = s.claimTx(ctx, tx, c, campaignID)
 			return err
@@ -97,7 +97,7 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 	scope, request := "voucher.claim:"+c.AccountID, map[string]string{"campaign_id": campaignID}
 	var out VoucherView
 	var replayed bool
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err := s.inClaimTx(ctx, campaignID, func(tx Tx) error {
 		var err error
 		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (VoucherView, error) {
 			return s.claimTx(ctx, tx, c, campaignID)
@@ -105,6 +105,18 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 		return err
 	})
 	return out, replayed, budgetExhausted(err)
+}
+
+// inClaimTx runs a claim's transaction. Every claim of a campaign ends on
+// its budget's lock, held from the reservation until the commit is on
+// disk: where the store can, claims of one campaign that arrive together
+// are committed together (GroupedStore), so that they hold it, and wait for
+// the disk, once.
+func (s *Service) inClaimTx(ctx context.Context, campaignID string, fn func(tx Tx) error) error {
+	if g, ok := s.store.(GroupedStore); ok {
+		return g.InTxGrouped(ctx, "voucher-claim:"+campaignID, fn)
+	}
+	return s.store.InTx(ctx, fn)
 }
 
 // budgetExhausted is err, or Conflict (budget_exhausted) when it is the

@@ -19,6 +19,16 @@ type Store interface {
 	View(ctx context.Context, fn func(tx Tx) error) error
 }
 
+// GroupedStore is a Store that can commit transactions that arrive
+// together with the same key in one (InTxGrouped): they share the locks
+// they would queue for one by one, and one commit. A grouped transaction
+// that fails as a whole is run again fn by fn, each alone, so fn gets the
+// answer it would have had alone; fn must be safe to run again, as InTx's
+// are.
+type GroupedStore interface {
+	InTxGrouped(ctx context.Context, key string, fn func(tx Tx) error) error
+}
+
 // Tx is one database transaction. It embeds the ledger, idempotency and audit
 // transactions so that a voucher's state change, the money it moves, the
 // client's idempotency record and the audit entry commit together or not at

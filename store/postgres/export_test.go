@@ -29,3 +29,35 @@ func HoldClaims(db *DB, n int) <-chan struct{} {
 	}
 	return started
 }
+
+// HoldTxGroup makes the next grouped transaction of key wait, once it is
+// on its way, until n fns have queued behind it: the tests put chosen fns
+// into one grouped transaction with it. The channel it returns is closed
+// when that transaction is on its way.
+func HoldTxGroup(db *DB, key string, n int) <-chan struct{} {
+	g := db.txGroup(key)
+	started, held := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	write := g.write
+	first := true
+	g.queued = func(q int) {
+		if q >= n {
+			once.Do(func() { close(held) })
+		}
+	}
+	g.write = func(ctx context.Context, reqs []groupedTx) ([]error, error) {
+		if first {
+			first = false
+			close(started)
+			<-held
+		}
+		return write(ctx, reqs)
+	}
+	return started
+}
+
+// TxExec runs a statement in tx, for tests that write rows of their own.
+func TxExec(ctx context.Context, tx *Tx, sql string, args ...any) error {
+	_, err := tx.q.Exec(ctx, sql, args...)
+	return err
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,9 @@ type DB struct {
 	// arrive together in one statement each (answers.go).
 	claims *group[answerClaim, claimResult]
 	saves  *group[answerSave, struct{}]
+	// txGroups are InTxGrouped's groups, by key (txgroup.go).
+	txGroupsMu sync.Mutex
+	txGroups   map[string]*group[groupedTx, error]
 }
 
 // querier is what both the pool and a transaction can do, so the same store

@@ -20,6 +20,11 @@ func (s vouchersStore) InTx(ctx context.Context, fn func(vouchers.Tx) error) err
 	return s.db.InTx(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
+// InTxGrouped implements vouchers.GroupedStore.
+func (s vouchersStore) InTxGrouped(ctx context.Context, key string, fn func(vouchers.Tx) error) error {
+	return s.db.InTxGrouped(ctx, key, func(tx *Tx) error { return fn(tx) })
+}
+
 func (s vouchersStore) View(ctx context.Context, fn func(vouchers.Tx) error) error {
 	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
 }

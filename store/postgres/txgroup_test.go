@@ -1,0 +1,163 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/idem"
+	"cityhub/store/postgres"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// groupOf runs n grouped transactions of key, the first alone (held on its
+// way until the others have queued) and the other n-1 together; fn(i)
+// is the i-th transaction's work. It returns each one's error.
+func groupOf(t *testing.T, db *postgres.DB, key string, n int, ctxOf func(i int) context.Context, fn func(i int, tx *postgres.Tx) error) []error {
+	t.Helper()
+	started := postgres.HoldTxGroup(db, key, n-1)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	run := func(i int) {
+		errs[i] = db.InTxGrouped(ctxOf(i), key, func(tx *postgres.Tx) error { return fn(i, tx) })
+	}
+	wg.Go(func() { run(0) })
+	<-started
+	for i := 1; i < n; i++ {
+		wg.Go(func() { run(i) })
+	}
+	wg.Wait()
+	return errs
+}
+
+// Transactions queued behind a grouped transaction on its way commit
+// together, in one transaction; one that fails sends each of its group
+// back to a transaction of its own, where the others commit and it alone
+// fails.
+func TestGroupedTransactions(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	if _, err := db.Pool().Exec(ctx, `CREATE TABLE group_probe (id INTEGER PRIMARY KEY, tx BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(i int, tx *postgres.Tx) error {
+		return postgres.TxExec(ctx, tx, `INSERT INTO group_probe (id, tx) VALUES ($1, txid_current())`, i)
+	}
+	bg := func(int) context.Context { return ctx }
+	for i, err := range groupOf(t, db, "together", 6, bg, insert) {
+		if err != nil {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+	}
+	var txs int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(DISTINCT tx) FROM group_probe WHERE id BETWEEN 1 AND 5`).Scan(&txs); err != nil {
+		t.Fatal(err)
+	}
+	if txs != 1 {
+		t.Fatalf("the five queued together committed in %d transactions, want 1", txs)
+	}
+
+	refused := errors.New("refused")
+	errs := groupOf(t, db, "one fails", 6, bg, func(i int, tx *postgres.Tx) error {
+		if err := insert(100+i, tx); err != nil {
+			return err
+		}
+		if i == 3 {
+			return refused
+		}
+		return nil
+	})
+	var n int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM group_probe WHERE id >= 100`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	for i, err := range errs {
+		if (i == 3) != errors.Is(err, refused) || i != 3 && err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	if n != 5 {
+		t.Fatalf("%d rows, want the 5 of the transactions that did not fail", n)
+	}
+}
+
+// A grouped transaction whose COMMIT is refused (postings at commit that
+// together break a floor) is run again transaction by transaction: as many
+// commit as the balance pays for, the others are refused alone.
+func TestGroupedTransactionsRefusedAtCommit(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
+	if err := svc.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.OpenCitizen(ctx, tx, "ada") }); err != nil {
+		t.Fatal(err)
+	}
+	ada := wallet.CitizenAccount("ada")
+	pay := func(key string, from, to wallet.AccountID, cents int64) wallet.Transaction {
+		return wallet.Transaction{Key: key, Kind: "test.transfer", Entries: []wallet.Entry{{Account: from, Amount: -cents}, {Account: to, Amount: cents}}}
+	}
+	if _, err := svc.Post(ctx, pay("fund", wallet.TestPayments, ada, 250)); err != nil {
+		t.Fatal(err)
+	}
+	errs := groupOf(t, db, "budget", 4, func(int) context.Context { return ctx }, func(i int, tx *postgres.Tx) error {
+		return wallet.PostAtCommit(ctx, tx, pay(fmt.Sprint("spend-", i), ada, wallet.RevenueBikeshare, 100), time.Now())
+	})
+	var ok, short int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case apperr.Has(err, apperr.InsufficientFunds):
+			short++
+		default:
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	// The first went alone (100); of the three grouped (300 > 150 left),
+	// run again alone, one fits.
+	if ok != 2 || short != 2 {
+		t.Fatalf("%d committed and %d were refused, want 2 and 2", ok, short)
+	}
+	a, err := svc.Account(ctx, ada)
+	if err != nil || a.Balance != 50 {
+		t.Fatalf("ada has %d, want 50 (%v)", a.Balance, err)
+	}
+}
+
+// Every keyed request of a grouped transaction has its key marked
+// committed in it, not only the one whose caller wrote the group.
+func TestGroupedTransactionsMarkEveryKey(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	a := db.Answers()
+	now := time.Now()
+	const n = 4
+	for i := range n {
+		if claimed, _, _, _, _, err := a.ClaimAnswer(ctx, "api:x:POST /y", fmt.Sprint("k", i), "h", now, now.Add(-time.Minute)); err != nil || !claimed {
+			t.Fatalf("claim %d: %v %v", i, claimed, err)
+		}
+	}
+	keyed := func(i int) context.Context {
+		return idem.WithPending(ctx, idem.Pending{Scope: "api:x:POST /y", Key: fmt.Sprint("k", i)})
+	}
+	for i, err := range groupOf(t, db, "marks", n, keyed, func(int, *postgres.Tx) error { return nil }) {
+		if err != nil {
+			t.Fatalf("transaction %d: %v", i, err)
+		}
+	}
+	// Once stale, a committed key is lost, never taken over.
+	later := now.Add(2 * time.Minute)
+	for i := range n {
+		claimed, _, _, lost, _, err := a.ClaimAnswer(ctx, "api:x:POST /y", fmt.Sprint("k", i), "h", later, later.Add(-time.Minute))
+		if err != nil || claimed || !lost {
+			t.Errorf("key %d: claimed=%v lost=%v %v: not marked committed", i, claimed, lost, err)
+		}
+	}
+}
