@@ -59,6 +59,13 @@ func WithPending(ctx context.Context, p Pending) context.Context {
 	return context.WithValue(ctx, pendingKey{}, p)
 }
 
+// WithoutPending is ctx for work that is not its request's alone (a
+// transaction that commits several requests' work marks each of them
+// itself).
+func WithoutPending(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pendingKey{}, nil)
+}
+
 // PendingFrom is the claimed key of ctx's request, if any.
 func PendingFrom(ctx context.Context) (Pending, bool) {
 	p, ok := ctx.Value(pendingKey{}).(Pending)

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"sync"
+
+	"cityhub/idem"
 )
 
 // InTxGrouped is InTx for transactions that contend on the same rows and
@@ -13,9 +16,10 @@ import (
 // flushed: together they share that lock and that flush instead of
 // queuing for one each.
 //
-// A grouped transaction that fails as a whole (a fn's error, a refusal at
-// its COMMIT) is run again fn by fn, each in a transaction of its own, so
-// that every fn gets the answer it would have had alone. A fn must be safe
+// A fn that fails in a grouped transaction is run again alone, so that it
+// gets the answer it would have had alone, and the others run together
+// again; a grouped transaction refused at its COMMIT is run again fn by fn,
+// each in a transaction of its own. A fn must be safe
 // to run again, as those InTx runs are (InTx retries them). Each caller's
 // keyed request (idem.Pending) is marked committed in the transaction that
 // commits it.
@@ -51,32 +55,53 @@ func (db *DB) txGroup(key string) *group[groupedTx, error] {
 	return g
 }
 
-// writeTxGroup runs a batch of grouped fns in one transaction, or, when
-// that fails, each in its own: its results are the fns' errors.
+// writeTxGroup runs a batch of grouped fns in one transaction: its results
+// are the fns' errors. A fn that fails is run again alone, for its own
+// answer, and the others again together, up to txGroupRetries times; a
+// transaction refused at its COMMIT (no fn failed) runs each fn alone.
 func (db *DB) writeTxGroup(ctx context.Context, reqs []groupedTx) ([]error, error) {
 	errs := make([]error, len(reqs))
-	if len(reqs) == 1 {
-		errs[0] = db.InTx(reqs[0].ctx, reqs[0].fn)
-		return errs, nil
+	pending := make([]int, len(reqs))
+	for i := range pending {
+		pending[i] = i
 	}
-	err := db.InTx(ctx, func(tx *Tx) error {
-		for i, r := range reqs {
-			if err := r.fn(tx); err != nil {
-				return err
-			}
-			if i > 0 { // the first is ctx's, which InTx marks
-				markCommitted(r.ctx, tx.pipe)
-			}
+	// The transaction is every member's, not the writer's alone: each is
+	// marked in it, the writer too, and only those that are in it.
+	ctx = idem.WithoutPending(ctx)
+	for range txGroupRetries {
+		if len(pending) < 2 {
+			break
 		}
-		return nil
-	})
-	if err == nil {
-		return errs, nil
+		failed := -1
+		err := db.InTx(ctx, func(tx *Tx) error {
+			failed = -1
+			for k, i := range pending {
+				if err := reqs[i].fn(tx); err != nil {
+					failed = k
+					return err
+				}
+				markCommitted(reqs[i].ctx, tx.pipe)
+			}
+			return nil
+		})
+		if err == nil {
+			return errs, nil
+		}
+		if failed < 0 {
+			break
+		}
+		i := pending[failed]
+		errs[i] = db.InTx(reqs[i].ctx, reqs[i].fn)
+		pending = slices.Delete(pending, failed, failed+1)
 	}
 	var wg sync.WaitGroup
-	for i, r := range reqs {
-		wg.Go(func() { errs[i] = db.InTx(r.ctx, r.fn) })
+	for _, i := range pending {
+		wg.Go(func() { errs[i] = db.InTx(reqs[i].ctx, reqs[i].fn) })
 	}
 	wg.Wait()
 	return errs, nil
 }
+
+// txGroupRetries bounds the grouped transactions of one batch: each after
+// the first leaves out a fn that failed.
+const txGroupRetries = 3

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -84,6 +85,13 @@ func TestGroupedTransactions(t *testing.T) {
 	if n != 5 {
 		t.Fatalf("%d rows, want the 5 of the transactions that did not fail", n)
 	}
+	// The four grouped ones that did not fail committed together again.
+	if err := db.Pool().QueryRow(ctx, `SELECT count(DISTINCT tx) FROM group_probe WHERE id IN (101, 102, 104, 105)`).Scan(&txs); err != nil {
+		t.Fatal(err)
+	}
+	if txs != 1 {
+		t.Fatalf("the four that did not fail committed in %d transactions, want 1", txs)
+	}
 }
 
 // A grouped transaction whose COMMIT is refused (postings at commit that
@@ -128,6 +136,47 @@ func TestGroupedTransactionsRefusedAtCommit(t *testing.T) {
 	a, err := svc.Account(ctx, ada)
 	if err != nil || a.Balance != 50 {
 		t.Fatalf("ada has %d, want 50 (%v)", a.Balance, err)
+	}
+}
+
+// A failed member of a grouped transaction has no key marked: here the one
+// whose caller writes the group, which is the first to run in it, fails,
+// alone too, and the others commit together without it.
+func TestGroupedTransactionsMarkNoFailedKey(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	a := db.Answers()
+	now := time.Now()
+	const n = 4
+	for i := range n {
+		if claimed, _, _, _, _, err := a.ClaimAnswer(ctx, "api:x:POST /z", fmt.Sprint("k", i), "h", now, now.Add(-time.Minute)); err != nil || !claimed {
+			t.Fatalf("claim %d: %v %v", i, claimed, err)
+		}
+	}
+	keyed := func(i int) context.Context {
+		return idem.WithPending(ctx, idem.Pending{Scope: "api:x:POST /z", Key: fmt.Sprint("k", i)})
+	}
+	var failing atomic.Int32
+	failing.Store(-1)
+	refused := errors.New("refused")
+	errs := groupOf(t, db, "failed writer", n, keyed, func(i int, _ *postgres.Tx) error {
+		if i != 0 && (failing.CompareAndSwap(-1, int32(i)) || failing.Load() == int32(i)) {
+			return refused
+		}
+		return nil
+	})
+	f := int(failing.Load())
+	later := now.Add(2 * time.Minute)
+	for i := range n {
+		claimed, _, _, lost, _, err := a.ClaimAnswer(ctx, "api:x:POST /z", fmt.Sprint("k", i), "h", later, later.Add(-time.Minute))
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case i == f && (!errors.Is(errs[i], refused) || !claimed || lost):
+			t.Errorf("the failed key %d: %v, claimed=%v lost=%v: marked committed", i, errs[i], claimed, lost)
+		case i != f && (errs[i] != nil || claimed || !lost):
+			t.Errorf("key %d: %v, claimed=%v lost=%v: not marked committed", i, errs[i], claimed, lost)
+		}
 	}
 }
 
