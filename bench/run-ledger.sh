@@ -7,7 +7,8 @@
 #     parallel; claims/s; the seat rush (5,000 buyers, 500 seats) wall time;
 #     admin and wallet history pages at a million entries; claims also vs
 #     pgbench's UPDATE of one hot row (every claim of a campaign reserves
-#     from its one budget account); the API's floor: an authenticated read
+#     from its one budget account), and claims where one in ten comes from
+#     one citizen over the per-citizen limit; the API's floor: an authenticated read
 #     of one's own account (GET /api/v1/me) at 64 clients, which every till
 #     request does before its own work.
 #   SQLite: the same against a bare in-process single-row UPDATE on the
@@ -58,7 +59,8 @@ run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
 run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
-run claim -bench 'VoucherClaim' -benchtime="${CLAIMS}x"
+run claim -bench 'VoucherClaim$' -benchtime="${CLAIMS}x"
+run refused -bench 'VoucherClaimRefused' -benchtime="${CLAIMS}x"
 run ledger -bench 'LedgerTransfer|BareUpdate' -benchtime=2s
 run rush -bench 'SeatRushHTTP' -benchtime=1x
 if [ "$PAGES" != 0 ]; then run pages -bench 'LedgerPages' -benchtime=1x; fi
@@ -85,6 +87,8 @@ for e in postgres sqlite; do
 		printf "%-8s the API floor, GET /api/v1/me/s: %6.0f (p99 %s ms) vs %s %6.0f -> ratio %.3f (no till request can do better)\n", e, f, p99, n, b, f / b }'
 	c=$(metric claim "BenchmarkVoucherClaim/$e" claim/s)
 	awk -v e=$e -v c="$c" -v b="$base" -v n="$basename" 'BEGIN { printf "%-8s claims/s (one campaign): %6.0f vs %s %6.0f -> ratio %.3f\n", e, c, n, b, c / b }'
+	r=$(metric refused "BenchmarkVoucherClaimRefused/$e" claim/s)
+	awk -v e=$e -v c="$r" -v b="$base" -v n="$basename" 'BEGIN { printf "%-8s claims/s, one in ten by one citizen over the limit: %6.0f vs %s %6.0f -> ratio %.3f\n", e, c, n, b, c / b }'
 	if [ $e = postgres ]; then
 		awk -v c="$c" -v h="$pg_hot" 'BEGIN { printf "postgres claims/s (one campaign): %6.0f vs pgbench UPDATE of one hot row/s %6.0f -> ratio %.3f\n", c, h, c / h }'
 	fi

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cityhub/apperr"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -131,6 +132,38 @@ func BenchmarkVoucherClaim(b *testing.B) {
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "claim/s")
 			b.ReportMetric(lat.ms(0.5), "p50_ms")
 			b.ReportMetric(lat.ms(0.99), "p99_ms")
+		})
+	}
+}
+
+// BenchmarkVoucherClaimRefused is BenchmarkVoucherClaim with one claim in
+// ten by one greedy citizen: a hundred of them go through (the per-citizen
+// limit), the rest are refused, and every one of them queues on that
+// citizen's lock. Claims of a campaign that are refused, or would wait,
+// must not hold up the others. Reports claims/s (refusals included).
+func BenchmarkVoucherClaimRefused(b *testing.B) {
+	for _, engine := range benchEngines {
+		b.Run(engine, func(b *testing.B) {
+			ctx := context.Background()
+			h := newBenchHub(b, engine)
+			camp := openCampaign(b, h, int64(b.N)*1000)
+			var refused atomic.Int64
+			closedLoop(b, b.N, "claim/s", func(i int64) error {
+				who := fmt.Sprintf("acc_bench_%d", i)
+				if i%10 == 0 {
+					who = "acc_bench_greedy"
+				}
+				_, err := h.vouchers.Claim(ctx, identity.Caller{AccountID: who, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+				if apperr.ReasonOf(err) == "per_citizen_limit" {
+					refused.Add(1)
+					return nil
+				}
+				return err
+			})
+			h.checkLedger(b)
+			if want := int64(b.N+9)/10 - 100; refused.Load() != max(want, 0) {
+				b.Fatalf("%d claims refused, want %d", refused.Load(), max(want, 0))
+			}
 		})
 	}
 }

@@ -44,6 +44,55 @@ type pipeline struct {
 	pending []deferred
 	// begun: BEGIN has been sent (with the first statement).
 	begun bool
+	// sends counts the batches sent, so that a savepoint knows whether it
+	// has left the queue.
+	sends int
+}
+
+// savepointMark is where a savepoint was queued.
+type savepointMark struct {
+	name         string
+	index, sends int
+}
+
+// savepoint queues SAVEPOINT name; rollbackTo undoes what came after it.
+func (p *pipeline) savepoint(name string) savepointMark {
+	m := savepointMark{name: name, index: len(p.pending), sends: p.sends}
+	p.pending = append(p.pending, deferred{what: "savepoint", sql: "SAVEPOINT " + name})
+	return m
+}
+
+// checked reports whether a queued write has its command tag checked.
+func (p *pipeline) checked() bool {
+	for _, d := range p.pending {
+		if d.check != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// rollbackTo undoes everything since m: when the savepoint has not left
+// the queue yet, by dropping it and what was queued after it (the server
+// never saw them); else by dropping what is queued (all of it came after
+// the savepoint was sent) and rolling back to the savepoint. That is
+// queued too, unless the transaction is aborted (a statement failed on the
+// server): then it goes at once, alone and unprepared, since an aborted
+// transaction refuses to prepare what would ride with it.
+func (p *pipeline) rollbackTo(ctx context.Context, m savepointMark, aborted bool) error {
+	if p.sends == m.sends {
+		p.pending = p.pending[:m.index]
+		return nil
+	}
+	p.pending = p.pending[:0]
+	if !aborted {
+		p.pending = append(p.pending, deferred{what: "roll back to savepoint", sql: "ROLLBACK TO SAVEPOINT " + m.name})
+		return nil
+	}
+	if _, err := p.tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+m.name, pgx.QueryExecModeSimpleProtocol); err != nil {
+		return fmt.Errorf("roll back to savepoint: %w", err)
+	}
+	return nil
 }
 
 // begin queues BEGIN on a fresh pipeline.
@@ -127,6 +176,7 @@ func (p *pipeline) send(ctx context.Context, sql string, args []any, more ...*pg
 	pending := p.pending
 	p.pending = nil
 	p.begun = true
+	p.sends++
 	br := p.tx.SendBatch(ctx, b)
 	for _, d := range pending {
 		tag, err := br.Exec()

@@ -70,6 +70,8 @@ type Tx struct {
 	floors *floorCache
 	// mailed: the transaction put an e-mail in the outbox.
 	mailed bool
+	// grouped: the transaction runs several callers' work (InTxGrouped).
+	grouped bool
 }
 
 // Open connects, checks the connection and applies pending migrations.

@@ -2,8 +2,10 @@ package postgres
 
 import (
 	"context"
-	"slices"
-	"sync"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/idem"
 )
@@ -16,20 +18,27 @@ import (
 // flushed: together they share that lock and that flush instead of
 // queuing for one each.
 //
-// A fn that fails in a grouped transaction is run again alone, so that it
-// gets the answer it would have had alone, and the others run together
-// again; a grouped transaction refused at its COMMIT is run again fn by fn,
-// each in a transaction of its own. A fn must be safe
-// to run again, as those InTx runs are (InTx retries them). Each caller's
-// keyed request (idem.Pending) is marked committed in the transaction that
-// commits it.
+// A fn that fails in a grouped transaction is rolled back to a savepoint
+// taken before it, and run again alone, so that it gets the answer it would
+// have had alone, while the others go on; a grouped transaction refused at
+// its COMMIT is run again fn by fn, each in a transaction of its own. A fn
+// must be safe to run again, as those InTx runs are (InTx retries them).
+// Each caller's keyed request (idem.Pending) is marked committed in the
+// transaction that commits it.
 func (db *DB) InTxGrouped(ctx context.Context, key string, fn func(tx *Tx) error) error {
 	fnErr, err := db.txGroup(key).do(ctx, groupedTx{ctx: ctx, fn: fn})
 	if err != nil {
 		return err
 	}
+	if errors.Is(fnErr, errRunAlone) {
+		// Once its group is done, so that the others need not wait for it.
+		return db.InTx(ctx, fn)
+	}
 	return fnErr
 }
+
+// errRunAlone tells a member of a grouped transaction to run alone.
+var errRunAlone = errors.New("run alone")
 
 type groupedTx struct {
 	ctx context.Context
@@ -55,53 +64,64 @@ func (db *DB) txGroup(key string) *group[groupedTx, error] {
 	return g
 }
 
-// writeTxGroup runs a batch of grouped fns in one transaction: its results
-// are the fns' errors. A fn that fails is run again alone, for its own
-// answer, and the others again together, up to txGroupRetries times; a
-// transaction refused at its COMMIT (no fn failed) runs each fn alone.
+// writeTxGroup runs a batch of grouped fns in one transaction, each after
+// a savepoint: a fn that fails is rolled back to its savepoint, the others
+// go on, and its caller then runs it alone (errRunAlone), for the answer it
+// would have had alone. After a transaction that fails as a whole (refused
+// at its COMMIT) every caller runs its fn alone. The results are the fns'
+// errors.
 func (db *DB) writeTxGroup(ctx context.Context, reqs []groupedTx) ([]error, error) {
 	errs := make([]error, len(reqs))
-	pending := make([]int, len(reqs))
-	for i := range pending {
-		pending[i] = i
+	if len(reqs) == 1 {
+		errs[0] = db.InTx(reqs[0].ctx, reqs[0].fn)
+		return errs, nil
 	}
 	// The transaction is every member's, not the writer's alone: each is
 	// marked in it, the writer too, and only those that are in it.
 	ctx = idem.WithoutPending(ctx)
-	for range txGroupRetries {
-		if len(pending) < 2 {
-			break
-		}
-		failed := -1
-		err := db.InTx(ctx, func(tx *Tx) error {
-			failed = -1
-			for k, i := range pending {
-				if err := reqs[i].fn(tx); err != nil {
-					failed = k
-					return err
-				}
-				markCommitted(reqs[i].ctx, tx.pipe)
+	var alone []int
+	err := db.InTx(ctx, func(tx *Tx) error {
+		tx.grouped = true
+		alone = alone[:0]
+		for i, r := range reqs {
+			m := tx.pipe.savepoint(fmt.Sprint("member_", i))
+			err := r.fn(tx)
+			if err == nil && tx.pipe.checked() {
+				// A check of its queued writes fails it, not the next one.
+				err = tx.pipe.flush(ctx)
 			}
-			return nil
-		})
-		if err == nil {
-			return errs, nil
+			if err != nil {
+				if rerr := tx.pipe.rollbackTo(ctx, m, aborts(err)); rerr != nil {
+					return rerr
+				}
+				alone = append(alone, i)
+				continue
+			}
+			markCommitted(r.ctx, tx.pipe)
 		}
-		if failed < 0 {
-			break
+		return nil
+	})
+	if err != nil {
+		alone = alone[:0]
+		for i := range reqs {
+			alone = append(alone, i)
 		}
-		i := pending[failed]
-		errs[i] = db.InTx(reqs[i].ctx, reqs[i].fn)
-		pending = slices.Delete(pending, failed, failed+1)
 	}
-	var wg sync.WaitGroup
-	for _, i := range pending {
-		wg.Go(func() { errs[i] = db.InTx(reqs[i].ctx, reqs[i].fn) })
+	for _, i := range alone {
+		errs[i] = errRunAlone
 	}
-	wg.Wait()
 	return errs, nil
 }
 
-// txGroupRetries bounds the grouped transactions of one batch: each after
-// the first leaves out a fn that failed.
-const txGroupRetries = 3
+// errWouldWait fails a member of a grouped transaction that would wait for
+// a lock another transaction holds (see LockClaimant): the group runs it
+// alone rather than wait behind it.
+var errWouldWait = errors.New("a lock it needs is held by another transaction")
+
+// aborts reports whether err came from the server, which then aborted the
+// transaction (until a rollback to a savepoint); a refusal of the domain or
+// a failed check of a command tag leaves it going.
+func aborts(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr)
+}

@@ -210,3 +210,110 @@ func TestGroupedTransactionsMarkEveryKey(t *testing.T) {
 		}
 	}
 }
+
+// A member whose statement fails on the server (a duplicate key) is rolled
+// back to its savepoint, alone: the others of its group commit together,
+// and it then runs alone for its own answer.
+func TestGroupedTransactionsRollBackAFailedStatement(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	if _, err := db.Pool().Exec(ctx, `CREATE TABLE group_probe (id INTEGER PRIMARY KEY, tx BIGINT NOT NULL); INSERT INTO group_probe VALUES (3, 0)`); err != nil {
+		t.Fatal(err)
+	}
+	errs := groupOf(t, db, "duplicate", 6, func(int) context.Context { return ctx }, func(i int, tx *postgres.Tx) error {
+		if err := postgres.TxExec(ctx, tx, `INSERT INTO group_probe (id, tx) VALUES ($1 + 10, txid_current())`, i); err != nil {
+			return err
+		}
+		return postgres.TxExec(ctx, tx, `INSERT INTO group_probe (id, tx) VALUES ($1, txid_current())`, i)
+	})
+	for i, err := range errs {
+		if (i == 3) != apperr.Has(err, apperr.Conflict) || i != 3 && err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	var txs, rows int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(DISTINCT tx), count(*) FROM group_probe WHERE id IN (1, 2, 4, 5, 11, 12, 14, 15)`).Scan(&txs, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if txs != 1 || rows != 8 {
+		t.Fatalf("the four others wrote %d rows in %d transactions, want 8 in 1", rows, txs)
+	}
+	var failed int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM group_probe WHERE id = 13`).Scan(&failed); err != nil {
+		t.Fatal(err)
+	}
+	if failed != 0 {
+		t.Fatal("the failed member's first write was kept")
+	}
+}
+
+// A claim whose claimant's lock another transaction holds does not stall
+// its group: it leaves the group, the others commit and return, and it
+// waits alone.
+func TestGroupedClaimantLockDoesNotStallTheGroup(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	if _, err := db.Pool().Exec(ctx, `CREATE TABLE group_probe (id INTEGER PRIMARY KEY, tx BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := db.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback(ctx) //nolint:errcheck
+	if _, err := holder.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('voucher-claim:' || 'camp'), hashtext('busy'))`); err != nil {
+		t.Fatal(err)
+	}
+	const n, busy = 5, 2
+	claim := func(i int, tx *postgres.Tx) error {
+		who := fmt.Sprint("citizen-", i)
+		if i == busy {
+			who = "busy"
+		}
+		if err := tx.LockClaimant(ctx, "camp", who); err != nil {
+			return err
+		}
+		return postgres.TxExec(ctx, tx, `INSERT INTO group_probe (id, tx) VALUES ($1, txid_current())`, i)
+	}
+	started := postgres.HoldTxGroup(db, "claimants", n-1)
+	results := make(chan error, n)
+	run := func(i int) {
+		results <- db.InTxGrouped(ctx, "claimants", func(tx *postgres.Tx) error { return claim(i, tx) })
+	}
+	busyDone := make(chan error, 1)
+	go run(0)
+	<-started
+	for i := 1; i < n; i++ {
+		if i == busy {
+			go func() { busyDone <- db.InTxGrouped(ctx, "claimants", func(tx *postgres.Tx) error { return claim(i, tx) }) }()
+			continue
+		}
+		go run(i)
+	}
+	// Every other claim returns while the busy claimant's lock is held.
+	for range n - 1 {
+		select {
+		case err := <-results:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("the group stalled behind the held claimant lock")
+		}
+	}
+	select {
+	case err := <-busyDone:
+		t.Fatalf("the busy claim returned while its lock was held: %v", err)
+	default:
+	}
+	if err := holder.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-busyDone; err != nil {
+		t.Fatal(err)
+	}
+	var rows int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM group_probe`).Scan(&rows); err != nil || rows != n {
+		t.Fatalf("%d rows, want %d (%v)", rows, n, err)
+	}
+}

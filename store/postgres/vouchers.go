@@ -144,7 +144,23 @@ func (tx *Tx) LockCampaign(ctx context.Context, id string) (vouchers.Campaign, e
 // count that follows it; that count is a statement of its own, so its
 // snapshot is taken once the lock is held and sees every claim committed
 // before. (Two pairs whose hashes collide only wait for each other.)
+//
+// In a grouped transaction (InTxGrouped) the lock is only tried: a claim
+// whose claimant's lock another transaction holds would stall every claim
+// of its group behind it, so it fails with errWouldWait instead, and the
+// group runs it alone, where it waits as usual.
 func (tx *Tx) LockClaimant(ctx context.Context, campaignID, accountID string) error {
+	if tx.grouped {
+		return tx.later(ctx, deferred{what: "try the claimant's lock",
+			sql:  `SELECT 1 WHERE pg_try_advisory_xact_lock(hashtext('voucher-claim:' || $1), hashtext($2))`,
+			args: []any{campaignID, accountID},
+			check: func(tag pgconn.CommandTag) error {
+				if tag.RowsAffected() != 1 {
+					return errWouldWait
+				}
+				return nil
+			}})
+	}
 	return tx.later(ctx, deferred{what: "lock claimant",
 		sql: `SELECT pg_advisory_xact_lock(hashtext('voucher-claim:' || $1), hashtext($2))`, args: []any{campaignID, accountID}})
 }
