@@ -285,7 +285,9 @@ func TestGroupedClaimantLockDoesNotStallTheGroup(t *testing.T) {
 	<-started
 	for i := 1; i < n; i++ {
 		if i == busy {
-			go func() { busyDone <- db.InTxGrouped(ctx, "claimants", func(tx *postgres.Tx) error { return claim(i, tx) }) }()
+			go func() {
+				busyDone <- db.InTxGrouped(ctx, "claimants", func(tx *postgres.Tx) error { return claim(i, tx) })
+			}()
 			continue
 		}
 		go run(i)
