@@ -21,10 +21,11 @@ type Store interface {
 
 // GroupedStore is a Store that can commit transactions that arrive
 // together with the same key in one (InTxGrouped): they share the locks
-// they would queue for one by one, and one commit. A grouped transaction
-// that fails as a whole is run again fn by fn, each alone, so fn gets the
-// answer it would have had alone; fn must be safe to run again, as InTx's
-// are.
+// they would queue for one by one, and one commit. A fn that fails in the
+// group, or would wait for a claimant's lock there, is undone alone and run
+// again alone, as is every fn of a group refused at its commit, so fn gets
+// the answer it would have had alone; fn must be safe to run again, as
+// InTx's are.
 type GroupedStore interface {
 	InTxGrouped(ctx context.Context, key string, fn func(tx Tx) error) error
 }
