@@ -148,14 +148,7 @@ func TestGroupedTransactionsMarkNoFailedKey(t *testing.T) {
 	a := db.Answers()
 	now := time.Now()
 	const n = 4
-	for i := range n {
-		if claimed, _, _, _, _, err := a.ClaimAnswer(ctx, "api:x:POST /z", fmt.Sprint("k", i), "h", now, now.Add(-time.Minute)); err != nil || !claimed {
-			t.Fatalf("claim %d: %v %v", i, claimed, err)
-		}
-	}
-	keyed := func(i int) context.Context {
-		return idem.WithPending(ctx, idem.Pending{Scope: "api:x:POST /z", Key: fmt.Sprint("k", i)})
-	}
+	keyed := claimKeys(t, db, "api:x:POST /z", n, now)
 	var failing atomic.Int32
 	failing.Store(-1)
 	refused := errors.New("refused")
@@ -188,14 +181,7 @@ func TestGroupedTransactionsMarkEveryKey(t *testing.T) {
 	a := db.Answers()
 	now := time.Now()
 	const n = 4
-	for i := range n {
-		if claimed, _, _, _, _, err := a.ClaimAnswer(ctx, "api:x:POST /y", fmt.Sprint("k", i), "h", now, now.Add(-time.Minute)); err != nil || !claimed {
-			t.Fatalf("claim %d: %v %v", i, claimed, err)
-		}
-	}
-	keyed := func(i int) context.Context {
-		return idem.WithPending(ctx, idem.Pending{Scope: "api:x:POST /y", Key: fmt.Sprint("k", i)})
-	}
+	keyed := claimKeys(t, db, "api:x:POST /y", n, now)
 	for i, err := range groupOf(t, db, "marks", n, keyed, func(int, *postgres.Tx) error { return nil }) {
 		if err != nil {
 			t.Fatalf("transaction %d: %v", i, err)
@@ -317,5 +303,20 @@ func TestGroupedClaimantLockDoesNotStallTheGroup(t *testing.T) {
 	var rows int
 	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM group_probe`).Scan(&rows); err != nil || rows != n {
 		t.Fatalf("%d rows, want %d (%v)", rows, n, err)
+	}
+}
+
+// claimKeys claims n keys k0..k(n-1) of scope at now, and returns the
+// context of the i-th keyed request.
+func claimKeys(t *testing.T, db *postgres.DB, scope string, n int, now time.Time) func(i int) context.Context {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		if claimed, _, _, _, _, err := db.Answers().ClaimAnswer(ctx, scope, fmt.Sprint("k", i), "h", now, now.Add(-time.Minute)); err != nil || !claimed {
+			t.Fatalf("claim %d: %v %v", i, claimed, err)
+		}
+	}
+	return func(i int) context.Context {
+		return idem.WithPending(ctx, idem.Pending{Scope: scope, Key: fmt.Sprint("k", i)})
 	}
 }
