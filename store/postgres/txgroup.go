@@ -102,10 +102,10 @@ func (db *DB) writeTxGroup(ctx context.Context, reqs []groupedTx) ([]error, erro
 		return nil
 	})
 	if err != nil {
-		alone = alone[:0]
-		for i := range reqs {
-			alone = append(alone, i)
+		for i := range errs {
+			errs[i] = errRunAlone
 		}
+		return errs, nil
 	}
 	for _, i := range alone {
 		errs[i] = errRunAlone
