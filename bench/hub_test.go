@@ -214,18 +214,31 @@ func (l *latencies) ms(q float64) float64 {
 	return float64(s[min(len(s)-1, int(float64(len(s))*q))].Microseconds()) / 1000
 }
 
-// closedLoop runs op for i = 0..n-1 from voucherClients concurrent
-// clients, each taking the next i as soon as its last op returned, from
-// the timer's reset to its stop. It reports per/s (as unit) and the p50
-// and p99 latency, and fails b, once, with op's first error.
+// closedLoop runs op for i = 0..n-1 (runClients) between the timer's reset
+// and its stop. It reports per/s (as unit) and the p50 and p99 latency, and
+// fails b with op's first error.
 func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) {
 	b.Helper()
-	var next atomic.Int64
+	b.ResetTimer()
+	elapsed, lat, err := runClients(n, op)
+	b.StopTimer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(n)/elapsed.Seconds(), unit)
+	b.ReportMetric(lat.ms(0.5), "p50_ms")
+	b.ReportMetric(lat.ms(0.99), "p99_ms")
+}
+
+// runClients runs op for i = 0..n-1 from voucherClients concurrent
+// clients, each taking the next i as soon as its last op returned. It
+// returns the wall time, every op's latency, and how many failed with the
+// first failure.
+func runClients(n int, op func(i int64) error) (time.Duration, *latencies, error) {
+	var next, failures atomic.Int64
 	var lat latencies
-	var failures atomic.Int64
 	var first atomic.Value
 	var wg sync.WaitGroup
-	b.ResetTimer()
 	start := time.Now()
 	for range voucherClients {
 		wg.Go(func() {
@@ -245,11 +258,8 @@ func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	b.StopTimer()
 	if f := failures.Load(); f > 0 {
-		b.Fatalf("%d of %d failed, the first: %v", f, n, first.Load())
+		return elapsed, &lat, fmt.Errorf("%d of %d failed, the first: %v", f, n, first.Load())
 	}
-	b.ReportMetric(float64(n)/elapsed.Seconds(), unit)
-	b.ReportMetric(lat.ms(0.5), "p50_ms")
-	b.ReportMetric(lat.ms(0.99), "p99_ms")
+	return elapsed, &lat, nil
 }

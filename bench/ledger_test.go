@@ -191,9 +191,9 @@ func runLedgerSQLite(b *testing.B, op ledgerOp) {
 
 // TestLedgerTransferCost runs the transfer and its baseline back to back in
 // one run, with durable commits as the hub runs, and logs the ratio. It fails
-// if a transfer costs more than 15 bare updates: a posting is four round
-// trips and one commit, and a much larger ratio means a lost index or a lock
-// held too long. (The benchmarks also measure without durable commits.)
+// if a transfer costs more than 15 bare updates: a posting is one round
+// trip (BEGIN, the posting and COMMIT in one batch) and one commit, and a
+// much larger ratio means a lost index or a lock held too long. (The benchmarks also measure without durable commits.)
 func TestLedgerTransferCost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures for a few seconds")
