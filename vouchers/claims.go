@@ -120,8 +120,8 @@ func (s *Service) inClaimTx(ctx context.Context, campaignID string, fn func(tx T
 }
 
 // budgetExhausted is err, or Conflict (budget_exhausted) when it is the
-// budget's floor refusing a claim's reservation: at once, or at the commit
-// the reservation rides with.
+// budget's floor refusing a claim's reservation, at once or at the commit
+// the reservation rides with: the only floor a claim's transaction meets.
 func budgetExhausted(err error) error {
 	if apperr.Has(err, apperr.InsufficientFunds) {
 		return apperr.R(apperr.Conflict, "budget_exhausted", "This campaign's budget has run out.")
@@ -170,7 +170,8 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 	// every claim of the campaign queues on. The reservation is written with
 	// the commit, so the lock is held while the server commits and not
 	// while a round trip goes by; a budget it would break fails the commit
-	// (budgetExhausted, on the way out of the transaction).
+	// (or, on a store that posts at once, this call), and ClaimWithKey
+	// answers budget_exhausted on the way out of the transaction.
 	err = wallet.PostAtCommit(ctx, tx, wallet.Transaction{
 		Key: "voucher.claim:" + v.ID, Kind: "voucher.claim", RefType: "voucher", RefID: v.ID,
 		Entries: []wallet.Entry{
@@ -179,7 +180,7 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 		},
 	}, now)
 	if err != nil {
-		return VoucherView{}, budgetExhausted(fmt.Errorf("reserve voucher value: %w", err))
+		return VoucherView{}, fmt.Errorf("reserve voucher value: %w", err)
 	}
 	if err := s.audit(ctx, tx, c, "voucher.claim", "voucher", v.ID, "", map[string]any{"campaign_id": camp.ID, "value_cents": v.ValueCents}); err != nil {
 		return VoucherView{}, err

@@ -331,36 +331,33 @@ func (r errRow) Scan(...any) error { return r.err }
 // floor needs neither to lock nor to read them, and one known to touch a
 // single account with a floor may leave the lock to its own update
 // (PostAtCommit).
-type floorCache struct{ unbounded, bounded sync.Map }
+type floorCache struct {
+	hasFloor sync.Map // account id → bool
+}
 
 // floored is how many of ids have a floor, known=false when the cache does
 // not know them all.
 func (c *floorCache) floored(ids []wallet.AccountID) (n int, known bool) {
 	for _, id := range ids {
-		if _, ok := c.bounded.Load(id); ok {
-			n++
-		} else if _, ok := c.unbounded.Load(id); !ok {
+		v, ok := c.hasFloor.Load(id)
+		if !ok {
 			return 0, false
+		}
+		if v.(bool) {
+			n++
 		}
 	}
 	return n, true
 }
 
+// allUnbounded reports whether every one of ids is known to have no floor.
 func (c *floorCache) allUnbounded(ids []wallet.AccountID) bool {
-	for _, id := range ids {
-		if _, ok := c.unbounded.Load(id); !ok {
-			return false
-		}
-	}
-	return true
+	n, known := c.floored(ids)
+	return known && n == 0
 }
 
 func (c *floorCache) remember(accounts []wallet.Account) {
 	for _, a := range accounts {
-		if a.Floor == nil {
-			c.unbounded.Store(a.ID, true)
-		} else {
-			c.bounded.Store(a.ID, true)
-		}
+		c.hasFloor.Store(a.ID, a.Floor != nil)
 	}
 }
