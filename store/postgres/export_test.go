@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // HoldClaims makes db's next batch of answer claims wait, once it is on
@@ -42,4 +45,18 @@ func hold[Req, Res any](g *group[Req, Res], n int) <-chan struct{} {
 func TxExec(ctx context.Context, tx *Tx, sql string, args ...any) error {
 	_, err := tx.q.Exec(ctx, sql, args...)
 	return err
+}
+
+// ErrNoRowUpdated is TxLaterChecked's check failing.
+var ErrNoRowUpdated = errors.New("no row updated")
+
+// TxLaterChecked queues a write in tx whose command tag must count one row.
+func TxLaterChecked(ctx context.Context, tx *Tx, sql string, args ...any) error {
+	return tx.later(ctx, deferred{what: "checked write", sql: sql, args: args,
+		check: func(tag pgconn.CommandTag) error {
+			if tag.RowsAffected() != 1 {
+				return ErrNoRowUpdated
+			}
+			return nil
+		}})
 }

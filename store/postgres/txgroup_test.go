@@ -143,9 +143,7 @@ func TestGroupedTransactionsRefusedAtCommit(t *testing.T) {
 // whose caller writes the group, which is the first to run in it, fails,
 // alone too, and the others commit together without it.
 func TestGroupedTransactionsMarkNoFailedKey(t *testing.T) {
-	ctx := context.Background()
 	db := storetest.OpenPostgres(t)
-	a := db.Answers()
 	now := time.Now()
 	const n = 4
 	keyed := claimKeys(t, db, "api:x:POST /z", n, now)
@@ -159,16 +157,12 @@ func TestGroupedTransactionsMarkNoFailedKey(t *testing.T) {
 		return nil
 	})
 	f := int(failing.Load())
-	later := now.Add(2 * time.Minute)
-	for i := range n {
-		claimed, _, _, lost, _, err := a.ClaimAnswer(ctx, "api:x:POST /z", fmt.Sprint("k", i), "h", later, later.Add(-time.Minute))
+	for i, m := range marked(t, db, "api:x:POST /z", n, now) {
 		switch {
-		case err != nil:
-			t.Fatal(err)
-		case i == f && (!errors.Is(errs[i], refused) || !claimed || lost):
-			t.Errorf("the failed key %d: %v, claimed=%v lost=%v: marked committed", i, errs[i], claimed, lost)
-		case i != f && (errs[i] != nil || claimed || !lost):
-			t.Errorf("key %d: %v, claimed=%v lost=%v: not marked committed", i, errs[i], claimed, lost)
+		case i == f && (!errors.Is(errs[i], refused) || m):
+			t.Errorf("the failed key %d: %v, marked committed=%v", i, errs[i], m)
+		case i != f && (errs[i] != nil || !m):
+			t.Errorf("key %d: %v, marked committed=%v", i, errs[i], m)
 		}
 	}
 }
@@ -176,9 +170,7 @@ func TestGroupedTransactionsMarkNoFailedKey(t *testing.T) {
 // Every keyed request of a grouped transaction has its key marked
 // committed in it, not only the one whose caller wrote the group.
 func TestGroupedTransactionsMarkEveryKey(t *testing.T) {
-	ctx := context.Background()
 	db := storetest.OpenPostgres(t)
-	a := db.Answers()
 	now := time.Now()
 	const n = 4
 	keyed := claimKeys(t, db, "api:x:POST /y", n, now)
@@ -187,12 +179,9 @@ func TestGroupedTransactionsMarkEveryKey(t *testing.T) {
 			t.Fatalf("transaction %d: %v", i, err)
 		}
 	}
-	// Once stale, a committed key is lost, never taken over.
-	later := now.Add(2 * time.Minute)
-	for i := range n {
-		claimed, _, _, lost, _, err := a.ClaimAnswer(ctx, "api:x:POST /y", fmt.Sprint("k", i), "h", later, later.Add(-time.Minute))
-		if err != nil || claimed || !lost {
-			t.Errorf("key %d: claimed=%v lost=%v %v: not marked committed", i, claimed, lost, err)
+	for i, m := range marked(t, db, "api:x:POST /y", n, now) {
+		if !m {
+			t.Errorf("key %d: not marked committed", i)
 		}
 	}
 }
@@ -318,5 +307,57 @@ func claimKeys(t *testing.T, db *postgres.DB, scope string, n int, now time.Time
 	}
 	return func(i int) context.Context {
 		return idem.WithPending(ctx, idem.Pending{Scope: scope, Key: fmt.Sprint("k", i)})
+	}
+}
+
+// marked tells, for each key claimKeys claimed at now, whether a
+// transaction of its request committed: once stale, a committed key is
+// lost, never taken over, and one that is not is taken over.
+func marked(t *testing.T, db *postgres.DB, scope string, n int, now time.Time) []bool {
+	t.Helper()
+	later := now.Add(2 * time.Minute)
+	out := make([]bool, n)
+	for i := range n {
+		claimed, _, _, lost, _, err := db.Answers().ClaimAnswer(context.Background(), scope, fmt.Sprint("k", i), "h", later, later.Add(-time.Minute))
+		if err != nil || claimed == lost {
+			t.Fatalf("key %d: claimed=%v lost=%v %v", i, claimed, lost, err)
+		}
+		out[i] = lost
+	}
+	return out
+}
+
+// A member whose queued write fails its check (an update that matched no
+// row) fails itself, not the member after it: its writes are undone with it
+// and the others commit together.
+func TestGroupedTransactionsCheckFailsItsOwnMember(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	if _, err := db.Pool().Exec(ctx, `CREATE TABLE group_probe (id INTEGER PRIMARY KEY, tx BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	const n, bad = 5, 2
+	errs := groupOf(t, db, "checked", n, func(int) context.Context { return ctx }, func(i int, tx *postgres.Tx) error {
+		if err := postgres.TxExec(ctx, tx, `INSERT INTO group_probe (id, tx) VALUES ($1, txid_current())`, i); err != nil {
+			return err
+		}
+		target := i
+		if i == bad {
+			target = -1 // no such row
+		}
+		// Queued, its row count checked; it is the member's last write.
+		return postgres.TxLaterChecked(ctx, tx, `UPDATE group_probe SET tx = tx WHERE id = $1`, target)
+	})
+	for i, err := range errs {
+		if (i == bad) != errors.Is(err, postgres.ErrNoRowUpdated) || i != bad && err != nil {
+			t.Errorf("transaction %d: %v", i, err)
+		}
+	}
+	var rows, txs int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*), count(DISTINCT tx) FROM group_probe WHERE id <> 0`).Scan(&rows, &txs); err != nil {
+		t.Fatal(err)
+	}
+	if rows != n-2 || txs != 1 {
+		t.Fatalf("%d rows in %d transactions, want the %d grouped members that passed their checks, in 1", rows, txs, n-2)
 	}
 }
