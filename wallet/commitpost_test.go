@@ -75,6 +75,16 @@ func TestPostAtCommit(t *testing.T) {
 		if a, b := l.balance(t, alice), l.balance(t, bob); a != wallet.RideOverrun.Floor || b != 501 {
 			t.Fatalf("alice has %d and bob %d, want %d and 501", a, b, wallet.RideOverrun.Floor)
 		}
+		// One cent past the rule's bound, now that the store knows which of
+		// the two accounts has a floor (on PostgreSQL the update of alice's
+		// balance alone judges it, under the rule).
+		err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+			return wallet.PostAtCommit(ctx, tx, overrun("past-bound", 1), time.Now())
+		})
+		testutil.WantCode(t, err, apperr.InsufficientFunds)
+		if a := l.balance(t, alice); a != wallet.RideOverrun.Floor {
+			t.Fatalf("alice has %d after a refused overrun, want %d", a, wallet.RideOverrun.Floor)
+		}
 		l.check(t)
 	})
 }
