@@ -25,16 +25,7 @@ func TestPostAtCommit(t *testing.T) {
 		l := newLedger(t, db)
 		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 500))
 		l.mustPost(t, transfer("posted", wallet.TestPayments, bob, 1))
-		refused := []struct {
-			name string
-			tr   wallet.Transaction
-			code apperr.Code
-		}{
-			{"one cent past the floor", transfer("past-floor", alice, bob, 501), apperr.InsufficientFunds},
-			{"past the rule's bound", overrun("past-rule", 500-wallet.RideOverrun.Floor+1), apperr.InsufficientFunds},
-			{"a missing account", transfer("missing", alice, wallet.CitizenAccount("nobody"), 100), apperr.NotFound},
-			{"a key posted already", transfer("posted", wallet.TestPayments, bob, 1), apperr.Conflict},
-		}
+		refused := append(refusedFrom500(), refusal{"a key posted already", transfer("posted", wallet.TestPayments, bob, 1), apperr.Conflict})
 		for _, c := range refused {
 			beside := transfer("beside-"+c.tr.Key, wallet.TestPayments, bob, 7)
 			err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {

@@ -23,16 +23,7 @@ func TestRefusedPostingWritesNothingInACommittedTransaction(t *testing.T) {
 		ctx := context.Background()
 		l := newLedger(t, db)
 		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 500))
-		refused := []struct {
-			name string
-			tr   wallet.Transaction
-			code apperr.Code
-		}{
-			{"one cent past the floor", transfer("past-floor", alice, bob, 501), apperr.InsufficientFunds},
-			{"past the rule's bound", overrun("past-rule", 500-wallet.RideOverrun.Floor+1), apperr.InsufficientFunds},
-			{"a missing account", transfer("missing", alice, wallet.CitizenAccount("nobody"), 100), apperr.NotFound},
-		}
-		for _, c := range refused {
+		for _, c := range refusedFrom500() {
 			err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
 				_, err := wallet.Post(ctx, tx, c.tr, time.Now())
 				testutil.WantCode(t, err, c.code)
@@ -60,4 +51,22 @@ func TestRefusedPostingWritesNothingInACommittedTransaction(t *testing.T) {
 		}
 		l.check(t)
 	})
+}
+
+// refusal is a posting the ledger refuses, and the code it answers.
+type refusal struct {
+	name string
+	tr   wallet.Transaction
+	code apperr.Code
+}
+
+// refusedFrom500 are the postings refused when alice has 500 and bob an
+// account: past her floor, past the ride-overrun rule's bound, and to an
+// account that does not exist.
+func refusedFrom500() []refusal {
+	return []refusal{
+		{"one cent past the floor", transfer("past-floor", alice, bob, 501), apperr.InsufficientFunds},
+		{"past the rule's bound", overrun("past-rule", 500-wallet.RideOverrun.Floor+1), apperr.InsufficientFunds},
+		{"a missing account", transfer("missing", alice, wallet.CitizenAccount("nobody"), 100), apperr.NotFound},
+	}
 }
