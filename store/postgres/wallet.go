@@ -371,7 +371,7 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 
 // CheckLedger implements wallet.Tx.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, Orphaned: []int64{}}
 	err := tx.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
@@ -429,6 +429,18 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return c, wrap("find accounts below their floor", err)
 	}
 	c.BelowFloor = append(c.BelowFloor, bf...)
+	rows, err = tx.q.Query(ctx, `SELECT e.id FROM ledger_entries e
+		WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = e.account_id)
+		   OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.transaction_id)
+		ORDER BY e.id`)
+	if err != nil {
+		return c, wrap("find orphaned ledger entries", err)
+	}
+	orphans, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return c, wrap("find orphaned ledger entries", err)
+	}
+	c.Orphaned = append(c.Orphaned, orphans...)
 	return c, nil
 }
 

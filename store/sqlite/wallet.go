@@ -319,7 +319,7 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 // run on one pooled connection each, but WAL readers see a committed
 // snapshot per statement, and each figure is one statement.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, Orphaned: []int64{}}
 	err := tx.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
@@ -372,6 +372,20 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	})
 	if err != nil {
 		return c, wrap("find accounts below their floor", err)
+	}
+	err = ledgerRows(ctx, tx.q, `SELECT e.id FROM ledger_entries e
+		WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = e.account_id)
+		   OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.transaction_id)
+		ORDER BY e.id`, func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		c.Orphaned = append(c.Orphaned, id)
+		return nil
+	})
+	if err != nil {
+		return c, wrap("find orphaned ledger entries", err)
 	}
 	return c, nil
 }

@@ -1,0 +1,127 @@
+package wallet_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"cityhub/store"
+	"cityhub/store/postgres"
+	"cityhub/store/sqlite"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// rawSQL runs statements on the store's database behind the hub's back, as
+// a bug or a hand at the console would.
+func rawSQL(t *testing.T, db store.DB, sql string) error {
+	t.Helper()
+	ctx := context.Background()
+	switch d := db.(type) {
+	case *postgres.DB:
+		_, err := d.Pool().Exec(ctx, sql)
+		return err
+	case *sqlite.DB:
+		_, err := d.Writer().ExecContext(ctx, sql)
+		return err
+	}
+	t.Fatalf("no raw SQL for %T", db)
+	return nil
+}
+
+func mustRawSQL(t *testing.T, db store.DB, sql string) {
+	t.Helper()
+	if err := rawSQL(t, db, sql); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// The ledger check finds each kind of damage on its own, and passes again
+// once it is undone.
+func TestCheckFindsWhatIsWrong(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db)
+		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 500))
+		pay := l.mustPost(t, transfer("pay", alice, bob, 200))
+		l.check(t)
+		found := func(t *testing.T) wallet.LedgerCheck {
+			t.Helper()
+			c, err := l.svc.Check(ctx)
+			if err != nil {
+				t.Fatalf("check: %v", err)
+			}
+			if c.OK() {
+				t.Fatalf("the check passed a damaged ledger: %+v", c)
+			}
+			return c
+		}
+		want := func(t *testing.T, what string, got, want any) {
+			t.Helper()
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s = %+v, want %+v", what, got, want)
+			}
+		}
+		t.Run("a balance moved without an entry", func(t *testing.T) {
+			mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+			c := found(t)
+			want(t, "mismatches", c.Mismatches, []wallet.BalanceMismatch{{Account: bob, Cached: 201, Entries: 200}})
+			want(t, "balance sum", c.BalanceSum, int64(1))
+			mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
+			l.check(t)
+		})
+		t.Run("an entry changed", func(t *testing.T) {
+			mustRawSQL(t, db, `UPDATE ledger_entries SET amount = amount + 1 WHERE account_id = 'citizen:bob'`)
+			c := found(t)
+			want(t, "unbalanced", c.Unbalanced, []string{pay.ID})
+			want(t, "mismatches", c.Mismatches, []wallet.BalanceMismatch{{Account: bob, Cached: 200, Entries: 201}})
+			mustRawSQL(t, db, `UPDATE ledger_entries SET amount = amount - 1 WHERE account_id = 'citizen:bob'`)
+			l.check(t)
+		})
+		t.Run("a floor broken", func(t *testing.T) {
+			mustRawSQL(t, db, `UPDATE ledger_accounts SET floor = 301 WHERE id = 'citizen:alice'`)
+			c := found(t)
+			want(t, "below floor", c.BelowFloor, []wallet.FloorBreach{{Account: alice, Balance: 300, Floor: 301}})
+			mustRawSQL(t, db, `UPDATE ledger_accounts SET floor = 0 WHERE id = 'citizen:alice'`)
+			l.check(t)
+		})
+		// Entries that balance, for accounts that do not exist, and for a
+		// transaction that does not exist (with the balances they name
+		// moved to match): only the check says what is wrong with them.
+		orphans := map[string]string{
+			"an entry for an account that does not exist": `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+				SELECT transaction_id, 'citizen:nobody', 1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'
+				UNION ALL SELECT transaction_id, 'citizen:ghost', -1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'`,
+			"an entry for a transaction that does not exist": `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+				SELECT 'lt_missing', 'citizen:bob', 1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'
+				UNION ALL SELECT 'lt_missing', 'citizen:alice', -1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'`,
+		}
+		for name, insert := range orphans {
+			t.Run(name, func(t *testing.T) {
+				err := rawSQL(t, db, insert)
+				if _, onSQLite := db.(*sqlite.DB); onSQLite {
+					// The embedded engine keeps its foreign keys: it
+					// locks no rows, so they cost a posting no wait.
+					if err == nil {
+						t.Fatal("SQLite stored an orphaned entry")
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
+					UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:alice' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing')`)
+				c := found(t)
+				if len(c.Orphaned) != 2 || len(c.Mismatches) != 0 || len(c.Unbalanced) != 0 || c.BalanceSum != 0 {
+					t.Errorf("check = %+v, want two orphaned entries and nothing else", c)
+				}
+				mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
+					UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:alice' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
+					DELETE FROM ledger_entries WHERE transaction_id = 'lt_missing' OR account_id IN ('citizen:nobody', 'citizen:ghost')`)
+				l.check(t)
+			})
+		}
+	})
+}
