@@ -89,22 +89,27 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 		// Entries that balance, for accounts that do not exist, and for a
 		// transaction that does not exist (with the balances they name
 		// moved to match): only the check says what is wrong with them.
-		orphans := map[string]string{
-			"an entry for an account that does not exist": `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+		orphans := []struct {
+			name, insert                  string
+			missingAccounts, missingTrans any
+		}{
+			{"an entry for an account that does not exist", `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 				SELECT transaction_id, 'citizen:nobody', 1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'
 				UNION ALL SELECT transaction_id, 'citizen:ghost', -1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'`,
-			"an entry for a transaction that does not exist": `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+				[]wallet.AccountID{"citizen:ghost", "citizen:nobody"}, []string{}},
+			{"an entry for a transaction that does not exist", `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 				SELECT 'lt_missing', 'citizen:bob', 1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'
 				UNION ALL SELECT 'lt_missing', 'citizen:alice', -1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'`,
+				[]wallet.AccountID{}, []string{"lt_missing"}},
 		}
-		for name, insert := range orphans {
-			t.Run(name, func(t *testing.T) {
-				err := rawSQL(t, db, insert)
+		for _, o := range orphans {
+			t.Run(o.name, func(t *testing.T) {
+				err := rawSQL(t, db, o.insert)
 				if _, onSQLite := db.(*sqlite.DB); onSQLite {
 					// The embedded engine keeps its foreign keys: it
 					// locks no rows, so they cost a posting no wait.
 					if err == nil {
-						t.Fatal("SQLite stored an orphaned entry")
+						t.Fatal("SQLite stored an entry for something that does not exist")
 					}
 					return
 				}
@@ -114,8 +119,10 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 				mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
 					UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:alice' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing')`)
 				c := found(t)
-				if len(c.Orphaned) != 2 || len(c.Mismatches) != 0 || len(c.Unbalanced) != 0 || c.BalanceSum != 0 {
-					t.Errorf("check = %+v, want two orphaned entries and nothing else", c)
+				want(t, "missing accounts", c.MissingAccounts, o.missingAccounts)
+				want(t, "missing transactions", c.MissingTransactions, o.missingTrans)
+				if len(c.Mismatches) != 0 || len(c.Unbalanced) != 0 || c.BalanceSum != 0 {
+					t.Errorf("check = %+v, want nothing else wrong", c)
 				}
 				mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
 					UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:alice' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');

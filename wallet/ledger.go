@@ -263,7 +263,7 @@ type Tx interface {
 }
 
 // LedgerCheck is the ledger's self-check: on a healthy ledger Mismatches,
-// Unbalanced, BelowFloor and Orphaned are empty and BalanceSum is zero.
+// Unbalanced, BelowFloor, MissingAccounts and MissingTransactions are empty and BalanceSum is zero.
 type LedgerCheck struct {
 	Accounts     int   `json:"accounts"`
 	Transactions int64 `json:"transactions"`
@@ -277,10 +277,12 @@ type LedgerCheck struct {
 	// BelowFloor are accounts under their floor and under every overdraft
 	// rule ever used on them.
 	BelowFloor []FloorBreach `json:"below_floor"`
-	// Orphaned are entries whose account or transaction does not exist
-	// (their ids). On PostgreSQL no foreign key refuses them, so that a
-	// posting locks no row of an account without a floor: the check does.
-	Orphaned []int64 `json:"orphaned_entries"`
+	// MissingAccounts and MissingTransactions are accounts and transactions
+	// that entries name and that do not exist. On PostgreSQL no foreign key
+	// refuses such an entry (checking one locked the row it points at in
+	// every posting): this check is what finds them.
+	MissingAccounts     []AccountID `json:"missing_accounts"`
+	MissingTransactions []string    `json:"missing_transactions"`
 	// Pending counts entries not yet rolled up into cached balances.
 	Pending int64 `json:"pending_entries"`
 }
@@ -294,7 +296,8 @@ type FloorBreach struct {
 
 // OK reports whether the check found nothing wrong.
 func (c LedgerCheck) OK() bool {
-	return c.BalanceSum == 0 && len(c.Mismatches) == 0 && len(c.Unbalanced) == 0 && len(c.BelowFloor) == 0 && len(c.Orphaned) == 0
+	return c.BalanceSum == 0 && len(c.Mismatches) == 0 && len(c.Unbalanced) == 0 && len(c.BelowFloor) == 0 &&
+		len(c.MissingAccounts) == 0 && len(c.MissingTransactions) == 0
 }
 
 // BalanceMismatch is an account whose cached balance is not its entries' sum.

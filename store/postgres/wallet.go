@@ -371,7 +371,7 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 
 // CheckLedger implements wallet.Tx.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, Orphaned: []int64{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{}, MissingTransactions: []string{}}
 	err := tx.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
@@ -381,34 +381,50 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	if err != nil {
 		return c, wrap("count ledger", err)
 	}
-	rows, err := tx.q.Query(ctx, `SELECT a.id, (a.balance + COALESCE(p.total, 0))::bigint, COALESCE(s.total, 0)::bigint
+	// An account that entries name and that does not exist comes out of
+	// the full join with no id of its own.
+	rows, err := tx.q.Query(ctx, `SELECT COALESCE(a.id, s.account_id), a.id IS NULL, (COALESCE(a.balance, 0) + COALESCE(p.total, 0))::bigint, COALESCE(s.total, 0)::bigint
 		FROM ledger_accounts a
-		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
+		FULL JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
 		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
-		WHERE a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY a.id`)
+		WHERE a.id IS NULL OR a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY 1`)
 	if err != nil {
 		return c, wrap("compare ledger balances", err)
 	}
-	mm, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.BalanceMismatch, error) {
-		var m wallet.BalanceMismatch
-		var id string
-		err := r.Scan(&id, &m.Cached, &m.Entries)
+	var id string
+	var missing, unbalanced bool
+	var m wallet.BalanceMismatch
+	_, err = pgx.ForEachRow(rows, []any{&id, &missing, &m.Cached, &m.Entries}, func() error {
 		m.Account = wallet.AccountID(id)
-		return m, err
+		if missing {
+			c.MissingAccounts = append(c.MissingAccounts, m.Account)
+		} else {
+			c.Mismatches = append(c.Mismatches, m)
+		}
+		return nil
 	})
 	if err != nil {
 		return c, wrap("compare ledger balances", err)
 	}
-	c.Mismatches = append(c.Mismatches, mm...)
-	rows, err = tx.q.Query(ctx, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`)
+	rows, err = tx.q.Query(ctx, `SELECT s.transaction_id, s.total <> 0, t.id IS NULL
+		FROM (SELECT transaction_id, SUM(amount) AS total FROM ledger_entries GROUP BY transaction_id) s
+		LEFT JOIN ledger_transactions t ON t.id = s.transaction_id
+		WHERE s.total <> 0 OR t.id IS NULL ORDER BY 1`)
 	if err != nil {
 		return c, wrap("find unbalanced transactions", err)
 	}
-	ub, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	_, err = pgx.ForEachRow(rows, []any{&id, &unbalanced, &missing}, func() error {
+		if unbalanced {
+			c.Unbalanced = append(c.Unbalanced, id)
+		}
+		if missing {
+			c.MissingTransactions = append(c.MissingTransactions, id)
+		}
+		return nil
+	})
 	if err != nil {
 		return c, wrap("find unbalanced transactions", err)
 	}
-	c.Unbalanced = append(c.Unbalanced, ub...)
 	// Only floored accounts have their balance checked, and their cached
 	// balance is always current (they take no pending rows).
 	rows, err = tx.q.Query(ctx, `SELECT a.id, a.balance, a.floor FROM ledger_accounts a
@@ -429,18 +445,6 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return c, wrap("find accounts below their floor", err)
 	}
 	c.BelowFloor = append(c.BelowFloor, bf...)
-	rows, err = tx.q.Query(ctx, `SELECT e.id FROM ledger_entries e
-		WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = e.account_id)
-		   OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.transaction_id)
-		ORDER BY e.id`)
-	if err != nil {
-		return c, wrap("find orphaned ledger entries", err)
-	}
-	orphans, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return c, wrap("find orphaned ledger entries", err)
-	}
-	c.Orphaned = append(c.Orphaned, orphans...)
 	return c, nil
 }
 

@@ -319,7 +319,7 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 // run on one pooled connection each, but WAL readers see a committed
 // snapshot per statement, and each figure is one statement.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, Orphaned: []int64{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{}, MissingTransactions: []string{}}
 	err := tx.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
@@ -329,29 +329,45 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	if err != nil {
 		return c, wrap("count ledger", err)
 	}
-	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance + COALESCE(p.total, 0), COALESCE(s.total, 0)
+	// An account that entries name and that does not exist comes out of
+	// the full join with no id of its own.
+	err = ledgerRows(ctx, tx.q, `SELECT COALESCE(a.id, s.account_id), a.id IS NULL, COALESCE(a.balance, 0) + COALESCE(p.total, 0), COALESCE(s.total, 0)
 		FROM ledger_accounts a
-		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
+		FULL JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
 		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
-		WHERE a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY a.id`, func(r *sql.Rows) error {
+		WHERE a.id IS NULL OR a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY 1`, func(r *sql.Rows) error {
 		var m wallet.BalanceMismatch
 		var id string
-		if err := r.Scan(&id, &m.Cached, &m.Entries); err != nil {
+		var missing bool
+		if err := r.Scan(&id, &missing, &m.Cached, &m.Entries); err != nil {
 			return err
 		}
 		m.Account = wallet.AccountID(id)
-		c.Mismatches = append(c.Mismatches, m)
+		if missing {
+			c.MissingAccounts = append(c.MissingAccounts, m.Account)
+		} else {
+			c.Mismatches = append(c.Mismatches, m)
+		}
 		return nil
 	})
 	if err != nil {
 		return c, wrap("compare ledger balances", err)
 	}
-	err = ledgerRows(ctx, tx.q, `SELECT transaction_id FROM ledger_entries GROUP BY transaction_id HAVING SUM(amount) <> 0 ORDER BY transaction_id`, func(r *sql.Rows) error {
+	err = ledgerRows(ctx, tx.q, `SELECT s.transaction_id, s.total <> 0, t.id IS NULL
+		FROM (SELECT transaction_id, SUM(amount) AS total FROM ledger_entries GROUP BY transaction_id) s
+		LEFT JOIN ledger_transactions t ON t.id = s.transaction_id
+		WHERE s.total <> 0 OR t.id IS NULL ORDER BY 1`, func(r *sql.Rows) error {
 		var id string
-		if err := r.Scan(&id); err != nil {
+		var unbalanced, missing bool
+		if err := r.Scan(&id, &unbalanced, &missing); err != nil {
 			return err
 		}
-		c.Unbalanced = append(c.Unbalanced, id)
+		if unbalanced {
+			c.Unbalanced = append(c.Unbalanced, id)
+		}
+		if missing {
+			c.MissingTransactions = append(c.MissingTransactions, id)
+		}
 		return nil
 	})
 	if err != nil {
@@ -372,20 +388,6 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	})
 	if err != nil {
 		return c, wrap("find accounts below their floor", err)
-	}
-	err = ledgerRows(ctx, tx.q, `SELECT e.id FROM ledger_entries e
-		WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a WHERE a.id = e.account_id)
-		   OR NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = e.transaction_id)
-		ORDER BY e.id`, func(r *sql.Rows) error {
-		var id int64
-		if err := r.Scan(&id); err != nil {
-			return err
-		}
-		c.Orphaned = append(c.Orphaned, id)
-		return nil
-	})
-	if err != nil {
-		return c, wrap("find orphaned ledger entries", err)
 	}
 	return c, nil
 }
