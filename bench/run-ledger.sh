@@ -4,7 +4,8 @@
 #   PostgreSQL: redemptions/s through the till API at 64 clients, one
 #     campaign at 50 shops and at one shop, vs pgbench's random single-row
 #     UPDATE (64 clients); ledger transfer vs a bare UPDATE, serial and
-#     parallel; claims/s; the seat rush (5,000 buyers, 500 seats) wall time;
+#     parallel, and vs its own rows written by one bare statement;
+#     claims/s; the seat rush (5,000 buyers, 500 seats) wall time;
 #     admin and wallet history pages at a million entries; claims also vs
 #     pgbench's UPDATE of one hot row (every claim of a campaign reserves
 #     from its one budget account), and claims where one in ten comes from
@@ -61,7 +62,7 @@ run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
 run claim -bench 'VoucherClaim$' -benchtime="${CLAIMS}x"
 run refused -bench 'VoucherClaimRefused' -benchtime="${CLAIMS}x"
-run ledger -bench 'LedgerTransfer|BareUpdate' -benchtime=2s
+run ledger -bench 'LedgerTransfer|BareUpdate|BarePosting' -benchtime=2s
 run rush -bench 'SeatRushHTTP' -benchtime=1x
 if [ "$PAGES" != 0 ]; then run pages -bench 'LedgerPages' -benchtime=1x; fi
 
@@ -102,7 +103,9 @@ done
 for v in serial parallel; do
 	t=$(awk -v b="BenchmarkLedgerTransfer/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
 	u=$(awk -v b="BenchmarkBareUpdate/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	p=$(awk -v b="BenchmarkBarePosting/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
+	awk -v v=$v -v t="$t" -v u="$u" -v p="$p" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs its rows written bare %6.0f us -> %.2fx (the bare rows: %.2fx a bare UPDATE)\n", v, t / 1000, p / 1000, t / p, p / u }'
 	t=$(awk -v b="BenchmarkLedgerTransferSQLite/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
 	u=$(awk -v b="BenchmarkBareUpdateSQLite/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "sqlite   ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
