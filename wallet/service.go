@@ -30,6 +30,8 @@ type Service struct {
 
 	mu      sync.RWMutex
 	sources map[string]ItemSource
+
+	checks checks
 }
 
 // NewService returns a wallet service on store.

@@ -14,6 +14,7 @@ import (
 
 	"cityhub/cardpay"
 	"cityhub/identity"
+	"cityhub/store/sqlite"
 	"cityhub/vouchers"
 	"cityhub/web/ui"
 	"cityhub/web/webtest"
@@ -349,5 +350,46 @@ func TestPaymentEventsPage(t *testing.T) {
 		if res, _ := oc.Get("/admin/payments/events"); res.StatusCode != http.StatusForbidden {
 			t.Errorf("%s on the events page: %d", role, res.StatusCode)
 		}
+	}
+}
+
+// The reports page shows the hub's latest ledger check and when it ran,
+// without running one of its own for every look; asked to, it checks again.
+func TestReportsPageShowsTheLatestLedgerCheck(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true))
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(admin.Email, testPassword)
+	verdict := regexp.MustCompile(`data-testid="ledger-verdict" data-ok="(true|false)"`)
+	checkedAt := regexp.MustCompile(`<time datetime="([^"]+)" data-testid="ledger-checked-at">`)
+	look := func(path string) (ok, at string) {
+		t.Helper()
+		res, body := pc.Get(path)
+		v, a := verdict.FindStringSubmatch(body), checkedAt.FindStringSubmatch(body)
+		if res.StatusCode != http.StatusOK || v == nil || a == nil || !strings.Contains(body, `href="/admin/reports?recheck=1#ledger"`) {
+			t.Fatalf("GET %s: %d\n%s", path, res.StatusCode, body)
+		}
+		return v[1], a[1]
+	}
+	ok, first := look("/admin/reports")
+	if ok != "true" {
+		t.Fatalf("the first check says %s", ok)
+	}
+	raw := env.DB.(*sqlite.DB).Writer()
+	if _, err := raw.ExecContext(context.Background(), `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'city:funding'`); err != nil {
+		t.Fatal(err)
+	}
+	if ok, at := look("/admin/reports"); ok != "true" || at != first {
+		t.Fatalf("a second look ran a check of its own: ok=%s at %s, the first at %s", ok, at, first)
+	}
+	// (The time shown is to the second: the verdict tells the checks apart.)
+	if ok, _ := look("/admin/reports?recheck=1"); ok != "false" {
+		t.Fatal("asked to check again, the page still shows the first check")
+	}
+	if ok, _ := look("/admin/reports"); ok != "false" {
+		t.Fatal("the page went back to the older check")
 	}
 }
