@@ -209,8 +209,11 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 	if t.Overdraft != nil {
 		rule, floor, overdraftAccount = t.Overdraft.Name, &t.Overdraft.Floor, string(t.OverdraftAccount)
 	}
+	if err := tx.genericPlanNext(ctx); err != nil {
+		return false, err
+	}
 	var inserted, moved, appended int64
-	err := tx.q.QueryRow(ctx, `WITH t AS (
+	err := tx.readBatch(ctx, batchRead{sql: `WITH t AS (
 			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (idem_key) DO NOTHING RETURNING id
 		), e AS (
@@ -228,10 +231,13 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 			RETURNING entry_id
 		)
 		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM b), (SELECT count(*) FROM p)`,
-		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts, direct).
-		Scan(&inserted, &moved, &appended)
+		args: []any{t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts, direct},
+		read: func(br pgx.BatchResults) error {
+			return wrap("insert ledger transaction", br.QueryRow().Scan(&inserted, &moved, &appended))
+		},
+	}, planAsBefore)
 	if err != nil {
-		return false, wrap("insert ledger transaction", err)
+		return false, err
 	}
 	if inserted == 0 {
 		return false, nil
@@ -263,6 +269,9 @@ func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []walle
 	}
 	var out []wallet.Account
 	var inserted, moved, appended, floored int64
+	if err := tx.genericPlanNext(ctx); err != nil {
+		return nil, false, err
+	}
 	err := tx.readBatch(ctx, batchRead{
 		sql: `WITH floored AS (
 				SELECT id, kind, owner_id, floor, balance, created_at FROM ledger_accounts
@@ -286,7 +295,7 @@ func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []walle
 		read: func(br pgx.BatchResults) error {
 			return wrap("insert ledger transaction", br.QueryRow().Scan(&inserted, &moved, &appended, &floored))
 		},
-	})
+	}, planAsBefore)
 	if err != nil {
 		return nil, false, err
 	}

@@ -1,0 +1,96 @@
+package postgres_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"cityhub/store/postgres"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// Every posting statement runs on its generic plan, on each of the three
+// paths a posting takes (wallet.Service.Post, wallet.Post in a transaction,
+// wallet.PostAtCommit): none is planned for its own parameters, which on a
+// ledger of a city's size the planner would otherwise do for every posting.
+// A statement after a posting in the same transaction is planned as the
+// planner chooses again.
+func TestPostingsRunOnTheirGenericPlan(t *testing.T) {
+	ctx := context.Background()
+	// One connection, so that its prepared statements are all there is.
+	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
+	if err := svc.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	alice := wallet.CitizenAccount("alice")
+	if err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.OpenCitizen(ctx, tx, "alice") }); err != nil {
+		t.Fatal(err)
+	}
+	pay := func(key string, from, to wallet.AccountID) wallet.Transaction {
+		return wallet.Transaction{Key: key, Kind: "test.transfer", Entries: []wallet.Entry{{Account: from, Amount: -1}, {Account: to, Amount: 1}}}
+	}
+	if _, err := svc.Post(ctx, wallet.Transaction{Key: "fund", Kind: "test.fund", Entries: []wallet.Entry{
+		{Account: wallet.TestPayments, Amount: -100}, {Account: alice, Amount: 100}}}); err != nil {
+		t.Fatal(err)
+	}
+	// More than the five executions after which the planner may settle on
+	// a generic plan by itself.
+	for i := range 8 {
+		if _, err := svc.Post(ctx, pay(fmt.Sprint("service-", i), alice, wallet.RevenueTheatre)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Post(ctx, pay(fmt.Sprint("unbounded-", i), wallet.TestPayments, wallet.RevenueTheatre)); err != nil {
+			t.Fatal(err)
+		}
+		err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+			if _, err := wallet.Post(ctx, tx, pay(fmt.Sprint("in-tx-", i), alice, wallet.RevenueBikeshare), time.Now()); err != nil {
+				return err
+			}
+			if _, err := tx.SumEntries(ctx, alice); err != nil {
+				return err
+			}
+			return wallet.PostAtCommit(ctx, tx, pay(fmt.Sprint("at-commit-", i), alice, wallet.RevenueBikeshare), time.Now())
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.Pool().Query(ctx, `SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements
+		WHERE statement LIKE '%INSERT INTO ledger_transactions%'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var st string
+		var generic, custom int64
+		if err := rows.Scan(&st, &generic, &custom); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if custom != 0 || generic == 0 {
+			t.Errorf("a posting statement was planned %d times for its parameters and ran %d times on its generic plan:\n%s", custom, generic, st)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen < 3 {
+		t.Fatalf("%d posting statements prepared, want the three paths'", seen)
+	}
+	// The first five runs of a statement are planned for their parameters
+	// unless the plan's mode is forced.
+	var custom int64
+	if err := db.Pool().QueryRow(ctx, `SELECT custom_plans FROM pg_prepared_statements
+		WHERE statement = 'SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_entries WHERE account_id = $1'`).Scan(&custom); err != nil || custom < 5 {
+		t.Fatalf("the read after a posting was planned for its parameters %d times (%v), want at least 5", custom, err)
+	}
+}
