@@ -44,6 +44,8 @@ type benchHub struct {
 	client   *http.Client
 }
 
+// openBenchStore opens a fresh store; on PostgreSQL its ledger holds a
+// city's accounts (addCityAccounts).
 func openBenchStore(b testing.TB, engine string) store.DB {
 	b.Helper()
 	if engine == "sqlite" {
@@ -55,6 +57,7 @@ func openBenchStore(b testing.TB, engine string) store.DB {
 		b.Fatalf("open postgres: %v", err)
 	}
 	b.Cleanup(func() { db.Close() })
+	addCityAccounts(b, db)
 	return db
 }
 

@@ -24,10 +24,25 @@ import (
 // database round trips overlap as they do under real load.
 const ledgerParallelism = 8
 
-// ledgerPopulation is how many citizens' accounts the PostgreSQL ledger
-// holds besides the benchmark's own (Benevento has about 57,000
-// inhabitants); the baseline table has as many rows.
+// ledgerPopulation is how many citizens' accounts the PostgreSQL ledger of
+// every benchmark holds besides the benchmark's own (Benevento has about
+// 57,000 inhabitants); the baseline table has as many rows.
 const ledgerPopulation = 100_000
+
+// addCityAccounts gives a PostgreSQL benchmark's ledger a city's citizens
+// (and fresh statistics). The planner chooses by size: a ledger of a few
+// dozen accounts is read whole, and hid that on a city's ledger every
+// posting was planned anew (store/postgres: genericPlanNext).
+func addCityAccounts(b testing.TB, db *postgres.DB) {
+	b.Helper()
+	if _, err := db.Pool().Exec(context.Background(), `INSERT INTO ledger_accounts (id, kind, owner_id, floor)
+			SELECT 'citizen:pop' || g, 'citizen_credit', 'pop' || g, 0 FROM generate_series(1, $1::int) g`, ledgerPopulation); err != nil {
+		b.Fatalf("add the city's accounts: %v", err)
+	}
+	if _, err := db.Pool().Exec(context.Background(), `ANALYZE ledger_accounts`); err != nil {
+		b.Fatalf("analyze the city's accounts: %v", err)
+	}
+}
 
 // ledgerBench is a fresh schema with transfer accounts and a bare counter
 // table, one pair of accounts and one counter row per parallel client.
@@ -55,14 +70,8 @@ func openLedgerBench(b testing.TB, params string) *ledgerBench {
 	}
 	b.Cleanup(func() { db.Close() })
 	lb := fillLedgerBench(b, db)
-	// A city's ledger, and a baseline table of the same size (as pgbench's).
-	// The planner chooses by size: a ledger of a few dozen accounts read
-	// them whole, and hid that on a city's ledger every posting was planned
-	// anew (store/postgres: genericPlanNext).
-	if _, err := db.Pool().Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id, floor)
-			SELECT 'citizen:pop' || g, 'citizen_credit', 'pop' || g, 0 FROM generate_series(1, $1::int) g`, ledgerPopulation); err != nil {
-		b.Fatalf("add the city's accounts: %v", err)
-	}
+	// A baseline table of the ledger's size, as pgbench's.
+	addCityAccounts(b, db)
 	if _, err := db.Pool().Exec(ctx, `CREATE TABLE bench_balances (id INTEGER PRIMARY KEY, balance BIGINT NOT NULL DEFAULT 0);
 		INSERT INTO bench_balances (id) SELECT generate_series(0, `+fmt.Sprint(ledgerPopulation)+`);
 		ANALYZE`); err != nil {

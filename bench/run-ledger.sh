@@ -14,6 +14,9 @@
 #     request does before its own work.
 #   SQLite: the same against a bare in-process single-row UPDATE on the
 #     hub's writer connection.
+# On PostgreSQL every benchmark's ledger holds a city's 100,000 citizens'
+# accounts besides its own (addCityAccounts), and the bare UPDATE's table
+# as many rows.
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
 # The machine's load is printed first and last: on a shared machine only the
 # ratios mean something.
