@@ -263,7 +263,8 @@ type Tx interface {
 }
 
 // LedgerCheck is the ledger's self-check: on a healthy ledger Mismatches,
-// Unbalanced, BelowFloor, MissingAccounts and MissingTransactions are empty and BalanceSum is zero.
+// Unbalanced, BelowFloor, MissingAccounts and MissingTransactions are
+// empty and BalanceSum is zero.
 type LedgerCheck struct {
 	Accounts     int   `json:"accounts"`
 	Transactions int64 `json:"transactions"`

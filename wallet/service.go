@@ -152,7 +152,9 @@ func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
 	}
 	if !c.OK() {
 		s.log.Error("ledger check failed", slog.Int64("balance_sum", c.BalanceSum),
-			slog.Int("mismatches", len(c.Mismatches)), slog.Int("unbalanced", len(c.Unbalanced)))
+			slog.Int("mismatches", len(c.Mismatches)), slog.Int("unbalanced", len(c.Unbalanced)),
+			slog.Int("below_floor", len(c.BelowFloor)), slog.Int("missing_accounts", len(c.MissingAccounts)),
+			slog.Int("missing_transactions", len(c.MissingTransactions)))
 	}
 	return c, nil
 }
