@@ -17,6 +17,11 @@ import (
 // whether or not anyone looks.
 const CheckEvery = 10 * time.Minute
 
+// checkTimeout bounds one check: the callers that share it may all have
+// gone, and a check stuck on the database would otherwise hold every later
+// one (they join it) until the hub restarts.
+const checkTimeout = 5 * time.Minute
+
 // checks keeps the latest check this process ran; one check runs at a time,
 // and callers that want one while it runs share its result.
 type checks struct {
@@ -36,14 +41,17 @@ type CheckedAt struct {
 // than maxAge ago, and otherwise runs one (maxAge 0: always). A check that
 // is running when it is asked for is waited for and shared, whatever its
 // age: it started just now. The run does not end when ctx does (the other
-// callers may still want it); this caller stops waiting.
+// callers may still want it), only after checkTimeout; this caller stops
+// waiting.
 func (s *Service) LatestCheck(ctx context.Context, maxAge time.Duration) (CheckedAt, error) {
 	if c, ok := s.lastCheck(); ok && maxAge > 0 && s.now().Sub(c.At) <= maxAge {
 		return c, nil
 	}
 	ch := s.checks.flight.DoChan("check", func() (any, error) {
 		at := s.now()
-		c, err := s.Check(context.WithoutCancel(ctx))
+		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
+		defer cancel()
+		c, err := s.Check(runCtx)
 		if err != nil {
 			return nil, err
 		}
