@@ -16,7 +16,11 @@
 #     hub's writer connection.
 # On PostgreSQL every benchmark's ledger holds a city's 100,000 citizens'
 # accounts besides its own (addCityAccounts), and the bare UPDATE's table
-# as many rows.
+# as many rows; the redemptions, claims and the seat rush also run beside
+# the city's history (addCityHistory: a past campaign of 100,000 vouchers,
+# 60,000 redeemed, the citizens' identity accounts; addTicketHistory: 200
+# sold-out performances), and redemptions at 50 shops once more on fresh
+# tables (CITY_HISTORY=0), to show what the history costs.
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
 # The machine's load is printed first and last: on a shared machine only the
 # ratios mean something.
@@ -61,6 +65,7 @@ echo "== round trips to PostgreSQL per operation (TestRoundTrips)"
 go test -count=1 -run '^TestRoundTrips$' -v ./bench/ 2>&1 | grep 'round trips$' | sed 's/.*: \([^:]*: [0-9]* round trips\)$/\1/'
 run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
+CITY_HISTORY=0 run redeemfresh -bench 'VoucherRedeemHTTP/postgres/shops=50' -benchtime="${REDEEMS}x"
 run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
 run claim -bench 'VoucherClaim$' -benchtime="${CLAIMS}x"
@@ -85,6 +90,12 @@ for e in postgres sqlite; do
 		awk -v e=$e -v s=$s -v r="$r" -v b="$base" -v n="$basename" -v p50="$p50" -v p99="$p99" 'BEGIN {
 			printf "%-8s redemptions/s, one campaign at %2s shop(s): %6.0f (p50 %s ms, p99 %s ms) vs %s %6.0f -> ratio %.3f\n", e, s, r, p50, p99, n, b, r / b }'
 	done
+	if [ $e = postgres ]; then
+		r=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
+		f=$(metric redeemfresh "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
+		awk -v r="$r" -v f="$f" 'BEGIN {
+			printf "postgres redemptions/s, 50 shops, with the city'"'"'s history: %6.0f vs on fresh tables %6.0f -> ratio %.3f\n", r, f, r / f }'
+	fi
 	f=$(metric floor "BenchmarkAPIFloor/$e" req/s)
 	fp99=$(metric floor "BenchmarkAPIFloor/$e" p99_ms)
 	awk -v e=$e -v f="$f" -v p99="$fp99" -v b="$base" -v n="$basename" 'BEGIN {

@@ -34,6 +34,7 @@ func BenchmarkVoucherRedeemHTTP(b *testing.B) {
 func redeemHTTP(b *testing.B, engine string, shops int) {
 	ctx := context.Background()
 	h := newBenchHub(b, engine)
+	addCityHistory(b, h)
 	shopIDs := make([]string, shops)
 	for i := range shops {
 		shop, err := h.vouchers.CreateShop(ctx, benchAdmin, vouchers.Shop{Name: fmt.Sprintf("Forno %d", i), Address: "Via Traiano 3",
@@ -108,6 +109,7 @@ func BenchmarkVoucherClaim(b *testing.B) {
 	for _, engine := range benchEngines {
 		b.Run(engine, func(b *testing.B) {
 			h := newBenchHub(b, engine)
+			addCityHistory(b, h)
 			camp := openCampaign(b, h, int64(b.N)*1000)
 			b.ResetTimer()
 			elapsed, lat := claimAll(b, h, camp.ID, b.N, func(int, vouchers.VoucherView) {})
@@ -175,6 +177,7 @@ func seatRush(b *testing.B, engine string) {
 	ctx := context.Background()
 	h := newBenchHub(b, engine)
 	perf, seats := rushPerformance(b, h, seatRushSeats)
+	addTicketHistory(b, h, perf.VenueID, seats)
 	buyers, bearers := h.accounts(b, seatRushBuyers, "buyer", identity.RoleCitizen, nil)
 	h.credit(b, 5000, buyers)
 	var holds, pays, losers latencies
