@@ -12,6 +12,6 @@
 --   - an entry's transaction is written by the same statement, or the same
 --     transaction, as the entry, and no transaction is ever deleted;
 --   - the ledger check lists any entry whose account or transaction is
---     missing (orphaned_entries), and fails on it.
+--     missing (missing_accounts, missing_transactions), and fails on it.
 ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_transaction_id_fkey;
 ALTER TABLE ledger_entries DROP CONSTRAINT ledger_entries_account_id_fkey;
