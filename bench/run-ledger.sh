@@ -16,11 +16,12 @@
 #     hub's writer connection.
 # On PostgreSQL every benchmark's ledger holds a city's 100,000 citizens'
 # accounts besides its own (addCityAccounts), and the bare UPDATE's table
-# as many rows; the redemptions, claims and the seat rush also run beside
-# the city's history (addCityHistory: a past campaign of 100,000 vouchers,
-# 60,000 redeemed, the citizens' identity accounts; addTicketHistory: 200
-# sold-out performances), and redemptions at 50 shops once more on fresh
-# tables (CITY_HISTORY=0), to show what the history costs.
+# as many rows; the redemptions, the claims of one campaign and the seat
+# rush also run beside the city's history (addCityHistory: a past campaign
+# of 100,000 vouchers, 60,000 redeemed, the citizens' identity accounts;
+# addTicketHistory: 200 sold-out performances), and redemptions at 50 shops
+# once more on fresh tables (CITY_HISTORY=0), to show what the history
+# costs.
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
 # The machine's load is printed first and last: on a shared machine only the
 # ratios mean something.
