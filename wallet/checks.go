@@ -22,8 +22,8 @@ const CheckEvery = 10 * time.Minute
 // one (they join it) until the hub restarts.
 const checkTimeout = 5 * time.Minute
 
-// checks keeps the latest check this process ran; one check runs at a time,
-// and callers that want one while it runs share its result.
+// checks keeps the latest check this process ran or read; one check runs
+// at a time, and callers that want one while it runs share its result.
 type checks struct {
 	flight singleflight.Group
 	mu     sync.Mutex
@@ -37,30 +37,39 @@ type CheckedAt struct {
 	At time.Time
 }
 
-// LatestCheck returns the latest check this hub ran if it started no more
-// than maxAge ago, and otherwise runs one (maxAge 0: always). A check that
-// is running when it is asked for is waited for and shared, whatever its
-// age: it started just now. The run does not end when ctx does (the other
-// callers may still want it), only after checkTimeout; this caller stops
-// waiting.
+// LatestCheck returns the latest check that a hub sharing this database
+// ran, if it started no more than maxAge ago, and otherwise runs one (maxAge
+// 0: always). Every check that runs is kept in the database (Tx.SaveCheck),
+// so the hubs behind one balancer show the same latest check, a hub that
+// restarts shows it at once, and a hub whose check is due runs none when
+// another ran one within maxAge. A check that is running when it is asked
+// for is waited for and shared, whatever its age: it started just now. The
+// run does not end when ctx does (the other callers may still want it),
+// only after checkTimeout; this caller stops waiting.
 func (s *Service) LatestCheck(ctx context.Context, maxAge time.Duration) (CheckedAt, error) {
-	if c, ok := s.lastCheck(); ok && maxAge > 0 && s.now().Sub(c.At) <= maxAge {
-		return c, nil
+	if maxAge > 0 {
+		if c, ok := s.latestKnown(ctx); ok && s.now().Sub(c.At) <= maxAge {
+			return c, nil
+		}
 	}
 	ch := s.checks.flight.DoChan("check", func() (any, error) {
-		at := s.now()
+		// To the microsecond, as the databases keep it: the time a hub
+		// reads back is the time the hub that ran the check gave.
+		at := s.now().UTC().Truncate(time.Microsecond)
 		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
 		defer cancel()
 		c, err := s.Check(runCtx)
 		if err != nil {
 			return nil, err
 		}
-		s.checks.mu.Lock()
-		defer s.checks.mu.Unlock()
-		if at.After(s.checks.at) {
-			s.checks.last, s.checks.at = c, at
+		done := CheckedAt{LedgerCheck: c, At: at}
+		s.remember(done)
+		// A check that cannot be kept is still this caller's answer and
+		// this hub's latest; the other hubs run their own when theirs is due.
+		if err := s.store.InTx(runCtx, func(tx Tx) error { return tx.SaveCheck(runCtx, done) }); err != nil {
+			s.log.Error("ledger check not kept", slog.Any("error", err))
 		}
-		return CheckedAt{LedgerCheck: c, At: at}, nil
+		return done, nil
 	})
 	select {
 	case <-ctx.Done():
@@ -73,7 +82,35 @@ func (s *Service) LatestCheck(ctx context.Context, maxAge time.Duration) (Checke
 	}
 }
 
-// lastCheck is the latest check this process ran, if any.
+// latestKnown is the newer of the latest check kept in the database and the
+// latest this process ran or read. One that cannot be read from the
+// database is logged, and this process's own is used.
+func (s *Service) latestKnown(ctx context.Context) (CheckedAt, bool) {
+	var kept CheckedAt
+	var found bool
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		kept, found, err = tx.LatestSavedCheck(ctx)
+		return err
+	})
+	if err != nil {
+		s.log.Warn("latest kept ledger check not read", slog.Any("error", err))
+	} else if found {
+		s.remember(kept)
+	}
+	return s.lastCheck()
+}
+
+// remember keeps c as this process's latest check unless it knows a newer one.
+func (s *Service) remember(c CheckedAt) {
+	s.checks.mu.Lock()
+	defer s.checks.mu.Unlock()
+	if c.At.After(s.checks.at) {
+		s.checks.last, s.checks.at = c.LedgerCheck, c.At
+	}
+}
+
+// lastCheck is the latest check this process ran or read, if any.
 func (s *Service) lastCheck() (CheckedAt, bool) {
 	s.checks.mu.Lock()
 	defer s.checks.mu.Unlock()
@@ -81,17 +118,30 @@ func (s *Service) lastCheck() (CheckedAt, bool) {
 }
 
 // RunChecks checks the ledger at once and then every interval (CheckEvery
-// when zero) until ctx ends. Check logs a failed one as an error; a check
-// that could not run is logged and tried again at the next tick.
+// when zero) until ctx ends, each time unless a hub sharing this database
+// checked it within the last nine tenths of the interval: of several hubs, the one whose turn
+// comes first runs the check and the others find it kept. (Two whose turns
+// come within one check's run of each other both run it.) Check logs a
+// failed one as an error; a check that could not run is logged and tried
+// again at the next tick.
 func (s *Service) RunChecks(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = CheckEvery
 	}
+	// A check younger than the interval by a tenth is recent enough: this
+	// hub's own check started a little after its tick, and must not count
+	// as recent at its next one.
+	recent := every - every/10
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if _, err := s.LatestCheck(ctx, 0); err != nil && ctx.Err() == nil {
+		asked := s.now().UTC().Truncate(time.Microsecond)
+		c, err := s.LatestCheck(ctx, recent)
+		switch {
+		case err != nil && ctx.Err() == nil:
 			s.log.Error("ledger check did not run", slog.Any("error", err))
+		case err == nil && c.At.Before(asked):
+			s.log.Debug("ledger check recent enough", slog.Time("checked_at", c.At), slog.Bool("ok", c.OK()))
 		}
 		select {
 		case <-ctx.Done():

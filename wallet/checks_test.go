@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/internal/testutil"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -138,4 +139,121 @@ func TestRunChecksLogsAFailedCheck(t *testing.T) {
 			t.Fatal("no failed ledger check was logged")
 		}
 	}
+}
+
+// countingStore counts the ledger checks run through it; its first read
+// takes firstDelay longer.
+type countingStore struct {
+	wallet.Store
+	checks     atomic.Int32
+	firstDelay time.Duration
+	reads      atomic.Int32
+}
+
+type countingTx struct {
+	wallet.Tx
+	s *countingStore
+}
+
+func (s *countingStore) View(ctx context.Context, fn func(tx wallet.Tx) error) error {
+	if s.reads.Add(1) == 1 {
+		time.Sleep(s.firstDelay)
+	}
+	return s.Store.View(ctx, func(tx wallet.Tx) error { return fn(countingTx{Tx: tx, s: s}) })
+}
+
+func (tx countingTx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
+	tx.s.checks.Add(1)
+	return tx.Tx.CheckLedger(ctx)
+}
+
+// Hubs that share a database share their checks: a hub (or one that just
+// started) gives the check another hub ran while it is young enough,
+// without running its own, and the newer of its own and the kept one, with
+// every finding.
+func TestLatestCheckIsSharedByHubs(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		a := newLedger(t, db)
+		a.mustPost(t, transfer("fund", wallet.TestPayments, bob, 500))
+		first, err := a.svc.LatestCheck(ctx, 0)
+		if err != nil || !first.OK() {
+			t.Fatalf("hub A's check: %+v %v", first, err)
+		}
+		mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+		defer mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
+		bs := &countingStore{Store: db.Wallet()}
+		b := wallet.NewService(bs, storetest.Logger(t))
+		kept, err := b.LatestCheck(ctx, time.Hour)
+		if err != nil || !kept.OK() || !kept.At.Equal(first.At) || kept.Transactions != first.Transactions {
+			t.Fatalf("hub B asked for a check within the hour: %+v %v, want hub A's (%v)", kept, err, first.At)
+		}
+		if n := bs.checks.Load(); n != 0 {
+			t.Fatalf("hub B ran %d checks, want none: hub A's was young enough", n)
+		}
+		found, err := b.LatestCheck(ctx, 0)
+		if err != nil || found.OK() || len(found.Mismatches) != 1 || bs.checks.Load() != 1 {
+			t.Fatalf("hub B's own check: %+v %v (%d run)", found, err, bs.checks.Load())
+		}
+		latest, err := a.svc.LatestCheck(ctx, time.Hour)
+		if err != nil || !latest.At.Equal(found.At) || latest.OK() || len(latest.Mismatches) != 1 ||
+			latest.Mismatches[0] != found.Mismatches[0] {
+			t.Fatalf("hub A asked for a check within the hour after hub B's: %+v %v, want hub B's %+v", latest, err, found)
+		}
+	})
+}
+
+// A hub's background check is not run when another hub sharing the
+// database ran one within the interval.
+func TestRunChecksLeavesACheckAnotherHubRan(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t)
+	a := newLedger(t, db)
+	a.mustPost(t, transfer("fund", wallet.TestPayments, bob, 500))
+	first, err := a.svc.LatestCheck(context.Background(), 0)
+	if err != nil || !first.OK() {
+		t.Fatalf("hub A's check: %+v %v", first, err)
+	}
+	mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+	msgs := make(chan string, 16)
+	bs := &countingStore{Store: db.Wallet()}
+	b := wallet.NewService(bs, slog.New(recordHandler{msgs: msgs}))
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); b.RunChecks(ctx, time.Hour) }()
+	defer func() { cancel(); <-stopped }()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case m := <-msgs:
+			switch m {
+			case "ledger check recent enough":
+				if n := bs.checks.Load(); n != 0 {
+					t.Fatalf("hub B ran %d checks, want none", n)
+				}
+				return
+			case "ledger check failed", "ledger check did not run":
+				t.Fatalf("hub B logged %q: it ran a check where hub A's was young enough", m)
+			}
+		case <-deadline:
+			t.Fatal("hub B logged nothing about its first background check")
+		}
+	}
+}
+
+// A hub alone runs its background check at every tick: its own check, which
+// started a little after the last tick (here 150 ms: its first read is
+// slow), is not recent enough to stand for the next one.
+func TestRunChecksRunsAtEveryTick(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t)
+	newLedger(t, db)
+	s := &countingStore{Store: db.Wallet(), firstDelay: 150 * time.Millisecond}
+	svc := wallet.NewService(s, storetest.Logger(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); svc.RunChecks(ctx, 3*time.Second) }()
+	defer func() { cancel(); <-stopped }()
+	testutil.Eventually(t, 4500*time.Millisecond, "a second background check, at the second tick (3 s after the first, not the third)", func() bool { return s.checks.Load() >= 2 })
 }

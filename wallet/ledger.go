@@ -260,6 +260,12 @@ type Tx interface {
 	// statement, so concurrent postings and roll-ups cannot make a false
 	// mismatch.
 	CheckLedger(ctx context.Context) (LedgerCheck, error)
+	// SaveCheck keeps a ledger check, findings and all, for every hub that
+	// shares the database; checks are kept, not replaced.
+	SaveCheck(ctx context.Context, c CheckedAt) error
+	// LatestSavedCheck is the kept check that started last; found is false
+	// when none was kept.
+	LatestSavedCheck(ctx context.Context) (c CheckedAt, found bool, err error)
 }
 
 // LedgerCheck is the ledger's self-check: on a healthy ledger Mismatches,
