@@ -38,7 +38,6 @@ func addCityHistory(b *testing.B, h *benchHub) {
 		return
 	}
 	ctx := context.Background()
-	start := time.Now()
 	camp, err := h.vouchers.CreateCampaign(ctx, benchAdmin, vouchers.Campaign{
 		Name: "Past", BudgetCents: cityVouchers * 1000, FaceValueCents: 1000, PerCitizenLimit: 1,
 		ValidFrom: time.Now().Add(-365 * 24 * time.Hour), ValidUntil: time.Now().Add(-24 * time.Hour),
@@ -65,21 +64,13 @@ func addCityHistory(b *testing.B, h *benchHub) {
 	// g <= cityRedeemed were redeemed at shop g % cityShops. Each claim and
 	// each redemption is a ledger transaction of two entries, as the
 	// service posts them; the balances are then brought to their entries.
-	tx, err := db.Pool().Begin(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
-	// The values are the benchmark's own (generated ids and constants),
-	// written into the statements: a temporary table cannot be made with
-	// parameters.
 	quoted := make([]string, len(shops))
 	for i, id := range shops {
 		quoted[i] = "'" + id + "'"
 	}
 	fill := strings.NewReplacer("$1", "'"+camp.ID+"'", "$2", "ARRAY["+strings.Join(quoted, ",")+"]",
 		"$3", fmt.Sprint(cityVouchers), "$4", fmt.Sprint(cityRedeemed), "$5", fmt.Sprint(cityShops))
-	for _, stmt := range []string{
+	fillTables(b, db, "the city's voucher history", fill,
 		`CREATE TEMP TABLE past_shops AS SELECT ord - 1 AS n, id FROM unnest($2::text[]) WITH ORDINALITY AS s(id, ord)`,
 		`INSERT INTO vouchers (id, campaign_id, account_id, value_cents, remaining_cents, status, code, code_hash, claimed_at, expires_at)
 				SELECT 'vch_past' || g, $1, 'pop' || g, 1000, CASE WHEN g <= $4 THEN 0 ELSE 1000 END,
@@ -117,19 +108,7 @@ func addCityHistory(b *testing.B, h *benchHub) {
 			SELECT 'pop' || g, 'pop' || g || '@example.org', 'pop' || g || '@example.org', 'Cittadino ' || g, 'it', '', now() - interval '300 days'
 			FROM generate_series(1, $3::int) g`,
 		`INSERT INTO account_grants (account_id, role) SELECT 'pop' || g, 'citizen' FROM generate_series(1, $3::int) g`,
-		`DROP TABLE past_shops`,
-	} {
-		if _, err := tx.Exec(ctx, fill.Replace(stmt)); err != nil {
-			b.Fatalf("add the city's voucher history: %v", err)
-		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.Pool().Exec(ctx, `ANALYZE`); err != nil {
-		b.Fatalf("analyze the city's history: %v", err)
-	}
-	b.Logf("the city's voucher history added in %v", time.Since(start).Round(time.Millisecond))
+		`DROP TABLE past_shops`)
 }
 
 // probeRun is true in the first, one-iteration call that go test makes of a
@@ -158,20 +137,15 @@ func addTicketHistory(b *testing.B, h *benchHub, venueID string, seats []ticketi
 	if !ok || os.Getenv("CITY_HISTORY") == "0" || probeRun(b) {
 		return
 	}
-	ctx := context.Background()
-	start := time.Now()
 	ids := make([]string, len(seats))
 	for i, s := range seats {
 		ids[i] = s.ID
 	}
-	tx, err := db.Pool().Begin(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback(ctx)
 	// Performance p's seat s (the seat's 1-based place n in seats) was sold
 	// as order p*seats+n to citizen pop<that number mod the population>.
-	for _, stmt := range []string{
+	fill := strings.NewReplacer("$1", "'"+venueID+"'", "$2", "ARRAY['"+strings.Join(ids, "','")+"']",
+		"$3", fmt.Sprint(citySeasons), "$4", fmt.Sprint(len(seats)), "$5", fmt.Sprint(ledgerPopulation))
+	fillTables(b, db, "the theatre's past seasons", fill,
 		`CREATE TEMP TABLE past_seats AS SELECT ord AS n, id FROM unnest($2::text[]) WITH ORDINALITY AS s(id, ord)`,
 		`INSERT INTO ticket_performances (id, venue_id, title, starts_at, doors_open, ends_at, prices, sales_open, sales_close, status, created_at)
 			SELECT 'prf_past' || p, $1, 'Stagione ' || p, now() - (p + 1) * interval '1 day',
@@ -195,18 +169,31 @@ func addTicketHistory(b *testing.B, h *benchHub, venueID string, seats []ticketi
 		`UPDATE ledger_accounts a SET balance = a.balance + t.total
 			FROM (SELECT account_id, SUM(amount) AS total FROM ledger_entries
 				WHERE transaction_id LIKE 'ltx_ord_past%' GROUP BY account_id) t WHERE a.id = t.account_id`,
-		`DROP TABLE past_seats, past_sales`,
-	} {
-		if _, err := tx.Exec(ctx, strings.NewReplacer("$1", "'"+venueID+"'", "$2", "ARRAY['"+strings.Join(ids, "','")+"']",
-			"$3", fmt.Sprint(citySeasons), "$4", fmt.Sprint(len(seats)), "$5", fmt.Sprint(ledgerPopulation)).Replace(stmt)); err != nil {
-			b.Fatalf("add the theatre's past seasons: %v", err)
+		`DROP TABLE past_seats, past_sales`)
+}
+
+// fillTables runs stmts, their $n written by values (the benchmark's own
+// generated ids and numbers: a temporary table cannot be made with
+// parameters), in one transaction, then analyzes the database.
+func fillTables(b *testing.B, db *postgres.DB, what string, values *strings.Replacer, stmts ...string) {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	tx, err := db.Pool().Begin(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, stmt := range stmts {
+		if _, err := tx.Exec(ctx, values.Replace(stmt)); err != nil {
+			b.Fatalf("add %s: %v", what, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
-		b.Fatal(err)
+		b.Fatalf("add %s: %v", what, err)
 	}
 	if _, err := db.Pool().Exec(ctx, `ANALYZE`); err != nil {
-		b.Fatalf("analyze the theatre's past seasons: %v", err)
+		b.Fatalf("analyze %s: %v", what, err)
 	}
-	b.Logf("the theatre's past seasons added in %v", time.Since(start).Round(time.Millisecond))
+	b.Logf("%s added in %v", what, time.Since(start).Round(time.Millisecond))
 }

@@ -119,11 +119,11 @@ func (s *Service) lastCheck() (CheckedAt, bool) {
 
 // RunChecks checks the ledger at once and then every interval (CheckEvery
 // when zero) until ctx ends, each time unless a hub sharing this database
-// checked it within the last nine tenths of the interval: of several hubs, the one whose turn
-// comes first runs the check and the others find it kept. (Two whose turns
-// come within one check's run of each other both run it.) Check logs a
-// failed one as an error; a check that could not run is logged and tried
-// again at the next tick.
+// checked it within the last nine tenths of the interval: of several hubs,
+// the one whose turn comes first runs the check and the others find it
+// kept. (Two whose turns come within one check's run of each other both
+// run it.) Check logs a failed one as an error; a check that could not run
+// is logged and tried again at the next tick.
 func (s *Service) RunChecks(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = CheckEvery
