@@ -130,12 +130,13 @@ const citySeasons = 200
 // seasons in venue (whose seats are seats): citySeasons performances, each
 // sold out to the city's citizens (addCityAccounts) by card, one seat an
 // order, with their claims, tickets, orders and ledger postings, and fresh
-// statistics. CITY_HISTORY=0 leaves it out, to compare.
-func addTicketHistory(b *testing.B, h *benchHub, venueID string, seats []ticketing.Seat) {
+// statistics; it reports whether it added them. CITY_HISTORY=0 leaves it
+// out, to compare.
+func addTicketHistory(b *testing.B, h *benchHub, venueID string, seats []ticketing.Seat) bool {
 	b.Helper()
 	db, ok := h.db.(*postgres.DB)
 	if !ok || os.Getenv("CITY_HISTORY") == "0" || probeRun(b) {
-		return
+		return false
 	}
 	ids := make([]string, len(seats))
 	for i, s := range seats {
@@ -170,6 +171,7 @@ func addTicketHistory(b *testing.B, h *benchHub, venueID string, seats []ticketi
 			FROM (SELECT account_id, SUM(amount) AS total FROM ledger_entries
 				WHERE transaction_id LIKE 'ltx_ord_past%' GROUP BY account_id) t WHERE a.id = t.account_id`,
 		`DROP TABLE past_seats, past_sales`)
+	return true
 }
 
 // fillTables runs stmts, their $n written by values (the benchmark's own

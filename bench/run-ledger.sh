@@ -34,7 +34,7 @@ REDEEMS="${REDEEMS:-2000}"
 CLAIMS="${CLAIMS:-2000}"
 UPDATES="${UPDATES:-20000}"
 SECONDS_PGBENCH="${SECONDS_PGBENCH:-10}"
-PAGES="${PAGES:-1}" # 0 skips the million-entry page benchmark (a few minutes)
+PAGES="${PAGES:-1}" # 0 skips the million-entry page and the ticket sales benchmarks (a few minutes)
 out=$(mktemp -d)
 trap 'rm -rf "$out"; psql -q "$DB" -c "DROP TABLE IF EXISTS bench_ledger_pgbench" >/dev/null 2>&1 || true' EXIT
 echo "== load at start: $(uptime)"
@@ -73,7 +73,10 @@ run claim -bench 'VoucherClaim$' -benchtime="${CLAIMS}x"
 run refused -bench 'VoucherClaimRefused' -benchtime="${CLAIMS}x"
 run ledger -bench 'LedgerTransfer|BareUpdate|BarePosting' -benchtime=2s
 run rush -bench 'SeatRushHTTP' -benchtime=1x
-if [ "$PAGES" != 0 ]; then run pages -bench 'LedgerPages' -benchtime=1x; fi
+if [ "$PAGES" != 0 ]; then
+	run pages -bench 'LedgerPages' -benchtime=1x
+	run sales -bench 'TicketSalesReport' -benchtime=1x
+fi
 
 metric() { # file benchmark unit: the value reported
 	awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 3; i < NF; i++) if ($(i+1) == u) print $i }' "$out/$1.txt" | head -1
@@ -127,6 +130,9 @@ for v in serial parallel; do
 done
 if [ "$PAGES" != 0 ]; then
 	for e in postgres sqlite; do
+		if [ $e = postgres ]; then
+			echo "postgres ticket sales beside 200 past seasons: the reports page's (29 performances) $(metric sales BenchmarkTicketSalesReport report_ms) ms, one performance's $(metric sales BenchmarkTicketSalesReport performance_ms) ms"
+		fi
 		echo "$e pages at 1,000,000 entries: admin p99 $(metric pages "BenchmarkLedgerPages/$e" admin_page_p99_ms) ms, wallet history p99 $(metric pages "BenchmarkLedgerPages/$e" wallet_page_p99_ms) ms (goal < 50 ms); the whole ledger check (run every 10 minutes and on request) $(metric pages "BenchmarkLedgerPages/$e" ledger_check_ms) ms"
 	done
 fi

@@ -128,22 +128,18 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 		page.Rides = &ch
 	}
 	if s.ticketing != nil {
-		ps, err := s.ticketing.AllPerformances(ctx, c)
+		sales, err := s.ticketing.SalesFrom(ctx, c, since)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
 		var groups []chartGroup
-		for _, p := range ps {
-			st, err := s.ticketing.Stats(ctx, c, p.ID)
-			if err != nil {
-				s.pageError(w, r, err)
-				return
-			}
+		for _, ps := range sales {
+			p, st := ps.Performance, ps.Sales
 			page.SalesRows = append(page.SalesRows, salesRow{Title: p.Title, StartsAt: p.StartsAt, Sold: st.Sold, Seats: st.Seats, Revenue: st.RevenueCents})
 			groups = append(groups, chartGroup{Label: p.Title, Values: []int{st.Sold, max(st.Seats-st.Sold, 0)}})
 		}
-		ch := buildBarChart("sales", l.T("staff.reports.sales.title"), l.T("staff.reports.sales.desc", len(ps)),
+		ch := buildBarChart("sales", l.T("staff.reports.sales.title", reportDays), l.T("staff.reports.sales.desc", len(sales), reportDays),
 			[]string{l.T("tadmin.sold"), l.T("staff.reports.sales.unsold")}, groups)
 		page.Sales = &ch
 	}

@@ -1,0 +1,54 @@
+package ticketing
+
+import (
+	"context"
+	"time"
+
+	"cityhub/identity"
+)
+
+// PerformanceSales is a performance with its sales.
+type PerformanceSales struct {
+	Performance Performance `json:"performance"`
+	Sales       SalesStats  `json:"sales"`
+}
+
+// SalesFrom lists the performances that start at from or later, cancelled
+// ones too, soonest first, each with its sales, in one read of the
+// database: the sales report of a period. A theatre's past seasons are
+// left out (a report of every performance ever grew with each season).
+// Forbidden unless admin.
+func (s *Service) SalesFrom(ctx context.Context, c identity.Caller, from time.Time) ([]PerformanceSales, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	var out []PerformanceSales
+	err := s.store.View(ctx, func(tx Tx) error {
+		ps, err := tx.ListPerformances(ctx, from, true)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		seats := map[string]int{} // by venue: a venue's performances share its seat map
+		out = make([]PerformanceSales, 0, len(ps))
+		for _, p := range ps {
+			st, err := tx.SalesStats(ctx, p.ID, now)
+			if err != nil {
+				return err
+			}
+			n, ok := seats[p.VenueID]
+			if !ok {
+				vs, err := tx.Seats(ctx, p.VenueID)
+				if err != nil {
+					return err
+				}
+				n = len(vs)
+				seats[p.VenueID] = n
+			}
+			st.Seats = n
+			out = append(out, PerformanceSales{Performance: p, Sales: st})
+		}
+		return nil
+	})
+	return out, err
+}
