@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/identity"
+	"cityhub/ticketing"
 	"cityhub/wallet"
 	"cityhub/web/webtest"
 )
@@ -110,5 +111,51 @@ func TestTheatreAdminPage(t *testing.T) {
 	}
 	if _, body = pc.Get("/admin/theatre"); !strings.Contains(body, "Annullato") {
 		t.Fatal("the performance is not shown as cancelled")
+	}
+}
+
+// The theatre page lists the performances of the last 30 days and those to
+// come; every one, past seasons too, when asked for.
+func TestTheatreAdminPageListsRecentPerformances(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing)
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	ctx := t.Context()
+	caller := identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	tk := env.Deps.Ticketing
+	v, err := tk.CreateVenue(ctx, caller, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tk.SetSeatMap(ctx, caller, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: 2, Category: "stalls"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	perform := func(title string, starts time.Time) {
+		t.Helper()
+		// Created the day before it starts, by the service's clock.
+		tk.SetClock(func() time.Time { return starts.Add(-24 * time.Hour) })
+		if _, err := tk.CreatePerformance(ctx, caller, ticketing.Performance{VenueID: v.ID, Title: title, StartsAt: starts,
+			Prices: map[string]int64{"stalls": 1800}}); err != nil {
+			t.Fatalf("create %s: %v", title, err)
+		}
+	}
+	perform("Last season", time.Now().AddDate(0, 0, -60))
+	perform("Last week", time.Now().AddDate(0, 0, -7))
+	perform("Next week", time.Now().AddDate(0, 0, 7))
+	tk.SetClock(time.Now)
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(admin.Email, testPassword)
+	res, body := pc.Get("/admin/theatre")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Last week") || !strings.Contains(body, "Next week") || strings.Contains(body, "Last season") ||
+		!strings.Contains(body, `href="/admin/theatre?all=1#performances"`) {
+		t.Fatalf("the theatre page: %d\n%s", res.StatusCode, body)
+	}
+	res, body = pc.Get("/admin/theatre?all=1")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Last season") || !strings.Contains(body, "Last week") || !strings.Contains(body, "Next week") ||
+		!strings.Contains(body, `href="/admin/theatre#performances"`) {
+		t.Fatalf("the theatre page with every performance: %d\n%s", res.StatusCode, body)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -23,6 +24,9 @@ import (
 type theatreAdminPage struct {
 	Venues       []adminVenue
 	Performances []adminPerformance
+	// From is when the listed performances start at the earliest; zero
+	// with ?all=1, which lists every one.
+	From time.Time
 	// The forms, as typed when a post was refused.
 	VenueForm, PerfForm, RefundForm *staffForm
 	// SeatForms are the seat map forms by venue id.
@@ -30,6 +34,10 @@ type theatreAdminPage struct {
 	// Done names what the last post did, for the message at the top.
 	Done string
 }
+
+// theatreRecentDays is how far back the theatre page lists performances
+// unless asked for all of them.
+const theatreRecentDays = 30
 
 type adminVenue struct {
 	ticketing.Venue
@@ -93,18 +101,18 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 			page.SeatForms[v.ID] = newStaffForm()
 		}
 	}
-	ps, err := s.ticketing.AllPerformances(ctx, c)
+	// The recent and coming performances, unless all are asked for: a
+	// theatre's past seasons would make the page slower with each one.
+	if r.URL.Query().Get("all") == "" {
+		page.From = time.Now().AddDate(0, 0, -theatreRecentDays)
+	}
+	sales, err := s.ticketing.SalesFrom(ctx, c, page.From)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	for _, p := range ps {
-		st, err := s.ticketing.Stats(ctx, c, p.ID)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		page.Performances = append(page.Performances, adminPerformance{Performance: p, Venue: names[p.VenueID], Stats: st})
+	for _, ps := range sales {
+		page.Performances = append(page.Performances, adminPerformance{Performance: ps.Performance, Venue: names[ps.Performance.VenueID], Stats: ps.Sales})
 	}
 	s.render(w, r, status, "ticketing_admin", "admin", page)
 }
