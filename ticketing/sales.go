@@ -14,10 +14,10 @@ type PerformanceSales struct {
 }
 
 // SalesFrom lists the performances that start at from or later, cancelled
-// ones too, soonest first, each with its sales, in one read of the
-// database: the sales report of a period. A theatre's past seasons are
-// left out (a report of every performance ever grew with each season).
-// Forbidden unless admin.
+// ones too, soonest first, each with its sales: the sales report of a
+// period, in one call rather than one per performance, each venue's seats
+// counted once. A theatre's past seasons are left out (a report of every
+// performance ever grew with each season). Forbidden unless admin.
 func (s *Service) SalesFrom(ctx context.Context, c identity.Caller, from time.Time) ([]PerformanceSales, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
