@@ -68,20 +68,7 @@ func ledgerPages(b *testing.B, engine string) {
 		// The funding account holds every other entry: walking the primary
 		// key backwards is as good a plan for it. A citizen's few entries
 		// must come from the account index.
-		for _, acct := range []string{"'citizen:gen7'"} {
-			rows, err := db.Pool().Query(ctx, "EXPLAIN "+fmt.Sprintf(historySQL[engine], acct, "400000"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			for rows.Next() {
-				var line string
-				if err := rows.Scan(&line); err != nil {
-					b.Fatal(err)
-				}
-				plan += line + "\n"
-			}
-			rows.Close()
-		}
+		plan = pgPlan(b, db, fmt.Sprintf(historySQL[engine], "'citizen:gen7'", "400000"))
 	case *sqlite.DB:
 		// The balance trigger of migration 0200 keeps the balances.
 		_, err := db.Writer().ExecContext(ctx, `BEGIN;
@@ -164,4 +151,26 @@ func (h *benchHub) checkLedgerCount(b testing.TB) int64 {
 		b.Fatalf("ledger check: %+v %v", c, err)
 	}
 	return c.Entries
+}
+
+// pgPlan is PostgreSQL's EXPLAIN of query, one line of the plan a line.
+func pgPlan(b testing.TB, db *postgres.DB, query string, args ...any) string {
+	b.Helper()
+	rows, err := db.Pool().Query(context.Background(), "EXPLAIN "+query, args...)
+	if err != nil {
+		b.Fatalf("explain: %v", err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			b.Fatalf("explain: %v", err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatalf("explain: %v", err)
+	}
+	return plan.String()
 }

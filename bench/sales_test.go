@@ -28,21 +28,9 @@ func BenchmarkTicketSalesReport(b *testing.B) {
 	if !addTicketHistory(b, h, perf.VenueID, seats) {
 		b.Skip("no past seasons to read (CITY_HISTORY=0, or -benchtime other than 1x)")
 	}
-	var plan strings.Builder
-	rows, err := h.db.(*postgres.DB).Pool().Query(ctx, "EXPLAIN "+salesTicketsSQL, "prf_past7")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			b.Fatal(err)
-		}
-		plan.WriteString(line + "\n")
-	}
-	rows.Close()
-	if strings.Contains(plan.String(), "Seq Scan on tickets") {
-		b.Fatalf("a performance's sales read every ticket:\n%s", plan.String())
+	plan := pgPlan(b, h.db.(*postgres.DB), salesTicketsSQL, "prf_past7")
+	if strings.Contains(plan, "Seq Scan on tickets") {
+		b.Fatalf("a performance's sales read every ticket:\n%s", plan)
 	}
 	const reads = 5
 	var report, one time.Duration
