@@ -8,6 +8,9 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
+// RideStartsSQL is the statement of RideStarts.
+const RideStartsSQL = rideStartsSQL
+
 // HoldClaims makes db's next batch of answer claims wait, once it is on
 // its way, until n claims have queued behind it: the tests put chosen
 // claims into one batch with it. The channel it returns is closed when

@@ -161,9 +161,13 @@ func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error
 	return int(tag.RowsAffected()), nil
 }
 
+// rideStartsSQL reads the rides started in a period by their index
+// (mobility_rides_started).
+const rideStartsSQL = `SELECT started_at FROM mobility_rides WHERE started_at >= $1 ORDER BY started_at`
+
 // RideStarts implements mobility.Tx.
 func (tx *Tx) RideStarts(ctx context.Context, since time.Time) ([]time.Time, error) {
-	rows, err := tx.q.Query(ctx, `SELECT started_at FROM mobility_rides WHERE started_at >= $1 ORDER BY started_at`, since)
+	rows, err := tx.q.Query(ctx, rideStartsSQL, since)
 	if err != nil {
 		return nil, wrap("list ride starts", err)
 	}

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,5 +93,42 @@ func TestPostingsRunOnTheirGenericPlan(t *testing.T) {
 	if err := db.Pool().QueryRow(ctx, `SELECT custom_plans FROM pg_prepared_statements
 		WHERE statement = 'SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_entries WHERE account_id = $1'`).Scan(&custom); err != nil || custom < 5 {
 		t.Fatalf("the read after a posting was planned for its parameters %d times (%v), want at least 5", custom, err)
+	}
+}
+
+// The rides started in a period come from an index, not from every ride
+// ever: with sequential scans off, the plan of RideStarts still finds a
+// way, and it is the index.
+func TestRideStartsHaveAnIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, `RESET enable_seqscan`) //nolint:errcheck
+	var plan strings.Builder
+	rows, err := conn.Query(ctx, "EXPLAIN "+postgres.RideStartsSQL, time.Now().AddDate(0, 0, -30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	rows.Close()
+	if !strings.Contains(plan.String(), "mobility_rides_started") {
+		t.Fatalf("the rides started in a period are not read by their index:\n%s", plan.String())
 	}
 }
