@@ -115,7 +115,8 @@ func TestTheatreAdminPage(t *testing.T) {
 }
 
 // The theatre page lists the performances of the last 30 days and those to
-// come; every one, past seasons too, when asked for.
+// come; every one, past seasons too, when asked for. The reports page's
+// sales are of the same performances.
 func TestTheatreAdminPageListsRecentPerformances(t *testing.T) {
 	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing)
@@ -157,5 +158,11 @@ func TestTheatreAdminPageListsRecentPerformances(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Last season") || !strings.Contains(body, "Last week") || !strings.Contains(body, "Next week") ||
 		!strings.Contains(body, `href="/admin/theatre#performances"`) {
 		t.Fatalf("the theatre page with every performance: %d\n%s", res.StatusCode, body)
+	}
+	// The reports page's sales are those of its 30 days and to come.
+	res, body = pc.Get("/admin/reports")
+	sales := regexp.MustCompile(`(?s)<section aria-labelledby="sales-heading".*?</section>`).FindString(body)
+	if res.StatusCode != http.StatusOK || !strings.Contains(sales, "Last week") || !strings.Contains(sales, "Next week") || strings.Contains(sales, "Last season") {
+		t.Fatalf("the reports page's sales: %d\n%s", res.StatusCode, sales)
 	}
 }
