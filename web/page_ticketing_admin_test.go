@@ -146,12 +146,20 @@ func TestTheatreAdminPageListsRecentPerformances(t *testing.T) {
 	perform("Last season", time.Now().AddDate(0, 0, -60))
 	perform("Last week", time.Now().AddDate(0, 0, -7))
 	perform("Next week", time.Now().AddDate(0, 0, 7))
+	// A minute into the first day of each page's period (the city's days):
+	// in it, whatever the time of day now.
+	firstMinute := func(daysAgo int) time.Time {
+		y, m, d := time.Now().In(testZone).AddDate(0, 0, -daysAgo).Date()
+		return time.Date(y, m, d, 0, 1, 0, 0, testZone)
+	}
+	perform("Theatre's first day", firstMinute(30))
+	perform("Reports' first day", firstMinute(29))
 	tk.SetClock(time.Now)
 	pc := webtest.NewPageClient(t, srv.URL)
 	pc.Login(admin.Email, testPassword)
 	res, body := pc.Get("/admin/theatre")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Last week") || !strings.Contains(body, "Next week") || strings.Contains(body, "Last season") ||
-		!strings.Contains(body, `href="/admin/theatre?all=1#performances"`) {
+		!strings.Contains(body, "Theatre&#39;s first day") || !strings.Contains(body, `href="/admin/theatre?all=1#performances"`) {
 		t.Fatalf("the theatre page: %d\n%s", res.StatusCode, body)
 	}
 	res, body = pc.Get("/admin/theatre?all=1")
@@ -162,7 +170,8 @@ func TestTheatreAdminPageListsRecentPerformances(t *testing.T) {
 	// The reports page's sales are those of its 30 days and to come.
 	res, body = pc.Get("/admin/reports")
 	sales := regexp.MustCompile(`(?s)<section aria-labelledby="sales-heading".*?</section>`).FindString(body)
-	if res.StatusCode != http.StatusOK || !strings.Contains(sales, "Last week") || !strings.Contains(sales, "Next week") || strings.Contains(sales, "Last season") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(sales, "Last week") || !strings.Contains(sales, "Next week") || strings.Contains(sales, "Last season") ||
+		!strings.Contains(sales, "Reports&#39; first day") || strings.Contains(sales, "Theatre&#39;s first day") {
 		t.Fatalf("the reports page's sales: %d\n%s", res.StatusCode, sales)
 	}
 }

@@ -128,7 +128,8 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 		page.Rides = &ch
 	}
 	if s.ticketing != nil {
-		sales, err := s.ticketing.SalesFrom(ctx, c, since)
+		// From the start of the first day, as the other charts count.
+		sales, err := s.ticketing.SalesFrom(ctx, c, time.Date(since.Year(), since.Month(), since.Day(), 0, 0, 0, 0, s.zone))
 		if err != nil {
 			s.pageError(w, r, err)
 			return

@@ -104,7 +104,9 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 	// The recent and coming performances, unless all are asked for: a
 	// theatre's past seasons would make the page slower with each one.
 	if r.URL.Query().Get("all") == "" {
-		page.From = time.Now().AddDate(0, 0, -theatreRecentDays)
+		// From the start of that day, which the page names.
+		y, m, d := time.Now().In(s.zone).AddDate(0, 0, -theatreRecentDays).Date()
+		page.From = time.Date(y, m, d, 0, 0, 0, 0, s.zone)
 	}
 	sales, err := s.ticketing.SalesFrom(ctx, c, page.From)
 	if err != nil {
