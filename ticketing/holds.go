@@ -633,12 +633,7 @@ func (s *Service) Stats(ctx context.Context, c identity.Caller, performanceID st
 		if err != nil {
 			return notFound("performance", err)
 		}
-		out, err = tx.SalesStats(ctx, performanceID, s.now())
-		if err != nil {
-			return err
-		}
-		seats, err := tx.Seats(ctx, p.VenueID)
-		out.Seats = len(seats)
+		out, err = salesOf(ctx, tx, p, s.now(), map[string]int{})
 		return err
 	})
 	return out, err

@@ -29,26 +29,36 @@ func (s *Service) SalesFrom(ctx context.Context, c identity.Caller, from time.Ti
 			return err
 		}
 		now := s.now()
-		seats := map[string]int{} // by venue: a venue's performances share its seat map
+		seats := map[string]int{}
 		out = make([]PerformanceSales, 0, len(ps))
 		for _, p := range ps {
-			st, err := tx.SalesStats(ctx, p.ID, now)
+			st, err := salesOf(ctx, tx, p, now, seats)
 			if err != nil {
 				return err
 			}
-			n, ok := seats[p.VenueID]
-			if !ok {
-				vs, err := tx.Seats(ctx, p.VenueID)
-				if err != nil {
-					return err
-				}
-				n = len(vs)
-				seats[p.VenueID] = n
-			}
-			st.Seats = n
 			out = append(out, PerformanceSales{Performance: p, Sales: st})
 		}
 		return nil
 	})
 	return out, err
+}
+
+// salesOf is p's sales with its venue's seats, which seats holds by venue:
+// a venue's performances share its seat map, so a report counts it once.
+func salesOf(ctx context.Context, tx Tx, p Performance, now time.Time, seats map[string]int) (SalesStats, error) {
+	st, err := tx.SalesStats(ctx, p.ID, now)
+	if err != nil {
+		return st, err
+	}
+	n, ok := seats[p.VenueID]
+	if !ok {
+		vs, err := tx.Seats(ctx, p.VenueID)
+		if err != nil {
+			return st, err
+		}
+		n = len(vs)
+		seats[p.VenueID] = n
+	}
+	st.Seats = n
+	return st, nil
 }
