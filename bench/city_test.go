@@ -48,15 +48,7 @@ func addCityHistory(b *testing.B, h *benchHub) {
 	if _, err := h.vouchers.SetCampaignStatus(ctx, benchAdmin, camp.ID, vouchers.StatusOpen); err != nil {
 		b.Fatal(err)
 	}
-	shops := make([]string, cityShops)
-	for i := range shops {
-		shop, err := h.vouchers.CreateShop(ctx, benchAdmin, vouchers.Shop{Name: fmt.Sprintf("Bottega %d", i), Address: "Corso Garibaldi 1",
-			District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		shops[i] = shop.ID
-	}
+	shops := h.shops(b, cityShops, "Bottega")
 	if _, err := db.Pool().Exec(ctx, `UPDATE voucher_campaigns SET status = 'closed' WHERE id = $1`, camp.ID); err != nil {
 		b.Fatal(err)
 	}

@@ -32,18 +32,9 @@ func BenchmarkVoucherRedeemHTTP(b *testing.B) {
 }
 
 func redeemHTTP(b *testing.B, engine string, shops int) {
-	ctx := context.Background()
 	h := newBenchHub(b, engine)
 	addCityHistory(b, h)
-	shopIDs := make([]string, shops)
-	for i := range shops {
-		shop, err := h.vouchers.CreateShop(ctx, benchAdmin, vouchers.Shop{Name: fmt.Sprintf("Forno %d", i), Address: "Via Traiano 3",
-			District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		shopIDs[i] = shop.ID
-	}
+	shopIDs := h.shops(b, shops, "Forno")
 	_, bearers := h.accounts(b, shops, "till", identity.RoleMerchant, func(i int) string { return shopIDs[i] })
 	n := b.N
 	camp := openCampaign(b, h, int64(n)*1000)
@@ -288,4 +279,19 @@ func BenchmarkSQLiteSingleRowUpdate(b *testing.B) {
 		_, err := w.ExecContext(ctx, `UPDATE bench_counters SET n = n + 1 WHERE id = ?`, 1+i*7919%100000)
 		return err
 	})
+}
+
+// shops registers n shops named name 0, name 1, ... and returns their ids.
+func (h *benchHub) shops(b testing.TB, n int, name string) []string {
+	b.Helper()
+	ids := make([]string, n)
+	for i := range n {
+		shop, err := h.vouchers.CreateShop(context.Background(), benchAdmin, vouchers.Shop{Name: fmt.Sprintf("%s %d", name, i),
+			Address: "Via Traiano 3", District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
+		if err != nil {
+			b.Fatalf("create shop: %v", err)
+		}
+		ids[i] = shop.ID
+	}
+	return ids
 }
