@@ -257,3 +257,43 @@ func TestRunChecksRunsAtEveryTick(t *testing.T) {
 	defer func() { cancel(); <-stopped }()
 	testutil.Eventually(t, 4500*time.Millisecond, "a second background check, at the second tick (3 s after the first, not the third)", func() bool { return s.checks.Load() >= 2 })
 }
+
+// refusingStore refuses to keep a check.
+type refusingStore struct{ wallet.Store }
+
+type refusingTx struct{ wallet.Tx }
+
+func (s refusingStore) InTx(ctx context.Context, fn func(tx wallet.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx wallet.Tx) error { return fn(refusingTx{Tx: tx}) })
+}
+
+func (refusingTx) SaveCheck(context.Context, wallet.CheckedAt) error {
+	return errors.New("disk full")
+}
+
+// A check that cannot be kept is still its caller's answer and the hub's
+// latest, and the failure reaches the log.
+func TestACheckThatCannotBeKeptIsStillGiven(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t)
+	newLedger(t, db)
+	msgs := make(chan string, 16)
+	svc := wallet.NewService(refusingStore{Store: db.Wallet()}, slog.New(recordHandler{msgs: msgs}))
+	c, err := svc.LatestCheck(context.Background(), 0)
+	if err != nil || !c.OK() || c.At.IsZero() {
+		t.Fatalf("a check that could not be kept: %+v %v", c, err)
+	}
+	if again, err := svc.LatestCheck(context.Background(), time.Hour); err != nil || !again.At.Equal(c.At) {
+		t.Fatalf("the hub's latest check after one that could not be kept: %+v %v, want the one it ran (%v)", again, err, c.At)
+	}
+	for {
+		select {
+		case m := <-msgs:
+			if m == "ledger check not kept" {
+				return
+			}
+		default:
+			t.Fatal("no log line says the check was not kept")
+		}
+	}
+}
