@@ -86,10 +86,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Every replica rolls up the entries of accounts without a floor; an
 	// advisory lock (one writer on SQLite) lets one roll-up run at a time.
 	h.background(ctx, func(ctx context.Context) { h.wallet.RunRollUp(ctx, wallet.RollUpEvery) })
-	// The replicas check the whole ledger every CheckEvery, one of them a
-	// time (the checks are kept in the database, where the others find the
-	// latest): a failed check is logged as an error, and the reports page
-	// shows the latest one.
+	// The replicas check the whole ledger every CheckEvery, one of them
+	// each time (the checks are kept in the database, where the others find
+	// the latest): a failed check is logged as an error, and the reports
+	// page shows the latest one.
 	h.background(ctx, func(ctx context.Context) { h.wallet.RunChecks(ctx, wallet.CheckEvery) })
 	if cfg.StripeSecretKey != "" {
 		h.payments, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
