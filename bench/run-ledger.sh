@@ -21,7 +21,8 @@
 # of 100,000 vouchers, 60,000 redeemed, the citizens' identity accounts;
 # addTicketHistory: 200 sold-out performances), and redemptions at 50 shops
 # once more on fresh tables (CITY_HISTORY=0), to show what the history
-# costs.
+# costs, and while 4 anonymous clients read the open statistics as fast
+# as they can (RedeemBesideOpenData: anyone may).
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
 # The machine's load is printed first and last: on a shared machine only the
 # ratios mean something.
@@ -67,6 +68,7 @@ go test -count=1 -run '^TestRoundTrips$' -v ./bench/ 2>&1 | grep 'round trips$' 
 run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
 CITY_HISTORY=0 run redeemfresh -bench 'VoucherRedeemHTTP/postgres/shops=50' -benchtime="${REDEEMS}x"
+run redeemopen -bench 'RedeemBesideOpenData' -benchtime="${REDEEMS}x"
 run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
 run claim -bench 'VoucherClaim$' -benchtime="${CLAIMS}x"
@@ -76,6 +78,7 @@ run rush -bench 'SeatRushHTTP' -benchtime=1x
 if [ "$PAGES" != 0 ]; then
 	run pages -bench 'LedgerPages' -benchtime=1x
 	run sales -bench 'TicketSalesReport' -benchtime=1x
+	run vstats -bench 'VoucherStats' -benchtime=1x
 fi
 
 metric() { # file benchmark unit: the value reported
@@ -99,6 +102,10 @@ for e in postgres sqlite; do
 		f=$(metric redeemfresh "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
 		awk -v r="$r" -v f="$f" 'BEGIN {
 			printf "postgres redemptions/s, 50 shops, with the city'"'"'s history: %6.0f vs on fresh tables %6.0f -> ratio %.3f\n", r, f, r / f }'
+		o=$(metric redeemopen BenchmarkRedeemBesideOpenData redeem/s)
+		or=$(metric redeemopen BenchmarkRedeemBesideOpenData open_reads/s)
+		awk -v r="$r" -v o="$o" -v or="$or" 'BEGIN {
+			printf "postgres redemptions/s, 50 shops, while 4 anonymous clients read the open statistics (%.0f reads/s): %6.0f vs alone %6.0f -> ratio %.3f\n", or, o, r, o / r }'
 	fi
 	f=$(metric floor "BenchmarkAPIFloor/$e" req/s)
 	fp99=$(metric floor "BenchmarkAPIFloor/$e" p99_ms)
@@ -132,6 +139,7 @@ if [ "$PAGES" != 0 ]; then
 	for e in postgres sqlite; do
 		if [ $e = postgres ]; then
 			echo "postgres ticket sales beside 200 past seasons: the reports page's (29 performances) $(metric sales BenchmarkTicketSalesReport report_ms) ms, one performance's $(metric sales BenchmarkTicketSalesReport performance_ms) ms"
+			echo "postgres voucher statistics beside a past campaign of 100,000 vouchers: the open statistics $(metric vstats BenchmarkVoucherStats open_ms) ms, a campaign's uptake $(metric vstats BenchmarkVoucherStats uptake_ms) ms, its 30 days by day $(metric vstats BenchmarkVoucherStats byday_ms) ms"
 		fi
 		echo "$e pages at 1,000,000 entries: admin p99 $(metric pages "BenchmarkLedgerPages/$e" admin_page_p99_ms) ms, wallet history p99 $(metric pages "BenchmarkLedgerPages/$e" wallet_page_p99_ms) ms (goal < 50 ms); the whole ledger check (run every 10 minutes and on request) $(metric pages "BenchmarkLedgerPages/$e" ledger_check_ms) ms"
 	done

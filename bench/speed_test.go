@@ -1,16 +1,17 @@
 package bench
 
 import (
-	"cityhub/apperr"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/store/sqlite"
 	"cityhub/ticketing"
@@ -26,12 +27,28 @@ import (
 func BenchmarkVoucherRedeemHTTP(b *testing.B) {
 	for _, engine := range benchEngines {
 		for _, shops := range []int{50, 1} {
-			b.Run(fmt.Sprintf("%s/shops=%d", engine, shops), func(b *testing.B) { redeemHTTP(b, engine, shops) })
+			b.Run(fmt.Sprintf("%s/shops=%d", engine, shops), func(b *testing.B) { redeemHTTP(b, engine, shops, 0) })
 		}
 	}
 }
 
-func redeemHTTP(b *testing.B, engine string, shops int) {
+// BenchmarkRedeemBesideOpenData is BenchmarkVoucherRedeemHTTP at 50 shops
+// on PostgreSQL while openReaders anonymous clients read the voucher
+// scheme's open statistics over and over (anyone may): the unfriendly
+// case of a public page whose every read sums a city's history. It
+// reports the redemptions as the other benchmark does and the open
+// statistics read meanwhile, per second.
+func BenchmarkRedeemBesideOpenData(b *testing.B) {
+	redeemHTTP(b, "postgres", 50, openReaders)
+}
+
+// openReaders is how many anonymous clients read the open statistics in
+// BenchmarkRedeemBesideOpenData.
+const openReaders = 4
+
+// redeemHTTP measures redemptions through the till API at shops shops,
+// while readers clients read the open statistics.
+func redeemHTTP(b *testing.B, engine string, shops, readers int) {
 	h := newBenchHub(b, engine)
 	addCityHistory(b, h)
 	shopIDs := h.shops(b, shops, "Forno")
@@ -40,6 +57,7 @@ func redeemHTTP(b *testing.B, engine string, shops int) {
 	camp := openCampaign(b, h, int64(n)*1000)
 	codes := make([]string, n)
 	claimAll(b, h, camp.ID, n, func(i int, v vouchers.VoucherView) { codes[i] = v.TypedCode })
+	stop := h.readOpenStats(b, readers)
 	closedLoop(b, n, "redeem/s", func(i int64) error {
 		status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", bearers[i%int64(shops)], fmt.Sprintf("bench-%d", i),
 			map[string]any{"code": codes[i], "purchase_cents": 2500})
@@ -48,7 +66,55 @@ func redeemHTTP(b *testing.B, engine string, shops int) {
 		}
 		return err
 	})
+	stop()
 	h.checkLedger(b)
+}
+
+// readOpenStats starts readers anonymous clients that read the voucher
+// scheme's open statistics until the returned func is called, which
+// reports how many they read per second.
+func (h *benchHub) readOpenStats(b *testing.B, readers int) (stop func()) {
+	if readers == 0 {
+		return func() {}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: readers}, Timeout: time.Minute}
+	done := make(chan struct{})
+	var reads atomic.Int64
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range readers {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				res, err := client.Get(h.srv.URL + "/api/v1/open/vouchers/stats")
+				if err == nil {
+					_, err = io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if err == nil && res.StatusCode != http.StatusOK {
+						err = fmt.Errorf("open stats: %s", res.Status)
+					}
+				}
+				if err != nil {
+					failed.Store(err)
+					return
+				}
+				reads.Add(1)
+			}
+		})
+	}
+	return func() {
+		close(done)
+		wg.Wait()
+		if err, _ := failed.Load().(error); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(reads.Load())/time.Since(start).Seconds(), "open_reads/s")
+	}
 }
 
 func openCampaign(b testing.TB, h *benchHub, budget int64) vouchers.Campaign {
