@@ -194,6 +194,9 @@ func TestParticipationReportFlow(t *testing.T) {
 				t.Fatalf("public list %s", list.Body)
 			}
 			open := wantOK(t, env.do(t, "GET", "/api/v1/open/participation", "", ""))
+			if cc := open.Header().Get("Cache-Control"); !strings.HasPrefix(cc, "public, max-age=") {
+				t.Fatalf("open data's Cache-Control %q", cc)
+			}
 			for _, body := range []string{list.Body.String(), open.Body.String()} {
 				for _, personal := range []string{citizen.ID, citizen.Email, citizen.Name, "reporter"} {
 					if strings.Contains(body, personal) {

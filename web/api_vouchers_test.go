@@ -219,6 +219,9 @@ func TestVoucherAPIScenario(t *testing.T) {
 			if wantStatus(t, res, http.StatusOK); !strings.Contains(res.Body.String(), `"license":"CC-BY-4.0"`) || strings.Contains(res.Body.String(), v.ID) {
 				t.Fatalf("open stats: %s", res.Body.String())
 			}
+			if cc := res.Header().Get("Cache-Control"); !strings.HasPrefix(cc, "public, max-age=") || res.Header().Get("Last-Modified") == "" {
+				t.Fatalf("open stats' cache headers: %v", res.Header())
+			}
 			res = vreq(t, env, "GET", "/api/v1/open/vouchers/stats.csv", "", "")
 			if wantStatus(t, res, http.StatusOK); !strings.HasPrefix(res.Header().Get("Content-Type"), "text/csv") || !strings.Contains(res.Body.String(), "CC-BY-4.0") {
 				t.Fatalf("open csv: %s", res.Body.String())

@@ -69,6 +69,10 @@ var (
 	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
 )
 
+// openDataKept describes every open data route: each hub computes the
+// open data at most once a minute (web/feeds.OpenDataMaxAge).
+const openDataKept = "Computed at most once a minute by each hub, and given as computed until then (generated_at, Last-Modified); Cache-Control: public, max-age is the rest of that minute."
+
 // credentialOps are the station credential and incident routes; the
 // mobility service admits city admins and mobility operators to both.
 func credentialOps() []apiOperation {
@@ -316,9 +320,9 @@ func openAPIOperations() []apiOperation {
 			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{401, 403, 404}},
 
 		// Vouchers: open data.
-		{method: "GET", path: "/api/v1/open/vouchers/stats", id: "openVoucherStats", tag: "open-data", summary: "Anonymous campaign statistics (CC-BY-4.0)", auth: "public",
+		{method: "GET", path: "/api/v1/open/vouchers/stats", id: "openVoucherStats", tag: "open-data", summary: "Anonymous campaign statistics (CC-BY-4.0)", auth: "public", desc: openDataKept,
 			ok: []apiResponse{{status: 200, desc: "The statistics; a Link header names the licence.", schema: "OpenVoucherStats", headers: []string{"Link"}}}},
-		{method: "GET", path: "/api/v1/open/vouchers/stats.csv", id: "openVoucherStatsCSV", tag: "open-data", summary: "The same statistics as CSV", auth: "public",
+		{method: "GET", path: "/api/v1/open/vouchers/stats.csv", id: "openVoucherStatsCSV", tag: "open-data", summary: "The same statistics as CSV", auth: "public", desc: openDataKept,
 			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
 
 		// Mobility: riders.

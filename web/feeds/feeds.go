@@ -50,6 +50,9 @@ type OpenVoucherStats interface {
 type Handler struct {
 	Deps
 	log *slog.Logger
+	// The open data, computed at most once per OpenDataMaxAge.
+	voucherStats      *snapshot[vouchers.OpenData]
+	participationData *snapshot[participation.OpenData]
 }
 
 // New builds the feeds' handler.
@@ -57,5 +60,12 @@ func New(d Deps) *Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{Deps: d, log: d.Log}
+	f := &Handler{Deps: d, log: d.Log}
+	if d.Vouchers != nil {
+		f.voucherStats = newSnapshot(OpenDataMaxAge, d.Vouchers.OpenStats)
+	}
+	if d.Participation != nil {
+		f.participationData = newSnapshot(OpenDataMaxAge, d.Participation.OpenData)
+	}
+	return f
 }

@@ -3,6 +3,7 @@ package feeds
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"cityhub/identity"
 	"cityhub/participation"
@@ -15,45 +16,50 @@ import (
 
 // handleOpenParticipation is the reports, proposals and counts as JSON.
 func (f *Handler) handleOpenParticipation(w http.ResponseWriter, r *http.Request) {
-	od, ok := f.openParticipation(w, r)
+	od, at, ok := f.openParticipation(w, r)
 	if !ok {
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, od)
+	f.participationData.setCacheHeaders(w.Header(), at)
+	httpx.WriteJSONCacheable(w, http.StatusOK, od)
 }
 
 func (f *Handler) handleOpenReportsCSV(w http.ResponseWriter, r *http.Request) {
-	if od, ok := f.openParticipation(w, r); ok {
+	if od, at, ok := f.openParticipation(w, r); ok {
 		httpx.WriteCSVHeaders(w, "reports.csv")
+		f.participationData.setCacheHeaders(w.Header(), at)
 		_ = participation.WriteReportsCSV(w, od)
 	}
 }
 
 func (f *Handler) handleOpenProposalsCSV(w http.ResponseWriter, r *http.Request) {
-	if od, ok := f.openParticipation(w, r); ok {
+	if od, at, ok := f.openParticipation(w, r); ok {
 		httpx.WriteCSVHeaders(w, "proposals.csv")
+		f.participationData.setCacheHeaders(w.Header(), at)
 		_ = participation.WriteProposalsCSV(w, od)
 	}
 }
 
 func (f *Handler) handleOpenReportCountsCSV(w http.ResponseWriter, r *http.Request) {
-	if od, ok := f.openParticipation(w, r); ok {
+	if od, at, ok := f.openParticipation(w, r); ok {
 		httpx.WriteCSVHeaders(w, "report-counts.csv")
+		f.participationData.setCacheHeaders(w.Header(), at)
 		_ = participation.WriteCountsCSV(w, od)
 	}
 }
 
-// openParticipation reads the open data and sets the headers every form
-// shares; false when it answered an error.
-func (f *Handler) openParticipation(w http.ResponseWriter, r *http.Request) (participation.OpenData, bool) {
-	od, err := f.Participation.OpenData(r.Context())
+// openParticipation reads the open data (at most once per OpenDataMaxAge)
+// and sets the headers every form shares; it gives when they were
+// computed, or false when it answered an error.
+func (f *Handler) openParticipation(w http.ResponseWriter, r *http.Request) (participation.OpenData, time.Time, bool) {
+	od, at, err := f.participationData.get(r.Context())
 	if err != nil {
 		httpx.WriteError(f.log, w, r, err)
-		return od, false
+		return od, at, false
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
-	return od, true
+	return od, at, true
 }
 
 // PhotoCacheSeconds is how long a browser or proxy may keep an approved

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"net/http"
+	"time"
 
 	"cityhub/vouchers"
 	"cityhub/web/httpx"
@@ -11,27 +12,35 @@ import (
 // data under CC-BY-4.0: no person, voucher or shop, only districts and
 // categories. JSON here, CSV at .../stats.csv.
 func (f *Handler) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
-	od, err := f.Vouchers.OpenStats(r.Context())
-	if err != nil {
-		httpx.WriteError(f.log, w, r, err)
-		return
+	if od, at, ok := f.openVoucherStats(w, r); ok {
+		f.voucherStats.setCacheHeaders(w.Header(), at)
+		httpx.WriteJSONCacheable(w, http.StatusOK, od)
 	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
-	httpx.WriteJSON(w, http.StatusOK, od)
 }
 
 // handleOpenVoucherStatsCSV is the same statistics as CSV, the licence in
 // a column of every row.
 func (f *Handler) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Request) {
-	od, err := f.Vouchers.OpenStats(r.Context())
+	od, at, ok := f.openVoucherStats(w, r)
+	if !ok {
+		return
+	}
+	httpx.WriteCSVHeaders(w, "voucher-stats.csv")
+	w.Header().Set("Content-Disposition", `inline; filename="voucher-stats.csv"`)
+	f.voucherStats.setCacheHeaders(w.Header(), at)
+	_ = vouchers.WriteOpenCSV(w, od)
+}
+
+// openVoucherStats reads the statistics (at most once per OpenDataMaxAge)
+// and sets the headers both forms share; it gives when they were
+// computed, or false when it answered an error.
+func (f *Handler) openVoucherStats(w http.ResponseWriter, r *http.Request) (vouchers.OpenData, time.Time, bool) {
+	od, at, err := f.voucherStats.get(r.Context())
 	if err != nil {
 		httpx.WriteError(f.log, w, r, err)
-		return
+		return od, at, false
 	}
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
-	httpx.WriteCSVHeaders(w, "voucher-stats.csv")
-	w.Header().Set("Content-Disposition", `inline; filename="voucher-stats.csv"`)
-	_ = vouchers.WriteOpenCSV(w, od)
+	return od, at, true
 }

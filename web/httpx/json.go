@@ -20,6 +20,17 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// WriteJSONCacheable is WriteJSON for an answer whose Cache-Control the
+// caller has set already: it is left as set, or no-store when unset.
+func WriteJSONCacheable(w http.ResponseWriter, status int, v any) {
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
 // MaxJSONBody bounds request bodies of the JSON API.
 const MaxJSONBody = 64 << 10
 
