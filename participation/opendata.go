@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"cityhub/csvcell"
 )
 
 // OpenLicence is the licence of participation's open data, as the hub's
@@ -76,8 +78,8 @@ func WriteReportsCSV(w io.Writer, od OpenData) error {
 	_ = cw.Write([]string{"id", "category", "status", "contrada", "lat", "lon", "address", "description", "name",
 		"status_note", "merged_into", "created_at", "updated_at", "photos", "license"})
 	for _, r := range od.Reports {
-		_ = cw.Write([]string{r.ID, r.Category, r.Status, r.Contrada, ftoa(r.Lat, r.Located), ftoa(r.Lon, r.Located), csvText(r.Address),
-			csvText(r.Description), csvText(r.Name), csvText(r.StatusNote), r.MergedInto, r.CreatedAt.Format(time.RFC3339),
+		_ = cw.Write([]string{r.ID, r.Category, r.Status, r.Contrada, ftoa(r.Lat, r.Located), ftoa(r.Lon, r.Located), csvcell.Text(r.Address),
+			csvcell.Text(r.Description), csvcell.Text(r.Name), csvcell.Text(r.StatusNote), r.MergedInto, r.CreatedAt.Format(time.RFC3339),
 			r.UpdatedAt.Format(time.RFC3339), strconv.Itoa(len(r.PhotoIDs)), od.Licence})
 	}
 	cw.Flush()
@@ -93,8 +95,8 @@ func WriteProposalsCSV(w io.Writer, od OpenData) error {
 		if !p.AnsweredAt.IsZero() {
 			answered = p.AnsweredAt.Format(time.RFC3339)
 		}
-		_ = cw.Write([]string{p.ID, csvText(p.Title), csvText(p.Body), csvText(p.AuthorName), p.State, strconv.Itoa(p.Threshold),
-			strconv.Itoa(p.SupportCount), csvText(p.Answer), answered, p.CreatedAt.Format(time.RFC3339), od.Licence})
+		_ = cw.Write([]string{p.ID, csvcell.Text(p.Title), csvcell.Text(p.Body), csvcell.Text(p.AuthorName), p.State, strconv.Itoa(p.Threshold),
+			strconv.Itoa(p.SupportCount), csvcell.Text(p.Answer), answered, p.CreatedAt.Format(time.RFC3339), od.Licence})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -109,13 +111,4 @@ func WriteCountsCSV(w io.Writer, od OpenData) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvText keeps a spreadsheet from reading text people typed as a formula
-// (CSV injection): a leading =, +, - or @ gets a leading apostrophe.
-func csvText(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }

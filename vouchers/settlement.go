@@ -12,6 +12,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/csvcell"
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
@@ -233,9 +234,9 @@ func WriteStatementCSV(w io.Writer, st Statement) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"batch_id", "shop_id", "shop_name", "iban", "redemption_id", "voucher_id", "time", "amount_eur"})
 	for _, l := range st.Lines {
-		_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, l.ID, l.VoucherID, l.At.In(zone).Format(time.RFC3339), euros(l.AmountCents)})
+		_ = cw.Write([]string{st.ID, st.ShopID, csvcell.Text(st.Shop.Name), csvcell.Text(st.Shop.IBAN), l.ID, l.VoucherID, l.At.In(zone).Format(time.RFC3339), euros(l.AmountCents)})
 	}
-	_ = cw.Write([]string{st.ID, st.ShopID, st.Shop.Name, st.Shop.IBAN, "TOTAL", strconv.Itoa(st.Count), st.PeriodEnd.In(zone).Format(time.RFC3339), euros(st.TotalCents)})
+	_ = cw.Write([]string{st.ID, st.ShopID, csvcell.Text(st.Shop.Name), csvcell.Text(st.Shop.IBAN), "TOTAL", strconv.Itoa(st.Count), st.PeriodEnd.In(zone).Format(time.RFC3339), euros(st.TotalCents)})
 	cw.Flush()
 	return cw.Error()
 }
@@ -290,7 +291,10 @@ func WriteAuditCSV(w io.Writer, es []audit.Entry) error {
 			}
 			detail = strings.Join(parts, ";")
 		}
-		_ = cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.Action, e.ObjectType, e.ObjectID, e.ShopID, e.Device, e.IP, detail})
+		// The device is what the till's X-Device-Id header said, and the
+		// detail may hold names people typed.
+		_ = cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), csvcell.Text(e.ActorID), e.Action, e.ObjectType,
+			csvcell.Text(e.ObjectID), csvcell.Text(e.ShopID), csvcell.Text(e.Device), csvcell.Text(e.IP), csvcell.Text(detail)})
 	}
 	cw.Flush()
 	return cw.Error()

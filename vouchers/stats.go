@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"cityhub/csvcell"
 	"cityhub/identity"
 	"cityhub/wallet"
 )
@@ -174,8 +175,8 @@ func WriteOpenCSV(w io.Writer, od OpenData) error {
 		"group", "group_value", "redemption_count", "redeemed_eur", "license"})
 	for _, c := range od.Campaigns {
 		row := func(group, value string, n int, cents int64) {
-			_ = cw.Write([]string{c.ID, c.Name, c.Status, c.ValidFrom.Format(time.RFC3339), c.ValidUntil.Format(time.RFC3339),
-				euros(c.BudgetCents), euros(c.FaceValueCents), strconv.Itoa(c.ClaimedCount), group, value, strconv.Itoa(n), euros(cents), od.Licence})
+			_ = cw.Write([]string{c.ID, csvcell.Text(c.Name), c.Status, c.ValidFrom.Format(time.RFC3339), c.ValidUntil.Format(time.RFC3339),
+				euros(c.BudgetCents), euros(c.FaceValueCents), strconv.Itoa(c.ClaimedCount), group, csvcell.Text(value), strconv.Itoa(n), euros(cents), od.Licence})
 		}
 		row("all", "", c.RedemptionCount, c.RedeemedCents)
 		for _, d := range c.ByDistrict {
