@@ -28,7 +28,9 @@ type Entry struct {
 type Filter struct {
 	Action     string
 	ObjectType string
-	ObjectID   string
+	// ObjectTypes, when set, matches entries of any of these types.
+	ObjectTypes []string
+	ObjectID    string
 	ShopID     string
 	Since      time.Time
 	AfterID    int64 // cursor: entries with a larger id

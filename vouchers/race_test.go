@@ -174,15 +174,18 @@ func TestCloseReleasesReservedValue(t *testing.T) {
 		if err != nil || u.BudgetLeftCents != 10000 || u.ReservedCents != 0 || u.RedeemedCents != 0 {
 			t.Fatalf("uptake %+v %v", u, err)
 		}
-		entries, _ := f.svc.AuditExport(f.ctx, admin, time.Time{}, "")
+		page, err := f.svc.Audit(f.ctx, admin, vouchers.AuditQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		var found bool
-		for _, e := range entries {
+		for _, e := range page.Entries {
 			if e.Action == "campaign.closed" && fmt.Sprint(e.Detail["released_cents"]) == "1300" {
 				found = true
 			}
 		}
 		if !found {
-			t.Fatalf("no audit entry of the release: %+v", entries)
+			t.Fatalf("no audit entry of the release: %+v", page.Entries)
 		}
 	})
 }

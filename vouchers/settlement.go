@@ -244,39 +244,87 @@ func WriteStatementCSV(w io.Writer, st Statement) error {
 // euros is cents as the decimal the CSV files carry: "12.50".
 func euros(cents int64) string { return money.Cents(cents).Decimal() }
 
-// AuditExport lists the audit entries of the voucher scheme (claims,
-// redemptions, reversals, settlements, campaign and shop changes) since a
-// time, oldest first, for a city administrator.
-func (s *Service) AuditExport(ctx context.Context, c identity.Caller, since time.Time, shopID string) ([]audit.Entry, error) {
+// MaxAuditPage bounds a page of the voucher scheme's audit log.
+const MaxAuditPage = 1000
+
+// auditTypes are the objects whose entries make the voucher scheme's log.
+var auditTypes = []string{"voucher", "settlement", "campaign", "shop"}
+
+// AuditQuery selects entries of the voucher scheme's audit log.
+type AuditQuery struct {
+	Since  time.Time // only entries at or after it; zero: from the first
+	ShopID string    // only this shop's; empty: every shop's and none
+	// Cursor is the Next of the page before; empty: from the oldest.
+	Cursor string
+	Limit  int // 1 to MaxAuditPage; 0: MaxAuditPage
+}
+
+// AuditPage is one page of the log, oldest first.
+type AuditPage struct {
+	Entries []audit.Entry `json:"entries"`
+	// Next is the cursor of the following page; empty when this one was
+	// not full, so the log ends here.
+	Next string `json:"next_cursor,omitempty"`
+}
+
+// Audit gives a city administrator one page of the voucher scheme's audit
+// log (claims, redemptions, reversals, settlements, campaign and shop
+// changes), oldest first. A city's log holds an entry for every claim and
+// redemption of every campaign: it is read a page at a time, never whole.
+// Invalid for a bad cursor or limit.
+func (s *Service) Audit(ctx context.Context, c identity.Caller, q AuditQuery) (AuditPage, error) {
 	if err := requireAdmin(c); err != nil {
-		return nil, err
+		return AuditPage{}, err
 	}
-	out := []audit.Entry{}
+	if q.Limit == 0 {
+		q.Limit = MaxAuditPage
+	}
+	if q.Limit < 1 || q.Limit > MaxAuditPage {
+		return AuditPage{}, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", MaxAuditPage)
+	}
+	var after int64
+	if q.Cursor != "" {
+		var err error
+		if after, err = strconv.ParseInt(q.Cursor, 10, 64); err != nil || after < 0 {
+			return AuditPage{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the audit log.")
+		}
+	}
+	page := AuditPage{Entries: []audit.Entry{}}
 	err := s.store.View(ctx, func(tx Tx) error {
-		for _, typ := range []string{"voucher", "settlement", "campaign", "shop"} {
-			var after int64
-			for {
-				es, err := tx.ListAudit(ctx, audit.Filter{ObjectType: typ, ShopID: shopID, Since: since, AfterID: after, Limit: 1000})
-				if err != nil {
-					return err
-				}
-				out = append(out, es...)
-				if len(es) < 1000 {
-					break
-				}
-				after = es[len(es)-1].ID
-			}
+		es, err := tx.ListAudit(ctx, audit.Filter{ObjectTypes: auditTypes, ShopID: q.ShopID, Since: q.Since, AfterID: after, Limit: q.Limit})
+		if err != nil {
+			return err
+		}
+		if es != nil {
+			page.Entries = es
 		}
 		return nil
 	})
-	slices.SortFunc(out, func(a, b audit.Entry) int { return int(a.ID - b.ID) })
-	return out, err
+	if err != nil {
+		return AuditPage{}, fmt.Errorf("read the voucher audit log: %w", err)
+	}
+	if len(page.Entries) == q.Limit {
+		page.Next = strconv.FormatInt(page.Entries[len(page.Entries)-1].ID, 10)
+	}
+	return page, nil
 }
 
-// WriteAuditCSV writes audit entries as CSV.
-func WriteAuditCSV(w io.Writer, es []audit.Entry) error {
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "time", "actor_id", "action", "object_type", "object_id", "shop_id", "device", "ip", "detail"})
+// AuditCSV writes audit entries as CSV, a page after another: the header
+// comes with the first.
+type AuditCSV struct {
+	cw      *csv.Writer
+	started bool
+}
+
+// NewAuditCSV writes to w.
+func NewAuditCSV(w io.Writer) *AuditCSV { return &AuditCSV{cw: csv.NewWriter(w)} }
+
+// Write writes es (and, the first time, the header) and flushes them.
+func (a *AuditCSV) Write(es []audit.Entry) error {
+	if !a.started {
+		a.started = true
+		_ = a.cw.Write([]string{"id", "time", "actor_id", "action", "object_type", "object_id", "shop_id", "device", "ip", "detail"})
+	}
 	for _, e := range es {
 		detail := ""
 		if len(e.Detail) > 0 {
@@ -293,9 +341,12 @@ func WriteAuditCSV(w io.Writer, es []audit.Entry) error {
 		}
 		// The device is what the till's X-Device-Id header said, and the
 		// detail may hold names people typed.
-		_ = cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), csvcell.Text(e.ActorID), e.Action, e.ObjectType,
+		_ = a.cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339Nano), csvcell.Text(e.ActorID), e.Action, e.ObjectType,
 			csvcell.Text(e.ObjectID), csvcell.Text(e.ShopID), csvcell.Text(e.Device), csvcell.Text(e.IP), csvcell.Text(detail)})
 	}
-	cw.Flush()
-	return cw.Error()
+	a.cw.Flush()
+	return a.cw.Error()
 }
+
+// WriteAuditCSV writes audit entries as CSV, with the header.
+func WriteAuditCSV(w io.Writer, es []audit.Entry) error { return NewAuditCSV(w).Write(es) }

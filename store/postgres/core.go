@@ -76,11 +76,16 @@ func (tx *Tx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 1000
 	}
+	types := f.ObjectTypes
+	if types == nil {
+		types = []string{} // NULL would match nothing
+	}
 	rows, err := tx.q.Query(ctx, `SELECT id, at, actor_id, action, object_type, object_id, shop_id, device, ip, detail
 		FROM audit_log
 		WHERE ($1 = '' OR action = $1) AND ($2 = '' OR object_type = $2) AND ($3 = '' OR object_id = $3)
 		  AND ($4 = '' OR shop_id = $4) AND ($5::timestamptz IS NULL OR at >= $5) AND id > $6
-		ORDER BY id LIMIT $7`, f.Action, f.ObjectType, f.ObjectID, f.ShopID, nullTime(f.Since), f.AfterID, f.Limit)
+		  AND (cardinality($8::text[]) = 0 OR object_type = ANY($8))
+		ORDER BY id LIMIT $7`, f.Action, f.ObjectType, f.ObjectID, f.ShopID, nullTime(f.Since), f.AfterID, f.Limit, types)
 	if err != nil {
 		return nil, wrap("list audit", err)
 	}

@@ -74,11 +74,19 @@ func (tx *Tx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, err
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 1000
 	}
+	if f.ObjectTypes == nil {
+		f.ObjectTypes = []string{} // null would match nothing
+	}
+	types, err := json.Marshal(f.ObjectTypes)
+	if err != nil {
+		return nil, wrap("encode audit object types", err)
+	}
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, at, actor_id, action, object_type, object_id, shop_id, device, ip, detail
 		FROM audit_log
 		WHERE (?1 = '' OR action = ?1) AND (?2 = '' OR object_type = ?2) AND (?3 = '' OR object_id = ?3)
 		  AND (?4 = '' OR shop_id = ?4) AND at >= ?5 AND id > ?6
-		ORDER BY id LIMIT ?7`, f.Action, f.ObjectType, f.ObjectID, f.ShopID, toMicros(f.Since), f.AfterID, f.Limit)
+		  AND (json_array_length(?8) = 0 OR object_type IN (SELECT value FROM json_each(?8)))
+		ORDER BY id LIMIT ?7`, f.Action, f.ObjectType, f.ObjectID, f.ShopID, toMicros(f.Since), f.AfterID, f.Limit, string(types))
 	if err != nil {
 		return nil, wrap("list audit", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"cityhub/mail"
 	"cityhub/mobility"
 	"cityhub/outbox"
+	"cityhub/vouchers"
 	"cityhub/wallet"
 )
 
@@ -271,8 +272,10 @@ func openAPIOperations() []apiOperation {
 			headers: []string{"IdempotencyKey"}, body: "MarkPaidRequest",
 			ok: []apiResponse{{status: 200, desc: "The settlement.", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/voucher-audit", id: "adminVoucherAudit", tag: "vouchers-admin", summary: "The voucher scheme's audit log", auth: "roles", roles: admin,
-			query: []apiParam{query("since", "Only entries at or after this RFC 3339 time.", newObj("type", "string", "format", "date-time")), query("shop_id", "Only this shop's.", str()), formatQuery},
-			ok: []apiResponse{{status: 200, desc: "Audit entries.", schema: listOf("entries", "AuditEntry")},
+			desc: "Oldest first. As JSON one page at a time; as CSV every entry from the cursor on, written a page at a time as it is read (a read that fails after the first page cuts the transfer off, so the file is never taken for the whole log).",
+			query: []apiParam{query("since", "Only entries at or after this RFC 3339 time.", newObj("type", "string", "format", "date-time")), query("shop_id", "Only this shop's.", str()),
+				cursorQuery, query("limit", "Page size, 1 to 1000 (default 1000); the CSV's first page.", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxAuditPage)), formatQuery},
+			ok: []apiResponse{{status: 200, desc: "A page of audit entries.", schema: "AuditPage"},
 				{status: 200, desc: "The log as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}}, errs: []int{400, 401, 403}},
 
 		// Vouchers: citizens.

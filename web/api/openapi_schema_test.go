@@ -120,6 +120,7 @@ var openAPIComponents = []component{
 	{name: "CloseSettlementRequest", typ: typeOf[closeSettlementRequest](), request: true, required: []string{"shop_id"}, desc: "period_end is an RFC 3339 time; empty or absent means now."},
 	{name: "MarkPaidRequest", typ: typeOf[markPaidRequest](), request: true},
 	{name: "AuditEntry", typ: typeOf[audit.Entry]()},
+	{name: "AuditPage", typ: typeOf[vouchers.AuditPage](), desc: "A page of the voucher scheme's audit log, oldest first; pass next_cursor as ?cursor= for the following page (absent at the end)."},
 	{name: "OpenVoucherStats", typ: typeOf[vouchers.OpenData](), desc: "Anonymous campaign statistics, open data under CC-BY-4.0."},
 	{name: "OpenCampaign", typ: typeOf[vouchers.OpenCampaign]()},
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -348,30 +349,55 @@ func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, 
 	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
-// handleAPIVoucherAudit exports the voucher scheme's audit log (JSON, or CSV
-// with ?format=csv), since ?since= (RFC 3339), of one shop with ?shop_id=.
+// handleAPIVoucherAudit gives the voucher scheme's audit log, oldest
+// first, since ?since= (RFC 3339), of one shop with ?shop_id=, after
+// ?cursor=: as JSON one page of ?limit= (1 to vouchers.MaxAuditPage, that
+// by default) with the next page's cursor; as CSV (?format=csv) every
+// entry, written a page at a time as it is read.
 func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Request) {
 	c, ok := h.adminVouchers(w, r)
 	if !ok {
 		return
 	}
-	var since time.Time
+	var q vouchers.AuditQuery
 	if v := r.URL.Query().Get("since"); v != "" {
 		var err error
-		if since, err = time.Parse(time.RFC3339, v); err != nil {
+		if q.Since, err = time.Parse(time.RFC3339, v); err != nil {
 			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "since", "since must be an RFC 3339 time."))
 			return
 		}
 	}
-	es, err := h.vouchers.AuditExport(r.Context(), c, since, r.URL.Query().Get("shop_id"))
+	q.ShopID = r.URL.Query().Get("shop_id")
+	var err error
+	if q.Cursor, q.Limit, err = httpx.PageQuery(r, vouchers.MaxAuditPage, vouchers.MaxAuditPage); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	page, err := h.vouchers.Audit(r.Context(), c, q)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	if httpx.WantsCSV(r) {
-		httpx.WriteCSVHeaders(w, "voucher-audit.csv")
-		_ = vouchers.WriteAuditCSV(w, es)
+	if !httpx.WantsCSV(r) {
+		httpx.WriteJSON(w, http.StatusOK, page)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"entries": es})
+	httpx.WriteCSVHeaders(w, "voucher-audit.csv")
+	out := vouchers.NewAuditCSV(w)
+	for {
+		if err := out.Write(page.Entries); err != nil {
+			return // the client went away
+		}
+		if page.Next == "" {
+			return
+		}
+		q.Cursor, q.Limit = page.Next, vouchers.MaxAuditPage
+		if page, err = h.vouchers.Audit(r.Context(), c, q); err != nil {
+			// The status and the first pages are sent: the file is cut
+			// short, and the client must see that it is (no last chunk),
+			// not take it for the whole log.
+			h.log.ErrorContext(r.Context(), "voucher audit export cut short", slog.Any("error", err))
+			panic(http.ErrAbortHandler)
+		}
+	}
 }

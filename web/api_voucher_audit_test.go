@@ -1,0 +1,85 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"cityhub/audit"
+	"cityhub/store/storetest"
+	"cityhub/vouchers"
+)
+
+// TestVoucherAuditAPIPagesAndCSV: the JSON log comes a page at a time
+// with the next page's cursor, and the CSV holds every entry, more than
+// one page of them, each once, oldest first.
+func TestVoucherAuditAPIPagesAndCSV(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			ve := newVoucherEnv(t, engine)
+			path := "/api/v1/admin/voucher-audit?shop_id=" + ve.shop.ID
+			// The shop's registration and opening entries come first.
+			var before vouchers.AuditPage
+			decodeInto(t, wantOK(t, vreq(t, ve.testEnv, "GET", path, ve.admin, "")), &before)
+			// More than a page of redemptions' entries, as a city's log
+			// holds after a campaign.
+			n := vouchers.MaxAuditPage + 5
+			err := ve.DB.Vouchers().InTx(context.Background(), func(tx vouchers.Tx) error {
+				for i := range n {
+					if err := tx.AppendAudit(context.Background(), audit.Entry{ActorID: "acc_staff", Action: "voucher.redeem",
+						ObjectType: "voucher", ObjectID: fmt.Sprintf("vch_%05d", i), ShopID: ve.shop.ID}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			var seen []string
+			for cursor, pages := "", 0; ; pages++ {
+				if pages > n {
+					t.Fatal("the pages do not end")
+				}
+				res := vreq(t, ve.testEnv, "GET", path+"&limit=400&cursor="+cursor, ve.admin, "")
+				var page vouchers.AuditPage
+				wantStatus(t, res, http.StatusOK)
+				if decodeInto(t, res, &page); len(page.Entries) > 400 {
+					t.Fatalf("a page of %d entries, limit 400", len(page.Entries))
+				}
+				for _, e := range page.Entries {
+					if e.ObjectType == "voucher" {
+						seen = append(seen, e.ObjectID)
+					}
+				}
+				if page.Next == "" {
+					break
+				}
+				cursor = page.Next
+			}
+			if len(seen) != n || seen[0] != "vch_00000" || seen[n-1] != fmt.Sprintf("vch_%05d", n-1) {
+				t.Fatalf("the pages gave %d entries, want %d in order", len(seen), n)
+			}
+
+			res := vreq(t, ve.testEnv, "GET", path+"&format=csv", ve.admin, "")
+			wantStatus(t, res, http.StatusOK)
+			rows, err := csv.NewReader(strings.NewReader(res.Body.String())).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			k := len(before.Entries)
+			if len(rows) != 1+k+n || rows[0][0] != "id" || rows[1+k][5] != "vch_00000" || rows[k+n][5] != fmt.Sprintf("vch_%05d", n-1) {
+				t.Fatalf("the CSV has %d rows, want a header and %d entries in order", len(rows), k+n)
+			}
+
+			for _, q := range []string{"&cursor=abc", "&limit=0", fmt.Sprintf("&limit=%d", vouchers.MaxAuditPage+1)} {
+				wantProblem(t, vreq(t, ve.testEnv, "GET", path+q, ve.admin, ""), http.StatusBadRequest)
+			}
+		})
+	}
+}
