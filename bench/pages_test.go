@@ -23,8 +23,11 @@ const ledgerPageEntries = 1_000_000
 // million entries for a citizen's account.
 var historySQL = map[string]string{
 	"postgres": `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
-		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-		WHERE e.account_id = %s AND e.id < %s ORDER BY e.id DESC LIMIT 21`,
+		FROM ledger_accounts a
+		CROSS JOIN LATERAL (SELECT e.id, e.transaction_id, e.amount, e.created_at FROM ledger_entries e
+			WHERE e.account_id = a.id AND e.id < %[2]s ORDER BY e.id DESC LIMIT 21) e
+		JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE a.id = %[1]s ORDER BY e.id DESC`,
 	"sqlite": `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
 		FROM ledger_entries e INDEXED BY ledger_entries_account JOIN ledger_transactions t ON t.id = e.transaction_id
 		WHERE e.account_id = %s AND e.id < %s ORDER BY e.id DESC LIMIT 21`,
@@ -65,10 +68,10 @@ func ledgerPages(b *testing.B, engine string) {
 		if err != nil {
 			b.Fatalf("fill ledger: %v", err)
 		}
-		// The funding account holds every other entry: walking the primary
-		// key backwards is as good a plan for it. A citizen's few entries
-		// must come from the account index.
-		plan = pgPlan(b, db, fmt.Sprintf(historySQL[engine], "'citizen:gen7'", "400000"))
+		// A citizen's few entries, and the funding account's half of the
+		// ledger, both come from the account index.
+		plan = pgPlan(b, db, fmt.Sprintf(historySQL[engine], "'citizen:gen7'", "400000")) +
+			pgPlan(b, db, fmt.Sprintf(historySQL[engine], "'city:funding'", "400000"))
 	case *sqlite.DB:
 		// The balance trigger of migration 0200 keeps the balances.
 		_, err := db.Writer().ExecContext(ctx, `BEGIN;
@@ -107,7 +110,7 @@ func ledgerPages(b *testing.B, engine string) {
 		b.Fatalf("the ledger holds %d entries, want %d", c, ledgerPageEntries)
 	}
 	b.Logf("history plan on %s:\n%s", engine, plan)
-	if !strings.Contains(plan, "ledger_entries_account") || strings.Contains(plan, "Filter: (account_id") || strings.Contains(plan, "rowid<") {
+	if !strings.Contains(plan, "ledger_entries_account") || strings.Contains(plan, "Filter: (account_id") || strings.Contains(plan, "ledger_entries_pkey") || strings.Contains(plan, "rowid<") {
 		b.Fatalf("the history query does not use ledger_entries_account:\n%s", plan)
 	}
 	var top int64

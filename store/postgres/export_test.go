@@ -11,6 +11,9 @@ import (
 // RideStartsSQL is the statement of RideStarts.
 const RideStartsSQL = rideStartsSQL
 
+// HistorySQL is the statement of History.
+const HistorySQL = historySQL
+
 // HoldClaims makes db's next batch of answer claims wait, once it is on
 // its way, until n claims have queued behind it: the tests put chosen
 // claims into one batch with it. The channel it returns is closed when

@@ -132,3 +132,44 @@ func TestRideStartsHaveAnIndex(t *testing.T) {
 		t.Fatalf("the rides started in a period are not read by their index:\n%s", plan.String())
 	}
 }
+
+// A page of an account's history walks the account index, also for an
+// account that holds half the ledger and whose entries are all older than
+// the rest (a past campaign's): walking the primary key backwards and
+// filtering by account would read every entry written since.
+func TestHistoryWalksTheAccountIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.Pool().Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id)
+			SELECT 'revenue:plan' || g, 'revenue', '' FROM generate_series(1, 50) g
+			UNION ALL SELECT 'campaign:past:held', 'campaign_held', '';
+		INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
+			SELECT 'ltx_plan' || g, 'plan-' || g, 'test.plan', now() FROM generate_series(1, 10000) g;
+		INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+			SELECT 'ltx_plan' || g, CASE WHEN g <= 5000 THEN 'campaign:past:held' ELSE 'revenue:plan' || (g % 50 + 1) END, 1, now()
+			FROM generate_series(1, 10000) g ORDER BY g;
+		ANALYZE ledger_entries`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Pool().Query(ctx, "EXPLAIN "+postgres.HistorySQL, "campaign:past:held", int64(1)<<62, 21)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	rows.Close()
+	if !strings.Contains(plan.String(), "ledger_entries_account") || strings.Contains(plan.String(), "Filter: (account_id") {
+		t.Fatalf("a page of a past campaign's history does not walk the account index:\n%s", plan.String())
+	}
+}

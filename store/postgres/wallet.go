@@ -345,14 +345,29 @@ func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 	return n, nil
 }
 
+// historySQL reads a page of an account's entries, newest first, by the
+// account index, whatever the account. Asked for the entries of account $1
+// in id order, the planner walks the primary key backwards and filters by
+// account whenever that account holds a large share of the ledger: quick
+// while its entries are the newest, but for an account whose entries are
+// old (a past campaign's: 160,000 of a million) it read every entry
+// written since, 15 ms and growing with the ledger. Joined laterally to
+// the account's row, the account is a value the planner does not know
+// when it plans, so it estimates an average account, and the index on
+// (account, id) serves the page in order.
+const historySQL = `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
+		FROM ledger_accounts a
+		CROSS JOIN LATERAL (SELECT e.id, e.transaction_id, e.amount, e.created_at FROM ledger_entries e
+			WHERE e.account_id = a.id AND e.id < $2 ORDER BY e.id DESC LIMIT $3) e
+		JOIN ledger_transactions t ON t.id = e.transaction_id
+		WHERE a.id = $1 ORDER BY e.id DESC`
+
 // History implements wallet.Tx.
 func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, limit int) ([]wallet.HistoryLine, error) {
 	if before <= 0 {
 		before = math.MaxInt64
 	}
-	rows, err := tx.q.Query(ctx, `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
-		FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-		WHERE e.account_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3`, string(id), before, limit)
+	rows, err := tx.q.Query(ctx, historySQL, string(id), before, limit)
 	if err != nil {
 		return nil, wrap("read ledger history", err)
 	}
