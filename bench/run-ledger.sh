@@ -79,6 +79,7 @@ if [ "$PAGES" != 0 ]; then
 	run pages -bench 'LedgerPages' -benchtime=1x
 	run sales -bench 'TicketSalesReport' -benchtime=1x
 	run vstats -bench 'VoucherStats' -benchtime=1x
+	run reads -bench 'ReadsBesideHistory' -benchtime=1x
 fi
 
 metric() { # file benchmark unit: the value reported
@@ -140,6 +141,8 @@ if [ "$PAGES" != 0 ]; then
 		if [ $e = postgres ]; then
 			echo "postgres ticket sales beside 200 past seasons: the reports page's (29 performances) $(metric sales BenchmarkTicketSalesReport report_ms) ms, one performance's $(metric sales BenchmarkTicketSalesReport performance_ms) ms"
 			echo "postgres voucher statistics beside a past campaign of 100,000 vouchers: the open statistics $(metric vstats BenchmarkVoucherStats open_ms) ms, a campaign's uptake $(metric vstats BenchmarkVoucherStats uptake_ms) ms, its 30 days by day $(metric vstats BenchmarkVoucherStats byday_ms) ms"
+			echo "postgres the staff API's lists beside the city's history (median ms, kB):"
+			grep '^BenchmarkReadsBesideHistory' "$out/reads.txt" | tr '\t' '\n' | awk 'NR > 3 && NF == 2 { printf "    %s %s\n", $2, $1 }'
 		fi
 		echo "$e pages at 1,000,000 entries: admin p99 $(metric pages "BenchmarkLedgerPages/$e" admin_page_p99_ms) ms, wallet history p99 $(metric pages "BenchmarkLedgerPages/$e" wallet_page_p99_ms) ms (goal < 50 ms); the whole ledger check (run every 10 minutes and on request) $(metric pages "BenchmarkLedgerPages/$e" ledger_check_ms) ms"
 	done
