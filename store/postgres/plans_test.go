@@ -10,6 +10,8 @@ import (
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Every posting statement runs on its generic plan, on each of the three
@@ -115,11 +117,22 @@ func TestRideStartsHaveAnIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Exec(ctx, `RESET enable_seqscan`) //nolint:errcheck
-	var plan strings.Builder
-	rows, err := conn.Query(ctx, "EXPLAIN "+postgres.RideStartsSQL, time.Now().AddDate(0, 0, -30))
+	if plan := explain(t, conn, postgres.RideStartsSQL, time.Now().AddDate(0, 0, -30)); !strings.Contains(plan, "mobility_rides_started") {
+		t.Fatalf("the rides started in a period are not read by their index:\n%s", plan)
+	}
+}
+
+// explain is PostgreSQL's plan of query, one line of it a line.
+func explain(t *testing.T, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+}, query string, args ...any) string {
+	t.Helper()
+	rows, err := q.Query(context.Background(), "EXPLAIN "+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
+	var plan strings.Builder
 	for rows.Next() {
 		var line string
 		if err := rows.Scan(&line); err != nil {
@@ -127,10 +140,10 @@ func TestRideStartsHaveAnIndex(t *testing.T) {
 		}
 		plan.WriteString(line + "\n")
 	}
-	rows.Close()
-	if !strings.Contains(plan.String(), "mobility_rides_started") {
-		t.Fatalf("the rides started in a period are not read by their index:\n%s", plan.String())
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return plan.String()
 }
 
 // A page of an account's history walks the account index, also for an
@@ -156,20 +169,8 @@ func TestHistoryWalksTheAccountIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Pool().Query(ctx, "EXPLAIN "+postgres.HistorySQL, "campaign:past:held", int64(1)<<62, 21)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan strings.Builder
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		plan.WriteString(line + "\n")
-	}
-	rows.Close()
-	if !strings.Contains(plan.String(), "ledger_entries_account") || strings.Contains(plan.String(), "Filter: (account_id") {
-		t.Fatalf("a page of a past campaign's history does not walk the account index:\n%s", plan.String())
+	plan := explain(t, db.Pool(), postgres.HistorySQL, "campaign:past:held", int64(1)<<62, 21)
+	if !strings.Contains(plan, "ledger_entries_account") || strings.Contains(plan, "Filter: (account_id") {
+		t.Fatalf("a page of a past campaign's history does not walk the account index:\n%s", plan)
 	}
 }

@@ -48,18 +48,10 @@ func (f *Handler) handleOpenReportCountsCSV(w http.ResponseWriter, r *http.Reque
 	}
 }
 
-// openParticipation reads the open data (at most once per OpenDataMaxAge)
-// and sets the headers every form shares; it gives when they were
-// computed, or false when it answered an error.
+// openParticipation reads the open data and sets the headers every form
+// shares (openData).
 func (f *Handler) openParticipation(w http.ResponseWriter, r *http.Request) (participation.OpenData, time.Time, bool) {
-	od, at, err := f.participationData.get(r.Context())
-	if err != nil {
-		httpx.WriteError(f.log, w, r, err)
-		return od, at, false
-	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
-	return od, at, true
+	return openData(f, w, r, f.participationData, func(od participation.OpenData) string { return od.LicenceURL })
 }
 
 // PhotoCacheSeconds is how long a browser or proxy may keep an approved

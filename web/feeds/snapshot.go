@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"cityhub/web/httpx"
 	"context"
 	"fmt"
 	"net/http"
@@ -95,4 +96,19 @@ func (s *snapshot[T]) setCacheHeaders(h http.Header, at time.Time) {
 	left := max(0, int((s.maxAge - s.now().Sub(at)).Seconds()))
 	h.Set("Cache-Control", "public, max-age="+strconv.Itoa(left))
 	h.Set("Last-Modified", at.UTC().Format(http.TimeFormat))
+}
+
+// openData reads one kind of open data (at most once per OpenDataMaxAge)
+// and sets the headers all its forms share: anyone's browser may read it,
+// and licence names its licence. It gives when the data was computed, or
+// false when it answered an error.
+func openData[T any](f *Handler, w http.ResponseWriter, r *http.Request, s *snapshot[T], licence func(T) string) (T, time.Time, bool) {
+	od, at, err := s.get(r.Context())
+	if err != nil {
+		httpx.WriteError(f.log, w, r, err)
+		return od, at, false
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Link", `<`+licence(od)+`>; rel="license"`)
+	return od, at, true
 }

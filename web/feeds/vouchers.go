@@ -31,16 +31,8 @@ func (f *Handler) handleOpenVoucherStatsCSV(w http.ResponseWriter, r *http.Reque
 	_ = vouchers.WriteOpenCSV(w, od)
 }
 
-// openVoucherStats reads the statistics (at most once per OpenDataMaxAge)
-// and sets the headers both forms share; it gives when they were
-// computed, or false when it answered an error.
+// openVoucherStats reads the statistics and sets the headers both forms
+// share (openData).
 func (f *Handler) openVoucherStats(w http.ResponseWriter, r *http.Request) (vouchers.OpenData, time.Time, bool) {
-	od, at, err := f.voucherStats.get(r.Context())
-	if err != nil {
-		httpx.WriteError(f.log, w, r, err)
-		return od, at, false
-	}
-	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Header().Set("Link", `<`+od.LicenceURL+`>; rel="license"`)
-	return od, at, true
+	return openData(f, w, r, f.voucherStats, func(od vouchers.OpenData) string { return od.LicenceURL })
 }
