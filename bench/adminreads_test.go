@@ -65,6 +65,11 @@ func BenchmarkReadsBesideHistory(b *testing.B) {
 		{"my_vouchers", "/api/v1/vouchers", "Bearer " + citizen},
 		{"my_wallet", "/api/v1/wallet", "Bearer " + citizen},
 		{"my_history", "/api/v1/wallet/history", "Bearer " + citizen},
+		{"performances_public", "/api/v1/performances", ""},
+		{"seats", "/api/v1/performances/" + perf.ID + "/seats", ""},
+		{"past_seats", "/api/v1/performances/prf_past7/seats", ""},
+		{"claimable_campaigns", "/api/v1/campaigns", "Bearer " + citizen},
+		{"campaign_shops", "/api/v1/campaigns/" + past + "/shops", "Bearer " + citizen},
 	} {
 		var ds []time.Duration
 		size := 0
