@@ -349,6 +349,10 @@ func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, 
 	httpx.WriteJSON(w, http.StatusOK, st)
 }
 
+// auditPageWriteTimeout is how long one page of the audit CSV may take to
+// send.
+const auditPageWriteTimeout = 30 * time.Second
+
 // handleAPIVoucherAudit gives the voucher scheme's audit log, oldest
 // first, since ?since= (RFC 3339), of one shop with ?shop_id=, after
 // ?cursor=: as JSON one page of ?limit= (1 to vouchers.MaxAuditPage, that
@@ -384,7 +388,11 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 	}
 	httpx.WriteCSVHeaders(w, "voucher-audit.csv")
 	out := vouchers.NewAuditCSV(w)
+	// A log of years takes longer to send than the server's write
+	// timeout allows a whole answer: each page gets that time afresh.
+	rc := http.NewResponseController(w)
 	for {
+		_ = rc.SetWriteDeadline(time.Now().Add(auditPageWriteTimeout))
 		if err := out.Write(page.Entries); err != nil {
 			return // the client went away
 		}
@@ -393,6 +401,9 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 		}
 		q.Cursor, q.Limit = page.Next, vouchers.MaxAuditPage
 		if page, err = h.vouchers.Audit(r.Context(), c, q); err != nil {
+			if r.Context().Err() != nil {
+				return // the client went away
+			}
 			// The status and the first pages are sent: the file is cut
 			// short, and the client must see that it is (no last chunk),
 			// not take it for the whole log.
