@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"cityhub/apperr"
@@ -24,6 +25,10 @@ type Service struct {
 	zone  *time.Location
 	// mail composes the voucher-claimed e-mail; nil sends none.
 	mail *mail.Composer
+	// finalUptakes keeps the figures of campaigns that can no longer
+	// change (Service.final), by campaign id, for FinalUptakeMaxAge.
+	finalMu      sync.Mutex
+	finalUptakes map[string]keptUptake
 }
 
 // SendEmails makes every voucher claimed from now on enqueue a

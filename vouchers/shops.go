@@ -153,6 +153,9 @@ func (s *Service) UpdateShop(ctx context.Context, c identity.Caller, shop Shop) 
 		}
 		return s.audit(ctx, tx, c, "shop.update", "shop", shop.ID, shop.ID, map[string]any{"active": shop.Active})
 	})
+	if err == nil {
+		s.forgetFinalUptakes()
+	}
 	return shop, err
 }
 

@@ -48,13 +48,79 @@ func (s *Service) CampaignUptake(ctx context.Context, c identity.Caller, id stri
 		if err != nil {
 			return campaignNotFound(err)
 		}
-		u, err = uptake(ctx, tx, camp)
+		u, err = s.uptake(ctx, tx, camp)
 		return err
 	})
 	return u, err
 }
 
-func uptake(ctx context.Context, tx Tx, camp Campaign) (Uptake, error) {
+// final reports whether camp's figures can no longer change: it is
+// closed, so nothing is claimed or redeemed any more and its reservations
+// are released, and its validity ended ReversalWindow ago or more, so no
+// redemption of it is still reversible (none is made after the validity
+// ends, or after the close, and each is reversible for ReversalWindow).
+func (s *Service) final(camp Campaign) bool {
+	return camp.Status == StatusClosed && !s.now().Before(camp.ValidUntil.Add(ReversalWindow))
+}
+
+// FinalUptakeMaxAge is how long a hub gives the figures of a campaign
+// that can no longer change (final) before it sums them again.
+//
+// A campaign's figures are summed from all its vouchers and redemptions:
+// tens of milliseconds for a campaign of 100,000 vouchers, and every
+// campaign ever is on the administrator's voucher page and in the open
+// statistics. A final campaign's money and counts do not change; its
+// split by district and category follows its shops' details, which an
+// administrator may correct: this hub forgets what it kept when it changes
+// a shop, and another hub sums again within this time.
+const FinalUptakeMaxAge = time.Hour
+
+type keptUptake struct {
+	u  Uptake
+	at time.Time
+}
+
+// uptake is camp's figures, kept for FinalUptakeMaxAge once final.
+func (s *Service) uptake(ctx context.Context, tx Tx, camp Campaign) (Uptake, error) {
+	final, now := s.final(camp), s.now()
+	if final {
+		s.finalMu.Lock()
+		k, ok := s.finalUptakes[camp.ID]
+		s.finalMu.Unlock()
+		if ok && now.Sub(k.at) < FinalUptakeMaxAge {
+			return k.u.clone(), nil
+		}
+	}
+	u, err := sumUptake(ctx, tx, camp)
+	if err != nil || !final {
+		return u, err
+	}
+	s.finalMu.Lock()
+	if s.finalUptakes == nil {
+		s.finalUptakes = map[string]keptUptake{}
+	}
+	s.finalUptakes[camp.ID] = keptUptake{u: u.clone(), at: now}
+	s.finalMu.Unlock()
+	return u, nil
+}
+
+// forgetFinalUptakes drops the kept figures, after a shop's district or
+// category may have changed.
+func (s *Service) forgetFinalUptakes() {
+	s.finalMu.Lock()
+	s.finalUptakes = nil
+	s.finalMu.Unlock()
+}
+
+// clone is u with slices of its own.
+func (u Uptake) clone() Uptake {
+	u.ByDistrict, u.ByCategory = slices.Clone(u.ByDistrict), slices.Clone(u.ByCategory)
+	return u
+}
+
+// sumUptake sums camp's figures from its accounts, vouchers and
+// redemptions.
+func sumUptake(ctx context.Context, tx Tx, camp Campaign) (Uptake, error) {
 	u := Uptake{CampaignID: camp.ID, Name: camp.Name, Status: camp.Status, BudgetCents: camp.BudgetCents}
 	budget, err := tx.Account(ctx, wallet.CampaignBudgetAccount(camp.ID))
 	if err != nil {
@@ -150,7 +216,7 @@ func (s *Service) OpenStats(ctx context.Context) (OpenData, error) {
 			return err
 		}
 		for _, camp := range camps {
-			u, err := uptake(ctx, tx, camp)
+			u, err := s.uptake(ctx, tx, camp)
 			if err != nil {
 				return err
 			}

@@ -74,6 +74,9 @@ var (
 // open data at most once a minute (web/feeds.OpenDataMaxAge).
 const openDataKept = "Computed at most once a minute by each hub, and given as computed until then (generated_at, Last-Modified); Cache-Control: public, max-age is the rest of that minute."
 
+// openVoucherStatsKept adds what the voucher statistics keep longer.
+const openVoucherStatsKept = openDataKept + " A campaign that can no longer change is summed at most once an hour (see adminCampaignUptake)."
+
 // credentialOps are the station credential and incident routes; the
 // mobility service admits city admins and mobility operators to both.
 func credentialOps() []apiOperation {
@@ -256,6 +259,7 @@ func openAPIOperations() []apiOperation {
 			desc: "404 (reason no_such_action) for any other action.",
 			ok:   []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/campaigns/{id}/uptake", id: "adminCampaignUptake", tag: "vouchers-admin", summary: "A campaign's live uptake", auth: "roles", roles: admin,
+			desc: "Summed from the campaign's vouchers and redemptions on each read, until it can no longer change: once closed, and its validity ended the reversal window (30 minutes) ago, each hub sums it at most once an hour. Its split by district and category follows the shops' details, so a corrected district shows within that hour (at once on the hub that made the change).",
 			ok: []apiResponse{{status: 200, desc: "Uptake.", schema: "CampaignUptake"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/settlements", id: "adminListSettlements", tag: "vouchers-admin", summary: "List statements", auth: "roles", roles: admin,
 			query: []apiParam{query("shop_id", "Only this shop's.", str())},
@@ -323,9 +327,9 @@ func openAPIOperations() []apiOperation {
 			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{401, 403, 404}},
 
 		// Vouchers: open data.
-		{method: "GET", path: "/api/v1/open/vouchers/stats", id: "openVoucherStats", tag: "open-data", summary: "Anonymous campaign statistics (CC-BY-4.0)", auth: "public", desc: openDataKept,
+		{method: "GET", path: "/api/v1/open/vouchers/stats", id: "openVoucherStats", tag: "open-data", summary: "Anonymous campaign statistics (CC-BY-4.0)", auth: "public", desc: openVoucherStatsKept,
 			ok: []apiResponse{{status: 200, desc: "The statistics; a Link header names the licence.", schema: "OpenVoucherStats", headers: []string{"Link"}}}},
-		{method: "GET", path: "/api/v1/open/vouchers/stats.csv", id: "openVoucherStatsCSV", tag: "open-data", summary: "The same statistics as CSV", auth: "public", desc: openDataKept,
+		{method: "GET", path: "/api/v1/open/vouchers/stats.csv", id: "openVoucherStatsCSV", tag: "open-data", summary: "The same statistics as CSV", auth: "public", desc: openVoucherStatsKept,
 			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
 
 		// Mobility: riders.
