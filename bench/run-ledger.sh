@@ -22,7 +22,10 @@
 # addTicketHistory: 200 sold-out performances), and redemptions at 50 shops
 # once more on fresh tables (CITY_HISTORY=0), to show what the history
 # costs, and while 4 anonymous clients read the open statistics as fast
-# as they can (RedeemBesideOpenData: anyone may).
+# as they can (RedeemBesideOpenData: anyone may). With the pages (PAGES=1,
+# the default): the ticket sales, the voucher statistics and 21 lists of
+# the API read beside the same history (TicketSalesReport, VoucherStats,
+# ReadsBesideHistory).
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
 # The machine's load is printed first and last: on a shared machine only the
 # ratios mean something.
@@ -35,7 +38,7 @@ REDEEMS="${REDEEMS:-2000}"
 CLAIMS="${CLAIMS:-2000}"
 UPDATES="${UPDATES:-20000}"
 SECONDS_PGBENCH="${SECONDS_PGBENCH:-10}"
-PAGES="${PAGES:-1}" # 0 skips the million-entry page and the ticket sales benchmarks (a few minutes)
+PAGES="${PAGES:-1}" # 0 skips the million-entry pages and the reads beside the history (a few minutes)
 out=$(mktemp -d)
 trap 'rm -rf "$out"; psql -q "$DB" -c "DROP TABLE IF EXISTS bench_ledger_pgbench" >/dev/null 2>&1 || true' EXIT
 echo "== load at start: $(uptime)"
