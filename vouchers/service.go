@@ -29,6 +29,9 @@ type Service struct {
 	// change (Service.final), by campaign id, for FinalUptakeMaxAge.
 	finalMu      sync.Mutex
 	finalUptakes map[string]keptUptake
+	// finalGen counts the times they were forgotten: figures summed
+	// across one are not kept.
+	finalGen uint64
 }
 
 // SendEmails makes every voucher claimed from now on enqueue a

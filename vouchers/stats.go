@@ -83,9 +83,11 @@ type keptUptake struct {
 // uptake is camp's figures, kept for FinalUptakeMaxAge once final.
 func (s *Service) uptake(ctx context.Context, tx Tx, camp Campaign) (Uptake, error) {
 	final, now := s.final(camp), s.now()
+	var gen uint64
 	if final {
 		s.finalMu.Lock()
 		k, ok := s.finalUptakes[camp.ID]
+		gen = s.finalGen
 		s.finalMu.Unlock()
 		if ok && now.Sub(k.at) < FinalUptakeMaxAge {
 			return k.u.clone(), nil
@@ -96,10 +98,14 @@ func (s *Service) uptake(ctx context.Context, tx Tx, camp Campaign) (Uptake, err
 		return u, err
 	}
 	s.finalMu.Lock()
-	if s.finalUptakes == nil {
-		s.finalUptakes = map[string]keptUptake{}
+	// A shop changed while these were summed: they may hold its old
+	// details.
+	if gen == s.finalGen {
+		if s.finalUptakes == nil {
+			s.finalUptakes = map[string]keptUptake{}
+		}
+		s.finalUptakes[camp.ID] = keptUptake{u: u.clone(), at: now}
 	}
-	s.finalUptakes[camp.ID] = keptUptake{u: u.clone(), at: now}
 	s.finalMu.Unlock()
 	return u, nil
 }
@@ -109,6 +115,7 @@ func (s *Service) uptake(ctx context.Context, tx Tx, camp Campaign) (Uptake, err
 func (s *Service) forgetFinalUptakes() {
 	s.finalMu.Lock()
 	s.finalUptakes = nil
+	s.finalGen++
 	s.finalMu.Unlock()
 }
 
