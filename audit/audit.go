@@ -31,10 +31,10 @@ type Filter struct {
 	// ObjectTypes, when set, matches entries of any of these types.
 	ObjectTypes []string
 	ObjectID    string
-	ShopID     string
-	Since      time.Time
-	AfterID    int64 // cursor: entries with a larger id
-	Limit      int
+	ShopID      string
+	Since       time.Time
+	AfterID     int64 // cursor: entries with a larger id
+	Limit       int
 }
 
 // Tx appends inside a store transaction.

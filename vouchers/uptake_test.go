@@ -9,6 +9,22 @@ import (
 	"cityhub/vouchers"
 )
 
+// closedWithARedemption is a closed campaign with one voucher redeemed (for
+// 10 euros) at a shop of the centro district.
+func closedWithARedemption(t *testing.T, f *fixture) (vouchers.Shop, vouchers.Campaign) {
+	t.Helper()
+	shop := f.shop("Forno", "centro", "food")
+	camp := f.campaign(vouchers.Campaign{BudgetCents: 10000, FaceValueCents: 1000})
+	v := f.claim(citizen(1), camp.ID)
+	if _, _, err := f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, "r1", vouchers.RedeemRequest{Code: f.token(citizen(1), v.ID), PurchaseCents: 2000}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	return shop, camp
+}
+
 // TestFinalUptakeIsKept: a campaign's figures are summed on every read
 // until they can no longer change (closed, and its validity over by the
 // reversal window); then a hub keeps them for FinalUptakeMaxAge, forgets
@@ -17,15 +33,7 @@ func TestFinalUptakeIsKept(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		shop := f.shop("Forno", "centro", "food")
-		camp := f.campaign(vouchers.Campaign{BudgetCents: 10000, FaceValueCents: 1000})
-		v := f.claim(citizen(1), camp.ID)
-		if _, _, err := f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, "r1", vouchers.RedeemRequest{Code: f.token(citizen(1), v.ID), PurchaseCents: 2000}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
-			t.Fatal(err)
-		}
+		shop, camp := closedWithARedemption(t, f)
 		district := func(svc *vouchers.Service) string {
 			t.Helper()
 			u, err := svc.CampaignUptake(f.ctx, admin, camp.ID)
@@ -121,15 +129,7 @@ func TestFinalUptakeSummedAcrossAShopChangeIsNotKept(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		shop := f.shop("Forno", "centro", "food")
-		camp := f.campaign(vouchers.Campaign{BudgetCents: 10000, FaceValueCents: 1000})
-		v := f.claim(citizen(1), camp.ID)
-		if _, _, err := f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, "r1", vouchers.RedeemRequest{Code: f.token(citizen(1), v.ID), PurchaseCents: 2000}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
-			t.Fatal(err)
-		}
+		shop, camp := closedWithARedemption(t, f)
 		f.clock.Add(camp.ValidUntil.Sub(f.clock.Now()) + vouchers.ReversalWindow)
 		var svc *vouchers.Service
 		moved := false

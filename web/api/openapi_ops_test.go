@@ -260,7 +260,7 @@ func openAPIOperations() []apiOperation {
 			ok:   []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/campaigns/{id}/uptake", id: "adminCampaignUptake", tag: "vouchers-admin", summary: "A campaign's live uptake", auth: "roles", roles: admin,
 			desc: "Summed from the campaign's vouchers and redemptions on each read, until it can no longer change: once closed, and its validity ended the reversal window (30 minutes) ago, each hub sums it at most once an hour. Its split by district and category follows the shops' details, so a corrected district shows within that hour (at once on the hub that made the change).",
-			ok: []apiResponse{{status: 200, desc: "Uptake.", schema: "CampaignUptake"}}, errs: []int{401, 403, 404}},
+			ok:   []apiResponse{{status: 200, desc: "Uptake.", schema: "CampaignUptake"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/settlements", id: "adminListSettlements", tag: "vouchers-admin", summary: "List statements", auth: "roles", roles: admin,
 			query: []apiParam{query("shop_id", "Only this shop's.", str())},
 			ok:    []apiResponse{{status: 200, desc: "Statements.", schema: listOf("settlements", "Settlement")}}, errs: []int{401, 403}},
