@@ -3,12 +3,17 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"cityhub/audit"
+	"cityhub/identity"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
 )
@@ -81,5 +86,70 @@ func TestVoucherAuditAPIPagesAndCSV(t *testing.T) {
 				wantProblem(t, vreq(t, ve.testEnv, "GET", path+q, ve.admin, ""), http.StatusBadRequest)
 			}
 		})
+	}
+}
+
+// failingAuditStore fails every read of the audit log after the first.
+type failingAuditStore struct {
+	vouchers.Store
+	reads *atomic.Int32
+}
+
+func (s failingAuditStore) View(ctx context.Context, fn func(vouchers.Tx) error) error {
+	return s.Store.View(ctx, func(tx vouchers.Tx) error { return fn(failingAuditTx{tx, s.reads}) })
+}
+
+type failingAuditTx struct {
+	vouchers.Tx
+	reads *atomic.Int32
+}
+
+func (tx failingAuditTx) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, error) {
+	if tx.reads.Add(1) > 1 {
+		return nil, errors.New("the database went away")
+	}
+	return tx.Tx.ListAudit(ctx, f)
+}
+
+// TestVoucherAuditCSVCutShortIsNotWhole: when a page after the first
+// cannot be read, the CSV's transfer is cut off, so the client sees an
+// error instead of a file that looks whole.
+func TestVoucherAuditCSVCutShortIsNotWhole(t *testing.T) {
+	t.Parallel()
+	reads := new(atomic.Int32)
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(failingAuditStore{env.DB.Vouchers(), reads}, env.Keys, nil)
+	})
+	admin := env.login(t, identity.RoleAdmin)
+	err := env.DB.Vouchers().InTx(context.Background(), func(tx vouchers.Tx) error {
+		for i := range 3 {
+			if err := tx.AppendAudit(context.Background(), audit.Entry{ActorID: "acc_staff", Action: "voucher.redeem",
+				ObjectType: "voucher", ObjectID: fmt.Sprintf("vch_%d", i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	req, err := http.NewRequest("GET", srv.URL+"/api/v1/admin/voucher-audit?format=csv&limit=1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", admin)
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || err == nil {
+		t.Fatalf("status %d, body %q, read error %v: want 200 and a transfer cut off", res.StatusCode, body, err)
+	}
+	if !strings.Contains(string(body), "vch_0") {
+		t.Fatalf("the first page was not sent: %q", body)
 	}
 }

@@ -396,6 +396,7 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 		if err := out.Write(page.Entries); err != nil {
 			return // the client went away
 		}
+		_ = rc.Flush() // each page goes out as it is read
 		if page.Next == "" {
 			return
 		}
