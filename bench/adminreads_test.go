@@ -59,6 +59,8 @@ func BenchmarkReadsBesideHistory(b *testing.B) {
 		{"performances", "/api/v1/admin/performances", admins[0]},
 		{"performance_stats", "/api/v1/admin/performances/prf_past7/stats", admins[0]},
 		{"ledger_account", "/api/v1/admin/ledger/accounts/campaign:" + past + ":held", admins[0]},
+		{"voucher_audit_shop", "/api/v1/admin/voucher-audit?shop_id=" + shop, admins[0]},
+		{"voucher_audit_new_shop", "/api/v1/admin/voucher-audit?shop_id=shp_none", admins[0]},
 		{"shop_today", "/api/v1/merchant/redemptions/today?shop_id=" + shop, tills[0]},
 		{"shop_balance", "/api/v1/merchant/balance?shop_id=" + shop, tills[0]},
 		{"shop_statements", "/api/v1/merchant/statements?shop_id=" + shop, tills[0]},
