@@ -22,7 +22,9 @@
 # addTicketHistory: 200 sold-out performances), and redemptions at 50 shops
 # once more on fresh tables (CITY_HISTORY=0), to show what the history
 # costs, and while 4 anonymous clients read the open statistics as fast
-# as they can (RedeemBesideOpenData: anyone may). With the pages (PAGES=1,
+# as they can (RedeemBesideOpenData: anyone may); a redemption's rows
+# alone, written bare, one, 8 and 32 to a statement (RedemptionRows: the
+# least a redemption costs, and what batches could gain). With the pages (PAGES=1,
 # the default): the ticket sales, the voucher statistics and 21 lists of
 # the API read beside the same history (TicketSalesReport, VoucherStats,
 # ReadsBesideHistory).
@@ -72,6 +74,7 @@ run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
 CITY_HISTORY=0 run redeemfresh -bench 'VoucherRedeemHTTP/postgres/shops=50' -benchtime="${REDEEMS}x"
 run redeemopen -bench 'RedeemBesideOpenData' -benchtime="${REDEEMS}x"
+run rows -bench 'RedemptionRows' -benchtime="${ROWS:-8000}x"
 run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
 run claim -bench 'VoucherClaim$' -benchtime="${CLAIMS}x"
@@ -106,6 +109,11 @@ for e in postgres sqlite; do
 		f=$(metric redeemfresh "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
 		awk -v r="$r" -v f="$f" 'BEGIN {
 			printf "postgres redemptions/s, 50 shops, with the city'"'"'s history: %6.0f vs on fresh tables %6.0f -> ratio %.3f\n", r, f, r / f }'
+		for bt in 1 8 32; do
+			rr=$(metric rows "BenchmarkRedemptionRows/batch=$bt" redeem/s)
+			awk -v bt=$bt -v rr="$rr" -v r="$r" -v b="$base" 'BEGIN {
+				printf "postgres a redemption'"'"'s rows alone, %2d a statement: %6.0f/s vs pgbench %6.0f -> ratio %.3f (the till API, 50 shops: %.3f of them)\n", bt, rr, b, rr / b, r / rr }'
+		done
 		o=$(metric redeemopen BenchmarkRedeemBesideOpenData redeem/s)
 		rd=$(metric redeemopen BenchmarkRedeemBesideOpenData open_reads/s)
 		awk -v r="$r" -v o="$o" -v rd="$rd" 'BEGIN {
