@@ -25,7 +25,7 @@
 # as they can (RedeemBesideOpenData: anyone may); a redemption's rows
 # alone, written bare, one, 8 and 32 to a statement (RedemptionRows: the
 # least a redemption costs, and what batches could gain). With the pages (PAGES=1,
-# the default): the ticket sales, the voucher statistics and 21 lists of
+# the default): the ticket sales, the voucher statistics and 23 lists of
 # the API read beside the same history (TicketSalesReport, VoucherStats,
 # ReadsBesideHistory).
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
