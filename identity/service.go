@@ -104,6 +104,8 @@ type Service struct {
 	// dummyHash is checked against when the email is unknown, so a login
 	// costs the same whether or not the account exists.
 	dummyHash string
+	// verified keeps the access tokens already verified (verified.go).
+	verified verifiedTokens
 }
 
 // NewService returns the identity service.

@@ -58,6 +58,33 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 	if len(token) > MaxTokenLen {
 		return Caller{}, errBadToken
 	}
+	now := s.opt.Now()
+	subject, ok := s.verified.get(token, now, tokenLeeway)
+	if !ok {
+		var err error
+		if subject, err = s.verifyAccessToken(token, now); err != nil {
+			return Caller{}, err
+		}
+	}
+	var a Account
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = activeAccount(ctx, tx, subject)
+		return err
+	})
+	if err != nil {
+		return Caller{}, err
+	}
+	return a.Caller(), nil
+}
+
+// tokenLeeway is how far past its exp, or before its iat, an access token
+// is still accepted: the clocks of the hubs that sign and check differ.
+const tokenLeeway = 5 * time.Second
+
+// verifyAccessToken checks token's signature and claims and gives its
+// subject; the token is then kept as verified until it expires.
+func (s *Service) verifyAccessToken(token string, now time.Time) (string, error) {
 	var claims jwt.RegisteredClaims
 	opts := []jwt.ParserOption{
 		// Pinned: the token's own alg header never picks the algorithm, so
@@ -66,7 +93,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 		jwt.WithAudience(Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
-		jwt.WithLeeway(5 * time.Second),
+		jwt.WithLeeway(tokenLeeway),
 		jwt.WithTimeFunc(s.opt.Now),
 	}
 	if s.opt.Issuer != "" {
@@ -74,21 +101,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 	}
 	_, err := jwt.ParseWithClaims(token, &claims, s.accessKey, opts...)
 	if err != nil {
-		return Caller{}, errBadToken
+		return "", errBadToken
 	}
-	if claims.IssuedAt == nil || claims.Subject == "" {
-		return Caller{}, errBadToken
+	if claims.IssuedAt == nil || claims.Subject == "" || claims.ExpiresAt == nil {
+		return "", errBadToken
 	}
-	var a Account
-	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		a, err = activeAccount(ctx, tx, claims.Subject)
-		return err
-	})
-	if err != nil {
-		return Caller{}, err
-	}
-	return a.Caller(), nil
+	s.verified.put(token, claims.Subject, claims.ExpiresAt.Time, now)
+	return claims.Subject, nil
 }
 
 var errBadToken = apperr.R(apperr.Unauthenticated, "invalid_token", "The access token is not valid or has expired.")

@@ -1,0 +1,66 @@
+package identity
+
+import (
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// verifiedTokens keeps the access tokens this hub has verified, until they
+// expire: a till or an app sends the same token with every request for its
+// fifteen minutes, and checking its EdDSA signature again each time was a
+// third of the hub's work on an authenticated read (bench/README.md). Only
+// what the token itself proves is kept (who it names, until when); the
+// account is still read on every request, so a disabled account or a
+// revoked grant takes effect at once, as before. Tokens are kept by their
+// SHA-256, never as they are. The keyring does not change while the hub
+// runs, so a key a token was verified with stays valid as long as it.
+type verifiedTokens struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]verifiedToken
+}
+
+type verifiedToken struct {
+	subject string
+	expires time.Time // the token's exp
+}
+
+// maxVerifiedTokens bounds the kept tokens (about 100 bytes each). When it
+// is reached, the expired ones are dropped; if none has expired, new
+// tokens are verified each time until some do.
+const maxVerifiedTokens = 100_000
+
+// get gives the subject of token if it was verified and is still valid at
+// now: before its exp with leeway.
+func (v *verifiedTokens) get(token string, now time.Time, leeway time.Duration) (string, bool) {
+	h := sha256.Sum256([]byte(token))
+	v.mu.Lock()
+	t, ok := v.m[h]
+	v.mu.Unlock()
+	// The same rule as the token's own check: valid before exp + leeway.
+	if !ok || !now.Before(t.expires.Add(leeway)) {
+		return "", false
+	}
+	return t.subject, true
+}
+
+// put keeps a token just verified.
+func (v *verifiedTokens) put(token, subject string, expires, now time.Time) {
+	h := sha256.Sum256([]byte(token))
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil {
+		v.m = map[[sha256.Size]byte]verifiedToken{}
+	}
+	if len(v.m) >= maxVerifiedTokens {
+		for k, t := range v.m {
+			if !now.Before(t.expires.Add(tokenLeeway)) {
+				delete(v.m, k)
+			}
+		}
+		if len(v.m) >= maxVerifiedTokens {
+			return
+		}
+	}
+	v.m[h] = verifiedToken{subject: subject, expires: expires}
+}

@@ -1,0 +1,26 @@
+package identity
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestVerifiedTokensStayBounded: when maxVerifiedTokens are kept, the
+// expired ones make room; with none expired, a new token is not kept.
+func TestVerifiedTokensStayBounded(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	var v verifiedTokens
+	for i := range maxVerifiedTokens {
+		v.put(fmt.Sprint("old-", i), "acc", now.Add(15*time.Minute), now)
+	}
+	v.put("fresh", "acc_new", now.Add(15*time.Minute), now)
+	if _, ok := v.get("fresh", now, tokenLeeway); ok || len(v.m) != maxVerifiedTokens {
+		t.Fatalf("full of unexpired tokens: a new one was kept (%d kept)", len(v.m))
+	}
+	later := now.Add(time.Hour)
+	v.put("fresh", "acc_new", later.Add(15*time.Minute), later)
+	if sub, ok := v.get("fresh", later, tokenLeeway); !ok || sub != "acc_new" || len(v.m) != 1 {
+		t.Fatalf("the expired tokens did not make room: %q %v, %d kept", sub, ok, len(v.m))
+	}
+}
