@@ -16,8 +16,9 @@ import (
 // SHA-256, never as they are. The keyring does not change while the hub
 // runs, so a key a token was verified with stays valid as long as it.
 type verifiedTokens struct {
-	mu sync.Mutex
-	m  map[[sha256.Size]byte]verifiedToken
+	mu    sync.Mutex
+	m     map[[sha256.Size]byte]verifiedToken
+	swept time.Time // the last look for expired tokens to drop
 }
 
 type verifiedToken struct {
@@ -25,9 +26,10 @@ type verifiedToken struct {
 	expires time.Time // the token's exp
 }
 
-// maxVerifiedTokens bounds the kept tokens (about 100 bytes each). When it
-// is reached, the expired ones are dropped; if none has expired, new
-// tokens are verified each time until some do.
+// maxVerifiedTokens bounds the kept tokens (about 150 bytes each). When it
+// is reached, the expired ones are dropped, at most once a minute (the
+// look goes through them all); until there is room again, new tokens are
+// verified each time and not kept.
 const maxVerifiedTokens = 100_000
 
 // get gives the subject of token if it was verified and is still valid at
@@ -53,6 +55,10 @@ func (v *verifiedTokens) put(token, subject string, expires, now time.Time) {
 		v.m = map[[sha256.Size]byte]verifiedToken{}
 	}
 	if len(v.m) >= maxVerifiedTokens {
+		if now.Sub(v.swept) < time.Minute {
+			return
+		}
+		v.swept = now
 		for k, t := range v.m {
 			if !now.Before(t.expires.Add(tokenLeeway)) {
 				delete(v.m, k)
