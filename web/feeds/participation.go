@@ -21,7 +21,7 @@ func (f *Handler) handleOpenParticipation(w http.ResponseWriter, r *http.Request
 		return
 	}
 	f.participationData.setCacheHeaders(w.Header(), at)
-	httpx.WriteJSONCacheable(w, http.StatusOK, od)
+	httpx.WriteJSON(w, http.StatusOK, od)
 }
 
 func (f *Handler) handleOpenReportsCSV(w http.ResponseWriter, r *http.Request) {

@@ -14,7 +14,7 @@ import (
 func (f *Handler) handleOpenVoucherStats(w http.ResponseWriter, r *http.Request) {
 	if od, at, ok := f.openVoucherStats(w, r); ok {
 		f.voucherStats.setCacheHeaders(w.Header(), at)
-		httpx.WriteJSONCacheable(w, http.StatusOK, od)
+		httpx.WriteJSON(w, http.StatusOK, od)
 	}
 }
 

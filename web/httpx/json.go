@@ -12,21 +12,13 @@ import (
 	"cityhub/apperr"
 )
 
-// WriteJSON answers with v as JSON.
+// WriteJSON answers with v as JSON. It may not be kept (Cache-Control:
+// no-store) unless the caller has said how long it may (the open data).
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// WriteJSONCacheable is WriteJSON for an answer whose Cache-Control the
-// caller has set already: it is left as set, or no-store when unset.
-func WriteJSONCacheable(w http.ResponseWriter, status int, v any) {
 	if w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
-	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
