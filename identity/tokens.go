@@ -59,7 +59,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 		return Caller{}, errBadToken
 	}
 	now := s.opt.Now()
-	subject, ok := s.verified.get(token, now, tokenLeeway)
+	subject, ok := s.verified.get(token, now)
 	if !ok {
 		var err error
 		if subject, err = s.verifyAccessToken(token, now); err != nil {

@@ -33,14 +33,14 @@ type verifiedToken struct {
 const maxVerifiedTokens = 100_000
 
 // get gives the subject of token if it was verified and is still valid at
-// now: before its exp with leeway.
-func (v *verifiedTokens) get(token string, now time.Time, leeway time.Duration) (string, bool) {
+// now: before its exp with tokenLeeway.
+func (v *verifiedTokens) get(token string, now time.Time) (string, bool) {
 	h := sha256.Sum256([]byte(token))
 	v.mu.Lock()
 	t, ok := v.m[h]
 	v.mu.Unlock()
 	// The same rule as the token's own check: valid before exp + leeway.
-	if !ok || !now.Before(t.expires.Add(leeway)) {
+	if !ok || !now.Before(t.expires.Add(tokenLeeway)) {
 		return "", false
 	}
 	return t.subject, true
