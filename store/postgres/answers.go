@@ -58,7 +58,7 @@ type unsynced struct {
 // batch and reads back the holders of the others, in one transaction that
 // commits at once, so that the racing requests waiting for a claim see it.
 func (db *DB) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
-	r, err := db.claims.do(ctx, answerClaim{scope: scope, key: key, hash: hash, now: now, staleBefore: staleBefore})
+	r, err := db.claims.Do(ctx, answerClaim{scope: scope, key: key, hash: hash, now: now, staleBefore: staleBefore})
 	if err != nil {
 		return false, "", false, false, idem.Answer{}, wrap("claim answer", err)
 	}
@@ -199,7 +199,7 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 	if a.Body == nil {
 		a.Body = []byte{}
 	}
-	if _, err := db.saves.do(ctx, answerSave{scope: scope, key: key, status: a.Status, header: string(header), body: a.Body}); err != nil {
+	if _, err := db.saves.Do(ctx, answerSave{scope: scope, key: key, status: a.Status, header: string(header), body: a.Body}); err != nil {
 		return wrap("save answer", err)
 	}
 	return nil

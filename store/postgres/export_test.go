@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cityhub/groupcommit"
 	"context"
 	"errors"
 	"sync"
@@ -26,17 +27,17 @@ func HoldTxGroup(db *DB, key string, n int) <-chan struct{} { return hold(db.txG
 // hold makes g's next batch wait, once on its way, until n requests have
 // queued behind it, and closes the channel it returns when that batch is
 // on its way.
-func hold[Req, Res any](g *group[Req, Res], n int) <-chan struct{} {
+func hold[Req, Res any](g *groupcommit.Group[Req, Res], n int) <-chan struct{} {
 	started, held := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	write := g.write
+	write := g.Write
 	first := true // batches are written one at a time: no lock needed
-	g.queued = func(q int) {
+	g.Queued = func(q int) {
 		if q >= n {
 			once.Do(func() { close(held) })
 		}
 	}
-	g.write = func(ctx context.Context, reqs []Req) ([]Res, error) {
+	g.Write = func(ctx context.Context, reqs []Req) ([]Res, error) {
 		if first {
 			first = false
 			close(started)

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"cityhub/groupcommit"
 	migrationfiles "cityhub/store/migrations"
 )
 
@@ -44,11 +45,11 @@ type DB struct {
 	mailQueued atomic.Pointer[func()]
 	// claims and saves write the answer store's claims and answers that
 	// arrive together in one statement each (answers.go).
-	claims *group[answerClaim, claimResult]
-	saves  *group[answerSave, struct{}]
+	claims *groupcommit.Group[answerClaim, claimResult]
+	saves  *groupcommit.Group[answerSave, struct{}]
 	// txGroups are InTxGrouped's groups, by key (txgroup.go).
 	txGroupsMu sync.Mutex
-	txGroups   map[string]*group[groupedTx, error]
+	txGroups   map[string]*groupcommit.Group[groupedTx, error]
 }
 
 // querier is what both the pool and a transaction can do, so the same store
@@ -95,8 +96,8 @@ func open(ctx context.Context, url string, log *slog.Logger, tracer pgx.QueryTra
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
 	db := &DB{pool: pool, log: log, floors: &floorCache{}}
-	db.claims = &group[answerClaim, claimResult]{write: db.claimAnswers, max: answerBatch}
-	db.saves = &group[answerSave, struct{}]{write: db.saveAnswers, max: answerBatch}
+	db.claims = &groupcommit.Group[answerClaim, claimResult]{Write: db.claimAnswers, Max: answerBatch}
+	db.saves = &groupcommit.Group[answerSave, struct{}]{Write: db.saveAnswers, Max: answerBatch}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := pool.Ping(pingCtx); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"cityhub/groupcommit"
 	"cityhub/idem"
 )
 
@@ -26,7 +27,7 @@ import (
 // Each caller's keyed request (idem.Pending) is marked committed in the
 // transaction that commits it.
 func (db *DB) InTxGrouped(ctx context.Context, key string, fn func(tx *Tx) error) error {
-	fnErr, err := db.txGroup(key).do(ctx, groupedTx{ctx: ctx, fn: fn})
+	fnErr, err := db.txGroup(key).Do(ctx, groupedTx{ctx: ctx, fn: fn})
 	if err != nil {
 		return err
 	}
@@ -50,15 +51,15 @@ const txGroupMax = 32
 
 // txGroup is key's group, made on first use. Groups are kept: there is one
 // per key in use (a campaign), and an idle one is a few words.
-func (db *DB) txGroup(key string) *group[groupedTx, error] {
+func (db *DB) txGroup(key string) *groupcommit.Group[groupedTx, error] {
 	db.txGroupsMu.Lock()
 	defer db.txGroupsMu.Unlock()
 	if db.txGroups == nil {
-		db.txGroups = map[string]*group[groupedTx, error]{}
+		db.txGroups = map[string]*groupcommit.Group[groupedTx, error]{}
 	}
 	g := db.txGroups[key]
 	if g == nil {
-		g = &group[groupedTx, error]{max: txGroupMax, write: db.writeTxGroup}
+		g = &groupcommit.Group[groupedTx, error]{Max: txGroupMax, Write: db.writeTxGroup}
 		db.txGroups[key] = g
 	}
 	return g

@@ -1,4 +1,7 @@
-package postgres
+// Package groupcommit writes the requests that arrive while one batch of
+// them is being written as the next batch: group commit. It knows neither
+// HTTP nor SQL; stores and domains give it the write of a batch.
+package groupcommit
 
 import (
 	"context"
@@ -7,7 +10,7 @@ import (
 	"time"
 )
 
-// group writes the requests that arrive while one batch of them is on its
+// Group writes the requests that arrive while one batch of them is on its
 // way to the server as the next batch, in one statement and one
 // transaction: group commit. Under load a hundred keyed API requests claim
 // their keys in one round trip and one commit instead of a hundred; alone, a
@@ -19,22 +22,22 @@ import (
 // the batch is written, the first of them is woken to write the next one.
 // So every caller waits for at most the batch before its own and its own,
 // and no goroutine runs beside the callers.
-type group[Req, Res any] struct {
-	// write writes one batch: a result per request, in order, or an error
+type Group[Req, Res any] struct {
+	// Write writes one batch: a result per request, in order, or an error
 	// for all of them.
-	write func(ctx context.Context, reqs []Req) ([]Res, error)
-	// max bounds a batch; what is over waits for the next one.
-	max int
-	// queued, when set (tests), is told the queue's length after each
+	Write func(ctx context.Context, reqs []Req) ([]Res, error)
+	// Max bounds a batch; what is over waits for the next one.
+	Max int
+	// Queued, when set (tests), is told the queue's length after each
 	// request joins it.
-	queued func(n int)
+	Queued func(n int)
 
 	mu    sync.Mutex
-	queue []*groupCall[Req, Res]
+	queue []*call[Req, Res]
 	busy  bool // a batch is being written; busy == false means queue is empty
 }
 
-type groupCall[Req, Res any] struct {
+type call[Req, Res any] struct {
 	req  Req
 	res  Res
 	err  error
@@ -44,20 +47,20 @@ type groupCall[Req, Res any] struct {
 	lead bool
 }
 
-// do writes req in the next batch and returns its result. The batch is
+// Do writes req in the next batch and returns its result. The batch is
 // written under the context of the caller that writes it, without its
 // cancellation (the others in the batch did not ask for that) but within
-// groupWriteTimeout, so that a server that stops answering fails the batch
+// WriteTimeout, so that a server that stops answering fails the batch
 // instead of holding its callers for good.
-func (g *group[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
-	c := &groupCall[Req, Res]{req: req, done: make(chan struct{})}
+func (g *Group[Req, Res]) Do(ctx context.Context, req Req) (Res, error) {
+	c := &call[Req, Res]{req: req, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, c)
 	n, busy := len(g.queue), g.busy
 	g.busy = true
 	g.mu.Unlock()
-	if g.queued != nil {
-		g.queued(n)
+	if g.Queued != nil {
+		g.Queued(n)
 	}
 	if busy {
 		<-c.done
@@ -65,20 +68,20 @@ func (g *group[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
 			return c.res, c.err
 		}
 	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), groupWriteTimeout)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), WriteTimeout)
 	defer cancel()
 	g.writeNext(wctx)
 	return c.res, c.err
 }
 
-// groupWriteTimeout bounds the writing of one batch.
-const groupWriteTimeout = 30 * time.Second
+// WriteTimeout bounds the writing of one batch.
+const WriteTimeout = 30 * time.Second
 
 // writeNext writes the batch at the head of the queue, tells its callers,
 // and hands the next batch to the first caller left waiting.
-func (g *group[Req, Res]) writeNext(ctx context.Context) {
+func (g *Group[Req, Res]) writeNext(ctx context.Context) {
 	g.mu.Lock()
-	k := min(len(g.queue), max(g.max, 1))
+	k := min(len(g.queue), max(g.Max, 1))
 	batch := g.queue[:k:k]
 	g.queue = g.queue[k:]
 	g.mu.Unlock()
@@ -115,13 +118,13 @@ func (g *group[Req, Res]) writeNext(ctx context.Context) {
 
 // safeWrite is write with a panic turned into every caller's error, so
 // that the callers waiting on the batch are not left waiting for good.
-func (g *group[Req, Res]) safeWrite(ctx context.Context, reqs []Req) (res []Res, crashed any, err error) {
+func (g *Group[Req, Res]) safeWrite(ctx context.Context, reqs []Req) (res []Res, crashed any, err error) {
 	defer func() {
 		if crashed = recover(); crashed != nil {
 			err = fmt.Errorf("write a batch of %d: panic: %v", len(reqs), crashed)
 		}
 	}()
-	res, err = g.write(ctx, reqs)
+	res, err = g.Write(ctx, reqs)
 	if err == nil && len(res) != len(reqs) {
 		err = fmt.Errorf("write a batch of %d: %d results", len(reqs), len(res))
 	}

@@ -1,4 +1,4 @@
-package postgres
+package groupcommit
 
 import (
 	"context"
@@ -17,7 +17,7 @@ func TestGroupWritesWhatQueuedMeanwhileInOneBatch(t *testing.T) {
 	others := make(chan struct{}) // closed when the other n-1 have queued
 	var mu sync.Mutex
 	var batches [][]int
-	g := &group[int, string]{max: 64, write: func(_ context.Context, reqs []int) ([]string, error) {
+	g := &Group[int, string]{Max: 64, Write: func(_ context.Context, reqs []int) ([]string, error) {
 		mu.Lock()
 		batches = append(batches, append([]int(nil), reqs...))
 		k := len(batches)
@@ -32,7 +32,7 @@ func TestGroupWritesWhatQueuedMeanwhileInOneBatch(t *testing.T) {
 		}
 		return out, nil
 	}}
-	g.queued = func(q int) {
+	g.Queued = func(q int) {
 		if q == n-1 { // the first left the queue when its batch began
 			close(others)
 		}
@@ -41,7 +41,7 @@ func TestGroupWritesWhatQueuedMeanwhileInOneBatch(t *testing.T) {
 	got := make([]string, n)
 	run := func(i int) {
 		defer wg.Done()
-		res, err := g.do(context.Background(), i)
+		res, err := g.Do(context.Background(), i)
 		if err != nil {
 			t.Error(err)
 		}
@@ -67,7 +67,7 @@ func TestGroupWritesWhatQueuedMeanwhileInOneBatch(t *testing.T) {
 
 func TestGroupFailsOnlyItsBatch(t *testing.T) {
 	boom := errors.New("boom")
-	g := &group[int, int]{max: 4, write: func(_ context.Context, reqs []int) ([]int, error) {
+	g := &Group[int, int]{Max: 4, Write: func(_ context.Context, reqs []int) ([]int, error) {
 		if reqs[0] == 1 {
 			return nil, boom
 		}
@@ -76,7 +76,7 @@ func TestGroupFailsOnlyItsBatch(t *testing.T) {
 		}
 		return reqs, nil
 	}}
-	if _, err := g.do(context.Background(), 1); !errors.Is(err, boom) {
+	if _, err := g.Do(context.Background(), 1); !errors.Is(err, boom) {
 		t.Fatalf("a failed batch: %v", err)
 	}
 	func() {
@@ -85,10 +85,10 @@ func TestGroupFailsOnlyItsBatch(t *testing.T) {
 				t.Error("the writer's panic was swallowed")
 			}
 		}()
-		_, _ = g.do(context.Background(), 2)
+		_, _ = g.Do(context.Background(), 2)
 	}()
 	// The group is not left busy by the crash: the next request is written.
-	if r, err := g.do(context.Background(), 3); err != nil || r != 3 {
+	if r, err := g.Do(context.Background(), 3); err != nil || r != 3 {
 		t.Fatalf("after a crash: %d %v", r, err)
 	}
 }
@@ -100,7 +100,7 @@ func TestGroupBoundsABatch(t *testing.T) {
 	others := make(chan struct{})
 	var mu sync.Mutex
 	var sizes []int
-	g := &group[int, int]{max: max, write: func(_ context.Context, reqs []int) ([]int, error) {
+	g := &Group[int, int]{Max: max, Write: func(_ context.Context, reqs []int) ([]int, error) {
 		mu.Lock()
 		sizes = append(sizes, len(reqs))
 		k := len(sizes)
@@ -111,20 +111,20 @@ func TestGroupBoundsABatch(t *testing.T) {
 		}
 		return reqs, nil
 	}}
-	g.queued = func(q int) {
+	g.Queued = func(q int) {
 		if q == n-1 {
 			close(others)
 		}
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); _, _ = g.do(context.Background(), 0) }()
+	go func() { defer wg.Done(); _, _ = g.Do(context.Background(), 0) }()
 	<-first
 	for i := 1; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if r, err := g.do(context.Background(), i); err != nil || r != i {
+			if r, err := g.Do(context.Background(), i); err != nil || r != i {
 				t.Errorf("request %d: %d %v", i, r, err)
 			}
 		}()
