@@ -342,21 +342,52 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 		}
 		return Redemption{}, wallet.Transaction{}, voucherNotFound(err)
 	}
-	now := s.now()
-	if err := redeemable(v, camp, shop, now, s.zone); err != nil {
+	p, err := s.judgeRedemption(ctx, c, shopID, v, camp, shop, purchase)
+	if err != nil {
 		return Redemption{}, wallet.Transaction{}, err
 	}
+	if err := tx.UpdateVoucher(ctx, p.voucher); err != nil {
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("update voucher: %w", err)
+	}
+	if err := tx.InsertRedemption(ctx, p.redemption); err != nil {
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("insert redemption: %w", err)
+	}
+	if err := tx.AppendAudit(ctx, p.audit); err != nil {
+		return Redemption{}, wallet.Transaction{}, fmt.Errorf("audit voucher.redeem: %w", err)
+	}
+	return p.redemption, p.pay, nil
+}
+
+// redemptionPlan is what a redemption judged sound writes: the voucher as
+// it becomes, the redemption, its audit entry, and the ledger transaction
+// that pays the shop.
+type redemptionPlan struct {
+	voucher    Voucher
+	redemption Redemption
+	audit      audit.Entry
+	pay        wallet.Transaction
+}
+
+// judgeRedemption checks a redemption of v (read locked, with its campaign
+// and the shop) for a purchase, and says what it writes. It reads and
+// writes nothing: the single and the batched paths share it.
+func (s *Service) judgeRedemption(ctx context.Context, c identity.Caller, shopID string, v Voucher, camp Campaign, shop Shop, purchase int64) (redemptionPlan, error) {
+	now := s.now()
+	if err := redeemable(v, camp, shop, now, s.zone); err != nil {
+		return redemptionPlan{}, err
+	}
 	if purchase < camp.MinSpendCents {
-		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "below_min_spend", "This voucher needs a purchase of at least %s.", money.Cents(camp.MinSpendCents))
+		return redemptionPlan{}, apperr.R(apperr.Invalid, "below_min_spend", "This voucher needs a purchase of at least %s.", money.Cents(camp.MinSpendCents))
 	}
 	amount := camp.Discount(purchase, v.RemainingCents)
 	if amount <= 0 {
-		return Redemption{}, wallet.Transaction{}, apperr.R(apperr.Invalid, "purchase_amount", "The purchase is too small for this voucher.")
+		return redemptionPlan{}, apperr.R(apperr.Invalid, "purchase_amount", "The purchase is too small for this voucher.")
 	}
+	o := audit.OriginFrom(ctx)
 	r := Redemption{
 		ID: ids.New("vrd"), VoucherID: v.ID, CampaignID: camp.ID, ShopID: shopID,
 		PurchaseCents: purchase, AmountCents: amount, StaffID: c.AccountID,
-		Device: audit.OriginFrom(ctx).Device, At: now.UTC(),
+		Device: o.Device, At: now.UTC(),
 	}
 	v.RemainingCents -= amount
 	if camp.Mode == ModeSingleUse {
@@ -367,23 +398,20 @@ func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID
 	if v.RemainingCents == 0 {
 		v.Status = VoucherUsed
 	}
-	if err := tx.UpdateVoucher(ctx, v); err != nil {
-		return Redemption{}, wallet.Transaction{}, fmt.Errorf("update voucher: %w", err)
-	}
-	if err := tx.InsertRedemption(ctx, r); err != nil {
-		return Redemption{}, wallet.Transaction{}, fmt.Errorf("insert redemption: %w", err)
-	}
-	err = s.audit(ctx, tx, c, "voucher.redeem", "voucher", v.ID, shopID, map[string]any{
-		"redemption_id": r.ID, "purchase_cents": purchase, "amount_cents": amount,
-	})
-	if err != nil {
-		return Redemption{}, wallet.Transaction{}, err
-	}
-	return r, wallet.Transaction{
-		Key: "voucher.redeem:" + r.ID, Kind: "voucher.redeem", RefType: "voucher_redemption", RefID: r.ID,
-		Entries: []wallet.Entry{
-			{Account: wallet.CampaignHeldAccount(camp.ID), Amount: -amount},
-			{Account: wallet.ShopPayableAccount(shopID), Amount: amount},
+	return redemptionPlan{
+		voucher:    v,
+		redemption: r,
+		audit: audit.Entry{
+			ActorID: c.AccountID, Action: "voucher.redeem", ObjectType: "voucher", ObjectID: v.ID,
+			ShopID: shopID, Device: o.Device, IP: o.IP,
+			Detail: map[string]any{"redemption_id": r.ID, "purchase_cents": purchase, "amount_cents": amount},
+		},
+		pay: wallet.Transaction{
+			Key: "voucher.redeem:" + r.ID, Kind: "voucher.redeem", RefType: "voucher_redemption", RefID: r.ID,
+			Entries: []wallet.Entry{
+				{Account: wallet.CampaignHeldAccount(camp.ID), Amount: -amount},
+				{Account: wallet.ShopPayableAccount(shopID), Amount: amount},
+			},
 		},
 	}, nil
 }
