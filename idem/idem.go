@@ -121,3 +121,11 @@ func Do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn fu
 	}
 	return result, false, nil
 }
+
+// FromStored answers a request fingerprinted hash (Hash) whose key holds the
+// committed record (storedHash, stored), for a service that reads many keys
+// at once instead of calling Replay for each: the first result
+// (replayed=true), or Conflict (idempotency_key_reused) for another request.
+func FromStored[T any](hash, storedHash string, stored []byte) (result T, replayed bool, err error) {
+	return decodeStored[T](hash, storedHash, stored)
+}

@@ -166,7 +166,9 @@ type RedeemRequest struct {
 // key with the same request (code and amount) returns the first result
 // (replayed=true), even once the QR code it carried has expired: the key is
 // looked up before the code is read. The same key with another code or
-// amount is Conflict (idempotency_key_reused).
+// amount is Conflict (idempotency_key_reused). Redemptions of scanned codes
+// that arrive together are committed together, each with the answer it
+// would have had alone (redeem_batch.go).
 func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key string, req RedeemRequest) (Redemption, bool, error) {
 	if err := requireMerchant(c, shopID); err != nil {
 		return Redemption{}, false, err
@@ -177,7 +179,6 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	if req.PurchaseCents <= 0 || req.PurchaseCents > MaxCents {
 		return Redemption{}, false, apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")
 	}
-	scope := "voucher.redeem:" + shopID
 	// The request as the till sent it: a retry carries the same code, even
 	// when that code has expired since.
 	request := RedeemRequest{Code: strings.TrimSpace(req.Code), PurchaseCents: req.PurchaseCents}
@@ -185,6 +186,26 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	// token's signature, a typed code's hash: no database), but a failure
 	// counts only once the key is known not to be a replay.
 	target, badCode := s.presented(shopID, req.Code)
+	if _, pending := idem.PendingFrom(ctx); s.batches != nil && badCode == nil && !target.typed && !pending {
+		hash, err := idem.Hash(request)
+		if err != nil {
+			return Redemption{}, false, err
+		}
+		r, replayed, err := s.redeemBatched(ctx, batchRedemption{ctx: ctx, c: c, shopID: shopID, key: key, request: request, hash: hash, voucherID: target.voucherID})
+		if !errors.Is(err, errRunAlone) {
+			return r, replayed, err
+		}
+	}
+	return s.redeemAlone(ctx, c, shopID, key, request, target, badCode)
+}
+
+// redeemScope is the scope of a shop's redemption keys.
+func redeemScope(shopID string) string { return "voucher.redeem:" + shopID }
+
+// redeemAlone is Redeem in a transaction of its own, for a request whose
+// code the till read as target (badCode: why it cannot be a voucher's).
+func (s *Service) redeemAlone(ctx context.Context, c identity.Caller, shopID, key string, request RedeemRequest, target presentedCode, badCode error) (Redemption, bool, error) {
+	scope := redeemScope(shopID)
 	var out Redemption
 	var replayed, failedCode bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -207,7 +228,7 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 				failedCode = target.typed
 				return r, badCode
 			}
-			r, pay, err = s.redeemTx(ctx, tx, c, shopID, target, read, req.PurchaseCents)
+			r, pay, err = s.redeemTx(ctx, tx, c, shopID, target, read, request.PurchaseCents)
 			failedCode = errors.Is(err, errCodeUnknown)
 			return r, err
 		})

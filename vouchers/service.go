@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/config"
+	"cityhub/groupcommit"
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/qrtoken"
@@ -32,6 +33,10 @@ type Service struct {
 	// finalGen counts the times they were forgotten: figures summed
 	// across one are not kept.
 	finalGen uint64
+	// batches commits redemptions that arrive together in one transaction
+	// (redeem_batch.go); nil: each runs alone.
+	batches    *groupcommit.Group[batchRedemption, batchAnswer]
+	batchStats batchCounters
 }
 
 // SendEmails makes every voucher claimed from now on enqueue a
@@ -50,9 +55,11 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{
+	s := &Service{
 		store: store, keys: keys, log: log, now: time.Now, zone: config.DefaultZone(), // until SetZone
 	}
+	s.SetRedemptionBatching(true)
+	return s
 }
 
 // SetClock replaces the clock (tests, demo data).

@@ -381,6 +381,17 @@ func prepare(t Transaction, now time.Time) (Transaction, []AccountID, error) {
 	return t, ids, nil
 }
 
+// PrepareAppend validates t and gives it its id and time, as Post does, for
+// a store that appends many postings in one statement (redemptions
+// committed in batches). Such a store writes postings to accounts without a
+// floor only, which no posting locks or checks, and fails its statement,
+// and so the transaction, when an account is missing or has a floor: the
+// caller then posts them one by one, with Post.
+func PrepareAppend(t Transaction, now time.Time) (Transaction, error) {
+	t, _, err := prepare(t, now)
+	return t, err
+}
+
 // CommitPoster is a Tx that can write a posting with its transaction's
 // commit instead of at once (PostAtCommit): the posting is checked by the
 // same rule as Post, and what Post would refuse makes the commit fail with

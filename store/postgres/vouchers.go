@@ -232,21 +232,26 @@ func (tx *Tx) CodeFailuresAndTarget(ctx context.Context, keys []string, since ti
 	return fails, t, err
 }
 
+// redemptionTargetCols are the columns scanRedemptionTarget reads: the
+// voucher v, its campaign c and the shop s.
+const redemptionTargetCols = `v.id, v.campaign_id, v.account_id, v.value_cents, v.remaining_cents, v.status, v.code, v.code_hash, v.claimed_at, v.expires_at,
+			c.id, c.name, c.description, c.budget_cents, c.face_value_cents, c.percent_off, c.min_spend_cents, c.per_citizen_limit,
+			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at,
+			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at`
+
 // redemptionTargetSQL reads the voucher whose column (v.id or v.code_hash)
 // is $1, locked, with its campaign shared and the shop $2.
 func redemptionTargetSQL(column string) string {
-	return `SELECT v.id, v.campaign_id, v.account_id, v.value_cents, v.remaining_cents, v.status, v.code, v.code_hash, v.claimed_at, v.expires_at,
-			c.id, c.name, c.description, c.budget_cents, c.face_value_cents, c.percent_off, c.min_spend_cents, c.per_citizen_limit,
-			c.valid_from, c.valid_until, c.districts, c.categories, c.shop_ids, c.mode, c.status, c.created_at,
-			s.id, s.name, s.address, s.district, s.category, s.iban, s.active, s.created_at
+	return `SELECT ` + redemptionTargetCols + `
 		FROM vouchers v JOIN voucher_campaigns c ON c.id = v.campaign_id
 		LEFT JOIN voucher_shops s ON s.id = $2
 		WHERE ` + column + ` = $1
 		FOR UPDATE OF v FOR KEY SHARE OF c`
 }
 
-// scanRedemptionTarget reads redemptionTargetSQL's row.
-func scanRedemptionTarget(row pgx.Row) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
+// scanRedemptionTarget reads redemptionTargetSQL's row: the columns
+// redemptionTargetCols and then, into extra, any that follow them.
+func scanRedemptionTarget(row pgx.Row, extra ...any) (vouchers.Voucher, vouchers.Campaign, vouchers.Shop, error) {
 	var v vouchers.Voucher
 	var c vouchers.Campaign
 	var s vouchers.Shop
@@ -254,11 +259,11 @@ func scanRedemptionTarget(row pgx.Row) (vouchers.Voucher, vouchers.Campaign, vou
 	var shopName, shopAddress, shopDistrict, shopCategory, shopIBAN *string
 	var shopActive *bool
 	var shopCreated *time.Time
-	err := row.Scan(
+	err := row.Scan(append([]any{
 		&v.ID, &v.CampaignID, &v.AccountID, &v.ValueCents, &v.RemainingCents, &v.Status, &v.Code, &v.CodeHash, &v.ClaimedAt, &v.ExpiresAt,
 		&c.ID, &c.Name, &c.Description, &c.BudgetCents, &c.FaceValueCents, &c.PercentOff, &c.MinSpendCents, &c.PerCitizenLimit,
 		&c.ValidFrom, &c.ValidUntil, &c.Districts, &c.Categories, &c.ShopIDs, &c.Mode, &c.Status, &c.Created,
-		&shopFound, &shopName, &shopAddress, &shopDistrict, &shopCategory, &shopIBAN, &shopActive, &shopCreated)
+		&shopFound, &shopName, &shopAddress, &shopDistrict, &shopCategory, &shopIBAN, &shopActive, &shopCreated}, extra...)...)
 	if err != nil {
 		return v, c, s, wrap("read voucher to redeem", err)
 	}

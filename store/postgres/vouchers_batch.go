@@ -1,0 +1,208 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"cityhub/apperr"
+	"cityhub/vouchers"
+)
+
+var _ vouchers.RedemptionBatchTx = (*Tx)(nil)
+
+// batchKeysSQL reads the committed idempotency records of the keys
+// ($1 scopes, $2 keys), each with its place in the batch.
+const batchKeysSQL = `SELECT k.n, i.request_hash, i.response
+	FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(scope, key, n)
+	JOIN idempotency_keys i ON i.scope = k.scope AND i.key = k.key`
+
+// batchTargetsSQL is redemptionTargetSQL for the vouchers $1 at the shops
+// $2: each voucher locked, in the order of the ids (so that two batches
+// never wait for each other crosswise), its campaign shared, the shop, and
+// the place in the batch.
+const batchTargetsSQL = `SELECT ` + redemptionTargetCols + `, r.n
+	FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(vid, sid, n)
+	JOIN vouchers v ON v.id = r.vid
+	JOIN voucher_campaigns c ON c.id = v.campaign_id
+	LEFT JOIN voucher_shops s ON s.id = r.sid
+	ORDER BY v.id
+	FOR UPDATE OF v FOR KEY SHARE OF c`
+
+// ReadRedemptionBatch implements vouchers.RedemptionBatchTx: two
+// statements in one round trip (with the transaction's BEGIN).
+func (tx *Tx) ReadRedemptionBatch(ctx context.Context, refs []vouchers.BatchRef) ([]vouchers.BatchRead, error) {
+	scopes, keys := make([]string, len(refs)), make([]string, len(refs))
+	vids, sids := make([]string, len(refs)), make([]string, len(refs))
+	for i, r := range refs {
+		scopes[i], keys[i], vids[i], sids[i] = r.Scope, r.Key, r.VoucherID, r.ShopID
+	}
+	out := make([]vouchers.BatchRead, len(refs))
+	found := make([]bool, len(refs))
+	err := tx.readBatch(ctx, batchRead{
+		sql: batchKeysSQL, args: []any{scopes, keys},
+		read: func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return wrap("read idempotency keys", err)
+			}
+			var n int
+			var hash string
+			var resp []byte
+			_, err = pgx.ForEachRow(rows, []any{&n, &hash, &resp}, func() error {
+				if n < 1 || n > len(out) {
+					return fmt.Errorf("idempotency key of place %d in a batch of %d", n, len(out))
+				}
+				out[n-1].KeyFound, out[n-1].StoredHash, out[n-1].Stored = true, hash, slices.Clone(resp)
+				return nil
+			})
+			return wrap("read idempotency keys", err)
+		},
+	}, batchRead{
+		sql: batchTargetsSQL, args: []any{vids, sids},
+		read: func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return wrap("read vouchers to redeem", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var n int
+				var t vouchers.CodeTarget
+				t.Voucher, t.Campaign, t.Shop, t.Err = scanRedemptionTarget(rows, &n)
+				if t.Err != nil && !apperr.Has(t.Err, apperr.NotFound) {
+					return t.Err
+				}
+				if n < 1 || n > len(out) || found[n-1] {
+					return fmt.Errorf("read vouchers to redeem: place %d in a batch of %d", n, len(out))
+				}
+				found[n-1] = true
+				out[n-1].Target = t
+			}
+			return wrap("read vouchers to redeem", rows.Err())
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if !found[i] {
+			out[i].Target.Err = apperr.E(apperr.NotFound, "There is no voucher %q.", refs[i].VoucherID)
+		}
+	}
+	return out, nil
+}
+
+// writeRedemptionsSQL writes a batch of redemptions: $1…$14 one element
+// per redemption, $15…$17 one per ledger entry (the redemption it belongs
+// to, by place, its account and amount), $18 the accounts posted to. The
+// keys are claimed first, in their order; the rest is written only for the
+// keys claimed, and redemptions_written (migration 1005) fails the
+// statement when anything was not written as asked (a key committed
+// meanwhile by another transaction, a ledger account missing or with a
+// floor): the postings append entries without locking or checking any
+// balance, which is right only for accounts without a floor (the voucher
+// row, locked, bounds what a redemption takes).
+const writeRedemptionsSQL = `WITH w AS (
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::text[],
+			$8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::jsonb[],
+			$19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::timestamptz[])
+			WITH ORDINALITY AS w(scope, key, hash, response, voucher_id, remaining, status,
+				redemption_id, purchase, amount, staff_id, at, ip, detail,
+				campaign_id, shop_id, device, actor_id, ltx_id, ltx_key, ltx_at, n)
+	), k AS (
+		INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
+		SELECT scope, key, hash, 1, response FROM w ORDER BY scope, key
+		ON CONFLICT (scope, key) DO NOTHING RETURNING scope, key
+	), ok AS (
+		SELECT w.* FROM w JOIN k ON k.scope = w.scope AND k.key = w.key
+	), v AS (
+		UPDATE vouchers SET remaining_cents = ok.remaining, status = ok.status FROM ok WHERE vouchers.id = ok.voucher_id
+		RETURNING vouchers.id
+	), red AS (
+		INSERT INTO voucher_redemptions (id, voucher_id, campaign_id, shop_id, purchase_cents, amount_cents, staff_id, device, at)
+		SELECT redemption_id, voucher_id, campaign_id, shop_id, purchase, amount, staff_id, device, at FROM ok
+		RETURNING id
+	), a AS (
+		INSERT INTO audit_log (actor_id, action, object_type, object_id, shop_id, device, ip, detail)
+		SELECT actor_id, 'voucher.redeem', 'voucher', voucher_id, shop_id, device, ip, detail FROM ok ORDER BY n
+		RETURNING id
+	), t AS (
+		INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at)
+		SELECT ltx_id, ltx_key, 'voucher.redeem', 'voucher_redemption', redemption_id, ltx_at FROM ok
+		ON CONFLICT (idem_key) DO NOTHING RETURNING id
+	), e AS (
+		INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+		SELECT ok.ltx_id, x.account_id, x.amount, ok.ltx_at
+		FROM unnest($15::bigint[], $16::text[], $17::bigint[]) WITH ORDINALITY AS x(w, account_id, amount, i)
+		JOIN ok ON ok.n = x.w JOIN t ON t.id = ok.ltx_id
+		ORDER BY x.i
+		RETURNING id, account_id, amount
+	), p AS (
+		INSERT INTO ledger_pending (entry_id, account_id, amount) SELECT id, account_id, amount FROM e
+		RETURNING entry_id
+	)
+	SELECT redemptions_written(cardinality($1::text[]), (SELECT count(*) FROM k), (SELECT count(*) FROM v),
+		(SELECT count(*) FROM red), (SELECT count(*) FROM a), (SELECT count(*) FROM t),
+		cardinality($16::text[]), (SELECT count(*) FROM e), (SELECT count(*) FROM p),
+		cardinality($18::text[]), (SELECT count(*) FROM ledger_accounts WHERE id = ANY($18::text[]) AND floor IS NULL))`
+
+// WriteRedemptions implements vouchers.RedemptionBatchTx: one statement,
+// queued to ride with the COMMIT (pipeline.go), since nothing is read back;
+// what redemptions_written refuses fails the commit.
+func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrite) error {
+	n := len(ws)
+	scopes, keys, hashes, responses := make([]string, n), make([]string, n), make([]string, n), make([][]byte, n)
+	vids, remaining, statuses := make([]string, n), make([]int64, n), make([]string, n)
+	rids, purchases, amounts, staff, ats := make([]string, n), make([]int64, n), make([]int64, n), make([]string, n), make([]time.Time, n)
+	ips, details, campaigns, shops, devices, actors := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ltxIDs, ltxKeys, ltxAts := make([]string, n), make([]string, n), make([]time.Time, n)
+	var entryOf []int64
+	var entryAccounts []string
+	var entryAmounts []int64
+	accounts := map[string]bool{}
+	for i, w := range ws {
+		r, t := w.Redemption, w.Posting
+		if r.ReversedAt != nil || r.ReversedBy != "" || r.SettlementID != "" {
+			return fmt.Errorf("write redemption %s: a new redemption is neither reversed nor settled", r.ID)
+		}
+		if t.Overdraft != nil || t.Memo != "" || t.Kind != "voucher.redeem" || t.RefType != "voucher_redemption" || t.RefID != r.ID {
+			return fmt.Errorf("write redemption %s: its posting %s is not a redemption's", r.ID, t.ID)
+		}
+		if w.Audit.Action != "voucher.redeem" || w.Audit.ObjectType != "voucher" || w.Audit.ObjectID != r.VoucherID || w.Audit.ShopID != r.ShopID || w.Audit.Device != r.Device {
+			return fmt.Errorf("write redemption %s: its audit entry is not a redemption's", r.ID)
+		}
+		if w.Voucher.ID != r.VoucherID {
+			return fmt.Errorf("write redemption %s: voucher %s is not its own", r.ID, w.Voucher.ID)
+		}
+		detail, err := json.Marshal(w.Audit.Detail)
+		if err != nil {
+			return wrap("encode audit detail", err)
+		}
+		scopes[i], keys[i], hashes[i], responses[i] = w.Scope, w.Key, w.RequestHash, w.Response
+		vids[i], remaining[i], statuses[i] = r.VoucherID, w.Voucher.RemainingCents, w.Voucher.Status
+		rids[i], purchases[i], amounts[i], staff[i], ats[i] = r.ID, r.PurchaseCents, r.AmountCents, r.StaffID, r.At
+		ips[i], details[i], campaigns[i], shops[i], devices[i], actors[i] = w.Audit.IP, string(detail), r.CampaignID, r.ShopID, r.Device, w.Audit.ActorID
+		ltxIDs[i], ltxKeys[i], ltxAts[i] = t.ID, t.Key, t.CreatedAt
+		for _, e := range t.Entries {
+			entryOf = append(entryOf, int64(i+1))
+			entryAccounts = append(entryAccounts, string(e.Account))
+			entryAmounts = append(entryAmounts, e.Amount)
+			accounts[string(e.Account)] = true
+		}
+	}
+	posted := make([]string, 0, len(accounts))
+	for a := range accounts {
+		posted = append(posted, a)
+	}
+	return tx.later(ctx, deferred{what: fmt.Sprintf("write a batch of %d redemptions", n),
+		sql: writeRedemptionsSQL,
+		args: []any{scopes, keys, hashes, responses, vids, remaining, statuses,
+			rids, purchases, amounts, staff, ats, ips, details,
+			entryOf, entryAccounts, entryAmounts, posted,
+			campaigns, shops, devices, actors, ltxIDs, ltxKeys, ltxAts}})
+}
