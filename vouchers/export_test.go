@@ -5,12 +5,14 @@ import (
 	"sync"
 )
 
-// HoldRedemptionBatches makes the next batch of redemptions wait, once on
-// its way, until n redemptions have queued behind it. started is closed
-// when that batch is on its way; queued is told the queue's length each
-// time a redemption joins it, so a test can queue them in its own order.
+// HoldRedemptionBatches puts every redemption in one lane and makes its
+// next batch wait, once on its way, until n redemptions have queued behind
+// it. started is closed when that batch is on its way; queued is told the
+// queue's length each time a redemption joins it, so that a test can queue
+// them in its own order.
 func HoldRedemptionBatches(s *Service, n int) (started <-chan struct{}, queued <-chan int) {
-	g := s.batches
+	s.SetRedemptionBatching(1)
+	g := s.batches[0]
 	st, held, q := make(chan struct{}), make(chan struct{}), make(chan int, 1024)
 	var once sync.Once
 	write := g.Write

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"slices"
 	"strings"
@@ -131,21 +132,30 @@ func (s *Service) RedemptionBatches() BatchStats {
 	return BatchStats{Batches: s.batchStats.batches.Load(), Redemptions: s.batchStats.redemptions.Load(), Fallbacks: s.batchStats.fallbacks.Load()}
 }
 
-// SetRedemptionBatching turns batching on (the default) or off; off, every
-// redemption runs alone (to compare the two, in benchmarks). Call it before
-// the service is used.
-func (s *Service) SetRedemptionBatching(on bool) {
-	if !on {
-		s.batches = nil
-		return
+// RedeemBatchLanes is how many batches of redemptions a hub writes at
+// once, by default. One batch at a time would leave the database a
+// connection's worth of work (one core) however busy the tills are; a
+// voucher always goes to the same lane (by its id), so that its
+// redemptions, and a till's retries of one, meet in one lane's batches.
+const RedeemBatchLanes = 2
+
+// SetRedemptionBatching sets how many batches of redemptions are written at
+// once (RedeemBatchLanes by default); 0 turns batching off, and every
+// redemption runs alone (to compare the two, in benchmarks and tests).
+// Call it before the service is used.
+func (s *Service) SetRedemptionBatching(lanes int) {
+	s.batches = nil
+	for range lanes {
+		s.batches = append(s.batches, &groupcommit.Group[batchRedemption, batchAnswer]{Max: RedeemBatchMax, Write: s.writeRedemptionBatch})
 	}
-	s.batches = &groupcommit.Group[batchRedemption, batchAnswer]{Max: RedeemBatchMax, Write: s.writeRedemptionBatch}
 }
 
-// redeemBatched redeems a verified token's voucher in the next batch, or
-// reports errRunAlone.
+// redeemBatched redeems a verified token's voucher in the next batch of
+// its lane, or reports errRunAlone.
 func (s *Service) redeemBatched(ctx context.Context, b batchRedemption) (Redemption, bool, error) {
-	a, err := s.batches.Do(ctx, b)
+	h := fnv.New32a()
+	h.Write([]byte(b.voucherID))
+	a, err := s.batches[h.Sum32()%uint32(len(s.batches))].Do(ctx, b)
 	if err != nil {
 		return Redemption{}, false, errRunAlone
 	}

@@ -198,4 +198,3 @@ func TestRedemptionBatchThatFailsRunsAlone(t *testing.T) {
 		t.Fatalf("ledger check: %+v %v", c, err)
 	}
 }
-
