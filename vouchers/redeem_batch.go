@@ -55,12 +55,14 @@ const RedeemBatchMax = 32
 // batch one statement for all of them, where a Tx without it (oneByOne)
 // takes the statements of each, in the batch's one transaction.
 type RedemptionBatchTx interface {
-	// ReadRedemptionBatch reads for each ref its key's committed
-	// idempotency record (as IdempotentResponse) and its target (as
+	// ReadRedemptionBatch reads for each ref its target (as
 	// RedemptionTarget: the voucher locked, its campaign shared, the
-	// shop), the vouchers locked in the order of their ids. A voucher or
-	// shop that does not exist is the target's Err (NotFound, with the
-	// shop's reason for the shop), not the call's.
+	// shop), the vouchers locked in the order of their ids, and then,
+	// once they are locked, its key's committed idempotency record (as
+	// IdempotentResponse): a retry whose first request another
+	// transaction was redeeming waits for it on the voucher, and then
+	// sees its key. A voucher or shop that does not exist is the target's
+	// Err (NotFound, with the shop's reason for the shop), not the call's.
 	ReadRedemptionBatch(ctx context.Context, refs []BatchRef) ([]BatchRead, error)
 	// WriteRedemptions writes each of ws: its idempotency key with its
 	// response, the voucher as it becomes, the redemption, the audit entry
@@ -298,13 +300,13 @@ func (o oneByOne) ReadRedemptionBatch(ctx context.Context, refs []BatchRef) ([]B
 	out := make([]BatchRead, len(refs))
 	for _, i := range order {
 		r := refs[i]
-		found, hash, stored, err := o.tx.IdempotentResponse(ctx, r.Scope, r.Key)
-		if err != nil {
-			return nil, fmt.Errorf("read idempotency key: %w", err)
-		}
 		v, c, sh, err := o.tx.RedemptionTarget(ctx, r.VoucherID, r.ShopID)
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
 			return nil, err
+		}
+		found, hash, stored, kerr := o.tx.IdempotentResponse(ctx, r.Scope, r.Key)
+		if kerr != nil {
+			return nil, fmt.Errorf("read idempotency key: %w", kerr)
 		}
 		out[i] = BatchRead{KeyFound: found, StoredHash: hash, Stored: stored, Target: CodeTarget{Voucher: v, Campaign: c, Shop: sh, Err: err}}
 	}

@@ -198,3 +198,110 @@ func TestRedemptionBatchThatFailsRunsAlone(t *testing.T) {
 		t.Fatalf("ledger check: %+v %v", c, err)
 	}
 }
+
+// Two hubs on one database redeem parts of the same partial vouchers at
+// four shops at once, many tills, with retries of the same request sent to
+// the other hub meanwhile: batches of the two hubs lock the same vouchers
+// and claim the same keys. No voucher gives more than its value, every
+// retry gets its first request's redemption, every redemption is written
+// once with its money, and the ledger check passes.
+func TestBatchedRedemptionsRaceAcrossHubs(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		other := vouchers.NewService(db.Vouchers(), f.keys, storetest.Logger(t))
+		other.SetClock(f.clock.Now)
+		hubs := []*vouchers.Service{f.svc, other}
+		var shops []vouchers.Shop
+		for i := range 4 {
+			shops = append(shops, f.shop(fmt.Sprint("Bottega ", i), "centro", "food"))
+		}
+		const nv = 24
+		camp := f.campaign(vouchers.Campaign{BudgetCents: nv * 1000, FaceValueCents: 1000, Mode: vouchers.ModePartial, PerCitizenLimit: 1})
+		ids, tokens := make([]string, nv), make([]string, nv)
+		for i := range nv {
+			v := f.claim(citizen(i), camp.ID)
+			ids[i], tokens[i] = v.ID, f.token(citizen(i), v.ID)
+		}
+		// 192 requests, each sent twice at once, to the two hubs: a till
+		// that retried on another connection.
+		type req struct {
+			shop    vouchers.Shop
+			voucher int
+			key     string
+			amount  int64
+		}
+		var reqs []req
+		for i := range 192 {
+			reqs = append(reqs, req{shop: shops[i%4], voucher: (i * 7) % nv, key: fmt.Sprint("race-", i), amount: int64(150 + (i*37)%300)})
+		}
+		type result struct {
+			r        vouchers.Redemption
+			replayed bool
+			err      error
+		}
+		got := make([][2]result, len(reqs))
+		var wg sync.WaitGroup
+		for i, q := range reqs {
+			for copy := range 2 {
+				wg.Go(func() {
+					hub := hubs[(i+copy)%2]
+					r, replayed, err := hub.Redeem(f.ctx, merchant(q.shop.ID), q.shop.ID, q.key, vouchers.RedeemRequest{Code: tokens[q.voucher], PurchaseCents: q.amount})
+					got[i][copy] = result{r, replayed, err}
+				})
+			}
+		}
+		wg.Wait()
+
+		spent, answered := make([]int64, nv), make([]int, nv)
+		paid := map[string]int64{}
+		redemptions := 0
+		for i, q := range reqs {
+			a, b := got[i][0], got[i][1]
+			if (a.err == nil) != (b.err == nil) {
+				t.Errorf("request %d: the two copies disagree: %+v / %+v", i, a, b)
+				continue
+			}
+			if a.err != nil {
+				if apperr.ReasonOf(a.err) != "voucher_used" || apperr.ReasonOf(b.err) != "voucher_used" {
+					t.Errorf("request %d: %v / %v", i, a.err, b.err)
+				}
+				continue
+			}
+			if a.r != b.r || a.replayed == b.replayed {
+				t.Errorf("request %d: %+v (replayed %v) / %+v (replayed %v); want one redemption, once replayed", i, a.r, a.replayed, b.r, b.replayed)
+			}
+			if a.r.AmountCents <= 0 || a.r.AmountCents > q.amount || a.r.VoucherID != ids[q.voucher] {
+				t.Errorf("request %d: %+v", i, a.r)
+			}
+			spent[q.voucher] += a.r.AmountCents
+			paid[q.shop.ID] += a.r.AmountCents
+			answered[q.voucher]++
+			redemptions++
+		}
+		for i, id := range ids {
+			v, err := f.svc.MyVoucher(f.ctx, citizen(i), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if spent[i]+v.RemainingCents != 1000 {
+				t.Errorf("voucher %d: %d spent and %d left of 1000", i, spent[i], v.RemainingCents)
+			}
+			if len(v.Redemptions) != answered[i] {
+				t.Errorf("voucher %d: %d redemptions written, %d answered", i, len(v.Redemptions), answered[i])
+			}
+		}
+		for _, s := range shops {
+			if p := f.balance(wallet.ShopPayableAccount(s.ID)); p != paid[s.ID] {
+				t.Errorf("shop %s: payable %d, redeemed %d", s.Name, p, paid[s.ID])
+			}
+		}
+		if redemptions == 0 {
+			t.Fatal("no redemption succeeded")
+		}
+		if c, err := wallet.NewService(db.Wallet(), storetest.Logger(t)).Check(f.ctx); err != nil || !c.OK() {
+			t.Fatalf("ledger check: %+v %v", c, err)
+		}
+		t.Logf("%d redemptions; batches: %+v and %+v", redemptions, f.svc.RedemptionBatches(), other.RedemptionBatches())
+	})
+}

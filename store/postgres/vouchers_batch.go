@@ -34,7 +34,11 @@ const batchTargetsSQL = `SELECT ` + redemptionTargetCols + `, r.n
 	FOR UPDATE OF v FOR KEY SHARE OF c`
 
 // ReadRedemptionBatch implements vouchers.RedemptionBatchTx: two
-// statements in one round trip (with the transaction's BEGIN).
+// statements in one round trip (with the transaction's BEGIN). The keys
+// are read second, by a statement that starts once the vouchers are
+// locked: a till's retry of a request that another transaction was
+// redeeming then waits for it on the voucher and sees its key committed
+// (a replay), rather than the voucher it spent (a refusal).
 func (tx *Tx) ReadRedemptionBatch(ctx context.Context, refs []vouchers.BatchRef) ([]vouchers.BatchRead, error) {
 	scopes, keys := make([]string, len(refs)), make([]string, len(refs))
 	vids, sids := make([]string, len(refs)), make([]string, len(refs))
@@ -44,25 +48,6 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, refs []vouchers.BatchRef)
 	out := make([]vouchers.BatchRead, len(refs))
 	found := make([]bool, len(refs))
 	err := tx.readBatch(ctx, batchRead{
-		sql: batchKeysSQL, args: []any{scopes, keys},
-		read: func(br pgx.BatchResults) error {
-			rows, err := br.Query()
-			if err != nil {
-				return wrap("read idempotency keys", err)
-			}
-			var n int
-			var hash string
-			var resp []byte
-			_, err = pgx.ForEachRow(rows, []any{&n, &hash, &resp}, func() error {
-				if n < 1 || n > len(out) {
-					return fmt.Errorf("idempotency key of place %d in a batch of %d", n, len(out))
-				}
-				out[n-1].KeyFound, out[n-1].StoredHash, out[n-1].Stored = true, hash, slices.Clone(resp)
-				return nil
-			})
-			return wrap("read idempotency keys", err)
-		},
-	}, batchRead{
 		sql: batchTargetsSQL, args: []any{vids, sids},
 		read: func(br pgx.BatchResults) error {
 			rows, err := br.Query()
@@ -84,6 +69,25 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, refs []vouchers.BatchRef)
 				out[n-1].Target = t
 			}
 			return wrap("read vouchers to redeem", rows.Err())
+		},
+	}, batchRead{
+		sql: batchKeysSQL, args: []any{scopes, keys},
+		read: func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return wrap("read idempotency keys", err)
+			}
+			var n int
+			var hash string
+			var resp []byte
+			_, err = pgx.ForEachRow(rows, []any{&n, &hash, &resp}, func() error {
+				if n < 1 || n > len(out) {
+					return fmt.Errorf("idempotency key of place %d in a batch of %d", n, len(out))
+				}
+				out[n-1].KeyFound, out[n-1].StoredHash, out[n-1].Stored = true, hash, slices.Clone(resp)
+				return nil
+			})
+			return wrap("read idempotency keys", err)
 		},
 	})
 	if err != nil {
