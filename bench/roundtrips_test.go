@@ -123,6 +123,26 @@ func TestRoundTrips(t *testing.T) {
 			t.Fatalf("redeem: %d %s %v", status, body, err)
 		}
 	}
+	// Other vouchers' QR codes, scanned: a redemption alone (batches form
+	// only when redemptions arrive together).
+	scanned := make([]string, warm+1)
+	for i := range scanned {
+		who := fmt.Sprintf("acc_rt_scan_%d", i)
+		v, err := h.vouchers.Claim(ctx, identity.Caller{AccountID: who, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+		if err == nil {
+			scanned[i], _, _, err = h.vouchers.QRToken(ctx, who, v.ID)
+		}
+		if err != nil {
+			t.Fatalf("scanned voucher: %v", err)
+		}
+	}
+	scan := func(i int) {
+		status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", tills[0], fmt.Sprintf("rt-scan-%d", i),
+			map[string]any{"code": scanned[i], "purchase_cents": 2500})
+		if err != nil || status != http.StatusCreated {
+			t.Fatalf("redeem a scanned code: %d %s %v", status, body, err)
+		}
+	}
 	lb := fillLedgerBench(t, db)
 	transfer := func(int) {
 		if err := lb.transfer(0); err != nil {
@@ -197,6 +217,7 @@ func TestRoundTrips(t *testing.T) {
 	}{
 		{"voucher claim (service)", claim, false, 2},
 		{"voucher redemption (till API, typed code)", redeem, false, 7},
+		{"voucher redemption (till API, scanned code, alone)", scan, false, 7},
 		{"ledger transfer (wallet.Service.Post)", transfer, false, 1},
 		{"seat hold (API)", hold, false, 8},
 		{"seat hold lost (API)", lose, false, 6},

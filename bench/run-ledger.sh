@@ -2,8 +2,11 @@
 # The ledger under load (issue 13), every figure beside a baseline measured
 # in the same run on the same machine, printed as ratios:
 #   PostgreSQL: redemptions/s through the till API at 64 clients, one
-#     campaign at 50 shops and at one shop, vs pgbench's random single-row
-#     UPDATE (64 clients); ledger transfer vs a bare UPDATE, serial and
+#     campaign at 50 shops and at one shop, the QR codes scanned (the
+#     redemptions that arrive together committed in batches), vs pgbench's
+#     random single-row UPDATE (64 clients); the same at 50 shops with
+#     batching off (every redemption alone, the baseline of what batches
+#     gain) and with the codes typed (never batched); ledger transfer vs a bare UPDATE, serial and
 #     parallel, and vs its own rows written by one bare statement;
 #     claims/s; the seat rush (5,000 buyers, 500 seats) wall time;
 #     admin and wallet history pages at a million entries; claims also vs
@@ -72,6 +75,8 @@ echo "== round trips to PostgreSQL per operation (TestRoundTrips)"
 go test -count=1 -run '^TestRoundTrips$' -v ./bench/ 2>&1 | grep 'round trips$' | sed 's/.*: \([^:]*: [0-9]* round trips\)$/\1/'
 run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
+run redeemalone -bench 'VoucherRedeemAloneHTTP' -benchtime="${REDEEMS}x"
+run redeemtyped -bench 'VoucherRedeemTypedHTTP' -benchtime="${REDEEMS}x"
 CITY_HISTORY=0 run redeemfresh -bench 'VoucherRedeemHTTP/postgres/shops=50' -benchtime="${REDEEMS}x"
 run redeemopen -bench 'RedeemBesideOpenData' -benchtime="${REDEEMS}x"
 run rows -bench 'RedemptionRows' -benchtime="${ROWS:-8000}x"
@@ -104,8 +109,17 @@ for e in postgres sqlite; do
 		awk -v e=$e -v s=$s -v r="$r" -v b="$base" -v n="$basename" -v p50="$p50" -v p99="$p99" 'BEGIN {
 			printf "%-8s redemptions/s, one campaign at %2s shop(s): %6.0f (p50 %s ms, p99 %s ms) vs %s %6.0f -> ratio %.3f\n", e, s, r, p50, p99, n, b, r / b }'
 	done
+	r=$(metric redeemtyped "BenchmarkVoucherRedeemTypedHTTP/$e/shops=50" redeem/s)
+	p99=$(metric redeemtyped "BenchmarkVoucherRedeemTypedHTTP/$e/shops=50" p99_ms)
+	awk -v e=$e -v r="$r" -v p99="$p99" -v b="$base" -v n="$basename" 'BEGIN {
+		printf "%-8s redemptions/s, 50 shops, codes typed (never batched): %6.0f (p99 %s ms) vs %s %6.0f -> ratio %.3f\n", e, r, p99, n, b, r / b }'
 	if [ $e = postgres ]; then
 		r=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
+		pb=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" per_batch)
+		a=$(metric redeemalone "BenchmarkVoucherRedeemAloneHTTP/postgres/shops=50" redeem/s)
+		ap99=$(metric redeemalone "BenchmarkVoucherRedeemAloneHTTP/postgres/shops=50" p99_ms)
+		awk -v r="$r" -v pb="$pb" -v a="$a" -v p99="$ap99" -v b="$base" 'BEGIN {
+			printf "postgres redemptions/s, 50 shops, scanned, batched (%.1f a batch): %6.0f vs each alone %6.0f (p99 %s ms, ratio to pgbench %.3f) -> %.2fx\n", pb, r, a, p99, a / b, r / a }'
 		f=$(metric redeemfresh "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
 		awk -v r="$r" -v f="$f" 'BEGIN {
 			printf "postgres redemptions/s, 50 shops, with the city'"'"'s history: %6.0f vs on fresh tables %6.0f -> ratio %.3f\n", r, f, r / f }'
