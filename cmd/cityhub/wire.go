@@ -22,6 +22,8 @@ import (
 	"cityhub/wallet"
 	"cityhub/web"
 	"cityhub/web/ui"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // hub is the wired application: services built on the store, and the HTTP
@@ -212,6 +214,9 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	if err := h.server.Registry().Register(outbox.NewMetrics(db.Outbox(), log.With(slog.String("component", "mail")))); err != nil {
 		return nil, fmt.Errorf("register the outbox metrics: %w", err)
 	}
+	if err := registerRedemptionBatches(h.server.Registry(), h.vouchers); err != nil {
+		return nil, err
+	}
 	if err := h.mobility.start(ctx, h.server.Registry()); err != nil {
 		return nil, fmt.Errorf("start mqtt: %w", err)
 	}
@@ -329,4 +334,29 @@ func pageCity(c config.City, zone *time.Location) (ui.City, error) {
 		out.LogoType, _ = c.LogoType()
 	}
 	return out, nil
+}
+
+// registerRedemptionBatches counts the batches of redemptions this hub
+// wrote, the redemptions written in them, and the batches that failed
+// whole and whose redemptions then ran one by one (a rising count says the
+// batches are refused by the database for a reason worth a look in the log).
+func registerRedemptionBatches(reg prometheus.Registerer, svc *vouchers.Service) error {
+	for name, c := range map[string]struct {
+		help  string
+		count func(vouchers.BatchStats) int64
+	}{
+		"cityhub_voucher_redemption_batches_total": {"Batches of voucher redemptions written, each in one transaction.",
+			func(s vouchers.BatchStats) int64 { return s.Batches }},
+		"cityhub_voucher_redemptions_batched_total": {"Voucher redemptions written in batches.",
+			func(s vouchers.BatchStats) int64 { return s.Redemptions }},
+		"cityhub_voucher_redemption_batch_fallbacks_total": {"Batches of voucher redemptions that failed whole; their redemptions then ran one by one.",
+			func(s vouchers.BatchStats) int64 { return s.Fallbacks }},
+	} {
+		err := reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: c.help},
+			func() float64 { return float64(c.count(svc.RedemptionBatches())) }))
+		if err != nil {
+			return fmt.Errorf("register %s: %w", name, err)
+		}
+	}
+	return nil
 }
