@@ -43,8 +43,7 @@ func BenchmarkVoucherRedeemAloneHTTP(b *testing.B) {
 // BenchmarkVoucherRedeemTypedHTTP is BenchmarkVoucherRedeemHTTP at 50
 // shops with the vouchers' codes typed instead of scanned (the till's way
 // when a phone's screen cannot be read): each is looked up by its hash and
-// checked against the failed codes counted for the shop and the address,
-// and runs alone (typed codes are never batched).
+// checked against the failed codes counted for the shop and the address.
 func BenchmarkVoucherRedeemTypedHTTP(b *testing.B) {
 	for _, engine := range benchEngines {
 		b.Run(fmt.Sprintf("%s/shops=50", engine), func(b *testing.B) { redeemHTTP(b, engine, 50, 0, typed) })
@@ -67,7 +66,7 @@ const openReaders = 4
 
 // How a benchmark's tills present the vouchers.
 const (
-	scanned      = iota // the QR code, batched
+	scanned      = iota // the QR code
 	scannedAlone        // the QR code, batching off
 	typed               // the typed code
 )

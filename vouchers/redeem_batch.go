@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/audit"
@@ -19,8 +21,8 @@ import (
 	"cityhub/wallet"
 )
 
-// Redemptions of scanned QR codes that arrive together are decided and
-// written together: group commit. While one batch is on its way to the
+// Redemptions that arrive together are decided and written together:
+// group commit. While one batch is on its way to the
 // database, the redemptions that arrive queue; the next batch takes them
 // all (up to RedeemBatchMax) in one transaction that reads and locks their
 // vouchers in one statement, judges each in Go by the rules a redemption
@@ -34,19 +36,24 @@ import (
 //     is its own, and writes nothing, as alone;
 //   - a retry of a key committed earlier gets its first answer, and the
 //     same key with another request Conflict (idempotency_key_reused);
-//   - a redemption whose voucher or key is already in the batch, or whose
-//     key another transaction committed while the batch was written, runs
-//     alone once the batch is done, and so sees what went before it;
+//   - a redemption whose voucher (or typed code) or key is already in the
+//     batch, or whose key another transaction committed while the batch was
+//     written, runs alone once the batch is done, and so sees what went
+//     before it;
+//   - a typed code is judged against the failed codes counted for its shop
+//     and its address (read with the batch), and those that failed before
+//     it in the batch: a batch of guesses is refused from the same guess
+//     on as guesses one by one would be, and each failure is counted in
+//     the batch's transaction;
 //   - when the batch fails as a whole (a lost connection, a deadlock
 //     retried too often, an account the batch cannot post to), every
 //     redemption of it runs alone, exactly as if there had been no batch:
 //     nothing of the batch was written.
 //
-// Typed codes are not batched: their failures are counted, and each must be
-// judged against the count that includes the failures before it, or a
-// batch of guesses would all pass the limit together. A request that runs
-// under a claimed API key (idem.Pending) is not batched either: its
-// transaction must mark that key, and a batch's marks nothing.
+// A request that runs under a claimed API key (idem.Pending) is not batched:
+// its transaction must mark that key, and a batch's marks nothing. Nor is a
+// code that cannot be a voucher's (a bad token, a malformed typed code): it
+// is refused alone, after its key is looked up.
 
 // RedeemBatchMax bounds the redemptions of one batch.
 const RedeemBatchMax = 32
@@ -56,14 +63,16 @@ const RedeemBatchMax = 32
 // takes the statements of each, in the batch's one transaction.
 type RedemptionBatchTx interface {
 	// ReadRedemptionBatch reads for each ref its target (as
-	// RedemptionTarget: the voucher locked, its campaign shared, the
-	// shop), the vouchers locked in the order of their ids, and then,
-	// once they are locked, its key's committed idempotency record (as
-	// IdempotentResponse): a retry whose first request another
-	// transaction was redeeming waits for it on the voucher, and then
-	// sees its key. A voucher or shop that does not exist is the target's
-	// Err (NotFound, with the shop's reason for the shop), not the call's.
-	ReadRedemptionBatch(ctx context.Context, refs []BatchRef) ([]BatchRead, error)
+	// RedemptionTarget, or RedemptionTargetByCode for a typed code: the
+	// voucher locked, its campaign shared, the shop), the vouchers locked
+	// in the order of their ids, and then, once they are locked, its
+	// key's committed idempotency record (as IdempotentResponse): a retry
+	// whose first request another transaction was redeeming waits for it
+	// on the voucher, and then sees its key. Last it counts the failed
+	// typed codes of q's keys (as CodeFailures). A voucher or shop that
+	// does not exist is the target's Err (NotFound, with the shop's reason
+	// for the shop), not the call's.
+	ReadRedemptionBatch(ctx context.Context, q BatchQuery) (BatchReads, error)
 	// WriteRedemptions writes each of ws: its idempotency key with its
 	// response, the voucher as it becomes, the redemption, the audit entry
 	// and the posting (prepared with wallet.PrepareAppend), which goes to
@@ -75,9 +84,29 @@ type RedemptionBatchTx interface {
 }
 
 // BatchRef names a redemption of a batch: the scope and key of its
-// idempotency record, the voucher and the shop.
+// idempotency record, its voucher, and the shop.
 type BatchRef struct {
-	Scope, Key, VoucherID, ShopID string
+	Scope, Key string
+	// VoucherID is a scanned token's voucher; CodeHash, set instead, a
+	// typed code's hash, whose voucher is looked up.
+	VoucherID, CodeHash string
+	ShopID              string
+}
+
+// BatchQuery is what ReadRedemptionBatch reads: the redemptions, and the
+// keys whose failed typed codes since FailuresSince are counted (none when
+// no code is typed).
+type BatchQuery struct {
+	Refs          []BatchRef
+	FailureKeys   []string
+	FailuresSince time.Time
+}
+
+// BatchReads is what ReadRedemptionBatch read: a BatchRead per ref, and
+// the failures counted by key.
+type BatchReads struct {
+	Reads    []BatchRead
+	Failures map[string]int
 }
 
 // BatchRead is what ReadRedemptionBatch read for one BatchRef.
@@ -108,6 +137,8 @@ type batchRedemption struct {
 	request   RedeemRequest
 	hash      string
 	voucherID string
+	// codeHash, set instead of voucherID: a typed code's hash.
+	codeHash string
 }
 
 // batchAnswer is its answer; err errRunAlone: run it alone.
@@ -156,7 +187,7 @@ func (s *Service) SetRedemptionBatching(lanes int) {
 // its lane, or reports errRunAlone.
 func (s *Service) redeemBatched(ctx context.Context, b batchRedemption) (Redemption, bool, error) {
 	h := fnv.New32a()
-	h.Write([]byte(b.voucherID))
+	h.Write([]byte(b.voucherID + b.codeHash))
 	a, err := s.batches[h.Sum32()%uint32(len(s.batches))].Do(ctx, b)
 	if err != nil {
 		return Redemption{}, false, errRunAlone
@@ -171,7 +202,8 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 	out := make([]batchAnswer, len(reqs))
 	if len(reqs) == 1 {
 		b := reqs[0]
-		r, replayed, err := s.redeemAlone(b.ctx, b.c, b.shopID, b.key, b.request, presentedCode{voucherID: b.voucherID}, nil)
+		code := presentedCode{voucherID: b.voucherID, hash: b.codeHash, typed: b.codeHash != ""}
+		r, replayed, err := s.redeemAlone(b.ctx, b.c, b.shopID, b.key, b.request, code, nil)
 		out[0] = batchAnswer{r: r, replayed: replayed, err: err}
 		return out, nil
 	}
@@ -181,11 +213,12 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 	var in []int
 	for i, b := range reqs {
 		k := redeemScope(b.shopID) + "\x00" + b.key
-		if vouchersIn[b.voucherID] || keysIn[k] {
+		v := b.voucherID + "\x00" + b.codeHash
+		if vouchersIn[v] || keysIn[k] {
 			out[i].err = errRunAlone
 			continue
 		}
-		vouchersIn[b.voucherID], keysIn[k] = true, true
+		vouchersIn[v], keysIn[k] = true, true
 		in = append(in, i)
 	}
 	// The transaction is every member's; none of them runs under a claimed
@@ -193,10 +226,11 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 	ctx = idem.WithoutPending(ctx)
 	answers := make([]batchAnswer, len(in))
 	var written int
+	var failed []int
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		clear(answers)
 		var err error
-		written, err = s.redeemInBatch(ctx, tx, reqs, in, answers)
+		written, failed, err = s.redeemInBatch(ctx, tx, reqs, in, answers)
 		return err
 	})
 	if err != nil {
@@ -207,6 +241,10 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 		}
 		return out, nil
 	}
+	for _, j := range failed {
+		b := reqs[in[j]]
+		s.log.WarnContext(b.ctx, "typed voucher code not found", slog.String("shop", b.shopID), slog.String("ip", audit.OriginFrom(b.ctx).IP))
+	}
 	s.batchStats.batches.Add(1)
 	s.batchStats.redemptions.Add(int64(written))
 	for j, i := range in {
@@ -216,30 +254,67 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 }
 
 // redeemInBatch reads, judges and writes the requests reqs[in] in tx, and
-// puts each one's answer in answers; it returns how many it wrote.
-func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedemption, in []int, answers []batchAnswer) (int, error) {
+// puts each one's answer in answers; it returns how many it wrote, and
+// which answers are typed codes that matched no voucher (their failures
+// are counted in tx).
+func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedemption, in []int, answers []batchAnswer) (int, []int, error) {
 	bt, ok := tx.(RedemptionBatchTx)
 	if !ok {
 		bt = oneByOne{tx: tx}
 	}
-	refs := make([]BatchRef, len(in))
+	now := s.now()
+	q := BatchQuery{Refs: make([]BatchRef, len(in)), FailuresSince: now.Add(-CodeFailureWindow)}
+	counted := map[string]bool{}
 	for j, i := range in {
 		b := reqs[i]
-		refs[j] = BatchRef{Scope: redeemScope(b.shopID), Key: b.key, VoucherID: b.voucherID, ShopID: b.shopID}
+		q.Refs[j] = BatchRef{Scope: redeemScope(b.shopID), Key: b.key, VoucherID: b.voucherID, CodeHash: b.codeHash, ShopID: b.shopID}
+		if b.codeHash != "" {
+			for _, k := range codeFailureKeys(b.ctx, b.shopID) {
+				if !counted[k] {
+					counted[k] = true
+					q.FailureKeys = append(q.FailureKeys, k)
+				}
+			}
+		}
 	}
-	reads, err := bt.ReadRedemptionBatch(ctx, refs)
+	reads, err := bt.ReadRedemptionBatch(ctx, q)
 	if err != nil {
-		return 0, fmt.Errorf("read a batch of %d redemptions: %w", len(refs), err)
+		return 0, nil, fmt.Errorf("read a batch of %d redemptions: %w", len(q.Refs), err)
+	}
+	fails := maps.Clone(reads.Failures)
+	if fails == nil {
+		fails = map[string]int{}
 	}
 	var ws []RedemptionWrite
-	var of []int // the answer each write belongs to
+	var failed []int
+	spent := map[string]bool{} // the vouchers a write of the batch changes
 	for j, i := range in {
-		b, rd := reqs[i], reads[j]
+		b, rd := reqs[i], reads.Reads[j]
 		if rd.KeyFound {
 			answers[j].r, answers[j].replayed, answers[j].err = idem.FromStored[Redemption](b.hash, rd.StoredHash, rd.Stored)
 			continue
 		}
 		t := rd.Target
+		if b.codeHash != "" {
+			// As alone: refused while too many wrong codes were typed, and
+			// every failure answers alike.
+			keys := codeFailureKeys(b.ctx, b.shopID)
+			if tooManyFailures(fails, keys) {
+				answers[j].err = errTooManyFailedCodes
+				continue
+			}
+			if apperr.Has(t.Err, apperr.NotFound) && apperr.ReasonOf(t.Err) != "shop_not_found" {
+				answers[j].err = errCodeUnknown
+				for _, k := range keys {
+					fails[k]++
+				}
+				if err := tx.RecordCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow)); err != nil {
+					return 0, nil, fmt.Errorf("record failed code: %w", err)
+				}
+				failed = append(failed, j)
+				continue
+			}
+		}
 		if t.Err != nil {
 			if apperr.ReasonOf(t.Err) == "shop_not_found" {
 				answers[j].err = t.Err
@@ -248,26 +323,32 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 			}
 			continue
 		}
+		if spent[t.Voucher.ID] {
+			// A typed code and a token of one voucher: the second is judged
+			// after the batch, on what the first did.
+			answers[j].err = errRunAlone
+			continue
+		}
 		p, err := s.judgeRedemption(b.ctx, b.c, b.shopID, t.Voucher, t.Campaign, t.Shop, b.request.PurchaseCents)
 		if err != nil {
 			answers[j].err = err
 			continue
 		}
-		w, err := s.redemptionWrite(refs[j], b.hash, p)
+		w, err := s.redemptionWrite(q.Refs[j], b.hash, p)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
+		spent[t.Voucher.ID] = true
 		answers[j].r = p.redemption
 		ws = append(ws, w)
-		of = append(of, j)
 	}
 	if len(ws) == 0 {
-		return 0, nil
+		return 0, failed, nil
 	}
 	if err := bt.WriteRedemptions(ctx, ws); err != nil {
-		return 0, fmt.Errorf("write a batch of %d redemptions: %w", len(ws), err)
+		return 0, nil, fmt.Errorf("write a batch of %d redemptions: %w", len(ws), err)
 	}
-	return len(of), nil
+	return len(ws), failed, nil
 }
 
 // redemptionWrite is what a batch writes for the redemption p of ref.
@@ -290,25 +371,42 @@ func (s *Service) redemptionWrite(ref BatchRef, hash string, p redemptionPlan) (
 // statements go one redemption at a time, in its one transaction.
 type oneByOne struct{ tx Tx }
 
-func (o oneByOne) ReadRedemptionBatch(ctx context.Context, refs []BatchRef) ([]BatchRead, error) {
+func (o oneByOne) ReadRedemptionBatch(ctx context.Context, q BatchQuery) (BatchReads, error) {
+	refs := q.Refs
 	order := make([]int, len(refs))
 	for i := range order {
 		order[i] = i
 	}
-	// Locked in the order of their ids, as a store's one statement does.
+	// Locked by id, as a store's one statement does (typed codes, whose
+	// ids are not known yet, first: one writer at a time makes the order
+	// moot here anyway).
 	slices.SortFunc(order, func(a, b int) int { return strings.Compare(refs[a].VoucherID, refs[b].VoucherID) })
-	out := make([]BatchRead, len(refs))
+	out := BatchReads{Reads: make([]BatchRead, len(refs))}
 	for _, i := range order {
 		r := refs[i]
-		v, c, sh, err := o.tx.RedemptionTarget(ctx, r.VoucherID, r.ShopID)
+		var v Voucher
+		var c Campaign
+		var sh Shop
+		var err error
+		if r.CodeHash != "" {
+			v, c, sh, err = o.tx.RedemptionTargetByCode(ctx, r.CodeHash, r.ShopID)
+		} else {
+			v, c, sh, err = o.tx.RedemptionTarget(ctx, r.VoucherID, r.ShopID)
+		}
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
-			return nil, err
+			return BatchReads{}, err
 		}
 		found, hash, stored, kerr := o.tx.IdempotentResponse(ctx, r.Scope, r.Key)
 		if kerr != nil {
-			return nil, fmt.Errorf("read idempotency key: %w", kerr)
+			return BatchReads{}, fmt.Errorf("read idempotency key: %w", kerr)
 		}
-		out[i] = BatchRead{KeyFound: found, StoredHash: hash, Stored: stored, Target: CodeTarget{Voucher: v, Campaign: c, Shop: sh, Err: err}}
+		out.Reads[i] = BatchRead{KeyFound: found, StoredHash: hash, Stored: stored, Target: CodeTarget{Voucher: v, Campaign: c, Shop: sh, Err: err}}
+	}
+	if len(q.FailureKeys) > 0 {
+		var err error
+		if out.Failures, err = o.tx.CodeFailures(ctx, q.FailureKeys, q.FailuresSince); err != nil {
+			return BatchReads{}, fmt.Errorf("count failed codes: %w", err)
+		}
 	}
 	return out, nil
 }

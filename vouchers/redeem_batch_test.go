@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/identity"
+	"cityhub/qrtoken"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
@@ -21,7 +23,10 @@ type batchCall struct {
 	shop    string
 	key     string
 	voucher int // index into the test's vouchers
-	amount  int64
+	// typed: the voucher's typed code instead of its token; -1 as voucher
+	// with typed: a code no voucher has.
+	typed  bool
+	amount int64
 	// want: "" for a new redemption, "replayed", or the refusal's reason.
 	want string
 	// sameAs: a replay's first answer, by call index.
@@ -32,7 +37,8 @@ type batchCall struct {
 // batches, and each gets the answer it would have had alone: the
 // successes, a used voucher, a voucher or key twice in one batch (the
 // second runs after it), a replay and a reused key, a missing shop, a
-// purchase below the minimum. The money, the vouchers and the audit entries
+// purchase below the minimum, typed codes (one of them no voucher's, and
+// one whose voucher is also scanned in the batch). The money, the vouchers and the audit entries
 // (each with its own till's origin) are as if they had run one by one, and
 // the ledger check passes.
 func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
@@ -41,11 +47,12 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 		f := newFixture(t, db)
 		shop := f.shop("Forno", "centro", "food")
 		camp := f.campaign(vouchers.Campaign{BudgetCents: 40 * 1000, FaceValueCents: 1000, MinSpendCents: 500, PerCitizenLimit: 1})
-		tokens := make([]string, 34)
+		tokens, typed := make([]string, 37), make([]string, 37)
 		for i := range tokens {
 			v := f.claim(citizen(i), camp.ID)
-			tokens[i] = f.token(citizen(i), v.ID)
+			tokens[i], typed[i] = f.token(citizen(i), v.ID), v.TypedCode
 		}
+		nobody, _ := qrtoken.NewCode()
 		staff := merchant(shop.ID)
 		calls := []batchCall{{staff: staff, shop: shop.ID, key: "k0", voucher: 0, amount: 1500}} // the first, alone
 		// The first batch: 32 calls.
@@ -66,6 +73,12 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 		for i := 27; i < 33; i++ {
 			calls = append(calls, batchCall{staff: staff, shop: shop.ID, key: fmt.Sprint("k", i+6), voucher: i, amount: 1500})
 		}
+		calls = append(calls,
+			batchCall{staff: staff, shop: shop.ID, key: "t1", voucher: 34, typed: true, amount: 1500},
+			batchCall{staff: staff, shop: shop.ID, key: "t2", voucher: 34, amount: 1500, want: "voucher_used"}, // runs after
+			batchCall{staff: staff, shop: shop.ID, key: "t3", voucher: -1, typed: true, amount: 1500, want: "code_unknown"},
+			batchCall{staff: staff, shop: shop.ID, key: "t4", voucher: 35, typed: true, amount: 1500},
+		)
 		type result struct {
 			r        vouchers.Redemption
 			replayed bool
@@ -78,7 +91,15 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 			defer wg.Done()
 			c := calls[i]
 			ctx := audit.WithOrigin(context.Background(), audit.Origin{IP: "192.0.2.7", Device: fmt.Sprint("till-", i)})
-			got[i].r, got[i].replayed, got[i].err = f.svc.Redeem(ctx, c.staff, c.shop, c.key, vouchers.RedeemRequest{Code: tokens[c.voucher], PurchaseCents: c.amount})
+			code := nobody
+			switch {
+			case c.voucher < 0:
+			case c.typed:
+				code = typed[c.voucher]
+			default:
+				code = tokens[c.voucher]
+			}
+			got[i].r, got[i].replayed, got[i].err = f.svc.Redeem(ctx, c.staff, c.shop, c.key, vouchers.RedeemRequest{Code: code, PurchaseCents: c.amount})
 		}
 		wg.Add(1)
 		go run(0)
@@ -113,14 +134,14 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 			}
 		}
 		st := f.svc.RedemptionBatches()
-		if st.Batches != 2 || st.Redemptions != 25+6 || st.Fallbacks != 0 {
-			t.Errorf("batches %+v, want 2 batches of 31 redemptions and no fallback", st)
+		if st.Batches != 2 || st.Redemptions != 25+8 || st.Fallbacks != 0 {
+			t.Errorf("batches %+v, want 2 batches of 33 redemptions and no fallback", st)
 		}
-		if p := f.balance(wallet.ShopPayableAccount(shop.ID)); p != paid || paid != 32*1000 {
-			t.Errorf("shop payable %d, redeemed %d; want 32,000", p, paid)
+		if p := f.balance(wallet.ShopPayableAccount(shop.ID)); p != paid || paid != 34*1000 {
+			t.Errorf("shop payable %d, redeemed %d; want 34,000", p, paid)
 		}
-		if h := f.balance(wallet.CampaignHeldAccount(camp.ID)); h != 2*1000 { // vouchers 26 and 33
-			t.Errorf("campaign held %d, want 2,000", h)
+		if h := f.balance(wallet.CampaignHeldAccount(camp.ID)); h != 3*1000 { // vouchers 26, 33 and 36
+			t.Errorf("campaign held %d, want 3,000", h)
 		}
 		entries, err := f.svc.Audit(f.ctx, admin, vouchers.AuditQuery{ShopID: shop.ID, Limit: 1000})
 		if err != nil {
@@ -137,8 +158,8 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 				t.Errorf("call %d: audit entry's device %q, want till-%d", i, devices[got[i].r.ID], i)
 			}
 		}
-		if len(devices) != 32 {
-			t.Errorf("%d redemptions audited, want 32", len(devices))
+		if len(devices) != 34 {
+			t.Errorf("%d redemptions audited, want 34", len(devices))
 		}
 		if c, err := wallet.NewService(db.Wallet(), storetest.Logger(t)).Check(f.ctx); err != nil || !c.OK() {
 			t.Fatalf("ledger check: %+v %v", c, err)
@@ -200,7 +221,7 @@ func TestRedemptionBatchThatFailsRunsAlone(t *testing.T) {
 }
 
 // Two hubs on one database redeem parts of the same partial vouchers at
-// four shops at once, many tills, with retries of the same request sent to
+// four shops at once, many tills, scanned and typed, with retries of the same request sent to
 // the other hub meanwhile: batches of the two hubs lock the same vouchers
 // and claim the same keys. No voucher gives more than its value, every
 // retry gets its first request's redemption, every redemption is written
@@ -218,13 +239,13 @@ func TestBatchedRedemptionsRaceAcrossHubs(t *testing.T) {
 		}
 		const nv = 24
 		camp := f.campaign(vouchers.Campaign{BudgetCents: nv * 1000, FaceValueCents: 1000, Mode: vouchers.ModePartial, PerCitizenLimit: 1})
-		ids, tokens := make([]string, nv), make([]string, nv)
+		ids, tokens, typed := make([]string, nv), make([]string, nv), make([]string, nv)
 		for i := range nv {
 			v := f.claim(citizen(i), camp.ID)
-			ids[i], tokens[i] = v.ID, f.token(citizen(i), v.ID)
+			ids[i], tokens[i], typed[i] = v.ID, f.token(citizen(i), v.ID), v.TypedCode
 		}
 		// 192 requests, each sent twice at once, to the two hubs: a till
-		// that retried on another connection.
+		// that retried on another connection. One in three types the code.
 		type req struct {
 			shop    vouchers.Shop
 			voucher int
@@ -246,7 +267,11 @@ func TestBatchedRedemptionsRaceAcrossHubs(t *testing.T) {
 			for copy := range 2 {
 				wg.Go(func() {
 					hub := hubs[(i+copy)%2]
-					r, replayed, err := hub.Redeem(f.ctx, merchant(q.shop.ID), q.shop.ID, q.key, vouchers.RedeemRequest{Code: tokens[q.voucher], PurchaseCents: q.amount})
+					code := tokens[q.voucher]
+					if i%3 == 0 {
+						code = typed[q.voucher]
+					}
+					r, replayed, err := hub.Redeem(f.ctx, merchant(q.shop.ID), q.shop.ID, q.key, vouchers.RedeemRequest{Code: code, PurchaseCents: q.amount})
 					got[i][copy] = result{r, replayed, err}
 				})
 			}
@@ -303,5 +328,69 @@ func TestBatchedRedemptionsRaceAcrossHubs(t *testing.T) {
 			t.Fatalf("ledger check: %+v %v", c, err)
 		}
 		t.Logf("%d redemptions; batches: %+v and %+v", redemptions, f.svc.RedemptionBatches(), other.RedemptionBatches())
+	})
+}
+
+// Typed codes guessed in one batch are limited as guesses one by one are:
+// at one shop, the first 20 wrong codes are unknown, and from then on every
+// code is refused, a right one too; the failures are counted, so the next
+// code after the batch is refused as well.
+func TestTypedCodeGuessesInABatchAreLimited(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		shop := f.shop("Forno", "centro", "food")
+		camp := f.campaign(vouchers.Campaign{BudgetCents: 5000, FaceValueCents: 1000, PerCitizenLimit: 1})
+		right := f.claim(citizen(1), camp.ID).TypedCode
+		staff := merchant(shop.ID)
+		const guesses = vouchers.MaxCodeFailuresPerShop + 5
+		codes := make([]string, guesses+1)
+		for i := range guesses {
+			codes[i], _ = qrtoken.NewCode()
+		}
+		codes[guesses] = right
+		errs := make([]error, len(codes))
+		first, _ := qrtoken.NewCode()
+		started, queued := vouchers.HoldRedemptionBatches(f.svc, len(codes))
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			_, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, "g-first", vouchers.RedeemRequest{Code: first, PurchaseCents: 1500})
+			if apperr.ReasonOf(err) != "code_unknown" {
+				t.Errorf("the first guess, alone: %v", err)
+			}
+		})
+		<-queued
+		<-started
+		for i, code := range codes {
+			wg.Go(func() {
+				// Each from its own address: only the shop's count limits them.
+				ctx := audit.WithOrigin(context.Background(), audit.Origin{IP: fmt.Sprintf("198.51.100.%d", i+1), Device: "till-1"})
+				_, _, errs[i] = f.svc.Redeem(ctx, staff, shop.ID, fmt.Sprint("g-", i), vouchers.RedeemRequest{Code: code, PurchaseCents: 1500})
+			})
+			if q := <-queued; q != i+1 {
+				t.Fatalf("guess %d queued as %d", i, q)
+			}
+		}
+		wg.Wait()
+		for i, err := range errs {
+			want := "code_unknown"
+			if i >= vouchers.MaxCodeFailuresPerShop-1 { // the first guess, alone, was one
+				want = "too_many_failed_codes"
+			}
+			if apperr.ReasonOf(err) != want {
+				t.Errorf("guess %d: %v, want %s", i, err, want)
+			}
+		}
+		if st := f.svc.RedemptionBatches(); st.Batches == 0 || st.Fallbacks != 0 {
+			t.Errorf("batches %+v, want the guesses batched", st)
+		}
+		_, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, "g-after", vouchers.RedeemRequest{Code: right, PurchaseCents: 1500})
+		if apperr.ReasonOf(err) != "too_many_failed_codes" {
+			t.Errorf("the right code after the batch: %v, want too_many_failed_codes", err)
+		}
+		f.clock.Add(vouchers.CodeFailureWindow + time.Second)
+		if _, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, "g-later", vouchers.RedeemRequest{Code: right, PurchaseCents: 1500}); err != nil {
+			t.Errorf("the right code once the window passed: %v", err)
+		}
 	})
 }

@@ -186,12 +186,13 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	// token's signature, a typed code's hash: no database), but a failure
 	// counts only once the key is known not to be a replay.
 	target, badCode := s.presented(shopID, req.Code)
-	if _, pending := idem.PendingFrom(ctx); len(s.batches) > 0 && badCode == nil && !target.typed && !pending {
+	if _, pending := idem.PendingFrom(ctx); len(s.batches) > 0 && badCode == nil && !pending {
 		hash, err := idem.Hash(request)
 		if err != nil {
 			return Redemption{}, false, err
 		}
-		r, replayed, err := s.redeemBatched(ctx, batchRedemption{ctx: ctx, c: c, shopID: shopID, key: key, request: request, hash: hash, voucherID: target.voucherID})
+		r, replayed, err := s.redeemBatched(ctx, batchRedemption{ctx: ctx, c: c, shopID: shopID, key: key, request: request, hash: hash,
+			voucherID: target.voucherID, codeHash: target.hash})
 		if !errors.Is(err, errRunAlone) {
 			return r, replayed, err
 		}
@@ -286,6 +287,14 @@ func (s *Service) presented(shopID, presented string) (presentedCode, error) {
 
 var errCodeUnknown = apperr.R(apperr.NotFound, "code_unknown", "No voucher has this code.")
 
+var errTooManyFailedCodes = apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+
+// tooManyFailures reports whether fails, counted under keys
+// (codeFailureKeys), refuse another typed code.
+func tooManyFailures(fails map[string]int, keys []string) bool {
+	return fails[keys[0]] >= MaxCodeFailuresPerShop || (len(keys) > 1 && fails[keys[1]] >= MaxCodeFailuresPerIP)
+}
+
 // codeFailureKeys are the keys typed-code failures count under: the shop,
 // and the caller's address when known.
 func codeFailureKeys(ctx context.Context, shopID string) []string {
@@ -319,8 +328,8 @@ func (s *Service) checkCodeFailures(ctx context.Context, tx Tx, shopID string, c
 	if err != nil {
 		return nil, fmt.Errorf("count failed codes: %w", err)
 	}
-	if fails[keys[0]] >= MaxCodeFailuresPerShop || (len(keys) > 1 && fails[keys[1]] >= MaxCodeFailuresPerIP) {
-		return nil, apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+	if tooManyFailures(fails, keys) {
+		return nil, errTooManyFailedCodes
 	}
 	return read, nil
 }

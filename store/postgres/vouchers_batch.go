@@ -21,34 +21,44 @@ const batchKeysSQL = `SELECT k.n, i.request_hash, i.response
 	FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(scope, key, n)
 	JOIN idempotency_keys i ON i.scope = k.scope AND i.key = k.key`
 
-// batchTargetsSQL is redemptionTargetSQL for the vouchers $1 at the shops
-// $2: each voucher locked, in the order of the ids (so that two batches
-// never wait for each other crosswise), its campaign shared, the shop, and
-// the place in the batch.
-const batchTargetsSQL = `SELECT ` + redemptionTargetCols + `, r.n
-	FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS r(vid, sid, n)
-	JOIN vouchers v ON v.id = r.vid
+// batchTargetsSQL is redemptionTargetSQL for the vouchers $1, or the
+// typed codes' hashes $2 where $1 is empty, at the shops $3: each voucher
+// locked, in the order of the ids (so that two batches never wait for each
+// other crosswise), its campaign shared, the shop, and the place in the
+// batch.
+const batchTargetsSQL = `WITH r AS (
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(vid, hash, sid, n)
+	), m AS (
+		SELECT r.n, r.sid, v.id FROM r JOIN vouchers v ON v.id = r.vid WHERE r.vid <> ''
+		UNION ALL
+		SELECT r.n, r.sid, v.id FROM r JOIN vouchers v ON v.code_hash = r.hash WHERE r.vid = ''
+	)
+	SELECT ` + redemptionTargetCols + `, m.n
+	FROM m JOIN vouchers v ON v.id = m.id
 	JOIN voucher_campaigns c ON c.id = v.campaign_id
-	LEFT JOIN voucher_shops s ON s.id = r.sid
+	LEFT JOIN voucher_shops s ON s.id = m.sid
 	ORDER BY v.id
 	FOR UPDATE OF v FOR KEY SHARE OF c`
 
 // ReadRedemptionBatch implements vouchers.RedemptionBatchTx: two
-// statements in one round trip (with the transaction's BEGIN). The keys
+// statements, or three with typed codes, in one round trip (with the
+// transaction's BEGIN). The keys
 // are read second, by a statement that starts once the vouchers are
 // locked: a till's retry of a request that another transaction was
 // redeeming then waits for it on the voucher and sees its key committed
 // (a replay), rather than the voucher it spent (a refusal).
-func (tx *Tx) ReadRedemptionBatch(ctx context.Context, refs []vouchers.BatchRef) ([]vouchers.BatchRead, error) {
+func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (vouchers.BatchReads, error) {
+	refs := q.Refs
 	scopes, keys := make([]string, len(refs)), make([]string, len(refs))
-	vids, sids := make([]string, len(refs)), make([]string, len(refs))
+	vids, hashes, sids := make([]string, len(refs)), make([]string, len(refs)), make([]string, len(refs))
 	for i, r := range refs {
-		scopes[i], keys[i], vids[i], sids[i] = r.Scope, r.Key, r.VoucherID, r.ShopID
+		scopes[i], keys[i], vids[i], hashes[i], sids[i] = r.Scope, r.Key, r.VoucherID, r.CodeHash, r.ShopID
 	}
 	out := make([]vouchers.BatchRead, len(refs))
 	found := make([]bool, len(refs))
-	err := tx.readBatch(ctx, batchRead{
-		sql: batchTargetsSQL, args: []any{vids, sids},
+	var fails map[string]int
+	stmts := []batchRead{{
+		sql: batchTargetsSQL, args: []any{vids, hashes, sids},
 		read: func(br pgx.BatchResults) error {
 			rows, err := br.Query()
 			if err != nil {
@@ -70,7 +80,7 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, refs []vouchers.BatchRef)
 			}
 			return wrap("read vouchers to redeem", rows.Err())
 		},
-	}, batchRead{
+	}, {
 		sql: batchKeysSQL, args: []any{scopes, keys},
 		read: func(br pgx.BatchResults) error {
 			rows, err := br.Query()
@@ -89,16 +99,27 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, refs []vouchers.BatchRef)
 			})
 			return wrap("read idempotency keys", err)
 		},
-	})
-	if err != nil {
-		return nil, err
+	}}
+	if len(q.FailureKeys) > 0 {
+		stmts = append(stmts, batchRead{sql: codeFailuresSQL, args: []any{q.FailureKeys, q.FailuresSince},
+			read: func(br pgx.BatchResults) error {
+				rows, err := br.Query()
+				if err != nil {
+					return wrap("count code failures", err)
+				}
+				fails, err = collectCodeFailures(rows)
+				return err
+			}})
+	}
+	if err := tx.readBatch(ctx, stmts...); err != nil {
+		return vouchers.BatchReads{}, err
 	}
 	for i := range out {
 		if !found[i] {
-			out[i].Target.Err = apperr.E(apperr.NotFound, "There is no voucher %q.", refs[i].VoucherID)
+			out[i].Target.Err = apperr.E(apperr.NotFound, "No such voucher.")
 		}
 	}
-	return out, nil
+	return vouchers.BatchReads{Reads: out, Failures: fails}, nil
 }
 
 // writeRedemptionsSQL writes a batch of redemptions: $1…$14 one element
