@@ -205,18 +205,7 @@ func (tx *Tx) redemptionTarget(ctx context.Context, column, value, shopID string
 func (tx *Tx) CodeFailuresAndTarget(ctx context.Context, keys []string, since time.Time, codeHash, shopID string) (map[string]int, vouchers.CodeTarget, error) {
 	var fails map[string]int
 	var t vouchers.CodeTarget
-	err := tx.readBatch(ctx, batchRead{
-		sql:  codeFailuresSQL,
-		args: []any{keys, since},
-		read: func(br pgx.BatchResults) error {
-			rows, err := br.Query()
-			if err != nil {
-				return wrap("count code failures", err)
-			}
-			fails, err = collectCodeFailures(rows)
-			return err
-		},
-	}, batchRead{
+	err := tx.readBatch(ctx, codeFailuresRead(keys, since, &fails), batchRead{
 		sql:  redemptionTargetSQL("v.code_hash"),
 		args: []any{codeHash, shopID},
 		read: func(br pgx.BatchResults) error {
@@ -557,6 +546,19 @@ func (tx *Tx) CodeFailures(ctx context.Context, keys []string, since time.Time) 
 		return nil, wrap("count code failures", err)
 	}
 	return collectCodeFailures(rows)
+}
+
+// codeFailuresRead is CodeFailures as a statement of a batch, its counts
+// into dst.
+func codeFailuresRead(keys []string, since time.Time, dst *map[string]int) batchRead {
+	return batchRead{sql: codeFailuresSQL, args: []any{keys, since}, read: func(br pgx.BatchResults) error {
+		rows, err := br.Query()
+		if err != nil {
+			return wrap("count code failures", err)
+		}
+		*dst, err = collectCodeFailures(rows)
+		return err
+	}}
 }
 
 // collectCodeFailures reads codeFailuresSQL's rows.

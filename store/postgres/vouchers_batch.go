@@ -101,15 +101,7 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 		},
 	}}
 	if len(q.FailureKeys) > 0 {
-		stmts = append(stmts, batchRead{sql: codeFailuresSQL, args: []any{q.FailureKeys, q.FailuresSince},
-			read: func(br pgx.BatchResults) error {
-				rows, err := br.Query()
-				if err != nil {
-					return wrap("count code failures", err)
-				}
-				fails, err = collectCodeFailures(rows)
-				return err
-			}})
+		stmts = append(stmts, codeFailuresRead(q.FailureKeys, q.FailuresSince, &fails))
 	}
 	if err := tx.readBatch(ctx, stmts...); err != nil {
 		return vouchers.BatchReads{}, err
