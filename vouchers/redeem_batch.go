@@ -22,12 +22,12 @@ import (
 )
 
 // Redemptions that arrive together are decided and written together:
-// group commit. While one batch is on its way to the
-// database, the redemptions that arrive queue; the next batch takes them
-// all (up to RedeemBatchMax) in one transaction that reads and locks their
-// vouchers in one statement, judges each in Go by the rules a redemption
-// alone is judged by, and writes every one that passes in one more
-// statement, with the commit. A redemption alone costs its transaction a
+// group commit. While one batch is on its way to the database, the
+// redemptions that arrive queue; the next batch takes them all (up to
+// RedeemBatchMax) in one transaction that reads and locks their vouchers in
+// one statement, judges each in Go by the rules a redemption alone is
+// judged by, and writes every one that passes in one more statement, with
+// the commit. A redemption alone costs its transaction a
 // few round trips and the database a few statements; in a batch of 32 it
 // costs a thirty-second of two (bench/README.md measures both).
 //
@@ -183,8 +183,8 @@ func (s *Service) SetRedemptionBatching(lanes int) {
 	}
 }
 
-// redeemBatched redeems a verified token's voucher in the next batch of
-// its lane, or reports errRunAlone.
+// redeemBatched redeems the voucher of a verified token or a typed code's
+// hash in the next batch of its lane, or reports errRunAlone.
 func (s *Service) redeemBatched(ctx context.Context, b batchRedemption) (Redemption, bool, error) {
 	h := fnv.New32a()
 	h.Write([]byte(b.voucherID + b.codeHash))
