@@ -166,9 +166,9 @@ type RedeemRequest struct {
 // key with the same request (code and amount) returns the first result
 // (replayed=true), even once the QR code it carried has expired: the key is
 // looked up before the code is read. The same key with another code or
-// amount is Conflict (idempotency_key_reused). Redemptions of scanned codes
-// that arrive together are committed together, each with the answer it
-// would have had alone (redeem_batch.go).
+// amount is Conflict (idempotency_key_reused). Redemptions that arrive
+// together are committed together, each with the answer it would have had
+// alone (redeem_batch.go).
 func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key string, req RedeemRequest) (Redemption, bool, error) {
 	if err := requireMerchant(c, shopID); err != nil {
 		return Redemption{}, false, err
