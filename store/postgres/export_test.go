@@ -1,12 +1,12 @@
 package postgres
 
 import (
-	"cityhub/groupcommit"
 	"context"
 	"errors"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"cityhub/groupcommit/groupcommittest"
 )
 
 // RideStartsSQL is the statement of RideStarts.
@@ -19,34 +19,10 @@ const HistorySQL = historySQL
 // its way, until n claims have queued behind it: the tests put chosen
 // claims into one batch with it. The channel it returns is closed when
 // that batch is on its way.
-func HoldClaims(db *DB, n int) <-chan struct{} { return hold(db.claims, n) }
+func HoldClaims(db *DB, n int) <-chan struct{} { return groupcommittest.Hold(db.claims, n, nil) }
 
 // HoldTxGroup is HoldClaims for the next grouped transaction of key.
-func HoldTxGroup(db *DB, key string, n int) <-chan struct{} { return hold(db.txGroup(key), n) }
-
-// hold makes g's next batch wait, once on its way, until n requests have
-// queued behind it, and closes the channel it returns when that batch is
-// on its way.
-func hold[Req, Res any](g *groupcommit.Group[Req, Res], n int) <-chan struct{} {
-	started, held := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	write := g.Write
-	first := true // batches are written one at a time: no lock needed
-	g.Queued = func(q int) {
-		if q >= n {
-			once.Do(func() { close(held) })
-		}
-	}
-	g.Write = func(ctx context.Context, reqs []Req) ([]Res, error) {
-		if first {
-			first = false
-			close(started)
-			<-held
-		}
-		return write(ctx, reqs)
-	}
-	return started
-}
+func HoldTxGroup(db *DB, key string, n int) <-chan struct{} { return groupcommittest.Hold(db.txGroup(key), n, nil) }
 
 // TxExec runs a statement in tx, for tests that write rows of their own.
 func TxExec(ctx context.Context, tx *Tx, sql string, args ...any) error {
