@@ -36,10 +36,10 @@ import (
 //     is its own, and writes nothing, as alone;
 //   - a retry of a key committed earlier gets its first answer, and the
 //     same key with another request Conflict (idempotency_key_reused);
-//   - a redemption whose voucher (or typed code) or key is already in the
-//     batch, or whose key another transaction committed while the batch was
-//     written, runs alone once the batch is done, and so sees what went
-//     before it;
+//   - a redemption whose voucher another one of the batch changes, or
+//     whose key is already in the batch, or whose key another transaction
+//     committed while the batch was written, runs alone once the batch is
+//     done, and so sees what went before it;
 //   - a typed code is judged against the failed codes counted for its shop
 //     and its address (read with the batch), and those that failed before
 //     it in the batch: a batch of guesses is refused from the same guess
@@ -207,18 +207,18 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 		out[0] = batchAnswer{r: r, replayed: replayed, err: err}
 		return out, nil
 	}
-	// One redemption per voucher and per key in a batch: the others run
-	// after it, and see what it did.
-	vouchersIn, keysIn := map[string]bool{}, map[string]bool{}
+	// One redemption per key in a batch: the others run after it, and see
+	// what it did (one per voucher is seen to once the vouchers are read,
+	// since a typed code's voucher is not known before).
+	keysIn := map[string]bool{}
 	var in []int
 	for i, b := range reqs {
 		k := redeemScope(b.shopID) + "\x00" + b.key
-		v := b.voucherID + "\x00" + b.codeHash
-		if vouchersIn[v] || keysIn[k] {
+		if keysIn[k] {
 			out[i].err = errRunAlone
 			continue
 		}
-		vouchersIn[v], keysIn[k] = true, true
+		keysIn[k] = true
 		in = append(in, i)
 	}
 	// The transaction is every member's; none of them runs under a claimed
@@ -324,8 +324,9 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 			continue
 		}
 		if spent[t.Voucher.ID] {
-			// A typed code and a token of one voucher: the second is judged
-			// after the batch, on what the first did.
+			// A voucher that another redemption of the batch changes (twice
+			// scanned, or scanned and typed): this one is judged after the
+			// batch, on what that one did.
 			answers[j].err = errRunAlone
 			continue
 		}
