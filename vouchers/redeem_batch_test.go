@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/qrtoken"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -393,4 +394,73 @@ func TestTypedCodeGuessesInABatchAreLimited(t *testing.T) {
 			t.Errorf("the right code once the window passed: %v", err)
 		}
 	})
+}
+
+// A batch that waits for another transaction's lock on a voucher still
+// finds that voucher once the lock is released, by its typed code as by its
+// token, and judges it as the other transaction left it. The batch's first
+// statement looked typed codes up through a common table expression, with
+// which the server, on some plans, dropped a voucher changed while it
+// waited: one run of TestLedgerInvariantsUnderConcurrentOperations was told
+// code_unknown for a claimed voucher, and the same statement shape lost the
+// row by hand in psql. The planner's choice on these few rows does not
+// lose it, so this test holds the behaviour, not that plan.
+func TestBatchFindsVouchersChangedWhileItWaited(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenPostgres(t)
+	f := newFixture(t, db)
+	shop := f.shop("Forno", "centro", "food")
+	camp := f.campaign(vouchers.Campaign{BudgetCents: 5000, FaceValueCents: 1000, Mode: vouchers.ModePartial, PerCitizenLimit: 1})
+	var ids, typed, tokens []string
+	for i := range 3 {
+		v := f.claim(citizen(i), camp.ID)
+		ids, typed, tokens = append(ids, v.ID), append(typed, v.TypedCode), append(tokens, f.token(citizen(i), v.ID))
+	}
+	// Another transaction changes vouchers 1 and 2 and holds them.
+	other, err := db.Pool().Begin(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(f.ctx) //nolint:errcheck
+	if _, err := other.Exec(f.ctx, `UPDATE vouchers SET remaining_cents = 900 WHERE id = ANY($1)`, ids[1:]); err != nil {
+		t.Fatal(err)
+	}
+	staff := merchant(shop.ID)
+	started, queued := vouchers.HoldRedemptionBatches(f.svc, 2)
+	type result struct {
+		r   vouchers.Redemption
+		err error
+	}
+	got := make([]result, 3)
+	var wg sync.WaitGroup
+	redeem := func(i int, code string) {
+		wg.Go(func() {
+			got[i].r, _, got[i].err = f.svc.Redeem(f.ctx, staff, shop.ID, fmt.Sprint("k", i), vouchers.RedeemRequest{Code: code, PurchaseCents: 2000})
+		})
+	}
+	redeem(0, tokens[0]) // alone
+	<-queued
+	<-started
+	redeem(1, typed[1])
+	<-queued
+	redeem(2, tokens[2])
+	<-queued
+	testutil.Eventually(t, 10*time.Second, "the batch waits for the other transaction's lock", func() bool {
+		var waiting int
+		err := db.Pool().QueryRow(f.ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE OF v%'`).Scan(&waiting)
+		return err == nil && waiting > 0
+	})
+	if err := other.Commit(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, want := range []int64{1000, 900, 900} {
+		if got[i].err != nil || got[i].r.AmountCents != want {
+			t.Errorf("redemption %d: %+v %v; want %d taken", i, got[i].r, got[i].err, want)
+		}
+	}
+	if st := f.svc.RedemptionBatches(); st.Batches != 1 || st.Redemptions != 2 {
+		t.Errorf("batches %+v, want one of two", st)
+	}
 }

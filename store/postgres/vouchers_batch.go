@@ -25,18 +25,16 @@ const batchKeysSQL = `SELECT k.n, i.request_hash, i.response
 // typed codes' hashes $2 where $1 is empty, at the shops $3: each voucher
 // locked, in the order of the ids (so that two batches never wait for each
 // other crosswise), its campaign shared, the shop, and the place in the
-// batch.
-const batchTargetsSQL = `WITH r AS (
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(vid, hash, sid, n)
-	), m AS (
-		SELECT r.n, r.sid, v.id FROM r JOIN vouchers v ON v.id = r.vid WHERE r.vid <> ''
-		UNION ALL
-		SELECT r.n, r.sid, v.id FROM r JOIN vouchers v ON v.code_hash = r.hash WHERE r.vid = ''
-	)
-	SELECT ` + redemptionTargetCols + `, m.n
-	FROM m JOIN vouchers v ON v.id = m.id
+// batch. The look-up by id or hash is one join condition on the voucher
+// itself, which the server checks again on the row as it is once locked:
+// a voucher looked up in a subquery or a common table expression instead
+// drops out of the answer when another transaction changed it while this
+// one waited for its lock.
+const batchTargetsSQL = `SELECT ` + redemptionTargetCols + `, r.n
+	FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(vid, hash, sid, n)
+	JOIN vouchers v ON v.id = NULLIF(r.vid, '') OR v.code_hash = NULLIF(r.hash, '')
 	JOIN voucher_campaigns c ON c.id = v.campaign_id
-	LEFT JOIN voucher_shops s ON s.id = m.sid
+	LEFT JOIN voucher_shops s ON s.id = r.sid
 	ORDER BY v.id
 	FOR UPDATE OF v FOR KEY SHARE OF c`
 
