@@ -22,7 +22,9 @@ const HistorySQL = historySQL
 func HoldClaims(db *DB, n int) <-chan struct{} { return groupcommittest.Hold(db.claims, n, nil) }
 
 // HoldTxGroup is HoldClaims for the next grouped transaction of key.
-func HoldTxGroup(db *DB, key string, n int) <-chan struct{} { return groupcommittest.Hold(db.txGroup(key), n, nil) }
+func HoldTxGroup(db *DB, key string, n int) <-chan struct{} {
+	return groupcommittest.Hold(db.txGroup(key), n, nil)
+}
 
 // TxExec runs a statement in tx, for tests that write rows of their own.
 func TxExec(ctx context.Context, tx *Tx, sql string, args ...any) error {
