@@ -112,9 +112,9 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 	return vouchers.BatchReads{Reads: out, Failures: fails}, nil
 }
 
-// writeRedemptionsSQL writes a batch of redemptions: $1…$14 one element
-// per redemption, $15…$17 one per ledger entry (the redemption it belongs
-// to, by place, its account and amount), $18 the accounts posted to. The
+// writeRedemptionsSQL writes a batch of redemptions: $1…$21 one element
+// per redemption, $22…$24 one per ledger entry (the redemption it belongs
+// to, by place, its account and amount), $25 the accounts posted to. The
 // keys are claimed first, in their order; the rest is written only for the
 // keys claimed, and redemptions_written (migration 1005) fails the
 // statement when anything was not written as asked (a key committed
@@ -125,7 +125,7 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 const writeRedemptionsSQL = `WITH w AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::text[],
 			$8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::jsonb[],
-			$19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[], $25::timestamptz[])
+			$15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::timestamptz[])
 			WITH ORDINALITY AS w(scope, key, hash, response, voucher_id, remaining, status,
 				redemption_id, purchase, amount, staff_id, at, ip, detail,
 				campaign_id, shop_id, device, actor_id, ltx_id, ltx_key, ltx_at, n)
@@ -153,7 +153,7 @@ const writeRedemptionsSQL = `WITH w AS (
 	), e AS (
 		INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 		SELECT ok.ltx_id, x.account_id, x.amount, ok.ltx_at
-		FROM unnest($15::bigint[], $16::text[], $17::bigint[]) WITH ORDINALITY AS x(w, account_id, amount, i)
+		FROM unnest($22::bigint[], $23::text[], $24::bigint[]) WITH ORDINALITY AS x(w, account_id, amount, i)
 		JOIN ok ON ok.n = x.w JOIN t ON t.id = ok.ltx_id
 		ORDER BY x.i
 		RETURNING id, account_id, amount
@@ -163,8 +163,8 @@ const writeRedemptionsSQL = `WITH w AS (
 	)
 	SELECT redemptions_written(cardinality($1::text[]), (SELECT count(*) FROM k), (SELECT count(*) FROM v),
 		(SELECT count(*) FROM red), (SELECT count(*) FROM a), (SELECT count(*) FROM t),
-		cardinality($16::text[]), (SELECT count(*) FROM e), (SELECT count(*) FROM p),
-		cardinality($18::text[]), (SELECT count(*) FROM ledger_accounts WHERE id = ANY($18::text[]) AND floor IS NULL))`
+		cardinality($23::text[]), (SELECT count(*) FROM e), (SELECT count(*) FROM p),
+		cardinality($25::text[]), (SELECT count(*) FROM ledger_accounts WHERE id = ANY($25::text[]) AND floor IS NULL))`
 
 // WriteRedemptions implements vouchers.RedemptionBatchTx: one statement,
 // queued to ride with the COMMIT (pipeline.go), since nothing is read back;
@@ -218,6 +218,6 @@ func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrit
 		sql: writeRedemptionsSQL,
 		args: []any{scopes, keys, hashes, responses, vids, remaining, statuses,
 			rids, purchases, amounts, staff, ats, ips, details,
-			entryOf, entryAccounts, entryAmounts, posted,
-			campaigns, shops, devices, actors, ltxIDs, ltxKeys, ltxAts}})
+			campaigns, shops, devices, actors, ltxIDs, ltxKeys, ltxAts,
+			entryOf, entryAccounts, entryAmounts, posted}})
 }
