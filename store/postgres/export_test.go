@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/groupcommit/groupcommittest"
+	"cityhub/wallet"
 )
 
 // RideStartsSQL is the statement of RideStarts.
@@ -45,3 +46,9 @@ func TxLaterChecked(ctx context.Context, tx *Tx, sql string, args ...any) error 
 			return nil
 		}})
 }
+
+// RollUpSQL is the statement of RollUp.
+const RollUpSQL = rollUpSQL
+
+// RollUpBatch is the roll-up's batch as the hub runs it.
+const RollUpBatch = wallet.RollUpBatch

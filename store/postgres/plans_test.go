@@ -174,3 +174,66 @@ func TestHistoryWalksTheAccountIndex(t *testing.T) {
 		t.Fatalf("a page of a past campaign's history does not walk the account index:\n%s", plan)
 	}
 }
+
+// A roll-up reads each pending row a few times, not once for every other
+// row it takes. The pending table churns (every posting to an account
+// without a floor adds a row, every roll-up deletes them), so its
+// statistics are mostly of a table near empty: here, as under load, they
+// say one live row when 3,000 wait. The roll-up then moves them all, in
+// one statement whose buffers grow with the rows it moves.
+func TestRollUpReadsEachPendingRowOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const pending = 3000
+	for _, sql := range []string{
+		`INSERT INTO ledger_accounts (id, kind, owner_id) SELECT 'revenue:roll' || g, 'revenue', '' FROM generate_series(0, 49) g`,
+		// Statistics of a churned table: many pages, one live row.
+		`INSERT INTO ledger_pending (entry_id, account_id, amount) SELECT g, 'revenue:roll' || (g % 50), 1 FROM generate_series(1, 3000) g`,
+		`DELETE FROM ledger_pending WHERE entry_id > 1`,
+		`VACUUM ANALYZE ledger_pending`,
+		`INSERT INTO ledger_pending (entry_id, account_id, amount) SELECT g, 'revenue:roll' || (g % 50), 1 FROM generate_series(2, 3000) g`,
+	} {
+		if _, err := db.Pool().Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var estimate float64
+	if err := db.Pool().QueryRow(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'ledger_pending'::regclass`).Scan(&estimate); err != nil || estimate > 10 {
+		t.Fatalf("the statistics say %v pending rows (%v), want those of a table near empty", estimate, err)
+	}
+	// EXPLAIN ANALYZE runs the roll-up; its transaction is rolled back.
+	tx, err := db.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan []map[string]any
+	err = tx.QueryRow(ctx, `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) `+postgres.RollUpSQL, postgres.RollUpBatch).Scan(&plan)
+	tx.Rollback(ctx) //nolint:errcheck
+	if err != nil || len(plan) != 1 {
+		t.Fatalf("explain the roll-up: %v (%d plans)", err, len(plan))
+	}
+	top, _ := plan[0]["Plan"].(map[string]any)
+	hit, _ := top["Shared Hit Blocks"].(float64)
+	read, _ := top["Shared Read Blocks"].(float64)
+	if hit+read == 0 || hit+read > 20*pending {
+		t.Fatalf("a roll-up of %d pending rows read %v buffers, want fewer than %d", pending, hit+read, 20*pending)
+	}
+	t.Logf("a roll-up of %d pending rows read %v buffers", pending, hit+read)
+	var moved int
+	if err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		var err error
+		moved, err = tx.RollUp(ctx, postgres.RollUpBatch)
+		return err
+	}); err != nil || moved != pending {
+		t.Fatalf("rolled up %d of %d pending rows (%v)", moved, pending, err)
+	}
+	var left, total int64
+	if err := db.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_pending),
+			(SELECT SUM(balance) FROM ledger_accounts WHERE id LIKE 'revenue:roll%')`).Scan(&left, &total); err != nil || left != 0 || total != pending {
+		t.Fatalf("after the roll-up %d rows are pending and the balances hold %d of %d (%v)", left, total, pending, err)
+	}
+}

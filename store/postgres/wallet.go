@@ -311,6 +311,28 @@ func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []walle
 	return out, true, nil
 }
 
+// rollUpSQL moves the oldest $1 pending rows that no one else holds into
+// their accounts' cached balances. The rows are picked once, by a
+// materialized common table expression, and deleted by their ids in one
+// index scan: written as DELETE … WHERE entry_id IN (SELECT … LIMIT … FOR
+// UPDATE SKIP LOCKED), the planner, which always finds the churning table
+// near empty, ran the locking subquery again for every row deleted, and a
+// roll-up of 600 rows read 200,000 buffers and took 100 ms: under a rush of
+// redemptions, the roll-ups took as much of the server's time as the
+// redemptions' own writes.
+const rollUpSQL = `WITH picked AS MATERIALIZED (
+			SELECT entry_id FROM ledger_pending ORDER BY entry_id LIMIT $1 FOR UPDATE SKIP LOCKED
+		), batch AS (
+			DELETE FROM ledger_pending WHERE entry_id = ANY (ARRAY(SELECT entry_id FROM picked))
+			RETURNING account_id, amount
+		), sums AS (
+			SELECT account_id, SUM(amount)::bigint AS total, count(*) AS n FROM batch GROUP BY account_id
+		), moved AS (
+			UPDATE ledger_accounts AS a SET balance = a.balance + sums.total FROM sums WHERE a.id = sums.account_id
+			RETURNING sums.n
+		)
+		SELECT COALESCE(SUM(n), 0)::int FROM moved`
+
 // RollUp implements wallet.Tx. The pending rows it takes are deleted in the
 // statement that adds them to the cached balances, so a roll-up killed at
 // any point either happened whole or not at all. A transaction-scoped
@@ -328,17 +350,7 @@ func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 		return 0, nil
 	}
 	var n int
-	err := tx.q.QueryRow(ctx, `WITH batch AS (
-			DELETE FROM ledger_pending WHERE entry_id IN (
-				SELECT entry_id FROM ledger_pending ORDER BY entry_id LIMIT $1 FOR UPDATE SKIP LOCKED)
-			RETURNING account_id, amount
-		), sums AS (
-			SELECT account_id, SUM(amount)::bigint AS total, count(*) AS n FROM batch GROUP BY account_id
-		), moved AS (
-			UPDATE ledger_accounts AS a SET balance = a.balance + sums.total FROM sums WHERE a.id = sums.account_id
-			RETURNING sums.n
-		)
-		SELECT COALESCE(SUM(n), 0)::int FROM moved`, limit).Scan(&n)
+	err := tx.q.QueryRow(ctx, rollUpSQL, limit).Scan(&n)
 	if err != nil {
 		return 0, wrap("roll up ledger entries", err)
 	}
