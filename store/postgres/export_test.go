@@ -52,3 +52,6 @@ const RollUpSQL = rollUpSQL
 
 // RollUpBatch is the roll-up's batch as the hub runs it.
 const RollUpBatch = wallet.RollUpBatch
+
+// VouchersToRemindSQL is the statement of VouchersToRemind.
+const VouchersToRemindSQL = vouchersToRemindSQL

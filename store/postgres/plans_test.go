@@ -237,3 +237,46 @@ func TestRollUpReadsEachPendingRowOnce(t *testing.T) {
 		t.Fatalf("after the roll-up %d rows are pending and the balances hold %d of %d (%v)", left, total, pending, err)
 	}
 }
+
+// A redemption changes a voucher's remaining value and status, and no
+// index of the vouchers names either, in its columns, its expressions or
+// its predicate: the change is then written beside the old row, in the
+// room its page keeps (migration 1006), with no new index entry. The
+// vouchers to remind are still found by an index.
+func TestRedemptionChangesNoIndexedColumnOfAVoucher(t *testing.T) {
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// An index's definition names its columns, expressions and predicate.
+	rows, err := db.Pool().Query(ctx, `SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'vouchers'::regclass`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) < 4 {
+		t.Fatalf("read %d indexes of the vouchers, want all: %v", len(defs), defs)
+	}
+	for _, def := range defs {
+		if strings.Contains(def, "status") || strings.Contains(def, "remaining_cents") {
+			t.Errorf("an index names what every redemption changes: %s", def)
+		}
+	}
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET enable_seqscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Exec(ctx, `RESET enable_seqscan`) //nolint:errcheck
+	if plan := explain(t, conn, postgres.VouchersToRemindSQL, time.Now(), time.Now().AddDate(0, 0, 7), 100); !strings.Contains(plan, "vouchers_expiry_reminder") {
+		t.Fatalf("the vouchers to remind are not read by their index:\n%s", plan)
+	}
+}
