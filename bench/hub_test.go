@@ -233,6 +233,31 @@ func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) {
 	b.ReportMetric(lat.ms(0.99), "p99_ms")
 }
 
+// walMeter starts counting the write-ahead log PostgreSQL writes, the
+// whole server's, and returns what reports it per op: the log is what
+// every change costs the disk and any replica, and unlike a rate it does
+// not move with what else the machine's CPUs do. On SQLite it reports
+// nothing.
+func (h *benchHub) walMeter(b *testing.B) (report func(ops int)) {
+	b.Helper()
+	db, ok := h.db.(*postgres.DB)
+	if !ok {
+		return func(int) {}
+	}
+	ctx := context.Background()
+	var start string
+	if err := db.Pool().QueryRow(ctx, `SELECT pg_current_wal_lsn()::text`).Scan(&start); err != nil {
+		b.Fatalf("read the log's position: %v", err)
+	}
+	return func(ops int) {
+		var bytes float64
+		if err := db.Pool().QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)`, start).Scan(&bytes); err != nil {
+			b.Fatalf("read the log's position: %v", err)
+		}
+		b.ReportMetric(bytes/float64(ops), "wal_B/op")
+	}
+}
+
 // runClients runs op for i = 0..n-1 from voucherClients concurrent
 // clients, each taking the next i as soon as its last op returned. It
 // returns the wall time, every op's latency, and how many failed with the

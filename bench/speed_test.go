@@ -99,6 +99,7 @@ func redeemHTTP(b *testing.B, engine string, shops, readers, how int) {
 		}
 	}
 	stop := h.readOpenStats(b, readers)
+	wal := h.walMeter(b)
 	closedLoop(b, n, "redeem/s", func(i int64) error {
 		status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", bearers[i%int64(shops)], fmt.Sprintf("bench-%d", i),
 			map[string]any{"code": codes[i], "purchase_cents": 2500})
@@ -107,6 +108,7 @@ func redeemHTTP(b *testing.B, engine string, shops, readers, how int) {
 		}
 		return err
 	})
+	wal(n)
 	stop()
 	if st := h.vouchers.RedemptionBatches(); st.Batches > 0 {
 		b.ReportMetric(float64(st.Redemptions)/float64(st.Batches), "per_batch")
