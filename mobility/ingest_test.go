@@ -53,7 +53,7 @@ func newRules(t *testing.T, db store.DB) *rules {
 	if err := wallet.NewService(db.Wallet(), nil).Setup(ctx); err != nil {
 		t.Fatal(err)
 	}
-	layout := simulator.Layout("r"+ids.New("x")[2:8], 2, 6)
+	layout := simulator.Layout("r"+ids.Token(4)[:6], 2, 6)
 	layout[0].Bikes, layout[1].Bikes = []simulator.BikeSpec{{ID: "bk-1"}, {ID: "bk-2"}}, nil
 	if err := simulator.SeedCatalogue(ctx, r.svc, layout); err != nil {
 		t.Fatal(err)

@@ -117,7 +117,7 @@ func connectDynsec(opts DynsecOptions, reconnect bool) (*Dynsec, error) {
 	}
 	d := &Dynsec{topics: Topics{Root: opts.Root}, user: opts.Username, pending: map[string]chan dynsecResponse{},
 		log: opts.Log.With(slog.String("component", "dynsec"))}
-	po := paho.NewClientOptions().AddBroker(opts.URL).SetClientID("cityhub-dynsec-" + strings.TrimPrefix(ids.New("x"), "x_")[:12]).
+	po := paho.NewClientOptions().AddBroker(opts.URL).SetClientID("cityhub-dynsec-" + ids.Token(8)[:12]).
 		SetUsername(opts.Username).SetPassword(opts.Password).SetCleanSession(true).SetOrderMatters(false).SetStore(pahostore.New()).
 		SetAutoReconnect(reconnect).SetConnectRetry(false).SetConnectTimeout(5 * time.Second).SetMaxReconnectInterval(2 * time.Second).
 		SetOnConnectHandler(func(c paho.Client) { c.Subscribe(dynsecReplyTopic, 1, d.onResponse) })

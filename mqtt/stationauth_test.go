@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,7 +132,7 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			svc.SetBrokerAccounts(b.accounts)
 			// Station ids are broker usernames: unique per run on a shared broker.
-			tag := strings.TrimPrefix(ids.New("x"), "x_")[:8]
+			tag := ids.Token(8)[:8]
 			a, bb := "sa-"+tag, "sb-"+tag
 			secrets := map[string]string{}
 			for _, id := range []string{a, bb} {

@@ -30,7 +30,7 @@ func TestDemoAsksBeforeSimulatingOnAnExternalBroker(t *testing.T) {
 		"CITYHUB_DATA_DIR":        external,
 		"CITYHUB_DATABASE_URL":    storetest.MigratedPostgresURL(t),
 		"CITYHUB_MQTT_URL":        mqtttest.URL(),
-		"CITYHUB_MQTT_TOPIC_ROOT": "t" + strings.TrimPrefix(ids.New("x"), "x_")[:12] + "/cityhub/v1",
+		"CITYHUB_MQTT_TOPIC_ROOT": "t" + ids.Token(8)[:12] + "/cityhub/v1",
 	})
 	if !strings.Contains(stdout.String(), "add -simulate-stations to play them there") {
 		t.Errorf("the demo did not say it left the external broker alone:\n%s", stdout.String())

@@ -43,7 +43,7 @@ func TestStartLogShowsNoSecret(t *testing.T) {
 	broker.User = url.UserPassword("hub", "mqttUrlSecret3")
 	kek := make([]byte, 32)
 	rand.Read(kek)
-	suffix := strings.TrimPrefix(ids.New("x"), "x_")[:10]
+	suffix := ids.Token(8)[:10]
 	secrets := map[string]string{
 		"CITYHUB_MQTT_PASSWORD":         "mqttEnvSecret4",
 		"CITYHUB_STRIPE_SECRET_KEY":     "sk_test_stripeSecret5",

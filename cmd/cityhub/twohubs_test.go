@@ -303,5 +303,5 @@ func sharedBroker(t *testing.T) (url, suffix string) {
 	if url == "" {
 		url = "tcp://127.0.0.1:1883"
 	}
-	return url, strings.TrimPrefix(ids.New("x"), "x_")[:12]
+	return url, ids.Token(8)[:12]
 }

@@ -6,7 +6,6 @@ package mobilitytest
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -136,7 +135,7 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 	return e
 }
 
-func short() string { return strings.TrimPrefix(ids.New("x"), "x_")[:10] }
+func short() string { return ids.Token(8)[:10] }
 
 // StationState reads a station's live state from the store.
 func (e *Env) StationState(id string) (mobility.StationState, error) {

@@ -36,7 +36,7 @@ func URL() string {
 
 // Root is a topic root no other test uses.
 func Root(tb testing.TB) string {
-	return "t" + strings.TrimPrefix(ids.New("x"), "x_")[:12] + "/cityhub/v1"
+	return "t" + ids.Token(8)[:12] + "/cityhub/v1"
 }
 
 // Broker is a broker a test can stop and start again on the same address.
