@@ -4,7 +4,10 @@
 #   PostgreSQL: redemptions/s through the till API at 64 clients, one
 #     campaign at 50 shops and at one shop, the QR codes scanned (the
 #     redemptions that arrive together committed in batches), vs pgbench's
-#     random single-row UPDATE (64 clients); the same at 50 shops with
+#     random single-row UPDATE (64 clients), with the write-ahead log a
+#     redemption cost (the server's whole log during the run, bytes per
+#     redemption: unlike a rate, it does not move with the machine's
+#     other load); the same at 50 shops with
 #     batching off (every redemption alone, the baseline of what batches
 #     gain) and with the codes typed (looked up by their hash, the wrong ones
 #     counted); ledger transfer vs a bare UPDATE, serial and
@@ -121,6 +124,10 @@ for e in postgres sqlite; do
 		ap99=$(metric redeemalone "BenchmarkVoucherRedeemAloneHTTP/postgres/shops=50" p99_ms)
 		awk -v r="$r" -v pb="$pb" -v a="$a" -v p99="$ap99" -v b="$base" 'BEGIN {
 			printf "postgres redemptions/s, 50 shops, scanned, batched (%.1f a batch): %6.0f vs each alone %6.0f (p99 %s ms, ratio to pgbench %.3f) -> %.2fx\n", pb, r, a, p99, a / b, r / a }'
+		w=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" wal_B/op)
+		wa=$(metric redeemalone "BenchmarkVoucherRedeemAloneHTTP/postgres/shops=50" wal_B/op)
+		awk -v w="$w" -v wa="$wa" 'BEGIN {
+			printf "postgres write-ahead log per redemption, 50 shops, scanned: %.0f bytes batched, %.0f bytes each alone (the whole server'"'"'s log during the run)\n", w, wa }'
 		f=$(metric redeemfresh "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
 		awk -v r="$r" -v f="$f" 'BEGIN {
 			printf "postgres redemptions/s, 50 shops, with the city'"'"'s history: %6.0f vs on fresh tables %6.0f -> ratio %.3f\n", r, f, r / f }'
