@@ -1,4 +1,4 @@
-// Package ids makes the random identifiers and typed codes cityhub hands out.
+// Package ids makes the identifiers and random tokens cityhub hands out.
 // Every id carries at least 80 bits from crypto/rand, so ids can be shown to
 // people without being guessable.
 package ids
@@ -17,8 +17,8 @@ const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 var enc = base32.NewEncoding(alphabet).WithPadding(base32.NoPadding)
 
 // New returns prefix + "_" + 26 lower-case Crockford base32 characters,
-// e.g. "acc_01kbdq8n3c…": the time in milliseconds (48 bits), then 80 random
-// bits. Ids made later sort after ids made before (as UUID version 7 and
+// e.g. "acc_06h366377vbafgrfbkd32f4pac": the Unix time in milliseconds (48
+// bits, enough until the year 10889), then 80 random bits. Ids made later sort after ids made before (as UUID version 7 and
 // ULID do), so a table's index on them grows at its end: a new row touches
 // the index page the last one did, instead of a random page that must be
 // read and, the first time after each checkpoint, copied whole into the
