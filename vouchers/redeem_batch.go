@@ -173,7 +173,7 @@ func (s *Service) RedemptionBatches() BatchStats {
 // far more than a city's shops make. On the 2-core test machine, once the
 // ledger's roll-up stopped taking half the server's time, two lanes
 // halved the batches (13 redemptions instead of 28) and lost 12–14 % of
-// the rate and a third more p99 to the two transactions competing for the
+// the rate, with a higher p99, to the two transactions competing for the
 // same cores (bench/README.md). Every hub of a deployment has its own lane.
 const RedeemBatchLanes = 1
 
