@@ -78,7 +78,7 @@ func redeemHTTP(b *testing.B, engine string, shops, readers, how int) {
 	h := newBenchHub(b, engine)
 	addCityHistory(b, h)
 	if how == scannedAlone {
-		h.vouchers.SetRedemptionBatching(0)
+		h.vouchers.SetRedemptionBatching(false)
 	}
 	shopIDs := h.shops(b, shops, "Forno")
 	_, bearers := h.accounts(b, shops, "till", identity.RoleMerchant, func(i int) string { return shopIDs[i] })

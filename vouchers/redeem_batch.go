@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"maps"
 	"slices"
@@ -165,35 +164,29 @@ func (s *Service) RedemptionBatches() BatchStats {
 	return BatchStats{Batches: s.batchStats.batches.Load(), Redemptions: s.batchStats.redemptions.Load(), Fallbacks: s.batchStats.fallbacks.Load()}
 }
 
-// RedeemBatchLanes is how many batches of redemptions a hub writes at
-// once, by default; a voucher always goes to the same lane (by its id), so
-// that its redemptions, and a till's retries of one, meet in one lane's
-// batches. One lane: while a batch is written the next one gathers, and
-// batches of up to 32 let one hub write thousands of redemptions a second,
-// far more than a city's shops make. On the 2-core test machine, once the
-// ledger's roll-up stopped taking half the server's time, two lanes
-// halved the batches (13 redemptions instead of 28) and lost 12–14 % of
-// the rate, with a higher p99, to the two transactions competing for the
-// same cores (bench/README.md). Every hub of a deployment has its own lane.
-const RedeemBatchLanes = 1
-
-// SetRedemptionBatching sets how many batches of redemptions are written at
-// once (RedeemBatchLanes by default); 0 turns batching off, and every
-// redemption runs alone (to compare the two, in benchmarks and tests).
-// Call it before the service is used.
-func (s *Service) SetRedemptionBatching(lanes int) {
-	s.batches = nil
-	for range lanes {
-		s.batches = append(s.batches, &groupcommit.Group[batchRedemption, batchAnswer]{Max: RedeemBatchMax, Write: s.writeRedemptionBatch})
+// SetRedemptionBatching turns batching on (the default) or off, when every
+// redemption runs alone (to compare the two, in benchmarks and tests). Call
+// it before the service is used.
+//
+// A hub writes one batch at a time, the next one gathering while it is
+// written: batches of up to 32 let one hub write thousands of redemptions a
+// second, far more than a city's shops make, and every hub of a deployment
+// writes its own. Two batches at once were measured on the 2-core test
+// machine, once the ledger's roll-up stopped taking half the server's
+// time: they halved the batches (13 redemptions instead of 28) and lost
+// 12–14 % of the rate, with a higher p99, to the two transactions
+// competing for the same cores (bench/README.md).
+func (s *Service) SetRedemptionBatching(on bool) {
+	s.batch = nil
+	if on {
+		s.batch = &groupcommit.Group[batchRedemption, batchAnswer]{Max: RedeemBatchMax, Write: s.writeRedemptionBatch}
 	}
 }
 
 // redeemBatched redeems the voucher of a verified token or a typed code's
-// hash in the next batch of its lane, or reports errRunAlone.
+// hash in the next batch, or reports errRunAlone.
 func (s *Service) redeemBatched(ctx context.Context, b batchRedemption) (Redemption, bool, error) {
-	h := fnv.New32a()
-	h.Write([]byte(b.voucherID + b.codeHash))
-	a, err := s.batches[h.Sum32()%uint32(len(s.batches))].Do(ctx, b)
+	a, err := s.batch.Do(ctx, b)
 	if err != nil {
 		return Redemption{}, false, errRunAlone
 	}

@@ -186,7 +186,7 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	// token's signature, a typed code's hash: no database), but a failure
 	// counts only once the key is known not to be a replay.
 	target, badCode := s.presented(shopID, req.Code)
-	if _, pending := idem.PendingFrom(ctx); len(s.batches) > 0 && badCode == nil && !pending {
+	if _, pending := idem.PendingFrom(ctx); s.batch != nil && badCode == nil && !pending {
 		hash, err := idem.Hash(request)
 		if err != nil {
 			return Redemption{}, false, err

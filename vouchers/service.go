@@ -33,10 +33,9 @@ type Service struct {
 	// finalGen counts the times they were forgotten: figures summed
 	// across one are not kept.
 	finalGen uint64
-	// batches commit redemptions that arrive together in one transaction,
-	// one batch per lane at a time (redeem_batch.go); none: each runs
-	// alone.
-	batches    []*groupcommit.Group[batchRedemption, batchAnswer]
+	// batch commits redemptions that arrive together in one transaction,
+	// one batch at a time (redeem_batch.go); nil: each runs alone.
+	batch      *groupcommit.Group[batchRedemption, batchAnswer]
 	batchStats batchCounters
 }
 
@@ -59,7 +58,7 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	s := &Service{
 		store: store, keys: keys, log: log, now: time.Now, zone: config.DefaultZone(), // until SetZone
 	}
-	s.SetRedemptionBatching(RedeemBatchLanes)
+	s.SetRedemptionBatching(true)
 	return s
 }
 
