@@ -244,11 +244,12 @@ type Tx interface {
 	// a floor) move their cached balances at once; the others are left for
 	// the roll-up (an engine whose writers are serial may apply them at once).
 	InsertTransaction(ctx context.Context, t Transaction, locked []AccountID) (inserted bool, err error)
-	// RollUp adds at most limit appended entries to their accounts' cached
-	// balances and marks them rolled up, in one database transaction of its
-	// own making or the caller's, and returns how many it rolled up. Two
-	// roll-ups never take the same entry: one that finds another running
-	// returns 0.
+	// RollUp adds at most limit pending rows of appended entries (each row
+	// one entry, or all the entries of one account in one batch) to their
+	// accounts' cached balances and marks them rolled up, in one database
+	// transaction of its own making or the caller's, and returns how many
+	// rows it rolled up. Two roll-ups never take the same entry: one that
+	// finds another running returns 0.
 	RollUp(ctx context.Context, limit int) (int, error)
 	// History lists an account's entries, newest first, older than the
 	// cursor (an entry id; 0 for the newest), at most limit.

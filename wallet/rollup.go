@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// RollUpBatch is how many appended entries one roll-up moves into cached
+// RollUpBatch is how many pending rows one roll-up moves into cached
 // balances: large enough that a busy city-wide account is brought up to date
 // in one short transaction, small enough that the transaction stays short.
 const RollUpBatch = 5000
@@ -17,8 +17,9 @@ const RollUpBatch = 5000
 // entries a read adds up small.
 const RollUpEvery = 250 * time.Millisecond
 
-// RollUp adds at most limit appended entries of accounts without a floor to
-// their cached balances, in a transaction of its own, and returns how many.
+// RollUp adds at most limit pending rows of appended entries of accounts
+// without a floor to their cached balances (Tx.RollUp), in a transaction of
+// its own, and returns how many rows.
 // It is safe to run on every replica at once and to kill at any moment: the
 // entries it takes are marked rolled up in the transaction that adds them,
 // and a roll-up that finds another one running does nothing.

@@ -121,7 +121,11 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 // meanwhile by another transaction, a ledger account missing or with a
 // floor): the postings append entries without locking or checking any
 // balance, which is right only for accounts without a floor (the voucher
-// row, locked, bounds what a redemption takes).
+// row, locked, bounds what a redemption takes). The entries to one account
+// are pending in one row (migration 1008), which redemptions_written
+// counts by the entries it holds: a batch at one shop writes two pending
+// rows, not two a redemption, and its write took a fifth less of the
+// server's time (bench/README.md).
 const writeRedemptionsSQL = `WITH w AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::text[],
 			$8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::jsonb[],
@@ -158,12 +162,13 @@ const writeRedemptionsSQL = `WITH w AS (
 		ORDER BY x.i
 		RETURNING id, account_id, amount
 	), p AS (
-		INSERT INTO ledger_pending (entry_id, account_id, amount) SELECT id, account_id, amount FROM e
-		RETURNING entry_id
+		INSERT INTO ledger_pending (entry_id, account_id, amount, entries)
+		SELECT min(id), account_id, sum(amount), count(*) FROM e GROUP BY account_id ORDER BY account_id
+		RETURNING entries
 	)
 	SELECT redemptions_written(cardinality($1::text[]), (SELECT count(*) FROM k), (SELECT count(*) FROM v),
 		(SELECT count(*) FROM red), (SELECT count(*) FROM a), (SELECT count(*) FROM t),
-		cardinality($23::text[]), (SELECT count(*) FROM e), (SELECT count(*) FROM p),
+		cardinality($23::text[]), (SELECT count(*) FROM e), (SELECT COALESCE(sum(entries), 0) FROM p),
 		cardinality($25::text[]), (SELECT count(*) FROM ledger_accounts WHERE id = ANY($25::text[]) AND floor IS NULL))`
 
 // WriteRedemptions implements vouchers.RedemptionBatchTx: one statement,

@@ -412,7 +412,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
 			(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts)::bigint + (SELECT COALESCE(SUM(amount), 0) FROM ledger_pending)::bigint,
-			(SELECT count(*) FROM ledger_pending)`).
+			(SELECT COALESCE(SUM(entries), 0) FROM ledger_pending)`).
 		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum, &c.Pending)
 	if err != nil {
 		return c, wrap("count ledger", err)
