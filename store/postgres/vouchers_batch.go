@@ -124,8 +124,7 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 // row, locked, bounds what a redemption takes). The entries to one account
 // are pending in one row (migration 1008), which redemptions_written
 // counts by the entries it holds: a batch at one shop writes two pending
-// rows, not two a redemption, and its write took a fifth less of the
-// server's time (bench/README.md).
+// rows, not two a redemption, and 12–24 % less log (bench/README.md).
 const writeRedemptionsSQL = `WITH w AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::text[],
 			$8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::jsonb[],
