@@ -18,11 +18,12 @@ var enc = base32.NewEncoding(alphabet).WithPadding(base32.NoPadding)
 
 // New returns prefix + "_" + 26 lower-case Crockford base32 characters,
 // e.g. "acc_06h366377vbafgrfbkd32f4pac": the Unix time in milliseconds (48
-// bits, enough until the year 10889), then 80 random bits. Ids made later sort after ids made before (as UUID version 7 and
-// ULID do), so a table's index on them grows at its end: a new row touches
-// the index page the last one did, instead of a random page that must be
-// read and, the first time after each checkpoint, copied whole into the
-// write-ahead log. An id says when it was made, to the millisecond, and
+// bits, enough until the year 10889), then 80 random bits. Ids made in a
+// later millisecond sort after ids made before (as UUID version 7 and ULID
+// do; within one millisecond their order is random), so a table's index on
+// them grows at its end: a new row touches the index page the last one
+// did, instead of a random page that must be read and, the first time after
+// each checkpoint, copied whole into the write-ahead log. An id says when it was made, to the millisecond, and
 // nothing else; its random part alone keeps it unguessable. A caller that
 // needs a short random name takes Token, never a prefix of an id.
 func New(prefix string) string {

@@ -14,6 +14,19 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// openOneConn opens a freshly migrated schema on one connection: a plan
+// test's statements, and the statements it prepares, are all the
+// connection runs.
+func openOneConn(t *testing.T) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // Every posting statement runs on its generic plan, on each of the three
 // paths a posting takes (wallet.Service.Post, wallet.Post in a transaction,
 // wallet.PostAtCommit): none is planned for its own parameters, which on a
@@ -23,11 +36,7 @@ import (
 func TestPostingsRunOnTheirGenericPlan(t *testing.T) {
 	ctx := context.Background()
 	// One connection, so that its prepared statements are all there is.
-	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOneConn(t)
 	svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
 	if err := svc.Setup(ctx); err != nil {
 		t.Fatal(err)
@@ -102,12 +111,7 @@ func TestPostingsRunOnTheirGenericPlan(t *testing.T) {
 // ever: with sequential scans off, the plan of RideStarts still finds a
 // way, and it is the index.
 func TestRideStartsHaveAnIndex(t *testing.T) {
-	ctx := context.Background()
-	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOneConn(t)
 	if plan := explainIndexed(t, db, postgres.RideStartsSQL, time.Now().AddDate(0, 0, -30)); !strings.Contains(plan, "mobility_rides_started") {
 		t.Fatalf("the rides started in a period are not read by their index:\n%s", plan)
 	}
@@ -160,12 +164,8 @@ func explain(t *testing.T, q interface {
 // filtering by account would read every entry written since.
 func TestHistoryWalksTheAccountIndex(t *testing.T) {
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	_, err = db.Pool().Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id)
+	db := openOneConn(t)
+	_, err := db.Pool().Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id)
 			SELECT 'revenue:plan' || g, 'revenue', '' FROM generate_series(1, 50) g
 			UNION ALL SELECT 'campaign:past:held', 'campaign_held', '';
 		INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
@@ -191,11 +191,7 @@ func TestHistoryWalksTheAccountIndex(t *testing.T) {
 // one statement whose buffers grow with the rows it moves.
 func TestRollUpReadsEachPendingRowOnce(t *testing.T) {
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOneConn(t)
 	const pending = 3000
 	for _, sql := range []string{
 		`INSERT INTO ledger_accounts (id, kind, owner_id) SELECT 'revenue:roll' || g, 'revenue', '' FROM generate_series(0, 49) g`,
@@ -253,11 +249,7 @@ func TestRollUpReadsEachPendingRowOnce(t *testing.T) {
 // vouchers to remind are still found by an index.
 func TestRedemptionChangesNoIndexedColumnOfAVoucher(t *testing.T) {
 	ctx := context.Background()
-	db, err := postgres.Open(ctx, storetest.MigratedPostgresURL(t)+"&pool_max_conns=1", storetest.Logger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openOneConn(t)
 	// An index's definition names its columns, expressions and predicate.
 	rows, err := db.Pool().Query(ctx, `SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'vouchers'::regclass`)
 	if err != nil {
