@@ -9,6 +9,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/groupcommit"
 	"cityhub/ids"
 	"cityhub/mail"
 	"cityhub/wallet"
@@ -106,6 +107,9 @@ type Service struct {
 	dummyHash string
 	// verified keeps the access tokens already verified (verified.go).
 	verified verifiedTokens
+	// callerReads groups the account reads of requests (authread.go); nil
+	// when the store reads one account at a time.
+	callerReads *groupcommit.Group[string, callerRead]
 }
 
 // NewService returns the identity service.
@@ -167,11 +171,15 @@ func NewService(store Store, keys Keys, opt Options, log *slog.Logger) *Service 
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{
+	s := &Service{
 		store: store, keys: keys, log: log, opt: opt,
 		hashing:   make(chan struct{}, 8),
 		dummyHash: HashPassword(ids.Token(16), opt.Argon2),
 	}
+	if r, ok := store.(AccountsReader); ok {
+		s.callerReads = newCallerReads(r)
+	}
+	return s
 }
 
 func (s *Service) now() time.Time { return s.opt.Now().UTC() }

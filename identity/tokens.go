@@ -66,12 +66,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 			return Caller{}, err
 		}
 	}
-	var a Account
-	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		a, err = activeAccount(ctx, tx, subject)
-		return err
-	})
+	a, err := s.callerAccount(ctx, subject)
 	if err != nil {
 		return Caller{}, err
 	}

@@ -18,3 +18,23 @@ func (s identityStore) InTx(ctx context.Context, fn func(identity.Tx) error) err
 func (s identityStore) View(ctx context.Context, fn func(identity.Tx) error) error {
 	return s.db.View(ctx, func(tx *Tx) error { return fn(tx) })
 }
+
+// AccountsByID implements identity.AccountsReader: the accounts of ids in
+// one statement, so that the requests that authenticate together share a
+// round trip.
+func (s identityStore) AccountsByID(ctx context.Context, ids []string) ([]identity.Account, error) {
+	rows, err := s.db.pool.Query(ctx, `SELECT `+accountColumns+` FROM accounts a WHERE a.id = ANY($1::text[])`, ids)
+	if err != nil {
+		return nil, wrap("read accounts", err)
+	}
+	defer rows.Close()
+	var out []identity.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, wrap("read accounts", err)
+		}
+		out = append(out, a)
+	}
+	return out, wrap("read accounts", rows.Err())
+}
