@@ -60,8 +60,9 @@ func newCallerReads(r AccountsReader) *groupcommit.Group[string, callerRead] {
 	}}
 }
 
-// callerAccount reads the active account that an access token names, for
-// Authenticate: grouped with other requests' reads when the store can.
+// callerAccount reads the active account that an access token or a page
+// session names (Authenticate, SessionCaller): grouped with the other
+// requests' reads when the store can.
 func (s *Service) callerAccount(ctx context.Context, id string) (Account, error) {
 	if s.callerReads == nil {
 		var a Account

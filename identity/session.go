@@ -58,7 +58,6 @@ func (s *Service) SessionCaller(ctx context.Context, token string) (Caller, erro
 	now := s.now()
 	hash := secretHash(token)
 	var sess Session
-	var a Account
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		sess, err = tx.PageSessionByHash(ctx, hash)
@@ -71,9 +70,13 @@ func (s *Service) SessionCaller(ctx context.Context, token string) (Caller, erro
 		if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) >= s.opt.SessionIdle {
 			return errNoSession
 		}
-		a, err = activeAccount(ctx, tx, sess.AccountID)
-		return err
+		return nil
 	})
+	if err != nil {
+		return Caller{}, err
+	}
+	// Read with the other requests' callers of the moment (authread.go).
+	a, err := s.callerAccount(ctx, sess.AccountID)
 	if err != nil {
 		return Caller{}, err
 	}
