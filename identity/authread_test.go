@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 
@@ -13,8 +14,8 @@ import (
 )
 
 // TestCallersAuthenticatedTogether: on PostgreSQL the account reads of
-// requests that authenticate together go in one statement (on SQLite each
-// is read alone); either way every request gets its own account and
+// requests that authenticate together go in one statement, each account
+// once (on SQLite each is read alone); either way every request gets its own account and
 // grants as they were when it arrived (changed while the read before was
 // on its way), and a disabled account is refused in the same read as the
 // others.
@@ -43,7 +44,17 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		}
 		who := []string{anna.ID, bruno.ID, carla.ID, anna.ID, bruno.ID, anna.ID, carla.ID, bruno.ID, anna.ID}
 
-		started, grouped := identity.HoldCallerReads(f.svc, len(who))
+		// The service under test reads through a store that counts its
+		// grouped reads, where the store has them.
+		var st identity.Store = db.Identity()
+		var reads *countedReads
+		if r, ok := st.(identity.AccountsReader); ok {
+			reads = &countedReads{Store: st, r: r}
+			st = reads
+		}
+		svc := identity.NewService(st, f.keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2,
+			Now: f.clock.Now, AnswerFloor: -1}, storetest.Logger(t))
+		started, grouped := identity.HoldCallerReads(svc, len(who))
 		if grouped != (db.Engine() == "postgres") {
 			t.Fatalf("reads grouped: %v on %s", grouped, db.Engine())
 		}
@@ -52,7 +63,7 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		// that arrive after that see it.
 		first := make(chan error, 1)
 		go func() {
-			_, err := f.svc.Authenticate(ctx, token[anna.ID])
+			_, err := svc.Authenticate(ctx, token[anna.ID])
 			first <- err
 		}()
 		if grouped {
@@ -70,12 +81,21 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		errs := make([]error, len(who))
 		var wg sync.WaitGroup
 		for i, id := range who {
-			wg.Go(func() { callers[i], errs[i] = f.svc.Authenticate(ctx, token[id]) })
+			wg.Go(func() { callers[i], errs[i] = svc.Authenticate(ctx, token[id]) })
 		}
 		wg.Wait()
 		if grouped {
 			if err := <-first; err != nil {
 				t.Fatalf("first request: %v", err)
+			}
+		}
+		if grouped {
+			// The first request's read alone, then the nine's in one
+			// statement, each account once.
+			want := []string{anna.ID, bruno.ID, carla.ID}
+			slices.Sort(want)
+			if len(reads.calls) != 2 || !slices.Equal(reads.calls[0], []string{anna.ID}) || !slices.Equal(slices.Sorted(slices.Values(reads.calls[1])), want) {
+				t.Errorf("the accounts were read as %v, want [%s] then %v", reads.calls, anna.ID, want)
 			}
 		}
 		for i, id := range who {
@@ -93,4 +113,19 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 			}
 		}
 	})
+}
+
+// countedReads is a store whose grouped account reads are recorded.
+type countedReads struct {
+	identity.Store
+	r     identity.AccountsReader
+	mu    sync.Mutex
+	calls [][]string
+}
+
+func (c *countedReads) AccountsByID(ctx context.Context, ids []string) ([]identity.Account, error) {
+	c.mu.Lock()
+	c.calls = append(c.calls, slices.Clone(ids))
+	c.mu.Unlock()
+	return c.r.AccountsByID(ctx, ids)
 }
