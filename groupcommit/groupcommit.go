@@ -6,6 +6,7 @@ package groupcommit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -20,8 +21,9 @@ import (
 // The caller that finds no batch on its way writes one: its own request and
 // whatever queued before it took them. Whoever queues meanwhile waits; when
 // the batch is written, the first of them is woken to write the next one.
-// So every caller waits for at most the batch before its own and its own,
-// and no goroutine runs beside the callers.
+// So every caller waits for at most the batch before its own and its own
+// (while no more than Max wait: beyond, for the batches that take those
+// queued before it), and no goroutine runs beside the callers.
 type Group[Req, Res any] struct {
 	// Write writes one batch: a result per request, in order, or an error
 	// for all of them.
@@ -51,7 +53,12 @@ type call[Req, Res any] struct {
 // written under the context of the caller that writes it, without its
 // cancellation (the others in the batch did not ask for that) but within
 // WriteTimeout, so that a server that stops answering fails the batch
-// instead of holding its callers for good.
+// instead of holding its callers for good. A caller whose context ends
+// while its request still waits in the queue leaves it, unwritten, with
+// the context's error: a client that went away takes no place in a batch,
+// and a server that stalls does not hold the callers who gave up. Once a
+// batch has taken the request, or its caller is to write the next one, it
+// waits for the batch: what is on its way is not taken back.
 func (g *Group[Req, Res]) Do(ctx context.Context, req Req) (Res, error) {
 	c := &call[Req, Res]{req: req, done: make(chan struct{})}
 	g.mu.Lock()
@@ -63,7 +70,15 @@ func (g *Group[Req, Res]) Do(ctx context.Context, req Req) (Res, error) {
 		g.Queued(n)
 	}
 	if busy {
-		<-c.done
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			if g.leave(c) {
+				var zero Res
+				return zero, ctx.Err()
+			}
+			<-c.done
+		}
 		if !c.lead {
 			return c.res, c.err
 		}
@@ -72,6 +87,22 @@ func (g *Group[Req, Res]) Do(ctx context.Context, req Req) (Res, error) {
 	defer cancel()
 	g.writeNext(wctx)
 	return c.res, c.err
+}
+
+// leave takes c out of the queue unless a batch took it, or it was made the
+// next batch's writer, meanwhile; it reports whether c left.
+func (g *Group[Req, Res]) leave(c *call[Req, Res]) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c.lead {
+		return false
+	}
+	i := slices.Index(g.queue, c)
+	if i < 0 {
+		return false
+	}
+	g.queue = slices.Delete(g.queue, i, i+1)
+	return true
 }
 
 // WriteTimeout bounds the writing of one batch.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Requests that arrive while a batch is being written go together in the
@@ -133,4 +136,141 @@ func TestGroupBoundsABatch(t *testing.T) {
 	if fmt.Sprint(sizes) != "[1 4 4]" {
 		t.Errorf("batch sizes %v, want [1 4 4]", sizes)
 	}
+}
+
+// A caller that gives up while its request waits in the queue leaves at
+// once, unwritten; one whose request a batch has taken waits for the
+// batch and gets its result.
+func TestGroupCallerThatGivesUpLeavesTheQueue(t *testing.T) {
+	release := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
+	writing := make(chan int, 2) // the batch being written, by number
+	var mu sync.Mutex
+	var batches [][]int
+	g := &Group[int, int]{Max: 8, Write: func(_ context.Context, reqs []int) ([]int, error) {
+		mu.Lock()
+		batches = append(batches, slices.Clone(reqs))
+		k := len(batches)
+		mu.Unlock()
+		if k <= 2 {
+			writing <- k
+			<-release[k-1]
+		}
+		return reqs, nil
+	}}
+	queued := make(chan int, 16)
+	g.Queued = func(q int) { queued <- q }
+	type result struct {
+		r   int
+		err error
+	}
+	do := func(ctx context.Context, i int) <-chan result {
+		out := make(chan result, 1)
+		go func() { r, err := g.Do(ctx, i); out <- result{r, err} }()
+		return out
+	}
+	wait := func(what string, ch <-chan result) result {
+		t.Helper()
+		select {
+		case r := <-ch:
+			return r
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: no answer", what)
+			return result{}
+		}
+	}
+
+	first := do(context.Background(), 0)
+	<-queued
+	if k := <-writing; k != 1 {
+		t.Fatalf("batch %d written first", k)
+	}
+	giveUp, cancel := context.WithCancel(context.Background())
+	leaving := do(giveUp, 1)
+	<-queued
+	staying := do(context.Background(), 2)
+	<-queued
+	takenCtx, takenCancel := context.WithCancel(context.Background())
+	defer takenCancel()
+	taken := do(takenCtx, 4)
+	<-queued
+	cancel()
+	if r := wait("the caller that gave up", leaving); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("the caller that gave up: %d %v, want its context's error at once", r.r, r.err)
+	}
+	close(release[0])
+	if r := wait("the first", first); r.err != nil || r.r != 0 {
+		t.Fatalf("the first: %d %v", r.r, r.err)
+	}
+	// The second batch holds requests 2 (its writer) and 4; the caller of
+	// 4 gives up while it is written, and still gets its result. Request
+	// 3, queued behind that batch, leaves when its caller gives up.
+	<-writing
+	takenCancel()
+	lateCtx, lateCancel := context.WithCancel(context.Background())
+	late := do(lateCtx, 3)
+	<-queued
+	lateCancel()
+	if r := wait("the caller that gave up late", late); !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("request 3, queued behind the second batch: %d %v, want its context's error", r.r, r.err)
+	}
+	close(release[1])
+	if r := wait("request 2", staying); r.err != nil || r.r != 2 {
+		t.Fatalf("request 2: %d %v", r.r, r.err)
+	}
+	if r := wait("request 4", taken); r.err != nil || r.r != 4 {
+		t.Fatalf("request 4, given up while its batch was written: %d %v, want its result", r.r, r.err)
+	}
+	if fmt.Sprint(batches) != "[[0] [2 4]]" {
+		t.Fatalf("batches %v, want [[0] [2 4]]: the callers that gave up in the queue are not written", batches)
+	}
+}
+
+// Callers that give up at random moments, racing the batches: each either
+// leaves unwritten with its context's error, or is written exactly once
+// and gets its own result; nobody is left waiting.
+func TestGroupCallersGivingUpRace(t *testing.T) {
+	var mu sync.Mutex
+	written := map[int]int{}
+	g := &Group[int, int]{Max: 5, Write: func(_ context.Context, reqs []int) ([]int, error) {
+		mu.Lock()
+		for _, r := range reqs {
+			written[r]++
+		}
+		mu.Unlock()
+		time.Sleep(50 * time.Microsecond) // a round trip's worth, for others to queue
+		return reqs, nil
+	}}
+	const n = 400
+	errs := make([]error, n)
+	res := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if i%2 == 0 {
+				go func() {
+					for range i % 7 {
+						runtime.Gosched()
+					}
+					cancel()
+				}()
+			}
+			res[i], errs[i] = g.Do(ctx, i)
+		})
+	}
+	wg.Wait()
+	left := 0
+	for i := range n {
+		switch {
+		case errs[i] != nil:
+			if !errors.Is(errs[i], context.Canceled) || written[i] != 0 {
+				t.Errorf("request %d: %v, written %d times", i, errs[i], written[i])
+			}
+			left++
+		case res[i] != i || written[i] != 1:
+			t.Errorf("request %d: result %d, written %d times", i, res[i], written[i])
+		}
+	}
+	t.Logf("%d of %d callers left the queue", left, n)
 }
