@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -14,11 +15,14 @@ import (
 )
 
 // TestCallersAuthenticatedTogether: on PostgreSQL the account reads of
-// requests that authenticate together go in one statement, each account
-// once (on SQLite each is read alone); either way every request gets its own account and
-// grants as they were when it arrived (changed while the read before was
-// on its way), and a disabled account is refused in the same read as the
-// others.
+// requests that authenticate together (tokens and page sessions) go in one
+// statement, each account once; on SQLite each is read alone. Either way
+// every request gets its own account and grants as they were when it
+// arrived: a grant changed while the read before was on its way (its
+// statement answered, its callers not yet told) is seen by the requests
+// that arrive after the change, not by that read's, and nothing read is
+// kept for a later request. A disabled account and an account that does
+// not exist are refused in the same read as the others.
 func TestCallersAuthenticatedTogether(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
@@ -34,42 +38,60 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		const missing = "acc_nobody"
 		token := map[string]string{}
-		for _, a := range []identity.Account{anna, bruno, carla} {
-			tok, _, err := f.svc.SignAccessToken(a.ID, f.clock.Now())
+		for _, id := range []string{anna.ID, bruno.ID, carla.ID, missing} {
+			tok, _, err := f.svc.SignAccessToken(id, f.clock.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
-			token[a.ID] = tok
+			token[id] = tok
 		}
-		who := []string{anna.ID, bruno.ID, carla.ID, anna.ID, bruno.ID, anna.ID, carla.ID, bruno.ID, anna.ID}
+		session, _, err := f.svc.StartSession(ctx, "anna@example.org", password, "")
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		// The service under test reads through a store that counts its
-		// grouped reads, where the store has them.
+		// grouped reads and holds the first one after its statement
+		// answered, where the store has them.
 		var st identity.Store = db.Identity()
 		var reads *countedReads
 		if r, ok := st.(identity.AccountsReader); ok {
-			reads = &countedReads{Store: st, r: r}
+			reads = &countedReads{Store: st, r: r, answered: make(chan struct{}), release: make(chan struct{})}
 			st = reads
 		}
 		svc := identity.NewService(st, f.keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2,
 			Now: f.clock.Now, AnswerFloor: -1}, storetest.Logger(t))
-		started, grouped := identity.HoldCallerReads(svc, len(who))
+		queued, grouped := identity.CallerReadsQueued(svc)
 		if grouped != (db.Engine() == "postgres") {
 			t.Fatalf("reads grouped: %v on %s", grouped, db.Engine())
 		}
-		// While the first request's read is on its way (held, when
-		// grouped), bruno is given back his citizen's grant: the requests
-		// that arrive after that see it.
-		first := make(chan error, 1)
+		within := func(what string, ch <-chan struct{}) {
+			t.Helper()
+			select {
+			case <-ch:
+			case <-time.After(20 * time.Second):
+				t.Fatalf("%s: not within 20 s", what)
+			}
+		}
+
+		// Bruno's first request is read while he holds the shop's grant
+		// alone.
+		type answer struct {
+			c   identity.Caller
+			err error
+		}
+		first := make(chan answer, 1)
 		go func() {
-			_, err := svc.Authenticate(ctx, token[anna.ID])
-			first <- err
+			c, err := svc.Authenticate(ctx, token[bruno.ID])
+			first <- answer{c, err}
 		}()
+		var firstAnswer answer
 		if grouped {
-			<-started
-		} else if err := <-first; err != nil {
-			t.Fatalf("first request: %v", err)
+			within("the first read", reads.answered)
+		} else {
+			firstAnswer = <-first
 		}
 		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
 			return tx.SetAccountGrants(ctx, bruno.ID, []identity.Grant{{Role: identity.RoleCitizen}, shopGrant})
@@ -77,30 +99,55 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		who := []string{anna.ID, bruno.ID, carla.ID, anna.ID, missing, bruno.ID, anna.ID, carla.ID, bruno.ID, anna.ID, "session"}
 		callers := make([]identity.Caller, len(who))
 		errs := make([]error, len(who))
 		var wg sync.WaitGroup
 		for i, id := range who {
-			wg.Go(func() { callers[i], errs[i] = svc.Authenticate(ctx, token[id]) })
+			wg.Go(func() {
+				if id == "session" {
+					callers[i], errs[i] = svc.SessionCaller(ctx, session)
+					return
+				}
+				callers[i], errs[i] = svc.Authenticate(ctx, token[id])
+			})
+		}
+		if grouped {
+			// All of them queue behind the first read before it is let go.
+			all := make(chan struct{})
+			go func() {
+				for n := range queued {
+					if n >= len(who) {
+						close(all)
+						return
+					}
+				}
+			}()
+			within("the requests' queueing", all)
+			close(reads.release)
+			within("the first request", func() <-chan struct{} {
+				done := make(chan struct{})
+				go func() { firstAnswer = <-first; close(done) }()
+				return done
+			}())
 		}
 		wg.Wait()
-		if grouped {
-			if err := <-first; err != nil {
-				t.Fatalf("first request: %v", err)
-			}
+
+		if firstAnswer.err != nil || firstAnswer.c.AccountID != bruno.ID || len(firstAnswer.c.Grants) != 1 {
+			t.Errorf("bruno's first request: %+v %v, want bruno with the shop's grant alone", firstAnswer.c, firstAnswer.err)
 		}
 		if grouped {
-			// The first request's read alone, then the nine's in one
+			// The first request's read alone, then the others' in one
 			// statement, each account once.
-			want := []string{anna.ID, bruno.ID, carla.ID}
+			want := []string{anna.ID, bruno.ID, carla.ID, missing}
 			slices.Sort(want)
-			if len(reads.calls) != 2 || !slices.Equal(reads.calls[0], []string{anna.ID}) || !slices.Equal(slices.Sorted(slices.Values(reads.calls[1])), want) {
-				t.Errorf("the accounts were read as %v, want [%s] then %v", reads.calls, anna.ID, want)
+			if len(reads.calls) != 2 || !slices.Equal(reads.calls[0], []string{bruno.ID}) || !slices.Equal(slices.Sorted(slices.Values(reads.calls[1])), want) {
+				t.Errorf("the accounts were read as %v, want [%s] then %v", reads.calls, bruno.ID, want)
 			}
 		}
 		for i, id := range who {
 			switch id {
-			case carla.ID:
+			case carla.ID, missing:
 				testutil.WantCode(t, errs[i], apperr.Unauthenticated)
 			case bruno.ID:
 				if errs[i] != nil || callers[i].AccountID != bruno.ID || len(callers[i].Grants) != 2 || !callers[i].HasIn(identity.RoleMerchant, "shop-1") {
@@ -108,24 +155,43 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 				}
 			default:
 				if errs[i] != nil || callers[i].AccountID != anna.ID || callers[i].Email != "anna@example.org" || callers[i].Has(identity.RoleMerchant) {
-					t.Errorf("anna's request %d: %+v %v, want anna's own account", i, callers[i], errs[i])
+					t.Errorf("anna's request %d (%s): %+v %v, want anna's own account", i, id, callers[i], errs[i])
 				}
 			}
+		}
+
+		// Nothing read is kept: bruno's next request, after he lost the
+		// shop, is read again.
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			return tx.SetAccountGrants(ctx, bruno.ID, []identity.Grant{{Role: identity.RoleCitizen}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := svc.Authenticate(ctx, token[bruno.ID]); err != nil || c.Has(identity.RoleMerchant) || len(c.Grants) != 1 {
+			t.Errorf("bruno's request after he lost the shop: %+v %v, want the citizen's grant alone", c, err)
 		}
 	})
 }
 
-// countedReads is a store whose grouped account reads are recorded.
+// countedReads is a store whose grouped account reads are recorded; the
+// first is held, once its statement answered, until release is closed.
 type countedReads struct {
 	identity.Store
-	r     identity.AccountsReader
-	mu    sync.Mutex
-	calls [][]string
+	r                 identity.AccountsReader
+	answered, release chan struct{}
+	mu                sync.Mutex
+	calls             [][]string
 }
 
 func (c *countedReads) AccountsByID(ctx context.Context, ids []string) ([]identity.Account, error) {
 	c.mu.Lock()
 	c.calls = append(c.calls, slices.Clone(ids))
+	n := len(c.calls)
 	c.mu.Unlock()
-	return c.r.AccountsByID(ctx, ids)
+	accounts, err := c.r.AccountsByID(ctx, ids)
+	if n == 1 {
+		close(c.answered)
+		<-c.release
+	}
+	return accounts, err
 }

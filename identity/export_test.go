@@ -1,15 +1,14 @@
 package identity
 
-import "cityhub/groupcommit/groupcommittest"
-
-// HoldCallerReads makes the next grouped read of callers' accounts wait,
-// once on its way, until n more have queued behind it
-// (groupcommittest.Hold); started is closed when that read is on its way.
-// grouped is false when the service reads one account at a time (its
-// store is no AccountsReader): then nothing is held.
-func HoldCallerReads(s *Service, n int) (started <-chan struct{}, grouped bool) {
+// CallerReadsQueued tells, on the channel it returns, the length of the
+// queue of callers' account reads each time a request joins it. grouped is
+// false when the service reads one account at a time (its store is no
+// AccountsReader). Call it before the service is used.
+func CallerReadsQueued(s *Service) (queued <-chan int, grouped bool) {
 	if s.callerReads == nil {
 		return nil, false
 	}
-	return groupcommittest.Hold(s.callerReads, n, nil), true
+	q := make(chan int, 1024)
+	s.callerReads.Queued = func(n int) { q <- n }
+	return q, true
 }
