@@ -14,8 +14,10 @@ import (
 // hub's most frequent statement was that one-row read, a round trip each.
 // With an AccountsReader the reads of the requests that arrive while one
 // read is on its way go together in the next (groupcommit): still read
-// after each request arrived, one round trip for all of them. An embedded
-// store (SQLite) does not implement it: its reads cost no round trip.
+// after each request arrived, one round trip for all of them, nothing kept
+// for the next; a request whose caller gives up while its read waits in
+// the queue leaves it. An embedded store (SQLite) does not implement it:
+// its reads cost no round trip.
 type AccountsReader interface {
 	// AccountsByID reads the accounts of ids with their grants, in one
 	// statement outside any transaction. An id without an account has none
