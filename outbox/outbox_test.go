@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,12 +95,33 @@ func run(t *testing.T, s *outbox.Sender) (stop func()) {
 type counting struct {
 	*smtpmail.Transport
 	sent atomic.Int64
+	// after, when set, is another sender's transport: this one delivers
+	// nothing until that one delivered its first message (or 10 s
+	// passed), so that both senders take part whatever the scheduler does.
+	after     *counting
+	firstOnce sync.Once
+	first     chan struct{} // closed at the first message delivered; see newCounting
+}
+
+func newCounting(t *testing.T) *counting {
+	return &counting{Transport: transport(t, mailtest.SMTPURL()), first: make(chan struct{})}
 }
 
 func (c *counting) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
+	if c.after != nil {
+		select {
+		case <-c.after.first:
+		case <-time.After(10 * time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	return c.Transport.Deliver(ctx, msgs, func(i int, err error) {
 		if err == nil {
 			c.sent.Add(1)
+			if c.first != nil {
+				c.firstOnce.Do(func() { close(c.first) })
+			}
 		}
 		done(i, err)
 	})
@@ -221,7 +243,11 @@ func TestTwoSendersDeliverEachOnce(t *testing.T) {
 		}
 		enqueued := enqueue(t, db, msgs...)
 		opts := outbox.SenderOptions{Batch: 7, Poll: 5 * time.Millisecond}
-		ta, tb := &counting{Transport: transport(t, mailtest.SMTPURL())}, &counting{Transport: transport(t, mailtest.SMTPURL())}
+		// a holds the batch it claims first until b delivered one of its
+		// own: both take part, so the claims really race, however the
+		// machine schedules them.
+		ta, tb := newCounting(t), newCounting(t)
+		ta.after = tb
 		a := outbox.NewSender(db.Outbox(), ta, opts, storetest.Logger(t))
 		b := outbox.NewSender(db.Outbox(), tb, opts, storetest.Logger(t))
 		run(t, a)
