@@ -274,3 +274,67 @@ func TestGroupCallersGivingUpRace(t *testing.T) {
 	}
 	t.Logf("%d of %d callers left the queue", left, n)
 }
+
+// A caller made the next batch's writer does not leave when its context
+// ends: the requests queued behind it wait for it to write them, and
+// would wait for good. Its context ends while the batch before is being
+// written, so that it is made the writer or leaves first, as the scheduler
+// has it; either way the request behind it is written.
+func TestGroupNextWriterDoesNotLeave(t *testing.T) {
+	// The rule itself: the writer-to-be stays queued, another caller
+	// leaves.
+	g := &Group[int, int]{}
+	lead := &call[int, int]{req: 1, done: make(chan struct{}), lead: true}
+	other := &call[int, int]{req: 2, done: make(chan struct{})}
+	g.queue = []*call[int, int]{lead, other}
+	if g.leave(lead) || !g.leave(other) || len(g.queue) != 1 || g.queue[0] != lead {
+		t.Fatalf("queue %v after both tried to leave, want the writer-to-be alone", g.queue)
+	}
+
+	for round := range 200 {
+		ctx, cancel := context.WithCancel(context.Background())
+		writing, both := make(chan struct{}), make(chan struct{})
+		g := &Group[int, int]{Max: 4}
+		first := true
+		g.Write = func(_ context.Context, reqs []int) ([]int, error) {
+			if first {
+				first = false
+				close(writing)
+				<-both
+				cancel() // the next writer's caller gives up as this batch ends
+			}
+			return reqs, nil
+		}
+		queued := make(chan int, 3)
+		g.Queued = func(q int) { queued <- q }
+		results := make(chan error, 2)
+		go func() { _, err := g.Do(context.Background(), 0); results <- err }()
+		<-queued
+		<-writing
+		go func() { _, err := g.Do(ctx, 1); results <- err }()
+		<-queued
+		behind := make(chan error, 1)
+		go func() {
+			r, err := g.Do(context.Background(), 2)
+			if err == nil && r != 2 {
+				err = fmt.Errorf("result %d", r)
+			}
+			behind <- err
+		}()
+		<-queued
+		close(both)
+		select {
+		case err := <-behind:
+			if err != nil {
+				t.Fatalf("round %d: the request behind the caller that gave up: %v", round, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: the request behind the next writer, whose caller gave up, was never written", round)
+		}
+		for range 2 {
+			if err := <-results; err != nil && !errors.Is(err, context.Canceled) {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}
