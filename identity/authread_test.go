@@ -67,15 +67,6 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		if grouped != (db.Engine() == "postgres") {
 			t.Fatalf("reads grouped: %v on %s", grouped, db.Engine())
 		}
-		within := func(what string, ch <-chan struct{}) {
-			t.Helper()
-			select {
-			case <-ch:
-			case <-time.After(20 * time.Second):
-				t.Fatalf("%s: not within 20 s", what)
-			}
-		}
-
 		// Bruno's first request is read while he holds the shop's grant
 		// alone.
 		type answer struct {
@@ -89,7 +80,7 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		}()
 		var firstAnswer answer
 		if grouped {
-			within("the first read", reads.answered)
+			within(t, "the first read", reads.answered)
 		} else {
 			firstAnswer = <-first
 		}
@@ -114,22 +105,11 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		}
 		if grouped {
 			// All of them queue behind the first read before it is let go.
-			all := make(chan struct{})
-			go func() {
-				for n := range queued {
-					if n >= len(who) {
-						close(all)
-						return
-					}
-				}
-			}()
-			within("the requests' queueing", all)
+			for n := 0; n < len(who); {
+				n = within(t, "the requests' queueing", queued)
+			}
 			close(reads.release)
-			within("the first request", func() <-chan struct{} {
-				done := make(chan struct{})
-				go func() { firstAnswer = <-first; close(done) }()
-				return done
-			}())
+			firstAnswer = within(t, "the first request", first)
 		}
 		wg.Wait()
 
@@ -194,4 +174,17 @@ func (c *countedReads) AccountsByID(ctx context.Context, ids []string) ([]identi
 		<-c.release
 	}
 	return accounts, err
+}
+
+// within is the next value of ch, or the test's failure after 20 s.
+func within[T any](t *testing.T, what string, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(20 * time.Second):
+		t.Fatalf("%s: not within 20 s", what)
+		var zero T
+		return zero
+	}
 }
