@@ -100,7 +100,7 @@ type counting struct {
 	// passed), so that both senders take part whatever the scheduler does.
 	after     *counting
 	firstOnce sync.Once
-	first     chan struct{} // closed at the first message delivered; see newCounting
+	first     chan struct{} // closed at the first message delivered
 }
 
 func newCounting(t *testing.T) *counting {
@@ -119,9 +119,7 @@ func (c *counting) Deliver(ctx context.Context, msgs []mail.Message, done func(i
 	return c.Transport.Deliver(ctx, msgs, func(i int, err error) {
 		if err == nil {
 			c.sent.Add(1)
-			if c.first != nil {
-				c.firstOnce.Do(func() { close(c.first) })
-			}
+			c.firstOnce.Do(func() { close(c.first) })
 		}
 		done(i, err)
 	})

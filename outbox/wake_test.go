@@ -17,7 +17,7 @@ func TestCommitThatQueuedMailWakesTheSender(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		to := mailtest.Recipient(t)
-		tr := &counting{Transport: transport(t, mailtest.SMTPURL())}
+		tr := newCounting(t)
 		s := outbox.NewSender(db.Outbox(), tr, outbox.SenderOptions{Poll: time.Hour}, storetest.Logger(t))
 		woken := make(chan struct{}, 8)
 		db.OnMailQueued(func() { woken <- struct{}{}; s.Wake() })
