@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5"
+
 	"cityhub/identity"
 )
 
@@ -27,14 +29,6 @@ func (s identityStore) AccountsByID(ctx context.Context, ids []string) ([]identi
 	if err != nil {
 		return nil, wrap("read accounts", err)
 	}
-	defer rows.Close()
-	var out []identity.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, wrap("read accounts", err)
-		}
-		out = append(out, a)
-	}
-	return out, wrap("read accounts", rows.Err())
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (identity.Account, error) { return scanAccount(r) })
+	return out, wrap("read accounts", err)
 }
