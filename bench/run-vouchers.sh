@@ -1,7 +1,8 @@
 #!/bin/sh
 # Voucher benchmarks with their baselines, in one run on one database:
 #   redemptions/s through the till API (64 concurrent clients) vs pgbench's
-#   single-row UPDATE rate (64 clients) on the same PostgreSQL;
+#   single-row UPDATE rate (64 clients) on the same PostgreSQL, with
+#   pgbench's own p50 and p99 latency beside the redemptions';
 #   QR token verifications/s vs crypto/ed25519 Verify alone.
 # Usage: bench/run-vouchers.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
 set -eu
@@ -21,8 +22,11 @@ cat > "$out/update.sql" <<'SQL'
 \set id random(1, 100000)
 UPDATE bench_vouchers_pgbench SET n = n + 1 WHERE id = :id;
 SQL
-pgbench -n -r -c "$CLIENTS" -j 2 -T "$SECONDS_PGBENCH" -f "$out/update.sql" "$DB" | tee "$out/pgbench.txt"
+pgbench -n -r -c "$CLIENTS" -j 2 -T "$SECONDS_PGBENCH" -l --log-prefix="$out/pglog" -f "$out/update.sql" "$DB" | tee "$out/pgbench.txt"
 pg_tps=$(awk '/^tps = /{print $3; exit}' "$out/pgbench.txt")
+# pgbench's own p50 and p99, from its log of every transaction (the third
+# field, in microseconds), to judge the redemptions' latency beside.
+pg_pct=$(cat "$out"/pglog.* | awk '{print $3}' | sort -n | awk '{a[NR] = $1} END { printf "%.1f %.1f", a[int(NR * 0.5)] / 1000, a[int(NR * 0.99)] / 1000 }')
 # Every redemption of one campaign at one shop updates the same two ledger
 # rows (the campaign's held value, the shop's payable), so the fair second
 # baseline is all clients updating one row.
@@ -50,9 +54,10 @@ ed=$(metric "$out/qr.txt" BenchmarkQRVerifyVsEd25519 ed25519/s)
 
 echo
 echo "== summary"
-awk -v r="$redeem" -v p="$pg_tps" -v h="$pg_hot" -v u="$upd" -v p50="$p50" -v p99="$p99" -v q="$qr" -v e="$ed" 'BEGIN {
+awk -v r="$redeem" -v p="$pg_tps" -v h="$pg_hot" -v u="$upd" -v p50="$p50" -v p99="$p99" -v q="$qr" -v e="$ed" -v pct="$pg_pct" 'BEGIN {
+	split(pct, pg, " ")
 	printf "redemptions/s via HTTP (64 clients): %.0f  (p50 %s ms, p99 %s ms)\n", r, p50, p99
-	printf "pgbench single-row UPDATE/s (64 clients): %.0f  -> ratio redemptions/updates = %.3f\n", p, r / p
+	printf "pgbench single-row UPDATE/s (64 clients): %.0f  (p50 %s ms, p99 %s ms) -> ratio redemptions/updates = %.3f\n", p, pg[1], pg[2], r / p
 	printf "pgbench one hot row UPDATE/s (64 clients): %.0f  -> ratio redemptions/updates = %.3f\n", h, r / h
 	printf "in-process pgx single-row UPDATE/s (64 clients): %.0f  -> ratio = %.3f\n", u, r / u
 	printf "QR verifications/s: %.0f, ed25519.Verify/s: %.0f  -> ratio = %.3f\n", q, e, q / e
