@@ -386,10 +386,15 @@ func scanRedemption(row pgx.Row) (vouchers.Redemption, error) {
 
 // InsertRedemption implements vouchers.Tx. The id is new and the voucher
 // locked, so nothing is expected to refuse the row: it is queued to ride
-// with the next statement (pipeline.go).
+// with the next statement (pipeline.go). Its campaign is read from its
+// voucher, and only when the shop exists: otherwise the campaign is NULL
+// and the insert fails, as the foreign keys dropped by migration 1009 made
+// it fail.
 func (tx *Tx) InsertRedemption(ctx context.Context, r vouchers.Redemption) error {
 	return tx.later(ctx, deferred{what: "insert redemption",
-		sql:  `INSERT INTO voucher_redemptions (` + redemptionCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		sql: `INSERT INTO voucher_redemptions (` + redemptionCols + `) VALUES ($1, $2,
+			(SELECT v.campaign_id FROM vouchers v WHERE v.id = $2 AND v.campaign_id = $3 AND EXISTS (SELECT FROM voucher_shops s WHERE s.id = $4)),
+			$4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		args: []any{r.ID, r.VoucherID, r.CampaignID, r.ShopID, r.PurchaseCents, r.AmountCents, r.StaffID, r.Device, r.At, r.ReversedAt, r.ReversedBy, r.SettlementID}})
 }
 

@@ -119,7 +119,9 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 // keys claimed, and redemptions_written (migration 1005) fails the
 // statement when anything was not written as asked (a key committed
 // meanwhile by another transaction, a ledger account missing or with a
-// floor): the postings append entries without locking or checking any
+// floor, a redemption whose campaign is not its voucher's or whose shop
+// does not exist: what their foreign keys checked before migration 1009,
+// without locking the campaign's row): the postings append entries without locking or checking any
 // balance, which is right only for accounts without a floor (the voucher
 // row, locked, bounds what a redemption takes). The entries to one account
 // are pending in one row (migration 1008), which redemptions_written
@@ -140,10 +142,12 @@ const writeRedemptionsSQL = `WITH w AS (
 		SELECT w.* FROM w JOIN k ON k.scope = w.scope AND k.key = w.key
 	), v AS (
 		UPDATE vouchers SET remaining_cents = ok.remaining, status = ok.status FROM ok WHERE vouchers.id = ok.voucher_id
-		RETURNING vouchers.id
+		RETURNING vouchers.id, vouchers.campaign_id
 	), red AS (
 		INSERT INTO voucher_redemptions (id, voucher_id, campaign_id, shop_id, purchase_cents, amount_cents, staff_id, device, at)
-		SELECT redemption_id, voucher_id, campaign_id, shop_id, purchase, amount, staff_id, device, at FROM ok
+		SELECT ok.redemption_id, ok.voucher_id, v.campaign_id, ok.shop_id, ok.purchase, ok.amount, ok.staff_id, ok.device, ok.at
+		FROM ok JOIN v ON v.id = ok.voucher_id AND v.campaign_id = ok.campaign_id
+		WHERE EXISTS (SELECT FROM voucher_shops s WHERE s.id = ok.shop_id)
 		RETURNING id
 	), a AS (
 		INSERT INTO audit_log (actor_id, action, object_type, object_id, shop_id, device, ip, detail)
