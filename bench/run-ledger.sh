@@ -136,8 +136,9 @@ for e in postgres sqlite; do
 			printf "postgres redemptions/s, 50 shops, scanned, batched (%.1f a batch): %6.0f vs each alone %6.0f (p99 %s ms, ratio to pgbench %.3f) -> %.2fx\n", pb, r, a, p99, a / b, r / a }'
 		w=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" wal_B/op)
 		wa=$(metric redeemalone "BenchmarkVoucherRedeemAloneHTTP/postgres/shops=50" wal_B/op)
-		awk -v w="$w" -v wa="$wa" 'BEGIN {
-			printf "postgres write-ahead log per redemption, 50 shops, scanned: %.0f bytes batched, %.0f bytes each alone (the whole server'"'"'s log during the run)\n", w, wa }'
+		wp=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" wal_pages/op)
+		awk -v w="$w" -v wa="$wa" -v wp="$wp" 'BEGIN {
+			printf "postgres write-ahead log per redemption, 50 shops, scanned: %.0f bytes batched, %.0f bytes each alone (the whole server'"'"'s log during the run; whole pages copied into it, after a checkpoint: %.3f a redemption)\n", w, wa, wp }'
 		f=$(metric redeemfresh "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
 		awk -v r="$r" -v f="$f" 'BEGIN {
 			printf "postgres redemptions/s, 50 shops, with the city'"'"'s history: %6.0f vs on fresh tables %6.0f -> ratio %.3f\n", r, f, r / f }'
