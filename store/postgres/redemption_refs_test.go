@@ -14,8 +14,9 @@ import (
 // A redemption names its voucher's campaign and a shop that exists, on both
 // of the paths that write one (a batch, and one alone), although migration
 // 1009 dropped the foreign keys that checked both: the statements check
-// them. Each case first writes a redemption that is right, so that a
-// refusal is the check's and not a fixture's.
+// them, and no campaign or shop can be deleted. Each case first writes a
+// redemption that is right, so that a refusal is the check's and not a
+// fixture's.
 func TestRedemptionNamesItsVouchersCampaignAndAShop(t *testing.T) {
 	ctx := context.Background()
 	db := openOneConn(t)
@@ -81,5 +82,13 @@ func TestRedemptionNamesItsVouchersCampaignAndAShop(t *testing.T) {
 	}
 	if written != 2 {
 		t.Errorf("%d redemptions written, want the 2 that were right", written)
+	}
+	// Nothing stands behind a redemption's campaign and shop once written
+	// but that neither is ever deleted: cmp_b has no voucher at all, and
+	// shp_a has the two redemptions.
+	for _, del := range []string{`DELETE FROM voucher_campaigns WHERE id = 'cmp_b'`, `DELETE FROM voucher_shops WHERE id = 'shp_a'`} {
+		if tag, err := db.Pool().Exec(ctx, del); err == nil {
+			t.Errorf("%s: deleted %d rows, want a refusal", del, tag.RowsAffected())
+		}
 	}
 }

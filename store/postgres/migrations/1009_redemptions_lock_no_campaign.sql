@@ -17,7 +17,19 @@
 --   - a voucher's own foreign key still names its campaign, and the
 --     redemption's to its voucher stays: that voucher row is locked by the
 --     redemption already, so its check costs no MultiXact;
---   - no campaign and no shop is ever deleted.
+--   - no campaign and no shop is ever deleted: the foreign keys refused
+--     to delete one that a redemption names, and the trigger below
+--     refuses to delete any (a campaign is closed, a shop made inactive).
 -- SQLite keeps its foreign keys: its checks lock nothing.
 ALTER TABLE voucher_redemptions DROP CONSTRAINT voucher_redemptions_campaign_id_fkey;
 ALTER TABLE voucher_redemptions DROP CONSTRAINT voucher_redemptions_shop_id_fkey;
+
+CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% rows are never deleted', TG_TABLE_NAME USING ERRCODE = 'CL008';
+END
+$$;
+CREATE TRIGGER voucher_campaigns_never_deleted BEFORE DELETE ON voucher_campaigns
+    FOR EACH ROW EXECUTE FUNCTION refuse_delete();
+CREATE TRIGGER voucher_shops_never_deleted BEFORE DELETE ON voucher_shops
+    FOR EACH ROW EXECUTE FUNCTION refuse_delete();
