@@ -179,13 +179,7 @@ func TestRunRefreshes(t *testing.T) {
 	}()
 	read := func(what string) time.Time {
 		t.Helper()
-		select {
-		case at := <-reads:
-			return at
-		case <-time.After(10 * time.Second):
-			t.Fatalf("no %s read of the source", what)
-			return time.Time{}
-		}
+		return testutil.Receive(t, 10*time.Second, what+" read of the source", reads)
 	}
 	// The first read comes before the first tick could, the second a ttl
 	// later (the loop allows half a tick of slack), not sooner.

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"cityhub/internal/testutil"
 )
 
 // Requests that arrive while a batch is being written go together in the
@@ -170,13 +172,7 @@ func TestGroupCallerThatGivesUpLeavesTheQueue(t *testing.T) {
 	}
 	wait := func(what string, ch <-chan result) result {
 		t.Helper()
-		select {
-		case r := <-ch:
-			return r
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%s: no answer", what)
-			return result{}
-		}
+		return testutil.Receive(t, 10*time.Second, what, ch)
 	}
 
 	first := do(context.Background(), 0)

@@ -80,7 +80,7 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		}()
 		var firstAnswer answer
 		if grouped {
-			within(t, "the first read", reads.answered)
+			testutil.Receive(t, 20*time.Second, "the first read", reads.answered)
 		} else {
 			firstAnswer = <-first
 		}
@@ -106,10 +106,10 @@ func TestCallersAuthenticatedTogether(t *testing.T) {
 		if grouped {
 			// All of them queue behind the first read before it is let go.
 			for n := 0; n < len(who); {
-				n = within(t, "the requests' queueing", queued)
+				n = testutil.Receive(t, 20*time.Second, "the requests' queueing", queued)
 			}
 			close(reads.release)
-			firstAnswer = within(t, "the first request", first)
+			firstAnswer = testutil.Receive(t, 20*time.Second, "the first request", first)
 		}
 		wg.Wait()
 
@@ -174,17 +174,4 @@ func (c *countedReads) AccountsByID(ctx context.Context, ids []string) ([]identi
 		<-c.release
 	}
 	return accounts, err
-}
-
-// within is the next value of ch, or the test's failure after 20 s.
-func within[T any](t *testing.T, what string, ch <-chan T) T {
-	t.Helper()
-	select {
-	case v := <-ch:
-		return v
-	case <-time.After(20 * time.Second):
-		t.Fatalf("%s: not within 20 s", what)
-		var zero T
-		return zero
-	}
 }

@@ -33,6 +33,21 @@ func Eventually(tb testing.TB, within time.Duration, what string, cond func() bo
 	}
 }
 
+// Receive is the next value from ch, or fails tb when none comes within
+// the time given: for a test told of an event on a channel, so that a lost
+// event fails the test instead of hanging it.
+func Receive[T any](tb testing.TB, within time.Duration, what string, ch <-chan T) T {
+	tb.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(within):
+		tb.Fatalf("not within %s: %s", within, what)
+		var zero T
+		return zero
+	}
+}
+
 // WantCode fails tb unless err carries code (a nil error carries none).
 func WantCode(tb testing.TB, err error, code apperr.Code) {
 	tb.Helper()
