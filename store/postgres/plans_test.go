@@ -271,3 +271,44 @@ func TestRedemptionChangesNoIndexedColumnOfAVoucher(t *testing.T) {
 		t.Fatalf("the vouchers to remind are not read by their index:\n%s", plan)
 	}
 }
+
+// Every voucher of a page has room for the change a redemption makes
+// (migration 1010): 48 vouchers claimed together, three pages' worth, each
+// then redeemed in full, all in one transaction so that no old version can
+// be pruned to make room, are all updated in place (heap-only), as the
+// transaction's own statistics count them. With a quarter of each page
+// free, half of them were not.
+func TestRedemptionUpdatesAVoucherInPlace(t *testing.T) {
+	ctx := context.Background()
+	db := openOneConn(t)
+	tx, err := db.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	now := time.Now().UTC()
+	for _, sql := range []string{
+		`INSERT INTO voucher_campaigns (id, name, budget_cents, face_value_cents, per_citizen_limit, valid_from, valid_until, mode, status, created_at)
+			VALUES ('cmp_06h38n1psa8r98crvpf1bgkaqc', 'Bench', 100000, 1000, 10, $1::timestamptz - interval '1 hour', $1::timestamptz + interval '1 day', 'partial', 'open', $1)`,
+		// Ids, codes and hashes as long as the hub's.
+		`INSERT INTO vouchers (id, campaign_id, account_id, value_cents, remaining_cents, status, code, code_hash, claimed_at, expires_at)
+			SELECT 'vch_06h38n1psa8r98crvpf1b' || lpad(n::text, 5, '0'), 'cmp_06h38n1psa8r98crvpf1bgkaqc', 'acc_06h38n1psa8r98crvpf1' || lpad(n::text, 6, '0'),
+				1000, 1000, 'active', 'K7QX-' || lpad(n::text, 4, '0') || '-M2PD', encode(sha256(n::text::bytea), 'hex'), $1, $1::timestamptz + interval '90 days'
+			FROM generate_series(1, 48) AS n`,
+		`UPDATE vouchers SET remaining_cents = 0, status = 'used' WHERE $1::timestamptz IS NOT NULL`,
+	} {
+		if _, err := tx.Exec(ctx, sql, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pages, updated, inPlace int
+	if err := tx.QueryRow(ctx, `SELECT count(DISTINCT (ctid::text::point)[0]) FROM vouchers`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'vouchers'::regclass`).Scan(&updated, &inPlace); err != nil {
+		t.Fatal(err)
+	}
+	if updated != 48 || inPlace != updated || pages < 3 {
+		t.Fatalf("%d of %d vouchers' updates in place, on %d pages; want all 48, on 3 or more", inPlace, updated, pages)
+	}
+}
