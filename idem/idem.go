@@ -6,10 +6,12 @@
 package idem
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -78,9 +80,19 @@ func Replay[T any](ctx context.Context, tx Tx, scope, key string, request any) (
 	return decodeStored[T](hash, storedHash, stored)
 }
 
+// decodeStored is a committed record's answer to a request hashed hash:
+// Conflict for another request, or the first result with replayed=true;
+// for a kept refusal (DoKeeping), the refusal as err, with replayed=true.
 func decodeStored[T any](hash, storedHash string, stored []byte) (result T, replayed bool, err error) {
 	if storedHash != hash {
 		return result, false, errKeyReused
+	}
+	if bytes.HasPrefix(stored, refusalPrefix) {
+		var r storedRefusal
+		if err := json.Unmarshal(stored[len(refusalPrefix):], &r); err != nil {
+			return result, false, fmt.Errorf("decode stored refusal: %w", err)
+		}
+		return result, true, apperr.R(r.Code, r.Reason, "%s", r.Message)
 	}
 	if err := json.Unmarshal(stored, &result); err != nil {
 		return result, false, fmt.Errorf("decode stored idempotent response: %w", err)
@@ -125,7 +137,100 @@ func Do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn fu
 // FromStored answers a request fingerprinted hash (Hash) whose key holds the
 // committed record (storedHash, stored), for a service that reads many keys
 // at once instead of calling Replay for each: the first result
-// (replayed=true), or Conflict (idempotency_key_reused) for another request.
+// (replayed=true; a kept refusal as err, see DoKeeping), or Conflict
+// (idempotency_key_reused) for another request.
 func FromStored[T any](hash, storedHash string, stored []byte) (result T, replayed bool, err error) {
 	return decodeStored[T](hash, storedHash, stored)
+}
+
+// An operation's refusals are answers too: a retry of a request refused
+// because of what it found (a voucher already used, a campaign closed, a
+// purchase too small) must be refused again in the same words, even if
+// what it found has changed since (the voucher's redemption reversed).
+// DoKeeping records such a refusal as its key's result, in a form that no
+// operation's own result takes: refusalPrefix, which no JSON value begins
+// with, and the refusal in JSON.
+
+// Keeps reports whether err is a refusal that a retry gets again: a
+// refusal of the request as it is (invalid, not found, a conflict with the
+// state, insufficient funds), not one that a retry may well change (an
+// unknown or refused caller, a rate limit, an unavailable dependency, a
+// failure).
+func Keeps(err error) bool {
+	var e *apperr.Error
+	if err == nil || !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case apperr.Invalid, apperr.NotFound, apperr.Conflict, apperr.InsufficientFunds:
+		return true
+	}
+	return false
+}
+
+// storedRefusal is a kept refusal, after refusalPrefix.
+type storedRefusal struct {
+	Code    apperr.Code `json:"code"`
+	Reason  string      `json:"reason,omitempty"`
+	Message string      `json:"message"`
+}
+
+// refusalPrefix begins every stored refusal.
+var refusalPrefix = []byte("refused:")
+
+// EncodeRefusal is the stored form of a refusal that Keeps.
+func EncodeRefusal(err error) ([]byte, error) {
+	var e *apperr.Error
+	if !Keeps(err) || !errors.As(err, &e) {
+		return nil, fmt.Errorf("encode refusal: %v is not a kept refusal", err)
+	}
+	b, err := json.Marshal(storedRefusal{Code: e.Code, Reason: e.Reason, Message: e.Message})
+	if err != nil {
+		return nil, fmt.Errorf("encode refusal: %w", err)
+	}
+	return append(refusalPrefix[:len(refusalPrefix):len(refusalPrefix)], b...), nil
+}
+
+// DoKeeping is Do for an operation whose refusals are kept: when fn refuses
+// with an error that Keeps, the refusal is saved as the key's result in tx
+// and returned as refused, with err nil, for the caller to commit tx (fn
+// must write nothing before it refuses) and then give the refusal. A
+// replay of a kept refusal gives it again as refused, with replayed=true.
+func DoKeeping[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error)) (result T, refused error, replayed bool, err error) {
+	if err := ValidateKey(key); err != nil {
+		return result, nil, false, err
+	}
+	hash, err := Hash(request)
+	if err != nil {
+		return result, nil, false, err
+	}
+	claimed, storedHash, stored, err := tx.ClaimIdempotencyKey(ctx, scope, key, hash)
+	if err != nil {
+		return result, nil, false, fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if !claimed {
+		result, replayed, err = decodeStored[T](hash, storedHash, stored)
+		if replayed && err != nil {
+			return result, err, true, nil
+		}
+		return result, nil, replayed, err
+	}
+	result, err = fn()
+	var body []byte
+	switch {
+	case Keeps(err):
+		refused = err
+		body, err = EncodeRefusal(err)
+	case err != nil:
+		return result, nil, false, err
+	default:
+		body, err = json.Marshal(result)
+	}
+	if err != nil {
+		return result, nil, false, fmt.Errorf("encode idempotent response: %w", err)
+	}
+	if err := tx.SaveIdempotentResponse(ctx, scope, key, body); err != nil {
+		return result, nil, false, fmt.Errorf("save idempotent response: %w", err)
+	}
+	return result, refused, false, nil
 }

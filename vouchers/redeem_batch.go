@@ -32,7 +32,8 @@ import (
 //
 // Each redemption still gets the answer it would have had alone:
 //   - a refusal (a used voucher, a closed campaign, too small a purchase)
-//     is its own, and writes nothing, as alone;
+//     is its own, and writes only its key with it, as alone (a retry is
+//     refused again alike: idem.DoKeeping);
 //   - a retry of a key committed earlier gets its first answer, and the
 //     same key with another request Conflict (idempotency_key_reused);
 //   - a redemption whose voucher another one of the batch changes, or
@@ -75,11 +76,19 @@ type RedemptionBatchTx interface {
 	// WriteRedemptions writes each of ws: its idempotency key with its
 	// response, the voucher as it becomes, the redemption, the audit entry
 	// and the posting (prepared with wallet.PrepareAppend), which goes to
-	// accounts without a floor only. Anything it cannot write as asked (a
-	// key another transaction committed meanwhile, an account that is
-	// missing or has a floor) fails the call and the transaction, which
-	// then writes nothing; the error may come from the commit.
-	WriteRedemptions(ctx context.Context, ws []RedemptionWrite) error
+	// accounts without a floor only; and the key of each of refused with
+	// its refusal. Anything it cannot write as asked (a key another
+	// transaction committed meanwhile, an account that is missing or has a
+	// floor) fails the call and the transaction, which then writes nothing;
+	// the error may come from the commit.
+	WriteRedemptions(ctx context.Context, ws []RedemptionWrite, refused []KeptRefusal) error
+}
+
+// KeptRefusal is a refusal of a batch kept as its key's result
+// (idem.DoKeeping): a retry is refused again alike.
+type KeptRefusal struct {
+	Scope, Key, RequestHash string
+	Response                []byte
 }
 
 // BatchRef names a redemption of a batch: the scope and key of its
@@ -155,13 +164,18 @@ var errRunAlone = errors.New("run alone")
 // whose redemptions then ran alone.
 type BatchStats struct {
 	Batches, Redemptions, Fallbacks int64
+	// Busy is the time spent writing batches of more than one: the share
+	// of a run's wall time it takes says whether the one batch at a time
+	// is what bounds the rate.
+	Busy time.Duration
 }
 
-type batchCounters struct{ batches, redemptions, fallbacks atomic.Int64 }
+type batchCounters struct{ batches, redemptions, fallbacks, busy atomic.Int64 }
 
 // RedemptionBatches reports the batches written so far by this service.
 func (s *Service) RedemptionBatches() BatchStats {
-	return BatchStats{Batches: s.batchStats.batches.Load(), Redemptions: s.batchStats.redemptions.Load(), Fallbacks: s.batchStats.fallbacks.Load()}
+	return BatchStats{Batches: s.batchStats.batches.Load(), Redemptions: s.batchStats.redemptions.Load(), Fallbacks: s.batchStats.fallbacks.Load(),
+		Busy: time.Duration(s.batchStats.busy.Load())}
 }
 
 // SetRedemptionBatching turns batching on (the default) or off, when every
@@ -223,6 +237,8 @@ func (s *Service) writeRedemptionBatch(ctx context.Context, reqs []batchRedempti
 	// API key (Redeem sends those alone).
 	ctx = idem.WithoutPending(ctx)
 	answers := make([]batchAnswer, len(in))
+	start := time.Now()
+	defer func() { s.batchStats.busy.Add(int64(time.Since(start))) }()
 	var written int
 	var failed []int
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -341,10 +357,22 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 		answers[j].r = p.redemption
 		ws = append(ws, w)
 	}
-	if len(ws) == 0 {
+	// Every refusal is kept, as alone (idem.DoKeeping), in the batch's
+	// transaction: a retry is refused again alike.
+	var refused []KeptRefusal
+	for j, i := range in {
+		if a := answers[j]; !a.replayed && idem.Keeps(a.err) {
+			body, err := idem.EncodeRefusal(a.err)
+			if err != nil {
+				return 0, nil, err
+			}
+			refused = append(refused, KeptRefusal{Scope: q.Refs[j].Scope, Key: q.Refs[j].Key, RequestHash: reqs[i].hash, Response: body})
+		}
+	}
+	if len(ws) == 0 && len(refused) == 0 {
 		return 0, failed, nil
 	}
-	if err := bt.WriteRedemptions(ctx, ws); err != nil {
+	if err := bt.WriteRedemptions(ctx, ws, refused); err != nil {
 		return 0, nil, fmt.Errorf("write a batch of %d redemptions: %w", len(ws), err)
 	}
 	return len(ws), failed, nil
@@ -410,17 +438,15 @@ func (o oneByOne) ReadRedemptionBatch(ctx context.Context, q BatchQuery) (BatchR
 	return out, nil
 }
 
-func (o oneByOne) WriteRedemptions(ctx context.Context, ws []RedemptionWrite) error {
+func (o oneByOne) WriteRedemptions(ctx context.Context, ws []RedemptionWrite, refused []KeptRefusal) error {
+	for _, r := range refused {
+		if err := o.keep(ctx, r.Scope, r.Key, r.RequestHash, r.Response); err != nil {
+			return err
+		}
+	}
 	for _, w := range ws {
-		claimed, _, _, err := o.tx.ClaimIdempotencyKey(ctx, w.Scope, w.Key, w.RequestHash)
-		if err != nil {
-			return fmt.Errorf("claim idempotency key: %w", err)
-		}
-		if !claimed {
-			return apperr.R(apperr.Conflict, "idempotency_key_taken", "Idempotency key %s was committed while its batch was written.", w.Key)
-		}
-		if err := o.tx.SaveIdempotentResponse(ctx, w.Scope, w.Key, w.Response); err != nil {
-			return fmt.Errorf("save idempotent response: %w", err)
+		if err := o.keep(ctx, w.Scope, w.Key, w.RequestHash, w.Response); err != nil {
+			return err
 		}
 		if err := o.tx.UpdateVoucher(ctx, w.Voucher); err != nil {
 			return fmt.Errorf("update voucher: %w", err)
@@ -434,6 +460,22 @@ func (o oneByOne) WriteRedemptions(ctx context.Context, ws []RedemptionWrite) er
 		if _, err := wallet.Post(ctx, o.tx, w.Posting, w.Posting.CreatedAt); err != nil {
 			return fmt.Errorf("pay shop: %w", err)
 		}
+	}
+	return nil
+}
+
+// keep claims a key of the batch and saves its answer: a key another
+// transaction committed meanwhile fails the batch.
+func (o oneByOne) keep(ctx context.Context, scope, key, hash string, response []byte) error {
+	claimed, _, _, err := o.tx.ClaimIdempotencyKey(ctx, scope, key, hash)
+	if err != nil {
+		return fmt.Errorf("claim idempotency key: %w", err)
+	}
+	if !claimed {
+		return apperr.R(apperr.Conflict, "idempotency_key_taken", "Idempotency key %s was committed while its batch was written.", key)
+	}
+	if err := o.tx.SaveIdempotentResponse(ctx, scope, key, response); err != nil {
+		return fmt.Errorf("save idempotent response: %w", err)
 	}
 	return nil
 }

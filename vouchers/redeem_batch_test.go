@@ -88,21 +88,22 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 		}
 		got := make([]result, len(calls))
 		pendingBefore := pendingLedger(t, f)
+		codeOf := func(c batchCall) string {
+			switch {
+			case c.voucher < 0:
+				return nobody
+			case c.typed:
+				return typed[c.voucher]
+			}
+			return tokens[c.voucher]
+		}
 		started, queued := vouchers.HoldRedemptionBatches(f.svc, len(calls)-1)
 		var wg sync.WaitGroup
 		run := func(i int) {
 			defer wg.Done()
 			c := calls[i]
 			ctx := audit.WithOrigin(context.Background(), audit.Origin{IP: "192.0.2.7", Device: fmt.Sprint("till-", i)})
-			code := nobody
-			switch {
-			case c.voucher < 0:
-			case c.typed:
-				code = typed[c.voucher]
-			default:
-				code = tokens[c.voucher]
-			}
-			got[i].r, got[i].replayed, got[i].err = f.svc.Redeem(ctx, c.staff, c.shop, c.key, vouchers.RedeemRequest{Code: code, PurchaseCents: c.amount})
+			got[i].r, got[i].replayed, got[i].err = f.svc.Redeem(ctx, c.staff, c.shop, c.key, vouchers.RedeemRequest{Code: codeOf(c), PurchaseCents: c.amount})
 		}
 		wg.Add(1)
 		go run(0)
@@ -177,6 +178,27 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 			t.Errorf("%d entries pending in %d rows, want 68 in 6", waiting, rows)
 		} else if !pg && waiting != 0 {
 			t.Errorf("%d entries pending on SQLite, want none", waiting)
+		}
+
+		// The batches kept their refusals with their keys: once the first
+		// redemption is reversed, its voucher could be redeemed again, but
+		// a retry of the request refused for it used is refused again
+		// alike, as are the other refusals' retries, and nothing is
+		// redeemed.
+		if _, _, err := f.svc.Reverse(f.ctx, staff, shop.ID, got[0].r.ID, "undo-k0"); err != nil {
+			t.Fatalf("reverse the first redemption: %v", err)
+		}
+		for i, c := range calls {
+			if c.want == "" || c.want == "replayed" || c.want == "idempotency_key_reused" || c.key == "k27" || c.key == "t2" {
+				continue // k27 and t2 ran alone after their batch, as alone
+			}
+			r, replayed, err := f.svc.Redeem(f.ctx, c.staff, c.shop, c.key, vouchers.RedeemRequest{Code: codeOf(c), PurchaseCents: c.amount})
+			if !replayed || apperr.ReasonOf(err) != c.want || apperr.MessageOf(err) != apperr.MessageOf(got[i].err) || r.ID != "" {
+				t.Errorf("retry of call %d: %+v, replayed %v, %v; want its first refusal %v again", i, r, replayed, err, got[i].err)
+			}
+		}
+		if st := f.svc.RedemptionBatches(); st.Fallbacks != 0 {
+			t.Errorf("batches %+v: a batch that kept refusals fell back", st)
 		}
 	})
 }

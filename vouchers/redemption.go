@@ -165,8 +165,10 @@ type RedeemRequest struct {
 // to the shop's payable, so one voucher cannot be spent twice. A replay of
 // key with the same request (code and amount) returns the first result
 // (replayed=true), even once the QR code it carried has expired: the key is
-// looked up before the code is read. The same key with another code or
-// amount is Conflict (idempotency_key_reused). Redemptions that arrive
+// looked up before the code is read. A refusal that idem.Keeps is kept with
+// the key too, and a replay is refused alike (replayed=true with the
+// error), even if what refused it has changed since. The same key with
+// another code or amount is Conflict (idempotency_key_reused). Redemptions that arrive
 // together are committed together, each with the answer it would have had
 // alone (redeem_batch.go).
 func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key string, req RedeemRequest) (Redemption, bool, error) {
@@ -208,14 +210,17 @@ func redeemScope(shopID string) string { return "voucher.redeem:" + shopID }
 func (s *Service) redeemAlone(ctx context.Context, c identity.Caller, shopID, key string, request RedeemRequest, target presentedCode, badCode error) (Redemption, bool, error) {
 	scope := redeemScope(shopID)
 	var out Redemption
+	var refused error
 	var replayed, failedCode bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var pay wallet.Transaction
 		var err error
 		failedCode = false
 		// The key is claimed first: a replay gets its first result even
-		// once the code it carried has expired.
-		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (Redemption, error) {
+		// once the code it carried has expired. A refusal is a result too
+		// (DoKeeping): the transaction then commits the key alone, and a
+		// retry is refused again alike, whatever changed meanwhile.
+		out, refused, replayed, err = idem.DoKeeping(ctx, tx, scope, key, request, func() (Redemption, error) {
 			var r Redemption
 			var read *CodeTarget
 			if target.typed {
@@ -233,7 +238,7 @@ func (s *Service) redeemAlone(ctx context.Context, c identity.Caller, shopID, ke
 			failedCode = errors.Is(err, errCodeUnknown)
 			return r, err
 		})
-		if err != nil || replayed {
+		if err != nil || replayed || refused != nil {
 			return err
 		}
 		// The ledger posting locks nothing: neither the campaign's held
@@ -246,9 +251,12 @@ func (s *Service) redeemAlone(ctx context.Context, c identity.Caller, shopID, ke
 		}
 		return nil
 	})
+	if err == nil && refused != nil {
+		out, err = Redemption{}, refused
+	}
 	if failedCode && err != nil {
 		// Counted in a transaction of its own, once the redemption's has
-		// rolled back.
+		// ended.
 		s.recordCodeFailure(ctx, shopID)
 	}
 	return out, replayed, err

@@ -52,6 +52,21 @@ func newVoucherEnv(t *testing.T, engine string) *voucherEnv {
 	return ve
 }
 
+// claimWithQR claims a voucher of the campaign for citizen and reads its QR
+// token.
+func (ve *voucherEnv) claimWithQR(t *testing.T, citizen string) (vouchers.VoucherView, vouchers.Token) {
+	t.Helper()
+	res := vreq(t, ve.testEnv, "POST", "/api/v1/campaigns/"+ve.campaign.ID+"/claim", citizen, "")
+	wantStatus(t, res, http.StatusCreated)
+	var v vouchers.VoucherView
+	decodeInto(t, res, &v)
+	res = vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+v.ID+"/qr", citizen, "")
+	wantStatus(t, res, http.StatusOK)
+	var tok vouchers.Token
+	decodeInto(t, res, &tok)
+	return v, tok
+}
+
 // withoutKeptAnswers is a second hub on the same database that lost every
 // kept answer: what a retry meets when the hub crashed after the operation
 // committed and before its answer was kept.
@@ -87,14 +102,7 @@ func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
 			t.Parallel()
 			ve := newVoucherEnv(t, engine)
 			citizen := ve.login(t, identity.RoleCitizen)
-			res := vreq(t, ve.testEnv, "POST", "/api/v1/campaigns/"+ve.campaign.ID+"/claim", citizen, "")
-			wantStatus(t, res, http.StatusCreated)
-			var v vouchers.VoucherView
-			decodeInto(t, res, &v)
-			res = vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+v.ID+"/qr", citizen, "")
-			wantStatus(t, res, http.StatusOK)
-			var tok vouchers.Token
-			decodeInto(t, res, &tok)
+			v, tok := ve.claimWithQR(t, citizen)
 
 			body := `{"code":"` + tok.Token + `","purchase_cents":500}`
 			first := send(ve.Server, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, body, "Idempotency-Key: till-7-0001")
@@ -129,11 +137,68 @@ func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
 			// The voucher's own history, not the shop's day: ten minutes
 			// ahead of a redemption made just before midnight in the city
 			// is another day.
-			res = vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+v.ID, citizen, "")
+			res := vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+v.ID, citizen, "")
 			wantStatus(t, res, http.StatusOK)
 			var after vouchers.VoucherView
 			if decodeInto(t, res, &after); len(after.Redemptions) != 1 {
 				t.Fatalf("%d redemptions, want 1: %+v", len(after.Redemptions), after.Redemptions)
+			}
+		})
+	}
+}
+
+// A redemption's refusal is its answer too, and the operation keeps it
+// with its key (the route keeps no second copy): a till that retries a
+// redemption refused because the voucher was used is refused again in the
+// same words after that first redemption was reversed, and after the QR
+// code expired, on a hub that lost every kept answer too; the voucher,
+// redeemable again, is not redeemed by the retry.
+func TestRedeemRefusalIsReplayedAfterTheVoucherChanged(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ve := newVoucherEnv(t, engine)
+			citizen := ve.login(t, identity.RoleCitizen)
+			v, tok := ve.claimWithQR(t, citizen)
+			body := `{"code":"` + tok.Token + `","purchase_cents":500}`
+			const redeem = "/api/v1/merchant/vouchers/redeem"
+
+			first := send(ve.Server, "POST", redeem, ve.staff, body, "Idempotency-Key: till-8-0001")
+			wantStatus(t, first, http.StatusCreated)
+			var red api.RedemptionReply
+			decodeInto(t, first, &red)
+			refused := send(ve.Server, "POST", redeem, ve.staff, body, "Idempotency-Key: till-8-0002")
+			if p := wantProblem(t, refused, http.StatusConflict); p.Reason != "voucher_used" || refused.Header().Get("Idempotent-Replayed") != "" {
+				t.Fatalf("second redemption of a used voucher: %+v %v", p, refused.Header())
+			}
+			wantStatus(t, send(ve.Server, "POST", "/api/v1/merchant/redemptions/"+red.ID+"/reverse", ve.staff, "", "Idempotency-Key: undo-8-0001"), http.StatusOK)
+
+			for name, s := range map[string]*Server{
+				"with the kept answers":              ve.Server,
+				"on a hub that lost the kept answers": ve.withoutKeptAnswers(),
+			} {
+				t.Run(name, func(t *testing.T) {
+					res := send(s, "POST", redeem, ve.staff, body, "Idempotency-Key: till-8-0002")
+					if res.Code != refused.Code || res.Body.String() != refused.Body.String() || res.Header().Get("Idempotent-Replayed") != "true" ||
+						res.Header().Get("Content-Type") != refused.Header().Get("Content-Type") {
+						t.Fatalf("retry of the refused redemption: %d %v %s\nfirst answer: %d %s", res.Code, res.Header(), res.Body.String(), refused.Code, refused.Body.String())
+					}
+				})
+			}
+			// The QR code expires: the retry is still refused as used,
+			// not as expired.
+			ve.clock.Store(int64(10 * time.Minute))
+			res := send(ve.Server, "POST", redeem, ve.staff, body, "Idempotency-Key: till-8-0002")
+			if res.Code != refused.Code || res.Body.String() != refused.Body.String() {
+				t.Fatalf("retry once the QR code expired: %d %s", res.Code, res.Body.String())
+			}
+			res = vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+v.ID, citizen, "")
+			wantStatus(t, res, http.StatusOK)
+			var after vouchers.VoucherView
+			decodeInto(t, res, &after)
+			if after.Status != vouchers.VoucherActive || after.RemainingCents != ve.campaign.FaceValueCents {
+				t.Fatalf("voucher after the retries: %s with %d left, want active with %d", after.Status, after.RemainingCents, ve.campaign.FaceValueCents)
 			}
 		})
 	}

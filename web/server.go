@@ -157,7 +157,7 @@ func New(d Deps) *Server {
 	s := &Server{log: d.Log, registry: d.Registry, proxies: httpx.Proxies(d.TrustedProxies), hsts: httpsURL(d.PublicURL)}
 	s.metrics = newHTTPMetrics(d.Registry)
 	if d.Answers != nil {
-		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: api.UnkeyedRoutes, SelfKeyed: api.SelfKeyedRoutes, Log: d.Log}
+		s.replay = &httpx.Replayer{Answering: httpx.NewAnswering(d.Answers), Unkeyed: api.UnkeyedRoutes, SelfKeyed: api.SelfKeyedRoutes, OwnAnswers: api.OwnAnswerRoutes, Log: d.Log}
 	}
 	var openVouchers feeds.OpenVoucherStats
 	if d.Vouchers != nil {

@@ -58,7 +58,7 @@ func TestRedemptionNamesItsVouchersCampaignAndAShop(t *testing.T) {
 				Voucher:    vouchers.Voucher{ID: r.VoucherID, RemainingCents: 900, Status: "active"},
 				Redemption: r, Posting: posting,
 				Audit: audit.Entry{ActorID: "acc_staff", Action: "voucher.redeem", ObjectType: "voucher", ObjectID: r.VoucherID, ShopID: shop},
-			}})
+			}}, nil)
 		})
 	}
 	for _, batch := range []bool{true, false} {

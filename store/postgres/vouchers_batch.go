@@ -181,7 +181,13 @@ const writeRedemptionsSQL = `WITH w AS (
 // WriteRedemptions implements vouchers.RedemptionBatchTx: one statement,
 // queued to ride with the COMMIT (pipeline.go), since nothing is read back;
 // what redemptions_written refuses fails the commit.
-func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrite) error {
+func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrite, refused []vouchers.KeptRefusal) error {
+	if err := tx.keepRefusals(ctx, refused); err != nil {
+		return err
+	}
+	if len(ws) == 0 {
+		return nil
+	}
 	n := len(ws)
 	scopes, keys, hashes, responses := make([]string, n), make([]string, n), make([]string, n), make([][]byte, n)
 	vids, remaining, statuses := make([]string, n), make([]int64, n), make([]string, n)
@@ -232,4 +238,24 @@ func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrit
 			rids, purchases, amounts, staff, ats, ips, details,
 			campaigns, shops, devices, actors, ltxIDs, ltxKeys, ltxAts,
 			entryOf, entryAccounts, entryAmounts, posted}})
+}
+
+// keepRefusals queues, to ride with the COMMIT, the keys of a batch's
+// refusals with their answers. A key another transaction committed
+// meanwhile fails the statement, and so the commit: the batch then runs
+// one by one, and that key's request gets the other's answer.
+func (tx *Tx) keepRefusals(ctx context.Context, refused []vouchers.KeptRefusal) error {
+	if len(refused) == 0 {
+		return nil
+	}
+	n := len(refused)
+	scopes, keys, hashes, responses := make([]string, n), make([]string, n), make([]string, n), make([][]byte, n)
+	for i, r := range refused {
+		scopes[i], keys[i], hashes[i], responses[i] = r.Scope, r.Key, r.RequestHash, r.Response
+	}
+	return tx.later(ctx, deferred{what: fmt.Sprintf("keep %d refusals of a batch of redemptions", n),
+		sql: `INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
+		SELECT scope, key, hash, 1, response FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS r(scope, key, hash, response)
+		ORDER BY scope, key`,
+		args: []any{scopes, keys, hashes, responses}})
 }

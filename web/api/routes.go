@@ -226,3 +226,11 @@ var SelfKeyedRoutes = map[string]bool{
 	"POST /api/v1/performances/{id}/holds":           true,
 	"POST /api/v1/reports":                           true,
 }
+
+// OwnAnswerRoutes are the SelfKeyedRoutes whose operations keep every
+// answer they give with their keys, refusals too, and replay it before
+// anything that time or the first request changed is checked again
+// (idem.DoKeeping): the busiest, whose answers are kept once, not twice.
+var OwnAnswerRoutes = map[string]bool{
+	"POST /api/v1/merchant/vouchers/redeem": true,
+}

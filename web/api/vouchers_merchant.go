@@ -53,7 +53,8 @@ func (h *voucherHandler) handleAPIPreviewVoucher(w http.ResponseWriter, r *http.
 
 // handleAPIRedeemVoucher redeems a voucher for a purchase. Needs an
 // Idempotency-Key: a till that retries after a timeout gets the first
-// answer, never a second redemption.
+// answer, a refusal too, never a second redemption. The operation keeps
+// its answers itself (OwnAnswerRoutes).
 func (h *voucherHandler) handleAPIRedeemVoucher(w http.ResponseWriter, r *http.Request) {
 	c, shop, ok := h.merchantShop(w, r)
 	if !ok {
@@ -66,6 +67,10 @@ func (h *voucherHandler) handleAPIRedeemVoucher(w http.ResponseWriter, r *http.R
 	}
 	red, replayed, err := h.vouchers.Redeem(r.Context(), c, shop, r.Header.Get("Idempotency-Key"), req)
 	if err != nil {
+		if replayed {
+			// The first request's refusal, kept with its key.
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}

@@ -30,7 +30,10 @@ import (
 // SelfKeyed below) answer the retry with their first result; for every other
 // route each write transaction the keyed request commits also marks its key
 // committed (idem.Pending), and the retry is refused with 409
-// (idempotency_key_answer_lost) rather than run twice.
+// (idempotency_key_answer_lost) rather than run twice. The operations that
+// keep every answer themselves, refusals too (OwnAnswers below), give the
+// same promises from their own records, and their answers are not kept a
+// second time here.
 
 const (
 	// AnswerLease is how long a request holds its key without an answer
@@ -51,7 +54,14 @@ type Replayer struct {
 	// keys themselves, in the transaction of what they change (idem.Do):
 	// they know when two bodies ask for the same thing.
 	SelfKeyed map[string]bool
-	Log       *slog.Logger
+	// OwnAnswers are the route patterns whose operations keep every answer
+	// they give, refusals too, with their keys, in the transaction of what
+	// they change (idem.DoKeeping), and replay them before anything that
+	// time or the first request changed is checked again: the Replayer
+	// leaves their keys to them, and their answers are kept once, not
+	// twice.
+	OwnAnswers map[string]bool
+	Log        *slog.Logger
 }
 
 // NewAnswering is the answering of keyed calls on store, with the hub's
@@ -76,6 +86,10 @@ func (s *Replayer) Keyed(r *http.Request, pattern string) bool {
 
 // ServeKeyed runs next for a keyed request, or replays the first answer.
 func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern string, next http.Handler) {
+	if s.OwnAnswers[pattern] {
+		next.ServeHTTP(w, r)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxJSONBody+1))
 	if err != nil {
 		WriteError(s.Log, w, r, apperr.R(apperr.Invalid, "malformed_json", "The body could not be read."))
