@@ -100,6 +100,8 @@ func redeemHTTP(b *testing.B, engine string, shops, readers, how int) {
 	}
 	stop := h.readOpenStats(b, readers)
 	wal := h.walMeter(b)
+	cpu := cpuMeter(b)
+	t0 := time.Now()
 	closedLoop(b, n, "redeem/s", func(i int64) error {
 		status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", bearers[i%int64(shops)], fmt.Sprintf("bench-%d", i),
 			map[string]any{"code": codes[i], "purchase_cents": 2500})
@@ -108,11 +110,16 @@ func redeemHTTP(b *testing.B, engine string, shops, readers, how int) {
 		}
 		return err
 	})
+	elapsed := time.Since(t0)
+	cpu(n)
 	wal(n)
 	stop()
 	if st := h.vouchers.RedemptionBatches(); st.Batches > 0 {
 		b.ReportMetric(float64(st.Redemptions)/float64(st.Batches), "per_batch")
 		b.ReportMetric(float64(st.Redemptions)/float64(n), "batched_share")
+		// The share of the run a batch was being written: near 1, the one
+		// batch at a time bounds the rate.
+		b.ReportMetric(st.Busy.Seconds()/elapsed.Seconds(), "lane_busy")
 	}
 	h.checkLedger(b)
 }

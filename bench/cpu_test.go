@@ -1,0 +1,72 @@
+package bench
+
+import (
+	"bufio"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuMeter starts counting the CPU time the machine spends and the part of
+// it this process spends (the hub and the clients that load it, which share
+// the machine with the database), and returns what reports both per op in
+// microseconds. On a machine whose CPUs are saturated, the rate is the
+// CPUs divided by the machine's time per op: this says whose time an op
+// takes. Where /proc/stat cannot be read it reports nothing.
+func cpuMeter(b *testing.B) (report func(ops int)) {
+	b.Helper()
+	m0, ok := machineCPU()
+	if !ok {
+		return func(int) {}
+	}
+	p0 := processCPU()
+	return func(ops int) {
+		m1, ok := machineCPU()
+		if !ok || ops == 0 {
+			return
+		}
+		p1 := processCPU()
+		b.ReportMetric(float64((m1-m0).Microseconds())/float64(ops), "cpu_µs/op")
+		b.ReportMetric(float64((p1-p0).Microseconds())/float64(ops), "hub_cpu_µs/op")
+	}
+}
+
+// processCPU is this process's user and system time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// machineCPU is the time all CPUs have been busy since boot, from the
+// first line of /proc/stat (user, nice, system, irq, softirq, steal; in
+// clock ticks of 1/100 s, as the kernel reports them to user space).
+func machineCPU() (time.Duration, bool) {
+	f, err := os.Open("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return 0, false
+	}
+	fields := strings.Fields(sc.Text())
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return 0, false
+	}
+	var ticks int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		v, err := strconv.ParseInt(fields[i], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ticks += v
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, true
+}
