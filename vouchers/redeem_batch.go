@@ -357,11 +357,13 @@ func (s *Service) redeemInBatch(ctx context.Context, tx Tx, reqs []batchRedempti
 		answers[j].r = p.redemption
 		ws = append(ws, w)
 	}
-	// Every refusal is kept, as alone (idem.DoKeeping), in the batch's
-	// transaction: a retry is refused again alike.
+	// Every refusal the batch judged is kept, as alone (idem.DoKeeping),
+	// in the batch's transaction: a retry is refused again alike. (Not an
+	// answer read from a key that holds one: a replay, or a key used for
+	// another request.)
 	var refused []KeptRefusal
 	for j, i := range in {
-		if a := answers[j]; !a.replayed && idem.Keeps(a.err) {
+		if a := answers[j]; !reads.Reads[j].KeyFound && idem.Keeps(a.err) {
 			body, err := idem.EncodeRefusal(a.err)
 			if err != nil {
 				return 0, nil, err

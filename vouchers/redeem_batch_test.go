@@ -65,9 +65,9 @@ func TestRedemptionsThatArriveTogetherAreBatched(t *testing.T) {
 			batchCall{staff: staff, shop: shop.ID, key: "k25", voucher: 0, amount: 1500, want: "voucher_used"},
 			batchCall{staff: staff, shop: shop.ID, key: "k26", voucher: 25, amount: 1500},
 			batchCall{staff: staff, shop: shop.ID, key: "k27", voucher: 25, amount: 1500, want: "voucher_used"}, // runs after
-			batchCall{staff: staff, shop: shop.ID, key: "k0", voucher: 0, amount: 1500, want: "replayed", sameAs: 0},
-			batchCall{staff: staff, shop: shop.ID, key: "k1", voucher: 33, amount: 1500, want: "idempotency_key_reused"}, // runs after
 			batchCall{staff: staff, shop: shop.ID, key: "k0", voucher: 0, amount: 1600, want: "idempotency_key_reused"},
+			batchCall{staff: staff, shop: shop.ID, key: "k1", voucher: 33, amount: 1500, want: "idempotency_key_reused"}, // runs after
+			batchCall{staff: staff, shop: shop.ID, key: "k0", voucher: 0, amount: 1500, want: "replayed", sameAs: 0},     // runs after
 			batchCall{staff: merchant("shop_gone"), shop: "shop_gone", key: "k31", voucher: 26, amount: 1500, want: "shop_not_found"},
 			batchCall{staff: staff, shop: shop.ID, key: "k32", voucher: 26, amount: 400, want: "below_min_spend"},
 		)
