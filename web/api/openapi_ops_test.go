@@ -307,7 +307,7 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{shopQuery}, body: "PreviewRequest",
 			ok: []apiResponse{{status: 200, desc: "The preview.", schema: "VoucherPreview"}}, errs: []int{400, 401, 403, 404, 429}},
 		{method: "POST", path: "/api/v1/merchant/vouchers/redeem", id: "redeemVoucher", tag: "vouchers-merchant", summary: "Redeem a voucher for a purchase", auth: "roles", roles: merchant,
-			desc:  "Every rule is checked in the transaction that moves the value to the shop's payable. A replay of the Idempotency-Key answers the first redemption (Idempotent-Replayed: true); the same key for another voucher or amount is 409 (reason idempotency_key_reused).",
+			desc:  "Every rule is checked in the transaction that moves the value to the shop's payable. A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), a refusal too, even once the QR code has expired or the voucher has changed; the same key for another voucher or amount is 409 (reason idempotency_key_reused).",
 			query: []apiParam{shopQuery}, headers: []string{"IdempotencyKey"}, body: "RedeemRequest",
 			ok: []apiResponse{{status: 201, desc: "The redemption.", schema: "RedemptionReceipt", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409, 429}},
 		{method: "POST", path: "/api/v1/merchant/redemptions/{id}/reverse", id: "reverseRedemption", tag: "vouchers-merchant", summary: "Reverse a redemption within the reversal window", auth: "roles", roles: merchant,
