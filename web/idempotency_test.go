@@ -175,7 +175,7 @@ func TestRedeemRefusalIsReplayedAfterTheVoucherChanged(t *testing.T) {
 			wantStatus(t, send(ve.Server, "POST", "/api/v1/merchant/redemptions/"+red.ID+"/reverse", ve.staff, "", "Idempotency-Key: undo-8-0001"), http.StatusOK)
 
 			for name, s := range map[string]*Server{
-				"with the kept answers":              ve.Server,
+				"with the kept answers":               ve.Server,
 				"on a hub that lost the kept answers": ve.withoutKeptAnswers(),
 			} {
 				t.Run(name, func(t *testing.T) {
