@@ -106,32 +106,54 @@ var errKeyReused = apperr.R(apperr.Conflict, "idempotency_key_reused", "This Ide
 // returns fn's result, or the stored result of an earlier identical request
 // with replayed=true.
 func Do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error)) (result T, replayed bool, err error) {
+	result, replayed, refused, err := do(ctx, tx, scope, key, request, fn, false)
+	if refused != nil {
+		// A key DoKeeping kept a refusal under, replayed.
+		return result, replayed, refused
+	}
+	return result, replayed, err
+}
+
+// do is Do, and DoKeeping when keep is set: then a refusal of fn that
+// Keeps is saved as the key's result and returned as refused. A replayed
+// refusal (only DoKeeping saves them) is refused with replayed=true.
+func do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error), keep bool) (result T, replayed bool, refused, err error) {
 	if err := ValidateKey(key); err != nil {
-		return result, false, err
+		return result, false, nil, err
 	}
 	hash, err := Hash(request)
 	if err != nil {
-		return result, false, err
+		return result, false, nil, err
 	}
 	claimed, storedHash, stored, err := tx.ClaimIdempotencyKey(ctx, scope, key, hash)
 	if err != nil {
-		return result, false, fmt.Errorf("claim idempotency key: %w", err)
+		return result, false, nil, fmt.Errorf("claim idempotency key: %w", err)
 	}
 	if !claimed {
-		return decodeStored[T](hash, storedHash, stored)
+		result, replayed, err = decodeStored[T](hash, storedHash, stored)
+		if replayed && err != nil {
+			return result, true, err, nil
+		}
+		return result, replayed, nil, err
 	}
 	result, err = fn()
-	if err != nil {
-		return result, false, err
+	var body []byte
+	switch {
+	case keep && Keeps(err):
+		refused = err
+		body, err = EncodeRefusal(err)
+	case err != nil:
+		return result, false, nil, err
+	default:
+		body, err = json.Marshal(result)
 	}
-	body, err := json.Marshal(result)
 	if err != nil {
-		return result, false, fmt.Errorf("encode idempotent response: %w", err)
+		return result, false, nil, fmt.Errorf("encode idempotent response: %w", err)
 	}
 	if err := tx.SaveIdempotentResponse(ctx, scope, key, body); err != nil {
-		return result, false, fmt.Errorf("save idempotent response: %w", err)
+		return result, false, nil, fmt.Errorf("save idempotent response: %w", err)
 	}
-	return result, false, nil
+	return result, false, refused, nil
 }
 
 // FromStored answers a request fingerprinted hash (Hash) whose key holds the
@@ -155,10 +177,17 @@ func FromStored[T any](hash, storedHash string, stored []byte) (result T, replay
 // refusal of the request as it is (invalid, not found, a conflict with the
 // state, insufficient funds), not one that a retry may well change (an
 // unknown or refused caller, a rate limit, an unavailable dependency, a
-// failure).
+// failure), nor one about the key rather than the request (another
+// request's key, one still in use). It is the rule by which the API keeps
+// answers (httpx.KeepAnswer), in the domain's codes.
 func Keeps(err error) bool {
 	var e *apperr.Error
 	if err == nil || !errors.As(err, &e) {
+		return false
+	}
+	switch e.Reason {
+	case "idempotency_key_reused", "idempotency_key_in_use", "idempotency_key_answer_lost":
+		// About the key, not the request: never the key's own result.
 		return false
 	}
 	switch e.Code {
@@ -197,40 +226,6 @@ func EncodeRefusal(err error) ([]byte, error) {
 // must write nothing before it refuses) and then give the refusal. A
 // replay of a kept refusal gives it again as refused, with replayed=true.
 func DoKeeping[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error)) (result T, refused error, replayed bool, err error) {
-	if err := ValidateKey(key); err != nil {
-		return result, nil, false, err
-	}
-	hash, err := Hash(request)
-	if err != nil {
-		return result, nil, false, err
-	}
-	claimed, storedHash, stored, err := tx.ClaimIdempotencyKey(ctx, scope, key, hash)
-	if err != nil {
-		return result, nil, false, fmt.Errorf("claim idempotency key: %w", err)
-	}
-	if !claimed {
-		result, replayed, err = decodeStored[T](hash, storedHash, stored)
-		if replayed && err != nil {
-			return result, err, true, nil
-		}
-		return result, nil, replayed, err
-	}
-	result, err = fn()
-	var body []byte
-	switch {
-	case Keeps(err):
-		refused = err
-		body, err = EncodeRefusal(err)
-	case err != nil:
-		return result, nil, false, err
-	default:
-		body, err = json.Marshal(result)
-	}
-	if err != nil {
-		return result, nil, false, fmt.Errorf("encode idempotent response: %w", err)
-	}
-	if err := tx.SaveIdempotentResponse(ctx, scope, key, body); err != nil {
-		return result, nil, false, fmt.Errorf("save idempotent response: %w", err)
-	}
-	return result, refused, false, nil
+	result, replayed, refused, err = do(ctx, tx, scope, key, request, fn, true)
+	return result, refused, replayed, err
 }

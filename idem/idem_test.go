@@ -1,6 +1,7 @@
 package idem
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -44,6 +45,7 @@ func TestRefusalsKeptAndReadBack(t *testing.T) {
 		nil, errors.New("connection reset"),
 		apperr.E(apperr.Unauthenticated, "Log in."), apperr.E(apperr.Forbidden, "Not yours."),
 		apperr.E(apperr.RateLimited, "Wait."), apperr.E(apperr.Unavailable, "Down."), apperr.E(apperr.Internal, "Bug."),
+		errKeyReused, ErrKeyInUse, ErrAnswerLost,
 	} {
 		if Keeps(e) {
 			t.Errorf("%v is kept", e)
@@ -51,5 +53,78 @@ func TestRefusalsKeptAndReadBack(t *testing.T) {
 		if _, err := EncodeRefusal(e); err == nil {
 			t.Errorf("%v encoded as a kept refusal", e)
 		}
+	}
+}
+
+// memTx is an idempotency store in memory: a committed transaction's keys.
+type memTx map[string]struct {
+	hash string
+	resp []byte
+}
+
+func (m memTx) ClaimIdempotencyKey(_ context.Context, scope, key, hash string) (bool, string, []byte, error) {
+	if r, ok := m[scope+"\x00"+key]; ok {
+		return false, r.hash, r.resp, nil
+	}
+	m[scope+"\x00"+key] = struct {
+		hash string
+		resp []byte
+	}{hash: hash}
+	return true, "", nil, nil
+}
+
+func (m memTx) SaveIdempotentResponse(_ context.Context, scope, key string, resp []byte) error {
+	r := m[scope+"\x00"+key]
+	r.resp = resp
+	m[scope+"\x00"+key] = r
+	return nil
+}
+
+func (m memTx) IdempotentResponse(_ context.Context, scope, key string) (bool, string, []byte, error) {
+	r, ok := m[scope+"\x00"+key]
+	return ok, r.hash, r.resp, nil
+}
+
+// DoKeeping keeps a refusal as its key's result and gives it again to a
+// replay, to Do and to Replay alike, without running the operation; it
+// keeps neither a failure nor a refusal a retry may change (the key is
+// then left for the caller's rollback to forget), and a result as Do does.
+func TestDoKeepingKeepsRefusals(t *testing.T) {
+	ctx := context.Background()
+	tx := memTx{}
+	used := apperr.R(apperr.Conflict, "voucher_used", "This voucher has already been used.")
+	runs := 0
+	refuse := func() (int, error) { runs++; return 0, used }
+	_, refused, replayed, err := DoKeeping(ctx, tx, "s", "k1", "req", refuse)
+	if err != nil || refused != used || replayed || runs != 1 {
+		t.Fatalf("first: refused %v, replayed %v, %v, %d runs", refused, replayed, err, runs)
+	}
+	succeed := func() (int, error) { runs++; return 7, nil }
+	_, refused, replayed, err = DoKeeping(ctx, tx, "s", "k1", "req", succeed)
+	if err != nil || apperr.ReasonOf(refused) != "voucher_used" || apperr.MessageOf(refused) != used.Message || !replayed || runs != 1 {
+		t.Fatalf("replay: refused %v, replayed %v, %v, %d runs", refused, replayed, err, runs)
+	}
+	if _, replayed, err := Do(ctx, tx, "s", "k1", "req", succeed); apperr.ReasonOf(err) != "voucher_used" || !replayed || runs != 1 {
+		t.Fatalf("Do on a kept refusal: replayed %v, %v", replayed, err)
+	}
+	if _, replayed, err := Replay[int](ctx, tx, "s", "k1", "req"); apperr.ReasonOf(err) != "voucher_used" || !replayed {
+		t.Fatalf("Replay of a kept refusal: replayed %v, %v", replayed, err)
+	}
+	if _, refused, _, err := DoKeeping(ctx, tx, "s", "k1", "another", succeed); refused != nil || apperr.ReasonOf(err) != "idempotency_key_reused" {
+		t.Fatalf("another request: refused %v, %v", refused, err)
+	}
+	for i, e := range []error{errors.New("connection reset"), apperr.E(apperr.RateLimited, "Wait.")} {
+		key := fmt.Sprint("k-fail-", i)
+		_, refused, _, err := DoKeeping(ctx, tx, "s", key, "req", func() (int, error) { return 0, e })
+		if refused != nil || err != e || tx["s\x00"+key].resp != nil {
+			t.Errorf("%v: refused %v, %v, saved %q", e, refused, err, tx["s\x00"+key].resp)
+		}
+	}
+	r, refused, replayed, err := DoKeeping(ctx, tx, "s", "k2", "req", succeed)
+	if r != 7 || refused != nil || replayed || err != nil {
+		t.Fatalf("a result: %d, refused %v, replayed %v, %v", r, refused, replayed, err)
+	}
+	if r, _, replayed, _ := DoKeeping(ctx, tx, "s", "k2", "req", refuse); r != 7 || !replayed || runs != 2 {
+		t.Fatalf("a result replayed: %d, replayed %v, %d runs", r, replayed, runs)
 	}
 }

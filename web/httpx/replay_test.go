@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"cityhub/apperr"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/store/storetest"
 )
@@ -53,5 +55,25 @@ func TestFailedAnswersAreNotKept(t *testing.T) {
 				t.Fatalf("fourth: %d %s after %d calls", rec.Code, rec.Body.String(), calls.Load())
 			}
 		})
+	}
+}
+
+// The routes whose operations keep their own answers (OwnAnswers, with
+// idem.Keeps) keep the same ones the Replayer keeps for every other route
+// (KeepAnswer): one rule, in the domain's codes and in HTTP statuses.
+func TestOwnAnswersKeptAsTheReplayerKeepsThem(t *testing.T) {
+	codes := []apperr.Code{apperr.Invalid, apperr.NotFound, apperr.Conflict, apperr.Unauthenticated, apperr.Forbidden,
+		apperr.RateLimited, apperr.Unavailable, apperr.InsufficientFunds, apperr.Internal}
+	errs := []error{idem.ErrKeyInUse, ErrTooLarge(MaxJSONBody)}
+	for _, c := range codes {
+		errs = append(errs, apperr.R(c, "some_reason", "A refusal."))
+	}
+	for _, err := range errs {
+		rec := httptest.NewRecorder()
+		WriteProblem(rec, ProblemOf(err, "/api/v1/x"))
+		byStatus := KeepAnswer(idem.Answer{Status: rec.Code, Body: rec.Body.Bytes()})
+		if byCode := idem.Keeps(err); byCode != byStatus {
+			t.Errorf("%v (%d): kept by its operation %v, by the Replayer %v", err, rec.Code, byCode, byStatus)
+		}
 	}
 }
