@@ -219,8 +219,8 @@ func (l *latencies) ms(q float64) float64 {
 
 // closedLoop runs op for i = 0..n-1 (runClients) between the timer's reset
 // and its stop. It reports per/s (as unit) and the p50 and p99 latency, and
-// fails b with op's first error.
-func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) {
+// fails b with op's first error. It returns the wall time.
+func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) time.Duration {
 	b.Helper()
 	b.ResetTimer()
 	elapsed, lat, err := runClients(n, op)
@@ -231,6 +231,7 @@ func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) {
 	b.ReportMetric(float64(n)/elapsed.Seconds(), unit)
 	b.ReportMetric(lat.ms(0.5), "p50_ms")
 	b.ReportMetric(lat.ms(0.99), "p99_ms")
+	return elapsed
 }
 
 // walMeter starts counting the write-ahead log PostgreSQL writes, the

@@ -101,8 +101,7 @@ func redeemHTTP(b *testing.B, engine string, shops, readers, how int) {
 	stop := h.readOpenStats(b, readers)
 	wal := h.walMeter(b)
 	cpu := cpuMeter(b)
-	t0 := time.Now()
-	closedLoop(b, n, "redeem/s", func(i int64) error {
+	elapsed := closedLoop(b, n, "redeem/s", func(i int64) error {
 		status, body, err := h.call("POST", "/api/v1/merchant/vouchers/redeem", bearers[i%int64(shops)], fmt.Sprintf("bench-%d", i),
 			map[string]any{"code": codes[i], "purchase_cents": 2500})
 		if err == nil && status != http.StatusCreated {
@@ -110,7 +109,6 @@ func redeemHTTP(b *testing.B, engine string, shops, readers, how int) {
 		}
 		return err
 	})
-	elapsed := time.Since(t0)
 	cpu(n)
 	wal(n)
 	stop()

@@ -168,9 +168,9 @@ type RedeemRequest struct {
 // looked up before the code is read. A refusal that idem.Keeps is kept with
 // the key too, and a replay is refused alike (replayed=true with the
 // error), even if what refused it has changed since. The same key with
-// another code or amount is Conflict (idempotency_key_reused). Redemptions that arrive
-// together are committed together, each with the answer it would have had
-// alone (redeem_batch.go).
+// another code or amount is Conflict (idempotency_key_reused).
+// Redemptions that arrive together are committed together, each with the
+// answer it would have had alone (redeem_batch.go).
 func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key string, req RedeemRequest) (Redemption, bool, error) {
 	if err := requireMerchant(c, shopID); err != nil {
 		return Redemption{}, false, err

@@ -52,19 +52,28 @@ func newVoucherEnv(t *testing.T, engine string) *voucherEnv {
 	return ve
 }
 
-// claimWithQR claims a voucher of the campaign for citizen and reads its QR
-// token.
-func (ve *voucherEnv) claimWithQR(t *testing.T, citizen string) (vouchers.VoucherView, vouchers.Token) {
+// scannedVoucher is a new citizen's voucher of the campaign as a till
+// scans it: the citizen's bearer, the voucher, its QR token, and the body
+// of a redemption of 500 cents with that token.
+type scannedVoucher struct {
+	citizen string
+	voucher vouchers.VoucherView
+	token   string
+	body    string
+}
+
+func (ve *voucherEnv) scannedVoucher(t *testing.T) scannedVoucher {
 	t.Helper()
-	res := vreq(t, ve.testEnv, "POST", "/api/v1/campaigns/"+ve.campaign.ID+"/claim", citizen, "")
+	sv := scannedVoucher{citizen: ve.login(t, identity.RoleCitizen)}
+	res := vreq(t, ve.testEnv, "POST", "/api/v1/campaigns/"+ve.campaign.ID+"/claim", sv.citizen, "")
 	wantStatus(t, res, http.StatusCreated)
-	var v vouchers.VoucherView
-	decodeInto(t, res, &v)
-	res = vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+v.ID+"/qr", citizen, "")
+	decodeInto(t, res, &sv.voucher)
+	res = vreq(t, ve.testEnv, "GET", "/api/v1/vouchers/"+sv.voucher.ID+"/qr", sv.citizen, "")
 	wantStatus(t, res, http.StatusOK)
 	var tok vouchers.Token
 	decodeInto(t, res, &tok)
-	return v, tok
+	sv.token, sv.body = tok.Token, `{"code":"`+tok.Token+`","purchase_cents":500}`
+	return sv
 }
 
 // withoutKeptAnswers is a second hub on the same database that lost every
@@ -101,10 +110,8 @@ func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ve := newVoucherEnv(t, engine)
-			citizen := ve.login(t, identity.RoleCitizen)
-			v, tok := ve.claimWithQR(t, citizen)
-
-			body := `{"code":"` + tok.Token + `","purchase_cents":500}`
+			sv := ve.scannedVoucher(t)
+			citizen, v, body := sv.citizen, sv.voucher, sv.body
 			first := send(ve.Server, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, body, "Idempotency-Key: till-7-0001")
 			wantStatus(t, first, http.StatusCreated)
 
@@ -128,7 +135,7 @@ func TestRedeemReplayAfterTheQRCodeExpired(t *testing.T) {
 						t.Fatalf("retry answered %+v, first %+v", b, a)
 					}
 					// The same key for another amount is still refused.
-					p := wantProblem(t, send(s, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, `{"code":"`+tok.Token+`","purchase_cents":600}`, "Idempotency-Key: till-7-0001"), http.StatusConflict)
+					p := wantProblem(t, send(s, "POST", "/api/v1/merchant/vouchers/redeem", ve.staff, `{"code":"`+sv.token+`","purchase_cents":600}`, "Idempotency-Key: till-7-0001"), http.StatusConflict)
 					if p.Reason != "idempotency_key_reused" {
 						t.Fatalf("same key, other amount: %+v", p)
 					}
@@ -159,9 +166,8 @@ func TestRedeemRefusalIsReplayedAfterTheVoucherChanged(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
 			ve := newVoucherEnv(t, engine)
-			citizen := ve.login(t, identity.RoleCitizen)
-			v, tok := ve.claimWithQR(t, citizen)
-			body := `{"code":"` + tok.Token + `","purchase_cents":500}`
+			sv := ve.scannedVoucher(t)
+			citizen, v, body := sv.citizen, sv.voucher, sv.body
 			const redeem = "/api/v1/merchant/vouchers/redeem"
 
 			first := send(ve.Server, "POST", redeem, ve.staff, body, "Idempotency-Key: till-8-0001")
