@@ -1,7 +1,7 @@
 -- A redemption's foreign keys to its campaign and its shop are checked by
 -- locking those rows (FOR KEY SHARE) for every redemption written. Every
 -- redemption of a city-wide campaign names the same campaign row, which
--- the batches of both lanes and the claims hold at once, so each check
+-- the batch already shares (its read) and the claims hold too, so each check
 -- reads the members of a MultiXact: in a batch's write the campaign's
 -- check alone took a fifth of the statement's time, the three checks
 -- together about a third (bench/README.md, "A redemption's campaign and
