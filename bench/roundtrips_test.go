@@ -143,6 +143,13 @@ func TestRoundTrips(t *testing.T) {
 			t.Fatalf("redeem a scanned code: %d %s %v", status, body, err)
 		}
 	}
+	_, claimants := h.accounts(t, warm+1, "rtclaim", identity.RoleCitizen, nil)
+	claimAPI := func(i int) {
+		status, body, err := h.call("POST", "/api/v1/campaigns/"+camp.ID+"/claim", claimants[i], fmt.Sprintf("rt-claim-%d", i), nil)
+		if err != nil || status != http.StatusCreated {
+			t.Fatalf("claim through the API: %d %s %v", status, body, err)
+		}
+	}
 	lb := fillLedgerBench(t, db)
 	transfer := func(int) {
 		if err := lb.transfer(0); err != nil {
@@ -216,6 +223,10 @@ func TestRoundTrips(t *testing.T) {
 		max int
 	}{
 		{"voucher claim (service)", claim, false, 2},
+		// 6 while the API also kept a claim's answer (a claim before, the
+		// answer after): the operation keeps its own, refusals too, since
+		// 2 December 2026.
+		{"voucher claim (citizen API)", claimAPI, false, 4},
 		// 7 while the API also kept a redemption's answer (a claim before,
 		// the answer after): the operation keeps its own since 2 December
 		// 2026.

@@ -78,15 +78,25 @@ func (s *Service) Claim(ctx context.Context, c identity.Caller, campaignID strin
 // campaign closed or the citizen reached the limit), answers the first
 // voucher (replayed=true) and never makes another. The same key for another
 // campaign is Conflict (idempotency_key_reused).
+//
+// A refusal is the key's answer too (idem.DoKeeping): a retry of a claim
+// refused because the campaign was closed, the citizen at the limit or the
+// budget spent is refused again alike (replayed=true), even once the
+// campaign reopens or the budget is topped up. The API keeps no second
+// copy of these answers (OwnAnswerRoutes).
 func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignID, key string) (VoucherView, bool, error) {
 	if err := requireCitizen(c); err != nil {
 		return VoucherView{}, false, err
+	}
+	claim := func(tx Tx) (VoucherView, error) {
+		out, err := s.claimTx(ctx, tx, c, campaignID)
+		return out, budgetExhausted(err)
 	}
 	if key == "" {
 		var out VoucherView
 		err := s.inClaimTx(ctx, campaignID, func(tx Tx) error {
 			var err error
-			out, err = s.claimTx(ctx, tx, c, campaignID)
+			out, err = claim(tx)
 			return err
 		})
 		return out, false, budgetExhausted(err)
@@ -97,14 +107,34 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 	scope, request := "voucher.claim:"+c.AccountID, map[string]string{"campaign_id": campaignID}
 	var out VoucherView
 	var replayed bool
+	var refused error
 	err := s.inClaimTx(ctx, campaignID, func(tx Tx) error {
 		var err error
-		out, replayed, err = idem.Do(ctx, tx, scope, key, request, func() (VoucherView, error) {
-			return s.claimTx(ctx, tx, c, campaignID)
+		// A refusal judged here writes nothing but the key: the claimant's
+		// lock and the campaign's share are all claimTx took before it.
+		out, refused, replayed, err = idem.DoKeeping(ctx, tx, scope, key, request, func() (VoucherView, error) {
+			return claim(tx)
 		})
 		return err
 	})
-	return out, replayed, budgetExhausted(err)
+	if err = budgetExhausted(err); apperr.ReasonOf(err) == reasonBudgetExhausted {
+		// The budget refused the reservation at the commit it rode with,
+		// which took the key back with the rest: kept in a transaction of
+		// its own. A retry that committed the key meanwhile (the budget
+		// was topped up) is the key's first answer, and this request gets
+		// it.
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			out, refused, replayed, err = idem.DoKeeping(ctx, tx, scope, key, request, func() (VoucherView, error) {
+				return VoucherView{}, errBudgetExhausted
+			})
+			return err
+		})
+	}
+	if err == nil && refused != nil {
+		out, err = VoucherView{}, refused
+	}
+	return out, replayed, err
 }
 
 // inClaimTx runs a claim's transaction. Every claim of a campaign ends on
@@ -124,10 +154,14 @@ func (s *Service) inClaimTx(ctx context.Context, campaignID string, fn func(tx T
 // the reservation rides with: the only floor a claim's transaction meets.
 func budgetExhausted(err error) error {
 	if apperr.Has(err, apperr.InsufficientFunds) {
-		return apperr.R(apperr.Conflict, "budget_exhausted", "This campaign's budget has run out.")
+		return errBudgetExhausted
 	}
 	return err
 }
+
+const reasonBudgetExhausted = "budget_exhausted"
+
+var errBudgetExhausted = apperr.R(apperr.Conflict, reasonBudgetExhausted, "This campaign's budget has run out.")
 
 func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (VoucherView, error) {
 	// The campaign is shared, not locked: claims of a campaign run side by

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -292,6 +293,98 @@ func TestClaimWithOneKeyRacedMakesOneVoucher(t *testing.T) {
 			}
 			if got := mine(); len(got) != 3 {
 				t.Fatalf("the citizen holds %d vouchers after a raced third key, want 3", len(got))
+			}
+		})
+	}
+}
+
+// A claim keeps its refusals with its key, as its vouchers (the API keeps
+// no second copy: api.OwnAnswerRoutes). A retry of a claim refused while the
+// campaign was paused is refused again alike once it is open again; claims
+// of the campaign's last voucher raced under sixteen keys, each sent twice
+// at once, make one voucher, and every key's two copies get one answer, one
+// of them replayed; the refusals of the budget (on PostgreSQL at the commit
+// of the grouped claims, after which the key is kept in a transaction of its
+// own) are replayed as they were, also by a hub that lost every kept
+// answer.
+func TestClaimRefusalsAreReplayed(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			ve := newVoucherEnv(t, engine)
+			path := "/api/v1/campaigns/" + ve.campaign.ID + "/claim"
+			citizen := ve.login(t, identity.RoleCitizen)
+			wantStatus(t, vreq(t, ve.testEnv, "POST", "/api/v1/admin/campaigns/"+ve.campaign.ID+"/pause", ve.admin, ""), http.StatusOK)
+			paused := send(ve.Server, "POST", path, citizen, "", "Idempotency-Key: paused-1")
+			if p := wantProblem(t, paused, http.StatusConflict); p.Reason != "campaign_not_open" || paused.Header().Get("Idempotent-Replayed") != "" {
+				t.Fatalf("claim of a paused campaign: %+v %v", p, paused.Header())
+			}
+			wantStatus(t, vreq(t, ve.testEnv, "POST", "/api/v1/admin/campaigns/"+ve.campaign.ID+"/open", ve.admin, ""), http.StatusOK)
+			for name, s := range map[string]*Server{"with the kept answers": ve.Server, "on a hub that lost the kept answers": ve.withoutKeptAnswers()} {
+				res := send(s, "POST", path, citizen, "", "Idempotency-Key: paused-1")
+				if res.Code != paused.Code || res.Body.String() != paused.Body.String() || res.Header().Get("Idempotent-Replayed") != "true" {
+					t.Fatalf("%s, retry of the claim refused while paused: %d %v %s\nfirst answer: %s", name, res.Code, res.Header(), res.Body.String(), paused.Body.String())
+				}
+			}
+			wantStatus(t, send(ve.Server, "POST", path, citizen, "", "Idempotency-Key: paused-2"), http.StatusCreated)
+
+			// A campaign with a budget for two vouchers, one claimed.
+			res := vreq(t, ve.testEnv, "POST", "/api/v1/admin/campaigns", ve.admin, strings.Replace(validCampaign, `"budget_cents":100000`, `"budget_cents":2000`, 1))
+			wantStatus(t, res, http.StatusCreated)
+			var small vouchers.Campaign
+			decodeInto(t, res, &small)
+			wantStatus(t, vreq(t, ve.testEnv, "POST", "/api/v1/admin/campaigns/"+small.ID+"/open", ve.admin, ""), http.StatusOK)
+			path = "/api/v1/campaigns/" + small.ID + "/claim"
+			wantStatus(t, send(ve.Server, "POST", path, citizen, "", "Idempotency-Key: small-1"), http.StatusCreated)
+
+			const keys = 16
+			citizens := make([]string, keys)
+			for i := range citizens {
+				citizens[i] = ve.login(t, identity.RoleCitizen)
+			}
+			answers := make([][2]*httptest.ResponseRecorder, keys)
+			start := make(chan struct{})
+			var wg sync.WaitGroup
+			for i := range keys {
+				for copy := range 2 {
+					wg.Go(func() {
+						<-start
+						answers[i][copy] = send(ve.Server, "POST", path, citizens[i], "", fmt.Sprintf("Idempotency-Key: last-%d", i))
+					})
+				}
+			}
+			close(start)
+			wg.Wait()
+			made := 0
+			for i, pair := range answers {
+				a, b := pair[0], pair[1]
+				if a.Code != b.Code || a.Body.String() != b.Body.String() {
+					t.Fatalf("key %d: the two copies were answered %d %s and %d %s", i, a.Code, a.Body.String(), b.Code, b.Body.String())
+				}
+				if replayed := (a.Header().Get("Idempotent-Replayed") == "true") != (b.Header().Get("Idempotent-Replayed") == "true"); !replayed {
+					t.Fatalf("key %d: replayed %q and %q, want exactly one of the two copies", i, a.Header().Get("Idempotent-Replayed"), b.Header().Get("Idempotent-Replayed"))
+				}
+				switch a.Code {
+				case http.StatusCreated:
+					made++
+				case http.StatusConflict:
+					if p := wantProblem(t, a, http.StatusConflict); p.Reason != "budget_exhausted" {
+						t.Fatalf("key %d refused: %+v", i, p)
+					}
+				default:
+					t.Fatalf("key %d: %d %s", i, a.Code, a.Body.String())
+				}
+			}
+			if made != 1 {
+				t.Fatalf("%d of %d keys made a voucher of the last one", made, keys)
+			}
+			bare := ve.withoutKeptAnswers()
+			for i, pair := range answers {
+				res := send(bare, "POST", path, citizens[i], "", fmt.Sprintf("Idempotency-Key: last-%d", i))
+				if res.Code != pair[0].Code || res.Body.String() != pair[0].Body.String() || res.Header().Get("Idempotent-Replayed") != "true" {
+					t.Fatalf("key %d, retried on a hub that lost the kept answers: %d %v %s\nfirst answer: %s", i, res.Code, res.Header(), res.Body.String(), pair[0].Body.String())
+				}
 			}
 		})
 	}

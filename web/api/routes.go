@@ -232,5 +232,6 @@ var SelfKeyedRoutes = map[string]bool{
 // anything that time or the first request changed is checked again
 // (idem.DoKeeping): the busiest, whose answers are kept once, not twice.
 var OwnAnswerRoutes = map[string]bool{
+	"POST /api/v1/campaigns/{id}/claim":     true,
 	"POST /api/v1/merchant/vouchers/redeem": true,
 }

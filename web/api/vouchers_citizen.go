@@ -28,7 +28,9 @@ func (h *voucherHandler) handleAPIClaimableCampaigns(w http.ResponseWriter, r *h
 }
 
 // handleAPIClaimVoucher claims a voucher of a campaign. 201 with the voucher.
-// An Idempotency-Key makes a retry answer the first voucher, never a second.
+// An Idempotency-Key makes a retry answer the first voucher, never a second,
+// or the first refusal. The operation keeps its answers itself
+// (OwnAnswerRoutes).
 func (h *voucherHandler) handleAPIClaimVoucher(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
@@ -37,6 +39,10 @@ func (h *voucherHandler) handleAPIClaimVoucher(w http.ResponseWriter, r *http.Re
 	}
 	v, replayed, err := h.vouchers.ClaimWithKey(r.Context(), c, r.PathValue("id"), r.Header.Get("Idempotency-Key"))
 	if err != nil {
+		if replayed {
+			// The first request's refusal, kept with its key.
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
