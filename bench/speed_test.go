@@ -231,6 +231,30 @@ func BenchmarkVoucherClaim(b *testing.B) {
 	}
 }
 
+// BenchmarkVoucherClaimHTTP is BenchmarkVoucherClaim through the API, as a
+// citizen's app claims: 64 connections, a citizen each with their own
+// bearer token, each claim under an Idempotency-Key (the claim keeps its
+// answer with it, and the API keeps no second copy: api.OwnAnswerRoutes).
+func BenchmarkVoucherClaimHTTP(b *testing.B) {
+	for _, engine := range benchEngines {
+		b.Run(engine, func(b *testing.B) {
+			h := newBenchHub(b, engine)
+			addCityHistory(b, h)
+			camp := openCampaign(b, h, int64(b.N)*1000)
+			_, bearers := h.accounts(b, b.N, "claimer", identity.RoleCitizen, nil)
+			path := "/api/v1/campaigns/" + camp.ID + "/claim"
+			closedLoop(b, b.N, "claim/s", func(i int64) error {
+				status, body, err := h.call("POST", path, bearers[i], fmt.Sprintf("claim-%d", i), nil)
+				if err == nil && status != http.StatusCreated {
+					err = fmt.Errorf("claim: %d %s", status, body)
+				}
+				return err
+			})
+			h.checkLedger(b)
+		})
+	}
+}
+
 // BenchmarkVoucherClaimRefused is BenchmarkVoucherClaim with one claim in
 // ten by one greedy citizen: a hundred of them go through (the per-citizen
 // limit), the rest are refused, and every one of them queues on that
