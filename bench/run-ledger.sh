@@ -14,7 +14,8 @@
 #     gain) and with the codes typed (looked up by their hash, the wrong ones
 #     counted); ledger transfer vs a bare UPDATE, serial and
 #     parallel, and vs its own rows written by one bare statement;
-#     claims/s; the seat rush (5,000 buyers, 500 seats) wall time;
+#     claims/s, through the voucher service and through the API (a
+#     citizen each, keyed); the seat rush (5,000 buyers, 500 seats) wall time;
 #     admin and wallet history pages at a million entries; claims also vs
 #     pgbench's UPDATE of one hot row (every claim of a campaign reserves
 #     from its one budget account), and claims where one in ten comes from
@@ -103,6 +104,7 @@ run pgupdate -bench 'PGSingleRowUpdate' -benchtime="${UPDATES}x"
 run squpdate -bench 'SQLiteSingleRowUpdate' -benchtime="${UPDATES}x"
 run claim -bench 'VoucherClaim$' -benchtime="${CLAIMS}x"
 run refused -bench 'VoucherClaimRefused' -benchtime="${CLAIMS}x"
+run claimapi -bench 'VoucherClaimHTTP' -benchtime="${CLAIMS}x"
 run ledger -bench 'LedgerTransfer|BareUpdate|BarePosting' -benchtime=2s
 run rush -bench 'SeatRushHTTP' -benchtime=1x
 if [ "$PAGES" != 0 ]; then
@@ -174,6 +176,9 @@ for e in postgres sqlite; do
 		printf "%-8s the API floor, GET /api/v1/me/s: %6.0f (p99 %s ms) vs %s %6.0f -> ratio %.3f (no till request can do better)\n", e, f, p99, n, b, f / b }'
 	c=$(metric claim "BenchmarkVoucherClaim/$e" claim/s)
 	awk -v e=$e -v c="$c" -v b="$base" -v n="$basename" 'BEGIN { printf "%-8s claims/s (one campaign): %6.0f vs %s %6.0f -> ratio %.3f\n", e, c, n, b, c / b }'
+	ca=$(metric claimapi "BenchmarkVoucherClaimHTTP/$e" claim/s)
+	cap99=$(metric claimapi "BenchmarkVoucherClaimHTTP/$e" p99_ms)
+	awk -v e=$e -v c="$ca" -v p99="$cap99" -v b="$base" -v n="$basename" 'BEGIN { printf "%-8s claims/s through the API (one campaign, keyed): %6.0f (p99 %s ms) vs %s %6.0f -> ratio %.3f\n", e, c, p99, n, b, c / b }'
 	r=$(metric refused "BenchmarkVoucherClaimRefused/$e" claim/s)
 	awk -v e=$e -v c="$r" -v b="$base" -v n="$basename" 'BEGIN { printf "%-8s claims/s, one in ten by one citizen over the limit: %6.0f vs %s %6.0f -> ratio %.3f\n", e, c, n, b, c / b }'
 	if [ $e = postgres ]; then
