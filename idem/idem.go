@@ -102,11 +102,22 @@ func decodeStored[T any](hash, storedHash string, stored []byte) (result T, repl
 
 var errKeyReused = apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
 
+// LaterClaimer is a Tx that can send a key's claim with the statements
+// that follow it, one round trip for both, instead of before them.
+type LaterClaimer interface {
+	// ClaimIdempotencyKeyLater queues ClaimIdempotencyKey's claim of
+	// (scope, key, requestHash) to go to the database with the next
+	// statement. outcome, called once that statement was answered, gives
+	// what ClaimIdempotencyKey would have (sending the claim first if
+	// nothing went since).
+	ClaimIdempotencyKeyLater(ctx context.Context, scope, key, requestHash string) (outcome func(context.Context) (claimed bool, storedHash string, response []byte, err error), err error)
+}
+
 // Do runs fn once per (scope, key) inside the caller's transaction tx. It
 // returns fn's result, or the stored result of an earlier identical request
 // with replayed=true.
 func Do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error)) (result T, replayed bool, err error) {
-	result, replayed, refused, err := do(ctx, tx, scope, key, request, fn, false)
+	result, replayed, refused, err := do(ctx, tx, scope, key, request, nil, fn, false)
 	if refused != nil {
 		// A key DoKeeping kept a refusal under, replayed.
 		return result, replayed, refused
@@ -116,8 +127,12 @@ func Do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn fu
 
 // do is Do, and DoKeeping when keep is set: then a refusal of fn that
 // Keeps is saved as the key's result and returned as refused. A replayed
-// refusal (only DoKeeping saves them) is refused with replayed=true.
-func do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error), keep bool) (result T, replayed bool, refused, err error) {
+// refusal (only DoKeeping saves them) is refused with replayed=true. read,
+// when set, runs first, and a Tx that is a LaterClaimer sends the key's
+// claim with read's first statement: read must only read and lock, so that
+// it may run for a key claimed already (its reads are then unused). An
+// error of read is fn's.
+func do[T any](ctx context.Context, tx Tx, scope, key string, request any, read func() error, fn func() (T, error), keep bool) (result T, replayed bool, refused, err error) {
 	if err := ValidateKey(key); err != nil {
 		return result, false, nil, err
 	}
@@ -125,7 +140,7 @@ func do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn fu
 	if err != nil {
 		return result, false, nil, err
 	}
-	claimed, storedHash, stored, err := tx.ClaimIdempotencyKey(ctx, scope, key, hash)
+	claimed, storedHash, stored, readErr, err := claim(ctx, tx, scope, key, hash, read)
 	if err != nil {
 		return result, false, nil, fmt.Errorf("claim idempotency key: %w", err)
 	}
@@ -136,7 +151,9 @@ func do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn fu
 		}
 		return result, replayed, nil, err
 	}
-	result, err = fn()
+	if err = readErr; err == nil {
+		result, err = fn()
+	}
 	var body []byte
 	switch {
 	case keep && Keeps(err):
@@ -154,6 +171,31 @@ func do[T any](ctx context.Context, tx Tx, scope, key string, request any, fn fu
 		return result, false, nil, fmt.Errorf("save idempotent response: %w", err)
 	}
 	return result, false, refused, nil
+}
+
+// claim claims the key and runs read (when set) after it: in one round
+// trip when tx is a LaterClaimer, else read runs only for a key claimed.
+func claim(ctx context.Context, tx Tx, scope, key, hash string, read func() error) (claimed bool, storedHash string, stored []byte, readErr, err error) {
+	lc, piped := tx.(LaterClaimer)
+	if read == nil || !piped {
+		claimed, storedHash, stored, err = tx.ClaimIdempotencyKey(ctx, scope, key, hash)
+		if err == nil && claimed && read != nil {
+			readErr = read()
+		}
+		return claimed, storedHash, stored, readErr, err
+	}
+	outcome, err := lc.ClaimIdempotencyKeyLater(ctx, scope, key, hash)
+	if err != nil {
+		return false, "", nil, nil, err
+	}
+	readErr = read()
+	claimed, storedHash, stored, err = outcome(ctx)
+	if err != nil && readErr != nil {
+		// The claim never got its answer: what stopped the batch it rode
+		// in is the failure.
+		err = readErr
+	}
+	return claimed, storedHash, stored, readErr, err
 }
 
 // FromStored answers a request fingerprinted hash (Hash) whose key holds the
@@ -226,6 +268,17 @@ func EncodeRefusal(err error) ([]byte, error) {
 // must write nothing before it refuses) and then give the refusal. A
 // replay of a kept refusal gives it again as refused, with replayed=true.
 func DoKeeping[T any](ctx context.Context, tx Tx, scope, key string, request any, fn func() (T, error)) (result T, refused error, replayed bool, err error) {
-	result, replayed, refused, err = do(ctx, tx, scope, key, request, fn, true)
+	result, replayed, refused, err = do(ctx, tx, scope, key, request, nil, fn, true)
+	return result, refused, replayed, err
+}
+
+// DoKeepingAfterRead is DoKeeping for an operation whose first step only
+// reads and locks (read) and whose rest (fn) decides on what read found:
+// where tx can (LaterClaimer), the key's claim goes to the database with
+// read's first statement, one round trip fewer. read's error is a refusal
+// or a failure as fn's would be; for a key claimed already, read's work is
+// unused and the key's stored answer is given.
+func DoKeepingAfterRead[T any](ctx context.Context, tx Tx, scope, key string, request any, read func() error, fn func() (T, error)) (result T, refused error, replayed bool, err error) {
+	result, replayed, refused, err = do(ctx, tx, scope, key, request, read, fn, true)
 	return result, refused, replayed, err
 }

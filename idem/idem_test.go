@@ -128,3 +128,81 @@ func TestDoKeepingKeepsRefusals(t *testing.T) {
 		t.Fatalf("a result replayed: %d, replayed %v, %d runs", r, replayed, runs)
 	}
 }
+
+// pipedTx is memTx whose claims wait for the next statement: the claim is
+// only made when read's statement (send) goes.
+type pipedTx struct {
+	memTx
+	queued []func()
+	sends  int
+}
+
+func (p *pipedTx) ClaimIdempotencyKeyLater(ctx context.Context, scope, key, hash string) (func(context.Context) (bool, string, []byte, error), error) {
+	var claimed bool
+	var storedHash string
+	var stored []byte
+	answered := false
+	p.queued = append(p.queued, func() {
+		claimed, storedHash, stored, _ = p.memTx.ClaimIdempotencyKey(ctx, scope, key, hash)
+		answered = true
+	})
+	return func(context.Context) (bool, string, []byte, error) {
+		if !answered {
+			p.send()
+		}
+		return claimed, storedHash, stored, nil
+	}, nil
+}
+
+// send is a statement going to the database, with what is queued.
+func (p *pipedTx) send() {
+	p.sends++
+	for _, q := range p.queued {
+		q()
+	}
+	p.queued = nil
+}
+
+// DoKeepingAfterRead sends the key's claim with read's statement, one
+// exchange for both; a read's refusal is kept as fn's would be; for a key
+// claimed already, read's work is unused and fn does not run: the stored
+// answer is given, also when read refuses. A Tx that cannot send the claim
+// later claims first, and reads only for a key it claimed.
+func TestDoKeepingAfterReadSendsTheClaimWithTheRead(t *testing.T) {
+	ctx := context.Background()
+	tx := &pipedTx{memTx: memTx{}}
+	reads, runs := 0, 0
+	read := func() error { reads++; tx.send(); return nil }
+	fn := func() (int, error) { runs++; return 7, nil }
+	got, refused, replayed, err := DoKeepingAfterRead(ctx, tx, "s", "k1", "req", read, fn)
+	if err != nil || refused != nil || replayed || got != 7 || reads != 1 || runs != 1 || tx.sends != 1 {
+		t.Fatalf("first: %d, refused %v, replayed %v, %v; %d reads, %d runs, %d exchanges", got, refused, replayed, err, reads, runs, tx.sends)
+	}
+	closed := apperr.R(apperr.Conflict, "campaign_not_open", "This campaign is not open for claims.")
+	refusingRead := func() error { reads++; tx.send(); return closed }
+	got, refused, replayed, err = DoKeepingAfterRead(ctx, tx, "s", "k1", "req", refusingRead, fn)
+	if err != nil || refused != nil || !replayed || got != 7 || runs != 1 {
+		t.Fatalf("replay whose read refuses: %d, refused %v, replayed %v, %v; %d runs", got, refused, replayed, err, runs)
+	}
+	_, refused, replayed, err = DoKeepingAfterRead(ctx, tx, "s", "k2", "req", refusingRead, fn)
+	if err != nil || refused != closed || replayed || runs != 1 {
+		t.Fatalf("a read's refusal: refused %v, replayed %v, %v; %d runs", refused, replayed, err, runs)
+	}
+	_, refused, replayed, err = DoKeeping(ctx, tx.memTx, "s", "k2", "req", fn)
+	if err != nil || !apperr.Has(refused, apperr.Conflict) || apperr.ReasonOf(refused) != "campaign_not_open" || !replayed || runs != 1 {
+		t.Fatalf("replay of a read's refusal: refused %v, replayed %v, %v; %d runs", refused, replayed, err, runs)
+	}
+	failing := errors.New("connection lost")
+	if _, _, _, err := DoKeepingAfterRead(ctx, tx, "s", "k3", "req", func() error { tx.send(); return failing }, fn); !errors.Is(err, failing) {
+		t.Fatalf("a read that fails: %v", err)
+	}
+	// Claimed first, then read, on a Tx that sends each statement alone.
+	plain := memTx{}
+	reads = 0
+	if _, _, replayed, err := DoKeepingAfterRead(ctx, plain, "s", "k1", "req", func() error { reads++; return nil }, fn); err != nil || replayed || reads != 1 {
+		t.Fatalf("first on a plain Tx: replayed %v, %v, %d reads", replayed, err, reads)
+	}
+	if got, _, replayed, err := DoKeepingAfterRead(ctx, plain, "s", "k1", "req", func() error { reads++; return nil }, fn); err != nil || !replayed || got != 7 || reads != 1 {
+		t.Fatalf("replay on a plain Tx: %d, replayed %v, %v, %d reads", got, replayed, err, reads)
+	}
+}

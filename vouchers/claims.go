@@ -88,15 +88,11 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 	if err := requireCitizen(c); err != nil {
 		return VoucherView{}, false, err
 	}
-	claim := func(tx Tx) (VoucherView, error) {
-		out, err := s.claimTx(ctx, tx, c, campaignID)
-		return out, budgetExhausted(err)
-	}
 	if key == "" {
 		var out VoucherView
 		err := s.inClaimTx(ctx, campaignID, func(tx Tx) error {
 			var err error
-			out, err = claim(tx)
+			out, err = s.claimTx(ctx, tx, c, campaignID)
 			return err
 		})
 		return out, false, budgetExhausted(err)
@@ -109,11 +105,20 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 	var replayed bool
 	var refused error
 	err := s.inClaimTx(ctx, campaignID, func(tx Tx) error {
+		var camp Campaign
+		var n int
 		var err error
-		// A refusal judged here writes nothing but the key: the claimant's
-		// lock and the campaign's share are all claimTx took before it.
-		out, refused, replayed, err = idem.DoKeeping(ctx, tx, scope, key, request, func() (VoucherView, error) {
-			return claim(tx)
+		// The key's claim goes with the claim's reads (one round trip for
+		// both, where the store can), and a refusal judged on them writes
+		// nothing but the key: the claimant's lock and the campaign's
+		// share are all a claim takes before it decides.
+		out, refused, replayed, err = idem.DoKeepingAfterRead(ctx, tx, scope, key, request, func() error {
+			var err error
+			camp, n, err = claimReads(ctx, tx, c, campaignID)
+			return err
+		}, func() (VoucherView, error) {
+			out, err := s.claimWrites(ctx, tx, c, camp, n)
+			return out, budgetExhausted(err)
 		})
 		return err
 	})
@@ -164,20 +169,35 @@ const reasonBudgetExhausted = "budget_exhausted"
 var errBudgetExhausted = apperr.R(apperr.Conflict, reasonBudgetExhausted, "This campaign's budget has run out.")
 
 func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (VoucherView, error) {
-	// The campaign is shared, not locked: claims of a campaign run side by
-	// side, and a status change waits for those in flight. They meet only
-	// where they must: the budget's ledger account (its floor is checked
-	// when the value is reserved, at the end) and, per person, the claimant
-	// lock that keeps the per-citizen count exact, taken first so that the
-	// count, read after it, sees every claim of this person committed
-	// before.
+	camp, n, err := claimReads(ctx, tx, c, campaignID)
+	if err != nil {
+		return VoucherView{}, err
+	}
+	return s.claimWrites(ctx, tx, c, camp, n)
+}
+
+// claimReads takes what a claim reads and locks, and writes nothing (a
+// keyed claim may send them with its key's claim: idem.DoKeepingAfterRead).
+// The campaign is shared, not locked: claims of a campaign run side by
+// side, and a status change waits for those in flight. They meet only
+// where they must: the budget's ledger account (its floor is checked when
+// the value is reserved, at the end) and, per person, the claimant lock
+// that keeps the per-citizen count exact, taken first so that the count,
+// read after it, sees every claim of this person committed before.
+func claimReads(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (Campaign, int, error) {
 	if err := tx.LockClaimant(ctx, campaignID, c.AccountID); err != nil {
-		return VoucherView{}, fmt.Errorf("lock claimant: %w", err)
+		return Campaign{}, 0, fmt.Errorf("lock claimant: %w", err)
 	}
 	camp, n, err := shareAndCount(ctx, tx, campaignID, c.AccountID)
 	if err != nil {
-		return VoucherView{}, campaignNotFound(err)
+		return Campaign{}, 0, campaignNotFound(err)
 	}
+	return camp, n, nil
+}
+
+// claimWrites judges a claim on what claimReads found and makes the
+// voucher.
+func (s *Service) claimWrites(ctx context.Context, tx Tx, c identity.Caller, camp Campaign, n int) (VoucherView, error) {
 	now := s.now()
 	if camp.Status != StatusOpen {
 		return VoucherView{}, apperr.R(apperr.Conflict, "campaign_not_open", "This campaign is not open for claims.")
@@ -206,7 +226,7 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 	// while a round trip goes by; a budget it would break fails the commit
 	// (or, on a store that posts at once, this call), and ClaimWithKey
 	// answers budget_exhausted on the way out of the transaction.
-	err = wallet.PostAtCommit(ctx, tx, wallet.Transaction{
+	err := wallet.PostAtCommit(ctx, tx, wallet.Transaction{
 		Key: "voucher.claim:" + v.ID, Kind: "voucher.claim", RefType: "voucher", RefID: v.ID,
 		Entries: []wallet.Entry{
 			{Account: wallet.CampaignBudgetAccount(camp.ID), Amount: -v.ValueCents},

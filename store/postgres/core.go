@@ -6,16 +6,17 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/audit"
+	"cityhub/idem"
 )
 
 // ClaimIdempotencyKey implements idem.Tx. ON CONFLICT DO NOTHING waits for a
 // concurrent transaction holding the same key, so a racing replay sees the
 // first answer once it commits.
 func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) (bool, string, []byte, error) {
-	tag, err := tx.q.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
-		VALUES ($1, $2, $3, 0, '') ON CONFLICT (scope, key) DO NOTHING`, scope, key, hash)
+	tag, err := tx.q.Exec(ctx, claimKeySQL, scope, key, hash)
 	if err != nil {
 		return false, "", nil, wrap("claim idempotency key", err)
 	}
@@ -29,6 +30,49 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 		return false, "", nil, wrap("read idempotency key", err)
 	}
 	return false, storedHash, resp, nil
+}
+
+var _ idem.LaterClaimer = (*Tx)(nil)
+
+// claimKeySQL claims a key unless it exists (ClaimIdempotencyKey).
+const claimKeySQL = `INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
+		VALUES ($1, $2, $3, 0, '') ON CONFLICT (scope, key) DO NOTHING`
+
+// ClaimIdempotencyKeyLater implements idem.LaterClaimer: the claim is
+// queued (pipeline.go) and goes with the transaction's next statement; its
+// command tag says whether it claimed the key. A key that exists is read
+// when outcome is called, in one more round trip: a retry's, which the
+// first request's answer then serves.
+func (tx *Tx) ClaimIdempotencyKeyLater(ctx context.Context, scope, key, hash string) (func(context.Context) (bool, string, []byte, error), error) {
+	answered, claimed := false, false
+	err := tx.later(ctx, deferred{what: "claim idempotency key", sql: claimKeySQL, args: []any{scope, key, hash},
+		check: func(tag pgconn.CommandTag) error {
+			answered, claimed = true, tag.RowsAffected() == 1
+			return nil
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (bool, string, []byte, error) {
+		if !answered && tx.pipe != nil {
+			if err := tx.pipe.flush(ctx); err != nil {
+				return false, "", nil, wrap("claim idempotency key", err)
+			}
+		}
+		if !answered {
+			return false, "", nil, errors.New("claim idempotency key: the claim was not answered")
+		}
+		if claimed {
+			return true, "", nil, nil
+		}
+		var storedHash string
+		var resp []byte
+		err := tx.q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key).Scan(&storedHash, &resp)
+		if err != nil {
+			return false, "", nil, wrap("read idempotency key", err)
+		}
+		return false, storedHash, resp, nil
+	}, nil
 }
 
 // IdempotentResponse implements idem.Tx.
