@@ -272,6 +272,15 @@ func DoKeeping[T any](ctx context.Context, tx Tx, scope, key string, request any
 	return result, refused, replayed, err
 }
 
+// KeepRefusal keeps refusal (one that Keeps) as the key's answer in tx,
+// for an operation refused once its own transaction had written, which
+// then rolled back with its key: run in a transaction of its own. A key
+// committed meanwhile (a retry that went through) is the key's first
+// answer, and is given instead, replayed.
+func KeepRefusal[T any](ctx context.Context, tx Tx, scope, key string, request any, refusal error) (result T, refused error, replayed bool, err error) {
+	return DoKeeping(ctx, tx, scope, key, request, func() (T, error) { return result, refusal })
+}
+
 // DoKeepingAfterRead is DoKeeping for an operation whose first step only
 // reads and locks (read) and whose rest (fn) decides on what read found:
 // where tx can (LaterClaimer), the key's claim goes to the database with

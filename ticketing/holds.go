@@ -2,6 +2,7 @@ package ticketing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -32,57 +33,138 @@ func (s *Service) Hold(ctx context.Context, c identity.Caller, performanceID str
 // empty): a retry with the same key and seats answers the first hold
 // (replayed=true) instead of failing on the seats it holds itself; the
 // same key for other seats is Conflict (idempotency_key_reused).
+//
+// A refusal is the key's answer too (idem.DoKeeping): a retry of a hold
+// refused because a seat was taken or sales were closed is refused again
+// alike (replayed=true), even once the seat is free again. The API keeps
+// no second copy of these answers (OwnAnswerRoutes).
 func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanceID string, seatIDs []string, key string) (out Order, replayed bool, err error) {
 	if err := requireCitizen(c); err != nil {
 		return Order{}, false, err
 	}
-	if len(seatIDs) == 0 || len(seatIDs) > MaxSeatsPerOrder {
-		return Order{}, false, apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", MaxSeatsPerOrder)
-	}
 	sorted := slices.Clone(seatIDs)
 	slices.Sort(sorted)
-	if len(slices.Compact(slices.Clone(sorted))) != len(sorted) {
-		return Order{}, false, apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice.")
+	var invalid error
+	switch {
+	case len(seatIDs) == 0 || len(seatIDs) > MaxSeatsPerOrder:
+		invalid = apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", MaxSeatsPerOrder)
+	case len(slices.Compact(slices.Clone(sorted))) != len(sorted):
+		invalid = apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice.")
 	}
-	if key != "" {
-		if err := idem.ValidateKey(key); err != nil {
-			return Order{}, false, err
+	if key == "" {
+		if invalid != nil {
+			return Order{}, false, invalid
 		}
-	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		hold := func() (Order, error) { return s.holdTx(ctx, tx, c, performanceID, sorted) }
-		var err error
-		if key == "" {
-			out, err = hold()
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			out, err = s.holdTx(ctx, tx, c, performanceID, sorted)
 			return err
-		}
-		request := struct {
-			Performance string   `json:"performance"`
-			Seats       []string `json:"seats"`
-		}{performanceID, sorted}
-		out, replayed, err = idem.Do(ctx, tx, "ticket.hold:"+c.AccountID, key, request, hold)
+		})
+		return out, false, unwrapLate(err)
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return Order{}, false, err
+	}
+	scope := "ticket.hold:" + c.AccountID
+	request := struct {
+		Performance string   `json:"performance"`
+		Seats       []string `json:"seats"`
+	}{performanceID, sorted}
+	var refused error
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		now := s.now().UTC().Truncate(time.Microsecond)
+		var target holdTarget
+		var err error
+		// The key's claim goes with the hold's reads (one round trip for
+		// both, where the store can); a refusal judged before the hold
+		// writes is kept with the key in this transaction.
+		out, refused, replayed, err = idem.DoKeepingAfterRead(ctx, tx, scope, key, request, func() error {
+			if invalid != nil {
+				// Kept like any refusal: a retry is answered alike.
+				return invalid
+			}
+			var err error
+			target, err = holdRead(ctx, tx, performanceID, sorted, now)
+			return err
+		}, func() (Order, error) {
+			return s.holdWrite(ctx, tx, c, target, sorted, now)
+		})
 		return err
 	})
+	var late refusedAfterWrites
+	if errors.As(err, &late) {
+		// A seat taken under the hold once it had written: its
+		// transaction rolled back with the key, which keeps the refusal in
+		// one of its own.
+		err = s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			out, refused, replayed, err = idem.KeepRefusal[Order](ctx, tx, scope, key, request, late.refusal)
+			return err
+		})
+	}
+	if err == nil && refused != nil {
+		out, err = Order{}, refused
+	}
 	return out, replayed, err
+}
+
+// refusedAfterWrites is a hold's refusal judged once it had written: not
+// a refusal idem keeps in the hold's transaction (that would commit what
+// it wrote), so it has no Unwrap; the hold's transaction rolls back, and
+// the refusal is kept, or given, after it.
+type refusedAfterWrites struct{ refusal error }
+
+func (e refusedAfterWrites) Error() string { return e.refusal.Error() }
+
+// unwrapLate is err, or the refusal a refusedAfterWrites holds.
+func unwrapLate(err error) error {
+	var late refusedAfterWrites
+	if errors.As(err, &late) {
+		return late.refusal
+	}
+	return err
 }
 
 func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string) (Order, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
+	target, err := holdRead(ctx, tx, performanceID, sorted, now)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.holdWrite(ctx, tx, c, target, sorted, now)
+}
+
+// holdTarget is what a hold read: the performance and its seats.
+type holdTarget struct {
+	p     Performance
+	seats []Seat
+}
+
+// holdRead reads (and locks) what a hold checks before it writes, and
+// refuses when the performance is not on sale or a seat is not free.
+func holdRead(ctx context.Context, tx Tx, performanceID string, sorted []string, now time.Time) (holdTarget, error) {
 	// The performance, the seats and whether they may be tried for, read
 	// together; the performance's rules are checked first all the same.
 	p, free, seats, err := tx.HoldTarget(ctx, performanceID, sorted, now)
 	if err != nil {
-		return Order{}, notFound("performance", err)
+		return holdTarget{}, notFound("performance", err)
 	}
 	if !p.OnSale(now) {
-		return Order{}, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+		return holdTarget{}, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
 	}
 	// In a rush most buyers lose: they are told before anything is written.
 	if !free {
-		return Order{}, apperr.R(apperr.Conflict, "seat_taken", "A seat you chose has just been taken; choose another.")
+		return holdTarget{}, apperr.R(apperr.Conflict, "seat_taken", "A seat you chose has just been taken; choose another.")
 	}
-	byID := make(map[string]Seat, len(seats))
-	for _, st := range seats {
+	return holdTarget{p: p, seats: seats}, nil
+}
+
+// holdWrite holds the seats holdRead found free. Its refusals before the
+// first write are plain; one after it is a refusedAfterWrites.
+func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t holdTarget, sorted []string, now time.Time) (Order, error) {
+	p := t.p
+	byID := make(map[string]Seat, len(t.seats))
+	for _, st := range t.seats {
 		byID[st.ID] = st
 	}
 	o := Order{ID: ids.New("tord"), AccountID: c.AccountID, PerformanceID: p.ID, Status: OrderHeld,
@@ -117,7 +199,7 @@ func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performa
 			return Order{}, fmt.Errorf("hold seat: %w", err)
 		}
 		if !ok {
-			return Order{}, apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id)
+			return Order{}, refusedAfterWrites{apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id)}
 		}
 	}
 	return o, nil

@@ -265,3 +265,53 @@ func TestLoserToldWhileWinnerInFlight(t *testing.T) {
 		t.Fatalf("first buyer: %v", err)
 	}
 }
+
+// seatTakenStore answers every hold written through it that a seat was
+// taken once the hold had written its order: the claims' own uniqueness
+// deciding against it after the seats looked free.
+type seatTakenStore struct{ ticketing.Store }
+
+func (s seatTakenStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(seatTakenTx{tx}) })
+}
+
+type seatTakenTx struct{ ticketing.Tx }
+
+func (seatTakenTx) TryClaim(context.Context, ticketing.Claim) (bool, error) { return false, nil }
+
+// A hold refused once it had written keeps nothing it wrote: its
+// transaction rolls back, and its refusal is kept with its key in one of
+// its own, so that a retry, once the seat is free, is refused again alike
+// and holds nothing.
+func TestHoldRefusedAfterItWroteKeepsOnlyItsRefusal(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Massimo", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		taken := ticketing.NewService(seatTakenStore{db.Ticketing()}, f.keys, storetest.Logger(t))
+		taken.SetClock(f.clock.Now)
+		_, replayed, err := taken.HoldWithKey(f.ctx, buyer, p.ID, []string{"Platea/A/1"}, "late-1")
+		if apperr.ReasonOf(err) != "seat_taken" || replayed {
+			t.Fatalf("hold refused after it wrote: %v, replayed %v", err, replayed)
+		}
+		if _, err := taken.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"}); apperr.ReasonOf(err) != "seat_taken" {
+			t.Fatalf("the same without a key: %v", err)
+		}
+		_, replayed, err = f.svc.HoldWithKey(f.ctx, buyer, p.ID, []string{"Platea/A/1"}, "late-1")
+		if apperr.ReasonOf(err) != "seat_taken" || !replayed {
+			t.Fatalf("retry of the refused hold: %v, replayed %v", err, replayed)
+		}
+		orders, err := f.svc.MyOrders(f.ctx, buyer)
+		if err != nil || len(orders) != 0 {
+			t.Fatalf("the refused holds left %d orders (%v)", len(orders), err)
+		}
+		if av, _ := f.svc.Availability(f.ctx, p.ID); av.Free != len(av.Seats) {
+			t.Fatalf("%d of %d seats free, want all", av.Free, len(av.Seats))
+		}
+		if _, replayed, err := f.svc.HoldWithKey(f.ctx, buyer, p.ID, []string{"Platea/A/1"}, "late-2"); err != nil || replayed {
+			t.Fatalf("a new key: %v, replayed %v", err, replayed)
+		}
+	})
+}

@@ -130,9 +130,7 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 		// it.
 		err = s.store.InTx(ctx, func(tx Tx) error {
 			var err error
-			out, refused, replayed, err = idem.DoKeeping(ctx, tx, scope, key, request, func() (VoucherView, error) {
-				return VoucherView{}, errBudgetExhausted
-			})
+			out, refused, replayed, err = idem.KeepRefusal[VoucherView](ctx, tx, scope, key, request, errBudgetExhausted)
 			return err
 		})
 	}

@@ -390,3 +390,43 @@ func TestTicketingLateCardPaymentOverHTTP(t *testing.T) {
 		})
 	}
 }
+
+// A hold keeps its refusals with its key, as its orders (the API keeps no
+// second copy: api.OwnAnswerRoutes): a buyer refused a seat another holds
+// is refused again alike, marked replayed, once that hold has expired and
+// the seat is free, also by a hub that lost every kept answer; a new key
+// then holds the seat.
+func TestHoldRefusalIsReplayedAfterTheSeatIsFree(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			env, _, p, _ := ticketingEnv(t, engine)
+			var skew atomic.Int64
+			env.Deps.Ticketing.SetClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) })
+			winner, loser := env.login(t, identity.RoleCitizen), env.login(t, identity.RoleCitizen)
+			holds := "/api/v1/performances/" + p.ID + "/holds"
+			seat := `{"seats":["Platea/A/1"]}`
+			var o ticketing.Order
+			decodeInto(t, mustStatus(t, send(env.Server, "POST", holds, winner, seat, "Idempotency-Key: w-1"), http.StatusCreated), &o)
+			refused := send(env.Server, "POST", holds, loser, seat, "Idempotency-Key: l-1")
+			if p := wantProblem(t, refused, http.StatusConflict); p.Reason != "seat_taken" || refused.Header().Get("Idempotent-Replayed") != "" {
+				t.Fatalf("a seat another holds: %+v %v", p, refused.Header())
+			}
+			skew.Store(int64(ticketing.HoldTTL + time.Minute))
+			var av ticketing.Availability
+			if decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/performances/"+p.ID+"/seats", loser, ""), http.StatusOK), &av); av.Free != len(av.Seats) {
+				t.Fatalf("once the hold expired %d of %d seats are free", av.Free, len(av.Seats))
+			}
+			bare := env.Deps
+			bare.Answers, bare.Registry = nil, nil
+			for name, s := range map[string]*Server{"with the kept answers": env.Server, "on a hub that lost the kept answers": New(bare)} {
+				res := send(s, "POST", holds, loser, seat, "Idempotency-Key: l-1")
+				if res.Code != refused.Code || res.Body.String() != refused.Body.String() || res.Header().Get("Idempotent-Replayed") != "true" {
+					t.Fatalf("%s, retry of the refused hold once the seat is free: %d %v %s\nfirst answer: %s", name, res.Code, res.Header(), res.Body.String(), refused.Body.String())
+				}
+			}
+			mustStatus(t, send(env.Server, "POST", holds, loser, seat, "Idempotency-Key: l-2"), http.StatusCreated)
+		})
+	}
+}

@@ -74,7 +74,7 @@ func ticketingOps() []apiOperation {
 		// Citizens.
 		{method: "POST", path: "/api/v1/performances/{id}/holds", id: "holdSeats", tag: "ticketing", summary: "Hold seats while paying", auth: "roles", roles: citizen,
 			desc: "The seats are kept for ten minutes. 409 (reason seat_taken) when a seat is held or sold, or too_many_held when the caller would hold more than 10 unpaid seats of the performance; nothing is held then.",
-			query: []apiParam{{name: "Idempotency-Key", in: "header", desc: "Optional: a retry with the same key and seats (in any order) answers the first hold; the same key for other seats is 409.",
+			query: []apiParam{{name: "Idempotency-Key", in: "header", desc: "Optional: a retry with the same key and seats (in any order) answers the first hold, or its refusal again (Idempotent-Replayed: true) even once the seats are free; the same key for other seats is 409.",
 				schema: newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen)}},
 			body: "HoldRequest", ok: []apiResponse{{status: 201, desc: "The held order (a retry: the first hold, marked Idempotent-Replayed).", schema: "TicketOrder", headers: []string{"Location", "Idempotent-Replayed"}}},
 			errs: []int{400, 401, 403, 404, 409}},

@@ -234,4 +234,5 @@ var SelfKeyedRoutes = map[string]bool{
 var OwnAnswerRoutes = map[string]bool{
 	"POST /api/v1/campaigns/{id}/claim":     true,
 	"POST /api/v1/merchant/vouchers/redeem": true,
+	"POST /api/v1/performances/{id}/holds":  true,
 }

@@ -42,7 +42,8 @@ type holdRequest struct {
 
 // handleAPIHoldSeats holds seats for the caller for ticketing.HoldTTL.
 // 201 with the held order; 409 (seat_taken) when a seat is not free. An
-// optional Idempotency-Key makes a retry answer the first hold.
+// optional Idempotency-Key makes a retry answer the first hold, or the
+// first refusal. The operation keeps its answers itself (OwnAnswerRoutes).
 func (h *ticketHandler) handleAPIHoldSeats(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
@@ -56,6 +57,10 @@ func (h *ticketHandler) handleAPIHoldSeats(w http.ResponseWriter, r *http.Reques
 	}
 	o, replayed, err := h.ticketing.HoldWithKey(r.Context(), c, r.PathValue("id"), in.Seats, r.Header.Get("Idempotency-Key"))
 	if err != nil {
+		if replayed {
+			// The first request's refusal, kept with its key.
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
