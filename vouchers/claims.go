@@ -80,10 +80,10 @@ func (s *Service) Claim(ctx context.Context, c identity.Caller, campaignID strin
 // campaign is Conflict (idempotency_key_reused).
 //
 // A refusal is the key's answer too (idem.DoKeeping): a retry of a claim
-// refused because the campaign was closed, the citizen at the limit or the
-// budget spent is refused again alike (replayed=true), even once the
-// campaign reopens or the budget is topped up. The API keeps no second
-// copy of these answers (OwnAnswerRoutes).
+// refused because the campaign was paused or closed, the citizen at the
+// limit or the budget spent is refused again alike (replayed=true), even
+// once the campaign is open again. The API keeps no second copy of these
+// answers (OwnAnswerRoutes).
 func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignID, key string) (VoucherView, bool, error) {
 	if err := requireCitizen(c); err != nil {
 		return VoucherView{}, false, err
@@ -125,9 +125,8 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 	if err = budgetExhausted(err); apperr.ReasonOf(err) == reasonBudgetExhausted {
 		// The budget refused the reservation at the commit it rode with,
 		// which took the key back with the rest: kept in a transaction of
-		// its own. A retry that committed the key meanwhile (the budget
-		// was topped up) is the key's first answer, and this request gets
-		// it.
+		// its own. A copy of this request that committed the key meanwhile
+		// gave the key its first answer, and this request gets it.
 		err = s.store.InTx(ctx, func(tx Tx) error {
 			var err error
 			out, refused, replayed, err = idem.KeepRefusal[VoucherView](ctx, tx, scope, key, request, errBudgetExhausted)
