@@ -19,8 +19,9 @@ import (
 // transaction (RedemptionTargetByCode, or on PostgreSQL in one batch with
 // the failure counts: CodeFailuresAndTarget), after the key is claimed: a wrong
 // code counts against the shop and the address and changes nothing else,
-// too many refuse even the right code, and a keyed retry of a redemption
-// that went through still gets its first answer meanwhile.
+// too many refuse even the right code, a retry of a wrong code counts no
+// more, and a keyed retry of a redemption that went through still gets its
+// first answer meanwhile.
 func TestRedeemTypedCode(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
@@ -47,10 +48,24 @@ func TestRedeemTypedCode(t *testing.T) {
 
 		// Wrong codes: well formed ones that match nothing, and one that
 		// cannot be a code. Each counts and writes nothing else.
+		var firstWrong string
 		for i := range vouchers.MaxCodeFailuresPerShop - 1 {
 			wrong, _ := qrtoken.NewCode()
+			if i == 0 {
+				firstWrong = wrong
+			}
 			_, _, err := f.svc.Redeem(f.ctx, staff, shop.ID, fmt.Sprintf("wrong-%d", i), vouchers.RedeemRequest{Code: wrong, PurchaseCents: 2500})
 			testutil.WantReason(t, err, apperr.NotFound, "code_unknown")
+		}
+		// A retry of a wrong code is its first refusal again, and counts
+		// no further failure: else the next wrong code would be refused
+		// as too many below.
+		for range 2 {
+			_, replayed, err := f.svc.Redeem(f.ctx, staff, shop.ID, "wrong-0", vouchers.RedeemRequest{Code: firstWrong, PurchaseCents: 2500})
+			testutil.WantReason(t, err, apperr.NotFound, "code_unknown")
+			if !replayed {
+				t.Fatal("a retry of a wrong code was not replayed")
+			}
 		}
 		_, _, err = f.svc.Redeem(f.ctx, staff, shop.ID, "malformed", vouchers.RedeemRequest{Code: "not a code!", PurchaseCents: 2500})
 		if !apperr.Has(err, apperr.Invalid) && !apperr.Has(err, apperr.NotFound) {

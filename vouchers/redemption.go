@@ -214,30 +214,42 @@ func (s *Service) redeemAlone(ctx context.Context, c identity.Caller, shopID, ke
 	var replayed, failedCode bool
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var pay wallet.Transaction
+		var found redemptionTarget
 		var err error
 		failedCode = false
-		// The key is claimed first: a replay gets its first result even
-		// once the code it carried has expired. A refusal is a result too
-		// (DoKeeping): the transaction then commits the key alone, and a
-		// retry is refused again alike, whatever changed meanwhile.
-		out, refused, replayed, err = idem.DoKeeping(ctx, tx, scope, key, request, func() (Redemption, error) {
-			var r Redemption
+		// The key's claim goes with the reads (one round trip for both,
+		// where the store can): a replay gets its first result even once
+		// the code it carried has expired, and what the reads found is then
+		// unused. A refusal is a result too (DoKeeping): the transaction
+		// then commits the key alone, and a retry is refused again alike,
+		// whatever changed meanwhile.
+		out, refused, replayed, err = idem.DoKeepingAfterRead(ctx, tx, scope, key, request, func() error {
 			var read *CodeTarget
+			var err error
 			if target.typed {
 				// Refused while too many wrong codes were typed, and every
 				// failure answers alike, whether or not some voucher has it.
 				if read, err = s.checkCodeFailures(ctx, tx, shopID, target, badCode == nil); err != nil {
-					return r, err
+					return err
 				}
 			}
 			if badCode != nil {
 				failedCode = target.typed
-				return r, badCode
+				return badCode
 			}
-			r, pay, err = s.redeemTx(ctx, tx, c, shopID, target, read, request.PurchaseCents)
+			found, err = readRedemptionTarget(ctx, tx, shopID, target, read)
 			failedCode = errors.Is(err, errCodeUnknown)
+			return err
+		}, func() (Redemption, error) {
+			var r Redemption
+			var err error
+			r, pay, err = s.redeemWrites(ctx, tx, c, shopID, found, request.PurchaseCents)
 			return r, err
 		})
+		if replayed {
+			// A replay's code was read for nothing: it fails nothing.
+			failedCode = false
+		}
 		if err != nil || replayed || refused != nil {
 			return err
 		}
@@ -318,7 +330,7 @@ func codeFailureKeys(ctx context.Context, shopID string) []string {
 // database, so every hub replica behind a balancer sees the same count.
 // When lookUp is set and the store reads both at once (CodeTargetReader),
 // the code's voucher comes back too, read after the counts: a round trip
-// fewer for every typed code. Otherwise the voucher is nil, for redeemTx
+// fewer for every typed code. Otherwise the voucher is nil, for readRedemptionTarget
 // to read.
 func (s *Service) checkCodeFailures(ctx context.Context, tx Tx, shopID string, code presentedCode, lookUp bool) (*CodeTarget, error) {
 	keys := codeFailureKeys(ctx, shopID)
@@ -353,34 +365,47 @@ func (s *Service) recordCodeFailure(ctx context.Context, shopID string) {
 	s.log.WarnContext(ctx, "typed voucher code not found", slog.String("shop", shopID), slog.String("ip", audit.OriginFrom(ctx).IP))
 }
 
-// redeemTx checks and records a redemption and returns the ledger
-// transaction that pays the shop, for the caller to post last.
-func (s *Service) redeemTx(ctx context.Context, tx Tx, c identity.Caller, shopID string, target presentedCode, read *CodeTarget, purchase int64) (Redemption, wallet.Transaction, error) {
-	// The voucher is locked and its campaign shared until commit, so a close
-	// waits for this redemption (and its held value is released after it).
-	var v Voucher
-	var camp Campaign
-	var shop Shop
+// redemptionTarget is what a redemption reads, locked: the voucher, its
+// campaign and the shop.
+type redemptionTarget struct {
+	v    Voucher
+	camp Campaign
+	shop Shop
+}
+
+// readRedemptionTarget reads the voucher a till presented (read: a typed
+// code's, read with the failure counts, when the store did), locked, and
+// its campaign shared until commit, so a close waits for this redemption
+// (and its held value is released after it). It writes nothing.
+func readRedemptionTarget(ctx context.Context, tx Tx, shopID string, target presentedCode, read *CodeTarget) (redemptionTarget, error) {
+	var t redemptionTarget
 	var err error
 	if target.typed {
 		if read != nil { // read with the failure counts
-			v, camp, shop, err = read.Voucher, read.Campaign, read.Shop, read.Err
+			t.v, t.camp, t.shop, err = read.Voucher, read.Campaign, read.Shop, read.Err
 		} else {
-			v, camp, shop, err = tx.RedemptionTargetByCode(ctx, target.hash, shopID)
+			t.v, t.camp, t.shop, err = tx.RedemptionTargetByCode(ctx, target.hash, shopID)
 		}
 		if apperr.Has(err, apperr.NotFound) && apperr.ReasonOf(err) != "shop_not_found" {
-			return Redemption{}, wallet.Transaction{}, errCodeUnknown
+			return redemptionTarget{}, errCodeUnknown
 		}
 	} else {
-		v, camp, shop, err = tx.RedemptionTarget(ctx, target.voucherID, shopID)
+		t.v, t.camp, t.shop, err = tx.RedemptionTarget(ctx, target.voucherID, shopID)
 	}
 	if err != nil {
 		if apperr.ReasonOf(err) == "shop_not_found" {
-			return Redemption{}, wallet.Transaction{}, err
+			return redemptionTarget{}, err
 		}
-		return Redemption{}, wallet.Transaction{}, voucherNotFound(err)
+		return redemptionTarget{}, voucherNotFound(err)
 	}
-	p, err := s.judgeRedemption(ctx, c, shopID, v, camp, shop, purchase)
+	return t, nil
+}
+
+// redeemWrites judges a redemption of what readRedemptionTarget found,
+// records it, and returns the ledger transaction that pays the shop, for
+// the caller to post last.
+func (s *Service) redeemWrites(ctx context.Context, tx Tx, c identity.Caller, shopID string, t redemptionTarget, purchase int64) (Redemption, wallet.Transaction, error) {
+	p, err := s.judgeRedemption(ctx, c, shopID, t.v, t.camp, t.shop, purchase)
 	if err != nil {
 		return Redemption{}, wallet.Transaction{}, err
 	}
