@@ -4,20 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
-	"strings"
 	"time"
 
 	"cityhub/apperr"
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
-	"cityhub/qrtoken"
 	"cityhub/wallet"
 )
 
-// ---- Holds and payment ----------------------------------------------------
+// ---- Holds and orders -----------------------------------------------------
 
 // Hold keeps seats of a performance for the caller for HoldTTL while they
 // pay. Seats whose earlier hold expired are released first. Forbidden
@@ -270,124 +267,6 @@ func (s *Service) lockOwnOrder(ctx context.Context, tx Tx, c identity.Caller, id
 	return o, &p, nil
 }
 
-// issue turns o's claims into sold ones and issues its tickets.
-func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now time.Time) ([]Ticket, error) {
-	if err := tx.SellClaims(ctx, o.ID); err != nil {
-		return nil, fmt.Errorf("sell seats: %w", err)
-	}
-	out := make([]Ticket, 0, len(o.Seats))
-	for _, os := range o.Seats {
-		code, hash := qrtoken.NewCode()
-		t := Ticket{ID: ids.New("tkt"), OrderID: o.ID, PerformanceID: o.PerformanceID, VenueID: venueID, SeatID: os.SeatID,
-			AccountID: o.AccountID, PriceCents: os.PriceCents, Status: TicketValid, Code: code, CodeHash: hash, IssuedAt: now}
-		if err := tx.InsertTicket(ctx, t); err != nil {
-			return nil, fmt.Errorf("insert ticket: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// PayWithWallet pays a held order from the caller's credit: one ledger
-// transaction citizen → theatre revenue, in the database transaction that
-// issues the tickets. A hold that expired still pays if nobody took its
-// seats. Paying a paid order again answers it unchanged. NotFound unless
-// the caller's; InsufficientFunds; Conflict (hold_lost, order_not_payable,
-// not_on_sale).
-func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
-	o, _, err := s.payWithWallet(ctx, c, orderID, false)
-	return o, err
-}
-
-// PayWithWalletTickets is PayWithWallet that also answers the order's
-// tickets, read in the same transaction: an app shows them at once, and
-// the answer does not grow with every ticket the buyer ever bought.
-func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, orderID string) (Order, []TicketView, error) {
-	return s.payWithWallet(ctx, c, orderID, true)
-}
-
-// payWithWallet pays; with tickets it also shows the order's tickets (the
-// pages show them on a page of their own, so they skip that reading).
-func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID string, tickets bool) (Order, []TicketView, error) {
-	if err := requireCitizen(c); err != nil {
-		return Order{}, nil, err
-	}
-	var out Order
-	var views []TicketView
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now().UTC().Truncate(time.Microsecond)
-		o, read, err := s.lockOwnOrder(ctx, tx, c, orderID)
-		if err != nil {
-			return err
-		}
-		perfs, venues := map[string]Performance{}, map[string]Venue{}
-		if o.Status == OrderPaid && o.Method == PayWallet {
-			out = o
-			if !tickets {
-				return nil
-			}
-			issued, err := tx.OrderTickets(ctx, o.ID)
-			if err != nil {
-				return fmt.Errorf("read the order's tickets: %w", err)
-			}
-			views, err = s.views(ctx, tx, issued, perfs, venues)
-			return err
-		}
-		if o.Status != OrderHeld || o.PaymentIntentID != "" {
-			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
-		}
-		var p Performance
-		if read != nil {
-			p = *read
-		} else if p, err = tx.Performance(ctx, o.PerformanceID); err != nil {
-			return err
-		}
-		perfs[p.ID] = p
-		if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
-			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
-		}
-		ok, err := secure(ctx, tx, o, now)
-		if err != nil {
-			return fmt.Errorf("secure seats: %w", err)
-		}
-		if !ok {
-			return apperr.R(apperr.Conflict, "hold_lost", "Your hold expired and a seat was taken by someone else.")
-		}
-		if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
-			return err
-		}
-		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
-			Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
-			Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
-		}, now)
-		if err != nil {
-			return err
-		}
-		issued, err := s.issue(ctx, tx, o, p.VenueID, now)
-		if err != nil {
-			return err
-		}
-		o.Status, o.Method, o.PaidAt, o.TransactionID = OrderPaid, PayWallet, now, ltx.ID
-		if err := tx.UpdateOrder(ctx, o); err != nil {
-			return fmt.Errorf("update order: %w", err)
-		}
-		if err := s.purchaseEmail(ctx, tx, o, p, issued, venues, now); err != nil {
-			return err
-		}
-		if tickets {
-			if views, err = s.views(ctx, tx, issued, perfs, venues); err != nil {
-				return err
-			}
-		}
-		out = o
-		return s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
-	})
-	if err != nil {
-		return Order{}, nil, err
-	}
-	return out, views, nil
-}
-
 // ReleaseHold gives up a held order: its seats are free again at once.
 // Releasing an order that is not held any more answers it unchanged.
 // NotFound unless the caller's; Conflict once a card payment is attached
@@ -417,171 +296,6 @@ func (s *Service) ReleaseHold(ctx context.Context, c identity.Caller, orderID st
 		return nil
 	})
 	return out, err
-}
-
-// CardPayable checks that the caller may start paying a held order by card
-// and returns it. NotFound unless the caller's; Conflict when it is not
-// held any more (order_not_payable) or its hold expired (hold_expired).
-func (s *Service) CardPayable(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
-	if err := requireCitizen(c); err != nil {
-		return Order{}, err
-	}
-	var out Order
-	err := s.store.View(ctx, func(tx Tx) error {
-		o, err := s.ownOrder(ctx, tx, c, orderID, false)
-		if err != nil {
-			return err
-		}
-		if o.Status != OrderHeld {
-			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid now (it is %s).", o.Status)
-		}
-		if !s.now().Before(o.HoldExpiresAt) {
-			return apperr.R(apperr.Conflict, "hold_expired", "Your hold has expired; choose your seats again.")
-		}
-		p, err := tx.Performance(ctx, o.PerformanceID)
-		if err != nil {
-			return err
-		}
-		if !p.OnSale(s.now()) {
-			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
-		}
-		out = o
-		return nil
-	})
-	return out, err
-}
-
-// AttachPayment records the card payment (a PaymentIntent id) started for
-// a held order. Attaching the same intent again is harmless. NotFound
-// unless the caller's; Conflict when the order is not held any more or
-// another payment is attached.
-func (s *Service) AttachPayment(ctx context.Context, c identity.Caller, orderID, intentID string) (Order, error) {
-	if intentID == "" {
-		return Order{}, apperr.E(apperr.Invalid, "A card payment needs its payment id.")
-	}
-	var out Order
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		o, err := s.ownOrder(ctx, tx, c, orderID, true)
-		if err != nil {
-			return err
-		}
-		if o.PaymentIntentID == intentID {
-			out = o
-			return nil
-		}
-		if o.Status != OrderHeld || o.PaymentIntentID != "" {
-			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid now (it is %s).", o.Status)
-		}
-		o.Method, o.PaymentIntentID = PayCard, intentID
-		if err := tx.UpdateOrder(ctx, o); err != nil {
-			return fmt.Errorf("update order: %w", err)
-		}
-		out = o
-		return nil
-	})
-	return out, err
-}
-
-// ConfirmCardPayment settles a ticket order whose card payment the payment
-// provider confirmed (intentID received amount cents in currency). In one
-// database transaction it issues the tickets and records StripeClearing →
-// theatre revenue, idempotent on the order: a confirmation delivered twice,
-// or twice at once, issues once (replayed=true for the repeat). When the
-// hold expired and a seat was sold elsewhere meanwhile, or the amount is
-// not the order's, the order becomes refund_due and no ticket is issued.
-// NotFound for an unknown order; Invalid when intentID is not the order's
-// payment.
-func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		out, replayed, err = s.ConfirmCardPaymentTx(ctx, tx, orderID, intentID, amount, currency)
-		return err
-	})
-	return out, replayed, err
-}
-
-// ConfirmCardPaymentTx is ConfirmCardPayment inside the caller's
-// transaction tx (which records the Stripe event that confirmed it).
-func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
-	err = func() error {
-		now := s.now().UTC().Truncate(time.Microsecond)
-		o, err := tx.LockOrder(ctx, orderID)
-		if err != nil {
-			return notFound("order", err)
-		}
-		if (o.PaymentIntentID != "" && o.PaymentIntentID != intentID) || (o.Status == OrderPaid && o.Method != PayCard) {
-			// Money for an order that is someone else's payment, or that
-			// was paid with credit meanwhile: a person refunds it at Stripe.
-			s.log.ErrorContext(ctx, "card payment does not belong to the ticket order; refund it at Stripe",
-				slog.String("order", o.ID), slog.String("payment_intent", intentID), slog.String("order_payment", o.PaymentIntentID))
-			return apperr.R(apperr.Invalid, "payment_mismatch", "This payment is not the order's.")
-		}
-		if o.Status != OrderHeld && o.Status != OrderCancelled {
-			out, replayed = o, true
-			return nil
-		}
-		system := identity.Caller{AccountID: "system:stripe"}
-		refund := func(note string) error {
-			o.Status, o.Method, o.PaymentIntentID, o.Note = OrderRefundDue, PayCard, intentID, note
-			if err := tx.DeleteClaims(ctx, o.ID); err != nil {
-				return err
-			}
-			if err := tx.UpdateOrder(ctx, o); err != nil {
-				return fmt.Errorf("update order: %w", err)
-			}
-			if err := oweCardRefund(ctx, tx, o, amount, now); err != nil {
-				return err
-			}
-			if err := s.refundEmail(ctx, tx, o, amount, false, now); err != nil {
-				return err
-			}
-			out = o
-			s.log.WarnContext(ctx, "ticket order paid but not issued; refund due", slog.String("order", o.ID),
-				slog.String("payment_intent", intentID), slog.String("why", note))
-			return s.audit(ctx, tx, system, "ticket.refund_due", "ticket_order", o.ID, map[string]any{"note": note, "amount_cents": amount})
-		}
-		if o.Status == OrderCancelled {
-			return refund("the order was cancelled before the payment arrived")
-		}
-		if strings.ToLower(currency) != "eur" || amount != o.TotalCents {
-			return refund(fmt.Sprintf("paid %d %s for an order of %d eur cents", amount, currency, o.TotalCents))
-		}
-		p, err := tx.Performance(ctx, o.PerformanceID)
-		if err != nil {
-			return err
-		}
-		if p.Status == PerformanceCancelled {
-			return refund("the performance was cancelled before the payment arrived")
-		}
-		ok, err := secure(ctx, tx, o, now)
-		if err != nil {
-			return fmt.Errorf("secure seats: %w", err)
-		}
-		if !ok {
-			return refund("the hold expired and a seat was sold to someone else")
-		}
-		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
-			Key: "ticket:sale:" + o.ID, Kind: KindSaleCard, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
-			Entries: []wallet.Entry{{Account: wallet.StripeClearing, Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
-		}, now)
-		if err != nil {
-			return err
-		}
-		tickets, err := s.issue(ctx, tx, o, p.VenueID, now)
-		if err != nil {
-			return err
-		}
-		o.Status, o.Method, o.PaymentIntentID, o.PaidAt, o.TransactionID = OrderPaid, PayCard, intentID, now, ltx.ID
-		if err := tx.UpdateOrder(ctx, o); err != nil {
-			return fmt.Errorf("update order: %w", err)
-		}
-		if err := s.purchaseEmail(ctx, tx, o, p, tickets, map[string]Venue{}, now); err != nil {
-			return err
-		}
-		out = o
-		return s.audit(ctx, tx, system, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayCard, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
-	}()
-	return out, replayed, err
 }
 
 // RefundOrder cancels an order as an administrator: a paid one has its
