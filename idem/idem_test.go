@@ -154,6 +154,12 @@ func (p *pipedTx) ClaimIdempotencyKeyLater(ctx context.Context, scope, key, hash
 	}, nil
 }
 
+// ClaimIdempotencyKey is a claim sent at once: a round trip of its own.
+func (p *pipedTx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) (bool, string, []byte, error) {
+	p.send()
+	return p.memTx.ClaimIdempotencyKey(ctx, scope, key, hash)
+}
+
 // send is a statement going to the database, with what is queued.
 func (p *pipedTx) send() {
 	p.sends++
