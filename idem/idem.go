@@ -286,7 +286,8 @@ func KeepRefusal[T any](ctx context.Context, tx Tx, scope, key string, request a
 // where tx can (LaterClaimer), the key's claim goes to the database with
 // read's first statement, one round trip fewer. read's error is a refusal
 // or a failure as fn's would be; for a key claimed already, read's work is
-// unused and the key's stored answer is given.
+// unused (its locks are held until tx ends: a replay may wait on them) and
+// the key's stored answer is given.
 func DoKeepingAfterRead[T any](ctx context.Context, tx Tx, scope, key string, request any, read func() error, fn func() (T, error)) (result T, refused error, replayed bool, err error) {
 	result, replayed, refused, err = do(ctx, tx, scope, key, request, read, fn, true)
 	return result, refused, replayed, err
