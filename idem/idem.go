@@ -272,6 +272,28 @@ func DoKeeping[T any](ctx context.Context, tx Tx, scope, key string, request any
 	return result, refused, replayed, err
 }
 
+// AfterWrites marks a refusal that an operation judged once it had
+// written: DoKeeping must not keep it in that transaction (committing the
+// key would commit what the operation wrote), so it is not a refusal that
+// Keeps, and it fails the transaction like any error. Its caller, once the
+// transaction rolled back, gets it back with LateRefusal and keeps it in a
+// transaction of its own (KeepRefusal).
+func AfterWrites(refusal error) error { return lateRefusal{refusal} }
+
+// lateRefusal has no Unwrap: Keeps must not see the refusal inside.
+type lateRefusal struct{ refusal error }
+
+func (e lateRefusal) Error() string { return e.refusal.Error() }
+
+// LateRefusal is the refusal that AfterWrites marked in err, if any.
+func LateRefusal(err error) (refusal error, ok bool) {
+	var late lateRefusal
+	if errors.As(err, &late) {
+		return late.refusal, true
+	}
+	return nil, false
+}
+
 // KeepRefusal keeps refusal (one that Keeps) as the key's answer in tx,
 // for an operation refused once its own transaction had written, which
 // then rolled back with its key: run in a transaction of its own. A key

@@ -212,3 +212,35 @@ func TestDoKeepingAfterReadSendsTheClaimWithTheRead(t *testing.T) {
 		t.Fatalf("replay on a plain Tx: %d, replayed %v, %v, %d reads", got, replayed, err, reads)
 	}
 }
+
+// A refusal marked AfterWrites is not kept in its transaction, which
+// would commit what the operation wrote: DoKeeping fails with it, the key
+// holds no answer, and LateRefusal gives the refusal back for the caller
+// to keep in a transaction of its own (KeepRefusal), which a retry then
+// replays.
+func TestRefusalAfterWritesIsKeptApart(t *testing.T) {
+	ctx := context.Background()
+	tx := memTx{}
+	taken := apperr.R(apperr.Conflict, "seat_taken", "Seat A/1 has just been taken.")
+	_, refused, replayed, err := DoKeeping(ctx, tx, "s", "k1", "req", func() (int, error) { return 0, AfterWrites(taken) })
+	if refused != nil || replayed || err == nil || Keeps(err) {
+		t.Fatalf("a refusal after writes: refused %v, replayed %v, err %v", refused, replayed, err)
+	}
+	if r := tx["s\x00k1"]; len(r.resp) != 0 {
+		t.Fatalf("the key holds %q, want no answer", r.resp)
+	}
+	got, late := LateRefusal(err)
+	if !late || got != taken {
+		t.Fatalf("LateRefusal(%v) = %v, %v", err, got, late)
+	}
+	if _, late := LateRefusal(taken); late {
+		t.Fatal("a plain refusal read as one after writes")
+	}
+	fresh := memTx{} // the rolled-back transaction took its key with it
+	if _, refused, replayed, err := KeepRefusal[int](ctx, fresh, "s", "k1", "req", got); refused != taken || replayed || err != nil {
+		t.Fatalf("kept apart: refused %v, replayed %v, %v", refused, replayed, err)
+	}
+	if _, refused, replayed, err := DoKeeping(ctx, fresh, "s", "k1", "req", func() (int, error) { return 1, nil }); apperr.ReasonOf(refused) != "seat_taken" || !replayed || err != nil {
+		t.Fatalf("retry: refused %v, replayed %v, %v", refused, replayed, err)
+	}
+}

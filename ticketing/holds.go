@@ -2,7 +2,6 @@ package ticketing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -57,7 +56,10 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 			out, err = s.holdTx(ctx, tx, c, performanceID, sorted)
 			return err
 		})
-		return out, false, unwrapLate(err)
+		if refusal, late := idem.LateRefusal(err); late {
+			err = refusal
+		}
+		return out, false, err
 	}
 	if err := idem.ValidateKey(key); err != nil {
 		return Order{}, false, err
@@ -88,14 +90,13 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 		})
 		return err
 	})
-	var late refusedAfterWrites
-	if errors.As(err, &late) {
+	if refusal, late := idem.LateRefusal(err); late {
 		// A seat taken under the hold once it had written: its
 		// transaction rolled back with the key, which keeps the refusal in
 		// one of its own.
 		err = s.store.InTx(ctx, func(tx Tx) error {
 			var err error
-			out, refused, replayed, err = idem.KeepRefusal[Order](ctx, tx, scope, key, request, late.refusal)
+			out, refused, replayed, err = idem.KeepRefusal[Order](ctx, tx, scope, key, request, refusal)
 			return err
 		})
 	}
@@ -103,23 +104,6 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 		out, err = Order{}, refused
 	}
 	return out, replayed, err
-}
-
-// refusedAfterWrites is a hold's refusal judged once it had written: not
-// a refusal idem keeps in the hold's transaction (that would commit what
-// it wrote), so it has no Unwrap; the hold's transaction rolls back, and
-// the refusal is kept, or given, after it.
-type refusedAfterWrites struct{ refusal error }
-
-func (e refusedAfterWrites) Error() string { return e.refusal.Error() }
-
-// unwrapLate is err, or the refusal a refusedAfterWrites holds.
-func unwrapLate(err error) error {
-	var late refusedAfterWrites
-	if errors.As(err, &late) {
-		return late.refusal
-	}
-	return err
 }
 
 func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string) (Order, error) {
@@ -157,7 +141,7 @@ func holdRead(ctx context.Context, tx Tx, performanceID string, sorted []string,
 }
 
 // holdWrite holds the seats holdRead found free. Its refusals before the
-// first write are plain; one after it is a refusedAfterWrites.
+// first write are plain; one after it is marked idem.AfterWrites.
 func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t holdTarget, sorted []string, now time.Time) (Order, error) {
 	p := t.p
 	byID := make(map[string]Seat, len(t.seats))
@@ -196,7 +180,7 @@ func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t hol
 			return Order{}, fmt.Errorf("hold seat: %w", err)
 		}
 		if !ok {
-			return Order{}, refusedAfterWrites{apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id)}
+			return Order{}, idem.AfterWrites(apperr.R(apperr.Conflict, "seat_taken", "Seat %s has just been taken; choose another.", id))
 		}
 	}
 	return o, nil

@@ -23,13 +23,16 @@ func (tx *Tx) ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) 
 	if tag.RowsAffected() == 1 {
 		return true, "", nil, nil
 	}
-	var storedHash string
-	var resp []byte
-	err = tx.q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key).Scan(&storedHash, &resp)
-	if err != nil {
-		return false, "", nil, wrap("read idempotency key", err)
+	return tx.storedKey(ctx, scope, key)
+}
+
+// storedKey reads a key that its claim found taken.
+func (tx *Tx) storedKey(ctx context.Context, scope, key string) (bool, string, []byte, error) {
+	found, storedHash, resp, err := tx.IdempotentResponse(ctx, scope, key)
+	if err == nil && !found {
+		err = errors.New("read idempotency key: its claim found it, and now it is gone")
 	}
-	return false, storedHash, resp, nil
+	return false, storedHash, resp, err
 }
 
 var _ idem.LaterClaimer = (*Tx)(nil)
@@ -65,13 +68,7 @@ func (tx *Tx) ClaimIdempotencyKeyLater(ctx context.Context, scope, key, hash str
 		if claimed {
 			return true, "", nil, nil
 		}
-		var storedHash string
-		var resp []byte
-		err := tx.q.QueryRow(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key).Scan(&storedHash, &resp)
-		if err != nil {
-			return false, "", nil, wrap("read idempotency key", err)
-		}
-		return false, storedHash, resp, nil
+		return tx.storedKey(ctx, scope, key)
 	}, nil
 }
 
