@@ -80,10 +80,26 @@ func (ve *voucherEnv) scannedVoucher(t *testing.T) scannedVoucher {
 // withoutKeptAnswers is a second hub on the same database that lost every
 // kept answer: what a retry meets when the hub crashed after the operation
 // committed and before its answer was kept.
-func (ve *voucherEnv) withoutKeptAnswers() *Server {
-	d := ve.Deps
+func (env *testEnv) withoutKeptAnswers() *Server {
+	d := env.Deps
 	d.Answers, d.Registry = nil, nil
 	return New(d)
+}
+
+// bothHubs are env's hub and a second one that lost every kept answer, by
+// name: a retry must get its first answer from either.
+func (env *testEnv) bothHubs() map[string]*Server {
+	return map[string]*Server{"with the kept answers": env.Server, "on a hub that lost the kept answers": env.withoutKeptAnswers()}
+}
+
+// wantReplayOf fails unless res is first's answer again (status, body and
+// type), marked replayed.
+func wantReplayOf(t testing.TB, what string, res, first *httptest.ResponseRecorder) {
+	t.Helper()
+	if res.Code != first.Code || res.Body.String() != first.Body.String() || res.Header().Get("Idempotent-Replayed") != "true" ||
+		res.Header().Get("Content-Type") != first.Header().Get("Content-Type") {
+		t.Fatalf("%s: %d %v %s\nfirst answer: %d %s", what, res.Code, res.Header(), res.Body.String(), first.Code, first.Body.String())
+	}
 }
 
 func send(s *Server, method, path, auth, body string, headers ...string) *httptest.ResponseRecorder {
@@ -181,16 +197,9 @@ func TestRedeemRefusalIsReplayedAfterTheVoucherChanged(t *testing.T) {
 			}
 			wantStatus(t, send(ve.Server, "POST", "/api/v1/merchant/redemptions/"+red.ID+"/reverse", ve.staff, "", "Idempotency-Key: undo-8-0001"), http.StatusOK)
 
-			for name, s := range map[string]*Server{
-				"with the kept answers":               ve.Server,
-				"on a hub that lost the kept answers": ve.withoutKeptAnswers(),
-			} {
+			for name, s := range ve.bothHubs() {
 				t.Run(name, func(t *testing.T) {
-					res := send(s, "POST", redeem, ve.staff, body, "Idempotency-Key: till-8-0002")
-					if res.Code != refused.Code || res.Body.String() != refused.Body.String() || res.Header().Get("Idempotent-Replayed") != "true" ||
-						res.Header().Get("Content-Type") != refused.Header().Get("Content-Type") {
-						t.Fatalf("retry of the refused redemption: %d %v %s\nfirst answer: %d %s", res.Code, res.Header(), res.Body.String(), refused.Code, refused.Body.String())
-					}
+					wantReplayOf(t, "retry of the refused redemption", send(s, "POST", redeem, ve.staff, body, "Idempotency-Key: till-8-0002"), refused)
 				})
 			}
 			// The QR code expires: the retry is still refused as used,
@@ -321,11 +330,8 @@ func TestClaimRefusalsAreReplayed(t *testing.T) {
 				t.Fatalf("claim of a paused campaign: %+v %v", p, paused.Header())
 			}
 			wantStatus(t, vreq(t, ve.testEnv, "POST", "/api/v1/admin/campaigns/"+ve.campaign.ID+"/open", ve.admin, ""), http.StatusOK)
-			for name, s := range map[string]*Server{"with the kept answers": ve.Server, "on a hub that lost the kept answers": ve.withoutKeptAnswers()} {
-				res := send(s, "POST", path, citizen, "", "Idempotency-Key: paused-1")
-				if res.Code != paused.Code || res.Body.String() != paused.Body.String() || res.Header().Get("Idempotent-Replayed") != "true" {
-					t.Fatalf("%s, retry of the claim refused while paused: %d %v %s\nfirst answer: %s", name, res.Code, res.Header(), res.Body.String(), paused.Body.String())
-				}
+			for name, s := range ve.bothHubs() {
+				wantReplayOf(t, name+", retry of the claim refused while paused", send(s, "POST", path, citizen, "", "Idempotency-Key: paused-1"), paused)
 			}
 			wantStatus(t, send(ve.Server, "POST", path, citizen, "", "Idempotency-Key: paused-2"), http.StatusCreated)
 
@@ -382,9 +388,7 @@ func TestClaimRefusalsAreReplayed(t *testing.T) {
 			bare := ve.withoutKeptAnswers()
 			for i, pair := range answers {
 				res := send(bare, "POST", path, citizens[i], "", fmt.Sprintf("Idempotency-Key: last-%d", i))
-				if res.Code != pair[0].Code || res.Body.String() != pair[0].Body.String() || res.Header().Get("Idempotent-Replayed") != "true" {
-					t.Fatalf("key %d, retried on a hub that lost the kept answers: %d %v %s\nfirst answer: %s", i, res.Code, res.Header(), res.Body.String(), pair[0].Body.String())
-				}
+				wantReplayOf(t, fmt.Sprintf("key %d, retried on a hub that lost the kept answers", i), res, pair[0])
 			}
 		})
 	}

@@ -57,11 +57,7 @@ func (h *ticketHandler) handleAPIHoldSeats(w http.ResponseWriter, r *http.Reques
 	}
 	o, replayed, err := h.ticketing.HoldWithKey(r.Context(), c, r.PathValue("id"), in.Seats, r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		if replayed {
-			// The first request's refusal, kept with its key.
-			w.Header().Set("Idempotent-Replayed", "true")
-		}
-		httpx.WriteError(h.log, w, r, err)
+		writeRefusal(h.log, w, r, replayed, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/ticket-orders/"+o.ID)

@@ -287,6 +287,15 @@ func writeReplayable(w http.ResponseWriter, status int, replayed bool, v any) {
 	httpx.WriteJSON(w, status, v)
 }
 
+// writeRefusal answers an operation's refusal, marking it replayed when it
+// is the first request's, kept with its key (OwnAnswerRoutes).
+func writeRefusal(log *slog.Logger, w http.ResponseWriter, r *http.Request, replayed bool, err error) {
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	httpx.WriteError(log, w, r, err)
+}
+
 type markPaidRequest struct {
 	PaymentRef string `json:"payment_ref"`
 }

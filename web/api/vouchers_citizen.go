@@ -39,11 +39,7 @@ func (h *voucherHandler) handleAPIClaimVoucher(w http.ResponseWriter, r *http.Re
 	}
 	v, replayed, err := h.vouchers.ClaimWithKey(r.Context(), c, r.PathValue("id"), r.Header.Get("Idempotency-Key"))
 	if err != nil {
-		if replayed {
-			// The first request's refusal, kept with its key.
-			w.Header().Set("Idempotent-Replayed", "true")
-		}
-		httpx.WriteError(h.log, w, r, err)
+		writeRefusal(h.log, w, r, replayed, err)
 		return
 	}
 	w.Header().Set("Location", "/api/v1/vouchers/"+v.ID)

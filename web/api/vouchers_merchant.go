@@ -67,11 +67,7 @@ func (h *voucherHandler) handleAPIRedeemVoucher(w http.ResponseWriter, r *http.R
 	}
 	red, replayed, err := h.vouchers.Redeem(r.Context(), c, shop, r.Header.Get("Idempotency-Key"), req)
 	if err != nil {
-		if replayed {
-			// The first request's refusal, kept with its key.
-			w.Header().Set("Idempotent-Replayed", "true")
-		}
-		httpx.WriteError(h.log, w, r, err)
+		writeRefusal(h.log, w, r, replayed, err)
 		return
 	}
 	writeReplayable(w, http.StatusCreated, replayed, redemptionAnswer(red))
