@@ -16,6 +16,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/mail"
 	"cityhub/store"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
@@ -83,6 +84,14 @@ func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
 	}
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, nil)
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, nil)
+	// E-mails are written into the outbox with what causes them, as
+	// `cityhub serve` does: their statements are the operations' own.
+	composer, err := mail.NewComposer("http://bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h.vouchers.SendEmails(composer)
+	h.tickets.SendEmails(composer)
 	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, Ticketing: h.tickets,
 		Answers: db.Answers()}))
 	h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: voucherClients, MaxConnsPerHost: voucherClients}, Timeout: 60 * time.Second}

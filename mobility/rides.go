@@ -444,57 +444,28 @@ func (s *Service) EndRide(ctx context.Context, c identity.Caller, bikeID, statio
 	return s.endRide(ctx, bikeID, stationID, dock, at)
 }
 
+// endRide ends the bike's active ride. Where the store can, the fare's
+// posting rides with the transaction's COMMIT (wallet.PostAtCommitID), so
+// that the ride's end is one exchange after the one that locks it. A fare
+// refused there (beyond what a ride may overrun) fails the whole
+// transaction, which then wrote nothing; the end is tried again with the
+// fare posted at once, which marks the ride unsettled instead.
 func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
 	var out Ride
-	var ended bool
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.LockOpenRideOfBike(ctx, bikeID)
-		if apperr.Has(err, apperr.NotFound) {
-			return nil
-		} else if err != nil {
+	var ended, atCommit bool
+	try := func(postNow bool) error {
+		return s.store.InTx(ctx, func(tx Tx) error {
+			_, canDefer := tx.(wallet.CommitPoster)
+			atCommit = canDefer && !postNow
+			var err error
+			out, ended, err = s.endRideTx(ctx, tx, bikeID, stationID, dock, at, atCommit)
 			return err
-		}
-		if r.Status != RideActive {
-			return nil // pending: the station has not confirmed; a dock event is stale
-		}
-		now := s.now().UTC().Truncate(time.Microsecond)
-		end := at.UTC().Truncate(time.Microsecond)
-		if end.IsZero() || end.After(now) {
-			end = now
-		}
-		if end.Before(r.StartedAt) {
-			end = r.StartedAt
-		}
-		r.Status = RideEnded
-		r.EndedAt = end
-		r.EndStation = stationID
-		r.EndDock = dock
-		r.FareCents = r.Plan.Fare(end.Sub(r.StartedAt))
-		if r.FareCents > 0 {
-			citizen := wallet.CitizenAccount(r.RiderID)
-			t := wallet.Transaction{Key: "ride:" + r.ID + ":fare", Kind: "ride.fare", RefType: "ride", RefID: r.ID,
-				Memo:      "Bike ride " + r.BikeID,
-				Entries:   []wallet.Entry{{Account: citizen, Amount: -r.FareCents}, {Account: wallet.RevenueBikeshare, Amount: r.FareCents}},
-				Overdraft: &wallet.RideOverrun, OverdraftAccount: citizen}
-			posted, err := wallet.Post(ctx, tx, t, now)
-			switch {
-			case apperr.Has(err, apperr.InsufficientFunds):
-				r.Unsettled = true
-			case err != nil:
-				return fmt.Errorf("charge ride %s: %w", r.ID, err)
-			default:
-				r.LedgerTxID = posted.ID
-			}
-		}
-		if err := tx.UpdateRide(ctx, r); err != nil {
-			return err
-		}
-		if err := tx.CountTrip(ctx, r.BikeID); err != nil {
-			return err
-		}
-		out, ended = r, true
-		return nil
-	})
+		})
+	}
+	err := try(false)
+	if atCommit && (apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) == wallet.ReasonKeyTaken) {
+		err = try(true)
+	}
 	if err != nil {
 		return out, false, err
 	}
@@ -504,4 +475,61 @@ func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock in
 			slog.String("station", stationID), slog.Int64("fare_cents", out.FareCents), slog.Bool("unsettled", out.Unsettled))
 	}
 	return out, ended, nil
+}
+
+// endRideTx is one try of endRide in tx; atCommit: the fare's posting
+// rides with the COMMIT.
+func (s *Service) endRideTx(ctx context.Context, tx Tx, bikeID, stationID string, dock int, at time.Time, atCommit bool) (Ride, bool, error) {
+	r, err := tx.LockOpenRideOfBike(ctx, bikeID)
+	if apperr.Has(err, apperr.NotFound) {
+		return Ride{}, false, nil
+	} else if err != nil {
+		return Ride{}, false, err
+	}
+	if r.Status != RideActive {
+		return Ride{}, false, nil // pending: the station has not confirmed; a dock event is stale
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	end := at.UTC().Truncate(time.Microsecond)
+	if end.IsZero() || end.After(now) {
+		end = now
+	}
+	if end.Before(r.StartedAt) {
+		end = r.StartedAt
+	}
+	r.Status = RideEnded
+	r.EndedAt = end
+	r.EndStation = stationID
+	r.EndDock = dock
+	r.FareCents = r.Plan.Fare(end.Sub(r.StartedAt))
+	if r.FareCents > 0 {
+		citizen := wallet.CitizenAccount(r.RiderID)
+		t := wallet.Transaction{Key: "ride:" + r.ID + ":fare", Kind: "ride.fare", RefType: "ride", RefID: r.ID,
+			Memo:      "Bike ride " + r.BikeID,
+			Entries:   []wallet.Entry{{Account: citizen, Amount: -r.FareCents}, {Account: wallet.RevenueBikeshare, Amount: r.FareCents}},
+			Overdraft: &wallet.RideOverrun, OverdraftAccount: citizen}
+		var id string
+		if atCommit {
+			id, err = wallet.PostAtCommitID(ctx, tx, t, now)
+		} else {
+			var posted wallet.Transaction
+			posted, err = wallet.Post(ctx, tx, t, now)
+			id = posted.ID
+		}
+		switch {
+		case !atCommit && apperr.Has(err, apperr.InsufficientFunds):
+			r.Unsettled = true
+		case err != nil:
+			return Ride{}, false, fmt.Errorf("charge ride %s: %w", r.ID, err)
+		default:
+			r.LedgerTxID = id
+		}
+	}
+	if err := tx.UpdateRide(ctx, r); err != nil {
+		return Ride{}, false, err
+	}
+	if err := tx.CountTrip(ctx, r.BikeID); err != nil {
+		return Ride{}, false, err
+	}
+	return r, true, nil
 }

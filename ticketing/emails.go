@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/mail"
 )
 
@@ -67,16 +68,35 @@ func (s *Service) enqueue(ctx context.Context, tx Tx, m mail.Message, composeErr
 	return nil
 }
 
+// callerRecipient is the caller as an e-mail's recipient, and whether the
+// caller has an address to write to: the caller's account was read when
+// the request was authenticated, so it need not be read again.
+func callerRecipient(c identity.Caller) (mail.Recipient, bool) {
+	return mail.Recipient{AccountID: c.AccountID, Email: c.Email, Name: c.Name, Locale: c.Locale}, identity.MailableAddress(c.Email)
+}
+
 // purchaseEmail enqueues the receipt of paid order o with its tickets.
 // venues holds the venues already read in tx; the one it reads is added.
-func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performance, tickets []Ticket, venues map[string]Venue, now time.Time) error {
+// buyer, when given, is the order's buyer (callerRecipient) and mailable
+// whether to write to them; else the buyer's account is read.
+func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performance, tickets []Ticket, venues map[string]Venue,
+	buyer *mail.Recipient, mailable bool, now time.Time) error {
 	if s.mail == nil {
 		return nil
 	}
-	r, ok, err := recipient(ctx, tx, o.AccountID)
-	if err != nil || !ok {
-		return err
+	var r mail.Recipient
+	if buyer != nil {
+		r = *buyer
+	} else {
+		var err error
+		if r, mailable, err = recipient(ctx, tx, o.AccountID); err != nil {
+			return err
+		}
 	}
+	if !mailable {
+		return nil
+	}
+	var err error
 	v, ok := venues[p.VenueID]
 	if !ok {
 		if v, err = tx.Venue(ctx, p.VenueID); err != nil {

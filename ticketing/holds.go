@@ -189,10 +189,11 @@ func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t hol
 // secure makes sure every seat of o is claimed by o at now: its own claim
 // (even one whose hold expired, while nobody took the seat), or the seat
 // freed and claimed again. It reports false when another order holds or
-// bought a seat.
-func secure(ctx context.Context, tx Tx, o Order, now time.Time) (bool, error) {
+// bought a seat. claimOf is the claim on a seat (NotFound if none): read
+// now, or earlier in tx with the order locked.
+func secure(ctx context.Context, tx Tx, o Order, now time.Time, claimOf func(seatID string) (Claim, error)) (bool, error) {
 	for _, os := range o.Seats {
-		cl, err := tx.Claim(ctx, o.PerformanceID, os.SeatID)
+		cl, err := claimOf(os.SeatID)
 		switch {
 		case err == nil && cl.OrderID == o.ID:
 			continue
@@ -211,6 +212,11 @@ func secure(ctx context.Context, tx Tx, o Order, now time.Time) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// claimsNow reads each seat's claim when secure asks for it.
+func claimsNow(ctx context.Context, tx Tx, performanceID string) func(string) (Claim, error) {
+	return func(seatID string) (Claim, error) { return tx.Claim(ctx, performanceID, seatID) }
 }
 
 func (s *Service) ownOrder(ctx context.Context, tx Tx, c identity.Caller, id string, lock bool) (Order, error) {
@@ -232,23 +238,6 @@ func owned(c identity.Caller, o Order, err error) (Order, error) {
 		return Order{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
 	}
 	return o, nil
-}
-
-// lockOwnOrder is ownOrder, locked, with the order's performance read after
-// the lock in the same exchange when the store offers it
-// (OrderPerformanceLocker); the performance is nil when it does not, for
-// the caller to read when it needs it.
-func (s *Service) lockOwnOrder(ctx context.Context, tx Tx, c identity.Caller, id string) (Order, *Performance, error) {
-	r, ok := tx.(OrderPerformanceLocker)
-	if !ok {
-		o, err := s.ownOrder(ctx, tx, c, id, true)
-		return o, nil, err
-	}
-	o, p, err := r.LockOrderAndPerformance(ctx, id)
-	if o, err = owned(c, o, err); err != nil {
-		return Order{}, nil, err
-	}
-	return o, &p, nil
 }
 
 // ReleaseHold gives up a held order: its seats are free again at once.

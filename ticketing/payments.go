@@ -54,84 +54,158 @@ func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, o
 
 // payWithWallet pays; with tickets it also shows the order's tickets (the
 // pages show them on a page of their own, so they skip that reading).
+//
+// Where the store can, the payment's posting rides with the transaction's
+// COMMIT (wallet.PostAtCommitID): everything the payment writes then goes
+// in one exchange, after the one that locks the order and reads what it
+// judges. A posting refused there fails the whole transaction, which then
+// wrote nothing; the payment is tried again with the posting written at
+// once, so that the refusal says what the balance is, or a key posted
+// meanwhile is replayed as Post replays it.
 func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID string, tickets bool) (Order, []TicketView, error) {
 	if err := requireCitizen(c); err != nil {
 		return Order{}, nil, err
 	}
 	var out Order
 	var views []TicketView
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now().UTC().Truncate(time.Microsecond)
-		o, read, err := s.lockOwnOrder(ctx, tx, c, orderID)
-		if err != nil {
+	atCommit := false
+	try := func(postNow bool) error {
+		return s.store.InTx(ctx, func(tx Tx) error {
+			_, canDefer := tx.(wallet.CommitPoster)
+			atCommit = canDefer && !postNow
+			var err error
+			out, views, err = s.payTx(ctx, tx, c, orderID, tickets, atCommit)
 			return err
-		}
-		perfs, venues := map[string]Performance{}, map[string]Venue{}
-		if o.Status == OrderPaid && o.Method == PayWallet {
-			out = o
-			if !tickets {
-				return nil
-			}
-			issued, err := tx.OrderTickets(ctx, o.ID)
-			if err != nil {
-				return fmt.Errorf("read the order's tickets: %w", err)
-			}
-			views, err = s.views(ctx, tx, issued, perfs, venues)
-			return err
-		}
-		if o.Status != OrderHeld || o.PaymentIntentID != "" {
-			return apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
-		}
-		var p Performance
-		if read != nil {
-			p = *read
-		} else if p, err = tx.Performance(ctx, o.PerformanceID); err != nil {
-			return err
-		}
-		perfs[p.ID] = p
-		if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
-			return apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
-		}
-		ok, err := secure(ctx, tx, o, now)
-		if err != nil {
-			return fmt.Errorf("secure seats: %w", err)
-		}
-		if !ok {
-			return apperr.R(apperr.Conflict, "hold_lost", "Your hold expired and a seat was taken by someone else.")
-		}
-		if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
-			return err
-		}
-		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
-			Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
-			Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
-		}, now)
-		if err != nil {
-			return err
-		}
-		issued, err := s.issue(ctx, tx, o, p.VenueID, now)
-		if err != nil {
-			return err
-		}
-		o.Status, o.Method, o.PaidAt, o.TransactionID = OrderPaid, PayWallet, now, ltx.ID
-		if err := tx.UpdateOrder(ctx, o); err != nil {
-			return fmt.Errorf("update order: %w", err)
-		}
-		if err := s.purchaseEmail(ctx, tx, o, p, issued, venues, now); err != nil {
-			return err
-		}
-		if tickets {
-			if views, err = s.views(ctx, tx, issued, perfs, venues); err != nil {
-				return err
-			}
-		}
-		out = o
-		return s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
-	})
+		})
+	}
+	err := try(false)
+	if atCommit && (apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) == wallet.ReasonKeyTaken) {
+		err = try(true)
+	}
 	if err != nil {
 		return Order{}, nil, err
 	}
 	return out, views, nil
+}
+
+// payTx is one try of payWithWallet in tx; atCommit: the posting rides
+// with the COMMIT.
+func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, tickets, atCommit bool) (Order, []TicketView, error) {
+	now := s.now().UTC().Truncate(time.Microsecond)
+	o, reads, err := s.lockOrderToPay(ctx, tx, c, orderID)
+	if err != nil {
+		return Order{}, nil, err
+	}
+	perfs, venues := map[string]Performance{}, map[string]Venue{}
+	if reads != nil {
+		perfs[reads.Performance.ID], venues[reads.Venue.ID] = reads.Performance, reads.Venue
+	}
+	if o.Status == OrderPaid && o.Method == PayWallet {
+		if !tickets {
+			return o, nil, nil
+		}
+		issued, err := tx.OrderTickets(ctx, o.ID)
+		if err != nil {
+			return Order{}, nil, fmt.Errorf("read the order's tickets: %w", err)
+		}
+		views, err := s.views(ctx, tx, issued, perfs, venues)
+		return o, views, err
+	}
+	if o.Status != OrderHeld || o.PaymentIntentID != "" {
+		return Order{}, nil, apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
+	}
+	var p Performance
+	claimOf := claimsNow(ctx, tx, o.PerformanceID)
+	if reads != nil {
+		p, claimOf = reads.Performance, readClaims(o.PerformanceID, reads.Claims)
+	} else if p, err = tx.Performance(ctx, o.PerformanceID); err != nil {
+		return Order{}, nil, err
+	}
+	perfs[p.ID] = p
+	if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
+		return Order{}, nil, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+	}
+	ok, err := secure(ctx, tx, o, now, claimOf)
+	if err != nil {
+		return Order{}, nil, fmt.Errorf("secure seats: %w", err)
+	}
+	if !ok {
+		return Order{}, nil, apperr.R(apperr.Conflict, "hold_lost", "Your hold expired and a seat was taken by someone else.")
+	}
+	if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
+		return Order{}, nil, err
+	}
+	sale := wallet.Transaction{
+		Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
+		Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
+	}
+	if atCommit {
+		o.TransactionID, err = wallet.PostAtCommitID(ctx, tx, sale, now)
+	} else {
+		var ltx wallet.Transaction
+		ltx, err = wallet.Post(ctx, tx, sale, now)
+		o.TransactionID = ltx.ID
+	}
+	if err != nil {
+		return Order{}, nil, err
+	}
+	issued, err := s.issue(ctx, tx, o, p.VenueID, now)
+	if err != nil {
+		return Order{}, nil, err
+	}
+	o.Status, o.Method, o.PaidAt = OrderPaid, PayWallet, now
+	if err := tx.UpdateOrder(ctx, o); err != nil {
+		return Order{}, nil, fmt.Errorf("update order: %w", err)
+	}
+	// The buyer is the caller, whose account was read as the request
+	// was authenticated.
+	buyer, mailable := callerRecipient(c)
+	if err := s.purchaseEmail(ctx, tx, o, p, issued, venues, &buyer, mailable, now); err != nil {
+		return Order{}, nil, err
+	}
+	var views []TicketView
+	if tickets {
+		if views, err = s.views(ctx, tx, issued, perfs, venues); err != nil {
+			return Order{}, nil, err
+		}
+	}
+	return o, views, s.audit(ctx, tx, c, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayWallet, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
+}
+
+// lockOrderToPay is ownOrder, locked, with what paying it looks at read
+// after the lock in the same exchange when the store offers it
+// (PaymentReader); the reads are nil when it does not, for the caller to
+// make when it needs them.
+func (s *Service) lockOrderToPay(ctx context.Context, tx Tx, c identity.Caller, id string) (Order, *PaymentReads, error) {
+	r, ok := tx.(PaymentReader)
+	if !ok {
+		o, err := s.ownOrder(ctx, tx, c, id, true)
+		return o, nil, err
+	}
+	reads, err := r.ReadOrderToPay(ctx, id)
+	o, err := owned(c, reads.Order, err)
+	if err != nil {
+		return Order{}, nil, err
+	}
+	return o, &reads, nil
+}
+
+// readClaims answers secure from the claims read with the order: a seat
+// without one has none (NotFound), as Claim answers.
+func readClaims(performanceID string, claims []Claim) func(string) (Claim, error) {
+	bySeat := make(map[string]Claim, len(claims))
+	for _, cl := range claims {
+		if cl.PerformanceID == performanceID {
+			bySeat[cl.SeatID] = cl
+		}
+	}
+	return func(seatID string) (Claim, error) {
+		cl, ok := bySeat[seatID]
+		if !ok {
+			return Claim{}, apperr.E(apperr.NotFound, "No claim on seat %s.", seatID)
+		}
+		return cl, nil
+	}
 }
 
 // CardPayable checks that the caller may start paying a held order by card
@@ -268,7 +342,7 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		if p.Status == PerformanceCancelled {
 			return refund("the performance was cancelled before the payment arrived")
 		}
-		ok, err := secure(ctx, tx, o, now)
+		ok, err := secure(ctx, tx, o, now, claimsNow(ctx, tx, o.PerformanceID))
 		if err != nil {
 			return fmt.Errorf("secure seats: %w", err)
 		}
@@ -290,7 +364,7 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		if err := tx.UpdateOrder(ctx, o); err != nil {
 			return fmt.Errorf("update order: %w", err)
 		}
-		if err := s.purchaseEmail(ctx, tx, o, p, tickets, map[string]Venue{}, now); err != nil {
+		if err := s.purchaseEmail(ctx, tx, o, p, tickets, map[string]Venue{}, nil, false, now); err != nil {
 			return err
 		}
 		out = o

@@ -1,6 +1,7 @@
 package ticketing_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -136,6 +137,63 @@ func TestCardPaymentAfterCancellation(t *testing.T) {
 		}
 		if ts, _ := f.svc.MyTickets(f.ctx, buyer); len(ts) != 0 {
 			t.Fatalf("%d tickets for a cancelled show", len(ts))
+		}
+		f.ledgerOK()
+	})
+}
+
+// A payment the buyer's credit does not cover is refused with what the
+// balance is, and changes nothing: the order stays held with its seats, no
+// ticket is issued and no money moves. Once topped up, the same order
+// pays. (On PostgreSQL the posting rides with the COMMIT, where the floor
+// refuses it; the payment is then tried again with the posting written at
+// once, which tells the balance.)
+func TestWalletPaymentRefusedChangesNothing(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		poor := citizen(1)
+		f.credit(10_00, poor)
+		o, err := f.svc.Hold(f.ctx, poor, p.ID, []string{"Platea/A/1", "Platea/A/2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.PayWithWallet(f.ctx, poor, o.ID)
+		if !apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) != "insufficient_funds" ||
+			!strings.Contains(apperr.MessageOf(err), "10.00") {
+			t.Fatalf("paying %d cents with 10.00 EUR: %v", o.TotalCents, err)
+		}
+		if got := f.balance(wallet.CitizenAccount(poor.AccountID)); got != 10_00 {
+			t.Fatalf("balance %d after a refused payment, want 1000", got)
+		}
+		if got := f.balance(wallet.RevenueTheatre); got != 0 {
+			t.Fatalf("theatre revenue %d after a refused payment", got)
+		}
+		orders, err := f.svc.MyOrders(f.ctx, poor)
+		if err != nil || len(orders) != 1 || orders[0].Status != ticketing.OrderHeld || orders[0].TransactionID != "" {
+			t.Fatalf("orders after a refused payment: %+v %v", orders, err)
+		}
+		if ts, err := f.svc.MyTickets(f.ctx, poor); err != nil || len(ts) != 0 {
+			t.Fatalf("tickets after a refused payment: %+v %v", ts, err)
+		}
+		if av, _ := f.svc.Availability(f.ctx, p.ID); av.Free != 2 {
+			t.Fatalf("%d seats free after a refused payment, want 2 (the hold keeps its own)", av.Free)
+		}
+		if _, err := f.wallet.Post(f.ctx, wallet.Transaction{Key: "test:top-up", Kind: "test", Entries: []wallet.Entry{
+			{Account: wallet.CityFunding, Amount: -100_00}, {Account: wallet.CitizenAccount(poor.AccountID), Amount: 100_00}}}); err != nil {
+			t.Fatal(err)
+		}
+		paid, err := f.svc.PayWithWallet(f.ctx, poor, o.ID)
+		if err != nil || paid.Status != ticketing.OrderPaid || paid.TransactionID == "" {
+			t.Fatalf("paying once topped up: %+v %v", paid, err)
+		}
+		if got := f.balance(wallet.CitizenAccount(poor.AccountID)); got != 110_00-o.TotalCents {
+			t.Fatalf("balance %d after paying %d", got, o.TotalCents)
+		}
+		if ts, err := f.svc.MyTickets(f.ctx, poor); err != nil || len(ts) != 2 {
+			t.Fatalf("tickets once paid: %d %v", len(ts), err)
 		}
 		f.ledgerOK()
 	})

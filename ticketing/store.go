@@ -155,9 +155,21 @@ type Tx interface {
 	SalesStats(ctx context.Context, performanceID string, now time.Time) (SalesStats, error)
 }
 
-// OrderPerformanceLocker is a Tx that locks an order (LockOrder) and then
-// reads its performance (Performance) in one exchange with the database.
-// NotFound when the order does not exist.
-type OrderPerformanceLocker interface {
-	LockOrderAndPerformance(ctx context.Context, orderID string) (Order, Performance, error)
+// PaymentReads is what paying an order reads once the order is locked.
+type PaymentReads struct {
+	Order       Order
+	Performance Performance
+	// Venue is the performance's, for the receipt and the tickets shown.
+	Venue Venue
+	// Claims are the claims on the order's seats, whoever holds them.
+	Claims []Claim
+}
+
+// PaymentReader is a Tx that locks an order (LockOrder) and then, holding
+// the lock, reads what paying it looks at (its performance, the
+// performance's venue and the claims on its seats, as Performance, Venue
+// and Claim would) in one exchange with the database. NotFound when the
+// order does not exist.
+type PaymentReader interface {
+	ReadOrderToPay(ctx context.Context, orderID string) (PaymentReads, error)
 }

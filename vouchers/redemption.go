@@ -257,8 +257,11 @@ func (s *Service) redeemAlone(ctx context.Context, c identity.Caller, shopID, ke
 		// account nor the shop's payable has a floor (the voucher row, locked
 		// above, bounds what is taken), so redemptions of a city-wide
 		// campaign do not queue on them. A close cannot slip in between: the
-		// campaign is shared until commit (RedemptionTarget).
-		if _, err := wallet.Post(ctx, tx, pay, s.now()); err != nil {
+		// campaign is shared until commit (RedemptionTarget). Nothing reads
+		// the posting back and no floor can refuse it, so it rides with the
+		// COMMIT where the store can (wallet.PostAtCommit); its key is the
+		// new redemption's, so it cannot have been posted already.
+		if err := wallet.PostAtCommit(ctx, tx, pay, s.now()); err != nil {
 			return fmt.Errorf("pay shop: %w", err)
 		}
 		return nil

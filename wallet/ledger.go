@@ -415,6 +415,13 @@ func PostAtCommit(ctx context.Context, tx Tx, t Transaction, now time.Time) erro
 	return err
 }
 
+// PostAtCommitID is PostAtCommit that also returns the id t is posted
+// under, for a caller that records it with what the posting pays for.
+func PostAtCommitID(ctx context.Context, tx Tx, t Transaction, now time.Time) (string, error) {
+	posted, err := postAtCommit(ctx, tx, t, now)
+	return posted.ID, err
+}
+
 // ReasonKeyTaken is the reason of PostAtCommit's error for a key posted
 // already.
 const ReasonKeyTaken = "ledger_key_taken"

@@ -37,6 +37,9 @@ const (
 	ledgerInsufficientFunds = "CL001"
 	ledgerNoSuchAccount     = "CL002"
 	ledgerKeyTaken          = "CL004"
+	// Raised by rows_written (migration 1011) for a write that found no
+	// row, or more than it should have.
+	rowsNotWritten = "CL009"
 )
 
 // translate maps a driver error to an apperr code, keeping it as the cause
@@ -72,6 +75,8 @@ func translate(err error) error {
 			e := apperr.Wrap(err, apperr.InsufficientFunds, "Not enough credit for this movement.")
 			e.Reason = "insufficient_funds"
 			return e
+		case rowsNotWritten:
+			return apperr.Wrap(err, apperr.NotFound, "Not found.")
 		case ledgerNoSuchAccount:
 			return apperr.Wrap(err, apperr.NotFound, "A ledger account of this movement does not exist.")
 		case ledgerKeyTaken:
@@ -94,6 +99,18 @@ func retryable(err error) bool {
 }
 
 // notDeleted is NotFound, naming what, when a DELETE matched no row.
+// counted is a write of exactly one row whose count the server judges
+// (rows_written, migration 1011): one that writes none (a row deleted) or
+// more fails its statement and so its transaction, NotFound. Unlike a
+// write whose command tag the hub checks, it needs no exchange of its own
+// before COMMIT, and rides with it. write must not end in RETURNING.
+func counted(what, write string, args ...any) deferred {
+	n := len(args)
+	return deferred{what: what,
+		sql:  fmt.Sprintf(`WITH w AS (%s RETURNING 1) SELECT rows_written($%d, (SELECT count(*) FROM w), 1)`, write, n+1),
+		args: append(args, what)}
+}
+
 func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
 	if tag.RowsAffected() == 0 {
 		return apperr.E(apperr.NotFound, "There is no %s %q.", what, id)

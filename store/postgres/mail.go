@@ -38,20 +38,23 @@ func scanMail(row pgx.Row) (mail.Message, error) {
 	return m, err
 }
 
-// InsertMail implements mail.Enqueuer.
+// InsertMail implements mail.Enqueuer. Nothing reads the message back in
+// its transaction, so its rows are queued to ride with the transaction's
+// next statement or its COMMIT (pipeline.go), as the change that causes
+// the e-mail is.
 func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO mail_outbox (`+mailCols+`)
+	if err := tx.later(ctx, deferred{what: "insert mail", sql: `INSERT INTO mail_outbox (` + mailCols + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-		m.ID, m.Kind, m.AccountID, m.Locale, m.To, m.ToName, m.Subject, m.Text, m.HTML, m.MessageID,
-		m.State, m.Attempts, m.NextAttemptAt, m.Claim, m.LastError, m.CreatedAt, nullTime(m.SentAt))
-	if err != nil {
-		return wrap("insert mail", err)
+		args: []any{m.ID, m.Kind, m.AccountID, m.Locale, m.To, m.ToName, m.Subject, m.Text, m.HTML, m.MessageID,
+			m.State, m.Attempts, m.NextAttemptAt, m.Claim, m.LastError, m.CreatedAt, nullTime(m.SentAt)}}); err != nil {
+		return err
 	}
 	tx.mailed = true
 	for i, a := range m.Attachments {
-		if _, err := tx.q.Exec(ctx, `INSERT INTO mail_attachments (mail_id, position, name, content_type, content) VALUES ($1, $2, $3, $4, $5)`,
-			m.ID, i, a.Name, a.ContentType, a.Data); err != nil {
-			return wrap("insert mail attachment", err)
+		if err := tx.later(ctx, deferred{what: "insert mail attachment",
+			sql:  `INSERT INTO mail_attachments (mail_id, position, name, content_type, content) VALUES ($1, $2, $3, $4, $5)`,
+			args: []any{m.ID, i, a.Name, a.ContentType, a.Data}}); err != nil {
+			return err
 		}
 	}
 	return nil

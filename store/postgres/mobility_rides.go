@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/apperr"
 	"cityhub/mobility"
@@ -44,15 +43,14 @@ func (tx *Tx) InsertRide(ctx context.Context, r mobility.Ride) error {
 	return wrap("insert ride", err)
 }
 
-// UpdateRide implements mobility.Tx. The write is queued: it rides with
-// the next statement, or is sent (with whatever else is queued) just
-// before COMMIT, where its row count is checked.
+// UpdateRide implements mobility.Tx.
 func (tx *Tx) UpdateRide(ctx context.Context, r mobility.Ride) error {
-	return tx.later(ctx, deferred{what: "update ride",
-		sql: `UPDATE mobility_rides SET status = $2, started_at = $3, ended_at = $4, end_station = $5, end_dock = $6,
+	// Queued to ride with the next statement or the COMMIT; its row count
+	// is judged by the server (counted).
+	return tx.later(ctx, counted("update ride",
+		`UPDATE mobility_rides SET status = $2, started_at = $3, ended_at = $4, end_station = $5, end_dock = $6,
 			fare_cents = $7, unsettled = $8, ledger_tx_id = $9, failure_reason = $10 WHERE id = $1`,
-		args:  []any{r.ID, string(r.Status), nullTime(r.StartedAt), nullTime(r.EndedAt), r.EndStation, r.EndDock, r.FareCents, r.Unsettled, r.LedgerTxID, r.FailureReason},
-		check: func(tag pgconn.CommandTag) error { return notDeleted(tag, "ride", r.ID) }})
+		r.ID, string(r.Status), nullTime(r.StartedAt), nullTime(r.EndedAt), r.EndStation, r.EndDock, r.FareCents, r.Unsettled, r.LedgerTxID, r.FailureReason))
 }
 
 func (tx *Tx) rideWhere(ctx context.Context, where string, arg any) (mobility.Ride, error) {

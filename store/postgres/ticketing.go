@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/ticketing"
 )
@@ -315,18 +314,12 @@ func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 
 // UpdateOrder implements ticketing.Tx.
 func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
-	// Queued to ride with the next statement, or sent just before the
-	// commit (its row count is checked) (pipeline.go).
-	return tx.later(ctx, deferred{what: "update order",
-		sql: `UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7,
+	// Queued to ride with the next statement or the COMMIT; its row count
+	// is judged by the server (counted).
+	return tx.later(ctx, counted("update order",
+		`UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7,
 		dispute = $8, card_refunded_cents = $9 WHERE id = $1`,
-		args: []any{o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents},
-		check: func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() == 0 {
-				return translate(pgx.ErrNoRows)
-			}
-			return nil
-		}})
+		o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents))
 }
 
 // Order implements ticketing.Tx.
@@ -350,22 +343,41 @@ func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error)
 	return o, wrap("lock order", err)
 }
 
-// LockOrderAndPerformance implements ticketing.OrderPerformanceLocker: the
-// order's lock and its performance's read are two statements of one batch,
-// the read taken once the lock is held.
-func (tx *Tx) LockOrderAndPerformance(ctx context.Context, orderID string) (ticketing.Order, ticketing.Performance, error) {
-	var o ticketing.Order
-	var p ticketing.Performance
+var _ ticketing.PaymentReader = (*Tx)(nil)
+
+// ReadOrderToPay implements ticketing.PaymentReader: the order's lock and
+// the reads of its performance, the performance's venue and the claims on
+// its seats are statements of one batch, the reads taken once the lock is
+// held.
+func (tx *Tx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.PaymentReads, error) {
+	var r ticketing.PaymentReads
 	err := tx.readBatch(ctx, batchRead{
 		sql:  lockOrderSQL,
 		args: []any{orderID},
-		read: rowInto(&o, "lock order", scanOrder),
+		read: rowInto(&r.Order, "lock order", scanOrder),
 	}, batchRead{
 		sql:  `SELECT ` + perfCols + ` FROM ticket_performances WHERE id = (SELECT performance_id FROM ticket_orders WHERE id = $1)`,
 		args: []any{orderID},
-		read: rowInto(&p, "read performance", scanPerformance),
+		read: rowInto(&r.Performance, "read performance", scanPerformance),
+	}, batchRead{
+		sql: `SELECT id, name, address, created_at FROM ticket_venues
+			WHERE id = (SELECT p.venue_id FROM ticket_performances p JOIN ticket_orders o ON o.performance_id = p.id WHERE o.id = $1)`,
+		args: []any{orderID},
+		read: rowInto(&r.Venue, "read venue", scanVenue),
+	}, batchRead{
+		sql: `SELECT ` + claimCols + ` FROM ticket_claims
+			WHERE (performance_id, seat_id) IN (SELECT o.performance_id, s->>'seat_id' FROM ticket_orders o, jsonb_array_elements(o.seats) s WHERE o.id = $1)`,
+		args: []any{orderID},
+		read: func(br pgx.BatchResults) error {
+			rows, err := br.Query()
+			if err != nil {
+				return wrap("read the order's claims", err)
+			}
+			r.Claims, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ticketing.Claim, error) { return scanClaim(row) })
+			return wrap("read the order's claims", err)
+		},
 	})
-	return o, p, err
+	return r, err
 }
 
 // ListOrders implements ticketing.Tx.

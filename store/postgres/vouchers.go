@@ -300,17 +300,11 @@ func (tx *Tx) InsertVoucher(ctx context.Context, v vouchers.Voucher) error {
 }
 
 // UpdateVoucher implements vouchers.Tx. Callers have locked the voucher, so
-// the write is queued to ride with the next statement (pipeline.go).
+// the write is queued to ride with the next statement or the COMMIT
+// (pipeline.go); its row count is judged by the server (counted).
 func (tx *Tx) UpdateVoucher(ctx context.Context, v vouchers.Voucher) error {
-	return tx.later(ctx, deferred{what: "update voucher",
-		sql:  `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`,
-		args: []any{v.ID, v.RemainingCents, v.Status},
-		check: func(tag pgconn.CommandTag) error {
-			if tag.RowsAffected() == 0 {
-				return translate(pgx.ErrNoRows)
-			}
-			return nil
-		}})
+	return tx.later(ctx, counted("update voucher", `UPDATE vouchers SET remaining_cents = $2, status = $3 WHERE id = $1`,
+		v.ID, v.RemainingCents, v.Status))
 }
 
 // Voucher implements vouchers.Tx.
