@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	qrcode "github.com/skip2/go-qrcode"
+	"cityhub/qrimage"
 )
 
 // PathTickets is the citizen's theatre page, where the tickets are.
@@ -46,7 +46,9 @@ func (c *Composer) TicketsPurchased(r Recipient, p TicketsPurchase) (Message, er
 		return m, err
 	}
 	for i, t := range p.Tickets {
-		png, err := qrcode.Encode(t.Code, qrcode.Medium, 512)
+		// Ten pixels a module for a ticket's code: sharp on any screen
+		// it is shown on at the door.
+		png, err := qrimage.PNG(t.Code, 320)
 		if err != nil {
 			return Message{}, fmt.Errorf("mail: ticket qr: %w", err)
 		}

@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	qrcode "github.com/skip2/go-qrcode"
+	"cityhub/qrimage"
 
 	"cityhub/identity"
 	"cityhub/web/httpx"
@@ -131,7 +131,7 @@ func (h *voucherHandler) handleAPIVoucherQRPNG(w http.ResponseWriter, r *http.Re
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	png, err := qrcode.Encode(tok.Token, qrcode.Medium, 320)
+	png, err := qrimage.PNG(tok.Token, 320)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

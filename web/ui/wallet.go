@@ -10,11 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/skip2/go-qrcode"
-
 	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/identity"
+	"cityhub/qrimage"
 	"cityhub/wallet"
 )
 
@@ -188,9 +187,9 @@ func qrPath(kind, id string) string {
 }
 
 // qrPNG renders token at error-correction level M, as DESIGN.md sizes
-// tokens for.
+// tokens for (qrimage).
 func qrPNG(token string) ([]byte, error) {
-	png, err := qrcode.Encode(token, qrcode.Medium, qrPixels)
+	png, err := qrimage.PNG(token, qrPixels)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Internal, "render QR code")
 	}
