@@ -107,6 +107,7 @@ run refused -bench 'VoucherClaimRefused' -benchtime="${CLAIMS}x"
 run claimapi -bench 'VoucherClaimHTTP' -benchtime="${CLAIMS}x"
 run ledger -bench 'LedgerTransfer|BareUpdate|BarePosting' -benchtime=2s
 run rush -bench 'SeatRushHTTP' -benchtime=1x
+run lone -bench 'LoneRequestHTTP' -benchtime="${LONE:-300}x"
 if [ "$PAGES" != 0 ]; then
 	run pages -bench 'LedgerPages' -benchtime=1x
 	run sales -bench 'TicketSalesReport' -benchtime=1x
@@ -190,6 +191,9 @@ for e in postgres sqlite; do
 	lp=$(metric rush "BenchmarkSeatRushHTTP/$e" loser_p99_ms)
 	awk -v e=$e -v w="$w" -v hp="$hp" -v pp="$pp" -v lp="$lp" -v b="$base" 'BEGIN {
 		printf "%-8s seat rush, 5000 buyers for 500 seats: %.2f s wall (p99 hold %s ms, pay %s ms, loser told in %s ms); 5500 requests in the time of %.0f baseline updates\n", e, w, hp, pp, lp, w * b }'
+done
+for op in redeem claim pay; do
+	echo "postgres $op alone, one at a time: p50 $(metric lone "BenchmarkLoneRequestHTTP/$op" p50_µs) µs, p99 $(metric lone "BenchmarkLoneRequestHTTP/$op" p99_µs) µs"
 done
 for v in serial parallel; do
 	t=$(awk -v b="BenchmarkLedgerTransfer/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
