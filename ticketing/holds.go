@@ -51,11 +51,17 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 		if invalid != nil {
 			return Order{}, false, invalid
 		}
-		err = s.store.InTx(ctx, func(tx Tx) error {
-			var err error
-			out, err = s.holdTx(ctx, tx, c, performanceID, sorted)
-			return err
-		})
+		try := func(claimNow bool) error {
+			return s.store.InTx(ctx, func(tx Tx) error {
+				var err error
+				out, err = s.holdTx(ctx, tx, c, performanceID, sorted, claimNow)
+				return err
+			})
+		}
+		err = try(false)
+		if apperr.ReasonOf(err) == ReasonSeatTakenAtCommit {
+			err = try(true)
+		}
 		if refusal, late := idem.LateRefusal(err); late {
 			err = refusal
 		}
@@ -70,26 +76,36 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 		Seats       []string `json:"seats"`
 	}{performanceID, sorted}
 	var refused error
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now().UTC().Truncate(time.Microsecond)
-		var target holdTarget
-		var err error
-		// The key's claim goes with the hold's reads (one round trip for
-		// both, where the store can); a refusal judged before the hold
-		// writes is kept with the key in this transaction.
-		out, refused, replayed, err = idem.DoKeepingAfterRead(ctx, tx, scope, key, request, func() error {
-			if invalid != nil {
-				// Kept like any refusal: a retry is answered alike.
-				return invalid
-			}
+	try := func(claimNow bool) error {
+		return s.store.InTx(ctx, func(tx Tx) error {
+			now := s.now().UTC().Truncate(time.Microsecond)
+			var target holdTarget
 			var err error
-			target, err = holdRead(ctx, tx, performanceID, sorted, now)
+			// The key's claim goes with the hold's reads (one round trip for
+			// both, where the store can); a refusal judged before the hold
+			// writes is kept with the key in this transaction.
+			out, refused, replayed, err = idem.DoKeepingAfterRead(ctx, tx, scope, key, request, func() error {
+				if invalid != nil {
+					// Kept like any refusal: a retry is answered alike.
+					return invalid
+				}
+				var err error
+				target, err = holdRead(ctx, tx, c, performanceID, sorted, now)
+				return err
+			}, func() (Order, error) {
+				return s.holdWrite(ctx, tx, c, target, sorted, now, claimNow)
+			})
 			return err
-		}, func() (Order, error) {
-			return s.holdWrite(ctx, tx, c, target, sorted, now)
 		})
-		return err
-	})
+	}
+	err = try(false)
+	if apperr.ReasonOf(err) == ReasonSeatTakenAtCommit {
+		// A seat was claimed by another between the reads and the commit,
+		// which the claims riding with it could not tell apart: the hold
+		// runs again, claiming one seat at a time, and so tells which (or
+		// holds them all, if that seat was let go meanwhile).
+		err = try(true)
+	}
 	if refusal, late := idem.LateRefusal(err); late {
 		// A seat taken under the hold once it had written: its
 		// transaction rolled back with the key, which keeps the refusal in
@@ -106,43 +122,59 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 	return out, replayed, err
 }
 
-func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string) (Order, error) {
+func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string, claimNow bool) (Order, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	target, err := holdRead(ctx, tx, performanceID, sorted, now)
+	target, err := holdRead(ctx, tx, c, performanceID, sorted, now)
 	if err != nil {
 		return Order{}, err
 	}
-	return s.holdWrite(ctx, tx, c, target, sorted, now)
+	return s.holdWrite(ctx, tx, c, target, sorted, now, claimNow)
 }
 
-// holdTarget is what a hold read: the performance and its seats.
+// holdTarget is what a hold read: the performance and its seats, and,
+// when the store read it with them (BuyerHoldReader), the seats the buyer
+// holds already.
 type holdTarget struct {
 	p     Performance
 	seats []Seat
+	held  *int
 }
 
 // holdRead reads (and locks) what a hold checks before it writes, and
 // refuses when the performance is not on sale or a seat is not free.
-func holdRead(ctx context.Context, tx Tx, performanceID string, sorted []string, now time.Time) (holdTarget, error) {
+func holdRead(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string, now time.Time) (holdTarget, error) {
 	// The performance, the seats and whether they may be tried for, read
-	// together; the performance's rules are checked first all the same.
-	p, free, seats, err := tx.HoldTarget(ctx, performanceID, sorted, now)
+	// together (with the buyer's held seats, where the store can); the
+	// performance's rules are checked first all the same.
+	var t holdTarget
+	var free bool
+	var err error
+	if r, ok := tx.(BuyerHoldReader); ok {
+		var held int
+		t.p, free, t.seats, held, err = r.HoldTargetOf(ctx, c.AccountID, performanceID, sorted, now)
+		t.held = &held
+	} else {
+		t.p, free, t.seats, err = tx.HoldTarget(ctx, performanceID, sorted, now)
+	}
 	if err != nil {
 		return holdTarget{}, notFound("performance", err)
 	}
-	if !p.OnSale(now) {
+	if !t.p.OnSale(now) {
 		return holdTarget{}, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
 	}
 	// In a rush most buyers lose: they are told before anything is written.
 	if !free {
 		return holdTarget{}, apperr.R(apperr.Conflict, "seat_taken", "A seat you chose has just been taken; choose another.")
 	}
-	return holdTarget{p: p, seats: seats}, nil
+	return t, nil
 }
 
 // holdWrite holds the seats holdRead found free. Its refusals before the
-// first write are plain; one after it is marked idem.AfterWrites.
-func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t holdTarget, sorted []string, now time.Time) (Order, error) {
+// first write are plain; one after it is marked idem.AfterWrites. Where
+// the store can (CommitClaimer) and claimNow is false, the seats' claims
+// ride with the COMMIT, and a seat claimed meanwhile fails it
+// (ReasonSeatTakenAtCommit).
+func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t holdTarget, sorted []string, now time.Time, claimNow bool) (Order, error) {
 	p := t.p
 	byID := make(map[string]Seat, len(t.seats))
 	for _, st := range t.seats {
@@ -159,9 +191,14 @@ func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t hol
 		o.Seats = append(o.Seats, OrderSeat{SeatID: id, Category: st.Category, PriceCents: price})
 		o.TotalCents += price
 	}
-	held, err := tx.LiveHeldSeats(ctx, c.AccountID, p.ID, now)
-	if err != nil {
-		return Order{}, err
+	var held int
+	if t.held != nil {
+		held = *t.held
+	} else {
+		var err error
+		if held, err = tx.LiveHeldSeats(ctx, c.AccountID, p.ID, now); err != nil {
+			return Order{}, err
+		}
 	}
 	if held+len(sorted) > MaxSeatsPerOrder {
 		return Order{}, apperr.R(apperr.Conflict, "too_many_held", "You already hold %d seats for this performance; pay for them or let them go first.", held)
@@ -174,6 +211,16 @@ func (s *Service) holdWrite(ctx context.Context, tx Tx, c identity.Caller, t hol
 	}
 	// Seat id order is the global lock order, so two buyers of overlapping
 	// seats cannot deadlock.
+	if cc, ok := tx.(CommitClaimer); ok && !claimNow {
+		claims := make([]Claim, len(sorted))
+		for i, id := range sorted {
+			claims[i] = Claim{PerformanceID: p.ID, SeatID: id, OrderID: o.ID, State: ClaimHeld, ExpiresAt: o.HoldExpiresAt}
+		}
+		if err := cc.ClaimAtCommit(ctx, claims); err != nil {
+			return Order{}, fmt.Errorf("hold seats: %w", err)
+		}
+		return o, nil
+	}
 	for _, id := range sorted {
 		ok, err := tx.TryClaim(ctx, Claim{PerformanceID: p.ID, SeatID: id, OrderID: o.ID, State: ClaimHeld, ExpiresAt: o.HoldExpiresAt})
 		if err != nil {

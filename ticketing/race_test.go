@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -314,4 +315,106 @@ func TestHoldRefusedAfterItWroteKeepsOnlyItsRefusal(t *testing.T) {
 			t.Fatalf("a new key: %v, replayed %v", err, replayed)
 		}
 	})
+}
+
+// rivalStore forwards the ways of a store that claims a hold's seats with
+// its COMMIT, and lets a rival buyer claim the first seat asked for in a
+// transaction of its own, committed, just before the hold queues its
+// claims: the seat looked free to the hold, and its claims fail at the
+// COMMIT.
+type rivalStore struct {
+	ticketing.Store
+	rival func(seat ticketing.Claim)
+}
+
+func (s rivalStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(rivalTx{tx, s.rival}) })
+}
+
+type rivalTx struct {
+	ticketing.Tx
+	rival func(seat ticketing.Claim)
+}
+
+func (tx rivalTx) HoldTargetOf(ctx context.Context, accountID, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, int, error) {
+	return tx.Tx.(ticketing.BuyerHoldReader).HoldTargetOf(ctx, accountID, performanceID, seatIDs, now)
+}
+
+func (tx rivalTx) ClaimAtCommit(ctx context.Context, claims []ticketing.Claim) error {
+	tx.rival(claims[0])
+	return tx.Tx.(ticketing.CommitClaimer).ClaimAtCommit(ctx, claims)
+}
+
+// A seat claimed by another between a hold's reads and its COMMIT fails
+// the claims that ride with the COMMIT, and with them the whole hold; the
+// hold then runs again, seat by seat, and is refused with the seat taken.
+// Nothing of it stays, its refusal is kept with its key, and the rival
+// keeps the seat. (PostgreSQL: the embedded engine writes one transaction
+// at a time, so nothing can come between.)
+func TestHoldSeatTakenAtCommit(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenPostgres(t)
+	f := newFixture(t, db)
+	v := f.venue("Teatro Massimo", 2)
+	p := f.performance(v.ID)
+	buyer, rival := citizen(1), citizen(2)
+	var rivals atomic.Int32
+	var rivalOrder ticketing.Order
+	store := rivalStore{db.Ticketing(), func(c ticketing.Claim) {
+		if rivals.Add(1) > 1 {
+			return
+		}
+		// As a payment claims again the seat of its own expired hold: no
+		// hold's try-lock is asked for.
+		now := f.clock.Now()
+		rivalOrder = ticketing.Order{ID: "tord_rival", AccountID: rival.AccountID, PerformanceID: c.PerformanceID, Status: ticketing.OrderHeld,
+			Seats: []ticketing.OrderSeat{{SeatID: c.SeatID, Category: "stalls", PriceCents: 2500}}, TotalCents: 2500,
+			HoldExpiresAt: now.Add(ticketing.HoldTTL), CreatedAt: now}
+		err := db.Ticketing().InTx(f.ctx, func(tx ticketing.Tx) error {
+			if err := tx.InsertOrder(f.ctx, rivalOrder); err != nil {
+				return err
+			}
+			ok, err := tx.TryClaim(f.ctx, ticketing.Claim{PerformanceID: c.PerformanceID, SeatID: c.SeatID, OrderID: rivalOrder.ID,
+				State: ticketing.ClaimHeld, ExpiresAt: rivalOrder.HoldExpiresAt})
+			if err == nil && !ok {
+				t.Errorf("the rival found seat %s claimed", c.SeatID)
+			}
+			return err
+		})
+		if err != nil {
+			t.Errorf("the rival's claim: %v", err)
+		}
+	}}
+	contested := ticketing.NewService(store, f.keys, storetest.Logger(t))
+	contested.SetClock(f.clock.Now)
+	_, replayed, err := contested.HoldWithKey(f.ctx, buyer, p.ID, []string{"Platea/A/1", "Platea/A/2"}, "contested-1")
+	if apperr.ReasonOf(err) != "seat_taken" || replayed {
+		t.Fatalf("hold whose seat was taken before its commit: %v, replayed %v", err, replayed)
+	}
+	if rivals.Load() != 1 {
+		t.Fatalf("the hold queued its claims %d times, want once (the second run claims seat by seat)", rivals.Load())
+	}
+	_, replayed, err = f.svc.HoldWithKey(f.ctx, buyer, p.ID, []string{"Platea/A/1", "Platea/A/2"}, "contested-1")
+	if apperr.ReasonOf(err) != "seat_taken" || !replayed {
+		t.Fatalf("retry of the refused hold: %v, replayed %v", err, replayed)
+	}
+	if orders, err := f.svc.MyOrders(f.ctx, buyer); err != nil || len(orders) != 0 {
+		t.Fatalf("the refused hold left %d orders (%v)", len(orders), err)
+	}
+	claims, err := f.svc.Availability(f.ctx, p.ID)
+	if err != nil || claims.Free != len(claims.Seats)-1 {
+		t.Fatalf("%d of %d seats free, want all but the rival's (%v)", claims.Free, len(claims.Seats), err)
+	}
+	if orders, err := f.svc.MyOrders(f.ctx, rival); err != nil || len(orders) != 1 || orders[0].ID != rivalOrder.ID {
+		t.Fatalf("the rival's orders: %+v %v", orders, err)
+	}
+	// Without a rival the same store holds both seats, its claims riding
+	// with the COMMIT.
+	o, err := contested.Hold(f.ctx, buyer, p.ID, []string{"Platea/B/1", "Platea/B/2"})
+	if err != nil || len(o.Seats) != 2 {
+		t.Fatalf("a hold nobody contests: %+v %v", o, err)
+	}
+	if claims, err = f.svc.Availability(f.ctx, p.ID); err != nil || claims.Free != len(claims.Seats)-3 {
+		t.Fatalf("%d of %d seats free after the second hold (%v)", claims.Free, len(claims.Seats), err)
+	}
 }

@@ -155,6 +155,29 @@ type Tx interface {
 	SalesStats(ctx context.Context, performanceID string, now time.Time) (SalesStats, error)
 }
 
+// BuyerHoldReader is a Tx that reads what a hold checks (HoldTarget) and
+// then, in the same exchange with the database, takes the buyer's lock and
+// counts their live held seats (LiveHeldSeats), so that a hold decides
+// after one exchange.
+type BuyerHoldReader interface {
+	HoldTargetOf(ctx context.Context, accountID, performanceID string, seatIDs []string, now time.Time) (p Performance, free bool, seats []Seat, held int, err error)
+}
+
+// CommitClaimer is a Tx that claims an order's seats with the
+// transaction's COMMIT instead of one by one at once (TryClaim): the
+// claims ride with the COMMIT, and when a seat already has a claim the
+// statement fails, and with it the transaction, with an error of reason
+// ReasonSeatTakenAtCommit; nothing of the transaction is written. The
+// claims are inserted in the order given, which callers keep in seat id
+// order, the global lock order.
+type CommitClaimer interface {
+	ClaimAtCommit(ctx context.Context, claims []Claim) error
+}
+
+// ReasonSeatTakenAtCommit is the reason of the error that fails a
+// transaction whose claims a CommitClaimer could not all make.
+const ReasonSeatTakenAtCommit = "seat_taken_at_commit"
+
 // PaymentReads is what paying an order reads once the order is locked.
 type PaymentReads struct {
 	Order       Order

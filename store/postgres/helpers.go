@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"cityhub/apperr"
+	"cityhub/ticketing"
 	"cityhub/wallet"
 )
 
@@ -40,6 +41,9 @@ const (
 	// Raised by rows_written (migration 1011) for a write that found no
 	// row, or more than it should have.
 	rowsNotWritten = "CL009"
+	// Raised by seats_claimed (migration 1012) for a hold's claims that
+	// found a seat claimed already.
+	seatsNotClaimed = "CL010"
 )
 
 // translate maps a driver error to an apperr code, keeping it as the cause
@@ -77,6 +81,10 @@ func translate(err error) error {
 			return e
 		case rowsNotWritten:
 			return apperr.Wrap(err, apperr.NotFound, "Not found.")
+		case seatsNotClaimed:
+			e := apperr.Wrap(err, apperr.Conflict, "A seat was taken as the hold was written.")
+			e.Reason = ticketing.ReasonSeatTakenAtCommit
+			return e
 		case ledgerNoSuchAccount:
 			return apperr.Wrap(err, apperr.NotFound, "A ledger account of this movement does not exist.")
 		case ledgerKeyTaken:

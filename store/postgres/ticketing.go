@@ -120,23 +120,58 @@ func (tx *Tx) MaySeize(ctx context.Context, performanceID string, seatIDs []stri
 	return free, wrap("check seats", err)
 }
 
-// HoldTarget implements ticketing.Tx in one round trip: the performance,
-// MaySeize's statement and the seats of its venue, in one batch.
+// HoldTarget implements ticketing.Tx: the performance, whether the seats
+// may be tried for, and the seats, in one batch.
 func (tx *Tx) HoldTarget(ctx context.Context, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, error) {
-	var p ticketing.Performance
-	var free *bool
-	var seats []ticketing.Seat
-	err := tx.readBatch(ctx, batchRead{
+	var t holdReads
+	err := tx.readBatch(ctx, t.reads(performanceID, seatIDs, now)...)
+	return t.p, t.free != nil && *t.free, t.seats, err
+}
+
+var _ ticketing.BuyerHoldReader = (*Tx)(nil)
+
+// HoldTargetOf implements ticketing.BuyerHoldReader: HoldTarget's batch,
+// followed by the buyer's lock and the count of their held seats (as
+// LiveHeldSeats), the count a statement of its own, so that its snapshot
+// is taken once the lock is held.
+func (tx *Tx) HoldTargetOf(ctx context.Context, accountID, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, int, error) {
+	var t holdReads
+	var held int
+	err := tx.readBatch(ctx, append(t.reads(performanceID, seatIDs, now), batchRead{
+		sql: lockBuyerHoldsSQL, args: []any{accountID, performanceID},
+		read: func(br pgx.BatchResults) error {
+			_, err := br.Exec()
+			return wrap("lock buyer's holds", err)
+		},
+	}, batchRead{
+		sql: countHeldSQL, args: []any{performanceID, now, accountID},
+		read: func(br pgx.BatchResults) error { return wrap("count held seats", br.QueryRow().Scan(&held)) },
+	})...)
+	return t.p, t.free != nil && *t.free, t.seats, held, err
+}
+
+// holdReads is what a hold's batch reads.
+type holdReads struct {
+	p     ticketing.Performance
+	free  *bool
+	seats []ticketing.Seat
+}
+
+// reads are the statements of a hold's batch: the performance, whether
+// the seats may be tried for (their try-locks taken, none claimed live),
+// and those of seatIDs that are seats of its venue.
+func (t *holdReads) reads(performanceID string, seatIDs []string, now time.Time) []batchRead {
+	return []batchRead{{
 		sql:  `SELECT ` + perfCols + ` FROM ticket_performances WHERE id = $1`,
 		args: []any{performanceID},
-		read: rowInto(&p, "read performance", scanPerformance),
-	}, batchRead{
+		read: rowInto(&t.p, "read performance", scanPerformance),
+	}, {
 		sql: `SELECT bool_and(pg_try_advisory_xact_lock(hashtext($1), hashtext(s)))
 			AND NOT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND (state = 'sold' OR expires_at > $3))
 		FROM unnest($2::text[]) AS s`,
 		args: []any{performanceID, seatIDs, now},
-		read: func(br pgx.BatchResults) error { return wrap("check seats", br.QueryRow().Scan(&free)) },
-	}, batchRead{
+		read: func(br pgx.BatchResults) error { return wrap("check seats", br.QueryRow().Scan(&t.free)) },
+	}, {
 		sql: `SELECT id, section, row_name, number, category FROM ticket_seats
 			WHERE venue_id = (SELECT venue_id FROM ticket_performances WHERE id = $1) AND id = ANY($2) ORDER BY ord`,
 		args: []any{performanceID, seatIDs},
@@ -145,15 +180,14 @@ func (tx *Tx) HoldTarget(ctx context.Context, performanceID string, seatIDs []st
 			if err != nil {
 				return wrap("read seats", err)
 			}
-			seats, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Seat, error) {
+			t.seats, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Seat, error) {
 				var s ticketing.Seat
 				err := r.Scan(&s.ID, &s.Section, &s.Row, &s.Number, &s.Category)
 				return s, err
 			})
 			return wrap("read seats", err)
 		},
-	})
-	return p, free != nil && *free, seats, err
+	}}
 }
 
 // CountPerformances implements ticketing.Tx.
@@ -240,6 +274,34 @@ func (tx *Tx) TryClaim(ctx context.Context, c ticketing.Claim) (bool, error) {
 		return false, wrap("claim seat", err)
 	}
 	return tag.RowsAffected() == 1, nil
+}
+
+var _ ticketing.CommitClaimer = (*Tx)(nil)
+
+// ClaimAtCommit implements ticketing.CommitClaimer: one statement inserts
+// the claims in the order given and judges, with seats_claimed (migration
+// 1012), that it made them all; it is queued to ride with the COMMIT.
+// ON CONFLICT DO NOTHING waits for a concurrent insert of the same seat
+// and then finds it claimed if it committed.
+func (tx *Tx) ClaimAtCommit(ctx context.Context, claims []ticketing.Claim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	c := claims[0]
+	seats := make([]string, len(claims))
+	for i, o := range claims {
+		if o.PerformanceID != c.PerformanceID || o.OrderID != c.OrderID || o.State != c.State || !o.ExpiresAt.Equal(c.ExpiresAt) {
+			return fmt.Errorf("claim seats: the claims are not one order's")
+		}
+		seats[i] = o.SeatID
+	}
+	return tx.later(ctx, deferred{what: "claim seats",
+		sql: `WITH ins AS (
+				INSERT INTO ticket_claims (performance_id, seat_id, order_id, state, expires_at)
+				SELECT $1, s, $3, $4, $5 FROM unnest($2::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n
+				ON CONFLICT (performance_id, seat_id) DO NOTHING RETURNING 1)
+			SELECT seats_claimed($3, (SELECT count(*) FROM ins), cardinality($2::text[]))`,
+		args: []any{c.PerformanceID, seats, c.OrderID, c.State, c.ExpiresAt}})
 }
 
 const claimCols = `performance_id, seat_id, order_id, state, expires_at`
@@ -522,19 +584,24 @@ func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statu
 	return out, wrap("list performance orders", err)
 }
 
-// LiveHeldSeats implements ticketing.Tx.
+// lockBuyerHoldsSQL serializes one buyer's holds for one performance;
+// other buyers are not held up (a hash collision only makes two of them
+// wait in turn).
+const lockBuyerHoldsSQL = `SELECT pg_advisory_xact_lock(hashtext('ticket-holds:' || $1 || ':' || $2))`
+
+// countHeldSQL counts a buyer's live held seats of a performance.
+const countHeldSQL = `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
+		WHERE c.performance_id = $1 AND c.state = 'held' AND c.expires_at > $2 AND o.account_id = $3`
+
+// LiveHeldSeats implements ticketing.Tx. The lock rides in one batch with
+// the count (pipeline.go): the count is a statement of its own, so its
+// snapshot is taken once the lock is held and sees every hold committed
+// before.
 func (tx *Tx) LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error) {
-	// One buyer's holds for one performance queue here; other buyers are
-	// not held up (a hash collision only makes two of them wait in turn).
-	// The lock rides in one batch with the count (pipeline.go): the count
-	// is a statement of its own, so its snapshot is taken once the lock is
-	// held and sees every hold committed before.
-	if err := tx.later(ctx, deferred{what: "lock buyer's holds",
-		sql: `SELECT pg_advisory_xact_lock(hashtext('ticket-holds:' || $1 || ':' || $2))`, args: []any{accountID, performanceID}}); err != nil {
+	if err := tx.later(ctx, deferred{what: "lock buyer's holds", sql: lockBuyerHoldsSQL, args: []any{accountID, performanceID}}); err != nil {
 		return 0, err
 	}
 	var n int
-	err := tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
-		WHERE c.performance_id = $1 AND c.state = 'held' AND c.expires_at > $2 AND o.account_id = $3`, performanceID, now, accountID).Scan(&n)
+	err := tx.q.QueryRow(ctx, countHeldSQL, performanceID, now, accountID).Scan(&n)
 	return n, wrap("count held seats", err)
 }
