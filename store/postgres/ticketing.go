@@ -133,18 +133,19 @@ var _ ticketing.BuyerHoldReader = (*Tx)(nil)
 // HoldTargetOf implements ticketing.BuyerHoldReader: HoldTarget's batch,
 // followed by the buyer's lock and the count of their held seats (as
 // LiveHeldSeats), the count a statement of its own, so that its snapshot
-// is taken once the lock is held.
+// is taken once the lock is held. Both are skipped when the seats are not
+// free: in a rush most buyers lose, and are told without them.
 func (tx *Tx) HoldTargetOf(ctx context.Context, accountID, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, int, error) {
 	var t holdReads
 	var held int
 	err := tx.readBatch(ctx, append(t.reads(performanceID, seatIDs, now), batchRead{
-		sql: lockBuyerHoldsSQL, args: []any{accountID, performanceID},
+		sql: lockBuyerHoldsSQL + ` WHERE current_setting('cityhub.hold_free')::boolean`, args: []any{accountID, performanceID},
 		read: func(br pgx.BatchResults) error {
 			_, err := br.Exec()
 			return wrap("lock buyer's holds", err)
 		},
 	}, batchRead{
-		sql: countHeldSQL, args: []any{performanceID, now, accountID},
+		sql: countHeldSQL + ` AND current_setting('cityhub.hold_free')::boolean`, args: []any{performanceID, now, accountID},
 		read: func(br pgx.BatchResults) error { return wrap("count held seats", br.QueryRow().Scan(&held)) },
 	})...)
 	return t.p, t.free != nil && *t.free, t.seats, held, err
@@ -166,8 +167,10 @@ func (t *holdReads) reads(performanceID string, seatIDs []string, now time.Time)
 		args: []any{performanceID},
 		read: rowInto(&t.p, "read performance", scanPerformance),
 	}, {
-		sql: `SELECT bool_and(pg_try_advisory_xact_lock(hashtext($1), hashtext(s)))
-			AND NOT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND (state = 'sold' OR expires_at > $3))
+		// The answer is also kept in the transaction (cityhub.hold_free)
+		// for what follows in the batch to skip when the seats are not free.
+		sql: `SELECT set_config('cityhub.hold_free', coalesce(bool_and(pg_try_advisory_xact_lock(hashtext($1), hashtext(s)))
+			AND NOT EXISTS (SELECT 1 FROM ticket_claims WHERE performance_id = $1 AND seat_id = ANY($2) AND (state = 'sold' OR expires_at > $3)), false)::text, true)::boolean
 		FROM unnest($2::text[]) AS s`,
 		args: []any{performanceID, seatIDs, now},
 		read: func(br pgx.BatchResults) error { return wrap("check seats", br.QueryRow().Scan(&t.free)) },
@@ -589,9 +592,12 @@ func (tx *Tx) PerformanceOrders(ctx context.Context, performanceID string, statu
 // wait in turn).
 const lockBuyerHoldsSQL = `SELECT pg_advisory_xact_lock(hashtext('ticket-holds:' || $1 || ':' || $2))`
 
-// countHeldSQL counts a buyer's live held seats of a performance.
-const countHeldSQL = `SELECT count(*) FROM ticket_claims c JOIN ticket_orders o ON o.id = c.order_id
-		WHERE c.performance_id = $1 AND c.state = 'held' AND c.expires_at > $2 AND o.account_id = $3`
+// countHeldSQL counts a buyer's live held seats of a performance, from
+// the buyer's orders (ticket_orders_account) to their claims
+// (ticket_claims_order): in a rush every buyer counts, and a count from the
+// performance's claims read all of them, hundreds, each time.
+const countHeldSQL = `SELECT count(*) FROM ticket_orders o JOIN ticket_claims c ON c.order_id = o.id
+		WHERE o.account_id = $3 AND o.performance_id = $1 AND c.performance_id = $1 AND c.state = 'held' AND c.expires_at > $2`
 
 // LiveHeldSeats implements ticketing.Tx. The lock rides in one batch with
 // the count (pipeline.go): the count is a statement of its own, so its
