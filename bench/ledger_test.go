@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"cityhub/store"
 	"cityhub/store/postgres"
@@ -239,38 +238,4 @@ func runLedgerSQLite(b *testing.B, op ledgerOp) {
 	lb := openLedgerBenchSQLite(b)
 	b.Run("serial", func(b *testing.B) { runSerial(b, lb, op) })
 	b.Run("parallel", func(b *testing.B) { runParallel(b, lb, op) })
-}
-
-// TestLedgerTransferCost runs the transfer and its baseline back to back in
-// one run, with durable commits as the hub runs, and logs the ratio. It fails
-// if a transfer costs more than 15 bare updates: a posting is one round
-// trip (BEGIN, the posting and COMMIT in one batch) and one commit, and a
-// much larger ratio means a lost index or a lock held too long. (The benchmarks also measure without durable commits.)
-func TestLedgerTransferCost(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measures for a few seconds")
-	}
-	lb := openLedgerBench(t, "")
-	measure := func(lb *ledgerBench, op ledgerOp, parallel bool) testing.BenchmarkResult {
-		return testing.Benchmark(func(b *testing.B) {
-			if parallel {
-				runParallel(b, lb, op)
-			} else {
-				runSerial(b, lb, op)
-			}
-		})
-	}
-	for _, parallel := range []bool{false, true} {
-		bare := measure(lb, (*ledgerBench).bareUpdate, parallel)
-		post := measure(lb, (*ledgerBench).transfer, parallel)
-		if bare.N == 0 || post.N == 0 {
-			t.Fatalf("a benchmark did not run: bare %v, transfer %v", bare, post)
-		}
-		ratio := float64(post.NsPerOp()) / float64(bare.NsPerOp())
-		t.Logf("parallel=%v: transfer %v/op, bare update %v/op, ratio %.2f",
-			parallel, time.Duration(post.NsPerOp()), time.Duration(bare.NsPerOp()), ratio)
-		if ratio > 15 {
-			t.Errorf("a ledger transfer costs %.1f bare updates (parallel=%v), more than 15", ratio, parallel)
-		}
-	}
 }
