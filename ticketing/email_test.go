@@ -26,8 +26,6 @@ func TestOrderEmails(t *testing.T) {
 		}
 		f.svc.SendEmails(c)
 		buyer, card, ghost := citizen(1), citizen(2), citizen(3)
-		// As authentication makes the caller: from its account.
-		buyer.Email, buyer.Name, buyer.Locale = "anna@example.org", "Anna", "en"
 		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
 			for _, a := range []identity.Account{{ID: buyer.AccountID, Email: "anna@example.org", Name: "Anna", Locale: "en"},
 				{ID: card.AccountID, Email: "bruno@example.org", Name: "Bruno", Locale: "it"}} {

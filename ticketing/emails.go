@@ -28,10 +28,17 @@ func recipient(ctx context.Context, tx Tx, accountID string) (mail.Recipient, bo
 	if err != nil {
 		return mail.Recipient{}, false, fmt.Errorf("read the buyer's account: %w", err)
 	}
-	if !a.Mailable() {
-		return mail.Recipient{}, false, nil
+	r, ok := buyerRecipient(a, true)
+	return r, ok, nil
+}
+
+// buyerRecipient is recipient for an account read already (found false:
+// there is none): an erased account or a placeholder address gets nothing.
+func buyerRecipient(a identity.Account, found bool) (mail.Recipient, bool) {
+	if !found || !a.Mailable() {
+		return mail.Recipient{}, false
 	}
-	return mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}, true, nil
+	return mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale}, true
 }
 
 // EmailsReceipts reports whether a paid order of accountID enqueues its
@@ -68,17 +75,11 @@ func (s *Service) enqueue(ctx context.Context, tx Tx, m mail.Message, composeErr
 	return nil
 }
 
-// callerRecipient is the caller as an e-mail's recipient, and whether the
-// caller has an address to write to: the caller's account was read when
-// the request was authenticated, so it need not be read again.
-func callerRecipient(c identity.Caller) (mail.Recipient, bool) {
-	return mail.Recipient{AccountID: c.AccountID, Email: c.Email, Name: c.Name, Locale: c.Locale}, identity.MailableAddress(c.Email)
-}
-
 // purchaseEmail enqueues the receipt of paid order o with its tickets.
 // venues holds the venues already read in tx; the one it reads is added.
-// buyer, when given, is the order's buyer (callerRecipient) and mailable
-// whether to write to them; else the buyer's account is read.
+// buyer, when given, is the order's buyer as read in tx already
+// (buyerRecipient) and mailable whether to write to them; else the buyer's
+// account is read.
 func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performance, tickets []Ticket, venues map[string]Venue,
 	buyer *mail.Recipient, mailable bool, now time.Time) error {
 	if s.mail == nil {

@@ -100,10 +100,10 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 	}
 	err = try(false)
 	if apperr.ReasonOf(err) == ReasonSeatTakenAtCommit {
-		// A seat was claimed by another between the reads and the commit,
-		// which the claims riding with it could not tell apart: the hold
-		// runs again, claiming one seat at a time, and so tells which (or
-		// holds them all, if that seat was let go meanwhile).
+		// A seat was claimed by another between the reads and the commit:
+		// the hold runs again, reading the seats anew and claiming one at a
+		// time, and is refused as any hold whose seat is taken (or holds
+		// them all, if that seat was let go meanwhile).
 		err = try(true)
 	}
 	if refusal, late := idem.LateRefusal(err); late {

@@ -10,6 +10,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/mail"
 	"cityhub/qrtoken"
 	"cityhub/wallet"
 )
@@ -157,10 +158,13 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 	if err := tx.UpdateOrder(ctx, o); err != nil {
 		return Order{}, nil, fmt.Errorf("update order: %w", err)
 	}
-	// The buyer is the caller, whose account was read as the request
-	// was authenticated.
-	buyer, mailable := callerRecipient(c)
-	if err := s.purchaseEmail(ctx, tx, o, p, issued, venues, &buyer, mailable, now); err != nil {
+	var buyer *mail.Recipient
+	var mailable bool
+	if reads != nil {
+		r, ok := buyerRecipient(reads.Buyer, reads.BuyerFound)
+		buyer, mailable = &r, ok
+	}
+	if err := s.purchaseEmail(ctx, tx, o, p, issued, venues, buyer, mailable, now); err != nil {
 		return Order{}, nil, err
 	}
 	var views []TicketView

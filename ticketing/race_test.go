@@ -2,6 +2,7 @@ package ticketing_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -325,29 +326,35 @@ func TestHoldRefusedAfterItWroteKeepsOnlyItsRefusal(t *testing.T) {
 type rivalStore struct {
 	ticketing.Store
 	rival func(seat ticketing.Claim)
+	// reading, when set, runs before each hold's reads.
+	reading func()
 }
 
 func (s rivalStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
-	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(rivalTx{tx, s.rival}) })
+	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(rivalTx{tx, s}) })
 }
 
 type rivalTx struct {
 	ticketing.Tx
-	rival func(seat ticketing.Claim)
+	s rivalStore
 }
 
 func (tx rivalTx) HoldTargetOf(ctx context.Context, accountID, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, int, error) {
+	if tx.s.reading != nil {
+		tx.s.reading()
+	}
 	return tx.Tx.(ticketing.BuyerHoldReader).HoldTargetOf(ctx, accountID, performanceID, seatIDs, now)
 }
 
 func (tx rivalTx) ClaimAtCommit(ctx context.Context, claims []ticketing.Claim) error {
-	tx.rival(claims[0])
+	tx.s.rival(claims[0])
 	return tx.Tx.(ticketing.CommitClaimer).ClaimAtCommit(ctx, claims)
 }
 
 // A seat claimed by another between a hold's reads and its COMMIT fails
 // the claims that ride with the COMMIT, and with them the whole hold; the
-// hold then runs again, seat by seat, and is refused with the seat taken.
+// hold then runs again, reading the seats anew and claiming them one by
+// one, and is refused as a hold whose seat is taken.
 // Nothing of it stays, its refusal is kept with its key, and the rival
 // keeps the seat. (PostgreSQL: the embedded engine writes one transaction
 // at a time, so nothing can come between.)
@@ -358,16 +365,17 @@ func TestHoldSeatTakenAtCommit(t *testing.T) {
 	v := f.venue("Teatro Massimo", 2)
 	p := f.performance(v.ID)
 	buyer, rival := citizen(1), citizen(2)
-	var rivals atomic.Int32
+	var rivals, rivalOrders atomic.Int32
 	var rivalOrder ticketing.Order
-	store := rivalStore{db.Ticketing(), func(c ticketing.Claim) {
-		if rivals.Add(1) > 1 {
+	store := rivalStore{Store: db.Ticketing(), rival: func(c ticketing.Claim) {
+		n := rivals.Add(1)
+		if n > 1 {
 			return
 		}
 		// As a payment claims again the seat of its own expired hold: no
 		// hold's try-lock is asked for.
 		now := f.clock.Now()
-		rivalOrder = ticketing.Order{ID: "tord_rival", AccountID: rival.AccountID, PerformanceID: c.PerformanceID, Status: ticketing.OrderHeld,
+		rivalOrder = ticketing.Order{ID: fmt.Sprint("tord_rival_", rivalOrders.Add(1)), AccountID: rival.AccountID, PerformanceID: c.PerformanceID, Status: ticketing.OrderHeld,
 			Seats: []ticketing.OrderSeat{{SeatID: c.SeatID, Category: "stalls", PriceCents: 2500}}, TotalCents: 2500,
 			HoldExpiresAt: now.Add(ticketing.HoldTTL), CreatedAt: now}
 		err := db.Ticketing().InTx(f.ctx, func(tx ticketing.Tx) error {
@@ -408,13 +416,39 @@ func TestHoldSeatTakenAtCommit(t *testing.T) {
 	if orders, err := f.svc.MyOrders(f.ctx, rival); err != nil || len(orders) != 1 || orders[0].ID != rivalOrder.ID {
 		t.Fatalf("the rival's orders: %+v %v", orders, err)
 	}
+	// The rival lets the seat go between the hold's two runs: the second
+	// run, claiming seat by seat (not with the COMMIT again: the rival
+	// would be asked once more), holds them all.
+	second := citizen(3)
+	if err := db.Ticketing().InTx(f.ctx, func(tx ticketing.Tx) error { return tx.DeleteClaims(f.ctx, rivalOrder.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	rivals.Store(0)
+	letGo := false
+	store.reading = func() {
+		if rivals.Load() == 1 && !letGo {
+			letGo = true
+			if err := db.Ticketing().InTx(f.ctx, func(tx ticketing.Tx) error { return tx.DeleteClaims(f.ctx, rivalOrder.ID) }); err != nil {
+				t.Errorf("the rival lets go: %v", err)
+			}
+		}
+	}
+	contested = ticketing.NewService(store, f.keys, storetest.Logger(t))
+	contested.SetClock(f.clock.Now)
+	held, replayed, err := contested.HoldWithKey(f.ctx, second, p.ID, []string{"Platea/A/1", "Platea/A/2"}, "contested-2")
+	if err != nil || replayed || len(held.Seats) != 2 || !letGo || rivals.Load() != 1 {
+		t.Fatalf("hold whose rival let go: %+v %v, replayed %v, let go %v, claims queued %d times", held, err, replayed, letGo, rivals.Load())
+	}
+	store.reading = nil
+	contested = ticketing.NewService(store, f.keys, storetest.Logger(t))
+	contested.SetClock(f.clock.Now)
 	// Without a rival the same store holds both seats, its claims riding
 	// with the COMMIT.
 	o, err := contested.Hold(f.ctx, buyer, p.ID, []string{"Platea/B/1", "Platea/B/2"})
 	if err != nil || len(o.Seats) != 2 {
 		t.Fatalf("a hold nobody contests: %+v %v", o, err)
 	}
-	if claims, err = f.svc.Availability(f.ctx, p.ID); err != nil || claims.Free != len(claims.Seats)-3 {
+	if claims, err = f.svc.Availability(f.ctx, p.ID); err != nil || claims.Free != len(claims.Seats)-4 {
 		t.Fatalf("%d of %d seats free after the second hold (%v)", claims.Free, len(claims.Seats), err)
 	}
 }

@@ -184,14 +184,21 @@ type PaymentReads struct {
 	Performance Performance
 	// Venue is the performance's, for the receipt and the tickets shown.
 	Venue Venue
-	// Claims are the claims on the order's seats, whoever holds them.
+	// Claims are the claims on the order's seats, whoever holds them,
+	// locked in seat order, so that no hold releases one of the order's
+	// own expired claims before the payment sells it.
 	Claims []Claim
+	// Buyer is the order's buyer's account, for the receipt; BuyerFound
+	// false when there is none.
+	Buyer      identity.Account
+	BuyerFound bool
 }
 
 // PaymentReader is a Tx that locks an order (LockOrder) and then, holding
 // the lock, reads what paying it looks at (its performance, the
-// performance's venue and the claims on its seats, as Performance, Venue
-// and Claim would) in one exchange with the database. NotFound when the
+// performance's venue, the claims on its seats and its buyer's account, as
+// Performance, Venue, Claim and AccountByID would) in one exchange with
+// the database. NotFound when the
 // order does not exist.
 type PaymentReader interface {
 	ReadOrderToPay(ctx context.Context, orderID string) (PaymentReads, error)

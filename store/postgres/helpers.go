@@ -106,7 +106,6 @@ func retryable(err error) bool {
 	return false
 }
 
-// notDeleted is NotFound, naming what, when a DELETE matched no row.
 // counted is a write of exactly one row whose count the server judges
 // (rows_written, migration 1011): one that writes none (a row deleted) or
 // more fails its statement and so its transaction, NotFound. Unlike a
@@ -119,6 +118,7 @@ func counted(what, write string, args ...any) deferred {
 		args: append(args, what)}
 }
 
+// notDeleted is NotFound, naming what, when a DELETE matched no row.
 func notDeleted(tag interface{ RowsAffected() int64 }, what, id string) error {
 	if tag.RowsAffected() == 0 {
 		return apperr.E(apperr.NotFound, "There is no %s %q.", what, id)

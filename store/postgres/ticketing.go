@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -139,13 +140,13 @@ func (tx *Tx) HoldTargetOf(ctx context.Context, accountID, performanceID string,
 	var t holdReads
 	var held int
 	err := tx.readBatch(ctx, append(t.reads(performanceID, seatIDs, now), batchRead{
-		sql: lockBuyerHoldsSQL + ` WHERE current_setting('cityhub.hold_free')::boolean`, args: []any{accountID, performanceID},
+		sql: lockBuyerHoldsSQL + ` WHERE current_setting('cityhub.hold_free', true) = 'true'`, args: []any{accountID, performanceID},
 		read: func(br pgx.BatchResults) error {
 			_, err := br.Exec()
 			return wrap("lock buyer's holds", err)
 		},
 	}, batchRead{
-		sql: countHeldSQL + ` AND current_setting('cityhub.hold_free')::boolean`, args: []any{performanceID, now, accountID},
+		sql: countHeldSQL + ` AND current_setting('cityhub.hold_free', true) = 'true'`, args: []any{performanceID, now, accountID},
 		read: func(br pgx.BatchResults) error { return wrap("count held seats", br.QueryRow().Scan(&held)) },
 	})...)
 	return t.p, t.free != nil && *t.free, t.seats, held, err
@@ -411,9 +412,9 @@ func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error)
 var _ ticketing.PaymentReader = (*Tx)(nil)
 
 // ReadOrderToPay implements ticketing.PaymentReader: the order's lock and
-// the reads of its performance, the performance's venue and the claims on
-// its seats are statements of one batch, the reads taken once the lock is
-// held.
+// the reads of its performance, the performance's venue, the claims on its
+// seats (locked) and its buyer's account are statements of one batch, the
+// reads taken once the lock is held.
 func (tx *Tx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.PaymentReads, error) {
 	var r ticketing.PaymentReads
 	err := tx.readBatch(ctx, batchRead{
@@ -431,7 +432,8 @@ func (tx *Tx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.Pay
 		read: rowInto(&r.Venue, "read venue", scanVenue),
 	}, batchRead{
 		sql: `SELECT ` + claimCols + ` FROM ticket_claims
-			WHERE (performance_id, seat_id) IN (SELECT o.performance_id, s->>'seat_id' FROM ticket_orders o, jsonb_array_elements(o.seats) s WHERE o.id = $1)`,
+			WHERE (performance_id, seat_id) IN (SELECT o.performance_id, s->>'seat_id' FROM ticket_orders o, jsonb_array_elements(o.seats) s WHERE o.id = $1)
+			ORDER BY seat_id FOR UPDATE`,
 		args: []any{orderID},
 		read: func(br pgx.BatchResults) error {
 			rows, err := br.Query()
@@ -440,6 +442,17 @@ func (tx *Tx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.Pay
 			}
 			r.Claims, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (ticketing.Claim, error) { return scanClaim(row) })
 			return wrap("read the order's claims", err)
+		},
+	}, batchRead{
+		sql:  `SELECT ` + accountColumns + ` FROM accounts a WHERE a.id = (SELECT account_id FROM ticket_orders WHERE id = $1)`,
+		args: []any{orderID},
+		read: func(br pgx.BatchResults) error {
+			a, err := scanAccount(br.QueryRow())
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			r.Buyer, r.BuyerFound = a, err == nil
+			return wrap("read the buyer's account", err)
 		},
 	})
 	return r, err
