@@ -445,25 +445,23 @@ func (s *Service) EndRide(ctx context.Context, c identity.Caller, bikeID, statio
 }
 
 // endRide ends the bike's active ride. Where the store can, the fare's
-// posting rides with the transaction's COMMIT (wallet.PostAtCommitID), so
+// posting rides with the transaction's COMMIT (wallet.PostOrQueue), so
 // that the ride's end is one exchange after the one that locks it. A fare
 // refused there (beyond what a ride may overrun) fails the whole
 // transaction, which then wrote nothing; the end is tried again with the
 // fare posted at once, which marks the ride unsettled instead.
 func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
 	var out Ride
-	var ended, atCommit bool
+	var ended, queued bool
 	try := func(postNow bool) error {
 		return s.store.InTx(ctx, func(tx Tx) error {
-			_, canDefer := tx.(wallet.CommitPoster)
-			atCommit = canDefer && !postNow
 			var err error
-			out, ended, err = s.endRideTx(ctx, tx, bikeID, stationID, dock, at, atCommit)
+			out, ended, err = s.endRideTx(ctx, tx, bikeID, stationID, dock, at, postNow, &queued)
 			return err
 		})
 	}
 	err := try(false)
-	if atCommit && (apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) == wallet.ReasonKeyTaken) {
+	if wallet.RetryAtOnce(queued, err) {
 		err = try(true)
 	}
 	if err != nil {
@@ -477,9 +475,10 @@ func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock in
 	return out, ended, nil
 }
 
-// endRideTx is one try of endRide in tx; atCommit: the fare's posting
-// rides with the COMMIT.
-func (s *Service) endRideTx(ctx context.Context, tx Tx, bikeID, stationID string, dock int, at time.Time, atCommit bool) (Ride, bool, error) {
+// endRideTx is one try of endRide in tx; postNow: the fare is posted at
+// once, and *queued tells whether it rode with the COMMIT instead
+// (wallet.PostOrQueue).
+func (s *Service) endRideTx(ctx context.Context, tx Tx, bikeID, stationID string, dock int, at time.Time, postNow bool, queued *bool) (Ride, bool, error) {
 	r, err := tx.LockOpenRideOfBike(ctx, bikeID)
 	if apperr.Has(err, apperr.NotFound) {
 		return Ride{}, false, nil
@@ -508,21 +507,15 @@ func (s *Service) endRideTx(ctx context.Context, tx Tx, bikeID, stationID string
 			Memo:      "Bike ride " + r.BikeID,
 			Entries:   []wallet.Entry{{Account: citizen, Amount: -r.FareCents}, {Account: wallet.RevenueBikeshare, Amount: r.FareCents}},
 			Overdraft: &wallet.RideOverrun, OverdraftAccount: citizen}
-		var id string
-		if atCommit {
-			id, err = wallet.PostAtCommitID(ctx, tx, t, now)
-		} else {
-			var posted wallet.Transaction
-			posted, err = wallet.Post(ctx, tx, t, now)
-			id = posted.ID
-		}
+		posted, q, err := wallet.PostOrQueue(ctx, tx, t, now, postNow)
+		*queued = q
 		switch {
-		case !atCommit && apperr.Has(err, apperr.InsufficientFunds):
+		case !q && apperr.Has(err, apperr.InsufficientFunds):
 			r.Unsettled = true
 		case err != nil:
 			return Ride{}, false, fmt.Errorf("charge ride %s: %w", r.ID, err)
 		default:
-			r.LedgerTxID = id
+			r.LedgerTxID = posted.ID
 		}
 	}
 	if err := tx.UpdateRide(ctx, r); err != nil {

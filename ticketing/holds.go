@@ -58,10 +58,7 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 				return err
 			})
 		}
-		err = try(false)
-		if apperr.ReasonOf(err) == ReasonSeatTakenAtCommit {
-			err = try(true)
-		}
+		err = claimAtCommitFirst(try)
 		if refusal, late := idem.LateRefusal(err); late {
 			err = refusal
 		}
@@ -98,14 +95,7 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 			return err
 		})
 	}
-	err = try(false)
-	if apperr.ReasonOf(err) == ReasonSeatTakenAtCommit {
-		// A seat was claimed by another between the reads and the commit:
-		// the hold runs again, reading the seats anew and claiming one at a
-		// time, and is refused as any hold whose seat is taken (or holds
-		// them all, if that seat was let go meanwhile).
-		err = try(true)
-	}
+	err = claimAtCommitFirst(try)
 	if refusal, late := idem.LateRefusal(err); late {
 		// A seat taken under the hold once it had written: its
 		// transaction rolled back with the key, which keeps the refusal in
@@ -120,6 +110,19 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 		out, err = Order{}, refused
 	}
 	return out, replayed, err
+}
+
+// claimAtCommitFirst runs a hold's try with its claims riding with the
+// COMMIT, and when a seat was claimed by another between its reads and the
+// COMMIT (ReasonSeatTakenAtCommit), once more claiming one seat at a time:
+// that run reads the seats anew and is refused as any hold whose seat is
+// taken (or holds them all, if that seat was let go meanwhile).
+func claimAtCommitFirst(try func(claimNow bool) error) error {
+	err := try(false)
+	if apperr.ReasonOf(err) == ReasonSeatTakenAtCommit {
+		err = try(true)
+	}
+	return err
 }
 
 func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string, claimNow bool) (Order, error) {

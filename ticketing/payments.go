@@ -57,7 +57,7 @@ func (s *Service) PayWithWalletTickets(ctx context.Context, c identity.Caller, o
 // pages show them on a page of their own, so they skip that reading).
 //
 // Where the store can, the payment's posting rides with the transaction's
-// COMMIT (wallet.PostAtCommitID): everything the payment writes then goes
+// COMMIT (wallet.PostOrQueue): everything the payment writes then goes
 // in one exchange, after the one that locks the order and reads what it
 // judges. A posting refused there fails the whole transaction, which then
 // wrote nothing; the payment is tried again with the posting written at
@@ -69,18 +69,16 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 	}
 	var out Order
 	var views []TicketView
-	atCommit := false
+	var queued bool
 	try := func(postNow bool) error {
 		return s.store.InTx(ctx, func(tx Tx) error {
-			_, canDefer := tx.(wallet.CommitPoster)
-			atCommit = canDefer && !postNow
 			var err error
-			out, views, err = s.payTx(ctx, tx, c, orderID, tickets, atCommit)
+			out, views, err = s.payTx(ctx, tx, c, orderID, tickets, postNow, &queued)
 			return err
 		})
 	}
 	err := try(false)
-	if atCommit && (apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) == wallet.ReasonKeyTaken) {
+	if wallet.RetryAtOnce(queued, err) {
 		err = try(true)
 	}
 	if err != nil {
@@ -89,9 +87,10 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 	return out, views, nil
 }
 
-// payTx is one try of payWithWallet in tx; atCommit: the posting rides
-// with the COMMIT.
-func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, tickets, atCommit bool) (Order, []TicketView, error) {
+// payTx is one try of payWithWallet in tx; postNow: the posting is
+// written at once, and *queued tells whether it rode with the COMMIT
+// instead (wallet.PostOrQueue).
+func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, tickets, postNow bool, queued *bool) (Order, []TicketView, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	o, reads, err := s.lockOrderToPay(ctx, tx, c, orderID)
 	if err != nil {
@@ -140,13 +139,8 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 		Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
 		Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
 	}
-	if atCommit {
-		o.TransactionID, err = wallet.PostAtCommitID(ctx, tx, sale, now)
-	} else {
-		var ltx wallet.Transaction
-		ltx, err = wallet.Post(ctx, tx, sale, now)
-		o.TransactionID = ltx.ID
-	}
+	posted, q, err := wallet.PostOrQueue(ctx, tx, sale, now, postNow)
+	*queued, o.TransactionID = q, posted.ID
 	if err != nil {
 		return Order{}, nil, err
 	}

@@ -415,11 +415,28 @@ func PostAtCommit(ctx context.Context, tx Tx, t Transaction, now time.Time) erro
 	return err
 }
 
-// PostAtCommitID is PostAtCommit that also returns the id t is posted
-// under, for a caller that records it with what the posting pays for.
-func PostAtCommitID(ctx context.Context, tx Tx, t Transaction, now time.Time) (string, error) {
-	posted, err := postAtCommit(ctx, tx, t, now)
-	return posted.ID, err
+// PostOrQueue posts t at once (Post) when atOnce, and otherwise with tx's
+// COMMIT where tx can (PostAtCommit): the first try of a unit of work
+// queues its posting, so that everything it writes goes in one exchange.
+// It returns t as posted, or as it will be (its id), and whether it was
+// queued; a queued posting's refusal is the COMMIT's, and RetryAtOnce says
+// whether to run the unit of work again with atOnce.
+func PostOrQueue(ctx context.Context, tx Tx, t Transaction, now time.Time, atOnce bool) (posted Transaction, queued bool, err error) {
+	if _, ok := tx.(CommitPoster); !ok || atOnce {
+		posted, err = Post(ctx, tx, t, now)
+		return posted, false, err
+	}
+	posted, err = postAtCommit(ctx, tx, t, now)
+	return posted, true, err
+}
+
+// RetryAtOnce reports whether a unit of work whose posting was queued
+// (PostOrQueue) and that failed with err should run again posting at once:
+// its COMMIT refused the posting (a floor it would break, or its key posted
+// already), which Post then tells apart, with the balance in the refusal,
+// or as the replay of the posting that went through.
+func RetryAtOnce(queued bool, err error) bool {
+	return queued && (apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) == ReasonKeyTaken)
 }
 
 // ReasonKeyTaken is the reason of PostAtCommit's error for a key posted

@@ -84,24 +84,18 @@ func OpenCitizen(ctx context.Context, tx Tx, accountID string) error {
 // Post.
 func (s *Service) Post(ctx context.Context, t Transaction) (Transaction, error) {
 	var out Transaction
-	atCommit := false
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		if _, atCommit = tx.(CommitPoster); atCommit {
-			out, err = postAtCommit(ctx, tx, t, s.now())
-		} else {
-			out, err = Post(ctx, tx, t, s.now())
-		}
-		return err
-	})
-	if !atCommit || !apperr.Has(err, apperr.InsufficientFunds) && apperr.ReasonOf(err) != ReasonKeyTaken {
-		return out, err
+	var queued bool
+	try := func(atOnce bool) error {
+		return s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			out, queued, err = PostOrQueue(ctx, tx, t, s.now(), atOnce)
+			return err
+		})
 	}
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		var err error
-		out, err = Post(ctx, tx, t, s.now())
-		return err
-	})
+	err := try(false)
+	if RetryAtOnce(queued, err) {
+		err = try(true)
+	}
 	return out, err
 }
 
