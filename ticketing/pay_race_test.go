@@ -1,0 +1,116 @@
+package ticketing_test
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+)
+
+// payingStore forwards a store whose transactions read an order to pay in
+// one batch (ticketing.PaymentReader), and runs paused once the reads are
+// made, inside the payment's transaction.
+type payingStore struct {
+	ticketing.Store
+	paused func()
+}
+
+func (s payingStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(payingTx{tx, s}) })
+}
+
+type payingTx struct {
+	ticketing.Tx
+	s payingStore
+}
+
+func (tx payingTx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.PaymentReads, error) {
+	r, err := tx.Tx.(ticketing.PaymentReader).ReadOrderToPay(ctx, orderID)
+	if err == nil && tx.s.paused != nil {
+		tx.s.paused()
+	}
+	return r, err
+}
+
+// A payment locks the claims of its order's seats with its reads. Paying
+// an order whose hold expired, while nobody took its seat, sells the
+// order's own claim; a hold by another buyer for that seat, which finds the
+// claim expired and deletes it, must wait until the payment commits and
+// then find the seat sold. Without the lock the other hold went through
+// between the payment's reads and its writes, and both orders counted the
+// seat as theirs: the payment sold it, and the other buyer's payment was
+// later refused by the database. (PostgreSQL: the embedded engine writes
+// one transaction at a time.)
+func TestPaymentLocksItsOrdersClaims(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenPostgres(t)
+	f := newFixture(t, db)
+	v := f.venue("Teatro Romano", 2)
+	p := f.performance(v.ID)
+	payer, other := citizen(1), citizen(2)
+	f.credit(100_00, payer, other)
+	seat := []string{"Platea/A/1"}
+	o, err := f.svc.Hold(f.ctx, payer, p.ID, seat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(ticketing.HoldTTL + time.Minute)
+
+	held := make(chan error, 1)
+	heldEarly := false
+	store := payingStore{Store: db.Ticketing(), paused: func() {
+		go func() {
+			_, err := f.svc.Hold(f.ctx, other, p.ID, seat)
+			held <- err
+		}()
+		// Wait until the other hold either finished (the race) or
+		// waits for the claim's lock: a waiter holds the row's tuple
+		// lock.
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			var waiting bool
+			if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple' AND relation = 'ticket_claims'::regclass)`).Scan(&waiting); err != nil {
+				t.Error(err)
+				return
+			}
+			if waiting {
+				return
+			}
+			select {
+			case err := <-held:
+				held <- err
+				heldEarly = true
+				return
+			default:
+				runtime.Gosched()
+			}
+		}
+		t.Error("the other hold neither finished nor waited")
+	}}
+	paying := ticketing.NewService(store, f.keys, storetest.Logger(t))
+	paying.SetClock(f.clock.Now)
+	paid, err := paying.PayWithWallet(f.ctx, payer, o.ID)
+	if err != nil || paid.Status != ticketing.OrderPaid {
+		t.Fatalf("paying the expired hold whose seat nobody took: %+v %v", paid, err)
+	}
+	err = <-held
+	if heldEarly {
+		t.Fatalf("the other buyer's hold went through while the payment held its reads (%v)", err)
+	}
+	if apperr.ReasonOf(err) != "seat_taken" {
+		t.Fatalf("the other buyer's hold of the seat just sold: %v", err)
+	}
+	if ts, err := f.svc.MyTickets(f.ctx, payer); err != nil || len(ts) != 1 || ts[0].SeatID != seat[0] {
+		t.Fatalf("the payer's tickets: %+v %v", ts, err)
+	}
+	if orders, err := f.svc.MyOrders(f.ctx, other); err != nil || len(orders) != 0 {
+		t.Fatalf("the other buyer's orders: %+v %v", orders, err)
+	}
+	if av, err := f.svc.Availability(f.ctx, p.ID); err != nil || av.Free != len(av.Seats)-1 {
+		t.Fatalf("%d of %d seats free, want all but the one sold (%v)", av.Free, len(av.Seats), err)
+	}
+}
