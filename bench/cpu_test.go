@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,8 +17,23 @@ import (
 // microseconds. On a machine whose CPUs are saturated, the rate is the
 // CPUs divided by the machine's time per op: this says whose time an op
 // takes. Where /proc/stat cannot be read it reports nothing.
+//
+// With CITYHUB_BENCH_CPUPROFILE set to a file name, it also writes a CPU
+// profile of this process for the measured part alone (go test's
+// -cpuprofile covers the setup too, which for redemptions is mostly
+// claiming the vouchers and signing their codes).
 func cpuMeter(b *testing.B) (report func(ops int)) {
 	b.Helper()
+	stopProfile := measuredProfile(b)
+	count := cpuCounter(b)
+	return func(ops int) {
+		stopProfile()
+		count(ops)
+	}
+}
+
+// cpuCounter is cpuMeter's count.
+func cpuCounter(b *testing.B) (report func(ops int)) {
 	m0, ok := machineCPU()
 	if !ok {
 		return func(int) {}
@@ -69,4 +85,27 @@ func machineCPU() (time.Duration, bool) {
 		ticks += v
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond, true
+}
+
+// measuredProfile starts the CPU profile CITYHUB_BENCH_CPUPROFILE names,
+// if any, and returns what stops it.
+func measuredProfile(b *testing.B) (stop func()) {
+	name := os.Getenv("CITYHUB_BENCH_CPUPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		b.Fatalf("create CPU profile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		b.Fatalf("start CPU profile: %v", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Errorf("write CPU profile: %v", err)
+		}
+	}
 }
