@@ -20,6 +20,7 @@ import (
 	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
+	"cityhub/mqtt/pahostore"
 )
 
 // sink records what the client hands over, as mobility.Service would get it.
@@ -74,10 +75,15 @@ func startClient(t *testing.T, url, root string, s mqtt.Sink) (*mqtt.Client, *pr
 }
 
 // publisher is a test station. It reconnects every 500 ms at most, so a
-// broker-restart test measures the hub's recovery, not paho's default back-off.
+// broker-restart test measures the hub's recovery, not paho's default
+// back-off. It keeps its session in pahostore, as every client of the
+// project does: with paho's memory store, a publish made while it resumed
+// after a broker restart raced paho's marking of the same packet as a
+// duplicate (TestBrokerRestart publishes until one arrives).
 func publisher(t *testing.T, url string) paho.Client {
 	t.Helper()
-	p := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + mqtttest.Root(t)[:10]).SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond).SetMaxReconnectInterval(500 * time.Millisecond))
+	p := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + mqtttest.Root(t)[:10]).SetStore(pahostore.New()).
+		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond).SetMaxReconnectInterval(500 * time.Millisecond))
 	if tok := p.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
 		t.Fatalf("publisher connect: %v", tok.Error())
 	}
