@@ -243,6 +243,8 @@ func BenchmarkVoucherClaimHTTP(b *testing.B) {
 			camp := openCampaign(b, h, int64(b.N)*1000)
 			_, bearers := h.accounts(b, b.N, "claimer", identity.RoleCitizen, nil)
 			path := "/api/v1/campaigns/" + camp.ID + "/claim"
+			wal := h.walMeter(b)
+			cpu := cpuMeter(b)
 			closedLoop(b, b.N, "claim/s", func(i int64) error {
 				status, body, err := h.call("POST", path, bearers[i], fmt.Sprintf("claim-%d", i), nil)
 				if err == nil && status != http.StatusCreated {
@@ -250,6 +252,8 @@ func BenchmarkVoucherClaimHTTP(b *testing.B) {
 				}
 				return err
 			})
+			cpu(b.N)
+			wal(b.N)
 			h.checkLedger(b)
 		})
 	}
