@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityhub/identity"
+	"cityhub/store/postgres"
 	"cityhub/ticketing"
 )
 
@@ -21,10 +22,38 @@ import (
 // is what this measures (p50 and p99 of b.N requests of each kind). Run
 // with a fixed -benchtime=Nx: each request needs what it acts on made
 // before the timer starts.
+//
+// Each runs twice: on loopback, and with the database behind a link of
+// 2 ms round trip (slowLink; a database in another zone), where each
+// round trip a request makes costs what it would across a network. Beside
+// them, the same link's baseline: one autocommitted single-row UPDATE (one
+// round trip and a commit). The difference a link makes to a request,
+// divided by the difference it makes to the UPDATE, is how many round
+// trips the request waited for.
 func BenchmarkLoneRequestHTTP(b *testing.B) {
+	for _, link := range []struct {
+		name string
+		rtt  time.Duration
+	}{{"loopback", 0}, {"rtt=2ms", 2 * time.Millisecond}} {
+		b.Run(link.name, func(b *testing.B) { loneRequests(b, link.rtt) })
+	}
+}
+
+func loneRequests(b *testing.B, rtt time.Duration) {
 	ctx := context.Background()
+	b.Run("update", func(b *testing.B) {
+		db := openBenchStoreOverLink(b, rtt).(*postgres.DB)
+		if _, err := db.Pool().Exec(ctx, `CREATE TABLE lone_bare (id INTEGER PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0);
+			INSERT INTO lone_bare (id) SELECT generate_series(0, 999)`); err != nil {
+			b.Fatal(err)
+		}
+		lone(b, func(i int) error {
+			_, err := db.Pool().Exec(ctx, `UPDATE lone_bare SET n = n + 1 WHERE id = $1`, i%1000)
+			return err
+		})
+	})
 	b.Run("redeem", func(b *testing.B) {
-		h := newBenchHub(b, "postgres")
+		h := newBenchHubOn(b, openBenchStoreOverLink(b, rtt), true)
 		shop := h.shops(b, 1, "Forno")
 		_, tills := h.accounts(b, 1, "lonetill", identity.RoleMerchant, func(int) string { return shop[0] })
 		camp := openCampaign(b, h, int64(b.N)*1000)
@@ -46,7 +75,7 @@ func BenchmarkLoneRequestHTTP(b *testing.B) {
 		h.checkLedger(b)
 	})
 	b.Run("claim", func(b *testing.B) {
-		h := newBenchHub(b, "postgres")
+		h := newBenchHubOn(b, openBenchStoreOverLink(b, rtt), true)
 		camp := openCampaign(b, h, int64(b.N)*1000)
 		_, citizens := h.accounts(b, b.N, "loneclaim", identity.RoleCitizen, nil)
 		lone(b, func(i int) error {
@@ -55,7 +84,7 @@ func BenchmarkLoneRequestHTTP(b *testing.B) {
 		h.checkLedger(b)
 	})
 	b.Run("pay", func(b *testing.B) {
-		h := newBenchHub(b, "postgres")
+		h := newBenchHubOn(b, openBenchStoreOverLink(b, rtt), true)
 		perf, seats := rushPerformance(b, h, 2*((b.N+1)/2))
 		buyers, bearers := h.accounts(b, b.N, "lonebuyer", identity.RoleCitizen, nil)
 		h.credit(b, 100_000, buyers)

@@ -24,6 +24,10 @@
 #     request does before its own work.
 #   SQLite: the same against a bare in-process single-row UPDATE on the
 #     hub's writer connection.
+#   A redemption, a claim and a payment each alone, one after the other
+#     (LoneRequestHTTP): p50 and p99 on loopback and with the database
+#     behind a link of 2 ms round trip, beside a bare UPDATE over the same
+#     link, and how many of the link's round trips each request waited for.
 # On PostgreSQL every benchmark's ledger holds a city's 100,000 citizens'
 # accounts besides its own (addCityAccounts), and the bare UPDATE's table
 # as many rows; the redemptions, the claims of one campaign and the seat
@@ -192,8 +196,14 @@ for e in postgres sqlite; do
 	awk -v e=$e -v w="$w" -v hp="$hp" -v pp="$pp" -v lp="$lp" -v b="$base" 'BEGIN {
 		printf "%-8s seat rush, 5000 buyers for 500 seats: %.2f s wall (p99 hold %s ms, pay %s ms, loser told in %s ms); 5500 requests in the time of %.0f baseline updates\n", e, w, hp, pp, lp, w * b }'
 done
+lu=$(metric lone "BenchmarkLoneRequestHTTP/loopback/update" p50_µs)
+su=$(metric lone "BenchmarkLoneRequestHTTP/rtt=2ms/update" p50_µs)
+awk -v l="$lu" -v s="$su" 'BEGIN { printf "postgres a bare UPDATE alone: p50 %.0f µs on loopback, %.0f µs over a link of 2 ms round trip (what one round trip costs there: %.0f µs)\n", l, s, s - l }'
 for op in redeem claim pay; do
-	echo "postgres $op alone, one at a time: p50 $(metric lone "BenchmarkLoneRequestHTTP/$op" p50_µs) µs, p99 $(metric lone "BenchmarkLoneRequestHTTP/$op" p99_µs) µs"
+	awk -v op=$op -v lu="$lu" -v su="$su" \
+		-v l50="$(metric lone "BenchmarkLoneRequestHTTP/loopback/$op" p50_µs)" -v l99="$(metric lone "BenchmarkLoneRequestHTTP/loopback/$op" p99_µs)" \
+		-v s50="$(metric lone "BenchmarkLoneRequestHTTP/rtt=2ms/$op" p50_µs)" -v s99="$(metric lone "BenchmarkLoneRequestHTTP/rtt=2ms/$op" p99_µs)" 'BEGIN {
+		printf "postgres %s alone, one at a time: p50 %.0f µs, p99 %.0f µs on loopback; over the link p50 %.0f µs, p99 %.0f µs: %.1f round trips waited for\n", op, l50, l99, s50, s99, (s50 - l50) / (su - lu) }'
 done
 for v in serial parallel; do
 	t=$(awk -v b="BenchmarkLedgerTransfer/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
