@@ -52,6 +52,9 @@ func openBenchStore(b testing.TB, engine string) store.DB {
 	if engine == "sqlite" {
 		return storetest.OpenSQLite(b)
 	}
+	if engine == overLink {
+		return openBenchStoreOverLink(b, 2*time.Millisecond)
+	}
 	url := storetest.PostgresURL(b) + "&pool_max_conns=" + fmt.Sprint(voucherPoolConns)
 	db, err := postgres.Open(context.Background(), url, storetest.Logger(b))
 	if err != nil {

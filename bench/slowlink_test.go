@@ -86,6 +86,10 @@ func delayCopy(dst, src net.Conn, d time.Duration) {
 	}
 }
 
+// overLink is the engine name of PostgreSQL behind a link of 2 ms round
+// trip, for the benchmarks that take an engine.
+const overLink = "postgres-rtt=2ms"
+
 // openBenchStoreOverLink is openBenchStore on PostgreSQL reached through
 // slowLink with round trip rtt (loopback itself when rtt is 0).
 func openBenchStoreOverLink(b testing.TB, rtt time.Duration) store.DB {

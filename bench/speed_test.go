@@ -33,6 +33,14 @@ func BenchmarkVoucherRedeemHTTP(b *testing.B) {
 	}
 }
 
+// BenchmarkVoucherRedeemOverLinkHTTP is BenchmarkVoucherRedeemHTTP at 50
+// shops with the database behind a link of 2 ms round trip (slowLink):
+// batched, and each alone.
+func BenchmarkVoucherRedeemOverLinkHTTP(b *testing.B) {
+	b.Run("batched", func(b *testing.B) { redeemHTTP(b, overLink, 50, 0, scanned) })
+	b.Run("alone", func(b *testing.B) { redeemHTTP(b, overLink, 50, 0, scannedAlone) })
+}
+
 // BenchmarkVoucherRedeemAloneHTTP is BenchmarkVoucherRedeemHTTP at 50
 // shops on PostgreSQL with batching off, every redemption in a
 // transaction of its own: the same run's baseline of what the batches gain.
