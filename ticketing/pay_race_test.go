@@ -1,7 +1,6 @@
 package ticketing_test
 
 import (
-	"context"
 	"runtime"
 	"testing"
 	"time"
@@ -10,31 +9,6 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 )
-
-// payingStore forwards a store whose transactions read an order to pay in
-// one batch (ticketing.PaymentReader), and runs paused once the reads are
-// made, inside the payment's transaction.
-type payingStore struct {
-	ticketing.Store
-	paused func()
-}
-
-func (s payingStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
-	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(payingTx{tx, s}) })
-}
-
-type payingTx struct {
-	ticketing.Tx
-	s payingStore
-}
-
-func (tx payingTx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.PaymentReads, error) {
-	r, err := tx.Tx.(ticketing.PaymentReader).ReadOrderToPay(ctx, orderID)
-	if err == nil && tx.s.paused != nil {
-		tx.s.paused()
-	}
-	return r, err
-}
 
 // A payment locks the claims of its order's seats with its reads. Paying
 // an order whose hold expired, while nobody took its seat, sells the
@@ -62,7 +36,7 @@ func TestPaymentLocksItsOrdersClaims(t *testing.T) {
 
 	held := make(chan error, 1)
 	heldEarly := false
-	store := payingStore{Store: db.Ticketing(), paused: func() {
+	store := hookedStore{Store: db.Ticketing(), paying: func() {
 		go func() {
 			_, err := f.svc.Hold(f.ctx, other, p.ID, seat)
 			held <- err

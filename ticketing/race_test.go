@@ -6,7 +6,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -318,39 +317,6 @@ func TestHoldRefusedAfterItWroteKeepsOnlyItsRefusal(t *testing.T) {
 	})
 }
 
-// rivalStore forwards the ways of a store that claims a hold's seats with
-// its COMMIT, and lets a rival buyer claim the first seat asked for in a
-// transaction of its own, committed, just before the hold queues its
-// claims: the seat looked free to the hold, and its claims fail at the
-// COMMIT.
-type rivalStore struct {
-	ticketing.Store
-	rival func(seat ticketing.Claim)
-	// reading, when set, runs before each hold's reads.
-	reading func()
-}
-
-func (s rivalStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
-	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(rivalTx{tx, s}) })
-}
-
-type rivalTx struct {
-	ticketing.Tx
-	s rivalStore
-}
-
-func (tx rivalTx) HoldTargetOf(ctx context.Context, accountID, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, int, error) {
-	if tx.s.reading != nil {
-		tx.s.reading()
-	}
-	return tx.Tx.(ticketing.BuyerHoldReader).HoldTargetOf(ctx, accountID, performanceID, seatIDs, now)
-}
-
-func (tx rivalTx) ClaimAtCommit(ctx context.Context, claims []ticketing.Claim) error {
-	tx.s.rival(claims[0])
-	return tx.Tx.(ticketing.CommitClaimer).ClaimAtCommit(ctx, claims)
-}
-
 // A seat claimed by another between a hold's reads and its COMMIT fails
 // the claims that ride with the COMMIT, and with them the whole hold; the
 // hold then runs again, reading the seats anew and claiming them one by
@@ -367,7 +333,7 @@ func TestHoldSeatTakenAtCommit(t *testing.T) {
 	buyer, rival := citizen(1), citizen(2)
 	var rivals, rivalOrders atomic.Int32
 	var rivalOrder ticketing.Order
-	store := rivalStore{Store: db.Ticketing(), rival: func(c ticketing.Claim) {
+	store := hookedStore{Store: db.Ticketing(), claiming: func(c ticketing.Claim) {
 		n := rivals.Add(1)
 		if n > 1 {
 			return

@@ -1,0 +1,55 @@
+package ticketing_test
+
+import (
+	"context"
+	"time"
+
+	"cityhub/ticketing"
+)
+
+// hookedStore forwards the ways of a store whose transactions read a hold
+// in one batch, claim its seats with the COMMIT and read an order to pay
+// in one batch, and runs the hooks that are set, inside the transaction,
+// where the race tests need another buyer to act:
+//   - reading, before a hold's reads;
+//   - claiming, just before a hold queues its claims to ride with the
+//     COMMIT, with the first seat asked for;
+//   - paying, once a payment's reads are made (the order and its claims
+//     locked).
+type hookedStore struct {
+	ticketing.Store
+	reading  func()
+	claiming func(first ticketing.Claim)
+	paying   func()
+}
+
+func (s hookedStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx ticketing.Tx) error { return fn(hookedTx{tx, s}) })
+}
+
+type hookedTx struct {
+	ticketing.Tx
+	s hookedStore
+}
+
+func (tx hookedTx) HoldTargetOf(ctx context.Context, accountID, performanceID string, seatIDs []string, now time.Time) (ticketing.Performance, bool, []ticketing.Seat, int, error) {
+	if tx.s.reading != nil {
+		tx.s.reading()
+	}
+	return tx.Tx.(ticketing.BuyerHoldReader).HoldTargetOf(ctx, accountID, performanceID, seatIDs, now)
+}
+
+func (tx hookedTx) ClaimAtCommit(ctx context.Context, claims []ticketing.Claim) error {
+	if tx.s.claiming != nil {
+		tx.s.claiming(claims[0])
+	}
+	return tx.Tx.(ticketing.CommitClaimer).ClaimAtCommit(ctx, claims)
+}
+
+func (tx hookedTx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.PaymentReads, error) {
+	r, err := tx.Tx.(ticketing.PaymentReader).ReadOrderToPay(ctx, orderID)
+	if err == nil && tx.s.paying != nil {
+		tx.s.paying()
+	}
+	return r, err
+}
