@@ -3,7 +3,6 @@ module cityhub
 go 1.26.0
 
 require (
-	filippo.io/edwards25519 v1.2.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/coreos/go-oidc/v3 v3.21.0
