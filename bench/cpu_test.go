@@ -6,6 +6,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -88,7 +89,10 @@ func machineCPU() (time.Duration, bool) {
 }
 
 // measuredProfile starts the CPU profile CITYHUB_BENCH_CPUPROFILE names,
-// if any, and returns what stops it.
+// if any, and returns what stops it; a benchmark that fails before it
+// reports has it stopped when it ends. Every run of a benchmark writes the
+// same file and the last one run is what it holds: profile one benchmark
+// at a time.
 func measuredProfile(b *testing.B) (stop func()) {
 	name := os.Getenv("CITYHUB_BENCH_CPUPROFILE")
 	if name == "" {
@@ -102,10 +106,15 @@ func measuredProfile(b *testing.B) (stop func()) {
 		f.Close()
 		b.Fatalf("start CPU profile: %v", err)
 	}
-	return func() {
-		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
-			b.Errorf("write CPU profile: %v", err)
-		}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				b.Errorf("write CPU profile: %v", err)
+			}
+		})
 	}
+	b.Cleanup(stop)
+	return stop
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -20,21 +21,46 @@ import (
 // machine of the same data centre is a few tenths of a millisecond away,
 // another zone a millisecond or more), where loopback's round trip costs
 // almost nothing and so hides what each round trip costs. It returns the
-// address to dial. Go's timers here wake about a millisecond late at the
-// least, so a round trip below 2 ms cannot be set: the benchmarks measure
-// the link's actual round trip beside what runs over it.
+// address to dial. A sleep lasts about a millisecond at the least on the
+// machines measured, so a round trip below 2 ms cannot be set, and a set
+// one comes out a little longer: the benchmarks measure the link's actual
+// round trip beside what runs over it. When the test ends, every
+// connection still open is closed.
 func slowLink(b testing.TB, target string, rtt time.Duration) string {
 	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatalf("slow link: %v", err)
 	}
-	var conns sync.WaitGroup
+	var (
+		mu     sync.Mutex
+		open   = map[net.Conn]bool{}
+		closed bool
+		wg     sync.WaitGroup
+	)
+	keep := func(c net.Conn) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			c.Close()
+			return false
+		}
+		open[c] = true
+		return true
+	}
 	b.Cleanup(func() {
 		ln.Close()
-		conns.Wait()
+		mu.Lock()
+		closed = true
+		for c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
 	})
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -45,16 +71,21 @@ func slowLink(b testing.TB, target string, rtt time.Duration) string {
 				c.Close()
 				continue
 			}
-			conns.Add(2)
-			go func() { defer conns.Done(); delayCopy(s, c, rtt/2) }()
-			go func() { defer conns.Done(); delayCopy(c, s, rtt/2) }()
+			if !keep(c) || !keep(s) {
+				c.Close()
+				s.Close()
+				continue
+			}
+			wg.Add(2)
+			go func() { defer wg.Done(); delayCopy(s, c, rtt/2) }()
+			go func() { defer wg.Done(); delayCopy(c, s, rtt/2) }()
 		}
 	}()
 	return ln.Addr().String()
 }
 
 // delayCopy copies src to dst, each chunk d after it was read; when either
-// side ends, it closes both.
+// side ends, it closes both (a PostgreSQL connection never half-closes).
 func delayCopy(dst, src net.Conn, d time.Duration) {
 	type chunk struct {
 		b  []byte
@@ -63,11 +94,11 @@ func delayCopy(dst, src net.Conn, d time.Duration) {
 	chunks := make(chan chunk, 256)
 	go func() {
 		defer close(chunks)
+		buf := make([]byte, 32<<10)
 		for {
-			buf := make([]byte, 32<<10)
 			n, err := src.Read(buf)
 			if n > 0 {
-				chunks <- chunk{buf[:n], time.Now().Add(d)}
+				chunks <- chunk{bytes.Clone(buf[:n]), time.Now().Add(d)}
 			}
 			if err != nil {
 				return

@@ -76,10 +76,10 @@ func startClient(t *testing.T, url, root string, s mqtt.Sink) (*mqtt.Client, *pr
 
 // publisher is a test station. It reconnects every 500 ms at most, so a
 // broker-restart test measures the hub's recovery, not paho's default
-// back-off. It keeps its session in pahostore, as every client of the
-// project does: with paho's memory store, a publish made while it resumed
-// after a broker restart raced paho's marking of the same packet as a
-// duplicate (TestBrokerRestart publishes until one arrives).
+// back-off. It keeps its session in pahostore, as the hub's and the
+// simulator's clients do: with paho's memory store, a publish made while it
+// resumed after a broker restart raced paho's marking of the same packet as
+// a duplicate (TestBrokerRestart publishes until one arrives).
 func publisher(t *testing.T, url string) paho.Client {
 	t.Helper()
 	p := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + mqtttest.Root(t)[:10]).SetStore(pahostore.New()).

@@ -5,12 +5,14 @@ import (
 	"time"
 
 	"cityhub/ticketing"
+	"cityhub/wallet"
 )
 
 // hookedStore forwards the ways of a store whose transactions read a hold
-// in one batch, claim its seats with the COMMIT and read an order to pay
-// in one batch, and runs the hooks that are set, inside the transaction,
-// where the race tests need another buyer to act:
+// in one batch, claim its seats with the COMMIT, read an order to pay in
+// one batch and post with the COMMIT (PostgreSQL's), and runs the hooks
+// that are set, inside the transaction, where the race tests need another
+// buyer to act:
 //   - reading, before a hold's reads;
 //   - claiming, just before a hold queues its claims to ride with the
 //     COMMIT, with the first seat asked for;
@@ -52,4 +54,14 @@ func (tx hookedTx) ReadOrderToPay(ctx context.Context, orderID string) (ticketin
 		tx.s.paying()
 	}
 	return r, err
+}
+
+// PostAtCommit and PostGuarded forward the store's ways of posting, so
+// that a payment posts as it does outside the tests (with the COMMIT).
+func (tx hookedTx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) error {
+	return tx.Tx.(wallet.CommitPoster).PostAtCommit(ctx, t, ids)
+}
+
+func (tx hookedTx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) ([]wallet.Account, bool, error) {
+	return tx.Tx.(wallet.GuardedPoster).PostGuarded(ctx, t, ids)
 }
