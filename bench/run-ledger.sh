@@ -44,6 +44,9 @@
 # the default): the ticket sales, the voucher statistics and 23 lists of
 # the API read beside the same history (TicketSalesReport, VoucherStats,
 # ReadsBesideHistory).
+# Last, each of the issue's goals (redemptions at half of pgbench with a
+# p99 under 25 ms, a transfer within 2x a bare UPDATE, the seat rush under
+# 10 s, the pages under 50 ms) is printed as met or not on this run.
 # Usage: bench/run-ledger.sh   (CITYHUB_TEST_DATABASE_URL as for the tests)
 # The machine's load is printed first and last: on a shared machine only the
 # ratios mean something.
@@ -244,3 +247,33 @@ if [ "$PAGES" != 0 ]; then
 		echo "$e pages at 1,000,000 entries: admin p99 $(metric pages "BenchmarkLedgerPages/$e" admin_page_p99_ms) ms, wallet history p99 $(metric pages "BenchmarkLedgerPages/$e" wallet_page_p99_ms) ms (goal < 50 ms); the whole ledger check (run every 10 minutes and on request) $(metric pages "BenchmarkLedgerPages/$e" ledger_check_ms) ms"
 	done
 fi
+
+# The issue's goals, each judged on this run's figures: "met" or "not met"
+# with the figure, so that a reader need not compare by eye.
+verdict() { # name figure goal-operator goal unit
+	awk -v n="$1" -v f="$2" -v op="$3" -v g="$4" -v u="$5" 'BEGIN {
+		if (f == "") { printf "  %-58s not measured\n", n; exit }
+		ok = (op == "<" && f + 0 < g + 0) || (op == "<=" && f + 0 <= g + 0) || (op == ">=" && f + 0 >= g + 0)
+		printf "  %-58s %s (%s%s, goal %s %s%s)\n", n, ok ? "met" : "NOT MET", f, u, op, g, u }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b + 0 > 0) printf "%.3f", a / b }'; }
+transfer() { # serial|parallel: the transfer over the bare UPDATE
+	t=$(awk -v b="BenchmarkLedgerTransfer/$1" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	u=$(awk -v b="BenchmarkBareUpdate/$1" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	ratio "$t" "$u"
+}
+echo
+echo "== the goals of issue 13, on this run"
+for s in 50 1; do
+	verdict "redemptions, one campaign at $s shop(s), over pgbench" "$(ratio "$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" redeem/s)" "$pg_tps")" ">=" 0.5 ""
+	verdict "redemption p99, one campaign at $s shop(s)" "$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" p99_ms)" "<" 25 " ms"
+done
+verdict "ledger transfer over a bare UPDATE, serial" "$(transfer serial)" "<=" 2 "x"
+verdict "ledger transfer over a bare UPDATE, parallel" "$(transfer parallel)" "<=" 2 "x"
+for e in postgres sqlite; do
+	verdict "$e seat rush wall time" "$(metric rush "BenchmarkSeatRushHTTP/$e" wall_s)" "<" 10 " s"
+	if [ "$PAGES" != 0 ]; then
+		verdict "$e admin ledger page p99 at 1,000,000 entries" "$(metric pages "BenchmarkLedgerPages/$e" admin_page_p99_ms)" "<" 50 " ms"
+		verdict "$e wallet history page p99 at 1,000,000 entries" "$(metric pages "BenchmarkLedgerPages/$e" wallet_page_p99_ms)" "<" 50 " ms"
+	fi
+done
