@@ -26,6 +26,9 @@
 #     hub's writer connection.
 #   Redemptions at 50 shops again with the database behind a link of 2 ms
 #     round trip (VoucherRedeemOverLinkHTTP), batched and each alone.
+#   One hot account without a floor (HotAccount), its balance kept as the
+#     ledger keeps it (pending rows and the roll-up), in 8 or 64 striped
+#     rows, or in one row: postings/s, the exact balance's read, the log.
 #   A redemption, a claim and a payment each alone, one after the other
 #     (LoneRequestHTTP): p50 and p99 on loopback and with the database
 #     behind a link of 2 ms round trip, beside a bare UPDATE over the same
@@ -118,6 +121,7 @@ run claimapi -bench 'VoucherClaimHTTP' -benchtime="${CLAIMS}x"
 run ledger -bench 'LedgerTransfer|BareUpdate|BarePosting' -benchtime=2s
 run rush -bench 'SeatRushHTTP' -benchtime=1x
 run lone -bench 'LoneRequestHTTP' -benchtime="${LONE:-300}x"
+run hot -bench 'HotAccount' -benchtime="${UPDATES}x"
 if [ "$PAGES" != 0 ]; then
 	run pages -bench 'LedgerPages' -benchtime=1x
 	run sales -bench 'TicketSalesReport' -benchtime=1x
@@ -225,6 +229,11 @@ for op in redeem claim pay; do
 	fi
 	awk -v op=$op -v lu="$lu" -v su="$su" -v l50="$l50" -v l99="$l99" -v s50="$s50" -v s99="$s99" 'BEGIN {
 		printf "postgres %s alone, one at a time: p50 %.0f µs, p99 %.0f µs on loopback; over the link p50 %.0f µs, p99 %.0f µs: %.1f round trips waited for\n", op, l50, l99, s50, s99, (s50 - l50) / (su - lu) }'
+done
+for v in pending striped=8 striped=64 one-row; do
+	awk -v v=$v -v r="$(metric hot "BenchmarkHotAccount/$v" posts/s)" -v p99="$(metric hot "BenchmarkHotAccount/$v" p99_ms)" \
+		-v rd="$(metric hot "BenchmarkHotAccount/$v" read_p50_µs)" -v w="$(metric hot "BenchmarkHotAccount/$v" wal_B/op)" 'BEGIN {
+		printf "postgres one hot account without a floor, 64 clients, its balance kept %-10s %6.0f postings/s (p99 %s ms), the exact balance read in %s µs (p50), %.0f bytes of log a posting\n", v ":", r, p99, rd, w }'
 done
 for v in serial parallel; do
 	t=$(awk -v b="BenchmarkLedgerTransfer/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
