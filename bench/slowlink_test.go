@@ -3,6 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"io"
 	"fmt"
 	"net"
 	"net/url"
@@ -143,4 +145,60 @@ func openBenchStoreOverLink(b testing.TB, rtt time.Duration) store.DB {
 	b.Cleanup(func() { db.Close() })
 	addCityAccounts(b, db)
 	return db
+}
+
+// The slow link passes every byte on, in order, both ways, and a round
+// trip over it takes at least the round trip it was given.
+func TestSlowLinkKeepsOrderAndDelays(t *testing.T) {
+	echo, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer echo.Close()
+	go func() {
+		for {
+			c, err := echo.Accept()
+			if err != nil {
+				return
+			}
+			go func() { defer c.Close(); io.Copy(c, c) }()
+		}
+	}()
+	const rtt = 4 * time.Millisecond
+	c, err := net.Dial("tcp", slowLink(t, echo.Addr().String(), rtt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	// One byte there and back: a round trip.
+	start := time.Now()
+	if _, err := c.Write([]byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	one := make([]byte, 1)
+	if _, err := io.ReadFull(c, one); err != nil || one[0] != 1 {
+		t.Fatalf("the byte back: %v %v", one, err)
+	}
+	if took := time.Since(start); took < rtt {
+		t.Fatalf("a round trip took %s over a link of %s", took, rtt)
+	}
+
+	// 1 MB in pieces: all of it back, in order.
+	sent := make([]byte, 1<<20)
+	rand.Read(sent)
+	go func() {
+		for i := 0; i < len(sent); i += 10_000 {
+			if _, err := c.Write(sent[i:min(i+10_000, len(sent))]); err != nil {
+				return
+			}
+		}
+	}()
+	got := make([]byte, len(sent))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, sent) {
+		t.Fatal("the bytes came back changed or out of order")
+	}
 }
