@@ -21,10 +21,13 @@ import (
 //     every 250 ms, as every hub runs it) moves the rows into the cached
 //     balance. The exact balance is the cached one plus the pending rows.
 //   - striped=N: the balance kept in N rows, each posting adding to one of
-//     them (client i to row i mod N) and holding that row's lock until it
+//     them (the i-th posting to row i mod N, so that postings made at once
+//     mostly take different rows) and holding that row's lock until it
 //     commits; the balance is their sum.
 //   - one-row: every posting updates the account's one row, the queue the
 //     ledger started from.
+// Whichever the way, the exact balance read once the postings are done
+// must be one cent a posting.
 //
 // Only the balance's part of a posting is timed: the transaction and its
 // entries, which a posting writes in any of the three, are left out.
@@ -111,6 +114,10 @@ func hotAccount(b *testing.B, stripes int) {
 	wg.Wait()
 	if readErr != nil {
 		b.Fatalf("read the balance: %v", readErr)
+	}
+	var balance int64
+	if err := reader.QueryRow(ctx, read, account).Scan(&balance); err != nil || balance != int64(b.N) {
+		b.Fatalf("the balance after %d postings of one cent: %d (%v)", b.N, balance, err)
 	}
 	b.ReportMetric(reads.ms(0.5)*1000, "read_p50_µs")
 	b.ReportMetric(reads.ms(0.99)*1000, "read_p99_µs")
