@@ -129,6 +129,9 @@ if [ "$PAGES" != 0 ]; then
 	run reads -bench 'ReadsBesideHistory' -benchtime=1x
 fi
 
+ns_op() { # benchmark: its ns/op in the ledger run
+	awk -v b="$1" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt"
+}
 metric() { # file benchmark unit: the value reported
 	awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 3; i < NF; i++) if ($(i+1) == u) print $i }' "$out/$1.txt" | head -1
 }
@@ -236,13 +239,13 @@ for v in pending striped=8 striped=64 one-row; do
 		printf "postgres one hot account without a floor, 64 clients, its balance kept %-10s %6.0f postings/s (p99 %s ms), the exact balance read in %s µs (p50), %.0f bytes of log a posting\n", v ":", r, p99, rd, w }'
 done
 for v in serial parallel; do
-	t=$(awk -v b="BenchmarkLedgerTransfer/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
-	u=$(awk -v b="BenchmarkBareUpdate/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
-	p=$(awk -v b="BenchmarkBarePosting/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	t=$(ns_op BenchmarkLedgerTransfer/$v)
+	u=$(ns_op BenchmarkBareUpdate/$v)
+	p=$(ns_op BenchmarkBarePosting/$v)
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
 	awk -v v=$v -v t="$t" -v u="$u" -v p="$p" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs its rows written bare %6.0f us -> %.2fx (the bare rows: %.2fx a bare UPDATE)\n", v, t / 1000, p / 1000, t / p, p / u }'
-	t=$(awk -v b="BenchmarkLedgerTransferSQLite/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
-	u=$(awk -v b="BenchmarkBareUpdateSQLite/$v" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	t=$(ns_op BenchmarkLedgerTransferSQLite/$v)
+	u=$(ns_op BenchmarkBareUpdateSQLite/$v)
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "sqlite   ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
 done
 if [ "$PAGES" != 0 ]; then
@@ -267,8 +270,8 @@ verdict() { # name figure goal-operator goal unit
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b + 0 > 0) printf "%.3f", a / b }'; }
 transfer() { # serial|parallel: the transfer over the bare UPDATE
-	t=$(awk -v b="BenchmarkLedgerTransfer/$1" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
-	u=$(awk -v b="BenchmarkBareUpdate/$1" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt")
+	t=$(ns_op BenchmarkLedgerTransfer/$1)
+	u=$(ns_op BenchmarkBareUpdate/$1)
 	ratio "$t" "$u"
 }
 echo
