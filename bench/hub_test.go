@@ -257,6 +257,13 @@ func (h *benchHub) walMeter(b *testing.B) (report func(ops int)) {
 	if !ok {
 		return func(int) {}
 	}
+	return walMeter(b, db)
+}
+
+// walMeter reports the log db's server wrote from now until report is
+// called, per operation (wal_B/op, wal_pages/op).
+func walMeter(b *testing.B, db *postgres.DB) (report func(ops int)) {
+	b.Helper()
 	ctx := context.Background()
 	var start string
 	var fpi int64

@@ -55,6 +55,9 @@ type ledgerBench struct {
 	// writes, as one autocommitted statement that reads and checks
 	// nothing: what double entry costs before any guard.
 	barePosting func(i int) error
+	// pg is the PostgreSQL database (nil on SQLite), whose log each run
+	// measures.
+	pg *postgres.DB
 }
 
 // openLedgerBench opens the schema; params are extra connection settings
@@ -69,6 +72,7 @@ func openLedgerBench(b testing.TB, params string) *ledgerBench {
 	}
 	b.Cleanup(func() { db.Close() })
 	lb := fillLedgerBench(b, db)
+	lb.pg = db
 	addCityAccounts(b, db)
 	// The baseline's table has as many rows as the ledger has citizens, as
 	// pgbench's has.
@@ -165,6 +169,17 @@ func (lb *ledgerBench) transfer(i int) error {
 	return err
 }
 
+// walMeter measures the log of a PostgreSQL run (wal_B/op: the rows and
+// index entries an operation writes, which unlike its time does not move
+// with the machine's other load); the returned func reports it.
+func (lb *ledgerBench) walMeter(b *testing.B) func() {
+	if lb.pg == nil {
+		return func() {}
+	}
+	report := walMeter(b, lb.pg)
+	return func() { report(b.N) }
+}
+
 func (lb *ledgerBench) bareUpdate(i int) error { return lb.bare(i) }
 
 func (lb *ledgerBench) barePost(i int) error { return lb.barePosting(i) }
@@ -172,6 +187,7 @@ func (lb *ledgerBench) barePost(i int) error { return lb.barePosting(i) }
 // runSerial and runParallel are one benchmark body; parallel clients each
 // use their own rows, so the figure is throughput, not lock waits.
 func runSerial(b *testing.B, lb *ledgerBench, op ledgerOp) {
+	defer lb.walMeter(b)()
 	for b.Loop() {
 		if err := op(lb, 0); err != nil {
 			b.Fatal(err)
@@ -180,6 +196,7 @@ func runSerial(b *testing.B, lb *ledgerBench, op ledgerOp) {
 }
 
 func runParallel(b *testing.B, lb *ledgerBench, op ledgerOp) {
+	defer lb.walMeter(b)()
 	var client atomic.Int64
 	b.SetParallelism(ledgerParallelism)
 	b.RunParallel(func(pb *testing.PB) {
