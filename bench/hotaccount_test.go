@@ -26,6 +26,7 @@ import (
 //     commits; the balance is their sum.
 //   - one-row: every posting updates the account's one row, the queue the
 //     ledger started from.
+//
 // Whichever the way, the exact balance read once the postings are done
 // must be one cent a posting.
 //
