@@ -261,19 +261,26 @@ func (h *benchHub) walMeter(b *testing.B) (report func(ops int)) {
 }
 
 // walMeter reports the log db's server wrote from now until report is
-// called, per operation (wal_B/op, wal_pages/op).
+// called, per operation (wal_B/op, wal_pages/op). It is the whole server's
+// log: nothing else may use the server during a run. The bytes come from
+// the log's insert position and are exact; the whole pages come from the
+// server's statistics, which each connection publishes about once a
+// second, so for runs of a few seconds they are approximate.
 func walMeter(b *testing.B, db *postgres.DB) (report func(ops int)) {
 	b.Helper()
 	ctx := context.Background()
 	var start string
 	var fpi int64
-	if err := db.Pool().QueryRow(ctx, `SELECT pg_current_wal_lsn()::text, wal_fpi FROM pg_stat_wal`).Scan(&start, &fpi); err != nil {
+	if err := db.Pool().QueryRow(ctx, `SELECT pg_current_wal_insert_lsn()::text, wal_fpi FROM pg_stat_wal`).Scan(&start, &fpi); err != nil {
 		b.Fatalf("read the log's position: %v", err)
 	}
 	return func(ops int) {
+		if ops <= 0 {
+			return // a run that failed before its first operation
+		}
 		var bytes float64
 		var fpiNow int64
-		if err := db.Pool().QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn), wal_fpi FROM pg_stat_wal`, start).Scan(&bytes, &fpiNow); err != nil {
+		if err := db.Pool().QueryRow(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn), wal_fpi FROM pg_stat_wal`, start).Scan(&bytes, &fpiNow); err != nil {
 			b.Fatalf("read the log's position: %v", err)
 		}
 		b.ReportMetric(bytes/float64(ops), "wal_B/op")

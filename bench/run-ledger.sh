@@ -245,7 +245,8 @@ for v in serial parallel; do
 	p=$(ns_op BenchmarkBarePosting/$v)
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
 	awk -v v=$v -v t="$t" -v u="$u" -v p="$p" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs its rows written bare %6.0f us -> %.2fx (the bare rows: %.2fx a bare UPDATE)\n", v, t / 1000, p / 1000, t / p, p / u }'
-	# The log each writes does not move with the machine's load as times do.
+	# The log each writes does not move with what else the machine's CPUs do,
+	# as times do (the whole server's log: nothing else may use it meanwhile).
 	awk -v v=$v -v t="$(metric ledger "BenchmarkLedgerTransfer/$v" wal_B/op)" -v u="$(metric ledger "BenchmarkBareUpdate/$v" wal_B/op)" \
 		-v p="$(metric ledger "BenchmarkBarePosting/$v" wal_B/op)" 'BEGIN {
 		printf "postgres ledger transfer %-8s %7.0f bytes of log vs bare UPDATE %4.0f, its rows written bare %4.0f\n", v, t, u, p }'

@@ -160,8 +160,9 @@ func explain(t *testing.T, q interface {
 
 // A page of an account's history walks the account index, also for an
 // account that holds half the ledger and whose entries are all older than
-// the rest (a past campaign's): walking the primary key backwards and
-// filtering by account would read every entry written since.
+// the rest (a past campaign's): walking an index on id backwards (the
+// primary key until migration 1013) and filtering by account would read
+// every entry written since.
 func TestHistoryWalksTheAccountIndex(t *testing.T) {
 	ctx := context.Background()
 	db := openOneConn(t)

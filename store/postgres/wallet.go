@@ -359,11 +359,12 @@ func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 
 // historySQL reads a page of an account's entries, newest first, by the
 // account index, whatever the account. Asked for the entries of account $1
-// in id order, the planner walks the primary key backwards and filters by
-// account whenever that account holds a large share of the ledger: quick
-// while its entries are the newest, but for an account whose entries are
-// old (a past campaign's: 160,000 of a million) it read every entry
-// written since, 15 ms and growing with the ledger. Joined laterally to
+// in id order, the planner walked the index on id backwards (the primary
+// key until migration 1013) and filtered by account whenever that account
+// held a large share of the ledger: quick while its entries are the
+// newest, but for an account whose entries are old (a past campaign's:
+// 160,000 of a million) it read every entry written since, 15 ms and
+// growing with the ledger. Joined laterally to
 // the account's row, the account is a value the planner does not know
 // when it plans, so it estimates an average account, and the index on
 // (account, id) serves the page in order.
