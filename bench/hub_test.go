@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -53,10 +54,27 @@ func openBenchStore(b testing.TB, engine string) store.DB {
 		return storetest.OpenSQLite(b)
 	}
 	if engine == overLink {
-		return openBenchStoreOverLink(b, 2*time.Millisecond)
+		return openBenchPostgres(b, 2*time.Millisecond)
 	}
-	url := storetest.PostgresURL(b) + "&pool_max_conns=" + fmt.Sprint(voucherPoolConns)
-	db, err := postgres.Open(context.Background(), url, storetest.Logger(b))
+	return openBenchPostgres(b, 0)
+}
+
+// openBenchPostgres opens a fresh PostgreSQL store whose ledger holds a
+// city's accounts, reached through slowLink with round trip rtt, or
+// directly when rtt is 0.
+func openBenchPostgres(b testing.TB, rtt time.Duration) *postgres.DB {
+	b.Helper()
+	u, err := url.Parse(storetest.PostgresURL(b) + "&pool_max_conns=" + fmt.Sprint(voucherPoolConns))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if rtt > 0 {
+		if u.Host == "" {
+			b.Skip("the slow link needs a database reached over TCP")
+		}
+		u.Host = slowLink(b, u.Host, rtt)
+	}
+	db, err := postgres.Open(context.Background(), u.String(), storetest.Logger(b))
 	if err != nil {
 		b.Fatalf("open postgres: %v", err)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"cityhub/identity"
-	"cityhub/store/postgres"
 	"cityhub/ticketing"
 )
 
@@ -42,7 +41,7 @@ func BenchmarkLoneRequestHTTP(b *testing.B) {
 func loneRequests(b *testing.B, rtt time.Duration) {
 	ctx := context.Background()
 	b.Run("update", func(b *testing.B) {
-		db := openBenchStoreOverLink(b, rtt).(*postgres.DB)
+		db := openBenchPostgres(b, rtt)
 		if _, err := db.Pool().Exec(ctx, `CREATE TABLE lone_bare (id INTEGER PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0);
 			INSERT INTO lone_bare (id) SELECT generate_series(0, 999)`); err != nil {
 			b.Fatal(err)
@@ -53,7 +52,7 @@ func loneRequests(b *testing.B, rtt time.Duration) {
 		})
 	})
 	b.Run("redeem", func(b *testing.B) {
-		h := newBenchHubOn(b, openBenchStoreOverLink(b, rtt), true)
+		h := newBenchHubOn(b, openBenchPostgres(b, rtt), true)
 		shop := h.shops(b, 1, "Forno")
 		_, tills := h.accounts(b, 1, "lonetill", identity.RoleMerchant, func(int) string { return shop[0] })
 		camp := openCampaign(b, h, int64(b.N)*1000)
@@ -75,7 +74,7 @@ func loneRequests(b *testing.B, rtt time.Duration) {
 		h.checkLedger(b)
 	})
 	b.Run("claim", func(b *testing.B) {
-		h := newBenchHubOn(b, openBenchStoreOverLink(b, rtt), true)
+		h := newBenchHubOn(b, openBenchPostgres(b, rtt), true)
 		camp := openCampaign(b, h, int64(b.N)*1000)
 		_, citizens := h.accounts(b, b.N, "loneclaim", identity.RoleCitizen, nil)
 		lone(b, func(i int) error {
@@ -84,7 +83,7 @@ func loneRequests(b *testing.B, rtt time.Duration) {
 		h.checkLedger(b)
 	})
 	b.Run("pay", func(b *testing.B) {
-		h := newBenchHubOn(b, openBenchStoreOverLink(b, rtt), true)
+		h := newBenchHubOn(b, openBenchPostgres(b, rtt), true)
 		perf, seats := rushPerformance(b, h, 2*((b.N+1)/2))
 		buyers, bearers := h.accounts(b, b.N, "lonebuyer", identity.RoleCitizen, nil)
 		h.credit(b, 100_000, buyers)

@@ -2,19 +2,12 @@ package bench
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
-	"fmt"
 	"io"
 	"net"
-	"net/url"
 	"sync"
 	"testing"
 	"time"
-
-	"cityhub/store"
-	"cityhub/store/postgres"
-	"cityhub/store/storetest"
 )
 
 // slowLink listens on loopback and forwards every connection to target,
@@ -122,30 +115,6 @@ func delayCopy(dst, src net.Conn, d time.Duration) {
 // overLink is the engine name of PostgreSQL behind a link of 2 ms round
 // trip, for the benchmarks that take an engine.
 const overLink = "postgres-rtt=2ms"
-
-// openBenchStoreOverLink is openBenchStore on PostgreSQL reached through
-// slowLink with round trip rtt (loopback itself when rtt is 0).
-func openBenchStoreOverLink(b testing.TB, rtt time.Duration) store.DB {
-	b.Helper()
-	if rtt == 0 {
-		return openBenchStore(b, "postgres")
-	}
-	u, err := url.Parse(storetest.PostgresURL(b) + "&pool_max_conns=" + fmt.Sprint(voucherPoolConns))
-	if err != nil {
-		b.Fatal(err)
-	}
-	if u.Host == "" {
-		b.Skip("the slow link needs a database reached over TCP")
-	}
-	u.Host = slowLink(b, u.Host, rtt)
-	db, err := postgres.Open(context.Background(), u.String(), storetest.Logger(b))
-	if err != nil {
-		b.Fatalf("open postgres over the slow link: %v", err)
-	}
-	b.Cleanup(func() { db.Close() })
-	addCityAccounts(b, db)
-	return db
-}
 
 // The slow link passes every byte on, in order, both ways, and a round
 // trip over it takes at least the round trip it was given.
