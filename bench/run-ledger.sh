@@ -130,9 +130,6 @@ if [ "$PAGES" != 0 ]; then
 	run reads -bench 'ReadsBesideHistory' -benchtime=1x
 fi
 
-ns_op() { # benchmark: its ns/op in the ledger run
-	awk -v b="$1" '$1 ~ "^"b"(-[0-9]+)?$" {print $3}' "$out/ledger.txt"
-}
 metric() { # file benchmark unit: the value reported
 	awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 3; i < NF; i++) if ($(i+1) == u) print $i }' "$out/$1.txt" | head -1
 }
@@ -240,9 +237,9 @@ for v in pending striped=8 striped=64 one-row; do
 		printf "postgres one hot account without a floor, 64 clients, its balance kept %-10s %6.0f postings/s (p99 %s ms), the exact balance read in %s µs (p50), %.0f bytes of log a posting\n", v ":", r, p99, rd, w }'
 done
 for v in serial parallel; do
-	t=$(ns_op BenchmarkLedgerTransfer/$v)
-	u=$(ns_op BenchmarkBareUpdate/$v)
-	p=$(ns_op BenchmarkBarePosting/$v)
+	t=$(metric ledger BenchmarkLedgerTransfer/$v ns/op)
+	u=$(metric ledger BenchmarkBareUpdate/$v ns/op)
+	p=$(metric ledger BenchmarkBarePosting/$v ns/op)
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
 	awk -v v=$v -v t="$t" -v u="$u" -v p="$p" 'BEGIN { printf "postgres ledger transfer %-8s %7.0f us vs its rows written bare %6.0f us -> %.2fx (the bare rows: %.2fx a bare UPDATE)\n", v, t / 1000, p / 1000, t / p, p / u }'
 	# The log each writes does not move with what else the machine's CPUs do,
@@ -250,8 +247,8 @@ for v in serial parallel; do
 	awk -v v=$v -v t="$(metric ledger "BenchmarkLedgerTransfer/$v" wal_B/op)" -v u="$(metric ledger "BenchmarkBareUpdate/$v" wal_B/op)" \
 		-v p="$(metric ledger "BenchmarkBarePosting/$v" wal_B/op)" 'BEGIN {
 		printf "postgres ledger transfer %-8s %7.0f bytes of log vs bare UPDATE %4.0f, its rows written bare %4.0f\n", v, t, u, p }'
-	t=$(ns_op BenchmarkLedgerTransferSQLite/$v)
-	u=$(ns_op BenchmarkBareUpdateSQLite/$v)
+	t=$(metric ledger BenchmarkLedgerTransferSQLite/$v ns/op)
+	u=$(metric ledger BenchmarkBareUpdateSQLite/$v ns/op)
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "sqlite   ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'
 done
 if [ "$PAGES" != 0 ]; then
@@ -276,8 +273,8 @@ verdict() { # name figure goal-operator goal unit
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b + 0 > 0) printf "%.3f", a / b }'; }
 transfer() { # serial|parallel: the transfer over the bare UPDATE
-	t=$(ns_op BenchmarkLedgerTransfer/$1)
-	u=$(ns_op BenchmarkBareUpdate/$1)
+	t=$(metric ledger BenchmarkLedgerTransfer/$1 ns/op)
+	u=$(metric ledger BenchmarkBareUpdate/$1 ns/op)
 	ratio "$t" "$u"
 }
 echo
