@@ -1,12 +1,12 @@
 package ticketing_test
 
 import (
-	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 )
@@ -50,27 +50,22 @@ func TestPaymentLocksItsOrdersClaims(t *testing.T) {
 			// Wait until the other hold either finished (the race) or
 			// waits for the claim's lock: a waiter holds the row's
 			// tuple lock.
-			deadline := time.Now().Add(30 * time.Second)
-			for time.Now().Before(deadline) {
+			testutil.Eventually(t, 30*time.Second, "the other hold to finish or to wait for the claim's lock", func() bool {
+				select {
+				case <-heldDone:
+					heldEarly = true
+					return true
+				default:
+				}
 				var waiting bool
 				if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
 						AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 						AND relation = 'ticket_claims'::regclass)`).Scan(&waiting); err != nil {
 					t.Errorf("read the locks waited for: %v", err)
-					return
+					return true
 				}
-				if waiting {
-					return
-				}
-				select {
-				case <-heldDone:
-					heldEarly = true
-					return
-				default:
-					runtime.Gosched()
-				}
-			}
-			t.Error("the other hold neither finished nor waited")
+				return waiting
+			})
 		})
 	}}
 	paying := ticketing.NewService(store, f.keys, storetest.Logger(t))
