@@ -33,8 +33,9 @@ const (
 	pgCheckViolation       = "23514"
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
-	// Raised by ledger_posted (migration 1001) for a posting written with
-	// its COMMIT that Post would have refused.
+	// Raised by ledger_post (migration 1014) for a posting written with
+	// its COMMIT that Post would have refused (and, with the same codes, by
+	// ledger_posted of migration 1001, which the previous release calls).
 	ledgerInsufficientFunds = "CL001"
 	ledgerNoSuchAccount     = "CL002"
 	ledgerKeyTaken          = "CL004"

@@ -495,14 +495,6 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 // the floor again, on the row it updates: it always holds there.)
 const guardedPostingSQL = guardedPostingHead + floorsChecked + guardedPostingTail
 
-// lockFreePostingSQL is guardedPostingSQL for a posting whose accounts
-// with a floor are not locked before it: ok checks only that the accounts
-// exist, and the floor is judged by the update of each balance alone, on
-// the row as it is once the update holds its lock (READ COMMITTED
-// re-reads a row another transaction changed meanwhile). A balance the
-// update refuses is missing from b.
-const lockFreePostingSQL = guardedPostingHead + "true" + guardedPostingTail
-
 // floorsChecked is ok's floor rule, the one wallet.Post checks, on the
 // balances acct read.
 const floorsChecked = `NOT EXISTS (

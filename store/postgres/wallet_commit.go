@@ -10,23 +10,23 @@ import (
 
 var _ wallet.CommitPoster = (*Tx)(nil)
 
-// PostAtCommit implements wallet.CommitPoster: the guarded posting is
-// queued, and goes to the server with the transaction's next statement,
-// normally with its COMMIT. A posting to a city-wide account with a floor
-// (a campaign's budget) then holds that account's lock only while the
-// server runs what follows it in the batch and commits, never while a
-// round trip to the hub goes by. What Post would refuse fails the posting
-// statement (ledger_posted, see migration 1001), so the batch stops there,
-// the COMMIT is never run, and InTx answers the refusal (translate: CL001
-// InsufficientFunds, CL002 NotFound, CL004 Conflict with
-// wallet.ReasonKeyTaken).
+// PostAtCommit implements wallet.CommitPoster: the posting is queued, and
+// goes to the server with the transaction's next statement, normally with
+// its COMMIT. A posting to a city-wide account with a floor (a campaign's
+// budget) then holds that account's lock only while the server runs what
+// follows it in the batch and commits, never while a round trip to the hub
+// goes by. The posting is one call of ledger_post (migration 1014), which
+// writes its rows with one small statement each and raises what Post would
+// refuse, so the batch stops there, the COMMIT is never run, and InTx
+// answers the refusal (translate: CL001 InsufficientFunds, CL002 NotFound,
+// CL004 Conflict with wallet.ReasonKeyTaken).
 //
 // How the accounts with a floor are locked depends on how many the
 // posting has, which the floor cache learns the first time (one round
 // trip, once per account and process):
 //   - none: nothing to lock;
-//   - one: its balance's update takes the lock, as late as the posting
-//     can, and judges the floor on the row it holds (lockFreePostingSQL);
+//   - one: its balance's update in ledger_post takes the lock, as late as
+//     the posting can, and judges the floor on the row it holds;
 //   - more: they are locked first, in byte order as every posting locks
 //     them, so that two postings never wait for each other crosswise.
 func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) error {
@@ -34,18 +34,12 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 	if tx.floors != nil {
 		floored, known = tx.floors.floored(ids)
 	}
-	posting, withinFloors := guardedPostingSQL, `(SELECT ok FROM ok)`
 	switch {
 	case !known:
 		// Locks them and tells the cache (PostingAccounts remembers).
 		if _, err := tx.PostingAccounts(ctx, ids); err != nil {
 			return err
 		}
-	case floored == 1:
-		posting = lockFreePostingSQL
-		// A balance the update refused is missing from b; with no
-		// transaction written (its key was taken) nothing was tried.
-		withinFloors = `((SELECT count(*) FROM t) = 0 OR (SELECT count(*) FROM b) = (SELECT count(*) FROM acct WHERE floor IS NOT NULL))`
 	case floored > 1:
 		keys := make([]string, len(ids))
 		for i, id := range ids {
@@ -57,18 +51,9 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 			return err
 		}
 	}
-	if err := tx.genericPlanNext(ctx); err != nil {
-		return err
-	}
-	if err := tx.later(ctx, deferred{what: "post ledger transaction " + t.ID,
-		sql: posting + `
-		SELECT ledger_posted($1, (SELECT count(*) FROM acct) = cardinality($11::text[]), ` + withinFloors + `,
-			(SELECT count(*) FROM t), (SELECT count(*) FROM b), (SELECT count(*) FROM p),
-			(SELECT count(*) FROM acct WHERE floor IS NOT NULL), cardinality($11::text[]))`,
-		args: guardedPostingArgs(t)}); err != nil {
-		return err
-	}
-	return tx.later(ctx, deferred{what: "plan as before", sql: planAsBefore.sql})
+	return tx.later(ctx, deferred{what: "post ledger transaction " + t.ID,
+		sql:  `SELECT ledger_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		args: guardedPostingArgs(t)})
 }
 
 // genericPlanNext makes the transaction's next statement, a posting, run
