@@ -122,9 +122,10 @@ func (s *Service) lastCheck() (CheckedAt, bool) {
 // sharing the database checked it within the last nine tenths of the
 // interval: of several hubs, the one whose turn comes first runs the check
 // and the others find it kept. (Two whose turns come within one check's run
-// of each other both run it.) This hub's own last check never stands for its
-// next one, however late after its tick it started (a slow first read, a
-// busy machine): only another hub's can. Check logs a failed one as an
+// of each other both run it.) The check this loop ran last never stands for
+// its next one, however late after its tick it started (a slow first read,
+// a busy machine): only a newer one can, another hub's, or one a page of
+// this hub asked for meanwhile. Check logs a failed one as an
 // error; a check that could not run is logged and tried again at the next
 // tick.
 func (s *Service) RunChecks(ctx context.Context, every time.Duration) {

@@ -27,15 +27,15 @@ func openOneConn(t *testing.T) *postgres.DB {
 	return db
 }
 
-// Every posting statement runs on its generic plan, on each of the three
-// paths a posting takes (wallet.Service.Post, wallet.Post in a transaction,
-// wallet.PostAtCommit): none is planned for its own parameters, which on a
-// ledger of a city's size the planner would otherwise do for every posting.
-// The postings at COMMIT (the service's too) call ledger_post, whose call
-// is the one statement prepared for them, whatever their accounts; the
-// postings in a transaction are a statement of their own, forced onto its
-// generic plan. A statement after
-// a posting in the same transaction is planned as the planner chooses again.
+// A posting in a transaction (wallet.Post) is one large statement, which
+// on a ledger of a city's size the planner would plan anew for every
+// posting's own parameters: it runs on its generic plan instead, and a
+// statement after it in the same transaction is planned as the planner
+// chooses again. The postings at COMMIT (wallet.PostAtCommit, and
+// wallet.Service.Post) call ledger_post: that call, whose plan is the call
+// alone, is the one statement prepared for them whatever their accounts
+// (the statements inside the function are PL/pgSQL's, each a row by its
+// key, and cannot be seen from here).
 func TestPostingsRunOnTheirGenericPlan(t *testing.T) {
 	ctx := context.Background()
 	// One connection, so that its prepared statements are all there is.

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5"
-
 	"cityhub/wallet"
 )
 
@@ -55,23 +53,3 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 		sql:  `SELECT ledger_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		args: guardedPostingArgs(t)})
 }
-
-// genericPlanNext makes the transaction's next statement, a posting, run
-// on its generic plan; it rides with that statement. planAsBefore, sent in
-// the same batch right after the posting, lets the planner choose again
-// for what follows.
-//
-// A posting is one large statement of common table expressions. On a
-// ledger of a city's size (100,000 accounts) the planner judges a plan made
-// for each posting's own parameters cheaper than the generic one, and so
-// plans every posting anew: 40 % of the server's work per transfer, and
-// 1.3 ms against 0.74 ms a transfer, serially (bench/README.md). The
-// generic plan finds every row by its index whatever the parameters.
-func (tx *Tx) genericPlanNext(ctx context.Context) error {
-	return tx.later(ctx, deferred{what: "plan the posting once", sql: `SET LOCAL plan_cache_mode = force_generic_plan`})
-}
-
-var planAsBefore = batchRead{sql: `RESET plan_cache_mode`, read: func(br pgx.BatchResults) error {
-	_, err := br.Exec()
-	return wrap("plan as before", err)
-}}

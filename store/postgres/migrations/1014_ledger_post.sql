@@ -1,15 +1,20 @@
 -- A posting written with its transaction's COMMIT (wallet.PostAtCommit)
 -- was one statement of common table expressions: the accounts read, the
 -- transaction, its entries, the balances and the pending rows, counted by
--- a dozen aggregates that ledger_posted (1001) then judged. Starting that
+-- six to nine aggregates that ledger_posted (1001) then judged. Starting that
 -- plan's executor, its aggregates and subplans, cost the server more than
 -- the rows it wrote, and on a ledger of a city's size the planner chose to
 -- plan it for each posting's own parameters unless told not to (two more
 -- statements, SET LOCAL and RESET, a posting). This function writes the same
--- rows with one small statement each, planned once per connection by
--- PL/pgSQL, and raises what Post would refuse with ledger_posted's codes:
+-- rows with one small statement each, a row by its key, whose plans
+-- PL/pgSQL keeps for the connection (such a plan is the same whatever the
+-- parameters, so the planner settles on the generic one after its first
+-- runs), and raises what Post would refuse with ledger_posted's codes, in
+-- this order:
 --   CL002 an account does not exist (checked first: nothing is written);
---   CL004 the key was posted already (nothing is written);
+--   CL004 the key was posted already (nothing is written), even when a
+--         floor would also break: the caller (wallet.RetryAtOnce) posts
+--         again at once and answers the replay or the refusal;
 --   CL001 a balance would fall below its floor (or below the overdraft
 --         rule's floor for the rule's account, the same rule as Post).
 -- A raise fails the statement, so the batch never reaches its COMMIT.
