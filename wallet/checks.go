@@ -118,27 +118,25 @@ func (s *Service) lastCheck() (CheckedAt, bool) {
 }
 
 // RunChecks checks the ledger at once and then every interval (CheckEvery
-// when every is 0 or less). At each tick it runs none when another hub
-// sharing the database checked it within the last nine tenths of the
-// interval: of several hubs, the one whose turn comes first runs the check
-// and the others find it kept. (Two whose turns come within one check's run
-// of each other both run it.) The check this loop ran last never stands for
-// its next one, however late after its tick it started (a slow first read,
-// a busy machine): only a newer one can, another hub's, or one a page of
-// this hub asked for meanwhile. Check logs a failed one as an
-// error; a check that could not run is logged and tried again at the next
-// tick.
+// when every is 0 or less). At each tick it runs none when a newer check
+// than its own last one started within the interval: another hub's sharing
+// the database, or one a page of this hub asked for. Of several hubs, the
+// one whose turn comes first runs the check and the others find it kept.
+// (Two whose turns come within one check's run of each other both run it.)
+// Its own last check never stands for the next one, however late after its
+// tick it started (a slow first read, a busy machine). Check logs a failed
+// one as an error; a check that could not run is logged and tried again at
+// the next tick.
 func (s *Service) RunChecks(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = CheckEvery
 	}
-	recent := every - every/10
 	t := time.NewTicker(every)
 	defer t.Stop()
 	var mine time.Time // when the last check this loop ran started
 	for {
 		asked := s.now().UTC().Truncate(time.Microsecond)
-		c, err := s.LatestCheck(ctx, recent)
+		c, err := s.LatestCheck(ctx, every)
 		if err == nil && !mine.IsZero() && c.At.Equal(mine) {
 			c, err = s.LatestCheck(ctx, 0)
 		}
