@@ -89,3 +89,23 @@ func TestSimulateCommand(t *testing.T) {
 		t.Fatal("simulate did not stop")
 	}
 }
+
+// A stop that comes while the stations are still connecting is a stop, not
+// a failure: the command must not report "context canceled". The broker
+// is real, so the simulator is cancelled while its stations are connecting
+// or waiting for their commands subscription, whichever comes first.
+func TestSimulateStoppedWhileStarting(t *testing.T) {
+	t.Parallel()
+	broker := mqtttest.StartEmbedded(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stdout, stderr := &testutil.Buffer{}, &testutil.Buffer{}
+	err := run(ctx, []string{"simulate", "-mqtt-url", broker.URL(), "-stations", "2", "-prefix", "simc"},
+		func(string) string { return "" }, stdout, stderr)
+	if err != nil {
+		t.Fatalf("simulate stopped while starting: %v; stderr %q", err, stderr.String())
+	}
+	if strings.Contains(stdout.String(), "simulating") {
+		t.Errorf("a simulator stopped before its stations were ready said it was running: %q", stdout.String())
+	}
+}
