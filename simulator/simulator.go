@@ -199,6 +199,12 @@ func (s *Sim) Start(ctx context.Context) error {
 		s.Close()
 		return err
 	}
+	// connect's selects may pick a station's readiness over a context
+	// that ended meanwhile: a Start whose context ended does not start.
+	if err := ctx.Err(); err != nil {
+		s.Close()
+		return err
+	}
 	s.wg.Add(1)
 	go s.loop()
 	return nil
