@@ -101,7 +101,7 @@ func benchBurst(b *testing.B, engine, url string, burstMessages, burstStations i
 
 	var got atomic.Int64
 	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("burst-sub-" + root[:10]))
-	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := sub.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		b.Fatal(tok.Error())
 	}
 	defer sub.Disconnect(100)
@@ -127,7 +127,7 @@ func benchBurst(b *testing.B, engine, url string, burstMessages, burstStations i
 		payloads[i], _ = mobility.EncodeStatus(station(i%burstStations), r)
 	}
 	pub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("burst-pub-" + root[:10]))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := pub.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		b.Fatal(tok.Error())
 	}
 	defer pub.Disconnect(100)

@@ -56,7 +56,7 @@ func BenchmarkTelemetry(b *testing.B) {
 func publishStatuses(b *testing.B, url, root string, n, stations, rate int) time.Time {
 	b.Helper()
 	pub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench-pub-" + root[:10]))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := pub.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		b.Fatal(tok.Error())
 	}
 	defer pub.Disconnect(100)
@@ -132,7 +132,7 @@ func benchTelemetry(b *testing.B, engine string, rate int) {
 	// subscriber that only counts.
 	var got atomic.Int64
 	sub := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("bench-sub-" + root[:10]).SetOrderMatters(false))
-	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := sub.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		b.Fatal(tok.Error())
 	}
 	defer sub.Disconnect(100)
@@ -350,7 +350,7 @@ func BenchmarkHubMemory10kStations(b *testing.B) {
 			b.Fatal(err)
 		}
 		pub := paho.NewClient(paho.NewClientOptions().AddBroker(mqtttest.URL()).SetClientID("bench-mem-" + root[:10]))
-		if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		if tok := pub.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 			b.Fatal(tok.Error())
 		}
 		topics := mqtt.Topics{Root: root}

@@ -378,27 +378,33 @@ func TestAccountMailEnumeration(t *testing.T) {
 		f := newFixture(t, db, identity.DefaultArgon2)
 		known := mailtest.Recipient(t)
 		f.register(t, known)
-		median := func(fn func(i int) error) time.Duration {
-			var d []time.Duration
-			for i := range 3 {
+		ctx := context.Background()
+		// The four answers are taken in turns, three rounds, and each keeps
+		// its fastest: a burst of load on the machine then slows every
+		// answer's turn alike instead of one answer's three tries.
+		answers := []func() error{
+			func() error {
+				return f.svc.SignUp(ctx, identity.NewAccount{Email: known, Password: password, Name: "X"})
+			},
+			func() error {
+				return f.svc.SignUp(ctx, identity.NewAccount{Email: mailtest.Recipient(t), Password: password, Name: "X"})
+			},
+			func() error { return f.svc.RequestPasswordReset(ctx, known) },
+			func() error { return f.svc.RequestPasswordReset(ctx, mailtest.Recipient(t)) },
+		}
+		fastest := make([]time.Duration, len(answers))
+		for range 3 {
+			for i, fn := range answers {
 				start := time.Now()
-				if err := fn(i); err != nil {
+				if err := fn(); err != nil {
 					t.Fatal(err)
 				}
-				d = append(d, time.Since(start))
+				if d := time.Since(start); fastest[i] == 0 || d < fastest[i] {
+					fastest[i] = d
+				}
 			}
-			slices.Sort(d)
-			return d[len(d)/2]
 		}
-		ctx := context.Background()
-		signKnown := median(func(int) error {
-			return f.svc.SignUp(ctx, identity.NewAccount{Email: known, Password: password, Name: "X"})
-		})
-		signNew := median(func(int) error {
-			return f.svc.SignUp(ctx, identity.NewAccount{Email: mailtest.Recipient(t), Password: password, Name: "X"})
-		})
-		resetKnown := median(func(int) error { return f.svc.RequestPasswordReset(ctx, known) })
-		resetNew := median(func(int) error { return f.svc.RequestPasswordReset(ctx, mailtest.Recipient(t)) })
+		signKnown, signNew, resetKnown, resetNew := fastest[0], fastest[1], fastest[2], fastest[3]
 		t.Logf("sign-up: known %v, new %v; reset: known %v, unknown %v", signKnown, signNew, resetKnown, resetNew)
 		for _, d := range []time.Duration{signKnown, signNew, resetKnown, resetNew} {
 			if d < 300*time.Millisecond {

@@ -36,7 +36,7 @@ func TestLateOKAfterFailedUnlockRaisesIncident(t *testing.T) {
 		}
 		// The station wakes up and says it did open the lock (twice).
 		late := paho.NewClient(paho.NewClientOptions().AddBroker(e.URL).SetClientID("late-" + st.ID))
-		if tok := late.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		if tok := late.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 			t.Fatal(tok.Error())
 		}
 		defer late.Disconnect(50)

@@ -84,7 +84,7 @@ func publisher(t *testing.T, url string) paho.Client {
 	t.Helper()
 	p := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("pub-" + mqtttest.Root(t)[:10]).SetStore(pahostore.New()).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(200 * time.Millisecond).SetMaxReconnectInterval(500 * time.Millisecond))
-	if tok := p.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := p.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatalf("publisher connect: %v", tok.Error())
 	}
 	t.Cleanup(func() { p.Disconnect(50) })
@@ -294,13 +294,13 @@ func TestUnlockRoundTrip(t *testing.T) {
 			c, _ := startClient(t, b.URL(), root, &sink{})
 			answer(t, b.URL(), root, "st-ok", mobility.ReplyOK, "")
 			answer(t, b.URL(), root, "st-err", mobility.ReplyError, mobility.ErrCodeNoBike)
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			r, err := c.Unlock(ctx, mobility.UnlockCommand{RequestID: "r1", StationID: "st-ok", Dock: 1, BikeID: "bk-1", Deadline: time.Now().Add(5 * time.Second)})
+			r, err := c.Unlock(ctx, mobility.UnlockCommand{RequestID: "r1", StationID: "st-ok", Dock: 1, BikeID: "bk-1", Deadline: time.Now().Add(30 * time.Second)})
 			if err != nil || r.Result != mobility.ReplyOK || r.RequestID != "r1" {
 				t.Fatalf("ok unlock: %+v %v", r, err)
 			}
-			r, err = c.Unlock(ctx, mobility.UnlockCommand{RequestID: "r2", StationID: "st-err", Dock: 1, Deadline: time.Now().Add(5 * time.Second)})
+			r, err = c.Unlock(ctx, mobility.UnlockCommand{RequestID: "r2", StationID: "st-err", Dock: 1, Deadline: time.Now().Add(30 * time.Second)})
 			if err != nil || r.Result != mobility.ReplyError || r.Error != mobility.ErrCodeNoBike {
 				t.Fatalf("error unlock: %+v %v", r, err)
 			}
@@ -308,7 +308,9 @@ func TestUnlockRoundTrip(t *testing.T) {
 			defer cancel2()
 			start := time.Now()
 			_, err = c.Unlock(short, mobility.UnlockCommand{RequestID: "r3", StationID: "st-silent", Dock: 1, Deadline: time.Now().Add(300 * time.Millisecond)})
-			if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*time.Second {
+			// Bounded to tell "gave up with its context" from "hung", not to
+			// time it: a loaded machine may take a while to run it again.
+			if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
 				t.Fatalf("silent station: %v after %s", err, time.Since(start))
 			}
 		})
@@ -331,8 +333,10 @@ func TestBrokerRestart(t *testing.T) {
 			b.Stop()
 			testutil.Eventually(t, 5*time.Second, "client sees the outage", func() bool { return !c.Connected() })
 			start := time.Now()
-			_, err := c.Unlock(context.Background(), mobility.UnlockCommand{RequestID: "x", StationID: "st-r", Dock: 1, Deadline: time.Now().Add(10 * time.Second)})
-			if !apperr.Has(err, apperr.Unavailable) || time.Since(start) > 500*time.Millisecond {
+			// "At once": well before the command's minute, however slowly a
+			// loaded machine runs the test.
+			_, err := c.Unlock(context.Background(), mobility.UnlockCommand{RequestID: "x", StationID: "st-r", Dock: 1, Deadline: time.Now().Add(time.Minute)})
+			if !apperr.Has(err, apperr.Unavailable) || time.Since(start) > 10*time.Second {
 				t.Fatalf("unlock during outage: %v after %s", err, time.Since(start))
 			}
 			b.Start(t)

@@ -120,7 +120,7 @@ func TestIngestGathersWhatArrivesTogether(t *testing.T) {
 	b := mqtttest.StartEmbedded(t)
 	root := mqtttest.Root(t)
 	s := &sink{}
-	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: prometheus.NewRegistry(), IngestLinger: 500 * time.Millisecond})
+	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: prometheus.NewRegistry(), IngestLinger: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

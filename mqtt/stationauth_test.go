@@ -80,7 +80,7 @@ func connectAs(url, clientID, user, secret string) (*station, error) {
 		})
 	s.cli = paho.NewClient(o)
 	tok := s.cli.Connect()
-	if !tok.WaitTimeout(5 * time.Second) {
+	if !tok.WaitTimeout(30 * time.Second) {
 		return nil, errors.New("connect timed out")
 	}
 	return s, tok.Error()
@@ -103,7 +103,7 @@ func (s *station) subscribe(t *testing.T, topic string, answerAs string) byte {
 			go c.Publish(cmd.ReplyTo, 1, false, p)
 		}
 	})
-	if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatalf("subscribe %s: %v", topic, tok.Error())
 	}
 	return tok.(*paho.SubscribeToken).Result()[topic]
@@ -198,7 +198,7 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 			unlock, _ := mobility.EncodeUnlock(mobility.UnlockCommand{RequestID: "forged-cmd", StationID: bb, Dock: 1, Deadline: time.Now().Add(time.Minute),
 				ReplyTo: topics.Replies(bb, "x")}, time.Now())
 			sa.cli.Publish(topics.Commands(bb), 0, false, unlock)
-			if tok := sa.cli.Publish(topics.Station(a, mobility.KindStatus), 1, false, status(a, time.Now(), "own-bike")); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			if tok := sa.cli.Publish(topics.Station(a, mobility.KindStatus), 1, false, status(a, time.Now(), "own-bike")); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 				t.Fatalf("own status: %v", tok.Error())
 			}
 			testutil.Eventually(t, 5*time.Second, "a's own status reaches the hub", func() bool {
@@ -211,16 +211,16 @@ func TestBrokerEnforcesStationCredentials(t *testing.T) {
 			self, _ := mobility.EncodeUnlock(mobility.UnlockCommand{RequestID: "self-cmd", StationID: bb, Dock: 1, Deadline: time.Now().Add(time.Minute),
 				ReplyTo: topics.Replies(bb, "x")}, time.Now())
 			sb.cli.Publish(topics.Commands(bb), 0, false, self)
-			if tok := sb.cli.Publish(topics.Station(bb, mobility.KindOnline), 1, false, []byte("true")); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+			if tok := sb.cli.Publish(topics.Station(bb, mobility.KindOnline), 1, false, []byte("true")); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 				t.Fatalf("own online flag: %v", tok.Error())
 			}
 			testutil.Eventually(t, 5*time.Second, "b's own online flag reaches the hub", func() bool {
 				return s.count(func(m mobility.Telemetry) bool { return m.StationID == bb && m.Online != nil }) == 1
 			})
 			// The hub may command b, and b's reply under its own prefix counts.
-			uctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			uctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			r, err := hub.Unlock(uctx, mobility.UnlockCommand{RequestID: "real-cmd", StationID: bb, Dock: 1, Deadline: time.Now().Add(5 * time.Second)})
+			r, err := hub.Unlock(uctx, mobility.UnlockCommand{RequestID: "real-cmd", StationID: bb, Dock: 1, Deadline: time.Now().Add(30 * time.Second)})
 			if err != nil || r.Result != mobility.ReplyOK {
 				t.Fatalf("hub unlock through the secured broker: %+v %v", r, err)
 			}

@@ -30,7 +30,7 @@ func TestCleanStopLeavesStationsOffline(t *testing.T) {
 
 	got := make(chan string, 2*len(layout))
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-" + root[:10]))
-	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := c.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	defer c.Disconnect(50)
@@ -75,7 +75,7 @@ func TestForeignReplyToIgnored(t *testing.T) {
 	t.Cleanup(func() { clearRetained(t, url, root, layout) })
 
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-rt-" + tag))
-	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := c.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	defer c.Disconnect(50)
@@ -88,7 +88,7 @@ func TestForeignReplyToIgnored(t *testing.T) {
 			return
 		}
 		replies <- m.Topic()
-	}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	}); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	unlock := func(id string, dock int, replyTo string) {
@@ -98,7 +98,7 @@ func TestForeignReplyToIgnored(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tok := c.Publish(root+"/stations/"+st+"/commands", 1, false, p); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		if tok := c.Publish(root+"/stations/"+st+"/commands", 1, false, p); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 			t.Fatal(tok.Error())
 		}
 	}
@@ -158,7 +158,7 @@ func TestExpiredCommandNotExecuted(t *testing.T) {
 	t.Cleanup(func() { clearRetained(t, url, root, layout) })
 
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-dl-" + tag))
-	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := c.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	defer c.Disconnect(50)
@@ -171,7 +171,7 @@ func TestExpiredCommandNotExecuted(t *testing.T) {
 			return
 		}
 		replies <- r
-	}); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	}); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	bikes := sim.BikesAt(st)
@@ -182,7 +182,7 @@ func TestExpiredCommandNotExecuted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tok := c.Publish(root+"/stations/"+st+"/commands", 1, false, p); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		if tok := c.Publish(root+"/stations/"+st+"/commands", 1, false, p); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 			t.Fatal(tok.Error())
 		}
 		select {
@@ -223,7 +223,7 @@ func TestExpiredCommandNotExecuted(t *testing.T) {
 // clearRetained clears what the stations retained under root.
 func clearRetained(t *testing.T, url, root string, layout []simulator.StationSpec) {
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-clear-" + root[1:13]))
-	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := c.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Log(tok.Error())
 		return
 	}

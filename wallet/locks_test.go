@@ -29,7 +29,7 @@ func TestPostingLocksNoAccountWithoutAFloor(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The deadline only matters when the test fails.
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := l.svc.Post(ctx, transfer("ticket-1", alice, wallet.RevenueTheatre, 100)); err != nil {
 		t.Fatalf("wallet.Service.Post waited on the revenue row: %v", err)

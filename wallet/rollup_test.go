@@ -132,7 +132,7 @@ func TestPostingLocksOnlyFlooredAccounts(t *testing.T) {
 	}
 
 	release := hold(transfer("open-1", wallet.CityFunding, wallet.RevenueTheatre, 5))
-	quick, cancel := context.WithTimeout(ctx, 2*time.Second)
+	quick, cancel := context.WithTimeout(ctx, 30*time.Second)
 	_, err := l.svc.Post(quick, transfer("meanwhile", wallet.CityFunding, wallet.RevenueTheatre, 7))
 	cancel()
 	release()

@@ -54,7 +54,7 @@ func TestIgnoredTelemetryExported(t *testing.T) {
 	})
 
 	pub := paho.NewClient(paho.NewClientOptions().AddBroker(broker).SetClientID("ignored-" + suffix))
-	if tok := pub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := pub.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatalf("connect: %v", tok.Error())
 	}
 	defer pub.Disconnect(50)
@@ -65,7 +65,7 @@ func TestIgnoredTelemetryExported(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if tok := pub.Publish(root+"/stations/"+station+"/status", 1, false, p); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		if tok := pub.Publish(root+"/stations/"+station+"/status", 1, false, p); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 			t.Fatalf("publish: %v", tok.Error())
 		}
 	}

@@ -25,7 +25,7 @@ func TestSimulateCommand(t *testing.T) {
 	status := map[string]mobility.Telemetry{}
 	online := map[string]bool{}
 	sub := paho.NewClient(paho.NewClientOptions().AddBroker(broker.URL()).SetClientID("simulate-test"))
-	if tok := sub.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+	if tok := sub.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
 	defer sub.Disconnect(50)

@@ -85,7 +85,7 @@ func TestTwoHubsShareOneDatabaseAndBroker(t *testing.T) {
 	const sent = 40
 	for range sent {
 		tok := pub.Publish(common["CITYHUB_MQTT_TOPIC_ROOT"]+"/stations/bn-001/online", 1, false, "true")
-		if !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 			t.Fatalf("publish: %v", tok.Error())
 		}
 	}

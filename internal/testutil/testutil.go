@@ -15,13 +15,22 @@ import (
 	"cityhub/apperr"
 )
 
+// MinWait is the least time Eventually and Receive wait for their event.
+// Their deadlines only decide how long a test that is failing anyway takes
+// to say so; a deadline of a few seconds, chosen on a quiet machine, failed
+// tests on a loaded one (the whole suite under the race detector on two
+// cores) where the event came, late.
+const MinWait = 30 * time.Second
+
 // Eventually checks cond until it holds and fails tb if it still does not
 // after within. It looks again after 5 ms, then backs off to every 100 ms, so
 // a quick condition costs little and a slow one (an HTTP call, a query) is
 // not hammered. Use it to wait for an event the test cannot be told about;
 // to prove that something does not happen, wait for a later event instead.
+// within is raised to MinWait: see there.
 func Eventually(tb testing.TB, within time.Duration, what string, cond func() bool) {
 	tb.Helper()
+	within = max(within, MinWait)
 	deadline := time.Now().Add(within)
 	pause := 5 * time.Millisecond
 	for !cond() {
@@ -36,8 +45,10 @@ func Eventually(tb testing.TB, within time.Duration, what string, cond func() bo
 // Receive is the next value from ch, or fails tb when none comes within
 // the time given: for a test told of an event on a channel, so that a lost
 // event fails the test instead of hanging it.
+// within is raised to MinWait, as Eventually's.
 func Receive[T any](tb testing.TB, within time.Duration, what string, ch <-chan T) T {
 	tb.Helper()
+	within = max(within, MinWait)
 	select {
 	case v := <-ch:
 		return v

@@ -41,7 +41,7 @@ type Env struct {
 type Options struct {
 	Stations, Docks int // 3 stations of 6 docks
 	Sim             func(*simulator.Config)
-	UnlockTimeout   time.Duration // 3s
+	UnlockTimeout   time.Duration // 30s
 	Log             *slog.Logger
 	// Secure, when set, gives the broker that authenticates stations (the
 	// url passed to New is then ignored): called with the service, which
@@ -67,7 +67,9 @@ func New(tb testing.TB, db store.DB, url string, o Options) *Env {
 		o.Docks = 6
 	}
 	if o.UnlockTimeout == 0 {
-		o.UnlockTimeout = 3 * time.Second
+		// Long: an answered unlock returns when its answer comes, and only
+		// a test that wants the deadline to run out sets a short one.
+		o.UnlockTimeout = 30 * time.Second
 	}
 	ctx := context.Background()
 	e := &Env{DB: db, Root: mqtttest.Root(tb), URL: url, Metrics: prometheus.NewRegistry()}
