@@ -41,12 +41,17 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	defer conn.Close()
 	body := `{"email":"nobody@example.org","password":"not the password"}`
-	// Half the body: the login handler is now running, reading the rest.
+	// Half the body. The server answers "100 Continue" when the login
+	// handler first reads the body: from then on the handler is running,
+	// waiting for the rest.
 	if _, err := io.WriteString(conn, "POST /api/v1/auth/login HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"+
-		"Content-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body[:10]); err != nil {
+		"Expect: 100-continue\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\n\r\n"+body[:10]); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	answers := bufio.NewReader(conn)
+	if resp, err := http.ReadResponse(answers, nil); err != nil || resp.StatusCode != http.StatusContinue {
+		t.Fatalf("the login handler did not start reading the body: %v %v", resp, err)
+	}
 	cancel() // what SIGTERM does in main
 	// The hub is shutting down once it says so and its listener refuses new
 	// connections; with the request still in flight it must not have exited.
@@ -69,7 +74,7 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	if _, err := io.WriteString(conn, body[10:]); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	resp, err := http.ReadResponse(answers, nil)
 	if err != nil {
 		t.Fatalf("the in-flight request got no answer: %v", err)
 	}

@@ -361,7 +361,15 @@ func Launch(t *testing.T, cameraFile string) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	// A flow's browser lives ten minutes, or until a minute before the
+	// test's own deadline (go test -timeout), for the test to report in:
+	// three minutes, enough on a quiet machine, could cut a long flow short
+	// while a loaded one ran the other browser tests beside it.
+	deadline := time.Now().Add(10 * time.Minute)
+	if d, ok := t.Deadline(); ok && d.Add(-time.Minute).Before(deadline) {
+		deadline = d.Add(-time.Minute)
+	}
+	ctx, cancelTimeout := context.WithDeadline(ctx, deadline)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	if err := chromedp.Do(ctx, emulatePhone()); err != nil {
 		t.Fatalf("browser: %v", err)

@@ -366,7 +366,7 @@ func phoneMenu(t *testing.T, f *pagetest.Flow, shot string) {
 	f.Run(chromedp.Click(chromedp.CSS(".custom-navbar-toggler")),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".custom-navbar-toggler").getAttribute("aria-expanded") === "true" &&
 			(r => r.left >= 0 && r.right <= window.innerWidth)(document.querySelector("#nav-main .menu-wrapper").getBoundingClientRect())`,
-			chromedp.WithPollingTimeout(5*time.Second)))
+			chromedp.WithPollingTimeout(30*time.Second)))
 	var first string
 	f.Eval(`document.querySelector("#nav-main .nav-link").innerText.trim()`, &first)
 	if first == "" {
@@ -377,7 +377,7 @@ func phoneMenu(t *testing.T, f *pagetest.Flow, shot string) {
 	f.Run(chromedp.Click(chromedp.CSS("#nav-main .close-menu")),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".custom-navbar-toggler").getAttribute("aria-expanded") === "false" &&
 			(b => { const r = b.getBoundingClientRect(); return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === b; })(document.querySelector("form.lang-switch button"))`,
-			chromedp.WithPollingTimeout(5*time.Second)))
+			chromedp.WithPollingTimeout(30*time.Second)))
 }
 
 // staffGroup is what a script sees of the header's staff group.
@@ -417,7 +417,7 @@ func TestStaffGroupInTheMenu(t *testing.T) {
 		t.Fatalf("the staff group is open before use: %+v", g)
 	}
 	f.Run(chromedp.Focus(chromedp.CSS("#nav-staff")), chromedp.KeyEvent("\r"),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "true"`, chromedp.WithPollingTimeout(5*time.Second)))
+		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "true"`, chromedp.WithPollingTimeout(30*time.Second)))
 	f.Eval(readStaffGroup, &g)
 	if !g.Shown || strings.Join(g.Links, " ") != want || len(g.Outside) > 0 {
 		t.Errorf("the staff group opened by Enter: %+v, want the links %s in view", g, want)
@@ -430,7 +430,7 @@ func TestStaffGroupInTheMenu(t *testing.T) {
 		t.Errorf("ArrowDown in the open group focuses %q, want its first link", g.Focused)
 	}
 	f.Run(chromedp.KeyEvent(kb.Escape),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "false"`, chromedp.WithPollingTimeout(5*time.Second)))
+		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "false"`, chromedp.WithPollingTimeout(30*time.Second)))
 	f.Eval(readStaffGroup, &g)
 	if g.Shown || g.Focused != "nav-staff" {
 		t.Errorf("after Escape: %+v, want the group closed and the focus on its toggle", g)
@@ -438,7 +438,7 @@ func TestStaffGroupInTheMenu(t *testing.T) {
 	// Space, as on any button, opens it too, and stays on the page.
 	at := f.Path()
 	f.Run(chromedp.KeyEvent(" "),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "true"`, chromedp.WithPollingTimeout(5*time.Second)))
+		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "true"`, chromedp.WithPollingTimeout(30*time.Second)))
 	if f.Path() != at {
 		t.Errorf("Space on the toggle left %s for %s", at, f.Path())
 	}
@@ -455,10 +455,10 @@ func TestStaffGroupInTheMenu(t *testing.T) {
 	f.Run(chromedp.Click(chromedp.CSS(".custom-navbar-toggler")),
 		chromedp.Poll[chromedp.Void](`document.querySelector(".custom-navbar-toggler").getAttribute("aria-expanded") === "true" &&
 			(r => r.left >= 0 && r.right <= window.innerWidth)(document.querySelector("#nav-main .menu-wrapper").getBoundingClientRect())`,
-			chromedp.WithPollingTimeout(5*time.Second)))
+			chromedp.WithPollingTimeout(30*time.Second)))
 	settled(f)
 	f.Run(chromedp.Click(chromedp.CSS("#nav-staff")),
-		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "true"`, chromedp.WithPollingTimeout(5*time.Second)))
+		chromedp.Poll[chromedp.Void](`document.querySelector("#nav-staff").getAttribute("aria-expanded") === "true"`, chromedp.WithPollingTimeout(30*time.Second)))
 	f.Eval(readStaffGroup, &g)
 	if !g.Shown || strings.Join(g.Links, " ") != want || len(g.Outside) > 0 {
 		t.Errorf("the staff group in the phone's menu: %+v, want the links %s in view", g, want)
@@ -472,5 +472,5 @@ func TestStaffGroupInTheMenu(t *testing.T) {
 // the colours as they stay, not halfway through a fade.
 func settled(f *pagetest.Flow) {
 	f.T.Helper()
-	f.Run(chromedp.Poll[chromedp.Void](`document.getAnimations().every(a => a.playState !== "running")`, chromedp.WithPollingTimeout(5*time.Second)))
+	f.Run(chromedp.Poll[chromedp.Void](`document.getAnimations().every(a => a.playState !== "running")`, chromedp.WithPollingTimeout(30*time.Second)))
 }
