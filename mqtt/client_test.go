@@ -176,12 +176,12 @@ func TestMalformedFloodDoesNotStopValidMessages(t *testing.T) {
 			// A garbage status that a newer one of its station replaced
 			// while waiting is counted as superseded, never read; so the
 			// flood is accounted for by both counters together.
-			testutil.Eventually(t, 10*time.Second, "malformed or superseded counted", func() bool {
-				return mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", "")+mqtttest.Counter(t, reg, "cityhub_mqtt_superseded_total", "") > flood/2
+			// The last garbage of each station is never superseded, so some
+			// are read and counted malformed, possibly after the others.
+			testutil.Eventually(t, 10*time.Second, "malformed counted, and with the superseded more than half the flood", func() bool {
+				malformed := mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", "")
+				return malformed > 0 && malformed+mqtttest.Counter(t, reg, "cityhub_mqtt_superseded_total", "") > flood/2
 			})
-			if mqtttest.Counter(t, reg, "cityhub_mqtt_malformed_total", "") == 0 {
-				t.Error("no malformed message was counted")
-			}
 			if n := s.count(func(t mobility.Telemetry) bool { return t.StationID != "good" }); n != 0 {
 				t.Errorf("%d malformed messages reached the sink", n)
 			}
