@@ -190,6 +190,8 @@ func (lb *ledgerBench) barePost(i int) error { return lb.barePosting(i) }
 // use their own rows, so the figure is throughput, not lock waits.
 func runSerial(b *testing.B, lb *ledgerBench, op ledgerOp) {
 	defer lb.walMeter(b)()
+	cpu := cpuMeter(b)
+	defer func() { cpu(b.N) }()
 	for b.Loop() {
 		if err := op(lb, 0); err != nil {
 			b.Fatal(err)
@@ -199,6 +201,8 @@ func runSerial(b *testing.B, lb *ledgerBench, op ledgerOp) {
 
 func runParallel(b *testing.B, lb *ledgerBench, op ledgerOp) {
 	defer lb.walMeter(b)()
+	cpu := cpuMeter(b)
+	defer func() { cpu(b.N) }()
 	var client atomic.Int64
 	b.SetParallelism(ledgerParallelism)
 	b.RunParallel(func(pb *testing.PB) {
