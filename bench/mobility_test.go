@@ -253,7 +253,7 @@ func benchUnlock(b *testing.B, engine, url string, o mobilitytest.Options, unloc
 	base := make([]time.Duration, 0, unlocks)
 	for i := range unlocks {
 		start := time.Now()
-		r, err := e.Client.Unlock(ctx, mobility.UnlockCommand{RequestID: fmt.Sprintf("base-%d", i), StationID: st.ID, Dock: 20, Deadline: time.Now().Add(5 * time.Second)})
+		r, err := e.Client.Unlock(ctx, mobility.UnlockCommand{RequestID: fmt.Sprintf("base-%d", i), StationID: st.ID, Dock: 20, Deadline: time.Now().Add(30 * time.Second)})
 		if err != nil || r.Result != mobility.ReplyError {
 			b.Fatalf("baseline round trip: %+v %v", r, err)
 		}

@@ -14,6 +14,12 @@ import (
 	"cityhub/store/storetest"
 )
 
+// unlockRetry is the unlock deadline of the outage test. After the broker
+// comes back the hub can be connected before a station has subscribed to
+// its commands again; an unlock sent then waits its whole deadline, so the
+// test's retries need a deadline well inside their own wait.
+const unlockRetry = 3 * time.Second
+
 // The broker goes down: an unlock fails at once and charges nothing; the hub
 // and the stations come back and unlocking works again.
 func TestUnlockDuringBrokerOutage(t *testing.T) {
@@ -27,7 +33,7 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 			} else {
 				b = mqtttest.StartEmbedded(t)
 			}
-			e := mobilitytest.New(t, storetest.OpenSQLite(t), b.URL(), mobilitytest.Options{Stations: 2})
+			e := mobilitytest.New(t, storetest.OpenSQLite(t), b.URL(), mobilitytest.Options{Stations: 2, UnlockTimeout: unlockRetry})
 			ctx := context.Background()
 			rider := e.Rider(t, 1000)
 			b.Stop()

@@ -117,6 +117,7 @@ func TestBurstKeepsEveryStationsNewestStatus(t *testing.T) {
 // took the CPU the hub needed to receive a burst). The linger here is long
 // enough for the test's publishes to arrive within it on a busy machine.
 func TestIngestGathersWhatArrivesTogether(t *testing.T) {
+	t.Parallel() // the linger is a fixed wait
 	b := mqtttest.StartEmbedded(t)
 	root := mqtttest.Root(t)
 	s := &sink{}

@@ -49,12 +49,18 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	answers := bufio.NewReader(conn)
+	// A stalled hub fails the test instead of hanging it.
+	if err := conn.SetReadDeadline(time.Now().Add(testutil.MinWait)); err != nil {
+		t.Fatal(err)
+	}
 	if resp, err := http.ReadResponse(answers, nil); err != nil || resp.StatusCode != http.StatusContinue {
 		t.Fatalf("the login handler did not start reading the body: %v %v", resp, err)
 	}
 	cancel() // what SIGTERM does in main
 	// The hub is shutting down once it says so and its listener refuses new
 	// connections; with the request still in flight it must not have exited.
+	// The rest of the body is sent as soon as it is: the server's
+	// ReadTimeout (15 s, web.HTTPServer) counts from the request's start.
 	addr := strings.TrimPrefix(url, "http://")
 	testutil.Eventually(t, 30*time.Second, "the hub shutting down and refusing new connections", func() bool {
 		if !strings.Contains(logs.String(), "shutting down") {
@@ -72,6 +78,9 @@ func TestShutdownFinishesInFlightRequests(t *testing.T) {
 	default:
 	}
 	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.SetReadDeadline(time.Now().Add(testutil.MinWait)); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.ReadResponse(answers, nil)
