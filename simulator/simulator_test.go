@@ -2,6 +2,7 @@ package simulator_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,23 +28,51 @@ func TestCleanStopLeavesStationsOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim.Close()
+	wantOffline(t, url, root, layout)
+}
 
+// endedContext has ended (Err) without its Done channel saying so yet: the
+// moment after Start's waits chose the stations' readiness over a context
+// that was cancelled meanwhile.
+type endedContext struct{ context.Context }
+
+func (endedContext) Err() error { return context.Canceled }
+
+// A Start whose context ended while its stations connected does not start:
+// it fails with the context's error and stops the stations it connected
+// cleanly, each leaving a retained "false" (cityhub simulate and the demo
+// take that failure for a clean stop).
+func TestStartWhoseContextEndedStopsItsStations(t *testing.T) {
+	url, root := mqtttest.URL(), mqtttest.Root(t)
+	layout := simulator.Layout("sim", 2, 4)
+	sim := simulator.New(simulator.Config{URL: url, Root: root, Stations: layout, StatusEvery: time.Minute, Seed: 1})
+	t.Cleanup(sim.Close)
+	if err := sim.Start(endedContext{context.Background()}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Start with an ended context: %v, want context.Canceled", err)
+	}
+	wantOffline(t, url, root, layout)
+}
+
+// wantOffline asserts that every station of layout retains "false" on its
+// online topic under root, and clears what they retained when t ends.
+func wantOffline(t *testing.T, url, root string, layout []simulator.StationSpec) {
+	t.Helper()
 	got := make(chan string, 2*len(layout))
 	c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID("simtest-" + root[:10]))
 	if tok := c.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	defer c.Disconnect(50)
 	t.Cleanup(func() { // clear what the stations retained
 		for _, st := range layout {
 			for _, kind := range []string{"online", "status"} {
 				c.Publish(root+"/stations/"+st.ID+"/"+kind, 1, true, []byte{}).Wait()
 			}
 		}
+		c.Disconnect(50)
 	})
 	c.Subscribe(root+"/stations/+/online", 1, func(_ paho.Client, m paho.Message) { got <- m.Topic() + "=" + string(m.Payload()) }).Wait()
 	seen := map[string]bool{}
-	timeout := time.After(5 * time.Second)
+	timeout := time.After(testutil.MinWait)
 	for len(seen) < len(layout) {
 		select {
 		case m := <-got:
