@@ -171,13 +171,19 @@ func BenchmarkGBFSStationStatus(b *testing.B) {
 	b.ReportMetric(float64(len(body.Gzip)), "gzip_bytes")
 }
 
+// median of xs (the mean of the two middle values for an even count); 0
+// for none.
 func median(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	if len(s) == 0 {
+	n := len(s)
+	switch {
+	case n == 0:
 		return 0
+	case n%2 == 0:
+		return (s[n/2-1] + s[n/2]) / 2
 	}
-	return s[len(s)/2]
+	return s[n/2]
 }
 
 // BenchmarkGBFSRefresh renders every feed of 1,000 stations from a snapshot,

@@ -202,7 +202,10 @@ func runSerial(b *testing.B, lb *ledgerBench, op ledgerOp) {
 func runParallel(b *testing.B, lb *ledgerBench, op ledgerOp) {
 	defer lb.walMeter(b)()
 	cpu := cpuMeter(b)
-	defer func() { cpu(b.N) }()
+	defer func() {
+		b.StopTimer() // RunParallel leaves it running; the meters are not the operations
+		cpu(b.N)
+	}()
 	var client atomic.Int64
 	b.SetParallelism(ledgerParallelism)
 	b.RunParallel(func(pb *testing.PB) {

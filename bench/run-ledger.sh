@@ -14,9 +14,9 @@
 #     gain) and with the codes typed (looked up by their hash, the wrong ones
 #     counted); ledger transfer vs a bare UPDATE, serial and
 #     parallel, and vs its own rows written by one bare statement, with the
-#     log each writes; the transfer and the bare UPDATE again in alternated
-#     rounds, each round's two runs seconds apart, whose median ratio the
-#     goal is judged on (LedgerTransferAlternated);
+#     log each writes; the transfer and the bare UPDATE again in rounds
+#     (transfer, UPDATE, UPDATE, transfer, back to back), whose median
+#     ratio the goal is judged on (LedgerTransferAlternated);
 #     claims/s, through the voucher service and through the API (a
 #     citizen each, keyed); the seat rush (5,000 buyers, 500 seats) wall time;
 #     admin and wallet history pages at a million entries; claims also vs
@@ -253,7 +253,7 @@ for v in serial parallel; do
 	a=BenchmarkLedgerTransferAlternated/$v
 	awk -v v=$v -v n="$(metric alternated $a rounds)" -v t="$(metric alternated $a transfer_µs)" -v u="$(metric alternated $a update_µs)" \
 		-v m="$(metric alternated $a ratio_median)" -v lo="$(metric alternated $a ratio_min)" -v hi="$(metric alternated $a ratio_max)" 'BEGIN {
-		printf "postgres ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us (medians of %d alternated rounds) -> %.2fx, the median round (rounds %.2fx to %.2fx)\n", v, t, u, n, m, lo, hi }'
+		printf "postgres ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us (medians of %d rounds) -> the median round ratio %.2fx (rounds %.2fx to %.2fx)\n", v, t, u, n, m, lo, hi }'
 	t=$(metric ledger BenchmarkLedgerTransferSQLite/$v ns/op)
 	u=$(metric ledger BenchmarkBareUpdateSQLite/$v ns/op)
 	awk -v v=$v -v t="$t" -v u="$u" 'BEGIN { printf "sqlite   ledger transfer %-8s %7.0f us vs bare UPDATE %6.0f us -> %.2fx\n", v, t / 1000, u / 1000, t / u }'

@@ -44,7 +44,7 @@ func (endedContext) Err() error { return context.Canceled }
 // take that failure for a clean stop).
 func TestStartWhoseContextEndedStopsItsStations(t *testing.T) {
 	url, root := mqtttest.URL(), mqtttest.Root(t)
-	layout := simulator.Layout("sim", 2, 4)
+	layout := simulator.Layout("ended", 2, 4)
 	sim := simulator.New(simulator.Config{URL: url, Root: root, Stations: layout, StatusEvery: time.Minute, Seed: 1})
 	t.Cleanup(sim.Close)
 	if err := sim.Start(endedContext{context.Background()}); !errors.Is(err, context.Canceled) {
