@@ -58,9 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, "serve", args, getenv, stdout, stderr, false)
+		return untilStopped(ctx, serve(ctx, "serve", args, getenv, stdout, stderr, false))
 	case "demo":
-		return serve(ctx, "demo", args, getenv, stdout, stderr, true)
+		return untilStopped(ctx, serve(ctx, "demo", args, getenv, stdout, stderr, true))
 	case "migrate":
 		return migrate(ctx, args, getenv, stderr)
 	case "backup":
@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "check":
 		return check(ctx, args, getenv, stdout, stderr)
 	case "simulate":
-		return simulate(ctx, args, getenv, stdout, stderr)
+		return untilStopped(ctx, simulate(ctx, args, getenv, stdout, stderr))
 	case "create-admin":
 		return createAdmin(ctx, args, getenv, stdout, stderr)
 	case "clear-login-limits":
@@ -84,4 +84,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprint(stderr, usage)
 	return errors.New("unknown command " + cmd)
+}
+
+// untilStopped is the result of a command that runs until it is stopped
+// (serve, demo, simulate): one stopped (SIGTERM, Ctrl-C) while it was still
+// starting, whichever step the stop cut short, stops cleanly as it does
+// once running, instead of failing with the context's error. A command
+// that finishes its work (migrate, backup, restore) keeps that error: cut
+// short, it did not do what it was asked.
+func untilStopped(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
 }

@@ -169,11 +169,6 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Wri
 		EventsPerSecond: 0.05, FailureRate: 0.05, ReplyDelay: 400 * time.Millisecond,
 		RideMin: 2 * time.Minute, RideMax: 6 * time.Minute, Log: m.log})
 	if err := sim.Start(ctx); err != nil {
-		if ctx.Err() != nil {
-			// Stopped while the stations were still connecting: Start has
-			// closed the ones it opened, and the hub is stopping anyway.
-			return nil
-		}
 		return fmt.Errorf("start simulated stations: %w", err)
 	}
 	m.sim = sim

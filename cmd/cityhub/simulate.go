@@ -49,12 +49,7 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 		EventsPerSecond: *events, FailureRate: *failure, SilentRate: *silent, ReplyDelay: *delay,
 		RideMin: *rideMin, RideMax: *rideMax, Log: log})
 	if err := sim.Start(ctx); err != nil {
-		if ctx.Err() != nil {
-			// Stopped (Ctrl-C) while the stations were still connecting:
-			// Start has closed the ones it opened, so this is a clean stop.
-			return nil
-		}
-		return err
+		return err // stopped while connecting: a clean stop (untilStopped)
 	}
 	defer sim.Close()
 	fmt.Fprintf(stdout, "simulating %d stations (%s-001 ... ) on %s; Ctrl-C to stop\n", *n, *prefix, config.Redact(url))

@@ -109,3 +109,26 @@ func TestSimulateStoppedWhileStarting(t *testing.T) {
 		t.Errorf("a simulator stopped before its stations were ready said it was running: %q", stdout.String())
 	}
 }
+
+// The hub stopped (SIGTERM) before it has started stops cleanly too, as
+// simulate does, whichever step of its start the stop cuts short; a
+// command that finishes its work, cut short, still fails.
+func TestStoppedWhileStarting(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, cmd := range []string{"serve", "demo"} {
+		env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0"}
+		stdout, stderr := &testutil.Buffer{}, &testutil.Buffer{}
+		if err := run(ctx, []string{cmd}, testGetenv(env), stdout, stderr); err != nil {
+			t.Errorf("%s stopped while starting: %v", cmd, err)
+		}
+		if strings.Contains(stdout.String(), "listening on") {
+			t.Errorf("%s stopped before it started said it was listening: %q", cmd, stdout.String())
+		}
+	}
+	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir()}
+	if err := run(ctx, []string{"migrate"}, testGetenv(env), &testutil.Buffer{}, &testutil.Buffer{}); err == nil {
+		t.Error("migrate cut short by a stop reported success")
+	}
+}
