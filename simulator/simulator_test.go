@@ -62,14 +62,8 @@ func wantOffline(t *testing.T, url, root string, layout []simulator.StationSpec)
 	if tok := c.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 		t.Fatal(tok.Error())
 	}
-	t.Cleanup(func() { // clear what the stations retained
-		for _, st := range layout {
-			for _, kind := range []string{"online", "status"} {
-				c.Publish(root+"/stations/"+st.ID+"/"+kind, 1, true, []byte{}).Wait()
-			}
-		}
-		c.Disconnect(50)
-	})
+	defer c.Disconnect(50)
+	t.Cleanup(func() { clearRetained(t, url, root, layout) })
 	c.Subscribe(root+"/stations/+/online", 1, func(_ paho.Client, m paho.Message) { got <- m.Topic() + "=" + string(m.Payload()) }).Wait()
 	seen := map[string]bool{}
 	timeout := time.After(testutil.MinWait)
