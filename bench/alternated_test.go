@@ -53,8 +53,8 @@ func BenchmarkLedgerTransferAlternated(b *testing.B) {
 					runs[k] = r
 				}
 				t, u := runs[0].plus(runs[3]).perOp(), runs[1].plus(runs[2]).perOp()
-				transfers = append(transfers, micros(t))
-				updates = append(updates, micros(u))
+				transfers = append(transfers, float64(t.Microseconds()))
+				updates = append(updates, float64(u.Microseconds()))
 				ratios = append(ratios, float64(t)/float64(u))
 			}
 			b.ReportMetric(median(transfers), "transfer_µs")
@@ -112,8 +112,6 @@ func timeOp(lb *ledgerBench, op ledgerOp, d time.Duration, clients int) (opRun, 
 	return r, nil
 }
 
-func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
-
 // envDuration is envInt's for a duration (such as 2s).
 func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
 	s := os.Getenv(name)
@@ -125,4 +123,22 @@ func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
 		b.Fatalf("%s=%q: want a duration such as 2s", name, s)
 	}
 	return d
+}
+
+// The verdicts of run-ledger.sh rest on these: a round's ratio pools both
+// runs of each operation, and the median of an even count of rounds is the
+// mean of the middle two, not the upper one.
+func TestRoundRatioAndMedian(t *testing.T) {
+	a, b := opRun{elapsed: 3 * time.Second, ops: 1000}, opRun{elapsed: time.Second, ops: 1000}
+	if got := a.plus(b).perOp(); got != 2*time.Millisecond {
+		t.Errorf("two runs pooled: %v an operation, want 2ms", got)
+	}
+	for _, c := range []struct {
+		xs   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3, 1, 2}, 2}, {[]float64{4, 1, 3, 2}, 2.5}} {
+		if got := median(c.xs); got != c.want {
+			t.Errorf("median(%v) = %v, want %v", c.xs, got, c.want)
+		}
+	}
 }
