@@ -31,6 +31,13 @@ type Account struct {
 	// DeletedAt is set once the account was deleted (anonymised) at the
 	// person's request; such an account can no longer log in.
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
+	// TokenGeneration counts the times every credential of the account was
+	// revoked (each time it was disabled). Access tokens, refresh tokens
+	// and page sessions record the generation they were issued in, and
+	// one of an older generation is refused: re-enabling an account
+	// brings none of them back, though the access tokens are not stored
+	// and a login may have raced the disable.
+	TokenGeneration int64 `json:"-"`
 }
 
 // Caller is the account as the rest of the hub sees the person calling.

@@ -234,7 +234,8 @@ func (s *Service) ReviewAccount(ctx context.Context, admin Caller, id string) (A
 // Forbidden unless admin holds city_admin, and (reason own_admin) when an
 // administrator would take city_admin from themself: the city keeps at
 // least the administrator acting. Invalid (reason bad_grant) for no grant
-// or a bad one; NotFound for a missing or erased account.
+// or a bad one, (reason unknown_scope) for a new grant whose shop, venue or
+// office does not exist; NotFound for a missing or erased account.
 func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string, grants []Grant) (Account, error) {
 	if err := requireAdmin(admin, "change roles"); err != nil {
 		return Account{}, err
@@ -249,8 +250,17 @@ func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string,
 		return Account{}, apperr.R(apperr.Forbidden, "own_admin", "You cannot take the administrator role from your own account.")
 	}
 	grants = sortedGrants(grants)
+	// The new grants' scopes are looked up before the transaction, so that
+	// no other domain's read waits while the account is locked.
+	held, err := s.heldGrants(ctx, accountID)
+	if err != nil {
+		return Account{}, err
+	}
+	if err := s.checkScopes(ctx, grants, held); err != nil {
+		return Account{}, err
+	}
 	var a Account
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		// Locked, so that two changes at once apply one after the other,
 		// each audited with the grants it replaced, and no change lands on
 		// an account being erased.
@@ -265,6 +275,14 @@ func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string,
 		before := sortedGrants(a.Grants)
 		if slices.Equal(before, grants) {
 			return nil // nothing changes, so nothing to record
+		}
+		if !slices.Equal(before, held) {
+			// Another change came between the check and the lock and may
+			// have taken away a grant whose scope was not checked, being
+			// held: check again against what is held now.
+			if err := s.checkScopes(ctx, grants, before); err != nil {
+				return err
+			}
 		}
 		if err := tx.SetAccountGrants(ctx, accountID, grants); err != nil {
 			return fmt.Errorf("set grants: %w", err)
@@ -282,6 +300,24 @@ func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string,
 		return Account{}, err
 	}
 	return a, nil
+}
+
+// heldGrants reads the grants of an account that may be given grants, in
+// sortedGrants order. NotFound for a missing or erased account.
+func (s *Service) heldGrants(ctx context.Context, accountID string) ([]Grant, error) {
+	var a Account
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByID(ctx, accountID)
+		return err
+	})
+	if apperr.Has(err, apperr.NotFound) || err == nil && !a.DeletedAt.IsZero() {
+		return nil, errNoAccount
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read account: %w", err)
+	}
+	return sortedGrants(a.Grants), nil
 }
 
 // sortedGrants orders grants as the stores list them (by role, then scope).

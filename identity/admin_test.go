@@ -2,6 +2,9 @@ package identity_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -405,6 +408,228 @@ func TestConcurrentSetGrants(t *testing.T) {
 		}
 		if want := "[merchant_staff:" + a.Grants[0].Scope + "]"; prev != want {
 			t.Fatalf("the last entry left %s, the account holds %s", prev, want)
+		}
+	})
+}
+
+// Disabling an account ends every credential it had for good: enabling it
+// again brings back no access token, refresh token or page session issued
+// before, not even the access tokens the hub keeps as verified (they are
+// not stored, so they cannot be revoked), while a new login works.
+func TestReenabledAccountKeepsOldTokensRevoked(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newAccountsFixture(t, db)
+		ctx := context.Background()
+		old, err := f.svc.Login(ctx, "anna.rossi@example.org", password, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		session, _, err := f.svc.StartSession(ctx, "anna.rossi@example.org", password, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.svc.Authenticate(ctx, old.AccessToken); err != nil || c.AccountID != f.anna.ID {
+			t.Fatalf("access token before the disable: %+v, %v", c, err)
+		}
+		if _, err := f.svc.SetDisabled(ctx, f.admin, f.anna.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.Authenticate(ctx, old.AccessToken)
+		testutil.WantCode(t, err, apperr.Unauthenticated)
+		if _, err := f.svc.SetDisabled(ctx, f.admin, f.anna.ID, false); err != nil {
+			t.Fatal(err)
+		}
+
+		_, err = f.svc.Authenticate(ctx, old.AccessToken)
+		testutil.WantReason(t, err, apperr.Unauthenticated, "invalid_token")
+		_, err = f.svc.Refresh(ctx, old.RefreshToken)
+		testutil.WantReason(t, err, apperr.Unauthenticated, "invalid_refresh_token")
+		_, err = f.svc.SessionCaller(ctx, session)
+		testutil.WantReason(t, err, apperr.Unauthenticated, "session_expired")
+
+		// The same second as the enable, so no clock tells old from new.
+		fresh, err := f.svc.Login(ctx, "anna.rossi@example.org", password, "")
+		if err != nil {
+			t.Fatalf("login after enabling: %v", err)
+		}
+		if c, err := f.svc.Authenticate(ctx, fresh.AccessToken); err != nil || c.AccountID != f.anna.ID {
+			t.Fatalf("new access token: %+v, %v", c, err)
+		}
+		next, err := f.svc.Refresh(ctx, fresh.RefreshToken)
+		if err != nil {
+			t.Fatalf("new refresh token: %v", err)
+		}
+		if _, err := f.svc.Authenticate(ctx, next.AccessToken); err != nil {
+			t.Fatalf("refreshed access token: %v", err)
+		}
+		session, _, err = f.svc.StartSession(ctx, "anna.rossi@example.org", password, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, err := f.svc.SessionCaller(ctx, session); err != nil || c.AccountID != f.anna.ID {
+			t.Fatalf("new session: %+v, %v", c, err)
+		}
+	})
+}
+
+// A login that read the account just before it was disabled stores its
+// refresh token and session after the disable revoked the others: they are
+// of the generation before, and neither works once the account is enabled.
+func TestLoginRacingDisableLeavesNothingBehind(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newAccountsFixture(t, db)
+		ctx := context.Background()
+		before, err := f.svc.Account(ctx, f.anna.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SetDisabled(ctx, f.admin, f.anna.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SetDisabled(ctx, f.admin, f.anna.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		after, err := f.svc.Account(ctx, f.anna.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the racing login stores, as Login and StartSession store
+		// them: by the SHA-256 of the secret, with the generation it read.
+		late := func(generation int64) (refresh, session string) {
+			t.Helper()
+			now := f.clock.Now().UTC()
+			refresh, session = fmt.Sprintf("rt_late_%d", generation), fmt.Sprintf("ses_late_%d", generation)
+			err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+				if err := tx.InsertRefreshToken(ctx, identity.RefreshToken{ID: fmt.Sprintf("rt_%d", generation), FamilyID: fmt.Sprintf("rtf_%d", generation),
+					AccountID: f.anna.ID, Hash: sha256Hex(refresh), CreatedAt: now, ExpiresAt: now.Add(time.Hour), Generation: generation}); err != nil {
+					return err
+				}
+				return tx.InsertPageSession(ctx, identity.Session{Hash: sha256Hex(session), AccountID: f.anna.ID, CreatedAt: now, LastSeenAt: now,
+					ExpiresAt: now.Add(time.Hour), Generation: generation})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return refresh, session
+		}
+		refresh, session := late(before.TokenGeneration)
+		_, err = f.svc.Refresh(ctx, refresh)
+		testutil.WantReason(t, err, apperr.Unauthenticated, "invalid_refresh_token")
+		_, err = f.svc.SessionCaller(ctx, session)
+		testutil.WantReason(t, err, apperr.Unauthenticated, "session_expired")
+		token, _, err := f.svc.SignAccessToken(f.anna.ID, f.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.Authenticate(ctx, token)
+		testutil.WantReason(t, err, apperr.Unauthenticated, "invalid_token")
+
+		// The same rows of the current generation work: only the
+		// generation refused the others.
+		refresh, session = late(after.TokenGeneration)
+		if _, err := f.svc.Refresh(ctx, refresh); err != nil {
+			t.Fatalf("refresh of the current generation: %v", err)
+		}
+		if _, err := f.svc.SessionCaller(ctx, session); err != nil {
+			t.Fatalf("session of the current generation: %v", err)
+		}
+	})
+}
+
+func sha256Hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// places is a city's shops, venues and offices as identity asks about
+// them; err, when set, is every answer (a store that cannot be read).
+type places struct {
+	shops, venues, offices []string
+	err                    error
+}
+
+func (p places) ShopExists(_ context.Context, id string) (bool, error) {
+	return slices.Contains(p.shops, id), p.err
+}
+
+func (p places) VenueExists(_ context.Context, id string) (bool, error) {
+	return slices.Contains(p.venues, id), p.err
+}
+
+func (p places) OfficeExists(_ context.Context, id string) (bool, error) {
+	return slices.Contains(p.offices, id), p.err
+}
+
+// A grant names a shop, venue or office that exists, whether it is given
+// to a new account or to an existing one; a refused grant changes nothing.
+// One the account already holds for a place since gone stays, so that its
+// other roles can still change.
+func TestGrantScopesMustExist(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newAccountsFixture(t, db)
+		ctx := context.Background()
+		// The till's shop_1 has closed since it was granted.
+		f.svc.CheckScopes(places{shops: []string{"shop_7"}, venues: []string{"venue_2"}, offices: []string{"roads"}})
+
+		for name, g := range map[string]identity.Grant{
+			"unknown shop":      {Role: identity.RoleMerchant, Scope: "shp_nope"},
+			"unknown venue":     {Role: identity.RoleDoor, Scope: "ven_nope"},
+			"unknown office":    {Role: identity.RoleCityStaff, Scope: "nooffice"},
+			"a shop as a venue": {Role: identity.RoleDoor, Scope: "shop_7"},
+			"a closed shop":     {Role: identity.RoleMerchant, Scope: "shop_1"},
+		} {
+			_, err := f.svc.SetGrants(ctx, f.admin, f.anna.ID, []identity.Grant{{Role: identity.RoleCitizen}, g})
+			testutil.WantReason(t, err, apperr.Invalid, "unknown_scope")
+			if msg := apperr.MessageOf(err); !strings.Contains(msg, `"`+g.Scope+`"`) || !strings.Contains(msg, string(g.Role)) {
+				t.Errorf("%s: the refusal %q does not say which grant", name, msg)
+			}
+			_, err = f.svc.CreateAccount(ctx, f.admin, identity.NewAccount{Email: "nuovo@example.org", Password: password, Name: "Nuovo",
+				Grants: []identity.Grant{g}})
+			testutil.WantReason(t, err, apperr.Invalid, "unknown_scope")
+		}
+		if got, _ := f.svc.Account(ctx, f.anna.ID); !slices.Equal(got.Grants, citizenGrants) {
+			t.Fatalf("grants after the refusals: %+v", got.Grants)
+		}
+		if n := len(auditOf(t, db, "account.grants", f.anna.ID)); n != 0 {
+			t.Fatalf("%d grant changes recorded for refused ones", n)
+		}
+		_, err := f.svc.AccountByEmail(ctx, "nuovo@example.org")
+		testutil.WantCode(t, err, apperr.NotFound)
+
+		// A malformed grant is told as such, before any place is looked up.
+		_, err = f.svc.CreateAccount(ctx, f.admin, identity.NewAccount{Email: "nuovo@example.org", Password: password, Name: "Nuovo",
+			Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: strings.Repeat("s", identity.MaxScopeLen+1)}}})
+		testutil.WantReason(t, err, apperr.Invalid, "bad_grant")
+
+		// Places that exist are granted.
+		want := []identity.Grant{{Role: identity.RoleCitizen}, {Role: identity.RoleCityStaff, Scope: "roads"},
+			{Role: identity.RoleDoor, Scope: "venue_2"}, {Role: identity.RoleMerchant, Scope: "shop_7"}}
+		if a, err := f.svc.SetGrants(ctx, f.admin, f.anna.ID, want); err != nil || !slices.Equal(a.Grants, want) {
+			t.Fatalf("grants of existing places: %+v, %v", a.Grants, err)
+		}
+		if _, err := f.svc.CreateAccount(ctx, f.admin, identity.NewAccount{Email: "nuovo@example.org", Password: password, Name: "Nuovo",
+			Grants: want[1:]}); err != nil {
+			t.Fatalf("new staff of existing places: %v", err)
+		}
+
+		// The till keeps its closed shop while becoming a citizen too.
+		kept := []identity.Grant{{Role: identity.RoleCitizen}, {Role: identity.RoleMerchant, Scope: "shop_1"}}
+		if a, err := f.svc.SetGrants(ctx, f.admin, f.till.ID, kept); err != nil || !slices.Equal(a.Grants, kept) {
+			t.Fatalf("keeping a grant of a closed shop: %+v, %v", a.Grants, err)
+		}
+
+		// When the places cannot be read, no grant is given, and the
+		// failure is no fault of the request.
+		f.svc.CheckScopes(places{err: errors.New("the shops cannot be read")})
+		_, err = f.svc.SetGrants(ctx, f.admin, f.till.ID, append(kept, identity.Grant{Role: identity.RoleDoor, Scope: "venue_2"}))
+		if err == nil || apperr.Has(err, apperr.Invalid) {
+			t.Fatalf("a grant given while the places could not be read: %v", err)
+		}
+		if got, _ := f.svc.Account(ctx, f.till.ID); !slices.Equal(got.Grants, kept) {
+			t.Fatalf("grants after the failure: %+v", got.Grants)
 		}
 	})
 }

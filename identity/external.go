@@ -180,7 +180,7 @@ func (s *Service) ExternalLogin(ctx context.Context, ext ExternalIdentity) (Toke
 		return Tokens{}, false, err
 	}
 	now := s.now()
-	refresh := newRefreshToken(a.ID, "", now, s.opt.RefreshTTL)
+	refresh := newRefreshToken(a, "", now, s.opt.RefreshTTL)
 	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.InsertRefreshToken(ctx, refresh.RefreshToken) }); err != nil {
 		return Tokens{}, false, fmt.Errorf("store refresh token: %w", err)
 	}

@@ -95,7 +95,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens
 		return Tokens{}, err
 	}
 	now := s.now()
-	refresh := newRefreshToken(a.ID, "", now, s.opt.RefreshTTL)
+	refresh := newRefreshToken(a, "", now, s.opt.RefreshTTL)
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		return tx.InsertRefreshToken(ctx, refresh.RefreshToken)
 	})
@@ -106,7 +106,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (Tokens
 }
 
 func (s *Service) issue(a Account, refreshSecret string, now time.Time) (Tokens, error) {
-	access, exp, err := s.SignAccessToken(a.ID, now)
+	access, exp, err := s.signAccessToken(a.ID, a.TokenGeneration, now)
 	if err != nil {
 		return Tokens{}, err
 	}

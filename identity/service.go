@@ -110,6 +110,9 @@ type Service struct {
 	// callerReads groups the account reads of requests (authread.go); nil
 	// when the store reads one account at a time.
 	callerReads *groupcommit.Group[string, callerRead]
+	// scopes tells whether the shops, venues and offices of new grants
+	// exist (scopes.go); nil: they are not checked.
+	scopes ScopeChecker
 }
 
 // NewService returns the identity service.
@@ -252,7 +255,8 @@ var errTooManySignups = apperr.R(apperr.RateLimited, "too_many_signups", "Too ma
 
 // CreateAccount lets a city administrator create an account with grants
 // (staff of a shop or venue, operators, administrators, citizens).
-// Forbidden unless admin holds city_admin; Invalid for bad fields or grants;
+// Forbidden unless admin holds city_admin; Invalid for bad fields or grants
+// (reason unknown_scope for a shop, venue or office that does not exist);
 // Conflict (reason email_taken) if the email already has an account.
 func (s *Service) CreateAccount(ctx context.Context, admin Caller, n NewAccount) (Account, error) {
 	if !admin.Has(RoleAdmin) {
@@ -260,6 +264,14 @@ func (s *Service) CreateAccount(ctx context.Context, admin Caller, n NewAccount)
 	}
 	if len(n.Grants) == 0 {
 		return Account{}, apperr.R(apperr.Invalid, "bad_grant", "An account needs at least one role.")
+	}
+	// Validated before the scopes are looked up, so that a malformed
+	// grant is told as such; create validates again, which changes nothing.
+	if err := n.Validate(); err != nil {
+		return Account{}, err
+	}
+	if err := s.checkScopes(ctx, n.Grants, nil); err != nil {
+		return Account{}, err
 	}
 	return s.create(ctx, admin.AccountID, n, "account.create")
 }
@@ -382,9 +394,13 @@ func (s *Service) EnsureAccount(ctx context.Context, n NewAccount) (a Account, c
 // SetDisabled disables an account (staff who left a shop, an abused
 // account) or enables it again. Disabling revokes its refresh tokens and
 // sessions at once, and its access tokens stop working on their next use,
-// since every request reads the account. Forbidden unless admin holds
-// city_admin, and for an administrator's own account (no lock-out by
-// mistake); NotFound for a missing or deleted account.
+// since every request reads the account. None of them works again once
+// the account is enabled: disabling raises the account's token
+// generation, and every credential issued before is of an older one, even
+// one that a login racing the disable issued after the revocation.
+// Forbidden unless admin holds city_admin, and for an administrator's own
+// account (no lock-out by mistake); NotFound for a missing or deleted
+// account.
 func (s *Service) SetDisabled(ctx context.Context, admin Caller, accountID string, disabled bool) (Account, error) {
 	if !admin.Has(RoleAdmin) {
 		return Account{}, apperr.E(apperr.Forbidden, "Only a city administrator can disable accounts.")
@@ -410,6 +426,10 @@ func (s *Service) SetDisabled(ctx context.Context, admin Caller, accountID strin
 			if err := tx.RevokeAccountTokens(ctx, accountID, now); err != nil {
 				return fmt.Errorf("revoke tokens: %w", err)
 			}
+			if err := tx.RaiseTokenGeneration(ctx, accountID); err != nil {
+				return fmt.Errorf("raise token generation: %w", err)
+			}
+			a.TokenGeneration++
 		}
 		action := "account.enable"
 		if disabled {

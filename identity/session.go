@@ -16,6 +16,9 @@ type Session struct {
 	CreatedAt  time.Time `json:"created_at"`
 	LastSeenAt time.Time `json:"last_seen_at"`
 	ExpiresAt  time.Time `json:"expires_at"`
+	// Generation is the account's TokenGeneration when the session began:
+	// a session of an older generation is over.
+	Generation int64 `json:"-"`
 }
 
 // touchEvery limits writes: a session's last use is recorded at most this
@@ -40,7 +43,8 @@ func (s *Service) openSession(ctx context.Context, a Account) (string, Caller, e
 	now := s.now().Truncate(time.Microsecond)
 	token := "ses_" + ids.Token(32)
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		return tx.InsertPageSession(ctx, Session{Hash: secretHash(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.opt.SessionMax)})
+		return tx.InsertPageSession(ctx, Session{Hash: secretHash(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now,
+			ExpiresAt: now.Add(s.opt.SessionMax), Generation: a.TokenGeneration})
 	})
 	if err != nil {
 		return "", Caller{}, fmt.Errorf("store session: %w", err)
@@ -50,7 +54,8 @@ func (s *Service) openSession(ctx context.Context, a Account) (string, Caller, e
 
 // SessionCaller returns the caller of a page session and records its use.
 // Unauthenticated (reason session_expired) for unknown, idle or expired
-// sessions and for accounts no longer active.
+// sessions, for accounts no longer active and for sessions begun before
+// the account's latest disable.
 func (s *Service) SessionCaller(ctx context.Context, token string) (Caller, error) {
 	if token == "" || len(token) > MaxTokenLen {
 		return Caller{}, errNoSession
@@ -79,6 +84,11 @@ func (s *Service) SessionCaller(ctx context.Context, token string) (Caller, erro
 	a, err := s.callerAccount(ctx, sess.AccountID)
 	if err != nil {
 		return Caller{}, err
+	}
+	if sess.Generation != a.TokenGeneration {
+		// Its login raced a disable that deleted the account's sessions
+		// but could not see this one yet.
+		return Caller{}, errNoSession
 	}
 	if now.Sub(sess.LastSeenAt) >= touchEvery {
 		err := s.store.InTx(ctx, func(tx Tx) error { return tx.TouchPageSession(ctx, hash, now) })

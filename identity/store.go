@@ -44,6 +44,8 @@ type Tx interface {
 	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
 	// SetAccountDisabled disables or re-enables an account.
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error
+	// RaiseTokenGeneration adds one to the account's TokenGeneration.
+	RaiseTokenGeneration(ctx context.Context, id string) error
 	// SearchAccounts lists at most f.Limit accounts with their grants,
 	// newest first (by creation, then id), matching every field of f that
 	// is set: Text a substring of the normalised e-mail or of the lower-cased
@@ -112,7 +114,8 @@ type Tx interface {
 	// recent first.
 	LoginAddressesOf(ctx context.Context, accountID string) ([]LoginAddress, error)
 
-	// InsertRefreshToken stores a refresh token (its hash only).
+	// InsertRefreshToken stores a refresh token (its hash only) with its
+	// Generation, which RefreshTokenByHash reads back.
 	InsertRefreshToken(ctx context.Context, t RefreshToken) error
 	// RefreshTokenByHash reads a refresh token, locked against concurrent
 	// rotation until the transaction ends. NotFound if missing.
@@ -128,7 +131,8 @@ type Tx interface {
 	// RefreshTokensOf lists an account's refresh tokens, newest first.
 	RefreshTokensOf(ctx context.Context, accountID string) ([]RefreshToken, error)
 
-	// InsertPageSession stores a page session (its hash only).
+	// InsertPageSession stores a page session (its hash only) with its
+	// Generation, which PageSessionByHash reads back.
 	InsertPageSession(ctx context.Context, s Session) error
 	// PageSessionByHash reads a session. NotFound if missing.
 	PageSessionByHash(ctx context.Context, hash string) (Session, error)

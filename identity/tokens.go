@@ -18,25 +18,42 @@ import (
 // Access tokens carry only who the caller is (sub), never the grants: every
 // request reads the account anyway to refuse deleted or disabled ones, and
 // reading the grants in the same query makes a revoked grant take effect at
-// once instead of when the token expires.
+// once instead of when the token expires. They also carry the account's
+// token generation (gen): the read account refuses a token issued before
+// its latest revocation, which a disabled and re-enabled account would
+// otherwise accept again until the token expires.
+
+// accessClaims are an access token's claims. Generation is left out when
+// 0, so tokens of accounts never disabled look as they always did.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	Generation int64 `json:"gen,omitempty"`
+}
 
 // SignAccessToken returns an access token for accountID issued at now, and
-// its expiry. Internal if the keyring has no access key.
+// its expiry, of the first token generation: it holds as long as the
+// account was never disabled. Logins and refreshes sign with the
+// account's current generation. Internal if the keyring has no access key.
 func (s *Service) SignAccessToken(accountID string, now time.Time) (string, time.Time, error) {
+	return s.signAccessToken(accountID, 0, now)
+}
+
+// signAccessToken signs an access token of the account's token generation.
+func (s *Service) signAccessToken(accountID string, generation int64, now time.Time) (string, time.Time, error) {
 	kid, priv := s.keys.Signer(AccessPurpose)
 	if kid == "" || len(priv) != ed25519.PrivateKeySize {
 		return "", time.Time{}, apperr.E(apperr.Internal, "no access token signing key")
 	}
 	now = now.Truncate(time.Second)
 	exp := now.Add(s.opt.AccessTTL)
-	claims := jwt.RegisteredClaims{
+	claims := accessClaims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    s.opt.Issuer,
 		Subject:   accountID,
 		Audience:  jwt.ClaimStrings{Audience},
 		ExpiresAt: jwt.NewNumericDate(exp),
 		IssuedAt:  jwt.NewNumericDate(now),
 		ID:        ids.Token(12),
-	}
+	}, Generation: generation}
 	t := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims)
 	t.Header["kid"] = kid
 	signed, err := t.SignedString(priv)
@@ -52,23 +69,27 @@ const MaxTokenLen = 4096
 // Authenticate verifies an access token and returns its caller, with grants
 // read fresh from the database. Unauthenticated for every token that is not
 // a valid, unexpired EdDSA token of this hub for this audience, signed by a
-// current access key, of an account that is still active; the message never
-// says which check failed.
+// current access key, of an account that is still active and was not
+// disabled since the token was issued; the message never says which check
+// failed.
 func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error) {
 	if len(token) > MaxTokenLen {
 		return Caller{}, errBadToken
 	}
 	now := s.opt.Now()
-	subject, ok := s.verified.get(token, now)
+	t, ok := s.verified.get(token, now)
 	if !ok {
 		var err error
-		if subject, err = s.verifyAccessToken(token, now); err != nil {
+		if t, err = s.verifyAccessToken(token, now); err != nil {
 			return Caller{}, err
 		}
 	}
-	a, err := s.callerAccount(ctx, subject)
+	a, err := s.callerAccount(ctx, t.subject)
 	if err != nil {
 		return Caller{}, err
+	}
+	if t.generation != a.TokenGeneration {
+		return Caller{}, errBadToken
 	}
 	return a.Caller(), nil
 }
@@ -77,10 +98,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 // is still accepted: the clocks of the hubs that sign and check differ.
 const tokenLeeway = 5 * time.Second
 
-// verifyAccessToken checks token's signature and claims and gives its
-// subject; the token is then kept as verified until it expires.
-func (s *Service) verifyAccessToken(token string, now time.Time) (string, error) {
-	var claims jwt.RegisteredClaims
+// verifyAccessToken checks token's signature and claims and gives what it
+// proves; the token is then kept as verified until it expires.
+func (s *Service) verifyAccessToken(token string, now time.Time) (verifiedToken, error) {
+	var claims accessClaims
 	opts := []jwt.ParserOption{
 		// Pinned: the token's own alg header never picks the algorithm, so
 		// "none" and HMAC-with-the-public-key are refused before any key is used.
@@ -96,13 +117,14 @@ func (s *Service) verifyAccessToken(token string, now time.Time) (string, error)
 	}
 	_, err := jwt.ParseWithClaims(token, &claims, s.accessKey, opts...)
 	if err != nil {
-		return "", errBadToken
+		return verifiedToken{}, errBadToken
 	}
 	if claims.IssuedAt == nil || claims.Subject == "" || claims.ExpiresAt == nil {
-		return "", errBadToken
+		return verifiedToken{}, errBadToken
 	}
-	s.verified.put(token, claims.Subject, claims.ExpiresAt.Time, now)
-	return claims.Subject, nil
+	t := verifiedToken{subject: claims.Subject, generation: claims.Generation, expires: claims.ExpiresAt.Time}
+	s.verified.put(token, t, now)
+	return t, nil
 }
 
 var errBadToken = apperr.R(apperr.Unauthenticated, "invalid_token", "The access token is not valid or has expired.")
@@ -130,6 +152,9 @@ type RefreshToken struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	RotatedAt time.Time `json:"rotated_at,omitzero"`
 	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	// Generation is the account's TokenGeneration when the token's login
+	// began: a refresh of an older generation is refused.
+	Generation int64 `json:"-"`
 }
 
 type newRefresh struct {
@@ -137,15 +162,15 @@ type newRefresh struct {
 	secret string
 }
 
-func newRefreshToken(accountID, familyID string, now time.Time, ttl time.Duration) newRefresh {
+func newRefreshToken(a Account, familyID string, now time.Time, ttl time.Duration) newRefresh {
 	secret := "rt_" + ids.Token(32)
 	if familyID == "" {
 		familyID = ids.New("rtf")
 	}
 	now = now.Truncate(time.Microsecond)
 	return newRefresh{secret: secret, RefreshToken: RefreshToken{
-		ID: ids.New("rt"), FamilyID: familyID, AccountID: accountID, Hash: secretHash(secret),
-		CreatedAt: now, ExpiresAt: now.Add(ttl),
+		ID: ids.New("rt"), FamilyID: familyID, AccountID: a.ID, Hash: secretHash(secret),
+		CreatedAt: now, ExpiresAt: now.Add(ttl), Generation: a.TokenGeneration,
 	}}
 }
 
@@ -163,8 +188,9 @@ var errBadRefresh = apperr.R(apperr.Unauthenticated, "invalid_refresh_token", "T
 // token; the old one stops working. Presenting a token that was already
 // rotated means it was copied: the whole family (every token descended from
 // the same login) is revoked, and the thief and the victim both log in again.
-// Unauthenticated for unknown, expired, rotated or revoked tokens and for
-// accounts no longer active.
+// Unauthenticated for unknown, expired, rotated or revoked tokens, for
+// accounts no longer active and for tokens of a login older than the
+// account's latest disable.
 func (s *Service) Refresh(ctx context.Context, token string) (Tokens, error) {
 	if len(token) > MaxTokenLen {
 		return Tokens{}, errBadRefresh
@@ -203,7 +229,12 @@ func (s *Service) Refresh(ctx context.Context, token string) (Tokens, error) {
 		if a, err = activeAccount(ctx, tx, old.AccountID); err != nil {
 			return err
 		}
-		next = newRefreshToken(a.ID, old.FamilyID, now, s.opt.RefreshTTL)
+		if old.Generation != a.TokenGeneration {
+			// Its login raced a disable that has revoked the family's
+			// tokens but could not see this one yet.
+			return errBadRefresh
+		}
+		next = newRefreshToken(a, old.FamilyID, now, s.opt.RefreshTTL)
 		return tx.InsertRefreshToken(ctx, next.RefreshToken)
 	})
 	if err != nil {

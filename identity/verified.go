@@ -10,7 +10,8 @@ import (
 // expire: a till or an app sends the same token with every request for its
 // fifteen minutes, and checking its EdDSA signature again each time was a
 // third of the hub's work on an authenticated read (bench/README.md). Only
-// what the token itself proves is kept (who it names, until when); the
+// what the token itself proves is kept (who it names, of which token
+// generation, until when); the
 // account is still read on every request, so a disabled account or a
 // revoked grant takes effect at once, as before. Tokens are kept by their
 // SHA-256, never as they are. The keyring does not change while the hub
@@ -21,9 +22,11 @@ type verifiedTokens struct {
 	swept time.Time // the last look for expired tokens to drop
 }
 
+// verifiedToken is what a verified access token proves.
 type verifiedToken struct {
-	subject string
-	expires time.Time // the token's exp
+	subject    string
+	generation int64     // the account's token generation it was issued in
+	expires    time.Time // the token's exp
 }
 
 // maxVerifiedTokens bounds the kept tokens (about 150 bytes each). When it
@@ -32,22 +35,22 @@ type verifiedToken struct {
 // verified each time and not kept.
 const maxVerifiedTokens = 100_000
 
-// get gives the subject of token if it was verified and is still valid at
+// get gives what token proves if it was verified and is still valid at
 // now: before its exp with tokenLeeway.
-func (v *verifiedTokens) get(token string, now time.Time) (string, bool) {
+func (v *verifiedTokens) get(token string, now time.Time) (verifiedToken, bool) {
 	h := sha256.Sum256([]byte(token))
 	v.mu.Lock()
 	t, ok := v.m[h]
 	v.mu.Unlock()
 	// The same rule as the token's own check: valid before exp + leeway.
 	if !ok || !now.Before(t.expires.Add(tokenLeeway)) {
-		return "", false
+		return verifiedToken{}, false
 	}
-	return t.subject, true
+	return t, true
 }
 
 // put keeps a token just verified.
-func (v *verifiedTokens) put(token, subject string, expires, now time.Time) {
+func (v *verifiedTokens) put(token string, t verifiedToken, now time.Time) {
 	h := sha256.Sum256([]byte(token))
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -59,8 +62,8 @@ func (v *verifiedTokens) put(token, subject string, expires, now time.Time) {
 			return
 		}
 		v.swept = now
-		for k, t := range v.m {
-			if !now.Before(t.expires.Add(tokenLeeway)) {
+		for k, kept := range v.m {
+			if !now.Before(kept.expires.Add(tokenLeeway)) {
 				delete(v.m, k)
 			}
 		}
@@ -68,5 +71,5 @@ func (v *verifiedTokens) put(token, subject string, expires, now time.Time) {
 			return
 		}
 	}
-	v.m[h] = verifiedToken{subject: subject, expires: expires}
+	v.m[h] = t
 }

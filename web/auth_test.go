@@ -419,6 +419,20 @@ func TestDisabledAccountIsLockedOut(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			session, _, err := env.Identity.StartSession(context.Background(), staff.Email, testPassword, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			withCookie := func() *httptest.ResponseRecorder {
+				req := httptest.NewRequest("GET", "/api/v1/me", nil)
+				req.AddCookie(&http.Cookie{Name: httpx.SessionCookie, Value: session})
+				res := httptest.NewRecorder()
+				env.Server.ServeHTTP(res, req)
+				return res
+			}
+			if res := withCookie(); res.Code != http.StatusOK {
+				t.Fatalf("session before the disable: %d %s", res.Code, res.Body.String())
+			}
 			wantProblem(t, env.do(t, "PUT", "/api/v1/admin/accounts/"+staff.ID+"/disabled", admin, `{}`), http.StatusBadRequest)
 			res := env.do(t, "PUT", "/api/v1/admin/accounts/"+staff.ID+"/disabled", admin, `{"disabled":true}`)
 			if res.Code != http.StatusOK {
@@ -431,8 +445,85 @@ func TestDisabledAccountIsLockedOut(t *testing.T) {
 			if res := env.do(t, "PUT", "/api/v1/admin/accounts/"+staff.ID+"/disabled", admin, `{"disabled":false}`); res.Code != http.StatusOK {
 				t.Fatalf("enable: %d %s", res.Code, res.Body.String())
 			}
-			if res := env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+staff.Email+`","password":"`+testPassword+`"}`); res.Code != http.StatusOK {
+			// What was issued before the disable stays revoked.
+			wantProblem(t, env.do(t, "GET", "/api/v1/me", bearer, ""), http.StatusUnauthorized)
+			wantProblem(t, env.do(t, "GET", "/api/v1/me", "Bearer "+tokens.AccessToken, ""), http.StatusUnauthorized)
+			wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+tokens.RefreshToken+`"}`), http.StatusUnauthorized)
+			wantProblem(t, withCookie(), http.StatusUnauthorized)
+
+			res = env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+staff.Email+`","password":"`+testPassword+`"}`)
+			var fresh identity.Tokens
+			decodeInto(t, res, &fresh)
+			if res.Code != http.StatusOK {
 				t.Fatalf("login after enabling: %d %s", res.Code, res.Body.String())
+			}
+			if res := env.do(t, "GET", "/api/v1/me", "Bearer "+fresh.AccessToken, ""); res.Code != http.StatusOK {
+				t.Fatalf("new access token: %d %s", res.Code, res.Body.String())
+			}
+			if res := env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+fresh.RefreshToken+`"}`); res.Code != http.StatusOK {
+				t.Fatalf("new refresh token: %d %s", res.Code, res.Body.String())
+			}
+		})
+	}
+}
+
+// knownPlaces is the city's shops, venues and offices as identity asks
+// about them.
+type knownPlaces map[string]bool
+
+func (p knownPlaces) ShopExists(_ context.Context, id string) (bool, error) {
+	return p["shop:"+id], nil
+}
+func (p knownPlaces) VenueExists(_ context.Context, id string) (bool, error) {
+	return p["venue:"+id], nil
+}
+func (p knownPlaces) OfficeExists(_ context.Context, id string) (bool, error) {
+	return p["office:"+id], nil
+}
+
+// A staff grant must name a shop, venue or office that exists, when an
+// account is made and when its grants change: 400 (reason unknown_scope)
+// naming the grant, and nothing written.
+func TestAdminGrantsNameExistingPlaces(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine, func(env *testEnv, _ *Deps) {
+				env.Identity.CheckScopes(knownPlaces{"shop:shp_forno": true, "venue:ven_teatro": true, "office:" + testOffice: true})
+			})
+			admin := env.login(t, identity.RoleAdmin)
+			person, _ := env.account(t, identity.RoleCitizen)
+			ctx := context.Background()
+			before, err := env.Identity.CountAccounts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, unknown := range []struct{ role, scope string }{{"merchant_staff", "shp_nope"}, {"door_staff", "ven_nope"}, {"city_staff", "nooffice"}} {
+				g, scope := `{"role":"`+unknown.role+`","scope":"`+unknown.scope+`"}`, unknown.scope
+				p := wantProblem(t, env.do(t, "PUT", "/api/v1/admin/accounts/"+person.ID+"/grants", admin, `{"grants":[{"role":"citizen"},`+g+`]}`), http.StatusBadRequest)
+				if p.Reason != "unknown_scope" || !strings.Contains(p.Detail, scope) {
+					t.Errorf("grants %s: %+v", g, p)
+				}
+				p = wantProblem(t, env.do(t, "POST", "/api/v1/admin/accounts", admin,
+					`{"email":"staff@example.org","password":"correct horse battery","name":"S","grants":[`+g+`]}`), http.StatusBadRequest)
+				if p.Reason != "unknown_scope" || !strings.Contains(p.Detail, scope) {
+					t.Errorf("new account with %s: %+v", g, p)
+				}
+			}
+			if a, err := env.Identity.Account(ctx, person.ID); err != nil || len(a.Grants) != 1 || a.Grants[0].Role != identity.RoleCitizen {
+				t.Fatalf("grants after the refusals: %+v, %v", a.Grants, err)
+			}
+			if after, err := env.Identity.CountAccounts(ctx); err != nil || after != before {
+				t.Fatalf("accounts %d before, %d after refused requests (%v)", before, after, err)
+			}
+
+			all := `{"grants":[{"role":"citizen"},{"role":"merchant_staff","scope":"shp_forno"},{"role":"door_staff","scope":"ven_teatro"},{"role":"city_staff","scope":"` + testOffice + `"}]}`
+			if res := env.do(t, "PUT", "/api/v1/admin/accounts/"+person.ID+"/grants", admin, all); res.Code != http.StatusOK {
+				t.Fatalf("grants of existing places: %d %s", res.Code, res.Body.String())
+			}
+			if res := env.do(t, "POST", "/api/v1/admin/accounts", admin,
+				`{"email":"staff@example.org","password":"correct horse battery","name":"S","grants":[{"role":"merchant_staff","scope":"shp_forno"}]}`); res.Code != http.StatusCreated {
+				t.Fatalf("new staff of an existing shop: %d %s", res.Code, res.Body.String())
 			}
 		})
 	}

@@ -160,6 +160,8 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
+	// Staff grants name a shop, venue or office that exists.
+	h.identity.CheckScopes(grantScopes{shops: h.vouchers, venues: db.Ticketing(), offices: h.parts.Catalogue()})
 	// SPID/CIE: the city's OpenID Connect gateway, when configured.
 	rp, err := newOIDC(cfg, log.With(slog.String("component", "oidc")))
 	if err != nil {

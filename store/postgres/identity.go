@@ -26,7 +26,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 }
 
 const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
-	a.email_verified_at, COALESCE(a.fiscal_code, ''),
+	a.email_verified_at, COALESCE(a.fiscal_code, ''), a.token_generation,
 	COALESCE((SELECT json_agg(json_build_object('role', g.role, 'scope', g.scope) ORDER BY g.role, g.scope)
 	          FROM account_grants g WHERE g.account_id = a.id), '[]'::json)`
 
@@ -42,7 +42,8 @@ func (tx *Tx) accountWhere(ctx context.Context, where string, arg any) (identity
 func scanAccount(row pgx.Row) (identity.Account, error) {
 	var a identity.Account
 	var deleted, verified *time.Time
-	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &verified, &a.FiscalCode, &a.Grants)
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &a.Disabled, &a.CreatedAt, &deleted, &verified, &a.FiscalCode,
+		&a.TokenGeneration, &a.Grants)
 	if err != nil {
 		return a, err
 	}
@@ -117,6 +118,14 @@ func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) 
 	return nil
 }
 
+// RaiseTokenGeneration implements identity.Tx.
+func (tx *Tx) RaiseTokenGeneration(ctx context.Context, id string) error {
+	if _, err := tx.q.Exec(ctx, `UPDATE accounts SET token_generation = token_generation + 1 WHERE id = $1`, id); err != nil {
+		return wrap("raise token generation", err)
+	}
+	return nil
+}
+
 // CountAccounts implements identity.Tx.
 func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	var n int
@@ -126,12 +135,12 @@ func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at`
+const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at, token_generation`
 
 func scanRefresh(row pgx.Row) (identity.RefreshToken, error) {
 	var t identity.RefreshToken
 	var rotated, revoked *time.Time
-	if err := row.Scan(&t.ID, &t.FamilyID, &t.AccountID, &t.Hash, &t.CreatedAt, &t.ExpiresAt, &rotated, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.FamilyID, &t.AccountID, &t.Hash, &t.CreatedAt, &t.ExpiresAt, &rotated, &revoked, &t.Generation); err != nil {
 		return t, err
 	}
 	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC()
@@ -146,8 +155,8 @@ func scanRefresh(row pgx.Row) (identity.RefreshToken, error) {
 
 // InsertRefreshToken implements identity.Tx.
 func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, t.FamilyID, t.AccountID, t.Hash, t.CreatedAt, t.ExpiresAt)
+	_, err := tx.q.Exec(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at, token_generation)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, t.FamilyID, t.AccountID, t.Hash, t.CreatedAt, t.ExpiresAt, t.Generation)
 	if err != nil {
 		return wrap("insert refresh token", err)
 	}
@@ -205,19 +214,19 @@ func (tx *Tx) RefreshTokensOf(ctx context.Context, accountID string) ([]identity
 	return out, nil
 }
 
-const sessionColumns = `token_hash, account_id, created_at, last_seen_at, expires_at`
+const sessionColumns = `token_hash, account_id, created_at, last_seen_at, expires_at, token_generation`
 
 func scanSession(row pgx.Row) (identity.Session, error) {
 	var s identity.Session
-	err := row.Scan(&s.Hash, &s.AccountID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt)
+	err := row.Scan(&s.Hash, &s.AccountID, &s.CreatedAt, &s.LastSeenAt, &s.ExpiresAt, &s.Generation)
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC(), s.ExpiresAt.UTC()
 	return s, err
 }
 
 // InsertPageSession implements identity.Tx.
 func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5)`,
-		s.Hash, s.AccountID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt)
+	_, err := tx.q.Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		s.Hash, s.AccountID, s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.Generation)
 	if err != nil {
 		return wrap("insert session", err)
 	}

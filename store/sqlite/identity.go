@@ -27,7 +27,7 @@ func (tx *Tx) InsertAccount(ctx context.Context, a identity.Account) error {
 }
 
 const accountColumns = `a.id, a.email, a.name, a.locale, a.password_hash, a.disabled, a.created_at, a.deleted_at,
-	a.email_verified_at, COALESCE(a.fiscal_code, ''),
+	a.email_verified_at, COALESCE(a.fiscal_code, ''), a.token_generation,
 	COALESCE((SELECT json_group_array(json_object('role', g.role, 'scope', g.scope))
 	          FROM (SELECT role, scope FROM account_grants WHERE account_id = a.id ORDER BY role, scope) g), '[]')`
 
@@ -45,7 +45,8 @@ func scanAccount(row rowScanner) (identity.Account, error) {
 	var disabled int
 	var created, deleted, verified int64
 	var grants string
-	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &verified, &a.FiscalCode, &grants)
+	err := row.Scan(&a.ID, &a.Email, &a.Name, &a.Locale, &a.PasswordHash, &disabled, &created, &deleted, &verified, &a.FiscalCode,
+		&a.TokenGeneration, &grants)
 	if err != nil {
 		return a, err
 	}
@@ -118,6 +119,14 @@ func (tx *Tx) SetAccountDisabled(ctx context.Context, id string, disabled bool) 
 	return nil
 }
 
+// RaiseTokenGeneration implements identity.Tx.
+func (tx *Tx) RaiseTokenGeneration(ctx context.Context, id string) error {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE accounts SET token_generation = token_generation + 1 WHERE id = ?`, id); err != nil {
+		return wrap("raise token generation", err)
+	}
+	return nil
+}
+
 // CountAccounts implements identity.Tx.
 func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	var n int
@@ -127,12 +136,12 @@ func (tx *Tx) CountAccounts(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at`
+const refreshColumns = `id, family_id, account_id, token_hash, created_at, expires_at, rotated_at, revoked_at, token_generation`
 
 func scanRefresh(row rowScanner) (identity.RefreshToken, error) {
 	var t identity.RefreshToken
 	var created, expires, rotated, revoked int64
-	if err := row.Scan(&t.ID, &t.FamilyID, &t.AccountID, &t.Hash, &created, &expires, &rotated, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.FamilyID, &t.AccountID, &t.Hash, &created, &expires, &rotated, &revoked, &t.Generation); err != nil {
 		return t, err
 	}
 	t.CreatedAt, t.ExpiresAt, t.RotatedAt, t.RevokedAt = fromMicros(created), fromMicros(expires), fromMicros(rotated), fromMicros(revoked)
@@ -141,8 +150,8 @@ func scanRefresh(row rowScanner) (identity.RefreshToken, error) {
 
 // InsertRefreshToken implements identity.Tx.
 func (tx *Tx) InsertRefreshToken(ctx context.Context, t identity.RefreshToken) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, t.ID, t.FamilyID, t.AccountID, t.Hash, toMicros(t.CreatedAt), toMicros(t.ExpiresAt))
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO refresh_tokens (id, family_id, account_id, token_hash, created_at, expires_at, token_generation)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.FamilyID, t.AccountID, t.Hash, toMicros(t.CreatedAt), toMicros(t.ExpiresAt), t.Generation)
 	if err != nil {
 		return wrap("insert refresh token", err)
 	}
@@ -206,20 +215,20 @@ func (tx *Tx) RefreshTokensOf(ctx context.Context, accountID string) ([]identity
 	return out, rows.Err()
 }
 
-const sessionColumns = `token_hash, account_id, created_at, last_seen_at, expires_at`
+const sessionColumns = `token_hash, account_id, created_at, last_seen_at, expires_at, token_generation`
 
 func scanSession(row rowScanner) (identity.Session, error) {
 	var s identity.Session
 	var created, seen, expires int64
-	err := row.Scan(&s.Hash, &s.AccountID, &created, &seen, &expires)
+	err := row.Scan(&s.Hash, &s.AccountID, &created, &seen, &expires, &s.Generation)
 	s.CreatedAt, s.LastSeenAt, s.ExpiresAt = fromMicros(created), fromMicros(seen), fromMicros(expires)
 	return s, err
 }
 
 // InsertPageSession implements identity.Tx.
 func (tx *Tx) InsertPageSession(ctx context.Context, s identity.Session) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?)`,
-		s.Hash, s.AccountID, toMicros(s.CreatedAt), toMicros(s.LastSeenAt), toMicros(s.ExpiresAt))
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.Hash, s.AccountID, toMicros(s.CreatedAt), toMicros(s.LastSeenAt), toMicros(s.ExpiresAt), s.Generation)
 	if err != nil {
 		return wrap("insert session", err)
 	}

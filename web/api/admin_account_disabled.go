@@ -14,7 +14,8 @@ type accountDisabledRequest struct {
 
 // handleAPIAdminSetDisabled lets a city administrator disable an account or
 // enable it again; a disabled account's tokens and sessions stop working at
-// once. 200 with the account; 403 for anyone else; 404 for no such account.
+// once, and enabling it again brings none of them back. 200 with the
+// account; 403 for anyone else; 404 for no such account.
 func (h *accountHandler) handleAPIAdminSetDisabled(w http.ResponseWriter, r *http.Request) {
 	admin, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {

@@ -18,7 +18,8 @@ type adminAccountRequest struct {
 
 // handleAPIAdminCreateAccount lets a city administrator create an account
 // with grants (shop staff, door staff, operators, administrators). 201 with
-// the account; 403 for anyone else.
+// the account; 400 (reason unknown_scope) for a grant of a shop, venue or
+// office that does not exist; 403 for anyone else.
 func (h *accountHandler) handleAPIAdminCreateAccount(w http.ResponseWriter, r *http.Request) {
 	admin, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
@@ -69,8 +70,9 @@ type accountGrantsRequest struct {
 
 // handleAPIAdminSetGrants is PUT /api/v1/admin/accounts/{id}/grants (city
 // admin): the account's grants become the ones given. 200 with the
-// account; 403 for anyone else and for an administrator taking their own
-// admin role (reason own_admin); 404 for no such account.
+// account; 400 (reason unknown_scope) for a new grant of a shop, venue or
+// office that does not exist; 403 for anyone else and for an administrator
+// taking their own admin role (reason own_admin); 404 for no such account.
 func (h *accountHandler) handleAPIAdminSetGrants(w http.ResponseWriter, r *http.Request) {
 	admin, err := httpx.RequireRole(r, identity.RoleAdmin)
 	if err != nil {
