@@ -152,7 +152,11 @@ func TestWalletAPITestPayments(t *testing.T) {
 			if rec.Code != http.StatusCreated || rec.Header().Get("Idempotent-Replayed") != "true" || again.TransactionID != first.TransactionID || *again.BalanceCents != 1500 || again.TopUpID != first.TopUpID {
 				t.Fatalf("retried top-up: %d %+v", rec.Code, again)
 			}
-			wantProblem(t, topup(aliceAuth, "alice-topup-0001", `{"amount_cents":1600}`), http.StatusConflict)
+			// The same key for another amount: the reason every keyed
+			// operation gives, not the ledger's own.
+			if p := wantProblem(t, topup(aliceAuth, "alice-topup-0001", `{"amount_cents":1600}`), http.StatusConflict); p.Reason != "idempotency_key_reused" {
+				t.Fatalf("a reused key: reason %q, want idempotency_key_reused", p.Reason)
+			}
 			// Another citizen's same key is their own top-up.
 			if rec := topup(bobAuth, "alice-topup-0001", `{"amount_cents":200}`); rec.Code != http.StatusCreated {
 				t.Fatalf("bob's top-up: %d %s", rec.Code, rec.Body.String())
@@ -170,6 +174,9 @@ func TestWalletAPITestPayments(t *testing.T) {
 				{"negative", "bad-key-00007", `{"amount_cents":-500}`},
 				{"missing amount", "bad-key-00008", `{}`},
 				{"two objects", "bad-key-00009", `{"amount_cents":500}{"amount_cents":500}`},
+				{"a field name in capitals", "bad-key-00011", `{"AMOUNT_CENTS":500}`},
+				{"the amount twice in two cases", "bad-key-00012", `{"amount_cents":100,"Amount_Cents":50000}`},
+				{"the amount twice", "bad-key-00013", `{"amount_cents":100,"amount_cents":50000}`},
 				{"no idempotency key", "", `{"amount_cents":500}`},
 				{"idempotency key with a space", "bad key 11", `{"amount_cents":500}`},
 				{"overlong idempotency key", strings.Repeat("k", 101), `{"amount_cents":500}`},
@@ -465,5 +472,37 @@ func TestWalletStripeTopUp(t *testing.T) {
 				t.Fatalf("stripe clearing = %+v, %v", clearing, err)
 			}
 		})
+	}
+}
+
+// A card top-up's key sent again with another amount: Stripe refuses its
+// own idempotency key with other parameters, and the API answers as for
+// every reused key (idempotency_key_reused), recording no payment.
+// stripe-mock keeps no keys, so a stand-in answers as Stripe does.
+func TestWalletStripeTopUpKeyReused(t *testing.T) {
+	t.Parallel()
+	stripeAPI := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."}}`)
+	}))
+	defer stripeAPI.Close()
+	_, env := newTestServer(t, "sqlite", withWallet(false), func(env *testEnv, d *Deps) {
+		p, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_cityhub", WebhookSecret: testWebhookSecret, APIURL: stripeAPI.URL}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Payments = p
+		d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
+	})
+	_, auth := env.account(t, identity.RoleCitizen)
+	rec := walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":2600}`, map[string]string{"Idempotency-Key": "card-topup-0001"})
+	if p := wantProblem(t, rec, http.StatusConflict); p.Reason != "idempotency_key_reused" {
+		t.Fatalf("a reused card top-up key: reason %q, want idempotency_key_reused", p.Reason)
+	}
+	var list api.TopUpsView
+	decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/wallet/topups", auth, ""), http.StatusOK), &list)
+	if len(list.TopUps) != 0 {
+		t.Fatalf("a refused card top-up was recorded: %+v", list.TopUps)
 	}
 }

@@ -22,6 +22,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/store/storetest"
+	"cityhub/web/feeds"
 	"cityhub/web/httpx"
 )
 
@@ -43,13 +44,16 @@ var hostileTexts = []struct{ name, raw string }{
 // its path parameters, its query, the headers the hub reads and every string
 // of its request body, as an anonymous and as an authorized caller, on both
 // engines: no answer may be a 5xx, and invalid text must be a 400 problem.
+// The open feeds the document describes are walked the same way.
 func TestHostileInputNeverFailsTheServer(t *testing.T) {
 	t.Parallel()
 	doc := loadOpenAPI(t)
 	ops := doc.operations()
 	patterns := make([]string, 0, len(ops))
 	for p := range ops {
-		if strings.Contains(p, " /api/v1/") {
+		// The documented feeds too (health, signing keys, GBFS): machines
+		// read them, so they refuse with problems as the API does.
+		if _, path, _ := strings.Cut(p, " "); strings.HasPrefix(path, "/api/v1/") || feeds.Serves(path) {
 			patterns = append(patterns, p)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,7 @@ import (
 	"cityhub/audit"
 	"cityhub/ids"
 	"cityhub/tlsserve"
+	"cityhub/web/feeds"
 	"cityhub/web/httpx"
 )
 
@@ -52,10 +54,17 @@ type routeInfoKey struct{}
 // routed dispatches r on mux. It tells observe which pattern matched before
 // the handler runs, so that even a panicking handler is counted under its
 // route, and answers keyed API calls through their kept first answer (see
-// web/httpx/replay.go).
+// web/httpx/replay.go). A request for a feed's path that only a catch-all
+// took (the pages' "/": another method, no such feed) is the feeds' to
+// refuse, with a problem rather than a page; it counts as unmatched.
 func (s *Server) routed(mux *http.ServeMux) http.Handler {
+	unroutedFeed := s.feeds.Unrouted(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := mux.Handler(r)
+		if !strings.Contains(pattern, " ") && feeds.Serves(r.URL.Path) {
+			unroutedFeed.ServeHTTP(w, r)
+			return
+		}
 		if info, ok := r.Context().Value(routeInfoKey{}).(*routeInfo); ok {
 			info.pattern = pattern
 		}

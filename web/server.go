@@ -216,7 +216,8 @@ func New(d Deps) *Server {
 		auth = d.Identity
 	}
 	apiError := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(s.log, w, r, err) }
-	s.handler = s.observe(httpx.CheckText(apiError, s.ui.Error, httpx.Authenticate(auth, s.log, s.routed(mux))))
+	machine := func(path string) bool { return strings.HasPrefix(path, "/api/") || feeds.Serves(path) }
+	s.handler = s.observe(httpx.CheckText(machine, apiError, s.ui.Error, httpx.Authenticate(auth, s.log, s.routed(mux))))
 	return s
 }
 

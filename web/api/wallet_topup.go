@@ -71,6 +71,11 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 	case h.testPayments:
 		tx, err := h.wallet.TestTopUp(ctx, c.AccountID, in.AmountCents, key)
 		if err != nil {
+			// The ledger records a test top-up's key and names its reuse
+			// ledger_key_reused, which its other callers rely on.
+			if apperr.ReasonOf(err) == "ledger_key_reused" {
+				err = errTopUpKeyReused
+			}
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
@@ -96,6 +101,11 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 			cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: c.AccountID, cardpay.StripeTopUpKey: id,
 		}, "cityhub-topup-"+id)
 		if err != nil {
+			// Stripe keeps a card top-up's key: its Conflict is the key
+			// sent before with another amount.
+			if apperr.Has(err, apperr.Conflict) {
+				err = errTopUpKeyReused
+			}
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
@@ -113,6 +123,11 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 		httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Top-ups are not available on this hub."))
 	}
 }
+
+// errTopUpKeyReused is a top-up's Idempotency-Key sent again with another
+// amount, in the words of every other keyed operation of the API
+// (idempotency_key_reused), whoever noticed it.
+var errTopUpKeyReused = apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
 
 // topupID is derived from the citizen and their idempotency key, so a
 // retried request names the same top-up (and Stripe returns the same

@@ -1,6 +1,12 @@
 package feeds
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/web/httpx"
+)
 
 // Register adds every route of the open feeds to mux.
 func (f *Handler) Register(mux *http.ServeMux) {
@@ -31,4 +37,51 @@ func (f *Handler) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/open/photos/{id}", f.handleOpenPhoto)
 		mux.HandleFunc("GET /api/v1/open/photos/{id}/thumbnail", f.handleOpenPhoto)
 	}
+}
+
+// feedPaths are the feeds' addresses outside the API, each with what lies
+// under it.
+var feedPaths = []string{"/gbfs", "/.well-known", "/healthz", "/readyz", "/metrics"}
+
+// Serves reports whether path is the feeds' rather than a page's. Machines
+// read these addresses, so a request no feed route takes (another method,
+// no such feed) and a refused one (invalid text) get problem+json as the
+// API's do, never an HTML page. The open data under /api/ is the API's.
+func Serves(path string) bool {
+	for _, p := range feedPaths {
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// Unrouted answers a request for one of the feeds' paths that no feed route
+// of mux takes: 405 with Allow when the path has routes for other methods,
+// 404 otherwise.
+func (f *Handler) Unrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			httpx.WriteMethodNotAllowed(w, r, allow)
+			return
+		}
+		httpx.WriteError(f.log, w, r, apperr.E(apperr.NotFound, "No such feed."))
+	})
+}
+
+// probedMethods are the methods a route may be registered for.
+var probedMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// allowedMethods are the methods for which mux has a route of its own (a
+// pattern naming a method, not a catch-all) at r's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range probedMethods {
+		probe := r.WithContext(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, m+" ") || m == http.MethodHead && strings.HasPrefix(pattern, "GET ") {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }

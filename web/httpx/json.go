@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -28,7 +29,9 @@ const MaxJSONBody = 64 << 10
 
 // DecodeJSON reads exactly one JSON object into dst, refusing unknown fields,
 // wrong types, trailing data, invalid text (NUL, bytes that are not UTF-8)
-// and bodies over MaxJSONBody (413), with a message that says which.
+// and bodies over MaxJSONBody (413), with a message that says which. A key
+// must be a field's JSON name exactly, case included, and no object may
+// hold a key twice (see keysError).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
@@ -47,21 +50,7 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syn):
-			return apperr.R(apperr.Invalid, "malformed_json", "The body is not valid JSON (at byte %d).", syn.Offset)
-		case errors.As(err, &typ):
-			return apperr.R(apperr.Invalid, "wrong_type", "The field %q must be %s.", typ.Field, typ.Type.String())
-		case errors.Is(err, io.EOF):
-			return apperr.R(apperr.Invalid, "empty_body", "The body is empty; a JSON object is required.")
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			return apperr.R(apperr.Invalid, "malformed_json", "The body is not valid JSON (it ends too early).")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return apperr.R(apperr.Invalid, "unknown_field", "The body has an unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
-		}
-		return apperr.R(apperr.Invalid, "malformed_json", "The body could not be read as JSON.")
+		return decodeError(err)
 	}
 	if dec.More() {
 		return apperr.R(apperr.Invalid, "malformed_json", "The body must hold exactly one JSON object.")
@@ -69,5 +58,65 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return apperr.R(apperr.Invalid, "malformed_json", "The body must hold exactly one JSON object.")
 	}
+	// The body is one valid JSON value of dst's shape: what is left to
+	// refuse is what encoding/json lets through.
+	if err := keysError(body, reflect.TypeOf(dst)); err != nil {
+		return err
+	}
 	return DecodedTextError(dst)
+}
+
+// decodeError is the error of a body encoding/json could not decode.
+func decodeError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return apperr.R(apperr.Invalid, "malformed_json", "The body is not valid JSON (at byte %d).", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return errNotObject
+	case errors.As(err, &typ):
+		return apperr.R(apperr.Invalid, "wrong_type", "The field %q must be %s.", typ.Field, jsonKind(typ.Type))
+	case errors.Is(err, io.EOF):
+		return apperr.R(apperr.Invalid, "empty_body", "The body is empty; a JSON object is required.")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.R(apperr.Invalid, "malformed_json", "The body is not valid JSON (it ends too early).")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return apperr.R(apperr.Invalid, "unknown_field", "The body has an unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return apperr.R(apperr.Invalid, "malformed_json", "The body could not be read as JSON.")
+}
+
+// errNotObject refuses a body that is JSON but not an object (an array, a
+// string, null).
+var errNotObject = apperr.R(apperr.Invalid, "wrong_type", "The body must be a JSON object.")
+
+// jsonKind names what JSON value a field of type t takes, in the client's
+// words rather than Go's type names.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return "a string"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another JSON value"
 }

@@ -1,8 +1,14 @@
 package httpx
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
+
+	"cityhub/apperr"
 )
 
 // TestWriteJSONKeepsWhatTheCallerAllows: an answer is no-store unless its
@@ -22,4 +28,136 @@ func TestWriteJSONKeepsWhatTheCallerAllows(t *testing.T) {
 	if rec.Header().Get("Content-Type") != "application/json" || rec.Body.String() != "{\"a\":1}\n" {
 		t.Errorf("answer %v %q", rec.Header(), rec.Body.String())
 	}
+}
+
+// jsonInner, jsonEmbedded and jsonBody are the shapes the API's request
+// types take: tags with options, ignored and unexported fields, embedded
+// structs, nested structs, slices, maps, pointers, any, raw JSON and a type
+// that decodes itself.
+type jsonInner struct {
+	From int    `json:"from"`
+	Name string `json:"name,omitempty"`
+}
+
+type jsonEmbedded struct {
+	Note   string `json:"note"`
+	Hidden string `json:"-"`
+}
+
+type jsonBody struct {
+	jsonEmbedded
+	AmountCents int64            `json:"amount_cents"`
+	Dash        string           `json:"-,"`
+	Plain       string           // named by its Go name
+	Rows        []jsonInner      `json:"rows"`
+	Prices      map[string]int64 `json:"prices_cents"`
+	Limit       *int             `json:"limit"`
+	Inner       *jsonInner       `json:"inner"`
+	Any         any              `json:"any"`
+	Raw         json.RawMessage  `json:"raw"`
+	At          time.Time        `json:"at"`
+	secret      string
+}
+
+func decodeBody(body string, dst any) error {
+	r := httptest.NewRequest("POST", "/api/v1/x", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return DecodeJSON(httptest.NewRecorder(), r, dst)
+}
+
+// TestDecodeJSONKeys: a key must be a field's JSON name exactly, once per
+// object. encoding/json matched names in any case and let a repeated key's
+// last value win, so {"amount_cents":100,"Amount_Cents":50000} credited
+// 500 euros while a proxy or a validator reading the first key saw 1.
+func TestDecodeJSONKeys(t *testing.T) {
+	for _, tc := range []struct{ name, body, reason string }{
+		{"exact names", `{"amount_cents":1,"note":"n","-":"d","Plain":"p","rows":[{"from":1,"name":"a"}],"prices_cents":{"A":1,"a":2},` +
+			`"limit":3,"inner":{"from":2},"any":{"x":[{"y":1}]},"raw":{"k":1},"at":"2025-01-02T03:04:05Z"}`, ""},
+		{"nulls", `{"limit":null,"inner":null,"rows":null,"prices_cents":null,"any":null,"raw":null}`, ""},
+		{"a name in another case", `{"AMOUNT_CENTS":100}`, "unknown_field"},
+		{"the same name in two cases", `{"amount_cents":100,"Amount_Cents":50000}`, "unknown_field"},
+		{"a Go name where a tag names the field", `{"AmountCents":100}`, "unknown_field"},
+		{"a Go name in another case", `{"plain":"p"}`, "unknown_field"},
+		{"an embedded field in another case", `{"Note":"n"}`, "unknown_field"},
+		{"an ignored field", `{"Hidden":"h"}`, "unknown_field"},
+		{"an unexported field", `{"secret":"s"}`, "unknown_field"},
+		{"the embedded struct's own name", `{"jsonEmbedded":{}}`, "unknown_field"},
+		{"a nested name in another case", `{"rows":[{"from":1},{"FROM":2}]}`, "unknown_field"},
+		{"a name in another case behind a pointer", `{"inner":{"Name":"x"}}`, "unknown_field"},
+		{"a plain duplicate", `{"amount_cents":100,"amount_cents":50000}`, "duplicate_field"},
+		{"a duplicate spelt with an escape", `{"amount_cents":100,"\u0061mount_cents":50000}`, "duplicate_field"},
+		{"a duplicate of an embedded field", `{"note":"a","note":"b"}`, "duplicate_field"},
+		{"a duplicate in an array's object", `{"rows":[{"from":1,"from":2}]}`, "duplicate_field"},
+		{"a duplicate map key", `{"prices_cents":{"A":1,"A":2}}`, "duplicate_field"},
+		{"a duplicate inside any", `{"any":{"x":1,"x":2}}`, "duplicate_field"},
+		{"a duplicate deep inside any", `{"any":[{"x":{"y":1,"y":2}}]}`, "duplicate_field"},
+		{"a duplicate inside raw JSON", `{"raw":{"k":1,"k":2}}`, "duplicate_field"},
+		{"an array body", `[]`, "wrong_type"},
+		{"an array of objects", `[{"amount_cents":1}]`, "wrong_type"},
+		{"a string body", `"x"`, "wrong_type"},
+		{"a null body", `null`, "wrong_type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var dst jsonBody
+			err := decodeBody(tc.body, &dst)
+			if got := apperr.ReasonOf(err); got != tc.reason || (tc.reason != "" && apperr.CodeOf(err) != apperr.Invalid) {
+				t.Fatalf("%s: reason %q (%v), want %q", tc.body, got, err, tc.reason)
+			}
+		})
+	}
+	var dst jsonBody
+	if err := decodeBody(`{"rows":[{"from":1,"from":2}]}`, &dst); !strings.Contains(apperr.MessageOf(err), `"rows.from"`) {
+		t.Errorf("a nested duplicate: %q, want its path named", apperr.MessageOf(err))
+	}
+	if err := decodeBody(`{"amount_cents":1,"Amount_Cents":2}`, &dst); apperr.MessageOf(err) != `The body has an unknown field "Amount_Cents".` {
+		t.Errorf("a name in another case: %q", apperr.MessageOf(err))
+	}
+}
+
+// TestDecodeJSONTypeMessages: a wrong type is told in JSON's words; Go's
+// type names (api.topupRequest, int64) are not the client's business.
+func TestDecodeJSONTypeMessages(t *testing.T) {
+	for _, tc := range []struct{ body, reason, message string }{
+		{`[]`, "wrong_type", "The body must be a JSON object."},
+		{`null`, "wrong_type", "The body must be a JSON object."},
+		{`{"amount_cents":"500"}`, "wrong_type", `The field "amount_cents" must be a whole number.`},
+		{`{"amount_cents":500.5}`, "wrong_type", `The field "amount_cents" must be a whole number.`},
+		{`{"rows":{}}`, "wrong_type", `The field "rows" must be an array.`},
+		{`{"rows":[{"name":1}]}`, "wrong_type", `The field "rows.name" must be a string.`},
+		{`{"inner":[]}`, "wrong_type", `The field "inner" must be an object.`},
+		{`{"prices_cents":{"A":true}}`, "wrong_type", `The field "prices_cents" must be a whole number.`},
+	} {
+		var dst jsonBody
+		err := decodeBody(tc.body, &dst)
+		if apperr.ReasonOf(err) != tc.reason || apperr.MessageOf(err) != tc.message {
+			t.Errorf("%s: %s %q, want %s %q", tc.body, apperr.ReasonOf(err), apperr.MessageOf(err), tc.reason, tc.message)
+		}
+	}
+}
+
+// FuzzDecodeJSON: whatever the body, DecodeJSON never panics, refuses with
+// a 400 or 413 problem, and accepts nothing that encoding/json itself
+// refuses.
+func FuzzDecodeJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"amount_cents":1}`, `{"AMOUNT_CENTS":1}`, `{"amount_cents":1,"amount_cents":2}`, `[]`, `null`, `{`, `{"rows":[{"from":1}]}`,
+		`{"any":{"a":[{"b":{"c":1,"c":2}}]}}`, `{"raw":[1,{"x":1}]}`, `{"prices_cents":{"\u0000":1}}`, `{"at":"2025-01-02T03:04:05Z"}`,
+		`{"note":"a"}{"note":"b"}`, `{"inner":{"from":1e400}}`, "{\"x\":\"\xff\"}", `[[[[[[[[[[]]]]]]]]]]`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		var dst jsonBody
+		err := decodeBody(body, &dst)
+		if err == nil {
+			var plain jsonBody
+			if json.Unmarshal([]byte(body), &plain) != nil {
+				t.Fatalf("accepted what encoding/json refuses: %q", body)
+			}
+			return
+		}
+		if s := StatusFor(err); s != http.StatusBadRequest && s != http.StatusRequestEntityTooLarge || apperr.ReasonOf(err) == "" {
+			t.Fatalf("%q: %d %v", body, s, err)
+		}
+	})
 }

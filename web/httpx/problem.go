@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -112,4 +113,15 @@ func WriteProblem(w http.ResponseWriter, p Problem) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
+}
+
+// WriteMethodNotAllowed answers 405 with Allow (the methods r's path takes)
+// and a problem, as the mux would with text; the reason is the one the
+// pages give.
+func WriteMethodNotAllowed(w http.ResponseWriter, r *http.Request, allow []string) {
+	methods := strings.Join(allow, ", ")
+	w.Header().Set("Allow", methods)
+	p := ProblemOf(apperr.R(apperr.Invalid, "method_not_allowed", "This address answers %s only.", methods), r.URL.Path)
+	p.Status, p.Title = http.StatusMethodNotAllowed, http.StatusText(http.StatusMethodNotAllowed)
+	WriteProblem(w, p)
 }

@@ -71,11 +71,12 @@ func ValuesTextError(vs url.Values, where string) error {
 }
 
 // CheckText refuses a request whose path, query or read headers hold
-// invalid text: with apiError under /api/, with pageError elsewhere.
-func CheckText(apiError, pageError func(http.ResponseWriter, *http.Request, error), next http.Handler) http.Handler {
+// invalid text: with apiError where machines read (machine(path): the API,
+// the open feeds), with pageError elsewhere.
+func CheckText(machine func(path string) bool, apiError, pageError func(http.ResponseWriter, *http.Request, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := RequestTextError(r); err != nil {
-			if strings.HasPrefix(r.URL.Path, "/api/") {
+			if machine(r.URL.Path) {
 				apiError(w, r, err)
 			} else {
 				pageError(w, r, err)
