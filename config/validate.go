@@ -25,7 +25,7 @@ func (c Config) Validate() error {
 	if c.MQTTURL != "" {
 		u, err := url.Parse(c.MQTTURL)
 		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") {
-			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://host:port or ssl://host:port", Redact(c.MQTTURL)))
+			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", Redact(c.MQTTURL)))
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
@@ -84,7 +84,7 @@ func (c Config) Validate() error {
 	// 50 million: beyond it even an 8-bit photo decodes to more than the
 	// photo package's memory budget for one decode.
 	if c.PhotoMaxPixels < 1_000_000 || c.PhotoMaxPixels > 50_000_000 {
-		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 to 50 million", c.PhotoMaxPixels))
+		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 million to 50 million", c.PhotoMaxPixels))
 	}
 	if err := checkTilesURL(c.MapTilesURL); err != nil {
 		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_URL: %w", err))
