@@ -73,7 +73,8 @@ func (o *obj) MarshalJSON() ([]byte, error) {
 // ---- The document -----------------------------------------------------------
 
 var errorText = map[int]string{
-	400: "Bad input: malformed JSON, unknown fields, wrong types, a body too large, or a value the rules refuse; nothing was changed.",
+	400: "Bad input: malformed JSON, unknown or repeated fields, wrong types, or a value the rules refuse; nothing was changed.",
+	413: "The body is over its limit (reason body_too_large); nothing was changed.",
 	401: "No valid credentials (WWW-Authenticate: Bearer). Any route, public ones included, refuses a bearer token that does not verify.",
 	402: "Not enough credit.",
 	403: "The caller's roles do not allow this.",
@@ -232,6 +233,12 @@ func buildOpenAPIDocument() *obj {
 			errs = append(slices.Clone(errs), 401)
 			slices.Sort(errs)
 		}
+		if op.body != nil && !slices.Contains(errs, 413) {
+			// Every body is read within a limit (httpx.MaxJSONBody, more
+			// for a report's photos).
+			errs = append(slices.Clone(errs), 413)
+			slices.Sort(errs)
+		}
 		for _, status := range errs {
 			responses.set(strconv.Itoa(status), newObj("$ref", "#/components/responses/"+strconv.Itoa(status)))
 		}
@@ -243,7 +250,7 @@ func buildOpenAPIDocument() *obj {
 
 	problem := newObj("application/problem+json", newObj("schema", ref("Problem")))
 	responses := newObj()
-	for _, status := range []int{400, 401, 402, 403, 404, 409, 429, 503} {
+	for _, status := range []int{400, 401, 402, 403, 404, 409, 413, 429, 503} {
 		r := newObj("description", errorText[status], "content", problem)
 		if status == 401 {
 			r.set("headers", newObj("WWW-Authenticate", newObj("schema", str())))
@@ -309,7 +316,7 @@ func buildOpenAPIDocument() *obj {
 			"version", "1",
 			"summary", "A city's digital front office: wallet, vouchers, bikesharing.",
 			"description", "The JSON API of cityhub under /api/v1. Amounts are integer euro cents in fields named *_cents; times are RFC 3339 in UTC. "+
-				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. Request bodies are one JSON object of at most 64 KiB (413 beyond); unknown fields are refused. "+
+				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. Request bodies are one JSON object of at most 64 KiB (413 beyond); unknown fields are refused (400 unknown_field), a key must be a field's name exactly, case included, and an object that holds a key twice is refused (400 duplicate_field). "+
 				"Text anywhere in a request (path, query, headers, body) must be UTF-8 without NUL characters: 400 (reason invalid_text) otherwise. "+
 				"Every state-changing operation (POST, PUT, DELETE) except login, refresh and the Stripe webhook takes an Idempotency-Key header: the first answer to a caller's key on an operation is kept, "+
 				"and a retry with the same key, path, query and body gets it again, with the same status and body and the header Idempotent-Replayed: true, without the operation running again, "+
@@ -344,6 +351,12 @@ func addOpsPaths(paths *obj) {
 		if desc != "" {
 			o.set("description", desc)
 		}
+		// Text that is not UTF-8 in the path or query, or a malformed
+		// query, is refused as on the API; another method is 405.
+		responses.set("400", newObj("$ref", "#/components/responses/400"))
+		responses.set("405", newObj("description", "Another method: the Allow header lists the ones taken (a problem, reason method_not_allowed).",
+			"headers", newObj("Allow", newObj("schema", str())),
+			"content", newObj("application/problem+json", newObj("schema", ref("Problem")))))
 		return newObj("get", o.set("security", []any{}).set("responses", responses))
 	}
 	content := func(media string, schema *obj) *obj { return newObj(media, newObj("schema", schema)) }

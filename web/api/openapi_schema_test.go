@@ -70,7 +70,7 @@ var openAPIComponents = []component{
 	{name: "PasswordResetRequest", typ: typeOf[passwordResetRequest](), request: true, required: []string{"token", "password"}},
 	{name: "PasswordChangeRequest", typ: typeOf[passwordChangeRequest](), request: true, required: []string{"current_password", "new_password"}},
 	{name: "EmailChangeRequest", typ: typeOf[emailChangeRequest](), request: true, required: []string{"password", "new_email"}},
-	{name: "AdminAccountRequest", typ: typeOf[adminAccountRequest](), request: true, required: []string{"email", "password", "name"}},
+	{name: "AdminAccountRequest", typ: typeOf[adminAccountRequest](), request: true, required: []string{"email", "password", "name", "grants"}, desc: "grants: at least one (an account without a role can do nothing); citizen for an ordinary person, which opens a wallet."},
 	{name: "AccountDisabledRequest", typ: typeOf[accountDisabledRequest](), request: true, required: []string{"disabled"}},
 	{name: "AccountGrantsRequest", typ: typeOf[accountGrantsRequest](), request: true, required: []string{"grants"}, desc: "Every grant the account is to hold, at least one; the ones not listed are taken away."},
 	{name: "AccountListEntry", typ: typeOf[identity.AccountRow](), desc: "An account with its state: active, unverified (address never proved, no SPID/CIE identity), disabled, or erased."},
