@@ -133,22 +133,63 @@ func (s *Service) Stations(ctx context.Context, c identity.Caller) ([]Station, e
 }
 
 // DeleteStation removes a station and its live state, so a station created
-// again under the same id starts from its next status. NotFound if missing.
+// again under the same id starts from its next status, and its broker
+// credential. NotFound if missing; Conflict (station_in_use) while it is in
+// use (stationInUse).
 func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id string) error {
 	if err := MayManageCatalogue(c); err != nil {
 		return err
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		// Locked first: an unlock starting a ride here meanwhile has
+		// either committed its ride, which the check then sees, or
+		// waits and then finds no station.
+		if _, err := tx.LockStation(ctx, id); err != nil {
+			return err
+		}
+		if err := stationInUse(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := tx.DeleteStation(ctx, id); err != nil {
 			return err
 		}
 		return tx.DeleteStationState(ctx, id)
 	})
-	if err == nil {
-		s.changed()
-		s.forgetStationAccount(ctx, id)
+	if err != nil {
+		return fmt.Errorf("delete station %s: %w", id, err)
 	}
-	return err
+	s.changed()
+	s.forgetStationAccount(ctx, id)
+	return nil
+}
+
+// stationInUse refuses to delete a station that is in use: one with bikes
+// in its docks, as it last reported (riders would see bikes where there is
+// no station), or one where any ride started or ended, open or past (the
+// rides keep referring to it; closing it stops the unlocks instead). Its
+// state is locked against telemetry while it is read, so a bike docking
+// meanwhile is seen. Its broker credential alone does not keep it: it goes
+// with the station.
+func stationInUse(ctx context.Context, tx Tx, id string) error {
+	states, err := tx.LockStationStates(ctx, []string{id})
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		if n := st.Bikes(); n > 0 {
+			return apperr.R(apperr.Conflict, "station_in_use",
+				"Station %s has %d bikes in its docks: move them first (or reset its state, if it is wrong).", id, n)
+		}
+	}
+	ridden, err := tx.StationHasRides(ctx, id)
+	if err != nil {
+		return err
+	}
+	if ridden {
+		return apperr.R(apperr.Conflict, "station_in_use",
+			"Rides started or ended at station %s and keep referring to it: close it instead.", id)
+	}
+	return nil
 }
 
 // SetStationOpen opens or closes a station (operator). NotFound if missing.
@@ -295,23 +336,61 @@ func (s *Service) Bikes(ctx context.Context, c identity.Caller) ([]Bike, error) 
 	return out, err
 }
 
-// DeleteBike removes a bike. NotFound if missing; Conflict while it is on a ride.
+// DeleteBike removes a bike. NotFound if missing; Conflict while it is in
+// use (bikeInUse).
 func (s *Service) DeleteBike(ctx context.Context, c identity.Caller, id string) error {
 	if err := MayManageCatalogue(c); err != nil {
 		return err
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.OpenRideOfBike(ctx, id); err == nil {
-			return apperr.R(apperr.Conflict, "bike_on_ride", "The bike is on a ride.")
-		} else if !apperr.Has(err, apperr.NotFound) {
+		// Locked first: an unlock taking the bike meanwhile has either
+		// committed its ride, which the check then sees, or waits and
+		// then finds no bike.
+		if _, err := tx.LockBike(ctx, id); err != nil {
+			return err
+		}
+		if err := bikeInUse(ctx, tx, id); err != nil {
 			return err
 		}
 		return tx.DeleteBike(ctx, id)
 	})
-	if err == nil {
-		s.changed()
+	if err != nil {
+		return fmt.Errorf("delete bike %s: %w", id, err)
 	}
-	return err
+	s.changed()
+	return nil
+}
+
+// bikeInUse refuses to delete a bike that is in use: on a ride
+// (bike_on_ride); in a dock, as its station last reported (a rider could
+// take it, and the unlock would find no such bike); or with rides behind
+// it, failed unlocks included (bike_in_use: the rides keep referring to
+// it; taking it out of the fleet stops its unlocks instead).
+func bikeInUse(ctx context.Context, tx Tx, id string) error {
+	if _, err := tx.OpenRideOfBike(ctx, id); err == nil {
+		return apperr.R(apperr.Conflict, "bike_on_ride", "The bike is on a ride.")
+	} else if !apperr.Has(err, apperr.NotFound) {
+		return err
+	}
+	states, err := tx.StationStates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		if d, ok := st.DockOfBike(id); ok {
+			return apperr.R(apperr.Conflict, "bike_in_use",
+				"Bike %s is in dock %d of station %s: take it out first, or take it out of the fleet instead.", id, d.Dock, st.StationID)
+		}
+	}
+	ridden, err := tx.BikeHasRides(ctx, id)
+	if err != nil {
+		return err
+	}
+	if ridden {
+		return apperr.R(apperr.Conflict, "bike_in_use",
+			"Bike %s has rides behind it, which keep referring to it: take it out of the fleet instead.", id)
+	}
+	return nil
 }
 
 // PutVehicleType creates or replaces a vehicle type (seeding). Invalid for
@@ -422,6 +501,7 @@ func (s *Service) PutPricingPlan(ctx context.Context, c identity.Caller, p Prici
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
+	p = p.withSegmentList()
 	p.UpdatedAt = s.now().UTC()
 	err := s.store.InTx(ctx, func(tx Tx) error { return tx.PutPricingPlan(ctx, p) })
 	if err == nil {
@@ -439,6 +519,7 @@ func (s *Service) CreatePricingPlan(ctx context.Context, c identity.Caller, p Pr
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
+	p = p.withSegmentList()
 	p.UpdatedAt = s.stamp()
 	err := s.writeCatalogue(ctx, "create pricing plan", nil,
 		func(tx Tx) (bool, error) { return tx.InsertPricingPlan(ctx, p) },
@@ -455,6 +536,7 @@ func (s *Service) UpdatePricingPlan(ctx context.Context, c identity.Caller, p Pr
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
+	p = p.withSegmentList()
 	p.UpdatedAt = s.stamp()
 	err := s.writeCatalogue(ctx, "update pricing plan", nil,
 		func(tx Tx) (bool, error) { return tx.UpdatePricingPlan(ctx, p) },

@@ -106,23 +106,31 @@ func (r *rules) state(id string) mobility.StationState {
 	return s
 }
 
-// unlock starts a ride on bk-1, the station's ok stamped replyTS.
-func (r *rules) unlock(replyTS time.Time) (rider string, ride mobility.Ride) {
+// rider opens a citizen account holding cents and returns its id.
+func (r *rules) rider(cents int64) string {
 	r.t.Helper()
 	ctx := context.Background()
-	rider = ids.New("acc")
+	rider := ids.New("acc")
 	err := r.db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.OpenCitizen(ctx, tx, rider) })
 	if err != nil {
 		r.t.Fatal(err)
 	}
 	if _, err := wallet.NewService(r.db.Wallet(), nil).Post(ctx, wallet.Transaction{Key: "topup:" + rider, Kind: "topup",
-		Entries: []wallet.Entry{{Account: wallet.CityFunding, Amount: -5000}, {Account: wallet.CitizenAccount(rider), Amount: 5000}}}); err != nil {
+		Entries: []wallet.Entry{{Account: wallet.CityFunding, Amount: -cents}, {Account: wallet.CitizenAccount(rider), Amount: cents}}}); err != nil {
 		r.t.Fatal(err)
 	}
+	return rider
+}
+
+// unlock starts a ride on bk-1, the station's ok stamped replyTS.
+func (r *rules) unlock(replyTS time.Time) (rider string, ride mobility.Ride) {
+	r.t.Helper()
+	ctx := context.Background()
+	rider = r.rider(5000)
 	r.station.mu.Lock()
 	r.station.replyTS = replyTS
 	r.station.mu.Unlock()
-	ride, err = r.svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: r.st, Dock: 1})
+	ride, err := r.svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: r.st, Dock: 1})
 	if err != nil || ride.Status != mobility.RideActive {
 		r.t.Fatalf("unlock: %+v %v", ride, err)
 	}

@@ -8,7 +8,6 @@
 package mobility
 
 import (
-	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,7 +56,8 @@ func (s Station) Validate() error {
 	if strings.TrimSpace(s.NameIT) == "" || len(s.NameIT) > 200 || len(s.NameEN) > 200 {
 		return apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one) of at most 200 characters.")
 	}
-	if math.IsNaN(s.Lat) || math.IsNaN(s.Lon) || s.Lat < -90 || s.Lat > 90 || s.Lon < -180 || s.Lon > 180 || (s.Lat == 0 && s.Lon == 0) {
+	// (0, 0) is what a form left empty gives, never a station of the city.
+	if !(LatLon{s.Lat, s.Lon}).Valid() || (s.Lat == 0 && s.Lon == 0) {
 		return apperr.R(apperr.Invalid, "station_position", "The station's position must be a valid latitude and longitude.")
 	}
 	if s.Capacity < 1 || s.Capacity > MaxCapacity {
@@ -248,6 +248,9 @@ type Ride struct {
 	Unsettled     bool   `json:"unsettled,omitempty"`
 	LedgerTxID    string `json:"ledger_transaction_id,omitempty"`
 	FailureReason string `json:"failure_reason,omitempty"`
+	// Replayed is true when Unlock answered with the ride an earlier
+	// attempt with the same request id started; never stored.
+	Replayed bool `json:"-"`
 }
 
 // Open reports whether the ride still holds its bike.

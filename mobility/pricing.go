@@ -31,6 +31,16 @@ type Segment struct {
 	EndMin      int   `json:"end,omitempty"`
 }
 
+// withSegmentList is p with no segments written as an empty list, not as
+// nothing: what a write of the plan answers is then what reading it gives
+// back (the stores keep an empty list).
+func (p PricingPlan) withSegmentList() PricingPlan {
+	if p.PerMin == nil {
+		p.PerMin = []Segment{}
+	}
+	return p
+}
+
 // MaxFare bounds one ride's fare (500 EUR), whatever the plan says.
 const MaxFare = 50_000
 

@@ -42,9 +42,19 @@ func (r UnlockRequest) Validate() error {
 		}
 	}
 	if r.RequestID != "" && !ValidRequestID(r.RequestID) {
-		return apperr.R(apperr.Invalid, "request_id", "The request id must be 1 to 100 letters, digits, '-' or '_'.")
+		// It is the id of the command the station receives (docs/mqtt.md).
+		return apperr.R(apperr.Invalid, "request_id", "An unlock's request id (its Idempotency-Key) must be 1 to 100 letters, digits, '-' or '_'.")
 	}
 	return nil
+}
+
+// startedBy reports whether r is the ride this request asks for: the same
+// station, and the same dock and bike where the request names them. A
+// retry may name the bike by its dock or by the code on its frame, and is
+// the same unlock either way; any other station, dock or bike is another
+// request.
+func (r UnlockRequest) startedBy(ride Ride) bool {
+	return r.StationID == ride.StartStation && (r.Dock == 0 || r.Dock == ride.StartDock) && (r.BikeID == "" || r.BikeID == ride.BikeID)
 }
 
 // Unlock asks the station to release a bike for the calling citizen and
@@ -54,7 +64,10 @@ func (r UnlockRequest) Validate() error {
 // open ride, the bike is taken, the station refused, or the request id is
 // someone else's); Unavailable (station closed, offline or silent until the
 // deadline, or the broker unreachable). A failed unlock charges nothing. The
-// same RequestID again returns the first attempt's outcome.
+// same RequestID again returns the first attempt's outcome, with
+// Ride.Replayed set; with another station, dock or bike it is Conflict
+// (idempotency_key_reused), and another rider's is Conflict
+// (request_id_reused).
 func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockRequest) (Ride, error) {
 	riderID, err := riderOf(c)
 	if err != nil {
@@ -96,7 +109,7 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 		return Ride{}, err
 	}
 	if replay != nil {
-		return s.replayUnlock(ctx, riderID, *replay)
+		return s.replayUnlock(ctx, riderID, req, *replay)
 	}
 	s.changed()
 	return s.sendUnlock(ctx, ride)
@@ -121,8 +134,11 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	var ok bool
 	if req.Dock != 0 {
 		dock, ok = state.Dock(req.Dock)
-		if !ok || dock.BikeID == "" || (req.BikeID != "" && dock.BikeID != req.BikeID) {
+		if !ok || dock.BikeID == "" {
 			return apperr.R(apperr.Conflict, "no_bike_at_dock", "There is no bike at dock %d.", req.Dock)
+		}
+		if req.BikeID != "" && dock.BikeID != req.BikeID {
+			return apperr.R(apperr.Conflict, "bike_not_at_dock", "Bike %s is not at dock %d.", req.BikeID, req.Dock)
 		}
 	} else {
 		dock, ok = state.DockOfBike(req.BikeID)
@@ -294,10 +310,16 @@ func rideFailure(r Ride) error {
 }
 
 // replayUnlock answers a retried request id with the first attempt's outcome,
-// waiting for it while it is still pending.
-func (s *Service) replayUnlock(ctx context.Context, riderID string, r Ride) (Ride, error) {
+// waiting for it while it is still pending. The id is refused when it
+// started another rider's ride, or when req asks for another unlock than
+// the one it started (the client reused its key): the first ride is not
+// theirs to see, and not what they asked for.
+func (s *Service) replayUnlock(ctx context.Context, riderID string, req UnlockRequest, r Ride) (Ride, error) {
 	if r.RiderID != riderID {
 		return Ride{}, apperr.R(apperr.Conflict, "request_id_reused", "This request id belongs to another request.")
+	}
+	if !req.startedBy(r) {
+		return Ride{}, apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key (request id) was already used for another unlock.")
 	}
 	for r.Status == RidePending {
 		wait := time.Until(r.Deadline)
@@ -320,6 +342,7 @@ func (s *Service) replayUnlock(ctx context.Context, riderID string, r Ride) (Rid
 	if r.Status == RideFailed {
 		return r, rideFailure(r)
 	}
+	r.Replayed = true
 	return r, nil
 }
 

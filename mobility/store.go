@@ -36,7 +36,15 @@ type Tx interface {
 	// false when there is no such station.
 	SetStationOpen(ctx context.Context, id string, open bool, at time.Time) (bool, error)
 	Station(ctx context.Context, id string) (Station, error)
+	// LockStation is Station, the row then locked against every other
+	// lock until the transaction ends: an unlock holds the station it
+	// starts a ride at (UnlockReader), so a delete that locked it first
+	// sees each ride started there, or the unlock finds no station.
+	LockStation(ctx context.Context, id string) (Station, error)
 	Stations(ctx context.Context) ([]Station, error)
+	// StationHasRides reports whether any ride, whatever its status,
+	// started or ended at the station.
+	StationHasRides(ctx context.Context, stationID string) (bool, error)
 	DeleteStation(ctx context.Context, id string) error
 	// PutDock records a dock's operator setting.
 	PutDock(ctx context.Context, d Dock) error
@@ -47,7 +55,13 @@ type Tx interface {
 	InsertBike(ctx context.Context, b Bike) (bool, error)
 	UpdateBike(ctx context.Context, b Bike) (bool, error)
 	Bike(ctx context.Context, id string) (Bike, error)
+	// LockBike is Bike, locked as LockStation locks a station: an unlock
+	// holds the bike it takes (UnlockReader).
+	LockBike(ctx context.Context, id string) (Bike, error)
 	Bikes(ctx context.Context) ([]Bike, error)
+	// BikeHasRides reports whether any ride, whatever its status, took
+	// the bike.
+	BikeHasRides(ctx context.Context, bikeID string) (bool, error)
 	DeleteBike(ctx context.Context, id string) error
 
 	PutVehicleType(ctx context.Context, v VehicleType) error

@@ -39,6 +39,12 @@ type UnlockBike struct {
 // single reads, one at a time (the embedded store, where a read is a call,
 // not a round trip). Either way every read sees the data as the
 // transaction's statements do; the checks run in reserve, in one order.
+// The station and the bike found are held until the transaction ends with
+// a lock that only LockStation, LockBike and a delete wait for (nothing an
+// edit, a docking or another unlock takes), so that a ride is never
+// written for a station or a bike deleted meanwhile. A store without
+// UnlockReader runs its write transactions one at a time, which holds them
+// as well.
 type UnlockReader interface {
 	// UnlockPlace is NotFound (no_station) when the station does not exist.
 	UnlockPlace(ctx context.Context, stationID, riderID string) (UnlockPlace, error)

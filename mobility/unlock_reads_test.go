@@ -3,6 +3,7 @@ package mobility_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -55,8 +56,16 @@ func TestUnlockRefusalsNameTheirReason(t *testing.T) {
 			{name: "bike out of service", rider: rich, reason: "bike_inactive", req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[2].Dock},
 				before: func() { setBikeActive(t, e, admin, st.Bikes[2].ID, false) },
 				after:  func() { setBikeActive(t, e, admin, st.Bikes[2].ID, true) }},
-			{name: "bike no longer in the catalogue", rider: rich, reason: "bike_unknown", req: mobility.UnlockRequest{StationID: other.ID, Dock: other.Bikes[1].Dock},
-				before: func() { must(nil, e.Svc.DeleteBike(ctx, admin, other.Bikes[1].ID)) }},
+			// A bike in a dock cannot be deleted, but a station may report
+			// one the catalogue never had.
+			{name: "bike not in the catalogue", rider: rich, reason: "bike_unknown", req: mobility.UnlockRequest{StationID: other.ID, Dock: other.Docks},
+				before: func() {
+					now := time.Now()
+					must(nil, e.Svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: other.ID, Kind: mobility.KindEvents, Received: now,
+						Event: &mobility.Event{TS: now, Type: mobility.EventBikeDocked, Dock: other.Docks, BikeID: "stray-1"}}}))
+				}},
+			{name: "dock holds another bike", rider: rich, reason: "bike_not_at_dock",
+				req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[0].Dock, BikeID: st.Bikes[1].ID}},
 			{name: "too little credit", rider: e.Rider(t, 0), reason: "insufficient_credit", req: mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[0].Dock}},
 		}
 		for _, c := range cases {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"cityhub/apperr"
@@ -242,6 +243,37 @@ func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 // LatLon is a position on the map.
 type LatLon struct{ Lat, Lon float64 }
 
+// Valid reports whether p is a position on the Earth: latitude -90 to 90
+// and longitude -180 to 180 degrees, neither NaN (which every comparison
+// lets through, and which a distance turns into nonsense).
+func (p LatLon) Valid() bool {
+	return !math.IsNaN(p.Lat) && !math.IsNaN(p.Lon) && p.Lat >= -90 && p.Lat <= 90 && p.Lon >= -180 && p.Lon <= 180
+}
+
+// Validate refuses a position that is not Valid (Invalid, reason position).
+func (p LatLon) Validate() error {
+	if !p.Valid() {
+		return errPosition
+	}
+	return nil
+}
+
+var errPosition = apperr.R(apperr.Invalid, "position", "lat and lon must be a valid position in degrees.")
+
+// ParseLatLon reads a position written as two decimal numbers of degrees
+// (a query's lat and lon): Invalid (reason position) unless both are
+// numbers and the position is Valid.
+func ParseLatLon(lat, lon string) (LatLon, error) {
+	var p LatLon
+	var err1, err2 error
+	p.Lat, err1 = strconv.ParseFloat(lat, 64)
+	p.Lon, err2 = strconv.ParseFloat(lon, 64)
+	if err1 != nil || err2 != nil {
+		return LatLon{}, errPosition
+	}
+	return p, p.Validate()
+}
+
 // DistanceMeters is the great-circle distance between two positions.
 func DistanceMeters(a, b LatLon) float64 {
 	const r = 6_371_000.0
@@ -253,8 +285,14 @@ func DistanceMeters(a, b LatLon) float64 {
 }
 
 // StationList lists stations with availability, nearest first when near is
-// given, else by name.
+// given, else by name. Invalid (reason position) when near is not a
+// position.
 func (s *Service) StationList(ctx context.Context, near *LatLon) ([]StationView, error) {
+	if near != nil {
+		if err := near.Validate(); err != nil {
+			return nil, err
+		}
+	}
 	snap, err := s.Snapshot(ctx)
 	if err != nil {
 		return nil, err

@@ -7,12 +7,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
+	"cityhub/mqtt/mqtttest"
 	"cityhub/store/storetest"
+	"cityhub/wallet"
 )
 
 // A second POST of a code already in the catalogue is a 409 problem, and the
@@ -150,6 +154,108 @@ func TestStationRegistrationIssuesCredential(t *testing.T) {
 				t.Errorf("the station was not registered: %d %s", rec.Code, rec.Body.String())
 			}
 			wantProblem(t, env.do(t, "GET", path+"/duomo/credential", admin, ""), http.StatusNotFound)
+		})
+	}
+}
+
+// What rides refer to stays in the catalogue: a station with bikes in its
+// docks or rides started or ended there, and a bike in a dock, on a ride or
+// with rides behind it, are 409 (station_in_use, bike_in_use,
+// bike_on_ride) and stay as they were, so the bikes still docked still
+// unlock; what nothing refers to is deleted.
+func TestCatalogueDeleteRefusesWhatRidesReferTo(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			var m *mobilitytest.Env
+			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+				m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 3, Docks: 4})
+				d.Mobility = m.Svc
+			})
+			admin := env.login(t, identity.RoleAdmin)
+			operator := env.login(t, identity.RoleOperator)
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			if _, err := m.Wallet.Post(t.Context(), wallet.Transaction{Key: "topup:" + acct.ID, Kind: "topup", Entries: []wallet.Entry{
+				{Account: wallet.CityFunding, Amount: -2000}, {Account: wallet.CitizenAccount(acct.ID), Amount: 2000}}}); err != nil {
+				t.Fatal(err)
+			}
+			const base = "/api/v1/admin/mobility/"
+			refused := func(path, reason string) {
+				t.Helper()
+				if p := wantProblem(t, env.do(t, "DELETE", base+path, admin, ""), http.StatusConflict); p.Reason != reason {
+					t.Errorf("DELETE %s: reason %q, want %s", path, p.Reason, reason)
+				}
+				wantStatus(t, env.do(t, "GET", base+path, admin, ""), http.StatusOK)
+			}
+			st, mid, end := m.Stations[0], m.Stations[1], m.Stations[2]
+
+			// Bikes in their docks.
+			refused("stations/"+st.ID, "station_in_use")
+			refused("bikes/"+mid.Bikes[0].ID, "bike_in_use")
+
+			// A bike on a ride, then docked at the end station, whose
+			// state is then forgotten: only the ride refers to both.
+			rec := env.do(t, "POST", "/api/v1/mobility/unlock", citizen, `{"station_id":"`+st.ID+`","dock":1}`)
+			wantStatus(t, rec, http.StatusCreated)
+			var ride mobility.Ride
+			decodeInto(t, rec, &ride)
+			refused("bikes/"+ride.BikeID, "bike_on_ride")
+			if _, _, err := m.Sim.Dock(ride.BikeID, end.ID); err != nil {
+				t.Fatal(err)
+			}
+			testutil.Eventually(t, 10*time.Second, "ride ended", func() bool {
+				return env.do(t, "GET", "/api/v1/mobility/rides/current", citizen, "").Code == http.StatusNotFound
+			})
+			wantStatus(t, env.do(t, "POST", "/api/v1/operator/mobility/stations/"+end.ID+"/reset", operator, ""), http.StatusNoContent)
+			if s, err := m.StationState(end.ID); err == nil && s.Bikes() != 0 {
+				t.Fatalf("%s still has %d bikes after its reset", end.ID, s.Bikes())
+			}
+			refused("bikes/"+ride.BikeID, "bike_in_use")
+			refused("stations/"+end.ID, "station_in_use")
+
+			// The bikes still docked still unlock.
+			wantStatus(t, env.do(t, "POST", "/api/v1/mobility/unlock", citizen, `{"station_id":"`+mid.ID+`","dock":1}`), http.StatusCreated)
+
+			// What nothing refers to goes.
+			wantStatus(t, env.do(t, "POST", base+"stations", admin, `{"id":"nuova","name_it":"Nuova","lat":41.13,"lon":14.78,"capacity":4,"open":true}`), http.StatusCreated)
+			wantStatus(t, env.do(t, "POST", base+"bikes", admin, `{"id":"nuova-b1","vehicle_type_id":"bike","active":true}`), http.StatusCreated)
+			for _, path := range []string{"stations/nuova", "bikes/nuova-b1"} {
+				wantStatus(t, env.do(t, "DELETE", base+path, admin, ""), http.StatusNoContent)
+				wantProblem(t, env.do(t, "GET", base+path, admin, ""), http.StatusNotFound)
+				wantProblem(t, env.do(t, "DELETE", base+path, admin, ""), http.StatusNotFound)
+			}
+		})
+	}
+}
+
+// A pricing plan created or replaced without per-minute segments answers
+// them as an empty list, as reading it does, never null.
+func TestPricingPlanWithoutSegmentsAnswersAnEmptyList(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
+			})
+			admin := env.login(t, identity.RoleAdmin)
+			const path = "/api/v1/admin/mobility/pricing-plans"
+			for _, c := range []struct {
+				method, path, body string
+				status             int
+			}{
+				{"POST", path, `{"id":"okplan2","name_it":"Seg","unlock_cents":100}`, http.StatusCreated},
+				{"PUT", path + "/okplan2", `{"name_it":"Seg","unlock_cents":150}`, http.StatusOK},
+				{"PUT", path + "/okplan2", `{"name_it":"Seg","unlock_cents":150,"per_min_pricing":null}`, http.StatusOK},
+			} {
+				rec := env.do(t, c.method, c.path, admin, c.body)
+				wantStatus(t, rec, c.status)
+				if !strings.Contains(rec.Body.String(), `"per_min_pricing":[]`) {
+					t.Errorf("%s %s: %s", c.method, c.path, rec.Body.String())
+				}
+				if got := env.do(t, "GET", path+"/okplan2", admin, ""); got.Body.String() != rec.Body.String() {
+					t.Errorf("%s %s answered\n%s\nbut the plan reads\n%s", c.method, c.path, rec.Body.String(), got.Body.String())
+				}
+			}
 		})
 	}
 }

@@ -155,6 +155,25 @@ func (tx *Tx) Stations(ctx context.Context) ([]mobility.Station, error) {
 	return out, wrap("list stations", rows.Err())
 }
 
+// LockStation implements mobility.Tx: FOR UPDATE waits for the unlocks
+// that hold the station FOR KEY SHARE (UnlockPlace) to end.
+func (tx *Tx) LockStation(ctx context.Context, id string) (mobility.Station, error) {
+	s, err := scanStation(tx.q.QueryRow(ctx, `SELECT `+stationCols+` FROM mobility_stations WHERE id = $1 FOR UPDATE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
+	}
+	return s, wrap("lock station", err)
+}
+
+// StationHasRides implements mobility.Tx. No index serves it: it runs
+// when an admin deletes a station, and an index of rides by station would
+// cost every unlock and every ride's end instead.
+func (tx *Tx) StationHasRides(ctx context.Context, stationID string) (bool, error) {
+	var found bool
+	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_rides WHERE start_station = $1 OR end_station = $1)`, stationID).Scan(&found)
+	return found, wrap("look for rides of station", err)
+}
+
 // DeleteStation implements mobility.Tx.
 func (tx *Tx) DeleteStation(ctx context.Context, id string) error {
 	tag, err := tx.q.Exec(ctx, `DELETE FROM mobility_stations WHERE id = $1`, id)
@@ -236,6 +255,28 @@ func (tx *Tx) Bikes(ctx context.Context) ([]mobility.Bike, error) {
 		out = append(out, b)
 	}
 	return out, wrap("list bikes", rows.Err())
+}
+
+// LockBike implements mobility.Tx: FOR UPDATE waits for the unlocks that
+// hold the bike FOR KEY SHARE (UnlockBike) to end.
+func (tx *Tx) LockBike(ctx context.Context, id string) (mobility.Bike, error) {
+	var b mobility.Bike
+	err := tx.q.QueryRow(ctx, `SELECT id, vehicle_type_id, active, updated_at FROM mobility_bikes WHERE id = $1 FOR UPDATE`, id).
+		Scan(&b.ID, &b.VehicleTypeID, &b.Active, &b.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return b, apperr.R(apperr.NotFound, "no_bike", "There is no bike %q.", id)
+	}
+	b.UpdatedAt = b.UpdatedAt.UTC()
+	return b, wrap("lock bike", err)
+}
+
+// BikeHasRides implements mobility.Tx. Only a bike's open ride has an
+// index (mobility_rides_open_bike); past ones are looked for when an
+// admin deletes a bike, rarely enough not to index every ride for it.
+func (tx *Tx) BikeHasRides(ctx context.Context, bikeID string) (bool, error) {
+	var found bool
+	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_rides WHERE bike_id = $1)`, bikeID).Scan(&found)
+	return found, wrap("look for rides of bike", err)
 }
 
 // DeleteBike implements mobility.Tx.

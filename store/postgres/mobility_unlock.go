@@ -13,12 +13,13 @@ import (
 
 // UnlockPlace implements mobility.UnlockReader: the station, its state and
 // dock settings, the rider's open ride and credit account in one batch, a
-// round trip where they were five.
+// round trip where they were five. The station is held FOR KEY SHARE,
+// which only its deletion (LockStation) waits for.
 func (tx *Tx) UnlockPlace(ctx context.Context, stationID, riderID string) (mobility.UnlockPlace, error) {
 	var p mobility.UnlockPlace
 	var missing bool
 	err := tx.readBatch(ctx, batchRead{
-		sql: `SELECT ` + stationCols + ` FROM mobility_stations WHERE id = $1`, args: []any{stationID},
+		sql: `SELECT ` + stationCols + ` FROM mobility_stations WHERE id = $1 FOR KEY SHARE`, args: []any{stationID},
 		read: func(br pgx.BatchResults) error {
 			var err error
 			p.Station, err = scanStation(br.QueryRow())
@@ -62,11 +63,13 @@ func (tx *Tx) UnlockPlace(ctx context.Context, stationID, riderID string) (mobil
 // UnlockBike implements mobility.UnlockReader: the bike, its vehicle type,
 // that type's pricing plan and the bike's open ride in one batch, a round
 // trip where they were four. The type and the plan are looked up through
-// the bike's row, so each statement needs only the bike's id.
+// the bike's row, so each statement needs only the bike's id. The bike is
+// held FOR KEY SHARE, which only its deletion (LockBike) waits for: edits
+// and the trip count (CountTrip) leave its key alone.
 func (tx *Tx) UnlockBike(ctx context.Context, bikeID string) (mobility.UnlockBike, error) {
 	var b mobility.UnlockBike
 	err := tx.readBatch(ctx, batchRead{
-		sql: `SELECT id, vehicle_type_id, active, updated_at FROM mobility_bikes WHERE id = $1`, args: []any{bikeID},
+		sql: `SELECT id, vehicle_type_id, active, updated_at FROM mobility_bikes WHERE id = $1 FOR KEY SHARE`, args: []any{bikeID},
 		read: func(br pgx.BatchResults) error {
 			var bike mobility.Bike
 			err := br.QueryRow().Scan(&bike.ID, &bike.VehicleTypeID, &bike.Active, &bike.UpdatedAt)

@@ -159,6 +159,21 @@ func (tx *Tx) Stations(ctx context.Context) ([]mobility.Station, error) {
 	return out, wrap("list stations", rows.Err())
 }
 
+// LockStation implements mobility.Tx: Station, since a write transaction
+// here holds the only writer.
+func (tx *Tx) LockStation(ctx context.Context, id string) (mobility.Station, error) {
+	return tx.Station(ctx, id)
+}
+
+// StationHasRides implements mobility.Tx. No index serves it: it runs
+// when an admin deletes a station, and an index of rides by station would
+// cost every unlock and every ride's end instead.
+func (tx *Tx) StationHasRides(ctx context.Context, stationID string) (bool, error) {
+	var found bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_rides WHERE start_station = ?1 OR end_station = ?1)`, stationID).Scan(&found)
+	return found, wrap("look for rides of station", err)
+}
+
 // DeleteStation implements mobility.Tx.
 func (tx *Tx) DeleteStation(ctx context.Context, id string) error {
 	res, err := tx.q.ExecContext(ctx, `DELETE FROM mobility_stations WHERE id = ?`, id)
@@ -238,6 +253,21 @@ func (tx *Tx) Bikes(ctx context.Context) ([]mobility.Bike, error) {
 		out = append(out, b)
 	}
 	return out, wrap("list bikes", rows.Err())
+}
+
+// LockBike implements mobility.Tx: Bike, since a write transaction here
+// holds the only writer.
+func (tx *Tx) LockBike(ctx context.Context, id string) (mobility.Bike, error) {
+	return tx.Bike(ctx, id)
+}
+
+// BikeHasRides implements mobility.Tx. Only a bike's open ride has an
+// index (mobility_rides_open_bike); past ones are looked for when an
+// admin deletes a bike, rarely enough not to index every ride for it.
+func (tx *Tx) BikeHasRides(ctx context.Context, bikeID string) (bool, error) {
+	var found bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_rides WHERE bike_id = ?)`, bikeID).Scan(&found)
+	return found, wrap("look for rides of bike", err)
 }
 
 // DeleteBike implements mobility.Tx.

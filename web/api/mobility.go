@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"cityhub/apperr"
@@ -33,13 +32,12 @@ func (h *mobilityHandler) handleAPIMobilityStations(w http.ResponseWriter, r *ht
 	var near *mobility.LatLon
 	q := r.URL.Query()
 	if q.Has("lat") || q.Has("lon") {
-		lat, err1 := strconv.ParseFloat(q.Get("lat"), 64)
-		lon, err2 := strconv.ParseFloat(q.Get("lon"), 64)
-		if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
-			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "position", "lat and lon must be a valid position in degrees."))
+		p, err := mobility.ParseLatLon(q.Get("lat"), q.Get("lon"))
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
 			return
 		}
-		near = &mobility.LatLon{Lat: lat, Lon: lon}
+		near = &p
 	}
 	list, err := h.mobility.StationList(r.Context(), near)
 	if err != nil {
@@ -62,7 +60,8 @@ func (h *mobilityHandler) handleAPIMobilityStation(w http.ResponseWriter, r *htt
 // handleAPIMobilityUnlock unlocks a bike for the calling citizen and answers
 // 201 with the running ride once the station confirmed. The request id (body
 // request_id or the Idempotency-Key header) makes a retry safe: it answers
-// the first attempt's outcome. 402 when the credit is too low (nothing is
+// the first attempt's outcome, and the same id for another station, dock or
+// bike is 409 idempotency_key_reused. 402 when the credit is too low (nothing is
 // sent to the station), 409 when the bike is taken or the rider already rides,
 // 503 when the station refused, is offline or did not answer: nothing charged.
 func (h *mobilityHandler) handleAPIMobilityUnlock(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +88,12 @@ func (h *mobilityHandler) handleAPIMobilityUnlock(w http.ResponseWriter, r *http
 		return
 	}
 	w.Header().Set("Location", "/api/v1/mobility/rides/current")
+	// A retry the service answered from its own record (the body differed
+	// from the first, so the kept answer did not serve it) says so, as a
+	// kept answer does.
+	if ride.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
 	httpx.WriteJSON(w, http.StatusCreated, ride)
 }
 

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/mqtt/mqtttest"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
+)
+
+// An unlock's Idempotency-Key (its request id) stands for one unlock: an
+// identical retry, or the same unlock written otherwise, gets the first
+// ride again, marked Idempotent-Replayed; the same key with another
+// station, dock or bike, sent in the header or as request_id, is 409
+// idempotency_key_reused and starts nothing. A request naming a dock and
+// a bike that is not in it is refused with a message that says so.
+func TestUnlockKeyStandsForOneUnlock(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			var m *mobilitytest.Env
+			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+				m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 2, Docks: 4})
+				d.Mobility = m.Svc
+			})
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			if _, err := m.Wallet.Post(t.Context(), wallet.Transaction{Key: "topup:" + acct.ID, Kind: "topup", Entries: []wallet.Entry{
+				{Account: wallet.CityFunding, Amount: -1000}, {Account: wallet.CitizenAccount(acct.ID), Amount: 1000}}}); err != nil {
+				t.Fatal(err)
+			}
+			st, other := m.Stations[0], m.Stations[1]
+			unlock := func(body string, headers ...string) *httptest.ResponseRecorder {
+				t.Helper()
+				return vreq(t, env, "POST", "/api/v1/mobility/unlock", citizen, body, headers...)
+			}
+
+			// Dock 1 holds the first bike, not the second.
+			p := wantProblem(t, unlock(`{"station_id":"`+st.ID+`","dock":1,"bike_id":"`+st.Bikes[1].ID+`"}`, "Idempotency-Key: unl-mismatch"), http.StatusConflict)
+			if p.Reason != "bike_not_at_dock" || !strings.Contains(p.Detail, st.Bikes[1].ID) || !strings.Contains(p.Detail, "dock 1") {
+				t.Errorf("dock and bike disagree: %+v", p)
+			}
+
+			first := `{"station_id":"` + st.ID + `","dock":1}`
+			rec := unlock(first, "Idempotency-Key: unl-cit-1")
+			wantStatus(t, rec, http.StatusCreated)
+			var ride mobility.Ride
+			decodeInto(t, rec, &ride)
+			if ride.ID == "" || ride.BikeID != st.Bikes[0].ID || ride.Status != mobility.RideActive {
+				t.Fatalf("first unlock: %+v", ride)
+			}
+			// The same unlock again, as sent or written otherwise.
+			for _, again := range []struct{ body, header string }{
+				{first, "Idempotency-Key: unl-cit-1"},
+				{`{"dock":1, "station_id":"` + st.ID + `"}`, "Idempotency-Key: unl-cit-1"},
+				{`{"station_id":"` + st.ID + `","dock":1,"request_id":"unl-cit-1"}`, "Idempotency-Key: unl-cit-1"},
+				{`{"station_id":"` + st.ID + `","bike_id":"` + st.Bikes[0].ID + `","request_id":"unl-cit-1"}`, ""},
+			} {
+				rec := unlock(again.body, again.header)
+				wantStatus(t, rec, http.StatusCreated)
+				var got mobility.Ride
+				decodeInto(t, rec, &got)
+				if got.ID != ride.ID || rec.Header().Get("Idempotent-Replayed") != "true" {
+					t.Errorf("retry %s %s: ride %s, Idempotent-Replayed %q; want %s replayed", again.header, again.body, got.ID,
+						rec.Header().Get("Idempotent-Replayed"), ride.ID)
+				}
+			}
+			// Another unlock under the same key.
+			for _, reuse := range []struct{ body, header string }{
+				{`{"station_id":"` + other.ID + `","bike_id":"whatever"}`, "Idempotency-Key: unl-cit-1"},
+				{`{"station_id":"` + other.ID + `","dock":1}`, "Idempotency-Key: unl-cit-1"},
+				{`{"station_id":"` + st.ID + `","dock":2}`, "Idempotency-Key: unl-cit-1"},
+				{`{"station_id":"` + st.ID + `","dock":1,"bike_id":"` + st.Bikes[1].ID + `"}`, "Idempotency-Key: unl-cit-1"},
+				{`{"station_id":"` + st.ID + `","bike_id":"` + st.Bikes[1].ID + `"}`, "Idempotency-Key: unl-cit-1"},
+				{`{"station_id":"` + other.ID + `","dock":1,"request_id":"unl-cit-1"}`, ""},
+			} {
+				rec := unlock(reuse.body, reuse.header)
+				if p := wantProblem(t, rec, http.StatusConflict); p.Reason != "idempotency_key_reused" || rec.Header().Get("Idempotent-Replayed") != "" {
+					t.Errorf("key reused for %s: %+v", reuse.body, p)
+				}
+			}
+			// Another rider's key is refused as before.
+			_, bruno := env.account(t, identity.RoleCitizen)
+			if p := wantProblem(t, vreq(t, env, "POST", "/api/v1/mobility/unlock", bruno, first, "Idempotency-Key: unl-cit-1"), http.StatusConflict); p.Reason != "request_id_reused" {
+				t.Errorf("another rider's key: %+v", p)
+			}
+			// Nothing else started: the rider's one ride is the first.
+			var rides struct{ Rides []mobility.RideView }
+			decodeInto(t, env.do(t, "GET", "/api/v1/mobility/rides", citizen, ""), &rides)
+			if len(rides.Rides) != 1 || rides.Rides[0].ID != ride.ID {
+				t.Errorf("rides after the refusals: %+v", rides.Rides)
+			}
+
+			// The unlock's key is also the command's request_id, which
+			// stations read as letters, digits, '-' and '_' only.
+			if p := wantProblem(t, unlock(`{"station_id":"`+other.ID+`","dock":1}`, "Idempotency-Key: order:123.4"), http.StatusBadRequest); p.Reason != "request_id" {
+				t.Errorf("a key the stations cannot read: %+v", p)
+			}
+		})
+	}
+}
