@@ -166,6 +166,15 @@ func (c Catalogue) CategoryOrCode(code string) Category {
 	return Category{Code: code, NameIT: code, NameEN: code}
 }
 
+// Contrada finds a contrada by code.
+func (c Catalogue) Contrada(code string) (Contrada, bool) {
+	i := slices.IndexFunc(c.Contrade, func(z Contrada) bool { return z.Code == code })
+	if i < 0 {
+		return Contrada{}, false
+	}
+	return c.Contrade[i], true
+}
+
 // Office finds an office by id.
 func (c Catalogue) Office(id string) (Office, bool) {
 	i := slices.IndexFunc(c.Offices, func(o Office) bool { return o.ID == id })

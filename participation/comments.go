@@ -71,7 +71,8 @@ const (
 // Comments lists a page of a proposal's visible comments, oldest first:
 // limit of them (DefaultCommentPage when 0) after the comment with id after
 // (from the first when empty); the last one's id is the next page's after.
-// NotFound; Invalid (bad_limit).
+// NotFound; Invalid (bad_limit, bad_cursor: after is no comment of this
+// proposal).
 func (s *Service) Comments(ctx context.Context, proposalID, after string, limit int) ([]PublicComment, error) {
 	if limit < 0 || limit > MaxCommentPage {
 		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxCommentPage)
@@ -84,6 +85,9 @@ func (s *Service) Comments(ctx context.Context, proposalID, after string, limit 
 		if _, err := tx.Proposal(ctx, proposalID); err != nil {
 			return proposalNotFound(err)
 		}
+		if err := checkCommentCursor(ctx, tx, proposalID, after); err != nil {
+			return err
+		}
 		cs, err := tx.Comments(ctx, proposalID, false, after, limit)
 		for _, c := range cs {
 			out = append(out, PublicComment{ID: c.ID, AuthorName: c.AuthorName, Body: c.Body, CreatedAt: c.CreatedAt})
@@ -91,6 +95,23 @@ func (s *Service) Comments(ctx context.Context, proposalID, after string, limit 
 		return err
 	})
 	return out, err
+}
+
+// checkCommentCursor refuses (bad_cursor) a cursor of a proposal's
+// comments that is no comment of that proposal (another's would page from
+// a place in a list it is not in); an empty one starts from the first.
+func checkCommentCursor(ctx context.Context, tx Tx, proposalID, after string) error {
+	if after == "" {
+		return nil
+	}
+	cm, err := tx.Comment(ctx, after)
+	if err != nil {
+		return cursorError(err)
+	}
+	if cm.ProposalID != proposalID {
+		return badCursor()
+	}
+	return nil
 }
 
 // FlagComment reports a comment as abusive; it goes to the moderators'

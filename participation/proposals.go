@@ -141,13 +141,17 @@ func (s *Service) Proposal(ctx context.Context, id string) (PublicProposal, erro
 	return p.Public(), err
 }
 
-// Proposals lists proposals newest first, before the cursor.
+// Proposals lists proposals newest first, before the cursor (the id of a
+// proposal; from the newest when empty). Invalid (bad_limit, bad_cursor).
 func (s *Service) Proposals(ctx context.Context, before string, limit int) ([]PublicProposal, error) {
 	if limit < 0 || limit > MaxListLimit {
 		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
 	}
 	out := []PublicProposal{}
 	err := s.store.View(ctx, func(tx Tx) error {
+		if err := checkProposalCursor(ctx, tx, before); err != nil {
+			return err
+		}
 		ps, err := tx.ListProposals(ctx, ProposalFilter{Before: before, Limit: limit})
 		for _, p := range ps {
 			out = append(out, p.Public())
@@ -269,7 +273,7 @@ func (s *Service) Answer(ctx context.Context, c identity.Caller, id, answer stri
 // the city has not answered, oldest first (the longest waiting), for
 // administrators: limit of them (MaxListLimit when 0) after the proposal
 // with id after (from the oldest when empty). Forbidden; Invalid
-// (bad_limit).
+// (bad_limit, bad_cursor).
 func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller, after string, limit int) ([]Proposal, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
@@ -282,9 +286,24 @@ func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller, after s
 	}
 	out := []Proposal{}
 	err := s.store.View(ctx, func(tx Tx) error {
+		if err := checkProposalCursor(ctx, tx, after); err != nil {
+			return err
+		}
 		ps, err := tx.AwaitingProposals(ctx, after, limit)
 		out = append(out, ps...)
 		return err
 	})
 	return out, err
+}
+
+// checkProposalCursor refuses (bad_cursor) a cursor of a list of proposals
+// that is no proposal; an empty one starts from the list's first.
+func checkProposalCursor(ctx context.Context, tx Tx, cursor string) error {
+	if cursor == "" {
+		return nil
+	}
+	if _, err := tx.Proposal(ctx, cursor); err != nil {
+		return cursorError(err)
+	}
+	return nil
 }

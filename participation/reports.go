@@ -429,7 +429,9 @@ type PublicFilter struct {
 }
 
 // PublicReports lists reports as the public sees them, newest first.
-// Invalid for an unknown status or category or a limit beyond MaxListLimit.
+// Invalid for an unknown status, category (unknown_category) or contrada
+// (unknown_contrada), a cursor (Before) that is no report (bad_cursor) or
+// a limit beyond MaxListLimit.
 func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicReport, error) {
 	for _, st := range f.Statuses {
 		if !known(Statuses, st) {
@@ -441,11 +443,17 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 			return nil, invalid("unknown_category", "There is no category %q.", k)
 		}
 	}
+	if _, ok := s.cat.Contrada(f.Contrada); f.Contrada != "" && !ok {
+		return nil, invalid("unknown_contrada", "There is no contrada %q.", f.Contrada)
+	}
 	if f.Limit < 0 || f.Limit > MaxListLimit {
 		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
 	}
 	out := []PublicReport{}
 	err := s.store.View(ctx, func(tx Tx) error {
+		if err := checkReportCursor(ctx, tx, f.Before); err != nil {
+			return err
+		}
 		rs, err := tx.ListReports(ctx, ReportFilter{IDs: f.IDs, Categories: f.Categories, Statuses: f.Statuses, Contrada: f.Contrada,
 			Since: f.Since, Until: f.Until, Before: f.Before, Limit: f.Limit})
 		if err != nil {
@@ -473,7 +481,7 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 
 // MyReports lists a page of the citizen's own reports, newest first: limit
 // of them (MaxListLimit when 0) before the report with id before (from the
-// newest when empty). Unauthenticated; Invalid (bad_limit).
+// newest when empty). Unauthenticated; Invalid (bad_limit, bad_cursor).
 func (s *Service) MyReports(ctx context.Context, c identity.Caller, before string, limit int) ([]Report, error) {
 	if c.AccountID == "" {
 		return nil, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to see your reports.")
@@ -483,6 +491,9 @@ func (s *Service) MyReports(ctx context.Context, c identity.Caller, before strin
 	}
 	var out []Report
 	err := s.store.View(ctx, func(tx Tx) error {
+		if err := checkReportCursor(ctx, tx, before); err != nil {
+			return err
+		}
 		var err error
 		out, err = tx.ListReports(ctx, ReportFilter{ReporterID: c.AccountID, Before: before, Limit: limit})
 		return err
@@ -491,6 +502,18 @@ func (s *Service) MyReports(ctx context.Context, c identity.Caller, before strin
 		out = []Report{}
 	}
 	return out, err
+}
+
+// checkReportCursor refuses (bad_cursor) a cursor of a list of reports
+// that is no report; an empty one starts from the newest.
+func checkReportCursor(ctx context.Context, tx Tx, before string) error {
+	if before == "" {
+		return nil
+	}
+	if _, err := tx.Report(ctx, before); err != nil {
+		return cursorError(err)
+	}
+	return nil
 }
 
 func known(list []string, v string) bool {

@@ -68,7 +68,7 @@ func TestReportLifecycle(t *testing.T) {
 		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusInProgress, "")
 		wantCode(t, "staff move a fixed report", err, apperr.Conflict, "bad_transition")
 		_, err = f.svc.Reopen(ctx, anna, r.ID, "Still there")
-		wantCode(t, "someone else reopens", err, apperr.Forbidden, "not_reporter")
+		wantCode(t, "someone else reopens", err, apperr.NotFound, "report_not_found")
 		_, err = f.svc.Reopen(ctx, bruno, r.ID, "  ")
 		wantCode(t, "reopen without a reason", err, apperr.Invalid, "reason_required")
 		f.clock.Add(29 * 24 * time.Hour)

@@ -137,6 +137,21 @@ func invalid(reason, format string, args ...any) error {
 	return apperr.R(apperr.Invalid, reason, format, args...)
 }
 
+// badCursor refuses a page cursor that names no item of the list it pages.
+func badCursor() error {
+	return invalid("bad_cursor", "The page cursor is not valid.")
+}
+
+// cursorError is the error of reading the item a page cursor names: a
+// missing item is a bad cursor (Invalid), not a missing page, so a cursor
+// made up or cut short is refused rather than answered with an empty page.
+func cursorError(err error) error {
+	if apperr.Has(err, apperr.NotFound) {
+		return badCursor()
+	}
+	return err
+}
+
 func isUTF8(s string) bool { return utf8.ValidString(s) }
 
 func requireCitizen(c identity.Caller) error {
@@ -145,6 +160,17 @@ func requireCitizen(c identity.Caller) error {
 	}
 	return nil
 }
+
+// RequireCitizen refuses (Forbidden, not_citizen) anyone but a citizen,
+// as the citizens' operations do first. A caller that must check what was
+// sent before calling one of them (the JSON API's required fields) asks
+// this before, so that someone else is refused whatever they sent.
+func (s *Service) RequireCitizen(c identity.Caller) error { return requireCitizen(c) }
+
+// RequireAnyStaff refuses (Forbidden, not_office_staff) anyone who works
+// no office and is no administrator, as every triage operation does
+// first; see RequireCitizen for why it is exported.
+func (s *Service) RequireAnyStaff(c identity.Caller) error { return requireAnyStaff(c) }
 
 func requireAdmin(c identity.Caller) error {
 	if !c.Has(identity.RoleAdmin) {

@@ -89,7 +89,8 @@ func (s *Service) setStatusNoted(ctx context.Context, tx Tx, c identity.Caller, 
 }
 
 // Merge marks report id a duplicate of into, an active report of the same
-// category, as staff of both reports' offices. Invalid (same_report),
+// category, as staff of both reports' offices. Invalid (missing_field:
+// no into; same_report),
 // NotFound, Forbidden, Conflict (bad_transition; merge_target_closed when
 // into is no longer worked; merge_other_category).
 func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note string) (Report, error) {
@@ -99,6 +100,9 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 	note, err := cleanText(note, 0, MaxNoteLen, "bad_note", "note")
 	if err != nil {
 		return Report{}, err
+	}
+	if into == "" {
+		return Report{}, invalid("missing_field", "Say which report to merge into.")
 	}
 	if id == into {
 		return Report{}, invalid("same_report", "A report cannot be merged into itself.")
@@ -150,8 +154,11 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 }
 
 // Reopen makes a fixed report open again, as its reporter, within the
-// reopen period after it was fixed, saying why. Forbidden (not_reporter),
-// NotFound, Invalid (reason_required), Conflict (not_fixed, reopen_too_late).
+// reopen period after it was fixed, saying why. NotFound (report_not_found)
+// for a report that is not c's, word for word the answer for one that does
+// not exist, as Report answers: whose a report is stays between its
+// reporter and the office. Invalid (reason_required), Conflict (not_fixed,
+// reopen_too_late).
 func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason string) (Report, error) {
 	reason, err := cleanText(reason, 1, MaxNoteLen, "reason_required", "reason")
 	if err != nil {
@@ -164,7 +171,7 @@ func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason stri
 			return reportNotFound(err)
 		}
 		if c.AccountID == "" || c.AccountID != r.ReporterID {
-			return apperr.R(apperr.Forbidden, "not_reporter", "Only the person who made a report may reopen it.")
+			return apperr.R(apperr.NotFound, "report_not_found", "No such report.")
 		}
 		if r.Status != StatusFixed {
 			return apperr.R(apperr.Conflict, "not_fixed", "Only a report marked fixed can be reopened.")

@@ -56,15 +56,20 @@ type SupportResult struct {
 	Added    bool                         `json:"added"`
 }
 
-// followRequest starts or stops following a proposal.
+// followRequest starts or stops following a proposal; it is also the
+// answer. Follow is required.
 type followRequest struct {
-	Follow bool `json:"follow"`
+	Follow *bool `json:"follow"`
 }
 
 // handleFollowProposal is PUT /api/v1/proposals/{id}/follow.
 func (h *participationHandler) handleFollowProposal(w http.ResponseWriter, r *http.Request) {
 	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in followRequest) (followRequest, error) {
-		return in, h.svc.Follow(r.Context(), c, r.PathValue("id"), in.Follow)
+		follow, err := required("follow", in.Follow)
+		if err != nil {
+			return followRequest{}, err
+		}
+		return in, h.svc.Follow(r.Context(), c, r.PathValue("id"), follow)
 	})
 }
 
@@ -94,7 +99,14 @@ func (h *participationHandler) handleAddComment(w http.ResponseWriter, r *http.R
 // person reports an abusive comment; it stays visible until moderated.
 func (h *participationHandler) handleFlagComment(w http.ResponseWriter, r *http.Request) {
 	answerBody(h.log, w, r, http.StatusNoContent, func(c identity.Caller, in reasonRequest) (noContent, error) {
-		return noContent{}, h.svc.FlagComment(r.Context(), c, r.PathValue("id"), in.Reason)
+		if err := h.svc.RequireCitizen(c); err != nil {
+			return noContent{}, err
+		}
+		reason, err := required("reason", in.Reason)
+		if err != nil {
+			return noContent{}, err
+		}
+		return noContent{}, h.svc.FlagComment(r.Context(), c, r.PathValue("id"), reason)
 	})
 }
 

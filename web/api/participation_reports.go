@@ -53,6 +53,20 @@ func listPage[T any](r *http.Request, member string, list func(cursor string, li
 	return map[string]any{member: items, "next_cursor": next}, nil
 }
 
+// required is a body's field name that its schema requires: the JSON
+// decoder leaves it nil when the body lacks it (or gives null), which is
+// Invalid (missing_field) rather than the field's zero value, so that a
+// body of {} cannot unfollow, unredact or flag without a reason. A handler
+// whose operation is for some roles only has the service refuse the
+// others before it asks this, so that they learn nothing from the body.
+func required[T any](name string, v *T) (T, error) {
+	if v == nil {
+		var zero T
+		return zero, apperr.R(apperr.Invalid, "missing_field", "The field %q is required.", name)
+	}
+	return *v, nil
+}
+
 // handleCreateReport is POST /api/v1/reports: a JSON NewReport without
 // photos, or a multipart form with the same fields and up to three files
 // "photo" (JPEG, PNG or WebP), each decoded and re-encoded without its
@@ -117,8 +131,16 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 	n.Category = r.FormValue("category")
 	n.Address = r.FormValue("address")
 	n.Description = r.FormValue("description")
-	n.PublicName = r.FormValue("public_name") == "true"
-	n.Located = r.FormValue("located") == "true"
+	for _, v := range []struct {
+		name string
+		dst  *bool
+	}{{"public_name", &n.PublicName}, {"located", &n.Located}} {
+		b, ok := formBool(f.Value[v.name])
+		if !ok {
+			return n, apperr.R(apperr.Invalid, "wrong_type", "The field %q must be \"true\" or \"false\".", v.name)
+		}
+		*v.dst = b
+	}
 	for _, v := range []struct {
 		name string
 		dst  *float64
@@ -160,6 +182,23 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 	return n, nil
 }
 
+// formBool reads a boolean form field from its values: "true" or "false",
+// as the schema says, and false when absent. Anything else (1, yes, TRUE,
+// an empty value) is not ok, rather than false, which would quietly say
+// the opposite of what a client meaning true sent.
+func formBool(values []string) (b, ok bool) {
+	if len(values) == 0 {
+		return false, true
+	}
+	switch values[0] {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}
+
 // handleReports is GET /api/v1/reports: reports as the public sees them,
 // newest first, by category, status and contrada.
 func (h *participationHandler) handleReports(w http.ResponseWriter, r *http.Request) {
@@ -197,16 +236,21 @@ func (h *participationHandler) handleMyReports(w http.ResponseWriter, r *http.Re
 	})
 }
 
-// reasonRequest is a body carrying why: a report reopened, a comment flagged.
+// reasonRequest is a body carrying why: a report reopened, a comment
+// flagged. Reason is required (a flag's may be empty).
 type reasonRequest struct {
-	Reason string `json:"reason"`
+	Reason *string `json:"reason"`
 }
 
 // handleReopenReport is POST /api/v1/reports/{id}/reopen: the reporter
 // reopens a fixed report within the reopen period, saying why.
 func (h *participationHandler) handleReopenReport(w http.ResponseWriter, r *http.Request) {
 	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in reasonRequest) (participation.Report, error) {
-		return h.svc.Reopen(r.Context(), c, r.PathValue("id"), in.Reason)
+		reason, err := required("reason", in.Reason)
+		if err != nil {
+			return participation.Report{}, err
+		}
+		return h.svc.Reopen(r.Context(), c, r.PathValue("id"), reason)
 	})
 }
 

@@ -44,7 +44,8 @@ func (h *participationHandler) handleChangeStatus(w http.ResponseWriter, r *http
 	})
 }
 
-// mergeRequest merges a report into another of the same category.
+// mergeRequest merges a report into another of the same category. Into
+// is required: the service refuses an empty one (missing_field).
 type mergeRequest struct {
 	Into string `json:"into"`
 	Note string `json:"note"`
@@ -67,14 +68,22 @@ func (h *participationHandler) handleNearbyReports(w http.ResponseWriter, r *htt
 }
 
 // redactRequest hides (or shows again) a report's personal data.
+// Redacted is required.
 type redactRequest struct {
-	Redacted bool `json:"redacted"`
+	Redacted *bool `json:"redacted"`
 }
 
 // handleRedactReport is PUT /api/v1/staff/reports/{id}/redacted.
 func (h *participationHandler) handleRedactReport(w http.ResponseWriter, r *http.Request) {
 	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in redactRequest) (participation.Report, error) {
-		return h.svc.Redact(r.Context(), c, r.PathValue("id"), in.Redacted)
+		if err := h.svc.RequireAnyStaff(c); err != nil {
+			return participation.Report{}, err
+		}
+		hide, err := required("redacted", in.Redacted)
+		if err != nil {
+			return participation.Report{}, err
+		}
+		return h.svc.Redact(r.Context(), c, r.PathValue("id"), hide)
 	})
 }
 
