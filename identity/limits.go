@@ -46,20 +46,8 @@ type LoginBucket struct {
 // email has an account or not.
 var errTooManyAttempts = apperr.R(apperr.RateLimited, "too_many_attempts", "Too many failed attempts. Please wait a few minutes and try again.")
 
-// throttled is a refusal by a limit, with how long to wait before a retry
-// fits (the web layer sends it as Retry-After). It unwraps to its apperr.
-type throttled struct {
-	err   *apperr.Error
-	after time.Duration
-}
-
-func (t *throttled) Error() string             { return t.err.Error() }
-func (t *throttled) Unwrap() error             { return t.err }
-func (t *throttled) RetryAfter() time.Duration { return t.after }
-
-func tooMany(err *apperr.Error, after time.Duration) error {
-	return &throttled{err: err, after: max(after.Round(time.Second), time.Second)}
-}
+// tooMany is a limit's refusal err, which a retry fits after after.
+func tooMany(err *apperr.Error, after time.Duration) error { return apperr.Throttled(err, after) }
 
 func emailHash(emailNorm string) string {
 	sum := sha256.Sum256([]byte(emailNorm))

@@ -1,6 +1,7 @@
 package ticketing_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -110,8 +111,15 @@ func TestTypedCodeGuessingIsLimited(t *testing.T) {
 				t.Errorf("wrong code: %v", err)
 			}
 		})
-		if _, err := f.svc.CheckIn(f.ctx, staff, p.ID, ts[0].TypedCode); !apperr.Has(err, apperr.RateLimited) {
+		_, err := f.svc.CheckIn(f.ctx, staff, p.ID, ts[0].TypedCode)
+		if !apperr.Has(err, apperr.RateLimited) {
 			t.Fatalf("after %d wrong codes: %v", ticketing.MaxCodeFailures, err)
+		}
+		// Told to wait the window, after which every counted failure has
+		// expired, as the clock's advance below shows.
+		var ra interface{ RetryAfter() time.Duration }
+		if !errors.As(err, &ra) || ra.RetryAfter() != ticketing.CodeFailureWindow {
+			t.Fatalf("too many codes: no Retry-After of %v: %v", ticketing.CodeFailureWindow, err)
 		}
 		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)
 		if err != nil {

@@ -194,7 +194,9 @@ func (s *Service) identify(ctx context.Context, c identity.Caller, presented str
 		return "", fmt.Errorf("count failed codes: %w", err)
 	}
 	if fails[staffKey] >= MaxCodeFailures || (ip != "" && fails[ipKey] >= MaxCodeFailures) {
-		return "", apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+		// While refused no failure is counted, so after the whole window
+		// every counted one has expired.
+		return "", apperr.Throttled(apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again."), CodeFailureWindow)
 	}
 	fail := func(cause error) error {
 		err := s.store.InTx(ctx, func(tx Tx) error {

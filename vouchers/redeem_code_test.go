@@ -1,6 +1,7 @@
 package vouchers_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -74,6 +75,12 @@ func TestRedeemTypedCode(t *testing.T) {
 		// Now even the right code is refused for this shop and address...
 		_, _, err = f.svc.Redeem(f.ctx, staff, shop.ID, "typed-3", vouchers.RedeemRequest{Code: w.TypedCode, PurchaseCents: 2500})
 		testutil.WantReason(t, err, apperr.RateLimited, "too_many_failed_codes")
+		// ... and told to wait the whole window, after which every counted
+		// failure has expired (none is counted while refused).
+		var ra interface{ RetryAfter() time.Duration }
+		if !errors.As(err, &ra) || ra.RetryAfter() != vouchers.CodeFailureWindow {
+			t.Fatalf("too many codes: no Retry-After of %v: %v", vouchers.CodeFailureWindow, err)
+		}
 		// ... but a retry of the redemption that went through is answered.
 		again, replayed, err := f.svc.Redeem(f.ctx, staff, shop.ID, "typed-1", vouchers.RedeemRequest{Code: typed, PurchaseCents: 2500})
 		if err != nil || !replayed || again.ID != first.ID {

@@ -71,7 +71,7 @@ func (s *Service) identify(ctx context.Context, shopID, presented string) (strin
 		return "", fmt.Errorf("count failed codes: %w", err)
 	}
 	if fails[shopKey] >= MaxCodeFailuresPerShop || (ip != "" && fails[ipKey] >= MaxCodeFailuresPerIP) {
-		return "", apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+		return "", errTooManyFailedCodes
 	}
 	fail := func() error {
 		err := s.store.InTx(ctx, func(tx Tx) error { return tx.RecordCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow)) })
@@ -310,7 +310,9 @@ func (s *Service) presented(shopID, presented string) (presentedCode, error) {
 
 var errCodeUnknown = apperr.R(apperr.NotFound, "code_unknown", "No voucher has this code.")
 
-var errTooManyFailedCodes = apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again.")
+// errTooManyFailedCodes asks for a retry after the whole window: while
+// refused, no failure is counted, so by then every counted one has expired.
+var errTooManyFailedCodes = apperr.Throttled(apperr.R(apperr.RateLimited, "too_many_failed_codes", "Too many wrong codes; wait a few minutes and try again."), CodeFailureWindow)
 
 // tooManyFailures reports whether fails, counted under keys
 // (codeFailureKeys), refuse another typed code.
