@@ -294,8 +294,21 @@ type VoucherView struct {
 	MinSpendCents  int64        `json:"min_spend_cents"`
 	Mode           string       `json:"mode"`
 	TypedCode      string       `json:"code,omitempty"`
-	Redemptions    []Redemption `json:"redemptions,omitempty"`
+	Redemptions    []VoucherUse `json:"redemptions,omitempty"`
 	CampaignStatus string       `json:"campaign_status"`
+}
+
+// VoucherUse is one redemption of a voucher as its holder sees it: where,
+// when and how much. Who served at the till, from which device, and the
+// shop's settlement are the shop's and the city's business, not shown.
+type VoucherUse struct {
+	ID            string     `json:"id"`
+	ShopID        string     `json:"shop_id"`
+	ShopName      string     `json:"shop_name"`
+	PurchaseCents int64      `json:"purchase_cents"`
+	AmountCents   int64      `json:"amount_cents"` // taken from the voucher
+	At            time.Time  `json:"at"`
+	ReversedAt    *time.Time `json:"reversed_at,omitempty"` // given back to the voucher
 }
 
 func view(v Voucher, camp Campaign, now time.Time, owner bool) VoucherView {
@@ -355,8 +368,24 @@ func (s *Service) MyVoucher(ctx context.Context, c identity.Caller, id string) (
 			return err
 		}
 		out = view(v, camp, s.now(), true)
-		out.Redemptions, err = tx.ListRedemptions(ctx, RedemptionFilter{VoucherID: v.ID})
-		return err
+		reds, err := tx.ListRedemptions(ctx, RedemptionFilter{VoucherID: v.ID})
+		if err != nil {
+			return fmt.Errorf("list the voucher's redemptions: %w", err)
+		}
+		names := map[string]string{}
+		for _, r := range reds {
+			name, ok := names[r.ShopID]
+			if !ok {
+				shop, err := tx.Shop(ctx, r.ShopID)
+				if err != nil {
+					return fmt.Errorf("read shop %s: %w", r.ShopID, err)
+				}
+				name, names[r.ShopID] = shop.Name, shop.Name
+			}
+			out.Redemptions = append(out.Redemptions, VoucherUse{ID: r.ID, ShopID: r.ShopID, ShopName: name,
+				PurchaseCents: r.PurchaseCents, AmountCents: r.AmountCents, At: r.At, ReversedAt: r.ReversedAt})
+		}
+		return nil
 	})
 	return out, err
 }

@@ -286,7 +286,7 @@ func TestVoucherRedeemedOnOneHubIsUsedOnTheOther(t *testing.T) {
 	var tok vouchers.Token
 	decodeInto(t, vreq(t, envA, "GET", "/api/v1/vouchers/"+v.ID+"/qr", citizen, ""), &tok)
 
-	staff := envA.login(t, identity.RoleMerchant, shop.ID)
+	staffAccount, staff := envA.account(t, identity.RoleMerchant, shop.ID)
 	body := `{"code":"` + tok.Token + `","purchase_cents":2000}`
 	wantStatus(t, vreq(t, envA, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: hub-a"), http.StatusCreated)
 	// Hub B accepts hub A's access token and QR token, and refuses the voucher as used.
@@ -298,5 +298,19 @@ func TestVoucherRedeemedOnOneHubIsUsedOnTheOther(t *testing.T) {
 	res = vreq(t, envB, "POST", "/api/v1/merchant/vouchers/redeem", staff, body, "Idempotency-Key: hub-a")
 	if wantStatus(t, res, http.StatusCreated); res.Header().Get("Idempotent-Replayed") != "true" {
 		t.Fatal("retry through the other hub was not a replay")
+	}
+	// The holder sees where, when and how much, not who served at the till.
+	res = vreq(t, envB, "GET", "/api/v1/vouchers/"+v.ID, citizen, "")
+	wantStatus(t, res, http.StatusOK)
+	raw := res.Body.String()
+	var seen vouchers.VoucherView
+	decodeInto(t, res, &seen)
+	if len(seen.Redemptions) != 1 || seen.Redemptions[0].ShopName != "Forno" || seen.Redemptions[0].PurchaseCents != 2000 {
+		t.Fatalf("holder's redemptions: %+v", seen.Redemptions)
+	}
+	for _, hidden := range []string{"staff_id", "device", "settlement_id", "reversed_by", staffAccount.ID} {
+		if strings.Contains(raw, hidden) {
+			t.Errorf("the holder's voucher shows %q: %s", hidden, raw)
+		}
 	}
 }

@@ -271,8 +271,10 @@ func buildOpenAPIDocument() *obj {
 			"description", "Optional: the client's key for this request. A retry with the same key, path and body gets the first answer again (marked Idempotent-Replayed); the same key with another request is 409 (idempotency_key_reused).",
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"UnlockIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
-			"description", "The unlock's request id, instead of request_id in the body (400 when both are given and differ).",
-			"schema", str()),
+			"description", "Optional: the unlock's request id, instead of request_id in the body (400 when both are given and differ): 1 to 100 letters, digits, - or _, as it is also the id of the command the station receives. "+
+				"A retry with the same key for the same unlock (the same station, and the same bike, named by its dock or by bike_id) answers the first attempt's outcome again, a ride marked Idempotent-Replayed: true; "+
+				"the same key for another station, dock or bike is 409 (idempotency_key_reused); a key another rider has already used is 409 (request_id_reused).",
+			"schema", unlockRequestID(str())),
 		"StripeSignature", newObj("name", "Stripe-Signature", "in", "header", "required", true,
 			"description", "Stripe's signature of the body with the webhook secret.", "schema", str()),
 	)

@@ -342,7 +342,11 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/mobility/stations/{id}", id: "getStation", tag: "mobility", summary: "One station with its docked bikes", auth: "public",
 			ok: []apiResponse{{status: 200, desc: "The station.", schema: "StationView"}}, errs: []int{404}},
 		{method: "POST", path: "/api/v1/mobility/unlock", id: "unlockBike", tag: "mobility", summary: "Unlock a bike", auth: "roles", roles: citizen,
-			desc:    "Answers once the station confirmed. 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); 409 when the bike is taken or the rider already rides; 503 when the station refused, is offline or did not answer (nothing charged). A retry with the same request id answers the first attempt's outcome.",
+			desc: "Answers once the station confirmed. 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); " +
+				"409 when the bike is taken (bike_taken), the rider already rides (ride_open), the dock named holds no bike (no_bike_at_dock), the bike named is not in the dock named (bike_not_at_dock) or, named alone, not docked at the station (bike_not_at_station); " +
+				"503 when the station is closed, refused, is offline or did not answer, or the dock or bike is out of service (nothing charged). " +
+				"The request id (request_id or the Idempotency-Key header, 1 to 100 letters, digits, - or _): a retry of the same unlock answers the first attempt's outcome (Idempotent-Replayed: true), " +
+				"the same id for another station, dock or bike is 409 (idempotency_key_reused), and an id another rider has used is 409 (request_id_reused).",
 			headers: []string{"UnlockIdempotencyKey"}, body: "UnlockRequest",
 			ok: []apiResponse{{status: 201, desc: "The running ride.", schema: "Ride", headers: []string{"Location"}}}, errs: []int{400, 401, 402, 403, 404, 409, 503}},
 		{method: "GET", path: "/api/v1/mobility/rides/current", id: "currentRide", tag: "mobility", summary: "The caller's running ride", auth: "roles", roles: citizen,
@@ -391,8 +395,11 @@ func openAPIOperations() []apiOperation {
 		"when the credential could not be issued, credential_error says why and the station exists all the same (issue it with POST .../credential). " +
 		"An Idempotency-Key is not honoured (the hub would have to keep the secret): a retry finds the station taken (409), and a client that lost the answer rotates the credential."
 	stations[1].ok = []apiResponse{{status: 201, desc: "Registered.", schema: "RegisteredStation", headers: []string{"Location"}}}
+	stations[4].desc = "Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
 	ops = append(ops, stations...)
-	ops = append(ops, catalogueOps("bikes", "bikes", "Bike", "bike")...)
+	bikes := catalogueOps("bikes", "bikes", "Bike", "bike")
+	bikes[4].desc = "409 (bike_on_ride) while it is on a ride; 409 (bike_in_use) while it is in a dock, as its station last reported, or once it has rides behind it, failed unlocks included (the rides keep referring to it): take it out of the fleet (active false) instead."
+	ops = append(ops, bikes...)
 	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)
 	ops = append(ops, catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")...)
 	ops = append(ops, ticketingOps()...)

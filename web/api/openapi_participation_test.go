@@ -14,7 +14,7 @@ var officeStaff = []identity.Role{identity.RoleCityStaff, identity.RoleAdmin}
 func init() {
 	openAPIComponents = append(openAPIComponents,
 		component{name: "NewReport", typ: typeOf[participation.NewReport](), request: true, required: []string{"category", "description"},
-			desc: "A report: a category, the place (lat and lon with located true, or an address), a description, and whether the reporter's name is shown publicly. As multipart/form-data the same fields (booleans as \"true\"/\"false\"; lat and lon imply located) and up to three files \"photo\"."},
+			desc: "A report: a category, the place (lat and lon with located true, or an address), a description, and whether the reporter's name is shown publicly. As multipart/form-data the same fields (located and public_name exactly \"true\" or \"false\", false when absent, anything else 400 wrong_type; lat and lon imply located) and up to three files \"photo\"."},
 		component{name: "Report", typ: typeOf[participation.Report](), desc: "A report as its reporter and the office's staff see it."},
 		component{name: "ReportChange", typ: typeOf[participation.Change](), desc: "One recorded change; actor_id is shown to the office's staff only."},
 		component{name: "ReportPhoto", typ: typeOf[participation.Photo](), desc: "A photo's record; the image is at /api/v1/photos/{id} (and, once approved, /api/v1/open/photos/{id})."},
@@ -44,7 +44,7 @@ func init() {
 	for k, v := range map[string]*obj{
 		"Report.status":         newObj("enum", participation.Statuses),
 		"PublicReport.status":   newObj("enum", participation.Statuses),
-		"StatusRequest.status":  newObj("enum", participation.Statuses[1:]),
+		"StatusRequest.status":  newObj("enum", []string{participation.StatusAcknowledged, participation.StatusInProgress, participation.StatusFixed, participation.StatusRejected}, "description", "A duplicate is made by merging it (mergeReport)."),
 		"ReportPhoto.state":     newObj("enum", []string{participation.PhotoPending, participation.PhotoApproved, participation.PhotoHidden}),
 		"StateRequest.state":    newObj("description", "A photo: approved or hidden. A comment: hidden or visible (its flags cleared)."),
 		"PublicProposal.state":  newObj("enum", []string{participation.ProposalCollecting, participation.ProposalAwaitingAnswer, participation.ProposalAnswered}),
@@ -57,12 +57,17 @@ func init() {
 
 var (
 	officeQuery   = query("office", "The office whose queue to list; staff of one office may leave it out.", str())
-	categoryQuery = query("category", "Only this category (repeatable).", str())
-	statusQuery   = query("status", "Only this status (repeatable).", newObj("type", "string", "enum", participation.Statuses))
-	contradaQuery = query("contrada", "Only this contrada.", str())
+	categoryQuery = query("category", "Only this category (repeatable; 400 unknown_category for one the catalogue lacks).", str())
+	statusQuery   = query("status", "Only this status (repeatable; 400 bad_status for another).", newObj("type", "string", "enum", participation.Statuses))
+	contradaQuery = query("contrada", "Only this contrada (400 unknown_contrada for one the catalogue lacks).", str())
 	partLimit     = query("limit", "Page size, 1 to 1000 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", participation.MaxListLimit))
+	commentLimit  = query("limit", "Page size, 1 to 500 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", participation.MaxCommentPage))
 	jpeg          = apiResponse{status: 200, desc: "The JPEG (re-encoded, without metadata).", media: "image/jpeg"}
 )
+
+// badCursor begins what is said of every list paged by an item's id: a
+// cursor naming no such item is refused, not answered with an empty page.
+const badCursor = "400 (bad_cursor) for a cursor that is no "
 
 func pageOf(member, item string) *obj {
 	return newObj("type", "object", "properties", newObj(member, newObj("type", "array", "items", ref(item)), "next_cursor",
@@ -75,10 +80,11 @@ func participationOps() []apiOperation {
 	return []apiOperation{
 		// Reports: citizens and the public.
 		{method: "POST", path: "/api/v1/reports", id: "createReport", tag: "reports", summary: "Report a problem in the city", auth: "roles", roles: citizenOnly,
-			desc: "JSON without photos, or multipart/form-data with up to three files \"photo\" (JPEG, PNG or WebP, at most CITYHUB_PHOTO_MAX_BYTES each), re-encoded without metadata (EXIF and its GPS position are dropped) and public only once staff approve them. 400 for a category that does not exist (unknown_category), a place outside the city (outside_city), no place (no_location), a short or long description, too many photos or an image that is not JPEG, PNG or WebP or is too large. An Idempotency-Key is honoured for bodies up to 64 KiB (JSON reports; multipart with small photos).",
+			desc: "JSON without photos, or multipart/form-data with up to three files \"photo\" (JPEG, PNG or WebP, at most CITYHUB_PHOTO_MAX_BYTES each), re-encoded without metadata (EXIF and its GPS position are dropped) and public only once staff approve them. 400 for a category that does not exist (unknown_category), a place outside the city (outside_city), no place (no_location), a short or long description, a form boolean other than true or false (wrong_type), too many photos or an image that is not JPEG, PNG or WebP or is too large. An Idempotency-Key is honoured for bodies up to 64 KiB (JSON reports; multipart with small photos).",
 			body: "NewReport", form: true,
 			ok: []apiResponse{{status: 201, desc: "The report, open.", schema: "Report", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/reports", id: "listReports", tag: "reports", summary: "Reports as the public sees them, newest first", auth: "public",
+			desc:  "400 for a category (unknown_category), status (bad_status) or contrada (unknown_contrada) that does not exist; " + badCursor + "report.",
 			query: []apiParam{categoryQuery, statusQuery, contradaQuery, cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of reports.", schema: pageOf("reports", "PublicReport")}}, errs: []int{400}},
 		{method: "GET", path: "/api/v1/reports/{id}", id: "getReport", tag: "reports", summary: "One report as the public sees it", auth: "public",
@@ -87,9 +93,10 @@ func participationOps() []apiOperation {
 			desc: "404 for anyone else. The reporter does not see which staff account made a change.",
 			ok:   []apiResponse{{status: 200, desc: "The report.", schema: "ReportView"}}, errs: []int{401, 404}},
 		{method: "POST", path: "/api/v1/reports/{id}/reopen", id: "reopenReport", tag: "reports", summary: "Reopen a fixed report, saying why (its reporter)", auth: "bearer",
-			desc: "Within CITYHUB_REPORT_REOPEN_PERIOD of it being fixed. 404 for a report that is not the caller's; 409 when it is not fixed or the period has passed; 400 without a reason.",
+			desc: "Within CITYHUB_REPORT_REOPEN_PERIOD of it being fixed. 404 for a report that is not the caller's, as if it did not exist; 409 when it is not fixed (not_fixed) or the period has passed (reopen_too_late); 400 without a reason (missing_field, or reason_required when blank).",
 			body: "ReasonRequest", ok: []apiResponse{{status: 200, desc: "The report, open again.", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/me/reports", id: "listMyReports", tag: "reports", summary: "The caller's reports, newest first", auth: "bearer",
+			desc:  badCursor + "report.",
 			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of reports.", schema: pageOf("reports", "Report")}}, errs: []int{400, 401}},
 		{method: "GET", path: "/api/v1/photos/{id}", id: "getReportPhoto", tag: "reports", summary: "A report's photo, with the caller's rights", auth: "bearer",
@@ -105,13 +112,15 @@ func participationOps() []apiOperation {
 			ok: []apiResponse{{status: 200, desc: "The queue.", schema: newObj("type", "object", "properties", newObj("office", str(), "reports", newObj("type", "array", "items", ref("Report"))),
 				"required", []string{"office", "reports"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404}},
 		{method: "PUT", path: "/api/v1/staff/reports/{id}/status", id: "changeReportStatus", tag: "reports-staff", summary: "Move a report on, with a public note", auth: "roles", roles: officeStaff,
-			desc: "The reporter is e-mailed in the same transaction. 409 for a move the report's status does not allow (see docs/participation.md); 400 for rejected without a note; 403 for a report of another office.",
+			desc: "The reporter is e-mailed in the same transaction. 409 for a move the report's status does not allow (see docs/participation.md); 400 for another status (bad_status: a duplicate is merged) or rejected without a note; 403 for a report of another office.",
 			body: "StatusRequest", ok: []apiResponse{{status: 200, desc: "The report.", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "POST", path: "/api/v1/staff/reports/{id}/merge", id: "mergeReport", tag: "reports-staff", summary: "Merge a duplicate into an active report of the same category", auth: "roles", roles: officeStaff,
+			desc: "400 without into (missing_field) or into the report itself (same_report); 409 for a move the report's status does not allow, a target no longer worked or of another category.",
 			body: "MergeRequest", ok: []apiResponse{{status: 200, desc: "The merged report (duplicate).", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/staff/reports/{id}/nearby", id: "nearbyReports", tag: "reports-staff", summary: "Active reports of the same category nearby (merge candidates)", auth: "roles", roles: officeStaff,
 			ok: []apiResponse{{status: 200, desc: "Nearest first.", schema: listOf("nearby", "NearbyReport")}}, errs: []int{401, 403, 404}},
 		{method: "PUT", path: "/api/v1/staff/reports/{id}/redacted", id: "redactReport", tag: "reports-staff", summary: "Hide (or show again) a report's personal data from the public", auth: "roles", roles: officeStaff,
+			desc: "400 (missing_field) without redacted.",
 			body: "RedactRequest", ok: []apiResponse{{status: 200, desc: "The report.", schema: "Report"}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/staff/photos", id: "pendingPhotos", tag: "reports-staff", summary: "Photos awaiting moderation in the caller's offices, oldest first", auth: "roles", roles: officeStaff,
 			query: []apiParam{partLimit},
@@ -124,6 +133,7 @@ func participationOps() []apiOperation {
 		{method: "POST", path: "/api/v1/proposals", id: "createProposal", tag: "proposals", summary: "Make a proposal for the city (its author follows it)", auth: "roles", roles: citizenOnly,
 			body: "NewProposal", ok: []apiResponse{{status: 201, desc: "The proposal.", schema: "PublicProposal", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/proposals", id: "listProposals", tag: "proposals", summary: "Proposals, newest first", auth: "public",
+			desc:  badCursor + "proposal.",
 			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of proposals.", schema: pageOf("proposals", "PublicProposal")}}, errs: []int{400}},
 		{method: "GET", path: "/api/v1/proposals/{id}", id: "getProposal", tag: "proposals", summary: "One proposal", auth: "public",
@@ -132,19 +142,22 @@ func participationOps() []apiOperation {
 			desc: "However many supports by one citizen race, one counts; again answers added=false. 409 (proposal_answered) once the city answered.",
 			ok:   []apiResponse{{status: 200, desc: "The proposal and whether this call added the support.", schema: "SupportResult"}}, errs: []int{401, 403, 404, 409}},
 		{method: "PUT", path: "/api/v1/proposals/{id}/follow", id: "followProposal", tag: "proposals", summary: "Follow a proposal (e-mailed when answered), or stop", auth: "bearer",
+			desc: "400 (missing_field) without follow.",
 			body: "FollowRequest", ok: []apiResponse{{status: 200, desc: "Whether the caller now follows it.", schema: "FollowRequest"}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/proposals/{id}/comments", id: "listProposalComments", tag: "proposals", summary: "A proposal's comments, oldest first", auth: "public",
-			query: []apiParam{cursorQuery, partLimit},
+			desc:  badCursor + "comment of this proposal.",
+			query: []apiParam{cursorQuery, commentLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of visible comments.", schema: pageOf("comments", "PublicComment")}}, errs: []int{400, 404}},
 		{method: "POST", path: "/api/v1/proposals/{id}/comments", id: "commentProposal", tag: "proposals", summary: "Comment on a proposal, signed with the caller's name", auth: "roles", roles: citizenOnly,
 			body: "CommentRequest", ok: []apiResponse{{status: 201, desc: "The comment.", schema: "PublicComment"}}, errs: []int{400, 401, 403, 404}},
 		{method: "POST", path: "/api/v1/comments/{id}/flag", id: "flagComment", tag: "proposals", summary: "Report an abusive comment", auth: "roles", roles: citizenOnly,
-			desc: "The comment stays visible until an administrator hides it. Flagging again changes nothing.",
+			desc: "The comment stays visible until an administrator hides it. Flagging again changes nothing. reason is required, though it may be empty: 400 (missing_field) without it.",
 			body: "ReasonRequest", ok: []apiResponse{{status: 204, desc: "Flagged."}}, errs: []int{400, 401, 403, 404}},
 		{method: "POST", path: "/api/v1/admin/proposals/{id}/answer", id: "answerProposal", tag: "proposals-admin", summary: "Answer a proposal publicly", auth: "roles", roles: admin,
 			desc: "Supports end; every follower is e-mailed in the same transaction. 409 (already_answered).",
 			body: "AnswerRequest", ok: []apiResponse{{status: 200, desc: "The proposal.", schema: "PublicProposal"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/proposals/awaiting", id: "awaitingProposals", tag: "proposals-admin", summary: "Proposals past their threshold awaiting an answer, longest waiting first", auth: "roles", roles: admin,
+			desc:  badCursor + "proposal.",
 			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "Proposals.", schema: listOf("proposals", "PublicProposal")}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/comments/flagged", id: "flaggedComments", tag: "proposals-admin", summary: "Flagged comments, oldest first", auth: "roles", roles: admin,

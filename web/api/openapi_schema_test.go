@@ -136,7 +136,7 @@ var openAPIComponents = []component{
 	{name: "PricingPlan", typ: typeOf[mobility.PricingPlan](), desc: "An unlock fee plus per-minute segments (GBFS per_min_pricing semantics), in integer cents."},
 	{name: "PricingPlanInput", typ: typeOf[mobility.PricingPlan](), request: true, required: []string{"name_it", "unlock_cents"}},
 	{name: "PricingSegment", typ: typeOf[mobility.Segment]()},
-	{name: "UnlockRequest", typ: typeOf[mobility.UnlockRequest](), request: true, required: []string{"station_id"}, desc: "Name the bike by dock or by bike_id (the QR on the bike). request_id (or the Idempotency-Key header) makes a retry answer the first attempt."},
+	{name: "UnlockRequest", typ: typeOf[mobility.UnlockRequest](), request: true, required: []string{"station_id"}, desc: "Name the bike by dock or by bike_id (the QR on the bike); with both, the bike must be in that dock (409 bike_not_at_dock). request_id (or the Idempotency-Key header) makes a retry answer the first attempt (see unlockBike)."},
 	{name: "Ride", typ: typeOf[mobility.Ride]()},
 	{name: "RideView", typ: typeOf[mobility.RideView](), desc: "A ride with its duration and cost so far (the fare once ended)."},
 	{name: "OperatorOverview", typ: typeOf[mobility.Overview]()},
@@ -225,6 +225,7 @@ var openAPIFieldNotes = map[string]*obj{
 	"Voucher.status":                     newObj("enum", voucherStatuses),
 	"Voucher.mode":                       newObj("enum", voucherModes),
 	"Voucher.campaign_status":            newObj("enum", campaignStatuses),
+	"Voucher.redemptions":                newObj("description", "Only in the voucher's own view (getMyVoucher): where, when and how much of it was used, reversed_at once the shop gave the amount back. Who served at the till is not shown."),
 	"VoucherPreview.status":              newObj("enum", voucherStatuses),
 	"VoucherPreview.mode":                newObj("enum", voucherModes),
 	"VoucherPreview.problem":             newObj("description", "Why the voucher cannot be redeemed here now, when it cannot."),
@@ -244,11 +245,18 @@ var openAPIFieldNotes = map[string]*obj{
 	"DockState.battery":                  newObj("minimum", 0, "maximum", 100),
 	"BikeAtDock.battery":                 newObj("minimum", 0, "maximum", 100),
 	"UnlockRequest.dock":                 newObj("minimum", 1, "maximum", mobility.MaxCapacity),
+	"UnlockRequest.request_id":           unlockRequestID(newObj("description", "The unlock's request id (or the Idempotency-Key header): 1 to 100 letters, digits, - or _, unique among all riders.")),
 	"FaultReportRequest.target":          newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
 	"FaultReportRequest.bike_id":         newObj("description", "With target bike: the code printed on the bike's frame."),
 	"FaultReportRequest.dock":            newObj("minimum", 1, "maximum", mobility.MaxCapacity, "description", "With target dock: the dock's number."),
 	"FaultReportRequest.description":     newObj("maxLength", mobility.MaxReportText),
 	"MyFaultReport.target":               newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
+}
+
+// unlockRequestID adds to o the form of an unlock's request id, which is
+// also the id of the command the station receives (mobility.ValidRequestID).
+func unlockRequestID(o *obj) *obj {
+	return o.set("minLength", 1).set("maxLength", 100).set("pattern", "^[A-Za-z0-9_-]+$")
 }
 
 // schemaGen turns Go types into JSON Schema (2020-12, as OpenAPI 3.1 uses).

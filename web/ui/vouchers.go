@@ -66,7 +66,6 @@ func (s *voucherPages) vouchersPageFor(ctx context.Context, c identity.Caller) (
 	for _, camp := range claimable {
 		page.Claimable = append(page.Claimable, claimCard{ClaimableCampaign: camp, RequestID: ids.New("vcl")})
 	}
-	names := map[string]string{}
 	for _, v := range mine {
 		card := myVoucherCard{VoucherView: v}
 		full, err := s.vouchers.MyVoucher(ctx, c, v.ID)
@@ -74,14 +73,7 @@ func (s *voucherPages) vouchersPageFor(ctx context.Context, c identity.Caller) (
 			return vouchersPage{}, err
 		}
 		for _, red := range full.Redemptions {
-			name, ok := names[red.ShopID]
-			if !ok {
-				if shop, err := s.vouchers.Shop(ctx, red.ShopID); err == nil {
-					name = shop.Name
-				}
-				names[red.ShopID] = name
-			}
-			card.Uses = append(card.Uses, voucherUse{Shop: name, At: red.At, Amount: red.AmountCents, Reversed: red.ReversedAt != nil})
+			card.Uses = append(card.Uses, voucherUse{Shop: red.ShopName, At: red.At, Amount: red.AmountCents, Reversed: red.ReversedAt != nil})
 		}
 		page.Mine = append(page.Mine, card)
 	}
