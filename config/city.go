@@ -25,7 +25,8 @@ const MaxCityLogoBytes = 256 << 10
 // page leaves out a line whose contact is not set.
 type City struct {
 	// Name (CITYHUB_CITY_NAME, default Benevento) is the municipality's
-	// name alone: the pages say "Comune di Benevento", "City of Benevento".
+	// name alone: the pages and the e-mails say "Comune di Benevento",
+	// "City of Benevento".
 	Name string
 	// LogoFile (CITYHUB_CITY_LOGO) is an SVG or PNG file with the coat of
 	// arms, at most MaxCityLogoBytes; empty: a neutral shield.
@@ -36,7 +37,8 @@ type City struct {
 	// office (URP) number.
 	Phone string
 	// Email (CITYHUB_CITY_EMAIL) is where people write, also about the
-	// pages' accessibility.
+	// pages' accessibility, and where consumers of the GBFS feeds report
+	// problems with them (feed_contact_email).
 	Email string
 	// PEC (CITYHUB_CITY_PEC) is the certified e-mail address (posta
 	// elettronica certificata) that formal requests go to.

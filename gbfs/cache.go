@@ -166,6 +166,10 @@ func New(src Source, cfg Config) (*Feeds, error) {
 	if f.now == nil {
 		f.now = time.Now
 	}
+	if sys.FeedContactEmail == PlaceholderFeedContact {
+		f.log.Warn("gbfs feed contact is a placeholder that reaches nobody: set the city's e-mail address (CITYHUB_CITY_EMAIL)",
+			slog.String("feed_contact_email", sys.FeedContactEmail))
+	}
 	return f, nil
 }
 

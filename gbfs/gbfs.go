@@ -159,7 +159,8 @@ type SystemInfo struct {
 	Timezone string
 	// OpeningHours is in OSM opening_hours syntax, e.g. "24/7".
 	OpeningHours string
-	// FeedContactEmail is where feed consumers report technical problems.
+	// FeedContactEmail is where feed consumers report technical problems;
+	// GBFS v3.0 requires it.
 	FeedContactEmail string
 	// Email is the riders' customer service address (optional).
 	Email string
@@ -177,11 +178,18 @@ type SystemInfo struct {
 	StartDate time.Time
 }
 
+// PlaceholderFeedContact is the feed contact of a system whose city gave no
+// e-mail address. GBFS v3.0 requires feed_contact_email, so the feeds say
+// this rather than leave it out; being in a domain reserved for examples,
+// it reaches nobody, and New warns that it is published.
+const PlaceholderFeedContact = "opendata@cityhub.example"
+
 // CitySystem is the system information of the bikesharing the hub runs for
 // city, the municipality's name alone (CITYHUB_CITY_NAME), in the IANA zone
 // timezone (CITYHUB_TIMEZONE). The id, the names, the operator and the
-// attribution are said from the city's name; the opening hours, the feed
-// contact and the licence are the hub's defaults, which the caller may
+// attribution are said from the city's name; the opening hours and the
+// licence are the hub's defaults, and the feed contact PlaceholderFeedContact
+// until WithFeedContact gives the city's, all of which the caller may
 // replace. For the demo's Benevento it is "Bici Benevento", run by the
 // Comune di Benevento, with the id cityhub-benevento.
 func CitySystem(city, timezone string) SystemInfo {
@@ -193,11 +201,21 @@ func CitySystem(city, timezone string) SystemInfo {
 		OperatorEN:       "City of " + city,
 		Timezone:         timezone,
 		OpeningHours:     "Mo-Su 06:00-24:00",
-		FeedContactEmail: "opendata@cityhub.example",
+		FeedContactEmail: PlaceholderFeedContact,
 		LicenseID:        "CC-BY-4.0",
 		AttributionIT:    "Comune di " + city,
 		AttributionEN:    "City of " + city,
 	}
+}
+
+// WithFeedContact is s with email, the address the city gave for people to
+// write to (CITYHUB_CITY_EMAIL), as the feed contact that consumers report
+// problems with the feeds to; an empty email leaves s as it is.
+func (s SystemInfo) WithFeedContact(email string) SystemInfo {
+	if email = strings.TrimSpace(email); email != "" {
+		s.FeedContactEmail = email
+	}
+	return s
 }
 
 // systemID is "cityhub-" and the city's name in lower-case ASCII letters and

@@ -1,6 +1,8 @@
 package gbfs
 
 import (
+	"bytes"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -263,7 +265,7 @@ func TestCitySystem(t *testing.T) {
 	bn := CitySystem("Benevento", "Europe/Rome")
 	want := SystemInfo{SystemID: "cityhub-benevento", NameIT: "Bici Benevento", NameEN: "Benevento Bike Share",
 		OperatorIT: "Comune di Benevento", OperatorEN: "City of Benevento", Timezone: "Europe/Rome",
-		OpeningHours: "Mo-Su 06:00-24:00", FeedContactEmail: "opendata@cityhub.example", LicenseID: "CC-BY-4.0",
+		OpeningHours: "Mo-Su 06:00-24:00", FeedContactEmail: PlaceholderFeedContact, LicenseID: "CC-BY-4.0",
 		AttributionIT: "Comune di Benevento", AttributionEN: "City of Benevento"}
 	if bn != want {
 		t.Errorf("CitySystem(Benevento) = %+v\nwant %+v", bn, want)
@@ -280,5 +282,48 @@ func TestCitySystem(t *testing.T) {
 	other := CitySystem("Trento", "Europe/Vienna")
 	if _, err := New(staticSource(Snapshot{}), Config{System: other, BaseURL: testBase}); err != nil {
 		t.Errorf("another city's system is refused: %v", err)
+	}
+}
+
+// TestFeedContact: system_information gives the city's own address as the
+// feed contact; a city that gave none gets the placeholder, which keeps the
+// feed valid (GBFS v3.0 requires the field) and is warned about at start.
+func TestFeedContact(t *testing.T) {
+	if got := CitySystem("Avellino", "Europe/Rome").FeedContactEmail; got != PlaceholderFeedContact {
+		t.Errorf("feed contact without an address = %q, want the placeholder", got)
+	}
+	for _, email := range []string{"", "  "} {
+		if got := CitySystem("Avellino", "Europe/Rome").WithFeedContact(email).FeedContactEmail; got != PlaceholderFeedContact {
+			t.Errorf("WithFeedContact(%q) = %q, want the placeholder", email, got)
+		}
+	}
+	for email, warned := range map[string]bool{"urp@comune.avellino.it": false, "": true} {
+		var logged bytes.Buffer
+		cfg := testConfig()
+		cfg.System = CitySystem("Avellino", "Europe/Rome").WithFeedContact(email)
+		cfg.Log = slog.New(slog.NewTextHandler(&logged, nil))
+		f, err := New(staticSource(Snapshot{At: t0}), cfg)
+		if err != nil {
+			t.Fatalf("%q: %v", email, err)
+		}
+		body := mustBodies(t, f)[FeedSystemInformation]
+		if err := validateFeed(t, FeedSystemInformation, body); err != nil {
+			t.Errorf("%q: %v", email, err)
+		}
+		want := email
+		if want == "" {
+			want = PlaceholderFeedContact
+		}
+		if got := decode[systemInformation](t, body).Data.FeedContactEmail; got != want {
+			t.Errorf("feed_contact_email = %q, want %q", got, want)
+		}
+		if got := strings.Contains(logged.String(), "level=WARN") && strings.Contains(logged.String(), PlaceholderFeedContact); got != warned {
+			t.Errorf("%q: warned about the placeholder: %v, want %v\n%s", email, got, warned, logged.String())
+		}
+	}
+	cfg := testConfig()
+	cfg.System = cfg.System.WithFeedContact("urp at comune")
+	if _, err := New(staticSource(Snapshot{}), cfg); err == nil {
+		t.Error("a feed contact that is not an address is accepted")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"cityhub/config"
 	"cityhub/ids"
 	"cityhub/money"
 )
@@ -21,6 +22,11 @@ import (
 // Messages live in per-language catalogues (i18n/<lang>.json), never in the
 // templates, so a translator edits catalogue files only; a test proves both
 // catalogues carry the same keys and every template renders in both.
+//
+// No message names the city itself: the catalogue's "city" says how the
+// language names the municipality ("Comune di %s", "City of %s"), and a
+// message writes {city} where that name goes, so the hub of any city sends
+// e-mails in its own name.
 
 //go:embed i18n/*.json templates/*
 var files embed.FS
@@ -67,6 +73,7 @@ type Recipient struct {
 type Composer struct {
 	publicURL *url.URL
 	domain    string
+	city      string
 	catalogs  map[string]map[string]string
 	html      map[string]*htmltemplate.Template
 	text      map[string]*texttemplate.Template
@@ -82,7 +89,7 @@ func NewComposer(publicURL string) (*Composer, error) {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return nil, fmt.Errorf("mail: public url %q is not absolute", publicURL)
 	}
-	c := &Composer{publicURL: u, domain: u.Hostname(), catalogs: map[string]map[string]string{},
+	c := &Composer{publicURL: u, domain: u.Hostname(), city: config.DefaultCityName, catalogs: map[string]map[string]string{},
 		html: map[string]*htmltemplate.Template{}, text: map[string]*texttemplate.Template{}, now: time.Now, zone: time.UTC}
 	for _, lang := range Languages {
 		b, err := fs.ReadFile(files, "i18n/"+lang+".json")
@@ -92,6 +99,9 @@ func NewComposer(publicURL string) (*Composer, error) {
 		m := map[string]string{}
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("mail: catalogue %s: %w", lang, err)
+		}
+		if strings.Count(m[cityKey], "%s") != 1 || strings.Count(m[cityKey], "%") != 1 {
+			return nil, fmt.Errorf("mail: catalogue %s: %q must name the city with one %%s", lang, cityKey)
 		}
 		c.catalogs[lang] = m
 	}
@@ -131,6 +141,16 @@ func (c *Composer) SetZone(loc *time.Location) {
 	}
 }
 
+// SetCity sets the municipality's name alone (configuration: "Avellino"),
+// which every e-mail says in its language's form ("Comune di Avellino",
+// "City of Avellino"); until then it is config.DefaultCityName. Call it
+// before the composer is used; an empty name is ignored.
+func (c *Composer) SetCity(name string) {
+	if name = strings.TrimSpace(name); name != "" {
+		c.city = name
+	}
+}
+
 // Link is the absolute URL of a page of the hub, for e-mails. A query in
 // pagePath (a token the page needs) is kept.
 func (c *Composer) Link(pagePath string) string {
@@ -156,6 +176,7 @@ func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, 
 	}
 	v := &view{lang: lang, zone: c.zone, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data}
 	v.Lang = lang
+	v.City = fmt.Sprintf(v.msgs[cityKey], c.city)
 	v.Subject = v.T(kind+".subject", subjectArgs...)
 	v.LinkLabel = v.T(kind + ".link")
 	var hb, tb bytes.Buffer
@@ -173,14 +194,24 @@ func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, 
 		To: r.Email, ToName: r.Name, Subject: v.Subject, Text: tb.String(), HTML: hb.String()}, nil
 }
 
+// cityKey is the catalogue's form of the city's name, with a %s for the
+// name alone; cityToken is where a message says it.
+const (
+	cityKey   = "city"
+	cityToken = "{city}"
+)
+
 // view is what the templates see: the message's data and the language's
 // formatters.
 type view struct {
-	lang      string
-	zone      *time.Location
-	msgs      map[string]string
-	missing   string
-	Lang      string
+	lang    string
+	zone    *time.Location
+	msgs    map[string]string
+	missing string
+	Lang    string
+	// City is the municipality as the language names it: "Comune di
+	// Benevento".
+	City      string
 	Subject   string
 	Name      string
 	Link      string
@@ -188,7 +219,8 @@ type view struct {
 	Data      any
 }
 
-// T is the catalogue's message for key, filled with args.
+// T is the catalogue's message for key, naming the city where it says
+// {city}, filled with args.
 func (v *view) T(key string, args ...any) string {
 	m, ok := v.msgs[key]
 	if !ok {
@@ -196,9 +228,11 @@ func (v *view) T(key string, args ...any) string {
 		return "[" + key + "]"
 	}
 	if len(args) > 0 {
-		return fmt.Sprintf(m, args...)
+		// The city goes in before the args, so text from people is never
+		// taken for {city}; a % in the name stays a %.
+		return fmt.Sprintf(strings.ReplaceAll(m, cityToken, strings.ReplaceAll(v.City, "%", "%%")), args...)
 	}
-	return m
+	return strings.ReplaceAll(m, cityToken, v.City)
 }
 
 // Money formats euro cents as the pages do: "1.234,50 €" in Italian,

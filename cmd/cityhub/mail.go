@@ -11,14 +11,15 @@ import (
 	"cityhub/smtpmail"
 )
 
-// newComposer writes e-mails with links to the public URL and times in the
-// city's zone.
+// newComposer writes e-mails in the configured city's name, with links to
+// the public URL and times in the city's zone.
 func newComposer(cfg config.Config) (*mail.Composer, error) {
 	composer, err := mail.NewComposer(cfg.PublicURL)
 	if err != nil {
 		return nil, fmt.Errorf("set up e-mail: %w", err)
 	}
 	composer.SetZone(cfg.TimeZone)
+	composer.SetCity(cfg.City.Name)
 	return composer, nil
 }
 
