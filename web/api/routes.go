@@ -191,8 +191,9 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("DELETE /api/v1/admin/open311/keys/{id}", a.parts.handleRevokeAPIKey)
 	}
 
-	// Unknown API paths answer problem+json rather than the mux's text 404.
-	mux.HandleFunc("/api/", handleAPINotFound)
+	// Unknown API paths, and known ones asked with another method, answer
+	// problem+json rather than the mux's text 404.
+	mux.HandleFunc(apiCatchAll, apiFallback(mux))
 }
 
 // UnkeyedRoutes answer with credentials, which must not be kept in a second

@@ -1,0 +1,42 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"cityhub/web/httpx"
+)
+
+// A path the API serves, asked with a method it does not take, is 405 with
+// Allow naming the methods it does take, as problem+json; a path the API
+// does not serve stays 404.
+func TestAPIWrongMethodIs405(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite")
+	for _, tc := range []struct {
+		method, path, allow string
+		status              int
+	}{
+		{"PUT", "/api/v1/me", "GET, HEAD, DELETE", http.StatusMethodNotAllowed},
+		{"GET", "/api/v1/me/password", "PUT", http.StatusMethodNotAllowed},
+		{"POST", "/api/v1/accounts/acc_1", "GET, HEAD", http.StatusMethodNotAllowed},
+		{"PATCH", "/api/v1/openapi.json", "GET, HEAD", http.StatusMethodNotAllowed},
+		{"GET", "/api/v1/nothing-here", "", http.StatusNotFound},
+		{"DELETE", "/api/v1/nothing-here", "", http.StatusNotFound},
+	} {
+		rec := env.do(t, tc.method, tc.path, "", "")
+		if rec.Code != tc.status || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.status, tc.allow)
+			continue
+		}
+		var p httpx.Problem
+		if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("%s %s: Content-Type %q", tc.method, tc.path, ct)
+		} else if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Status != tc.status {
+			t.Errorf("%s %s: problem %+v (%v)", tc.method, tc.path, p, err)
+		} else if tc.status == http.StatusMethodNotAllowed && p.Reason != "method_not_allowed" {
+			t.Errorf("%s %s: reason %q", tc.method, tc.path, p.Reason)
+		}
+	}
+}
