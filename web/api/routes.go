@@ -193,7 +193,7 @@ func (a *API) Register(mux *http.ServeMux) {
 
 	// Unknown API paths, and known ones asked with another method, answer
 	// problem+json rather than the mux's text 404.
-	mux.HandleFunc(apiCatchAll, apiFallback(mux))
+	mux.HandleFunc("/api/", apiFallback(mux))
 }
 
 // UnkeyedRoutes answer with credentials, which must not be kept in a second

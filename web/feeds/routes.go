@@ -61,27 +61,10 @@ func Serves(path string) bool {
 // 404 otherwise.
 func (f *Handler) Unrouted(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if allow := allowedMethods(mux, r); len(allow) > 0 {
+		if allow := httpx.AllowedMethods(mux, r); len(allow) > 0 {
 			httpx.WriteMethodNotAllowed(w, r, allow)
 			return
 		}
 		httpx.WriteError(f.log, w, r, apperr.E(apperr.NotFound, "No such feed."))
 	})
-}
-
-// probedMethods are the methods a route may be registered for.
-var probedMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
-
-// allowedMethods are the methods for which mux has a route of its own (a
-// pattern naming a method, not a catch-all) at r's path.
-func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
-	var allow []string
-	for _, m := range probedMethods {
-		probe := r.WithContext(r.Context())
-		probe.Method = m
-		if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, m+" ") || m == http.MethodHead && strings.HasPrefix(pattern, "GET ") {
-			allow = append(allow, m)
-		}
-	}
-	return allow
 }

@@ -72,13 +72,35 @@ func New(d Deps) *Handler {
 // refuse answers a refusal of the limit as the standard's errors document,
 // in the format the path asks for.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
+	writeError(w, r, http.StatusTooManyRequests, apperr.MessageOf(err))
+}
+
+// unrouted answers what no route of the endpoint takes, as the standard's
+// errors document rather than a page or the mux's text: a resource asked
+// with a method it does not take is 405 with Allow, anything else 404.
+func (h *Handler) unrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := httpx.AllowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeError(w, r, http.StatusMethodNotAllowed, "This resource answers "+strings.Join(allow, ", ")+" only.")
+			return
+		}
+		writeError(w, r, http.StatusNotFound, "No such resource: the endpoint serves services, requests and tokens, each as .json or .xml.")
+	})
+}
+
+// writeError answers one error as GeoReport v2 gives them: a list of
+// {code, description}, in XML when the path ends in .xml and in JSON
+// otherwise (JSON is the format the standard's clients ask for most).
+func writeError(w http.ResponseWriter, r *http.Request, status int, description string) {
 	e := struct {
 		Code        int    `json:"code" xml:"code"`
 		Description string `json:"description" xml:"description"`
-	}{http.StatusTooManyRequests, apperr.MessageOf(err)}
+	}{status, description}
+	w.Header().Set("Cache-Control", "no-store")
 	if strings.HasSuffix(r.URL.Path, ".xml") {
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(http.StatusTooManyRequests)
+		w.WriteHeader(status)
 		_, _ = w.Write([]byte(xml.Header))
 		_ = xml.NewEncoder(w).Encode(struct {
 			XMLName xml.Name `xml:"errors"`
@@ -87,6 +109,6 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusTooManyRequests)
+	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode([]any{e})
 }

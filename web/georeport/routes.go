@@ -16,4 +16,6 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	// hashed.
 	mux.Handle("POST /open311/v2/requests.json", h.post)
 	mux.Handle("POST /open311/v2/requests.xml", h.post)
+	// Anything else under the prefix: GeoReport's errors, not a page.
+	mux.Handle("/open311/v2/", h.unrouted(mux))
 }

@@ -1,0 +1,26 @@
+package httpx
+
+import (
+	"net/http"
+	"strings"
+)
+
+// probedMethods are the methods a route may be registered for.
+var probedMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// AllowedMethods are the methods for which mux has a route of its own (a
+// pattern naming a method, not a catch-all) at r's path; HEAD goes with
+// GET, as the mux serves it. A catch-all answering an unrouted request
+// asks this for its Allow: found from the routes themselves, the answer
+// cannot drift from them.
+func AllowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range probedMethods {
+		probe := r.WithContext(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, m+" ") || m == http.MethodHead && strings.HasPrefix(pattern, "GET ") {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
