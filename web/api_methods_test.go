@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 
 	"cityhub/web/httpx"
@@ -37,6 +38,35 @@ func TestAPIWrongMethodIs405(t *testing.T) {
 			t.Errorf("%s %s: problem %+v (%v)", tc.method, tc.path, p, err)
 		} else if tc.status == http.StatusMethodNotAllowed && p.Reason != "method_not_allowed" {
 			t.Errorf("%s %s: reason %q", tc.method, tc.path, p.Reason)
+		}
+	}
+}
+
+// A page asked with a method it does not take is a 405 page with Allow
+// naming the methods it does take; an unknown page is a 404 page, whatever
+// the method.
+func TestPageWrongMethodIs405(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite")
+	for _, tc := range []struct {
+		method, path, allow string
+		status              int
+	}{
+		{"PUT", "/wallet", "GET, HEAD", http.StatusMethodNotAllowed},
+		{"DELETE", "/login", "GET, HEAD, POST", http.StatusMethodNotAllowed},
+		{"GET", "/logout", "POST", http.StatusMethodNotAllowed},
+		{"POST", "/", "GET, HEAD", http.StatusMethodNotAllowed},
+		{"PUT", "/no-such-page", "", http.StatusNotFound},
+		{"GET", "/no-such-page", "", http.StatusNotFound},
+		{"GET", "/", "", http.StatusOK},
+	} {
+		rec := env.do(t, tc.method, tc.path, "", "")
+		if rec.Code != tc.status || rec.Header().Get("Allow") != tc.allow {
+			t.Errorf("%s %s: %d Allow %q, want %d Allow %q", tc.method, tc.path, rec.Code, rec.Header().Get("Allow"), tc.status, tc.allow)
+			continue
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("%s %s: Content-Type %q, want a page", tc.method, tc.path, ct)
 		}
 	}
 }

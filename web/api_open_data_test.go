@@ -96,7 +96,7 @@ func TestFeedRefusalsAreProblems(t *testing.T) {
 		}
 	}
 	// The pages answer with pages.
-	for target, status := range map[string]int{"DELETE /privacy": http.StatusBadRequest, "GET /privacy?x=%ff": http.StatusBadRequest,
+	for target, status := range map[string]int{"DELETE /privacy": http.StatusMethodNotAllowed, "GET /privacy?x=%ff": http.StatusBadRequest,
 		"GET /no-such-page": http.StatusNotFound, "GET /gbfsx": http.StatusNotFound} {
 		method, path, _ := strings.Cut(target, " ")
 		rec := send(method, path)

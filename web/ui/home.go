@@ -2,21 +2,40 @@ package ui
 
 import (
 	"net/http"
+	"strings"
 
 	"cityhub/apperr"
+	"cityhub/web/httpx"
 )
 
 // handleHome is the front page: what the hub offers, and each signed-in
-// person's links by role. It also answers every unknown page path with 404.
+// person's links by role.
 func (s *homePages) handleHome(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		s.pageError(w, r, apperr.R(apperr.Invalid, "method_not_allowed", "method not allowed"))
-		return
-	}
-	if r.URL.Path != "/" {
-		s.pageError(w, r, apperr.E(apperr.NotFound, "no such page"))
-		return
-	}
 	s.render(w, r, http.StatusOK, "home", "home", nil)
+}
+
+// unrouted answers what no other route of mux takes: the front page at
+// "/", 405 with Allow for a page asked with a method it does not take
+// (the front page included), and 404 for any other path, as pages.
+func (s *homePages) unrouted(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		allow := httpx.AllowedMethods(mux, r)
+		if r.URL.Path == "/" {
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				s.handleHome(w, r)
+				return
+			}
+			allow = []string{http.MethodGet, http.MethodHead}
+		}
+		if len(allow) > 0 {
+			methods := strings.Join(allow, ", ")
+			w.Header().Set("Allow", methods)
+			l := s.locale(r)
+			s.render(w, r, http.StatusMethodNotAllowed, "error", "", errorPage{Status: http.StatusMethodNotAllowed,
+				Heading: l.T("error.heading.invalid"),
+				Message: l.ErrorText(apperr.R(apperr.Invalid, "method_not_allowed", "This page answers %s only.", methods))})
+			return
+		}
+		s.pageError(w, r, apperr.E(apperr.NotFound, "no such page"))
+	}
 }

@@ -25,7 +25,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Everyone's pages.
 	h := u.home
 	mux.Handle("GET /static/{sum}/{name...}", httpx.Secured(http.HandlerFunc(s.handleStatic)))
-	mux.Handle("/", httpx.Secured(http.HandlerFunc(h.handleHome)))
+	mux.Handle("/", httpx.Secured(h.unrouted(mux)))
 	mux.Handle("GET /login", httpx.Secured(http.HandlerFunc(h.handleLoginPage)))
 	mux.Handle("POST /login", httpx.Secured(s.csrfProtected(h.handleLogin)))
 	mux.Handle("POST /logout", httpx.Secured(s.csrfProtected(h.handleLogout)))
