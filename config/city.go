@@ -102,7 +102,7 @@ func (c City) validate(zone *time.Location) error {
 		if a.v == "" {
 			continue
 		}
-		if u, err := url.Parse(a.v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if u, err := url.Parse(a.v); err != nil || u.Scheme != "https" || u.Host == "" {
 			errs = append(errs, fmt.Errorf("%s %q: want an absolute https URL", a.key, a.v))
 		}
 	}

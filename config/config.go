@@ -1,5 +1,6 @@
 // Package config parses flags and CITYHUB_* environment variables into one
-// Config, in one place. Nothing else in cityhub reads the environment; the
+// Config, in one place. Besides it only two subcommands read a variable of
+// their own (simulate its broker, create-admin CITYHUB_ADMIN_PASSWORD); the
 // Config is passed down explicitly, never kept in a global.
 package config
 

@@ -97,6 +97,12 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"tiles without xyz":  {"CITYHUB_MAP_TILES_URL": "https://tiles.example.org/map.png"},
 		"tiles not http":     {"CITYHUB_MAP_TILES_URL": "javascript:{z}{x}{y}"},
 		"tiles host quoted":  {"CITYHUB_MAP_TILES_URL": "https://a';b/{z}/{x}/{y}.png"},
+		"loud log level":     {"CITYHUB_LOG_LEVEL": "verbose"},
+		"log level offset":   {"CITYHUB_LOG_LEVEL": "info+2"},
+		"xml logs":           {"CITYHUB_LOG_FORMAT": "xml"},
+		"no time to finish":  {"CITYHUB_SHUTDOWN_TIMEOUT": "0s"},
+		"an hour to finish":  {"CITYHUB_SHUTDOWN_TIMEOUT": "1h"},
+		"plain city site":    {"CITYHUB_CITY_WEBSITE": "http://www.comune.example.it"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)

@@ -29,7 +29,7 @@ func (c Config) Validate() error {
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
-		errs = append(errs, fmt.Errorf("mqtt topic root %q: want levels of letters, digits, - and _ separated by /", c.MQTTTopicRoot))
+		errs = append(errs, fmt.Errorf("mqtt topic root %q: want levels of letters, digits, ., - and _ separated by /", c.MQTTTopicRoot))
 	}
 	if c.MQTTBrokerAuth != "dynsec" && c.MQTTBrokerAuth != "none" {
 		errs = append(errs, fmt.Errorf("mqtt broker auth %q: want dynsec or none", c.MQTTBrokerAuth))
@@ -38,7 +38,20 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("mqtt broker auth dynsec needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)"))
 	}
 	if !validTopicPart(c.MQTTShareGroup, false) {
-		errs = append(errs, fmt.Errorf("mqtt share group %q: want letters, digits, - and _", c.MQTTShareGroup))
+		errs = append(errs, fmt.Errorf("mqtt share group %q: want letters, digits, ., - and _", c.MQTTShareGroup))
+	}
+	switch strings.ToLower(c.LogLevel) {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
+	}
+	// Requests in flight need some time to finish; beyond a few minutes
+	// the service manager kills the hub anyway (TimeoutStopSec).
+	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("shutdown timeout %s: must be between 1s and 10m", c.ShutdownTimeout))
 	}
 	if c.StripeWebhookTolerance <= 0 || c.StripeWebhookTolerance > time.Hour {
 		errs = append(errs, fmt.Errorf("stripe webhook tolerance %s: must be between 0 and 1h", c.StripeWebhookTolerance))

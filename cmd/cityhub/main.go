@@ -47,7 +47,8 @@ commands:
   simulate  play bike stations against an MQTT broker (the station simulator)
   version   print the version
 
-Run "cityhub serve -h" for flags; every flag has a CITYHUB_* environment variable.
+Run "cityhub serve -h" for flags; every flag but -simulate-stations has a
+CITYHUB_* environment variable.
 `
 
 // run is the whole program; tests call it directly.
