@@ -47,13 +47,13 @@ type env struct {
 	now time.Time
 }
 
-func newEnv(t *testing.T, db store.DB) *env {
+func newEnv(t testing.TB, db store.DB) *env {
 	t.Helper()
 	return newEnvWith(t, db, open311.Options{})
 }
 
 // newEnvWith is newEnv with o's photo limits.
-func newEnvWith(t *testing.T, db store.DB, opts open311.Options) *env {
+func newEnvWith(t testing.TB, db store.DB, opts open311.Options) *env {
 	t.Helper()
 	svc, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, nil)
 	if err != nil {
