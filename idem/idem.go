@@ -42,7 +42,7 @@ func ValidateKey(key string) error {
 		return apperr.R(apperr.Invalid, "idempotency_key_missing", "An Idempotency-Key is required for this request.")
 	}
 	if len(key) > MaxKeyLen || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		return apperr.R(apperr.Invalid, "idempotency_key_invalid", "The Idempotency-Key must be 1 to %d printable ASCII characters.", MaxKeyLen)
+		return apperr.R(apperr.Invalid, "idempotency_key_invalid", "The Idempotency-Key must be 1 to %d printable ASCII characters, without spaces.", MaxKeyLen)
 	}
 	return nil
 }
