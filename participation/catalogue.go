@@ -15,6 +15,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Office is a city office that works the reports of its categories.
@@ -77,6 +78,12 @@ type Catalogue struct {
 	Contrade   []Contrada `json:"contrade"`
 	City       Box        `json:"city"`
 }
+
+// DefaultCatalogueChanged is when DefaultCatalogue last changed: Open311
+// clients cache the services and fetch them again when the discovery
+// document's changeset moves. TestDefaultCatalogueChangedIsKept fails when
+// the catalogue changes and this date does not.
+var DefaultCatalogueChanged = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 
 // DefaultCatalogue is Benevento's: the box holds the whole comune (about
 // 130 km² around 41.13 N, 14.78 E), and the contrade are the city's

@@ -4,7 +4,12 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+	"reflect"
+	"strings"
 	"testing"
+	"time"
+
+	"cityhub/web/ui"
 )
 
 // Whatever a GeoReport client gets wrong under /open311/v2 is answered as
@@ -25,6 +30,8 @@ func TestOpen311ErrorsAreGeoReportErrors(t *testing.T) {
 		{"GET", "/open311/v2/", http.StatusNotFound, "", "json"},
 		{"GET", "/open311/v2/services", http.StatusNotFound, "", "json"},
 		{"GET", "/open311/v2/services/lighting.txt", http.StatusNotFound, "", "json"},
+		{"GET", "/open311/discovery", http.StatusNotFound, "", "json"},
+		{"GET", "/open311/v3/services.xml", http.StatusNotFound, "", "xml"},
 		{"PUT", "/open311/v2/requests.json", http.StatusMethodNotAllowed, "GET, HEAD, POST", "json"},
 		{"DELETE", "/open311/v2/requests.xml", http.StatusMethodNotAllowed, "GET, HEAD, POST", "xml"},
 		{"POST", "/open311/v2/services.json", http.StatusMethodNotAllowed, "GET, HEAD", "json"},
@@ -66,5 +73,62 @@ func TestOpen311ErrorsAreGeoReportErrors(t *testing.T) {
 		if len(errs) != 1 || errs[0].Code != tc.status || errs[0].Description == "" {
 			t.Errorf("%s: errors %+v", name, errs)
 		}
+	}
+}
+
+// The discovery document, the one address a city registers in Open311's
+// directory, names the endpoint at the hub's public URL in both formats,
+// who runs it and how to get a key, and when the services last changed.
+func TestOpen311Discovery(t *testing.T) {
+	t.Parallel()
+	changed := time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC)
+	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) {
+		d.Participation.CatalogueChanged = changed
+		d.City = ui.City{Name: "Benevento", Email: "urp@comune.example.it", Website: "https://www.comune.example.it"}
+	})
+	type endpoint struct {
+		Specification string   `json:"specification" xml:"specification"`
+		URL           string   `json:"url" xml:"url"`
+		Changeset     string   `json:"changeset" xml:"changeset"`
+		Type          string   `json:"type" xml:"type"`
+		Formats       []string `json:"formats" xml:"formats>format"`
+	}
+	type discovery struct {
+		Changeset  string     `json:"changeset" xml:"changeset"`
+		Contact    string     `json:"contact" xml:"contact"`
+		KeyService string     `json:"key_service" xml:"key_service"`
+		Endpoints  []endpoint `json:"endpoints" xml:"endpoints>endpoint"`
+	}
+	for _, format := range []string{"json", "xml"} {
+		rec := env.do(t, "GET", "/open311/discovery."+format, "", "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", format, rec.Code, rec.Body)
+		}
+		var d discovery
+		var err error
+		if format == "xml" {
+			err = xml.Unmarshal(rec.Body.Bytes(), &d)
+		} else {
+			err = json.Unmarshal(rec.Body.Bytes(), &d)
+		}
+		if err != nil {
+			t.Fatalf("%s: %v: %s", format, err, rec.Body)
+		}
+		want := endpoint{Specification: "http://wiki.open311.org/GeoReport_v2", URL: testIssuer + "/open311/v2",
+			Changeset: "2026-11-30T08:00:00Z", Type: "production", Formats: []string{"text/xml", "application/json"}}
+		if d.Changeset != want.Changeset || len(d.Endpoints) != 1 || !reflect.DeepEqual(d.Endpoints[0], want) {
+			t.Errorf("%s: %+v, want changeset %s and one endpoint %+v", format, d, want.Changeset, want)
+		}
+		if !strings.Contains(d.Contact, "Comune di Benevento") || !strings.Contains(d.Contact, "urp@comune.example.it") ||
+			!strings.Contains(d.KeyService, "urp@comune.example.it") {
+			t.Errorf("%s: contact %q, key service %q", format, d.Contact, d.KeyService)
+		}
+	}
+	// The endpoint it names answers.
+	if rec := env.do(t, "GET", "/open311/v2/services.json", "", ""); rec.Code != http.StatusOK {
+		t.Errorf("services.json at the named endpoint: %d", rec.Code)
+	}
+	if rec := env.do(t, "POST", "/open311/discovery.json", "", ""); rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, HEAD" {
+		t.Errorf("POST discovery: %d Allow %q", rec.Code, rec.Header().Get("Allow"))
 	}
 }

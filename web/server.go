@@ -26,6 +26,7 @@ import (
 	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/oidclogin"
+	"cityhub/open311"
 	"cityhub/outbox"
 	"cityhub/participation"
 	"cityhub/photo"
@@ -126,6 +127,9 @@ type Participation struct {
 	// MapTiles are the report pages' map tiles (CITYHUB_MAP_TILES_URL,
 	// _ATTRIBUTION); OpenStreetMap's when empty.
 	MapTiles ui.MapTiles
+	// CatalogueChanged is when the catalogue of categories last changed,
+	// Open311's discovery changeset.
+	CatalogueChanged time.Time
 }
 
 // Server serves every HTTP route of the hub.
@@ -172,6 +176,7 @@ func New(d Deps) *Server {
 		base := strings.TrimSuffix(d.PublicURL, "/")
 		s.open311 = georeport.New(georeport.Deps{Log: d.Log, Service: d.Participation.Service, Photos: d.Participation.Photos,
 			PostLimiter: d.Participation.Open311PostLimiter,
+			Discovery:   open311Discovery(d.City, base, d.Participation.CatalogueChanged),
 			// media_url points at the open copy of an approved photo.
 			MediaURL: func(id string) string { return base + "/api/v1/open/photos/" + id }})
 	}
@@ -258,4 +263,23 @@ func HTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 func httpsURL(publicURL string) bool {
 	u, err := url.Parse(publicURL)
 	return err == nil && u.Scheme == "https"
+}
+
+// open311Discovery is what the Open311 discovery document says of this
+// hub: its endpoint under base, the municipality with its contacts, and
+// that API keys come from the city's administrators.
+func open311Discovery(c ui.City, base string, changed time.Time) open311.Discovery {
+	who := "Comune di " + c.Name
+	if c.Name == "" {
+		who = "city"
+	}
+	contact, keys := who, "API keys are issued by the administrators of the "+who
+	if c.Email != "" {
+		contact += ", " + c.Email
+		keys += ": write to " + c.Email
+	}
+	if c.Website != "" {
+		contact += ", " + c.Website
+	}
+	return open311.Discovery{Changeset: changed, Contact: contact, KeyService: keys + ".", URL: base + georeport.Prefix}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os"
 
 	"cityhub/participation"
 	"cityhub/photo"
@@ -17,11 +18,19 @@ import (
 // hub (written in the transaction of the change they tell about).
 func (h *hub) newParticipation() (web.Participation, error) {
 	var cat participation.Catalogue // the built-in one when no file is set
+	changed := participation.DefaultCatalogueChanged
 	if path := h.cfg.ParticipationCatalogue; path != "" {
 		var err error
 		if cat, err = participation.LoadCatalogue(path); err != nil {
 			return web.Participation{}, fmt.Errorf("CITYHUB_PARTICIPATION_CATALOGUE: %w", err)
 		}
+		// The file's own date: Open311 clients cache the services and look
+		// at the discovery changeset to know when to fetch them again.
+		fi, err := os.Stat(path)
+		if err != nil {
+			return web.Participation{}, fmt.Errorf("CITYHUB_PARTICIPATION_CATALOGUE: %w", err)
+		}
+		changed = fi.ModTime()
 	}
 	svc, err := participation.NewService(h.db.Participation(), participation.Settings{
 		Catalogue:        cat,
@@ -35,8 +44,9 @@ func (h *hub) newParticipation() (web.Participation, error) {
 	svc.SendMail(h.composer)
 	h.parts = svc
 	return web.Participation{
-		Service:  svc,
-		Photos:   photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
-		MapTiles: ui.MapTiles{URL: h.cfg.MapTilesURL, Attribution: h.cfg.MapTilesAttribution},
+		Service:          svc,
+		Photos:           photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
+		MapTiles:         ui.MapTiles{URL: h.cfg.MapTilesURL, Attribution: h.cfg.MapTilesAttribution},
+		CatalogueChanged: changed,
 	}, nil
 }

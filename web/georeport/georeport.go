@@ -44,6 +44,9 @@ type Deps struct {
 	// PostLimiter limits POST requests per client address; when nil, one
 	// with DefaultPostBurst and DefaultPostEvery.
 	PostLimiter *httpx.IPLimiter
+	// Discovery is what /open311/discovery.{json,xml} says; its URL is
+	// the endpoint's public address.
+	Discovery open311.Discovery
 }
 
 // Handler serves the endpoint.
@@ -53,6 +56,8 @@ type Handler struct {
 	geo http.Handler
 	// post is geo behind the limit per client address.
 	post http.Handler
+	// discoveryJSON and discoveryXML are the service discovery document.
+	discoveryJSON, discoveryXML http.Handler
 }
 
 // New builds the endpoint over d.Service.
@@ -63,8 +68,9 @@ func New(d Deps) *Handler {
 	if d.PostLimiter == nil {
 		d.PostLimiter = httpx.NewIPLimiter(DefaultPostBurst, DefaultPostEvery)
 	}
-	geo := open311.New(d.Service, open311.Options{MediaURL: d.MediaURL, Photos: d.Photos, Logger: d.Log}).Handler(Prefix)
-	h := &Handler{log: d.Log, geo: geo}
+	srv := open311.New(d.Service, open311.Options{MediaURL: d.MediaURL, Photos: d.Photos, Logger: d.Log})
+	geo := srv.Handler(Prefix)
+	h := &Handler{log: d.Log, geo: geo, discoveryJSON: srv.DiscoveryHandler(d.Discovery, "json"), discoveryXML: srv.DiscoveryHandler(d.Discovery, "xml")}
 	h.post = d.PostLimiter.Limit(h.refuse, geo)
 	return h
 }

@@ -16,6 +16,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	// hashed.
 	mux.Handle("POST /open311/v2/requests.json", h.post)
 	mux.Handle("POST /open311/v2/requests.xml", h.post)
-	// Anything else under the prefix: GeoReport's errors, not a page.
-	mux.Handle("/open311/v2/", h.unrouted(mux))
+	// Service discovery, the one address a city registers.
+	mux.Handle("GET /open311/discovery.json", h.discoveryJSON)
+	mux.Handle("GET /open311/discovery.xml", h.discoveryXML)
+	// Anything else under /open311/: GeoReport's errors, not a page.
+	mux.Handle("/open311/", h.unrouted(mux))
 }
