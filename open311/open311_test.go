@@ -586,3 +586,63 @@ func noiseJPEG(t *testing.T, seed int64) []byte {
 	}
 	return b.Bytes()
 }
+
+// page and page_size, the pagination extension GeoReport servers share,
+// walk the list newest first without gaps or repeats; bad values are 400.
+func TestRequestPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db)
+		var all []string
+		for range 5 {
+			c, b := e.post(t, "json", url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "lat": {"41.1316"}, "long": {"14.7802"}, "description": {"Something is wrong here"}})
+			if c != 200 {
+				t.Fatalf("post %d %s", c, b)
+			}
+			var created []open311.Created
+			_ = json.Unmarshal(b, &created)
+			all = append(all, created[0].ServiceRequestID)
+		}
+		page := func(query string) []string {
+			code, b, _ := e.do(t, "GET", "/requests.json"+query, nil, "")
+			if code != 200 {
+				t.Fatalf("%s: %d %s", query, code, b)
+			}
+			var out []string
+			for _, r := range keysOf(t, query, b, requestFields) {
+				out = append(out, r["service_request_id"].(string))
+			}
+			return out
+		}
+		newest := page("")
+		if len(newest) != 5 {
+			t.Fatalf("whole list: %v", newest)
+		}
+		var walked []string
+		for i, want := range []int{2, 2, 1, 0} {
+			got := page(fmt.Sprintf("?page_size=2&page=%d", i+1))
+			if len(got) != want {
+				t.Fatalf("page %d: %v, want %d requests", i+1, got, want)
+			}
+			walked = append(walked, got...)
+		}
+		if !slices.Equal(walked, newest) {
+			t.Fatalf("pages walked %v, the whole list is %v", walked, newest)
+		}
+		if got := page("?page_size=3"); !slices.Equal(got, newest[:3]) {
+			t.Errorf("page_size alone: %v, want the first page %v", got, newest[:3])
+		}
+		if got := page("?page=2&page_size=2&service_request_id=" + all[0]); !slices.Equal(got, all[:1]) {
+			t.Errorf("with service_request_id the pages are ignored: %v", got)
+		}
+		for _, q := range []string{"?page=0", "?page=-1", "?page=x", "?page_size=0", "?page_size=1001", "?page_size=1e2",
+			"?page=+2", "?page=50002&page_size=2", "?page=102&page_size=1000"} {
+			code, b, _ := e.do(t, "GET", "/requests.json"+q, nil, "")
+			if errs := keysOf(t, q, b, errorFields); code != 400 || errs[0]["code"] != float64(400) {
+				t.Errorf("%s: %d %s", q, code, b)
+			}
+		}
+		if got := page("?page=50001&page_size=2"); len(got) != 0 {
+			t.Errorf("the deepest page: %v", got)
+		}
+	})
+}

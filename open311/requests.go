@@ -301,7 +301,35 @@ func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
 	if pf.Since.IsZero() && pf.Until.IsZero() {
 		pf.Since = s.now().Add(-90 * 24 * time.Hour)
 	}
+	// page and page_size: the pagination extension most GeoReport servers
+	// and clients share (wiki.open311.org/GeoReport_v2/Extensions); page 1
+	// of 1000 is what the standard answers without them.
+	size, err := whole(q.Get("page_size"), "page_size", participation.MaxListLimit, participation.MaxListLimit)
+	if err != nil {
+		return pf, err
+	}
+	page, err := whole(q.Get("page"), "page", 1, participation.MaxListOffset+1)
+	if err != nil {
+		return pf, err
+	}
+	if (page-1)*size > participation.MaxListOffset {
+		return pf, apperr.R(apperr.Invalid, "bad_page", "page %d of %d requests starts past the first %d requests: narrow the dates instead.", page, size, participation.MaxListOffset)
+	}
+	pf.Limit, pf.Offset = size, (page-1)*size
 	return pf, nil
+}
+
+// whole reads a positive whole number parameter, at most max; def when
+// absent.
+func whole(v, name string, def, max int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max || strings.TrimLeft(v, "0123456789") != "" {
+		return 0, apperr.R(apperr.Invalid, "bad_page", "%s must be a whole number from 1 to %d.", name, max)
+	}
+	return n, nil
 }
 
 // MaxRequestIDs is how many service_request_id one GET requests may name.

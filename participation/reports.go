@@ -426,7 +426,13 @@ type PublicFilter struct {
 	Until      time.Time
 	Before     string
 	Limit      int
+	// Offset skips this many reports first, at most MaxListOffset.
+	Offset int
 }
+
+// MaxListOffset bounds Offset: deeper pages cost the database a scan of
+// every report they skip.
+const MaxListOffset = 100_000
 
 // PublicReports lists reports as the public sees them, newest first.
 // Invalid for an unknown status, category (unknown_category) or contrada
@@ -449,13 +455,16 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 	if f.Limit < 0 || f.Limit > MaxListLimit {
 		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
 	}
+	if f.Offset < 0 || f.Offset > MaxListOffset {
+		return nil, invalid("bad_offset", "A list may skip 0 to %d reports.", MaxListOffset)
+	}
 	out := []PublicReport{}
 	err := s.store.View(ctx, func(tx Tx) error {
 		if err := checkReportCursor(ctx, tx, f.Before); err != nil {
 			return err
 		}
 		rs, err := tx.ListReports(ctx, ReportFilter{IDs: f.IDs, Categories: f.Categories, Statuses: f.Statuses, Contrada: f.Contrada,
-			Since: f.Since, Until: f.Until, Before: f.Before, Limit: f.Limit})
+			Since: f.Since, Until: f.Until, Before: f.Before, Limit: f.Limit, Offset: f.Offset})
 		if err != nil {
 			return err
 		}

@@ -144,6 +144,9 @@ type ReportFilter struct {
 	// otherwise newest first.
 	OldestFirst bool
 	Limit       int // 0: MaxListLimit
+	// Offset skips this many reports of the order first (pages of a list
+	// whose clients count pages, as Open311's do).
+	Offset int
 }
 
 // ProposalFilter selects proposals.

@@ -131,6 +131,9 @@ func (tx *Tx) ListReports(ctx context.Context, f participation.ReportFilter) ([]
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	q += " ORDER BY " + order + " LIMIT " + arg(f.Limit)
+	if f.Offset > 0 {
+		q += " OFFSET " + arg(f.Offset)
+	}
 	rows, err := tx.q.Query(ctx, q, args...)
 	if err != nil {
 		return nil, wrap("list reports", err)

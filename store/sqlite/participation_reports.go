@@ -139,6 +139,10 @@ func (tx *Tx) ListReports(ctx context.Context, f participation.ReportFilter) ([]
 	}
 	q += " ORDER BY " + order + " LIMIT ?"
 	args = append(args, f.Limit)
+	if f.Offset > 0 {
+		q += " OFFSET ?"
+		args = append(args, f.Offset)
+	}
 	rows, err := tx.q.QueryContext(ctx, q, args...)
 	out, err := collect(rows, err, scanReport)
 	return out, wrap("list reports", err)
