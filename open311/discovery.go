@@ -22,6 +22,9 @@ type Discovery struct {
 	KeyService string
 	// URL is the endpoint's base, for example https://hub.example/open311/v2.
 	URL string
+	// Test marks the endpoint "test" rather than "production" (a hub whose
+	// payments are test payments: its reports reach no office).
+	Test bool
 }
 
 type discoveryDoc struct {
@@ -41,11 +44,15 @@ type discoveryEndpoint struct {
 }
 
 // DiscoveryHandler serves d as the discovery document in format f ("json"
-// or "xml"); the hub has one endpoint, in production, in both formats.
+// or "xml"); the hub has one endpoint, in both formats.
 func (s *Server) DiscoveryHandler(d Discovery, f string) http.HandlerFunc {
 	changeset := d.Changeset.UTC().Format(time.RFC3339)
+	kind := "production"
+	if d.Test {
+		kind = "test"
+	}
 	doc := discoveryDoc{Changeset: changeset, Contact: d.Contact, KeyService: d.KeyService,
-		Endpoints: []discoveryEndpoint{{Specification: Specification, URL: d.URL, Changeset: changeset, Type: "production",
+		Endpoints: []discoveryEndpoint{{Specification: Specification, URL: d.URL, Changeset: changeset, Type: kind,
 			Formats: []string{"text/xml", "application/json"}}}}
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.write(w, f, http.StatusOK, doc)

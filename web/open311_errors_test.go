@@ -124,6 +124,12 @@ func TestOpen311Discovery(t *testing.T) {
 			t.Errorf("%s: contact %q, key service %q", format, d.Contact, d.KeyService)
 		}
 	}
+	// A hub with test payments (the demo) names a test endpoint.
+	_, demo := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) { d.TestPayments = true })
+	var d discovery
+	if rec := demo.do(t, "GET", "/open311/discovery.json", "", ""); json.Unmarshal(rec.Body.Bytes(), &d) != nil || len(d.Endpoints) != 1 || d.Endpoints[0].Type != "test" {
+		t.Errorf("test payments: %s", rec.Body)
+	}
 	// The endpoint it names answers.
 	if rec := env.do(t, "GET", "/open311/v2/services.json", "", ""); rec.Code != http.StatusOK {
 		t.Errorf("services.json at the named endpoint: %d", rec.Code)

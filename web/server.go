@@ -176,7 +176,7 @@ func New(d Deps) *Server {
 		base := strings.TrimSuffix(d.PublicURL, "/")
 		s.open311 = georeport.New(georeport.Deps{Log: d.Log, Service: d.Participation.Service, Photos: d.Participation.Photos,
 			PostLimiter: d.Participation.Open311PostLimiter,
-			Discovery:   open311Discovery(d.City, base, d.Participation.CatalogueChanged),
+			Discovery:   open311Discovery(d.City, base, d.Participation.CatalogueChanged, d.TestPayments),
 			// media_url points at the open copy of an approved photo.
 			MediaURL: func(id string) string { return base + "/api/v1/open/photos/" + id }})
 	}
@@ -267,8 +267,9 @@ func httpsURL(publicURL string) bool {
 
 // open311Discovery is what the Open311 discovery document says of this
 // hub: its endpoint under base, the municipality with its contacts, and
-// that API keys come from the city's administrators.
-func open311Discovery(c ui.City, base string, changed time.Time) open311.Discovery {
+// that API keys come from the city's administrators; a hub with test
+// payments (the demo) says its endpoint is a test one.
+func open311Discovery(c ui.City, base string, changed time.Time, test bool) open311.Discovery {
 	who := "Comune di " + c.Name
 	if c.Name == "" {
 		who = "city"
@@ -281,5 +282,5 @@ func open311Discovery(c ui.City, base string, changed time.Time) open311.Discove
 	if c.Website != "" {
 		contact += ", " + c.Website
 	}
-	return open311.Discovery{Changeset: changed, Contact: contact, KeyService: keys + ".", URL: base + georeport.Prefix}
+	return open311.Discovery{Changeset: changed, Contact: contact, KeyService: keys + ".", URL: base + georeport.Prefix, Test: test}
 }
