@@ -42,7 +42,7 @@ var pageViews = []string{
 	"admin_outbox", "admin_outbox_message",
 	"wallet_topup", "card_pay", "ticket_order",
 	"ticket_order_cancel",
-	"site_help", "site_contacts", "site_accessibility", "site_legal", "site_policy", "site_cookie",
+	"site_help", "site_contacts", "site_accessibility", "site_legal", "site_policy", "site_cookie", "site_opendata",
 }
 
 // PageAccounts is what the pages need from identity: page sessions.
@@ -194,6 +194,14 @@ var templateFuncs = template.FuncMap{
 	"serviceCard": serviceCard,
 	// list lets a visitor page range over the parts of its text.
 	"list": func(s ...string) []string { return s },
+	// links pairs addresses with their labels (href, label, href, ...).
+	"links": func(kv ...string) []navLink {
+		out := make([]navLink, 0, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, navLink{Href: kv[i], Label: kv[i+1]})
+		}
+		return out
+	},
 }
 
 // view is what every template receives.

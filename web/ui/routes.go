@@ -53,7 +53,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	}
 
 	// The visitor pages (help, contacts, accessibility, legal notes,
-	// privacy policy, cookies): public, signed in or not.
+	// privacy policy, cookies, open data): public, signed in or not.
 	visitor := func(path string) http.Handler { return httpx.Secured(s.sitePageHandler(sitePageAt(path))) }
 	mux.Handle("GET /aiuto", visitor("/aiuto"))
 	mux.Handle("GET /contatti", visitor("/contatti"))
@@ -61,6 +61,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /note-legali", visitor("/note-legali"))
 	mux.Handle("GET /privacy-policy", visitor("/privacy-policy"))
 	mux.Handle("GET /cookie", visitor("/cookie"))
+	mux.Handle("GET /dati-aperti", visitor("/dati-aperti"))
 
 	// Vouchers.
 	if v := u.vouchers; v != nil {

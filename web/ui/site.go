@@ -7,7 +7,7 @@ import (
 )
 
 // The visitor pages: help, contacts, the accessibility statement, legal
-// notes, the privacy policy and the cookie notice. Anyone may read them,
+// notes, the privacy policy, the cookie notice and the open data. Anyone may read them,
 // signed in or not; their text is in the site catalogues (site.*.json),
 // with the city's name and contacts (City) filled in.
 
@@ -27,6 +27,7 @@ var sitePages = []sitePage{
 	{"/note-legali", "site_legal", "legal"},
 	{"/privacy-policy", "site_policy", "policy"},
 	{"/cookie", "site_cookie", "cookie"},
+	{"/dati-aperti", "site_opendata", "opendata"},
 }
 
 // sitePageAt is the visitor page at path; a path that is not one is a

@@ -46,6 +46,7 @@ var visitorPages = []struct{ path, name, it, en string }{
 	{"/note-legali", "legal", "Note legali", "Legal notes"},
 	{"/privacy-policy", "privacy-policy", "Informativa sul trattamento dei dati personali", "Privacy policy"},
 	{"/cookie", "cookie", "Informativa sui cookie", "Cookie notice"},
+	{"/dati-aperti", "opendata", "Dati aperti", "Open data"},
 }
 
 // city is what the hub is told about the municipality (CITYHUB_CITY_*).
