@@ -62,6 +62,7 @@ func TestFeedRefusalsAreProblems(t *testing.T) {
 		{"POST", "/healthz", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"PUT", "/readyz", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"DELETE", "/metrics", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
+		{"POST", "/robots.txt", http.StatusMethodNotAllowed, "method_not_allowed", "GET, HEAD"},
 		{"GET", "/gbfs/v3/gbfs.json?x=%ff", http.StatusBadRequest, "invalid_text", ""},
 		{"GET", "/gbfs/v3/%ff.json", http.StatusBadRequest, "invalid_text", ""},
 		{"GET", "/.well-known/jwks.json?x=%ff", http.StatusBadRequest, "invalid_text", ""},

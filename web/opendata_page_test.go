@@ -55,3 +55,51 @@ func TestOpenDataPageLinksAnswer(t *testing.T) {
 		})
 	}
 }
+
+// robots.txt keeps crawlers to the public pages and the open data: by its
+// own rules (the longest matching prefix decides, Allow winning a tie, as
+// RFC 9309 says) the visitor pages, the public lists and the open data are
+// allowed, a person's pages, the staff tools and the rest of the API not.
+func TestRobotsTxt(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite")
+	rec := env.do(t, "GET", "/robots.txt", "", "")
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Fatalf("robots.txt: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	type rule struct {
+		allow  bool
+		prefix string
+	}
+	var rules []rule
+	lines := strings.Split(rec.Body.String(), "\n")
+	if lines[0] != "User-agent: *" {
+		t.Fatalf("first line %q", lines[0])
+	}
+	for _, l := range lines[1:] {
+		if k, v, ok := strings.Cut(l, ": "); ok {
+			rules = append(rules, rule{k == "Allow", v})
+		} else if l != "" {
+			t.Fatalf("line %q", l)
+		}
+	}
+	allowed := func(path string) bool {
+		best, ok := -1, true
+		for _, r := range rules {
+			if strings.HasPrefix(path, r.prefix) && (len(r.prefix) > best || len(r.prefix) == best && r.allow) {
+				best, ok = len(r.prefix), r.allow
+			}
+		}
+		return ok
+	}
+	for path, want := range map[string]bool{
+		"/": true, "/dati-aperti": true, "/privacy-policy": true, "/aiuto": true, "/bikes": true, "/reports": true,
+		"/proposals": true, "/theatre": true, "/api/v1/open/reports.csv": true, "/gbfs/v3/gbfs.json": true,
+		"/admin": false, "/admin/reports": false, "/staff/scan": false, "/operator": false, "/account": false,
+		"/wallet": false, "/login": false, "/api/v1/me": false, "/api/v1/openapi.json": false, "/open311/v2/requests.json": false,
+	} {
+		if got := allowed(path); got != want {
+			t.Errorf("%s: allowed %v, want %v", path, got, want)
+		}
+	}
+}

@@ -15,6 +15,9 @@ func (f *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /readyz", f.handleReadyz)
 	mux.Handle("GET /metrics", f.metricsHandler())
 
+	// What search engines may index.
+	mux.HandleFunc("GET /robots.txt", f.handleRobots)
+
 	// The hub's public signing keys.
 	mux.HandleFunc("GET /.well-known/jwks.json", f.handleJWKS)
 
@@ -41,7 +44,7 @@ func (f *Handler) Register(mux *http.ServeMux) {
 
 // feedPaths are the feeds' addresses outside the API, each with what lies
 // under it.
-var feedPaths = []string{"/gbfs", "/.well-known", "/healthz", "/readyz", "/metrics"}
+var feedPaths = []string{"/gbfs", "/.well-known", "/healthz", "/readyz", "/metrics", "/robots.txt"}
 
 // Serves reports whether path is the feeds' rather than a page's. Machines
 // read these addresses, so a request no feed route takes (another method,
