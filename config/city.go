@@ -48,6 +48,10 @@ type City struct {
 	DPOEmail string
 	// Website (CITYHUB_CITY_WEBSITE) is the municipality's own site.
 	Website string
+	// SecurityContact (CITYHUB_CITY_SECURITY_CONTACT) is where flaws in
+	// the hub are reported, a bare e-mail address or an https URL, given
+	// in /.well-known/security.txt; empty: Email there.
+	SecurityContact string
 	// AccessibilityURL (CITYHUB_CITY_ACCESSIBILITY_URL) is the
 	// accessibility statement the municipality published on AgID's
 	// platform (form.agid.gov.it); the pages' own statement links to it.
@@ -79,6 +83,7 @@ func (c *City) parse(getenv func(string) string) {
 	env("CITYHUB_CITY_PEC", &c.PEC)
 	env("CITYHUB_CITY_DPO_EMAIL", &c.DPOEmail)
 	env("CITYHUB_CITY_WEBSITE", &c.Website)
+	env("CITYHUB_CITY_SECURITY_CONTACT", &c.SecurityContact)
 	env("CITYHUB_CITY_ACCESSIBILITY_URL", &c.AccessibilityURL)
 	env("CITYHUB_CITY_ACCESSIBILITY_REVIEWED", &c.AccessibilityReviewed)
 }
@@ -96,6 +101,15 @@ func (c City) validate(zone *time.Location) error {
 		}
 		if p, err := mail.ParseAddress(a.v); err != nil || p.Name != "" || p.Address != a.v {
 			errs = append(errs, fmt.Errorf("%s %q: want a bare e-mail address such as urp@comune.example.it", a.key, a.v))
+		}
+	}
+	if v := c.SecurityContact; v != "" && !strings.HasPrefix(v, "https://") {
+		if p, err := mail.ParseAddress(v); err != nil || p.Name != "" || p.Address != v {
+			errs = append(errs, fmt.Errorf("CITYHUB_CITY_SECURITY_CONTACT %q: want a bare e-mail address or an https URL", v))
+		}
+	} else if v != "" {
+		if u, err := url.Parse(v); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("CITYHUB_CITY_SECURITY_CONTACT %q: want a bare e-mail address or an https URL", v))
 		}
 	}
 	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_WEBSITE", c.Website}, {"CITYHUB_CITY_ACCESSIBILITY_URL", c.AccessibilityURL}} {

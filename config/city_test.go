@@ -31,13 +31,15 @@ func TestCitySettings(t *testing.T) {
 		"CITYHUB_CITY_PHONE": "+39 0825 200111", "CITYHUB_CITY_EMAIL": "urp@comune.example.it", "CITYHUB_CITY_PEC": "protocollo@pec.comune.example.it",
 		"CITYHUB_CITY_DPO_EMAIL": "dpo@comune.example.it", "CITYHUB_CITY_WEBSITE": "https://www.comune.example.it",
 		"CITYHUB_CITY_ACCESSIBILITY_URL": "https://form.agid.gov.it/view/0000", "CITYHUB_CITY_ACCESSIBILITY_REVIEWED": "2026-03-15",
+		"CITYHUB_CITY_SECURITY_CONTACT": "https://www.comune.example.it/segnala-vulnerabilita",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := City{Name: "Avellino", LogoFile: logo, Address: "Piazza del Popolo 1, 83100 Avellino", Phone: "+39 0825 200111",
 		Email: "urp@comune.example.it", PEC: "protocollo@pec.comune.example.it", DPOEmail: "dpo@comune.example.it", Website: "https://www.comune.example.it",
-		AccessibilityURL: "https://form.agid.gov.it/view/0000", AccessibilityReviewed: "2026-03-15"}
+		AccessibilityURL: "https://form.agid.gov.it/view/0000", AccessibilityReviewed: "2026-03-15",
+		SecurityContact: "https://www.comune.example.it/segnala-vulnerabilita"}
 	if c.City != want {
 		t.Errorf("city %+v, want %+v", c.City, want)
 	}

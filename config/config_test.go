@@ -103,6 +103,9 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"no time to finish":  {"CITYHUB_SHUTDOWN_TIMEOUT": "0s"},
 		"an hour to finish":  {"CITYHUB_SHUTDOWN_TIMEOUT": "1h"},
 		"plain city site":    {"CITYHUB_CITY_WEBSITE": "http://www.comune.example.it"},
+		"plain security url": {"CITYHUB_CITY_SECURITY_CONTACT": "http://www.comune.example.it/sicurezza"},
+		"named security":     {"CITYHUB_CITY_SECURITY_CONTACT": "CERT <cert@comune.example.it>"},
+		"security nonsense":  {"CITYHUB_CITY_SECURITY_CONTACT": "call us"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)

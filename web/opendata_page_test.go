@@ -5,6 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"cityhub/web/ui"
 )
 
 // The open data page lists the datasets of the areas this hub runs, and
@@ -101,5 +104,52 @@ func TestRobotsTxt(t *testing.T) {
 		if got := allowed(path); got != want {
 			t.Errorf("%s: allowed %v, want %v", path, got, want)
 		}
+	}
+}
+
+// security.txt (RFC 9116) gives the city's security contact, else its
+// e-mail address, with an expiry under a year ahead and its canonical
+// address; with neither it is 404.
+func TestSecurityTxt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		city    ui.City
+		contact string
+	}{
+		{"security contact", ui.City{Name: "Benevento", Email: "urp@comune.example.it", SecurityContact: "https://www.comune.example.it/sicurezza"}, "https://www.comune.example.it/sicurezza"},
+		{"e-mail address", ui.City{Name: "Benevento", SecurityContact: "cert@comune.example.it"}, "mailto:cert@comune.example.it"},
+		{"the city's e-mail", ui.City{Name: "Benevento", Email: "urp@comune.example.it"}, "mailto:urp@comune.example.it"},
+		{"none", ui.City{Name: "Benevento"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) { d.City = tc.city })
+			rec := env.do(t, "GET", "/.well-known/security.txt", "", "")
+			if tc.contact == "" {
+				if rec.Code != http.StatusNotFound || rec.Header().Get("Content-Type") != "application/problem+json" {
+					t.Fatalf("no contact: %d %q", rec.Code, rec.Header().Get("Content-Type"))
+				}
+				return
+			}
+			if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "text/plain; charset=utf-8" {
+				t.Fatalf("%d %q", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			fields := map[string]string{}
+			for _, l := range strings.Split(strings.TrimSpace(rec.Body.String()), "\n") {
+				k, v, ok := strings.Cut(l, ": ")
+				if !ok {
+					t.Fatalf("line %q", l)
+				}
+				fields[k] = v
+			}
+			if fields["Contact"] != tc.contact || fields["Preferred-Languages"] != "it, en" ||
+				fields["Canonical"] != testIssuer+"/.well-known/security.txt" {
+				t.Errorf("fields %v", fields)
+			}
+			exp, err := time.Parse(time.RFC3339, fields["Expires"])
+			if ahead := time.Until(exp); err != nil || ahead < 170*24*time.Hour || ahead > 365*24*time.Hour {
+				t.Errorf("Expires %q (%v)", fields["Expires"], err)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -168,7 +169,8 @@ func New(d Deps) *Server {
 		openVouchers = d.Vouchers
 	}
 	s.feeds = feeds.New(feeds.Deps{Log: d.Log, Version: d.Version, Ready: d.Ready, Degraded: d.Degraded, Registry: d.Registry,
-		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers, Participation: d.Participation.Service})
+		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers, Participation: d.Participation.Service,
+		SecurityContact: cmp.Or(d.City.SecurityContact, d.City.Email), PublicURL: d.PublicURL})
 	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
 		StripePublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
 		Ticketing: d.Ticketing, Outbox: d.Outbox, Participation: d.Participation.Service, Photos: d.Participation.Photos, TimeZone: d.TimeZone})

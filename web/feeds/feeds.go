@@ -38,6 +38,11 @@ type Deps struct {
 	// Participation gives citizens' reports and proposals as open data and
 	// serves their approved photos; when nil, those routes are off.
 	Participation *participation.Service
+	// SecurityContact is /.well-known/security.txt's Contact: an e-mail
+	// address or an https URL; empty: no security.txt (404).
+	SecurityContact string
+	// PublicURL is the hub's address, for security.txt's Canonical.
+	PublicURL string
 }
 
 // OpenVoucherStats gives the anonymous statistics of the voucher scheme.

@@ -20,6 +20,8 @@ func (f *Handler) Register(mux *http.ServeMux) {
 
 	// The hub's public signing keys.
 	mux.HandleFunc("GET /.well-known/jwks.json", f.handleJWKS)
+	// Where to report a flaw (RFC 9116).
+	mux.HandleFunc("GET /.well-known/security.txt", f.handleSecurityTxt)
 
 	// GBFS.
 	mux.HandleFunc("GET /gbfs/v3/{feed}", f.handleGBFS)

@@ -22,6 +22,9 @@ type City struct {
 	DPOEmail string
 	// Website is the municipality's own site.
 	Website string
+	// SecurityContact is where flaws in the hub are reported (an e-mail
+	// address or an https URL); empty: Email.
+	SecurityContact string
 	// AccessibilityURL is the statement published on AgID's platform.
 	AccessibilityURL string
 	// AccessibilityReviewed is the day the municipality reviewed and
