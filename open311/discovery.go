@@ -22,8 +22,8 @@ type Discovery struct {
 	KeyService string
 	// URL is the endpoint's base, for example https://hub.example/open311/v2.
 	URL string
-	// Test marks the endpoint "test" rather than "production" (a hub whose
-	// payments are test payments: its reports reach no office).
+	// Test marks the endpoint "test" rather than "production": a hub whose
+	// payments are test payments, such as the demo, is not a city's service.
 	Test bool
 }
 
