@@ -96,7 +96,7 @@ func TestRobotsTxt(t *testing.T) {
 		return ok
 	}
 	for path, want := range map[string]bool{
-		"/": true, "/dati-aperti": true, "/privacy-policy": true, "/aiuto": true, "/bikes": true, "/reports": true,
+		"/": true, "/dati-aperti": true, "/privacy-policy": true, "/accessibilita": true, "/aiuto": true, "/bikes": true, "/reports": true,
 		"/proposals": true, "/theatre": true, "/api/v1/open/reports.csv": true, "/gbfs/v3/gbfs.json": true,
 		"/admin": false, "/admin/reports": false, "/staff/scan": false, "/operator": false, "/account": false,
 		"/wallet": false, "/login": false, "/api/v1/me": false, "/api/v1/openapi.json": false, "/open311/v2/requests.json": false,
