@@ -118,15 +118,26 @@ func (s *Service) ClaimWithKey(ctx context.Context, c identity.Caller, campaignI
 			return err
 		}, func() (VoucherView, error) {
 			out, err := s.claimWrites(ctx, tx, c, camp, n)
-			return out, budgetExhausted(err)
+			if apperr.Has(err, apperr.InsufficientFunds) {
+				// Refused after the voucher was written (a store that
+				// posts the reservation at once): a refusal DoKeeping
+				// kept here would commit the voucher with the key.
+				return out, idem.AfterWrites(errBudgetExhausted)
+			}
+			return out, err
 		})
 		return err
 	})
+	if late, ok := idem.LateRefusal(err); ok {
+		err = late
+	}
 	if err = budgetExhausted(err); apperr.ReasonOf(err) == reasonBudgetExhausted {
-		// The budget refused the reservation at the commit it rode with,
-		// which took the key back with the rest: kept in a transaction of
-		// its own. A copy of this request that committed the key meanwhile
-		// gave the key its first answer, and this request gets it.
+		// The budget refused the reservation, at the commit it rode with
+		// or at once after the voucher was written: either way the claim's
+		// transaction rolled back with its key, and the refusal is kept in
+		// a transaction of its own. A copy of this request that committed
+		// the key meanwhile gave the key its first answer, and this
+		// request gets it.
 		err = s.store.InTx(ctx, func(tx Tx) error {
 			var err error
 			out, refused, replayed, err = idem.KeepRefusal[VoucherView](ctx, tx, scope, key, request, errBudgetExhausted)
