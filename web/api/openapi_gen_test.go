@@ -320,11 +320,11 @@ func buildOpenAPIDocument() *obj {
 			"description", "The JSON API of cityhub under /api/v1. Amounts are integer euro cents in fields named *_cents; times are RFC 3339 in UTC. "+
 				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. Request bodies are one JSON object of at most 64 KiB (413 beyond); unknown fields are refused (400 unknown_field), a key must be a field's name exactly, case included, and an object that holds a key twice is refused (400 duplicate_field). "+
 				"Text anywhere in a request (path, query, headers, body) must be UTF-8 without NUL characters: 400 (reason invalid_text) otherwise. "+
-				"Every state-changing operation (POST, PUT, DELETE) except login, refresh and the Stripe webhook takes an Idempotency-Key header: the first answer to a caller's key on an operation is kept, "+
+				"Every state-changing operation (POST, PUT, DELETE) except login, refresh, the Stripe webhook and those that answer with a credential (creating a station, issuing or rotating its broker credential, issuing an Open311 API key) takes an Idempotency-Key header: the first answer to a caller's key on an operation is kept, "+
 				"and a retry with the same key, path, query and body gets it again, with the same status and body and the header Idempotent-Replayed: true, without the operation running again, "+
 				"even when what it checked has changed since (an expired QR code, a limit reached); the same key with another request is 409 (idempotency_key_reused), a retry while the first request still runs waits for its answer. "+
 				"Answers with status 401, 403, 408, 429 or 5xx are not kept: a retry runs again. "+
-				"If the hub stopped after the operation and before its answer was kept, the retry gets the first result where the operation records the key itself (claims, redemptions, reversals, settlements, top-ups, holds, unlocks) and 409 (idempotency_key_answer_lost) elsewhere, never a second operation. "+
+				"If the hub stopped after the operation and before its answer was kept, the retry gets the first result where the operation records the key itself (claims, redemptions, reversals, settlements, top-ups, holds, unlocks, reports) and 409 (idempotency_key_answer_lost) elsewhere, never a second operation. "+
 				"Access tokens are JWTs signed with EdDSA (Ed25519); their public keys are at /.well-known/jwks.json. "+
 				"x-cityhub-roles lists the roles an operation admits; any other signed-in account gets 403.",
 		),

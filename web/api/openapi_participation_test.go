@@ -171,7 +171,7 @@ func participationOps() []apiOperation {
 			desc: "The key is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer issues another and revokes the first.",
 			body: "APIKeyRequest", ok: []apiResponse{{status: 201, desc: "The key, shown once.", schema: "IssuedOpen311APIKey"}}, errs: []int{400, 401, 403}},
 		{method: "DELETE", path: "/api/v1/admin/open311/keys/{id}", id: "revokeOpen311Key", tag: "proposals-admin", summary: "Revoke an Open311 API key", auth: "roles", roles: admin,
-			ok: []apiResponse{{status: 204, desc: "Revoked."}}, errs: []int{401, 403, 404}},
+			ok: []apiResponse{{status: 204, desc: "Revoked."}}, errs: []int{401, 403, 404, 409}},
 
 		// Open data.
 		{method: "GET", path: "/api/v1/open/participation", id: "openParticipation", tag: "open-data", summary: "Anonymous reports, proposals and counts (CC-BY-4.0)", auth: "public", desc: openDataKept,
