@@ -127,6 +127,10 @@ func (s *Server) withFile(h handler) http.HandlerFunc {
 // write answers v in format f; xmlRoot wraps XML lists as the standard
 // names them.
 func (s *Server) write(w http.ResponseWriter, f string, status int, v any) {
+	write(w, s.log, f, status, v)
+}
+
+func write(w http.ResponseWriter, log *slog.Logger, f string, status int, v any) {
 	if f == "xml" {
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		w.WriteHeader(status)
@@ -134,14 +138,14 @@ func (s *Server) write(w http.ResponseWriter, f string, status int, v any) {
 		enc := xml.NewEncoder(w)
 		enc.Indent("", "  ")
 		if err := enc.Encode(v); err != nil {
-			s.log.Error("open311: encode xml", slog.Any("error", err))
+			log.Error("open311: encode xml", slog.Any("error", err))
 		}
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	if err := json.NewEncoder(w).Encode(v); err != nil {
-		s.log.Error("open311: encode json", slog.Any("error", err))
+		log.Error("open311: encode json", slog.Any("error", err))
 	}
 }
 
@@ -176,12 +180,24 @@ func (s *Server) fail(w http.ResponseWriter, f string, err error) {
 	default:
 		s.log.Error("open311: internal error", slog.Any("error", err))
 	}
-	e := apiError{Code: status, Description: apperr.MessageOf(err)}
+	writeError(w, s.log, f, status, apperr.MessageOf(err))
+}
+
+// WriteError answers one error as GeoReport v2 gives them, a list of
+// {code, description} in format f ("xml", or JSON for anything else), for
+// what the endpoint's mounting answers itself: its limits, the paths and
+// methods no resource takes.
+func WriteError(w http.ResponseWriter, f string, status int, description string) {
+	writeError(w, slog.New(slog.DiscardHandler), f, status, description)
+}
+
+func writeError(w http.ResponseWriter, log *slog.Logger, f string, status int, description string) {
+	e := apiError{Code: status, Description: description}
 	if f == "xml" {
-		s.write(w, f, status, xmlErrors{Errors: []apiError{e}})
+		write(w, log, f, status, xmlErrors{Errors: []apiError{e}})
 		return
 	}
-	s.write(w, f, status, []apiError{e})
+	write(w, log, "json", status, []apiError{e})
 }
 
 // lang picks the services' language from Accept-Language: English when

@@ -7,8 +7,6 @@
 package georeport
 
 import (
-	"encoding/json"
-	"encoding/xml"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -95,26 +93,13 @@ func (h *Handler) unrouted(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// writeError answers one error as GeoReport v2 gives them: a list of
-// {code, description}, in XML when the path ends in .xml and in JSON
-// otherwise (JSON is the format the standard's clients ask for most).
+// writeError answers one error in the format r's path names: XML for
+// .xml, JSON otherwise (the format the standard's clients ask for most).
 func writeError(w http.ResponseWriter, r *http.Request, status int, description string) {
-	e := struct {
-		Code        int    `json:"code" xml:"code"`
-		Description string `json:"description" xml:"description"`
-	}{status, description}
 	w.Header().Set("Cache-Control", "no-store")
+	f := "json"
 	if strings.HasSuffix(r.URL.Path, ".xml") {
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(xml.Header))
-		_ = xml.NewEncoder(w).Encode(struct {
-			XMLName xml.Name `xml:"errors"`
-			Errors  any      `xml:"error"`
-		}{Errors: e})
-		return
+		f = "xml"
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode([]any{e})
+	open311.WriteError(w, f, status, description)
 }
