@@ -68,5 +68,10 @@ func TestPageWrongMethodIs405(t *testing.T) {
 		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 			t.Errorf("%s %s: Content-Type %q, want a page", tc.method, tc.path, ct)
 		}
+		// The 405 page says so, under the heading of a bad request.
+		if body := rec.Body.String(); tc.status == http.StatusMethodNotAllowed &&
+			(!strings.Contains(body, "Questo indirizzo non accetta questo tipo di richiesta") || !strings.Contains(body, "Richiesta non valida")) {
+			t.Errorf("%s %s: the page does not say why: %.300s", tc.method, tc.path, body)
+		}
 	}
 }

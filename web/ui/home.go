@@ -19,21 +19,21 @@ func (s *homePages) handleHome(w http.ResponseWriter, r *http.Request) {
 // (the front page included), and 404 for any other path, as pages.
 func (s *homePages) unrouted(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		allow := httpx.AllowedMethods(mux, r)
+		var allow []string
 		if r.URL.Path == "/" {
+			// The front page, the busiest path, asks the routes nothing.
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				s.handleHome(w, r)
 				return
 			}
 			allow = []string{http.MethodGet, http.MethodHead}
+		} else {
+			allow = httpx.AllowedMethods(mux, r)
 		}
 		if len(allow) > 0 {
 			methods := strings.Join(allow, ", ")
 			w.Header().Set("Allow", methods)
-			l := s.locale(r)
-			s.render(w, r, http.StatusMethodNotAllowed, "error", "", errorPage{Status: http.StatusMethodNotAllowed,
-				Heading: l.T("error.heading.invalid"),
-				Message: l.ErrorText(apperr.R(apperr.Invalid, "method_not_allowed", "This page answers %s only.", methods))})
+			s.pageErrorStatus(w, r, http.StatusMethodNotAllowed, apperr.R(apperr.Invalid, "method_not_allowed", "This page answers %s only.", methods))
 			return
 		}
 		s.pageError(w, r, apperr.E(apperr.NotFound, "no such page"))

@@ -267,9 +267,13 @@ type errorPage struct {
 }
 
 func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {
-	code := apperr.CodeOf(err)
-	status := httpx.StatusFor(err)
-	if code == apperr.Internal {
+	s.pageErrorStatus(w, r, httpx.StatusFor(err), err)
+}
+
+// pageErrorStatus is pageError with a status of the HTTP layer's own, such
+// as 405, that no domain error maps to.
+func (s *site) pageErrorStatus(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if apperr.CodeOf(err) == apperr.Internal {
 		s.log.ErrorContext(r.Context(), "page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	l := s.locale(r)
@@ -282,7 +286,7 @@ func headingOf(status int) string {
 		return "not_found"
 	case http.StatusForbidden:
 		return "forbidden"
-	case http.StatusBadRequest, http.StatusConflict, http.StatusPaymentRequired, http.StatusRequestEntityTooLarge:
+	case http.StatusBadRequest, http.StatusConflict, http.StatusPaymentRequired, http.StatusRequestEntityTooLarge, http.StatusMethodNotAllowed:
 		return "invalid"
 	case http.StatusTooManyRequests:
 		return "rate_limited"
