@@ -99,24 +99,18 @@ func (c City) validate(zone *time.Location) error {
 		if a.v == "" {
 			continue
 		}
-		if p, err := mail.ParseAddress(a.v); err != nil || p.Name != "" || p.Address != a.v {
+		if !bareAddress(a.v) {
 			errs = append(errs, fmt.Errorf("%s %q: want a bare e-mail address such as urp@comune.example.it", a.key, a.v))
 		}
 	}
-	if v := c.SecurityContact; v != "" && !strings.HasPrefix(v, "https://") {
-		if p, err := mail.ParseAddress(v); err != nil || p.Name != "" || p.Address != v {
-			errs = append(errs, fmt.Errorf("CITYHUB_CITY_SECURITY_CONTACT %q: want a bare e-mail address or an https URL", v))
-		}
-	} else if v != "" {
-		if u, err := url.Parse(v); err != nil || u.Host == "" {
-			errs = append(errs, fmt.Errorf("CITYHUB_CITY_SECURITY_CONTACT %q: want a bare e-mail address or an https URL", v))
-		}
+	if v := c.SecurityContact; v != "" && !bareAddress(v) && !httpsURL(v) {
+		errs = append(errs, fmt.Errorf("CITYHUB_CITY_SECURITY_CONTACT %q: want a bare e-mail address or an https URL", v))
 	}
 	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_WEBSITE", c.Website}, {"CITYHUB_CITY_ACCESSIBILITY_URL", c.AccessibilityURL}} {
 		if a.v == "" {
 			continue
 		}
-		if u, err := url.Parse(a.v); err != nil || u.Scheme != "https" || u.Host == "" {
+		if !httpsURL(a.v) {
 			errs = append(errs, fmt.Errorf("%s %q: want an absolute https URL", a.key, a.v))
 		}
 	}
@@ -185,4 +179,16 @@ func (c City) summary() string {
 		logo = c.LogoFile
 	}
 	return fmt.Sprintf("%s (logo %s, e-mail %q, PEC %q)", c.Name, logo, c.Email, c.PEC)
+}
+
+// bareAddress says whether v is an e-mail address alone, without a name.
+func bareAddress(v string) bool {
+	p, err := mail.ParseAddress(v)
+	return err == nil && p.Name == "" && p.Address == v
+}
+
+// httpsURL says whether v is an absolute https URL.
+func httpsURL(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && u.Scheme == "https" && u.Host != ""
 }
