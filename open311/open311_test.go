@@ -96,6 +96,19 @@ func (e *env) post(t *testing.T, format string, form url.Values) (int, []byte) {
 	return code, b
 }
 
+// report posts a request of service code at lat (on the city's usual
+// longitude) and gives its id.
+func (e *env) report(t *testing.T, code, lat string) string {
+	t.Helper()
+	c, b := e.post(t, "json", url.Values{"api_key": {e.key}, "service_code": {code}, "lat": {lat}, "long": {"14.7802"}, "description": {"Something is wrong here"}})
+	if c != 200 {
+		t.Fatalf("post %d %s", c, b)
+	}
+	var created []open311.Created
+	_ = json.Unmarshal(b, &created)
+	return created[0].ServiceRequestID
+}
+
 // keysOf checks a JSON list's objects carry exactly the fields.
 func keysOf(t *testing.T, what string, b []byte, fields []string) []map[string]any {
 	t.Helper()
@@ -390,16 +403,7 @@ func TestRequestFilters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		e := newEnv(t, db)
-		post := func(code, lat string) string {
-			c, b := e.post(t, "json", url.Values{"api_key": {e.key}, "service_code": {code}, "lat": {lat}, "long": {"14.7802"}, "description": {"Something is wrong here"}})
-			if c != 200 {
-				t.Fatalf("post %d %s", c, b)
-			}
-			var created []open311.Created
-			_ = json.Unmarshal(b, &created)
-			return created[0].ServiceRequestID
-		}
-		hole, lamp, rubbish := post("pothole", "41.1316"), post("lighting", "41.1320"), post("rubbish", "41.1330")
+		hole, lamp, rubbish := e.report(t, "pothole", "41.1316"), e.report(t, "lighting", "41.1320"), e.report(t, "rubbish", "41.1330")
 		if _, err := e.svc.ChangeStatus(ctx, admin, lamp, participation.StatusFixed, "New bulb."); err != nil {
 			t.Fatal(err)
 		}
@@ -453,13 +457,7 @@ func TestRequestFilters(t *testing.T) {
 func TestRequestListParametersBounded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := newEnv(t, db)
-		c, b := e.post(t, "json", url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "lat": {"41.1316"}, "long": {"14.7802"}, "description": {"Something is wrong here"}})
-		if c != 200 {
-			t.Fatalf("post %d %s", c, b)
-		}
-		var created []open311.Created
-		_ = json.Unmarshal(b, &created)
-		hole := created[0].ServiceRequestID
+		hole := e.report(t, "pothole", "41.1316")
 
 		many := make([]string, open311.MaxRequestIDs+1)
 		for i := range many {
@@ -594,13 +592,7 @@ func TestRequestPages(t *testing.T) {
 		e := newEnv(t, db)
 		var all []string
 		for range 5 {
-			c, b := e.post(t, "json", url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "lat": {"41.1316"}, "long": {"14.7802"}, "description": {"Something is wrong here"}})
-			if c != 200 {
-				t.Fatalf("post %d %s", c, b)
-			}
-			var created []open311.Created
-			_ = json.Unmarshal(b, &created)
-			all = append(all, created[0].ServiceRequestID)
+			all = append(all, e.report(t, "pothole", "41.1316"))
 		}
 		page := func(query string) []string {
 			code, b, _ := e.do(t, "GET", "/requests.json"+query, nil, "")
