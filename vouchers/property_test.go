@@ -102,6 +102,9 @@ func TestLedgerInvariantsUnderRandomOperations(t *testing.T) {
 			}
 		}
 		// The invariants.
+		if ds, err := f.svc.Reconcile(f.ctx); err != nil || len(ds) != 0 {
+			t.Fatalf("reconciliation: %+v, %v", ds, err)
+		}
 		accounts := []wallet.AccountID{wallet.CityFunding}
 		for _, s := range shops {
 			accounts = append(accounts, wallet.ShopPayableAccount(s.ID), wallet.ShopPaidAccount(s.ID))

@@ -102,6 +102,12 @@ type Tx interface {
 	// AccountByID reads the holder a reminder is addressed to.
 	AccountByID(ctx context.Context, id string) (identity.Account, error)
 
+	// CampaignMoney reads, in one snapshot, every campaign's figures that
+	// its two ledger accounts must agree with (see Service.Reconcile).
+	CampaignMoney(ctx context.Context) ([]CampaignMoney, error)
+	// ShopMoney is CampaignMoney for every shop and its two accounts.
+	ShopMoney(ctx context.Context) ([]ShopMoney, error)
+
 	InsertRedemption(ctx context.Context, r Redemption) error
 	Redemption(ctx context.Context, id string) (Redemption, error)
 	LockRedemption(ctx context.Context, id string) (Redemption, error)

@@ -96,6 +96,9 @@ func (s *Service) latestKnown(ctx context.Context) (CheckedAt, bool) {
 	if err != nil {
 		s.log.Warn("latest kept ledger check not read", slog.Any("error", err))
 	} else if found {
+		if kept.Discrepancies == nil { // kept before reconciliations existed
+			kept.Discrepancies = []Discrepancy{}
+		}
 		s.remember(kept)
 	}
 	return s.lastCheck()

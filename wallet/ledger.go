@@ -270,8 +270,8 @@ type Tx interface {
 }
 
 // LedgerCheck is the ledger's self-check: on a healthy ledger Mismatches,
-// Unbalanced, BelowFloor, MissingAccounts and MissingTransactions are
-// empty and BalanceSum is zero.
+// Unbalanced, BelowFloor, MissingAccounts, MissingTransactions and
+// Discrepancies are empty and BalanceSum is zero.
 type LedgerCheck struct {
 	Accounts     int   `json:"accounts"`
 	Transactions int64 `json:"transactions"`
@@ -293,6 +293,9 @@ type LedgerCheck struct {
 	MissingTransactions []string    `json:"missing_transactions"`
 	// Pending counts entries not yet rolled up into cached balances.
 	Pending int64 `json:"pending_entries"`
+	// Discrepancies are accounts whose balance disagrees with the records
+	// of the domain posting to them (see Reconciler).
+	Discrepancies []Discrepancy `json:"discrepancies"`
 }
 
 // FloorBreach is an account whose balance is below what its floor allows.
@@ -305,7 +308,7 @@ type FloorBreach struct {
 // OK reports whether the check found nothing wrong.
 func (c LedgerCheck) OK() bool {
 	return c.BalanceSum == 0 && len(c.Mismatches) == 0 && len(c.Unbalanced) == 0 && len(c.BelowFloor) == 0 &&
-		len(c.MissingAccounts) == 0 && len(c.MissingTransactions) == 0
+		len(c.MissingAccounts) == 0 && len(c.MissingTransactions) == 0 && len(c.Discrepancies) == 0
 }
 
 // BalanceMismatch is an account whose cached balance is not its entries' sum.

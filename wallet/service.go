@@ -28,8 +28,9 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu      sync.RWMutex
-	sources map[string]ItemSource
+	mu          sync.RWMutex
+	sources     map[string]ItemSource
+	reconcilers map[string]Reconciler
 
 	checks checks
 }
@@ -132,8 +133,9 @@ func (s *Service) Verify(ctx context.Context, id AccountID) error {
 	})
 }
 
-// Check runs the ledger's self-check over every account. A failed check is
-// logged as an error; the result says what was found.
+// Check runs the ledger's self-check over every account, then every
+// registered reconciliation of a domain's records with its accounts. A
+// failed check is logged as an error; the result says what was found.
 func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
 	var c LedgerCheck
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -144,11 +146,14 @@ func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
 	if err != nil {
 		return c, fmt.Errorf("check ledger: %w", err)
 	}
+	if c.Discrepancies, err = s.reconcile(ctx); err != nil {
+		return c, fmt.Errorf("check ledger: %w", err)
+	}
 	if !c.OK() {
 		s.log.Error("ledger check failed", slog.Int64("balance_sum", c.BalanceSum),
 			slog.Int("mismatches", len(c.Mismatches)), slog.Int("unbalanced", len(c.Unbalanced)),
 			slog.Int("below_floor", len(c.BelowFloor)), slog.Int("missing_accounts", len(c.MissingAccounts)),
-			slog.Int("missing_transactions", len(c.MissingTransactions)))
+			slog.Int("missing_transactions", len(c.MissingTransactions)), slog.Int("discrepancies", len(c.Discrepancies)))
 	}
 	return c, nil
 }

@@ -116,6 +116,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		})
 	}
 	h.wallet.RegisterItems("voucher", h.vouchers)
+	h.wallet.RegisterReconciler("vouchers", h.vouchers)
 
 	// Ticketing: theatre seats, paid with credit or by card; tickets are
 	// QR codes signed with the keyring's "qr" key.

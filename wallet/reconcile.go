@@ -1,0 +1,66 @@
+package wallet
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Discrepancy is a ledger account whose balance is not what the records of
+// the domain that posts to it say it should be: a campaign's held value
+// against the vouchers claimed and spent, a shop's payable against its
+// redemptions and settlements. The ledger itself can be sound (balanced,
+// every balance its entries) while one is found: a voucher written without
+// its reservation moves no money, so only its domain can tell.
+type Discrepancy struct {
+	// Source is the domain that found it ("vouchers").
+	Source   string    `json:"source"`
+	Account  AccountID `json:"account"`
+	Balance  int64     `json:"balance_cents"`
+	Expected int64     `json:"expected_cents"`
+	// Basis names, as a stable code, what Expected was computed from
+	// (the domain documents its codes).
+	Basis string `json:"basis"`
+}
+
+// Reconciler compares a domain's own records with the ledger accounts it
+// posts to. Each comparison must read one snapshot (one statement), so that
+// postings in flight never show as a discrepancy.
+type Reconciler interface {
+	Reconcile(ctx context.Context) ([]Discrepancy, error)
+}
+
+// RegisterReconciler adds a domain's reconciliation to every ledger check.
+func (s *Service) RegisterReconciler(name string, r Reconciler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reconcilers == nil {
+		s.reconcilers = map[string]Reconciler{}
+	}
+	s.reconcilers[name] = r
+}
+
+// reconcile runs every registered reconciliation, in name order. One that
+// fails fails the check: a check that skipped one would pass unseen.
+func (s *Service) reconcile(ctx context.Context) ([]Discrepancy, error) {
+	s.mu.RLock()
+	names := make([]string, 0, len(s.reconcilers))
+	for n := range s.reconcilers {
+		names = append(names, n)
+	}
+	rs := make([]Reconciler, 0, len(names))
+	slices.Sort(names)
+	for _, n := range names {
+		rs = append(rs, s.reconcilers[n])
+	}
+	s.mu.RUnlock()
+	out := []Discrepancy{}
+	for i, r := range rs {
+		ds, err := r.Reconcile(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reconcile %s: %w", names[i], err)
+		}
+		out = append(out, ds...)
+	}
+	return out, nil
+}

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/store/sqlite"
+	"cityhub/vouchers"
+	"cityhub/web/webtest"
+)
+
+// The reports page shows, in the reader's language, a voucher account whose
+// balance is not what the vouchers' records give, and the check fails on it
+// although the ledger itself balances.
+func TestReportsPageShowsVoucherDiscrepancies(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.Wallet.RegisterReconciler("vouchers", d.Vouchers)
+	})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	citizen, _ := env.account(t, identity.RoleCitizen)
+	ctx := context.Background()
+	asAdmin := identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	camp, err := env.Deps.Vouchers.CreateCampaign(ctx, asAdmin, vouchers.Campaign{Name: "Natale", BudgetCents: 5000, FaceValueCents: 1000,
+		PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Deps.Vouchers.SetCampaignStatus(ctx, asAdmin, camp.ID, vouchers.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	v, err := env.Deps.Vouchers.Claim(ctx, identity.Caller{AccountID: citizen.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(admin.Email, testPassword)
+	if res, body := pc.Get("/admin/reports?recheck=1"); res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="true"`) ||
+		strings.Contains(body, `data-testid="ledger-discrepancies"`) {
+		t.Fatalf("before: %d\n%s", res.StatusCode, body)
+	}
+	// A second voucher with no reservation behind it.
+	if _, err := env.DB.(*sqlite.DB).Writer().ExecContext(ctx, `INSERT INTO vouchers (id, campaign_id, account_id, value_cents, remaining_cents, status, code, code_hash, claimed_at, expires_at)
+		SELECT 'vch_forged', campaign_id, account_id, value_cents, value_cents, 'active', code || 'x', code_hash || 'x', claimed_at, expires_at FROM vouchers WHERE id = ?`, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, body := pc.Get("/admin/reports?recheck=1")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="false"`) ||
+		!strings.Contains(body, `data-testid="ledger-discrepancies"`) || !strings.Contains(body, "campaign:"+camp.ID+":held") ||
+		!strings.Contains(body, "I buoni richiesti meno gli utilizzi non stornati") || !strings.Contains(body, "Il budget meno i buoni richiesti") {
+		t.Fatalf("after a forged voucher: %d\n%s", res.StatusCode, body)
+	}
+}
