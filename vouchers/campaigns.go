@@ -8,14 +8,16 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/money"
 	"cityhub/wallet"
 )
 
 // ---- Campaigns ------------------------------------------------------------
 
 // CreateCampaign creates a draft campaign and funds its budget from the
-// city's funding account in the same transaction. Invalid for bad fields
-// (unknown shop ids included); Forbidden unless a city administrator.
+// city's funding account in the same transaction. Invalid for bad fields,
+// a validity already over, and shops, districts or categories no shop has;
+// Forbidden unless a city administrator.
 func (s *Service) CreateCampaign(ctx context.Context, c identity.Caller, camp Campaign) (Campaign, error) {
 	if err := requireAdmin(c); err != nil {
 		return Campaign{}, err
@@ -23,11 +25,14 @@ func (s *Service) CreateCampaign(ctx context.Context, c identity.Caller, camp Ca
 	if err := camp.Validate(); err != nil {
 		return Campaign{}, err
 	}
+	if err := s.checkNotOver(camp); err != nil {
+		return Campaign{}, err
+	}
 	camp.ID = ids.New("cmp")
 	camp.Status = StatusDraft
 	camp.Created = s.now().UTC()
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		if err := checkShopsExist(ctx, tx, camp.ShopIDs); err != nil {
+		if err := checkEligibility(ctx, tx, camp); err != nil {
 			return err
 		}
 		if err := tx.InsertCampaign(ctx, camp); err != nil {
@@ -60,22 +65,56 @@ func (s *Service) CreateCampaign(ctx context.Context, c identity.Caller, camp Ca
 	return camp, err
 }
 
-func checkShopsExist(ctx context.Context, tx Tx, shopIDs []string) error {
-	if len(shopIDs) == 0 {
+// checkEligibility refuses a campaign whose shop list names a shop that
+// does not exist, or whose districts or categories name one no shop is in:
+// a typo there would make a campaign nobody can spend, found only when the
+// first citizen tries.
+func checkEligibility(ctx context.Context, tx Tx, camp Campaign) error {
+	if len(camp.ShopIDs) > 0 {
+		found, err := tx.ListShops(ctx, ShopFilter{IDs: camp.ShopIDs})
+		if err != nil {
+			return fmt.Errorf("read the campaign's shops: %w", err)
+		}
+		if len(found) != len(camp.ShopIDs) {
+			return apperr.R(apperr.Invalid, "unknown_shop", "The shop list names a shop that does not exist.")
+		}
+	}
+	if len(camp.Districts)+len(camp.Categories) == 0 {
 		return nil
 	}
-	found, err := tx.ListShops(ctx, ShopFilter{IDs: shopIDs})
+	shops, err := tx.ListShops(ctx, ShopFilter{})
 	if err != nil {
-		return err
+		return fmt.Errorf("read the shops' districts: %w", err)
 	}
-	if len(found) != len(shopIDs) {
-		return apperr.R(apperr.Invalid, "unknown_shop", "The shop list names a shop that does not exist.")
+	districts, categories := map[string]bool{}, map[string]bool{}
+	for _, sh := range shops {
+		districts[sh.District], categories[sh.Category] = true, true
+	}
+	for _, d := range camp.Districts {
+		if !districts[d] {
+			return apperr.R(apperr.Invalid, "unknown_district", "No shop is in the district %q: check its spelling, or add the shop first.", d)
+		}
+	}
+	for _, c := range camp.Categories {
+		if !categories[c] {
+			return apperr.R(apperr.Invalid, "unknown_category", "No shop is in the category %q: check its spelling, or add the shop first.", c)
+		}
+	}
+	return nil
+}
+
+// checkNotOver refuses a campaign whose validity has already ended: none
+// of its vouchers could ever be claimed or spent.
+func (s *Service) checkNotOver(camp Campaign) error {
+	if !camp.ValidUntil.After(s.now()) {
+		return apperr.R(apperr.Invalid, "validity_over", "The validity window has already ended.")
 	}
 	return nil
 }
 
 // UpdateCampaign changes a draft campaign. The budget is fixed at creation
-// (it was funded then). Conflict unless the campaign is a draft.
+// (it was funded then): Invalid (budget_fixed) for another one, while 0
+// keeps it. Conflict unless the campaign is a draft.
 func (s *Service) UpdateCampaign(ctx context.Context, c identity.Caller, camp Campaign) (Campaign, error) {
 	if err := requireAdmin(c); err != nil {
 		return Campaign{}, err
@@ -89,12 +128,20 @@ func (s *Service) UpdateCampaign(ctx context.Context, c identity.Caller, camp Ca
 		if old.Status != StatusDraft {
 			return apperr.R(apperr.Conflict, "campaign_not_draft", "Only a draft campaign can be changed.")
 		}
+		// The budget was funded at creation: a change to it would not be
+		// funded, so it is refused rather than silently kept.
+		if camp.BudgetCents != 0 && camp.BudgetCents != old.BudgetCents {
+			return apperr.R(apperr.Invalid, "budget_fixed", "The budget is fixed when the campaign is created (%s); for another budget, create another campaign.", money.Cents(old.BudgetCents))
+		}
 		camp.BudgetCents = old.BudgetCents
 		camp.Status, camp.Created = old.Status, old.Created
 		if err := camp.Validate(); err != nil {
 			return err
 		}
-		if err := checkShopsExist(ctx, tx, camp.ShopIDs); err != nil {
+		if err := s.checkNotOver(camp); err != nil {
+			return err
+		}
+		if err := checkEligibility(ctx, tx, camp); err != nil {
 			return err
 		}
 		if err := tx.UpdateCampaign(ctx, camp); err != nil {

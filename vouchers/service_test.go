@@ -227,6 +227,14 @@ func TestBadInputChangesNothing(t *testing.T) {
 		testutil.WantReason(t, err, apperr.Invalid, "validity")
 		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Ghost shop", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour), ShopIDs: []string{"shp_ghost"}})
 		testutil.WantReason(t, err, apperr.Invalid, "unknown_shop")
+		// A campaign nobody could ever use: over before it starts, or for a
+		// district or category no shop is in.
+		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Last year", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start.Add(-48 * time.Hour), ValidUntil: start})
+		testutil.WantReason(t, err, apperr.Invalid, "validity_over")
+		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Typo", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour), Districts: []string{"centro", "cento"}})
+		testutil.WantReason(t, err, apperr.Invalid, "unknown_district")
+		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Typo", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour), Categories: []string{"books"}})
+		testutil.WantReason(t, err, apperr.Invalid, "unknown_category")
 		_, err = f.svc.CreateCampaign(f.ctx, citizen(1), vouchers.Campaign{Name: "Mine", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour)})
 		testutil.WantCode(t, err, apperr.Forbidden)
 		if got := f.balance(wallet.CampaignHeldAccount(camp.ID)); got != 1000 {
@@ -276,5 +284,52 @@ func TestPartialAndPercentVouchers(t *testing.T) {
 		if err != nil || r.AmountCents != 999 {
 			t.Fatalf("percent redemption %+v, %v", r, err)
 		}
+	})
+}
+
+// A draft campaign can be changed, except its budget (funded when it was
+// created): another budget is refused, not silently kept, and a refused
+// change changes nothing. An open campaign cannot be changed.
+func TestUpdateDraftCampaign(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		f.shop("Forno", "centro", "food")
+		draft, err := f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Natale", BudgetCents: 5000, FaceValueCents: 1000, PerCitizenLimit: 1,
+			ValidFrom: start, ValidUntil: start.Add(30 * 24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		edit := draft
+		edit.Name, edit.Districts = "Natale in centro", []string{"centro"}
+		got, err := f.svc.UpdateCampaign(f.ctx, admin, edit)
+		if err != nil || got.Name != "Natale in centro" || got.BudgetCents != 5000 {
+			t.Fatalf("update: %+v, %v", got, err)
+		}
+		edit.BudgetCents = 0 // not given: kept
+		if got, err = f.svc.UpdateCampaign(f.ctx, admin, edit); err != nil || got.BudgetCents != 5000 {
+			t.Fatalf("update without a budget: %+v, %v", got, err)
+		}
+		for reason, change := range map[string]func(c *vouchers.Campaign){
+			"budget_fixed":     func(c *vouchers.Campaign) { c.BudgetCents = 9000 },
+			"validity_over":    func(c *vouchers.Campaign) { c.ValidFrom, c.ValidUntil = start.Add(-48*time.Hour), start.Add(-time.Hour) },
+			"unknown_district": func(c *vouchers.Campaign) { c.Districts = []string{"pacevecchia"} },
+			"unknown_category": func(c *vouchers.Campaign) { c.Categories = []string{"books"} },
+		} {
+			bad := edit
+			bad.Name = "Changed"
+			change(&bad)
+			_, err := f.svc.UpdateCampaign(f.ctx, admin, bad)
+			testutil.WantReason(t, err, apperr.Invalid, reason)
+		}
+		now, err := f.svc.Campaign(f.ctx, draft.ID)
+		if err != nil || now.Name != "Natale in centro" || now.BudgetCents != 5000 || f.balance(wallet.CampaignBudgetAccount(draft.ID)) != 5000 {
+			t.Fatalf("after refused changes: %+v, %v", now, err)
+		}
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, draft.ID, vouchers.StatusOpen); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.UpdateCampaign(f.ctx, admin, edit)
+		testutil.WantReason(t, err, apperr.Conflict, "campaign_not_draft")
 	})
 }
