@@ -92,12 +92,12 @@ func checkEligibility(ctx context.Context, tx Tx, camp Campaign) error {
 	}
 	for _, d := range camp.Districts {
 		if !districts[d] {
-			return apperr.R(apperr.Invalid, "unknown_district", "No shop is in the district %q: check its spelling, or add the shop first.", d)
+			return apperr.R(apperr.Invalid, "no_shop_in_district", "No shop is in the district %q: check its spelling, or add the shop first.", d)
 		}
 	}
 	for _, c := range camp.Categories {
 		if !categories[c] {
-			return apperr.R(apperr.Invalid, "unknown_category", "No shop is in the category %q: check its spelling, or add the shop first.", c)
+			return apperr.R(apperr.Invalid, "no_shop_in_category", "No shop is in the category %q: check its spelling, or add the shop first.", c)
 		}
 	}
 	return nil

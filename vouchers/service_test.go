@@ -232,9 +232,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Last year", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start.Add(-48 * time.Hour), ValidUntil: start})
 		testutil.WantReason(t, err, apperr.Invalid, "validity_over")
 		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Typo", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour), Districts: []string{"centro", "cento"}})
-		testutil.WantReason(t, err, apperr.Invalid, "unknown_district")
+		testutil.WantReason(t, err, apperr.Invalid, "no_shop_in_district")
 		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Typo", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour), Categories: []string{"books"}})
-		testutil.WantReason(t, err, apperr.Invalid, "unknown_category")
+		testutil.WantReason(t, err, apperr.Invalid, "no_shop_in_category")
 		_, err = f.svc.CreateCampaign(f.ctx, citizen(1), vouchers.Campaign{Name: "Mine", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour)})
 		testutil.WantCode(t, err, apperr.Forbidden)
 		if got := f.balance(wallet.CampaignHeldAccount(camp.ID)); got != 1000 {
@@ -313,8 +313,8 @@ func TestUpdateDraftCampaign(t *testing.T) {
 		for reason, change := range map[string]func(c *vouchers.Campaign){
 			"budget_fixed":     func(c *vouchers.Campaign) { c.BudgetCents = 9000 },
 			"validity_over":    func(c *vouchers.Campaign) { c.ValidFrom, c.ValidUntil = start.Add(-48*time.Hour), start.Add(-time.Hour) },
-			"unknown_district": func(c *vouchers.Campaign) { c.Districts = []string{"pacevecchia"} },
-			"unknown_category": func(c *vouchers.Campaign) { c.Categories = []string{"books"} },
+			"no_shop_in_district": func(c *vouchers.Campaign) { c.Districts = []string{"pacevecchia"} },
+			"no_shop_in_category": func(c *vouchers.Campaign) { c.Categories = []string{"books"} },
 		} {
 			bad := edit
 			bad.Name = "Changed"

@@ -251,7 +251,7 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{query("status", "Only campaigns in this status (any other value matches none).", newObj("type", "string", "enum", campaignStatuses))},
 			ok:    []apiResponse{{status: 200, desc: "Campaigns.", schema: listOf("campaigns", "Campaign")}}, errs: []int{401, 403}},
 		{method: "POST", path: "/api/v1/admin/campaigns", id: "adminCreateCampaign", tag: "vouchers-admin", summary: "Create a draft campaign", auth: "roles", roles: admin,
-			desc: "The budget is funded from the city's at once. 400 for a field out of bounds, and for a campaign nobody could use: its validity already over (validity_over), a shop that does not exist (unknown_shop), a district or category no shop is in (unknown_district, unknown_category).",
+			desc: "The budget is funded from the city's at once. 400 for a field out of bounds, and for a campaign nobody could use: its validity already over (validity_over), a shop that does not exist (unknown_shop), a district or category no shop is in (no_shop_in_district, no_shop_in_category).",
 			body: "CampaignRequest", ok: []apiResponse{{status: 201, desc: "The campaign.", schema: "Campaign", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/campaigns/{id}", id: "adminGetCampaign", tag: "vouchers-admin", summary: "One campaign", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404}},
