@@ -162,15 +162,24 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation.NewReport, string, error) {
 	var n participation.NewReport
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "multipart/form-data" {
+	multipart := mt == "multipart/form-data"
+	limit := int64(maxForm)
+	if multipart {
 		// As many photos as a report takes, each at its limit, and the
 		// fields.
-		r.Body = http.MaxBytesReader(w, r.Body, int64(participation.MaxPhotos)*int64(s.opts.Photos.MaxBytes)+maxForm)
+		limit += int64(participation.MaxPhotos) * int64(s.opts.Photos.MaxBytes)
+	}
+	// A body declared too large is refused before a byte of it is read,
+	// so a client waiting on "Expect: 100-continue" gets the refusal.
+	if r.ContentLength > limit {
+		return n, "", formError(&http.MaxBytesError{Limit: limit})
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if multipart {
 		if err := r.ParseMultipartForm(maxForm); err != nil {
 			return n, "", formError(err)
 		}
 	} else {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		if err := r.ParseForm(); err != nil {
 			return n, "", formError(err)
 		}

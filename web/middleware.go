@@ -60,6 +60,9 @@ type routeInfoKey struct{}
 func (s *Server) routed(mux *http.ServeMux) http.Handler {
 	unroutedFeed := s.feeds.Unrouted(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.notCanonical(w, r) {
+			return
+		}
 		_, pattern := mux.Handler(r)
 		if !strings.Contains(pattern, " ") && feeds.Serves(r.URL.Path) {
 			unroutedFeed.ServeHTTP(w, r)
@@ -74,6 +77,33 @@ func (s *Server) routed(mux *http.ServeMux) http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// notCanonical answers a machine's request whose path is not canonical
+// ("/api/v1/a/../me", "/api/v1//me") with an error that names the
+// canonical path, and reports whether it did. The mux would answer with a
+// bare redirect, which a client may follow with its body to another
+// endpoint than the one it meant; a page's path is still redirected, as a
+// browser expects.
+func (s *Server) notCanonical(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodConnect {
+		return false
+	}
+	raw := r.URL.EscapedPath()
+	canon, ok := httpx.CanonicalPath(raw)
+	if ok {
+		return false
+	}
+	msg := fmt.Sprintf("The path is not in canonical form: it names %s.", canon)
+	switch {
+	case s.open311 != nil && (strings.HasPrefix(raw, "/open311/") || strings.HasPrefix(canon, "/open311/")):
+		s.open311.Refuse(w, r, http.StatusBadRequest, msg)
+	case machinePath(raw) || machinePath(canon):
+		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "path_not_canonical", "%s", msg))
+	default:
+		return false
+	}
+	return true
 }
 
 // observe logs each request, counts it in /metrics under the route pattern

@@ -223,10 +223,13 @@ func New(d Deps) *Server {
 		auth = d.Identity
 	}
 	apiError := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(s.log, w, r, err) }
-	machine := func(path string) bool { return strings.HasPrefix(path, "/api/") || feeds.Serves(path) }
-	s.handler = s.observe(httpx.CheckText(machine, apiError, s.ui.Error, httpx.Authenticate(auth, s.log, s.routed(mux))))
+	s.handler = s.observe(httpx.CheckText(machinePath, apiError, s.ui.Error, httpx.Authenticate(auth, s.log, s.routed(mux))))
 	return s
 }
+
+// machinePath reports whether machines read what path answers (the API,
+// the open feeds): its errors are problem+json, never a page.
+func machinePath(path string) bool { return strings.HasPrefix(path, "/api/") || feeds.Serves(path) }
 
 // routes mounts the surfaces on mux: the open feeds, the JSON API,
 // Open311 and the pages. Each writes its routes out in its own routes.go.

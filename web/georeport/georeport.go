@@ -73,6 +73,12 @@ func New(d Deps) *Handler {
 	return h
 }
 
+// Refuse answers r with one error as the standard's errors document, in
+// the format r's path names.
+func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, status int, description string) {
+	writeError(w, r, status, description)
+}
+
 // refuse answers a refusal of the limit as the standard's errors document,
 // in the format the path asks for.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {

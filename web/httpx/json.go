@@ -36,7 +36,9 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, MaxJSONBody)
+	if err := LimitBody(w, r, MaxJSONBody); err != nil {
+		return err
+	}
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	switch {

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -23,4 +24,20 @@ func AllowedMethods(mux *http.ServeMux, r *http.Request) []string {
 		}
 	}
 	return allow
+}
+
+// CanonicalPath is p as the mux would redirect it: dot segments resolved,
+// repeated slashes folded, a trailing slash kept; ok is whether p already
+// is that.
+func CanonicalPath(p string) (canon string, ok bool) {
+	canon = p
+	if canon == "" || canon[0] != '/' {
+		canon = "/" + canon
+	}
+	trailing := strings.HasSuffix(canon, "/")
+	canon = path.Clean(canon)
+	if trailing && canon != "/" {
+		canon += "/"
+	}
+	return canon, canon == p
 }

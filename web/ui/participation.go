@@ -281,7 +281,10 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 func (p *participationPages) uploadAction(h pageHandler, roles ...identity.Role) http.Handler {
 	limit := int64(participation.MaxPhotos)*int64(p.photos.MaxBytes) + 64<<10
 	return httpx.Secured(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		if err := httpx.LimitBody(w, r, limit); err != nil {
+			p.pageError(w, r, err)
+			return
+		}
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {

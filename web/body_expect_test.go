@@ -1,0 +1,55 @@
+package web
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A client that declares a body over the limit and asks "Expect:
+// 100-continue" is refused at once, before it sends a byte of the body:
+// the first answer it reads is the refusal, never "100 Continue" followed
+// by a connection closed under the body it is then sending. The API, the
+// pages' forms and Open311 alike.
+func TestBodyDeclaredTooLargeIsRefusedBeforeItIsSent(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withParticipation)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	for _, tc := range []struct {
+		path, contentType string
+		status            int
+		says              string
+	}{
+		{"/api/v1/auth/login", "application/json", http.StatusRequestEntityTooLarge, `"reason":"body_too_large"`},
+		{"/login", "application/x-www-form-urlencoded", http.StatusRequestEntityTooLarge, "troppo grande"},
+		{"/open311/v2/requests.json", "application/x-www-form-urlencoded", http.StatusBadRequest, `"description":"The request is too large."`},
+		{"/open311/v2/requests.xml", "multipart/form-data; boundary=x", http.StatusBadRequest, "<description>The request is too large.</description>"},
+	} {
+		t.Run(strings.TrimPrefix(tc.path, "/"), func(t *testing.T) {
+			conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: cityhub.test\r\nContent-Type: %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", tc.path, tc.contentType, 256<<20)
+			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer before the body: %v", err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			if res.StatusCode != tc.status || !strings.Contains(string(body), tc.says) {
+				t.Fatalf("%d %s\n%s", res.StatusCode, res.Header, body)
+			}
+		})
+	}
+}
