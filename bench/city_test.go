@@ -57,7 +57,8 @@ func addCityHistory(b *testing.B, h *benchHub) {
 	// Voucher g was claimed by citizen pop<g> (addCityAccounts); vouchers
 	// g <= cityRedeemed were redeemed at shop g % cityShops. Each claim and
 	// each redemption is a ledger transaction of two entries, as the
-	// service posts them; the balances are then brought to their entries.
+	// service posts them, and so is the close's release of what was left
+	// held; the balances are then brought to their entries.
 	quoted := make([]string, len(shops))
 	for i, id := range shops {
 		quoted[i] = "'" + id + "'"
@@ -86,6 +87,12 @@ func addCityHistory(b *testing.B, h *benchHub) {
 				UNION ALL
 				SELECT 'ltx_pastr' || g, a, m, now() - interval '200 days' FROM generate_series(1, $4::int) g JOIN past_shops s ON s.n = g % $5,
 					LATERAL (VALUES ('campaign:' || $1 || ':held', -1000), ('shop:' || s.id || ':payable', 1000)) AS v(a, m)`,
+		// Closed, the campaign released what its unspent vouchers held.
+		`INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at)
+				VALUES ('ltx_pastrel', 'voucher.release:' || $1, 'voucher.release', 'campaign', $1, now() - interval '1 day')`,
+		`INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+				VALUES ('ltx_pastrel', 'campaign:' || $1 || ':held', -1000 * ($3::int - $4::int), now() - interval '1 day'),
+					('ltx_pastrel', 'campaign:' || $1 || ':budget', 1000 * ($3::int - $4::int), now() - interval '1 day')`,
 		`UPDATE ledger_accounts a SET balance = a.balance + t.total
 				FROM (SELECT account_id, SUM(amount) AS total FROM ledger_entries
 					WHERE transaction_id LIKE 'ltx_past%' GROUP BY account_id) t WHERE a.id = t.account_id`,
@@ -161,6 +168,12 @@ func addTicketHistory(b *testing.B, h *benchHub, venueID string, seats []ticketi
 			SELECT 'ltx_' || ord, 'ticket:sale:' || ord, 'ticket.sale.card', 'Stagione ' || p, 'ticket_order', ord, at FROM past_sales`,
 		`INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 			SELECT 'ltx_' || ord, a, m, at FROM past_sales, LATERAL (VALUES ('stripe:clearing', -1500), ('revenue:theatre', 1500)) AS v(a, m)`,
+		// Closed, the campaign released what its unspent vouchers held.
+		`INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at)
+				VALUES ('ltx_pastrel', 'voucher.release:' || $1, 'voucher.release', 'campaign', $1, now() - interval '1 day')`,
+		`INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+				VALUES ('ltx_pastrel', 'campaign:' || $1 || ':held', -1000 * ($3::int - $4::int), now() - interval '1 day'),
+					('ltx_pastrel', 'campaign:' || $1 || ':budget', 1000 * ($3::int - $4::int), now() - interval '1 day')`,
 		`UPDATE ledger_accounts a SET balance = a.balance + t.total
 			FROM (SELECT account_id, SUM(amount) AS total FROM ledger_entries
 				WHERE transaction_id LIKE 'ltx_ord_past%' GROUP BY account_id) t WHERE a.id = t.account_id`,
