@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -52,6 +53,12 @@ type City struct {
 	// the hub are reported, a bare e-mail address or an https URL, given
 	// in /.well-known/security.txt; empty: Email there.
 	SecurityContact string
+	// IPACode (CITYHUB_CITY_IPA_CODE) is the municipality's code in the
+	// Indice della Pubblica Amministrazione (indicepa.gov.it), such as
+	// c_a783: the open data catalogue (DCAT-AP_IT) names the municipality
+	// by it and prefixes every dataset's identifier with it; empty: no
+	// catalogue (404).
+	IPACode string
 	// AccessibilityURL (CITYHUB_CITY_ACCESSIBILITY_URL) is the
 	// accessibility statement the municipality published on AgID's
 	// platform (form.agid.gov.it); the pages' own statement links to it.
@@ -66,6 +73,9 @@ type City struct {
 }
 
 func defaultCity() City { return City{Name: DefaultCityName} }
+
+// ipaCode is the shape of an IPA code: c_a783 (a comune), agid, r_campan.
+var ipaCode = regexp.MustCompile(`^[a-z][a-z0-9_]{1,19}$`)
 
 // parse reads the city settings; every one is asked for, so the list of
 // settings the packaging test takes from Parse includes them.
@@ -84,6 +94,7 @@ func (c *City) parse(getenv func(string) string) {
 	env("CITYHUB_CITY_DPO_EMAIL", &c.DPOEmail)
 	env("CITYHUB_CITY_WEBSITE", &c.Website)
 	env("CITYHUB_CITY_SECURITY_CONTACT", &c.SecurityContact)
+	env("CITYHUB_CITY_IPA_CODE", &c.IPACode)
 	env("CITYHUB_CITY_ACCESSIBILITY_URL", &c.AccessibilityURL)
 	env("CITYHUB_CITY_ACCESSIBILITY_REVIEWED", &c.AccessibilityReviewed)
 }
@@ -105,6 +116,9 @@ func (c City) validate(zone *time.Location) error {
 	}
 	if v := c.SecurityContact; v != "" && !bareAddress(v) && !httpsURL(v) {
 		errs = append(errs, fmt.Errorf("CITYHUB_CITY_SECURITY_CONTACT %q: want a bare e-mail address or an https URL", v))
+	}
+	if v := c.IPACode; v != "" && !ipaCode.MatchString(v) {
+		errs = append(errs, fmt.Errorf("CITYHUB_CITY_IPA_CODE %q: want the code the Indice della Pubblica Amministrazione gives, such as c_a783 (lower-case letters, digits and _)", v))
 	}
 	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_WEBSITE", c.Website}, {"CITYHUB_CITY_ACCESSIBILITY_URL", c.AccessibilityURL}} {
 		if a.v == "" {

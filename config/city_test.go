@@ -31,7 +31,7 @@ func TestCitySettings(t *testing.T) {
 		"CITYHUB_CITY_PHONE": "+39 0825 200111", "CITYHUB_CITY_EMAIL": "urp@comune.example.it", "CITYHUB_CITY_PEC": "protocollo@pec.comune.example.it",
 		"CITYHUB_CITY_DPO_EMAIL": "dpo@comune.example.it", "CITYHUB_CITY_WEBSITE": "https://www.comune.example.it",
 		"CITYHUB_CITY_ACCESSIBILITY_URL": "https://form.agid.gov.it/view/0000", "CITYHUB_CITY_ACCESSIBILITY_REVIEWED": "2026-03-15",
-		"CITYHUB_CITY_SECURITY_CONTACT": "https://www.comune.example.it/segnala-vulnerabilita",
+		"CITYHUB_CITY_SECURITY_CONTACT": "https://www.comune.example.it/segnala-vulnerabilita", "CITYHUB_CITY_IPA_CODE": "c_a509",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +39,7 @@ func TestCitySettings(t *testing.T) {
 	want := City{Name: "Avellino", LogoFile: logo, Address: "Piazza del Popolo 1, 83100 Avellino", Phone: "+39 0825 200111",
 		Email: "urp@comune.example.it", PEC: "protocollo@pec.comune.example.it", DPOEmail: "dpo@comune.example.it", Website: "https://www.comune.example.it",
 		AccessibilityURL: "https://form.agid.gov.it/view/0000", AccessibilityReviewed: "2026-03-15",
-		SecurityContact: "https://www.comune.example.it/segnala-vulnerabilita"}
+		SecurityContact: "https://www.comune.example.it/segnala-vulnerabilita", IPACode: "c_a509"}
 	if c.City != want {
 		t.Errorf("city %+v, want %+v", c.City, want)
 	}
@@ -85,6 +85,8 @@ func TestCitySettings(t *testing.T) {
 		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "missing.svg"), "city logo"},
 		{"CITYHUB_CITY_LOGO", big, "KiB"},
 		{"CITYHUB_CITY_NAME", strings.Repeat("B", 81), "city name"},
+		{"CITYHUB_CITY_IPA_CODE", "C_A509", "CITYHUB_CITY_IPA_CODE"},
+		{"CITYHUB_CITY_IPA_CODE", "c a509", "CITYHUB_CITY_IPA_CODE"},
 	} {
 		_, err := Parse("serve", nil, env(map[string]string{bad.key: bad.value}), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), bad.says) {

@@ -304,6 +304,8 @@ func contractVouchers(c *contract, skew *atomic.Int64) {
 	c.do("POST", "/api/v1/admin/campaigns/"+camp.ID+"/close", admin, "", http.StatusOK)
 	c.do("GET", "/api/v1/open/vouchers/stats", "", "", http.StatusOK)
 	c.do("GET", "/api/v1/open/vouchers/stats.csv", "", "", http.StatusOK)
+	c.do("GET", "/api/v1/open/dcat-ap_it.rdf", "", "", http.StatusOK)
+	c.do("GET", "/api/v1/open/dcat-ap_it.jsonld", "", "", http.StatusOK)
 }
 
 func contractMobility(c *contract, m *mobilitytest.Env) {

@@ -217,6 +217,7 @@ func fullServer(t *testing.T, engine string, more ...func(env *testEnv, d *Deps)
 		d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
 		withOutbox(env, d)
 		withParticipation(env, d)
+		d.City.IPACode = "c_a783"
 	}}
 	return newTestServer(t, engine, append(configure, more...)...)
 }

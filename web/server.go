@@ -28,6 +28,7 @@ import (
 	"cityhub/mobility"
 	"cityhub/oidclogin"
 	"cityhub/open311"
+	"cityhub/opendata"
 	"cityhub/outbox"
 	"cityhub/participation"
 	"cityhub/photo"
@@ -170,7 +171,9 @@ func New(d Deps) *Server {
 	}
 	s.feeds = feeds.New(feeds.Deps{Log: d.Log, Version: d.Version, Ready: d.Ready, Degraded: d.Degraded, Registry: d.Registry,
 		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers, Participation: d.Participation.Service,
-		SecurityContact: cmp.Or(d.City.SecurityContact, d.City.Email), PublicURL: d.PublicURL})
+		SecurityContact: cmp.Or(d.City.SecurityContact, d.City.Email), PublicURL: d.PublicURL,
+		// The catalogue speaks the pages' words, read when it is asked for.
+		OpenDataCatalog: func(now time.Time) (opendata.Catalog, bool) { return s.ui.OpenDataCatalog(now) }})
 	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
 		StripePublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
 		Ticketing: d.Ticketing, Outbox: d.Outbox, Participation: d.Participation.Service, Photos: d.Participation.Photos, TimeZone: d.TimeZone})

@@ -179,12 +179,18 @@ type demoLogin struct {
 
 // demoDefaults makes the demo take wallet top-ups without a card, so
 // every page can be tried, unless CITYHUB_TEST_PAYMENTS says otherwise or
-// Stripe is configured (then the demo takes real test cards).
+// Stripe is configured (then the demo takes real test cards), and publish
+// the open data catalogue of its Benevento.
 func demoDefaults(getenv func(string) string) func(string) string {
 	return func(key string) string {
 		v := getenv(key)
 		if key == "CITYHUB_TEST_PAYMENTS" && v == "" && getenv("CITYHUB_STRIPE_SECRET_KEY") == "" {
 			return "true"
+		}
+		// The demo's city is Benevento, whose IPA code this is: its open
+		// data catalogue is shown too.
+		if key == "CITYHUB_CITY_IPA_CODE" && v == "" && getenv("CITYHUB_CITY_NAME") == "" {
+			return "c_a783"
 		}
 		return v
 	}

@@ -331,7 +331,7 @@ func pageCity(c config.City, zone *time.Location) (ui.City, error) {
 	if err != nil {
 		return ui.City{}, err
 	}
-	out := ui.City{Name: c.Name, Address: c.Address, Phone: c.Phone, Email: c.Email, PEC: c.PEC, DPOEmail: c.DPOEmail, Website: c.Website, SecurityContact: c.SecurityContact,
+	out := ui.City{Name: c.Name, Address: c.Address, Phone: c.Phone, Email: c.Email, PEC: c.PEC, DPOEmail: c.DPOEmail, Website: c.Website, SecurityContact: c.SecurityContact, IPACode: c.IPACode,
 		AccessibilityURL: c.AccessibilityURL, AccessibilityReviewed: reviewed, Logo: logo}
 	if logo != nil {
 		out.LogoType, _ = c.LogoType()

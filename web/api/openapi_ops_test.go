@@ -332,6 +332,12 @@ func openAPIOperations() []apiOperation {
 		// Vouchers: open data.
 		{method: "GET", path: "/api/v1/open/vouchers/stats", id: "openVoucherStats", tag: "open-data", summary: "Anonymous campaign statistics (CC-BY-4.0)", auth: "public", desc: openVoucherStatsKept,
 			ok: []apiResponse{{status: 200, desc: "The statistics; a Link header names the licence.", schema: "OpenVoucherStats", headers: []string{"Link"}}}},
+		{method: "GET", path: "/api/v1/open/dcat-ap_it.rdf", id: "openDataCatalog", tag: "open-data", summary: "The open data catalogue (DCAT-AP_IT), in RDF/XML", auth: "public",
+			desc: "Every dataset this hub publishes (those of its areas that are on), described in DCAT-AP_IT, the Italian national profile of DCAT-AP, for dati.gov.it and regional portals to harvest: this is the address to register. Each resource is a fragment of the open data page (/dati-aperti#dataset-bikes...), which describes it to people; identifiers are the municipality's IPA code and D.1 to D.6, fixed per dataset; the licence is CC BY 4.0 in AgID's vocabulary. 404 (reason no_catalogue) while CITYHUB_CITY_IPA_CODE is not set.",
+			ok:   []apiResponse{{status: 200, desc: "RDF/XML.", media: "application/rdf+xml", headers: []string{"Link"}}}, errs: []int{404}},
+		{method: "GET", path: "/api/v1/open/dcat-ap_it.jsonld", id: "openDataCatalogJSONLD", tag: "open-data", summary: "The same catalogue as JSON-LD", auth: "public",
+			desc: "The statements of the RDF/XML catalogue, as expanded JSON-LD (full IRIs, no context). 404 (reason no_catalogue) while CITYHUB_CITY_IPA_CODE is not set.",
+			ok:   []apiResponse{{status: 200, desc: "Expanded JSON-LD.", schema: "ExpandedJSONLD", media: "application/ld+json", headers: []string{"Link"}}}, errs: []int{404}},
 		{method: "GET", path: "/api/v1/open/vouchers/stats.csv", id: "openVoucherStatsCSV", tag: "open-data", summary: "The same statistics as CSV", auth: "public", desc: openVoucherStatsKept,
 			ok: []apiResponse{{status: 200, desc: "CSV, the licence in a column of every row.", media: "text/csv", headers: []string{"Link"}}}},
 

@@ -29,6 +29,12 @@ type publicShopView struct {
 	Category string `json:"category"`
 }
 
+// expandedJSONLD is the shape of the open data catalogue as JSON-LD
+// (opendata.Graph.WriteJSONLD).
+type expandedJSONLD struct {
+	Graph []map[string]any `json:"@graph"`
+}
+
 type stationOpenRequest struct {
 	Open *bool `json:"open"`
 }
@@ -85,6 +91,7 @@ var openAPIComponents = []component{
 	{name: "LedgerAccountView", typ: typeOf[LedgerAccountView]()},
 	{name: "BalanceMismatch", typ: typeOf[wallet.BalanceMismatch]()},
 	{name: "LedgerCheck", typ: typeOf[LedgerCheckView](), desc: "The ledger's self-check; ok says whether it is sound."},
+	{name: "ExpandedJSONLD", typ: typeOf[expandedJSONLD](), desc: "A JSON-LD document in expanded form: under @graph, one node object per resource, with its @id, its @type and each property under its full IRI."},
 	{name: "TopUpRequest", typ: typeOf[topupRequest](), request: true, required: []string{"amount_cents"}},
 	{name: "TopUp", typ: typeOf[TopupView](), desc: "A top-up: succeeded at once with test payments (test_payment true, demo money), or pending with a Stripe PaymentIntent to confirm (the credit follows Stripe's webhook)."},
 	{name: "CardTopUp", typ: typeOf[cardpay.TopUp](), desc: "A card top-up (id: its Stripe PaymentIntent) and the state the citizen is shown; credited_cents and refunded_cents are what the hub has booked."},

@@ -150,6 +150,8 @@ func newHub(t *testing.T, realVouchers bool) *hub {
 		CardPayments: cardpay.NewService(db.CardPayments(), nil, log),
 		QR:           map[string]ui.QRSource{"voucher": qr},
 		ScanTargets:  map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: "/test/scan", AskAmount: true}},
+		// The open data page then offers the catalogue too.
+		City: ui.City{IPACode: "c_a783"},
 	}
 	if realVouchers {
 		deps.Vouchers = h.Vouchers

@@ -1,17 +1,19 @@
 // Package feeds is the hub's open surface: the GBFS feeds, the open data of
-// the voucher scheme and of citizens' reports and proposals, approved
-// report photos, the public signing keys (JWKS), health, readiness and
-// metrics. Anyone may read it; it needs no caller and changes nothing.
+// the voucher scheme and of citizens' reports and proposals, the catalogue
+// of all of it (DCAT-AP_IT), approved report photos, the public signing
+// keys (JWKS), health, readiness and metrics. Anyone may read it; it needs no caller and changes nothing.
 package feeds
 
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/gbfs"
 	"cityhub/keyring"
+	"cityhub/opendata"
 	"cityhub/participation"
 	"cityhub/vouchers"
 )
@@ -43,6 +45,9 @@ type Deps struct {
 	SecurityContact string
 	// PublicURL is the hub's address, for security.txt's Canonical.
 	PublicURL string
+	// OpenDataCatalog is the open data catalogue as of now; ok false:
+	// none is published (404). nil: no catalogue routes.
+	OpenDataCatalog func(now time.Time) (c opendata.Catalog, ok bool)
 }
 
 // OpenVoucherStats gives the anonymous statistics of the voucher scheme.

@@ -27,6 +27,12 @@ func (f *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /gbfs/v3/{feed}", f.handleGBFS)
 	mux.HandleFunc("OPTIONS /gbfs/v3/{feed}", f.handleGBFSPreflight)
 
+	// The open data catalogue (DCAT-AP_IT) that data portals harvest.
+	if f.OpenDataCatalog != nil {
+		mux.HandleFunc("GET /api/v1/open/dcat-ap_it.rdf", f.handleCatalog(false))
+		mux.HandleFunc("GET /api/v1/open/dcat-ap_it.jsonld", f.handleCatalog(true))
+	}
+
 	// The voucher scheme's open data.
 	if f.Vouchers != nil {
 		mux.HandleFunc("GET /api/v1/open/vouchers/stats", f.handleOpenVoucherStats)

@@ -25,6 +25,9 @@ type City struct {
 	// SecurityContact is where flaws in the hub are reported (an e-mail
 	// address or an https URL); empty: Email.
 	SecurityContact string
+	// IPACode is the municipality's code in the Indice della Pubblica
+	// Amministrazione; empty: no open data catalogue.
+	IPACode string
 	// AccessibilityURL is the statement published on AgID's platform.
 	AccessibilityURL string
 	// AccessibilityReviewed is the day the municipality reviewed and

@@ -61,7 +61,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /note-legali", visitor("/note-legali"))
 	mux.Handle("GET /privacy-policy", visitor("/privacy-policy"))
 	mux.Handle("GET /cookie", visitor("/cookie"))
-	mux.Handle("GET /dati-aperti", visitor("/dati-aperti"))
+	mux.Handle("GET /dati-aperti", httpx.Secured(http.HandlerFunc(s.handleOpenDataPage)))
 
 	// Vouchers.
 	if v := u.vouchers; v != nil {
