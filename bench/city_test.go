@@ -168,12 +168,6 @@ func addTicketHistory(b *testing.B, h *benchHub, venueID string, seats []ticketi
 			SELECT 'ltx_' || ord, 'ticket:sale:' || ord, 'ticket.sale.card', 'Stagione ' || p, 'ticket_order', ord, at FROM past_sales`,
 		`INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 			SELECT 'ltx_' || ord, a, m, at FROM past_sales, LATERAL (VALUES ('stripe:clearing', -1500), ('revenue:theatre', 1500)) AS v(a, m)`,
-		// Closed, the campaign released what its unspent vouchers held.
-		`INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at)
-				VALUES ('ltx_pastrel', 'voucher.release:' || $1, 'voucher.release', 'campaign', $1, now() - interval '1 day')`,
-		`INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
-				VALUES ('ltx_pastrel', 'campaign:' || $1 || ':held', -1000 * ($3::int - $4::int), now() - interval '1 day'),
-					('ltx_pastrel', 'campaign:' || $1 || ':budget', 1000 * ($3::int - $4::int), now() - interval '1 day')`,
 		`UPDATE ledger_accounts a SET balance = a.balance + t.total
 			FROM (SELECT account_id, SUM(amount) AS total FROM ledger_entries
 				WHERE transaction_id LIKE 'ltx_ord_past%' GROUP BY account_id) t WHERE a.id = t.account_id`,
