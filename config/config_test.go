@@ -106,6 +106,9 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"plain security url": {"CITYHUB_CITY_SECURITY_CONTACT": "http://www.comune.example.it/sicurezza"},
 		"named security":     {"CITYHUB_CITY_SECURITY_CONTACT": "CERT <cert@comune.example.it>"},
 		"security nonsense":  {"CITYHUB_CITY_SECURITY_CONTACT": "call us"},
+		"public url query":   {"CITYHUB_PUBLIC_URL": "https://hub.example.it/?x=1"},
+		"public url anchor":  {"CITYHUB_PUBLIC_URL": "https://hub.example.it/#top"},
+		"public url user":    {"CITYHUB_PUBLIC_URL": "https://me@hub.example.it"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted %v", name, e)

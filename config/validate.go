@@ -110,8 +110,11 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateOIDC()...)
 	if c.PublicURL != "" {
-		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" {
-			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL", Redact(c.PublicURL)))
+		// Every address the hub gives (pages, e-mails, feeds, the open data
+		// catalogue) hangs from it: a user, a query or a fragment would end
+		// up in the middle of each.
+		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL with no user, query or fragment", Redact(c.PublicURL)))
 		}
 	}
 	if c.TimeZone == nil {

@@ -2,7 +2,6 @@ package vouchers
 
 import (
 	"context"
-	"fmt"
 
 	"cityhub/wallet"
 )
@@ -54,12 +53,10 @@ func (s *Service) Reconcile(ctx context.Context) ([]wallet.Discrepancy, error) {
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		if camps, err = tx.CampaignMoney(ctx); err != nil {
-			return fmt.Errorf("read campaigns' money: %w", err)
+			return err
 		}
-		if shops, err = tx.ShopMoney(ctx); err != nil {
-			return fmt.Errorf("read shops' money: %w", err)
-		}
-		return nil
+		shops, err = tx.ShopMoney(ctx)
+		return err
 	})
 	if err != nil {
 		return nil, err

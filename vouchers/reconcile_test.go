@@ -93,6 +93,44 @@ func TestReconcileFindsWhatTheLedgerCannotSee(t *testing.T) {
 		}
 		clean("after a payment and a close")
 
+		// A redemption reversed after its campaign closed goes back to the
+		// budget; a draft closed at once held nothing; a paused campaign
+		// holds what an open one does.
+		late := f.campaign(vouchers.Campaign{BudgetCents: 3000, FaceValueCents: 1500, Mode: vouchers.ModePartial})
+		vl := f.claim(bruno, late.ID)
+		rl, _, err := f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, "rl", vouchers.RedeemRequest{Code: f.token(bruno, vl.ID), PurchaseCents: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, late.ID, vouchers.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.Reverse(f.ctx, merchant(shop.ID), shop.ID, rl.ID, "vl"); err != nil {
+			t.Fatal(err)
+		}
+		draft, err := f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Mai aperta", BudgetCents: 1000, FaceValueCents: 100, PerCitizenLimit: 1,
+			ValidFrom: start, ValidUntil: start.Add(48 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, draft.ID, vouchers.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, partial.ID, vouchers.StatusPaused); err != nil {
+			t.Fatal(err)
+		}
+		clean("after a reversal past a close, a draft closed and a pause")
+		// A redemption of the closed campaign marked unreversed with no
+		// money taken back: its budget and the shop's payable disagree.
+		behind(t, f, `UPDATE voucher_redemptions SET reversed_at = NULL WHERE id = '`+rl.ID+`'`)
+		ds, err := f.svc.Reconcile(f.ctx)
+		if want := []wallet.AccountID{wallet.CampaignBudgetAccount(late.ID), wallet.ShopPayableAccount(shop.ID)}; err != nil || !slices.Equal(accountsOf(ds), want) ||
+			ds[0].Basis != "budget_less_spent" {
+			t.Fatalf("a reversal undone behind the hub's back: %+v %v, want %v", ds, err, want)
+		}
+		behind(t, f, `UPDATE voucher_redemptions SET reversed_at = at WHERE id = '`+rl.ID+`'`)
+		clean("once it is put back")
+
 		// A voucher written without its reservation (the shape of an
 		// earlier bug): the ledger is sound, the campaign's accounts are not
 		// what its vouchers say.
@@ -122,7 +160,7 @@ func TestReconcileFindsWhatTheLedgerCannotSee(t *testing.T) {
 		}
 		clean("after a redemption past the settlement")
 		behind(t, f, `UPDATE voucher_redemptions SET reversed_at = at WHERE id = '`+r4.ID+`'`)
-		ds, err := f.svc.Reconcile(f.ctx)
+		ds, err = f.svc.Reconcile(f.ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,8 +83,9 @@ func (s *Service) LatestCheck(ctx context.Context, maxAge time.Duration) (Checke
 }
 
 // latestKnown is the newer of the latest check kept in the database and the
-// latest this process ran or read. One that cannot be read from the
-// database is logged, and this process's own is used.
+// latest this process ran or read; a kept check that did not run every
+// reconciliation this hub registers is not taken. One that cannot be read
+// from the database is logged, and this process's own is used.
 func (s *Service) latestKnown(ctx context.Context) (CheckedAt, bool) {
 	var kept CheckedAt
 	var found bool
@@ -95,9 +96,13 @@ func (s *Service) latestKnown(ctx context.Context) (CheckedAt, bool) {
 	})
 	if err != nil {
 		s.log.Warn("latest kept ledger check not read", slog.Any("error", err))
-	} else if found {
-		if kept.Discrepancies == nil { // kept before reconciliations existed
+	} else if found && s.covers(kept.LedgerCheck) {
+		// Kept before reconciliations existed: none ran, none found.
+		if kept.Discrepancies == nil {
 			kept.Discrepancies = []Discrepancy{}
+		}
+		if kept.Reconciled == nil {
+			kept.Reconciled = []string{}
 		}
 		s.remember(kept)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -313,4 +314,35 @@ func TestACheckThatCannotBeKeptIsStillGiven(t *testing.T) {
 			t.Fatal("no log line says the check was not kept")
 		}
 	}
+}
+
+// finds is a reconciliation that reports what it is given.
+type finds []wallet.Discrepancy
+
+func (f finds) Reconcile(context.Context) ([]wallet.Discrepancy, error) { return f, nil }
+
+// A check kept by a hub that ran fewer reconciliations (an older release,
+// during a rolling upgrade) does not stand for the check of a hub that
+// registers more: asked for the latest, that hub runs its own, and a
+// discrepancy its reconciliation finds fails the check.
+func TestLatestCheckRunsTheReconciliationsAKeptOneLacked(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		older := newLedger(t, db)
+		kept, err := older.svc.LatestCheck(ctx, 0)
+		if err != nil || !kept.OK() || len(kept.Reconciled) != 0 {
+			t.Fatalf("the older hub's check: %+v %v", kept, err)
+		}
+		newer := wallet.NewService(db.Wallet(), storetest.Logger(t))
+		newer.RegisterReconciler("vouchers", finds{{Source: "vouchers", Account: "campaign:c:held", Balance: 1, Expected: 0, Basis: "claimed_less_spent"}})
+		got, err := newer.LatestCheck(ctx, time.Hour)
+		if err != nil || got.At.Equal(kept.At) || got.OK() || len(got.Discrepancies) != 1 || !slices.Equal(got.Reconciled, []string{"vouchers"}) {
+			t.Fatalf("the newer hub's latest check: %+v %v (the kept one at %v)", got, err, kept.At)
+		}
+		// Its own check, kept, now stands for both.
+		if again, err := older.svc.LatestCheck(ctx, time.Hour); err != nil || !again.At.Equal(got.At) {
+			t.Fatalf("the older hub's latest: %+v %v", again, err)
+		}
+	})
 }

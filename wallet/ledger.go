@@ -296,6 +296,8 @@ type LedgerCheck struct {
 	// Discrepancies are accounts whose balance disagrees with the records
 	// of the domain posting to them (see Reconciler).
 	Discrepancies []Discrepancy `json:"discrepancies"`
+	// Reconciled names the reconciliations that ran ("vouchers").
+	Reconciled []string `json:"reconciled"`
 }
 
 // FloorBreach is an account whose balance is below what its floor allows.

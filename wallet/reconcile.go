@@ -40,16 +40,37 @@ func (s *Service) RegisterReconciler(name string, r Reconciler) {
 	s.reconcilers[name] = r
 }
 
-// reconcile runs every registered reconciliation, in name order. One that
-// fails fails the check: a check that skipped one would pass unseen.
-func (s *Service) reconcile(ctx context.Context) ([]Discrepancy, error) {
+// reconcilerNames are the registered reconciliations, in name order.
+func (s *Service) reconcilerNames() []string {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	names := make([]string, 0, len(s.reconcilers))
 	for n := range s.reconcilers {
 		names = append(names, n)
 	}
-	rs := make([]Reconciler, 0, len(names))
 	slices.Sort(names)
+	return names
+}
+
+// covers reports whether c ran every reconciliation this hub registers: a
+// check kept by a hub that ran fewer (an older release during a rolling
+// upgrade) does not stand for one of this hub's.
+func (s *Service) covers(c LedgerCheck) bool {
+	for _, n := range s.reconcilerNames() {
+		if !slices.Contains(c.Reconciled, n) {
+			return false
+		}
+	}
+	return true
+}
+
+// reconcile runs every registered reconciliation, in name order, and says
+// which ran. One that fails fails the check: a check that skipped one
+// would pass unseen.
+func (s *Service) reconcile(ctx context.Context) ([]Discrepancy, []string, error) {
+	names := s.reconcilerNames()
+	s.mu.RLock()
+	rs := make([]Reconciler, 0, len(names))
 	for _, n := range names {
 		rs = append(rs, s.reconcilers[n])
 	}
@@ -58,9 +79,9 @@ func (s *Service) reconcile(ctx context.Context) ([]Discrepancy, error) {
 	for i, r := range rs {
 		ds, err := r.Reconcile(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("reconcile %s: %w", names[i], err)
+			return nil, nil, fmt.Errorf("reconcile %s: %w", names[i], err)
 		}
 		out = append(out, ds...)
 	}
-	return out, nil
+	return out, names, nil
 }

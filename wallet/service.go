@@ -146,7 +146,7 @@ func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
 	if err != nil {
 		return c, fmt.Errorf("check ledger: %w", err)
 	}
-	if c.Discrepancies, err = s.reconcile(ctx); err != nil {
+	if c.Discrepancies, c.Reconciled, err = s.reconcile(ctx); err != nil {
 		return c, fmt.Errorf("check ledger: %w", err)
 	}
 	if !c.OK() {

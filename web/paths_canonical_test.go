@@ -31,6 +31,13 @@ func TestNonCanonicalPaths(t *testing.T) {
 			t.Errorf("%s %s: %d %v\n%s", tc.method, tc.path, rec.Code, rec.Header(), rec.Body)
 		}
 	}
+	// Canonical paths, with an escaped slash in a segment or a trailing
+	// slash, are not refused as such.
+	for _, path := range []string{"/api/v1/open/photos/a%2F..%2Fb", "/api/v1/me/", "/gbfs/v3/gbfs.json", "/open311/v2/services.json"} {
+		if rec := env.do(t, "GET", path, "", ""); strings.Contains(rec.Body.String(), "canonical") || rec.Code == http.StatusTemporaryRedirect {
+			t.Errorf("%s refused as not canonical: %d\n%s", path, rec.Code, rec.Body)
+		}
+	}
 	if rec := env.do(t, "GET", "/reports/../login", "", ""); rec.Code != http.StatusTemporaryRedirect || rec.Header().Get("Location") != "/login" {
 		t.Errorf("a page's path: %d %v", rec.Code, rec.Header())
 	}

@@ -28,6 +28,7 @@ func TestDemoDefaults(t *testing.T) {
 		{map[string]string{}, "c_a783"},
 		{map[string]string{"CITYHUB_CITY_IPA_CODE": "c_a509"}, "c_a509"},
 		{map[string]string{"CITYHUB_CITY_NAME": "Avellino"}, ""},
+		{map[string]string{"CITYHUB_CITY_NAME": "Benevento"}, "c_a783"},
 	} {
 		if got := demoDefaults(func(k string) string { return tc.env[k] })("CITYHUB_CITY_IPA_CODE"); got != tc.want {
 			t.Errorf("%v: CITYHUB_CITY_IPA_CODE = %q, want %q", tc.env, got, tc.want)

@@ -189,7 +189,7 @@ func demoDefaults(getenv func(string) string) func(string) string {
 		}
 		// The demo's city is Benevento, whose IPA code this is: its open
 		// data catalogue is shown too.
-		if key == "CITYHUB_CITY_IPA_CODE" && v == "" && getenv("CITYHUB_CITY_NAME") == "" {
+		if name := strings.TrimSpace(getenv("CITYHUB_CITY_NAME")); key == "CITYHUB_CITY_IPA_CODE" && v == "" && (name == "" || strings.EqualFold(name, config.DefaultCityName)) {
 			return "c_a783"
 		}
 		return v

@@ -221,6 +221,26 @@ func checkUpgraded(t *testing.T, base string, ledger wallet.Store) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET /api/v1/me as %s after the upgrade = %d", email, resp.StatusCode)
 		}
+		if email != "comune@demo.cityhub.test" {
+			continue
+		}
+		// The hub's own check, as its administrator asks for it, reconciles
+		// the vouchers the previous release wrote with their accounts.
+		req, _ = http.NewRequest("GET", base+"/api/v1/admin/ledger/check", nil)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hubCheck struct {
+			OK         bool     `json:"ok"`
+			Reconciled []string `json:"reconciled"`
+		}
+		json.NewDecoder(resp.Body).Decode(&hubCheck)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !hubCheck.OK || !slices.Contains(hubCheck.Reconciled, "vouchers") {
+			t.Fatalf("the hub's ledger check after the upgrade: %d %+v", resp.StatusCode, hubCheck)
+		}
 	}
 }
 

@@ -88,11 +88,6 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Every replica rolls up the entries of accounts without a floor; an
 	// advisory lock (one writer on SQLite) lets one roll-up run at a time.
 	h.background(ctx, func(ctx context.Context) { h.wallet.RunRollUp(ctx, wallet.RollUpEvery) })
-	// The replicas check the whole ledger every CheckEvery, one of them
-	// each time (the checks are kept in the database, where the others find
-	// the latest): a failed check is logged as an error, and the reports
-	// page shows the latest one.
-	h.background(ctx, func(ctx context.Context) { h.wallet.RunChecks(ctx, wallet.CheckEvery) })
 	if cfg.StripeSecretKey != "" {
 		h.payments, err = stripepay.New(stripepay.Config{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret,
 			APIURL: cfg.StripeAPIURL, WebhookTolerance: cfg.StripeWebhookTolerance}, log.With(slog.String("component", "stripe")))
@@ -117,6 +112,12 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	h.wallet.RegisterItems("voucher", h.vouchers)
 	h.wallet.RegisterReconciler("vouchers", h.vouchers)
+	// The replicas check the whole ledger every CheckEvery, one of them
+	// each time (the checks are kept in the database, where the others find
+	// the latest): a failed check is logged as an error, and the reports
+	// page shows the latest one. It starts once every reconciliation is
+	// registered, so that the first check runs them all.
+	h.background(ctx, func(ctx context.Context) { h.wallet.RunChecks(ctx, wallet.CheckEvery) })
 
 	// Ticketing: theatre seats, paid with credit or by card; tickets are
 	// QR codes signed with the keyring's "qr" key.

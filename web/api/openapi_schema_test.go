@@ -110,6 +110,7 @@ var openAPIComponents = []component{
 	{name: "ShopRequest", typ: typeOf[shopRequest](), request: true, required: []string{"name", "address", "district", "category", "iban"}, desc: "active is only read by PUT (default true)."},
 	{name: "Campaign", typ: typeOf[vouchers.Campaign]()},
 	{name: "CampaignRequest", typ: typeOf[campaignRequest](), request: true, required: []string{"name", "budget_cents", "face_value_cents", "per_citizen_limit", "valid_from", "valid_until"}},
+	{name: "CampaignUpdateRequest", typ: typeOf[campaignRequest](), request: true, required: []string{"name", "face_value_cents", "per_citizen_limit", "valid_from", "valid_until"}, desc: "A draft campaign's fields; budget_cents, fixed at creation, may be left out."},
 	{name: "ClaimableCampaign", typ: typeOf[vouchers.ClaimableCampaign]()},
 	{name: "CampaignUptake", typ: typeOf[vouchers.Uptake]()},
 	{name: "UptakePart", typ: typeOf[vouchers.Part]()},
