@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"cityhub/identity"
 )
 
 // A client that declares a body over the limit and asks "Expect:
@@ -22,15 +24,19 @@ func TestBodyDeclaredTooLargeIsRefusedBeforeItIsSent(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", withParticipation)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
+	citizen := env.login(t, identity.RoleCitizen)
 	for _, tc := range []struct {
 		path, contentType string
 		status            int
-		says              string
+		says, auth        string
 	}{
-		{"/api/v1/auth/login", "application/json", http.StatusRequestEntityTooLarge, `"reason":"body_too_large"`},
-		{"/login", "application/x-www-form-urlencoded", http.StatusRequestEntityTooLarge, "troppo grande"},
-		{"/open311/v2/requests.json", "application/x-www-form-urlencoded", http.StatusBadRequest, `"description":"The request is too large."`},
-		{"/open311/v2/requests.xml", "multipart/form-data; boundary=x", http.StatusBadRequest, "<description>The request is too large.</description>"},
+		{"/api/v1/auth/login", "application/json", http.StatusRequestEntityTooLarge, `"reason":"body_too_large"`, ""},
+		{"/login", "application/x-www-form-urlencoded", http.StatusRequestEntityTooLarge, "troppo grande", ""},
+		// A report with its photos: the largest bodies the hub takes.
+		{"/api/v1/reports", "multipart/form-data; boundary=x", http.StatusRequestEntityTooLarge, `"reason":"body_too_large"`, citizen},
+		{"/reports", "multipart/form-data; boundary=x", http.StatusRequestEntityTooLarge, "troppo grande", ""},
+		{"/open311/v2/requests.json", "application/x-www-form-urlencoded", http.StatusBadRequest, `"description":"The request is too large."`, ""},
+		{"/open311/v2/requests.xml", "multipart/form-data; boundary=x", http.StatusBadRequest, "<description>The request is too large.</description>", ""},
 	} {
 		t.Run(strings.TrimPrefix(tc.path, "/"), func(t *testing.T) {
 			conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
@@ -41,7 +47,11 @@ func TestBodyDeclaredTooLargeIsRefusedBeforeItIsSent(t *testing.T) {
 			if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: cityhub.test\r\nContent-Type: %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", tc.path, tc.contentType, 256<<20)
+			auth := ""
+			if tc.auth != "" {
+				auth = "Authorization: " + tc.auth + "\r\n"
+			}
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: cityhub.test\r\nContent-Type: %s\r\n%sContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", tc.path, tc.contentType, auth, 256<<20)
 			res, err := http.ReadResponse(bufio.NewReader(conn), nil)
 			if err != nil {
 				t.Fatalf("no answer before the body: %v", err)
