@@ -311,8 +311,10 @@ func TestUpdateDraftCampaign(t *testing.T) {
 			t.Fatalf("update without a budget: %+v, %v", got, err)
 		}
 		for reason, change := range map[string]func(c *vouchers.Campaign){
-			"budget_fixed":     func(c *vouchers.Campaign) { c.BudgetCents = 9000 },
-			"validity_over":    func(c *vouchers.Campaign) { c.ValidFrom, c.ValidUntil = start.Add(-48*time.Hour), start.Add(-time.Hour) },
+			"budget_fixed": func(c *vouchers.Campaign) { c.BudgetCents = 9000 },
+			"validity_over": func(c *vouchers.Campaign) {
+				c.ValidFrom, c.ValidUntil = start.Add(-48*time.Hour), start.Add(-time.Hour)
+			},
 			"no_shop_in_district": func(c *vouchers.Campaign) { c.Districts = []string{"pacevecchia"} },
 			"no_shop_in_category": func(c *vouchers.Campaign) { c.Categories = []string{"books"} },
 		} {
