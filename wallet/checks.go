@@ -104,6 +104,9 @@ func (s *Service) latestKnown(ctx context.Context) (CheckedAt, bool) {
 		if kept.Reconciled == nil {
 			kept.Reconciled = []string{}
 		}
+		if kept.Unreconciled == nil {
+			kept.Unreconciled = []string{}
+		}
 		s.remember(kept)
 	}
 	return s.lastCheck()

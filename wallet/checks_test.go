@@ -346,3 +346,30 @@ func TestLatestCheckRunsTheReconciliationsAKeptOneLacked(t *testing.T) {
 		}
 	})
 }
+
+// fails is a reconciliation whose database read fails.
+type fails struct{}
+
+func (fails) Reconcile(context.Context) ([]wallet.Discrepancy, error) {
+	return nil, errors.New("statement timeout")
+}
+
+// A reconciliation that cannot run fails the check, which still reports
+// the ledger's own findings and the other reconciliations'.
+func TestCheckReportsAReconciliationThatCouldNotRun(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db)
+		l.mustPost(t, transfer("fund", wallet.TestPayments, bob, 500))
+		l.svc.RegisterReconciler("broken", fails{})
+		l.svc.RegisterReconciler("vouchers", finds{{Source: "vouchers", Account: "campaign:c:held", Balance: 1, Basis: "claimed_less_spent"}})
+		mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+		defer mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
+		c, err := l.svc.Check(ctx)
+		if err != nil || c.OK() || len(c.Mismatches) != 1 || len(c.Discrepancies) != 1 ||
+			!slices.Equal(c.Reconciled, []string{"vouchers"}) || !slices.Equal(c.Unreconciled, []string{"broken"}) {
+			t.Fatalf("check: %+v %v", c, err)
+		}
+	})
+}

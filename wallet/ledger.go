@@ -270,8 +270,8 @@ type Tx interface {
 }
 
 // LedgerCheck is the ledger's self-check: on a healthy ledger Mismatches,
-// Unbalanced, BelowFloor, MissingAccounts, MissingTransactions and
-// Discrepancies are empty and BalanceSum is zero.
+// Unbalanced, BelowFloor, MissingAccounts, MissingTransactions,
+// Discrepancies and Unreconciled are empty and BalanceSum is zero.
 type LedgerCheck struct {
 	Accounts     int   `json:"accounts"`
 	Transactions int64 `json:"transactions"`
@@ -296,8 +296,10 @@ type LedgerCheck struct {
 	// Discrepancies are accounts whose balance disagrees with the records
 	// of the domain posting to them (see Reconciler).
 	Discrepancies []Discrepancy `json:"discrepancies"`
-	// Reconciled names the reconciliations that ran ("vouchers").
-	Reconciled []string `json:"reconciled"`
+	// Reconciled names the reconciliations that ran ("vouchers");
+	// Unreconciled those that could not (a database error).
+	Reconciled   []string `json:"reconciled"`
+	Unreconciled []string `json:"unreconciled"`
 }
 
 // FloorBreach is an account whose balance is below what its floor allows.
@@ -310,7 +312,7 @@ type FloorBreach struct {
 // OK reports whether the check found nothing wrong.
 func (c LedgerCheck) OK() bool {
 	return c.BalanceSum == 0 && len(c.Mismatches) == 0 && len(c.Unbalanced) == 0 && len(c.BelowFloor) == 0 &&
-		len(c.MissingAccounts) == 0 && len(c.MissingTransactions) == 0 && len(c.Discrepancies) == 0
+		len(c.MissingAccounts) == 0 && len(c.MissingTransactions) == 0 && len(c.Discrepancies) == 0 && len(c.Unreconciled) == 0
 }
 
 // BalanceMismatch is an account whose cached balance is not its entries' sum.

@@ -2,7 +2,7 @@ package wallet
 
 import (
 	"context"
-	"fmt"
+	"log/slog"
 	"slices"
 )
 
@@ -65,9 +65,11 @@ func (s *Service) covers(c LedgerCheck) bool {
 }
 
 // reconcile runs every registered reconciliation, in name order, and says
-// which ran. One that fails fails the check: a check that skipped one
-// would pass unseen.
-func (s *Service) reconcile(ctx context.Context) ([]Discrepancy, []string, error) {
+// which ran and which could not (a database error): one that could not
+// is a finding of the check, which then fails, since a check that skipped
+// one would pass unseen; the others and the ledger's own findings are
+// still reported.
+func (s *Service) reconcile(ctx context.Context) (found []Discrepancy, ran, failed []string) {
 	names := s.reconcilerNames()
 	s.mu.RLock()
 	rs := make([]Reconciler, 0, len(names))
@@ -75,13 +77,16 @@ func (s *Service) reconcile(ctx context.Context) ([]Discrepancy, []string, error
 		rs = append(rs, s.reconcilers[n])
 	}
 	s.mu.RUnlock()
-	out := []Discrepancy{}
+	found, ran, failed = []Discrepancy{}, []string{}, []string{}
 	for i, r := range rs {
 		ds, err := r.Reconcile(ctx)
 		if err != nil {
-			return nil, nil, fmt.Errorf("reconcile %s: %w", names[i], err)
+			s.log.ErrorContext(ctx, "reconciliation did not run", slog.String("reconciliation", names[i]), slog.Any("error", err))
+			failed = append(failed, names[i])
+			continue
 		}
-		out = append(out, ds...)
+		found = append(found, ds...)
+		ran = append(ran, names[i])
 	}
-	return out, names, nil
+	return found, ran, failed
 }

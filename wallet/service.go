@@ -146,14 +146,12 @@ func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
 	if err != nil {
 		return c, fmt.Errorf("check ledger: %w", err)
 	}
-	if c.Discrepancies, c.Reconciled, err = s.reconcile(ctx); err != nil {
-		return c, fmt.Errorf("check ledger: %w", err)
-	}
+	c.Discrepancies, c.Reconciled, c.Unreconciled = s.reconcile(ctx)
 	if !c.OK() {
 		s.log.Error("ledger check failed", slog.Int64("balance_sum", c.BalanceSum),
 			slog.Int("mismatches", len(c.Mismatches)), slog.Int("unbalanced", len(c.Unbalanced)),
 			slog.Int("below_floor", len(c.BelowFloor)), slog.Int("missing_accounts", len(c.MissingAccounts)),
-			slog.Int("missing_transactions", len(c.MissingTransactions)), slog.Int("discrepancies", len(c.Discrepancies)))
+			slog.Int("missing_transactions", len(c.MissingTransactions)), slog.Int("discrepancies", len(c.Discrepancies)), slog.Any("unreconciled", c.Unreconciled))
 	}
 	return c, nil
 }

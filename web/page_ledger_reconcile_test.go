@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"cityhub/identity"
 	"cityhub/store/sqlite"
 	"cityhub/vouchers"
+	"cityhub/wallet"
 	"cityhub/web/webtest"
 )
 
@@ -58,4 +60,17 @@ func TestReportsPageShowsVoucherDiscrepancies(t *testing.T) {
 		!strings.Contains(body, "I buoni richiesti meno gli utilizzi non stornati") || !strings.Contains(body, "Il budget meno i buoni richiesti") {
 		t.Fatalf("after a forged voucher: %d\n%s", res.StatusCode, body)
 	}
+	// A reconciliation that cannot run is named, the others still shown.
+	env.Deps.Wallet.RegisterReconciler("broken", brokenReconciler{})
+	res, body = pc.Get("/admin/reports?recheck=1")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-unreconciled"`) || !strings.Contains(body, "<code>broken</code>") ||
+		!strings.Contains(body, `data-testid="ledger-discrepancies"`) {
+		t.Fatalf("with a reconciliation that cannot run: %d\n%s", res.StatusCode, body)
+	}
+}
+
+type brokenReconciler struct{}
+
+func (brokenReconciler) Reconcile(context.Context) ([]wallet.Discrepancy, error) {
+	return nil, errors.New("statement timeout")
 }
