@@ -118,6 +118,13 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 // reserve checks every rule that can be checked before the station is asked,
 // and writes the pending ride that holds the bike meanwhile.
 func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequest, now time.Time) error {
+	// With the broker out of reach no station can be asked: said first,
+	// since the stations' wills may already have marked this one offline,
+	// and "try another station" would send the rider to one that cannot
+	// answer either. Nothing is written.
+	if !s.brokerReachable() {
+		return apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
+	}
 	place, err := readUnlockPlace(ctx, tx, req.StationID, ride.RiderID)
 	if err != nil {
 		return err
@@ -200,6 +207,14 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 		return err
 	}
 	return nil
+}
+
+// brokerReachable is false when the commander says it is not connected
+// (the MQTT client does); a commander that cannot tell is taken at its word
+// when it is asked.
+func (s *Service) brokerReachable() bool {
+	c, ok := s.commander().(interface{ Connected() bool })
+	return !ok || c.Connected()
 }
 
 func (s *Service) online(st StationState, now time.Time) bool {
