@@ -14,6 +14,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/participation"
 	"cityhub/photo"
+	"cityhub/web/httpx"
 )
 
 // ServiceRequest is one request of GET requests and GET requests/{id}.
@@ -169,12 +170,7 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation
 		// fields.
 		limit += int64(participation.MaxPhotos) * int64(s.opts.Photos.MaxBytes)
 	}
-	// A body declared too large is refused before a byte of it is read,
-	// so a client waiting on "Expect: 100-continue" gets the refusal.
-	if r.ContentLength > limit {
-		return n, "", formError(&http.MaxBytesError{Limit: limit})
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	httpx.LimitBody(w, r, limit)
 	if multipart {
 		if err := r.ParseMultipartForm(maxForm); err != nil {
 			return n, "", formError(err)

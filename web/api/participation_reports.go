@@ -106,9 +106,7 @@ func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http
 func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Request) (participation.NewReport, error) {
 	var n participation.NewReport
 	limit := int64(participation.MaxPhotos)*int64(h.photos.MaxBytes) + httpx.MaxJSONBody
-	if err := httpx.LimitBody(w, r, limit); err != nil {
-		return n, err
-	}
+	httpx.LimitBody(w, r, limit)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

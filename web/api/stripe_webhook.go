@@ -37,7 +37,8 @@ type WebhookAnswer struct {
 // credited. A failure worth retrying answers 5xx, so that Stripe delivers
 // the event again.
 func (h *walletHandler) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	httpx.LimitBody(w, r, maxWebhookBody)
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "body_too_large", "The webhook body cannot be read."))
 		return

@@ -1,16 +1,29 @@
 package httpx
 
-import "net/http"
+import (
+	"io"
+	"net/http"
+)
 
-// LimitBody bounds r's body at limit bytes: reading past it fails with an
-// *http.MaxBytesError. A body that declares a larger Content-Length is
-// refused at once (ErrTooLarge) before a byte of it is read, so a client
-// that asked "Expect: 100-continue" is never told to go on and gets the
-// 413 instead of a connection closed under a body it is still sending.
-func LimitBody(w http.ResponseWriter, r *http.Request, limit int64) error {
+// LimitBody bounds r's body at limit bytes, as http.MaxBytesReader does:
+// reading past it fails with an *http.MaxBytesError. A body that declares
+// a larger Content-Length fails so at its first read, before a byte of it
+// is read, so a client that asked "Expect: 100-continue" is never told to
+// go on and gets the refusal instead of a connection closed under a body
+// it is still sending. Callers handle both failures alike.
+func LimitBody(w http.ResponseWriter, r *http.Request, limit int64) {
 	if r.ContentLength > limit {
-		return ErrTooLarge(limit)
+		r.Body = declaredTooLarge{limit}
+		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	return nil
 }
+
+// declaredTooLarge is a body refused for its declared length: it never
+// reads the connection.
+type declaredTooLarge struct{ limit int64 }
+
+func (d declaredTooLarge) Read([]byte) (int, error) { return 0, &http.MaxBytesError{Limit: d.limit} }
+func (declaredTooLarge) Close() error               { return nil }
+
+var _ io.ReadCloser = declaredTooLarge{}

@@ -36,9 +36,7 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
 	}
-	if err := LimitBody(w, r, MaxJSONBody); err != nil {
-		return err
-	}
+	LimitBody(w, r, MaxJSONBody)
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	switch {

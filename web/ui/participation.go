@@ -281,10 +281,7 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 func (p *participationPages) uploadAction(h pageHandler, roles ...identity.Role) http.Handler {
 	limit := int64(participation.MaxPhotos)*int64(p.photos.MaxBytes) + 64<<10
 	return httpx.Secured(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := httpx.LimitBody(w, r, limit); err != nil {
-			p.pageError(w, r, err)
-			return
-		}
+		httpx.LimitBody(w, r, limit)
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {

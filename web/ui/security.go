@@ -116,10 +116,7 @@ func checkCSRF(r *http.Request) bool {
 // text as invalid (400), rather than as a missing CSRF token.
 func (s *site) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := httpx.LimitBody(w, r, maxFormBody); err != nil {
-			s.pageError(w, r, err)
-			return
-		}
+		httpx.LimitBody(w, r, maxFormBody)
 		if err := r.ParseForm(); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
