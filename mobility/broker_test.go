@@ -20,8 +20,10 @@ import (
 // test's retries need a deadline well inside their own wait.
 const unlockRetry = 3 * time.Second
 
-// The broker goes down: an unlock fails at once and charges nothing; the hub
-// and the stations come back and unlocking works again.
+// The broker goes down: an unlock fails at once as the broker's absence
+// (not as the station's, whose will may already have marked it offline),
+// writes nothing and charges nothing; the hub and the stations come back
+// and unlocking works again.
 func TestUnlockDuringBrokerOutage(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"mosquitto", "embedded"} {
@@ -65,15 +67,11 @@ func TestUnlockDuringBrokerOutage(t *testing.T) {
 				_, err := e.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider))
 				return apperr.Has(err, apperr.NotFound)
 			})
-			// The unlock during the outage left at most a failed ride, charging nothing.
+			// The unlock during the outage wrote nothing and charged
+			// nothing: the one ride is the one after it.
 			h, _ := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 10)
-			if b := e.Balance(t, rider); len(h) == 0 || h[0].Status != mobility.RideEnded || b != 1000-h[0].FareCents || h[0].FareCents < 100 {
+			if b := e.Balance(t, rider); len(h) != 1 || h[0].Status != mobility.RideEnded || b != 1000-h[0].FareCents || h[0].FareCents < 100 {
 				t.Errorf("balance %d, history %+v", b, h)
-			}
-			for _, r := range h[1:] {
-				if r.Status != mobility.RideFailed || r.FareCents != 0 {
-					t.Errorf("outage ride %+v", r)
-				}
 			}
 		})
 	}

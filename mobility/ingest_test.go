@@ -33,6 +33,8 @@ func (o *okStation) Unlock(_ context.Context, cmd mobility.UnlockCommand) (mobil
 	return mobility.Reply{RequestID: cmd.RequestID, StationID: cmd.StationID, Result: mobility.ReplyOK, TS: o.replyTS}, nil
 }
 
+func (o *okStation) Connected() bool { return true }
+
 type rules struct {
 	t       *testing.T
 	db      store.DB

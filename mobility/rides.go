@@ -209,12 +209,10 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	return nil
 }
 
-// brokerReachable is false when the commander says it is not connected
-// (the MQTT client does); a commander that cannot tell is taken at its word
-// when it is asked.
+// brokerReachable is whether there is a transport and it is connected.
 func (s *Service) brokerReachable() bool {
-	c, ok := s.commander().(interface{ Connected() bool })
-	return !ok || c.Connected()
+	c := s.commander()
+	return c != nil && c.Connected()
 }
 
 func (s *Service) online(st StationState, now time.Time) bool {

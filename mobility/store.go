@@ -139,4 +139,7 @@ type Commander interface {
 	// cmd.Deadline or ctx ends. Unavailable when the broker is unreachable;
 	// a context error when no reply came in time.
 	Unlock(ctx context.Context, cmd UnlockCommand) (Reply, error)
+	// Connected reports whether commands can reach the stations now (the
+	// broker connection is up).
+	Connected() bool
 }
