@@ -118,13 +118,6 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 // reserve checks every rule that can be checked before the station is asked,
 // and writes the pending ride that holds the bike meanwhile.
 func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequest, now time.Time) error {
-	// With the broker out of reach no station can be asked: said first,
-	// since the stations' wills may already have marked this one offline,
-	// and "try another station" would send the rider to one that cannot
-	// answer either. Nothing is written.
-	if !s.brokerReachable() {
-		return apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
-	}
 	place, err := readUnlockPlace(ctx, tx, req.StationID, ride.RiderID)
 	if err != nil {
 		return err
@@ -132,6 +125,13 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	st := place.Station
 	if !st.Open {
 		return apperr.R(apperr.Unavailable, "station_closed", "Station %s is closed.", st.Name("it"))
+	}
+	// With the broker out of reach no station can be asked: said before the
+	// station's own state, since the stations' wills may already have
+	// marked this one offline, and "try another station" would send the
+	// rider to one that cannot answer either. Nothing is written.
+	if !s.brokerReachable() {
+		return apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
 	}
 	if place.State == nil || !s.online(*place.State, now) {
 		return apperr.R(apperr.Unavailable, "station_offline", "Station %s is offline; try another station.", st.Name("it"))

@@ -70,23 +70,19 @@ func (s *Service) covers(c LedgerCheck) bool {
 // one would pass unseen; the others and the ledger's own findings are
 // still reported.
 func (s *Service) reconcile(ctx context.Context) (found []Discrepancy, ran, failed []string) {
-	names := s.reconcilerNames()
-	s.mu.RLock()
-	rs := make([]Reconciler, 0, len(names))
-	for _, n := range names {
-		rs = append(rs, s.reconcilers[n])
-	}
-	s.mu.RUnlock()
 	found, ran, failed = []Discrepancy{}, []string{}, []string{}
-	for i, r := range rs {
+	for _, name := range s.reconcilerNames() {
+		s.mu.RLock()
+		r := s.reconcilers[name]
+		s.mu.RUnlock()
 		ds, err := r.Reconcile(ctx)
 		if err != nil {
-			s.log.ErrorContext(ctx, "reconciliation did not run", slog.String("reconciliation", names[i]), slog.Any("error", err))
-			failed = append(failed, names[i])
+			s.log.ErrorContext(ctx, "reconciliation did not run", slog.String("reconciliation", name), slog.Any("error", err))
+			failed = append(failed, name)
 			continue
 		}
 		found = append(found, ds...)
-		ran = append(ran, names[i])
+		ran = append(ran, name)
 	}
 	return found, ran, failed
 }

@@ -17,6 +17,7 @@ import (
 	"cityhub/ids"
 	"cityhub/tlsserve"
 	"cityhub/web/feeds"
+	"cityhub/web/georeport"
 	"cityhub/web/httpx"
 )
 
@@ -97,7 +98,7 @@ func (s *Server) notCanonical(w http.ResponseWriter, r *http.Request) bool {
 	msg := fmt.Sprintf("The path is not in canonical form: it names %s.", canon)
 	switch {
 	case s.open311 != nil && (strings.HasPrefix(raw, "/open311/") || strings.HasPrefix(canon, "/open311/")):
-		s.open311.Refuse(w, r, http.StatusBadRequest, msg)
+		georeport.WriteError(w, r, http.StatusBadRequest, msg)
 	case machinePath(raw) || machinePath(canon):
 		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "path_not_canonical", "%s", msg))
 	default:

@@ -217,6 +217,18 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 		t.Errorf("GET /api/v1/reports = %d reports (%v), want the 4 demo reports", len(reports.Reports), err)
 	}
 	resp.Body.Close()
+	// The demo's Benevento publishes its open data catalogue, every area's
+	// datasets in it.
+	resp, err = http.Get(url + "/api/v1/open/dcat-ap_it.rdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	catalog, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(catalog), "<dct:identifier>c_a783</dct:identifier>") ||
+		!strings.Contains(string(catalog), "<dct:identifier>c_a783:D.6</dct:identifier>") || !strings.Contains(string(catalog), url+"/dati-aperti#dataset-bikes") {
+		t.Errorf("GET /api/v1/open/dcat-ap_it.rdf = %d\n%s", resp.StatusCode, catalog)
+	}
 	// The demo door staff work at the demo theatre.
 	if d := regexp.MustCompile(`(?m)^\s+door staff\s+(\S+)\s+password: (\S+)$`).FindStringSubmatch(out); d != nil {
 		var tok struct {

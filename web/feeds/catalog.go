@@ -21,9 +21,10 @@ func (f *Handler) handleCatalog(jsonld bool) http.HandlerFunc {
 			return
 		}
 		var body bytes.Buffer
-		write, ctype := c.Graph().WriteRDFXML, "application/rdf+xml; charset=utf-8"
+		g := c.Graph()
+		write, ctype := g.WriteRDFXML, "application/rdf+xml; charset=utf-8"
 		if jsonld {
-			write, ctype = c.Graph().WriteJSONLD, "application/ld+json"
+			write, ctype = g.WriteJSONLD, "application/ld+json"
 		}
 		if err := write(&body); err != nil {
 			httpx.WriteError(f.log, w, r, err)

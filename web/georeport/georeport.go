@@ -73,16 +73,10 @@ func New(d Deps) *Handler {
 	return h
 }
 
-// Refuse answers r with one error as the standard's errors document, in
-// the format r's path names.
-func (h *Handler) Refuse(w http.ResponseWriter, r *http.Request, status int, description string) {
-	writeError(w, r, status, description)
-}
-
 // refuse answers a refusal of the limit as the standard's errors document,
 // in the format the path asks for.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	writeError(w, r, http.StatusTooManyRequests, apperr.MessageOf(err))
+	WriteError(w, r, http.StatusTooManyRequests, apperr.MessageOf(err))
 }
 
 // unrouted answers what no route of the endpoint takes, as the standard's
@@ -92,16 +86,17 @@ func (h *Handler) unrouted(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allow := httpx.AllowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			writeError(w, r, http.StatusMethodNotAllowed, "This resource answers "+strings.Join(allow, ", ")+" only.")
+			WriteError(w, r, http.StatusMethodNotAllowed, "This resource answers "+strings.Join(allow, ", ")+" only.")
 			return
 		}
-		writeError(w, r, http.StatusNotFound, "No such resource: the endpoint serves services, requests and tokens, each as .json or .xml.")
+		WriteError(w, r, http.StatusNotFound, "No such resource: the endpoint serves services, requests and tokens, each as .json or .xml.")
 	})
 }
 
-// writeError answers one error in the format r's path names: XML for
-// .xml, JSON otherwise (the format the standard's clients ask for most).
-func writeError(w http.ResponseWriter, r *http.Request, status int, description string) {
+// WriteError answers one error as the standard's errors document, in the
+// format r's path names: XML for .xml, JSON otherwise (the format the
+// standard's clients ask for most).
+func WriteError(w http.ResponseWriter, r *http.Request, status int, description string) {
 	w.Header().Set("Cache-Control", "no-store")
 	f := "json"
 	if strings.HasSuffix(r.URL.Path, ".xml") {
