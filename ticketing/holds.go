@@ -342,7 +342,10 @@ func (s *Service) RefundOrder(ctx context.Context, c identity.Caller, orderID st
 }
 
 // refundTx is RefundOrder inside tx. With showCancelled, tickets already
-// checked in are refunded too: the show they were for did not happen.
+// checked in are refunded too: the show they were for did not happen. A
+// paid order whose card payment is disputed (open or lost) is not refunded:
+// refused (order_disputed), or with showCancelled its tickets are cancelled
+// and it stays paid, the money being the dispute's.
 func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool) (Order, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	o, err := tx.LockOrder(ctx, orderID)
@@ -362,6 +365,18 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		}
 		o.Status = OrderRefunded
 	case OrderPaid:
+		if disputed(o) {
+			if !showCancelled {
+				return Order{}, errOrderDisputed
+			}
+			// The show will not happen, so the tickets go; the money is
+			// the dispute's to settle, not a refund's.
+			if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
+				return Order{}, err
+			}
+			o.Note = "performance cancelled while the card payment is disputed: the dispute settles the money"
+			break
+		}
 		ts, err := tx.OrderTickets(ctx, o.ID)
 		if err != nil {
 			return Order{}, err

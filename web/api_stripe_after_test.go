@@ -483,3 +483,111 @@ func TestStripeAfterTicketOrders(t *testing.T) {
 		})
 	}
 }
+
+// A disputed card payment is not refunded by the hub: while the dispute is
+// open the money is held for it (and Stripe refunds no charged-back
+// payment), and once it is lost the cardholder has it back already. An
+// administrator's refund is refused (409 order_disputed) and moves
+// nothing; a performance cancelled meanwhile voids the disputed order's
+// tickets without refunding it. Once a dispute is won, the order refunds as
+// any other. Before, the refund took the sale from the theatre's revenue a
+// second time and owed the card a refund that could never be sent.
+func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, _, p, admin := ticketingEnv(t, engine)
+			hub := httptest.NewServer(env.Server)
+			defer hub.Close()
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			buy := func(seat string) (ticketing.Order, string) {
+				t.Helper()
+				var o ticketing.Order
+				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["`+seat+`"]}`), http.StatusCreated), &o)
+				var pay api.TicketPayment
+				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
+				if a := deliver(t, hub, paymentEvent("evt_paid_"+o.ID, "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
+					map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: acct.ID})); !a.Handled {
+					t.Fatalf("ticket payment: %+v", a)
+				}
+				return o, pay.PaymentIntentID
+			}
+			order := func(id string) ticketing.Order {
+				t.Helper()
+				var o ticketing.Order
+				decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/ticket-orders/"+id, admin, ""), http.StatusOK), &o)
+				return o
+			}
+			owed := func(id string) bool {
+				t.Helper()
+				refunds, err := env.Deps.Ticketing.CardRefunds(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range refunds {
+					if r.OrderID == id {
+						return true
+					}
+				}
+				return false
+			}
+			refused := func(o ticketing.Order) {
+				t.Helper()
+				rec := mustStatus(t, env.do(t, "POST", "/api/v1/admin/ticket-orders/"+o.ID+"/refund", admin, ""), http.StatusConflict)
+				if !strings.Contains(rec.Body.String(), `"order_disputed"`) || !strings.Contains(rec.Header().Get("Content-Type"), "problem+json") {
+					t.Fatalf("refund of a disputed order: %s %s", rec.Header().Get("Content-Type"), rec.Body)
+				}
+				if got := order(o.ID); got.Status != ticketing.OrderPaid || owed(o.ID) {
+					t.Fatalf("a refused refund changed the order: %+v, card refund owed %v", got, owed(o.ID))
+				}
+			}
+			open, openPI := buy("Platea/A/1")
+			lost, lostPI := buy("Platea/A/2")
+			won, wonPI := buy("Platea/B/1")
+			sold := open.TotalCents + lost.TotalCents + won.TotalCents
+			for _, d := range []struct {
+				o  ticketing.Order
+				pi string
+			}{{open, openPI}, {lost, lostPI}, {won, wonPI}} {
+				deliver(t, hub, disputeEvent("evt_"+d.o.ID+"_created", "charge.dispute.created", "du_"+d.o.ID, d.pi, d.o.TotalCents, "needs_response"))
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: sold, wallet.StripeClearing: -sold})
+
+			// Open: refused, nothing moves.
+			refused(open)
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: sold, wallet.StripeClearing: -sold})
+
+			// Lost: the cardholder has the money; refused, nothing moves.
+			deliver(t, hub, disputeEvent("evt_lost_closed", "charge.dispute.closed", "du_"+lost.ID, lostPI, lost.TotalCents, "lost"))
+			refused(lost)
+			inDispute := open.TotalCents + won.TotalCents
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: inDispute, wallet.StripeClearing: -inDispute})
+
+			// Won: the money is the theatre's again, and refunds as any sale.
+			deliver(t, hub, disputeEvent("evt_won_closed", "charge.dispute.closed", "du_"+won.ID, wonPI, won.TotalCents, "won"))
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: won.TotalCents, wallet.StripeDisputes: open.TotalCents})
+			mustStatus(t, env.do(t, "POST", "/api/v1/admin/ticket-orders/"+won.ID+"/refund", admin, ""), http.StatusOK)
+			if o := order(won.ID); o.Status != ticketing.OrderRefunded || !owed(won.ID) {
+				t.Fatalf("refund after a won dispute: %+v, card refund owed %v", o, owed(won.ID))
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: open.TotalCents, wallet.StripeClearing: -open.TotalCents})
+
+			// The performance cancelled: the disputed orders' tickets are
+			// void, and neither is refunded.
+			mustStatus(t, env.do(t, "POST", "/api/v1/admin/performances/"+p.ID+"/cancel", admin, ""), http.StatusOK)
+			for _, o := range []ticketing.Order{open, lost} {
+				if got := order(o.ID); got.Status != ticketing.OrderPaid || owed(o.ID) {
+					t.Fatalf("a disputed order refunded when its performance was cancelled: %+v, card refund owed %v", got, owed(o.ID))
+				}
+			}
+			var mine struct{ Tickets []ticketing.TicketView }
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/tickets", citizen, ""), http.StatusOK), &mine)
+			for _, tk := range mine.Tickets {
+				if tk.Status != ticketing.TicketCancelled {
+					t.Fatalf("ticket %s of order %s is %s after the cancellation", tk.ID, tk.OrderID, tk.Status)
+				}
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: open.TotalCents, wallet.StripeClearing: -open.TotalCents})
+		})
+	}
+}

@@ -126,12 +126,12 @@ func ticketingOps() []apiOperation {
 			desc: "Orders keep the prices they were held at. 409 once cancelled.",
 			body: "PerformanceRequest", ok: []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "POST", path: "/api/v1/admin/performances/{id}/cancel", id: "adminCancelPerformance", tag: "ticketing-admin", summary: "Cancel a performance and refund every order", auth: "roles", roles: admin,
-			desc: "In one transaction: sales stop, every paid order is refunded (to the credit, or to Stripe clearing for card payments) and every hold released. Cancelling again changes nothing.",
+			desc: "In one transaction: sales stop, every paid order is refunded (to the credit, or to Stripe clearing for card payments) and every hold released. An order whose card payment is disputed (open or lost) has its tickets cancelled and is not refunded: the dispute settles its money. Cancelling again changes nothing.",
 			ok:   []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/performances/{id}/stats", id: "adminPerformanceStats", tag: "ticketing-admin", summary: "A performance's sales", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "Seats, sales, holds, check-ins, refunds due.", schema: "SalesStats"}}, errs: []int{401, 403, 404}},
 		{method: "POST", path: "/api/v1/admin/ticket-orders/{id}/refund", id: "adminRefundTicketOrder", tag: "ticketing-admin", summary: "Cancel an order and return its money", auth: "roles", roles: admin,
-			desc: "A paid order's tickets are cancelled and one reversing ledger transaction returns the money (to the credit, or to Stripe clearing for a card refund), exactly once; repeating it answers the order unchanged. 409 (reason ticket_used) once a ticket was checked in.",
+			desc: "A paid order's tickets are cancelled and one reversing ledger transaction returns the money (to the credit, or to Stripe clearing for a card refund), exactly once; repeating it answers the order unchanged. 409 with reason ticket_used once a ticket was checked in, or order_disputed while its card payment is disputed or after a dispute was lost (the money is held for the dispute, or the cardholder has it back); once a dispute is won, the order refunds as any other.",
 			ok:   []apiResponse{{status: 200, desc: "The order.", schema: "TicketOrder"}}, errs: []int{401, 403, 404, 409}},
 	}
 }
