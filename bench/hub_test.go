@@ -104,10 +104,11 @@ func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
 		b.Fatal(err)
 	}
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, nil)
-	// The check every benchmark ends with reconciles the vouchers' records
-	// with their accounts, as the hub's does.
+	// The check every benchmark ends with reconciles the vouchers' and the
+	// theatre's records with their accounts, as the hub's does.
 	h.wallet.RegisterReconciler("vouchers", h.vouchers)
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, nil)
+	h.wallet.RegisterReconciler("ticketing", h.tickets)
 	// E-mails are written into the outbox with what causes them, as
 	// `cityhub serve` does: their statements are the operations' own.
 	composer, err := mail.NewComposer("http://bench")

@@ -27,6 +27,9 @@ type Tx interface {
 	CredentialTx
 	IncidentTx
 	CitizenTx
+	// FareMoney reads, in one snapshot, the fares the ended rides charged
+	// and the balance of bikeshare revenue (see Service.Reconcile).
+	FareMoney(ctx context.Context) (FareMoney, error)
 
 	PutStation(ctx context.Context, s Station) error
 	InsertStation(ctx context.Context, s Station) (bool, error)

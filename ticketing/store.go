@@ -33,6 +33,10 @@ type Tx interface {
 	// (emails.go); AccountByID reads who they are addressed to.
 	mail.Enqueuer
 	AccountByID(ctx context.Context, id string) (identity.Account, error)
+	// TheatreMoney reads, in one snapshot, what the orders and their card
+	// disputes say the theatre's revenue holds, beside its balance (see
+	// Service.Reconcile).
+	TheatreMoney(ctx context.Context) (TheatreMoney, error)
 
 	InsertVenue(ctx context.Context, v Venue) error
 	Venue(ctx context.Context, id string) (Venue, error)

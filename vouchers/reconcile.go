@@ -63,9 +63,7 @@ func (s *Service) Reconcile(ctx context.Context) ([]wallet.Discrepancy, error) {
 	}
 	out := []wallet.Discrepancy{}
 	add := func(id wallet.AccountID, balance, expected int64, basis string) {
-		if balance != expected {
-			out = append(out, wallet.Discrepancy{Source: "vouchers", Account: id, Balance: balance, Expected: expected, Basis: basis})
-		}
+		out = append(out, wallet.Disagreeing("vouchers", id, balance, expected, basis)...)
 	}
 	for _, c := range camps {
 		if c.Status == StatusClosed {

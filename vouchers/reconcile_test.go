@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"cityhub/store"
-	"cityhub/store/postgres"
-	"cityhub/store/sqlite"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
 	"cityhub/wallet"
@@ -15,21 +13,7 @@ import (
 
 // behind runs a statement on the database behind the service's back, as a
 // bug or a hand at the console would.
-func behind(t *testing.T, f *fixture, sql string) {
-	t.Helper()
-	var err error
-	switch d := f.db.(type) {
-	case *postgres.DB:
-		_, err = d.Pool().Exec(f.ctx, sql)
-	case *sqlite.DB:
-		_, err = d.Writer().ExecContext(f.ctx, sql)
-	default:
-		t.Fatalf("no raw SQL for %T", f.db)
-	}
-	if err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
+func behind(t *testing.T, f *fixture, sql string) { t.Helper(); storetest.Behind(t, f.db, sql) }
 
 func accountsOf(ds []wallet.Discrepancy) []wallet.AccountID {
 	out := make([]wallet.AccountID, 0, len(ds))

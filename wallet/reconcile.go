@@ -23,6 +23,15 @@ type Discrepancy struct {
 	Basis string `json:"basis"`
 }
 
+// Disagreeing is the discrepancy of account when its balance is not the
+// one the records of source give: none (an empty list), or one.
+func Disagreeing(source string, account AccountID, balance, expected int64, basis string) []Discrepancy {
+	if balance == expected {
+		return []Discrepancy{}
+	}
+	return []Discrepancy{{Source: source, Account: account, Balance: balance, Expected: expected, Basis: basis}}
+}
+
 // Reconciler compares a domain's own records with the ledger accounts it
 // posts to. Each comparison must read one snapshot (one statement), so that
 // postings in flight never show as a discrepancy.

@@ -381,6 +381,22 @@ func TestStripeUnmatchedEvents(t *testing.T) {
 	}
 }
 
+// cardSale holds seat of p for the citizen (acct, whose bearer is citizen)
+// and pays it by card, Stripe's confirmation delivered to hub: the paid
+// order and its PaymentIntent.
+func cardSale(t *testing.T, env *testEnv, hub *httptest.Server, p ticketing.Performance, acct identity.Account, citizen, seat string) (ticketing.Order, string) {
+	t.Helper()
+	var o ticketing.Order
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["`+seat+`"]}`), http.StatusCreated), &o)
+	var pay api.TicketPayment
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
+	if a := deliver(t, hub, paymentEvent("evt_paid_"+o.ID, "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
+		map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: acct.ID})); !a.Handled {
+		t.Fatalf("ticket payment: %+v", a)
+	}
+	return o, pay.PaymentIntentID
+}
+
 // Ticket orders paid by card: the hub's own refund is recognised when
 // Stripe reports it (never reversed twice); a refund made at Stripe refunds
 // the order; a dispute marks the order, and a lost one voids its tickets
@@ -395,16 +411,7 @@ func TestStripeAfterTicketOrders(t *testing.T) {
 			acct, citizen := env.account(t, identity.RoleCitizen)
 			buy := func(seat string) (ticketing.Order, string) {
 				t.Helper()
-				var o ticketing.Order
-				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["`+seat+`"]}`), http.StatusCreated), &o)
-				var pay api.TicketPayment
-				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
-				a := deliver(t, hub, paymentEvent("evt_paid_"+o.ID, "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
-					map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: acct.ID}))
-				if !a.Handled {
-					t.Fatalf("ticket payment: %+v", a)
-				}
-				return o, pay.PaymentIntentID
+				return cardSale(t, env, hub, p, acct, citizen, seat)
 			}
 			order := func(id string) ticketing.Order {
 				t.Helper()
@@ -502,15 +509,7 @@ func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
 			acct, citizen := env.account(t, identity.RoleCitizen)
 			buy := func(seat string) (ticketing.Order, string) {
 				t.Helper()
-				var o ticketing.Order
-				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["`+seat+`"]}`), http.StatusCreated), &o)
-				var pay api.TicketPayment
-				decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &pay)
-				if a := deliver(t, hub, paymentEvent("evt_paid_"+o.ID, "payment_intent.succeeded", pay.PaymentIntentID, o.TotalCents, "eur",
-					map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: acct.ID})); !a.Handled {
-					t.Fatalf("ticket payment: %+v", a)
-				}
-				return o, pay.PaymentIntentID
+				return cardSale(t, env, hub, p, acct, citizen, seat)
 			}
 			order := func(id string) ticketing.Order {
 				t.Helper()
@@ -588,6 +587,105 @@ func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
 				}
 			}
 			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: open.TotalCents, wallet.StripeClearing: -open.TotalCents})
+		})
+	}
+}
+
+// The theatre's orders, their card disputes and the top-ups' disputes agree
+// with theatre revenue and the disputes account through sales by credit
+// and by card, a refund, a refund at Stripe and disputes open, won and
+// lost, through the ledger check; an order marked paid behind the hub's
+// back, a refund at Stripe recorded twice and a dispute closed without
+// moving its money are each found on the accounts they touch, where the
+// ledger alone sees nothing (every posting still balances).
+func TestReconcileTheatreAndDisputes(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			// Card top-ups go through Stripe here, so that a top-up can
+			// be disputed too.
+			env, _, p, admin := ticketingEnvPaying(t, engine, false)
+			hub := httptest.NewServer(env.Server)
+			defer hub.Close()
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			registerReconcilers(env)
+			check := func(when string) wallet.LedgerCheck {
+				t.Helper()
+				c, err := env.Deps.Wallet.Check(t.Context())
+				if err != nil || !slices.Contains(c.Reconciled, "ticketing") || !slices.Contains(c.Reconciled, "cardpay") {
+					t.Fatalf("%s: check %+v, %v", when, c, err)
+				}
+				return c
+			}
+			clean := func(when string) {
+				t.Helper()
+				if c := check(when); !c.OK() {
+					t.Fatalf("%s: check %+v", when, c)
+				}
+			}
+			found := func(when string, want ...wallet.Discrepancy) {
+				t.Helper()
+				c := check(when)
+				got := slices.Clone(c.Discrepancies)
+				slices.SortFunc(got, func(a, b wallet.Discrepancy) int { return strings.Compare(string(a.Account), string(b.Account)) })
+				if c.OK() || !slices.Equal(got, want) {
+					t.Fatalf("%s: ok %v, discrepancies %+v, want %+v", when, c.OK(), got, want)
+				}
+			}
+			clean("nothing sold")
+
+			topUpPI := paidTopUp(t, env, hub, acct, citizen, 5000, "reconcile-topup")
+			var credit ticketing.Order
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/1"]}`), http.StatusCreated), &credit)
+			mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+credit.ID+"/pay", citizen, `{"method":"wallet"}`), http.StatusOK)
+			refunded, _ := cardSale(t, env, hub, p, acct, citizen, "Platea/A/2")
+			partly, partlyPI := cardSale(t, env, hub, p, acct, citizen, "Platea/B/1")
+			open, openPI := cardSale(t, env, hub, p, acct, citizen, "Platea/B/2")
+			won, wonPI := cardSale(t, env, hub, p, acct, citizen, "Platea/A/3")
+			lost, lostPI := cardSale(t, env, hub, p, acct, citizen, "Platea/A/4")
+			clean("sold by credit and by card")
+			mustStatus(t, env.do(t, "POST", "/api/v1/admin/ticket-orders/"+refunded.ID+"/refund", admin, ""), http.StatusOK)
+			deliver(t, hub, chargeRefunded("evt_partly", "ch_partly", partlyPI, partly.TotalCents, 500))
+			for _, d := range []struct {
+				o  ticketing.Order
+				pi string
+			}{{open, openPI}, {won, wonPI}, {lost, lostPI}} {
+				deliver(t, hub, disputeEvent("evt_"+d.o.ID+"_created", "charge.dispute.created", "du_"+d.o.ID, d.pi, d.o.TotalCents, "needs_response"))
+			}
+			deliver(t, hub, disputeEvent("evt_won", "charge.dispute.closed", "du_"+won.ID, wonPI, won.TotalCents, "won"))
+			deliver(t, hub, disputeEvent("evt_lost", "charge.dispute.closed", "du_"+lost.ID, lostPI, lost.TotalCents, "lost"))
+			deliver(t, hub, disputeEvent("evt_topup_created", "charge.dispute.created", "du_topup", topUpPI, 1000, "needs_response"))
+			clean("refunded, refunded at Stripe in part, disputed")
+
+			revenue := balance(t, env, wallet.RevenueTheatre)
+			disputes := balance(t, env, wallet.StripeDisputes)
+			if want := credit.TotalCents + partly.TotalCents - 500 + won.TotalCents; revenue != want {
+				t.Fatalf("theatre revenue %d, want %d", revenue, want)
+			}
+			if want := open.TotalCents + 1000; disputes != want {
+				t.Fatalf("disputes %d, want %d", disputes, want)
+			}
+
+			// An order refunded marked paid again: its sale is missing from
+			// the revenue it is counted in.
+			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET status = 'paid' WHERE id = '"+refunded.ID+"'")
+			found("a refunded order marked paid", wallet.Discrepancy{Source: "ticketing", Account: wallet.RevenueTheatre,
+				Balance: revenue, Expected: revenue + refunded.TotalCents, Basis: "sold_less_disputed"})
+			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET status = 'refunded' WHERE id = '"+refunded.ID+"'")
+			clean("put back")
+
+			// A refund at Stripe counted twice on its order.
+			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET card_refunded_cents = 1000 WHERE id = '"+partly.ID+"'")
+			found("a refund at Stripe counted twice", wallet.Discrepancy{Source: "ticketing", Account: wallet.RevenueTheatre,
+				Balance: revenue, Expected: revenue - 500, Basis: "sold_less_disputed"})
+			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET card_refunded_cents = 500 WHERE id = '"+partly.ID+"'")
+
+			// The open dispute of an order marked won without its money
+			// moving back: both accounts it should have moved disagree.
+			storetest.Behind(t, env.DB, "UPDATE card_disputes SET status = 'won' WHERE id = 'du_"+open.ID+"'")
+			found("a dispute closed without its money", wallet.Discrepancy{Source: "ticketing", Account: wallet.RevenueTheatre,
+				Balance: revenue, Expected: revenue + open.TotalCents, Basis: "sold_less_disputed"},
+				wallet.Discrepancy{Source: "cardpay", Account: wallet.StripeDisputes, Balance: disputes, Expected: 1000, Basis: "open_disputes"})
 		})
 	}
 }

@@ -176,7 +176,14 @@ func contractTicketing(c *contract) {
 // stripe-mock and ticketing, and a performance on sale.
 func ticketingEnv(t *testing.T, engine string) (*testEnv, ticketing.Venue, ticketing.Performance, string) {
 	t.Helper()
-	_, env := newTestServer(t, engine, withWallet(true), withTicketing, withStripe)
+	return ticketingEnvPaying(t, engine, true)
+}
+
+// ticketingEnvPaying is ticketingEnv with test payments on (a top-up is
+// credited at once) or off (it goes through Stripe).
+func ticketingEnvPaying(t *testing.T, engine string, testPayments bool) (*testEnv, ticketing.Venue, ticketing.Performance, string) {
+	t.Helper()
+	_, env := newTestServer(t, engine, withWallet(testPayments), withTicketing, withStripe)
 	admin := env.login(t, identity.RoleAdmin)
 	var v ticketing.Venue
 	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/admin/venues", admin, validVenue), http.StatusCreated), &v)

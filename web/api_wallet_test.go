@@ -82,8 +82,11 @@ func walletSend(t testing.TB, env *testEnv, method, path, auth, body string, hea
 	return rec
 }
 
+// ledgerCheck fails t unless the whole ledger check passes, the
+// reconciliations of every domain the test's hub has included.
 func ledgerCheck(t testing.TB, env *testEnv) wallet.LedgerCheck {
 	t.Helper()
+	registerReconcilers(env)
 	c, err := env.Deps.Wallet.Check(context.Background())
 	if err != nil {
 		t.Fatalf("ledger check: %v", err)
@@ -92,6 +95,25 @@ func ledgerCheck(t testing.TB, env *testEnv) wallet.LedgerCheck {
 		t.Fatalf("ledger check failed: %+v", c)
 	}
 	return c
+}
+
+// registerReconcilers has every domain the test's hub has reconcile its
+// records with its accounts in the ledger check, as the hub's own check
+// does (cmd/cityhub's wiring).
+func registerReconcilers(env *testEnv) {
+	d := env.Deps
+	if d.Vouchers != nil {
+		d.Wallet.RegisterReconciler("vouchers", d.Vouchers)
+	}
+	if d.Ticketing != nil {
+		d.Wallet.RegisterReconciler("ticketing", d.Ticketing)
+	}
+	if d.CardPayments != nil {
+		d.Wallet.RegisterReconciler("cardpay", d.CardPayments)
+	}
+	if d.Mobility != nil {
+		d.Wallet.RegisterReconciler("mobility", d.Mobility)
+	}
 }
 
 type walletBody struct {

@@ -112,12 +112,6 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	h.wallet.RegisterItems("voucher", h.vouchers)
 	h.wallet.RegisterReconciler("vouchers", h.vouchers)
-	// The replicas check the whole ledger every CheckEvery, one of them
-	// each time (the checks are kept in the database, where the others find
-	// the latest): a failed check is logged as an error, and the reports
-	// page shows the latest one. It starts once every reconciliation is
-	// registered, so that the first check runs them all.
-	h.background(ctx, func(ctx context.Context) { h.wallet.RunChecks(ctx, wallet.CheckEvery) })
 
 	// Ticketing: theatre seats, paid with credit or by card; tickets are
 	// QR codes signed with the keyring's "qr" key.
@@ -151,6 +145,15 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// once the metrics registry exists.
 	h.mobility = newMobility(cfg, db, log)
 	h.wallet.RegisterItems("ride", h.mobility.svc)
+	h.wallet.RegisterReconciler("ticketing", h.tickets)
+	h.wallet.RegisterReconciler("cardpay", h.cardpay)
+	h.wallet.RegisterReconciler("mobility", h.mobility.svc)
+	// The replicas check the whole ledger every CheckEvery, one of them
+	// each time (the checks are kept in the database, where the others find
+	// the latest): a failed check is logged as an error, and the reports
+	// page shows the latest one. It starts once every reconciliation is
+	// registered, so that the first check runs them all.
+	h.background(ctx, func(ctx context.Context) { h.wallet.RunChecks(ctx, wallet.CheckEvery) })
 	// GBFS: the open feeds, pre-rendered from the mobility service.
 	feeds, err := newGBFS(cfg, h.keys, h.mobility.svc, log)
 	if err != nil {

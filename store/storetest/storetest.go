@@ -221,3 +221,22 @@ func Each(t *testing.T, fn func(t *testing.T, db store.DB)) {
 		})
 	}
 }
+
+// Behind runs a statement on db behind the services' backs, as a bug or a
+// hand at the console would: the tests of a check that must find such
+// damage make it with this.
+func Behind(tb testing.TB, db store.DB, sql string) {
+	tb.Helper()
+	var err error
+	switch d := db.(type) {
+	case *postgres.DB:
+		_, err = d.Pool().Exec(context.Background(), sql)
+	case *sqlite.DB:
+		_, err = d.Writer().ExecContext(context.Background(), sql)
+	default:
+		tb.Fatalf("no raw SQL for %T", db)
+	}
+	if err != nil {
+		tb.Fatalf("%s: %v", sql, err)
+	}
+}

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"io/fs"
+	"os"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -79,6 +80,12 @@ func TestEveryKeyUsedExists(t *testing.T) {
 	}
 	for _, kind := range []string{"voucher", "ticket", "ride"} {
 		used = append(used, "item.kind."+kind)
+	}
+	// The ledger check's discrepancies name what a balance was reconciled
+	// against by a code: every code docs/wallet.md lists has words on the
+	// reports page.
+	for _, code := range reconciliationBases(t) {
+		used = append(used, "staff.ledger.basis."+code)
 	}
 	for _, lang := range pageLanguages {
 		for _, k := range used {
@@ -230,4 +237,28 @@ func TestEachLoadHasLocalesOfItsOwn(t *testing.T) {
 	if a["it"].T("nav.home") != b["it"].T("nav.home") {
 		t.Error("two loads answer different messages")
 	}
+}
+
+// reconciliationBases reads the basis codes of the ledger check's
+// reconciliations from docs/wallet.md's table of them.
+func reconciliationBases(t *testing.T) []string {
+	t.Helper()
+	b, err := os.ReadFile("../../docs/wallet.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(b), "| account | must equal | `basis` |")
+	if !ok {
+		t.Fatal("docs/wallet.md has no table of the reconciliations' bases")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	row := regexp.MustCompile("(?m)^\\|.*\\| `([a-z_]+)` \\|$")
+	var codes []string
+	for _, m := range row.FindAllStringSubmatch(table, -1) {
+		codes = append(codes, m[1])
+	}
+	if len(codes) < 9 {
+		t.Fatalf("found only %d bases in docs/wallet.md: %v", len(codes), codes)
+	}
+	return codes
 }

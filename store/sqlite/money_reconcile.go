@@ -1,0 +1,41 @@
+package sqlite
+
+import (
+	"context"
+
+	"cityhub/cardpay"
+	"cityhub/mobility"
+	"cityhub/ticketing"
+)
+
+// TheatreMoney implements ticketing.Tx. One statement: one snapshot, so a
+// sale, refund or dispute committing meanwhile is seen whole or not at all.
+func (tx *Tx) TheatreMoney(ctx context.Context) (ticketing.TheatreMoney, error) {
+	var m ticketing.TheatreMoney
+	err := tx.q.QueryRowContext(ctx, `SELECT
+			COALESCE((SELECT SUM(total_cents - card_refunded_cents) FROM ticket_orders WHERE status = 'paid'), 0),
+			COALESCE((SELECT SUM(from_sale_cents) FROM card_disputes WHERE status IN ('open', 'lost')), 0),
+			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'revenue:theatre'), 0)`).
+		Scan(&m.Sold, &m.Disputed, &m.Revenue)
+	return m, wrap("read the theatre's money", err)
+}
+
+// FareMoney implements mobility.Tx, in one statement as TheatreMoney.
+func (tx *Tx) FareMoney(ctx context.Context) (mobility.FareMoney, error) {
+	var m mobility.FareMoney
+	err := tx.q.QueryRowContext(ctx, `SELECT
+			COALESCE((SELECT SUM(fare_cents) FROM mobility_rides WHERE status = 'ended' AND NOT unsettled), 0),
+			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'revenue:bikeshare'), 0)`).
+		Scan(&m.Charged, &m.Revenue)
+	return m, wrap("read the rides' money", err)
+}
+
+// DisputeMoney implements cardpay.Tx, in one statement as TheatreMoney.
+func (tx *Tx) DisputeMoney(ctx context.Context) (cardpay.DisputeMoney, error) {
+	var m cardpay.DisputeMoney
+	err := tx.q.QueryRowContext(ctx, `SELECT
+			COALESCE((SELECT SUM(from_credit_cents + from_city_cents + from_sale_cents) FROM card_disputes WHERE status = 'open'), 0),
+			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'stripe:disputes'), 0)`).
+		Scan(&m.Held, &m.Balance)
+	return m, wrap("read the disputes' money", err)
+}
