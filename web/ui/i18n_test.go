@@ -2,9 +2,9 @@ package ui
 
 import (
 	"io/fs"
-	"os"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
