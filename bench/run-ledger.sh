@@ -214,8 +214,9 @@ for e in postgres sqlite; do
 	hp=$(metric rush "BenchmarkSeatRushHTTP/$e" hold_p99_ms)
 	pp=$(metric rush "BenchmarkSeatRushHTTP/$e" pay_p99_ms)
 	lp=$(metric rush "BenchmarkSeatRushHTTP/$e" loser_p99_ms)
-	awk -v e=$e -v w="$w" -v hp="$hp" -v pp="$pp" -v lp="$lp" -v b="$base" 'BEGIN {
-		printf "%-8s seat rush, 5000 buyers for 500 seats: %.2f s wall (p99 hold %s ms, pay %s ms, loser told in %s ms); 5500 requests in the time of %.0f baseline updates\n", e, w, hp, pp, lp, w * b }'
+	rc=$(metric rush "BenchmarkSeatRushHTTP/$e" reconcile_ms)
+	awk -v e=$e -v w="$w" -v hp="$hp" -v pp="$pp" -v lp="$lp" -v b="$base" -v rc="$rc" 'BEGIN {
+		printf "%-8s seat rush, 5000 buyers for 500 seats: %.2f s wall (p99 hold %s ms, pay %s ms, loser told in %s ms); 5500 requests in the time of %.0f baseline updates; theatre revenue reconciled after it in %s ms\n", e, w, hp, pp, lp, w * b, rc }'
 done
 lu=$(metric lone "BenchmarkLoneRequestHTTP/loopback/update" p50_µs)
 su=$(metric lone "BenchmarkLoneRequestHTTP/rtt=2ms/update" p50_µs)
