@@ -369,13 +369,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			if !showCancelled {
 				return Order{}, errOrderDisputed
 			}
-			// The show will not happen, so the tickets go; the money is
-			// the dispute's to settle, not a refund's.
-			if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
-				return Order{}, err
-			}
-			o.Note = "performance cancelled while the card payment is disputed: the dispute settles the money"
-			break
+			return s.voidDisputed(ctx, tx, c, o)
 		}
 		ts, err := tx.OrderTickets(ctx, o.ID)
 		if err != nil {
@@ -423,6 +417,24 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		return Order{}, fmt.Errorf("update order: %w", err)
 	}
 	return o, s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": o.TotalCents, "method": o.Method})
+}
+
+// voidDisputed cancels the tickets of a disputed paid order whose
+// performance was cancelled: the show will not happen, and the money is
+// the dispute's to settle, not a refund's. The order stays paid, and the
+// audit log says nothing was refunded.
+func (s *Service) voidDisputed(ctx context.Context, tx Tx, c identity.Caller, o Order) (Order, error) {
+	if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
+		return Order{}, err
+	}
+	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+		return Order{}, err
+	}
+	o.Note = "performance cancelled while the card payment is disputed: the dispute settles the money"
+	if err := tx.UpdateOrder(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("update order: %w", err)
+	}
+	return o, s.audit(ctx, tx, c, "ticket.void_disputed", "ticket_order", o.ID, map[string]any{"dispute": o.Dispute, "refunded_cents": 0})
 }
 
 // Order returns an order to its buyer or an administrator. NotFound otherwise.
