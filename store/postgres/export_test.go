@@ -33,6 +33,11 @@ func TxExec(ctx context.Context, tx *Tx, sql string, args ...any) error {
 	return err
 }
 
+// TxLater queues a write in tx, to go with the next statement or COMMIT.
+func TxLater(ctx context.Context, tx *Tx, sql string, args ...any) error {
+	return tx.later(ctx, deferred{what: "queued write", sql: sql, args: args})
+}
+
 // ErrNoRowUpdated is TxLaterChecked's check failing.
 var ErrNoRowUpdated = errors.New("no row updated")
 

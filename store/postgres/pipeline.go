@@ -27,6 +27,9 @@ type deferred struct {
 	sql   string
 	args  []any
 	check func(pgconn.CommandTag) error
+	// block: the statement works only inside an explicit transaction
+	// block (SET LOCAL, SAVEPOINT), so its transaction keeps BEGIN.
+	block bool
 }
 
 // pipeConn is what a transaction's pipeline sends through: one connection.
@@ -58,7 +61,7 @@ type savepointMark struct {
 // savepoint queues SAVEPOINT name; rollbackTo undoes what came after it.
 func (p *pipeline) savepoint(name string) savepointMark {
 	m := savepointMark{name: name, index: len(p.pending), sends: p.sends}
-	p.pending = append(p.pending, deferred{what: "savepoint", sql: "SAVEPOINT " + name})
+	p.pending = append(p.pending, deferred{what: "savepoint", sql: "SAVEPOINT " + name, block: true})
 	return m
 }
 
@@ -86,7 +89,7 @@ func (p *pipeline) rollbackTo(ctx context.Context, m savepointMark, aborted bool
 	}
 	p.pending = p.pending[:0]
 	if !aborted {
-		p.pending = append(p.pending, deferred{what: "roll back to savepoint", sql: "ROLLBACK TO SAVEPOINT " + m.name})
+		p.pending = append(p.pending, deferred{what: "roll back to savepoint", sql: "ROLLBACK TO SAVEPOINT " + m.name, block: true})
 		return nil
 	}
 	if _, err := p.tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+m.name, pgx.QueryExecModeSimpleProtocol); err != nil {
@@ -105,11 +108,15 @@ func begin(conn pipeConn) *pipeline {
 // that follows it and the transaction stays aborted for rollback. A write
 // whose command tag is checked here is sent before COMMIT, so a refused
 // check can still roll back. A transaction that never sent a statement
-// sends nothing.
+// sends nothing, and one whose statements are all still queued goes
+// without BEGIN and COMMIT (whole, commitImplicit).
 func (p *pipeline) commit(ctx context.Context) error {
 	if !p.begun && len(p.pending) == 1 {
 		p.pending = nil
 		return nil
+	}
+	if p.whole() {
+		return p.commitImplicit(ctx)
 	}
 	for _, d := range p.pending {
 		if d.check != nil {
@@ -130,6 +137,43 @@ func (p *pipeline) commit(ctx context.Context) error {
 	if tag.String() == "ROLLBACK" {
 		// A statement failed earlier and its error was not returned.
 		return fmt.Errorf("commit: %w", pgx.ErrTxCommitRollback)
+	}
+	return nil
+}
+
+// whole reports whether the transaction is all in its queue, to be sent
+// as one batch: nothing was sent yet, no write's command tag is judged
+// here (that needs the transaction still open after the write) and no
+// statement needs an explicit transaction block.
+func (p *pipeline) whole() bool {
+	if p.begun {
+		return false
+	}
+	for _, d := range p.pending[1:] {
+		if d.check != nil || d.block {
+			return false
+		}
+	}
+	return true
+}
+
+// commitImplicit sends a whole transaction's queue without its BEGIN and
+// with no COMMIT: the statements of one batch, up to its one Sync, are one
+// implicit transaction, which the server commits at the Sync, or rolls back
+// at the first statement that fails, skipping the rest. The same writes,
+// as atomic and as durable, for two statements fewer (a transfer's
+// BEGIN, posting and COMMIT become the posting alone).
+func (p *pipeline) commitImplicit(ctx context.Context) error {
+	p.pending = p.pending[1:] // the queued BEGIN
+	br, err := p.send(ctx, "", nil)
+	// Nothing is left to roll back: the server ended the transaction with
+	// the batch, committed or not.
+	p.begun = false
+	if err != nil {
+		return err
+	}
+	if err := br.Close(); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
 }

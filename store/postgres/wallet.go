@@ -561,7 +561,7 @@ func guardedPostingArgs(t wallet.Transaction) []any {
 // serially (bench/README.md). The generic plan finds every row by its index
 // whatever the parameters.
 func (tx *Tx) genericPlanNext(ctx context.Context) error {
-	return tx.later(ctx, deferred{what: "plan the posting once", sql: `SET LOCAL plan_cache_mode = force_generic_plan`})
+	return tx.later(ctx, deferred{what: "plan the posting once", sql: `SET LOCAL plan_cache_mode = force_generic_plan`, block: true})
 }
 
 var planAsBefore = batchRead{sql: `RESET plan_cache_mode`, read: func(br pgx.BatchResults) error {
