@@ -184,6 +184,24 @@ func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, dispu
 	if err := tx.UpdateOrder(ctx, o); err != nil {
 		return "", o, fmt.Errorf("update order: %w", err)
 	}
-	return txID, o, s.audit(ctx, tx, systemStripe, "ticket.dispute_"+state, "ticket_order", o.ID,
-		map[string]any{"dispute": disputeID, "held_cents": held})
+	if err := s.audit(ctx, tx, systemStripe, "ticket.dispute_"+state, "ticket_order", o.ID,
+		map[string]any{"dispute": disputeID, "held_cents": held}); err != nil {
+		return "", o, err
+	}
+	if won && o.Status == OrderPaid {
+		// Its performance cancelled while the dispute was open, the order
+		// was left to the dispute (voidDisputed); won, the money is the
+		// theatre's again and goes back to the card as every other order's
+		// of that performance did.
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return "", o, notFound("performance", err)
+		}
+		if p.Status == PerformanceCancelled {
+			if o, err = s.refundTx(ctx, tx, systemStripe, o.ID, true); err != nil {
+				return "", o, fmt.Errorf("refund the order of a cancelled performance: %w", err)
+			}
+		}
+	}
+	return txID, o, nil
 }

@@ -497,8 +497,9 @@ func TestStripeAfterTicketOrders(t *testing.T) {
 // administrator's refund is refused (409 order_disputed) and moves
 // nothing; a performance cancelled meanwhile voids the disputed order's
 // tickets without refunding it. Once a dispute is won, the order refunds as
-// any other. Before, the refund took the sale from the theatre's revenue a
-// second time and owed the card a refund that could never be sent.
+// any other, and is refunded then if its performance was cancelled.
+// Before, the refund took the sale from the theatre's revenue a second
+// time and owed the card a refund that could never be sent.
 func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
@@ -587,6 +588,18 @@ func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
 				}
 			}
 			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: open.TotalCents, wallet.StripeClearing: -open.TotalCents})
+
+			// The open dispute won after the cancellation: the money is the
+			// theatre's again, and goes back to the card as every other
+			// order's of the cancelled performance did.
+			deliver(t, hub, disputeEvent("evt_open_won", "charge.dispute.closed", "du_"+open.ID, openPI, open.TotalCents, "won"))
+			if o := order(open.ID); o.Status != ticketing.OrderRefunded || !owed(open.ID) {
+				t.Fatalf("an order of a cancelled performance whose dispute was won: %+v, card refund owed %v", o, owed(open.ID))
+			}
+			if o := order(lost.ID); o.Status != ticketing.OrderPaid || owed(lost.ID) {
+				t.Fatalf("the lost dispute's order changed: %+v", o)
+			}
+			wantBalances(t, env, map[wallet.AccountID]int64{wallet.RevenueTheatre: 0, wallet.StripeDisputes: 0, wallet.StripeClearing: 0})
 		})
 	}
 }
