@@ -105,7 +105,8 @@ func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
 	}
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, nil)
 	// The check every benchmark ends with reconciles the vouchers' and the
-	// theatre's records with their accounts, as the hub's does.
+	// theatre's records with their accounts, as the hub's does (the
+	// benchmarks' hub has no card payments or rides to reconcile).
 	h.wallet.RegisterReconciler("vouchers", h.vouchers)
 	h.tickets = ticketing.NewService(db.Ticketing(), keys, nil)
 	h.wallet.RegisterReconciler("ticketing", h.tickets)

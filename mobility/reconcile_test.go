@@ -16,7 +16,8 @@ import (
 
 // A charged ride and bikeshare revenue agree, through the ledger check;
 // a ride marked unsettled behind the service's back (its fare charged all
-// the same), or its fare changed after it was posted, is found on the
+// the same), its fare changed after it was posted, or the ride marked
+// failed (a failed unlock charges nothing), is found on the
 // revenue account, which the ledger alone cannot see (every posting still
 // balances).
 func TestReconcileRidesWithRevenue(t *testing.T) {
@@ -75,5 +76,7 @@ func TestReconcileRidesWithRevenue(t *testing.T) {
 		want("the charged ride marked unsettled", fare, 0)
 		storetest.Behind(t, db, "UPDATE mobility_rides SET unsettled = FALSE, fare_cents = "+strconv.FormatInt(fare+50, 10)+" WHERE id = '"+r.ID+"'")
 		want("its fare changed", fare, fare+50)
+		storetest.Behind(t, db, "UPDATE mobility_rides SET status = 'failed', fare_cents = "+strconv.FormatInt(fare, 10)+" WHERE id = '"+r.ID+"'")
+		want("the charged ride marked failed", fare, 0)
 	})
 }

@@ -15,7 +15,7 @@ import (
 // answers it unchanged. NotFound unless the caller's; Conflict when the
 // performance allows no cancellation (self_cancel_not_allowed), its
 // deadline passed (self_cancel_closed, naming it), the order is not paid
-// (order_not_cancellable), a card dispute is open (order_disputed) or a
+// (order_not_cancellable), a card dispute is open or lost (order_disputed) or a
 // ticket was used (ticket_used).
 func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
 	if err := requireCitizen(c); err != nil {

@@ -180,6 +180,20 @@ func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, dispu
 		}
 		o.Note = "card dispute lost: the tickets are void and their seats are not sold again"
 	}
+	// Its performance cancelled while the dispute was open, the order was
+	// left to the dispute (voidDisputed); won, the money is the theatre's
+	// again and goes back to the card as every other order's of that
+	// performance did.
+	refund := false
+	if won && o.Status == OrderPaid {
+		p, err := tx.Performance(ctx, o.PerformanceID)
+		if err != nil {
+			return "", o, notFound("performance", err)
+		}
+		if refund = p.Status == PerformanceCancelled; refund {
+			o.Note = "card dispute won after the performance was cancelled: refunded to the card"
+		}
+	}
 	o.Dispute = state
 	if err := tx.UpdateOrder(ctx, o); err != nil {
 		return "", o, fmt.Errorf("update order: %w", err)
@@ -188,19 +202,9 @@ func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, dispu
 		map[string]any{"dispute": disputeID, "held_cents": held}); err != nil {
 		return "", o, err
 	}
-	if won && o.Status == OrderPaid {
-		// Its performance cancelled while the dispute was open, the order
-		// was left to the dispute (voidDisputed); won, the money is the
-		// theatre's again and goes back to the card as every other order's
-		// of that performance did.
-		p, err := tx.Performance(ctx, o.PerformanceID)
-		if err != nil {
-			return "", o, notFound("performance", err)
-		}
-		if p.Status == PerformanceCancelled {
-			if o, err = s.refundTx(ctx, tx, systemStripe, o.ID, true); err != nil {
-				return "", o, fmt.Errorf("refund the order of a cancelled performance: %w", err)
-			}
+	if refund {
+		if o, err = s.refundTx(ctx, tx, systemStripe, o.ID, true); err != nil {
+			return "", o, fmt.Errorf("refund the order of a cancelled performance: %w", err)
 		}
 	}
 	return txID, o, nil

@@ -326,8 +326,9 @@ func (s *Service) ReleaseHold(ctx context.Context, c identity.Caller, orderID st
 // reversing ledger transaction, to the citizen's credit or to Stripe
 // clearing for a card refund), exactly once; a held one is released; a
 // refund_due one is closed as refunded. Refunding again answers the order
-// unchanged. Forbidden unless admin; NotFound; Conflict (ticket_used) when
-// a ticket was already checked in.
+// unchanged. Forbidden unless admin; NotFound; Conflict when a ticket was
+// already checked in (ticket_used) or the order's card payment is disputed,
+// open or lost (order_disputed).
 func (s *Service) RefundOrder(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
 	if err := requireAdmin(c); err != nil {
 		return Order{}, err
@@ -430,7 +431,11 @@ func (s *Service) voidDisputed(ctx context.Context, tx Tx, c identity.Caller, o 
 	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
 		return Order{}, err
 	}
-	o.Note = "performance cancelled while the card payment is disputed: the dispute settles the money"
+	note := "performance cancelled while the card payment is disputed: the dispute settles the money"
+	if o.Note != "" {
+		note = o.Note + "; " + note
+	}
+	o.Note = note
 	if err := tx.UpdateOrder(ctx, o); err != nil {
 		return Order{}, fmt.Errorf("update order: %w", err)
 	}

@@ -210,7 +210,9 @@ func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Pe
 
 // CancelPerformance cancels a performance and, in the same transaction,
 // refunds every paid order (as RefundOrder, tickets already checked in
-// included) and releases every hold. Cancelling again changes nothing.
+// included) but those whose card payment is disputed, open or lost, whose
+// tickets it cancels and whose money it leaves to the dispute
+// (voidDisputed), and releases every hold. Cancelling again changes nothing.
 // Forbidden; NotFound.
 func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id string) (Performance, error) {
 	if err := requireAdmin(c); err != nil {

@@ -580,6 +580,9 @@ func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
 					t.Fatalf("a disputed order refunded when its performance was cancelled: %+v, card refund owed %v", got, owed(o.ID))
 				}
 			}
+			if got := order(lost.ID); !strings.Contains(got.Note, "card dispute lost") || !strings.Contains(got.Note, "performance cancelled") {
+				t.Fatalf("the lost dispute's order after the cancellation has the note %q", got.Note)
+			}
 			var mine struct{ Tickets []ticketing.TicketView }
 			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/tickets", citizen, ""), http.StatusOK), &mine)
 			for _, tk := range mine.Tickets {
@@ -593,7 +596,7 @@ func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
 			// theatre's again, and goes back to the card as every other
 			// order's of the cancelled performance did.
 			deliver(t, hub, disputeEvent("evt_open_won", "charge.dispute.closed", "du_"+open.ID, openPI, open.TotalCents, "won"))
-			if o := order(open.ID); o.Status != ticketing.OrderRefunded || !owed(open.ID) {
+			if o := order(open.ID); o.Status != ticketing.OrderRefunded || !owed(open.ID) || !strings.Contains(o.Note, "refunded to the card") {
 				t.Fatalf("an order of a cancelled performance whose dispute was won: %+v, card refund owed %v", o, owed(open.ID))
 			}
 			if o := order(lost.ID); o.Status != ticketing.OrderPaid || owed(lost.ID) {

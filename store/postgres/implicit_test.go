@@ -87,7 +87,7 @@ func TestWholeQueuedTransactionIsOneImplicitTransaction(t *testing.T) {
 	}
 	// The third write fails (its key is taken): the two before it in the
 	// batch are undone, the one after it never runs.
-	_, err = run(3, 4, 1, 5)
+	sent, err = run(3, 4, 1, 5)
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "23505" {
 		t.Fatalf("a batch with a failing write: %v", err)
@@ -95,8 +95,40 @@ func TestWholeQueuedTransactionIsOneImplicitTransaction(t *testing.T) {
 	if got := rows(); !slices.Equal(got, []int{1, 2}) {
 		t.Fatalf("after the failed batch the table holds %v, want [1 2]", got)
 	}
+	// Nothing is left to roll back: no ROLLBACK follows the failed batch.
+	for _, rt := range sent {
+		if slices.ContainsFunc(rt.SQL, func(s string) bool { return strings.EqualFold(s, "rollback") }) {
+			t.Fatalf("a failed implicit transaction was followed by %+v", sent)
+		}
+	}
 	// The connection is usable, outside any transaction, for what follows.
 	if _, err := run(6); err != nil || !slices.Equal(rows(), []int{1, 2, 6}) {
 		t.Fatalf("after a failed batch: rows %v, %v", rows(), err)
+	}
+	// A write whose command tag the hub judges needs the transaction still
+	// open after it: that transaction keeps its BEGIN and COMMIT.
+	mu.Lock()
+	trips = nil
+	mu.Unlock()
+	if err := db.InTx(ctx, func(tx *postgres.Tx) error {
+		if err := postgres.TxLater(ctx, tx, `INSERT INTO implicit_probe (id) VALUES (7)`); err != nil {
+			return err
+		}
+		return postgres.TxLaterChecked(ctx, tx, `UPDATE implicit_probe SET id = id WHERE id = 7`)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	all := slices.Concat(func() [][]string {
+		var out [][]string
+		for _, rt := range trips {
+			out = append(out, rt.SQL)
+		}
+		return out
+	}()...)
+	mu.Unlock()
+	if !slices.ContainsFunc(all, func(s string) bool { return strings.EqualFold(s, "begin") }) ||
+		!slices.ContainsFunc(all, func(s string) bool { return strings.EqualFold(s, "commit") }) {
+		t.Fatalf("a transaction with a checked write went as %q, without BEGIN and COMMIT", all)
 	}
 }

@@ -125,7 +125,7 @@ func ticketingOps() []apiOperation {
 		{method: "PUT", path: "/api/v1/admin/performances/{id}", id: "adminUpdatePerformance", tag: "ticketing-admin", summary: "Change a performance", auth: "roles", roles: admin,
 			desc: "Orders keep the prices they were held at. 409 once cancelled.",
 			body: "PerformanceRequest", ok: []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{400, 401, 403, 404, 409}},
-		{method: "POST", path: "/api/v1/admin/performances/{id}/cancel", id: "adminCancelPerformance", tag: "ticketing-admin", summary: "Cancel a performance and refund every order", auth: "roles", roles: admin,
+		{method: "POST", path: "/api/v1/admin/performances/{id}/cancel", id: "adminCancelPerformance", tag: "ticketing-admin", summary: "Cancel a performance and refund its orders", auth: "roles", roles: admin,
 			desc: "In one transaction: sales stop, every paid order is refunded (to the credit, or to Stripe clearing for card payments) and every hold released. An order whose card payment is disputed (open or lost) has its tickets cancelled and is not refunded: the dispute settles its money, and a dispute won later refunds the order to the card then. Cancelling again changes nothing.",
 			ok:   []apiResponse{{status: 200, desc: "The performance.", schema: "Performance"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/performances/{id}/stats", id: "adminPerformanceStats", tag: "ticketing-admin", summary: "A performance's sales", auth: "roles", roles: admin,
