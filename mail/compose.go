@@ -43,7 +43,10 @@ const (
 	KindProposalAnswered = "proposal_answered"
 	KindTicketsPurchased = "tickets_purchased"
 	KindOrderRefunded    = "order_refunded"
-	KindVoucherExpiring  = "voucher_expiring"
+	// KindOrderVoidedDisputed: the show was cancelled, and the order's
+	// card payment is disputed, so the dispute settles its money.
+	KindOrderVoidedDisputed = "order_voided_disputed"
+	KindVoucherExpiring     = "voucher_expiring"
 	// The account e-mails (account.go): each carries a single-use link or
 	// tells the person about a change to their account.
 	KindVerifyEmail     = "verify_email"
@@ -56,7 +59,7 @@ const (
 
 // Kinds lists every kind, for the start-up check and tests.
 var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, KindProposalAnswered,
-	KindTicketsPurchased, KindOrderRefunded, KindVoucherExpiring,
+	KindTicketsPurchased, KindOrderRefunded, KindOrderVoidedDisputed, KindVoucherExpiring,
 	KindVerifyEmail, KindAccountExists, KindPasswordReset, KindPasswordChanged, KindEmailChange, KindEmailChanged}
 
 // Recipient is the person an e-mail is for, with the language of their

@@ -109,6 +109,9 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 			case mail.KindOrderRefunded:
 				m, err = c.OrderRefunded(r, mail.Refund{OrderID: "ord_1", Title: "La locandiera", AmountCents: 5000, ToCard: true})
 				link, amount = "https://servizi.comune.benevento.it/hub/wallet", map[string]string{"it": "50,00\u00a0€", "en": "€50.00"}[lang]
+			case mail.KindOrderVoidedDisputed:
+				m, err = c.OrderVoidedDisputed(r, mail.Voided{OrderID: "ord_1", Title: "La <i>stradale</i> locandiera"})
+				link, amount = "https://servizi.comune.benevento.it/hub/wallet", "ord_1"
 			case mail.KindVoucherExpiring:
 				m, err = c.VoucherExpiring(r, mail.Voucher{Campaign: "Natale in centro", ValueCents: 750, ExpiresAt: at})
 				link, amount = "https://servizi.comune.benevento.it/hub/vouchers", map[string]string{"it": "7,50\u00a0€", "en": "€7.50"}[lang]

@@ -88,6 +88,21 @@ func (c *Composer) OrderRefunded(r Recipient, f Refund) (Message, error) {
 	return c.Compose(KindOrderRefunded, r, "/wallet", f, v.Money(f.AmountCents), f.Title)
 }
 
+// Voided is what the e-mail says of a disputed order whose performance was
+// cancelled.
+type Voided struct {
+	OrderID string
+	Title   string
+}
+
+// OrderVoidedDisputed tells r that the performance of an order whose card
+// payment r disputes was cancelled: its tickets are void, and the money is
+// settled by the dispute with r's bank, not by a refund now; a dispute the
+// theatre wins is refunded to the card then. It links to the wallet.
+func (c *Composer) OrderVoidedDisputed(r Recipient, f Voided) (Message, error) {
+	return c.Compose(KindOrderVoidedDisputed, r, "/wallet", f, f.Title)
+}
+
 // VoucherExpiring tells r that a voucher with value left expires soon,
 // linking to the voucher page.
 func (c *Composer) VoucherExpiring(r Recipient, v Voucher) (Message, error) {

@@ -1,6 +1,7 @@
 package ticketing_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"cityhub/outbox"
 	"cityhub/store"
 	"cityhub/store/storetest"
+	"cityhub/ticketing"
 )
 
 // A paid order enqueues one receipt carrying each ticket's code, a QR
@@ -90,5 +92,76 @@ func TestOrderEmails(t *testing.T) {
 		if p.Prices["balcony"] != 1500 {
 			t.Fatal("fixture changed: the refund check assumes a 15 € balcony seat")
 		}
+	})
+}
+
+// A disputed card order whose performance is cancelled is not refunded
+// (its dispute settles the money): its buyer is told so, in their
+// language, and the other buyers of the performance get their refund
+// notice.
+func TestDisputedOrderVoidedEmail(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		c, err := mail.NewComposer("https://hub.example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.SendEmails(c)
+		disputer, other := citizen(1), citizen(2)
+		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
+			for _, a := range []identity.Account{{ID: disputer.AccountID, Email: "carla@example.org", Name: "Carla", Locale: "it"},
+				{ID: other.AccountID, Email: "dario@example.org", Name: "Dario", Locale: "en"}} {
+				a.PasswordHash, a.CreatedAt = "x", time.Now().UTC()
+				if err := tx.InsertAccount(f.ctx, a); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		v := f.venue("Teatro Comunale", 4)
+		p := f.performance(v.ID)
+		var orders []ticketing.Order
+		for i, who := range []identity.Caller{disputer, other} {
+			pi := fmt.Sprint("pi_void_", i)
+			o := f.holdForCard(who, p.ID, pi, fmt.Sprint("Platea/B/", i+1))
+			if _, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, pi, o.TotalCents, "eur"); err != nil {
+				t.Fatal(err)
+			}
+			orders = append(orders, o)
+		}
+		if err := db.Ticketing().InTx(f.ctx, func(tx ticketing.Tx) error {
+			held, _, _, err := f.svc.CardDisputeOpenedTx(f.ctx, tx, orders[0].ID, "du_void", orders[0].TotalCents)
+			if err == nil && held != orders[0].TotalCents {
+				err = fmt.Errorf("held %d", held)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.CancelPerformance(f.ctx, admin, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		page, err := outbox.NewService(db.Outbox()).List(f.ctx, admin, "", "", 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byKind := map[string][]mail.Message{}
+		for _, m := range page.Messages {
+			byKind[m.Kind+" "+m.To] = append(byKind[m.Kind+" "+m.To], m)
+		}
+		if got := byKind[mail.KindOrderVoidedDisputed+" carla@example.org"]; len(got) != 1 || !strings.Contains(got[0].Text, orders[0].ID) ||
+			!strings.Contains(got[0].Text, "contestato") || !strings.Contains(got[0].Subject, "La locandiera") {
+			t.Fatalf("the disputed order's notice: %+v (all: %v)", got, byKind)
+		}
+		if got := byKind[mail.KindOrderRefunded+" carla@example.org"]; len(got) != 0 {
+			t.Fatalf("a refund notice for an order not refunded: %+v", got)
+		}
+		if got := byKind[mail.KindOrderRefunded+" dario@example.org"]; len(got) != 1 || !strings.Contains(got[0].Text, "back to the card") {
+			t.Fatalf("the other buyer's refund notice: %+v", got)
+		}
+		f.ledgerOK()
 	})
 }

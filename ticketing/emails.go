@@ -136,3 +136,22 @@ func (s *Service) refundEmail(ctx context.Context, tx Tx, o Order, amount int64,
 		ToCard: o.Method == PayCard, PerformanceCancelled: showCancelled || p.Status == PerformanceCancelled})
 	return s.enqueue(ctx, tx, m, err, now)
 }
+
+// voidedEmail tells the buyer of a disputed order whose performance was
+// cancelled that its tickets are void and that the dispute, not a refund,
+// settles the money (voidDisputed).
+func (s *Service) voidedEmail(ctx context.Context, tx Tx, o Order, now time.Time) error {
+	if s.mail == nil {
+		return nil
+	}
+	r, ok, err := recipient(ctx, tx, o.AccountID)
+	if err != nil || !ok {
+		return err
+	}
+	p, err := tx.Performance(ctx, o.PerformanceID)
+	if err != nil {
+		return fmt.Errorf("read performance for the e-mail of a voided order: %w", err)
+	}
+	m, err := s.mail.OrderVoidedDisputed(r, mail.Voided{OrderID: o.ID, Title: p.Title})
+	return s.enqueue(ctx, tx, m, err, now)
+}

@@ -370,7 +370,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			if !showCancelled {
 				return Order{}, errOrderDisputed
 			}
-			return s.voidDisputed(ctx, tx, c, o)
+			return s.voidDisputed(ctx, tx, c, o, now)
 		}
 		ts, err := tx.OrderTickets(ctx, o.ID)
 		if err != nil {
@@ -422,9 +422,9 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 
 // voidDisputed cancels the tickets of a disputed paid order whose
 // performance was cancelled: the show will not happen, and the money is
-// the dispute's to settle, not a refund's. The order stays paid, and the
-// audit log says nothing was refunded.
-func (s *Service) voidDisputed(ctx context.Context, tx Tx, c identity.Caller, o Order) (Order, error) {
+// the dispute's to settle, not a refund's. The order stays paid, the buyer
+// is told so, and the audit log says nothing was refunded.
+func (s *Service) voidDisputed(ctx context.Context, tx Tx, c identity.Caller, o Order, now time.Time) (Order, error) {
 	if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
 		return Order{}, err
 	}
@@ -438,6 +438,9 @@ func (s *Service) voidDisputed(ctx context.Context, tx Tx, c identity.Caller, o 
 	o.Note = note
 	if err := tx.UpdateOrder(ctx, o); err != nil {
 		return Order{}, fmt.Errorf("update order: %w", err)
+	}
+	if err := s.voidedEmail(ctx, tx, o, now); err != nil {
+		return Order{}, err
 	}
 	return o, s.audit(ctx, tx, c, "ticket.void_disputed", "ticket_order", o.ID, map[string]any{"dispute": o.Dispute, "refunded_cents": 0})
 }
