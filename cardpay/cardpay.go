@@ -191,9 +191,10 @@ type Tx interface {
 	// credit (erasure.go); AccountByID also reads the account a receipt is
 	// addressed to.
 	identity.Tx
-	// DisputeMoney reads, in one snapshot, what the open disputes hold and
-	// the balance of the disputes account (see Service.Reconcile).
-	DisputeMoney(ctx context.Context) (DisputeMoney, error)
+	// CardMoney reads, in one snapshot, what the card payments, their
+	// disputes and the orders paid by card say about stripe:clearing and
+	// stripe:disputes, and their balances (see Service.Reconcile).
+	CardMoney(ctx context.Context) (CardMoney, error)
 
 	// InsertEvent records an event unless its id is known; first reports
 	// whether it was inserted. Of concurrent inserts of one id exactly one

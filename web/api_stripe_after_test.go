@@ -607,13 +607,14 @@ func TestDisputedOrderIsNotRefundedTwice(t *testing.T) {
 	}
 }
 
-// The theatre's orders, their card disputes and the top-ups' disputes agree
-// with theatre revenue and the disputes account through sales by credit
-// and by card, a refund, a refund at Stripe and disputes open, won and
-// lost, through the ledger check; an order marked paid behind the hub's
-// back, a refund at Stripe recorded twice and a dispute closed without
-// moving its money are each found on the accounts they touch, where the
-// ledger alone sees nothing (every posting still balances).
+// The theatre's orders, the card payments and their disputes agree with
+// theatre revenue, Stripe clearing and the disputes account through a card
+// top-up, sales by credit and by card, a refund, a refund at Stripe and
+// disputes open, won and lost, through the ledger check; an order marked
+// paid behind the hub's back, a refund at Stripe recorded twice, a top-up
+// refund recorded without its money and a dispute closed without moving
+// its money are each found on the accounts they touch, where the ledger
+// alone sees nothing (every posting still balances).
 func TestReconcileTheatreAndDisputes(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
@@ -675,6 +676,13 @@ func TestReconcileTheatreAndDisputes(t *testing.T) {
 
 			revenue := balance(t, env, wallet.RevenueTheatre)
 			disputes := balance(t, env, wallet.StripeDisputes)
+			clearing := balance(t, env, wallet.StripeClearing)
+			// In through clearing: the top-up and the five card sales; out:
+			// the admin's refund, the refund at Stripe and the lost dispute.
+			if want := -5000 - refunded.TotalCents - partly.TotalCents - open.TotalCents - won.TotalCents - lost.TotalCents +
+				refunded.TotalCents + 500 + lost.TotalCents; clearing != want {
+				t.Fatalf("clearing %d, want %d", clearing, want)
+			}
 			if want := credit.TotalCents + partly.TotalCents - 500 + won.TotalCents; revenue != want {
 				t.Fatalf("theatre revenue %d, want %d", revenue, want)
 			}
@@ -683,18 +691,29 @@ func TestReconcileTheatreAndDisputes(t *testing.T) {
 			}
 
 			// An order refunded marked paid again: its sale is missing from
-			// the revenue it is counted in.
+			// the revenue it is counted in, and its card money from clearing.
 			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET status = 'paid' WHERE id = '"+refunded.ID+"'")
 			found("a refunded order marked paid", wallet.Discrepancy{Source: "ticketing", Account: wallet.RevenueTheatre,
-				Balance: revenue, Expected: revenue + refunded.TotalCents, Basis: "sold_less_disputed"})
+				Balance: revenue, Expected: revenue + refunded.TotalCents, Basis: "sold_less_disputed"},
+				wallet.Discrepancy{Source: "cardpay", Account: wallet.StripeClearing,
+					Balance: clearing, Expected: clearing - refunded.TotalCents, Basis: "card_payments_less_refunds"})
 			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET status = 'refunded' WHERE id = '"+refunded.ID+"'")
 			clean("put back")
 
 			// A refund at Stripe counted twice on its order.
 			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET card_refunded_cents = 1000 WHERE id = '"+partly.ID+"'")
 			found("a refund at Stripe counted twice", wallet.Discrepancy{Source: "ticketing", Account: wallet.RevenueTheatre,
-				Balance: revenue, Expected: revenue - 500, Basis: "sold_less_disputed"})
+				Balance: revenue, Expected: revenue - 500, Basis: "sold_less_disputed"},
+				wallet.Discrepancy{Source: "cardpay", Account: wallet.StripeClearing,
+					Balance: clearing, Expected: clearing + 500, Basis: "card_payments_less_refunds"})
 			storetest.Behind(t, env.DB, "UPDATE ticket_orders SET card_refunded_cents = 500 WHERE id = '"+partly.ID+"'")
+
+			// A top-up's refund recorded with no money moved back to the card.
+			storetest.Behind(t, env.DB, "UPDATE card_payments SET refunded_cents = refunded_cents + 700 WHERE id = '"+topUpPI+"'")
+			found("a top-up refund without its money", wallet.Discrepancy{Source: "cardpay", Account: wallet.StripeClearing,
+				Balance: clearing, Expected: clearing + 700, Basis: "card_payments_less_refunds"})
+			storetest.Behind(t, env.DB, "UPDATE card_payments SET refunded_cents = refunded_cents - 700 WHERE id = '"+topUpPI+"'")
+			clean("put back again")
 
 			// The open dispute of an order marked won without its money
 			// moving back: both accounts it should have moved disagree.

@@ -30,12 +30,17 @@ func (tx *Tx) FareMoney(ctx context.Context) (mobility.FareMoney, error) {
 	return m, wrap("read the rides' money", err)
 }
 
-// DisputeMoney implements cardpay.Tx, in one statement as TheatreMoney.
-func (tx *Tx) DisputeMoney(ctx context.Context) (cardpay.DisputeMoney, error) {
-	var m cardpay.DisputeMoney
+// CardMoney implements cardpay.Tx, in one statement as TheatreMoney.
+func (tx *Tx) CardMoney(ctx context.Context) (cardpay.CardMoney, error) {
+	var m cardpay.CardMoney
 	err := tx.q.QueryRowContext(ctx, `SELECT
+			COALESCE((SELECT SUM(credited_cents) FROM card_payments WHERE purpose = 'wallet_topup'), 0),
+			COALESCE((SELECT SUM(refunded_cents) FROM card_payments WHERE purpose = 'wallet_topup'), 0),
+			COALESCE((SELECT SUM(total_cents - card_refunded_cents) FROM ticket_orders WHERE status = 'paid' AND method = 'card'), 0),
 			COALESCE((SELECT SUM(from_credit_cents + from_city_cents + from_sale_cents) FROM card_disputes WHERE status = 'open'), 0),
+			COALESCE((SELECT SUM(from_credit_cents + from_city_cents + from_sale_cents) FROM card_disputes WHERE status = 'lost'), 0),
+			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'stripe:clearing'), 0),
 			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'stripe:disputes'), 0)`).
-		Scan(&m.Held, &m.Balance)
-	return m, wrap("read the disputes' money", err)
+		Scan(&m.Credited, &m.Refunded, &m.CardSales, &m.Held, &m.Lost, &m.Clearing, &m.Disputes)
+	return m, wrap("read the card payments' money", err)
 }
