@@ -191,6 +191,10 @@ type Tx interface {
 	// credit (erasure.go); AccountByID also reads the account a receipt is
 	// addressed to.
 	identity.Tx
+	// RiderHasOpenRide reports whether accountID has a bike ride pending or
+	// under way: its fare, charged when the bike docks, must find the
+	// credit still there (EraseAccount).
+	RiderHasOpenRide(ctx context.Context, accountID string) (bool, error)
 	// CardMoney reads, in one snapshot, what the card payments, their
 	// disputes and the orders paid by card say about stripe:clearing and
 	// stripe:disputes, and their balances (see Service.Reconcile).

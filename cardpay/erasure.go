@@ -170,7 +170,16 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 	var out ErasureCredit
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now().UTC().Truncate(time.Microsecond)
-		var err error
+		// A ride's fare is charged when the bike docks: on an erased
+		// account it would spend credit already paid out (to the cards
+		// or the city) and leave a debt nobody can settle.
+		riding, err := tx.RiderHasOpenRide(ctx, c.AccountID)
+		if err != nil {
+			return fmt.Errorf("read open ride: %w", err)
+		}
+		if riding {
+			return errRideInProgress
+		}
 		if out, err = s.creditPlan(ctx, tx, c.AccountID); err != nil {
 			return err
 		}
@@ -308,3 +317,5 @@ func (s *Service) RunRefunds(ctx context.Context, send ticketing.RefundFunc, eve
 		}
 	}
 }
+
+var errRideInProgress = apperr.R(apperr.Conflict, "ride_in_progress", "You have a bike ride in progress: dock the bike, then delete your account.")

@@ -2,6 +2,7 @@ package cardpay_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -211,6 +212,49 @@ func TestErasureSkipsDisputedTopUps(t *testing.T) {
 		}
 		if plan.BalanceCents != 1002+1001-500 || plan.RefundableCents != 1002 || len(plan.Refunds) != 1 || plan.Refunds[0].PaymentID != "pi_old" {
 			t.Fatalf("plan with a disputed top-up: %+v", plan)
+		}
+	})
+}
+
+// An account whose bike ride is pending or under way is not erased: the
+// ride's fare is charged when the bike docks, and on an erased account it
+// would spend credit already paid out to the cards or the city. The
+// refusal changes nothing; once the ride has ended, the erasure goes ahead.
+func TestErasureWaitsForTheRide(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		dario := citizenWithCredit(t, db, s, &clock, "acc_dario", 0, map[string]int{"pi_d": 1})
+		at := "now()"
+		if db.Engine() == "sqlite" {
+			at = "0"
+		}
+		for _, status := range []string{"pending", "active"} {
+			storetest.Behind(t, db, `INSERT INTO mobility_rides (id, command_id, rider_id, bike_id, start_station, start_dock, status, pricing_plan_id, plan, deadline, created_at)
+				VALUES ('ride_`+status+`', 'cmd_`+status+`', 'acc_dario', 'bike_1', 'st_1', 1, '`+status+`', 'plan', '{}', `+at+`, `+at+`)`)
+			_, err := s.EraseAccount(ctx, dario, cardpay.CreditToCards)
+			if !apperr.Has(err, apperr.Conflict) || apperr.ReasonOf(err) != "ride_in_progress" {
+				t.Fatalf("erase during a %s ride: %v", status, err)
+			}
+			if b := balance(t, db, wallet.CitizenAccount(dario.AccountID)); b != 1001 {
+				t.Fatalf("a refused erasure moved the credit: %d", b)
+			}
+			if err := db.Identity().View(ctx, func(tx identity.Tx) error {
+				a, err := tx.AccountByID(ctx, dario.AccountID)
+				if err == nil && a.Email != dario.Email {
+					err = fmt.Errorf("the account was erased: %+v", a)
+				}
+				return err
+			}); err != nil {
+				t.Fatalf("after the refusal: %v", err)
+			}
+			storetest.Behind(t, db, `UPDATE mobility_rides SET status = 'ended' WHERE id = 'ride_`+status+`'`)
+		}
+		done, err := s.EraseAccount(ctx, dario, cardpay.CreditToCards)
+		if err != nil || done.RefundableCents != 1001 {
+			t.Fatalf("erase once the rides have ended: %+v, %v", done, err)
 		}
 	})
 }

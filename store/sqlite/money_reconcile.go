@@ -44,3 +44,10 @@ func (tx *Tx) CardMoney(ctx context.Context) (cardpay.CardMoney, error) {
 		Scan(&m.Credited, &m.Refunded, &m.CardSales, &m.Held, &m.Lost, &m.Clearing, &m.Disputes)
 	return m, wrap("read the card payments' money", err)
 }
+
+// RiderHasOpenRide implements cardpay.Tx.
+func (tx *Tx) RiderHasOpenRide(ctx context.Context, accountID string) (bool, error) {
+	var open bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_rides WHERE rider_id = ? AND status IN ('pending', 'active'))`, accountID).Scan(&open)
+	return open, wrap("read open ride", err)
+}

@@ -146,9 +146,9 @@ func openAPIOperations() []apiOperation {
 		{method: "DELETE", path: "/api/v1/me", id: "deleteMe", tag: "identity", summary: "Erase the caller's personal data (GDPR)", auth: "bearer",
 			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one. " +
 				"Credit left on the account goes where credit says, in the same transaction: cards (back to the cards of the top-ups of the last 180 days, newest first; what they cannot take goes to the city) or city. " +
-				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. 503 when the hub does not erase accounts.",
+				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. While a bike ride of the caller's is pending or under way, 409 (reason ride_in_progress) and nothing changes: its fare is charged when the bike docks. 503 when the hub does not erase accounts.",
 			query: []apiParam{query("credit", "Where credit left on the account goes; required when there is some.", newObj("type", "string", "enum", []string{"cards", "city"}))},
-			ok:    []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{400, 401, 503}},
+			ok:    []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{400, 401, 409, 503}},
 		{method: "POST", path: "/api/v1/accounts", id: "signup", tag: "identity", summary: "Sign a citizen up (the address is verified by e-mail)", auth: "public",
 			desc: "The account is made unverified, with its wallet, and an e-mail with a link to /account/confirm goes to the address; the account logs in once the link is followed. The answer is the same 202 whether or not the address already has an account (its owner is told by e-mail instead), so it reveals no address. 429 (reason too_many_signups or too_many_emails) after too many from the network.",
 			body: "SignupRequest", ok: []apiResponse{{status: 202, desc: "Check the e-mail.", schema: "SignupAccepted"}}, errs: []int{400, 429}},

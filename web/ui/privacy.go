@@ -83,8 +83,12 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	if _, err := s.erasure.EraseAccount(r.Context(), c, creditChoices[r.PostFormValue("credit")]); err != nil {
-		if apperr.ReasonOf(err) == "credit_choice" {
+		switch apperr.ReasonOf(err) {
+		case "credit_choice":
 			again(l.T("privacy.credit.choose"))
+			return
+		case "ride_in_progress":
+			again(l.T("privacy.ride_in_progress"))
 			return
 		}
 		s.pageError(w, r, err)
