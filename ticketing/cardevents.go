@@ -52,9 +52,16 @@ func (s *Service) CardRefundedTx(ctx context.Context, tx Tx, orderID, intentID s
 		return CardRefundResult{}, fmt.Errorf("read card refund: %w", err)
 	}
 	hasOwn := err == nil
-	if hasOwn && own.State == RefundOwed && refundedCents >= own.AmountCents {
+	// The charge's refunds beyond those already accounted on the order
+	// (made at Stripe before the hub decided its own, which counted them)
+	// cover the refund the hub owes only when they reach its amount.
+	if hasOwn && own.State == RefundOwed && refundedCents-o.CardRefundedCents >= own.AmountCents {
 		// The refund the hub owed was made at Stripe before the hub sent
-		// it: close it so that it is never sent.
+		// it: close it so that it is never sent. A smaller refund made at
+		// Stripe meanwhile leaves it owed: the hub's refund then exceeds
+		// what the charge has left, Stripe refuses it and it fails for a
+		// person to look at, where closing it would have refunded the
+		// buyer less than the ledger says.
 		own.State, own.StripeRefundID, own.LastError, own.UpdatedAt = RefundDone, "", "refunded at Stripe", now
 		if err := tx.FinishCardRefund(ctx, own); err != nil {
 			return CardRefundResult{}, err

@@ -83,3 +83,39 @@ func TestOwedRefundMadeAtStripeIsNotSent(t *testing.T) {
 		f.ledgerOK()
 	})
 }
+
+// Part of a card sale refunded at Stripe, the rest owed by the hub after
+// an administrator's refund, and then a smaller refund made at Stripe
+// before the hub sent its own: that one does not cover the hub's refund,
+// which stays owed (closing it would leave the buyer short of what the
+// ledger returned), and nothing more moves in the ledger.
+func TestSmallerRefundAtStripeLeavesTheOwedRefund(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro San Marco", 2)
+		p := f.performance(v.ID)
+		o := f.holdForCard(citizen(5), p.ID, "pi_smaller", "Platea/A/1", "Platea/A/2")
+		if got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_smaller", o.TotalCents, "eur"); err != nil || got.Status != ticketing.OrderPaid {
+			t.Fatalf("confirm: %+v %v", got, err)
+		}
+		// Most of it refunded at Stripe first, so that the charge's refunds
+		// soon exceed the little the hub owes.
+		first := o.TotalCents - 1000
+		f.refundedAtStripe(o.ID, "pi_smaller", first)
+		if _, err := f.svc.RefundOrder(f.ctx, admin, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		clearing, revenue := f.balance(wallet.StripeClearing), f.balance(wallet.RevenueTheatre)
+		if res := f.refundedAtStripe(o.ID, "pi_smaller", first+500); res.Cents != 0 {
+			t.Fatalf("a smaller refund at Stripe was posted: %+v", res)
+		}
+		if rs := f.refunds(); len(rs) != 1 || rs[0].State != ticketing.RefundOwed || rs[0].AmountCents != 1000 {
+			t.Fatalf("the hub's refund after a smaller one at Stripe: %+v", rs)
+		}
+		if c, r := f.balance(wallet.StripeClearing), f.balance(wallet.RevenueTheatre); c != clearing || r != revenue {
+			t.Fatalf("clearing %d revenue %d, want %d %d", c, r, clearing, revenue)
+		}
+		f.ledgerOK()
+	})
+}
