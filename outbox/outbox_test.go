@@ -2,6 +2,7 @@ package outbox_test
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"net"
 	"sync"
@@ -310,9 +311,23 @@ func TestRetriedUntilSMTPComesBack(t *testing.T) {
 		}
 		up := outbox.NewSender(db.Outbox(), transport(t, mailtest.SMTPURL()), opts, storetest.Logger(t))
 		run(t, up)
+		// The outbox's own record first, so that a failure tells where
+		// the message stopped (its state and last error) rather than only
+		// that the SMTP server has nothing.
+		var sent mail.Message
+		seen := ""
+		testutil.Eventually(t, 20*time.Second, "recorded as sent", func() bool {
+			sent = read(t, db, m.ID)
+			if now := fmt.Sprintf("%s, attempt %d, next %s: %s", sent.State, sent.Attempts, sent.NextAttemptAt.Format(time.RFC3339Nano), sent.LastError); now != seen {
+				seen = now
+				t.Logf("outbox: %s", now) // shown only when the test fails
+			}
+			if sent.State == mail.StateFailed {
+				t.Fatalf("given up after the server came back: %+v", sent)
+			}
+			return sent.State == mail.StateSent
+		})
 		got := mailtest.WaitReceived(t, to, 1, 20*time.Second)
-		testutil.Eventually(t, 10*time.Second, "recorded as sent", func() bool { return read(t, db, m.ID).State == mail.StateSent })
-		sent := read(t, db, m.ID)
 		if len(got) != 1 || "<"+got[0].MessageID+">" != m.MessageID || sent.Attempts != failed.Attempts+1 || sent.LastError != "" {
 			t.Fatalf("after the server came back: mailpit %+v, outbox %+v", got, sent)
 		}
