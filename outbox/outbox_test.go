@@ -2,8 +2,8 @@ package outbox_test
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
