@@ -112,6 +112,10 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 			case mail.KindOrderVoidedDisputed:
 				m, err = c.OrderVoidedDisputed(r, mail.Voided{OrderID: "ord_1", Title: "La <i>stradale</i> locandiera"})
 				link, amount = "https://servizi.comune.benevento.it/hub/wallet", "ord_1"
+				lost, lerr := c.OrderVoidedDisputed(r, mail.Voided{OrderID: "ord_1", Title: "La locandiera", Lost: true})
+				if lerr != nil || lost.Text == m.Text || !strings.Contains(lost.Text, map[string]string{"it": "a tuo favore", "en": "in your favour"}[lang]) {
+					t.Errorf("%s/%s: a lost dispute's notice says what an open one's does: %v\n%s", kind, lang, lerr, lost.Text)
+				}
 			case mail.KindVoucherExpiring:
 				m, err = c.VoucherExpiring(r, mail.Voucher{Campaign: "Natale in centro", ValueCents: 750, ExpiresAt: at})
 				link, amount = "https://servizi.comune.benevento.it/hub/vouchers", map[string]string{"it": "7,50\u00a0€", "en": "€7.50"}[lang]

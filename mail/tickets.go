@@ -93,12 +93,16 @@ func (c *Composer) OrderRefunded(r Recipient, f Refund) (Message, error) {
 type Voided struct {
 	OrderID string
 	Title   string
+	// Lost: the bank already decided the dispute for the buyer, who has
+	// the money back; otherwise the dispute is still open.
+	Lost bool
 }
 
 // OrderVoidedDisputed tells r that the performance of an order whose card
-// payment r disputes was cancelled: its tickets are void, and the money is
-// settled by the dispute with r's bank, not by a refund now; a dispute the
-// theatre wins is refunded to the card then. It links to the wallet.
+// payment r disputed was cancelled: its tickets are void, and the money is
+// settled by the dispute with r's bank, not by a refund now (an open
+// dispute the theatre wins is refunded to the card then; a lost one already
+// gave r the money back). It links to the wallet.
 func (c *Composer) OrderVoidedDisputed(r Recipient, f Voided) (Message, error) {
 	return c.Compose(KindOrderVoidedDisputed, r, "/wallet", f, f.Title)
 }

@@ -185,7 +185,11 @@ func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, dispu
 		if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
 			return "", o, err
 		}
-		o.Note = "card dispute lost: the tickets are void and their seats are not sold again"
+		lost := "card dispute lost: the tickets are void and their seats are not sold again"
+		if o.Note != "" {
+			lost = o.Note + "; " + lost
+		}
+		o.Note = lost
 	}
 	// Its performance cancelled while the dispute was open, the order was
 	// left to the dispute (voidDisputed); won, the money is the theatre's

@@ -152,6 +152,6 @@ func (s *Service) voidedEmail(ctx context.Context, tx Tx, o Order, now time.Time
 	if err != nil {
 		return fmt.Errorf("read performance for the e-mail of a voided order: %w", err)
 	}
-	m, err := s.mail.OrderVoidedDisputed(r, mail.Voided{OrderID: o.ID, Title: p.Title})
+	m, err := s.mail.OrderVoidedDisputed(r, mail.Voided{OrderID: o.ID, Title: p.Title, Lost: o.Dispute == DisputeLost})
 	return s.enqueue(ctx, tx, m, err, now)
 }
