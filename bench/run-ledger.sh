@@ -18,7 +18,8 @@
 #     (transfer, UPDATE, UPDATE, transfer, back to back), whose median
 #     ratio the goal is judged on (LedgerTransferAlternated);
 #     claims/s, through the voucher service and through the API (a
-#     citizen each, keyed); the seat rush (5,000 buyers, 500 seats) wall time;
+#     citizen each, keyed); the seat rush (5,000 buyers, 500 seats) wall time,
+#     and theatre revenue reconciled after it;
 #     admin and wallet history pages at a million entries; claims also vs
 #     pgbench's UPDATE of one hot row (every claim of a campaign reserves
 #     from its one budget account), and claims where one in ten comes from
