@@ -121,26 +121,28 @@ func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performan
 
 // refundEmail tells the buyer of o that amount was refunded.
 func (s *Service) refundEmail(ctx context.Context, tx Tx, o Order, amount int64, showCancelled bool, now time.Time) error {
-	if s.mail == nil || amount <= 0 {
+	if amount <= 0 {
 		return nil
 	}
-	r, ok, err := recipient(ctx, tx, o.AccountID)
-	if err != nil || !ok {
-		return err
-	}
-	p, err := tx.Performance(ctx, o.PerformanceID)
-	if err != nil {
-		return fmt.Errorf("read performance for the refund e-mail: %w", err)
-	}
-	m, err := s.mail.OrderRefunded(r, mail.Refund{OrderID: o.ID, Title: p.Title, AmountCents: amount,
-		ToCard: o.Method == PayCard, PerformanceCancelled: showCancelled || p.Status == PerformanceCancelled})
-	return s.enqueue(ctx, tx, m, err, now)
+	return s.orderEmail(ctx, tx, o, now, func(r mail.Recipient, p Performance) (mail.Message, error) {
+		return s.mail.OrderRefunded(r, mail.Refund{OrderID: o.ID, Title: p.Title, AmountCents: amount,
+			ToCard: o.Method == PayCard, PerformanceCancelled: showCancelled || p.Status == PerformanceCancelled})
+	})
 }
 
 // voidedEmail tells the buyer of a disputed order whose performance was
 // cancelled that its tickets are void and that the dispute, not a refund,
 // settles the money (voidDisputed).
 func (s *Service) voidedEmail(ctx context.Context, tx Tx, o Order, now time.Time) error {
+	return s.orderEmail(ctx, tx, o, now, func(r mail.Recipient, p Performance) (mail.Message, error) {
+		return s.mail.OrderVoidedDisputed(r, mail.Voided{OrderID: o.ID, Title: p.Title, Lost: o.Dispute == DisputeLost})
+	})
+}
+
+// orderEmail enqueues in tx the e-mail compose makes for the buyer of o
+// and its performance: none when the hub sends no e-mails or the buyer
+// has no address.
+func (s *Service) orderEmail(ctx context.Context, tx Tx, o Order, now time.Time, compose func(mail.Recipient, Performance) (mail.Message, error)) error {
 	if s.mail == nil {
 		return nil
 	}
@@ -150,8 +152,8 @@ func (s *Service) voidedEmail(ctx context.Context, tx Tx, o Order, now time.Time
 	}
 	p, err := tx.Performance(ctx, o.PerformanceID)
 	if err != nil {
-		return fmt.Errorf("read performance for the e-mail of a voided order: %w", err)
+		return fmt.Errorf("read performance for the e-mail of order %s: %w", o.ID, err)
 	}
-	m, err := s.mail.OrderVoidedDisputed(r, mail.Voided{OrderID: o.ID, Title: p.Title, Lost: o.Dispute == DisputeLost})
+	m, err := compose(r, p)
 	return s.enqueue(ctx, tx, m, err, now)
 }
