@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -426,19 +425,13 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 // the dispute's to settle, not a refund's. The order stays paid, the buyer
 // is told so, and the audit log says nothing was refunded.
 func (s *Service) voidDisputed(ctx context.Context, tx Tx, c identity.Caller, o Order, now time.Time) (Order, error) {
-	if strings.Contains(o.Note, voidedNote) {
-		// Voided already: two cancellations of one performance that ran
-		// together (the second waited for the first's order lock) void it
-		// and tell its buyer once.
-		return o, nil
-	}
 	if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
 		return Order{}, err
 	}
 	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
 		return Order{}, err
 	}
-	note := voidedNote
+	note := "performance cancelled while the card payment is disputed: the dispute settles the money"
 	if o.Note != "" {
 		note = o.Note + "; " + note
 	}
@@ -499,7 +492,3 @@ func (s *Service) Stats(ctx context.Context, c identity.Caller, performanceID st
 	})
 	return out, err
 }
-
-// voidedNote is what voidDisputed notes on an order, and how it knows the
-// order voided.
-const voidedNote = "performance cancelled while the card payment is disputed: the dispute settles the money"

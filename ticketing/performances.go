@@ -220,7 +220,7 @@ func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id s
 	}
 	var out Performance
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		p, err := tx.Performance(ctx, id)
+		p, err := tx.LockPerformance(ctx, id)
 		if err != nil {
 			return notFound("performance", err)
 		}

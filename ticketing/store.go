@@ -67,6 +67,10 @@ type Tx interface {
 	// UpdatePerformance writes every field but the venue and created_at.
 	UpdatePerformance(ctx context.Context, p Performance) error
 	Performance(ctx context.Context, id string) (Performance, error)
+	// LockPerformance is Performance with the row locked until the
+	// transaction ends: two cancellations of one performance then run
+	// one after the other, the second seeing it cancelled.
+	LockPerformance(ctx context.Context, id string) (Performance, error)
 	// ListPerformances lists performances starting at or after from,
 	// soonest first; scheduled only unless all.
 	ListPerformances(ctx context.Context, from time.Time, all bool) ([]Performance, error)

@@ -248,6 +248,12 @@ func (tx *Tx) Performance(ctx context.Context, id string) (ticketing.Performance
 	return p, wrap("read performance", err)
 }
 
+// LockPerformance implements ticketing.Tx.
+func (tx *Tx) LockPerformance(ctx context.Context, id string) (ticketing.Performance, error) {
+	p, err := scanPerformance(tx.q.QueryRow(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE id = $1 FOR UPDATE`, id))
+	return p, wrap("lock performance", err)
+}
+
 // ListPerformances implements ticketing.Tx.
 func (tx *Tx) ListPerformances(ctx context.Context, from time.Time, all bool) ([]ticketing.Performance, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE starts_at >= $1 AND ($2 OR status = 'scheduled') ORDER BY starts_at, id`, from, all)

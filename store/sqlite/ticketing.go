@@ -181,6 +181,12 @@ func (tx *Tx) Performance(ctx context.Context, id string) (ticketing.Performance
 	return p, wrap("read performance", err)
 }
 
+// LockPerformance implements ticketing.Tx: Performance, since a SQLite
+// write transaction (BEGIN IMMEDIATE) already excludes every other writer.
+func (tx *Tx) LockPerformance(ctx context.Context, id string) (ticketing.Performance, error) {
+	return tx.Performance(ctx, id)
+}
+
 // ListPerformances implements ticketing.Tx.
 func (tx *Tx) ListPerformances(ctx context.Context, from time.Time, all bool) ([]ticketing.Performance, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+perfCols+` FROM ticket_performances WHERE starts_at >= ?1 AND (?2 OR status = 'scheduled') ORDER BY starts_at, id`,
