@@ -191,10 +191,13 @@ type Tx interface {
 	// credit (erasure.go); AccountByID also reads the account a receipt is
 	// addressed to.
 	identity.Tx
-	// RiderHasOpenRide reports whether accountID has a bike ride pending or
-	// under way: its fare, charged when the bike docks, must find the
-	// credit still there (EraseAccount).
-	RiderHasOpenRide(ctx context.Context, accountID string) (bool, error)
+	// HoldRider reports whether accountID has a bike ride pending or under
+	// way: its fare, charged when the bike docks, must find the credit
+	// still there (EraseAccount). It first ends the account's pending
+	// rides whose deadline passed (as the unlocks' expiry does), then holds
+	// the account until the transaction ends so that no unlock starts a
+	// ride meanwhile (mobility.UnlockPlace.RiderGone).
+	HoldRider(ctx context.Context, accountID string, now time.Time) (bool, error)
 	// CardMoney reads, in one snapshot, what the card payments, their
 	// disputes and the orders paid by card say about stripe:clearing and
 	// stripe:disputes, and their balances (see Service.Reconcile).
@@ -246,6 +249,10 @@ type Tx interface {
 	// FinishTopUpRefund writes state, Stripe refund id, last error and
 	// updated_at.
 	FinishTopUpRefund(ctx context.Context, r TopUpRefund) error
+	// OwedTopUpRefundOf is a payment's refund that the hub owes and has not
+	// yet sent (an erasure's), locked so that the refunder's claim waits;
+	// NotFound if there is none.
+	OwedTopUpRefundOf(ctx context.Context, paymentID string) (TopUpRefund, error)
 	// TopUpRefundsOf lists an account's refunds, newest first.
 	TopUpRefundsOf(ctx context.Context, accountID string) ([]TopUpRefund, error)
 	// ListTopUpRefunds lists every top-up refund, newest first.

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/money"
+	"cityhub/ticketing"
 	"cityhub/wallet"
 )
 
@@ -44,7 +46,11 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		}
 		return Outcome{Handled: true, Replayed: true, Note: "already accounted (the hub's own refund of the order)"}, nil
 	}
-	delta := ev.AmountRefunded - p.RefundedCents
+	accounted, err := s.closeOwnRefundMadeAtStripe(ctx, tx, p, ev.AmountRefunded, now)
+	if err != nil {
+		return Outcome{}, err
+	}
+	delta := ev.AmountRefunded - accounted
 	delta = min(delta, p.CreditedCents-p.RefundedCents)
 	if delta <= 0 {
 		return Outcome{Handled: true, Replayed: true, Note: "already accounted"}, nil
@@ -81,6 +87,39 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		slog.Int64("refunded_cents", delta), slog.Int64("from_credit_cents", fromCredit))
 	return Outcome{Handled: true, TransactionID: ltx.ID, Note: fmt.Sprintf("%s refunded%s, %s of it taken back from the credit",
 		money.Cents(delta), refundList(ev.RefundIDs), money.Cents(fromCredit))}, nil
+}
+
+// closeOwnRefundMadeAtStripe returns how much of refundedCents (the
+// charge's total refunded at Stripe) the payment has accounted. The
+// refund an erasure owes and has not sent is counted in RefundedCents
+// already but is not at Stripe yet, so it is not part of that. When the
+// refunds reported beyond those accounted reach its amount, they include
+// it, made at Stripe by a person before the hub sent it: it is closed so
+// that it is never sent, and counted. A smaller refund made meanwhile is
+// one of its own (the caller books it), and the hub's refund stays owed:
+// sent later, Stripe reports it and finds it accounted.
+func (s *Service) closeOwnRefundMadeAtStripe(ctx context.Context, tx Tx, p *Payment, refundedCents int64, now time.Time) (int64, error) {
+	own, err := tx.OwedTopUpRefundOf(ctx, p.ID)
+	if apperr.Has(err, apperr.NotFound) {
+		return p.RefundedCents, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the owed refund: %w", err)
+	}
+	atStripe := p.RefundedCents - own.AmountCents
+	if refundedCents-atStripe < own.AmountCents {
+		return atStripe, nil
+	}
+	own.State, own.StripeRefundID, own.LastError, own.UpdatedAt = ticketing.RefundDone, "", "refunded at Stripe", now
+	if err := tx.FinishTopUpRefund(ctx, own); err != nil {
+		return 0, err
+	}
+	if err := tx.AppendAudit(ctx, audit.Entry{ActorID: "system:stripe", Action: "topup.card_refund.done", ObjectType: "payment_intent",
+		ObjectID: p.ID, Detail: map[string]any{"refund": own.ID, "amount_cents": own.AmountCents, "made_at_stripe": true}}); err != nil {
+		return 0, err
+	}
+	s.log.InfoContext(ctx, "owed top-up refund made at Stripe", slog.String("refund", own.ID), slog.String("payment_intent", p.ID))
+	return p.RefundedCents, nil
 }
 
 // disputeOpened holds a new dispute's amount; a dispute already known

@@ -173,7 +173,7 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 		// A ride's fare is charged when the bike docks: on an erased
 		// account it would spend credit already paid out (to the cards
 		// or the city) and leave a debt nobody can settle.
-		riding, err := tx.RiderHasOpenRide(ctx, c.AccountID)
+		riding, err := tx.HoldRider(ctx, c.AccountID, now)
 		if err != nil {
 			return fmt.Errorf("read open ride: %w", err)
 		}

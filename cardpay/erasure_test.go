@@ -11,6 +11,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/identity"
+	"cityhub/mobility"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/stripepay"
@@ -227,13 +228,19 @@ func TestErasureWaitsForTheRide(t *testing.T) {
 		clock := time.Now().UTC()
 		s.SetClock(func() time.Time { return clock })
 		dario := citizenWithCredit(t, db, s, &clock, "acc_dario", 0, map[string]int{"pi_d": 1})
-		at := "now()"
-		if db.Engine() == "sqlite" {
-			at = "0"
+		// at is a time as the engine keeps it.
+		at := func(d time.Duration) string {
+			if db.Engine() == "sqlite" {
+				return fmt.Sprint(clock.Add(d).UnixMicro())
+			}
+			return "'" + clock.Add(d).Format(time.RFC3339Nano) + "'"
+		}
+		insertRide := func(id, status string, deadline time.Duration) {
+			storetest.Behind(t, db, `INSERT INTO mobility_rides (id, command_id, rider_id, bike_id, start_station, start_dock, status, pricing_plan_id, plan, deadline, created_at)
+				VALUES ('`+id+`', 'cmd_`+id+`', 'acc_dario', 'bike_1', 'st_1', 1, '`+status+`', 'plan', '{}', `+at(deadline)+`, `+at(-time.Minute)+`)`)
 		}
 		for _, status := range []string{"pending", "active"} {
-			storetest.Behind(t, db, `INSERT INTO mobility_rides (id, command_id, rider_id, bike_id, start_station, start_dock, status, pricing_plan_id, plan, deadline, created_at)
-				VALUES ('ride_`+status+`', 'cmd_`+status+`', 'acc_dario', 'bike_1', 'st_1', 1, '`+status+`', 'plan', '{}', `+at+`, `+at+`)`)
+			insertRide("ride_"+status, status, time.Minute)
 			_, err := s.EraseAccount(ctx, dario, cardpay.CreditToCards)
 			if !apperr.Has(err, apperr.Conflict) || apperr.ReasonOf(err) != "ride_in_progress" {
 				t.Fatalf("erase during a %s ride: %v", status, err)
@@ -252,9 +259,112 @@ func TestErasureWaitsForTheRide(t *testing.T) {
 			}
 			storetest.Behind(t, db, `UPDATE mobility_rides SET status = 'ended' WHERE id = 'ride_`+status+`'`)
 		}
+		// An unlock whose station never answered and whose deadline has
+		// passed is ended by the erasure, as the next unlock would end it;
+		// a station's late yes then finds it failed and starts nothing.
+		insertRide("ride_stale", "pending", -time.Minute)
 		done, err := s.EraseAccount(ctx, dario, cardpay.CreditToCards)
 		if err != nil || done.RefundableCents != 1001 {
 			t.Fatalf("erase once the rides have ended: %+v, %v", done, err)
+		}
+		var status string
+		if err := db.Mobility().View(ctx, func(tx mobility.Tx) error {
+			r, err := tx.Ride(ctx, "ride_stale")
+			status = string(r.Status) + "/" + r.FailureReason
+			return err
+		}); err != nil || status != "failed/pending_expired" {
+			t.Fatalf("the stale unlock after the erasure: %s, %v", status, err)
+		}
+	})
+}
+
+// A refund made in Stripe's dashboard while an erasure's refund of the
+// same top-up is owed and not yet sent: one that covers it closes it, so
+// the card is not refunded twice; a smaller one is booked as a refund of
+// its own and the owed one is still sent. Either way the ledger says what
+// Stripe paid out.
+func TestDashboardRefundWhileErasureRefundOwed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		w := wallet.NewService(db.Wallet(), nil)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		// erased makes a citizen whose top-up of 1000+days cents, less what
+		// they spent, is owed back to the card by their erasure.
+		erased := func(id, pi string, days int, spent int64) int64 {
+			c := citizenWithCredit(t, db, s, &clock, id, 0, map[string]int{pi: days})
+			if spent > 0 {
+				if _, err := w.Post(ctx, wallet.Transaction{Key: "spend:" + id, Kind: "test.spend", Entries: []wallet.Entry{
+					{Account: wallet.CitizenAccount(id), Amount: -spent}, {Account: wallet.RevenueTheatre, Amount: spent}}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done, err := s.EraseAccount(ctx, c, cardpay.CreditToCards)
+			if err != nil || done.RefundableCents != int64(1000+days)-spent {
+				t.Fatalf("erase %s: %+v, %v", id, done, err)
+			}
+			return done.RefundableCents
+		}
+		refunded := func(pi string, total int64) cardpay.Outcome {
+			out, err := s.Handle(ctx, cardpay.Event{ID: fmt.Sprintf("evt_%s_%d", pi, total), Type: cardpay.EventChargeRefunded,
+				PaymentIntentID: pi, Amount: 2000, AmountRefunded: total})
+			if err != nil || !out.Handled {
+				t.Fatalf("charge.refunded %s %d: %+v, %v", pi, total, out, err)
+			}
+			return out
+		}
+		state := func(id string) string {
+			var rs []cardpay.TopUpRefund
+			if err := db.CardPayments().View(ctx, func(tx cardpay.Tx) error {
+				var err error
+				rs, err = tx.TopUpRefundsOf(ctx, id)
+				return err
+			}); err != nil || len(rs) != 1 {
+				t.Fatalf("refunds of %s: %+v, %v", id, rs, err)
+			}
+			return rs[0].State + "/" + rs[0].LastError
+		}
+		owedWhole := erased("acc_whole", "pi_whole", 5, 0)
+		owedPart := erased("acc_part", "pi_part", 10, 610)
+		owedSmall := erased("acc_small", "pi_small", 20, 520)
+		city := balance(t, db, wallet.CityFunding)
+
+		// The whole owed refund made by hand: closed, nothing from the city.
+		refunded("pi_whole", owedWhole)
+		// The whole charge refunded by hand: the owed part is closed, the
+		// spent part comes from the city (the credit is gone).
+		refunded("pi_part", 1010)
+		// 2.00 € refunded by hand: booked from the city, the owed refund stays.
+		if out := refunded("pi_small", 200); out.Replayed || out.TransactionID == "" {
+			t.Fatalf("a smaller refund at Stripe was not booked: %+v", out)
+		}
+		if got, want := city-balance(t, db, wallet.CityFunding), (1010-owedPart)+200; got != want {
+			t.Fatalf("the city paid %d for the refunds made at Stripe, want %d", got, want)
+		}
+		if st := state("acc_whole"); st != "done/refunded at Stripe" {
+			t.Fatalf("owed refund after Stripe refunded it: %s", st)
+		}
+		if st := state("acc_part"); st != "done/refunded at Stripe" {
+			t.Fatalf("owed refund after Stripe refunded the whole charge: %s", st)
+		}
+		if st := state("acc_small"); st != "owed/" {
+			t.Fatalf("owed refund after a smaller one at Stripe: %s", st)
+		}
+		var calls atomic.Int64
+		if n, err := s.SendRefunds(ctx, stripeRefunds(t, &calls)); err != nil || n != 1 || calls.Load() != 1 {
+			t.Fatalf("send refunds: %d sent, %d calls, %v", n, calls.Load(), err)
+		}
+		// Stripe reports the hub's refund on top of the smaller one.
+		if out := refunded("pi_small", 200+owedSmall); !out.Replayed {
+			t.Fatalf("the hub's own refund booked again: %+v", out)
+		}
+		check, err := w.Check(ctx)
+		if err != nil || check.BalanceSum != 0 || len(check.Mismatches) != 0 || len(check.Unbalanced) != 0 {
+			t.Fatalf("ledger check %+v, %v", check, err)
+		}
+		if d, err := s.Reconcile(ctx); err != nil || len(d) != 0 {
+			t.Fatalf("reconciliation: %+v, %v", d, err)
 		}
 	})
 }

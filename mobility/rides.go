@@ -122,6 +122,10 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	if err != nil {
 		return err
 	}
+	if place.RiderGone {
+		// The erasure committed after this request was let in.
+		return errAccountGone
+	}
 	st := place.Station
 	if !st.Open {
 		return apperr.R(apperr.Unavailable, "station_closed", "Station %s is closed.", st.Name("it"))
@@ -562,3 +566,5 @@ func (s *Service) endRideTx(ctx context.Context, tx Tx, bikeID, stationID string
 	}
 	return r, true, nil
 }
+
+var errAccountGone = apperr.R(apperr.Unauthenticated, "account_deleted", "This account has been deleted.")

@@ -102,6 +102,9 @@ type Tx interface {
 	// PruneOccupancy deletes samples older than before.
 	PruneOccupancy(ctx context.Context, before time.Time) error
 
+	// RiderGone reports whether the rider's account is erased (see
+	// UnlockPlace.RiderGone).
+	RiderGone(ctx context.Context, riderID string) (bool, error)
 	// InsertRide writes a new ride. Conflict when the rider or the bike
 	// already has an open (pending or active) ride, or the command id is taken.
 	InsertRide(ctx context.Context, r Ride) error

@@ -19,6 +19,12 @@ type UnlockPlace struct {
 	RiderRide *Ride
 	// Credit is the rider's credit account; nil when the rider has none.
 	Credit *wallet.Account
+	// RiderGone is whether the rider's account is erased. The
+	// account is held shared until the transaction ends, so an erasure
+	// (which holds it exclusively while it checks for open rides, see
+	// cardpay.Tx.HoldRider) either waits for this unlock's pending ride or
+	// is seen here as done.
+	RiderGone bool
 }
 
 // UnlockBike is what an unlock checks of the bike it would release.
@@ -57,6 +63,9 @@ func readUnlockPlace(ctx context.Context, tx Tx, stationID, riderID string) (Unl
 	}
 	var p UnlockPlace
 	var err error
+	if p.RiderGone, err = tx.RiderGone(ctx, riderID); err != nil {
+		return p, err
+	}
 	if p.Station, err = tx.Station(ctx, stationID); err != nil {
 		return p, err
 	}

@@ -156,12 +156,19 @@ func Citizen(id string) identity.Caller {
 	return identity.Caller{AccountID: id, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
 }
 
-// Rider opens a citizen account funded with cents and returns its id.
+// Rider opens a citizen's account and wallet, funded with cents, and
+// returns its id.
 func (e *Env) Rider(tb testing.TB, cents int64) string {
 	tb.Helper()
 	id := ids.New("acc")
 	ctx := context.Background()
-	if err := e.DB.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.OpenCitizen(ctx, tx, id) }); err != nil {
+	if err := e.DB.Identity().InTx(ctx, func(tx identity.Tx) error {
+		if err := tx.InsertAccount(ctx, identity.Account{ID: id, Email: id + "@example.org", Name: "Rider", Locale: "it",
+			PasswordHash: "x", CreatedAt: time.Now().UTC(), Grants: []identity.Grant{{Role: identity.RoleCitizen}}}); err != nil {
+			return err
+		}
+		return wallet.OpenCitizen(ctx, tx, id)
+	}); err != nil {
 		tb.Fatal(err)
 	}
 	if cents > 0 {

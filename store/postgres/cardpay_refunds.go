@@ -76,6 +76,14 @@ func (tx *Tx) FinishTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) erro
 	return wrap("finish top-up refund", err)
 }
 
+// OwedTopUpRefundOf implements cardpay.Tx. A claim that committed first
+// leaves the row no longer owed, and none is found.
+func (tx *Tx) OwedTopUpRefundOf(ctx context.Context, paymentID string) (cardpay.TopUpRefund, error) {
+	r, err := scanTopUpRefund(tx.q.QueryRow(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds
+		WHERE payment_intent_id = $1 AND state = 'owed' ORDER BY created_at, id LIMIT 1 FOR UPDATE`, paymentID))
+	return r, wrap("read owed top-up refund", err)
+}
+
 // TopUpRefundsOf implements cardpay.Tx.
 func (tx *Tx) TopUpRefundsOf(ctx context.Context, accountID string) ([]cardpay.TopUpRefund, error) {
 	return tx.topUpRefunds(ctx, "list top-up refunds", `SELECT `+topUpRefundCols+` FROM topup_card_refunds

@@ -14,11 +14,20 @@ import (
 // UnlockPlace implements mobility.UnlockReader: the station, its state and
 // dock settings, the rider's open ride and credit account in one batch, a
 // round trip where they were five. The station is held FOR KEY SHARE,
-// which only its deletion (LockStation) waits for.
+// which only its deletion (LockStation) waits for; the rider's account
+// FOR SHARE, which an erasure (HoldRider) waits for.
 func (tx *Tx) UnlockPlace(ctx context.Context, stationID, riderID string) (mobility.UnlockPlace, error) {
 	var p mobility.UnlockPlace
 	var missing bool
 	err := tx.readBatch(ctx, batchRead{
+		// First, so that the reads after it, credit included, see an
+		// erasure it waited for.
+		sql: riderGoneSQL, args: []any{riderID},
+		read: func(br pgx.BatchResults) (err error) {
+			p.RiderGone, err = scanRiderGone(br.QueryRow())
+			return err
+		},
+	}, batchRead{
 		sql: `SELECT ` + stationCols + ` FROM mobility_stations WHERE id = $1 FOR KEY SHARE`, args: []any{stationID},
 		read: func(br pgx.BatchResults) error {
 			var err error
@@ -112,3 +121,25 @@ func maybeRow[T any](v T, err error) (*T, error) {
 }
 
 var _ mobility.UnlockReader = (*Tx)(nil)
+
+// riderGoneSQL holds the rider's account FOR SHARE: an erasure's FOR NO
+// KEY UPDATE (HoldRider) waits for the unlock's pending ride, or the
+// unlock for the erasure. Inserts referring to the account (FOR KEY
+// SHARE) wait for neither.
+const riderGoneSQL = `SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1 FOR SHARE`
+
+func scanRiderGone(row pgx.Row) (bool, error) {
+	var gone bool
+	err := row.Scan(&gone)
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Accounts are erased, never deleted: one the hub does not know
+		// was never erased either.
+		return false, nil
+	}
+	return gone, wrap("read rider's account", err)
+}
+
+// RiderGone implements mobility.Tx.
+func (tx *Tx) RiderGone(ctx context.Context, riderID string) (bool, error) {
+	return scanRiderGone(tx.q.QueryRow(ctx, riderGoneSQL, riderID))
+}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"time"
 
 	"cityhub/cardpay"
 	"cityhub/mobility"
@@ -45,8 +46,19 @@ func (tx *Tx) CardMoney(ctx context.Context) (cardpay.CardMoney, error) {
 	return m, wrap("read the card payments' money", err)
 }
 
-// RiderHasOpenRide implements cardpay.Tx.
-func (tx *Tx) RiderHasOpenRide(ctx context.Context, accountID string) (bool, error) {
+// HoldRider implements cardpay.Tx. The stale pending rides are ended
+// before the account is locked: an unlock ends them (ExpirePendingRides)
+// before it holds the account, so both take the two in one order.
+func (tx *Tx) HoldRider(ctx context.Context, accountID string, now time.Time) (bool, error) {
+	if _, err := tx.q.Exec(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
+		WHERE rider_id = $1 AND status = 'pending' AND deadline < $2`, accountID, now.Add(-2*time.Second)); err != nil {
+		return false, wrap("expire the rider's pending rides", err)
+	}
+	// NO KEY UPDATE: it waits for an unlock's FOR SHARE, but not for the
+	// inserts that refer to the account (a receipt, an audit entry).
+	if _, err := tx.q.Exec(ctx, `SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE`, accountID); err != nil {
+		return false, wrap("lock the rider's account", err)
+	}
 	var open bool
 	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_rides WHERE rider_id = $1 AND status IN ('pending', 'active'))`, accountID).Scan(&open)
 	return open, wrap("read open ride", err)

@@ -91,6 +91,14 @@ func (tx *Tx) ListTopUpRefunds(ctx context.Context, limit int) ([]cardpay.TopUpR
 	return out, wrap("list top-up refunds", err)
 }
 
+// OwedTopUpRefundOf implements cardpay.Tx. Write transactions here run
+// one at a time: no claim can change it before this one commits.
+func (tx *Tx) OwedTopUpRefundOf(ctx context.Context, paymentID string) (cardpay.TopUpRefund, error) {
+	r, err := scanTopUpRefund(tx.q.QueryRowContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds
+		WHERE payment_intent_id = ? AND state = 'owed' ORDER BY created_at, id LIMIT 1`, paymentID))
+	return r, wrap("read owed top-up refund", err)
+}
+
 // TopUpRefundByID implements cardpay.Tx.
 func (tx *Tx) TopUpRefundByID(ctx context.Context, id string) (cardpay.TopUpRefund, error) {
 	r, err := scanTopUpRefund(tx.q.QueryRowContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds WHERE id = ?`, id))

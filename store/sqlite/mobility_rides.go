@@ -83,6 +83,20 @@ func (tx *Tx) RideByCommand(ctx context.Context, commandID string) (mobility.Rid
 	return tx.mobRideWhere(ctx, `command_id = ?`, commandID)
 }
 
+// RiderGone implements mobility.Tx. Write transactions here run one at a
+// time, so an erasure cannot commit between this read and the ride's
+// insert.
+func (tx *Tx) RiderGone(ctx context.Context, riderID string) (bool, error) {
+	var deleted int64
+	err := tx.q.QueryRowContext(ctx, `SELECT deleted_at FROM accounts WHERE id = ?`, riderID).Scan(&deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Accounts are erased, never deleted: one the hub does not know
+		// was never erased either.
+		return false, nil
+	}
+	return deleted != 0, wrap("read rider's account", err)
+}
+
 // OpenRideOfRider implements mobility.Tx.
 func (tx *Tx) OpenRideOfRider(ctx context.Context, riderID string) (mobility.Ride, error) {
 	return tx.mobRideWhere(ctx, `rider_id = ? AND status IN ('pending', 'active')`, riderID)

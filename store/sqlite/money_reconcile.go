@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"cityhub/cardpay"
 	"cityhub/mobility"
@@ -45,8 +46,13 @@ func (tx *Tx) CardMoney(ctx context.Context) (cardpay.CardMoney, error) {
 	return m, wrap("read the card payments' money", err)
 }
 
-// RiderHasOpenRide implements cardpay.Tx.
-func (tx *Tx) RiderHasOpenRide(ctx context.Context, accountID string) (bool, error) {
+// HoldRider implements cardpay.Tx. Write transactions here run one at a
+// time, so no unlock can start a ride before this one commits.
+func (tx *Tx) HoldRider(ctx context.Context, accountID string, now time.Time) (bool, error) {
+	if _, err := tx.q.ExecContext(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
+		WHERE rider_id = ? AND status = 'pending' AND deadline < ?`, accountID, toMicros(now.Add(-2*time.Second))); err != nil {
+		return false, wrap("expire the rider's pending rides", err)
+	}
 	var open bool
 	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_rides WHERE rider_id = ? AND status IN ('pending', 'active'))`, accountID).Scan(&open)
 	return open, wrap("read open ride", err)
