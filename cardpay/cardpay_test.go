@@ -2,7 +2,10 @@ package cardpay_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/cardpay"
@@ -77,6 +80,52 @@ func TestAttentionEventsAuthorization(t *testing.T) {
 		evs, err := s.AttentionEvents(ctx, identity.Caller{AccountID: "acc_a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}})
 		if err != nil || len(evs) != 1 || evs[0].Attention != cardpay.AttentionUnmatched {
 			t.Fatalf("admin list = %+v, %v", evs, err)
+		}
+	})
+}
+
+// A top-up's success reported by many deliveries at once, of one event and
+// of several events for the same payment (Stripe sends both), credits once,
+// and every delivery answers with that one ledger transaction.
+func TestTopUpCreditedOnceUnderConcurrentDeliveries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		carol := citizenWithCredit(t, db, s, new(time.Time), "acc_carol", 0, nil)
+		if err := s.Record(ctx, cardpay.Payment{ID: "pi_carol", Purpose: cardpay.PurposeTopUp, AccountID: carol.AccountID, AmountCents: 2500}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 16
+		outs := make([]cardpay.Outcome, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				outs[i], errs[i] = s.Handle(ctx, cardpay.Event{ID: fmt.Sprintf("evt_carol_%d", i%4), Type: cardpay.EventPaymentSucceeded,
+					PaymentIntentID: "pi_carol", Amount: 2500, Currency: "eur"})
+			})
+		}
+		close(start)
+		wg.Wait()
+		credited := 0
+		for i := range n {
+			if errs[i] != nil || !outs[i].Handled || outs[i].TransactionID == "" || outs[i].TransactionID != outs[0].TransactionID {
+				t.Fatalf("delivery %d: %+v, %v (first %+v)", i, outs[i], errs[i], outs[0])
+			}
+			if !outs[i].Replayed {
+				credited++
+			}
+		}
+		if credited != 1 {
+			t.Fatalf("%d of %d deliveries credited", credited, n)
+		}
+		if b := balance(t, db, wallet.CitizenAccount(carol.AccountID)); b != 2500 {
+			t.Fatalf("credit %d, want 2500", b)
+		}
+		if d, err := s.Reconcile(ctx); err != nil || len(d) != 0 {
+			t.Fatalf("reconciliation: %+v, %v", d, err)
 		}
 	})
 }

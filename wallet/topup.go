@@ -56,23 +56,6 @@ func (s *Service) TestTopUp(ctx context.Context, accountID string, cents int64, 
 	})
 }
 
-// CreditCardTopUp credits a citizen with card money the payment provider
-// has confirmed for paymentID (a Stripe PaymentIntent id), from
-// StripeClearing. It is idempotent on paymentID: a confirmation delivered
-// twice, or twice at once, credits once (the second answer is Replayed).
-// Invalid without a payment id or with a non-positive amount.
-func (s *Service) CreditCardTopUp(ctx context.Context, accountID string, cents int64, paymentID string) (Transaction, error) {
-	if paymentID == "" || accountID == "" {
-		return Transaction{}, apperr.R(apperr.Invalid, "topup_payment", "A card top-up needs its payment and account.")
-	}
-	// The money has been received: credit what was paid, even outside the
-	// bounds a new top-up must respect.
-	if cents <= 0 || cents > MaxAmount {
-		return Transaction{}, apperr.R(apperr.Invalid, "topup_amount", "A card top-up of %d cents cannot be credited.", cents)
-	}
-	return s.credit(ctx, accountID, CardTopUp(accountID, cents, paymentID))
-}
-
 // CardTopUp is the ledger transaction that credits a card top-up of cents
 // paid through paymentID: one key per payment, whoever posts it.
 func CardTopUp(accountID string, cents int64, paymentID string) Transaction {

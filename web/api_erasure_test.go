@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"cityhub/cardpay"
 	"cityhub/identity"
@@ -22,6 +25,38 @@ func withCardPayments(env *testEnv, d *Deps) {
 
 func init() { authzConfigure = append(authzConfigure, withCardPayments) }
 
+// cardTopUp credits accountID with a card top-up of cents, recorded as
+// the hub records one and credited by Stripe's report of its success, as
+// the webhook applies it (without the webhook's HTTP and signature).
+func cardTopUp(t *testing.T, env *testEnv, accountID string, cents int64, intent string) {
+	t.Helper()
+	ctx := context.Background()
+	cp := env.Deps.CardPayments
+	if cp == nil {
+		cp = cardpay.NewService(env.DB.CardPayments(), env.Deps.Ticketing, nil)
+	}
+	if err := cp.Record(ctx, cardpay.Payment{ID: intent, Purpose: cardpay.PurposeTopUp, AccountID: accountID, AmountCents: cents}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cp.Handle(ctx, cardpay.Event{ID: "evt_" + intent, Type: cardpay.EventPaymentSucceeded,
+		PaymentIntentID: intent, Amount: cents, Currency: "eur"}); err != nil || !out.Handled || out.Replayed {
+		t.Fatalf("top-up %s: %+v, %v", intent, out, err)
+	}
+}
+
+// riding gives accountID a ride under way, with the id given, written
+// behind the services' backs (no station is needed to refuse an erasure);
+// ending it is the test's.
+func riding(t *testing.T, env *testEnv, accountID, id string) {
+	t.Helper()
+	at := "now()"
+	if env.Engine == "sqlite" {
+		at = fmt.Sprint(time.Now().UnixMicro())
+	}
+	storetest.Behind(t, env.DB, `INSERT INTO mobility_rides (id, command_id, rider_id, bike_id, start_station, start_dock, status, pricing_plan_id, plan, deadline, created_at, started_at)
+		VALUES ('`+id+`', 'cmd_`+id+`', '`+accountID+`', 'bike_1', 'st_1', 1, 'active', 'plan', '{}', `+at+`, `+at+`, `+at+`)`)
+}
+
 // DELETE /api/v1/me with credit left asks where it goes: without credit=
 // (or with a value that is neither cards nor city) 400 credit_choice and
 // nothing changes; with credit=cards the top-up's refund is owed to its
@@ -33,14 +68,7 @@ func TestDeleteMeWithCredit(t *testing.T) {
 			_, env := newTestServer(t, engine, withWallet(false), withCardPayments)
 			ctx := t.Context()
 			acct, bearer := env.account(t, identity.RoleCitizen)
-			cp := env.Deps.CardPayments
-			if err := cp.Record(ctx, cardpay.Payment{ID: "pi_erase_" + acct.ID, Purpose: cardpay.PurposeTopUp, AccountID: acct.ID, AmountCents: 1250}); err != nil {
-				t.Fatal(err)
-			}
-			if out, err := cp.Handle(ctx, cardpay.Event{ID: "evt_erase_" + acct.ID, Type: cardpay.EventPaymentSucceeded,
-				PaymentIntentID: "pi_erase_" + acct.ID, Amount: 1250, Currency: "eur"}); err != nil || !out.Handled {
-				t.Fatalf("top-up: %+v, %v", out, err)
-			}
+			cardTopUp(t, env, acct.ID, 1250, "pi_erase_"+acct.ID)
 			credit := func() int64 {
 				a, err := env.Deps.Wallet.Account(ctx, wallet.CitizenAccount(acct.ID))
 				if err != nil {
@@ -61,6 +89,17 @@ func TestDeleteMeWithCredit(t *testing.T) {
 			if res := env.do(t, "GET", "/api/v1/me", bearer, ""); res.Code != http.StatusOK || credit() != 1250 {
 				t.Fatalf("after refused erasures: GET /me %d, credit %d", res.Code, credit())
 			}
+
+			// During a ride (its fare is charged when the bike docks): 409
+			// ride_in_progress, and nothing changes.
+			riding(t, env, acct.ID, "ride_erase")
+			if p := wantProblem(t, env.do(t, "DELETE", "/api/v1/me?credit=cards", bearer, ""), http.StatusConflict); p.Reason != "ride_in_progress" {
+				t.Fatalf("erase during a ride: reason %q", p.Reason)
+			}
+			if res := env.do(t, "GET", "/api/v1/me", bearer, ""); res.Code != http.StatusOK || credit() != 1250 {
+				t.Fatalf("after the erasure refused during a ride: GET /me %d, credit %d", res.Code, credit())
+			}
+			storetest.Behind(t, env.DB, `UPDATE mobility_rides SET status = 'ended', ended_at = started_at WHERE id = 'ride_erase'`)
 
 			if res := env.do(t, "DELETE", "/api/v1/me?credit=cards", bearer, ""); res.Code != http.StatusNoContent {
 				t.Fatalf("erase with credit=cards: %d %s", res.Code, res.Body.String())

@@ -48,9 +48,7 @@ func TestOrderPageSelfCancel(t *testing.T) {
 	anna, _ := env.account(t, identity.RoleCitizen)
 	bruno, _ := env.account(t, identity.RoleCitizen)
 	annaC := identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	if _, err := env.Deps.Wallet.CreditCardTopUp(ctx, anna.ID, 5000, "pi_seed_cancel"); err != nil {
-		t.Fatal(err)
-	}
+	cardTopUp(t, env, anna.ID, 5000, "pi_seed_cancel")
 	buy := func(perf string) ticketing.Order {
 		o, err := svc.Hold(ctx, annaC, perf, []string{"Platea/A/1"})
 		if err == nil {

@@ -208,13 +208,7 @@ func TestOrderPageShortCreditPaysByCard(t *testing.T) {
 	}
 	anna, _ := env.account(t, identity.RoleCitizen)
 	bruno, _ := env.account(t, identity.RoleCitizen)
-	cardpaySvc := env.Deps.CardPayments
-	if err := cardpaySvc.Record(ctx, cardpay.Payment{ID: "pi_seed_anna", Purpose: cardpay.PurposeTopUp, AccountID: anna.ID, AmountCents: 2000}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.Deps.Wallet.CreditCardTopUp(ctx, anna.ID, 2000, "pi_seed_anna"); err != nil {
-		t.Fatal(err)
-	}
+	cardTopUp(t, env, anna.ID, 2000, "pi_seed_anna")
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	pc := webtest.NewPageClient(t, srv.URL)

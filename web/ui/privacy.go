@@ -69,26 +69,26 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	l := s.locale(r)
-	again := func(message string) {
+	again := func(status int, message string) {
 		p, err := s.privacyPage(r, c)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
 		p.Error = message
-		s.render(w, r, http.StatusBadRequest, "privacy", "privacy", p)
+		s.render(w, r, status, "privacy", "privacy", p)
 	}
 	if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm_email")), c.Email) {
-		again(l.T("privacy.delete.mismatch"))
+		again(http.StatusBadRequest, l.T("privacy.delete.mismatch"))
 		return
 	}
 	if _, err := s.erasure.EraseAccount(r.Context(), c, creditChoices[r.PostFormValue("credit")]); err != nil {
 		switch apperr.ReasonOf(err) {
 		case "credit_choice":
-			again(l.T("privacy.credit.choose"))
+			again(http.StatusBadRequest, l.T("privacy.credit.choose"))
 			return
 		case "ride_in_progress":
-			again(l.T("privacy.ride_in_progress"))
+			again(http.StatusConflict, l.T("privacy.ride_in_progress"))
 			return
 		}
 		s.pageError(w, r, err)
