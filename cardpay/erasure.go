@@ -214,20 +214,7 @@ func (s *Service) settleCredit(ctx context.Context, tx Tx, accountID string, out
 		if err != nil {
 			return err
 		}
-		ref := TopUpRefund{ID: ids.New("trf"), PaymentIntentID: p.ID, AccountID: accountID, AmountCents: r.AmountCents,
-			State: ticketing.RefundOwed, CreatedAt: now, UpdatedAt: now}
-		// Counted as refunded now, so Stripe's charge.refunded for it finds
-		// the refund already accounted.
-		p.RefundedCents, p.UpdatedAt = p.RefundedCents+r.AmountCents, now
-		if err := tx.UpdatePayment(ctx, p); err != nil {
-			return err
-		}
-		if _, err := wallet.Post(ctx, tx, wallet.Transaction{Key: "erasure:refund:" + ref.ID, Kind: KindErasureRefund,
-			Memo: "Credit of an erased account refunded to the card", RefType: "payment_intent", RefID: p.ID,
-			Entries: []wallet.Entry{{Account: citizen, Amount: -r.AmountCents}, {Account: wallet.StripeClearing, Amount: r.AmountCents}}}, now); err != nil {
-			return err
-		}
-		if err := tx.InsertTopUpRefund(ctx, ref); err != nil {
+		if err := oweRefund(ctx, tx, &p, r.AmountCents, "Credit of an erased account refunded to the card", now); err != nil {
 			return err
 		}
 	}
@@ -240,6 +227,25 @@ func (s *Service) settleCredit(ctx context.Context, tx Tx, accountID string, out
 	}
 	return tx.AppendAudit(ctx, audit.Entry{ActorID: accountID, Action: "account.erasure.credit", ObjectType: "account", ObjectID: accountID,
 		IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"choice": out.Choice, "credit_cents": out.BalanceCents, "to_cards_cents": out.RefundableCents}})
+}
+
+// oweRefund moves cents of the payment's credit back to Stripe clearing
+// and records the refund to its card as owed, for SendRefunds. p is locked.
+func oweRefund(ctx context.Context, tx Tx, p *Payment, cents int64, memo string, now time.Time) error {
+	ref := TopUpRefund{ID: ids.New("trf"), PaymentIntentID: p.ID, AccountID: p.AccountID, AmountCents: cents,
+		State: ticketing.RefundOwed, CreatedAt: now, UpdatedAt: now}
+	// Counted as refunded now, so Stripe's charge.refunded for it finds
+	// the refund already accounted.
+	p.RefundedCents, p.UpdatedAt = p.RefundedCents+cents, now
+	if err := tx.UpdatePayment(ctx, *p); err != nil {
+		return err
+	}
+	if _, err := wallet.Post(ctx, tx, wallet.Transaction{Key: "erasure:refund:" + ref.ID, Kind: KindErasureRefund,
+		Memo: memo, RefType: "payment_intent", RefID: p.ID,
+		Entries: []wallet.Entry{{Account: wallet.CitizenAccount(p.AccountID), Amount: -cents}, {Account: wallet.StripeClearing, Amount: cents}}}, now); err != nil {
+		return err
+	}
+	return tx.InsertTopUpRefund(ctx, ref)
 }
 
 // refundLease is how long a sent refund may stay unanswered before another

@@ -368,3 +368,56 @@ func TestDashboardRefundWhileErasureRefundOwed(t *testing.T) {
 		}
 	})
 }
+
+// A top-up whose payment Stripe confirms after its account was erased (it
+// was still being confirmed at the erasure) is credited and owed back to
+// its card at once: nobody could spend it.
+func TestTopUpPaidAfterErasureGoesBackToTheCard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		gina := citizenWithCredit(t, db, s, &clock, "acc_gina", 0, nil)
+		if err := s.Record(ctx, cardpay.Payment{ID: "pi_late", Purpose: cardpay.PurposeTopUp, AccountID: gina.AccountID, AmountCents: 2000}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.EraseAccount(ctx, gina, ""); err != nil {
+			t.Fatalf("erase with nothing credited yet: %v", err)
+		}
+		ev := cardpay.Event{ID: "evt_late", Type: cardpay.EventPaymentSucceeded, PaymentIntentID: "pi_late", Amount: 2000, Currency: "eur"}
+		out, err := s.Handle(ctx, ev)
+		if err != nil || !out.Handled || out.Replayed {
+			t.Fatalf("payment after the erasure: %+v, %v", out, err)
+		}
+		if again, err := s.Handle(ctx, ev); err != nil || !again.Replayed {
+			t.Fatalf("the same event again: %+v, %v", again, err)
+		}
+		if b := balance(t, db, wallet.CitizenAccount(gina.AccountID)); b != 0 {
+			t.Fatalf("credit left on the erased account: %d", b)
+		}
+		var refunds []cardpay.TopUpRefund
+		if err := db.CardPayments().View(ctx, func(tx cardpay.Tx) error {
+			var err error
+			refunds, err = tx.TopUpRefundsOf(ctx, gina.AccountID)
+			return err
+		}); err != nil || len(refunds) != 1 || refunds[0].AmountCents != 2000 || refunds[0].State != "owed" {
+			t.Fatalf("refunds %+v, %v", refunds, err)
+		}
+		var calls atomic.Int64
+		if n, err := s.SendRefunds(ctx, stripeRefunds(t, &calls)); err != nil || n != 1 {
+			t.Fatalf("send refunds: %d, %v", n, err)
+		}
+		if out, err := s.Handle(ctx, cardpay.Event{ID: "evt_late_refunded", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_late",
+			Amount: 2000, AmountRefunded: 2000}); err != nil || !out.Replayed {
+			t.Fatalf("Stripe's report of the refund: %+v, %v", out, err)
+		}
+		check, err := wallet.NewService(db.Wallet(), nil).Check(ctx)
+		if err != nil || !check.OK() {
+			t.Fatalf("ledger check %+v, %v", check, err)
+		}
+		if d, err := s.Reconcile(ctx); err != nil || len(d) != 0 {
+			t.Fatalf("reconciliation: %+v, %v", d, err)
+		}
+	})
+}

@@ -271,6 +271,18 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 	}
 	s.log.InfoContext(ctx, "card top-up credited", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
 		slog.Int64("amount_cents", amount))
+	if a, err := tx.AccountByID(ctx, p.AccountID); err == nil && !a.DeletedAt.IsZero() && !ltx.Replayed {
+		// Paid after its account was erased (a payment still being
+		// confirmed at the erasure): nobody can spend the credit, so it
+		// goes back to the card at once, as the erasure's refunds do.
+		if err := oweRefund(ctx, tx, p, amount, "Top-up paid after its account was erased, refunded to the card", now); err != nil {
+			return Outcome{}, err
+		}
+		s.log.InfoContext(ctx, "top-up of an erased account owed back to its card", slog.String("payment_intent", p.ID))
+		return Outcome{Handled: true, TransactionID: ltx.ID, Note: "the account was erased: the top-up is owed back to the card"}, nil
+	} else if err != nil && !apperr.Has(err, apperr.NotFound) {
+		return Outcome{}, fmt.Errorf("read the top-up's account: %w", err)
+	}
 	if !ltx.Replayed {
 		if err := s.receipt(ctx, tx, p, amount, now); err != nil {
 			return Outcome{}, err
