@@ -109,6 +109,11 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 			case mail.KindOrderRefunded:
 				m, err = c.OrderRefunded(r, mail.Refund{OrderID: "ord_1", Title: "La locandiera", AmountCents: 5000, ToCard: true})
 				link, amount = "https://servizi.comune.benevento.it/hub/wallet", map[string]string{"it": "50,00\u00a0€", "en": "€50.00"}[lang]
+				part, perr := c.OrderRefunded(r, mail.Refund{OrderID: "ord_1", Title: "La locandiera", AmountCents: 1000, ToCard: true, Partial: true})
+				if perr != nil || !strings.Contains(part.Text, map[string]string{"it": "i biglietti restano validi", "en": "your tickets stay valid"}[lang]) ||
+					strings.Contains(part.Text, map[string]string{"it": "annullato", "en": "cancelled"}[lang]) {
+					t.Errorf("%s/%s: a partial refund's notice: %v\n%s", kind, lang, perr, part.Text)
+				}
 			case mail.KindOrderVoidedDisputed:
 				m, err = c.OrderVoidedDisputed(r, mail.Voided{OrderID: "ord_1", Title: "La <i>stradale</i> locandiera"})
 				link, amount = "https://servizi.comune.benevento.it/hub/wallet", "ord_1"

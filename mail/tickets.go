@@ -79,6 +79,9 @@ type Refund struct {
 	ToCard bool
 	// PerformanceCancelled is true when the city cancelled the show.
 	PerformanceCancelled bool
+	// Partial is true when only part of the order was refunded (at
+	// Stripe, by the city's office) and its tickets stay valid.
+	Partial bool
 }
 
 // OrderRefunded tells r that a theatre order was refunded, where the money

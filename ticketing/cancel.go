@@ -35,7 +35,7 @@ func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID 
 		if o.Status != OrderPaid {
 			return apperr.R(apperr.Conflict, "order_not_cancellable", "Only a paid order can be cancelled (this one is %s).", o.Status)
 		}
-		if disputed(o) {
+		if o.Disputed() {
 			return errOrderDisputed
 		}
 		p, err := tx.Performance(ctx, o.PerformanceID)
@@ -55,11 +55,11 @@ func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID 
 	return out, err
 }
 
-// disputed reports whether an order's card payment is under a dispute the
+// Disputed reports whether the order's card payment is under a dispute the
 // hub must not refund around: open, its amount is held for the dispute
 // (and Stripe refunds no charged-back payment); lost, the cardholder has
 // the money back already. A won dispute gave the money back to the
 // theatre, and the order refunds as any other.
-func disputed(o Order) bool { return o.Dispute == DisputeOpen || o.Dispute == DisputeLost }
+func (o Order) Disputed() bool { return o.Dispute == DisputeOpen || o.Dispute == DisputeLost }
 
 var errOrderDisputed = apperr.R(apperr.Conflict, "order_disputed", "This order's card payment is disputed; the theatre office settles it with the card's bank, not by a refund.")

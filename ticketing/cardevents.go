@@ -9,6 +9,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/mail"
 	"cityhub/money"
 	"cityhub/wallet"
 )
@@ -118,6 +119,14 @@ func (s *Service) CardRefundedTx(ctx context.Context, tx Tx, orderID, intentID s
 		return res, fmt.Errorf("update order: %w", err)
 	}
 	res.Order = o
+	// The buyer hears of a refund made at Stripe as of the hub's own: the
+	// whole order (its tickets now cancelled) or part of it. An order
+	// whose refund was owed was told so when it was decided.
+	if o.Status != OrderRefundDue {
+		if err := s.refundEmailOf(ctx, tx, o, mail.Refund{AmountCents: res.Cents, Partial: o.Status == OrderPaid}, now); err != nil {
+			return res, err
+		}
+	}
 	return res, s.audit(ctx, tx, systemStripe, "ticket.refunded_at_stripe", "ticket_order", o.ID,
 		map[string]any{"amount_cents": res.Cents, "refunded_total_cents": refundedCents, "status": o.Status})
 }

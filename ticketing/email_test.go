@@ -170,3 +170,64 @@ func TestDisputedOrderVoidedEmail(t *testing.T) {
 		f.ledgerOK()
 	})
 }
+
+// A refund made at Stripe (the city's office, in Stripe's dashboard) is
+// told to the buyer as the hub's own refunds are: a part of the order,
+// saying the tickets stay valid, then the rest, saying the order is
+// cancelled. Stripe's report of the same total again tells nobody twice.
+func TestRefundAtStripeEmail(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		c, err := mail.NewComposer("https://hub.example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.SendEmails(c)
+		buyer := citizen(3)
+		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
+			return tx.InsertAccount(f.ctx, identity.Account{ID: buyer.AccountID, Email: "elena@example.org", Name: "Elena", Locale: "en",
+				PasswordHash: "x", CreatedAt: time.Now().UTC()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		p := f.performance(f.venue("Teatro Comunale", 4).ID)
+		o := f.holdForCard(buyer, p.ID, "pi_dash", "Platea/B/1")
+		if _, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_dash", o.TotalCents, "eur"); err != nil {
+			t.Fatal(err)
+		}
+		refunded := func(total int64) {
+			t.Helper()
+			if err := db.Ticketing().InTx(f.ctx, func(tx ticketing.Tx) error {
+				_, err := f.svc.CardRefundedTx(f.ctx, tx, o.ID, "pi_dash", total)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		refunded(500)
+		refunded(500)
+		refunded(o.TotalCents)
+		page, err := outbox.NewService(db.Outbox()).List(f.ctx, admin, "", "", 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []mail.Message
+		for _, m := range page.Messages {
+			if m.Kind == mail.KindOrderRefunded && m.To == "elena@example.org" {
+				got = append(got, m)
+			}
+		}
+		if len(got) != 2 {
+			t.Fatalf("%d refund e-mails, want 2: %+v", len(got), got)
+		}
+		// The list is newest first.
+		whole, part := got[0], got[1]
+		if !strings.Contains(part.Text, "your tickets stay valid") || !strings.Contains(part.Text, "€5.00") || strings.Contains(part.Text, "cancelled") {
+			t.Errorf("the partial refund's e-mail:\n%s", part.Text)
+		}
+		if !strings.Contains(whole.Text, "was cancelled and refunded") || !strings.Contains(whole.Text, "back to the card") {
+			t.Errorf("the whole refund's e-mail:\n%s", whole.Text)
+		}
+	})
+}

@@ -121,12 +121,19 @@ func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performan
 
 // refundEmail tells the buyer of o that amount was refunded.
 func (s *Service) refundEmail(ctx context.Context, tx Tx, o Order, amount int64, showCancelled bool, now time.Time) error {
-	if amount <= 0 {
+	return s.refundEmailOf(ctx, tx, o, mail.Refund{AmountCents: amount, PerformanceCancelled: showCancelled}, now)
+}
+
+// refundEmailOf is refundEmail with what f says besides the order, its
+// performance and the way the money goes back (read here).
+func (s *Service) refundEmailOf(ctx context.Context, tx Tx, o Order, f mail.Refund, now time.Time) error {
+	if f.AmountCents <= 0 {
 		return nil
 	}
 	return s.orderEmail(ctx, tx, o, now, func(r mail.Recipient, p Performance) (mail.Message, error) {
-		return s.mail.OrderRefunded(r, mail.Refund{OrderID: o.ID, Title: p.Title, AmountCents: amount,
-			ToCard: o.Method == PayCard, PerformanceCancelled: showCancelled || p.Status == PerformanceCancelled})
+		f.OrderID, f.Title, f.ToCard = o.ID, p.Title, o.Method == PayCard
+		f.PerformanceCancelled = f.PerformanceCancelled || p.Status == PerformanceCancelled
+		return s.mail.OrderRefunded(r, f)
 	})
 }
 

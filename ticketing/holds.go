@@ -366,7 +366,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		}
 		o.Status = OrderRefunded
 	case OrderPaid:
-		if disputed(o) {
+		if o.Disputed() {
 			if !showCancelled {
 				return Order{}, errOrderDisputed
 			}

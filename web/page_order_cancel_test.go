@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/identity"
+	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/wallet"
 	"cityhub/web/webtest"
@@ -71,6 +72,17 @@ func TestOrderPageSelfCancel(t *testing.T) {
 	}
 	if _, body := pc.Get("/theatre/orders/" + kept.ID); strings.Contains(body, `data-testid="order-cancel"`) {
 		t.Fatal("a performance without the rule offers cancelling")
+	}
+	// Under an open or lost dispute the page offers no cancelling (the
+	// service refuses it); after a won one it does, as the service allows.
+	for _, c := range []struct {
+		dispute string
+		offered bool
+	}{{"open", false}, {"lost", false}, {"won", true}, {"", true}} {
+		storetest.Behind(t, env.DB, `UPDATE ticket_orders SET dispute = '`+c.dispute+`' WHERE id = '`+o.ID+`'`)
+		if _, body := pc.Get(loc); strings.Contains(body, `data-testid="order-cancel"`) != c.offered {
+			t.Fatalf("dispute %q: cancel offered %v, want %v", c.dispute, !c.offered, c.offered)
+		}
 	}
 	res, body := pc.Get(loc + "/cancel")
 	if res.StatusCode != http.StatusOK || !strings.Contains(nbsp(body), "25,00 € tornano subito sul credito") {

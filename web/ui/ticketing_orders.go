@@ -115,7 +115,7 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 		page.Expired = true
 	case o.Status == ticketing.OrderPaid:
 		if until, ok := page.Performance.SelfCancelDeadline(); ok && page.Performance.Status == ticketing.PerformanceScheduled &&
-			o.Dispute == "" && now.Before(until) {
+			!o.Disputed() && now.Before(until) {
 			page.CancelUntil, page.Cancellable = until, true
 			page.Refund, page.ToCard = o.TotalCents-o.CardRefundedCents, o.Method == ticketing.PayCard
 		}
