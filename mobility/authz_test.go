@@ -174,7 +174,8 @@ func TestServiceRoleTable(t *testing.T) {
 			return err
 		}},
 		{name: "UnlockConfirmedLate", allowed: systemOnly, call: func(ctx context.Context, c identity.Caller) error {
-			return svc.UnlockConfirmedLate(ctx, c, st.ID, ride.CommandID+"-late", time.Now())
+			_, err := svc.UnlockConfirmedLate(ctx, c, st.ID, ride.CommandID+"-late", time.Now())
+			return err
 		}},
 	}
 	ops = append(ops, catalogueOps(svc, st, bike, vt, plan)...)

@@ -122,9 +122,10 @@ type wireEvent struct {
 }
 
 type wireOnline struct {
-	V      *int   `json:"v"`
-	TS     string `json:"ts"`
-	Online *bool  `json:"online"`
+	V       *int   `json:"v"`
+	TS      string `json:"ts"`
+	Station string `json:"station"`
+	Online  *bool  `json:"online"`
 }
 
 func checkVersion(v *int) error {
@@ -195,7 +196,7 @@ func decodeTelemetry(station string, kind Kind, payload []byte, received time.Ti
 		t.Event = e
 		return t, err
 	case KindOnline:
-		o, err := decodeOnline(payload)
+		o, err := decodeOnline(station, payload)
 		t.Online = o
 		return t, err
 	}
@@ -340,7 +341,7 @@ func decodeEvent(station string, payload []byte) (*Event, error) {
 	return e, nil
 }
 
-func decodeOnline(payload []byte) (*OnlineReport, error) {
+func decodeOnline(station string, payload []byte) (*OnlineReport, error) {
 	p := bytes.TrimSpace(payload)
 	switch string(p) {
 	case "true":
@@ -353,6 +354,9 @@ func decodeOnline(payload []byte) (*OnlineReport, error) {
 		return nil, malformed("online is neither true, false nor a JSON object")
 	}
 	if err := checkVersion(w.V); err != nil {
+		return nil, err
+	}
+	if err := checkStation(station, w.Station); err != nil {
 		return nil, err
 	}
 	ts, err := parseTS(w.TS)

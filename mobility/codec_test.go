@@ -63,6 +63,8 @@ func TestDecodeTelemetry(t *testing.T) {
 		{"online false with newline", KindOnline, "false\n", true, nil},
 		{"online object", KindOnline, `{"v":1,"ts":"2026-11-25T10:00:00Z","online":true}`, true, nil},
 		{"online yes", KindOnline, `yes`, false, nil},
+		{"online object of its station", KindOnline, `{"v":1,"ts":"2026-11-25T10:00:00Z","station":"st-1","online":true}`, true, nil},
+		{"online object of another station", KindOnline, `{"v":1,"ts":"2026-11-25T10:00:00Z","station":"st-2","online":true}`, false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m, err := DecodeTelemetry("st-1", tc.kind, []byte(tc.payload), now)

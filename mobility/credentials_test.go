@@ -261,9 +261,9 @@ func TestLateUnlockRaisesOneIncident(t *testing.T) {
 		svc, _ := credentialService(t, db)
 		ctx := context.Background()
 		now := time.Now()
-		for range 3 {
-			if err := svc.UnlockConfirmedLate(ctx, identity.System(), "piazza", "cmd_unknown", now); err != nil {
-				t.Fatal(err)
+		for i := range 3 {
+			if raised, err := svc.UnlockConfirmedLate(ctx, identity.System(), "piazza", "cmd_unknown", now); err != nil || raised != (i == 0) {
+				t.Fatalf("late ok %d: raised %v, %v", i, raised, err)
 			}
 		}
 		open, err := svc.Incidents(ctx, operatorCaller, true)

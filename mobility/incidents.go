@@ -56,16 +56,16 @@ type IncidentTx interface {
 // UnlockConfirmedLate records that a station confirmed an unlock nobody
 // waits for. A confirmation of a ride that did start (a duplicate delivery)
 // changes nothing; any other raises one incident per station and request,
-// however often the station repeats itself. Only the hub's own processes
-// (the broker's reply handler) report it: Forbidden for anyone else.
-func (s *Service) UnlockConfirmedLate(ctx context.Context, c identity.Caller, stationID, requestID string, at time.Time) error {
+// however often the station repeats itself; raised reports whether this
+// call raised it. Only the hub's own processes (the broker's reply
+// handler) report it: Forbidden for anyone else.
+func (s *Service) UnlockConfirmedLate(ctx context.Context, c identity.Caller, stationID, requestID string, at time.Time) (raised bool, err error) {
 	if err := onlySystem(c); err != nil {
-		return err
+		return false, err
 	}
 	inc := Incident{ID: ids.New("inc"), Kind: IncidentReleasedWithoutRide, StationID: stationID, RequestID: requestID,
 		RaisedAt: at.UTC().Truncate(time.Microsecond)}
-	raised := false
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		r, err := tx.RideByCommand(ctx, requestID)
 		switch {
 		case err == nil && r.StartStation == stationID && r.Status != RidePending && r.Status != RideFailed:
@@ -79,14 +79,14 @@ func (s *Service) UnlockConfirmedLate(ctx context.Context, c identity.Caller, st
 		return err
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if raised {
 		s.changed()
 		s.log.WarnContext(ctx, "incident: bike released without a ride", slog.String("incident", inc.ID),
 			slog.String("station", stationID), slog.String("request_id", requestID), slog.String("ride", inc.RideID), slog.String("bike", inc.BikeID))
 	}
-	return nil
+	return raised, nil
 }
 
 // Incidents lists incidents for operators and admins, newest first (open

@@ -31,7 +31,10 @@ type Sink interface {
 // not know): the bike is out without a ride, which an operator must see.
 // mobility.Service is one; a Sink that is not gets only the metric and a log.
 type LateUnlockSink interface {
-	UnlockConfirmedLate(ctx context.Context, c identity.Caller, stationID, requestID string, at time.Time) error
+	// UnlockConfirmedLate reports whether the ok released a bike without
+	// a ride that nothing had reported yet (not a repeat of an ok already
+	// taken or already reported).
+	UnlockConfirmedLate(ctx context.Context, c identity.Caller, stationID, requestID string, at time.Time) (bool, error)
 }
 
 // Options configure a Client. Zero values take the defaults noted.
@@ -471,16 +474,24 @@ func (c *Client) onReply(_ paho.Client, m paho.Message) {
 	if r.Result != mobility.ReplyOK {
 		return
 	}
-	c.metrics.lateOK.Inc()
-	c.log.Warn("station confirmed an unlock after the hub stopped waiting: bike released without a ride",
-		slog.String("request_id", r.RequestID), slog.String("station", station))
+	// Without a sink to tell, or when it fails, every late ok counts: a
+	// repeat is counted rather than a release missed.
+	released := true
 	if late, ok := c.sink.(LateUnlockSink); ok {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := late.UnlockConfirmedLate(ctx, identity.System(), station, r.RequestID, time.Now()); err != nil {
+		var err error
+		if released, err = late.UnlockConfirmedLate(ctx, identity.System(), station, r.RequestID, time.Now()); err != nil {
+			released = true
 			c.log.Error("record late unlock", slog.String("request_id", r.RequestID), slog.Any("error", err))
 		}
 	}
+	if !released {
+		return
+	}
+	c.metrics.lateOK.Inc()
+	c.log.Warn("station confirmed an unlock after the hub stopped waiting: bike released without a ride",
+		slog.String("request_id", r.RequestID), slog.String("station", station))
 }
 
 // Unlock implements mobility.Commander: it publishes the command with QoS 1
@@ -579,7 +590,7 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_command_results_total",
 			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station)."}, []string{"result"}),
 		lateOK: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_unlock_ok_after_deadline_total",
-			Help: "Unlocks a station confirmed after the hub stopped waiting: bikes released without a ride (each raises an operator incident)."}),
+			Help: "Unlocks a station confirmed after the hub stopped waiting that released a bike without a ride: one for each operator incident raised (repeats of the same confirmation, and of an ok whose ride started, are not counted)."}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_connected",
 			Help: "1 while connected and subscribed to the broker."}),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_reconnects_total",

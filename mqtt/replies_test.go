@@ -76,18 +76,25 @@ func TestReplyOnlyFromTheStationAsked(t *testing.T) {
 // lateSink records the late confirmations the client reports.
 type lateSink struct {
 	sink
-	mu   sync.Mutex
-	late []string
+	mu    sync.Mutex
+	late  []string
+	calls int
 }
 
-func (s *lateSink) UnlockConfirmedLate(_ context.Context, c identity.Caller, station, requestID string, _ time.Time) error {
+func (s *lateSink) UnlockConfirmedLate(_ context.Context, c identity.Caller, station, requestID string, _ time.Time) (bool, error) {
 	if !c.IsSystem() {
-		return fmt.Errorf("late unlock reported as %q, not as the hub", c.AccountID)
+		return false, fmt.Errorf("late unlock reported as %q, not as the hub", c.AccountID)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.calls++
+	for _, l := range s.late {
+		if l == station+"/"+requestID {
+			return false, nil // a repeat: reported already
+		}
+	}
 	s.late = append(s.late, station+"/"+requestID)
-	return nil
+	return true, nil
 }
 
 func (s *lateSink) lates() []string {
@@ -105,6 +112,8 @@ func TestLateOKIsReported(t *testing.T) {
 	s := &lateSink{}
 	c, reg := startClient(t, b.URL(), root, s)
 	release := make(chan struct{})
+	// again sends the late ok once more, as a station repeating itself does.
+	again := make(chan func(), 1)
 	station := publisher(t, b.URL())
 	station.Subscribe(mqtt.Topics{Root: root}.Commands("st-slow"), 1, func(cl paho.Client, m paho.Message) {
 		cmd, _ := mobility.DecodeCommand(m.Payload())
@@ -112,6 +121,7 @@ func TestLateOKIsReported(t *testing.T) {
 			<-release
 			p, _ := mobility.EncodeReply(mobility.Reply{RequestID: cmd.RequestID, StationID: "st-slow", Result: mobility.ReplyOK, TS: time.Now()})
 			cl.Publish(cmd.ReplyTo, 1, false, p)
+			again <- func() { cl.Publish(cmd.ReplyTo, 1, false, p).Wait() }
 		}()
 	}).Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -127,5 +137,16 @@ func TestLateOKIsReported(t *testing.T) {
 	}
 	if n := mqtttest.Counter(t, reg, "cityhub_mqtt_unlock_ok_after_deadline_total", ""); n != 1 {
 		t.Errorf("late ok metric = %v", n)
+	}
+	// The same ok again: reported to the sink, which raises nothing new,
+	// so the metric of bikes released without a ride stays at one.
+	testutil.Receive(t, 5*time.Second, "the late ok sent", again)()
+	testutil.Eventually(t, 5*time.Second, "the repeat reported", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.calls == 2
+	})
+	if n := mqtttest.Counter(t, reg, "cityhub_mqtt_unlock_ok_after_deadline_total", ""); n != 1 || len(s.lates()) != 1 {
+		t.Errorf("after a repeat: late ok metric = %v, reported %v", n, s.lates())
 	}
 }

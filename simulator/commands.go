@@ -34,11 +34,30 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 		return
 	}
 	s.mu.Lock()
+	if wait, ok := s.deciding[cmd.RequestID]; ok {
+		// A copy of a command still being answered: the first answer,
+		// once there, and nothing else.
+		s.mu.Unlock()
+		select {
+		case <-wait:
+		case <-s.stop:
+			return
+		}
+		s.mu.Lock()
+	}
 	if prev, ok := s.answered[cmd.RequestID]; ok {
 		s.mu.Unlock()
 		st.cli.Publish(cmd.ReplyTo, 1, false, prev)
 		return
 	}
+	if _, ok := s.deciding[cmd.RequestID]; ok {
+		s.mu.Unlock() // the first was left silent: so is its copy
+		return
+	}
+	done := make(chan struct{})
+	s.deciding[cmd.RequestID] = done
+	// Closed, not deleted: a later copy of a silent command stays silent.
+	defer close(done)
 	roll := s.rng.Float64()
 	s.unlocks++
 	silent, failure, delay := s.cfg.SilentRate, s.cfg.FailureRate, s.cfg.ReplyDelay

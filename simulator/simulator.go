@@ -105,6 +105,10 @@ type Sim struct {
 	order    []string
 	out      map[string]outBike // bikes on a ride, by id
 	answered map[string][]byte  // replies by request id, for redelivered commands
+	// deciding holds the commands being answered (closed once answered, or
+	// left silent), so a copy that arrives meanwhile waits for the first
+	// answer instead of being carried out again.
+	deciding map[string]chan struct{}
 	unlocks  int
 	foreign  int // commands ignored for a reply_to outside the station's prefix
 
@@ -155,7 +159,7 @@ func New(cfg Config) *Sim {
 	}
 	s := &Sim{cfg: cfg, log: cfg.Log.With(slog.String("component", "simulator")), root: cfg.Root,
 		rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), stations: map[string]*station{},
-		out: map[string]outBike{}, answered: map[string][]byte{}, stop: make(chan struct{})}
+		out: map[string]outBike{}, answered: map[string][]byte{}, deciding: map[string]chan struct{}{}, stop: make(chan struct{})}
 	for _, spec := range cfg.Stations {
 		st := &station{spec: spec, docks: make([]dock, spec.Docks), ready: make(chan struct{})}
 		for _, b := range spec.Bikes {

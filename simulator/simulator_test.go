@@ -198,7 +198,7 @@ func TestExpiredCommandNotExecuted(t *testing.T) {
 		t.Fatal(tok.Error())
 	}
 	bikes := sim.BikesAt(st)
-	unlock := func(id string, dock int, deadline time.Time) mobility.Reply {
+	send := func(id string, dock int, deadline time.Time) {
 		t.Helper()
 		p, err := mobility.EncodeUnlock(mobility.UnlockCommand{RequestID: id, StationID: st, Dock: dock,
 			BikeID: bikes[dock], Deadline: deadline, ReplyTo: replyTo}, time.Now())
@@ -208,6 +208,10 @@ func TestExpiredCommandNotExecuted(t *testing.T) {
 		if tok := c.Publish(root+"/stations/"+st+"/commands", 1, false, p); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 			t.Fatal(tok.Error())
 		}
+	}
+	unlock := func(id string, dock int, deadline time.Time) mobility.Reply {
+		t.Helper()
+		send(id, dock, deadline)
 		select {
 		case r := <-replies:
 			if r.RequestID != id {
@@ -240,6 +244,24 @@ func TestExpiredCommandNotExecuted(t *testing.T) {
 	}
 	if got := sim.BikesAt(st); got[3] != "" {
 		t.Errorf("dock 3 still holds %q after an ok", got[3])
+	}
+	// The same command twice while the lock opens (a redelivery, or the
+	// rider's retry): carried out once, and both copies get its answer.
+	sim.SetBehaviour(0, 0, 300*time.Millisecond)
+	send("cmd_twice", 4, time.Now().Add(10*time.Second))
+	if r := unlock("cmd_twice", 4, time.Now().Add(10*time.Second)); r.Result != mobility.ReplyOK {
+		t.Errorf("the first answer to a repeated command: %+v, want ok", r)
+	}
+	select {
+	case r := <-replies:
+		if r.RequestID != "cmd_twice" || r.Result != mobility.ReplyOK {
+			t.Errorf("the second answer to a repeated command: %+v, want ok again", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no second answer to a repeated command")
+	}
+	if n := sim.Unlocks(); n != 4 {
+		t.Errorf("%d commands carried out, want 4 (the repeat is not one)", n)
 	}
 }
 

@@ -362,7 +362,7 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	c.do("DELETE", cred, operator, "", http.StatusOK)
 	c.do("DELETE", cred, operator, "", http.StatusNotFound)
 	c.do("POST", cred+"/rotate", operator, "", http.StatusNotFound)
-	if err := m.Svc.UnlockConfirmedLate(context.Background(), identity.System(), st.ID, "cmd_late_contract", time.Now()); err != nil {
+	if _, err := m.Svc.UnlockConfirmedLate(context.Background(), identity.System(), st.ID, "cmd_late_contract", time.Now()); err != nil {
 		c.t.Fatal(err)
 	}
 	var incidents struct {
