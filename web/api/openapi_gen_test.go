@@ -233,6 +233,13 @@ func buildOpenAPIDocument() *obj {
 			errs = append(slices.Clone(errs), 401)
 			slices.Sort(errs)
 		}
+		if op.method != "GET" && !UnkeyedRoutes[op.method+" "+op.path] && !slices.Contains(errs, 409) {
+			// Every keyed operation may refuse an Idempotency-Key reused
+			// for another request, or one whose first request is still
+			// running or whose answer was lost (httpx.Replayer).
+			errs = append(slices.Clone(errs), 409)
+			slices.Sort(errs)
+		}
 		if op.body != nil && !slices.Contains(errs, 413) {
 			// Every body is read within a limit (httpx.MaxJSONBody, more
 			// for a report's photos).
