@@ -131,7 +131,7 @@ func openAPIOperations() []apiOperation {
 
 		// Identity.
 		{method: "POST", path: "/api/v1/auth/login", id: "login", tag: "identity", summary: "Log in with email and password", auth: "public",
-			desc: "401 (reason bad_credentials) for a wrong email or password alike, and for a missing one; 429 after too many failures for the email or the client address.",
+			desc: "401 (reason bad_credentials) for a wrong email or password alike, and for a missing one; 401 (reason email_not_verified) for the right password of an account whose address was never confirmed (follow the verification e-mail's link, or ask for a new one); 429 after too many failures for the email or the client address.",
 			body: "LoginRequest", ok: []apiResponse{{status: 200, desc: "Tokens.", schema: "Tokens"}}, errs: []int{400, 401, 429}},
 		{method: "POST", path: "/api/v1/auth/refresh", id: "refreshTokens", tag: "identity", summary: "Rotate a refresh token", auth: "public",
 			desc: "The old refresh token stops working; reusing a rotated one revokes every token of its login.",
@@ -188,7 +188,7 @@ func openAPIOperations() []apiOperation {
 			desc: "400 (reason unknown_scope) for a grant of a shop, venue or office that does not exist.",
 			body: "AdminAccountRequest", ok: []apiResponse{{status: 201, desc: "The new account.", schema: "Account", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/disabled", id: "adminSetAccountDisabled", tag: "identity", summary: "Disable or re-enable an account", auth: "roles", roles: admin,
-			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. An administrator cannot disable themself (403).",
+			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. An administrator cannot disable themself (403, reason own_account).",
 			body: "AccountDisabledRequest", ok: []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{400, 401, 403, 404}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/grants", id: "adminSetAccountGrants", tag: "identity", summary: "Replace an account's grants", auth: "roles", roles: admin,
 			desc: "The grants hold from the account's next request. Giving citizen opens a wallet if the account had none. A grant of a shop, venue or office that does not exist is 400 (reason unknown_scope); one the account already holds is kept. An administrator cannot take city_admin from themself (403, reason own_admin); an erased account is 404. Audited with the grants before and after.",

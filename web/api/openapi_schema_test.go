@@ -216,7 +216,7 @@ var openAPIFieldNotes = map[string]*obj{
 	"Wallet.test_payments":               newObj("description", "Top-ups are demo money on this hub (CITYHUB_TEST_PAYMENTS)."),
 	"TopUp.currency":                     newObj("const", "EUR"),
 	"TopUp.status":                       newObj("enum", []string{"succeeded", "pending"}),
-	"TopUpRequest.amount_cents":          newObj("minimum", 1),
+	"TopUpRequest.amount_cents":          newObj("minimum", wallet.MinTopUp, "maximum", wallet.MaxTopUp),
 	"CardTopUp.state":                    newObj("enum", cardpay.TopUpStates),
 	"CardTopUp.purpose":                  newObj("const", cardpay.PurposeTopUp),
 	"HistoryPage.next_cursor":            newObj("description", "Cursor of the next (older) page; absent on the last page."),
