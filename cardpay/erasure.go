@@ -162,7 +162,8 @@ func (s *Service) creditPlan(ctx context.Context, tx Tx, accountID string) (Eras
 // with the credit what choice says, in one transaction, and returns what
 // was done. With credit left, choice must be CreditToCards or CreditToCity:
 // Invalid (reason credit_choice) otherwise, and nothing happens.
-// Unauthenticated without a caller; NotFound for an account already gone.
+// Unauthenticated without a caller; NotFound for an account already gone;
+// Conflict (reason last_admin) for the city's last active administrator.
 func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice string) (ErasureCredit, error) {
 	if err := requireSelf(c); err != nil {
 		return ErasureCredit{}, err
@@ -170,6 +171,15 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 	var out ErasureCredit
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		now := s.now().UTC().Truncate(time.Microsecond)
+		if c.Has(identity.RoleAdmin) {
+			// The city's last administrator stays (identity.EraseTx
+			// judges it again); asked first, so that the administrators'
+			// accounts are locked before the caller's own, in the order
+			// every change of an administrator takes them.
+			if err := identity.KeepAnAdministrator(ctx, tx, c.AccountID); err != nil {
+				return err
+			}
+		}
 		// A ride's fare is charged when the bike docks: on an erased
 		// account it would spend credit already paid out (to the cards
 		// or the city) and leave a debt nobody can settle.

@@ -233,7 +233,9 @@ func (s *Service) ReviewAccount(ctx context.Context, admin Caller, id string) (A
 //
 // Forbidden unless admin holds city_admin, and (reason own_admin) when an
 // administrator would take city_admin from themself: the city keeps at
-// least the administrator acting. Invalid (reason bad_grant) for no grant
+// least the administrator acting, and Conflict (reason last_admin) when the
+// account is the city's last active administrator (another administrator
+// took the acting one's role meanwhile). Invalid (reason bad_grant) for no grant
 // or a bad one, (reason unknown_scope) for a new grant whose shop, venue or
 // office does not exist; NotFound for a missing or erased account.
 func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string, grants []Grant) (Account, error) {
@@ -259,8 +261,14 @@ func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string,
 	if err := s.checkScopes(ctx, grants, held); err != nil {
 		return Account{}, err
 	}
+	keepsAdmin := slices.ContainsFunc(grants, func(g Grant) bool { return g.Role == RoleAdmin })
 	var a Account
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		if !keepsAdmin {
+			if err := KeepAnAdministrator(ctx, tx, accountID); err != nil {
+				return err
+			}
+		}
 		// Locked, so that two changes at once apply one after the other,
 		// each audited with the grants it replaced, and no change lands on
 		// an account being erased.
@@ -370,3 +378,27 @@ func (s *Service) ClearAccountLoginLimits(ctx context.Context, admin Caller, acc
 
 // loginWindowStart is when the failed logins that still count began.
 func (s *Service) loginWindowStart() time.Time { return s.now().Add(-s.opt.Limits.Window) }
+
+// errLastAdmin refuses a change that would leave the city with no one to
+// run it: no one else could give the role back.
+var errLastAdmin = apperr.R(apperr.Conflict, "last_admin",
+	"The city needs at least one administrator: give the administrator role to another account first.")
+
+// KeepAnAdministrator refuses (Conflict, reason last_admin) a change by
+// which leaving stops being an active administrator (its role taken, the
+// account disabled or erased) when it is the city's last. It holds every
+// active administrator's account until tx ends, so that two such changes
+// at once (two administrators taking the role from each other, or each
+// erasing their own account) apply one after the other, and the second is
+// judged on what the first left. Call it before taking any other lock on
+// an account, so that every change takes them in the same order.
+func KeepAnAdministrator(ctx context.Context, tx Tx, leaving string) error {
+	admins, err := tx.LockAdministrators(ctx)
+	if err != nil {
+		return fmt.Errorf("lock administrators: %w", err)
+	}
+	if slices.Contains(admins, leaving) && len(admins) == 1 {
+		return errLastAdmin
+	}
+	return nil
+}

@@ -94,8 +94,12 @@ func EraseTx(ctx context.Context, tx Tx, accountID string, now time.Time) error 
 }
 
 // erase anonymises the account and records entry (actor and action) as
-// the reason.
+// the reason. Conflict (reason last_admin) for the city's last active
+// administrator.
 func erase(ctx context.Context, tx Tx, accountID string, now time.Time, entry audit.Entry) error {
+	if err := KeepAnAdministrator(ctx, tx, accountID); err != nil {
+		return err
+	}
 	if _, err := tx.AccountByID(ctx, accountID); err != nil {
 		return err
 	}

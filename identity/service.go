@@ -399,7 +399,9 @@ func (s *Service) EnsureAccount(ctx context.Context, n NewAccount) (a Account, c
 // generation, and every credential issued before is of an older one, even
 // one that a login racing the disable issued after the revocation.
 // Forbidden unless admin holds city_admin, and for an administrator's own
-// account (no lock-out by mistake); NotFound for a missing or deleted
+// account (no lock-out by mistake); Conflict (reason last_admin) for the
+// city's last active administrator (two administrators disabling each
+// other at once: the second is refused); NotFound for a missing or deleted
 // account.
 func (s *Service) SetDisabled(ctx context.Context, admin Caller, accountID string, disabled bool) (Account, error) {
 	if !admin.Has(RoleAdmin) {
@@ -411,6 +413,11 @@ func (s *Service) SetDisabled(ctx context.Context, admin Caller, accountID strin
 	now := s.now()
 	var a Account
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		if disabled {
+			if err := KeepAnAdministrator(ctx, tx, accountID); err != nil {
+				return err
+			}
+		}
 		var err error
 		if a, err = tx.AccountByID(ctx, accountID); err != nil {
 			return err

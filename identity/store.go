@@ -57,6 +57,13 @@ type Tx interface {
 	// LockAccount reads an account with its grants, like AccountByID, and
 	// holds it against concurrent changes until the transaction ends.
 	LockAccount(ctx context.Context, id string) (Account, error)
+	// LockAdministrators holds the accounts of every active administrator
+	// (city_admin, neither disabled nor erased, its address proved or
+	// its SPID/CIE identity known: StateActive) against concurrent
+	// changes until the transaction ends, taking them in one order, and
+	// then returns the ids of those that are still active administrators,
+	// read after the locks are held.
+	LockAdministrators(ctx context.Context) ([]string, error)
 	// SetAccountGrants replaces an account's grants with grants.
 	SetAccountGrants(ctx context.Context, id string, grants []Grant) error
 	// CountAccounts counts accounts, deleted ones included.

@@ -50,3 +50,35 @@ func TestPrivacyPageWaitsForTheRide(t *testing.T) {
 		})
 	}
 }
+
+// The city's last administrator cannot erase their own account, through
+// the API or the privacy page (409 last_admin, saying why, in the person's
+// language), and can once another account holds the role.
+func TestLastAdministratorCannotEraseTheirAccount(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine, withWallet(false), withCardPayments)
+			srv := httptest.NewServer(env.Server)
+			defer srv.Close()
+			admin, bearer := env.account(t, identity.RoleAdmin)
+			if p := wantProblem(t, env.do(t, "DELETE", "/api/v1/me", bearer, ""), http.StatusConflict); p.Reason != "last_admin" {
+				t.Fatalf("the last administrator erasing their account: reason %q", p.Reason)
+			}
+			pc := webtest.NewPageClient(t, srv.URL)
+			pc.Login(admin.Email, testPassword)
+			form := url.Values{"confirm_email": {admin.Email}, "csrf_token": {pc.CSRF("/privacy")}}
+			res, body := pc.Post("/privacy/delete", form)
+			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "almeno un amministratore") {
+				t.Fatalf("the last administrator on the privacy page: %d\n%s", res.StatusCode, body)
+			}
+			if res := env.do(t, "GET", "/api/v1/me", bearer, ""); res.Code != http.StatusOK {
+				t.Fatalf("after the refusals: GET /me %d", res.Code)
+			}
+			env.account(t, identity.RoleAdmin)
+			if res := env.do(t, "DELETE", "/api/v1/me", bearer, ""); res.Code != http.StatusNoContent {
+				t.Fatalf("erase one of two administrators: %d %s", res.Code, res.Body.String())
+			}
+		})
+	}
+}

@@ -83,6 +83,31 @@ func (tx *Tx) LockAccount(ctx context.Context, id string) (identity.Account, err
 	return tx.AccountByID(ctx, id)
 }
 
+// LockAdministrators implements identity.Tx. Every change that can take
+// an administrator away locks them all first, so two such changes (two
+// administrators taking the role from each other) apply one after the
+// other. The ids are read again by a statement of their own once the
+// locks are held: the locking statement's snapshot predates a change of
+// grants it waited for, and the grants are rows of another table.
+func (tx *Tx) LockAdministrators(ctx context.Context) ([]string, error) {
+	const admins = `SELECT a.id FROM accounts a
+		WHERE NOT a.disabled AND a.deleted_at IS NULL AND (a.email_verified_at IS NOT NULL OR a.fiscal_code IS NOT NULL)
+		  AND EXISTS (SELECT 1 FROM account_grants g WHERE g.account_id = a.id AND g.role = $1)
+		ORDER BY a.id`
+	if _, err := tx.q.Exec(ctx, admins+` FOR UPDATE OF a`, string(identity.RoleAdmin)); err != nil {
+		return nil, wrap("lock administrators", err)
+	}
+	rows, err := tx.q.Query(ctx, admins, string(identity.RoleAdmin))
+	if err != nil {
+		return nil, wrap("read administrators", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, wrap("read administrators", err)
+	}
+	return ids, nil
+}
+
 // SetAccountGrants implements identity.Tx.
 func (tx *Tx) SetAccountGrants(ctx context.Context, id string, grants []identity.Grant) error {
 	if _, err := tx.q.Exec(ctx, `DELETE FROM account_grants WHERE account_id = $1`, id); err != nil {

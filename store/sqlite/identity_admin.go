@@ -70,6 +70,23 @@ func (tx *Tx) LockAccount(ctx context.Context, id string) (identity.Account, err
 	return tx.AccountByID(ctx, id)
 }
 
+// LockAdministrators implements identity.Tx. Write transactions are
+// serial on SQLite, so reading the administrators in one is enough.
+func (tx *Tx) LockAdministrators(ctx context.Context) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT a.id FROM accounts a
+		WHERE a.deleted_at = 0 AND a.disabled = 0 AND (a.email_verified_at <> 0 OR a.fiscal_code IS NOT NULL)
+		  AND EXISTS (SELECT 1 FROM account_grants g WHERE g.account_id = a.id AND g.role = ?)
+		ORDER BY a.id`, string(identity.RoleAdmin))
+	ids, err := collect(rows, err, func(r rowScanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, wrap("read administrators", err)
+	}
+	return ids, nil
+}
+
 // SetAccountGrants implements identity.Tx.
 func (tx *Tx) SetAccountGrants(ctx context.Context, id string, grants []identity.Grant) error {
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM account_grants WHERE account_id = ?`, id); err != nil {

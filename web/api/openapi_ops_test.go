@@ -146,7 +146,7 @@ func openAPIOperations() []apiOperation {
 		{method: "DELETE", path: "/api/v1/me", id: "deleteMe", tag: "identity", summary: "Erase the caller's personal data (GDPR)", auth: "bearer",
 			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one. " +
 				"Credit left on the account goes where credit says, in the same transaction: cards (back to the cards of the top-ups of the last 180 days, newest first; what they cannot take goes to the city) or city. " +
-				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. While a bike ride of the caller's is pending or under way, 409 (reason ride_in_progress) and nothing changes: its fare is charged when the bike docks. 503 when the hub does not erase accounts.",
+				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. While a bike ride of the caller's is pending or under way, 409 (reason ride_in_progress) and nothing changes: its fare is charged when the bike docks. The city's last active administrator is refused with 409 (reason last_admin): the role goes to another account first. 503 when the hub does not erase accounts.",
 			query: []apiParam{query("credit", "Where credit left on the account goes; required when there is some.", newObj("type", "string", "enum", []string{"cards", "city"}))},
 			ok:    []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{400, 401, 409, 503}},
 		{method: "POST", path: "/api/v1/accounts", id: "signup", tag: "identity", summary: "Sign a citizen up (the address is verified by e-mail)", auth: "public",
@@ -188,11 +188,11 @@ func openAPIOperations() []apiOperation {
 			desc: "400 (reason unknown_scope) for a grant of a shop, venue or office that does not exist.",
 			body: "AdminAccountRequest", ok: []apiResponse{{status: 201, desc: "The new account.", schema: "Account", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/disabled", id: "adminSetAccountDisabled", tag: "identity", summary: "Disable or re-enable an account", auth: "roles", roles: admin,
-			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. An administrator cannot disable themself (403, reason own_account).",
-			body: "AccountDisabledRequest", ok: []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{400, 401, 403, 404}},
+			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. An administrator cannot disable themself (403, reason own_account), nor the city's last active administrator (409, reason last_admin: two administrators disabling each other at once, the second is refused).",
+			body: "AccountDisabledRequest", ok: []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/grants", id: "adminSetAccountGrants", tag: "identity", summary: "Replace an account's grants", auth: "roles", roles: admin,
-			desc: "The grants hold from the account's next request. Giving citizen opens a wallet if the account had none. A grant of a shop, venue or office that does not exist is 400 (reason unknown_scope); one the account already holds is kept. An administrator cannot take city_admin from themself (403, reason own_admin); an erased account is 404. Audited with the grants before and after.",
-			body: "AccountGrantsRequest", ok: []apiResponse{{status: 200, desc: "The account with its new grants.", schema: "Account"}}, errs: []int{400, 401, 403, 404}},
+			desc: "The grants hold from the account's next request. Giving citizen opens a wallet if the account had none. A grant of a shop, venue or office that does not exist is 400 (reason unknown_scope); one the account already holds is kept. An administrator cannot take city_admin from themself (403, reason own_admin), nor from the city's last active administrator (409, reason last_admin: two administrators taking it from each other at once, the second is refused); an erased account is 404. Audited with the grants before and after.",
+			body: "AccountGrantsRequest", ok: []apiResponse{{status: 200, desc: "The account with its new grants.", schema: "Account"}}, errs: []int{400, 401, 403, 404, 409}},
 
 		// Wallet.
 		{method: "GET", path: "/api/v1/wallet", id: "getWallet", tag: "wallet", summary: "The caller's balance and wallet items", auth: "roles", roles: citizen,

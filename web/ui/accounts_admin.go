@@ -137,7 +137,7 @@ func (cat scopeCatalogue) labels(gs []identity.Grant) []grantLabel {
 // false for an error that is not about them.
 func grantsRefusal(l *locale, f *grantsForm, err error) bool {
 	switch apperr.ReasonOf(err) {
-	case "bad_grant", "own_admin", "unknown_scope":
+	case "bad_grant", "own_admin", "unknown_scope", "last_admin":
 		f.Error = reasonText(l, err)
 		return true
 	}

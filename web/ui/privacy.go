@@ -90,6 +90,9 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 		case "ride_in_progress":
 			again(http.StatusConflict, l.T("privacy.ride_in_progress"))
 			return
+		case "last_admin":
+			again(http.StatusConflict, l.ErrorText(err))
+			return
 		}
 		s.pageError(w, r, err)
 		return
