@@ -173,3 +173,23 @@ func TestParticipationPages(t *testing.T) {
 		}
 	}
 }
+
+// The administrator's dashboard reaches the citizens' reports' queue in a
+// hub that runs participation, and only there.
+func TestAdminDashboardReachesTheReportsQueue(t *testing.T) {
+	t.Parallel()
+	for name, opts := range map[string][]func(*testEnv, *Deps){"with participation": {withParticipation}, "without": nil} {
+		_, env := newTestServer(t, "sqlite", opts...)
+		srv := httptest.NewServer(env.Server)
+		admin, _ := env.account(t, identity.RoleAdmin)
+		pc := webtest.NewPageClient(t, srv.URL)
+		if res := pc.Login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: login: %d", name, res.StatusCode)
+		}
+		_, body := pc.Get("/admin")
+		if has := strings.Contains(body, `href="/staff/reports"`); has != (opts != nil) {
+			t.Errorf("%s: the dashboard links the reports' queue: %v", name, has)
+		}
+		srv.Close()
+	}
+}

@@ -100,11 +100,9 @@ func (s *staffPages) adminPanels(r *http.Request, c identity.Caller) []Dashboard
 	if s.outbox {
 		out = append(out, DashboardPanel{TitleKey: "outbox.panel.title", TextKey: "outbox.panel.text", Href: "/admin/outbox"})
 	}
-	for _, p := range []string{"/admin/participation", "/staff/participation"} {
-		if s.routed(p) {
-			out = append(out, DashboardPanel{TitleKey: "staff.panel.participation.title", TextKey: "staff.panel.participation.text", Href: p})
-			break
-		}
+	// The citizens' reports' queue, in a hub that runs participation.
+	if s.routed("/staff/reports") {
+		out = append(out, DashboardPanel{TitleKey: "staff.panel.participation.title", TextKey: "staff.panel.participation.text", Href: "/staff/reports"})
 	}
 	return out
 }
