@@ -1,10 +1,12 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -434,6 +436,16 @@ func TestWalletStripeTopUp(t *testing.T) {
 			if code, _ := deliverStripe(t, hub, []byte(`{"id":`), testWebhookSecret); code != http.StatusBadRequest {
 				t.Fatalf("signed garbage: %d", code)
 			}
+			// A body over the limit is 413; one cut short, 400 (the sender
+			// went away half way: nothing is applied, Stripe sends again).
+			if code, body := deliverStripe(t, hub, []byte(strings.Repeat(" ", 256<<10+1)), testWebhookSecret); code != http.StatusRequestEntityTooLarge ||
+				!strings.Contains(string(body), `"reason":"body_too_large"`) {
+				t.Fatalf("a webhook body over the limit: %d %s", code, body)
+			}
+			if code, body := cutShort(t, hub.URL, "/api/v1/stripe/webhook", ev[:len(ev)/2], len(ev)); code != http.StatusBadRequest ||
+				!strings.Contains(body, `"reason":"body_unreadable"`) {
+				t.Fatalf("a webhook body cut short: %d %s", code, body)
+			}
 			if c := ledgerCheck(t, env); c.Transactions != 0 {
 				t.Fatalf("refused deliveries credited: %+v", c)
 			}
@@ -527,4 +539,30 @@ func TestWalletStripeTopUpKeyReused(t *testing.T) {
 	if len(list.TopUps) != 0 {
 		t.Fatalf("a refused card top-up was recorded: %+v", list.TopUps)
 	}
+}
+
+// cutShort posts the first part of a body of n bytes to path and closes
+// its side of the connection, as a sender that went away does, and
+// returns the answer.
+func cutShort(t *testing.T, base, path string, part []byte, n int) (int, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: cityhub.test\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", path, n, part)
+	if err := conn.(*net.TCPConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a body cut short: %v", err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
 }

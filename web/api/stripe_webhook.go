@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,8 +40,15 @@ type WebhookAnswer struct {
 func (h *walletHandler) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
 	httpx.LimitBody(w, r, maxWebhookBody)
 	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "body_too_large", "The webhook body cannot be read."))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		httpx.WriteError(h.log, w, r, httpx.ErrTooLarge(tooBig.Limit))
+		return
+	case err != nil:
+		// A body cut short (the sender went away): nothing to apply, and
+		// Stripe delivers the event again.
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "body_unreadable", "The webhook body could not be read to its end."))
 		return
 	}
 	ev, err := h.payments.ParseEvent(body, r.Header.Get("Stripe-Signature"))
