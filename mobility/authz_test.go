@@ -143,7 +143,7 @@ func TestServiceRoleTable(t *testing.T) {
 			return svc.ResetStationState(ctx, c, "nope")
 		}},
 		{name: "Incidents", allowed: operators, call: func(ctx context.Context, c identity.Caller) error {
-			_, err := svc.Incidents(ctx, c, true)
+			_, err := svc.Incidents(ctx, c, true, "")
 			return err
 		}},
 		{name: "ResolveIncident", allowed: operators, call: func(ctx context.Context, c identity.Caller) error {

@@ -268,15 +268,7 @@ func (s *Service) MyReports(ctx context.Context, c identity.Caller) ([]MyReport,
 // newest first (open ones only if openOnly). Errors: Unauthenticated,
 // Forbidden.
 func (s *Service) CitizenReports(ctx context.Context, caller identity.Caller, openOnly bool) ([]Incident, error) {
-	all, err := s.Incidents(ctx, caller, openOnly)
-	if err != nil {
-		return nil, err
-	}
-	out := all[:0:0]
-	for _, i := range all {
-		if i.Kind == IncidentCitizenReport {
-			out = append(out, i)
-		}
-	}
-	return out, nil
+	// Chosen by the query, so that the stations' own incidents, however
+	// many, never crowd the citizens' reports out of the list.
+	return s.Incidents(ctx, caller, openOnly, IncidentCitizenReport)
 }

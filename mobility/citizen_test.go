@@ -2,6 +2,7 @@ package mobility_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
@@ -102,7 +104,7 @@ func TestFaultReportReachesOperator(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].ID != inc.ID || list[0].Description != inc.Description || list[0].ReportedBy != "acc_anna" {
 			t.Fatalf("operator's list = %+v, %v", list, err)
 		}
-		all, _ := svc.Incidents(ctx, operatorCaller, true)
+		all, _ := svc.Incidents(ctx, operatorCaller, true, "")
 		if len(all) != 1 || all[0].ID != inc.ID {
 			t.Fatalf("incidents = %+v", all)
 		}
@@ -262,5 +264,44 @@ func TestConcurrentFaultReportsMakeOne(t *testing.T) {
 				t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
 			}
 		}
+	})
+}
+
+// The operators' list of citizens' reports holds them however many of the
+// stations' own incidents are open and newer; a list of one kind refuses a
+// kind the hub does not raise.
+func TestCitizenReportsListedBesideManyStationIncidents(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("crowd", 1, 4)); err != nil {
+			t.Fatal(err)
+		}
+		inc, _, err := svc.ReportFault(ctx, mobilitytest.Citizen("acc_anna"), mobility.FaultReport{StationID: "crowd-001", Target: mobility.TargetDock, Dock: 1,
+			Description: "Il dock non aggancia"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Mobility().InTx(ctx, func(tx mobility.Tx) error {
+			for i := range mobility.MaxIncidentList + 5 {
+				if _, err := tx.InsertIncident(ctx, mobility.Incident{ID: fmt.Sprintf("inc_crowd_%03d", i), Kind: mobility.IncidentReleasedWithoutRide,
+					StationID: "crowd-001", RequestID: fmt.Sprintf("req_%03d", i), RaisedAt: inc.RaisedAt.Add(time.Duration(i+1) * time.Second)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if all, err := svc.Incidents(ctx, operatorCaller, true, ""); err != nil || len(all) != mobility.MaxIncidentList || all[0].ID != "inc_crowd_204" {
+			t.Fatalf("all open incidents: %d, %v", len(all), err)
+		}
+		list, err := svc.CitizenReports(ctx, operatorCaller, true)
+		if err != nil || len(list) != 1 || list[0].ID != inc.ID {
+			t.Fatalf("citizens' reports beside %d newer incidents: %+v, %v", mobility.MaxIncidentList+5, list, err)
+		}
+		_, err = svc.Incidents(ctx, operatorCaller, true, "flat_tyre")
+		testutil.WantReason(t, err, apperr.Invalid, "bad_kind")
 	})
 }

@@ -181,7 +181,7 @@ func TestStationCredentialRoles(t *testing.T) {
 				_, e2 := svc.RotateStationCredential(ctx, tc.caller, "piazza")
 				_, e3 := svc.RevokeStationCredential(ctx, tc.caller, "piazza")
 				_, e4 := svc.StationCredentials(ctx, tc.caller)
-				_, e5 := svc.Incidents(ctx, tc.caller, true)
+				_, e5 := svc.Incidents(ctx, tc.caller, true, "")
 				for i, err := range []error{e1, e2, e3, e4, e5} {
 					if !apperr.Has(err, tc.want) {
 						t.Errorf("operation %d: %v, want %s", i+1, err, tc.want)
@@ -266,7 +266,7 @@ func TestLateUnlockRaisesOneIncident(t *testing.T) {
 				t.Fatalf("late ok %d: raised %v, %v", i, raised, err)
 			}
 		}
-		open, err := svc.Incidents(ctx, operatorCaller, true)
+		open, err := svc.Incidents(ctx, operatorCaller, true, "")
 		if err != nil || len(open) != 1 || open[0].Kind != mobility.IncidentReleasedWithoutRide || open[0].StationID != "piazza" || open[0].RequestID != "cmd_unknown" {
 			t.Fatalf("incidents %+v %v", open, err)
 		}
@@ -276,10 +276,10 @@ func TestLateUnlockRaisesOneIncident(t *testing.T) {
 		if err := svc.ResolveIncident(ctx, operatorCaller, open[0].ID); !apperr.Has(err, apperr.NotFound) {
 			t.Errorf("resolve twice: %v", err)
 		}
-		if open, _ := svc.Incidents(ctx, operatorCaller, true); len(open) != 0 {
+		if open, _ := svc.Incidents(ctx, operatorCaller, true, ""); len(open) != 0 {
 			t.Errorf("open after resolve: %+v", open)
 		}
-		all, _ := svc.Incidents(ctx, adminCaller, false)
+		all, _ := svc.Incidents(ctx, adminCaller, false, "")
 		if len(all) != 1 || all[0].ResolvedAt == nil || all[0].ResolvedBy != "acc_op" {
 			t.Errorf("all incidents %+v", all)
 		}

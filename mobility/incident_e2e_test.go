@@ -48,7 +48,7 @@ func TestLateOKAfterFailedUnlockRaisesIncident(t *testing.T) {
 		op := operatorCaller
 		var open []mobility.Incident
 		testutil.Eventually(t, 5*time.Second, "incident raised", func() bool {
-			open, _ = e.Svc.Incidents(ctx, op, true)
+			open, _ = e.Svc.Incidents(ctx, op, true, "")
 			return len(open) > 0
 		})
 		if len(open) != 1 || open[0].Kind != mobility.IncidentReleasedWithoutRide || open[0].RideID != ride.ID || open[0].BikeID != ride.BikeID ||

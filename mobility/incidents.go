@@ -3,6 +3,8 @@ package mobility
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -46,8 +48,8 @@ type IncidentTx interface {
 	// one of the same kind, station and request exists already.
 	InsertIncident(ctx context.Context, i Incident) (bool, error)
 	// Incidents lists incidents, newest first, open ones only if openOnly,
-	// at most limit.
-	Incidents(ctx context.Context, openOnly bool, limit int) ([]Incident, error)
+	// of kind only when kind is set, at most limit.
+	Incidents(ctx context.Context, openOnly bool, kind string, limit int) ([]Incident, error)
 	// ResolveIncident marks an open incident resolved; false when there is
 	// no open incident with that id.
 	ResolveIncident(ctx context.Context, id, by string, at time.Time) (bool, error)
@@ -89,16 +91,27 @@ func (s *Service) UnlockConfirmedLate(ctx context.Context, c identity.Caller, st
 	return raised, nil
 }
 
-// Incidents lists incidents for operators and admins, newest first (open
-// ones only if openOnly). Errors: Unauthenticated, Forbidden.
-func (s *Service) Incidents(ctx context.Context, caller identity.Caller, openOnly bool) ([]Incident, error) {
+// MaxIncidentList is how many incidents a list holds: the newest.
+const MaxIncidentList = 200
+
+// IncidentKinds are the kinds of incident the hub raises.
+var IncidentKinds = []string{IncidentReleasedWithoutRide, IncidentCitizenReport}
+
+// Incidents lists incidents for operators and admins, newest first, at
+// most MaxIncidentList (open ones only if openOnly; of kind only, when it
+// is set). Errors: Unauthenticated, Forbidden; Invalid (reason bad_kind)
+// for a kind the hub does not raise.
+func (s *Service) Incidents(ctx context.Context, caller identity.Caller, openOnly bool, kind string) ([]Incident, error) {
 	if err := MayOperate(caller); err != nil {
 		return nil, err
+	}
+	if kind != "" && !slices.Contains(IncidentKinds, kind) {
+		return nil, apperr.R(apperr.Invalid, "bad_kind", "Unknown incident kind %q: one of %s.", kind, strings.Join(IncidentKinds, ", "))
 	}
 	var out []Incident
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		out, err = tx.Incidents(ctx, openOnly, 200)
+		out, err = tx.Incidents(ctx, openOnly, kind, MaxIncidentList)
 		return err
 	})
 	return out, err

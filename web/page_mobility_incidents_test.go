@@ -26,7 +26,7 @@ func TestOperatorSeesLateUnlockIncident(t *testing.T) {
 		!strings.Contains(body, "Bici sbloccata senza corsa: la stazione "+st.ID+" ha confermato lo sblocco cmd_too_late") {
 		t.Fatalf("operator page without the incident: %d\n%s", res.StatusCode, body)
 	}
-	incidents, err := b.m.Svc.Incidents(context.Background(), identity.Caller{AccountID: "x", Grants: []identity.Grant{{Role: identity.RoleOperator}}}, true)
+	incidents, err := b.m.Svc.Incidents(context.Background(), identity.Caller{AccountID: "x", Grants: []identity.Grant{{Role: identity.RoleOperator}}}, true, "")
 	if err != nil || len(incidents) != 1 {
 		t.Fatalf("incidents %+v %v", incidents, err)
 	}

@@ -80,9 +80,9 @@ func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, er
 }
 
 // Incidents implements mobility.Tx.
-func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobility.Incident, error) {
+func (tx *Tx) Incidents(ctx context.Context, openOnly bool, kind string, limit int) ([]mobility.Incident, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
-		WHERE NOT $1 OR resolved_at IS NULL ORDER BY raised_at DESC, id LIMIT $2`, openOnly, limit)
+		WHERE (NOT $1 OR resolved_at IS NULL) AND ($2 = '' OR kind = $2) ORDER BY raised_at DESC, id LIMIT $3`, openOnly, kind, limit)
 	return collectIncidents(rows, err, "list incidents")
 }
 

@@ -88,9 +88,9 @@ func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, er
 }
 
 // Incidents implements mobility.Tx.
-func (tx *Tx) Incidents(ctx context.Context, openOnly bool, limit int) ([]mobility.Incident, error) {
+func (tx *Tx) Incidents(ctx context.Context, openOnly bool, kind string, limit int) ([]mobility.Incident, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
-		WHERE NOT ? OR resolved_at IS NULL ORDER BY raised_at DESC, id LIMIT ?`, boolInt(openOnly), limit)
+		WHERE (NOT ?1 OR resolved_at IS NULL) AND (?2 = '' OR kind = ?2) ORDER BY raised_at DESC, id LIMIT ?3`, boolInt(openOnly), kind, limit)
 	out, err := collect(rows, err, scanIncident)
 	return out, wrap("list incidents", err)
 }

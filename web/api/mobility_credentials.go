@@ -127,15 +127,16 @@ func (h *mobilityHandler) handleAPIRevokeStationCredential(w http.ResponseWriter
 	httpx.WriteJSON(w, http.StatusOK, cred)
 }
 
-// handleAPIIncidents lists mobility incidents, newest first; ?open=true for
-// the unresolved ones only.
+// handleAPIIncidents lists mobility incidents, newest first, the newest
+// mobility.MaxIncidentList; ?open=true for the unresolved ones only,
+// ?kind= for one kind.
 func (h *mobilityHandler) handleAPIIncidents(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.Caller(r)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	list, err := h.mobility.Incidents(r.Context(), c, r.URL.Query().Get("open") == "true")
+	list, err := h.mobility.Incidents(r.Context(), c, r.URL.Query().Get("open") == "true", r.URL.Query().Get("kind"))
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

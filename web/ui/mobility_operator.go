@@ -52,7 +52,7 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 		s.pageError(w, r, err)
 		return
 	}
-	incidents, err := s.mobility.Incidents(ctx, c, true)
+	incidents, err := s.mobility.Incidents(ctx, c, true, "")
 	if err != nil {
 		s.pageError(w, r, err)
 		return
