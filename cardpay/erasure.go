@@ -82,7 +82,14 @@ type TopUpRefund struct {
 	LastError       string    `json:"last_error,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+	// KeyRound counts the times an administrator sent the refund again
+	// after Stripe refused it (ticketing.RefundKey).
+	KeyRound int `json:"key_round"`
 }
+
+// IdempotencyKey is the key the refund is sent to Stripe under in its
+// round (ticketing.CardRefund.IdempotencyKey says why rounds).
+func (r TopUpRefund) IdempotencyKey() string { return ticketing.RefundKey(r.ID, r.KeyRound) }
 
 // plan splits balance over the top-ups that can take it back. A top-up
 // with an open or lost dispute takes nothing: the card holder's bank is
@@ -293,7 +300,7 @@ func (s *Service) SendRefunds(ctx context.Context, send ticketing.RefundFunc) (i
 		if !ok {
 			continue
 		}
-		refundID, err := send(ctx, r.PaymentIntentID, r.AmountCents, r.ID)
+		refundID, err := send(ctx, r.PaymentIntentID, r.AmountCents, r.IdempotencyKey())
 		r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
 		r.State, r.StripeRefundID, r.LastError = ticketing.RefundOutcome(r.StripeRefundID, refundID, err)
 		if ferr := s.store.InTx(ctx, func(tx Tx) error {

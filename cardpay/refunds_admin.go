@@ -26,11 +26,12 @@ func (s *Service) AdminTopUpRefunds(ctx context.Context, c identity.Caller) ([]T
 	return out, err
 }
 
-// RetryTopUpRefund puts a top-up refund Stripe refused back to owed, so the
-// refund loop sends it again under its first idempotency key (Stripe pays
-// it once however often it is sent). Forbidden unless the caller is a city
-// administrator; NotFound for an unknown id; Conflict (refund_not_failed)
-// for a refund that did not fail, which changes nothing.
+// RetryTopUpRefund puts a top-up refund Stripe refused back to owed, in a
+// new key round, so the refund loop sends it again under a key Stripe has
+// not answered (ticketing.RetryCardRefund says why, and why no card is
+// paid twice). Forbidden unless the caller is a city administrator;
+// NotFound for an unknown id; Conflict (refund_not_failed) for a refund
+// that did not fail, which changes nothing.
 func (s *Service) RetryTopUpRefund(ctx context.Context, c identity.Caller, id string) (TopUpRefund, error) {
 	if !c.Has(identity.RoleAdmin) {
 		return TopUpRefund{}, apperr.E(apperr.Forbidden, "Only a city administrator may send a card refund again.")
@@ -48,13 +49,14 @@ func (s *Service) RetryTopUpRefund(ctx context.Context, c identity.Caller, id st
 			return apperr.R(apperr.Conflict, "refund_not_failed", "Only a failed card refund can be sent again; this one is %s.", r.State)
 		}
 		r.State = ticketing.RefundOwed
+		r.KeyRound++
 		r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
 		if err := tx.FinishTopUpRefund(ctx, r); err != nil {
 			return err
 		}
 		out = r
 		return tx.AppendAudit(ctx, audit.Entry{ActorID: c.AccountID, Action: "topup.card_refund.retry", ObjectType: "payment_intent",
-			ObjectID: r.PaymentIntentID, Detail: map[string]any{"refund": r.ID, "amount_cents": r.AmountCents, "last_error": r.LastError}})
+			ObjectID: r.PaymentIntentID, Detail: map[string]any{"refund": r.ID, "amount_cents": r.AmountCents, "last_error": r.LastError, "key_round": r.KeyRound}})
 	})
 	return out, err
 }

@@ -56,13 +56,20 @@ func TestRetryFailedTopUpRefund(t *testing.T) {
 		if _, err := s.RetryTopUpRefund(ctx, admin, rs[0].ID); apperr.ReasonOf(err) != "refund_not_failed" {
 			t.Fatalf("retry of an owed refund: %v", err)
 		}
+		// Sent again under the key of its new round: Stripe would answer
+		// the refused key with its refusal again.
 		var calls atomic.Int64
-		if n, err := s.SendRefunds(ctx, stripeRefunds(t, &calls)); err != nil || n != 1 || calls.Load() != 1 {
+		stripe := stripeRefunds(t, &calls)
+		if n, err := s.SendRefunds(ctx, func(ctx context.Context, pi string, amount int64, key string) (string, error) {
+			keys = append(keys, key)
+			return stripe(ctx, pi, amount, key)
+		}); err != nil || n != 1 || calls.Load() != 1 {
 			t.Fatalf("send after the retry = %d (%d calls), %v", n, calls.Load(), err)
 		}
 		rs, _ = s.AdminTopUpRefunds(ctx, admin)
-		if rs[0].State != ticketing.RefundDone || rs[0].Attempts != 2 || rs[0].ID != keys[0] {
-			t.Fatalf("after the retry %+v (first key %v)", rs[0], keys)
+		if rs[0].State != ticketing.RefundDone || rs[0].Attempts != 2 || rs[0].KeyRound != 1 ||
+			len(keys) != 2 || keys[0] != rs[0].ID || keys[1] != rs[0].ID+"-round1" {
+			t.Fatalf("after the retry %+v (keys %v)", rs[0], keys)
 		}
 	})
 }

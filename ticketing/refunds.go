@@ -39,6 +39,26 @@ type CardRefund struct {
 	LastError       string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// KeyRound counts the times an administrator sent the refund again
+	// after Stripe refused it: each round has a key of its own.
+	KeyRound int
+}
+
+// IdempotencyKey is the key the refund is sent to Stripe under in its
+// round. Stripe answers a key it saw in the last day with its first
+// answer, a refusal too, so a refund sent again once the cause of its
+// refusal is fixed needs a new key; within a round every send (a lost
+// answer, a refunder gone silent) keeps the same one, so Stripe refunds
+// once.
+func (r CardRefund) IdempotencyKey() string { return RefundKey(r.ID, r.KeyRound) }
+
+// RefundKey is the idempotency key of refund id in round: the id alone in
+// round 0, as every refund was sent before rounds existed.
+func RefundKey(id string, round int) string {
+	if round == 0 {
+		return id
+	}
+	return fmt.Sprintf("%s-round%d", id, round)
 }
 
 // RefundFunc sends a refund to the card processor and returns its refund id.
@@ -118,7 +138,7 @@ func (s *Service) SendRefunds(ctx context.Context, send RefundFunc) (int, error)
 		if !ok {
 			continue
 		}
-		refundID, err := send(ctx, r.PaymentIntentID, r.AmountCents, r.ID)
+		refundID, err := send(ctx, r.PaymentIntentID, r.AmountCents, r.IdempotencyKey())
 		r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
 		r.State, r.StripeRefundID, r.LastError = RefundOutcome(r.StripeRefundID, refundID, err)
 		if ferr := s.store.InTx(ctx, func(tx Tx) error {

@@ -25,11 +25,11 @@ func (tx *Tx) LockTopUpPayments(ctx context.Context, accountID string) ([]cardpa
 	return out, wrap("read top-up payments", err)
 }
 
-const topUpRefundCols = `id, payment_intent_id, account_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at`
+const topUpRefundCols = `id, payment_intent_id, account_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at, key_round`
 
 func scanTopUpRefund(r pgx.Row) (cardpay.TopUpRefund, error) {
 	var x cardpay.TopUpRefund
-	err := r.Scan(&x.ID, &x.PaymentIntentID, &x.AccountID, &x.AmountCents, &x.State, &x.StripeRefundID, &x.Attempts, &x.LastError, &x.CreatedAt, &x.UpdatedAt)
+	err := r.Scan(&x.ID, &x.PaymentIntentID, &x.AccountID, &x.AmountCents, &x.State, &x.StripeRefundID, &x.Attempts, &x.LastError, &x.CreatedAt, &x.UpdatedAt, &x.KeyRound)
 	x.CreatedAt, x.UpdatedAt = x.CreatedAt.UTC(), x.UpdatedAt.UTC()
 	return x, err
 }
@@ -45,8 +45,8 @@ func (tx *Tx) topUpRefunds(ctx context.Context, what, q string, args ...any) ([]
 
 // InsertTopUpRefund implements cardpay.Tx.
 func (tx *Tx) InsertTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO topup_card_refunds (`+topUpRefundCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		r.ID, r.PaymentIntentID, r.AccountID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, r.CreatedAt, r.UpdatedAt)
+	_, err := tx.q.Exec(ctx, `INSERT INTO topup_card_refunds (`+topUpRefundCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		r.ID, r.PaymentIntentID, r.AccountID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, r.CreatedAt, r.UpdatedAt, r.KeyRound)
 	return wrap("insert top-up refund", err)
 }
 
@@ -68,8 +68,8 @@ func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now 
 
 // FinishTopUpRefund implements cardpay.Tx.
 func (tx *Tx) FinishTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE topup_card_refunds SET state = $2, stripe_refund_id = $3, last_error = $4, updated_at = $5 WHERE id = $1`,
-		r.ID, r.State, r.StripeRefundID, r.LastError, r.UpdatedAt)
+	tag, err := tx.q.Exec(ctx, `UPDATE topup_card_refunds SET state = $2, stripe_refund_id = $3, last_error = $4, updated_at = $5, key_round = $6 WHERE id = $1`,
+		r.ID, r.State, r.StripeRefundID, r.LastError, r.UpdatedAt, r.KeyRound)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

@@ -9,11 +9,11 @@ import (
 	"cityhub/ticketing"
 )
 
-const cardRefundCols = `id, order_id, payment_intent_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at`
+const cardRefundCols = `id, order_id, payment_intent_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at, key_round`
 
 func scanCardRefund(row pgx.Row) (ticketing.CardRefund, error) {
 	var r ticketing.CardRefund
-	err := row.Scan(&r.ID, &r.OrderID, &r.PaymentIntentID, &r.AmountCents, &r.State, &r.StripeRefundID, &r.Attempts, &r.LastError, &r.CreatedAt, &r.UpdatedAt)
+	err := row.Scan(&r.ID, &r.OrderID, &r.PaymentIntentID, &r.AmountCents, &r.State, &r.StripeRefundID, &r.Attempts, &r.LastError, &r.CreatedAt, &r.UpdatedAt, &r.KeyRound)
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	return r, err
 }
@@ -37,9 +37,9 @@ func (tx *Tx) cardRefunds(ctx context.Context, what, q string, args ...any) ([]t
 
 // InsertCardRefund implements ticketing.Tx.
 func (tx *Tx) InsertCardRefund(ctx context.Context, r ticketing.CardRefund) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO ticket_card_refunds (`+cardRefundCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+	_, err := tx.q.Exec(ctx, `INSERT INTO ticket_card_refunds (`+cardRefundCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (order_id) DO NOTHING`,
-		r.ID, r.OrderID, r.PaymentIntentID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, r.CreatedAt, r.UpdatedAt)
+		r.ID, r.OrderID, r.PaymentIntentID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, r.CreatedAt, r.UpdatedAt, r.KeyRound)
 	return wrap("insert card refund", err)
 }
 
@@ -61,8 +61,8 @@ func (tx *Tx) ClaimCardRefund(ctx context.Context, id string, staleBefore, now t
 
 // FinishCardRefund implements ticketing.Tx.
 func (tx *Tx) FinishCardRefund(ctx context.Context, r ticketing.CardRefund) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE ticket_card_refunds SET state = $2, stripe_refund_id = $3, last_error = $4, updated_at = $5 WHERE id = $1`,
-		r.ID, r.State, r.StripeRefundID, r.LastError, r.UpdatedAt)
+	tag, err := tx.q.Exec(ctx, `UPDATE ticket_card_refunds SET state = $2, stripe_refund_id = $3, last_error = $4, updated_at = $5, key_round = $6 WHERE id = $1`,
+		r.ID, r.State, r.StripeRefundID, r.LastError, r.UpdatedAt, r.KeyRound)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}

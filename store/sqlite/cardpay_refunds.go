@@ -22,20 +22,20 @@ func (tx *Tx) LockTopUpPayments(ctx context.Context, accountID string) ([]cardpa
 	return out, wrap("read top-up payments", err)
 }
 
-const topUpRefundCols = `id, payment_intent_id, account_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at`
+const topUpRefundCols = `id, payment_intent_id, account_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at, key_round`
 
 func scanTopUpRefund(r rowScanner) (cardpay.TopUpRefund, error) {
 	var x cardpay.TopUpRefund
 	var created, updated int64
-	err := r.Scan(&x.ID, &x.PaymentIntentID, &x.AccountID, &x.AmountCents, &x.State, &x.StripeRefundID, &x.Attempts, &x.LastError, &created, &updated)
+	err := r.Scan(&x.ID, &x.PaymentIntentID, &x.AccountID, &x.AmountCents, &x.State, &x.StripeRefundID, &x.Attempts, &x.LastError, &created, &updated, &x.KeyRound)
 	x.CreatedAt, x.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return x, err
 }
 
 // InsertTopUpRefund implements cardpay.Tx.
 func (tx *Tx) InsertTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO topup_card_refunds (`+topUpRefundCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.PaymentIntentID, r.AccountID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, toMicros(r.CreatedAt), toMicros(r.UpdatedAt))
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO topup_card_refunds (`+topUpRefundCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.PaymentIntentID, r.AccountID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, toMicros(r.CreatedAt), toMicros(r.UpdatedAt), r.KeyRound)
 	return wrap("insert top-up refund", err)
 }
 
@@ -60,8 +60,8 @@ func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now 
 
 // FinishTopUpRefund implements cardpay.Tx.
 func (tx *Tx) FinishTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE topup_card_refunds SET state = ?2, stripe_refund_id = ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1`,
-		r.ID, r.State, r.StripeRefundID, r.LastError, toMicros(r.UpdatedAt))
+	res, err := tx.q.ExecContext(ctx, `UPDATE topup_card_refunds SET state = ?2, stripe_refund_id = ?3, last_error = ?4, updated_at = ?5, key_round = ?6 WHERE id = ?1`,
+		r.ID, r.State, r.StripeRefundID, r.LastError, toMicros(r.UpdatedAt), r.KeyRound)
 	return wrap("finish top-up refund", oneRow(res, err))
 }
 

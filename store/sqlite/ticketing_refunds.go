@@ -7,21 +7,21 @@ import (
 	"cityhub/ticketing"
 )
 
-const cardRefundCols = `id, order_id, payment_intent_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at`
+const cardRefundCols = `id, order_id, payment_intent_id, amount_cents, state, stripe_refund_id, attempts, last_error, created_at, updated_at, key_round`
 
 func scanCardRefund(row rowScanner) (ticketing.CardRefund, error) {
 	var r ticketing.CardRefund
 	var created, updated int64
-	err := row.Scan(&r.ID, &r.OrderID, &r.PaymentIntentID, &r.AmountCents, &r.State, &r.StripeRefundID, &r.Attempts, &r.LastError, &created, &updated)
+	err := row.Scan(&r.ID, &r.OrderID, &r.PaymentIntentID, &r.AmountCents, &r.State, &r.StripeRefundID, &r.Attempts, &r.LastError, &created, &updated, &r.KeyRound)
 	r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return r, err
 }
 
 // InsertCardRefund implements ticketing.Tx.
 func (tx *Tx) InsertCardRefund(ctx context.Context, r ticketing.CardRefund) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_card_refunds (`+cardRefundCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_card_refunds (`+cardRefundCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (order_id) DO NOTHING`,
-		r.ID, r.OrderID, r.PaymentIntentID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, toMicros(r.CreatedAt), toMicros(r.UpdatedAt))
+		r.ID, r.OrderID, r.PaymentIntentID, r.AmountCents, r.State, r.StripeRefundID, r.Attempts, r.LastError, toMicros(r.CreatedAt), toMicros(r.UpdatedAt), r.KeyRound)
 	return wrap("insert card refund", err)
 }
 
@@ -46,8 +46,8 @@ func (tx *Tx) ClaimCardRefund(ctx context.Context, id string, staleBefore, now t
 
 // FinishCardRefund implements ticketing.Tx.
 func (tx *Tx) FinishCardRefund(ctx context.Context, r ticketing.CardRefund) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_card_refunds SET state = ?2, stripe_refund_id = ?3, last_error = ?4, updated_at = ?5 WHERE id = ?1`,
-		r.ID, r.State, r.StripeRefundID, r.LastError, toMicros(r.UpdatedAt))
+	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_card_refunds SET state = ?2, stripe_refund_id = ?3, last_error = ?4, updated_at = ?5, key_round = ?6 WHERE id = ?1`,
+		r.ID, r.State, r.StripeRefundID, r.LastError, toMicros(r.UpdatedAt), r.KeyRound)
 	return wrap("finish card refund", oneRow(res, err))
 }
 
