@@ -89,7 +89,10 @@ func TestRobotsTxt(t *testing.T) {
 	allowed := func(path string) bool {
 		best, ok := -1, true
 		for _, r := range rules {
-			if strings.HasPrefix(path, r.prefix) && (len(r.prefix) > best || len(r.prefix) == best && r.allow) {
+			// A rule ending in "$" matches the whole path (RFC 9309, 2.2.3).
+			exact, whole := strings.CutSuffix(r.prefix, "$")
+			matches := strings.HasPrefix(path, r.prefix) || whole && path == exact
+			if matches && (len(r.prefix) > best || len(r.prefix) == best && r.allow) {
 				best, ok = len(r.prefix), r.allow
 			}
 		}
@@ -100,6 +103,10 @@ func TestRobotsTxt(t *testing.T) {
 		"/proposals": true, "/theatre": true, "/api/v1/open/reports.csv": true, "/gbfs/v3/gbfs.json": true,
 		"/admin": false, "/admin/reports": false, "/staff/scan": false, "/operator": false, "/account": false,
 		"/wallet": false, "/login": false, "/api/v1/me": false, "/api/v1/openapi.json": false, "/open311/v2/requests.json": false,
+		// A person's pages under the public lists, and their privacy page.
+		"/vouchers": false, "/vouchers/campaigns/camp_1/shops": false, "/bikes/rides": false, "/bikes/rides/ride_1": false, "/bikes/stations/bn-001": true,
+		"/theatre/orders/ord_1": false, "/theatre/performances/perf_1": true, "/reports/mine": false, "/reports/new": false,
+		"/reports/rep_1": true, "/proposals/new": false, "/proposals/prop_1": true, "/privacy": false, "/privacy/my-data.json": false,
 	} {
 		if got := allowed(path); got != want {
 			t.Errorf("%s: allowed %v, want %v", path, got, want)
