@@ -139,13 +139,13 @@ func (c Catalog) Graph() Graph {
 			g.text(ds, dcat+"keyword", k, "it")
 		}
 		for _, dist := range d.Distributions {
-			g.iri(ds, dcat+"distribution", ds+"-"+strings.ToLower(dist.Format))
+			g.iri(ds, dcat+"distribution", ds+"-"+dist.FormatID())
 		}
 	}
 	for _, d := range c.Datasets {
 		ds := DatasetIRI(base, d.Key)
 		for _, dist := range d.Distributions {
-			di := ds + "-" + strings.ToLower(dist.Format)
+			di := ds + "-" + dist.FormatID()
 			g.iri(di, rdfType, dcatapit+"Distribution")
 			g.iri(di, rdfType, dcat+"Distribution")
 			g.iri(di, dct+"format", euAuthority+"file-type/"+dist.Format)

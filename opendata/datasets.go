@@ -4,6 +4,8 @@
 // the same datasets, so the two cannot drift apart.
 package opendata
 
+import "strings"
+
 // Dataset is one dataset the hub publishes.
 type Dataset struct {
 	// Key names its texts (site.data.<key>.*) and its IRI's fragment.
@@ -77,3 +79,7 @@ func Published(areas map[string]bool) []Dataset {
 
 // Href is the distribution's link on the hub's own pages.
 func (d Distribution) Href() string { return d.Path }
+
+// FormatID is the format as the distribution's IRI ends: its fragment on
+// the open data page is "dataset-<key>-<FormatID>".
+func (d Distribution) FormatID() string { return strings.ToLower(d.Format) }

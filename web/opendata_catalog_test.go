@@ -73,6 +73,16 @@ func TestOpenDataCatalogMatchesThePage(t *testing.T) {
 	if !slices.Equal(described, listed) {
 		t.Errorf("the catalogue describes %v, the page lists %v", described, listed)
 	}
+	// Every resource named as a fragment of the open data page (the
+	// catalogue, its holder and contact, each dataset and distribution)
+	// is an element of that page.
+	for _, n := range nodes {
+		var id string
+		_ = json.Unmarshal(n["@id"], &id)
+		if frag, ok := strings.CutPrefix(id, testIssuer+"/dati-aperti#"); ok && !strings.Contains(page, ` id="`+frag+`"`) {
+			t.Errorf("%s names no element of the open data page", id)
+		}
+	}
 
 	rec = env.do(t, "GET", "/api/v1/open/dcat-ap_it.rdf", "", "")
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/rdf+xml; charset=utf-8" {
