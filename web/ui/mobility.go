@@ -82,7 +82,7 @@ func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	l := s.locale(r)
-	page := bikeStationsPage{Near: ok, Ride: ride, Map: s.maps, Center: "41.1300,14.7810", CanFavourite: mobility.MayRide(c) == nil}
+	page := bikeStationsPage{Near: ok, Ride: ride, Map: s.maps, Center: stationsCentre(list), CanFavourite: mobility.MayRide(c) == nil}
 	var rest []stationRow
 	for _, st := range list {
 		row := stationRow{StationView: st, Favourite: favs[st.ID],
@@ -99,6 +99,21 @@ func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c
 	}
 	page.Stations = append(page.Stations, rest...)
 	s.render(w, r, http.StatusOK, "mobility_stations", "bikes", page)
+}
+
+// stationsCentre is the middle of the stations, "lat,lon": where the map
+// starts before it fits itself to them (empty for none: no map is shown).
+func stationsCentre(list []mobility.StationView) string {
+	if len(list) == 0 {
+		return ""
+	}
+	var lat, lon float64
+	for _, st := range list {
+		lat += st.Lat
+		lon += st.Lon
+	}
+	n := float64(len(list))
+	return strconv.FormatFloat(lat/n, 'f', 5, 64) + "," + strconv.FormatFloat(lon/n, 'f', 5, 64)
 }
 
 type stationRow struct {

@@ -6,7 +6,7 @@
   "use strict";
   var el = document.querySelector('[data-map="bikes"]');
   if (!el || typeof L === "undefined") return;
-  var c = (el.getAttribute("data-center") || "41.13,14.78").split(",");
+  var c = (el.getAttribute("data-center") || "0,0").split(",");
   el.hidden = false;
   var map = L.map(el).setView([parseFloat(c[0]), parseFloat(c[1])], 14);
   L.tileLayer(el.getAttribute("data-tiles"), {
