@@ -433,13 +433,19 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 }
 
 // passwordChanged ends everything the old password opened and tells the
-// account's address.
+// account's address. The access tokens too, by a new token generation, as
+// disabling the account does: a reset is what a person does when someone
+// else has their password, and a token that someone took would otherwise
+// work until it expires.
 func (s *Service) passwordChanged(ctx context.Context, tx Tx, a Account, action string, now time.Time) error {
 	if err := tx.DropEmailTokens(ctx, a.ID, PurposeReset, now); err != nil {
 		return err
 	}
 	if err := tx.RevokeAccountTokens(ctx, a.ID, now); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
+	}
+	if err := tx.RaiseTokenGeneration(ctx, a.ID); err != nil {
+		return fmt.Errorf("end access tokens: %w", err)
 	}
 	if _, err := tx.ClearLoginAttempts(ctx, accountSubject(NormalizeEmail(a.Email))+"*"); err != nil {
 		return fmt.Errorf("clear login attempts: %w", err)

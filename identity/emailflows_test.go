@@ -188,6 +188,9 @@ func TestPasswordResetByEmail(t *testing.T) {
 		if _, err := f.svc.SessionCaller(ctx, session); apperr.CodeOf(err) != apperr.Unauthenticated {
 			t.Fatalf("session survived the reset: %v", err)
 		}
+		if _, err := f.svc.Authenticate(ctx, tokens.AccessToken); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("access token survived the reset: %v", err)
+		}
 		if _, err := f.svc.Login(ctx, to, password, "198.51.100.8"); apperr.CodeOf(err) != apperr.Unauthenticated {
 			t.Fatalf("old password still logs in: %v", err)
 		}
@@ -276,11 +279,26 @@ func TestChangePasswordAndEmail(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		tokens, err := f.svc.Login(ctx, old, password, "198.51.100.10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Authenticate(ctx, tokens.AccessToken); err != nil {
+			t.Fatalf("access token before the change: %v", err)
+		}
 		if err := f.svc.ChangePassword(ctx, c, password, "a brand new password", "198.51.100.10"); err != nil {
 			t.Fatalf("change password: %v", err)
 		}
 		if _, err := f.svc.SessionCaller(ctx, session); apperr.CodeOf(err) != apperr.Unauthenticated {
 			t.Fatalf("session survived the change: %v", err)
+		}
+		if _, err := f.svc.Authenticate(ctx, tokens.AccessToken); apperr.CodeOf(err) != apperr.Unauthenticated {
+			t.Fatalf("access token survived the change: %v", err)
+		}
+		if again, err := f.svc.Login(ctx, old, "a brand new password", "198.51.100.10"); err != nil {
+			t.Fatalf("log in with the new password: %v", err)
+		} else if _, err := f.svc.Authenticate(ctx, again.AccessToken); err != nil {
+			t.Fatalf("a token of the new password: %v", err)
 		}
 
 		next := mailtest.Recipient(t)

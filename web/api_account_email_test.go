@@ -66,8 +66,9 @@ func contractAccountEmails(c *contract) {
 	bearer = "Bearer " + tokens.AccessToken
 	c.do("PUT", "/api/v1/me/password", bearer, `{"current_password":"wrong wrong wrong","new_password":"`+pw3+`"}`, http.StatusBadRequest)
 	c.do("PUT", "/api/v1/me/password", bearer, `{"current_password":"`+pw2+`","new_password":"`+pw3+`"}`, http.StatusNoContent)
-	// Every refresh token ended (access tokens run out within minutes).
+	// Every refresh and access token ended, the caller's too.
 	c.do("POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+tokens.RefreshToken+`"}`, http.StatusUnauthorized)
+	c.do("GET", "/api/v1/me", bearer, "", http.StatusUnauthorized)
 	login("bea.new@example.org", pw3)
 }
 
