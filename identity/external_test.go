@@ -2,12 +2,16 @@ package identity_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/keyring"
 	"cityhub/oidclogin"
 	"cityhub/oidclogin/oidctest"
 	"cityhub/store"
@@ -149,4 +153,61 @@ func TestExternalFirstLoginRace(t *testing.T) {
 			t.Fatalf("%d logins say they made the account", count)
 		}
 	})
+}
+
+// A password login to an account without a password (made by a SPID/CIE
+// login) is refused as for an unknown address: after a password hash, and
+// without an error in the log, so neither the answer's time nor the log
+// tells such accounts apart.
+func TestPasswordLoginToExternalAccountIsAnUnknownAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		keys, err := keyring.Load(context.Background(), db.Keyring(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logged lockedBuffer
+		var hashed atomic.Int64
+		svc := identity.NewService(db.Identity(), keys, identity.Options{Issuer: "http://cityhub.test", Argon2: identity.FastArgon2,
+			Limits: identity.LoginLimits{PerAccount: 5, PerIP: 10, Window: 15 * time.Minute},
+			// Counts the checks that ran a hash: argon2id costs the same
+			// whatever the hash compared against.
+			PasswordChecked: func() { hashed.Add(1) },
+		}, slog.New(slog.NewTextHandler(&logged, nil)))
+		ctx := context.Background()
+		a, _, err := svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "RSSMRA85T10A562S", GivenName: "Anna", FamilyName: "Rossi",
+			Email: "anna.spid@example.org", EmailVerified: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pw := range []string{"!external", "any password at all"} {
+			before := hashed.Load()
+			if _, err := svc.Login(ctx, a.Email, pw, "198.51.100.20"); !apperr.Has(err, apperr.Unauthenticated) || apperr.ReasonOf(err) != "bad_credentials" {
+				t.Fatalf("password login to a SPID account with %q: %v", pw, err)
+			}
+			if hashed.Load() != before+1 {
+				t.Fatalf("the refusal ran %d password checks", hashed.Load()-before)
+			}
+		}
+		if strings.Contains(logged.String(), "unreadable") || strings.Contains(logged.String(), "level=ERROR") {
+			t.Fatalf("the refusal logged an error:\n%s", logged.String())
+		}
+	})
+}
+
+// lockedBuffer is a log's destination that handlers may write to at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -50,11 +50,14 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip, action 
 		password = password[:MaxPasswordLen] // still hashed, so the refusal costs the same
 		found = false
 	}
-	hash := s.dummyHash
-	if found {
+	// An account without a password (made by a SPID/CIE login, or erased)
+	// is checked against the dummy hash like an unknown address: a refusal
+	// that answered at once would tell which addresses have such accounts.
+	hash, usable := s.dummyHash, found && a.PasswordHash != noPassword && a.PasswordHash != unusablePassword
+	if usable {
 		hash = a.PasswordHash
 	}
-	ok := s.check(password, hash)
+	ok := s.check(password, hash) && usable
 	if !found || !ok || !a.Active() {
 		return Account{}, errBadCredentials
 	}

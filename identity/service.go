@@ -197,7 +197,7 @@ func (s *Service) check(password, encoded string) bool {
 	s.hashing <- struct{}{}
 	defer func() { <-s.hashing }()
 	ok, err := CheckPassword(password, encoded)
-	if err != nil && encoded != unusablePassword {
+	if err != nil && encoded != unusablePassword && encoded != noPassword {
 		s.log.Error("stored password hash unreadable", slog.Any("error", err))
 	}
 	if s.opt.PasswordChecked != nil {
