@@ -86,6 +86,7 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"kek not base64":     {"CITYHUB_KEY_ENCRYPTION_KEY": "not base64 at all!"},
 		"zero login limit":   {"CITYHUB_LOGIN_LIMIT_IP": "0"},
 		"bad login window":   {"CITYHUB_LOGIN_WINDOW": "a while"},
+		"login window > day": {"CITYHUB_LOGIN_WINDOW": "25h"},
 		"unknown time zone":  {"CITYHUB_TIMEZONE": "Europe/Benevento"},
 		"host's time zone":   {"CITYHUB_TIMEZONE": "Local"},
 		"reopen in a minute": {"CITYHUB_REPORT_REOPEN_PERIOD": "1m"},

@@ -59,8 +59,10 @@ func (c Config) Validate() error {
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("access token ttl %s: must be between 0 and 1h", c.AccessTokenTTL))
 	}
-	if c.LoginWindow <= 0 {
-		errs = append(errs, fmt.Errorf("login window must be positive"))
+	// At most identity.MaxLoginWindow, a day: the stores forget older
+	// attempts (config cannot import identity, which reaches config).
+	if c.LoginWindow <= 0 || c.LoginWindow > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("login window %s: must be between 0 and 24h", c.LoginWindow))
 	}
 	if c.RefreshTokenTTL <= 0 {
 		errs = append(errs, fmt.Errorf("refresh token ttl must be positive"))

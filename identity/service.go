@@ -61,11 +61,15 @@ type Options struct {
 	Now func() time.Time
 }
 
+// MaxLoginWindow is the longest Window: the stores forget login attempts
+// older than a day, so a longer window would count less than it says.
+const MaxLoginWindow = 24 * time.Hour
+
 // LoginLimits bound failed logins within Window, in the buckets that
 // limits.go describes. The counters live in the database, so they hold
 // across hub replicas.
 type LoginLimits struct {
-	Window time.Duration // default 15m
+	Window time.Duration // default 15m, at most MaxLoginWindow
 	// PerAccountIP bounds failures on one email address from one network
 	// (an IPv4 address or an IPv6 /64), default 5.
 	PerAccountIP int

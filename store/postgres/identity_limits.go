@@ -66,7 +66,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 	// small without a separate sweeper. SKIP LOCKED: concurrent attempts
 	// prune different rows instead of waiting on each other.
 	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE id IN (
-		SELECT id FROM login_failures WHERE at < $1 ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED)`, at.Add(-24*time.Hour)); err != nil {
+		SELECT id FROM login_failures WHERE at < $1 ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED)`, at.Add(-identity.MaxLoginWindow)); err != nil {
 		return false, time.Time{}, wrap("prune login attempts", err)
 	}
 	return true, time.Time{}, nil

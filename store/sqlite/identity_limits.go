@@ -47,7 +47,7 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 	}
 	// Old attempts no longer count; dropping them here keeps the table small
 	// without a separate sweeper.
-	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, toMicros(at.Add(-24*time.Hour))); err != nil {
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM login_failures WHERE at < ?`, toMicros(at.Add(-identity.MaxLoginWindow))); err != nil {
 		return false, time.Time{}, wrap("prune login attempts", err)
 	}
 	return true, time.Time{}, nil
