@@ -22,9 +22,12 @@ Back up PostgreSQL with its own tools while the hubs run:
 
   pg_dump --format=custom --file=cityhub-$(date +%F).dump "$CITYHUB_DATABASE_URL"
 
-and restore into a new, empty database, with the hubs stopped:
+and restore into a new, empty database, with the hubs stopped. Both commands
+name the same server (db.example here): a role that may create databases
+(postgres) makes the database for the hub's role (cityhub), which restores
+into it and owns what it holds:
 
-  createdb cityhub_restored
+  createdb --host=db.example --username=postgres --owner=cityhub cityhub_restored
   pg_restore --no-owner --dbname=postgres://cityhub@db.example/cityhub_restored cityhub-2026-11-30.dump
 
 then point CITYHUB_DATABASE_URL at it.
