@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"cityhub/identity"
 	"cityhub/ids"
@@ -85,6 +87,15 @@ func clearLoginLimits(ctx context.Context, args []string, getenv func(string) st
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// The hub's own database, never a new one: run without the hub's
+	// environment, the command would make an empty database where it
+	// stands, forget nothing there and say so as if it had worked.
+	if cfg.DatabaseURL == "" {
+		file := filepath.Join(cfg.DataDir, store.SQLiteFile)
+		if _, err := os.Stat(file); err != nil {
+			return fmt.Errorf("no hub database at %s (%w): give the hub's CITYHUB_DATA_DIR or CITYHUB_DATABASE_URL, as serve has them", file, err)
+		}
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)

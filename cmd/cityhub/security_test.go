@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -171,6 +172,17 @@ func TestLoginThrottledAndCleared(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"clear-login-limits"}, getenv, io.Discard, io.Discard); err == nil {
 		t.Error("clear-login-limits without -email or -ip accepted")
+	}
+	// Without the hub's data directory: refused, and no database is made
+	// where the command stands.
+	elsewhere := filepath.Join(t.TempDir(), "data")
+	out.Reset()
+	err = run(context.Background(), []string{"clear-login-limits", "-email", "sindaco@comune.example"}, testGetenv(map[string]string{"CITYHUB_DATA_DIR": elsewhere}), &out, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "no hub database") || out.Len() != 0 {
+		t.Errorf("clear-login-limits without the hub's database: %v, printed %q", err, out.String())
+	}
+	if _, err := os.Stat(elsewhere); !os.IsNotExist(err) {
+		t.Errorf("clear-login-limits made a data directory where there was none: %v", err)
 	}
 }
 
