@@ -512,6 +512,10 @@ func (s *Service) RequestEmailChange(ctx context.Context, c Caller, password, ne
 	if NormalizeEmail(newEmail) == NormalizeEmail(c.Email) {
 		return apperr.R(apperr.Invalid, "same_email", "This is already your account's address.")
 	}
+	// As a sign-up: an address that has an account is told so, a free one
+	// gets a link, and the answer leaves at the floor either way, so its
+	// time does not say which.
+	defer s.answerAtFloor(ctx, time.Now())
 	a, err := s.checkCurrentPassword(ctx, c, password, ip)
 	if err != nil {
 		return err
