@@ -298,6 +298,14 @@ func TestAccountPageChangesPasswordAndAddress(t *testing.T) {
 	if _, body := pc.Get("/account"); !strings.Contains(body, newEmail) {
 		t.Fatal("the account page does not show the new address")
 	}
+	// The link again, spent: the page sends the person to ask from their
+	// account, not to the sign-up's "send again", which would send nothing
+	// to an account whose address is verified.
+	res, body = postForm(pc, path+"?token="+url.QueryEscape(tok), "/account/confirm", url.Values{"token": {tok}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, badTokenPage) || !strings.Contains(body, `data-testid="change-again"`) ||
+		strings.Contains(body, `action="/account/verify/resend"`) {
+		t.Fatalf("a spent change-of-address link: %d\n%s", res.StatusCode, body)
+	}
 }
 
 // Every account form refuses a post without its CSRF token, before

@@ -104,7 +104,8 @@ func (a *accountPages) handleResend(w http.ResponseWriter, r *http.Request) {
 // tokenPage is a link's page: the confirmation button, or why the link
 // does not work and a form to get a new one.
 type tokenPage struct {
-	// Purpose is "verify" (a sign-up's or a new address's link) or "reset".
+	// Purpose is "verify" (a sign-up's link), "email_change" (a new
+	// address's) or "reset".
 	Purpose string
 	Token   string
 	// Sent is the "send again" form.
@@ -152,7 +153,14 @@ func (a *accountPages) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	acct, err := a.flows.ConfirmEmail(r.Context(), token)
 	if err != nil {
 		if apperr.ReasonOf(err) == "invalid_token" {
-			a.badToken(w, r, "verify")
+			// A new address's link is asked again from the account page:
+			// the sign-up's "send again" would send nothing to an account
+			// whose address is verified, and say it had.
+			purpose := "verify"
+			if strings.HasPrefix(token, "ec_") {
+				purpose = "email_change"
+			}
+			a.badToken(w, r, purpose)
 			return
 		}
 		a.pageError(w, r, err)
