@@ -365,7 +365,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	now := s.now()
 	return s.store.InTx(ctx, func(tx Tx) error {
 		a, err := tx.AccountByEmail(ctx, emailNorm)
-		found := err == nil && a.Active()
+		// An account made by a SPID/CIE login whose provider did not vouch
+		// for the address gets no link: the address may be someone else's,
+		// and the link would give them a password to that person's account
+		// (fiscal code, wallet). Answered as an unknown address.
+		found := err == nil && a.Active() && (a.PasswordHash != noPassword || a.Verified())
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}

@@ -60,7 +60,9 @@ const noPassword = "!external"
 // placeholder address and sends no e-mail until the person changes it.
 // Invalid (reason bad_fiscal_code) for a missing or malformed fiscal code;
 // Conflict (reason link_required) when the e-mail claim names another
-// account; Unauthenticated for a disabled account.
+// account with a password (its owner links the two with it); an address
+// another SPID/CIE account holds leaves this one with a placeholder;
+// Unauthenticated for a disabled account.
 func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Account, bool, error) {
 	code, err := NormalizeFiscalCode(ext.FiscalCode)
 	if err != nil {
@@ -94,7 +96,14 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 				a, found = other, true
 				return nil
 			}
-			return errLinkRequired
+			if other.PasswordHash != noPassword {
+				return errLinkRequired
+			}
+			// Another person's SPID/CIE account has the address (two
+			// identities sharing a family's address): it has no password
+			// to link with, so this one gets an account of its own,
+			// without the address.
+			a.Email, a.EmailVerifiedAt = a.ID+PlaceholderEmailDomain, time.Time{}
 		} else if !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}

@@ -12,6 +12,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/keyring"
+	"cityhub/mail/mailtest"
 	"cityhub/oidclogin"
 	"cityhub/oidclogin/oidctest"
 	"cityhub/store"
@@ -210,4 +211,43 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// Two SPID/CIE identities with one address (a family's): the second gets
+// an account of its own, without the address, since the first has no
+// password to link with; and an address its provider did not vouch for
+// gets no password reset link, which would hand the account (its fiscal
+// code, its wallet) to whoever reads that address.
+func TestExternalAccountsSharingOrUnprovenAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.40")
+		shared := mailtest.Recipient(t)
+		first, created, err := f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "RSSMRA85T10A562S", GivenName: "Mario", FamilyName: "Rossi",
+			Email: shared, EmailVerified: true})
+		if err != nil || !created || first.Email != shared {
+			t.Fatalf("first identity: %+v, %v", first, err)
+		}
+		second, created, err := f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "BNCNNA90A41A783F", GivenName: "Anna", FamilyName: "Bianchi",
+			Email: shared, EmailVerified: true})
+		if err != nil || !created || second.ID == first.ID || !strings.HasSuffix(second.Email, identity.PlaceholderEmailDomain) || second.Verified() {
+			t.Fatalf("second identity with the same address: %+v, created %v, %v", second, created, err)
+		}
+
+		unproven := mailtest.Recipient(t)
+		if _, _, err := f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "MRTMTT91D08F205J", GivenName: "Matteo", FamilyName: "Martini",
+			Email: unproven}); err != nil {
+			t.Fatal(err)
+		}
+		for _, addr := range []string{unproven, shared} {
+			if err := f.svc.RequestPasswordReset(ctx, addr); err != nil {
+				t.Fatalf("reset for %s: %v", addr, err)
+			}
+		}
+		deliver(t, db)
+		received(t, shared, 1, "Reimposta la password")
+		if got := mailtest.Received(t, unproven); len(got) != 0 {
+			t.Fatalf("an address the provider did not vouch for got %d e-mails", len(got))
+		}
+	})
 }
