@@ -18,12 +18,15 @@ import (
 
 	"cityhub/config"
 	"cityhub/ids"
+	"cityhub/mobility"
 	"cityhub/mqtt"
 	"cityhub/oidclogin"
+	"cityhub/participation"
 	"cityhub/smtpmail"
 	"cityhub/store"
 	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
+	"cityhub/tlsserve"
 )
 
 // checkTimeout bounds each check, so that an unreachable service is reported
@@ -56,6 +59,10 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		checkStripe(ctx, cfg),
 		checkOIDC(ctx, cfg),
 		checkPublicURL(cfg),
+		checkTLS(cfg),
+		checkInstance(cfg),
+		checkParticipation(cfg),
+		checkPayments(cfg),
 		checkPasswordHash(cfg),
 	}
 	failed := 0
@@ -361,6 +368,78 @@ func checkPasswordHash(cfg config.Config) checkResult {
 	r.detail = fmt.Sprintf("argon2id %s for new hashes (OWASP's minimum is %s)", cost, config.DefaultHashCost)
 	if cost == config.DefaultHashCost {
 		r.detail = fmt.Sprintf("argon2id %s for new hashes (the default, OWASP's minimum)", cost)
+	}
+	return r
+}
+
+// checkTLS loads the certificate and key files as serve does (a key every
+// user may read, a pair that does not match, a missing file: serve does
+// not start), or looks at the ACME directory and CA roots serve would use,
+// without asking the ACME server anything or making the directory.
+func checkTLS(cfg config.Config) checkResult {
+	r := checkResult{name: "tls"}
+	t := cfg.TLS
+	if len(t.Domains) == 0 && t.CertFile == "" && t.KeyFile == "" {
+		r.ok, r.detail = true, "no HTTPS: plain HTTP on "+cfg.HTTPAddr+" (TLS ends at a proxy in front, if any)"
+		return r
+	}
+	public := cfg.PublicURL
+	if public == "" {
+		public = httpsPublicURL(t, t.HTTPSAddr) // as serve takes it
+	}
+	notAfter, err := tlsserve.Check(tlsserve.Config{Domains: t.Domains, ACMEDirectory: t.ACMEDirectory, ACMEEmail: t.ACMEEmail,
+		ACMERootsFile: t.ACMERootsFile, CacheDir: filepath.Join(cfg.DataDir, "acme"), CertFile: t.CertFile, KeyFile: t.KeyFile,
+		PublicURL: public})
+	switch {
+	case err != nil:
+		r.detail = err.Error()
+	case len(t.Domains) > 0:
+		r.ok, r.detail = true, fmt.Sprintf("ACME for %s: the directory and settings are usable; the certificates are obtained at start", strings.Join(t.Domains, ", "))
+	case time.Now().After(notAfter):
+		r.ok, r.warn, r.detail = true, true, fmt.Sprintf("%s loads with its key, but expired on %s: browsers refuse it", t.CertFile, notAfter.Format(time.DateOnly))
+	default:
+		r.ok, r.detail = true, fmt.Sprintf("%s loads with its key, valid until %s", t.CertFile, notAfter.Format(time.DateOnly))
+	}
+	return r
+}
+
+// checkParticipation reads the city's catalogue of report categories as
+// serve does: a missing or broken file stops serve.
+func checkParticipation(cfg config.Config) checkResult {
+	r := checkResult{name: "reports"}
+	if cfg.ParticipationCatalogue == "" {
+		r.ok, r.detail = true, "the built-in catalogue of report categories"
+		return r
+	}
+	if _, err := participation.LoadCatalogue(cfg.ParticipationCatalogue); err != nil {
+		r.detail = fmt.Sprintf("CITYHUB_PARTICIPATION_CATALOGUE: %v", err)
+		return r
+	}
+	r.ok, r.detail = true, "the catalogue "+cfg.ParticipationCatalogue+" reads"
+	return r
+}
+
+// checkInstance checks the hub's instance id as the broker client does at
+// start (where a bad one stops serve, after the migrations).
+func checkInstance(cfg config.Config) checkResult {
+	r := checkResult{name: "instance"}
+	switch {
+	case cfg.InstanceID == "":
+		r.ok, r.detail = true, "no CITYHUB_INSTANCE_ID: a random one at each start (fine for one hub; replicas each need their own)"
+	case !mobility.ValidID(cfg.InstanceID):
+		r.detail = fmt.Sprintf("CITYHUB_INSTANCE_ID %q: use lower-case letters, digits, '-' and '_'", cfg.InstanceID)
+	default:
+		r.ok, r.detail = true, "CITYHUB_INSTANCE_ID "+cfg.InstanceID
+	}
+	return r
+}
+
+// checkPayments fails a hub that credits top-ups without a card
+// (CITYHUB_TEST_PAYMENTS): right for the demo, never for a city's hub.
+func checkPayments(cfg config.Config) checkResult {
+	r := checkResult{name: "payments", ok: true, detail: "top-ups only through Stripe, when it is configured"}
+	if cfg.TestPayments {
+		r.ok, r.detail = false, "CITYHUB_TEST_PAYMENTS is on: every top-up is credited at once without a card; never on a city's hub"
 	}
 	return r
 }

@@ -19,6 +19,7 @@ import (
 	"cityhub/oidclogin/oidctest"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
+	"cityhub/tlsserve/tlstest"
 )
 
 func testBroker() string {
@@ -56,6 +57,27 @@ func TestCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+
+	// Certificate files: a good pair, and one whose key every user may read.
+	const host = "hub.comune.benevento.it"
+	goodCert, goodKey, _ := tlstest.WriteCertificate(t, t.TempDir(), host, 0o600)
+	openCert, openKey, _ := tlstest.WriteCertificate(t, t.TempDir(), host, 0o644)
+	_, otherKey, _ := tlstest.WriteCertificate(t, t.TempDir(), host, 0o600)
+	brokenCatalogue := filepath.Join(t.TempDir(), "categories.json")
+	if err := os.WriteFile(brokenCatalogue, []byte(`{"categories": [`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// An ACME directory open to others while it holds a key.
+	openData := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(openData, "acme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(openData, "acme", "acme_account+key"), []byte("key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(openData, "acme"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 
 	notAKey := filepath.Join(t.TempDir(), "oidc.pem")
 	if err := os.WriteFile(notAKey, []byte("not a PEM key"), 0o600); err != nil {
@@ -122,8 +144,15 @@ func TestCheck(t *testing.T) {
 		{"public url unset off loopback", map[string]string{"CITYHUB_PUBLIC_URL": ""}, "public url", "set CITYHUB_PUBLIC_URL"},
 		{"public url from the TLS domains", map[string]string{"CITYHUB_PUBLIC_URL": "", "CITYHUB_TLS_DOMAINS": "hub.comune.benevento.it"}, "", ""},
 		{"public url on loopback may be http", map[string]string{"CITYHUB_PUBLIC_URL": "http://localhost:8080"}, "", ""},
+		{"tls from files", map[string]string{"CITYHUB_PUBLIC_URL": "https://" + host, "CITYHUB_TLS_CERT_FILE": goodCert, "CITYHUB_TLS_KEY_FILE": goodKey}, "", ""},
+		{"tls key every user may read", map[string]string{"CITYHUB_PUBLIC_URL": "https://" + host, "CITYHUB_TLS_CERT_FILE": openCert, "CITYHUB_TLS_KEY_FILE": openKey}, "tls", "chmod 600"},
+		{"tls key of another certificate", map[string]string{"CITYHUB_PUBLIC_URL": "https://" + host, "CITYHUB_TLS_CERT_FILE": goodCert, "CITYHUB_TLS_KEY_FILE": otherKey}, "tls", "private key does not match"},
+		{"tls acme directory open to others", map[string]string{"CITYHUB_PUBLIC_URL": "", "CITYHUB_TLS_DOMAINS": host, "CITYHUB_DATA_DIR": openData}, "tls", "chmod 700"},
+		{"report categories broken", map[string]string{"CITYHUB_PARTICIPATION_CATALOGUE": brokenCatalogue}, "reports", "CITYHUB_PARTICIPATION_CATALOGUE"},
+		{"instance id refused", map[string]string{"CITYHUB_INSTANCE_ID": "Hub One"}, "instance", "lower-case"},
+		{"test payments", map[string]string{"CITYHUB_TEST_PAYMENTS": "1"}, "payments", "never on a city's hub"},
 	}
-	line := regexp.MustCompile(`(?m)^(ok  |FAIL)  (database|broker|smtp|stripe|oidc|public url)\s+(.*)$`)
+	line := regexp.MustCompile(`(?m)^(ok  |FAIL|WARN)  (database|broker|smtp|stripe|oidc|public url|tls|instance|reports|payments)\s+(.*)$`)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			env := map[string]string{}
@@ -136,8 +165,8 @@ func TestCheck(t *testing.T) {
 			var out, errOut testutil.Buffer
 			err := run(ctx, []string{"check"}, testGetenv(env), &out, &errOut)
 			lines := line.FindAllStringSubmatch(out.String(), -1)
-			if len(lines) != 6 {
-				t.Fatalf("want 6 lines, got:\n%s", out.String())
+			if len(lines) != 10 {
+				t.Fatalf("want 10 lines, got:\n%s", out.String())
 			}
 			for _, l := range lines {
 				failed := l[1] == "FAIL"
@@ -149,7 +178,7 @@ func TestCheck(t *testing.T) {
 				}
 			}
 			if (err != nil) != (tc.fail != "") {
-				t.Errorf("exit error %v, want failure=%v", err, tc.fail != "")
+				t.Errorf("exit error %v, want failure=%v\n%s", err, tc.fail != "", out.String())
 			}
 			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test", "s3cretpw", "oidc-s3cret", hubPass, accountPass} {
 				if strings.Contains(out.String()+errOut.String(), secret) {
