@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -259,7 +260,13 @@ func TestLoginPageRateLimit(t *testing.T) {
 		if res.StatusCode != http.StatusTooManyRequests || err != nil || secs < 1 {
 			t.Fatalf("over the limit: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
 		}
-		if !strings.Contains(body, `<div class="alert alert-error" role="alert" id="login-error">Troppi tentativi di accesso. Attendi qualche minuto e riprova.</div>`) ||
+		// The page says when, in whole minutes rounded up from Retry-After.
+		minutes := (secs + 59) / 60
+		when := fmt.Sprintf("Riprova tra %d minuti.", minutes)
+		if minutes == 1 {
+			when = "Riprova tra un minuto."
+		}
+		if !strings.Contains(body, `<div class="alert alert-error" role="alert" id="login-error">Troppi tentativi di accesso. `+when+`</div>`) ||
 			!strings.Contains(body, `value="`+acct.Email+`" aria-describedby="login-error"`) {
 			t.Fatalf("the limited login page does not say why:\n%s", body)
 		}

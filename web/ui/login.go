@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"errors"
+	"math"
 	"net/http"
 	"strings"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/web/httpx"
@@ -76,7 +79,7 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 			s.render(w, r, http.StatusUnauthorized, "login", "login", form)
 		case apperr.RateLimited:
 			httpx.SetRetryAfter(w, err)
-			form.Error = l.T("login.rate_limited")
+			form.Error = rateLimitedText(l, err)
 			s.render(w, r, http.StatusTooManyRequests, "login", "login", form)
 		default:
 			s.pageError(w, r, err)
@@ -88,4 +91,18 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 		next = homeOf(c)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// rateLimitedText says when a limited sign-in may try again, in whole
+// minutes rounded up (the Retry-After header has the seconds).
+func rateLimitedText(l *locale, err error) string {
+	var ra interface{ RetryAfter() time.Duration }
+	minutes := 1
+	if errors.As(err, &ra) {
+		minutes = max(1, int(math.Ceil(ra.RetryAfter().Minutes())))
+	}
+	if minutes == 1 {
+		return l.T("login.rate_limited_minute")
+	}
+	return l.T("login.rate_limited", minutes)
 }
