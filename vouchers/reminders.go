@@ -71,6 +71,12 @@ func (s *Service) remindBatch(ctx context.Context, within time.Duration) (sent i
 				}
 				campaigns[camp.ID] = camp
 			}
+			if camp.Status == StatusClosed {
+				// No shop takes it any more: a reminder to use it would
+				// send the holder to a till that refuses it. Marked, so it
+				// is not looked at again.
+				continue
+			}
 			m, err := s.mail.VoucherExpiring(mail.Recipient{AccountID: a.ID, Email: a.Email, Name: a.Name, Locale: a.Locale},
 				mail.Voucher{Campaign: camp.Name, ValueCents: v.RemainingCents, ExpiresAt: v.ExpiresAt})
 			if err == nil {

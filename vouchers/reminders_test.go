@@ -82,3 +82,35 @@ func TestExpiryRemindersOncePerVoucher(t *testing.T) {
 		}
 	})
 }
+
+// A campaign closed before its end reminds no one: its vouchers can no
+// longer be used, and a reminder would send their holders to a till that
+// refuses them.
+func TestNoExpiryReminderForAClosedCampaign(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		c, err := mail.NewComposer("https://hub.example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.SendEmails(c)
+		camp := f.campaign(vouchers.Campaign{Name: "Chiusa prima", BudgetCents: 10000, FaceValueCents: 1000})
+		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
+			return tx.InsertAccount(f.ctx, identity.Account{ID: citizen(1).AccountID, Email: "anna@example.org", Name: "N", Locale: "it", PasswordHash: "x", CreatedAt: time.Now().UTC()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f.claim(citizen(1), camp.ID)
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(camp.ValidUntil.Add(-48 * time.Hour).Sub(f.clock.Now()))
+		if n, err := f.svc.RemindExpiring(f.ctx, 3*24*time.Hour); err != nil || n != 0 {
+			t.Fatalf("a closed campaign: %d reminders, %v", n, err)
+		}
+		if page, err := outbox.NewService(db.Outbox()).List(f.ctx, admin, "", "", 10); err != nil || len(page.Messages) != 0 {
+			t.Fatalf("the outbox holds %+v, %v", page.Messages, err)
+		}
+	})
+}
