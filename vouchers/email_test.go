@@ -1,6 +1,7 @@
 package vouchers_test
 
 import (
+	"regexp"
 	"testing"
 
 	"cityhub/identity"
@@ -49,6 +50,12 @@ func TestClaimEnqueuesEmail(t *testing.T) {
 		if m.Kind != mail.KindVoucherClaimed || m.To != "anna@example.org" || m.AccountID != anna.AccountID || m.Locale != "en" ||
 			m.Subject != "Voucher “Natale in contrada” is in your wallet" {
 			t.Fatalf("e-mail %+v", m)
+		}
+		// The instant it expires, to the minute, as the wallet page and the
+		// reminder give it: a date alone read the exclusive end (the next
+		// day's start) as one more day of validity.
+		if !regexp.MustCompile(`Expires on: \d{1,2} \w+ \d{4}, \d\d:\d\d\n`).MatchString(m.Text) {
+			t.Fatalf("the claim e-mail does not give the expiry's time:\n%s", m.Text)
 		}
 	})
 }
