@@ -254,13 +254,17 @@ func (s *Service) Campaigns(ctx context.Context, statuses ...string) ([]Campaign
 }
 
 // ShopsFor lists the active shops where a campaign's vouchers can be spent,
-// optionally in one district. NotFound for an unknown campaign.
+// optionally in one district. NotFound for an unknown campaign, and for a
+// draft, which only its administrators see.
 func (s *Service) ShopsFor(ctx context.Context, campaignID, district string) ([]Shop, error) {
 	out := []Shop{}
 	err := s.store.View(ctx, func(tx Tx) error {
 		camp, err := tx.Campaign(ctx, campaignID)
 		if err != nil {
 			return campaignNotFound(err)
+		}
+		if camp.Status == StatusDraft {
+			return campaignNotFound(apperr.E(apperr.NotFound, "draft"))
 		}
 		shops, err := tx.ListShops(ctx, ShopFilter{District: district, ActiveOnly: true})
 		if err != nil {

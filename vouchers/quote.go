@@ -27,6 +27,11 @@ type Quote struct {
 // for a code that does not read; a voucher that reads but cannot be used
 // now comes back with Refusal set.
 func (s *Service) QuotePurchase(ctx context.Context, c identity.Caller, shopID, presented string, purchase int64) (Quote, error) {
+	// Who asks first: a caller who is not the shop's staff learns nothing
+	// from the amount's check either.
+	if err := requireMerchant(c, shopID); err != nil {
+		return Quote{}, err
+	}
 	if purchase <= 0 || purchase > int64(MaxCents) {
 		return Quote{}, apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")
 	}

@@ -42,6 +42,14 @@ func TestVoucherLifecycle(t *testing.T) {
 		if err != nil || len(shops) != 1 || shops[0].ID != bakery.ID {
 			t.Fatalf("shops for campaign = %+v, %v", shops, err)
 		}
+		// A draft's shops are no one's to read but its administrators'.
+		draft, err := f.svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "In preparazione", BudgetCents: 1000, FaceValueCents: 500, PerCitizenLimit: 1,
+			ValidFrom: camp.ValidFrom, ValidUntil: camp.ValidUntil})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.ShopsFor(ctx, draft.ID, "")
+		testutil.WantReason(t, err, apperr.NotFound, "campaign_not_found")
 
 		staff := merchant(bakery.ID)
 		tok := f.token(alice, v.ID)

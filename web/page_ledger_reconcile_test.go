@@ -74,3 +74,32 @@ type brokenReconciler struct{}
 func (brokenReconciler) Reconcile(context.Context) ([]wallet.Discrepancy, error) {
 	return nil, errors.New("statement timeout")
 }
+
+// The reports page's uptake chart starts on the newest campaign, the one
+// the city is running, not the oldest.
+func TestReportsPageStartsOnTheNewestCampaign(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	ctx := context.Background()
+	asAdmin := identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	var newest string
+	for _, name := range []string{"Estate 2025", "Natale 2025", "Primavera 2026"} {
+		camp, err := env.Deps.Vouchers.CreateCampaign(ctx, asAdmin, vouchers.Campaign{Name: name, BudgetCents: 5000, FaceValueCents: 1000,
+			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(24 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newest = camp.ID
+	}
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(admin.Email, testPassword)
+	res, body := pc.Get("/admin/reports")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `<option value="`+newest+`" selected>Primavera 2026</option>`) {
+		t.Fatalf("the reports page does not start on the newest campaign: %d\n%s", res.StatusCode, body)
+	}
+}

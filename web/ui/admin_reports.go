@@ -155,7 +155,7 @@ func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *loca
 		return err
 	}
 	page.Campaigns = camps
-	page.Campaign = camps[len(camps)-1].ID
+	page.Campaign = camps[0].ID // Campaigns lists the newest first
 	var name string
 	for _, camp := range camps {
 		if camp.ID == chosen {

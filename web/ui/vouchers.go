@@ -124,9 +124,6 @@ type districtShops struct {
 func (s *voucherPages) handleVoucherShopsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
 	camp, err := s.vouchers.Campaign(ctx, r.PathValue("id"))
-	if err == nil && camp.Status == vouchers.StatusDraft {
-		err = apperr.R(apperr.NotFound, "campaign_not_found", "No such campaign.")
-	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
