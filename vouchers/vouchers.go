@@ -260,6 +260,12 @@ type Redemption struct {
 	SettlementID  string     `json:"settlement_id,omitempty"`
 }
 
+// Reversible says whether the shop may still reverse r at now: not
+// reversed, on no statement, and within ReversalWindow (Reverse's rule).
+func (r Redemption) Reversible(now time.Time) bool {
+	return r.ReversedAt == nil && r.SettlementID == "" && now.Sub(r.At) <= ReversalWindow
+}
+
 // Settlement status.
 const (
 	SettlementClosed = "closed" // statement issued, not paid yet

@@ -163,3 +163,26 @@ func TestServiceZone(t *testing.T) {
 		t.Errorf("statement times not in the city's zone (%v):\n%s", err, csv.String())
 	}
 }
+
+// A redemption is reversible up to its window's last instant, as Reverse
+// judges it, and never once reversed or on a statement.
+func TestRedemptionReversible(t *testing.T) {
+	at := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	r := Redemption{At: at}
+	for _, tc := range []struct {
+		name string
+		r    Redemption
+		now  time.Time
+		want bool
+	}{
+		{"at once", r, at, true},
+		{"at the window's end", r, at.Add(ReversalWindow), true},
+		{"after it", r, at.Add(ReversalWindow + time.Nanosecond), false},
+		{"reversed", Redemption{At: at, ReversedAt: &at}, at, false},
+		{"on a statement", Redemption{At: at, SettlementID: "stl_1"}, at, false},
+	} {
+		if got := tc.r.Reversible(tc.now); got != tc.want {
+			t.Errorf("%s: reversible %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -56,8 +56,7 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 	now := time.Now()
 	for i := len(page.Today.Redemptions) - 1; i >= 0; i-- { // newest first
 		red := page.Today.Redemptions[i]
-		page.Rows = append(page.Rows, staffRedemptionRow{Redemption: red,
-			Reversible: red.ReversedAt == nil && red.SettlementID == "" && now.Sub(red.At) < vouchers.ReversalWindow})
+		page.Rows = append(page.Rows, staffRedemptionRow{Redemption: red, Reversible: red.Reversible(now)})
 	}
 	s.render(w, r, http.StatusOK, "voucher_staff", "vstaff", page)
 }
