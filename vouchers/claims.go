@@ -207,6 +207,11 @@ func claimReads(ctx context.Context, tx Tx, c identity.Caller, campaignID string
 // voucher.
 func (s *Service) claimWrites(ctx context.Context, tx Tx, c identity.Caller, camp Campaign, n int) (VoucherView, error) {
 	now := s.now()
+	if camp.Status == StatusDraft {
+		// Only its administrators see a draft: to anyone else it is not
+		// there, as in its shops' list.
+		return VoucherView{}, campaignNotFound(apperr.E(apperr.NotFound, "draft"))
+	}
 	if camp.Status != StatusOpen {
 		return VoucherView{}, apperr.R(apperr.Conflict, "campaign_not_open", "This campaign is not open for claims.")
 	}

@@ -50,6 +50,8 @@ func TestVoucherLifecycle(t *testing.T) {
 		}
 		_, err = f.svc.ShopsFor(ctx, draft.ID, "")
 		testutil.WantReason(t, err, apperr.NotFound, "campaign_not_found")
+		_, err = f.svc.Claim(ctx, alice, draft.ID)
+		testutil.WantReason(t, err, apperr.NotFound, "campaign_not_found")
 
 		staff := merchant(bakery.ID)
 		tok := f.token(alice, v.ID)
