@@ -332,7 +332,7 @@ func TestChangePasswordAndEmail(t *testing.T) {
 			t.Fatalf("the old address still logs in: %v", err)
 		}
 		// The person's e-mails are in their data export.
-		exp, err := f.svc.Export(ctx, a.ID)
+		exp, err := f.svc.Export(ctx, a.Caller())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,9 +32,14 @@ type LoginAddress struct {
 	LastLoginAt time.Time `json:"last_login_at"`
 }
 
-// Export returns what identity holds about the account. NotFound if missing.
-// The caller (the web layer) checks that the requester is the person.
-func (s *Service) Export(ctx context.Context, accountID string) (Export, error) {
+// Export returns what identity holds about the caller's own account (GDPR
+// articles 15 and 20): a person exports only themself. Unauthenticated
+// without a caller; NotFound if the account is missing.
+func (s *Service) Export(ctx context.Context, c Caller) (Export, error) {
+	if c.AccountID == "" {
+		return Export{}, errNotAuthenticated
+	}
+	accountID := c.AccountID
 	out := Export{ExportedAt: s.now()}
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error

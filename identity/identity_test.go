@@ -421,15 +421,18 @@ func TestExport(t *testing.T) {
 		if _, _, err := f.svc.StartSession(ctx, "anna@example.org", password, ""); err != nil {
 			t.Fatal(err)
 		}
-		ex, err := f.svc.Export(ctx, a.ID)
+		ex, err := f.svc.Export(ctx, a.Caller())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ex.Account.Email != "anna@example.org" || len(ex.Sessions) != 1 || len(ex.RefreshTokens) != 1 || ex.Account.PasswordHash == "" {
 			t.Fatalf("export %+v", ex)
 		}
-		_, err = f.svc.Export(ctx, "acc_nobody")
+		_, err = f.svc.Export(ctx, identity.Caller{AccountID: "acc_nobody"})
 		testutil.WantCode(t, err, apperr.NotFound)
+		// No one's export without a caller: a person exports only themself.
+		_, err = f.svc.Export(ctx, identity.Caller{})
+		testutil.WantCode(t, err, apperr.Unauthenticated)
 	})
 }
 
@@ -471,7 +474,7 @@ func TestPageSessions(t *testing.T) {
 			t.Fatalf("ending twice: %v", err)
 		}
 		// Sessions are stored by hash only.
-		ex, _ := f.svc.Export(ctx, a.ID)
+		ex, _ := f.svc.Export(ctx, a.Caller())
 		for _, s := range ex.Sessions {
 			if s.Hash == token || strings.Contains(s.Hash, token) {
 				t.Fatal("session token stored in clear")

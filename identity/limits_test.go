@@ -274,7 +274,7 @@ func TestLoginAddressesExportedAndErased(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := f.svc.Export(context.Background(), a.ID)
+		out, err := f.svc.Export(context.Background(), a.Caller())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestLoginAddressesExportedAndErased(t *testing.T) {
 		if err := f.svc.DeleteAccount(context.Background(), a.ID); err != nil {
 			t.Fatal(err)
 		}
-		if out, err = f.svc.Export(context.Background(), a.ID); err != nil || len(out.LoginAddresses) != 0 {
+		if out, err = f.svc.Export(context.Background(), a.Caller()); err != nil || len(out.LoginAddresses) != 0 {
 			t.Fatalf("after erasure: %v, %v", out.LoginAddresses, err)
 		}
 	})

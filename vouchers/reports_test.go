@@ -32,7 +32,8 @@ func TestQuoteAndUptakeByDay(t *testing.T) {
 		}
 		if _, err := f.svc.QuotePurchase(f.ctx, merchant(centro.ID), liberta.ID, v1.TypedCode, 2350); !apperr.Has(err, apperr.Forbidden) {
 			t.Fatalf("quote at another shop: %v", err)
-		}		// Another shop's staff are refused as such whatever the amount.
+		}
+		// Another shop's staff are refused as such whatever the amount.
 		if _, err := f.svc.QuotePurchase(f.ctx, merchant(centro.ID), liberta.ID, v1.TypedCode, 0); !apperr.Has(err, apperr.Forbidden) {
 			t.Fatalf("another shop's quote with no amount: %v, want Forbidden", err)
 		}

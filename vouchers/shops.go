@@ -180,8 +180,13 @@ func voucherNotFound(err error) error {
 	return err
 }
 
-// Shop returns one shop. NotFound.
-func (s *Service) Shop(ctx context.Context, id string) (Shop, error) {
+// Shop returns one shop, its IBAN included, to a city administrator or to
+// the shop's own staff. Forbidden (reason not_your_shop) for anyone else;
+// NotFound.
+func (s *Service) Shop(ctx context.Context, c identity.Caller, id string) (Shop, error) {
+	if err := requireShopOrAdmin(c, id); err != nil {
+		return Shop{}, err
+	}
 	var shop Shop
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -189,6 +194,19 @@ func (s *Service) Shop(ctx context.Context, id string) (Shop, error) {
 		return shopNotFound(err)
 	})
 	return shop, err
+}
+
+// ShopExists says whether a shop has that id, and nothing else about it:
+// identity asks it before granting a shop's staff role.
+func (s *Service) ShopExists(ctx context.Context, id string) (bool, error) {
+	err := s.store.View(ctx, func(tx Tx) error {
+		_, err := tx.Shop(ctx, id)
+		return err
+	})
+	if apperr.Has(err, apperr.NotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // Shops lists shops.

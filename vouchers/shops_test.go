@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
@@ -120,4 +122,30 @@ func TestShopKeyIsEqualFold(t *testing.T) {
 			t.Errorf("%q and %q: same key %v, want %v", c.a, c.b, got, c.same)
 		}
 	}
+}
+
+// A shop, IBAN and all, is read by the city's administrators and by its
+// own staff, no one else; whether an id is a shop's tells nothing more.
+func TestShopReadByItsStaffAndTheCity(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		forno := f.shop("Forno Rossi", "centro", "food")
+		bar := f.shop("Bar Sport", "liberta", "food")
+		for name, c := range map[string]identity.Caller{"administrator": admin, "own staff": merchant(forno.ID)} {
+			if sh, err := f.svc.Shop(f.ctx, c, forno.ID); err != nil || sh.ID != forno.ID || sh.IBAN == "" {
+				t.Fatalf("%s reads the shop: %+v, %v", name, sh, err)
+			}
+		}
+		_, err := f.svc.Shop(f.ctx, merchant(bar.ID), forno.ID)
+		testutil.WantReason(t, err, apperr.Forbidden, "not_your_shop")
+		_, err = f.svc.Shop(f.ctx, citizen(1), forno.ID)
+		testutil.WantCode(t, err, apperr.Forbidden)
+		if ok, err := f.svc.ShopExists(f.ctx, forno.ID); !ok || err != nil {
+			t.Fatalf("an existing shop: %v, %v", ok, err)
+		}
+		if ok, err := f.svc.ShopExists(f.ctx, "shop_nobody"); ok || err != nil {
+			t.Fatalf("no such shop: %v, %v", ok, err)
+		}
+	})
 }

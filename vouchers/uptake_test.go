@@ -84,7 +84,7 @@ func TestFinalUptakeIsKept(t *testing.T) {
 		}
 
 		// A shop changed through this hub: forgotten at once.
-		sh, err := f.svc.Shop(f.ctx, shop.ID)
+		sh, err := f.svc.Shop(f.ctx, admin, shop.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,7 +138,7 @@ func TestFinalUptakeSummedAcrossAShopChangeIsNotKept(t *testing.T) {
 				return
 			}
 			moved = true
-			sh, err := svc.Shop(f.ctx, shop.ID)
+			sh, err := svc.Shop(f.ctx, admin, shop.ID)
 			if err == nil {
 				sh.District = "ponte"
 				_, err = svc.UpdateShop(f.ctx, admin, sh)

@@ -193,7 +193,7 @@ func New(d Deps) *Server {
 	// through the same services the API uses.
 	if d.Identity != nil {
 		ud.Accounts = d.Identity
-		ud.Export = func(ctx context.Context, id string) (any, error) { return d.Identity.Export(ctx, id) }
+		ud.Export = func(ctx context.Context, c identity.Caller) (any, error) { return d.Identity.Export(ctx, c) }
 		ud.AccountFlows = d.Identity
 		if d.OIDC != nil {
 			ud.OIDC, ud.OIDCLabel = d.OIDC, d.OIDCLabel

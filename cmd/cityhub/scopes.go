@@ -18,8 +18,7 @@ type grantScopes struct {
 }
 
 func (g grantScopes) ShopExists(ctx context.Context, id string) (bool, error) {
-	_, err := g.shops.Shop(ctx, id)
-	return foundByID(err)
+	return g.shops.ShopExists(ctx, id)
 }
 
 // VenueExists reads the venue from the store: ticketing lists venues but

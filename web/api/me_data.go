@@ -13,7 +13,7 @@ func (h *accountHandler) handleAPIMyData(w http.ResponseWriter, r *http.Request)
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	data, err := h.identity.Export(r.Context(), c.AccountID)
+	data, err := h.identity.Export(r.Context(), c)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -77,10 +77,11 @@ func (h *voucherHandler) handleAPIUpdateShop(w http.ResponseWriter, r *http.Requ
 
 // handleAPIShop returns one shop (administrators see the IBAN).
 func (h *voucherHandler) handleAPIShop(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.adminVouchers(w, r); !ok {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
 		return
 	}
-	shop, err := h.vouchers.Shop(r.Context(), r.PathValue("id"))
+	shop, err := h.vouchers.Shop(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

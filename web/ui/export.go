@@ -34,7 +34,7 @@ func (s *homePages) handleExport(w http.ResponseWriter, r *http.Request, c ident
 	ctx := r.Context()
 	out := myData{ExportedAt: time.Now().UTC(), Account: c}
 	if s.export != nil {
-		acct, err := s.export(ctx, c.AccountID)
+		acct, err := s.export(ctx, c)
 		if err != nil {
 			s.pageError(w, r, fmt.Errorf("export account: %w", err))
 			return

@@ -13,7 +13,7 @@ import (
 
 // PrivacyExport gives everything identity holds about an account, as a value
 // that marshals to JSON. cmd/cityhub wires it to identity.Service.Export.
-type PrivacyExport func(ctx context.Context, accountID string) (any, error)
+type PrivacyExport func(ctx context.Context, c identity.Caller) (any, error)
 
 // privacyPage is the privacy page: the download, what is kept, and the
 // deletion form, which asks where the credit goes when there is some.

@@ -38,7 +38,7 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		s.pageError(w, r, err)
 		return
 	}
-	shop, err := s.vouchers.Shop(ctx, shopID)
+	shop, err := s.vouchers.Shop(ctx, c, shopID)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
