@@ -53,8 +53,32 @@ type DoorListOther struct {
 
 // CheckInResult is what the door's scanner shows.
 type CheckInResult struct {
-	Ticket      TicketView `json:"ticket"`
+	Ticket      DoorTicket `json:"ticket"`
 	CheckedInAt time.Time  `json:"checked_in_at"`
+}
+
+// DoorTicket is a ticket as the door sees it: the seat and performance it
+// admits to and its state, not who bought it (no account, no order, no
+// price): the door staff need nothing more to let a person in.
+type DoorTicket struct {
+	ID            string    `json:"id"`
+	PerformanceID string    `json:"performance_id"`
+	VenueID       string    `json:"venue_id"`
+	SeatID        string    `json:"seat_id"`
+	Status        string    `json:"status"`
+	CheckedInAt   time.Time `json:"checked_in_at,omitzero"`
+	Title         string    `json:"title"`
+	StartsAt      time.Time `json:"starts_at"`
+	VenueName     string    `json:"venue_name"`
+	Section       string    `json:"section"`
+	Row           string    `json:"row"`
+	Number        int       `json:"number"`
+}
+
+func doorTicket(tv TicketView) DoorTicket {
+	return DoorTicket{ID: tv.ID, PerformanceID: tv.PerformanceID, VenueID: tv.VenueID, SeatID: tv.SeatID, Status: tv.Status,
+		CheckedInAt: tv.CheckedInAt, Title: tv.Title, StartsAt: tv.StartsAt, VenueName: tv.VenueName, Section: tv.Section,
+		Row: tv.Row, Number: tv.Number}
 }
 
 func requireDoor(c identity.Caller) error {
@@ -313,10 +337,10 @@ func admissible(t TicketView, p Performance, c identity.Caller, now time.Time, z
 // VerifyTicket shows door staff what a scanned or typed code is for the
 // performance they are checking, without checking it in; the rules are
 // CheckIn's.
-func (s *Service) VerifyTicket(ctx context.Context, c identity.Caller, performanceID, presented string) (TicketView, error) {
-	var out TicketView
+func (s *Service) VerifyTicket(ctx context.Context, c identity.Caller, performanceID, presented string) (DoorTicket, error) {
+	var out DoorTicket
 	err := s.atTheDoor(ctx, c, performanceID, presented, false, func(tx Tx, tv TicketView, _ time.Time) error {
-		out = tv
+		out = doorTicket(tv)
 		return nil
 	})
 	return out, err
@@ -353,7 +377,7 @@ func (s *Service) CheckIn(ctx context.Context, c identity.Caller, performanceID,
 			return apperr.R(apperr.Conflict, "ticket_cancelled", "This ticket was cancelled.")
 		}
 		tv.Status, tv.CheckedInAt = TicketCheckedIn, now
-		out = CheckInResult{Ticket: tv, CheckedInAt: now}
+		out = CheckInResult{Ticket: doorTicket(tv), CheckedInAt: now}
 		return s.audit(ctx, tx, c, "ticket.check_in", "ticket", tv.ID, map[string]any{"venue_id": tv.VenueID, "performance_id": tv.PerformanceID})
 	})
 	return out, err
