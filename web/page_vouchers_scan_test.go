@@ -88,3 +88,69 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 		t.Fatalf("voucher after the scan: %+v, %v", mine, err)
 	}
 }
+
+// Staff of several shops open the scanner for one (?shop=, as the shop's
+// page links it): what the page sends is for that shop, not refused for
+// naming none.
+func TestVoucherScanPageForOneOfSeveralShops(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	var shops []vouchers.Shop
+	for _, name := range []string{"Libreria", "Cartoleria"} {
+		sh, err := svc.CreateShop(ctx, admin, vouchers.Shop{Name: name, Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shops = append(shops, sh)
+	}
+	camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 1,
+		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff, _ := env.account(t, identity.RoleMerchant, shops[0].ID)
+	if _, err := env.Identity.SetGrants(ctx, admin, staff.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: shops[0].ID}, {Role: identity.RoleMerchant, Scope: shops[1].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.NewPageClient(t, srv.URL)
+	if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	one := shops[1].ID
+	if _, body := pc.Get("/staff/vouchers?shop=" + one); !strings.Contains(body, `href="/staff/scan?shop=`+one+`"`) {
+		t.Fatalf("the shop's page does not open the scanner for it:\n%s", body)
+	}
+	_, page := pc.Get("/staff/scan?shop=" + one)
+	endpoint := ui.VoucherScanEndpoint + "?shop=" + one
+	if !strings.Contains(page, `data-endpoint="`+endpoint+`"`) {
+		t.Fatalf("the scanner does not send to its shop:\n%s", page)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+endpoint, strings.NewReader(`{"code":"`+v.TypedCode+`","amount_cents":2350,"preview":true}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", pc.CSRF("/staff/scan?shop="+one))
+	res, err := pc.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	if res.StatusCode != http.StatusOK || out["outcome"] != "preview" {
+		t.Fatalf("a preview at one of the staff's shops: %d %v", res.StatusCode, out)
+	}
+}

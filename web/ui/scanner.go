@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 
 	"cityhub/identity"
 )
@@ -39,6 +40,11 @@ func (s *homePages) handleScanner(w http.ResponseWriter, r *http.Request, c iden
 			page.Role = string(role)
 			if t, ok := s.scanTargets[role]; ok {
 				page.Endpoint, page.AskAmount = t.Endpoint, t.AskAmount
+			}
+			// Staff of several shops opened the page for one (?shop=):
+			// every redemption it sends is for that shop.
+			if shop := r.URL.Query().Get("shop"); shop != "" && role == identity.RoleMerchant && page.Endpoint != "" {
+				page.Endpoint += "?shop=" + url.QueryEscape(shop)
 			}
 			break
 		}
