@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/mail"
@@ -41,13 +42,9 @@ func newACME(cfg Config, log *slog.Logger) (*acmeSource, error) {
 	}
 	client := &acme.Client{DirectoryURL: dirURL, UserAgent: "cityhub"}
 	if cfg.ACMERootsFile != "" {
-		pem, err := os.ReadFile(cfg.ACMERootsFile)
+		roots, err := acmeRoots(cfg.ACMERootsFile)
 		if err != nil {
-			return nil, fmt.Errorf("tls: the ACME server's CA roots: %w", err)
-		}
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls: the ACME server's CA roots %s hold no PEM certificate", cfg.ACMERootsFile)
+			return nil, err
 		}
 		client.HTTPClient = &http.Client{
 			Timeout: time.Minute,
@@ -57,10 +54,8 @@ func newACME(cfg Config, log *slog.Logger) (*acmeSource, error) {
 			},
 		}
 	}
-	if cfg.ACMEEmail != "" {
-		if _, err := mail.ParseAddress(cfg.ACMEEmail); err != nil {
-			return nil, fmt.Errorf("tls: ACME contact %q is not an e-mail address", cfg.ACMEEmail)
-		}
+	if err := checkACMEEmail(cfg.ACMEEmail); err != nil {
+		return nil, err
 	}
 	m := &autocert.Manager{
 		Prompt:     autocert.AcceptTOS,
@@ -112,6 +107,9 @@ func privateDir(dir string, log *slog.Logger) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("tls: create the ACME directory: %w", err)
 	}
+	if err := checkPrivateDir(dir); err != nil {
+		return err
+	}
 	if runtime.GOOS == "windows" {
 		return nil // permissions are ACLs there, not mode bits
 	}
@@ -119,19 +117,38 @@ func privateDir(dir string, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("tls: ACME directory: %w", err)
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("tls: ACME directory: %w", err)
-	}
+	// Open to others but empty (checkPrivateDir refuses it otherwise).
 	if perm := st.Mode().Perm(); perm&0o077 != 0 {
-		if len(entries) > 0 {
-			return fmt.Errorf("tls: ACME directory %s is open to other users (mode %04o) and holds private keys; refusing to start: run chmod 700 %s",
-				dir, perm, dir)
-		}
 		if err := os.Chmod(dir, 0o700); err != nil {
 			return fmt.Errorf("tls: make the ACME directory %s private: %w", dir, err)
 		}
 		log.Info("tls: ACME directory made private", slog.String("dir", dir), slog.String("was", fmt.Sprintf("%04o", perm)))
+	}
+	return nil
+}
+
+// checkPrivateDir is privateDir's refusal without its changes: a missing
+// directory, or an empty one open to others, is what a start makes
+// private; one open to others while it holds files, or holding a file
+// open to others, is refused.
+func checkPrivateDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("tls: ACME directory: %w", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("tls: ACME directory: %w", err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 && len(entries) > 0 {
+		return fmt.Errorf("tls: ACME directory %s is open to other users (mode %04o) and holds private keys; refusing to start: run chmod 700 %s",
+			dir, perm, dir)
 	}
 	for _, e := range entries {
 		info, err := e.Info()
@@ -143,6 +160,31 @@ func privateDir(dir string, log *slog.Logger) error {
 			return fmt.Errorf("tls: %s is open to other users (mode %04o) and may hold a private key; refusing to start: run chmod 600 %s",
 				p, info.Mode().Perm(), p)
 		}
+	}
+	return nil
+}
+
+// acmeRoots reads the PEM file of CAs the ACME server's HTTPS is checked
+// against.
+func acmeRoots(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("tls: the ACME server's CA roots: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("tls: the ACME server's CA roots %s hold no PEM certificate", file)
+	}
+	return roots, nil
+}
+
+// checkACMEEmail refuses a contact that is not an e-mail address.
+func checkACMEEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	if _, err := mail.ParseAddress(email); err != nil {
+		return fmt.Errorf("tls: ACME contact %q is not an e-mail address", email)
 	}
 	return nil
 }

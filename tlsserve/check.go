@@ -1,13 +1,7 @@
 package tlsserve
 
 import (
-	"crypto/x509"
 	"errors"
-	"fmt"
-	"io/fs"
-	"net/mail"
-	"os"
-	"runtime"
 	"time"
 )
 
@@ -45,51 +39,12 @@ func Check(cfg Config) (notAfter time.Time, err error) {
 		return time.Time{}, err
 	}
 	if cfg.ACMERootsFile != "" {
-		pem, err := os.ReadFile(cfg.ACMERootsFile)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("tls: the ACME server's CA roots: %w", err)
-		}
-		if !x509.NewCertPool().AppendCertsFromPEM(pem) {
-			return time.Time{}, fmt.Errorf("tls: the ACME server's CA roots %s hold no PEM certificate", cfg.ACMERootsFile)
+		if _, err := acmeRoots(cfg.ACMERootsFile); err != nil {
+			return time.Time{}, err
 		}
 	}
-	if cfg.ACMEEmail != "" {
-		if _, err := mail.ParseAddress(cfg.ACMEEmail); err != nil {
-			return time.Time{}, fmt.Errorf("tls: ACME contact %q is not an e-mail address", cfg.ACMEEmail)
-		}
+	if err := checkACMEEmail(cfg.ACMEEmail); err != nil {
+		return time.Time{}, err
 	}
 	return time.Time{}, nil
-}
-
-// checkPrivateDir is privateDir's refusal without its changes: a missing
-// directory, or an empty one open to others, is what a start makes
-// private; one open to others while it holds files is refused.
-func checkPrivateDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	st, err := os.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("tls: ACME directory: %w", err)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("tls: ACME directory: %w", err)
-	}
-	if perm := st.Mode().Perm(); perm&0o077 != 0 && len(entries) > 0 {
-		return fmt.Errorf("tls: ACME directory %s is open to other users (mode %04o) and holds private keys: run chmod 700 %s", dir, perm, dir)
-	}
-	for _, e := range entries {
-		info, err := e.Info()
-		if err != nil {
-			return fmt.Errorf("tls: ACME directory: %w", err)
-		}
-		if info.Mode().Perm()&0o077 != 0 {
-			return fmt.Errorf("tls: %s/%s is open to other users (mode %04o) and may hold a private key: run chmod 600 on it", dir, e.Name(), info.Mode().Perm())
-		}
-	}
-	return nil
 }

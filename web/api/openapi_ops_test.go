@@ -295,7 +295,7 @@ func openAPIOperations() []apiOperation {
 			desc: "The budget and the per-citizen limit are checked atomically: 409 when either is used up or the campaign is not open; 404 (reason campaign_not_found) for an unknown campaign or a draft. A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), the voucher or a refusal, even once the campaign has reopened; the same key for another campaign is 409 (reason idempotency_key_reused).",
 			ok:   []apiResponse{{status: 201, desc: "The voucher.", schema: "Voucher", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/campaigns/{id}/shops", id: "listCampaignShops", tag: "vouchers", summary: "Shops that take a campaign's vouchers", auth: "bearer",
-			desc: "The active shops the campaign admits. An unknown campaign, or one still a draft, is 404 (reason campaign_not_found).",
+			desc:  "The active shops the campaign admits. An unknown campaign, or one still a draft, is 404 (reason campaign_not_found).",
 			query: []apiParam{query("district", "Only this district.", str())},
 			ok:    []apiResponse{{status: 200, desc: "Shops.", schema: listOf("shops", "PublicShop")}}, errs: []int{401, 404}},
 		{method: "GET", path: "/api/v1/vouchers", id: "listMyVouchers", tag: "vouchers", summary: "The caller's vouchers", auth: "roles", roles: citizen,
