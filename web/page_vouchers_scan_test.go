@@ -20,29 +20,8 @@ import (
 // language; a repeated press answers the first redemption again.
 func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
-	})
-	ctx := context.Background()
-	svc := env.Deps.Vouchers
-	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	shop, err := svc.CreateShop(ctx, admin, vouchers.Shop{Name: "Libreria", Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 1,
-		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
-		t.Fatal(err)
-	}
-	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	env, shops, v := scanFixture(t, "Libreria")
+	shop := shops[0]
 	staff, _ := env.account(t, identity.RoleMerchant, shop.ID)
 
 	srv := httptest.NewServer(env.Server)
@@ -83,7 +62,7 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 	if res.StatusCode != http.StatusConflict || out["detail"] != "Questo buono è già stato usato." {
 		t.Fatalf("second purchase: %d %v", res.StatusCode, out)
 	}
-	mine, err := svc.MyVoucher(ctx, identity.Caller{AccountID: "acc_anna"}, v.ID)
+	mine, err := env.Deps.Vouchers.MyVoucher(context.Background(), identity.Caller{AccountID: "acc_anna"}, v.ID)
 	if err != nil || mine.Status != vouchers.VoucherUsed || len(mine.Redemptions) != 1 {
 		t.Fatalf("voucher after the scan: %+v, %v", mine, err)
 	}
@@ -94,33 +73,9 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 // naming none.
 func TestVoucherScanPageForOneOfSeveralShops(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
-	})
+	env, shops, v := scanFixture(t, "Libreria", "Cartoleria")
 	ctx := context.Background()
-	svc := env.Deps.Vouchers
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	var shops []vouchers.Shop
-	for _, name := range []string{"Libreria", "Cartoleria"} {
-		sh, err := svc.CreateShop(ctx, admin, vouchers.Shop{Name: name, Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		shops = append(shops, sh)
-	}
-	camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 1,
-		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
-		t.Fatal(err)
-	}
-	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
 	staff, _ := env.account(t, identity.RoleMerchant, shops[0].ID)
 	if _, err := env.Identity.SetGrants(ctx, admin, staff.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: shops[0].ID}, {Role: identity.RoleMerchant, Scope: shops[1].ID}}); err != nil {
 		t.Fatal(err)
@@ -153,4 +108,39 @@ func TestVoucherScanPageForOneOfSeveralShops(t *testing.T) {
 	if res.StatusCode != http.StatusOK || out["outcome"] != "preview" {
 		t.Fatalf("a preview at one of the staff's shops: %d %v", res.StatusCode, out)
 	}
+}
+
+// scanFixture is a hub whose scanner page redeems vouchers, with a shop of
+// each name, an open campaign that admits them all, and one voucher of it
+// claimed by a citizen.
+func scanFixture(t *testing.T, shopNames ...string) (*testEnv, []vouchers.Shop, vouchers.VoucherView) {
+	t.Helper()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}}
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	var shops []vouchers.Shop
+	for _, name := range shopNames {
+		sh, err := svc.CreateShop(ctx, admin, vouchers.Shop{Name: name, Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shops = append(shops, sh)
+	}
+	camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "Natale", BudgetCents: 10000, FaceValueCents: 1000, PerCitizenLimit: 1,
+		ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.Claim(ctx, identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, shops, v
 }

@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"errors"
 	"math"
 	"net/http"
 	"strings"
-	"time"
 
 	"cityhub/apperr"
 	"cityhub/web/httpx"
@@ -96,11 +94,7 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 // rateLimitedText says when a limited sign-in may try again, in whole
 // minutes rounded up (the Retry-After header has the seconds).
 func rateLimitedText(l *locale, err error) string {
-	var ra interface{ RetryAfter() time.Duration }
-	minutes := 1
-	if errors.As(err, &ra) {
-		minutes = max(1, int(math.Ceil(ra.RetryAfter().Minutes())))
-	}
+	minutes := max(1, int(math.Ceil(httpx.RetryAfterOf(err).Minutes())))
 	if minutes == 1 {
 		return l.T("login.rate_limited_minute")
 	}
