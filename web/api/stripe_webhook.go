@@ -1,12 +1,9 @@
 package api
 
 import (
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 
-	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/stripepay"
@@ -38,17 +35,11 @@ type WebhookAnswer struct {
 // credited. A failure worth retrying answers 5xx, so that Stripe delivers
 // the event again.
 func (h *walletHandler) handleStripeWebhook(w http.ResponseWriter, r *http.Request) {
-	httpx.LimitBody(w, r, maxWebhookBody)
-	body, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig):
-		httpx.WriteError(h.log, w, r, httpx.ErrTooLarge(tooBig.Limit))
-		return
-	case err != nil:
-		// A body cut short (the sender went away): nothing to apply, and
-		// Stripe delivers the event again.
-		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "body_unreadable", "The webhook body could not be read to its end."))
+	// A body cut short (the sender went away) is applied to nothing, and
+	// Stripe delivers the event again.
+	body, err := httpx.ReadBody(w, r, maxWebhookBody)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
 		return
 	}
 	ev, err := h.payments.ParseEvent(body, r.Header.Get("Stripe-Signature"))

@@ -1,8 +1,11 @@
 package httpx
 
 import (
+	"errors"
 	"io"
 	"net/http"
+
+	"cityhub/apperr"
 )
 
 // LimitBody bounds r's body at limit bytes, as http.MaxBytesReader does:
@@ -27,3 +30,19 @@ func (d declaredTooLarge) Read([]byte) (int, error) { return 0, &http.MaxBytesEr
 func (declaredTooLarge) Close() error               { return nil }
 
 var _ io.ReadCloser = declaredTooLarge{}
+
+// ReadBody reads r's whole body, bounded at limit bytes (LimitBody): a body
+// over it is ErrTooLarge (413), one cut short (its sender went away half
+// way) Invalid with reason body_unreadable.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	LimitBody(w, r, limit)
+	body, err := io.ReadAll(r.Body)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, ErrTooLarge(tooBig.Limit)
+	case err != nil:
+		return nil, apperr.R(apperr.Invalid, "body_unreadable", "The body could not be read to its end.")
+	}
+	return body, nil
+}

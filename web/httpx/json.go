@@ -36,14 +36,12 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
 		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
 	}
-	LimitBody(w, r, MaxJSONBody)
-	body, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
+	body, err := ReadBody(w, r, MaxJSONBody)
 	switch {
-	case errors.As(err, &tooBig):
-		return ErrTooLarge(tooBig.Limit)
-	case err != nil:
+	case apperr.ReasonOf(err) == "body_unreadable":
 		return apperr.R(apperr.Invalid, "malformed_json", "The body could not be read.")
+	case err != nil:
+		return err
 	case !utf8.Valid(body):
 		return ErrInvalidText("body")
 	}
