@@ -22,22 +22,8 @@ func TestExpiryRemindersOncePerVoucher(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		c, err := mail.NewComposer("https://hub.example.org")
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := holdersWithMail(t, f, db, "anna@example.org", "bruno@example.org")
 		camp := f.campaign(vouchers.Campaign{Name: "Natale in contrada", BudgetCents: 10000, FaceValueCents: 1000})
-		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
-			for i, email := range []string{"anna@example.org", "bruno@example.org"} {
-				a := identity.Account{ID: citizen(i + 1).AccountID, Email: email, Name: "N", Locale: "it", PasswordHash: "x", CreatedAt: time.Now().UTC()}
-				if err := tx.InsertAccount(f.ctx, a); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
 		for i := 1; i <= 3; i++ { // citizen 3 has no account row: marked, not mailed
 			f.claim(citizen(i), camp.ID)
 		}
@@ -90,17 +76,8 @@ func TestNoExpiryReminderForAClosedCampaign(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		c, err := mail.NewComposer("https://hub.example.org")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.svc.SendEmails(c)
+		f.svc.SendEmails(holdersWithMail(t, f, db, "anna@example.org"))
 		camp := f.campaign(vouchers.Campaign{Name: "Chiusa prima", BudgetCents: 10000, FaceValueCents: 1000})
-		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
-			return tx.InsertAccount(f.ctx, identity.Account{ID: citizen(1).AccountID, Email: "anna@example.org", Name: "N", Locale: "it", PasswordHash: "x", CreatedAt: time.Now().UTC()})
-		}); err != nil {
-			t.Fatal(err)
-		}
 		f.claim(citizen(1), camp.ID)
 		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, camp.ID, vouchers.StatusClosed); err != nil {
 			t.Fatal(err)
@@ -113,4 +90,26 @@ func TestNoExpiryReminderForAClosedCampaign(t *testing.T) {
 			t.Fatalf("the outbox holds %+v, %v", page.Messages, err)
 		}
 	})
+}
+
+// holdersWithMail gives citizen(1), citizen(2), ... an account with each
+// address in turn, and returns a composer for the e-mails to them.
+func holdersWithMail(t *testing.T, f *fixture, db store.DB, emails ...string) *mail.Composer {
+	t.Helper()
+	c, err := mail.NewComposer("https://hub.example.org")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
+		for i, email := range emails {
+			a := identity.Account{ID: citizen(i + 1).AccountID, Email: email, Name: "N", Locale: "it", PasswordHash: "x", CreatedAt: time.Now().UTC()}
+			if err := tx.InsertAccount(f.ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
