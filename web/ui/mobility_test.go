@@ -130,3 +130,15 @@ func FuzzBikePosition(f *testing.F) {
 		}
 	})
 }
+
+// The stations map starts at the middle of the stations it shows, wherever
+// the city is; with none there is no map and no centre.
+func TestStationsCentre(t *testing.T) {
+	list := []mobility.StationView{{Station: mobility.Station{Lat: 45.0, Lon: 7.0}}, {Station: mobility.Station{Lat: 45.2, Lon: 7.4}}}
+	if got := stationsCentre(list); got != "45.10000,7.20000" {
+		t.Errorf("two stations: %q", got)
+	}
+	if got := stationsCentre(nil); got != "" {
+		t.Errorf("no station: %q", got)
+	}
+}
