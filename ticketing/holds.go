@@ -372,7 +372,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			}
 			return s.voidDisputed(ctx, tx, c, o, now)
 		}
-		ts, err := tx.OrderTickets(ctx, o.ID)
+		ts, err := tx.LockOrderTickets(ctx, o.ID)
 		if err != nil {
 			return Order{}, err
 		}

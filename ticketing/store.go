@@ -127,6 +127,11 @@ type Tx interface {
 	ListTickets(ctx context.Context, accountID string) ([]Ticket, error)
 	// OrderTickets lists an order's tickets.
 	OrderTickets(ctx context.Context, orderID string) ([]Ticket, error)
+	// LockOrderTickets lists an order's tickets and locks them until the
+	// transaction ends, so that a check-in of one of them waits and then
+	// finds it as this transaction left it: a refund that read them valid
+	// cannot cancel a ticket checked in meanwhile.
+	LockOrderTickets(ctx context.Context, orderID string) ([]Ticket, error)
 	// CheckIn marks a valid ticket checked in at at by staffID, in one
 	// conditional write; ok is false when it was not valid (already
 	// checked in, cancelled), so of concurrent check-ins exactly one wins.

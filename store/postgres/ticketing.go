@@ -513,7 +513,11 @@ func (tx *Tx) TicketByCodeHash(ctx context.Context, hash string) (ticketing.Tick
 }
 
 func (tx *Tx) listTickets(ctx context.Context, where string, arg string) ([]ticketing.Ticket, error) {
-	rows, err := tx.q.Query(ctx, `SELECT `+ticketCols+` FROM tickets WHERE `+where+` = $1 ORDER BY issued_at DESC, id`, arg)
+	return tx.queryTickets(ctx, `SELECT `+ticketCols+` FROM tickets WHERE `+where+` = $1 ORDER BY issued_at DESC, id`, arg)
+}
+
+func (tx *Tx) queryTickets(ctx context.Context, sql string, arg string) ([]ticketing.Ticket, error) {
+	rows, err := tx.q.Query(ctx, sql, arg)
 	if err != nil {
 		return nil, wrap("list tickets", err)
 	}
@@ -529,6 +533,12 @@ func (tx *Tx) ListTickets(ctx context.Context, accountID string) ([]ticketing.Ti
 // OrderTickets implements ticketing.Tx.
 func (tx *Tx) OrderTickets(ctx context.Context, orderID string) ([]ticketing.Ticket, error) {
 	return tx.listTickets(ctx, "order_id", orderID)
+}
+
+// LockOrderTickets implements ticketing.Tx. In the order of their ids, as
+// every locker of several tickets takes them.
+func (tx *Tx) LockOrderTickets(ctx context.Context, orderID string) ([]ticketing.Ticket, error) {
+	return tx.queryTickets(ctx, `SELECT `+ticketCols+` FROM tickets WHERE order_id = $1 ORDER BY id FOR UPDATE`, orderID)
 }
 
 // CheckIn implements ticketing.Tx. The conditional UPDATE waits for a

@@ -360,6 +360,12 @@ func (tx *Tx) OrderTickets(ctx context.Context, orderID string) ([]ticketing.Tic
 	return out, wrap("list tickets", err)
 }
 
+// LockOrderTickets implements ticketing.Tx: the hub's one writer
+// connection already keeps every other write out until this one ends.
+func (tx *Tx) LockOrderTickets(ctx context.Context, orderID string) ([]ticketing.Ticket, error) {
+	return tx.OrderTickets(ctx, orderID)
+}
+
 // CheckIn implements ticketing.Tx.
 func (tx *Tx) CheckIn(ctx context.Context, ticketID string, at time.Time, staffID string) (bool, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE tickets SET status = 'checked_in', checked_in_at = ?2, checked_in_by = ?3 WHERE id = ?1 AND status = 'valid'`,
