@@ -172,7 +172,10 @@ func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Pe
 	}
 	var out Performance
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		cur, err := tx.Performance(ctx, p.ID)
+		// Locked: a cancellation committed while this read would otherwise
+		// be overwritten by the status read here, putting a cancelled and
+		// refunded performance back on sale.
+		cur, err := tx.LockPerformance(ctx, p.ID)
 		if err != nil {
 			return notFound("performance", err)
 		}
