@@ -340,6 +340,15 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		if p.Status == PerformanceCancelled {
 			return refund("the performance was cancelled before the payment arrived")
 		}
+		// A payment method that confirms days later (a bank debit) can
+		// arrive after the show; one whose hold lapsed after the sales
+		// closed would be a sale the credit path refuses (not_on_sale).
+		if !now.Before(p.EndsAt) {
+			return refund("the payment arrived after the performance ended")
+		}
+		if !now.Before(p.SalesClose) && !now.Before(o.HoldExpiresAt) {
+			return refund("the hold expired after ticket sales closed")
+		}
 		ok, err := secure(ctx, tx, o, now, claimsNow(ctx, tx, o.PerformanceID))
 		if err != nil {
 			return fmt.Errorf("secure seats: %w", err)
