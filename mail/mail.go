@@ -36,8 +36,10 @@ const (
 var States = []string{StatePending, StateSending, StateSent, StateFailed}
 
 // Limits on what a message may hold, so one row cannot fill the database.
+// The most any e-mail carries is a full theatre order's receipt: a QR
+// image for each of its 10 seats and the calendar event.
 const (
-	MaxAttachments     = 10
+	MaxAttachments     = 12
 	MaxAttachmentBytes = 2 << 20
 )
 
