@@ -176,6 +176,18 @@ func TestWalletAPITestPayments(t *testing.T) {
 			if rec.Code != http.StatusCreated || rec.Header().Get("Idempotent-Replayed") != "true" || again.TransactionID != first.TransactionID || *again.BalanceCents != 1500 || again.TopUpID != first.TopUpID {
 				t.Fatalf("retried top-up: %d %+v", rec.Code, again)
 			}
+			// A retry spelled differently (spacing, a query) is answered
+			// again from the ledger: the same top-up, without a balance,
+			// which would be the balance of the retry's moment and not the
+			// first answer's.
+			for _, path := range []string{"/api/v1/wallet/topups", "/api/v1/wallet/topups?x=1"} {
+				rec = walletSend(t, env, "POST", path, aliceAuth, `{ "amount_cents": 1500 }`, map[string]string{"Idempotency-Key": "alice-topup-0001"})
+				var respelled topupBody
+				decodeInto(t, rec, &respelled)
+				if rec.Code != http.StatusCreated || rec.Header().Get("Idempotent-Replayed") != "true" || respelled.TransactionID != first.TransactionID || respelled.BalanceCents != nil {
+					t.Fatalf("retry respelled at %s: %d %+v", path, rec.Code, respelled)
+				}
+			}
 			// The same key for another amount: the reason every keyed
 			// operation gives, not the ledger's own.
 			if p := wantProblem(t, topup(aliceAuth, "alice-topup-0001", `{"amount_cents":1600}`), http.StatusConflict); p.Reason != "idempotency_key_reused" {

@@ -93,7 +93,7 @@ var openAPIComponents = []component{
 	{name: "LedgerCheck", typ: typeOf[LedgerCheckView](), desc: "The ledger's self-check; ok says whether it is sound."},
 	{name: "ExpandedJSONLD", typ: typeOf[expandedJSONLD](), desc: "A JSON-LD document in expanded form: under @graph, one node object per resource, with its @id, its @type and each property under its full IRI."},
 	{name: "TopUpRequest", typ: typeOf[topupRequest](), request: true, required: []string{"amount_cents"}},
-	{name: "TopUp", typ: typeOf[TopupView](), desc: "A top-up: succeeded at once with test payments (test_payment true, demo money), or pending with a Stripe PaymentIntent to confirm (the credit follows Stripe's webhook)."},
+	{name: "TopUp", typ: typeOf[TopupView](), desc: "A top-up: succeeded at once with test payments (test_payment true, demo money), or pending with a Stripe PaymentIntent to confirm (the credit follows Stripe's webhook). balance_cents, the balance right after a test top-up, is left out of a retry answered again from the ledger (its body or query not byte for byte the first request's): the balance right after the first is not known then."},
 	{name: "CardTopUp", typ: typeOf[cardpay.TopUp](), desc: "A card top-up (id: its Stripe PaymentIntent) and the state the citizen is shown; credited_cents and refunded_cents are what the hub has booked."},
 	{name: "CardTopUps", typ: typeOf[TopUpsView](), desc: "The caller's latest card top-ups, newest first."},
 	{name: "StripeWebhookAnswer", typ: typeOf[WebhookAnswer]()},
