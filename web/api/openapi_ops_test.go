@@ -355,8 +355,8 @@ func openAPIOperations() []apiOperation {
 			ok: []apiResponse{{status: 200, desc: "The station.", schema: "StationView"}}, errs: []int{404}},
 		{method: "POST", path: "/api/v1/mobility/unlock", id: "unlockBike", tag: "mobility", summary: "Unlock a bike", auth: "roles", roles: citizen,
 			desc: "Answers once the station confirmed. 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); " +
-				"409 when the bike is taken (bike_taken), the rider already rides (ride_open), the dock named holds no bike (no_bike_at_dock), the bike named is not in the dock named (bike_not_at_dock) or, named alone, not docked at the station (bike_not_at_station); " +
-				"503 when the station is closed, refused, is offline or did not answer, or the dock or bike is out of service (nothing charged); " +
+				"409 when the bike is taken (bike_taken), the rider already rides (ride_open), the dock named holds no bike (no_bike_at_dock), the bike named is not in the dock named (bike_not_at_dock) or, named alone, not docked at the station (bike_not_at_station), or when the station refused because the dock holds no bike or is busy (station_refused:no_bike, station_refused:busy; nothing charged); " +
+				"503 when the station is closed, is offline, did not answer in time (station_timeout), refused for another reason (station_refused:<its error>) or the dock or bike is out of service (nothing charged); " +
 				"401 (account_deleted) when the caller's account was erased while the request was on its way (nothing is sent to the station). " +
 				"The request id (request_id or the Idempotency-Key header, 1 to 100 letters, digits, - or _): a retry of the same unlock answers the first attempt's outcome (Idempotent-Replayed: true), " +
 				"the same id for another station, dock or bike is 409 (idempotency_key_reused), and an id another rider has used is 409 (request_id_reused).",
