@@ -16,6 +16,7 @@ import (
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/ticketing"
+	"cityhub/vouchers"
 )
 
 // Purposes of a card payment.
@@ -191,6 +192,9 @@ type Tx interface {
 	// credit (erasure.go); AccountByID also reads the account a receipt is
 	// addressed to.
 	identity.Tx
+	// The account's vouchers are given up in the same transaction
+	// (vouchers.ForfeitTx).
+	vouchers.Tx
 	// HoldRider reports whether accountID has a bike ride pending or under
 	// way: its fare, charged when the bike docks, must find the credit
 	// still there (EraseAccount). It first ends the account's pending

@@ -12,6 +12,7 @@ import (
 	"cityhub/ids"
 	"cityhub/money"
 	"cityhub/ticketing"
+	"cityhub/vouchers"
 	"cityhub/wallet"
 )
 
@@ -209,6 +210,9 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 			if err := s.settleCredit(ctx, tx, c.AccountID, &out, now); err != nil {
 				return err
 			}
+		}
+		if err := vouchers.ForfeitTx(ctx, tx, c.AccountID, now); err != nil {
+			return err
 		}
 		return identity.EraseTx(ctx, tx, c.AccountID, now)
 	})

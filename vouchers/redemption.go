@@ -535,14 +535,29 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 	if err != nil {
 		return Redemption{}, fmt.Errorf("read campaign: %w", err)
 	}
-	if camp.Mode == ModeSingleUse {
-		v.RemainingCents = v.ValueCents
-	} else {
-		v.RemainingCents += r.AmountCents
+	// A voucher given up with its holder's account stays given up: the
+	// value goes to the budget, as the rest of it did (ForfeitTx).
+	forfeited := false
+	if camp.Status != StatusClosed {
+		if forfeited, err = tx.Forfeited(ctx, v.ID); err != nil {
+			return Redemption{}, fmt.Errorf("read the voucher's forfeit: %w", err)
+		}
 	}
-	v.Status = VoucherActive
-	if err := tx.UpdateVoucher(ctx, v); err != nil {
-		return Redemption{}, fmt.Errorf("update voucher: %w", err)
+	if forfeited {
+		if err := tx.InsertForfeit(ctx, Forfeit{ID: ids.New("vff"), VoucherID: v.ID, CampaignID: camp.ID,
+			AmountCents: r.AmountCents, Reason: ForfeitReversal, At: now.UTC().Truncate(time.Microsecond)}); err != nil {
+			return Redemption{}, fmt.Errorf("record the reversal's forfeit: %w", err)
+		}
+	} else {
+		if camp.Mode == ModeSingleUse {
+			v.RemainingCents = v.ValueCents
+		} else {
+			v.RemainingCents += r.AmountCents
+		}
+		v.Status = VoucherActive
+		if err := tx.UpdateVoucher(ctx, v); err != nil {
+			return Redemption{}, fmt.Errorf("update voucher: %w", err)
+		}
 	}
 	if err := tx.MarkReversed(ctx, r.ID, now.UTC(), c.AccountID); err != nil {
 		return Redemption{}, fmt.Errorf("mark reversed: %w", err)
@@ -553,9 +568,10 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 		return Redemption{}, err
 	}
 	// The value goes back where it came from: the voucher's reservation, or,
-	// once the campaign is closed and its reservations released, the budget.
+	// once the campaign is closed and its reservations released or the
+	// voucher given up, the budget.
 	back := wallet.CampaignHeldAccount(camp.ID)
-	if camp.Status == StatusClosed {
+	if camp.Status == StatusClosed || forfeited {
 		back = wallet.CampaignBudgetAccount(camp.ID)
 	}
 	_, err = wallet.Post(ctx, tx, wallet.Transaction{

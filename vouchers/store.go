@@ -90,6 +90,11 @@ type Tx interface {
 	VoucherByCodeHash(ctx context.Context, hash string) (Voucher, error)
 	// ListVouchers lists an account's vouchers, newest first.
 	ListVouchers(ctx context.Context, accountID string) ([]Voucher, error)
+	// InsertForfeit records a voucher's value given up (ForfeitTx).
+	InsertForfeit(ctx context.Context, f Forfeit) error
+	// Forfeited says whether a voucher was given up with its holder's
+	// account.
+	Forfeited(ctx context.Context, voucherID string) (bool, error)
 	// CountVouchers counts an account's vouchers of a campaign.
 	CountVouchers(ctx context.Context, campaignID, accountID string) (int, error)
 	// VouchersToRemind lists, locked and soonest first, at most limit

@@ -12,7 +12,8 @@ import (
 // claim or redemption committing meanwhile is seen whole or not at all.
 func (tx *Tx) CampaignMoney(ctx context.Context) ([]vouchers.CampaignMoney, error) {
 	rows, err := tx.q.Query(ctx, `SELECT c.id, c.status, c.budget_cents,
-			COALESCE((SELECT SUM(v.value_cents) FROM vouchers v WHERE v.campaign_id = c.id), 0)::bigint,
+			COALESCE((SELECT SUM(v.value_cents) FROM vouchers v WHERE v.campaign_id = c.id), 0)::bigint
+				- COALESCE((SELECT SUM(f.amount_cents) FROM voucher_forfeits f WHERE f.campaign_id = c.id), 0)::bigint,
 			COALESCE((SELECT SUM(r.amount_cents) FROM voucher_redemptions r WHERE r.campaign_id = c.id AND r.reversed_at IS NULL), 0)::bigint,
 			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = 'campaign:' || c.id || ':budget'), 0)::bigint,
 			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = 'campaign:' || c.id || ':held'), 0)::bigint

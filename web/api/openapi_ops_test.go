@@ -147,6 +147,7 @@ func openAPIOperations() []apiOperation {
 			ok: []apiResponse{{status: 200, desc: "The export, as an attachment.", schema: "AccountExport", headers: []string{"Content-Disposition"}}}, errs: []int{401, 404}},
 		{method: "DELETE", path: "/api/v1/me", id: "deleteMe", tag: "identity", summary: "Erase the caller's personal data (GDPR)", auth: "bearer",
 			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one. " +
+				"Its unused vouchers are given up in the same transaction: what is left of them goes back to their campaigns' budgets and their codes no longer redeem (409 voucher_used at the till). Tickets stay valid. " +
 				"Credit left on the account goes where credit says, in the same transaction: cards (back to the cards of the top-ups of the last 180 days, newest first; what they cannot take goes to the city) or city. " +
 				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. While a bike ride of the caller's is pending or under way, 409 (reason ride_in_progress) and nothing changes: its fare is charged when the bike docks. The city's last active administrator is refused with 409 (reason last_admin): the role goes to another account first. 503 when the hub does not erase accounts.",
 			query: []apiParam{query("credit", "Where credit left on the account goes; required when there is some.", newObj("type", "string", "enum", []string{"cards", "city"}))},
