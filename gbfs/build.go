@@ -128,7 +128,7 @@ func (b builder) build(snap Snapshot) (map[string][]byte, error) {
 	info := stationInformationData{Stations: make([]stationInformation, 0, len(stations))}
 	status := stationStatusData{Stations: make([]stationStatus, 0, len(stations))}
 	vstatus := vehicleStatusData{Vehicles: []vehicleStatus{}}
-	counted := map[string]bool{} // a bike two stations claim is counted at the first
+	holder := holders(stations)
 	for _, s := range stations {
 		capacity := max(s.Capacity, 0)
 		si := stationInformation{StationID: s.ID, Name: localized(s.NameIT, s.NameEN), Lat: s.Lat, Lon: s.Lon,
@@ -146,7 +146,7 @@ func (b builder) build(snap Snapshot) (map[string][]byte, error) {
 		if limit := changedAt(snap, FeedStationStatus); reported.After(limit) {
 			reported = limit
 		}
-		t := b.tally(s, capacity, types, vehicles, plans, counted, timestamp(reported, b.loc))
+		t := b.tally(s, capacity, types, vehicles, plans, holder, timestamp(reported, b.loc))
 		st := stationStatus{StationID: s.ID, NumVehiclesAvailable: t.numAvailable, NumVehiclesDisabled: t.numDisabled,
 			NumDocksAvailable: t.docksFree, NumDocksDisabled: t.docksOff,
 			IsInstalled: true, IsRenting: s.Open && s.Online, IsReturning: s.Online,
@@ -183,22 +183,59 @@ func (b builder) build(snap Snapshot) (map[string][]byte, error) {
 	return out, nil
 }
 
+// docksOf are the docks of s that count, in number order: those within
+// capacity, the first report of each number.
+func docksOf(s Station, capacity int) []Dock {
+	docks := slices.Clone(s.Docks)
+	slices.SortStableFunc(docks, func(a, c Dock) int { return cmp.Compare(a.Number, c.Number) })
+	seen := map[int]bool{}
+	out := docks[:0]
+	for _, d := range docks {
+		if d.Number < 1 || d.Number > capacity || seen[d.Number] {
+			continue
+		}
+		seen[d.Number] = true
+		out = append(out, d)
+	}
+	return out
+}
+
+// holders says which station counts each bike that docks claim. Two
+// stations claim one bike when it moved while one of them was dark (its
+// state still lists the bike): the one whose report is newer counts it,
+// the first by id when both reported at the same time. stations are in id
+// order.
+func holders(stations []Station) map[string]string {
+	holder := map[string]string{}
+	at := map[string]time.Time{}
+	for _, s := range stations {
+		for _, d := range docksOf(s, max(s.Capacity, 0)) {
+			if d.BikeID == "" {
+				continue
+			}
+			if prev, ok := at[d.BikeID]; !ok || s.LastReported.After(prev) {
+				holder[d.BikeID], at[d.BikeID] = s.ID, s.LastReported
+			}
+		}
+	}
+	return holder
+}
+
 // tally counts a station's bikes and docks. Docks beyond the capacity or
 // reported twice are ignored; docks the station did not report count as
 // disabled, so bikes and docks never add up to more than the capacity. A
 // bike is available when it is registered with a known type, active, not on
 // a ride, and in a dock in service; a bike on a ride or unknown to the hub
-// is not counted at all.
+// is not counted at all, nor is one that holder counts at another station.
+// An e-bike without a reported battery is disabled with a range of 0: GBFS
+// v3.0 requires a range for every vehicle with a motor, and the hub cannot
+// vouch for any.
 func (b builder) tally(s Station, capacity int, types map[string]VehicleType, vehicles map[string]Vehicle,
-	plans map[string]PricingPlan, counted map[string]bool, reported string) tally {
+	plans map[string]PricingPlan, holder map[string]string, reported string) tally {
 	t := tally{available: map[string]int{}}
-	docks := slices.Clone(s.Docks)
-	slices.SortStableFunc(docks, func(a, c Dock) int { return cmp.Compare(a.Number, c.Number) })
 	seen := map[int]bool{}
-	for _, d := range docks {
-		if d.Number < 1 || d.Number > capacity || seen[d.Number] {
-			continue
-		}
+	counted := map[string]bool{} // a bike the station lists in two docks
+	for _, d := range docksOf(s, capacity) {
 		seen[d.Number] = true
 		if d.BikeID == "" {
 			if d.InService {
@@ -210,7 +247,7 @@ func (b builder) tally(s Station, capacity int, types map[string]VehicleType, ve
 		}
 		v, known := vehicles[d.BikeID]
 		vt, typed := types[v.VehicleTypeID]
-		if !known || !typed || v.OnRide || counted[v.ID] {
+		if !known || !typed || v.OnRide || counted[v.ID] || holder[v.ID] != s.ID {
 			continue
 		}
 		counted[v.ID] = true
@@ -219,11 +256,17 @@ func (b builder) tally(s Station, capacity int, types map[string]VehicleType, ve
 		if _, ok := plans[vt.PricingPlanID]; ok {
 			vs.PricingPlanID = vt.PricingPlanID
 		}
-		if vt.Electric() && d.Battery != nil {
-			pct := min(max(*d.Battery, 0), 100)
-			fuel := float64(pct) / 100
-			rng := float64(max(vt.MaxRangeMeters, 0) * pct / 100)
-			vs.CurrentFuelPercent, vs.CurrentRangeMeters = &fuel, &rng
+		if vt.Electric() {
+			var rng float64
+			if d.Battery != nil {
+				pct := min(max(*d.Battery, 0), 100)
+				fuel := float64(pct) / 100
+				rng = float64(max(vt.MaxRangeMeters, 0) * pct / 100)
+				vs.CurrentFuelPercent = &fuel
+			} else {
+				vs.IsDisabled = true
+			}
+			vs.CurrentRangeMeters = &rng
 		}
 		if vs.IsDisabled {
 			t.numDisabled++

@@ -41,8 +41,10 @@ func TestStationStatusCounts(t *testing.T) {
 	cases := map[string]want{
 		// b3 is on a ride (a late status still shows it docked): not counted; b4 is inactive.
 		"piazza-roma": {bikes: 1, ebikes: 1, disabled: 1, docks: 1, docksOff: 1, renting: true, returning: true, reported: "2026-05-04T11:29:40+02:00"},
-		// b6 sits in a faulty dock; "intruder" is not a registered bike; dock 5 never reported.
-		"stazione-centrale": {ebikes: 1, disabled: 1, docks: 1, docksOff: 1, renting: true, returning: true, reported: "2026-05-04T11:29:55+02:00"},
+		// b6 sits in a faulty dock; b5, an e-bike, came without its battery
+		// (GBFS needs its range): both disabled. "intruder" is not a
+		// registered bike; dock 5 never reported.
+		"stazione-centrale": {disabled: 2, docks: 1, docksOff: 1, renting: true, returning: true, reported: "2026-05-04T11:29:55+02:00"},
 		// Closed: takes bikes back, rents nothing.
 		"rocca-dei-rettori": {bikes: 1, ebikes: 1, returning: true, reported: "2026-05-04T11:29:00+02:00"},
 		// Offline: neither, with its last report's numbers and time.
@@ -75,7 +77,7 @@ func TestStationStatusCounts(t *testing.T) {
 func TestVehicleStatus(t *testing.T) {
 	bodies := mustRender(t, sampleSnapshot())
 	vs := decode[vehicleStatusData](t, bodies[FeedVehicleStatus]).Data.Vehicles
-	// b1, b2, b4 (disabled), b5, b6 (disabled), b8, b9, b10: docked and registered, not riding.
+	// b1, b2, b4 (disabled), b5 (disabled: no battery), b6 (disabled), b8, b9, b10: docked and registered, not riding.
 	if len(vs) != 8 {
 		t.Fatalf("vehicle_status has %d bikes, want 8:\n%s", len(vs), bodies[FeedVehicleStatus])
 	}

@@ -150,11 +150,13 @@ func checkConsistent(tb testing.TB, bodies map[string][]byte) error {
 		plans[p.PlanID] = true
 	}
 	types := map[string]bool{}
+	motor := map[string]bool{} // types whose vehicles must carry current_range_meters
 	for _, v := range decode[vehicleTypesData](tb, bodies[FeedVehicleTypes]).Data.VehicleTypes {
 		if types[v.VehicleTypeID] {
 			fail("vehicle type %s twice", v.VehicleTypeID)
 		}
 		types[v.VehicleTypeID] = true
+		motor[v.VehicleTypeID] = v.PropulsionType != string(Human)
 		for _, p := range append(slices.Clone(v.PricingPlanIDs), v.DefaultPricingPlanID) {
 			if p != "" && !plans[p] {
 				fail("vehicle type %s refers to missing plan %q", v.VehicleTypeID, p)
@@ -248,6 +250,9 @@ func checkConsistent(tb testing.TB, bodies map[string][]byte) error {
 			fail("vehicle %s reported %s, its station %s", v.VehicleID, v.LastReported, st.LastReported)
 		}
 		checkTypes("vehicle_status", []string{v.VehicleTypeID})
+		if motor[v.VehicleTypeID] && v.CurrentRangeMeters == nil {
+			fail("vehicle %s of motorized type %s has no current_range_meters (GBFS v3.0 requires it)", v.VehicleID, v.VehicleTypeID)
+		}
 		if v.PricingPlanID != "" && !plans[v.PricingPlanID] {
 			fail("vehicle %s refers to missing plan %q", v.VehicleID, v.PricingPlanID)
 		}

@@ -2,6 +2,7 @@ package mobility
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -65,6 +66,13 @@ func (s *Service) UnlockConfirmedLate(ctx context.Context, c identity.Caller, st
 	if err := onlySystem(c); err != nil {
 		return false, err
 	}
+	return s.releasedWithoutRide(ctx, stationID, requestID, at)
+}
+
+// releasedWithoutRide raises the incident for a station's ok that started
+// no ride (see UnlockConfirmedLate): one the hub got after it stopped
+// waiting, or one that found its ride no longer pending.
+func (s *Service) releasedWithoutRide(ctx context.Context, stationID, requestID string, at time.Time) (raised bool, err error) {
 	inc := Incident{ID: ids.New("inc"), Kind: IncidentReleasedWithoutRide, StationID: stationID, RequestID: requestID,
 		RaisedAt: at.UTC().Truncate(time.Microsecond)}
 	err = s.store.InTx(ctx, func(tx Tx) error {
@@ -81,7 +89,7 @@ func (s *Service) UnlockConfirmedLate(ctx context.Context, c identity.Caller, st
 		return err
 	})
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("raise incident for unlock %s at %s: %w", requestID, stationID, err)
 	}
 	if raised {
 		s.changed()

@@ -31,24 +31,17 @@ func (s *Service) IngestCounts() IngestCounts {
 		UnknownEvent: s.ignored.unknown.Load(), RefusedDocking: s.ignored.refused.Load()}
 }
 
-// docking is a bike seen locked in a dock while its ride may be open.
-type docking struct {
-	bike, station string
-	dock          int
-	// at is when the hub received the report (its own clock): the ride's end.
-	at time.Time
-}
-
 // Ingest applies a batch of decoded telemetry, in order, in one transaction
 // for station state (plus one per ride that ends). A station's messages are
 // ordered by its own "ts": a status, event or timed online flag older than
 // the state already held changes nothing, so messages may arrive late,
 // twice, or split across hub replicas; one with the same "ts" is newer (it
-// arrived later). A ride ends when its bike is reported locked in a dock of a
-// station, at the hub's time of that report: by a bike_docked that agrees
-// with the station's state, or by a status. Telemetry reaches the service
-// through the hub's own processes only (the broker's subscriber): Forbidden
-// for any other caller.
+// arrived later). A ride ends when a status, or a bike_docked that agrees
+// with the station's state, stamped after the ride started, reports its bike
+// locked in a dock of that station, at the hub's time of that report (see
+// placements.go); never on an online flag, nor on what a station's stored
+// state still lists. Telemetry reaches the service through the hub's own
+// processes only (the broker's subscriber): Forbidden for any other caller.
 func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemetry) error {
 	if err := onlySystem(c); err != nil {
 		return err
@@ -96,8 +89,12 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 			return st.Capacity, nil
 		}
 		changed := map[string]bool{}
-		// Where and when (the hub's clock) this batch put each bike in a dock.
+		// Where and when (the hub's clock) this batch put each ridden bike
+		// in a dock, on reports stamped after its ride started.
 		placed := newPlacements()
+		if placed.rides, err = activeRides(ctx, tx, batch); err != nil {
+			return err
+		}
 		var samples []OccupancySample
 		for _, t := range batch {
 			st := byID[t.StationID]
@@ -143,32 +140,8 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 				return err
 			}
 		}
-		open, err := tx.OpenRides(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range open {
-			if r.Status != RideActive {
-				continue // pending: the station has not confirmed the unlock yet
-			}
-			for _, st := range save {
-				d, ok := st.DockOfBike(r.BikeID)
-				if !ok || !d.Locked {
-					continue
-				}
-				if c, err := capacity(st.StationID); err != nil {
-					return err
-				} else if d.Dock > c {
-					continue // not a dock of this station
-				}
-				at := now
-				if p, ok := placed.bike[r.BikeID]; ok && p.station == st.StationID {
-					at = p.at
-				}
-				dockings = append(dockings, docking{r.BikeID, st.StationID, d.Dock, at})
-			}
-		}
-		return nil
+		dockings, err = placed.dockings(byID, capacity)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("apply station telemetry: %w", err)
@@ -179,10 +152,11 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 	s.ignored.refused.Add(n.refused)
 	s.changed()
 	for _, d := range dockings {
-		if _, _, err := s.endRide(ctx, d.bike, d.station, d.dock, d.at); err != nil {
-			// A later status showing the bike in its dock ends the ride if
-			// this was transient.
-			s.log.ErrorContext(ctx, "end ride on docking", slog.String("bike", d.bike), slog.String("station", d.station), slog.Any("error", err))
+		if _, _, err := s.endRide(ctx, d.ride, d.bike, d.station, d.dock, d.at); err != nil {
+			// A later status showing the bike in its dock (stamped after the
+			// ride started) ends the ride if this was transient.
+			s.log.ErrorContext(ctx, "end ride on docking", slog.String("ride", d.ride), slog.String("bike", d.bike),
+				slog.String("station", d.station), slog.Any("error", err))
 		}
 	}
 	s.applied.Add(int64(len(batch)))
@@ -192,49 +166,26 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 
 type ingestTally struct{ unregistered, stale, unknown, refused int64 }
 
-type placement struct {
-	station string
-	at      time.Time
-}
-
-// placements is where and when a batch put each bike in a dock, also
-// indexed by station: a status replaces what its station holds, and
-// forgetting the bikes it no longer shows must not walk every bike of the
-// batch (a burst of statuses over a thousand stations made that quadratic).
-type placements struct {
-	bike    map[string]placement
-	station map[string]map[string]struct{}
-}
-
-func newPlacements() *placements {
-	return &placements{bike: map[string]placement{}, station: map[string]map[string]struct{}{}}
-}
-
-func (p *placements) put(bike string, pl placement) {
-	p.drop(bike)
-	p.bike[bike] = pl
-	at := p.station[pl.station]
-	if at == nil {
-		at = map[string]struct{}{}
-		p.station[pl.station] = at
+// activeRides are the active rides by bike, read when the batch can end
+// one: it holds a status or a bike_docked. A pending ride is left out: the
+// station has not confirmed its unlock, so the bike is still in its dock.
+func activeRides(ctx context.Context, tx Tx, batch []Telemetry) (map[string]Ride, error) {
+	if !slices.ContainsFunc(batch, func(t Telemetry) bool {
+		return t.Status != nil || (t.Event != nil && t.Event.Type == EventBikeDocked)
+	}) {
+		return nil, nil
 	}
-	at[bike] = struct{}{}
-}
-
-func (p *placements) drop(bike string) {
-	if old, ok := p.bike[bike]; ok {
-		delete(p.station[old.station], bike)
-		delete(p.bike, bike)
+	open, err := tx.OpenRides(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read open rides: %w", err)
 	}
-}
-
-// keepOnly forgets the bikes placed at station that are not in inDock.
-func (p *placements) keepOnly(station string, inDock map[string]bool) {
-	for bike := range p.station[station] {
-		if !inDock[bike] {
-			p.drop(bike)
+	rides := make(map[string]Ride, len(open))
+	for _, r := range open {
+		if r.Status == RideActive {
+			rides[r.BikeID] = r
 		}
 	}
+	return rides, nil
 }
 
 type outcome int
@@ -260,7 +211,7 @@ func forgetFuture(st *StationState, now time.Time) {
 }
 
 // apply folds one message into a station's state. placed records when (by
-// the hub's clock) a bike was put in a dock, for the ride it ends.
+// the hub's clock) a ridden bike was put in a dock, for the ride it ends.
 func apply(st *StationState, t Telemetry, capacity func(string) (int, error), placed *placements) (outcome, error) {
 	switch {
 	case t.Status != nil:
@@ -280,9 +231,7 @@ func apply(st *StationState, t Telemetry, capacity func(string) (int, error), pl
 		for _, d := range st.Docks {
 			if d.BikeID != "" && d.Locked {
 				inDock[d.BikeID] = true
-				if p, ok := placed.bike[d.BikeID]; !ok || p.station != st.StationID {
-					placed.put(d.BikeID, placement{st.StationID, t.Received.UTC()})
-				}
+				placed.sight(d.BikeID, placement{st.StationID, t.Received.UTC()}, r.TS)
 			}
 		}
 		placed.keepOnly(st.StationID, inDock)
@@ -335,8 +284,12 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 				st.Docks[i].BikeID, st.Docks[i].Battery = "", nil
 			}
 		}
-		setDock(st, DockState{Dock: e.Dock, BikeID: e.BikeID, Locked: true, Battery: e.Battery})
-		placed.put(e.BikeID, placement{st.StationID, t.Received.UTC()})
+		// The dock keeps its fault: a bike docked in a broken dock is back
+		// (its ride ends) but not for rent until a status says the dock works.
+		d, _ := st.Dock(e.Dock)
+		d.Dock, d.BikeID, d.Locked, d.Battery = e.Dock, e.BikeID, true, e.Battery
+		setDock(st, d)
+		placed.sight(e.BikeID, placement{st.StationID, t.Received.UTC()}, e.TS)
 	case EventBikeUndocked:
 		if d, ok := st.Dock(e.Dock); ok && d.BikeID == e.BikeID {
 			d.BikeID, d.Battery = "", nil

@@ -253,12 +253,13 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 	// The outcome is recorded even if the rider's request went away.
 	bg := context.WithoutCancel(ctx)
 	var out Ride
+	var settled bool // by another request first (expired past its deadline)
 	err := s.store.InTx(bg, func(tx Tx) error {
 		r, err := tx.LockRide(bg, ride.ID)
 		if err != nil {
 			return err
 		}
-		if r.Status != RidePending {
+		if settled = r.Status != RidePending; settled {
 			out = r
 			return nil
 		}
@@ -275,6 +276,11 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 		out = r
 		return tx.UpdateRide(bg, r)
 	})
+	if failure == nil && (err != nil || settled) {
+		// The station opened the lock, and this request consumed its ok, so
+		// no late-reply handler sees it: the bike is out with no ride.
+		s.unlockOKWithoutRide(bg, ride)
+	}
 	if err != nil {
 		return out, fmt.Errorf("record unlock outcome: %w", err)
 	}
@@ -288,6 +294,22 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 		return out, rideFailure(out)
 	}
 	return out, nil
+}
+
+// unlockOKWithoutRide raises the incident "bike released without a ride"
+// for an ok whose ride did not start (UnlockConfirmedLate decides, so a
+// ride that did start raises nothing).
+func (s *Service) unlockOKWithoutRide(ctx context.Context, ride Ride) {
+	raised, err := s.releasedWithoutRide(ctx, ride.StartStation, ride.CommandID, s.now())
+	if err != nil {
+		s.log.ErrorContext(ctx, "station released a bike without a ride; the incident could not be raised", slog.String("ride", ride.ID),
+			slog.String("station", ride.StartStation), slog.String("bike", ride.BikeID), slog.Any("error", err))
+		return
+	}
+	if raised {
+		s.log.WarnContext(ctx, "station confirmed an unlock the hub had already given up on", slog.String("ride", ride.ID),
+			slog.String("station", ride.StartStation), slog.String("bike", ride.BikeID))
+	}
 }
 
 func stationRefusal(r Reply) error {
@@ -481,22 +503,25 @@ func (s *Service) EndRide(ctx context.Context, c identity.Caller, bikeID, statio
 	if err := onlySystem(c); err != nil {
 		return Ride{}, false, err
 	}
-	return s.endRide(ctx, bikeID, stationID, dock, at)
+	return s.endRide(ctx, "", bikeID, stationID, dock, at)
 }
 
-// endRide ends the bike's active ride. Where the store can, the fare's
+// endRide ends the bike's active ride; with rideID set, only if it is
+// still that ride (the docking was judged against it, and the bike may have
+// started another ride since: one of two replicas ended the first and a
+// rider unlocked the bike again). Where the store can, the fare's
 // posting rides with the transaction's COMMIT (wallet.PostOrQueue), so
 // that the ride's end is one exchange after the one that locks it. A fare
 // refused there (beyond what a ride may overrun) fails the whole
 // transaction, which then wrote nothing; the end is tried again with the
 // fare posted at once, which marks the ride unsettled instead.
-func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
+func (s *Service) endRide(ctx context.Context, rideID, bikeID, stationID string, dock int, at time.Time) (Ride, bool, error) {
 	var out Ride
 	var ended, queued bool
 	try := func(postNow bool) error {
 		return s.store.InTx(ctx, func(tx Tx) error {
 			var err error
-			out, ended, err = s.endRideTx(ctx, tx, bikeID, stationID, dock, at, postNow, &queued)
+			out, ended, err = s.endRideTx(ctx, tx, rideID, bikeID, stationID, dock, at, postNow, &queued)
 			return err
 		})
 	}
@@ -518,15 +543,18 @@ func (s *Service) endRide(ctx context.Context, bikeID, stationID string, dock in
 // endRideTx is one try of endRide in tx; postNow: the fare is posted at
 // once, and *queued tells whether it rode with the COMMIT instead
 // (wallet.PostOrQueue).
-func (s *Service) endRideTx(ctx context.Context, tx Tx, bikeID, stationID string, dock int, at time.Time, postNow bool, queued *bool) (Ride, bool, error) {
+func (s *Service) endRideTx(ctx context.Context, tx Tx, rideID, bikeID, stationID string, dock int, at time.Time, postNow bool, queued *bool) (Ride, bool, error) {
 	r, err := tx.LockOpenRideOfBike(ctx, bikeID)
 	if apperr.Has(err, apperr.NotFound) {
 		return Ride{}, false, nil
 	} else if err != nil {
-		return Ride{}, false, err
+		return Ride{}, false, fmt.Errorf("lock open ride of bike %s: %w", bikeID, err)
 	}
 	if r.Status != RideActive {
 		return Ride{}, false, nil // pending: the station has not confirmed; a dock event is stale
+	}
+	if rideID != "" && r.ID != rideID {
+		return Ride{}, false, nil // a later ride: the docking predates it
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	end := at.UTC().Truncate(time.Microsecond)
