@@ -3,6 +3,8 @@ package mobility
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -100,7 +102,7 @@ func (s *Service) UpdateStation(ctx context.Context, c identity.Caller, st Stati
 		return st, err
 	}
 	st.UpdatedAt = s.stamp()
-	err := s.writeCatalogue(ctx, "update station", nil,
+	err := s.writeCatalogue(ctx, "update station", func(tx Tx) error { return capacityKeepsBikes(ctx, tx, st) },
 		func(tx Tx) (bool, error) {
 			ok, err := tx.UpdateStation(ctx, st)
 			if err == nil && ok {
@@ -590,4 +592,34 @@ func (s *Service) RiderPlan(ctx context.Context, vehicleTypeID string) (PricingP
 		return err
 	})
 	return p, err
+}
+
+// capacityKeepsBikes refuses a capacity below a dock that holds a bike:
+// the docks above the capacity are hidden from riders and the open data,
+// and a docking there is refused, so the bike would vanish from the city's
+// count and its next ride could not end there. The station and then its
+// state are locked, in the order an unlock takes them, so that telemetry
+// placing a bike meanwhile is judged against the capacity this writes.
+func capacityKeepsBikes(ctx context.Context, tx Tx, st Station) error {
+	if _, err := tx.LockStation(ctx, st.ID); err != nil {
+		if apperr.Has(err, apperr.NotFound) {
+			return apperr.R(apperr.NotFound, "no_station", "There is no station %q.", st.ID)
+		}
+		return fmt.Errorf("lock station %s: %w", st.ID, err)
+	}
+	states, err := tx.LockStationStates(ctx, []string{st.ID})
+	if err != nil {
+		return fmt.Errorf("lock the state of station %s: %w", st.ID, err)
+	}
+	var held []string
+	for _, d := range states[0].Docks {
+		if d.Dock > st.Capacity && d.BikeID != "" {
+			held = append(held, strconv.Itoa(d.Dock))
+		}
+	}
+	if len(held) > 0 {
+		return apperr.R(apperr.Conflict, "docks_hold_bikes",
+			"Dock %s above the capacity of %d holds a bike: move it before lowering the capacity.", strings.Join(held, ", "), st.Capacity)
+	}
+	return nil
 }

@@ -1,0 +1,65 @@
+package mobility_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/simulator"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// A station's capacity cannot be lowered below a dock that holds a bike:
+// the docks above it are hidden from riders and the open data, so the bike
+// would vanish from the city's count. Once the bike is moved, it can.
+func TestCapacityNotBelowADockWithABike(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("cap", 1, 6)); err != nil {
+			t.Fatal(err)
+		}
+		status := func(at time.Time, bikes ...string) mobility.Telemetry {
+			r := &mobility.StatusReport{TS: at, Online: true}
+			for i, b := range bikes {
+				r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
+			}
+			return mobility.Telemetry{StationID: "cap-001", Kind: mobility.KindStatus, Status: r, Received: time.Now()}
+		}
+		t0 := time.Now().UTC().Truncate(time.Millisecond)
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(t0, "", "", "", "", "x5", "x6")}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := svc.Station(ctx, identity.System(), "cap-001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		smaller := st
+		smaller.Capacity = 4
+		_, err = svc.UpdateStation(ctx, identity.System(), smaller)
+		if apperr.ReasonOf(err) != "docks_hold_bikes" || !apperr.Has(err, apperr.Conflict) {
+			t.Fatalf("capacity 4 with bikes in docks 5 and 6: %v, want 409 docks_hold_bikes", err)
+		}
+		if got, _ := svc.Station(ctx, identity.System(), "cap-001"); got.Capacity != 6 {
+			t.Fatalf("the refused edit wrote capacity %d", got.Capacity)
+		}
+		smaller.Capacity = 5
+		if _, err := svc.UpdateStation(ctx, identity.System(), smaller); apperr.ReasonOf(err) != "docks_hold_bikes" {
+			t.Fatalf("capacity 5 with a bike in dock 6: %v", err)
+		}
+		// The bikes moved to the lower docks: the capacity may go down.
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(t0.Add(time.Second), "x5", "x6", "", "", "", "")}); err != nil {
+			t.Fatal(err)
+		}
+		smaller.Capacity = 4
+		if got, err := svc.UpdateStation(ctx, identity.System(), smaller); err != nil || got.Capacity != 4 {
+			t.Fatalf("capacity 4 once the docks above are empty: %+v, %v", got, err)
+		}
+	})
+}
