@@ -318,9 +318,13 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (Account, erro
 		if err := tx.DropEmailTokens(ctx, a.ID, PurposeChangeEmail, now); err != nil {
 			return err
 		}
-		m, err := s.opt.Mail.EmailChanged(recipient(old), t.Email)
-		if err := s.enqueue(ctx, tx, m, err); err != nil {
-			return err
+		// The old address is told, unless it was a SPID/CIE account's
+		// placeholder, which reaches no one.
+		if MailableAddress(old.Email) {
+			m, err := s.opt.Mail.EmailChanged(recipient(old), t.Email)
+			if err := s.enqueue(ctx, tx, m, err); err != nil {
+				return err
+			}
 		}
 		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.email_changed", ObjectType: "account", ObjectID: a.ID, IP: audit.OriginFrom(ctx).IP})
 	})
@@ -524,6 +528,47 @@ func (s *Service) RequestEmailChange(ctx context.Context, c Caller, password, ne
 	if err != nil {
 		return err
 	}
+	return s.sendEmailChange(ctx, a, newEmail, ip)
+}
+
+// RequestEmailChangeWithSPID is RequestEmailChange for an account made
+// with SPID/CIE that has no password (its address may be a placeholder, the
+// provider having given none): the person proves themselves by a SPID/CIE
+// login completed just now instead, ext, which must be the account's own
+// fiscal code. So a session left open on a shared computer is not enough
+// to give the account to another address. Invalid (reason has_password)
+// for an account with a password, which uses RequestEmailChange; Forbidden
+// (reason other_person) for another person's SPID/CIE identity; otherwise
+// as RequestEmailChange.
+func (s *Service) RequestEmailChangeWithSPID(ctx context.Context, c Caller, ext ExternalIdentity, newEmail, ip string) error {
+	if s.opt.Mail == nil {
+		return errNoMail
+	}
+	newEmail = strings.TrimSpace(newEmail)
+	if err := ValidateEmail(newEmail); err != nil {
+		return err
+	}
+	if NormalizeEmail(newEmail) == NormalizeEmail(c.Email) {
+		return apperr.R(apperr.Invalid, "same_email", "This is already your account's address.")
+	}
+	defer s.answerAtFloor(ctx, time.Now())
+	a, err := s.Account(ctx, c.AccountID)
+	if err != nil {
+		return fmt.Errorf("read account: %w", err)
+	}
+	if a.HasPassword() {
+		return apperr.R(apperr.Invalid, "has_password", "Your account has a password: change the address with it.")
+	}
+	code, err := NormalizeFiscalCode(ext.FiscalCode)
+	if err != nil || a.FiscalCode == "" || code != a.FiscalCode {
+		return apperr.R(apperr.Forbidden, "other_person", "That SPID/CIE login is not the one of this account.")
+	}
+	return s.sendEmailChange(ctx, a, newEmail, ip)
+}
+
+// sendEmailChange sends the link that moves account a to newEmail, or tells
+// the owner of newEmail's account, once the person has proved who they are.
+func (s *Service) sendEmailChange(ctx context.Context, a Account, newEmail, ip string) error {
 	send, err := s.reserveMail(ctx, NormalizeEmail(newEmail), ip)
 	if err != nil || !send {
 		return err

@@ -26,6 +26,7 @@ type AccountFlows interface {
 	ResetPassword(ctx context.Context, token, newPassword string) error
 	ChangePassword(ctx context.Context, c identity.Caller, current, next, ip string) error
 	RequestEmailChange(ctx context.Context, c identity.Caller, password, newEmail, ip string) error
+	RequestEmailChangeWithSPID(ctx context.Context, c identity.Caller, ext identity.ExternalIdentity, newEmail, ip string) error
 	StartExternalSession(ctx context.Context, ext identity.ExternalIdentity) (token string, c identity.Caller, created bool, err error)
 	LinkFiscalCode(ctx context.Context, c identity.Caller, ext identity.ExternalIdentity) (identity.Account, error)
 }

@@ -24,6 +24,7 @@ const (
 	pathOIDCLink     = "/login/oidc/link"
 	oidcFlowCookie   = "cityhub_oidc_flow"
 	oidcLinkCookie   = "cityhub_oidc_link"
+	oidcEmailCookie  = "cityhub_oidc_email"
 	oidcCookieAge    = 600
 )
 
@@ -32,6 +33,9 @@ const (
 const (
 	oidcModeLogin = "login"
 	oidcModeLink  = "link"
+	// oidcModeEmail: a password-less account proves itself to add an
+	// address (handleChangeEmailSPID), the address waiting in its cookie.
+	oidcModeEmail = "email"
 )
 
 func (a *accountPages) setOIDCCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
@@ -103,13 +107,17 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 		return
 	}
 	mode, flow, _ := strings.Cut(c.Value, ".")
-	if mode != oidcModeLogin && mode != oidcModeLink {
+	if mode != oidcModeLogin && mode != oidcModeLink && mode != oidcModeEmail {
 		a.oidcError(w, r, errOIDCNoFlow)
 		return
 	}
 	ext, err := a.oidc.Finish(r.Context(), flow, r.URL.Query())
 	if err != nil {
 		a.oidcError(w, r, err)
+		return
+	}
+	if mode == oidcModeEmail {
+		a.finishEmailSPID(w, r, ext)
 		return
 	}
 	if mode == oidcModeLink {
