@@ -75,6 +75,34 @@ type BrokerAccounts interface {
 	RemoveStation(ctx context.Context, stationID string) error
 }
 
+// CredentialCommitNotifier is told, by a BrokerAccounts that implements
+// it, that a station's new or revoked credential has committed: the
+// embedded broker then disconnects, once more, any login verified against
+// the credential as it was before (one checked while the transaction was
+// still open).
+type CredentialCommitNotifier interface {
+	StationCredentialCommitted(ctx context.Context, stationID string)
+}
+
+// brokerRefusal is what a broker's refusal of a credential change becomes:
+// a conflict (the station's id names a broker account that is not a
+// station's, broker_account_taken) as it is, since trying again cannot
+// help; anything else a passing failure.
+func brokerRefusal(err error, message string) error {
+	if apperr.Has(err, apperr.Conflict) {
+		return err
+	}
+	return apperr.Wrap(err, apperr.Unavailable, "%s", message)
+}
+
+// credentialCommitted tells accounts, when it listens, that stationID's
+// credential change committed.
+func credentialCommitted(ctx context.Context, accounts BrokerAccounts, stationID string) {
+	if n, ok := accounts.(CredentialCommitNotifier); ok {
+		n.StationCredentialCommitted(ctx, stationID)
+	}
+}
+
 // credentials is the Service's credential state; its zero value works.
 type credentials struct {
 	mu       sync.RWMutex
@@ -122,7 +150,9 @@ func newSecret() string {
 // IssueStationCredential makes the first secret of a registered station, or
 // a new one after a revocation. Errors: Unauthenticated, Forbidden; NotFound
 // (no such station); Conflict (an active credential exists: rotate it);
-// Unavailable (the broker did not take the account; nothing changed).
+// Unavailable (the broker did not take the account; nothing changed);
+// Conflict (broker_account_taken) when the station's id names a broker
+// account that is not a station's.
 func (s *Service) IssueStationCredential(ctx context.Context, caller identity.Caller, stationID string) (IssuedCredential, error) {
 	return s.newStationSecret(ctx, caller, stationID, false)
 }
@@ -182,7 +212,7 @@ func (s *Service) newStationSecret(ctx context.Context, caller identity.Caller, 
 		// nothing is stored, and the station keeps what it had.
 		if accounts != nil {
 			if err := accounts.SetStationSecret(ctx, stationID, secret); err != nil {
-				return apperr.Wrap(err, apperr.Unavailable, "The broker did not take the new credential; nothing changed. Try again.")
+				return brokerRefusal(err, "The broker did not take the new credential; nothing changed. Try again.")
 			}
 		}
 		out = IssuedCredential{StationCredential: c, Secret: secret}
@@ -191,6 +221,7 @@ func (s *Service) newStationSecret(ctx context.Context, caller identity.Caller, 
 	if err != nil {
 		return IssuedCredential{}, err
 	}
+	credentialCommitted(ctx, accounts, stationID)
 	s.log.InfoContext(ctx, "station credential issued", slog.String("station", stationID),
 		slog.Int("generation", out.Generation), slog.String("by", caller.AccountID), slog.Bool("rotation", rotate))
 	return out, nil
@@ -198,7 +229,8 @@ func (s *Service) newStationSecret(ctx context.Context, caller identity.Caller, 
 
 // RevokeStationCredential ends a station's credential: the broker refuses it
 // from now on and disconnects the station. Errors: Unauthenticated,
-// Forbidden; NotFound (no active credential); Unavailable (the broker did
+// Forbidden; NotFound (no active credential); Conflict
+// (broker_account_taken) as when issuing; Unavailable (the broker did
 // not drop the account; nothing changed).
 func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.Caller, stationID string) (StationCredential, error) {
 	if err := MayOperate(caller); err != nil {
@@ -227,7 +259,7 @@ func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.C
 		}
 		if accounts != nil {
 			if err := accounts.RemoveStation(ctx, stationID); err != nil {
-				return apperr.Wrap(err, apperr.Unavailable, "The broker did not drop the station's account; nothing changed. Try again.")
+				return brokerRefusal(err, "The broker did not drop the station's account; nothing changed. Try again.")
 			}
 		}
 		out = c
@@ -236,6 +268,7 @@ func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.C
 	if err != nil {
 		return StationCredential{}, err
 	}
+	credentialCommitted(ctx, accounts, stationID)
 	s.log.InfoContext(ctx, "station credential revoked", slog.String("station", stationID), slog.String("by", caller.AccountID))
 	return out, nil
 }

@@ -139,6 +139,20 @@ func TestStationCredentialLifecycle(t *testing.T) {
 		if !authenticates(t, svc, "piazza", third.Secret) {
 			t.Error("a failed rotation changed the secret")
 		}
+		// The broker holds an account of that name that is not a
+		// station's: a conflict, which trying again cannot mend.
+		book.refuse = apperr.R(apperr.Conflict, "broker_account_taken", "The broker has an account piazza that is not a station's.")
+		for _, try := range []func() error{
+			func() error { _, err := svc.RotateStationCredential(ctx, adminCaller, "piazza"); return err },
+			func() error { _, err := svc.RevokeStationCredential(ctx, adminCaller, "piazza"); return err },
+		} {
+			if err := try(); apperr.ReasonOf(err) != "broker_account_taken" || !apperr.Has(err, apperr.Conflict) {
+				t.Errorf("a broker account that is not the station's: %v, want 409 broker_account_taken", err)
+			}
+		}
+		if !authenticates(t, svc, "piazza", third.Secret) {
+			t.Error("a refused change changed the secret")
+		}
 		book.refuse = nil
 		var actions []string
 		err = db.Mobility().View(ctx, func(tx mobility.Tx) error {

@@ -14,6 +14,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"cityhub/mobility"
 )
 
 // Broker is the embedded MQTT broker a hub starts when no external broker is
@@ -67,13 +69,14 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 		opts.Root = DefaultRoot
 	}
 	quiet := slog.New(quietHandler{log.Handler()})
-	srv := mochi.New(&mochi.Options{Logger: quiet})
+	caps := mochi.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = MaxPacketSize
+	srv := mochi.New(&mochi.Options{Logger: quiet, Capabilities: caps})
 	b := &Broker{srv: srv}
 	if opts.Stations == nil {
 		err = srv.AddHook(new(auth.AllowHook), nil)
 	} else {
-		b.auth = &authHook{topics: Topics{Root: opts.Root}, stations: opts.Stations, hubPass: []byte(randomSecret()),
-			log: log.With(slog.String("component", "broker")), cache: map[string]verdict{}, checks: make(chan struct{}, 2)}
+		b.auth = newAuthHook(opts.Root, opts.Stations, log)
 		err = srv.AddHook(b.auth, nil)
 	}
 	if err != nil {
@@ -100,6 +103,15 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	return b, nil
 }
 
+// MaxPacketSize bounds one MQTT packet, fixed header included, on the
+// embedded broker and (max_packet_size) in deploy/mosquitto: the largest
+// payload the hub reads (mobility.MaxPayload), plus room for the longest
+// topic (a 64-character station and instance id under the root) and the
+// headers. Without a bound, a client announcing 256 MB (the most MQTT can
+// encode) in a CONNECT made the broker allocate it before any login; over
+// the bound the broker reads only the fixed header and drops the connection.
+const MaxPacketSize = mobility.MaxPayload + 4<<10
+
 // listenerID names the broker's one TCP listener.
 const listenerID = "stations"
 
@@ -124,21 +136,37 @@ func (b *Broker) HubCredentials() (username, password string) {
 
 // SetStationSecret implements mobility.BrokerAccounts: the broker reads
 // secrets from the hub's store, so it only forgets what it remembered and
-// disconnects a station logged in with the old secret.
+// disconnects a station logged in with the old secret. The hub calls it
+// inside the transaction that stores the new secret: a login checked before
+// the commit still sees the old one, hence StationCredentialCommitted.
 func (b *Broker) SetStationSecret(_ context.Context, stationID, _ string) error {
 	b.kick(stationID)
 	return nil
 }
 
-// RemoveStation implements mobility.BrokerAccounts: it disconnects the station.
+// RemoveStation implements mobility.BrokerAccounts: it disconnects the
+// station. Inside a transaction, as SetStationSecret.
 func (b *Broker) RemoveStation(_ context.Context, stationID string) error {
 	b.kick(stationID)
 	return nil
 }
 
+// StationCredentialCommitted is for the hub to call once a change of the
+// station's credential (issue, rotation, revocation) is committed: a
+// login verified against the credential before the change, between the
+// in-transaction call and the commit, is forgotten and its connection
+// dropped, so that after this returns no connection made with the old
+// secret survives and none is let in from the cache.
+func (b *Broker) StationCredentialCommitted(_ context.Context, stationID string) {
+	b.kick(stationID)
+}
+
+// kick makes the station's logins so far stale, then disconnects its
+// connections: one admitted before the first step is listed by the
+// second, or finds itself stale when its session is established.
 func (b *Broker) kick(stationID string) {
 	if b.auth != nil {
-		b.auth.forget(stationID)
+		b.auth.changed(stationID)
 	}
 	for _, cl := range b.srv.Clients.GetAll() {
 		if string(cl.Properties.Username) == stationID && !cl.Net.Inline {

@@ -3,7 +3,6 @@ package mqtt
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
 	"strings"
@@ -12,6 +11,8 @@ import (
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+
+	"cityhub/mobility"
 )
 
 // StationAuthenticator checks a station's credential; mobility.Service is one.
@@ -28,7 +29,8 @@ const hubUsername = "cityhub:hub"
 
 // How long a verified login is remembered: a station that reconnects (or a
 // whole city of them after a broker restart) costs one argon2id check per
-// minute, not one per CONNECT. Rotation and revocation forget at once.
+// minute, not one per CONNECT. Rotation and revocation forget at once, and
+// again once committed (brokerverify.go).
 const (
 	verifiedFor = time.Minute
 	refusedFor  = 10 * time.Second
@@ -50,25 +52,33 @@ type authHook struct {
 
 	mu    sync.Mutex
 	cache map[string]verdict // by username
+	// epochs counts the changes of each station's credential (see verify).
+	epochs map[string]uint64
+	// admitted is the epoch each station's connection was verified at,
+	// until its session is established (see OnSessionEstablished).
+	admitted map[*mochi.Client]uint64
+	// retainLogged is when a station's retain flag was last logged.
+	retainLogged map[string]time.Time
 	// checks bounds concurrent argon2id checks (19 MiB each): a flood of
 	// bad logins queues instead of exhausting memory.
 	checks chan struct{}
 }
 
-type verdict struct {
-	sum   [32]byte
-	ok    bool
-	until time.Time
+func newAuthHook(root string, stations StationAuthenticator, log *slog.Logger) *authHook {
+	return &authHook{topics: Topics{Root: root}, stations: stations, hubPass: []byte(randomSecret()),
+		log: log.With(slog.String("component", "broker")), cache: map[string]verdict{}, epochs: map[string]uint64{},
+		admitted: map[*mochi.Client]uint64{}, retainLogged: map[string]time.Time{}, checks: make(chan struct{}, 2)}
 }
 
 func (h *authHook) ID() string { return "cityhub-station-auth" }
 
 func (h *authHook) Provides(b byte) bool {
-	return bytes.Contains([]byte{mochi.OnConnectAuthenticate, mochi.OnACLCheck}, []byte{b})
+	return bytes.Contains([]byte{mochi.OnConnectAuthenticate, mochi.OnACLCheck, mochi.OnPublish, mochi.OnSessionEstablished}, []byte{b})
 }
 
-// OnConnectAuthenticate refuses anonymous clients, wrong secrets and wills
-// outside the station's own prefix.
+// OnConnectAuthenticate refuses anonymous clients, wrong secrets, wills
+// outside the station's own prefix and retained wills the broker would not
+// keep (see OnPublish).
 func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bool {
 	user, pass := string(pk.Connect.Username), pk.Connect.Password
 	if user == "" {
@@ -87,48 +97,48 @@ func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 		h.log.Warn("station refused: its will is outside its own prefix", slog.String("station", user), slog.String("topic", pk.Connect.WillTopic))
 		return false
 	}
-	return h.verify(user, pass)
-}
-
-func (h *authHook) verify(user string, pass []byte) bool {
-	sum := sha256.Sum256(pass)
-	now := time.Now()
-	h.mu.Lock()
-	v, seen := h.cache[user]
-	h.mu.Unlock()
-	if seen && now.Before(v.until) && subtle.ConstantTimeCompare(v.sum[:], sum[:]) == 1 {
-		return v.ok
-	}
-	h.checks <- struct{}{}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	ok, err := h.stations.AuthenticateStation(ctx, user, string(pass))
-	cancel()
-	<-h.checks
-	if err != nil {
-		h.log.Error("station login could not be checked; refused", slog.String("station", user), slog.Any("error", err))
+	if pk.Connect.WillFlag && pk.Connect.WillRetain && !h.retainable(pk.Connect.WillTopic) {
+		h.log.Warn("station refused: its will is retained on a topic that keeps nothing", slog.String("station", user), slog.String("topic", pk.Connect.WillTopic))
 		return false
 	}
-	until := now.Add(refusedFor)
-	if ok {
-		until = now.Add(verifiedFor)
-	}
-	h.mu.Lock()
-	if len(h.cache) >= cacheBound {
-		clear(h.cache)
-	}
-	h.cache[user] = verdict{sum: sum, ok: ok, until: until}
-	h.mu.Unlock()
-	if !ok {
-		h.log.Info("station login refused", slog.String("station", user))
-	}
-	return ok
+	return h.verify(cl, user, pass)
 }
 
-// forget drops what the hook remembers of a station's logins.
-func (h *authHook) forget(user string) {
+// OnPublish drops the retain flag of every message but a station's status
+// and online flag, the only state the protocol keeps: events and replies
+// are for whoever listens now. Retained, each events topic and each of the
+// replies/{instance} topics a station may invent would hold a message in
+// the broker's memory for good, and a retained reply would come back to a
+// hub every time it subscribes. The message itself is delivered (an event
+// is not lost for a wrong flag); refusing it instead would, on MQTT 3.1.1,
+// leave a QoS 1 publish unacknowledged.
+func (h *authHook) OnPublish(cl *mochi.Client, pk packets.Packet) (packets.Packet, error) {
+	if !pk.FixedHeader.Retain || cl.Net.Inline || h.retainable(pk.TopicName) {
+		return pk, nil
+	}
+	pk.FixedHeader.Retain = false
+	user := string(cl.Properties.Username)
+	now := time.Now()
 	h.mu.Lock()
-	delete(h.cache, user)
+	logIt := now.Sub(h.retainLogged[user]) >= time.Minute
+	if logIt {
+		if len(h.retainLogged) >= cacheBound {
+			clear(h.retainLogged)
+		}
+		h.retainLogged[user] = now
+	}
 	h.mu.Unlock()
+	if logIt {
+		h.log.Warn("retain flag dropped: only status and online are kept (logged once a minute per client)",
+			slog.String("user", user), slog.String("topic", pk.TopicName))
+	}
+	return pk, nil
+}
+
+// retainable: a station's status and online flag, under the root.
+func (h *authHook) retainable(topic string) bool {
+	_, kind, ok := h.topics.ParseStation(topic)
+	return ok && (kind == mobility.KindStatus || kind == mobility.KindOnline)
 }
 
 // OnACLCheck decides each publish (write), subscription and delivery.
@@ -149,6 +159,8 @@ func (h *authHook) OnACLCheck(cl *mochi.Client, topic string, write bool) bool {
 
 // stationMayWrite: status, events, online and replies/{instance} under the
 // station's own prefix; never commands, never another station's topics.
+// {instance} must be one a hub can have (mobility.ValidID, which
+// mqtt.New holds instance ids to): no hub listens on any other.
 func (h *authHook) stationMayWrite(user, topic string) bool {
 	rest, ok := strings.CutPrefix(topic, h.topics.StationPrefix(user))
 	if !ok || user == "" {
@@ -159,7 +171,7 @@ func (h *authHook) stationMayWrite(user, topic string) bool {
 		return true
 	}
 	instance, ok := strings.CutPrefix(rest, "replies/")
-	return ok && instance != "" && !strings.ContainsAny(instance, "/+#")
+	return ok && mobility.ValidID(instance)
 }
 
 // commandsStation returns the station of a commands topic.

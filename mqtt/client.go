@@ -436,6 +436,16 @@ func (c *Client) onReply(_ paho.Client, m paho.Message) {
 		c.logMalformed("reply", m.Topic(), errors.New("not a reply topic of this hub"))
 		return
 	}
+	// A reply with the retain flag is one the broker kept and hands to each
+	// new subscription, this hub's included at every (re)connect: a replay
+	// of an old answer, never the answer to a waiting unlock (an established
+	// subscription gets live messages with the flag cleared). Mosquitto
+	// cannot refuse the flag on a station's reply topic.
+	if m.Retained() {
+		c.metrics.replies.WithLabelValues("retained").Inc()
+		c.log.Debug("retained reply dropped", slog.String("station", station), slog.String("topic", m.Topic()))
+		return
+	}
 	r, err := mobility.DecodeReply(m.Payload())
 	if err != nil {
 		c.metrics.malformed.WithLabelValues("reply").Inc()
@@ -588,7 +598,7 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_ingest_backlog",
 			Help: "Telemetry messages received and not applied to station state yet (replaced ones counted until their replacement is applied)."}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_command_results_total",
-			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station)."}, []string{"result"}),
+			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station), and replies dropped as retained (retained)."}, []string{"result"}),
 		lateOK: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_unlock_ok_after_deadline_total",
 			Help: "Unlocks a station confirmed after the hub stopped waiting that released a bike without a ride: one for each operator incident raised (repeats of the same confirmation, and of an ok whose ride started, are not counted)."}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_connected",

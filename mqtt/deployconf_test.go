@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"testing"
+
+	"cityhub/mqtt"
 )
 
 // mosquittoDirectives reads a mosquitto.conf: each directive's values, in
@@ -65,6 +68,11 @@ func TestShippedMosquittoConfigIsTheTestedOne(t *testing.T) {
 		}
 		if got := conf["set_tcp_nodelay"]; len(got) != 1 || got[0] != "true" {
 			t.Errorf("%s: set_tcp_nodelay %v, want true (docs/mqtt.md, bench)", name, got)
+		}
+		// The embedded broker's bound: Mosquitto without one lets an
+		// unauthenticated client make it allocate 256 MB per packet.
+		if got := conf["max_packet_size"]; len(got) != 1 || got[0] != strconv.Itoa(mqtt.MaxPacketSize) {
+			t.Errorf("%s: max_packet_size %v, want %d (mqtt.MaxPacketSize)", name, got, mqtt.MaxPacketSize)
 		}
 	}
 	if got := shipped["listener"]; len(got) == 0 || shipped["certfile"] == nil || shipped["keyfile"] == nil {

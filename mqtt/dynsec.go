@@ -243,64 +243,6 @@ func topicMatches(filter, topic string) bool {
 // Close disconnects.
 func (d *Dynsec) Close() { d.cli.Disconnect(250) }
 
-func (d *Dynsec) stationRole(station string) string {
-	return "cityhub-station@" + d.topics.Root + "/" + station
-}
-
-// SetStationSecret implements mobility.BrokerAccounts: it creates the
-// station's role and account, or sets the new password of an existing one
-// (which disconnects a station connected with the old one).
-func (d *Dynsec) SetStationSecret(ctx context.Context, station, secret string) error {
-	role := d.stationRole(station)
-	prefix := d.topics.StationPrefix(station)
-	cmds := []dynsecCommand{{"command": "createRole", "rolename": role, "textname": "cityhub station " + station}}
-	for _, t := range []string{"status", "events", "online", "replies/+"} {
-		cmds = append(cmds, dynsecCommand{"command": "addRoleACL", "rolename": role, "acltype": "publishClientSend", "topic": prefix + t, "allow": true})
-	}
-	cmds = append(cmds, dynsecCommand{"command": "addRoleACL", "rolename": role, "acltype": "subscribeLiteral", "topic": d.topics.Commands(station), "allow": true})
-	if err := d.run(ctx, cmds, "Role already exists", "ACL with this topic already exists"); err != nil {
-		return err
-	}
-	err := d.run(ctx, []dynsecCommand{{"command": "createClient", "username": station, "password": secret, "clientid": StationClientID(station),
-		"textname": "cityhub station " + station, "roles": []map[string]any{{"rolename": role}}}})
-	if err == nil || !strings.Contains(err.Error(), "Client already exists") {
-		return err
-	}
-	if err := d.run(ctx, []dynsecCommand{
-		{"command": "setClientId", "username": station, "clientid": StationClientID(station)},
-		{"command": "setClientPassword", "username": station, "password": secret},
-	}); err != nil {
-		return err
-	}
-	// An account made by hand may lack the role (2.0.11 answers "Internal
-	// error" when asked to add a role the client has, so look first).
-	var client struct {
-		Client struct {
-			Roles []struct {
-				Name string `json:"rolename"`
-			} `json:"roles"`
-		} `json:"client"`
-	}
-	if err := d.query(ctx, dynsecCommand{"command": "getClient", "username": station}, &client); err != nil {
-		return err
-	}
-	for _, r := range client.Client.Roles {
-		if r.Name == role {
-			return nil
-		}
-	}
-	return d.run(ctx, []dynsecCommand{{"command": "addClientRole", "username": station, "rolename": role}})
-}
-
-// RemoveStation implements mobility.BrokerAccounts: it deletes the station's
-// account (which disconnects it) and its role.
-func (d *Dynsec) RemoveStation(ctx context.Context, station string) error {
-	return d.run(ctx, []dynsecCommand{
-		{"command": "deleteClient", "username": station},
-		{"command": "deleteRole", "rolename": d.stationRole(station)},
-	}, "Client not found", "Role not found")
-}
-
 var _ mobility.BrokerAccounts = (*Dynsec)(nil)
 
 // run sends cmds in one message and waits for every answer. The plugin
