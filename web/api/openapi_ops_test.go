@@ -81,7 +81,8 @@ const openVoucherStatsKept = openDataKept + " A campaign that can no longer chan
 // mobility service admits city admins and mobility operators to both.
 func credentialOps() []apiOperation {
 	base := "/api/v1/admin/mobility/stations/{id}/credential"
-	secret := "Cache-Control: no-store. The secret is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer rotates the credential."
+	taken := "409 (broker_account_taken) when the station's id names a broker account that was not made for a station (the hub's own, or one made by hand): the account is left as it is; register the station under another id."
+	secret := "Cache-Control: no-store. The secret is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer rotates the credential. " + taken
 	return []apiOperation{
 		{method: "GET", path: "/api/v1/admin/mobility/credentials", id: "listStationCredentials", tag: "mobility-admin", summary: "Every station's broker credential (no secrets)", auth: "roles", roles: operator,
 			ok: []apiResponse{{status: 200, desc: "Credentials by station id.", schema: listOf("credentials", "StationCredential")}}, errs: []int{401, 403}},
@@ -93,7 +94,8 @@ func credentialOps() []apiOperation {
 			desc: "The old secret stops working and a station connected with it is disconnected. " + secret,
 			ok:   []apiResponse{{status: 200, desc: "The credential with its new secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
 		{method: "DELETE", path: base, id: "revokeStationCredential", tag: "mobility-admin", summary: "Revoke a station's credential and disconnect it", auth: "roles", roles: operator,
-			ok: []apiResponse{{status: 200, desc: "The revoked credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+			desc: taken,
+			ok:   []apiResponse{{status: 200, desc: "The revoked credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404, 409, 503}},
 		{method: "GET", path: "/api/v1/operator/mobility/incidents", id: "listIncidents", tag: "mobility-operator", summary: "Mobility incidents, newest first", auth: "roles", roles: operator,
 			desc: "The newest " + strconv.Itoa(mobility.MaxIncidentList) + " that match; an unknown kind is 400 (reason bad_kind).",
 			query: []apiParam{query("open", "true for unresolved incidents only.", newObj("type", "string", "enum", []string{"true", "false"})),
