@@ -66,6 +66,14 @@ func System() Caller {
 // IsSystem reports whether c is the hub's own process (System).
 func (c Caller) IsSystem() bool { return c.system }
 
+// LedgerOwner makes c a wallet.Reader: the account whose own credit it may
+// read.
+func (c Caller) LedgerOwner() string { return c.AccountID }
+
+// LedgerAuditor makes c a wallet.Reader: the city's administrators read
+// every ledger account.
+func (c Caller) LedgerAuditor() bool { return c.Has(RoleAdmin) }
+
 // Has reports whether the caller holds role (in any scope).
 func (c Caller) Has(role Role) bool {
 	return slices.ContainsFunc(c.Grants, func(g Grant) bool { return g.Role == role })

@@ -18,7 +18,8 @@ type LedgerAccountView struct {
 // (city admin): any ledger account's balance and a page of its entries
 // (?cursor=&limit=). 404 for an unknown account.
 func (h *walletHandler) handleAPIAdminLedgerAccount(w http.ResponseWriter, r *http.Request) {
-	if _, err := httpx.RequireRole(r, identity.RoleAdmin); err != nil {
+	c, err := httpx.RequireRole(r, identity.RoleAdmin)
+	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
@@ -28,12 +29,12 @@ func (h *walletHandler) handleAPIAdminLedgerAccount(w http.ResponseWriter, r *ht
 		return
 	}
 	id := wallet.AccountID(r.PathValue("id"))
-	acct, err := h.wallet.Account(r.Context(), id)
+	acct, err := h.wallet.AccountFor(r.Context(), c, id)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	page, err := h.wallet.History(r.Context(), id, cursor, limit)
+	page, err := h.wallet.HistoryFor(r.Context(), c, id, cursor, limit)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

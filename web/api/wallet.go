@@ -28,7 +28,7 @@ func (h *walletHandler) handleAPIWallet(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	v := WalletView{AccountID: c.AccountID, Currency: "EUR", TestPayments: h.testPayments}
-	acct, err := h.wallet.Account(r.Context(), wallet.CitizenAccount(c.AccountID))
+	acct, err := h.wallet.AccountFor(r.Context(), c, wallet.CitizenAccount(c.AccountID))
 	switch {
 	case err == nil:
 		v.BalanceCents = acct.Balance
@@ -36,7 +36,7 @@ func (h *walletHandler) handleAPIWallet(w http.ResponseWriter, r *http.Request) 
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	if v.Items, err = h.wallet.Items(r.Context(), c.AccountID); err != nil {
+	if v.Items, err = h.wallet.ItemsFor(r.Context(), c, c.AccountID); err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}

@@ -28,7 +28,7 @@ func (h *walletHandler) handleAPIWalletHistory(w http.ResponseWriter, r *http.Re
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	page, err := h.wallet.History(r.Context(), wallet.CitizenAccount(c.AccountID), cursor, limit)
+	page, err := h.wallet.HistoryFor(r.Context(), c, wallet.CitizenAccount(c.AccountID), cursor, limit)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -90,7 +90,7 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 		} else {
 			h.log.WarnContext(ctx, "TEST PAYMENT credited: no card was charged (demo only)",
 				slog.String("account", c.AccountID), slog.Int64("amount_cents", in.AmountCents), slog.String("transaction", tx.ID))
-			acct, err := h.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+			acct, err := h.wallet.AccountFor(ctx, c, wallet.CitizenAccount(c.AccountID))
 			if err != nil {
 				httpx.WriteError(h.log, w, r, err)
 				return

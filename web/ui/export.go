@@ -42,7 +42,7 @@ func (s *homePages) handleExport(w http.ResponseWriter, r *http.Request, c ident
 		out.Account = acct
 	}
 	if s.wallet != nil && c.Has(identity.RoleCitizen) {
-		mw, err := s.exportWallet(ctx, c.AccountID)
+		mw, err := s.exportWallet(ctx, c)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
@@ -60,16 +60,16 @@ func (s *homePages) handleExport(w http.ResponseWriter, r *http.Request, c ident
 	_, _ = w.Write(b)
 }
 
-func (s *homePages) exportWallet(ctx context.Context, accountID string) (*myWallet, error) {
-	id := wallet.CitizenAccount(accountID)
+func (s *homePages) exportWallet(ctx context.Context, c identity.Caller) (*myWallet, error) {
+	id := wallet.CitizenAccount(c.AccountID)
 	mw := &myWallet{History: []wallet.HistoryLine{}}
-	acct, err := s.wallet.Account(ctx, id)
+	acct, err := s.wallet.AccountFor(ctx, c, id)
 	switch {
 	case err == nil:
 		mw.BalanceCents = acct.Balance
 		cursor := ""
 		for range maxExportHistoryPages {
-			page, err := s.wallet.History(ctx, id, cursor, wallet.MaxPage)
+			page, err := s.wallet.HistoryFor(ctx, c, id, cursor, wallet.MaxPage)
 			if err != nil {
 				return nil, fmt.Errorf("export wallet history: %w", err)
 			}
@@ -82,7 +82,7 @@ func (s *homePages) exportWallet(ctx context.Context, accountID string) (*myWall
 	case apperr.CodeOf(err) != apperr.NotFound:
 		return nil, fmt.Errorf("export wallet balance: %w", err)
 	}
-	items, err := s.wallet.Items(ctx, accountID)
+	items, err := s.wallet.ItemsFor(ctx, c, c.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("export wallet items: %w", err)
 	}

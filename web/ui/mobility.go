@@ -218,7 +218,7 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 	}
 	page.Favourite, page.Rider = favs[st.ID], mobility.MayRide(c) == nil
 	if s.wallet != nil {
-		acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+		acct, err := s.wallet.AccountFor(ctx, c, wallet.CitizenAccount(c.AccountID))
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
 			return page, err
 		}
@@ -343,7 +343,7 @@ func (s *bikePages) bikeRidePage(ctx context.Context, r *http.Request, c identit
 		page.Report.StationID, page.Report.Dock = ride.EndStation, strconv.Itoa(ride.EndDock)
 	}
 	if ride.Status == mobility.RideEnded && s.wallet != nil {
-		if acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID)); err == nil {
+		if acct, err := s.wallet.AccountFor(ctx, c, wallet.CitizenAccount(c.AccountID)); err == nil {
 			page.BalanceCents, page.HasBalance = acct.Balance, true
 		}
 	}

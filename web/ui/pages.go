@@ -72,12 +72,13 @@ type AccountErasure interface {
 	EraseAccount(ctx context.Context, c identity.Caller, choice string) (cardpay.ErasureCredit, error)
 }
 
-// PageWallet is what the pages read from the wallet. wallet.Service
+// PageWallet is what the pages read from the wallet, each read checked by
+// the wallet against the person asking (wallet.Reader). wallet.Service
 // implements it.
 type PageWallet interface {
-	Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error)
-	History(ctx context.Context, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error)
-	Items(ctx context.Context, accountID string) ([]wallet.Item, error)
+	AccountFor(ctx context.Context, r wallet.Reader, id wallet.AccountID) (wallet.Account, error)
+	HistoryFor(ctx context.Context, r wallet.Reader, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error)
+	ItemsFor(ctx context.Context, r wallet.Reader, accountID string) ([]wallet.Item, error)
 }
 
 // QRSource gives a fresh QR token for a wallet item the caller owns. Each

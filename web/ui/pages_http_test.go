@@ -381,7 +381,7 @@ func TestPageActionTakesTheCSRFHeader(t *testing.T) {
 // pagedWallet has 45 history lines, served in pages like wallet.Service.
 type pagedWallet struct{ pageWallet }
 
-func (pagedWallet) History(ctx context.Context, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error) {
+func (pagedWallet) HistoryFor(ctx context.Context, _ wallet.Reader, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error) {
 	start := 0
 	if cursor != "" {
 		n, err := strconv.Atoi(cursor)

@@ -92,15 +92,15 @@ func (p *pageAccounts) EraseAccount(ctx context.Context, c identity.Caller, choi
 // pageWallet holds one voucher per citizen and a fixed balance.
 type pageWallet struct{}
 
-func (pageWallet) Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error) {
+func (pageWallet) AccountFor(ctx context.Context, _ wallet.Reader, id wallet.AccountID) (wallet.Account, error) {
 	return wallet.Account{ID: id, Balance: 123450}, nil
 }
 
-func (pageWallet) History(ctx context.Context, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error) {
+func (pageWallet) HistoryFor(ctx context.Context, _ wallet.Reader, id wallet.AccountID, cursor string, limit int) (wallet.HistoryPage, error) {
 	return wallet.HistoryPage{Lines: []wallet.HistoryLine{{EntryID: 1, Kind: "topup", Amount: 123450, At: time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC)}}}, nil
 }
 
-func (pageWallet) Items(ctx context.Context, accountID string) ([]wallet.Item, error) {
+func (pageWallet) ItemsFor(ctx context.Context, _ wallet.Reader, accountID string) ([]wallet.Item, error) {
 	return []wallet.Item{{Kind: "voucher", ID: "vch_" + accountID, Title: "Buono libreria", Status: "active", HasQR: true, At: time.Now()}}, nil
 }
 

@@ -96,7 +96,7 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 		return orderPage{}, err
 	}
 	if s.pay != nil && s.pay.wallet != nil {
-		acct, err := s.pay.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+		acct, err := s.pay.wallet.AccountFor(ctx, c, wallet.CitizenAccount(c.AccountID))
 		switch {
 		case err == nil:
 			page.Balance = acct.Balance

@@ -88,7 +88,7 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 	if page.Done == walletNotices["voucher_claimed"] && s.emailsSent && s.vouchers != nil && s.vouchers.EmailsClaims(c) {
 		page.Done = "wallet.done.voucher_claimed_emailed"
 	}
-	acct, err := s.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID))
+	acct, err := s.wallet.AccountFor(ctx, c, wallet.CitizenAccount(c.AccountID))
 	switch {
 	case err == nil:
 		page.Balance = acct.Balance
@@ -98,7 +98,7 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 		s.pageError(w, r, fmt.Errorf("read wallet balance: %w", err))
 		return
 	}
-	items, err := s.wallet.Items(ctx, c.AccountID)
+	items, err := s.wallet.ItemsFor(ctx, c, c.AccountID)
 	if err != nil {
 		s.pageError(w, r, fmt.Errorf("list wallet items: %w", err))
 		return
@@ -117,7 +117,7 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 		}
 		page.Items = append(page.Items, card)
 	}
-	hist, err := s.wallet.History(ctx, wallet.CitizenAccount(c.AccountID), r.URL.Query().Get("before"), 20)
+	hist, err := s.wallet.HistoryFor(ctx, c, wallet.CitizenAccount(c.AccountID), r.URL.Query().Get("before"), 20)
 	switch {
 	case err == nil:
 		// Memos are the ledger's notes, written in English for the city's

@@ -152,7 +152,7 @@ func (p *payPages) testTopUp(w http.ResponseWriter, r *http.Request, c identity.
 			slog.String("account", c.AccountID), slog.Int64("amount_cents", cents), slog.String("transaction", tx.ID))
 	}
 	page.Done, page.Amount = true, cents
-	if acct, err := p.wallet.Account(ctx, wallet.CitizenAccount(c.AccountID)); err == nil {
+	if acct, err := p.wallet.AccountFor(ctx, c, wallet.CitizenAccount(c.AccountID)); err == nil {
 		page.Balance = acct.Balance
 	}
 	p.render(w, r, http.StatusOK, "wallet_topup", "wallet", page)
