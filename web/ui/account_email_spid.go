@@ -11,13 +11,15 @@ import (
 
 // An account made with SPID/CIE that has no password (and perhaps no
 // address: the provider gave none, or one another account holds) adds or
-// changes its address by a fresh SPID/CIE login instead of a password: the
-// account page's form checks the address and starts the login with the
-// address in a cookie of its own; the callback sends the link to the
-// address if the login was the account's own fiscal code
+// changes its address by a fresh SPID/CIE login instead of a password. The
+// account page's form checks the address and keeps it in a cookie of its
+// own; the page then offers the login as a link (pathOIDCEmail), because
+// the pages' CSP (form-action 'self') would stop a form's redirect to the
+// provider. The callback sends the link to the address if the login was
+// the account's own fiscal code
 // (identity.Service.RequestEmailChangeWithSPID). The address is no secret
 // of anyone's but the person's, so the cookie is plain, limited like the
-// flow's to /login/oidc and to the flow's ten minutes.
+// flow's to /login/oidc and to ten minutes.
 
 func (a *accountPages) handleChangeEmailSPID(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	if a.noOIDC(w, r) {
@@ -40,6 +42,20 @@ func (a *accountPages) handleChangeEmailSPID(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	a.setOIDCCookie(w, r, oidcEmailCookie, url.QueryEscape(p.NewEmail.Value), oidcCookieAge)
+	p.EmailSPID = p.NewEmail.Value
+	a.render(w, r, http.StatusOK, "account", "account", p)
+}
+
+// handleEmailSPIDStart is the account page's link that starts the SPID/CIE
+// login for the address the form kept.
+func (a *accountPages) handleEmailSPIDStart(w http.ResponseWriter, r *http.Request, _ identity.Caller) {
+	if a.noOIDC(w, r) {
+		return
+	}
+	if _, err := r.Cookie(oidcEmailCookie); err != nil {
+		a.oidcError(w, r, errOIDCNoFlow)
+		return
+	}
 	a.startOIDC(w, r, oidcModeEmail)
 }
 

@@ -22,6 +22,7 @@ const (
 	pathOIDCStart    = "/login/oidc"
 	pathOIDCCallback = "/login/oidc/callback"
 	pathOIDCLink     = "/login/oidc/link"
+	pathOIDCEmail    = "/login/oidc/email"
 	oidcFlowCookie   = "cityhub_oidc_flow"
 	oidcLinkCookie   = "cityhub_oidc_link"
 	oidcEmailCookie  = "cityhub_oidc_email"

@@ -25,6 +25,9 @@ type accountPage struct {
 	PasswordError                string
 	EmailPassword, NewEmail      field
 	EmailError                   string
+	// EmailSPID is the address waiting for the SPID/CIE login that sends
+	// its link (handleChangeEmailSPID): the page offers the login's link.
+	EmailSPID string
 }
 
 // doneNotices are the notices /account?done= may show.

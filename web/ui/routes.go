@@ -205,6 +205,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /account/email", action(a.handleChangeEmail))
 		mux.Handle("GET /account/spid", page(a.handleOIDCLinkStart))
 		mux.Handle("POST /account/email/spid", action(a.handleChangeEmailSPID))
+		mux.Handle("GET /login/oidc/email", page(a.handleEmailSPIDStart))
 		mux.Handle("GET /login/oidc", open(a.handleOIDCStart))
 		mux.Handle("GET /login/oidc/callback", open(a.handleOIDCCallback))
 		mux.Handle("GET /login/oidc/link", open(a.handleOIDCLinkPage))
