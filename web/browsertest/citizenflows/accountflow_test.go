@@ -223,6 +223,38 @@ func TestAccountFlows(t *testing.T) {
 	}
 	f.Check("account_page_spid")
 
+	// Without a password, the account changes its address by signing in
+	// with SPID/CIE again: the form, then a link to the provider (a
+	// form's redirect there would break the pages' form-action 'self'),
+	// back to the account page, and the link e-mailed to the new address.
+	moved := mailtest.Recipient(t)
+	f.Submit(chromedp.SetValue(chromedp.CSS("#f-new_email"), moved), click(`form[data-testid="email-spid"] button[type=submit]`))
+	if !strings.Contains(f.Text(`[data-testid="email-spid-next"]`), moved) {
+		t.Fatal("the account page does not say where the link will go")
+	}
+	f.Check("account_email_spid")
+	f.Submit(click(`[data-testid="email-spid-continue"]`))
+	f.Eval(`location.origin`, &origin)
+	if origin != h.op.Issuer {
+		t.Fatalf("the SPID/CIE link of the change of address led to %s, not the provider", origin)
+	}
+	f.Submit(
+		chromedp.SetValue(chromedp.CSS("#username"), mario.Username),
+		chromedp.SetValue(chromedp.CSS("#password"), mario.Password),
+		click(`button[type=submit]`),
+	)
+	wantPath(f, "/account?done=email_sent")
+	if !strings.Contains(f.Text(`[data-testid="done"]`), "link") {
+		t.Fatalf("after the SPID/CIE login the page says %q", f.Text(`[data-testid="done"]`))
+	}
+	h.deliver(t)
+	f.Open(h.linkIn(t, moved, "/account/confirm", 1))
+	f.Submit(click(`[data-testid="confirm"]`))
+	f.Open("/account")
+	if got := f.Text(`[data-testid="email"]`); got != moved {
+		t.Fatalf("the account's address after the change: %q, want %s", got, moved)
+	}
+
 	// SPID/CIE whose e-mail names the signed-up account: linked after its
 	// password.
 	signOut(f)
