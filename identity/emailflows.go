@@ -510,15 +510,9 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next, i
 // password (reason wrong_password); RateLimited as a login or after too
 // many e-mails from the network.
 func (s *Service) RequestEmailChange(ctx context.Context, c Caller, password, newEmail, ip string) error {
-	if s.opt.Mail == nil {
-		return errNoMail
-	}
-	newEmail = strings.TrimSpace(newEmail)
-	if err := ValidateEmail(newEmail); err != nil {
+	newEmail, err := s.checkNewEmail(c, newEmail)
+	if err != nil {
 		return err
-	}
-	if NormalizeEmail(newEmail) == NormalizeEmail(c.Email) {
-		return apperr.R(apperr.Invalid, "same_email", "This is already your account's address.")
 	}
 	// As a sign-up: an address that has an account is told so, a free one
 	// gets a link, and the answer leaves at the floor either way, so its
@@ -541,15 +535,9 @@ func (s *Service) RequestEmailChange(ctx context.Context, c Caller, password, ne
 // (reason other_person) for another person's SPID/CIE identity; otherwise
 // as RequestEmailChange.
 func (s *Service) RequestEmailChangeWithSPID(ctx context.Context, c Caller, ext ExternalIdentity, newEmail, ip string) error {
-	if s.opt.Mail == nil {
-		return errNoMail
-	}
-	newEmail = strings.TrimSpace(newEmail)
-	if err := ValidateEmail(newEmail); err != nil {
+	newEmail, err := s.checkNewEmail(c, newEmail)
+	if err != nil {
 		return err
-	}
-	if NormalizeEmail(newEmail) == NormalizeEmail(c.Email) {
-		return apperr.R(apperr.Invalid, "same_email", "This is already your account's address.")
 	}
 	defer s.answerAtFloor(ctx, time.Now())
 	a, err := s.Account(ctx, c.AccountID)
@@ -564,6 +552,23 @@ func (s *Service) RequestEmailChangeWithSPID(ctx context.Context, c Caller, ext 
 		return apperr.R(apperr.Forbidden, "other_person", "That SPID/CIE login is not the one of this account.")
 	}
 	return s.sendEmailChange(ctx, a, newEmail, ip)
+}
+
+// checkNewEmail is the address a change of address asks for, trimmed,
+// once it can be one: mail is configured, it reads as an address and it is
+// not the account's own (reason same_email).
+func (s *Service) checkNewEmail(c Caller, newEmail string) (string, error) {
+	if s.opt.Mail == nil {
+		return "", errNoMail
+	}
+	newEmail = strings.TrimSpace(newEmail)
+	if err := ValidateEmail(newEmail); err != nil {
+		return "", err
+	}
+	if NormalizeEmail(newEmail) == NormalizeEmail(c.Email) {
+		return "", apperr.R(apperr.Invalid, "same_email", "This is already your account's address.")
+	}
+	return newEmail, nil
 }
 
 // sendEmailChange sends the link that moves account a to newEmail, or tells

@@ -82,15 +82,9 @@ func taken(station string) error {
 // Errors: Conflict (reason broker_account_taken) when the username is the
 // hub's own or an account that is not this hub's station's.
 func (d *Dynsec) SetStationSecret(ctx context.Context, station, secret string) error {
-	if err := d.mayManage(station); err != nil {
-		return err
-	}
-	acc, err := d.account(ctx, station)
+	acc, err := d.stationAccount(ctx, station)
 	if err != nil {
 		return err
-	}
-	if acc.found && !acc.ours {
-		return taken(station)
 	}
 	if err := d.ensureStationRole(ctx, station); err != nil {
 		return err
@@ -132,18 +126,29 @@ func (d *Dynsec) ensureStationRole(ctx context.Context, station string) error {
 // station's name that is not the station's is left alone: Conflict, as for
 // SetStationSecret.
 func (d *Dynsec) RemoveStation(ctx context.Context, station string) error {
-	if err := d.mayManage(station); err != nil {
+	if _, err := d.stationAccount(ctx, station); err != nil {
 		return err
-	}
-	acc, err := d.account(ctx, station)
-	if err != nil {
-		return err
-	}
-	if acc.found && !acc.ours {
-		return taken(station)
 	}
 	return d.run(ctx, []dynsecCommand{
 		{"command": "deleteClient", "username": station},
 		{"command": "deleteRole", "rolename": d.stationRole(station)},
 	}, "Client not found", "Role not found")
+}
+
+// stationAccount is the broker account a station's credential change
+// touches, once it is known to be one the hub may manage: Conflict (reason
+// broker_account_taken) for the hub's own username or an account that is
+// not this hub's station's.
+func (d *Dynsec) stationAccount(ctx context.Context, station string) (stationAccount, error) {
+	if err := d.mayManage(station); err != nil {
+		return stationAccount{}, err
+	}
+	acc, err := d.account(ctx, station)
+	if err != nil {
+		return stationAccount{}, err
+	}
+	if acc.found && !acc.ours {
+		return stationAccount{}, taken(station)
+	}
+	return acc, nil
 }

@@ -21,15 +21,7 @@ func TestForfeitOfAnErasedAccount(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		ledger := wallet.NewService(db.Wallet(), nil)
-		ledger.RegisterReconciler("vouchers", f.svc)
-		clean := func(when string) {
-			t.Helper()
-			c, err := ledger.Check(f.ctx)
-			if err != nil || !c.OK() || len(c.Discrepancies) != 0 {
-				t.Fatalf("%s: check %+v, %v", when, c, err)
-			}
-		}
+		_, clean := reconciledCheck(t, f)
 		shop := f.shop("Libreria", "centro", "books")
 		partial := f.campaign(vouchers.Campaign{BudgetCents: 10000, FaceValueCents: 2000, Mode: vouchers.ModePartial, PerCitizenLimit: 2})
 		single := f.campaign(vouchers.Campaign{BudgetCents: 5000, FaceValueCents: 1000, PerCitizenLimit: 2})

@@ -15,6 +15,21 @@ import (
 // bug or a hand at the console would.
 func behind(t *testing.T, f *fixture, sql string) { t.Helper(); storetest.Behind(t, f.db, sql) }
 
+// reconciledCheck is the ledger with the vouchers' reconciliation, and a
+// check of it that fails the test when it finds anything (when says at
+// which step).
+func reconciledCheck(t *testing.T, f *fixture) (*wallet.Service, func(when string)) {
+	ledger := wallet.NewService(f.db.Wallet(), nil)
+	ledger.RegisterReconciler("vouchers", f.svc)
+	return ledger, func(when string) {
+		t.Helper()
+		c, err := ledger.Check(f.ctx)
+		if err != nil || !c.OK() || len(c.Discrepancies) != 0 {
+			t.Fatalf("%s: check %+v, %v", when, c, err)
+		}
+	}
+}
+
 func accountsOf(ds []wallet.Discrepancy) []wallet.AccountID {
 	out := make([]wallet.AccountID, 0, len(ds))
 	for _, d := range ds {
@@ -31,15 +46,7 @@ func accountsOf(ds []wallet.Discrepancy) []wallet.AccountID {
 func TestReconcileFindsWhatTheLedgerCannotSee(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		ledger := wallet.NewService(db.Wallet(), nil)
-		ledger.RegisterReconciler("vouchers", f.svc)
-		clean := func(when string) {
-			t.Helper()
-			c, err := ledger.Check(f.ctx)
-			if err != nil || !c.OK() || len(c.Discrepancies) != 0 {
-				t.Fatalf("%s: check %+v, %v", when, c, err)
-			}
-		}
+		ledger, clean := reconciledCheck(t, f)
 		clean("no campaign yet")
 		shop := f.shop("Libreria", "centro", "books")
 		partial := f.campaign(vouchers.Campaign{BudgetCents: 10000, FaceValueCents: 2000, Mode: vouchers.ModePartial, PerCitizenLimit: 2})
