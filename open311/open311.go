@@ -47,7 +47,8 @@ import (
 
 // Options tune the endpoint; zero fields take the defaults.
 type Options struct {
-	// Jurisdiction is the jurisdiction_id clients may send (any when empty).
+	// Jurisdiction is the jurisdiction_id clients may send, compared
+	// without regard to case as a host name is (any when empty).
 	Jurisdiction string
 	// MediaURL is the public address of an approved photo, for media_url;
 	// none is given when nil.
@@ -210,7 +211,7 @@ func lang(r *http.Request) string {
 }
 
 func (s *Server) checkJurisdiction(r *http.Request) error {
-	if j := r.FormValue("jurisdiction_id"); j != "" && s.opts.Jurisdiction != "" && j != s.opts.Jurisdiction {
+	if j := r.FormValue("jurisdiction_id"); j != "" && s.opts.Jurisdiction != "" && !strings.EqualFold(j, s.opts.Jurisdiction) {
 		return apperr.R(apperr.NotFound, "jurisdiction_not_found", "This endpoint serves the jurisdiction %s only.", s.opts.Jurisdiction)
 	}
 	return nil

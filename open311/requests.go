@@ -208,26 +208,23 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation
 	return n, key, nil
 }
 
-// readPhotos processes the multipart "media" files of a parsed POST.
+// readPhotos processes the multipart "media" files of a parsed POST, each
+// read from where the form left it only once it has its turn to be
+// decoded (photo.Read).
 func (s *Server) readPhotos(r *http.Request) ([]participation.Photo, error) {
 	if r.MultipartForm == nil {
 		return nil, nil
 	}
+	files := r.MultipartForm.File["media"]
+	if len(files) > participation.MaxPhotos {
+		return nil, apperr.R(apperr.Invalid, "too_many_photos", "At most %d photos.", participation.MaxPhotos)
+	}
 	var out []participation.Photo
-	for i, fh := range r.MultipartForm.File["media"] {
-		if i >= participation.MaxPhotos {
-			return nil, apperr.R(apperr.Invalid, "too_many_photos", "At most %d photos.", participation.MaxPhotos)
+	for _, fh := range files {
+		p, err := photo.Read(r.Context(), func() (io.ReadCloser, error) { return fh.Open() }, s.opts.Photos)
+		if rerr := (*photo.ReadError)(nil); errors.As(err, &rerr) {
+			return nil, formError(rerr.Err)
 		}
-		file, err := fh.Open()
-		if err != nil {
-			return nil, formError(err)
-		}
-		data, err := io.ReadAll(io.LimitReader(file, int64(s.opts.Photos.MaxBytes)+1))
-		file.Close()
-		if err != nil {
-			return nil, formError(err)
-		}
-		p, err := photo.Process(r.Context(), data, s.opts.Photos)
 		if err != nil {
 			return nil, err
 		}

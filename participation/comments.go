@@ -11,7 +11,7 @@ import (
 )
 
 // Comment states: a flagged comment stays visible until a moderator hides
-// it (or clears the flags by keeping it visible).
+// it (or dismisses the flags by keeping it visible).
 const (
 	CommentVisible = "visible"
 	CommentFlagged = "flagged"
@@ -160,8 +160,10 @@ func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Com
 	return out, err
 }
 
-// ModerateComment hides a comment, or keeps it visible (clearing its flagged
-// state), as a city administrator. Forbidden, NotFound, Invalid (bad_state).
+// ModerateComment hides a comment, or keeps it visible, dismissing its
+// flags (they are deleted and its flag count is zero again: whoever flagged
+// it may flag it again, and it comes back to the queue if they do), as a
+// city administrator. Forbidden, NotFound, Invalid (bad_state).
 func (s *Service) ModerateComment(ctx context.Context, c identity.Caller, commentID, state string) error {
 	if err := requireAdmin(c); err != nil {
 		return err

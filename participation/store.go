@@ -99,7 +99,11 @@ type Tx interface {
 	// FlagComment records accountID's flag once and marks a visible
 	// comment flagged; added says whether the flag is new.
 	FlagComment(ctx context.Context, commentID, accountID, reason string, at time.Time) (added bool, err error)
-	// SetCommentState moderates a comment.
+	// SetCommentState moderates a comment. Kept visible, its flags are
+	// dismissed: deleted, its flag count back to zero, so that whoever
+	// flagged it may flag it again. The comment's row is locked before its
+	// flags are deleted, so that a flag racing the moderation either is
+	// dismissed with the others or counts after it.
 	SetCommentState(ctx context.Context, id, state, by string) error
 	// FlaggedComments lists flagged comments oldest first.
 	FlaggedComments(ctx context.Context, limit int) ([]Comment, error)

@@ -200,7 +200,9 @@ func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason stri
 
 // Redact hides (or shows again) a report's description, address and name
 // from the public, as staff of its office: for personal data someone wrote
-// into a report. Forbidden, NotFound.
+// into a report. The report's updated time moves, so that whoever syncs the
+// public reports by it (Open311 clients, open data) fetches it again and
+// drops what was hidden. Forbidden, NotFound.
 func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide bool) (Report, error) {
 	if err := requireAnyStaff(c); err != nil {
 		return Report{}, err
@@ -214,11 +216,12 @@ func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide
 		if err := requireStaff(c, r.OfficeID); err != nil {
 			return err
 		}
-		r.Redacted = hide
+		now := s.stamp()
+		r.Redacted, r.UpdatedAt = hide, now
 		if err := tx.UpdateReport(ctx, r); err != nil {
 			return fmt.Errorf("update report: %w", err)
 		}
-		if err := tx.AppendReportChange(ctx, Change{ReportID: id, At: s.stamp(), ActorID: c.AccountID, Kind: ChangeRedacted}); err != nil {
+		if err := tx.AppendReportChange(ctx, Change{ReportID: id, At: now, ActorID: c.AccountID, Kind: ChangeRedacted}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, "report.redact", "report", id, map[string]any{"hidden": hide})
@@ -227,7 +230,9 @@ func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide
 }
 
 // ModeratePhoto approves a photo (it becomes public) or hides it, as staff
-// of its report's office. Invalid (bad_state), Forbidden, NotFound.
+// of its report's office. A change of what the public sees (a photo
+// approved, or an approved one hidden) moves the report's updated time, as
+// Redact does. Invalid (bad_state), Forbidden, NotFound.
 func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID, state string) error {
 	if err := requireAnyStaff(c); err != nil {
 		return err
@@ -247,10 +252,30 @@ func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID,
 		if err := requireStaff(c, r.OfficeID); err != nil {
 			return err
 		}
+		// The photo's state as it stands under the report's lock, which
+		// every moderation of its photos takes: what was read before may
+		// have moved.
+		was := ""
+		photos, err := tx.Photos(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		for _, ph := range photos {
+			if ph.ID == photoID {
+				was = ph.State
+			}
+		}
 		if err := tx.SetPhotoState(ctx, photoID, state, c.AccountID); err != nil {
 			return err
 		}
-		if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: s.stamp(), ActorID: c.AccountID, Kind: ChangePhoto, Note: ""}); err != nil {
+		now := s.stamp()
+		if (was == PhotoApproved) != (state == PhotoApproved) {
+			r.UpdatedAt = now
+			if err := tx.UpdateReport(ctx, r); err != nil {
+				return fmt.Errorf("update report: %w", err)
+			}
+		}
+		if err := tx.AppendReportChange(ctx, Change{ReportID: r.ID, At: now, ActorID: c.AccountID, Kind: ChangePhoto, Note: ""}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c, "report.photo", "photo", photoID, map[string]any{"state": state, "report": r.ID})

@@ -9,24 +9,34 @@
 // its header is read before any pixel is decoded, and the image is refused
 // when its declared pixels, or the memory decoding them would take (the
 // pixels times the bytes each needs in the declared format: a 16-bit PNG
-// takes eight, a progressive JPEG keeps its coefficients too), exceed the
-// limits. At most MaxConcurrentDecodes uploads are decoded at once in the
-// process, so the memory in use is bounded by that many budgets, whatever
-// the number of requests. This bounds the damage of a decompression bomb;
-// it does not make a decode cheap: a photo within the limits still costs
-// up to MaxDecodedBytes and a few hundred milliseconds of CPU, so callers
-// take it only from people and apps the hub knows.
+// takes eight, a lossless WebP eight, a progressive JPEG keeps its
+// coefficients too), exceed the limits.
+//
+// At most MaxConcurrentDecodes uploads are worked at once in the process,
+// each holding a decode slot from before the first byte of its file is
+// read (Read) until its JPEGs are made: its bytes (at most MaxBytes), the
+// decoded image (at most MaxDecodedBytes) and the re-encoded copies. An
+// upload waiting for a slot holds none of its bytes; at most
+// MaxWaitingUploads wait, each at most MaxWait, and any more are refused at
+// once (photo_busy). So the memory photos take is bounded by that many
+// budgets, whatever the number of requests. This bounds the damage of a
+// decompression bomb; it does not make a decode cheap: a photo within the
+// limits still costs up to MaxDecodedBytes and a few hundred milliseconds
+// of CPU, so callers take it only from people and apps the hub knows.
 package photo
 
 import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"io"
+	"time"
 
 	"golang.org/x/image/draw"
 	"golang.org/x/image/webp"
@@ -105,31 +115,202 @@ func Format(data []byte) string {
 	return ""
 }
 
-// MaxConcurrentDecodes is how many uploads the process decodes at once;
-// the others wait their turn (or their context's end).
+// MaxConcurrentDecodes is how many uploads the process works at once (reads,
+// decodes and re-encodes); the others wait their turn.
 const MaxConcurrentDecodes = 2
 
-// decodeSlots holds one token per decode in progress, process-wide: the
-// memory bound is per process, whichever handler calls.
-var decodeSlots = make(chan struct{}, MaxConcurrentDecodes)
+// MaxWaitingUploads is how many uploads may wait for a decode slot at
+// once, process-wide; one more is refused at once (photo_busy) rather
+// than queued.
+const MaxWaitingUploads = 8
+
+// MaxWait is how long an upload waits for a decode slot at most (less when
+// its context ends first); then it is refused (photo_busy).
+const MaxWait = 10 * time.Second
+
+// decodeSlots holds one token per upload being worked, process-wide: the
+// memory bound is per process, whichever handler calls. places holds one
+// per upload worked or waiting, so that the queue is bounded too.
+var (
+	decodeSlots = make(chan struct{}, MaxConcurrentDecodes)
+	places      = make(chan struct{}, MaxConcurrentDecodes+MaxWaitingUploads)
+)
+
+// maxWait is MaxWait; tests shorten it.
+var maxWait = MaxWait
 
 // testHookDecoding, when set by a test, runs while a decode slot is held.
-var testHookDecoding func()
+// testHookWaiting runs when an upload starts waiting for a slot.
+var testHookDecoding, testHookWaiting func()
 
-// Process checks, decodes and re-encodes an upload, waiting for a decode
-// slot (at most MaxConcurrentDecodes at once) as long as ctx allows.
-// Errors are Invalid with a reason: photo_empty, photo_too_large,
+// errWaitedTooLong is why an upload that waited MaxWait is refused.
+var errWaitedTooLong = errors.New("photo: waited too long for a decode slot")
+
+// busy is the refusal of an upload the hub has no room for now.
+func busy(cause error) error {
+	e := apperr.Wrap(cause, apperr.Unavailable, "The hub is busy with other photos; try again in a moment.")
+	e.Reason = "photo_busy"
+	return apperr.Throttled(e, 2*time.Second)
+}
+
+// A Turn is an upload's place among those the process works or queues:
+// Reserve takes one, Wait waits for its decode slot, Release gives both
+// back. Not for concurrent use.
+type Turn struct {
+	decoding, released bool
+}
+
+// Reserve takes a place for an upload without waiting: Unavailable
+// (photo_busy) when MaxConcurrentDecodes uploads are worked and
+// MaxWaitingUploads wait already. The caller releases the turn.
+func Reserve() (*Turn, error) {
+	select {
+	case places <- struct{}{}:
+		return &Turn{}, nil
+	default:
+		return nil, busy(nil)
+	}
+}
+
+// Wait waits for the turn's decode slot, at most MaxWait and as long as
+// ctx allows: Unavailable (photo_busy) when neither gives it one. The
+// turn keeps its place either way, until Release.
+func (t *Turn) Wait(ctx context.Context) error {
+	if t.released {
+		return busy(errors.New("photo: turn already released"))
+	}
+	if t.decoding {
+		return nil
+	}
+	select {
+	case decodeSlots <- struct{}{}:
+		t.decoding = true
+		return nil
+	default:
+	}
+	if testHookWaiting != nil {
+		testHookWaiting()
+	}
+	timer := time.NewTimer(maxWait)
+	defer timer.Stop()
+	select {
+	case decodeSlots <- struct{}{}:
+		t.decoding = true
+		return nil
+	case <-ctx.Done():
+		return busy(ctx.Err())
+	case <-timer.C:
+		return busy(errWaitedTooLong)
+	}
+}
+
+// Release gives back the turn's decode slot, if it had one, and its place.
+// Calling it again does nothing.
+func (t *Turn) Release() {
+	if t == nil || t.released {
+		return
+	}
+	t.released = true
+	if t.decoding {
+		t.decoding = false
+		<-decodeSlots
+	}
+	<-places
+}
+
+// Acquire is Reserve then Wait: a turn holding a decode slot, or photo_busy
+// (the queue is full, or the wait ended first). The caller releases it.
+func Acquire(ctx context.Context) (*Turn, error) {
+	t, err := Reserve()
+	if err != nil {
+		return nil, err
+	}
+	if err := t.Wait(ctx); err != nil {
+		t.Release()
+		return nil, err
+	}
+	return t, nil
+}
+
+// ReadError is the error of opening or reading an upload in Read: the
+// caller's side (a form it could not read), not the photo's.
+type ReadError struct{ Err error }
+
+func (e *ReadError) Error() string { return "photo: read upload: " + e.Err.Error() }
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// Read processes the upload open gives (a multipart file, say) as Process
+// does, taking its decode slot before open is called: an upload waiting
+// for its turn holds none of its bytes, and one that is worked holds at
+// most MaxBytes of them (one more byte tells it is too large). Errors are
+// Process's, photo_busy when no slot comes (see Acquire), and *ReadError
+// when open or reading fails.
+func Read(ctx context.Context, open func() (io.ReadCloser, error), l Limits) (Processed, error) {
+	l = l.withDefaults()
+	t, err := Acquire(ctx)
+	if err != nil {
+		return Processed{}, err
+	}
+	defer t.Release()
+	f, err := open()
+	if err != nil {
+		return Processed{}, &ReadError{Err: err}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, int64(l.MaxBytes)+1))
+	f.Close()
+	if err != nil {
+		return Processed{}, &ReadError{Err: err}
+	}
+	job, err := prepare(data, l)
+	if err != nil {
+		return Processed{}, err
+	}
+	return job.run(l)
+}
+
+// Process checks, decodes and re-encodes an upload already in memory,
+// waiting for a decode slot (see Acquire) once its header passed the
+// checks. Errors are Invalid with a reason: photo_empty, photo_too_large,
 // photo_format (not a JPEG, PNG or WebP), photo_too_many_pixels,
 // photo_too_big_to_decode (the memory decoding would take is over
 // MaxDecodedBytes), photo_corrupt (it says it is one but does not decode);
-// Unavailable (photo_busy) when ctx ends before a slot is free.
-func Process(ctx context.Context, data []byte, l Limits) (p Processed, err error) {
+// Unavailable (photo_busy) when no slot comes: MaxWaitingUploads wait
+// already, or MaxWait or ctx ends first.
+func Process(ctx context.Context, data []byte, l Limits) (Processed, error) {
 	l = l.withDefaults()
+	job, err := prepare(data, l)
+	if err != nil {
+		return Processed{}, err
+	}
+	t, err := Acquire(ctx)
+	if err != nil {
+		return Processed{}, err
+	}
+	defer t.Release()
+	return job.run(l)
+}
+
+// job is an upload whose header passed the checks, ready to decode.
+type job struct {
+	data   []byte
+	format string
+	decode func([]byte) (image.Image, error)
+}
+
+func corrupt(cause error) error {
+	e := apperr.Wrap(cause, apperr.Invalid, "The photo could not be read; it may be damaged.")
+	e.Reason = "photo_corrupt"
+	return e
+}
+
+// prepare checks data's size, format and header against l (with its
+// defaults) without decoding a pixel.
+func prepare(data []byte, l Limits) (j job, err error) {
 	if len(data) == 0 {
-		return p, apperr.R(apperr.Invalid, "photo_empty", "The photo is empty.")
+		return j, apperr.R(apperr.Invalid, "photo_empty", "The photo is empty.")
 	}
 	if len(data) > l.MaxBytes {
-		return p, apperr.R(apperr.Invalid, "photo_too_large", "A photo may be at most %d MB.", l.MaxBytes>>20)
+		return j, apperr.R(apperr.Invalid, "photo_too_large", "A photo may be at most %d MB.", l.MaxBytes>>20)
 	}
 	format := Format(data)
 	var decodeConfig func([]byte) (image.Config, error)
@@ -145,51 +326,48 @@ func Process(ctx context.Context, data []byte, l Limits) (p Processed, err error
 		decodeConfig = func(b []byte) (image.Config, error) { return webp.DecodeConfig(bytes.NewReader(b)) }
 		decode = func(b []byte) (image.Image, error) { return webp.Decode(bytes.NewReader(b)) }
 	default:
-		return p, apperr.R(apperr.Invalid, "photo_format", "A photo must be a JPEG, PNG or WebP image.")
-	}
-	corrupt := func(cause error) error {
-		e := apperr.Wrap(cause, apperr.Invalid, "The photo could not be read; it may be damaged.")
-		e.Reason = "photo_corrupt"
-		return e
+		return j, apperr.R(apperr.Invalid, "photo_format", "A photo must be a JPEG, PNG or WebP image.")
 	}
 	// A decoder bug must not take the hub down with it: whatever an
 	// upload makes a decoder do, the answer is that the photo is unreadable.
 	defer func() {
 		if r := recover(); r != nil {
-			p, err = Processed{}, corrupt(fmt.Errorf("decoder panic: %v", r))
+			j, err = job{}, corrupt(fmt.Errorf("decoder panic: %v", r))
 		}
 	}()
 	cfg, err := decodeConfig(data)
 	if err != nil {
-		return p, corrupt(err)
+		return j, corrupt(err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > int64(l.MaxPixels) {
-		return p, apperr.R(apperr.Invalid, "photo_too_many_pixels", "A photo may have at most %d megapixels.", l.MaxPixels/1_000_000)
+		return j, apperr.R(apperr.Invalid, "photo_too_many_pixels", "A photo may have at most %d megapixels.", l.MaxPixels/1_000_000)
 	}
 	if decodedBytes(format, data, cfg) > l.MaxDecodedBytes {
-		return p, apperr.R(apperr.Invalid, "photo_too_big_to_decode",
+		return j, apperr.R(apperr.Invalid, "photo_too_big_to_decode",
 			"This photo is too big to process (too many pixels for its colour depth); send it smaller or as an ordinary JPEG.")
 	}
-	select {
-	case decodeSlots <- struct{}{}:
-	case <-ctx.Done():
-		e := apperr.Wrap(ctx.Err(), apperr.Unavailable, "The hub is busy with other photos; try again in a moment.")
-		e.Reason = "photo_busy"
-		return p, e
-	}
-	defer func() { <-decodeSlots }()
+	return job{data: data, format: format, decode: decode}, nil
+}
+
+// run decodes and re-encodes the job, under a decode slot its caller holds.
+func (j job) run(l Limits) (p Processed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = Processed{}, corrupt(fmt.Errorf("decoder panic: %v", r))
+		}
+	}()
 	if testHookDecoding != nil {
 		testHookDecoding()
 	}
-	img, err := decode(data)
+	img, err := j.decode(j.data)
 	if err != nil {
 		return p, corrupt(err)
 	}
 	full := fit(img, l.MaxEdge, draw.ApproxBiLinear)
-	if format == "jpeg" {
+	if j.format == "jpeg" {
 		// Phones store a portrait photo sideways and say so in EXIF,
 		// which re-encoding drops: the pixels are turned instead.
-		full = upright(full, orientation(data))
+		full = upright(full, orientation(j.data))
 	}
 	thumb := fit(full, l.ThumbEdge, draw.CatmullRom)
 	if p.JPEG, err = encode(full, l.Quality); err != nil {
@@ -199,7 +377,7 @@ func Process(ctx context.Context, data []byte, l Limits) (p Processed, err error
 		return Processed{}, err
 	}
 	b := full.Bounds()
-	p.Width, p.Height, p.Format = b.Dx(), b.Dy(), format
+	p.Width, p.Height, p.Format = b.Dx(), b.Dy(), j.format
 	return p, nil
 }
 
@@ -232,12 +410,46 @@ func decodedBytes(format string, data []byte, cfg image.Config) int64 {
 		}
 		return px * per
 	case "webp":
-		if cfg.ColorModel == color.NRGBAModel {
-			// Lossless: the decoder's own ARGB words and then NRGBA.
-			return px * 8
-		}
+		// The header's colour model says nothing of the payload behind
+		// a VP8X header: what counts is the chunks.
+		return px * webpBytesPerPixel(data)
 	}
 	return px * bytesPerPixel(cfg.ColorModel)
+}
+
+// webpBytesPerPixel is what a pixel of a WebP takes decoding it, from its
+// RIFF chunks in the order the decoder reads them (it stops at the first
+// image chunk): a lossless (VP8L) image takes eight (the decoder's ARGB
+// bytes, and as many again unpacking a colour-indexed one); a lossy (VP8)
+// one three (YCbCr, 4:2:0 in fact); an alpha plane (ALPH) one more when
+// stored plain and eight more when compressed, which the decoder decodes as
+// a lossless image of its own. When the chunks do not settle it (none is
+// an image, or their lengths run past the data), the larger case counts:
+// eight, with the alpha plane's.
+func webpBytesPerPixel(data []byte) int64 {
+	alpha := int64(0)
+	for i := 12; i+8 <= len(data); {
+		id, n := string(data[i:i+4]), int64(binary.LittleEndian.Uint32(data[i+4:]))
+		switch id {
+		case "VP8L":
+			return 8 + alpha
+		case "VP8 ":
+			return 3 + alpha
+		case "ALPH":
+			// The first byte's low bits are the compression: 0 plain,
+			// anything else (1, lossless) the dearer case.
+			alpha = 8
+			if n > 0 && i+8 < len(data) && data[i+8]&0x03 == 0 {
+				alpha = 1
+			}
+		}
+		next := int64(i) + 8 + n + n&1
+		if next > int64(len(data)) {
+			break
+		}
+		i = int(next)
+	}
+	return 8 + alpha
 }
 
 // bytesPerPixel is what one pixel takes in the image a decoder returns for

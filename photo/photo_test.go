@@ -273,3 +273,82 @@ func BenchmarkProcess12MP(b *testing.B) {
 		}
 	}
 }
+
+// bitWriter writes a VP8L bit stream, least significant bit first.
+type bitWriter struct {
+	buf  []byte
+	acc  uint64
+	nacc uint
+}
+
+func (b *bitWriter) put(v uint64, n uint) {
+	b.acc |= v << b.nacc
+	b.nacc += n
+	for b.nacc >= 8 {
+		b.buf = append(b.buf, byte(b.acc))
+		b.acc >>= 8
+		b.nacc -= 8
+	}
+}
+
+// vp8l is a lossless WebP bit stream of w×h black pixels: no transform,
+// five simple one-symbol prefix codes, so every pixel takes no bits at all
+// and a picture of any size takes a few bytes.
+func vp8l(w, h int) []byte {
+	var b bitWriter
+	b.put(0x2f, 8)
+	b.put(uint64(w-1), 14)
+	b.put(uint64(h-1), 14)
+	b.put(0, 1+3+1+1+1) // no alpha hint, version 0, no transform, no colour cache, no meta prefix codes
+	for range 5 {
+		b.put(1, 1) // simple code
+		b.put(0, 1) // one symbol
+		b.put(0, 1) // of one bit
+		b.put(0, 1) // symbol 0
+	}
+	b.put(0, 7)
+	return append(b.buf, make([]byte, 16)...)
+}
+
+func riffChunk(id string, data []byte) []byte {
+	out := binary.LittleEndian.AppendUint32([]byte(id), uint32(len(data)))
+	out = append(out, data...)
+	if len(data)%2 == 1 {
+		out = append(out, 0)
+	}
+	return out
+}
+
+// losslessInVP8X is a WebP whose VP8X header declares w×h and no alpha (a
+// colour model of YCbCr, as a lossy photo's) and whose payload is
+// lossless: what a 62-byte bomb looks like.
+func losslessInVP8X(w, h int) []byte {
+	x := make([]byte, 10)
+	x[4], x[5], x[6] = byte(w-1), byte((w-1)>>8), byte((w-1)>>16)
+	x[7], x[8], x[9] = byte(h-1), byte((h-1)>>8), byte((h-1)>>16)
+	body := append(riffChunk("VP8X", x), riffChunk("VP8L", vp8l(w, h))...)
+	out := binary.LittleEndian.AppendUint32([]byte("RIFF"), uint32(4+len(body)))
+	return append(append(out, "WEBP"...), body...)
+}
+
+// A lossless WebP decodes at eight bytes a pixel whatever its VP8X header
+// says: a 6000×6000 one of under a hundred bytes (36 megapixels, within
+// the pixel cap) would take 288 MB and is refused from its header; at
+// 100×100 the budget is exactly eight bytes a pixel.
+func TestLosslessWebPBudget(t *testing.T) {
+	bomb := losslessInVP8X(6000, 6000)
+	if len(bomb) > 100 {
+		t.Fatalf("the bomb takes %d bytes", len(bomb))
+	}
+	if _, err := photo.Process(context.Background(), bomb, photo.Limits{}); apperr.ReasonOf(err) != "photo_too_big_to_decode" {
+		t.Fatalf("6000×6000 lossless WebP in VP8X: %v, want photo_too_big_to_decode", err)
+	}
+	small := losslessInVP8X(100, 100)
+	if _, err := photo.Process(context.Background(), small, photo.Limits{MaxDecodedBytes: 100*100*8 - 1}); apperr.ReasonOf(err) != "photo_too_big_to_decode" {
+		t.Fatalf("100×100 lossless WebP under eight bytes a pixel: %v, want photo_too_big_to_decode", err)
+	}
+	p, err := photo.Process(context.Background(), small, photo.Limits{MaxDecodedBytes: 100 * 100 * 8})
+	if err != nil || p.Format != "webp" || p.Width != 100 || p.Height != 100 {
+		t.Fatalf("100×100 lossless WebP within eight bytes a pixel: %+v, %v", p, err)
+	}
+}

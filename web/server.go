@@ -231,8 +231,13 @@ func New(d Deps) *Server {
 }
 
 // machinePath reports whether machines read what path answers (the API,
-// the open feeds): its errors are problem+json, never a page.
-func machinePath(path string) bool { return strings.HasPrefix(path, "/api/") || feeds.Serves(path) }
+// the open feeds, Open311): its errors are never a page, but problem+json
+// or, under /open311/, GeoReport's errors document (georeport registers
+// its refusal of invalid text with httpx.RefuseTextWith and answers the
+// rest itself).
+func machinePath(path string) bool {
+	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/open311/") || feeds.Serves(path)
+}
 
 // routes mounts the surfaces on mux: the open feeds, the JSON API,
 // Open311 and the pages. Each writes its routes out in its own routes.go.

@@ -192,11 +192,19 @@ func (tx *Tx) FlagComment(ctx context.Context, commentID, accountID, reason stri
 
 // SetCommentState implements participation.Tx.
 func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE participation_comments SET state = $2, moderated_by = $3 WHERE id = $1`, id, state, by)
+	// The update locks the comment's row first: a flag racing a keep
+	// waits for it to commit and then counts (from zero), or was
+	// committed before and is deleted with the others.
+	tag, err := tx.q.Exec(ctx, `UPDATE participation_comments SET state = $2, moderated_by = $3,
+		flag_count = CASE WHEN $2 = 'visible' THEN 0 ELSE flag_count END WHERE id = $1`, id, state, by)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
-	return wrap("moderate comment", err)
+	if err != nil || state != participation.CommentVisible {
+		return wrap("moderate comment", err)
+	}
+	_, err = tx.q.Exec(ctx, `DELETE FROM participation_comment_flags WHERE comment_id = $1`, id)
+	return wrap("dismiss comment flags", err)
 }
 
 // FlaggedComments implements participation.Tx.

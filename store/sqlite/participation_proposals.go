@@ -179,8 +179,13 @@ func (tx *Tx) FlagComment(ctx context.Context, commentID, accountID, reason stri
 
 // SetCommentState implements participation.Tx.
 func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE participation_comments SET state = ?, moderated_by = ? WHERE id = ?`, state, by, id)
-	return wrap("moderate comment", oneRow(res, err))
+	res, err := tx.q.ExecContext(ctx, `UPDATE participation_comments SET state = ?1, moderated_by = ?2,
+		flag_count = CASE WHEN ?1 = 'visible' THEN 0 ELSE flag_count END WHERE id = ?3`, state, by, id)
+	if err := oneRow(res, err); err != nil || state != participation.CommentVisible {
+		return wrap("moderate comment", err)
+	}
+	_, err = tx.q.ExecContext(ctx, `DELETE FROM participation_comment_flags WHERE comment_id = ?`, id)
+	return wrap("dismiss comment flags", err)
 }
 
 // FlaggedComments implements participation.Tx.

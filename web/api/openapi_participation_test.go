@@ -14,7 +14,7 @@ var officeStaff = []identity.Role{identity.RoleCityStaff, identity.RoleAdmin}
 func init() {
 	openAPIComponents = append(openAPIComponents,
 		component{name: "NewReport", typ: typeOf[participation.NewReport](), request: true, required: []string{"category", "description"},
-			desc: "A report: a category, the place (lat and lon with located true, or an address), a description, and whether the reporter's name is shown publicly. As multipart/form-data the same fields (located and public_name exactly \"true\" or \"false\", false when absent, anything else 400 wrong_type; lat and lon imply located) and up to three files \"photo\"."},
+			desc: "A report: a category, the place (lat and lon with located true, or an address), a description, and whether the reporter's name is shown publicly. As multipart/form-data the same fields, from the body only (a query parameter is no field) and each at most once (400 duplicate_field), with located and public_name exactly \"true\" or \"false\" (false when absent, anything else 400 wrong_type; lat and lon imply located), and up to three files \"photo\"; name and email are not form fields (400 unknown_field)."},
 		component{name: "Report", typ: typeOf[participation.Report](), desc: "A report as its reporter and the office's staff see it."},
 		component{name: "ReportChange", typ: typeOf[participation.Change](), desc: "One recorded change; actor_id is shown to the office's staff only."},
 		component{name: "ReportPhoto", typ: typeOf[participation.Photo](), desc: "A photo's record; the image is at /api/v1/photos/{id} (and, once approved, /api/v1/open/photos/{id})."},
@@ -49,7 +49,9 @@ func init() {
 		"StateRequest.state":    newObj("description", "A photo: approved or hidden. A comment: hidden or visible (its flags cleared)."),
 		"PublicProposal.state":  newObj("enum", []string{participation.ProposalCollecting, participation.ProposalAwaitingAnswer, participation.ProposalAnswered}),
 		"Comment.state":         newObj("enum", []string{participation.CommentVisible, participation.CommentFlagged, participation.CommentHidden}),
-		"NewProposal.threshold": newObj("description", "City administrators only: this proposal's own threshold of supports (0: the city's)."),
+		"NewProposal.threshold": newObj("description", "This proposal's own threshold of supports, 1 to 1000000, set only when proposing and only by a caller who is both a citizen and a city administrator (403 not_admin for anyone else); it cannot be changed later. 0 or absent: the city's (CITYHUB_PROPOSAL_SUPPORT_THRESHOLD)."),
+		"NewReport.name":        newObj("description", "Ignored: a report made through this API carries the caller's account name (shown only with public_name true) and never an e-mail address. Only Open311 clients send a reporter's name and e-mail, as first_name, last_name and email."),
+		"NewReport.email":       newObj("description", "Ignored, as name is: the account holds the citizen's address."),
 	} {
 		openAPIFieldNotes[k] = v
 	}
@@ -80,9 +82,9 @@ func participationOps() []apiOperation {
 	return []apiOperation{
 		// Reports: citizens and the public.
 		{method: "POST", path: "/api/v1/reports", id: "createReport", tag: "reports", summary: "Report a problem in the city", auth: "roles", roles: citizenOnly,
-			desc: "JSON without photos, or multipart/form-data with up to three files \"photo\" (JPEG, PNG or WebP, at most CITYHUB_PHOTO_MAX_BYTES each), re-encoded without metadata (EXIF and its GPS position are dropped) and public only once staff approve them. 400 for a category that does not exist (unknown_category), a place outside the city (outside_city), no place (no_location), a short or long description, a form boolean other than true or false (wrong_type), too many photos or an image that is not JPEG, PNG or WebP or is too large. An Idempotency-Key is honoured for bodies up to 64 KiB (JSON reports; multipart with small photos).",
+			desc: "JSON without photos, or multipart/form-data with up to three files \"photo\" (JPEG, PNG or WebP, at most CITYHUB_PHOTO_MAX_BYTES each), re-encoded without metadata (EXIF and its GPS position are dropped) and public only once staff approve them. 400 for a category that does not exist (unknown_category), a place outside the city (outside_city), no place (no_location), a short or long description, a form boolean other than true or false (wrong_type), too many photos or an image that is not JPEG, PNG or WebP, is damaged (photo_corrupt) or has too many pixels; 403 (not_citizen) for anyone but a citizen, before the body is read; 413 for a body over the limit; 503 (photo_busy, with Retry-After) when the hub is decoding as many photos as it may and as many wait: send it again. A form field sent twice is 400 (duplicate_field), an unknown one 400 (unknown_field). An Idempotency-Key is honoured for every report, JSON or multipart with photos of any size: the key is recorded with the report itself, so a retry with the same key answers the first report (201, Idempotent-Replayed: true) and makes nothing new, and the same key with other fields or other photos is 409 (idempotency_key_reused).",
 			body: "NewReport", form: true,
-			ok: []apiResponse{{status: 201, desc: "The report, open.", schema: "Report", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
+			ok: []apiResponse{{status: 201, desc: "The report, open (or, replayed, the first one made with this Idempotency-Key).", schema: "Report", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409, 413, 503}},
 		{method: "GET", path: "/api/v1/reports", id: "listReports", tag: "reports", summary: "Reports as the public sees them, newest first", auth: "public",
 			desc:  "400 for a category (unknown_category), status (bad_status) or contrada (unknown_contrada) that does not exist; " + badCursor + "report.",
 			query: []apiParam{categoryQuery, statusQuery, contradaQuery, cursorQuery, partLimit},
@@ -157,9 +159,9 @@ func participationOps() []apiOperation {
 			desc: "Supports end; every follower is e-mailed in the same transaction. 409 (already_answered).",
 			body: "AnswerRequest", ok: []apiResponse{{status: 200, desc: "The proposal.", schema: "PublicProposal"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/proposals/awaiting", id: "awaitingProposals", tag: "proposals-admin", summary: "Proposals past their threshold awaiting an answer, longest waiting first", auth: "roles", roles: admin,
-			desc:  badCursor + "proposal.",
+			desc:  "A page at a time: pass next_cursor as cursor for the next. " + badCursor + "proposal.",
 			query: []apiParam{cursorQuery, partLimit},
-			ok:    []apiResponse{{status: 200, desc: "Proposals.", schema: listOf("proposals", "PublicProposal")}}, errs: []int{400, 401, 403}},
+			ok:    []apiResponse{{status: 200, desc: "A page of proposals.", schema: pageOf("proposals", "PublicProposal")}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/comments/flagged", id: "flaggedComments", tag: "proposals-admin", summary: "Flagged comments, oldest first", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "Comments.", schema: listOf("comments", "Comment")}}, errs: []int{401, 403}},
 		{method: "PUT", path: "/api/v1/admin/comments/{id}/state", id: "moderateComment", tag: "proposals-admin", summary: "Hide a comment, or keep it visible", auth: "roles", roles: admin,

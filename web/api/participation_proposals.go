@@ -123,22 +123,18 @@ func (h *participationHandler) handleAnswerProposal(w http.ResponseWriter, r *ht
 }
 
 // handleAwaitingProposals is GET /api/v1/admin/proposals/awaiting: past
-// their threshold and unanswered, the longest waiting first.
+// their threshold and unanswered, the longest waiting first, a page at a
+// time (next_cursor, as the other lists).
 func (h *participationHandler) handleAwaitingProposals(w http.ResponseWriter, r *http.Request) {
 	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
-		cursor, limit, err := pageQuery(r)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := h.svc.AwaitingAnswer(r.Context(), c, cursor, limit)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]participation.PublicProposal, len(ps))
-		for i, p := range ps {
-			out[i] = p.Public()
-		}
-		return map[string]any{"proposals": out}, nil
+		return listPage(r, "proposals", func(cursor string, limit int) ([]participation.PublicProposal, error) {
+			ps, err := h.svc.AwaitingAnswer(r.Context(), c, cursor, limit)
+			out := make([]participation.PublicProposal, len(ps))
+			for i, p := range ps {
+				out[i] = p.Public()
+			}
+			return out, err
+		}, func(p participation.PublicProposal) string { return p.ID })
 	})
 }
 

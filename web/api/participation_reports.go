@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,6 +79,12 @@ func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
+	// Only a citizen reports: anyone else is refused before the body is
+	// read, let alone its photos decoded.
+	if err := h.svc.RequireCitizen(c); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	var in participation.NewReport
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		in, err = h.readReportForm(w, r)
@@ -100,14 +107,24 @@ func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http
 	writeReplayable(w, http.StatusCreated, replayed, rep)
 }
 
+// maxFormMemory is how much of a multipart report the server keeps in
+// memory while it reads the form: the fields, and files this small; larger
+// files wait on disk until their turn to be decoded (photo.Read).
+const maxFormMemory = 64 << 10
+
+// reportFormFields are the fields of a multipart report.
+var reportFormFields = []string{"category", "located", "lat", "lon", "address", "description", "public_name"}
+
 // readReportForm reads a multipart report: its fields as in JSON
-// (located and public_name "true" or "false"), photos processed one by
-// one. The body may hold the photos and some room for the fields.
+// (located and public_name "true" or "false"), from the body only (a
+// query parameter is no field), each at most once; photos processed one
+// by one, each read only once it has its turn to be decoded. The body may
+// hold the photos and some room for the fields.
 func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Request) (participation.NewReport, error) {
 	var n participation.NewReport
 	limit := int64(participation.MaxPhotos)*int64(h.photos.MaxBytes) + httpx.MaxJSONBody
 	httpx.LimitBody(w, r, limit)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
+	if err := r.ParseMultipartForm(maxFormMemory); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			return n, httpx.ErrTooLarge(tooBig.Limit)
@@ -116,11 +133,12 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 	}
 	f := r.MultipartForm
 	defer f.RemoveAll()
-	for name := range f.Value {
-		switch name {
-		case "category", "located", "lat", "lon", "address", "description", "public_name":
-		default:
+	for name, values := range f.Value {
+		if !slices.Contains(reportFormFields, name) {
 			return n, apperr.R(apperr.Invalid, "unknown_field", "The form has an unknown field %q.", name)
+		}
+		if len(values) > 1 {
+			return n, apperr.R(apperr.Invalid, "duplicate_field", "The form has the field %q more than once.", name)
 		}
 	}
 	for name := range f.File {
@@ -128,9 +146,16 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 			return n, apperr.R(apperr.Invalid, "unknown_field", "The form has an unknown file %q; photos are sent as \"photo\".", name)
 		}
 	}
-	n.Category = r.FormValue("category")
-	n.Address = r.FormValue("address")
-	n.Description = r.FormValue("description")
+	// field is a field's one value in the body, "" when absent.
+	field := func(name string) string {
+		if vs := f.Value[name]; len(vs) > 0 {
+			return vs[0]
+		}
+		return ""
+	}
+	n.Category = field("category")
+	n.Address = field("address")
+	n.Description = field("description")
 	for _, v := range []struct {
 		name string
 		dst  *bool
@@ -145,7 +170,7 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 		name string
 		dst  *float64
 	}{{"lat", &n.Lat}, {"lon", &n.Lon}} {
-		s := strings.TrimSpace(r.FormValue(v.name))
+		s := strings.TrimSpace(field(v.name))
 		if s == "" {
 			continue
 		}
@@ -164,16 +189,10 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 		return n, apperr.R(apperr.Invalid, "too_many_photos", "At most %d photos.", participation.MaxPhotos)
 	}
 	for _, fh := range files {
-		file, err := fh.Open()
-		if err != nil {
+		p, err := photo.Read(r.Context(), func() (io.ReadCloser, error) { return fh.Open() }, h.photos)
+		if rerr := (*photo.ReadError)(nil); errors.As(err, &rerr) {
 			return n, apperr.R(apperr.Invalid, "malformed_form", "A photo could not be read.")
 		}
-		data, err := io.ReadAll(io.LimitReader(file, int64(h.photos.MaxBytes)+1))
-		file.Close()
-		if err != nil {
-			return n, apperr.R(apperr.Invalid, "malformed_form", "A photo could not be read.")
-		}
-		p, err := photo.Process(r.Context(), data, h.photos)
 		if err != nil {
 			return n, err
 		}
@@ -182,10 +201,11 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 	return n, nil
 }
 
-// formBool reads a boolean form field from its values: "true" or "false",
+// formBool reads a boolean form field from its value: "true" or "false",
 // as the schema says, and false when absent. Anything else (1, yes, TRUE,
 // an empty value) is not ok, rather than false, which would quietly say
-// the opposite of what a client meaning true sent.
+// the opposite of what a client meaning true sent. The caller has refused
+// a field given more than once.
 func formBool(values []string) (b, ok bool) {
 	if len(values) == 0 {
 		return false, true

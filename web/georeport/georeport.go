@@ -3,12 +3,16 @@
 // post service requests with an API key the city issued, and follow them.
 // The documents and the rules are the open311 and participation packages';
 // this surface mounts them and adds what the HTTP edge owes them: a limit
-// of POSTs per client address, applied before the API key is hashed.
+// of POSTs per client address, applied before the API key is hashed; the
+// jurisdiction the endpoint serves (the hub's public host); and the
+// standard's errors document for whatever the server refuses before any
+// route is picked (invalid text, unknown paths and methods).
 package georeport
 
 import (
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -45,6 +49,21 @@ type Deps struct {
 	// Discovery is what /open311/discovery.{json,xml} says; its URL is
 	// the endpoint's public address.
 	Discovery open311.Discovery
+	// Jurisdiction is the jurisdiction_id clients may send, the one this
+	// endpoint serves; when empty, the host name of Discovery.URL (the
+	// hub's public host, from CITYHUB_PUBLIC_URL). Another is 404
+	// (jurisdiction_not_found); none is this one.
+	Jurisdiction string
+}
+
+// jurisdiction is the host name of the endpoint's public URL, "" when it
+// has none.
+func jurisdiction(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return ""
+	}
+	return strings.ToLower(u.Hostname())
 }
 
 // Handler serves the endpoint.
@@ -66,7 +85,10 @@ func New(d Deps) *Handler {
 	if d.PostLimiter == nil {
 		d.PostLimiter = httpx.NewIPLimiter(DefaultPostBurst, DefaultPostEvery)
 	}
-	srv := open311.New(d.Service, open311.Options{MediaURL: d.MediaURL, Photos: d.Photos, Logger: d.Log})
+	if d.Jurisdiction == "" {
+		d.Jurisdiction = jurisdiction(d.Discovery.URL)
+	}
+	srv := open311.New(d.Service, open311.Options{Jurisdiction: d.Jurisdiction, MediaURL: d.MediaURL, Photos: d.Photos, Logger: d.Log})
 	geo := srv.Handler(Prefix)
 	h := &Handler{log: d.Log, geo: geo, discoveryJSON: srv.DiscoveryHandler(d.Discovery, "json"), discoveryXML: srv.DiscoveryHandler(d.Discovery, "xml")}
 	h.post = d.PostLimiter.Limit(h.refuse, geo)
@@ -90,6 +112,15 @@ func (h *Handler) unrouted(mux *http.ServeMux) http.Handler {
 			return
 		}
 		WriteError(w, r, http.StatusNotFound, "No such resource: the endpoint serves services, requests and tokens, each as .json or .xml.")
+	})
+}
+
+func init() {
+	// A path or query holding invalid text is refused before any route is
+	// picked; under /open311/ the refusal is the standard's errors
+	// document too, never a page.
+	httpx.RefuseTextWith("/open311/", func(w http.ResponseWriter, r *http.Request, err error) {
+		WriteError(w, r, httpx.StatusFor(err), apperr.MessageOf(err))
 	})
 }
 

@@ -162,7 +162,8 @@ func fieldOf(reason string) string {
 		return "address"
 	case "bad_description":
 		return "description"
-	case "too_many_photos", "bad_photo", "photo_empty", "photo_format", "photo_too_big_to_decode", "photo_too_large", "photo_too_many_pixels":
+	case "too_many_photos", "bad_photo", "photo_empty", "photo_format", "photo_too_big_to_decode", "photo_too_large", "photo_too_many_pixels",
+		"photo_corrupt", "photo_busy":
 		return "photo"
 	}
 	return ""
@@ -238,18 +239,12 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 			if fh.Size == 0 && fh.Filename == "" {
 				continue // the empty file field of a form sent without a photo
 			}
-			file, err := fh.Open()
-			if err != nil {
+			// The file is read only once it has its turn to be decoded.
+			ph, err := photo.Read(r.Context(), func() (io.ReadCloser, error) { return fh.Open() }, p.photos)
+			if rerr := (*photo.ReadError)(nil); errors.As(err, &rerr) {
 				p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "bad_photo", "unreadable"))
 				return
 			}
-			data, err := io.ReadAll(io.LimitReader(file, int64(p.photos.MaxBytes)+1))
-			file.Close()
-			if err != nil {
-				p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "bad_photo", "unreadable"))
-				return
-			}
-			ph, err := photo.Process(r.Context(), data, p.photos)
 			if err != nil {
 				p.renderReportForm(w, r, httpx.StatusFor(err), values, err)
 				return
@@ -282,7 +277,9 @@ func (p *participationPages) uploadAction(h pageHandler, roles ...identity.Role)
 	limit := int64(participation.MaxPhotos)*int64(p.photos.MaxBytes) + 64<<10
 	return httpx.Secured(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpx.LimitBody(w, r, limit)
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
+		// The fields and small files in memory, larger files on disk
+		// until their turn to be decoded (photo.Read).
+		if err := r.ParseMultipartForm(64 << 10); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
 				p.pageError(w, r, httpx.ErrTooLarge(tooBig.Limit))
