@@ -35,8 +35,11 @@ package open311
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -176,6 +179,9 @@ func (s *Server) fail(w http.ResponseWriter, f string, err error) {
 		status = http.StatusConflict
 	case apperr.RateLimited:
 		status = http.StatusTooManyRequests
+		if d := retryAfter(err); d > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+		}
 	case apperr.Unavailable:
 		status = http.StatusServiceUnavailable
 	default:
@@ -215,4 +221,14 @@ func (s *Server) checkJurisdiction(r *http.Request) error {
 		return apperr.R(apperr.NotFound, "jurisdiction_not_found", "This endpoint serves the jurisdiction %s only.", s.opts.Jurisdiction)
 	}
 	return nil
+}
+
+// retryAfter is how long a rate-limited err asks its client to wait (0
+// when it says nothing).
+func retryAfter(err error) time.Duration {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		return ra.RetryAfter()
+	}
+	return 0
 }

@@ -126,13 +126,15 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 	var k APIKey
 	found := false
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		ok, _, err := tx.ReserveLoginAttempt(ctx, attempt, []identity.LoginBucket{
+		ok, freeAt, err := tx.ReserveLoginAttempt(ctx, attempt, []identity.LoginBucket{
 			{Subject: "apikey:" + id, Limit: APIKeyFailureLimit, Since: now.Add(-APIKeyFailureWindow)}}, now)
 		if err != nil {
 			return fmt.Errorf("reserve api key check: %w", err)
 		}
 		if !ok {
-			return apperr.R(apperr.RateLimited, "too_many_attempts", "Too many failed attempts with this API key; wait a few minutes.")
+			// How long until the oldest failure leaves the window: the
+			// client's Retry-After.
+			return apperr.Throttled(apperr.R(apperr.RateLimited, "too_many_attempts", "Too many failed attempts with this API key; wait a few minutes."), freeAt.Sub(now))
 		}
 		k, err = tx.APIKey(ctx, id)
 		if apperr.Has(err, apperr.NotFound) {
