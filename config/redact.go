@@ -37,13 +37,29 @@ func Redact(s string) string {
 			if _, ok := u.User.Password(); ok {
 				u.User = url.UserPassword(u.User.Username(), masked)
 			}
+			s = u.String()
+		} else if strings.Contains(beforeQuery(s[strings.Index(s, "://")+3:]), "@") {
+			// An @ in the path of a URL with no user information: a
+			// password with an unescaped /, whose part before the / is all
+			// digits, parses as a port (postgres://u:1234/pw@host/db has
+			// host u:1234 and path /pw@host/db). Hide it by pattern.
+			s = userinfo.ReplaceAllString(s, "${1}:"+masked+"@")
+		} else {
+			s = u.String()
 		}
-		s = u.String()
 	} else {
 		s = userinfo.ReplaceAllString(s, "${1}:"+masked+"@")
 	}
 	s = secretWord.ReplaceAllString(s, "${1}${2}"+masked)
 	return stripeSecret.ReplaceAllString(s, "${1}"+masked)
+}
+
+// beforeQuery is s up to its query or fragment.
+func beforeQuery(s string) string {
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // secretState says whether a secret is set, never what it is.

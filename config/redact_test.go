@@ -22,6 +22,12 @@ func TestRedact(t *testing.T) {
 		{"postgres://db:5432/city?sslmode=disable", "postgres://db:5432/city?sslmode=disable", ""},
 		{"http://127.0.0.1:12111", "http://127.0.0.1:12111", ""},
 		{"embedded sqlite in ./data", "embedded sqlite in ./data", ""},
+		// A password with an unescaped / whose part before it is all
+		// digits parses as a port, with no user information.
+		{"postgres://cityhub:1234/S3cretPW@127.0.0.1:1/cityhub", "postgres://cityhub:xxxxx@127.0.0.1:1/cityhub", "S3cretPW"},
+		{"tcp://station:1234/S3cretPW@broker:1883", "tcp://station:xxxxx@broker:1883", "S3cretPW"},
+		{"smtp://mailer:1234/S3cretPW@smtp.example:587?tls=starttls", "smtp://mailer:xxxxx@smtp.example:587?tls=starttls", "S3cretPW"},
+		{"broker tcp://station:1234/S3cretPW@broker:1883 did not answer", "broker tcp://station:xxxxx@broker:1883 did not answer", "S3cretPW"},
 	} {
 		got := Redact(c.in)
 		if c.want != "" && got != c.want {

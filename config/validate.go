@@ -17,89 +17,97 @@ import (
 func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		errs = append(errs, fmt.Errorf("http address %q: %w", c.HTTPAddr, err))
+		errs = append(errs, fmt.Errorf("CITYHUB_HTTP_ADDR %q: %w", c.HTTPAddr, err))
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
-		errs = append(errs, fmt.Errorf("database url must start with postgres:// (leave it empty for the embedded SQLite file)"))
+		errs = append(errs, fmt.Errorf("CITYHUB_DATABASE_URL %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", Redact(c.DatabaseURL)))
 	}
 	if c.MQTTURL != "" {
 		u, err := url.Parse(c.MQTTURL)
-		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") {
-			errs = append(errs, fmt.Errorf("mqtt url %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", Redact(c.MQTTURL)))
+		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "" {
+			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", Redact(c.MQTTURL)))
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
-		errs = append(errs, fmt.Errorf("mqtt topic root %q: want levels of letters, digits, ., - and _ separated by /", c.MQTTTopicRoot))
+		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_TOPIC_ROOT %q: want levels of letters, digits, ., - and _ separated by /", c.MQTTTopicRoot))
 	}
 	if c.MQTTBrokerAuth != "dynsec" && c.MQTTBrokerAuth != "none" {
-		errs = append(errs, fmt.Errorf("mqtt broker auth %q: want dynsec or none", c.MQTTBrokerAuth))
+		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_AUTH %q: want dynsec or none", c.MQTTBrokerAuth))
 	}
 	if c.MQTTBrokerAuth == "dynsec" && c.MQTTURL != "" && c.MQTTUsername == "" {
-		errs = append(errs, fmt.Errorf("mqtt broker auth dynsec needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)"))
+		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_AUTH dynsec with CITYHUB_MQTT_URL needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)"))
 	}
 	if !validTopicPart(c.MQTTShareGroup, false) {
-		errs = append(errs, fmt.Errorf("mqtt share group %q: want letters, digits, ., - and _", c.MQTTShareGroup))
+		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_SHARE_GROUP %q: want letters, digits, ., - and _", c.MQTTShareGroup))
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
 	default:
-		errs = append(errs, fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel))
+		errs = append(errs, fmt.Errorf("CITYHUB_LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("log format %q: want text or json", c.LogFormat))
+		errs = append(errs, fmt.Errorf("CITYHUB_LOG_FORMAT %q: want text or json", c.LogFormat))
 	}
 	// Requests in flight need some time to finish; beyond a few minutes
 	// the service manager kills the hub anyway (TimeoutStopSec).
 	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > 10*time.Minute {
-		errs = append(errs, fmt.Errorf("shutdown timeout %s: must be between 1s and 10m", c.ShutdownTimeout))
+		errs = append(errs, fmt.Errorf("CITYHUB_SHUTDOWN_TIMEOUT %s: must be 1s to 10m", c.ShutdownTimeout))
 	}
 	if c.StripeWebhookTolerance <= 0 || c.StripeWebhookTolerance > time.Hour {
-		errs = append(errs, fmt.Errorf("stripe webhook tolerance %s: must be between 0 and 1h", c.StripeWebhookTolerance))
+		errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_WEBHOOK_TOLERANCE %s: must be more than 0 and at most 1h", c.StripeWebhookTolerance))
+	}
+	if c.StripeAPIURL != "" {
+		// Another Stripe API base carries the secret key: https, or http
+		// only to this machine (stripe-mock in tests).
+		u, err := url.Parse(c.StripeAPIURL)
+		if err != nil || u.Hostname() == "" || u.User != nil || !(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+			errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_API_URL %q: want an absolute https URL (http only to a loopback address, such as stripe-mock's)", Redact(c.StripeAPIURL)))
+		}
 	}
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
-		errs = append(errs, fmt.Errorf("access token ttl %s: must be between 0 and 1h", c.AccessTokenTTL))
+		errs = append(errs, fmt.Errorf("CITYHUB_ACCESS_TOKEN_TTL %s: must be more than 0 and at most 1h", c.AccessTokenTTL))
 	}
 	// At most identity.MaxLoginWindow, a day: the stores forget older
 	// attempts (config cannot import identity, which reaches config).
 	if c.LoginWindow <= 0 || c.LoginWindow > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("login window %s: must be between 0 and 24h", c.LoginWindow))
+		errs = append(errs, fmt.Errorf("CITYHUB_LOGIN_WINDOW %s: must be more than 0 and at most 24h", c.LoginWindow))
 	}
 	if c.RefreshTokenTTL <= 0 {
-		errs = append(errs, fmt.Errorf("refresh token ttl must be positive"))
+		errs = append(errs, fmt.Errorf("CITYHUB_REFRESH_TOKEN_TTL %s: must be more than 0", c.RefreshTokenTTL))
 	}
 	if err := c.PasswordHashCost.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-			errs = append(errs, fmt.Errorf("smtp url %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
+			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
 		}
 		if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
-			errs = append(errs, fmt.Errorf("mail from %q: set CITYHUB_MAIL_FROM to the sender, e.g. \"Comune di Benevento <noreply@comune.example>\"", c.MailFrom))
+			errs = append(errs, fmt.Errorf("CITYHUB_MAIL_FROM %q: want the sender, as a mail address, e.g. \"Comune di Benevento <noreply@comune.example>\"", c.MailFrom))
 		}
 	}
 	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 50 {
-		errs = append(errs, fmt.Errorf("mail max attempts %d: must be 1 to 50", c.MailMaxAttempts))
+		errs = append(errs, fmt.Errorf("CITYHUB_MAIL_MAX_ATTEMPTS %d: must be 1 to 50", c.MailMaxAttempts))
 	}
 	if c.UnverifiedAccountTTL != 0 && c.UnverifiedAccountTTL < 48*time.Hour {
-		errs = append(errs, fmt.Errorf("unverified account ttl %s: 0 (keep them) or at least 48h, the life of a verification link", c.UnverifiedAccountTTL))
+		errs = append(errs, fmt.Errorf("CITYHUB_UNVERIFIED_ACCOUNT_TTL %s: must be 0 (keep them) or at least 48h, the life of a verification link", c.UnverifiedAccountTTL))
 	}
 	if c.VoucherReminderDays < 0 || c.VoucherReminderDays > 365 {
-		errs = append(errs, fmt.Errorf("voucher reminder days %d: must be 0 (none) to 365", c.VoucherReminderDays))
+		errs = append(errs, fmt.Errorf("CITYHUB_VOUCHER_REMINDER_DAYS %d: must be 0 (none) to 365", c.VoucherReminderDays))
 	}
 	if c.ReportReopenPeriod < time.Hour || c.ReportReopenPeriod > 366*24*time.Hour {
-		errs = append(errs, fmt.Errorf("report reopen period %s: must be 1h to 366 days", c.ReportReopenPeriod))
+		errs = append(errs, fmt.Errorf("CITYHUB_REPORT_REOPEN_PERIOD %s: must be 1h to 366 days", c.ReportReopenPeriod))
 	}
 	if c.ProposalSupportThreshold < 1 || c.ProposalSupportThreshold > 1_000_000 {
-		errs = append(errs, fmt.Errorf("proposal support threshold %d: must be 1 to 1000000", c.ProposalSupportThreshold))
+		errs = append(errs, fmt.Errorf("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD %d: must be 1 to 1000000", c.ProposalSupportThreshold))
 	}
 	if c.PhotoMaxBytes < 64<<10 || c.PhotoMaxBytes > 64<<20 {
-		errs = append(errs, fmt.Errorf("photo max bytes %d: must be 64 KiB to 64 MiB", c.PhotoMaxBytes))
+		errs = append(errs, fmt.Errorf("CITYHUB_PHOTO_MAX_BYTES %d: must be 64 KiB to 64 MiB", c.PhotoMaxBytes))
 	}
 	// 50 million: beyond it even an 8-bit photo decodes to more than the
 	// photo package's memory budget for one decode.
 	if c.PhotoMaxPixels < 1_000_000 || c.PhotoMaxPixels > 50_000_000 {
-		errs = append(errs, fmt.Errorf("photo max pixels %d: must be 1 million to 50 million", c.PhotoMaxPixels))
+		errs = append(errs, fmt.Errorf("CITYHUB_PHOTO_MAX_PIXELS %d: must be 1 million to 50 million", c.PhotoMaxPixels))
 	}
 	if err := checkTilesURL(c.MapTilesURL); err != nil {
 		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_URL: %w", err))
@@ -108,7 +116,7 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_ATTRIBUTION: the tiles' credit is needed"))
 	}
 	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
-		errs = append(errs, fmt.Errorf("smtp timeout %s: must be between 0 and 5m", c.SMTPTimeout))
+		errs = append(errs, fmt.Errorf("CITYHUB_SMTP_TIMEOUT %s: must be more than 0 and at most 5m", c.SMTPTimeout))
 	}
 	errs = append(errs, c.validateOIDC()...)
 	if c.PublicURL != "" {
@@ -116,11 +124,11 @@ func (c Config) Validate() error {
 		// catalogue) hangs from it: a user, a query or a fragment would end
 		// up in the middle of each.
 		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, fmt.Errorf("public url %q: want an absolute URL with no user, query or fragment", Redact(c.PublicURL)))
+			errs = append(errs, fmt.Errorf("CITYHUB_PUBLIC_URL %q: want an absolute URL with no user, query or fragment", Redact(c.PublicURL)))
 		}
 	}
 	if c.TimeZone == nil {
-		errs = append(errs, fmt.Errorf("time zone: not set (CITYHUB_TIMEZONE, e.g. %s)", DefaultTimeZone))
+		errs = append(errs, fmt.Errorf("CITYHUB_TIMEZONE: time zone not set (want an IANA name such as %s)", DefaultTimeZone))
 	}
 	if err := c.TLS.validate(c.PublicURL); err != nil {
 		errs = append(errs, err)
@@ -129,6 +137,16 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// isLoopback says whether host (no port) is this machine: localhost or a
+// loopback IP address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // loadZone loads an IANA time zone by name. "Local" and the empty name
@@ -160,7 +178,7 @@ var DefaultZone = sync.OnceValue(func() *time.Location {
 func (c Config) validateOIDC() []error {
 	if c.OIDCIssuer == "" {
 		if c.OIDCClientID != "" || c.OIDCClientSecret != "" || c.OIDCPrivateKeyFile != "" {
-			return []error{fmt.Errorf("oidc: CITYHUB_OIDC_ISSUER is needed with the other CITYHUB_OIDC_ settings")}
+			return []error{fmt.Errorf("CITYHUB_OIDC_ISSUER: needed with the other CITYHUB_OIDC_ settings")}
 		}
 		return nil
 	}
@@ -168,10 +186,10 @@ func (c Config) validateOIDC() []error {
 	u, err := url.Parse(c.OIDCIssuer)
 	local := err == nil && (u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1" || u.Hostname() == "::1")
 	if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || !(u.Scheme == "https" || u.Scheme == "http" && local) {
-		errs = append(errs, fmt.Errorf("oidc issuer %q: want an https URL (http only on localhost)", Redact(c.OIDCIssuer)))
+		errs = append(errs, fmt.Errorf("CITYHUB_OIDC_ISSUER %q: want an https URL (http only on localhost)", Redact(c.OIDCIssuer)))
 	}
 	if c.OIDCClientID == "" {
-		errs = append(errs, fmt.Errorf("oidc: CITYHUB_OIDC_CLIENT_ID is needed with an issuer"))
+		errs = append(errs, fmt.Errorf("CITYHUB_OIDC_CLIENT_ID: needed with CITYHUB_OIDC_ISSUER"))
 	}
 	switch {
 	case c.OIDCClientSecret == "" && c.OIDCPrivateKeyFile == "":
@@ -180,14 +198,14 @@ func (c Config) validateOIDC() []error {
 		errs = append(errs, fmt.Errorf("oidc: set CITYHUB_OIDC_CLIENT_SECRET or CITYHUB_OIDC_PRIVATE_KEY_FILE, not both"))
 	case c.OIDCPrivateKeyFile != "":
 		if _, err := os.Stat(c.OIDCPrivateKeyFile); err != nil {
-			errs = append(errs, fmt.Errorf("oidc private key file: %w", err))
+			errs = append(errs, fmt.Errorf("CITYHUB_OIDC_PRIVATE_KEY_FILE: %w", err))
 		}
 	}
 	if !slices.Contains(c.OIDCScopes, "openid") {
-		errs = append(errs, fmt.Errorf("oidc scopes %q: openid is required", strings.Join(c.OIDCScopes, " ")))
+		errs = append(errs, fmt.Errorf("CITYHUB_OIDC_SCOPES %q: openid is required", strings.Join(c.OIDCScopes, " ")))
 	}
 	if c.OIDCClaimFiscalCode == "" || c.OIDCLabel == "" {
-		errs = append(errs, fmt.Errorf("oidc: the fiscal code claim and the label cannot be empty"))
+		errs = append(errs, fmt.Errorf("CITYHUB_OIDC_CLAIM_FISCAL_CODE and CITYHUB_OIDC_LABEL: cannot be empty"))
 	}
 	return errs
 }

@@ -219,6 +219,11 @@ func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
 	if r.Level < slog.LevelWarn || r.Message == "" {
 		r.Level = slog.LevelDebug
 	}
+	// Enabled let the record through at its own level; lowered, it is
+	// dropped unless the logger shows debug.
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
 	return h.Handler.Handle(ctx, r)
 }
 

@@ -19,6 +19,7 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"cityhub/config"
 	"cityhub/mobility"
 	"cityhub/mqtt/pahostore"
 )
@@ -262,14 +263,14 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 			return fmt.Errorf("station %s connect: %w", id, err)
 		}
 	case <-deadline:
-		return fmt.Errorf("station %s: broker %s did not answer", id, s.cfg.URL)
+		return fmt.Errorf("station %s: broker %s did not answer", id, config.Redact(s.cfg.URL))
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	select {
 	case <-st.ready:
 	case <-deadline:
-		return fmt.Errorf("station %s: broker %s did not confirm the commands subscription", id, s.cfg.URL)
+		return fmt.Errorf("station %s: broker %s did not confirm the commands subscription", id, config.Redact(s.cfg.URL))
 	case <-ctx.Done():
 		return ctx.Err()
 	}

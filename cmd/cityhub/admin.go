@@ -36,6 +36,16 @@ func createAdmin(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return err
 	}
+	// The hub's own database: run without the hub's environment, the
+	// command would make a new database where it stands and put the
+	// administrator there, where the hub never looks. A fresh SQLite
+	// installation is still made here, but only in a data directory that
+	// exists and was named (CITYHUB_DATA_DIR), as the service's is.
+	if getenv("CITYHUB_DATA_DIR") == "" || !isDir(cfg.DataDir) {
+		if err := hubDatabase(cfg); err != nil {
+			return err
+		}
+	}
 	log := newLogger(cfg, stderr)
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
@@ -90,11 +100,8 @@ func clearLoginLimits(ctx context.Context, args []string, getenv func(string) st
 	// The hub's own database, never a new one: run without the hub's
 	// environment, the command would make an empty database where it
 	// stands, forget nothing there and say so as if it had worked.
-	if cfg.DatabaseURL == "" {
-		file := filepath.Join(cfg.DataDir, store.SQLiteFile)
-		if _, err := os.Stat(file); err != nil {
-			return fmt.Errorf("no hub database at %s (%w): give the hub's CITYHUB_DATA_DIR or CITYHUB_DATABASE_URL, as serve has them", file, err)
-		}
+	if err := hubDatabase(cfg); err != nil {
+		return err
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
@@ -110,4 +117,23 @@ func clearLoginLimits(ctx context.Context, args []string, getenv func(string) st
 	}
 	fmt.Fprintf(stdout, "forgot %d counted login attempts\n", n)
 	return nil
+}
+
+// hubDatabase refuses a configuration that names no hub database: no
+// CITYHUB_DATABASE_URL and no SQLite file in the data directory, which is
+// what a command run without the hub's environment sees.
+func hubDatabase(cfg config.Config) error {
+	if cfg.DatabaseURL != "" {
+		return nil
+	}
+	file := filepath.Join(cfg.DataDir, store.SQLiteFile)
+	if _, err := os.Stat(file); err != nil {
+		return fmt.Errorf("no hub database at %s (%w): give the hub's CITYHUB_DATA_DIR or CITYHUB_DATABASE_URL, as serve has them", file, err)
+	}
+	return nil
+}
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Run without the hub's environment (or with a data directory that is not
+// there), create-admin refuses as clear-login-limits does, instead of
+// making a new database where it stands and putting the administrator in it.
+func TestCreateAdminRefusesWithoutHubDatabase(t *testing.T) {
+	t.Parallel()
+	if _, err := os.Stat("data"); err == nil {
+		t.Skip("./data exists in the package directory")
+	}
+	elsewhere := filepath.Join(t.TempDir(), "data")
+	for name, env := range map[string]map[string]string{
+		// The default data directory, ./data, is the package directory's.
+		"no environment":         {"CITYHUB_ADMIN_PASSWORD": "a long enough password"},
+		"missing data directory": {"CITYHUB_DATA_DIR": elsewhere, "CITYHUB_ADMIN_PASSWORD": "a long enough password"},
+	} {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"create-admin", "-email", "sindaco@comune.example"}, testGetenv(env), &out, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "no hub database") || !strings.Contains(err.Error(), "CITYHUB_DATA_DIR") ||
+			!strings.Contains(err.Error(), "CITYHUB_DATABASE_URL") || out.Len() != 0 {
+			t.Errorf("%s: create-admin = %v, printed %q; want refused naming CITYHUB_DATA_DIR and CITYHUB_DATABASE_URL", name, err, out.String())
+		}
+	}
+	if _, err := os.Stat(elsewhere); !os.IsNotExist(err) {
+		t.Errorf("create-admin made a data directory where there was none: %v", err)
+	}
+	if _, err := os.Stat("data"); !os.IsNotExist(err) {
+		os.RemoveAll("data")
+		t.Errorf("create-admin made ./data: %v", err)
+	}
+}

@@ -1,0 +1,86 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+// Every setting Validate refuses is named by its variable, as the README
+// promises, and a range's message does not contradict itself.
+func TestValidateNamesTheVariable(t *testing.T) {
+	for name, value := range map[string]string{
+		"CITYHUB_HTTP_ADDR":                  "nonsense",
+		"CITYHUB_DATABASE_URL":               "mysql://x",
+		"CITYHUB_MQTT_URL":                   "http://broker",
+		"CITYHUB_MQTT_TOPIC_ROOT":            "cityhub/#",
+		"CITYHUB_MQTT_BROKER_AUTH":           "ldap",
+		"CITYHUB_MQTT_SHARE_GROUP":           "a/b",
+		"CITYHUB_LOG_LEVEL":                  "loud",
+		"CITYHUB_LOG_FORMAT":                 "xml",
+		"CITYHUB_SHUTDOWN_TIMEOUT":           "-5s",
+		"CITYHUB_STRIPE_WEBHOOK_TOLERANCE":   "0s",
+		"CITYHUB_ACCESS_TOKEN_TTL":           "2h",
+		"CITYHUB_LOGIN_WINDOW":               "25h",
+		"CITYHUB_REFRESH_TOKEN_TTL":          "-1h",
+		"CITYHUB_SMTP_URL":                   "http://mail",
+		"CITYHUB_MAIL_MAX_ATTEMPTS":          "0",
+		"CITYHUB_UNVERIFIED_ACCOUNT_TTL":     "1h",
+		"CITYHUB_VOUCHER_REMINDER_DAYS":      "400",
+		"CITYHUB_REPORT_REOPEN_PERIOD":       "1m",
+		"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "0",
+		"CITYHUB_PHOTO_MAX_BYTES":            "1000",
+		"CITYHUB_PHOTO_MAX_PIXELS":           "60000000",
+		"CITYHUB_SMTP_TIMEOUT":               "0s",
+		"CITYHUB_PUBLIC_URL":                 "/hub",
+		"CITYHUB_OIDC_ISSUER":                "http://idp.example",
+		"CITYHUB_STRIPE_API_URL":             "http://stripe.example",
+	} {
+		e := map[string]string{name: value}
+		if name == "CITYHUB_SMTP_URL" {
+			e["CITYHUB_MAIL_FROM"] = "noreply@comune.example"
+		}
+		_, err := Parse("serve", nil, env(e), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v, want an error naming %s", name, value, err, name)
+		}
+		if err != nil && strings.Contains(err.Error(), "between 0 and") {
+			t.Errorf("%s=%s: %v says 0 is allowed though it is refused", name, value, err)
+		}
+	}
+	c := Default()
+	c.ShutdownTimeout = -5e9
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "CITYHUB_SHUTDOWN_TIMEOUT -5s") {
+		t.Errorf("shutdown timeout -5s: %v", err)
+	}
+}
+
+// The broker's URL needs a host, as its message says; another Stripe API
+// base is https, or http only to this machine.
+func TestValidateMQTTHostAndStripeURL(t *testing.T) {
+	for _, bad := range []map[string]string{
+		{"CITYHUB_MQTT_URL": "tcp://"},
+		{"CITYHUB_MQTT_URL": "tcp:broker:1883"},
+		{"CITYHUB_MQTT_URL": "mqtt:///x"},
+		{"CITYHUB_STRIPE_API_URL": "http://stripe.example"},
+		{"CITYHUB_STRIPE_API_URL": "http://10.0.0.1:12111"},
+		{"CITYHUB_STRIPE_API_URL": "/v1"},
+		{"CITYHUB_STRIPE_API_URL": "ftp://api.stripe.com"},
+		{"CITYHUB_STRIPE_API_URL": "https://"},
+	} {
+		if _, err := Parse("serve", nil, env(bad), io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	for _, good := range []map[string]string{
+		{"CITYHUB_MQTT_URL": "tcp://broker:1883"},
+		{"CITYHUB_STRIPE_API_URL": "https://api.stripe.com"},
+		{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:12111"},
+		{"CITYHUB_STRIPE_API_URL": "http://localhost:12111"},
+		{"CITYHUB_STRIPE_API_URL": "http://[::1]:12111"},
+	} {
+		if _, err := Parse("serve", nil, env(good), io.Discard); err != nil {
+			t.Errorf("%v refused: %v", good, err)
+		}
+	}
+}
