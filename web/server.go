@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/gbfs"
 	"cityhub/idem"
@@ -225,16 +226,23 @@ func New(d Deps) *Server {
 	if d.Identity != nil {
 		auth = d.Identity
 	}
-	apiError := func(w http.ResponseWriter, r *http.Request, err error) { httpx.WriteError(s.log, w, r, err) }
+	// A machine's error before any route is picked (a path or query
+	// holding invalid text): problem+json, or under /open311/ the
+	// standard's errors document.
+	apiError := func(w http.ResponseWriter, r *http.Request, err error) {
+		if strings.HasPrefix(r.URL.Path, "/open311/") {
+			georeport.WriteError(w, r, httpx.StatusFor(err), apperr.MessageOf(err))
+			return
+		}
+		httpx.WriteError(s.log, w, r, err)
+	}
 	s.handler = s.observe(httpx.CheckText(machinePath, apiError, s.ui.Error, httpx.Authenticate(auth, s.log, s.routed(mux))))
 	return s
 }
 
 // machinePath reports whether machines read what path answers (the API,
 // the open feeds, Open311): its errors are never a page, but problem+json
-// or, under /open311/, GeoReport's errors document (georeport registers
-// its refusal of invalid text with httpx.RefuseTextWith and answers the
-// rest itself).
+// or, under /open311/, GeoReport's errors document.
 func machinePath(path string) bool {
 	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/open311/") || feeds.Serves(path)
 }

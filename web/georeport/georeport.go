@@ -115,15 +115,6 @@ func (h *Handler) unrouted(mux *http.ServeMux) http.Handler {
 	})
 }
 
-func init() {
-	// A path or query holding invalid text is refused before any route is
-	// picked; under /open311/ the refusal is the standard's errors
-	// document too, never a page.
-	httpx.RefuseTextWith("/open311/", func(w http.ResponseWriter, r *http.Request, err error) {
-		WriteError(w, r, httpx.StatusFor(err), apperr.MessageOf(err))
-	})
-}
-
 // WriteError answers one error as the standard's errors document, in the
 // format r's path names: XML for .xml, JSON otherwise (the format the
 // standard's clients ask for most).

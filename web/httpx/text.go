@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"cityhub/apperr"
@@ -71,56 +70,15 @@ func ValuesTextError(vs url.Values, where string) error {
 	return nil
 }
 
-// textRefusers are the surfaces whose clients read errors in a format of
-// their own, by path prefix (RefuseTextWith).
-var textRefusers struct {
-	sync.RWMutex
-	byPrefix map[string]func(http.ResponseWriter, *http.Request, error)
-}
-
-// RefuseTextWith makes CheckText answer a request under prefix (such as
-// "/open311/") whose path, query or read headers hold invalid text with
-// refuse, rather than with a problem or a page: for a surface whose
-// clients read errors in a format of their own (Open311's GeoReport error
-// documents). A surface registers it once, from its package's init; the
-// longest registered prefix of a path wins.
-func RefuseTextWith(prefix string, refuse func(http.ResponseWriter, *http.Request, error)) {
-	textRefusers.Lock()
-	defer textRefusers.Unlock()
-	if textRefusers.byPrefix == nil {
-		textRefusers.byPrefix = map[string]func(http.ResponseWriter, *http.Request, error){}
-	}
-	textRefusers.byPrefix[prefix] = refuse
-}
-
-// textRefuser is the refuser registered for path's longest prefix; nil
-// when none is.
-func textRefuser(path string) func(http.ResponseWriter, *http.Request, error) {
-	textRefusers.RLock()
-	defer textRefusers.RUnlock()
-	var best string
-	var refuse func(http.ResponseWriter, *http.Request, error)
-	for prefix, fn := range textRefusers.byPrefix {
-		if strings.HasPrefix(path, prefix) && len(prefix) >= len(best) {
-			best, refuse = prefix, fn
-		}
-	}
-	return refuse
-}
-
 // CheckText refuses a request whose path, query or read headers hold
-// invalid text: with the surface's own refusal under a prefix registered
-// with RefuseTextWith (Open311), with apiError where machines read
-// (machine(path): the API, the open feeds), with pageError elsewhere.
+// invalid text: with apiError where machines read (machine(path): the API,
+// the open feeds, Open311), with pageError elsewhere.
 func CheckText(machine func(path string) bool, apiError, pageError func(http.ResponseWriter, *http.Request, error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := RequestTextError(r); err != nil {
-			switch refuse := textRefuser(r.URL.Path); {
-			case refuse != nil:
-				refuse(w, r, err)
-			case machine(r.URL.Path):
+			if machine(r.URL.Path) {
 				apiError(w, r, err)
-			default:
+			} else {
 				pageError(w, r, err)
 			}
 			return
