@@ -2,7 +2,6 @@ package identity_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -60,13 +59,7 @@ func (f *limitsFixture) login(t *testing.T, email, pw, ip string, want apperr.Co
 }
 
 // retryAfter is the delay a throttled answer asks for; 0 if none.
-func retryAfter(err error) time.Duration {
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
-		return ra.RetryAfter()
-	}
-	return 0
-}
+func retryAfter(err error) time.Duration { return apperr.RetryAfterOf(err) }
 
 // burst sends n wrong logins for email at once, from ip(i), and counts the
 // answers by reason.

@@ -35,7 +35,6 @@ package open311
 import (
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"log/slog"
 	"math"
 	"net/http"
@@ -179,7 +178,7 @@ func (s *Server) fail(w http.ResponseWriter, f string, err error) {
 		status = http.StatusConflict
 	case apperr.RateLimited:
 		status = http.StatusTooManyRequests
-		if d := retryAfter(err); d > 0 {
+		if d := apperr.RetryAfterOf(err); d > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 		}
 	case apperr.Unavailable:
@@ -221,14 +220,4 @@ func (s *Server) checkJurisdiction(r *http.Request) error {
 		return apperr.R(apperr.NotFound, "jurisdiction_not_found", "This endpoint serves the jurisdiction %s only.", s.opts.Jurisdiction)
 	}
 	return nil
-}
-
-// retryAfter is how long a rate-limited err asks its client to wait (0
-// when it says nothing).
-func retryAfter(err error) time.Duration {
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
-		return ra.RetryAfter()
-	}
-	return 0
 }

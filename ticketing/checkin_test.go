@@ -2,7 +2,6 @@ package ticketing_test
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -130,8 +129,7 @@ func TestTypedCodeGuessingIsLimited(t *testing.T) {
 		}
 		// Told to wait the window, after which every counted failure has
 		// expired, as the clock's advance below shows.
-		var ra interface{ RetryAfter() time.Duration }
-		if !errors.As(err, &ra) || ra.RetryAfter() != ticketing.CodeFailureWindow {
+		if apperr.RetryAfterOf(err) != ticketing.CodeFailureWindow {
 			t.Fatalf("too many codes: no Retry-After of %v: %v", ticketing.CodeFailureWindow, err)
 		}
 		tok, err := f.svc.FreshToken(f.ctx, buyer, ts[0].ID)

@@ -1,7 +1,6 @@
 package vouchers_test
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -77,8 +76,7 @@ func TestRedeemTypedCode(t *testing.T) {
 		testutil.WantReason(t, err, apperr.RateLimited, "too_many_failed_codes")
 		// ... and told to wait the whole window, after which every counted
 		// failure has expired (none is counted while refused).
-		var ra interface{ RetryAfter() time.Duration }
-		if !errors.As(err, &ra) || ra.RetryAfter() != vouchers.CodeFailureWindow {
+		if apperr.RetryAfterOf(err) != vouchers.CodeFailureWindow {
 			t.Fatalf("too many codes: no Retry-After of %v: %v", vouchers.CodeFailureWindow, err)
 		}
 		// ... but a retry of the redemption that went through is answered.

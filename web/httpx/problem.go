@@ -2,13 +2,11 @@ package httpx
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"math"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"cityhub/apperr"
 )
@@ -101,19 +99,9 @@ func ProblemOf(err error, instance string) Problem {
 // SetRetryAfter sends Retry-After (whole seconds, rounded up) when err says
 // how long to wait, as a throttled login does.
 func SetRetryAfter(w http.ResponseWriter, err error) {
-	if d := RetryAfterOf(err); d > 0 {
+	if d := apperr.RetryAfterOf(err); d > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
 	}
-}
-
-// RetryAfterOf is how long err asks its caller to wait (0 when it says
-// nothing): what Retry-After gives, for a page to say it in words.
-func RetryAfterOf(err error) time.Duration {
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
-		return ra.RetryAfter()
-	}
-	return 0
 }
 
 // WriteProblem answers with the problem p.

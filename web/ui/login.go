@@ -94,7 +94,7 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 // rateLimitedText says when a limited sign-in may try again, in whole
 // minutes rounded up (the Retry-After header has the seconds).
 func rateLimitedText(l *locale, err error) string {
-	minutes := max(1, int(math.Ceil(httpx.RetryAfterOf(err).Minutes())))
+	minutes := max(1, int(math.Ceil(apperr.RetryAfterOf(err).Minutes())))
 	if minutes == 1 {
 		return l.T("login.rate_limited_minute")
 	}
