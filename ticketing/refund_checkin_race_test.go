@@ -2,85 +2,22 @@ package ticketing_test
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"cityhub/apperr"
 	"cityhub/internal/testutil"
-	"cityhub/store"
 	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 )
 
-// A refund and a check-in of the same ticket at once: exactly one wins.
-// Either the person is in and the refund is refused (ticket_used), or the
-// money is back and the door is told the ticket was cancelled; never both,
-// which on PostgreSQL happened when the refund cancelled a ticket checked
-// in after it had read the order's tickets.
-func TestRefundAndCheckInRaceOneWins(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db store.DB) {
-		f := newFixture(t, db)
-		const rounds = 40
-		v := f.venue("Teatro Comunale", rounds/2)
-		p := f.performance(v.ID)
-		buyer := citizen(1)
-		f.credit(int64(rounds)*25_00, buyer)
-		orders := make([]ticketing.Order, rounds)
-		codes := make([]string, rounds)
-		for i := range rounds {
-			row := "A"
-			if i >= rounds/2 {
-				row = "B"
-			}
-			o, ts := f.buy(buyer, p.ID, fmt.Sprintf("Platea/%s/%d", row, i%(rounds/2)+1))
-			orders[i], codes[i] = o, ts[0].TypedCode
-		}
-		f.atTheDoor(p)
-		staff := door(v.ID)
-		in, refunded := 0, 0
-		for i := range rounds {
-			// The check-in goes first: it reads the ticket before it writes,
-			// so it then lands inside the refund's transaction often.
-			var refundErr, checkErr error
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, checkErr = f.svc.CheckIn(f.ctx, staff, p.ID, codes[i])
-			}()
-			_, refundErr = f.svc.RefundOrder(f.ctx, admin, orders[i].ID)
-			wg.Wait()
-			switch {
-			case checkErr == nil && apperr.ReasonOf(refundErr) == "ticket_used":
-				in++
-			case refundErr == nil && apperr.ReasonOf(checkErr) == "ticket_cancelled":
-				refunded++
-			default:
-				t.Fatalf("round %d: refund %v, check-in %v: not exactly one", i, refundErr, checkErr)
-			}
-			o, err := f.svc.Order(f.ctx, buyer, orders[i].ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			wantStatus := ticketing.OrderPaid
-			if refundErr == nil {
-				wantStatus = ticketing.OrderRefunded
-			}
-			if o.Status != wantStatus {
-				t.Fatalf("round %d: order %s, want %s", i, o.Status, wantStatus)
-			}
-		}
-		t.Logf("%d checked in, %d refunded", in, refunded)
-		f.ledgerOK()
-	})
-}
-
-// The same on PostgreSQL, in the one order that broke it: the refund has
-// read the order's tickets, and the door checks one in before the refund
+// A refund and a check-in of the same ticket: exactly one wins. Raced
+// freely, the refund almost always came first (the check-in reads before
+// it writes) and the race passed on the broken code too, so this test
+// makes the one order that broke it, on PostgreSQL (SQLite's one writer
+// orders the two whole): the refund has read the order's tickets, and the door checks one in before the refund
 // cancels them. The check-in must then wait for the refund and find the
 // ticket cancelled; it used to win, and the refund cancelled a ticket whose
 // holder was inside.
