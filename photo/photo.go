@@ -154,8 +154,8 @@ func busy(cause error) error {
 }
 
 // A Turn is an upload's place among those the process works or queues:
-// Reserve takes one, Wait waits for its decode slot, Release gives both
-// back. Not for concurrent use.
+// Reserve takes one (Acquire also waits for its decode slot), Release gives
+// both back. Not for concurrent use.
 type Turn struct {
 	decoding, released bool
 }
@@ -172,16 +172,10 @@ func Reserve() (*Turn, error) {
 	}
 }
 
-// Wait waits for the turn's decode slot, at most MaxWait and as long as
+// wait waits for the turn's decode slot, at most MaxWait and as long as
 // ctx allows: Unavailable (photo_busy) when neither gives it one. The
 // turn keeps its place either way, until Release.
-func (t *Turn) Wait(ctx context.Context) error {
-	if t.released {
-		return busy(errors.New("photo: turn already released"))
-	}
-	if t.decoding {
-		return nil
-	}
+func (t *Turn) wait(ctx context.Context) error {
 	select {
 	case decodeSlots <- struct{}{}:
 		t.decoding = true
@@ -225,7 +219,7 @@ func Acquire(ctx context.Context) (*Turn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := t.Wait(ctx); err != nil {
+	if err := t.wait(ctx); err != nil {
 		t.Release()
 		return nil, err
 	}
