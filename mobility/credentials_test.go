@@ -22,6 +22,25 @@ type brokerBook struct {
 	mu      sync.Mutex
 	secrets map[string]string
 	refuse  error
+	// svc reads, when the hub says a change committed, the credential as
+	// another connection sees it then: committed records what it found
+	// ("g<generation>", "revoked").
+	svc       *mobility.Service
+	committed []string
+}
+
+func (b *brokerBook) StationCredentialCommitted(ctx context.Context, station string) {
+	c, err := b.svc.StationCredential(ctx, adminCaller, station)
+	seen := fmt.Sprintf("g%d", c.Generation)
+	switch {
+	case err != nil:
+		seen = err.Error()
+	case c.RevokedAt != nil:
+		seen = "revoked"
+	}
+	b.mu.Lock()
+	b.committed = append(b.committed, seen)
+	b.mu.Unlock()
 }
 
 func (b *brokerBook) SetStationSecret(_ context.Context, station, secret string) error {
@@ -59,7 +78,7 @@ var (
 func credentialService(t *testing.T, db store.DB) (*mobility.Service, *brokerBook) {
 	t.Helper()
 	svc := mobilitytest.NewService(db.Mobility(), nil)
-	book := &brokerBook{secrets: map[string]string{}}
+	book := &brokerBook{secrets: map[string]string{}, svc: svc}
 	svc.SetBrokerAccounts(book)
 	if _, err := svc.CreateStation(context.Background(), identity.System(), mobility.Station{ID: "piazza", NameIT: "Piazza", NameEN: "Square", Lat: 41.1, Lon: 14.7, Capacity: 4, Open: true}); err != nil {
 		t.Fatal(err)
@@ -154,6 +173,14 @@ func TestStationCredentialLifecycle(t *testing.T) {
 			t.Error("a refused change changed the secret")
 		}
 		book.refuse = nil
+		// The broker was told of each change once it had committed (the
+		// embedded broker then drops a login checked against the old
+		// credential), and of no refused one.
+		book.mu.Lock()
+		if got := fmt.Sprint(book.committed); got != "[g1 g2 revoked g3]" {
+			t.Errorf("the broker was told of committed changes %s, want [g1 g2 revoked g3]", got)
+		}
+		book.mu.Unlock()
 		var actions []string
 		err = db.Mobility().View(ctx, func(tx mobility.Tx) error {
 			es, err := tx.ListAudit(ctx, audit.Filter{ObjectType: "station", ObjectID: "piazza"})
