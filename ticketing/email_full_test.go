@@ -3,7 +3,6 @@ package ticketing_test
 import (
 	"fmt"
 	"testing"
-	"time"
 
 	"cityhub/identity"
 	"cityhub/mail"
@@ -21,18 +20,8 @@ func TestFullOrderReceipt(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		c, err := mail.NewComposer("https://hub.example.org")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.svc.SendEmails(c)
 		buyer := citizen(1)
-		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
-			return tx.InsertAccount(f.ctx, identity.Account{ID: buyer.AccountID, Email: "anna@example.org", Name: "Anna", Locale: "it",
-				PasswordHash: "x", CreatedAt: time.Now().UTC()})
-		}); err != nil {
-			t.Fatal(err)
-		}
+		f.emailing(identity.Account{ID: buyer.AccountID, Email: "anna@example.org", Name: "Anna", Locale: "it"})
 		v := f.venue("Teatro Comunale", ticketing.MaxSeatsPerOrder)
 		p := f.performance(v.ID)
 		f.credit(int64(ticketing.MaxSeatsPerOrder)*25_00, buyer)

@@ -22,24 +22,9 @@ func TestOrderEmails(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		c, err := mail.NewComposer("https://hub.example.org")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.svc.SendEmails(c)
 		buyer, card, ghost := citizen(1), citizen(2), citizen(3)
-		if err := db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
-			for _, a := range []identity.Account{{ID: buyer.AccountID, Email: "anna@example.org", Name: "Anna", Locale: "en"},
-				{ID: card.AccountID, Email: "bruno@example.org", Name: "Bruno", Locale: "it"}} {
-				a.PasswordHash, a.CreatedAt = "x", time.Now().UTC()
-				if err := tx.InsertAccount(f.ctx, a); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		f.emailing(identity.Account{ID: buyer.AccountID, Email: "anna@example.org", Name: "Anna", Locale: "en"},
+			identity.Account{ID: card.AccountID, Email: "bruno@example.org", Name: "Bruno", Locale: "it"})
 		v := f.venue("Teatro Comunale", 4)
 		p := f.performance(v.ID)
 		f.credit(10000, buyer, ghost)
@@ -230,4 +215,27 @@ func TestRefundAtStripeEmail(t *testing.T) {
 			t.Errorf("the whole refund's e-mail:\n%s", whole.Text)
 		}
 	})
+}
+
+// emailing makes the service write its e-mails to the outbox, and gives
+// each of accounts an account row (its address and language) for them to
+// go to; a buyer without one gets none.
+func (f *fixture) emailing(accounts ...identity.Account) {
+	f.t.Helper()
+	c, err := mail.NewComposer("https://hub.example.org")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.svc.SendEmails(c)
+	if err := f.db.Identity().InTx(f.ctx, func(tx identity.Tx) error {
+		for _, a := range accounts {
+			a.PasswordHash, a.CreatedAt = "x", time.Now().UTC()
+			if err := tx.InsertAccount(f.ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		f.t.Fatal(err)
+	}
 }
