@@ -52,6 +52,11 @@ func TestSPIDAccountAddsAnAddress(t *testing.T) {
 		}
 		deliver(t, db)
 		received(t, next, 2, "Reimposta la password")
+		// The placeholder the account had was told nothing: it reaches no
+		// one (the test's SMTP server would have taken it all the same).
+		if got := mailtest.Received(t, anna.Email); len(got) != 0 {
+			t.Fatalf("the placeholder %s was sent %d e-mails", anna.Email, len(got))
+		}
 
 		// An account with a password uses it.
 		pw := f.register(t, mailtest.Recipient(t))
