@@ -104,7 +104,7 @@ func (c *City) parse(getenv func(string) string) {
 func (c City) validate(zone *time.Location) error {
 	var errs []error
 	if c.Name == "" || utf8.RuneCountInString(c.Name) > 80 || strings.ContainsAny(c.Name, "\r\n\t") {
-		errs = append(errs, fmt.Errorf("city name %q: want the municipality's name, at most 80 characters on one line", c.Name))
+		errs = append(errs, fmt.Errorf("CITYHUB_CITY_NAME %q: want the municipality's name, at most 80 characters on one line", c.Name))
 	}
 	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_EMAIL", c.Email}, {"CITYHUB_CITY_PEC", c.PEC}, {"CITYHUB_CITY_DPO_EMAIL", c.DPOEmail}} {
 		if a.v == "" {
@@ -142,9 +142,9 @@ func (c City) validate(zone *time.Location) error {
 		if _, err := c.LogoType(); err != nil {
 			errs = append(errs, err)
 		} else if st, err := os.Stat(c.LogoFile); err != nil {
-			errs = append(errs, fmt.Errorf("city logo: %w", err))
+			errs = append(errs, fmt.Errorf("CITYHUB_CITY_LOGO: %w", err))
 		} else if !st.Mode().IsRegular() || st.Size() == 0 || st.Size() > MaxCityLogoBytes {
-			errs = append(errs, fmt.Errorf("city logo %s: want a file of 1 byte to %d KiB", c.LogoFile, MaxCityLogoBytes>>10))
+			errs = append(errs, fmt.Errorf("CITYHUB_CITY_LOGO %s: want a file of 1 byte to %d KiB", c.LogoFile, MaxCityLogoBytes>>10))
 		}
 	}
 	return errors.Join(errs...)
@@ -168,7 +168,7 @@ func (c City) LogoType() (string, error) {
 	case ".png":
 		return "image/png", nil
 	}
-	return "", fmt.Errorf("city logo %s: want an .svg or .png file", c.LogoFile)
+	return "", fmt.Errorf("CITYHUB_CITY_LOGO %s: want an .svg or .png file", c.LogoFile)
 }
 
 // ReadLogo reads the coat of arms; nil when none is configured.

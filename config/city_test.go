@@ -82,9 +82,9 @@ func TestCitySettings(t *testing.T) {
 		// machine's zone.
 		{"CITYHUB_CITY_ACCESSIBILITY_REVIEWED", time.Now().In(DefaultZone()).AddDate(0, 0, 1).Format(time.DateOnly), "not after today"},
 		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "stemma.gif"), ".svg or .png"},
-		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "missing.svg"), "city logo"},
+		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "missing.svg"), "CITYHUB_CITY_LOGO:"},
 		{"CITYHUB_CITY_LOGO", big, "KiB"},
-		{"CITYHUB_CITY_NAME", strings.Repeat("B", 81), "city name"},
+		{"CITYHUB_CITY_NAME", strings.Repeat("B", 81), "CITYHUB_CITY_NAME \""},
 		{"CITYHUB_CITY_IPA_CODE", "C_A509", "CITYHUB_CITY_IPA_CODE"},
 		{"CITYHUB_CITY_IPA_CODE", "c a509", "CITYHUB_CITY_IPA_CODE"},
 	} {

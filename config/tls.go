@@ -78,35 +78,35 @@ func (t TLS) validate(publicURL string) error {
 	}
 	var errs []error
 	if len(t.Domains) > 0 && (t.CertFile != "" || t.KeyFile != "") {
-		errs = append(errs, errors.New("tls: set either CITYHUB_TLS_DOMAINS (ACME) or CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE, not both"))
+		errs = append(errs, errors.New("CITYHUB_TLS_DOMAINS: set either CITYHUB_TLS_DOMAINS (ACME) or CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE, not both"))
 	}
 	if (t.CertFile == "") != (t.KeyFile == "") {
-		errs = append(errs, errors.New("tls: CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE go together"))
+		errs = append(errs, errors.New("CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE go together"))
 	}
 	for _, d := range t.Domains {
 		if !validDomain(d) {
-			errs = append(errs, fmt.Errorf("tls domain %q: want a DNS name with a dot, without a wildcard or port (ACME here proves a name over HTTP or TLS, which a wildcard cannot)", d))
+			errs = append(errs, fmt.Errorf("CITYHUB_TLS_DOMAINS %q: want a DNS name with a dot, without a wildcard or port (ACME here proves a name over HTTP or TLS, which a wildcard cannot)", d))
 		}
 	}
 	if u, err := url.Parse(t.ACMEDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
-		errs = append(errs, fmt.Errorf("acme ca %q: want the https:// URL of an ACME directory", t.ACMEDirectory))
+		errs = append(errs, fmt.Errorf("CITYHUB_ACME_CA %q: want the https:// URL of an ACME directory", t.ACMEDirectory))
 	}
 	if t.ACMEEmail != "" {
 		if a, err := mail.ParseAddress(t.ACMEEmail); err != nil || a.Name != "" {
-			errs = append(errs, fmt.Errorf("acme email %q: want a plain e-mail address", t.ACMEEmail))
+			errs = append(errs, fmt.Errorf("CITYHUB_ACME_EMAIL %q: want a plain e-mail address", t.ACMEEmail))
 		}
 	}
 	if _, _, err := net.SplitHostPort(t.HTTPSAddr); err != nil {
-		errs = append(errs, fmt.Errorf("https address %q: %w", t.HTTPSAddr, err))
+		errs = append(errs, fmt.Errorf("CITYHUB_HTTPS_ADDR %q: %w", t.HTTPSAddr, err))
 	}
 	if publicURL == "" && len(t.Domains) == 0 && t.CertFile != "" {
 		// ACME names the host; a certificate file does not, and plain
 		// HTTP would redirect every visitor to https://localhost.
-		errs = append(errs, errors.New("tls: with CITYHUB_TLS_CERT_FILE, set CITYHUB_PUBLIC_URL to the https:// address on the certificate (where plain HTTP redirects to)"))
+		errs = append(errs, errors.New("CITYHUB_PUBLIC_URL: with CITYHUB_TLS_CERT_FILE, set CITYHUB_PUBLIC_URL to the https:// address on the certificate (where plain HTTP redirects to)"))
 	}
 	if publicURL != "" {
 		if u, err := url.Parse(publicURL); err == nil && u.Scheme != "https" {
-			errs = append(errs, fmt.Errorf("public url %q: the hub serves HTTPS, so the public URL is https://", Redact(publicURL)))
+			errs = append(errs, fmt.Errorf("CITYHUB_PUBLIC_URL %q: the hub serves HTTPS, so the public URL is https://", Redact(publicURL)))
 		}
 	}
 	return errors.Join(errs...)

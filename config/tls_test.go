@@ -42,8 +42,8 @@ func TestTLS(t *testing.T) {
 		{"no dot", map[string]string{"CITYHUB_TLS_DOMAINS": "localhost"}, "with a dot"},
 		{"address", map[string]string{"CITYHUB_TLS_DOMAINS": "192.0.2.7"}, "DNS name"},
 		{"plain acme url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_CA": "http://acme.example/dir"}, "https:// URL"},
-		{"bad contact", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_EMAIL": "not mail"}, "acme email"},
-		{"bad address", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_HTTPS_ADDR": "443"}, "https address"},
+		{"bad contact", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_EMAIL": "not mail"}, "CITYHUB_ACME_EMAIL \""},
+		{"bad address", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_HTTPS_ADDR": "443"}, "CITYHUB_HTTPS_ADDR \""},
 		{"http public url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_PUBLIC_URL": "http://hub.example.it"}, "is https://"},
 		{"files without public url", map[string]string{"CITYHUB_TLS_CERT_FILE": "/c", "CITYHUB_TLS_KEY_FILE": "/k", "CITYHUB_PUBLIC_URL": ""}, "set CITYHUB_PUBLIC_URL"},
 	} {
@@ -51,6 +51,10 @@ func TestTLS(t *testing.T) {
 			_, err := Parse("serve", nil, env(tc.env), io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tc.says) {
 				t.Errorf("Parse = %v, want an error saying %q", err, tc.says)
+			}
+			// Every refusal names the setting to change.
+			if err != nil && !strings.Contains(err.Error(), "CITYHUB_") {
+				t.Errorf("Parse = %v, names no variable", err)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -48,6 +49,9 @@ type checkResult struct {
 // no migration is applied, no message published, no payment made.
 func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Parse("check", args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return err // the flags were asked for and printed: run succeeds
+	}
 	if err != nil {
 		fmt.Fprintf(stdout, "FAIL  %-10s %v\n", "config", err)
 		return errors.New("the configuration is not valid")

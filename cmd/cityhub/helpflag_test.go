@@ -12,7 +12,7 @@ import (
 // help was asked for, nothing failed.
 func TestHelpFlagSucceeds(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"serve", "-h"}, {"-help"}, {"demo", "-h"}, {"create-admin", "-h"}, {"simulate", "-h"}} {
+	for _, args := range [][]string{{"serve", "-h"}, {"-help"}, {"demo", "-h"}, {"create-admin", "-h"}, {"simulate", "-h"}, {"check", "-h"}, {"migrate", "-h"}, {"backup", "-h"}, {"restore", "-h"}, {"clear-login-limits", "-h"}} {
 		var stderr bytes.Buffer
 		if err := run(context.Background(), args, testGetenv(nil), io.Discard, &stderr); err != nil {
 			t.Errorf("%v: %v, want success", args, err)
