@@ -32,8 +32,13 @@ type Broker struct {
 
 // BrokerOptions configure a secured embedded broker.
 type BrokerOptions struct {
-	// Addr is where to listen; if taken, a free port of the same host.
+	// Addr is where to listen.
 	Addr string
+	// MoveIfTaken listens on a free port of Addr's host when Addr is
+	// taken (the demo, which must start beside a broker already on 1883).
+	// Otherwise a taken Addr stops the start: stations are configured
+	// with the broker's address and could not follow it elsewhere.
+	MoveIfTaken bool
 	// Root is the topic root stations are confined under (DefaultRoot).
 	Root string
 	// Stations checks station credentials. Nil runs the broker open: anyone
@@ -46,11 +51,12 @@ type BrokerOptions struct {
 // StartBroker starts an open broker (no authentication) on a loopback
 // address, for tests and tools on one machine.
 func StartBroker(addr string, log *slog.Logger) (*Broker, error) {
-	return StartSecureBroker(BrokerOptions{Addr: addr, Log: log})
+	return StartSecureBroker(BrokerOptions{Addr: addr, Log: log, MoveIfTaken: true})
 }
 
-// StartSecureBroker listens on opts.Addr; if that address is taken it listens
-// on a free port of the same host instead and logs it. It refuses a
+// StartSecureBroker listens on opts.Addr; if that address is taken and
+// opts.MoveIfTaken, it listens on a free port of the same host instead and
+// logs it. It refuses a
 // non-loopback address without opts.Stations: it never runs open to a network.
 func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	log := opts.Log
@@ -84,6 +90,9 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	}
 	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: addr})
 	err = srv.AddListener(l)
+	if err != nil && errors.Is(err, syscall.EADDRINUSE) && !opts.MoveIfTaken {
+		return nil, fmt.Errorf("embedded broker: %s is taken (by another MQTT broker? Point CITYHUB_MQTT_URL at it, or set CITYHUB_MQTT_BROKER_ADDR to a free address): %w", addr, err)
+	}
 	if err != nil && errors.Is(err, syscall.EADDRINUSE) {
 		wanted := addr
 		l = listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: net.JoinHostPort(host, "0")})

@@ -103,7 +103,7 @@ func TestLoginCheckedAcrossACredentialChange(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	svc := mobilitytest.NewService(db.Mobility(), nil)
 	g := &gatedAuth{svc: svc}
-	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), Root: "cityhub/v1", Stations: g})
+	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), MoveIfTaken: true, Root: "cityhub/v1", Stations: g})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func (l loginInTx) RemoveStation(ctx context.Context, id string) error {
 func TestLoginBeforeTheCommitDroppedAfterIt(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	svc := mobilitytest.NewService(db.Mobility(), nil)
-	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), Root: "cityhub/v1", Stations: svc})
+	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), MoveIfTaken: true, Root: "cityhub/v1", Stations: svc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestEmbeddedBrokerBoundsPacketSize(t *testing.T) {
 	root := mqtttest.Root(t)
 	db := storetest.OpenSQLite(t)
 	svc := mobilitytest.NewService(db.Mobility(), nil)
-	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), Root: root, Stations: svc})
+	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), MoveIfTaken: true, Root: root, Stations: svc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ type securedBroker struct {
 func securedBrokers(t *testing.T, root string, svc *mobility.Service) []func(t *testing.T) securedBroker {
 	return []func(t *testing.T) securedBroker{
 		func(t *testing.T) securedBroker {
-			b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), Root: root, Stations: svc})
+			b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: testutil.FreeAddr(t), MoveIfTaken: true, Root: root, Stations: svc})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -107,5 +109,33 @@ func TestEmbeddedBrokerOnTheNetworkAuthenticates(t *testing.T) {
 	}
 	if err := connect(station, secret); err != nil {
 		t.Errorf("station %s with its own secret: %v", station, err)
+	}
+}
+
+// A broker address taken by another program stops serve with an error
+// naming it: the city's stations are configured with that address and
+// could not follow the broker to another port. The demo, which must start
+// beside a broker already on 1883, moves to a free port and logs it.
+func TestTakenBrokerAddress(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	env := func() map[string]string {
+		return map[string]string{
+			"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
+			"CITYHUB_DATA_DIR":         t.TempDir(),
+			"CITYHUB_MQTT_BROKER_ADDR": taken.Addr().String(),
+		}
+	}
+	err = run(t.Context(), []string{"serve"}, testGetenv(env()), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), taken.Addr().String()+" is taken") || !strings.Contains(err.Error(), "CITYHUB_MQTT_BROKER_ADDR") {
+		t.Errorf("serve on a taken broker address: %v, want an error naming the address and the setting", err)
+	}
+	_, _, logs := startHubWithLogs(t, []string{"demo"}, env())
+	if !strings.Contains(logs.String(), "address taken, using a free port instead") {
+		t.Errorf("the demo did not say it moved its broker:\n%s", logs.String())
 	}
 }

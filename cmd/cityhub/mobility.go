@@ -48,7 +48,7 @@ func (m *mobilityHub) start(ctx context.Context, reg prometheus.Registerer) erro
 	switch {
 	case url == "":
 		// The embedded broker checks every station against the hub's store.
-		b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: m.cfg.MQTTBrokerAddr, Root: m.cfg.MQTTTopicRoot, Stations: m.svc, Log: m.log})
+		b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: m.cfg.MQTTBrokerAddr, MoveIfTaken: m.cfg.Demo, Root: m.cfg.MQTTTopicRoot, Stations: m.svc, Log: m.log})
 		if err != nil {
 			return err
 		}
