@@ -191,17 +191,30 @@ func (s *Service) claimTx(ctx context.Context, tx Tx, c identity.Caller, campaig
 // where they must: the budget's ledger account (its floor is checked when
 // the value is reserved, at the end) and, per person, the claimant lock
 // that keeps the per-citizen count exact, taken first so that the count,
-// read after it, sees every claim of this person committed before.
+// read after it, sees every claim of this person committed before. The
+// claimant's account is shared too: a claim authenticated just before its
+// person erased the account would otherwise give a voucher to an erased
+// account, one the erasure (which gives up the account's vouchers) did not
+// see. Sharing it, the claim either ends before the erasure reads the
+// vouchers or finds the account erased and makes none.
 func claimReads(ctx context.Context, tx Tx, c identity.Caller, campaignID string) (Campaign, int, error) {
 	if err := tx.LockClaimant(ctx, campaignID, c.AccountID); err != nil {
 		return Campaign{}, 0, fmt.Errorf("lock claimant: %w", err)
 	}
-	camp, n, err := shareAndCount(ctx, tx, campaignID, c.AccountID)
+	camp, n, erased, err := shareAndCount(ctx, tx, campaignID, c.AccountID)
 	if err != nil {
 		return Campaign{}, 0, campaignNotFound(err)
 	}
+	if erased {
+		return Campaign{}, 0, errHolderErased
+	}
 	return camp, n, nil
 }
+
+// errHolderErased refuses a claim for an account erased while the claim
+// was on its way (the erasure revoked its tokens, so the next request is
+// refused at the door).
+var errHolderErased = apperr.E(apperr.Unauthenticated, "This account has been deleted.")
 
 // claimWrites judges a claim on what claimReads found and makes the
 // voucher.
@@ -258,23 +271,24 @@ func (s *Service) claimWrites(ctx context.Context, tx Tx, c identity.Caller, cam
 	return view(v, camp, now, true), nil
 }
 
-// shareAndCount shares the campaign (ShareCampaign) and then counts the
-// person's vouchers of it (CountVouchers): in one exchange with the
-// database when the store offers it (ClaimReader), else one after the
-// other.
-func shareAndCount(ctx context.Context, tx Tx, campaignID, accountID string) (Campaign, int, error) {
+// shareAndCount shares the campaign (ShareCampaign), then counts the
+// person's vouchers of it (CountVouchers) and shares their account
+// (ShareHolder): in one exchange with the database when the store offers
+// it (ClaimReader), else one after the other.
+func shareAndCount(ctx context.Context, tx Tx, campaignID, accountID string) (camp Campaign, n int, erased bool, err error) {
 	if r, ok := tx.(ClaimReader); ok {
 		return r.ShareCampaignCountingVouchers(ctx, campaignID, accountID)
 	}
-	camp, err := tx.ShareCampaign(ctx, campaignID)
-	if err != nil {
-		return camp, 0, err
+	if camp, err = tx.ShareCampaign(ctx, campaignID); err != nil {
+		return camp, 0, false, err
 	}
-	n, err := tx.CountVouchers(ctx, campaignID, accountID)
-	if err != nil {
-		return camp, 0, fmt.Errorf("count vouchers: %w", err)
+	if n, err = tx.CountVouchers(ctx, campaignID, accountID); err != nil {
+		return camp, 0, false, fmt.Errorf("count vouchers: %w", err)
 	}
-	return camp, n, nil
+	if erased, err = tx.ShareHolder(ctx, accountID); err != nil {
+		return camp, 0, false, fmt.Errorf("share the claimant's account: %w", err)
+	}
+	return camp, n, erased, nil
 }
 
 // EmailsClaims reports whether a voucher c claims enqueues the

@@ -66,6 +66,11 @@ type Tx interface {
 	// reads next cannot miss a claim of the same person in flight. Other
 	// people's claims do not wait.
 	LockClaimant(ctx context.Context, campaignID, accountID string) error
+	// ShareHolder holds a person's account against its erasure until the
+	// transaction ends (an erasure waits, and then finds what this
+	// transaction gave them) and reports whether it was erased already. An
+	// account the store does not hold is not erased.
+	ShareHolder(ctx context.Context, accountID string) (erased bool, err error)
 	// ShareCampaign reads a campaign and holds off a status change
 	// (LockCampaignStatus) until the transaction ends, without holding off
 	// claims or other sharers.
@@ -196,10 +201,10 @@ type CodeTarget struct {
 	Err      error
 }
 
-// ClaimReader is a Tx that shares a campaign (ShareCampaign) and then
-// counts a person's vouchers of it (CountVouchers) in one exchange with the
-// database, the count read once the share, and any lock queued before it
-// (LockClaimant), is held.
+// ClaimReader is a Tx that shares a campaign (ShareCampaign), counts a
+// person's vouchers of it (CountVouchers) and shares their account
+// (ShareHolder) in one exchange with the database, the count read once the
+// share, and any lock queued before it (LockClaimant), is held.
 type ClaimReader interface {
-	ShareCampaignCountingVouchers(ctx context.Context, campaignID, accountID string) (Campaign, int, error)
+	ShareCampaignCountingVouchers(ctx context.Context, campaignID, accountID string) (camp Campaign, n int, erased bool, err error)
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -336,12 +337,13 @@ func (tx *Tx) ListVouchers(ctx context.Context, accountID string) ([]vouchers.Vo
 }
 
 // ShareCampaignCountingVouchers implements vouchers.ClaimReader: the
-// share and the count are two statements of one batch, with the claimant
-// lock queued before them, so the count's snapshot is taken once the lock
-// is held.
-func (tx *Tx) ShareCampaignCountingVouchers(ctx context.Context, campaignID, accountID string) (vouchers.Campaign, int, error) {
+// share, the count and the account's share are three statements of one
+// batch, with the claimant lock queued before them, so the count's
+// snapshot is taken once the lock is held.
+func (tx *Tx) ShareCampaignCountingVouchers(ctx context.Context, campaignID, accountID string) (vouchers.Campaign, int, bool, error) {
 	var c vouchers.Campaign
 	var n int
+	var erased bool
 	err := tx.readBatch(ctx, batchRead{
 		sql:  shareCampaignSQL,
 		args: []any{campaignID},
@@ -352,8 +354,32 @@ func (tx *Tx) ShareCampaignCountingVouchers(ctx context.Context, campaignID, acc
 		read: func(br pgx.BatchResults) error {
 			return wrap("count vouchers", br.QueryRow().Scan(&n))
 		},
+	}, batchRead{
+		sql:  shareHolderSQL,
+		args: []any{accountID},
+		read: func(br pgx.BatchResults) error { return scanErased(br.QueryRow(), &erased) },
 	})
-	return c, n, err
+	return c, n, erased, err
+}
+
+// shareHolderSQL shares an account's row: FOR SHARE conflicts with the
+// NO KEY UPDATE an erasure takes first (HoldRider).
+const shareHolderSQL = `SELECT deleted_at IS NOT NULL FROM accounts WHERE id = $1 FOR SHARE`
+
+// ShareHolder implements vouchers.Tx.
+func (tx *Tx) ShareHolder(ctx context.Context, accountID string) (bool, error) {
+	var erased bool
+	return erased, scanErased(tx.q.QueryRow(ctx, shareHolderSQL, accountID), &erased)
+}
+
+// scanErased reads shareHolderSQL's answer: no row is an account the
+// store does not hold, not an erased one.
+func scanErased(row pgx.Row, erased *bool) error {
+	err := row.Scan(erased)
+	if errors.Is(err, pgx.ErrNoRows) {
+		*erased, err = false, nil
+	}
+	return wrap("share the account", err)
 }
 
 // CountVouchers implements vouchers.Tx.

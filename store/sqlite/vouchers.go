@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"cityhub/apperr"
@@ -147,6 +148,17 @@ func (tx *Tx) LockCampaignStatus(ctx context.Context, id string) (vouchers.Campa
 // ShareCampaign implements vouchers.Tx; writers are serial here.
 func (tx *Tx) ShareCampaign(ctx context.Context, id string) (vouchers.Campaign, error) {
 	return tx.Campaign(ctx, id)
+}
+
+// ShareHolder implements vouchers.Tx. Writers are serial: an erasure is
+// wholly before or after this transaction, and a read is enough.
+func (tx *Tx) ShareHolder(ctx context.Context, accountID string) (bool, error) {
+	var erased bool
+	err := tx.q.QueryRowContext(ctx, `SELECT deleted_at <> 0 FROM accounts WHERE id = ?`, accountID).Scan(&erased)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return erased, wrap("share the account", err)
 }
 
 // RedemptionTarget implements vouchers.Tx. Writers are serial, so reads on
