@@ -224,6 +224,17 @@ func (k *Keyring) add(purpose string, priv ed25519.PrivateKey, current bool) err
 	return nil
 }
 
+// CheckPEM reports what Open would refuse in a configured bundle of
+// signing keys, without a database: a start checks its settings before
+// it opens (and migrates) the store.
+func CheckPEM(bundle string) error {
+	if strings.TrimSpace(bundle) == "" {
+		return nil
+	}
+	k := &Keyring{current: map[string]string{}, keys: map[string]key{}}
+	return k.addPEM(bundle)
+}
+
 func (k *Keyring) addPEM(bundle string) error {
 	rest := []byte(bundle)
 	n := 0

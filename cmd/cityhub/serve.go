@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"cityhub/config"
+	"cityhub/keyring"
 	"cityhub/store"
 	"cityhub/web"
 )
@@ -76,12 +77,19 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		cfg.PublicURL = publicURL(ln.Addr().String())
 	}
 	log.Info("starting cityhub", append([]any{slog.String("version", version)}, cfg.Summary()...)...)
+	// What the settings name is read before the store is opened, and
+	// perhaps migrated: a start refused for a bad setting changes nothing.
+	if err := preflight(cfg); err != nil {
+		return err
+	}
 
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer db.Close()
+	// After the store: the ACME cache goes into the data directory, which
+	// the embedded store makes private only while it is empty.
 	if https != nil {
 		if err := https.loadCertificates(cfg); err != nil {
 			return err
@@ -208,4 +216,18 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 		fmt.Fprintln(w, "TEST PAYMENTS ARE ON: payments succeed without a card. Never use this in production.")
 	}
 	fmt.Fprintln(w)
+}
+
+// preflight refuses settings that parse but that the hub could not start
+// with, which only the parts that use them would otherwise find, after the
+// store is opened: the configured signing keys and Stripe's pair of
+// secrets. (cityhub check reports the Stripe pair on its own line.)
+func preflight(cfg config.Config) error {
+	if err := keyring.CheckPEM(cfg.SigningKeys); err != nil {
+		return fmt.Errorf("CITYHUB_SIGNING_KEYS: %w", err)
+	}
+	if (cfg.StripeSecretKey == "") != (cfg.StripeWebhookSecret == "") {
+		return errors.New("CITYHUB_STRIPE_SECRET_KEY and CITYHUB_STRIPE_WEBHOOK_SECRET go together: the hub takes card payments only when it can also check Stripe's events")
+	}
+	return nil
 }

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A start refused for a setting the hub could not run with names the
+// setting and leaves the data directory as it found it: no database is
+// created or migrated first.
+func TestBadSettingsRefusedBeforeTheStoreOpens(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		says string
+	}{
+		{"signing keys not PEM", map[string]string{"CITYHUB_SIGNING_KEYS": "not a key"}, "CITYHUB_SIGNING_KEYS: signing keys: not a PEM bundle"},
+		{"signing key of another type", map[string]string{"CITYHUB_SIGNING_KEYS": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"}, "want PRIVATE KEY"},
+		{"stripe key without webhook secret", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "sk_test_x"}, "CITYHUB_STRIPE_SECRET_KEY and CITYHUB_STRIPE_WEBHOOK_SECRET go together"},
+		{"webhook secret without stripe key", map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "go together"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			env := map[string]string{"CITYHUB_DATA_DIR": dir, "CITYHUB_HTTP_ADDR": "127.0.0.1:0", "CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:0"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			// A hub that starts runs until stopped: stopped, it is a failure
+			// here, and not a hang.
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			err := run(ctx, []string{"serve"}, testGetenv(env), io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("serve = %v, want an error saying %q", err, tc.says)
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Errorf("the refused start left %v in the data directory", left)
+			}
+		})
+	}
+}
