@@ -315,8 +315,12 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (Account, erro
 			return err
 		}
 		a.Email, a.EmailVerifiedAt = t.Email, now
-		if err := tx.DropEmailTokens(ctx, a.ID, PurposeChangeEmail, now); err != nil {
-			return err
+		// A reset link sent to the old address no longer belongs to the
+		// account's owner (ResetPassword refuses it for its address too).
+		for _, p := range []string{PurposeChangeEmail, PurposeReset} {
+			if err := tx.DropEmailTokens(ctx, a.ID, p, now); err != nil {
+				return err
+			}
 		}
 		// The old address is told, unless it was a SPID/CIE account's
 		// placeholder, which reaches no one.
@@ -409,7 +413,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 // it), and the address is told (Composer.PasswordChanged). The page then
 // logs the person in with the new password. Invalid for a weak password
 // (before the token is spent) and, reason invalid_token, for a token
-// unknown, used or expired or of an account no longer active.
+// unknown, used or expired, sent to an address the account has since
+// left, or of an account no longer active.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
 	if len(token) > MaxTokenLen || !strings.HasPrefix(token, tokenPrefix[PurposeReset]) {
 		return errBadEmailToken
@@ -425,13 +430,15 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 			return err
 		}
 		a, err := tx.AccountByID(ctx, t.AccountID)
-		if err != nil || !a.Active() {
+		// A link sent to an address the account has left reaches whoever
+		// holds that mailbox now, not the account's owner.
+		if err != nil || !a.Active() || NormalizeEmail(a.Email) != NormalizeEmail(t.Email) {
 			return errBadEmailToken
 		}
 		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
 			return err
 		}
-		if !a.Verified() && NormalizeEmail(a.Email) == NormalizeEmail(t.Email) {
+		if !a.Verified() {
 			if err := tx.SetEmailVerified(ctx, a.ID, now); err != nil {
 				return err
 			}
@@ -446,8 +453,14 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 // else has their password, and a token that someone took would otherwise
 // work until it expires.
 func (s *Service) passwordChanged(ctx context.Context, tx Tx, a Account, action string, now time.Time) error {
-	if err := tx.DropEmailTokens(ctx, a.ID, PurposeReset, now); err != nil {
-		return err
+	// A change of address asked before is dropped with the rest: whoever
+	// had the password may have asked it, to an address of theirs, and
+	// would otherwise take the account over by the link after the owner
+	// locked them out.
+	for _, p := range []string{PurposeReset, PurposeChangeEmail} {
+		if err := tx.DropEmailTokens(ctx, a.ID, p, now); err != nil {
+			return err
+		}
 	}
 	if err := tx.RevokeAccountTokens(ctx, a.ID, now); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)

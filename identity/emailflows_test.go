@@ -443,3 +443,57 @@ func TestAccountMailEnumeration(t *testing.T) {
 		}
 	})
 }
+
+// A reset link sent to the address an account has left no longer resets
+// it: whoever holds the old mailbox is not the owner any more.
+func TestResetLinkOfTheOldAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.21")
+		old, next := mailtest.Recipient(t), mailtest.Recipient(t)
+		a := f.register(t, old)
+		if err := f.svc.RequestPasswordReset(ctx, old); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RequestEmailChange(ctx, a.Caller(), password, next, "198.51.100.21"); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		reset := linkToken(t, received(t, old, 1, "Reimposta la password"), "/password/reset")
+		if _, err := f.svc.ConfirmEmail(ctx, linkToken(t, received(t, next, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")); err != nil {
+			t.Fatal(err)
+		}
+		wantReason(t, f.svc.ResetPassword(ctx, reset, "set by the old mailbox"), apperr.Invalid, "invalid_token")
+		if _, err := f.svc.Login(ctx, next, password, "198.51.100.21"); err != nil {
+			t.Fatalf("the owner's password no longer logs in: %v", err)
+		}
+	})
+}
+
+// A change of address asked before a password reset dies with the old
+// password: someone who had it could ask a change to an address of theirs
+// and take the account over by the link after the owner locked them out.
+func TestEmailChangeDroppedByAReset(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.22")
+		owner, thief := mailtest.Recipient(t), mailtest.Recipient(t)
+		a := f.register(t, owner)
+		if err := f.svc.RequestEmailChange(ctx, a.Caller(), password, thief, "198.51.100.22"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RequestPasswordReset(ctx, owner); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		change := linkToken(t, received(t, thief, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
+		if err := f.svc.ResetPassword(ctx, linkToken(t, received(t, owner, 1, "Reimposta la password"), "/password/reset"), "the owner's new password"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.ConfirmEmail(ctx, change)
+		wantReason(t, err, apperr.Invalid, "invalid_token")
+		if _, err := f.svc.Login(ctx, owner, "the owner's new password", "198.51.100.22"); err != nil {
+			t.Fatalf("the owner's address no longer logs in: %v", err)
+		}
+	})
+}
