@@ -204,16 +204,22 @@ func (s *Service) auditExternalLogin(ctx context.Context, a Account, ext Externa
 	})
 }
 
-// LinkFiscalCode joins the caller's account to the identity's fiscal code.
-// The page calls it only when the caller logged in with a password and
-// then completed a SPID/CIE login, so the person proved both. Linking the
-// code the account already has is not an error. Invalid (reason
-// bad_fiscal_code); Conflict (reason fiscal_code_taken) when another
+// LinkFiscalCode joins the caller's account to the identity's fiscal code,
+// ext, a SPID/CIE login completed just now, once password proves the
+// account's own password: the person proved both. A session alone is not
+// enough: a stranger at a computer left signed in could otherwise link
+// their own SPID/CIE identity and keep coming back through it after the
+// owner changed the password. Linking the code the account already has is
+// not an error. Invalid (reason bad_fiscal_code; reason wrong_password);
+// RateLimited as a login; Conflict (reason fiscal_code_taken) when another
 // account has the code, (reason other_fiscal_code) when the caller's
 // account has another; Unauthenticated for an account no longer active.
-func (s *Service) LinkFiscalCode(ctx context.Context, c Caller, ext ExternalIdentity) (Account, error) {
+func (s *Service) LinkFiscalCode(ctx context.Context, c Caller, password, ip string, ext ExternalIdentity) (Account, error) {
 	code, err := NormalizeFiscalCode(ext.FiscalCode)
 	if err != nil {
+		return Account{}, err
+	}
+	if _, err := s.checkCurrentPassword(ctx, c, password, ip); err != nil {
 		return Account{}, err
 	}
 	var a Account

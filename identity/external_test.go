@@ -101,11 +101,17 @@ func TestExternalLinkNeedsBoth(t *testing.T) {
 		_, _, err := f.svc.ExternalAccount(ctx, ext)
 		wantReason(t, err, apperr.Conflict, "link_required")
 		// Logged in with the password, then through SPID: linked.
-		linked, err := f.svc.LinkFiscalCode(ctx, a.Caller(), ext)
+		// A session alone does not link: the password is asked again.
+		_, err = f.svc.LinkFiscalCode(ctx, a.Caller(), "not the password", "198.51.100.30", ext)
+		wantReason(t, err, apperr.Invalid, "wrong_password")
+		if got, _ := f.svc.Account(ctx, a.ID); got.FiscalCode != "" {
+			t.Fatalf("a wrong password linked %s", got.FiscalCode)
+		}
+		linked, err := f.svc.LinkFiscalCode(ctx, a.Caller(), password, "198.51.100.30", ext)
 		if err != nil || linked.FiscalCode != "MRTMTT91D08F205J" {
 			t.Fatalf("link: %+v, %v", linked, err)
 		}
-		if _, err := f.svc.LinkFiscalCode(ctx, a.Caller(), ext); err != nil {
+		if _, err := f.svc.LinkFiscalCode(ctx, a.Caller(), password, "198.51.100.30", ext); err != nil {
 			t.Fatalf("linking again: %v", err)
 		}
 		got, created, err := f.svc.ExternalAccount(ctx, ext)
@@ -114,9 +120,9 @@ func TestExternalLinkNeedsBoth(t *testing.T) {
 		}
 		// Another account cannot take the identity, nor this one another.
 		other := f.register(t, "other@example.org")
-		_, err = f.svc.LinkFiscalCode(ctx, other.Caller(), ext)
+		_, err = f.svc.LinkFiscalCode(ctx, other.Caller(), password, "198.51.100.30", ext)
 		wantReason(t, err, apperr.Conflict, "fiscal_code_taken")
-		_, err = f.svc.LinkFiscalCode(ctx, a.Caller(), identity.ExternalIdentity{FiscalCode: "RSSMRA85T10A562S"})
+		_, err = f.svc.LinkFiscalCode(ctx, a.Caller(), password, "198.51.100.30", identity.ExternalIdentity{FiscalCode: "RSSMRA85T10A562S"})
 		wantReason(t, err, apperr.Conflict, "other_fiscal_code")
 	})
 }

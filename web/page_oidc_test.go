@@ -159,16 +159,38 @@ func TestOIDCLinkNeedsThePassword(t *testing.T) {
 		t.Fatalf("link page without a SPID/CIE login: %d", res.StatusCode)
 	}
 
-	// From the account page, a signed-in person connects SPID/CIE.
+	// From the account page, a signed-in person connects SPID/CIE, and
+	// gives the account's password after the SPID/CIE login: a session
+	// left open is not enough for a stranger to link their own identity.
 	bruno, _ := o.env.account(t, identity.RoleCitizen)
 	pb := webtest.NewPageClient(t, o.url)
 	pb.Login(bruno.Email, testPassword)
 	back = o.loginAt(t, o.start(t, pb, "/account/spid"), spidMario)
 	res, _ = pb.Get("/login/oidc/callback?" + back.Encode())
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account?done=linked" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/oidc/connect" {
 		t.Fatalf("link from the account page: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	res, body = pb.Get("/login/oidc/connect")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Mario Rossi") || !strings.Contains(body, bruno.Email) || !strings.Contains(body, `action="/login/oidc/connect"`) {
+		t.Fatalf("connect page: %d\n%s", res.StatusCode, body)
+	}
+	res, body = postForm(pb, "/login/oidc/connect", "/login/oidc/connect", url.Values{"password": {"not his password"}})
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+	wantFieldError(t, body, "password", "")
+	if a, err := o.env.Identity.Account(context.Background(), bruno.ID); err != nil || a.FiscalCode != "" {
+		t.Fatalf("linked without the password: %+v, %v", a, err)
+	}
+	res, _ = postForm(pb, "/login/oidc/connect", "/login/oidc/connect", url.Values{"password": {testPassword}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/account?done=linked" {
+		t.Fatalf("connect: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	if a, err := o.env.Identity.Account(context.Background(), bruno.ID); err != nil || a.FiscalCode != "RSSMRA85T10A562S" {
 		t.Fatalf("account %+v, %v", a, err)
+	}
+	// Signed out, the connect page is not reachable.
+	if res, _ := webtest.NewPageClient(t, o.url).Get("/login/oidc/connect"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("connect page signed out: %d", res.StatusCode)
 	}
 }

@@ -28,7 +28,7 @@ type AccountFlows interface {
 	RequestEmailChange(ctx context.Context, c identity.Caller, password, newEmail, ip string) error
 	RequestEmailChangeWithSPID(ctx context.Context, c identity.Caller, ext identity.ExternalIdentity, newEmail, ip string) error
 	StartExternalSession(ctx context.Context, ext identity.ExternalIdentity) (token string, c identity.Caller, created bool, err error)
-	LinkFiscalCode(ctx context.Context, c identity.Caller, ext identity.ExternalIdentity) (identity.Account, error)
+	LinkFiscalCode(ctx context.Context, c identity.Caller, password, ip string, ext identity.ExternalIdentity) (identity.Account, error)
 }
 
 // ExternalLogin is the city's SPID/CIE gateway, an OpenID Connect

@@ -23,6 +23,7 @@ const (
 	pathOIDCCallback = "/login/oidc/callback"
 	pathOIDCLink     = "/login/oidc/link"
 	pathOIDCEmail    = "/login/oidc/email"
+	pathOIDCConnect  = "/login/oidc/connect"
 	oidcFlowCookie   = "cityhub_oidc_flow"
 	oidcLinkCookie   = "cityhub_oidc_link"
 	oidcEmailCookie  = "cityhub_oidc_email"
@@ -63,8 +64,9 @@ func (a *accountPages) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleOIDCLinkStart is the account page's "connect SPID/CIE" button:
-// the person is signed in with the password, and the SPID/CIE login that
-// follows proves the other half.
+// the SPID/CIE login that follows proves one half, and the account's
+// password, asked after it (handleOIDCConnectPage), the other: a session
+// left open is not enough.
 func (a *accountPages) handleOIDCLinkStart(w http.ResponseWriter, r *http.Request, _ identity.Caller) {
 	a.startOIDC(w, r, oidcModeLink)
 }
@@ -122,16 +124,18 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if mode == oidcModeLink {
-		caller, ok := a.pageCaller(r)
-		if !ok {
+		if _, ok := a.pageCaller(r); !ok {
 			a.oidcError(w, r, apperr.E(apperr.Unauthenticated, "sign in first"))
 			return
 		}
-		if _, err := a.flows.LinkFiscalCode(r.Context(), caller, ext); err != nil {
+		// The identity waits, sealed, for the account's password.
+		sealed, err := a.oidc.SealIdentity(ext)
+		if err != nil {
 			a.oidcError(w, r, err)
 			return
 		}
-		http.Redirect(w, r, "/account?done=linked", http.StatusSeeOther)
+		a.setOIDCCookie(w, r, oidcLinkCookie, sealed, oidcCookieAge)
+		http.Redirect(w, r, pathOIDCConnect, http.StatusSeeOther)
 		return
 	}
 	token, caller, _, err := a.flows.StartExternalSession(r.Context(), ext)
@@ -159,6 +163,11 @@ type oidcLinkPage struct {
 	Password field
 	Error    string
 	Label    string
+	// Connect: the signed-in account's page asked for the link (its own
+	// password is asked, under its address), not a SPID/CIE login whose
+	// e-mail named a password account.
+	Connect bool
+	Name    string
 }
 
 // pendingIdentity is the identity waiting for a password, from its cookie.
@@ -216,7 +225,7 @@ func (a *accountPages) handleOIDCLink(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	if _, err := a.flows.LinkFiscalCode(r.Context(), caller, ext); err != nil {
+	if _, err := a.flows.LinkFiscalCode(r.Context(), caller, r.PostFormValue("password"), httpx.ClientIP(r), ext); err != nil {
 		// The password was right: the session stays, the link failed.
 		a.setCookie(w, r, httpx.SessionCookie, token, 0)
 		a.setOIDCCookie(w, r, oidcLinkCookie, "", -1)
@@ -226,4 +235,58 @@ func (a *accountPages) handleOIDCLink(w http.ResponseWriter, r *http.Request) {
 	a.setCookie(w, r, httpx.SessionCookie, token, 0)
 	a.setOIDCCookie(w, r, oidcLinkCookie, "", -1)
 	http.Redirect(w, r, "/account?done=linked", http.StatusSeeOther)
+}
+
+// connectPage is the password form that completes a link the account page
+// started, for the signed-in caller.
+func (a *accountPages) connectPage(r *http.Request, c identity.Caller, ext identity.ExternalIdentity) oidcLinkPage {
+	l := a.locale(r)
+	return oidcLinkPage{Email: c.Email, Label: a.oidcLabel, Connect: true, Name: strings.TrimSpace(ext.GivenName + " " + ext.FamilyName),
+		Password: input(l, "password", "password", "current-password", "")}
+}
+
+// handleOIDCConnectPage asks the signed-in account's password before the
+// SPID/CIE identity just proved is linked to it.
+func (a *accountPages) handleOIDCConnectPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if a.noOIDC(w, r) {
+		return
+	}
+	ext, err := a.pendingIdentity(r)
+	if err != nil {
+		a.oidcError(w, r, err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "account_oidc_link", "account", a.connectPage(r, c, ext))
+}
+
+// handleOIDCConnect links the waiting SPID/CIE identity to the signed-in
+// account once its password is given (identity.LinkFiscalCode checks it,
+// counted as a login).
+func (a *accountPages) handleOIDCConnect(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if a.noOIDC(w, r) {
+		return
+	}
+	ext, err := a.pendingIdentity(r)
+	if err != nil {
+		a.oidcError(w, r, err)
+		return
+	}
+	_, err = a.flows.LinkFiscalCode(r.Context(), c, r.PostFormValue("password"), httpx.ClientIP(r), ext)
+	switch {
+	case err == nil:
+		a.setOIDCCookie(w, r, oidcLinkCookie, "", -1)
+		http.Redirect(w, r, "/account?done=linked", http.StatusSeeOther)
+	case apperr.ReasonOf(err) == "wrong_password":
+		p := a.connectPage(r, c, ext)
+		p.Password.Error = a.locale(r).T("account.oidc.link_wrong")
+		a.render(w, r, http.StatusUnauthorized, "account_oidc_link", "account", p)
+	case apperr.Has(err, apperr.RateLimited):
+		httpx.SetRetryAfter(w, err)
+		p := a.connectPage(r, c, ext)
+		p.Error = a.locale(r).T("login.rate_limited")
+		a.render(w, r, http.StatusTooManyRequests, "account_oidc_link", "account", p)
+	default:
+		a.setOIDCCookie(w, r, oidcLinkCookie, "", -1)
+		a.oidcError(w, r, err)
+	}
 }
