@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"cityhub/mqtt"
 	"cityhub/simulator"
 	"cityhub/store"
+	"cityhub/web/feeds"
 )
 
 // mobilityHub is the mobility service with its MQTT side: the embedded
@@ -86,9 +86,12 @@ func (m *mobilityHub) start(ctx context.Context, reg prometheus.Registerer) erro
 // ready is the /readyz "broker" check.
 func (m *mobilityHub) ready(ctx context.Context) error {
 	if m.client == nil {
-		return errors.New("mqtt client not started")
+		return feeds.Reason("the hub's MQTT client has not started")
 	}
-	return m.client.Ping(ctx)
+	if err := m.client.Ping(ctx); err != nil {
+		return fmt.Errorf("%w: %w", feeds.Reason("the MQTT broker does not answer: stations' telemetry and unlocks wait"), err)
+	}
+	return nil
 }
 
 // ingestCheck is the /readyz "telemetry" degradation check: the backlog of
@@ -97,7 +100,11 @@ func (m *mobilityHub) ingestCheck(ctx context.Context) error {
 	if m.client == nil {
 		return nil
 	}
-	return m.client.IngestCheck(ctx)
+	if err := m.client.IngestCheck(ctx); err != nil {
+		// The hub's own count of what waits: nothing private.
+		return feeds.Reason(err.Error())
+	}
+	return nil
 }
 
 // brokerURL is where stations connect.

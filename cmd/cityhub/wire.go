@@ -211,9 +211,11 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		GBFS:      feeds,
 		Ready: map[string]func(context.Context) error{
 			"database": db.Ping,
-			"broker":   h.mobility.ready,
 		},
+		// Without its broker a hub still serves everything but the bikes:
+		// taking every replica out of the load balancer would not help.
 		Degraded: map[string]func(context.Context) error{
+			"broker":    h.mobility.ready,
 			"telemetry": h.mobility.ingestCheck,
 		},
 		Participation: parts,

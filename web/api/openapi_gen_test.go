@@ -380,9 +380,9 @@ func addOpsPaths(paths *obj) {
 	ready := content("application/json", closed(newObj(
 		"status", newObj("enum", []string{"ready", "degraded", "not ready"}),
 		"checks", newObj("type", "object", "additionalProperties", str())), "status", "checks"))
-	paths.set("/readyz", get("readyz", "The database and the broker answer", "", newObj(
-		"200", newObj("description", "Ready; checks names each dependency with ok. \"degraded\" while the hub is still ready but behind (a station telemetry backlog over its bound): the degraded check says why.", "content", ready),
-		"503", newObj("description", "Not ready; the failing dependencies are named.", "content", ready))))
+	paths.set("/readyz", get("readyz", "The database answers", "", newObj(
+		"200", newObj("description", "Ready; checks names each dependency with ok. \"degraded\" while the hub is still ready but its broker does not answer or it is behind (a station telemetry backlog over its bound): the degraded check says why. A dependency's own error is logged, not shown.", "content", ready),
+		"503", newObj("description", "Not ready (the database does not answer); the failing dependencies are named, as \"failing\".", "content", ready))))
 
 	paths.set("/metrics", get("metrics", "Prometheus metrics", "The Prometheus text exposition format; for the city's monitoring, not for the public.",
 		newObj("200", newObj("description", "Metrics.", "content", newObj("text/plain", newObj("schema", newObj("type", "string")))))))

@@ -213,13 +213,13 @@ func TestReadyzDegraded(t *testing.T) {
 	s := serve(Deps{
 		Ready: map[string]func(context.Context) error{"database": func(context.Context) error {
 			if dbDown.Load() {
-				return errors.New("down")
+				return errors.New("failed to connect to `user=postgres database=city`: 10.0.0.5:5432: connection refused")
 			}
 			return nil
 		}},
 		Degraded: map[string]func(context.Context) error{"telemetry": func(context.Context) error {
 			if behind.Load() {
-				return errors.New("telemetry backlog of 30000 messages, over 20000")
+				return Reason("telemetry backlog of 30000 messages, over 20000")
 			}
 			return nil
 		}}})
@@ -239,7 +239,13 @@ func TestReadyzDegraded(t *testing.T) {
 		t.Fatalf("behind: %d %v", code, body)
 	}
 	dbDown.Store(true)
-	if code, body := get(); code != http.StatusServiceUnavailable || body["status"] != "not ready" {
+	code, body = get()
+	if code != http.StatusServiceUnavailable || body["status"] != "not ready" {
 		t.Fatalf("database down: %d %v", code, body)
+	}
+	// Anyone may ask: a dependency's own error, which names hosts, users
+	// and databases, stays in the log.
+	if checks, _ := body["checks"].(map[string]any); checks["database"] != "failing" {
+		t.Fatalf("database down, the open answer says %q", checks["database"])
 	}
 }

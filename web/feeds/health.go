@@ -1,14 +1,17 @@
 package feeds
 
 import (
-	"cityhub/web/httpx"
 	"context"
+	"errors"
+	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"cityhub/web/httpx"
 )
 
 // handleHealthz answers 200 while the process is up.
@@ -16,11 +19,29 @@ func (f *Handler) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": f.Version})
 }
 
+// Reason is a check's error whose text may be shown to anyone: /readyz is
+// open, and a dependency's own error (a database driver's, a broker
+// client's) names hosts, ports, users and databases, so it only goes to
+// the log. A check wraps its error in a Reason to say publicly why.
+type Reason string
+
+func (r Reason) Error() string { return string(r) }
+
+// publicly is what /readyz shows of a failed check: its Reason, if any.
+func publicly(state string, err error) string {
+	var r Reason
+	if errors.As(err, &r) {
+		return state + ": " + string(r)
+	}
+	return state
+}
+
 // handleReadyz answers 200 when every dependency answers, else 503 with the
 // failing ones named. A Degraded check that fails (the hub is behind on
-// station telemetry) keeps the answer 200, since the hub still serves every
-// request and taking it out of the load balancer would not help it catch
-// up, but says "degraded" and why.
+// station telemetry, or its broker does not answer) keeps the answer 200,
+// since the hub still serves every other request and taking it out of the
+// load balancer would not help it catch up, but says "degraded" and, where
+// the check gives a Reason, why. Each failure's error goes to the log.
 func (f *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
@@ -28,7 +49,8 @@ func (f *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	status, state := http.StatusOK, "ready"
 	for _, name := range slices.Sorted(maps.Keys(f.Degraded)) {
 		if err := f.Degraded[name](ctx); err != nil {
-			checks[name] = "degraded: " + err.Error()
+			f.log.WarnContext(ctx, "readiness check degraded", slog.String("check", name), slog.Any("error", err))
+			checks[name] = publicly("degraded", err)
 			state = "degraded"
 			continue
 		}
@@ -36,7 +58,8 @@ func (f *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(f.Ready)) {
 		if err := f.Ready[name](ctx); err != nil {
-			checks[name] = "failing: " + err.Error()
+			f.log.WarnContext(ctx, "readiness check failing", slog.String("check", name), slog.Any("error", err))
+			checks[name] = publicly("failing", err)
 			status, state = http.StatusServiceUnavailable, "not ready"
 			continue
 		}
