@@ -100,3 +100,46 @@ func TestForfeitOfAnErasedAccount(t *testing.T) {
 		clean("after the campaigns closed")
 	})
 }
+
+// A given-up voucher stays given up when a redemption of it is reversed
+// after its campaign closed: the value goes to the budget, as every
+// reversal's of a closed campaign does, and the voucher is not brought
+// back with it.
+func TestForfeitedVoucherReversedAfterTheClose(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		_, clean := reconciledCheck(t, f)
+		shop := f.shop("Libreria", "centro", "books")
+		partial := f.campaign(vouchers.Campaign{BudgetCents: 10000, FaceValueCents: 2000, Mode: vouchers.ModePartial, PerCitizenLimit: 1})
+		anna := citizen(1)
+		v := f.claim(anna, partial.ID)
+		r, _, err := f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, "r", vouchers.RedeemRequest{Code: f.token(anna, v.ID), PurchaseCents: 700})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Vouchers().InTx(f.ctx, func(tx vouchers.Tx) error {
+			return vouchers.ForfeitTx(f.ctx, tx, anna.AccountID, f.clock.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.SetCampaignStatus(f.ctx, admin, partial.ID, vouchers.StatusClosed); err != nil {
+			t.Fatal(err)
+		}
+		budget := f.balance(wallet.CampaignBudgetAccount(partial.ID))
+		if _, _, err := f.svc.Reverse(f.ctx, merchant(shop.ID), shop.ID, r.ID, "rev"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.balance(wallet.CampaignBudgetAccount(partial.ID)) - budget; got != 700 {
+			t.Fatalf("the budget got %d back, want the redemption's 700", got)
+		}
+		mine, err := f.svc.MyVouchers(f.ctx, anna)
+		if err != nil || len(mine) != 1 {
+			t.Fatalf("vouchers %+v, %v", mine, err)
+		}
+		if mine[0].Status != vouchers.VoucherUsed || mine[0].RemainingCents != 0 {
+			t.Fatalf("the given-up voucher after the reversal: %s with %d left, want used with nothing", mine[0].Status, mine[0].RemainingCents)
+		}
+		clean("after the reversal")
+	})
+}

@@ -535,20 +535,24 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 	if err != nil {
 		return Redemption{}, fmt.Errorf("read campaign: %w", err)
 	}
-	// A voucher given up with its holder's account stays given up: the
-	// value goes to the budget, as the rest of it did (ForfeitTx).
-	forfeited := false
-	if camp.Status != StatusClosed {
-		if forfeited, err = tx.Forfeited(ctx, v.ID); err != nil {
-			return Redemption{}, fmt.Errorf("read the voucher's forfeit: %w", err)
-		}
+	// A voucher given up with its holder's account stays given up, its
+	// campaign closed since or not: the value goes to the budget, as the
+	// rest of it did (ForfeitTx). Once the campaign is closed its value
+	// goes there anyway, and a forfeit is not recorded (the close released
+	// what the campaign held, and what the records reconcile).
+	forfeited, err := tx.Forfeited(ctx, v.ID)
+	if err != nil {
+		return Redemption{}, fmt.Errorf("read the voucher's forfeit: %w", err)
 	}
-	if forfeited {
+	switch {
+	case forfeited && camp.Status == StatusClosed:
+		// Stays used; the value goes to the budget below.
+	case forfeited:
 		if err := tx.InsertForfeit(ctx, Forfeit{ID: ids.New("vff"), VoucherID: v.ID, CampaignID: camp.ID,
 			AmountCents: r.AmountCents, Reason: ForfeitReversal, At: now.UTC().Truncate(time.Microsecond)}); err != nil {
 			return Redemption{}, fmt.Errorf("record the reversal's forfeit: %w", err)
 		}
-	} else {
+	default:
 		if camp.Mode == ModeSingleUse {
 			v.RemainingCents = v.ValueCents
 		} else {
