@@ -124,7 +124,13 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 		case claimed:
 			return a.run(ctx, scope, key, run, keep, rerun)
 		case storedHash != requestHash:
-			return Answer{}, false, errKeyReused
+			// With the first request's answer, when it has one: a caller
+			// that lets the operation judge another body (rerun) must know
+			// whether the operation did anything under the key.
+			if !done {
+				stored = Answer{}
+			}
+			return stored, false, errKeyReused
 		case done:
 			return stored, true, nil
 		case lost && rerun:

@@ -187,6 +187,17 @@ func TestVoucherAPIScenario(t *testing.T) {
 			wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/redemptions/"+red.ID+"/reverse", staff, "", "Idempotency-Key: r2"), http.StatusConflict)
 			// Staff of another shop does not see it.
 			wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/redemptions/"+red.ID+"/reverse", env.login(t, identity.RoleMerchant, other.ID), "", "Idempotency-Key: r3"), http.StatusNotFound)
+			// A key refused once (no such redemption) is not free for
+			// another redemption: the first answer was the key's.
+			wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/redemptions/vrd_nope/reverse", staff, "", "Idempotency-Key: r4"), http.StatusNotFound)
+			res = vreq(t, env, "POST", "/api/v1/merchant/vouchers/redeem", staff, `{"code":"`+v.TypedCode+`","purchase_cents":100}`, "Idempotency-Key: k4")
+			wantStatus(t, res, http.StatusCreated)
+			var second api.RedemptionReply
+			decodeInto(t, res, &second)
+			if p := wantProblem(t, vreq(t, env, "POST", "/api/v1/merchant/redemptions/"+second.ID+"/reverse", staff, "", "Idempotency-Key: r4"), http.StatusConflict); p.Reason != "idempotency_key_reused" {
+				t.Fatalf("a refused key reused for another redemption: %+v", p)
+			}
+			wantStatus(t, vreq(t, env, "POST", "/api/v1/merchant/redemptions/"+second.ID+"/reverse", staff, "", "Idempotency-Key: r5"), http.StatusOK)
 
 			// Redeem by typed code.
 			res = vreq(t, env, "POST", "/api/v1/merchant/vouchers/redeem", staff, `{"code":"`+v.TypedCode+`","purchase_cents":1500}`, "Idempotency-Key: k3")
@@ -194,7 +205,7 @@ func TestVoucherAPIScenario(t *testing.T) {
 			res = vreq(t, env, "GET", "/api/v1/merchant/redemptions/today", staff, "")
 			var day vouchers.DayReport
 			decodeInto(t, res, &day)
-			if day.Count != 1 || day.TotalCents != 1000 || len(day.Redemptions) != 2 {
+			if day.Count != 1 || day.TotalCents != 1000 || len(day.Redemptions) != 3 {
 				t.Fatalf("today %+v", day)
 			}
 			res = vreq(t, env, "GET", "/api/v1/merchant/balance", staff, "")

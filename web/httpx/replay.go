@@ -120,10 +120,17 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		return rec.answer()
 	}
 	ans, replayed, err := s.Answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, KeepAnswer, s.SelfKeyed[pattern])
-	if err != nil && apperr.ReasonOf(err) == "idempotency_key_reused" && s.SelfKeyed[pattern] {
+	if err != nil && apperr.ReasonOf(err) == "idempotency_key_reused" {
 		// Another body, but perhaps the same request to the operation (the
 		// same seats in another order): it decides, from its own record.
-		next.ServeHTTP(w, r)
+		// Not after a refusal: the operation kept nothing under the key
+		// then (its transaction rolled back), and would take another
+		// request, for another resource, as the key's first.
+		if s.SelfKeyed[pattern] && ans.Status < 400 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		WriteError(s.Log, w, r, err)
 		return
 	}
 	if err != nil {
