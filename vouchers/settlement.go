@@ -56,10 +56,12 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 		req := map[string]string{"shop_id": shopID, "period_end": requested}
 		var err error
 		out, replayed, err = idem.Do(ctx, tx, "voucher.settle.close", key, req, func() (Settlement, error) {
-			if _, err := tx.Shop(ctx, shopID); err != nil {
+			shop, err := tx.Shop(ctx, shopID)
+			if err != nil {
 				return Settlement{}, shopNotFound(err)
 			}
-			st := Settlement{ID: ids.New("stl"), ShopID: shopID, PeriodEnd: upTo.UTC(), Status: SettlementClosed, ClosedAt: now.UTC(), ClosedBy: c.AccountID}
+			st := Settlement{ID: ids.New("stl"), ShopID: shopID, PeriodEnd: upTo.UTC(), Status: SettlementClosed, ClosedAt: now.UTC(), ClosedBy: c.AccountID,
+				ShopName: shop.Name, IBAN: shop.IBAN}
 			st.Count, st.TotalCents, err = tx.AssignSettlement(ctx, shopID, st.ID, upTo)
 			if err != nil {
 				return Settlement{}, fmt.Errorf("assign redemptions: %w", err)
@@ -70,7 +72,7 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 			if err := tx.InsertSettlement(ctx, st); err != nil {
 				return Settlement{}, fmt.Errorf("insert settlement: %w", err)
 			}
-			err := s.audit(ctx, tx, c, "voucher.settle.close", "settlement", st.ID, shopID, map[string]any{"count": st.Count, "total_cents": st.TotalCents})
+			err = s.audit(ctx, tx, c, "voucher.settle.close", "settlement", st.ID, shopID, map[string]any{"count": st.Count, "total_cents": st.TotalCents})
 			return st, err
 		})
 		return err
@@ -213,6 +215,11 @@ func (s *Service) Statement(ctx context.Context, c identity.Caller, id string) (
 		st.Settlement = set
 		if st.Shop, err = tx.Shop(ctx, set.ShopID); err != nil {
 			return err
+		}
+		// The payee as the statement was closed: a later change of the
+		// shop's IBAN does not rewrite what was, or is to be, paid.
+		if set.IBAN != "" {
+			st.Shop.Name, st.Shop.IBAN = set.ShopName, set.IBAN
 		}
 		st.Lines, err = tx.ListRedemptions(ctx, RedemptionFilter{SettlementID: id})
 		if st.Lines == nil {

@@ -284,6 +284,11 @@ type Settlement struct {
 	ClosedBy   string     `json:"closed_by"`
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
 	PaymentRef string     `json:"payment_ref,omitempty"`
+	// ShopName and IBAN are the payee when the statement was closed: the
+	// statement shows them (Statement.Shop), whatever the shop's record
+	// says later.
+	ShopName string `json:"-"`
+	IBAN     string `json:"-"`
 }
 
 // Statement is a settlement with its lines.

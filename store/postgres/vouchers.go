@@ -479,11 +479,11 @@ func (tx *Tx) UnsettledTotals(ctx context.Context, shopID string, upTo time.Time
 	return n, total, wrap("unsettled totals", err)
 }
 
-const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref`
+const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref, shop_name, iban`
 
 func scanSettlement(row pgx.Row) (vouchers.Settlement, error) {
 	var s vouchers.Settlement
-	err := row.Scan(&s.ID, &s.ShopID, &s.PeriodEnd, &s.Count, &s.TotalCents, &s.Status, &s.ClosedAt, &s.ClosedBy, &s.PaidAt, &s.PaymentRef)
+	err := row.Scan(&s.ID, &s.ShopID, &s.PeriodEnd, &s.Count, &s.TotalCents, &s.Status, &s.ClosedAt, &s.ClosedBy, &s.PaidAt, &s.PaymentRef, &s.ShopName, &s.IBAN)
 	s.PeriodEnd, s.ClosedAt = s.PeriodEnd.UTC(), s.ClosedAt.UTC()
 	if s.PaidAt != nil {
 		t := s.PaidAt.UTC()
@@ -494,8 +494,8 @@ func scanSettlement(row pgx.Row) (vouchers.Settlement, error) {
 
 // InsertSettlement implements vouchers.Tx.
 func (tx *Tx) InsertSettlement(ctx context.Context, s vouchers.Settlement) error {
-	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_settlements (`+settlementCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		s.ID, s.ShopID, s.PeriodEnd, s.Count, s.TotalCents, s.Status, s.ClosedAt, s.ClosedBy, s.PaidAt, s.PaymentRef)
+	_, err := tx.q.Exec(ctx, `INSERT INTO voucher_settlements (`+settlementCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		s.ID, s.ShopID, s.PeriodEnd, s.Count, s.TotalCents, s.Status, s.ClosedAt, s.ClosedBy, s.PaidAt, s.PaymentRef, s.ShopName, s.IBAN)
 	return wrap("insert settlement", err)
 }
 

@@ -333,13 +333,13 @@ func (tx *Tx) UnsettledTotals(ctx context.Context, shopID string, upTo time.Time
 	return n, total, wrap("unsettled totals", err)
 }
 
-const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref`
+const settlementCols = `id, shop_id, period_end, count, total_cents, status, closed_at, closed_by, paid_at, payment_ref, shop_name, iban`
 
 func scanSettlement(row rowScanner) (vouchers.Settlement, error) {
 	var s vouchers.Settlement
 	var end, closed int64
 	var paid sql.NullInt64
-	err := row.Scan(&s.ID, &s.ShopID, &end, &s.Count, &s.TotalCents, &s.Status, &closed, &s.ClosedBy, &paid, &s.PaymentRef)
+	err := row.Scan(&s.ID, &s.ShopID, &end, &s.Count, &s.TotalCents, &s.Status, &closed, &s.ClosedBy, &paid, &s.PaymentRef, &s.ShopName, &s.IBAN)
 	s.PeriodEnd, s.ClosedAt = fromMicros(end), fromMicros(closed)
 	if paid.Valid {
 		t := fromMicros(paid.Int64)
@@ -350,8 +350,8 @@ func scanSettlement(row rowScanner) (vouchers.Settlement, error) {
 
 // InsertSettlement implements vouchers.Tx.
 func (tx *Tx) InsertSettlement(ctx context.Context, s vouchers.Settlement) error {
-	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_settlements (`+settlementCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.ShopID, toMicros(s.PeriodEnd), s.Count, s.TotalCents, s.Status, toMicros(s.ClosedAt), s.ClosedBy, vNullTimePtr(s.PaidAt), s.PaymentRef)
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO voucher_settlements (`+settlementCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.ShopID, toMicros(s.PeriodEnd), s.Count, s.TotalCents, s.Status, toMicros(s.ClosedAt), s.ClosedBy, vNullTimePtr(s.PaidAt), s.PaymentRef, s.ShopName, s.IBAN)
 	return wrap("insert settlement", err)
 }
 

@@ -1,0 +1,9 @@
+-- A statement names the payee as it stood when the statement was closed:
+-- the city pays the IBAN on the statement, and a shop's IBAN changed
+-- afterwards (PUT /admin/shops/{id}) must not rewrite a statement closed
+-- or paid before. Statements closed before this migration take the shop's
+-- name and IBAN as they are now, the best that is known of them.
+ALTER TABLE voucher_settlements ADD COLUMN shop_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE voucher_settlements ADD COLUMN iban TEXT NOT NULL DEFAULT '';
+UPDATE voucher_settlements SET shop_name = (SELECT name FROM voucher_shops WHERE id = voucher_settlements.shop_id),
+    iban = (SELECT iban FROM voucher_shops WHERE id = voucher_settlements.shop_id);
