@@ -210,8 +210,8 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /login/oidc/callback", open(a.handleOIDCCallback))
 		mux.Handle("GET /login/oidc/link", open(a.handleOIDCLinkPage))
 		mux.Handle("POST /login/oidc/link", form(a.handleOIDCLink))
-		mux.Handle("GET "+pathOIDCConnect, page(a.handleOIDCConnectPage))
-		mux.Handle("POST "+pathOIDCConnect, action(a.handleOIDCConnect))
+		mux.Handle("GET /login/oidc/connect", page(a.handleOIDCConnectPage))
+		mux.Handle("POST /login/oidc/connect", action(a.handleOIDCConnect))
 	}
 
 	// The city administrator's account pages (accounts_admin.go): the
