@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -171,6 +170,13 @@ func appliedVersions(ctx context.Context, db *sql.DB) ([]int, error) {
 // older database would mix two histories. The file is checked first, then
 // copied to a temporary name and renamed, so a failed restore leaves no
 // half-written database behind; the directory ends 0700 and the file 0600.
+//
+// The copy is made by SQLite (VACUUM INTO), not byte by byte: a database in
+// WAL mode (the file of a running hub, or of one that was killed, with its
+// -wal beside it) keeps its latest commits in the -wal, which SQLite reads
+// with the file but a file copy would leave behind. The source is opened
+// read-only and is not changed. The copy is checked again before it takes
+// the database's name.
 func Restore(ctx context.Context, file, dataDir, name string) (err error) {
 	if _, _, err := Inspect(ctx, file); err != nil {
 		return fmt.Errorf("restore: %w", err)
@@ -193,11 +199,23 @@ func Restore(ctx context.Context, file, dataDir, name string) (err error) {
 	tmp := dst + ".restoring"
 	defer func() {
 		if err != nil {
-			os.Remove(tmp)
+			for _, p := range []string{tmp, tmp + "-journal", tmp + "-wal", tmp + "-shm"} {
+				os.Remove(p)
+			}
 		}
 	}()
-	if err := copyFile(file, tmp); err != nil {
+	if err := copyDatabase(ctx, file, tmp); err != nil {
 		return fmt.Errorf("restore: %w", err)
+	}
+	// What takes the database's name must itself pass the checks the
+	// source passed: never report a restore whose copy lacks the data.
+	if _, _, err := Inspect(ctx, tmp); err != nil {
+		return fmt.Errorf("restore: the copy of %s does not read back: %w", file, err)
+	}
+	for _, p := range []string{tmp + "-wal", tmp + "-journal"} {
+		if _, err := os.Stat(p); err == nil {
+			return fmt.Errorf("restore: the copy of %s left %s beside it; nothing restored", file, p)
+		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("restore: %w", err)
@@ -205,25 +223,37 @@ func Restore(ctx context.Context, file, dataDir, name string) (err error) {
 	return syncDir(dataDir)
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+// copyDatabase writes a consistent copy of the database file src, with
+// whatever its -wal holds, to the new file dst (0600, created here
+// exclusively). src is opened read-only: SQLite reads its -wal without
+// checkpointing it, so neither src nor its -wal is changed.
+func copyDatabase(ctx context.Context, src, dst string) error {
+	f, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	// VACUUM INTO accepts an existing file only when it is empty, as here.
+	if err := f.Close(); err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copy %s: %w", src, err)
+	v := url.Values{}
+	v.Add("mode", "ro")
+	v.Add("_pragma", "busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+src+"?"+v.Encode())
+	if err != nil {
+		return fmt.Errorf("open %s: %w", src, err)
 	}
-	if err := out.Sync(); err != nil {
-		out.Close()
-		return fmt.Errorf("sync %s: %w", dst, err)
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		return fmt.Errorf("copy %s into %s: %w", src, dst, err)
 	}
-	return out.Close()
+	if err := db.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", src, err)
+	}
+	if err := syncFile(dst); err != nil {
+		return err
+	}
+	return nil
 }
 
 func syncFile(path string) error {
