@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The station protocol, version 1 (docs/mqtt.md is the vendor's copy). Every
@@ -128,6 +130,42 @@ type wireOnline struct {
 	Online  *bool  `json:"online"`
 }
 
+// MaxCode is the longest fault or error code, in bytes.
+const MaxCode = 64
+
+// ValidCode reports whether s is a fault or error code a station may send:
+// 1 to MaxCode characters of a-z, 0-9, '_', '.' and '-' (docs/mqtt.md).
+// Codes are stored and shown to operators, so nothing else gets in: no
+// control character (PostgreSQL refuses a NUL in jsonb, which failed every
+// batch the message was in), no markup, no spaces.
+func ValidCode(s string) bool {
+	if s == "" || len(s) > MaxCode {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validText reports whether s, a free-text field a station sends (an event
+// id, a detail, a reply's message), is valid UTF-8 without control
+// characters: those are stored and logged, and a NUL cannot be stored in
+// PostgreSQL's jsonb.
+func validText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
 func checkVersion(v *int) error {
 	if v == nil {
 		return malformed(`missing "v"`)
@@ -185,6 +223,11 @@ func decodeTelemetry(station string, kind Kind, payload []byte, received time.Ti
 	}
 	if len(payload) > MaxPayload {
 		return t, malformed("payload of %d bytes", len(payload))
+	}
+	// JSON is UTF-8 (RFC 8259); encoding/json would quietly turn invalid
+	// bytes into U+FFFD, storing what the station never said.
+	if !utf8.Valid(payload) {
+		return t, malformed("payload is not valid UTF-8")
 	}
 	switch kind {
 	case KindStatus:
@@ -259,8 +302,8 @@ func decodeStatus(station string, payload []byte) (*StatusReport, error) {
 				ds.Battery = &b
 			}
 		}
-		if len(ds.Fault) > 64 {
-			return nil, malformed("fault code longer than 64 bytes at dock %d", d.Dock)
+		if ds.Fault != "" && !ValidCode(ds.Fault) {
+			return nil, malformed("fault code %q at dock %d", ds.Fault, d.Dock)
 		}
 		s.Docks = append(s.Docks, ds)
 	}
@@ -268,7 +311,7 @@ func decodeStatus(station string, payload []byte) (*StatusReport, error) {
 		return nil, malformed("%d station faults", len(w.Faults))
 	}
 	for _, f := range w.Faults {
-		if f == "" || len(f) > 64 {
+		if !ValidCode(f) {
 			return nil, malformed("station fault code %q", f)
 		}
 	}
@@ -291,8 +334,14 @@ func decodeEvent(station string, payload []byte) (*Event, error) {
 	if err := checkStation(station, w.Station); err != nil {
 		return nil, err
 	}
-	if len(w.EventID) > 128 || len(w.Fault) > 64 || len(w.Detail) > 500 {
+	if len(w.EventID) > 128 || len(w.Fault) > MaxCode || len(w.Detail) > 500 || len(w.Event) > 64 {
 		return nil, malformed("event field too long")
+	}
+	if !validText(w.EventID) || !validText(w.Detail) || !validText(w.Event) {
+		return nil, malformed("event field with a control character or invalid UTF-8")
+	}
+	if w.Fault != "" && !ValidCode(w.Fault) {
+		return nil, malformed("event fault code %q", w.Fault)
 	}
 	e := &Event{TS: ts, ID: w.EventID, Type: w.Event, Dock: w.Dock, BikeID: w.Bike, Fault: w.Fault, Detail: w.Detail}
 	needDock := func() error {
@@ -484,6 +533,9 @@ func DecodeReply(payload []byte) (Reply, error) {
 	if len(payload) > MaxPayload {
 		return Reply{}, malformed("reply of %d bytes", len(payload))
 	}
+	if !utf8.Valid(payload) {
+		return Reply{}, malformed("reply is not valid UTF-8")
+	}
 	var w wireReply
 	if err := json.Unmarshal(payload, &w); err != nil {
 		return Reply{}, malformed("reply is not a JSON object: %v", err)
@@ -501,8 +553,14 @@ func DecodeReply(payload []byte) (Reply, error) {
 	if w.Result != ReplyOK && w.Result != ReplyError {
 		return Reply{}, malformed("reply result %q", w.Result)
 	}
-	if len(w.Error) > 64 || len(w.Message) > 500 {
+	if len(w.Error) > MaxCode || len(w.Message) > 500 {
 		return Reply{}, malformed("reply field too long")
+	}
+	if w.Error != "" && !ValidCode(w.Error) {
+		return Reply{}, malformed("reply error code %q", w.Error)
+	}
+	if !validText(w.Message) {
+		return Reply{}, malformed("reply message with a control character or invalid UTF-8")
 	}
 	return Reply{RequestID: w.RequestID, StationID: w.Station, Result: w.Result, Error: w.Error, Message: w.Message, TS: ts}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestDecodeTelemetry(t *testing.T) {
@@ -166,6 +168,8 @@ func FuzzDecodeTelemetry(f *testing.F) {
 	f.Add("status", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[{"dock":-1}]}`))
 	f.Add("status", []byte(`[1,2,3]`))
 	f.Add("nope", []byte(`{}`))
+	f.Add("status", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","docks":[{"dock":1,"fault":"jam\u0000"}],"faults":["x\u0001"]}`))
+	f.Add("events", []byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","event":"tamper","event_id":"e\u0000","detail":"a\u001fb"}`))
 	f.Fuzz(func(t *testing.T, kind string, payload []byte) {
 		m, err := DecodeTelemetry("st-1", Kind(kind), payload, time.Now())
 		if err != nil {
@@ -176,7 +180,15 @@ func FuzzDecodeTelemetry(f *testing.F) {
 		}
 		switch {
 		case m.Status != nil:
+			for _, f := range m.Status.Faults {
+				if !ValidCode(f) {
+					t.Fatalf("accepted station fault %q", f)
+				}
+			}
 			for _, d := range m.Status.Docks {
+				if d.Fault != "" && !ValidCode(d.Fault) {
+					t.Fatalf("accepted dock fault %q", d.Fault)
+				}
 				if d.Dock < 1 || d.Dock > MaxCapacity || (d.BikeID != "" && !ValidID(d.BikeID)) || (d.Battery != nil && (*d.Battery < 0 || *d.Battery > 100)) {
 					t.Fatalf("accepted invalid dock %+v", d)
 				}
@@ -190,6 +202,9 @@ func FuzzDecodeTelemetry(f *testing.F) {
 				t.Fatalf("re-encoded status does not decode the same: %v", err)
 			}
 		case m.Event != nil:
+			if (m.Event.Fault != "" && !ValidCode(m.Event.Fault)) || !storable(m.Event.ID) || !storable(m.Event.Detail) || !storable(m.Event.Type) {
+				t.Fatalf("accepted an event field that cannot be stored: %+v", m.Event)
+			}
 			if m.Event.Type == EventBikeDocked && (!ValidID(m.Event.BikeID) || m.Event.Dock < 1) {
 				t.Fatalf("accepted docking without bike or dock: %+v", m.Event)
 			}
@@ -199,6 +214,97 @@ func FuzzDecodeTelemetry(f *testing.F) {
 			}
 		case m.Online == nil:
 			t.Fatal("decoded into nothing")
+		}
+	})
+}
+
+// storable is what every free-text field the hub keeps must be: valid
+// UTF-8 without a control character (PostgreSQL's jsonb refuses a NUL).
+func storable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// A NUL in one station's fault code failed every ingest batch on
+// PostgreSQL (SQLSTATE 22P05: jsonb refuses \u0000), and with it the other
+// stations' statuses and events in the batch. The codec now refuses control
+// characters and invalid UTF-8 in every free-text field a station sends
+// that the hub stores, and restricts codes to a-z, 0-9, '_', '.', '-'.
+func TestControlCharactersRefused(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	const ts = `"v":1,"ts":"2026-11-25T10:00:00Z"`
+	for _, bad := range []string{`\u0000`, `\u0001`, `\n`, `\u001f`, `\u007f`, `\u0085`, "\xff"} {
+		for _, tc := range []struct {
+			name, kind, payload string
+		}{
+			{"dock fault", "status", `{` + ts + `,"docks":[{"dock":1,"fault":"jam` + bad + `"}]}`},
+			{"station fault", "status", `{` + ts + `,"docks":[],"faults":["low_power` + bad + `"]}`},
+			{"event fault", "events", `{` + ts + `,"event":"dock_fault","dock":1,"fault":"jam` + bad + `"}`},
+			{"event detail", "events", `{` + ts + `,"event":"tamper","detail":"forced` + bad + `lock"}`},
+			{"event id", "events", `{` + ts + `,"event":"tamper","event_id":"e-1` + bad + `"}`},
+			{"event type", "events", `{` + ts + `,"event":"later` + bad + `"}`},
+			{"reply error", "reply", `{` + ts + `,"request_id":"r1","result":"error","error":"no_bike` + bad + `"}`},
+			{"reply message", "reply", `{` + ts + `,"request_id":"r1","result":"error","error":"no_bike","message":"dock` + bad + ` empty"}`},
+		} {
+			var err error
+			if tc.kind == "reply" {
+				_, err = DecodeReply([]byte(tc.payload))
+			} else {
+				_, err = DecodeTelemetry("st-1", Kind(tc.kind), []byte(tc.payload), now)
+			}
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("%s with %q: %v, want malformed", tc.name, bad, err)
+			}
+		}
+	}
+	// Codes are codes: no spaces, capitals or markup; text fields take any
+	// printable text.
+	for _, code := range []string{"Lock_Jammed", "lock jammed", "<b>", "é"} {
+		if _, err := DecodeTelemetry("st-1", KindStatus, []byte(`{`+ts+`,"docks":[],"faults":["`+code+`"]}`), now); !errors.Is(err, ErrMalformed) {
+			t.Errorf("fault code %q: %v, want malformed", code, err)
+		}
+	}
+	for _, ok := range []struct{ kind, payload string }{
+		{"status", `{` + ts + `,"docks":[{"dock":1,"fault":"charger_fault.v2-b"}],"faults":["low_power","door-open.1"]}`},
+		{"events", `{` + ts + `,"event":"tamper","event_id":"ev:42/é","detail":"forzata la serratura «4»"}`},
+		{"reply", `{` + ts + `,"request_id":"r1","result":"error","error":"dock_fault","message":"la serratura non si è aperta"}`},
+	} {
+		var err error
+		if ok.kind == "reply" {
+			_, err = DecodeReply([]byte(ok.payload))
+		} else {
+			_, err = DecodeTelemetry("st-1", Kind(ok.kind), []byte(ok.payload), now)
+		}
+		if err != nil {
+			t.Errorf("%s refused: %v", ok.payload, err)
+		}
+	}
+}
+
+// FuzzDecodeReply: a reply the codec accepts holds only fields the hub can
+// store and log: a valid request id, a code for error, printable text.
+func FuzzDecodeReply(f *testing.F) {
+	f.Add([]byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","request_id":"r1","result":"ok"}`))
+	f.Add([]byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","request_id":"r1","result":"error","error":"no_bike","message":"dock 2 is empty"}`))
+	f.Add([]byte(`{"v":1,"ts":"2026-11-25T10:00:00Z","request_id":"r1","result":"error","error":"x\u0000","message":"\u0000"}`))
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		r, err := DecodeReply(payload)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is not ErrMalformed", err)
+			}
+			return
+		}
+		if !ValidRequestID(r.RequestID) || (r.Error != "" && !ValidCode(r.Error)) || !storable(r.Message) {
+			t.Fatalf("accepted a reply that cannot be stored: %+v", r)
 		}
 	})
 }

@@ -295,20 +295,38 @@ func TestConcurrentCredentialWrites(t *testing.T) {
 }
 
 // A late ok raises one incident per request, names the failed ride, and an
-// operator resolves it; the ok of a ride that started raises none.
+// operator resolves it; the ok of a ride that started raises none, nor does
+// an ok for a request the hub never sent that station (a station flooding
+// made-up request ids raised 12,247 incidents in seconds).
 func TestLateUnlockRaisesOneIncident(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc, _ := credentialService(t, db)
 		ctx := context.Background()
-		now := time.Now()
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		if _, err := svc.CreateStation(ctx, identity.System(), mobility.Station{ID: "duomo", NameIT: "Duomo", NameEN: "Cathedral", Lat: 41.2, Lon: 14.8, Capacity: 4, Open: true}); err != nil {
+			t.Fatal(err)
+		}
+		plan := mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 10, IntervalMin: 1}}}
+		failed := mobility.Ride{ID: "ride_late", CommandID: "cmd_late", RiderID: "acc_rider", BikeID: "b-1", StartStation: "piazza",
+			StartDock: 2, Status: mobility.RideFailed, PricingPlanID: plan.ID, Plan: plan, Deadline: now, CreatedAt: now, FailureReason: "timeout"}
+		if err := db.Mobility().InTx(ctx, func(tx mobility.Tx) error { return tx.InsertRide(ctx, failed) }); err != nil {
+			t.Fatal(err)
+		}
+		for _, stray := range []struct{ station, request string }{{"piazza", "cmd_unknown"}, {"duomo", "cmd_late"}} {
+			raised, err := svc.UnlockConfirmedLate(ctx, identity.System(), stray.station, stray.request, now)
+			if raised || !apperr.Has(err, apperr.NotFound) || apperr.ReasonOf(err) != mobility.ReasonUnknownCommand {
+				t.Errorf("ok of %s at %s, never sent there: raised %v, %v; want NotFound", stray.request, stray.station, raised, err)
+			}
+		}
 		for i := range 3 {
-			if raised, err := svc.UnlockConfirmedLate(ctx, identity.System(), "piazza", "cmd_unknown", now); err != nil || raised != (i == 0) {
+			if raised, err := svc.UnlockConfirmedLate(ctx, identity.System(), "piazza", "cmd_late", now); err != nil || raised != (i == 0) {
 				t.Fatalf("late ok %d: raised %v, %v", i, raised, err)
 			}
 		}
 		open, err := svc.Incidents(ctx, operatorCaller, true, "")
-		if err != nil || len(open) != 1 || open[0].Kind != mobility.IncidentReleasedWithoutRide || open[0].StationID != "piazza" || open[0].RequestID != "cmd_unknown" {
+		if err != nil || len(open) != 1 || open[0].Kind != mobility.IncidentReleasedWithoutRide || open[0].StationID != "piazza" || open[0].RequestID != "cmd_late" ||
+			open[0].RideID != failed.ID || open[0].BikeID != "b-1" || open[0].Dock != 2 {
 			t.Fatalf("incidents %+v %v", open, err)
 		}
 		if err := svc.ResolveIncident(ctx, operatorCaller, open[0].ID); err != nil {

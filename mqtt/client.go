@@ -27,14 +27,32 @@ type Sink interface {
 }
 
 // LateUnlockSink is told when a station confirms an unlock that nobody waits
-// for any more (it came after the deadline, or for a request this hub does
-// not know): the bike is out without a ride, which an operator must see.
+// for any more (it came after the deadline, or another run of this hub sent
+// it): the bike is out without a ride, which an operator must see.
 // mobility.Service is one; a Sink that is not gets only the metric and a log.
 type LateUnlockSink interface {
 	// UnlockConfirmedLate reports whether the ok released a bike without
 	// a ride that nothing had reported yet (not a repeat of an ok already
-	// taken or already reported).
+	// taken or already reported). It is NotFound when the hub never sent
+	// that request to that station: a stray reply, counted and dropped.
 	UnlockConfirmedLate(ctx context.Context, c identity.Caller, stationID, requestID string, at time.Time) (bool, error)
+}
+
+// Replies nobody waits for are checked against the store off the
+// connection's delivery goroutine, by lateWorkers workers taking them from
+// a queue of lateQueue: a station flooding made-up replies costs at most
+// that much, never a goroutine and a store call each (one flood spawned
+// thousands and grew the hub from 70 to 259 MB). A reply that finds the
+// queue full is counted (result late_dropped) and dropped.
+const (
+	lateWorkers = 4
+	lateQueue   = 1024
+)
+
+// lateReply is an ok nobody waited for, to check.
+type lateReply struct {
+	station, requestID string
+	at                 time.Time
 }
 
 // Options configure a Client. Zero values take the defaults noted.
@@ -82,6 +100,9 @@ type Client struct {
 
 	mu      sync.Mutex
 	pending map[string]waiter
+	late    chan lateReply
+	// strayLogged is when a stray reply was last logged (once a minute).
+	strayLogged atomic.Int64
 
 	malformedMu  sync.Mutex
 	malformedLog map[string]time.Time
@@ -145,6 +166,7 @@ func New(opts Options) (*Client, error) {
 		log:          opts.Log.With(slog.String("component", "mqtt"), slog.String("instance", opts.InstanceID)),
 		inbox:        newInbox(),
 		pending:      map[string]waiter{},
+		late:         make(chan lateReply, lateQueue),
 		malformedLog: map[string]time.Time{},
 		stop:         make(chan struct{}),
 	}
@@ -158,8 +180,12 @@ func New(opts Options) (*Client, error) {
 		// A persistent session keeps QoS 1 replies queued at the broker
 		// while this hub reconnects or restarts.
 		SetCleanSession(!persistent).
-		// Each reply gets its own goroutine.
-		SetOrderMatters(false).
+		// Replies are handled on paho's delivery goroutine, in order: the
+		// handler only routes a reply to its waiter, or queues an ok nobody
+		// waits for to the late workers, so it never blocks. (With one
+		// goroutine per reply, a flood of replies spawned them without
+		// bound.)
+		SetOrderMatters(true).
 		SetOnConnectHandler(c.onConnect).
 		SetConnectionLostHandler(c.onLost)
 	c.cli = paho.NewClient(po)
@@ -218,6 +244,10 @@ func (c *Client) Start(ctx context.Context, sink Sink) error {
 	c.sink = sink
 	c.wg.Add(1)
 	go c.work()
+	for range lateWorkers {
+		c.wg.Add(1)
+		go c.lateWorker()
+	}
 	deadline := time.After(c.opts.ConnectTimeout)
 	for _, tok := range []paho.Token{c.cli.Connect(), c.tele.Connect()} {
 		select {
@@ -479,11 +509,37 @@ func (c *Client) onReply(_ paho.Client, m paho.Message) {
 	if waiting {
 		return
 	}
-	// The request gave up (deadline) or another run of this instance sent it.
+	// The request gave up (deadline), another run of this instance sent
+	// it, or the hub never sent it.
 	c.metrics.replies.WithLabelValues("unmatched").Inc()
 	if r.Result != mobility.ReplyOK {
 		return
 	}
+	select {
+	case c.late <- lateReply{station: station, requestID: r.RequestID, at: time.Now()}:
+	default:
+		c.metrics.replies.WithLabelValues("late_dropped").Inc()
+		c.logOverload("too many replies nobody waits for; dropping", slog.String("station", station))
+	}
+}
+
+// lateWorker checks the oks nobody waited for until the client stops.
+func (c *Client) lateWorker() {
+	defer c.wg.Done()
+	for {
+		select {
+		case l := <-c.late:
+			c.lateOK(l)
+		case <-c.stop:
+			return
+		}
+	}
+}
+
+// lateOK reports an ok nobody waited for to the sink, which raises an
+// incident when it was a command the hub sent that station; one it never
+// sent is counted (result unknown) and dropped.
+func (c *Client) lateOK(l lateReply) {
 	// Without a sink to tell, or when it fails, every late ok counts: a
 	// repeat is counted rather than a release missed.
 	released := true
@@ -491,9 +547,16 @@ func (c *Client) onReply(_ paho.Client, m paho.Message) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		var err error
-		if released, err = late.UnlockConfirmedLate(ctx, identity.System(), station, r.RequestID, time.Now()); err != nil {
+		released, err = late.UnlockConfirmedLate(ctx, identity.System(), l.station, l.requestID, l.at)
+		switch {
+		case apperr.Has(err, apperr.NotFound):
+			c.metrics.replies.WithLabelValues("unknown").Inc()
+			c.logStray("ok for an unlock the hub never sent this station; dropped",
+				slog.String("request_id", l.requestID), slog.String("station", l.station))
+			return
+		case err != nil:
 			released = true
-			c.log.Error("record late unlock", slog.String("request_id", r.RequestID), slog.Any("error", err))
+			c.log.Error("record late unlock", slog.String("request_id", l.requestID), slog.Any("error", err))
 		}
 	}
 	if !released {
@@ -501,7 +564,19 @@ func (c *Client) onReply(_ paho.Client, m paho.Message) {
 	}
 	c.metrics.lateOK.Inc()
 	c.log.Warn("station confirmed an unlock after the hub stopped waiting: bike released without a ride",
-		slog.String("request_id", r.RequestID), slog.String("station", station))
+		slog.String("request_id", l.requestID), slog.String("station", l.station))
+}
+
+// logStray logs a stray reply at debug level, and at most once a minute
+// at warn level: a station sending made-up replies must not flood the log.
+func (c *Client) logStray(msg string, attrs ...any) {
+	now := time.Now().UnixNano()
+	last := c.strayLogged.Load()
+	if now-last < int64(time.Minute) || !c.strayLogged.CompareAndSwap(last, now) {
+		c.log.Debug(msg, attrs...)
+		return
+	}
+	c.log.Warn(msg+" (further ones logged at debug level for a minute; see cityhub_mqtt_command_results_total{result=\"unknown\"})", attrs...)
 }
 
 // Unlock implements mobility.Commander: it publishes the command with QoS 1
@@ -598,7 +673,7 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_ingest_backlog",
 			Help: "Telemetry messages received and not applied to station state yet (replaced ones counted until their replacement is applied)."}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_command_results_total",
-			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station), and replies dropped as retained (retained)."}, []string{"result"}),
+			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station), replies dropped as retained (retained), oks for a command the hub never sent that station (unknown), and oks nobody waited for dropped because too many queued (late_dropped)."}, []string{"result"}),
 		lateOK: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_unlock_ok_after_deadline_total",
 			Help: "Unlocks a station confirmed after the hub stopped waiting that released a bike without a ride: one for each operator incident raised (repeats of the same confirmation, and of an ok whose ride started, are not counted)."}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_connected",

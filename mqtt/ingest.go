@@ -230,8 +230,108 @@ func (c *Client) work() {
 	}
 }
 
-// maxTries is how often a batch the store refused is offered again.
+// maxTries is how often a message the store refused is offered again.
 const maxTries = 3
+
+// When the store refuses a batch, the worker looks for the messages it
+// refuses by splitting the batch in halves, and the halves again, applying
+// each part in order: one station's message the store cannot take (a value
+// its engine refuses) must not take every other station's statuses and
+// events down with it, as it did when the whole batch was offered again
+// and dropped after maxTries. A store that is down refuses every part: the
+// search stops after maxBlindRefusals single messages refused before any
+// part was taken, or after isolateBudget, and what was not applied waits
+// as a whole, as before.
+const (
+	maxBlindRefusals = 8
+	isolateBudget    = 30 * time.Second
+)
+
+// ingest hands one batch to the sink, timing it.
+func (c *Client) ingest(ctx context.Context, batch []mobility.Telemetry) error {
+	start := time.Now()
+	err := c.sink.Ingest(ctx, identity.System(), batch)
+	if err == nil {
+		c.metrics.batches.Observe(float64(len(batch)))
+		c.metrics.ingestSeconds.Observe(time.Since(start).Seconds())
+	}
+	return err
+}
+
+// apply hands the decoded messages to the sink. When the sink refuses them
+// it finds the ones it refuses (see maxBlindRefusals), and returns those
+// not applied, in order, and the weight of those applied.
+func (c *Client) apply(ps []*parked, batch []mobility.Telemetry) (failed []*parked, applied int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := c.ingest(ctx, batch)
+	cancel()
+	if err == nil {
+		for _, p := range ps {
+			applied += p.weight
+		}
+		return nil, applied
+	}
+	c.metrics.ingestErrors.Inc()
+	if len(ps) == 1 || errors.Is(err, context.DeadlineExceeded) {
+		// A store that does not answer is not asked again at once.
+		c.log.Error("ingest telemetry batch", slog.Int("messages", len(batch)), slog.Any("error", err))
+		return ps, 0
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), isolateBudget)
+	defer cancel()
+	iso := &isolation{c: c, ctx: ctx}
+	mid := len(ps) / 2
+	iso.run(ps[:mid], batch[:mid])
+	iso.run(ps[mid:], batch[mid:])
+	var stations []string
+	for _, p := range iso.failed {
+		if len(stations) < 10 && !slices.Contains(stations, p.station) {
+			stations = append(stations, p.station)
+		}
+	}
+	c.log.Error("ingest telemetry batch", slog.Int("messages", len(batch)), slog.Any("error", err),
+		slog.Int("applied_in_parts", len(batch)-len(iso.failed)), slog.Int("refused", len(iso.failed)),
+		slog.Bool("store_down", iso.aborted), slog.Any("stations_refused", stations))
+	return iso.failed, iso.applied
+}
+
+// isolation is one search for the messages of a batch the store refuses.
+type isolation struct {
+	c       *Client
+	ctx     context.Context
+	taken   bool // some part was applied: the store is up
+	blind   int  // single messages refused while no part was applied
+	aborted bool // the store looks down: stop asking
+	failed  []*parked
+	applied int64
+}
+
+func (iso *isolation) run(ps []*parked, batch []mobility.Telemetry) {
+	if iso.aborted || iso.ctx.Err() != nil {
+		iso.aborted = true
+		iso.failed = append(iso.failed, ps...)
+		return
+	}
+	if err := iso.c.ingest(iso.ctx, batch); err == nil {
+		iso.taken = true
+		for _, p := range ps {
+			iso.applied += p.weight
+		}
+		return
+	}
+	if len(ps) == 1 {
+		iso.failed = append(iso.failed, ps[0])
+		if !iso.taken {
+			if iso.blind++; iso.blind >= maxBlindRefusals {
+				iso.aborted = true
+			}
+		}
+		return
+	}
+	mid := len(ps) / 2
+	iso.run(ps[:mid], batch[:mid])
+	iso.run(ps[mid:], batch[mid:])
+}
 
 // ingestOnce decodes and applies one batch; false when the inbox was empty
 // or the store refused (it retries after a pause).
@@ -279,30 +379,22 @@ func (c *Client) ingestOnce() bool {
 	}
 	ok := true
 	if len(good) > 0 && c.sink != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		start := time.Now()
-		err := c.sink.Ingest(ctx, identity.System(), good)
-		cancel()
-		if err != nil {
+		failed, applied := c.apply(keep, good)
+		settled += applied
+		if len(failed) > 0 {
 			ok = false
-			c.metrics.ingestErrors.Inc()
-			c.log.Error("ingest telemetry batch", slog.Int("messages", len(good)), slog.Any("error", err))
 			var again []*parked
-			for _, p := range keep {
+			for _, p := range failed {
 				if p.tries++; p.tries < maxTries {
 					again = append(again, p)
 				} else {
 					c.metrics.dropped.WithLabelValues(string(p.kind)).Inc()
 					settled += p.weight
+					c.log.Error("store refused a telemetry message "+fmt.Sprint(maxTries)+" times; dropped",
+						slog.String("station", p.station), slog.String("kind", string(p.kind)))
 				}
 			}
 			c.inbox.putBack(again)
-		} else {
-			c.metrics.batches.Observe(float64(len(good)))
-			c.metrics.ingestSeconds.Observe(time.Since(start).Seconds())
-			for _, p := range keep {
-				settled += p.weight
-			}
 		}
 	} else {
 		for _, p := range keep {

@@ -2,6 +2,7 @@ package mqtt_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -146,4 +147,71 @@ func TestIngestGathersWhatArrivesTogether(t *testing.T) {
 	if batches != 1 {
 		t.Errorf("%d statuses that arrived together were applied in %d batches, want 1", stations, batches)
 	}
+}
+
+// downSink is a store that refuses every batch while down, as a database
+// that went away does.
+type downSink struct {
+	sink
+	mu    sync.Mutex
+	down  bool
+	calls int
+}
+
+func (d *downSink) Ingest(ctx context.Context, c identity.Caller, b []mobility.Telemetry) error {
+	d.mu.Lock()
+	d.calls++
+	down := d.down
+	d.mu.Unlock()
+	if down {
+		return errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+	}
+	return d.sink.Ingest(ctx, c, b)
+}
+
+// The search for the message a store refuses (splitting a refused batch)
+// does not hammer a store that is down: it gives up after a few refusals
+// with nothing taken, the batch waits and is offered again after a pause,
+// and when the store is back within the tries every message is applied and
+// none dropped.
+func TestIngestWaitsOutAStoreThatIsDown(t *testing.T) {
+	b := mqtttest.StartEmbedded(t)
+	root := mqtttest.Root(t)
+	s := &downSink{down: true}
+	reg := prometheus.NewRegistry()
+	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg, IngestLinger: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
+	pub := publisher(t, b.URL())
+	topics := mqtt.Topics{Root: root}
+	const stations = 200
+	now := time.Now().UTC()
+	for st := range stations {
+		id := fmt.Sprintf("st-%d", st)
+		pub.Publish(topics.Station(id, mobility.KindStatus), 1, false, status(id, now, "bk-1")).Wait()
+	}
+	testutil.Eventually(t, 10*time.Second, "the store refused a batch", func() bool {
+		return mqtttest.Counter(t, reg, "cityhub_mqtt_ingest_errors_total", "") >= 1
+	})
+	time.Sleep(300 * time.Millisecond) // within the pause after the first attempt
+	s.mu.Lock()
+	calls := s.calls
+	s.down = false
+	s.mu.Unlock()
+	// The whole batch, then down the first half's halves to a message, and
+	// a few single messages more: far fewer calls than messages.
+	if calls > 40 {
+		t.Errorf("a store that is down was asked %d times for one batch of %d", calls, stations)
+	}
+	testutil.Eventually(t, 10*time.Second, "every status applied", func() bool { return len(s.snapshot()) == stations })
+	if d := mqtttest.Counter(t, reg, "cityhub_mqtt_dropped_total", ""); d != 0 {
+		t.Errorf("%v messages dropped while the store was down for less than the tries", d)
+	}
+	testutil.Eventually(t, 5*time.Second, "backlog settled", func() bool { return c.Backlog() == 0 })
 }

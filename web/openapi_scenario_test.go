@@ -363,6 +363,7 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	c.do("DELETE", cred, operator, "", http.StatusOK)
 	c.do("DELETE", cred, operator, "", http.StatusNotFound)
 	c.do("POST", cred+"/rotate", operator, "", http.StatusNotFound)
+	m.FailedUnlock(c.t, st.ID, "cmd_late_contract")
 	if _, err := m.Svc.UnlockConfirmedLate(context.Background(), identity.System(), st.ID, "cmd_late_contract", time.Now()); err != nil {
 		c.t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ func TestOperatorSeesLateUnlockIncident(t *testing.T) {
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0]
 	op, _ := b.signIn(t, identity.RoleOperator)
+	b.m.FailedUnlock(t, st.ID, "cmd_too_late")
 	if _, err := b.m.Svc.UnlockConfirmedLate(context.Background(), identity.System(), st.ID, "cmd_too_late", time.Now()); err != nil {
 		t.Fatal(err)
 	}

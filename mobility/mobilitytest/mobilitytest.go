@@ -200,3 +200,21 @@ func NewService(st mobility.Store, log *slog.Logger) *mobility.Service {
 	svc.SetSecretHashCost(identity.FastArgon2)
 	return svc
 }
+
+// FailedUnlock records an unlock of a bike at station, with command id
+// commandID, that the hub gave up on (the station did not answer in time):
+// the ride whose late ok raises a "bike released without a ride" incident
+// (mobility.Service.UnlockConfirmedLate, which raises none for a command
+// the hub never sent).
+func (e *Env) FailedUnlock(tb testing.TB, station, commandID string) mobility.Ride {
+	tb.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	plan := mobility.PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100, PerMin: []mobility.Segment{{StartMin: 0, RateCents: 10, IntervalMin: 1}}}
+	r := mobility.Ride{ID: "ride_" + commandID, CommandID: commandID, RiderID: e.Rider(tb, 0), BikeID: "bike-" + commandID, StartStation: station,
+		StartDock: 1, Status: mobility.RideFailed, PricingPlanID: plan.ID, Plan: plan, Deadline: now, CreatedAt: now, FailureReason: "timeout"}
+	if err := e.DB.Mobility().InTx(ctx, func(tx mobility.Tx) error { return tx.InsertRide(ctx, r) }); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}

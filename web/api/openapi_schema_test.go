@@ -154,7 +154,7 @@ var openAPIComponents = []component{
 	{name: "StationCredential", typ: typeOf[mobility.StationCredential](), desc: "A station's broker account: the MQTT username is the station id. The secret is never shown again after the answer that made it."},
 	{name: "IssuedCredential", typ: typeOf[mobility.IssuedCredential](), desc: "A new broker credential with its secret (the MQTT password), shown this once; the hub keeps only a hash."},
 	{name: "RegisteredStation", typ: typeOf[RegisteredStation](), desc: "A station just registered, with its first broker credential (the secret shown this once), or credential_error when it could not be issued."},
-	{name: "Incident", typ: typeOf[mobility.Incident](), desc: "Something an operator must look at: bike_released_without_ride is a station confirming an unlock after the hub stopped waiting (or for a request the hub never sent)."},
+	{name: "Incident", typ: typeOf[mobility.Incident](), desc: "Something an operator must look at: bike_released_without_ride is a station confirming an unlock after the hub stopped waiting (an ok for a request the hub never sent that station is counted and dropped, not raised)."},
 	{name: "OccupancySample", typ: typeOf[mobility.OccupancySample]()},
 	{name: "StationOpenRequest", typ: typeOf[stationOpenRequest](), request: true, required: []string{"open"}},
 	{name: "DockServiceRequest", typ: typeOf[dockServiceRequest](), request: true, required: []string{"in_service"}},
