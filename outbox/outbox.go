@@ -18,6 +18,7 @@ package outbox
 
 import (
 	"context"
+	"regexp"
 	"time"
 
 	"cityhub/apperr"
@@ -65,6 +66,32 @@ type Tx interface {
 type Service struct {
 	store Store
 	now   func() time.Time
+	// hideLinks: e-mails go out by SMTP, so administrators read the
+	// outbox to see what left, not to read the e-mails for the people
+	// they were written to (HideLinkSecrets).
+	hideLinks bool
+}
+
+// HideLinkSecrets has List and Get show the e-mails without the secrets
+// of their links: the tokens of a verification, password-reset or
+// change-of-address link, which would let whoever reads them take over
+// the account. A hub that sends its e-mails (an SMTP server configured)
+// calls it; without one, the outbox is where e-mails are read, whole.
+func (s *Service) HideLinkSecrets() { s.hideLinks = true }
+
+// linkToken is a link's token in an e-mail's text or HTML.
+var linkToken = regexp.MustCompile(`([?&](?:amp;)?token=)[^\s"'&<>]+`)
+
+// hiddenToken stands for a token hidden from the outbox's readers.
+const hiddenToken = "[hidden]"
+
+// shown is m as administrators see it.
+func (s *Service) shown(m mail.Message) mail.Message {
+	if s.hideLinks {
+		m.Text = linkToken.ReplaceAllString(m.Text, "${1}"+hiddenToken)
+		m.HTML = linkToken.ReplaceAllString(m.HTML, "${1}"+hiddenToken)
+	}
+	return m
 }
 
 // NewService returns the administrators' view of the outbox.
@@ -120,6 +147,9 @@ func (s *Service) List(ctx context.Context, c identity.Caller, state, before str
 	if p.Messages == nil {
 		p.Messages = []mail.Message{}
 	}
+	for i := range p.Messages {
+		p.Messages[i] = s.shown(p.Messages[i])
+	}
 	for _, st := range mail.States {
 		p.Counts[st] += 0
 	}
@@ -141,7 +171,7 @@ func (s *Service) Get(ctx context.Context, c identity.Caller, id string) (mail.M
 	if apperr.Has(err, apperr.NotFound) {
 		return m, apperr.E(apperr.NotFound, "There is no such e-mail.")
 	}
-	return m, err
+	return s.shown(m), err
 }
 
 // Retry sends a failed message again, now, with a fresh count of attempts.
@@ -168,7 +198,7 @@ func (s *Service) Retry(ctx context.Context, c identity.Caller, id string) (mail
 	if apperr.Has(err, apperr.NotFound) {
 		return m, apperr.E(apperr.NotFound, "There is no such e-mail.")
 	}
-	return m, err
+	return s.shown(m), err
 }
 
 func validState(s string) bool {

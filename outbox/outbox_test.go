@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"strings"
 	"testing"
 	"time"
 
@@ -547,6 +548,47 @@ func TestErasedAccountsMailIsGone(t *testing.T) {
 		p, err := outbox.NewService(db.Outbox()).List(ctx, admin, "", "", 10)
 		if err != nil || len(p.Messages) != 1 || p.Messages[0].AccountID != "acc_stay" {
 			t.Fatalf("after erasure: %+v, %v", p.Messages, err)
+		}
+	})
+}
+
+// A hub that sends its e-mails shows administrators the outbox without the
+// tokens of its links: a password-reset link read there would open the
+// account to whoever read it. Without SMTP the outbox is where e-mails are
+// read, and shows them whole.
+func TestOutboxHidesLinkSecretsWhenMailIsSent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		const secret = "pr_0123456789abcdefSECRET"
+		link := "https://hub.example.org/password/reset?token=" + secret
+		m := message("reset@cityhub.test", "reset")
+		m.Text = "Reimposta la password: " + link + "\n"
+		m.HTML = `<p><a href="https://hub.example.org/password/reset?lang=it&amp;token=` + secret + `">Reimposta</a></p>`
+		m = enqueue(t, db, m)[0]
+		whole := outbox.NewService(db.Outbox())
+		if got, err := whole.Get(ctx, admin, m.ID); err != nil || !strings.Contains(got.Text, secret) || !strings.Contains(got.HTML, secret) {
+			t.Fatalf("without SMTP the outbox hides the link: %+v, %v", got, err)
+		}
+		hiding := outbox.NewService(db.Outbox())
+		hiding.HideLinkSecrets()
+		got, err := hiding.Get(ctx, admin, m.ID)
+		if err != nil || strings.Contains(got.Text, secret) || strings.Contains(got.HTML, secret) ||
+			!strings.Contains(got.Text, "/password/reset?token=[hidden]") || !strings.Contains(got.HTML, "&amp;token=[hidden]") {
+			t.Fatalf("with SMTP, the message shown:\n%s\n%s\n%v", got.Text, got.HTML, err)
+		}
+		p, err := hiding.List(ctx, admin, "", "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, listed := range p.Messages {
+			if strings.Contains(listed.Text, secret) || strings.Contains(listed.HTML, secret) {
+				t.Fatalf("the list shows the link's token: %+v", listed)
+			}
+		}
+		// What is sent is the whole message.
+		if stored := read(t, db, m.ID); !strings.Contains(stored.Text, secret) {
+			t.Fatal("hiding changed the stored message")
 		}
 	})
 }

@@ -39,6 +39,9 @@ func (h *hub) startMail(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("configure smtp: %w", err)
 	}
+	// The e-mails go to the people they were written to: administrators
+	// see that they left, not the links that would open their accounts.
+	h.outbox.HideLinkSecrets()
 	sender := outbox.NewSender(h.db.Outbox(), tr, outbox.SenderOptions{MaxAttempts: h.cfg.MailMaxAttempts}, log)
 	// On shutdown the sender finishes the message in hand (its result is
 	// recorded even as the context ends) and claims no more.
