@@ -40,26 +40,56 @@ func (s *Service) RollUp(ctx context.Context, limit int) (int, error) {
 }
 
 // RunRollUp rolls up appended entries until ctx ends: at once again after a
-// full batch, else every interval (RollUpEvery when zero). Failures are
-// logged and retried at the next tick.
+// full batch, else every interval (RollUpEvery when zero). Failures (the
+// database away) are retried less and less often, up to rollUpMaxWait
+// apart, and logged when they begin, at most once a minute while they
+// last, and when they end: four error lines a second per replica for as
+// long as the database is away would bury the log.
 func (s *Service) RunRollUp(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = RollUpEvery
 	}
-	t := time.NewTicker(every)
+	t := time.NewTimer(every)
 	defer t.Stop()
+	fails := 0
+	var logged time.Time
 	for {
 		n, err := s.RollUp(ctx, RollUpBatch)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("ledger roll-up failed", slog.Any("error", err))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			fails++
+			if fails == 1 || time.Since(logged) >= time.Minute {
+				s.log.Error("ledger roll-up failed", slog.Int("failures", fails), slog.Duration("next_try_in", rollUpWait(every, fails)), slog.Any("error", err))
+				logged = time.Now()
+			}
+		case err == nil && fails > 0:
+			s.log.Info("ledger roll-up works again", slog.Int("failures", fails))
+			fails = 0
 		}
 		if err == nil && n == RollUpBatch {
 			continue
 		}
+		t.Reset(rollUpWait(every, fails))
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// rollUpMaxWait is the longest wait between roll-ups that fail.
+const rollUpMaxWait = 30 * time.Second
+
+// rollUpWait is the wait before the next roll-up after fails failures in a
+// row: every, doubled with each failure, at most rollUpMaxWait.
+func rollUpWait(every time.Duration, fails int) time.Duration {
+	d := every
+	for range min(fails, 20) {
+		d *= 2
+		if d >= rollUpMaxWait {
+			return rollUpMaxWait
+		}
+	}
+	return d
 }
