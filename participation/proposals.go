@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
 )
@@ -85,9 +86,54 @@ type NewProposal struct {
 // Forbidden (not a citizen, or a threshold set by someone other than an
 // administrator); Invalid (bad_title, bad_body, bad_threshold).
 func (s *Service) CreateProposal(ctx context.Context, c identity.Caller, n NewProposal) (Proposal, error) {
+	p, _, err := s.CreateProposalWithKey(ctx, c, "", n)
+	return p, err
+}
+
+// CreateProposalWithKey is CreateProposal under a client's idempotency key
+// (none when key is empty): the key is recorded in the transaction that
+// makes the proposal, so a form sent twice (a double click, a reload that
+// sends it again) answers the first proposal (replayed=true) and makes no
+// other. The same key with another proposal is Conflict
+// (idempotency_key_reused).
+func (s *Service) CreateProposalWithKey(ctx context.Context, c identity.Caller, key string, n NewProposal) (Proposal, bool, error) {
 	if err := requireCitizen(c); err != nil {
-		return Proposal{}, err
+		return Proposal{}, false, err
 	}
+	if key != "" {
+		if err := idem.ValidateKey(key); err != nil {
+			return Proposal{}, false, err
+		}
+	}
+	p, err := s.newProposal(c, n)
+	if err != nil {
+		return Proposal{}, false, err
+	}
+	create := func(tx Tx) (Proposal, error) {
+		if err := tx.InsertProposal(ctx, p); err != nil {
+			return Proposal{}, fmt.Errorf("insert proposal: %w", err)
+		}
+		if err := tx.Follow(ctx, p.ID, c.AccountID, p.CreatedAt); err != nil {
+			return Proposal{}, fmt.Errorf("follow own proposal: %w", err)
+		}
+		return p, s.audit(ctx, tx, c, "proposal.create", "proposal", p.ID, nil)
+	}
+	var out Proposal
+	var replayed bool
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if key == "" {
+			out, err = create(tx)
+			return err
+		}
+		out, replayed, err = idem.Do(ctx, tx, "proposal.create:"+c.AccountID, key, n, func() (Proposal, error) { return create(tx) })
+		return err
+	})
+	return out, replayed, err
+}
+
+// newProposal checks n and makes the proposal c would create.
+func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error) {
 	var err error
 	if n.Title, err = cleanText(n.Title, MinTitleLen, MaxTitleLen, "bad_title", "title"); err != nil {
 		return Proposal{}, err
@@ -108,19 +154,8 @@ func (s *Service) CreateProposal(ctx context.Context, c identity.Caller, n NewPr
 		}
 		threshold = n.Threshold
 	}
-	now := s.stamp()
-	p := Proposal{ID: ids.New("prp"), AuthorID: c.AccountID, AuthorName: c.Name, PublicName: n.PublicName && c.Name != "",
-		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: now}
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		if err := tx.InsertProposal(ctx, p); err != nil {
-			return fmt.Errorf("insert proposal: %w", err)
-		}
-		if err := tx.Follow(ctx, p.ID, c.AccountID, now); err != nil {
-			return fmt.Errorf("follow own proposal: %w", err)
-		}
-		return s.audit(ctx, tx, c, "proposal.create", "proposal", p.ID, nil)
-	})
-	return p, err
+	return Proposal{ID: ids.New("prp"), AuthorID: c.AccountID, AuthorName: c.Name, PublicName: n.PublicName && c.Name != "",
+		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: s.stamp()}, nil
 }
 
 func proposalNotFound(err error) error {

@@ -6,6 +6,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/participation"
 )
 
@@ -54,13 +55,16 @@ func (p *participationPages) renderProposalForm(w http.ResponseWriter, r *http.R
 }
 
 func (p *participationPages) handleProposalForm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	p.renderProposalForm(w, r, http.StatusOK, map[string]string{}, nil)
+	// The form's key makes it one proposal however often it is sent (a
+	// double click, a reload that posts again).
+	p.renderProposalForm(w, r, http.StatusOK, map[string]string{"key": ids.Token(12)}, nil)
 }
 
 // handleProposalCreate makes the citizen's proposal.
 func (p *participationPages) handleProposalCreate(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	values := map[string]string{"title": r.PostFormValue("title"), "body": r.PostFormValue("body"), "public_name": r.PostFormValue("public_name")}
-	pr, err := p.svc.CreateProposal(r.Context(), c, participation.NewProposal{Title: values["title"], Body: values["body"], PublicName: values["public_name"] == "yes"})
+	values := map[string]string{"title": r.PostFormValue("title"), "body": r.PostFormValue("body"), "public_name": r.PostFormValue("public_name"),
+		"key": r.PostFormValue("key")}
+	pr, _, err := p.svc.CreateProposalWithKey(r.Context(), c, values["key"], participation.NewProposal{Title: values["title"], Body: values["body"], PublicName: values["public_name"] == "yes"})
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
 			p.renderProposalForm(w, r, http.StatusBadRequest, values, err)
