@@ -59,6 +59,10 @@ type Config struct {
 	// demo simulates only on its own embedded broker.
 	SimulateStations bool
 
+	// MetricsToken (CITYHUB_METRICS_TOKEN, secret) is the bearer token
+	// /metrics asks for; without one, /metrics answers only this machine.
+	MetricsToken string
+
 	StripeSecretKey      string // CITYHUB_STRIPE_SECRET_KEY (secret)
 	StripeWebhookSecret  string // CITYHUB_STRIPE_WEBHOOK_SECRET (secret)
 	StripePublishableKey string // CITYHUB_STRIPE_PUBLISHABLE_KEY
@@ -284,6 +288,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_MQTT_BROKER_AUTH", &c.MQTTBrokerAuth)
 	env("CITYHUB_STRIPE_SECRET_KEY", &c.StripeSecretKey)
 	env("CITYHUB_STRIPE_WEBHOOK_SECRET", &c.StripeWebhookSecret)
+	env("CITYHUB_METRICS_TOKEN", &c.MetricsToken)
 	env("CITYHUB_STRIPE_PUBLISHABLE_KEY", &c.StripePublishableKey)
 	env("CITYHUB_STRIPE_API_URL", &c.StripeAPIURL)
 	env("CITYHUB_SIGNING_KEYS", &c.SigningKeys)

@@ -89,7 +89,7 @@ func TestFeedRefusalsAreProblems(t *testing.T) {
 		})
 	}
 	// The feeds' own routes still answer.
-	for target, status := range map[string]int{"GET /healthz": http.StatusOK, "HEAD /healthz": http.StatusOK, "GET /metrics": http.StatusOK,
+	for target, status := range map[string]int{"GET /healthz": http.StatusOK, "HEAD /healthz": http.StatusOK, "GET /metrics": http.StatusUnauthorized,
 		"OPTIONS /gbfs/v3/gbfs.json": http.StatusNoContent} {
 		method, path, _ := strings.Cut(target, " ")
 		if rec := send(method, path); rec.Code != status {

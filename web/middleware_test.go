@@ -64,7 +64,7 @@ func TestMetricsLabelAuthenticatedRequestsByPattern(t *testing.T) {
 		})
 	}
 	// The label reaches the exposition that Prometheus scrapes.
-	rec := env.do(t, "GET", "/metrics", "", "")
+	rec := env.do(t, "GET", "/metrics", "Bearer "+testMetricsToken, "")
 	for _, want := range []string{`cityhub_http_requests_total{route="GET /api/v1/me",status="200"} 1`, `cityhub_http_requests_total{route="GET /privacy",status="200"} 1`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("/metrics lacks %s", want)

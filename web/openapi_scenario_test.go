@@ -473,7 +473,7 @@ func contractOperations(c *contract) {
 		!strings.Contains(rec.Header().Get("Cache-Control"), "max-age=") || len(etag) < 3 {
 		c.t.Errorf("the document is not served as it is embedded, as cacheable JSON: %v", rec.Header())
 	}
-	c.do("GET", "/metrics", "", "", http.StatusOK)
+	c.do("GET", "/metrics", "Bearer "+testMetricsToken, "", http.StatusOK)
 	if rec := c.do("GET", "/api/v1/openapi.json", "", "", http.StatusNotModified, "If-None-Match: "+etag); rec.Body.Len() != 0 {
 		c.t.Error("304 with a body")
 	}

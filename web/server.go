@@ -62,6 +62,8 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// Registry collects the hub's Prometheus metrics; a fresh one when nil.
 	Registry *prometheus.Registry
+	// MetricsToken is the bearer token /metrics asks for (feeds.Deps).
+	MetricsToken string
 	// Answers keeps the first answer to each API call made with an
 	// Idempotency-Key, so that a retry gets it again; when nil, only the
 	// operations that record their keys themselves honour them.
@@ -170,7 +172,7 @@ func New(d Deps) *Server {
 	if d.Vouchers != nil {
 		openVouchers = d.Vouchers
 	}
-	s.feeds = feeds.New(feeds.Deps{Log: d.Log, Version: d.Version, Ready: d.Ready, Degraded: d.Degraded, Registry: d.Registry,
+	s.feeds = feeds.New(feeds.Deps{Log: d.Log, Version: d.Version, Ready: d.Ready, Degraded: d.Degraded, Registry: d.Registry, MetricsToken: d.MetricsToken,
 		Keys: d.Keys, GBFS: d.GBFS, Vouchers: openVouchers, Participation: d.Participation.Service,
 		SecurityContact: cmp.Or(d.City.SecurityContact, d.City.Email), PublicURL: d.PublicURL,
 		// The catalogue speaks the pages' words, read when it is asked for.

@@ -79,7 +79,8 @@ func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, 
 	}
 	env.Identity = identity.NewService(db.Identity(), keys, identity.Options{Issuer: testIssuer, Argon2: identity.FastArgon2,
 		Mail: composer, AnswerFloor: -1}, storetest.Logger(t))
-	d := Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Version: "test", TimeZone: testZone, Identity: env.Identity, Keys: keys, Answers: db.Answers()}
+	d := Deps{Log: storetest.Logger(t), PublicURL: testIssuer, Version: "test", TimeZone: testZone, Identity: env.Identity, Keys: keys, Answers: db.Answers(),
+		MetricsToken: testMetricsToken}
 	for _, fn := range configure {
 		fn(env, &d)
 	}
@@ -171,3 +172,7 @@ func wantProblem(t testing.TB, rec *httptest.ResponseRecorder, status int) httpx
 	}
 	return p
 }
+
+// testMetricsToken is the test servers' monitoring token: /metrics asks
+// for it.
+const testMetricsToken = "metrics-test-token"

@@ -181,7 +181,9 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Log:       log,
 		PublicURL: cfg.PublicURL,
 		Version:   version,
-		TimeZone:  cfg.TimeZone,
+		// /metrics: for the city's monitoring, not for the public.
+		MetricsToken: cfg.MetricsToken,
+		TimeZone:     cfg.TimeZone,
 		// Behind a load balancer, rate limits and the audit log need the
 		// client's address, not the balancer's.
 		TrustedProxies: cfg.TrustedProxies,

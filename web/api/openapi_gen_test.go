@@ -384,8 +384,10 @@ func addOpsPaths(paths *obj) {
 		"200", newObj("description", "Ready; checks names each dependency with ok. \"degraded\" while the hub is still ready but its broker does not answer or it is behind (a station telemetry backlog over its bound): the degraded check says why. A dependency's own error is logged, not shown.", "content", ready),
 		"503", newObj("description", "Not ready (the database does not answer); the failing dependencies are named, as \"failing\".", "content", ready))))
 
-	paths.set("/metrics", get("metrics", "Prometheus metrics", "The Prometheus text exposition format; for the city's monitoring, not for the public.",
-		newObj("200", newObj("description", "Metrics.", "content", newObj("text/plain", newObj("schema", newObj("type", "string")))))))
+	paths.set("/metrics", get("metrics", "Prometheus metrics", "The Prometheus text exposition format; for the city's monitoring, not for the public. With CITYHUB_METRICS_TOKEN set, send it as \"Authorization: Bearer <token>\" (not a person's access token); without it, only a request from a loopback address that no proxy forwarded is answered.",
+		newObj("200", newObj("description", "Metrics.", "content", newObj("text/plain", newObj("schema", newObj("type", "string")))),
+			"401", newObj("description", "A token is configured and this is not it (reason metrics_token).", "content", content("application/problem+json", newObj("$ref", "#/components/schemas/Problem"))),
+			"403", newObj("description", "No token is configured and the request is not from this machine (reason metrics_restricted).", "content", content("application/problem+json", newObj("$ref", "#/components/schemas/Problem"))))))
 
 	jwk := newObj("type", "object", "required", []string{"kty", "kid"})
 	jwks := newObj("type", "object", "properties", newObj("keys", newObj("type", "array", "items", jwk)), "required", []string{"keys"})

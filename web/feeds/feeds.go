@@ -22,6 +22,9 @@ import (
 type Deps struct {
 	Log     *slog.Logger
 	Version string
+	// MetricsToken is the bearer token /metrics asks for; empty, it answers
+	// only requests from a loopback address that no proxy forwarded.
+	MetricsToken string
 	// Ready checks the dependencies /readyz reports on (database, broker).
 	Ready map[string]func(ctx context.Context) error
 	// Degraded checks what makes the hub degraded but still ready (a

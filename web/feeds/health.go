@@ -2,15 +2,20 @@ package feeds
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"cityhub/apperr"
 	"cityhub/web/httpx"
 )
 
@@ -68,6 +73,40 @@ func (f *Handler) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, status, map[string]any{"status": state, "checks": checks})
 }
 
+// metricsHandler serves the Prometheus metrics to the city's monitoring,
+// not to the public: what they count (requests by route, the outbox's
+// backlog, the broker's state) is the hub's own business. With a token
+// configured it asks for it as a bearer token; without one, it answers
+// only a request from this machine that no proxy forwarded.
 func (f *Handler) metricsHandler() http.Handler {
-	return promhttp.HandlerFor(f.Registry, promhttp.HandlerOpts{Registry: f.Registry})
+	h := promhttp.HandlerFor(f.Registry, promhttp.HandlerOpts{Registry: f.Registry})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.MetricsToken != "" {
+			given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(f.MetricsToken)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+				httpx.WriteError(f.log, w, r, apperr.R(apperr.Unauthenticated, "metrics_token", "The metrics ask for the monitoring's bearer token."))
+				return
+			}
+		} else if !fromThisMachine(r) {
+			httpx.WriteError(f.log, w, r, apperr.R(apperr.Forbidden, "metrics_restricted",
+				"The metrics answer only this machine: set CITYHUB_METRICS_TOKEN to scrape them from elsewhere."))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// fromThisMachine: the request's peer is a loopback address and no proxy
+// says it forwarded it from elsewhere.
+func fromThisMachine(r *http.Request) bool {
+	if r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
 }

@@ -31,7 +31,9 @@ type Authenticator interface {
 // With a nil auth, no request is authenticated.
 func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if auth == nil {
+		// /metrics carries the monitoring's own bearer token, which its
+		// handler checks (feeds), not a person's access token.
+		if auth == nil || r.URL.Path == MetricsPath {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -61,6 +63,9 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 		next.ServeHTTP(w, r)
 	})
 }
+
+// MetricsPath is where the Prometheus metrics are served.
+const MetricsPath = "/metrics"
 
 // SessionCookie is the page-session cookie's name: it holds the identity
 // session token of a signed-in page user.

@@ -1,0 +1,55 @@
+package feeds
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// /metrics is for the city's monitoring: with a token it asks for it as a
+// bearer token, wherever the request comes from; without one it answers
+// only this machine, and not a request a proxy forwarded from elsewhere.
+func TestMetricsAreNotForThePublic(t *testing.T) {
+	get := func(s http.Handler, remote string, header ...string) int {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		req.RemoteAddr = remote
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	open := serve(Deps{Registry: prometheus.NewRegistry()})
+	for _, tc := range []struct {
+		remote string
+		header []string
+		want   int
+	}{
+		{"127.0.0.1:40000", nil, http.StatusOK},
+		{"[::1]:40000", nil, http.StatusOK},
+		{"203.0.113.9:40000", nil, http.StatusForbidden},
+		{"127.0.0.1:40000", []string{"X-Forwarded-For", "203.0.113.9"}, http.StatusForbidden},
+		{"127.0.0.1:40000", []string{"Forwarded", "for=203.0.113.9"}, http.StatusForbidden},
+	} {
+		if got := get(open, tc.remote, tc.header...); got != tc.want {
+			t.Errorf("no token, from %s %v: %d, want %d", tc.remote, tc.header, got, tc.want)
+		}
+	}
+	guarded := serve(Deps{Registry: prometheus.NewRegistry(), MetricsToken: "s3cret-token"})
+	for _, tc := range []struct {
+		remote, auth string
+		want         int
+	}{
+		{"203.0.113.9:40000", "Bearer s3cret-token", http.StatusOK},
+		{"203.0.113.9:40000", "Bearer wrong", http.StatusUnauthorized},
+		{"127.0.0.1:40000", "", http.StatusUnauthorized},
+		{"203.0.113.9:40000", "s3cret-token", http.StatusUnauthorized},
+	} {
+		if got := get(guarded, tc.remote, "Authorization", tc.auth); got != tc.want {
+			t.Errorf("token, from %s with %q: %d, want %d", tc.remote, tc.auth, got, tc.want)
+		}
+	}
+}
