@@ -14,6 +14,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/mobility"
 )
@@ -46,6 +47,9 @@ type BrokerOptions struct {
 	// allowed then.
 	Stations StationAuthenticator
 	Log      *slog.Logger
+	// Registry takes the broker's metrics (a private registry when nil):
+	// cityhub_mqtt_broker_logins_refused_total.
+	Registry prometheus.Registerer
 }
 
 // StartBroker starts an open broker (no authentication) on a loopback
@@ -82,8 +86,14 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	if opts.Stations == nil {
 		err = srv.AddHook(new(auth.AllowHook), nil)
 	} else {
-		b.auth = newAuthHook(opts.Root, opts.Stations, log)
-		err = srv.AddHook(b.auth, nil)
+		reg := opts.Registry
+		if reg == nil {
+			reg = prometheus.NewRegistry()
+		}
+		b.auth, err = newAuthHook(opts.Root, opts.Stations, log, reg)
+		if err == nil {
+			err = srv.AddHook(b.auth, nil)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
@@ -109,6 +119,11 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	}
 	b.addr = l.Address()
 	log.Info("embedded MQTT broker listening", slog.String("addr", b.addr), slog.Bool("station_auth", b.auth != nil))
+	if !loopback(host) {
+		log.Warn("embedded MQTT broker: listening beyond this machine without TLS, so station secrets cross the network in clear text; "+
+			"in production, run Mosquitto with TLS (deploy/mosquitto/mosquitto.conf, docs/mqtt.md) and point CITYHUB_MQTT_URL at it",
+			slog.String("addr", b.addr))
+	}
 	return b, nil
 }
 

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"cityhub/mobility"
 )
@@ -30,7 +33,8 @@ const hubUsername = "cityhub:hub"
 // How long a verified login is remembered: a station that reconnects (or a
 // whole city of them after a broker restart) costs one argon2id check per
 // minute, not one per CONNECT. Rotation and revocation forget at once, and
-// again once committed (brokerverify.go).
+// again once committed (brokerverify.go). A refused secret is remembered
+// for refusedFor, apart from the verified one (brokerguard.go).
 const (
 	verifiedFor = time.Minute
 	refusedFor  = 10 * time.Second
@@ -50,8 +54,13 @@ type authHook struct {
 	hubPass  []byte
 	log      *slog.Logger
 
-	mu    sync.Mutex
-	cache map[string]verdict // by username
+	mu sync.Mutex
+	// guard remembers verified and refused logins and throttles failed
+	// ones (brokerguard.go).
+	guard *loginGuard
+	// refusals decides which refused logins are logged; refused counts them all.
+	refusals refusalLog
+	refused  *prometheus.CounterVec
 	// epochs counts the changes of each station's credential (see verify).
 	epochs map[string]uint64
 	// admitted is the epoch each station's connection was verified at,
@@ -60,14 +69,55 @@ type authHook struct {
 	// retainLogged is when a station's retain flag was last logged.
 	retainLogged map[string]time.Time
 	// checks bounds concurrent argon2id checks (19 MiB each): a flood of
-	// bad logins queues instead of exhausting memory.
-	checks chan struct{}
+	// bad logins is refused instead of exhausting memory; waiting counts
+	// the logins waiting for a slot (see check).
+	checks  chan struct{}
+	waiting atomic.Int32
 }
 
-func newAuthHook(root string, stations StationAuthenticator, log *slog.Logger) *authHook {
+// Reasons a station login is refused (cityhub_mqtt_broker_logins_refused_total).
+const (
+	reasonWrongSecret = "wrong_secret" // checked, or the same secret refused lately
+	reasonThrottled   = "throttled"    // too many failures for the username or address: not checked
+	reasonBusy        = "busy"         // no hashing slot came free in time: not checked
+	reasonError       = "error"        // the store could not answer
+	reasonChanging    = "changing"     // the credential kept changing during the checks
+	reasonClientID    = "client_id"    // not the station's own client id
+	reasonWill        = "will"         // a will the station may not leave
+)
+
+func newAuthHook(root string, stations StationAuthenticator, log *slog.Logger, reg prometheus.Registerer) (*authHook, error) {
+	refused := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_broker_logins_refused_total",
+		Help: "Station logins the embedded broker refused, by reason (wrong_secret, throttled: too many failures for the username or address, busy: no hashing slot in time, error, changing, client_id, will)."},
+		[]string{"reason"})
+	if err := reg.Register(refused); err != nil {
+		return nil, fmt.Errorf("embedded broker metrics: %w", err)
+	}
 	return &authHook{topics: Topics{Root: root}, stations: stations, hubPass: []byte(randomSecret()),
-		log: log.With(slog.String("component", "broker")), cache: map[string]verdict{}, epochs: map[string]uint64{},
-		admitted: map[*mochi.Client]uint64{}, retainLogged: map[string]time.Time{}, checks: make(chan struct{}, 2)}
+		log: log.With(slog.String("component", "broker")), guard: newLoginGuard(), refused: refused, epochs: map[string]uint64{},
+		admitted: map[*mochi.Client]uint64{}, retainLogged: map[string]time.Time{}, checks: make(chan struct{}, hashSlots)}, nil
+}
+
+// refuse counts a refused station login, and logs it (msg, with attrs) at
+// most once a minute per username and reason, with the number of the
+// refusals not logged since the last line.
+func (h *authHook) refuse(user, reason, msg string, attrs ...any) {
+	h.refused.WithLabelValues(reason).Inc()
+	h.mu.Lock()
+	logIt, suppressed := h.refusals.note(reason+"\x00"+user, time.Now())
+	h.mu.Unlock()
+	if !logIt {
+		return
+	}
+	attrs = append(attrs, slog.String("station", user), slog.String("reason", reason), slog.Int("refused_unlogged_since_last", suppressed))
+	level := slog.LevelInfo
+	switch reason {
+	case reasonError:
+		level = slog.LevelError
+	case reasonClientID, reasonWill, reasonChanging, reasonBusy:
+		level = slog.LevelWarn
+	}
+	h.log.Log(context.Background(), level, msg+" (logged at most once a minute per station and reason)", attrs...)
 }
 
 func (h *authHook) ID() string { return "cityhub-station-auth" }
@@ -90,15 +140,15 @@ func (h *authHook) OnConnectAuthenticate(cl *mochi.Client, pk packets.Packet) bo
 	// One client id per station, so that no station can take over another
 	// one's session (the broker would disconnect the other).
 	if cl.ID != StationClientID(user) {
-		h.log.Warn("station refused: client id is not its own", slog.String("station", user), slog.String("client_id", cl.ID))
+		h.refuse(user, reasonClientID, "station refused: client id is not its own", slog.String("client_id", cl.ID))
 		return false
 	}
 	if pk.Connect.WillFlag && !h.stationMayWrite(user, pk.Connect.WillTopic) {
-		h.log.Warn("station refused: its will is outside its own prefix", slog.String("station", user), slog.String("topic", pk.Connect.WillTopic))
+		h.refuse(user, reasonWill, "station refused: its will is outside its own prefix", slog.String("topic", pk.Connect.WillTopic))
 		return false
 	}
 	if pk.Connect.WillFlag && pk.Connect.WillRetain && !h.retainable(pk.Connect.WillTopic) {
-		h.log.Warn("station refused: its will is retained on a topic that keeps nothing", slog.String("station", user), slog.String("topic", pk.Connect.WillTopic))
+		h.refuse(user, reasonWill, "station refused: its will is retained on a topic that keeps nothing", slog.String("topic", pk.Connect.WillTopic))
 		return false
 	}
 	return h.verify(cl, user, pass)

@@ -2,8 +2,7 @@ package mqtt
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -24,63 +23,92 @@ import (
 //     the client listed. Either way no connection verified against the old
 //     credential outlives the change.
 
-type verdict struct {
-	sum   [32]byte
-	ok    bool
-	until time.Time
-}
-
-// verify checks a station's login, from the cache when it can, and notes
-// the epoch it was admitted at.
+// verify checks a station's login, from what the guard remembers when it
+// can (a verified login first, whatever the budgets say), and notes the
+// epoch it was admitted at.
 func (h *authHook) verify(cl *mochi.Client, user string, pass []byte) bool {
-	sum := sha256.Sum256(pass)
+	key := newLoginKey(user, pass)
+	addr := remoteHost(cl.Net.Remote)
 	for range 3 {
 		now := time.Now()
 		h.mu.Lock()
 		epoch := h.epochs[user]
-		v, seen := h.cache[user]
-		if seen && now.Before(v.until) && subtle.ConstantTimeCompare(v.sum[:], sum[:]) == 1 {
-			if v.ok {
+		if ok, known := h.guard.lookup(user, key, now); known {
+			if ok {
 				h.admit(cl, epoch)
 			}
 			h.mu.Unlock()
-			return v.ok
+			if !ok {
+				h.refuse(user, reasonWrongSecret, "station login refused")
+			}
+			return ok
+		}
+		if !h.guard.allow(user, addr, now) {
+			h.mu.Unlock()
+			h.refuse(user, reasonThrottled, "station login refused without a check: too many failed logins lately for its username or address", slog.String("addr", addr))
+			return false
 		}
 		h.mu.Unlock()
 		ok, err := h.check(user, pass)
+		h.mu.Lock()
 		if err != nil {
-			h.log.Error("station login could not be checked; refused", slog.String("station", user), slog.Any("error", err))
+			// Nothing was checked: the attempt costs no budget.
+			h.guard.giveBack(user, addr, time.Now())
+			h.mu.Unlock()
+			if errors.Is(err, errBusy) {
+				h.refuse(user, reasonBusy, "station login refused: too many logins being checked (the station retries)")
+			} else {
+				h.refuse(user, reasonError, "station login could not be checked; refused", slog.Any("error", err))
+			}
 			return false
 		}
-		h.mu.Lock()
 		if h.epochs[user] != epoch {
 			// The credential changed during the check, which may have read
 			// the one before: look again.
+			h.guard.giveBack(user, addr, time.Now())
 			h.mu.Unlock()
 			continue
 		}
-		until := now.Add(refusedFor)
 		if ok {
-			until = now.Add(verifiedFor)
+			h.guard.giveBack(user, addr, time.Now())
+			h.guard.verified(user, key, now.Add(verifiedFor))
 			h.admit(cl, epoch)
+		} else {
+			h.guard.refused(user, key, now.Add(refusedFor))
 		}
-		if len(h.cache) >= cacheBound {
-			clear(h.cache)
-		}
-		h.cache[user] = verdict{sum: sum, ok: ok, until: until}
 		h.mu.Unlock()
 		if !ok {
-			h.log.Info("station login refused", slog.String("station", user))
+			h.refuse(user, reasonWrongSecret, "station login refused")
 		}
 		return ok
 	}
-	h.log.Warn("station login refused: its credential kept changing during the check", slog.String("station", user))
+	h.refuse(user, reasonChanging, "station login refused: its credential kept changing during the check")
 	return false
 }
 
-// check asks the store, a bounded number of checks at a time.
+// errBusy: no hashing slot came free in time.
+var errBusy = errors.New("no free slot to check the login")
+
+// check asks the store, hashSlots checks at a time; at most hashWaiters
+// more wait for a slot, each at most slotWait.
 func (h *authHook) check(user string, pass []byte) (bool, error) {
-	h.checks <- struct{}{}
+	select {
+	case h.checks <- struct{}{}:
+	default:
+		if h.waiting.Add(1) > hashWaiters {
+			h.waiting.Add(-1)
+			return false, errBusy
+		}
+		t := time.NewTimer(slotWait)
+		select {
+		case h.checks <- struct{}{}:
+			t.Stop()
+			h.waiting.Add(-1)
+		case <-t.C:
+			h.waiting.Add(-1)
+			return false, errBusy
+		}
+	}
 	defer func() { <-h.checks }()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -103,7 +131,7 @@ func (h *authHook) admit(cl *mochi.Client, epoch uint64) {
 func (h *authHook) changed(user string) {
 	h.mu.Lock()
 	h.epochs[user]++
-	delete(h.cache, user)
+	h.guard.forget(user)
 	h.mu.Unlock()
 }
 

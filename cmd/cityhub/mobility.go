@@ -48,7 +48,7 @@ func (m *mobilityHub) start(ctx context.Context, reg prometheus.Registerer) erro
 	switch {
 	case url == "":
 		// The embedded broker checks every station against the hub's store.
-		b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: m.cfg.MQTTBrokerAddr, MoveIfTaken: m.cfg.Demo, Root: m.cfg.MQTTTopicRoot, Stations: m.svc, Log: m.log})
+		b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: m.cfg.MQTTBrokerAddr, MoveIfTaken: m.cfg.Demo, Registry: reg, Root: m.cfg.MQTTTopicRoot, Stations: m.svc, Log: m.log})
 		if err != nil {
 			return err
 		}
@@ -205,8 +205,27 @@ func (m *mobilityHub) demoCredentials(ctx context.Context, layout []simulator.St
 	if err := simulator.WriteCredentials(&buf, creds); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+	if err := writePrivate(path, buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("write demo station credentials: %w", err)
 	}
 	return creds, nil
+}
+
+// writePrivate writes a file only its owner may read: os.WriteFile's mode
+// is for a file it creates, so one there already (copied in, made by hand)
+// is narrowed to 0600 before the secrets go in.
+func writePrivate(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
