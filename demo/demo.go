@@ -89,7 +89,14 @@ var shops = []vouchers.Shop{
 }
 
 // Seed creates the demo data unless it exists, and returns the logins.
+// It refuses (Conflict, reason not_demo_database) a database that holds
+// accounts the demo did not make: the demo adds an administrator with a
+// printed password, turns test payments on and plays stations, none of
+// which belongs in a city's real database.
 func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
+	if err := demoDatabase(ctx, s.Identity); err != nil {
+		return Result{}, err
+	}
 	passwords, err := loadPasswords(dataDir)
 	if err != nil {
 		return Result{}, err
@@ -144,6 +151,38 @@ func Seed(ctx context.Context, s Services, dataDir string) (Result, error) {
 		res.Logins = append(res.Logins, Login{Role: p.role, Email: p.email, Password: passwords[p.email]})
 	}
 	return res, nil
+}
+
+// ReasonNotDemoDatabase is the reason of Seed's refusal to seed a
+// database that is not a demo database.
+const ReasonNotDemoDatabase = "not_demo_database"
+
+// demoDatabase says whether the database may take the demo data: it is
+// empty (no account at all), or the demo seeded it, which its own city
+// administrator marks: seeding makes that account before any other, so a
+// database with accounts but without it holds someone else's (an
+// administrator made by create-admin, citizens who signed up).
+func demoDatabase(ctx context.Context, accounts *identity.Service) error {
+	// Counted first, then the marker read: a demo hub seeding the same
+	// database at once has made its administrator before any account
+	// this count sees.
+	n, err := accounts.CountAccounts(ctx)
+	if err != nil {
+		return fmt.Errorf("count accounts: %w", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	_, err = accounts.AccountByEmail(ctx, people[4].email)
+	if err == nil {
+		return nil
+	}
+	if !apperr.Has(err, apperr.NotFound) {
+		return fmt.Errorf("read demo administrator: %w", err)
+	}
+	return apperr.R(apperr.Conflict, ReasonNotDemoDatabase,
+		"this database is not a demo database: it holds accounts the demo did not create (%d in all; the demo seeds its own administrator, shops, stations and credit, with test payments on). "+
+			"Run the hub on it with `cityhub serve`, or start the demo on a fresh CITYHUB_DATA_DIR (and, with PostgreSQL, its own CITYHUB_DATABASE_URL)", n)
 }
 
 func ensurePerson(ctx context.Context, ids *identity.Service, p person, shopID, venueID string, passwords map[string]string) (identity.Caller, error) {
@@ -320,10 +359,29 @@ func savePasswords(dir string, m map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("encode demo logins: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, LoginsFile), b, 0o600); err != nil {
+	if err := writePrivate(filepath.Join(dir, LoginsFile), b); err != nil {
 		return fmt.Errorf("write demo logins: %w", err)
 	}
 	return nil
+}
+
+// writePrivate writes a file only its owner may read, narrowing one that
+// was there with a wider mode before the passwords go in (os.WriteFile's
+// mode is only for a file it creates).
+func writePrivate(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // demoReports are the citizen's reports: idempotency keys make a second

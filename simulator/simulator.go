@@ -19,6 +19,8 @@ import (
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/eclipse/paho.mqtt.golang/packets"
+
 	"cityhub/config"
 	"cityhub/mobility"
 	"cityhub/mqtt/pahostore"
@@ -92,7 +94,24 @@ type Config struct {
 	RideMin, RideMax time.Duration
 	Seed             uint64
 	Log              *slog.Logger
+	// ConnectWait is how long Start keeps retrying a broker it cannot
+	// reach (each failed attempt logged, at most every RetryLogEvery):
+	// 0 for 10 s, negative for until Start's context ends. A broker that
+	// refuses a station's login fails Start at once (ErrRefused).
+	ConnectWait time.Duration
 }
+
+// ErrRefused is in the error of a Start whose broker refused a station's
+// CONNECT for its credentials (missing or wrong username and password):
+// retrying cannot help.
+var ErrRefused = errors.New("the broker refused the station's login")
+
+// RetryLogEvery bounds how often Start logs the attempts that failed to
+// reach the broker: the first at once, then one at most this often.
+const RetryLogEvery = 5 * time.Second
+
+// defaultConnectWait is Start's wait for a broker it cannot reach.
+const defaultConnectWait = 10 * time.Second
 
 // Sim is a running set of simulated stations.
 type Sim struct {
@@ -118,6 +137,10 @@ type Sim struct {
 	// hello tracks each connect's "online" and status publishing, so that
 	// Close says "false" after them.
 	hello sync.WaitGroup
+
+	retryMu     sync.Mutex
+	retryLogged time.Time // when a failed attempt was last logged
+	retries     int       // failed attempts not logged since
 }
 
 type outBike struct {
@@ -224,7 +247,10 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 	o := paho.NewClientOptions().AddBroker(s.cfg.URL).SetClientID("station-"+id).
 		SetUsername(user).SetPassword(pass).
 		SetCleanSession(true).SetOrderMatters(false).SetKeepAlive(10*time.Second).SetStore(pahostore.New()).
-		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(500*time.Millisecond).
+		// Start retries the first connection itself, to tell a refused
+		// login (fail at once) from a broker not reached (retry, logged);
+		// paho reconnects a connection lost later.
+		SetAutoReconnect(true).SetConnectRetry(false).SetConnectTimeout(5*time.Second).
 		SetMaxReconnectInterval(2*time.Second).
 		// The broker says "false" for the station when its connection dies.
 		SetWill(s.topic(id, "online"), "false", 1, true).
@@ -255,18 +281,47 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 			}()
 		})
 	st.cli = paho.NewClient(o)
-	tok := st.cli.Connect()
-	deadline := time.After(10 * time.Second)
-	select {
-	case <-tok.Done():
-		if err := tok.Error(); err != nil {
-			return fmt.Errorf("station %s connect: %w", id, err)
+	broker := config.Redact(s.cfg.URL)
+	var gaveUp <-chan time.Time // nil: retry until ctx ends
+	if wait := s.cfg.ConnectWait; wait >= 0 {
+		if wait == 0 {
+			wait = defaultConnectWait
 		}
-	case <-deadline:
-		return fmt.Errorf("station %s: broker %s did not answer", id, config.Redact(s.cfg.URL))
-	case <-ctx.Done():
-		return ctx.Err()
+		gaveUp = time.After(wait)
 	}
+	for attempt := 1; ; attempt++ {
+		tok := st.cli.Connect()
+		select {
+		case <-tok.Done():
+		case <-gaveUp:
+			return fmt.Errorf("station %s: broker %s did not answer", id, broker)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		err := tok.Error()
+		if err == nil {
+			break
+		}
+		if refusedLogin(err) {
+			as := "with no username and password"
+			if user != "" {
+				as = fmt.Sprintf("as user %q", user)
+			}
+			return fmt.Errorf("station %s: %w: %s answered %q to its CONNECT %s", id, ErrRefused, broker, err.Error(), as)
+		}
+		if refusedForGood(err) {
+			return fmt.Errorf("station %s: broker %s refused the connection: %w", id, broker, err)
+		}
+		s.logRetry(id, broker, attempt, err)
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-gaveUp:
+			return fmt.Errorf("station %s: broker %s did not answer: %w", id, broker, err)
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	deadline := time.After(10 * time.Second)
 	select {
 	case <-st.ready:
 	case <-deadline:
@@ -275,6 +330,34 @@ func (s *Sim) connect(ctx context.Context, st *station) error {
 		return ctx.Err()
 	}
 	return nil
+}
+
+// refusedLogin says whether a CONNECT was refused for its credentials.
+func refusedLogin(err error) bool {
+	return errors.Is(err, packets.ErrorRefusedNotAuthorised) || errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword)
+}
+
+// refusedForGood says whether a CONNECT was refused for a reason that
+// another attempt does not change (a busy broker, "server unavailable",
+// may take the next).
+func refusedForGood(err error) bool {
+	return errors.Is(err, packets.ErrorRefusedBadProtocolVersion) || errors.Is(err, packets.ErrorRefusedIDRejected)
+}
+
+// logRetry logs a failed attempt to reach the broker, the first at once
+// and then at most one every RetryLogEvery across all stations, counting
+// those it did not log.
+func (s *Sim) logRetry(station, broker string, attempt int, err error) {
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	now := time.Now()
+	if !s.retryLogged.IsZero() && now.Sub(s.retryLogged) < RetryLogEvery {
+		s.retries++
+		return
+	}
+	s.log.Warn("cannot reach the MQTT broker; retrying", slog.String("broker", broker), slog.String("station", station),
+		slog.Int("attempt", attempt), slog.Int("other_failed_attempts", s.retries), slog.String("error", config.Redact(err.Error())))
+	s.retryLogged, s.retries = now, 0
 }
 
 // Close stops every station cleanly: as docs/mqtt.md asks, each says

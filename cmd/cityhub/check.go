@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -63,6 +64,7 @@ func check(ctx context.Context, args []string, getenv func(string) string, stdou
 		checkStripe(ctx, cfg),
 		checkOIDC(ctx, cfg),
 		checkPublicURL(cfg),
+		checkListen(cfg),
 		checkTLS(cfg),
 		checkInstance(cfg),
 		checkParticipation(cfg),
@@ -128,6 +130,11 @@ func checkBroker(ctx context.Context, cfg config.Config) checkResult {
 	r := checkResult{name: "broker"}
 	if cfg.MQTTURL == "" {
 		r.ok, r.detail = true, "embedded broker: the hub starts it on "+cfg.MQTTBrokerAddr
+		if err := tryListen(cfg.MQTTBrokerAddr); err != nil {
+			r.warn = true
+			r.detail = "embedded broker: " + listenProblem(cfg.MQTTBrokerAddr, err) +
+				" (point CITYHUB_MQTT_URL at the broker there, or set CITYHUB_MQTT_BROKER_ADDR to a free address)"
+		}
 		return r
 	}
 	where := config.Redact(cfg.MQTTURL)
@@ -174,6 +181,50 @@ func checkBroker(ctx context.Context, cfg config.Config) checkResult {
 		return r
 	}
 	return checkDynsec(ctx, cfg, r)
+}
+
+// checkListen tries to listen where serve will, on the HTTP address and,
+// when the hub serves HTTPS itself, the HTTPS address, and lets go at once.
+// check also runs beside the hub, whose own addresses are then taken: a
+// taken address is a warning, not a failure.
+func checkListen(cfg config.Config) checkResult {
+	r := checkResult{name: "listen", ok: true}
+	addrs := []struct{ what, addr string }{{"HTTP", cfg.HTTPAddr}}
+	if cfg.TLS.Enabled() {
+		addrs = append(addrs, struct{ what, addr string }{"HTTPS", cfg.TLS.HTTPSAddr})
+	}
+	var said []string
+	for _, a := range addrs {
+		if err := tryListen(a.addr); err != nil {
+			r.warn = true
+			said = append(said, a.what+" "+listenProblem(a.addr, err))
+		} else {
+			said = append(said, a.what+" "+a.addr+" is free")
+		}
+	}
+	r.detail = strings.Join(said, "; ")
+	return r
+}
+
+// tryListen listens on addr and closes at once: nil when serve could
+// listen there now. A port 0 (a free port picked at start) always can.
+func tryListen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return ln.Close()
+}
+
+// listenProblem says why serve could not listen on addr.
+func listenProblem(addr string, err error) string {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return addr + " is taken: serve will not start on it, unless it is this hub already running"
+	}
+	if errors.Is(err, syscall.EACCES) {
+		return fmt.Sprintf("%s: cannot listen there as this user (a port below 1024 needs CAP_NET_BIND_SERVICE, which the packaged service has): %v", addr, err)
+	}
+	return fmt.Sprintf("%s: cannot listen there: %v", addr, err)
 }
 
 // dynsecAnswerTimeout bounds the wait for the dynamic-security plugin, which

@@ -12,7 +12,7 @@ import (
 // help was asked for, nothing failed.
 func TestHelpFlagSucceeds(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"serve", "-h"}, {"-help"}, {"demo", "-h"}, {"create-admin", "-h"}, {"simulate", "-h"}, {"check", "-h"}, {"migrate", "-h"}, {"backup", "-h"}, {"restore", "-h"}, {"clear-login-limits", "-h"}} {
+	for _, args := range [][]string{{"serve", "-h"}, {"serve", "-help"}, {"demo", "-h"}, {"create-admin", "-h"}, {"simulate", "-h"}, {"check", "-h"}, {"migrate", "-h"}, {"backup", "-h"}, {"restore", "-h"}, {"clear-login-limits", "-h"}} {
 		var stderr bytes.Buffer
 		if err := run(context.Background(), args, testGetenv(nil), io.Discard, &stderr); err != nil {
 			t.Errorf("%v: %v, want success", args, err)
@@ -25,5 +25,24 @@ func TestHelpFlagSucceeds(t *testing.T) {
 	run(context.Background(), []string{"serve", "-h"}, testGetenv(nil), io.Discard, &stderr)
 	if !strings.Contains(stderr.String(), "-http-addr") {
 		t.Errorf("serve -h printed no flags: %q", stderr.String())
+	}
+}
+
+// "cityhub -h" (-help, --help, help) alone prints the command list on
+// stdout and succeeds, instead of serve's flags on stderr: the usage says
+// where serve's flags are ("cityhub serve -h").
+func TestHelpAlonePrintsCommands(t *testing.T) {
+	t.Parallel()
+	for _, arg := range []string{"-h", "-help", "--help", "help"} {
+		var stdout, stderr bytes.Buffer
+		if err := run(context.Background(), []string{arg}, testGetenv(nil), &stdout, &stderr); err != nil {
+			t.Errorf("cityhub %s: %v, want success", arg, err)
+		}
+		if stdout.String() != usage {
+			t.Errorf("cityhub %s printed on stdout %q, want the usage", arg, stdout.String())
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("cityhub %s printed on stderr %q, want nothing", arg, stderr.String())
+		}
 	}
 }

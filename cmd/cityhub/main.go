@@ -61,6 +61,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			err = nil
 		}
 	}()
+	// Help alone asks what the program does: the command list, not the
+	// flags of serve (the default command), which "serve -h" prints.
+	if len(args) == 1 {
+		switch args[0] {
+		case "-h", "-help", "--h", "--help":
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
+	}
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -87,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "version":
 		fmt.Fprintln(stdout, "cityhub", version)
 		return nil
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

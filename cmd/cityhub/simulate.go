@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -47,8 +48,18 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	sim := simulator.New(simulator.Config{URL: url, Credentials: creds, Root: *root, Stations: layout, StatusEvery: *statusEvery,
 		EventsPerSecond: *events, FailureRate: *failure, SilentRate: *silent, ReplyDelay: *delay,
-		RideMin: *rideMin, RideMax: *rideMax, Log: log})
+		RideMin: *rideMin, RideMax: *rideMax, Log: log,
+		// A broker not reached yet (the hub still starting) is retried,
+		// each failed attempt logged, until the operator stops the command.
+		ConnectWait: -1})
+	log.Info("connecting the stations", slog.Int("stations", *n), slog.String("broker", config.Redact(url)))
 	if err := sim.Start(ctx); err != nil {
+		if errors.Is(err, simulator.ErrRefused) {
+			if *credFile == "" {
+				return fmt.Errorf("%w\nthe broker %s wants each station to log in with its own secret: pass -credentials FILE, a file of \"station-id secret\" lines (the demo writes DATA_DIR/demo-stations.credentials)", err, config.Redact(url))
+			}
+			return fmt.Errorf("%w\nthe broker %s did not take the secrets in %s: the hub gives its stations new ones (the demo at each start), so pass the file it wrote last, for the same stations (-prefix, -stations)", err, config.Redact(url), *credFile)
+		}
 		return err // stopped while connecting: a clean stop (untilStopped)
 	}
 	defer sim.Close()
