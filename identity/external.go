@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,9 +56,14 @@ const noPassword = "!external"
 
 // ExternalAccount returns the account of the identity's fiscal code,
 // making a citizen account (with its wallet) on the first login; created
-// says which. The e-mail claim becomes the account's address, verified if
-// the provider says so; without a usable e-mail claim the account gets a
-// placeholder address and sends no e-mail until the person changes it.
+// says which. An e-mail claim the provider vouches for (email_verified)
+// becomes the account's address, verified; one it does not vouch for is
+// only proposed: the account gets a placeholder address and the claimed
+// one a link to confirm it, as a change of address would (whoever set the
+// claim could otherwise hold another person's address for good: its owner
+// could neither sign up with it nor reset a password through it). Without
+// a usable e-mail claim the account gets a placeholder address and sends
+// no e-mail until the person changes it.
 // Invalid (reason bad_fiscal_code) for a missing or malformed fiscal code;
 // Conflict (reason link_required) when the e-mail claim names another
 // account with a password (its owner links the two with it); an address
@@ -76,9 +82,13 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 	a = Account{ID: ids.New("acc"), Name: externalName(ext), Locale: Locales[0], Grants: []Grant{{Role: RoleCitizen}},
 		PasswordHash: noPassword, CreatedAt: now, FiscalCode: code}
 	a.Email = strings.TrimSpace(ext.Email)
-	if ValidateEmail(a.Email) != nil {
+	proposed := ""
+	switch {
+	case ValidateEmail(a.Email) != nil:
 		a.Email = a.ID + PlaceholderEmailDomain
-	} else if ext.EmailVerified {
+	case !ext.EmailVerified:
+		proposed, a.Email = a.Email, a.ID+PlaceholderEmailDomain
+	default:
 		a.EmailVerifiedAt = now
 	}
 	var found bool
@@ -129,6 +139,13 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 			return Account{}, false, errNotAuthenticated
 		}
 		return a, false, nil
+	}
+	if proposed != "" && s.opt.Mail != nil {
+		// The account is made; a link that does not leave only delays the
+		// address, which the person may also add from the account page.
+		if err := s.sendEmailChange(ctx, a, proposed, audit.OriginFrom(ctx).IP); err != nil {
+			s.log.WarnContext(ctx, "propose the e-mail address of a SPID/CIE login", slog.String("account", a.ID), slog.Any("error", err))
+		}
 	}
 	return a, true, nil
 }

@@ -224,9 +224,11 @@ func (l *lockedBuffer) String() string {
 
 // Two SPID/CIE identities with one address (a family's): the second gets
 // an account of its own, without the address, since the first has no
-// password to link with; and an address its provider did not vouch for
-// gets no password reset link, which would hand the account (its fiscal
-// code, its wallet) to whoever reads that address.
+// password to link with; and an address its provider did not vouch for is
+// only proposed: the account keeps a placeholder until the link sent there
+// is followed, so it gets no password reset link (which would hand the
+// account to whoever reads that address) and does not hold the address
+// against its owner.
 func TestExternalAccountsSharingOrUnprovenAddress(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
@@ -244,9 +246,10 @@ func TestExternalAccountsSharingOrUnprovenAddress(t *testing.T) {
 		}
 
 		unproven := mailtest.Recipient(t)
-		if _, _, err := f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "MRTMTT91D08F205J", GivenName: "Matteo", FamilyName: "Martini",
-			Email: unproven}); err != nil {
-			t.Fatal(err)
+		third, _, err := f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "MRTMTT91D08F205J", GivenName: "Matteo", FamilyName: "Martini",
+			Email: unproven})
+		if err != nil || !strings.HasSuffix(third.Email, identity.PlaceholderEmailDomain) {
+			t.Fatalf("an identity whose address was not vouched for: %+v, %v", third, err)
 		}
 		for _, addr := range []string{unproven, shared} {
 			if err := f.svc.RequestPasswordReset(ctx, addr); err != nil {
@@ -255,8 +258,42 @@ func TestExternalAccountsSharingOrUnprovenAddress(t *testing.T) {
 		}
 		deliver(t, db)
 		received(t, shared, 1, "Reimposta la password")
-		if got := mailtest.Received(t, unproven); len(got) != 0 {
+		// One e-mail: the link that makes the address the account's.
+		link := linkToken(t, received(t, unproven, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
+		if got := mailtest.Received(t, unproven); len(got) != 1 {
 			t.Fatalf("an address the provider did not vouch for got %d e-mails", len(got))
+		}
+		a, err := f.svc.ConfirmEmail(ctx, link)
+		if err != nil || a.ID != third.ID || a.Email != unproven || !a.Verified() {
+			t.Fatalf("the proposed address confirmed: %+v, %v", a, err)
+		}
+	})
+}
+
+// An address a SPID/CIE login claims without its provider vouching for it
+// is not held against its owner: the owner signs up with it, the login's
+// account keeps its placeholder, and the link sent for the login's account
+// no longer works once the address is the owner's.
+func TestUnvouchedAddressIsNotHeld(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.41")
+		victim := mailtest.Recipient(t)
+		spid, created, err := f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "RSSMRA85T10A562S", GivenName: "M", FamilyName: "R", Email: victim})
+		if err != nil || !created || spid.Email == victim {
+			t.Fatalf("login claiming %s: %+v, %v", victim, spid, err)
+		}
+		owner := f.register(t, victim)
+		if owner.ID == spid.ID {
+			t.Fatal("the owner's sign-up landed on the SPID/CIE account")
+		}
+		deliver(t, db)
+		link := linkToken(t, received(t, victim, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
+		if _, err := f.svc.ConfirmEmail(ctx, link); err == nil {
+			t.Fatal("the link proposed for the SPID/CIE account took the owner's address")
+		}
+		if got, _ := f.svc.AccountByEmail(ctx, victim); got.ID != owner.ID {
+			t.Fatalf("the address belongs to %s, want the owner %s", got.ID, owner.ID)
 		}
 	})
 }
