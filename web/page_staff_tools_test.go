@@ -262,7 +262,8 @@ func TestReportsAndRefundsPages(t *testing.T) {
 	res, body = pc.Get("/admin/reports")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="true"`) || strings.Contains(body, `data-testid="sales-nothing"`) ||
 		!strings.Contains(body, `data-testid="chart-sales"`) || !strings.Contains(body, `<title id="sales-title">`) ||
-		!strings.Contains(body, `<desc id="sales-desc">`) || !strings.Contains(body, `data-testid="sales-table"`) || !strings.Contains(body, "Filumena Marturano") {
+		!strings.Contains(body, `<desc id="sales-desc">`) || !strings.Contains(body, `data-testid="sales-table"`) || !strings.Contains(body, "Filumena Marturano") ||
+		!strings.Contains(body, "unico spettacolo degli ultimi 30 giorni") || strings.Contains(body, "ciascuno dei 1 spettacoli") {
 		t.Fatalf("reports page: %d\n%s", res.StatusCode, body)
 	}
 	if res, body := pc.Get("/admin/refunds"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Nessun rimborso su carta") ||

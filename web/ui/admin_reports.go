@@ -124,7 +124,7 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 			groups[i] = chartGroup{Label: d.Day.Format("02/01"), Values: []int{d.Count}}
 			total += d.Count
 		}
-		ch := buildBarChart("rides", l.T("staff.reports.rides.title", reportDays), l.T("staff.reports.rides.desc", total, reportDays), []string{l.T("staff.reports.rides.series")}, groups)
+		ch := buildBarChart("rides", l.T("staff.reports.rides.title", reportDays), ridesDesc(l, total), []string{l.T("staff.reports.rides.series")}, groups)
 		page.Rides = &ch
 	}
 	if s.ticketing != nil {
@@ -140,7 +140,7 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 			page.SalesRows = append(page.SalesRows, salesRow{Title: p.Title, StartsAt: p.StartsAt, Sold: st.Sold, Seats: st.Seats, Revenue: st.RevenueCents})
 			groups = append(groups, chartGroup{Label: p.Title, Values: []int{st.Sold, max(st.Seats-st.Sold, 0)}})
 		}
-		ch := buildBarChart("sales", l.T("staff.reports.sales.title", reportDays), l.T("staff.reports.sales.desc", len(sales), reportDays),
+		ch := buildBarChart("sales", l.T("staff.reports.sales.title", reportDays), salesDesc(l, len(sales)),
 			[]string{l.T("tadmin.sold"), l.T("staff.reports.sales.unsold")}, groups)
 		page.Sales = &ch
 	}
@@ -204,7 +204,22 @@ func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *loca
 	for i, d := range districts {
 		names[i] = l.Place("district", d)
 	}
-	ch := buildBarChart("uptake", l.T("staff.reports.uptake.title", name), l.T("staff.reports.uptake.desc", total, len(districts), reportDays), names, groups)
+	ch := buildBarChart("uptake", l.T("staff.reports.uptake.title", name), uptakeDesc(l, total, len(districts)), names, groups)
 	page.Uptake = &ch
 	return nil
+}
+
+// The charts' descriptions count things, and read right for one of them
+// as for many ("1 ride", "1 voucher used in 1 district").
+
+func ridesDesc(l *locale, rides int) string {
+	return l.TN("staff.reports.rides.desc", rides, reportDays)
+}
+
+func salesDesc(l *locale, performances int) string {
+	return l.TN("staff.reports.sales.desc", performances, reportDays)
+}
+
+func uptakeDesc(l *locale, vouchers, districts int) string {
+	return l.T("staff.reports.uptake.desc", l.TN("staff.reports.uptake.vouchers", vouchers), l.TN("staff.reports.uptake.districts", districts), reportDays)
 }

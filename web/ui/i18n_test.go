@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -68,6 +69,7 @@ func TestEveryKeyUsedExists(t *testing.T) {
 		t.Fatalf("found only %d keys in templates; is the pattern stale?", len(used))
 	}
 	used = append(used, "login.missing", "login.wrong", "login.rate_limited", "privacy.delete.mismatch")
+	used = append(used, keysNamedInGo(t)...)
 	for _, c := range []apperr.Code{apperr.Invalid, apperr.NotFound, apperr.Conflict, apperr.Unauthenticated, apperr.Forbidden,
 		apperr.RateLimited, apperr.Unavailable, apperr.InsufficientFunds, apperr.Internal} {
 		used = append(used, "error.code."+string(c))
@@ -261,4 +263,33 @@ func reconciliationBases(t *testing.T) []string {
 		t.Fatalf("found only %d bases in docs/wallet.md: %v", len(codes), codes)
 	}
 	return codes
+}
+
+// keysNamedInGo lists the literal keys the handlers (this package's Go
+// files, tests aside) ask a locale for with T or TN, such as the door
+// list's offline messages, which no template names.
+func keysNamedInGo(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := regexp.MustCompile(`\.TN?\("([a-z0-9_.]+)"[,)]`)
+	var keys []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range call.FindAllStringSubmatch(string(b), -1) {
+			keys = append(keys, m[1])
+		}
+	}
+	if len(keys) < 100 {
+		t.Fatalf("found only %d keys in Go files; is the pattern stale?", len(keys))
+	}
+	return keys
 }

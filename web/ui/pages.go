@@ -226,6 +226,15 @@ type view struct {
 	assets *assets
 }
 
+// CitizenServices says whether the citizen's services (wallet, vouchers,
+// bikes, theatre) are the reader's to open: a visitor's, who signs in
+// to reach them, and a citizen's. Shops, doors, operators, office staff
+// and administrators without the citizen's role would only meet 403
+// there, so the home page and the footer do not offer them.
+func (v view) CitizenServices() bool {
+	return v.Caller == nil || v.Caller.Has(identity.RoleCitizen)
+}
+
 // Asset is the checksummed URL of an embedded static file.
 func (v view) Asset(name string) string { return v.assets.url(name) }
 

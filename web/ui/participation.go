@@ -308,7 +308,7 @@ func (p *participationPages) handlePhoto(thumb bool) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 		img, err := p.svc.PhotoImage(r.Context(), c, r.PathValue("id"), thumb)
 		if err != nil {
-			http.Error(w, "not found", httpx.StatusFor(err))
+			p.pageError(w, r, err)
 			return
 		}
 		w.Header().Set("Content-Type", "image/jpeg")

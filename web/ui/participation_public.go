@@ -87,14 +87,20 @@ func (p *participationPages) showReport(w http.ResponseWriter, r *http.Request, 
 	if problem != nil {
 		d.Problem = l.ErrorText(problem)
 	}
+	// officeStaff: the caller may open the report in its office's queue
+	// (/staff/reports/{id} answers its office's staff and administrators
+	// only), so the page offers the way there.
+	officeStaff := false
 	if c.AccountID != "" {
-		if v, err := p.svc.Report(r.Context(), c, id); err == nil && v.Report.ReporterID == c.AccountID {
+		v, err := p.svc.Report(r.Context(), c, id)
+		if err == nil && v.Report.ReporterID == c.AccountID {
 			d.Own, d.Report, d.Changes, d.Photos = true, p.ownRow(l.Lang, v.Report), v.Changes, v.Photos
 			d.CanReopen = v.Report.Status == participation.StatusFixed
 			d.Staff = isOfficeStaff(c, v.Report.OfficeID)
 			p.render(w, r, status, "participation_report", "reports", d)
 			return
 		}
+		officeStaff = err == nil && isOfficeStaff(c, v.Report.OfficeID)
 	}
 	pub, err := p.svc.PublicReport(r.Context(), id)
 	if err != nil {
@@ -105,7 +111,7 @@ func (p *participationPages) showReport(w http.ResponseWriter, r *http.Request, 
 	for _, ph := range pub.PhotoIDs {
 		d.Photos = append(d.Photos, participation.Photo{ID: ph, State: participation.PhotoApproved})
 	}
-	d.Staff = c.Has(identity.RoleAdmin) || len(c.Scopes(identity.RoleCityStaff)) > 0
+	d.Staff = officeStaff
 	p.render(w, r, status, "participation_report", "reports", d)
 }
 

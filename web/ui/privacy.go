@@ -29,6 +29,9 @@ type privacyPage struct {
 	ToCityCents int64
 	// Choice is the person's earlier choice, kept when the form comes back.
 	Choice string
+	// ConfirmEmail is the address the person typed to confirm, kept when
+	// the form comes back.
+	ConfirmEmail string
 }
 
 // creditChoices maps the form's values to cardpay's choices.
@@ -36,7 +39,7 @@ var creditChoices = map[string]string{"cards": cardpay.CreditToCards, "city": ca
 
 // privacyPage reads what erasure would do with the caller's credit.
 func (s *homePages) privacyPage(r *http.Request, c identity.Caller) (privacyPage, error) {
-	p := privacyPage{CanDelete: s.erasure != nil, Choice: r.PostFormValue("credit")}
+	p := privacyPage{CanDelete: s.erasure != nil, Choice: r.PostFormValue("credit"), ConfirmEmail: r.PostFormValue("confirm_email")}
 	if s.erasure == nil {
 		return p, nil
 	}

@@ -132,6 +132,9 @@ type confirmPage struct {
 	// Danger draws the button red (an action that takes something away).
 	Danger bool
 	Back   string
+	// BackLabel names the way Back when there is nothing to confirm (no
+	// Action): the page then only informs.
+	BackLabel string
 }
 
 type confirmFact struct{ Term, Value string }

@@ -312,11 +312,22 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 		s.pageError(w, r, err)
 		return
 	}
+	l := s.locale(r)
 	if due.Count == 0 {
-		s.pageError(w, r, apperr.R(apperr.Conflict, "nothing_to_settle", "This shop has no redemptions to settle in the period."))
+		// Nothing to close is no mistake of the administrator's: the page
+		// says so, and what is still too recent to settle, with no button.
+		facts := []confirmFact{{l.T("vadmin.settle.shop"), due.Shop.Name + " · " + due.Shop.Address}}
+		if due.RecentCount > 0 {
+			facts = append(facts, confirmFact{l.T("vadmin.settle.recent"), strconv.Itoa(due.RecentCount) + " · " + l.Money(due.RecentCents)})
+		}
+		s.renderConfirm(w, r, "admin", confirmPage{
+			Heading: l.T("vadmin.settle.nothing.heading", due.Shop.Name),
+			Lead:    l.T("vadmin.settle.nothing.lead"),
+			Facts:   facts,
+			Back:    "/admin/vouchers#shops", BackLabel: l.T("vadmin.settle.nothing.back"),
+		})
 		return
 	}
-	l := s.locale(r)
 	facts := []confirmFact{
 		{l.T("vadmin.settle.shop"), due.Shop.Name + " · " + due.Shop.Address},
 		{"IBAN", due.Shop.IBAN},

@@ -254,6 +254,15 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	if got := scan(string(forged), "is-error"); !strings.Contains(got, "Codice non valido") {
 		t.Fatalf("a forged token offline: %q", got)
 	}
+	// A genuine token that expired while the door was offline says so,
+	// rather than calling the code invalid.
+	scanNow := hubClock.Now()
+	hubClock.Set(scanNow.Add(-time.Hour))
+	stale := token(tonights)
+	hubClock.Set(scanNow)
+	if got := scan(stale, "is-error"); !strings.Contains(got, "senza rete") || !strings.Contains(got, "Il codice è scaduto") || strings.Contains(got, "Codice non valido") {
+		t.Fatalf("an expired token offline: %q", got)
+	}
 	if got := scan(laters.TypedCode, "is-error"); !strings.Contains(got, "Rete non disponibile") {
 		t.Fatalf("a typed code offline: %q", got)
 	}

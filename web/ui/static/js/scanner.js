@@ -119,7 +119,8 @@
       .then(function (key) { return subtle.verify({ name: "Ed25519" }, key, t.sig, t.signed); })
       .then(function (genuine) {
         var now = Date.now() + clockOffset;
-        if (!genuine || t.kind !== 2 || now > t.expires * 1000 + door.leeway_ms) { return refuse(m.invalid); }
+        if (!genuine || t.kind !== 2) { return refuse(m.invalid); }
+        if (now > t.expires * 1000 + door.leeway_ms) { return refuse(m.expired || m.invalid); }
         if (door.tickets.indexOf(t.id) < 0) {
           for (var j = 0; j < door.others.length; j++) {
             if (door.others[j].tickets.indexOf(t.id) >= 0) { return refuse(door.others[j].refusal); }

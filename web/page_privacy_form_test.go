@@ -1,0 +1,45 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/wallet"
+	"cityhub/web/webtest"
+)
+
+// A deletion form refused for its credit choice (none, or one the page
+// does not offer) comes back with the refusal and with the address the
+// person typed to confirm, so they need not type it again; a mistyped
+// address comes back as typed too. Nothing is erased.
+func TestPrivacyDeleteKeepsTheTypedEmail(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(false), withCardPayments)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	anna, _ := env.account(t, identity.RoleCitizen)
+	cardTopUp(t, env, anna.ID, 1500, "pi_privacy_form_"+anna.ID)
+	pc := webtest.NewPageClient(t, srv.URL)
+	pc.Login(anna.Email, testPassword)
+	for _, credit := range []string{"", "elsewhere"} {
+		form := url.Values{"confirm_email": {anna.Email}, "credit": {credit}, "csrf_token": {pc.CSRF("/privacy")}}
+		res, body := pc.Post("/privacy/delete", form)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "scegli se restituirlo alle tue carte") {
+			t.Fatalf("credit %q: %d\n%s", credit, res.StatusCode, body)
+		}
+		if !strings.Contains(body, `name="confirm_email"`) || !strings.Contains(body, `value="`+anna.Email+`"`) {
+			t.Fatalf("credit %q: the typed address %s is not kept\n%s", credit, anna.Email, body)
+		}
+	}
+	form := url.Values{"confirm_email": {"anna@typo.example"}, "credit": {"cards"}, "csrf_token": {pc.CSRF("/privacy")}}
+	if res, body := pc.Post("/privacy/delete", form); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `value="anna@typo.example"`) {
+		t.Fatalf("mistyped address: %d, not kept\n%s", res.StatusCode, body)
+	}
+	if a, err := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); err != nil || a.Balance != 1500 {
+		t.Fatalf("credit after the refusals: %+v, %v", a, err)
+	}
+}
