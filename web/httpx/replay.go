@@ -86,6 +86,13 @@ func (s *Replayer) Keyed(r *http.Request, pattern string) bool {
 
 // ServeKeyed runs next for a keyed request, or replays the first answer.
 func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern string, next http.Handler) {
+	// Two keys: which one the client meant to retry under is anyone's
+	// guess, and taking the first would answer a retry under the second
+	// as a new request.
+	if len(r.Header.Values("Idempotency-Key")) > 1 {
+		WriteError(s.Log, w, r, apperr.R(apperr.Invalid, "duplicate_idempotency_key", "Send one Idempotency-Key header, not several."))
+		return
+	}
 	if s.OwnAnswers[pattern] {
 		next.ServeHTTP(w, r)
 		return
