@@ -13,6 +13,7 @@ import (
 
 	"cityhub/config"
 	"cityhub/keyring"
+	"cityhub/mobility"
 	"cityhub/store"
 	"cityhub/web"
 )
@@ -220,9 +221,13 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 
 // preflight refuses settings that parse but that the hub could not start
 // with, which only the parts that use them would otherwise find, after the
-// store is opened: the configured signing keys and Stripe's pair of
-// secrets. (cityhub check reports the Stripe pair on its own line.)
+// store is opened: the configured signing keys, Stripe's pair of secrets
+// and the instance id, which the broker client would refuse. (cityhub check
+// reports the Stripe pair and the instance id on lines of their own.)
 func preflight(cfg config.Config) error {
+	if cfg.InstanceID != "" && !mobility.ValidID(cfg.InstanceID) {
+		return fmt.Errorf("CITYHUB_INSTANCE_ID %q: want 1 to 64 lower-case letters, digits, - and _, starting with a letter or digit", cfg.InstanceID)
+	}
 	if err := keyring.CheckPEM(cfg.SigningKeys); err != nil {
 		return fmt.Errorf("CITYHUB_SIGNING_KEYS: %w", err)
 	}
