@@ -37,7 +37,7 @@ func init() {
 		component{name: "TicketPayment", typ: typeOf[TicketPayment](), desc: "With credit: the paid order and its tickets. By card: the held order and a Stripe PaymentIntent to confirm; the tickets follow Stripe's webhook."},
 		component{name: "Ticket", typ: typeOf[ticketing.TicketView](), desc: "A ticket; code (the typed code) only for its holder while it is valid."},
 		component{name: "TicketQRToken", typ: typeOf[ticketing.Token](), desc: "A freshly signed QR token (see docs/qr.md); fetch a new one after refresh_after."},
-		component{name: "TicketCodeRequest", typ: typeOf[ticketCodeRequest](), request: true, required: []string{"code"}},
+		component{name: "TicketCodeRequest", typ: typeOf[ticketCodeRequest](), request: true, required: []string{"code", "performance_id"}},
 		component{name: "CheckIn", typ: typeOf[ticketing.CheckInResult]()},
 		component{name: "DoorTicket", typ: typeOf[ticketing.DoorTicket](), desc: "A ticket as the door sees it: the seat and performance it admits to and its state, not who bought it."},
 		component{name: "DoorPerformance", typ: typeOf[ticketing.DoorPerformance](), desc: "A performance the door may check tickets for; its tickets enter from doors_open until ends_at."},
