@@ -20,7 +20,8 @@ import (
 // The seat picker: every seat is a labelled checkbox (taken ones disabled),
 // the form posts with its CSRF token, credit pays, the ticket shows on the
 // theatre page and in the wallet; a seat taken meanwhile is refused in the
-// page's language and the buyer's other chosen seat is not kept.
+// page's language, in the hall again with the buyer's other chosen seat
+// still ticked (not held).
 func TestSeatPickerBuysWithCredit(t *testing.T) {
 	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
@@ -83,6 +84,14 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 	res, body = pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/3"}})
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Uno dei posti è appena stato preso") {
 		t.Fatalf("taken seat: %d", res.StatusCode)
+	}
+	// The hall comes back as it is now, with the reason above it and the
+	// other seat chosen still ticked, to pick again from there.
+	if !strings.Contains(body, `data-testid="hold-problem"`) ||
+		!regexp.MustCompile(`value="Platea/A/1" checked`).MatchString(body) ||
+		!regexp.MustCompile(`value="Platea/A/3" disabled`).MatchString(body) ||
+		regexp.MustCompile(`value="Platea/A/2"[^>]* checked`).MatchString(body) {
+		t.Fatalf("the hall after a taken seat:\n%s", body)
 	}
 	res, _ = pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/2"}})
 	orders, err := svc.MyOrders(ctx, identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}})

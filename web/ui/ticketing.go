@@ -11,6 +11,7 @@ import (
 	"cityhub/ids"
 	"cityhub/money"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // The citizen's theatre pages: the programme with the citizen's tickets,
@@ -51,6 +52,9 @@ type seatPickerPage struct {
 	Key string
 	// EmailsTickets: the tickets will also be e-mailed (emailsTickets).
 	EmailsTickets bool
+	// Problem says why the seats chosen were not held (a seat taken
+	// meanwhile); the others chosen stay ticked.
+	Problem string
 }
 
 type pickerSection struct {
@@ -67,6 +71,8 @@ type pickerRow struct {
 type pickerSeat struct {
 	ticketing.SeatState
 	Label string
+	// Chosen: ticked in the form sent before, and still free.
+	Chosen bool
 }
 
 type pickerCategory struct {
@@ -86,13 +92,23 @@ func (s *theatrePages) emailsTickets(ctx context.Context, c identity.Caller) (bo
 
 // handleSeatPickerPage shows the hall with free, held and sold seats.
 func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	s.showSeatPicker(w, r, c, http.StatusOK, nil, "")
+}
+
+// showSeatPicker shows the hall, with the seats of chosen that are still
+// free ticked and problem said above them (a hold refused).
+func (s *theatrePages) showSeatPicker(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, chosen []string, problem string) {
 	av, err := s.ticketing.Availability(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	l := s.locale(r)
-	page := seatPickerPage{Availability: av, Key: ids.New("hld")}
+	page := seatPickerPage{Availability: av, Key: ids.New("hld"), Problem: problem}
+	ticked := map[string]bool{}
+	for _, id := range chosen {
+		ticked[id] = true
+	}
 	if page.EmailsTickets, err = s.emailsTickets(r.Context(), c); err != nil {
 		s.pageError(w, r, err)
 		return
@@ -122,13 +138,14 @@ func (s *theatrePages) handleSeatPickerPage(w http.ResponseWriter, r *http.Reque
 			sec.Rows = append(sec.Rows, pickerRow{Name: st.Row})
 			m++
 		}
-		sec.Rows[m-1].Seats = append(sec.Rows[m-1].Seats, pickerSeat{SeatState: st, Label: seatLabel(l, st)})
+		sec.Rows[m-1].Seats = append(sec.Rows[m-1].Seats, pickerSeat{SeatState: st, Label: seatLabel(l, st),
+			Chosen: ticked[st.ID] && st.State == ticketing.SeatFree})
 		if st.PriceCents > 0 && !seen[st.Category] {
 			seen[st.Category] = true
 			page.Categories = append(page.Categories, pickerCategory{Name: st.Category, Cents: st.PriceCents})
 		}
 	}
-	s.render(w, r, http.StatusOK, "ticket_seats", "theatre", page)
+	s.render(w, r, status, "ticket_seats", "theatre", page)
 }
 
 // handleBuySeatsPage holds the chosen seats and pays them with credit in
@@ -144,13 +161,21 @@ func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request
 	}
 	seats := r.PostForm["seat"]
 	if len(seats) == 0 {
-		s.pageError(w, r, apperr.R(apperr.Invalid, "invalid_seats", "Choose at least one seat."))
+		err := apperr.R(apperr.Invalid, "invalid_seats", "Choose at least one seat.")
+		s.showSeatPicker(w, r, c, http.StatusBadRequest, nil, s.locale(r).ErrorText(err))
 		return
 	}
 	ctx := r.Context()
 	// The form's key makes a double press one hold (and one payment).
 	o, _, err := s.ticketing.HoldWithKey(ctx, c, r.PathValue("id"), seats, r.PostFormValue("key"))
 	if err != nil {
+		// A seat taken meanwhile, or a choice the hall refuses: the hall
+		// again, as it is now, with the reason and the other seats chosen
+		// still ticked, so the person picks again from there.
+		if code := apperr.CodeOf(err); code == apperr.Conflict || code == apperr.Invalid {
+			s.showSeatPicker(w, r, c, httpx.StatusFor(err), seats, s.locale(r).ErrorText(err))
+			return
+		}
 		s.pageError(w, r, err)
 		return
 	}
