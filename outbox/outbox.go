@@ -75,12 +75,18 @@ type Service struct {
 // HideLinkSecrets has List and Get show the e-mails without the secrets
 // of their links: the tokens of a verification, password-reset or
 // change-of-address link, which would let whoever reads them take over
-// the account. A hub that sends its e-mails (an SMTP server configured)
-// calls it; without one, the outbox is where e-mails are read, whole.
+// the account, and the typed codes of tickets and vouchers, which open
+// the door or pay at a till like the QR code. A hub that sends its
+// e-mails (an SMTP server configured) calls it; without one, the outbox
+// is where e-mails are read, whole.
 func (s *Service) HideLinkSecrets() { s.hideLinks = true }
 
 // linkToken is a link's token in an e-mail's text or HTML.
 var linkToken = regexp.MustCompile(`([?&](?:amp;)?token=)[^\s"'&<>]+`)
+
+// typedCode is a ticket's or voucher's typed code (qrtoken.NewCode: 80
+// bits and a check character in Crockford's base 32, in groups of four).
+var typedCode = regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z]\b`)
 
 // hiddenToken stands for a token hidden from the outbox's readers.
 const hiddenToken = "[hidden]"
@@ -88,8 +94,8 @@ const hiddenToken = "[hidden]"
 // shown is m as administrators see it.
 func (s *Service) shown(m mail.Message) mail.Message {
 	if s.hideLinks {
-		m.Text = linkToken.ReplaceAllString(m.Text, "${1}"+hiddenToken)
-		m.HTML = linkToken.ReplaceAllString(m.HTML, "${1}"+hiddenToken)
+		m.Text = typedCode.ReplaceAllString(linkToken.ReplaceAllString(m.Text, "${1}"+hiddenToken), hiddenToken)
+		m.HTML = typedCode.ReplaceAllString(linkToken.ReplaceAllString(m.HTML, "${1}"+hiddenToken), hiddenToken)
 	}
 	return m
 }

@@ -17,6 +17,7 @@ import (
 	"cityhub/mail"
 	"cityhub/mail/mailtest"
 	"cityhub/outbox"
+	"cityhub/qrtoken"
 	"cityhub/smtpmail"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -563,7 +564,8 @@ func TestOutboxHidesLinkSecretsWhenMailIsSent(t *testing.T) {
 		const secret = "pr_0123456789abcdefSECRET"
 		link := "https://hub.example.org/password/reset?token=" + secret
 		m := message("reset@cityhub.test", "reset")
-		m.Text = "Reimposta la password: " + link + "\n"
+		code, _ := qrtoken.NewCode() // a ticket's typed code, as its e-mail shows it
+		m.Text = "Reimposta la password: " + link + "\nPlatea A 3: " + code + "\n"
 		m.HTML = `<p><a href="https://hub.example.org/password/reset?lang=it&amp;token=` + secret + `">Reimposta</a></p>`
 		m = enqueue(t, db, m)[0]
 		whole := outbox.NewService(db.Outbox())
@@ -574,7 +576,8 @@ func TestOutboxHidesLinkSecretsWhenMailIsSent(t *testing.T) {
 		hiding.HideLinkSecrets()
 		got, err := hiding.Get(ctx, admin, m.ID)
 		if err != nil || strings.Contains(got.Text, secret) || strings.Contains(got.HTML, secret) ||
-			!strings.Contains(got.Text, "/password/reset?token=[hidden]") || !strings.Contains(got.HTML, "&amp;token=[hidden]") {
+			!strings.Contains(got.Text, "/password/reset?token=[hidden]") || !strings.Contains(got.HTML, "&amp;token=[hidden]") ||
+			strings.Contains(got.Text, code) || !strings.Contains(got.Text, "Platea A 3: [hidden]") {
 			t.Fatalf("with SMTP, the message shown:\n%s\n%s\n%v", got.Text, got.HTML, err)
 		}
 		p, err := hiding.List(ctx, admin, "", "", 10)
