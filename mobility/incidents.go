@@ -172,3 +172,17 @@ func (s *Service) ResolveIncident(ctx context.Context, caller identity.Caller, i
 		return err
 	})
 }
+
+// Reachable reads the store once: nil when it answers. The telemetry
+// worker asks it after the store refused a message sent alone, to tell a
+// message the store cannot take (counted against its tries) from a store
+// that is down (the message waits).
+func (s *Service) Reachable(ctx context.Context) error {
+	return s.store.View(ctx, func(tx Tx) error {
+		_, err := tx.RideByCommand(ctx, "reachable-probe")
+		if apperr.Has(err, apperr.NotFound) {
+			return nil
+		}
+		return err
+	})
+}

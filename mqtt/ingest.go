@@ -231,6 +231,12 @@ func (c *Client) work() {
 }
 
 // maxTries is how often a message the store refused is offered again.
+// Only a refusal while the store took other messages counts: a store that
+// is down (the database away, a full disk) refuses everything, and its
+// messages wait, however long, for it to come back (the inbox bounds what
+// waits) instead of being dropped after a few seconds; a lost bike_docked
+// would end its ride at a later status, and its rider would pay the
+// difference.
 const maxTries = 3
 
 // When the store refuses a batch, the worker looks for the messages it
@@ -261,7 +267,9 @@ func (c *Client) ingest(ctx context.Context, batch []mobility.Telemetry) error {
 // apply hands the decoded messages to the sink. When the sink refuses them
 // it finds the ones it refuses (see maxBlindRefusals), and returns those
 // not applied, in order, and the weight of those applied.
-func (c *Client) apply(ps []*parked, batch []mobility.Telemetry) (failed []*parked, applied int64) {
+// storeUp says whether the store took some of the batch: only then are
+// the messages it refused judged refused on their own (maxTries).
+func (c *Client) apply(ps []*parked, batch []mobility.Telemetry) (failed []*parked, applied int64, storeUp bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	err := c.ingest(ctx, batch)
 	cancel()
@@ -269,13 +277,23 @@ func (c *Client) apply(ps []*parked, batch []mobility.Telemetry) (failed []*park
 		for _, p := range ps {
 			applied += p.weight
 		}
-		return nil, applied
+		return nil, applied, true
 	}
 	c.metrics.ingestErrors.Inc()
 	if len(ps) == 1 || errors.Is(err, context.DeadlineExceeded) {
-		// A store that does not answer is not asked again at once.
+		// A store that does not answer is not asked again at once. A
+		// message refused alone counts against its tries only if the
+		// store answers otherwise (a sink that cannot say: it counts).
 		c.log.Error("ingest telemetry batch", slog.Int("messages", len(batch)), slog.Any("error", err))
-		return ps, 0
+		up := false
+		if r, ok := c.sink.(reachable); ok && len(ps) == 1 {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			up = r.Reachable(ctx) == nil
+			cancel()
+		} else if !ok && len(ps) == 1 {
+			up = true
+		}
+		return ps, 0, up
 	}
 	ctx, cancel = context.WithTimeout(context.Background(), isolateBudget)
 	defer cancel()
@@ -292,7 +310,13 @@ func (c *Client) apply(ps []*parked, batch []mobility.Telemetry) (failed []*park
 	c.log.Error("ingest telemetry batch", slog.Int("messages", len(batch)), slog.Any("error", err),
 		slog.Int("applied_in_parts", len(batch)-len(iso.failed)), slog.Int("refused", len(iso.failed)),
 		slog.Bool("store_down", iso.aborted), slog.Any("stations_refused", stations))
-	return iso.failed, iso.applied
+	return iso.failed, iso.applied, iso.taken
+}
+
+// reachable is a sink that can say whether its store answers
+// (mobility.Service.Reachable).
+type reachable interface {
+	Reachable(ctx context.Context) error
 }
 
 // isolation is one search for the messages of a batch the store refuses.
@@ -379,13 +403,16 @@ func (c *Client) ingestOnce() bool {
 	}
 	ok := true
 	if len(good) > 0 && c.sink != nil {
-		failed, applied := c.apply(keep, good)
+		failed, applied, storeUp := c.apply(keep, good)
 		settled += applied
 		if len(failed) > 0 {
 			ok = false
 			var again []*parked
 			for _, p := range failed {
-				if p.tries++; p.tries < maxTries {
+				if storeUp {
+					p.tries++
+				}
+				if p.tries < maxTries {
 					again = append(again, p)
 				} else {
 					c.metrics.dropped.WithLabelValues(string(p.kind)).Inc()

@@ -215,3 +215,47 @@ func TestIngestWaitsOutAStoreThatIsDown(t *testing.T) {
 	}
 	testutil.Eventually(t, 5*time.Second, "backlog settled", func() bool { return c.Backlog() == 0 })
 }
+
+// Station events wait through a store outage longer than the tries (the
+// database away for many rounds): a refusal counts against a message only
+// while the store takes others, so none is dropped, and every event is
+// applied once the store is back. A bike_docked dropped after a few
+// seconds of outage ended its ride at a later status, at the rider's cost.
+func TestIngestKeepsEventsThroughALongOutage(t *testing.T) {
+	b := mqtttest.StartEmbedded(t)
+	root := mqtttest.Root(t)
+	s := &downSink{down: true}
+	reg := prometheus.NewRegistry()
+	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
+	pub := publisher(t, b.URL())
+	topics := mqtt.Topics{Root: root}
+	const events = 12
+	base := time.Now().UTC().Truncate(time.Millisecond)
+	for i := range events {
+		st := fmt.Sprintf("st-%d", i%4)
+		ev, _ := mobility.EncodeEvent(st, mobility.Event{TS: base.Add(time.Duration(i) * time.Millisecond), ID: fmt.Sprint("ev-", i), Type: mobility.EventTamper})
+		pub.Publish(topics.Station(st, mobility.KindEvents), 1, false, ev).Wait()
+	}
+	// Twice the tries' worth of failed rounds, a second apart.
+	testutil.Eventually(t, 30*time.Second, "the store refused the events for more rounds than the tries", func() bool {
+		return mqtttest.Counter(t, reg, "cityhub_mqtt_ingest_errors_total", "") >= 2*3
+	})
+	if d := mqtttest.Counter(t, reg, "cityhub_mqtt_dropped_total", ""); d != 0 {
+		t.Fatalf("%v events dropped while the store was down", d)
+	}
+	s.mu.Lock()
+	s.down = false
+	s.mu.Unlock()
+	testutil.Eventually(t, 10*time.Second, "every event applied", func() bool { return len(s.snapshot()) == events })
+	if d := mqtttest.Counter(t, reg, "cityhub_mqtt_dropped_total", ""); d != 0 {
+		t.Errorf("%v events dropped", d)
+	}
+}
