@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"syscall"
+	"time"
 
 	mochi "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/hooks/auth"
@@ -29,6 +31,45 @@ type Broker struct {
 	srv  *mochi.Server
 	addr string
 	auth *authHook // nil when open
+	conn *connections
+}
+
+// connections tracks the broker's connections from their acceptance to
+// their end: mochi's Close does not wait for a connection it is still
+// setting up (its fields are read there unsynchronized, which the race
+// detector saw), so Broker.Close waits for them itself.
+type connections struct {
+	listeners.Listener
+	mu     sync.RWMutex
+	closed bool
+}
+
+// Serve runs each accepted connection under the read lock, and refuses one
+// accepted after drain.
+func (c *connections) Serve(establish listeners.EstablishFn) {
+	c.Listener.Serve(func(id string, conn net.Conn) error {
+		c.mu.RLock()
+		defer c.mu.RUnlock()
+		if c.closed {
+			return conn.Close()
+		}
+		return establish(id, conn)
+	})
+}
+
+// drain waits, up to wait, for the connections in hand to end.
+func (c *connections) drain(wait time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		c.mu.Lock() // once every connection in hand has ended
+		c.closed = true
+		c.mu.Unlock()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(wait):
+	}
 }
 
 // BrokerOptions configure a secured embedded broker.
@@ -98,14 +139,14 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
 	}
-	l := listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: addr})
+	l := &connections{Listener: listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: addr})}
 	err = srv.AddListener(l)
 	if err != nil && errors.Is(err, syscall.EADDRINUSE) && !opts.MoveIfTaken {
 		return nil, fmt.Errorf("embedded broker: %s is taken (by another MQTT broker? Point CITYHUB_MQTT_URL at it, or set CITYHUB_MQTT_BROKER_ADDR to a free address): %w", addr, err)
 	}
 	if err != nil && errors.Is(err, syscall.EADDRINUSE) {
 		wanted := addr
-		l = listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: net.JoinHostPort(host, "0")})
+		l = &connections{Listener: listeners.NewTCP(listeners.Config{Type: "tcp", ID: listenerID, Address: net.JoinHostPort(host, "0")})}
 		err = srv.AddListener(l)
 		if err == nil {
 			log.Warn("embedded MQTT broker: address taken, using a free port instead", slog.String("wanted", wanted), slog.String("addr", l.Address()))
@@ -117,7 +158,7 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	if err := srv.Serve(); err != nil {
 		return nil, fmt.Errorf("embedded broker: %w", err)
 	}
-	b.addr = l.Address()
+	b.addr, b.conn = l.Address(), l
 	log.Info("embedded MQTT broker listening", slog.String("addr", b.addr), slog.Bool("station_auth", b.auth != nil))
 	if !loopback(host) {
 		log.Warn("embedded MQTT broker: listening beyond this machine without TLS, so station secrets cross the network in clear text; "+
@@ -230,6 +271,11 @@ func (b *Broker) Close() error {
 		if !cl.Net.Inline && !cl.Closed() {
 			_ = b.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
 		}
+	}
+	// The connections disconnected end at once; one still logging in
+	// (a password check) is given a few seconds.
+	if b.conn != nil {
+		b.conn.drain(5 * time.Second)
 	}
 	return b.srv.Close()
 }
