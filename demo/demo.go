@@ -359,16 +359,17 @@ func savePasswords(dir string, m map[string]string) error {
 	if err != nil {
 		return fmt.Errorf("encode demo logins: %w", err)
 	}
-	if err := writePrivate(filepath.Join(dir, LoginsFile), b); err != nil {
+	if err := WritePrivate(filepath.Join(dir, LoginsFile), b); err != nil {
 		return fmt.Errorf("write demo logins: %w", err)
 	}
 	return nil
 }
 
-// writePrivate writes a file only its owner may read, narrowing one that
-// was there with a wider mode before the passwords go in (os.WriteFile's
-// mode is only for a file it creates).
-func writePrivate(path string, b []byte) error {
+// WritePrivate writes a file only its owner may read, narrowing one that
+// was there with a wider mode before the secrets go in (os.WriteFile's mode
+// is only for a file it creates): the demo's logins and its stations'
+// credentials.
+func WritePrivate(path string, b []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/config"
+	"cityhub/demo"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/mqtt"
@@ -205,27 +205,8 @@ func (m *mobilityHub) demoCredentials(ctx context.Context, layout []simulator.St
 	if err := simulator.WriteCredentials(&buf, creds); err != nil {
 		return nil, err
 	}
-	if err := writePrivate(path, buf.Bytes()); err != nil {
+	if err := demo.WritePrivate(path, buf.Bytes()); err != nil {
 		return nil, fmt.Errorf("write demo station credentials: %w", err)
 	}
 	return creds, nil
-}
-
-// writePrivate writes a file only its owner may read: os.WriteFile's mode
-// is for a file it creates, so one there already (copied in, made by hand)
-// is narrowed to 0600 before the secrets go in.
-func writePrivate(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
