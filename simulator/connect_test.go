@@ -11,15 +11,9 @@ import (
 
 	"cityhub/internal/testutil"
 	"cityhub/mqtt"
+	"cityhub/mqtt/mqtttest"
 	"cityhub/simulator"
 )
-
-// refuseAll is a broker's station check that knows no station.
-type refuseAll struct{}
-
-func (refuseAll) AuthenticateStation(context.Context, string, string) (bool, error) {
-	return false, nil
-}
 
 // A broker that refuses the stations' login (no credentials, or wrong
 // ones) fails Start at once with ErrRefused naming the broker, even when
@@ -27,11 +21,7 @@ func (refuseAll) AuthenticateStation(context.Context, string, string) (bool, err
 // retrying a refused login cannot help. It used to retry in silence.
 func TestRefusedLoginFailsFast(t *testing.T) {
 	t.Parallel()
-	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: "127.0.0.1:0", Stations: refuseAll{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := mqtttest.StartRefusing(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for name, creds := range map[string]map[string]string{"no credentials": nil, "wrong secret": {"ref-001": "not-the-secret"}} {

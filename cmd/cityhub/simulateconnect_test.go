@@ -8,31 +8,20 @@ import (
 	"time"
 
 	"cityhub/internal/testutil"
-	"cityhub/mqtt"
+	"cityhub/mqtt/mqtttest"
 )
-
-// stationsUnknown is a broker's station check that knows no station.
-type stationsUnknown struct{}
-
-func (stationsUnknown) AuthenticateStation(context.Context, string, string) (bool, error) {
-	return false, nil
-}
 
 // cityhub simulate against a broker that refuses its stations' CONNECT
 // (the hub's embedded broker, run without -credentials) fails at once,
 // naming the broker and -credentials FILE, instead of waiting in silence.
 func TestSimulateRefusedLoginFailsFast(t *testing.T) {
 	t.Parallel()
-	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: "127.0.0.1:0", Stations: stationsUnknown{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := mqtttest.StartRefusing(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	stdout, stderr := &testutil.Buffer{}, &testutil.Buffer{}
 	start := time.Now()
-	err = run(ctx, []string{"simulate", "-mqtt-url", b.URL(), "-stations", "1"}, func(string) string { return "" }, stdout, stderr)
+	err := run(ctx, []string{"simulate", "-mqtt-url", b.URL(), "-stations", "1"}, func(string) string { return "" }, stdout, stderr)
 	if err == nil {
 		t.Fatalf("simulate on a broker refusing its stations succeeded; stderr %q", stderr.String())
 	}

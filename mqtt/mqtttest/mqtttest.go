@@ -5,6 +5,7 @@
 package mqtttest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -231,4 +232,24 @@ func Gauge(tb testing.TB, g prometheus.Gatherer, name string) float64 {
 		}
 	}
 	return 0
+}
+
+// refuseAll is a broker's station check that knows no station.
+type refuseAll struct{}
+
+func (refuseAll) AuthenticateStation(context.Context, string, string) (bool, error) {
+	return false, nil
+}
+
+// StartRefusing starts an embedded broker that checks stations' logins and
+// knows none: every station's CONNECT is refused, as the hub's broker
+// refuses a simulator run without -credentials. Stopped when the test ends.
+func StartRefusing(tb testing.TB) *mqtt.Broker {
+	tb.Helper()
+	b, err := mqtt.StartSecureBroker(mqtt.BrokerOptions{Addr: "127.0.0.1:0", Stations: refuseAll{}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { b.Close() })
+	return b
 }
