@@ -1,12 +1,11 @@
 package wallet
 
 import (
-	"bytes"
+	"cityhub/internal/testutil"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,28 +40,11 @@ func (s *downStore) InTx(ctx context.Context, fn func(tx Tx) error) error {
 
 func (s *downStore) View(ctx context.Context, fn func(tx Tx) error) error { return s.InTx(ctx, fn) }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // While the database is away the roll-up is tried less and less often and
 // logged once (not four times a second), and its return is logged.
 func TestRollUpBacksOffWhileTheDatabaseIsAway(t *testing.T) {
 	st := &downStore{calls: make(chan struct{}, 100)}
-	var logs lockedBuffer
+	var logs testutil.Buffer
 	s := NewService(st, slog.New(slog.NewTextHandler(&logs, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

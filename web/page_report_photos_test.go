@@ -1,7 +1,7 @@
 package web
 
 import (
-	"bytes"
+	"cityhub/internal/testutil"
 	"context"
 	"errors"
 	"log/slog"
@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -34,24 +33,6 @@ func (f failingReads) View(ctx context.Context, fn func(tx participation.Tx) err
 	return f.Store.View(ctx, fn)
 }
 
-// lockedBuffer is a log destination the handlers of many requests share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A report photo the caller may not see (an unknown id, another citizen's
 // photo awaiting moderation) answers the site's own 404 page, in the
 // person's language, like every other page; a failure of the hub answers
@@ -59,7 +40,7 @@ func (l *lockedBuffer) String() string {
 func TestReportPhotoErrorsArePages(t *testing.T) {
 	t.Parallel()
 	var broken atomic.Bool
-	logs := &lockedBuffer{}
+	logs := &testutil.Buffer{}
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
 		d.Log = slog.New(slog.NewTextHandler(logs, nil))
 		svc, err := participation.NewService(failingReads{env.DB.Participation(), &broken}, participation.Settings{APIKeyCost: identity.FastArgon2}, d.Log)
