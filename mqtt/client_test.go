@@ -61,8 +61,19 @@ func (s *sink) count(f func(mobility.Telemetry) bool) int {
 
 func startClient(t *testing.T, url, root string, s mqtt.Sink) (*mqtt.Client, *prometheus.Registry) {
 	t.Helper()
-	reg := prometheus.NewRegistry()
-	c, err := mqtt.New(mqtt.Options{URL: url, Root: root, Registry: reg, MaxBackoff: time.Second})
+	return startClientWith(t, mqtt.Options{URL: url, Root: root, MaxBackoff: time.Second}, s)
+}
+
+// startClientWith starts a client with o (a fresh registry in o.Registry
+// when it has none) on s, and waits until it is subscribed.
+func startClientWith(t *testing.T, o mqtt.Options, s mqtt.Sink) (*mqtt.Client, *prometheus.Registry) {
+	t.Helper()
+	reg, _ := o.Registry.(*prometheus.Registry)
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		o.Registry = reg
+	}
+	c, err := mqtt.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,15 +122,7 @@ func TestIngestGathersWhatArrivesTogether(t *testing.T) {
 	b := mqtttest.StartEmbedded(t)
 	root := mqtttest.Root(t)
 	s := &sink{}
-	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: prometheus.NewRegistry(), IngestLinger: 3 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
+	startClientWith(t, mqtt.Options{URL: b.URL(), Root: root, IngestLinger: 3 * time.Second}, s)
 
 	pub := publisher(t, b.URL())
 	topics := mqtt.Topics{Root: root}
@@ -178,16 +170,7 @@ func TestIngestWaitsOutAStoreThatIsDown(t *testing.T) {
 	b := mqtttest.StartEmbedded(t)
 	root := mqtttest.Root(t)
 	s := &downSink{down: true}
-	reg := prometheus.NewRegistry()
-	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg, IngestLinger: 500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
+	c, reg := startClientWith(t, mqtt.Options{URL: b.URL(), Root: root, IngestLinger: 500 * time.Millisecond}, s)
 	pub := publisher(t, b.URL())
 	topics := mqtt.Topics{Root: root}
 	const stations = 200
@@ -225,16 +208,7 @@ func TestIngestKeepsEventsThroughALongOutage(t *testing.T) {
 	b := mqtttest.StartEmbedded(t)
 	root := mqtttest.Root(t)
 	s := &downSink{down: true}
-	reg := prometheus.NewRegistry()
-	c, err := mqtt.New(mqtt.Options{URL: b.URL(), Root: root, Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.Start(context.Background(), s); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	testutil.Eventually(t, 5*time.Second, "client subscribed", c.Connected)
+	_, reg := startClientWith(t, mqtt.Options{URL: b.URL(), Root: root}, s)
 	pub := publisher(t, b.URL())
 	topics := mqtt.Topics{Root: root}
 	const events = 12
