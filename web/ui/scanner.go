@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/url"
 
 	"cityhub/identity"
 )
@@ -16,6 +15,8 @@ type scannerPage struct {
 	Role string
 	// Door is the door's performance chooser and offline list (door staff).
 	Door *doorScan
+	// Result is the answer to a typed code the plain form sent (no script).
+	Result *scanResult
 }
 
 // handleScanner is the page shopkeepers and door staff scan with: the
@@ -33,33 +34,13 @@ type scannerPage struct {
 // choose the performance they check (?performance=, shown at the top); the
 // page then sends its id as "performance_id" and carries the performance's
 // door list, so the script can check QR tokens offline by the hub's rule.
+// Without the script, the typed code's form posts to the same endpoint,
+// which answers this page with the result on it (scanner_form.go).
 func (s *homePages) handleScanner(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	page := scannerPage{}
-	for _, role := range []identity.Role{identity.RoleMerchant, identity.RoleDoor} {
-		if c.Has(role) {
-			page.Role = string(role)
-			if t, ok := s.scanTargets[role]; ok {
-				page.Endpoint, page.AskAmount = t.Endpoint, t.AskAmount
-			}
-			// Staff of several shops opened the page for one (?shop=):
-			// every redemption it sends is for that shop.
-			if shop := r.URL.Query().Get("shop"); shop != "" && role == identity.RoleMerchant && page.Endpoint != "" {
-				page.Endpoint += "?shop=" + url.QueryEscape(shop)
-			}
-			break
-		}
-	}
-	if page.Role == string(identity.RoleDoor) && page.Endpoint != "" && s.theatre != nil {
-		d, err := s.theatre.doorScan(r, c)
-		if err != nil {
-			s.pageError(w, r, err)
-			return
-		}
-		page.Door = d
-		if d.Chosen == nil {
-			// Nothing is scanned until the door says which performance.
-			page.Endpoint = ""
-		}
+	page, err := s.scannerPageFor(r, c, r.URL.Query().Get("performance"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "scanner", "scan", page)
 }

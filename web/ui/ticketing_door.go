@@ -69,15 +69,15 @@ func (s *theatrePages) qrKeys() []json.RawMessage {
 }
 
 // doorScan prepares the door's part of the scanner page for the
-// performance chosen in the query (?performance=).
-func (s *theatrePages) doorScan(r *http.Request, c identity.Caller) (*doorScan, error) {
+// performance id (chosen in the query, ?performance=, or sent with a typed
+// code); empty, none is chosen yet.
+func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (*doorScan, error) {
 	ctx, l := r.Context(), s.locale(r)
 	ps, err := s.ticketing.DoorPerformances(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	d := &doorScan{Performances: ps}
-	id := r.URL.Query().Get("performance")
 	if id == "" {
 		for _, p := range ps {
 			if d.Selected == "" || p.DoorsOpenNow {

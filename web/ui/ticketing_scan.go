@@ -7,6 +7,7 @@ import (
 	"cityhub/web/httpx"
 	"errors"
 	"net/http"
+	"strings"
 )
 
 // TicketScanEndpoint is the door scanner page's ScanTarget: it checks in
@@ -40,6 +41,10 @@ func doorRefusal(l *locale, err error) string {
 // answers the scanner's JSON (title, message, outcome) or problem+json in
 // the page's language; a second scan names the time of the first.
 func (s *theatrePages) handleTicketScan(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if isFormPost(r) {
+		s.ticketScanForm(w, r, c)
+		return
+	}
 	l := s.locale(r)
 	fail := func(err error) {
 		code := apperr.CodeOf(err)
@@ -72,4 +77,26 @@ func (s *theatrePages) handleTicketScan(w http.ResponseWriter, r *http.Request, 
 		"outcome":   "ok",
 		"ticket_id": t.ID,
 	})
+}
+
+// ticketScanForm is handleTicketScan for the page's plain form (no
+// script): the scanner page again, for the performance the form names, with
+// the answer where the script would show it. A refusal answers its status
+// and keeps the typed code in its field.
+func (s *theatrePages) ticketScanForm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := s.locale(r)
+	code, performance := strings.TrimSpace(r.PostFormValue("code")), r.PostFormValue("performance_id")
+	res, err := s.ticketing.CheckIn(r.Context(), c, performance, code)
+	if err != nil {
+		status := httpx.StatusOf(apperr.CodeOf(err))
+		if status == http.StatusInternalServerError {
+			s.pageError(w, r, err)
+			return
+		}
+		s.scanPage(w, r, c, status, performance, &scanResult{Kind: "error", Title: l.T("door.refused"), Detail: doorRefusal(l, err), Code: code})
+		return
+	}
+	t := res.Ticket
+	s.scanPage(w, r, c, http.StatusOK, performance, &scanResult{Kind: "ok", Title: l.T("tickets.scan.ok.title"),
+		Detail: l.T("tickets.scan.ok.message", t.Title, t.Section, t.Row, t.Number)})
 }

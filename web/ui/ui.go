@@ -127,6 +127,7 @@ func New(d Deps) *UI {
 		u.theatre = &theatrePages{site: s, ticketing: d.Ticketing, keys: d.Keys, pay: u.pay}
 	}
 	u.home = &homePages{site: s, vouchers: d.Vouchers, erasure: d.Erasure, wallet: d.Wallet, export: d.Export, qr: d.QR, scanTargets: d.ScanTargets, theatre: u.theatre, pay: u.pay}
+	s.scanPage = u.home.showScanResult
 	if d.Vouchers != nil {
 		u.vouchers = &voucherPages{site: s, vouchers: d.Vouchers}
 	}
@@ -177,6 +178,10 @@ type site struct {
 	// configured). A page says an e-mail comes only with it and when the
 	// domain says it enqueues one for this person.
 	emailsSent bool
+	// scanPage shows the scanner page with the answer to a typed code its
+	// plain form posted (homePages.showScanResult): the endpoints that
+	// answer the page's script are the domains' pages, the page is home's.
+	scanPage func(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, performance string, res *scanResult)
 }
 
 // homePages are everyone's pages: home, sign-in, language, wallet, privacy,

@@ -50,6 +50,10 @@ type scanRefusal struct {
 // earlier answer). A refusal is problem+json with a heading and a detail
 // naming the reason (below the minimum: the minimum, in euros).
 func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if isFormPost(r) {
+		s.voucherScanForm(w, r, c)
+		return
+	}
 	l := s.locale(r)
 	fail := func(err error, detail string) {
 		status := httpx.StatusOf(apperr.CodeOf(err))
@@ -60,14 +64,7 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 		if detail == "" {
 			detail = l.ErrorText(err)
 		}
-		heading := l.T("staff.scan.refused")
-		switch apperr.CodeOf(err) {
-		case apperr.NotFound, apperr.RateLimited:
-			heading = l.T("scan.result.error")
-		}
-		if apperr.ReasonOf(err) == "code_missing" {
-			heading = l.T("scan.result.error")
-		}
+		heading := scanRefusalHeading(l, err)
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(status)
@@ -111,11 +108,7 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
-		// The page sends no key of its own: one press of the button is the
-		// same person, code and amount within the window.
-		bucket := time.Now().Unix() / int64(scanReplayWindow.Seconds())
-		sum := sha256.Sum256([]byte(c.AccountID + "\x00" + in.Code + "\x00" + strconv.FormatInt(in.Amount, 10) + "\x00" + strconv.FormatInt(bucket, 10)))
-		key = "scan-" + hex.EncodeToString(sum[:16])
+		key = pressKey(c, in.Code, in.Amount)
 	}
 	red, replayed, err := s.vouchers.Redeem(r.Context(), c, shop, key, vouchers.RedeemRequest{Code: in.Code, PurchaseCents: in.Amount})
 	if err != nil {
@@ -142,6 +135,29 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 		out["title"], out["outcome"] = l.T("vouchers.scan.replayed.title"), "warning"
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// pressKey is the key of a redemption the page sent without one: one
+// press of the button is the same person, code and amount within the
+// window.
+func pressKey(c identity.Caller, code string, cents int64) string {
+	bucket := time.Now().Unix() / int64(scanReplayWindow.Seconds())
+	sum := sha256.Sum256([]byte(c.AccountID + "\x00" + code + "\x00" + strconv.FormatInt(cents, 10) + "\x00" + strconv.FormatInt(bucket, 10)))
+	return "scan-" + hex.EncodeToString(sum[:16])
+}
+
+// scanRefusalHeading is the heading above a refusal's detail: a code that
+// did not read is "Codice non valido", a voucher that did but may not be
+// used "Buono non accettato".
+func scanRefusalHeading(l *locale, err error) string {
+	switch apperr.CodeOf(err) {
+	case apperr.NotFound, apperr.RateLimited:
+		return l.T("scan.result.error")
+	}
+	if apperr.ReasonOf(err) == "code_missing" {
+		return l.T("scan.result.error")
+	}
+	return l.T("staff.scan.refused")
 }
 
 // refusalText is a refusal in the page's language; below the minimum spend

@@ -1,0 +1,96 @@
+package ui
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"mime"
+	"net/http"
+	"net/url"
+	"regexp"
+
+	"cityhub/identity"
+)
+
+// scanResult is an answer of the scanner's endpoint shown on the scanner
+// page itself, for a typed code sent by the plain form: a browser without
+// JavaScript (or whose script failed to load) posts the form, and gets the
+// page back with the answer where the script would have written it. Kind
+// is the script's: "ok", "warning", "error" or "preview".
+type scanResult struct {
+	Kind, Title, Detail string
+	// Code and Amount are what was typed, kept in the fields after a
+	// refusal so that a typo is corrected rather than typed again; empty
+	// after an answer that moved something, as the script leaves them.
+	Code, Amount string
+	// Confirm is the till's second step after a preview: the same code and
+	// amount with a key of their own, sent by pressing "Riscatta".
+	Confirm *scanConfirm
+}
+
+type scanConfirm struct {
+	Code, Amount, Key     string
+	Submit, Cancel, Again string
+}
+
+// formScanKey is the shape of the keys the form's preview hands out.
+var formScanKey = regexp.MustCompile(`^scan-form-[0-9a-f]{32}$`)
+
+// newFormScanKey is a fresh key for one preview's "Riscatta": pressed
+// twice, or the page sent again, it redeems once and answers the first
+// redemption again.
+func newFormScanKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return "scan-form-" + hex.EncodeToString(b)
+}
+
+// isFormPost tells the scanner's plain form from its script, which sends
+// JSON.
+func isFormPost(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data")
+}
+
+// scannerPageFor is the scanner page for c with res shown, for the door's
+// performance (empty: none chosen, or not the door); the page routes
+// register it on the site (scanResultPage) for the endpoints' form posts.
+func (s *homePages) scannerPageFor(r *http.Request, c identity.Caller, performance string) (scannerPage, error) {
+	page := scannerPage{}
+	for _, role := range []identity.Role{identity.RoleMerchant, identity.RoleDoor} {
+		if c.Has(role) {
+			page.Role = string(role)
+			if t, ok := s.scanTargets[role]; ok {
+				page.Endpoint, page.AskAmount = t.Endpoint, t.AskAmount
+			}
+			// Staff of several shops opened the page for one (?shop=):
+			// every redemption it sends is for that shop.
+			if shop := r.URL.Query().Get("shop"); shop != "" && role == identity.RoleMerchant && page.Endpoint != "" {
+				page.Endpoint += "?shop=" + url.QueryEscape(shop)
+			}
+			break
+		}
+	}
+	if page.Role == string(identity.RoleDoor) && page.Endpoint != "" && s.theatre != nil {
+		d, err := s.theatre.doorScan(r, c, performance)
+		if err != nil {
+			return page, err
+		}
+		page.Door = d
+		if d.Chosen == nil {
+			// Nothing is scanned until the door says which performance.
+			page.Endpoint = ""
+		}
+	}
+	return page, nil
+}
+
+// showScanResult renders the scanner page with res, answering status.
+func (s *homePages) showScanResult(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, performance string, res *scanResult) {
+	page, err := s.scannerPageFor(r, c, performance)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	page.Result = res
+	s.render(w, r, status, "scanner", "scan", page)
+}
