@@ -19,11 +19,44 @@ import (
 var version = "dev"
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopOnSignals(os.Stderr, os.Exit)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "cityhub:", err)
 		os.Exit(1)
+	}
+}
+
+// stopOnSignals is a context that the first SIGINT or SIGTERM ends: the
+// hub then stops taking work and finishes what it has, for up to
+// CITYHUB_SHUTDOWN_TIMEOUT. A second one does not wait for that: it exits
+// at once (status 1), as someone pressing Ctrl-C again expects. Nothing
+// acknowledged is lost by it: a request's answer is sent only after its
+// transaction committed, and one cut before that was never acknowledged.
+func stopOnSignals(stderr io.Writer, exit func(int)) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(stderr, "cityhub: %v: stopping after the requests in flight; %v again stops at once\n", s, s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-sigs:
+			fmt.Fprintf(stderr, "cityhub: %v again: stopping at once, without waiting for the requests in flight\n", s)
+			exit(1)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
 	}
 }
 
