@@ -180,6 +180,21 @@ func demoDatabase(ctx context.Context, accounts *identity.Service) error {
 	if !apperr.Has(err, apperr.NotFound) {
 		return fmt.Errorf("read demo administrator: %w", err)
 	}
+	return CheckDatabase(n, false)
+}
+
+// AdminEmail is the demo's city administrator, whose account marks a
+// database the demo seeded.
+var AdminEmail = people[4].email
+
+// CheckDatabase is Seed's refusal, for a database read before it is opened
+// for use (store.PeekAccounts): n accounts, hasAdmin whether AdminEmail is
+// one of them. The demo refuses there before it migrates, makes keys or
+// starts anything on a database that is not its own.
+func CheckDatabase(n int, hasAdmin bool) error {
+	if n == 0 || hasAdmin {
+		return nil
+	}
 	return apperr.R(apperr.Conflict, ReasonNotDemoDatabase,
 		"this database is not a demo database: it holds accounts the demo did not create (%d in all; the demo seeds its own administrator, shops, stations and credit, with test payments on). "+
 			"Run the hub on it with `cityhub serve`, or start the demo on a fresh CITYHUB_DATA_DIR (and, with PostgreSQL, its own CITYHUB_DATABASE_URL)", n)

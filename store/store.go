@@ -68,3 +68,14 @@ func Open(ctx context.Context, databaseURL, dataDir string, log *slog.Logger) (D
 	}
 	return sqlite.Open(ctx, filepath.Join(dataDir, SQLiteFile), log)
 }
+
+// PeekAccounts reads how many accounts the database Open would open holds,
+// and whether one has the normalised address emailNorm, without opening it
+// for use: nothing is migrated or written, and a database that does not
+// exist yet or was never migrated holds none.
+func PeekAccounts(ctx context.Context, databaseURL, dataDir, emailNorm string) (n int, found bool, err error) {
+	if databaseURL != "" {
+		return postgres.PeekAccounts(ctx, databaseURL, emailNorm)
+	}
+	return sqlite.PeekAccounts(ctx, filepath.Join(dataDir, SQLiteFile), emailNorm)
+}

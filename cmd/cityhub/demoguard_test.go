@@ -51,7 +51,8 @@ func startDemoOnce(t *testing.T, env map[string]string) string {
 // demo on it refuses, saying it is not a demo database and to use serve
 // or a fresh data directory, and adds nothing (no demo logins, no station
 // credentials; the refusal comes before the first demo account). It used
-// to add a second administrator, shops, stations and credit.
+// to add a second administrator, shops, stations and credit, and later
+// refused only once the hub was wired on it.
 func TestDemoRefusesAProductionDatabase(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -65,7 +66,9 @@ func TestDemoRefusesAProductionDatabase(t *testing.T) {
 		t.Fatalf("create-admin: %v", err)
 	}
 	var stdout, stderr testutil.Buffer
+	env["CITYHUB_LOG_LEVEL"] = "info"
 	err := run(ctx, []string{"demo"}, testGetenv(env), &stdout, &stderr)
+	env["CITYHUB_LOG_LEVEL"] = "warn"
 	if err == nil {
 		t.Fatalf("demo on a database with a city administrator started\nstdout:\n%s", stdout.String())
 	}
@@ -80,6 +83,14 @@ func TestDemoRefusesAProductionDatabase(t *testing.T) {
 	for _, f := range []string{demo.LoginsFile, "demo-stations.credentials"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
 			t.Errorf("the refused demo wrote %s: %v", f, err)
+		}
+	}
+	// The refusal comes before the store is opened for use: nothing was
+	// started on the city's database (it used to start the broker and the
+	// hub's work, and make signing keys where there were none).
+	for _, started := range []string{"embedded MQTT broker listening", "mqtt ready", "no SMTP server configured"} {
+		if strings.Contains(stderr.String(), started) {
+			t.Errorf("the refused demo logged %q:\n%s", started, stderr.String())
 		}
 	}
 	// serve still starts on it: the refusal is the demo's only.

@@ -83,6 +83,13 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 	if err := preflight(cfg); err != nil {
 		return err
 	}
+	// The demo's refusal of a city's database comes before the store is
+	// opened: opening migrates it, and wiring makes keys and starts work.
+	if cfg.Demo {
+		if err := demoDatabase(ctx, cfg); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+	}
 
 	db, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir, log)
 	if err != nil {

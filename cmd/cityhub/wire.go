@@ -305,6 +305,16 @@ func (h *hub) close() {
 }
 
 // seedDemo loads the demo data (idempotent) and returns the logins to print.
+// demoDatabase refuses a database the demo may not seed, read before the
+// store opens it (and migrates it).
+func demoDatabase(ctx context.Context, cfg config.Config) error {
+	n, admin, err := store.PeekAccounts(ctx, cfg.DatabaseURL, cfg.DataDir, demo.AdminEmail)
+	if err != nil {
+		return err
+	}
+	return demo.CheckDatabase(n, admin)
+}
+
 func (h *hub) seedDemo(ctx context.Context, stdout io.Writer) ([]demoLogin, error) {
 	res, err := demo.Seed(ctx, demo.Services{Identity: h.identity, Wallet: h.wallet, Vouchers: h.vouchers, Theatre: h.tickets, Participation: h.parts}, h.cfg.DataDir)
 	if err != nil {
