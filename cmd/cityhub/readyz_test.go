@@ -41,7 +41,8 @@ func TestReadyzWithTheBrokerDown(t *testing.T) {
 		code = res.StatusCode
 		return json.NewDecoder(res.Body).Decode(&body) == nil
 	})
-	if code != http.StatusOK || body.Status != "degraded" || !strings.HasPrefix(body.Checks["broker"], "degraded: the MQTT broker does not answer") || body.Checks["database"] != "ok" {
+	if code != http.StatusOK || body.Status != "degraded" || !strings.HasPrefix(body.Checks["broker"], "degraded: the MQTT broker does not answer") || body.Checks["database"] != "ok" ||
+		body.Checks["disk"] != "ok" {
 		t.Fatalf("/readyz with the broker down: %d %+v", code, body)
 	}
 	if strings.Contains(body.Checks["broker"], down) {

@@ -211,9 +211,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 		Outbox:    h.outbox,
 		Mobility:  h.mobility.svc,
 		GBFS:      feeds,
-		Ready: map[string]func(context.Context) error{
-			"database": db.Ping,
-		},
+		Ready:     readyChecks(cfg, db),
 		// Without its broker a hub still serves everything but the bikes:
 		// taking every replica out of the load balancer would not help.
 		Degraded: map[string]func(context.Context) error{
@@ -233,6 +231,17 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	}
 	h.closers = append(h.closers, h.mobility.close)
 	return h, nil
+}
+
+// readyChecks are /readyz's checks that take the hub out of the load
+// balancer: the database answers, and, on the embedded one, its disk has
+// room for writes (a full disk fails every write while a ping succeeds).
+func readyChecks(cfg config.Config, db store.DB) map[string]func(context.Context) error {
+	checks := map[string]func(context.Context) error{"database": db.Ping}
+	if cfg.DatabaseURL == "" {
+		checks["disk"] = diskCheck(cfg.DataDir, minFreeDisk, freeBytes)
+	}
+	return checks
 }
 
 // background runs loop until the hub closes: closing cancels its context
