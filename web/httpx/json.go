@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"strings"
@@ -15,13 +17,22 @@ import (
 
 // WriteJSON answers with v as JSON. It may not be kept (Cache-Control:
 // no-store) unless the caller has said how long it may (the open data).
+// v is encoded before anything is sent: a value JSON cannot hold (a time
+// past year 9999) answers 500 problem+json, where sending the status first
+// answered it with an empty body.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		slog.Default().Error("encode a JSON answer", slog.Int("status", status), slog.Any("error", err))
+		WriteProblem(w, ProblemOf(fmt.Errorf("encode a JSON answer: %w", err), ""))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	if w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // MaxJSONBody bounds request bodies of the JSON API.

@@ -30,6 +30,18 @@ func TestWriteJSONKeepsWhatTheCallerAllows(t *testing.T) {
 	}
 }
 
+// A value JSON cannot hold (a time in year 10000) is a 500 problem, not
+// the status asked for with an empty body.
+func TestWriteJSONOfWhatJSONCannotHold(t *testing.T) {
+	rec := httptest.NewRecorder()
+	WriteJSON(rec, http.StatusOK, map[string]time.Time{"ends_at": time.Date(10000, 1, 1, 2, 59, 59, 0, time.UTC)})
+	var p Problem
+	if rec.Code != http.StatusInternalServerError || rec.Header().Get("Content-Type") != "application/problem+json" ||
+		json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Status != http.StatusInternalServerError {
+		t.Fatalf("answer %d %v %q", rec.Code, rec.Header(), rec.Body.String())
+	}
+}
+
 // jsonInner, jsonEmbedded and jsonBody are the shapes the API's request
 // types take: tags with options, ignored and unexported fields, embedded
 // structs, nested structs, slices, maps, pointers, any, raw JSON and a type
