@@ -243,7 +243,7 @@ func (p Performance) SelfCancelDeadline() (deadline time.Time, ok bool) {
 }
 
 // Validate checks the performance's fields. Invalid for an empty title,
-// no prices, a price out of bounds, a sales window that does not end by
+// a start outside the years 2000 to 2999, no prices, a price out of bounds, a sales window that does not end by
 // the start, doors that open after the start or more than
 // MaxDoorsOpenBefore before it, an end that is not after the start or
 // more than MaxDuration after it, or a self-cancellation rule out of
@@ -257,6 +257,12 @@ func (p Performance) Validate() error {
 	}
 	if p.StartsAt.IsZero() {
 		return apperr.R(apperr.Invalid, "invalid_starts_at", "A performance needs a start time.")
+	}
+	// A start in year 9999 passed every other check, and its end (hours
+	// later, in year 10000) could not be written as RFC 3339: every list
+	// holding the performance failed from then on.
+	if y := p.StartsAt.Year(); y < 2000 || y > 2999 {
+		return apperr.R(apperr.Invalid, "invalid_starts_at", "A performance starts between the years 2000 and 2999.")
 	}
 	if len(p.Prices) == 0 {
 		return apperr.R(apperr.Invalid, "invalid_prices", "A performance needs a price for at least one seat category.")

@@ -235,6 +235,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		testutil.WantReason(t, err, apperr.Invalid, "iban")
 		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Backwards", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(-time.Hour)})
 		testutil.WantReason(t, err, apperr.Invalid, "validity")
+		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Forever", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start,
+			ValidUntil: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)})
+		testutil.WantReason(t, err, apperr.Invalid, "validity")
 		_, err = f.svc.CreateCampaign(f.ctx, admin, vouchers.Campaign{Name: "Ghost shop", BudgetCents: 100, FaceValueCents: 10, PerCitizenLimit: 1, ValidFrom: start, ValidUntil: start.Add(time.Hour), ShopIDs: []string{"shp_ghost"}})
 		testutil.WantReason(t, err, apperr.Invalid, "unknown_shop")
 		// A campaign nobody could ever use: over before it starts, or for a

@@ -168,6 +168,11 @@ func (c *Campaign) Validate() error {
 	if c.ValidFrom.IsZero() || c.ValidUntil.IsZero() || !c.ValidUntil.After(c.ValidFrom) {
 		return apperr.R(apperr.Invalid, "validity", "The validity window must end after it starts.")
 	}
+	// Dates past year 9999 in the city's zone cannot be written as RFC
+	// 3339, which every answer and export uses.
+	if c.ValidFrom.Year() < 2000 || c.ValidUntil.Year() > 2999 {
+		return apperr.R(apperr.Invalid, "validity", "The validity window must fall between the years 2000 and 2999.")
+	}
 	if c.Mode == "" {
 		c.Mode = ModeSingleUse
 	}
