@@ -350,13 +350,15 @@ func (s *Service) Availability(ctx context.Context, performanceID string) (Avail
 		out = Availability{Performance: p, Venue: v, OnSale: p.OnSale(now), Seats: make([]SeatState, 0, len(seats))}
 		for _, st := range seats {
 			ss := SeatState{Seat: st, PriceCents: p.Prices[st.Category], State: SeatFree}
+			// A seat sold or held stays so when its category loses its price
+			// afterwards: the seat is taken, whatever is on sale now.
 			switch {
-			case ss.PriceCents == 0:
-				ss.State = SeatNotOnSale
 			case taken[st.ID] == ClaimSold:
 				ss.State = SeatSold
 			case taken[st.ID] == ClaimHeld:
 				ss.State = SeatHeld
+			case ss.PriceCents == 0:
+				ss.State = SeatNotOnSale
 			default:
 				out.Free++
 			}

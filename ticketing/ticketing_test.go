@@ -279,3 +279,38 @@ func TestHeldSeatsCapUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// A seat sold, or held, stays so on the seat map when its category loses
+// its price afterwards; the seats of that category still free are not on
+// sale.
+func TestSeatTakenStaysTakenWithoutPrice(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		f.credit(100_00, citizen(1), citizen(2))
+		f.buy(citizen(1), p.ID, "Platea/B/1")
+		if _, err := f.svc.Hold(f.ctx, citizen(2), p.ID, []string{"Platea/B/2"}); err != nil {
+			t.Fatal(err)
+		}
+		p.Prices = map[string]int64{"stalls": 2500}
+		if _, err := f.svc.UpdatePerformance(f.ctx, admin, p); err != nil {
+			t.Fatal(err)
+		}
+		av, err := f.svc.Availability(f.ctx, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"Platea/A/1": ticketing.SeatFree, "Platea/A/2": ticketing.SeatFree,
+			"Platea/B/1": ticketing.SeatSold, "Platea/B/2": ticketing.SeatHeld}
+		for _, s := range av.Seats {
+			if s.State != want[s.ID] {
+				t.Errorf("seat %s is %s, want %s", s.ID, s.State, want[s.ID])
+			}
+		}
+		if av.Free != 2 {
+			t.Errorf("%d seats free, want 2", av.Free)
+		}
+	})
+}
