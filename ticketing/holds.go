@@ -353,6 +353,9 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 	if err != nil {
 		return Order{}, notFound("order", err)
 	}
+	// refunded is what this refund gives back, for the audit log: nothing
+	// for a hold, and not what Stripe refunded before.
+	var refunded int64
 	switch o.Status {
 	case OrderRefunded, OrderCancelled:
 		return o, nil
@@ -364,7 +367,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		if err := oweCardRefund(ctx, tx, o, o.TotalCents, now); err != nil {
 			return Order{}, err
 		}
-		o.Status = OrderRefunded
+		o.Status, refunded = OrderRefunded, o.TotalCents
 	case OrderPaid:
 		if o.Disputed() {
 			if !showCancelled {
@@ -385,6 +388,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		// What was already refunded at Stripe, outside the hub, is not
 		// refunded (nor reversed in the ledger) a second time.
 		amount := o.TotalCents - o.CardRefundedCents
+		refunded = amount
 		if o.Method == PayCard {
 			// The card refund itself is made at Stripe; the ledger returns
 			// the money to clearing, where it came from.
@@ -417,7 +421,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 	if err := tx.UpdateOrder(ctx, o); err != nil {
 		return Order{}, fmt.Errorf("update order: %w", err)
 	}
-	return o, s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": o.TotalCents, "method": o.Method})
+	return o, s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": refunded, "method": o.Method})
 }
 
 // voidDisputed cancels the tickets of a disputed paid order whose

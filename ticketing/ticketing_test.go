@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/internal/testutil"
 	"cityhub/qrtoken"
 	"cityhub/store"
@@ -311,6 +312,43 @@ func TestSeatTakenStaysTakenWithoutPrice(t *testing.T) {
 		}
 		if av.Free != 2 {
 			t.Errorf("%d seats free, want 2", av.Free)
+		}
+	})
+}
+
+// The audit log's refund says what the refund gave back: nothing for a
+// hold cancelled, the price for a paid order.
+func TestRefundAuditSaysWhatWasRefunded(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		f.credit(100_00, citizen(1))
+		held, err := f.svc.Hold(f.ctx, citizen(1), p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid, _ := f.buy(citizen(1), p.ID, "Platea/B/1")
+		for _, id := range []string{held.ID, paid.ID} {
+			if _, err := f.svc.RefundOrder(f.ctx, admin, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want := map[string]float64{held.ID: 0, paid.ID: 1500}
+		for id, cents := range want {
+			var es []audit.Entry
+			err := db.Ticketing().View(f.ctx, func(tx ticketing.Tx) error {
+				var err error
+				es, err = tx.ListAudit(f.ctx, audit.Filter{Action: "ticket.refund", ObjectType: "ticket_order", ObjectID: id})
+				return err
+			})
+			if err != nil || len(es) != 1 {
+				t.Fatalf("audit of %s: %+v %v", id, es, err)
+			}
+			if got, _ := es[0].Detail["amount_cents"].(float64); got != cents {
+				t.Errorf("the refund of %s is audited as %v cents, want %v", id, es[0].Detail["amount_cents"], cents)
+			}
 		}
 	})
 }
