@@ -239,7 +239,7 @@ func (c *Client) ParseEvent(payload []byte, signature string) (Event, error) {
 	}
 	signedAt, ok := signedTimestamp(signature)
 	if !ok {
-		return Event{}, apperr.E(apperr.Unauthenticated, "The webhook signature has no timestamp.")
+		return Event{}, apperr.E(apperr.Unauthenticated, "The webhook signature must carry one timestamp.")
 	}
 	if skew := c.now().Sub(signedAt); skew > c.tolerance || skew < -c.tolerance {
 		return Event{}, apperr.R(apperr.Invalid, "webhook_timestamp",
@@ -299,19 +299,24 @@ func chargeFromStripe(ch *stripe.Charge) *Charge {
 }
 
 // signedTimestamp reads t= of a Stripe-Signature header (already verified).
+// A header with more than one is refused: stripe-go verifies the signature
+// with the last one, so reading another would let an old delivery through
+// with a fresh timestamp put in front of it.
 func signedTimestamp(header string) (time.Time, bool) {
+	var at time.Time
+	found := false
 	for _, part := range strings.Split(header, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
 		if !ok || k != "t" {
 			continue
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
+		if err != nil || found {
 			return time.Time{}, false
 		}
-		return time.Unix(n, 0), true
+		at, found = time.Unix(n, 0), true
 	}
-	return time.Time{}, false
+	return at, found
 }
 
 // leveled sends stripe-go's logs to the hub's logger.

@@ -2,6 +2,7 @@ package stripepay_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -148,6 +149,13 @@ func TestParseEventTolerance(t *testing.T) {
 				t.Fatalf("forged = %v, want Unauthenticated", err)
 			}
 		})
+	}
+	// A fresh timestamp put before an old delivery's signed one: stripe-go
+	// verifies the last, and the hub read the first.
+	old := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now().Add(-72 * time.Hour)})
+	doubled := fmt.Sprintf("t=%d,%s", time.Now().Unix(), old.Header)
+	if _, err := c.ParseEvent(payload, doubled); !apperr.Has(err, apperr.Unauthenticated) {
+		t.Fatalf("an old delivery with a fresh t= in front = %v, want Unauthenticated", err)
 	}
 	narrow, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_x", WebhookSecret: secret, WebhookTolerance: time.Minute}, nil)
 	if err != nil {
