@@ -140,6 +140,9 @@ const (
 	AttentionDispute         = "dispute_without_sale"
 	AttentionDisputeStatus   = "dispute_status_unknown"
 	AttentionDisputeRefunded = "dispute_on_refunded_payment"
+	// AttentionAmount: a top-up paid with another amount than the one
+	// asked; it is refunded to the card whole, nothing stays credited.
+	AttentionAmount = "topup_amount_mismatch"
 )
 
 // Record is a received event as the hub keeps it: once per event id.

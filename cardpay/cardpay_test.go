@@ -129,3 +129,44 @@ func TestTopUpCreditedOnceUnderConcurrentDeliveries(t *testing.T) {
 		}
 	})
 }
+
+// A top-up that Stripe reports paid with another amount than the one the
+// citizen asked for (the intent changed outside the hub) is booked and owed
+// back to the card whole, for an operator to look at: nothing stays
+// credited. Before, whatever amount the event carried was credited.
+func TestTopUpOfAnotherAmountIsRefunded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		dora := citizenWithCredit(t, db, s, new(time.Time), "acc_dora", 0, nil)
+		if err := s.Record(ctx, cardpay.Payment{ID: "pi_dora", Purpose: cardpay.PurposeTopUp, AccountID: dora.AccountID, AmountCents: 2000}); err != nil {
+			t.Fatal(err)
+		}
+		ev := cardpay.Event{ID: "evt_dora", Type: cardpay.EventPaymentSucceeded, PaymentIntentID: "pi_dora", Amount: 45000, Currency: "eur"}
+		out, err := s.Handle(ctx, ev)
+		if err != nil || out.Attention != cardpay.AttentionAmount || out.TransactionID == "" {
+			t.Fatalf("a top-up of 20 euros paid with 450: %+v, %v", out, err)
+		}
+		if b := balance(t, db, wallet.CitizenAccount(dora.AccountID)); b != 0 {
+			t.Fatalf("credit %d, want 0", b)
+		}
+		var refunds []cardpay.TopUpRefund
+		if err := db.CardPayments().View(ctx, func(tx cardpay.Tx) error {
+			refunds, err = tx.TopUpRefundsOf(ctx, dora.AccountID)
+			return err
+		}); err != nil || len(refunds) != 1 || refunds[0].AmountCents != 45000 || refunds[0].PaymentIntentID != "pi_dora" {
+			t.Fatalf("refunds owed: %+v, %v", refunds, err)
+		}
+		// Delivered again, and as the charge's refund once Stripe made it:
+		// nothing more moves.
+		if again, err := s.Handle(ctx, ev); err != nil || !again.Replayed || again.Attention != cardpay.AttentionAmount {
+			t.Fatalf("delivered again: %+v, %v", again, err)
+		}
+		if b := balance(t, db, wallet.CitizenAccount(dora.AccountID)); b != 0 {
+			t.Fatalf("credit after the repeat %d, want 0", b)
+		}
+		if d, err := s.Reconcile(ctx); err != nil || len(d) != 0 {
+			t.Fatalf("reconciliation: %+v, %v", d, err)
+		}
+	})
+}

@@ -11,6 +11,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mail"
+	"cityhub/money"
 	"cityhub/ticketing"
 	"cityhub/wallet"
 )
@@ -268,6 +269,20 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 	p.CreditedCents, p.UpdatedAt = amount, now
 	if err := tx.UpdatePayment(ctx, *p); err != nil {
 		return Outcome{}, err
+	}
+	if amount != p.AmountCents && !ltx.Replayed {
+		// Stripe received another amount than the citizen asked to top up
+		// (the intent changed outside the hub): the money came in, so it is
+		// booked, and all of it goes back to the card at once, as a ticket
+		// order paid with another amount is refunded; an operator looks.
+		if err := oweRefund(ctx, tx, p, amount, "Top-up paid with another amount than asked, refunded to the card", now); err != nil {
+			return Outcome{}, err
+		}
+		s.log.WarnContext(ctx, "card top-up of another amount than asked owed back to its card", slog.String("payment_intent", p.ID),
+			slog.Int64("asked_cents", p.AmountCents), slog.Int64("received_cents", amount))
+		return Outcome{Handled: true, TransactionID: ltx.ID, Attention: AttentionAmount,
+			Note: fmt.Sprintf("The top-up asked for %s and Stripe reports %s received: all of it is owed back to the card, nothing stays credited.",
+				money.Cents(p.AmountCents), money.Cents(amount))}, nil
 	}
 	s.log.InfoContext(ctx, "card top-up credited", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
 		slog.Int64("amount_cents", amount))
