@@ -170,3 +170,23 @@ func TestTopUpOfAnotherAmountIsRefunded(t *testing.T) {
 		}
 	})
 }
+
+// An event that names no currency is not taken for euros: it is kept for
+// an operator and credits nothing.
+func TestEventWithoutCurrencyCreditsNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		eve := citizenWithCredit(t, db, s, new(time.Time), "acc_eve", 0, nil)
+		if err := s.Record(ctx, cardpay.Payment{ID: "pi_eve", Purpose: cardpay.PurposeTopUp, AccountID: eve.AccountID, AmountCents: 2000}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.Handle(ctx, cardpay.Event{ID: "evt_eve", Type: cardpay.EventPaymentSucceeded, PaymentIntentID: "pi_eve", Amount: 2000})
+		if err != nil || out.Attention != cardpay.AttentionCurrency || out.TransactionID != "" {
+			t.Fatalf("an event without a currency: %+v, %v", out, err)
+		}
+		if b := balance(t, db, wallet.CitizenAccount(eve.AccountID)); b != 0 {
+			t.Fatalf("credit %d, want 0", b)
+		}
+	})
+}

@@ -155,7 +155,7 @@ func TestErasureRefundsCreditToCards(t *testing.T) {
 		}
 		// Stripe reports the refund: already accounted.
 		out, err := s.Handle(ctx, cardpay.Event{ID: "evt_refund_new", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_new",
-			Amount: 1005, AmountRefunded: 1005})
+			Amount: 1005, AmountRefunded: 1005, Currency: "eur"})
 		if err != nil || !out.Handled || !out.Replayed {
 			t.Fatalf("charge.refunded after the erasure: %+v, %v", out, err)
 		}
@@ -308,7 +308,7 @@ func TestDashboardRefundWhileErasureRefundOwed(t *testing.T) {
 		}
 		refunded := func(pi string, total int64) cardpay.Outcome {
 			out, err := s.Handle(ctx, cardpay.Event{ID: fmt.Sprintf("evt_%s_%d", pi, total), Type: cardpay.EventChargeRefunded,
-				PaymentIntentID: pi, Amount: 2000, AmountRefunded: total})
+				PaymentIntentID: pi, Amount: 2000, AmountRefunded: total, Currency: "eur"})
 			if err != nil || !out.Handled {
 				t.Fatalf("charge.refunded %s %d: %+v, %v", pi, total, out, err)
 			}
@@ -409,7 +409,7 @@ func TestTopUpPaidAfterErasureGoesBackToTheCard(t *testing.T) {
 			t.Fatalf("send refunds: %d, %v", n, err)
 		}
 		if out, err := s.Handle(ctx, cardpay.Event{ID: "evt_late_refunded", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_late",
-			Amount: 2000, AmountRefunded: 2000}); err != nil || !out.Replayed {
+			Amount: 2000, AmountRefunded: 2000, Currency: "eur"}); err != nil || !out.Replayed {
 			t.Fatalf("Stripe's report of the refund: %+v, %v", out, err)
 		}
 		check, err := wallet.NewService(db.Wallet(), nil).Check(ctx)

@@ -173,7 +173,7 @@ func (s *Service) apply(ctx context.Context, tx Tx, ev Event, now time.Time) (Ou
 			slog.String("event", ev.ID), slog.String("type", ev.Type), slog.String("payment_intent", ev.PaymentIntentID))
 		return attention(AttentionUnmatched, "No payment of the hub has PaymentIntent %q; nothing was credited.", ev.PaymentIntentID), nil
 	}
-	if cur := strings.ToLower(ev.Currency); cur != "" && cur != "eur" {
+	if cur := strings.ToLower(ev.Currency); cur != "eur" {
 		return attention(AttentionCurrency, "The event is in %q, the hub counts in euros; nothing was applied.", ev.Currency), nil
 	}
 	if p.Purpose == PurposeTicketOrder && s.tickets == nil {
