@@ -435,6 +435,19 @@ func TestWalletStripeTopUp(t *testing.T) {
 			if c := ledgerCheck(t, env); c.Transactions != 0 {
 				t.Fatalf("a pending card top-up credited already: %+v", c)
 			}
+			// The key again with another amount is refused, whatever Stripe
+			// remembers of it (stripe-mock nothing, Stripe a day); with the
+			// same amount written otherwise, the first answer comes again.
+			if p := wantProblem(t, walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{"amount_cents":3000}`,
+				map[string]string{"Idempotency-Key": "card-topup-0001"}), http.StatusConflict); p.Reason != "idempotency_key_reused" {
+				t.Fatalf("the key with another amount: reason %q", p.Reason)
+			}
+			again := walletSend(t, env, "POST", "/api/v1/wallet/topups", auth, `{ "amount_cents": 2500 }`, map[string]string{"Idempotency-Key": "card-topup-0001"})
+			var tb2 topupBody
+			decodeInto(t, again, &tb2)
+			if again.Code != http.StatusCreated || again.Header().Get("Idempotent-Replayed") != "true" || tb2.PaymentIntentID != tb.PaymentIntentID || tb2.ClientSecret != tb.ClientSecret {
+				t.Fatalf("the same top-up written otherwise: %d %+v", again.Code, tb2)
+			}
 			// stripe-mock does not keep metadata, so the event carries what
 			// the hub put on the intent.
 			meta := map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: alice.ID, cardpay.StripeTopUpKey: tb.TopUpID}

@@ -3,6 +3,7 @@ package api
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -101,6 +102,22 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 			TestPayment: true, Notice: testPaymentNotice, BalanceCents: balance, TransactionID: tx.ID})
 	case h.payments != nil && h.cardPayments != nil:
 		id := topupID(c.AccountID, key)
+		// The key was answered before, for a body written otherwise: the
+		// same amount is the same top-up, answered as the first time;
+		// another is refused. Stripe's own check of its key would say so
+		// only for a day, and a new PaymentIntent after it.
+		if first, ok := httpx.FirstAnswer(ctx); ok {
+			var prev TopupView
+			if err := json.Unmarshal(first.Body, &prev); err == nil && prev.TopUpID == id {
+				if prev.AmountCents != in.AmountCents {
+					httpx.WriteError(h.log, w, r, errTopUpKeyReused)
+					return
+				}
+				w.Header().Set("Idempotent-Replayed", "true")
+				httpx.WriteJSON(w, first.Status, prev)
+				return
+			}
+		}
 		pi, err := h.payments.CreateIntent(ctx, in.AmountCents, map[string]string{
 			cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: c.AccountID, cardpay.StripeTopUpKey: id,
 		}, "cityhub-topup-"+id)

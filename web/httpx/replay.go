@@ -134,7 +134,7 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		// then (its transaction rolled back), and would take another
 		// request, for another resource, as the key's first.
 		if s.SelfKeyed[pattern] && ans.Status < 400 {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), firstAnswerKey{}, ans)))
 			return
 		}
 		WriteError(s.Log, w, r, err)
@@ -212,4 +212,16 @@ func (b *bufferedAnswer) answer() idem.Answer {
 		}
 	}
 	return a
+}
+
+type firstAnswerKey struct{}
+
+// FirstAnswer is, for a self-keyed operation, the answer kept for its
+// Idempotency-Key when the request's body is not the first one's: the
+// operation decides from it, or from its own record, whether this is the
+// same request. An operation whose own record may be forgotten (a card
+// top-up's, kept by Stripe for a day) decides from this one.
+func FirstAnswer(ctx context.Context) (idem.Answer, bool) {
+	a, ok := ctx.Value(firstAnswerKey{}).(idem.Answer)
+	return a, ok
 }
