@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
@@ -240,4 +241,63 @@ func TestVoucherPagesAreAccessible(t *testing.T) {
 		t.Fatalf("/staff/vouchers: %d", st)
 	}
 	b.check("staff-vouchers-it")
+}
+
+// TestScannerWithoutScript: with the page's scripts off (a till whose
+// browser blocks them, or a script that did not load), the typed code
+// still redeems: the form posts, the scanner page comes back with the
+// preview and its "Riscatta" form, and pressing it redeems once. Both
+// pages pass the accessibility check.
+func TestScannerWithoutScript(t *testing.T) {
+	h := startHubWithVouchers(t)
+	b := newBrowser(t, h, "")
+	anna := identity.Caller{AccountID: h.Anna.AccountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	v, err := h.Vouchers.MyVoucher(context.Background(), anna, h.AnnaVoucherID)
+	if err != nil || v.TypedCode == "" {
+		t.Fatalf("Anna's voucher: %+v, %v", v, err)
+	}
+	if st := b.login(h.Shop.Email, h.Shop.Password); st != 200 || b.path() != "/staff/scan" {
+		t.Fatalf("shop login: %d at %s", st, b.path())
+	}
+	scripts := func(off bool) {
+		t.Helper()
+		if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The accessibility check is a script itself: it runs on the page as
+	// the browser loaded it without scripts, with them allowed again.
+	check := func(name string) {
+		t.Helper()
+		scripts(false)
+		b.check(name)
+		scripts(true)
+	}
+	scripts(true)
+	if st := b.open("/staff/scan"); st != 200 {
+		t.Fatalf("scanner page: %d", st)
+	}
+	if st := b.submit(
+		chromedp.SetValue(chromedp.CSS("#scan-code"), v.TypedCode),
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "25,00"),
+		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("the typed code's form: %d", st)
+	}
+	if got := b.text(".scan-result"); !strings.Contains(got, "10,00") || !strings.Contains(got, "15,00") {
+		t.Fatalf("preview without script = %q", got)
+	}
+	check("scanner-noscript-preview-it")
+	if st := b.submit(chromedp.Click(chromedp.CSS(`[data-testid="scan-redeem"]`))); st != 200 {
+		t.Fatalf("Riscatta: %d", st)
+	}
+	var ok bool
+	b.eval(`document.querySelector(".scan-result").classList.contains("is-ok")`, &ok)
+	if got := b.text(".scan-result"); !ok || !strings.Contains(got, "10,00") {
+		t.Fatalf("redemption without script = %q (ok %v)", got, ok)
+	}
+	check("scanner-noscript-redeemed-it")
+	if v, err := h.Vouchers.MyVoucher(context.Background(), anna, h.AnnaVoucherID); err != nil || v.Status != "used" || len(v.Redemptions) != 1 {
+		t.Errorf("Anna's voucher after the scan: %+v, %v", v, err)
+	}
 }
