@@ -51,9 +51,9 @@ func isFormPost(r *http.Request) bool {
 	return err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data")
 }
 
-// scannerPageFor is the scanner page for c with res shown, for the door's
-// performance (empty: none chosen, or not the door); the page routes
-// register it on the site (scanResultPage) for the endpoints' form posts.
+// scannerPageFor is the scanner page for c, for the door's performance
+// (empty: none chosen, or not the door): the till's or the door's
+// endpoint, and the door's chooser and offline list.
 func (s *homePages) scannerPageFor(r *http.Request, c identity.Caller, performance string) (scannerPage, error) {
 	page := scannerPage{}
 	for _, role := range []identity.Role{identity.RoleMerchant, identity.RoleDoor} {
@@ -84,7 +84,8 @@ func (s *homePages) scannerPageFor(r *http.Request, c identity.Caller, performan
 	return page, nil
 }
 
-// showScanResult renders the scanner page with res, answering status.
+// showScanResult renders the scanner page with res, answering status: the
+// site's scanPage, which the endpoints answer a plain form post with.
 func (s *homePages) showScanResult(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, performance string, res *scanResult) {
 	page, err := s.scannerPageFor(r, c, performance)
 	if err != nil {
