@@ -170,10 +170,17 @@ func TestRetainedReplyIsNotAnAnswer(t *testing.T) {
 			instance := "hub-" + ids.Token(8)[:8]
 			topic := mqtt.Topics{Root: root}.Replies("st-1", instance)
 			pub := publisher(t, b.URL())
+			// The embedded broker acknowledges a publish before it hands
+			// the message on: a hub subscribing in between gets it twice,
+			// retained and live, as MQTT allows. The publisher watches its
+			// own topic, so the hub starts once the live copy went out to
+			// the subscribers there were.
+			live := watch(t, pub, topic)
 			p, _ := mobility.EncodeReply(mobility.Reply{RequestID: "old-1", StationID: "st-1", Result: mobility.ReplyOK, TS: time.Now()})
 			if tok := pub.Publish(topic, 1, true, p); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
 				t.Fatalf("retained reply: %v", tok.Error())
 			}
+			testutil.Receive(t, 30*time.Second, "the reply handed on", live)
 			t.Cleanup(func() { pub.Publish(topic, 1, true, nil).WaitTimeout(5 * time.Second) })
 
 			s := &lateSink{}
