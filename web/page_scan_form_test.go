@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"cityhub/identity"
-	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/web/ui"
 	"cityhub/web/webtest"
@@ -102,43 +101,11 @@ func TestVoucherScanFormWithoutScript(t *testing.T) {
 // performance chosen on the page, and a second try names the first entry.
 func TestTicketScanFormWithoutScript(t *testing.T) {
 	t.Parallel()
-	clock := &testClock{}
-	at := func(day, hour int) time.Time { return time.Date(2026, time.November, day, hour, 0, 0, 0, testZone) }
-	clock.Set(at(30, 10))
-	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
-		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleDoor: {Endpoint: ui.TicketScanEndpoint}}
-		d.Ticketing.SetClock(clock.Now)
-	})
-	ctx := context.Background()
-	svc := env.Deps.Ticketing
-	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 2, Category: "stalls"}}}}}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Sei personaggi", StartsAt: at(30, 21), Prices: map[string]int64{"stalls": 1800}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	anna := identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	if _, err := env.Deps.Wallet.TestTopUp(ctx, anna.AccountID, 5000, "anna-topup-1"); err != nil {
-		t.Fatal(err)
-	}
-	o, err := svc.Hold(ctx, anna, p.ID, []string{"Platea/A/2"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.PayWithWallet(ctx, anna, o.ID); err != nil {
-		t.Fatal(err)
-	}
-	ts, err := svc.MyTickets(ctx, anna)
-	if err != nil || len(ts) != 1 {
-		t.Fatalf("tickets: %v %v", ts, err)
-	}
-	clock.Set(at(30, 20))
+	f := newDoorFixture(t)
+	env, v := f.env, f.venue
+	p := f.performance(t, "Sei personaggi", cityTime(time.November, 30, 21), 1800)
+	ticket := f.buy(t, p, "Platea/A/2")
+	f.clock.Set(cityTime(time.November, 30, 20))
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
@@ -152,7 +119,7 @@ func TestTicketScanFormWithoutScript(t *testing.T) {
 		t.Fatalf("the typed-code form does not name the performance:\n%s", page)
 	}
 	csrf := webtest.CSRFInForm.FindStringSubmatch(page)[1]
-	form := url.Values{"csrf_token": {csrf}, "code": {strings.ToLower(ts[0].TypedCode)}, "performance_id": {p.ID}}
+	form := url.Values{"csrf_token": {csrf}, "code": {strings.ToLower(ticket.TypedCode)}, "performance_id": {p.ID}}
 	res, page := pc.Post(ui.TicketScanEndpoint, form)
 	if kind, text := answerOf(t, page); res.StatusCode != http.StatusOK || kind != "ok" || !strings.Contains(text, "fila A, posto 2") ||
 		!strings.Contains(page, `data-testid="door-performance">Sei personaggi</span>`) {

@@ -29,59 +29,91 @@ func (c *testClock) Now() time.Time  { return time.UnixMicro(c.us.Load()).UTC() 
 // the performance chosen on the page (named at its top); a ticket for
 // another evening is refused naming it, and a second scan says when the
 // first one was, in the page's language.
-func TestTicketScanPageChecksIn(t *testing.T) {
-	t.Parallel()
-	clock := &testClock{}
-	rome := func(month time.Month, day, hour int) time.Time {
-		return time.Date(2026, month, day, hour, 0, 0, 0, testZone)
-	}
-	clock.Set(rome(time.November, 30, 10))
-	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
+// cityTime is an hour of 2026 in the city's zone.
+func cityTime(month time.Month, day, hour int) time.Time {
+	return time.Date(2026, month, day, hour, 0, 0, 0, testZone)
+}
+
+// doorFixture is a hub whose scanner page checks tickets in, its clock
+// set by hand (first at 10:00 on 30 November 2026), with a venue of two
+// seats and Anna, who has 50 € of credit to buy tickets with.
+type doorFixture struct {
+	env   *testEnv
+	clock *testClock
+	venue ticketing.Venue
+}
+
+func newDoorFixture(t *testing.T) *doorFixture {
+	t.Helper()
+	f := &doorFixture{clock: &testClock{}}
+	f.clock.Set(cityTime(time.November, 30, 10))
+	_, f.env = newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
 		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleDoor: {Endpoint: ui.TicketScanEndpoint}}
-		d.Ticketing.SetClock(clock.Now)
+		d.Ticketing.SetClock(f.clock.Now)
 	})
 	ctx := context.Background()
-	svc := env.Deps.Ticketing
-	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
+	svc := f.env.Deps.Ticketing
+	v, err := svc.CreateVenue(ctx, doorAdmin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 2, Category: "stalls"}}}}}); err != nil {
+	if _, err := svc.SetSeatMap(ctx, doorAdmin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 2, Category: "stalls"}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	tonight, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Sei personaggi", StartsAt: rome(time.November, 30, 21), Prices: map[string]int64{"stalls": 1800}})
+	if _, err := f.env.Deps.Wallet.TestTopUp(ctx, doorAnna.AccountID, 5000, "anna-topup-1"); err != nil {
+		t.Fatal(err)
+	}
+	f.venue = v
+	return f
+}
+
+var (
+	doorAdmin = identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	doorAnna  = identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+)
+
+// performance schedules title at the venue, its stalls at cents.
+func (f *doorFixture) performance(t *testing.T, title string, at time.Time, cents int64) ticketing.Performance {
+	t.Helper()
+	p, err := f.env.Deps.Ticketing.CreatePerformance(context.Background(), doorAdmin, ticketing.Performance{VenueID: f.venue.ID, Title: title,
+		StartsAt: at, Prices: map[string]int64{"stalls": cents}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec7, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Le nozze di Figaro", StartsAt: rome(time.December, 7, 21), Prices: map[string]int64{"stalls": 3000}})
+	return p
+}
+
+// buy is Anna's ticket for seat of p, held and paid with her credit.
+func (f *doorFixture) buy(t *testing.T, p ticketing.Performance, seat string) ticketing.TicketView {
+	t.Helper()
+	ctx, svc := context.Background(), f.env.Deps.Ticketing
+	o, err := svc.Hold(ctx, doorAnna, p.ID, []string{seat})
 	if err != nil {
 		t.Fatal(err)
 	}
-	anna := identity.Caller{AccountID: "acc_anna", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	if _, err := env.Deps.Wallet.TestTopUp(ctx, anna.AccountID, 5000, "anna-topup-1"); err != nil {
+	if _, err := svc.PayWithWallet(ctx, doorAnna, o.ID); err != nil {
 		t.Fatal(err)
 	}
-	buy := func(p ticketing.Performance, seat string) ticketing.TicketView {
-		o, err := svc.Hold(ctx, anna, p.ID, []string{seat})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.PayWithWallet(ctx, anna, o.ID); err != nil {
-			t.Fatal(err)
-		}
-		ts, err := svc.MyTickets(ctx, anna)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tv := range ts {
-			if tv.PerformanceID == p.ID {
-				return tv
-			}
-		}
-		t.Fatalf("no ticket for %s in %+v", p.Title, ts)
-		return ticketing.TicketView{}
+	ts, err := svc.MyTickets(ctx, doorAnna)
+	if err != nil {
+		t.Fatal(err)
 	}
+	for _, tv := range ts {
+		if tv.PerformanceID == p.ID {
+			return tv
+		}
+	}
+	t.Fatalf("no ticket for %s in %+v", p.Title, ts)
+	return ticketing.TicketView{}
+}
+
+func TestTicketScanPageChecksIn(t *testing.T) {
+	t.Parallel()
+	f := newDoorFixture(t)
+	env, clock, v, rome := f.env, f.clock, f.venue, cityTime
+	tonight := f.performance(t, "Sei personaggi", rome(time.November, 30, 21), 1800)
+	dec7 := f.performance(t, "Le nozze di Figaro", rome(time.December, 7, 21), 3000)
+	buy := func(p ticketing.Performance, seat string) ticketing.TicketView { return f.buy(t, p, seat) }
 	ticket := buy(tonight, "Platea/A/2")
 	other := buy(dec7, "Platea/A/1")
 	clock.Set(rome(time.November, 30, 20))
