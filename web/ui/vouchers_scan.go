@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -83,18 +84,15 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if in.Preview {
-		q, err := s.vouchers.QuotePurchase(r.Context(), c, shop, in.Code, in.Amount)
+		q, detail, err := s.quoteAtTill(r.Context(), l, c, shop, in.Code, in.Amount)
 		if err != nil {
-			fail(err, "")
+			fail(err, detail)
 			return
 		}
-		if q.Refusal != nil {
-			fail(q.Refusal, s.refusalText(l, q.Refusal, q.MinSpendCents))
-			return
-		}
+		title, message := previewTexts(l, q)
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{
-			"title":         l.T("staff.scan.preview.title", q.CampaignName),
-			"message":       l.T("staff.scan.preview.message", money.Cents(q.DiscountCents).Format(l.Lang), money.Cents(q.PurchaseCents).Format(l.Lang), money.Cents(q.PayCents).Format(l.Lang)),
+			"title":         title,
+			"message":       message,
 			"outcome":       "preview",
 			"confirm":       l.T("staff.scan.redeem"),
 			"cancel":        l.T("staff.scan.cancel"),
@@ -110,31 +108,71 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 	if key == "" {
 		key = pressKey(c, in.Code, in.Amount)
 	}
-	red, replayed, err := s.vouchers.Redeem(r.Context(), c, shop, key, vouchers.RedeemRequest{Code: in.Code, PurchaseCents: in.Amount})
+	red, replayed, detail, err := s.redeemAtTill(r.Context(), l, c, shop, key, in.Code, in.Amount)
 	if err != nil {
-		var min int64
-		if apperr.ReasonOf(err) == "below_min_spend" {
-			// The code read, so looking at it again costs no failed try.
-			if p, perr := s.vouchers.PreviewCode(r.Context(), c, shop, in.Code); perr == nil {
-				min = p.MinSpendCents
-			}
-		}
-		fail(err, s.refusalText(l, err, min))
+		fail(err, detail)
 		return
 	}
-	out := map[string]string{
-		"title":       l.T("vouchers.scan.ok.title"),
-		"message":     l.T("vouchers.scan.ok.message", money.Cents(red.AmountCents).Format(l.Lang), money.Cents(red.PurchaseCents-red.AmountCents).Format(l.Lang)),
-		"outcome":     "ok",
+	kind, title, message := redeemedTexts(l, red, replayed)
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{
+		"title":       title,
+		"message":     message,
+		"outcome":     kind,
 		"redemption":  red.ID,
 		"reversible":  l.DateTime(red.At.Add(vouchers.ReversalWindow)),
 		"voucher_id":  red.VoucherID,
 		"amount_text": money.Cents(red.AmountCents).Format(l.Lang),
+	})
+}
+
+// quoteAtTill previews code for a purchase of cents at shop, for the
+// script and the plain form alike: the quote, or the error with the detail
+// the till shows for it (below the minimum: the minimum, in euros).
+func (s *voucherPages) quoteAtTill(ctx context.Context, l *locale, c identity.Caller, shop, code string, cents int64) (vouchers.Quote, string, error) {
+	q, err := s.vouchers.QuotePurchase(ctx, c, shop, code, cents)
+	if err != nil {
+		return q, "", err
 	}
+	if q.Refusal != nil {
+		return q, s.refusalText(l, q.Refusal, q.MinSpendCents), q.Refusal
+	}
+	return q, "", nil
+}
+
+// redeemAtTill redeems code for a purchase of cents at shop under key, for
+// the script and the plain form alike: the redemption (replayed when the
+// key's first request made it), or the error with the detail the till
+// shows for it.
+func (s *voucherPages) redeemAtTill(ctx context.Context, l *locale, c identity.Caller, shop, key, code string, cents int64) (vouchers.Redemption, bool, string, error) {
+	red, replayed, err := s.vouchers.Redeem(ctx, c, shop, key, vouchers.RedeemRequest{Code: code, PurchaseCents: cents})
+	if err == nil {
+		return red, replayed, "", nil
+	}
+	var min int64
+	if apperr.ReasonOf(err) == "below_min_spend" {
+		// The code read, so looking at it again costs no failed try.
+		if p, perr := s.vouchers.PreviewCode(ctx, c, shop, code); perr == nil {
+			min = p.MinSpendCents
+		}
+	}
+	return red, false, s.refusalText(l, err, min), err
+}
+
+// previewTexts are a preview's heading and message: the campaign, the
+// discount, the purchase and what the customer pays.
+func previewTexts(l *locale, q vouchers.Quote) (title, message string) {
+	return l.T("staff.scan.preview.title", q.CampaignName), l.T("staff.scan.preview.message", money.Cents(q.DiscountCents).Format(l.Lang),
+		money.Cents(q.PurchaseCents).Format(l.Lang), money.Cents(q.PayCents).Format(l.Lang))
+}
+
+// redeemedTexts are a redemption's outcome ("ok", or "warning" when it
+// repeats the first answer), heading and message.
+func redeemedTexts(l *locale, red vouchers.Redemption, replayed bool) (kind, title, message string) {
+	message = l.T("vouchers.scan.ok.message", money.Cents(red.AmountCents).Format(l.Lang), money.Cents(red.PurchaseCents-red.AmountCents).Format(l.Lang))
 	if replayed {
-		out["title"], out["outcome"] = l.T("vouchers.scan.replayed.title"), "warning"
+		return "warning", l.T("vouchers.scan.replayed.title"), message
 	}
-	httpx.WriteJSON(w, http.StatusOK, out)
+	return "ok", l.T("vouchers.scan.ok.title"), message
 }
 
 // pressKey is the key of a redemption the page sent without one: one

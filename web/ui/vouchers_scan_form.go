@@ -44,23 +44,17 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	if r.PostFormValue("confirm") == "" {
-		q, err := s.vouchers.QuotePurchase(r.Context(), c, shop, code, int64(cents))
+		q, detail, err := s.quoteAtTill(r.Context(), l, c, shop, code, int64(cents))
 		if err != nil {
-			refuse(err, "")
-			return
-		}
-		if q.Refusal != nil {
-			refuse(q.Refusal, s.refusalText(l, q.Refusal, q.MinSpendCents))
+			refuse(err, detail)
 			return
 		}
 		again := "/staff/scan"
 		if sh := r.URL.Query().Get("shop"); sh != "" {
 			again += "?shop=" + url.QueryEscape(sh)
 		}
-		s.scanPage(w, r, c, http.StatusOK, "", &scanResult{Kind: "preview",
-			Title: l.T("staff.scan.preview.title", q.CampaignName),
-			Detail: l.T("staff.scan.preview.message", money.Cents(q.DiscountCents).Format(l.Lang),
-				money.Cents(q.PurchaseCents).Format(l.Lang), money.Cents(q.PayCents).Format(l.Lang)),
+		title, message := previewTexts(l, q)
+		s.scanPage(w, r, c, http.StatusOK, "", &scanResult{Kind: "preview", Title: title, Detail: message,
 			Confirm: &scanConfirm{Code: code, Amount: amount, Key: newFormScanKey(),
 				Submit: l.T("staff.scan.redeem"), Cancel: l.T("staff.scan.cancel"), Again: again}})
 		return
@@ -71,21 +65,11 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 	if !formScanKey.MatchString(key) {
 		key = pressKey(c, code, int64(cents))
 	}
-	red, replayed, err := s.vouchers.Redeem(r.Context(), c, shop, key, vouchers.RedeemRequest{Code: code, PurchaseCents: int64(cents)})
+	red, replayed, detail, err := s.redeemAtTill(r.Context(), l, c, shop, key, code, int64(cents))
 	if err != nil {
-		var min int64
-		if apperr.ReasonOf(err) == "below_min_spend" {
-			if p, perr := s.vouchers.PreviewCode(r.Context(), c, shop, code); perr == nil {
-				min = p.MinSpendCents
-			}
-		}
-		refuse(err, s.refusalText(l, err, min))
+		refuse(err, detail)
 		return
 	}
-	res := &scanResult{Kind: "ok", Title: l.T("vouchers.scan.ok.title"),
-		Detail: l.T("vouchers.scan.ok.message", money.Cents(red.AmountCents).Format(l.Lang), money.Cents(red.PurchaseCents-red.AmountCents).Format(l.Lang))}
-	if replayed {
-		res.Kind, res.Title = "warning", l.T("vouchers.scan.replayed.title")
-	}
-	s.scanPage(w, r, c, http.StatusOK, "", res)
+	kind, title, message := redeemedTexts(l, red, replayed)
+	s.scanPage(w, r, c, http.StatusOK, "", &scanResult{Kind: kind, Title: title, Detail: message})
 }
