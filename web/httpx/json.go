@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"cityhub/apperr"
@@ -21,8 +22,10 @@ import (
 // past year 9999) answers 500 problem+json, where sending the status first
 // answered it with an empty body.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+	buf := jsonBuffers.Get().(*bytes.Buffer)
+	defer putJSONBuffer(buf)
+	buf.Reset()
+	if err := json.NewEncoder(buf).Encode(v); err != nil {
 		slog.Default().Error("encode a JSON answer", slog.Int("status", status), slog.Any("error", err))
 		WriteProblem(w, ProblemOf(fmt.Errorf("encode a JSON answer: %w", err), ""))
 		return
@@ -33,6 +36,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// jsonBuffers keep WriteJSON's buffers between answers: every API answer,
+// the till's redemptions among them, is encoded into one before it is sent,
+// and a fresh buffer each time cost an allocation and its growth.
+var jsonBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putJSONBuffer gives buf back, unless an unusually large answer grew it.
+func putJSONBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= 64<<10 {
+		jsonBuffers.Put(buf)
+	}
 }
 
 // MaxJSONBody bounds request bodies of the JSON API.
