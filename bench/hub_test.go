@@ -43,7 +43,8 @@ type benchHub struct {
 	vouchers *vouchers.Service
 	tickets  *ticketing.Service
 	srv      *httptest.Server
-	client   *http.Client
+	client   *http.Client // with CITYHUB_BENCH_TILLS=go
+	tills    *tills       // otherwise
 }
 
 // openBenchStore opens a fresh store; on PostgreSQL its ledger holds a
@@ -120,15 +121,25 @@ func newBenchHubOn(b testing.TB, db store.DB, rollUp bool) *benchHub {
 	h.tickets.SendEmails(composer)
 	h.srv = httptest.NewServer(web.New(web.Deps{Identity: h.ids, Keys: keys, Vouchers: h.vouchers, Wallet: h.wallet, Ticketing: h.tickets,
 		Answers: db.Answers()}))
-	h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: voucherClients, MaxConnsPerHost: voucherClients}, Timeout: 60 * time.Second}
+	if goTills() {
+		h.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: voucherClients, MaxConnsPerHost: voucherClients}, Timeout: tillTimeout}
+	} else if h.tills, err = newTills(h.srv.URL, voucherClients); err != nil {
+		b.Fatal(err)
+	}
+	closeSrv := func() {
+		if h.tills != nil {
+			h.tills.close()
+		}
+		h.srv.Close()
+	}
 	if !rollUp {
-		b.Cleanup(h.srv.Close)
+		b.Cleanup(closeSrv)
 		return h
 	}
 	rollCtx, stop := context.WithCancel(ctx)
 	rolled := make(chan struct{})
 	go func() { defer close(rolled); h.wallet.RunRollUp(rollCtx, wallet.RollUpEvery) }()
-	b.Cleanup(func() { h.srv.Close(); stop(); <-rolled })
+	b.Cleanup(func() { closeSrv(); stop(); <-rolled })
 	return h
 }
 
@@ -197,12 +208,18 @@ func (h *benchHub) credit(b testing.TB, cents int64, accountIDs []string) {
 
 // call sends one JSON request and returns its status and body.
 func (h *benchHub) call(method, path, bearer, key string, body any) (int, []byte, error) {
-	var r io.Reader
+	var buf []byte
 	if body != nil {
-		buf, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if buf, err = json.Marshal(body); err != nil {
 			return 0, nil, err
 		}
+	}
+	if h.tills != nil {
+		return h.tills.do(method, path, bearer, key, buf)
+	}
+	var r io.Reader
+	if buf != nil {
 		r = bytes.NewReader(buf)
 	}
 	req, err := http.NewRequest(method, h.srv.URL+path, r)

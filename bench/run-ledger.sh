@@ -26,6 +26,11 @@
 #     one citizen over the per-citizen limit; the API's floor: an authenticated read
 #     of one's own account (GET /api/v1/me) at 64 clients, which every till
 #     request does before its own work.
+#   The tills of every benchmark that goes through the API are a lean
+#     HTTP/1.1 client (bench/tills_test.go), as pgbench's clients are a
+#     loop in C; the redemptions at 50 shops run once more with Go's
+#     http.Client (CITYHUB_BENCH_TILLS=go), to show what the client side
+#     costs the machine.
 #   SQLite: the same against a bare in-process single-row UPDATE on the
 #     hub's writer connection.
 #   Redemptions at 50 shops again with the database behind a link of 2 ms
@@ -111,6 +116,7 @@ go test -count=1 -run '^TestRoundTrips$' -v ./bench/ 2>&1 | grep 'round trips$' 
 run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
 pgbench_random pgbench2
+CITYHUB_BENCH_TILLS=go run redeemgo -bench 'VoucherRedeemHTTP/postgres/shops=50' -benchtime="${REDEEMS}x"
 run redeemalone -bench 'VoucherRedeemAloneHTTP' -benchtime="${REDEEMS}x"
 run redeemlink -bench 'VoucherRedeemOverLinkHTTP' -benchtime="$(( REDEEMS / 2 ))x"
 run redeemtyped -bench 'VoucherRedeemTypedHTTP' -benchtime="${REDEEMS}x"
@@ -177,6 +183,11 @@ for e in postgres sqlite; do
 			awk -v lb="$lb" -v lbp="$lbp" -v la="$la" -v r="$r" 'BEGIN {
 				printf "postgres redemptions/s, 50 shops, scanned, the database behind a link of 2 ms round trip: batched %6.0f (p99 %s ms, %.3f of loopback), each alone %6.0f -> %.2fx\n", lb, lbp, lb / r, la, lb / la }'
 		fi
+		g=$(metric redeemgo "BenchmarkVoucherRedeemHTTP/postgres/shops=50" redeem/s)
+		gp99=$(metric redeemgo "BenchmarkVoucherRedeemHTTP/postgres/shops=50" p99_ms)
+		awk -v r="$r" -v g="$g" -v gp99="$gp99" -v c="$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" hub_cpu_µs/op)" \
+			-v gc="$(metric redeemgo "BenchmarkVoucherRedeemHTTP/postgres/shops=50" hub_cpu_µs/op)" -v b="$base" 'BEGIN {
+			printf "postgres redemptions/s, 50 shops, scanned, the tills on Go'"'"'s http.Client: %6.0f (p99 %s ms, ratio to pgbench %.3f; the benchmark'"'"'s process %.0f µs a redemption against %.0f with the lean tills)\n", g, gp99, g / b, gc, c }'
 		w=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" wal_B/op)
 		wa=$(metric redeemalone "BenchmarkVoucherRedeemAloneHTTP/postgres/shops=50" wal_B/op)
 		wp=$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=50" wal_pages/op)
