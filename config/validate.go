@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,13 @@ func (c Config) Validate() error {
 	var errs []error
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		errs = append(errs, fmt.Errorf("CITYHUB_HTTP_ADDR %q: %w", c.HTTPAddr, err))
+	}
+	// Only the embedded broker listens there, but a value that is no
+	// address at all is a mistake wherever the broker is.
+	if _, port, err := net.SplitHostPort(c.MQTTBrokerAddr); err != nil {
+		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_ADDR %q: want host:port: %w", c.MQTTBrokerAddr, err))
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_ADDR %q: want host:port with a port from 0 to 65535", c.MQTTBrokerAddr))
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, fmt.Errorf("CITYHUB_DATABASE_URL %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", Redact(c.DatabaseURL)))
@@ -123,8 +131,8 @@ func (c Config) Validate() error {
 		// Every address the hub gives (pages, e-mails, feeds, the open data
 		// catalogue) hangs from it: a user, a query or a fragment would end
 		// up in the middle of each.
-		if u, err := url.Parse(c.PublicURL); err != nil || u.Scheme == "" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-			errs = append(errs, fmt.Errorf("CITYHUB_PUBLIC_URL %q: want an absolute URL with no user, query or fragment", Redact(c.PublicURL)))
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("CITYHUB_PUBLIC_URL %q: want an absolute http:// or https:// URL with no user, query or fragment", Redact(c.PublicURL)))
 		}
 	}
 	if c.TimeZone == nil {

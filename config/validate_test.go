@@ -35,6 +35,7 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		"CITYHUB_PUBLIC_URL":                 "/hub",
 		"CITYHUB_OIDC_ISSUER":                "http://idp.example",
 		"CITYHUB_STRIPE_API_URL":             "http://stripe.example",
+		"CITYHUB_MQTT_BROKER_ADDR":           "nonsense",
 	} {
 		e := map[string]string{name: value}
 		if name == "CITYHUB_SMTP_URL" {
@@ -52,6 +53,26 @@ func TestValidateNamesTheVariable(t *testing.T) {
 	c.ShutdownTimeout = -5e9
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "CITYHUB_SHUTDOWN_TIMEOUT -5s") {
 		t.Errorf("shutdown timeout -5s: %v", err)
+	}
+}
+
+// A public address that is not a web address, and a broker address whose
+// port cannot be one, are refused by name: both stopped serve later with a
+// message that named neither variable (or only a WARN from check).
+func TestValidatePublicURLSchemeAndBrokerPort(t *testing.T) {
+	for name, value := range map[string]string{
+		"CITYHUB_PUBLIC_URL":       "ftp://comune.example",
+		"CITYHUB_MQTT_BROKER_ADDR": "127.0.0.1:99999",
+	} {
+		_, err := Parse("serve", nil, env(map[string]string{name: value}), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v, want an error naming %s", name, value, err, name)
+		}
+	}
+	for _, ok := range []string{"https://comune.example/hub", "http://127.0.0.1:8080"} {
+		if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_PUBLIC_URL": ok}), io.Discard); err != nil {
+			t.Errorf("CITYHUB_PUBLIC_URL=%s refused: %v", ok, err)
+		}
 	}
 }
 

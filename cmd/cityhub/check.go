@@ -332,6 +332,10 @@ func checkOIDC(ctx context.Context, cfg config.Config) checkResult {
 func checkStripe(ctx context.Context, cfg config.Config) checkResult {
 	r := checkResult{name: "stripe"}
 	if cfg.StripeSecretKey == "" {
+		if cfg.StripeWebhookSecret != "" {
+			r.detail = "CITYHUB_STRIPE_WEBHOOK_SECRET is set but CITYHUB_STRIPE_SECRET_KEY is not: the hub refuses to start"
+			return r
+		}
 		r.ok, r.detail = true, "not configured: card payments are off"
 		return r
 	}
@@ -390,7 +394,7 @@ func checkPublicURL(cfg config.Config) checkResult {
 	u, err := url.Parse(cfg.PublicURL)
 	switch {
 	case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
-		r.detail = fmt.Sprintf("%q is not an absolute http(s) URL", config.Redact(cfg.PublicURL))
+		r.detail = fmt.Sprintf("CITYHUB_PUBLIC_URL %q is not an absolute http(s) URL", config.Redact(cfg.PublicURL))
 	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
 		r.detail = fmt.Sprintf("%q must not carry a user, query or fragment", config.Redact(cfg.PublicURL))
 	case u.Scheme != "https" && !isLoopback(u.Hostname()):

@@ -115,7 +115,7 @@ func TestCheck(t *testing.T) {
 		says   string // what that line says (the broker line's, when none fails)
 	}{
 		{"good", nil, "", ""},
-		{"embedded defaults", map[string]string{"CITYHUB_DATABASE_URL": "", "CITYHUB_MQTT_URL": "", "CITYHUB_STRIPE_SECRET_KEY": "",
+		{"embedded defaults", map[string]string{"CITYHUB_DATABASE_URL": "", "CITYHUB_MQTT_URL": "", "CITYHUB_STRIPE_SECRET_KEY": "", "CITYHUB_STRIPE_WEBHOOK_SECRET": "",
 			"CITYHUB_PUBLIC_URL": "", "CITYHUB_HTTP_ADDR": "127.0.0.1:8080", "CITYHUB_DATA_DIR": t.TempDir()}, "", ""},
 		{"database unreachable", map[string]string{"CITYHUB_DATABASE_URL": "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=3"}, "database", "connect"},
 		{"database of a newer release", map[string]string{"CITYHUB_DATABASE_URL": newer}, "database", "newer cityhub"},
@@ -135,6 +135,7 @@ func TestCheck(t *testing.T) {
 		{"smtp off", map[string]string{"CITYHUB_SMTP_URL": ""}, "", ""},
 		{"stripe key refused", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "not-a-key"}, "stripe", "refused (401)"},
 		{"stripe without webhook secret", map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": ""}, "stripe", "WEBHOOK_SECRET is not"},
+		{"webhook secret without stripe key", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": ""}, "stripe", "SECRET_KEY is not"},
 		{"stripe unreachable", map[string]string{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:1"}, "stripe", "connect"},
 		{"oidc unreachable", map[string]string{"CITYHUB_OIDC_ISSUER": "http://127.0.0.1:1"}, "oidc", "discovery"},
 		{"oidc issuer that is not the provider's", map[string]string{"CITYHUB_OIDC_ISSUER": provider.Issuer + "/other"}, "oidc", "discovery"},
