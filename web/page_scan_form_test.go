@@ -129,4 +129,12 @@ func TestTicketScanFormWithoutScript(t *testing.T) {
 	if kind, text := answerOf(t, page); res.StatusCode != http.StatusConflict || kind != "error" || !strings.Contains(text, "Già entrato alle 20:00.") {
 		t.Fatalf("second check-in: %d %s %q", res.StatusCode, kind, text)
 	}
+	// A form that names no performance (the page's always does) is refused
+	// with the chooser shown, and says why instead of nothing.
+	delete(form, "performance_id")
+	res, page = pc.Post(ui.TicketScanEndpoint, form)
+	if kind, text := answerOf(t, page); res.StatusCode < 400 || res.StatusCode >= 500 || kind != "error" || text == "" ||
+		!strings.Contains(page, `id="door-choice"`) {
+		t.Fatalf("no performance: %d %s %q", res.StatusCode, kind, text)
+	}
 }
