@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -254,9 +257,14 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 	}
 	// The form's key makes a double submission (two taps, a resend after
 	// a lost answer) one report; a changed form under an old key is a new
-	// report.
+	// report, under a key made of the form's key and what the form now
+	// says, so that a double submission of the changed form (back, edit,
+	// two taps) is one report too.
 	rep, _, err := p.svc.SubmitReportWithKey(r.Context(), c, values["key"], n)
-	if apperr.ReasonOf(err) == "idempotency_key_reused" || apperr.ReasonOf(err) == "idempotency_key_missing" || apperr.ReasonOf(err) == "idempotency_key_invalid" {
+	switch apperr.ReasonOf(err) {
+	case "idempotency_key_reused":
+		rep, _, err = p.svc.SubmitReportWithKey(r.Context(), c, changedFormKey(values["key"], n), n)
+	case "idempotency_key_missing", "idempotency_key_invalid":
 		rep, _, err = p.svc.SubmitReportWithKey(r.Context(), c, ids.Token(16), n)
 	}
 	if err != nil {
@@ -374,4 +382,17 @@ func (p *participationPages) handleReopen(w http.ResponseWriter, r *http.Request
 		return
 	}
 	http.Redirect(w, r, "/reports/"+id+"?reopened=1", http.StatusSeeOther)
+}
+
+// changedFormKey is the key of a report form sent under key with other
+// contents than the report key already made: the same for the same form
+// key and the same contents, photos included.
+func changedFormKey(key string, n participation.NewReport) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%q %q %t %v %v %q %q %t %d", key, n.Category, n.Located, n.Lat, n.Lon, n.Address, n.Description, n.PublicName, len(n.Photos))
+	for _, ph := range n.Photos {
+		fmt.Fprintf(h, " %d", len(ph.Image))
+		h.Write(ph.Image)
+	}
+	return "form-changed-" + hex.EncodeToString(h.Sum(nil))[:40]
 }
