@@ -103,6 +103,19 @@ func TestParticipationMultipartFieldsFromTheBodyOnce(t *testing.T) {
 			if r.Category != "pothole" || r.Description != "A deep hole by the bus stop" || r.PublicName {
 				t.Fatalf("report %+v, want the body's fields only", r)
 			}
+
+			// located=false is taken as in JSON, coordinates or not: the
+			// report is placed by its address.
+			res = env.postParts(t, "/api/v1/reports", cit, append(append([]formPart{}, place...), field("located", "false"),
+				field("address", "Via Traiano 1"), field("category", "pothole"), field("description", "A deep hole by the arch"))...)
+			if res.Code != http.StatusCreated {
+				t.Fatalf("a report located=false: %d %s", res.Code, res.Body)
+			}
+			r = participation.Report{}
+			decodeInto(t, res, &r)
+			if r.Located {
+				t.Fatalf("report %+v: located=false was ignored for its coordinates", r)
+			}
 		})
 	}
 }

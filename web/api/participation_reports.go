@@ -179,7 +179,11 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 			return n, apperr.R(apperr.Invalid, "wrong_type", "The field %q must be a number.", v.name)
 		}
 		*v.dst = x
-		n.Located = true
+		// A form without "located" is located by its coordinates; one
+		// that says located=false is not, as in JSON.
+		if _, said := f.Value["located"]; !said {
+			n.Located = true
+		}
 	}
 	if !httpx.ValidText(n.Category + n.Address + n.Description) {
 		return n, httpx.ErrInvalidText("form")
