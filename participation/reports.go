@@ -224,18 +224,7 @@ func (s *Service) SubmitReportWithKey(ctx context.Context, c identity.Caller, ke
 		return Report{}, false, err
 	}
 	n.Name, n.Email = c.Name, ""
-	// The request is what the citizen sent: the fields, and each photo by
-	// a digest of its bytes (processing is deterministic, so the same
-	// upload gives the same digest).
-	photos := make([]string, len(n.Photos))
-	for i, p := range n.Photos {
-		sum := sha256.Sum256(p.Image)
-		photos[i] = hex.EncodeToString(sum[:])
-	}
-	request := struct {
-		NewReport
-		PhotoDigests []string `json:"photo_digests"`
-	}{n, photos}
+	request := keyedRequest(n)
 	var out Report
 	var replayed bool
 	err := s.submitTx(ctx, c.AccountID, c.Locale, "web", MinDescriptionLen, n, func(tx Tx, run func() (Report, error)) error {
@@ -244,6 +233,30 @@ func (s *Service) SubmitReportWithKey(ctx context.Context, c identity.Caller, ke
 		return err
 	})
 	return out, replayed, err
+}
+
+// keyedRequest is what a report's idempotency key stands for: the fields
+// the citizen sent, and each photo by a digest of its bytes (processing is
+// deterministic, so the same upload gives the same digest).
+func keyedRequest(n NewReport) any {
+	photos := make([]string, len(n.Photos))
+	for i, p := range n.Photos {
+		sum := sha256.Sum256(p.Image)
+		photos[i] = hex.EncodeToString(sum[:])
+	}
+	return struct {
+		NewReport
+		PhotoDigests []string `json:"photo_digests"`
+	}{n, photos}
+}
+
+// ReportDigest fingerprints n as SubmitReportWithKey compares a retry
+// with the first request: two reports with the same digest are the same
+// request. A form that must give a changed report a key of its own derives
+// it from this.
+func ReportDigest(c identity.Caller, n NewReport) (string, error) {
+	n.Name, n.Email = c.Name, ""
+	return idem.Hash(keyedRequest(n))
 }
 
 func (s *Service) submit(ctx context.Context, reporterID, locale, source string, minDesc int, n NewReport) (Report, error) {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -263,7 +262,10 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 	rep, _, err := p.svc.SubmitReportWithKey(r.Context(), c, values["key"], n)
 	switch apperr.ReasonOf(err) {
 	case "idempotency_key_reused":
-		rep, _, err = p.svc.SubmitReportWithKey(r.Context(), c, changedFormKey(values["key"], n), n)
+		var key string
+		if key, err = changedFormKey(c, values["key"], n); err == nil {
+			rep, _, err = p.svc.SubmitReportWithKey(r.Context(), c, key, n)
+		}
 	case "idempotency_key_missing", "idempotency_key_invalid":
 		rep, _, err = p.svc.SubmitReportWithKey(r.Context(), c, ids.Token(16), n)
 	}
@@ -386,13 +388,13 @@ func (p *participationPages) handleReopen(w http.ResponseWriter, r *http.Request
 
 // changedFormKey is the key of a report form sent under key with other
 // contents than the report key already made: the same for the same form
-// key and the same contents, photos included.
-func changedFormKey(key string, n participation.NewReport) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%q %q %t %v %v %q %q %t %d", key, n.Category, n.Located, n.Lat, n.Lon, n.Address, n.Description, n.PublicName, len(n.Photos))
-	for _, ph := range n.Photos {
-		fmt.Fprintf(h, " %d", len(ph.Image))
-		h.Write(ph.Image)
+// key and the same report, as the service tells reports apart
+// (participation.ReportDigest).
+func changedFormKey(c identity.Caller, key string, n participation.NewReport) (string, error) {
+	digest, err := participation.ReportDigest(c, n)
+	if err != nil {
+		return "", err
 	}
-	return "form-changed-" + hex.EncodeToString(h.Sum(nil))[:40]
+	sum := sha256.Sum256([]byte(key + "\x00" + digest))
+	return "form-changed-" + hex.EncodeToString(sum[:20]), nil
 }
