@@ -118,12 +118,14 @@ func TestSecondInterruptStopsAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitLine("that it stops after the requests in flight", regexp.MustCompile(`interrupt: stopping after the requests in flight`))
-	exited := make(chan error, 1)
-	go func() { exited <- child.Wait() }()
 	if err := child.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
 	waitLine("that it stops at once", regexp.MustCompile(`interrupt again: stopping at once`))
+	// Wait only now: it closes the pipes once the child has exited, and a
+	// line the child wrote just before exiting, not read yet, would be lost.
+	exited := make(chan error, 1)
+	go func() { exited <- child.Wait() }()
 	select {
 	case err := <-exited:
 		var ee *exec.ExitError
