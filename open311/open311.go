@@ -24,6 +24,9 @@
 //     up to three, as a report takes.
 //   - Names and e-mails a client sends reach the city only: GET answers
 //     carry no personal data, and descriptions staff redacted are hidden.
+//   - POST takes a form, as the standard says (urlencoded, or multipart
+//     with photos); any other body is 415 in the errors document, before
+//     the api_key is looked at.
 //
 // Every POST costs an argon2id hash of its api_key (tens of milliseconds
 // and 19 MiB), whether the key exists or not, and the participation domain

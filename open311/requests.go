@@ -86,13 +86,13 @@ func (s *Server) request(p participation.PublicReport, lang string) ServiceReque
 	k := cat.CategoryOrCode(p.Category)
 	office, _ := cat.Office(k.OfficeID)
 	agency := office.NameIT
-	note := p.StatusNote
 	if lang == "en" {
 		agency = office.NameEN
-		if note == participation.ReopenedNote {
-			note = participation.ReopenedNoteEN
-		}
 	}
+	// The hub's fixed texts (a reopened report's note, a redacted
+	// description) follow the language as the names do.
+	p = p.InLanguage(lang)
+	note := p.StatusNote
 	notes := p.Status
 	if note != "" {
 		notes += ": " + note
@@ -129,6 +129,15 @@ const maxForm = 64 << 10
 // an API key. Form fields as the standard lists them; a multipart "media"
 // file is a photo.
 func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ string) {
+	// A body that is no form (JSON, say) would be read as an empty form
+	// and refused for its missing api_key, which misleads a client whose
+	// key is right: the body's type is what is wrong, so it is checked
+	// first, before the body is read or the key looked at.
+	if !formPost(r) {
+		writeError(w, s.log, f, http.StatusUnsupportedMediaType,
+			"A request is posted as application/x-www-form-urlencoded, or as multipart/form-data with photos.")
+		return
+	}
 	n, key, err := s.readPost(w, r)
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
@@ -158,6 +167,19 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 		return
 	}
 	s.write(w, f, http.StatusOK, []Created{c})
+}
+
+// formPost reports whether r's body is a form GeoReport v2 posts:
+// application/x-www-form-urlencoded, or multipart/form-data (photos). A
+// post without a Content-Type is taken as an empty form only when it has
+// no body.
+func formPost(r *http.Request) bool {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return r.ContentLength == 0
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data")
 }
 
 func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation.NewReport, string, error) {

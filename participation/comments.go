@@ -116,8 +116,10 @@ func checkCommentCursor(ctx context.Context, tx Tx, proposalID, after string) er
 
 // FlagComment reports a comment as abusive; it goes to the moderators'
 // queue and stays visible until one of them hides it. A citizen's second
-// flag of one comment changes nothing. Forbidden, NotFound, Invalid
-// (bad_reason).
+// flag of one comment changes nothing. A hidden comment is no longer
+// shown to anyone but administrators, so flagging it is NotFound, as for
+// a comment that does not exist, and changes nothing. Forbidden,
+// NotFound, Invalid (bad_reason).
 func (s *Service) FlagComment(ctx context.Context, c identity.Caller, commentID, reason string) error {
 	if err := requireCitizen(c); err != nil {
 		return err
@@ -127,15 +129,35 @@ func (s *Service) FlagComment(ctx context.Context, c identity.Caller, commentID,
 		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.Comment(ctx, commentID); err != nil {
-			return commentNotFound(err)
+		if err := flaggable(tx.Comment(ctx, commentID)); err != nil {
+			return err
 		}
 		added, err := tx.FlagComment(ctx, commentID, c.AccountID, reason, s.stamp())
 		if err != nil || !added {
 			return err
 		}
+		// The flag's update holds the comment's row: read again, it shows
+		// a hiding that committed since the first read, and the flag is
+		// then rolled back with the transaction rather than counted on a
+		// hidden comment. A hiding that comes later waits for this flag
+		// and keeps it, as hiding keeps every flag.
+		if err := flaggable(tx.Comment(ctx, commentID)); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, c, "comment.flag", "comment", commentID, nil)
 	})
+}
+
+// flaggable refuses to flag a comment that is missing or hidden, alike
+// (comment_not_found): a hidden comment is not shown to those who flag.
+func flaggable(cm Comment, err error) error {
+	if err != nil {
+		return commentNotFound(err)
+	}
+	if cm.State == CommentHidden {
+		return apperr.R(apperr.NotFound, "comment_not_found", "No such comment.")
+	}
+	return nil
 }
 
 func commentNotFound(err error) error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store"
@@ -44,10 +45,40 @@ func TestKeptCommentMayBeFlaggedAgain(t *testing.T) {
 		}
 		// Hiding keeps the flags: the record of who reported it.
 		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
-		must(t, f.svc.FlagComment(ctx, anna, c.ID, "again"))
 		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 0 {
 			t.Fatalf("a hidden comment is queued: %+v", flagged)
 		}
+	})
+}
+
+// A hidden comment cannot be flagged, by an earlier flagger or a new one:
+// it is not found, as a comment that does not exist, and its flags, its
+// count and its state stay as the administrator left them.
+func TestHiddenCommentCannotBeFlagged(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		c, err := f.svc.AddComment(ctx, carla, p.ID, "Words that cross the line")
+		must(t, err)
+		must(t, f.svc.FlagComment(ctx, anna, c.ID, "rude"))
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		for _, who := range []identity.Caller{anna, bruno} {
+			err := f.svc.FlagComment(ctx, who, c.ID, "still rude")
+			wantCode(t, "flag a hidden comment", err, apperr.NotFound, "comment_not_found")
+		}
+		missing := f.svc.FlagComment(ctx, bruno, "cmt_nope", "rude")
+		if apperr.ReasonOf(missing) != "comment_not_found" || apperr.MessageOf(missing) != apperr.MessageOf(f.svc.FlagComment(ctx, bruno, c.ID, "rude")) {
+			t.Fatalf("a hidden comment is refused otherwise than a missing one: %v", missing)
+		}
+		must(t, db.Participation().View(ctx, func(tx participation.Tx) error {
+			got, err := tx.Comment(ctx, c.ID)
+			if err == nil && (got.State != participation.CommentHidden || got.FlagCount != 1) {
+				t.Errorf("hidden comment after flags: state %s, %d flags; want hidden, 1", got.State, got.FlagCount)
+			}
+			return err
+		}))
 	})
 }
 

@@ -77,14 +77,22 @@ type NewProposal struct {
 	Title      string `json:"title"`
 	Body       string `json:"body"`
 	PublicName bool   `json:"public_name"`
-	// Threshold overrides the city's default; only an administrator may
-	// set it (0: the default).
-	Threshold int `json:"threshold,omitempty"`
+	// Threshold overrides the city's default, 1 to 1,000,000; only an
+	// administrator may set it. Nil (absent, or null) is the city's
+	// default; any value sent, 0 included, is a threshold set, so that
+	// anyone else is refused whatever they sent rather than a 0 slipping
+	// through as "the default".
+	Threshold *int `json:"threshold,omitempty"`
 }
 
+// MaxProposalThreshold is the most supports a proposal's own threshold
+// may ask for.
+const MaxProposalThreshold = 1_000_000
+
 // CreateProposal records a citizen's proposal; its author follows it.
-// Forbidden (not a citizen, or a threshold set by someone other than an
-// administrator); Invalid (bad_title, bad_body, bad_threshold).
+// Forbidden (not a citizen, or a threshold set, whatever its value, by
+// someone other than an administrator); Invalid (bad_title, bad_body,
+// bad_threshold).
 func (s *Service) CreateProposal(ctx context.Context, c identity.Caller, n NewProposal) (Proposal, error) {
 	p, _, err := s.CreateProposalWithKey(ctx, c, "", n)
 	return p, err
@@ -145,14 +153,14 @@ func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error
 		return Proposal{}, err
 	}
 	threshold := s.set.SupportThreshold
-	if n.Threshold != 0 {
+	if n.Threshold != nil {
 		if err := requireAdmin(c); err != nil {
 			return Proposal{}, err
 		}
-		if n.Threshold < 1 || n.Threshold > 1_000_000 {
-			return Proposal{}, invalid("bad_threshold", "The threshold must be 1 to 1000000 supports.")
+		if *n.Threshold < 1 || *n.Threshold > MaxProposalThreshold {
+			return Proposal{}, invalid("bad_threshold", "The threshold must be 1 to %d supports.", MaxProposalThreshold)
 		}
-		threshold = n.Threshold
+		threshold = *n.Threshold
 	}
 	return Proposal{ID: ids.New("prp"), AuthorID: c.AccountID, AuthorName: c.Name, PublicName: n.PublicName && c.Name != "",
 		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: s.stamp()}, nil

@@ -17,10 +17,15 @@ import (
 	"cityhub/store/storetest"
 )
 
+// proposal makes c's proposal with its own threshold, or the city's when
+// threshold is 0.
 func proposal(t *testing.T, f *fixture, c identity.Caller, threshold int) participation.Proposal {
 	t.Helper()
-	p, err := f.svc.CreateProposal(context.Background(), c, participation.NewProposal{Title: "More benches in Villa Comunale",
-		Body: "The park has too few benches for older visitors.", Threshold: threshold})
+	n := participation.NewProposal{Title: "More benches in Villa Comunale", Body: "The park has too few benches for older visitors."}
+	if threshold != 0 {
+		n.Threshold = &threshold
+	}
+	p, err := f.svc.CreateProposal(context.Background(), c, n)
 	if err != nil {
 		t.Fatalf("CreateProposal: %v", err)
 	}
@@ -88,8 +93,16 @@ func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		_, err := f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "A title", Body: strings.Repeat("x", 30), Threshold: 2})
-		wantCode(t, "a citizen sets the threshold", err, apperr.Forbidden, "not_admin")
+		// Any threshold a citizen sends is refused, 0 and out-of-range ones
+		// included: only an administrator sets one.
+		for _, th := range []int{2, 0, -1, participation.MaxProposalThreshold + 1} {
+			_, err := f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "A title", Body: strings.Repeat("x", 30), Threshold: &th})
+			wantCode(t, fmt.Sprintf("a citizen sets the threshold %d", th), err, apperr.Forbidden, "not_admin")
+		}
+		if ps, err := f.svc.Proposals(ctx, "", 10); err != nil || len(ps) != 0 {
+			t.Fatalf("refused proposals were made: %+v, %v", ps, err)
+		}
+		var err error
 		_, err = f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "Hi", Body: strings.Repeat("x", 30)})
 		wantCode(t, "short title", err, apperr.Invalid, "bad_title")
 		_, err = f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "A fine title", Body: "too short"})
@@ -104,6 +117,10 @@ func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
 		// who is also a citizen).
 		cityCitizen := anna
 		cityCitizen.Grants = append([]identity.Grant{{Role: identity.RoleAdmin}}, anna.Grants...)
+		for _, th := range []int{0, participation.MaxProposalThreshold + 1} {
+			_, err := f.svc.CreateProposal(ctx, cityCitizen, participation.NewProposal{Title: "A title", Body: strings.Repeat("x", 30), Threshold: &th})
+			wantCode(t, fmt.Sprintf("the city sets the threshold %d", th), err, apperr.Invalid, "bad_threshold")
+		}
 		p := proposal(t, f, cityCitizen, 2)
 		must(t, f.svc.Follow(ctx, carla, p.ID, true))
 		must(t, f.svc.Follow(ctx, bruno, p.ID, true))

@@ -339,8 +339,33 @@ type PublicReport struct {
 	PhotoIDs    []string  `json:"photo_ids"`
 }
 
-// RedactedText replaces what staff hid from the public.
-const RedactedText = "[hidden by the city: personal data]"
+// RedactedText replaces, in a PublicReport, the description staff hid
+// from the public. It is put there when the report is read, never stored,
+// and is one stable text, in English, wherever a PublicReport goes as it
+// is (the JSON API, open data); RedactedTextIT is its Italian twin, for
+// pages and feeds that answer in Italian (InLanguage).
+const (
+	RedactedText   = "[hidden by the city: personal data]"
+	RedactedTextIT = "[nascosto dal Comune: dati personali]"
+)
+
+// InLanguage is p with its fixed texts in lang ("en", or Italian for any
+// other): the public note of a reopened report (stored as ReopenedNote,
+// in Italian as the offices write) and the placeholder of a redacted
+// description (RedactedText, in English). What people wrote is left as
+// they wrote it.
+func (p PublicReport) InLanguage(lang string) PublicReport {
+	if lang == "en" {
+		if p.StatusNote == ReopenedNote {
+			p.StatusNote = ReopenedNoteEN
+		}
+		return p
+	}
+	if p.Description == RedactedText {
+		p.Description = RedactedTextIT
+	}
+	return p
+}
 
 func (s *Service) public(r Report, photos []Photo) PublicReport {
 	k := s.cat.CategoryOrCode(r.Category)

@@ -378,8 +378,10 @@ func (s *Service) Queue(ctx context.Context, c identity.Caller, office string, l
 	if _, ok := s.cat.Office(office); !ok {
 		return nil, apperr.R(apperr.NotFound, "office_not_found", "No such office.")
 	}
-	if err := requireStaff(c, office); err != nil {
-		return nil, err
+	if !isStaff(c, office) {
+		// Not requireStaff: its words are about one report, and here the
+		// caller asked for a whole office's list.
+		return nil, apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of the %s office, or a city administrator, may see its queue.", office)
 	}
 	if limit <= 0 || limit > MaxListLimit {
 		limit = MaxListLimit

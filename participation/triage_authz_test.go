@@ -2,10 +2,12 @@ package participation_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )
@@ -49,6 +51,28 @@ func TestTriageRefusesNonStaffFirst(t *testing.T) {
 		for _, c := range []identity.Caller{admin, both} {
 			_, err := f.svc.QueueOffice(c, "")
 			wantCode(t, "queue office of "+c.AccountID, err, apperr.Invalid, "office_required")
+		}
+	})
+}
+
+// Staff asking for another office's queue are refused in words about
+// that queue; a report of another office is refused in words about the
+// report.
+func TestQueueOfAnotherOfficeSaysQueue(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		_, err := f.svc.Queue(ctx, parks, "roads", 10)
+		wantCode(t, "queue of another office", err, apperr.Forbidden, "not_office_staff")
+		if msg := apperr.MessageOf(err); !strings.Contains(msg, "queue") || strings.Contains(msg, "report") {
+			t.Fatalf("queue of another office refused as %q", msg)
+		}
+		r := f.report(t, anna, pothole(archLat, archLon))
+		_, err = f.svc.ChangeStatus(ctx, parks, r.ID, participation.StatusAcknowledged, "")
+		wantCode(t, "report of another office", err, apperr.Forbidden, "not_office_staff")
+		if msg := apperr.MessageOf(err); !strings.Contains(msg, "report") {
+			t.Fatalf("report of another office refused as %q", msg)
 		}
 	})
 }

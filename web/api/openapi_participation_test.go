@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+
 	"cityhub/identity"
 	"cityhub/participation"
 )
@@ -42,16 +44,18 @@ func init() {
 		component{name: "OpenParticipation", typ: typeOf[participation.OpenData](), desc: "The newest 1000 reports and proposals as the public sees them and the counts of every report by contrada, category and status (CC-BY-4.0)."},
 	)
 	for k, v := range map[string]*obj{
-		"Report.status":         newObj("enum", participation.Statuses),
-		"PublicReport.status":   newObj("enum", participation.Statuses),
-		"StatusRequest.status":  newObj("enum", []string{participation.StatusAcknowledged, participation.StatusInProgress, participation.StatusFixed, participation.StatusRejected}, "description", "A duplicate is made by merging it (mergeReport)."),
-		"ReportPhoto.state":     newObj("enum", []string{participation.PhotoPending, participation.PhotoApproved, participation.PhotoHidden}),
-		"StateRequest.state":    newObj("description", "A photo: approved or hidden. A comment: hidden or visible (its flags cleared)."),
-		"PublicProposal.state":  newObj("enum", []string{participation.ProposalCollecting, participation.ProposalAwaitingAnswer, participation.ProposalAnswered}),
-		"Comment.state":         newObj("enum", []string{participation.CommentVisible, participation.CommentFlagged, participation.CommentHidden}),
-		"NewProposal.threshold": newObj("description", "This proposal's own threshold of supports, 1 to 1000000, set only when proposing and only by a caller who is both a citizen and a city administrator (403 not_admin for anyone else); it cannot be changed later. 0 or absent: the city's (CITYHUB_PROPOSAL_SUPPORT_THRESHOLD)."),
-		"NewReport.name":        newObj("description", "Ignored: a report made through this API carries the caller's account name (shown only with public_name true) and never an e-mail address. Only Open311 clients send a reporter's name and e-mail, as first_name, last_name and email."),
-		"NewReport.email":       newObj("description", "Ignored, as name is: the account holds the citizen's address."),
+		"Report.status":            newObj("enum", participation.Statuses),
+		"PublicReport.status":      newObj("enum", participation.Statuses),
+		"PublicReport.description": newObj("description", "What the reporter wrote; once staff redacted the report, the fixed text \""+participation.RedactedText+"\" in every language (the hub's pages show it in theirs)."),
+		"PublicReport.status_note": newObj("description", "The office's public note; once the reporter reopened the report, the fixed text \""+participation.ReopenedNote+"\" (the hub's pages and Open311 in English show \""+participation.ReopenedNoteEN+"\")."),
+		"StatusRequest.status":     newObj("enum", []string{participation.StatusAcknowledged, participation.StatusInProgress, participation.StatusFixed, participation.StatusRejected}, "description", "A duplicate is made by merging it (mergeReport)."),
+		"ReportPhoto.state":        newObj("enum", []string{participation.PhotoPending, participation.PhotoApproved, participation.PhotoHidden}),
+		"StateRequest.state":       newObj("description", "A photo: approved or hidden. A comment: hidden or visible (its flags cleared)."),
+		"PublicProposal.state":     newObj("enum", []string{participation.ProposalCollecting, participation.ProposalAwaitingAnswer, participation.ProposalAnswered}),
+		"Comment.state":            newObj("enum", []string{participation.CommentVisible, participation.CommentFlagged, participation.CommentHidden}),
+		"NewProposal.threshold":    newObj("description", "This proposal's own threshold of supports, 1 to 1000000 (400 bad_threshold otherwise), set only when proposing and only by a caller who is both a citizen and a city administrator: anyone else sending it, whatever its value (0 included), is refused (403 not_admin) and nothing is made. It cannot be changed later. Absent: the city's (CITYHUB_PROPOSAL_SUPPORT_THRESHOLD)."),
+		"NewReport.name":           newObj("description", "Ignored: a report made through this API carries the caller's account name (shown only with public_name true) and never an e-mail address. Only Open311 clients send a reporter's name and e-mail, as first_name, last_name and email."),
+		"NewReport.email":          newObj("description", "Ignored, as name is: the account holds the citizen's address."),
 	} {
 		openAPIFieldNotes[k] = v
 	}
@@ -63,7 +67,7 @@ var (
 	statusQuery   = query("status", "Only this status (repeatable; 400 bad_status for another).", newObj("type", "string", "enum", participation.Statuses))
 	contradaQuery = query("contrada", "Only this contrada (400 unknown_contrada for one the catalogue lacks).", str())
 	partLimit     = query("limit", "Page size, 1 to 1000 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", participation.MaxListLimit))
-	commentLimit  = query("limit", "Page size, 1 to 500 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", participation.MaxCommentPage))
+	commentLimit  = query("limit", fmt.Sprintf("Page size, 1 to %d (default %d).", participation.MaxCommentPage, participation.DefaultCommentPage), newObj("type", "integer", "minimum", 1, "maximum", participation.MaxCommentPage))
 	jpeg          = apiResponse{status: 200, desc: "The JPEG (re-encoded, without metadata).", media: "image/jpeg"}
 )
 
@@ -153,7 +157,7 @@ func participationOps() []apiOperation {
 		{method: "POST", path: "/api/v1/proposals/{id}/comments", id: "commentProposal", tag: "proposals", summary: "Comment on a proposal, signed with the caller's name", auth: "roles", roles: citizenOnly,
 			body: "CommentRequest", ok: []apiResponse{{status: 201, desc: "The comment.", schema: "PublicComment"}}, errs: []int{400, 401, 403, 404}},
 		{method: "POST", path: "/api/v1/comments/{id}/flag", id: "flagComment", tag: "proposals", summary: "Report an abusive comment", auth: "roles", roles: citizenOnly,
-			desc: "The comment stays visible until an administrator hides it. Flagging again changes nothing. reason is required, though it may be empty: 400 (missing_field) without it.",
+			desc: "The comment stays visible until an administrator hides it. Flagging again changes nothing. A hidden comment is 404 (comment_not_found), as one that does not exist, and is left as it was. reason is required, though it may be empty: 400 (missing_field) without it.",
 			body: "ReasonRequest", ok: []apiResponse{{status: 204, desc: "Flagged."}}, errs: []int{400, 401, 403, 404}},
 		{method: "POST", path: "/api/v1/admin/proposals/{id}/answer", id: "answerProposal", tag: "proposals-admin", summary: "Answer a proposal publicly", auth: "roles", roles: admin,
 			desc: "Supports end; every follower is e-mailed in the same transaction. 409 (already_answered).",

@@ -73,10 +73,12 @@ func (h *participationHandler) handleFollowProposal(w http.ResponseWriter, r *ht
 	})
 }
 
-// handleComments is GET /api/v1/proposals/{id}/comments: oldest first.
+// handleComments is GET /api/v1/proposals/{id}/comments: oldest first,
+// participation.DefaultCommentPage at a time unless ?limit= (1 to
+// participation.MaxCommentPage) says otherwise.
 func (h *participationHandler) handleComments(w http.ResponseWriter, r *http.Request) {
 	answer(h.log, w, r, http.StatusOK, func() (map[string]any, error) {
-		return listPage(r, "comments", func(cursor string, limit int) ([]participation.PublicComment, error) {
+		return listPageSized(r, participation.DefaultCommentPage, participation.MaxCommentPage, "comments", func(cursor string, limit int) ([]participation.PublicComment, error) {
 			return h.svc.Comments(r.Context(), r.PathValue("id"), cursor, limit)
 		}, func(c participation.PublicComment) string { return c.ID })
 	})

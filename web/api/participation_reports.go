@@ -39,7 +39,15 @@ func pageQuery(r *http.Request) (cursor string, limit int, err error) {
 // items list gives, under member, and next_cursor, the id of the last item
 // when the page is full.
 func listPage[T any](r *http.Request, member string, list func(cursor string, limit int) ([]T, error), id func(T) string) (map[string]any, error) {
-	cursor, limit, err := pageQuery(r)
+	return listPageSized(r, 50, participation.MaxListLimit, member, list, id)
+}
+
+// listPageSized is listPage for a list with pages of its own size: def
+// items when ?limit= is absent, at most most. A list whose service bounds
+// its pages otherwise than MaxListLimit (comments) passes its bounds, so
+// that a refusal names them and the default is the service's.
+func listPageSized[T any](r *http.Request, def, most int, member string, list func(cursor string, limit int) ([]T, error), id func(T) string) (map[string]any, error) {
+	cursor, limit, err := httpx.PageQuery(r, def, most)
 	if err != nil {
 		return nil, err
 	}

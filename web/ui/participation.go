@@ -341,8 +341,11 @@ type reportRow struct {
 	ContradaName string
 }
 
+// row is r as a page in lang shows it: its names, and the hub's fixed
+// texts (a reopened report's note, a redacted description's placeholder)
+// in that language.
 func (p *participationPages) row(lang string, r participation.PublicReport) reportRow {
-	return reportRow{PublicReport: r, CategoryName: p.categoryName(r.Category, lang), ContradaName: p.contradaName(r.Contrada)}
+	return reportRow{PublicReport: r.InLanguage(lang), CategoryName: p.categoryName(r.Category, lang), ContradaName: p.contradaName(r.Contrada)}
 }
 
 // ownRow is the reporter's own report as a row (their own text, even
@@ -356,7 +359,7 @@ func (p *participationPages) ownRow(lang string, r participation.Report) reportR
 // handleMyReports is the citizen's reports, newest first, with status.
 func (p *participationPages) handleMyReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	rs, err := p.svc.MyReports(r.Context(), c, r.URL.Query().Get("before"), limit)
+	rs, err := p.svc.MyReports(r.Context(), c, pageCursor(r.URL.Query()), limit)
 	if err != nil {
 		p.pageError(w, r, err)
 		return
@@ -367,7 +370,7 @@ func (p *participationPages) handleMyReports(w http.ResponseWriter, r *http.Requ
 		d.Reports = append(d.Reports, p.ownRow(lang, x))
 	}
 	if len(rs) == limit {
-		d.Next = "/reports/mine?before=" + url.QueryEscape(rs[len(rs)-1].ID)
+		d.Next = "/reports/mine?cursor=" + url.QueryEscape(rs[len(rs)-1].ID)
 	}
 	p.render(w, r, http.StatusOK, "participation_my_reports", "reports", d)
 }

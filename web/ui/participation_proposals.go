@@ -19,14 +19,14 @@ type proposalsData struct {
 // handleProposals lists proposals, newest first; anyone may read them.
 func (p *participationPages) handleProposals(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	ps, err := p.svc.Proposals(r.Context(), r.URL.Query().Get("before"), limit)
+	ps, err := p.svc.Proposals(r.Context(), pageCursor(r.URL.Query()), limit)
 	if err != nil {
 		p.pageError(w, r, err)
 		return
 	}
 	d := proposalsData{Proposals: ps}
 	if len(ps) == limit {
-		d.Next = "/proposals?before=" + url.QueryEscape(ps[len(ps)-1].ID)
+		d.Next = "/proposals?cursor=" + url.QueryEscape(ps[len(ps)-1].ID)
 	}
 	p.render(w, r, http.StatusOK, "participation_proposals", "proposals", d)
 }

@@ -29,7 +29,7 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 	l := p.locale(r)
 	d := reportsData{Category: q.Get("category"), Status: q.Get("status"), Contrada: q.Get("contrada"),
 		Categories: p.categoryOptions(l.Lang), Contrade: p.contradaOptions(), Statuses: participation.Statuses, Map: p.mapView()}
-	f := participation.PublicFilter{Contrada: d.Contrada, Before: q.Get("before"), Limit: limit}
+	f := participation.PublicFilter{Contrada: d.Contrada, Before: pageCursor(q), Limit: limit}
 	if d.Category != "" {
 		f.Categories = []string{d.Category}
 	}
@@ -39,7 +39,10 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 	status := http.StatusOK
 	rs, err := p.svc.PublicReports(r.Context(), f)
 	if err != nil {
-		if apperr.CodeOf(err) != apperr.Invalid {
+		// A filter the form can set again is shown above the list; a
+		// cursor naming no report is a link gone bad, which no choice on
+		// the page mends: the error page, as the API's 400 bad_cursor.
+		if apperr.CodeOf(err) != apperr.Invalid || apperr.ReasonOf(err) == "bad_cursor" {
 			p.pageError(w, r, err)
 			return
 		}
@@ -49,7 +52,7 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 		d.Reports = append(d.Reports, p.row(l.Lang, x))
 	}
 	if len(rs) == limit {
-		nq := url.Values{"before": {rs[len(rs)-1].ID}}
+		nq := url.Values{"cursor": {rs[len(rs)-1].ID}}
 		for _, k := range []string{"category", "status", "contrada"} {
 			if v := q.Get(k); v != "" {
 				nq.Set(k, v)
@@ -58,6 +61,16 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 		d.Next = "/reports?" + nq.Encode()
 	}
 	p.render(w, r, status, "participation_reports", "reports", d)
+}
+
+// pageCursor is the cursor of a participation list page: ?cursor=, as
+// the API names it, or ?before=, as links made before the pages took
+// cursor did.
+func pageCursor(q url.Values) string {
+	if c := q.Get("cursor"); c != "" {
+		return c
+	}
+	return q.Get("before")
 }
 
 // reportPage is one report: as the public sees it, or whole to its

@@ -62,6 +62,14 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 		d.Office = d.Offices[0].Value
 	}
 	rs, err := p.svc.Queue(r.Context(), c, d.Office, 200)
+	if apperr.CodeOf(err) == apperr.Forbidden {
+		// The catalogue's words for not_office_staff speak of a page of
+		// the office concerned; here a whole office's queue was asked
+		// for, and the refusal says so.
+		p.render(w, r, http.StatusForbidden, "error", "", errorPage{Status: http.StatusForbidden,
+			Heading: l.T("error.heading.forbidden"), Message: l.T("part.queue.forbidden")})
+		return
+	}
 	if err != nil {
 		p.pageError(w, r, err)
 		return
