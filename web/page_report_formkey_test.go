@@ -1,6 +1,10 @@
 package web
 
 import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -23,9 +27,9 @@ func TestReportFormKeyAfterAChange(t *testing.T) {
 	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("login: %d", res.StatusCode)
 	}
-	send := func(description string) string {
+	send := func(description string, photos ...[]byte) string {
 		t.Helper()
-		res, _ := postReport(t, pc, map[string]string{"key": "form-key-1", "category": "pothole", "lat": "41.1307", "lon": "14.776", "description": description})
+		res, _ := postReport(t, pc, map[string]string{"key": "form-key-1", "category": "pothole", "lat": "41.1307", "lon": "14.776", "description": description}, photos...)
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("report %q: %d", description, res.StatusCode)
 		}
@@ -42,7 +46,41 @@ func TestReportFormKeyAfterAChange(t *testing.T) {
 	if again := send("A deep hole by the school gate, now wider"); again != changed {
 		t.Fatalf("the changed form sent twice made two reports: %s, %s", changed, again)
 	}
-	if third := send("Another hole, by the church"); third == changed || third == first {
+	third := send("Another hole, by the church")
+	if third == changed || third == first {
 		t.Fatal("a form changed again was taken for an earlier report")
 	}
+	// The same words with a photo, then with another photo: each is a
+	// change of the form, and each sent again is the report it made.
+	photo, other := testPhoto(t), otherTestPhoto(t)
+	withPhoto := send("Another hole, by the church", photo)
+	if withPhoto == third {
+		t.Fatal("the form with a photo added was taken for the report without it")
+	}
+	if again := send("Another hole, by the church", photo); again != withPhoto {
+		t.Fatalf("the form with its photo sent twice made two reports: %s, %s", withPhoto, again)
+	}
+	withOther := send("Another hole, by the church", other)
+	if withOther == withPhoto || withOther == third {
+		t.Fatal("the form with another photo was taken for an earlier report")
+	}
+	if again := send("Another hole, by the church", other); again != withOther {
+		t.Fatalf("the form with the other photo sent twice made two reports: %s, %s", withOther, again)
+	}
+}
+
+// otherTestPhoto is a photo unlike testPhoto's.
+func otherTestPhoto(t testing.TB) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 48, 64))
+	for x := range 48 {
+		for y := range 64 {
+			img.Set(x, y, color.RGBA{30, uint8(y * 3), uint8(x * 5), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
