@@ -93,6 +93,10 @@ type Intent struct {
 	Metadata       map[string]string
 }
 
+// IntentCanceled is the Status of a canceled PaymentIntent, which can never
+// be paid.
+const IntentCanceled = string(stripe.PaymentIntentStatusCanceled)
+
 // CreateIntent asks Stripe for a PaymentIntent of amount euro cents.
 // idempotencyKey makes a retried request return the same intent; Conflict
 // when Stripe saw the key with other parameters. Unavailable when Stripe
@@ -124,6 +128,52 @@ func (c *Client) CreateIntent(ctx context.Context, amount int64, metadata map[st
 func fromStripe(pi *stripe.PaymentIntent) Intent {
 	return Intent{ID: pi.ID, ClientSecret: pi.ClientSecret, Status: string(pi.Status), Amount: pi.Amount,
 		AmountReceived: pi.AmountReceived, Currency: string(pi.Currency), Metadata: pi.Metadata}
+}
+
+// CancelIntent cancels a PaymentIntent at Stripe. Stripe never charges a
+// canceled intent, so once it answers nil the payment can never succeed;
+// an intent that was already canceled answers nil too, so a cancel whose
+// answer was lost can be asked again. Unavailable when Stripe cannot be
+// reached or fails on its side (worth a retry); Conflict when Stripe
+// refuses because the intent succeeded, is processing or otherwise cannot
+// be canceled: its own outcome then decides.
+func (c *Client) CancelIntent(ctx context.Context, paymentIntentID string) error {
+	if paymentIntentID == "" {
+		return apperr.E(apperr.Invalid, "A cancel needs the payment's id.")
+	}
+	p := &stripe.PaymentIntentCancelParams{}
+	p.Context = ctx
+	_, err := c.intents.Cancel(paymentIntentID, p)
+	if err == nil {
+		return nil
+	}
+	err = fmt.Errorf("cancel payment intent %s: %w", paymentIntentID, err)
+	var se *stripe.Error
+	if !errors.As(err, &se) || se.HTTPStatusCode == 0 || se.HTTPStatusCode == http.StatusTooManyRequests || se.HTTPStatusCode >= 500 ||
+		se.Type == stripe.ErrorTypeAPI || se.HTTPStatusCode == http.StatusUnauthorized {
+		return apperr.Wrap(err, apperr.Unavailable, "The card payment could not be canceled now; please try again.")
+	}
+	if se.Code == stripe.ErrorCodePaymentIntentUnexpectedState {
+		status := stripe.PaymentIntentStatus("")
+		if se.PaymentIntent != nil {
+			status = se.PaymentIntent.Status
+		}
+		if status == "" {
+			// The refusal did not say where the intent stands: ask.
+			gp := &stripe.PaymentIntentParams{}
+			gp.Context = ctx
+			pi, gerr := c.intents.Get(paymentIntentID, gp)
+			if gerr != nil {
+				return apperr.Wrap(fmt.Errorf("read payment intent %s after a refused cancel: %w", paymentIntentID, gerr),
+					apperr.Unavailable, "The card payment could not be canceled now; please try again.")
+			}
+			status = pi.Status
+		}
+		if status == stripe.PaymentIntentStatusCanceled {
+			return nil
+		}
+	}
+	return apperr.Wrap(err, apperr.Conflict, "Stripe refused to cancel the card payment: it has succeeded or is being processed.")
 }
 
 // Refund is a refund as the hub sees it.

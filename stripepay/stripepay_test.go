@@ -3,7 +3,10 @@ package stripepay_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -190,5 +193,83 @@ func TestParseEventChargeAndDispute(t *testing.T) {
 		if err != nil || !tc.check(ev) {
 			t.Fatalf("ParseEvent(%s) = %+v %+v %+v, %v", tc.payload, ev, ev.Charge, ev.Dispute, err)
 		}
+	}
+}
+
+// CancelIntent against stripe-mock: an intent the hub created is canceled;
+// an intent Stripe refuses to cancel (here one stripe-mock does not know
+// how to address) is Conflict, so that its own outcome decides.
+func TestCancelIntent(t *testing.T) {
+	c := newClient(t)
+	ctx := context.Background()
+	in, err := c.CreateIntent(ctx, 1500, map[string]string{"order_id": "tord_1"}, "cancel-test-1")
+	if err != nil {
+		t.Fatalf("create intent (is stripe-mock running?): %v", err)
+	}
+	if err := c.CancelIntent(ctx, in.ID); err != nil {
+		t.Fatalf("cancel %s: %v", in.ID, err)
+	}
+	if err := c.CancelIntent(ctx, "pi_no/such"); !apperr.Has(err, apperr.Conflict) || !strings.Contains(err.Error(), "pi_no/such") {
+		t.Fatalf("cancel refused by Stripe: %v, want Conflict naming the intent", err)
+	}
+	if err := c.CancelIntent(ctx, ""); !apperr.Has(err, apperr.Invalid) {
+		t.Fatalf("cancel without an id: %v", err)
+	}
+}
+
+// Stripe's refusals of a cancel, as Stripe words them: an intent that
+// succeeded or is processing is Conflict; one already canceled is
+// canceled (a lost answer asked again), whether the refusal says so or
+// the intent must be read; Stripe failing on its side is Unavailable.
+func TestCancelIntentRefusals(t *testing.T) {
+	unexpected := func(status string) string {
+		pi := ""
+		if status != "" {
+			pi = fmt.Sprintf(`,"payment_intent":{"id":"pi_x","object":"payment_intent","status":%q}`, status)
+		}
+		return `{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state",` +
+			`"message":"You cannot cancel this PaymentIntent because it has a status of ` + status + `."` + pi + `}}`
+	}
+	for _, tc := range []struct {
+		name       string
+		status     int
+		body       string
+		readStatus string
+		want       apperr.Code
+	}{
+		{"succeeded", 400, unexpected("succeeded"), "", apperr.Conflict},
+		{"processing", 400, unexpected("processing"), "", apperr.Conflict},
+		{"already canceled", 400, unexpected("canceled"), "", ""},
+		{"read as canceled", 400, unexpected(""), "canceled", ""},
+		{"read as succeeded", 400, unexpected(""), "succeeded", apperr.Conflict},
+		{"stripe failing", 500, `{"error":{"type":"api_error","message":"boom"}}`, "", apperr.Unavailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Stripe-Should-Retry", "false")
+				if r.Method == http.MethodGet {
+					fmt.Fprintf(w, `{"id":"pi_x","object":"payment_intent","status":%q}`, tc.readStatus)
+					return
+				}
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			}))
+			defer srv.Close()
+			c, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_stripepay", WebhookSecret: secret, APIURL: srv.URL}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.CancelIntent(context.Background(), "pi_x")
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("cancel: %v, want canceled", err)
+				}
+				return
+			}
+			if !apperr.Has(err, tc.want) {
+				t.Fatalf("cancel: %v, want %s", err, tc.want)
+			}
+		})
 	}
 }

@@ -291,34 +291,52 @@ func owned(c identity.Caller, o Order, err error) (Order, error) {
 }
 
 // ReleaseHold gives up a held order: its seats are free again at once.
-// Releasing an order that is not held any more answers it unchanged.
-// NotFound unless the caller's; Conflict once a card payment is attached
-// (its webhook decides).
+// Releasing an order that is not held any more answers it unchanged. A
+// card payment started for the order and not completed is canceled at the
+// card processor first and detached in the transaction that releases
+// (cancelingCard). NotFound unless the caller's; Conflict (payment_started)
+// when the processor refuses to cancel it (it succeeded or is being
+// processed: its webhook decides), or when no canceler is set.
 func (s *Service) ReleaseHold(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
 	var out Order
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		o, err := s.ownOrder(ctx, tx, c, orderID, true)
-		if err != nil {
+	err := s.cancelingCard(ctx, c, orderID, func(canceled string) error {
+		return s.store.InTx(ctx, func(tx Tx) error {
+			var err error
+			out, err = s.releaseTx(ctx, tx, c, orderID, canceled)
 			return err
-		}
-		out = o
-		if o.Status != OrderHeld {
-			return nil
-		}
-		if o.PaymentIntentID != "" {
-			return apperr.R(apperr.Conflict, "payment_started", "A card payment for this order has started.")
-		}
-		if err := tx.DeleteClaims(ctx, o.ID); err != nil {
-			return err
-		}
-		o.Status, o.Note = OrderCancelled, "released by the buyer"
-		if err := tx.UpdateOrder(ctx, o); err != nil {
-			return fmt.Errorf("update order: %w", err)
-		}
-		out = o
-		return nil
+		})
 	})
-	return out, err
+	if err != nil {
+		return Order{}, err
+	}
+	return out, nil
+}
+
+// releaseTx is one try of ReleaseHold in tx; canceled is a card payment
+// canceled at the processor that the order may still hold, detached here.
+func (s *Service) releaseTx(ctx context.Context, tx Tx, c identity.Caller, orderID, canceled string) (Order, error) {
+	o, err := s.ownOrder(ctx, tx, c, orderID, true)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.Status != OrderHeld {
+		return o, nil
+	}
+	if _, err := s.detachCanceled(ctx, tx, c, &o, canceled); err != nil {
+		return Order{}, err
+	}
+	if o.PaymentIntentID != "" {
+		return Order{}, &cardAttached{intent: o.PaymentIntentID,
+			refusal: apperr.R(apperr.Conflict, "payment_started", "A card payment for this order has started.")}
+	}
+	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
+		return Order{}, err
+	}
+	o.Status, o.Note = OrderCancelled, "released by the buyer"
+	if err := tx.UpdateOrder(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("update order: %w", err)
+	}
+	return o, nil
 }
 
 // RefundOrder cancels an order as an administrator: a paid one has its

@@ -38,9 +38,13 @@ func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now
 // PayWithWallet pays a held order from the caller's credit: one ledger
 // transaction citizen → theatre revenue, in the database transaction that
 // issues the tickets. A hold that expired still pays if nobody took its
-// seats. Paying a paid order again answers it unchanged. NotFound unless
-// the caller's; InsufficientFunds; Conflict (hold_lost, order_not_payable,
-// not_on_sale).
+// seats. Paying a paid order again answers it unchanged. A card payment
+// started for the order and not completed is canceled at the card
+// processor first and detached in the transaction that pays (cancelingCard);
+// if the processor refuses to cancel it (it succeeded or is being
+// processed), Conflict (payment_started) and nothing changes. NotFound
+// unless the caller's; InsufficientFunds; Conflict (hold_lost,
+// order_not_payable, not_on_sale, payment_started).
 func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
 	o, _, err := s.payWithWallet(ctx, c, orderID, false)
 	return o, err
@@ -69,18 +73,21 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 	}
 	var out Order
 	var views []TicketView
-	var queued bool
-	try := func(postNow bool) error {
-		return s.store.InTx(ctx, func(tx Tx) error {
-			var err error
-			out, views, err = s.payTx(ctx, tx, c, orderID, tickets, postNow, &queued)
-			return err
-		})
-	}
-	err := try(false)
-	if wallet.RetryAtOnce(queued, err) {
-		err = try(true)
-	}
+	err := s.cancelingCard(ctx, c, orderID, func(canceled string) error {
+		var queued bool
+		try := func(postNow bool) error {
+			return s.store.InTx(ctx, func(tx Tx) error {
+				var err error
+				out, views, err = s.payTx(ctx, tx, c, orderID, tickets, postNow, &queued, canceled)
+				return err
+			})
+		}
+		err := try(false)
+		if wallet.RetryAtOnce(queued, err) {
+			err = try(true)
+		}
+		return err
+	})
 	if err != nil {
 		return Order{}, nil, err
 	}
@@ -89,8 +96,10 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 
 // payTx is one try of payWithWallet in tx; postNow: the posting is
 // written at once, and *queued tells whether it rode with the COMMIT
-// instead (wallet.PostOrQueue).
-func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, tickets, postNow bool, queued *bool) (Order, []TicketView, error) {
+// instead (wallet.PostOrQueue). canceled is a card payment canceled at the
+// processor that the order may still hold: it is detached in tx before
+// the order is paid (cancelingCard).
+func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, tickets, postNow bool, queued *bool, canceled string) (Order, []TicketView, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	o, reads, err := s.lockOrderToPay(ctx, tx, c, orderID)
 	if err != nil {
@@ -111,8 +120,11 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 		views, err := s.views(ctx, tx, issued, perfs, venues)
 		return o, views, err
 	}
-	if o.Status != OrderHeld || o.PaymentIntentID != "" {
+	if o.Status != OrderHeld {
 		return Order{}, nil, apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now (it is %s).", o.Status)
+	}
+	if _, err := s.detachCanceled(ctx, tx, c, &o, canceled); err != nil {
+		return Order{}, nil, err
 	}
 	var p Performance
 	claimOf := claimsNow(ctx, tx, o.PerformanceID)
@@ -124,6 +136,14 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 	perfs[p.ID] = p
 	if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
 		return Order{}, nil, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
+	}
+	if o.PaymentIntentID != "" {
+		// A card payment is attached: the caller cancels it at the
+		// processor and tries again, or this is the answer. Checked after
+		// the sales: a card payment whose hold still runs after they closed
+		// may still issue the tickets, and credit could not.
+		return Order{}, nil, &cardAttached{intent: o.PaymentIntentID,
+			refusal: apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now: a card payment for it has started.")}
 	}
 	ok, err := secure(ctx, tx, o, now, claimOf)
 	if err != nil {

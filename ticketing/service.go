@@ -23,6 +23,9 @@ type Service struct {
 	now   func() time.Time
 	zone  *time.Location
 	mail  *mail.Composer
+	// cancelCard cancels a card payment at the card processor; nil: a card
+	// payment once attached stays until its webhook or the hold decides.
+	cancelCard CancelFunc
 }
 
 // NewService returns the ticketing service on store, signing QR tokens with keys.

@@ -106,7 +106,7 @@ type Tx interface {
 
 	InsertOrder(ctx context.Context, o Order) error
 	// UpdateOrder writes status, method, payment intent, paid_at,
-	// transaction id, note, dispute and card_refunded_cents.
+	// transaction id, note, dispute, card_refunded_cents and card_attempt.
 	UpdateOrder(ctx context.Context, o Order) error
 	// OrderByPaymentIntent is the order paid (or being paid) through a
 	// PaymentIntent. NotFound if none.

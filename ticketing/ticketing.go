@@ -348,6 +348,11 @@ type Order struct {
 	Dispute string `json:"dispute,omitempty"`
 	// CardRefundedCents is what was refunded at Stripe, outside the hub.
 	CardRefundedCents int64 `json:"card_refunded_cents,omitempty"`
+	// CardAttempt counts the card payments canceled at the card processor
+	// and detached from the order (the buyer paid with credit or let the
+	// seats go instead): the next card payment is a new attempt, started
+	// under a key of its own (CardAttemptID).
+	CardAttempt int `json:"-"`
 }
 
 // Dispute states of an order.

@@ -366,6 +366,11 @@ func withStripe(env *testEnv, d *Deps) {
 	}
 	d.Payments = p
 	d.CardPayments = cardpay.NewService(env.DB.CardPayments(), d.Ticketing, nil)
+	if d.Ticketing != nil {
+		// As the hub wires it: paying with credit or releasing cancels a
+		// started card payment at stripe-mock first.
+		d.Ticketing.SetCardCanceler(p.CancelIntent)
+	}
 }
 
 // paymentEvent is a Stripe event about a PaymentIntent, as Stripe sends it.

@@ -123,6 +123,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// Stripe they stay owed.
 	if h.payments != nil {
 		h.background(ctx, func(ctx context.Context) { h.tickets.RunRefunds(ctx, stripeRefunder(h.payments), time.Minute) })
+		// A buyer who started paying by card may pay with credit or give
+		// the seats up instead: the card payment is canceled at Stripe
+		// first.
+		h.tickets.SetCardCanceler(h.payments.CancelIntent)
 	}
 
 	// Card payments: what Stripe reports after a payment (refunds,

@@ -351,14 +351,14 @@ func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
 	return wrap("delete claims", err)
 }
 
-const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents`
+const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents, card_attempt`
 
 func scanOrder(row pgx.Row) (ticketing.Order, error) {
 	var o ticketing.Order
 	var seats []byte
 	var paid *time.Time
 	err := row.Scan(&o.ID, &o.AccountID, &o.PerformanceID, &seats, &o.TotalCents, &o.Status, &o.Method, &o.PaymentIntentID,
-		&o.HoldExpiresAt, &o.CreatedAt, &paid, &o.TransactionID, &o.Note, &o.Dispute, &o.CardRefundedCents)
+		&o.HoldExpiresAt, &o.CreatedAt, &paid, &o.TransactionID, &o.Note, &o.Dispute, &o.CardRefundedCents, &o.CardAttempt)
 	if err != nil {
 		return o, err
 	}
@@ -379,9 +379,9 @@ func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 	// Queued to ride with the next statement (the seats' claims, which
 	// refer to it) or the commit (pipeline.go).
 	return tx.later(ctx, deferred{what: "insert order",
-		sql: `INSERT INTO ticket_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		sql: `INSERT INTO ticket_orders (` + orderCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		args: []any{o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, o.HoldExpiresAt, o.CreatedAt,
-			nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents}})
+			nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents, o.CardAttempt}})
 }
 
 // UpdateOrder implements ticketing.Tx.
@@ -390,8 +390,8 @@ func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
 	// is judged by the server (counted).
 	return tx.later(ctx, counted("update order",
 		`UPDATE ticket_orders SET status = $2, method = $3, payment_intent_id = $4, paid_at = $5, transaction_id = $6, note = $7,
-		dispute = $8, card_refunded_cents = $9 WHERE id = $1`,
-		o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents))
+		dispute = $8, card_refunded_cents = $9, card_attempt = $10 WHERE id = $1`,
+		o.ID, o.Status, o.Method, o.PaymentIntentID, nullTime(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents, o.CardAttempt))
 }
 
 // Order implements ticketing.Tx.

@@ -252,7 +252,7 @@ func (tx *Tx) DeleteClaims(ctx context.Context, orderID string) error {
 	return wrap("delete claims", err)
 }
 
-const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents`
+const orderCols = `id, account_id, performance_id, seats, total_cents, status, method, payment_intent_id, hold_expires_at, created_at, paid_at, transaction_id, note, dispute, card_refunded_cents, card_attempt`
 
 func scanOrder(row rowScanner) (ticketing.Order, error) {
 	var o ticketing.Order
@@ -260,7 +260,7 @@ func scanOrder(row rowScanner) (ticketing.Order, error) {
 	var exp, created int64
 	var paid sql.NullInt64
 	err := row.Scan(&o.ID, &o.AccountID, &o.PerformanceID, &seats, &o.TotalCents, &o.Status, &o.Method, &o.PaymentIntentID,
-		&exp, &created, &paid, &o.TransactionID, &o.Note, &o.Dispute, &o.CardRefundedCents)
+		&exp, &created, &paid, &o.TransactionID, &o.Note, &o.Dispute, &o.CardRefundedCents, &o.CardAttempt)
 	if err != nil {
 		return o, err
 	}
@@ -275,17 +275,17 @@ func (tx *Tx) InsertOrder(ctx context.Context, o ticketing.Order) error {
 	if err != nil {
 		return wrap("encode seats", err)
 	}
-	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.q.ExecContext(ctx, `INSERT INTO ticket_orders (`+orderCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.AccountID, o.PerformanceID, seats, o.TotalCents, o.Status, o.Method, o.PaymentIntentID, toMicros(o.HoldExpiresAt), toMicros(o.CreatedAt),
-		nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
+		nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents, o.CardAttempt)
 	return wrap("insert order", err)
 }
 
 // UpdateOrder implements ticketing.Tx.
 func (tx *Tx) UpdateOrder(ctx context.Context, o ticketing.Order) error {
 	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_orders SET status = ?2, method = ?3, payment_intent_id = ?4, paid_at = ?5, transaction_id = ?6, note = ?7,
-		dispute = ?8, card_refunded_cents = ?9 WHERE id = ?1`,
-		o.ID, o.Status, o.Method, o.PaymentIntentID, nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents)
+		dispute = ?8, card_refunded_cents = ?9, card_attempt = ?10 WHERE id = ?1`,
+		o.ID, o.Status, o.Method, o.PaymentIntentID, nullMicros(o.PaidAt), o.TransactionID, o.Note, o.Dispute, o.CardRefundedCents, o.CardAttempt)
 	return wrap("update order", oneRow(res, err))
 }
 

@@ -6,6 +6,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/identity"
+	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/web/httpx"
 )
@@ -84,6 +85,9 @@ type TicketPayment struct {
 // handleAPIPayTicketOrder pays a held order: "wallet" takes the credit and
 // issues the tickets at once (200); "card" starts a Stripe PaymentIntent
 // (202, the order stays held until payment_intent.succeeded arrives).
+// "wallet" after "card" first cancels the card payment at Stripe; 409
+// payment_started when Stripe will not cancel it (it succeeded or is being
+// processed).
 func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
@@ -115,11 +119,25 @@ func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.R
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
-		// The order id is the Stripe idempotency key, so a retried request
-		// gets the same PaymentIntent.
-		pi, err := h.payments.CreateIntent(ctx, o.TotalCents, map[string]string{
+		// The order's card attempt is the Stripe idempotency key, so a
+		// retried request gets the same PaymentIntent, and a new attempt
+		// after the buyer canceled one (paying with credit or releasing
+		// cancels it at Stripe) gets a new one it can pay.
+		meta := map[string]string{
 			cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: c.AccountID,
-		}, "cityhub-ticket-order-"+o.ID)
+		}
+		pi, err := h.payments.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+		if err == nil && pi.Status == stripepay.IntentCanceled {
+			// The attempt's key answered its canceled intent (the cancel's
+			// detach was cut short): it can never be paid, so it is taken
+			// off the order and a new attempt starts.
+			if o, err = h.ticketing.DropCanceledPayment(ctx, c, o.ID, pi.ID); err == nil {
+				pi, err = h.payments.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+				if err == nil && pi.Status == stripepay.IntentCanceled {
+					err = apperr.E(apperr.Unavailable, "The card payment could not be started; please try again.")
+				}
+			}
+		}
 		if err != nil {
 			httpx.WriteError(h.log, w, r, err)
 			return

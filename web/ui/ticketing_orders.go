@@ -12,6 +12,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/identity"
+	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/wallet"
 	"cityhub/web/httpx"
@@ -36,6 +37,10 @@ type orderPage struct {
 	Expired bool
 	// CardPending: a card payment started; the webhook decides.
 	CardPending bool
+	// SwitchFromCard: a started card payment may still give way to credit
+	// or to giving the seats up (the hub cancels it at Stripe first; if
+	// Stripe will not, the card payment decides).
+	SwitchFromCard bool
 	// TopUpPending: the credit is short and a card top-up just started
 	// waits for Stripe's confirmation (the citizen came back from it).
 	TopUpPending bool
@@ -109,6 +114,7 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 	switch {
 	case o.Status == ticketing.OrderHeld && o.PaymentIntentID != "":
 		page.CardPending = true
+		page.SwitchFromCard = s.ticketing.CardCancelable()
 	case o.Status == ticketing.OrderHeld && now.Before(o.HoldExpiresAt):
 		page.Payable = true
 	case o.Status == ticketing.OrderHeld:
@@ -181,9 +187,11 @@ func (s *theatrePages) handleOrderPay(w http.ResponseWriter, r *http.Request, c 
 			s.orderRefused(w, r, c, id, err)
 			return
 		}
-		// One payment per order, however often the button is pressed: the
-		// order id is the key, as it is Stripe's idempotency key.
-		cs, err := s.pay.startOnce(ctx, "page.order_card:"+c.AccountID, "order:"+o.ID, struct {
+		// One payment per card attempt of the order, however often the
+		// button is pressed: the attempt is the key, as it is Stripe's
+		// idempotency key. A new attempt (after paying with credit or
+		// releasing was tried, which canceled the payment) starts anew.
+		cs, err := s.pay.startOnce(ctx, "page.order_card:"+c.AccountID, "order:"+o.CardAttemptID(), struct {
 			Order string `json:"order"`
 			Total int64  `json:"total_cents"`
 		}{o.ID, o.TotalCents}, func(ctx context.Context) (cardStart, error) { return s.startOrderCard(ctx, c, o) })
@@ -201,9 +209,21 @@ func (s *theatrePages) handleOrderPay(w http.ResponseWriter, r *http.Request, c 
 // startOrderCard creates the order's PaymentIntent, records it and attaches
 // it to the order, as the JSON API does.
 func (s *theatrePages) startOrderCard(ctx context.Context, c identity.Caller, o ticketing.Order) (cardStart, error) {
-	pi, err := s.pay.Stripe.CreateIntent(ctx, o.TotalCents, map[string]string{
+	meta := map[string]string{
 		cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: c.AccountID,
-	}, "cityhub-ticket-order-"+o.ID)
+	}
+	pi, err := s.pay.Stripe.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+	if err == nil && pi.Status == stripepay.IntentCanceled {
+		// The attempt's key answered its canceled intent (the cancel's
+		// detach was cut short): it can never be paid, so it is taken off
+		// the order and a new attempt starts, as the JSON API does.
+		if o, err = s.ticketing.DropCanceledPayment(ctx, c, o.ID, pi.ID); err == nil {
+			pi, err = s.pay.Stripe.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+			if err == nil && pi.Status == stripepay.IntentCanceled {
+				err = apperr.E(apperr.Unavailable, "The card payment could not be started; please try again.")
+			}
+		}
+	}
 	if err != nil {
 		return cardStart{}, err
 	}
