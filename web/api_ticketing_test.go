@@ -49,6 +49,7 @@ func init() {
 			authzCase{"GET", "/api/v1/tickets", role, "", citizen},
 			authzCase{"GET", "/api/v1/ticket-orders", role, "", citizen},
 			authzCase{"POST", "/api/v1/ticket-orders/tord_nope/cancel", role, "", map[bool]int{true: http.StatusNotFound, false: citizen}[role == identity.RoleCitizen]},
+			authzCase{"POST", "/api/v1/ticket-orders/tord_nope/release", role, "", map[bool]int{true: http.StatusNotFound, false: citizen}[role == identity.RoleCitizen]},
 			authzCase{"GET", "/api/v1/admin/venues", role, "", admin},
 			authzCase{"POST", "/api/v1/admin/venues", role, validVenue, adminCreate},
 			authzCase{"GET", "/api/v1/admin/performances", role, "", admin},
@@ -172,6 +173,13 @@ func contractTicketing(c *contract) {
 	}
 	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/cancel", citizen, "", http.StatusOK, "Idempotency-Key: cancel-0001")
 	c.do("POST", "/api/v1/ticket-orders/"+o2.ID+"/cancel", citizen, "", http.StatusOK, "Idempotency-Key: cancel-0001")
+	// A hold given up: the seat is free at once; the retry answers the
+	// first answer, and another's order is not found.
+	var o3 ticketing.Order
+	c.json(&o3, "POST", "/api/v1/performances/"+p2.ID+"/holds", citizen, `{"seats":["Platea/A/2"]}`, http.StatusCreated)
+	c.do("POST", "/api/v1/ticket-orders/"+o3.ID+"/release", env.login(c.t, identity.RoleCitizen), "", http.StatusNotFound)
+	c.do("POST", "/api/v1/ticket-orders/"+o3.ID+"/release", citizen, "", http.StatusOK, "Idempotency-Key: release-0001")
+	c.do("POST", "/api/v1/ticket-orders/"+o3.ID+"/release", citizen, "", http.StatusOK, "Idempotency-Key: release-0001")
 
 	c.do("POST", "/api/v1/admin/performances/"+p.ID+"/cancel", admin, "", http.StatusOK)
 	c.do("PUT", "/api/v1/admin/performances/"+p.ID, admin, perf, http.StatusConflict)

@@ -132,6 +132,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/ticket-orders/{id}", a.tickets.handleAPITicketOrder)
 		mux.HandleFunc("POST /api/v1/ticket-orders/{id}/pay", a.tickets.handleAPIPayTicketOrder)
 		mux.HandleFunc("POST /api/v1/ticket-orders/{id}/cancel", a.tickets.handleAPICancelTicketOrder)
+		mux.HandleFunc("POST /api/v1/ticket-orders/{id}/release", a.tickets.handleAPIReleaseTicketOrder)
 		mux.HandleFunc("GET /api/v1/tickets", a.tickets.handleAPIMyTickets)
 		mux.HandleFunc("GET /api/v1/tickets/{id}/qr", a.tickets.handleAPITicketQR)
 		mux.HandleFunc("GET /api/v1/door/performances", a.tickets.handleAPIDoorPerformances)

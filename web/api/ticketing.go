@@ -204,6 +204,25 @@ func (h *ticketHandler) handleAPICancelTicketOrder(w http.ResponseWriter, r *htt
 	httpx.WriteJSON(w, http.StatusOK, o)
 }
 
+// handleAPIReleaseTicketOrder gives up one of the caller's held orders:
+// its seats are free again at once. An order no longer held is answered as
+// it is, so a repeated release changes nothing. A card payment started for
+// the order is canceled at Stripe first; the domain decides whose order it
+// is and answers 409 payment_started when Stripe will not cancel it.
+func (h *ticketHandler) handleAPIReleaseTicketOrder(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleCitizen)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	o, err := h.ticketing.ReleaseHold(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, o)
+}
+
 // handleAPIMyTickets lists the caller's tickets.
 func (h *ticketHandler) handleAPIMyTickets(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.RequireRole(r, identity.RoleCitizen)
