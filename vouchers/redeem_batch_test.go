@@ -275,6 +275,83 @@ func TestRedemptionBatchThatFailsRunsAlone(t *testing.T) {
 	}
 }
 
+// A key committed by another transaction after a batch read it as free
+// (the batch's insert of the key waits for that transaction, then fails
+// on the key): the batch writes nothing and runs one by one, where the
+// key's request gets the key's answer (here another request's, so 409
+// idempotency_key_reused) and redeems nothing, and the others redeem once.
+func TestRedemptionBatchLosesAKeyCommittedMeanwhile(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenPostgres(t)
+	f := newFixture(t, db)
+	shop := f.shop("Forno", "centro", "food")
+	camp := f.campaign(vouchers.Campaign{BudgetCents: 10 * 1000, FaceValueCents: 1000, PerCitizenLimit: 1})
+	const n, raced = 5, 3
+	tokens := make([]string, n)
+	for i := range tokens {
+		v := f.claim(citizen(i), camp.ID)
+		tokens[i] = f.token(citizen(i), v.ID)
+	}
+	other, err := db.Pool().Begin(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Rollback(f.ctx)
+	if _, err := other.Exec(f.ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response) VALUES ($1, 'k3', 'another request', 1, '{}')`,
+		"voucher.redeem:"+shop.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	started, queued := vouchers.HoldRedemptionBatches(f.svc, n-1)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	run := func(i int) {
+		defer wg.Done()
+		_, _, errs[i] = f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, fmt.Sprint("k", i), vouchers.RedeemRequest{Code: tokens[i], PurchaseCents: 1500})
+	}
+	wg.Add(1)
+	go run(0)
+	<-queued
+	<-started
+	for i := 1; i < n; i++ {
+		wg.Add(1)
+		go run(i)
+		<-queued
+	}
+	// The batch of the four queued waits on the other transaction's key.
+	waiting := func() bool {
+		var waiters int
+		if err := other.QueryRow(f.ctx, `SELECT count(*) FROM pg_locks w JOIN pg_locks mine
+			ON mine.pid = pg_backend_pid() AND mine.locktype = 'transactionid' AND mine.granted
+			WHERE w.locktype = 'transactionid' AND NOT w.granted AND w.transactionid = mine.transactionid`).Scan(&waiters); err != nil {
+			t.Fatal(err)
+		}
+		return waiters > 0
+	}
+	testutil.Eventually(t, 30*time.Second, "the batch to wait on the other transaction's key", waiting)
+	if err := other.Commit(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case i == raced && apperr.ReasonOf(err) != "idempotency_key_reused":
+			t.Errorf("the raced key's redemption: %v, want idempotency_key_reused", err)
+		case i != raced && err != nil:
+			t.Errorf("redemption %d: %v", i, err)
+		}
+	}
+	if st := f.svc.RedemptionBatches(); st.Fallbacks != 1 || st.Batches != 0 {
+		t.Errorf("batches %+v, want one that failed and none written", st)
+	}
+	if p := f.balance(wallet.ShopPayableAccount(shop.ID)); p != (n-1)*1000 {
+		t.Errorf("shop payable %d, want %d", p, (n-1)*1000)
+	}
+	if c, err := wallet.NewService(db.Wallet(), storetest.Logger(t)).Check(f.ctx); err != nil || !c.OK() {
+		t.Fatalf("ledger check: %+v %v", c, err)
+	}
+}
+
 // Two hubs on one database redeem parts of the same partial vouchers at
 // four shops at once, many tills, scanned and typed, with retries of the same request sent to
 // the other hub meanwhile: batches of the two hubs lock the same vouchers
