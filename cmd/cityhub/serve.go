@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"cityhub/config"
+	"cityhub/internal/gctune"
 	"cityhub/keyring"
 	"cityhub/mobility"
 	"cityhub/store"
@@ -78,6 +79,9 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		cfg.PublicURL = publicURL(ln.Addr().String())
 	}
 	log.Info("starting cityhub", append([]any{slog.String("version", version)}, cfg.Summary()...)...)
+	gc := gctune.Apply(getenv)
+	log.Info("garbage collector", slog.Int("gogc", gc.Percent), slog.Bool("gogc_from_env", gc.PercentByEnv),
+		slog.Int64("memory_limit_bytes", gc.Limit), slog.Bool("memory_limit_from_env", gc.LimitByEnv))
 	// What the settings name is read before the store is opened, and
 	// perhaps migrated: a start refused for a bad setting changes nothing.
 	if err := preflight(cfg); err != nil {
