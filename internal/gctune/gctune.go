@@ -17,6 +17,7 @@ import (
 	"bufio"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -59,16 +60,46 @@ func Apply(getenv func(string) string) Settings {
 }
 
 // availableMemory is the memory this process may use: its cgroup's limit
-// (v2, then v1) when there is one below the machine's, else the
-// machine's; 0 when neither can be read.
+// when there is one below the machine's, else the machine's; 0 when
+// neither can be read.
 func availableMemory() int64 {
 	total := memTotal("/proc/meminfo")
-	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
-		if n := cgroupLimit(f); n > 0 && (total == 0 || n < total) {
+	if n := cgroupMemoryLimit("/proc/self/cgroup", "/sys/fs/cgroup"); n > 0 && (total == 0 || n < total) {
+		return n
+	}
+	return total
+}
+
+// cgroupMemoryLimit is the memory limit of the cgroup that procCgroup (a
+// /proc/self/cgroup file) names, under the cgroup file system at root: a
+// service's own (systemd's MemoryMax= puts it in
+// /sys/fs/cgroup/system.slice/NAME.service/memory.max), else the root's,
+// which is a container's own under a cgroup namespace. cgroup v2 first,
+// then v1's memory controller; 0 when no limit is found.
+func cgroupMemoryLimit(procCgroup, root string) int64 {
+	var files []string
+	if b, err := os.ReadFile(procCgroup); err == nil {
+		for line := range strings.Lines(string(b)) {
+			id, rest, _ := strings.Cut(strings.TrimSpace(line), ":")
+			controllers, path, ok := strings.Cut(rest, ":")
+			if !ok || !strings.HasPrefix(path, "/") || strings.Contains(path, "..") {
+				continue
+			}
+			switch {
+			case id == "0" && controllers == "":
+				files = append(files, root+path+"/memory.max")
+			case slices.Contains(strings.Split(controllers, ","), "memory"):
+				files = append(files, root+"/memory"+path+"/memory.limit_in_bytes")
+			}
+		}
+	}
+	files = append(files, root+"/memory.max", root+"/memory/memory.limit_in_bytes")
+	for _, f := range files {
+		if n := cgroupLimit(f); n > 0 {
 			return n
 		}
 	}
-	return total
+	return 0
 }
 
 // cgroupLimit reads a cgroup's memory limit in bytes; 0 for none ("max",

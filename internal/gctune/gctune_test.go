@@ -90,3 +90,47 @@ func TestMemoryFiles(t *testing.T) {
 		}
 	}
 }
+
+// A service's own cgroup is found from /proc/self/cgroup, v2 or v1; the
+// root's limit (a container's) is the fallback.
+func TestCgroupMemoryLimit(t *testing.T) {
+	write := func(path, text string) {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v2 := t.TempDir()
+	write(filepath.Join(v2, "self"), "0::/system.slice/cityhub.service\n")
+	write(filepath.Join(v2, "fs/system.slice/cityhub.service/memory.max"), "1073741824\n")
+	write(filepath.Join(v2, "fs/memory.max"), "max\n")
+	if got := cgroupMemoryLimit(filepath.Join(v2, "self"), filepath.Join(v2, "fs")); got != 1<<30 {
+		t.Errorf("v2 service limit read as %d, want 1 GiB", got)
+	}
+
+	v1 := t.TempDir()
+	write(filepath.Join(v1, "self"), "4:memory:/cityhub\n3:cpu,cpuacct:/\n")
+	write(filepath.Join(v1, "fs/memory/cityhub/memory.limit_in_bytes"), "536870912\n")
+	if got := cgroupMemoryLimit(filepath.Join(v1, "self"), filepath.Join(v1, "fs")); got != 1<<29 {
+		t.Errorf("v1 limit read as %d, want 512 MiB", got)
+	}
+
+	root := t.TempDir()
+	write(filepath.Join(root, "self"), "0::/\n")
+	write(filepath.Join(root, "fs/memory.max"), "268435456\n")
+	if got := cgroupMemoryLimit(filepath.Join(root, "self"), filepath.Join(root, "fs")); got != 1<<28 {
+		t.Errorf("a container's root limit read as %d, want 256 MiB", got)
+	}
+
+	none := t.TempDir()
+	write(filepath.Join(none, "self"), "0::/user.slice\n")
+	write(filepath.Join(none, "fs/user.slice/memory.max"), "max\n")
+	if got := cgroupMemoryLimit(filepath.Join(none, "self"), filepath.Join(none, "fs")); got != 0 {
+		t.Errorf("no limit read as %d", got)
+	}
+	if got := cgroupMemoryLimit(filepath.Join(none, "missing"), filepath.Join(none, "nowhere")); got != 0 {
+		t.Errorf("nothing readable read as %d", got)
+	}
+}
