@@ -222,6 +222,34 @@ func pendingLedger(t *testing.T, f *fixture) ledgerPending {
 	return p
 }
 
+// redeemBehindOne redeems each of tokens at the shop (key "k" and its
+// place, a purchase of 15 €): the first alone, held as it starts, and the
+// others queued behind it, so that they make the next batch together.
+// It returns once all are queued (which ends the hold); wait returns each
+// redemption's error once all have answered.
+func redeemBehindOne(f *fixture, shopID string, tokens []string) (wait func() []error) {
+	started, queued := vouchers.HoldRedemptionBatches(f.svc, len(tokens)-1)
+	errs := make([]error, len(tokens))
+	var wg sync.WaitGroup
+	run := func(i int) {
+		defer wg.Done()
+		_, _, errs[i] = f.svc.Redeem(f.ctx, merchant(shopID), shopID, fmt.Sprint("k", i), vouchers.RedeemRequest{Code: tokens[i], PurchaseCents: 1500})
+	}
+	wg.Add(1)
+	go run(0)
+	<-queued
+	<-started
+	for i := 1; i < len(tokens); i++ {
+		wg.Add(1)
+		go run(i)
+		<-queued
+	}
+	return func() []error {
+		wg.Wait()
+		return errs
+	}
+}
+
 // A batch that cannot be written as asked fails whole and writes nothing,
 // and its redemptions then run one by one: here a shop's payable account
 // was given a floor, which a batch's postings, locking nothing, must not
@@ -242,23 +270,7 @@ func TestRedemptionBatchThatFailsRunsAlone(t *testing.T) {
 	if _, err := db.Pool().Exec(f.ctx, `UPDATE ledger_accounts SET floor = 0 WHERE id = $1`, string(wallet.ShopPayableAccount(shop.ID))); err != nil {
 		t.Fatal(err)
 	}
-	started, queued := vouchers.HoldRedemptionBatches(f.svc, n-1)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	run := func(i int) {
-		defer wg.Done()
-		_, _, errs[i] = f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, fmt.Sprint("k", i), vouchers.RedeemRequest{Code: tokens[i], PurchaseCents: 1500})
-	}
-	wg.Add(1)
-	go run(0)
-	<-queued
-	<-started
-	for i := 1; i < n; i++ {
-		wg.Add(1)
-		go run(i)
-		<-queued
-	}
-	wg.Wait()
+	errs := redeemBehindOne(f, shop.ID, tokens)()
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("redemption %d: %v", i, err)
@@ -302,22 +314,7 @@ func TestRedemptionBatchLosesAKeyCommittedMeanwhile(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	started, queued := vouchers.HoldRedemptionBatches(f.svc, n-1)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	run := func(i int) {
-		defer wg.Done()
-		_, _, errs[i] = f.svc.Redeem(f.ctx, merchant(shop.ID), shop.ID, fmt.Sprint("k", i), vouchers.RedeemRequest{Code: tokens[i], PurchaseCents: 1500})
-	}
-	wg.Add(1)
-	go run(0)
-	<-queued
-	<-started
-	for i := 1; i < n; i++ {
-		wg.Add(1)
-		go run(i)
-		<-queued
-	}
+	wait := redeemBehindOne(f, shop.ID, tokens)
 	// The batch of the four queued waits on the other transaction's key.
 	waiting := func() bool {
 		var waiters int
@@ -332,7 +329,7 @@ func TestRedemptionBatchLosesAKeyCommittedMeanwhile(t *testing.T) {
 	if err := other.Commit(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
+	errs := wait()
 	for i, err := range errs {
 		switch {
 		case i == raced && apperr.ReasonOf(err) != "idempotency_key_reused":
