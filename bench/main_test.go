@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -18,6 +19,8 @@ import (
 // benchmarks' clients, in the same process, share that setting.
 func TestMain(m *testing.M) {
 	os.Setenv("CITYHUB_TEST_FRESH_SCHEMAS", "1")
-	gctune.Apply(os.Getenv)
+	if _, err := gctune.Apply(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+	}
 	os.Exit(m.Run())
 }

@@ -79,7 +79,10 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		cfg.PublicURL = publicURL(ln.Addr().String())
 	}
 	log.Info("starting cityhub", append([]any{slog.String("version", version)}, cfg.Summary()...)...)
-	gc := gctune.Apply(getenv)
+	gc, err := gctune.Apply()
+	if err != nil {
+		log.Warn("garbage collector: no soft memory limit", slog.Any("error", err))
+	}
 	log.Info("garbage collector", slog.Int("gogc", gc.Percent), slog.Bool("gogc_from_env", gc.PercentByEnv),
 		slog.Int64("memory_limit_bytes", gc.Limit), slog.Bool("memory_limit_from_env", gc.LimitByEnv))
 	// What the settings name is read before the store is opened, and
