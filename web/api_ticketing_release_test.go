@@ -10,6 +10,7 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/wallet"
+	"cityhub/web/api"
 )
 
 // A buyer gives a held order up through the API: the seats are free at
@@ -97,9 +98,7 @@ func TestTicketingAPIReleaseAfterCard(t *testing.T) {
 			acct, citizen := env.account(t, identity.RoleCitizen)
 			var o ticketing.Order
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/4"]}`), http.StatusCreated), &o)
-			var card struct {
-				PaymentIntentID string `json:"payment_intent_id"`
-			}
+			var card api.TicketPayment
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &card)
 			var released ticketing.Order
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/release", citizen, ""), http.StatusOK), &released)

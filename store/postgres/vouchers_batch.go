@@ -120,9 +120,10 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 // fails the statement with a unique violation, and the batch runs one by
 // one, as for any refusal below; ON CONFLICT DO NOTHING would cost a
 // speculative insertion a key for the same outcome (8 % of the rate,
-// bench/README.md). The rest is written only for the keys claimed, and
-// redemptions_written (migration 1005) fails the
-// statement when anything was not written as asked (a ledger account missing or with a
+// bench/README.md). The rest is written from the keys' rows (ok joins
+// them), so that the keys are inserted before any voucher is updated, and
+// redemptions_written (migration 1005) fails the statement when anything
+// was not written as asked (a ledger account missing or with a
 // floor, a redemption whose campaign is not its voucher's or whose shop
 // does not exist: what their foreign keys checked before migration 1009,
 // without locking the campaign's row): the postings append entries without

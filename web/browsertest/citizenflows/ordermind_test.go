@@ -14,14 +14,12 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"cityhub/cardpay"
@@ -41,13 +39,9 @@ func TestCardThenChangeOfMind(t *testing.T) {
 	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	tix := ticketing.NewService(db.Ticketing(), keys, log)
 	wal.RegisterItems("ticket", tix)
-	stripeURL := os.Getenv("CITYHUB_TEST_STRIPE_URL")
-	if stripeURL == "" {
-		stripeURL = "http://127.0.0.1:12111"
-	}
 	// The hub's requests to Stripe pass through canceled, which notes the
 	// PaymentIntents the hub cancels (stripe-mock keeps no state to ask).
-	target, err := url.Parse(stripeURL)
+	target, err := url.Parse(stripeMockURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +100,8 @@ func TestCardThenChangeOfMind(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := newFlow(t, srv.URL, "")
-	// There is no Stripe here for the browser: Stripe.js is refused, and
-	// the card form says it did not load; the hub talks to stripe-mock.
-	if _, err := chromedp.Call(f.Ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-		URLPatterns: []*network.BlockPattern{{URLPattern: "*://js.stripe.com/*", Block: true}}}); err != nil {
-		t.Fatalf("block Stripe.js: %v", err)
-	}
+	// The hub talks to stripe-mock; the browser gets no Stripe.js.
+	f.blockStripeJS()
 	f.Login("anna@example.org")
 	buyer := identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
 
@@ -187,6 +177,9 @@ func TestCardThenChangeOfMind(t *testing.T) {
 	}
 	if got := credit(); got != 3000-2500 {
 		t.Fatalf("credit %d after paying 25 € of 30 €, want 500", got)
+	}
+	if ts, err := tix.MyTickets(ctx, buyer); err != nil || len(ts) != 1 || ts[0].SeatID != "Platea/A/2" {
+		t.Fatalf("tickets after paying with credit: %+v %v, want one for Platea/A/2", ts, err)
 	}
 
 	// Card started, then the seats given up: back on the seat picker, the

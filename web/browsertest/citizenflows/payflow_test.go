@@ -43,6 +43,25 @@ import (
 // webhookSecret signs the events the test delivers as Stripe.
 const webhookSecret = "whsec_payflow"
 
+// stripeMockURL is the stripe-mock the hub's Stripe client talks to.
+func stripeMockURL() string {
+	if u := os.Getenv("CITYHUB_TEST_STRIPE_URL"); u != "" {
+		return u
+	}
+	return "http://127.0.0.1:12111"
+}
+
+// blockStripeJS refuses Stripe.js to the page, as a blocked network would:
+// there is no Stripe for the browser in these tests, and the card form
+// says it did not load.
+func (f *flow) blockStripeJS() {
+	f.T.Helper()
+	if _, err := chromedp.Call(f.Ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "*://js.stripe.com/*", Block: true}}}); err != nil {
+		f.T.Fatalf("block Stripe.js: %v", err)
+	}
+}
+
 // fits fails when the page scrolls sideways on the phone.
 func (f *flow) fits(name string) {
 	f.T.Helper()
@@ -96,11 +115,7 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 	log, db, keys, ids, wal := h.Log, h.DB, h.Keys, h.IDs, h.Wallet
 	tix := ticketing.NewService(db.Ticketing(), keys, log)
 	wal.RegisterItems("ticket", tix)
-	stripeURL := os.Getenv("CITYHUB_TEST_STRIPE_URL")
-	if stripeURL == "" {
-		stripeURL = "http://127.0.0.1:12111"
-	}
-	pay, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_payflow", WebhookSecret: webhookSecret, APIURL: stripeURL}, log)
+	pay, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_payflow", WebhookSecret: webhookSecret, APIURL: stripeMockURL()}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +147,9 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 	}))
 	defer srv.Close()
 	f := newFlow(t, srv.URL, "")
-	// There is no Stripe here: Stripe.js is refused, as a blocked network
-	// would refuse it, and the test plays Stripe's part with the webhook.
-	if _, err := chromedp.Call(f.Ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
-		URLPatterns: []*network.BlockPattern{{URLPattern: "*://js.stripe.com/*", Block: true}}}); err != nil {
-		t.Fatalf("block Stripe.js: %v", err)
-	}
+	// There is no Stripe here: Stripe.js is refused, and the test plays
+	// Stripe's part with the webhook.
+	f.blockStripeJS()
 
 	// Top-up by card.
 	f.Login("anna@example.org")
