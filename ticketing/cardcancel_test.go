@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
@@ -127,6 +128,34 @@ func TestReleaseCancelsTheStartedCardPayment(t *testing.T) {
 			t.Fatalf("the released seat is not free: %v", err)
 		}
 		f.ledgerOK()
+	})
+}
+
+// Only a citizen releases a hold, and only their own: the domain refuses
+// another role, whatever surface asked, and another citizen finds nothing;
+// neither touches the card payment or the seats.
+func TestReleaseOnlyByItsCitizen(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		cc := &canceler{}
+		f.svc.SetCardCanceler(cc.cancel)
+		v := f.venue("Teatro Romano", 2)
+		p := f.performance(v.ID)
+		o := f.holdForCard(citizen(1), p.ID, "pi_kept", "Platea/A/1")
+		admin := identity.Caller{AccountID: citizen(1).AccountID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		if _, err := f.svc.ReleaseHold(f.ctx, admin, o.ID); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("release by a caller without the citizen role: %v, want Forbidden", err)
+		}
+		if _, err := f.svc.ReleaseHold(f.ctx, citizen(2), o.ID); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("release by another citizen: %v, want NotFound", err)
+		}
+		if got := cc.calls(); len(got) != 0 {
+			t.Fatalf("cancels asked: %v", got)
+		}
+		if _, err := f.svc.Hold(f.ctx, citizen(2), p.ID, []string{"Platea/A/1"}); err == nil {
+			t.Fatal("the seat was freed by a refused release")
+		}
 	})
 }
 

@@ -294,10 +294,14 @@ func owned(c identity.Caller, o Order, err error) (Order, error) {
 // Releasing an order that is not held any more answers it unchanged. A
 // card payment started for the order and not completed is canceled at the
 // card processor first and detached in the transaction that releases
-// (cancelingCard). NotFound unless the caller's; Conflict (payment_started)
+// (cancelingCard). Forbidden unless a citizen; NotFound unless the
+// caller's; Conflict (payment_started)
 // when the processor refuses to cancel it (it succeeded or is being
 // processed: its webhook decides), or when no canceler is set.
 func (s *Service) ReleaseHold(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
+	if err := requireCitizen(c); err != nil {
+		return Order{}, err
+	}
 	var out Order
 	err := s.cancelingCard(ctx, c, orderID, func(canceled string) error {
 		return s.store.InTx(ctx, func(tx Tx) error {
