@@ -137,11 +137,20 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 	if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
 		return Order{}, nil, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
 	}
+	sale := wallet.Transaction{
+		Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
+		Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
+	}
 	if o.PaymentIntentID != "" {
 		// A card payment is attached: the caller cancels it at the
 		// processor and tries again, or this is the answer. Checked after
 		// the sales: a card payment whose hold still runs after they closed
-		// may still issue the tickets, and credit could not.
+		// may still issue the tickets, and credit could not. Credit that
+		// is short now is refused first: cancelling the card payment for a
+		// payment that then fails would leave the buyer with neither.
+		if err := wallet.Afford(ctx, tx, sale); err != nil {
+			return Order{}, nil, err
+		}
 		return Order{}, nil, &cardAttached{intent: o.PaymentIntentID,
 			refusal: apperr.R(apperr.Conflict, "order_not_payable", "This order cannot be paid with credit now: a card payment for it has started.")}
 	}
@@ -154,10 +163,6 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 	}
 	if err := wallet.OpenCitizen(ctx, tx, o.AccountID); err != nil {
 		return Order{}, nil, err
-	}
-	sale := wallet.Transaction{
-		Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
-		Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
 	}
 	posted, q, err := wallet.PostOrQueue(ctx, tx, sale, now, postNow)
 	*queued, o.TransactionID = q, posted.ID

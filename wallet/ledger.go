@@ -525,23 +525,57 @@ func checkFloors(ctx context.Context, tx Tx, t Transaction, accounts []Account) 
 		if !ok {
 			return nil, nil, apperr.E(apperr.NotFound, "Ledger account %s does not exist.", e.Account)
 		}
-		if a.Floor == nil || e.Amount > 0 {
-			continue
-		}
-		floor := *a.Floor
-		if t.Overdraft != nil && t.OverdraftAccount == a.ID && t.Overdraft.Floor < floor {
-			floor = t.Overdraft.Floor
-		}
-		if a.Balance+e.Amount < floor {
+		if short := belowFloor(t, a, e); short != nil {
 			// A retry of a posting that went through may find the money
 			// spent since: it is still the same posting.
 			if prev, err := replay(ctx, tx, t); !apperr.Has(err, apperr.NotFound) {
 				return nil, &prev, err
 			}
-			return nil, nil, apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", money.Cents(a.Balance), money.Cents(-e.Amount))
+			return nil, nil, short
 		}
 	}
 	return locked, nil, nil
+}
+
+// belowFloor is the refusal of entry e of t to account a when it would
+// take a's balance below its floor (or t's overdraft rule), else nil.
+func belowFloor(t Transaction, a Account, e Entry) error {
+	if a.Floor == nil || e.Amount > 0 {
+		return nil
+	}
+	floor := *a.Floor
+	if t.Overdraft != nil && t.OverdraftAccount == a.ID && t.Overdraft.Floor < floor {
+		floor = t.Overdraft.Floor
+	}
+	if a.Balance+e.Amount >= floor {
+		return nil
+	}
+	return apperr.R(apperr.InsufficientFunds, "insufficient_funds", "Not enough credit: the balance is %s and %s is needed.", money.Cents(a.Balance), money.Cents(-e.Amount))
+}
+
+// Afford reports, as the balances read in tx stand, whether t would pass
+// its floors: the refusal Post would give (InsufficientFunds), or nil. It
+// locks and writes nothing, so Post still decides; it lets a caller refuse
+// before doing what cannot be undone for a posting that would fail (such as
+// cancelling a card payment at the processor). An account that does not
+// exist is left to Post, which knows how it opens.
+func Afford(ctx context.Context, tx Tx, t Transaction) error {
+	for _, e := range t.Entries {
+		if e.Amount >= 0 {
+			continue
+		}
+		a, err := tx.Account(ctx, e.Account)
+		if apperr.Has(err, apperr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read account %s: %w", e.Account, err)
+		}
+		if short := belowFloor(t, a, e); short != nil {
+			return short
+		}
+	}
+	return nil
 }
 
 // replay returns the posted transaction with t's key (Replayed=true), or

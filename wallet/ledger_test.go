@@ -201,6 +201,46 @@ func TestFloorAndRideOverrun(t *testing.T) {
 	})
 }
 
+// Afford answers, without posting, what Post would: the same refusal for a
+// posting that breaks a floor (an overdraft rule counted), nil for one
+// that does not, and a refusal that changes nothing.
+func TestAffordAnswersAsPostWould(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db)
+		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 500))
+		afford := func(tr wallet.Transaction) error {
+			t.Helper()
+			var out error
+			if err := db.Wallet().View(ctx, func(tx wallet.Tx) error { out = wallet.Afford(ctx, tx, tr); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		if err := afford(transfer("ok", alice, bob, 500)); err != nil {
+			t.Fatalf("500 of 500: %v", err)
+		}
+		short := transfer("short", alice, bob, 501)
+		err := afford(short)
+		testutil.WantCode(t, err, apperr.InsufficientFunds)
+		_, postErr := l.svc.Post(ctx, short)
+		if apperr.ReasonOf(err) != apperr.ReasonOf(postErr) || apperr.MessageOf(err) != apperr.MessageOf(postErr) {
+			t.Fatalf("Afford said %v, Post %v", err, postErr)
+		}
+		fare := transfer("fare", alice, wallet.RevenueBikeshare, 501)
+		rule := wallet.RideOverrun
+		fare.Overdraft, fare.OverdraftAccount = &rule, alice
+		if err := afford(fare); err != nil {
+			t.Fatalf("a fare within the overrun rule: %v", err)
+		}
+		if got := l.balance(t, alice); got != 500 {
+			t.Fatalf("alice has %d after asking, want 500", got)
+		}
+		l.check(t)
+	})
+}
+
 // DisputedTopUp takes the credit below zero by the disputed amount at most,
 // and the ledger refuses the rule with a bound deeper than a top-up can be.
 func TestDisputedTopUpRule(t *testing.T) {

@@ -45,6 +45,9 @@ type stripeRecorder struct {
 	// answered with, canceled: Stripe replaying a key whose intent the hub
 	// canceled since.
 	replayCanceled atomic.Value
+	// beforeCancel, when set (a func(intent string)), runs as the hub's
+	// cancel reaches Stripe, before Stripe answers it.
+	beforeCancel atomic.Value
 }
 
 func newStripeRecorder(t *testing.T) *stripeRecorder {
@@ -84,6 +87,9 @@ func newStripeRecorder(t *testing.T) *stripeRecorder {
 		if id, ok := strings.CutSuffix(strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/"), "/cancel"); ok {
 			if ch, ok := rec.atCancel.LoadAndDelete(id); ok {
 				close(ch.(chan struct{}))
+			}
+			if f, ok := rec.beforeCancel.Load().(func(string)); ok {
+				f(id)
 			}
 		}
 		proxy.ServeHTTP(w, r)
@@ -259,22 +265,65 @@ func TestTicketingAPICardCancelRefused(t *testing.T) {
 	}
 }
 
-// A card attempt after a cancel is a new one: created at Stripe under a
-// new idempotency key, so it gets a new intent, while a retry of the first
-// attempt kept the first key. Here the credit falls short after the cancel,
-// so the order stays held for the new card attempt.
-func TestTicketingAPINewCardAttemptAfterCancel(t *testing.T) {
+// Credit that is short when the buyer asks to pay with it instead of the
+// card is refused (402) before anything is canceled: the card payment
+// stays the order's, and no credit moves.
+func TestTicketingAPIShortCreditKeepsTheCardPayment(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, p, admin, rec := cardCancelEnv(t, engine)
 			_, citizen := env.account(t, identity.RoleCitizen)
+			walletSend(t, env, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2000}`, map[string]string{"Idempotency-Key": "short-credit-1"})
 			var o ticketing.Order
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/3"]}`), http.StatusCreated), &o)
 			var first api.TicketPayment
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &first)
 
+			if prob := wantProblem(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"wallet"}`), http.StatusPaymentRequired); prob.Reason != "insufficient_funds" {
+				t.Fatalf("credit short: %+v", prob)
+			}
+			if got := rec.canceled(); len(got) != 0 {
+				t.Fatalf("intents canceled for a payment the credit could not make: %v", got)
+			}
+			var held ticketing.Order
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/ticket-orders/"+o.ID, admin, ""), http.StatusOK), &held)
+			if held.Status != ticketing.OrderHeld || held.PaymentIntentID != first.PaymentIntentID {
+				t.Fatalf("order after the short credit: %+v", held)
+			}
+			if chk := ledgerCheck(t, env); !chk.OK() {
+				t.Fatalf("ledger %+v", chk)
+			}
+		})
+	}
+}
+
+// A card attempt after a cancel is a new one: created at Stripe under a
+// new idempotency key, so it gets a new intent, while a retry of the first
+// attempt kept the first key. Here the credit, enough when the buyer asked
+// to pay with it, is spent elsewhere while the hub cancels the card
+// payment at Stripe: the payment then fails (402) and the order stays held,
+// its canceled intent detached, for the new card attempt.
+func TestTicketingAPINewCardAttemptAfterCancel(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			env, p, admin, rec := cardCancelEnv(t, engine)
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			walletSend(t, env, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2500}`, map[string]string{"Idempotency-Key": "new-attempt-1"})
+			var o ticketing.Order
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/3"]}`), http.StatusCreated), &o)
+			var first api.TicketPayment
+			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &first)
+
+			rec.beforeCancel.Store(func(string) {
+				if _, err := env.Deps.Wallet.Post(context.Background(), wallet.Transaction{Key: "spent-elsewhere:" + o.ID, Kind: "test.spend", Entries: []wallet.Entry{
+					{Account: wallet.CitizenAccount(acct.ID), Amount: -2500}, {Account: wallet.CityFunding, Amount: 2500}}}); err != nil {
+					t.Errorf("spend the credit: %v", err)
+				}
+			})
 			wantProblem(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"wallet"}`), http.StatusPaymentRequired)
+			rec.beforeCancel.Store(func(string) {})
 			if got := rec.canceled(); len(got) != 1 || got[0] != first.PaymentIntentID {
 				t.Fatalf("intents canceled: %v", got)
 			}
@@ -294,15 +343,17 @@ func TestTicketingAPINewCardAttemptAfterCancel(t *testing.T) {
 			if len(keys) != 2 || keys[0] != want[0] || keys[1] != want[1] {
 				t.Fatalf("idempotency keys %q, want %q", keys, want)
 			}
+			if chk := ledgerCheck(t, env); !chk.OK() {
+				t.Fatalf("ledger %+v", chk)
+			}
 		})
 	}
 }
 
 // On the pages: the order page of a started card payment offers the
-// credit and giving the seats up; credit that falls short still cancels
-// the card payment, a new card attempt gets a new PaymentIntent (a double
-// press still one), and giving the seats up cancels that one and frees
-// the seat.
+// credit and giving the seats up; credit that falls short is refused (402)
+// and leaves the card payment as it was (the card pressed again answers
+// the same one), and giving the seats up cancels it and frees the seat.
 func TestOrderPageCardThenChangeOfMind(t *testing.T) {
 	t.Parallel()
 	rec := newStripeRecorder(t)
@@ -350,35 +401,30 @@ func TestOrderPageCardThenChangeOfMind(t *testing.T) {
 		t.Fatalf("the pending order page offers no change of mind:\n%s", body)
 	}
 
-	// Credit: 20 € for 25 €. The card payment is canceled all the same.
-	if res, _ := pc.Post(loc+"/pay", url.Values{"csrf_token": {csrf}, "method": {"wallet"}}); res.StatusCode == http.StatusSeeOther {
-		t.Fatal("paid 25 € with 20 € of credit")
+	// Credit: 20 € for 25 €. Refused before anything is canceled: the
+	// card payment stays the order's.
+	if res, body := pc.Post(loc+"/pay", url.Values{"csrf_token": {csrf}, "method": {"wallet"}}); res.StatusCode != http.StatusPaymentRequired {
+		t.Fatalf("25 € with 20 € of credit: %d\n%s", res.StatusCode, body)
 	}
-	if got := rec.canceled(); len(got) != 1 || got[0] != first {
-		t.Fatalf("intents canceled: %v, want [%s]", got, first)
+	if got := rec.canceled(); len(got) != 0 {
+		t.Fatalf("intents canceled for a payment the credit could not make: %v", got)
 	}
-	if o, _ := svc.Order(ctx, admin, orderID); o.Status != ticketing.OrderHeld || o.PaymentIntentID != "" {
-		t.Fatalf("order after the canceled card payment: %+v", o)
-	}
-
-	// A new card attempt: a new intent, and a double press the same one.
-	_, page = pc.Post(loc+"/pay", url.Values{"csrf_token": {csrf}, "method": {"card"}})
-	m = cardIntent.FindStringSubmatch(page)
-	if m == nil || m[1] == first {
-		t.Fatalf("new card attempt after the cancel: %v (first %s)", m, first)
-	}
-	second := m[1]
-	if _, again := pc.Post(loc+"/pay", url.Values{"csrf_token": {csrf}, "method": {"card"}}); cardIntent.FindStringSubmatch(again)[1] != second {
-		t.Fatal("a second press of the new attempt started another card payment")
+	if o, _ := svc.Order(ctx, admin, orderID); o.Status != ticketing.OrderHeld || o.PaymentIntentID != first {
+		t.Fatalf("order after the short credit: %+v", o)
 	}
 
-	// Giving the seats up cancels the new attempt's payment and frees the seat.
+	// The card again is the same payment, not another.
+	if _, again := pc.Post(loc+"/pay", url.Values{"csrf_token": {csrf}, "method": {"card"}}); cardIntent.FindStringSubmatch(again)[1] != first {
+		t.Fatal("a second press of the card started another card payment")
+	}
+
+	// Giving the seats up cancels the card payment and frees the seat.
 	res, _ = pc.Post(loc+"/release", url.Values{"csrf_token": {csrf}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("release: %d", res.StatusCode)
 	}
-	if got := rec.canceled(); len(got) != 2 || got[1] != second {
-		t.Fatalf("intents canceled: %v, want [%s %s]", got, first, second)
+	if got := rec.canceled(); len(got) != 1 || got[0] != first {
+		t.Fatalf("intents canceled: %v, want [%s]", got, first)
 	}
 	if o, _ := svc.Order(ctx, admin, orderID); o.Status != ticketing.OrderCancelled || o.PaymentIntentID != "" {
 		t.Fatalf("order after the release: %+v", o)
