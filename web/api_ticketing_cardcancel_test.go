@@ -153,6 +153,17 @@ func cardCancelEnv(t *testing.T, engine string) (*testEnv, ticketing.Performance
 	return env, p, admin, rec
 }
 
+// holdThenCard holds seat of performance perfID for citizen and starts
+// paying the order by card: the order and the card payment's answer.
+func holdThenCard(t *testing.T, env *testEnv, perfID, citizen, seat string) (ticketing.Order, api.TicketPayment) {
+	t.Helper()
+	var o ticketing.Order
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+perfID+"/holds", citizen, `{"seats":["`+seat+`"]}`), http.StatusCreated), &o)
+	var card api.TicketPayment
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &card)
+	return o, card
+}
+
 func balanceOf(t *testing.T, env *testEnv, id wallet.AccountID) int64 {
 	t.Helper()
 	a, err := env.Deps.Wallet.Account(context.Background(), id)
@@ -177,10 +188,7 @@ func TestTicketingAPICardThenCredit(t *testing.T) {
 			defer hub.Close()
 			acct, citizen := env.account(t, identity.RoleCitizen)
 			walletSend(t, env, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":5000}`, map[string]string{"Idempotency-Key": "card-then-credit-1"})
-			var o ticketing.Order
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/1"]}`), http.StatusCreated), &o)
-			var card api.TicketPayment
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &card)
+			o, card := holdThenCard(t, env, p.ID, citizen, "Platea/A/1")
 			if card.PaymentIntentID == "" {
 				t.Fatalf("card answer %+v", card)
 			}
@@ -275,10 +283,7 @@ func TestTicketingAPIShortCreditKeepsTheCardPayment(t *testing.T) {
 			env, p, admin, rec := cardCancelEnv(t, engine)
 			_, citizen := env.account(t, identity.RoleCitizen)
 			walletSend(t, env, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2000}`, map[string]string{"Idempotency-Key": "short-credit-1"})
-			var o ticketing.Order
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/3"]}`), http.StatusCreated), &o)
-			var first api.TicketPayment
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &first)
+			o, first := holdThenCard(t, env, p.ID, citizen, "Platea/A/3")
 
 			if prob := wantProblem(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"wallet"}`), http.StatusPaymentRequired); prob.Reason != "insufficient_funds" {
 				t.Fatalf("credit short: %+v", prob)
@@ -311,10 +316,7 @@ func TestTicketingAPINewCardAttemptAfterCancel(t *testing.T) {
 			env, p, admin, rec := cardCancelEnv(t, engine)
 			acct, citizen := env.account(t, identity.RoleCitizen)
 			walletSend(t, env, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2500}`, map[string]string{"Idempotency-Key": "new-attempt-1"})
-			var o ticketing.Order
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/3"]}`), http.StatusCreated), &o)
-			var first api.TicketPayment
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &first)
+			o, first := holdThenCard(t, env, p.ID, citizen, "Platea/A/3")
 
 			rec.beforeCancel.Store(func(string) {
 				if _, err := env.Deps.Wallet.Post(context.Background(), wallet.Transaction{Key: "spent-elsewhere:" + o.ID, Kind: "test.spend", Entries: []wallet.Entry{
@@ -539,10 +541,7 @@ func TestTicketingAPICardAfterACutShortCancel(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			env, p, admin, rec := cardCancelEnv(t, engine)
 			_, citizen := env.account(t, identity.RoleCitizen)
-			var o ticketing.Order
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/4"]}`), http.StatusCreated), &o)
-			var first api.TicketPayment
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &first)
+			o, first := holdThenCard(t, env, p.ID, citizen, "Platea/A/4")
 			// Canceled at Stripe, the order never heard of it.
 			if err := env.Deps.Payments.CancelIntent(context.Background(), first.PaymentIntentID); err != nil {
 				t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/wallet"
-	"cityhub/web/api"
 )
 
 // A buyer gives a held order up through the API: the seats are free at
@@ -96,10 +95,7 @@ func TestTicketingAPIReleaseAfterCard(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			env, p, admin, rec := cardCancelEnv(t, engine)
 			acct, citizen := env.account(t, identity.RoleCitizen)
-			var o ticketing.Order
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/performances/"+p.ID+"/holds", citizen, `{"seats":["Platea/A/4"]}`), http.StatusCreated), &o)
-			var card api.TicketPayment
-			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"card"}`), http.StatusAccepted), &card)
+			o, card := holdThenCard(t, env, p.ID, citizen, "Platea/A/4")
 			var released ticketing.Order
 			decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/ticket-orders/"+o.ID+"/release", citizen, ""), http.StatusOK), &released)
 			if released.Status != ticketing.OrderCancelled || released.PaymentIntentID != "" {

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -69,21 +68,7 @@ func TestCardThenChangeOfMind(t *testing.T) {
 	tix.SetCardCanceler(pay.CancelIntent)
 	cards := cardpay.NewService(db.CardPayments(), tix, log)
 
-	admin := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := tix.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale Vittorio Emanuele", Address: "Corso Garibaldi, Benevento"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tix.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{
-		{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 6, Category: "platea"}}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := tix.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Sabato, domenica e lunedì",
-		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"platea": 2500}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := smallTheatre(t, tix, "Sabato, domenica e lunedì")
 	anna, err := ids.Register(ctx, identity.NewAccount{Email: "anna@example.org", Password: password, Name: "Anna Esposito", Locale: "it"})
 	if err != nil {
 		t.Fatal(err)

@@ -43,6 +43,29 @@ import (
 // webhookSecret signs the events the test delivers as Stripe.
 const webhookSecret = "whsec_payflow"
 
+// smallTheatre is a venue of one row of six seats (Platea/A/1 to 6, at
+// 25 €) and a performance of title there in three days, on sale.
+func smallTheatre(t *testing.T, tix *ticketing.Service, title string) ticketing.Performance {
+	t.Helper()
+	ctx := context.Background()
+	admin := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	v, err := tix.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale Vittorio Emanuele", Address: "Corso Garibaldi, Benevento"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tix.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{
+		{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 6, Category: "platea"}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := tix.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: title,
+		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"platea": 2500}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // stripeMockURL is the stripe-mock the hub's Stripe client talks to.
 func stripeMockURL() string {
 	if u := os.Getenv("CITYHUB_TEST_STRIPE_URL"); u != "" {
@@ -122,20 +145,7 @@ func TestTopUpAndShortCreditByCard(t *testing.T) {
 	cards := cardpay.NewService(db.CardPayments(), tix, log)
 
 	admin := identity.Caller{AccountID: "acc_seed", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := tix.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale Vittorio Emanuele", Address: "Corso Garibaldi, Benevento"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tix.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{
-		{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 6, Category: "platea"}}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := tix.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Questi fantasmi!",
-		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"platea": 2500}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := smallTheatre(t, tix, "Questi fantasmi!")
 	if _, err := ids.Register(ctx, identity.NewAccount{Email: "anna@example.org", Password: password, Name: "Anna Esposito", Locale: "it"}); err != nil {
 		t.Fatal(err)
 	}
