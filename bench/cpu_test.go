@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -95,9 +96,10 @@ func machineCPU() (time.Duration, bool) {
 // same file and the last one run is what it holds: profile one benchmark
 // at a time.
 func measuredProfile(b *testing.B) (stop func()) {
+	stopAllocs := measuredAllocs(b)
 	name := os.Getenv("CITYHUB_BENCH_CPUPROFILE")
 	if name == "" {
-		return func() {}
+		return stopAllocs
 	}
 	f, err := os.Create(name)
 	if err != nil {
@@ -110,6 +112,7 @@ func measuredProfile(b *testing.B) (stop func()) {
 	var once sync.Once
 	stop = func() {
 		once.Do(func() {
+			stopAllocs()
 			pprof.StopCPUProfile()
 			if err := f.Close(); err != nil {
 				b.Errorf("write CPU profile: %v", err)
@@ -118,4 +121,32 @@ func measuredProfile(b *testing.B) (stop func()) {
 	}
 	b.Cleanup(stop)
 	return stop
+}
+
+// measuredAllocs writes the allocation profile, when
+// CITYHUB_BENCH_ALLOCPROFILE names a file, as it is before the measured part
+// (the file's name with ".base") and after it (the name itself), and
+// returns what writes the second: `go tool pprof -sample_index=alloc_space
+// -base NAME.base NAME` shows what the measured part alone allocated.
+func measuredAllocs(b *testing.B) (stop func()) {
+	name := os.Getenv("CITYHUB_BENCH_ALLOCPROFILE")
+	if name == "" {
+		return func() {}
+	}
+	write := func(file string) {
+		f, err := os.Create(file)
+		if err != nil {
+			b.Fatalf("create allocation profile: %v", err)
+		}
+		defer f.Close()
+		// The profile is as of the last collection: one now makes it
+		// current, outside the measured part.
+		runtime.GC()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			b.Fatalf("write allocation profile: %v", err)
+		}
+	}
+	write(name + ".base")
+	var once sync.Once
+	return func() { once.Do(func() { write(name) }) }
 }

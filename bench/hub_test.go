@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"runtime/metrics"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -253,9 +255,54 @@ func (h *benchHub) checkLedger(b testing.TB) {
 type latencies struct {
 	mu  sync.Mutex
 	all []time.Duration
+	// events, kept only with CITYHUB_BENCH_TIMELINE set: each request's
+	// start, from the run's, its latency, and the garbage collections
+	// that ended meanwhile.
+	events []timed
+}
+
+type timed struct {
+	start, took time.Duration
+	gcs         uint64
 }
 
 func (l *latencies) add(d time.Duration) { l.mu.Lock(); l.all = append(l.all, d); l.mu.Unlock() }
+
+func (l *latencies) addTimed(e timed) {
+	l.mu.Lock()
+	l.all = append(l.all, e.took)
+	l.events = append(l.events, e)
+	l.mu.Unlock()
+}
+
+// writeTimeline writes the run's requests, one a line ("start_µs
+// latency_µs collections"), in the file CITYHUB_BENCH_TIMELINE names, if
+// any: where in a run its slowest requests were, and whether a garbage
+// collection ended while they waited, says what made them slow
+// (bench/README.md, "Where the p99 goes"). Each benchmark run writes the
+// same file: the last one run is what it holds.
+func (l *latencies) writeTimeline(b *testing.B) {
+	name := os.Getenv("CITYHUB_BENCH_TIMELINE")
+	if name == "" {
+		return
+	}
+	var out bytes.Buffer
+	l.mu.Lock()
+	for _, e := range l.events {
+		fmt.Fprintf(&out, "%d %d %d\n", e.start.Microseconds(), e.took.Microseconds(), e.gcs)
+	}
+	l.mu.Unlock()
+	if err := os.WriteFile(name, out.Bytes(), 0o644); err != nil {
+		b.Fatalf("write the timeline: %v", err)
+	}
+}
+
+// gcCycles is how many garbage collections this process has finished.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
 
 // quantile in milliseconds (0 when empty).
 func (l *latencies) ms(q float64) float64 {
@@ -280,6 +327,7 @@ func closedLoop(b *testing.B, n int, unit string, op func(i int64) error) time.D
 	if err != nil {
 		b.Fatal(err)
 	}
+	lat.writeTimeline(b)
 	b.ReportMetric(float64(n)/elapsed.Seconds(), unit)
 	b.ReportMetric(lat.ms(0.5), "p50_ms")
 	b.ReportMetric(lat.ms(0.99), "p99_ms")
@@ -339,6 +387,7 @@ func runClients(n int, op func(i int64) error) (time.Duration, *latencies, error
 	var lat latencies
 	var first atomic.Value
 	var wg sync.WaitGroup
+	timeline := os.Getenv("CITYHUB_BENCH_TIMELINE") != ""
 	start := time.Now()
 	for range voucherClients {
 		wg.Go(func() {
@@ -347,9 +396,17 @@ func runClients(n int, op func(i int64) error) (time.Duration, *latencies, error
 				if i >= int64(n) {
 					return
 				}
+				var gc0 uint64
+				if timeline {
+					gc0 = gcCycles()
+				}
 				t0 := time.Now()
 				err := op(i)
-				lat.add(time.Since(t0))
+				if timeline {
+					lat.addTimed(timed{start: t0.Sub(start), took: time.Since(t0), gcs: gcCycles() - gc0})
+				} else {
+					lat.add(time.Since(t0))
+				}
 				if err != nil && failures.Add(1) == 1 {
 					first.Store(err)
 				}
