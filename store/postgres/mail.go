@@ -64,9 +64,17 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 // claim disjoint batches without waiting for one another; the row locks
 // hold until the claim commits.
 func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error) {
-	rows, err := tx.q.Query(ctx, `UPDATE mail_outbox SET state = 'sending', claim = $1, next_attempt_at = $3, attempts = attempts + 1
-		WHERE id IN (SELECT id FROM mail_outbox WHERE state IN ('pending', 'sending') AND next_attempt_at <= $2
-			ORDER BY next_attempt_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+	// The due rows are picked once, by a materialized common table
+	// expression. Written as UPDATE … WHERE id IN (SELECT … LIMIT … FOR
+	// UPDATE SKIP LOCKED), the planner may run the locking subquery again
+	// for each row it updates, and each run skips the rows this statement
+	// has just updated and takes the next: a claim of one took every due
+	// message (seen as two sent by a sender of batches of one).
+	rows, err := tx.q.Query(ctx, `WITH due AS MATERIALIZED (
+			SELECT id FROM mail_outbox WHERE state IN ('pending', 'sending') AND next_attempt_at <= $2
+			ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
+		UPDATE mail_outbox SET state = 'sending', claim = $1, next_attempt_at = $3, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM due)
 		RETURNING `+mailCols, claim, now, leaseUntil, limit)
 	if err != nil {
 		return nil, wrap("claim mail", err)
