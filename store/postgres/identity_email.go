@@ -68,7 +68,9 @@ func (tx *Tx) DropEmailTokens(ctx context.Context, accountID, purpose string, at
 	if _, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL`, accountID, purpose); err != nil {
 		return wrap("drop e-mail tokens", err)
 	}
-	_, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE token_hash IN (
-		SELECT token_hash FROM email_tokens WHERE expires_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)`, at)
+	// Picked once, then deleted: at most 100 a call (as ClaimMail's pick).
+	_, err := tx.q.Exec(ctx, `WITH old AS MATERIALIZED (
+			SELECT token_hash FROM email_tokens WHERE expires_at < $1 LIMIT 100 FOR UPDATE SKIP LOCKED)
+		DELETE FROM email_tokens WHERE token_hash IN (SELECT token_hash FROM old)`, at)
 	return wrap("prune e-mail tokens", err)
 }

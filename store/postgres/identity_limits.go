@@ -65,8 +65,11 @@ func (tx *Tx) ReserveLoginAttempt(ctx context.Context, attempt string, buckets [
 	// Old attempts no longer count; dropping some here keeps the table
 	// small without a separate sweeper. SKIP LOCKED: concurrent attempts
 	// prune different rows instead of waiting on each other.
-	if _, err := tx.q.Exec(ctx, `DELETE FROM login_failures WHERE id IN (
-		SELECT id FROM login_failures WHERE at < $1 ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED)`, at.Add(-identity.MaxLoginWindow)); err != nil {
+	// Picked once, then deleted: at most 100 an attempt (as ClaimMail's
+	// pick).
+	if _, err := tx.q.Exec(ctx, `WITH old AS MATERIALIZED (
+			SELECT id FROM login_failures WHERE at < $1 ORDER BY at LIMIT 100 FOR UPDATE SKIP LOCKED)
+		DELETE FROM login_failures WHERE id IN (SELECT id FROM old)`, at.Add(-identity.MaxLoginWindow)); err != nil {
 		return false, time.Time{}, wrap("prune login attempts", err)
 	}
 	return true, time.Time{}, nil

@@ -63,13 +63,17 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 // ClaimMail implements outbox.Tx. SKIP LOCKED lets concurrent senders
 // claim disjoint batches without waiting for one another; the row locks
 // hold until the claim commits.
+//
+// The due rows are picked once, by a materialized common table
+// expression, and then updated: written as UPDATE … WHERE id IN (SELECT …
+// LIMIT … FOR UPDATE SKIP LOCKED), the planner may run the locking
+// subquery again for each row it updates, and each run skips the rows the
+// statement has just updated and takes the next, so that a claim of one
+// took every due message (a sender of batches of one was seen sending
+// two). The prunes of expired e-mail tokens and of old login failures are
+// written the same way, and so is the ledger's roll-up (rollUpSQL), which
+// read its table over again for every row it moved.
 func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error) {
-	// The due rows are picked once, by a materialized common table
-	// expression. Written as UPDATE … WHERE id IN (SELECT … LIMIT … FOR
-	// UPDATE SKIP LOCKED), the planner may run the locking subquery again
-	// for each row it updates, and each run skips the rows this statement
-	// has just updated and takes the next: a claim of one took every due
-	// message (seen as two sent by a sender of batches of one).
 	rows, err := tx.q.Query(ctx, `WITH due AS MATERIALIZED (
 			SELECT id FROM mail_outbox WHERE state IN ('pending', 'sending') AND next_attempt_at <= $2
 			ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
