@@ -68,7 +68,7 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error) {
 	out, err := collectMail(tx.q.QueryContext(ctx, `UPDATE mail_outbox SET state = 'sending', claim = ?1, next_attempt_at = ?3, attempts = attempts + 1
 		WHERE id IN (SELECT id FROM mail_outbox WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?2
-			ORDER BY next_attempt_at LIMIT ?4)
+			ORDER BY next_attempt_at, id LIMIT ?4)
 		RETURNING `+mailCols, claim, toMicros(now), toMicros(leaseUntil), limit))
 	if err != nil {
 		return nil, wrap("claim mail", err)
