@@ -281,7 +281,7 @@ func TestTicketingAPIShortCreditKeepsTheCardPayment(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			env, p, admin, rec := cardCancelEnv(t, engine)
-			_, citizen := env.account(t, identity.RoleCitizen)
+			acct, citizen := env.account(t, identity.RoleCitizen)
 			walletSend(t, env, "POST", "/api/v1/wallet/topups", citizen, `{"amount_cents":2000}`, map[string]string{"Idempotency-Key": "short-credit-1"})
 			o, first := holdThenCard(t, env, p.ID, citizen, "Platea/A/3")
 
@@ -295,6 +295,9 @@ func TestTicketingAPIShortCreditKeepsTheCardPayment(t *testing.T) {
 			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/ticket-orders/"+o.ID, admin, ""), http.StatusOK), &held)
 			if held.Status != ticketing.OrderHeld || held.PaymentIntentID != first.PaymentIntentID {
 				t.Fatalf("order after the short credit: %+v", held)
+			}
+			if b := balanceOf(t, env, wallet.CitizenAccount(acct.ID)); b != 2000 {
+				t.Fatalf("credit %d after the refused payment, want the 2000 topped up", b)
 			}
 			if chk := ledgerCheck(t, env); !chk.OK() {
 				t.Fatalf("ledger %+v", chk)
