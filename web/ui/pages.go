@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"text/template/parse"
 	"time"
 
 	"cityhub/apperr"
@@ -154,34 +155,102 @@ func parsedViews() (map[string]*template.Template, error) {
 	return views.byName, views.err
 }
 
-// parseViews parses the layout and partials once and each view into its own
-// copy of them.
+// parseViews parses the layout, the partials and every view into one set
+// of templates, each parsed once. Each view's own templates ("title",
+// "content", and any other it defines) join the set under names of its own,
+// views/<view>/<template>, and the view's page is a copy of the layout's
+// tree alone, named views/<view>, whose calls of those templates are renamed
+// to the view's. A copy of the layout and every partial for each view
+// (html/template's Clone) kept 16 MB of parse trees, 330,000 objects, in
+// every hub for its life, which each garbage collection walked again: a
+// collection during a burst of redemptions held up the requests in flight
+// by that much longer (bench/README.md). A template a view does not define
+// (a "head" left to the layout's default) stays the layout's.
 func parseViews() (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	set, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse layout and partials: %w", err)
 	}
+	layout := set.Lookup("layout.html").Tree
 	out := map[string]*template.Template{}
 	for _, name := range pageViews {
-		file := "templates/views/" + name + ".html"
-		if _, err := fs.Stat(templateFS, file); err != nil {
-			return nil, fmt.Errorf("view %s: %w", name, err)
-		}
-		t, err := base.Clone()
+		t, err := addView(set, layout, name)
 		if err != nil {
-			return nil, fmt.Errorf("copy layout for view %s: %w", name, err)
-		}
-		if _, err := t.ParseFS(templateFS, file); err != nil {
-			return nil, fmt.Errorf("parse view %s: %w", name, err)
-		}
-		for _, block := range []string{"title", "content"} {
-			if t.Lookup(block) == nil {
-				return nil, fmt.Errorf("view %s defines no %q", name, block)
-			}
+			return nil, fmt.Errorf("view %s: %w", name, err)
 		}
 		out[name] = t
 	}
 	return out, nil
+}
+
+// addView parses templates/views/<name>.html on its own and adds its
+// templates and its page to set (see parseViews).
+func addView(set *template.Template, layout *parse.Tree, name string) (*template.Template, error) {
+	file := "templates/views/" + name + ".html"
+	if _, err := fs.Stat(templateFS, file); err != nil {
+		return nil, err
+	}
+	own, err := template.New(file).Funcs(templateFuncs).ParseFS(templateFS, file)
+	if err != nil {
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	prefix := "views/" + name + "/"
+	renamed := map[string]string{}
+	for _, t := range own.Templates() {
+		if t.Tree != nil && t.Name() != file {
+			renamed[t.Name()] = prefix + t.Name()
+		}
+	}
+	for _, block := range []string{"title", "content"} {
+		if _, ok := renamed[block]; !ok {
+			return nil, fmt.Errorf("defines no %q", block)
+		}
+	}
+	add := func(to string, tree *parse.Tree) error {
+		if set.Lookup(to) != nil {
+			return fmt.Errorf("template %q defined twice", to)
+		}
+		renameCalls(tree.Root, renamed)
+		_, err := set.AddParseTree(to, tree)
+		return err
+	}
+	for from, to := range renamed {
+		if err := add(to, own.Lookup(from).Tree); err != nil {
+			return nil, err
+		}
+	}
+	page := "views/" + name
+	if err := add(page, layout.Copy()); err != nil {
+		return nil, err
+	}
+	return set.Lookup(page), nil
+}
+
+// renameCalls renames, in the tree under n, the calls of the templates
+// names holds.
+func renameCalls(n parse.Node, names map[string]string) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			renameCalls(c, names)
+		}
+	case *parse.TemplateNode:
+		if to, ok := names[n.Name]; ok {
+			n.Name = to
+		}
+	case *parse.IfNode:
+		renameCalls(n.List, names)
+		renameCalls(n.ElseList, names)
+	case *parse.RangeNode:
+		renameCalls(n.List, names)
+		renameCalls(n.ElseList, names)
+	case *parse.WithNode:
+		renameCalls(n.List, names)
+		renameCalls(n.ElseList, names)
+	}
 }
 
 var templateFuncs = template.FuncMap{

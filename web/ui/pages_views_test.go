@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"text/template/parse"
+)
+
+// TestViewsShareTheLayoutAndPartials checks that the views are parsed into
+// one set: a partial is one template whatever view reaches it, and each
+// view's page calls its own "title" and "content", or the layout's default
+// where the view defines none ("head" of the privacy page).
+func TestViewsShareTheLayoutAndPartials(t *testing.T) {
+	views, err := parseViews()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != len(pageViews) {
+		t.Fatalf("%d views parsed, %d listed", len(views), len(pageViews))
+	}
+	login, privacy := views["login"], views["privacy"]
+	if login.Lookup("nav") == nil || login.Lookup("nav") != privacy.Lookup("nav") {
+		t.Errorf("the nav partial is not one template shared by the views")
+	}
+	calls := func(tree *parse.Tree) map[string]bool {
+		got := map[string]bool{}
+		var walk func(parse.Node)
+		walk = func(n parse.Node) {
+			switch n := n.(type) {
+			case *parse.ListNode:
+				if n != nil {
+					for _, c := range n.Nodes {
+						walk(c)
+					}
+				}
+			case *parse.TemplateNode:
+				got[n.Name] = true
+			case *parse.IfNode:
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.RangeNode:
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.WithNode:
+				walk(n.List)
+				walk(n.ElseList)
+			}
+		}
+		walk(tree.Root)
+		return got
+	}
+	for view, want := range map[string][]string{
+		"login":   {"views/login/title", "views/login/content", "views/login/head", "nav", "footer"},
+		"privacy": {"views/privacy/title", "views/privacy/content", "head", "nav", "footer"},
+	} {
+		got := calls(views[view].Tree)
+		for _, name := range want {
+			if !got[name] {
+				t.Errorf("view %s: its page does not call %q (calls %v)", view, name, got)
+			}
+		}
+		if got["content"] || got["title"] {
+			t.Errorf("view %s: its page calls a view's template by its shared name: %v", view, got)
+		}
+	}
+}
+
+// TestEachViewRendersItsOwnBlocks renders pages one after the other from
+// the one set: each shows its own head and content, and no other's.
+func TestEachViewRendersItsOwnBlocks(t *testing.T) {
+	pc, _ := newPageServer(t)
+	if res := pc.Login("anna@example.org", "secret-Anna"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	for _, tc := range []struct {
+		path       string
+		has, hasnt []string
+	}{
+		{"/wallet", []string{"css/payments."}, []string{"css/account."}},
+		{"/privacy", nil, []string{"css/payments.", "css/account."}},
+		{"/wallet", []string{"css/payments."}, []string{"css/account."}},
+	} {
+		res, body := pc.Get(tc.path)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %d", tc.path, res.StatusCode)
+		}
+		for _, s := range tc.has {
+			if !strings.Contains(body, s) {
+				t.Errorf("GET %s: no %q", tc.path, s)
+			}
+		}
+		for _, s := range tc.hasnt {
+			if strings.Contains(body, s) {
+				t.Errorf("GET %s: shows another view's %q", tc.path, s)
+			}
+		}
+	}
+}
