@@ -238,7 +238,12 @@ func (c *contract) check(pattern, reqBody string, rec *httptest.ResponseRecorder
 		t.Fatalf("%s %d: empty %s body", pattern, rec.Code, media)
 	}
 	if rec.Code < 300 && reqBody != "" {
-		if _, ok := op["requestBody"]; !ok {
+		_, ok := op["requestBody"]
+		if trimmed := strings.TrimSpace(reqBody); !ok && strings.HasPrefix(trimmed, "{") && strings.HasSuffix(trimmed, "}") &&
+			strings.TrimSpace(trimmed[1:len(trimmed)-1]) == "" {
+			return // an empty object is no body, as the document says
+		}
+		if !ok {
 			t.Fatalf("%s: took a body it does not document", pattern)
 		}
 		c.validate(opPtr+"/requestBody/content/application~1json/schema", []byte(reqBody), pattern+" request body")

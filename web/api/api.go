@@ -7,6 +7,7 @@ package api
 
 import (
 	"log/slog"
+	"net/http"
 	"time"
 
 	"cityhub/cardpay"
@@ -19,6 +20,7 @@ import (
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // Deps is what the API asks. A nil service switches its area's routes off.
@@ -102,6 +104,10 @@ func New(d Deps) *API {
 	}
 	return a
 }
+
+// noBody wraps the handler of an operation the document gives no request
+// body: a signed-in caller's body is refused (httpx.NoBody).
+func (a *API) noBody(h http.HandlerFunc) http.HandlerFunc { return httpx.NoBody(a.log, h) }
 
 // accountHandler serves logins, tokens and accounts.
 type accountHandler struct {

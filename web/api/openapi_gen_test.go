@@ -240,6 +240,16 @@ func buildOpenAPIDocument() *obj {
 			errs = append(slices.Clone(errs), 409)
 			slices.Sort(errs)
 		}
+		if op.method != "GET" && op.body == nil {
+			// An operation without a body refuses one (httpx.NoBody):
+			// 400, or 413 beyond the limit of a body.
+			for _, status := range []int{400, 413} {
+				if !slices.Contains(errs, status) {
+					errs = append(slices.Clone(errs), status)
+				}
+			}
+			slices.Sort(errs)
+		}
 		if op.body != nil && !slices.Contains(errs, 413) {
 			// Every body is read within a limit (httpx.MaxJSONBody, more
 			// for a report's photos).
@@ -326,6 +336,7 @@ func buildOpenAPIDocument() *obj {
 			"summary", "A city's digital front office: wallet, vouchers, bikesharing.",
 			"description", "The JSON API of cityhub under /api/v1. Amounts are integer euro cents in fields named *_cents; times are RFC 3339 in UTC. "+
 				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. A path not in canonical form (a . or .. segment, a repeated slash) is refused with 400 (reason path_not_canonical, the detail naming the canonical path), not redirected. Request bodies are one JSON object of at most 64 KiB (413 beyond, at once when Content-Length declares more, so a client that sends Expect: 100-continue never sends the body); unknown fields are refused (400 unknown_field), a key must be a field's name exactly, case included, and an object that holds a key twice is refused (400 duplicate_field). "+
+				"An operation described here without a request body takes none: a signed-in caller's request that sends one is refused (400, reason unexpected_body) and changes nothing; an empty body, or an empty JSON object {}, counts as none. "+
 				"Text anywhere in a request (path, query, headers, body) must be UTF-8 without NUL characters: 400 (reason invalid_text) otherwise. "+
 				"Every state-changing operation (POST, PUT, DELETE) except login, refresh, the Stripe webhook and those that answer with a credential (creating a station, issuing or rotating its broker credential, issuing an Open311 API key) takes an Idempotency-Key header: the first answer to a caller's key on an operation is kept, "+
 				"and a retry with the same key, path, query and body gets it again, with the same status and body and the header Idempotent-Replayed: true, without the operation running again, "+

@@ -1,8 +1,10 @@
 package httpx
 
 import (
+	"bytes"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 
 	"cityhub/apperr"
@@ -45,4 +47,37 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 		return nil, apperr.R(apperr.Invalid, "body_unreadable", "The body could not be read to its end.")
 	}
 	return body, nil
+}
+
+// NoBody wraps the handler of a route that takes no body. A signed-in
+// caller's request that sends one anyway is refused (400, reason
+// unexpected_body) before next runs, and nothing changes: a client must
+// not believe that a field it sent was taken. An empty body, or an empty
+// JSON object (what many clients send with every POST), is no body. A
+// request without a caller goes on to next, whose refusal (401) comes
+// first; so NoBody is for routes that need a caller.
+func NoBody(log *slog.Logger, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, err := Caller(r); err == nil {
+			if err := emptyBody(w, r); err != nil {
+				WriteError(log, w, r, err)
+				return
+			}
+		}
+		next(w, r)
+	}
+}
+
+// emptyBody reads r's body (bounded as a JSON body is) and fails unless it
+// is empty or an empty JSON object.
+func emptyBody(w http.ResponseWriter, r *http.Request) error {
+	body, err := ReadBody(w, r, MaxJSONBody)
+	if err != nil {
+		return err
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || len(body) >= 2 && body[0] == '{' && body[len(body)-1] == '}' && len(bytes.TrimSpace(body[1:len(body)-1])) == 0 {
+		return nil
+	}
+	return apperr.R(apperr.Invalid, "unexpected_body", "This request takes no body: send none, or {}.")
 }
