@@ -45,6 +45,16 @@ func (c *canceler) calls() []string {
 	return append([]string(nil), c.asked...)
 }
 
+// newCardFixture is a fixture whose started card payments a canceler that
+// says yes cancels, with a performance in a venue of two rows of two seats.
+func newCardFixture(t *testing.T, db store.DB) (*fixture, *canceler, ticketing.Performance) {
+	t.Helper()
+	f := newFixture(t, db)
+	cc := &canceler{}
+	f.svc.SetCardCanceler(cc.cancel)
+	return f, cc, f.performance(f.venue("Teatro Romano", 2).ID)
+}
+
 func (f *fixture) order(who int, id string) ticketing.Order {
 	f.t.Helper()
 	o, err := f.svc.Order(f.ctx, citizen(who), id)
@@ -62,11 +72,7 @@ func (f *fixture) order(who int, id string) ticketing.Order {
 func TestPayWithCreditCancelsTheStartedCardPayment(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		f := newFixture(t, db)
-		cc := &canceler{}
-		f.svc.SetCardCanceler(cc.cancel)
-		v := f.venue("Teatro Romano", 2)
-		p := f.performance(v.ID)
+		f, cc, p := newCardFixture(t, db)
 		buyer := citizen(1)
 		f.credit(100_00, buyer)
 		o := f.holdForCard(buyer, p.ID, "pi_changed_mind", "Platea/A/1", "Platea/B/1")
@@ -110,11 +116,7 @@ func TestPayWithCreditCancelsTheStartedCardPayment(t *testing.T) {
 func TestReleaseCancelsTheStartedCardPayment(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		f := newFixture(t, db)
-		cc := &canceler{}
-		f.svc.SetCardCanceler(cc.cancel)
-		v := f.venue("Teatro Romano", 2)
-		p := f.performance(v.ID)
+		f, cc, p := newCardFixture(t, db)
 		o := f.holdForCard(citizen(1), p.ID, "pi_let_go", "Platea/A/1")
 
 		rel, err := f.svc.ReleaseHold(f.ctx, citizen(1), o.ID)
@@ -137,11 +139,7 @@ func TestReleaseCancelsTheStartedCardPayment(t *testing.T) {
 func TestReleaseOnlyByItsCitizen(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		f := newFixture(t, db)
-		cc := &canceler{}
-		f.svc.SetCardCanceler(cc.cancel)
-		v := f.venue("Teatro Romano", 2)
-		p := f.performance(v.ID)
+		f, cc, p := newCardFixture(t, db)
 		o := f.holdForCard(citizen(1), p.ID, "pi_kept", "Platea/A/1")
 		admin := identity.Caller{AccountID: citizen(1).AccountID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 		if _, err := f.svc.ReleaseHold(f.ctx, admin, o.ID); !apperr.Has(err, apperr.Forbidden) {
@@ -214,11 +212,7 @@ func TestRefusedCardCancelChangesNothing(t *testing.T) {
 func TestNewCardAttemptAfterACancel(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		f := newFixture(t, db)
-		cc := &canceler{}
-		f.svc.SetCardCanceler(cc.cancel)
-		v := f.venue("Teatro Romano", 2)
-		p := f.performance(v.ID)
+		f, _, p := newCardFixture(t, db)
 		buyer := citizen(1)
 		o := f.holdForCard(buyer, p.ID, "pi_attempt0", "Platea/A/1")
 		first := f.order(1, o.ID).CardAttemptID()
@@ -341,11 +335,7 @@ func TestPayWithCreditRacesTheCardConfirmation(t *testing.T) {
 func TestCreditAfterSalesCloseKeepsTheCardPayment(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		f := newFixture(t, db)
-		cc := &canceler{}
-		f.svc.SetCardCanceler(cc.cancel)
-		v := f.venue("Teatro Romano", 2)
-		p := f.performance(v.ID)
+		f, cc, p := newCardFixture(t, db)
 		buyer := citizen(1)
 		f.credit(100_00, buyer)
 		f.clock.Set(p.SalesClose.Add(-ticketing.HoldTTL / 2))
