@@ -22,15 +22,7 @@ func TestOperationsWithoutABodyRefuseOne(t *testing.T) {
 	doc := loadOpenAPI(t)
 	c := newContract(t, env, newContractValidator(t, doc))
 	send := func(pattern, auth, body string) (*httptest.ResponseRecorder, httpx.Problem) {
-		req := sampleRequest(pattern)
-		req = httptest.NewRequest(req.Method, req.URL.Path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		rec := httptest.NewRecorder()
-		env.Server.ServeHTTP(rec, req)
-		c.check(pattern, body, rec)
+		rec := c.probe(pattern, auth, body)
 		var p httpx.Problem
 		_ = json.Unmarshal(rec.Body.Bytes(), &p)
 		return rec, p

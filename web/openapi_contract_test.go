@@ -178,6 +178,24 @@ func (c *contract) json(out any, method, path, auth, body string, want int, head
 	}
 }
 
+// probe sends a request that pattern matches (sampleRequest), with the
+// "Authorization" value auth ("" for none) and body ("" for none, else as
+// application/json), and checks the answer against the document.
+func (c *contract) probe(pattern, auth, body string) *httptest.ResponseRecorder {
+	req := sampleRequest(pattern)
+	if body != "" {
+		req = httptest.NewRequest(req.Method, req.URL.Path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	rec := httptest.NewRecorder()
+	c.env.Server.ServeHTTP(rec, req)
+	c.check(pattern, body, rec)
+	return rec
+}
+
 func (c *contract) check(pattern, reqBody string, rec *httptest.ResponseRecorder) {
 	t := c.t
 	t.Helper()
@@ -312,20 +330,11 @@ func TestOpenAPISecurityMatchesHandlers(t *testing.T) {
 	// document too: on an empty store the lists are empty, the ids unknown.
 	c := newContract(t, env, newContractValidator(t, doc))
 	probe := func(pattern, auth string) *httptest.ResponseRecorder {
-		req := sampleRequest(pattern)
 		body := ""
-		if req.Method == "POST" || req.Method == "PUT" {
+		if m, _, _ := strings.Cut(pattern, " "); m == "POST" || m == "PUT" {
 			body = "{}"
-			req = httptest.NewRequest(req.Method, req.URL.Path, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
 		}
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		rec := httptest.NewRecorder()
-		env.Server.ServeHTTP(rec, req)
-		c.check(pattern, body, rec)
-		return rec
+		return c.probe(pattern, auth, body)
 	}
 	var checked int
 	for pattern, op := range doc.operations() {
