@@ -34,6 +34,11 @@ type Config struct {
 	HTTPAddr  string // CITYHUB_HTTP_ADDR; ":0" picks a free port
 	PublicURL string // CITYHUB_PUBLIC_URL; derived from the listen address when empty
 	DataDir   string // CITYHUB_DATA_DIR: the embedded SQLite file and other local state
+	// DiskMinFreeMiB (CITYHUB_DISK_MIN_FREE_MIB, default 64) is the free
+	// space of DataDir's disk below which a hub on the embedded database
+	// answers /readyz 503: SQLite refuses writes once its file or its log
+	// cannot grow, while reads still succeed.
+	DiskMinFreeMiB int
 
 	DatabaseURL string // CITYHUB_DATABASE_URL; empty means the embedded SQLite file
 
@@ -252,6 +257,7 @@ func Default() Config {
 		ReportReopenPeriod:       30 * 24 * time.Hour,
 		ProposalSupportThreshold: 100,
 		PhotoMaxBytes:            8 << 20,
+		DiskMinFreeMiB:           64,
 		PhotoMaxPixels:           40_000_000,
 		MapTilesURL:              DefaultMapTilesURL,
 		MapTilesAttribution:      DefaultMapTilesAttribution,
@@ -407,6 +413,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envCount("CITYHUB_VOUCHER_REMINDER_DAYS", &c.VoucherReminderDays)
 	envInt("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD", &c.ProposalSupportThreshold)
 	envInt("CITYHUB_PHOTO_MAX_BYTES", &c.PhotoMaxBytes)
+	envInt("CITYHUB_DISK_MIN_FREE_MIB", &c.DiskMinFreeMiB)
 	env("CITYHUB_MAP_TILES_URL", &c.MapTilesURL)
 	env("CITYHUB_MAP_TILES_ATTRIBUTION", &c.MapTilesAttribution)
 	envInt("CITYHUB_PHOTO_MAX_PIXELS", &c.PhotoMaxPixels)

@@ -32,6 +32,7 @@ func TestEnvironmentAndFlags(t *testing.T) {
 		"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "250",
 		"CITYHUB_PHOTO_MAX_BYTES":            "4194304",
 		"CITYHUB_PHOTO_MAX_PIXELS":           "12000000",
+		"CITYHUB_DISK_MIN_FREE_MIB":          "512",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -41,6 +42,9 @@ func TestEnvironmentAndFlags(t *testing.T) {
 	}
 	if c.ReportReopenPeriod != 7*24*time.Hour || c.ProposalSupportThreshold != 250 || c.PhotoMaxBytes != 4<<20 || c.PhotoMaxPixels != 12_000_000 {
 		t.Errorf("participation settings %+v", c)
+	}
+	if c.DiskMinFreeMiB != 512 {
+		t.Errorf("disk margin %d MiB, want 512", c.DiskMinFreeMiB)
 	}
 	if !c.TestPayments || c.AccessTokenTTL != 5*time.Minute || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "192.0.2.7/32" {
 		t.Errorf("parsed %+v", c)
@@ -93,6 +97,8 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"no threshold":       {"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "0"},
 		"threshold text":     {"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "many"},
 		"tiny photos":        {"CITYHUB_PHOTO_MAX_BYTES": "1000"},
+		"no disk margin":     {"CITYHUB_DISK_MIN_FREE_MIB": "0"},
+		"disk margin in B":   {"CITYHUB_DISK_MIN_FREE_MIB": "67108864"},
 		"gigapixel photos":   {"CITYHUB_PHOTO_MAX_PIXELS": "1000000000"},
 		"60 MP photos":       {"CITYHUB_PHOTO_MAX_PIXELS": "60000000"},
 		"tiles without xyz":  {"CITYHUB_MAP_TILES_URL": "https://tiles.example.org/map.png"},

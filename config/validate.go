@@ -109,6 +109,11 @@ func (c Config) Validate() error {
 	if c.ProposalSupportThreshold < 1 || c.ProposalSupportThreshold > 1_000_000 {
 		errs = append(errs, fmt.Errorf("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD %d: must be 1 to 1000000", c.ProposalSupportThreshold))
 	}
+	// Under 16 MiB a checkpoint of the embedded database's log may not
+	// fit; over 1 TiB is a typo for a smaller unit.
+	if c.DiskMinFreeMiB < 16 || c.DiskMinFreeMiB > 1<<20 {
+		errs = append(errs, fmt.Errorf("CITYHUB_DISK_MIN_FREE_MIB %d: must be 16 to 1048576 (1 TiB)", c.DiskMinFreeMiB))
+	}
 	if c.PhotoMaxBytes < 64<<10 || c.PhotoMaxBytes > 64<<20 {
 		errs = append(errs, fmt.Errorf("CITYHUB_PHOTO_MAX_BYTES %d: must be 64 KiB to 64 MiB", c.PhotoMaxBytes))
 	}

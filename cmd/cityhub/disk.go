@@ -8,12 +8,6 @@ import (
 	"cityhub/web/feeds"
 )
 
-// minFreeDisk is the free space below which a hub on the embedded
-// database says it is not ready: SQLite refuses writes once its file or its
-// write-ahead log cannot grow, while reads (and so a ping) still succeed.
-// The margin takes the hub out before that, with room for a checkpoint.
-const minFreeDisk = 64 << 20
-
 // freeBytes is what an unprivileged process may still write on dir's
 // file system.
 func freeBytes(dir string) (uint64, error) {
@@ -26,7 +20,10 @@ func freeBytes(dir string) (uint64, error) {
 
 // diskCheck is the readiness check of the embedded database's disk: it
 // fails, saying so publicly without the path, when dir's file system has
-// less than min bytes free.
+// less than min bytes free (CITYHUB_DISK_MIN_FREE_MIB). SQLite refuses
+// writes once its file or its write-ahead log cannot grow, while reads (and
+// so a ping) still succeed; the margin takes the hub out before that, with
+// room for a checkpoint.
 func diskCheck(dir string, min uint64, free func(string) (uint64, error)) func(context.Context) error {
 	return func(context.Context) error {
 		n, err := free(dir)

@@ -243,7 +243,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 func readyChecks(cfg config.Config, db store.DB) map[string]func(context.Context) error {
 	checks := map[string]func(context.Context) error{"database": db.Ping}
 	if cfg.DatabaseURL == "" {
-		checks["disk"] = diskCheck(cfg.DataDir, minFreeDisk, freeBytes)
+		checks["disk"] = diskCheck(cfg.DataDir, uint64(cfg.DiskMinFreeMiB)<<20, freeBytes)
 	}
 	return checks
 }
