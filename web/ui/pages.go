@@ -162,10 +162,11 @@ func parsedViews() (map[string]*template.Template, error) {
 // tree alone, named views/<view>, whose calls of those templates are renamed
 // to the view's. A copy of the layout and every partial for each view
 // (html/template's Clone) kept 16 MB of parse trees, 330,000 objects, in
-// every hub for its life, which each garbage collection walked again: a
-// collection during a burst of redemptions held up the requests in flight
-// by that much longer (bench/README.md). A template a view does not define
-// (a "head" left to the layout's default) stays the layout's.
+// every hub for its life, half of its live heap under load, which each
+// garbage collection walked again (bench/README.md). A template a view does
+// not define (a "head" left to the layout's default) stays the layout's; a
+// view that defined one of the partials' names would override it in its
+// page's layout only, not where another partial calls it.
 func parseViews() (map[string]*template.Template, error) {
 	set, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
