@@ -164,9 +164,9 @@ func parsedViews() (map[string]*template.Template, error) {
 // (html/template's Clone) kept 16 MB of parse trees, 330,000 objects, in
 // every hub for its life, half of its live heap under load, which each
 // garbage collection walked again (bench/README.md). A template a view does
-// not define (a "head" left to the layout's default) stays the layout's; a
-// view that defined one of the partials' names would override it in its
-// page's layout only, not where another partial calls it.
+// not define (a "head" left to the layout's default) stays the layout's. A
+// view may not define a partial's name: it would override the partial in
+// its page's layout only, not where another partial calls it.
 func parseViews() (map[string]*template.Template, error) {
 	set, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -175,7 +175,7 @@ func parseViews() (map[string]*template.Template, error) {
 	layout := set.Lookup("layout.html").Tree
 	out := map[string]*template.Template{}
 	for _, name := range pageViews {
-		t, err := addView(set, layout, name)
+		t, err := addView(set, layout, templateFS, name)
 		if err != nil {
 			return nil, fmt.Errorf("view %s: %w", name, err)
 		}
@@ -184,23 +184,34 @@ func parseViews() (map[string]*template.Template, error) {
 	return out, nil
 }
 
-// addView parses templates/views/<name>.html on its own and adds its
-// templates and its page to set (see parseViews).
-func addView(set *template.Template, layout *parse.Tree, name string) (*template.Template, error) {
+// layoutBlocks are the layout's own blocks, which a view may define
+// instead of their defaults.
+var layoutBlocks = map[string]bool{"head": true, "scripts": true}
+
+// addView parses templates/views/<name>.html of fsys on its own and adds
+// its templates and its page to set (see parseViews).
+func addView(set *template.Template, layout *parse.Tree, fsys fs.FS, name string) (*template.Template, error) {
 	file := "templates/views/" + name + ".html"
-	if _, err := fs.Stat(templateFS, file); err != nil {
+	if _, err := fs.Stat(fsys, file); err != nil {
 		return nil, err
 	}
-	own, err := template.New(file).Funcs(templateFuncs).ParseFS(templateFS, file)
+	// ParseFS names the file's own template after its base name; that one
+	// holds only the definitions, and is not added.
+	base := name + ".html"
+	own, err := template.New(base).Funcs(templateFuncs).ParseFS(fsys, file)
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	prefix := "views/" + name + "/"
 	renamed := map[string]string{}
 	for _, t := range own.Templates() {
-		if t.Tree != nil && t.Name() != file {
-			renamed[t.Name()] = prefix + t.Name()
+		if t.Tree == nil || t.Name() == base {
+			continue
 		}
+		if set.Lookup(t.Name()) != nil && !layoutBlocks[t.Name()] {
+			return nil, fmt.Errorf("defines %q, which a partial or the layout defines", t.Name())
+		}
+		renamed[t.Name()] = prefix + t.Name()
 	}
 	for _, block := range []string{"title", "content"} {
 		if _, ok := renamed[block]; !ok {

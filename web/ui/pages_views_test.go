@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"text/template/parse"
 )
 
@@ -95,5 +97,29 @@ func TestEachViewRendersItsOwnBlocks(t *testing.T) {
 				t.Errorf("GET %s: shows another view's %q", tc.path, s)
 			}
 		}
+	}
+}
+
+// A view that defines a partial's name, or lacks its content, is refused
+// with its name; one that defines the layout's "head" is taken.
+func TestAddViewRefusesAPartialsName(t *testing.T) {
+	set, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := set.Lookup("layout.html").Tree
+	fsys := fstest.MapFS{
+		"templates/views/fine.html":     {Data: []byte(`{{define "title"}}T{{end}}{{define "head"}}<meta name="x">{{end}}{{define "content"}}C{{end}}`)},
+		"templates/views/nav.html":      {Data: []byte(`{{define "title"}}T{{end}}{{define "nav"}}mine{{end}}{{define "content"}}C{{end}}`)},
+		"templates/views/untitled.html": {Data: []byte(`{{define "content"}}C{{end}}`)},
+	}
+	if _, err := addView(set, layout, fsys, "fine"); err != nil {
+		t.Errorf("a view with its own head: %v", err)
+	}
+	if _, err := addView(set, layout, fsys, "nav"); err == nil || !strings.Contains(err.Error(), `"nav"`) {
+		t.Errorf("a view that defines the nav partial: %v", err)
+	}
+	if _, err := addView(set, layout, fsys, "untitled"); err == nil || !strings.Contains(err.Error(), `"title"`) {
+		t.Errorf("a view without a title: %v", err)
 	}
 }
