@@ -53,8 +53,8 @@ func TestViewsShareTheLayoutAndPartials(t *testing.T) {
 		return got
 	}
 	for view, want := range map[string][]string{
-		"login":   {"views/login/title", "views/login/content", "views/login/head", "nav", "footer"},
-		"privacy": {"views/privacy/title", "views/privacy/content", "head", "nav", "footer"},
+		"login":   {"views/login/title", "views/login/content", "views/login/head", "scripts", "nav", "footer"},
+		"privacy": {"views/privacy/title", "views/privacy/content", "head", "scripts", "nav", "footer"},
 	} {
 		got := calls(views[view].Tree)
 		for _, name := range want {
@@ -86,6 +86,15 @@ func TestEachViewRendersItsOwnBlocks(t *testing.T) {
 		res, body := pc.Get(tc.path)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %d", tc.path, res.StatusCode)
+		}
+		// The layout around the view's blocks, in its order.
+		at := 0
+		for _, mark := range []string{"<title>", " · ", "</title>", "</head>", `href="#main"`, `id="main"`, "<footer", "js/site.js", "</html>"} {
+			i := strings.Index(body[at:], mark)
+			if i < 0 {
+				t.Fatalf("GET %s: no %q after byte %d of the page", tc.path, mark, at)
+			}
+			at += i + len(mark)
 		}
 		for _, s := range tc.has {
 			if !strings.Contains(body, s) {
