@@ -123,10 +123,7 @@ func TestOutboxPage(t *testing.T) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	admin, _ := env.account(t, identity.RoleAdmin)
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	if _, body := pc.Get("/admin"); !strings.Contains(body, `href="/admin/outbox"`) {
 		t.Fatal("the admin dashboard has no outbox panel")
 	}
@@ -154,8 +151,7 @@ func TestOutboxPage(t *testing.T) {
 		t.Fatalf("second retry: %d", res.StatusCode)
 	}
 	citizen, _ := env.account(t, identity.RoleCitizen)
-	cc := webtest.NewPageClient(t, srv.URL)
-	cc.Login(citizen.Email, testPassword)
+	cc := webtest.SignedIn(t, srv.URL, citizen.Email, testPassword)
 	if res, body := cc.Get("/admin/outbox"); res.StatusCode != http.StatusForbidden || strings.Contains(body, m.ID) {
 		t.Fatalf("a citizen sees the outbox: %d", res.StatusCode)
 	}

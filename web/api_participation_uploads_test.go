@@ -197,10 +197,7 @@ func TestParticipationPhotoUploadsRefusedWhenBusy(t *testing.T) {
 			decodeInto(t, res, &key)
 			srv := httptest.NewServer(env.Server)
 			defer srv.Close()
-			pc := webtest.NewPageClient(t, srv.URL)
-			if res := pc.Login(citizen.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("login: %d", res.StatusCode)
-			}
+			pc := webtest.SignedIn(t, srv.URL, citizen.Email, testPassword)
 			fields := map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "description": "A deep hole by the bus stop"}
 			api := func() *httptest.ResponseRecorder {
 				return env.doMultipart(t, "/api/v1/reports", cit, fields, testPhoto(t))
@@ -273,10 +270,7 @@ func TestParticipationFormCorruptPhotoByItsField(t *testing.T) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	fields := map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "description": "A deep hole by the bus stop"}
 	res, body := postReport(t, pc, fields, []byte{0xff, 0xd8, 0xff, 0xe0, 0, 0})
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-photo"`) || !strings.Contains(body, "potrebbe essere danneggiata") ||

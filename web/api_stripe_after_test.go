@@ -201,10 +201,7 @@ func TestStripeDisputeOfTopUp(t *testing.T) {
 			wantBalances(t, env, map[wallet.AccountID]int64{citizen: -2500, wallet.StripeDisputes: 3000})
 			// The citizen sees which top-up is disputed, on the wallet page
 			// and in the API; before, it stayed "credited".
-			pc := webtest.NewPageClient(t, hub.URL)
-			if res := pc.Login(acct.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("login: %d", res.StatusCode)
-			}
+			pc := webtest.SignedIn(t, hub.URL, acct.Email, testPassword)
 			wantTopUpStates(t, env, pc, auth, map[string]string{won: cardpay.TopUpDisputed, lost: cardpay.TopUpCredited})
 			hold, err := env.Deps.Wallet.History(t.Context(), citizen, "", 1)
 			if err != nil || len(hold.Lines) != 1 || hold.Lines[0].Kind != cardpay.KindTopUpDisputeHold {

@@ -383,8 +383,7 @@ func TestOrderPageCardThenChangeOfMind(t *testing.T) {
 	cardTopUp(t, env, anna.ID, 2000, "pi_seed_anna_cancel")
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(anna.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	_, body := pc.Get("/theatre/performances/" + p.ID)
 	res, _ := pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {webtest.CSRFInForm.FindStringSubmatch(body)[1]},
 		"key": {topUpKeyRE.FindStringSubmatch(body)[1]}, "seat": {"Platea/A/2"}})

@@ -46,8 +46,7 @@ func TestAccountAdminPages(t *testing.T) {
 	}
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(adminAcct.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, adminAcct.Email, testPassword)
 	csrf := pc.CSRF("/admin/accounts/new")
 	post := func(path string, form url.Values) (*http.Response, string) {
 		form.Set("csrf_token", csrf)
@@ -252,8 +251,7 @@ func TestAccountAdminPages(t *testing.T) {
 	other, _ := env.account(t, identity.RoleCitizen)
 	merchant, _ := env.account(t, identity.RoleMerchant)
 	for _, who := range []identity.Account{other, merchant} {
-		cc := webtest.NewPageClient(t, srv.URL)
-		cc.Login(who.Email, testPassword)
+		cc := webtest.SignedIn(t, srv.URL, who.Email, testPassword)
 		for _, p := range []string{"/admin/accounts", "/admin/accounts/new", "/admin/accounts/" + till, "/admin/accounts/" + till + "/disable"} {
 			if res, body := cc.Get(p); res.StatusCode != http.StatusForbidden || strings.Contains(body, "till@forno.example") {
 				t.Errorf("%s on %s: %d", who.Email, p, res.StatusCode)

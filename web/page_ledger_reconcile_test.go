@@ -43,8 +43,7 @@ func TestReportsPageShowsVoucherDiscrepancies(t *testing.T) {
 	}
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(admin.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	if res, body := pc.Get("/admin/reports?recheck=1"); res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="true"`) ||
 		strings.Contains(body, `data-testid="ledger-discrepancies"`) {
 		t.Fatalf("before: %d\n%s", res.StatusCode, body)
@@ -96,8 +95,7 @@ func TestReportsPageStartsOnTheNewestCampaign(t *testing.T) {
 	}
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(admin.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	res, body := pc.Get("/admin/reports")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `<option value="`+newest+`" selected>Primavera 2026</option>`) {
 		t.Fatalf("the reports page does not start on the newest campaign: %d\n%s", res.StatusCode, body)

@@ -44,8 +44,7 @@ func TestEveryMenuLinkOpensAPage(t *testing.T) {
 				if role != "" {
 					a, _ = env.account(t, role)
 				}
-				pc := webtest.NewPageClient(t, srv.URL)
-				pc.Login(a.Email, testPassword)
+				pc := webtest.SignedIn(t, srv.URL, a.Email, testPassword)
 				_, body := pc.Get("/aiuto")
 				links := navLink.FindAllStringSubmatch(body, -1)
 				if len(links) < 3 {

@@ -41,10 +41,7 @@ func newBikeAdminEnv(t *testing.T, engine string) *bikeAdminEnv {
 func (b *bikeAdminEnv) signIn(t *testing.T, role identity.Role) *webtest.PageClient {
 	t.Helper()
 	a, _ := b.env.account(t, role)
-	pc := webtest.NewPageClient(t, b.srv.URL)
-	if res := pc.Login(a.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login %s: %d", role, res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, b.srv.URL, a.Email, testPassword)
 	return pc
 }
 

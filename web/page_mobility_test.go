@@ -47,10 +47,7 @@ func newBikePagesEnv(t *testing.T) *bikePagesEnv {
 func (b *bikePagesEnv) signIn(t *testing.T, role identity.Role) (*webtest.PageClient, identity.Account) {
 	t.Helper()
 	a, _ := b.env.account(t, role)
-	pc := webtest.NewPageClient(t, b.srv.URL)
-	if res := pc.Login(a.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login %s: %d", role, res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, b.srv.URL, a.Email, testPassword)
 	return pc, a
 }
 

@@ -73,8 +73,7 @@ func TestOIDCAccountChangesItsAddressWithSPID(t *testing.T) {
 	}
 	// A password account is not offered the SPID/CIE form.
 	bruno, _ := o.env.account(t, identity.RoleCitizen)
-	pb := webtest.NewPageClient(t, o.url)
-	pb.Login(bruno.Email, testPassword)
+	pb := webtest.SignedIn(t, o.url, bruno.Email, testPassword)
 	if _, body := pb.Get("/account"); strings.Contains(body, `data-testid="email-spid"`) {
 		t.Fatal("a password account is offered the SPID/CIE address form")
 	}

@@ -163,8 +163,7 @@ func TestOIDCLinkNeedsThePassword(t *testing.T) {
 	// gives the account's password after the SPID/CIE login: a session
 	// left open is not enough for a stranger to link their own identity.
 	bruno, _ := o.env.account(t, identity.RoleCitizen)
-	pb := webtest.NewPageClient(t, o.url)
-	pb.Login(bruno.Email, testPassword)
+	pb := webtest.SignedIn(t, o.url, bruno.Email, testPassword)
 	back = o.loginAt(t, o.start(t, pb, "/account/spid"), spidMario)
 	res, _ = pb.Get("/login/oidc/callback?" + back.Encode())
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login/oidc/connect" {

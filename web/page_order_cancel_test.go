@@ -64,8 +64,7 @@ func TestOrderPageSelfCancel(t *testing.T) {
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(anna.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	loc := "/theatre/orders/" + o.ID
 	if _, body := pc.Get(loc); !strings.Contains(body, `data-testid="order-number">`+o.ID) || !strings.Contains(body, `data-testid="order-cancel"`) {
 		t.Fatalf("paid order page without number or cancel link:\n%s", body)
@@ -90,8 +89,7 @@ func TestOrderPageSelfCancel(t *testing.T) {
 	}
 	csrf := webtest.CSRFInForm.FindStringSubmatch(body)[1]
 
-	other := webtest.NewPageClient(t, srv.URL)
-	other.Login(bruno.Email, testPassword)
+	other := webtest.SignedIn(t, srv.URL, bruno.Email, testPassword)
 	if res, _ := other.Post(loc+"/cancel", url.Values{"csrf_token": {other.CSRF("/wallet")}}); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("another citizen cancels: %d", res.StatusCode)
 	}

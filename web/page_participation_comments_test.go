@@ -29,10 +29,7 @@ func TestParticipationCommentModeration(t *testing.T) {
 	adminAcc, _ := env.account(t, identity.RoleAdmin)
 	staffAcc, _ := env.account(t, identity.RoleCityStaff, "roads")
 	login := func(email string) *webtest.PageClient {
-		pc := webtest.NewPageClient(t, srv.URL)
-		if res := pc.Login(email, testPassword); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("login %s: %d", email, res.StatusCode)
-		}
+		pc := webtest.SignedIn(t, srv.URL, email, testPassword)
 		return pc
 	}
 	anna, bruno, adm, staff := login(annaAcc.Email), login(brunoAcc.Email), login(adminAcc.Email), login(staffAcc.Email)

@@ -53,10 +53,7 @@ func TestParticipationPages(t *testing.T) {
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
 	staffAcc, _ := env.account(t, identity.RoleCityStaff)
-	cit := webtest.NewPageClient(t, srv.URL)
-	if res := cit.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	cit := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 
 	// The map pages allow images from the tile host, no wider.
 	res, _ := cit.Get("/reports/new")
@@ -90,10 +87,7 @@ func TestParticipationPages(t *testing.T) {
 	}
 	id := strings.TrimPrefix(strings.SplitN(res.Header.Get("Location"), "?", 2)[0], "/reports/")
 
-	staff := webtest.NewPageClient(t, srv.URL)
-	if res := staff.Login(staffAcc.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("staff login: %d", res.StatusCode)
-	}
+	staff := webtest.SignedIn(t, srv.URL, staffAcc.Email, testPassword)
 	anon := webtest.NewPageClient(t, srv.URL)
 	for _, page := range []struct {
 		pc   *webtest.PageClient
@@ -182,10 +176,7 @@ func TestAdminDashboardReachesTheReportsQueue(t *testing.T) {
 		_, env := newTestServer(t, "sqlite", opts...)
 		srv := httptest.NewServer(env.Server)
 		admin, _ := env.account(t, identity.RoleAdmin)
-		pc := webtest.NewPageClient(t, srv.URL)
-		if res := pc.Login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("%s: login: %d", name, res.StatusCode)
-		}
+		pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 		// The card's text: the menu links the queue too.
 		_, body := pc.Get("/admin")
 		if has := strings.Contains(body, "La coda delle segnalazioni dei cittadini"); has != (opts != nil) {

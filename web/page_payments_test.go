@@ -59,10 +59,7 @@ func testTopUpPage(t *testing.T, engine string) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	if _, body := pc.Get("/wallet"); !strings.Contains(body, `href="/wallet/topup"`) {
 		t.Fatal("the wallet has no top-up button")
 	}
@@ -159,8 +156,7 @@ func TestTopUpPageTestPayments(t *testing.T) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(anna.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	_, body := pc.Get("/wallet/topup?return=/theatre")
 	if !strings.Contains(body, "MODALITÀ DIMOSTRATIVA") || !strings.Contains(body, "Ricarica di prova (senza carta)") {
 		t.Fatalf("the page does not say it is a demo:\n%s", body)
@@ -211,8 +207,7 @@ func TestOrderPageShortCreditPaysByCard(t *testing.T) {
 	cardTopUp(t, env, anna.ID, 2000, "pi_seed_anna")
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(anna.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	_, body := pc.Get("/theatre/performances/" + p.ID)
 	form := url.Values{"csrf_token": {webtest.CSRFInForm.FindStringSubmatch(body)[1]}, "key": {topUpKeyRE.FindStringSubmatch(body)[1]},
 		"seat": {"Platea/A/2"}}
@@ -241,8 +236,7 @@ func TestOrderPageShortCreditPaysByCard(t *testing.T) {
 	}
 
 	// Bruno can neither see Anna's order nor pay it.
-	other := webtest.NewPageClient(t, srv.URL)
-	other.Login(bruno.Email, testPassword)
+	other := webtest.SignedIn(t, srv.URL, bruno.Email, testPassword)
 	if res, _ := other.Get(loc); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another citizen's order page: %d", res.StatusCode)
 	}
@@ -322,8 +316,7 @@ func TestBikeStationOffersTopUp(t *testing.T) {
 	defer srv.Close()
 	st := m.Stations[0]
 	rider, _ := env.account(t, identity.RoleCitizen)
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(rider.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, rider.Email, testPassword)
 	link := regexp.MustCompile(`href="(/wallet/topup\?need=(\d+)&amp;return=%2Fbikes%2Fstations%2F` + regexp.QuoteMeta(st.ID) + `)"`)
 	_, body := pc.Get("/bikes/stations/" + st.ID)
 	l := link.FindStringSubmatch(body)
@@ -344,8 +337,7 @@ func TestBikeStationOffersTopUp(t *testing.T) {
 	offSrv := httptest.NewServer(off.Server)
 	defer offSrv.Close()
 	a, _ := off.account(t, identity.RoleCitizen)
-	opc := webtest.NewPageClient(t, offSrv.URL)
-	opc.Login(a.Email, testPassword)
+	opc := webtest.SignedIn(t, offSrv.URL, a.Email, testPassword)
 	if res, body := opc.Get("/wallet/topup"); res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "non si può ricaricare") {
 		t.Errorf("top-up page with payments off: %d", res.StatusCode)
 	}

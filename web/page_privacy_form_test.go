@@ -23,8 +23,7 @@ func TestPrivacyDeleteKeepsTheTypedEmail(t *testing.T) {
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
 	cardTopUp(t, env, anna.ID, 1500, "pi_privacy_form_"+anna.ID)
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(anna.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	for _, credit := range []string{"", "elsewhere"} {
 		form := url.Values{"confirm_email": {anna.Email}, "credit": {credit}, "csrf_token": {pc.CSRF("/privacy")}}
 		res, body := pc.Post("/privacy/delete", form)

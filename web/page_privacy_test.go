@@ -26,8 +26,7 @@ func TestPrivacyPageWaitsForTheRide(t *testing.T) {
 			anna, _ := env.account(t, identity.RoleCitizen)
 			cardTopUp(t, env, anna.ID, 1500, "pi_privacy_"+anna.ID)
 			riding(t, env, anna.ID, "ride_privacy")
-			pc := webtest.NewPageClient(t, srv.URL)
-			pc.Login(anna.Email, testPassword)
+			pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 			form := url.Values{"confirm_email": {anna.Email}, "credit": {"cards"}, "csrf_token": {pc.CSRF("/privacy")}}
 			res, body := pc.Post("/privacy/delete", form)
 			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Hai una corsa in bici in corso") {
@@ -65,8 +64,7 @@ func TestLastAdministratorCannotEraseTheirAccount(t *testing.T) {
 			if p := wantProblem(t, env.do(t, "DELETE", "/api/v1/me", bearer, ""), http.StatusConflict); p.Reason != "last_admin" {
 				t.Fatalf("the last administrator erasing their account: reason %q", p.Reason)
 			}
-			pc := webtest.NewPageClient(t, srv.URL)
-			pc.Login(admin.Email, testPassword)
+			pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 			form := url.Values{"confirm_email": {admin.Email}, "csrf_token": {pc.CSRF("/privacy")}}
 			res, body := pc.Post("/privacy/delete", form)
 			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "almeno un amministratore") {

@@ -20,10 +20,7 @@ func TestProposalFormSentTwiceMakesOne(t *testing.T) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
-	cit := webtest.NewPageClient(t, srv.URL)
-	if res := cit.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	cit := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	_, form := cit.Get("/proposals/new")
 	m := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(form)
 	if m == nil {

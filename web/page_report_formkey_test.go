@@ -23,10 +23,7 @@ func TestReportFormKeyAfterAChange(t *testing.T) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	anna, _ := env.account(t, identity.RoleCitizen)
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	send := func(description string, photos ...[]byte) string {
 		t.Helper()
 		res, _ := postReport(t, pc, map[string]string{"key": "form-key-1", "category": "pothole", "lat": "41.1307", "lon": "14.776", "description": description}, photos...)

@@ -60,10 +60,7 @@ func TestReportPhotoErrorsArePages(t *testing.T) {
 	bea, _ := env.account(t, identity.RoleCitizen)
 	staffAcc, _ := env.account(t, identity.RoleCityStaff)
 	login := func(email string) *webtest.PageClient {
-		pc := webtest.NewPageClient(t, srv.URL)
-		if res := pc.Login(email, testPassword); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("login %s: %d", email, res.StatusCode)
-		}
+		pc := webtest.SignedIn(t, srv.URL, email, testPassword)
 		return pc
 	}
 	cit, other, staff := login(anna.Email), login(bea.Email), login(staffAcc.Email)
@@ -123,10 +120,7 @@ func TestReportPageOffersTheQueueToItsOfficeOnly(t *testing.T) {
 	parks, _ := env.account(t, identity.RoleCityStaff, "parks")
 	admin, _ := env.account(t, identity.RoleAdmin)
 	login := func(email string) *webtest.PageClient {
-		pc := webtest.NewPageClient(t, srv.URL)
-		if res := pc.Login(email, testPassword); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("login %s: %d", email, res.StatusCode)
-		}
+		pc := webtest.SignedIn(t, srv.URL, email, testPassword)
 		return pc
 	}
 	res, _ := postReport(t, login(anna.Email), map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "description": "A hole by the bridge"})

@@ -38,10 +38,7 @@ func TestPagesLinkOnlyWhereTheRoleMayGo(t *testing.T) {
 	}
 	for role, paths := range pages {
 		a, _ := env.account(t, role)
-		pc := webtest.NewPageClient(t, srv.URL)
-		if res := pc.Login(a.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("%s: login %d", role, res.StatusCode)
-		}
+		pc := webtest.SignedIn(t, srv.URL, a.Email, testPassword)
 		checked := map[string]bool{}
 		for _, path := range paths {
 			res, body := pc.Get(path)

@@ -40,10 +40,7 @@ func TestVoucherScanFormWithoutScript(t *testing.T) {
 	staff, _ := env.account(t, identity.RoleMerchant, shops[0].ID)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	csrf := pc.CSRF("/staff/scan")
 	code := strings.ToLower(v.TypedCode)
 
@@ -110,10 +107,7 @@ func TestTicketScanFormWithoutScript(t *testing.T) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	staff, _ := env.account(t, identity.RoleDoor, v.ID)
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	_, page := pc.Get("/staff/scan?performance=" + p.ID)
 	if !strings.Contains(page, `<input type="hidden" name="performance_id" value="`+p.ID+`">`) {
 		t.Fatalf("the typed-code form does not name the performance:\n%s", page)

@@ -42,8 +42,7 @@ func TestVoucherAdminFormsKeepWhatWasTyped(t *testing.T) {
 	adminAcct, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(adminAcct.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, adminAcct.Email, testPassword)
 	tok := pc.CSRF("/admin/vouchers")
 	post := func(path string, form url.Values) (*http.Response, string) {
 		form.Set("csrf_token", tok)
@@ -115,8 +114,7 @@ func TestTheatreAdminFormsAndUnpricedRows(t *testing.T) {
 	admin, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(admin.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	csrf := pc.CSRF("/admin/theatre")
 	post := func(path string, form url.Values) (*http.Response, string) {
 		form.Set("csrf_token", csrf)
@@ -151,8 +149,7 @@ func TestTheatreAdminFormsAndUnpricedRows(t *testing.T) {
 		t.Fatalf("performances %+v", ps)
 	}
 	citizen, _ := env.account(t, identity.RoleCitizen)
-	cc := webtest.NewPageClient(t, srv.URL)
-	cc.Login(citizen.Email, testPassword)
+	cc := webtest.SignedIn(t, srv.URL, citizen.Email, testPassword)
 	_, body = cc.Get("/theatre/performances/" + ps[0].ID)
 	if !strings.Contains(body, "Platea") || strings.Contains(body, "Galleria") || strings.Contains(body, `class="seat seat-sold"`) || strings.Contains(body, "seat-not_on_sale") {
 		t.Fatalf("seat picker of a stalls-only performance:\n%s", body)
@@ -183,8 +180,7 @@ func TestVoucherScanPreviewThenRedeem(t *testing.T) {
 	staff, _ := env.account(t, identity.RoleMerchant, shop.ID)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(staff.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	csrf := pc.CSRF("/staff/scan")
 	scan := func(body string) (int, map[string]any) {
 		req, _ := http.NewRequest("POST", srv.URL+ui.VoucherScanEndpoint, strings.NewReader(body))
@@ -237,8 +233,7 @@ func TestReportsAndRefundsPages(t *testing.T) {
 	admin, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(admin.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	csrf := pc.CSRF("/admin/theatre")
 	post := func(path string, form url.Values) (*http.Response, string) {
 		form.Set("csrf_token", csrf)
@@ -283,8 +278,7 @@ func TestReportsAndRefundsPages(t *testing.T) {
 		}
 	}
 	citizen, _ := env.account(t, identity.RoleCitizen)
-	cc := webtest.NewPageClient(t, srv.URL)
-	cc.Login(citizen.Email, testPassword)
+	cc := webtest.SignedIn(t, srv.URL, citizen.Email, testPassword)
 	for _, p := range []string{"/admin/reports", "/admin/refunds"} {
 		if res, _ := cc.Get(p); res.StatusCode != http.StatusForbidden {
 			t.Errorf("a citizen on %s: %d", p, res.StatusCode)
@@ -311,8 +305,7 @@ func TestPaymentEventsPage(t *testing.T) {
 	deliver(t, hub, paymentEvent("evt_page_usd", "payment_intent.succeeded", tb.PaymentIntentID, 1250, "usd", nil))
 
 	admin, _ := env.account(t, identity.RoleAdmin)
-	pc := webtest.NewPageClient(t, hub.URL)
-	pc.Login(admin.Email, testPassword)
+	pc := webtest.SignedIn(t, hub.URL, admin.Email, testPassword)
 	res, body := pc.Get("/admin/payments/events")
 	body = html.UnescapeString(nbsp(body))
 	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`<div class="table-responsive" role="region" aria-label="Eventi Stripe non applicati">\s*<table class="table"[^>]*data-testid="payment-events"`).MatchString(body) {
@@ -346,8 +339,7 @@ func TestPaymentEventsPage(t *testing.T) {
 	}
 	for _, role := range []identity.Role{identity.RoleCitizen, identity.RoleMerchant} {
 		other, _ := env.account(t, role)
-		oc := webtest.NewPageClient(t, hub.URL)
-		oc.Login(other.Email, testPassword)
+		oc := webtest.SignedIn(t, hub.URL, other.Email, testPassword)
 		if res, _ := oc.Get("/admin/payments/events"); res.StatusCode != http.StatusForbidden {
 			t.Errorf("%s on the events page: %d", role, res.StatusCode)
 		}
@@ -362,8 +354,7 @@ func TestReportsPageShowsTheLatestLedgerCheck(t *testing.T) {
 	admin, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(admin.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	verdict := regexp.MustCompile(`data-testid="ledger-verdict" data-ok="(true|false)"`)
 	checkedAt := regexp.MustCompile(`<time datetime="([^"]+)" data-testid="ledger-checked-at">`)
 	look := func(path string) (ok, at string) {

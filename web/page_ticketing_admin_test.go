@@ -24,10 +24,7 @@ func TestTheatreAdminPage(t *testing.T) {
 	admin, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	if _, body := pc.Get("/admin"); !strings.Contains(body, `href="/admin/theatre"`) {
 		t.Fatal("the admin dashboard has no theatre panel")
 	}
@@ -155,8 +152,7 @@ func TestTheatreAdminPageListsRecentPerformances(t *testing.T) {
 	perform("Theatre's first day", firstMinute(30))
 	perform("Reports' first day", firstMinute(29))
 	tk.SetClock(time.Now)
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(admin.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	res, body := pc.Get("/admin/theatre")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Last week") || !strings.Contains(body, "Next week") || strings.Contains(body, "Last season") ||
 		!strings.Contains(body, "Theatre&#39;s first day") || !strings.Contains(body, `href="/admin/theatre?all=1#performances"`) {

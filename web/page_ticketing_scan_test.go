@@ -122,10 +122,7 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 	defer srv.Close()
 	session := func(scope string) (*webtest.PageClient, string) {
 		staff, _ := env.account(t, identity.RoleDoor, scope)
-		pc := webtest.NewPageClient(t, srv.URL)
-		if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("login: %d", res.StatusCode)
-		}
+		pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 		return pc, pc.CSRF("/staff/scan")
 	}
 	scan := func(pc *webtest.PageClient, csrf, body string) (*http.Response, map[string]any) {

@@ -55,10 +55,7 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	res, body := pc.Get("/theatre")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "/theatre/performances/"+p.ID) {
 		t.Fatalf("programme: %d", res.StatusCode)

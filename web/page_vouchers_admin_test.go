@@ -31,8 +31,7 @@ func TestVoucherAdminPage(t *testing.T) {
 	adminAcct, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(adminAcct.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, adminAcct.Email, testPassword)
 
 	_, body := pc.Get("/admin")
 	if !strings.Contains(body, `href="/admin/vouchers#campaigns"`) {
@@ -91,8 +90,7 @@ func TestVoucherAdminPage(t *testing.T) {
 		"scope_merchant_staff": {shop.ID}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("add staff: %d", res.StatusCode)
 	}
-	sc := webtest.NewPageClient(t, srv.URL)
-	sc.Login("cassa1@forno.example", testPassword)
+	sc := webtest.SignedIn(t, srv.URL, "cassa1@forno.example", testPassword)
 	if res, body := sc.Get("/staff/vouchers"); res.StatusCode != http.StatusOK || !strings.Contains(body, "Forno Traiano") {
 		t.Fatalf("new staff on the shop page: %d", res.StatusCode)
 	}
@@ -197,8 +195,7 @@ func TestVoucherAdminPage(t *testing.T) {
 	}
 	// Only administrators reach the page.
 	merchant, _ := env.account(t, identity.RoleMerchant, shop.ID)
-	mc := webtest.NewPageClient(t, srv.URL)
-	mc.Login(merchant.Email, testPassword)
+	mc := webtest.SignedIn(t, srv.URL, merchant.Email, testPassword)
 	if res, _ := mc.Get("/admin/vouchers"); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("merchant on the admin page: %d", res.StatusCode)
 	}

@@ -26,10 +26,7 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	csrf := pc.CSRF("/staff/scan")
 	scan := func(body string, withCSRF bool) (*http.Response, map[string]any) {
 		req, _ := http.NewRequest("POST", srv.URL+ui.VoucherScanEndpoint, strings.NewReader(body))
@@ -82,10 +79,7 @@ func TestVoucherScanPageForOneOfSeveralShops(t *testing.T) {
 	}
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(staff.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	one := shops[1].ID
 	if _, body := pc.Get("/staff/vouchers?shop=" + one); !strings.Contains(body, `href="/staff/scan?shop=`+one+`"`) {
 		t.Fatalf("the shop's page does not open the scanner for it:\n%s", body)

@@ -49,8 +49,7 @@ func TestVoucherStaffPageReverses(t *testing.T) {
 	staff, _ := env.account(t, identity.RoleMerchant, shop.ID)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login(staff.Email, testPassword)
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	res, body := pc.Get("/staff/vouchers")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="owed">10,00`) || !strings.Contains(body, `data-redemption="`+r1.ID+`"`) ||
 		strings.Contains(body, r2.ID) {

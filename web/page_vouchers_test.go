@@ -43,10 +43,7 @@ func TestVoucherPagesClaimAndSeeUse(t *testing.T) {
 	anna, _ := env.account(t, identity.RoleCitizen)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 	res, body := pc.Get("/vouchers")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Natale in contrada") || !strings.Contains(body, "15,00") {
 		t.Fatalf("vouchers page: %d\n%s", res.StatusCode, body)
@@ -131,10 +128,7 @@ func TestVoucherClaimPageDoubleSubmit(t *testing.T) {
 			anna, _ := env.account(t, identity.RoleCitizen)
 			srv := httptest.NewServer(env.Server)
 			defer srv.Close()
-			pc := webtest.NewPageClient(t, srv.URL)
-			if res := pc.Login(anna.Email, testPassword); res.StatusCode != http.StatusSeeOther {
-				t.Fatalf("login: %d", res.StatusCode)
-			}
+			pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 			_, body := pc.Get("/vouchers")
 			form := url.Values{"csrf_token": {webtest.CSRFInForm.FindStringSubmatch(body)[1]}, "campaign_id": {camp.ID},
 				"request_id": {claimRequestID(t, body, camp.ID)}}

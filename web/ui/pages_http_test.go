@@ -362,8 +362,7 @@ func TestPageActionTakesTheCSRFHeader(t *testing.T) {
 	}
 
 	// A citizen with a valid token of their own is still refused by role.
-	pc2 := webtest.NewPageClient(t, srv.URL)
-	pc2.Login("anna@example.org", "secret-Anna")
+	pc2 := webtest.SignedIn(t, srv.URL, "anna@example.org", "secret-Anna")
 	tok := pc2.CSRF("/privacy")
 	req, _ := http.NewRequest("POST", srv.URL+"/staff/scan/check", strings.NewReader(`{"code":"ABCD"}`))
 	req.Header.Set("Content-Type", "application/json")
@@ -404,8 +403,7 @@ func TestWalletHistoryPages(t *testing.T) {
 	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
 	srv := httptest.NewServer(serve(Deps{Accounts: accts, Wallet: pagedWallet{}, QR: map[string]QRSource{"voucher": ownedQR{}}}))
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login("anna@example.org", "secret-Anna")
+	pc := webtest.SignedIn(t, srv.URL, "anna@example.org", "secret-Anna")
 	seen := map[string]bool{}
 	path := "/wallet"
 	for pages := 0; path != ""; pages++ {
@@ -457,8 +455,7 @@ func TestDashboardPanels(t *testing.T) {
 	u.Register(mux)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login("admin@example.org", "secret-Admin")
+	pc := webtest.SignedIn(t, srv.URL, "admin@example.org", "secret-Admin")
 	_, body := pc.Get("/admin")
 	if !strings.Contains(body, `href="/admin/campaigns"`) || !strings.Contains(body, "Campagne di buoni") || strings.Contains(body, "In preparazione") {
 		t.Errorf("admin dashboard with a panel:\n%s", body)

@@ -94,8 +94,7 @@ func TestTopUpFormRefusesAndStartsNothing(t *testing.T) {
 	srv := httptest.NewServer(serve(Deps{Accounts: accts, Wallet: pageWallet{},
 		Pay: PagePay{Stripe: cards, Cards: cards, PublishableKey: "pk_test_ui"}}))
 	defer srv.Close()
-	pc := webtest.NewPageClient(t, srv.URL)
-	pc.Login("anna@example.org", "secret-Anna")
+	pc := webtest.SignedIn(t, srv.URL, "anna@example.org", "secret-Anna")
 	_, body := pc.Get("/wallet/topup")
 	csrf := webtest.CSRFInForm.FindStringSubmatch(body)[1]
 	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)[1]

@@ -103,3 +103,15 @@ func (p *PageClient) Login(email, password string) *http.Response {
 	res, _ := p.Post("/login", url.Values{"csrf_token": {tok}, "email": {email}, "password": {password}})
 	return res
 }
+
+// SignedIn is a client of the hub at url signed in as email through the
+// login form; the test stops unless the login succeeds (303 on to the
+// next page). Tests of a login that fails use NewPageClient and Login.
+func SignedIn(t *testing.T, url, email, password string) *PageClient {
+	t.Helper()
+	p := NewPageClient(t, url)
+	if res := p.Login(email, password); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("log %s in: %d", email, res.StatusCode)
+	}
+	return p
+}
