@@ -49,11 +49,11 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return body, nil
 }
 
-// NoBody wraps the handler of a route that takes no body. A signed-in
-// caller's request that sends one anyway is refused (400, reason
-// unexpected_body) before next runs, and nothing changes: a client must
-// not believe that a field it sent was taken. An empty body, or an empty
-// JSON object (what many clients send with every POST), is no body. A
+// NoBody wraps the handler of a route that takes no body: its body, if a
+// signed-in caller sends one, is judged as an empty object's before next
+// runs (DecodeJSON's rules: a field is refused as unknown_field, anything
+// but an object as the body's type), and nothing changes, so that a client
+// never believes a field it sent was taken. An empty body is no body. A
 // request without a caller goes on to next, whose refusal (401) comes
 // first; so NoBody is for routes that need a caller.
 func NoBody(log *slog.Logger, next http.HandlerFunc) http.HandlerFunc {
@@ -68,16 +68,18 @@ func NoBody(log *slog.Logger, next http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// emptyBody reads r's body (bounded as a JSON body is) and fails unless it
-// is empty or an empty JSON object.
+// emptyBody reads r's body and fails unless it is empty or decodes as an
+// empty JSON object.
 func emptyBody(w http.ResponseWriter, r *http.Request) error {
 	body, err := ReadBody(w, r, MaxJSONBody)
-	if err != nil {
+	switch {
+	case err != nil:
 		return err
-	}
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || len(body) >= 2 && body[0] == '{' && body[len(body)-1] == '}' && len(bytes.TrimSpace(body[1:len(body)-1])) == 0 {
+	case len(bytes.TrimSpace(body)) == 0:
 		return nil
 	}
-	return apperr.R(apperr.Invalid, "unexpected_body", "This request takes no body: send none, or {}.")
+	if err := jsonContentType(r); err != nil {
+		return err
+	}
+	return judgeJSON(body, &struct{}{})
 }

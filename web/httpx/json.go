@@ -59,8 +59,8 @@ const MaxJSONBody = 64 << 10
 // must be a field's JSON name exactly, case included, and no object may
 // hold a key twice (see keysError).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
+	if err := jsonContentType(r); err != nil {
+		return err
 	}
 	body, err := ReadBody(w, r, MaxJSONBody)
 	switch {
@@ -68,7 +68,13 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		return apperr.R(apperr.Invalid, "malformed_json", "The body could not be read.")
 	case err != nil:
 		return err
-	case !utf8.Valid(body):
+	}
+	return judgeJSON(body, dst)
+}
+
+// judgeJSON is DecodeJSON's judgement of a body it has read.
+func judgeJSON(body []byte, dst any) error {
+	if !utf8.Valid(body) {
 		return ErrInvalidText("body")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -88,6 +94,14 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 		return err
 	}
 	return DecodedTextError(dst)
+}
+
+// jsonContentType refuses a body declared as anything but JSON.
+func jsonContentType(r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
+	}
+	return nil
 }
 
 // decodeError is the error of a body encoding/json could not decode.
