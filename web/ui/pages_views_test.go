@@ -27,29 +27,7 @@ func TestViewsShareTheLayoutAndPartials(t *testing.T) {
 	}
 	calls := func(tree *parse.Tree) map[string]bool {
 		got := map[string]bool{}
-		var walk func(parse.Node)
-		walk = func(n parse.Node) {
-			switch n := n.(type) {
-			case *parse.ListNode:
-				if n != nil {
-					for _, c := range n.Nodes {
-						walk(c)
-					}
-				}
-			case *parse.TemplateNode:
-				got[n.Name] = true
-			case *parse.IfNode:
-				walk(n.List)
-				walk(n.ElseList)
-			case *parse.RangeNode:
-				walk(n.List)
-				walk(n.ElseList)
-			case *parse.WithNode:
-				walk(n.List)
-				walk(n.ElseList)
-			}
-		}
-		walk(tree.Root)
+		eachCall(tree.Root, func(c *parse.TemplateNode) { got[c.Name] = true })
 		return got
 	}
 	for view, want := range map[string][]string{

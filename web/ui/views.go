@@ -116,26 +116,33 @@ func addView(set *template.Template, layout *parse.Tree, fsys fs.FS, name string
 // renameCalls renames, in the tree under n, the calls of the templates
 // names holds.
 func renameCalls(n parse.Node, names map[string]string) {
+	eachCall(n, func(c *parse.TemplateNode) {
+		if to, ok := names[c.Name]; ok {
+			c.Name = to
+		}
+	})
+}
+
+// eachCall calls fn with every template call in the tree under n.
+func eachCall(n parse.Node, fn func(*parse.TemplateNode)) {
 	switch n := n.(type) {
 	case *parse.ListNode:
 		if n == nil {
 			return
 		}
 		for _, c := range n.Nodes {
-			renameCalls(c, names)
+			eachCall(c, fn)
 		}
 	case *parse.TemplateNode:
-		if to, ok := names[n.Name]; ok {
-			n.Name = to
-		}
+		fn(n)
 	case *parse.IfNode:
-		renameCalls(n.List, names)
-		renameCalls(n.ElseList, names)
+		eachCall(n.List, fn)
+		eachCall(n.ElseList, fn)
 	case *parse.RangeNode:
-		renameCalls(n.List, names)
-		renameCalls(n.ElseList, names)
+		eachCall(n.List, fn)
+		eachCall(n.ElseList, fn)
 	case *parse.WithNode:
-		renameCalls(n.List, names)
-		renameCalls(n.ElseList, names)
+		eachCall(n.List, fn)
+		eachCall(n.ElseList, fn)
 	}
 }
