@@ -51,3 +51,42 @@ func TestLoginAttemptPrunesAtMostAHundred(t *testing.T) {
 		t.Fatalf("%d recent failures left, want the one still counted", got)
 	}
 }
+
+// Dropping an account's unused e-mail tokens also prunes expired ones,
+// anyone's, at most 100 a call, and none that has not expired: the pick
+// is made once, as the login failures' prune's.
+func TestDropEmailTokensPrunesAtMostAHundred(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, created_at)
+		VALUES ('acc_old', 'old@cityhub.test', 'old@cityhub.test', 'Old', 'it', 'x', $1), ('acc_new', 'new@cityhub.test', 'new@cityhub.test', 'New', 'it', 'x', $1)`, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO email_tokens (token_hash, purpose, account_id, email, created_at, expires_at)
+		SELECT 'old-' || n, 'reset', 'acc_old', 'old@cityhub.test', $1::timestamptz - interval '2 days', $1::timestamptz - interval '1 day' + n * interval '1 second'
+		FROM generate_series(1, 250) AS n
+		UNION ALL SELECT 'live', 'reset', 'acc_old', 'old@cityhub.test', $1::timestamptz, $1::timestamptz + interval '1 hour'`, now); err != nil {
+		t.Fatal(err)
+	}
+	count := func(where string) int {
+		var n int
+		if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM email_tokens WHERE `+where).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i, want := range []int{150, 50, 0} {
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			return tx.DropEmailTokens(ctx, "acc_new", "verify", now)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := count("token_hash LIKE 'old-%'"); got != want {
+			t.Fatalf("after drop %d: %d expired tokens left, want %d", i+1, got, want)
+		}
+	}
+	if got := count("token_hash = 'live'"); got != 1 {
+		t.Fatalf("%d unexpired tokens left, want the one", got)
+	}
+}
