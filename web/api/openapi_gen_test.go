@@ -243,12 +243,7 @@ func buildOpenAPIDocument() *obj {
 		if op.method != "GET" && op.body == nil {
 			// An operation without a body refuses one (httpx.NoBody):
 			// 400, or 413 beyond the limit of a body.
-			for _, status := range []int{400, 413} {
-				if !slices.Contains(errs, status) {
-					errs = append(slices.Clone(errs), status)
-				}
-			}
-			slices.Sort(errs)
+			errs = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(errs), 400, 413))))
 		}
 		if op.body != nil && !slices.Contains(errs, 413) {
 			// Every body is read within a limit (httpx.MaxJSONBody, more
