@@ -68,8 +68,9 @@ type Station struct {
 	// Online is true when the station is connected and its latest status is
 	// fresh (the mobility service's liveness rule).
 	Online bool
-	// LastReported is the station's own timestamp of its latest status.
-	// Zero means it never reported: such a station is not published yet.
+	// LastReported is when the station's latest status was made, by the
+	// hub's clock as the station's is known (mobility's ReportedAt). Zero
+	// means it never reported: such a station is not published yet.
 	LastReported time.Time
 	// Docks are the docks the station reported, with the operator's setting.
 	Docks []Dock

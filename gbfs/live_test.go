@@ -72,7 +72,7 @@ func TestFeedsFromLiveStations(t *testing.T) {
 					t.Fatal(err)
 				}
 				if s.NumVehiclesAvailable != len(spec.Bikes) || s.NumDocksAvailable != spec.Docks-len(spec.Bikes) ||
-					!s.IsRenting || s.LastReported != timestamp(state.LastReported, systemZone(t)) {
+					!s.IsRenting || s.LastReported != timestamp(state.ReportedAt(), systemZone(t)) {
 					t.Errorf("station %s = %+v, simulator has %d bikes in %d docks", spec.ID, s, len(spec.Bikes), spec.Docks)
 				}
 				bikes += len(spec.Bikes)

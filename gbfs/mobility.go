@@ -57,7 +57,7 @@ func FromMobility(snap mobility.Snapshot, svc *mobility.Service) Snapshot {
 	for _, st := range snap.Stations {
 		state := snap.States[st.ID]
 		s := Station{ID: st.ID, NameIT: st.NameIT, NameEN: st.NameEN, Address: st.Address, Lat: st.Lat, Lon: st.Lon,
-			Capacity: st.Capacity, Open: st.Open, LastReported: state.LastReported,
+			Capacity: st.Capacity, Open: st.Open, LastReported: state.ReportedAt(),
 			Online: snap.View(st, svc.StaleAfter).Online}
 		off := map[int]bool{}
 		for _, d := range snap.Docks[st.ID] {

@@ -53,6 +53,9 @@ type Telemetry struct {
 	Online    *OnlineReport
 	// Received is when the hub got the message (used when a message has no ts).
 	Received time.Time
+	// Retained is set on a message the broker kept and delivered again
+	// because the hub subscribed: its "ts" may be long past.
+	Retained bool
 }
 
 // StatusReport is a station's full state, published retained.

@@ -37,7 +37,7 @@ func (s *Service) IngestCounts() IngestCounts {
 // the state already held changes nothing, so messages may arrive late,
 // twice, or split across hub replicas; one with the same "ts" is newer (it
 // arrived later). A ride ends when a status, or a bike_docked that agrees
-// with the station's state, stamped after the ride started, reports its bike
+// with the station's state, made after the ride started, reports its bike
 // locked in a dock of that station, at the hub's time of that report (see
 // placements.go); never on an online flag, nor on what a station's stored
 // state still lists. Telemetry reaches the service through the hub's own
@@ -90,12 +90,16 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 		}
 		changed := map[string]bool{}
 		// Where and when (the hub's clock) this batch put each ridden bike
-		// in a dock, on reports stamped after its ride started.
+		// in a dock, on reports made after its ride started.
 		placed := newPlacements()
 		if placed.rides, err = activeRides(ctx, tx, batch); err != nil {
 			return err
 		}
 		var samples []OccupancySample
+		// The batch is judged by each station's clock as known before it;
+		// the delays of the messages it applies are counted after
+		// (clock.go).
+		seen := delays{}
 		for _, t := range batch {
 			st := byID[t.StationID]
 			if st == nil {
@@ -108,6 +112,7 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 			}
 			switch out {
 			case applied:
+				seen.add(t)
 				changed[st.StationID] = true
 				if t.Status != nil {
 					samples = append(samples, occupancySample(st))
@@ -120,6 +125,11 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 				n.refused++
 				s.log.WarnContext(ctx, "bike_docked refused: the station's state has that dock taken or no such dock",
 					slog.String("station", st.StationID), slog.Int("dock", t.Event.Dock), slog.String("bike", t.Event.BikeID))
+			}
+		}
+		for id, least := range seen {
+			if st := byID[id]; st != nil && st.Clock.observe(least, now) {
+				changed[id] = true
 			}
 		}
 		var save []StationState
@@ -153,7 +163,7 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 	s.changed()
 	for _, d := range dockings {
 		if _, _, err := s.endRide(ctx, d.ride, d.bike, d.station, d.dock, d.at); err != nil {
-			// A later status showing the bike in its dock (stamped after the
+			// A later status showing the bike in its dock (made after the
 			// ride started) ends the ride if this was transient.
 			s.log.ErrorContext(ctx, "end ride on docking", slog.String("ride", d.ride), slog.String("bike", d.bike),
 				slog.String("station", d.station), slog.Any("error", err))
@@ -231,11 +241,11 @@ func apply(st *StationState, t Telemetry, capacity func(string) (int, error), pl
 		for _, d := range st.Docks {
 			if d.BikeID != "" && d.Locked {
 				inDock[d.BikeID] = true
-				placed.sight(d.BikeID, placement{st.StationID, t.Received.UTC()}, r.TS)
+				placed.sight(d.BikeID, placement{st.StationID, t.Received.UTC()}, st.Clock.HubTime(r.TS, t.Received))
 			}
 		}
 		placed.keepOnly(st.StationID, inDock)
-		markEmptyFull(st, r.TS)
+		markEmptyFull(st, st.Clock.HubTime(r.TS, t.Received))
 		return applied, nil
 	case t.Online != nil:
 		// The bare true/false (and the will, which the broker sends for a
@@ -289,7 +299,7 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 		d, _ := st.Dock(e.Dock)
 		d.Dock, d.BikeID, d.Locked, d.Battery = e.Dock, e.BikeID, true, e.Battery
 		setDock(st, d)
-		placed.sight(e.BikeID, placement{st.StationID, t.Received.UTC()}, e.TS)
+		placed.sight(e.BikeID, placement{st.StationID, t.Received.UTC()}, st.Clock.HubTime(e.TS, t.Received))
 	case EventBikeUndocked:
 		if d, ok := st.Dock(e.Dock); ok && d.BikeID == e.BikeID {
 			d.BikeID, d.Battery = "", nil
@@ -311,7 +321,7 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 		}
 	}
 	st.LastReported = e.TS
-	markEmptyFull(st, e.TS)
+	markEmptyFull(st, st.Clock.HubTime(e.TS, t.Received))
 	return applied, nil
 }
 
@@ -325,8 +335,8 @@ func setDock(st *StationState, d DockState) {
 	st.Docks = slices.Insert(st.Docks, i, d)
 }
 
-// markEmptyFull keeps EmptySince and FullSince (station time) in step with
-// the docks.
+// markEmptyFull keeps EmptySince and FullSince in step with the docks; at
+// is the hub's time of the report (StationClock.HubTime).
 func markEmptyFull(st *StationState, at time.Time) {
 	bikes, free := countDocks(st.Docks)
 	switch {
@@ -361,7 +371,7 @@ func countDocks(docks []DockState) (bikes, free int) {
 
 func occupancySample(st *StationState) OccupancySample {
 	bikes, free := countDocks(st.Docks)
-	return OccupancySample{StationID: st.StationID, At: st.LastReported.Truncate(SampleEvery), Bikes: bikes, FreeDocks: free}
+	return OccupancySample{StationID: st.StationID, At: st.ReportedAt().Truncate(SampleEvery), Bikes: bikes, FreeDocks: free}
 }
 
 // recordRelease takes the bike out of its dock in the station's state as
@@ -397,7 +407,7 @@ func releaseBike(st *StationState, bike string, replyTS, now time.Time) bool {
 		}
 	}
 	st.LastReported = replyTS.Add(time.Microsecond)
-	markEmptyFull(st, replyTS)
+	markEmptyFull(st, st.Clock.HubTime(replyTS, now))
 	return true
 }
 

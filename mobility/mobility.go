@@ -150,15 +150,30 @@ type StationState struct {
 	// Online comes from the retained online topic and the station's will.
 	Online   bool      `json:"online"`
 	OnlineAt time.Time `json:"online_at"`
-	// LastReported is the station's own timestamp of its latest status.
+	// LastReported is the station's own timestamp ("ts") of the newest
+	// message it took, by the station's clock: it orders the station's
+	// messages. ReportedAt reads it by the hub's.
 	LastReported time.Time   `json:"last_reported"`
 	Docks        []DockState `json:"docks"`
 	Faults       []string    `json:"faults,omitempty"`
 	// EmptySince and FullSince are when the station last became empty or
-	// full (station time); zero while it is neither.
+	// full, by the hub's clock as the station's is known (clock.go); zero
+	// while it is neither.
 	EmptySince time.Time `json:"empty_since,omitzero"`
 	FullSince  time.Time `json:"full_since,omitzero"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// Clock is what the hub has learnt of the station's clock (clock.go).
+	Clock StationClock `json:"clock"`
+}
+
+// ReportedAt is when, by the hub's clock, the station's newest message the
+// hub took was made: LastReported moved by the station's known lag. Zero
+// when it never reported.
+func (s StationState) ReportedAt() time.Time {
+	if s.LastReported.IsZero() {
+		return time.Time{}
+	}
+	return s.LastReported.Add(s.Clock.Lag())
 }
 
 // DockState is one dock in a station's status.

@@ -7,9 +7,10 @@ import (
 )
 
 // A ride ends only on evidence that its bike was docked after the ride
-// started: a status or bike_docked of this batch, stamped (the station's
-// "ts") after the ride's start, that puts the bike locked in a dock of the
-// station that reports it. What a station's stored state still lists is no
+// started: a status or bike_docked of this batch, made after the ride's
+// start, that puts the bike locked in a dock of the station that reports
+// it. When it was made is the station's "ts" moved by what the hub knows of
+// the station's clock (clock.go), and never after the hub received it. What a station's stored state still lists is no
 // such evidence: a station that went dark keeps listing the bikes it held
 // then, and a retained status read again on reconnect repeats an old "ts";
 // either would otherwise end the ride of a bike that has since moved, at a
@@ -30,7 +31,7 @@ type placements struct {
 	bike    map[string]placement
 	station map[string]map[string]struct{}
 	// rides are the active rides by bike as the batch began: sight places
-	// only their bikes, on reports stamped after they started.
+	// only their bikes, on reports made after they started.
 	rides map[string]Ride
 }
 
@@ -38,13 +39,13 @@ func newPlacements() *placements {
 	return &placements{bike: map[string]placement{}, station: map[string]map[string]struct{}{}}
 }
 
-// sight records a report, stamped ts, of bike locked in a dock of
-// pl.station. It places the bike only if the report is evidence against its
-// active ride: stamped after the ride started. A bike already placed at that
+// sight records a report, made at madeAt by the hub's clock, of bike locked
+// in a dock of pl.station. It places the bike only if the report is
+// evidence against its active ride: made after the ride started. A bike already placed at that
 // station keeps its first report, when the ride ended.
-func (p *placements) sight(bike string, pl placement, ts time.Time) {
+func (p *placements) sight(bike string, pl placement, madeAt time.Time) {
 	r, riding := p.rides[bike]
-	if !riding || !ts.After(r.StartedAt) {
+	if !riding || !madeAt.After(r.StartedAt) {
 		return
 	}
 	if cur, ok := p.bike[bike]; ok && cur.station == pl.station {

@@ -220,7 +220,7 @@ func (s *Service) brokerReachable() bool {
 }
 
 func (s *Service) online(st StationState, now time.Time) bool {
-	return st.Online && !st.LastReported.IsZero() && now.Sub(st.LastReported) < s.StaleAfter
+	return st.Online && !st.LastReported.IsZero() && now.Sub(st.ReportedAt()) < s.StaleAfter
 }
 
 // sendUnlock asks the station and settles the pending ride either way.

@@ -73,7 +73,7 @@ func (snap *Snapshot) ChangedAt(staleAfter time.Duration) time.Time {
 	for _, st := range snap.States {
 		later(st.UpdatedAt)
 		if !st.LastReported.IsZero() {
-			later(st.LastReported.Add(staleAfter))
+			later(st.ReportedAt().Add(staleAfter))
 		}
 	}
 	for _, r := range snap.OpenRides {
@@ -161,7 +161,9 @@ type BikeAtDock struct {
 // StationView is a station with its live availability.
 type StationView struct {
 	Station
-	Online       bool      `json:"online"`
+	Online bool `json:"online"`
+	// LastReported is when, by the hub's clock, the station's newest
+	// message the hub took was made (StationState.ReportedAt).
 	LastReported time.Time `json:"last_reported,omitzero"`
 	// Available bikes are docked, registered, active, not held by a ride.
 	BikesAvailable      int `json:"bikes_available"`
@@ -182,8 +184,8 @@ type StationView struct {
 func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 	v := StationView{Station: st}
 	state, seen := snap.States[st.ID]
-	v.Online = seen && state.Online && !state.LastReported.IsZero() && snap.At.Sub(state.LastReported) < stale
-	v.LastReported = state.LastReported
+	v.Online = seen && state.Online && !state.LastReported.IsZero() && snap.At.Sub(state.ReportedAt()) < stale
+	v.LastReported = state.ReportedAt()
 	outOfService := map[int]bool{}
 	for _, d := range snap.Docks[st.ID] {
 		if !d.InService {
@@ -383,7 +385,18 @@ type OperatorStation struct {
 	Faults       []string    `json:"faults,omitempty"`
 	DockFaults   []DockState `json:"dock_faults,omitempty"`
 	OutOfService []Dock      `json:"out_of_service,omitempty"`
+	// ClockLagMS is how far the station's clock runs behind the hub's, in
+	// milliseconds (negative: ahead), as the hub has learnt it from the
+	// station's messages, their quickest transit included; absent until it
+	// has. ClockOff is set when it is off by ClockOffAfter or more: the
+	// station's NTP wants looking at.
+	ClockLagMS *int64 `json:"clock_lag_ms,omitempty"`
+	ClockOff   bool   `json:"clock_off"`
 }
+
+// ClockOffAfter is how far a station's clock may be off before the
+// operator's overview says so.
+const ClockOffAfter = 30 * time.Second
 
 // Overview is the operator's page: every station and the rides that run long.
 type Overview struct {
@@ -409,11 +422,16 @@ func (s *Service) OperatorOverview(ctx context.Context, c identity.Caller) (Over
 		state := snap.States[st.ID]
 		o := OperatorStation{StationView: snap.View(st, s.StaleAfter)}
 		o.Bikes = nil
-		o.Stale = state.LastReported.IsZero() || snap.At.Sub(state.LastReported) >= s.StaleAfter
+		o.Stale = state.LastReported.IsZero() || snap.At.Sub(state.ReportedAt()) >= s.StaleAfter
 		o.Offline = !state.Online || o.Stale
 		o.Empty, o.EmptySince = !state.EmptySince.IsZero(), state.EmptySince
 		o.Full, o.FullSince = !state.FullSince.IsZero(), state.FullSince
 		o.Faults = state.Faults
+		if state.Clock.Known() {
+			lag := state.Clock.Lag()
+			ms := lag.Milliseconds()
+			o.ClockLagMS, o.ClockOff = &ms, lag >= ClockOffAfter || lag <= -ClockOffAfter
+		}
 		for _, d := range state.Docks {
 			if d.Fault != "" {
 				o.DockFaults = append(o.DockFaults, d)
@@ -436,6 +454,9 @@ func (s *Service) OperatorOverview(ctx context.Context, c identity.Caller) (Over
 		}
 		if o.Empty || o.Full {
 			n += 2
+		}
+		if o.ClockOff {
+			n++
 		}
 		return n
 	}

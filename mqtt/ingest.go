@@ -49,6 +49,8 @@ type parked struct {
 	kind     mobility.Kind
 	payload  []byte
 	received time.Time
+	// retained: the broker delivered it again because the hub subscribed.
+	retained bool
 	// weight is how many received messages this one stands for: itself and
 	// the older ones of its station it replaced.
 	weight int64
@@ -83,7 +85,7 @@ func (c *Client) onTelemetry(_ paho.Client, m paho.Message) {
 		return
 	}
 	c.metrics.in.WithLabelValues(string(kind)).Inc()
-	p := &parked{station: station, kind: kind, payload: m.Payload(), received: time.Now(), weight: 1}
+	p := &parked{station: station, kind: kind, payload: m.Payload(), received: time.Now(), retained: m.Retained(), weight: 1}
 
 	in := c.inbox
 	in.mu.Lock()
@@ -370,6 +372,7 @@ func (c *Client) ingestOnce() bool {
 		for i := from; i < to; i++ {
 			p := batch[i]
 			decoded[i], errs[i] = mobility.DecodeTelemetry(p.station, p.kind, p.payload, p.received)
+			decoded[i].Retained = p.retained
 		}
 	}
 	// Decoding is most of the work; spread it over the cores.

@@ -202,3 +202,41 @@ func TestRetainedReplyIsNotAnAnswer(t *testing.T) {
 		})
 	}
 }
+
+// The hub learns a station's clock from the delays of its messages, and a
+// retained status, delivered again with its old "ts" whenever the hub
+// subscribes, would teach it a lag the station does not have: the hub
+// passes on which messages came as retained. A status the station
+// publishes retained while the hub is subscribed comes as a live one.
+func TestTelemetrySaysWhichMessagesCameRetained(t *testing.T) {
+	t.Parallel()
+	for _, b := range brokers(t) {
+		t.Run(b.Name(), func(t *testing.T) {
+			t.Parallel()
+			root := mqtttest.Root(t)
+			topics := mqtt.Topics{Root: root}
+			pub := publisher(t, b.URL())
+			old := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Millisecond)
+			topic := topics.Station("st-r", mobility.KindStatus)
+			if tok := pub.Publish(topic, 1, true, status("st-r", old, "bk-1")); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+				t.Fatalf("publish: %v", tok.Error())
+			}
+			t.Cleanup(func() { pub.Publish(topic, 1, true, []byte{}).WaitTimeout(5 * time.Second) })
+			s := &sink{}
+			startClient(t, b.URL(), root, s)
+			testutil.Eventually(t, 10*time.Second, "the retained status", func() bool { return len(s.snapshot()) == 1 })
+			live := time.Now().UTC().Truncate(time.Millisecond)
+			if tok := pub.Publish(topic, 1, true, status("st-r", live, "bk-1")); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+				t.Fatalf("publish: %v", tok.Error())
+			}
+			testutil.Eventually(t, 10*time.Second, "the live status", func() bool { return len(s.snapshot()) == 2 })
+			got := s.snapshot()
+			if !got[0].Retained || !got[0].TS().Equal(old) {
+				t.Errorf("first: retained %v, ts %s; want the retained status of %s", got[0].Retained, got[0].TS(), old)
+			}
+			if got[1].Retained || !got[1].TS().Equal(live) {
+				t.Errorf("second: retained %v, ts %s; want the live status of %s", got[1].Retained, got[1].TS(), live)
+			}
+		})
+	}
+}

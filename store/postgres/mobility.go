@@ -432,4 +432,5 @@ func (tx *Tx) DeletePricingPlan(ctx context.Context, id string) error {
 	return notDeleted(tag, "pricing plan", id)
 }
 
-const stateCols = `station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at`
+const stateCols = `station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at,
+	clock_window_at, clock_least_us, clock_previous_us`

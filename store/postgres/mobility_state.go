@@ -14,12 +14,16 @@ import (
 
 func scanState(row pgx.Row) (mobility.StationState, error) {
 	var s mobility.StationState
-	var onlineAt, last, empty, full *time.Time
+	var onlineAt, last, empty, full, clockAt *time.Time
 	var docks, faults []byte
-	if err := row.Scan(&s.StationID, &s.Online, &onlineAt, &last, &docks, &faults, &empty, &full, &s.UpdatedAt); err != nil {
+	var least, previous int64
+	if err := row.Scan(&s.StationID, &s.Online, &onlineAt, &last, &docks, &faults, &empty, &full, &s.UpdatedAt,
+		&clockAt, &least, &previous); err != nil {
 		return s, err
 	}
 	s.OnlineAt, s.LastReported, s.EmptySince, s.FullSince = utc(onlineAt), utc(last), utc(empty), utc(full)
+	s.Clock = mobility.StationClock{WindowAt: utc(clockAt), Least: time.Duration(least) * time.Microsecond,
+		Previous: time.Duration(previous) * time.Microsecond}
 	s.UpdatedAt = s.UpdatedAt.UTC()
 	if err := json.Unmarshal(docks, &s.Docks); err != nil {
 		return s, wrap("decode docks of "+s.StationID, err)
@@ -67,6 +71,7 @@ func (tx *Tx) SaveStationStates(ctx context.Context, states []mobility.StationSt
 	onlineAt, last, empty, full := make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n), make([]*time.Time, n)
 	docks, faults := make([]string, n), make([]string, n)
 	updated := make([]time.Time, n)
+	clockAt, least, previous := make([]*time.Time, n), make([]int64, n), make([]int64, n)
 	for i, s := range states {
 		d, err := json.Marshal(docksOrEmpty(s.Docks))
 		if err != nil {
@@ -78,14 +83,18 @@ func (tx *Tx) SaveStationStates(ctx context.Context, states []mobility.StationSt
 		}
 		idsA[i], online[i], docks[i], faults[i], updated[i] = s.StationID, s.Online, string(d), string(f), s.UpdatedAt
 		onlineAt[i], last[i], empty[i], full[i] = nullTime(s.OnlineAt), nullTime(s.LastReported), nullTime(s.EmptySince), nullTime(s.FullSince)
+		clockAt[i], least[i], previous[i] = nullTime(s.Clock.WindowAt), s.Clock.Least.Microseconds(), s.Clock.Previous.Microseconds()
 	}
 	_, err := tx.q.Exec(ctx, `UPDATE mobility_station_state AS s SET online = u.online, online_at = u.online_at,
 			last_reported = u.last_reported, docks = u.docks::jsonb, faults = u.faults::jsonb, empty_since = u.empty_since,
-			full_since = u.full_since, updated_at = u.updated_at
-		FROM unnest($1::text[], $2::boolean[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[])
-			AS u(station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at)
+			full_since = u.full_since, updated_at = u.updated_at, clock_window_at = u.clock_window_at,
+			clock_least_us = u.clock_least_us, clock_previous_us = u.clock_previous_us
+		FROM unnest($1::text[], $2::boolean[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[],
+				$10::timestamptz[], $11::bigint[], $12::bigint[])
+			AS u(station_id, online, online_at, last_reported, docks, faults, empty_since, full_since, updated_at,
+				clock_window_at, clock_least_us, clock_previous_us)
 		WHERE s.station_id = u.station_id`,
-		idsA, online, onlineAt, last, docks, faults, empty, full, updated)
+		idsA, online, onlineAt, last, docks, faults, empty, full, updated, clockAt, least, previous)
 	return wrap("save station states", err)
 }
 

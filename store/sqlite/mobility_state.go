@@ -13,12 +13,15 @@ import (
 
 func scanMobState(row rowScanner) (mobility.StationState, error) {
 	var s mobility.StationState
-	var onlineAt, last, empty, full, updated int64
+	var onlineAt, last, empty, full, updated, clockAt, least, previous int64
 	var docks, faults string
-	if err := row.Scan(&s.StationID, &s.Online, &onlineAt, &last, &docks, &faults, &empty, &full, &updated); err != nil {
+	if err := row.Scan(&s.StationID, &s.Online, &onlineAt, &last, &docks, &faults, &empty, &full, &updated,
+		&clockAt, &least, &previous); err != nil {
 		return s, err
 	}
 	s.OnlineAt, s.LastReported, s.EmptySince, s.FullSince, s.UpdatedAt = fromMicros(onlineAt), fromMicros(last), fromMicros(empty), fromMicros(full), fromMicros(updated)
+	s.Clock = mobility.StationClock{WindowAt: fromMicros(clockAt), Least: time.Duration(least) * time.Microsecond,
+		Previous: time.Duration(previous) * time.Microsecond}
 	if err := json.Unmarshal([]byte(docks), &s.Docks); err != nil {
 		return s, wrap("decode docks of "+s.StationID, err)
 	}
@@ -90,9 +93,11 @@ func (tx *Tx) SaveStationStates(ctx context.Context, states []mobility.StationSt
 			return wrap("encode faults", err)
 		}
 		if _, err := tx.q.ExecContext(ctx, `UPDATE mobility_station_state SET online = ?, online_at = ?, last_reported = ?, docks = ?,
-				faults = ?, empty_since = ?, full_since = ?, updated_at = ? WHERE station_id = ?`,
+				faults = ?, empty_since = ?, full_since = ?, updated_at = ?, clock_window_at = ?, clock_least_us = ?,
+				clock_previous_us = ? WHERE station_id = ?`,
 			boolInt(s.Online), toMicros(s.OnlineAt), toMicros(s.LastReported), string(d), string(f),
-			toMicros(s.EmptySince), toMicros(s.FullSince), toMicros(s.UpdatedAt), s.StationID); err != nil {
+			toMicros(s.EmptySince), toMicros(s.FullSince), toMicros(s.UpdatedAt), toMicros(s.Clock.WindowAt),
+			s.Clock.Least.Microseconds(), s.Clock.Previous.Microseconds(), s.StationID); err != nil {
 			return wrap("save station state", err)
 		}
 	}

@@ -36,6 +36,9 @@ type operatorStationRow struct {
 	// EmptyFor and FullFor say for how long, in words.
 	EmptyFor string
 	FullFor  string
+	// Clock says how far the station's clock is off, when it is
+	// (mobility.ClockOffAfter).
+	Clock string
 }
 
 type longRideRow struct {
@@ -69,6 +72,7 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 		if st.Full {
 			row.FullFor = sinceText(l, ov.At.Sub(st.FullSince))
 		}
+		row.Clock = clockText(l, st)
 		page.Stations = append(page.Stations, row)
 		if st.Offline {
 			page.Offline = append(page.Offline, row)
@@ -96,9 +100,28 @@ func sinceText(l *locale, d time.Duration) string {
 	return l.T("mobility.since_minutes", mins)
 }
 
+// clockText is "Clock 5 min behind" for a station whose clock is off, or
+// "" when it is not.
+func clockText(l *locale, st mobility.OperatorStation) string {
+	if !st.ClockOff || st.ClockLagMS == nil {
+		return ""
+	}
+	lag := time.Duration(*st.ClockLagMS) * time.Millisecond
+	key := "mobility.op.clock_behind"
+	if lag < 0 {
+		key, lag = "mobility.op.clock_ahead", -lag
+	}
+	span := l.T("mobility.since_seconds", int64(lag/time.Second))
+	if lag >= time.Minute {
+		span = sinceText(l, lag)
+	}
+	return l.T(key, span)
+}
+
 type operatorStationPage struct {
 	Station mobility.OperatorStation
 	Name    string
+	Clock   string
 	Chart   occupancyChart
 	Docks   []operatorDockRow
 }
@@ -146,7 +169,7 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 		return
 	}
 	l := s.locale(r)
-	page := operatorStationPage{Station: *st, Name: st.Name(l.Lang), Chart: buildOccupancyChart(l, samples, st.Capacity, ov.At)}
+	page := operatorStationPage{Station: *st, Name: st.Name(l.Lang), Clock: clockText(l, *st), Chart: buildOccupancyChart(l, samples, st.Capacity, ov.At)}
 	rows := make([]operatorDockRow, st.Capacity)
 	for i := range rows {
 		rows[i] = operatorDockRow{Number: i + 1, InService: true}

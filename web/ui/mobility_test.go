@@ -142,3 +142,34 @@ func TestStationsCentre(t *testing.T) {
 		t.Errorf("no station: %q", got)
 	}
 }
+
+// A station clock off by 30 s or more is named on the operator's pages, in
+// the reader's language, with the direction; a clock within that, or not
+// learnt yet, says nothing.
+func TestClockText(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lag := func(ms int64) mobility.OperatorStation {
+		d := time.Duration(ms) * time.Millisecond
+		return mobility.OperatorStation{ClockLagMS: &ms, ClockOff: d >= mobility.ClockOffAfter || d <= -mobility.ClockOffAfter}
+	}
+	cases := []struct {
+		lang string
+		st   mobility.OperatorStation
+		want string
+	}{
+		{"en", lag(5*60_000 + 400), "Clock 5 min behind"},
+		{"it", lag(5*60_000 + 400), "Orologio indietro di 5 min"},
+		{"en", lag(-45_000), "Clock 45 s ahead"},
+		{"it", lag(2*3_600_000 + 60_000), "Orologio indietro di 2 h 01 min"},
+		{"en", lag(29_999), ""},
+		{"en", mobility.OperatorStation{}, ""},
+	}
+	for _, c := range cases {
+		if got := clockText(locs[c.lang], c.st); got != c.want {
+			t.Errorf("%s %+v: %q, want %q", c.lang, c.st.ClockLagMS, got, c.want)
+		}
+	}
+}

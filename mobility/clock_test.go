@@ -1,0 +1,143 @@
+package mobility_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/mobility"
+)
+
+// skew makes station's clock run off by off (positive: behind the hub's)
+// for long enough that the hub has learnt it: its state reset first (a
+// clock set back would make its reports older than what the hub holds),
+// then a status a minute for 21 minutes with bikes, each received at once,
+// while the other station keeps reporting in time with others.
+func (r *rules) skew(station string, off time.Duration, bikes, others []string) {
+	r.t.Helper()
+	if err := r.svc.ResetStationState(context.Background(), identity.System(), station); err != nil {
+		r.t.Fatal(err)
+	}
+	other := r.st
+	if station == r.st {
+		other = r.other
+	}
+	for range 21 {
+		r.now = r.now.Add(time.Minute)
+		r.status(station, r.now.Add(-off), r.now, bikes...)
+		r.status(other, r.now, r.now, others...)
+	}
+	if got := r.state(station).Clock.Lag(); got != off {
+		r.t.Fatalf("station %s: lag learnt %s, want %s", station, got, off)
+	}
+}
+
+// A station clock that runs behind stamped a quick return before the
+// ride's start, and the ride went on until a status stamped after it: a
+// ride of 20 seconds charged as one of five minutes and more, and at a
+// station an hour behind every ride never ended there (and the station
+// showed offline for good). The hub judges a station's reports by its own
+// clock, as it has learnt the station's.
+func TestStationClockBehindEndsAQuickRide(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		behind    time.Duration
+		atStation bool // the return is at the station the ride started from
+	}{
+		{"back where it started, 5 minutes behind", 5 * time.Minute, true},
+		{"at another station, an hour behind", time.Hour, false},
+		{"at another station, 90 seconds ahead", -90 * time.Second, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			eachEngine(t, func(t *testing.T, r *rules) {
+				end := r.other
+				if c.atStation {
+					end = r.st
+					r.skew(r.st, c.behind, []string{"bk-1", "bk-2"}, nil)
+				} else {
+					r.skew(r.other, c.behind, nil, []string{"bk-1", "bk-2"})
+				}
+				v, err := r.svc.StationDetail(context.Background(), end)
+				if err != nil || !v.Online || !v.LastReported.Equal(r.now) {
+					t.Fatalf("station %s: online %v, last reported %s (hub now %s) %v", end, v.Online, v.LastReported, r.now, err)
+				}
+				// The operator's overview says the clock is off, and by how much.
+				ov, err := r.svc.OperatorOverview(context.Background(), identity.System())
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, o := range ov.Stations {
+					want := o.ID == end
+					if o.ClockOff != want || o.ClockLagMS == nil || want && *o.ClockLagMS != c.behind.Milliseconds() {
+						t.Errorf("overview of %s: clock off %v, lag %v ms (%s behind)", o.ID, o.ClockOff, o.ClockLagMS, c.behind)
+					}
+				}
+				start := r.now
+				replyTS := start
+				if c.atStation {
+					replyTS = start.Add(-c.behind)
+				}
+				rider, ride := r.unlock(replyTS)
+				r.now = start.Add(20 * time.Second)
+				bikes := []string{"", "", "bk-1"}
+				if c.atStation {
+					bikes = []string{"bk-1", "bk-2"}
+				}
+				r.status(end, r.now.Add(-c.behind), r.now, bikes...)
+				got := r.lastRide(rider)
+				if got.ID != ride.ID || got.Status != mobility.RideEnded || got.EndStation != end || !got.EndedAt.Equal(r.now) {
+					t.Fatalf("ride %+v; want ended at %s at %s, 20 s after its start", got, end, r.now)
+				}
+			})
+		})
+	}
+}
+
+// A station clock ahead of the hub's (within the 2 minutes the hub
+// accepts) stamps a report made before the ride started with a time after
+// it: a status delivered late, listing the ridden bike in the station's
+// dock from before it was moved, ended the ride there and charged it.
+func TestStationClockAheadEndsNoRideEarly(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, r *rules) {
+		ahead := 90 * time.Second
+		r.skew(r.other, -ahead, []string{"", "", "bk-1"}, []string{"", "bk-2"})
+		// bk-1 was moved to r.st; its status says so.
+		r.status(r.st, r.now, r.now, "bk-1", "bk-2")
+		made := r.now.Add(30 * time.Second) // by the hub's clock
+		r.now = made.Add(30 * time.Second)
+		start := r.now
+		rider, ride := r.unlock(start)
+		// The status other made 30 s before the ride arrives after it,
+		// stamped 60 s after the ride's start by the station's clock.
+		r.now = start.Add(10 * time.Second)
+		r.status(r.other, made.Add(ahead), r.now, "", "", "bk-1")
+		if v, open := r.openRide(rider); !open || v.ID != ride.ID {
+			got := r.lastRide(rider)
+			t.Fatalf("ride ended at %s dock %d (fare %d) by a status made before it started", got.EndStation, got.EndDock, got.FareCents)
+		}
+	})
+}
+
+// Retained messages are the broker's copy of a station's past: a station
+// whose retained status is all the hub has of it stays stale however the
+// hub's receipt of it is stamped, and its clock is not learnt from it.
+func TestRetainedStatusTeachesNoClock(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, r *rules) {
+		before := r.state(r.other).Clock
+		r.now = r.now.Add(3 * time.Hour)
+		s := &mobility.StatusReport{TS: r.now.Add(-3 * time.Hour), Online: true}
+		r.ingest(mobility.Telemetry{StationID: r.other, Kind: mobility.KindStatus, Status: s, Retained: true}, r.now)
+		if got := r.state(r.other).Clock; got != before {
+			t.Fatalf("clock %+v after a retained status, was %+v", got, before)
+		}
+		v, err := r.svc.StationDetail(context.Background(), r.other)
+		if err != nil || v.Online {
+			t.Fatalf("a station heard of only through a 3-hour-old retained status is online: %+v %v", v, err)
+		}
+	})
+}
