@@ -6,7 +6,11 @@ import (
 	"time"
 
 	"cityhub/identity"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/simulator"
+	"cityhub/store"
 )
 
 // skew makes station's clock run off by off (positive: behind the hub's)
@@ -138,6 +142,38 @@ func TestRetainedStatusTeachesNoClock(t *testing.T) {
 		v, err := r.svc.StationDetail(context.Background(), r.other)
 		if err != nil || v.Online {
 			t.Fatalf("a station heard of only through a 3-hour-old retained status is online: %+v %v", v, err)
+		}
+	})
+}
+
+// End to end, over a real broker: simulated stations whose clocks run five
+// minutes behind (their NTP failed) take a bike back a moment after it
+// left, and the ride ends then, charged as the short ride it was.
+func TestQuickRideEndsAtStationsRunningBehind(t *testing.T) {
+	t.Parallel()
+	combos(t, false, func(t *testing.T, db store.DB, url string) {
+		behind := 5 * time.Minute
+		e := mobilitytest.New(t, db, url, mobilitytest.Options{Stations: 2, Sim: func(c *simulator.Config) { c.ClockBehind = behind }})
+		ctx := context.Background()
+		rider := e.Rider(t, 1000)
+		r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+		if err != nil || r.Status != mobility.RideActive {
+			t.Fatalf("unlock: %+v %v", r, err)
+		}
+		if _, _, err := e.Sim.Dock(r.BikeID, e.Stations[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		var ended mobility.RideView
+		testutil.Eventually(t, 10*time.Second, "the ride ended by its return", func() bool {
+			h, err := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 1)
+			if err != nil || len(h) != 1 {
+				return false
+			}
+			ended = h[0]
+			return ended.Status == mobility.RideEnded
+		})
+		if ended.EndStation != e.Stations[1].ID || ended.DurationSeconds > 10 {
+			t.Fatalf("ride %+v; want ended at %s within seconds", ended, e.Stations[1].ID)
 		}
 	})
 }

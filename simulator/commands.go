@@ -76,7 +76,7 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 	var released *dock
 	s.mu.Lock()
 	switch {
-	case time.Now().After(cmd.Deadline):
+	case s.now().After(cmd.Deadline):
 		reply.Result, reply.Error = mobility.ReplyError, mobility.ErrCodeDeadline
 	case roll < silent+failure:
 		reply.Result, reply.Error = mobility.ReplyError, mobility.ErrCodeDockFault
@@ -90,7 +90,7 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 		s.out[d.bike] = outBike{electric: d.electric, battery: d.battery}
 	}
 	s.mu.Unlock()
-	reply.TS = time.Now()
+	reply.TS = s.now()
 	p, _ := mobility.EncodeReply(reply)
 	s.mu.Lock()
 	s.answered[cmd.RequestID] = p

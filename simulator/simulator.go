@@ -92,8 +92,12 @@ type Config struct {
 	// RideMin and RideMax bound a simulated ride; after it the bike docks at
 	// a random station with a free dock. Both zero: bikes stay out until Dock.
 	RideMin, RideMax time.Duration
-	Seed             uint64
-	Log              *slog.Logger
+	// ClockBehind makes every station's clock run this far behind the
+	// real one (negative: ahead), as a station whose NTP failed: its "ts"
+	// and the deadlines it checks are by that clock.
+	ClockBehind time.Duration
+	Seed        uint64
+	Log         *slog.Logger
 	// ConnectWait is how long Start keeps retrying a broker it cannot
 	// reach (each failed attempt logged, at most every RetryLogEvery):
 	// 0 for 10 s, negative for until Start's context ends. A broker that
@@ -421,9 +425,12 @@ func (s *Sim) publish(st *station, kind string, payload []byte, retained bool) {
 	}
 }
 
+// now is the stations' clock (Config.ClockBehind).
+func (s *Sim) now() time.Time { return time.Now().Add(-s.cfg.ClockBehind) }
+
 // statusOf renders a station's status; the caller holds s.mu.
 func (s *Sim) statusOf(st *station) []byte {
-	r := mobility.StatusReport{TS: time.Now(), Online: true, Faults: st.faults}
+	r := mobility.StatusReport{TS: s.now(), Online: true, Faults: st.faults}
 	for i, d := range st.docks {
 		ds := mobility.DockState{Dock: i + 1, BikeID: d.bike, Locked: d.bike != "", Fault: d.fault}
 		if d.bike != "" && d.electric {
@@ -444,7 +451,7 @@ func (s *Sim) publishStatus(st *station) {
 }
 
 func (s *Sim) publishEvent(st *station, e mobility.Event) {
-	e.TS = time.Now()
+	e.TS = s.now()
 	if e.ID == "" {
 		e.ID = fmt.Sprintf("%s-%d", st.spec.ID, e.TS.UnixNano())
 	}

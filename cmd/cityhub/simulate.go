@@ -33,6 +33,7 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	delay := fs.Duration("reply-delay", 500*time.Millisecond, "time to open a lock before answering")
 	rideMin := fs.Duration("ride-min", 2*time.Minute, "shortest simulated ride")
 	rideMax := fs.Duration("ride-max", 10*time.Minute, "longest simulated ride")
+	clockBehind := fs.Duration("clock-behind", 0, "make the stations' clocks run this far behind (negative: ahead), as stations whose NTP failed")
 	credFile := fs.String("credentials", "", "file of \"station-id secret\" lines: each station logs in as itself (the demo writes DATA_DIR/demo-stations.credentials)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,7 +49,7 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	sim := simulator.New(simulator.Config{URL: url, Credentials: creds, Root: *root, Stations: layout, StatusEvery: *statusEvery,
 		EventsPerSecond: *events, FailureRate: *failure, SilentRate: *silent, ReplyDelay: *delay,
-		RideMin: *rideMin, RideMax: *rideMax, Log: log,
+		RideMin: *rideMin, RideMax: *rideMax, ClockBehind: *clockBehind, Log: log,
 		// A broker not reached yet (the hub still starting) is retried,
 		// each failed attempt logged, until the operator stops the command.
 		ConnectWait: -1})
