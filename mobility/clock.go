@@ -31,6 +31,16 @@ import "time"
 // clockWindow is how long one window of a station's delays lasts.
 const clockWindow = 10 * time.Minute
 
+// clockSlack is how far off a station's clock may be and still be taken at
+// its word. The least delay is the lag plus the quickest transit, so it
+// reads a report as made a little later than it was: for a clock that is
+// right, later than its stamp says, and a report made just before a ride
+// started could pass for one made after it. Within this slack nothing is
+// moved, as before any clock was learnt; it is also how much smaller than
+// the learnt lag a message's own delay may be before the hub concludes
+// that the clock was set forward since (NTP came back).
+const clockSlack = 2 * time.Second
+
 // maxClockLag bounds the delays counted: beyond a century the stamp is
 // garbage, not a clock (and the difference no longer fits a Duration).
 const maxClockLag = 100 * 365 * 24 * time.Hour
@@ -59,14 +69,35 @@ func (c StationClock) Lag() time.Duration {
 	return min(c.Least, c.Previous)
 }
 
+// correction is how far a message's stamp is moved to read it by the
+// hub's clock: the lag, or the message's own delay d where that is
+// smaller (known is false when it is not); 0 within clockSlack, and 0 when
+// d is so much smaller than the lag that the clock was evidently set
+// forward since it was learnt: the stamp is then taken as it is until the
+// next messages teach the clock again (they do at once: the least falls).
+func (c StationClock) correction(d time.Duration, known bool) time.Duration {
+	lag := c.Lag()
+	if known {
+		if d < lag-clockSlack {
+			return 0
+		}
+		lag = min(lag, d)
+	}
+	if lag < clockSlack && lag > -clockSlack {
+		return 0
+	}
+	return lag
+}
+
 // HubTime is when, by the hub's clock, a message stamped ts and received at
 // received was made, as far as the station's clock is known: ts moved by
-// the lag, and never later than its receipt (when that is known).
+// its correction, and never later than its receipt (when that is known).
 func (c StationClock) HubTime(ts, received time.Time) time.Time {
 	if ts.IsZero() {
 		return ts
 	}
-	at := ts.Add(c.Lag())
+	d, known := delay(ts, received)
+	at := ts.Add(c.correction(d, known))
 	if !received.IsZero() && at.After(received) {
 		return received
 	}
@@ -93,10 +124,12 @@ func (c *StationClock) observe(least time.Duration, now time.Time) bool {
 	switch {
 	case !c.Known():
 		c.WindowAt, c.Least, c.Previous = now, least, least
-	case now.Sub(c.WindowAt) >= clockWindow || now.Before(c.WindowAt):
-		// A new window. The last window with messages stays the previous
-		// one however long the station was silent: after an outage, its
-		// queued reports are compared with the clock as it was before.
+	case now.Sub(c.WindowAt) >= clockWindow || now.Before(c.WindowAt.Add(-clockWindow)):
+		// A new window (or the hub's clock was set back a long way; hub
+		// replicas a little apart share the window). The last window with
+		// messages stays the previous one however long the station was
+		// silent: after an outage, its queued reports are compared with the
+		// clock as it was before.
 		c.WindowAt, c.Previous, c.Least = now, c.Least, least
 	default:
 		c.Least = min(c.Least, least)

@@ -36,8 +36,11 @@ func TestStationClockLearnsTheLeastDelay(t *testing.T) {
 		// Two hours of silence, then a backlog of reports queued meanwhile:
 		// the window before the silence is still the previous one.
 		{152 * time.Minute, 2 * time.Hour, 5 * time.Minute},
-		// Set right by NTP: ahead is negative.
-		{153 * time.Minute, -2 * time.Second, -2 * time.Second},
+		// Set right by NTP, a little ahead: the least falls at once.
+		{153 * time.Minute, -3 * time.Second, -3 * time.Second},
+		// A replica whose clock is a minute behind the one that opened the
+		// window adds to it instead of opening another.
+		{151 * time.Minute, 10 * time.Second, -3 * time.Second},
 	}
 	for i, s := range steps {
 		c.observe(s.delay, t0.Add(s.at))
@@ -48,17 +51,33 @@ func TestStationClockLearnsTheLeastDelay(t *testing.T) {
 	if c.observe(time.Hour, t0.Add(153*time.Minute)) {
 		t.Fatalf("a larger delay in the same window changed the clock: %+v", c)
 	}
+	if c.Previous != 5*time.Minute || c.WindowAt != t0.Add(152*time.Minute) {
+		t.Fatalf("windows %+v", c)
+	}
 }
 
-// HubTime moves a stamp by the lag and never past the message's receipt.
+// HubTime moves a stamp by the lag and never past the message's receipt;
+// a lag within clockSlack moves nothing, and a message whose own delay is
+// well below the lag (the clock was set forward since) is taken at its
+// stamp.
 func TestStationClockHubTime(t *testing.T) {
 	t0 := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
 	c := StationClock{WindowAt: t0, Least: 5 * time.Minute, Previous: 6 * time.Minute}
 	if got := c.HubTime(t0, t0.Add(time.Hour)); !got.Equal(t0.Add(5 * time.Minute)) {
 		t.Errorf("behind: %s", got)
 	}
-	if got := c.HubTime(t0, t0.Add(time.Minute)); !got.Equal(t0.Add(time.Minute)) {
-		t.Errorf("after its receipt: %s", got)
+	if got := c.HubTime(t0, t0.Add(5*time.Minute-time.Second)); !got.Equal(t0.Add(5*time.Minute - time.Second)) {
+		t.Errorf("a delay a little below the lag: %s", got)
+	}
+	if got := c.HubTime(t0, t0.Add(time.Minute)); !got.Equal(t0) {
+		t.Errorf("set forward since: %s", got)
+	}
+	quick := StationClock{WindowAt: t0, Least: 1500 * time.Millisecond, Previous: 1500 * time.Millisecond}
+	if got := quick.HubTime(t0, t0.Add(time.Minute)); !got.Equal(t0) {
+		t.Errorf("a lag within the slack: %s", got)
+	}
+	if got := quick.HubTime(t0.Add(time.Second), t0.Add(100*time.Millisecond)); !got.Equal(t0.Add(100 * time.Millisecond)) {
+		t.Errorf("a stamp ahead of its receipt: %s", got)
 	}
 	if got := c.HubTime(t0, time.Time{}); !got.Equal(t0.Add(5 * time.Minute)) {
 		t.Errorf("receipt unknown: %s", got)

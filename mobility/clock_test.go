@@ -128,16 +128,20 @@ func TestStationClockAheadEndsNoRideEarly(t *testing.T) {
 
 // Retained messages are the broker's copy of a station's past: a station
 // whose retained status is all the hub has of it stays stale however the
-// hub's receipt of it is stamped, and its clock is not learnt from it.
+// hub's receipt of it is stamped, and its clock is not learnt from it
+// (here read again on two reconnects, two windows apart).
 func TestRetainedStatusTeachesNoClock(t *testing.T) {
 	t.Parallel()
 	eachEngine(t, func(t *testing.T, r *rules) {
 		before := r.state(r.other).Clock
-		r.now = r.now.Add(3 * time.Hour)
-		s := &mobility.StatusReport{TS: r.now.Add(-3 * time.Hour), Online: true}
-		r.ingest(mobility.Telemetry{StationID: r.other, Kind: mobility.KindStatus, Status: s, Retained: true}, r.now)
+		ts := r.now
+		for _, after := range []time.Duration{3 * time.Hour, 3*time.Hour + 15*time.Minute} {
+			r.now = ts.Add(after)
+			s := &mobility.StatusReport{TS: ts, Online: true}
+			r.ingest(mobility.Telemetry{StationID: r.other, Kind: mobility.KindStatus, Status: s, Retained: true}, r.now)
+		}
 		if got := r.state(r.other).Clock; got != before {
-			t.Fatalf("clock %+v after a retained status, was %+v", got, before)
+			t.Fatalf("clock %+v after retained statuses, was %+v", got, before)
 		}
 		v, err := r.svc.StationDetail(context.Background(), r.other)
 		if err != nil || v.Online {
@@ -176,4 +180,41 @@ func TestQuickRideEndsAtStationsRunningBehind(t *testing.T) {
 			t.Fatalf("ride %+v; want ended at %s within seconds", ended, e.Stations[1].ID)
 		}
 	})
+}
+
+// The least delay is the clock's lag plus the quickest transit, so it reads
+// a report of a clock that is right as made later than it was. A station
+// whose every message takes 1.5 s to arrive has a status made a second
+// before the ride started (the bike listed in its dock from before it was
+// moved) delivered late: it does not end the ride. Nor does it once the
+// station's clock, five minutes behind, was set right: a report stamped
+// by the corrected clock before the ride, delivered late, is taken at its
+// stamp, not moved by the lag learnt before.
+func TestStationClockNeverMovesAReportPastTheRidesStart(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name   string
+		behind time.Duration // as learnt, before the report
+		late   time.Duration // how late the report arrives after the ride's start
+	}{
+		{"a right clock, 1.5 s of transit", 1500 * time.Millisecond, 10 * time.Second},
+		{"a clock set right after running 5 minutes behind", 5 * time.Minute, 3 * time.Second},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			eachEngine(t, func(t *testing.T, r *rules) {
+				r.skew(r.other, c.behind, []string{"", "", "bk-1"}, []string{"", "bk-2"})
+				r.status(r.st, r.now, r.now, "bk-1", "bk-2") // bk-1 was moved to r.st
+				r.now = r.now.Add(30 * time.Second)
+				start := r.now
+				rider, ride := r.unlock(start)
+				r.now = start.Add(c.late)
+				r.status(r.other, start.Add(-time.Second), r.now, "", "", "bk-1")
+				if v, open := r.openRide(rider); !open || v.ID != ride.ID {
+					got := r.lastRide(rider)
+					t.Fatalf("ride ended at %s dock %d (fare %d) by a status made before it started", got.EndStation, got.EndDock, got.FareCents)
+				}
+			})
+		})
+	}
 }

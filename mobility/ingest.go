@@ -115,7 +115,7 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 				seen.add(t)
 				changed[st.StationID] = true
 				if t.Status != nil {
-					samples = append(samples, occupancySample(st))
+					samples = append(samples, occupancySample(st, t.Received))
 				}
 			case stale:
 				n.stale++
@@ -369,9 +369,12 @@ func countDocks(docks []DockState) (bikes, free int) {
 	return bikes, free
 }
 
-func occupancySample(st *StationState) OccupancySample {
+// occupancySample is the station's counts at its newest report, read by the
+// hub's clock (received: when the report arrived).
+func occupancySample(st *StationState, received time.Time) OccupancySample {
 	bikes, free := countDocks(st.Docks)
-	return OccupancySample{StationID: st.StationID, At: st.ReportedAt().Truncate(SampleEvery), Bikes: bikes, FreeDocks: free}
+	at := st.Clock.HubTime(st.LastReported, received)
+	return OccupancySample{StationID: st.StationID, At: at.Truncate(SampleEvery), Bikes: bikes, FreeDocks: free}
 }
 
 // recordRelease takes the bike out of its dock in the station's state as

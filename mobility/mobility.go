@@ -167,13 +167,18 @@ type StationState struct {
 }
 
 // ReportedAt is when, by the hub's clock, the station's newest message the
-// hub took was made: LastReported moved by the station's known lag. Zero
-// when it never reported.
+// hub took was made: LastReported moved by the station's known lag (within
+// clockSlack, not moved), and never later than the hub last saved the
+// state. Zero when it never reported.
 func (s StationState) ReportedAt() time.Time {
 	if s.LastReported.IsZero() {
 		return time.Time{}
 	}
-	return s.LastReported.Add(s.Clock.Lag())
+	at := s.LastReported.Add(s.Clock.correction(0, false))
+	if !s.UpdatedAt.IsZero() && at.After(s.UpdatedAt) {
+		return s.UpdatedAt
+	}
+	return at
 }
 
 // DockState is one dock in a station's status.
