@@ -18,8 +18,9 @@ import "time"
 // the least delay over many messages comes close to the lag alone, since
 // a station publishes at least once a minute and most messages arrive in
 // a fraction of a second. It is the least over the last two windows of
-// clockWindow, not over all time, so that a clock set right is learnt
-// within two windows; and a window's least holds even when its other
+// clockWindow, not over all time, so that a clock set back is learnt
+// within two windows (one set forward at once: the least falls); and a
+// window's least holds even when its other
 // messages are late ones, so a backlog of reports queued while the
 // network was down does not make the clock look further behind than it
 // is. Only messages the hub applies are counted: retained ones, which the
