@@ -1,6 +1,7 @@
 package mobility
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
@@ -110,6 +111,33 @@ func TestDelaysOfABatch(t *testing.T) {
 	for id, v := range want {
 		if d[id] != v {
 			t.Errorf("delays %v, want %v", d, want)
+		}
+	}
+}
+
+// A command goes out in the station's clock: its ts and deadline moved back
+// by the station's lag (forward for a clock ahead).
+func TestUnlockGoesOutInTheStationsClock(t *testing.T) {
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	for _, lag := range []time.Duration{0, 5 * time.Minute, -90 * time.Second} {
+		cmd := UnlockCommand{RequestID: "cmd-1", StationID: "st-1", Dock: 2, Deadline: now.Add(10 * time.Second),
+			ReplyTo: "cityhub/v1/stations/st-1/replies/hub-a", StationLag: lag}
+		p, err := EncodeUnlock(cmd, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DecodeCommand(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var w struct {
+			TS time.Time `json:"ts"`
+		}
+		if err := json.Unmarshal(p, &w); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Deadline.Equal(now.Add(10*time.Second-lag)) || !w.TS.Equal(now.Add(-lag)) {
+			t.Errorf("lag %s: ts %s, deadline %s", lag, w.TS, got.Deadline)
 		}
 	}
 }

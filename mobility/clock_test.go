@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
@@ -152,34 +153,41 @@ func TestRetainedStatusTeachesNoClock(t *testing.T) {
 
 // End to end, over a real broker: simulated stations whose clocks run five
 // minutes behind (their NTP failed) take a bike back a moment after it
-// left, and the ride ends then, charged as the short ride it was.
+// left, and the ride ends then, charged as the short ride it was. Stations
+// a minute ahead unlock at all only because the command's deadline is
+// written in their clock (by the hub's, it was already 50 s past), and end
+// a quick ride likewise.
 func TestQuickRideEndsAtStationsRunningBehind(t *testing.T) {
 	t.Parallel()
-	combos(t, false, func(t *testing.T, db store.DB, url string) {
-		behind := 5 * time.Minute
-		e := mobilitytest.New(t, db, url, mobilitytest.Options{Stations: 2, Sim: func(c *simulator.Config) { c.ClockBehind = behind }})
-		ctx := context.Background()
-		rider := e.Rider(t, 1000)
-		r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
-		if err != nil || r.Status != mobility.RideActive {
-			t.Fatalf("unlock: %+v %v", r, err)
-		}
-		if _, _, err := e.Sim.Dock(r.BikeID, e.Stations[1].ID); err != nil {
-			t.Fatal(err)
-		}
-		var ended mobility.RideView
-		testutil.Eventually(t, 10*time.Second, "the ride ended by its return", func() bool {
-			h, err := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 1)
-			if err != nil || len(h) != 1 {
-				return false
-			}
-			ended = h[0]
-			return ended.Status == mobility.RideEnded
+	for _, behind := range []time.Duration{5 * time.Minute, -time.Minute} {
+		t.Run(behind.String(), func(t *testing.T) {
+			t.Parallel()
+			combos(t, false, func(t *testing.T, db store.DB, url string) {
+				e := mobilitytest.New(t, db, url, mobilitytest.Options{Stations: 2, Sim: func(c *simulator.Config) { c.ClockBehind = behind }})
+				ctx := context.Background()
+				rider := e.Rider(t, 1000)
+				r, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: e.Stations[0].ID, Dock: 1})
+				if err != nil || r.Status != mobility.RideActive {
+					t.Fatalf("unlock: %+v %v", r, err)
+				}
+				if _, _, err := e.Sim.Dock(r.BikeID, e.Stations[1].ID); err != nil {
+					t.Fatal(err)
+				}
+				var ended mobility.RideView
+				testutil.Eventually(t, 10*time.Second, "the ride ended by its return", func() bool {
+					h, err := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 1)
+					if err != nil || len(h) != 1 {
+						return false
+					}
+					ended = h[0]
+					return ended.Status == mobility.RideEnded
+				})
+				if ended.EndStation != e.Stations[1].ID || ended.DurationSeconds > 10 {
+					t.Fatalf("ride %+v; want ended at %s within seconds", ended, e.Stations[1].ID)
+				}
+			})
 		})
-		if ended.EndStation != e.Stations[1].ID || ended.DurationSeconds > 10 {
-			t.Fatalf("ride %+v; want ended at %s within seconds", ended, e.Stations[1].ID)
-		}
-	})
+	}
 }
 
 // The least delay is the clock's lag plus the quickest transit, so it reads
@@ -217,4 +225,36 @@ func TestStationClockNeverMovesAReportPastTheRidesStart(t *testing.T) {
 			})
 		})
 	}
+}
+
+// An unlock's deadline goes out in the station's clock as learnt: a
+// station five minutes behind that takes longer to open its lock than the
+// hub waits refuses the command as past its deadline, instead of releasing
+// a bike that has no ride (read by its own clock, the hub's deadline was
+// still five minutes away).
+func TestStationRunningBehindKeepsTheUnlockDeadline(t *testing.T) {
+	t.Parallel()
+	combos(t, false, func(t *testing.T, db store.DB, url string) {
+		e := mobilitytest.New(t, db, url, mobilitytest.Options{Stations: 1, Docks: 4, UnlockTimeout: 300 * time.Millisecond,
+			Sim: func(c *simulator.Config) { c.ClockBehind, c.ReplyDelay = 5*time.Minute, 600*time.Millisecond }})
+		ctx := context.Background()
+		rider := e.Rider(t, 10_000)
+		st := e.Stations[0]
+		ride, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: st.Bikes[0].Dock})
+		if apperr.ReasonOf(err) != "station_timeout" || ride.Status != mobility.RideFailed {
+			t.Fatalf("a station slower than the deadline: %+v %v", ride, err)
+		}
+		var reply mobility.Reply
+		testutil.Eventually(t, 10*time.Second, "the station's answer", func() bool {
+			var ok bool
+			reply, ok = e.Sim.Answered(ride.CommandID)
+			return ok
+		})
+		if reply.Result != mobility.ReplyError || reply.Error != mobility.ErrCodeDeadline {
+			t.Fatalf("the station answered %+v, want the error %q", reply, mobility.ErrCodeDeadline)
+		}
+		if got := e.Sim.BikesAt(st.ID)[st.Bikes[0].Dock]; got != st.Bikes[0].ID {
+			t.Fatalf("dock %d holds %q, want %s still locked in it", st.Bikes[0].Dock, got, st.Bikes[0].ID)
+		}
+	})
 }

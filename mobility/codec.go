@@ -443,6 +443,13 @@ type UnlockCommand struct {
 	BikeID    string
 	// Deadline is when the hub stops waiting; a station must not unlock after it.
 	Deadline time.Time
+	// StationLag is how far the station's clock runs behind the hub's as
+	// the hub has learnt it (StationClock; 0 within its slack): the
+	// command's ts and deadline go out in the station's clock, so that a
+	// station whose clock is off still judges the deadline right. A clock
+	// running behind would otherwise carry out a command the hub gave up
+	// on, releasing a bike with no ride.
+	StationLag time.Duration
 	// ReplyTo is the reply topic of the hub instance that sent the command;
 	// the transport fills it.
 	ReplyTo string
@@ -462,9 +469,9 @@ type wireCommand struct {
 
 // EncodeUnlock renders the command payload.
 func EncodeUnlock(c UnlockCommand, now time.Time) ([]byte, error) {
-	return json.Marshal(wireCommand{V: ProtocolVersion, TS: now.UTC().Format(time.RFC3339Nano), Type: "unlock",
+	return json.Marshal(wireCommand{V: ProtocolVersion, TS: now.Add(-c.StationLag).UTC().Format(time.RFC3339Nano), Type: "unlock",
 		RequestID: c.RequestID, Station: c.StationID, Dock: c.Dock, Bike: c.BikeID,
-		Deadline: c.Deadline.UTC().Format(time.RFC3339Nano), ReplyTo: c.ReplyTo})
+		Deadline: c.Deadline.Add(-c.StationLag).UTC().Format(time.RFC3339Nano), ReplyTo: c.ReplyTo})
 }
 
 // DecodeCommand parses a command payload (stations and the simulator use it).

@@ -84,6 +84,7 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 	ride := Ride{ID: ids.New("ride"), CommandID: req.RequestID, RiderID: riderID, StartStation: req.StationID,
 		Status: RidePending, CreatedAt: now, Deadline: now.Add(s.UnlockTimeout)}
 	var replay *Ride
+	var lag time.Duration // the station's clock, for the command
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		prev, err := tx.RideByCommand(ctx, req.RequestID)
 		if err == nil {
@@ -95,7 +96,7 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 		if _, err := tx.ExpirePendingRides(ctx, now); err != nil {
 			return err
 		}
-		return s.reserve(ctx, tx, &ride, req, now)
+		return s.reserve(ctx, tx, &ride, req, now, &lag)
 	})
 	if apperr.Has(err, apperr.Conflict) {
 		// A concurrent attempt with the same request id may have won the
@@ -112,12 +113,13 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 		return s.replayUnlock(ctx, riderID, req, *replay)
 	}
 	s.changed()
-	return s.sendUnlock(ctx, ride)
+	return s.sendUnlock(ctx, ride, lag)
 }
 
 // reserve checks every rule that can be checked before the station is asked,
-// and writes the pending ride that holds the bike meanwhile.
-func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequest, now time.Time) error {
+// and writes the pending ride that holds the bike meanwhile; lag is set to
+// how far the station's clock runs behind (StationClock).
+func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequest, now time.Time, lag *time.Duration) error {
 	place, err := readUnlockPlace(ctx, tx, req.StationID, ride.RiderID)
 	if err != nil {
 		return err
@@ -141,6 +143,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 		return apperr.R(apperr.Unavailable, "station_offline", "Station %s is offline; try another station.", st.Name("it"))
 	}
 	state := *place.State
+	*lag = state.Clock.correction(0, false)
 	var dock DockState
 	var ok bool
 	if req.Dock != 0 {
@@ -223,8 +226,9 @@ func (s *Service) online(st StationState, now time.Time) bool {
 	return st.Online && !st.LastReported.IsZero() && now.Sub(st.ReportedAt()) < s.StaleAfter
 }
 
-// sendUnlock asks the station and settles the pending ride either way.
-func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
+// sendUnlock asks the station, whose clock runs lag behind the hub's, and
+// settles the pending ride either way.
+func (s *Service) sendUnlock(ctx context.Context, ride Ride, lag time.Duration) (Ride, error) {
 	cmd := s.commander()
 	var reply Reply
 	var sendErr error
@@ -236,7 +240,7 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride) (Ride, error) {
 		// out); the deadline alone ends it.
 		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), ride.Deadline)
 		reply, sendErr = cmd.Unlock(wctx, UnlockCommand{RequestID: ride.CommandID, StationID: ride.StartStation,
-			Dock: ride.StartDock, BikeID: ride.BikeID, Deadline: ride.Deadline})
+			Dock: ride.StartDock, BikeID: ride.BikeID, Deadline: ride.Deadline, StationLag: lag})
 		cancel()
 	}
 	var failure error

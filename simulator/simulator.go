@@ -611,6 +611,19 @@ func (s *Sim) Unlocks() int {
 	return s.unlocks
 }
 
+// Answered is the reply the stations gave to the command requestID, once
+// they have.
+func (s *Sim) Answered(requestID string) (mobility.Reply, bool) {
+	s.mu.Lock()
+	p, ok := s.answered[requestID]
+	s.mu.Unlock()
+	if !ok {
+		return mobility.Reply{}, false
+	}
+	r, err := mobility.DecodeReply(p)
+	return r, err == nil
+}
+
 // ForeignCommands counts the commands ignored because they asked for the
 // reply outside the station's own prefix (not from a hub).
 func (s *Sim) ForeignCommands() int {
