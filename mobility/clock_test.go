@@ -173,15 +173,7 @@ func TestQuickRideEndsAtStationsRunningBehind(t *testing.T) {
 				if _, _, err := e.Sim.Dock(r.BikeID, e.Stations[1].ID); err != nil {
 					t.Fatal(err)
 				}
-				var ended mobility.RideView
-				testutil.Eventually(t, 10*time.Second, "the ride ended by its return", func() bool {
-					h, err := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 1)
-					if err != nil || len(h) != 1 {
-						return false
-					}
-					ended = h[0]
-					return ended.Status == mobility.RideEnded
-				})
+				ended := endedRide(t, e, rider, "the ride ended by its return")
 				if ended.EndStation != e.Stations[1].ID || ended.DurationSeconds > 10 {
 					t.Fatalf("ride %+v; want ended at %s within seconds", ended, e.Stations[1].ID)
 				}

@@ -3,7 +3,9 @@ package mobility_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt/mqtttest"
@@ -38,4 +40,19 @@ func ride(t *testing.T, e *mobilitytest.Env, rider string) mobility.RideView {
 		t.Fatalf("current ride: %v", err)
 	}
 	return v
+}
+
+// endedRide waits until the rider's one ride has ended and returns it.
+func endedRide(t *testing.T, e *mobilitytest.Env, rider, why string) mobility.RideView {
+	t.Helper()
+	var ended mobility.RideView
+	testutil.Eventually(t, 10*time.Second, why, func() bool {
+		h, err := e.Svc.RideHistory(context.Background(), mobilitytest.Citizen(rider), time.Time{}, 10)
+		if err != nil || len(h) != 1 {
+			return false
+		}
+		ended = h[0]
+		return ended.Status == mobility.RideEnded
+	})
+	return ended
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"strconv"
 	"testing"
-	"time"
 
-	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/store"
@@ -49,15 +47,7 @@ func TestReconcileRidesWithRevenue(t *testing.T) {
 		if _, _, err := e.Sim.Dock(r.BikeID, e.Stations[1].ID); err != nil {
 			t.Fatal(err)
 		}
-		var ended mobility.RideView
-		testutil.Eventually(t, 5*time.Second, "ride ended by bike_docked", func() bool {
-			h, err := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 10)
-			if err != nil || len(h) != 1 {
-				return false
-			}
-			ended = h[0]
-			return ended.Status == mobility.RideEnded
-		})
+		ended := endedRide(t, e, rider, "ride ended by bike_docked")
 		fare := ended.FareCents
 		if fare <= 0 || ended.Unsettled {
 			t.Fatalf("ended ride %+v", ended)

@@ -49,15 +49,7 @@ func TestUnlockRideAndDock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ended mobility.RideView
-		testutil.Eventually(t, 5*time.Second, "ride ended by bike_docked", func() bool {
-			h, err := e.Svc.RideHistory(ctx, mobilitytest.Citizen(rider), time.Time{}, 10)
-			if err != nil || len(h) != 1 {
-				return false
-			}
-			ended = h[0]
-			return ended.Status == mobility.RideEnded
-		})
+		ended := endedRide(t, e, rider, "ride ended by bike_docked")
 		// A ride of a few seconds: the unlock fee, plus 0.10 EUR once a second has begun the first minute.
 		fare := ended.Plan.Fare(ended.EndedAt.Sub(ended.StartedAt))
 		if ended.EndStation != to || ended.EndDock != dock || ended.FareCents != fare || (fare != 100 && fare != 110) || ended.LedgerTxID == "" {
