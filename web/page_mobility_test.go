@@ -3,6 +3,7 @@ package web
 import (
 	"cityhub/apperr"
 	"cityhub/internal/testutil"
+	"cityhub/simulator"
 	"cityhub/web/webtest"
 	"context"
 	"fmt"
@@ -32,9 +33,16 @@ type bikePagesEnv struct {
 
 func newBikePagesEnv(t *testing.T) *bikePagesEnv {
 	t.Helper()
+	return newBikePagesEnvWith(t, nil)
+}
+
+// newBikePagesEnvWith is newBikePagesEnv with the simulated stations set by
+// sim (nil: as they come).
+func newBikePagesEnvWith(t *testing.T, sim func(*simulator.Config)) *bikePagesEnv {
+	t.Helper()
 	var m *mobilitytest.Env
 	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 2, Docks: 6})
+		m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 2, Docks: 6, Sim: sim})
 		d.Mobility = m.Svc
 		d.Wallet = m.Wallet
 	})
@@ -224,6 +232,27 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	items, err := b.m.Svc.WalletItems(ctx, acct.ID)
 	if err != nil || len(items) != 1 || items[0].Status != "ended" || *items[0].Value != ride.FareCents || items[0].Link != ridePath {
 		t.Errorf("ride wallet items: %+v %v", items, err)
+	}
+}
+
+// Stations whose clocks run five minutes behind are named so on the
+// operator's overview and station page, in Italian and in English.
+func TestOperatorSeesAStationClockOff(t *testing.T) {
+	t.Parallel()
+	b := newBikePagesEnvWith(t, func(c *simulator.Config) { c.ClockBehind = 5 * time.Minute })
+	st := b.m.Stations[0]
+	op, _ := b.signIn(t, identity.RoleOperator)
+	for _, page := range []string{"/operator/bikes", "/operator/bikes/stations/" + st.ID} {
+		res, body := op.Get(page)
+		if res.StatusCode != 200 || !strings.Contains(body, `data-testid="clock">Orologio indietro di 5 min</span>`) {
+			t.Fatalf("%s: %d, no clock named\n%s", page, res.StatusCode, body)
+		}
+	}
+	if res, _ := op.Post("/language", url.Values{"csrf_token": {op.CSRF("/operator/bikes")}, "lang": {"en"}, "next": {"/operator/bikes"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch to English: %d", res.StatusCode)
+	}
+	if _, body := op.Get("/operator/bikes/stations/" + st.ID); !strings.Contains(body, `data-testid="clock">Clock 5 min behind</span>`) {
+		t.Fatalf("in English, no clock named\n%s", body)
 	}
 }
 
