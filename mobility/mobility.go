@@ -166,6 +166,13 @@ type StationState struct {
 	Clock StationClock `json:"clock"`
 }
 
+// Silent reports whether, at now, the station has sent nothing the hub took
+// for after or more (by the hub's clock: ReportedAt), or never reported:
+// it is offline whatever its online flag says.
+func (s StationState) Silent(now time.Time, after time.Duration) bool {
+	return s.LastReported.IsZero() || now.Sub(s.ReportedAt()) >= after
+}
+
 // ReportedAt is when, by the hub's clock, the station's newest message the
 // hub took was made: LastReported moved by the station's known lag (within
 // clockSlack, not moved), and never later than the hub last saved the

@@ -223,7 +223,7 @@ func (s *Service) brokerReachable() bool {
 }
 
 func (s *Service) online(st StationState, now time.Time) bool {
-	return st.Online && !st.LastReported.IsZero() && now.Sub(st.ReportedAt()) < s.StaleAfter
+	return st.Online && !st.Silent(now, s.StaleAfter)
 }
 
 // sendUnlock asks the station, whose clock runs lag behind the hub's, and

@@ -184,7 +184,7 @@ type StationView struct {
 func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 	v := StationView{Station: st}
 	state, seen := snap.States[st.ID]
-	v.Online = seen && state.Online && !state.LastReported.IsZero() && snap.At.Sub(state.ReportedAt()) < stale
+	v.Online = seen && state.Online && !state.Silent(snap.At, stale)
 	v.LastReported = state.ReportedAt()
 	outOfService := map[int]bool{}
 	for _, d := range snap.Docks[st.ID] {
@@ -422,7 +422,7 @@ func (s *Service) OperatorOverview(ctx context.Context, c identity.Caller) (Over
 		state := snap.States[st.ID]
 		o := OperatorStation{StationView: snap.View(st, s.StaleAfter)}
 		o.Bikes = nil
-		o.Stale = state.LastReported.IsZero() || snap.At.Sub(state.ReportedAt()) >= s.StaleAfter
+		o.Stale = state.Silent(snap.At, s.StaleAfter)
 		o.Offline = !state.Online || o.Stale
 		o.Empty, o.EmptySince = !state.EmptySince.IsZero(), state.EmptySince
 		o.Full, o.FullSince = !state.FullSince.IsZero(), state.FullSince
