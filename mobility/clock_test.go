@@ -250,3 +250,32 @@ func TestStationRunningBehindKeepsTheUnlockDeadline(t *testing.T) {
 		}
 	})
 }
+
+// A station an hour behind that becomes empty shows empty since the hub's
+// time of that status, and its occupancy sample is filed under the hub's
+// hour, not an hour back.
+func TestStationClockBehindStampsEmptyAndOccupancy(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, r *rules) {
+		r.skew(r.other, time.Hour, []string{"", "", "bk-3"}, []string{"bk-1", "bk-2"})
+		r.now = r.now.Add(2 * time.Minute)
+		r.status(r.other, r.now.Add(-time.Hour), r.now)
+		ctx := context.Background()
+		ov, err := r.svc.OperatorOverview(ctx, identity.System())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range ov.Stations {
+			if o.ID == r.other && (!o.Empty || !o.EmptySince.Equal(r.now)) {
+				t.Fatalf("empty %v since %s, want since %s", o.Empty, o.EmptySince, r.now)
+			}
+		}
+		occ, err := r.svc.Occupancy24h(ctx, identity.System(), r.other)
+		if err != nil || len(occ) == 0 {
+			t.Fatalf("occupancy %v %v", occ, err)
+		}
+		if last := occ[len(occ)-1]; !last.At.Equal(r.now.Truncate(mobility.SampleEvery)) || last.Bikes != 0 {
+			t.Fatalf("newest sample %+v, want 0 bikes at %s", last, r.now.Truncate(mobility.SampleEvery))
+		}
+	})
+}
