@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"cityhub/apperr"
@@ -171,10 +172,13 @@ func (s *Service) accountByFiscalCode(ctx context.Context, code string) (Account
 }
 
 func externalName(ext ExternalIdentity) string {
-	name := strings.Join(strings.Fields(ext.GivenName+" "+ext.FamilyName), " ")
+	name := ext.GivenName + " " + ext.FamilyName
 	if !utf8.ValidString(name) {
 		return ""
 	}
+	// The provider's claims are its to check, not ours to trust: a control
+	// character would stop every e-mail to the person (printableName).
+	name = strings.Join(strings.FieldsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || nameBreaker(r) }), " ")
 	if utf8.RuneCountInString(name) > MaxNameLen {
 		name = string([]rune(name)[:MaxNameLen])
 	}

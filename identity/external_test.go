@@ -85,6 +85,13 @@ func TestExternalLoginMakesCitizen(t *testing.T) {
 		}
 		_, _, err = f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "RSSMRA85T10A562X"})
 		wantReason(t, err, apperr.Invalid, "bad_fiscal_code")
+		// A provider's name claims with control characters: the name keeps
+		// its words and loses the characters no e-mail header can carry.
+		odd := identity.ExternalIdentity{FiscalCode: "BNCNNA90A41A783F", GivenName: "A\x00B\x1b", FamilyName: "Bian\x07chi\u2028"}
+		o, _, err := f.svc.ExternalAccount(ctx, odd)
+		if err != nil || o.Name != "A B Bian chi" {
+			t.Fatalf("account of odd claims: %q, %v", o.Name, err)
+		}
 	})
 }
 

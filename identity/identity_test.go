@@ -163,6 +163,11 @@ func TestRegisterValidates(t *testing.T) {
 		"short pw":     {Email: "a@example.org", Password: "short", Name: "A"},
 		"long pw":      {Email: "a@example.org", Password: strings.Repeat("x", 300), Name: "A"},
 		"no name":      {Email: "a@example.org", Password: password, Name: "  "},
+		"control char": {Email: "a@example.org", Password: password, Name: "Ann\x01e"},
+		"escape":       {Email: "a@example.org", Password: password, Name: "Ann\x1b[31me"},
+		"delete":       {Email: "a@example.org", Password: password, Name: "Ann\x7fe"},
+		"two lines":    {Email: "a@example.org", Password: password, Name: "Ann\nBcc: x@example.org"},
+		"separator":    {Email: "a@example.org", Password: password, Name: "Ann\u2028e"},
 		"locale":       {Email: "a@example.org", Password: password, Name: "A", Locale: "fr"},
 		"grants":       {Email: "a@example.org", Password: password, Name: "A", Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
 	} {

@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 
@@ -165,6 +167,23 @@ func newClient(t *Transport) (*gomail.Client, error) {
 	return c, nil
 }
 
+// addRecipient writes the To: header. The name is a courtesy, the address
+// the point: a name the header cannot carry (a control character, kept
+// from before names were checked for them) is written without those
+// characters, or left out, rather than fail every e-mail to its person.
+func addRecipient(msg *gomail.Msg, name, addr string) error {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	if err := msg.AddToFormat(name, addr); err == nil {
+		return nil
+	}
+	return msg.AddTo(addr)
+}
+
 // build turns an outbox message into a MIME message: text and HTML as
 // alternatives, attachments after them.
 func (t *Transport) build(m mail.Message) (*gomail.Msg, error) {
@@ -172,7 +191,7 @@ func (t *Transport) build(m mail.Message) (*gomail.Msg, error) {
 	if err := msg.From(t.from); err != nil {
 		return nil, fmt.Errorf("sender: %w", err)
 	}
-	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+	if err := addRecipient(msg, m.ToName, m.To); err != nil {
 		return nil, fmt.Errorf("recipient: %w", err)
 	}
 	msg.Subject(m.Subject)

@@ -83,6 +83,32 @@ func TestDeliverMultipartWithAttachments(t *testing.T) {
 	}
 }
 
+// A name that no To: header can carry (a control character kept from
+// before names were checked) does not stop the e-mail: it goes to the
+// address, the name without those characters.
+func TestDeliverToANameWithControlCharacters(t *testing.T) {
+	t.Parallel()
+	tr, err := smtpmail.New(smtpmail.Config{URL: mailtest.SMTPURL(), From: mailtest.From, Timeout: 5 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := mailtest.Recipient(t)
+	m := mail.Message{ID: "mail_ctl", Kind: "test", Locale: "it", To: to, ToName: "Ann\x01e\x00 Rossi", Subject: "Verifica",
+		Text: "testo", HTML: "<p>testo</p>", MessageID: "<mail_ctl" + strings.ReplaceAll(to, "@", ".") + "@cityhub.test>"}
+	var results []error
+	if err := tr.Deliver(context.Background(), []mail.Message{m}, func(i int, err error) { results = append(results, err) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || results[0] != nil {
+		t.Fatalf("results %v", results)
+	}
+	got := mailtest.WaitReceived(t, to, 1, 10*time.Second)
+	r := mailtest.Read(t, got[0].ID)
+	if len(r.To) != 1 || r.To[0].Address != to || r.To[0].Name != "Anne Rossi" {
+		t.Fatalf("received for %+v", r.To)
+	}
+}
+
 // A connection refused is worth retrying; it is not permanent.
 func TestDeliverToClosedPortIsTemporary(t *testing.T) {
 	tr, err := smtpmail.New(smtpmail.Config{URL: "smtp://127.0.0.1:1?tls=none", From: mailtest.From, Timeout: time.Second}, nil)
