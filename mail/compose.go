@@ -238,6 +238,16 @@ func (v *view) T(key string, args ...any) string {
 	return strings.ReplaceAll(m, cityToken, v.City)
 }
 
+// TN is T for a message about n things: "<key>.one" when n is 1 and the
+// catalogue has it ("1 ora"), else key ("%d ore"); n is the first argument
+// of either.
+func (v *view) TN(key string, n int, args ...any) string {
+	if _, ok := v.msgs[key+".one"]; ok && n == 1 {
+		key += ".one"
+	}
+	return v.T(key, append([]any{n}, args...)...)
+}
+
 // Money formats euro cents as the pages do: "1.234,50 €" in Italian,
 // "€1,234.50" in English.
 func (v *view) Money(cents int64) string { return money.Cents(cents).Format(v.lang) }

@@ -92,7 +92,10 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 				link, amount = "https://servizi.comune.benevento.it/hub/password/forgot", "anna@example.org"
 			case mail.KindPasswordReset:
 				m, err = c.PasswordReset(r, "pr_tok", time.Hour)
-				link, amount = "https://servizi.comune.benevento.it/hub/password/reset?token=pr_tok", " 1 "
+				link, amount = "https://servizi.comune.benevento.it/hub/password/reset?token=pr_tok", map[string]string{"it": " 1 ora ", "en": " 1 hour "}[lang]
+				if two, err := c.PasswordReset(r, "pr_tok", 2*time.Hour); err != nil || !strings.Contains(two.Text, map[string]string{"it": " 2 ore ", "en": " 2 hours "}[lang]) {
+					t.Errorf("%s/%s: a link of two hours: %v\n%s", kind, lang, err, two.Text)
+				}
 			case mail.KindPasswordChanged:
 				m, err = c.PasswordChanged(r)
 				link, amount = "https://servizi.comune.benevento.it/hub/password/forgot", "anna@example.org"
