@@ -76,6 +76,8 @@ func toString(v any) string {
 func TestRefusesBadConfiguration(t *testing.T) {
 	for name, e := range map[string]map[string]string{
 		"bad address":        {"CITYHUB_HTTP_ADDR": "nonsense"},
+		"port out of range":  {"CITYHUB_HTTP_ADDR": "127.0.0.1:99999"},
+		"port not a number":  {"CITYHUB_HTTP_ADDR": "127.0.0.1:abc"},
 		"mysql url":          {"CITYHUB_DATABASE_URL": "mysql://x"},
 		"bad mqtt scheme":    {"CITYHUB_MQTT_URL": "http://broker"},
 		"bad boolean":        {"CITYHUB_TEST_PAYMENTS": "perhaps"},
@@ -286,6 +288,9 @@ func TestOIDCSettings(t *testing.T) {
 	}
 	for name, e := range map[string]map[string]string{
 		"no issuer":      {"CITYHUB_OIDC_CLIENT_ID": "hub"},
+		"label alone":    {"CITYHUB_OIDC_LABEL": "Entra con SPID"},
+		"scopes alone":   {"CITYHUB_OIDC_SCOPES": "openid"},
+		"claim alone":    {"CITYHUB_OIDC_CLAIM_EMAIL": "mail"},
 		"plain http":     {"CITYHUB_OIDC_ISSUER": "http://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub", "CITYHUB_OIDC_CLIENT_SECRET": "s"},
 		"no client":      {"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_SECRET": "s"},
 		"no credential":  {"CITYHUB_OIDC_ISSUER": "https://op.example", "CITYHUB_OIDC_CLIENT_ID": "hub"},

@@ -72,17 +72,12 @@ func (t *TLS) parse(getenv func(string) string) {
 // when the hub serves HTTPS, since it is where plain HTTP redirects to, and
 // set when the certificate comes from files (with ACME, the first domain
 // stands in).
+//
+// The values are checked for their form whether or not HTTPS is on, so a
+// mistyped one stops the start rather than wait for the day HTTPS is
+// turned on; what they name (the roots file) is read when it is.
 func (t TLS) validate(publicURL string) error {
-	if !t.Enabled() {
-		return nil
-	}
 	var errs []error
-	if len(t.Domains) > 0 && (t.CertFile != "" || t.KeyFile != "") {
-		errs = append(errs, errors.New("CITYHUB_TLS_DOMAINS: set either CITYHUB_TLS_DOMAINS (ACME) or CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE, not both"))
-	}
-	if (t.CertFile == "") != (t.KeyFile == "") {
-		errs = append(errs, errors.New("CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE go together"))
-	}
 	for _, d := range t.Domains {
 		if !validDomain(d) {
 			errs = append(errs, fmt.Errorf("CITYHUB_TLS_DOMAINS %q: want a DNS name with a dot, without a wildcard or port (ACME here proves a name over HTTP or TLS, which a wildcard cannot)", d))
@@ -96,8 +91,17 @@ func (t TLS) validate(publicURL string) error {
 			errs = append(errs, fmt.Errorf("CITYHUB_ACME_EMAIL %q: want a plain e-mail address", t.ACMEEmail))
 		}
 	}
-	if _, _, err := net.SplitHostPort(t.HTTPSAddr); err != nil {
-		errs = append(errs, fmt.Errorf("CITYHUB_HTTPS_ADDR %q: %w", t.HTTPSAddr, err))
+	if err := checkListenAddr("CITYHUB_HTTPS_ADDR", t.HTTPSAddr); err != nil {
+		errs = append(errs, err)
+	}
+	if !t.Enabled() {
+		return errors.Join(errs...)
+	}
+	if len(t.Domains) > 0 && (t.CertFile != "" || t.KeyFile != "") {
+		errs = append(errs, errors.New("CITYHUB_TLS_DOMAINS: set either CITYHUB_TLS_DOMAINS (ACME) or CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE, not both"))
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		errs = append(errs, errors.New("CITYHUB_TLS_CERT_FILE and CITYHUB_TLS_KEY_FILE go together"))
 	}
 	if publicURL == "" && len(t.Domains) == 0 && t.CertFile != "" {
 		// ACME names the host; a certificate file does not, and plain

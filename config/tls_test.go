@@ -44,6 +44,12 @@ func TestTLS(t *testing.T) {
 		{"plain acme url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_CA": "http://acme.example/dir"}, "https:// URL"},
 		{"bad contact", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_ACME_EMAIL": "not mail"}, "CITYHUB_ACME_EMAIL \""},
 		{"bad address", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_HTTPS_ADDR": "443"}, "CITYHUB_HTTPS_ADDR \""},
+		// Checked for their form with HTTPS off too: a mistake waits for no
+		// day when HTTPS is turned on.
+		{"bad address, https off", map[string]string{"CITYHUB_HTTPS_ADDR": "bogus"}, "CITYHUB_HTTPS_ADDR \""},
+		{"port out of range, https off", map[string]string{"CITYHUB_HTTPS_ADDR": ":99999"}, "port from 0 to 65535"},
+		{"plain acme url, https off", map[string]string{"CITYHUB_ACME_CA": "notaurl"}, "CITYHUB_ACME_CA \""},
+		{"bad contact, https off", map[string]string{"CITYHUB_ACME_EMAIL": "bogus"}, "CITYHUB_ACME_EMAIL \""},
 		{"http public url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_PUBLIC_URL": "http://hub.example.it"}, "is https://"},
 		{"files without public url", map[string]string{"CITYHUB_TLS_CERT_FILE": "/c", "CITYHUB_TLS_KEY_FILE": "/k", "CITYHUB_PUBLIC_URL": ""}, "set CITYHUB_PUBLIC_URL"},
 	} {

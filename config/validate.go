@@ -17,15 +17,13 @@ import (
 // Validate reports configuration that cannot work.
 func (c Config) Validate() error {
 	var errs []error
-	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-		errs = append(errs, fmt.Errorf("CITYHUB_HTTP_ADDR %q: %w", c.HTTPAddr, err))
+	if err := checkListenAddr("CITYHUB_HTTP_ADDR", c.HTTPAddr); err != nil {
+		errs = append(errs, err)
 	}
 	// Only the embedded broker listens there, but a value that is no
 	// address at all is a mistake wherever the broker is.
-	if _, port, err := net.SplitHostPort(c.MQTTBrokerAddr); err != nil {
-		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_ADDR %q: want host:port: %w", c.MQTTBrokerAddr, err))
-	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_ADDR %q: want host:port with a port from 0 to 65535", c.MQTTBrokerAddr))
+	if err := checkListenAddr("CITYHUB_MQTT_BROKER_ADDR", c.MQTTBrokerAddr); err != nil {
+		errs = append(errs, err)
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, fmt.Errorf("CITYHUB_DATABASE_URL %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", Redact(c.DatabaseURL)))
@@ -186,11 +184,30 @@ var DefaultZone = sync.OnceValue(func() *time.Location {
 	return loc
 })
 
+// checkListenAddr checks an address to listen on, named by its setting:
+// host:port, the port a number from 0 to 65535 (0 picks a free one), so
+// that a mistyped port stops the start naming the setting rather than
+// failing to listen later.
+func checkListenAddr(setting, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s %q: want host:port: %w", setting, addr, err)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%s %q: want host:port with a port from 0 to 65535", setting, addr)
+	}
+	return nil
+}
+
 // validateOIDC checks the SPID/CIE settings, all or nothing: an issuer
 // needs a client id and one way to authenticate the client.
 func (c Config) validateOIDC() []error {
 	if c.OIDCIssuer == "" {
-		if c.OIDCClientID != "" || c.OIDCClientSecret != "" || c.OIDCPrivateKeyFile != "" {
+		// A setting of SPID/CIE given without it would do nothing, silently.
+		d := Default()
+		if c.OIDCClientID != "" || c.OIDCClientSecret != "" || c.OIDCPrivateKeyFile != "" || !slices.Equal(c.OIDCScopes, d.OIDCScopes) ||
+			c.OIDCLabel != d.OIDCLabel || c.OIDCClaimFiscalCode != d.OIDCClaimFiscalCode || c.OIDCClaimGivenName != d.OIDCClaimGivenName ||
+			c.OIDCClaimFamilyName != d.OIDCClaimFamilyName || c.OIDCClaimEmail != d.OIDCClaimEmail {
 			return []error{fmt.Errorf("CITYHUB_OIDC_ISSUER: needed with the other CITYHUB_OIDC_ settings")}
 		}
 		return nil
