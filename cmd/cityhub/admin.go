@@ -115,7 +115,11 @@ func clearLoginLimits(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return fmt.Errorf("clear login limits: %w", err)
 	}
-	fmt.Fprintf(stdout, "forgot %d counted login attempts\n", n)
+	what := "failed logins"
+	if *ip != "" {
+		what = "failed logins, sign-ups and e-mails asked for"
+	}
+	fmt.Fprintf(stdout, "forgot %d counted attempts (%s)\n", n, what)
 	return nil
 }
 

@@ -66,12 +66,14 @@ commands:
   serve     run the hub (the default)
   demo      run the hub with demo data seeded on first start
   migrate   apply database migrations and exit
-  create-admin -email E
-            create the first city administrator (password from
-            CITYHUB_ADMIN_PASSWORD, or generated and printed once)
+  create-admin -email E [-name N]
+            create a city administrator, the first one or another
+            (password from CITYHUB_ADMIN_PASSWORD, or generated and
+            printed once)
   clear-login-limits [-email E] [-ip A]
-            forget the failed logins counted against an email address
-            or a client address, so they can log in at once
+            forget the failed logins counted against an email address,
+            or those, the sign-ups and the e-mails asked for from a
+            client address, so they can log in at once
   backup FILE
             copy the embedded database, while the hub runs, into FILE
   restore FILE
