@@ -65,7 +65,7 @@ func (r UnlockRequest) startedBy(ride Ride) bool {
 // someone else's); Unavailable (station closed, offline or silent until the
 // deadline, or the broker unreachable). A failed unlock charges nothing. The
 // same RequestID again returns the first attempt's outcome, with
-// Ride.Replayed set; with another station, dock or bike it is Conflict
+// Ride.Replayed set, its failure too (the ride then comes with the error); with another station, dock or bike it is Conflict
 // (idempotency_key_reused), and another rider's is Conflict
 // (request_id_reused).
 func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockRequest) (Ride, error) {
@@ -382,10 +382,13 @@ func (s *Service) replayUnlock(ctx context.Context, riderID string, req UnlockRe
 			return r, err
 		}
 	}
+	// The outcome is the first attempt's, a failure too: the station was
+	// asked under this id, and answers it again as it answered it first, so
+	// only a new id can ask it anew.
+	r.Replayed = true
 	if r.Status == RideFailed {
 		return r, rideFailure(r)
 	}
-	r.Replayed = true
 	return r, nil
 }
 

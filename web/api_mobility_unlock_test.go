@@ -96,6 +96,32 @@ func TestUnlockKeyStandsForOneUnlock(t *testing.T) {
 				t.Errorf("rides after the refusals: %+v", rides.Rides)
 			}
 
+			// A failed unlock is its key's outcome, told again to a retry
+			// with the same key (the station was asked under it and would
+			// answer it the same); a new key asks the station anew.
+			brunoAcct, bruno2 := env.account(t, identity.RoleCitizen)
+			if _, err := m.Wallet.Post(t.Context(), wallet.Transaction{Key: "topup:" + brunoAcct.ID, Kind: "topup", Entries: []wallet.Entry{
+				{Account: wallet.CityFunding, Amount: -1000}, {Account: wallet.CitizenAccount(brunoAcct.ID), Amount: 1000}}}); err != nil {
+				t.Fatal(err)
+			}
+			m.Sim.SetBehaviour(1, 0, 0)
+			refused := `{"station_id":"` + other.ID + `","dock":1}`
+			rec = vreq(t, env, "POST", "/api/v1/mobility/unlock", bruno2, refused, "Idempotency-Key: unl-refused-1")
+			p = wantProblem(t, rec, http.StatusServiceUnavailable)
+			if !strings.HasPrefix(p.Reason, "station_refused:") || rec.Header().Get("Idempotent-Replayed") != "" {
+				t.Fatalf("refused unlock: %+v, Idempotent-Replayed %q", p, rec.Header().Get("Idempotent-Replayed"))
+			}
+			m.Sim.SetBehaviour(0, 0, 0)
+			rec = vreq(t, env, "POST", "/api/v1/mobility/unlock", bruno2, refused, "Idempotency-Key: unl-refused-1")
+			if again := wantProblem(t, rec, http.StatusServiceUnavailable); again.Reason != p.Reason || rec.Header().Get("Idempotent-Replayed") != "true" {
+				t.Errorf("retry of the refused unlock: %+v, Idempotent-Replayed %q; want %s replayed", again, rec.Header().Get("Idempotent-Replayed"), p.Reason)
+			}
+			rec = vreq(t, env, "POST", "/api/v1/mobility/unlock", bruno2, refused, "Idempotency-Key: unl-refused-2")
+			wantStatus(t, rec, http.StatusCreated)
+			if rec.Header().Get("Idempotent-Replayed") != "" {
+				t.Errorf("a new key's unlock says it is replayed")
+			}
+
 			// The unlock's key is also the command's request_id, which
 			// stations read as letters, digits, '-' and '_' only.
 			if p := wantProblem(t, unlock(`{"station_id":"`+other.ID+`","dock":1}`, "Idempotency-Key: order:123.4"), http.StatusBadRequest); p.Reason != "request_id" {

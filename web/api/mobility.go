@@ -84,6 +84,10 @@ func (h *mobilityHandler) handleAPIMobilityUnlock(w http.ResponseWriter, r *http
 	}
 	ride, err := h.mobility.Unlock(r.Context(), c, req)
 	if err != nil {
+		if ride.Replayed {
+			// The first attempt's failure, told again (mobility.Unlock).
+			w.Header().Set("Idempotent-Replayed", "true")
+		}
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}

@@ -284,7 +284,7 @@ func buildOpenAPIDocument() *obj {
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"UnlockIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
 			"description", "Optional: the unlock's request id, instead of request_id in the body (400 when both are given and differ): 1 to 100 letters, digits, - or _, as it is also the id of the command the station receives. "+
-				"A retry with the same key for the same unlock (the same station, and the same bike, named by its dock or by bike_id) answers the first attempt's outcome again, a ride marked Idempotent-Replayed: true; "+
+				"A retry with the same key for the same unlock (the same station, and the same bike, named by its dock or by bike_id) answers the first attempt's outcome again, marked Idempotent-Replayed: true, a failure too (a new attempt after a failure takes a new key); "+
 				"the same key for another station, dock or bike is 409 (idempotency_key_reused); a key another rider has already used is 409 (request_id_reused).",
 			"schema", unlockRequestID(str())),
 		"StripeSignature", newObj("name", "Stripe-Signature", "in", "header", "required", true,

@@ -361,7 +361,7 @@ func openAPIOperations() []apiOperation {
 				"409 when the bike is taken (bike_taken), the rider already rides (ride_open), the dock named holds no bike (no_bike_at_dock), the bike named is not in the dock named (bike_not_at_dock) or, named alone, not docked at the station (bike_not_at_station), or when the station refused because the dock holds no bike or is busy (station_refused:no_bike, station_refused:busy; nothing charged); " +
 				"503 when the station is closed, is offline, did not answer in time (station_timeout), refused for another reason (station_refused:<its error>) or the dock or bike is out of service (nothing charged); " +
 				"401 (account_deleted) when the caller's account was erased while the request was on its way (nothing is sent to the station). " +
-				"The request id (request_id or the Idempotency-Key header, 1 to 100 letters, digits, - or _): a retry of the same unlock answers the first attempt's outcome (Idempotent-Replayed: true), " +
+				"The request id (request_id or the Idempotency-Key header, 1 to 100 letters, digits, - or _): a retry of the same unlock answers the first attempt's outcome (Idempotent-Replayed: true), its failure too (a 503 or a station's refusal: the station was asked under this id and would answer it the same; try again with a new id), " +
 				"the same id for another station, dock or bike is 409 (idempotency_key_reused), and an id another rider has used is 409 (request_id_reused).",
 			headers: []string{"UnlockIdempotencyKey"}, body: "UnlockRequest",
 			ok: []apiResponse{{status: 201, desc: "The running ride.", schema: "Ride", headers: []string{"Location"}}}, errs: []int{400, 401, 402, 403, 404, 409, 503}},

@@ -172,8 +172,11 @@ func KeepAnswer(a idem.Answer) bool {
 	return a.Status < 500
 }
 
-// keptHeaders are the answer's header fields a replay repeats.
-var keptHeaders = []string{"Content-Type", "Cache-Control", "Location", "WWW-Authenticate"}
+// keptHeaders are the answer's header fields that pass through and that a
+// replay repeats. Idempotent-Replayed among them: an operation that keeps
+// its own record (an unlock) may answer a retry from it, a failure too,
+// which this layer does not keep.
+var keptHeaders = []string{"Content-Type", "Cache-Control", "Location", "WWW-Authenticate", "Idempotent-Replayed"}
 
 // bufferedAnswer records a handler's answer so that it can be kept before it
 // is sent.
