@@ -372,6 +372,10 @@ func contractMobility(c *contract, m *mobilitytest.Env) {
 	}
 	c.json(&incidents, "GET", "/api/v1/operator/mobility/incidents?open=true", operator, "", http.StatusOK)
 	c.do("GET", "/api/v1/operator/mobility/incidents", citizen, "", http.StatusForbidden)
+	for _, bad := range []string{"1", "TRUE", "maybe"} {
+		// Not taken as false, which would list the resolved ones too.
+		c.do("GET", "/api/v1/operator/mobility/incidents?open="+bad, operator, "", http.StatusBadRequest)
+	}
 	if len(incidents.Incidents) != 1 {
 		c.t.Fatalf("open incidents %+v", incidents.Incidents)
 	}

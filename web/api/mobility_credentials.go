@@ -136,7 +136,17 @@ func (h *mobilityHandler) handleAPIIncidents(w http.ResponseWriter, r *http.Requ
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	list, err := h.mobility.Incidents(r.Context(), c, r.URL.Query().Get("open") == "true", r.URL.Query().Get("kind"))
+	var open bool
+	switch v := r.URL.Query().Get("open"); v {
+	case "true":
+		open = true
+	case "", "false":
+	default:
+		// Taken as false, a typo (open=1) would list the resolved ones too.
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "bad_open", "open must be true or false, not %q.", v))
+		return
+	}
+	list, err := h.mobility.Incidents(r.Context(), c, open, r.URL.Query().Get("kind"))
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

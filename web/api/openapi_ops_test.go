@@ -98,7 +98,7 @@ func credentialOps() []apiOperation {
 			ok:   []apiResponse{{status: 200, desc: "The revoked credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404, 409, 503}},
 		{method: "GET", path: "/api/v1/operator/mobility/incidents", id: "listIncidents", tag: "mobility-operator", summary: "Mobility incidents, newest first", auth: "roles", roles: operator,
 			desc: "The newest " + strconv.Itoa(mobility.MaxIncidentList) + " that match; an unknown kind is 400 (reason bad_kind).",
-			query: []apiParam{query("open", "true for unresolved incidents only.", newObj("type", "string", "enum", []string{"true", "false"})),
+			query: []apiParam{query("open", "true for unresolved incidents only; any value but true or false is 400 (bad_open).", newObj("type", "string", "enum", []string{"true", "false"})),
 				query("kind", "Incidents of this kind only: a bike a station released with no ride, or a citizen's fault report.", newObj("type", "string", "enum", mobility.IncidentKinds))},
 			ok: []apiResponse{{status: 200, desc: "Incidents.", schema: listOf("incidents", "Incident")}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/operator/mobility/incidents/{id}/resolve", id: "resolveIncident", tag: "mobility-operator", summary: "Resolve an open incident", auth: "roles", roles: operator,
