@@ -337,7 +337,7 @@ func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
 		return pf, err
 	}
 	if (page-1)*size > participation.MaxListOffset {
-		return pf, apperr.R(apperr.Invalid, "bad_page", "page %d of %d requests starts past the first %d requests: narrow the dates instead.", page, size, participation.MaxListOffset)
+		return pf, apperr.R(apperr.Invalid, "bad_page", "page %d of %d requests would skip more than %d requests: narrow the dates instead.", page, size, participation.MaxListOffset)
 	}
 	pf.Limit, pf.Offset = size, (page-1)*size
 	return pf, nil

@@ -89,7 +89,7 @@ func TestDroppedCategoryStillShows(t *testing.T) {
 		if err != nil || len(rs) != 1 || rs[0].ID != r.ID || rs[0].CategoryIT != "pothole" || rs[0].CategoryEN != "pothole" {
 			t.Fatalf("public reports after the category was dropped: %v %+v", err, rs)
 		}
-		q, err := svc.Queue(ctx, roads, "roads", 10)
+		q, err := svc.Queue(ctx, roads, "roads", "", 10)
 		if err != nil || len(q) != 1 || q[0].ID != r.ID {
 			t.Fatalf("roads queue after the category was dropped: %v %+v", err, q)
 		}

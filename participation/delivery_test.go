@@ -61,7 +61,7 @@ func TestReportStoryMailArrives(t *testing.T) {
 		if err != nil || got2.Status != participation.StatusOpen {
 			t.Fatalf("Reopen = %+v, %v", got2, err)
 		}
-		q, err := f.svc.Queue(ctx, roads, "roads", 0)
+		q, err := f.svc.Queue(ctx, roads, "roads", "", 0)
 		if err != nil || len(q) != 1 || q[0].ID != r.ID {
 			t.Fatalf("the reopened report is not back in the queue: %+v, %v", q, err)
 		}

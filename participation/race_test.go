@@ -97,7 +97,7 @@ func TestCrossedMergesOnce(t *testing.T) {
 				t.Fatalf("a crossed merge failed with %v, want Conflict", err)
 			}
 		}
-		q, err := f.svc.Queue(ctx, roads, "roads", 0)
+		q, err := f.svc.Queue(ctx, roads, "roads", "", 0)
 		if err != nil || len(q) != 1 {
 			t.Fatalf("queue after crossed merges %+v, %v", q, err)
 		}

@@ -106,7 +106,7 @@ func TestReportAuthorization(t *testing.T) {
 			wantCode(t, "read by "+c.AccountID, err, apperr.NotFound, "report_not_found")
 			_, err = f.svc.Redact(ctx, c, r.ID, true)
 			wantCode(t, "redact by "+c.AccountID, err, apperr.Forbidden, "")
-			_, err = f.svc.Queue(ctx, c, "roads", 10)
+			_, err = f.svc.Queue(ctx, c, "roads", "", 10)
 			wantCode(t, "queue of "+c.AccountID, err, apperr.Forbidden, "")
 		}
 		for _, c := range []identity.Caller{anna, roads, admin} {
@@ -114,10 +114,10 @@ func TestReportAuthorization(t *testing.T) {
 				t.Fatalf("read by %s: %v", c.AccountID, err)
 			}
 		}
-		if _, err := f.svc.Queue(ctx, admin, "parks", 10); err != nil {
+		if _, err := f.svc.Queue(ctx, admin, "parks", "", 10); err != nil {
 			t.Fatalf("admin sees every office: %v", err)
 		}
-		_, err = f.svc.Queue(ctx, admin, "nowhere", 10)
+		_, err = f.svc.Queue(ctx, admin, "nowhere", "", 10)
 		wantCode(t, "unknown office", err, apperr.NotFound, "office_not_found")
 		_, err = f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusRejected, "")
 		wantCode(t, "reject without reason", err, apperr.Invalid, "reason_required")
@@ -278,10 +278,21 @@ func TestNearbyMergeAndQueue(t *testing.T) {
 		if len(got) != 1 || got[0].Report.ID != first.ID || got[0].Distance < 30 || got[0].Distance > 70 {
 			t.Fatalf("nearby %+v", got)
 		}
-		q, err := f.svc.Queue(ctx, roads, "roads", 0)
+		q, err := f.svc.Queue(ctx, roads, "roads", "", 0)
 		if err != nil || len(q) != 3 || q[0].ID != first.ID || q[1].ID != near.ID || q[2].ID != far.ID {
 			t.Fatalf("queue %+v, %v", q, err)
 		}
+		// A page at a time, after the last report of the page before.
+		p1, err := f.svc.Queue(ctx, roads, "roads", "", 2)
+		if err != nil || len(p1) != 2 || p1[0].ID != first.ID || p1[1].ID != near.ID {
+			t.Fatalf("queue's first page %+v, %v", p1, err)
+		}
+		p2, err := f.svc.Queue(ctx, roads, "roads", p1[1].ID, 2)
+		if err != nil || len(p2) != 1 || p2[0].ID != far.ID {
+			t.Fatalf("queue's second page %+v, %v", p2, err)
+		}
+		_, err = f.svc.Queue(ctx, roads, "roads", "rep_nosuch", 2)
+		wantCode(t, "a cursor that is no report", err, apperr.Invalid, "bad_cursor")
 
 		_, err = f.svc.Merge(ctx, roads, near.ID, near.ID, "")
 		wantCode(t, "merge into itself", err, apperr.Invalid, "same_report")
@@ -295,7 +306,7 @@ func TestNearbyMergeAndQueue(t *testing.T) {
 		must(t, err)
 		_, err = f.svc.Merge(ctx, roads, first.ID, far.ID, "")
 		wantCode(t, "merge into a fixed report", err, apperr.Conflict, "merge_target_closed")
-		q, _ = f.svc.Queue(ctx, roads, "roads", 0)
+		q, _ = f.svc.Queue(ctx, roads, "roads", "", 0)
 		if len(q) != 1 || q[0].ID != first.ID {
 			t.Fatalf("queue after merge %+v", q)
 		}

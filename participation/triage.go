@@ -369,9 +369,11 @@ func (s *Service) QueueOffice(c identity.Caller, office string) (string, error) 
 }
 
 // Queue is an office's triage queue: its reports still being worked,
-// oldest first. Forbidden unless c is staff of office or an administrator;
-// NotFound for an unknown office.
-func (s *Service) Queue(ctx context.Context, c identity.Caller, office string, limit int) ([]Report, error) {
+// oldest first, after the report named by the cursor after (from the
+// oldest when empty). Forbidden unless c is staff of office or an
+// administrator; NotFound for an unknown office; Invalid (bad_cursor)
+// when after is no report.
+func (s *Service) Queue(ctx context.Context, c identity.Caller, office, after string, limit int) ([]Report, error) {
 	if err := requireAnyStaff(c); err != nil {
 		return nil, err
 	}
@@ -388,8 +390,16 @@ func (s *Service) Queue(ctx context.Context, c identity.Caller, office string, l
 	}
 	var out []Report
 	err := s.store.View(ctx, func(tx Tx) error {
+		if after != "" {
+			// A cursor that is no report would end the list silently.
+			if _, err := tx.Report(ctx, after); apperr.Has(err, apperr.NotFound) {
+				return invalid("bad_cursor", "The cursor is not a report of this list.")
+			} else if err != nil {
+				return err
+			}
+		}
 		var err error
-		out, err = tx.ListReports(ctx, ReportFilter{Offices: []string{office}, Statuses: ActiveStatuses, OldestFirst: true, Limit: limit})
+		out, err = tx.ListReports(ctx, ReportFilter{Offices: []string{office}, Statuses: ActiveStatuses, OldestFirst: true, After: after, Limit: limit})
 		return err
 	})
 	if out == nil {

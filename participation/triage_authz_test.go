@@ -34,7 +34,7 @@ func TestTriageRefusesNonStaffFirst(t *testing.T) {
 			wantCode(t, "nearby by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
 			_, err = f.svc.PendingPhotos(ctx, c, 10)
 			wantCode(t, "pending photos by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
-			_, err = f.svc.Queue(ctx, c, "nowhere", 10)
+			_, err = f.svc.Queue(ctx, c, "nowhere", "", 10)
 			wantCode(t, "queue by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
 			_, err = f.svc.QueueOffice(c, "")
 			wantCode(t, "queue office of "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
@@ -63,7 +63,7 @@ func TestQueueOfAnotherOfficeSaysQueue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		_, err := f.svc.Queue(ctx, parks, "roads", 10)
+		_, err := f.svc.Queue(ctx, parks, "roads", "", 10)
 		wantCode(t, "queue of another office", err, apperr.Forbidden, "not_office_staff")
 		if msg := apperr.MessageOf(err); !strings.Contains(msg, "queue") || strings.Contains(msg, "report") {
 			t.Fatalf("queue of another office refused as %q", msg)

@@ -126,6 +126,10 @@ func (tx *Tx) ListReports(ctx context.Context, f participation.ReportFilter) ([]
 	order := "created_at DESC, id DESC"
 	if f.OldestFirst {
 		order = "created_at, id"
+		if f.After != "" {
+			where = append(where, "(created_at, id) > (SELECT created_at, id FROM participation_reports WHERE id = ?)")
+			args = append(args, f.After)
+		}
 	} else if f.Before != "" {
 		where = append(where, "(created_at, id) < (SELECT created_at, id FROM participation_reports WHERE id = ?)")
 		args = append(args, f.Before)

@@ -113,10 +113,11 @@ func participationOps() []apiOperation {
 
 		// The offices' triage.
 		{method: "GET", path: "/api/v1/staff/queue", id: "staffQueue", tag: "reports-staff", summary: "An office's reports still being worked, oldest first", auth: "roles", roles: officeStaff,
-			desc:  "403 for an office the caller does not work (not_office_staff); 404 for an unknown office; 400 when office is needed (administrators, staff of several offices).",
-			query: []apiParam{officeQuery, partLimit},
-			ok: []apiResponse{{status: 200, desc: "The queue.", schema: newObj("type", "object", "properties", newObj("office", str(), "reports", newObj("type", "array", "items", ref("Report"))),
-				"required", []string{"office", "reports"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404}},
+			desc:  "A page at a time: pass next_cursor as cursor for the next. 403 for an office the caller does not work (not_office_staff); 404 for an unknown office; 400 when office is needed (administrators, staff of several offices). " + badCursor + "report.",
+			query: []apiParam{officeQuery, cursorQuery, partLimit},
+			ok: []apiResponse{{status: 200, desc: "A page of the queue.", schema: newObj("type", "object", "properties", newObj("office", str(), "reports", newObj("type", "array", "items", ref("Report")),
+				"next_cursor", newObj("type", "string", "description", "The cursor of the next page; empty on the last.")),
+				"required", []string{"office", "reports", "next_cursor"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404}},
 		{method: "PUT", path: "/api/v1/staff/reports/{id}/status", id: "changeReportStatus", tag: "reports-staff", summary: "Move a report on, with a public note", auth: "roles", roles: officeStaff,
 			desc: "The reporter is e-mailed in the same transaction. 409 for a move the report's status does not allow (see docs/participation.md); 400 for another status (bad_status: a duplicate is merged) or rejected without a note; 403 for a report of another office.",
 			body: "StatusRequest", ok: []apiResponse{{status: 200, desc: "The report.", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},

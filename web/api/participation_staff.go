@@ -13,21 +13,23 @@ import (
 // reads what they sent, and decides which office's report a member of
 // staff may touch.
 
-// handleQueue is GET /api/v1/staff/queue?office=: an office's reports
-// still being worked, oldest first. Staff of one office may leave office
-// out.
+// handleQueue is GET /api/v1/staff/queue?office=&cursor=&limit=: an
+// office's reports still being worked, oldest first, a page at a time.
+// Staff of one office may leave office out.
 func (h *participationHandler) handleQueue(w http.ResponseWriter, r *http.Request) {
 	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
-		_, limit, err := pageQuery(r)
-		if err != nil {
-			return nil, err
-		}
 		office, err := h.svc.QueueOffice(c, r.URL.Query().Get("office"))
 		if err != nil {
 			return nil, err
 		}
-		rs, err := h.svc.Queue(r.Context(), c, office, limit)
-		return map[string]any{"office": office, "reports": rs}, err
+		page, err := listPage(r, "reports", func(cursor string, limit int) ([]participation.Report, error) {
+			return h.svc.Queue(r.Context(), c, office, cursor, limit)
+		}, func(rep participation.Report) string { return rep.ID })
+		if err != nil {
+			return nil, err
+		}
+		page["office"] = office
+		return page, nil
 	})
 }
 

@@ -61,7 +61,7 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	if d.Office == "" {
 		d.Office = d.Offices[0].Value
 	}
-	rs, err := p.svc.Queue(r.Context(), c, d.Office, 200)
+	rs, err := p.svc.Queue(r.Context(), c, d.Office, "", 200)
 	if apperr.CodeOf(err) == apperr.Forbidden {
 		// The catalogue's words for not_office_staff speak of a page of
 		// the office concerned; here a whole office's queue was asked
