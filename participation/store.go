@@ -150,7 +150,7 @@ type ReportFilter struct {
 	// After is a cursor: reports created after the report with this id
 	// (oldest-first order only).
 	After string
-	Limit       int // 0: MaxListLimit
+	Limit int // 0: MaxListLimit
 	// Offset skips this many reports of the order first (pages of a list
 	// whose clients count pages, as Open311's do).
 	Offset int
