@@ -49,11 +49,11 @@ func (p PricingPlan) Validate() error {
 	if err := checkID("pricing plan", p.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(p.NameIT) == "" || len(p.NameIT) > 200 || len(p.NameEN) > 200 {
-		return apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name of at most 200 characters.")
+	if strings.TrimSpace(p.NameIT) == "" || len(p.NameIT) > 200 || len(p.NameEN) > 200 || !feedText(p.NameIT, false) || !feedText(p.NameEN, false) {
+		return apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most 200 characters.")
 	}
-	if len(p.DescriptionIT) > 1000 || len(p.DescriptionEN) > 1000 {
-		return apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters.")
+	if len(p.DescriptionIT) > 1000 || len(p.DescriptionEN) > 1000 || !feedText(p.DescriptionIT, true) || !feedText(p.DescriptionEN, true) {
+		return apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters, without control characters.")
 	}
 	if p.UnlockCents < 0 || p.UnlockCents > MaxFare {
 		return apperr.R(apperr.Invalid, "pricing_plan_unlock", "The unlock fee must be between 0 and %d cents.", MaxFare)

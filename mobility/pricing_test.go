@@ -62,11 +62,26 @@ func TestPlanValidate(t *testing.T) {
 		{"negative unlock", PricingPlan{ID: "p", NameIT: "x", UnlockCents: -1}},
 		{"zero interval", PricingPlan{ID: "p", NameIT: "x", PerMin: []Segment{{IntervalMin: 0, RateCents: 1}}}},
 		{"end before start", PricingPlan{ID: "p", NameIT: "x", PerMin: []Segment{{StartMin: 10, EndMin: 5, IntervalMin: 1}}}},
+		{"control character in the name", PricingPlan{ID: "p", NameIT: "a\u0007b"}},
+		{"two lines of name", PricingPlan{ID: "p", NameIT: "Base", NameEN: "Basic\nplan"}},
+		{"escape in the description", PricingPlan{ID: "p", NameIT: "x", DescriptionEN: "a\x1b[2Jb"}},
+		{"not UTF-8", PricingPlan{ID: "p", NameIT: "caf\xe9"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.p.Validate() == nil {
 				t.Error("accepted")
 			}
 		})
+	}
+	// A description may have lines, as a form's text area sends them.
+	if err := (PricingPlan{ID: "p", NameIT: "Base", DescriptionIT: "Sblocco 1 €.\r\nPoi 0,10 € al minuto."}).Validate(); err != nil {
+		t.Errorf("a description of two lines: %v", err)
+	}
+	// Stations and vehicle types are published by name too.
+	if (Station{ID: "st-1", NameIT: "Piazza\x00", Lat: 41.13, Lon: 14.78, Capacity: 4}).Validate() == nil {
+		t.Error("a station name with NUL accepted")
+	}
+	if (VehicleType{ID: "classic", NameIT: "Bici\u2028classica", Propulsion: Human}).Validate() == nil {
+		t.Error("a vehicle type name with a line separator accepted")
 	}
 }
