@@ -223,10 +223,25 @@ func TestDoorPerformancesAndList(t *testing.T) {
 				t.Fatalf("check-in for %q: %v", id, err)
 			}
 		}
+		if !list.Performance.DoorsOpenNow {
+			t.Fatalf("tonight's doors are closed at %s: %+v", e.clock.Now(), list.Performance)
+		}
 		// Once tonight's performance ended, the door chooses 7 December only.
 		e.clock.Set(e.tonight.EndsAt)
 		if ps, err := e.svc.DoorPerformances(e.ctx, staff); err != nil || len(ps) != 1 || ps[0].ID != e.dec7.ID {
 			t.Fatalf("door performances after tonight: %+v %v", ps, err)
+		}
+		// A cancelled performance's doors do not open: its tickets are
+		// turned away.
+		e.clock.Set(e.dec7.DoorsOpen)
+		if _, err := e.svc.CancelPerformance(e.ctx, admin, e.dec7.ID); err != nil {
+			t.Fatal(err)
+		}
+		if list, err := e.svc.DoorList(e.ctx, staff, e.dec7.ID); err != nil || list.Performance.DoorsOpenNow {
+			t.Fatalf("a cancelled performance's door list: %+v %v", list.Performance, err)
+		}
+		if ps, err := e.svc.DoorPerformances(e.ctx, staff); err != nil || len(ps) > 0 && ps[0].DoorsOpenNow {
+			t.Fatalf("door performances once 7 December is cancelled: %+v %v", ps, err)
 		}
 	})
 }

@@ -299,9 +299,10 @@ func (p Performance) OnSale(now time.Time) bool {
 }
 
 // DoorsOpenAt reports whether the door admits this performance's tickets
-// at now: from DoorsOpen (included) until EndsAt (excluded).
+// at now: from DoorsOpen (included) until EndsAt (excluded), unless it was
+// cancelled (its tickets with it: the door turns them all away).
 func (p Performance) DoorsOpenAt(now time.Time) bool {
-	return !now.Before(p.DoorsOpen) && now.Before(p.EndsAt)
+	return p.Status != PerformanceCancelled && !now.Before(p.DoorsOpen) && now.Before(p.EndsAt)
 }
 
 // Claim is a seat of a performance taken by an order: held until ExpiresAt,
