@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"cityhub/apperr"
@@ -52,8 +53,16 @@ func RequestTextError(r *http.Request) error {
 			}
 		}
 	}
+	// A till names itself; the name is kept with every redemption and
+	// printed in shops' statements, so it is a short label, not a store.
+	if v := r.Header.Get("X-Device-Id"); len(v) > MaxDeviceIDLen || strings.ContainsFunc(v, unicode.IsControl) {
+		return apperr.R(apperr.Invalid, "bad_device_id", "The X-Device-Id header must be at most %d bytes, without control characters.", MaxDeviceIDLen)
+	}
 	return nil
 }
+
+// MaxDeviceIDLen bounds the X-Device-Id header.
+const MaxDeviceIDLen = 100
 
 // ValuesTextError checks every name and value of a query or form.
 func ValuesTextError(vs url.Values, where string) error {
