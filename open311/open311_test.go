@@ -310,6 +310,8 @@ func TestPostBadInput(t *testing.T) {
 			"huge description": func(f url.Values) { f.Set("description", strings.Repeat("a", participation.MaxDescriptionLen+1)) },
 			"bad e-mail":       func(f url.Values) { f.Set("email", "not an address") },
 			"control chars":    func(f url.Values) { f.Set("description", "bad \x00 bytes here") },
+			"two services":     func(f url.Values) { f.Add("service_code", "lighting") },
+			"two descriptions": func(f url.Values) { f.Add("description", "Another one") },
 		} {
 			f := url.Values{}
 			for k, v := range base {

@@ -205,6 +205,13 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation
 	if err := s.checkJurisdiction(r); err != nil {
 		return n, "", err
 	}
+	for name, vs := range r.PostForm {
+		// The first of two would be taken silently: a client's mistake
+		// (two service codes, two descriptions) must not file a report.
+		if len(vs) > 1 {
+			return n, "", apperr.R(apperr.Invalid, "duplicate_field", "The field %q is given more than once.", name)
+		}
+	}
 	key := r.PostFormValue("api_key")
 	if key == "" {
 		return n, "", apperr.R(apperr.Unauthenticated, "api_key_required", "An api_key issued by the city is required to post a request.")
