@@ -1,9 +1,12 @@
 package web
 
 import (
+	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -137,5 +140,41 @@ func TestParticipationQueuePageOfAnotherOffice(t *testing.T) {
 		if res.StatusCode != http.StatusForbidden || !strings.Contains(body, `data-status="403"`) || !strings.Contains(body, want) {
 			t.Fatalf("another office's queue in %s: %d, want 403 saying %q:\n%s", lang, res.StatusCode, want, body)
 		}
+	}
+}
+
+// An office's queue page shows its oldest reports a page at a time, with
+// a link to the later ones that goes on where the page ended.
+func TestParticipationQueuePagePages(t *testing.T) {
+	t.Parallel()
+	var svc *participation.Service
+	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) { svc = d.Participation.Service })
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	citizen, _ := env.account(t, identity.RoleCitizen)
+	var ids []string
+	for i := range 201 {
+		rep, err := svc.SubmitReport(t.Context(), identity.Caller{AccountID: citizen.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}},
+			participation.NewReport{Category: "pothole", Located: true, Lat: 41.1307, Lon: 14.776, Description: fmt.Sprintf("Hole number %d here.", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rep.ID)
+	}
+	acc, _ := env.account(t, identity.RoleCityStaff, "roads")
+	pc := pageIn(t, srv.URL, "it")
+	if res := pc.Login(acc.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	res, body := pc.Get("/staff/reports?office=roads")
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next">Segnalazioni successive</a>`).FindStringSubmatch(body)
+	if res.StatusCode != http.StatusOK || strings.Count(body, "data-report=") != 200 || !strings.Contains(body, `data-report="`+ids[0]+`"`) ||
+		strings.Contains(body, `data-report="`+ids[200]+`"`) || next == nil {
+		t.Fatalf("first page: %d, %d reports, next %v", res.StatusCode, strings.Count(body, "data-report="), next)
+	}
+	res, body = pc.Get(html.UnescapeString(next[1]))
+	if res.StatusCode != http.StatusOK || strings.Count(body, "data-report=") != 1 || !strings.Contains(body, `data-report="`+ids[200]+`"`) ||
+		strings.Contains(body, `rel="next"`) {
+		t.Fatalf("second page %s: %d\n%s", next[1], res.StatusCode, body)
 	}
 }

@@ -22,6 +22,8 @@ type queueData struct {
 	Offices []option
 	Reports []queueRow
 	Pending int
+	// Next is the page after this one, when it is full.
+	Next string
 	// Moderator: the caller may moderate reported comments, Flagged of
 	// which wait.
 	Moderator bool
@@ -49,8 +51,11 @@ func (p *participationPages) staffOffices(c identity.Caller, lang string) []opti
 	return out
 }
 
+// queuePage is how many reports a page of the queue shows.
+const queuePage = 200
+
 // handleQueue is an office's triage queue (?office=, the first the caller
-// works when absent), oldest first.
+// works when absent), oldest first, a page at a time (?cursor=).
 func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	l := p.locale(r)
 	d := queueData{Office: r.URL.Query().Get("office"), Offices: p.staffOffices(c, l.Lang)}
@@ -61,7 +66,7 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	if d.Office == "" {
 		d.Office = d.Offices[0].Value
 	}
-	rs, err := p.svc.Queue(r.Context(), c, d.Office, "", 200)
+	rs, err := p.svc.Queue(r.Context(), c, d.Office, pageCursor(r.URL.Query()), queuePage)
 	if apperr.CodeOf(err) == apperr.Forbidden {
 		// The catalogue's words for not_office_staff speak of a page of
 		// the office concerned; here a whole office's queue was asked
@@ -76,6 +81,9 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	}
 	for _, x := range rs {
 		d.Reports = append(d.Reports, queueRow{reportRow: p.ownRow(l.Lang, x), Report: x})
+	}
+	if len(rs) == queuePage {
+		d.Next = "/staff/reports?" + url.Values{"office": {d.Office}, "cursor": {rs[len(rs)-1].ID}}.Encode()
 	}
 	pending, err := p.svc.PendingPhotos(r.Context(), c, 0)
 	if err != nil {
