@@ -75,6 +75,7 @@ func (o *obj) MarshalJSON() ([]byte, error) {
 var errorText = map[int]string{
 	400: "Bad input: malformed JSON, unknown or repeated fields, wrong types, or a value the rules refuse; nothing was changed.",
 	413: "The body is over its limit (reason body_too_large); nothing was changed.",
+	415: "The body is declared (Content-Type) as something other than application/json (reason unsupported_media_type); nothing was changed.",
 	401: "No valid credentials (WWW-Authenticate: Bearer). Any route, public ones included, refuses a bearer token that does not verify.",
 	402: "Not enough credit.",
 	403: "The caller's roles do not allow this.",
@@ -242,14 +243,15 @@ func buildOpenAPIDocument() *obj {
 		}
 		if op.method != "GET" && op.body == nil {
 			// An operation without a body refuses one (httpx.NoBody):
-			// 400, or 413 beyond the limit of a body.
-			errs = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(errs), 400, 413))))
+			// 400, 413 beyond the limit of a body, 415 for one declared
+			// as another type.
+			errs = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(errs), 400, 413, 415))))
 		}
-		if op.body != nil && !slices.Contains(errs, 413) {
+		if op.body != nil {
 			// Every body is read within a limit (httpx.MaxJSONBody, more
-			// for a report's photos).
-			errs = append(slices.Clone(errs), 413)
-			slices.Sort(errs)
+			// for a report's photos), and declared as what the operation
+			// reads.
+			errs = slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(errs), 413, 415))))
 		}
 		for _, status := range errs {
 			responses.set(strconv.Itoa(status), newObj("$ref", "#/components/responses/"+strconv.Itoa(status)))
@@ -262,7 +264,7 @@ func buildOpenAPIDocument() *obj {
 
 	problem := newObj("application/problem+json", newObj("schema", ref("Problem")))
 	responses := newObj()
-	for _, status := range []int{400, 401, 402, 403, 404, 409, 413, 429, 503} {
+	for _, status := range []int{400, 401, 402, 403, 404, 409, 413, 415, 429, 503} {
 		r := newObj("description", errorText[status], "content", problem)
 		if status == 401 {
 			r.set("headers", newObj("WWW-Authenticate", newObj("schema", str())))
@@ -330,7 +332,7 @@ func buildOpenAPIDocument() *obj {
 			"version", "1",
 			"summary", "A city's digital front office: wallet, vouchers, bikesharing.",
 			"description", "The JSON API of cityhub under /api/v1. Amounts are integer euro cents in fields named *_cents; times are RFC 3339 in UTC. "+
-				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. A path not in canonical form (a . or .. segment, a repeated slash) is refused with 400 (reason path_not_canonical, the detail naming the canonical path), not redirected. Request bodies are one JSON object of at most 64 KiB (413 beyond, at once when Content-Length declares more, so a client that sends Expect: 100-continue never sends the body); unknown fields are refused (400 unknown_field), a key must be a field's name exactly, case included, and an object that holds a key twice is refused (400 duplicate_field). "+
+				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. A path not in canonical form (a . or .. segment, a repeated slash) is refused with 400 (reason path_not_canonical, the detail naming the canonical path), not redirected. Request bodies are one JSON object of at most 64 KiB, declared as application/json or not declared (another Content-Type is 415, reason unsupported_media_type; 413 beyond the size, at once when Content-Length declares more, so a client that sends Expect: 100-continue never sends the body); unknown fields are refused (400 unknown_field), a key must be a field's name exactly, case included, and an object that holds a key twice is refused (400 duplicate_field). "+
 				"An operation described here without a request body takes none: a signed-in caller's body is judged as an empty object's, so any field in it is refused (400 unknown_field) and anything but an object too (400 wrong_type), and nothing changes; an empty body, or {}, counts as none. "+
 				"Text anywhere in a request (path, query, headers, body) must be UTF-8 without NUL characters: 400 (reason invalid_text) otherwise. "+
 				"Every state-changing operation (POST, PUT, DELETE) except login, refresh, the Stripe webhook and those that answer with a credential (creating a station, issuing or rotating its broker credential, issuing an Open311 API key) takes an Idempotency-Key header: the first answer to a caller's key on an operation is kept, "+

@@ -42,19 +42,23 @@ func TestNoBody(t *testing.T) {
 			t.Errorf("body %q: %d, the route ran %d times", body, rec.Code, ran)
 		}
 	}
-	for _, tc := range []struct{ contentType, body, reason string }{
-		{"application/json", `{"reason":"changed my mind"}`, "unknown_field"},
-		{"application/json", `[]`, "wrong_type"},
-		{"application/json", `null`, "wrong_type"},
-		{"application/json", `{} {}`, "malformed_json"},
-		{"application/json", `{`, "malformed_json"},
-		{"text/plain", `changed my mind`, "unsupported_media_type"},
-		{"application/json", `{"a":1,` + strings.Repeat(" ", MaxJSONBody) + `}`, "body_too_large"},
+	for _, tc := range []struct {
+		contentType, body, reason string
+		status                    int
+	}{
+		{"application/json", `{"reason":"changed my mind"}`, "unknown_field", http.StatusBadRequest},
+		{"application/json", `[]`, "wrong_type", http.StatusBadRequest},
+		{"application/json", `null`, "wrong_type", http.StatusBadRequest},
+		{"application/json", `{} {}`, "malformed_json", http.StatusBadRequest},
+		{"application/json", `{`, "malformed_json", http.StatusBadRequest},
+		{"text/plain", `changed my mind`, "unsupported_media_type", http.StatusUnsupportedMediaType},
+		{"application/x-www-form-urlencoded", `reason=x`, "unsupported_media_type", http.StatusUnsupportedMediaType},
+		{"application/json", `{"a":1,` + strings.Repeat(" ", MaxJSONBody) + `}`, "body_too_large", http.StatusRequestEntityTooLarge},
 	} {
 		ran = 0
 		rec := send(true, tc.contentType, tc.body)
-		if got := problemReason(t, rec); rec.Code/100 != 4 || got != tc.reason || ran != 0 {
-			t.Errorf("body %.40q: %d %s, the route ran %d times; want reason %s", tc.body, rec.Code, got, ran, tc.reason)
+		if got := problemReason(t, rec); rec.Code != tc.status || got != tc.reason || ran != 0 {
+			t.Errorf("body %.40q: %d %s, the route ran %d times; want %d, reason %s", tc.body, rec.Code, got, ran, tc.status, tc.reason)
 		}
 	}
 	ran = 0

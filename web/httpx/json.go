@@ -99,7 +99,7 @@ func judgeJSON(body []byte, dst any) error {
 // jsonContentType refuses a body declared as anything but JSON.
 func jsonContentType(r *http.Request) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return apperr.R(apperr.Invalid, "unsupported_media_type", "The body must be application/json.")
+		return apperr.R(apperr.Invalid, ReasonUnsupportedMedia, "The body must be application/json.")
 	}
 	return nil
 }

@@ -51,11 +51,19 @@ func StatusOf(code apperr.Code) int {
 // real cause rather than a generic refusal.
 const ReasonTooLarge = "body_too_large"
 
+// ReasonUnsupportedMedia marks a body declared as a type the operation
+// does not read. Invalid too, with HTTP's own status (415), as Open311's
+// POST answers the same mistake.
+const ReasonUnsupportedMedia = "unsupported_media_type"
+
 // StatusFor is the HTTP status of err: StatusOf its code, except for a body
-// that is too large.
+// that is too large or of a type the operation does not read.
 func StatusFor(err error) int {
-	if apperr.ReasonOf(err) == ReasonTooLarge {
+	switch apperr.ReasonOf(err) {
+	case ReasonTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case ReasonUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
 	}
 	return StatusOf(apperr.CodeOf(err))
 }
