@@ -146,9 +146,12 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	*lag = state.Clock.correction(0, false)
 	var dock DockState
 	var ok bool
+	// A dock above the station's registered capacity is none the hub
+	// knows of: a station's report puts no bike there that the pages show
+	// or that is rented out (docs/mqtt.md).
 	if req.Dock != 0 {
 		dock, ok = state.Dock(req.Dock)
-		if !ok || dock.BikeID == "" {
+		if !ok || dock.BikeID == "" || dock.Dock > st.Capacity {
 			return apperr.R(apperr.Conflict, "no_bike_at_dock", "There is no bike at dock %d.", req.Dock)
 		}
 		if req.BikeID != "" && dock.BikeID != req.BikeID {
@@ -156,7 +159,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 		}
 	} else {
 		dock, ok = state.DockOfBike(req.BikeID)
-		if !ok {
+		if !ok || dock.Dock > st.Capacity {
 			return apperr.R(apperr.Conflict, "bike_not_at_station", "Bike %s is not docked at this station.", req.BikeID)
 		}
 	}
