@@ -155,9 +155,14 @@ func newLoginGuard() *loginGuard {
 }
 
 // lookup is what the guard knows of the login: verified (true, true),
-// refused lately (false, true), or nothing (false, false).
+// refused lately (false, true), or nothing (false, false). A verified login
+// it finds is remembered verifiedFor from now: a minute after the
+// station's last login, not its last check, so that a station that logs in
+// again and again while its username is flooded is never sent to a
+// budget the flood has spent.
 func (g *loginGuard) lookup(user string, key loginKey, now time.Time) (ok, known bool) {
 	if v, seen := g.good[user]; seen && now.Before(v.until) && subtle.ConstantTimeCompare(v.key[:], key[:]) == 1 {
+		g.good[user] = verified{key: v.key, until: now.Add(verifiedFor)}
 		return true, true
 	}
 	if until, seen := g.bad[user][key]; seen && now.Before(until) {

@@ -48,8 +48,28 @@ func TestGuardRefusalKeepsTheVerifiedLogin(t *testing.T) {
 	if ok, _ := g.lookup("st-1", good, t0.Add(refusedFor)); !ok {
 		t.Error("the verified login went with the refusal")
 	}
-	if _, known := g.lookup("st-1", good, t0.Add(verifiedFor)); known {
-		t.Error("a verified login is remembered past verifiedFor")
+	// The verified login was last used at t0+refusedFor.
+	if _, known := g.lookup("st-1", good, t0.Add(refusedFor+verifiedFor)); known {
+		t.Error("a verified login is remembered past verifiedFor after its last use")
+	}
+}
+
+// A verified login is remembered a minute after the station's last login,
+// not after its last check: logging in again and again, it is never
+// checked (nor throttled) again; a minute without a login, it is.
+func TestGuardRemembersAVerifiedLoginFromItsLastUse(t *testing.T) {
+	g := newLoginGuard()
+	good := newLoginKey("st-1", []byte("right"))
+	g.verified("st-1", good, t0.Add(verifiedFor))
+	at := t0
+	for range 5 {
+		at = at.Add(verifiedFor - time.Second)
+		if ok, known := g.lookup("st-1", good, at); !ok || !known {
+			t.Fatalf("a login %s after the one before: ok %v known %v, want remembered", verifiedFor-time.Second, ok, known)
+		}
+	}
+	if _, known := g.lookup("st-1", good, at.Add(verifiedFor)); known {
+		t.Error("remembered a minute after the last login")
 	}
 }
 
