@@ -119,6 +119,11 @@ func TestTicketsInTheWallet(t *testing.T) {
 		if it.Kind != "ticket" || it.ID != ts[0].ID || !it.HasQR || it.Title != "La locandiera" || !strings.Contains(it.Subtitle, "B, 2") {
 			t.Fatalf("item %+v", it)
 		}
+		// Good at the door until the performance ends, not only until it
+		// starts.
+		if it.Expires == nil || !it.Expires.Equal(p.EndsAt) || !p.EndsAt.After(p.StartsAt) {
+			t.Fatalf("item expires %v, want the performance's end %v (start %v)", it.Expires, p.EndsAt, p.StartsAt)
+		}
 		tok, code, exp, err := f.svc.QRToken(f.ctx, buyer.AccountID, ts[0].ID)
 		if err != nil || code != ts[0].TypedCode || !exp.After(start) {
 			t.Fatalf("qr token: %v", err)

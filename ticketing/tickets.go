@@ -15,8 +15,11 @@ import (
 // TicketView is a ticket with what its holder and the door need to see.
 type TicketView struct {
 	Ticket
-	Title     string    `json:"title"`
-	StartsAt  time.Time `json:"starts_at"`
+	Title    string    `json:"title"`
+	StartsAt time.Time `json:"starts_at"`
+	// EndsAt is when the performance ends: the door admits the ticket
+	// until then (DoorsOpenAt).
+	EndsAt    time.Time `json:"ends_at"`
 	VenueName string    `json:"venue_name"`
 	Section   string    `json:"section"`
 	Row       string    `json:"row"`
@@ -42,7 +45,7 @@ func (s *Service) view(ctx context.Context, tx Tx, t Ticket, owner bool, perfs m
 		}
 		venues[v.ID] = v
 	}
-	tv := TicketView{Ticket: t, Title: p.Title, StartsAt: p.StartsAt, VenueName: v.Name}
+	tv := TicketView{Ticket: t, Title: p.Title, StartsAt: p.StartsAt, EndsAt: p.EndsAt, VenueName: v.Name}
 	parts := strings.SplitN(t.SeatID, "/", 3)
 	if len(parts) == 3 {
 		tv.Section, tv.Row = parts[0], parts[1]
@@ -158,11 +161,13 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 	}
 	items := make([]wallet.Item, 0, len(ts))
 	for _, t := range ts {
-		starts := t.StartsAt
+		// It is good at the door until the performance ends, not only
+		// until it starts.
+		ends := t.EndsAt
 		items = append(items, wallet.Item{
 			Kind: "ticket", ID: t.ID, Title: t.Title,
 			Subtitle: fmt.Sprintf("%s · %s · %s %s, %d", t.VenueName, t.StartsAt.In(s.zone).Format("02/01/2006 15:04"), t.Section, t.Row, t.Number),
-			Status:   t.Status, Expires: &starts, At: t.IssuedAt, HasQR: t.Status == TicketValid,
+			Status:   t.Status, Expires: &ends, At: t.IssuedAt, HasQR: t.Status == TicketValid,
 			Link: "/theatre#" + t.ID,
 		})
 	}
