@@ -227,6 +227,11 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 		if cents > maxTicketPrice {
 			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d: a seat costs at most %s.", i+1, maxTicketPrice)
 		}
+		if _, twice := out[f[0]]; twice {
+			// The later line would win silently, and the seats sell at a
+			// price the administrator may not have meant.
+			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d: the category %s has a price already.", i+1, f[0])
+		}
 		out[f[0]] = int64(cents)
 	}
 	return out, nil

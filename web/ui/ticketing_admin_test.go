@@ -23,6 +23,7 @@ func TestParseTicketPrices(t *testing.T) {
 		{"stalls abc", nil, "amount_format"},
 		{"stalls 1000,01", nil, "price_line"},
 		{"stalls 25000", nil, "price_line"},
+		{"stalls 10\nstalls 12\ngallery 5", nil, "price_line"},
 	} {
 		got, err := parseTicketPrices(c.in)
 		if c.want == nil {
@@ -79,4 +80,14 @@ func FuzzTheatreAdminForms(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The scanner names a ticket's code, not a voucher's, when none was sent.
+func TestDoorRefusalOfNoCode(t *testing.T) {
+	locales := New(Deps{}).site.pages.locales
+	for lang, want := range map[string]string{"it": "Inquadra o scrivi il codice del biglietto.", "en": "Scan or type the ticket's code."} {
+		if got := doorRefusal(locales[lang], apperr.R(apperr.Invalid, "code_missing", "No code.")); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
 }
