@@ -72,6 +72,7 @@ func TestPerformanceValidate(t *testing.T) {
 		{"valid", func(*ticketing.Performance) {}, ""},
 		{"no title", func(p *ticketing.Performance) { p.Title = " " }, "invalid_title"},
 		{"long title", func(p *ticketing.Performance) { p.Title = strings.Repeat("a", 201) }, "invalid_title"},
+		{"escape in the title", func(p *ticketing.Performance) { p.Title = "A\x1bB" }, "invalid_title"},
 		{"no venue", func(p *ticketing.Performance) { p.VenueID = "" }, "invalid_venue"},
 		{"no start", func(p *ticketing.Performance) { p.StartsAt = time.Time{} }, "invalid_starts_at"},
 		{"no prices", func(p *ticketing.Performance) { p.Prices = nil }, "invalid_prices"},

@@ -112,6 +112,9 @@ func TestCampaignValidate(t *testing.T) {
 		"unknown mode":        func(c *Campaign) { c.Mode = "forever" },
 		"bad district":        func(c *Campaign) { c.Districts = []string{"Centro Storico!"} },
 		"budget over the max": func(c *Campaign) { c.BudgetCents = MaxCents + 1 },
+		"control character":   func(c *Campaign) { c.Name = "abc\x01def" },
+		"two lines of name":   func(c *Campaign) { c.Name = "Natale\nin contrada" },
+		"paragraph separator": func(c *Campaign) { c.Name = "Natale\u2029in contrada" },
 	} {
 		c := good()
 		mut(&c)
@@ -184,5 +187,23 @@ func TestRedemptionReversible(t *testing.T) {
 		if got := tc.r.Reversible(tc.now); got != tc.want {
 			t.Errorf("%s: reversible %v, want %v", tc.name, got, tc.want)
 		}
+	}
+}
+
+// A shop's name and address are one line without control characters, as
+// every citizen's page and every statement shows them.
+func TestShopNameIsOneLine(t *testing.T) {
+	t.Parallel()
+	const iban = "IT60 X054 2811 1010 0000 0123 456"
+	for reason, s := range map[string]Shop{
+		"shop_name":    {Name: "B\x07ell", Address: "Via Roma 1", District: "centro", Category: "food", IBAN: iban},
+		"shop_address": {Name: "Bar Roma", Address: "Via Roma 1\nBenevento", District: "centro", Category: "food", IBAN: iban},
+	} {
+		if err := s.Validate(); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != reason {
+			t.Errorf("shop %q at %q: %v, want invalid, %s", s.Name, s.Address, err, reason)
+		}
+	}
+	if err := (&Shop{Name: "Bar Roma", Address: "Via Roma 1", District: "centro", Category: "food", IBAN: iban}).Validate(); err != nil {
+		t.Errorf("a plain shop: %v", err)
 	}
 }
