@@ -159,7 +159,12 @@ func TestVoucherLifecycle(t *testing.T) {
 		if err := vouchers.WriteStatementCSV(&csv, full); err != nil || !strings.Contains(csv.String(), v.ID) || !strings.Contains(csv.String(), "10.00") {
 			t.Fatalf("statement csv = %q, %v", csv.String(), err)
 		}
-		paid, _, err := f.svc.MarkPaid(ctx, admin, "pay-1", st.ID, "SEPA 2026-12-05 #1")
+		// A reference is counted in characters, as the form counts them.
+		_, _, err = f.svc.MarkPaid(ctx, admin, "pay-0", st.ID, strings.Repeat("è", 201))
+		testutil.WantReason(t, err, apperr.Invalid, "payment_ref")
+		_, _, err = f.svc.MarkPaid(ctx, admin, "pay-0b", st.ID, "SEPA\n1")
+		testutil.WantReason(t, err, apperr.Invalid, "payment_ref")
+		paid, _, err := f.svc.MarkPaid(ctx, admin, "pay-1", st.ID, strings.Repeat("è", 150))
 		if err != nil || paid.Status != vouchers.SettlementPaid {
 			t.Fatalf("mark paid = %+v, %v", paid, err)
 		}

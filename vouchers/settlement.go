@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/audit"
@@ -136,8 +138,10 @@ func (s *Service) MarkPaid(ctx context.Context, c identity.Caller, key, settleme
 		return Settlement{}, false, err
 	}
 	paymentRef = strings.TrimSpace(paymentRef)
-	if len(paymentRef) > 200 {
-		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is longer than 200 characters.")
+	// Characters, as the form's maxlength counts them, not bytes: a
+	// reference in accented letters fits the form and must fit here.
+	if utf8.RuneCountInString(paymentRef) > 200 || strings.ContainsFunc(paymentRef, unicode.IsControl) {
+		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is one line of at most 200 characters.")
 	}
 	var out Settlement
 	var replayed bool
