@@ -51,25 +51,13 @@ func TestConfig(t *testing.T) {
 // its own Message-ID and its language.
 func TestDeliverMultipartWithAttachments(t *testing.T) {
 	t.Parallel()
-	tr, err := smtpmail.New(smtpmail.Config{URL: mailtest.SMTPURL(), From: mailtest.From, Timeout: 5 * time.Second}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	to := mailtest.Recipient(t)
 	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89")
 	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//cityhub//it\r\nEND:VCALENDAR\r\n"
 	m := mail.Message{ID: "mail_x", Kind: "test", Locale: "en", To: to, ToName: "Anna Rossi", Subject: "Your ticket — Teatro Romano",
 		Text: "Plain text body", HTML: "<p>HTML <b>body</b></p>", MessageID: "<mail_smtptest" + strings.ReplaceAll(to, "@", ".") + "@cityhub.test>",
 		Attachments: []mail.Attachment{{Name: "ticket.png", ContentType: "image/png", Data: png}, {Name: "event.ics", ContentType: "text/calendar", Data: []byte(ics)}}}
-	var results []error
-	if err := tr.Deliver(context.Background(), []mail.Message{m}, func(i int, err error) { results = append(results, err) }); err != nil {
-		t.Fatal(err)
-	}
-	if len(results) != 1 || results[0] != nil {
-		t.Fatalf("results %v", results)
-	}
-	got := mailtest.WaitReceived(t, to, 1, 10*time.Second)
-	r := mailtest.Read(t, got[0].ID)
+	r := deliverAndRead(t, m)
 	if "<"+r.MessageID+">" != m.MessageID || r.Subject != m.Subject || strings.TrimSpace(r.Text) != m.Text || !strings.Contains(r.HTML, "<b>body</b>") ||
 		r.From.Address != "noreply@cityhub.test" || len(r.To) != 1 || r.To[0].Name != "Anna Rossi" {
 		t.Fatalf("received %+v", r)
@@ -88,13 +76,23 @@ func TestDeliverMultipartWithAttachments(t *testing.T) {
 // address, the name without those characters.
 func TestDeliverToANameWithControlCharacters(t *testing.T) {
 	t.Parallel()
+	to := mailtest.Recipient(t)
+	m := mail.Message{ID: "mail_ctl", Kind: "test", Locale: "it", To: to, ToName: "Ann\x01e\x00 Rossi", Subject: "Verifica",
+		Text: "testo", HTML: "<p>testo</p>", MessageID: "<mail_ctl" + strings.ReplaceAll(to, "@", ".") + "@cityhub.test>"}
+	r := deliverAndRead(t, m)
+	if len(r.To) != 1 || r.To[0].Address != to || r.To[0].Name != "Anne Rossi" {
+		t.Fatalf("received for %+v", r.To)
+	}
+}
+
+// deliverAndRead sends m through the test SMTP server, wants it accepted,
+// and reads it back as the server received it.
+func deliverAndRead(t *testing.T, m mail.Message) mailtest.Message {
+	t.Helper()
 	tr, err := smtpmail.New(smtpmail.Config{URL: mailtest.SMTPURL(), From: mailtest.From, Timeout: 5 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	to := mailtest.Recipient(t)
-	m := mail.Message{ID: "mail_ctl", Kind: "test", Locale: "it", To: to, ToName: "Ann\x01e\x00 Rossi", Subject: "Verifica",
-		Text: "testo", HTML: "<p>testo</p>", MessageID: "<mail_ctl" + strings.ReplaceAll(to, "@", ".") + "@cityhub.test>"}
 	var results []error
 	if err := tr.Deliver(context.Background(), []mail.Message{m}, func(i int, err error) { results = append(results, err) }); err != nil {
 		t.Fatal(err)
@@ -102,11 +100,8 @@ func TestDeliverToANameWithControlCharacters(t *testing.T) {
 	if len(results) != 1 || results[0] != nil {
 		t.Fatalf("results %v", results)
 	}
-	got := mailtest.WaitReceived(t, to, 1, 10*time.Second)
-	r := mailtest.Read(t, got[0].ID)
-	if len(r.To) != 1 || r.To[0].Address != to || r.To[0].Name != "Anne Rossi" {
-		t.Fatalf("received for %+v", r.To)
-	}
+	got := mailtest.WaitReceived(t, m.To, 1, 10*time.Second)
+	return mailtest.Read(t, got[0].ID)
 }
 
 // A connection refused is worth retrying; it is not permanent.
