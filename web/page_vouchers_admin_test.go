@@ -175,6 +175,15 @@ func TestVoucherAdminPage(t *testing.T) {
 	if !strings.Contains(body, "pagato (SEPA 42)") {
 		t.Fatalf("statement not paid on the page:\n%s", body)
 	}
+	// The same form again is the same payment; another reference is told
+	// the statement was paid already.
+	if res, _ := post("/admin/vouchers/settlements/"+sts[0].ID+"/paid", url.Values{"payment_ref": {"SEPA 42"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mark paid again: %d", res.StatusCode)
+	}
+	if res, body := post("/admin/vouchers/settlements/"+sts[0].ID+"/paid", url.Values{"payment_ref": {"SEPA 43"}}); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(body, "Questo lotto è già stato pagato.") {
+		t.Fatalf("mark paid with another reference: %d\n%s", res.StatusCode, body)
+	}
 	// Closing is final: a post without the confirmation page's answer
 	// shows that page and changes nothing; confirmed, the campaign closes.
 	closePath := "/admin/vouchers/campaigns/" + camp.ID + "/close"

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -373,10 +375,16 @@ func (s *voucherPages) handleVoucherAdminSettle(w http.ResponseWriter, r *http.R
 	http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
 }
 
-// handleVoucherAdminMarkPaid records the payment of a statement.
+// handleVoucherAdminMarkPaid records the payment of a statement. Its key
+// is the statement's and the reference's: the same form sent twice is one
+// payment, and another reference for a statement paid already is told so
+// (already_paid) rather than refused as a key used for another request.
 func (s *voucherPages) handleVoucherAdminMarkPaid(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	id := r.PathValue("id")
-	if _, _, err := s.vouchers.MarkPaid(r.Context(), c, "page-paid:"+id, id, r.PostFormValue("payment_ref")); err != nil {
+	ref := r.PostFormValue("payment_ref")
+	sum := sha256.Sum256([]byte(strings.TrimSpace(ref)))
+	key := "page-paid:" + id + ":" + hex.EncodeToString(sum[:8])
+	if _, _, err := s.vouchers.MarkPaid(r.Context(), c, key, id, ref); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
