@@ -97,7 +97,7 @@ func (s *Service) CardRefundedTx(ctx context.Context, tx Tx, orderID, intentID s
 			if err := tx.DeleteClaims(ctx, o.ID); err != nil {
 				return res, err
 			}
-			o.Status, o.Note = OrderRefunded, "refunded at Stripe"
+			o.Status, o.Note = OrderRefunded, NoteRefundedAtStripe
 			// Recorded as done, so the hub never sends a refund of its own.
 			if err := tx.InsertCardRefund(ctx, CardRefund{ID: ids.New("crf"), OrderID: o.ID, PaymentIntentID: intentID,
 				AmountCents: o.TotalCents, State: RefundDone, LastError: "refunded at Stripe", CreatedAt: now, UpdatedAt: now}); err != nil {
@@ -194,7 +194,7 @@ func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, dispu
 		if err := tx.CancelOrderTickets(ctx, o.ID); err != nil {
 			return "", o, err
 		}
-		lost := "card dispute lost: the tickets are void and their seats are not sold again"
+		lost := NoteDisputeLost
 		if o.Note != "" {
 			lost = o.Note + "; " + lost
 		}
@@ -211,7 +211,7 @@ func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, dispu
 			return "", o, notFound("performance", err)
 		}
 		if refund = p.Status == PerformanceCancelled; refund {
-			o.Note = "card dispute won after the performance was cancelled: refunded to the card"
+			o.Note = NoteDisputeWonRefunded
 		}
 	}
 	o.Dispute = state

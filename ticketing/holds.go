@@ -336,7 +336,7 @@ func (s *Service) releaseTx(ctx context.Context, tx Tx, c identity.Caller, order
 	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
 		return Order{}, err
 	}
-	o.Status, o.Note = OrderCancelled, "released by the buyer"
+	o.Status, o.Note = OrderCancelled, NoteReleased
 	if err := tx.UpdateOrder(ctx, o); err != nil {
 		return Order{}, fmt.Errorf("update order: %w", err)
 	}
@@ -382,7 +382,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 	case OrderRefunded, OrderCancelled:
 		return o, nil
 	case OrderHeld:
-		o.Status, o.Note = OrderCancelled, "cancelled by an administrator"
+		o.Status, o.Note = OrderCancelled, NoteCancelledByAdmin
 	case OrderRefundDue:
 		// The record written when the payment arrived (with the amount
 		// actually paid) wins; this one only covers older orders.
@@ -457,7 +457,7 @@ func (s *Service) voidDisputed(ctx context.Context, tx Tx, c identity.Caller, o 
 	if err := tx.DeleteClaims(ctx, o.ID); err != nil {
 		return Order{}, err
 	}
-	note := "performance cancelled while the card payment is disputed: the dispute settles the money"
+	note := NoteCancelledWhileDisputed
 	if o.Note != "" {
 		note = o.Note + "; " + note
 	}

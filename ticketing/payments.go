@@ -353,7 +353,7 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 			return s.audit(ctx, tx, system, "ticket.refund_due", "ticket_order", o.ID, map[string]any{"note": note, "amount_cents": amount})
 		}
 		if o.Status == OrderCancelled {
-			return refund("the order was cancelled before the payment arrived")
+			return refund(NoteOrderCancelledBeforePay)
 		}
 		if strings.ToLower(currency) != "eur" || amount != o.TotalCents {
 			return refund(fmt.Sprintf("paid %d %s for an order of %d eur cents", amount, currency, o.TotalCents))
@@ -363,23 +363,23 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 			return err
 		}
 		if p.Status == PerformanceCancelled {
-			return refund("the performance was cancelled before the payment arrived")
+			return refund(NotePerformanceCancelledPay)
 		}
 		// A payment method that confirms days later (a bank debit) can
 		// arrive after the show; one whose hold lapsed after the sales
 		// closed would be a sale the credit path refuses (not_on_sale).
 		if !now.Before(p.EndsAt) {
-			return refund("the payment arrived after the performance ended")
+			return refund(NotePaidAfterTheEnd)
 		}
 		if !now.Before(p.SalesClose) && !now.Before(o.HoldExpiresAt) {
-			return refund("the hold expired after ticket sales closed")
+			return refund(NoteHoldExpiredSalesClosed)
 		}
 		ok, err := secure(ctx, tx, o, now, claimsNow(ctx, tx, o.PerformanceID))
 		if err != nil {
 			return fmt.Errorf("secure seats: %w", err)
 		}
 		if !ok {
-			return refund("the hold expired and a seat was sold to someone else")
+			return refund(NoteHoldExpiredSeatSold)
 		}
 		ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
 			Key: "ticket:sale:" + o.ID, Kind: KindSaleCard, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,

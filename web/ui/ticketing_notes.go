@@ -1,0 +1,24 @@
+package ui
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"cityhub/ticketing"
+)
+
+// OrderNote is an order's note (ticketing.Note*) in the page's language,
+// part by part where the record joined several; a part the catalogue has
+// no words for (one that names an amount) is shown as it is kept.
+func (l *locale) OrderNote(note string) string {
+	parts := strings.Split(note, "; ")
+	for i, p := range parts {
+		if name, ok := ticketing.OrderNotes[p]; ok && l.Has("pay.order.note."+name) {
+			parts[i] = strings.TrimSuffix(l.T("pay.order.note."+name), ".")
+		}
+	}
+	s := strings.Join(parts, "; ")
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:] + "."
+}
