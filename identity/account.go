@@ -5,10 +5,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"cityhub/apperr"
+	"cityhub/plaintext"
 )
 
 // Account is a person or a member of staff who can log in.
@@ -102,7 +102,7 @@ func (n *NewAccount) Validate() error {
 	if n.Name == "" || utf8.RuneCountInString(n.Name) > MaxNameLen || !utf8.ValidString(n.Name) {
 		return apperr.R(apperr.Invalid, "bad_name", "The name must be 1 to %d characters.", MaxNameLen)
 	}
-	if !printableName(n.Name) {
+	if !plaintext.Line(n.Name) {
 		return apperr.R(apperr.Invalid, "bad_name", "The name must be one line of text, without control characters.")
 	}
 	if !slices.Contains(Locales, n.Locale) {
@@ -112,20 +112,6 @@ func (n *NewAccount) Validate() error {
 		return err
 	}
 	return ValidateGrants(n.Grants)
-}
-
-// printableName reports whether name holds no control character and no
-// line or paragraph separator. A name heads every e-mail to its person
-// ("Name" <address>): with a control character in it the address cannot
-// be written, and each e-mail to them, the verification link first, would
-// fail for good.
-func printableName(name string) bool {
-	return !strings.ContainsFunc(name, nameBreaker)
-}
-
-// nameBreaker is a character a name may not hold.
-func nameBreaker(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
 // ValidateEmail checks a trimmed e-mail address: one plain address, with

@@ -13,6 +13,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/ids"
+	"cityhub/plaintext"
 	"cityhub/wallet"
 )
 
@@ -177,8 +178,8 @@ func externalName(ext ExternalIdentity) string {
 		return ""
 	}
 	// The provider's claims are its to check, not ours to trust: a control
-	// character would stop every e-mail to the person (printableName).
-	name = strings.Join(strings.FieldsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || nameBreaker(r) }), " ")
+	// character would stop every e-mail to the person (plaintext).
+	name = strings.Join(strings.FieldsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || plaintext.Breaks(r) }), " ")
 	if utf8.RuneCountInString(name) > MaxNameLen {
 		name = string([]rune(name)[:MaxNameLen])
 	}

@@ -8,12 +8,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/plaintext"
 )
 
 // What a citizen keeps or says about stations: favourite stations, listed
@@ -209,8 +209,7 @@ func checkReport(r FaultReport) error {
 		return apperr.R(apperr.Invalid, "report_target", "Say whether a bike or a dock is faulty.")
 	}
 	n := utf8.RuneCountInString(r.Description)
-	if !utf8.ValidString(r.Description) || n < minReportText || n > MaxReportText ||
-		strings.ContainsFunc(r.Description, func(c rune) bool { return unicode.IsControl(c) && c != '\n' && c != '\r' && c != '\t' }) {
+	if n < minReportText || n > MaxReportText || !plaintext.Lines(r.Description) {
 		return apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", minReportText, MaxReportText)
 	}
 	return nil

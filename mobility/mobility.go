@@ -12,10 +12,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"cityhub/apperr"
+	"cityhub/plaintext"
 )
 
 // idPattern keeps ids safe inside MQTT topics and URLs: no '/', '+', '#'.
@@ -55,7 +54,7 @@ func (s Station) Validate() error {
 	if err := checkID("station", s.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(s.NameIT) == "" || len(s.NameIT) > 200 || len(s.NameEN) > 200 || !feedText(s.NameIT, false) || !feedText(s.NameEN, false) {
+	if strings.TrimSpace(s.NameIT) == "" || len(s.NameIT) > 200 || len(s.NameEN) > 200 || !plaintext.Line(s.NameIT) || !plaintext.Line(s.NameEN) {
 		return apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one): one line of at most 200 characters.")
 	}
 	// (0, 0) is what a form left empty gives, never a station of the city.
@@ -66,18 +65,6 @@ func (s Station) Validate() error {
 		return apperr.R(apperr.Invalid, "station_capacity", "A station's capacity must be between 1 and %d docks.", MaxCapacity)
 	}
 	return nil
-}
-
-// feedText reports whether s can be published as it is (GBFS, the pages):
-// valid UTF-8 without control characters, line breaks only where lines
-// is set. Every app that reads the feeds shows these names.
-func feedText(s string, lines bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	return !strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) && !(lines && (r == '\n' || r == '\r' || r == '\t')) || r == '\u2028' || r == '\u2029'
-	})
 }
 
 // Name returns the station's name in locale ("it" or "en"), falling back to Italian.
@@ -126,7 +113,7 @@ func (v VehicleType) Validate() error {
 	if err := checkID("vehicle type", v.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(v.NameIT) == "" || len(v.NameIT) > 200 || len(v.NameEN) > 200 || !feedText(v.NameIT, false) || !feedText(v.NameEN, false) {
+	if strings.TrimSpace(v.NameIT) == "" || len(v.NameIT) > 200 || len(v.NameEN) > 200 || !plaintext.Line(v.NameIT) || !plaintext.Line(v.NameEN) {
 		return apperr.R(apperr.Invalid, "vehicle_type_name", "A vehicle type needs an Italian name: one line of at most 200 characters.")
 	}
 	if v.Propulsion != Human && v.Propulsion != ElectricAssist {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/plaintext"
 )
 
 // PricingPlan is an unlock fee plus per-minute segments, with the semantics
@@ -49,10 +50,10 @@ func (p PricingPlan) Validate() error {
 	if err := checkID("pricing plan", p.ID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(p.NameIT) == "" || len(p.NameIT) > 200 || len(p.NameEN) > 200 || !feedText(p.NameIT, false) || !feedText(p.NameEN, false) {
+	if strings.TrimSpace(p.NameIT) == "" || len(p.NameIT) > 200 || len(p.NameEN) > 200 || !plaintext.Line(p.NameIT) || !plaintext.Line(p.NameEN) {
 		return apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most 200 characters.")
 	}
-	if len(p.DescriptionIT) > 1000 || len(p.DescriptionEN) > 1000 || !feedText(p.DescriptionIT, true) || !feedText(p.DescriptionEN, true) {
+	if len(p.DescriptionIT) > 1000 || len(p.DescriptionEN) > 1000 || !plaintext.Lines(p.DescriptionIT) || !plaintext.Lines(p.DescriptionEN) {
 		return apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters, without control characters.")
 	}
 	if p.UnlockCents < 0 || p.UnlockCents > MaxFare {

@@ -14,12 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	gomail "github.com/wneessen/go-mail"
 
 	"cityhub/mail"
 	"cityhub/outbox"
+	"cityhub/plaintext"
 )
 
 // Config says where and as whom to send.
@@ -173,7 +173,7 @@ func newClient(t *Transport) (*gomail.Client, error) {
 // characters, or left out, rather than fail every e-mail to its person.
 func addRecipient(msg *gomail.Msg, name, addr string) error {
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if plaintext.Breaks(r) {
 			return -1
 		}
 		return r

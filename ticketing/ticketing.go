@@ -12,10 +12,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"cityhub/apperr"
+	"cityhub/plaintext"
 	"cityhub/wallet"
 )
 
@@ -112,16 +112,11 @@ type Venue struct {
 }
 
 func text(field, v string, max int) error {
-	if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > max || strings.ContainsFunc(v, lineBreaker) {
+	if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > max || !plaintext.Line(v) {
 		return apperr.R(apperr.Invalid, "invalid_"+field, "The %s must be one line of 1 to %d characters, without control characters.", field, max)
 	}
 	return nil
 }
-
-// lineBreaker is a character a one-line text may not hold: a control
-// character or a line or paragraph separator. Titles and names are shown
-// on every buyer's page, ticket and e-mail.
-func lineBreaker(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 
 // Validate checks the venue's fields. Invalid when one is empty or too long.
 func (v Venue) Validate() error {

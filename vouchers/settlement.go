@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"cityhub/apperr"
@@ -19,6 +18,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/money"
+	"cityhub/plaintext"
 	"cityhub/wallet"
 )
 
@@ -140,7 +140,7 @@ func (s *Service) MarkPaid(ctx context.Context, c identity.Caller, key, settleme
 	paymentRef = strings.TrimSpace(paymentRef)
 	// Characters, as the form's maxlength counts them, not bytes: a
 	// reference in accented letters fits the form and must fit here.
-	if utf8.RuneCountInString(paymentRef) > 200 || strings.ContainsFunc(paymentRef, unicode.IsControl) {
+	if utf8.RuneCountInString(paymentRef) > 200 || !plaintext.Line(paymentRef) {
 		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is one line of at most 200 characters.")
 	}
 	var out Settlement

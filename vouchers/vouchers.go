@@ -16,9 +16,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 
 	"cityhub/apperr"
+	"cityhub/plaintext"
 )
 
 // Rules of the scheme that are not per campaign.
@@ -53,10 +53,10 @@ func (s *Shop) Validate() error {
 	s.Address = strings.TrimSpace(s.Address)
 	s.District = strings.ToLower(strings.TrimSpace(s.District))
 	s.Category = strings.ToLower(strings.TrimSpace(s.Category))
-	if s.Name == "" || len(s.Name) > 200 || !oneLine(s.Name) {
+	if s.Name == "" || len(s.Name) > 200 || !plaintext.Line(s.Name) {
 		return apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to 200 characters, one line without control characters.")
 	}
-	if s.Address == "" || len(s.Address) > 300 || !oneLine(s.Address) {
+	if s.Address == "" || len(s.Address) > 300 || !plaintext.Line(s.Address) {
 		return apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to 300 characters, one line without control characters.")
 	}
 	if !slugRE.MatchString(s.District) {
@@ -142,17 +142,10 @@ type Campaign struct {
 	Created         time.Time `json:"created_at"`
 }
 
-// oneLine reports whether s holds no control character and no line or
-// paragraph separator: names of shops and campaigns are shown to every
-// citizen, on pages, statements and e-mails.
-func oneLine(s string) bool {
-	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' })
-}
-
 // Validate checks a campaign's fields.
 func (c *Campaign) Validate() error {
 	c.Name = strings.TrimSpace(c.Name)
-	if c.Name == "" || len(c.Name) > 200 || !oneLine(c.Name) {
+	if c.Name == "" || len(c.Name) > 200 || !plaintext.Line(c.Name) {
 		return apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to 200 characters, one line without control characters.")
 	}
 	if len(c.Description) > 2000 {

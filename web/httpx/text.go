@@ -5,10 +5,10 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"cityhub/apperr"
+	"cityhub/plaintext"
 )
 
 // Every string a request carries into the hub (path, query, the headers the
@@ -55,7 +55,7 @@ func RequestTextError(r *http.Request) error {
 	}
 	// A till names itself; the name is kept with every redemption and
 	// printed in shops' statements, so it is a short label, not a store.
-	if v := r.Header.Get("X-Device-Id"); len(v) > MaxDeviceIDLen || strings.ContainsFunc(v, unicode.IsControl) {
+	if v := r.Header.Get("X-Device-Id"); len(v) > MaxDeviceIDLen || !plaintext.Line(v) {
 		return apperr.R(apperr.Invalid, "bad_device_id", "The X-Device-Id header must be at most %d bytes, without control characters.", MaxDeviceIDLen)
 	}
 	return nil
