@@ -28,9 +28,10 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 	defer srv.Close()
 	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
 	csrf := pc.CSRF("/staff/scan")
+	contentType := "application/json"
 	scan := func(body string, withCSRF bool) (*http.Response, map[string]any) {
 		req, _ := http.NewRequest("POST", srv.URL+ui.VoucherScanEndpoint, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 		if withCSRF {
 			req.Header.Set("X-CSRF-Token", csrf)
 		}
@@ -46,6 +47,16 @@ func TestVoucherScanPageRedeemsTypedCode(t *testing.T) {
 	body := `{"code":"` + strings.ToLower(v.TypedCode) + `","amount_cents":2350}`
 	if res, _ := scan(body, false); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("without CSRF: %d", res.StatusCode)
+	}
+	// The scanner's refusals take their status as the API's do: a body
+	// declared as another type is 415, one over the limit 413.
+	contentType = "text/plain"
+	if res, out := scan(body, true); res.StatusCode != http.StatusUnsupportedMediaType || out["reason"] != "unsupported_media_type" {
+		t.Fatalf("a body that is not JSON: %d %v", res.StatusCode, out)
+	}
+	contentType = "application/json"
+	if res, out := scan(`{"code":"`+strings.Repeat("x", 70<<10)+`"}`, true); res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a body over the limit: %d %v", res.StatusCode, out)
 	}
 	res, out := scan(body, true)
 	if res.StatusCode != http.StatusOK || out["outcome"] != "ok" || !strings.Contains(out["message"].(string), "13,50") {

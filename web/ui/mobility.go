@@ -299,7 +299,7 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 	if apperr.Has(err, apperr.InsufficientFunds) && page.NeedCents > 0 {
 		page.Error = l.T("mobility.credit_short", money.Cents(page.BalanceCents).Format(l.Lang), money.Cents(page.NeedCents).Format(l.Lang))
 	}
-	s.render(w, r, httpx.StatusOf(apperr.CodeOf(err)), "mobility_station", "bikes", page)
+	s.render(w, r, httpx.StatusFor(err), "mobility_station", "bikes", page)
 }
 
 type bikeRidePage struct {

@@ -242,7 +242,7 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 				s.pageError(w, r, err)
 				return
 			}
-			s.render(w, r, httpx.StatusOf(apperr.CodeOf(err)), k.view, "admin", p)
+			s.render(w, r, httpx.StatusFor(err), k.view, "admin", p)
 			return
 		}
 		if edit {

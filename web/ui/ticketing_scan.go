@@ -88,7 +88,7 @@ func (s *theatrePages) ticketScanForm(w http.ResponseWriter, r *http.Request, c 
 	code, performance := strings.TrimSpace(r.PostFormValue("code")), r.PostFormValue("performance_id")
 	res, err := s.ticketing.CheckIn(r.Context(), c, performance, code)
 	if err != nil {
-		status := httpx.StatusOf(apperr.CodeOf(err))
+		status := httpx.StatusFor(err)
 		if status == http.StatusInternalServerError {
 			s.pageError(w, r, err)
 			return

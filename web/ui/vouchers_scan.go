@@ -57,7 +57,7 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 	}
 	l := s.locale(r)
 	fail := func(err error, detail string) {
-		status := httpx.StatusOf(apperr.CodeOf(err))
+		status := httpx.StatusFor(err)
 		if status == http.StatusInternalServerError {
 			httpx.WriteError(s.log, w, r, err)
 			return

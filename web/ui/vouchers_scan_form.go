@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 
-	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/money"
 	"cityhub/vouchers"
@@ -22,7 +21,7 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 	l := s.locale(r)
 	code, amount := strings.TrimSpace(r.PostFormValue("code")), strings.TrimSpace(r.PostFormValue("amount"))
 	refuse := func(err error, detail string) {
-		status := httpx.StatusOf(apperr.CodeOf(err))
+		status := httpx.StatusFor(err)
 		if status == http.StatusInternalServerError {
 			s.pageError(w, r, err)
 			return
