@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -448,4 +449,41 @@ func contractParticipation(c *contract) {
 	c.do("GET", "/api/v1/open/reports.csv", "", "", http.StatusOK)
 	c.do("GET", "/api/v1/open/proposals.csv", "", "", http.StatusOK)
 	c.do("GET", "/api/v1/open/report-counts.csv", "", "", http.StatusOK)
+}
+
+// An office's queue is read a page at a time: next_cursor names the last
+// report of a full page and, passed back as cursor, the next page starts
+// after it; the last page's is empty; a cursor that is no report is 400.
+func TestStaffQueuePages(t *testing.T) {
+	t.Parallel()
+	var svc *participation.Service
+	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) { svc = d.Participation.Service })
+	citizen, _ := env.account(t, identity.RoleCitizen)
+	var ids []string
+	for i := range 3 {
+		rep, err := svc.SubmitReport(t.Context(), identity.Caller{AccountID: citizen.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}},
+			participation.NewReport{Category: "pothole", Located: true, Lat: 41.1307, Lon: 14.776, Description: fmt.Sprintf("Hole number %d here.", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rep.ID)
+	}
+	_, staff := env.account(t, identity.RoleCityStaff, "roads")
+	type page struct {
+		Office     string                 `json:"office"`
+		Reports    []participation.Report `json:"reports"`
+		NextCursor string                 `json:"next_cursor"`
+	}
+	var first, second page
+	decodeInto(t, wantOK(t, env.do(t, "GET", "/api/v1/staff/queue?limit=2", staff, "")), &first)
+	if first.Office != "roads" || len(first.Reports) != 2 || first.Reports[0].ID != ids[0] || first.Reports[1].ID != ids[1] || first.NextCursor != ids[1] {
+		t.Fatalf("first page: %+v", first)
+	}
+	decodeInto(t, wantOK(t, env.do(t, "GET", "/api/v1/staff/queue?limit=2&cursor="+first.NextCursor, staff, "")), &second)
+	if len(second.Reports) != 1 || second.Reports[0].ID != ids[2] || second.NextCursor != "" {
+		t.Fatalf("second page: %+v", second)
+	}
+	if p := wantProblem(t, env.do(t, "GET", "/api/v1/staff/queue?cursor=rep_nosuch", staff, ""), http.StatusBadRequest); p.Reason != "bad_cursor" {
+		t.Fatalf("a cursor that is no report: %+v", p)
+	}
 }
