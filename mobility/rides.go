@@ -64,8 +64,9 @@ func (r UnlockRequest) startedBy(ride Ride) bool {
 // open ride, the bike is taken, the station refused, or the request id is
 // someone else's); Unavailable (station closed, offline or silent until the
 // deadline, or the broker unreachable). A failed unlock charges nothing. The
-// same RequestID again returns the first attempt's outcome, with
-// Ride.Replayed set, its failure too (the ride then comes with the error); with another station, dock or bike it is Conflict
+// same RequestID again returns the first attempt's outcome with
+// Ride.Replayed set, a failure too (the ride then comes with the error);
+// with another station, dock or bike it is Conflict
 // (idempotency_key_reused), and another rider's is Conflict
 // (request_id_reused).
 func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockRequest) (Ride, error) {
