@@ -167,10 +167,10 @@ func newClient(t *Transport) (*gomail.Client, error) {
 	return c, nil
 }
 
-// addRecipient writes the To: header. The name is a courtesy, the address
-// the point: a name the header cannot carry (a control character, kept
-// from before names were checked for them) is written without those
-// characters, or left out, rather than fail every e-mail to its person.
+// addRecipient writes the To: header. A name kept from before names were
+// checked may hold a control character, which no header can carry: it is
+// written without them rather than fail every e-mail to its person (the
+// library quotes and encodes everything else a name holds).
 func addRecipient(msg *gomail.Msg, name, addr string) error {
 	name = strings.Map(func(r rune) rune {
 		if plaintext.Breaks(r) {
@@ -178,10 +178,7 @@ func addRecipient(msg *gomail.Msg, name, addr string) error {
 		}
 		return r
 	}, name)
-	if err := msg.AddToFormat(name, addr); err == nil {
-		return nil
-	}
-	return msg.AddTo(addr)
+	return msg.AddToFormat(name, addr)
 }
 
 // build turns an outbox message into a MIME message: text and HTML as
