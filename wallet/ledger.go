@@ -136,6 +136,8 @@ func allowedOverdraft(r OverdraftRule) bool {
 
 // Transaction is one balanced movement of value.
 type Transaction struct {
+	// ID is TransactionIDFor(Key), set by every posting: whatever a caller
+	// puts here is replaced.
 	ID string `json:"id"`
 	// Key is the idempotency key: posting a transaction whose key exists
 	// returns the existing one (if it is the same movement) and changes nothing.
@@ -380,9 +382,7 @@ func prepare(t Transaction, now time.Time) (Transaction, []AccountID, error) {
 		ids = append(ids, e.Account)
 	}
 	slices.Sort(ids)
-	if t.ID == "" {
-		t.ID = newTransactionID()
-	}
+	t.ID = TransactionIDFor(t.Key)
 	// Both engines keep microseconds; truncating here makes the first answer
 	// equal to a later replay of it.
 	t.CreatedAt = now.UTC().Truncate(time.Microsecond)

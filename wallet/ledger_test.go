@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -466,6 +467,24 @@ func TestEnsureAccountKeepsExisting(t *testing.T) {
 		f, err := l.svc.Account(ctx, wallet.CityFunding)
 		if err != nil || f.Floor != nil {
 			t.Fatalf("city funding = %+v, %v; want unbounded", f, err)
+		}
+	})
+}
+
+// A transaction's id is its key's, whatever the caller put there: the
+// stores keep keys unique by their ids (wallet.TransactionIDFor).
+func TestTransactionIDIsTheKeys(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		l := newLedger(t, db)
+		tr := transfer("id-of-key", wallet.TestPayments, alice, 5)
+		tr.ID = "mine"
+		posted := l.mustPost(t, tr)
+		if want := wallet.TransactionIDFor("id-of-key"); posted.ID != want || !strings.HasPrefix(want, wallet.TransactionIDPrefix) || len(want) != 30 {
+			t.Fatalf("posted as %s, want %s", posted.ID, want)
+		}
+		if wallet.TransactionIDFor("id-of-key2") == posted.ID {
+			t.Fatal("two keys share an id")
 		}
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"cityhub/apperr"
-	"cityhub/ids"
 )
 
 // Store is the wallet's view of the database.
@@ -42,8 +41,6 @@ func NewService(store Store, log *slog.Logger) *Service {
 	}
 	return &Service{store: store, log: log, now: time.Now, sources: map[string]ItemSource{}}
 }
-
-func newTransactionID() string { return ids.New("ltx") }
 
 // RegisterItems adds the source of one kind of wallet item.
 func (s *Service) RegisterItems(kind string, src ItemSource) {

@@ -372,9 +372,12 @@ func (r errRow) Scan(...any) error { return r.err }
 // none. A floor is set when an account is created and never changes while
 // hubs run (only a migration may change it, before they serve), and
 // accounts are never deleted, so a posting to accounts known to have no
-// floor needs neither to lock nor to read them, and one known to touch a
-// single account with a floor may leave the lock to its own update
-// (PostAtCommit).
+// floor needs neither to lock nor to read them, one known to touch a
+// single account with a floor may leave the lock to its own update, and
+// ledger_post need not read accounts the hub knows (PostAtCommit). It
+// learns only accounts that are committed: what a transaction reads is
+// remembered once it commits (Tx.learn), since an account it opened itself
+// is gone again if it rolls back.
 type floorCache struct {
 	hasFloor sync.Map // account id → bool
 }
@@ -398,6 +401,20 @@ func (c *floorCache) floored(ids []wallet.AccountID) (n int, known bool) {
 func (c *floorCache) allUnbounded(ids []wallet.AccountID) bool {
 	n, known := c.floored(ids)
 	return known && n == 0
+}
+
+// floors is, for each of ids in their order, whether it has a floor, or
+// nil when the cache does not know them all.
+func (c *floorCache) floors(ids []wallet.AccountID) []bool {
+	out := make([]bool, len(ids))
+	for i, id := range ids {
+		v, ok := c.hasFloor.Load(id)
+		if !ok {
+			return nil
+		}
+		out[i] = v.(bool)
+	}
+	return out
 }
 
 func (c *floorCache) remember(accounts []wallet.Account) {

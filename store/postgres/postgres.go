@@ -20,6 +20,7 @@ import (
 
 	"cityhub/groupcommit"
 	migrationfiles "cityhub/store/migrations"
+	"cityhub/wallet"
 )
 
 //go:embed migrations/*.sql
@@ -73,6 +74,22 @@ type Tx struct {
 	mailed bool
 	// grouped: the transaction runs several callers' work (InTxGrouped).
 	grouped bool
+	// learned are the accounts read in the transaction, for floors to
+	// remember once it commits (learn).
+	learned []wallet.Account
+}
+
+// learn has the floor cache remember accounts read in tx: at once outside
+// a transaction, where only committed rows are read, and otherwise once
+// the transaction commits.
+func (tx *Tx) learn(accounts []wallet.Account) {
+	switch {
+	case tx.floors == nil:
+	case tx.pipe == nil:
+		tx.floors.remember(accounts)
+	default:
+		tx.learned = append(tx.learned, accounts...)
+	}
 }
 
 // Open connects, checks the connection and applies pending migrations.
@@ -160,6 +177,9 @@ func (db *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		p.rollback(ctx)
 		return err
+	}
+	if tx.floors != nil {
+		tx.floors.remember(tx.learned)
 	}
 	if f := db.mailQueued.Load(); tx.mailed && f != nil {
 		(*f)()

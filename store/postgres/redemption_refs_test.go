@@ -46,7 +46,7 @@ func TestRedemptionNamesItsVouchersCampaignAndAShop(t *testing.T) {
 		seq++
 		r := vouchers.Redemption{ID: fmt.Sprintf("red_%d", seq), VoucherID: fmt.Sprintf("vch_%d", n), CampaignID: campaign, ShopID: shop,
 			PurchaseCents: 100, AmountCents: 100, StaffID: "acc_staff", At: now}
-		posting := wallet.Transaction{ID: fmt.Sprintf("ltx_%d", seq), Key: "voucher.redeem:" + r.ID, Kind: "voucher.redeem",
+		posting := wallet.Transaction{ID: wallet.TransactionIDFor("voucher.redeem:" + r.ID), Key: "voucher.redeem:" + r.ID, Kind: "voucher.redeem",
 			RefType: "voucher_redemption", RefID: r.ID, CreatedAt: now, Entries: []wallet.Entry{
 				{Account: wallet.CampaignHeldAccount(campaign), Amount: -100}, {Account: wallet.ShopPayableAccount(shop), Amount: 100}}}
 		return db.Vouchers().InTx(ctx, func(tx vouchers.Tx) error {

@@ -86,6 +86,7 @@ func (db *DB) writeTxGroup(ctx context.Context, reqs []groupedTx) ([]error, erro
 		alone = alone[:0]
 		for i, r := range reqs {
 			m := tx.pipe.savepoint(fmt.Sprint("member_", i))
+			learned := len(tx.learned)
 			err := r.fn(tx)
 			if err == nil && tx.pipe.checked() {
 				// A check of its queued writes fails it, not the next one.
@@ -95,6 +96,7 @@ func (db *DB) writeTxGroup(ctx context.Context, reqs []groupedTx) ([]error, erro
 				if rerr := tx.pipe.rollbackTo(ctx, m, aborts(err)); rerr != nil {
 					return rerr
 				}
+				tx.learned = tx.learned[:learned] // what it opened is gone
 				alone = append(alone, i)
 				continue
 			}

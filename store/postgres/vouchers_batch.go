@@ -11,6 +11,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/vouchers"
+	"cityhub/wallet"
 )
 
 var _ vouchers.RedemptionBatchTx = (*Tx)(nil)
@@ -225,7 +226,8 @@ func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrit
 		vids[i], remaining[i], statuses[i] = r.VoucherID, w.Voucher.RemainingCents, w.Voucher.Status
 		rids[i], purchases[i], amounts[i], staff[i], ats[i] = r.ID, r.PurchaseCents, r.AmountCents, r.StaffID, r.At
 		ips[i], details[i], campaigns[i], shops[i], devices[i], actors[i] = w.Audit.IP, string(detail), r.CampaignID, r.ShopID, r.Device, w.Audit.ActorID
-		ltxIDs[i], ltxKeys[i], ltxAts[i] = t.ID, t.Key, t.CreatedAt
+		// The id is the key's whatever t says (migration 1021).
+		ltxIDs[i], ltxKeys[i], ltxAts[i] = wallet.TransactionIDFor(t.Key), t.Key, t.CreatedAt
 		for _, e := range t.Entries {
 			entryOf = append(entryOf, int64(i+1))
 			entryAccounts = append(entryAccounts, string(e.Account))

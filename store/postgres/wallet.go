@@ -135,9 +135,7 @@ func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wa
 	if err != nil {
 		return nil, wrap("lock ledger accounts", err)
 	}
-	if tx.floors != nil {
-		tx.floors.remember(out)
-	}
+	tx.learn(out)
 	return out, nil
 }
 
@@ -154,12 +152,15 @@ func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account,
 }
 
 // TransactionByKey implements wallet.Tx: the transaction and its entries in
-// one round trip.
+// one round trip. The key's transaction is the one with the key's id, or
+// one posted with it before ids were made from keys (migration 1021).
 func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transaction, error) {
 	rows, err := tx.q.Query(ctx, `SELECT t.id, t.kind, t.memo, t.ref_type, t.ref_id, t.overdraft_rule, t.overdraft_floor,
 			t.overdraft_account, t.created_at, e.account_id, e.amount
 		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
-		WHERE t.idem_key = $1 ORDER BY e.id`, key)
+		WHERE t.id = ANY(ARRAY[$2, (SELECT o.id FROM ledger_transactions o WHERE o.idem_key = $1 AND left(o.id, 4) <> 'ltk_')])
+		  AND t.idem_key = $1
+		ORDER BY e.id`, key, wallet.TransactionIDFor(key))
 	if err != nil {
 		return wallet.Transaction{}, wrap("read ledger transaction", err)
 	}
@@ -215,7 +216,8 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 	var inserted, moved, appended int64
 	err := tx.readBatch(ctx, batchRead{sql: `WITH t AS (
 			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (idem_key) DO NOTHING RETURNING id
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE NOT ` + keyPostedBefore + `
+			ON CONFLICT (id) DO NOTHING RETURNING id
 		), e AS (
 			INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 			SELECT t.id, u.account_id, u.amount, $10 FROM t, unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
@@ -231,7 +233,7 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 			RETURNING entry_id
 		)
 		SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM b), (SELECT count(*) FROM p)`,
-		args: []any{t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts, direct},
+		args: []any{wallet.TransactionIDFor(t.Key), t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts, direct},
 		read: func(br pgx.BatchResults) error {
 			return wrap("insert ledger transaction", br.QueryRow().Scan(&inserted, &moved, &appended))
 		},
@@ -299,9 +301,7 @@ func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []walle
 	if err != nil {
 		return nil, false, err
 	}
-	if tx.floors != nil {
-		tx.floors.remember(out)
-	}
+	tx.learn(out)
 	if inserted == 0 {
 		return out, false, nil
 	}
@@ -501,8 +501,8 @@ const guardedPostingSQL = `WITH u AS (
 			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND ` + floorsChecked + ` AS ok
 		), t AS (
 			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT ok FROM ok)
-			ON CONFLICT (idem_key) DO NOTHING RETURNING id
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT ok FROM ok) AND NOT ` + keyPostedBefore + `
+			ON CONFLICT (id) DO NOTHING RETURNING id
 		), e AS (
 			INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 			SELECT t.id, u.account_id, u.amount, $10 FROM t, u ORDER BY u.n
@@ -518,6 +518,11 @@ const guardedPostingSQL = `WITH u AS (
 			RETURNING entry_id
 		)
 `
+
+// keyPostedBefore is true when the key $2 was posted before ids were made
+// from keys (migration 1021): a new posting's id (the key's) is then free,
+// and the key is taken all the same.
+const keyPostedBefore = `EXISTS (SELECT FROM ledger_transactions o WHERE o.idem_key = $2 AND left(o.id, 4) <> 'ltk_')`
 
 // floorsChecked is ok's floor rule, the one wallet.Post checks, on the
 // balances acct read.
@@ -543,7 +548,9 @@ func guardedPostingArgs(t wallet.Transaction) []any {
 	if t.Overdraft != nil {
 		rule, floor, overdraftAccount = t.Overdraft.Name, &t.Overdraft.Floor, string(t.OverdraftAccount)
 	}
-	return []any{t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts}
+	// The id is the key's whatever t says: the primary key on it is what
+	// keeps the keys unique (migration 1021).
+	return []any{wallet.TransactionIDFor(t.Key), t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts}
 }
 
 // genericPlanNext makes the transaction's next statement, a posting read

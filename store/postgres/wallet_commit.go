@@ -19,6 +19,10 @@ var _ wallet.CommitPoster = (*Tx)(nil)
 // answers the refusal (translate: CL001 InsufficientFunds, CL002 NotFound,
 // CL004 Conflict with wallet.ReasonKeyTaken).
 //
+// The posting's key is new unless ledger_post finds its id (the key's, see
+// wallet.TransactionIDFor) or the key among those posted before ids were
+// made from keys (migration 1021).
+//
 // How the accounts with a floor are locked depends on how many the
 // posting has, which the floor cache learns the first time (one round
 // trip, once per account and process):
@@ -49,7 +53,17 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 			return err
 		}
 	}
+	// Which accounts have a floor, when the cache knows them all (and so
+	// knows they exist): ledger_post then reads none of them.
+	var floors []bool
+	if tx.floors != nil {
+		accounts := make([]wallet.AccountID, len(t.Entries))
+		for i, e := range t.Entries {
+			accounts[i] = e.Account
+		}
+		floors = tx.floors.floors(accounts)
+	}
 	return tx.later(ctx, deferred{what: "post ledger transaction " + t.ID,
-		sql:  `SELECT ledger_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		args: guardedPostingArgs(t)})
+		sql:  `SELECT ledger_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		args: append(guardedPostingArgs(t), floors)})
 }

@@ -201,7 +201,8 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 }
 
 // InsertTransaction implements wallet.Tx: the transaction row unless its key
-// exists, then the entries in one multi-row insert whose trigger updates the
+// exists (its id is the key's, wallet.TransactionIDFor, or it was posted
+// before ids were made from keys: either unique index refuses it), then the entries in one multi-row insert whose trigger updates the
 // cached balances. The single writer has no row lock to avoid, so every
 // account's balance moves at once, locked or not, and nothing is left
 // pending.
@@ -214,7 +215,7 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, _ []w
 	at := toMicros(t.CreatedAt)
 	res, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id,
 			overdraft_rule, overdraft_floor, overdraft_account, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		t.ID, t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, at)
 	if err != nil {
 		return false, wrap("insert ledger transaction", err)
