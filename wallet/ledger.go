@@ -162,8 +162,8 @@ const MaxAmount = 100_000_000
 // Validate checks the transaction's shape: a key, at least two entries,
 // nonzero amounts within bounds, distinct accounts, summing to zero.
 func (t Transaction) Validate() error {
-	if strings.TrimSpace(t.Key) == "" || len(t.Key) > 200 {
-		return apperr.R(apperr.Invalid, "ledger_key", "A ledger transaction needs an idempotency key of 1 to 200 characters.")
+	if strings.TrimSpace(t.Key) == "" || len(t.Key) > 200 || !validKeyPrefix(t.Key) {
+		return apperr.R(apperr.Invalid, "ledger_key", "A ledger transaction needs an idempotency key of 1 to 200 characters, not starting with ltx_.")
 	}
 	if t.Kind == "" {
 		return apperr.R(apperr.Invalid, "ledger_kind", "A ledger transaction needs a kind.")

@@ -1,25 +1,21 @@
 package wallet
 
-import (
-	"crypto/sha256"
-	"encoding/base32"
-	"strings"
-)
+import "strings"
 
-// TransactionIDPrefix starts every transaction id made from its key. Ids
-// posted before ids were made from keys start with "ltx_" instead, and are
-// random.
-const TransactionIDPrefix = "ltk_"
+// oldIDPrefix starts the random ids of the transactions posted before a
+// transaction's id was its key; no key may start with it, so that no key
+// can be one of those ids.
+const oldIDPrefix = "ltx_"
 
-// TransactionIDFor is the id of the transaction posted with key: the first
-// 128 bits of the key's SHA-256, so a key has one id and two keys never
-// share one. The key's uniqueness is then the id's, and the store needs
-// one unique index for both: the id, which every entry names, is the key
-// (the PostgreSQL store keeps a unique index of the keys only for the
-// transactions posted before, migration 1021). The hash tells nothing
-// that the id did not: a key names what the posting pays for (a voucher,
-// an order, a top-up), never a secret.
-func TransactionIDFor(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return TransactionIDPrefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:16]))
-}
+// TransactionIDFor is the id of the transaction posted with key: the key
+// itself. The key's uniqueness is then the id's, and the store needs one
+// unique index for both: the id, which every entry names. (The PostgreSQL
+// store keeps a unique index of the keys only for the transactions posted
+// before, migration 1021.) A key names what the posting pays for, and
+// keys made from ids that grow with time (most are) are written at the
+// end of the index, where a hash of them would be written anywhere in it.
+func TransactionIDFor(key string) string { return key }
+
+// validKeyPrefix reports whether key may be posted: not one of the ids of
+// the transactions posted before ids were keys.
+func validKeyPrefix(key string) bool { return !strings.HasPrefix(key, oldIDPrefix) }

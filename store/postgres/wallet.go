@@ -158,7 +158,7 @@ func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transact
 	rows, err := tx.q.Query(ctx, `SELECT t.id, t.kind, t.memo, t.ref_type, t.ref_id, t.overdraft_rule, t.overdraft_floor,
 			t.overdraft_account, t.created_at, e.account_id, e.amount
 		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
-		WHERE t.id = ANY(ARRAY[$2, (SELECT o.id FROM ledger_transactions o WHERE o.idem_key = $1 AND left(o.id, 4) <> 'ltk_')])
+		WHERE t.id = ANY(ARRAY[$2, (SELECT o.id FROM ledger_transactions o WHERE o.idem_key = $1 AND o.id <> o.idem_key)])
 		  AND t.idem_key = $1
 		ORDER BY e.id`, key, wallet.TransactionIDFor(key))
 	if err != nil {
@@ -522,7 +522,7 @@ const guardedPostingSQL = `WITH u AS (
 // keyPostedBefore is true when the key $2 was posted before ids were made
 // from keys (migration 1021): a new posting's id (the key's) is then free,
 // and the key is taken all the same.
-const keyPostedBefore = `EXISTS (SELECT FROM ledger_transactions o WHERE o.idem_key = $2 AND left(o.id, 4) <> 'ltk_')`
+const keyPostedBefore = `EXISTS (SELECT FROM ledger_transactions o WHERE o.idem_key = $2 AND o.id <> o.idem_key)`
 
 // floorsChecked is ok's floor rule, the one wallet.Post checks, on the
 // balances acct read.

@@ -1,13 +1,14 @@
--- A transaction's id is now made from its idempotency key
--- (wallet.TransactionIDFor: "ltk_" and the key's hash), so the primary key
--- on the id keeps the keys unique too, and the second unique index, on the
--- key, goes: one index entry less for every posting a transfer, a claim, a
--- payment or a redemption writes. The transactions posted before keep
--- random ids ("ltx_..."); their keys stay unique, and findable, in a
--- partial index of them alone, which no new posting writes to. A new
--- posting whose key is one of theirs is refused as a key posted already:
--- ledger_post and the store's other postings look it up there first.
-CREATE UNIQUE INDEX ledger_transactions_key_before ON ledger_transactions (idem_key) WHERE left(id, 4) <> 'ltk_';
+-- A transaction's id is now its idempotency key (wallet.TransactionIDFor),
+-- so the primary key on the id keeps the keys unique too, and the second
+-- unique index, on the key, goes: one index entry less for every posting a
+-- transfer, a claim, a payment or a redemption writes. The transactions
+-- posted before keep their random ids ("ltx_...", a prefix no key may
+-- start with); their keys stay unique, and findable, in a partial index of
+-- them alone (the rows whose id is not their key), which no new posting
+-- writes to. A new posting whose key is one of theirs is refused as a key
+-- posted already: ledger_post and the store's other postings look it up
+-- there first.
+CREATE UNIQUE INDEX ledger_transactions_key_before ON ledger_transactions (idem_key) WHERE id <> idem_key;
 ALTER TABLE ledger_transactions DROP CONSTRAINT ledger_transactions_idem_key_key;
 
 -- The index of what each transaction pays for (ref_type, ref_id) served no
@@ -45,7 +46,7 @@ BEGIN
             floored := floored || (account_floor IS NOT NULL);
         END LOOP;
     END IF;
-    PERFORM FROM ledger_transactions o WHERE o.idem_key = p_key AND left(o.id, 4) <> 'ltk_';
+    PERFORM FROM ledger_transactions o WHERE o.idem_key = p_key AND o.id <> o.idem_key;
     IF FOUND THEN
         RAISE EXCEPTION 'ledger transaction %: its key was posted already', p_id USING ERRCODE = 'CL004';
     END IF;
