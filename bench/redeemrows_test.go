@@ -25,7 +25,7 @@ const redemptionRowsSQL = `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[
 	a AS (INSERT INTO audit_log (actor_id, action, object_type, object_id, shop_id, detail)
 		SELECT 'staff_bench', 'voucher.redeem', 'voucher', r.vid, $4, '{"amount_cents": 1000}' FROM r),
 	t AS (INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at)
-		SELECT 'ltx_' || r.rid, 'voucher.redeem:' || r.rid, 'voucher.redeem', 'voucher_redemption', r.rid, now() FROM r RETURNING id),
+		SELECT 'voucher.redeem:' || r.rid, 'voucher.redeem:' || r.rid, 'voucher.redeem', 'voucher_redemption', r.rid, now() FROM r RETURNING id),
 	e AS (INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 		SELECT t.id, x.a, x.m, now() FROM t, LATERAL (VALUES ($5, -1000), ($6, 1000)) AS x(a, m) RETURNING id, account_id, amount),
 	p AS (INSERT INTO ledger_pending (entry_id, account_id, amount) SELECT id, account_id, amount FROM e),

@@ -1,15 +1,21 @@
 -- A transaction's id is now its idempotency key (wallet.TransactionIDFor),
 -- so the primary key on the id keeps the keys unique too, and the second
--- unique index, on the key, goes: one index entry less for every posting a
--- transfer, a claim, a payment or a redemption writes. The transactions
+-- unique index, on the key, can go: one index entry less for every posting
+-- a transfer, a claim, a payment or a redemption writes. The transactions
 -- posted before keep their random ids ("ltx_...", a prefix no key may
 -- start with); their keys stay unique, and findable, in a partial index of
 -- them alone (the rows whose id is not their key), which no new posting
 -- writes to. A new posting whose key is one of theirs is refused as a key
 -- posted already: ledger_post and the store's other postings look it up
--- there first.
+-- there first, and no longer need the key's own unique index.
+--
+-- That index stays for this release all the same: a replica of the
+-- previous release, still serving during a rolling upgrade, looks a key up
+-- and then inserts its transaction under a random id, and only this index
+-- stops two of them (or one and a new replica) that race with one key from
+-- both posting it. The release after this one, whose predecessor never
+-- needs it, drops it.
 CREATE UNIQUE INDEX ledger_transactions_key_before ON ledger_transactions (idem_key) WHERE id <> idem_key;
-ALTER TABLE ledger_transactions DROP CONSTRAINT ledger_transactions_idem_key_key;
 
 -- The index of what each transaction pays for (ref_type, ref_id) served no
 -- query of the hub: a domain finds its postings by their keys, and the
