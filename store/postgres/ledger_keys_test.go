@@ -167,3 +167,32 @@ func TestFloorCacheForgetsARolledBackAccount(t *testing.T) {
 		t.Fatalf("ledger check: %+v, %v", c, err)
 	}
 }
+
+// A replica of the previous release, serving during a rolling upgrade,
+// looks a key up and then inserts its transaction under a random id: the
+// key's own unique index, kept for this release, refuses its insert when
+// a new replica posted the key meanwhile, so the key is not posted twice.
+func TestOldReplicaCannotPostAKeyTwice(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
+	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		if err := tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding}); err != nil {
+			return err
+		}
+		return tx.EnsureAccount(ctx, wallet.Account{ID: "revenue:race", Kind: wallet.KindRevenue})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Post(ctx, wallet.Transaction{Key: "raced", Kind: "test.move", Entries: []wallet.Entry{
+		{Account: wallet.CityFunding, Amount: -5}, {Account: "revenue:race", Amount: 5}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.Pool().Exec(ctx, `INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
+		VALUES ('ltx_01jzzzzzzzzzzzzzzzzzzzzzzz', 'raced', 'test.move', now())`)
+	if err == nil || !strings.Contains(err.Error(), "23505") {
+		t.Fatalf("an old replica's insert of a key posted already: %v, want a unique violation", err)
+	}
+}
