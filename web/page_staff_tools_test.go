@@ -361,7 +361,7 @@ func TestReportsPageShowsTheLatestLedgerCheck(t *testing.T) {
 		t.Helper()
 		res, body := pc.Get(path)
 		v, a := verdict.FindStringSubmatch(body), checkedAt.FindStringSubmatch(body)
-		if res.StatusCode != http.StatusOK || v == nil || a == nil || !strings.Contains(body, `href="/admin/reports?recheck=1#ledger"`) {
+		if res.StatusCode != http.StatusOK || v == nil || a == nil || !strings.Contains(body, `action="/admin/reports/recheck"`) {
 			t.Fatalf("GET %s: %d\n%s", path, res.StatusCode, body)
 		}
 		return v[1], a[1]
@@ -378,7 +378,18 @@ func TestReportsPageShowsTheLatestLedgerCheck(t *testing.T) {
 		t.Fatalf("a second look ran a check of its own: ok=%s at %s, the first at %s", ok, at, first)
 	}
 	// (The time shown is to the second: the verdict tells the checks apart.)
-	if ok, _ := look("/admin/reports?recheck=1"); ok != "false" {
+	// A link runs no check; the form does.
+	if ok, _ := look("/admin/reports?recheck=1"); ok != "true" {
+		t.Fatal("a GET ran a check")
+	}
+	res, body := pc.Post("/admin/reports/recheck", url.Values{"csrf_token": {pc.CSRF("/admin/reports")}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("recheck: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := pc.Post("/admin/reports/recheck", url.Values{}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("recheck without the form's token: %d", res.StatusCode)
+	}
+	if ok, _ := look("/admin/reports"); ok != "false" {
 		t.Fatal("asked to check again, the page still shows the first check")
 	}
 	if ok, _ := look("/admin/reports"); ok != "false" {

@@ -43,6 +43,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Staff tools: the ledger and reports page, the card refunds, the
 	// Stripe events kept for an operator, and the confirmation pages of actions that cannot be undone (staff_forms.go).
 	mux.Handle("GET /admin/reports", page(st.handleReports, admin))
+	mux.Handle("POST /admin/reports/recheck", action(st.handleReportsRecheck, admin))
 	if st.ticketing != nil || st.topUps != nil {
 		mux.Handle("GET /admin/refunds", page(st.handleCardRefundsPage, admin))
 		mux.Handle("POST /admin/refunds/{order}/retry", action(st.handleCardRefundRetry, admin))
