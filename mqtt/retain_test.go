@@ -170,7 +170,7 @@ func TestRetainedReplyIsNotAnAnswer(t *testing.T) {
 			instance := "hub-" + ids.Token(8)[:8]
 			topic := mqtt.Topics{Root: root}.Replies("st-1", instance)
 			pub := publisher(t, b.URL())
-			// The embedded broker acknowledges a publish before it hands
+			// The embedded broker may acknowledge a publish before it hands
 			// the message on: a hub subscribing in between gets it twice,
 			// retained and live, as MQTT allows. The publisher watches its
 			// own topic, so the hub starts once the live copy went out to
@@ -218,9 +218,15 @@ func TestTelemetrySaysWhichMessagesCameRetained(t *testing.T) {
 			pub := publisher(t, b.URL())
 			old := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Millisecond)
 			topic := topics.Station("st-r", mobility.KindStatus)
+			// The embedded broker may acknowledge a publish before it hands
+			// it on: the publisher watches its own topic, so the hub
+			// subscribes once the live copy went out to the subscribers
+			// there were, and gets the status as retained.
+			handed := watch(t, pub, topic)
 			if tok := pub.Publish(topic, 1, true, status("st-r", old, "bk-1")); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 				t.Fatalf("publish: %v", tok.Error())
 			}
+			testutil.Receive(t, 30*time.Second, "the status handed on", handed)
 			t.Cleanup(func() { pub.Publish(topic, 1, true, []byte{}).WaitTimeout(5 * time.Second) })
 			s := &sink{}
 			startClient(t, b.URL(), root, s)
