@@ -382,25 +382,20 @@ type floorCache struct {
 	hasFloor sync.Map // account id → bool
 }
 
-// floored is how many of ids have a floor, known=false when the cache does
-// not know them all.
-func (c *floorCache) floored(ids []wallet.AccountID) (n int, known bool) {
-	for _, id := range ids {
-		v, ok := c.hasFloor.Load(id)
-		if !ok {
-			return 0, false
-		}
-		if v.(bool) {
+// allUnbounded reports whether every one of ids is known to have no floor.
+func (c *floorCache) allUnbounded(ids []wallet.AccountID) bool {
+	fs := c.floors(ids)
+	return fs != nil && countTrue(fs) == 0
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
 			n++
 		}
 	}
-	return n, true
-}
-
-// allUnbounded reports whether every one of ids is known to have no floor.
-func (c *floorCache) allUnbounded(ids []wallet.AccountID) bool {
-	n, known := c.floored(ids)
-	return known && n == 0
+	return n
 }
 
 // floors is, for each of ids in their order, whether it has a floor, or

@@ -32,17 +32,24 @@ var _ wallet.CommitPoster = (*Tx)(nil)
 //   - more: they are locked first, in byte order as every posting locks
 //     them, so that two postings never wait for each other crosswise.
 func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) error {
-	floored, known := 0, false
+	// Which of the entries' accounts have a floor, when the cache knows
+	// them all (and so knows they exist): ledger_post then reads none of
+	// them. One look at the cache serves the locks and the call.
+	var floors []bool
 	if tx.floors != nil {
-		floored, known = tx.floors.floored(ids)
+		accounts := make([]wallet.AccountID, len(t.Entries))
+		for i, e := range t.Entries {
+			accounts[i] = e.Account
+		}
+		floors = tx.floors.floors(accounts)
 	}
 	switch {
-	case !known:
+	case floors == nil:
 		// Locks them and tells the cache (PostingAccounts remembers).
 		if _, err := tx.PostingAccounts(ctx, ids); err != nil {
 			return err
 		}
-	case floored > 1:
+	case countTrue(floors) > 1:
 		keys := make([]string, len(ids))
 		for i, id := range ids {
 			keys[i] = string(id)
@@ -52,16 +59,6 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 			args: []any{keys}}); err != nil {
 			return err
 		}
-	}
-	// Which accounts have a floor, when the cache knows them all (and so
-	// knows they exist): ledger_post then reads none of them.
-	var floors []bool
-	if tx.floors != nil {
-		accounts := make([]wallet.AccountID, len(t.Entries))
-		for i, e := range t.Entries {
-			accounts[i] = e.Account
-		}
-		floors = tx.floors.floors(accounts)
 	}
 	return tx.later(ctx, deferred{what: "post ledger transaction " + t.ID,
 		sql:  `SELECT ledger_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
