@@ -22,24 +22,10 @@ import (
 func TestKeyPostedBeforeIdsFromKeys(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storetest.OpenPostgres(t)
-	svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
-	citizen := wallet.CitizenAccount("old-keys")
-	revenue := wallet.AccountID("revenue:old-keys")
-	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
-		if err := wallet.OpenCitizen(ctx, tx, "old-keys"); err != nil {
-			return err
-		}
-		if err := tx.EnsureAccount(ctx, wallet.Account{ID: revenue, Kind: wallet.KindRevenue}); err != nil {
-			return err
-		}
-		return tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding})
-	})
-	if err != nil {
+	citizen, revenue := wallet.CitizenAccount("old-keys"), wallet.AccountID("revenue:old-keys")
+	db, svc := openLedger(t, revenue)
+	if err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.OpenCitizen(ctx, tx, "old-keys") }); err != nil {
 		t.Fatal(err)
-	}
-	move := func(key string, from, to wallet.AccountID, cents int64) wallet.Transaction {
-		return wallet.Transaction{Key: key, Kind: "test.move", Entries: []wallet.Entry{{Account: from, Amount: -cents}, {Account: to, Amount: cents}}}
 	}
 	// Two postings as an older release wrote them: ids of their own.
 	fund, sale := move("old-fund", wallet.CityFunding, citizen, 1000), move("old-sale", citizen, revenue, 300)
@@ -114,6 +100,31 @@ func TestKeyPostedBeforeIdsFromKeys(t *testing.T) {
 	}
 }
 
+// openLedger is a fresh PostgreSQL store with the city's funding account
+// and the revenue accounts named, and a wallet service on it.
+func openLedger(t *testing.T, revenues ...wallet.AccountID) (*postgres.DB, *wallet.Service) {
+	t.Helper()
+	ctx := context.Background()
+	db := storetest.OpenPostgres(t)
+	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		for _, id := range revenues {
+			if err := tx.EnsureAccount(ctx, wallet.Account{ID: id, Kind: wallet.KindRevenue}); err != nil {
+				return err
+			}
+		}
+		return tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, wallet.NewService(db.Wallet(), storetest.Logger(t))
+}
+
+// move is a transfer of cents from one account to another under key.
+func move(key string, from, to wallet.AccountID, cents int64) wallet.Transaction {
+	return wallet.Transaction{Key: key, Kind: "test.move", Entries: []wallet.Entry{{Account: from, Amount: -cents}, {Account: to, Amount: cents}}}
+}
+
 // renameTransaction gives a posting the id an older release gave it.
 func renameTransaction(t *testing.T, db *postgres.DB, from, to string) {
 	t.Helper()
@@ -132,17 +143,10 @@ func renameTransaction(t *testing.T, db *postgres.DB, from, to string) {
 func TestFloorCacheForgetsARolledBackAccount(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storetest.OpenPostgres(t)
-	svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
+	db, svc := openLedger(t)
 	ghost := wallet.AccountID("revenue:ghost")
-	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
-		return tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rollBack := errors.New("roll back")
-	err = db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
 		if err := tx.EnsureAccount(ctx, wallet.Account{ID: ghost, Kind: wallet.KindRevenue}); err != nil {
 			return err
 		}
@@ -154,7 +158,7 @@ func TestFloorCacheForgetsARolledBackAccount(t *testing.T) {
 	if !errors.Is(err, rollBack) {
 		t.Fatalf("the opening transaction: %v", err)
 	}
-	tr := wallet.Transaction{Key: "to-ghost", Kind: "test.move", Entries: []wallet.Entry{{Account: wallet.CityFunding, Amount: -5}, {Account: ghost, Amount: 5}}}
+	tr := move("to-ghost", wallet.CityFunding, ghost, 5)
 	_, err = svc.Post(ctx, tr)
 	testutil.WantCode(t, err, apperr.NotFound)
 	err = db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
@@ -175,22 +179,11 @@ func TestFloorCacheForgetsARolledBackAccount(t *testing.T) {
 func TestOldReplicaCannotPostAKeyTwice(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db := storetest.OpenPostgres(t)
-	svc := wallet.NewService(db.Wallet(), storetest.Logger(t))
-	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
-		if err := tx.EnsureAccount(ctx, wallet.Account{ID: wallet.CityFunding, Kind: wallet.KindCityFunding}); err != nil {
-			return err
-		}
-		return tx.EnsureAccount(ctx, wallet.Account{ID: "revenue:race", Kind: wallet.KindRevenue})
-	})
-	if err != nil {
+	db, svc := openLedger(t, "revenue:race")
+	if _, err := svc.Post(ctx, move("raced", wallet.CityFunding, "revenue:race", 5)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Post(ctx, wallet.Transaction{Key: "raced", Kind: "test.move", Entries: []wallet.Entry{
-		{Account: wallet.CityFunding, Amount: -5}, {Account: "revenue:race", Amount: 5}}}); err != nil {
-		t.Fatal(err)
-	}
-	_, err = db.Pool().Exec(ctx, `INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
+	_, err := db.Pool().Exec(ctx, `INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
 		VALUES ('ltx_01jzzzzzzzzzzzzzzzzzzzzzzz', 'raced', 'test.move', now())`)
 	if err == nil || !strings.Contains(err.Error(), "23505") {
 		t.Fatalf("an old replica's insert of a key posted already: %v, want a unique violation", err)
