@@ -189,3 +189,44 @@ func TestOldReplicaCannotPostAKeyTwice(t *testing.T) {
 		t.Fatalf("an old replica's insert of a key posted already: %v, want a unique violation", err)
 	}
 }
+
+// In a grouped transaction, a member that fails is rolled back to its
+// savepoint, and an account it opened and read is gone with it: the floor
+// cache does not learn it when the others commit.
+func TestFloorCacheForgetsAFailedMembersAccount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, svc := openLedger(t, "revenue:kept")
+	ghost := wallet.AccountID("revenue:ghost-member")
+	refused := errors.New("refused")
+	bg := func(int) context.Context { return ctx }
+	errs := groupOf(t, db, "floors", 4, bg, func(i int, tx *postgres.Tx) error {
+		ids := []wallet.AccountID{wallet.CityFunding, "revenue:kept"}
+		if i == 2 {
+			if err := tx.EnsureAccount(ctx, wallet.Account{ID: ghost, Kind: wallet.KindRevenue}); err != nil {
+				return err
+			}
+			ids = []wallet.AccountID{wallet.CityFunding, ghost}
+		}
+		if _, err := tx.PostingAccounts(ctx, ids); err != nil {
+			return err
+		}
+		if i == 2 {
+			return refused
+		}
+		return nil
+	})
+	for i, err := range errs {
+		if (i == 2) != errors.Is(err, refused) {
+			t.Fatalf("member %d: %v", i, err)
+		}
+	}
+	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		_, err := wallet.Post(ctx, tx, move("to-member-ghost", wallet.CityFunding, ghost, 5), time.Now())
+		return err
+	})
+	testutil.WantCode(t, err, apperr.NotFound)
+	if _, err := svc.Post(ctx, move("to-kept", wallet.CityFunding, "revenue:kept", 5)); err != nil {
+		t.Fatal(err)
+	}
+}
