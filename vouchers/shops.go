@@ -1,8 +1,10 @@
 package vouchers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -194,6 +196,40 @@ func (s *Service) Shop(ctx context.Context, c identity.Caller, id string) (Shop,
 		return shopNotFound(err)
 	})
 	return shop, err
+}
+
+// MyShops returns the shops the caller is staff of, by name, for staff of
+// several shops to choose the one they work at (the scanner, the shop's
+// page). A grant whose shop is gone is left out. Forbidden (reason
+// not_merchant) for a caller who is staff of no shop.
+func (s *Service) MyShops(ctx context.Context, c identity.Caller) ([]Shop, error) {
+	ids := c.Scopes(identity.RoleMerchant)
+	if len(ids) == 0 {
+		return nil, apperr.R(apperr.Forbidden, "not_merchant", "Only shop staff may do this.")
+	}
+	var out []Shop
+	err := s.store.View(ctx, func(tx Tx) error {
+		out = out[:0]
+		for _, id := range ids {
+			shop, err := tx.Shop(ctx, id)
+			switch {
+			case apperr.Has(err, apperr.NotFound):
+				continue
+			case err != nil:
+				return fmt.Errorf("read shop %s: %w", id, err)
+			}
+			out = append(out, shop)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b Shop) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.ID, b.ID))
+	})
+	// A shop granted twice is listed once.
+	return slices.CompactFunc(out, func(a, b Shop) bool { return a.ID == b.ID }), nil
 }
 
 // ShopExists says whether a shop has that id, and nothing else about it:

@@ -149,3 +149,36 @@ func TestShopReadByItsStaffAndTheCity(t *testing.T) {
 		}
 	})
 }
+
+// Staff of several shops list the shops they work at, by name, and only
+// those: not another shop, not a grant of another role, not a shop granted
+// twice or gone. Anyone who is staff of no shop is refused.
+func TestMyShopsListsTheCallersShops(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		forno := f.shop("Forno Rossi", "centro", "food")
+		bar := f.shop("bar Sport", "liberta", "food")
+		f.shop("Cartoleria Verdi", "centro", "books")
+		staff := identity.Caller{AccountID: "acc_staff", Grants: []identity.Grant{
+			{Role: identity.RoleMerchant, Scope: forno.ID}, {Role: identity.RoleDoor, Scope: "perf_x"},
+			{Role: identity.RoleMerchant, Scope: bar.ID}, {Role: identity.RoleMerchant, Scope: forno.ID},
+			{Role: identity.RoleMerchant, Scope: "shop_gone"},
+		}}
+		got, err := f.svc.MyShops(f.ctx, staff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, sh := range got {
+			names = append(names, sh.Name)
+		}
+		if strings.Join(names, ", ") != "bar Sport, Forno Rossi" {
+			t.Fatalf("the staff's shops: %q", names)
+		}
+		_, err = f.svc.MyShops(f.ctx, citizen(1))
+		testutil.WantReason(t, err, apperr.Forbidden, "not_merchant")
+		_, err = f.svc.MyShops(f.ctx, admin)
+		testutil.WantReason(t, err, apperr.Forbidden, "not_merchant")
+	})
+}

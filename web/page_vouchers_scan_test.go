@@ -115,6 +115,64 @@ func TestVoucherScanPageForOneOfSeveralShops(t *testing.T) {
 	}
 }
 
+// Staff of several shops who open the scanner or the shop's page without
+// saying which shop are asked to choose one of theirs, by name, and scan
+// nothing meanwhile; once chosen, the shop is named at the top and the
+// chooser stays there to change it. A shop that is not theirs is refused.
+// Staff of one shop never see the chooser.
+func TestStaffOfSeveralShopsChooseOne(t *testing.T) {
+	t.Parallel()
+	env, shops, _ := scanFixture(t, "Libreria", "Cartoleria", "Ferramenta")
+	ctx := context.Background()
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	staff, _ := env.account(t, identity.RoleMerchant, shops[0].ID)
+	if _, err := env.Identity.SetGrants(ctx, admin, staff.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: shops[0].ID}, {Role: identity.RoleMerchant, Scope: shops[1].ID}}); err != nil {
+		t.Fatal(err)
+	}
+	loner, _ := env.account(t, identity.RoleMerchant, shops[2].ID)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
+	option := func(sh vouchers.Shop) string { return `<option value="` + sh.ID + `"` }
+
+	for _, path := range []string{"/staff/scan", "/staff/vouchers"} {
+		res, page := pc.Get(path)
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, `data-testid="shop-chooser"`) ||
+			!strings.Contains(page, option(shops[0])) || !strings.Contains(page, option(shops[1])) || strings.Contains(page, option(shops[2])) {
+			t.Fatalf("%s without a shop: %d, want the chooser of the staff's two shops:\n%s", path, res.StatusCode, page)
+		}
+		if strings.Contains(page, "data-endpoint=") || strings.Contains(page, "non è ancora attiva") || strings.Contains(page, `data-testid="owed"`) {
+			t.Fatalf("%s scans or shows a shop before one is chosen:\n%s", path, page)
+		}
+		if strings.Index(page, ">Cartoleria ·") > strings.Index(page, ">Libreria ·") {
+			t.Fatalf("%s: the shops are not in the order of their names:\n%s", path, page)
+		}
+		if res, _ := pc.Get(path + "?shop=" + shops[2].ID); res.StatusCode != http.StatusForbidden {
+			t.Fatalf("%s for a shop not the staff's: %d", path, res.StatusCode)
+		}
+	}
+	one := shops[1]
+	res, page := pc.Get("/staff/scan?shop=" + one.ID)
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, `data-testid="scan-shop">Cartoleria<`) ||
+		!strings.Contains(page, option(one)+" selected") || !strings.Contains(page, `data-endpoint="`+ui.VoucherScanEndpoint+"?shop="+one.ID+`"`) {
+		t.Fatalf("the scanner for the shop chosen: %d\n%s", res.StatusCode, page)
+	}
+	if res, page := pc.Get("/staff/vouchers?shop=" + one.ID); res.StatusCode != http.StatusOK ||
+		!strings.Contains(page, option(one)+" selected") || !strings.Contains(page, `data-testid="owed"`) {
+		t.Fatalf("the shop's page for the shop chosen: %d\n%s", res.StatusCode, page)
+	}
+
+	lc := webtest.SignedIn(t, srv.URL, loner.Email, testPassword)
+	for _, path := range []string{"/staff/scan", "/staff/vouchers"} {
+		if res, page := lc.Get(path); res.StatusCode != http.StatusOK || strings.Contains(page, "shop-chooser") {
+			t.Fatalf("%s for staff of one shop: %d\n%s", path, res.StatusCode, page)
+		}
+	}
+	if res, _ := lc.Get("/staff/scan?shop=" + one.ID); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("the scanner of staff of one shop, for another: %d", res.StatusCode)
+	}
+}
+
 // scanFixture is a hub whose scanner page redeems vouchers, with a shop of
 // each name, an open campaign that admits them all, and one voucher of it
 // claimed by a citizen.

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
+	"cityhub/vouchers"
 )
 
 func TestStaffPages(t *testing.T) {
@@ -300,4 +301,56 @@ func TestScannerWithoutScript(t *testing.T) {
 	if v, err := h.Vouchers.MyVoucher(context.Background(), anna, h.AnnaVoucherID); err != nil || v.Status != "used" || len(v.Redemptions) != 1 {
 		t.Errorf("Anna's voucher after the scan: %+v, %v", v, err)
 	}
+}
+
+// TestShopChooser: staff of two shops land on a scanner that asks which
+// shop first, by name, choose one with the page's own form, and scan for
+// it, its name at the top; the shop's voucher page asks the same. Each
+// state passes the accessibility check.
+func TestShopChooser(t *testing.T) {
+	h := startHubWithVouchers(t)
+	ctx := context.Background()
+	admin := identity.Caller{AccountID: h.Admin.AccountID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	second, err := h.Vouchers.CreateShop(ctx, admin, vouchers.Shop{Name: "Cartoleria Traiano", Address: "Via Traiano 3, Benevento",
+		District: "centro", Category: "books", IBAN: "IT60 X054 2811 1010 0000 0123 456"})
+	if err != nil {
+		t.Fatalf("a second shop: %v", err)
+	}
+	const email = "turni@negozi.example"
+	if _, err := h.Identity.CreateAccount(ctx, admin, identity.NewAccount{Email: email, Password: testPassword, Name: "Giulia Turni", Locale: "it",
+		Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: h.ShopID}, {Role: identity.RoleMerchant, Scope: second.ID}}}); err != nil {
+		t.Fatalf("staff of both shops: %v", err)
+	}
+	b := newBrowser(t, h, "")
+	if st := b.login(email, testPassword); st != 200 || b.path() != "/staff/scan" {
+		t.Fatalf("login: %d at %s", st, b.path())
+	}
+	if got := b.text(".shop-chooser"); !strings.Contains(got, "Libreria Masone") || !strings.Contains(got, "Cartoleria Traiano") {
+		t.Fatalf("the chooser = %q", got)
+	}
+	var scanners int
+	b.eval(`document.querySelectorAll("#scanner").length`, &scanners)
+	if scanners != 0 {
+		t.Fatal("the scanner scans before a shop is chosen")
+	}
+	b.check("scanner-choose-shop-it")
+	if st := b.submit(
+		chromedp.SetValue(chromedp.CSS("#shop-choice"), second.ID),
+		chromedp.Click(chromedp.CSS(`.shop-chooser button[type=submit]`)),
+	); st != 200 || b.path() != "/staff/scan?shop="+second.ID {
+		t.Fatalf("choosing the shop: %d at %s", st, b.path())
+	}
+	if got := b.text(`[data-testid="scan-shop"]`); got != "Cartoleria Traiano" {
+		t.Fatalf("the shop scanned for = %q", got)
+	}
+	var endpoint string
+	b.eval(`document.querySelector("#scanner").dataset.endpoint`, &endpoint)
+	if !strings.HasSuffix(endpoint, "?shop="+second.ID) {
+		t.Fatalf("the scanner sends to %q", endpoint)
+	}
+	b.check("scanner-shop-chosen-it")
+	if st := b.open("/staff/vouchers"); st != 200 || !strings.Contains(b.text("h1"), "In quale negozio") {
+		t.Fatalf("/staff/vouchers: %d, %q", st, b.text("h1"))
+	}
+	b.check("staff-vouchers-choose-shop-it")
 }

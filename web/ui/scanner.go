@@ -15,6 +15,9 @@ type scannerPage struct {
 	Role string
 	// Door is the door's performance chooser and offline list (door staff).
 	Door *doorScan
+	// Shop is the shop chooser of staff of several shops (nil for staff of
+	// one shop and for door staff).
+	Shop *shopChooser
 	// Result is the answer to a typed code the plain form sent (no script).
 	Result *scanResult
 }

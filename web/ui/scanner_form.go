@@ -62,10 +62,10 @@ func (s *homePages) scannerPageFor(r *http.Request, c identity.Caller, performan
 			if t, ok := s.scanTargets[role]; ok {
 				page.Endpoint, page.AskAmount = t.Endpoint, t.AskAmount
 			}
-			// Staff of several shops opened the page for one (?shop=):
-			// every redemption it sends is for that shop.
-			if shop := r.URL.Query().Get("shop"); shop != "" && role == identity.RoleMerchant && page.Endpoint != "" {
-				page.Endpoint += "?shop=" + url.QueryEscape(shop)
+			if role == identity.RoleMerchant && page.Endpoint != "" {
+				if err := s.merchantScan(r, c, &page); err != nil {
+					return page, err
+				}
 			}
 			break
 		}
@@ -82,6 +82,26 @@ func (s *homePages) scannerPageFor(r *http.Request, c identity.Caller, performan
 		}
 	}
 	return page, nil
+}
+
+// merchantScan points the merchant's scanner at their shop. Staff of
+// several shops choose it first (?shop=, from the chooser at the top or the
+// shop's own page): every redemption the page sends is for that shop, and
+// until one is chosen the page scans nothing.
+func (s *homePages) merchantScan(r *http.Request, c identity.Caller, page *scannerPage) error {
+	shop := r.URL.Query().Get("shop")
+	ch, err := chooseShop(r.Context(), s.vouchers, c, "/staff/scan", shop)
+	if err != nil {
+		return err
+	}
+	page.Shop = ch
+	switch {
+	case ch != nil && ch.Chosen == nil:
+		page.Endpoint = ""
+	case shop != "":
+		page.Endpoint += "?shop=" + url.QueryEscape(shop)
+	}
+	return nil
 }
 
 // showScanResult renders the scanner page with res, answering status: the

@@ -193,7 +193,8 @@ type homePages struct {
 	export      PrivacyExport
 	qr          map[string]QRSource
 	scanTargets map[identity.Role]ScanTarget
-	// vouchers says whether a claimed voucher was e-mailed; nil: no vouchers.
+	// vouchers says whether a claimed voucher was e-mailed and lists a
+	// shopkeeper's shops on the scanner; nil: no vouchers.
 	vouchers *vouchers.Service
 	// theatre lists the door's performances on the scanner; nil: no theatre.
 	theatre *theatrePages

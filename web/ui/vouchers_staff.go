@@ -20,6 +20,9 @@ type voucherStaffPage struct {
 	Statements []vouchers.Settlement
 	// Shop is the ?shop= the page was asked with (staff of several shops).
 	Shop string
+	// Chooser is the shop chooser of staff of several shops; nil for staff
+	// of one.
+	Chooser *shopChooser
 	// Reversed confirms the reversal just made.
 	Reversed bool
 }
@@ -29,11 +32,22 @@ type staffRedemptionRow struct {
 	Reversible bool
 }
 
-// handleVoucherStaffPage shows the caller's shop (staff of several shops
-// choose with ?shop=).
+// handleVoucherStaffPage shows the caller's shop. Staff of several shops
+// first choose one from the list of theirs (?shop=), which stays at the top
+// to change to another.
 func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
-	shopID, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
+	requested := r.URL.Query().Get("shop")
+	chooser, err := chooseShop(ctx, s.vouchers, c, "/staff/vouchers", requested)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	if chooser != nil && chooser.Chosen == nil {
+		s.render(w, r, http.StatusOK, "voucher_staff", "vstaff", voucherStaffPage{Chooser: chooser})
+		return
+	}
+	shopID, err := vouchers.ShopOf(c, requested)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -43,7 +57,7 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		s.pageError(w, r, err)
 		return
 	}
-	page := voucherStaffPage{ShopName: shop.Name, Reversed: r.URL.Query().Get("reversed") != "", Shop: r.URL.Query().Get("shop")}
+	page := voucherStaffPage{ShopName: shop.Name, Reversed: r.URL.Query().Get("reversed") != "", Shop: requested, Chooser: chooser}
 	if page.Balance, err = s.vouchers.ShopBalance(ctx, c, shopID); err == nil {
 		if page.Today, err = s.vouchers.Today(ctx, c, shopID); err == nil {
 			page.Statements, err = s.vouchers.Statements(ctx, c, shopID)

@@ -1,0 +1,52 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+// shopChooser lets staff of several shops say which one they work at: the
+// scanner and the shop's voucher page show it at the top, and ask for the
+// choice before anything else (staff of one shop never see it).
+type shopChooser struct {
+	// Action is the page the choice is sent to, as ?shop=.
+	Action string
+	// Shops are the caller's shops, by name.
+	Shops []vouchers.Shop
+	// Chosen is the shop the page works for; nil until one is chosen.
+	Chosen *vouchers.Shop
+}
+
+// chooseShop is the chooser for the caller on the page at action, with
+// requested (?shop=) chosen: nil for staff of one shop, whose shop needs no
+// choosing. A requested shop that is not the caller's is refused
+// (Forbidden, not_your_shop) as every redemption there would be.
+func chooseShop(ctx context.Context, svc *vouchers.Service, c identity.Caller, action, requested string) (*shopChooser, error) {
+	if requested != "" {
+		if _, err := vouchers.ShopOf(c, requested); err != nil {
+			return nil, err
+		}
+	}
+	if svc == nil || len(c.Scopes(identity.RoleMerchant)) < 2 {
+		return nil, nil
+	}
+	shops, err := svc.MyShops(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("list the staff's shops: %w", err)
+	}
+	ch := &shopChooser{Action: action, Shops: shops}
+	if requested == "" {
+		return ch, nil
+	}
+	for i := range shops {
+		if shops[i].ID == requested {
+			ch.Chosen = &shops[i]
+			return ch, nil
+		}
+	}
+	return nil, apperr.R(apperr.NotFound, "shop_not_found", "No such shop.")
+}
