@@ -91,27 +91,50 @@ type NewAccount struct {
 // Validate trims the email and the name, defaults the locale, and checks
 // every field; Invalid with a reason naming the first bad one.
 func (n *NewAccount) Validate() error {
+	if problems := n.Problems(); len(problems) > 0 {
+		return problems[0]
+	}
+	return nil
+}
+
+// Problems trims and defaults as Validate does and returns the mistake of
+// every bad field, each as Validate would name it, in the order of a form:
+// e-mail, name, language, password, roles. A form shows them all at once
+// rather than one per attempt.
+func (n *NewAccount) Problems() []error {
 	n.Email = strings.TrimSpace(n.Email)
 	n.Name = strings.TrimSpace(n.Name)
 	if n.Locale == "" {
 		n.Locale = Locales[0]
 	}
-	if err := ValidateEmail(n.Email); err != nil {
-		return err
+	var out []error
+	for _, err := range []error{ValidateEmail(n.Email), validateName(n.Name), validateLocale(n.Locale), validatePassword(n.Password), ValidateGrants(n.Grants)} {
+		if err != nil {
+			out = append(out, err)
+		}
 	}
-	if n.Name == "" || utf8.RuneCountInString(n.Name) > MaxNameLen || !utf8.ValidString(n.Name) {
+	return out
+}
+
+// validateName checks a trimmed name: one line, 1 to MaxNameLen
+// characters. Invalid (reason bad_name).
+func validateName(name string) error {
+	if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) {
 		return apperr.R(apperr.Invalid, "bad_name", "The name must be 1 to %d characters.", MaxNameLen)
 	}
-	if !plaintext.Line(n.Name) {
+	if !plaintext.Line(name) {
 		return apperr.R(apperr.Invalid, "bad_name", "The name must be one line of text, without control characters.")
 	}
-	if !slices.Contains(Locales, n.Locale) {
+	return nil
+}
+
+// validateLocale checks a language the hub speaks. Invalid (reason
+// bad_locale).
+func validateLocale(locale string) error {
+	if !slices.Contains(Locales, locale) {
 		return apperr.R(apperr.Invalid, "bad_locale", "The language must be one of %s.", strings.Join(Locales, ", "))
 	}
-	if err := validatePassword(n.Password); err != nil {
-		return err
-	}
-	return ValidateGrants(n.Grants)
+	return nil
 }
 
 // ValidateEmail checks a trimmed e-mail address: one plain address, with

@@ -572,3 +572,23 @@ func TestCityStaffGrantIsScoped(t *testing.T) {
 		t.Fatalf("caller %+v", c)
 	}
 }
+
+// A new account's mistakes are all named at once, in the form's order, and
+// Validate refuses with the first of them; a good account has none.
+func TestNewAccountProblemsNameEveryBadField(t *testing.T) {
+	t.Parallel()
+	bad := identity.NewAccount{Email: "anna@", Name: "\t", Locale: "fr", Password: "corta", Grants: []identity.Grant{{Role: identity.RoleMerchant}}}
+	var reasons []string
+	for _, err := range bad.Problems() {
+		testutil.WantCode(t, err, apperr.Invalid)
+		reasons = append(reasons, apperr.ReasonOf(err))
+	}
+	if got := strings.Join(reasons, " "); got != "bad_email bad_name bad_locale weak_password bad_grant" {
+		t.Fatalf("problems: %s", got)
+	}
+	testutil.WantReason(t, bad.Validate(), apperr.Invalid, "bad_email")
+	good := identity.NewAccount{Email: " anna@example.org ", Name: "Anna", Password: password}
+	if p := good.Problems(); len(p) != 0 || good.Email != "anna@example.org" || good.Locale != "it" {
+		t.Fatalf("a good account: %v, %+v", p, good)
+	}
+}

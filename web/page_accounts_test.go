@@ -118,6 +118,19 @@ func TestSignupPagesTellNothingAboutAddresses(t *testing.T) {
 		t.Fatalf("weak password: %d", res.StatusCode)
 	}
 	wantFieldError(t, body, "password", "")
+	// Every mistake comes back at once, each next to its field, the
+	// privacy acknowledgement's too.
+	all := url.Values{"email": {"altra@"}, "password": {"corta"}, "name": {" "}, "locale": {"it"}}
+	res, body = postForm(pc, "/signup", "/signup", all)
+	if m := invalidField.FindAllStringSubmatch(body, -1); res.StatusCode != http.StatusBadRequest || len(m) != 3 ||
+		!strings.Contains(body, `id="f-privacy-error"`) || !strings.Contains(body, `value="altra@"`) {
+		t.Fatalf("four mistakes: %d, fields %v\n%s", res.StatusCode, m, body)
+	}
+	for _, f := range []string{"email", "name", "password"} {
+		if !strings.Contains(body, `id="f-`+f+`-error"`) {
+			t.Fatalf("no error next to %s:\n%s", f, body)
+		}
+	}
 	if _, err := env.Identity.AccountByEmail(context.Background(), "altra@example.org"); err == nil {
 		t.Fatal("a refused sign-up made an account")
 	}

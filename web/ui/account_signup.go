@@ -49,12 +49,23 @@ func (a *accountPages) handleSignup(w http.ResponseWriter, r *http.Request) {
 	l := a.locale(r)
 	p := a.signupForm(r)
 	again := func(status int) { a.render(w, r, status, "account_signup", "signup", p) }
+	n := identity.NewAccount{Email: p.Email.Value, Password: r.PostFormValue("password"), Name: p.Name.Value, Locale: p.Locale}
+	// Every mistake at once, each next to its field, the privacy
+	// acknowledgement's too: not one per attempt.
+	problems := n.Problems()
+	for _, err := range problems {
+		if top, _ := formProblem(l, err, []*field{&p.Email, &p.Name, &p.Password}); top != "" && p.Error == "" {
+			p.Error = top
+		}
+	}
 	if !p.Privacy {
 		p.PrivacyError = l.T("account.signup.privacy_missing")
+	}
+	if len(problems) > 0 || !p.Privacy {
 		again(http.StatusBadRequest)
 		return
 	}
-	err := a.flows.SignUp(r.Context(), identity.NewAccount{Email: p.Email.Value, Password: r.PostFormValue("password"), Name: p.Name.Value, Locale: p.Locale})
+	err := a.flows.SignUp(r.Context(), n)
 	if err != nil {
 		top, ok := formProblem(l, err, []*field{&p.Email, &p.Name, &p.Password})
 		if !ok {

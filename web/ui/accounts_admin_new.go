@@ -3,8 +3,8 @@ package ui
 import (
 	"net/http"
 	"slices"
-	"unicode/utf8"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/web/httpx"
 )
@@ -83,26 +83,21 @@ func (s *accountAdminPages) handleNewAccount(w http.ResponseWriter, r *http.Requ
 			f.fail(name, l.T("staff.err.required"))
 		}
 	}
-	// The identity service names the first mistake only; these checks,
-	// the same as its own, name every one at once.
-	if utf8.RuneCountInString(f.Values["name"]) > identity.MaxNameLen {
-		f.fail("name", l.T("accadmin.reason.bad_name"))
-	}
-	if f.Values["email"] != "" {
-		if err := identity.ValidateEmail(f.Values["email"]); err != nil {
-			f.fail("email", reasonText(l, err))
+	// The identity service refuses with the first mistake; its Problems
+	// names every one, each next to its field (after "required", which
+	// says more about an empty one). The roles are the roles' form's.
+	n := identity.NewAccount{Email: f.Values["email"], Name: f.Values["name"], Password: password, Locale: f.Values["locale"], Grants: grants}
+	for _, err := range n.Problems() {
+		if apperr.ReasonOf(err) != "bad_grant" {
+			accountRefusal(l, f, err, newAccountFieldOf)
 		}
-	}
-	if password != "" && utf8.RuneCountInString(password) < identity.MinPasswordLen {
-		f.fail("password", l.T("accadmin.reason.weak_password"))
 	}
 	if len(grants) == 0 && !gf.Failed() {
 		gf.Error = l.T("accadmin.reason.bad_grant")
 	}
 	status := http.StatusBadRequest
-	if !f.Failed() && !gf.Failed() {
-		a, err := s.accounts.CreateAccount(r.Context(), c, identity.NewAccount{Email: f.Values["email"], Name: f.Values["name"], Password: password,
-			Locale: f.Values["locale"], Grants: grants})
+	if !f.Failed() && !gf.Failed() && f.Problem == "" {
+		a, err := s.accounts.CreateAccount(r.Context(), c, n)
 		if err == nil {
 			http.Redirect(w, r, accountURL(a.ID, "created"), http.StatusSeeOther)
 			return
