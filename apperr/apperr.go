@@ -33,7 +33,11 @@ type Error struct {
 	// Detail is an optional stable machine-readable reason within the code,
 	// such as "voucher_already_redeemed".
 	Reason string
-	err    error
+	// Args are the values R formatted the message with, in its order (the
+	// line, the seat, the category it names), so that a page in another
+	// language can word the reason itself and still name them.
+	Args []any
+	err  error
 }
 
 func (e *Error) Error() string {
@@ -61,7 +65,7 @@ func E(code Code, format string, args ...any) *Error {
 
 // R builds an error with a code, a stable reason and a safe message.
 func R(code Code, reason, format string, args ...any) *Error {
-	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...), Args: args}
 }
 
 // Wrap keeps cause for logs and errors.Is, showing only message.
@@ -85,6 +89,16 @@ func ReasonOf(err error) string {
 		return e.Reason
 	}
 	return ""
+}
+
+// ArgsOf returns the values the message of the first *Error in err's chain
+// was formatted with (nil unless R made it with some).
+func ArgsOf(err error) []any {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Args
+	}
+	return nil
 }
 
 // MessageOf returns a message safe to show for err: the domain message, or a

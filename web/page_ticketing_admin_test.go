@@ -171,3 +171,51 @@ func TestTheatreAdminPageListsRecentPerformances(t *testing.T) {
 		t.Fatalf("the reports page's sales: %d\n%s", res.StatusCode, sales)
 	}
 }
+
+// The theatre forms' refusals are in the page's language, each next to its
+// field, and name the line, the seat or the category that is wrong: never
+// the domain's English, never another area's words for the same reason.
+func TestTheatreAdminRefusalsInThePagesLanguage(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	csrf := pc.CSRF("/admin/theatre")
+	refused := func(path string, form url.Values, field, want string) {
+		t.Helper()
+		form.Set("csrf_token", csrf)
+		res, body := pc.Post(path, form)
+		got := regexp.MustCompile(`data-field-error="` + field + `">([^<]*)<`).FindStringSubmatch(body)
+		if res.StatusCode != http.StatusBadRequest || got == nil || got[1] != want {
+			t.Fatalf("POST %s: %d, %s's error %q, want %q\n%s", path, res.StatusCode, field, got, want, body)
+		}
+	}
+	refused("/admin/theatre/venues", url.Values{"name": {strings.Repeat("Teatro ", 30)}, "address": {"Piazza Castello"}}, "name",
+		"Il nome della sala è una riga da 1 a 200 caratteri, senza caratteri di controllo.")
+	venue, err := env.Deps.Ticketing.CreateVenue(t.Context(), identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
+		ticketing.Venue{Name: "Teatro Massimo", Address: "Piazza Castello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seats := "/admin/theatre/venues/" + venue.ID + "/seats"
+	refused(seats, url.Values{"rows": {"Platea A 1-10 platea\nPlatea B 1 platea"}}, "rows",
+		"La riga 2 della mappa deve essere: settore fila da-a categoria (per esempio Platea A 1-20 platea).")
+	refused(seats, url.Values{"rows": {"Platea A 1-10 platea\nPlatea A 5-12 platea"}}, "rows", "Il posto Platea/A/5 compare due volte nella mappa.")
+	refused(seats, url.Values{"rows": {"Platea A 10-1 platea"}}, "rows",
+		"La fila A del settore Platea deve numerare i posti da 1 a 999, dal primo all&#39;ultimo (per esempio 1-20).")
+	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"2099-03-14T20:45"},
+		"prices": {"platea 20"}}, "venue_id", "Questa sala non ha ancora una mappa dei posti: aggiungila prima di programmare uno spettacolo.")
+	csrfPost := url.Values{"rows": {"Platea A 1-10 platea"}, "csrf_token": {csrf}}
+	if res, _ := pc.Post(seats, csrfPost); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the seat map: %d", res.StatusCode)
+	}
+	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"2099-03-14T20:45"},
+		"prices": {"loggione 20"}}, "prices", "La sala non ha posti della categoria loggione: usa le categorie della sua mappa dei posti.")
+	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"il 14 marzo"},
+		"prices": {"platea 20"}}, "starts_at", "Indica l&#39;inizio come data e ora (per esempio 31/12/2026 20:30), tra gli anni 2000 e 2999.")
+	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"2099-03-14T20:45"},
+		"sales_open": {"2099-03-15T10:00"}, "prices": {"platea 20"}}, "sales_open",
+		"Le vendite aprono prima di chiudere e chiudono entro l&#39;inizio dello spettacolo.")
+}

@@ -170,6 +170,42 @@ func (l *locale) T(key string, args ...any) string {
 	return m
 }
 
+// ReasonWords is the catalogue's message key for a refusal made with args
+// (apperr.ArgsOf): its verbs name them, in the order the domain gave them.
+// ok is false when the catalogue lacks the key, or when its verbs are not
+// as many as args (a refusal whose reason the domain words in several
+// ways, or one replayed without them): the caller's generic words then
+// stand, rather than a message with a hole in it.
+func (l *locale) ReasonWords(key string, args []any) (msg string, ok bool) {
+	m, has := l.msgs[key]
+	if !has {
+		return "", false
+	}
+	switch verbs(m) {
+	case 0:
+		return m, true
+	case len(args):
+		return fmt.Sprintf(m, args...), true
+	}
+	return "", false
+}
+
+// verbs counts the formatting verbs of a catalogue message ("%%" is none).
+func verbs(m string) int {
+	n := 0
+	for i := 0; i < len(m); i++ {
+		if m[i] != '%' {
+			continue
+		}
+		if i+1 < len(m) && m[i+1] == '%' {
+			i++
+			continue
+		}
+		n++
+	}
+	return n
+}
+
 // Place names a district or a shop category by its code ("centro-storico",
 // "books"): the catalogue's "<kind>.<code>" in the page's language, else
 // the code made readable, for codes the city added without a name yet.

@@ -293,3 +293,36 @@ func keysNamedInGo(t *testing.T) []string {
 	}
 	return keys
 }
+
+// A refusal's words name its values only when they take as many as the
+// domain gave; otherwise the caller's generic words stand. Every message
+// has as many verbs in Italian as in English.
+func TestReasonWordsTakeTheRefusalsValues(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := locs["it"]
+	if got, ok := it.ReasonWords("theatre.reason.duplicate_seat", []any{"Platea/A/5"}); !ok || got != "Il posto Platea/A/5 compare due volte nella mappa." {
+		t.Fatalf("one value: %q, %v", got, ok)
+	}
+	if got, ok := it.ReasonWords("theatre.reason.invalid_seat_map", []any{"Platea"}); !ok || strings.Contains(got, "%") {
+		t.Fatalf("words without a verb: %q, %v", got, ok)
+	}
+	for _, args := range [][]any{nil, {"Platea", "A"}} {
+		if got, ok := it.ReasonWords("theatre.reason.duplicate_seat", args); ok {
+			t.Fatalf("%d values for one verb: %q", len(args), got)
+		}
+	}
+	if _, ok := it.ReasonWords("theatre.reason.no_such_reason", nil); ok {
+		t.Fatal("a reason the catalogue lacks has words")
+	}
+	if n := verbs("100%% of %s, %d left"); n != 2 {
+		t.Fatalf("verbs: %d", n)
+	}
+	for _, k := range it.keys() {
+		if a, b := verbs(it.msgs[k]), verbs(locs["en"].msgs[k]); a != b {
+			t.Errorf("%s: %d verbs in Italian, %d in English", k, a, b)
+		}
+	}
+}

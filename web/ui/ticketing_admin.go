@@ -139,7 +139,7 @@ func (s *theatrePages) handleTheatreAdminCreateVenue(w http.ResponseWriter, r *h
 			http.Redirect(w, r, "/admin/theatre?done=venue#venues", http.StatusSeeOther)
 			return
 		}
-		if !formRefusal(l, f, err, venueFieldOf) {
+		if !theatreRefusal(l, f, err, venueFieldOf) {
 			s.pageError(w, r, err)
 			return
 		}
@@ -190,14 +190,10 @@ func (s *theatrePages) handleTheatreAdminSeatMap(w http.ResponseWriter, r *http.
 		http.Redirect(w, r, "/admin/theatre?done=seats#venues", http.StatusSeeOther)
 		return
 	}
-	if !formRefusal(l, f, err, map[string]string{"seat_line": "rows", "invalid_seat_map": "rows", "invalid_seat_numbers": "rows",
+	if !theatreRefusal(l, f, err, map[string]string{"seat_line": "rows", "invalid_seat_map": "rows", "invalid_seat_numbers": "rows",
 		"too_many_seats": "rows", "duplicate_seat": "rows", "seat_map_in_use": "rows", "invalid_section": "rows", "invalid_row": "rows", "invalid_category": "rows"}) {
 		s.pageError(w, r, err)
 		return
-	}
-	if apperr.ReasonOf(err) == "seat_line" || apperr.ReasonOf(err) == "duplicate_seat" || apperr.ReasonOf(err) == "invalid_seat_numbers" {
-		// These name the line or seat: the domain's words say where.
-		f.Errors["rows"] = apperr.MessageOf(err)
 	}
 	s.renderTheatreAdmin(w, r, c, httpx.StatusFor(err), theatreForms{seats: map[string]*staffForm{venueID: f}})
 }
@@ -245,6 +241,29 @@ var perfFieldOf = map[string]string{
 	"invalid_doors_open": "doors_open", "invalid_ends_at": "ends_at", "invalid_duration": "duration_minutes",
 	"amount_format": "prices", "amount_fraction": "prices", "amount_negative": "prices", "amount_ambiguous": "prices", "amount_too_large": "prices",
 	"performance_venue": "venue_id", "invalid_self_cancel_hours": "self_cancel_hours",
+	"unknown_venue": "venue_id", "venue_without_seats": "venue_id", "unknown_category": "prices", "invalid_category": "prices",
+}
+
+// theatreRefusal is formRefusal in the theatre office's words: the
+// catalogue's "theatre.reason.<reason>", which names the line, the seat or
+// the category the domain's refusal names where its words take them
+// (ReasonWords); the site's words for the reason otherwise. Never the
+// domain's own message, which is in English whatever the page's language.
+func theatreRefusal(l *locale, f *staffForm, err error, fieldOf map[string]string) bool {
+	if code := apperr.CodeOf(err); code != apperr.Invalid && code != apperr.Conflict {
+		return false
+	}
+	reason := apperr.ReasonOf(err)
+	msg, ok := l.ReasonWords("theatre.reason."+reason, apperr.ArgsOf(err))
+	if !ok {
+		msg = l.ErrorText(err)
+	}
+	if field, ok := fieldOf[reason]; ok {
+		f.fail(field, msg)
+	} else {
+		f.Problem = msg
+	}
+	return true
 }
 
 // handleTheatreAdminCreatePerformance schedules a performance from the
@@ -292,13 +311,9 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 			http.Redirect(w, r, "/admin/theatre?done=performance#performances", http.StatusSeeOther)
 			return
 		}
-		if !formRefusal(l, f, err, perfFieldOf) {
+		if !theatreRefusal(l, f, err, perfFieldOf) {
 			s.pageError(w, r, err)
 			return
-		}
-		if strings.HasPrefix(apperr.ReasonOf(err), "invalid_") && f.Errors[perfFieldOf[apperr.ReasonOf(err)]] == l.ErrorText(err) {
-			// No words of ours for this one: the domain's say what is wrong.
-			f.Errors[perfFieldOf[apperr.ReasonOf(err)]] = apperr.MessageOf(err)
 		}
 		status = httpx.StatusFor(err)
 	}
