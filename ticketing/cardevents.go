@@ -104,7 +104,7 @@ func (s *Service) CardRefundedTx(ctx context.Context, tx Tx, orderID, intentID s
 				return res, err
 			}
 		} else {
-			o.Note = fmt.Sprintf("%s refunded at Stripe; the tickets stay valid", money.Cents(o.CardRefundedCents))
+			o.Note = PartialRefundNote(money.Cents(o.CardRefundedCents))
 		}
 	case o.Status == OrderRefundDue:
 		// The payment was never booked (the refund was owed): the money

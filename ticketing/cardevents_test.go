@@ -1,6 +1,7 @@
 package ticketing_test
 
 import (
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -38,8 +39,14 @@ func TestPartRefundedAtStripeThenByTheHub(t *testing.T) {
 		if got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_part", o.TotalCents, "eur"); err != nil || got.Status != ticketing.OrderPaid {
 			t.Fatalf("confirm: %+v %v", got, err)
 		}
-		if res := f.refundedAtStripe(o.ID, "pi_part", 1000); res.Cents != 1000 || res.Order.Status != ticketing.OrderPaid {
+		res := f.refundedAtStripe(o.ID, "pi_part", 1000)
+		if res.Cents != 1000 || res.Order.Status != ticketing.OrderPaid || res.Order.Note != "10.00 EUR refunded at Stripe; the tickets stay valid" {
 			t.Fatalf("part refund %+v", res)
+		}
+		// The note's amount reads back, for the buyer's page to word it.
+		first, _, _ := strings.Cut(res.Order.Note, "; ")
+		if c, ok := ticketing.PartialRefundOf(first); !ok || c != 1000 {
+			t.Fatalf("the note's amount: %d, %v", c, ok)
 		}
 		if res := f.refundedAtStripe(o.ID, "pi_part", 1000); res.Cents != 0 {
 			t.Fatalf("the same report twice: %+v", res)

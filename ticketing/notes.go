@@ -1,5 +1,11 @@
 package ticketing
 
+import (
+	"strings"
+
+	"cityhub/money"
+)
+
 // The notes an order is given when it leaves the usual way, in English as
 // the record keeps them (the staff's views and exports show them so); the
 // buyer's pages show each in the page's language (web/ui, OrderNote). A
@@ -16,7 +22,31 @@ const (
 	NotePaidAfterTheEnd         = "the payment arrived after the performance ended"
 	NoteHoldExpiredSalesClosed  = "the hold expired after ticket sales closed"
 	NoteHoldExpiredSeatSold     = "the hold expired and a seat was sold to someone else"
+	// NoteTicketsStayValid follows a partial refund's note
+	// (PartialRefundNote).
+	NoteTicketsStayValid = "the tickets stay valid"
 )
+
+// partialRefundSuffix ends the note of a card payment refunded in part.
+const partialRefundSuffix = " refunded at Stripe"
+
+// PartialRefundNote is the note of a card payment of which c was refunded
+// at Stripe, the tickets staying valid: "5.00 EUR refunded at Stripe; the
+// tickets stay valid".
+func PartialRefundNote(c money.Cents) string {
+	return c.String() + partialRefundSuffix + "; " + NoteTicketsStayValid
+}
+
+// PartialRefundOf reads the amount from the first part of a
+// PartialRefundNote, so that a page can word it in its own language.
+func PartialRefundOf(part string) (money.Cents, bool) {
+	amount, ok := strings.CutSuffix(part, partialRefundSuffix)
+	if !ok {
+		return 0, false
+	}
+	c, err := money.Parse(amount)
+	return c, err == nil
+}
 
 // OrderNotes are the notes above, by the name their translations go by.
 var OrderNotes = map[string]string{
@@ -24,4 +54,5 @@ var OrderNotes = map[string]string{
 	NoteRefundedAtStripe: "refunded_at_stripe", NoteDisputeWonRefunded: "dispute_won_refunded", NoteDisputeLost: "dispute_lost",
 	NoteOrderCancelledBeforePay: "order_cancelled_before_payment", NotePerformanceCancelledPay: "performance_cancelled_before_payment",
 	NotePaidAfterTheEnd: "paid_after_the_end", NoteHoldExpiredSalesClosed: "hold_expired_sales_closed", NoteHoldExpiredSeatSold: "hold_expired_seat_sold",
+	NoteTicketsStayValid: "tickets_stay_valid",
 }

@@ -6,8 +6,9 @@ import (
 	"cityhub/ticketing"
 )
 
-// An order's note reads in the page's language, part by part; a part
-// without words in the catalogue is shown as the record keeps it.
+// An order's note reads in the page's language, part by part, a partial
+// refund's amount written the page's way; a part without words in the
+// catalogue is shown as the record keeps it.
 func TestOrderNoteInThePagesLanguage(t *testing.T) {
 	locales := New(Deps{}).site.pages.locales
 	for _, tc := range []struct{ lang, note, want string }{
@@ -16,7 +17,11 @@ func TestOrderNoteInThePagesLanguage(t *testing.T) {
 		{"it", ticketing.NoteCancelledByAdmin, "Annullato dal Comune."},
 		{"it", ticketing.NoteCancelledWhileDisputed + "; " + ticketing.NoteDisputeLost,
 			"Lo spettacolo è stato annullato mentre il pagamento con carta è contestato: la contestazione decide del denaro; contestazione della carta persa: i biglietti non valgono più e i loro posti non tornano in vendita."},
-		{"it", "€5.00 refunded at Stripe; the tickets stay valid", "€5.00 refunded at Stripe; the tickets stay valid."},
+		{"it", ticketing.PartialRefundNote(1250), "12,50\u00a0€ rimborsati sulla carta; i biglietti restano validi."},
+		{"en", ticketing.PartialRefundNote(100050), "€1,000.50 refunded to the card; the tickets stay valid."},
+		// As an earlier release kept it.
+		{"it", "5.00 EUR refunded at Stripe; the tickets stay valid", "5,00\u00a0€ rimborsati sulla carta; i biglietti restano validi."},
+		{"it", "a note of a later release", "A note of a later release."},
 	} {
 		if got := locales[tc.lang].OrderNote(tc.note); got != tc.want {
 			t.Errorf("%s %q: %q, want %q", tc.lang, tc.note, got, tc.want)
