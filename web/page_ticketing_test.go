@@ -103,6 +103,16 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 		!strings.Contains(body, `data-testid="order-number">`+orders[0].ID) {
 		t.Fatalf("the order page after buying does not confirm it:\n%s", body)
 	}
+	// A "give up the seats" from a page older than the payment gives
+	// nothing up, and says so on the order's page.
+	res, body = pc.Post("/theatre/orders/"+orders[0].ID+"/release", url.Values{"csrf_token": {csrf}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, `data-testid="order-error">Questo ordine è già pagato`) ||
+		!strings.Contains(body, `data-testid="order-paid"`) {
+		t.Fatalf("a stale release of the paid order: %d\n%s", res.StatusCode, body)
+	}
+	if o, err := svc.Order(ctx, identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, orders[0].ID); err != nil || o.Status != ticketing.OrderPaid {
+		t.Fatalf("the order after a stale release: %+v, %v", o, err)
+	}
 	if _, body = pc.Get("/wallet"); !strings.Contains(body, "Sei personaggi") {
 		t.Fatal("the wallet does not show the tickets")
 	}

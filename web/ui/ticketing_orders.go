@@ -245,7 +245,31 @@ func (s *theatrePages) handleOrderRelease(w http.ResponseWriter, r *http.Request
 		s.orderRefused(w, r, c, id, err)
 		return
 	}
+	if o.Status != ticketing.OrderCancelled {
+		// A "give up" pressed on a page older than the order: it was paid
+		// meanwhile (in another tab, or by its card), and ReleaseHold
+		// leaves an order that is no longer held as it is. The seats are
+		// still the buyer's: the order's page says so, and shows it as it is.
+		s.orderNotReleased(w, r, c, o)
+		return
+	}
 	http.Redirect(w, r, "/theatre/performances/"+url.PathEscape(o.PerformanceID), http.StatusSeeOther)
+}
+
+// orderNotReleased answers a release of an order no longer held: its page,
+// 409, saying the seats were not given up and why.
+func (s *theatrePages) orderNotReleased(w http.ResponseWriter, r *http.Request, c identity.Caller, o ticketing.Order) {
+	l := s.locale(r)
+	page, err := s.orderPageFor(r.Context(), l, c, o.ID)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	page.Error = l.T("pay.order.not_released")
+	if o.Status == ticketing.OrderPaid {
+		page.Error = l.T("pay.order.not_released_paid")
+	}
+	s.render(w, r, http.StatusConflict, "ticket_order", "theatre", page)
 }
 
 // handleOrderCancelPage asks the buyer to confirm cancelling a paid order:
