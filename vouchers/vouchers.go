@@ -180,6 +180,11 @@ func (c *Campaign) Validate() error {
 	if c.Mode != ModeSingleUse && c.Mode != ModePartial {
 		return apperr.R(apperr.Invalid, "mode", "The mode must be %q or %q.", ModeSingleUse, ModePartial)
 	}
+	// Bounded as sent, before duplicates are dropped: a list of thousands
+	// of one name is refused, not sorted and read whole first.
+	if len(c.Districts)+len(c.Categories)+len(c.ShopIDs) > maxEligibility {
+		return errTooManyEligibility
+	}
 	for _, list := range []*[]string{&c.Districts, &c.Categories} {
 		norm := make([]string, 0, len(*list))
 		for _, v := range *list {
@@ -197,11 +202,14 @@ func (c *Campaign) Validate() error {
 	}
 	slices.Sort(c.ShopIDs)
 	c.ShopIDs = slices.Compact(c.ShopIDs)
-	if len(c.Districts)+len(c.Categories)+len(c.ShopIDs) > 500 {
-		return apperr.R(apperr.Invalid, "eligibility", "Too many eligibility entries.")
-	}
 	return nil
 }
+
+// maxEligibility bounds a campaign's districts, categories and shops
+// together.
+const maxEligibility = 500
+
+var errTooManyEligibility = apperr.R(apperr.Invalid, "eligibility", "Too many eligibility entries (at most %d districts, categories and shops together).", maxEligibility)
 
 // Eligible reports whether vouchers of c can be spent at shop. An explicit
 // shop list admits its shops; districts and categories, when given, admit

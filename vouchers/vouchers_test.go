@@ -1,6 +1,7 @@
 package vouchers
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -102,19 +103,23 @@ func TestCampaignValidate(t *testing.T) {
 		t.Errorf("default mode %q", c.Mode)
 	}
 	for name, mut := range map[string]func(*Campaign){
-		"negative budget":     func(c *Campaign) { c.BudgetCents = -1 },
-		"face over budget":    func(c *Campaign) { c.FaceValueCents = c.BudgetCents + 1 },
-		"dates the wrong way": func(c *Campaign) { c.ValidFrom, c.ValidUntil = c.ValidUntil, c.ValidFrom },
-		"no name":             func(c *Campaign) { c.Name = "  " },
-		"limit zero":          func(c *Campaign) { c.PerCitizenLimit = 0 },
-		"percent over 100":    func(c *Campaign) { c.PercentOff = 101 },
-		"negative min spend":  func(c *Campaign) { c.MinSpendCents = -5 },
-		"unknown mode":        func(c *Campaign) { c.Mode = "forever" },
-		"bad district":        func(c *Campaign) { c.Districts = []string{"Centro Storico!"} },
-		"budget over the max": func(c *Campaign) { c.BudgetCents = MaxCents + 1 },
-		"control character":   func(c *Campaign) { c.Name = "abc\x01def" },
-		"two lines of name":   func(c *Campaign) { c.Name = "Natale\nin contrada" },
-		"paragraph separator": func(c *Campaign) { c.Name = "Natale\u2029in contrada" },
+		"negative budget":         func(c *Campaign) { c.BudgetCents = -1 },
+		"face over budget":        func(c *Campaign) { c.FaceValueCents = c.BudgetCents + 1 },
+		"dates the wrong way":     func(c *Campaign) { c.ValidFrom, c.ValidUntil = c.ValidUntil, c.ValidFrom },
+		"no name":                 func(c *Campaign) { c.Name = "  " },
+		"limit zero":              func(c *Campaign) { c.PerCitizenLimit = 0 },
+		"percent over 100":        func(c *Campaign) { c.PercentOff = 101 },
+		"negative min spend":      func(c *Campaign) { c.MinSpendCents = -5 },
+		"unknown mode":            func(c *Campaign) { c.Mode = "forever" },
+		"bad district":            func(c *Campaign) { c.Districts = []string{"Centro Storico!"} },
+		"budget over the max":     func(c *Campaign) { c.BudgetCents = MaxCents + 1 },
+		"control character":       func(c *Campaign) { c.Name = "abc\x01def" },
+		"two lines of name":       func(c *Campaign) { c.Name = "Natale\nin contrada" },
+		"paragraph separator":     func(c *Campaign) { c.Name = "Natale\u2029in contrada" },
+		"501 districts, one name": func(c *Campaign) { c.Districts = slices.Repeat([]string{"centro"}, 501) },
+		"501 entries in all": func(c *Campaign) {
+			c.Districts, c.Categories, c.ShopIDs = []string{"centro"}, []string{"books"}, slices.Repeat([]string{"shop_a"}, 499)
+		},
 	} {
 		c := good()
 		mut(&c)
