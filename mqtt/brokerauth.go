@@ -34,10 +34,14 @@ const hubUsername = "cityhub:hub"
 // whole city of them after a broker restart) costs one argon2id check per
 // minute, not one per CONNECT. Rotation and revocation forget at once, and
 // again once committed (brokerverify.go). A refused secret is remembered
-// for refusedFor, apart from the verified one (brokerguard.go).
+// for refusedFor, apart from the verified one (brokerguard.go): a minute,
+// so that a station left with an old secret, which retries every few
+// seconds for as long as it runs, costs its username one check a minute,
+// less than the budget refills (userRefill), and never locks the station's
+// new secret out.
 const (
 	verifiedFor = time.Minute
-	refusedFor  = 10 * time.Second
+	refusedFor  = time.Minute
 	cacheBound  = 100_000
 )
 

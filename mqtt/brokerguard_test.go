@@ -336,3 +336,23 @@ func TestBrokerWarnsOfClearTextBeyondLoopback(t *testing.T) {
 		}
 	}
 }
+
+// A station left with its old secret (a spare unit, a configuration not
+// updated after a rotation) retries every few seconds for as long as it
+// runs. It costs its username a check once a refusal is forgotten, which
+// must be less often than the budget refills: the station's new secret then
+// still finds a check to run, and the real station gets in.
+func TestGuardAStaleSecretLeavesTheUsernamesBudget(t *testing.T) {
+	g := newLoginGuard()
+	stale := newLoginKey("st-1", []byte("before the rotation"))
+	at := t0
+	for range 10 * 60 / 5 { // every 5 s for ten minutes
+		if _, known := g.lookup("st-1", stale, at); !known && g.allow("st-1", "10.0.0.9", at) {
+			g.refused("st-1", stale, at.Add(refusedFor))
+		}
+		if !g.users.has("st-1", at) {
+			t.Fatalf("after %s of a stale secret, the station's new secret would find its username's budget spent", at.Sub(t0))
+		}
+		at = at.Add(5 * time.Second)
+	}
+}
