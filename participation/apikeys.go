@@ -41,7 +41,7 @@ func (s *Service) IssueAPIKey(ctx context.Context, c identity.Caller, name strin
 	if err := requireAdmin(c); err != nil {
 		return IssuedAPIKey{}, err
 	}
-	name, err := cleanText(name, 1, 100, "bad_name", "name")
+	name, err := cleanLine(name, 1, 100, "bad_name", "name")
 	if err != nil {
 		return IssuedAPIKey{}, err
 	}

@@ -16,6 +16,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"cityhub/plaintext"
 )
 
 // Office is a city office that works the reports of its categories.
@@ -223,13 +225,25 @@ func around(lat, lon, metres float64) Box {
 	return Box{MinLat: lat - dLat, MaxLat: lat + dLat, MinLon: lon - dLon, MaxLon: lon + dLon}
 }
 
-// cleanText trims s and checks it is valid UTF-8 of min to max characters
-// without control characters other than newlines and tabs. HTML is text
-// like any other: it is stored as typed and escaped where it is shown.
+// cleanText trims s and checks it is text of min to max characters, its
+// lines as a form's text area sends them (plaintext.Lines: no control
+// character but newlines and tabs). HTML is text like any other: it is
+// stored as typed and escaped where it is shown.
 func cleanText(s string, min, max int, reason, what string) (string, error) {
+	return clean(s, min, max, reason, what, plaintext.Lines, "The %s contains characters that are not allowed.")
+}
+
+// cleanLine is cleanText for what is one line (plaintext.Line): a title, a
+// name, an address, which head e-mails, feeds and lists, where a line break
+// would split them.
+func cleanLine(s string, min, max int, reason, what string) (string, error) {
+	return clean(s, min, max, reason, what, plaintext.Line, "The %s must be one line, without control characters.")
+}
+
+func clean(s string, min, max int, reason, what string, ok func(string) bool, refusal string) (string, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	if !validText(s) {
-		return "", invalid(reason, "The %s contains characters that are not allowed.", what)
+	if !ok(s) {
+		return "", invalid(reason, refusal, what)
 	}
 	if n := len([]rune(s)); n < min || n > max {
 		if min <= 0 {
@@ -238,16 +252,4 @@ func cleanText(s string, min, max int, reason, what string) (string, error) {
 		return "", invalid(reason, "The %s must be %d to %d characters.", what, min, max)
 	}
 	return s, nil
-}
-
-func validText(s string) bool {
-	if !isUTF8(s) {
-		return false
-	}
-	for _, r := range s {
-		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return false
-		}
-	}
-	return true
 }

@@ -143,7 +143,7 @@ func (s *Service) CreateProposalWithKey(ctx context.Context, c identity.Caller, 
 // newProposal checks n and makes the proposal c would create.
 func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error) {
 	var err error
-	if n.Title, err = cleanText(n.Title, MinTitleLen, MaxTitleLen, "bad_title", "title"); err != nil {
+	if n.Title, err = cleanLine(n.Title, MinTitleLen, MaxTitleLen, "bad_title", "title"); err != nil {
 		return Proposal{}, err
 	}
 	if strings.ContainsAny(n.Title, "\n\t") {

@@ -105,6 +105,8 @@ func TestProposalThresholdAnswerAndFollowers(t *testing.T) {
 		var err error
 		_, err = f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "Hi", Body: strings.Repeat("x", 30)})
 		wantCode(t, "short title", err, apperr.Invalid, "bad_title")
+		_, err = f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "A fine\ntitle", Body: strings.Repeat("x", 30)})
+		wantCode(t, "a title of two lines", err, apperr.Invalid, "bad_title")
 		_, err = f.svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "A fine title", Body: "too short"})
 		wantCode(t, "short body", err, apperr.Invalid, "bad_body")
 		_, err = f.svc.CreateProposal(ctx, roads, participation.NewProposal{Title: "A fine title", Body: strings.Repeat("x", 30)})

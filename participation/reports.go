@@ -142,7 +142,7 @@ func (n *NewReport) validate(cat Catalogue, minDesc int) (Category, error) {
 		return k, invalid("unknown_category", "There is no category %q.", n.Category)
 	}
 	var err error
-	if n.Address, err = cleanText(n.Address, 0, MaxAddressLen, "bad_address", "address"); err != nil {
+	if n.Address, err = cleanLine(n.Address, 0, MaxAddressLen, "bad_address", "address"); err != nil {
 		return k, err
 	}
 	if n.Located {
@@ -163,11 +163,8 @@ func (n *NewReport) validate(cat Catalogue, minDesc int) (Category, error) {
 			return k, invalid("bad_photo", "A photo is empty.")
 		}
 	}
-	if n.Name, err = cleanText(n.Name, 0, identity.MaxNameLen, "bad_name", "name"); err != nil {
+	if n.Name, err = cleanLine(n.Name, 0, identity.MaxNameLen, "bad_name", "name"); err != nil {
 		return k, err
-	}
-	if strings.ContainsAny(n.Name, "\n\t") {
-		return k, invalid("bad_name", "The name must be one line.")
 	}
 	n.Email = strings.TrimSpace(n.Email)
 	if n.Email != "" {

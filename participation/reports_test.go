@@ -158,6 +158,10 @@ func TestReportValidation(t *testing.T) {
 			"control chars": {func(n *participation.NewReport) { n.Description = "a hole\x00\x1b[31m here" }, "bad_description"},
 			"bad utf-8":     {func(n *participation.NewReport) { n.Description = "a hole \xff\xfe here" }, "bad_description"},
 			"long address":  {func(n *participation.NewReport) { n.Address = strings.Repeat("a", participation.MaxAddressLen+1) }, "bad_address"},
+			// An address is one line: it heads the staff's lists, the
+			// feeds and the e-mails.
+			"two-line address":    {func(n *participation.NewReport) { n.Address = "Corso Garibaldi 1\nBenevento" }, "bad_address"},
+			"paragraph separator": {func(n *participation.NewReport) { n.Description = "a hole\u2029here, deep" }, "bad_description"},
 			"four photos": {func(n *participation.NewReport) {
 				n.Photos = make([]participation.Photo, 4)
 			}, "too_many_photos"},
@@ -166,6 +170,10 @@ func TestReportValidation(t *testing.T) {
 			tc.edit(&n)
 			_, err := f.svc.SubmitReport(ctx, anna, n)
 			wantCode(t, name, err, apperr.Invalid, tc.reason)
+		}
+		// A description has lines as a text area sends them.
+		if r := f.report(t, anna, participation.NewReport{Category: "lighting", Address: "Corso Garibaldi 1", Description: "Lamp out\r\n\tsince Monday"}); r.Description != "Lamp out\n\tsince Monday" {
+			t.Fatalf("a description of two lines: %q", r.Description)
 		}
 		// An address alone is enough; it has no contrada.
 		r := f.report(t, anna, participation.NewReport{Category: "lighting", Address: "Corso Garibaldi 1", Description: "Lamp out <script>alert(1)</script>"})

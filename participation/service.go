@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/audit"
@@ -151,8 +150,6 @@ func cursorError(err error) error {
 	}
 	return err
 }
-
-func isUTF8(s string) bool { return utf8.ValidString(s) }
 
 func requireCitizen(c identity.Caller) error {
 	if c.AccountID == "" || !c.Has(identity.RoleCitizen) {
