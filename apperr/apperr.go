@@ -68,6 +68,13 @@ func R(code Code, reason, format string, args ...any) *Error {
 	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...), Args: args}
 }
 
+// Said builds an error whose message is already made (a kept refusal
+// replayed, a message built in parts): it has no Args, so no page takes the
+// whole message for a value its own words name.
+func Said(code Code, reason, message string) *Error {
+	return &Error{Code: code, Reason: reason, Message: message}
+}
+
 // Wrap keeps cause for logs and errors.Is, showing only message.
 func Wrap(cause error, code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), err: cause}

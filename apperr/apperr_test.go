@@ -13,6 +13,9 @@ func TestArgsOfKeepsTheMessagesValues(t *testing.T) {
 	if got := ArgsOf(err); !slices.Equal(got, []any{"Platea/A/5", 3}) || MessageOf(err) != "Seat Platea/A/5 appears twice in row 3." {
 		t.Fatalf("args %v, message %q", got, MessageOf(err))
 	}
+	if got := ArgsOf(Said(Invalid, "duplicate_seat", "Seat Platea/A/5 appears twice.")); got != nil {
+		t.Fatalf("a message already made keeps %v", got)
+	}
 	if got := ArgsOf(E(Invalid, "no reason")); got != nil {
 		t.Fatalf("E keeps %v", got)
 	}

@@ -92,7 +92,7 @@ func decodeStored[T any](hash, storedHash string, stored []byte) (result T, repl
 		if err := json.Unmarshal(stored[len(refusalPrefix):], &r); err != nil {
 			return result, false, fmt.Errorf("decode stored refusal: %w", err)
 		}
-		return result, true, apperr.R(r.Code, r.Reason, "%s", r.Message)
+		return result, true, apperr.Said(r.Code, r.Reason, r.Message)
 	}
 	if err := json.Unmarshal(stored, &result); err != nil {
 		return result, false, fmt.Errorf("decode stored idempotent response: %w", err)

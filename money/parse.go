@@ -194,5 +194,5 @@ func fail(sentinel *apperr.Error, in, format string) error {
 	if strings.Contains(format, "%s") {
 		msg = fmt.Sprintf(format, fmt.Sprintf("%q", shown))
 	}
-	return apperr.R(sentinel.Code, sentinel.Reason, "%s", msg)
+	return apperr.Said(sentinel.Code, sentinel.Reason, msg)
 }

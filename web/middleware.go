@@ -100,7 +100,7 @@ func (s *Server) notCanonical(w http.ResponseWriter, r *http.Request) bool {
 	case s.open311 != nil && (strings.HasPrefix(raw, "/open311/") || strings.HasPrefix(canon, "/open311/")):
 		georeport.WriteError(w, r, http.StatusBadRequest, msg)
 	case machinePath(raw) || machinePath(canon):
-		httpx.WriteError(s.log, w, r, apperr.R(apperr.Invalid, "path_not_canonical", "%s", msg))
+		httpx.WriteError(s.log, w, r, apperr.Said(apperr.Invalid, "path_not_canonical", msg))
 	default:
 		return false
 	}

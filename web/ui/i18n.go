@@ -174,8 +174,9 @@ func (l *locale) T(key string, args ...any) string {
 // (apperr.ArgsOf): its verbs name them, in the order the domain gave them.
 // ok is false when the catalogue lacks the key, or when its verbs are not
 // as many as args (a refusal whose reason the domain words in several
-// ways, or one replayed without them): the caller's generic words then
-// stand, rather than a message with a hole in it.
+// ways, or one replayed, which apperr.Said makes without them): the
+// caller's generic words then stand, rather than a message with a hole in
+// it.
 func (l *locale) ReasonWords(key string, args []any) (msg string, ok bool) {
 	m, has := l.msgs[key]
 	if !has {

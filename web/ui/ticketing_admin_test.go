@@ -2,8 +2,10 @@ package ui
 
 import (
 	"testing"
+	"time"
 
 	"cityhub/apperr"
+	"cityhub/ticketing"
 )
 
 func TestParseTicketPrices(t *testing.T) {
@@ -88,6 +90,42 @@ func TestDoorRefusalOfNoCode(t *testing.T) {
 	for lang, want := range map[string]string{"it": "Inquadra o scrivi il codice del biglietto.", "en": "Scan or type the ticket's code."} {
 		if got := doorRefusal(locales[lang], apperr.R(apperr.Invalid, "code_missing", "No code.")); got != want {
 			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}
+
+// Every theatre refusal whose words name its values gets them from the
+// domain's own refusal: as many, in order, so no page falls back to the
+// generic words for it (a refusal that changed what it names would).
+func TestTheatreReasonWordsTakeTheDomainsValues(t *testing.T) {
+	it := New(Deps{}).site.pages.locales["it"]
+	row := func(rows ...ticketing.SeatRow) error {
+		_, err := ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: rows}}}.Seats()
+		return err
+	}
+	start := time.Date(2099, 3, 14, 20, 45, 0, 0, time.UTC)
+	perf := func(edit func(*ticketing.Performance)) error {
+		p := ticketing.Performance{VenueID: "ven_1", Title: "Filumena Marturano", StartsAt: start, DoorsOpen: start.Add(-time.Hour),
+			EndsAt: start.Add(2 * time.Hour), SalesOpen: start.Add(-30 * 24 * time.Hour), SalesClose: start,
+			Prices: map[string]int64{"platea": 2000}, Status: ticketing.PerformanceScheduled}
+		edit(&p)
+		return p.Validate()
+	}
+	tooLong := perf(func(p *ticketing.Performance) { hours := ticketing.MaxSelfCancelHours + 1; p.SelfCancelHours = &hours })
+	_, seatLine := parseSeatLines("Platea A 1-10 platea\nPlatea B 1 platea")
+	for want, err := range map[string]error{
+		"Il posto Platea/A/5 compare due volte nella mappa.":                                                      row(ticketing.SeatRow{Name: "A", From: 1, To: 10, Category: "platea"}, ticketing.SeatRow{Name: "A", From: 5, To: 12, Category: "platea"}),
+		"La fila A del settore Platea deve numerare i posti da 1 a 999, dal primo all'ultimo (per esempio 1-20).": row(ticketing.SeatRow{Name: "A", From: 10, To: 1, Category: "platea"}),
+		"Una sala ha al massimo 5000 posti.": row(ticketing.SeatRow{Name: "A", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "B", From: 1, To: 999, Category: "platea"},
+			ticketing.SeatRow{Name: "C", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "D", From: 1, To: 999, Category: "platea"},
+			ticketing.SeatRow{Name: "E", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "F", From: 1, To: 999, Category: "platea"}),
+		"Il prezzo della categoria platea deve essere più di zero.":                                          perf(func(p *ticketing.Performance) { p.Prices["platea"] = 0 }),
+		"Chi compra può annullare fino a un numero di ore prima dell'inizio, da 0 a 720.":                    tooLong,
+		"La riga 2 della mappa deve essere: settore fila da-a categoria (per esempio Platea A 1-20 platea).": seatLine,
+	} {
+		reason := apperr.ReasonOf(err)
+		if got, ok := it.ReasonWords("theatre.reason."+reason, apperr.ArgsOf(err)); !ok || got != want {
+			t.Errorf("%s (%v): %q, %v; want %q", reason, err, got, ok, want)
 		}
 	}
 }
