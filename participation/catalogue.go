@@ -225,13 +225,18 @@ func around(lat, lon, metres float64) Box {
 	return Box{MinLat: lat - dLat, MaxLat: lat + dLat, MinLon: lon - dLon, MaxLon: lon + dLon}
 }
 
-// cleanText trims s and checks it is text of min to max characters, its
-// lines as a form's text area sends them (plaintext.Lines: no control
-// character but newlines and tabs). HTML is text like any other: it is
+// cleanText trims s and checks it is text of min to max characters, in
+// lines (plaintext.Lines: no control character but line breaks and tabs).
+// Its line breaks are kept as newlines whatever sent them: a form's text
+// area (CR LF), an old Mac's editor (CR), a word processor (the Unicode
+// line and paragraph separators). HTML is text like any other: it is
 // stored as typed and escaped where it is shown.
 func cleanText(s string, min, max int, reason, what string) (string, error) {
-	return clean(s, min, max, reason, what, plaintext.Lines, "The %s contains characters that are not allowed.")
+	return clean(lineBreaks.Replace(s), min, max, reason, what, plaintext.Lines, "The %s contains characters that are not allowed.")
 }
+
+// lineBreaks turns every way of writing a line break into a newline.
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n")
 
 // cleanLine is cleanText for what is one line (plaintext.Line): a title, a
 // name, an address, which head e-mails, feeds and lists, where a line break

@@ -3,7 +3,6 @@ package participation
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -145,9 +144,6 @@ func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error
 	var err error
 	if n.Title, err = cleanLine(n.Title, MinTitleLen, MaxTitleLen, "bad_title", "title"); err != nil {
 		return Proposal{}, err
-	}
-	if strings.ContainsAny(n.Title, "\n\t") {
-		return Proposal{}, invalid("bad_title", "The title must be one line.")
 	}
 	if n.Body, err = cleanText(n.Body, MinBodyLen, MaxBodyLen, "bad_body", "text"); err != nil {
 		return Proposal{}, err
