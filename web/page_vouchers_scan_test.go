@@ -162,6 +162,21 @@ func TestStaffOfSeveralShopsChooseOne(t *testing.T) {
 		t.Fatalf("the shop's page for the shop chosen: %d\n%s", res.StatusCode, page)
 	}
 
+	// Granted two shops of which one is gone: the one left is theirs,
+	// with nothing to choose.
+	left, _ := env.account(t, identity.RoleMerchant, shops[2].ID)
+	if _, err := env.Identity.SetGrants(ctx, admin, left.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: shops[2].ID}, {Role: identity.RoleMerchant, Scope: "shop_gone"}}); err != nil {
+		t.Fatal(err)
+	}
+	gc := webtest.SignedIn(t, srv.URL, left.Email, testPassword)
+	if res, page := gc.Get("/staff/scan"); res.StatusCode != http.StatusOK || strings.Contains(page, "<select") ||
+		!strings.Contains(page, `data-testid="scan-shop">Ferramenta<`) || !strings.Contains(page, `data-endpoint="`+ui.VoucherScanEndpoint+"?shop="+shops[2].ID+`"`) {
+		t.Fatalf("the scanner of staff with one shop left: %d\n%s", res.StatusCode, page)
+	}
+	if res, page := gc.Get("/staff/vouchers"); res.StatusCode != http.StatusOK || strings.Contains(page, "<select") || !strings.Contains(page, `data-testid="owed"`) {
+		t.Fatalf("the shop's page of staff with one shop left: %d\n%s", res.StatusCode, page)
+	}
+
 	lc := webtest.SignedIn(t, srv.URL, loner.Email, testPassword)
 	for _, path := range []string{"/staff/scan", "/staff/vouchers"} {
 		if res, page := lc.Get(path); res.StatusCode != http.StatusOK || strings.Contains(page, "shop-chooser") {

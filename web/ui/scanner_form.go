@@ -98,6 +98,8 @@ func (s *homePages) merchantScan(r *http.Request, c identity.Caller, page *scann
 	switch {
 	case ch != nil && ch.Chosen == nil:
 		page.Endpoint = ""
+	case ch != nil:
+		page.Endpoint += "?shop=" + url.QueryEscape(ch.Chosen.ID)
 	case shop != "":
 		page.Endpoint += "?shop=" + url.QueryEscape(shop)
 	}

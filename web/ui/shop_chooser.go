@@ -21,10 +21,17 @@ type shopChooser struct {
 	Chosen *vouchers.Shop
 }
 
+// Several reports whether there is anything to choose from: the chooser
+// is shown only then.
+func (ch *shopChooser) Several() bool { return len(ch.Shops) > 1 }
+
 // chooseShop is the chooser for the caller on the page at action, with
-// requested (?shop=) chosen: nil for staff of one shop, whose shop needs no
-// choosing. A requested shop that is not the caller's is refused
-// (Forbidden, not_your_shop) as every redemption there would be.
+// requested (?shop=) chosen: nil for staff granted one shop, whose shop
+// needs no choosing. Staff granted several of which one is left (the others
+// gone, or one granted twice) have it chosen for them. A requested shop
+// that is not the caller's is refused (Forbidden, not_your_shop) as every
+// redemption there would be; staff whose every shop is gone are told so
+// (NotFound, shop_not_found).
 func chooseShop(ctx context.Context, svc *vouchers.Service, c identity.Caller, action, requested string) (*shopChooser, error) {
 	if requested != "" {
 		if _, err := vouchers.ShopOf(c, requested); err != nil {
@@ -39,7 +46,12 @@ func chooseShop(ctx context.Context, svc *vouchers.Service, c identity.Caller, a
 		return nil, fmt.Errorf("list the staff's shops: %w", err)
 	}
 	ch := &shopChooser{Action: action, Shops: shops}
-	if requested == "" {
+	switch {
+	case len(shops) == 0:
+		return nil, apperr.R(apperr.NotFound, "shop_not_found", "No such shop.")
+	case len(shops) == 1 && requested == "":
+		requested = shops[0].ID
+	case requested == "":
 		return ch, nil
 	}
 	for i := range shops {

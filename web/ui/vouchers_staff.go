@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"time"
@@ -32,6 +33,16 @@ type staffRedemptionRow struct {
 	Reversible bool
 }
 
+// myOnlyShop is the shop of staff granted one (requested, when given, must
+// be it).
+func (s *voucherPages) myOnlyShop(ctx context.Context, c identity.Caller, requested string) (vouchers.Shop, error) {
+	id, err := vouchers.ShopOf(c, requested)
+	if err != nil {
+		return vouchers.Shop{}, err
+	}
+	return s.vouchers.Shop(ctx, c, id)
+}
+
 // handleVoucherStaffPage shows the caller's shop. Staff of several shops
 // first choose one from the list of theirs (?shop=), which stays at the top
 // to change to another.
@@ -43,21 +54,27 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		s.pageError(w, r, err)
 		return
 	}
-	if chooser != nil && chooser.Chosen == nil {
+	var shop vouchers.Shop
+	switch {
+	case chooser != nil && chooser.Chosen == nil:
 		s.render(w, r, http.StatusOK, "voucher_staff", "vstaff", voucherStaffPage{Chooser: chooser})
 		return
+	case chooser != nil:
+		shop = *chooser.Chosen
+	default:
+		shop, err = s.myOnlyShop(ctx, c, requested)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 	}
-	shopID, err := vouchers.ShopOf(c, requested)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	shop, err := s.vouchers.Shop(ctx, c, shopID)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
+	shopID := shop.ID
 	page := voucherStaffPage{ShopName: shop.Name, Reversed: r.URL.Query().Get("reversed") != "", Shop: requested, Chooser: chooser}
+	if chooser != nil {
+		// Staff granted several shops: the page's links and forms name the
+		// one it shows, chosen or the only one left.
+		page.Shop = shopID
+	}
 	if page.Balance, err = s.vouchers.ShopBalance(ctx, c, shopID); err == nil {
 		if page.Today, err = s.vouchers.Today(ctx, c, shopID); err == nil {
 			page.Statements, err = s.vouchers.Statements(ctx, c, shopID)
