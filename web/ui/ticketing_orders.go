@@ -259,17 +259,11 @@ func (s *theatrePages) handleOrderRelease(w http.ResponseWriter, r *http.Request
 // orderNotReleased answers a release of an order no longer held: its page,
 // 409, saying the seats were not given up and why.
 func (s *theatrePages) orderNotReleased(w http.ResponseWriter, r *http.Request, c identity.Caller, o ticketing.Order) {
-	l := s.locale(r)
-	page, err := s.orderPageFor(r.Context(), l, c, o.ID)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	page.Error = l.T("pay.order.not_released")
+	words := "pay.order.not_released"
 	if o.Status == ticketing.OrderPaid {
-		page.Error = l.T("pay.order.not_released_paid")
+		words = "pay.order.not_released_paid"
 	}
-	s.render(w, r, http.StatusConflict, "ticket_order", "theatre", page)
+	s.orderWithError(w, r, c, o.ID, http.StatusConflict, nil, func(l *locale, _ orderPage) string { return l.T(words) })
 }
 
 // handleOrderCancelPage asks the buyer to confirm cancelling a paid order:
@@ -305,15 +299,25 @@ func (s *theatrePages) orderRefused(w http.ResponseWriter, r *http.Request, c id
 		s.pageError(w, r, err)
 		return
 	}
+	s.orderWithError(w, r, c, id, httpx.StatusFor(err), err, func(l *locale, page orderPage) string {
+		if apperr.Has(err, apperr.InsufficientFunds) {
+			return l.T("pay.order.short", l.Money(page.Balance), l.Money(page.Order.TotalCents))
+		}
+		return l.ErrorText(err)
+	})
+}
+
+// orderWithError shows the order's page as it is now, answering status,
+// with what words say above it; cause is the refusal that led here, kept
+// with an error the page itself meets.
+func (s *theatrePages) orderWithError(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, cause error,
+	words func(*locale, orderPage) string) {
 	l := s.locale(r)
-	page, perr := s.orderPageFor(r.Context(), l, c, id)
-	if perr != nil {
-		s.pageError(w, r, errors.Join(err, perr))
+	page, err := s.orderPageFor(r.Context(), l, c, id)
+	if err != nil {
+		s.pageError(w, r, errors.Join(cause, err))
 		return
 	}
-	page.Error = l.ErrorText(err)
-	if apperr.Has(err, apperr.InsufficientFunds) {
-		page.Error = l.T("pay.order.short", l.Money(page.Balance), l.Money(page.Order.TotalCents))
-	}
-	s.render(w, r, httpx.StatusFor(err), "ticket_order", "theatre", page)
+	page.Error = words(l, page)
+	s.render(w, r, status, "ticket_order", "theatre", page)
 }
