@@ -177,6 +177,17 @@ func TestStaffOfSeveralShopsChooseOne(t *testing.T) {
 		t.Fatalf("the shop's page of staff with one shop left: %d\n%s", res.StatusCode, page)
 	}
 
+	// Every shop granted is gone: nothing to scan for, and said so.
+	if _, err := env.Identity.SetGrants(ctx, admin, left.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: "shop_gone"}, {Role: identity.RoleMerchant, Scope: "shop_gone_too"}}); err != nil {
+		t.Fatal(err)
+	}
+	gc = webtest.SignedIn(t, srv.URL, left.Email, testPassword)
+	for _, path := range []string{"/staff/scan", "/staff/vouchers"} {
+		if res, _ := gc.Get(path); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("%s of staff whose shops are all gone: %d", path, res.StatusCode)
+		}
+	}
+
 	lc := webtest.SignedIn(t, srv.URL, loner.Email, testPassword)
 	for _, path := range []string{"/staff/scan", "/staff/vouchers"} {
 		if res, page := lc.Get(path); res.StatusCode != http.StatusOK || strings.Contains(page, "shop-chooser") {
