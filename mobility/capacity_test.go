@@ -63,3 +63,13 @@ func TestCapacityNotBelowADockWithABike(t *testing.T) {
 		}
 	})
 }
+
+// A station's registered docks are 1 to its capacity, and no other.
+func TestRegisteredDocks(t *testing.T) {
+	st := mobility.Station{Capacity: 12}
+	for dock, want := range map[int]bool{-1: false, 0: false, 1: true, 12: true, 13: false} {
+		if got := st.Registered(dock); got != want {
+			t.Errorf("dock %d of a station of 12: %v, want %v", dock, got, want)
+		}
+	}
+}

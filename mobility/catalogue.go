@@ -231,7 +231,7 @@ func (s *Service) SetDockService(ctx context.Context, c identity.Caller, station
 		if err != nil {
 			return err
 		}
-		if dock < 1 || dock > st.Capacity {
+		if !st.Registered(dock) {
 			return apperr.R(apperr.Invalid, "dock_number", "Station %s has docks 1 to %d.", stationID, st.Capacity)
 		}
 		return tx.PutDock(ctx, d)
@@ -613,7 +613,7 @@ func capacityKeepsBikes(ctx context.Context, tx Tx, st Station) error {
 	}
 	var held []string
 	for _, d := range states[0].Docks {
-		if d.Dock > st.Capacity && d.BikeID != "" {
+		if !st.Registered(d.Dock) && d.BikeID != "" {
 			held = append(held, strconv.Itoa(d.Dock))
 		}
 	}

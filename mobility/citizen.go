@@ -160,7 +160,7 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 			}
 			inc.BikeID = r.BikeID
 		} else {
-			if r.Dock > st.Capacity {
+			if !st.Registered(r.Dock) {
 				return apperr.R(apperr.Invalid, "report_dock", "This station has docks 1 to %d.", st.Capacity)
 			}
 			inc.Dock = r.Dock

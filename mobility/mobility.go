@@ -46,6 +46,12 @@ type Station struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// Registered reports whether dock is one the city registered at the
+// station, 1 to its capacity. A station may report docks beyond it
+// (docs/mqtt.md): they are none the hub knows of, and no bike in one is
+// shown to riders, counted in the feeds or rented out.
+func (s Station) Registered(dock int) bool { return dock >= 1 && dock <= s.Capacity }
+
 // MaxCapacity bounds the docks of one station.
 const MaxCapacity = 200
 

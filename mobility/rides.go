@@ -152,7 +152,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	// or that is rented out (docs/mqtt.md).
 	if req.Dock != 0 {
 		dock, ok = state.Dock(req.Dock)
-		if !ok || dock.BikeID == "" || dock.Dock > st.Capacity {
+		if !ok || dock.BikeID == "" || !st.Registered(dock.Dock) {
 			return apperr.R(apperr.Conflict, "no_bike_at_dock", "There is no bike at dock %d.", req.Dock)
 		}
 		if req.BikeID != "" && dock.BikeID != req.BikeID {
@@ -160,7 +160,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 		}
 	} else {
 		dock, ok = state.DockOfBike(req.BikeID)
-		if !ok || dock.Dock > st.Capacity {
+		if !ok || !st.Registered(dock.Dock) {
 			return apperr.R(apperr.Conflict, "bike_not_at_station", "Bike %s is not docked at this station.", req.BikeID)
 		}
 	}

@@ -194,7 +194,7 @@ func (snap *Snapshot) View(st Station, stale time.Duration) StationView {
 	}
 	reported := map[int]bool{}
 	for _, d := range state.Docks {
-		if d.Dock > st.Capacity {
+		if !st.Registered(d.Dock) {
 			// Not a dock the city registered: the operator sees it on the
 			// station's page, riders and feeds do not.
 			continue
