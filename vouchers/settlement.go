@@ -203,6 +203,21 @@ func (s *Service) Statements(ctx context.Context, c identity.Caller, shopID stri
 	return out, err
 }
 
+// ShopStatement is Statement for staff of shopID: NotFound
+// (settlement_not_found) unless the statement is that shop's, so staff of
+// several shops read the one they named, never another of theirs by
+// mistake. Forbidden unless the caller is staff of shopID.
+func (s *Service) ShopStatement(ctx context.Context, c identity.Caller, shopID, id string) (Statement, error) {
+	if err := requireMerchant(c, shopID); err != nil {
+		return Statement{}, err
+	}
+	st, err := s.Statement(ctx, c, id)
+	if err == nil && st.ShopID != shopID {
+		return Statement{}, apperr.R(apperr.NotFound, "settlement_not_found", "No such settlement.")
+	}
+	return st, err
+}
+
 // Statement returns one statement with its lines. NotFound when it is not
 // the caller's shop's (whether or not it exists), unless the caller is a city
 // administrator.

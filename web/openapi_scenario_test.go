@@ -298,6 +298,15 @@ func contractVouchers(c *contract, skew *atomic.Int64) {
 	c.do("GET", "/api/v1/merchant/statements", staff, "", http.StatusOK)
 	c.do("GET", "/api/v1/merchant/statements/"+st.ID, staff, "", http.StatusOK)
 	c.do("GET", "/api/v1/merchant/statements/"+st.ID, env.login(c.t, identity.RoleMerchant, other.ID), "", http.StatusNotFound)
+	// Staff of both shops read a statement under the shop they name, and
+	// not under the other.
+	both, bothBearer := env.account(c.t, identity.RoleMerchant, shop.ID)
+	if _, err := env.Identity.SetGrants(context.Background(), identity.Caller{AccountID: "acc_test_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
+		both.ID, []identity.Grant{{Role: identity.RoleMerchant, Scope: shop.ID}, {Role: identity.RoleMerchant, Scope: other.ID}}); err != nil {
+		c.t.Fatal(err)
+	}
+	c.do("GET", "/api/v1/merchant/statements/"+st.ID+"?shop="+shop.ID, bothBearer, "", http.StatusOK)
+	c.do("GET", "/api/v1/merchant/statements/"+st.ID+"?shop="+other.ID, bothBearer, "", http.StatusNotFound)
 	c.do("GET", "/api/v1/admin/voucher-audit?since=2026-01-01T00:00:00Z", admin, "", http.StatusOK)
 	c.do("GET", "/api/v1/admin/voucher-audit?format=csv", admin, "", http.StatusOK)
 	c.do("GET", "/api/v1/admin/voucher-audit?since=yesterday", admin, "", http.StatusBadRequest)

@@ -342,11 +342,12 @@ func (h *voucherHandler) handleAPISettlement(w http.ResponseWriter, r *http.Requ
 	if !ok {
 		return
 	}
-	h.writeStatement(w, r, c, r.PathValue("id"))
+	st, err := h.vouchers.Statement(r.Context(), c, r.PathValue("id"))
+	h.writeStatement(w, r, st, err)
 }
 
-func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, c identity.Caller, id string) {
-	st, err := h.vouchers.Statement(r.Context(), c, id)
+// writeStatement answers a statement read with err: JSON, or CSV when asked.
+func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, st vouchers.Statement, err error) {
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

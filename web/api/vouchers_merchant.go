@@ -145,9 +145,10 @@ func (h *voucherHandler) handleAPIShopStatements(w http.ResponseWriter, r *http.
 // handleAPIShopStatement returns one of this shop's statements (CSV with
 // ?format=csv). 404 for another shop's.
 func (h *voucherHandler) handleAPIShopStatement(w http.ResponseWriter, r *http.Request) {
-	c, _, ok := h.merchantShop(w, r)
+	c, shop, ok := h.merchantShop(w, r)
 	if !ok {
 		return
 	}
-	h.writeStatement(w, r, c, r.PathValue("id"))
+	st, err := h.vouchers.ShopStatement(r.Context(), c, shop, r.PathValue("id"))
+	h.writeStatement(w, r, st, err)
 }
