@@ -12,7 +12,7 @@ import (
 
 // Typed codes are what a person reads from the phone and a shopkeeper types
 // when the camera fails: 80 random bits as 16 Crockford base32 characters
-// plus one check character, shown in groups of four: "7Q2M-X9KD-4HBT-ZC0R-5".
+// plus one check character, shown in groups of four: "7Q2M-X9KD-4HBT-ZC0R-M".
 // 10 random bytes are exactly 16 base32 digits, so no digit is drawn with a
 // modulo and none is more likely than another. The hub stores only the code's
 // hash for look-up.

@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +292,21 @@ func TestDocsExample(t *testing.T) {
 	}
 	if c.ObjectID != "vch_7z3kq9m2x4hbtzc0r5n8p1wyd6" || c.ExpiresAt.Unix() != 1795600890 {
 		t.Fatalf("docs example claims %+v", c)
+	}
+}
+
+// The typed code docs/qr.md gives as an example is one a till accepts:
+// its check character holds.
+func TestDocsTypedCodeExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/qr.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("e\\.g\\.\\s+`([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}-[0-9A-Z])`").FindSubmatch(doc)
+	if m == nil {
+		t.Fatal("docs/qr.md gives no typed code example")
+	}
+	if _, err := ParseCode(string(m[1])); err != nil {
+		t.Fatalf("the docs' typed code %s: %v", m[1], err)
 	}
 }
