@@ -207,6 +207,11 @@ func TestMailSettings(t *testing.T) {
 	if err != nil || c.MailMaxAttempts != 5 || c.SMTPTimeout != 10*time.Second {
 		t.Fatalf("parsed %+v, %v", c, err)
 	}
+	for _, tls := range []string{"starttls", "opportunistic", "none"} {
+		if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_SMTP_URL": "smtp://mail.example.org?tls=" + tls, "CITYHUB_MAIL_FROM": "a@example.org"}), io.Discard); err != nil {
+			t.Errorf("tls=%s: %v", tls, err)
+		}
+	}
 	if s := fmtSummary(c); strings.Contains(s, "sm7pSecret") || !strings.Contains(s, "smtp://hub:xxxxx@mail.example.org:587") {
 		t.Errorf("the start-up summary shows the SMTP password: %s", s)
 	}
@@ -217,6 +222,9 @@ func TestMailSettings(t *testing.T) {
 		"not a number":    {"CITYHUB_MAIL_MAX_ATTEMPTS": "many"},
 		"bad timeout":     {"CITYHUB_SMTP_TIMEOUT": "-1s"},
 		"secret in error": {"CITYHUB_SMTP_URL": "ftp://u:sm7pSecret@x", "CITYHUB_MAIL_FROM": "a@example.org"},
+		"unknown tls":     {"CITYHUB_SMTP_URL": "smtp://u:sm7pSecret@mail.example.org?tls=always", "CITYHUB_MAIL_FROM": "a@example.org"},
+		// A malformed sender stops the start with e-mail off too.
+		"bad sender, no SMTP": {"CITYHUB_MAIL_FROM": "Comune di Benevento"},
 	} {
 		_, err := Parse("serve", nil, env(e), io.Discard)
 		if err == nil {

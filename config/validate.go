@@ -85,9 +85,20 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+		u, err := url.Parse(c.SMTPURL)
+		switch {
+		case err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "":
 			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
+		case u.Scheme == "smtp" && !slices.Contains([]string{"", "starttls", "opportunistic", "none"}, u.Query().Get("tls")):
+			// The values smtpmail.New takes; checked here too, so that a
+			// typo stops the start before the database is opened, and
+			// `cityhub check` names it on its config line.
+			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: tls must be starttls (the default), opportunistic or none", Redact(c.SMTPURL)))
 		}
+	}
+	// The sender is checked whenever it is given, as every malformed
+	// setting is, even while no SMTP server is set to send through.
+	if c.SMTPURL != "" || c.MailFrom != "" {
 		if a, err := mail.ParseAddress(c.MailFrom); err != nil || a.Address == "" {
 			errs = append(errs, fmt.Errorf("CITYHUB_MAIL_FROM %q: want the sender, as a mail address, e.g. \"Comune di Benevento <noreply@comune.example>\"", c.MailFrom))
 		}
