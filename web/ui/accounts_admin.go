@@ -148,25 +148,15 @@ func grantsRefusal(l *locale, f *grantsForm, err error) bool {
 // it is about (or at the top of the form); false for an error that is no
 // refusal of what was typed (forbidden, internal).
 func accountRefusal(l *locale, f *staffForm, err error, fieldOf map[string]string) bool {
-	if code := apperr.CodeOf(err); code != apperr.Invalid && code != apperr.Conflict {
-		return false
-	}
-	if field, ok := fieldOf[apperr.ReasonOf(err)]; ok {
-		f.fail(field, reasonText(l, err))
-	} else {
-		f.Problem = reasonText(l, err)
-	}
-	return true
+	return refusalOnForm(l, f, err, fieldOf, accountWords)
 }
 
-// reasonText is a refusal in the words of these pages, which speak to an
+// accountWords are the catalogue's words of these pages, which speak to an
 // administrator about someone else's account.
-func reasonText(l *locale, err error) string {
-	if r := apperr.ReasonOf(err); r != "" && l.Has("accadmin.reason."+r) {
-		return l.T("accadmin.reason." + r)
-	}
-	return l.ErrorText(err)
-}
+const accountWords = "accadmin.reason."
+
+// reasonText is a refusal in these pages' words.
+func reasonText(l *locale, err error) string { return refusalText(l, err, accountWords) }
 
 // accountURL is the page of account id, with a confirmation to show.
 func accountURL(id, done string) string {

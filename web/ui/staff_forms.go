@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"cityhub/apperr"
 	"cityhub/money"
 )
 
@@ -160,3 +161,34 @@ func isoLocalTime(s string) string {
 
 // The staff tools' own views, added to the list the pages parse at start.
 func init() { pageViews = append(pageViews, "staff_confirm", "admin_refunds", "admin_reports") }
+
+// refusalOnForm puts a domain refusal next to the field it is about
+// (fieldOf, by reason) or at the top of the form, in the words of the
+// catalogue's "<words><reason>" (refusalText); false for an error that is
+// no refusal of the form's content (forbidden, internal), which gets the
+// error page.
+func refusalOnForm(l *locale, f *staffForm, err error, fieldOf map[string]string, words string) bool {
+	if code := apperr.CodeOf(err); code != apperr.Invalid && code != apperr.Conflict {
+		return false
+	}
+	msg := refusalText(l, err, words)
+	if field, ok := fieldOf[apperr.ReasonOf(err)]; ok {
+		f.fail(field, msg)
+	} else {
+		f.Problem = msg
+	}
+	return true
+}
+
+// refusalText is a refusal in a page's own words, "<words><reason>", which
+// name the values the refusal names where they take them (ReasonWords);
+// the site's words for the reason otherwise. Never the domain's own
+// message, which is in English whatever the page's language.
+func refusalText(l *locale, err error, words string) string {
+	if r := apperr.ReasonOf(err); r != "" {
+		if msg, ok := l.ReasonWords(words+r, apperr.ArgsOf(err)); ok {
+			return msg
+		}
+	}
+	return l.ErrorText(err)
+}

@@ -244,26 +244,11 @@ var perfFieldOf = map[string]string{
 	"unknown_venue": "venue_id", "venue_without_seats": "venue_id", "unknown_category": "prices", "invalid_category": "prices",
 }
 
-// theatreRefusal is formRefusal in the theatre office's words: the
-// catalogue's "theatre.reason.<reason>", which names the line, the seat or
-// the category the domain's refusal names where its words take them
-// (ReasonWords); the site's words for the reason otherwise. Never the
-// domain's own message, which is in English whatever the page's language.
+// theatreRefusal is refusalOnForm in the theatre office's words
+// ("theatre.reason.<reason>"), which name the line, the seat or the
+// category the domain's refusal names.
 func theatreRefusal(l *locale, f *staffForm, err error, fieldOf map[string]string) bool {
-	if code := apperr.CodeOf(err); code != apperr.Invalid && code != apperr.Conflict {
-		return false
-	}
-	reason := apperr.ReasonOf(err)
-	msg, ok := l.ReasonWords("theatre.reason."+reason, apperr.ArgsOf(err))
-	if !ok {
-		msg = l.ErrorText(err)
-	}
-	if field, ok := fieldOf[reason]; ok {
-		f.fail(field, msg)
-	} else {
-		f.Problem = msg
-	}
-	return true
+	return refusalOnForm(l, f, err, fieldOf, "theatre.reason.")
 }
 
 // handleTheatreAdminCreatePerformance schedules a performance from the

@@ -151,25 +151,10 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 	s.renderVoucherAdmin(w, r, c, status, f, newStaffForm())
 }
 
-// formRefusal puts a domain refusal next to the field it is about (or at
-// the top of the form); false for an error that is no refusal of the
-// form's content (forbidden, internal), which gets the error page.
+// formRefusal is refusalOnForm in the vouchers office's words
+// ("staff.reason.<reason>").
 func formRefusal(l *locale, f *staffForm, err error, fieldOf map[string]string) bool {
-	code := apperr.CodeOf(err)
-	if code != apperr.Invalid && code != apperr.Conflict {
-		return false
-	}
-	reason := apperr.ReasonOf(err)
-	msg := l.ErrorText(err)
-	if l.Has("staff.reason." + reason) {
-		msg = l.T("staff.reason." + reason)
-	}
-	if field, ok := fieldOf[reason]; ok {
-		f.fail(field, msg)
-	} else {
-		f.Problem = msg
-	}
-	return true
+	return refusalOnForm(l, f, err, fieldOf, "staff.reason.")
 }
 
 // campaignFromForm reads the new campaign form, marking the fields that do
