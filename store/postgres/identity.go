@@ -107,6 +107,17 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE account_id = $1`, id); err != nil {
 		return wrap("forget e-mail tokens", err)
 	}
+	// The answers kept for the person's retries (a report, a comment, a
+	// claim, as first answered, their name in them): scopes end with the
+	// account's id, or, the API's, start with "api:" and it. An answer
+	// still being made (this very request's, if keyed) is left to finish.
+	if _, err := tx.q.Exec(ctx, `DELETE FROM idempotency_keys WHERE right(scope, length($1) + 1) = ':' || $1`, id); err != nil {
+		return wrap("forget kept results", err)
+	}
+	if _, err := tx.q.Exec(ctx, `DELETE FROM request_answers WHERE done
+		AND (right(scope, length($1) + 1) = ':' || $1 OR left(scope, length($1) + 5) = 'api:' || $1 || ':')`, id); err != nil {
+		return wrap("forget kept answers", err)
+	}
 	return nil
 }
 
