@@ -175,8 +175,11 @@ func KeepAnswer(a idem.Answer) bool {
 // keptHeaders are the answer's header fields that pass through and that a
 // replay repeats. Idempotent-Replayed among them: an operation that keeps
 // its own record (an unlock) may answer a retry from it, a failure too,
-// which this layer does not keep.
-var keptHeaders = []string{"Content-Type", "Cache-Control", "Location", "WWW-Authenticate", "Idempotent-Replayed"}
+// which this layer does not keep. Retry-After too: a refusal that says when
+// to come back (503 photo_busy, a 429) says it through a keyed route as
+// through any other; such refusals are not kept, so no replay repeats a
+// stale one.
+var keptHeaders = []string{"Content-Type", "Cache-Control", "Location", "WWW-Authenticate", "Idempotent-Replayed", "Retry-After"}
 
 // bufferedAnswer records a handler's answer so that it can be kept before it
 // is sent.

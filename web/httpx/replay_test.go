@@ -24,6 +24,7 @@ func TestFailedAnswersAreNotKept(t *testing.T) {
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				switch calls.Add(1) {
 				case 1:
+					w.Header().Set("Retry-After", "5")
 					WriteProblem(w, Problem{Status: http.StatusServiceUnavailable, Code: "unavailable", Title: "down"})
 				case 2:
 					panic("boom")
@@ -43,8 +44,10 @@ func TestFailedAnswersAreNotKept(t *testing.T) {
 				}()
 				return rec
 			}
-			if rec := try(); rec.Code != http.StatusServiceUnavailable {
-				t.Fatalf("first: %d", rec.Code)
+			// A refusal that says when to come back says it through the
+			// keyed route too.
+			if rec := try(); rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "5" {
+				t.Fatalf("first: %d, Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 			}
 			try() // panics
 			rec := try()
