@@ -150,7 +150,8 @@ func (s *Service) Snapshot(ctx context.Context) (Snapshot, error) {
 // BikeAtDock is a bike a rider can see in a station.
 type BikeAtDock struct {
 	Dock          int    `json:"dock"`
-	BikeID        string `json:"bike_id"`
+	// BikeID is shown to signed-in callers only (StationDetailFor).
+	BikeID        string `json:"bike_id,omitempty"`
 	VehicleTypeID string `json:"vehicle_type_id"`
 	Electric      bool   `json:"electric"`
 	Battery       *int   `json:"battery,omitempty"`
@@ -327,6 +328,26 @@ func (s *Service) StationList(ctx context.Context, near *LatLon) ([]StationView,
 // StationDetail is one station with its bikes. NotFound if missing. It
 // reads only what that station needs, not the whole system.
 func (s *Service) StationDetail(ctx context.Context, id string) (StationView, error) {
+	return s.stationDetail(ctx, id)
+}
+
+// StationDetailFor is StationDetail as c may see it: a docked bike's id
+// only for a signed-in caller, who unlocks and reports a bike by it. Anyone
+// else sees the docks and the bikes' types and batteries, as the GBFS feeds
+// show them, and can no more follow a bike from one station to the next
+// than the feeds' rotating ids let them (docs/gbfs.md).
+func (s *Service) StationDetailFor(ctx context.Context, c identity.Caller, id string) (StationView, error) {
+	v, err := s.stationDetail(ctx, id)
+	if err != nil || c.AccountID != "" {
+		return v, err
+	}
+	for i := range v.Bikes {
+		v.Bikes[i].BikeID = ""
+	}
+	return v, nil
+}
+
+func (s *Service) stationDetail(ctx context.Context, id string) (StationView, error) {
 	snap := Snapshot{At: s.now().UTC(), States: map[string]StationState{}, Docks: map[string][]Dock{},
 		Bikes: map[string]Bike{}, VehicleTypes: map[string]VehicleType{}}
 	var st Station

@@ -141,6 +141,26 @@ func TestMobilityAPIScenario(t *testing.T) {
 			if detail["open"] != false || detail["renting"] != false || detail["bikes_disabled"].(float64) != 1 || detail["bikes_available"].(float64) != 1 {
 				t.Errorf("closed station %v", detail)
 			}
+			// The public sees a station's bikes without their ids, which would
+			// let anyone follow a bike from station to station; a signed-in
+			// rider sees them, to unlock and report by them.
+			bikesOf := func(v map[string]any) []map[string]any {
+				var out []map[string]any
+				for _, b := range v["bikes"].([]any) {
+					out = append(out, b.(map[string]any))
+				}
+				return out
+			}
+			public := bikesOf(call("GET", "/api/v1/mobility/stations/"+m.Stations[2].ID, "", "", http.StatusOK))
+			signed := bikesOf(call("GET", "/api/v1/mobility/stations/"+m.Stations[2].ID, citizen, "", http.StatusOK))
+			if len(public) == 0 || len(public) != len(signed) {
+				t.Fatalf("station's bikes: %d public, %d signed in", len(public), len(signed))
+			}
+			for i := range public {
+				if _, shown := public[i]["bike_id"]; shown || public[i]["dock"] == nil || signed[i]["bike_id"] == nil {
+					t.Errorf("bike %d: public %v, signed in %v", i, public[i], signed[i])
+				}
+			}
 
 			// Docking ends the ride; the history shows the fare.
 			if _, _, err := m.Sim.Dock(r1.BikeID, m.Stations[2].ID); err != nil {

@@ -47,9 +47,11 @@ func (h *mobilityHandler) handleAPIMobilityStations(w http.ResponseWriter, r *ht
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"stations": list})
 }
 
-// handleAPIMobilityStation is one station with its docked bikes. Public.
+// handleAPIMobilityStation is one station with its docked bikes. Public;
+// a bike's id only for a signed-in caller (StationDetailFor).
 func (h *mobilityHandler) handleAPIMobilityStation(w http.ResponseWriter, r *http.Request) {
-	v, err := h.mobility.StationDetail(r.Context(), r.PathValue("id"))
+	c, _ := identity.CallerFrom(r.Context())
+	v, err := h.mobility.StationDetailFor(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
