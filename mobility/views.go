@@ -149,7 +149,7 @@ func (s *Service) Snapshot(ctx context.Context) (Snapshot, error) {
 
 // BikeAtDock is a bike a rider can see in a station.
 type BikeAtDock struct {
-	Dock          int    `json:"dock"`
+	Dock int `json:"dock"`
 	// BikeID is shown to signed-in callers only (StationDetailFor).
 	BikeID        string `json:"bike_id,omitempty"`
 	VehicleTypeID string `json:"vehicle_type_id"`
