@@ -137,11 +137,14 @@ func (s *Service) Stations(ctx context.Context, c identity.Caller) ([]Station, e
 // DeleteStation removes a station and its live state, so a station created
 // again under the same id starts from its next status, and its broker
 // credential. NotFound if missing; Conflict (station_in_use) while it is in
-// use (stationInUse).
+// use (stationInUse); Unavailable when the broker (Mosquitto) does not drop
+// the station's account, and then nothing is deleted: a station deleted
+// in the hub whose login still worked at the broker could still publish.
 func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id string) error {
 	if err := MayManageCatalogue(c); err != nil {
 		return err
 	}
+	accounts, _ := s.brokerAccounts()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		// Locked first: an unlock starting a ride here meanwhile has
 		// either committed its ride, which the check then sees, or
@@ -155,13 +158,25 @@ func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id strin
 		if err := tx.DeleteStation(ctx, id); err != nil {
 			return err
 		}
-		return tx.DeleteStationState(ctx, id)
+		if err := tx.DeleteStationState(ctx, id); err != nil {
+			return err
+		}
+		// Last, as a revocation does: the account goes at the broker
+		// before the station goes in the hub, or neither.
+		if accounts != nil {
+			if err := accounts.RemoveStation(ctx, id); err != nil {
+				return brokerRefusal(err, "The broker did not drop the station's account; nothing was deleted. Try again.")
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("delete station %s: %w", id, err)
 	}
 	s.changed()
-	s.forgetStationAccount(ctx, id)
+	if accounts != nil {
+		credentialCommitted(ctx, accounts, id)
+	}
 	return nil
 }
 

@@ -331,15 +331,3 @@ func (s *Service) AuthenticateStation(ctx context.Context, username, secret stri
 	return ok, nil
 }
 
-// forgetStationAccount drops a deleted station's broker account (its
-// credential row goes with the station).
-func (s *Service) forgetStationAccount(ctx context.Context, stationID string) {
-	accounts, _ := s.brokerAccounts()
-	if accounts == nil {
-		return
-	}
-	if err := accounts.RemoveStation(ctx, stationID); err != nil {
-		s.log.WarnContext(ctx, "could not remove a deleted station's broker account; remove it by hand",
-			slog.String("station", stationID), slog.Any("error", err))
-	}
-}

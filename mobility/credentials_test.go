@@ -192,7 +192,16 @@ func TestStationCredentialLifecycle(t *testing.T) {
 		if want := "[acc_op:station_credential.issue acc_admin:station_credential.rotate acc_admin:station_credential.revoke acc_admin:station_credential.issue]"; err != nil || fmt.Sprint(actions) != want {
 			t.Errorf("audit %v %v, want %s (the refused rotation not recorded)", actions, err, want)
 		}
-		// Deleting the station takes its account with it.
+		// Deleting the station takes its account with it, or, the broker
+		// refusing, deletes nothing.
+		book.refuse = errors.New("broker down")
+		if err := svc.DeleteStation(ctx, identity.System(), "piazza"); !apperr.Has(err, apperr.Unavailable) {
+			t.Errorf("delete with the broker refusing: %v", err)
+		}
+		if _, err := svc.StationDetail(ctx, "piazza"); err != nil || !authenticates(t, svc, "piazza", third.Secret) {
+			t.Errorf("a refused deletion deleted the station or its credential: %v", err)
+		}
+		book.refuse = nil
 		if err := svc.DeleteStation(ctx, identity.System(), "piazza"); err != nil {
 			t.Fatal(err)
 		}
