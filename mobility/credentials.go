@@ -330,4 +330,3 @@ func (s *Service) AuthenticateStation(ctx context.Context, username, secret stri
 	}
 	return ok, nil
 }
-
