@@ -214,12 +214,22 @@ func (f *Feeds) render(ctx context.Context) error {
 		// Same data, same change time: the same body. (A source that
 		// gives no change times keeps the first rendering's time.)
 		timeless := snap.ChangedAt.IsZero() && snap.CatalogueChangedAt.IsZero()
-		if prev != nil && prev.hashes[name] == sum && (timeless || prev.bodies[name].LastUpdated.Equal(updated)) {
+		// (Nor one whose change time went back: see below.)
+		if prev != nil && prev.hashes[name] == sum && (timeless || !updated.After(prev.bodies[name].LastUpdated)) {
 			// Same data, same bytes: only the time of the check moves on.
 			same := *prev.bodies[name]
 			same.RenderedAt = renderedAt
 			next.bodies[name] = &same
 			continue
+		}
+		if prev != nil && prev.bodies[name] != nil && prev.hashes[name] != sum && !updated.After(prev.bodies[name].LastUpdated) {
+			// The data changed but its change time did not move on: what
+			// changed was a row going away (an unlock that failed, a
+			// station reset), and the newest of the rows left is older.
+			// last_updated never goes back: a client asking If-Modified-Since
+			// would be told nothing changed, and a GBFS reader that skips
+			// an older last_updated would keep the old data.
+			updated = prev.bodies[name].LastUpdated.Add(time.Second)
 		}
 		var buf bytes.Buffer
 		buf.Grow(len(d) + 96)

@@ -64,6 +64,48 @@ func TestLastUpdatedAndETag(t *testing.T) {
 	}
 }
 
+// A change that takes a row away (an unlock that failed, a station reset)
+// can leave the newest change time of the rows left older than the one
+// served: last_updated moves on all the same, a second past it, and stays
+// there while the data does not change again.
+func TestLastUpdatedNeverGoesBack(t *testing.T) {
+	var mu sync.Mutex
+	snap := sampleSnapshot()
+	snap.ChangedAt = t0.Add(30 * time.Second)
+	f, err := New(SourceFunc(func(context.Context) (Snapshot, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return snap, nil
+	}), testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	refresh := func() *Body {
+		t.Helper()
+		if err := f.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.Feed(ctx, FeedStationStatus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	first := refresh()
+	mu.Lock()
+	snap.Stations[0].Docks[2].BikeID = "b7"
+	snap.ChangedAt = t0.Add(10 * time.Second) // the newest row left
+	mu.Unlock()
+	second := refresh()
+	if want := t0.Add(31 * time.Second); !second.LastUpdated.Equal(want) || second.ETag == first.ETag {
+		t.Fatalf("after a change whose rows are older: last_updated %s (want %s), etag %s (was %s)", second.LastUpdated, want, second.ETag, first.ETag)
+	}
+	if third := refresh(); !third.LastUpdated.Equal(second.LastUpdated) || third.ETag != second.ETag {
+		t.Fatalf("the same data again: last_updated %s, etag %s; want %s, %s", third.LastUpdated, third.ETag, second.LastUpdated, second.ETag)
+	}
+}
+
 // TestSourceFailure: with nothing rendered a failing source makes Feed
 // Unavailable; once rendered, a failure keeps the old bodies.
 func TestSourceFailure(t *testing.T) {
