@@ -45,6 +45,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"cityhub/apperr"
 	"cityhub/participation"
 	"cityhub/photo"
@@ -209,13 +211,24 @@ func writeError(w http.ResponseWriter, log *slog.Logger, f string, status int, d
 	write(w, log, "json", status, []apiError{e})
 }
 
-// lang picks the services' language from Accept-Language: English when
-// the client prefers it, Italian otherwise.
+// languages are the services' languages, the first the default.
+var languages = []string{"it", "en"}
+
+var languageMatcher = language.NewMatcher([]language.Tag{language.Italian, language.English})
+
+// lang picks the services' language from Accept-Language, by its
+// preferences and their weights ("it;q=0.1, en" is English): Italian when
+// the client names neither, or sends no header, or one that does not read.
 func lang(r *http.Request) string {
-	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(r.Header.Get("Accept-Language"))), "en") {
-		return "en"
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return languages[0]
 	}
-	return "it"
+	_, i, confidence := languageMatcher.Match(tags...)
+	if confidence == language.No {
+		return languages[0]
+	}
+	return languages[i]
 }
 
 func (s *Server) checkJurisdiction(r *http.Request) error {
