@@ -109,7 +109,8 @@ func TestReportPhotoErrorsArePages(t *testing.T) {
 
 // A report's public page offers "Apri nella coda dell'ufficio" only to
 // those /staff/reports/{id} lets in, staff of the report's office and
-// administrators; staff of another office would follow it to a 404.
+// administrators; staff of another office would follow it to a 403 that
+// says the page is for the report's office, as its status form says.
 func TestReportPageOffersTheQueueToItsOfficeOnly(t *testing.T) {
 	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withParticipation)
@@ -144,10 +145,13 @@ func TestReportPageOffersTheQueueToItsOfficeOnly(t *testing.T) {
 		}
 		want := http.StatusOK
 		if !c.offer {
-			want = http.StatusNotFound
+			want = http.StatusForbidden
 		}
-		if res, _ := pc.Get("/staff/reports/" + id); res.StatusCode != want {
+		if res, body := pc.Get("/staff/reports/" + id); res.StatusCode != want || !c.offer && !strings.Contains(body, "personale dell&#39;ufficio competente") {
 			t.Errorf("%s on /staff/reports/%s: %d, want %d", c.who, id, res.StatusCode, want)
+		}
+		if res, _ := pc.Get("/staff/reports/rep_nosuchreport"); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s on a report that does not exist: %d, want 404", c.who, res.StatusCode)
 		}
 	}
 }

@@ -129,14 +129,24 @@ func (p *participationPages) handleStaffReport(w http.ResponseWriter, r *http.Re
 	p.showStaffReport(w, r, c, r.PathValue("id"), http.StatusOK, nil, nil, nil)
 }
 
+var errNotOfficeStaff = apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of this report's office may do this.")
+
 // showStaffReport draws the report's page; a form that was refused comes
 // back with its values and the refusal next to its field (fieldOf).
 func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string,
 	problem error, fieldOf map[string]string) {
 	l := p.locale(r)
 	v, err := p.svc.Report(r.Context(), c, id)
+	if apperr.Has(err, apperr.NotFound) {
+		// Staff of another office: the report is public, so say whose it
+		// is to work (as its status form does), not that it does not
+		// exist.
+		if _, perr := p.svc.PublicReport(r.Context(), id); perr == nil {
+			err = errNotOfficeStaff
+		}
+	}
 	if err == nil && !isOfficeStaff(c, v.Report.OfficeID) {
-		err = apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of this report's office may do this.")
+		err = errNotOfficeStaff
 	}
 	if err != nil {
 		p.pageError(w, r, err)
