@@ -155,6 +155,19 @@ func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id strin
 		if err := stationInUse(ctx, tx, id); err != nil {
 			return err
 		}
+		// Only a station with an active credential has an account at the
+		// broker (a revocation dropped it, a refused issue never made
+		// it): read before the station's rows go, its credential's too.
+		hasAccount := false
+		if accounts != nil {
+			cred, err := tx.StationCredential(ctx, id)
+			switch {
+			case err == nil:
+				hasAccount = cred.Active()
+			case !apperr.Has(err, apperr.NotFound):
+				return err
+			}
+		}
 		if err := tx.DeleteStation(ctx, id); err != nil {
 			return err
 		}
@@ -162,11 +175,13 @@ func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id strin
 			return err
 		}
 		// Last, as a revocation does: the account goes at the broker
-		// before the station goes in the hub, or neither.
-		if accounts != nil {
-			if err := accounts.RemoveStation(ctx, id); err != nil {
-				return brokerRefusal(err, "The broker did not drop the station's account; nothing was deleted. Try again.")
-			}
+		// before the station goes in the hub, or neither. A station that
+		// never had one is deleted whatever the broker says.
+		if !hasAccount {
+			return nil
+		}
+		if err := accounts.RemoveStation(ctx, id); err != nil {
+			return brokerRefusal(err, "The broker did not drop the station's account; nothing was deleted. Try again.")
 		}
 		return nil
 	})

@@ -208,6 +208,16 @@ func TestStationCredentialLifecycle(t *testing.T) {
 		if _, ok := book.secret("piazza"); ok || authenticates(t, svc, "piazza", third.Secret) {
 			t.Error("a deleted station's account survives")
 		}
+		// A station that never had a credential has no account to drop: it
+		// is deleted whatever the broker says.
+		if _, err := svc.CreateStation(ctx, identity.System(), mobility.Station{ID: "ponte", NameIT: "Ponte", NameEN: "Bridge", Lat: 41.1, Lon: 14.7, Capacity: 4, Open: true}); err != nil {
+			t.Fatal(err)
+		}
+		book.refuse = errors.New("broker down")
+		if err := svc.DeleteStation(ctx, identity.System(), "ponte"); err != nil {
+			t.Errorf("a station without a credential, the broker down: %v", err)
+		}
+		book.refuse = nil
 	})
 }
 
