@@ -45,9 +45,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-
 	"cityhub/apperr"
+	"cityhub/internal/acceptlang"
 	"cityhub/participation"
 	"cityhub/photo"
 )
@@ -211,24 +210,11 @@ func writeError(w http.ResponseWriter, log *slog.Logger, f string, status int, d
 	write(w, log, "json", status, []apiError{e})
 }
 
-// languages are the services' languages, the first the default.
-var languages = []string{"it", "en"}
-
-var languageMatcher = language.NewMatcher([]language.Tag{language.Italian, language.English})
-
-// lang picks the services' language from Accept-Language, by its
-// preferences and their weights ("it;q=0.1, en" is English): Italian when
-// the client names neither, or sends no header, or one that does not read.
+// lang picks the services' language from Accept-Language as the pages do
+// (acceptlang.Pick: by the weights, an entry that does not read skipped):
+// Italian when the client names neither Italian nor English.
 func lang(r *http.Request) string {
-	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	if err != nil || len(tags) == 0 {
-		return languages[0]
-	}
-	_, i, confidence := languageMatcher.Match(tags...)
-	if confidence == language.No {
-		return languages[0]
-	}
-	return languages[i]
+	return acceptlang.Pick(r.Header.Get("Accept-Language"), []string{"it", "en"}, "it")
 }
 
 func (s *Server) checkJurisdiction(r *http.Request) error {

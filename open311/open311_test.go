@@ -525,7 +525,8 @@ func TestFollowsGeoReportV2(t *testing.T) {
 		for lang, want := range map[string]string{"en-GB,en;q=0.9": "Street lighting", "it-IT": "Illuminazione pubblica", "": "Illuminazione pubblica",
 			// By the weights, not the order; a language the city does not
 			// speak is Italian.
-			"it;q=0.1, en": "Street lighting", "en;q=0.2, it-IT;q=0.8": "Illuminazione pubblica", "fr-FR": "Illuminazione pubblica", "en-US,fr;q=0.5": "Street lighting"} {
+			"it;q=0.1, en": "Street lighting", "en;q=0.2, it-IT;q=0.8": "Illuminazione pubblica", "fr-FR": "Illuminazione pubblica", "en-US,fr;q=0.5": "Street lighting",
+			"mt, cy": "Illuminazione pubblica", "en-US, zz;q=0.1": "Street lighting"} {
 			req, _ := http.NewRequest("GET", e.srv.URL+"/open311/v2/requests/"+id+".json", nil)
 			if lang != "" {
 				req.Header.Set("Accept-Language", lang)

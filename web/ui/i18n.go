@@ -20,6 +20,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/internal/acceptlang"
 	"cityhub/money"
 )
 
@@ -308,28 +309,8 @@ func supportedLanguage(lang string) bool {
 	return false
 }
 
-// fromAcceptLanguage picks the supported language with the highest q value
-// (earlier wins ties), or the default.
+// fromAcceptLanguage picks the page language the header weighs most
+// (acceptlang.Pick), or the default.
 func fromAcceptLanguage(header string) string {
-	best, bestQ := defaultLanguage, 0.0
-	for _, part := range strings.Split(header, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		tag, params, _ := strings.Cut(part, ";")
-		q := 1.0
-		if p := strings.TrimSpace(params); strings.HasPrefix(p, "q=") {
-			v, err := strconv.ParseFloat(strings.TrimPrefix(p, "q="), 64)
-			if err != nil || v < 0 || v > 1 {
-				continue
-			}
-			q = v
-		}
-		primary, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(tag)), "-")
-		if supportedLanguage(primary) && q > bestQ {
-			best, bestQ = primary, q
-		}
-	}
-	return best
+	return acceptlang.Pick(header, pageLanguages, defaultLanguage)
 }
