@@ -123,6 +123,10 @@ type Config struct {
 	// is how long an account whose address was never verified is kept
 	// before it is erased; 0 keeps them.
 	UnverifiedAccountTTL time.Duration
+	// KeptAnswersTTL (CITYHUB_KEPT_ANSWERS_TTL, default 720h) is how long
+	// the answers kept for keyed requests' retries are kept (idem.Prune);
+	// 0 keeps them.
+	KeptAnswersTTL time.Duration
 
 	// SMTPURL (CITYHUB_SMTP_URL, secret: it may carry a password) is where
 	// e-mail leaves: smtp://user:pass@host:587 (STARTTLS required;
@@ -244,6 +248,7 @@ func Default() Config {
 		MailLimitIP:         30,
 
 		UnverifiedAccountTTL: 7 * 24 * time.Hour,
+		KeptAnswersTTL:       30 * 24 * time.Hour,
 		PasswordHashCost:     DefaultHashCost,
 
 		MailMaxAttempts: 8,
@@ -366,6 +371,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	envInt("CITYHUB_MAIL_LIMIT_ADDRESS", &c.MailLimitAddress)
 	envInt("CITYHUB_MAIL_LIMIT_IP", &c.MailLimitIP)
 	envDur("CITYHUB_UNVERIFIED_ACCOUNT_TTL", &c.UnverifiedAccountTTL)
+	envDur("CITYHUB_KEPT_ANSWERS_TTL", &c.KeptAnswersTTL)
 	envDur("CITYHUB_LOGIN_WINDOW", &c.LoginWindow)
 	if v := getenv("CITYHUB_PASSWORD_HASH_COST"); v != "" {
 		h, err := parseHashCost(v)

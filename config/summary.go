@@ -37,7 +37,7 @@ func (c Config) Summary() []any {
 		"signup_and_mail_limits", fmt.Sprintf("%d sign-ups per address, %d account e-mails per e-mail address, %d per address, per hour",
 			c.SignupLimitIP, c.MailLimitAddress, c.MailLimitIP),
 		"password_hash_cost", c.PasswordHashCost.String(),
-		"unverified_account_ttl", c.UnverifiedAccountTTL.String(), "voucher_reminder_days", c.VoucherReminderDays,
+		"unverified_account_ttl", c.UnverifiedAccountTTL.String(), "kept_answers_ttl", c.KeptAnswersTTL.String(), "voucher_reminder_days", c.VoucherReminderDays,
 		"demo", c.Demo, "timezone", c.TimeZone.String(),
 		"smtp", smtp, "mail_from", c.MailFrom, "mail_max_attempts", c.MailMaxAttempts,
 		"tls", c.TLS.summary(), "city", c.City.summary(),

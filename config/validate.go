@@ -106,6 +106,9 @@ func (c Config) Validate() error {
 	if c.MailMaxAttempts < 1 || c.MailMaxAttempts > 50 {
 		errs = append(errs, fmt.Errorf("CITYHUB_MAIL_MAX_ATTEMPTS %d: must be 1 to 50", c.MailMaxAttempts))
 	}
+	if c.KeptAnswersTTL != 0 && c.KeptAnswersTTL < 24*time.Hour {
+		errs = append(errs, fmt.Errorf("CITYHUB_KEPT_ANSWERS_TTL %s: must be 0 (keep them) or at least 24h, so that a client's retries find their first answer", c.KeptAnswersTTL))
+	}
 	if c.UnverifiedAccountTTL != 0 && c.UnverifiedAccountTTL < 48*time.Hour {
 		errs = append(errs, fmt.Errorf("CITYHUB_UNVERIFIED_ACCOUNT_TTL %s: must be 0 (keep them) or at least 48h, the life of a verification link", c.UnverifiedAccountTTL))
 	}

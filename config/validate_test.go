@@ -26,6 +26,7 @@ func TestValidateNamesTheVariable(t *testing.T) {
 		"CITYHUB_SMTP_URL":                   "http://mail",
 		"CITYHUB_MAIL_MAX_ATTEMPTS":          "0",
 		"CITYHUB_UNVERIFIED_ACCOUNT_TTL":     "1h",
+		"CITYHUB_KEPT_ANSWERS_TTL":           "12h",
 		"CITYHUB_VOUCHER_REMINDER_DAYS":      "400",
 		"CITYHUB_REPORT_REOPEN_PERIOD":       "1m",
 		"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "0",

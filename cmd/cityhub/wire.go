@@ -10,6 +10,7 @@ import (
 	"cityhub/cardpay"
 	"cityhub/config"
 	"cityhub/demo"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mail"
@@ -77,6 +78,15 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// sign-up data is erased after a while, checked hourly.
 	if ttl := cfg.UnverifiedAccountTTL; ttl > 0 {
 		h.background(ctx, func(ctx context.Context) { h.identity.RunPurge(ctx, ttl, time.Hour) })
+	}
+	// The answers kept for keyed requests' retries (a report as first
+	// answered, its reporter's name in it) are forgotten once no client
+	// retries any more, checked hourly.
+	if p, ok := db.Answers().(idem.Pruner); ok && cfg.KeptAnswersTTL > 0 {
+		ttl := cfg.KeptAnswersTTL
+		h.background(ctx, func(ctx context.Context) {
+			idem.RunPrune(ctx, p, ttl, time.Hour, log.With(slog.String("component", "answers")))
+		})
 	}
 
 	// Wallet: the ledger and its singleton accounts; card top-ups through

@@ -256,3 +256,22 @@ func markCommitted(ctx context.Context, p *pipeline) {
 
 // answerBatch bounds the claims or answers written in one statement.
 const answerBatch = 128
+
+var _ idem.Pruner = (*DB)(nil)
+
+// PruneKept implements idem.Pruner: the answers done and the results kept
+// before before, up to limit of each, picked by their place in the table.
+func (db *DB) PruneKept(ctx context.Context, before time.Time, limit int) (int, error) {
+	n := 0
+	for _, q := range []string{
+		`DELETE FROM request_answers WHERE ctid IN (SELECT ctid FROM request_answers WHERE done AND claimed_at < $1 LIMIT $2)`,
+		`DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`,
+	} {
+		tag, err := db.pool.Exec(ctx, q, before, limit)
+		if err != nil {
+			return n, fmt.Errorf("prune kept answers: %w", err)
+		}
+		n += int(tag.RowsAffected())
+	}
+	return n, nil
+}

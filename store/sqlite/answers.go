@@ -88,3 +88,22 @@ func markCommitted(ctx context.Context, q querier) error {
 	}
 	return nil
 }
+
+var _ idem.Pruner = (*DB)(nil)
+
+// PruneKept implements idem.Pruner, as on PostgreSQL, by rowid.
+func (db *DB) PruneKept(ctx context.Context, before time.Time, limit int) (int, error) {
+	n := 0
+	for _, q := range []string{
+		`DELETE FROM request_answers WHERE rowid IN (SELECT rowid FROM request_answers WHERE done = 1 AND claimed_at < ? LIMIT ?)`,
+		`DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)`,
+	} {
+		res, err := poolQuerier{db.wstmts}.ExecContext(ctx, q, before.UnixMicro(), limit)
+		if err != nil {
+			return n, wrap("prune kept answers", err)
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	return n, nil
+}
