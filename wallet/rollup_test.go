@@ -154,11 +154,11 @@ func TestPostingLocksOnlyFlooredAccounts(t *testing.T) {
 	l.check(t)
 }
 
-// The kill test's child: CITYHUB_ROLLUP_CHILD_DB names the database (a
+// The kill test's child: CITYHUB_TEST_ROLLUP_CHILD_DB names the database (a
 // PostgreSQL URL, or "sqlite:" and a directory). It posts from eight
 // goroutines and, after every 100 postings, rolls up, saying "rolling" on
 // stdout as each roll-up starts, until it is killed.
-const childEnv = "CITYHUB_ROLLUP_CHILD_DB"
+const childEnv = "CITYHUB_TEST_ROLLUP_CHILD_DB"
 
 func TestRollUpKillChild(t *testing.T) {
 	target := os.Getenv(childEnv)
