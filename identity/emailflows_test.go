@@ -1,7 +1,9 @@
 package identity_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"slices"
@@ -316,6 +318,14 @@ func TestChangePasswordAndEmail(t *testing.T) {
 		deliver(t, db)
 		received(t, taken, 1, "Hai già un account")
 		tok := linkToken(t, received(t, next, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
+		// The person's own data download holds that e-mail, but not its
+		// link's token: with it, anyone could confirm an address whose
+		// mailbox they do not hold.
+		if exp, err := f.svc.Export(ctx, a.Caller()); err != nil {
+			t.Fatal(err)
+		} else if b, _ := json.Marshal(exp.Emails); bytes.Contains(b, []byte(tok)) || !bytes.Contains(b, []byte("token="+mail.Hidden)) {
+			t.Fatalf("the data download gives the new address's confirmation token:\n%s", b)
+		}
 		got, err := f.svc.ConfirmEmail(ctx, tok)
 		if err != nil || got.Email != next || !got.Verified() {
 			t.Fatalf("confirm new address: %+v, %v", got, err)

@@ -20,7 +20,8 @@ type Export struct {
 	// that the login limits do not slow them down there.
 	LoginAddresses []LoginAddress `json:"login_addresses"`
 	// Emails are the messages the hub wrote to the person (the outbox
-	// keeps them until the account is erased), bodies included.
+	// keeps them until the account is erased), bodies included, their
+	// links' tokens hidden.
 	Emails     []mail.Message `json:"emails"`
 	ExportedAt time.Time      `json:"exported_at"`
 }
@@ -57,6 +58,12 @@ func (s *Service) Export(ctx context.Context, c Caller) (Export, error) {
 		}
 		if out.Emails, err = tx.MailOf(ctx, accountID); err != nil {
 			return fmt.Errorf("list e-mails: %w", err)
+		}
+		// Without their links' tokens: the download holds the e-mail that
+		// confirms a new address, whose link would confirm it for whoever
+		// holds the download, without that address's mailbox.
+		for i := range out.Emails {
+			out.Emails[i] = mail.WithoutLinkTokens(out.Emails[i])
 		}
 		return nil
 	})

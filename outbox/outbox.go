@@ -18,7 +18,6 @@ package outbox
 
 import (
 	"context"
-	"regexp"
 	"time"
 
 	"cityhub/apperr"
@@ -81,21 +80,10 @@ type Service struct {
 // is where e-mails are read, whole.
 func (s *Service) HideLinkSecrets() { s.hideLinks = true }
 
-// linkToken is a link's token in an e-mail's text or HTML.
-var linkToken = regexp.MustCompile(`([?&](?:amp;)?token=)[^\s"'&<>]+`)
-
-// typedCode is a ticket's or voucher's typed code (qrtoken.NewCode: 80
-// bits and a check character in Crockford's base 32, in groups of four).
-var typedCode = regexp.MustCompile(`\b[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z]\b`)
-
-// hiddenToken stands for a token hidden from the outbox's readers.
-const hiddenToken = "[hidden]"
-
 // shown is m as administrators see it.
 func (s *Service) shown(m mail.Message) mail.Message {
 	if s.hideLinks {
-		m.Text = typedCode.ReplaceAllString(linkToken.ReplaceAllString(m.Text, "${1}"+hiddenToken), hiddenToken)
-		m.HTML = typedCode.ReplaceAllString(linkToken.ReplaceAllString(m.HTML, "${1}"+hiddenToken), hiddenToken)
+		return mail.WithoutSecrets(m)
 	}
 	return m
 }
