@@ -364,6 +364,10 @@ func TestReportsPageShowsTheLatestLedgerCheck(t *testing.T) {
 		if res.StatusCode != http.StatusOK || v == nil || a == nil || !strings.Contains(body, `action="/admin/reports/recheck"`) {
 			t.Fatalf("GET %s: %d\n%s", path, res.StatusCode, body)
 		}
+		// No link on the page starts a check: the API's GET runs one.
+		if strings.Contains(body, `href="/api/v1/admin/ledger/check"`) {
+			t.Fatalf("GET %s links to the API's check, which any prefetch would run", path)
+		}
 		return v[1], a[1]
 	}
 	ok, first := look("/admin/reports")
