@@ -22,7 +22,9 @@ func (s *Service) notifyReporter(ctx context.Context, tx Tx, r Report, ch Change
 	rcpt := mail.Recipient{Email: r.ReporterEmail, Name: r.ReporterName, Locale: r.Locale}
 	if r.ReporterID != "" {
 		a, err := tx.AccountByID(ctx, r.ReporterID)
-		if apperr.Has(err, apperr.NotFound) || (err == nil && !a.DeletedAt.IsZero()) {
+		// Gone, erased, or an address that is no one's (a SPID/CIE
+		// account's placeholder): nothing to send.
+		if apperr.Has(err, apperr.NotFound) || (err == nil && !a.Mailable()) {
 			return nil
 		}
 		if err != nil {
@@ -51,7 +53,7 @@ func (s *Service) notifyFollowers(ctx context.Context, tx Tx, p Proposal) error 
 	}
 	for _, id := range followers {
 		a, err := tx.AccountByID(ctx, id)
-		if apperr.Has(err, apperr.NotFound) || (err == nil && !a.DeletedAt.IsZero()) {
+		if apperr.Has(err, apperr.NotFound) || (err == nil && !a.Mailable()) {
 			continue
 		}
 		if err != nil {

@@ -514,3 +514,29 @@ func TestMergeTargetAndNearbyAreTheCallersOwn(t *testing.T) {
 		}
 	})
 }
+
+// A reporter whose account has no address of its own (a SPID/CIE account's
+// placeholder) is not e-mailed about their report: the message would go to
+// an address that is no one's and fail for an administrator to see.
+func TestNoReportMailToAPlaceholderAddress(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		spid := identity.Caller{AccountID: "acc_spid", Email: "rssmra85t10a562s" + identity.PlaceholderEmailDomain, Name: "Mario Rossi", Locale: "it",
+			Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			return tx.InsertAccount(ctx, identity.Account{ID: spid.AccountID, Email: spid.Email, Name: spid.Name, Locale: "it",
+				PasswordHash: "x", Grants: spid.Grants, CreatedAt: f.clock.Now()})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		r := f.report(t, spid, pothole(archLat, archLon))
+		if _, err := f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusAcknowledged, "Seen."); err != nil {
+			t.Fatal(err)
+		}
+		if msgs := f.outbox(t); len(msgs) != 0 {
+			t.Fatalf("e-mails to a placeholder address: %+v", msgs)
+		}
+	})
+}
