@@ -236,8 +236,10 @@ type Tx interface {
 	InsertDispute(ctx context.Context, d Dispute) error
 	// Dispute reads a dispute.
 	Dispute(ctx context.Context, id string) (Dispute, error)
-	// UpdateDispute writes status and closed_at.
+	// UpdateDispute writes status, closed_at and what is held.
 	UpdateDispute(ctx context.Context, d Dispute) error
+	// OpenTopUpDisputes reads a payment's open disputes, oldest first.
+	OpenTopUpDisputes(ctx context.Context, paymentID string) ([]Dispute, error)
 
 	// DisputedPayments lists the account's payments with a dispute that is
 	// open or was lost.

@@ -67,3 +67,72 @@ func TestDisputeBeyondTheBoundIsHeldFromTheCity(t *testing.T) {
 		want("first lost", -1001, 0, 0)
 	})
 }
+
+// A refund made at Stripe while an inquiry (or any dispute) holds the top-up
+// takes the held money first, back where it came from, and the dispute's
+// close gives back only what is still held: the money goes back to the card
+// or to the credit, never to both. A credit already spent is the city's
+// loss, as for any refund made at Stripe, not the citizen's debt.
+func TestRefundDuringADisputeIsNotPaidTwice(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		// Top-ups of 1,001 (pi_a, left unspent), 1,002 (pi_b, spent) and
+		// 1,003 (pi_c, refunded in part).
+		citizenWithCredit(t, db, s, &clock, "acc_nora", 0, map[string]int{"pi_a": 1, "pi_b": 2, "pi_c": 3})
+		citizen := wallet.CitizenAccount("acc_nora")
+		cityBefore := balance(t, db, wallet.CityFunding)
+		want := func(step string, credit, disputes, city int64) {
+			t.Helper()
+			got := [3]int64{balance(t, db, citizen), balance(t, db, wallet.StripeDisputes), balance(t, db, wallet.CityFunding) - cityBefore}
+			if got != [3]int64{credit, disputes, city} {
+				t.Fatalf("%s: credit, disputes, city %v; want %v", step, got, [3]int64{credit, disputes, city})
+			}
+			c, err := wallet.NewService(db.Wallet(), nil).Check(ctx)
+			if err != nil || !c.OK() {
+				t.Fatalf("%s: ledger check %+v, %v", step, c, err)
+			}
+		}
+		handle := func(ev cardpay.Event) {
+			t.Helper()
+			ev.Currency = "eur"
+			if out, err := s.Handle(ctx, ev); err != nil || !out.Handled {
+				t.Fatalf("%s %s: %+v, %v", ev.ID, ev.Type, out, err)
+			}
+		}
+		want("three top-ups", 3006, 0, 0)
+
+		// pi_a, unspent: an inquiry holds it, a full refund at Stripe
+		// takes it from the hold, and the inquiry's close gives nothing back.
+		handle(cardpay.Event{ID: "evt_q_open", Type: cardpay.EventDisputeCreated, PaymentIntentID: "pi_a", ObjectID: "dp_q", Amount: 1001, DisputeStatus: "warning_needs_response"})
+		want("inquiry on pi_a", 2005, 1001, 0)
+		handle(cardpay.Event{ID: "evt_q_refund", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_a", Amount: 1001, AmountRefunded: 1001})
+		want("pi_a refunded during the inquiry", 2005, 0, 0)
+		handle(cardpay.Event{ID: "evt_q_close", Type: cardpay.EventDisputeClosed, PaymentIntentID: "pi_a", ObjectID: "dp_q", Amount: 1001, DisputeStatus: "warning_closed"})
+		want("inquiry closed", 2005, 0, 0)
+
+		// Spend what is left: pi_b's credit is gone when its inquiry opens.
+		if _, err := wallet.NewService(db.Wallet(), nil).Post(ctx, wallet.Transaction{Key: "spend:acc_nora", Kind: "test.spend",
+			Entries: []wallet.Entry{{Account: citizen, Amount: -2005}, {Account: wallet.RevenueTheatre, Amount: 2005}}}); err != nil {
+			t.Fatal(err)
+		}
+		handle(cardpay.Event{ID: "evt_r_open", Type: cardpay.EventDisputeCreated, PaymentIntentID: "pi_b", ObjectID: "dp_r", Amount: 1002, DisputeStatus: "warning_needs_response"})
+		want("inquiry on spent pi_b", -1002, 1002, 0)
+		handle(cardpay.Event{ID: "evt_r_refund", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_b", Amount: 1002, AmountRefunded: 1002})
+		want("pi_b refunded: the city's loss", 0, 0, -1002)
+		handle(cardpay.Event{ID: "evt_r_close", Type: cardpay.EventDisputeClosed, PaymentIntentID: "pi_b", ObjectID: "dp_r", Amount: 1002, DisputeStatus: "warning_closed"})
+		want("pi_b's inquiry closed", 0, 0, -1002)
+
+		// pi_c: a chargeback holds it (the credit was spent: -1,003), half
+		// is refunded at Stripe, and the won dispute gives back the rest.
+		handle(cardpay.Event{ID: "evt_s_open", Type: cardpay.EventDisputeCreated, PaymentIntentID: "pi_c", ObjectID: "dp_s", Amount: 1003, DisputeStatus: "needs_response"})
+		want("chargeback on pi_c", -1003, 1003, -1002)
+		handle(cardpay.Event{ID: "evt_s_refund", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_c", Amount: 1003, AmountRefunded: 500})
+		want("pi_c half refunded", -503, 503, -1502)
+		handle(cardpay.Event{ID: "evt_s_close", Type: cardpay.EventDisputeClosed, PaymentIntentID: "pi_c", ObjectID: "dp_s", Amount: 1003, DisputeStatus: "won"})
+		want("pi_c's dispute won", 0, 0, -1502)
+	})
+}

@@ -61,16 +61,28 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 	if err != nil {
 		return Outcome{}, fmt.Errorf("lock citizen credit: %w", err)
 	}
+	// An open dispute (an inquiry, which holds as a chargeback does) holds
+	// the money being refunded: released first, back where it came from,
+	// so that the dispute's close gives back only what is still held, and
+	// the money does not go back to the card and to the credit both.
+	release, err := s.releaseDisputeHolds(ctx, tx, p, delta)
+	if err != nil {
+		return Outcome{}, err
+	}
 	// A refund made at Stripe is the city's decision: it takes back what
 	// is left of the credit, never more; what the citizen already spent is
 	// the city's loss, not the citizen's debt.
-	fromCredit := min(delta, max(acc[0].Balance, 0))
+	fromCredit := min(delta, max(acc[0].Balance+release.credit, 0))
+	fromCity := delta - fromCredit
 	entries := []wallet.Entry{{Account: wallet.StripeClearing, Amount: delta}}
-	if fromCredit > 0 {
-		entries = append(entries, wallet.Entry{Account: citizen, Amount: -fromCredit})
+	if release.held > 0 {
+		entries = append(entries, wallet.Entry{Account: wallet.StripeDisputes, Amount: -release.held})
 	}
-	if fromCity := delta - fromCredit; fromCity > 0 {
-		entries = append(entries, wallet.Entry{Account: wallet.CityFunding, Amount: -fromCity})
+	if n := release.credit - fromCredit; n != 0 {
+		entries = append(entries, wallet.Entry{Account: citizen, Amount: n})
+	}
+	if n := release.city - fromCity; n != 0 {
+		entries = append(entries, wallet.Entry{Account: wallet.CityFunding, Amount: n})
 	}
 	ltx, err := wallet.Post(ctx, tx, wallet.Transaction{
 		Key: "stripe:refund:" + p.ID + ":" + strconv.FormatInt(ev.AmountRefunded, 10), Kind: KindTopUpRefund,
@@ -87,6 +99,39 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		slog.Int64("refunded_cents", delta), slog.Int64("from_credit_cents", fromCredit))
 	return Outcome{Handled: true, TransactionID: ltx.ID, Note: fmt.Sprintf("%s refunded%s, %s of it taken back from the credit",
 		money.Cents(delta), refundList(ev.RefundIDs), money.Cents(fromCredit))}, nil
+}
+
+// released is what releaseDisputeHolds took out of disputes' holds: held
+// in all, of it credit's and city's.
+type released struct{ held, credit, city int64 }
+
+// releaseDisputeHolds lowers the holds of p's open disputes by up to cents,
+// oldest first and, in each, the city's part first (it advanced what the
+// credit could not give), and says what went where. The caller posts the
+// release with the refund it makes room for.
+func (s *Service) releaseDisputeHolds(ctx context.Context, tx Tx, p *Payment, cents int64) (released, error) {
+	var r released
+	ds, err := tx.OpenTopUpDisputes(ctx, p.ID)
+	if err != nil {
+		return r, fmt.Errorf("read the payment's open disputes: %w", err)
+	}
+	for _, d := range ds {
+		left := cents - r.held
+		if left <= 0 {
+			break
+		}
+		city := min(left, d.FromCity)
+		credit := min(left-city, d.FromCredit)
+		if city+credit == 0 {
+			continue
+		}
+		d.FromCity, d.FromCredit = d.FromCity-city, d.FromCredit-credit
+		if err := tx.UpdateDispute(ctx, d); err != nil {
+			return r, err
+		}
+		r.held, r.city, r.credit = r.held+city+credit, r.city+city, r.credit+credit
+	}
+	return r, nil
 }
 
 // closeOwnRefundMadeAtStripe returns how much of refundedCents (the

@@ -123,9 +123,30 @@ func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
 
 // UpdateDispute implements cardpay.Tx.
 func (tx *Tx) UpdateDispute(ctx context.Context, d cardpay.Dispute) error {
-	tag, err := tx.q.Exec(ctx, `UPDATE card_disputes SET status = $2, closed_at = $3 WHERE id = $1`, d.ID, d.Status, nullTime(d.ClosedAt))
+	tag, err := tx.q.Exec(ctx, `UPDATE card_disputes SET status = $2, closed_at = $3, from_credit_cents = $4, from_city_cents = $5 WHERE id = $1`,
+		d.ID, d.Status, nullTime(d.ClosedAt), d.FromCredit, d.FromCity)
 	if err == nil && tag.RowsAffected() == 0 {
 		err = pgx.ErrNoRows
 	}
 	return wrap("update card dispute", err)
+}
+
+// OpenTopUpDisputes implements cardpay.Tx.
+func (tx *Tx) OpenTopUpDisputes(ctx context.Context, paymentID string) ([]cardpay.Dispute, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE payment_id = $1 AND status = 'open' ORDER BY created_at, id`, paymentID)
+	if err != nil {
+		return nil, wrap("read open disputes", err)
+	}
+	defer rows.Close()
+	var out []cardpay.Dispute
+	for rows.Next() {
+		var d cardpay.Dispute
+		var closed *time.Time
+		if err := rows.Scan(&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &d.CreatedAt, &closed); err != nil {
+			return nil, wrap("read open disputes", err)
+		}
+		d.CreatedAt = d.CreatedAt.UTC()
+		out = append(out, d)
+	}
+	return out, wrap("read open disputes", rows.Err())
 }

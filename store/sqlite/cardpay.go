@@ -118,6 +118,20 @@ func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
 
 // UpdateDispute implements cardpay.Tx.
 func (tx *Tx) UpdateDispute(ctx context.Context, d cardpay.Dispute) error {
-	res, err := tx.q.ExecContext(ctx, `UPDATE card_disputes SET status = ?2, closed_at = ?3 WHERE id = ?1`, d.ID, d.Status, nullMicros(d.ClosedAt))
+	res, err := tx.q.ExecContext(ctx, `UPDATE card_disputes SET status = ?2, closed_at = ?3, from_credit_cents = ?4, from_city_cents = ?5 WHERE id = ?1`,
+		d.ID, d.Status, nullMicros(d.ClosedAt), d.FromCredit, d.FromCity)
 	return wrap("update card dispute", oneRow(res, err))
+}
+
+// OpenTopUpDisputes implements cardpay.Tx.
+func (tx *Tx) OpenTopUpDisputes(ctx context.Context, paymentID string) ([]cardpay.Dispute, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE payment_id = ? AND status = 'open' ORDER BY created_at, id`, paymentID)
+	return collect(rows, err, func(r rowScanner) (cardpay.Dispute, error) {
+		var d cardpay.Dispute
+		var created int64
+		var closed sql.NullInt64
+		err := r.Scan(&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &created, &closed)
+		d.CreatedAt, d.ClosedAt = fromMicros(created), fromMicros(closed.Int64)
+		return d, err
+	})
 }
