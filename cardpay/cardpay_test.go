@@ -190,3 +190,35 @@ func TestEventWithoutCurrencyCreditsNothing(t *testing.T) {
 		}
 	})
 }
+
+// A dispute's event that arrives before payment_intent.succeeded books the
+// payment with the amount asked (the dispute names no charge amount); when
+// Stripe then reports another amount received, nothing moves again and an
+// operator is asked to settle the difference; the same amount replays.
+func TestTopUpCreditedBeforeStripeSaidItsAmount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		ezio := citizenWithCredit(t, db, s, new(time.Time), "acc_ezio", 0, nil)
+		for _, pi := range []string{"pi_ezio", "pi_ezio_same"} {
+			if err := s.Record(ctx, cardpay.Payment{ID: pi, Purpose: cardpay.PurposeTopUp, AccountID: ezio.AccountID, AmountCents: 2000}); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := s.Handle(ctx, cardpay.Event{ID: "evt_dp_" + pi, Type: cardpay.EventDisputeCreated, PaymentIntentID: pi, ObjectID: "dp_" + pi,
+				Amount: 2000, Currency: "eur", DisputeStatus: "needs_response"}); err != nil || !out.Handled {
+				t.Fatalf("a dispute first on %s: %+v, %v", pi, out, err)
+			}
+		}
+		out, err := s.Handle(ctx, cardpay.Event{ID: "evt_ok_ezio", Type: cardpay.EventPaymentSucceeded, PaymentIntentID: "pi_ezio", Amount: 1500, Currency: "eur"})
+		if err != nil || !out.Handled || out.Attention != cardpay.AttentionAmount {
+			t.Fatalf("succeeded with another amount after the dispute: %+v, %v", out, err)
+		}
+		out, err = s.Handle(ctx, cardpay.Event{ID: "evt_ok_same", Type: cardpay.EventPaymentSucceeded, PaymentIntentID: "pi_ezio_same", Amount: 2000, Currency: "eur"})
+		if err != nil || !out.Handled || !out.Replayed || out.Attention != "" {
+			t.Fatalf("succeeded with the amount booked: %+v, %v", out, err)
+		}
+		if c, err := wallet.NewService(db.Wallet(), nil).Check(ctx); err != nil || !c.OK() {
+			t.Fatalf("ledger check %+v, %v", c, err)
+		}
+	})
+}

@@ -183,10 +183,17 @@ func (s *Service) apply(ctx context.Context, tx Tx, ev Event, now time.Time) (Ou
 	case EventPaymentSucceeded:
 		return s.paid(ctx, tx, &p, ev.Amount, now)
 	case EventChargeRefunded:
-		if _, err := s.paid(ctx, tx, &p, ev.Amount, now); err != nil {
+		booked, err := s.paid(ctx, tx, &p, ev.Amount, now)
+		if err != nil {
 			return Outcome{}, err
 		}
-		return s.refunded(ctx, tx, &p, ev, now)
+		out, err := s.refunded(ctx, tx, &p, ev, now)
+		if err == nil && booked.Attention != "" {
+			// The payment booked first asks for an operator (another
+			// amount than asked): kept with the refund's own outcome.
+			out.Attention, out.Note = booked.Attention, strings.TrimPrefix(booked.Note+"; "+out.Note, "; ")
+		}
+		return out, err
 	case EventDisputeCreated, EventDisputeFundsWithdrawn:
 		if _, err := s.paid(ctx, tx, &p, p.AmountCents, now); err != nil {
 			return Outcome{}, err
@@ -253,9 +260,21 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 	}
 	t := wallet.CardTopUp(p.AccountID, amount, p.ID)
 	if p.CreditedCents > 0 {
-		prev, err := tx.TransactionByKey(ctx, t.Key)
+		prev, err := tx.TransactionByKey(ctx, wallet.CardTopUp(p.AccountID, p.CreditedCents, p.ID).Key)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("read top-up credit: %w", err)
+		}
+		if amount != p.CreditedCents {
+			// Credited before Stripe said what it received (a dispute's
+			// event, which names no charge amount, came first, and the
+			// asked amount was booked), and Stripe received another: the
+			// money is held or disputed already, so nothing moves again
+			// here; an operator settles the difference.
+			s.log.WarnContext(ctx, "card top-up credited another amount than Stripe received", slog.String("payment_intent", p.ID),
+				slog.Int64("credited_cents", p.CreditedCents), slog.Int64("received_cents", amount))
+			return Outcome{Handled: true, TransactionID: prev.ID, Replayed: true, Attention: AttentionAmount,
+				Note: fmt.Sprintf("The top-up was credited %s before Stripe reported %s received: settle the difference by hand.",
+					money.Cents(p.CreditedCents), money.Cents(amount))}, nil
 		}
 		return Outcome{Handled: true, TransactionID: prev.ID, Replayed: true}, nil
 	}
