@@ -258,6 +258,9 @@ type Tx interface {
 	// FinishTopUpRefund writes state, Stripe refund id, last error and
 	// updated_at.
 	FinishTopUpRefund(ctx context.Context, r TopUpRefund) error
+	// ShrinkTopUpRefund lowers an owed refund that was never sent to
+	// amount; false if it is no longer owed or was sent meanwhile.
+	ShrinkTopUpRefund(ctx context.Context, id string, amount int64, now time.Time) (bool, error)
 	// OwedTopUpRefundOf is a payment's refund that the hub owes and has not
 	// yet sent (an erasure's), locked so that the refunder's claim waits;
 	// NotFound if there is none.

@@ -51,7 +51,20 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		return Outcome{}, err
 	}
 	delta := ev.AmountRefunded - accounted
-	delta = min(delta, p.CreditedCents-p.RefundedCents)
+	if room := p.CreditedCents - p.RefundedCents; delta > room {
+		// Beyond what is left to refund: the refund the hub owes (an
+		// erasure's, never sent) was made in part at Stripe. That part is
+		// in the ledger already, with the owed refund: the owed refund
+		// shrinks by it, and only the rest is sent.
+		counted, err := s.shrinkOwedRefund(ctx, tx, p, delta-room, now)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if room <= 0 && counted > 0 {
+			return Outcome{Handled: true, Note: fmt.Sprintf("%s of the refund owed to the card was made at Stripe; the rest stays owed", money.Cents(counted))}, nil
+		}
+		delta = max(room, 0)
+	}
 	if delta <= 0 {
 		return Outcome{Handled: true, Replayed: true, Note: "already accounted"}, nil
 	}
@@ -99,6 +112,32 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		slog.Int64("refunded_cents", delta), slog.Int64("from_credit_cents", fromCredit))
 	return Outcome{Handled: true, TransactionID: ltx.ID, Note: fmt.Sprintf("%s refunded%s, %s of it taken back from the credit",
 		money.Cents(delta), refundList(ev.RefundIDs), money.Cents(fromCredit))}, nil
+}
+
+// shrinkOwedRefund counts cents refunded at Stripe against p's owed refund,
+// if it was never sent: it shrinks by them (at most to nothing left but a
+// cent, which its close at the next report takes), and says how much was
+// counted; 0 when there is none, or it was sent already (then the event is
+// for an operator, as any refund beyond what the hub accounted).
+func (s *Service) shrinkOwedRefund(ctx context.Context, tx Tx, p *Payment, cents int64, now time.Time) (int64, error) {
+	own, err := tx.OwedTopUpRefundOf(ctx, p.ID)
+	if apperr.Has(err, apperr.NotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read the owed refund: %w", err)
+	}
+	counted := min(cents, own.AmountCents-1)
+	if counted <= 0 || own.Attempts > 0 {
+		return 0, nil
+	}
+	ok, err := tx.ShrinkTopUpRefund(ctx, own.ID, own.AmountCents-counted, now)
+	if err != nil || !ok {
+		return 0, err
+	}
+	s.log.InfoContext(ctx, "owed top-up refund made in part at Stripe", slog.String("refund", own.ID), slog.String("payment_intent", p.ID),
+		slog.Int64("made_at_stripe_cents", counted), slog.Int64("still_owed_cents", own.AmountCents-counted))
+	return counted, nil
 }
 
 // released is what releaseDisputeHolds took out of disputes' holds: held

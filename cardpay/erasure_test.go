@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -328,6 +329,7 @@ func TestDashboardRefundWhileErasureRefundOwed(t *testing.T) {
 		owedWhole := erased("acc_whole", "pi_whole", 5, 0)
 		owedPart := erased("acc_part", "pi_part", 10, 610)
 		owedSmall := erased("acc_small", "pi_small", 20, 520)
+		owedAll := erased("acc_all", "pi_all", 30, 0)
 		city := balance(t, db, wallet.CityFunding)
 
 		// The whole owed refund made by hand: closed, nothing from the city.
@@ -351,13 +353,32 @@ func TestDashboardRefundWhileErasureRefundOwed(t *testing.T) {
 		if st := state("acc_small"); st != "owed/" {
 			t.Fatalf("owed refund after a smaller one at Stripe: %s", st)
 		}
+		// The credit unspent, the owed refund is the whole top-up: 3.00 €
+		// refunded by hand is part of it (Stripe would refuse the whole
+		// afterwards), and it shrinks by them; the city pays nothing.
+		if out := refunded("pi_all", 300); out.Replayed || !strings.Contains(out.Note, "rest stays owed") {
+			t.Fatalf("a part of the owed refund made at Stripe: %+v", out)
+		}
+		var all cardpay.TopUpRefund
+		if err := db.CardPayments().View(ctx, func(tx cardpay.Tx) error {
+			rs, err := tx.TopUpRefundsOf(ctx, "acc_all")
+			if len(rs) == 1 {
+				all = rs[0]
+			}
+			return err
+		}); err != nil || all.State != "owed" || all.AmountCents != owedAll-300 {
+			t.Fatalf("the owed refund after part of it was made at Stripe: %+v, %v (owed %d)", all, err, owedAll)
+		}
 		var calls atomic.Int64
-		if n, err := s.SendRefunds(ctx, stripeRefunds(t, &calls)); err != nil || n != 1 || calls.Load() != 1 {
+		if n, err := s.SendRefunds(ctx, stripeRefunds(t, &calls)); err != nil || n != 2 || calls.Load() != 2 {
 			t.Fatalf("send refunds: %d sent, %d calls, %v", n, calls.Load(), err)
 		}
 		// Stripe reports the hub's refund on top of the smaller one.
 		if out := refunded("pi_small", 200+owedSmall); !out.Replayed {
 			t.Fatalf("the hub's own refund booked again: %+v", out)
+		}
+		if out := refunded("pi_all", owedAll); !out.Replayed {
+			t.Fatalf("the hub's rest of the owed refund booked again: %+v", out)
 		}
 		check, err := w.Check(ctx)
 		if err != nil || check.BalanceSum != 0 || len(check.Mismatches) != 0 || len(check.Unbalanced) != 0 {

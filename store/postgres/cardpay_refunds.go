@@ -76,6 +76,12 @@ func (tx *Tx) FinishTopUpRefund(ctx context.Context, r cardpay.TopUpRefund) erro
 	return wrap("finish top-up refund", err)
 }
 
+// ShrinkTopUpRefund implements cardpay.Tx.
+func (tx *Tx) ShrinkTopUpRefund(ctx context.Context, id string, amount int64, now time.Time) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `UPDATE topup_card_refunds SET amount_cents = $2, updated_at = $3 WHERE id = $1 AND state = 'owed' AND attempts = 0`, id, amount, now)
+	return err == nil && tag.RowsAffected() == 1, wrap("shrink top-up refund", err)
+}
+
 // OwedTopUpRefundOf implements cardpay.Tx. A claim that committed first
 // leaves the row no longer owed, and none is found.
 func (tx *Tx) OwedTopUpRefundOf(ctx context.Context, paymentID string) (cardpay.TopUpRefund, error) {

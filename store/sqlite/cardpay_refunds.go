@@ -99,6 +99,16 @@ func (tx *Tx) OwedTopUpRefundOf(ctx context.Context, paymentID string) (cardpay.
 	return r, wrap("read owed top-up refund", err)
 }
 
+// ShrinkTopUpRefund implements cardpay.Tx.
+func (tx *Tx) ShrinkTopUpRefund(ctx context.Context, id string, amount int64, now time.Time) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `UPDATE topup_card_refunds SET amount_cents = ?, updated_at = ? WHERE id = ? AND state = 'owed' AND attempts = 0`, amount, toMicros(now), id)
+	if err != nil {
+		return false, wrap("shrink top-up refund", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
 // TopUpRefundByID implements cardpay.Tx.
 func (tx *Tx) TopUpRefundByID(ctx context.Context, id string) (cardpay.TopUpRefund, error) {
 	r, err := scanTopUpRefund(tx.q.QueryRowContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds WHERE id = ?`, id))
