@@ -32,17 +32,7 @@ func TestDisputeBeyondTheBoundIsHeldFromTheCity(t *testing.T) {
 			t.Fatal(err)
 		}
 		cityBefore := balance(t, db, wallet.CityFunding)
-		want := func(step string, credit, disputes, city int64) {
-			t.Helper()
-			got := [3]int64{balance(t, db, citizen), balance(t, db, wallet.StripeDisputes), balance(t, db, wallet.CityFunding) - cityBefore}
-			if got != [3]int64{credit, disputes, city} {
-				t.Fatalf("%s: credit, disputes, city %v; want %v", step, got, [3]int64{credit, disputes, city})
-			}
-			c, err := wallet.NewService(db.Wallet(), nil).Check(ctx)
-			if err != nil || !c.OK() {
-				t.Fatalf("%s: ledger check %+v, %v", step, c, err)
-			}
-		}
+		want := wantHeld(t, db, citizen, cityBefore)
 		dispute := func(id, typ, pi, status string, amount int64) {
 			t.Helper()
 			out, err := s.Handle(ctx, cardpay.Event{ID: "evt_" + id + "_" + typ, Type: typ, PaymentIntentID: pi, ObjectID: id,
@@ -85,17 +75,7 @@ func TestRefundDuringADisputeIsNotPaidTwice(t *testing.T) {
 		citizenWithCredit(t, db, s, &clock, "acc_nora", 0, map[string]int{"pi_a": 1, "pi_b": 2, "pi_c": 3})
 		citizen := wallet.CitizenAccount("acc_nora")
 		cityBefore := balance(t, db, wallet.CityFunding)
-		want := func(step string, credit, disputes, city int64) {
-			t.Helper()
-			got := [3]int64{balance(t, db, citizen), balance(t, db, wallet.StripeDisputes), balance(t, db, wallet.CityFunding) - cityBefore}
-			if got != [3]int64{credit, disputes, city} {
-				t.Fatalf("%s: credit, disputes, city %v; want %v", step, got, [3]int64{credit, disputes, city})
-			}
-			c, err := wallet.NewService(db.Wallet(), nil).Check(ctx)
-			if err != nil || !c.OK() {
-				t.Fatalf("%s: ledger check %+v, %v", step, c, err)
-			}
-		}
+		want := wantHeld(t, db, citizen, cityBefore)
 		handle := func(ev cardpay.Event) {
 			t.Helper()
 			ev.Currency = "eur"
@@ -135,4 +115,21 @@ func TestRefundDuringADisputeIsNotPaidTwice(t *testing.T) {
 		handle(cardpay.Event{ID: "evt_s_close", Type: cardpay.EventDisputeClosed, PaymentIntentID: "pi_c", ObjectID: "dp_s", Amount: 1003, DisputeStatus: "won"})
 		want("pi_c's dispute won", 0, 0, -1502)
 	})
+}
+
+// wantHeld returns a check of a disputes test's step: the citizen's credit,
+// what Stripe disputes hold and what the city gave since cityBefore, then
+// the whole ledger check.
+func wantHeld(t *testing.T, db store.DB, citizen wallet.AccountID, cityBefore int64) func(step string, credit, disputes, city int64) {
+	return func(step string, credit, disputes, city int64) {
+		t.Helper()
+		got := [3]int64{balance(t, db, citizen), balance(t, db, wallet.StripeDisputes), balance(t, db, wallet.CityFunding) - cityBefore}
+		if want := [3]int64{credit, disputes, city}; got != want {
+			t.Fatalf("%s: credit, disputes, city %v; want %v", step, got, want)
+		}
+		c, err := wallet.NewService(db.Wallet(), nil).Check(context.Background())
+		if err != nil || !c.OK() {
+			t.Fatalf("%s: ledger check %+v, %v", step, c, err)
+		}
+	}
 }
