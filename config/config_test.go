@@ -182,8 +182,11 @@ func TestBrokerAuthSetting(t *testing.T) {
 		t.Errorf("defaults: auth %q, simulate %v", c.MQTTBrokerAuth, c.SimulateStations)
 	}
 	for name, e := range map[string]map[string]string{
-		"unknown engine":        {"CITYHUB_MQTT_BROKER_AUTH": "acl-file"},
-		"dynsec without a user": {"CITYHUB_MQTT_URL": "tcp://broker:1883", "CITYHUB_MQTT_BROKER_AUTH": "dynsec"},
+		"unknown engine":              {"CITYHUB_MQTT_BROKER_AUTH": "acl-file"},
+		"dynsec without a user":       {"CITYHUB_MQTT_URL": "tcp://broker:1883", "CITYHUB_MQTT_BROKER_AUTH": "dynsec"},
+		"dynsec without a broker":     {"CITYHUB_MQTT_BROKER_AUTH": "dynsec"},
+		"an account without a broker": {"CITYHUB_MQTT_USERNAME": "cityhub-hub", "CITYHUB_MQTT_PASSWORD": "pw"},
+		"a password without a broker": {"CITYHUB_MQTT_PASSWORD": "pw"},
 	} {
 		if _, err := Parse("serve", nil, env(e), io.Discard); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -43,6 +43,22 @@ func (c Config) Validate() error {
 	if c.MQTTBrokerAuth == "dynsec" && c.MQTTURL != "" && c.MQTTUsername == "" {
 		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_BROKER_AUTH dynsec with CITYHUB_MQTT_URL needs the hub's broker account (CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD)"))
 	}
+	// The embedded broker makes the hub's own account and always checks
+	// stations against the hub's store: an account or an engine for an
+	// external broker, given without one, would be silently unused, and
+	// the operator would believe the hub connects where it does not.
+	if c.MQTTURL == "" {
+		var unused []string
+		if c.MQTTUsername != "" || c.MQTTPassword != "" {
+			unused = append(unused, "CITYHUB_MQTT_USERNAME, CITYHUB_MQTT_PASSWORD")
+		}
+		if c.MQTTBrokerAuth == "dynsec" {
+			unused = append(unused, "CITYHUB_MQTT_BROKER_AUTH=dynsec")
+		}
+		if len(unused) > 0 {
+			errs = append(errs, fmt.Errorf("%s: only for an external broker, and CITYHUB_MQTT_URL is empty (the embedded broker keeps its own accounts): set CITYHUB_MQTT_URL or remove them", strings.Join(unused, " and ")))
+		}
+	}
 	if !validTopicPart(c.MQTTShareGroup, false) {
 		errs = append(errs, fmt.Errorf("CITYHUB_MQTT_SHARE_GROUP %q: want letters, digits, ., - and _", c.MQTTShareGroup))
 	}
