@@ -266,6 +266,15 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	if got := scan(laters.TypedCode, "is-error"); !strings.Contains(got, "Rete non disponibile") {
 		t.Fatalf("a typed code offline: %q", got)
 	}
+	// A hub that answers with a server error cannot decide either: the
+	// page checks the token itself, and never shows the failure as a
+	// refusal of the ticket.
+	f.Eval(`(() => { window.fetch = () => Promise.resolve(new Response(
+		JSON.stringify({title: "Service Unavailable", status: 503, detail: "The service is temporarily unavailable."}),
+		{status: 503, headers: {"Content-Type": "application/problem+json"}})); return true; })()`, nil)
+	if got := scan(token(tonights), "is-warning"); !strings.Contains(got, "Valido (verifica senza rete)") {
+		t.Fatalf("tonight's token while the hub answers 503: %q", got)
+	}
 
 	// The administrator sees the sale.
 	f.Login("comune@example.org")

@@ -265,7 +265,9 @@
       body: JSON.stringify(body),
       signal: abort ? abort.signal : undefined
     }).then(function (res) {
-      if (res.status === 502 || res.status === 504) { throw new Error("gateway"); }
+      // A server error is the hub failing, not the ticket: at a door it is
+      // answered like a dead network, by the offline check.
+      if (res.status === 502 || res.status === 504 || (door && res.status >= 500)) { throw new Error("hub"); }
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (res.ok) {
           show(data.outcome === "warning" ? "warning" : "ok", data.title || msg("ok"), data.message || "");
