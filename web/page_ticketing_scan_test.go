@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -43,12 +44,15 @@ type doorFixture struct {
 	venue ticketing.Venue
 }
 
-func newDoorFixture(t *testing.T) *doorFixture {
+func newDoorFixture(t *testing.T, targets ...map[identity.Role]ui.ScanTarget) *doorFixture {
 	t.Helper()
 	f := &doorFixture{clock: &testClock{}}
 	f.clock.Set(cityTime(time.November, 30, 10))
 	_, f.env = newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {
 		d.ScanTargets = map[identity.Role]ui.ScanTarget{identity.RoleDoor: {Endpoint: ui.TicketScanEndpoint}}
+		for _, more := range targets {
+			maps.Copy(d.ScanTargets, more)
+		}
 		d.Ticketing.SetClock(f.clock.Now)
 	})
 	ctx := context.Background()
@@ -218,5 +222,52 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 	}
 	if res, _ := elsewhere.Get("/staff/scan?performance=" + tonight.ID); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("another venue's door choosing tonight: %d", res.StatusCode)
+	}
+}
+
+// Staff of a shop's till who also check a theatre's door get the till's
+// scanner, a link to the door's, and the door's when they follow it or
+// name a performance; staff of one of them get no link.
+func TestScannerOfTillAndDoorStaff(t *testing.T) {
+	t.Parallel()
+	f := newDoorFixture(t, map[identity.Role]ui.ScanTarget{identity.RoleMerchant: {Endpoint: ui.VoucherScanEndpoint, AskAmount: true}})
+	tonight := f.performance(t, "Sei personaggi", cityTime(time.November, 30, 21), 1800)
+	f.clock.Set(cityTime(time.November, 30, 20))
+	srv := httptest.NewServer(f.env.Server)
+	defer srv.Close()
+	admin := identity.Caller{AccountID: "acc_test_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	if _, err := f.env.Identity.CreateAccount(context.Background(), admin, identity.NewAccount{
+		Email: "bottega-e-sala@example.org", Password: testPassword, Name: "Gina", Locale: "it",
+		Grants: []identity.Grant{{Role: identity.RoleMerchant, Scope: "shp_gina"}, {Role: identity.RoleDoor, Scope: f.venue.ID}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pc := webtest.SignedIn(t, srv.URL, "bottega-e-sala@example.org", testPassword)
+	switchLink := regexp.MustCompile(`<a href="([^"]*)" data-testid="scan-switch">([^<]*)</a>`)
+
+	res, html := pc.Get("/staff/scan")
+	m := switchLink.FindStringSubmatch(html)
+	if res.StatusCode != http.StatusOK || !strings.Contains(html, `data-endpoint="`+ui.VoucherScanEndpoint) || strings.Contains(html, "door-heading") ||
+		m == nil || m[1] != "/staff/scan?for=door" || m[2] != "Controlla i biglietti alla porta" {
+		t.Fatalf("the till's scanner: %d, link %q\n%s", res.StatusCode, m, html)
+	}
+	res, html = pc.Get(m[1])
+	m = switchLink.FindStringSubmatch(html)
+	if res.StatusCode != http.StatusOK || !strings.Contains(html, `id="door-heading"`) || !strings.Contains(html, `<option value="`+tonight.ID+`"`) ||
+		m == nil || m[1] != "/staff/scan?for=till" || m[2] != "Riscatta i buoni alla cassa" {
+		t.Fatalf("the door's chooser: %d, link %q\n%s", res.StatusCode, m, html)
+	}
+	res, html = pc.Get("/staff/scan?performance=" + tonight.ID)
+	if res.StatusCode != http.StatusOK || !strings.Contains(html, `data-endpoint="`+ui.TicketScanEndpoint) || !strings.Contains(html, `data-performance="`+tonight.ID+`"`) {
+		t.Fatalf("the door's scanner for tonight: %d\n%s", res.StatusCode, html)
+	}
+	res, html = pc.Get("/staff/scan?for=till")
+	if res.StatusCode != http.StatusOK || !strings.Contains(html, `data-endpoint="`+ui.VoucherScanEndpoint) {
+		t.Fatalf("back to the till: %d\n%s", res.StatusCode, html)
+	}
+
+	door, _ := f.env.account(t, identity.RoleDoor, f.venue.ID)
+	if res, html := webtest.SignedIn(t, srv.URL, door.Email, testPassword).Get("/staff/scan"); res.StatusCode != http.StatusOK || strings.Contains(html, "scan-switch") {
+		t.Fatalf("door staff alone: %d, with a link to a till", res.StatusCode)
 	}
 }

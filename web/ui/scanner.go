@@ -20,6 +20,10 @@ type scannerPage struct {
 	Shop *shopChooser
 	// Result is the answer to a typed code the plain form sent (no script).
 	Result *scanResult
+	// Other is the role of the other scanner the caller may use
+	// (merchant_staff or door_staff), linked from the page; empty for
+	// staff of one of them.
+	Other string
 }
 
 // handleScanner is the page shopkeepers and door staff scan with: the

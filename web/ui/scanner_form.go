@@ -54,9 +54,20 @@ func isFormPost(r *http.Request) bool {
 // scannerPageFor is the scanner page for c, for the door's performance
 // (empty: none chosen, or not the door): the till's or the door's
 // endpoint, and the door's chooser and offline list.
+//
+// Staff who work both a shop's till and a theatre's door get the till
+// unless they ask for the door (?for=door) or name a performance, and the
+// page links to the other one.
 func (s *homePages) scannerPageFor(r *http.Request, c identity.Caller, performance string) (scannerPage, error) {
 	page := scannerPage{}
-	for _, role := range []identity.Role{identity.RoleMerchant, identity.RoleDoor} {
+	roles := []identity.Role{identity.RoleMerchant, identity.RoleDoor}
+	if performance != "" || r.URL.Query().Get("for") == "door" {
+		roles[0], roles[1] = roles[1], roles[0]
+	}
+	if s.scans(c, identity.RoleMerchant) && s.scans(c, identity.RoleDoor) {
+		page.Other = string(roles[1])
+	}
+	for _, role := range roles {
 		if c.Has(role) {
 			page.Role = string(role)
 			if t, ok := s.scanTargets[role]; ok {
@@ -82,6 +93,13 @@ func (s *homePages) scannerPageFor(r *http.Request, c identity.Caller, performan
 		}
 	}
 	return page, nil
+}
+
+// scans tells whether c scans for role on this hub: they hold it and a
+// domain has connected its scanning.
+func (s *homePages) scans(c identity.Caller, role identity.Role) bool {
+	_, ok := s.scanTargets[role]
+	return ok && c.Has(role)
 }
 
 // merchantScan points the merchant's scanner at their shop. Staff of
