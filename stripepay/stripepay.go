@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -369,10 +370,27 @@ func signedTimestamp(header string) (time.Time, bool) {
 	return at, found
 }
 
-// leveled sends stripe-go's logs to the hub's logger.
+// leveled sends stripe-go's warnings and errors to the hub's logger, and
+// nothing else, whatever the hub's level: its debug lines carry every
+// response body (a PaymentIntent's client_secret, which pays it, among
+// them), its info lines the requests and a declined payment's intent.
+// What passes is scrubbed of client secrets all the same.
 type leveled struct{ log *slog.Logger }
 
-func (l leveled) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l leveled) Infof(format string, v ...any)  { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l leveled) Warnf(format string, v ...any)  { l.log.Warn(fmt.Sprintf(format, v...)) }
-func (l leveled) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l leveled) Debugf(string, ...any)          {}
+func (l leveled) Infof(string, ...any)           {}
+func (l leveled) Warnf(format string, v ...any)  { l.log.Warn(scrub(fmt.Sprintf(format, v...))) }
+func (l leveled) Errorf(format string, v ...any) { l.log.Error(scrub(fmt.Sprintf(format, v...))) }
+
+// A PaymentIntent's or SetupIntent's client secret (pi_..._secret_...),
+// and a JSON client_secret field whatever its value.
+var (
+	clientSecretValue = regexp.MustCompile(`\b(?:pi|seti)_[0-9A-Za-z]+_secret_[0-9A-Za-z]+`)
+	clientSecretField = regexp.MustCompile(`("client_secret"\s*:\s*)"[^"]*"`)
+)
+
+// scrub hides client secrets in a line stripe-go logs.
+func scrub(s string) string {
+	s = clientSecretField.ReplaceAllString(s, `${1}"xxxxx"`)
+	return clientSecretValue.ReplaceAllString(s, "xxxxx")
+}

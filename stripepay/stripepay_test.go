@@ -1,8 +1,10 @@
 package stripepay_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -49,6 +51,44 @@ func TestCreateIntent(t *testing.T) {
 	}
 	if in.ID == "" || in.ClientSecret == "" || in.Amount != 1234 || in.Currency != "eur" {
 		t.Fatalf("intent %+v", in)
+	}
+}
+
+// At the debug level, stripe-go's lines never reach the hub's log: its
+// debug line holds every response body, a PaymentIntent's client_secret
+// (which pays it) among them. Its errors still do.
+func TestLogNeverShowsClientSecret(t *testing.T) {
+	url := os.Getenv("CITYHUB_TEST_STRIPE_URL")
+	if url == "" {
+		url = "http://127.0.0.1:12111"
+	}
+	var out bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_stripepay", WebhookSecret: secret, APIURL: url}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := c.CreateIntent(context.Background(), 1234, map[string]string{"account_id": "acc_log"}, "topup-log-test")
+	if err != nil {
+		t.Fatalf("create intent (is stripe-mock running?): %v", err)
+	}
+	if in.ClientSecret == "" {
+		t.Fatal("stripe-mock gave no client secret to look for")
+	}
+	if got := out.String(); strings.Contains(got, in.ClientSecret) || strings.Contains(got, "client_secret") || strings.Contains(got, "_secret_") {
+		t.Fatalf("the log shows a client secret:\n%s", got)
+	}
+
+	out.Reset()
+	down, err := stripepay.New(stripepay.Config{SecretKey: "sk_test_stripepay", WebhookSecret: secret, APIURL: "http://127.0.0.1:1"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := down.CreateIntent(context.Background(), 100, nil, ""); err == nil {
+		t.Fatal("an intent from a closed port")
+	}
+	if !strings.Contains(out.String(), "level=ERROR") {
+		t.Errorf("stripe-go's error did not reach the log:\n%s", out.String())
 	}
 }
 
