@@ -63,6 +63,14 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		if room <= 0 && counted > 0 {
 			return Outcome{Handled: true, Note: fmt.Sprintf("%s of the refund owed to the card was made at Stripe; the rest stays owed", money.Cents(counted))}, nil
 		}
+		if counted == 0 {
+			// No owed refund could take it (none, or one already sent
+			// once, whose amount its next send must keep): Stripe
+			// refunded more than the hub has room for, which only a
+			// person can explain. Nothing is booked.
+			return attention(AttentionRefund, "%s was refunded at Stripe for top-up %s, %s more than the hub has left to refund (a refund owed to the card may have been sent already).",
+				money.Cents(ev.AmountRefunded), p.ID, money.Cents(delta-max(room, 0))), nil
+		}
 		delta = max(room, 0)
 	}
 	if delta <= 0 {
