@@ -415,11 +415,29 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 // (before the token is spent) and, reason invalid_token, for a token
 // unknown, used or expired, sent to an address the account has since
 // left, or of an account no longer active.
+//
+// The token is read before the new password is hashed, and only a live
+// one's password is: the hashes share their slots with the logins, and a
+// flood of made-up tokens must not keep people from logging in.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
 	if len(token) > MaxTokenLen || !strings.HasPrefix(token, tokenPrefix[PurposeReset]) {
 		return errBadEmailToken
 	}
 	if err := validatePassword(newPassword); err != nil {
+		return err
+	}
+	err := s.store.View(ctx, func(tx Tx) error {
+		t, err := tx.EmailTokenByHash(ctx, secretHash(token), PurposeReset, s.now())
+		if apperr.Has(err, apperr.NotFound) {
+			return errBadEmailToken
+		}
+		if err != nil {
+			return fmt.Errorf("read e-mail token: %w", err)
+		}
+		_, err = s.resetAccount(ctx, tx, t)
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	hash := s.hash(newPassword)
@@ -429,11 +447,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err != nil {
 			return err
 		}
-		a, err := tx.AccountByID(ctx, t.AccountID)
-		// A link sent to an address the account has left reaches whoever
-		// holds that mailbox now, not the account's owner.
-		if err != nil || !a.Active() || NormalizeEmail(a.Email) != NormalizeEmail(t.Email) {
-			return errBadEmailToken
+		a, err := s.resetAccount(ctx, tx, t)
+		if err != nil {
+			return err
 		}
 		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
 			return err
@@ -445,6 +461,18 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		}
 		return s.passwordChanged(ctx, tx, a, "account.password_reset", now)
 	})
+}
+
+// resetAccount is the account a reset token t may set the password of:
+// errBadEmailToken when it is no longer active, or when the link went to
+// an address the account has left, which reaches whoever holds that
+// mailbox now, not the account's owner.
+func (s *Service) resetAccount(ctx context.Context, tx Tx, t EmailToken) (Account, error) {
+	a, err := tx.AccountByID(ctx, t.AccountID)
+	if err != nil || !a.Active() || NormalizeEmail(a.Email) != NormalizeEmail(t.Email) {
+		return Account{}, errBadEmailToken
+	}
+	return a, nil
 }
 
 // passwordChanged ends everything the old password opened and tells the

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -262,6 +263,58 @@ func TestResetTokenRace(t *testing.T) {
 		}
 		if _, err := f.svc.Login(ctx, to, "racing password "+string(rune('a'+won)), "198.51.100.9"); err != nil {
 			t.Fatalf("the winner's password: %v", err)
+		}
+	})
+}
+
+// A made-up reset token is refused without hashing its new password: with
+// every hashing slot taken (a burst of logins), it is still answered at
+// once, and a live token waits for a slot, then works.
+func TestBogusResetTokenTakesNoHashingSlot(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.19")
+		to := mailtest.Recipient(t)
+		f.register(t, to)
+		if err := f.svc.RequestPasswordReset(ctx, to); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		tok := linkToken(t, received(t, to, 1, "Reimposta la password"), "/password/reset")
+
+		release := identity.HoldHashing(f.svc)
+		released := false
+		defer func() {
+			if !released {
+				release()
+			}
+		}()
+		answer := func(token string) <-chan error {
+			c := make(chan error, 1)
+			go func() { c <- f.svc.ResetPassword(ctx, token, "a new and long password") }()
+			return c
+		}
+		for _, bogus := range []string{"pr_" + strings.Repeat("x", 43), tok[:len(tok)-1] + "x"} {
+			select {
+			case err := <-answer(bogus):
+				wantReason(t, err, apperr.Invalid, "invalid_token")
+			case <-time.After(10 * time.Second):
+				t.Fatalf("a made-up token %q waited for a hashing slot", bogus)
+			}
+		}
+		live := answer(tok)
+		select {
+		case err := <-live:
+			t.Fatalf("a live token was answered without a hash: %v", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		released = true
+		release()
+		if err := <-live; err != nil {
+			t.Fatalf("reset with the live token: %v", err)
+		}
+		if _, err := f.svc.Login(ctx, to, "a new and long password", "198.51.100.19"); err != nil {
+			t.Fatalf("the new password: %v", err)
 		}
 	})
 }

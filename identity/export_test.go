@@ -12,3 +12,16 @@ func CallerReadsQueued(s *Service) (queued <-chan int, grouped bool) {
 	s.callerReads.Queued = func(n int) { q <- n }
 	return q, true
 }
+
+// HoldHashing takes every password-hashing slot of s, as a burst of
+// logins would, until release is called.
+func HoldHashing(s *Service) (release func()) {
+	for range cap(s.hashing) {
+		s.hashing <- struct{}{}
+	}
+	return func() {
+		for range cap(s.hashing) {
+			<-s.hashing
+		}
+	}
+}

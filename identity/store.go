@@ -88,6 +88,9 @@ type Tx interface {
 	// returns it, only if it is unused and unexpired at at; NotFound
 	// otherwise. Of concurrent uses of one token exactly one succeeds.
 	UseEmailToken(ctx context.Context, hash, purpose string, at time.Time) (EmailToken, error)
+	// EmailTokenByHash reads the token of hash and purpose without using
+	// it, only if it is unused and unexpired at at; NotFound otherwise.
+	EmailTokenByHash(ctx context.Context, hash, purpose string, at time.Time) (EmailToken, error)
 	// MailOf lists the account's e-mails in the outbox, newest first,
 	// with bodies and attachment names (no attachment data).
 	MailOf(ctx context.Context, accountID string) ([]mail.Message, error)

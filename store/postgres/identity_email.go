@@ -63,6 +63,19 @@ func (tx *Tx) UseEmailToken(ctx context.Context, hash, purpose string, at time.T
 	return t, nil
 }
 
+// EmailTokenByHash implements identity.Tx.
+func (tx *Tx) EmailTokenByHash(ctx context.Context, hash, purpose string, at time.Time) (identity.EmailToken, error) {
+	var t identity.EmailToken
+	err := tx.q.QueryRow(ctx, `SELECT token_hash, purpose, account_id, email, created_at, expires_at FROM email_tokens
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3`, hash, purpose, at).
+		Scan(&t.Hash, &t.Purpose, &t.AccountID, &t.Email, &t.CreatedAt, &t.ExpiresAt)
+	if err != nil {
+		return t, wrap("read e-mail token", err)
+	}
+	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), t.ExpiresAt.UTC()
+	return t, nil
+}
+
 // DropEmailTokens implements identity.Tx.
 func (tx *Tx) DropEmailTokens(ctx context.Context, accountID, purpose string, at time.Time) error {
 	if _, err := tx.q.Exec(ctx, `DELETE FROM email_tokens WHERE account_id = $1 AND purpose = $2 AND used_at IS NULL`, accountID, purpose); err != nil {

@@ -60,6 +60,20 @@ func (tx *Tx) UseEmailToken(ctx context.Context, hash, purpose string, at time.T
 	return t, nil
 }
 
+// EmailTokenByHash implements identity.Tx.
+func (tx *Tx) EmailTokenByHash(ctx context.Context, hash, purpose string, at time.Time) (identity.EmailToken, error) {
+	var t identity.EmailToken
+	var created, expires int64
+	err := tx.q.QueryRowContext(ctx, `SELECT token_hash, purpose, account_id, email, created_at, expires_at FROM email_tokens
+		WHERE token_hash = ?1 AND purpose = ?2 AND used_at = 0 AND expires_at > ?3`, hash, purpose, toMicros(at)).
+		Scan(&t.Hash, &t.Purpose, &t.AccountID, &t.Email, &created, &expires)
+	if err != nil {
+		return t, wrap("read e-mail token", err)
+	}
+	t.CreatedAt, t.ExpiresAt = fromMicros(created), fromMicros(expires)
+	return t, nil
+}
+
 // DropEmailTokens implements identity.Tx.
 func (tx *Tx) DropEmailTokens(ctx context.Context, accountID, purpose string, at time.Time) error {
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM email_tokens WHERE account_id = ? AND purpose = ? AND used_at = 0`, accountID, purpose); err != nil {
