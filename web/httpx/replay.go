@@ -97,6 +97,14 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		next.ServeHTTP(w, r)
 		return
 	}
+	if r.ContentLength > MaxJSONBody {
+		// Declared too large to keep: its handler judges the length
+		// before reading a byte (LimitBody), so a client that asked
+		// "Expect: 100-continue" is refused before it sends the body,
+		// as without a key. Nothing to keep.
+		next.ServeHTTP(w, r)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxJSONBody+1))
 	if err != nil {
 		WriteError(s.Log, w, r, apperr.R(apperr.Invalid, "malformed_json", "The body could not be read."))
