@@ -410,11 +410,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 // token works once; the account's other reset links stop working, every
 // session and refresh token of the account is revoked, its failed logins
 // are forgotten, an unverified address becomes verified (the link reached
-// it), and the address is told (Composer.PasswordChanged). The page then
-// logs the person in with the new password. Invalid for a weak password
-// (before the token is spent) and, reason invalid_token, for a token
-// unknown, used or expired, sent to an address the account has since
-// left, or of an account no longer active.
+// it), and the address is told (Composer.PasswordChanged). Nobody is
+// logged in by it: the page sends the person to the login page, where they
+// log in with the new password. Invalid for a weak password (before the
+// token is spent) and, reason invalid_token, for a token unknown, used or
+// expired, sent to an address the account has since left, or of an account
+// no longer active.
 //
 // The token is read before the new password is hashed, and only a live
 // one's password is: the hashes share their slots with the logins, and a
