@@ -86,6 +86,7 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_API_URL %q: want an absolute https URL (http only to a loopback address, such as stripe-mock's)", Redact(c.StripeAPIURL)))
 		}
 	}
+	errs = append(errs, c.validateStripe()...)
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("CITYHUB_ACCESS_TOKEN_TTL %s: must be more than 0 and at most 1h", c.AccessTokenTTL))
 	}
@@ -266,6 +267,44 @@ func (c Config) validateOIDC() []error {
 	}
 	if c.OIDCClaimFiscalCode == "" || c.OIDCLabel == "" {
 		errs = append(errs, fmt.Errorf("CITYHUB_OIDC_CLAIM_FISCAL_CODE and CITYHUB_OIDC_LABEL: cannot be empty"))
+	}
+	return errs
+}
+
+// validateStripe checks the Stripe settings. The publishable key is shown
+// on every card page, so a secret key pasted there by mistake would be
+// shown to everyone: each key must look like what it is (the errors never
+// show the values). And the settings work together or not at all: without
+// the secret key card payments are off, and the others would do nothing;
+// without the publishable key the API would start PaymentIntents that no
+// page can pay.
+func (c Config) validateStripe() []error {
+	var errs []error
+	if c.StripePublishableKey != "" && !strings.HasPrefix(c.StripePublishableKey, "pk_") {
+		errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_PUBLISHABLE_KEY: want Stripe's publishable key, which starts with pk_ (it is shown on every card page: never a secret key)"))
+	}
+	if c.StripeSecretKey != "" && !strings.HasPrefix(c.StripeSecretKey, "sk_") && !strings.HasPrefix(c.StripeSecretKey, "rk_") {
+		errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_SECRET_KEY: want Stripe's secret key (sk_...) or a restricted key (rk_...)"))
+	}
+	if c.StripeWebhookSecret != "" && !strings.HasPrefix(c.StripeWebhookSecret, "whsec_") {
+		errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_WEBHOOK_SECRET: want the webhook endpoint's signing secret, which starts with whsec_"))
+	}
+	if c.StripeSecretKey == "" {
+		var unused []string
+		if c.StripePublishableKey != "" {
+			unused = append(unused, "CITYHUB_STRIPE_PUBLISHABLE_KEY")
+		}
+		if c.StripeWebhookSecret != "" {
+			unused = append(unused, "CITYHUB_STRIPE_WEBHOOK_SECRET")
+		}
+		if c.StripeAPIURL != "" {
+			unused = append(unused, "CITYHUB_STRIPE_API_URL")
+		}
+		if len(unused) > 0 {
+			errs = append(errs, fmt.Errorf("%s: only with CITYHUB_STRIPE_SECRET_KEY, which is empty (card payments are off without it): set it or remove them", strings.Join(unused, ", ")))
+		}
+	} else if c.StripePublishableKey == "" {
+		errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_PUBLISHABLE_KEY: needed with CITYHUB_STRIPE_SECRET_KEY, or the hub would start card payments that no page can pay"))
 	}
 	return errs
 }

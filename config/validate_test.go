@@ -78,8 +78,15 @@ func TestValidatePublicURLSchemeAndBrokerPort(t *testing.T) {
 }
 
 // The broker's URL needs a host, as its message says; another Stripe API
-// base is https, or http only to this machine.
+// base is https, or http only to this machine (given with the keys, which
+// it needs).
 func TestValidateMQTTHostAndStripeURL(t *testing.T) {
+	withKeys := func(m map[string]string) map[string]string {
+		if m["CITYHUB_STRIPE_API_URL"] != "" {
+			m["CITYHUB_STRIPE_SECRET_KEY"], m["CITYHUB_STRIPE_PUBLISHABLE_KEY"] = "sk_test_x", "pk_test_x"
+		}
+		return m
+	}
 	for _, bad := range []map[string]string{
 		{"CITYHUB_MQTT_URL": "tcp://"},
 		{"CITYHUB_MQTT_URL": "tcp:broker:1883"},
@@ -90,7 +97,7 @@ func TestValidateMQTTHostAndStripeURL(t *testing.T) {
 		{"CITYHUB_STRIPE_API_URL": "ftp://api.stripe.com"},
 		{"CITYHUB_STRIPE_API_URL": "https://"},
 	} {
-		if _, err := Parse("serve", nil, env(bad), io.Discard); err == nil {
+		if _, err := Parse("serve", nil, env(withKeys(bad)), io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
 	}
@@ -100,6 +107,68 @@ func TestValidateMQTTHostAndStripeURL(t *testing.T) {
 		{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:12111"},
 		{"CITYHUB_STRIPE_API_URL": "http://localhost:12111"},
 		{"CITYHUB_STRIPE_API_URL": "http://[::1]:12111"},
+	} {
+		if _, err := Parse("serve", nil, env(withKeys(good)), io.Discard); err != nil {
+			t.Errorf("%v refused: %v", good, err)
+		}
+	}
+}
+
+// Each Stripe key must look like what it is, the publishable key above
+// all, which every card page shows: a secret key pasted there is refused,
+// and no error shows a value. The settings come together: the others
+// without the secret key would do nothing, the secret key without the
+// publishable key would start card payments no page can pay.
+func TestValidateStripeKeys(t *testing.T) {
+	full := map[string]string{
+		"CITYHUB_STRIPE_SECRET_KEY":      "sk_live_51Hsecret",
+		"CITYHUB_STRIPE_WEBHOOK_SECRET":  "whsec_signing",
+		"CITYHUB_STRIPE_PUBLISHABLE_KEY": "pk_live_51Hpublic",
+		"CITYHUB_STRIPE_API_URL":         "http://127.0.0.1:12111",
+	}
+	with := func(change map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range full {
+			m[k] = v
+		}
+		for k, v := range change {
+			if v == "" {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		says string
+	}{
+		{with(map[string]string{"CITYHUB_STRIPE_PUBLISHABLE_KEY": "sk_live_51Hpasted"}), "CITYHUB_STRIPE_PUBLISHABLE_KEY: want Stripe's publishable key, which starts with pk_"},
+		{with(map[string]string{"CITYHUB_STRIPE_PUBLISHABLE_KEY": "rk_live_51Hpasted"}), "CITYHUB_STRIPE_PUBLISHABLE_KEY: want"},
+		{with(map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "pk_live_51Hpasted"}), "CITYHUB_STRIPE_SECRET_KEY: want Stripe's secret key (sk_...) or a restricted key (rk_...)"},
+		{with(map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "51Hpasted"}), "CITYHUB_STRIPE_SECRET_KEY: want"},
+		{with(map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": "sk_live_51Hpasted"}), "CITYHUB_STRIPE_WEBHOOK_SECRET: want the webhook endpoint's signing secret, which starts with whsec_"},
+		{with(map[string]string{"CITYHUB_STRIPE_SECRET_KEY": ""}), "CITYHUB_STRIPE_PUBLISHABLE_KEY, CITYHUB_STRIPE_WEBHOOK_SECRET, CITYHUB_STRIPE_API_URL: only with CITYHUB_STRIPE_SECRET_KEY"},
+		{map[string]string{"CITYHUB_STRIPE_PUBLISHABLE_KEY": "pk_test_x"}, "CITYHUB_STRIPE_PUBLISHABLE_KEY: only with CITYHUB_STRIPE_SECRET_KEY"},
+		{map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "CITYHUB_STRIPE_WEBHOOK_SECRET: only with CITYHUB_STRIPE_SECRET_KEY"},
+		{map[string]string{"CITYHUB_STRIPE_API_URL": "https://api.stripe.com"}, "CITYHUB_STRIPE_API_URL: only with CITYHUB_STRIPE_SECRET_KEY"},
+		{with(map[string]string{"CITYHUB_STRIPE_PUBLISHABLE_KEY": ""}), "CITYHUB_STRIPE_PUBLISHABLE_KEY: needed with CITYHUB_STRIPE_SECRET_KEY"},
+		{map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "sk_test_x", "CITYHUB_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "CITYHUB_STRIPE_PUBLISHABLE_KEY: needed"},
+	} {
+		_, err := Parse("serve", nil, env(tc.env), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("%v: %v, want an error saying %q", tc.env, err, tc.says)
+		}
+		if err != nil && strings.Contains(err.Error(), "51H") {
+			t.Errorf("%v: the error shows a key: %v", tc.env, err)
+		}
+	}
+	for _, good := range []map[string]string{
+		full,
+		with(map[string]string{"CITYHUB_STRIPE_API_URL": ""}),
+		with(map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "rk_live_51Hrestricted", "CITYHUB_STRIPE_PUBLISHABLE_KEY": "pk_test_x"}),
+		{},
 	} {
 		if _, err := Parse("serve", nil, env(good), io.Discard); err != nil {
 			t.Errorf("%v refused: %v", good, err)

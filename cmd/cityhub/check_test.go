@@ -85,18 +85,19 @@ func TestCheck(t *testing.T) {
 	}
 	provider := oidctest.Start(t, nil, oidctest.Client{ID: "cityhub", Secret: "oidc-s3cret", Redirect: "https://hub.comune.benevento.it/login/oidc/callback"})
 	good := map[string]string{
-		"CITYHUB_DATABASE_URL":          migrated,
-		"CITYHUB_MQTT_URL":              testBroker(),
-		"CITYHUB_STRIPE_SECRET_KEY":     "sk_test_123",
-		"CITYHUB_STRIPE_WEBHOOK_SECRET": "whsec_test",
-		"CITYHUB_STRIPE_API_URL":        testStripe(),
-		"CITYHUB_PUBLIC_URL":            "https://hub.comune.benevento.it",
-		"CITYHUB_HTTP_ADDR":             "0.0.0.0:8080",
-		"CITYHUB_SMTP_URL":              mailtest.SMTPURL(),
-		"CITYHUB_MAIL_FROM":             mailtest.From,
-		"CITYHUB_OIDC_ISSUER":           provider.Issuer,
-		"CITYHUB_OIDC_CLIENT_ID":        "cityhub",
-		"CITYHUB_OIDC_CLIENT_SECRET":    "oidc-s3cret",
+		"CITYHUB_DATABASE_URL":           migrated,
+		"CITYHUB_MQTT_URL":               testBroker(),
+		"CITYHUB_STRIPE_SECRET_KEY":      "sk_test_123",
+		"CITYHUB_STRIPE_WEBHOOK_SECRET":  "whsec_test",
+		"CITYHUB_STRIPE_API_URL":         testStripe(),
+		"CITYHUB_STRIPE_PUBLISHABLE_KEY": "pk_test_123",
+		"CITYHUB_PUBLIC_URL":             "https://hub.comune.benevento.it",
+		"CITYHUB_HTTP_ADDR":              "0.0.0.0:8080",
+		"CITYHUB_SMTP_URL":               mailtest.SMTPURL(),
+		"CITYHUB_MAIL_FROM":              mailtest.From,
+		"CITYHUB_OIDC_ISSUER":            provider.Issuer,
+		"CITYHUB_OIDC_CLIENT_ID":         "cityhub",
+		"CITYHUB_OIDC_CLIENT_SECRET":     "oidc-s3cret",
 	}
 	// The authenticated Mosquitto (:1884, dynamic security): the hub's own
 	// account, and two the test makes there, one that may subscribe but is
@@ -116,7 +117,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{"good", nil, "", ""},
 		{"embedded defaults", map[string]string{"CITYHUB_DATABASE_URL": "", "CITYHUB_MQTT_URL": "", "CITYHUB_STRIPE_SECRET_KEY": "", "CITYHUB_STRIPE_WEBHOOK_SECRET": "",
-			"CITYHUB_PUBLIC_URL": "", "CITYHUB_HTTP_ADDR": "127.0.0.1:8080", "CITYHUB_DATA_DIR": t.TempDir()}, "", ""},
+			"CITYHUB_STRIPE_PUBLISHABLE_KEY": "", "CITYHUB_STRIPE_API_URL": "", "CITYHUB_PUBLIC_URL": "", "CITYHUB_HTTP_ADDR": "127.0.0.1:8080", "CITYHUB_DATA_DIR": t.TempDir()}, "", ""},
 		{"database unreachable", map[string]string{"CITYHUB_DATABASE_URL": "postgres://postgres@127.0.0.1:1/test?sslmode=disable&connect_timeout=3"}, "database", "connect"},
 		{"database of a newer release", map[string]string{"CITYHUB_DATABASE_URL": newer}, "database", "newer cityhub"},
 		{"broker unreachable", map[string]string{"CITYHUB_MQTT_URL": "tcp://127.0.0.1:1"}, "broker", "connect"},
@@ -133,9 +134,8 @@ func TestCheck(t *testing.T) {
 		{"smtp without the STARTTLS it requires", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(strings.Replace(mailtest.SMTPURL(), "?tls=none", "", 1), "tls=none&", "?", 1)}, "smtp", "STARTTLS"},
 		{"smtp login without TLS", map[string]string{"CITYHUB_SMTP_URL": strings.Replace(mailtest.SMTPURL(), "smtp://", "smtp://hub:s3cretpw@", 1)}, "smtp", "authentication"},
 		{"smtp off", map[string]string{"CITYHUB_SMTP_URL": ""}, "", ""},
-		{"stripe key refused", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "not-a-key"}, "stripe", "refused (401)"},
+		{"stripe key refused", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "sk_live_refused"}, "stripe", "refused (401)"},
 		{"stripe without webhook secret", map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": ""}, "stripe", "WEBHOOK_SECRET is not"},
-		{"webhook secret without stripe key", map[string]string{"CITYHUB_STRIPE_SECRET_KEY": ""}, "stripe", "SECRET_KEY is not"},
 		{"stripe unreachable", map[string]string{"CITYHUB_STRIPE_API_URL": "http://127.0.0.1:1"}, "stripe", "connect"},
 		{"oidc unreachable", map[string]string{"CITYHUB_OIDC_ISSUER": "http://127.0.0.1:1"}, "oidc", "discovery"},
 		{"oidc issuer that is not the provider's", map[string]string{"CITYHUB_OIDC_ISSUER": provider.Issuer + "/other"}, "oidc", "discovery"},
@@ -181,12 +181,28 @@ func TestCheck(t *testing.T) {
 			if (err != nil) != (tc.fail != "") {
 				t.Errorf("exit error %v, want failure=%v\n%s", err, tc.fail != "", out.String())
 			}
-			for _, secret := range []string{"sk_test_123", "not-a-key", "whsec_test", "s3cretpw", "oidc-s3cret", hubPass, accountPass} {
+			for _, secret := range []string{"sk_test_123", "sk_live_refused", "whsec_test", "s3cretpw", "oidc-s3cret", hubPass, accountPass} {
 				if strings.Contains(out.String()+errOut.String(), secret) {
 					t.Errorf("the output shows the secret %q", secret)
 				}
 			}
 		})
+	}
+}
+
+// The Stripe settings given without the secret key stop check on its
+// config line, as they stop serve: card payments are off without it, and
+// the others would do nothing.
+func TestCheckStripeSettingsWithoutSecretKey(t *testing.T) {
+	var out testutil.Buffer
+	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir(), "CITYHUB_STRIPE_WEBHOOK_SECRET": "whsec_test", "CITYHUB_STRIPE_PUBLISHABLE_KEY": "pk_test_123"}
+	err := run(t.Context(), []string{"check"}, testGetenv(env), &out, &testutil.Buffer{})
+	if err == nil || !strings.Contains(out.String(), "FAIL  config") ||
+		!strings.Contains(out.String(), "CITYHUB_STRIPE_PUBLISHABLE_KEY, CITYHUB_STRIPE_WEBHOOK_SECRET: only with CITYHUB_STRIPE_SECRET_KEY") {
+		t.Fatalf("check = %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "whsec_test") {
+		t.Errorf("the output shows the webhook secret:\n%s", out.String())
 	}
 }
 

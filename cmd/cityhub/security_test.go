@@ -59,17 +59,18 @@ func TestStartLogShowsNoSecret(t *testing.T) {
 	}
 	smtp.User = url.UserPassword("hub", "smtpUrlSecret8")
 	env := map[string]string{
-		"CITYHUB_HTTP_ADDR":        "127.0.0.1:0",
-		"CITYHUB_DATA_DIR":         t.TempDir(),
-		"CITYHUB_DATABASE_URL":     db.String(),
-		"CITYHUB_MQTT_URL":         broker.String(),
-		"CITYHUB_MQTT_USERNAME":    "hub",
-		"CITYHUB_MQTT_TOPIC_ROOT":  "cityhub-test-" + suffix + "/v1",
-		"CITYHUB_MQTT_SHARE_GROUP": "cityhub-" + suffix,
-		"CITYHUB_STRIPE_API_URL":   envOr("CITYHUB_TEST_STRIPE_URL", "http://127.0.0.1:12111"),
-		"CITYHUB_LOG_LEVEL":        "debug",
-		"CITYHUB_SMTP_URL":         smtp.String(),
-		"CITYHUB_MAIL_FROM":        "comune@example.org",
+		"CITYHUB_HTTP_ADDR":              "127.0.0.1:0",
+		"CITYHUB_DATA_DIR":               t.TempDir(),
+		"CITYHUB_DATABASE_URL":           db.String(),
+		"CITYHUB_MQTT_URL":               broker.String(),
+		"CITYHUB_MQTT_USERNAME":          "hub",
+		"CITYHUB_MQTT_TOPIC_ROOT":        "cityhub-test-" + suffix + "/v1",
+		"CITYHUB_MQTT_SHARE_GROUP":       "cityhub-" + suffix,
+		"CITYHUB_STRIPE_API_URL":         envOr("CITYHUB_TEST_STRIPE_URL", "http://127.0.0.1:12111"),
+		"CITYHUB_STRIPE_PUBLISHABLE_KEY": "pk_test_security",
+		"CITYHUB_LOG_LEVEL":              "debug",
+		"CITYHUB_SMTP_URL":               smtp.String(),
+		"CITYHUB_MAIL_FROM":              "comune@example.org",
 		// A provider that refuses connections: the login below fails to
 		// reach it, and that failure is logged too.
 		"CITYHUB_OIDC_ISSUER":    "https://127.0.0.1:9/oidc",
