@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cityhub/cardpay"
+	"cityhub/identity"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -91,6 +92,10 @@ func TestRefundDuringADisputeIsNotPaidTwice(t *testing.T) {
 		want("inquiry on pi_a", 2005, 1001, 0)
 		handle(cardpay.Event{ID: "evt_q_refund", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_a", Amount: 1001, AmountRefunded: 1001})
 		want("pi_a refunded during the inquiry", 2005, 0, 0)
+		// The inquiry holds nothing now: the citizen is shown the refund.
+		if st := topUpState(t, s, "acc_nora", "pi_a"); st != cardpay.TopUpRefunded {
+			t.Fatalf("pi_a refunded during its inquiry shows %q", st)
+		}
 		handle(cardpay.Event{ID: "evt_q_close", Type: cardpay.EventDisputeClosed, PaymentIntentID: "pi_a", ObjectID: "dp_q", Amount: 1001, DisputeStatus: "warning_closed"})
 		want("inquiry closed", 2005, 0, 0)
 
@@ -105,6 +110,16 @@ func TestRefundDuringADisputeIsNotPaidTwice(t *testing.T) {
 		want("pi_b refunded: the city's loss", 0, 0, -1002)
 		handle(cardpay.Event{ID: "evt_r_close", Type: cardpay.EventDisputeClosed, PaymentIntentID: "pi_b", ObjectID: "dp_r", Amount: 1002, DisputeStatus: "warning_closed"})
 		want("pi_b's inquiry closed", 0, 0, -1002)
+		// A chargeback on pi_b, wholly refunded already, holds nothing: it
+		// is kept for an operator, and the citizen still sees the refund.
+		if out, err := s.Handle(ctx, cardpay.Event{ID: "evt_r2_open", Type: cardpay.EventDisputeCreated, PaymentIntentID: "pi_b", ObjectID: "dp_r2",
+			Amount: 1002, DisputeStatus: "needs_response", Currency: "eur"}); err != nil || out.Attention != cardpay.AttentionDisputeRefunded {
+			t.Fatalf("a dispute on a refunded top-up: %+v, %v", out, err)
+		}
+		want("a dispute on refunded pi_b", 0, 0, -1002)
+		if st := topUpState(t, s, "acc_nora", "pi_b"); st != cardpay.TopUpRefunded {
+			t.Fatalf("a refunded top-up whose dispute holds nothing shows %q", st)
+		}
 
 		// pi_c: a chargeback holds it (the credit was spent: -1,003), half
 		// is refunded at Stripe, and the won dispute gives back the rest.
@@ -132,4 +147,20 @@ func wantHeld(t *testing.T, db store.DB, citizen wallet.AccountID, cityBefore in
 			t.Fatalf("%s: ledger check %+v, %v", step, c, err)
 		}
 	}
+}
+
+// topUpState is the state the citizen is shown for their top-up pi.
+func topUpState(t *testing.T, s *cardpay.Service, accountID, pi string) string {
+	t.Helper()
+	ts, err := s.MyTopUps(context.Background(), identity.Caller{AccountID: accountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tu := range ts {
+		if tu.ID == pi {
+			return tu.State
+		}
+	}
+	t.Fatalf("no top-up %s among %+v", pi, ts)
+	return ""
 }
