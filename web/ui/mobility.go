@@ -291,7 +291,10 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 	}
 	page, perr := s.bikeStationPage(ctx, r, c, stationID)
 	if perr != nil {
-		s.pageError(w, r, err)
+		// The page could not be built: its error is what the rider sees
+		// (and, when internal, what is logged); the unlock's refusal
+		// would hide why the page failed.
+		s.pageError(w, r, perr)
 		return
 	}
 	l := s.locale(r)

@@ -1,12 +1,26 @@
 package ui
 
 import (
-	"cityhub/mobility"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"cityhub/apperr"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/mqtt/mqtttest"
+	"cityhub/store/storetest"
+	"cityhub/wallet"
 )
 
 func TestOccupancyChartGeometry(t *testing.T) {
@@ -172,4 +186,48 @@ func TestClockText(t *testing.T) {
 			t.Errorf("%s %+v: %q, want %q", c.lang, c.st.ClockLagMS, got, c.want)
 		}
 	}
+}
+
+// failingPageWallet fails every balance read, as a wallet whose store is down.
+type failingPageWallet struct{ PageWallet }
+
+var errWalletDown = errors.New("wallet store down")
+
+func (failingPageWallet) AccountFor(context.Context, wallet.Reader, wallet.AccountID) (wallet.Account, error) {
+	return wallet.Account{}, apperr.Wrap(errWalletDown, apperr.Internal, "read balance")
+}
+
+// An unlock refused (no credit) whose station page then fails to build shows
+// and logs the page's failure, not the refusal.
+func TestUnlockRefusedPageFailureShown(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	m := mobilitytest.New(t, db, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 1, Docks: 2})
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	u := New(Deps{Log: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil)), Mobility: m.Svc,
+		Wallet: failingPageWallet{m.Wallet}})
+	rider := mobilitytest.Citizen(m.Rider(t, 0))
+	st := m.Stations[0]
+	form := url.Values{"request_id": {"unl_page_fails"}, "station_id": {st.ID}, "dock": {"1"}, "bike_id": {st.Bikes[0].ID}}
+	r := httptest.NewRequest("POST", "/bikes/unlock", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	u.bikes.handleBikeUnlock(w, r, rider)
+	mu.Lock()
+	logged := logs.String()
+	mu.Unlock()
+	if w.Code != http.StatusInternalServerError || !strings.Contains(logged, errWalletDown.Error()) {
+		t.Fatalf("failed page after a refused unlock: %d, log %q\n%s", w.Code, logged, w.Body.String())
+	}
+}
+
+type lockedWriter struct {
+	w  io.Writer
+	mu *sync.Mutex
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
