@@ -28,6 +28,17 @@ func TestRedact(t *testing.T) {
 		{"tcp://station:1234/S3cretPW@broker:1883", "tcp://station:xxxxx@broker:1883", "S3cretPW"},
 		{"smtp://mailer:1234/S3cretPW@smtp.example:587?tls=starttls", "smtp://mailer:xxxxx@smtp.example:587?tls=starttls", "S3cretPW"},
 		{"broker tcp://station:1234/S3cretPW@broker:1883 did not answer", "broker tcp://station:xxxxx@broker:1883 did not answer", "S3cretPW"},
+		// The same with a ? or a #: the @ lands in the query or the
+		// fragment, and the password's start in the port.
+		{"smtp://user:12?x@host", "smtp://user:xxxxx@host", "12?x"},
+		{"smtp://mailer:1234?S3cretPW@smtp.example:587", "smtp://mailer:xxxxx@smtp.example:587", "S3cretPW"},
+		{"smtp://mailer:1234#S3cretPW@smtp.example:587", "smtp://mailer:xxxxx@smtp.example:587", "S3cretPW"},
+		{"tcp://station:1234?S3cretPW@broker:1883", "tcp://station:xxxxx@broker:1883", "S3cretPW"},
+		{"connect to smtp://mailer:12?S3cretPW@smtp.example:587?tls=none: refused", "connect to smtp://mailer:xxxxx@smtp.example:587?tls=none: refused", "S3cretPW"},
+		// A user name that holds a / cannot be told from the password:
+		// all of it goes.
+		{"smtp://mail/er:S3cretPW@smtp.example", "smtp://xxxxx@smtp.example", "S3cretPW"},
+		{"tcp://a/b?c@broker:1883", "tcp://xxxxx@broker:1883", "a/b?c"},
 	} {
 		got := Redact(c.in)
 		if c.want != "" && got != c.want {

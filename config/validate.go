@@ -32,6 +32,8 @@ func (c Config) Validate() error {
 		u, err := url.Parse(c.MQTTURL)
 		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "" {
 			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", Redact(c.MQTTURL)))
+		} else if atAfterAuthority(c.MQTTURL) {
+			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: %s", Redact(c.MQTTURL), atAfterHost))
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
@@ -106,6 +108,8 @@ func (c Config) Validate() error {
 		switch {
 		case err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "":
 			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
+		case atAfterAuthority(c.SMTPURL):
+			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: %s", Redact(c.SMTPURL), atAfterHost))
 		case u.Scheme == "smtp" && !slices.Contains([]string{"", "starttls", "opportunistic", "none"}, u.Query().Get("tls")):
 			// The values smtpmail.New takes; checked here too, so that a
 			// typo stops the start before the database is opened, and
@@ -180,6 +184,11 @@ func (c Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// atAfterHost says why a URL with an @ after its host is refused: the
+// host it names is a password's start (smtp://user:1234/pw@host has host
+// user, port 1234).
+const atAfterHost = "an @ after the host, in the path, query or fragment: a password holding /, ? or # must be percent-encoded (%2F, %3F, %23), or the part before it is taken for the host"
 
 // isLoopback says whether host (no port) is this machine: localhost or a
 // loopback IP address.

@@ -175,3 +175,35 @@ func TestValidateStripeKeys(t *testing.T) {
 		}
 	}
 }
+
+// An SMTP or MQTT URL whose password holds an unescaped /, ? or # parses
+// with the password's start as its host (smtp://user:1234/pw@host is host
+// user, port 1234): it is refused by name, the password masked, where the
+// hub went on to dial that host and print the rest.
+func TestValidateRefusesAnAtAfterTheHost(t *testing.T) {
+	for _, tc := range []struct{ name, value string }{
+		{"CITYHUB_SMTP_URL", "smtp://user:1234/S3cretPW@smtp.example:587"},
+		{"CITYHUB_SMTP_URL", "smtp://user:12?S3cretPW@smtp.example"},
+		{"CITYHUB_SMTP_URL", "smtps://user:12#S3cretPW@smtp.example:465"},
+		{"CITYHUB_MQTT_URL", "tcp://station:1234/S3cretPW@broker:1883"},
+		{"CITYHUB_MQTT_URL", "mqtt://station:12?S3cretPW@broker"},
+		{"CITYHUB_MQTT_URL", "ssl://broker:8883/ops@comune.example"},
+	} {
+		e := map[string]string{tc.name: tc.value, "CITYHUB_MAIL_FROM": "noreply@comune.example"}
+		_, err := Parse("serve", nil, env(e), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.name) || !strings.Contains(err.Error(), "an @ after the host") {
+			t.Errorf("%s=%s: %v, want it refused for the @ after the host", tc.name, tc.value, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "S3cretPW") {
+			t.Errorf("%s=%s: the error shows the password: %v", tc.name, tc.value, err)
+		}
+	}
+	for _, ok := range []map[string]string{
+		{"CITYHUB_SMTP_URL": "smtp://user:1234%2FS3cretPW@smtp.example:587?tls=opportunistic", "CITYHUB_MAIL_FROM": "noreply@comune.example"},
+		{"CITYHUB_MQTT_URL": "tcp://station:S3cret%3FPW@broker:1883"},
+	} {
+		if _, err := Parse("serve", nil, env(ok), io.Discard); err != nil {
+			t.Errorf("%v refused: %v", ok, err)
+		}
+	}
+}

@@ -47,6 +47,29 @@ func TestConfig(t *testing.T) {
 	}
 }
 
+// A password with an unescaped / or ? parses with its start as the host
+// (smtp://user:1234/pw@host is host user, port 1234): the transport's name,
+// which the start log, cityhub check and the outbox's errors show, hides it
+// all the same.
+func TestRedactPasswordTakenForTheHost(t *testing.T) {
+	for _, u := range []string{
+		"smtp://user:1234/s3cret@mail.example.org:587",
+		"smtp://user:12?s3cret@mail.example.org",
+		"smtps://user:12#s3cret@mail.example.org:465",
+	} {
+		if got := smtpmail.Redact(u); strings.Contains(got, "s3cret") || !strings.HasPrefix(got, "smtp") {
+			t.Errorf("Redact(%s) = %s", u, got)
+		}
+		tr, err := smtpmail.New(smtpmail.Config{URL: u, From: mailtest.From}, nil)
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("New(%s): the error shows the password: %v", u, err)
+		}
+		if tr != nil && strings.Contains(tr.String(), "s3cret") {
+			t.Errorf("New(%s).String() = %s shows the password", u, tr)
+		}
+	}
+}
+
 // A message arrives as text and HTML alternatives with its attachments,
 // its own Message-ID and its language.
 func TestDeliverMultipartWithAttachments(t *testing.T) {
