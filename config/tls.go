@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
 	"net/url"
 	"strings"
 )
@@ -86,10 +85,11 @@ func (t TLS) validate(publicURL string) error {
 	if u, err := url.Parse(t.ACMEDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
 		errs = append(errs, fmt.Errorf("CITYHUB_ACME_CA %q: want the https:// URL of an ACME directory", t.ACMEDirectory))
 	}
-	if t.ACMEEmail != "" {
-		if a, err := mail.ParseAddress(t.ACMEEmail); err != nil || a.Name != "" {
-			errs = append(errs, fmt.Errorf("CITYHUB_ACME_EMAIL %q: want a plain e-mail address", t.ACMEEmail))
-		}
+	// The address alone, as the ACME account's mailto: contact takes it:
+	// "<ops@comune.it>" or one with a comment parses as an address but is
+	// not one.
+	if t.ACMEEmail != "" && !bareAddress(t.ACMEEmail) {
+		errs = append(errs, fmt.Errorf("CITYHUB_ACME_EMAIL %q: want a bare e-mail address such as sistemi@comune.example.it", t.ACMEEmail))
 	}
 	if err := checkListenAddr("CITYHUB_HTTPS_ADDR", t.HTTPSAddr); err != nil {
 		errs = append(errs, err)

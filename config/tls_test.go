@@ -50,6 +50,10 @@ func TestTLS(t *testing.T) {
 		{"port out of range, https off", map[string]string{"CITYHUB_HTTPS_ADDR": ":99999"}, "port from 0 to 65535"},
 		{"plain acme url, https off", map[string]string{"CITYHUB_ACME_CA": "notaurl"}, "CITYHUB_ACME_CA \""},
 		{"bad contact, https off", map[string]string{"CITYHUB_ACME_EMAIL": "bogus"}, "CITYHUB_ACME_EMAIL \""},
+		// An address in angle brackets, or with a comment, parses as one
+		// but is not the bare address an ACME account's contact is.
+		{"contact in angle brackets", map[string]string{"CITYHUB_ACME_EMAIL": "<ops@comune.it>"}, "CITYHUB_ACME_EMAIL \"<ops@comune.it>\": want a bare e-mail address"},
+		{"contact with a comment", map[string]string{"CITYHUB_ACME_EMAIL": "ops@comune.it (sistemi)"}, "want a bare e-mail address"},
 		{"http public url", map[string]string{"CITYHUB_TLS_DOMAINS": "hub.example.it", "CITYHUB_PUBLIC_URL": "http://hub.example.it"}, "is https://"},
 		{"files without public url", map[string]string{"CITYHUB_TLS_CERT_FILE": "/c", "CITYHUB_TLS_KEY_FILE": "/k", "CITYHUB_PUBLIC_URL": ""}, "set CITYHUB_PUBLIC_URL"},
 	} {
