@@ -22,12 +22,33 @@ import (
 	"cityhub/wallet"
 )
 
+// EarliestPeriodEnd is the earliest end a settlement period may be given:
+// no redemption is older than the hub, and an end before it (the zero time
+// a client wrote as "0001-01-01T00:00:00Z") is a mistake, which must not
+// be read as "up to now" and settle everything.
+var EarliestPeriodEnd = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// CheckPeriodEnd refuses (Invalid, period_end) a settlement period's end
+// before EarliestPeriodEnd, the zero time included: for a caller that
+// tells an end given from one absent, where CloseSettlement cannot (it
+// reads a zero time as "now"). One in the future CloseSettlement refuses
+// by its own clock.
+func CheckPeriodEnd(end time.Time) error {
+	if end.Before(EarliestPeriodEnd) {
+		return apperr.R(apperr.Invalid, "period_end", "A settlement period cannot end before %s.", EarliestPeriodEnd.Format(time.DateOnly))
+	}
+	return nil
+}
+
 // CloseSettlement closes a settlement period for one shop: every unreversed,
 // unsettled redemption made before periodEnd (now when zero) and older than
 // ReversalWindow goes on one statement whose id is the batch id. A
 // redemption is on at most one statement. Money moves when the statement is
-// paid (MarkPaid). A replay of key returns the first statement. Invalid for a
-// future period end; Conflict (nothing_to_settle); NotFound for an unknown shop.
+// paid (MarkPaid). A replay of key returns the first statement. Invalid
+// (period_end) for a period end in the future or before
+// EarliestPeriodEnd; Conflict (nothing_to_settle); NotFound for an unknown
+// shop. A caller that reads a period end a client gave checks it with
+// CheckPeriodEnd first: a zero one given is not "now".
 func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, shopID string, periodEnd time.Time) (Settlement, bool, error) {
 	if err := requireAdmin(c); err != nil {
 		return Settlement{}, false, err
@@ -40,13 +61,16 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 	// retry a moment later is the same request.
 	requested := "now"
 	if !periodEnd.IsZero() {
+		if err := CheckPeriodEnd(periodEnd); err != nil {
+			return Settlement{}, false, err
+		}
+		if periodEnd.After(now) {
+			return Settlement{}, false, apperr.R(apperr.Invalid, "period_end", "A settlement period cannot end in the future.")
+		}
 		requested = periodEnd.UTC().Format(time.RFC3339Nano)
 	}
 	if periodEnd.IsZero() {
 		periodEnd = now
-	}
-	if periodEnd.After(now) {
-		return Settlement{}, false, apperr.R(apperr.Invalid, "period_end", "A settlement period cannot end in the future.")
 	}
 	upTo := periodEnd
 	if cut := now.Add(-ReversalWindow); upTo.After(cut) {

@@ -125,7 +125,7 @@ var openAPIComponents = []component{
 	{name: "ShopBalance", typ: typeOf[vouchers.Balance]()},
 	{name: "Settlement", typ: typeOf[vouchers.Settlement]()},
 	{name: "Statement", typ: typeOf[vouchers.Statement]()},
-	{name: "CloseSettlementRequest", typ: typeOf[closeSettlementRequest](), request: true, required: []string{"shop_id"}, desc: "period_end is an RFC 3339 time; empty or absent means now."},
+	{name: "CloseSettlementRequest", typ: typeOf[closeSettlementRequest](), request: true, required: []string{"shop_id"}, desc: "period_end is an RFC 3339 time; empty or absent means now. Given, it is never read as now: one before 2000-01-01T00:00:00Z (the zero time 0001-01-01T00:00:00Z included) or in the future is 400 with reason period_end."},
 	{name: "MarkPaidRequest", typ: typeOf[markPaidRequest](), request: true},
 	{name: "AuditEntry", typ: typeOf[audit.Entry]()},
 	{name: "AuditPage", typ: typeOf[vouchers.AuditPage](), desc: "A page of the voucher scheme's audit log, oldest first; pass next_cursor as ?cursor= for the following page (absent at the end)."},

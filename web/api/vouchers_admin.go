@@ -271,6 +271,12 @@ func (h *voucherHandler) handleAPICloseSettlement(w http.ResponseWriter, r *http
 			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "period_end", "period_end must be an RFC 3339 time."))
 			return
 		}
+		// Given, it is a time: the zero one is not "now" (absent), which
+		// the service reads from a zero time.
+		if err = vouchers.CheckPeriodEnd(end); err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
 	}
 	st, replayed, err := h.vouchers.CloseSettlement(r.Context(), c, r.Header.Get("Idempotency-Key"), req.ShopID, end)
 	if err != nil {
