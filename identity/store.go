@@ -34,13 +34,14 @@ type Tx interface {
 	// AccountByEmail reads the account whose normalised email is emailNorm.
 	// NotFound if missing.
 	AccountByEmail(ctx context.Context, emailNorm string) (Account, error)
-	// AnonymiseAccount replaces an account's personal data with placeholders,
-	// makes its password unusable, drops its grants and the networks it
-	// logged in from, and sets deleted_at.
 	// UnverifiedAccounts lists at most limit accounts, oldest first, made
 	// before createdBefore whose address was never verified, that have no
 	// fiscal code, are not deleted and never had money moved for them.
 	UnverifiedAccounts(ctx context.Context, createdBefore time.Time, limit int) ([]string, error)
+	// AnonymiseAccount replaces an account's personal data with placeholders,
+	// makes its password unusable, drops its grants and the networks it
+	// logged in from, and sets deleted_at. The answers kept for retries
+	// go too: the account's own, and any other whose body holds its id.
 	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
 	// SetAccountDisabled disables or re-enables an account.
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error

@@ -109,13 +109,20 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	}
 	// The answers kept for the person's retries (a report, a comment, a
 	// claim, as first answered, their name in them): scopes end with the
-	// account's id, or, the API's, start with "api:" and it. An answer
-	// still being made (this very request's, if keyed) is left to finish.
-	if _, err := tx.q.Exec(ctx, `DELETE FROM idempotency_keys WHERE right(scope, length($1) + 1) = ':' || $1`, id); err != nil {
+	// account's id, or, the API's, start with "api:" and it. And every
+	// other kept answer whose body names the account: another caller's
+	// about it (an administrator's new account, grants or disabling), an
+	// anonymous one (a confirmed address), with its address and name. An
+	// id is 26 random characters after its prefix, so a body holding it
+	// is about that account. An answer still being made (this very
+	// request's, if keyed) is left to finish.
+	if _, err := tx.q.Exec(ctx, `DELETE FROM idempotency_keys WHERE right(scope, length($1) + 1) = ':' || $1
+		OR position(convert_to($1, 'UTF8') in response) > 0`, id); err != nil {
 		return wrap("forget kept results", err)
 	}
 	if _, err := tx.q.Exec(ctx, `DELETE FROM request_answers WHERE done
-		AND (right(scope, length($1) + 1) = ':' || $1 OR left(scope, length($1) + 5) = 'api:' || $1 || ':')`, id); err != nil {
+		AND (right(scope, length($1) + 1) = ':' || $1 OR left(scope, length($1) + 5) = 'api:' || $1 || ':'
+			OR position(convert_to($1, 'UTF8') in body) > 0)`, id); err != nil {
 		return wrap("forget kept answers", err)
 	}
 	return nil

@@ -108,12 +108,16 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM email_tokens WHERE account_id = ?`, id); err != nil {
 		return wrap("forget e-mail tokens", err)
 	}
-	// The answers kept for the person's retries, as on PostgreSQL.
-	if _, err := tx.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE substr(scope, -(length(?1) + 1)) = ':' || ?1`, id); err != nil {
+	// The answers kept for the person's retries, and every other kept
+	// answer that names the account, as on PostgreSQL. The bodies are
+	// compared as bytes: a blob's, or a text's if one was stored as text.
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE substr(scope, -(length(?1) + 1)) = ':' || ?1
+		OR instr(CAST(response AS BLOB), CAST(?1 AS BLOB)) > 0`, id); err != nil {
 		return wrap("forget kept results", err)
 	}
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM request_answers WHERE done
-		AND (substr(scope, -(length(?1) + 1)) = ':' || ?1 OR substr(scope, 1, length(?1) + 5) = 'api:' || ?1 || ':')`, id); err != nil {
+		AND (substr(scope, -(length(?1) + 1)) = ':' || ?1 OR substr(scope, 1, length(?1) + 5) = 'api:' || ?1 || ':'
+			OR instr(CAST(body AS BLOB), CAST(?1 AS BLOB)) > 0)`, id); err != nil {
 		return wrap("forget kept answers", err)
 	}
 	return nil
