@@ -45,6 +45,17 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	return db.Close()
 }
 
+// warnMetricsOpen says at start that, without CITYHUB_METRICS_TOKEN,
+// /metrics answers every request from this machine that no proxy says it
+// forwarded: a reverse proxy on the same machine that adds no forwarding
+// header (nginx's proxy_pass adds none unless told) hands it to anyone.
+func warnMetricsOpen(cfg config.Config, log *slog.Logger) {
+	if cfg.MetricsToken == "" {
+		log.Warn("CITYHUB_METRICS_TOKEN is not set: /metrics answers any request from this machine without X-Forwarded-For, Forwarded or X-Real-IP, " +
+			"so a reverse proxy on this machine must set one of them (nginx's proxy_pass sets none unless told), or set the token")
+	}
+}
+
 // serve runs the hub until ctx ends, then drains in-flight requests.
 func serve(ctx context.Context, name string, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
 	if demo {
@@ -79,6 +90,7 @@ func serve(ctx context.Context, name string, args []string, getenv func(string) 
 		cfg.PublicURL = publicURL(ln.Addr().String())
 	}
 	log.Info("starting cityhub", append([]any{slog.String("version", version)}, cfg.Summary()...)...)
+	warnMetricsOpen(cfg, log)
 	gc, err := gctune.Apply()
 	if err != nil {
 		log.Warn("garbage collector: no soft memory limit", slog.Any("error", err))
