@@ -262,3 +262,58 @@ func TestPricingPlanWithoutSegmentsAnswersAnEmptyList(t *testing.T) {
 		})
 	}
 }
+
+// A PUT whose body names another id than its URL is refused 400 id_mismatch
+// on every catalogue, changing neither object; the URL's id in the body, or
+// none, edits the URL's object.
+func TestCataloguePutOfAnotherIDIsRefused(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
+			})
+			admin := env.login(t, identity.RoleAdmin)
+			const base = "/api/v1/admin/mobility/"
+			for _, c := range []struct {
+				path, a, b, other, same string
+			}{
+				{"pricing-plans", `{"id":"pa","name_it":"A","unlock_cents":50}`, `{"id":"pb","name_it":"B","unlock_cents":60}`,
+					`{"id":"pb","name_it":"A2","unlock_cents":70}`, `{"id":"pa","name_it":"A3","unlock_cents":80}`},
+				{"vehicle-types", `{"id":"ta","name_it":"A","propulsion":"human","pricing_plan_id":"pa"}`, `{"id":"tb","name_it":"B","propulsion":"human","pricing_plan_id":"pa"}`,
+					`{"id":"tb","name_it":"A2","propulsion":"human","pricing_plan_id":"pa"}`, `{"name_it":"A3","propulsion":"human","pricing_plan_id":"pa"}`},
+				{"bikes", `{"id":"ba","vehicle_type_id":"ta","active":true}`, `{"id":"bb","vehicle_type_id":"ta","active":true}`,
+					`{"id":"bb","vehicle_type_id":"ta","active":false}`, `{"id":"ba","vehicle_type_id":"ta","active":false}`},
+				{"stations", `{"id":"sa","name_it":"A","lat":41.13,"lon":14.78,"capacity":4,"open":true}`, `{"id":"sb","name_it":"B","lat":41.14,"lon":14.79,"capacity":4,"open":true}`,
+					`{"id":"sb","name_it":"A2","lat":41.13,"lon":14.78,"capacity":5,"open":false}`, `{"name_it":"A3","lat":41.13,"lon":14.78,"capacity":6,"open":true}`},
+			} {
+				path := base + c.path
+				read := func(id string) string {
+					t.Helper()
+					rec := env.do(t, "GET", path+"/"+id, admin, "")
+					wantStatus(t, rec, http.StatusOK)
+					return rec.Body.String()
+				}
+				for _, body := range []string{c.a, c.b} {
+					wantStatus(t, env.do(t, "POST", path, admin, body), http.StatusCreated)
+				}
+				var a, b struct{ ID string }
+				_ = json.Unmarshal([]byte(c.a), &a)
+				_ = json.Unmarshal([]byte(c.b), &b)
+				beforeA, beforeB := read(a.ID), read(b.ID)
+				p := wantProblem(t, env.do(t, "PUT", path+"/"+a.ID, admin, c.other), http.StatusBadRequest)
+				if p.Reason != "id_mismatch" {
+					t.Errorf("PUT %s/%s with %s: reason %q, want id_mismatch", path, a.ID, c.other, p.Reason)
+				}
+				if read(a.ID) != beforeA || read(b.ID) != beforeB {
+					t.Errorf("PUT %s/%s with %s changed an object", path, a.ID, c.other)
+				}
+				rec := env.do(t, "PUT", path+"/"+a.ID, admin, c.same)
+				wantStatus(t, rec, http.StatusOK)
+				if got := read(a.ID); got == beforeA {
+					t.Errorf("PUT %s/%s with %s: reads %s", path, a.ID, c.same, got)
+				}
+			}
+		})
+	}
+}

@@ -4,12 +4,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
+	"cityhub/mqtt"
 	"cityhub/mqtt/mqtttest"
+	"cityhub/simulator"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
 )
@@ -126,6 +132,72 @@ func TestUnlockKeyStandsForOneUnlock(t *testing.T) {
 			// stations read as letters, digits, '-' and '_' only.
 			if p := wantProblem(t, unlock(`{"station_id":"`+other.ID+`","dock":1}`, "Idempotency-Key: order:123.4"), http.StatusBadRequest); p.Reason != "request_id" {
 				t.Errorf("a key the stations cannot read: %+v", p)
+			}
+		})
+	}
+}
+
+// A station that answers an unlock with out_of_service makes it 503
+// station_refused:out_of_service, nothing charged and no ride; a retry with
+// the same key hears the same answer without asking the station again.
+func TestUnlockRefusedOutOfService(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			var m *mobilitytest.Env
+			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
+				// The simulated stations never answer: the station below
+				// answers for the first.
+				m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 1, Docks: 2,
+					Sim: func(c *simulator.Config) { c.SilentRate = 1 }})
+				d.Mobility = m.Svc
+			})
+			st := m.Stations[0]
+			station := paho.NewClient(paho.NewClientOptions().AddBroker(m.URL).SetClientID("oos-" + st.ID))
+			if tok := station.Connect(); !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+				t.Fatal(tok.Error())
+			}
+			defer station.Disconnect(50)
+			var commands atomic.Int32
+			tok := station.Subscribe(mqtt.Topics{Root: m.Root}.Commands(st.ID), 1, func(c paho.Client, msg paho.Message) {
+				cmd, err := mobility.DecodeCommand(msg.Payload())
+				if err != nil {
+					return
+				}
+				commands.Add(1)
+				p, _ := mobility.EncodeReply(mobility.Reply{RequestID: cmd.RequestID, StationID: st.ID, Result: mobility.ReplyError,
+					Error: mobility.ErrCodeOutOfService, TS: time.Now()})
+				c.Publish(cmd.ReplyTo, 1, false, p)
+			})
+			if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+				t.Fatal(tok.Error())
+			}
+
+			acct, citizen := env.account(t, identity.RoleCitizen)
+			if _, err := m.Wallet.Post(t.Context(), wallet.Transaction{Key: "topup:" + acct.ID, Kind: "topup", Entries: []wallet.Entry{
+				{Account: wallet.CityFunding, Amount: -1000}, {Account: wallet.CitizenAccount(acct.ID), Amount: 1000}}}); err != nil {
+				t.Fatal(err)
+			}
+			body := `{"station_id":"` + st.ID + `","dock":1}`
+			for i, replayed := range []string{"", "true"} {
+				rec := vreq(t, env, "POST", "/api/v1/mobility/unlock", citizen, body, "Idempotency-Key: unl-oos-1")
+				p := wantProblem(t, rec, http.StatusServiceUnavailable)
+				if p.Reason != "station_refused:out_of_service" || rec.Header().Get("Idempotent-Replayed") != replayed {
+					t.Errorf("unlock %d at a station out of service: %+v, Idempotent-Replayed %q", i+1, p, rec.Header().Get("Idempotent-Replayed"))
+				}
+			}
+			if n := commands.Load(); n != 1 {
+				t.Errorf("the station was asked %d times, want once", n)
+			}
+			if got := m.Balance(t, acct.ID); got != 1000 {
+				t.Errorf("balance after the refusal = %d, want 1000", got)
+			}
+			var rides struct{ Rides []mobility.RideView }
+			decodeInto(t, env.do(t, "GET", "/api/v1/mobility/rides", citizen, ""), &rides)
+			for _, r := range rides.Rides {
+				if r.Status != mobility.RideFailed {
+					t.Errorf("ride after the refusal: %+v", r)
+				}
 			}
 		})
 	}
