@@ -353,7 +353,7 @@ func buildOpenAPIDocument() *obj {
 			"headers", headers,
 			"securitySchemes", newObj(
 				"bearerAuth", newObj("type", "http", "scheme", "bearer", "bearerFormat", "JWT",
-					"description", "An access token from /api/v1/auth/login or /api/v1/auth/refresh: a JWT signed with EdDSA (Ed25519, alg pinned), kid in its header, short-lived. Keys at /.well-known/jwks.json."),
+					"description", "An access token from /api/v1/auth/login or /api/v1/auth/refresh: a JWT signed with EdDSA (Ed25519, alg pinned), kid in its header, short-lived. Keys at /.well-known/jwks.json. The feeds outside /api/v1 (/healthz, /readyz, /.well-known/*, /gbfs/v3/*) read no credentials: a token sent to them, one that does not verify too, is ignored, never answered 401."),
 				"sessionCookie", newObj("type", "apiKey", "in", "cookie", "name", httpx.SessionCookie,
 					"description", "The pages' session cookie; the API takes it for GET only, so a state-changing call needs a bearer token."),
 			),

@@ -28,12 +28,11 @@ type Authenticator interface {
 // The JSON API takes a cookie for safe methods only: a state-changing API
 // call must carry a bearer token, which a forged cross-site request cannot,
 // so the API needs no CSRF tokens. Pages post forms with their own CSRF check.
-// With a nil auth, no request is authenticated.
+// With a nil auth, no request is authenticated, nor one for a public path
+// that reads no caller (ReadsNoCaller).
 func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// /metrics carries the monitoring's own bearer token, which its
-		// handler checks (feeds), not a person's access token.
-		if auth == nil || r.URL.Path == MetricsPath {
+		if auth == nil || ReadsNoCaller(r.URL.Path) {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -66,6 +65,23 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 
 // MetricsPath is where the Prometheus metrics are served.
 const MetricsPath = "/metrics"
+
+// ReadsNoCaller reports whether path is one of the feeds outside the API
+// whose answer is the same for everyone: health and readiness, the signing
+// keys and the rest of /.well-known, robots.txt and the GBFS feeds. Their
+// credentials are not read: a client that sends its access token to every
+// address, a stale one too, still gets the public answer (never a 401
+// nothing there needs), and no cookie costs a database read. /metrics
+// carries the monitoring's own bearer token, which its handler checks,
+// not a person's access token. A feed that comes to depend on its caller
+// must leave this list.
+func ReadsNoCaller(path string) bool {
+	switch path {
+	case "/healthz", "/readyz", "/robots.txt", MetricsPath:
+		return true
+	}
+	return strings.HasPrefix(path, "/.well-known/") || strings.HasPrefix(path, "/gbfs/")
+}
 
 // SessionCookie is the page-session cookie's name: it holds the identity
 // session token of a signed-in page user.
