@@ -45,8 +45,12 @@ func (rp *RP) pendingKey() ([]byte, error) {
 }
 
 // SealIdentity seals ext, as Finish returned it, for the page to keep
-// while it asks for the password of the account ext's e-mail names.
-func (rp *RP) SealIdentity(ext identity.ExternalIdentity) (string, error) {
+// while it asks for the password of the account ext's e-mail names. bound
+// ties the value to what the page holds when it opens it again (the page
+// session it was made under, "" for none): OpenIdentity opens it only with
+// the same bound, so a value made under one session is nothing under the
+// next, nor one made without a session under any.
+func (rp *RP) SealIdentity(ext identity.ExternalIdentity, bound string) (string, error) {
 	key, err := rp.pendingKey()
 	if err != nil {
 		return "", err
@@ -63,12 +67,13 @@ func (rp *RP) SealIdentity(ext identity.ExternalIdentity) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, plain, nil)), nil
+	return base64.RawURLEncoding.EncodeToString(aead.Seal(nonce, nonce, plain, []byte(bound))), nil
 }
 
-// OpenIdentity opens a value of SealIdentity; ErrFlow when it was altered,
-// sealed by another registration, or is older than PendingTTL.
-func (rp *RP) OpenIdentity(v string) (identity.ExternalIdentity, error) {
+// OpenIdentity opens a value of SealIdentity sealed with bound; ErrFlow
+// when it was altered, sealed by another registration or with another
+// bound, or is older than PendingTTL.
+func (rp *RP) OpenIdentity(v, bound string) (identity.ExternalIdentity, error) {
 	if v == "" || len(v) > maxPendingLen {
 		return identity.ExternalIdentity{}, ErrFlow
 	}
@@ -87,7 +92,7 @@ func (rp *RP) OpenIdentity(v string) (identity.ExternalIdentity, error) {
 	if len(b) < aead.NonceSize()+aead.Overhead() {
 		return identity.ExternalIdentity{}, ErrFlow
 	}
-	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], nil)
+	plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(bound))
 	if err != nil {
 		return identity.ExternalIdentity{}, ErrFlow
 	}

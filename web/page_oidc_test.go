@@ -193,3 +193,107 @@ func TestOIDCLinkNeedsThePassword(t *testing.T) {
 		t.Fatalf("connect page signed out: %d", res.StatusCode)
 	}
 }
+
+// linkCookie is the browser's waiting SPID/CIE identity; "" if none.
+func linkCookie(pc *webtest.PageClient) string {
+	u, _ := url.Parse(pc.URL)
+	for _, c := range pc.Client.Jar.Cookies(u) {
+		if c.Name == "cityhub_oidc_link" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+func setLinkCookie(pc *webtest.PageClient, v string) {
+	u, _ := url.Parse(pc.URL)
+	pc.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "cityhub_oidc_link", Value: v, Path: "/login/oidc"}})
+}
+
+// On a shared browser, a SPID/CIE identity left waiting by one person is
+// never linked to the account of the next person who signs in: a logout and
+// a sign-in end it, and the waiting identity, kept or put back, opens only
+// under the page session that asked for it (an identity from a SPID/CIE
+// login, under none).
+func TestOIDCWaitingIdentityStaysWithItsSession(t *testing.T) {
+	t.Parallel()
+	o := oidcServer(t)
+	bruno, _ := o.env.account(t, identity.RoleCitizen)
+	carla, _ := o.env.account(t, identity.RoleCitizen)
+	refused := func(pc *webtest.PageClient, who string) {
+		t.Helper()
+		if res, _ := pc.Get("/login/oidc/connect"); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("%s: connect page of another session's identity: %d", who, res.StatusCode)
+		}
+		if res, _ := postForm(pc, "/account", "/login/oidc/connect", url.Values{"password": {testPassword}}); res.StatusCode != http.StatusBadRequest {
+			t.Fatalf("%s: connect with another session's identity: %d", who, res.StatusCode)
+		}
+		if a, err := o.env.Identity.Account(context.Background(), carla.ID); err != nil || a.FiscalCode != "" {
+			t.Fatalf("%s: the next person's account got the identity: %+v, %v", who, a, err)
+		}
+	}
+	// connectStarted is a browser signed in as bruno whose SPID/CIE login
+	// as Mario waits for bruno's password.
+	connectStarted := func() (*webtest.PageClient, string) {
+		pc := webtest.SignedIn(t, o.url, bruno.Email, testPassword)
+		back := o.loginAt(t, o.start(t, pc, "/account/spid"), spidMario)
+		if res, _ := pc.Get("/login/oidc/callback?" + back.Encode()); res.Header.Get("Location") != "/login/oidc/connect" {
+			t.Fatalf("link from the account page: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		v := linkCookie(pc)
+		if v == "" {
+			t.Fatal("no identity waiting")
+		}
+		return pc, v
+	}
+
+	// Bruno walks away; Carla signs in on the same browser (the login form
+	// posts whoever is signed in).
+	pc, waiting := connectStarted()
+	if res, _ := postForm(pc, "/account", "/login", url.Values{"email": {carla.Email}, "password": {testPassword}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("carla's login: %d", res.StatusCode)
+	}
+	if linkCookie(pc) != "" {
+		t.Fatal("a sign-in left the previous person's waiting identity")
+	}
+	refused(pc, "after a sign-in")
+	setLinkCookie(pc, waiting)
+	refused(pc, "put back after a sign-in")
+
+	// Bruno signs out; Carla signs in.
+	pc, waiting = connectStarted()
+	if res, _ := postForm(pc, "/account", "/logout", url.Values{}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout: %d", res.StatusCode)
+	}
+	if linkCookie(pc) != "" {
+		t.Fatal("a logout left the waiting identity")
+	}
+	if res := pc.Login(carla.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("carla's login: %d", res.StatusCode)
+	}
+	setLinkCookie(pc, waiting)
+	refused(pc, "put back after a logout")
+
+	// A SPID/CIE login whose e-mail names a password account leaves an
+	// identity waiting for that account's password, not for a signed-in
+	// person's.
+	admin := identity.Caller{AccountID: "acc_test_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	if _, err := o.env.Identity.CreateAccount(context.Background(), admin, identity.NewAccount{Email: spidAnna.Email, Password: testPassword,
+		Name: "Anna Bianchi", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}); err != nil {
+		t.Fatal(err)
+	}
+	anon := webtest.NewPageClient(t, o.url)
+	back := o.loginAt(t, o.start(t, anon, "/login/oidc"), spidAnna)
+	if res, _ := anon.Get("/login/oidc/callback?" + back.Encode()); res.Header.Get("Location") != "/login/oidc/link" {
+		t.Fatalf("callback for an existing address: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	pc = webtest.SignedIn(t, o.url, carla.Email, testPassword)
+	setLinkCookie(pc, linkCookie(anon))
+	refused(pc, "a SPID/CIE login's identity")
+
+	// Bruno himself, in his own session, still connects.
+	pc, _ = connectStarted()
+	if res, _ := postForm(pc, "/login/oidc/connect", "/login/oidc/connect", url.Values{"password": {testPassword}}); res.Header.Get("Location") != "/account?done=linked" {
+		t.Fatalf("connect in the same session: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+}

@@ -41,9 +41,11 @@ type ExternalLogin interface {
 	// returns what the provider asserted.
 	Finish(ctx context.Context, flowState string, query url.Values) (identity.ExternalIdentity, error)
 	// SealIdentity and OpenIdentity keep an asserted identity in a cookie
-	// while the person proves the password of the account its e-mail names.
-	SealIdentity(ext identity.ExternalIdentity) (string, error)
-	OpenIdentity(v string) (identity.ExternalIdentity, error)
+	// while the person proves the password of the account its e-mail names
+	// or of the signed-in account; a value opens only with the bound it was
+	// sealed with (linkBound).
+	SealIdentity(ext identity.ExternalIdentity, bound string) (string, error)
+	OpenIdentity(v, bound string) (identity.ExternalIdentity, error)
 }
 
 // accountPages are the account pages.

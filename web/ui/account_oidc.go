@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -40,9 +42,36 @@ const (
 	oidcModeEmail = "email"
 )
 
-func (a *accountPages) setOIDCCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
+func (s *site) setOIDCCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: pathOIDCStart, MaxAge: maxAge,
-		HttpOnly: true, Secure: a.secureCookies(r), SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteLaxMode})
+}
+
+// clearOIDCCookies ends whatever SPID/CIE step this browser had waiting (a
+// flow, an identity waiting to be linked, an address waiting for its
+// login): at logout and at every sign-in, so that on a shared computer
+// the next person never finishes the previous person's step. Cleared
+// whether or not the request shows them: the browser sends them to
+// /login/oidc only.
+func (s *site) clearOIDCCookies(w http.ResponseWriter, r *http.Request) {
+	for _, name := range []string{oidcFlowCookie, oidcLinkCookie, oidcEmailCookie} {
+		s.setOIDCCookie(w, r, name, "", -1)
+	}
+}
+
+// linkBound is what a waiting identity is sealed with (ExternalLogin's
+// bound): for a link asked from the account page (connect true), the page
+// session it was asked under, so that it completes under that session only,
+// never after a logout and another person's sign-in in the same browser;
+// for a SPID/CIE login whose e-mail named a password account, "" (no
+// session), so that such an identity is never linked to a signed-in
+// account other than the one its e-mail names.
+func linkBound(r *http.Request, connect bool) string {
+	if !connect {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(pageSessionToken(r)))
+	return "session:" + hex.EncodeToString(sum[:])
 }
 
 func (a *accountPages) startOIDC(w http.ResponseWriter, r *http.Request, mode string) {
@@ -128,8 +157,9 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 			a.oidcError(w, r, apperr.E(apperr.Unauthenticated, "sign in first"))
 			return
 		}
-		// The identity waits, sealed, for the account's password.
-		sealed, err := a.oidc.SealIdentity(ext)
+		// The identity waits, sealed to this session, for the account's
+		// password.
+		sealed, err := a.oidc.SealIdentity(ext, linkBound(r, true))
 		if err != nil {
 			a.oidcError(w, r, err)
 			return
@@ -140,7 +170,7 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 	}
 	token, caller, _, err := a.flows.StartExternalSession(r.Context(), ext)
 	if apperr.ReasonOf(err) == "link_required" {
-		sealed, serr := a.oidc.SealIdentity(ext)
+		sealed, serr := a.oidc.SealIdentity(ext, linkBound(r, false))
 		if serr != nil {
 			a.oidcError(w, r, serr)
 			return
@@ -153,6 +183,7 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 		a.oidcError(w, r, err)
 		return
 	}
+	a.clearOIDCCookies(w, r)
 	a.setCookie(w, r, httpx.SessionCookie, token, 0)
 	http.Redirect(w, r, homeOf(caller), http.StatusSeeOther)
 }
@@ -170,20 +201,22 @@ type oidcLinkPage struct {
 	Name    string
 }
 
-// pendingIdentity is the identity waiting for a password, from its cookie.
-func (a *accountPages) pendingIdentity(r *http.Request) (identity.ExternalIdentity, error) {
+// pendingIdentity is the identity waiting for a password, from its cookie:
+// for the account page's link (connect), one sealed under this very page
+// session; otherwise one a SPID/CIE login left waiting (linkBound).
+func (a *accountPages) pendingIdentity(r *http.Request, connect bool) (identity.ExternalIdentity, error) {
 	c, err := r.Cookie(oidcLinkCookie)
 	if err != nil {
 		return identity.ExternalIdentity{}, errOIDCNoFlow
 	}
-	return a.oidc.OpenIdentity(c.Value)
+	return a.oidc.OpenIdentity(c.Value, linkBound(r, connect))
 }
 
 func (a *accountPages) handleOIDCLinkPage(w http.ResponseWriter, r *http.Request) {
 	if a.noOIDC(w, r) {
 		return
 	}
-	ext, err := a.pendingIdentity(r)
+	ext, err := a.pendingIdentity(r, false)
 	if err != nil {
 		a.oidcError(w, r, err)
 		return
@@ -200,7 +233,7 @@ func (a *accountPages) handleOIDCLink(w http.ResponseWriter, r *http.Request) {
 	if a.noOIDC(w, r) {
 		return
 	}
-	ext, err := a.pendingIdentity(r)
+	ext, err := a.pendingIdentity(r, false)
 	if err != nil {
 		a.oidcError(w, r, err)
 		return
@@ -233,7 +266,7 @@ func (a *accountPages) handleOIDCLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.setCookie(w, r, httpx.SessionCookie, token, 0)
-	a.setOIDCCookie(w, r, oidcLinkCookie, "", -1)
+	a.clearOIDCCookies(w, r)
 	http.Redirect(w, r, "/account?done=linked", http.StatusSeeOther)
 }
 
@@ -251,7 +284,7 @@ func (a *accountPages) handleOIDCConnectPage(w http.ResponseWriter, r *http.Requ
 	if a.noOIDC(w, r) {
 		return
 	}
-	ext, err := a.pendingIdentity(r)
+	ext, err := a.pendingIdentity(r, true)
 	if err != nil {
 		a.oidcError(w, r, err)
 		return
@@ -266,7 +299,7 @@ func (a *accountPages) handleOIDCConnect(w http.ResponseWriter, r *http.Request,
 	if a.noOIDC(w, r) {
 		return
 	}
-	ext, err := a.pendingIdentity(r)
+	ext, err := a.pendingIdentity(r, true)
 	if err != nil {
 		a.oidcError(w, r, err)
 		return

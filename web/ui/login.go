@@ -50,7 +50,8 @@ func (s *homePages) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleLogin opens a page session from email and password and sets the
-// session cookie (HttpOnly, SameSite=Lax, Secure over TLS).
+// session cookie (HttpOnly, SameSite=Lax, Secure over TLS). A SPID/CIE
+// step the browser had waiting, perhaps another person's, ends.
 func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	password := r.PostFormValue("password")
@@ -85,6 +86,7 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setCookie(w, r, httpx.SessionCookie, token, 0)
+	s.clearOIDCCookies(w, r)
 	if next == "" {
 		next = homeOf(c)
 	}

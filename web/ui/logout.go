@@ -6,7 +6,8 @@ import (
 	"net/http"
 )
 
-// handleLogout ends the session and clears its cookie.
+// handleLogout ends the session and clears its cookie, and any SPID/CIE
+// step the browser had waiting.
 func (s *homePages) handleLogout(w http.ResponseWriter, r *http.Request) {
 	if token := pageSessionToken(r); token != "" && s.accounts != nil {
 		if err := s.accounts.EndSession(r.Context(), token); err != nil {
@@ -15,5 +16,6 @@ func (s *homePages) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.setCookie(w, r, httpx.SessionCookie, "", -1)
+	s.clearOIDCCookies(w, r)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
