@@ -340,6 +340,10 @@ func prepare(data []byte, l Limits) (j job, err error) {
 		return j, apperr.R(apperr.Invalid, "photo_too_big_to_decode",
 			"This photo is too big to process (too many pixels for its colour depth); send it smaller or as an ordinary JPEG.")
 	}
+	if format == "jpeg" && jpegScans(data) > MaxJPEGScans {
+		return j, apperr.R(apperr.Invalid, "photo_too_big_to_decode",
+			"This photo is stored in too many passes to process; send it as an ordinary JPEG.")
+	}
 	return job{data: data, format: format, decode: decode}, nil
 }
 

@@ -352,3 +352,33 @@ func TestLosslessWebPBudget(t *testing.T) {
 		t.Fatalf("100×100 lossless WebP within eight bytes a pixel: %+v, %v", p, err)
 	}
 }
+
+// A JPEG of many scans is refused before it is decoded: each scan costs
+// the decoder a pass over the whole image, for a few bytes of the file.
+// Ordinary JPEGs, of one scan or a progressive camera's ten, pass.
+func TestTooManyScans(t *testing.T) {
+	jpg := jpegBytes(t, picture(64, 64))
+	sos := bytes.Index(jpg, []byte{0xff, 0xda})
+	eoi := bytes.LastIndex(jpg, []byte{0xff, 0xd9})
+	if sos < 0 || eoi < sos {
+		t.Fatalf("no scan in the encoder's JPEG")
+	}
+	scans := func(n int) []byte {
+		out := append([]byte{}, jpg[:sos]...)
+		for range n {
+			out = append(out, jpg[sos:eoi]...)
+		}
+		return append(out, 0xff, 0xd9)
+	}
+	if _, err := photo.Process(context.Background(), scans(photo.MaxJPEGScans+1), photo.Limits{}); apperr.ReasonOf(err) != "photo_too_big_to_decode" {
+		t.Fatalf("a JPEG of %d scans: %v, want photo_too_big_to_decode", photo.MaxJPEGScans+1, err)
+	}
+	// Within the bound the decoder has its say (a baseline frame with
+	// extra scans is its to judge), never the bound.
+	if _, err := photo.Process(context.Background(), scans(photo.MaxJPEGScans), photo.Limits{}); apperr.ReasonOf(err) == "photo_too_big_to_decode" {
+		t.Fatalf("a JPEG of %d scans refused by the bound: %v", photo.MaxJPEGScans, err)
+	}
+	if _, err := photo.Process(context.Background(), jpg, photo.Limits{}); err != nil {
+		t.Fatalf("an ordinary JPEG: %v", err)
+	}
+}
