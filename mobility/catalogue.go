@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/plaintext"
 )
 
 // ---- Catalogue (city admin) ----
@@ -246,6 +248,16 @@ func (s *Service) SetStationOpen(ctx context.Context, c identity.Caller, id stri
 	return st, err
 }
 
+// MaxDockNote bounds a dock's note for the technician, in characters.
+const MaxDockNote = 500
+
+// ValidDockNote reports whether s may be a dock's note: one line (the
+// operator's page asks for it in a one-line field) without control
+// characters, of at most MaxDockNote characters.
+func ValidDockNote(s string) bool {
+	return plaintext.Line(s) && utf8.RuneCountInString(s) <= MaxDockNote
+}
+
 // SetDockService puts a dock in or out of service (operator). NotFound for an
 // unknown station, Invalid for a dock number beyond its capacity.
 func (s *Service) SetDockService(ctx context.Context, c identity.Caller, stationID string, dock int, inService bool, note string) (Dock, error) {
@@ -253,8 +265,8 @@ func (s *Service) SetDockService(ctx context.Context, c identity.Caller, station
 		return Dock{}, err
 	}
 	d := Dock{StationID: stationID, Number: dock, InService: inService, Note: note, UpdatedAt: s.now().UTC()}
-	if len(note) > 500 {
-		return d, apperr.R(apperr.Invalid, "dock_note", "A dock note has at most 500 characters.")
+	if !ValidDockNote(note) {
+		return d, apperr.R(apperr.Invalid, "dock_note", "A dock note is one line of at most %d characters, without control characters.", MaxDockNote)
 	}
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		st, err := tx.Station(ctx, stationID)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/plaintext"
@@ -55,6 +56,16 @@ func (s Station) Registered(dock int) bool { return dock >= 1 && dock <= s.Capac
 // MaxCapacity bounds the docks of one station.
 const MaxCapacity = 200
 
+// MaxAddress bounds a station's address, in characters. The address is
+// published in GBFS station_information and shown on the pages, so it is
+// one line without control characters.
+const MaxAddress = 300
+
+// ValidAddress reports whether s may be a station's address (empty: none).
+func ValidAddress(s string) bool {
+	return plaintext.Line(s) && utf8.RuneCountInString(s) <= MaxAddress
+}
+
 // Validate checks a station's fields.
 func (s Station) Validate() error {
 	if err := checkID("station", s.ID); err != nil {
@@ -62,6 +73,9 @@ func (s Station) Validate() error {
 	}
 	if strings.TrimSpace(s.NameIT) == "" || len(s.NameIT) > 200 || len(s.NameEN) > 200 || !plaintext.Line(s.NameIT) || !plaintext.Line(s.NameEN) {
 		return apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one): one line of at most 200 characters.")
+	}
+	if !ValidAddress(s.Address) {
+		return apperr.R(apperr.Invalid, "station_address", "A station's address is one line of at most %d characters, without control characters.", MaxAddress)
 	}
 	// (0, 0) is what a form left empty gives, never a station of the city.
 	if !(LatLon{s.Lat, s.Lon}).Valid() || (s.Lat == 0 && s.Lon == 0) {

@@ -32,6 +32,60 @@ type catalogue[T any] struct {
 	// created answers a create that succeeded (Location is set); nil: 201
 	// with the object.
 	created func(w http.ResponseWriter, r *http.Request, c identity.Caller, v T)
+	// decode reads a POST or PUT body; nil: httpx.DecodeJSON into T. A kind whose
+	// schema requires a field that may be 0 (a station's lat and lon, a
+	// plan's unlock_cents) reads it into a pointer, so that a body
+	// without it is refused, not taken as 0.
+	decode func(w http.ResponseWriter, r *http.Request) (T, error)
+}
+
+// read is the body of a POST or PUT as a T.
+func (c catalogue[T]) read(w http.ResponseWriter, r *http.Request) (T, error) {
+	if c.decode != nil {
+		return c.decode(w, r)
+	}
+	var v T
+	err := httpx.DecodeJSON(w, r, &v)
+	return v, err
+}
+
+// stationInput is StationInput: lat and lon are required.
+type stationInput struct {
+	mobility.Station
+	Lat *float64 `json:"lat"`
+	Lon *float64 `json:"lon"`
+}
+
+func decodeStation(w http.ResponseWriter, r *http.Request) (mobility.Station, error) {
+	var in stationInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return mobility.Station{}, err
+	}
+	st := in.Station
+	var err error
+	if st.Lat, err = required("lat", in.Lat); err != nil {
+		return st, err
+	}
+	st.Lon, err = required("lon", in.Lon)
+	return st, err
+}
+
+// pricingPlanInput is PricingPlanInput: unlock_cents is required (0 for
+// a plan without an unlock fee).
+type pricingPlanInput struct {
+	mobility.PricingPlan
+	UnlockCents *int64 `json:"unlock_cents"`
+}
+
+func decodePricingPlan(w http.ResponseWriter, r *http.Request) (mobility.PricingPlan, error) {
+	var in pricingPlanInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return mobility.PricingPlan{}, err
+	}
+	p := in.PricingPlan
+	var err error
+	p.UnlockCents, err = required("unlock_cents", in.UnlockCents)
+	return p, err
 }
 
 // catalogues are the four kinds of the mobility catalogue.
@@ -47,13 +101,14 @@ func newCatalogues(m *mobility.Service, log *slog.Logger) catalogues {
 	return catalogues{
 		stations: catalogue[mobility.Station]{log: log, base: base + "stations", name: "stations", get: m.Station, list: m.Stations,
 			add: m.CreateStation, put: m.UpdateStation, del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID },
-			created: registered(m, log)},
+			created: registered(m, log), decode: decodeStation},
 		bikes: catalogue[mobility.Bike]{log: log, base: base + "bikes", name: "bikes", get: m.Bike, list: m.Bikes,
 			add: m.CreateBike, put: m.UpdateBike, del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID }},
 		vehicleTypes: catalogue[mobility.VehicleType]{log: log, base: base + "vehicle-types", name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
 			add: m.CreateVehicleType, put: m.UpdateVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }},
 		pricingPlans: catalogue[mobility.PricingPlan]{log: log, base: base + "pricing-plans", name: "pricing_plans", get: m.PricingPlan, list: m.PricingPlans,
-			add: m.CreatePricingPlan, put: m.UpdatePricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID }},
+			add: m.CreatePricingPlan, put: m.UpdatePricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID },
+			decode: decodePricingPlan},
 	}
 }
 
@@ -87,8 +142,8 @@ func (c catalogue[T]) handleCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var v T
-	if err := httpx.DecodeJSON(w, r, &v); err != nil {
+	v, err := c.read(w, r)
+	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
 	}
@@ -123,8 +178,8 @@ func (c catalogue[T]) handlePut(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var v T
-	if err := httpx.DecodeJSON(w, r, &v); err != nil {
+	v, err := c.read(w, r)
+	if err != nil {
 		httpx.WriteError(c.log, w, r, err)
 		return
 	}

@@ -304,7 +304,7 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 			bad("capacity", "madmin.err.station_capacity", mobility.MaxCapacity)
 		}
 		st.Capacity = n
-		if len(st.Address) > 300 {
+		if !mobility.ValidAddress(st.Address) {
 			bad("address", "madmin.err.address")
 		}
 		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error {
@@ -409,6 +409,7 @@ var reasonField = map[string]string{
 	"station_name":             "name_it",
 	"station_position":         "lat",
 	"station_capacity":         "capacity",
+	"station_address":          "address",
 	"vehicle_type_name":        "name_it",
 	"vehicle_type_propulsion":  "propulsion",
 	"vehicle_type_range":       "max_range_km",

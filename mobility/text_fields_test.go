@@ -1,0 +1,71 @@
+package mobility_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/simulator"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// A station's address, published in GBFS station_information, is one line
+// of at most 300 characters without control characters; a dock's note is
+// one line of at most 500. Both are refused otherwise (station_address,
+// dock_note), whatever surface asks, and nothing is stored.
+func TestStationAddressAndDockNoteAreOneLine(t *testing.T) {
+	t.Parallel()
+	st := mobility.Station{ID: "addr", NameIT: "Piazza", Lat: 41.13, Lon: 14.78, Capacity: 4}
+	for _, c := range []struct {
+		address string
+		ok      bool
+	}{
+		{"", true},
+		{"Piazza Santa Sofia 1, Benevento", true},
+		{strings.Repeat("è", 300), true}, // characters, not bytes
+		{strings.Repeat("a", 301), false},
+		{"Via Roma\n1", false},
+		{"Via Roma\r1", false},
+		{"Via Roma\t1", false},
+		{"Via\x1b[2J Roma", false},
+		{"Via Roma\u2028 1", false},
+		{"Via \u0085Roma", false},
+	} {
+		st.Address = c.address
+		err := st.Validate()
+		if c.ok && err != nil || !c.ok && (!apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != "station_address") {
+			t.Errorf("address %q: %v", c.address, err)
+		}
+	}
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("note", 1, 4)); err != nil {
+			t.Fatal(err)
+		}
+		for _, note := range []string{"lock\njammed", "bell\a", "tab\there", strings.Repeat("n", 501)} {
+			if _, err := svc.SetDockService(ctx, identity.System(), "note-001", 2, false, note); apperr.ReasonOf(err) != "dock_note" {
+				t.Errorf("note %q: %v, want dock_note", note, err)
+			}
+		}
+		if docks, err := svc.Docks(ctx, identity.System(), "note-001"); err != nil || len(docks) != 0 {
+			t.Errorf("refused notes stored: %+v %v", docks, err)
+		}
+		long := strings.Repeat("è", 500)
+		if _, err := svc.SetDockService(ctx, identity.System(), "note-001", 2, false, long); err != nil {
+			t.Fatalf("a note of 500 characters: %v", err)
+		}
+		bad := mobility.Station{ID: "note-002", NameIT: "Piazza", Address: "Via Roma\n1", Lat: 41.13, Lon: 14.78, Capacity: 4}
+		if _, err := svc.CreateStation(ctx, identity.System(), bad); apperr.ReasonOf(err) != "station_address" {
+			t.Errorf("station with a two-line address: %v", err)
+		}
+		if _, err := svc.Station(ctx, identity.System(), "note-002"); !apperr.Has(err, apperr.NotFound) {
+			t.Errorf("refused station stored: %v", err)
+		}
+	})
+}
