@@ -16,24 +16,26 @@ import (
 	"cityhub/identity"
 )
 
-// Every state-changing call of the JSON API (POST, PUT, PATCH, DELETE) honours
-// an Idempotency-Key header the same way: the first answer to (caller,
-// route, key) is kept, and a retry with the same method, path, query and body
-// gets it again (same status, same body, and "Idempotent-Replayed: true")
-// before its handler runs, so before anything is checked again that time
-// or the first request changed (a QR code that expired meanwhile, a limit
-// the first request reached). The same key with another request is 409
-// (idempotency_key_reused); a retry that arrives while the first request
-// runs waits for its answer. Answers with 5xx, 401, 403, 408 and 429 are not
-// kept: the retry runs again. When a hub stops between the operation and its
-// kept answer, the operations that record their keys themselves (idem.Do,
-// SelfKeyed below) answer the retry with their first result; for every other
-// route each write transaction the keyed request commits also marks its key
-// committed (idem.Pending), and the retry is refused with 409
-// (idempotency_key_answer_lost) rather than run twice. The operations that
-// keep every answer themselves, refusals too (OwnAnswers below), give the
-// same promises from their own records, and their answers are not kept a
-// second time here.
+// Every state-changing call of the JSON API (POST, PUT, PATCH, DELETE)
+// honours an Idempotency-Key header the same way: the first answer to
+// (caller, route, key) is kept, and a retry with the same method, path,
+// query and body gets it again (same status, same body, and
+// "Idempotent-Replayed: true") before its handler runs, so before anything
+// is checked again that time or the first request changed (a QR code that
+// expired meanwhile, a limit the first request reached). The same key with
+// another request is 409 (idempotency_key_reused), for a signed-in caller:
+// without a sign-in the caller is the request itself (its fingerprint), so
+// another request under the same key is another caller's, and runs. A retry
+// that arrives while the first request runs waits for its answer. Answers
+// with 5xx, 401, 403, 408 and 429 are not kept: the retry runs again. When a
+// hub stops between the operation and its kept answer, the operations that
+// record their keys themselves (idem.Do, SelfKeyed below) answer the retry
+// with their first result; for every other route each write transaction the
+// keyed request commits also marks its key committed (idem.Pending), and the
+// retry is refused with 409 (idempotency_key_answer_lost) rather than run
+// twice. The operations that keep every answer themselves, refusals too
+// (OwnAnswers below), give the same promises from their own records, and
+// their answers are not kept a second time here.
 
 const (
 	// AnswerLease is how long a request holds its key without an answer
@@ -117,10 +119,6 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	who := "anonymous"
-	if c, ok := identity.CallerFrom(r.Context()); ok && c.AccountID != "" {
-		who = c.AccountID
-	}
 	h := sha256.New()
 	for _, part := range []string{r.Method, r.URL.Path, r.URL.RawQuery} {
 		h.Write([]byte(part))
@@ -128,6 +126,15 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	}
 	h.Write(body)
 	hash := hex.EncodeToString(h.Sum(nil))
+	// Callers without a sign-in are told apart by nothing but what they
+	// send: each request is a scope of its own, so only the same request
+	// under the same key replays, and another one (another address's
+	// password reset) under a key someone else chose runs as new, never
+	// 409 for a key it could not know was taken.
+	who := "anonymous:" + hash
+	if c, ok := identity.CallerFrom(r.Context()); ok && c.AccountID != "" {
+		who = c.AccountID
+	}
 
 	run := func(ctx context.Context) idem.Answer {
 		rec := &bufferedAnswer{header: http.Header{}}
