@@ -21,7 +21,10 @@ const purgeBatch = 100
 // ttl ago whose address was never verified: such an account could never
 // log in, so it holds nothing but the personal data typed at sign-up,
 // which is not kept without a reason. Accounts with a fiscal code, or any
-// money moved for them, are never touched. Returns how many it erased.
+// money moved for them, are never touched; nor one whose e-mailed link
+// (a verification sent again, a reset) still works: it is erased once the
+// last such link has expired, so a link never outlives its account while
+// it says it works. Returns how many it erased.
 func (s *Service) PurgeUnverified(ctx context.Context, ttl time.Duration) (int, error) {
 	if ttl <= 0 {
 		return 0, nil
@@ -31,7 +34,7 @@ func (s *Service) PurgeUnverified(ctx context.Context, ttl time.Duration) (int, 
 		var n int
 		err := s.store.InTx(ctx, func(tx Tx) error {
 			now := s.now()
-			ids, err := tx.UnverifiedAccounts(ctx, now.Add(-ttl), purgeBatch)
+			ids, err := tx.UnverifiedAccounts(ctx, now.Add(-ttl), now, purgeBatch)
 			if err != nil {
 				return err
 			}

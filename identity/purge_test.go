@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cityhub/identity"
+	"cityhub/mail/mailtest"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -79,6 +80,57 @@ func TestPurgeUnverified(t *testing.T) {
 		fresh, err := f.svc.AccountByEmail(ctx, "stale@example.org")
 		if err != nil || fresh.ID == "acc_stale" || fresh.Name != "Owner" || fresh.Verified() {
 			t.Fatalf("the freed address's new sign-up: %+v, %v", fresh, err)
+		}
+	})
+}
+
+// A verification link sent again late in an unverified account's life
+// keeps the account while the link works, so following it within the hours
+// its e-mail promised confirms the address; the account is erased once the
+// link has expired unused.
+func TestPurgeWaitsForAResentLink(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := fromIP("198.51.100.30")
+		f := newFixture(t, db)
+		const ttl = 7 * 24 * time.Hour
+		created := f.clock.Now().Add(-160 * time.Hour)
+		confirmed, left := mailtest.Recipient(t), mailtest.Recipient(t)
+		if err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+			for id, email := range map[string]string{"acc_confirmed": confirmed, "acc_left": left} {
+				if err := tx.InsertAccount(ctx, identity.Account{ID: id, Email: email, Name: "Nome", PasswordHash: "x", Locale: "it", CreatedAt: created}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, email := range []string{confirmed, left} {
+			if err := f.svc.ResendVerification(ctx, email); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// 169 hours after the sign-up, 9 after the new links.
+		f.clock.Add(9 * time.Hour)
+		if n, err := f.svc.PurgeUnverified(ctx, ttl); err != nil || n != 0 {
+			t.Fatalf("purged %d, %v, while their links work", n, err)
+		}
+		deliver(t, db)
+		tok := linkToken(t, received(t, confirmed, 1, "Conferma il tuo indirizzo e-mail"), "/account/confirm")
+		if a, err := f.svc.ConfirmEmail(ctx, tok); err != nil || !a.Verified() {
+			t.Fatalf("confirm with the link sent again: %+v, %v", a, err)
+		}
+		// The unused link has expired: its account goes.
+		f.clock.Add(40 * time.Hour)
+		if n, err := f.svc.PurgeUnverified(ctx, ttl); err != nil || n != 1 {
+			t.Fatalf("purged %d, %v; want the account whose link expired", n, err)
+		}
+		for id, gone := range map[string]bool{"acc_confirmed": false, "acc_left": true} {
+			a, err := f.svc.Account(ctx, id)
+			if err != nil || a.DeletedAt.IsZero() == gone {
+				t.Errorf("%s: %+v, %v; want deleted %v", id, a, err, gone)
+			}
 		}
 	})
 }

@@ -36,8 +36,10 @@ type Tx interface {
 	AccountByEmail(ctx context.Context, emailNorm string) (Account, error)
 	// UnverifiedAccounts lists at most limit accounts, oldest first, made
 	// before createdBefore whose address was never verified, that have no
-	// fiscal code, are not deleted and never had money moved for them.
-	UnverifiedAccounts(ctx context.Context, createdBefore time.Time, limit int) ([]string, error)
+	// fiscal code, are not deleted, never had money moved for them, and
+	// have no e-mailed link still working at now (unused, expiring after
+	// now).
+	UnverifiedAccounts(ctx context.Context, createdBefore, now time.Time, limit int) ([]string, error)
 	// AnonymiseAccount replaces an account's personal data with placeholders,
 	// makes its password unusable, drops its grants and the networks it
 	// logged in from, and sets deleted_at. The answers kept for retries

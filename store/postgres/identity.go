@@ -290,14 +290,16 @@ func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.
 }
 
 // UnverifiedAccounts implements identity.Tx. An account any money moved
-// for (an entry on its wallet) is never listed, whatever its state. The
-// rows are locked, and a row another transaction is changing (its owner
-// confirming the address right now) is skipped.
-func (tx *Tx) UnverifiedAccounts(ctx context.Context, createdBefore time.Time, limit int) ([]string, error) {
+// for (an entry on its wallet) is never listed, whatever its state; nor
+// one with a link still working. The rows are locked, and a row another
+// transaction is changing (its owner confirming the address right now) is
+// skipped.
+func (tx *Tx) UnverifiedAccounts(ctx context.Context, createdBefore, now time.Time, limit int) ([]string, error) {
 	rows, err := tx.q.Query(ctx, `SELECT a.id FROM accounts a
 		WHERE a.email_verified_at IS NULL AND a.deleted_at IS NULL AND a.fiscal_code IS NULL AND a.created_at < $1
 		AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = 'citizen:' || a.id)
-		ORDER BY a.created_at, a.id LIMIT $2 FOR UPDATE OF a SKIP LOCKED`, createdBefore, limit)
+		AND NOT EXISTS (SELECT 1 FROM email_tokens t WHERE t.account_id = a.id AND t.used_at IS NULL AND t.expires_at > $2)
+		ORDER BY a.created_at, a.id LIMIT $3 FOR UPDATE OF a SKIP LOCKED`, createdBefore, now, limit)
 	if err != nil {
 		return nil, wrap("list unverified accounts", err)
 	}

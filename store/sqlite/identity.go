@@ -291,12 +291,14 @@ func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.
 }
 
 // UnverifiedAccounts implements identity.Tx. An account any money moved
-// for (an entry on its wallet) is never listed, whatever its state.
-func (tx *Tx) UnverifiedAccounts(ctx context.Context, createdBefore time.Time, limit int) ([]string, error) {
+// for (an entry on its wallet) is never listed, whatever its state; nor
+// one with a link still working.
+func (tx *Tx) UnverifiedAccounts(ctx context.Context, createdBefore, now time.Time, limit int) ([]string, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT a.id FROM accounts a
-		WHERE a.email_verified_at = 0 AND a.deleted_at = 0 AND a.fiscal_code IS NULL AND a.created_at < ?
+		WHERE a.email_verified_at = 0 AND a.deleted_at = 0 AND a.fiscal_code IS NULL AND a.created_at < ?1
 		AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = 'citizen:' || a.id)
-		ORDER BY a.created_at, a.id LIMIT ?`, toMicros(createdBefore), limit)
+		AND NOT EXISTS (SELECT 1 FROM email_tokens t WHERE t.account_id = a.id AND t.used_at = 0 AND t.expires_at > ?2)
+		ORDER BY a.created_at, a.id LIMIT ?3`, toMicros(createdBefore), toMicros(now), limit)
 	return collect(rows, err, func(r rowScanner) (string, error) {
 		var id string
 		err := r.Scan(&id)
