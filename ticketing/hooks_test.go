@@ -23,6 +23,8 @@ type hookedStore struct {
 	reading  func()
 	claiming func(first ticketing.Claim)
 	paying   func()
+	// claimRead runs after a claim is read on its own (a card payment's).
+	claimRead func(ticketing.Claim)
 }
 
 func (s hookedStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
@@ -46,6 +48,14 @@ func (tx hookedTx) ClaimAtCommit(ctx context.Context, claims []ticketing.Claim) 
 		tx.s.claiming(claims[0])
 	}
 	return tx.Tx.(ticketing.CommitClaimer).ClaimAtCommit(ctx, claims)
+}
+
+func (tx hookedTx) Claim(ctx context.Context, performanceID, seatID string) (ticketing.Claim, error) {
+	c, err := tx.Tx.Claim(ctx, performanceID, seatID)
+	if err == nil && tx.s.claimRead != nil {
+		tx.s.claimRead(c)
+	}
+	return c, err
 }
 
 func (tx hookedTx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.PaymentReads, error) {

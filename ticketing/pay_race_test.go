@@ -91,3 +91,77 @@ func TestPaymentLocksItsOrdersClaims(t *testing.T) {
 		t.Fatalf("%d of %d seats free, want all but the one sold (%v)", av.Free, len(av.Seats), err)
 	}
 }
+
+// A card payment confirmed after its hold expired locks the order's own
+// claim as it reads it, as the credit payment does with its reads: another
+// buyer's hold of the seat waits, then finds it sold. Without the lock the
+// other hold took the seat between the confirmation's read and its sale,
+// tickets were issued to both orders' seat, and the other buyer's later
+// payment failed at the database.
+func TestCardConfirmationLocksItsOrdersClaims(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenPostgres(t)
+	f := newFixture(t, db)
+	v := f.venue("Teatro Romano", 2)
+	p := f.performance(v.ID)
+	payer, other := citizen(1), citizen(2)
+	f.credit(100_00, other)
+	seat := []string{"Platea/A/1"}
+	o, err := f.svc.Hold(f.ctx, payer, p.ID, seat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(ticketing.HoldTTL + time.Minute)
+
+	var heldErr error
+	heldDone := make(chan struct{})
+	heldEarly := false
+	var once sync.Once
+	store := hookedStore{Store: db.Ticketing(), claimRead: func(c ticketing.Claim) {
+		if c.OrderID != o.ID {
+			return
+		}
+		once.Do(func() {
+			go func() {
+				_, heldErr = f.svc.Hold(f.ctx, other, p.ID, seat)
+				close(heldDone)
+			}()
+			t.Cleanup(func() { <-heldDone })
+			testutil.Eventually(t, 30*time.Second, "the other hold to finish or to wait for the claim's lock", func() bool {
+				select {
+				case <-heldDone:
+					heldEarly = true
+					return true
+				default:
+				}
+				var waiting bool
+				if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
+						AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+						AND relation = 'ticket_claims'::regclass)`).Scan(&waiting); err != nil {
+					t.Errorf("read the locks waited for: %v", err)
+					return true
+				}
+				return waiting
+			})
+		})
+	}}
+	paying := ticketing.NewService(store, f.keys, storetest.Logger(t))
+	paying.SetClock(f.clock.Now)
+	paid, _, err := paying.ConfirmCardPayment(f.ctx, o.ID, "pi_late_hold", o.TotalCents, "eur")
+	if err != nil || paid.Status != ticketing.OrderPaid {
+		t.Fatalf("confirming the card payment of the expired hold whose seat nobody took: %+v %v", paid, err)
+	}
+	<-heldDone
+	if heldEarly {
+		t.Fatalf("the other buyer's hold went through while the confirmation held the claim (%v)", heldErr)
+	}
+	if apperr.ReasonOf(heldErr) != "seat_taken" {
+		t.Fatalf("the other buyer's hold of the seat just sold: %v", heldErr)
+	}
+	if ts, err := f.svc.MyTickets(f.ctx, payer); err != nil || len(ts) != 1 || ts[0].SeatID != seat[0] {
+		t.Fatalf("the payer's tickets: %+v %v", ts, err)
+	}
+	if orders, err := f.svc.MyOrders(f.ctx, other); err != nil || len(orders) != 0 {
+		t.Fatalf("the other buyer's orders: %+v %v", orders, err)
+	}
+}

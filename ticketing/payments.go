@@ -19,7 +19,7 @@ import (
 
 // issue turns o's claims into sold ones and issues its tickets.
 func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now time.Time) ([]Ticket, error) {
-	if err := tx.SellClaims(ctx, o.ID); err != nil {
+	if err := tx.SellClaims(ctx, o.ID, len(o.Seats)); err != nil {
 		return nil, fmt.Errorf("sell seats: %w", err)
 	}
 	out := make([]Ticket, 0, len(o.Seats))

@@ -97,10 +97,14 @@ type Tx interface {
 	LiveHeldSeats(ctx context.Context, accountID, performanceID string, now time.Time) (int, error)
 	// Claims lists a performance's claims.
 	Claims(ctx context.Context, performanceID string) ([]Claim, error)
-	// Claim is the claim on one seat of a performance. NotFound if none.
+	// Claim is the claim on one seat of a performance, locked until the
+	// transaction ends: an order about to be sold on it keeps it from
+	// being released and taken meanwhile. NotFound if none.
 	Claim(ctx context.Context, performanceID, seatID string) (Claim, error)
-	// SellClaims turns an order's claims into sold ones.
-	SellClaims(ctx context.Context, orderID string) error
+	// SellClaims turns an order's claims, seats of them, into sold ones;
+	// it fails the transaction (NotFound) when it finds fewer, so a seat
+	// taken from the order is never sold with tickets issued for it.
+	SellClaims(ctx context.Context, orderID string, seats int) error
 	// DeleteClaims releases every claim of an order.
 	DeleteClaims(ctx context.Context, orderID string) error
 

@@ -333,16 +333,21 @@ func (tx *Tx) Claims(ctx context.Context, performanceID string) ([]ticketing.Cla
 	return out, wrap("list claims", err)
 }
 
-// Claim implements ticketing.Tx.
+// Claim implements ticketing.Tx. A hold released meanwhile (a DELETE of an
+// expired claim) waits for the lock and then finds the claim sold; one
+// released first leaves no claim here, and the order then claims the seat
+// again or finds it taken.
 func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketing.Claim, error) {
-	c, err := scanClaim(tx.q.QueryRow(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = $1 AND seat_id = $2`, performanceID, seatID))
+	c, err := scanClaim(tx.q.QueryRow(ctx, `SELECT `+claimCols+` FROM ticket_claims WHERE performance_id = $1 AND seat_id = $2 FOR UPDATE`, performanceID, seatID))
 	return c, wrap("read claim", err)
 }
 
-// SellClaims implements ticketing.Tx.
-// Queued to ride with the next statement or the commit (pipeline.go).
-func (tx *Tx) SellClaims(ctx context.Context, orderID string) error {
-	return tx.later(ctx, deferred{what: "sell claims", sql: `UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1`, args: []any{orderID}})
+// SellClaims implements ticketing.Tx. Queued to ride with the next
+// statement or the commit (pipeline.go); the server judges the count
+// (rows_written, migration 1011).
+func (tx *Tx) SellClaims(ctx context.Context, orderID string, seats int) error {
+	return tx.later(ctx, deferred{what: "sell claims", sql: `WITH w AS (UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1 RETURNING 1)
+			SELECT rows_written('sell claims', (SELECT count(*) FROM w), $2)`, args: []any{orderID, seats}})
 }
 
 // DeleteClaims implements ticketing.Tx.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/ticketing"
 )
 
@@ -241,9 +242,15 @@ func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketin
 }
 
 // SellClaims implements ticketing.Tx.
-func (tx *Tx) SellClaims(ctx context.Context, orderID string) error {
-	_, err := tx.q.ExecContext(ctx, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = ?`, orderID)
-	return wrap("sell claims", err)
+func (tx *Tx) SellClaims(ctx context.Context, orderID string, seats int) error {
+	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = ?`, orderID)
+	if err != nil {
+		return wrap("sell claims", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(seats) {
+		return apperr.E(apperr.NotFound, "Order %s: %d of its %d seats sold.", orderID, n, seats)
+	}
+	return nil
 }
 
 // DeleteClaims implements ticketing.Tx.
