@@ -253,8 +253,10 @@ type Tx interface {
 	// staleBefore, oldest first.
 	DueTopUpRefunds(ctx context.Context, staleBefore time.Time, limit int) ([]TopUpRefund, error)
 	// ClaimTopUpRefund marks a due refund sent and counts an attempt, in
-	// one conditional write; false if another refunder has it.
-	ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (bool, error)
+	// one conditional write, and returns it as written, to be sent as it
+	// is now (its amount shrunk, its key's round moved, since it was
+	// listed); false if another refunder has it.
+	ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (TopUpRefund, bool, error)
 	// FinishTopUpRefund writes state, Stripe refund id, last error and
 	// updated_at.
 	FinishTopUpRefund(ctx context.Context, r TopUpRefund) error

@@ -291,12 +291,15 @@ func (s *Service) SendRefunds(ctx context.Context, send ticketing.RefundFunc) (i
 		return 0, err
 	}
 	done := 0
-	for _, r := range due {
+	for _, listed := range due {
+		// Sent as claimed, not as listed: an event may have shrunk it, or
+		// a retry moved its key's round, since.
+		var r TopUpRefund
 		var ok bool
 		if err := s.store.InTx(ctx, func(tx Tx) error {
 			now := s.now().UTC().Truncate(time.Microsecond)
 			var err error
-			ok, err = tx.ClaimTopUpRefund(ctx, r.ID, now.Add(-refundLease), now)
+			r, ok, err = tx.ClaimTopUpRefund(ctx, listed.ID, now.Add(-refundLease), now)
 			return err
 		}); err != nil {
 			return done, err

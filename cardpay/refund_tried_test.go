@@ -2,6 +2,7 @@ package cardpay_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,6 +64,48 @@ func TestOwedRefundTriedOnceIsNotShrunk(t *testing.T) {
 		c, err := wallet.NewService(db.Wallet(), nil).Check(ctx)
 		if err != nil || !c.OK() {
 			t.Fatalf("ledger check %+v, %v", c, err)
+		}
+	})
+}
+
+// The refunder sends each owed refund as it claims it, not as it listed
+// it: a refund made at Stripe by hand while the refunder was busy with
+// another shrinks the owed refund, and the smaller amount is what goes.
+func TestRefundSentAsClaimedNotAsListed(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		clock := time.Now().UTC()
+		s.SetClock(func() time.Time { return clock })
+		for _, id := range []string{"acc_one", "acc_two"} {
+			pi := "pi_" + id[4:]
+			c := citizenWithCredit(t, db, s, &clock, id, 0, map[string]int{pi: 9})
+			if _, err := s.EraseAccount(ctx, c, cardpay.CreditToCards); err != nil {
+				t.Fatalf("erase %s: %v", id, err)
+			}
+		}
+		sent := map[string]int64{}
+		var calls atomic.Int64
+		stripe := stripeRefunds(t, &calls)
+		send := func(ctx context.Context, pi string, amount int64, key string) (string, error) {
+			sent[pi] = amount
+			if pi == "pi_one" {
+				// While the first is sent, 3.00 € of the second is
+				// refunded by hand at Stripe.
+				out, err := s.Handle(ctx, cardpay.Event{ID: "evt_two_300", Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_two",
+					Amount: 1009, AmountRefunded: 300, Currency: "eur"})
+				if err != nil || !out.Handled {
+					t.Errorf("the refund by hand: %+v, %v", out, err)
+				}
+			}
+			return stripe(ctx, pi, amount, key)
+		}
+		if n, err := s.SendRefunds(ctx, send); err != nil || n != 2 {
+			t.Fatalf("send refunds: %d, %v", n, err)
+		}
+		if sent["pi_one"] != 1009 || sent["pi_two"] != 1009-300 {
+			t.Fatalf("sent %v, want pi_one 1009 and pi_two 709", sent)
 		}
 	})
 }

@@ -125,12 +125,15 @@ func (s *Service) SendRefunds(ctx context.Context, send RefundFunc) (int, error)
 		return 0, err
 	}
 	done := 0
-	for _, r := range due {
+	for _, listed := range due {
+		// Sent as claimed, not as listed: a retry may have moved its key's
+		// round since.
+		var r CardRefund
 		var ok bool
 		if err := s.store.InTx(ctx, func(tx Tx) error {
 			now := s.now().UTC().Truncate(time.Microsecond)
 			var err error
-			ok, err = tx.ClaimCardRefund(ctx, r.ID, now.Add(-refundLease), now)
+			r, ok, err = tx.ClaimCardRefund(ctx, listed.ID, now.Add(-refundLease), now)
 			return err
 		}); err != nil {
 			return done, err

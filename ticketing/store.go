@@ -157,8 +157,10 @@ type Tx interface {
 	// staleBefore, oldest first.
 	DueCardRefunds(ctx context.Context, staleBefore time.Time, limit int) ([]CardRefund, error)
 	// ClaimCardRefund marks a due refund sent and counts an attempt, in one
-	// conditional write: of concurrent claims exactly one gets ok.
-	ClaimCardRefund(ctx context.Context, id string, staleBefore, now time.Time) (ok bool, err error)
+	// conditional write: of concurrent claims exactly one gets ok, with the
+	// refund as written, to be sent as it is now (its key's round moved by
+	// a retry since it was listed).
+	ClaimCardRefund(ctx context.Context, id string, staleBefore, now time.Time) (r CardRefund, ok bool, err error)
 	// FinishCardRefund writes state, Stripe refund id, last error and
 	// updated_at.
 	FinishCardRefund(ctx context.Context, r CardRefund) error

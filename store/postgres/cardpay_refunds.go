@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,13 +58,13 @@ func (tx *Tx) DueTopUpRefunds(ctx context.Context, staleBefore time.Time, limit 
 }
 
 // ClaimTopUpRefund implements cardpay.Tx.
-func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (bool, error) {
-	tag, err := tx.q.Exec(ctx, `UPDATE topup_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = $3
-		WHERE id = $1 AND (state = 'owed' OR (state = 'sent' AND updated_at < $2))`, id, staleBefore, now)
-	if err != nil {
-		return false, wrap("claim top-up refund", err)
+func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (cardpay.TopUpRefund, bool, error) {
+	r, err := scanTopUpRefund(tx.q.QueryRow(ctx, `UPDATE topup_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = $3
+		WHERE id = $1 AND (state = 'owed' OR (state = 'sent' AND updated_at < $2)) RETURNING `+topUpRefundCols, id, staleBefore, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return cardpay.TopUpRefund{}, false, nil
 	}
-	return tag.RowsAffected() == 1, nil
+	return r, err == nil, wrap("claim top-up refund", err)
 }
 
 // FinishTopUpRefund implements cardpay.Tx.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -50,13 +51,13 @@ func (tx *Tx) DueCardRefunds(ctx context.Context, staleBefore time.Time, limit i
 }
 
 // ClaimCardRefund implements ticketing.Tx.
-func (tx *Tx) ClaimCardRefund(ctx context.Context, id string, staleBefore, now time.Time) (bool, error) {
-	tag, err := tx.q.Exec(ctx, `UPDATE ticket_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = $3
-		WHERE id = $1 AND (state = 'owed' OR (state = 'sent' AND updated_at < $2))`, id, staleBefore, now)
-	if err != nil {
-		return false, wrap("claim card refund", err)
+func (tx *Tx) ClaimCardRefund(ctx context.Context, id string, staleBefore, now time.Time) (ticketing.CardRefund, bool, error) {
+	r, err := scanCardRefund(tx.q.QueryRow(ctx, `UPDATE ticket_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = $3
+		WHERE id = $1 AND (state = 'owed' OR (state = 'sent' AND updated_at < $2)) RETURNING `+cardRefundCols, id, staleBefore, now))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ticketing.CardRefund{}, false, nil
 	}
-	return tag.RowsAffected() == 1, nil
+	return r, err == nil, wrap("claim card refund", err)
 }
 
 // FinishCardRefund implements ticketing.Tx.

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"cityhub/cardpay"
@@ -48,14 +50,13 @@ func (tx *Tx) DueTopUpRefunds(ctx context.Context, staleBefore time.Time, limit 
 }
 
 // ClaimTopUpRefund implements cardpay.Tx.
-func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE topup_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = ?3
-		WHERE id = ?1 AND (state = 'owed' OR (state = 'sent' AND updated_at < ?2))`, id, toMicros(staleBefore), toMicros(now))
-	if err != nil {
-		return false, wrap("claim top-up refund", err)
+func (tx *Tx) ClaimTopUpRefund(ctx context.Context, id string, staleBefore, now time.Time) (cardpay.TopUpRefund, bool, error) {
+	r, err := scanTopUpRefund(tx.q.QueryRowContext(ctx, `UPDATE topup_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = ?3
+		WHERE id = ?1 AND (state = 'owed' OR (state = 'sent' AND updated_at < ?2)) RETURNING `+topUpRefundCols, id, toMicros(staleBefore), toMicros(now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return cardpay.TopUpRefund{}, false, nil
 	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap("claim top-up refund", err)
+	return r, err == nil, wrap("claim top-up refund", err)
 }
 
 // FinishTopUpRefund implements cardpay.Tx.

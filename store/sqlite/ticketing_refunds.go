@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"cityhub/ticketing"
@@ -34,14 +36,13 @@ func (tx *Tx) DueCardRefunds(ctx context.Context, staleBefore time.Time, limit i
 }
 
 // ClaimCardRefund implements ticketing.Tx.
-func (tx *Tx) ClaimCardRefund(ctx context.Context, id string, staleBefore, now time.Time) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `UPDATE ticket_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = ?3
-		WHERE id = ?1 AND (state = 'owed' OR (state = 'sent' AND updated_at < ?2))`, id, toMicros(staleBefore), toMicros(now))
-	if err != nil {
-		return false, wrap("claim card refund", err)
+func (tx *Tx) ClaimCardRefund(ctx context.Context, id string, staleBefore, now time.Time) (ticketing.CardRefund, bool, error) {
+	r, err := scanCardRefund(tx.q.QueryRowContext(ctx, `UPDATE ticket_card_refunds SET state = 'sent', attempts = attempts + 1, updated_at = ?3
+		WHERE id = ?1 AND (state = 'owed' OR (state = 'sent' AND updated_at < ?2)) RETURNING `+cardRefundCols, id, toMicros(staleBefore), toMicros(now)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ticketing.CardRefund{}, false, nil
 	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap("claim card refund", err)
+	return r, err == nil, wrap("claim card refund", err)
 }
 
 // FinishCardRefund implements ticketing.Tx.
