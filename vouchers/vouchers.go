@@ -170,8 +170,11 @@ func (c *Campaign) Validate() error {
 		return apperr.R(apperr.Invalid, "validity", "The validity window must end after it starts.")
 	}
 	// Dates past year 9999 in the city's zone cannot be written as RFC
-	// 3339, which every answer and export uses.
-	if c.ValidFrom.Year() < 2000 || c.ValidUntil.Year() > 2999 {
+	// 3339, which every answer and export uses. The years are the city's,
+	// whose zone Validate does not know: judged in the zones furthest east
+	// (UTC+14) and west (UTC-12), 1 January 2000 in any zone passes, as
+	// does 31 December 2999.
+	if c.ValidFrom.Add(14*time.Hour).Year() < 2000 || c.ValidUntil.Add(-12*time.Hour).Year() > 2999 {
 		return apperr.R(apperr.Invalid, "validity", "The validity window must fall between the years 2000 and 2999.")
 	}
 	if c.Mode == "" {

@@ -127,6 +127,31 @@ func TestCampaignValidate(t *testing.T) {
 			t.Errorf("%s: Validate = %v, want invalid", name, err)
 		}
 	}
+	// The bounds are the city's years: from 1 January 2000 (in Rome, 23:00
+	// UTC the day before) to 31 December 2999; a day either side is refused.
+	day := func(s string, end bool) time.Time {
+		t.Helper()
+		d, err := parseDay(s, end, config.DefaultZone())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	for _, w := range []struct {
+		from, until string
+		ok          bool
+	}{
+		{"2000-01-01", "2000-01-31", true},
+		{"2999-12-01", "2999-12-31", true},
+		{"1999-12-31", "2000-01-31", false},
+		{"2999-12-01", "3000-01-01", false},
+	} {
+		c := good()
+		c.ValidFrom, c.ValidUntil = day(w.from, false), day(w.until, true)
+		if err := c.Validate(); (err == nil) != w.ok {
+			t.Errorf("validity %s to %s: %v, want accepted %v", w.from, w.until, err, w.ok)
+		}
+	}
 	// The window is Rome's calendar: 1 December starts at 23:00 UTC the day before.
 	if want := time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC); !from.Equal(want) {
 		t.Errorf("ParseDay = %v, want %v", from, want)
