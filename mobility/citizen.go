@@ -48,8 +48,11 @@ type CitizenTx interface {
 	RemoveFavourite(ctx context.Context, accountID, stationID string) error
 	// Favourites lists the account's favourite station ids.
 	Favourites(ctx context.Context, accountID string) ([]string, error)
-	// OpenReportsBy lists the account's unresolved citizen reports.
-	OpenReportsBy(ctx context.Context, accountID string) ([]Incident, error)
+	// LockOpenReportsBy holds the account's reports until the transaction
+	// ends, so that another transaction's report by the same account
+	// waits here, then lists the account's unresolved citizen reports: the
+	// limit on open reports is read and kept by one report at a time.
+	LockOpenReportsBy(ctx context.Context, accountID string) ([]Incident, error)
 	// ReportsBy lists the account's citizen reports, open and resolved,
 	// newest first, at most limit.
 	ReportsBy(ctx context.Context, accountID string, limit int) ([]Incident, error)
@@ -165,7 +168,10 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 			}
 			inc.Dock = r.Dock
 		}
-		open, err := tx.OpenReportsBy(ctx, who)
+		// Held until the end: two reports by one citizen racing each
+		// other (distinct ones included) would both count the open
+		// reports before either is inserted and both pass the limit.
+		open, err := tx.LockOpenReportsBy(ctx, who)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/internal/testutil"
@@ -303,5 +306,89 @@ func TestCitizenReportsListedBesideManyStationIncidents(t *testing.T) {
 		}
 		_, err = svc.Incidents(ctx, operatorCaller, true, "flat_tyre")
 		testutil.WantReason(t, err, apperr.Invalid, "bad_kind")
+	})
+}
+
+// A citizen with two reports open sends a dozen distinct ones at once (one
+// per dock): the limit of three open reports holds. On PostgreSQL the
+// reports are held at their insert (a transaction holding the incidents
+// table in SHARE mode) until every one of them waits in the database, so
+// that each has counted the open reports it would count alone: without a
+// lock on the citizen's reports, all of them pass the limit. One is
+// created, every other is refused report_limit.
+func TestConcurrentDistinctReportsKeepTheLimit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("lim", 1, 24)); err != nil {
+			t.Fatal(err)
+		}
+		anna := mobilitytest.Citizen("acc_anna_limit")
+		report := func(dock int) (bool, error) {
+			_, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "lim-001", Target: mobility.TargetDock,
+				Dock: dock, Description: "il blocco non si apre"})
+			return made, err
+		}
+		for dock := 1; dock <= mobility.MaxOpenReports-1; dock++ {
+			if _, err := report(dock); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Fewer than the pool's connections, the gate's included.
+		const n = 12
+		var gate pgx.Tx
+		if pg, ok := db.(interface{ Pool() *pgxpool.Pool }); ok {
+			var err error
+			if gate, err = pg.Pool().Begin(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = gate.Rollback(context.Background()) }()
+			if _, err := gate.Exec(ctx, `LOCK TABLE mobility_incidents IN SHARE MODE`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var created, limited atomic.Int32
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				made, err := report(mobility.MaxOpenReports + i)
+				switch {
+				case err == nil && made:
+					created.Add(1)
+				case apperr.ReasonOf(err) == "report_limit":
+					limited.Add(1)
+				default:
+					t.Errorf("report of dock %d: made %v, %v", mobility.MaxOpenReports+i, made, err)
+				}
+			}()
+		}
+		close(start)
+		if gate != nil {
+			// Every report's transaction has read the station (its
+			// ACCESS SHARE on the table lasts until it ends) and waits on
+			// a lock: the gate's, or one a report holds.
+			testutil.Eventually(t, 30*time.Second, "every report waiting in the database", func() bool {
+				var waiting int
+				err := gate.QueryRow(ctx, `SELECT count(*) FROM pg_locks w WHERE NOT w.granted AND w.pid IN (
+					SELECT pid FROM pg_locks WHERE locktype = 'relation' AND relation = 'mobility_stations'::regclass AND granted)`).Scan(&waiting)
+				return err == nil && waiting == n
+			})
+			if err := gate.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wg.Wait()
+		if created.Load() != 1 || limited.Load() != n-1 {
+			t.Errorf("%d reports created and %d refused, want 1 and %d", created.Load(), limited.Load(), n-1)
+		}
+		mine, err := svc.MyReports(ctx, anna)
+		if err != nil || len(mine) != mobility.MaxOpenReports {
+			t.Errorf("the citizen has %d reports (%v), want %d", len(mine), err, mobility.MaxOpenReports)
+		}
 	})
 }

@@ -38,8 +38,16 @@ func (tx *Tx) Favourites(ctx context.Context, accountID string) ([]string, error
 	return out, wrap("list favourite stations", rows.Err())
 }
 
-// OpenReportsBy implements mobility.Tx.
-func (tx *Tx) OpenReportsBy(ctx context.Context, accountID string) ([]mobility.Incident, error) {
+// LockOpenReportsBy implements mobility.Tx: a transaction-scoped advisory
+// lock keyed by the account (and the schema, so that schemas sharing a
+// database do not queue on each other) makes a second report by the
+// account wait until the first commits, and then read it: under READ
+// COMMITTED nothing else would keep two reports from both counting the
+// open ones before either is inserted.
+func (tx *Tx) LockOpenReportsBy(ctx context.Context, accountID string) ([]mobility.Incident, error) {
+	if _, err := tx.q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ' mobility-reports ' || $1, 0))`, accountID); err != nil {
+		return nil, wrap("lock the account's reports", err)
+	}
 	rows, err := tx.q.Query(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE reported_by = $1 AND reported_by <> '' AND resolved_at IS NULL ORDER BY raised_at, id`, accountID)
 	return collectIncidents(rows, err, "list open reports")

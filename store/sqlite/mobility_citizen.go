@@ -38,8 +38,9 @@ func (tx *Tx) Favourites(ctx context.Context, accountID string) ([]string, error
 	return out, wrap("list favourite stations", rows.Err())
 }
 
-// OpenReportsBy implements mobility.Tx.
-func (tx *Tx) OpenReportsBy(ctx context.Context, accountID string) ([]mobility.Incident, error) {
+// LockOpenReportsBy implements mobility.Tx: the write transaction (one
+// writer connection) already keeps every other report out until it ends.
+func (tx *Tx) LockOpenReportsBy(ctx context.Context, accountID string) ([]mobility.Incident, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+incidentCols+` FROM mobility_incidents
 		WHERE reported_by = ? AND reported_by <> '' AND resolved_at IS NULL ORDER BY raised_at, id`, accountID)
 	out, err := collect(rows, err, scanIncident)
