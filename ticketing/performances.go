@@ -57,7 +57,9 @@ func (s *Service) SetSeatMap(ctx context.Context, c identity.Caller, venueID str
 		return nil, err
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.Venue(ctx, venueID); err != nil {
+		// Locked, as a performance's scheduling locks it: one scheduled
+		// meanwhile is counted, or reads the new seats.
+		if _, err := tx.LockVenue(ctx, venueID); err != nil {
 			return notFound("venue", err)
 		}
 		n, err := tx.CountPerformances(ctx, venueID)
@@ -140,7 +142,7 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 }
 
 func checkCategories(ctx context.Context, tx Tx, p Performance) error {
-	if _, err := tx.Venue(ctx, p.VenueID); err != nil {
+	if _, err := tx.LockVenue(ctx, p.VenueID); err != nil {
 		if apperr.Has(err, apperr.NotFound) {
 			return apperr.R(apperr.Invalid, "unknown_venue", "No such venue.")
 		}

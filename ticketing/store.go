@@ -40,6 +40,9 @@ type Tx interface {
 
 	InsertVenue(ctx context.Context, v Venue) error
 	Venue(ctx context.Context, id string) (Venue, error)
+	// LockVenue is Venue, locked until the transaction ends: a seat map
+	// replaced and a performance scheduled on the old one take turns.
+	LockVenue(ctx context.Context, id string) (Venue, error)
 	ListVenues(ctx context.Context) ([]Venue, error)
 	// ReplaceSeats makes seats the venue's seat map.
 	ReplaceSeats(ctx context.Context, venueID string, seats []Seat) error

@@ -49,6 +49,12 @@ func (tx *Tx) Venue(ctx context.Context, id string) (ticketing.Venue, error) {
 	return v, wrap("read venue", err)
 }
 
+// LockVenue implements ticketing.Tx.
+func (tx *Tx) LockVenue(ctx context.Context, id string) (ticketing.Venue, error) {
+	v, err := scanVenue(tx.q.QueryRow(ctx, `SELECT id, name, address, created_at FROM ticket_venues WHERE id = $1 FOR UPDATE`, id))
+	return v, wrap("lock venue", err)
+}
+
 // ListVenues implements ticketing.Tx.
 func (tx *Tx) ListVenues(ctx context.Context) ([]ticketing.Venue, error) {
 	rows, err := tx.q.Query(ctx, `SELECT id, name, address, created_at FROM ticket_venues ORDER BY name, id`)

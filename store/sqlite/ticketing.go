@@ -53,6 +53,12 @@ func (tx *Tx) Venue(ctx context.Context, id string) (ticketing.Venue, error) {
 	return v, wrap("read venue", err)
 }
 
+// LockVenue implements ticketing.Tx: the write transaction already
+// excludes every other writer.
+func (tx *Tx) LockVenue(ctx context.Context, id string) (ticketing.Venue, error) {
+	return tx.Venue(ctx, id)
+}
+
 // ListVenues implements ticketing.Tx.
 func (tx *Tx) ListVenues(ctx context.Context) ([]ticketing.Venue, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT id, name, address, created_at FROM ticket_venues ORDER BY name, id`)
