@@ -130,6 +130,17 @@ func contractTicketing(c *contract) {
 	c.do("POST", "/api/v1/door/tickets/check-in", staff, at(tok.Token), http.StatusOK)
 	c.do("POST", "/api/v1/door/tickets/check-in", staff, at(tok.Token), http.StatusConflict)
 	c.do("POST", "/api/v1/door/tickets/check-in", elsewhere, at(paid.Tickets[1].TypedCode), http.StatusForbidden)
+	// A device that lost the answer sends the check-in again with its key
+	// and gets the first answer, the same admission; without the key, the
+	// ticket is already in.
+	first := c.do("POST", "/api/v1/door/tickets/check-in", staff, at(paid.Tickets[1].TypedCode), http.StatusOK, "Idempotency-Key: door-scan-0001")
+	replay := c.do("POST", "/api/v1/door/tickets/check-in", staff, at(paid.Tickets[1].TypedCode), http.StatusOK, "Idempotency-Key: door-scan-0001")
+	if replay.Header().Get("Idempotent-Replayed") != "true" || replay.Body.String() != first.Body.String() {
+		c.t.Fatalf("a keyed check-in sent again: replayed %q, %s; first %s", replay.Header().Get("Idempotent-Replayed"), replay.Body, first.Body)
+	}
+	if res := c.do("POST", "/api/v1/door/tickets/check-in", staff, at(paid.Tickets[1].TypedCode), http.StatusConflict); !strings.Contains(res.Body.String(), "already_checked_in") {
+		c.t.Fatalf("the same check-in without its key: %s", res.Body)
+	}
 	c.do("POST", "/api/v1/door/tickets/check-in", staff, at("CH1:AAAA"), http.StatusBadRequest)
 	c.do("GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusConflict)
 
