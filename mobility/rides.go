@@ -368,18 +368,33 @@ func (s *Service) replayUnlock(ctx context.Context, riderID string, req UnlockRe
 	if !req.startedBy(r) {
 		return Ride{}, apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key (request id) was already used for another unlock.")
 	}
+	// Until its deadline the unlock that sent the command settles the
+	// ride. Past it, that hub may have gone away: the stores expire a
+	// pending ride once its deadline is PendingGrace old, so the retry
+	// reads the ride until then and asks for the expiry only then, and
+	// again no sooner than a second later if the ride is still pending
+	// (a write transaction each, which on SQLite queues behind the one
+	// writer).
+	var nextExpire time.Time
 	for r.Status == RidePending {
-		wait := time.Until(r.Deadline)
-		if wait < 0 {
-			// The hub that sent the command went away; give up on it.
-			if _, err := s.expire(ctx); err != nil {
-				return r, err
+		now := s.now()
+		wait := r.Deadline.Sub(now)
+		if wait <= 0 {
+			expireAt := r.Deadline.Add(PendingGrace)
+			if expireAt.Before(nextExpire) {
+				expireAt = nextExpire
+			}
+			if wait = expireAt.Sub(now); wait < 0 {
+				if _, err := s.expire(ctx); err != nil {
+					return r, err
+				}
+				nextExpire, wait = now.Add(time.Second), 0
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return r, apperr.R(apperr.Unavailable, "station_timeout", "Still waiting for the station; try again shortly.")
-		case <-time.After(min(max(wait, 0), 50*time.Millisecond) + time.Millisecond):
+		case <-time.After(min(wait, 50*time.Millisecond) + time.Millisecond):
 		}
 		var err error
 		if r, err = s.ride(ctx, r.ID); err != nil {
@@ -395,6 +410,12 @@ func (s *Service) replayUnlock(ctx context.Context, riderID string, req UnlockRe
 	}
 	return r, nil
 }
+
+// PendingGrace is how long past its deadline a pending ride is left to the
+// unlock that sent its command before any request may expire it
+// (ExpirePendingRides): a reply that reached that hub just before the
+// deadline is still being written.
+const PendingGrace = 2 * time.Second
 
 func (s *Service) expire(ctx context.Context) (int, error) {
 	var n int

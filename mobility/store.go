@@ -135,7 +135,8 @@ type Tx interface {
 	// started, oldest first (rides that never started are left out).
 	RideStarts(ctx context.Context, since time.Time) ([]time.Time, error)
 	// ExpirePendingRides marks failed the pending rides whose deadline passed
-	// before now (their hub went away mid-unlock) and returns how many.
+	// more than PendingGrace before now (their hub went away mid-unlock) and
+	// returns how many.
 	ExpirePendingRides(ctx context.Context, now time.Time) (int, error)
 }
 

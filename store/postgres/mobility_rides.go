@@ -152,7 +152,7 @@ func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
 // ExpirePendingRides implements mobility.Tx.
 func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error) {
 	tag, err := tx.q.Exec(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
-		WHERE status = 'pending' AND deadline < $1`, now.Add(-2*time.Second))
+		WHERE status = 'pending' AND deadline < $1`, now.Add(-mobility.PendingGrace))
 	if err != nil {
 		return 0, wrap("expire pending rides", err)
 	}

@@ -167,7 +167,7 @@ func (tx *Tx) TripsPerBike(ctx context.Context) (map[string]int, error) {
 // ExpirePendingRides implements mobility.Tx.
 func (tx *Tx) ExpirePendingRides(ctx context.Context, now time.Time) (int, error) {
 	res, err := tx.q.ExecContext(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
-		WHERE status = 'pending' AND deadline < ?`, toMicros(now.Add(-2*time.Second)))
+		WHERE status = 'pending' AND deadline < ?`, toMicros(now.Add(-mobility.PendingGrace)))
 	if err != nil {
 		return 0, wrap("expire pending rides", err)
 	}
