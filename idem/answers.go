@@ -96,14 +96,15 @@ var ErrKeyInUse = apperr.R(apperr.Conflict, "idempotency_key_in_use", "A request
 
 // Answer answers a request with key in scope: the stored answer of an
 // earlier identical request (replayed=true), Conflict
-// (idempotency_key_reused) for the same key with another request, or run's
-// answer, stored when keep says so (an answer not kept is released, so that
-// a retry runs again: use it for failures the client should retry). run
-// gets the context to run under (it names the claimed key, see Pending).
-// Identical requests that race wait for the first one's answer. When the
-// first one committed but its answer was lost, rerun says whether run may
-// run again unkept (the operation recognises its own retry) or the retry is
-// refused with ErrAnswerLost.
+// (idempotency_key_reused) for the same key with another request, with that
+// request's answer when it has one, or run's answer, stored when keep says
+// so (an answer not kept is released, so that a retry runs again: use it for
+// failures the client should retry). run gets the context to run under (it
+// names the claimed key, see Pending). A request that finds its key held by
+// one still running, identical or not, waits for that one's answer, and runs
+// nothing meanwhile. When the first one committed but its answer was lost,
+// rerun says whether run may run again unkept (the operation recognises its
+// own retry) or the retry is refused with ErrAnswerLost.
 func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, run func(context.Context) Answer, keep func(Answer) bool, rerun bool) (_ Answer, replayed bool, err error) {
 	if err := ValidateKey(key); err != nil {
 		return Answer{}, false, err
@@ -123,16 +124,18 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 		switch {
 		case claimed:
 			return a.run(ctx, scope, key, run, keep, rerun)
-		case storedHash != requestHash:
-			// With the first request's answer, when it has one: a caller
-			// that lets the operation judge another body (rerun) must know
-			// whether the operation did anything under the key.
-			if !done {
-				stored = Answer{}
-			}
+		case done && storedHash != requestHash:
+			// With the first request's answer: a caller that lets the
+			// operation judge another body (rerun) must know what the
+			// operation answered under the key.
 			return stored, false, errKeyReused
 		case done:
 			return stored, true, nil
+		case lost && storedHash != requestHash:
+			// Whatever the first request did, its answer is gone: this
+			// one is another request, and nothing tells what the first
+			// one's operation did under the key.
+			return Answer{}, false, errKeyReused
 		case lost && rerun:
 			return run(ctx), false, nil
 		case lost:
@@ -141,7 +144,11 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 			return Answer{}, false, ErrKeyInUse
 		}
 		// Another request with this key is running, here or on another
-		// replica: wait for its answer, a little longer each time.
+		// replica: wait for its answer, a little longer each time. Also
+		// when it is another request: until the first one has its answer
+		// nobody knows whether this one is another request under a kept
+		// key (refused) or under a key given up (its answer not kept:
+		// this one runs), and it must not run meanwhile.
 		select {
 		case <-ctx.Done():
 			return Answer{}, false, ctx.Err()

@@ -100,7 +100,22 @@ func decodeStored[T any](hash, storedHash string, stored []byte) (result T, repl
 	return result, true, nil
 }
 
-var errKeyReused = apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
+// ErrKeyReused is the refusal of a key already used for another request.
+var ErrKeyReused = apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
+
+var errKeyReused = ErrKeyReused
+
+// AboutTheKey reports whether reason is a refusal of a request's key
+// rather than of the request (another request's key, one still in use, a
+// first answer lost): never a key's own answer, since it says nothing of
+// what the request asked for.
+func AboutTheKey(reason string) bool {
+	switch reason {
+	case "idempotency_key_reused", "idempotency_key_in_use", "idempotency_key_answer_lost":
+		return true
+	}
+	return false
+}
 
 // LaterClaimer is a Tx that can send a key's claim with the statements
 // that follow it, one round trip for both, instead of before them.
@@ -227,8 +242,7 @@ func Keeps(err error) bool {
 	if err == nil || !errors.As(err, &e) {
 		return false
 	}
-	switch e.Reason {
-	case "idempotency_key_reused", "idempotency_key_in_use", "idempotency_key_answer_lost":
+	if AboutTheKey(e.Reason) {
 		// About the key, not the request: never the key's own result.
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,8 +26,9 @@ import (
 // expired meanwhile, a limit the first request reached). The same key with
 // another request is 409 (idempotency_key_reused), for a signed-in caller:
 // without a sign-in the caller is the request itself (its fingerprint), so
-// another request under the same key is another caller's, and runs. A retry
-// that arrives while the first request runs waits for its answer. Answers
+// another request under the same key is another caller's, and runs. A
+// request that arrives while the first one with its key runs, a retry or
+// another request, waits for its answer, and runs nothing meanwhile. Answers
 // with 5xx, 401, 403, 408 and 429 are not kept: the retry runs again. When a
 // hub stops between the operation and its kept answer, the operations that
 // record their keys themselves (idem.Do, SelfKeyed below) answer the retry
@@ -144,11 +146,13 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	ans, replayed, err := s.Answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, KeepAnswer, s.SelfKeyed[pattern])
 	if err != nil && apperr.ReasonOf(err) == "idempotency_key_reused" {
 		// Another body, but perhaps the same request to the operation (the
-		// same seats in another order): it decides, from its own record.
+		// same seats in another order): it decides, from its own record,
+		// once the first request has its answer (Answer waits for it).
 		// Not after a refusal: the operation kept nothing under the key
 		// then (its transaction rolled back), and would take another
-		// request, for another resource, as the key's first.
-		if s.SelfKeyed[pattern] && ans.Status < 400 {
+		// request, for another resource, as the key's first; nor without
+		// the first answer (lost), which says nothing of what it did.
+		if s.SelfKeyed[pattern] && ans.Status > 0 && ans.Status < 400 {
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), firstAnswerKey{}, ans)))
 			return
 		}
@@ -157,6 +161,9 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	}
 	if err != nil {
 		if ans.Status == 0 {
+			if apperr.ReasonOf(err) == "idempotency_key_in_use" {
+				w.Header().Set("Retry-After", keyInUseRetry)
+			}
 			WriteError(s.Log, w, r, err)
 			return
 		}
@@ -173,16 +180,27 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	_, _ = w.Write(ans.Body)
 }
 
+// keyInUseRetry is the Retry-After of idempotency_key_in_use, in seconds:
+// the first request ran for AnswerWait already, and is near its end.
+const keyInUseRetry = "5"
+
 // KeepAnswer says which answers a retry gets again: not those a retry may
-// well change (a server failure, a timeout, credentials, a rate limit, a
-// racing request still running).
+// well change (a server failure, a timeout, credentials, a rate limit),
+// nor a refusal of the key rather than the request (idem.AboutTheKey: a
+// racing request still running, another request's key, whose operation
+// may have refused this one while answering the other), as idem.Keeps.
 func KeepAnswer(a idem.Answer) bool {
 	switch a.Status {
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestTimeout, http.StatusTooManyRequests:
 		return false
 	}
-	if a.Status == http.StatusConflict && bytes.Contains(a.Body, []byte(`"idempotency_key_in_use"`)) {
-		return false
+	if a.Status == http.StatusConflict {
+		var p struct {
+			Reason string `json:"reason"`
+		}
+		if json.Unmarshal(a.Body, &p) == nil && idem.AboutTheKey(p.Reason) {
+			return false
+		}
 	}
 	return a.Status < 500
 }

@@ -2,10 +2,15 @@ package httpx
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/idem"
@@ -67,7 +72,7 @@ func TestFailedAnswersAreNotKept(t *testing.T) {
 func TestOwnAnswersKeptAsTheReplayerKeepsThem(t *testing.T) {
 	codes := []apperr.Code{apperr.Invalid, apperr.NotFound, apperr.Conflict, apperr.Unauthenticated, apperr.Forbidden,
 		apperr.RateLimited, apperr.Unavailable, apperr.InsufficientFunds, apperr.Internal}
-	errs := []error{idem.ErrKeyInUse, ErrTooLarge(MaxJSONBody)}
+	errs := []error{idem.ErrKeyInUse, idem.ErrKeyReused, idem.ErrAnswerLost, ErrTooLarge(MaxJSONBody)}
 	for _, c := range codes {
 		errs = append(errs, apperr.R(c, "some_reason", "A refusal."))
 	}
@@ -78,5 +83,141 @@ func TestOwnAnswersKeptAsTheReplayerKeepsThem(t *testing.T) {
 		if byCode := idem.Keeps(err); byCode != byStatus {
 			t.Errorf("%v (%d): kept by its operation %v, by the Replayer %v", err, rec.Code, byCode, byStatus)
 		}
+	}
+}
+
+// heldAnswers holds the request that claims a key in a race (race) until
+// the other one found the key held twice (it waits, as it must), or had a
+// few seconds to act alone: the worst order, every time.
+type heldAnswers struct {
+	idem.AnswerStore
+	mu    sync.Mutex
+	races map[string]*heldRace
+}
+
+type heldRace struct {
+	found int
+	twice chan struct{}
+}
+
+func (h *heldAnswers) race(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.races[key] = &heldRace{twice: make(chan struct{})}
+}
+
+func (h *heldAnswers) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
+	claimed, storedHash, done, lost, a, err := h.AnswerStore.ClaimAnswer(ctx, scope, key, hash, now, staleBefore)
+	h.mu.Lock()
+	race := h.races[key]
+	if race != nil && err == nil && !claimed && !done && storedHash != hash {
+		if race.found++; race.found == 2 {
+			close(race.twice)
+		}
+	}
+	h.mu.Unlock()
+	if claimed && race != nil {
+		select {
+		case <-race.twice:
+		case <-time.After(3 * time.Second):
+		}
+	}
+	return claimed, storedHash, done, lost, a, err
+}
+
+// Two requests under one key with different bodies, released together, on
+// a route whose operation records its key itself: the one that finds the
+// key held waits for the first one's answer, and only then is its
+// operation asked (with that answer, FirstAnswer), which refuses it as
+// another request (an operation that records its key may find it the
+// same); it never runs blind while the first runs, nor is refused before
+// the first one's answer says whether the key was kept. The first
+// one's retry replays its answer; the other's is refused again.
+func TestOneKeyTwoBodiesWhileTheFirstRuns(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			held := &heldAnswers{AnswerStore: storetest.Open(t, engine).Answers(), races: map[string]*heldRace{}}
+			const pattern = "POST /api/v1/things"
+			rp := &Replayer{Answering: NewAnswering(held), SelfKeyed: map[string]bool{pattern: true}, Log: storetest.Logger(t)}
+			// The operation: its own record of each key's body, as idem.Do
+			// keeps; another body under a recorded key is refused.
+			var mu sync.Mutex
+			record := map[string]string{}
+			var blind atomic.Int64
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if first, ok := FirstAnswer(r.Context()); !ok || first.Status == 0 {
+					blind.Add(1)
+				}
+				body, _ := io.ReadAll(r.Body)
+				key := r.Header.Get("Idempotency-Key")
+				mu.Lock()
+				got, done := record[key]
+				if !done {
+					record[key] = string(body)
+				}
+				mu.Unlock()
+				if done && got != string(body) {
+					WriteError(nil, w, r, idem.ErrKeyReused)
+					return
+				}
+				WriteJSON(w, http.StatusCreated, map[string]string{"made": string(body)})
+			})
+			ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "acc_x"})
+			send := func(key, body string) *httptest.ResponseRecorder {
+				req := httptest.NewRequest("POST", "/api/v1/things", strings.NewReader(body)).WithContext(ctx)
+				req.Header.Set("Idempotency-Key", key)
+				rec := httptest.NewRecorder()
+				rp.ServeKeyed(rec, req, pattern, h)
+				return rec
+			}
+			for round := range 20 {
+				key := fmt.Sprintf("k-%03d", round)
+				held.race(key)
+				bodies := [2]string{`{"n":1}`, `{"n":2}`}
+				var res [2]*httptest.ResponseRecorder
+				start := make(chan struct{})
+				var wg sync.WaitGroup
+				for i := range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						res[i] = send(key, bodies[i])
+					}()
+				}
+				blind.Store(0)
+				close(start)
+				wg.Wait()
+				if n := blind.Load(); n != 1 {
+					t.Fatalf("round %d: the operation ran %d times without the first answer", round, n)
+				}
+				held.mu.Lock()
+				waited := held.races[key].found >= 2
+				held.mu.Unlock()
+				if !waited {
+					t.Fatalf("round %d: the other request did not wait for the first one's answer", round)
+				}
+				won := -1
+				for i, r := range res {
+					switch {
+					case r.Code == http.StatusCreated && won < 0:
+						won = i
+					case r.Code == http.StatusConflict && strings.Contains(r.Body.String(), `"idempotency_key_reused"`):
+					default:
+						t.Fatalf("round %d: %d %s / %d %s", round, res[0].Code, res[0].Body, res[1].Code, res[1].Body)
+					}
+				}
+				if won < 0 {
+					t.Fatalf("round %d: neither ran: %s / %s", round, res[0].Body, res[1].Body)
+				}
+				if again := send(key, bodies[won]); again.Code != http.StatusCreated || again.Body.String() != res[won].Body.String() || again.Header().Get("Idempotent-Replayed") != "true" {
+					t.Fatalf("round %d: the first one's retry: %d %s", round, again.Code, again.Body)
+				}
+				if again := send(key, bodies[1-won]); again.Code != http.StatusConflict {
+					t.Fatalf("round %d: the other's retry: %d %s", round, again.Code, again.Body)
+				}
+			}
+		})
 	}
 }
