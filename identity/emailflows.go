@@ -260,14 +260,35 @@ func (s *Service) ResendVerification(ctx context.Context, email string) error {
 	})
 }
 
-// ConfirmEmail takes the token of a link to mail.PathConfirmEmail: a
-// sign-up's (the account's address becomes verified, and the account can
-// log in) or a change of address's (the account moves to the new address,
-// verified, and the old address is told). It returns the account. Invalid
-// (reason invalid_token) for a token unknown, used, expired, or of an
-// account no longer active or whose address changed since; Conflict
-// (reason email_taken) when another account took the new address first.
-func (s *Service) ConfirmEmail(ctx context.Context, token string) (Account, error) {
+var (
+	// errConfirmSignIn: a new address is confirmed by its account, signed in.
+	errConfirmSignIn = apperr.R(apperr.Unauthenticated, "login_required",
+		"Sign in to the account that asked for this address, then confirm it.")
+	errOtherAccount = apperr.R(apperr.Forbidden, "other_account",
+		"This link is for another account: sign out, sign in to the account that asked for this address, and follow the link again.")
+)
+
+// ConfirmEmail takes the token of a link to mail.PathConfirmEmail for the
+// caller c (zero when nobody is signed in): a sign-up's (the account's
+// address becomes verified, and the account can log in) or a change of
+// address's (the account moves to the new address, verified, and the old
+// address is told). It returns the account.
+//
+// A sign-up's link works for anyone: whoever chose the password is the one
+// the mailbox proves. A change of address's works only for c signed in as
+// the account that asked for it. Otherwise whoever reads the mailbox
+// would give it to an account that is not theirs: above all the address a
+// SPID/CIE login proposed without vouching for it, which, confirmed, takes
+// a password reset, and would give its reader a password to the SPID/CIE
+// person's account (wallet, vouchers, tickets).
+//
+// Invalid (reason invalid_token) for a token unknown, used, expired, or of
+// an account no longer active or whose address changed since;
+// Unauthenticated (reason login_required) for a change of address's token
+// without a caller, and Forbidden (reason other_account) for one of
+// another account's, both before the token is spent; Conflict (reason
+// email_taken) when another account took the new address first.
+func (s *Service) ConfirmEmail(ctx context.Context, c Caller, token string) (Account, error) {
 	purpose := ""
 	switch {
 	case len(token) > MaxTokenLen:
@@ -279,6 +300,9 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (Account, erro
 	if purpose == "" {
 		return Account{}, errBadEmailToken
 	}
+	if purpose == PurposeChangeEmail && c.AccountID == "" {
+		return Account{}, errConfirmSignIn
+	}
 	if s.opt.Mail == nil {
 		return Account{}, errNoMail
 	}
@@ -288,6 +312,10 @@ func (s *Service) ConfirmEmail(ctx context.Context, token string) (Account, erro
 		t, err := s.useToken(ctx, tx, token, purpose, now)
 		if err != nil {
 			return err
+		}
+		if purpose == PurposeChangeEmail && t.AccountID != c.AccountID {
+			// Rolled back: the token stays for its account.
+			return errOtherAccount
 		}
 		if a, err = tx.AccountByID(ctx, t.AccountID); err != nil || !a.Active() {
 			return errBadEmailToken

@@ -94,16 +94,16 @@ func TestSignUpVerifyLogin(t *testing.T) {
 		deliver(t, db)
 		m := received(t, to, 1, "Confirm your e-mail address")
 		tok := linkToken(t, m, "https://hub.example.org/account/confirm")
-		a, err := f.svc.ConfirmEmail(ctx, tok)
+		a, err := f.svc.ConfirmEmail(ctx, identity.Caller{}, tok)
 		if err != nil || !a.Verified() || identity.NormalizeEmail(a.Email) != to {
 			t.Fatalf("confirm: %+v, %v", a, err)
 		}
 		if _, err := f.svc.Login(ctx, to, password, "198.51.100.7"); err != nil {
 			t.Fatalf("login after verification: %v", err)
 		}
-		_, err = f.svc.ConfirmEmail(ctx, tok)
+		_, err = f.svc.ConfirmEmail(ctx, identity.Caller{}, tok)
 		wantReason(t, err, apperr.Invalid, "invalid_token")
-		_, err = f.svc.ConfirmEmail(ctx, "ev_"+tok[3:len(tok)-1]+"a")
+		_, err = f.svc.ConfirmEmail(ctx, identity.Caller{}, "ev_"+tok[3:len(tok)-1]+"a")
 		wantReason(t, err, apperr.Invalid, "invalid_token")
 
 		// The address has an account: same answer, the account unchanged,
@@ -128,7 +128,7 @@ func TestSignUpVerifyLogin(t *testing.T) {
 		deliver(t, db)
 		lateTok := linkToken(t, received(t, late, 1, "Conferma il tuo indirizzo e-mail"), "/account/confirm")
 		f.clock.Add(49 * time.Hour)
-		_, err = f.svc.ConfirmEmail(ctx, lateTok)
+		_, err = f.svc.ConfirmEmail(ctx, identity.Caller{}, lateTok)
 		wantReason(t, err, apperr.Invalid, "invalid_token")
 		// A new link does. (The clock goes back, so that the outbox, on the
 		// real clock, finds the new e-mail due.)
@@ -144,7 +144,7 @@ func TestSignUpVerifyLogin(t *testing.T) {
 				fresh = tk
 			}
 		}
-		if _, err := f.svc.ConfirmEmail(ctx, fresh); err != nil {
+		if _, err := f.svc.ConfirmEmail(ctx, identity.Caller{}, fresh); err != nil {
 			t.Fatalf("confirm with a new link: %v", err)
 		}
 	})
@@ -379,7 +379,7 @@ func TestChangePasswordAndEmail(t *testing.T) {
 		} else if b, _ := json.Marshal(exp.Emails); bytes.Contains(b, []byte(tok)) || !bytes.Contains(b, []byte("token="+mail.Hidden)) {
 			t.Fatalf("the data download gives the new address's confirmation token:\n%s", b)
 		}
-		got, err := f.svc.ConfirmEmail(ctx, tok)
+		got, err := f.svc.ConfirmEmail(ctx, c, tok)
 		if err != nil || got.Email != next || !got.Verified() {
 			t.Fatalf("confirm new address: %+v, %v", got, err)
 		}
@@ -523,7 +523,7 @@ func TestResetLinkOfTheOldAddress(t *testing.T) {
 		}
 		deliver(t, db)
 		reset := linkToken(t, received(t, old, 1, "Reimposta la password"), "/password/reset")
-		if _, err := f.svc.ConfirmEmail(ctx, linkToken(t, received(t, next, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")); err != nil {
+		if _, err := f.svc.ConfirmEmail(ctx, a.Caller(), linkToken(t, received(t, next, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")); err != nil {
 			t.Fatal(err)
 		}
 		wantReason(t, f.svc.ResetPassword(ctx, reset, "set by the old mailbox"), apperr.Invalid, "invalid_token")
@@ -553,7 +553,7 @@ func TestEmailChangeDroppedByAReset(t *testing.T) {
 		if err := f.svc.ResetPassword(ctx, linkToken(t, received(t, owner, 1, "Reimposta la password"), "/password/reset"), "the owner's new password"); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.svc.ConfirmEmail(ctx, change)
+		_, err := f.svc.ConfirmEmail(ctx, a.Caller(), change)
 		wantReason(t, err, apperr.Invalid, "invalid_token")
 		if _, err := f.svc.Login(ctx, owner, "the owner's new password", "198.51.100.22"); err != nil {
 			t.Fatalf("the owner's address no longer logs in: %v", err)

@@ -63,7 +63,10 @@ const noPassword = "!external"
 // only proposed: the account gets a placeholder address and the claimed
 // one a link to confirm it, as a change of address would (whoever set the
 // claim could otherwise hold another person's address for good: its owner
-// could neither sign up with it nor reset a password through it). Without
+// could neither sign up with it nor reset a password through it). As for
+// any change of address, the link works only for this account signed in
+// (ConfirmEmail): the mailbox may be another person's, and confirmed by
+// them it would take a reset link, a password to this account. Without
 // a usable e-mail claim the account gets a placeholder address and sends
 // no e-mail until the person changes it.
 // Invalid (reason bad_fiscal_code) for a missing or malformed fiscal code;

@@ -41,7 +41,7 @@ func TestSPIDAccountAddsAnAddress(t *testing.T) {
 		}
 		deliver(t, db)
 		tok := linkToken(t, received(t, next, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
-		got, err := f.svc.ConfirmEmail(ctx, tok)
+		got, err := f.svc.ConfirmEmail(ctx, c, tok)
 		if err != nil || got.Email != next || !got.Verified() {
 			t.Fatalf("confirm the added address: %+v, %v", got, err)
 		}

@@ -270,7 +270,7 @@ func TestExternalAccountsSharingOrUnprovenAddress(t *testing.T) {
 		if got := mailtest.Received(t, unproven); len(got) != 1 {
 			t.Fatalf("an address the provider did not vouch for got %d e-mails", len(got))
 		}
-		a, err := f.svc.ConfirmEmail(ctx, link)
+		a, err := f.svc.ConfirmEmail(ctx, third.Caller(), link)
 		if err != nil || a.ID != third.ID || a.Email != unproven || !a.Verified() {
 			t.Fatalf("the proposed address confirmed: %+v, %v", a, err)
 		}
@@ -296,11 +296,57 @@ func TestUnvouchedAddressIsNotHeld(t *testing.T) {
 		}
 		deliver(t, db)
 		link := linkToken(t, received(t, victim, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
-		if _, err := f.svc.ConfirmEmail(ctx, link); err == nil {
+		if _, err := f.svc.ConfirmEmail(ctx, spid.Caller(), link); err == nil {
 			t.Fatal("the link proposed for the SPID/CIE account took the owner's address")
 		}
 		if got, _ := f.svc.AccountByEmail(ctx, victim); got.ID != owner.ID {
 			t.Fatalf("the address belongs to %s, want the owner %s", got.ID, owner.ID)
+		}
+	})
+}
+
+// The address a SPID/CIE login proposed without its provider vouching for
+// it is confirmed only by the SPID/CIE account, signed in: whoever reads
+// that mailbox cannot confirm it with nobody signed in, nor from an
+// account of their own, and so gets no password reset link to the
+// account; the link stays for its account, whose owner confirms it.
+func TestProposedAddressConfirmedOnlyByItsAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.42")
+		claimed := mailtest.Recipient(t)
+		spid, created, err := f.svc.ExternalAccount(ctx, identity.ExternalIdentity{FiscalCode: "RSSMRA85T10A562S", GivenName: "Mario", FamilyName: "Rossi",
+			Email: claimed})
+		if err != nil || !created || !strings.HasSuffix(spid.Email, identity.PlaceholderEmailDomain) {
+			t.Fatalf("login claiming %s: %+v, %v", claimed, spid, err)
+		}
+		deliver(t, db)
+		link := linkToken(t, received(t, claimed, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
+
+		// The mailbox's reader: signed in nowhere, then to an account of
+		// their own.
+		_, err = f.svc.ConfirmEmail(ctx, identity.Caller{}, link)
+		wantReason(t, err, apperr.Unauthenticated, "login_required")
+		stranger := f.register(t, mailtest.Recipient(t))
+		_, err = f.svc.ConfirmEmail(ctx, stranger.Caller(), link)
+		wantReason(t, err, apperr.Forbidden, "other_account")
+		for _, addr := range []string{claimed, spid.Email} {
+			if err := f.svc.RequestPasswordReset(ctx, addr); err != nil {
+				t.Fatalf("reset for %s: %v", addr, err)
+			}
+		}
+		deliver(t, db)
+		if got := mailtest.Received(t, claimed); len(got) != 1 {
+			t.Fatalf("the claimed address got %d e-mails, want only the link", len(got))
+		}
+		if a, err := f.svc.Account(ctx, spid.ID); err != nil || a.Email != spid.Email || a.Verified() {
+			t.Fatalf("the SPID/CIE account after the refusals: %+v, %v", a, err)
+		}
+
+		// The account's owner, signed in with SPID/CIE, confirms it.
+		a, err := f.svc.ConfirmEmail(ctx, spid.Caller(), link)
+		if err != nil || a.ID != spid.ID || a.Email != claimed || !a.Verified() {
+			t.Fatalf("the owner confirming: %+v, %v", a, err)
 		}
 	})
 }

@@ -118,7 +118,7 @@ func TestPurgeWaitsForAResentLink(t *testing.T) {
 		}
 		deliver(t, db)
 		tok := linkToken(t, received(t, confirmed, 1, "Conferma il tuo indirizzo e-mail"), "/account/confirm")
-		if a, err := f.svc.ConfirmEmail(ctx, tok); err != nil || !a.Verified() {
+		if a, err := f.svc.ConfirmEmail(ctx, identity.Caller{}, tok); err != nil || !a.Verified() {
 			t.Fatalf("confirm with the link sent again: %+v, %v", a, err)
 		}
 		// The unused link has expired: its account goes.

@@ -56,7 +56,7 @@ func (env *testEnv) mailLink(t testing.TB, address, kind string) (path, token st
 func (env *testEnv) verify(t testing.TB, address string) {
 	t.Helper()
 	_, tok := env.mailLink(t, address, mail.KindVerifyEmail)
-	if _, err := env.Identity.ConfirmEmail(context.Background(), tok); err != nil {
+	if _, err := env.Identity.ConfirmEmail(context.Background(), identity.Caller{}, tok); err != nil {
 		t.Fatalf("confirm %s: %v", address, err)
 	}
 }

@@ -23,6 +23,10 @@ var (
 	// spidAnna's e-mail claim names an account made with a password.
 	spidAnna = oidctest.User{ID: "u-anna", Username: "anna", Password: "spid anna", GivenName: "Anna", FamilyName: "Bianchi",
 		Email: "anna.bianchi@example.org", FiscalNumber: "TINIT-BNCNNA90A41A783F"}
+	// spidLuca's provider does not vouch for his e-mail claim: the address
+	// is only proposed to his account.
+	spidLuca = oidctest.User{ID: "u-luca", Username: "luca", Password: "spid luca", GivenName: "Luca", FamilyName: "Verdi",
+		Email: "luca.verdi@example.org", EmailUnverified: true, FiscalNumber: "TINIT-VRDLCU80A01H501G"}
 )
 
 type oidcEnv struct {
@@ -36,7 +40,7 @@ func oidcServer(t *testing.T) *oidcEnv {
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	callback := base + "/login/oidc/callback"
-	op := oidctest.Start(t, []oidctest.User{spidMario, spidAnna}, oidctest.Client{ID: "cityhub", Secret: "hub secret", Redirect: callback})
+	op := oidctest.Start(t, []oidctest.User{spidMario, spidAnna, spidLuca}, oidctest.Client{ID: "cityhub", Secret: "hub secret", Redirect: callback})
 	rp, err := oidclogin.New(oidclogin.Config{Issuer: op.Issuer, ClientID: "cityhub", ClientSecret: "hub secret", RedirectURL: callback}, nil)
 	if err != nil {
 		t.Fatal(err)

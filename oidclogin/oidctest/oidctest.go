@@ -40,6 +40,9 @@ type User struct {
 	GivenName  string
 	FamilyName string
 	Email      string
+	// EmailUnverified: the provider does not vouch for Email
+	// (email_verified false).
+	EmailUnverified bool
 	// FiscalNumber is sent as SPID does, e.g. "TINIT-RSSMRA85T10A562S".
 	FiscalNumber string
 }
@@ -80,7 +83,7 @@ func Start(tb testing.TB, users []User, clients ...Client) *Provider {
 	claims := map[string]map[string]any{}
 	for _, u := range users {
 		us.users[u.ID] = &storage.User{ID: u.ID, Username: u.Username, Password: u.Password, FirstName: u.GivenName,
-			LastName: u.FamilyName, Email: u.Email, EmailVerified: true, PreferredLanguage: language.Italian}
+			LastName: u.FamilyName, Email: u.Email, EmailVerified: !u.EmailUnverified, PreferredLanguage: language.Italian}
 		us.byName[u.Username] = u.ID
 		if u.FiscalNumber != "" {
 			claims[u.ID] = map[string]any{FiscalNumberClaim: u.FiscalNumber}

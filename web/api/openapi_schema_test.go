@@ -73,6 +73,7 @@ var openAPIComponents = []component{
 	{name: "SignupAccepted", typ: typeOf[signupAccepted](), desc: "status is always check_email."},
 	{name: "EmailRequest", typ: typeOf[emailRequest](), request: true, required: []string{"email"}},
 	{name: "TokenRequest", typ: typeOf[tokenRequest](), request: true, required: []string{"token"}, desc: "The token of an e-mailed link: its token query parameter."},
+	{name: "EmailConfirmed", typ: typeOf[emailConfirmed](), desc: "The address confirmed, now the account's, verified; nothing else of the account."},
 	{name: "PasswordResetRequest", typ: typeOf[passwordResetRequest](), request: true, required: []string{"token", "password"}},
 	{name: "PasswordChangeRequest", typ: typeOf[passwordChangeRequest](), request: true, required: []string{"current_password", "new_password"}},
 	{name: "EmailChangeRequest", typ: typeOf[emailChangeRequest](), request: true, required: []string{"password", "new_email"}},

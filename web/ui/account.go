@@ -21,7 +21,7 @@ type AccountFlows interface {
 	Account(ctx context.Context, id string) (identity.Account, error)
 	SignUp(ctx context.Context, n identity.NewAccount) error
 	ResendVerification(ctx context.Context, email string) error
-	ConfirmEmail(ctx context.Context, token string) (identity.Account, error)
+	ConfirmEmail(ctx context.Context, c identity.Caller, token string) (identity.Account, error)
 	RequestPasswordReset(ctx context.Context, email string) error
 	ResetPassword(ctx context.Context, token, newPassword string) error
 	ChangePassword(ctx context.Context, c identity.Caller, current, next, ip string) error

@@ -56,7 +56,7 @@ func (a *accountPages) handleEmailSPIDStart(w http.ResponseWriter, r *http.Reque
 		a.oidcError(w, r, errOIDCNoFlow)
 		return
 	}
-	a.startOIDC(w, r, oidcModeEmail)
+	a.startOIDC(w, r, oidcModeEmail, "")
 }
 
 // finishEmailSPID completes handleChangeEmailSPID once the provider has

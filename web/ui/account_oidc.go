@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"cityhub/apperr"
@@ -74,7 +75,11 @@ func linkBound(r *http.Request, connect bool) string {
 	return "session:" + hex.EncodeToString(sum[:])
 }
 
-func (a *accountPages) startOIDC(w http.ResponseWriter, r *http.Request, mode string) {
+// startOIDC sends the browser to the provider; the flow cookie keeps the
+// mode, the sealed flow and where a login goes next ("" for its home):
+// mode "." flow "." next, query-escaped (neither a mode nor a sealed flow
+// holds a dot).
+func (a *accountPages) startOIDC(w http.ResponseWriter, r *http.Request, mode, next string) {
 	if a.noOIDC(w, r) {
 		return
 	}
@@ -83,13 +88,15 @@ func (a *accountPages) startOIDC(w http.ResponseWriter, r *http.Request, mode st
 		a.oidcError(w, r, err)
 		return
 	}
-	a.setOIDCCookie(w, r, oidcFlowCookie, mode+"."+flow, oidcCookieAge)
+	a.setOIDCCookie(w, r, oidcFlowCookie, mode+"."+flow+"."+url.QueryEscape(next), oidcCookieAge)
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
-// handleOIDCStart is the login page's SPID/CIE button.
+// handleOIDCStart is the login page's SPID/CIE button; its next (a local
+// path, as the login form's) is where the person goes once signed in.
 func (a *accountPages) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
-	a.startOIDC(w, r, oidcModeLogin)
+	next, _ := localPath(r.URL.Query().Get("next"))
+	a.startOIDC(w, r, oidcModeLogin, next)
 }
 
 // handleOIDCLinkStart is the account page's "connect SPID/CIE" button:
@@ -97,7 +104,7 @@ func (a *accountPages) handleOIDCStart(w http.ResponseWriter, r *http.Request) {
 // password, asked after it (handleOIDCConnectPage), the other: a session
 // left open is not enough.
 func (a *accountPages) handleOIDCLinkStart(w http.ResponseWriter, r *http.Request, _ identity.Caller) {
-	a.startOIDC(w, r, oidcModeLink)
+	a.startOIDC(w, r, oidcModeLink, "")
 }
 
 // oidcErrorPage says why a SPID/CIE login did not complete.
@@ -138,7 +145,8 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 		a.oidcError(w, r, errOIDCNoFlow)
 		return
 	}
-	mode, flow, _ := strings.Cut(c.Value, ".")
+	mode, rest, _ := strings.Cut(c.Value, ".")
+	flow, escNext, _ := strings.Cut(rest, ".")
 	if mode != oidcModeLogin && mode != oidcModeLink && mode != oidcModeEmail {
 		a.oidcError(w, r, errOIDCNoFlow)
 		return
@@ -185,6 +193,11 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 	}
 	a.clearOIDCCookies(w, r)
 	a.setCookie(w, r, httpx.SessionCookie, token, 0)
+	next, _ := url.QueryUnescape(escNext)
+	if next, ok := localPath(next); ok {
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, homeOf(caller), http.StatusSeeOther)
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 
 	"cityhub/apperr"
@@ -146,22 +147,48 @@ func (a *accountPages) badToken(w http.ResponseWriter, r *http.Request, purpose 
 
 // handleConfirmPage shows the confirmation button of an e-mailed link.
 // Following the link changes nothing by itself: mail scanners fetch links
-// before the person does, and would spend the token.
+// before the person does, and would spend the token. A new address's link
+// is for its account, signed in (identity.Service.ConfirmEmail): nobody
+// signed in is sent to sign in (with SPID/CIE or a password) and back.
 func (a *accountPages) handleConfirmPage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
 	if !validTokenShape(token, "ev_", "ec_") {
 		a.badToken(w, r, "verify")
 		return
 	}
+	if a.signInToConfirm(w, r, token) {
+		return
+	}
 	a.render(w, r, http.StatusOK, "account_confirm", "", tokenPage{Purpose: "verify", Token: token})
+}
+
+// signInToConfirm sends a browser with nobody signed in to the login page
+// when token is a new address's, with the link to come back to; true if
+// it did.
+func (a *accountPages) signInToConfirm(w http.ResponseWriter, r *http.Request, token string) bool {
+	if !strings.HasPrefix(token, "ec_") {
+		return false
+	}
+	if _, ok := a.pageCaller(r); ok {
+		return false
+	}
+	back := "/account/confirm?" + url.Values{"token": {token}}.Encode()
+	http.Redirect(w, r, "/login?"+url.Values{"notice": {"confirm_email"}, "next": {back}}.Encode(), http.StatusSeeOther)
+	return true
 }
 
 // handleConfirm spends the token: the address is verified (a sign-up) or
 // the account moves to the new address. The person then logs in, or,
-// already signed in, sees their account.
+// already signed in, sees their account. A new address's link asks its
+// account signed in: nobody signed in goes to sign in first, and another
+// account is refused (403, reason other_account) with the token unspent.
 func (a *accountPages) handleConfirm(w http.ResponseWriter, r *http.Request) {
 	token := r.PostFormValue("token")
-	acct, err := a.flows.ConfirmEmail(r.Context(), token)
+	if validTokenShape(token, "ec_") && a.signInToConfirm(w, r, token) {
+		return
+	}
+	c, _ := a.pageCaller(r)
+	acct, err := a.flows.ConfirmEmail(r.Context(), c, token)
 	if err != nil {
 		if apperr.ReasonOf(err) == "invalid_token" {
 			// A new address's link is asked again from the account page:

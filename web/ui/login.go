@@ -25,8 +25,9 @@ type loginForm struct {
 	OIDCLabel string
 }
 
-// loginNotices are the notices /login?notice= may show.
-var loginNotices = map[string]bool{"verified": true, "email_changed": true, "password_reset": true, "password_changed": true}
+// loginNotices are the notices /login?notice= may show. confirm_email:
+// a new address's link asks its account signed in (handleConfirmPage).
+var loginNotices = map[string]bool{"verified": true, "email_changed": true, "password_reset": true, "password_changed": true, "confirm_email": true}
 
 func (s *site) newLoginForm(r *http.Request, email, next string) loginForm {
 	f := loginForm{Email: email, Next: next, Signup: s.signupOpen, OIDCLabel: s.oidcLabel}
