@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,6 +135,10 @@ type operatorDockRow struct {
 	Fault     string
 	InService bool
 	Note      string
+	// Beyond marks a dock the station reports above the capacity the city
+	// registered: riders and feeds never see it, nor can it be put out of
+	// service; the operator sees it, and the bike it holds, here.
+	Beyond bool
 }
 
 // handleOperatorBikeStation is one station for the operator: its occupancy
@@ -179,12 +185,19 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 			rows[d.Number-1].InService, rows[d.Number-1].Note = d.InService, d.Note
 		}
 	}
+	var beyond []operatorDockRow
 	for _, d := range snap.States[id].Docks {
-		if d.Dock >= 1 && d.Dock <= len(rows) {
+		switch {
+		case d.Dock >= 1 && d.Dock <= len(rows):
 			rows[d.Dock-1].BikeID, rows[d.Dock-1].Battery, rows[d.Dock-1].Fault = d.BikeID, d.Battery, d.Fault
+		case d.Dock > len(rows):
+			// Reported, not registered (docs/mqtt.md): kept for the
+			// operator, after the registered docks.
+			beyond = append(beyond, operatorDockRow{Number: d.Dock, BikeID: d.BikeID, Battery: d.Battery, Fault: d.Fault, InService: true, Beyond: true})
 		}
 	}
-	page.Docks = rows
+	slices.SortFunc(beyond, func(a, b operatorDockRow) int { return cmp.Compare(a.Number, b.Number) })
+	page.Docks = append(rows, beyond...)
 	s.render(w, r, http.StatusOK, "mobility_operator_station", "operator", page)
 }
 

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/simulator"
+	"cityhub/web/webtest"
+)
+
+// Docks a station reports above the capacity the city registered are kept
+// for the operator (docs/mqtt.md): the station's page lists them after the
+// registered docks, marked as beyond the capacity, with the bike they hold,
+// and offers no service switch for them (the hub refuses one).
+func TestOperatorStationPageShowsDocksBeyondCapacity(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
+	})
+	srv := httptest.NewServer(env.Server)
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	svc := env.Deps.Mobility
+	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("bey", 1, 4)); err != nil {
+		t.Fatal(err)
+	}
+	report := &mobility.StatusReport{TS: time.Now().UTC().Truncate(time.Millisecond), Online: true}
+	for dock, bike := range map[int]string{1: "bey-001-b01", 2: "", 3: "", 4: "", 7: "stray-7", 5: ""} {
+		report.Docks = append(report.Docks, mobility.DockState{Dock: dock, BikeID: bike, Locked: bike != ""})
+	}
+	if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: "bey-001", Kind: mobility.KindStatus, Status: report, Received: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := env.account(t, identity.RoleOperator)
+	operator := webtest.SignedIn(t, srv.URL, a.Email, testPassword)
+	res, body := operator.Get("/operator/bikes/stations/bey-001")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("station page: %d\n%s", res.StatusCode, body)
+	}
+	docks := regexp.MustCompile(`(?s)<li class="card dock[^"]*" id="dock-(\d+)".*?</li>`).FindAllStringSubmatch(body, -1)
+	var order []string
+	card := map[string]string{}
+	for _, m := range docks {
+		order = append(order, m[1])
+		card[m[1]] = m[0]
+	}
+	if got := strings.Join(order, ","); got != "1,2,3,4,5,7" {
+		t.Fatalf("docks on the page %s, want 1 to 4 then 5 and 7", got)
+	}
+	for _, n := range []string{"5", "7"} {
+		c := card[n]
+		if !strings.Contains(c, `data-testid="dock-beyond"`) || !strings.Contains(c, "Oltre i 4 stalli registrati") || strings.Contains(c, "<form") {
+			t.Errorf("dock %s beyond the capacity:\n%s", n, c)
+		}
+	}
+	if !strings.Contains(card["7"], "<code>stray-7</code>") {
+		t.Errorf("dock 7 does not show its bike:\n%s", card["7"])
+	}
+	if c := card["1"]; strings.Contains(c, "dock-beyond") || !strings.Contains(c, "<code>bey-001-b01</code>") || !strings.Contains(c, `data-action="out-of-service"`) {
+		t.Errorf("registered dock 1:\n%s", c)
+	}
+}
