@@ -96,6 +96,8 @@ func TestRefusesBadConfiguration(t *testing.T) {
 		"unknown time zone":  {"CITYHUB_TIMEZONE": "Europe/Benevento"},
 		"host's time zone":   {"CITYHUB_TIMEZONE": "Local"},
 		"reopen in a minute": {"CITYHUB_REPORT_REOPEN_PERIOD": "1m"},
+		"reopen in 12 hours": {"CITYHUB_REPORT_REOPEN_PERIOD": "12h"},
+		"a day and a half":   {"CITYHUB_REPORT_REOPEN_PERIOD": "36h"},
 		"no threshold":       {"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "0"},
 		"threshold text":     {"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "many"},
 		"tiny photos":        {"CITYHUB_PHOTO_MAX_BYTES": "1000"},

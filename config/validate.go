@@ -136,8 +136,11 @@ func (c Config) Validate() error {
 	if c.VoucherReminderDays < 0 || c.VoucherReminderDays > 365 {
 		errs = append(errs, fmt.Errorf("CITYHUB_VOUCHER_REMINDER_DAYS %d: must be 0 (none) to 365", c.VoucherReminderDays))
 	}
-	if c.ReportReopenPeriod < time.Hour || c.ReportReopenPeriod > 366*24*time.Hour {
-		errs = append(errs, fmt.Errorf("CITYHUB_REPORT_REOPEN_PERIOD %s: must be 1h to 366 days", c.ReportReopenPeriod))
+	// Whole days: the reporter is told the period in days (e-mails, the
+	// refusal), and a day and a half told as one would close the door
+	// half a day early, or told as two, half a day before it says.
+	if c.ReportReopenPeriod < 24*time.Hour || c.ReportReopenPeriod > 366*24*time.Hour || c.ReportReopenPeriod%(24*time.Hour) != 0 {
+		errs = append(errs, fmt.Errorf("CITYHUB_REPORT_REOPEN_PERIOD %s: must be whole days, 1 to 366 (24h to 8784h)", c.ReportReopenPeriod))
 	}
 	if c.ProposalSupportThreshold < 1 || c.ProposalSupportThreshold > 1_000_000 {
 		errs = append(errs, fmt.Errorf("CITYHUB_PROPOSAL_SUPPORT_THRESHOLD %d: must be 1 to 1000000", c.ProposalSupportThreshold))

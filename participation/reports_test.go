@@ -308,7 +308,7 @@ func TestNearbyMergeAndQueue(t *testing.T) {
 		_, err = f.svc.Merge(ctx, roads, lamp.ID, first.ID, "")
 		wantCode(t, "merge another office's report", err, apperr.Forbidden, "")
 		m, err := f.svc.Merge(ctx, roads, near.ID, first.ID, "")
-		if err != nil || m.Status != participation.StatusDuplicate || m.MergedInto != first.ID || m.StatusNote != "Duplicate of "+first.ID {
+		if err != nil || m.Status != participation.StatusDuplicate || m.MergedInto != first.ID || m.StatusNote != "" {
 			t.Fatalf("merge = %+v, %v", m, err)
 		}
 		_, err = f.svc.ChangeStatus(ctx, roads, far.ID, participation.StatusFixed, "Done.")

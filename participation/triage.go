@@ -145,9 +145,8 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 		if Closed(target.Status) {
 			return apperr.R(apperr.Conflict, "merge_target_closed", "The report to merge into is %s; choose one still being worked.", target.Status)
 		}
-		if note == "" {
-			note = "Duplicate of " + target.ID
-		}
+		// No note of its own: the merge names the report it went into
+		// (merged_into), in every language the pages and feeds speak.
 		return s.setStatus(ctx, tx, c, &r, ChangeMerged, StatusDuplicate, note, target.ID)
 	})
 	return r, err
@@ -180,13 +179,7 @@ func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason stri
 		if err != nil {
 			return err
 		}
-		fixedAt := r.UpdatedAt
-		for _, ch := range changes {
-			if ch.To == StatusFixed {
-				fixedAt = ch.At
-			}
-		}
-		if s.now().After(fixedAt.Add(s.set.ReopenPeriod)) {
+		if !s.Reopenable(r, changes) {
 			return apperr.R(apperr.Conflict, "reopen_too_late", "A fixed report can be reopened within %d days; make a new report.", int(s.set.ReopenPeriod.Hours()/24))
 		}
 		// The reason is the reporter's own words, which may name them or
@@ -196,6 +189,22 @@ func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason stri
 		return s.setStatusNoted(ctx, tx, c, &r, ChangeReopened, StatusOpen, reason, ReopenedNote, "")
 	})
 	return r, err
+}
+
+// Reopenable reports whether r, with its changes, may be reopened by its
+// reporter now: it is fixed, and was fixed no longer than the reopen
+// period ago.
+func (s *Service) Reopenable(r Report, changes []Change) bool {
+	if r.Status != StatusFixed {
+		return false
+	}
+	fixedAt := r.UpdatedAt
+	for _, ch := range changes {
+		if ch.To == StatusFixed {
+			fixedAt = ch.At
+		}
+	}
+	return !s.now().After(fixedAt.Add(s.set.ReopenPeriod))
 }
 
 // Redact hides (or shows again) a report's description, address and name

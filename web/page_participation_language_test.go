@@ -35,7 +35,7 @@ func TestParticipationPagesFixedTextsInPageLanguage(t *testing.T) {
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
 	reporter, cit := env.account(t, identity.RoleCitizen)
-	staff := env.login(t, identity.RoleCityStaff)
+	staffAcc, staff := env.account(t, identity.RoleCityStaff)
 
 	reopened := createReportAPI(t, env, cit, `{"category":"pothole","located":true,"lat":41.1307,"lon":14.776,"description":"A deep hole in the road"}`)
 	wantOK(t, env.do(t, "PUT", "/api/v1/staff/reports/"+reopened.ID+"/status", staff, `{"status":"fixed","note":"Filled."}`))
@@ -81,6 +81,18 @@ func TestParticipationPagesFixedTextsInPageLanguage(t *testing.T) {
 		}
 		if _, body := own.Get("/reports/" + redacted.ID); !strings.Contains(body, "Mario Rossi") {
 			t.Fatalf("reporter's redacted report in %s without their own words:\n%s", lang, body)
+		}
+		// The office's page of the reopened report: its note, and the
+		// redacted report near it offered for a merge, in the page's
+		// language.
+		office := pageIn(t, srv.URL, lang)
+		if res := office.Login(staffAcc.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("staff login: %d", res.StatusCode)
+		}
+		res, body := office.Get("/staff/reports/" + reopened.ID)
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, esc(want.note)) || strings.Contains(body, esc(want.other)) ||
+			!strings.Contains(body, want.redacted) || strings.Contains(body, want.otherRedacted) {
+			t.Fatalf("the office's page of the reopened report in %s: %d, want %q and %q:\n%s", lang, res.StatusCode, want.note, want.redacted, body)
 		}
 	}
 }

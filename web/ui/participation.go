@@ -380,7 +380,7 @@ func (p *participationPages) handleReopen(w http.ResponseWriter, r *http.Request
 	id := r.PathValue("id")
 	if _, err := p.svc.Reopen(r.Context(), c, id, r.PostFormValue("reason")); err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid || apperr.CodeOf(err) == apperr.Conflict {
-			p.showReport(w, r, c, id, http.StatusBadRequest, r.PostFormValue("reason"), err)
+			p.showReport(w, r, c, id, httpx.StatusOf(apperr.CodeOf(err)), r.PostFormValue("reason"), err)
 			return
 		}
 		p.pageError(w, r, err)

@@ -108,7 +108,7 @@ func (p *participationPages) showReport(w http.ResponseWriter, r *http.Request, 
 		v, err := p.svc.Report(r.Context(), c, id)
 		if err == nil && v.Report.ReporterID == c.AccountID {
 			d.Own, d.Report, d.Changes, d.Photos = true, p.ownRow(l.Lang, v.Report), v.Changes, v.Photos
-			d.CanReopen = v.Report.Status == participation.StatusFixed
+			d.CanReopen = p.svc.Reopenable(v.Report, v.Changes)
 			d.Staff = isOfficeStaff(c, v.Report.OfficeID)
 			p.render(w, r, status, "participation_report", "reports", d)
 			return

@@ -157,6 +157,9 @@ func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Requ
 		p.pageError(w, r, err)
 		return
 	}
+	for i := range near {
+		near[i].Report = near[i].Report.InLanguage(l.Lang)
+	}
 	if values == nil {
 		values = map[string]string{}
 	}
