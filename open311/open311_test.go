@@ -644,3 +644,39 @@ func TestRequestPages(t *testing.T) {
 		}
 	})
 }
+
+// A report whose category left the catalogue (a restart with another
+// catalogue file) stays with its office, and Open311 names that office as
+// the agency responsible, in the language asked for, as before.
+func TestDroppedCategoryKeepsItsAgency(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t)
+	e := newEnv(t, db)
+	id := e.report(t, "pothole", "41.1307")
+	cat := participation.DefaultCatalogue()
+	roads, ok := cat.Office("roads")
+	if !ok {
+		t.Fatal("no roads office in the default catalogue")
+	}
+	cat.Categories = slices.DeleteFunc(cat.Categories, func(k participation.Category) bool { return k.Code == "pothole" })
+	svc, err := participation.NewService(db.Participation(), participation.Settings{Catalogue: cat, APIKeyCost: identity.FastArgon2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(open311.New(svc, open311.Options{Jurisdiction: "comune.benevento.it"}).Handler("/open311/v2"))
+	defer srv.Close()
+	for lang, want := range map[string]string{"it": roads.NameIT, "en": roads.NameEN} {
+		req, _ := http.NewRequest("GET", srv.URL+"/open311/v2/requests/"+id+".json", nil)
+		req.Header.Set("Accept-Language", lang)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []open311.ServiceRequest
+		err = json.NewDecoder(res.Body).Decode(&got)
+		res.Body.Close()
+		if err != nil || len(got) != 1 || got[0].AgencyResponsible != want || got[0].ServiceCode != "pothole" {
+			t.Fatalf("%s: %+v, %v; want the agency %q", lang, got, err, want)
+		}
+	}
+}

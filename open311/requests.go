@@ -84,7 +84,12 @@ func openStatus(st string) string {
 func (s *Server) request(p participation.PublicReport, lang string) ServiceRequest {
 	cat := s.svc.Catalogue()
 	k := cat.CategoryOrCode(p.Category)
-	office, _ := cat.Office(k.OfficeID)
+	// The report's own office: its category may have left the catalogue.
+	officeID := p.OfficeID
+	if officeID == "" {
+		officeID = k.OfficeID
+	}
+	office, _ := cat.Office(officeID)
 	agency := office.NameIT
 	if lang == "en" {
 		agency = office.NameEN

@@ -334,6 +334,10 @@ type PublicReport struct {
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 	PhotoIDs    []string  `json:"photo_ids"`
+	// OfficeID is the office that works the report, which stays its own
+	// when its category leaves the catalogue (Open311 names it as the
+	// agency). Not in the report's JSON, whose shape the API documents.
+	OfficeID string `json:"-"`
 }
 
 // RedactedText replaces, in a PublicReport, the description staff hid
@@ -368,7 +372,8 @@ func (s *Service) public(r Report, photos []Photo) PublicReport {
 	k := s.cat.CategoryOrCode(r.Category)
 	p := PublicReport{ID: r.ID, Category: r.Category, CategoryIT: k.NameIT, CategoryEN: k.NameEN, Located: r.Located,
 		Lat: r.Lat, Lon: r.Lon, Address: r.Address, Contrada: r.Contrada, Description: r.Description,
-		Status: r.Status, StatusNote: r.StatusNote, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PhotoIDs: []string{}}
+		Status: r.Status, StatusNote: r.StatusNote, MergedInto: r.MergedInto, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PhotoIDs: []string{},
+		OfficeID: r.OfficeID}
 	if r.PublicName && !r.Redacted {
 		p.Name = r.ReporterName
 	}
