@@ -108,17 +108,13 @@ func (c *Client) onReply(_ paho.Client, m paho.Message) {
 	if waiting {
 		return
 	}
-	// A copy the broker sends again (DUP: this session had it before and
-	// did not acknowledge it in time, as after a reconnect) of a reply
-	// nobody waits for raises nothing: its first delivery was either a
-	// retained replay, dropped above, or already judged below. The broker
-	// may clear the retain flag on such a copy.
-	if m.Duplicate() {
-		c.metrics.replies.WithLabelValues("duplicate").Inc()
-		return
-	}
 	// The request gave up (deadline), another run of this instance sent
-	// it, or the hub never sent it.
+	// it, or the hub never sent it. A copy the broker sends again (DUP) is
+	// judged the same: with a persistent session the broker resends at the
+	// next connection every QoS 1 reply the hub did not acknowledge, one
+	// that reached it just before its connection dropped included, which
+	// the hub never read. Judging a reply twice raises nothing twice
+	// (UnlockConfirmedLate reports a repeat as such).
 	c.metrics.replies.WithLabelValues("unmatched").Inc()
 	if r.Result != mobility.ReplyOK {
 		return

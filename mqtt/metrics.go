@@ -38,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) (metrics, error) {
 		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_ingest_backlog",
 			Help: "Telemetry messages received and not applied to station state yet (replaced ones counted until their replacement is applied)."}),
 		replies: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "cityhub_mqtt_command_results_total",
-			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station), replies dropped as retained (retained) or as a copy sent again of a reply nobody waits for (duplicate), oks for a command the hub never sent that station (unknown), and oks nobody waited for dropped because too many queued (late_dropped)."}, []string{"result"}),
+			Help: "Outcomes of commands sent to stations (ok, error, timeout, publish_failed, unmatched, wrong_station), replies dropped as retained (retained), oks for a command the hub never sent that station (unknown), and oks nobody waited for dropped because too many queued (late_dropped)."}, []string{"result"}),
 		lateOK: prometheus.NewCounter(prometheus.CounterOpts{Name: "cityhub_mqtt_unlock_ok_after_deadline_total",
 			Help: "Unlocks a station confirmed after the hub stopped waiting that released a bike without a ride: one for each operator incident raised (repeats of the same confirmation, and of an ok whose ride started, are not counted)."}),
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "cityhub_mqtt_connected",
