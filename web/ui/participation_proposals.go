@@ -87,7 +87,14 @@ type proposalPage struct {
 	Values    map[string]string
 	Problem   string
 	Done      string
+	// After is the comment the page's comments follow (empty: from the
+	// first); More is the last one shown when later ones exist.
+	After, More string
 }
+
+// proposalCommentPage is how many comments a proposal's page shows; a
+// link leads to the later ones.
+const proposalCommentPage = 100
 
 // handleProposal is a proposal's page.
 func (p *participationPages) handleProposal(w http.ResponseWriter, r *http.Request, c identity.Caller) {
@@ -101,16 +108,22 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 		p.pageError(w, r, err)
 		return
 	}
-	cs, err := p.svc.Comments(ctx, id, "", participation.MaxCommentPage)
+	after := r.URL.Query().Get("after")
+	cs, err := p.svc.Comments(ctx, id, after, proposalCommentPage+1)
 	if err != nil {
 		p.pageError(w, r, err)
 		return
+	}
+	more := ""
+	if len(cs) > proposalCommentPage {
+		cs = cs[:proposalCommentPage]
+		more = cs[len(cs)-1].ID
 	}
 	if values == nil {
 		values = map[string]string{}
 	}
 	d := proposalPage{Proposal: pr, Comments: cs, Citizen: c.Has(identity.RoleCitizen), Admin: c.Has(identity.RoleAdmin),
-		Values: values, Done: r.URL.Query().Get("done")}
+		Values: values, Done: r.URL.Query().Get("done"), After: after, More: more}
 	if c.AccountID != "" {
 		if d.Supports, err = p.svc.Supports(ctx, c, id); err != nil {
 			p.pageError(w, r, err)

@@ -1,0 +1,54 @@
+package web
+
+import (
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/participation"
+)
+
+// A proposal's page shows its comments a page at a time, oldest first,
+// with a link to the later ones that goes on where the page ended and one
+// back to the first; a cursor that names no comment of it is a 400 page.
+func TestProposalPageCommentsPage(t *testing.T) {
+	t.Parallel()
+	var svc *participation.Service
+	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) { svc = d.Participation.Service })
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	acc, _ := env.account(t, identity.RoleCitizen)
+	citizen := identity.Caller{AccountID: acc.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	pr, err := svc.CreateProposal(t.Context(), citizen, participation.NewProposal{Title: "Più alberi in Piazza Roma", Body: "Ombra d'estate per chi aspetta l'autobus in piazza."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 101 {
+		cm, err := svc.AddComment(t.Context(), citizen, pr.ID, fmt.Sprintf("Comment number %d.", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, cm.ID)
+	}
+	pc := pageIn(t, srv.URL, "en")
+	res, body := pc.Get("/proposals/" + pr.ID)
+	next := regexp.MustCompile(`<a href="([^"]+)" rel="next" data-testid="comments-more">Later comments</a>`).FindStringSubmatch(body)
+	if res.StatusCode != http.StatusOK || strings.Count(body, "data-comment=") != 100 || !strings.Contains(body, `data-comment="`+ids[0]+`"`) ||
+		strings.Contains(body, `data-comment="`+ids[100]+`"`) || next == nil || strings.Contains(body, "comments-first") {
+		t.Fatalf("first page: %d, %d comments, next %v", res.StatusCode, strings.Count(body, "data-comment="), next)
+	}
+	res, body = pc.Get(html.UnescapeString(next[1]))
+	if res.StatusCode != http.StatusOK || strings.Count(body, "data-comment=") != 1 || !strings.Contains(body, `data-comment="`+ids[100]+`"`) ||
+		strings.Contains(body, "comments-more") || !strings.Contains(body, "comments-first") {
+		t.Fatalf("second page %s: %d\n%s", next[1], res.StatusCode, body)
+	}
+	if res, _ := pc.Get("/proposals/" + pr.ID + "?after=cmt_nosuch"); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a cursor that is no comment: %d", res.StatusCode)
+	}
+}
