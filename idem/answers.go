@@ -26,6 +26,10 @@ type Answer struct {
 	Status int
 	Header map[string]string
 	Body   []byte
+	// Kept, when set, is what is kept of this answer instead of it: the
+	// answer less a secret it carries (a payment's client secret), which
+	// must not be kept in a second place. Stores never see this field.
+	Kept *Answer
 }
 
 // AnswerStore keeps answers by (scope, key).
@@ -178,10 +182,14 @@ func (a *Answering) run(ctx context.Context, scope, key string, run func(context
 		ctx = WithPending(ctx, Pending{Scope: scope, Key: key})
 	}
 	ans = run(ctx)
-	if !keep(ans) {
+	kept := ans
+	if ans.Kept != nil {
+		kept = *ans.Kept
+	}
+	if !keep(kept) {
 		return ans, false, nil
 	}
-	if err := a.Store.SaveAnswer(context.WithoutCancel(ctx), scope, key, ans); err != nil {
+	if err := a.Store.SaveAnswer(context.WithoutCancel(ctx), scope, key, kept); err != nil {
 		// The answer was given; the key stays claimed until its lease ends,
 		// and a retry then runs again (and Do replays what must not repeat).
 		saved = true

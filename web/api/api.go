@@ -75,12 +75,15 @@ func New(d Deps) *API {
 		d.TimeZone = time.UTC
 	}
 	a := &API{log: d.Log}
+	// The client secrets of the card payments this hub starts, shared by
+	// top-ups and ticket orders (cardsecret.go).
+	secrets := newSecretMemory()
 	if d.Identity != nil {
 		a.accounts = &accountHandler{log: d.Log, identity: d.Identity, erasure: d.CardPayments}
 	}
 	if d.Wallet != nil {
 		a.wallet = &walletHandler{log: d.Log, wallet: d.Wallet, payments: d.Payments, cardPayments: d.CardPayments,
-			stripePublishableKey: d.StripePublishableKey, testPayments: d.TestPayments}
+			stripePublishableKey: d.StripePublishableKey, testPayments: d.TestPayments, secrets: secrets}
 	}
 	if d.Vouchers != nil {
 		a.vouchers = &voucherHandler{log: d.Log, vouchers: d.Vouchers, identity: d.Identity}
@@ -91,7 +94,7 @@ func New(d Deps) *API {
 	}
 	if d.Ticketing != nil {
 		a.tickets = &ticketHandler{log: d.Log, ticketing: d.Ticketing, payments: d.Payments, cardPayments: d.CardPayments,
-			stripePublishableKey: d.StripePublishableKey, zone: d.TimeZone}
+			stripePublishableKey: d.StripePublishableKey, zone: d.TimeZone, secrets: secrets}
 	}
 	if d.Outbox != nil {
 		a.mail = &mailHandler{log: d.Log, outbox: d.Outbox}
@@ -127,6 +130,8 @@ type walletHandler struct {
 	cardPayments         *cardpay.Service
 	stripePublishableKey string
 	testPayments         bool
+	// secrets holds the client secrets of the card payments started here.
+	secrets *secretMemory
 }
 
 // voucherHandler serves the voucher scheme: administration, citizens and shops.
@@ -152,6 +157,8 @@ type ticketHandler struct {
 	stripePublishableKey string
 	// zone is the city's: local performance times are read in it.
 	zone *time.Location
+	// secrets holds the client secrets of the card payments started here.
+	secrets *secretMemory
 }
 
 // mailHandler serves administrators the e-mail outbox.

@@ -206,7 +206,7 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{cursorQuery, limitQuery},
 			ok:    []apiResponse{{status: 200, desc: "Entries, newest first.", schema: "HistoryPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/wallet/topups", id: "topUpWallet", tag: "wallet", summary: "Top up the caller's credit", auth: "roles", roles: citizen,
-			desc:    "With test payments on, credited at once (a retry with the same Idempotency-Key answers the first result, with Idempotent-Replayed: true). With Stripe, a pending PaymentIntent to confirm. 503 (reason payments_off) when neither is configured.",
+			desc:    "With test payments on, credited at once (a retry with the same Idempotency-Key answers the first result, with Idempotent-Replayed: true). With Stripe, a pending PaymentIntent to confirm, its client_secret for Stripe.js: the answer kept for the Idempotency-Key leaves the secret out, and a retry gets the first answer with its secret asked again (from the hub, or from Stripe, which answers the intent's key with the same intent for a day); after that day 409 payment_secret_expired (not kept: see GET /api/v1/wallet/topups). 503 (reason payments_off) when neither is configured.",
 			headers: []string{"IdempotencyKey"}, body: "TopUpRequest",
 			ok:   []apiResponse{{status: 201, desc: "Top-up started or credited.", schema: "TopUp", headers: []string{"Idempotent-Replayed"}}},
 			errs: []int{400, 401, 403, 409, 503}},

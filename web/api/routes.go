@@ -200,7 +200,10 @@ func (a *API) Register(mux *http.ServeMux) {
 // UnkeyedRoutes answer with credentials, which must not be kept in a second
 // place: a client retries them without a key (a stale refresh token is
 // refused and a new login simply issues other tokens). Stripe's webhook is
-// deduplicated by its event id.
+// deduplicated by its event id. A card payment's answer (a top-up's, a
+// ticket order's) carries its PaymentIntent's client secret too, but its
+// route is keyed: its kept answer leaves the secret out, and a replay asks
+// for it again (httpx.WriteJSONWithSecret, cardsecret.go).
 var UnkeyedRoutes = map[string]bool{
 	"POST /api/v1/auth/login":     true,
 	"POST /api/v1/auth/refresh":   true,

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"cityhub/apperr"
 	"cityhub/cardpay"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/stripepay"
 	"cityhub/ticketing"
@@ -101,6 +104,12 @@ func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.R
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
+	if kept, ok := httpx.KeptAnswer(ctx); ok {
+		// The retry of a card payment whose answer was kept without its
+		// client secret: the same answer, its secret asked again.
+		h.replayCardPayment(w, r, c, kept)
+		return
+	}
 	switch in.Method {
 	case ticketing.PayWallet:
 		o, tickets, err := h.ticketing.PayWithWalletTickets(ctx, c, id)
@@ -123,16 +132,16 @@ func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.R
 		// retried request gets the same PaymentIntent, and a new attempt
 		// after the buyer canceled one (paying with credit or releasing
 		// cancels it at Stripe) gets a new one it can pay.
-		meta := map[string]string{
-			cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: c.AccountID,
-		}
-		pi, err := h.payments.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+		meta := orderMetadata(o.ID, c.AccountID)
+		intentKey := "cityhub-ticket-order-" + o.CardAttemptID()
+		pi, err := h.payments.CreateIntent(ctx, o.TotalCents, meta, intentKey)
 		if err == nil && pi.Status == stripepay.IntentCanceled {
 			// The attempt's key answered its canceled intent (the cancel's
 			// detach was cut short): it can never be paid, so it is taken
 			// off the order and a new attempt starts.
 			if o, err = h.ticketing.DropCanceledPayment(ctx, c, o.ID, pi.ID); err == nil {
-				pi, err = h.payments.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+				intentKey = "cityhub-ticket-order-" + o.CardAttemptID()
+				pi, err = h.payments.CreateIntent(ctx, o.TotalCents, meta, intentKey)
 				if err == nil && pi.Status == stripepay.IntentCanceled {
 					err = apperr.E(apperr.Unavailable, "The card payment could not be started; please try again.")
 				}
@@ -148,14 +157,60 @@ func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.R
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
+		amount := o.TotalCents
 		if o, err = h.ticketing.AttachPayment(ctx, c, o.ID, pi.ID); err != nil {
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
-		httpx.WriteJSON(w, http.StatusAccepted, TicketPayment{Order: o, PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey})
+		h.secrets.remember(pi.ID, pi.ClientSecret)
+		pay := TicketPayment{Order: o, PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey}
+		kept := keptCardPayment{TicketPayment: pay, IntentKey: intentKey, AmountCents: amount}
+		kept.ClientSecret = ""
+		httpx.WriteJSONWithSecret(w, http.StatusAccepted, pay, kept)
 	default:
 		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "invalid_method", `The payment method must be "wallet" or "card".`))
 	}
+}
+
+// keptCardPayment is what a keyed card payment's answer keeps: the answer
+// without its client secret, and the Stripe idempotency key and amount
+// that made its PaymentIntent, under which a retry asks for the secret
+// again (the order's card attempt is not in its answer).
+type keptCardPayment struct {
+	TicketPayment
+	IntentKey   string `json:"intent_key"`
+	AmountCents int64  `json:"intent_amount_cents"`
+}
+
+// orderMetadata is what a ticket order's PaymentIntent carries: the
+// webhook reads the order from it, and Stripe's idempotency key answers
+// the same intent only for the same parameters.
+func orderMetadata(orderID, accountID string) map[string]string {
+	return map[string]string{cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: orderID, cardpay.StripeAccountKey: accountID}
+}
+
+// replayCardPayment answers the retry of a card payment whose answer was
+// kept without its client secret (kept): that answer, marked
+// Idempotent-Replayed, its secret asked of Stripe again.
+func (h *ticketHandler) replayCardPayment(w http.ResponseWriter, r *http.Request, c identity.Caller, kept idem.Answer) {
+	var prev keptCardPayment
+	if err := json.Unmarshal(kept.Body, &prev); err != nil || prev.IntentKey == "" || prev.PaymentIntentID == "" {
+		httpx.WriteError(h.log, w, r, fmt.Errorf("a card payment's kept answer does not read: %v", err))
+		return
+	}
+	if h.payments == nil {
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
+		return
+	}
+	secret, err := intentSecret(r.Context(), h.payments, h.secrets, h.log, prev.AmountCents, orderMetadata(prev.Order.ID, c.AccountID), prev.IntentKey, prev.PaymentIntentID)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	pay := prev.TicketPayment
+	pay.ClientSecret = secret
+	w.Header().Set("Idempotent-Replayed", "true")
+	httpx.WriteJSON(w, kept.Status, pay)
 }
 
 // handleAPITicketOrders lists the caller's orders.

@@ -4,12 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"cityhub/apperr"
 	"cityhub/cardpay"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/wallet"
 	"cityhub/web/httpx"
@@ -72,6 +74,12 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	ctx := r.Context()
+	if kept, ok := httpx.KeptAnswer(ctx); ok {
+		// The retry of a card top-up whose answer was kept without its
+		// client secret: the same answer, its secret asked again.
+		h.replayCardTopUp(w, r, c, key, kept)
+		return
+	}
 	switch {
 	case h.testPayments:
 		tx, err := h.wallet.TestTopUp(ctx, c.AccountID, in.AmountCents, key)
@@ -113,14 +121,11 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 					httpx.WriteError(h.log, w, r, errTopUpKeyReused)
 					return
 				}
-				w.Header().Set("Idempotent-Replayed", "true")
-				httpx.WriteJSON(w, first.Status, prev)
+				h.writeCardTopUpAgain(w, r, c, first.Status, prev)
 				return
 			}
 		}
-		pi, err := h.payments.CreateIntent(ctx, in.AmountCents, map[string]string{
-			cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: c.AccountID, cardpay.StripeTopUpKey: id,
-		}, "cityhub-topup-"+id)
+		pi, err := h.payments.CreateIntent(ctx, in.AmountCents, topUpMetadata(c.AccountID, id), "cityhub-topup-"+id)
 		if err != nil {
 			// Stripe keeps a card top-up's key: its Conflict is the key
 			// sent before with another amount.
@@ -138,11 +143,53 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
-		httpx.WriteJSON(w, http.StatusCreated, TopupView{TopUpID: id, Status: "pending", AmountCents: in.AmountCents, Currency: "EUR",
-			PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey})
+		h.secrets.remember(pi.ID, pi.ClientSecret)
+		view := TopupView{TopUpID: id, Status: "pending", AmountCents: in.AmountCents, Currency: "EUR",
+			PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey}
+		kept := view
+		kept.ClientSecret = ""
+		httpx.WriteJSONWithSecret(w, http.StatusCreated, view, kept)
 	default:
 		httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Top-ups are not available on this hub."))
 	}
+}
+
+// topUpMetadata is what a card top-up's PaymentIntent carries: the
+// webhook reads the top-up from it, and Stripe's idempotency key answers
+// the same intent only for the same parameters.
+func topUpMetadata(accountID, topUpID string) map[string]string {
+	return map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: accountID, cardpay.StripeTopUpKey: topUpID}
+}
+
+// replayCardTopUp answers the retry of a card top-up whose answer was kept
+// without its client secret (kept): that answer, its secret asked again.
+func (h *walletHandler) replayCardTopUp(w http.ResponseWriter, r *http.Request, c identity.Caller, key string, kept idem.Answer) {
+	var prev TopupView
+	if err := json.Unmarshal(kept.Body, &prev); err != nil || prev.TopUpID != topupID(c.AccountID, key) {
+		httpx.WriteError(h.log, w, r, fmt.Errorf("a card top-up's kept answer does not read: %v", err))
+		return
+	}
+	h.writeCardTopUpAgain(w, r, c, kept.Status, prev)
+}
+
+// writeCardTopUpAgain answers a card top-up's first answer again, marked
+// Idempotent-Replayed, with its client secret, asked of Stripe again when
+// the answer was kept without it.
+func (h *walletHandler) writeCardTopUpAgain(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, prev TopupView) {
+	if prev.ClientSecret == "" && prev.PaymentIntentID != "" {
+		if h.payments == nil {
+			httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
+			return
+		}
+		secret, err := intentSecret(r.Context(), h.payments, h.secrets, h.log, prev.AmountCents, topUpMetadata(c.AccountID, prev.TopUpID), "cityhub-topup-"+prev.TopUpID, prev.PaymentIntentID)
+		if err != nil {
+			httpx.WriteError(h.log, w, r, err)
+			return
+		}
+		prev.ClientSecret = secret
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	httpx.WriteJSON(w, status, prev)
 }
 
 // errTopUpKeyReused is a top-up's Idempotency-Key sent again with another

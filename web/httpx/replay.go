@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -153,7 +155,7 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		// request, for another resource, as the key's first; nor without
 		// the first answer (lost), which says nothing of what it did.
 		if s.SelfKeyed[pattern] && ans.Status > 0 && ans.Status < 400 {
-			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), firstAnswerKey{}, ans)))
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), firstAnswerKey{}, withoutMark(ans))))
 			return
 		}
 		WriteError(s.Log, w, r, err)
@@ -169,6 +171,12 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		}
 		// The operation ran and has its answer; only keeping it failed.
 		s.Log.ErrorContext(r.Context(), "keep idempotent answer", slog.String("route", pattern), slog.Any("error", err))
+	}
+	if replayed && ans.Header[secretLeftOut] != "" {
+		// Kept without the secret it carried: its handler gives it again,
+		// from the kept answer (KeptAnswer), running nothing else.
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keptAnswerKey{}, withoutMark(ans))))
+		return
 	}
 	for k, v := range ans.Header {
 		w.Header().Set(k, v)
@@ -220,6 +228,8 @@ type bufferedAnswer struct {
 	header http.Header
 	status int
 	body   bytes.Buffer
+	// kept, when set, is the body kept instead of body (WriteJSONWithSecret).
+	kept []byte
 }
 
 func (b *bufferedAnswer) Header() http.Header { return b.header }
@@ -249,6 +259,62 @@ func (b *bufferedAnswer) answer() idem.Answer {
 		if v := b.header.Get(k); v != "" {
 			a.Header[k] = v
 		}
+	}
+	if b.kept != nil {
+		k := idem.Answer{Status: a.Status, Header: maps.Clone(a.Header), Body: b.kept}
+		k.Header[secretLeftOut] = "1"
+		a.Kept = &k
+	}
+	return a
+}
+
+// secretLeftOut marks, among a kept answer's header fields (never sent), an
+// answer kept without the secret it carried (WriteJSONWithSecret).
+const secretLeftOut = "Cityhub-Secret-Left-Out"
+
+// WriteJSONWithSecret answers v as WriteJSON does, for an answer that
+// carries a secret (a card payment's client secret, which Stripe.js
+// needs): a keyed request's answer is kept as kept instead, v without its
+// secret but with what the handler needs to ask for it again, so that the
+// secret is never kept in a second place. A retry replays it through the
+// handler, which finds it with KeptAnswer and must give the answer again,
+// its secret asked again where it lives, or refuse (a refusal is not
+// kept: the kept answer stays), and run nothing else.
+func WriteJSONWithSecret(w http.ResponseWriter, status int, v, kept any) {
+	for inner := w; ; {
+		if b, ok := inner.(*bufferedAnswer); ok {
+			body, err := json.Marshal(kept)
+			if err != nil {
+				WriteProblem(w, ProblemOf(fmt.Errorf("encode a kept answer: %w", err), ""))
+				return
+			}
+			b.kept = append(body, '\n')
+			break
+		}
+		u, ok := inner.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		inner = u.Unwrap()
+	}
+	WriteJSON(w, status, v)
+}
+
+type keptAnswerKey struct{}
+
+// KeptAnswer is, for a replay of an answer kept without its secret
+// (WriteJSONWithSecret), that kept answer: the handler answers it again
+// with its secret, marked Idempotent-Replayed, and does nothing else.
+func KeptAnswer(ctx context.Context) (idem.Answer, bool) {
+	a, ok := ctx.Value(keptAnswerKey{}).(idem.Answer)
+	return a, ok
+}
+
+// withoutMark is a without secretLeftOut, for its handler.
+func withoutMark(a idem.Answer) idem.Answer {
+	if _, ok := a.Header[secretLeftOut]; ok {
+		a.Header = maps.Clone(a.Header)
+		delete(a.Header, secretLeftOut)
 	}
 	return a
 }
