@@ -185,3 +185,23 @@ func TestAdminDashboardReachesTheReportsQueue(t *testing.T) {
 		srv.Close()
 	}
 }
+
+// Photos that together pass the form's bound are refused on a page that
+// says so, and that the text typed is still in the form behind it, not
+// that the text is too long.
+func TestReportFormPhotosTooLargeTogether(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withParticipation, func(env *testEnv, d *Deps) {
+		d.Participation.Photos.MaxBytes = 64 << 10
+	})
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	anna, _ := env.account(t, identity.RoleCitizen)
+	cit := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
+	typed := map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "description": "A deep hole in the road"}
+	big := bytes.Repeat([]byte{0xff}, 60<<10)
+	res, body := postReport(t, cit, typed, big, big, big, big, big)
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Le foto insieme sono troppo grandi") || strings.Contains(body, "accorcia il testo") {
+		t.Fatalf("photos too large together: %d\n%s", res.StatusCode, body)
+	}
+}

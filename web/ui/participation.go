@@ -292,7 +292,10 @@ func (p *participationPages) uploadAction(h pageHandler, roles ...identity.Role)
 		if err := r.ParseMultipartForm(64 << 10); err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				p.pageError(w, r, httpx.ErrTooLarge(tooBig.Limit))
+				// The photos together, never the text (64 KiB): the
+				// browser's Back keeps what was typed.
+				p.pageError(w, r, apperr.R(apperr.Invalid, "photos_too_large",
+					"The photos together are larger than %d MB: choose fewer or smaller ones.", tooBig.Limit>>20))
 				return
 			}
 			p.pageError(w, r, apperr.R(apperr.Invalid, "malformed_form", "The form could not be read."))
