@@ -5,12 +5,14 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"cityhub/identity"
 	"cityhub/participation"
+	"cityhub/web/webtest"
 )
 
 // A proposal's page shows its comments a page at a time, oldest first,
@@ -50,5 +52,14 @@ func TestProposalPageCommentsPage(t *testing.T) {
 	}
 	if res, _ := pc.Get("/proposals/" + pr.ID + "?after=cmt_nosuch"); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("a cursor that is no comment: %d", res.StatusCode)
+	}
+	// A blank comment is refused on the page, its field marked as the one
+	// the problem is about.
+	own := webtest.SignedIn(t, srv.URL, acc.Email, testPassword)
+	csrf := own.CSRF("/proposals/" + pr.ID)
+	res, body = own.Post("/proposals/"+pr.ID+"/comments", url.Values{"csrf_token": {csrf}, "comment": {"  "}})
+	if res.StatusCode != http.StatusBadRequest || !regexp.MustCompile(`<textarea class="form-control is-invalid" id="f-comment"[^>]*aria-invalid="true" aria-describedby="proposal-problem"`).MatchString(body) ||
+		!strings.Contains(body, `id="proposal-problem"`) {
+		t.Fatalf("a blank comment: %d\n%s", res.StatusCode, body)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/participation"
+	"cityhub/web/httpx"
 )
 
 // proposalsData is the list of proposals.
@@ -87,6 +88,9 @@ type proposalPage struct {
 	Values    map[string]string
 	Problem   string
 	Done      string
+	// Field is the form field the problem is about ("comment",
+	// "answer"), whose input says so; empty for the page's others.
+	Field string
 	// After is the comment the page's comments follow (empty: from the
 	// first); More is the last one shown when later ones exist.
 	After, More string
@@ -136,6 +140,9 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 	}
 	if problem != nil {
 		d.Problem = p.locale(r).ErrorText(problem)
+		for f := range values {
+			d.Field = f // one field a form: the text it sent
+		}
 	}
 	p.render(w, r, status, "participation_proposal", "proposals", d)
 }
@@ -151,7 +158,7 @@ func (p *participationPages) proposalAction(do func(r *http.Request, c identity.
 				for _, f := range fields {
 					values[f] = r.PostFormValue(f)
 				}
-				p.showProposal(w, r, c, id, http.StatusBadRequest, values, err)
+				p.showProposal(w, r, c, id, httpx.StatusOf(code), values, err)
 				return
 			}
 			p.pageError(w, r, err)
