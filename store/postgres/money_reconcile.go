@@ -51,7 +51,7 @@ func (tx *Tx) CardMoney(ctx context.Context) (cardpay.CardMoney, error) {
 // before it holds the account, so both take the two in one order.
 func (tx *Tx) HoldRider(ctx context.Context, accountID string, now time.Time) (bool, error) {
 	if _, err := tx.q.Exec(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
-		WHERE rider_id = $1 AND status = 'pending' AND deadline < $2`, accountID, now.Add(-2*time.Second)); err != nil {
+		WHERE rider_id = $1 AND status = 'pending' AND deadline < $2`, accountID, now.Add(-mobility.PendingGrace)); err != nil {
 		return false, wrap("expire the rider's pending rides", err)
 	}
 	// NO KEY UPDATE: it waits for an unlock's FOR SHARE, but not for the

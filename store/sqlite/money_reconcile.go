@@ -50,7 +50,7 @@ func (tx *Tx) CardMoney(ctx context.Context) (cardpay.CardMoney, error) {
 // time, so no unlock can start a ride before this one commits.
 func (tx *Tx) HoldRider(ctx context.Context, accountID string, now time.Time) (bool, error) {
 	if _, err := tx.q.ExecContext(ctx, `UPDATE mobility_rides SET status = 'failed', failure_reason = 'pending_expired'
-		WHERE rider_id = ? AND status = 'pending' AND deadline < ?`, accountID, toMicros(now.Add(-2*time.Second))); err != nil {
+		WHERE rider_id = ? AND status = 'pending' AND deadline < ?`, accountID, toMicros(now.Add(-mobility.PendingGrace))); err != nil {
 		return false, wrap("expire the rider's pending rides", err)
 	}
 	var open bool
