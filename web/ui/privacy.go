@@ -101,6 +101,7 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	s.setCookie(w, r, httpx.SessionCookie, "", -1)
+	s.clearOIDCCookies(w, r)
 	// The goodbye page must not look signed in any more.
 	r = r.WithContext(context.WithValue(r.Context(), signedOutKey{}, true))
 	s.render(w, r, http.StatusOK, "goodbye", "", nil)
