@@ -42,9 +42,24 @@ func TestProposalFormSentTwiceMakesOne(t *testing.T) {
 	if _, list := cit.Get("/proposals"); strings.Count(list, "Fontanelle in piazza") != 1 {
 		t.Fatalf("the proposals list:\n%s", list)
 	}
-	// The same key with another proposal is refused, and nothing is made.
+	// The same form sent again with another text (Back, an edit, Send)
+	// makes nothing: it comes back with the text kept, saying so, under a
+	// fresh key, and sent once more it makes a proposal of its own.
 	fields.Set("title", "Altre panchine")
-	if res, _ := cit.Post("/proposals", fields); res.StatusCode != http.StatusConflict {
-		t.Fatalf("the key with another proposal: %d", res.StatusCode)
+	res, page := cit.Post("/proposals", fields)
+	fresh := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(page)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(page, "Questo modulo era già stato inviato") || !strings.Contains(page, `value="Altre panchine"`) ||
+		fresh == nil || fresh[1] == m[1] {
+		t.Fatalf("the form with another proposal: %d\n%s", res.StatusCode, page)
+	}
+	if _, list := cit.Get("/proposals"); strings.Contains(list, "Altre panchine") {
+		t.Fatalf("the form sent again with another text made a proposal:\n%s", list)
+	}
+	fields.Set("key", fresh[1])
+	if res, _ := cit.Post("/proposals", fields); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") == at[0] {
+		t.Fatalf("the form sent once more: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, list := cit.Get("/proposals"); strings.Count(list, "Fontanelle in piazza") != 1 || strings.Count(list, "Altre panchine") != 1 {
+		t.Fatalf("the proposals list after the second proposal:\n%s", list)
 	}
 }

@@ -67,7 +67,17 @@ func (p *participationPages) handleProposalCreate(w http.ResponseWriter, r *http
 		"key": r.PostFormValue("key")}
 	pr, _, err := p.svc.CreateProposalWithKey(r.Context(), c, values["key"], participation.NewProposal{Title: values["title"], Body: values["body"], PublicName: values["public_name"] == "yes"})
 	if err != nil {
-		if apperr.CodeOf(err) == apperr.Invalid {
+		switch {
+		case apperr.ReasonOf(err) == "idempotency_key_reused":
+			// The form was sent before, and made a proposal; this is
+			// another text (Back, an edit, Send). It is shown again,
+			// typed text kept, under a fresh key: sent once more, it
+			// makes a proposal of its own, never the first one changed.
+			values["key"] = ids.Token(12)
+			p.renderProposalForm(w, r, http.StatusConflict, values,
+				apperr.R(apperr.Conflict, "proposal_form_sent", "This form was already sent and made a proposal; send it again to make another."))
+			return
+		case apperr.CodeOf(err) == apperr.Invalid:
 			p.renderProposalForm(w, r, http.StatusBadRequest, values, err)
 			return
 		}
