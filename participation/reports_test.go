@@ -480,7 +480,7 @@ func TestMergeTargetAndNearbyAreTheCallersOwn(t *testing.T) {
 			Description: "Lamp out here."})
 
 		_, err := f.svc.Merge(ctx, roads, mine.ID, lamp.ID, "")
-		wantCode(t, "merge into another office's report", err, apperr.Forbidden, "not_office_staff")
+		wantCode(t, "merge into another office's report", err, apperr.Forbidden, "merge_other_office")
 		_, err = f.svc.Merge(ctx, roads, mine.ID, sign.ID, "")
 		wantCode(t, "merge into another category", err, apperr.Conflict, "merge_other_category")
 		_, err = f.svc.Merge(ctx, admin, mine.ID, lamp.ID, "")
@@ -508,7 +508,7 @@ func TestMergeTargetAndNearbyAreTheCallersOwn(t *testing.T) {
 			t.Fatalf("a suggestion names its reporter: %s", b)
 		}
 		_, err = f.svc.Merge(ctx, roads, mine.ID, theirs.ID, "")
-		wantCode(t, "merge into the parks office's pothole", err, apperr.Forbidden, "not_office_staff")
+		wantCode(t, "merge into the parks office's pothole", err, apperr.Forbidden, "merge_other_office")
 		if got, err := f.svc.NearbyReports(ctx, admin, mine.ID); err != nil || len(got) != 2 {
 			t.Fatalf("an administrator is offered %+v, %v; want both", got, err)
 		}

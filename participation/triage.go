@@ -134,7 +134,7 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 		// from now on, so into must be a report the caller works too, and
 		// about the same thing.
 		if !isStaff(c, target.OfficeID) {
-			return apperr.R(apperr.Forbidden, "not_office_staff", "The report to merge into belongs to another office.")
+			return apperr.R(apperr.Forbidden, "merge_other_office", "The report to merge into belongs to another office.")
 		}
 		if target.Category != r.Category {
 			return apperr.R(apperr.Conflict, "merge_other_category", "A report can be merged only into one of the same category.")

@@ -138,6 +138,11 @@ func TestParticipationPages(t *testing.T) {
 	if res.StatusCode != http.StatusNotFound || !strings.Contains(body, `data-field-error="into"`) || !strings.Contains(body, `value="Stessa buca"`) {
 		t.Fatalf("merge into no report: %d\n%s", res.StatusCode, body)
 	}
+	lamp := createReportAPI(t, env, env.login(t, identity.RoleCitizen), `{"category":"lighting","located":true,"lat":41.1307,"lon":14.776,"description":"The lamp is out"}`)
+	res, body = staff.Post("/staff/reports/"+id+"/merge", url.Values{"csrf_token": {stok}, "into": {lamp.ID}, "merge_note": {"Stessa buca"}, "confirm": {"yes"}})
+	if res.StatusCode != http.StatusForbidden || !strings.Contains(body, `data-field-error="into">La segnalazione in cui unirla è di un altro ufficio`) || !strings.Contains(body, `value="Stessa buca"`) {
+		t.Fatalf("merge into another office's report: %d\n%s", res.StatusCode, body)
+	}
 
 	// A rejection asks for confirmation first, and changes nothing until then.
 	res, body = staff.Post("/staff/reports/"+id+"/status", url.Values{"csrf_token": {stok}, "status": {"rejected"}, "note": {"Not <b>ours</b>"}})

@@ -121,7 +121,7 @@ type staffReportData struct {
 var (
 	statusFieldOf = map[string]string{"bad_status": "status", "bad_transition": "status", "reason_required": "note", "bad_note": "note"}
 	mergeFieldOf  = map[string]string{"merge_target_missing": "into", "merge_other_category": "into", "merge_target_closed": "into",
-		"same_report": "into", "report_not_found": "into", "bad_note": "merge_note"}
+		"same_report": "into", "report_not_found": "into", "merge_other_office": "into", "bad_note": "merge_note"}
 )
 
 // handleStaffReport is a report's page for its office's staff.
