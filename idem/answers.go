@@ -46,9 +46,18 @@ type AnswerStore interface {
 	SaveAnswer(ctx context.Context, scope, key string, a Answer) error
 	// ReleaseAnswer gives a claimed key without an answer up: it is
 	// forgotten, so that a retry runs again, unless a transaction of its
-	// request committed; then it is left stale at once (lost).
+	// request committed; then it is left stale at once (lost), its claim
+	// dated StaleMargin before the release, by which date the pruner
+	// forgets it in its turn (Pruner).
 	ReleaseAnswer(ctx context.Context, scope, key string) error
 }
+
+// StaleMargin is how far back a store dates the claim of a key it leaves
+// lost on release (ReleaseAnswer): longer than any Answering's Lease (and
+// than clocks of replicas differ), so that every hub takes the key as
+// stale at once, and short beside the pruning's TTL (a day at least),
+// which it shortens by as much for lost keys.
+const StaleMargin = time.Hour
 
 // Pending names the claimed key of the request a context belongs to. The
 // stores mark it committed in every write transaction that commits under
@@ -65,7 +74,12 @@ func WithPending(ctx context.Context, p Pending) context.Context {
 
 // WithoutPending is ctx for work that is not its request's alone (a
 // transaction that commits several requests' work marks each of them
-// itself).
+// itself), and for bookkeeping that is not the request's operation: a
+// limit's reservation, an attempt's record, made before the request is
+// judged. A key whose request committed only such transactions is
+// forgotten when its answer is not kept (a 429, a 5xx), so that its retry
+// runs again; marked, it would be refused as idempotency_key_answer_lost
+// though nothing was made.
 func WithoutPending(ctx context.Context) context.Context {
 	return context.WithValue(ctx, pendingKey{}, nil)
 }

@@ -13,7 +13,10 @@ import (
 // that nothing reads again.
 type Pruner interface {
 	// PruneKept deletes up to limit kept answers and up to limit kept
-	// results made before before, and says how many went.
+	// results made before before, and says how many went. The answers
+	// include keys left lost (their request committed, their answer never
+	// came: dated by their claim, see ReleaseAnswer): a retry after their
+	// pruning runs again. A claim still held stays.
 	PruneKept(ctx context.Context, before time.Time, limit int) (int, error)
 }
 

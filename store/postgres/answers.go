@@ -230,11 +230,13 @@ func (db *DB) saveAnswers(ctx context.Context, saves []answerSave) ([]struct{}, 
 }
 
 // ReleaseAnswer implements idem.AnswerStore: a key none of whose
-// transactions committed is forgotten, one that committed is left stale.
+// transactions committed is forgotten, one that committed is left stale,
+// dated idem.StaleMargin back.
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
+	staleAt := time.Now().Add(-idem.StaleMargin)
 	_, err := db.execUnsynced(ctx,
 		unsynced{`DELETE FROM request_answers WHERE scope = $1 AND key = $2 AND NOT done AND NOT committed`, []any{scope, key}},
-		unsynced{`UPDATE request_answers SET claimed_at = '-infinity' WHERE scope = $1 AND key = $2 AND NOT done AND committed`, []any{scope, key}})
+		unsynced{`UPDATE request_answers SET claimed_at = $3 WHERE scope = $1 AND key = $2 AND NOT done AND committed`, []any{scope, key, staleAt}})
 	if err != nil {
 		return wrap("release answer", err)
 	}
@@ -259,12 +261,15 @@ const answerBatch = 128
 
 var _ idem.Pruner = (*DB)(nil)
 
-// PruneKept implements idem.Pruner: the answers done and the results kept
+// PruneKept implements idem.Pruner: the answers and the results kept
 // before before, up to limit of each, picked by their place in the table.
+// Answers lost (a transaction of their request committed, their answer
+// never came) go too, by the date of their claim: a retry after the
+// pruning runs again, as after any answer's. A claim still held stays.
 func (db *DB) PruneKept(ctx context.Context, before time.Time, limit int) (int, error) {
 	n := 0
 	for _, q := range []string{
-		`DELETE FROM request_answers WHERE ctid IN (SELECT ctid FROM request_answers WHERE done AND claimed_at < $1 LIMIT $2)`,
+		`DELETE FROM request_answers WHERE ctid IN (SELECT ctid FROM request_answers WHERE (done OR committed) AND claimed_at < $1 LIMIT $2)`,
 		`DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`,
 	} {
 		tag, err := db.pool.Exec(ctx, q, before, limit)

@@ -64,11 +64,12 @@ func (db *DB) SaveAnswer(ctx context.Context, scope, key string, a idem.Answer) 
 
 // ReleaseAnswer implements idem.AnswerStore.
 func (db *DB) ReleaseAnswer(ctx context.Context, scope, key string) error {
+	staleAt := time.Now().Add(-idem.StaleMargin)
 	_, err := poolQuerier{db.wstmts}.ExecContext(ctx, `DELETE FROM request_answers WHERE scope = ? AND key = ? AND done = 0 AND committed = 0`, scope, key)
 	if err != nil {
 		return wrap("release answer", err)
 	}
-	_, err = poolQuerier{db.wstmts}.ExecContext(ctx, `UPDATE request_answers SET claimed_at = 0 WHERE scope = ? AND key = ? AND done = 0 AND committed = 1`, scope, key)
+	_, err = poolQuerier{db.wstmts}.ExecContext(ctx, `UPDATE request_answers SET claimed_at = ? WHERE scope = ? AND key = ? AND done = 0 AND committed = 1`, staleAt.UnixMicro(), scope, key)
 	if err != nil {
 		return wrap("release committed answer", err)
 	}
@@ -95,7 +96,7 @@ var _ idem.Pruner = (*DB)(nil)
 func (db *DB) PruneKept(ctx context.Context, before time.Time, limit int) (int, error) {
 	n := 0
 	for _, q := range []string{
-		`DELETE FROM request_answers WHERE rowid IN (SELECT rowid FROM request_answers WHERE done = 1 AND claimed_at < ? LIMIT ?)`,
+		`DELETE FROM request_answers WHERE rowid IN (SELECT rowid FROM request_answers WHERE (done = 1 OR committed = 1) AND claimed_at < ? LIMIT ?)`,
 		`DELETE FROM idempotency_keys WHERE rowid IN (SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)`,
 	} {
 		res, err := poolQuerier{db.wstmts}.ExecContext(ctx, q, before.UnixMicro(), limit)

@@ -221,3 +221,84 @@ func TestOneKeyTwoBodiesWhileTheFirstRuns(t *testing.T) {
 		})
 	}
 }
+
+// A keyed request whose only committed write is bookkeeping (a limit's
+// reservation, as a sign-up's) made without the pending mark
+// (idem.WithoutPending) and that is then refused 429 leaves its key free:
+// the retry runs again. Made with the mark, the key is lost (409
+// idempotency_key_answer_lost), but only until the pruner forgets it with
+// the answers kept as long ago: after CITYHUB_KEPT_ANSWERS_TTL a retry
+// runs again, as for any key, where a lost key was kept for ever.
+func TestBookkeepingLeavesNoKeyLostForEver(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			db := storetest.Open(t, engine)
+			rp := &Replayer{Answering: NewAnswering(db.Answers()), Log: storetest.Logger(t)}
+			var mu sync.Mutex
+			calls := map[string]int{}
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				key := r.Header.Get("Idempotency-Key")
+				mu.Lock()
+				calls[key]++
+				n := calls[key]
+				mu.Unlock()
+				ctx := r.Context()
+				if strings.HasPrefix(key, "unmarked") {
+					ctx = idem.WithoutPending(ctx)
+				}
+				now := time.Now()
+				err := db.Identity().InTx(ctx, func(tx identity.Tx) error {
+					_, _, err := tx.ReserveLoginAttempt(ctx, fmt.Sprintf("att_%s_%d", key, n),
+						[]identity.LoginBucket{{Subject: "signup:192.0.2.0/24", Limit: 100, Since: now.Add(-time.Hour)}}, now)
+					return err
+				})
+				if err != nil {
+					WriteError(nil, w, r, err)
+					return
+				}
+				if n == 1 {
+					WriteError(nil, w, r, apperr.R(apperr.RateLimited, "too_many_signups", "Too many sign-ups."))
+					return
+				}
+				WriteJSON(w, http.StatusCreated, map[string]int{"call": n})
+			})
+			ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "acc_x"})
+			send := func(key string) *httptest.ResponseRecorder {
+				req := httptest.NewRequest("POST", "/api/v1/accounts", strings.NewReader(`{}`)).WithContext(ctx)
+				req.Header.Set("Idempotency-Key", key)
+				rec := httptest.NewRecorder()
+				rp.ServeKeyed(rec, req, "POST /api/v1/accounts", h)
+				return rec
+			}
+			want := func(what string, rec *httptest.ResponseRecorder, status int, says string) {
+				t.Helper()
+				if rec.Code != status || !strings.Contains(rec.Body.String(), says) {
+					t.Fatalf("%s: %d %s", what, rec.Code, rec.Body)
+				}
+			}
+
+			want("unmarked, first", send("unmarked-1"), http.StatusTooManyRequests, "too_many_signups")
+			want("unmarked, retried", send("unmarked-1"), http.StatusCreated, `{"call":2}`)
+			if rec := send("unmarked-1"); rec.Header().Get("Idempotent-Replayed") != "true" || rec.Body.String() != "{\"call\":2}\n" {
+				t.Fatalf("unmarked, retried again: %d %s", rec.Code, rec.Body)
+			}
+
+			want("marked, first", send("marked-1"), http.StatusTooManyRequests, "too_many_signups")
+			want("marked, retried", send("marked-1"), http.StatusConflict, "idempotency_key_answer_lost")
+			pruner, ok := db.(idem.Pruner)
+			if !ok {
+				t.Fatalf("%T prunes nothing", db)
+			}
+			const ttl = 24 * time.Hour
+			if _, err := idem.Prune(context.Background(), pruner, ttl, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			want("marked, retried within the TTL", send("marked-1"), http.StatusConflict, "idempotency_key_answer_lost")
+			if _, err := idem.Prune(context.Background(), pruner, ttl, time.Now().Add(ttl)); err != nil {
+				t.Fatal(err)
+			}
+			want("marked, retried after the TTL", send("marked-1"), http.StatusCreated, `{"call":2}`)
+		})
+	}
+}
