@@ -38,7 +38,7 @@ func TestBodyDeclaredTooLargeIsRefusedBeforeItIsSent(t *testing.T) {
 		{"/api/v1/reports", "multipart/form-data; boundary=x", http.StatusRequestEntityTooLarge, `"reason":"body_too_large"`, citizen, ""},
 		{"/api/v1/reports", "multipart/form-data; boundary=x", http.StatusRequestEntityTooLarge, `"reason":"body_too_large"`, citizen, "report-key-1"},
 		{"/api/v1/password-resets", "application/json", http.StatusRequestEntityTooLarge, `"reason":"body_too_large"`, "", "reset-key-1"},
-		{"/reports", "multipart/form-data; boundary=x", http.StatusRequestEntityTooLarge, "troppo grande", "", ""},
+		{"/reports", "multipart/form-data; boundary=x", http.StatusRequestEntityTooLarge, "Le foto insieme sono troppo grandi", "", ""},
 		{"/open311/v2/requests.json", "application/x-www-form-urlencoded", http.StatusBadRequest, `"description":"The request is too large."`, "", ""},
 		{"/open311/v2/requests.xml", "multipart/form-data; boundary=x", http.StatusBadRequest, "<description>The request is too large.</description>", "", ""},
 	} {

@@ -206,7 +206,7 @@ func TestReportFormPhotosTooLargeTogether(t *testing.T) {
 	typed := map[string]string{"category": "pothole", "lat": "41.1307", "lon": "14.776", "description": "A deep hole in the road"}
 	big := bytes.Repeat([]byte{0xff}, 60<<10)
 	res, body := postReport(t, cit, typed, big, big, big, big, big)
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Le foto insieme sono troppo grandi") || strings.Contains(body, "accorcia il testo") {
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "Le foto insieme sono troppo grandi") || strings.Contains(body, "accorcia il testo") {
 		t.Fatalf("photos too large together: %d\n%s", res.StatusCode, body)
 	}
 }

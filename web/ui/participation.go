@@ -294,7 +294,7 @@ func (p *participationPages) uploadAction(h pageHandler, roles ...identity.Role)
 			if errors.As(err, &tooBig) {
 				// The photos together, never the text (64 KiB): the
 				// browser's Back keeps what was typed.
-				p.pageError(w, r, apperr.R(apperr.Invalid, "photos_too_large",
+				p.pageErrorStatus(w, r, http.StatusRequestEntityTooLarge, apperr.R(apperr.Invalid, "photos_too_large",
 					"The photos together are larger than %d MB: choose fewer or smaller ones.", tooBig.Limit>>20))
 				return
 			}
