@@ -143,6 +143,13 @@ func TestVoucherAdminPage(t *testing.T) {
 	}
 	key := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(body)[1]
 	periodEnd := regexp.MustCompile(`name="period_end" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	// A made-up end of the zero time is refused, not read as "up to now".
+	if res, _ := post(settlePath, url.Values{"confirm": {"yes"}, "key": {key + "-zero"}, "period_end": {"0001-01-01T00:00:00Z"}}); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("settle up to the zero time: %d", res.StatusCode)
+	}
+	if sts, _ := svc.Statements(ctx, admin, ""); len(sts) != 0 {
+		t.Fatalf("a settle up to the zero time closed %+v", sts)
+	}
 	// A redemption made while the page is open, and old enough to settle
 	// by the time the button is pressed, is not on the statement the page
 	// announced: it waits for the next one.
