@@ -269,7 +269,8 @@ type Tx interface {
 	OwedTopUpRefundOf(ctx context.Context, paymentID string) (TopUpRefund, error)
 	// TopUpRefundsOf lists an account's refunds, newest first.
 	TopUpRefundsOf(ctx context.Context, accountID string) ([]TopUpRefund, error)
-	// ListTopUpRefunds lists every top-up refund, newest first.
+	// ListTopUpRefunds lists top-up refunds, at most limit: the failed
+	// ones first (they wait for a person), then the newest.
 	ListTopUpRefunds(ctx context.Context, limit int) ([]TopUpRefund, error)
 	// TopUpRefundByID is one top-up refund; NotFound if none.
 	TopUpRefundByID(ctx context.Context, id string) (TopUpRefund, error)

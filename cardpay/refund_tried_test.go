@@ -2,6 +2,7 @@ package cardpay_test
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -106,6 +107,41 @@ func TestRefundSentAsClaimedNotAsListed(t *testing.T) {
 		}
 		if sent["pi_one"] != 1009 || sent["pi_two"] != 1009-300 {
 			t.Fatalf("sent %v, want pi_one 1009 and pi_two 709", sent)
+		}
+	})
+}
+
+// The administrators' list of top-up refunds is bounded, and a failed
+// refund, which waits for a person, is on it however many newer ones
+// there are.
+func TestFailedRefundListedPastTheNewest(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		s := newService(t, db)
+		at := time.Now().UTC().Add(-time.Hour).Truncate(time.Microsecond)
+		if err := db.CardPayments().InTx(ctx, func(tx cardpay.Tx) error {
+			for i := range 230 {
+				r := cardpay.TopUpRefund{ID: fmt.Sprintf("trf_list_%03d", i), PaymentIntentID: fmt.Sprintf("pi_list_%03d", i), AccountID: "acc_list",
+					AmountCents: 100, State: ticketing.RefundDone, CreatedAt: at.Add(time.Duration(i) * time.Second), UpdatedAt: at}
+				if i == 0 {
+					r.State, r.LastError = ticketing.RefundFailed, "refused"
+				}
+				if err := tx.InsertTopUpRefund(ctx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		rs, err := s.AdminTopUpRefunds(ctx, admin)
+		if err != nil || len(rs) == 0 || len(rs) > 200 || rs[0].ID != "trf_list_000" || rs[0].State != ticketing.RefundFailed {
+			t.Fatalf("the list: %d refunds, first %+v, %v", len(rs), rs[0], err)
+		}
+		if rs[1].ID != "trf_list_229" {
+			t.Fatalf("after the failed one, the newest: %s", rs[1].ID)
 		}
 	})
 }

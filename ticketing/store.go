@@ -169,7 +169,8 @@ type Tx interface {
 	FinishCardRefund(ctx context.Context, r CardRefund) error
 	// CardRefundOfOrder is the order's card refund. NotFound if none.
 	CardRefundOfOrder(ctx context.Context, orderID string) (CardRefund, error)
-	// ListCardRefunds lists refunds, newest first.
+	// ListCardRefunds lists refunds, at most limit: the failed ones first
+	// (they wait for a person), then the newest.
 	ListCardRefunds(ctx context.Context, limit int) ([]CardRefund, error)
 
 	// SalesStats counts a performance's sales and check-ins; held counts

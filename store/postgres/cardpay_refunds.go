@@ -110,7 +110,7 @@ func (tx *Tx) DisputedPayments(ctx context.Context, accountID string) ([]string,
 
 // ListTopUpRefunds implements cardpay.Tx.
 func (tx *Tx) ListTopUpRefunds(ctx context.Context, limit int) ([]cardpay.TopUpRefund, error) {
-	return tx.topUpRefunds(ctx, "list top-up refunds", `SELECT `+topUpRefundCols+` FROM topup_card_refunds ORDER BY created_at DESC, id LIMIT $1`, limit)
+	return tx.topUpRefunds(ctx, "list top-up refunds", `SELECT `+topUpRefundCols+` FROM topup_card_refunds ORDER BY state = 'failed' DESC, created_at DESC, id LIMIT $1`, limit)
 }
 
 // TopUpRefundByID implements cardpay.Tx.

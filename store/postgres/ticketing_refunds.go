@@ -78,5 +78,5 @@ func (tx *Tx) CardRefundOfOrder(ctx context.Context, orderID string) (ticketing.
 
 // ListCardRefunds implements ticketing.Tx.
 func (tx *Tx) ListCardRefunds(ctx context.Context, limit int) ([]ticketing.CardRefund, error) {
-	return tx.cardRefunds(ctx, "list card refunds", `SELECT `+cardRefundCols+` FROM ticket_card_refunds ORDER BY created_at DESC, id LIMIT $1`, limit)
+	return tx.cardRefunds(ctx, "list card refunds", `SELECT `+cardRefundCols+` FROM ticket_card_refunds ORDER BY state = 'failed' DESC, created_at DESC, id LIMIT $1`, limit)
 }

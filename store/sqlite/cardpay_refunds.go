@@ -87,7 +87,7 @@ func (tx *Tx) DisputedPayments(ctx context.Context, accountID string) ([]string,
 
 // ListTopUpRefunds implements cardpay.Tx.
 func (tx *Tx) ListTopUpRefunds(ctx context.Context, limit int) ([]cardpay.TopUpRefund, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds ORDER BY created_at DESC, id LIMIT ?`, limit)
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+topUpRefundCols+` FROM topup_card_refunds ORDER BY state = 'failed' DESC, created_at DESC, id LIMIT ?`, limit)
 	out, err := collect(rows, err, scanTopUpRefund)
 	return out, wrap("list top-up refunds", err)
 }

@@ -60,7 +60,7 @@ func (tx *Tx) CardRefundOfOrder(ctx context.Context, orderID string) (ticketing.
 
 // ListCardRefunds implements ticketing.Tx.
 func (tx *Tx) ListCardRefunds(ctx context.Context, limit int) ([]ticketing.CardRefund, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardRefundCols+` FROM ticket_card_refunds ORDER BY created_at DESC, id LIMIT ?`, limit)
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardRefundCols+` FROM ticket_card_refunds ORDER BY state = 'failed' DESC, created_at DESC, id LIMIT ?`, limit)
 	out, err := collect(rows, err, scanCardRefund)
 	return out, wrap("list card refunds", err)
 }
