@@ -56,7 +56,10 @@ func dsn(path string, immediate bool) string {
 	v.Add("_pragma", "busy_timeout(10000)")
 	v.Add("_pragma", "journal_mode(WAL)")
 	v.Add("_pragma", "foreign_keys(ON)")
-	v.Add("_pragma", "synchronous(NORMAL)")
+	// FULL: in WAL mode NORMAL may lose the last commits to a power cut or
+	// a crash of the machine (a kill of the process loses nothing either way),
+	// and an answered write must never be lost.
+	v.Add("_pragma", "synchronous(FULL)")
 	v.Add("_time_format", "sqlite")
 	if immediate {
 		v.Add("_txlock", "immediate")

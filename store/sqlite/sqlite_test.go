@@ -94,3 +94,17 @@ func TestDatabaseFileIsPrivate(t *testing.T) {
 		t.Errorf("empty directory left at %04o, want 0700", got)
 	}
 }
+
+// The writer's connection, which makes every write, commits durably: with
+// synchronous FULL a commit answered is on disk, also after a power cut
+// (NORMAL, in WAL mode, may lose the last ones).
+func TestCommitsAreDurable(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	var level int
+	if err := db.Writer().QueryRowContext(context.Background(), `PRAGMA synchronous`).Scan(&level); err != nil {
+		t.Fatal(err)
+	}
+	if level != 2 {
+		t.Fatalf("synchronous = %d, want 2 (FULL)", level)
+	}
+}
