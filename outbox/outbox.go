@@ -41,6 +41,13 @@ type Tx interface {
 	// (NextAttemptAt) leaseUntil, its attempts one more. Concurrent claims
 	// never return the same message. Attachments included.
 	ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error)
+	// FailStaleMail marks failed, with lastError, the sending messages
+	// whose lease ran out at now after maxAttempts attempts or more: the
+	// result of their last delivery was never recorded, and a claim would
+	// send them once more past the cap (and again every lease, if their
+	// result can never be recorded). It returns their ids. A sender calls
+	// it in its claim's transaction, before ClaimMail.
+	FailStaleMail(ctx context.Context, now time.Time, maxAttempts int, lastError string) ([]string, error)
 	// FinishMail writes m's state, next attempt, last error and sent time,
 	// only while m is still sending under m.Claim; false when another claim
 	// took it over (the lease ran out).

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -637,6 +638,97 @@ func TestOutboxHidesLinkSecretsWhenMailIsSent(t *testing.T) {
 		// What is sent is the whole message.
 		if stored := read(t, db, m.ID); !strings.Contains(stored.Text, secret) {
 			t.Fatal("hiding changed the stored message")
+		}
+	})
+}
+
+// scripted stands for an SMTP server: it answers each message with the
+// error set for its recipient (none: accepted) and counts the messages it
+// was handed.
+type scripted struct {
+	errs   map[string]error
+	handed atomic.Int64
+}
+
+func (s *scripted) Timeout() time.Duration { return time.Second }
+
+func (s *scripted) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
+	for i, m := range msgs {
+		s.handed.Add(1)
+		done(i, s.errs[m.To])
+	}
+	return nil
+}
+
+// An error longer than the outbox keeps is cut between two characters,
+// and bytes that are not UTF-8 (a server's reply may hold any) are dropped,
+// so the result is recorded on either engine. PostgreSQL refused an error
+// cut inside a character, and the message stayed sending, to be sent
+// again at every lease; SQLite kept it, not UTF-8.
+func TestLongErrorRecordedOnACharacterBoundary(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		long := "451 " + strings.Repeat("a", 995) + "è, and more after the cut"
+		bytes := "451 4.3.0 \xffbad\x00 bytes"
+		msgs := enqueue(t, db, message("long@cityhub.test", "long"), message("bytes@cityhub.test", "bytes"))
+		tr := &scripted{errs: map[string]error{"long@cityhub.test": errors.New(long), "bytes@cityhub.test": errors.New(bytes)}}
+		s := outbox.NewSender(db.Outbox(), tr, outbox.SenderOptions{}, storetest.Logger(t))
+		if n, err := s.SendDue(ctx); err != nil || n != 2 {
+			t.Fatalf("SendDue = %d, %v", n, err)
+		}
+		for _, c := range []struct {
+			id, want string
+		}{{msgs[0].ID, long[:999]}, {msgs[1].ID, "451 4.3.0 bad bytes"}} {
+			got := read(t, db, c.id)
+			if got.State != mail.StatePending || got.Attempts != 1 || got.LastError != c.want {
+				t.Errorf("recorded %s, attempt %d, error %q (%d bytes, UTF-8 %t); want pending, attempt 1, %q",
+					got.State, got.Attempts, got.LastError, len(got.LastError), utf8.ValidString(got.LastError), c.want)
+			}
+		}
+	})
+}
+
+// A message whose lease ran out on its last attempt is failed by the next
+// claim, not sent once more: its result was never recorded (the sender
+// died, or the database refused the record), and one that can never be
+// recorded was sent again at every lease, for ever. One under the cap is
+// still sent again.
+func TestStaleClaimAtTheCapFails(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		msgs := enqueue(t, db, message("stale@cityhub.test", "at the cap"))
+		claim := func(name string) {
+			t.Helper()
+			// A dead sender's claim, its lease over as soon as it was taken.
+			now := time.Now().UTC().Truncate(time.Microsecond)
+			if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
+				_, err := tx.ClaimMail(ctx, name, now, now, 10)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claim("dead1")
+		msgs = append(msgs, enqueue(t, db, message("under@cityhub.test", "under the cap"))...)
+		claim("dead2") // the first message's second attempt, the second's first
+		tr := &scripted{}
+		s := outbox.NewSender(db.Outbox(), tr, outbox.SenderOptions{MaxAttempts: 2}, storetest.Logger(t))
+		if n, err := s.SendDue(ctx); err != nil || n != 1 {
+			t.Fatalf("SendDue = %d, %v; want the message under the cap only", n, err)
+		}
+		if tr.handed.Load() != 1 {
+			t.Fatalf("%d messages handed to the server, want 1", tr.handed.Load())
+		}
+		if got := read(t, db, msgs[0].ID); got.State != mail.StateFailed || got.Attempts != 2 || got.LastError == "" || got.Claim != "" {
+			t.Fatalf("the message at the cap: %+v", got)
+		}
+		if got := read(t, db, msgs[1].ID); got.State != mail.StateSent || got.Attempts != 2 {
+			t.Fatalf("the message under the cap: %+v", got)
+		}
+		if n, err := s.SendDue(ctx); err != nil || n != 0 || tr.handed.Load() != 1 {
+			t.Fatalf("SendDue again = %d, %v, handed %d", n, err, tr.handed.Load())
 		}
 	})
 }

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/ids"
 	"cityhub/mail"
@@ -136,11 +138,23 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	leaseUntil := now.Add(s.lease)
 	var batch []mail.Message
+	var stale []string
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
+		// A message whose lease ran out on its last attempt is given up,
+		// not sent again: its result was never recorded (its sender died,
+		// or the database refused the record), and without this a result
+		// that can never be recorded had it sent every lease for ever.
+		if stale, err = tx.FailStaleMail(ctx, now, s.opts.MaxAttempts, staleError); err != nil {
+			return err
+		}
 		batch, err = tx.ClaimMail(ctx, claim, now, leaseUntil, s.opts.Batch)
 		return err
 	})
+	for _, id := range stale {
+		s.log.WarnContext(ctx, "e-mail failed: its last attempt's lease ran out with no result recorded; kept for an administrator",
+			slog.String("mail", id))
+	}
 	if err != nil || len(batch) == 0 {
 		return 0, err
 	}
@@ -229,10 +243,22 @@ func Backoff(attempts int, base, max time.Duration) time.Duration {
 	return half + rand.N(half+1)
 }
 
+// staleError is the last error of a message given up because its last
+// attempt's lease ran out with no result recorded.
+const staleError = "out of attempts: the last attempt's lease ran out before its result was recorded (it may have been delivered)"
+
+// trim makes an error fit the outbox's last_error: valid UTF-8 without NUL
+// (PostgreSQL refuses either in text, and an SMTP server's reply may carry
+// any bytes), at most 1000 bytes, cut between two characters.
 func trim(s string) string {
 	const max = 1000
-	if len(s) > max {
-		return s[:max]
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
+	if len(s) <= max {
+		return s
 	}
-	return s
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
 }

@@ -95,6 +95,23 @@ func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.
 	return out, nil
 }
 
+// FailStaleMail implements outbox.Tx. The stale rows are picked as
+// ClaimMail picks its own, skipping those a concurrent claim holds (it is
+// taking them under a new lease, or failing them too).
+func (tx *Tx) FailStaleMail(ctx context.Context, now time.Time, maxAttempts int, lastError string) ([]string, error) {
+	rows, err := tx.q.Query(ctx, `WITH stale AS MATERIALIZED (
+			SELECT id FROM mail_outbox WHERE state = 'sending' AND next_attempt_at <= $1 AND attempts >= $2
+			FOR UPDATE SKIP LOCKED)
+		UPDATE mail_outbox SET state = 'failed', claim = '', last_error = $3
+		WHERE id IN (SELECT id FROM stale)
+		RETURNING id`, now, maxAttempts, lastError)
+	if err != nil {
+		return nil, wrap("fail stale mail", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return ids, wrap("fail stale mail", err)
+}
+
 func (tx *Tx) mailAttachments(ctx context.Context, id string, data bool) ([]mail.Attachment, error) {
 	content := `content`
 	if !data {

@@ -81,6 +81,19 @@ func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.
 	return out, nil
 }
 
+// FailStaleMail implements outbox.Tx.
+func (tx *Tx) FailStaleMail(ctx context.Context, now time.Time, maxAttempts int, lastError string) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `UPDATE mail_outbox SET state = 'failed', claim = '', last_error = ?3
+		WHERE state = 'sending' AND next_attempt_at <= ?1 AND attempts >= ?2
+		RETURNING id`, toMicros(now), maxAttempts, lastError)
+	ids, err := collect(rows, err, func(r rowScanner) (string, error) {
+		var id string
+		err := r.Scan(&id)
+		return id, err
+	})
+	return ids, wrap("fail stale mail", err)
+}
+
 func (tx *Tx) mailAttachments(ctx context.Context, id string, data bool) ([]mail.Attachment, error) {
 	content := `content`
 	if !data {
