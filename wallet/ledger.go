@@ -200,9 +200,16 @@ func (t Transaction) Validate() error {
 	return nil
 }
 
-// sameMovement reports whether a replayed transaction is the one first posted.
+// sameMovement reports whether a replayed transaction is the one first
+// posted: the same entries under the same overdraft rule, if any, for the
+// same account (the account alone means nothing without a rule, and is not
+// kept without one).
 func sameMovement(a, b Transaction) bool {
 	if a.Kind != b.Kind || a.RefType != b.RefType || a.RefID != b.RefID || len(a.Entries) != len(b.Entries) {
+		return false
+	}
+	if (a.Overdraft == nil) != (b.Overdraft == nil) ||
+		a.Overdraft != nil && (*a.Overdraft != *b.Overdraft || a.OverdraftAccount != b.OverdraftAccount) {
 		return false
 	}
 	x, y := slices.Clone(a.Entries), slices.Clone(b.Entries)

@@ -321,6 +321,62 @@ func TestIdempotentReplay(t *testing.T) {
 	})
 }
 
+// A key's overdraft rule is part of its movement: a retry under the key
+// with another rule, another bound, the rule on another account, or the
+// rule added or left out, is refused as a reused key, not answered as the
+// first posting.
+func TestReplayComparesOverdraft(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		l := newLedger(t, db)
+		fare := func(rule *wallet.OverdraftRule, account wallet.AccountID) wallet.Transaction {
+			tr := transfer("fare", bob, wallet.RevenueBikeshare, 500)
+			tr.Overdraft, tr.OverdraftAccount = rule, account
+			return tr
+		}
+		overrun := wallet.RideOverrun
+		first := l.mustPost(t, fare(&overrun, bob))
+		if replay := l.mustPost(t, fare(&overrun, bob)); !replay.Replayed || replay.ID != first.ID {
+			t.Fatalf("the same fare again = %+v, want the first %+v", replay, first)
+		}
+		disputed := wallet.DisputedTopUp(-wallet.RideOverrun.Floor)
+		hold := fare(&disputed, bob)
+		hold.Key = "hold"
+		l.mustPost(t, hold)
+		l.mustPost(t, transfer("fund", wallet.TestPayments, alice, 700))
+		deeper := wallet.DisputedTopUp(3000)
+		for _, tc := range []struct {
+			name string
+			tx   wallet.Transaction
+		}{
+			{"no rule", fare(nil, "")},
+			{"another rule with the same bound", fare(&disputed, bob)},
+			{"the rule on another account", fare(&overrun, wallet.RevenueBikeshare)},
+			{"another bound", func() wallet.Transaction {
+				tr := fare(&deeper, bob)
+				tr.Key = "hold"
+				return tr
+			}()},
+			{"a rule added", func() wallet.Transaction {
+				tr := transfer("fund", wallet.TestPayments, alice, 700)
+				tr.Overdraft, tr.OverdraftAccount = &overrun, alice
+				return tr
+			}()},
+		} {
+			if _, err := l.svc.Post(ctx, tc.tx); !apperr.Has(err, apperr.Conflict) || apperr.ReasonOf(err) != "ledger_key_reused" {
+				t.Errorf("%s: %v, want ledger_key_reused", tc.name, err)
+			}
+		}
+		if got := l.balance(t, bob); got != -1000 {
+			t.Fatalf("bob has %d after the retries, want -1000", got)
+		}
+		if c := l.check(t); c.Transactions != 3 {
+			t.Fatalf("the retries wrote something: %+v", c)
+		}
+	})
+}
+
 // A domain's state change and its posting share one database transaction:
 // when the domain's work fails after Post, the posting is gone too.
 func TestPostRollsBackWithCallersTransaction(t *testing.T) {
