@@ -124,8 +124,21 @@ func TestTheatreAdminFormsAndUnpricedRows(t *testing.T) {
 		fieldError(body, "address") == "" || !strings.Contains(body, `value="Teatro Comunale"`) {
 		t.Fatalf("venue without address: %d\n%s", res.StatusCode, body)
 	}
-	post("/admin/theatre/venues", url.Values{"name": {"Teatro Comunale"}, "address": {"Corso Garibaldi"}})
+	// The form's key: pressed twice, it makes one venue.
+	_, page := pc.Get("/admin/theatre")
+	venueKey := regexp.MustCompile(`id="new-venue"(?s:.*?)name="key" value="([^"]+)"`).FindStringSubmatch(page)
+	if venueKey == nil {
+		t.Fatalf("the new venue form has no key:\n%s", page)
+	}
+	for range 2 {
+		if res, _ := post("/admin/theatre/venues", url.Values{"key": {venueKey[1]}, "name": {"Teatro Comunale"}, "address": {"Corso Garibaldi"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create venue: %d", res.StatusCode)
+		}
+	}
 	_, body := pc.Get("/admin/theatre")
+	if n := len(regexp.MustCompile(`data-venue="(ven_[a-z0-9]+)"`).FindAllString(body, -1)); n != 1 {
+		t.Fatalf("%d venues after the form was pressed twice", n)
+	}
 	venue := regexp.MustCompile(`data-venue="(ven_[a-z0-9]+)"`).FindStringSubmatch(body)[1]
 	res, body := post("/admin/theatre/venues/"+venue+"/seats", url.Values{"rows": {"Platea A 1-x platea"}})
 	if res.StatusCode != http.StatusBadRequest || fieldError(body, "rows") == "" || !strings.Contains(body, "Platea A 1-x platea</textarea>") {
@@ -139,10 +152,17 @@ func TestTheatreAdminFormsAndUnpricedRows(t *testing.T) {
 		!strings.Contains(body, `value="Natale in casa Cupiello"`) || !strings.Contains(body, "platea 1.000</textarea>") {
 		t.Fatalf("ambiguous price: %d\n%s", res.StatusCode, body)
 	}
-	// The Italian way of writing the time and a price with thousands.
-	if res, body := post("/admin/theatre/performances", url.Values{"venue_id": {venue}, "title": {"Natale in casa Cupiello"}, "starts_at": {"24/12/2099 21:00"},
-		"prices": {"platea 1.000,00"}}); res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("create performance: %d\n%s", res.StatusCode, body)
+	// The Italian way of writing the time and a price with thousands;
+	// the form pressed twice schedules one performance.
+	perfKey := regexp.MustCompile(`id="new-performance"(?s:.*?)name="key" value="([^"]+)"`).FindStringSubmatch(body)
+	if perfKey == nil {
+		t.Fatalf("the new performance form has no key:\n%s", body)
+	}
+	for range 2 {
+		if res, body := post("/admin/theatre/performances", url.Values{"key": {perfKey[1]}, "venue_id": {venue}, "title": {"Natale in casa Cupiello"}, "starts_at": {"24/12/2099 21:00"},
+			"prices": {"platea 1.000,00"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create performance: %d\n%s", res.StatusCode, body)
+		}
 	}
 	ps, _ := env.Deps.Ticketing.Performances(t.Context())
 	if len(ps) != 1 || ps[0].Prices["platea"] != 100000 || ps[0].StartsAt.In(env.Deps.TimeZone).Hour() != 21 && ps[0].StartsAt.Hour() != 21 {

@@ -61,11 +61,18 @@ func TestVoucherAdminPage(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Nessun negozio è in uno dei quartieri indicati") {
 		t.Fatalf("district with no shop: %d\n%s", res.StatusCode, body)
 	}
-	// With the cents, thousands separators are fine (issue 12).
-	res, _ = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1.000,00"}, "face_value": {"10,00"}, "min_spend": {"15"},
-		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"centro"}, "mode": {"single_use"}})
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("create campaign: %d", res.StatusCode)
+	// With the cents, thousands separators are fine (issue 12). The form
+	// carries a key: pressed twice, it makes one campaign, funded once.
+	formKey := regexp.MustCompile(`<form[^>]*id="new-campaign"(?s:.*?)name="key" value="([^"]+)"`).FindStringSubmatch(body)
+	if formKey == nil {
+		t.Fatalf("the new campaign form has no key:\n%s", body)
+	}
+	for range 2 {
+		res, _ = post("/admin/vouchers/campaigns", url.Values{"key": {formKey[1]}, "name": {"Natale"}, "budget": {"1.000,00"}, "face_value": {"10,00"}, "min_spend": {"15"},
+			"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"centro"}, "mode": {"single_use"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create campaign: %d", res.StatusCode)
+		}
 	}
 	camps, _ := svc.Campaigns(ctx)
 	shops, _ := svc.Shops(ctx, vouchers.ShopFilter{})

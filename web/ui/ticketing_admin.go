@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/money"
 	"cityhub/ticketing"
 	"cityhub/web/httpx"
@@ -77,6 +79,12 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 			*p = newStaffForm()
 		}
 	}
+	// The forms that create carry a key of their own (formOnce).
+	for _, f := range []*staffForm{page.VenueForm, page.PerfForm} {
+		if f.Values["key"] == "" {
+			f.Values["key"] = ids.Token(12)
+		}
+	}
 	if page.SeatForms == nil {
 		page.SeatForms = map[string]*staffForm{}
 	}
@@ -126,7 +134,7 @@ var venueFieldOf = map[string]string{"invalid_name": "name", "invalid_address": 
 
 func (s *theatrePages) handleTheatreAdminCreateVenue(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	l := s.locale(r)
-	f := formFrom(r, "name", "address")
+	f := formFrom(r, "key", "name", "address")
 	for _, n := range []string{"name", "address"} {
 		if f.Values[n] == "" {
 			f.fail(n, l.T("staff.err.required"))
@@ -134,7 +142,12 @@ func (s *theatrePages) handleTheatreAdminCreateVenue(w http.ResponseWriter, r *h
 	}
 	status := http.StatusBadRequest
 	if !f.Failed() {
-		_, err := s.ticketing.CreateVenue(r.Context(), c, ticketing.Venue{Name: f.Values["name"], Address: f.Values["address"]})
+		v := ticketing.Venue{Name: f.Values["name"], Address: f.Values["address"]}
+		// Pressed twice, the form makes one venue.
+		_, err := s.formOnce(r.Context(), "page.venue_create:"+c.AccountID, f.Values["key"], v, func(ctx context.Context) (string, error) {
+			made, err := s.ticketing.CreateVenue(ctx, c, v)
+			return made.ID, err
+		})
 		if err == nil {
 			http.Redirect(w, r, "/admin/theatre?done=venue#venues", http.StatusSeeOther)
 			return
@@ -233,7 +246,7 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 	return out, nil
 }
 
-var perfFields = []string{"venue_id", "title", "starts_at", "doors_open", "ends_at", "duration_minutes", "sales_open", "prices", "self_cancel_hours"}
+var perfFields = []string{"key", "venue_id", "title", "starts_at", "doors_open", "ends_at", "duration_minutes", "sales_open", "prices", "self_cancel_hours"}
 
 var perfFieldOf = map[string]string{
 	"invalid_venue": "venue_id", "invalid_title": "title", "invalid_starts_at": "starts_at", "invalid_prices": "prices",
@@ -290,7 +303,11 @@ func (s *theatrePages) handleTheatreAdminCreatePerformance(w http.ResponseWriter
 			DoorsOpen: isoLocalTime(f.Values["doors_open"]), EndsAt: isoLocalTime(f.Values["ends_at"]), DurationMinutes: minutes,
 			Prices: prices, SalesOpen: isoLocalTime(f.Values["sales_open"]), SelfCancelHours: selfCancel}.Performance("", s.zone)
 		if err == nil {
-			_, err = s.ticketing.CreatePerformance(r.Context(), c, p)
+			// Pressed twice, the form schedules one performance.
+			_, err = s.formOnce(r.Context(), "page.performance_create:"+c.AccountID, f.Values["key"], p, func(ctx context.Context) (string, error) {
+				made, err := s.ticketing.CreatePerformance(ctx, c, p)
+				return made.ID, err
+			})
 		}
 		if err == nil {
 			http.Redirect(w, r, "/admin/theatre?done=performance#performances", http.StatusSeeOther)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cityhub/config"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
@@ -118,7 +119,7 @@ func New(d Deps) *UI {
 	p.areas = map[string]bool{"vouchers": d.Vouchers != nil, "bikes": d.Mobility != nil, "theatre": d.Ticketing != nil,
 		"participation": d.Participation != nil, "wallet": d.Wallet != nil}
 	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
-	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p, emailsSent: d.EmailsSent}
+	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p, emailsSent: d.EmailsSent, answers: d.Pay.Answers}
 	u := &UI{site: s}
 	if d.Wallet != nil {
 		u.pay = &payPages{site: s, PagePay: d.Pay, wallet: d.Wallet}
@@ -182,6 +183,9 @@ type site struct {
 	// plain form posted (homePages.showScanResult): the endpoints that
 	// answer the page's script are the domains' pages, the page is home's.
 	scanPage func(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, performance string, res *scanResult)
+	// answers keeps the first result of a form sent with a key (formOnce);
+	// nil: each post runs.
+	answers *idem.Answering
 }
 
 // homePages are everyone's pages: home, sign-in, language, wallet, privacy,

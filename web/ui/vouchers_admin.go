@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -62,6 +63,9 @@ func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Req
 func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, cf, sf *staffForm) {
 	ctx := r.Context()
 	page := voucherAdminPage{CampaignForm: cf, ShopForm: sf}
+	if cf.Values["key"] == "" {
+		cf.Values["key"] = ids.Token(12)
+	}
 	camps, err := s.vouchers.Campaigns(ctx)
 	if err != nil {
 		s.pageError(w, r, err)
@@ -119,7 +123,7 @@ func newCampaignForm() *staffForm {
 }
 
 // campaignFields are the new campaign form's fields.
-var campaignFields = []string{"name", "budget", "face_value", "percent_off", "min_spend", "per_citizen_limit", "valid_from", "valid_until", "districts", "categories", "mode"}
+var campaignFields = []string{"key", "name", "budget", "face_value", "percent_off", "min_spend", "per_citizen_limit", "valid_from", "valid_until", "districts", "categories", "mode"}
 
 // campaignFieldOf is the field a campaign the domain refused is wrong in,
 // by the refusal's reason.
@@ -137,7 +141,12 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 	camp := campaignFromForm(l, f, s.vouchers)
 	status := http.StatusBadRequest
 	if !f.Failed() {
-		_, err := s.vouchers.CreateCampaign(r.Context(), c, camp)
+		// The form's key: pressed twice, it makes one campaign and funds
+		// its budget once.
+		_, err := s.formOnce(r.Context(), "page.campaign_create:"+c.AccountID, f.Values["key"], camp, func(ctx context.Context) (string, error) {
+			made, err := s.vouchers.CreateCampaign(ctx, c, camp)
+			return made.ID, err
+		})
 		if err == nil {
 			http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
 			return

@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+
+	"cityhub/apperr"
+	"cityhub/idem"
+)
+
+// formOnce runs do at most once for a form's key: the form carries a key
+// of its own (a hidden field made when the form was shown), so a double
+// press or a post sent again makes one thing, and every post of it is
+// answered with what the first made (do's result, such as the id of what
+// it created). The key's scope names the caller and the form, so one
+// person's key never answers another's. A refusal is not kept, so the
+// form corrected and sent again runs. The same key with another request
+// is refused (Conflict, reason idempotency_key_reused). With no answer
+// store, or no key (a form from before keys), do runs.
+func (s *site) formOnce(ctx context.Context, scope, key string, request any, do func(context.Context) (string, error)) (string, error) {
+	if s.answers == nil || key == "" {
+		return do(ctx)
+	}
+	if err := idem.ValidateKey(key); err != nil {
+		return "", err
+	}
+	hash, err := idem.Hash(request)
+	if err != nil {
+		return "", err
+	}
+	var runErr error
+	ans, _, err := s.answers.Answer(ctx, scope, key, hash, func(ctx context.Context) idem.Answer {
+		out, err := do(ctx)
+		if err != nil {
+			runErr = err
+			return idem.Answer{Status: http.StatusInternalServerError}
+		}
+		return idem.Answer{Status: http.StatusOK, Body: []byte(out)}
+	}, func(a idem.Answer) bool { return a.Status == http.StatusOK }, true)
+	if runErr != nil {
+		return "", runErr
+	}
+	if err != nil {
+		return "", err
+	}
+	if ans.Status != http.StatusOK {
+		return "", apperr.E(apperr.Internal, "a form's first answer was not kept")
+	}
+	return string(ans.Body), nil
+}
