@@ -147,7 +147,16 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			done(i, outbox.Permanent(err))
 			continue
 		}
-		done(i, classify(c.Send(msg)))
+		err = c.Send(msg)
+		if err != nil && msg.IsDelivered() {
+			// The server accepted the message (250 at the end of DATA):
+			// it is sent, whatever failed after it (the NOOP and RSET
+			// that close the transaction). Reported as not sent, it would
+			// be sent again, or kept as failed though delivered.
+			t.log.WarnContext(ctx, "smtp: e-mail accepted; the session failed after it", slog.String("mail", m.ID), slog.Any("error", err))
+			err = nil
+		}
+		done(i, classify(err))
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package smtpmail_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -180,6 +181,55 @@ func TestCheck(t *testing.T) {
 			}
 			if p.User != c.user || p.TLS != "" {
 				t.Errorf("probe %+v, want user %q without TLS", p, c.user)
+			}
+		})
+	}
+}
+
+// A message the server accepted (250 at the end of DATA) is sent, once,
+// whatever fails after it in the session: the server hanging up before
+// the NOOP and RSET that follow, or refusing them. It was retried as not
+// sent (a duplicate) after a hang-up, and failed for good after a 5xx.
+func TestAcceptedThenSessionFails(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name  string
+		after func(verb string) (string, bool)
+	}{
+		{"hang up", func(verb string) (string, bool) { return "", verb == "NOOP" }},
+		{"RSET refused", func(verb string) (string, bool) {
+			if verb == "RSET" {
+				return "554 5.5.0 no more", false
+			}
+			return "", false
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var accepted bool
+			var mu sync.Mutex
+			f := startFakeSMTP(t, func(conn int, verb, arg string) (string, bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				if verb == "." {
+					accepted = true
+				} else if accepted {
+					return c.after(verb)
+				}
+				return "", false
+			})
+			db, s, msgs := throughFake(t, f, "accepted@cityhub.test")
+			if n, err := s.SendDue(context.Background()); err != nil || n != 1 {
+				t.Fatalf("SendDue = %d, %v", n, err)
+			}
+			if got := readMail(t, db, msgs[0].ID); got.State != mail.StateSent || got.Attempts != 1 || got.LastError != "" {
+				t.Fatalf("recorded %s, attempt %d, error %q; want sent", got.State, got.Attempts, got.LastError)
+			}
+			if n, err := s.SendDue(context.Background()); err != nil || n != 0 {
+				t.Fatalf("SendDue again = %d, %v", n, err)
+			}
+			if got := f.Accepted(); len(got) != 1 {
+				t.Fatalf("the server accepted %v", got)
 			}
 		})
 	}
