@@ -86,6 +86,30 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 			mustRawSQL(t, db, `UPDATE ledger_accounts SET floor = 0 WHERE id = 'citizen:alice'`)
 			l.check(t)
 		})
+		// A posting never gives a floored account pending rows; rows it had
+		// all the same move the balance the citizen is shown, not the
+		// cached one, and the floor is judged on the former.
+		t.Run("a floor broken by pending rows", func(t *testing.T) {
+			pending := l.check(t).Pending
+			mustRawSQL(t, db, `INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
+					SELECT 'lt_pending', 'pending', 'test.transfer', created_at FROM ledger_transactions WHERE id = '`+pay.ID+`';
+				INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+					SELECT 'lt_pending', 'citizen:alice', -1000, created_at FROM ledger_transactions WHERE id = '`+pay.ID+`'
+					UNION ALL SELECT 'lt_pending', 'city:funding', 1000, created_at FROM ledger_transactions WHERE id = '`+pay.ID+`';
+				INSERT INTO ledger_pending (entry_id, account_id, amount)
+					SELECT id, account_id, amount FROM ledger_entries WHERE transaction_id = 'lt_pending';
+				UPDATE ledger_accounts SET balance = 300 WHERE id = 'citizen:alice';
+				UPDATE ledger_accounts SET balance = 0 WHERE id = 'city:funding'`)
+			c := found(t)
+			want(t, "below floor", c.BelowFloor, []wallet.FloorBreach{{Account: alice, Balance: -700, Floor: 0}})
+			if len(c.Mismatches) != 0 || len(c.Unbalanced) != 0 || c.BalanceSum != 0 || c.Pending != pending+2 {
+				t.Errorf("check = %+v, want nothing else wrong and %d entries pending", c, pending+2)
+			}
+			mustRawSQL(t, db, `DELETE FROM ledger_pending WHERE entry_id IN (SELECT id FROM ledger_entries WHERE transaction_id = 'lt_pending');
+				DELETE FROM ledger_entries WHERE transaction_id = 'lt_pending';
+				DELETE FROM ledger_transactions WHERE id = 'lt_pending'`)
+			l.check(t)
+		})
 		// Entries that balance, for accounts that do not exist, and for a
 		// transaction that does not exist (with the balances they name
 		// moved to match): only the check says what is wrong with them.

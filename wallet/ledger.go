@@ -291,8 +291,8 @@ type LedgerCheck struct {
 	Mismatches []BalanceMismatch `json:"mismatches"`
 	// Unbalanced are transactions whose entries do not sum to zero.
 	Unbalanced []string `json:"unbalanced"`
-	// BelowFloor are accounts under their floor and under every overdraft
-	// rule ever used on them.
+	// BelowFloor are accounts whose exact balance is under their floor and
+	// under every overdraft rule ever used on them.
 	BelowFloor []FloorBreach `json:"below_floor"`
 	// MissingAccounts and MissingTransactions are accounts and transactions
 	// that entries name and that do not exist. On PostgreSQL no foreign key
@@ -311,7 +311,8 @@ type LedgerCheck struct {
 	Unreconciled []string `json:"unreconciled"`
 }
 
-// FloorBreach is an account whose balance is below what its floor allows.
+// FloorBreach is an account whose balance (its exact balance: the cached
+// one plus its entries not yet rolled up) is below what its floor allows.
 type FloorBreach struct {
 	Account AccountID `json:"account"`
 	Balance int64     `json:"balance_cents"`

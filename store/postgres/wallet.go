@@ -464,11 +464,16 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	if err != nil {
 		return c, wrap("find unbalanced transactions", err)
 	}
-	// Only floored accounts have their balance checked, and their cached
-	// balance is always current (they take no pending rows).
-	rows, err = tx.q.Query(ctx, `SELECT a.id, a.balance, a.floor FROM ledger_accounts a
-		WHERE a.floor IS NOT NULL AND a.balance < a.floor
-		  AND a.balance < COALESCE((SELECT MIN(t.overdraft_floor) FROM ledger_transactions t WHERE t.overdraft_account = a.id), a.floor)
+	// Only floored accounts have their balance checked, on the exact
+	// balance (the one the citizen is shown), read in this one statement:
+	// postings give a floored account no pending rows, but a row it had
+	// anyway would move that balance below the floor unseen by the cached
+	// one.
+	rows, err = tx.q.Query(ctx, `SELECT a.id, x.balance, a.floor FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
+		CROSS JOIN LATERAL (SELECT (a.balance + COALESCE(p.total, 0))::bigint AS balance) x
+		WHERE a.floor IS NOT NULL AND x.balance < a.floor
+		  AND x.balance < COALESCE((SELECT MIN(t.overdraft_floor) FROM ledger_transactions t WHERE t.overdraft_account = a.id), a.floor)
 		ORDER BY a.id`)
 	if err != nil {
 		return c, wrap("find accounts below their floor", err)

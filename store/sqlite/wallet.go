@@ -374,9 +374,11 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	if err != nil {
 		return c, wrap("find unbalanced transactions", err)
 	}
-	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance, a.floor FROM ledger_accounts a
-		WHERE a.floor IS NOT NULL AND a.balance < a.floor
-		  AND a.balance < COALESCE((SELECT MIN(t.overdraft_floor) FROM ledger_transactions t WHERE t.overdraft_account = a.id), a.floor)
+	// Floors are judged on the exact balance, as on PostgreSQL.
+	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance + COALESCE(p.total, 0) AS exact, a.floor FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
+		WHERE a.floor IS NOT NULL AND exact < a.floor
+		  AND exact < COALESCE((SELECT MIN(t.overdraft_floor) FROM ledger_transactions t WHERE t.overdraft_account = a.id), a.floor)
 		ORDER BY a.id`, func(r *sql.Rows) error {
 		var b wallet.FloorBreach
 		var id string
