@@ -17,8 +17,10 @@ import (
 // Transport delivers messages, for example to an SMTP server. Deliver
 // reports each message's result through done, in order; an error wrapped
 // with Permanent means no retry can succeed (the server refused the
-// recipient). Deliver must give up on a message within the timeout it
-// promises (Timeout), so a sender never outlives its lease.
+// recipient). An error Deliver returns counts an attempt for each message
+// it did not report (the server could not be reached), unless it is
+// wrapped with Untried. Deliver must give up on a message within the
+// timeout it promises (Timeout), so a sender never outlives its lease.
 type Transport interface {
 	Deliver(ctx context.Context, msgs []mail.Message, done func(i int, err error)) error
 	// Timeout bounds one message's delivery, connecting included.
@@ -35,6 +37,20 @@ func Permanent(err error) error { return permanent{err} }
 
 // IsPermanent reports whether err was marked Permanent.
 func IsPermanent(err error) bool { var p permanent; return errors.As(err, &p) }
+
+type untried struct{ err error }
+
+func (u untried) Error() string { return u.err.Error() }
+func (u untried) Unwrap() error { return u.err }
+
+// Untried marks an error with which Deliver stopped before trying the
+// messages it had not reported (the connection was lost and could not be
+// made again): they go back to pending, due at once, their attempt not
+// counted, as when the lease leaves no room for them.
+func Untried(err error) error { return untried{err} }
+
+// IsUntried reports whether err was marked Untried.
+func IsUntried(err error) bool { var u untried; return errors.As(err, &u) }
 
 // SenderOptions tune a Sender; zero values take the defaults.
 type SenderOptions struct {
@@ -173,13 +189,17 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	for i, m := range batch {
 		switch {
 		case done[i]:
-		case derr != nil && !stopped:
+		case derr != nil && !stopped && !IsUntried(derr):
 			// The server could not be reached: an attempt, retried later.
 			s.finish(ctx, m, derr)
 		default:
 			m.State, m.Attempts, m.NextAttemptAt = mail.StatePending, m.Attempts-1, s.now().UTC().Truncate(time.Microsecond)
 			released = append(released, m)
 		}
+	}
+	if len(released) > 0 && IsUntried(derr) && !stopped {
+		s.log.WarnContext(ctx, "outbox: delivery stopped; the e-mails not tried go back to pending", slog.Int("e-mails", len(released)),
+			slog.Any("error", derr))
 	}
 	return len(batch), s.write(context.WithoutCancel(ctx), released...)
 }

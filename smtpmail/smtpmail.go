@@ -123,21 +123,29 @@ func Redact(s string) string { return config.Redact(s) }
 func (t *Transport) String() string { return t.redacted }
 
 // Timeout implements outbox.Transport: connecting, then one message's
-// exchange, each bounded by the configured timeout.
+// exchange, each bounded by the configured timeout. A message that finds
+// the connection gone connects again first, but only before ctx's deadline,
+// which the sender sets well inside its lease.
 func (t *Transport) Timeout() time.Duration { return 2 * t.timeout }
 
 // Deliver implements outbox.Transport: one connection for the batch, each
 // message sent on it and reported through done. A reply in the 5xx range
-// is permanent; anything else may succeed later.
+// is permanent; anything else may succeed later. A connection found gone
+// before a message (the last one's failure ended it, or the server hung
+// up) is made again, once a batch, for the rest; if that fails too the rest
+// are left untried (outbox.Untried), not each charged an attempt that
+// never reached the server.
 func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
 	c, err := newClient(t)
 	if err != nil {
 		return err
 	}
-	if err := c.DialWithContext(ctx); err != nil {
+	sc, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return fmt.Errorf("connect to %s: %w", t.redacted, err)
 	}
-	defer c.Close()
+	defer func() { _ = c.CloseWithSMTPClient(sc) }()
+	redialed := false
 	for i, m := range msgs {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -147,7 +155,19 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			done(i, outbox.Permanent(err))
 			continue
 		}
-		err = c.Send(msg)
+		err = c.SendWithSMTPClient(sc, msg)
+		if lost(err) && !redialed && ctx.Err() == nil {
+			redialed = true
+			_ = sc.Close() // no QUIT: nothing answers it
+			if sc, err = c.DialToSMTPClientWithContext(ctx); err != nil {
+				sc = nil
+				return outbox.Untried(fmt.Errorf("connect again to %s: %w", t.redacted, err))
+			}
+			err = c.SendWithSMTPClient(sc, msg)
+		}
+		if lost(err) {
+			return outbox.Untried(fmt.Errorf("connection to %s lost: %w", t.redacted, err))
+		}
 		if err != nil && msg.IsDelivered() {
 			// The server accepted the message (250 at the end of DATA):
 			// it is sent, whatever failed after it (the NOOP and RSET
@@ -159,6 +179,13 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 		done(i, classify(err))
 	}
 	return nil
+}
+
+// lost reports whether err says the connection was gone before the
+// message was tried: go-mail checks it (NOOP) before each message.
+func lost(err error) bool {
+	var se *gomail.SendError
+	return errors.As(err, &se) && se.Reason == gomail.ErrConnCheck
 }
 
 func newClient(t *Transport) (*gomail.Client, error) {

@@ -2,6 +2,7 @@ package smtpmail_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -230,6 +231,52 @@ func TestAcceptedThenSessionFails(t *testing.T) {
 			}
 			if got := f.Accepted(); len(got) != 1 {
 				t.Fatalf("the server accepted %v", got)
+			}
+		})
+	}
+}
+
+// A server that hangs up at the first message's DATA costs that message an
+// attempt and no other: the rest go on a new connection, or, when none can
+// be made, back to pending with their attempts as they were. Each was
+// charged an attempt, failing with "not connected", and none was tried.
+func TestConnectionLostMidBatch(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name      string
+		reconnect bool
+	}{{"connects again", true}, {"cannot connect again", false}} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f := startFakeSMTP(t, func(conn int, verb, arg string) (string, bool) {
+				switch {
+				case conn == 1 && verb == "DATA":
+					return "", true
+				case conn > 1 && !c.reconnect:
+					return "421 4.3.2 not now", true
+				}
+				return "", false
+			})
+			db, s, msgs := throughFake(t, f, "first@cityhub.test", "second@cityhub.test", "third@cityhub.test")
+			if n, err := s.SendDue(context.Background()); err != nil || n != 3 {
+				t.Fatalf("SendDue = %d, %v", n, err)
+			}
+			if got := readMail(t, db, msgs[0].ID); got.State != mail.StatePending || got.Attempts != 1 || got.LastError == "" {
+				t.Errorf("the message the server hung up on: %s, attempt %d, error %q; want pending, 1, the error", got.State, got.Attempts, got.LastError)
+			}
+			for _, m := range msgs[1:] {
+				got := readMail(t, db, m.ID)
+				if c.reconnect && (got.State != mail.StateSent || got.Attempts != 1) ||
+					!c.reconnect && (got.State != mail.StatePending || got.Attempts != 0 || got.LastError != "") {
+					t.Errorf("%s: %s, attempt %d, error %q", m.To, got.State, got.Attempts, got.LastError)
+				}
+			}
+			want := []string{"second@cityhub.test", "third@cityhub.test"}
+			if !c.reconnect {
+				want = nil
+			}
+			if got := f.Accepted(); !slices.Equal(got, want) || f.Conns() != 2 {
+				t.Errorf("the server accepted %v on %d connections, want %v on 2", got, f.Conns(), want)
 			}
 		})
 	}
