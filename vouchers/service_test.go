@@ -162,6 +162,9 @@ func TestVoucherLifecycle(t *testing.T) {
 		// A reference is counted in characters, as the form counts them.
 		_, _, err = f.svc.MarkPaid(ctx, admin, "pay-0", st.ID, strings.Repeat("è", 201))
 		testutil.WantReason(t, err, apperr.Invalid, "payment_ref")
+		if _, _, err := f.svc.MarkPaid(ctx, admin, "pay-0c", st.ID, "   "); apperr.ReasonOf(err) != "payment_ref" {
+			t.Fatalf("a blank payment reference: %v", err)
+		}
 		_, _, err = f.svc.MarkPaid(ctx, admin, "pay-0b", st.ID, "SEPA\n1")
 		testutil.WantReason(t, err, apperr.Invalid, "payment_ref")
 		paid, _, err := f.svc.MarkPaid(ctx, admin, "pay-1", st.ID, strings.Repeat("è", 150))

@@ -164,8 +164,10 @@ func (s *Service) MarkPaid(ctx context.Context, c identity.Caller, key, settleme
 	paymentRef = strings.TrimSpace(paymentRef)
 	// Characters, as the form's maxlength counts them, not bytes: a
 	// reference in accented letters fits the form and must fit here.
-	if utf8.RuneCountInString(paymentRef) > 200 || !plaintext.Line(paymentRef) {
-		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is one line of at most 200 characters.")
+	// A payment with no reference could not be found in the bank's
+	// statement: one is required.
+	if paymentRef == "" || utf8.RuneCountInString(paymentRef) > 200 || !plaintext.Line(paymentRef) {
+		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is one line of 1 to 200 characters.")
 	}
 	var out Settlement
 	var replayed bool
