@@ -52,6 +52,21 @@ func (c Cents) Format(lang string) string {
 	return sign + amount + "\u00a0€"
 }
 
+// Number is the amount as a reader of lang writes it, without a currency:
+// "1.234,50" in Italian, "1,234.50" in English; for an amount in another
+// currency, whose code goes after it.
+func (c Cents) Number(lang string) string {
+	thousands, decimal := ".", ","
+	if lang == English {
+		thousands, decimal = ",", "."
+	}
+	s := digits(c, thousands, decimal)
+	if c < 0 {
+		s = minus + s
+	}
+	return s
+}
+
 // Input is the amount as a reader of lang types it back into a form field:
 // "1234,50" in Italian, "1234.50" in English, without a currency sign or
 // thousands separators, with an ASCII "-" when negative. Parse reads it.

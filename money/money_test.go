@@ -174,3 +174,20 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+// Number writes an amount as a reader of the language does, without a
+// currency: for amounts of other currencies, whose code follows.
+func TestNumber(t *testing.T) {
+	for _, tc := range []struct {
+		c          money.Cents
+		lang, want string
+	}{
+		{1250, "it", "12,50"}, {1250, "en", "12.50"},
+		{123456789, "it", "1.234.567,89"}, {123456789, "en", "1,234,567.89"},
+		{-5, "it", "\u22120,05"},
+	} {
+		if got := tc.c.Number(tc.lang); got != tc.want {
+			t.Errorf("Number(%d, %s) = %q, want %q", tc.c, tc.lang, got, tc.want)
+		}
+	}
+}

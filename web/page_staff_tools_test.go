@@ -338,7 +338,7 @@ func TestPaymentEventsPage(t *testing.T) {
 		"50,00 €",
 		"Pagamento non creato dall'hub",
 		`data-event="evt_page_usd" data-attention="foreign_currency"`,
-		"12.50 USD",
+		"12,50 USD",
 		"Valuta diversa dall'euro",
 		`href="https://dashboard.stripe.com/test/payments/` + tb.PaymentIntentID + `"`,
 		`<time datetime="`,

@@ -1,8 +1,8 @@
 package ui
 
 import (
+	"cityhub/money"
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -78,13 +78,11 @@ func eventAmount(l *locale, amount int64, currency string) string {
 	case cur == "" || cur == "eur":
 		return l.Money(amount)
 	case zeroDecimal[cur]:
-		return fmt.Sprintf("%d %s", amount, strings.ToUpper(cur))
+		// Whole units: the number's grouping, without its decimals.
+		n := money.Cents(amount * 100).Number(l.Lang)
+		return n[:len(n)-3] + " " + strings.ToUpper(cur)
 	}
-	sign := ""
-	if amount < 0 {
-		sign, amount = "-", -amount
-	}
-	return fmt.Sprintf("%s%d.%02d %s", sign, amount/100, amount%100, strings.ToUpper(cur))
+	return money.Cents(amount).Number(l.Lang) + " " + strings.ToUpper(cur)
 }
 
 func init() { pageViews = append(pageViews, "admin_payment_events") }
