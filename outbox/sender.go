@@ -45,8 +45,9 @@ func (u untried) Unwrap() error { return u.err }
 
 // Untried marks an error with which Deliver stopped before trying the
 // messages it had not reported (the connection was lost and could not be
-// made again): they go back to pending, due at once, their attempt not
-// counted, as when the lease leaves no room for them.
+// made again, the server refuses the session): they go back to pending,
+// due at once, their attempt not counted, as when the lease leaves no room
+// for them.
 func Untried(err error) error { return untried{err} }
 
 // IsUntried reports whether err was marked Untried.

@@ -129,12 +129,15 @@ func (t *Transport) String() string { return t.redacted }
 func (t *Transport) Timeout() time.Duration { return 2 * t.timeout }
 
 // Deliver implements outbox.Transport: one connection for the batch, each
-// message sent on it and reported through done. A reply in the 5xx range
-// is permanent; anything else may succeed later. A connection found gone
-// before a message (the last one's failure ended it, or the server hung
-// up) is made again, once a batch, for the rest; if that fails too the rest
-// are left untried (outbox.Untried), not each charged an attempt that
-// never reached the server.
+// message sent on it and reported through done. A refusal of the message
+// itself (classify) is permanent; a refusal of the session (the
+// connection, the login, the sender: a quota, a suspended account) costs
+// the message being tried an attempt and stops the batch, the rest left
+// untried (outbox.Untried); anything else may succeed later. A connection
+// found gone before a message (the last one's failure ended it, or the
+// server hung up) is made again, once a batch, for the rest; if that fails
+// too the rest are left untried, not each charged an attempt that never
+// reached the server.
 func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
 	c, err := newClient(t)
 	if err != nil {
@@ -142,7 +145,16 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 	}
 	sc, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", t.redacted, err)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// The first message is the one being tried: it counts an
+		// attempt, and the rest wait for the next pass uncharged.
+		err = fmt.Errorf("connect to %s: %w", t.redacted, err)
+		if len(msgs) > 0 {
+			done(0, err)
+		}
+		return outbox.Untried(err)
 	}
 	defer func() { _ = c.CloseWithSMTPClient(sc) }()
 	redialed := false
@@ -156,17 +168,24 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			continue
 		}
 		err = c.SendWithSMTPClient(sc, msg)
-		if lost(err) && !redialed && ctx.Err() == nil {
+		if lost(err) {
+			if redialed || ctx.Err() != nil {
+				return outbox.Untried(fmt.Errorf("connection to %s lost: %w", t.redacted, err))
+			}
 			redialed = true
 			_ = sc.Close() // no QUIT: nothing answers it
 			if sc, err = c.DialToSMTPClientWithContext(ctx); err != nil {
 				sc = nil
 				return outbox.Untried(fmt.Errorf("connect again to %s: %w", t.redacted, err))
 			}
-			err = c.SendWithSMTPClient(sc, msg)
-		}
-		if lost(err) {
-			return outbox.Untried(fmt.Errorf("connection to %s lost: %w", t.redacted, err))
+			if err = c.SendWithSMTPClient(sc, msg); lost(err) {
+				// The new connection too was gone before its first
+				// message: the server ends every session, and this
+				// message counts an attempt, so that the batch backs off.
+				err = fmt.Errorf("connection to %s lost again: %w", t.redacted, err)
+				done(i, err)
+				return outbox.Untried(err)
+			}
 		}
 		if err != nil && msg.IsDelivered() {
 			// The server accepted the message (250 at the end of DATA):
@@ -176,7 +195,11 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			t.log.WarnContext(ctx, "smtp: e-mail accepted; the session failed after it", slog.String("mail", m.ID), slog.Any("error", err))
 			err = nil
 		}
-		done(i, classify(err))
+		result, stop := classify(err)
+		done(i, result)
+		if stop {
+			return outbox.Untried(fmt.Errorf("the server refuses the session, not this message: %w", err))
+		}
 	}
 	return nil
 }
@@ -240,13 +263,65 @@ func (t *Transport) build(m mail.Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
-func classify(err error) error {
+// classify judges one message's failure: permanent (wrapped with
+// outbox.Permanent) only when the server refused it for something of its
+// own, the recipient or the content, which no retry changes; stop when the
+// refusal is of the session, which every message of the batch would meet.
+//
+// go-mail says at which step the server refused (SendError.Reason) and,
+// when the server announces ENHANCEDSTATUSCODES, the RFC 3463 code, whose
+// middle number is the subject: 1 addressing, 2 the mailbox, 3 the mail
+// system, 4 routing (and quotas), 5 the protocol, 6 the content, 7 policy.
+//   - MAIL FROM refused (4xx or 5xx): the sender, the account or a quota;
+//     never this message. Stop.
+//   - RCPT TO refused with a 5xx: the recipient, unless the code's
+//     subject is the sender's address (x.1.7, x.1.8), the system, routing,
+//     the protocol or policy (a relay or a sender refused, a quota: Postfix
+//     answers its sender checks at RCPT TO). Otherwise stop.
+//   - the end of DATA refused with a 5xx: this message, when the code says
+//     its recipient, mailbox, content or size (5.3.4; without a code, 552
+//     says the size); otherwise stop.
+//   - any other 5xx: stop.
+//
+// What stops is retried (an attempt, a backoff), so a refusal of this
+// message's own that was read as the session's still ends failed once out
+// of attempts.
+func classify(err error) (result error, stop bool) {
 	if err == nil {
-		return nil
+		return nil, false
 	}
 	var se *gomail.SendError
-	if errors.As(err, &se) && se.ErrorCode() >= 500 && se.ErrorCode() < 600 {
-		return outbox.Permanent(err)
+	if !errors.As(err, &se) {
+		return err, false
 	}
-	return err
+	code := se.ErrorCode()
+	switch {
+	case se.Reason == gomail.ErrSMTPMailFrom && code >= 400:
+		return err, true
+	case code < 500 || code >= 600:
+		return err, false
+	case se.Reason == gomail.ErrSMTPRcptTo && ownRefusal(se.EnhancedStatusCode(), true),
+		se.Reason == gomail.ErrSMTPDataClose && ownRefusal(se.EnhancedStatusCode(), code == 552):
+		return outbox.Permanent(err), false
+	}
+	return err, true
+}
+
+// ownRefusal reports whether an enhanced status code refuses the message
+// for its recipient, mailbox, content or size; none is taken as plain.
+func ownRefusal(esc string, plain bool) bool {
+	class, rest, ok := strings.Cut(esc, ".")
+	subject, detail, ok2 := strings.Cut(rest, ".")
+	if !ok || !ok2 || class != "5" {
+		return esc == "" && plain
+	}
+	switch subject {
+	case "1":
+		return detail != "7" && detail != "8" // the sender's address
+	case "2", "6":
+		return true
+	case "3":
+		return detail == "4" // message too big
+	}
+	return false
 }

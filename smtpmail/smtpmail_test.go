@@ -2,6 +2,7 @@ package smtpmail_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -129,15 +130,22 @@ func deliverAndRead(t *testing.T, m mail.Message) mailtest.Message {
 	return mailtest.Read(t, got[0].ID)
 }
 
-// A connection refused is worth retrying; it is not permanent.
+// A connection refused is worth retrying; it is not permanent. The first
+// message is the one tried; the others are left untried.
 func TestDeliverToClosedPortIsTemporary(t *testing.T) {
 	tr, err := smtpmail.New(smtpmail.Config{URL: "smtp://127.0.0.1:1?tls=none", From: mailtest.From, Timeout: time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tr.Deliver(context.Background(), []mail.Message{{To: "a@example.org"}}, func(int, error) { t.Error("reported a message") })
-	if err == nil || outbox.IsPermanent(err) {
-		t.Fatalf("Deliver = %v, want a temporary error", err)
+	var reported []error
+	err = tr.Deliver(context.Background(), []mail.Message{{To: "a@example.org"}, {To: "b@example.org"}}, func(i int, err error) {
+		if i != len(reported) {
+			t.Errorf("reported message %d after %d", i, len(reported))
+		}
+		reported = append(reported, err)
+	})
+	if err == nil || !outbox.IsUntried(err) || len(reported) != 1 || reported[0] == nil || outbox.IsPermanent(reported[0]) {
+		t.Fatalf("Deliver = %v, reported %v; want the first message's temporary error, the rest untried", err, reported)
 	}
 }
 
@@ -279,5 +287,108 @@ func TestConnectionLostMidBatch(t *testing.T) {
 				t.Errorf("the server accepted %v on %d connections, want %v on 2", got, f.Conns(), want)
 			}
 		})
+	}
+}
+
+// Only a refusal of the message itself (its recipient at RCPT TO, its
+// content or size at the end of DATA) fails it for good. A refusal of the
+// session (the greeting, MAIL FROM, a relay or policy refusal: a quota or
+// a sender not authorised meets every message) costs the message tried an
+// attempt and stops the batch, the rest pending without an attempt. Every
+// 5xx failed its message, and a quota failed every message of the batch.
+func TestRefusalsOfTheMessageAndOfTheSession(t *testing.T) {
+	t.Parallel()
+	const (
+		sent    = "sent"
+		failed  = "failed"
+		tried   = "tried"   // pending, an attempt counted
+		untried = "untried" // pending, no attempt counted
+	)
+	for _, c := range []struct {
+		name        string
+		verb, reply string // the reply to verb for the second message ("" verb: the greeting)
+		want        [3]string
+	}{
+		{"greeting refused", "", "554 5.3.2 no service here", [3]string{tried, untried, untried}},
+		{"quota at MAIL FROM", "MAIL", "550 5.4.5 Daily sending quota exceeded", [3]string{sent, tried, untried}},
+		{"sender not authorised at MAIL FROM", "MAIL", "550 5.7.1 Sender not authorised", [3]string{sent, tried, untried}},
+		{"no code at MAIL FROM", "MAIL", "553 Account suspended", [3]string{sent, tried, untried}},
+		{"rate at MAIL FROM", "MAIL", "451 4.7.1 Slow down", [3]string{sent, tried, untried}},
+		{"relay denied at RCPT TO", "RCPT", "554 5.7.1 Relay access denied", [3]string{sent, tried, untried}},
+		{"sender refused at RCPT TO", "RCPT", "553 5.1.8 Sender address rejected: Domain not found", [3]string{sent, tried, untried}},
+		{"recipient unknown", "RCPT", "550 5.1.1 No such user", [3]string{sent, failed, sent}},
+		{"recipient unknown, no code", "RCPT", "550 No such user here", [3]string{sent, failed, sent}},
+		{"mailbox disabled", "RCPT", "550 5.2.1 Mailbox disabled", [3]string{sent, failed, sent}},
+		{"recipient busy", "RCPT", "450 4.2.1 Try again later", [3]string{sent, tried, sent}},
+		{"content refused", ".", "554 5.6.0 Message content refused", [3]string{sent, failed, sent}},
+		{"too big", ".", "552 5.3.4 Message too big", [3]string{sent, failed, sent}},
+		{"too big, no code", ".", "552 Message exceeds the size limit", [3]string{sent, failed, sent}},
+		{"policy at the end of DATA", ".", "550 5.7.1 Rejected by the sender domain's DMARC policy", [3]string{sent, tried, untried}},
+		{"no code at the end of DATA", ".", "554 Transaction failed", [3]string{sent, tried, untried}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			mails := 0
+			f := startFakeSMTP(t, func(conn int, verb, arg string) (string, bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				if verb == "MAIL" {
+					mails++
+				}
+				if verb == c.verb && (verb == "" || mails == 2) {
+					return c.reply, verb == ""
+				}
+				return "", false
+			})
+			db, s, msgs := throughFake(t, f, "first@cityhub.test", "second@cityhub.test", "third@cityhub.test")
+			if n, err := s.SendDue(context.Background()); err != nil || n != 3 {
+				t.Fatalf("SendDue = %d, %v", n, err)
+			}
+			for i, m := range msgs {
+				got := readMail(t, db, m.ID)
+				was := fmt.Sprintf("%s, attempt %d", got.State, got.Attempts)
+				switch c.want[i] {
+				case sent:
+					if got.State != mail.StateSent || got.Attempts != 1 {
+						t.Errorf("%s: %s, want sent", m.To, was)
+					}
+				case failed:
+					if got.State != mail.StateFailed || got.Attempts != 1 || !strings.Contains(got.LastError, c.reply[:3]) {
+						t.Errorf("%s: %s, %q, want failed with the refusal", m.To, was, got.LastError)
+					}
+				case tried:
+					if got.State != mail.StatePending || got.Attempts != 1 || !strings.Contains(got.LastError, c.reply[:3]) {
+						t.Errorf("%s: %s, %q, want pending after an attempt, with the refusal", m.To, was, got.LastError)
+					}
+				case untried:
+					if got.State != mail.StatePending || got.Attempts != 0 || got.LastError != "" {
+						t.Errorf("%s: %s, %q, want pending, untried", m.To, was, got.LastError)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A server that ends every session before its first message (here at the
+// NOOP go-mail sends first) costs the first message an attempt, after one
+// new connection, so that the batch backs off rather than being left
+// untried, and due again at once, for ever.
+func TestEverySessionLostBeforeItsFirstMessage(t *testing.T) {
+	t.Parallel()
+	f := startFakeSMTP(t, func(conn int, verb, arg string) (string, bool) { return "", verb == "NOOP" })
+	db, s, msgs := throughFake(t, f, "first@cityhub.test", "second@cityhub.test")
+	if n, err := s.SendDue(context.Background()); err != nil || n != 2 {
+		t.Fatalf("SendDue = %d, %v", n, err)
+	}
+	if got := readMail(t, db, msgs[0].ID); got.State != mail.StatePending || got.Attempts != 1 || got.LastError == "" {
+		t.Errorf("first: %s, attempt %d, %q; want pending after an attempt", got.State, got.Attempts, got.LastError)
+	}
+	if got := readMail(t, db, msgs[1].ID); got.State != mail.StatePending || got.Attempts != 0 {
+		t.Errorf("second: %s, attempt %d; want pending, untried", got.State, got.Attempts)
+	}
+	if f.Conns() != 2 {
+		t.Errorf("%d connections, want 2", f.Conns())
 	}
 }
