@@ -58,7 +58,7 @@ func TestVoucherAdminPage(t *testing.T) {
 	// A district no shop is in is a typo the form says, in Italian.
 	res, body = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1000"}, "face_value": {"10"},
 		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"cento"}, "mode": {"single_use"}})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Nessun negozio è in uno dei quartieri indicati") {
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(fieldError(body, "districts"), "Nessun negozio è in uno dei quartieri indicati") {
 		t.Fatalf("district with no shop: %d\n%s", res.StatusCode, body)
 	}
 	// With the cents, thousands separators are fine (issue 12). The form

@@ -130,7 +130,8 @@ var campaignFields = []string{"key", "name", "budget", "face_value", "percent_of
 var campaignFieldOf = map[string]string{
 	"campaign_name": "name", "budget": "budget", "face_value": "face_value", "percent_off": "percent_off",
 	"min_spend": "min_spend", "per_citizen_limit": "per_citizen_limit", "validity": "valid_until",
-	"mode": "mode", "eligibility": "districts",
+	"mode": "mode", "eligibility": "districts", "no_shop_in_district": "districts", "no_shop_in_category": "categories",
+	"validity_over": "valid_until",
 }
 
 // handleVoucherAdminCreateCampaign creates a draft campaign from the form,
