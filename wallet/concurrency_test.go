@@ -10,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/store"
+	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
 )
@@ -218,4 +219,152 @@ func TestConcurrentTransfers(t *testing.T) {
 		t.Logf("%s: %d requests in %v: %d transactions, %d replays, %d conflicts, %d refused for funds",
 			db.Engine(), len(plan), elapsed.Round(time.Millisecond), len(keys), replays, conflicts, refusedFunds)
 	})
+}
+
+// TestVerifyWhilePosting verifies city:funding over and over while workers
+// post from it to revenue:theatre, all released together, and a roll-up
+// moves their entries into the cached balances: postings to an account
+// without a floor never lock it, and no Verify may find a mismatch that a
+// posting committing between two reads would make.
+func TestVerifyWhilePosting(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		const workers, postings = 8, 40
+		ctx := context.Background()
+		l := newLedger(t, db)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make(chan error, workers+1)
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for i := range postings {
+					if _, err := l.svc.Post(ctx, transfer(fmt.Sprintf("ticket-%d-%d", w, i), wallet.CityFunding, wallet.RevenueTheatre, 100)); err != nil {
+						errs <- fmt.Errorf("post: %w", err)
+						return
+					}
+				}
+			}()
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		rolledUp := make(chan struct{})
+		go func() {
+			defer close(rolledUp)
+			<-start
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if _, err := l.svc.RollUp(ctx, 7); err != nil {
+					errs <- fmt.Errorf("roll up: %w", err)
+					return
+				}
+			}
+		}()
+		close(start)
+		verified, mismatches := 0, 0
+		for running := true; running; {
+			select {
+			case <-done:
+				running = false
+			default:
+			}
+			err := l.svc.Verify(ctx, wallet.CityFunding)
+			verified++
+			if err != nil {
+				if mismatches++; mismatches == 1 {
+					t.Errorf("verify %s while postings commit: %v", wallet.CityFunding, err)
+				}
+			}
+		}
+		<-rolledUp
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if mismatches > 0 {
+			t.Errorf("%d of %d verifications failed", mismatches, verified)
+		}
+		if got := l.balance(t, wallet.RevenueTheatre); got != workers*postings*100 {
+			t.Fatalf("revenue:theatre holds %d, want %d", got, workers*postings*100)
+		}
+		l.check(t)
+		t.Logf("%s: %d verifications while %d postings committed", db.Engine(), verified, workers*postings)
+	})
+}
+
+// Verify reads the balance and the entries together: a posting to the
+// account (without a floor) committed just before each of its reads is in
+// both or in neither. SQLite's write transactions are serial, so none can
+// commit between two reads of one; the store that allows it is PostgreSQL.
+func TestVerifyPostingBetweenReads(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		if _, ok := db.(*postgres.DB); !ok {
+			t.Skip("a posting cannot commit inside another write transaction on this engine")
+		}
+		ctx := context.Background()
+		l := newLedger(t, db)
+		l.mustPost(t, transfer("first", wallet.CityFunding, wallet.RevenueTheatre, 100))
+		n := 0
+		between := func() {
+			n++
+			l.mustPost(t, transfer(fmt.Sprint("between-", n), wallet.CityFunding, wallet.RevenueTheatre, 100))
+		}
+		svc := wallet.NewService(readsPosting{Store: db.Wallet(), before: between}, storetest.Logger(t))
+		for range 3 {
+			if err := svc.Verify(ctx, wallet.CityFunding); err != nil {
+				t.Fatalf("verify with a posting before each read: %v", err)
+			}
+		}
+		if n == 0 {
+			t.Fatal("Verify read nothing the test could come between")
+		}
+		l.check(t)
+	})
+}
+
+// readsPosting is a wallet store that calls before ahead of each read of a
+// balance or of entries its transactions make.
+type readsPosting struct {
+	wallet.Store
+	before func()
+}
+
+func (s readsPosting) InTx(ctx context.Context, fn func(wallet.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx wallet.Tx) error { return fn(postingReads{tx, s.before}) })
+}
+
+func (s readsPosting) View(ctx context.Context, fn func(wallet.Tx) error) error {
+	return s.Store.View(ctx, func(tx wallet.Tx) error { return fn(postingReads{tx, s.before}) })
+}
+
+type postingReads struct {
+	wallet.Tx
+	before func()
+}
+
+func (r postingReads) LockAccounts(ctx context.Context, ids []wallet.AccountID) ([]wallet.Account, error) {
+	r.before()
+	return r.Tx.LockAccounts(ctx, ids)
+}
+
+func (r postingReads) Account(ctx context.Context, id wallet.AccountID) (wallet.Account, error) {
+	r.before()
+	return r.Tx.Account(ctx, id)
+}
+
+func (r postingReads) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error) {
+	r.before()
+	return r.Tx.SumEntries(ctx, id)
+}
+
+func (r postingReads) BalanceAndEntries(ctx context.Context, id wallet.AccountID) (int64, int64, error) {
+	r.before()
+	return r.Tx.BalanceAndEntries(ctx, id)
 }

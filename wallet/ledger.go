@@ -233,9 +233,14 @@ type Tx interface {
 	// EnsureAccount creates the account if it does not exist; an existing
 	// account is left as it is.
 	EnsureAccount(ctx context.Context, a Account) error
-	// LockAccounts returns the accounts, locked against concurrent postings
-	// until the transaction ends, in the order of ids (which the caller sorts,
-	// so that lock order is global and cannot deadlock). NotFound if one is missing.
+	// LockAccounts returns the accounts with their exact balances, their
+	// rows locked until the transaction ends, in the order of ids (which the
+	// caller sorts, so that lock order is global and cannot deadlock).
+	// NotFound if one is missing. The lock holds off the postings to an
+	// account with a floor (they lock it too) and the roll-ups, not the
+	// postings to an account without one, which never lock it: such an
+	// account's balance and entries may move before the transaction reads
+	// them again.
 	LockAccounts(ctx context.Context, ids []AccountID) ([]Account, error)
 	// PostingAccounts returns the accounts of a posting, in the order of ids
 	// (sorted by the caller). Those with a floor are locked until the
@@ -265,6 +270,11 @@ type Tx interface {
 	History(ctx context.Context, id AccountID, before int64, limit int) ([]HistoryLine, error)
 	// SumEntries is the sum of an account's entries (the true balance).
 	SumEntries(ctx context.Context, id AccountID) (int64, error)
+	// BalanceAndEntries is an account's exact balance and the sum of its
+	// entries, read in one statement: a posting or a roll-up committing
+	// meanwhile is in both figures or in neither, whether or not it locks
+	// the account. NotFound if the account does not exist.
+	BalanceAndEntries(ctx context.Context, id AccountID) (balance, entries int64, err error)
 	// CheckLedger compares every account's exact balance with its entries
 	// and counts what the ledger holds. Each figure comes from a single
 	// statement, so concurrent postings and roll-ups cannot make a false

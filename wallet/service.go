@@ -108,23 +108,19 @@ func (s *Service) Account(ctx context.Context, id AccountID) (Account, error) {
 	return a, err
 }
 
-// Verify compares an account's cached balance with the sum of its entries;
+// Verify compares an account's exact balance with the sum of its entries;
 // Internal if they differ (a bug: they are written in one transaction).
-// NotFound if the account does not exist.
+// NotFound if the account does not exist. Both are read in one statement:
+// postings to an account without a floor never lock it, so no lock could
+// hold them off between two reads.
 func (s *Service) Verify(ctx context.Context, id AccountID) error {
-	return s.store.InTx(ctx, func(tx Tx) error {
-		// Locking the account holds off postings to it, so the balance and
-		// the sum (two statements) describe the same moment.
-		as, err := tx.LockAccounts(ctx, []AccountID{id})
+	return s.store.View(ctx, func(tx Tx) error {
+		balance, sum, err := tx.BalanceAndEntries(ctx, id)
 		if err != nil {
 			return err
 		}
-		sum, err := tx.SumEntries(ctx, id)
-		if err != nil {
-			return err
-		}
-		if sum != as[0].Balance {
-			return apperr.E(apperr.Internal, "account %s: cached balance %d, entries sum %d", id, as[0].Balance, sum)
+		if sum != balance {
+			return apperr.E(apperr.Internal, "account %s: balance %d, entries sum %d", id, balance, sum)
 		}
 		return nil
 	})

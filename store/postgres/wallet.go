@@ -408,6 +408,22 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 	return sum, nil
 }
 
+// BalanceAndEntries implements wallet.Tx: one statement sees one snapshot,
+// so a posting (entries with their pending rows or balances) and a roll-up
+// (pending rows into balances) are each in both figures or in neither.
+func (tx *Tx) BalanceAndEntries(ctx context.Context, id wallet.AccountID) (balance, entries int64, err error) {
+	err = tx.q.QueryRow(ctx, `SELECT a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0)::bigint,
+			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)::bigint
+		FROM ledger_accounts a WHERE a.id = $1`, string(id)).Scan(&balance, &entries)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, 0, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
+	}
+	if err != nil {
+		return 0, 0, wrap("read ledger balance and entries", err)
+	}
+	return balance, entries, nil
+}
+
 // CheckLedger implements wallet.Tx.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{}, MissingTransactions: []string{}}

@@ -316,6 +316,20 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 	return sum, nil
 }
 
+// BalanceAndEntries implements wallet.Tx: one statement reads one snapshot.
+func (tx *Tx) BalanceAndEntries(ctx context.Context, id wallet.AccountID) (balance, entries int64, err error) {
+	err = tx.q.QueryRowContext(ctx, `SELECT a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0),
+			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)
+		FROM ledger_accounts a WHERE a.id = ?`, string(id)).Scan(&balance, &entries)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
+	}
+	if err != nil {
+		return 0, 0, wrap("read ledger balance and entries", err)
+	}
+	return balance, entries, nil
+}
+
 // CheckLedger implements wallet.Tx. Outside a write transaction the reads
 // run on one pooled connection each, but WAL readers see a committed
 // snapshot per statement, and each figure is one statement.
