@@ -7,6 +7,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/internal/testutil"
+	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 )
@@ -47,25 +48,7 @@ func TestPaymentLocksItsOrdersClaims(t *testing.T) {
 				close(heldDone)
 			}()
 			t.Cleanup(func() { <-heldDone }) // the hold ends before the test does
-			// Wait until the other hold either finished (the race) or
-			// waits for the claim's lock: a waiter holds the row's
-			// tuple lock.
-			testutil.Eventually(t, 30*time.Second, "the other hold to finish or to wait for the claim's lock", func() bool {
-				select {
-				case <-heldDone:
-					heldEarly = true
-					return true
-				default:
-				}
-				var waiting bool
-				if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
-						AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-						AND relation = 'ticket_claims'::regclass)`).Scan(&waiting); err != nil {
-					t.Errorf("read the locks waited for: %v", err)
-					return true
-				}
-				return waiting
-			})
+			heldEarly = holdEndsOrWaitsForAClaim(t, f, db, heldDone)
 		})
 	}}
 	paying := ticketing.NewService(store, f.keys, storetest.Logger(t))
@@ -127,22 +110,7 @@ func TestCardConfirmationLocksItsOrdersClaims(t *testing.T) {
 				close(heldDone)
 			}()
 			t.Cleanup(func() { <-heldDone })
-			testutil.Eventually(t, 30*time.Second, "the other hold to finish or to wait for the claim's lock", func() bool {
-				select {
-				case <-heldDone:
-					heldEarly = true
-					return true
-				default:
-				}
-				var waiting bool
-				if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
-						AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-						AND relation = 'ticket_claims'::regclass)`).Scan(&waiting); err != nil {
-					t.Errorf("read the locks waited for: %v", err)
-					return true
-				}
-				return waiting
-			})
+			heldEarly = holdEndsOrWaitsForAClaim(t, f, db, heldDone)
 		})
 	}}
 	paying := ticketing.NewService(store, f.keys, storetest.Logger(t))
@@ -164,4 +132,29 @@ func TestCardConfirmationLocksItsOrdersClaims(t *testing.T) {
 	if orders, err := f.svc.MyOrders(f.ctx, other); err != nil || len(orders) != 0 {
 		t.Fatalf("the other buyer's orders: %+v %v", orders, err)
 	}
+}
+
+// holdEndsOrWaitsForAClaim waits until another buyer's hold, running
+// beside a payment, either ended (done closed: it went through while the
+// payment held its reads, and it reports true) or waits for a claim's
+// lock (a waiter holds the row's tuple lock; false).
+func holdEndsOrWaitsForAClaim(t *testing.T, f *fixture, db *postgres.DB, done <-chan struct{}) (ended bool) {
+	t.Helper()
+	testutil.Eventually(t, 30*time.Second, "the other hold to finish or to wait for the claim's lock", func() bool {
+		select {
+		case <-done:
+			ended = true
+			return true
+		default:
+		}
+		var waiting bool
+		if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+				AND relation = 'ticket_claims'::regclass)`).Scan(&waiting); err != nil {
+			t.Errorf("read the locks waited for: %v", err)
+			return true
+		}
+		return waiting
+	})
+	return ended
 }
