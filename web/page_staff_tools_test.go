@@ -285,6 +285,10 @@ func TestReportsAndRefundsPages(t *testing.T) {
 		!strings.Contains(body, `id="theatre-refunds"`) || !strings.Contains(body, `id="erasure-refunds"`) {
 		t.Fatalf("refunds page: %d\n%s", res.StatusCode, body)
 	}
+	// A link cannot make the page say a refund went back in the queue.
+	if _, body := pc.Get("/admin/refunds?retried=ord_made_up"); strings.Contains(body, `data-testid="retried"`) {
+		t.Fatalf("a notice of a refund sent again, from a link:\n%s", body)
+	}
 	if res, _ := post("/admin/refunds/tord_nope/retry", url.Values{}); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("retry of no refund: %d", res.StatusCode)
 	}

@@ -63,7 +63,28 @@ func (s *staffPages) handleCardRefundsPage(w http.ResponseWriter, r *http.Reques
 			}
 		}
 	}
+	// The notice names a refund sent again only if the list holds it,
+	// owed again: a link cannot make the page say so of anything else.
+	if page.Retried != "" && !page.owedAgain(page.Retried) {
+		page.Retried = ""
+	}
 	s.render(w, r, http.StatusOK, "admin_refunds", "admin", page)
+}
+
+// owedAgain reports whether the theatre refund of order id, or the top-up
+// refund id, is listed and owed (back in the queue).
+func (p refundsPage) owedAgain(id string) bool {
+	for _, rf := range p.Refunds {
+		if rf.OrderID == id && rf.State == ticketing.RefundOwed {
+			return true
+		}
+	}
+	for _, rf := range p.Erasures {
+		if rf.ID == id && rf.State == ticketing.RefundOwed {
+			return true
+		}
+	}
+	return false
 }
 
 // handleCardRefundRetry puts a failed theatre refund back in the queue; the
