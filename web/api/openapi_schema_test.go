@@ -248,6 +248,8 @@ var openAPIFieldNotes = map[string]*obj{
 	"OpenVoucherStats.license_url":       newObj("format", "uri"),
 	"AuditEntry.detail":                  newObj("description", "What the action was about (amounts, ids), by action."),
 	"StationInput.id":                    newObj("description", "Required on POST; on PUT taken from the URL when absent."),
+	"StationInput.address":               newObj("maxLength", mobility.MaxAddress, "description", "One line without control characters (else 400 station_address)."),
+	"DockServiceRequest.note":            newObj("maxLength", mobility.MaxDockNote, "description", "For the technician: one line without control characters (else 400 dock_note)."),
 	"BikeInput.id":                       newObj("description", "Required on POST; on PUT taken from the URL when absent."),
 	"VehicleTypeInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
 	"PricingPlanInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
