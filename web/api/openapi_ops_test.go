@@ -411,7 +411,9 @@ func openAPIOperations() []apiOperation {
 		"when the credential could not be issued, credential_error says why and the station exists all the same (issue it with POST .../credential). " +
 		"An Idempotency-Key is not honoured (the hub would have to keep the secret): a retry finds the station taken (409), and a client that lost the answer rotates the credential."
 	stations[1].ok = []apiResponse{{status: 201, desc: "Registered.", schema: "RegisteredStation", headers: []string{"Location"}}}
-	stations[3].desc = "409 (docks_hold_bikes, naming the docks) for a capacity below a dock that holds a bike, as the station last reported: the docks above the capacity are hidden from riders and the open data, so move the bikes first."
+	stations[1].desc += " 400 missing_field without lat or lon (an explicit null too), station_address for an address that is not one line of at most 300 characters."
+	stations[3].desc = "409 (docks_hold_bikes, naming the docks) for a capacity below a dock that holds a bike, as the station last reported: the docks above the capacity are hidden from riders and the open data, so move the bikes first. " +
+		"400 missing_field without lat or lon (an explicit null too), station_address for an address that is not one line of at most 300 characters."
 	stations[3].errs = []int{400, 401, 403, 404, 409}
 	stations[4].desc = "Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
 	ops = append(ops, stations...)
@@ -419,7 +421,10 @@ func openAPIOperations() []apiOperation {
 	bikes[4].desc = "409 (bike_on_ride) while it is on a ride; 409 (bike_in_use) while it is in a dock, as its station last reported, or once it has rides behind it, failed unlocks included (the rides keep referring to it): take it out of the fleet (active false) instead."
 	ops = append(ops, bikes...)
 	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)
-	ops = append(ops, catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")...)
+	plans := catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")
+	plans[1].desc = "400 missing_field without unlock_cents (an explicit null too)."
+	plans[3].desc = plans[1].desc
+	ops = append(ops, plans...)
 	ops = append(ops, ticketingOps()...)
 	ops = append(ops, participationOps()...)
 	return ops
