@@ -76,11 +76,18 @@ func TestVoucherStaffPageReverses(t *testing.T) {
 	if _, body := pc.Get("/staff/vouchers/redemptions/" + r1.ID + "/reverse"); !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "25,00") || !strings.Contains(body, "10,00") {
 		t.Fatalf("confirmation page:\n%s", body)
 	}
+	// A link cannot make the page say a redemption was reversed.
+	if _, body := pc.Get("/staff/vouchers?reversed=" + r1.ID); strings.Contains(body, `data-testid="reversed"`) {
+		t.Fatalf("the reversal notice of a redemption not reversed:\n%s", body)
+	}
 	for i := 0; i < 2; i++ { // a double press reverses once
 		res, _ = pc.Post("/staff/vouchers/redemptions/"+r1.ID+"/reverse", url.Values{"csrf_token": {tok}, "confirm": {"yes"}})
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("reverse %d: %d", i, res.StatusCode)
 		}
+	}
+	if _, body := pc.Get(res.Header.Get("Location")); !strings.Contains(body, `data-testid="reversed"`) {
+		t.Fatalf("no reversal notice after the reversal:\n%s", body)
 	}
 	_, body = pc.Get("/staff/vouchers")
 	if !strings.Contains(body, `data-testid="owed">0,00`) || !strings.Contains(body, "Annullato") {

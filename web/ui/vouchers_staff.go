@@ -69,7 +69,7 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		}
 	}
 	shopID := shop.ID
-	page := voucherStaffPage{ShopName: shop.Name, Reversed: r.URL.Query().Get("reversed") != "", Shop: requested, Chooser: chooser}
+	page := voucherStaffPage{ShopName: shop.Name, Shop: requested, Chooser: chooser}
 	if chooser != nil {
 		// Staff granted several shops: the page's links and forms name the
 		// one it shows, chosen or the only one left.
@@ -85,9 +85,15 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		return
 	}
 	now := time.Now()
+	// The notice says a redemption was reversed only of one of today's
+	// that is: a link cannot make the page say so of anything else.
+	reversed := r.URL.Query().Get("reversed")
 	for i := len(page.Today.Redemptions) - 1; i >= 0; i-- { // newest first
 		red := page.Today.Redemptions[i]
 		page.Rows = append(page.Rows, staffRedemptionRow{Redemption: red, Reversible: red.Reversible(now)})
+		if reversed != "" && red.ID == reversed && red.ReversedAt != nil {
+			page.Reversed = true
+		}
 	}
 	s.render(w, r, http.StatusOK, "voucher_staff", "vstaff", page)
 }
