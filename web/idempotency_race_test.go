@@ -1,58 +1,16 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
-	"time"
 
-	"cityhub/idem"
+	"cityhub/idem/idemtest"
 	"cityhub/identity"
 )
-
-// heldAnswers makes the race of two requests under one key (race) the
-// worst every time: the request that claims the key goes on only once the
-// other has found it held twice (it waits, as it must) or, failing that
-// within a few seconds, once the other had all that time to act alone.
-type heldAnswers struct {
-	idem.AnswerStore
-	mu    sync.Mutex
-	races map[string]*heldRace
-}
-
-type heldRace struct {
-	found int           // claims that found the key held for another request
-	twice chan struct{} // closed at the second
-}
-
-func (h *heldAnswers) race(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.races[key] = &heldRace{twice: make(chan struct{})}
-}
-
-func (h *heldAnswers) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
-	claimed, storedHash, done, lost, a, err := h.AnswerStore.ClaimAnswer(ctx, scope, key, hash, now, staleBefore)
-	h.mu.Lock()
-	race := h.races[key]
-	if race != nil && err == nil && !claimed && !done && storedHash != hash {
-		if race.found++; race.found == 2 {
-			close(race.twice)
-		}
-	}
-	h.mu.Unlock()
-	if claimed && race != nil {
-		select {
-		case <-race.twice:
-		case <-time.After(3 * time.Second):
-		}
-	}
-	return claimed, storedHash, done, lost, a, err
-}
 
 // Two requests under one key with different bodies, released together: the
 // second one waits while the first runs, rather than running its
@@ -67,7 +25,7 @@ func TestOneKeyTwoBodiesRacedRunsOnce(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			held := &heldAnswers{races: map[string]*heldRace{}}
+			held := &idemtest.HeldAnswers{}
 			_, env := newTestServer(t, engine, withWallet(true), func(env *testEnv, d *Deps) {
 				held.AnswerStore, d.Answers = d.Answers, held
 			})
@@ -79,7 +37,7 @@ func TestOneKeyTwoBodiesRacedRunsOnce(t *testing.T) {
 			var credited int64
 			for round := range rounds {
 				key := fmt.Sprintf("race-%s-%03d", engine, round)
-				held.race(key)
+				held.Race(key)
 				amounts := [2]int{1000 + round, 2000 + round}
 				var res [2]*httptest.ResponseRecorder
 				start := make(chan struct{})

@@ -14,6 +14,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/idem"
+	"cityhub/idem/idemtest"
 	"cityhub/identity"
 	"cityhub/store/storetest"
 )
@@ -86,45 +87,6 @@ func TestOwnAnswersKeptAsTheReplayerKeepsThem(t *testing.T) {
 	}
 }
 
-// heldAnswers holds the request that claims a key in a race (race) until
-// the other one found the key held twice (it waits, as it must), or had a
-// few seconds to act alone: the worst order, every time.
-type heldAnswers struct {
-	idem.AnswerStore
-	mu    sync.Mutex
-	races map[string]*heldRace
-}
-
-type heldRace struct {
-	found int
-	twice chan struct{}
-}
-
-func (h *heldAnswers) race(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.races[key] = &heldRace{twice: make(chan struct{})}
-}
-
-func (h *heldAnswers) ClaimAnswer(ctx context.Context, scope, key, hash string, now, staleBefore time.Time) (bool, string, bool, bool, idem.Answer, error) {
-	claimed, storedHash, done, lost, a, err := h.AnswerStore.ClaimAnswer(ctx, scope, key, hash, now, staleBefore)
-	h.mu.Lock()
-	race := h.races[key]
-	if race != nil && err == nil && !claimed && !done && storedHash != hash {
-		if race.found++; race.found == 2 {
-			close(race.twice)
-		}
-	}
-	h.mu.Unlock()
-	if claimed && race != nil {
-		select {
-		case <-race.twice:
-		case <-time.After(3 * time.Second):
-		}
-	}
-	return claimed, storedHash, done, lost, a, err
-}
-
 // Two requests under one key with different bodies, released together, on
 // a route whose operation records its key itself: the one that finds the
 // key held waits for the first one's answer, and only then is its
@@ -137,7 +99,7 @@ func TestOneKeyTwoBodiesWhileTheFirstRuns(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			held := &heldAnswers{AnswerStore: storetest.Open(t, engine).Answers(), races: map[string]*heldRace{}}
+			held := &idemtest.HeldAnswers{AnswerStore: storetest.Open(t, engine).Answers()}
 			const pattern = "POST /api/v1/things"
 			rp := &Replayer{Answering: NewAnswering(held), SelfKeyed: map[string]bool{pattern: true}, Log: storetest.Logger(t)}
 			// The operation: its own record of each key's body, as idem.Do
@@ -173,7 +135,7 @@ func TestOneKeyTwoBodiesWhileTheFirstRuns(t *testing.T) {
 			}
 			for round := range 20 {
 				key := fmt.Sprintf("k-%03d", round)
-				held.race(key)
+				held.Race(key)
 				bodies := [2]string{`{"n":1}`, `{"n":2}`}
 				var res [2]*httptest.ResponseRecorder
 				start := make(chan struct{})
@@ -192,10 +154,7 @@ func TestOneKeyTwoBodiesWhileTheFirstRuns(t *testing.T) {
 				if n := blind.Load(); n != 1 {
 					t.Fatalf("round %d: the operation ran %d times without the first answer", round, n)
 				}
-				held.mu.Lock()
-				waited := held.races[key].found >= 2
-				held.mu.Unlock()
-				if !waited {
+				if !held.Waited(key) {
 					t.Fatalf("round %d: the other request did not wait for the first one's answer", round)
 				}
 				won := -1
