@@ -25,9 +25,7 @@ func TestCatalogueCreateOfATakenCodeIsAConflict(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
-			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
-			})
+			_, env := newTestServer(t, engine, withMobilityCatalogue)
 			admin := env.login(t, identity.RoleAdmin)
 			for _, c := range []struct {
 				path, first, second, reason string
@@ -237,9 +235,7 @@ func TestPricingPlanWithoutSegmentsAnswersAnEmptyList(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
-			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
-			})
+			_, env := newTestServer(t, engine, withMobilityCatalogue)
 			admin := env.login(t, identity.RoleAdmin)
 			const path = "/api/v1/admin/mobility/pricing-plans"
 			for _, c := range []struct {
@@ -270,9 +266,7 @@ func TestCataloguePutOfAnotherIDIsRefused(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
-			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
-			})
+			_, env := newTestServer(t, engine, withMobilityCatalogue)
 			admin := env.login(t, identity.RoleAdmin)
 			const base = "/api/v1/admin/mobility/"
 			for _, c := range []struct {
@@ -327,9 +321,7 @@ func TestMobilityInputsRequiredAndOneLine(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
-			_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
-				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
-			})
+			_, env := newTestServer(t, engine, withMobilityCatalogue)
 			admin := env.login(t, identity.RoleAdmin)
 			const stations, plans = "/api/v1/admin/mobility/stations", "/api/v1/admin/mobility/pricing-plans"
 			for _, c := range []struct {
@@ -380,4 +372,10 @@ func TestMobilityInputsRequiredAndOneLine(t *testing.T) {
 			wantStatus(t, env.do(t, "PUT", dock, operator, `{"in_service":false,"note":"lock jammed"}`), http.StatusOK)
 		})
 	}
+}
+
+// withMobilityCatalogue gives the hub the bike catalogue's service, with no
+// broker: what the catalogue's endpoints need.
+func withMobilityCatalogue(env *testEnv, d *Deps) {
+	d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
 }
