@@ -11,7 +11,6 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/store"
-	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
 	"cityhub/store/storetest"
 )
@@ -121,41 +120,5 @@ func TestErasureForgetsKeptAnswersNamingTheAccount(t *testing.T) {
 // scopes lists the scopes of table's rows, in order.
 func scopes(t *testing.T, db store.DB, table string) []string {
 	t.Helper()
-	q := `SELECT scope FROM ` + table + ` ORDER BY scope`
-	// What both engines' result sets offer, so one loop reads either.
-	var rows interface {
-		Next() bool
-		Scan(...any) error
-		Err() error
-	}
-	switch d := db.(type) {
-	case *postgres.DB:
-		r, err := d.Pool().Query(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		rows = r
-	case *sqlite.DB:
-		r, err := d.Writer().QueryContext(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		rows = r
-	default:
-		t.Fatalf("no raw SQL for %T", db)
-	}
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return storetest.Strings(t, db, `SELECT scope FROM `+table+` ORDER BY scope`)
 }

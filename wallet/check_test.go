@@ -6,27 +6,15 @@ import (
 	"testing"
 
 	"cityhub/store"
-	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
 )
 
-// rawSQL runs statements on the store's database behind the hub's back, as
-// a bug or a hand at the console would.
+// rawSQL runs statements on the store's database behind the hub's back.
 func rawSQL(t *testing.T, db store.DB, sql string) error {
 	t.Helper()
-	ctx := context.Background()
-	switch d := db.(type) {
-	case *postgres.DB:
-		_, err := d.Pool().Exec(ctx, sql)
-		return err
-	case *sqlite.DB:
-		_, err := d.Writer().ExecContext(ctx, sql)
-		return err
-	}
-	t.Fatalf("no raw SQL for %T", db)
-	return nil
+	return storetest.Exec(t, db, sql)
 }
 
 func mustRawSQL(t *testing.T, db store.DB, sql string) {

@@ -13,8 +13,7 @@ import (
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/store"
-	"cityhub/store/postgres"
-	"cityhub/store/sqlite"
+	"cityhub/store/storetest"
 	"cityhub/ticketing"
 	"cityhub/web/api"
 )
@@ -36,45 +35,7 @@ func (s *savedAnswers) SaveAnswer(ctx context.Context, scope, key string, a idem
 // keptBodies are the bodies of every answer the database keeps.
 func keptBodies(t *testing.T, db store.DB) []string {
 	t.Helper()
-	const q = `SELECT body FROM request_answers WHERE done`
-	var out []string
-	switch d := db.(type) {
-	case *postgres.DB:
-		rows, err := d.Pool().Query(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var b []byte
-			if err := rows.Scan(&b); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, string(b))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-	case *sqlite.DB:
-		rows, err := d.Writer().QueryContext(context.Background(), strings.Replace(q, "WHERE done", "WHERE done = 1", 1))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var b []byte
-			if err := rows.Scan(&b); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, string(b))
-		}
-		if err := rows.Err(); err != nil {
-			t.Fatal(err)
-		}
-	default:
-		t.Fatalf("no raw SQL for %T", db)
-	}
-	return out
+	return storetest.Strings(t, db, `SELECT body FROM request_answers WHERE done`)
 }
 
 // idempotentStripe stands before stripe-mock as Stripe stands for its
