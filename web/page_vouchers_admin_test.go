@@ -74,6 +74,15 @@ func TestVoucherAdminPage(t *testing.T) {
 			t.Fatalf("create campaign: %d", res.StatusCode)
 		}
 	}
+	// Sent again under its key with another name (Back, an edit), it makes
+	// nothing and comes back with the name kept and a fresh key.
+	res, body = post("/admin/vouchers/campaigns", url.Values{"key": {formKey[1]}, "name": {"Pasqua"}, "budget": {"1.000,00"}, "face_value": {"10,00"}, "min_spend": {"15"},
+		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"centro"}, "mode": {"single_use"}})
+	fresh := regexp.MustCompile(`<form[^>]*id="new-campaign"(?s:.*?)name="key" value="([^"]+)"`).FindStringSubmatch(body)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Questo modulo era già stato inviato") || !strings.Contains(body, `value="Pasqua"`) ||
+		fresh == nil || fresh[1] == formKey[1] {
+		t.Fatalf("the form sent again with another name: %d\n%s", res.StatusCode, body)
+	}
 	camps, _ := svc.Campaigns(ctx)
 	shops, _ := svc.Shops(ctx, vouchers.ShopFilter{})
 	if len(camps) != 1 || camps[0].BudgetCents != 100000 || camps[0].MinSpendCents != 1500 || len(shops) != 1 || shops[0].District != "centro" {

@@ -15,8 +15,12 @@ import (
 // it created). The key's scope names the caller and the form, so one
 // person's key never answers another's. A refusal is not kept, so the
 // form corrected and sent again runs. The same key with another request
-// is refused (Conflict, reason idempotency_key_reused). With no answer
-// store, or no key (a form from before keys), do runs.
+// is refused (Conflict, reason idempotency_key_reused; refusalOnForm
+// shows the form again under a fresh key). do must record nothing of the
+// key itself: a first post whose work committed but whose answer was lost
+// (the hub stopped between the two) is then refused as such
+// (idempotency_key_answer_lost), never run again. With no answer store,
+// or no key (a form from before keys), do runs.
 func (s *site) formOnce(ctx context.Context, scope, key string, request any, do func(context.Context) (string, error)) (string, error) {
 	if s.answers == nil || key == "" {
 		return do(ctx)
@@ -36,7 +40,7 @@ func (s *site) formOnce(ctx context.Context, scope, key string, request any, do 
 			return idem.Answer{Status: http.StatusInternalServerError}
 		}
 		return idem.Answer{Status: http.StatusOK, Body: []byte(out)}
-	}, func(a idem.Answer) bool { return a.Status == http.StatusOK }, true)
+	}, func(a idem.Answer) bool { return a.Status == http.StatusOK }, false)
 	if runErr != nil {
 		return "", runErr
 	}

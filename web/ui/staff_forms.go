@@ -171,6 +171,15 @@ func refusalOnForm(l *locale, f *staffForm, err error, fieldOf map[string]string
 	if code := apperr.CodeOf(err); code != apperr.Invalid && code != apperr.Conflict {
 		return false
 	}
+	if apperr.ReasonOf(err) == "idempotency_key_reused" {
+		// The form was sent before, other values under its key, and made
+		// what it asked (formOnce): it comes back with what was typed and
+		// a fresh key, so that sent again it makes another, never the
+		// first changed.
+		delete(f.Values, "key")
+		f.Problem = l.T("staff.form_sent")
+		return true
+	}
 	msg := refusalText(l, err, words)
 	if field, ok := fieldOf[apperr.ReasonOf(err)]; ok {
 		f.fail(field, msg)
