@@ -113,10 +113,16 @@ func retryable(err error) bool {
 // write whose command tag the hub checks, it needs no exchange of its own
 // before COMMIT, and rides with it. write must not end in RETURNING.
 func counted(what, write string, args ...any) deferred {
-	n := len(args)
+	return countedN(what, 1, write, args...)
+}
+
+// countedN is counted for a write of exactly n rows: one that writes fewer
+// or more fails its statement, and so its transaction, NotFound.
+func countedN(what string, n int, write string, args ...any) deferred {
+	k := len(args)
 	return deferred{what: what,
-		sql:  fmt.Sprintf(`WITH w AS (%s RETURNING 1) SELECT rows_written($%d, (SELECT count(*) FROM w), 1)`, write, n+1),
-		args: append(args, what)}
+		sql:  fmt.Sprintf(`WITH w AS (%s RETURNING 1) SELECT rows_written($%d, (SELECT count(*) FROM w), $%d)`, write, k+1, k+2),
+		args: append(args, what, n)}
 }
 
 // notDeleted is NotFound, naming what, when a DELETE matched no row.

@@ -352,8 +352,7 @@ func (tx *Tx) Claim(ctx context.Context, performanceID, seatID string) (ticketin
 // statement or the commit (pipeline.go); the server judges the count
 // (rows_written, migration 1011).
 func (tx *Tx) SellClaims(ctx context.Context, orderID string, seats int) error {
-	return tx.later(ctx, deferred{what: "sell claims", sql: `WITH w AS (UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1 RETURNING 1)
-			SELECT rows_written('sell claims', (SELECT count(*) FROM w), $2)`, args: []any{orderID, seats}})
+	return tx.later(ctx, countedN("sell claims", seats, `UPDATE ticket_claims SET state = 'sold' WHERE order_id = $1`, orderID))
 }
 
 // DeleteClaims implements ticketing.Tx.
