@@ -9,7 +9,6 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
-	"cityhub/idem"
 	"cityhub/ids"
 	"cityhub/mail"
 	"cityhub/wallet"
@@ -92,9 +91,7 @@ func mailNetworkSubject(netw string) string { return "mailip:" + netw }
 func (s *Service) reserveMail(ctx context.Context, emailNorm, ip string) (send bool, err error) {
 	now := s.now()
 	since := now.Add(-time.Hour)
-	// Bookkeeping, not the request's own work: a 429 after it leaves the
-	// request's key free for its retry.
-	err = s.store.InTx(idem.WithoutPending(ctx), func(tx Tx) error {
+	err = s.limitTx(ctx, func(tx Tx) error {
 		if netw := network(ip); netw != "" {
 			ok, freeAt, err := tx.ReserveLoginAttempt(ctx, ids.New("att"),
 				[]LoginBucket{{Subject: mailNetworkSubject(netw), Limit: s.opt.Limits.MailsPerIP, Since: since}}, now)
@@ -159,9 +156,7 @@ func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
 		now := s.now()
 		var ok bool
 		var freeAt time.Time
-		// Bookkeeping, not the sign-up: a 429 after it leaves the
-		// request's key free for its retry.
-		err := s.store.InTx(idem.WithoutPending(ctx), func(tx Tx) error {
+		err := s.limitTx(ctx, func(tx Tx) error {
 			var err error
 			ok, freeAt, err = tx.ReserveLoginAttempt(ctx, ids.New("att"), []LoginBucket{{Subject: signupSubject(ip), Limit: s.opt.Limits.SignupsPerIP, Since: now.Add(-time.Hour)}}, now)
 			return err

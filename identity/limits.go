@@ -10,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/idem"
 )
 
 // Failed logins are throttled in buckets, after OWASP's authentication cheat
@@ -205,4 +206,14 @@ func (s *Service) clearLoginLimits(ctx context.Context, actorID, objectType, obj
 			IP: audit.OriginFrom(ctx).IP, Detail: detail})
 	})
 	return n, err
+}
+
+// limitTx runs fn, the records of a limit or of an attempt (reserved,
+// released, a login's success), in a transaction of its own that is never
+// a keyed request's work (idem.WithoutPending): a request refused after
+// it (a 429, a wrong password) made nothing, and its retry runs again
+// rather than being refused as idempotency_key_answer_lost. Every such
+// record goes through here.
+func (s *Service) limitTx(ctx context.Context, fn func(Tx) error) error {
+	return s.store.InTx(idem.WithoutPending(ctx), fn)
 }

@@ -7,7 +7,6 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
-	"cityhub/idem"
 	"cityhub/ids"
 )
 
@@ -39,11 +38,7 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip, action 
 	attempt := ids.New("att")
 	var a Account
 	var found bool
-	// The attempt's records are bookkeeping, not the work of the request
-	// that checks the password: a refusal after them (a 429, a wrong
-	// password) leaves its key free for a retry.
-	bk := idem.WithoutPending(ctx)
-	err := s.store.InTx(bk, func(tx Tx) error {
+	err := s.limitTx(ctx, func(tx Tx) error {
 		var err error
 		a, found, err = s.reserveLogin(ctx, tx, attempt, emailNorm, netw, now)
 		return err
@@ -67,12 +62,12 @@ func (s *Service) authenticate(ctx context.Context, email, password, ip, action 
 		return Account{}, errBadCredentials
 	}
 	if !a.Verified() {
-		if err := s.store.InTx(bk, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); err != nil {
+		if err := s.limitTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); err != nil {
 			return Account{}, fmt.Errorf("release login attempt: %w", err)
 		}
 		return Account{}, errEmailNotVerified
 	}
-	err = s.store.InTx(bk, func(tx Tx) error {
+	err = s.limitTx(ctx, func(tx Tx) error {
 		if err := s.loginSucceeded(ctx, tx, attempt, a, netw, now); err != nil {
 			return err
 		}

@@ -233,7 +233,7 @@ func (s *Service) Register(ctx context.Context, n NewAccount) (Account, error) {
 		now := s.now()
 		var ok bool
 		var freeAt time.Time
-		err := s.store.InTx(ctx, func(tx Tx) error {
+		err := s.limitTx(ctx, func(tx Tx) error {
 			var err error
 			ok, freeAt, err = tx.ReserveLoginAttempt(ctx, attempt, []LoginBucket{{Subject: signupSubject(ip), Limit: s.opt.Limits.SignupsPerIP, Since: now.Add(-time.Hour)}}, now)
 			return err
@@ -248,7 +248,7 @@ func (s *Service) Register(ctx context.Context, n NewAccount) (Account, error) {
 	a, err := s.create(ctx, "", n, "account.register")
 	if err != nil && ip != "" {
 		// Only sign-ups that made an account count.
-		if rerr := s.store.InTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); rerr != nil {
+		if rerr := s.limitTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); rerr != nil {
 			s.log.WarnContext(ctx, "release sign-up attempt", slog.Any("error", rerr))
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
 )
@@ -125,7 +126,9 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 	attempt := ids.New("att")
 	var k APIKey
 	found := false
-	err := s.store.InTx(ctx, func(tx Tx) error {
+	// The attempt's record is bookkeeping, never a keyed request's work
+	// (idem.WithoutPending): a refusal after it leaves the key free.
+	err := s.store.InTx(idem.WithoutPending(ctx), func(tx Tx) error {
 		ok, freeAt, err := tx.ReserveLoginAttempt(ctx, attempt, []identity.LoginBucket{
 			{Subject: "apikey:" + id, Limit: APIKeyFailureLimit, Since: now.Add(-APIKeyFailureWindow)}}, now)
 		if err != nil {
@@ -160,7 +163,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 	if !ok || !found || !k.Active() {
 		return APIKey{}, bad
 	}
-	if err := s.store.InTx(ctx, func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); err != nil {
+	if err := s.store.InTx(idem.WithoutPending(ctx), func(tx Tx) error { return tx.ReleaseLoginAttempt(ctx, attempt) }); err != nil {
 		return APIKey{}, fmt.Errorf("release api key check: %w", err)
 	}
 	k.verified = true
