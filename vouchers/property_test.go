@@ -82,7 +82,7 @@ func TestLedgerInvariantsUnderRandomOperations(t *testing.T) {
 				}
 			case op < 9:
 				shop := shops[rng.IntN(len(shops))]
-				st, _, err := f.svc.CloseSettlement(f.ctx, admin, fmt.Sprintf("s%d", step), shop.ID, time.Time{})
+				st, _, err := f.svc.CloseSettlement(f.ctx, admin, fmt.Sprintf("s%d", step), shop.ID, nil)
 				if err != nil {
 					allowed(err)
 					continue

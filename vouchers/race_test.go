@@ -89,7 +89,7 @@ func TestReversalRacesSettlement(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			f.clock.Add(2 * time.Second)
-			settled, _, settleErr = f.svc.CloseSettlement(f.ctx, admin, "close", shop.ID, time.Time{})
+			settled, _, settleErr = f.svc.CloseSettlement(f.ctx, admin, "close", shop.ID, nil)
 		}()
 		for i, r := range rs {
 			wg.Add(1)
@@ -280,7 +280,7 @@ func TestLedgerInvariantsUnderConcurrentOperations(t *testing.T) {
 						}
 						if step%6 == 3 {
 							f.clock.Add(10 * time.Minute)
-							if _, _, err := f.svc.CloseSettlement(f.ctx, admin, fmt.Sprintf("s-%d-%d", w, step), shops[w%2].ID, time.Time{}); err != nil && apperr.CodeOf(err) != apperr.Conflict {
+							if _, _, err := f.svc.CloseSettlement(f.ctx, admin, fmt.Sprintf("s-%d-%d", w, step), shops[w%2].ID, nil); err != nil && apperr.CodeOf(err) != apperr.Conflict {
 								t.Errorf("settle: %v", err)
 							}
 						}

@@ -71,7 +71,7 @@ func TestReconcileFindsWhatTheLedgerCannotSee(t *testing.T) {
 		}
 		clean("after redemptions and a reversal")
 		f.clock.Add(time.Hour)
-		st, _, err := f.svc.CloseSettlement(f.ctx, admin, "s1", shop.ID, time.Time{})
+		st, _, err := f.svc.CloseSettlement(f.ctx, admin, "s1", shop.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

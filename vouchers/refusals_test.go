@@ -52,7 +52,7 @@ func TestCrossShopRefused(t *testing.T) {
 		_, _, err = f.svc.Reverse(f.ctx, staffA, a.ID, r.ID, "x3")
 		testutil.WantReason(t, err, apperr.NotFound, "redemption_not_found")
 		f.clock.Add(vouchers.ReversalWindow + time.Minute)
-		st, _, err := f.svc.CloseSettlement(f.ctx, admin, "c1", b.ID, time.Time{})
+		st, _, err := f.svc.CloseSettlement(f.ctx, admin, "c1", b.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -126,7 +126,7 @@ func TestVoucherLifecycle(t *testing.T) {
 		testutil.WantCode(t, err, apperr.Forbidden)
 		_, err = f.svc.DueSettlement(ctx, admin, "shop_nope")
 		testutil.WantReason(t, err, apperr.NotFound, "shop_not_found")
-		_, _, err = f.svc.CloseSettlement(ctx, admin, "close-0", bakery.ID, time.Time{})
+		_, _, err = f.svc.CloseSettlement(ctx, admin, "close-0", bakery.ID, nil)
 		testutil.WantReason(t, err, apperr.Conflict, "nothing_to_settle")
 		f.clock.Add(vouchers.ReversalWindow + time.Minute)
 		due, err := f.svc.DueSettlement(ctx, admin, bakery.ID)
@@ -135,14 +135,14 @@ func TestVoucherLifecycle(t *testing.T) {
 		}
 		_, _, err = f.svc.Reverse(ctx, staff, bakery.ID, r3.ID, "rev-late")
 		testutil.WantReason(t, err, apperr.Conflict, "reversal_window_passed")
-		st, _, err := f.svc.CloseSettlement(ctx, admin, "close-1", bakery.ID, time.Time{})
+		st, _, err := f.svc.CloseSettlement(ctx, admin, "close-1", bakery.ID, nil)
 		if err != nil || st.Count != 1 || st.TotalCents != 1000 || st.Status != vouchers.SettlementClosed {
 			t.Fatalf("close settlement = %+v, %v", st, err)
 		}
-		if again, replayed, err := f.svc.CloseSettlement(ctx, admin, "close-1", bakery.ID, time.Time{}); err != nil || !replayed || again.ID != st.ID {
+		if again, replayed, err := f.svc.CloseSettlement(ctx, admin, "close-1", bakery.ID, nil); err != nil || !replayed || again.ID != st.ID {
 			t.Fatalf("close replay = %+v %v %v", again, replayed, err)
 		}
-		_, _, err = f.svc.CloseSettlement(ctx, admin, "close-2", bakery.ID, time.Time{})
+		_, _, err = f.svc.CloseSettlement(ctx, admin, "close-2", bakery.ID, nil)
 		testutil.WantReason(t, err, apperr.Conflict, "nothing_to_settle")
 		if due, err := f.svc.DueSettlement(ctx, admin, bakery.ID); err != nil || due.Count != 0 || due.RecentCount != 0 {
 			t.Fatalf("due after the close = %+v, %v", due, err)

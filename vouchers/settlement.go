@@ -28,12 +28,9 @@ import (
 // be read as "up to now" and settle everything.
 var EarliestPeriodEnd = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// CheckPeriodEnd refuses (Invalid, period_end) a settlement period's end
-// before EarliestPeriodEnd, the zero time included: for a caller that
-// tells an end given from one absent, where CloseSettlement cannot (it
-// reads a zero time as "now"). One in the future CloseSettlement refuses
-// by its own clock.
-func CheckPeriodEnd(end time.Time) error {
+// checkPeriodEnd refuses (Invalid, period_end) a settlement period's end
+// before EarliestPeriodEnd, the zero time included.
+func checkPeriodEnd(end time.Time) error {
 	if end.Before(EarliestPeriodEnd) {
 		return apperr.R(apperr.Invalid, "period_end", "A settlement period cannot end before %s.", EarliestPeriodEnd.Format(time.DateOnly))
 	}
@@ -41,15 +38,14 @@ func CheckPeriodEnd(end time.Time) error {
 }
 
 // CloseSettlement closes a settlement period for one shop: every unreversed,
-// unsettled redemption made before periodEnd (now when zero) and older than
+// unsettled redemption made before periodEnd (now when nil) and older than
 // ReversalWindow goes on one statement whose id is the batch id. A
 // redemption is on at most one statement. Money moves when the statement is
 // paid (MarkPaid). A replay of key returns the first statement. Invalid
 // (period_end) for a period end in the future or before
-// EarliestPeriodEnd; Conflict (nothing_to_settle); NotFound for an unknown
-// shop. A caller that reads a period end a client gave checks it with
-// CheckPeriodEnd first: a zero one given is not "now".
-func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, shopID string, periodEnd time.Time) (Settlement, bool, error) {
+// EarliestPeriodEnd (the zero time included: only nil means "now");
+// Conflict (nothing_to_settle); NotFound for an unknown shop.
+func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, shopID string, end *time.Time) (Settlement, bool, error) {
 	if err := requireAdmin(c); err != nil {
 		return Settlement{}, false, err
 	}
@@ -59,18 +55,15 @@ func (s *Service) CloseSettlement(ctx context.Context, c identity.Caller, key, s
 	now := s.now()
 	// The request as the client sent it: "up to now" stays "now", so a
 	// retry a moment later is the same request.
-	requested := "now"
-	if !periodEnd.IsZero() {
-		if err := CheckPeriodEnd(periodEnd); err != nil {
+	requested, periodEnd := "now", now
+	if end != nil {
+		if err := checkPeriodEnd(*end); err != nil {
 			return Settlement{}, false, err
 		}
-		if periodEnd.After(now) {
+		if end.After(now) {
 			return Settlement{}, false, apperr.R(apperr.Invalid, "period_end", "A settlement period cannot end in the future.")
 		}
-		requested = periodEnd.UTC().Format(time.RFC3339Nano)
-	}
-	if periodEnd.IsZero() {
-		periodEnd = now
+		requested, periodEnd = end.UTC().Format(time.RFC3339Nano), *end
 	}
 	upTo := periodEnd
 	if cut := now.Add(-ReversalWindow); upTo.After(cut) {

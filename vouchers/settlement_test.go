@@ -26,17 +26,20 @@ func TestSettlementPeriodEndBeforeAnyRedemptionRefused(t *testing.T) {
 		}
 		f.clock.Add(vouchers.ReversalWindow + time.Minute)
 		for i, end := range []time.Time{time.Time{}.Add(time.Nanosecond), time.Unix(0, 0), vouchers.EarliestPeriodEnd.Add(-time.Second)} {
-			testutil.WantReason(t, vouchers.CheckPeriodEnd(end), apperr.Invalid, "period_end")
-			_, _, err := f.svc.CloseSettlement(f.ctx, admin, "early-"+string(rune('a'+i)), shop.ID, end)
+			_, _, err := f.svc.CloseSettlement(f.ctx, admin, "early-"+string(rune('a'+i)), shop.ID, &end)
 			testutil.WantReason(t, err, apperr.Invalid, "period_end")
 		}
-		testutil.WantReason(t, vouchers.CheckPeriodEnd(time.Time{}), apperr.Invalid, "period_end")
-		if err := vouchers.CheckPeriodEnd(vouchers.EarliestPeriodEnd); err != nil {
+		zero := time.Time{}
+		_, _, err := f.svc.CloseSettlement(f.ctx, admin, "zero", shop.ID, &zero)
+		testutil.WantReason(t, err, apperr.Invalid, "period_end")
+		earliest := vouchers.EarliestPeriodEnd
+		if _, _, err := f.svc.CloseSettlement(f.ctx, admin, "earliest", shop.ID, &earliest); apperr.ReasonOf(err) == "period_end" {
 			t.Fatalf("the earliest end refused: %v", err)
 		}
-		_, _, err := f.svc.CloseSettlement(f.ctx, admin, "future", shop.ID, f.clock.Now().Add(time.Minute))
+		future := f.clock.Now().Add(time.Minute)
+		_, _, err = f.svc.CloseSettlement(f.ctx, admin, "future", shop.ID, &future)
 		testutil.WantReason(t, err, apperr.Invalid, "period_end")
-		st, _, err := f.svc.CloseSettlement(f.ctx, admin, "now", shop.ID, time.Time{})
+		st, _, err := f.svc.CloseSettlement(f.ctx, admin, "now", shop.ID, nil)
 		if err != nil || st.Count != 1 {
 			t.Fatalf("close up to now after the refusals = %+v, %v", st, err)
 		}

@@ -31,7 +31,7 @@ func TestStatementKeepsItsPayee(t *testing.T) {
 		}
 		redeem("r1")
 		f.clock.Add(time.Hour)
-		first, _, err := f.svc.CloseSettlement(f.ctx, admin, "s1", shop.ID, time.Time{})
+		first, _, err := f.svc.CloseSettlement(f.ctx, admin, "s1", shop.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +59,7 @@ func TestStatementKeepsItsPayee(t *testing.T) {
 		}
 		redeem("r2")
 		f.clock.Add(time.Hour)
-		second, _, err := f.svc.CloseSettlement(f.ctx, admin, "s2", shop.ID, time.Time{})
+		second, _, err := f.svc.CloseSettlement(f.ctx, admin, "s2", shop.ID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

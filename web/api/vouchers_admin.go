@@ -264,19 +264,14 @@ func (h *voucherHandler) handleAPICloseSettlement(w http.ResponseWriter, r *http
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	var end time.Time
+	var end *time.Time // absent: up to now
 	if req.PeriodEnd != "" {
-		var err error
-		if end, err = time.Parse(time.RFC3339, req.PeriodEnd); err != nil {
+		t, err := time.Parse(time.RFC3339, req.PeriodEnd)
+		if err != nil {
 			httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "period_end", "period_end must be an RFC 3339 time."))
 			return
 		}
-		// Given, it is a time: the zero one is not "now" (absent), which
-		// the service reads from a zero time.
-		if err = vouchers.CheckPeriodEnd(end); err != nil {
-			httpx.WriteError(h.log, w, r, err)
-			return
-		}
+		end = &t
 	}
 	st, replayed, err := h.vouchers.CloseSettlement(r.Context(), c, r.Header.Get("Idempotency-Key"), req.ShopID, end)
 	if err != nil {
