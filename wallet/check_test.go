@@ -11,19 +11,6 @@ import (
 	"cityhub/wallet"
 )
 
-// rawSQL runs statements on the store's database behind the hub's back.
-func rawSQL(t *testing.T, db store.DB, sql string) error {
-	t.Helper()
-	return storetest.Exec(t, db, sql)
-}
-
-func mustRawSQL(t *testing.T, db store.DB, sql string) {
-	t.Helper()
-	if err := rawSQL(t, db, sql); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-}
-
 // The ledger check finds each kind of damage on its own, and passes again
 // once it is undone.
 func TestCheckFindsWhatIsWrong(t *testing.T) {
@@ -52,26 +39,26 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 			}
 		}
 		t.Run("a balance moved without an entry", func(t *testing.T) {
-			mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+			storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
 			c := found(t)
 			want(t, "mismatches", c.Mismatches, []wallet.BalanceMismatch{{Account: bob, Cached: 201, Entries: 200}})
 			want(t, "balance sum", c.BalanceSum, int64(1))
-			mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
+			storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
 			l.check(t)
 		})
 		t.Run("an entry changed", func(t *testing.T) {
-			mustRawSQL(t, db, `UPDATE ledger_entries SET amount = amount + 1 WHERE account_id = 'citizen:bob'`)
+			storetest.Behind(t, db, `UPDATE ledger_entries SET amount = amount + 1 WHERE account_id = 'citizen:bob'`)
 			c := found(t)
 			want(t, "unbalanced", c.Unbalanced, []string{pay.ID})
 			want(t, "mismatches", c.Mismatches, []wallet.BalanceMismatch{{Account: bob, Cached: 200, Entries: 201}})
-			mustRawSQL(t, db, `UPDATE ledger_entries SET amount = amount - 1 WHERE account_id = 'citizen:bob'`)
+			storetest.Behind(t, db, `UPDATE ledger_entries SET amount = amount - 1 WHERE account_id = 'citizen:bob'`)
 			l.check(t)
 		})
 		t.Run("a floor broken", func(t *testing.T) {
-			mustRawSQL(t, db, `UPDATE ledger_accounts SET floor = 301 WHERE id = 'citizen:alice'`)
+			storetest.Behind(t, db, `UPDATE ledger_accounts SET floor = 301 WHERE id = 'citizen:alice'`)
 			c := found(t)
 			want(t, "below floor", c.BelowFloor, []wallet.FloorBreach{{Account: alice, Balance: 300, Floor: 301}})
-			mustRawSQL(t, db, `UPDATE ledger_accounts SET floor = 0 WHERE id = 'citizen:alice'`)
+			storetest.Behind(t, db, `UPDATE ledger_accounts SET floor = 0 WHERE id = 'citizen:alice'`)
 			l.check(t)
 		})
 		// A posting never gives a floored account pending rows; rows it had
@@ -79,7 +66,7 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 		// cached one, and the floor is judged on the former.
 		t.Run("a floor broken by pending rows", func(t *testing.T) {
 			pending := l.check(t).Pending
-			mustRawSQL(t, db, `INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
+			storetest.Behind(t, db, `INSERT INTO ledger_transactions (id, idem_key, kind, created_at)
 					SELECT 'lt_pending', 'pending', 'test.transfer', created_at FROM ledger_transactions WHERE id = '`+pay.ID+`';
 				INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 					SELECT 'lt_pending', 'citizen:alice', -1000, created_at FROM ledger_transactions WHERE id = '`+pay.ID+`'
@@ -93,7 +80,7 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 			if len(c.Mismatches) != 0 || len(c.Unbalanced) != 0 || c.BalanceSum != 0 || c.Pending != pending+2 {
 				t.Errorf("check = %+v, want nothing else wrong and %d entries pending", c, pending+2)
 			}
-			mustRawSQL(t, db, `DELETE FROM ledger_pending WHERE entry_id IN (SELECT id FROM ledger_entries WHERE transaction_id = 'lt_pending');
+			storetest.Behind(t, db, `DELETE FROM ledger_pending WHERE entry_id IN (SELECT id FROM ledger_entries WHERE transaction_id = 'lt_pending');
 				DELETE FROM ledger_entries WHERE transaction_id = 'lt_pending';
 				DELETE FROM ledger_transactions WHERE id = 'lt_pending'`)
 			l.check(t)
@@ -117,7 +104,7 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 		}
 		for _, o := range orphans {
 			t.Run(o.name, func(t *testing.T) {
-				err := rawSQL(t, db, o.insert)
+				err := storetest.Exec(t, db, o.insert)
 				_, onSQLite := db.(*sqlite.DB)
 				if onSQLite {
 					// The embedded engine keeps its foreign keys (it
@@ -127,7 +114,7 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 					if err == nil {
 						t.Fatal("SQLite stored an entry for something that does not exist")
 					}
-					err = rawSQL(t, db, "PRAGMA foreign_keys = OFF; "+o.insert+"; PRAGMA foreign_keys = ON")
+					err = storetest.Exec(t, db, "PRAGMA foreign_keys = OFF; "+o.insert+"; PRAGMA foreign_keys = ON")
 				}
 				if err != nil {
 					t.Fatal(err)
@@ -135,7 +122,7 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 				if !onSQLite {
 					// SQLite's trigger moves the balances an entry names;
 					// on PostgreSQL it is done here.
-					mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
+					storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
 						UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:alice' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing')`)
 				}
 				c := found(t)
@@ -144,7 +131,7 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 				if len(c.Mismatches) != 0 || len(c.Unbalanced) != 0 || c.BalanceSum != 0 {
 					t.Errorf("check = %+v, want nothing else wrong", c)
 				}
-				mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
+				storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
 					UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:alice' AND EXISTS (SELECT 1 FROM ledger_entries WHERE transaction_id = 'lt_missing');
 					DELETE FROM ledger_entries WHERE transaction_id = 'lt_missing' OR account_id IN ('citizen:nobody', 'citizen:ghost')`)
 				l.check(t)

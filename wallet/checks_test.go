@@ -27,7 +27,7 @@ func TestLatestCheck(t *testing.T) {
 		if err != nil || !first.OK() || first.At.IsZero() || first.Transactions != 1 {
 			t.Fatalf("first check: %+v %v", first, err)
 		}
-		mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+		storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
 		again, err := l.svc.LatestCheck(ctx, time.Hour)
 		if err != nil || !again.OK() || !again.At.Equal(first.At) {
 			t.Fatalf("a check asked for within the hour: %+v %v, want the first one (%v)", again, err, first.At)
@@ -41,7 +41,7 @@ func TestLatestCheck(t *testing.T) {
 		if latest, err := l.svc.LatestCheck(ctx, time.Hour); err != nil || latest.OK() {
 			t.Fatalf("the latest check once the damage was found: %+v %v", latest, err)
 		}
-		mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
+		storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
 	})
 }
 
@@ -122,7 +122,7 @@ func TestRunChecksLogsAFailedCheck(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	l := newLedger(t, db)
 	l.mustPost(t, transfer("fund", wallet.TestPayments, bob, 500))
-	mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+	storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
 	msgs := make(chan string, 16)
 	svc := wallet.NewService(db.Wallet(), slog.New(recordHandler{msgs: msgs}))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -182,8 +182,8 @@ func TestLatestCheckIsSharedByHubs(t *testing.T) {
 		if err != nil || !first.OK() {
 			t.Fatalf("hub A's check: %+v %v", first, err)
 		}
-		mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
-		defer mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
+		storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+		defer storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
 		bs := &countingStore{Store: db.Wallet()}
 		b := wallet.NewService(bs, storetest.Logger(t))
 		kept, err := b.LatestCheck(ctx, time.Hour)
@@ -216,7 +216,7 @@ func TestRunChecksLeavesACheckAnotherHubRan(t *testing.T) {
 	if err != nil || !first.OK() {
 		t.Fatalf("hub A's check: %+v %v", first, err)
 	}
-	mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+	storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
 	msgs := make(chan string, 16)
 	bs := &countingStore{Store: db.Wallet()}
 	b := wallet.NewService(bs, slog.New(recordHandler{msgs: msgs}))
@@ -364,8 +364,8 @@ func TestCheckReportsAReconciliationThatCouldNotRun(t *testing.T) {
 		l.mustPost(t, transfer("fund", wallet.TestPayments, bob, 500))
 		l.svc.RegisterReconciler("broken", fails{})
 		l.svc.RegisterReconciler("vouchers", finds{{Source: "vouchers", Account: "campaign:c:held", Balance: 1, Basis: "claimed_less_spent"}})
-		mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
-		defer mustRawSQL(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
+		storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance + 1 WHERE id = 'citizen:bob'`)
+		defer storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
 		c, err := l.svc.Check(ctx)
 		if err != nil || c.OK() || len(c.Mismatches) != 1 || len(c.Discrepancies) != 1 ||
 			!slices.Equal(c.Reconciled, []string{"vouchers"}) || !slices.Equal(c.Unreconciled, []string{"broken"}) {

@@ -227,16 +227,7 @@ func Each(t *testing.T, fn func(t *testing.T, db store.DB)) {
 // damage make it with this.
 func Behind(tb testing.TB, db store.DB, sql string) {
 	tb.Helper()
-	var err error
-	switch d := db.(type) {
-	case *postgres.DB:
-		_, err = d.Pool().Exec(context.Background(), sql)
-	case *sqlite.DB:
-		_, err = d.Writer().ExecContext(context.Background(), sql)
-	default:
-		tb.Fatalf("no raw SQL for %T", db)
-	}
-	if err != nil {
+	if err := Exec(tb, db, sql); err != nil {
 		tb.Fatalf("%s: %v", sql, err)
 	}
 }
