@@ -75,3 +75,52 @@ func TestRetryFailedCardRefund(t *testing.T) {
 		}
 	})
 }
+
+// The refunder sends each refund as its claim wrote it, not as it listed
+// it: a refund another refunder had refused meanwhile, and an
+// administrator sent again in a new round, goes under that round's key.
+func TestRefundSentAsClaimedNotAsListed(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		lateCardPayment(t, f, "pi_listed_one")
+		two := lateCardPayment(t, f, "pi_listed_two")
+		keys := map[string][]string{}
+		send := func(ctx context.Context, pi string, amount int64, key string) (string, error) {
+			keys[pi] = append(keys[pi], key)
+			if pi != "pi_listed_one" {
+				return "re_" + key, nil
+			}
+			// While the first is sent, another refunder sends the
+			// second, Stripe refuses it, and an administrator sends it
+			// again in round 1.
+			refuse := func(ctx context.Context, pi string, amount int64, key string) (string, error) {
+				keys[pi] = append(keys[pi], key)
+				return "", apperr.E(apperr.Invalid, "card expired")
+			}
+			if n, err := f.svc.SendRefunds(ctx, refuse); err != nil || n != 0 {
+				t.Errorf("the other refunder: %d, %v", n, err)
+			}
+			if r, err := f.svc.RetryCardRefund(ctx, admin, two.ID); err != nil || r.KeyRound != 1 {
+				t.Errorf("retry of the second: %+v, %v", r, err)
+			}
+			return "re_" + key, nil
+		}
+		if n, err := f.svc.SendRefunds(f.ctx, send); err != nil || n != 2 {
+			t.Fatalf("send refunds: %d, %v", n, err)
+		}
+		var r ticketing.CardRefund
+		for _, x := range f.refunds() {
+			if x.OrderID == two.ID {
+				r = x
+			}
+		}
+		round1 := ticketing.RefundKey(r.ID, 1)
+		if got := keys["pi_listed_two"]; len(got) != 2 || got[0] != r.ID || got[1] != round1 {
+			t.Fatalf("the second sent under %v, want %s then %s", got, r.ID, round1)
+		}
+		if r.State != ticketing.RefundDone || r.Attempts != 2 || r.KeyRound != 1 || r.StripeRefundID != "re_"+round1 {
+			t.Fatalf("the second after the send: %+v", r)
+		}
+	})
+}
