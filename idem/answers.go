@@ -146,14 +146,14 @@ func (a *Answering) Answer(ctx context.Context, scope, key, requestHash string, 
 			// With the first request's answer: a caller that lets the
 			// operation judge another body (rerun) must know what the
 			// operation answered under the key.
-			return stored, false, errKeyReused
+			return stored, false, ErrKeyReused
 		case done:
 			return stored, true, nil
 		case lost && storedHash != requestHash:
 			// Whatever the first request did, its answer is gone: this
 			// one is another request, and nothing tells what the first
 			// one's operation did under the key.
-			return Answer{}, false, errKeyReused
+			return Answer{}, false, ErrKeyReused
 		case lost && rerun:
 			return run(ctx), false, nil
 		case lost:

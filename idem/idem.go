@@ -85,7 +85,7 @@ func Replay[T any](ctx context.Context, tx Tx, scope, key string, request any) (
 // for a kept refusal (DoKeeping), the refusal as err, with replayed=true.
 func decodeStored[T any](hash, storedHash string, stored []byte) (result T, replayed bool, err error) {
 	if storedHash != hash {
-		return result, false, errKeyReused
+		return result, false, ErrKeyReused
 	}
 	if bytes.HasPrefix(stored, refusalPrefix) {
 		var r storedRefusal
@@ -102,8 +102,6 @@ func decodeStored[T any](hash, storedHash string, stored []byte) (result T, repl
 
 // ErrKeyReused is the refusal of a key already used for another request.
 var ErrKeyReused = apperr.R(apperr.Conflict, "idempotency_key_reused", "This Idempotency-Key was already used for a different request.")
-
-var errKeyReused = ErrKeyReused
 
 // AboutTheKey reports whether reason is a refusal of a request's key
 // rather than of the request (another request's key, one still in use, a

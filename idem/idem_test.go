@@ -45,7 +45,7 @@ func TestRefusalsKeptAndReadBack(t *testing.T) {
 		nil, errors.New("connection reset"),
 		apperr.E(apperr.Unauthenticated, "Log in."), apperr.E(apperr.Forbidden, "Not yours."),
 		apperr.E(apperr.RateLimited, "Wait."), apperr.E(apperr.Unavailable, "Down."), apperr.E(apperr.Internal, "Bug."),
-		errKeyReused, ErrKeyInUse, ErrAnswerLost,
+		ErrKeyReused, ErrKeyInUse, ErrAnswerLost,
 	} {
 		if Keeps(e) {
 			t.Errorf("%v is kept", e)

@@ -85,11 +85,7 @@ func (s *Server) request(p participation.PublicReport, lang string) ServiceReque
 	cat := s.svc.Catalogue()
 	k := cat.CategoryOrCode(p.Category)
 	// The report's own office: its category may have left the catalogue.
-	officeID := p.OfficeID
-	if officeID == "" {
-		officeID = k.OfficeID
-	}
-	office, _ := cat.Office(officeID)
+	office, _ := cat.Office(p.OfficeID)
 	agency := office.NameIT
 	if lang == "en" {
 		agency = office.NameEN

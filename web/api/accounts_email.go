@@ -82,7 +82,7 @@ func (h *accountHandler) handleAPIConfirmEmail(w http.ResponseWriter, r *http.Re
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, emailConfirmed{Email: a.Email, EmailVerified: !a.EmailVerifiedAt.IsZero()})
+	httpx.WriteJSON(w, http.StatusOK, emailConfirmed{Email: a.Email, EmailVerified: a.Verified()})
 }
 
 // handleAPIRequestPasswordReset e-mails a reset link to the address if it
