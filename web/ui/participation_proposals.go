@@ -112,10 +112,11 @@ const proposalCommentPage = 100
 
 // handleProposal is a proposal's page.
 func (p *participationPages) handleProposal(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	p.showProposal(w, r, c, r.PathValue("id"), http.StatusOK, nil, nil)
+	p.showProposal(w, r, c, r.PathValue("id"), http.StatusOK, "", nil, nil)
 }
 
-func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string, problem error) {
+// field, when not empty, is the form field problem is about.
+func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, field string, values map[string]string, problem error) {
 	ctx := r.Context()
 	pr, err := p.svc.Proposal(ctx, id)
 	if err != nil {
@@ -150,25 +151,28 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 	}
 	if problem != nil {
 		d.Problem = p.locale(r).ErrorText(problem)
-		for f := range values {
-			d.Field = f // one field a form: the text it sent
-		}
+		d.Field = field
 	}
 	p.render(w, r, status, "participation_proposal", "proposals", d)
 }
 
 // proposalAction runs one action on a proposal and shows the proposal
-// again: with the problem and the typed text when the action is refused.
-func (p *participationPages) proposalAction(do func(r *http.Request, c identity.Caller, id string) error, done string, fields ...string) pageHandler {
+// again: with the problem and the typed text of its form's one field
+// (none: "") when the action is refused, the field marked when the
+// refusal is of what was typed (Invalid).
+func (p *participationPages) proposalAction(do func(r *http.Request, c identity.Caller, id string) error, done, field string) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 		id := r.PathValue("id")
 		if err := do(r, c, id); err != nil {
 			if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict {
-				values := map[string]string{}
-				for _, f := range fields {
-					values[f] = r.PostFormValue(f)
+				values, marked := map[string]string{}, ""
+				if field != "" {
+					values[field] = r.PostFormValue(field)
+					if code == apperr.Invalid {
+						marked = field
+					}
 				}
-				p.showProposal(w, r, c, id, httpx.StatusOf(code), values, err)
+				p.showProposal(w, r, c, id, httpx.StatusOf(code), marked, values, err)
 				return
 			}
 			p.pageError(w, r, err)
@@ -182,13 +186,13 @@ func (p *participationPages) handleSupport() pageHandler {
 	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
 		_, _, err := p.svc.Support(r.Context(), c, id)
 		return err
-	}, "supported")
+	}, "supported", "")
 }
 
 func (p *participationPages) handleFollow() pageHandler {
 	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
 		return p.svc.Follow(r.Context(), c, id, r.PostFormValue("follow") == "yes")
-	}, "followed")
+	}, "followed", "")
 }
 
 func (p *participationPages) handleComment() pageHandler {
