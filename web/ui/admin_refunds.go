@@ -63,24 +63,25 @@ func (s *staffPages) handleCardRefundsPage(w http.ResponseWriter, r *http.Reques
 			}
 		}
 	}
-	// The notice names a refund sent again only if the list holds it,
-	// owed again: a link cannot make the page say so of anything else.
-	if page.Retried != "" && !page.owedAgain(page.Retried) {
+	// The notice names a refund sent again only if the list holds it, no
+	// longer failed (owed again, or sent or done by the refund loop since):
+	// a link cannot make the page say so of anything else.
+	if page.Retried != "" && !page.retried(page.Retried) {
 		page.Retried = ""
 	}
 	s.render(w, r, http.StatusOK, "admin_refunds", "admin", page)
 }
 
-// owedAgain reports whether the theatre refund of order id, or the top-up
-// refund id, is listed and owed (back in the queue).
-func (p refundsPage) owedAgain(id string) bool {
+// retried reports whether the theatre refund of order id, or the top-up
+// refund id, is listed and not failed.
+func (p refundsPage) retried(id string) bool {
 	for _, rf := range p.Refunds {
-		if rf.OrderID == id && rf.State == ticketing.RefundOwed {
+		if rf.OrderID == id && rf.State != ticketing.RefundFailed {
 			return true
 		}
 	}
 	for _, rf := range p.Erasures {
-		if rf.ID == id && rf.State == ticketing.RefundOwed {
+		if rf.ID == id && rf.State != ticketing.RefundFailed {
 			return true
 		}
 	}
