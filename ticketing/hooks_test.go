@@ -17,7 +17,9 @@ import (
 //   - claiming, just before a hold queues its claims to ride with the
 //     COMMIT, with the first seat asked for;
 //   - paying, once a payment's reads are made (the order and its claims
-//     locked).
+//     locked);
+//   - seatsRead, once a venue's seats are read (a performance's
+//     scheduling has locked the venue before).
 type hookedStore struct {
 	ticketing.Store
 	reading  func()
@@ -25,6 +27,7 @@ type hookedStore struct {
 	paying   func()
 	// claimRead runs after a claim is read on its own (a card payment's).
 	claimRead func(ticketing.Claim)
+	seatsRead func(venueID string)
 }
 
 func (s hookedStore) InTx(ctx context.Context, fn func(ticketing.Tx) error) error {
@@ -56,6 +59,14 @@ func (tx hookedTx) Claim(ctx context.Context, performanceID, seatID string) (tic
 		tx.s.claimRead(c)
 	}
 	return c, err
+}
+
+func (tx hookedTx) Seats(ctx context.Context, venueID string) ([]ticketing.Seat, error) {
+	seats, err := tx.Tx.Seats(ctx, venueID)
+	if err == nil && tx.s.seatsRead != nil {
+		tx.s.seatsRead(venueID)
+	}
+	return seats, err
 }
 
 func (tx hookedTx) ReadOrderToPay(ctx context.Context, orderID string) (ticketing.PaymentReads, error) {

@@ -6,48 +6,91 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
+	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 )
 
 // A venue's seat map replaced while a performance is scheduled there: the
-// two take turns on the venue, so either the performance is scheduled on
-// the old map and the new one is refused (seat_map_in_use), or the map
-// changes first and the performance's prices name a category it no longer
-// has (unknown_category). Never both: a performance priced on seats that
-// no longer exist. (PostgreSQL: the embedded engine writes one
+// two take turns on the venue. Here the scheduling has read the venue's
+// seats when the map is replaced; the replacement must wait for the venue
+// until the performance is scheduled, and is then refused
+// (seat_map_in_use). Without the lock the map changed between the
+// scheduling's read and its write, and the performance was priced on
+// seats that no longer exist. (PostgreSQL: the embedded engine writes one
 // transaction at a time.)
 func TestSeatMapAndSchedulingTakeTurns(t *testing.T) {
 	t.Parallel()
 	db := storetest.OpenPostgres(t)
 	f := newFixture(t, db)
+	v := f.venue("Teatro Romano", 2)
 	boxes := ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Palchi", Rows: []ticketing.SeatRow{{Name: "P", From: 1, To: 4, Category: "boxes"}}}}}
-	for round := range 20 {
-		v := f.venue("Teatro Romano", 2)
-		var mapErr, perfErr error
-		var wg sync.WaitGroup
-		release := make(chan struct{})
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			<-release
-			_, mapErr = f.svc.SetSeatMap(f.ctx, admin, v.ID, boxes)
-		}()
-		go func() {
-			defer wg.Done()
-			<-release
-			_, perfErr = f.svc.CreatePerformance(f.ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "La locandiera",
-				StartsAt: start.Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500}})
-		}()
-		close(release)
-		wg.Wait()
-		switch {
-		case mapErr == nil && perfErr == nil:
-			t.Fatalf("round %d: the seat map changed and a performance was priced on the old one", round)
-		case mapErr == nil && apperr.ReasonOf(perfErr) != "unknown_category":
-			t.Fatalf("round %d: the map changed; the performance: %v", round, perfErr)
-		case perfErr == nil && apperr.ReasonOf(mapErr) != "seat_map_in_use":
-			t.Fatalf("round %d: the performance was scheduled; the map: %v", round, mapErr)
+
+	var mapErr error
+	mapDone := make(chan struct{}) // closed when the replacement ended
+	mapEarly := false
+	var once sync.Once
+	store := hookedStore{Store: db.Ticketing(), seatsRead: func(venueID string) {
+		if venueID != v.ID {
+			return
+		}
+		// Once: a scheduling tried again reads again.
+		once.Do(func() {
+			go func() {
+				_, mapErr = f.svc.SetSeatMap(f.ctx, admin, v.ID, boxes)
+				close(mapDone)
+			}()
+			t.Cleanup(func() { <-mapDone }) // the replacement ends before the test does
+			mapEarly = endsOrWaitsForAVenue(t, f, db, mapDone)
+		})
+	}}
+	scheduling := ticketing.NewService(store, f.keys, storetest.Logger(t))
+	scheduling.SetClock(f.clock.Now)
+	p, err := scheduling.CreatePerformance(f.ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "La locandiera",
+		StartsAt: start.Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500}})
+	<-mapDone
+	if mapEarly {
+		t.Fatalf("the seat map was replaced while the scheduling held the venue (map: %v; performance: %v)", mapErr, err)
+	}
+	if err != nil {
+		t.Fatalf("scheduling on the map it read: %v", err)
+	}
+	if apperr.ReasonOf(mapErr) != "seat_map_in_use" {
+		t.Fatalf("the seat map replaced once %s was scheduled: %v", p.ID, mapErr)
+	}
+	seats, err := f.svc.Seats(f.ctx, v.ID)
+	if err != nil || len(seats) == 0 {
+		t.Fatalf("the venue's seats after it: %+v, %v", seats, err)
+	}
+	for _, st := range seats {
+		if st.Category == "boxes" {
+			t.Fatalf("the venue's seats after it are the refused map's: %+v", seats)
 		}
 	}
+}
+
+// endsOrWaitsForAVenue waits until a seat map's replacement, running
+// beside a scheduling, either ended (done closed: it went through while
+// the scheduling held its read, and it reports true) or waits for a
+// venue's lock (a waiter holds the row's tuple lock; false).
+func endsOrWaitsForAVenue(t *testing.T, f *fixture, db *postgres.DB, done <-chan struct{}) (ended bool) {
+	t.Helper()
+	testutil.Eventually(t, 30*time.Second, "the replacement to finish or to wait for the venue's lock", func() bool {
+		select {
+		case <-done:
+			ended = true
+			return true
+		default:
+		}
+		var waiting bool
+		if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+				AND relation = 'ticket_venues'::regclass)`).Scan(&waiting); err != nil {
+			t.Errorf("read the locks waited for: %v", err)
+			return true
+		}
+		return waiting
+	})
+	return ended
 }
