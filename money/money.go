@@ -37,14 +37,11 @@ const minus = "\u2212"
 // (a no-break space before the sign), "€1,234.50" in English, negatives with
 // a leading minus sign.
 func (c Cents) Format(lang string) string {
-	thousands, decimal := ".", ","
-	if lang == English {
-		thousands, decimal = ",", "."
-	}
 	sign := ""
 	if c < 0 {
 		sign = minus
 	}
+	thousands, decimal := separators(lang)
 	amount := digits(c, thousands, decimal)
 	if lang == English {
 		return sign + "€" + amount
@@ -56,10 +53,7 @@ func (c Cents) Format(lang string) string {
 // "1.234,50" in Italian, "1,234.50" in English; for an amount in another
 // currency, whose code goes after it.
 func (c Cents) Number(lang string) string {
-	thousands, decimal := ".", ","
-	if lang == English {
-		thousands, decimal = ",", "."
-	}
+	thousands, decimal := separators(lang)
 	s := digits(c, thousands, decimal)
 	if c < 0 {
 		s = minus + s
@@ -67,14 +61,32 @@ func (c Cents) Number(lang string) string {
 	return s
 }
 
+// Units is a whole number of a currency without subunits (yen) as a reader
+// of lang writes it: "150.000" in Italian, "150,000" in English.
+func Units(n int64, lang string) string {
+	mag := uint64(n)
+	s := ""
+	if n < 0 {
+		mag, s = -mag, minus
+	}
+	thousands, _ := separators(lang)
+	return s + group(strconv.FormatUint(mag, 10), thousands)
+}
+
+// separators are the thousands and decimal separators readers of lang
+// write.
+func separators(lang string) (thousands, decimal string) {
+	if lang == English {
+		return ",", "."
+	}
+	return ".", ","
+}
+
 // Input is the amount as a reader of lang types it back into a form field:
 // "1234,50" in Italian, "1234.50" in English, without a currency sign or
 // thousands separators, with an ASCII "-" when negative. Parse reads it.
 func (c Cents) Input(lang string) string {
-	decimal := ","
-	if lang == English {
-		decimal = "."
-	}
+	_, decimal := separators(lang)
 	return sign(c) + digits(c, "", decimal)
 }
 
@@ -100,18 +112,24 @@ func digits(c Cents, thousands, decimal string) string {
 	if c < 0 {
 		mag = -mag
 	}
-	whole := strconv.FormatUint(mag/100, 10)
 	var b strings.Builder
-	b.Grow(len(whole) + len(whole)/3*len(thousands) + len(decimal) + 2)
+	b.WriteString(group(strconv.FormatUint(mag/100, 10), thousands))
+	b.WriteString(decimal)
+	cents := mag % 100
+	b.WriteByte(byte('0' + cents/10))
+	b.WriteByte(byte('0' + cents%10))
+	return b.String()
+}
+
+// group puts thousands between the groups of three digits of whole.
+func group(whole, thousands string) string {
+	var b strings.Builder
+	b.Grow(len(whole) + len(whole)/3*len(thousands))
 	for i := range len(whole) {
 		if i > 0 && (len(whole)-i)%3 == 0 {
 			b.WriteString(thousands)
 		}
 		b.WriteByte(whole[i])
 	}
-	b.WriteString(decimal)
-	cents := mag % 100
-	b.WriteByte(byte('0' + cents/10))
-	b.WriteByte(byte('0' + cents%10))
 	return b.String()
 }

@@ -190,4 +190,10 @@ func TestNumber(t *testing.T) {
 			t.Errorf("Number(%d, %s) = %q, want %q", tc.c, tc.lang, got, tc.want)
 		}
 	}
+	if got := money.Units(150000, "it"); got != "150.000" {
+		t.Errorf("Units(150000, it) = %q", got)
+	}
+	if got := money.Units(-1234567, "en"); got != "\u22121,234,567" {
+		t.Errorf("Units(-1234567, en) = %q", got)
+	}
 }

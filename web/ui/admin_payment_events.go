@@ -78,9 +78,7 @@ func eventAmount(l *locale, amount int64, currency string) string {
 	case cur == "" || cur == "eur":
 		return l.Money(amount)
 	case zeroDecimal[cur]:
-		// Whole units: the number's grouping, without its decimals.
-		n := money.Cents(amount * 100).Number(l.Lang)
-		return n[:len(n)-3] + " " + strings.ToUpper(cur)
+		return money.Units(amount, l.Lang) + " " + strings.ToUpper(cur)
 	}
 	return money.Cents(amount).Number(l.Lang) + " " + strings.ToUpper(cur)
 }
