@@ -1,6 +1,9 @@
 package photo
 
-import "encoding/binary"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
 // MaxJPEGScans bounds the scans (SOS segments) a JPEG may have. A
 // progressive JPEG is decoded scan by scan, and each scan visits every block
@@ -43,8 +46,13 @@ func jpegScans(data []byte) int {
 		scans++
 		// The scan's data runs to the next marker that is neither a
 		// stuffed 0xFF00 nor a restart marker.
-		for i+1 < len(data) {
-			if data[i] == 0xff && data[i+1] != 0x00 && (data[i+1] < 0xd0 || data[i+1] > 0xd7) {
+		for {
+			k := bytes.IndexByte(data[i:], 0xff)
+			if k < 0 || i+k+1 >= len(data) {
+				return scans
+			}
+			i += k
+			if next := data[i+1]; next != 0x00 && (next < 0xd0 || next > 0xd7) {
 				break
 			}
 			i++
