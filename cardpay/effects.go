@@ -46,7 +46,13 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		}
 		return Outcome{Handled: true, Replayed: true, Note: "already accounted (the hub's own refund of the order)"}, nil
 	}
-	accounted, err := s.closeOwnRefundMadeAtStripe(ctx, tx, p, ev.AmountRefunded, now)
+	// Read once, locked, for both: closed below when made at Stripe whole,
+	// it is then no longer owed and cannot shrink.
+	own, err := owedRefundOf(ctx, tx, p)
+	if err != nil {
+		return Outcome{}, err
+	}
+	accounted, err := s.closeOwnRefundMadeAtStripe(ctx, tx, p, own, ev.AmountRefunded, now)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -56,7 +62,7 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		// erasure's, never sent) was made in part at Stripe. That part is
 		// in the ledger already, with the owed refund: the owed refund
 		// shrinks by it, and only the rest is sent.
-		counted, err := s.shrinkOwedRefund(ctx, tx, p, delta-room, now)
+		counted, err := s.shrinkOwedRefund(ctx, tx, p, own, delta-room, now)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -122,18 +128,28 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 		money.Cents(delta), refundList(ev.RefundIDs), money.Cents(fromCredit))}, nil
 }
 
-// shrinkOwedRefund counts cents refunded at Stripe against p's owed refund,
-// if it was never sent: it shrinks by them (at most to nothing left but a
-// cent, which its close at the next report takes), and says how much was
-// counted; 0 when there is none, or it was sent already (then the event is
-// for an operator, as any refund beyond what the hub accounted).
-func (s *Service) shrinkOwedRefund(ctx context.Context, tx Tx, p *Payment, cents int64, now time.Time) (int64, error) {
+// owedRefundOf is p's refund that the hub owes and has not sent (an
+// erasure's), locked until the transaction ends; nil when there is none.
+func owedRefundOf(ctx context.Context, tx Tx, p *Payment) (*TopUpRefund, error) {
 	own, err := tx.OwedTopUpRefundOf(ctx, p.ID)
 	if apperr.Has(err, apperr.NotFound) {
-		return 0, nil
+		return nil, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read the owed refund: %w", err)
+		return nil, fmt.Errorf("read the owed refund: %w", err)
+	}
+	return &own, nil
+}
+
+// shrinkOwedRefund counts cents refunded at Stripe against own, p's owed
+// refund (owedRefundOf), if it was never sent: it shrinks by them (at most
+// to nothing left but a cent, which its close at the next report takes),
+// and says how much was counted; 0 when there is none, it is owed no more,
+// or it was sent already (then the event is for an operator, as any
+// refund beyond what the hub accounted).
+func (s *Service) shrinkOwedRefund(ctx context.Context, tx Tx, p *Payment, own *TopUpRefund, cents int64, now time.Time) (int64, error) {
+	if own == nil || own.State != ticketing.RefundOwed {
+		return 0, nil
 	}
 	counted := min(cents, own.AmountCents-1)
 	if counted <= 0 || own.Attempts > 0 {
@@ -182,28 +198,25 @@ func (s *Service) releaseDisputeHolds(ctx context.Context, tx Tx, p *Payment, ce
 }
 
 // closeOwnRefundMadeAtStripe returns how much of refundedCents (the
-// charge's total refunded at Stripe) the payment has accounted. The
-// refund an erasure owes and has not sent is counted in RefundedCents
-// already but is not at Stripe yet, so it is not part of that. When the
-// refunds reported beyond those accounted reach its amount, they include
-// it, made at Stripe by a person before the hub sent it: it is closed so
-// that it is never sent, and counted. A smaller refund made meanwhile is
-// one of its own (the caller books it), and the hub's refund stays owed:
-// sent later, Stripe reports it and finds it accounted.
-func (s *Service) closeOwnRefundMadeAtStripe(ctx context.Context, tx Tx, p *Payment, refundedCents int64, now time.Time) (int64, error) {
-	own, err := tx.OwedTopUpRefundOf(ctx, p.ID)
-	if apperr.Has(err, apperr.NotFound) {
+// charge's total refunded at Stripe) the payment has accounted. own, the
+// refund an erasure owes and has not sent (owedRefundOf, nil if none), is
+// counted in RefundedCents already but is not at Stripe yet, so it is not
+// part of that. When the refunds reported beyond those accounted reach
+// its amount, they include it, made at Stripe by a person before the hub
+// sent it: it is closed (own says so after) so that it is never sent, and
+// counted. A smaller refund made meanwhile is one of its own (the caller
+// books it), and the hub's refund stays owed: sent later, Stripe reports
+// it and finds it accounted.
+func (s *Service) closeOwnRefundMadeAtStripe(ctx context.Context, tx Tx, p *Payment, own *TopUpRefund, refundedCents int64, now time.Time) (int64, error) {
+	if own == nil {
 		return p.RefundedCents, nil
-	}
-	if err != nil {
-		return 0, fmt.Errorf("read the owed refund: %w", err)
 	}
 	atStripe := p.RefundedCents - own.AmountCents
 	if refundedCents-atStripe < own.AmountCents {
 		return atStripe, nil
 	}
 	own.State, own.StripeRefundID, own.LastError, own.UpdatedAt = ticketing.RefundDone, "", "refunded at Stripe", now
-	if err := tx.FinishTopUpRefund(ctx, own); err != nil {
+	if err := tx.FinishTopUpRefund(ctx, *own); err != nil {
 		return 0, err
 	}
 	if err := tx.AppendAudit(ctx, audit.Entry{ActorID: "system:stripe", Action: "topup.card_refund.done", ObjectType: "payment_intent",
