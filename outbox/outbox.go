@@ -40,14 +40,14 @@ type Tx interface {
 	// out), oldest due first: each becomes sending under claim, its lease
 	// (NextAttemptAt) leaseUntil, its attempts one more. Concurrent claims
 	// never return the same message. Attachments included.
-	ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error)
-	// FailStaleMail marks failed, with lastError, the sending messages
-	// whose lease ran out at now after maxAttempts attempts or more: the
-	// result of their last delivery was never recorded, and a claim would
-	// send them once more past the cap (and again every lease, if their
-	// result can never be recorded). It returns their ids. A sender calls
-	// it in its claim's transaction, before ClaimMail.
-	FailStaleMail(ctx context.Context, now time.Time, maxAttempts int, lastError string) ([]string, error)
+	//
+	// A sending one whose lease ran out after maxAttempts attempts or more
+	// is failed instead, with StaleError, its attempts and due time kept,
+	// and comes back so (failed, no claim, no attachments), not to be sent:
+	// the result of its last delivery was never recorded, and a claim would
+	// send it once more past the cap (and again every lease, if its result
+	// can never be recorded).
+	ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit, maxAttempts int) ([]mail.Message, error)
 	// FinishMail writes m's state, next attempt, last error and sent time,
 	// only while m is still sending under m.Claim; false when another claim
 	// took it over (the lease ran out).
@@ -67,6 +67,10 @@ type Tx interface {
 	// (pending or sending) was enqueued; zero when there is none.
 	OldestPendingMail(ctx context.Context) (time.Time, error)
 }
+
+// StaleError is the last error ClaimMail writes on a message it fails:
+// its last attempt's lease ran out with no result recorded.
+const StaleError = "out of attempts: the last attempt's lease ran out before its result was recorded (it may have been delivered)"
 
 // Service is what administrators do with the outbox.
 type Service struct {

@@ -148,7 +148,7 @@ func TestStoreClaimLease(t *testing.T) {
 			var got []mail.Message
 			if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
 				var err error
-				got, err = tx.ClaimMail(ctx, name, at, at.Add(time.Minute), 10)
+				got, err = tx.ClaimMail(ctx, name, at, at.Add(time.Minute), 10, 10)
 				return err
 			}); err != nil {
 				t.Fatal(err)
@@ -219,7 +219,7 @@ func TestStoreClaimTakesAtMostItsLimit(t *testing.T) {
 			var batch []mail.Message
 			if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
 				var err error
-				batch, err = tx.ClaimMail(ctx, fmt.Sprint("c", round), at, at.Add(time.Hour), 2)
+				batch, err = tx.ClaimMail(ctx, fmt.Sprint("c", round), at, at.Add(time.Hour), 2, 10)
 				return err
 			}); err != nil {
 				t.Fatal(err)
@@ -428,7 +428,7 @@ func TestCrashedSendersLeaseExpires(t *testing.T) {
 		// The dead sender's claim, its lease over as soon as it was taken.
 		now := time.Now()
 		if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
-			got, err := tx.ClaimMail(ctx, "dead", now, now, 10)
+			got, err := tx.ClaimMail(ctx, "dead", now, now, 10, 10)
 			if err == nil && len(got) != 1 {
 				err = errors.New("nothing claimed")
 			}
@@ -704,7 +704,7 @@ func TestStaleClaimAtTheCapFails(t *testing.T) {
 			// A dead sender's claim, its lease over as soon as it was taken.
 			now := time.Now().UTC().Truncate(time.Microsecond)
 			if err := db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
-				_, err := tx.ClaimMail(ctx, name, now, now, 10)
+				_, err := tx.ClaimMail(ctx, name, now, now, 10, 10)
 				return err
 			}); err != nil {
 				t.Fatal(err)

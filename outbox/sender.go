@@ -149,31 +149,35 @@ func (s *Sender) Run(ctx context.Context) {
 }
 
 // SendDue claims one batch of due messages and delivers it; it returns how
-// many messages it claimed.
+// many messages it claimed to send (not those the claim failed).
 func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	claim := ids.New("claim")
 	now := s.now().UTC().Truncate(time.Microsecond)
 	leaseUntil := now.Add(s.lease)
-	var batch []mail.Message
-	var stale []string
+	var claimed []mail.Message
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
-		// A message whose lease ran out on its last attempt is given up,
-		// not sent again: its result was never recorded (its sender died,
-		// or the database refused the record), and without this a result
-		// that can never be recorded had it sent every lease for ever.
-		if stale, err = tx.FailStaleMail(ctx, now, s.opts.MaxAttempts, staleError); err != nil {
-			return err
-		}
-		batch, err = tx.ClaimMail(ctx, claim, now, leaseUntil, s.opts.Batch)
+		claimed, err = tx.ClaimMail(ctx, claim, now, leaseUntil, s.opts.Batch, s.opts.MaxAttempts)
 		return err
 	})
-	for _, id := range stale {
-		s.log.WarnContext(ctx, "e-mail failed: its last attempt's lease ran out with no result recorded; kept for an administrator",
-			slog.String("mail", id))
-	}
-	if err != nil || len(batch) == 0 {
+	if err != nil {
 		return 0, err
+	}
+	// A message whose lease ran out on its last attempt comes back failed,
+	// not to be sent again: its result was never recorded (its sender died,
+	// or the database refused the record), and without this a result that
+	// can never be recorded had it sent every lease for ever.
+	var batch []mail.Message
+	for _, m := range claimed {
+		if m.State == mail.StateFailed {
+			s.log.WarnContext(ctx, "e-mail failed: its last attempt's lease ran out with no result recorded; kept for an administrator",
+				slog.String("mail", m.ID))
+			continue
+		}
+		batch = append(batch, m)
+	}
+	if len(batch) == 0 {
+		return 0, nil
 	}
 	// A message is started only while the lease has room for a whole
 	// delivery (the transport bounds each one by Timeout); the ones never
@@ -263,10 +267,6 @@ func Backoff(attempts int, base, max time.Duration) time.Duration {
 	half := d / 2
 	return half + rand.N(half+1)
 }
-
-// staleError is the last error of a message given up because its last
-// attempt's lease ran out with no result recorded.
-const staleError = "out of attempts: the last attempt's lease ran out before its result was recorded (it may have been delivered)"
 
 // trim makes an error fit the outbox's last_error: valid UTF-8 without NUL
 // (PostgreSQL refuses either in text, and an SMTP server's reply may carry

@@ -53,7 +53,7 @@ func failedMail(t testing.TB, db store.DB, to, subject string) mail.Message {
 	if err == nil {
 		err = db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
 			now := time.Now()
-			got, err := tx.ClaimMail(ctx, "test", now, now.Add(time.Minute), 100)
+			got, err := tx.ClaimMail(ctx, "test", now, now.Add(time.Minute), 100, 10)
 			for _, g := range got {
 				if g.ID == m.ID {
 					g.State, g.LastError = mail.StateFailed, "550 5.1.1 mailbox unavailable"

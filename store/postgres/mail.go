@@ -73,13 +73,22 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 // two). The prunes of expired e-mail tokens and of old login failures are
 // written the same way, and so is the ledger's roll-up (rollUpSQL), which
 // read its table over again for every row it moved.
-func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error) {
+//
+// A picked row still sending at the cap is failed by the same update
+// (its SET expressions all read the row as it was).
+func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit, maxAttempts int) ([]mail.Message, error) {
+	const stale = `state = 'sending' AND attempts >= $5`
 	rows, err := tx.q.Query(ctx, `WITH due AS MATERIALIZED (
 			SELECT id FROM mail_outbox WHERE state IN ('pending', 'sending') AND next_attempt_at <= $2
 			ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED)
-		UPDATE mail_outbox SET state = 'sending', claim = $1, next_attempt_at = $3, attempts = attempts + 1
+		UPDATE mail_outbox SET
+			state = CASE WHEN `+stale+` THEN 'failed' ELSE 'sending' END,
+			claim = CASE WHEN `+stale+` THEN '' ELSE $1 END,
+			next_attempt_at = CASE WHEN `+stale+` THEN next_attempt_at ELSE $3 END,
+			attempts = CASE WHEN `+stale+` THEN attempts ELSE attempts + 1 END,
+			last_error = CASE WHEN `+stale+` THEN $6 ELSE last_error END
 		WHERE id IN (SELECT id FROM due)
-		RETURNING `+mailCols, claim, now, leaseUntil, limit)
+		RETURNING `+mailCols, claim, now, leaseUntil, limit, maxAttempts, outbox.StaleError)
 	if err != nil {
 		return nil, wrap("claim mail", err)
 	}
@@ -88,28 +97,14 @@ func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.
 		return nil, wrap("claim mail", err)
 	}
 	for i := range out {
+		if out[i].State == mail.StateFailed {
+			continue
+		}
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, true); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
-}
-
-// FailStaleMail implements outbox.Tx. The stale rows are picked as
-// ClaimMail picks its own, skipping those a concurrent claim holds (it is
-// taking them under a new lease, or failing them too).
-func (tx *Tx) FailStaleMail(ctx context.Context, now time.Time, maxAttempts int, lastError string) ([]string, error) {
-	rows, err := tx.q.Query(ctx, `WITH stale AS MATERIALIZED (
-			SELECT id FROM mail_outbox WHERE state = 'sending' AND next_attempt_at <= $1 AND attempts >= $2
-			FOR UPDATE SKIP LOCKED)
-		UPDATE mail_outbox SET state = 'failed', claim = '', last_error = $3
-		WHERE id IN (SELECT id FROM stale)
-		RETURNING id`, now, maxAttempts, lastError)
-	if err != nil {
-		return nil, wrap("fail stale mail", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	return ids, wrap("fail stale mail", err)
 }
 
 func (tx *Tx) mailAttachments(ctx context.Context, id string, data bool) ([]mail.Attachment, error) {

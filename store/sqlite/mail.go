@@ -64,34 +64,32 @@ func (tx *Tx) InsertMail(ctx context.Context, m mail.Message) error {
 	return nil
 }
 
-// ClaimMail implements outbox.Tx.
-func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit int) ([]mail.Message, error) {
-	out, err := collectMail(tx.q.QueryContext(ctx, `UPDATE mail_outbox SET state = 'sending', claim = ?1, next_attempt_at = ?3, attempts = attempts + 1
+// ClaimMail implements outbox.Tx. A picked row still sending at the cap
+// is failed by the same update (its SET expressions all read the row as
+// it was).
+func (tx *Tx) ClaimMail(ctx context.Context, claim string, now, leaseUntil time.Time, limit, maxAttempts int) ([]mail.Message, error) {
+	const stale = `state = 'sending' AND attempts >= ?5`
+	out, err := collectMail(tx.q.QueryContext(ctx, `UPDATE mail_outbox SET
+			state = CASE WHEN `+stale+` THEN 'failed' ELSE 'sending' END,
+			claim = CASE WHEN `+stale+` THEN '' ELSE ?1 END,
+			next_attempt_at = CASE WHEN `+stale+` THEN next_attempt_at ELSE ?3 END,
+			attempts = CASE WHEN `+stale+` THEN attempts ELSE attempts + 1 END,
+			last_error = CASE WHEN `+stale+` THEN ?6 ELSE last_error END
 		WHERE id IN (SELECT id FROM mail_outbox WHERE state IN ('pending', 'sending') AND next_attempt_at <= ?2
 			ORDER BY next_attempt_at, id LIMIT ?4)
-		RETURNING `+mailCols, claim, toMicros(now), toMicros(leaseUntil), limit))
+		RETURNING `+mailCols, claim, toMicros(now), toMicros(leaseUntil), limit, maxAttempts, outbox.StaleError))
 	if err != nil {
 		return nil, wrap("claim mail", err)
 	}
 	for i := range out {
+		if out[i].State == mail.StateFailed {
+			continue
+		}
 		if out[i].Attachments, err = tx.mailAttachments(ctx, out[i].ID, true); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
-}
-
-// FailStaleMail implements outbox.Tx.
-func (tx *Tx) FailStaleMail(ctx context.Context, now time.Time, maxAttempts int, lastError string) ([]string, error) {
-	rows, err := tx.q.QueryContext(ctx, `UPDATE mail_outbox SET state = 'failed', claim = '', last_error = ?3
-		WHERE state = 'sending' AND next_attempt_at <= ?1 AND attempts >= ?2
-		RETURNING id`, toMicros(now), maxAttempts, lastError)
-	ids, err := collect(rows, err, func(r rowScanner) (string, error) {
-		var id string
-		err := r.Scan(&id)
-		return id, err
-	})
-	return ids, wrap("fail stale mail", err)
 }
 
 func (tx *Tx) mailAttachments(ctx context.Context, id string, data bool) ([]mail.Attachment, error) {

@@ -56,7 +56,7 @@ func TestOutboxPages(t *testing.T) {
 	if err == nil {
 		err = db.Outbox().InTx(ctx, func(tx outbox.Tx) error {
 			now := time.Now()
-			got, err := tx.ClaimMail(ctx, "flow", now, now.Add(time.Minute), 10)
+			got, err := tx.ClaimMail(ctx, "flow", now, now.Add(time.Minute), 10, 10)
 			for _, m := range got {
 				if m.ID == failed.ID {
 					m.State, m.LastError = mail.StateFailed, "550 5.1.1 mailbox unavailable"
