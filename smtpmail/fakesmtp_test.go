@@ -98,9 +98,11 @@ func (f *fakeSMTP) session(n int, c net.Conn) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
 	r := bufio.NewReader(c)
-	// reply sends usual, or what answer puts instead; false once the
-	// connection is to end.
-	reply := func(verb, arg, usual string) bool {
+	// reply sends usual, or what answer puts instead, and returns what it
+	// sent; false once the connection is to end. A reply of 250 to the end
+	// of a message (verb ".", arg its recipient) records it accepted before
+	// the client can read it.
+	reply := func(verb, arg, usual string) (string, bool) {
 		s, hangUp := "", false
 		if f.answer != nil {
 			s, hangUp = f.answer(n, verb, arg)
@@ -108,14 +110,19 @@ func (f *fakeSMTP) session(n int, c net.Conn) {
 		if s == "" && !hangUp {
 			s = usual
 		}
+		if verb == "." && strings.HasPrefix(s, "250") {
+			f.mu.Lock()
+			f.accepted = append(f.accepted, arg)
+			f.mu.Unlock()
+		}
 		if s != "" {
 			if _, err := fmt.Fprintf(c, "%s\r\n", s); err != nil {
-				return false
+				return s, false
 			}
 		}
-		return !hangUp
+		return s, !hangUp
 	}
-	if !reply("", "", "220 fake.test ESMTP") {
+	if _, ok := reply("", "", "220 fake.test ESMTP"); !ok {
 		return
 	}
 	rcpt := ""
@@ -139,19 +146,8 @@ func (f *fakeSMTP) session(n int, c net.Conn) {
 		case "RCPT":
 			rcpt = strings.TrimSuffix(strings.TrimPrefix(arg, "TO:<"), ">")
 		case "DATA":
-			s, hangUp := "", false
-			if f.answer != nil {
-				s, hangUp = f.answer(n, verb, arg)
-			}
-			if s == "" && !hangUp {
-				s = "354 go ahead"
-			}
-			if s != "" {
-				if _, err := fmt.Fprintf(c, "%s\r\n", s); err != nil {
-					return
-				}
-			}
-			if hangUp {
+			s, ok := reply(verb, arg, "354 go ahead")
+			if !ok {
 				return
 			}
 			if !strings.HasPrefix(s, "354") {
@@ -166,24 +162,7 @@ func (f *fakeSMTP) session(n int, c net.Conn) {
 					break
 				}
 			}
-			s, hangUp = "", false
-			if f.answer != nil {
-				s, hangUp = f.answer(n, ".", rcpt)
-			}
-			if s == "" && !hangUp {
-				s = "250 2.0.0 queued"
-			}
-			f.mu.Lock()
-			if strings.HasPrefix(s, "250") {
-				f.accepted = append(f.accepted, rcpt)
-			}
-			f.mu.Unlock()
-			if s != "" {
-				if _, err := fmt.Fprintf(c, "%s\r\n", s); err != nil {
-					return
-				}
-			}
-			if hangUp {
+			if _, ok := reply(".", rcpt, "250 2.0.0 queued"); !ok {
 				return
 			}
 			continue
@@ -193,7 +172,7 @@ func (f *fakeSMTP) session(n int, c net.Conn) {
 		default:
 			usual = "502 5.5.2 not implemented"
 		}
-		if !reply(verb, arg, usual) {
+		if _, ok := reply(verb, arg, usual); !ok {
 			return
 		}
 	}

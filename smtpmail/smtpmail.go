@@ -59,7 +59,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 		return nil, fmt.Errorf("smtp url: not a URL")
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("smtp url %s: no host", Redact(cfg.URL))
+		return nil, fmt.Errorf("smtp url %s: no host", config.Redact(cfg.URL))
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 15 * time.Second
@@ -68,7 +68,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 	port := 0
 	if p := u.Port(); p != "" {
 		if port, err = strconv.Atoi(p); err != nil || port <= 0 || port > 65535 {
-			return nil, fmt.Errorf("smtp url %s: bad port", Redact(cfg.URL))
+			return nil, fmt.Errorf("smtp url %s: bad port", config.Redact(cfg.URL))
 		}
 	}
 	switch u.Scheme {
@@ -84,7 +84,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 		case "none":
 			policy = gomail.NoTLS
 		default:
-			return nil, fmt.Errorf("smtp url %s: tls must be starttls, opportunistic or none", Redact(cfg.URL))
+			return nil, fmt.Errorf("smtp url %s: tls must be starttls, opportunistic or none", config.Redact(cfg.URL))
 		}
 		opts = append(opts, gomail.WithTLSPolicy(policy))
 	case "smtps":
@@ -93,7 +93,7 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 		}
 		opts = append(opts, gomail.WithSSL())
 	default:
-		return nil, fmt.Errorf("smtp url %s: the scheme must be smtp or smtps", Redact(cfg.URL))
+		return nil, fmt.Errorf("smtp url %s: the scheme must be smtp or smtps", config.Redact(cfg.URL))
 	}
 	opts = append(opts, gomail.WithPort(port))
 	user := ""
@@ -110,14 +110,8 @@ func New(cfg Config, log *slog.Logger) (*Transport, error) {
 	if err := probe.From(cfg.From); err != nil {
 		return nil, fmt.Errorf("smtp: sender address %q: %w", cfg.From, err)
 	}
-	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: Redact(cfg.URL), user: user, log: log}, nil
+	return &Transport{host: u.Hostname(), opts: opts, from: cfg.From, timeout: cfg.Timeout, redacted: config.Redact(cfg.URL), user: user, log: log}, nil
 }
-
-// Redact hides the password of an SMTP URL, for logs, the outbox's
-// errors and cityhub check: config.Redact, the one rule for every URL the
-// hub prints, which also hides a password whose unescaped /, ? or # made
-// its start parse as the host (smtp://user:1234/pw@host).
-func Redact(s string) string { return config.Redact(s) }
 
 // String is the server's URL without the password.
 func (t *Transport) String() string { return t.redacted }
@@ -175,7 +169,6 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			redialed = true
 			_ = sc.Close() // no QUIT: nothing answers it
 			if sc, err = c.DialToSMTPClientWithContext(ctx); err != nil {
-				sc = nil
 				return outbox.Untried(fmt.Errorf("connect again to %s: %w", t.redacted, err))
 			}
 			if err = c.SendWithSMTPClient(sc, msg); lost(err) {

@@ -45,9 +45,6 @@ func TestConfig(t *testing.T) {
 			t.Errorf("String shows the password: %s", tr)
 		}
 	}
-	if got := smtpmail.Redact("smtp://user:s3cret@mail.example.org:587"); strings.Contains(got, "s3cret") || !strings.Contains(got, "user") {
-		t.Errorf("Redact = %s", got)
-	}
 }
 
 // A password with an unescaped / or ? parses with its start as the host
@@ -60,9 +57,6 @@ func TestRedactPasswordTakenForTheHost(t *testing.T) {
 		"smtp://user:12?s3cret@mail.example.org",
 		"smtps://user:12#s3cret@mail.example.org:465",
 	} {
-		if got := smtpmail.Redact(u); strings.Contains(got, "s3cret") || !strings.HasPrefix(got, "smtp") {
-			t.Errorf("Redact(%s) = %s", u, got)
-		}
 		tr, err := smtpmail.New(smtpmail.Config{URL: u, From: mailtest.From}, nil)
 		if err != nil && strings.Contains(err.Error(), "s3cret") {
 			t.Errorf("New(%s): the error shows the password: %v", u, err)
