@@ -260,7 +260,8 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 	}
 	t := wallet.CardTopUp(p.AccountID, amount, p.ID)
 	if p.CreditedCents > 0 {
-		prev, err := tx.TransactionByKey(ctx, wallet.CardTopUp(p.AccountID, p.CreditedCents, p.ID).Key)
+		// The key names the payment alone, whatever amount was credited.
+		prev, err := tx.TransactionByKey(ctx, t.Key)
 		if err != nil {
 			return Outcome{}, fmt.Errorf("read top-up credit: %w", err)
 		}
