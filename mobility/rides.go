@@ -371,25 +371,16 @@ func (s *Service) replayUnlock(ctx context.Context, riderID string, req UnlockRe
 	// Until its deadline the unlock that sent the command settles the
 	// ride. Past it, that hub may have gone away: the stores expire a
 	// pending ride once its deadline is PendingGrace old, so the retry
-	// reads the ride until then and asks for the expiry only then, and
-	// again no sooner than a second later if the ride is still pending
-	// (a write transaction each, which on SQLite queues behind the one
-	// writer).
-	var nextExpire time.Time
+	// reads the ride until then and asks for the expiry only then (a write
+	// transaction, which on SQLite queues behind the one writer), which
+	// fails this ride if nothing settled it first.
 	for r.Status == RidePending {
-		now := s.now()
-		wait := r.Deadline.Sub(now)
-		if wait <= 0 {
-			expireAt := r.Deadline.Add(PendingGrace)
-			if expireAt.Before(nextExpire) {
-				expireAt = nextExpire
+		wait := r.Deadline.Add(PendingGrace).Sub(s.now())
+		if wait < 0 {
+			if _, err := s.expire(ctx); err != nil {
+				return r, err
 			}
-			if wait = expireAt.Sub(now); wait < 0 {
-				if _, err := s.expire(ctx); err != nil {
-					return r, err
-				}
-				nextExpire, wait = now.Add(time.Second), 0
-			}
+			wait = 0
 		}
 		select {
 		case <-ctx.Done():
