@@ -157,43 +157,22 @@ func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id strin
 		if err := stationInUse(ctx, tx, id); err != nil {
 			return err
 		}
-		// Only a station with an active credential has an account at the
-		// broker (a revocation dropped it, a refused issue never made
-		// it): read before the station's rows go, its credential's too.
-		hasAccount := false
-		if accounts != nil {
-			cred, err := tx.StationCredential(ctx, id)
-			switch {
-			case err == nil:
-				hasAccount = cred.Active()
-			case !apperr.Has(err, apperr.NotFound):
+		// Its credential is read before its rows go, the credential's
+		// too, and its account at the broker goes last, as a
+		// revocation's does (dropStationAccount). A station that never
+		// had one is deleted whatever the broker says.
+		return dropStationAccount(ctx, tx, accounts, id, "nothing was deleted.", func(StationCredential, bool) error {
+			if err := tx.DeleteStation(ctx, id); err != nil {
 				return err
 			}
-		}
-		if err := tx.DeleteStation(ctx, id); err != nil {
-			return err
-		}
-		if err := tx.DeleteStationState(ctx, id); err != nil {
-			return err
-		}
-		// Last, as a revocation does: the account goes at the broker
-		// before the station goes in the hub, or neither. A station that
-		// never had one is deleted whatever the broker says.
-		if !hasAccount {
-			return nil
-		}
-		if err := accounts.RemoveStation(ctx, id); err != nil {
-			return brokerRefusal(err, "The broker did not drop the station's account; nothing was deleted. Try again.")
-		}
-		return nil
+			return tx.DeleteStationState(ctx, id)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("delete station %s: %w", id, err)
 	}
 	s.changed()
-	if accounts != nil {
-		credentialCommitted(ctx, accounts, id)
-	}
+	credentialCommitted(ctx, accounts, id)
 	return nil
 }
 

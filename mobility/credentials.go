@@ -95,6 +95,33 @@ func brokerRefusal(err error, message string) error {
 	return apperr.Wrap(err, apperr.Unavailable, "%s", message)
 }
 
+// dropStationAccount reads stationID's credential in tx, runs change with
+// it (the zero credential if there is none) and whether it is active, then
+// removes the station's account at the broker if it had one: only a
+// station whose credential is active has an account there (a revocation
+// dropped it, a refused issue never made it). The broker goes last, so
+// that the account goes at the broker before the change commits in the
+// hub, or neither; a refusal is brokerRefusal's, saying undone (what it
+// left as it was). Without broker accounts, change alone runs.
+func dropStationAccount(ctx context.Context, tx Tx, accounts BrokerAccounts, stationID, undone string,
+	change func(c StationCredential, active bool) error) error {
+	c, err := tx.StationCredential(ctx, stationID)
+	if err != nil && !apperr.Has(err, apperr.NotFound) {
+		return err
+	}
+	active := err == nil && c.Active()
+	if err := change(c, active); err != nil {
+		return err
+	}
+	if !active || accounts == nil {
+		return nil
+	}
+	if err := accounts.RemoveStation(ctx, stationID); err != nil {
+		return brokerRefusal(err, "The broker did not drop the station's account; "+undone+" Try again.")
+	}
+	return nil
+}
+
 // credentialCommitted tells accounts, when it listens, that stationID's
 // credential change committed.
 func credentialCommitted(ctx context.Context, accounts BrokerAccounts, stationID string) {
@@ -239,31 +266,25 @@ func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.C
 	accounts, _ := s.brokerAccounts()
 	var out StationCredential
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		c, err := tx.StationCredential(ctx, stationID)
-		if apperr.Has(err, apperr.NotFound) || err == nil && !c.Active() {
-			return apperr.R(apperr.NotFound, "no_credential", "Station %s has no active credential.", stationID)
-		} else if err != nil {
-			return err
-		}
-		at := s.stamp()
-		prev := c
-		c.RevokedAt, c.RevokedBy, c.SecretHash = &at, caller.AccountID, ""
-		if won, err := tx.SwapStationCredential(ctx, prev, c); err != nil {
-			return err
-		} else if !won {
-			return apperr.R(apperr.Conflict, "credential_changed", "The credential of station %s changed meanwhile; look again.", stationID)
-		}
-		if err := tx.AppendAudit(ctx, audit.Entry{ActorID: caller.AccountID, Action: "station_credential.revoke", ObjectType: "station", ObjectID: stationID,
-			IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"generation": c.Generation}}); err != nil {
-			return err
-		}
-		if accounts != nil {
-			if err := accounts.RemoveStation(ctx, stationID); err != nil {
-				return brokerRefusal(err, "The broker did not drop the station's account; nothing changed. Try again.")
+		return dropStationAccount(ctx, tx, accounts, stationID, "nothing changed.", func(c StationCredential, active bool) error {
+			if !active {
+				return apperr.R(apperr.NotFound, "no_credential", "Station %s has no active credential.", stationID)
 			}
-		}
-		out = c
-		return nil
+			at := s.stamp()
+			prev := c
+			c.RevokedAt, c.RevokedBy, c.SecretHash = &at, caller.AccountID, ""
+			if won, err := tx.SwapStationCredential(ctx, prev, c); err != nil {
+				return err
+			} else if !won {
+				return apperr.R(apperr.Conflict, "credential_changed", "The credential of station %s changed meanwhile; look again.", stationID)
+			}
+			if err := tx.AppendAudit(ctx, audit.Entry{ActorID: caller.AccountID, Action: "station_credential.revoke", ObjectType: "station", ObjectID: stationID,
+				IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"generation": c.Generation}}); err != nil {
+				return err
+			}
+			out = c
+			return nil
+		})
 	})
 	if err != nil {
 		return StationCredential{}, err
