@@ -325,19 +325,13 @@ func (s *Service) StationList(ctx context.Context, near *LatLon) ([]StationView,
 	return out, nil
 }
 
-// StationDetail is one station with its bikes. NotFound if missing. It
-// reads only what that station needs, not the whole system.
-func (s *Service) StationDetail(ctx context.Context, id string) (StationView, error) {
-	return s.stationDetail(ctx, id)
-}
-
 // StationDetailFor is StationDetail as c may see it: a docked bike's id
 // only for a signed-in caller, who unlocks and reports a bike by it. Anyone
 // else sees the docks and the bikes' types and batteries, as the GBFS feeds
 // show them, and can no more follow a bike from one station to the next
 // than the feeds' rotating ids let them (docs/gbfs.md).
 func (s *Service) StationDetailFor(ctx context.Context, c identity.Caller, id string) (StationView, error) {
-	v, err := s.stationDetail(ctx, id)
+	v, err := s.StationDetail(ctx, id)
 	if err != nil || c.AccountID != "" {
 		return v, err
 	}
@@ -347,7 +341,9 @@ func (s *Service) StationDetailFor(ctx context.Context, c identity.Caller, id st
 	return v, nil
 }
 
-func (s *Service) stationDetail(ctx context.Context, id string) (StationView, error) {
+// StationDetail is one station with its bikes. NotFound if missing. It
+// reads only what that station needs, not the whole system.
+func (s *Service) StationDetail(ctx context.Context, id string) (StationView, error) {
 	snap := Snapshot{At: s.now().UTC(), States: map[string]StationState{}, Docks: map[string][]Dock{},
 		Bikes: map[string]Bike{}, VehicleTypes: map[string]VehicleType{}}
 	var st Station
