@@ -11,7 +11,6 @@ import (
 
 	"cityhub/identity"
 	"cityhub/mobility"
-	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/web/webtest"
 )
@@ -22,9 +21,7 @@ import (
 // and offers no service switch for them (the hub refuses one).
 func TestOperatorStationPageShowsDocksBeyondCapacity(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
-	})
+	_, env := newTestServer(t, "sqlite", withMobilityCatalogue)
 	srv := httptest.NewServer(env.Server)
 	t.Cleanup(srv.Close)
 	ctx := context.Background()

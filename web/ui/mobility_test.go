@@ -1,21 +1,19 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
 	"cityhub/mqtt/mqtttest"
@@ -202,9 +200,8 @@ func (failingPageWallet) AccountFor(context.Context, wallet.Reader, wallet.Accou
 func TestUnlockRefusedPageFailureShown(t *testing.T) {
 	db := storetest.Open(t, "sqlite")
 	m := mobilitytest.New(t, db, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 1, Docks: 2})
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	u := New(Deps{Log: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &mu}, nil)), Mobility: m.Svc,
+	var logs testutil.Buffer
+	u := New(Deps{Log: slog.New(slog.NewTextHandler(&logs, nil)), Mobility: m.Svc,
 		Wallet: failingPageWallet{m.Wallet}})
 	rider := mobilitytest.Citizen(m.Rider(t, 0))
 	st := m.Stations[0]
@@ -213,21 +210,7 @@ func TestUnlockRefusedPageFailureShown(t *testing.T) {
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	w := httptest.NewRecorder()
 	u.bikes.handleBikeUnlock(w, r, rider)
-	mu.Lock()
-	logged := logs.String()
-	mu.Unlock()
-	if w.Code != http.StatusInternalServerError || !strings.Contains(logged, errWalletDown.Error()) {
+	if logged := logs.String(); w.Code != http.StatusInternalServerError || !strings.Contains(logged, errWalletDown.Error()) {
 		t.Fatalf("failed page after a refused unlock: %d, log %q\n%s", w.Code, logged, w.Body.String())
 	}
-}
-
-type lockedWriter struct {
-	w  io.Writer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
