@@ -304,9 +304,6 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 			bad("capacity", "madmin.err.station_capacity", mobility.MaxCapacity)
 		}
 		st.Capacity = n
-		if !mobility.ValidAddress(st.Address) {
-			bad("address", "madmin.err.address")
-		}
 		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error {
 			if p.Edit {
 				_, err := m.UpdateStation(ctx, c, st)

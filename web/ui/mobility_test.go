@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/internal/testutil"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
@@ -212,5 +213,27 @@ func TestUnlockRefusedPageFailureShown(t *testing.T) {
 	u.bikes.handleBikeUnlock(w, r, rider)
 	if logged := logs.String(); w.Code != http.StatusInternalServerError || !strings.Contains(logged, errWalletDown.Error()) {
 		t.Fatalf("failed page after a refused unlock: %d, log %q\n%s", w.Code, logged, w.Body.String())
+	}
+}
+
+// A station's address of two lines is refused by the domain (reason
+// station_address), and the form shows the refusal on the address field,
+// in the reader's language.
+func TestStationFormAddressRefusedOnItsField(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"it": "L'indirizzo è una sola riga di al massimo 300 caratteri, senza caratteri di controllo.",
+		"en": "The address is one line of at most 300 characters, without control characters.",
+	}
+	for _, lang := range pageLanguages {
+		p := &bikeAdminFormPage{ID: "s1", Values: map[string]string{}, Errors: map[string]string{}}
+		f := url.Values{"name_it": {"Stazione"}, "address": {"Via Roma\n1"}, "lat": {"41,13"}, "lon": {"14,78"}, "capacity": {"4"}}
+		write := (&bikeAdminPages{}).parseAndCheck(context.Background(), identity.Caller{}, locs[lang], kindStations, f, p)
+		if write != nil || p.Errors["address"] != want[lang] || len(p.Errors) != 1 || p.Problem != "" {
+			t.Errorf("%s: errors %q, problem %q, write %t; want %q on the address alone", lang, p.Errors, p.Problem, write != nil, want[lang])
+		}
 	}
 }
