@@ -289,7 +289,8 @@ func (c Config) validateOIDC() []error {
 // show the values). And the settings work together or not at all: without
 // the secret key card payments are off, and the others would do nothing;
 // without the publishable key the API would start PaymentIntents that no
-// page can pay.
+// page can pay, and without the webhook secret take card payments whose
+// events it could not check, and so never credit.
 func (c Config) validateStripe() []error {
 	var errs []error
 	if c.StripePublishableKey != "" && !strings.HasPrefix(c.StripePublishableKey, "pk_") {
@@ -315,8 +316,13 @@ func (c Config) validateStripe() []error {
 		if len(unused) > 0 {
 			errs = append(errs, fmt.Errorf("%s: only with CITYHUB_STRIPE_SECRET_KEY, which is empty (card payments are off without it): set it or remove them", strings.Join(unused, ", ")))
 		}
-	} else if c.StripePublishableKey == "" {
-		errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_PUBLISHABLE_KEY: needed with CITYHUB_STRIPE_SECRET_KEY, or the hub would start card payments that no page can pay"))
+	} else {
+		if c.StripePublishableKey == "" {
+			errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_PUBLISHABLE_KEY: needed with CITYHUB_STRIPE_SECRET_KEY, or the hub would start card payments that no page can pay"))
+		}
+		if c.StripeWebhookSecret == "" {
+			errs = append(errs, fmt.Errorf("CITYHUB_STRIPE_WEBHOOK_SECRET: needed with CITYHUB_STRIPE_SECRET_KEY, or the hub would take card payments whose events it cannot check, and never credit them"))
+		}
 	}
 	return errs
 }

@@ -83,7 +83,7 @@ func TestValidatePublicURLSchemeAndBrokerPort(t *testing.T) {
 func TestValidateMQTTHostAndStripeURL(t *testing.T) {
 	withKeys := func(m map[string]string) map[string]string {
 		if m["CITYHUB_STRIPE_API_URL"] != "" {
-			m["CITYHUB_STRIPE_SECRET_KEY"], m["CITYHUB_STRIPE_PUBLISHABLE_KEY"] = "sk_test_x", "pk_test_x"
+			m["CITYHUB_STRIPE_SECRET_KEY"], m["CITYHUB_STRIPE_PUBLISHABLE_KEY"], m["CITYHUB_STRIPE_WEBHOOK_SECRET"] = "sk_test_x", "pk_test_x", "whsec_x"
 		}
 		return m
 	}
@@ -118,7 +118,8 @@ func TestValidateMQTTHostAndStripeURL(t *testing.T) {
 // all, which every card page shows: a secret key pasted there is refused,
 // and no error shows a value. The settings come together: the others
 // without the secret key would do nothing, the secret key without the
-// publishable key would start card payments no page can pay.
+// publishable key would start card payments no page can pay, and without
+// the webhook secret take card payments it never credits.
 func TestValidateStripeKeys(t *testing.T) {
 	full := map[string]string{
 		"CITYHUB_STRIPE_SECRET_KEY":      "sk_live_51Hsecret",
@@ -155,6 +156,8 @@ func TestValidateStripeKeys(t *testing.T) {
 		{map[string]string{"CITYHUB_STRIPE_API_URL": "https://api.stripe.com"}, "CITYHUB_STRIPE_API_URL: only with CITYHUB_STRIPE_SECRET_KEY"},
 		{with(map[string]string{"CITYHUB_STRIPE_PUBLISHABLE_KEY": ""}), "CITYHUB_STRIPE_PUBLISHABLE_KEY: needed with CITYHUB_STRIPE_SECRET_KEY"},
 		{map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "sk_test_x", "CITYHUB_STRIPE_WEBHOOK_SECRET": "whsec_x"}, "CITYHUB_STRIPE_PUBLISHABLE_KEY: needed"},
+		{with(map[string]string{"CITYHUB_STRIPE_WEBHOOK_SECRET": ""}), "CITYHUB_STRIPE_WEBHOOK_SECRET: needed with CITYHUB_STRIPE_SECRET_KEY"},
+		{map[string]string{"CITYHUB_STRIPE_SECRET_KEY": "sk_test_x"}, "CITYHUB_STRIPE_WEBHOOK_SECRET: needed"},
 	} {
 		_, err := Parse("serve", nil, env(tc.env), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tc.says) {

@@ -247,18 +247,15 @@ func printDemo(w io.Writer, cfg config.Config, logins []demoLogin) {
 
 // preflight refuses settings that parse but that the hub could not start
 // with, which only the parts that use them would otherwise find, after the
-// store is opened: the configured signing keys, Stripe's pair of secrets
-// and the instance id, which the broker client would refuse. (cityhub check
-// reports the Stripe pair and the instance id on lines of their own.)
+// store is opened: the configured signing keys and the instance id, which
+// the broker client would refuse. (cityhub check reports the instance id
+// on a line of its own.)
 func preflight(cfg config.Config) error {
 	if cfg.InstanceID != "" && !mobility.ValidID(cfg.InstanceID) {
 		return fmt.Errorf("CITYHUB_INSTANCE_ID %q: want 1 to 64 lower-case letters, digits, - and _, starting with a letter or digit", cfg.InstanceID)
 	}
 	if err := keyring.CheckPEM(cfg.SigningKeys); err != nil {
 		return fmt.Errorf("CITYHUB_SIGNING_KEYS: %w", err)
-	}
-	if (cfg.StripeSecretKey == "") != (cfg.StripeWebhookSecret == "") {
-		return errors.New("CITYHUB_STRIPE_SECRET_KEY and CITYHUB_STRIPE_WEBHOOK_SECRET go together: the hub takes card payments only when it can also check Stripe's events")
 	}
 	return nil
 }
