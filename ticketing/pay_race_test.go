@@ -48,7 +48,7 @@ func TestPaymentLocksItsOrdersClaims(t *testing.T) {
 				close(heldDone)
 			}()
 			t.Cleanup(func() { <-heldDone }) // the hold ends before the test does
-			heldEarly = holdEndsOrWaitsForAClaim(t, f, db, heldDone)
+			heldEarly = endsOrWaitsForARow(t, f, db, "ticket_claims", heldDone)
 		})
 	}}
 	paying := ticketing.NewService(store, f.keys, storetest.Logger(t))
@@ -110,7 +110,7 @@ func TestCardConfirmationLocksItsOrdersClaims(t *testing.T) {
 				close(heldDone)
 			}()
 			t.Cleanup(func() { <-heldDone })
-			heldEarly = holdEndsOrWaitsForAClaim(t, f, db, heldDone)
+			heldEarly = endsOrWaitsForARow(t, f, db, "ticket_claims", heldDone)
 		})
 	}}
 	paying := ticketing.NewService(store, f.keys, storetest.Logger(t))
@@ -134,13 +134,13 @@ func TestCardConfirmationLocksItsOrdersClaims(t *testing.T) {
 	}
 }
 
-// holdEndsOrWaitsForAClaim waits until another buyer's hold, running
-// beside a payment, either ended (done closed: it went through while the
-// payment held its reads, and it reports true) or waits for a claim's
-// lock (a waiter holds the row's tuple lock; false).
-func holdEndsOrWaitsForAClaim(t *testing.T, f *fixture, db *postgres.DB, done <-chan struct{}) (ended bool) {
+// endsOrWaitsForARow waits until a transaction racing another's read,
+// either ended (done closed: it went through while the other held its
+// read, and it reports true) or waits for the lock of a row of table (a
+// waiter holds the row's tuple lock; false).
+func endsOrWaitsForARow(t *testing.T, f *fixture, db *postgres.DB, table string, done <-chan struct{}) (ended bool) {
 	t.Helper()
-	testutil.Eventually(t, 30*time.Second, "the other hold to finish or to wait for the claim's lock", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the other transaction to finish or to wait for a lock on "+table, func() bool {
 		select {
 		case <-done:
 			ended = true
@@ -150,7 +150,7 @@ func holdEndsOrWaitsForAClaim(t *testing.T, f *fixture, db *postgres.DB, done <-
 		var waiting bool
 		if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
 				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-				AND relation = 'ticket_claims'::regclass)`).Scan(&waiting); err != nil {
+				AND relation = $1::regclass)`, table).Scan(&waiting); err != nil {
 			t.Errorf("read the locks waited for: %v", err)
 			return true
 		}

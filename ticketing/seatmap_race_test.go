@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"cityhub/apperr"
-	"cityhub/internal/testutil"
-	"cityhub/store/postgres"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
 )
@@ -42,7 +40,7 @@ func TestSeatMapAndSchedulingTakeTurns(t *testing.T) {
 				close(mapDone)
 			}()
 			t.Cleanup(func() { <-mapDone }) // the replacement ends before the test does
-			mapEarly = endsOrWaitsForAVenue(t, f, db, mapDone)
+			mapEarly = endsOrWaitsForARow(t, f, db, "ticket_venues", mapDone)
 		})
 	}}
 	scheduling := ticketing.NewService(store, f.keys, storetest.Logger(t))
@@ -68,29 +66,4 @@ func TestSeatMapAndSchedulingTakeTurns(t *testing.T) {
 			t.Fatalf("the venue's seats after it are the refused map's: %+v", seats)
 		}
 	}
-}
-
-// endsOrWaitsForAVenue waits until a seat map's replacement, running
-// beside a scheduling, either ended (done closed: it went through while
-// the scheduling held its read, and it reports true) or waits for a
-// venue's lock (a waiter holds the row's tuple lock; false).
-func endsOrWaitsForAVenue(t *testing.T, f *fixture, db *postgres.DB, done <-chan struct{}) (ended bool) {
-	t.Helper()
-	testutil.Eventually(t, 30*time.Second, "the replacement to finish or to wait for the venue's lock", func() bool {
-		select {
-		case <-done:
-			ended = true
-			return true
-		default:
-		}
-		var waiting bool
-		if err := db.Pool().QueryRow(f.ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'tuple'
-				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-				AND relation = 'ticket_venues'::regclass)`).Scan(&waiting); err != nil {
-			t.Errorf("read the locks waited for: %v", err)
-			return true
-		}
-		return waiting
-	})
-	return ended
 }
