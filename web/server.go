@@ -177,8 +177,11 @@ func New(d Deps) *Server {
 		SecurityContact: cmp.Or(d.City.SecurityContact, d.City.Email), PublicURL: d.PublicURL,
 		// The catalogue speaks the pages' words, read when it is asked for.
 		OpenDataCatalog: func(now time.Time) (opendata.Catalog, bool) { return s.ui.OpenDataCatalog(now) }})
+	// The client secrets of the card payments started here, by the API or
+	// the pages, which a retry of either is answered with again.
+	secrets := stripepay.NewSecrets()
 	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
-		StripePublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
+		StripePublishableKey: d.StripePublishableKey, Secrets: secrets, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
 		Ticketing: d.Ticketing, Outbox: d.Outbox, Participation: d.Participation.Service, Photos: d.Participation.Photos, TimeZone: d.TimeZone})
 	if d.Participation.Service != nil {
 		base := strings.TrimSuffix(d.PublicURL, "/")
@@ -211,7 +214,7 @@ func New(d Deps) *Server {
 	}
 	// The top-up page and card payments of theatre orders start payments
 	// as the API does; the API's webhook confirms them.
-	ud.Pay = ui.PagePay{PublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments}
+	ud.Pay = ui.PagePay{PublishableKey: d.StripePublishableKey, TestPayments: d.TestPayments, Secrets: secrets}
 	if d.Payments != nil && d.CardPayments != nil {
 		ud.Pay.Stripe, ud.Pay.Cards = d.Payments, d.CardPayments
 	}

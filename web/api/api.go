@@ -37,6 +37,9 @@ type Deps struct {
 	CardPayments *cardpay.Service
 	// StripePublishableKey is handed to clients that confirm a card payment.
 	StripePublishableKey string
+	// Secrets holds the client secrets of the card payments started here,
+	// shared with the pages; nil: the API holds its own.
+	Secrets *stripepay.Secrets
 	// TestPayments credits top-ups without a card (demo only).
 	TestPayments bool
 	Vouchers     *vouchers.Service
@@ -76,8 +79,11 @@ func New(d Deps) *API {
 	}
 	a := &API{log: d.Log}
 	// The client secrets of the card payments this hub starts, shared by
-	// top-ups and ticket orders (cardsecret.go).
-	secrets := newSecretMemory()
+	// top-ups and ticket orders (stripepay.Secrets).
+	secrets := d.Secrets
+	if secrets == nil {
+		secrets = stripepay.NewSecrets()
+	}
 	if d.Identity != nil {
 		a.accounts = &accountHandler{log: d.Log, identity: d.Identity, erasure: d.CardPayments}
 	}
@@ -131,7 +137,7 @@ type walletHandler struct {
 	stripePublishableKey string
 	testPayments         bool
 	// secrets holds the client secrets of the card payments started here.
-	secrets *secretMemory
+	secrets *stripepay.Secrets
 }
 
 // voucherHandler serves the voucher scheme: administration, citizens and shops.
@@ -158,7 +164,7 @@ type ticketHandler struct {
 	// zone is the city's: local performance times are read in it.
 	zone *time.Location
 	// secrets holds the client secrets of the card payments started here.
-	secrets *secretMemory
+	secrets *stripepay.Secrets
 }
 
 // mailHandler serves administrators the e-mail outbox.

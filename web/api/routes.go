@@ -203,7 +203,7 @@ func (a *API) Register(mux *http.ServeMux) {
 // deduplicated by its event id. A card payment's answer (a top-up's, a
 // ticket order's) carries its PaymentIntent's client secret too, but its
 // route is keyed: its kept answer leaves the secret out, and a replay asks
-// for it again (httpx.WriteJSONWithSecret, cardsecret.go).
+// for it again (httpx.WriteJSONWithSecret, stripepay.Secrets).
 var UnkeyedRoutes = map[string]bool{
 	"POST /api/v1/auth/login":     true,
 	"POST /api/v1/auth/refresh":   true,

@@ -162,7 +162,7 @@ func (h *ticketHandler) handleAPIPayTicketOrder(w http.ResponseWriter, r *http.R
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
-		h.secrets.remember(pi.ID, pi.ClientSecret)
+		h.secrets.Remember(pi.ID, pi.ClientSecret)
 		pay := TicketPayment{Order: o, PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey}
 		kept := keptCardPayment{TicketPayment: pay, IntentKey: intentKey, AmountCents: amount}
 		kept.ClientSecret = ""
@@ -202,7 +202,7 @@ func (h *ticketHandler) replayCardPayment(w http.ResponseWriter, r *http.Request
 		httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
 		return
 	}
-	secret, err := intentSecret(r.Context(), h.payments, h.secrets, h.log, prev.AmountCents, orderMetadata(prev.Order.ID, c.AccountID), prev.IntentKey, prev.PaymentIntentID)
+	secret, err := h.secrets.Again(r.Context(), h.payments, h.log, prev.AmountCents, orderMetadata(prev.Order.ID, c.AccountID), prev.IntentKey, prev.PaymentIntentID)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -143,7 +143,7 @@ func (h *walletHandler) handleAPIWalletTopUp(w http.ResponseWriter, r *http.Requ
 			httpx.WriteError(h.log, w, r, err)
 			return
 		}
-		h.secrets.remember(pi.ID, pi.ClientSecret)
+		h.secrets.Remember(pi.ID, pi.ClientSecret)
 		view := TopupView{TopUpID: id, Status: "pending", AmountCents: in.AmountCents, Currency: "EUR",
 			PaymentIntentID: pi.ID, ClientSecret: pi.ClientSecret, PublishableKey: h.stripePublishableKey}
 		kept := view
@@ -181,7 +181,7 @@ func (h *walletHandler) writeCardTopUpAgain(w http.ResponseWriter, r *http.Reque
 			httpx.WriteError(h.log, w, r, apperr.R(apperr.Unavailable, "payments_off", "Card payments are not available on this hub."))
 			return
 		}
-		secret, err := intentSecret(r.Context(), h.payments, h.secrets, h.log, prev.AmountCents, topUpMetadata(c.AccountID, prev.TopUpID), "cityhub-topup-"+prev.TopUpID, prev.PaymentIntentID)
+		secret, err := h.secrets.Again(r.Context(), h.payments, h.log, prev.AmountCents, topUpMetadata(c.AccountID, prev.TopUpID), "cityhub-topup-"+prev.TopUpID, prev.PaymentIntentID)
 		if err != nil {
 			httpx.WriteError(h.log, w, r, err)
 			return

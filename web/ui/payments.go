@@ -28,10 +28,9 @@ import (
 // Checkout Session, because the hub knows the intent's id before the card is
 // charged, so every webhook about it matches a payment the hub recorded.
 
-// PageStripe starts card payments. stripepay.Client implements it.
-type PageStripe interface {
-	CreateIntent(ctx context.Context, amount int64, metadata map[string]string, idempotencyKey string) (stripepay.Intent, error)
-}
+// PageStripe starts card payments (and cancels the one made again for a
+// replay Stripe no longer recognises). stripepay.Client implements it.
+type PageStripe = stripepay.IntentMaker
 
 // PageCardPayments records the payments the pages start and lists a
 // citizen's top-ups. cardpay.Service implements it.
@@ -60,6 +59,9 @@ type PagePay struct {
 	// does not honour idempotency keys (stripe-mock); nil: only Stripe's
 	// own idempotency keys dedupe.
 	Answers *idem.Answering
+	// Secrets holds the client secrets of the payments started here, which
+	// the kept answers leave out; nil: the pages hold their own.
+	Secrets *stripepay.Secrets
 }
 
 // payPages are the citizen's top-up page and the card payment pages.
@@ -79,11 +81,19 @@ func (p *payPages) testEnabled() bool {
 	return p != nil && p.TestPayments && p.TestTopUps != nil
 }
 
-// cardStart is a started card payment: what the card page needs.
+// cardStart is a started card payment: what the card page needs, and
+// what made its intent, so that a form sent again is answered with the
+// same intent and its client secret asked again (stripepay.Secrets): the
+// secret itself is never kept with the answer.
 type cardStart struct {
-	IntentID     string `json:"intent_id"`
-	ClientSecret string `json:"client_secret"`
-	AmountCents  int64  `json:"amount_cents"`
+	IntentID     string            `json:"intent_id"`
+	ClientSecret string            `json:"-"`
+	AmountCents  int64             `json:"amount_cents"`
+	StripeKey    string            `json:"stripe_key"`
+	Metadata     map[string]string `json:"metadata"`
+	// KeptSecret is the secret in an answer an earlier release kept with
+	// it (and without what made the intent); never written now.
+	KeptSecret string `json:"client_secret,omitempty"`
 }
 
 // startOnce runs start at most once for (scope, key, request): a repeated
@@ -98,13 +108,13 @@ func (p *payPages) startOnce(ctx context.Context, scope, key string, request any
 		return cardStart{}, err
 	}
 	var runErr error
-	ans, _, err := p.Answers.Answer(ctx, scope, key, hash, func(ctx context.Context) idem.Answer {
-		cs, err := start(ctx)
-		if err != nil {
-			runErr = err
+	var started cardStart
+	ans, replayed, err := p.Answers.Answer(ctx, scope, key, hash, func(ctx context.Context) idem.Answer {
+		started, runErr = start(ctx)
+		if runErr != nil {
 			return idem.Answer{Status: http.StatusInternalServerError}
 		}
-		b, err := json.Marshal(cs)
+		b, err := json.Marshal(started)
 		if err != nil {
 			runErr = err
 			return idem.Answer{Status: http.StatusInternalServerError}
@@ -117,9 +127,20 @@ func (p *payPages) startOnce(ctx context.Context, scope, key string, request any
 	if err != nil {
 		return cardStart{}, err
 	}
+	if !replayed {
+		return started, nil
+	}
 	var cs cardStart
-	if err := json.Unmarshal(ans.Body, &cs); err != nil || cs.IntentID == "" {
+	if err := json.Unmarshal(ans.Body, &cs); err != nil || cs.IntentID == "" || (cs.StripeKey == "" && cs.KeptSecret == "") {
 		return cardStart{}, errors.Join(apperr.E(apperr.Internal, "stored card payment unreadable"), err)
+	}
+	if cs.StripeKey == "" {
+		cs.ClientSecret = cs.KeptSecret
+		return cs, nil
+	}
+	cs.ClientSecret, err = p.Secrets.Again(ctx, p.Stripe, p.log, cs.AmountCents, cs.Metadata, cs.StripeKey, cs.IntentID)
+	if err != nil {
+		return cardStart{}, fmt.Errorf("card payment %s started before: %w", cs.IntentID, err)
 	}
 	return cs, nil
 }

@@ -212,13 +212,15 @@ func (s *theatrePages) startOrderCard(ctx context.Context, c identity.Caller, o 
 	meta := map[string]string{
 		cardpay.StripePurposeKey: ticketing.StripePurpose, ticketing.StripeOrderKey: o.ID, cardpay.StripeAccountKey: c.AccountID,
 	}
-	pi, err := s.pay.Stripe.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+	stripeKey := "cityhub-ticket-order-" + o.CardAttemptID()
+	pi, err := s.pay.Stripe.CreateIntent(ctx, o.TotalCents, meta, stripeKey)
 	if err == nil && pi.Status == stripepay.IntentCanceled {
 		// The attempt's key answered its canceled intent (the cancel's
 		// detach was cut short): it can never be paid, so it is taken off
 		// the order and a new attempt starts, as the JSON API does.
 		if o, err = s.ticketing.DropCanceledPayment(ctx, c, o.ID, pi.ID); err == nil {
-			pi, err = s.pay.Stripe.CreateIntent(ctx, o.TotalCents, meta, "cityhub-ticket-order-"+o.CardAttemptID())
+			stripeKey = "cityhub-ticket-order-" + o.CardAttemptID()
+			pi, err = s.pay.Stripe.CreateIntent(ctx, o.TotalCents, meta, stripeKey)
 			if err == nil && pi.Status == stripepay.IntentCanceled {
 				err = apperr.E(apperr.Unavailable, "The card payment could not be started; please try again.")
 			}
@@ -234,7 +236,8 @@ func (s *theatrePages) startOrderCard(ctx context.Context, c identity.Caller, o 
 	if _, err := s.ticketing.AttachPayment(ctx, c, o.ID, pi.ID); err != nil {
 		return cardStart{}, err
 	}
-	return cardStart{IntentID: pi.ID, ClientSecret: pi.ClientSecret, AmountCents: o.TotalCents}, nil
+	s.pay.Secrets.Remember(pi.ID, pi.ClientSecret)
+	return cardStart{IntentID: pi.ID, ClientSecret: pi.ClientSecret, AmountCents: o.TotalCents, StripeKey: stripeKey, Metadata: meta}, nil
 }
 
 // handleOrderRelease gives the held seats up.

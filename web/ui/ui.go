@@ -18,6 +18,7 @@ import (
 	"cityhub/outbox"
 	"cityhub/participation"
 	"cityhub/photo"
+	"cityhub/stripepay"
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 )
@@ -119,6 +120,9 @@ func New(d Deps) *UI {
 	p.areas = map[string]bool{"vouchers": d.Vouchers != nil, "bikes": d.Mobility != nil, "theatre": d.Ticketing != nil,
 		"participation": d.Participation != nil, "wallet": d.Wallet != nil}
 	p.panels = dashboardPanels(d.Mobility != nil, d.Ticketing != nil, d.Outbox != nil)
+	if d.Pay.Secrets == nil {
+		d.Pay.Secrets = stripepay.NewSecrets()
+	}
 	s := &site{log: d.Log, publicURL: d.PublicURL, zone: d.TimeZone, accounts: d.Accounts, pages: p, emailsSent: d.EmailsSent, answers: d.Pay.Answers}
 	u := &UI{site: s}
 	if d.Wallet != nil {

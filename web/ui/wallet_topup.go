@@ -127,16 +127,17 @@ func (p *payPages) handleTopUp(w http.ResponseWriter, r *http.Request, c identit
 // can pay it: only a payment the hub recorded is ever credited.
 func (p *payPages) startTopUp(ctx context.Context, c identity.Caller, cents int64, key string) (cardStart, error) {
 	id := topUpID(c.AccountID, key)
-	pi, err := p.Stripe.CreateIntent(ctx, cents, map[string]string{
-		cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: c.AccountID, cardpay.StripeTopUpKey: id,
-	}, "cityhub-topup-"+id)
+	meta := map[string]string{cardpay.StripePurposeKey: cardpay.PurposeTopUp, cardpay.StripeAccountKey: c.AccountID, cardpay.StripeTopUpKey: id}
+	stripeKey := "cityhub-topup-" + id
+	pi, err := p.Stripe.CreateIntent(ctx, cents, meta, stripeKey)
 	if err != nil {
 		return cardStart{}, err
 	}
 	if err := p.Cards.Record(ctx, cardpay.Payment{ID: pi.ID, Purpose: cardpay.PurposeTopUp, AccountID: c.AccountID, AmountCents: cents}); err != nil {
 		return cardStart{}, err
 	}
-	return cardStart{IntentID: pi.ID, ClientSecret: pi.ClientSecret, AmountCents: cents}, nil
+	p.Secrets.Remember(pi.ID, pi.ClientSecret)
+	return cardStart{IntentID: pi.ID, ClientSecret: pi.ClientSecret, AmountCents: cents, StripeKey: stripeKey, Metadata: meta}, nil
 }
 
 // testTopUp credits demo money at once and says so (CITYHUB_TEST_PAYMENTS).

@@ -66,6 +66,8 @@ func (f *fakeCards) CreateIntent(ctx context.Context, amount int64, metadata map
 	return stripepay.Intent{ID: "pi_fake_" + key, ClientSecret: "pi_fake_secret", Amount: amount}, nil
 }
 
+func (f *fakeCards) CancelIntent(ctx context.Context, id string) error { return nil }
+
 func (f *fakeCards) Record(ctx context.Context, p cardpay.Payment) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
