@@ -108,16 +108,21 @@ func (tx *Tx) InsertDispute(ctx context.Context, d cardpay.Dispute) error {
 	return wrap("insert card dispute", err)
 }
 
-// Dispute implements cardpay.Tx.
-func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
+// scanDispute reads one row of cardDisputeCols.
+func scanDispute(row pgx.Row) (cardpay.Dispute, error) {
 	var d cardpay.Dispute
 	var closed *time.Time
-	err := tx.q.QueryRow(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE id = $1`, id).Scan(
-		&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &d.CreatedAt, &closed)
+	err := row.Scan(&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &d.CreatedAt, &closed)
 	d.CreatedAt = d.CreatedAt.UTC()
 	if closed != nil {
 		d.ClosedAt = closed.UTC()
 	}
+	return d, err
+}
+
+// Dispute implements cardpay.Tx.
+func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
+	d, err := scanDispute(tx.q.QueryRow(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE id = $1`, id))
 	return d, wrap("read card dispute", err)
 }
 
@@ -137,16 +142,6 @@ func (tx *Tx) OpenTopUpDisputes(ctx context.Context, paymentID string) ([]cardpa
 	if err != nil {
 		return nil, wrap("read open disputes", err)
 	}
-	defer rows.Close()
-	var out []cardpay.Dispute
-	for rows.Next() {
-		var d cardpay.Dispute
-		var closed *time.Time
-		if err := rows.Scan(&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &d.CreatedAt, &closed); err != nil {
-			return nil, wrap("read open disputes", err)
-		}
-		d.CreatedAt = d.CreatedAt.UTC()
-		out = append(out, d)
-	}
-	return out, wrap("read open disputes", rows.Err())
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (cardpay.Dispute, error) { return scanDispute(r) })
+	return out, wrap("read open disputes", err)
 }

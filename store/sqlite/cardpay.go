@@ -105,14 +105,19 @@ func (tx *Tx) InsertDispute(ctx context.Context, d cardpay.Dispute) error {
 	return wrap("insert card dispute", err)
 }
 
-// Dispute implements cardpay.Tx.
-func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
+// scanDispute reads one row of cardDisputeCols.
+func scanDispute(r rowScanner) (cardpay.Dispute, error) {
 	var d cardpay.Dispute
 	var created int64
 	var closed sql.NullInt64
-	err := tx.q.QueryRowContext(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE id = ?`, id).Scan(
-		&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &created, &closed)
+	err := r.Scan(&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &created, &closed)
 	d.CreatedAt, d.ClosedAt = fromMicros(created), fromMicros(closed.Int64)
+	return d, err
+}
+
+// Dispute implements cardpay.Tx.
+func (tx *Tx) Dispute(ctx context.Context, id string) (cardpay.Dispute, error) {
+	d, err := scanDispute(tx.q.QueryRowContext(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE id = ?`, id))
 	return d, wrap("read card dispute", err)
 }
 
@@ -126,12 +131,5 @@ func (tx *Tx) UpdateDispute(ctx context.Context, d cardpay.Dispute) error {
 // OpenTopUpDisputes implements cardpay.Tx.
 func (tx *Tx) OpenTopUpDisputes(ctx context.Context, paymentID string) ([]cardpay.Dispute, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+cardDisputeCols+` FROM card_disputes WHERE payment_id = ? AND status = 'open' ORDER BY created_at, id`, paymentID)
-	return collect(rows, err, func(r rowScanner) (cardpay.Dispute, error) {
-		var d cardpay.Dispute
-		var created int64
-		var closed sql.NullInt64
-		err := r.Scan(&d.ID, &d.PaymentID, &d.AmountCents, &d.Status, &d.Reason, &d.FromCredit, &d.FromCity, &d.FromSale, &created, &closed)
-		d.CreatedAt, d.ClosedAt = fromMicros(created), fromMicros(closed.Int64)
-		return d, err
-	})
+	return collect(rows, err, scanDispute)
 }
