@@ -261,3 +261,50 @@ func TestBookkeepingLeavesNoKeyLostForEver(t *testing.T) {
 		})
 	}
 }
+
+// A request under a key whose first request still runs past the wait is
+// refused with idempotency_key_in_use and told when to come back
+// (Retry-After), and runs nothing; that refusal is not the key's answer:
+// once the first one ends, the retry gets its answer.
+func TestKeyInUseSaysWhenToRetry(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			answering := NewAnswering(storetest.Open(t, engine).Answers())
+			answering.Wait = 50 * time.Millisecond
+			rp := &Replayer{Answering: answering, Log: storetest.Logger(t)}
+			started, release := make(chan struct{}), make(chan struct{})
+			var calls atomic.Int64
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if calls.Add(1) == 1 {
+					close(started)
+					<-release
+				}
+				WriteJSON(w, http.StatusCreated, map[string]int64{"call": calls.Load()})
+			})
+			ctx := identity.WithCaller(context.Background(), identity.Caller{AccountID: "acc_x"})
+			try := func() *httptest.ResponseRecorder {
+				rec := httptest.NewRecorder()
+				req := httptest.NewRequest("POST", "/api/v1/anything", strings.NewReader(`{}`)).WithContext(ctx)
+				req.Header.Set("Idempotency-Key", "k-in-use")
+				rp.ServeKeyed(rec, req, "POST /api/v1/anything", h)
+				return rec
+			}
+			firstDone := make(chan *httptest.ResponseRecorder, 1)
+			go func() { firstDone <- try() }()
+			<-started
+			rec := try()
+			if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `"idempotency_key_in_use"`) || rec.Header().Get("Retry-After") != keyInUseRetry {
+				t.Errorf("while the first runs: %d, Retry-After %q, %s", rec.Code, rec.Header().Get("Retry-After"), rec.Body.String())
+			}
+			close(release)
+			first := <-firstDone
+			if first.Code != http.StatusCreated {
+				t.Fatalf("first: %d %s", first.Code, first.Body.String())
+			}
+			if rec := try(); rec.Code != http.StatusCreated || rec.Body.String() != first.Body.String() || rec.Header().Get("Retry-After") != "" || calls.Load() != 1 {
+				t.Errorf("the retry after: %d %s, Retry-After %q, %d calls", rec.Code, rec.Body.String(), rec.Header().Get("Retry-After"), calls.Load())
+			}
+		})
+	}
+}
