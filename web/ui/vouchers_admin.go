@@ -29,6 +29,10 @@ type voucherAdminPage struct {
 	// post comes back with mistakes.
 	CampaignForm *staffForm
 	ShopForm     *staffForm
+	// PaidForm is the "paid" form of the statement PaidFor, as typed when
+	// its post was refused; the other statements' forms are empty.
+	PaidForm *staffForm
+	PaidFor  string
 }
 
 type adminCampaignRow struct {
@@ -54,17 +58,25 @@ var campaignActions = map[string][]string{
 
 // handleVoucherAdminPage shows the voucher scheme to a city administrator.
 func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	s.renderVoucherAdmin(w, r, c, http.StatusOK, newCampaignForm(), newStaffForm())
+	s.renderVoucherAdmin(w, r, c, http.StatusOK, voucherAdminPage{})
 }
 
-// renderVoucherAdmin draws the page with the two create forms as given: a
-// refused post comes back here with its values and messages (status 400 or
-// 409), so nothing typed is lost.
-func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, cf, sf *staffForm) {
+// renderVoucherAdmin draws the page with its forms as page holds them (an
+// empty one where it holds none): a refused post comes back here with its
+// values and messages (status 400 or 409), so nothing typed is lost.
+func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, page voucherAdminPage) {
 	ctx := r.Context()
-	page := voucherAdminPage{CampaignForm: cf, ShopForm: sf}
-	if cf.Values["key"] == "" {
-		cf.Values["key"] = ids.Token(12)
+	if page.CampaignForm == nil {
+		page.CampaignForm = newCampaignForm()
+	}
+	if page.ShopForm == nil {
+		page.ShopForm = newStaffForm()
+	}
+	if page.PaidForm == nil {
+		page.PaidForm = newStaffForm()
+	}
+	if page.CampaignForm.Values["key"] == "" {
+		page.CampaignForm.Values["key"] = ids.Token(12)
 	}
 	camps, err := s.vouchers.Campaigns(ctx)
 	if err != nil {
@@ -158,7 +170,7 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 		}
 		status = httpx.StatusFor(err)
 	}
-	s.renderVoucherAdmin(w, r, c, status, f, newStaffForm())
+	s.renderVoucherAdmin(w, r, c, status, voucherAdminPage{CampaignForm: f})
 }
 
 // formRefusal is refusalOnForm in the vouchers office's words
@@ -293,7 +305,7 @@ func (s *voucherPages) handleVoucherAdminCreateShop(w http.ResponseWriter, r *ht
 		}
 		status = httpx.StatusFor(err)
 	}
-	s.renderVoucherAdmin(w, r, c, status, newCampaignForm(), f)
+	s.renderVoucherAdmin(w, r, c, status, voucherAdminPage{ShopForm: f})
 }
 
 // handleVoucherAdminSettleConfirm shows what closing a shop's settlement
@@ -371,18 +383,34 @@ func (s *voucherPages) handleVoucherAdminSettle(w http.ResponseWriter, r *http.R
 	http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
 }
 
+// paidFieldOf are the refusals of a payment shown at its statement's
+// reference: a reference that does not read, or a statement paid
+// meanwhile (by another administrator, or this one under another
+// reference).
+var paidFieldOf = map[string]string{"payment_ref": "payment_ref", "already_paid": "payment_ref"}
+
 // handleVoucherAdminMarkPaid records the payment of a statement. Its key
 // is the statement's and the reference's: the same form sent twice is one
 // payment, and another reference for a statement paid already is told so
 // (already_paid) rather than refused as a key used for another request.
+// A refusal shows the page again with the message at the statement and
+// the reference as typed.
 func (s *voucherPages) handleVoucherAdminMarkPaid(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	id := r.PathValue("id")
 	ref := r.PostFormValue("payment_ref")
 	sum := sha256.Sum256([]byte(strings.TrimSpace(ref)))
 	key := "page-paid:" + id + ":" + hex.EncodeToString(sum[:8])
-	if _, _, err := s.vouchers.MarkPaid(r.Context(), c, key, id, ref); err != nil {
+	_, _, err := s.vouchers.MarkPaid(r.Context(), c, key, id, ref)
+	if err == nil {
+		http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
+		return
+	}
+	// Only the refusals of what the form says come back at the form; a
+	// statement that is not there (a made-up address) is the error page.
+	f := formFrom(r, "payment_ref")
+	if _, ours := paidFieldOf[apperr.ReasonOf(err)]; !ours || !formRefusal(s.locale(r), f, err, paidFieldOf) {
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
+	s.renderVoucherAdmin(w, r, c, httpx.StatusFor(err), voucherAdminPage{PaidForm: f, PaidFor: id})
 }
