@@ -99,8 +99,12 @@ type proposalPage struct {
 	Problem   string
 	Done      string
 	// Field is the form field the problem is about ("comment",
-	// "answer"), whose input says so; empty for the page's others.
+	// "answer", "reason"), whose input says so; empty for the page's
+	// others.
 	Field string
+	// FlagFor is the comment whose report was refused (Field "reason"):
+	// its report form is open, the reason as typed and the problem at it.
+	FlagFor string
 	// After is the comment the page's comments follow (empty: from the
 	// first); More is the last one shown when later ones exist.
 	After, More string
@@ -152,6 +156,16 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 	if problem != nil {
 		d.Problem = p.locale(r).ErrorText(problem)
 		d.Field = field
+		if field == "reason" {
+			// A report's reason, in the report form's own words; the
+			// form is marked only when its comment is on the page.
+			d.Problem = refusalText(p.locale(r), problem, "part.flag.err.")
+			for _, cm := range cs {
+				if cm.ID == values["flag"] {
+					d.FlagFor = cm.ID
+				}
+			}
+		}
 	}
 	p.render(w, r, status, "participation_proposal", "proposals", d)
 }
@@ -209,10 +223,20 @@ func (p *participationPages) handleAnswer() pageHandler {
 	}, "answered", "answer")
 }
 
-// handleFlag reports a comment as abusive, then back to its proposal.
+// handleFlag reports a comment as abusive, then back to its proposal. A
+// refused report (a reason that does not read) shows the proposal again,
+// as a refused comment does, with the problem at the comment's report form
+// and the reason as typed; the form's action carries the page of comments
+// it was on (after), so that page is the one shown.
 func (p *participationPages) handleFlag(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	proposal := r.PostFormValue("proposal")
-	if err := p.svc.FlagComment(r.Context(), c, r.PathValue("id"), r.PostFormValue("reason")); err != nil {
+	comment := r.PathValue("id")
+	if err := p.svc.FlagComment(r.Context(), c, comment, r.PostFormValue("reason")); err != nil {
+		if code := apperr.CodeOf(err); (code == apperr.Invalid || code == apperr.Conflict) && proposal != "" {
+			p.showProposal(w, r, c, proposal, httpx.StatusOf(code), "reason",
+				map[string]string{"reason": r.PostFormValue("reason"), "flag": comment}, err)
+			return
+		}
 		p.pageError(w, r, err)
 		return
 	}
