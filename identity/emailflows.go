@@ -216,7 +216,7 @@ func (s *Service) tellAccountExists(ctx context.Context, tx Tx, emailNorm string
 	if err != nil {
 		return fmt.Errorf("read account: %w", err)
 	}
-	if !a.Active() {
+	if !a.Active() || !a.Mailable() {
 		return nil
 	}
 	m, err := s.opt.Mail.AccountExists(recipient(a))
@@ -246,7 +246,9 @@ func (s *Service) ResendVerification(ctx context.Context, email string) error {
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}
-		if err != nil || !a.Active() || a.Verified() {
+		// A placeholder (reclaimAddress left one on an account never
+		// verified) reaches no one.
+		if err != nil || !a.Active() || a.Verified() || !a.Mailable() {
 			// A write like the other branch's, so the answer costs the same.
 			return tx.AppendAudit(ctx, audit.Entry{Action: "account.verification_requested", ObjectType: "account",
 				IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"email_hash": emailHash(NormalizeEmail(email))}})
@@ -317,7 +319,16 @@ func (s *Service) ConfirmEmail(ctx context.Context, c Caller, token string) (Acc
 			// Rolled back: the token stays for its account.
 			return errOtherAccount
 		}
-		if a, err = tx.AccountByID(ctx, t.AccountID); err != nil || !a.Active() {
+		// Locked: a SPID/CIE login may be taking the address from this
+		// account, never verified (reclaimAddress), and locks it too. One
+		// waits for the other, so the address is either proved here before
+		// the login reads it, or gone when this reads it, never verified
+		// after it went.
+		a, err = tx.LockAccount(ctx, t.AccountID)
+		if err != nil && !apperr.Has(err, apperr.NotFound) {
+			return fmt.Errorf("lock account: %w", err)
+		}
+		if err != nil || !a.Active() {
 			return errBadEmailToken
 		}
 		if purpose == PurposeVerify {
@@ -404,8 +415,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 		// An account made by a SPID/CIE login whose provider did not vouch
 		// for the address gets no link: the address may be someone else's,
 		// and the link would give them a password to that person's account
-		// (fiscal code, wallet). Answered as an unknown address.
-		found := err == nil && a.Active() && (a.PasswordHash != noPassword || a.Verified())
+		// (fiscal code, wallet). Answered as an unknown address; so is a
+		// placeholder, which reaches no one (an account never verified
+		// has one once a SPID/CIE login took its address).
+		found := err == nil && a.Active() && a.Mailable() && (a.PasswordHash != noPassword || a.Verified())
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}
@@ -463,7 +476,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err != nil {
 			return fmt.Errorf("read e-mail token: %w", err)
 		}
-		_, err = s.resetAccount(ctx, tx, t)
+		_, err = s.resetAccount(ctx, tx.AccountByID, t)
 		return err
 	})
 	if err != nil {
@@ -476,7 +489,9 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		if err != nil {
 			return err
 		}
-		a, err := s.resetAccount(ctx, tx, t)
+		// Locked, as ConfirmEmail locks it: a reset verifies the address
+		// too, and must not verify one a SPID/CIE login took meanwhile.
+		a, err := s.resetAccount(ctx, tx.LockAccount, t)
 		if err != nil {
 			return err
 		}
@@ -492,12 +507,15 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 	})
 }
 
-// resetAccount is the account a reset token t may set the password of:
-// errBadEmailToken when it is no longer active, or when the link went to
-// an address the account has left, which reaches whoever holds that
-// mailbox now, not the account's owner.
-func (s *Service) resetAccount(ctx context.Context, tx Tx, t EmailToken) (Account, error) {
-	a, err := tx.AccountByID(ctx, t.AccountID)
+// resetAccount is the account a reset token t may set the password of,
+// read by read: errBadEmailToken when it is no longer active, or when the
+// link went to an address the account has left, which reaches whoever
+// holds that mailbox now, not the account's owner.
+func (s *Service) resetAccount(ctx context.Context, read func(context.Context, string) (Account, error), t EmailToken) (Account, error) {
+	a, err := read(ctx, t.AccountID)
+	if err != nil && !apperr.Has(err, apperr.NotFound) {
+		return Account{}, fmt.Errorf("read account: %w", err)
+	}
 	if err != nil || !a.Active() || NormalizeEmail(a.Email) != NormalizeEmail(t.Email) {
 		return Account{}, errBadEmailToken
 	}

@@ -28,7 +28,11 @@ import (
 // with the password, then completes a SPID/CIE login, and LinkFiscalCode
 // joins the two. Until then a SPID/CIE login whose e-mail claim names an
 // existing account is refused with reason link_required, which tells the
-// SPID/CIE user (and nobody else) how to link.
+// SPID/CIE user (and nobody else) how to link. An account that never
+// proved its address (a sign-up whose link was never followed) does not
+// hold it against a login whose provider vouches for it: the address goes
+// to the SPID/CIE account (reclaimAddress), or anyone could keep a person
+// from their first SPID/CIE login by signing up with their address.
 
 // ExternalIdentity is what the provider asserted, from a verified ID token
 // (and the userinfo endpoint).
@@ -69,11 +73,14 @@ const noPassword = "!external"
 // them it would take a reset link, a password to this account. Without
 // a usable e-mail claim the account gets a placeholder address and sends
 // no e-mail until the person changes it.
+// A vouched-for address that an account never proved (never verified,
+// no fiscal code) is taken from it, which gets a placeholder address and
+// keeps all else (settleAddress, reclaimAddress).
 // Invalid (reason bad_fiscal_code) for a missing or malformed fiscal code;
 // Conflict (reason link_required) when the e-mail claim names another
-// account with a password (its owner links the two with it); an address
-// another SPID/CIE account holds leaves this one with a placeholder;
-// Unauthenticated for a disabled account.
+// account with a password that proved the address (its owner links the
+// two with it); an address another SPID/CIE account holds leaves this one
+// with a placeholder; Unauthenticated for a disabled account.
 func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Account, bool, error) {
 	code, err := NormalizeFiscalCode(ext.FiscalCode)
 	if err != nil {
@@ -106,21 +113,13 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 		} else if !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}
-		if other, err := tx.AccountByEmail(ctx, NormalizeEmail(a.Email)); err == nil {
-			if other.FiscalCode == code { // made by that concurrent login
-				a, found = other, true
-				return nil
-			}
-			if other.PasswordHash != noPassword {
-				return errLinkRequired
-			}
-			// Another person's SPID/CIE account has the address (two
-			// identities sharing a family's address): it has no password
-			// to link with, so this one gets an account of its own,
-			// without the address.
-			a.Email, a.EmailVerifiedAt = a.ID+PlaceholderEmailDomain, time.Time{}
-		} else if !apperr.Has(err, apperr.NotFound) {
-			return fmt.Errorf("read account: %w", err)
+		prev, err := settleAddress(ctx, tx, &a, code, ext.Issuer)
+		if err != nil {
+			return err
+		}
+		if prev.ID != "" {
+			a, found = prev, true
+			return nil
 		}
 		if err := tx.InsertAccount(ctx, a); err != nil {
 			return err
@@ -155,8 +154,94 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 	return a, true, nil
 }
 
+// settleAddress decides the address of a, the account a first SPID/CIE
+// login is making for the fiscal code code, by which account has it now:
+//   - none: a keeps it;
+//   - code's own, made by a concurrent first login of the same person:
+//     returned, to be used instead of a;
+//   - one that never proved it, when the provider vouched for it: the
+//     address is taken from that account for a (reclaimAddress);
+//   - another with a password: errLinkRequired;
+//   - another SPID/CIE account (a family's shared address), which has no
+//     password to link with: a gets a placeholder.
+//
+// An address the provider did not vouch for is a placeholder already,
+// which no account has.
+func settleAddress(ctx context.Context, tx Tx, a *Account, code, issuer string) (Account, error) {
+	emailNorm := NormalizeEmail(a.Email)
+	// The address moves only by a change that commits while this waits
+	// for its account's lock (below); looked up again, it has settled.
+	for range 3 {
+		other, err := tx.AccountByEmail(ctx, emailNorm)
+		if apperr.Has(err, apperr.NotFound) {
+			return Account{}, nil
+		}
+		if err != nil {
+			return Account{}, fmt.Errorf("read account: %w", err)
+		}
+		if other.FiscalCode == code {
+			return other, nil
+		}
+		if a.Verified() && neverProved(other) {
+			// Locked and read again: its owner may be following its
+			// verification or reset link right now. ConfirmEmail and
+			// ResetPassword lock the account too, so either they came
+			// first and the address is proved now (and the SPID/CIE
+			// person links with the password as for any account), or
+			// they wait and find the address gone.
+			if other, err = tx.LockAccount(ctx, other.ID); err != nil {
+				return Account{}, fmt.Errorf("lock account: %w", err)
+			}
+			if NormalizeEmail(other.Email) != emailNorm {
+				// It left while this waited: a concurrent first login
+				// took it, or the purge erased the account.
+				continue
+			}
+			if neverProved(other) {
+				return Account{}, reclaimAddress(ctx, tx, other, a.ID, issuer)
+			}
+		}
+		if other.PasswordHash != noPassword {
+			return Account{}, errLinkRequired
+		}
+		a.Email, a.EmailVerifiedAt = a.ID+PlaceholderEmailDomain, time.Time{}
+		return Account{}, nil
+	}
+	return Account{}, fmt.Errorf("settle the address of a SPID/CIE login: it kept changing accounts")
+}
+
+// neverProved reports whether a has an address it never proved and no
+// SPID/CIE identity (StateUnverified, or disabled while so): a sign-up
+// whose link was never followed. Such an account cannot log in, and
+// holds the address only until the purge erases it.
+func neverProved(a Account) bool {
+	return a.DeletedAt.IsZero() && !a.Verified() && a.FiscalCode == ""
+}
+
+// reclaimAddress takes the address of prev, an account that never proved
+// it (neverProved, locked), for the account by that a first SPID/CIE
+// login is making, whose provider vouched for it. Otherwise anyone could
+// sign up with a person's address, never confirm it, and keep that person
+// from their first SPID/CIE login (refused with link_required, for a
+// password they do not know) until the purge. The account is not erased:
+// all it holds stays with it (its wallet and what money may have been
+// moved for it, its grants) and only the address goes, replaced by a
+// placeholder that reaches no one. Its links sent to the address stop
+// working (ConfirmEmail and ResetPassword check that the account still
+// has the address a link went to), nobody can log in to it, and the
+// purge erases it in time as any account never verified (and keeps it,
+// as any, if money was moved for it).
+func reclaimAddress(ctx context.Context, tx Tx, prev Account, by, issuer string) error {
+	if err := tx.SetEmail(ctx, prev.ID, prev.ID+PlaceholderEmailDomain, time.Time{}); err != nil {
+		return fmt.Errorf("take the address of an unverified account: %w", err)
+	}
+	return tx.AppendAudit(ctx, audit.Entry{ActorID: by, Action: "account.email_reclaimed", ObjectType: "account", ObjectID: prev.ID,
+		IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"issuer": issuer}})
+}
+
 // PlaceholderEmailDomain ends the address of an account made without a
-// usable e-mail claim; nothing is ever delivered there.
+// usable e-mail claim, or of one whose unproved address a SPID/CIE login
+// took (reclaimAddress); nothing is ever delivered there.
 const PlaceholderEmailDomain = "@spid.invalid"
 
 func (s *Service) accountByFiscalCode(ctx context.Context, code string) (Account, error) {
