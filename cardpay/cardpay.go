@@ -218,8 +218,11 @@ type Tx interface {
 	FinishEvent(ctx context.Context, r Record) error
 	// Event reads a recorded event.
 	Event(ctx context.Context, id string) (Record, error)
-	// AttentionEvents lists events that need an operator, newest first.
-	AttentionEvents(ctx context.Context, limit int) ([]Record, error)
+	// AttentionEvents lists events that need an operator, newest first,
+	// from the one after the event before (all when empty).
+	AttentionEvents(ctx context.Context, before string, limit int) ([]Record, error)
+	// CountAttentionEvents counts the events that need an operator.
+	CountAttentionEvents(ctx context.Context) (int, error)
 
 	// InsertPayment records a payment; nothing if its id is known.
 	InsertPayment(ctx context.Context, p Payment) error

@@ -3,6 +3,7 @@ package cardpay_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -60,7 +61,9 @@ func TestRecord(t *testing.T) {
 	})
 }
 
-// Only a city administrator lists the events kept for an operator.
+// Only a city administrator lists and counts the events kept for an
+// operator; the list comes a page at a time, newest first, every event
+// once, and the count is of them all.
 func TestAttentionEventsAuthorization(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		s := newService(t, db)
@@ -73,13 +76,55 @@ func TestAttentionEventsAuthorization(t *testing.T) {
 			if role != "" {
 				c.Grants = []identity.Grant{{Role: role}}
 			}
-			if _, err := s.AttentionEvents(ctx, c); !apperr.Has(err, apperr.Forbidden) {
+			if _, err := s.AttentionEvents(ctx, c, "", 10); !apperr.Has(err, apperr.Forbidden) {
 				t.Errorf("%q lists payment events: %v", role, err)
 			}
+			if _, err := s.AttentionCount(ctx, c); !apperr.Has(err, apperr.Forbidden) {
+				t.Errorf("%q counts payment events: %v", role, err)
+			}
 		}
-		evs, err := s.AttentionEvents(ctx, identity.Caller{AccountID: "acc_a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}})
+		admin := identity.Caller{AccountID: "acc_a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		evs, err := s.AttentionEvents(ctx, admin, "", 10)
 		if err != nil || len(evs) != 1 || evs[0].Attention != cardpay.AttentionUnmatched {
 			t.Fatalf("admin list = %+v, %v", evs, err)
+		}
+		// Four more, listed two to a page.
+		for i := range 4 {
+			if _, err := s.Handle(ctx, cardpay.Event{ID: fmt.Sprintf("evt_y%d", i), Type: cardpay.EventChargeRefunded, PaymentIntentID: "pi_nobody",
+				Amount: 100, AmountRefunded: 100}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var seen []string
+		cursor := ""
+		for range 4 {
+			page, err := s.AttentionEvents(ctx, admin, cursor, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ev := range page {
+				seen = append(seen, ev.ID)
+			}
+			if len(page) < 2 {
+				break
+			}
+			cursor = page[len(page)-1].ID
+		}
+		slices.Sort(seen)
+		if want := []string{"evt_x", "evt_y0", "evt_y1", "evt_y2", "evt_y3"}; !slices.Equal(seen, want) {
+			t.Errorf("pages of 2 listed %v, want %v", seen, want)
+		}
+		if n, err := s.AttentionCount(ctx, admin); n != 5 || err != nil {
+			t.Errorf("count %d, %v; want 5", n, err)
+		}
+		for _, bad := range []struct {
+			cursor string
+			limit  int
+			reason string
+		}{{"evt_unknown", 2, "bad_cursor"}, {"", 0, "bad_limit"}, {"", cardpay.MaxAttentionPage + 1, "bad_limit"}} {
+			if _, err := s.AttentionEvents(ctx, admin, bad.cursor, bad.limit); apperr.ReasonOf(err) != bad.reason {
+				t.Errorf("cursor %q, limit %d: %v, want %s", bad.cursor, bad.limit, err, bad.reason)
+			}
 		}
 	})
 }

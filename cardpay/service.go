@@ -56,23 +56,64 @@ func (s *Service) Record(ctx context.Context, p Payment) error {
 	return s.store.InTx(ctx, func(tx Tx) error { return tx.InsertPayment(ctx, p) })
 }
 
+// MaxAttentionPage bounds a page of AttentionEvents; DefaultAttentionPage
+// is the page the lists show when not asked for another size.
+const (
+	MaxAttentionPage     = 200
+	DefaultAttentionPage = 50
+)
+
+// errNotAdminEvents refuses the payment events to all but a city
+// administrator.
+var errNotAdminEvents = apperr.E(apperr.Forbidden, "Only a city administrator may see payment events.")
+
 // AttentionEvents lists the events an operator must look at (payments the
-// hub did not create, foreign currencies, refusals), newest first.
-// Forbidden unless the caller is a city administrator.
-func (s *Service) AttentionEvents(ctx context.Context, c identity.Caller) ([]Record, error) {
+// hub did not create, foreign currencies, refusals), newest first, limit
+// at most, from the one after the event cursor names (the id of the last
+// event of the page before; empty: from the newest). Forbidden unless the
+// caller is a city administrator; Invalid (bad_limit) for a limit outside
+// 1 to MaxAttentionPage, (bad_cursor) for a cursor that is no event kept
+// for an operator.
+func (s *Service) AttentionEvents(ctx context.Context, c identity.Caller, cursor string, limit int) ([]Record, error) {
 	if !c.Has(identity.RoleAdmin) {
-		return nil, apperr.E(apperr.Forbidden, "Only a city administrator may see payment events.")
+		return nil, errNotAdminEvents
+	}
+	if limit < 1 || limit > MaxAttentionPage {
+		return nil, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", MaxAttentionPage)
 	}
 	var out []Record
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		out, err = tx.AttentionEvents(ctx, 200)
+		if cursor != "" {
+			if ev, err := tx.Event(ctx, cursor); apperr.Has(err, apperr.NotFound) || (err == nil && ev.Attention == "") {
+				return apperr.R(apperr.Invalid, "bad_cursor", "The cursor is no payment event of this list.")
+			} else if err != nil {
+				return fmt.Errorf("read the cursor's event: %w", err)
+			}
+		}
+		out, err = tx.AttentionEvents(ctx, cursor, limit)
 		return err
 	})
 	if out == nil {
 		out = []Record{}
 	}
 	return out, err
+}
+
+// AttentionCount is how many events an operator must look at, all of
+// them (a page lists some). Forbidden unless the caller is a city
+// administrator.
+func (s *Service) AttentionCount(ctx context.Context, c identity.Caller) (int, error) {
+	if !c.Has(identity.RoleAdmin) {
+		return 0, errNotAdminEvents
+	}
+	var n int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.CountAttentionEvents(ctx)
+		return err
+	})
+	return n, err
 }
 
 // Handle applies a verified event once. A repeated delivery (also a

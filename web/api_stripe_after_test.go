@@ -356,6 +356,25 @@ func TestStripeUnmatchedEvents(t *testing.T) {
 				}
 			}
 			wantProblem(t, env.do(t, "GET", "/api/v1/admin/payments/events", env.login(t, identity.RoleCitizen), ""), http.StatusForbidden)
+			// A page at a time, with the count of them all.
+			var page struct {
+				Events     []cardpay.Record
+				Total      int
+				NextCursor string `json:"next_cursor"`
+			}
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/payments/events?limit=2", admin, ""), http.StatusOK), &page)
+			if len(page.Events) != 2 || page.Total != 3 || page.NextCursor != page.Events[1].ID {
+				t.Fatalf("first page of 2: %+v", page)
+			}
+			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/admin/payments/events?limit=2&cursor="+page.NextCursor, admin, ""), http.StatusOK), &page)
+			if len(page.Events) != 1 || page.Total != 3 || page.NextCursor != "" || page.Events[0].ID != list.Events[2].ID {
+				t.Fatalf("last page: %+v", page)
+			}
+			for _, q := range []string{"?limit=0", "?limit=201", "?cursor=evt_nobody"} {
+				if p := wantProblem(t, env.do(t, "GET", "/api/v1/admin/payments/events"+q, admin, ""), http.StatusBadRequest); p.Reason != "bad_limit" && p.Reason != "bad_cursor" {
+					t.Errorf("%s: %+v", q, p)
+				}
+			}
 
 			// Ten minutes ahead (or behind) of the hub's clock is refused,
 			// changes nothing, and is not recorded.

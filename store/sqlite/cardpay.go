@@ -62,11 +62,19 @@ func (tx *Tx) Event(ctx context.Context, id string) (cardpay.Record, error) {
 }
 
 // AttentionEvents implements cardpay.Tx.
-func (tx *Tx) AttentionEvents(ctx context.Context, limit int) ([]cardpay.Record, error) {
+func (tx *Tx) AttentionEvents(ctx context.Context, before string, limit int) ([]cardpay.Record, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+stripeEventCols+` FROM stripe_events WHERE attention <> ''
-		ORDER BY received_at DESC, id LIMIT ?`, limit)
+		AND (?2 = '' OR (received_at, id) < (SELECT received_at, id FROM stripe_events WHERE id = ?2))
+		ORDER BY received_at DESC, id DESC LIMIT ?1`, limit, before)
 	out, err := collect(rows, err, scanStripeEvent)
 	return out, wrap("list stripe events", err)
+}
+
+// CountAttentionEvents implements cardpay.Tx.
+func (tx *Tx) CountAttentionEvents(ctx context.Context) (int, error) {
+	var n int
+	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM stripe_events WHERE attention <> ''`).Scan(&n)
+	return n, wrap("count stripe events", err)
 }
 
 const cardPaymentCols = `id, purpose, account_id, order_id, amount_cents, credited_cents, refunded_cents, created_at, updated_at`

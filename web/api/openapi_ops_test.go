@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/mobility"
@@ -229,8 +230,9 @@ func openAPIOperations() []apiOperation {
 			ok: []apiResponse{{status: 200, desc: "Received.", schema: "StripeWebhookAnswer"}}, errs: []int{400, 401}},
 
 		{method: "GET", path: "/api/v1/admin/payments/events", id: "adminListPaymentEvents", tag: "wallet", summary: "Stripe events kept for an operator", auth: "roles", roles: admin,
-			desc: "Events the hub recorded instead of applying, newest first (at most 200): payments it did not create (unmatched_payment), foreign currencies, refusals. Only routed when card payments are configured.",
-			ok:   []apiResponse{{status: 200, desc: "The events.", schema: "PaymentEvents"}}, errs: []int{401, 403}},
+			desc:  "Events the hub recorded instead of applying, newest first, a page at a time (pass next_cursor as cursor for the next; total counts them all): payments it did not create (unmatched_payment), foreign currencies, refusals. " + badCursor + "such event. Only routed when card payments are configured.",
+			query: []apiParam{cursorQuery, query("limit", "Page size, 1 to 200 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", cardpay.MaxAttentionPage))},
+			ok:    []apiResponse{{status: 200, desc: "A page of events.", schema: "PaymentEvents"}}, errs: []int{400, 401, 403}},
 
 		// The e-mail outbox.
 		{method: "GET", path: "/api/v1/admin/mail", id: "adminListMail", tag: "mail", summary: "The e-mail outbox", auth: "roles", roles: admin,

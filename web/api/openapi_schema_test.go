@@ -98,7 +98,7 @@ var openAPIComponents = []component{
 	{name: "CardTopUp", typ: typeOf[cardpay.TopUp](), desc: "A card top-up (id: its Stripe PaymentIntent) and the state the citizen is shown; credited_cents and refunded_cents are what the hub has booked."},
 	{name: "CardTopUps", typ: typeOf[TopUpsView](), desc: "The caller's latest card top-ups, newest first."},
 	{name: "StripeWebhookAnswer", typ: typeOf[WebhookAnswer]()},
-	{name: "PaymentEvents", typ: typeOf[paymentEventsView](), desc: "Stripe events recorded for an operator; attention says why each one was not applied."},
+	{name: "PaymentEvents", typ: typeOf[paymentEventsView](), desc: "A page of the Stripe events recorded for an operator, newest first; attention says why each one was not applied. total counts them all; next_cursor is the cursor of the next page, empty on the last."},
 
 	// The e-mail outbox.
 	{name: "MailSummary", typ: typeOf[MailSummary](), desc: "An e-mail in the outbox: pending (due at next_attempt_at), sending (claimed until next_attempt_at), sent, or failed (out of attempts or refused; an administrator may retry it)."},

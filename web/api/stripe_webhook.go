@@ -90,9 +90,14 @@ func cardEvent(ev stripepay.Event) cardpay.Event {
 	return out
 }
 
-// paymentEventsView lists Stripe events recorded for an operator.
+// paymentEventsView is a page of the Stripe events recorded for an
+// operator.
 type paymentEventsView struct {
 	Events []cardpay.Record `json:"events"`
+	// Total counts them all; NextCursor is the cursor of the next page,
+	// empty on the last.
+	Total      int    `json:"total"`
+	NextCursor string `json:"next_cursor"`
 }
 
 // handleAPIAdminPaymentEvents is GET /api/v1/admin/payments/events (city
@@ -105,10 +110,23 @@ func (h *walletHandler) handleAPIAdminPaymentEvents(w http.ResponseWriter, r *ht
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	evs, err := h.cardPayments.AttentionEvents(r.Context(), c)
+	cursor, limit, err := httpx.PageQuery(r, cardpay.DefaultAttentionPage, cardpay.MaxAttentionPage)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, paymentEventsView{Events: evs})
+	evs, err := h.cardPayments.AttentionEvents(r.Context(), c, cursor, limit)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	view := paymentEventsView{Events: evs}
+	if view.Total, err = h.cardPayments.AttentionCount(r.Context(), c); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if len(evs) == limit {
+		view.NextCursor = evs[len(evs)-1].ID
+	}
+	httpx.WriteJSON(w, http.StatusOK, view)
 }

@@ -17,13 +17,19 @@ import (
 // administrator settles each in Stripe's dashboard, which the page links to.
 // cardpay decides who may see them.
 
-// PaymentEvents lists the kept events; cardpay.Service implements it.
+// PaymentEvents lists and counts the kept events; cardpay.Service
+// implements it.
 type PaymentEvents interface {
-	AttentionEvents(ctx context.Context, c identity.Caller) ([]cardpay.Record, error)
+	AttentionEvents(ctx context.Context, c identity.Caller, cursor string, limit int) ([]cardpay.Record, error)
+	AttentionCount(ctx context.Context, c identity.Caller) (int, error)
 }
 
 type paymentEventsPage struct {
 	Events []paymentEventRow
+	// Total counts every kept event; Older links the next (older) page,
+	// Newest the first, when this is not it.
+	Total         int
+	Older, Newest string
 }
 
 // paymentEventRow is a kept event with what the page computes for it.
@@ -37,13 +43,25 @@ type paymentEventRow struct {
 }
 
 func (s *staffPages) handlePaymentEventsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	evs, err := s.events.AttentionEvents(r.Context(), c)
+	cursor := r.URL.Query().Get("cursor")
+	evs, err := s.events.AttentionEvents(r.Context(), c, cursor, cardpay.DefaultAttentionPage)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	total, err := s.events.AttentionCount(r.Context(), c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	l := s.locale(r)
-	page := paymentEventsPage{Events: make([]paymentEventRow, 0, len(evs))}
+	page := paymentEventsPage{Events: make([]paymentEventRow, 0, len(evs)), Total: total}
+	if len(evs) == cardpay.DefaultAttentionPage {
+		page.Older = "/admin/payments/events?cursor=" + url.QueryEscape(evs[len(evs)-1].ID)
+	}
+	if cursor != "" {
+		page.Newest = "/admin/payments/events"
+	}
 	for _, ev := range evs {
 		row := paymentEventRow{Record: ev, Amount: eventAmount(l, ev.AmountCents, ev.Currency), EventURL: stripeDashboard(ev.Livemode, "events", ev.ID)}
 		if ev.PaymentIntentID != "" {

@@ -87,8 +87,8 @@ func (s *staffPages) adminPanels(r *http.Request, c identity.Caller) []Dashboard
 		p := DashboardPanel{TitleKey: "staff.events.title", TextKey: "staff.panel.events.text", Href: "/admin/payments/events"}
 		// A count, not a warning: the events stay listed once settled in
 		// Stripe's dashboard, so their number alone asks for nothing.
-		if evs, err := s.events.AttentionEvents(r.Context(), c); err == nil && len(evs) > 0 {
-			p.Status = l.T("staff.events.count", len(evs))
+		if n, err := s.events.AttentionCount(r.Context(), c); err == nil && n > 0 {
+			p.Status = l.T("staff.events.count", n)
 		}
 		out = append(out, p)
 	}
