@@ -74,3 +74,24 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(m.oldest, prometheus.GaugeValue, age)
 }
+
+// senderPaused is the Sender's own metric, this replica's.
+var senderPaused = prometheus.NewDesc("cityhub_mail_sender_paused",
+	"1 while this replica's sender pauses because the SMTP server refuses every e-mail (unreachable, refusing the connection, the login or the sender); 0 otherwise.", nil, nil)
+
+// Describe implements prometheus.Collector: a Sender reports whether it
+// pauses for an SMTP outage. Unlike Metrics, this is the replica's own
+// state: alert on any replica paused for long, and read its log for why.
+func (s *Sender) Describe(ch chan<- *prometheus.Desc) { ch <- senderPaused }
+
+// Collect implements prometheus.Collector.
+func (s *Sender) Collect(ch chan<- prometheus.Metric) {
+	s.mu.Lock()
+	paused := !s.outage.since.IsZero()
+	s.mu.Unlock()
+	v := 0.0
+	if paused {
+		v = 1
+	}
+	ch <- prometheus.MustNewConstMetric(senderPaused, prometheus.GaugeValue, v)
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -18,9 +19,9 @@ import (
 // reports each message's result through done, in order; an error wrapped
 // with Permanent means no retry can succeed (the server refused the
 // recipient). An error Deliver returns counts an attempt for each message
-// it did not report (the server could not be reached), unless it is
-// wrapped with Untried. Deliver must give up on a message within the
-// timeout it promises (Timeout), so a sender never outlives its lease.
+// it did not report, unless it is wrapped with Untried (the server refuses
+// every message). Deliver must give up on a message within the timeout it
+// promises (Timeout), so a sender never outlives its lease.
 type Transport interface {
 	Deliver(ctx context.Context, msgs []mail.Message, done func(i int, err error)) error
 	// Timeout bounds one message's delivery, connecting included.
@@ -43,11 +44,13 @@ type untried struct{ err error }
 func (u untried) Error() string { return u.err.Error() }
 func (u untried) Unwrap() error { return u.err }
 
-// Untried marks an error with which Deliver stopped before trying the
-// messages it had not reported (the connection was lost and could not be
-// made again, the server refuses the session): they go back to pending,
-// due at once, their attempt not counted, as when the lease leaves no room
-// for them.
+// Untried marks an error with which Deliver stopped because the server
+// refuses every message (it cannot be reached, it refuses the connection,
+// the login or the sender, it ends every session): the messages it did not
+// report go back to pending, due at once, their attempt not counted, with
+// err as their last error (why they wait), and the sender pauses (see
+// Sender.Run). An outage must not spend the messages' attempts: with one
+// spent at every look, a server down for an hour failed every e-mail.
 func Untried(err error) error { return untried{err} }
 
 // IsUntried reports whether err was marked Untried.
@@ -64,9 +67,17 @@ type SenderOptions struct {
 	MaxAttempts int
 	// BaseDelay and MaxDelay bound the backoff between attempts: the n-th
 	// retry waits BaseDelay·2ⁿ⁻¹, capped at MaxDelay, of which a random
-	// half (defaults 30s and 1h: eight attempts span about an hour).
+	// half (defaults 30s and 1h: eight attempts span about an hour). The
+	// pauses while the server refuses every message grow the same way
+	// from BaseDelay, capped at maxPause or MaxDelay, whichever is less.
 	BaseDelay, MaxDelay time.Duration
 }
+
+// maxPause is the longest a sender pauses while the server refuses every
+// message: once the server is back, the longest an e-mail waits for the
+// sender to try again. Short next to MaxDelay, since a password reset
+// waiting behind an outage is waited for by someone.
+const maxPause = 5 * time.Minute
 
 func (o *SenderOptions) defaults() {
 	if o.Batch <= 0 {
@@ -98,6 +109,17 @@ type Sender struct {
 	lease, margin time.Duration
 	// wake holds one pending Wake.
 	wake chan struct{}
+
+	mu     sync.Mutex
+	outage outage
+}
+
+// outage is the server refusing every message (Untried): since when, how
+// many refusals in a row, and until when the sender pauses. Zero: none.
+type outage struct {
+	since    time.Time
+	refusals int
+	until    time.Time
 }
 
 // NewSender returns a sender of the outbox in store through transport.
@@ -125,7 +147,13 @@ func (s *Sender) Wake() {
 
 // Run sends due messages until ctx ends, looking again every Poll when
 // there was nothing to send, at once when a whole batch went or Wake was
-// called.
+// called. While the server refuses every message it pauses instead,
+// wakes or not, for BaseDelay at first and twice as long after each
+// refusal in a row up to 5 minutes (or MaxDelay), of which a random part of
+// the upper half, as Backoff; the first batch the server takes ends the
+// outage. A queue of e-mails never has the sender knock on a server that
+// is down at each look, and the outage is logged when it starts and when
+// it ends, not at each refusal.
 func (s *Sender) Run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -144,13 +172,21 @@ func (s *Sender) Run(ctx context.Context) {
 		if n >= s.opts.Batch {
 			wait = 0
 		}
+		if until, ok := s.pausedUntil(); ok {
+			wait = until.Sub(s.now())
+		}
 		t.Reset(wait)
 	}
 }
 
 // SendDue claims one batch of due messages and delivers it; it returns how
-// many messages it claimed to send (not those the claim failed).
+// many messages it claimed to send (not those the claim failed). While the
+// sender pauses for a server that refuses every message it claims nothing
+// and returns 0.
 func (s *Sender) SendDue(ctx context.Context) (int, error) {
+	if _, ok := s.pausedUntil(); ok {
+		return 0, nil
+	}
 	claim := ids.New("claim")
 	now := s.now().UTC().Truncate(time.Microsecond)
 	leaseUntil := now.Add(s.lease)
@@ -184,29 +220,85 @@ func (s *Sender) SendDue(ctx context.Context) (int, error) {
 	// started go back to pending, due now, their attempt not counted.
 	sendCtx, cancel := context.WithDeadline(ctx, leaseUntil.Add(-s.margin))
 	done := make([]bool, len(batch))
+	took := false // the server accepted a message
 	derr := s.transport.Deliver(sendCtx, batch, func(i int, err error) {
 		done[i] = true
+		took = took || err == nil
 		s.finish(ctx, batch[i], err)
 	})
 	stopped := sendCtx.Err() != nil
 	cancel()
+	refused := IsUntried(derr) && !stopped
 	var released []mail.Message
 	for i, m := range batch {
 		switch {
 		case done[i]:
-		case derr != nil && !stopped && !IsUntried(derr):
+		case derr != nil && !stopped && !refused:
 			// The server could not be reached: an attempt, retried later.
 			s.finish(ctx, m, derr)
 		default:
 			m.State, m.Attempts, m.NextAttemptAt = mail.StatePending, m.Attempts-1, s.now().UTC().Truncate(time.Microsecond)
+			if refused {
+				m.LastError = trim(derr.Error())
+			}
 			released = append(released, m)
 		}
 	}
-	if len(released) > 0 && IsUntried(derr) && !stopped {
-		s.log.WarnContext(ctx, "outbox: delivery stopped; the e-mails not tried go back to pending", slog.Int("e-mails", len(released)),
-			slog.Any("error", derr))
+	switch {
+	case refused:
+		s.refused(ctx, derr, took)
+	case derr == nil || took:
+		s.recovered(ctx)
 	}
 	return len(batch), s.write(context.WithoutCancel(ctx), released...)
+}
+
+// pausedUntil is when the pause for an outage ends, if the sender is
+// pausing now.
+func (s *Sender) pausedUntil() (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	until := s.outage.until
+	return until, !until.IsZero() && s.now().Before(until)
+}
+
+// refused starts or prolongs an outage: the server refused every message
+// (err). A batch of which the server took some before refusing (a sending
+// rate, a quota) pauses from the shortest wait again.
+func (s *Sender) refused(ctx context.Context, err error, took bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	o := &s.outage
+	first := o.since.IsZero()
+	if first {
+		o.since = now
+	}
+	if took {
+		o.refusals = 0
+	}
+	o.refusals++
+	o.until = now.Add(Backoff(o.refusals, s.opts.BaseDelay, min(s.opts.MaxDelay, maxPause)))
+	if first {
+		s.log.ErrorContext(ctx, "outbox: the SMTP server refuses every e-mail; sending paused, to try again after growing pauses",
+			slog.Time("next_try", o.until), slog.Any("error", err))
+		return
+	}
+	s.log.DebugContext(ctx, "outbox: the SMTP server still refuses every e-mail", slog.Int("refusals", o.refusals),
+		slog.Time("next_try", o.until), slog.Any("error", err))
+}
+
+// recovered ends an outage: the server took a batch.
+func (s *Sender) recovered(ctx context.Context) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.outage
+	if o.since.IsZero() {
+		return
+	}
+	s.outage = outage{}
+	s.log.InfoContext(ctx, "outbox: the SMTP server takes e-mails again; sending resumed",
+		slog.Duration("outage", s.now().Sub(o.since)), slog.Int("refusals", o.refusals))
 }
 
 // finish records one delivery's result.

@@ -124,31 +124,31 @@ func (t *Transport) Timeout() time.Duration { return 2 * t.timeout }
 
 // Deliver implements outbox.Transport: one connection for the batch, each
 // message sent on it and reported through done. A refusal of the message
-// itself (classify) is permanent; a refusal of the session (the
-// connection, the login, the sender: a quota, a suspended account) costs
-// the message being tried an attempt and stops the batch, the rest left
-// untried (outbox.Untried); anything else may succeed later. A connection
-// found gone before a message (the last one's failure ended it, or the
-// server hung up) is made again, once a batch, for the rest; if that fails
-// too the rest are left untried, not each charged an attempt that never
-// reached the server.
+// itself (classify) is permanent. What the server says before a message's
+// own recipient or content (the connection, the greeting, TLS, the login,
+// MAIL FROM, which is the same for every message) is the server refusing
+// every message: the batch stops there, that message and the rest
+// unreported, and Deliver returns the refusal as outbox.Untried, so that
+// the sender pauses and an outage spends no message's attempts. A refusal
+// read from a message's own recipient or data that is nonetheless the
+// session's (a relay or policy refusal, 421) costs that message the
+// attempt, so that one message the server refuses for ever cannot hold the
+// sender paused for ever, and stops the batch the same way. Anything else
+// may succeed later. A connection found gone before a message (the last
+// one's failure ended it, or the server hung up) is made again, once a
+// batch, for the rest; if that fails too, or the new one is gone too, the
+// server is refusing.
 func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(int, error)) error {
 	c, err := newClient(t)
 	if err != nil {
-		return err
+		return outbox.Untried(err)
 	}
 	sc, err := c.DialToSMTPClientWithContext(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		// The first message is the one being tried: it counts an
-		// attempt, and the rest wait for the next pass uncharged.
-		err = fmt.Errorf("connect to %s: %w", t.redacted, err)
-		if len(msgs) > 0 {
-			done(0, err)
-		}
-		return outbox.Untried(err)
+		return outbox.Untried(fmt.Errorf("connect to %s: %w", t.redacted, err))
 	}
 	defer func() { _ = c.CloseWithSMTPClient(sc) }()
 	redialed := false
@@ -173,11 +173,8 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			}
 			if err = c.SendWithSMTPClient(sc, msg); lost(err) {
 				// The new connection too was gone before its first
-				// message: the server ends every session, and this
-				// message counts an attempt, so that the batch backs off.
-				err = fmt.Errorf("connection to %s lost again: %w", t.redacted, err)
-				done(i, err)
-				return outbox.Untried(err)
+				// message: the server ends every session.
+				return outbox.Untried(fmt.Errorf("connection to %s lost again: %w", t.redacted, err))
 			}
 		}
 		if err != nil && msg.IsDelivered() {
@@ -188,11 +185,15 @@ func (t *Transport) Deliver(ctx context.Context, msgs []mail.Message, done func(
 			t.log.WarnContext(ctx, "smtp: e-mail accepted; the session failed after it", slog.String("mail", m.ID), slog.Any("error", err))
 			err = nil
 		}
-		result, stop := classify(err)
-		done(i, result)
-		if stop {
+		result, v := classify(err)
+		switch v {
+		case serverRefuses:
+			return outbox.Untried(fmt.Errorf("the server refuses every e-mail: %w", err))
+		case sessionRefused:
+			done(i, result)
 			return outbox.Untried(fmt.Errorf("the server refuses the session, not this message: %w", err))
 		}
+		done(i, result)
 	}
 	return nil
 }
@@ -256,48 +257,68 @@ func (t *Transport) build(m mail.Message) (*gomail.Msg, error) {
 	return msg, nil
 }
 
+// verdict is what a message's failure says of the batch.
+type verdict int
+
+const (
+	// goOn: the message's own result; the batch goes on.
+	goOn verdict = iota
+	// sessionRefused: the session's refusal, read from this message's
+	// recipient or data: it counts the message an attempt and stops.
+	sessionRefused
+	// serverRefuses: the server refused before anything of this
+	// message's own (MAIL FROM is the same for every message): no
+	// attempt counted; it stops.
+	serverRefuses
+)
+
 // classify judges one message's failure: permanent (wrapped with
 // outbox.Permanent) only when the server refused it for something of its
-// own, the recipient or the content, which no retry changes; stop when the
-// refusal is of the session, which every message of the batch would meet.
+// own, the recipient or the content, which no retry changes; a verdict
+// other than goOn when the refusal is of the session, which every message
+// of the batch would meet.
 //
 // go-mail says at which step the server refused (SendError.Reason) and,
 // when the server announces ENHANCEDSTATUSCODES, the RFC 3463 code, whose
 // middle number is the subject: 1 addressing, 2 the mailbox, 3 the mail
 // system, 4 routing (and quotas), 5 the protocol, 6 the content, 7 policy.
-//   - MAIL FROM refused (4xx or 5xx): the sender, the account or a quota;
-//     never this message. Stop.
+//   - MAIL FROM refused (4xx or 5xx): the sender, the account, a quota or
+//     the server going away; never this message. The server refuses.
+//   - 421 at any later step: the server closes the session; but it
+//     answered this message's recipient or data, so the session refused.
 //   - RCPT TO refused with a 5xx: the recipient, unless the code's
 //     subject is the sender's address (x.1.7, x.1.8), the system, routing,
 //     the protocol or policy (a relay or a sender refused, a quota: Postfix
-//     answers its sender checks at RCPT TO). Otherwise stop.
+//     answers its sender checks at RCPT TO). Otherwise the session refused.
 //   - the end of DATA refused with a 5xx: this message, when the code says
 //     its recipient, mailbox, content or size (5.3.4; without a code, 552
-//     says the size); otherwise stop.
-//   - any other 5xx: stop.
+//     says the size); otherwise the session refused.
+//   - any other 5xx: the session refused.
 //
-// What stops is retried (an attempt, a backoff), so a refusal of this
+// A session refusal costs the message an attempt, so a refusal of this
 // message's own that was read as the session's still ends failed once out
-// of attempts.
-func classify(err error) (result error, stop bool) {
+// of attempts, rather than pausing the sender at every try.
+func classify(err error) (result error, v verdict) {
 	if err == nil {
-		return nil, false
+		return nil, goOn
 	}
 	var se *gomail.SendError
 	if !errors.As(err, &se) {
-		return err, false
+		return err, goOn
 	}
 	code := se.ErrorCode()
 	switch {
 	case se.Reason == gomail.ErrSMTPMailFrom && code >= 400:
-		return err, true
+		return err, serverRefuses
+	case code == 421:
+		return err, sessionRefused
 	case code < 500 || code >= 600:
-		return err, false
+		return err, goOn
 	case se.Reason == gomail.ErrSMTPRcptTo && ownRefusal(se.EnhancedStatusCode(), true),
 		se.Reason == gomail.ErrSMTPDataClose && ownRefusal(se.EnhancedStatusCode(), code == 552):
-		return outbox.Permanent(err), false
+		return outbox.Permanent(err), goOn
 	}
-	return err, true
+	return err, sessionRefused
 }
 
 // ownRefusal reports whether an enhanced status code refuses the message

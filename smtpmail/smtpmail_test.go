@@ -124,8 +124,10 @@ func deliverAndRead(t *testing.T, m mail.Message) mailtest.Message {
 	return mailtest.Read(t, got[0].ID)
 }
 
-// A connection refused is worth retrying; it is not permanent. The first
-// message is the one tried; the others are left untried.
+// A connection refused is the server refusing every message: none is
+// reported (none spends an attempt), and the refusal comes back marked
+// Untried, so that the sender pauses. The first message was reported and
+// spent an attempt at every try.
 func TestDeliverToClosedPortIsTemporary(t *testing.T) {
 	tr, err := smtpmail.New(smtpmail.Config{URL: "smtp://127.0.0.1:1?tls=none", From: mailtest.From, Timeout: time.Second}, nil)
 	if err != nil {
@@ -138,8 +140,8 @@ func TestDeliverToClosedPortIsTemporary(t *testing.T) {
 		}
 		reported = append(reported, err)
 	})
-	if err == nil || !outbox.IsUntried(err) || len(reported) != 1 || reported[0] == nil || outbox.IsPermanent(reported[0]) {
-		t.Fatalf("Deliver = %v, reported %v; want the first message's temporary error, the rest untried", err, reported)
+	if err == nil || !outbox.IsUntried(err) || outbox.IsPermanent(err) || len(reported) != 0 {
+		t.Fatalf("Deliver = %v, reported %v; want the refusal, untried, no message reported", err, reported)
 	}
 }
 
@@ -240,8 +242,9 @@ func TestAcceptedThenSessionFails(t *testing.T) {
 
 // A server that hangs up at the first message's DATA costs that message an
 // attempt and no other: the rest go on a new connection, or, when none can
-// be made, back to pending with their attempts as they were. Each was
-// charged an attempt, failing with "not connected", and none was tried.
+// be made, back to pending with their attempts as they were and the
+// refusal as their last error. Each was charged an attempt, failing with
+// "not connected", and none was tried.
 func TestConnectionLostMidBatch(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
@@ -269,7 +272,7 @@ func TestConnectionLostMidBatch(t *testing.T) {
 			for _, m := range msgs[1:] {
 				got := readMail(t, db, m.ID)
 				if c.reconnect && (got.State != mail.StateSent || got.Attempts != 1) ||
-					!c.reconnect && (got.State != mail.StatePending || got.Attempts != 0 || got.LastError != "") {
+					!c.reconnect && (got.State != mail.StatePending || got.Attempts != 0 || !strings.Contains(got.LastError, "421")) {
 					t.Errorf("%s: %s, attempt %d, error %q", m.To, got.State, got.Attempts, got.LastError)
 				}
 			}
@@ -285,31 +288,36 @@ func TestConnectionLostMidBatch(t *testing.T) {
 }
 
 // Only a refusal of the message itself (its recipient at RCPT TO, its
-// content or size at the end of DATA) fails it for good. A refusal of the
-// session (the greeting, MAIL FROM, a relay or policy refusal: a quota or
-// a sender not authorised meets every message) costs the message tried an
-// attempt and stops the batch, the rest pending without an attempt. Every
-// 5xx failed its message, and a quota failed every message of the batch.
+// content or size at the end of DATA) fails it for good. A refusal before
+// anything of the message's own (the greeting, MAIL FROM: a quota or a
+// sender not authorised meets every message) stops the batch, that message
+// and the rest pending without an attempt, the refusal as their last
+// error. A refusal of the session given to a message's recipient or data
+// (a relay or policy refusal, 421) costs that message an attempt and stops
+// the batch the same way. Every 5xx failed its message, a quota failed
+// every message of the batch, and a refusal at the greeting or MAIL FROM
+// spent an attempt.
 func TestRefusalsOfTheMessageAndOfTheSession(t *testing.T) {
 	t.Parallel()
 	const (
-		sent    = "sent"
-		failed  = "failed"
-		tried   = "tried"   // pending, an attempt counted
-		untried = "untried" // pending, no attempt counted
+		sent   = "sent"
+		failed = "failed"
+		tried  = "tried" // pending, an attempt counted
+		waits  = "waits" // pending, no attempt counted, the refusal as its last error
 	)
 	for _, c := range []struct {
 		name        string
 		verb, reply string // the reply to verb for the second message ("" verb: the greeting)
 		want        [3]string
 	}{
-		{"greeting refused", "", "554 5.3.2 no service here", [3]string{tried, untried, untried}},
-		{"quota at MAIL FROM", "MAIL", "550 5.4.5 Daily sending quota exceeded", [3]string{sent, tried, untried}},
-		{"sender not authorised at MAIL FROM", "MAIL", "550 5.7.1 Sender not authorised", [3]string{sent, tried, untried}},
-		{"no code at MAIL FROM", "MAIL", "553 Account suspended", [3]string{sent, tried, untried}},
-		{"rate at MAIL FROM", "MAIL", "451 4.7.1 Slow down", [3]string{sent, tried, untried}},
-		{"relay denied at RCPT TO", "RCPT", "554 5.7.1 Relay access denied", [3]string{sent, tried, untried}},
-		{"sender refused at RCPT TO", "RCPT", "553 5.1.8 Sender address rejected: Domain not found", [3]string{sent, tried, untried}},
+		{"greeting refused", "", "554 5.3.2 no service here", [3]string{waits, waits, waits}},
+		{"quota at MAIL FROM", "MAIL", "550 5.4.5 Daily sending quota exceeded", [3]string{sent, waits, waits}},
+		{"sender not authorised at MAIL FROM", "MAIL", "550 5.7.1 Sender not authorised", [3]string{sent, waits, waits}},
+		{"no code at MAIL FROM", "MAIL", "553 Account suspended", [3]string{sent, waits, waits}},
+		{"rate at MAIL FROM", "MAIL", "451 4.7.1 Slow down", [3]string{sent, waits, waits}},
+		{"relay denied at RCPT TO", "RCPT", "554 5.7.1 Relay access denied", [3]string{sent, tried, waits}},
+		{"sender refused at RCPT TO", "RCPT", "553 5.1.8 Sender address rejected: Domain not found", [3]string{sent, tried, waits}},
+		{"closing at RCPT TO", "RCPT", "421 4.3.2 Shutting down", [3]string{sent, tried, waits}},
 		{"recipient unknown", "RCPT", "550 5.1.1 No such user", [3]string{sent, failed, sent}},
 		{"recipient unknown, no code", "RCPT", "550 No such user here", [3]string{sent, failed, sent}},
 		{"mailbox disabled", "RCPT", "550 5.2.1 Mailbox disabled", [3]string{sent, failed, sent}},
@@ -317,8 +325,8 @@ func TestRefusalsOfTheMessageAndOfTheSession(t *testing.T) {
 		{"content refused", ".", "554 5.6.0 Message content refused", [3]string{sent, failed, sent}},
 		{"too big", ".", "552 5.3.4 Message too big", [3]string{sent, failed, sent}},
 		{"too big, no code", ".", "552 Message exceeds the size limit", [3]string{sent, failed, sent}},
-		{"policy at the end of DATA", ".", "550 5.7.1 Rejected by the sender domain's DMARC policy", [3]string{sent, tried, untried}},
-		{"no code at the end of DATA", ".", "554 Transaction failed", [3]string{sent, tried, untried}},
+		{"policy at the end of DATA", ".", "550 5.7.1 Rejected by the sender domain's DMARC policy", [3]string{sent, tried, waits}},
+		{"no code at the end of DATA", ".", "554 Transaction failed", [3]string{sent, tried, waits}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -355,9 +363,9 @@ func TestRefusalsOfTheMessageAndOfTheSession(t *testing.T) {
 					if got.State != mail.StatePending || got.Attempts != 1 || !strings.Contains(got.LastError, c.reply[:3]) {
 						t.Errorf("%s: %s, %q, want pending after an attempt, with the refusal", m.To, was, got.LastError)
 					}
-				case untried:
-					if got.State != mail.StatePending || got.Attempts != 0 || got.LastError != "" {
-						t.Errorf("%s: %s, %q, want pending, untried", m.To, was, got.LastError)
+				case waits:
+					if got.State != mail.StatePending || got.Attempts != 0 || !strings.Contains(got.LastError, c.reply[:3]) {
+						t.Errorf("%s: %s, %q, want pending without an attempt, with the refusal", m.To, was, got.LastError)
 					}
 				}
 			}
@@ -366,9 +374,10 @@ func TestRefusalsOfTheMessageAndOfTheSession(t *testing.T) {
 }
 
 // A server that ends every session before its first message (here at the
-// NOOP go-mail sends first) costs the first message an attempt, after one
-// new connection, so that the batch backs off rather than being left
-// untried, and due again at once, for ever.
+// NOOP go-mail sends first) is refusing every message: after one new
+// connection the batch stops, no message spending an attempt, and the
+// sender pauses (TestOutagePausesTheSender), rather than trying again at
+// once. The first message spent an attempt at every try.
 func TestEverySessionLostBeforeItsFirstMessage(t *testing.T) {
 	t.Parallel()
 	f := startFakeSMTP(t, func(conn int, verb, arg string) (string, bool) { return "", verb == "NOOP" })
@@ -376,13 +385,16 @@ func TestEverySessionLostBeforeItsFirstMessage(t *testing.T) {
 	if n, err := s.SendDue(context.Background()); err != nil || n != 2 {
 		t.Fatalf("SendDue = %d, %v", n, err)
 	}
-	if got := readMail(t, db, msgs[0].ID); got.State != mail.StatePending || got.Attempts != 1 || got.LastError == "" {
-		t.Errorf("first: %s, attempt %d, %q; want pending after an attempt", got.State, got.Attempts, got.LastError)
-	}
-	if got := readMail(t, db, msgs[1].ID); got.State != mail.StatePending || got.Attempts != 0 {
-		t.Errorf("second: %s, attempt %d; want pending, untried", got.State, got.Attempts)
+	for _, m := range msgs {
+		if got := readMail(t, db, m.ID); got.State != mail.StatePending || got.Attempts != 0 || !strings.Contains(got.LastError, "lost again") {
+			t.Errorf("%s: %s, attempt %d, %q; want pending without an attempt, with the refusal", m.To, got.State, got.Attempts, got.LastError)
+		}
 	}
 	if f.Conns() != 2 {
 		t.Errorf("%d connections, want 2", f.Conns())
+	}
+	// The sender pauses: it claims nothing, and the server hears nothing.
+	if n, err := s.SendDue(context.Background()); err != nil || n != 0 || f.Conns() != 2 {
+		t.Errorf("SendDue at once = %d, %v, %d connections; want nothing claimed, 2 connections", n, err, f.Conns())
 	}
 }
