@@ -138,14 +138,21 @@ func validateLocale(locale string) error {
 }
 
 // ValidateEmail checks a trimmed e-mail address: one plain address, with
-// a dot in its domain. Invalid (reason bad_email).
+// a dot in its domain, outside the .invalid top-level domain (RFC 6761),
+// where no mail is ever delivered and the hub's own placeholders live
+// (PlaceholderEmailDomain): an account there could never confirm it, and
+// the hub sends nothing there. Invalid (reason bad_email).
 func ValidateEmail(email string) error {
 	if len(email) > MaxEmailLen {
 		return apperr.R(apperr.Invalid, "bad_email", "The email address is too long.")
 	}
 	addr, err := mail.ParseAddress(email)
-	if err != nil || addr.Address != email || !strings.Contains(email[strings.LastIndexByte(email, '@')+1:], ".") {
+	domain := strings.ToLower(email[strings.LastIndexByte(email, '@')+1:])
+	if err != nil || addr.Address != email || !strings.Contains(domain, ".") {
 		return apperr.R(apperr.Invalid, "bad_email", "The email address is not valid.")
+	}
+	if strings.HasSuffix(strings.TrimSuffix(domain, "."), ".invalid") {
+		return apperr.R(apperr.Invalid, "bad_email", "The email address is not one that can receive e-mail.")
 	}
 	return nil
 }

@@ -592,3 +592,18 @@ func TestNewAccountProblemsNameEveryBadField(t *testing.T) {
 		t.Fatalf("a good account: %v, %+v", p, good)
 	}
 }
+
+// An address in the .invalid top-level domain, where no mail is delivered
+// and the hub's placeholders live, is refused as any bad address is: an
+// account there could never confirm it. Other addresses are kept.
+func TestValidateEmailRefusesTheInvalidDomain(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{"acc_x" + identity.PlaceholderEmailDomain, "anna@SPID.INVALID", "anna@mail.invalid", "anna@invalid.invalid"} {
+		testutil.WantReason(t, identity.ValidateEmail(bad), apperr.Invalid, "bad_email")
+	}
+	for _, good := range []string{"anna@example.org", "anna@invalid.example.org", "anna@invalidity.it"} {
+		if err := identity.ValidateEmail(good); err != nil {
+			t.Errorf("%s: %v", good, err)
+		}
+	}
+}
