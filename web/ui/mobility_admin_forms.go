@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/mobility"
 	"cityhub/money"
 	"cityhub/web/httpx"
@@ -71,6 +73,7 @@ func (s *bikeAdminPages) bikeAdminForm(k bikeAdminKind, edit bool) pageHandler {
 			case kindStations:
 				p.Values["capacity"] = "10"
 				p.Values["open"] = "1"
+				p.Values["key"] = ids.Token(12)
 			case kindBikes:
 				p.Values["active"] = "1"
 			case kindTypes:
@@ -208,6 +211,16 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 			}
 		}
 		save := s.parseAndCheck(ctx, c, l, k, r.PostForm, &p)
+		registering := k == kindStations && !edit
+		if registering {
+			// The new station form's key (registerStationOnce), kept on a
+			// refused post so the form corrected is still the one form; a
+			// form from before keys is given one.
+			p.Values["key"] = strings.TrimSpace(r.PostFormValue("key"))
+			if p.Values["key"] == "" {
+				p.Values["key"] = ids.Token(12)
+			}
+		}
 		preview := r.PostFormValue("preview") != ""
 		// Only a preview looks the code up beforehand, as a hint: a save
 		// leaves the decision to the create itself, which refuses a taken
@@ -232,10 +245,28 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 			s.render(w, r, status, k.view, "admin", p)
 			return
 		}
-		if err := save(ctx); err != nil {
+		first := true
+		var err error
+		if registering {
+			var id string
+			id, first, err = s.registerStationOnce(ctx, c, &p, save)
+			if err == nil {
+				p.ID = id
+			}
+		} else {
+			err = save(ctx)
+		}
+		if err != nil {
 			if apperr.CodeOf(err) == apperr.Internal {
 				s.pageError(w, r, err)
 				return
+			}
+			if reason := apperr.ReasonOf(err); registering && (reason == "idempotency_key_reused" || reason == "idempotency_key_invalid") {
+				// The key made a station already, from other values (Back,
+				// an edit), or does not read: the form comes back under a
+				// fresh key, so that sent again it registers a station of
+				// its own, never the first one changed.
+				p.Values["key"] = ids.Token(12)
 			}
 			s.formError(l, k, err, &p)
 			if err := s.formOptions(ctx, c, l, k, &p); err != nil {
@@ -250,12 +281,35 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 			return
 		}
 		if k == kindStations {
+			if !first {
+				// The form was sent before and registered the station: its
+				// credential page, which says so. The secret issued then
+				// was shown on that first answer alone.
+				http.Redirect(w, r, k.base()+"/"+url.PathEscape(p.ID)+"/credential?saved=sent_before", http.StatusSeeOther)
+				return
+			}
 			// Registering a station issues its broker credential.
 			s.credentials.issueOnRegistration(w, r, c, p.ID)
 			return
 		}
 		http.Redirect(w, r, k.base()+"?saved="+url.QueryEscape(p.ID), http.StatusSeeOther)
 	}
+}
+
+// registerStationOnce registers the new station form's station once for
+// the form's key (formOnce): sent twice, by a double press or a reload
+// after a slow answer, the form registers one station, and every send
+// after the first learns the code it registered with first false, so no
+// second credential is issued. The request is what the form says, without
+// its key.
+func (s *bikeAdminPages) registerStationOnce(ctx context.Context, c identity.Caller, p *bikeAdminFormPage, save func(context.Context) error) (id string, first bool, err error) {
+	request := maps.Clone(p.Values)
+	delete(request, "key")
+	id, err = s.formOnce(ctx, "page.station_create:"+c.AccountID, p.Values["key"], request, func(ctx context.Context) (string, error) {
+		first = true
+		return p.ID, save(ctx)
+	})
+	return id, first, err
 }
 
 func (s *bikeAdminPages) exists(ctx context.Context, c identity.Caller, k bikeAdminKind, id string) error {
