@@ -138,7 +138,8 @@ type Config struct {
 	MailFrom string
 	// MailMaxAttempts (CITYHUB_MAIL_MAX_ATTEMPTS, default 8) is how many
 	// deliveries an e-mail gets, with backoff from 30s to 1h, before it is
-	// kept as failed for an administrator to retry.
+	// kept as failed for an administrator to retry; a server refusing every
+	// e-mail spends none (the sender pauses, outbox.Sender).
 	MailMaxAttempts int
 	// SMTPTimeout (CITYHUB_SMTP_TIMEOUT, default 15s) bounds connecting to
 	// the SMTP server and each exchange with it.

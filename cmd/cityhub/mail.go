@@ -48,6 +48,9 @@ func (h *hub) startMail(ctx context.Context) error {
 	// A commit that queued mail wakes this replica's sender: the e-mail
 	// leaves at once, not at the next look (every 5 s).
 	h.db.OnMailQueued(sender.Wake)
+	// Whether this replica's sender is paused by a server refusing every
+	// e-mail (cityhub_mail_sender_paused), registered with the metrics.
+	h.mailSender = sender
 	h.background(ctx, sender.Run)
 	log.Info("sending e-mail", slog.String("smtp", tr.String()), slog.String("from", h.cfg.MailFrom))
 	return nil

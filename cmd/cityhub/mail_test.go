@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -35,6 +36,16 @@ func TestServeSendsTopUpReceipt(t *testing.T) {
 		"CITYHUB_MAIL_FROM":              mailtest.From,
 		"CITYHUB_LOG_LEVEL":              "warn",
 	})
+	// This replica's sender says whether a refusing server paused it.
+	if res, err := http.Get(url + "/metrics"); err != nil {
+		t.Fatal(err)
+	} else {
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(raw), "\ncityhub_mail_sender_paused 0\n") {
+			t.Errorf("/metrics has no cityhub_mail_sender_paused 0:\n%s", raw)
+		}
+	}
 	to := mailtest.Recipient(t)
 	call := func(method, path, auth string, body any, headers map[string]string, want int, out any) {
 		t.Helper()

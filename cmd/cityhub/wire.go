@@ -45,7 +45,9 @@ type hub struct {
 	tickets  *ticketing.Service
 	cardpay  *cardpay.Service
 	outbox   *outbox.Service
-	parts    *participation.Service
+	// mailSender sends the outbox's e-mails; nil without an SMTP server.
+	mailSender *outbox.Sender
+	parts      *participation.Service
 	// composer writes the hub's e-mails; each service that sends one
 	// enqueues it in the outbox with the change that causes it.
 	composer *mail.Composer
@@ -236,6 +238,11 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	})
 	if err := h.server.Registry().Register(outbox.NewMetrics(db.Outbox(), log.With(slog.String("component", "mail")))); err != nil {
 		return nil, fmt.Errorf("register the outbox metrics: %w", err)
+	}
+	if h.mailSender != nil {
+		if err := h.server.Registry().Register(h.mailSender); err != nil {
+			return nil, fmt.Errorf("register the mail sender's metrics: %w", err)
+		}
 	}
 	if err := registerRedemptionBatches(h.server.Registry(), h.vouchers); err != nil {
 		return nil, err
