@@ -20,6 +20,13 @@ type Pruner interface {
 	PruneKept(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
+// PrunedAnswerStore keeps answers and forgets them in time: what a
+// database holds for the hub's keyed requests.
+type PrunedAnswerStore interface {
+	AnswerStore
+	Pruner
+}
+
 // pruneBatch bounds one statement's deletions, so that a first pruning
 // of a large backlog holds no lock for long.
 const pruneBatch = 1000

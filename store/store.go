@@ -44,8 +44,9 @@ type Stores interface {
 	Mobility() mobility.Store
 	Ticketing() ticketing.Store
 	CardPayments() cardpay.Store
-	// Answers keeps the first answer to each keyed API request.
-	Answers() idem.AnswerStore
+	// Answers keeps the first answer to each keyed API request, and
+	// forgets it once no client retries any more.
+	Answers() idem.PrunedAnswerStore
 	// Outbox is the e-mail outbox.
 	Outbox() outbox.Store
 	// Participation is citizens' reports and proposals.

@@ -84,10 +84,10 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// The answers kept for keyed requests' retries (a report as first
 	// answered, its reporter's name in it) are forgotten once no client
 	// retries any more, checked hourly.
-	if p, ok := db.Answers().(idem.Pruner); ok && cfg.KeptAnswersTTL > 0 {
+	if cfg.KeptAnswersTTL > 0 {
 		ttl := cfg.KeptAnswersTTL
 		h.background(ctx, func(ctx context.Context) {
-			idem.RunPrune(ctx, p, ttl, time.Hour, log.With(slog.String("component", "answers")))
+			idem.RunPrune(ctx, db.Answers(), ttl, time.Hour, log.With(slog.String("component", "answers")))
 		})
 	}
 

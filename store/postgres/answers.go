@@ -16,7 +16,7 @@ import (
 var _ idem.AnswerStore = (*DB)(nil)
 
 // Answers is the store of first answers to keyed API requests.
-func (db *DB) Answers() idem.AnswerStore { return db }
+func (db *DB) Answers() idem.PrunedAnswerStore { return db }
 
 // execUnsynced runs statements in one transaction of their own, in one
 // round trip, which commits without waiting for the WAL to reach the disk:

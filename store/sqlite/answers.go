@@ -13,7 +13,7 @@ import (
 var _ idem.AnswerStore = (*DB)(nil)
 
 // Answers is the store of first answers to keyed API requests.
-func (db *DB) Answers() idem.AnswerStore { return db }
+func (db *DB) Answers() idem.PrunedAnswerStore { return db }
 
 // ClaimAnswer implements idem.AnswerStore. Each statement commits on its
 // own: a claim must be visible to the racing requests that wait for it.
