@@ -13,16 +13,20 @@ import (
 // default progressive script has ten).
 const MaxJPEGScans = 100
 
-// jpegScans counts data's scans, walking its markers and skipping each
-// scan's entropy-coded bytes; it stops at the end of the image, at the end
-// of data, or as soon as the count passes MaxJPEGScans. A file that does
-// not parse is left to the decoder to refuse.
-func jpegScans(data []byte) int {
-	scans := 0
+// jpegWalk walks a JPEG's markers after its SOI, calling seg with each
+// segment that has a length (its marker and its payload, the start of
+// scan's header included), and skipping each scan's entropy-coded data
+// when seg asks to go on. It stops when seg returns false, at the end of
+// the image, at the end of data, or at bytes that do not parse: every
+// offset is checked against data's length, and what does not parse is
+// left to the decoder to refuse. The one walk serves every look the hub
+// takes at a JPEG before decoding it (its orientation, its frame's size,
+// its scans).
+func jpegWalk(data []byte, seg func(marker byte, payload []byte) bool) {
 	i := 2 // after SOI
-	for i+4 <= len(data) && scans <= MaxJPEGScans {
+	for i+4 <= len(data) {
 		if data[i] != 0xff {
-			return scans
+			return
 		}
 		marker := data[i+1]
 		switch {
@@ -30,26 +34,28 @@ func jpegScans(data []byte) int {
 			i++
 			continue
 		case marker == 0xd9: // EOI
-			return scans
+			return
 		case marker == 0x01 || marker >= 0xd0 && marker <= 0xd8: // no length
 			i += 2
 			continue
 		}
 		n := int(binary.BigEndian.Uint16(data[i+2:]))
 		if n < 2 || i+2+n > len(data) {
-			return scans
+			return
+		}
+		if !seg(marker, data[i+4:i+2+n]) {
+			return
 		}
 		i += 2 + n
 		if marker != 0xda {
 			continue
 		}
-		scans++
 		// The scan's data runs to the next marker that is neither a
 		// stuffed 0xFF00 nor a restart marker.
 		for {
 			k := bytes.IndexByte(data[i:], 0xff)
 			if k < 0 || i+k+1 >= len(data) {
-				return scans
+				return
 			}
 			i += k
 			if next := data[i+1]; next != 0x00 && (next < 0xd0 || next > 0xd7) {
@@ -58,5 +64,17 @@ func jpegScans(data []byte) int {
 			i++
 		}
 	}
+}
+
+// jpegScans counts data's scans; it stops counting as soon as the count
+// passes MaxJPEGScans.
+func jpegScans(data []byte) int {
+	scans := 0
+	jpegWalk(data, func(marker byte, _ []byte) bool {
+		if marker == 0xda {
+			scans++
+		}
+		return scans <= MaxJPEGScans
+	})
 	return scans
 }

@@ -9,30 +9,18 @@ import (
 // none or it cannot be read. Only the few bytes needed are parsed, every
 // offset checked against the data's length.
 func orientation(data []byte) int {
-	i := 2 // after SOI
-	for i+4 <= len(data) {
-		if data[i] != 0xff {
-			return 1
+	o := 1
+	jpegWalk(data, func(marker byte, seg []byte) bool {
+		switch {
+		case marker == 0xda: // start of scan: no EXIF before the pixels
+			return false
+		case marker == 0xe1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00":
+			o = tiffOrientation(seg[6:])
+			return false
 		}
-		marker := data[i+1]
-		if marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01 || marker == 0xff {
-			i++
-			continue
-		}
-		if marker == 0xda || marker == 0xd9 { // start of scan, end of image: no EXIF before the pixels
-			return 1
-		}
-		n := int(binary.BigEndian.Uint16(data[i+2:]))
-		if n < 2 || i+2+n > len(data) {
-			return 1
-		}
-		seg := data[i+4 : i+2+n]
-		if marker == 0xe1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(seg[6:])
-		}
-		i += 2 + n
-	}
-	return 1
+		return true
+	})
+	return o
 }
 
 func tiffOrientation(t []byte) int {

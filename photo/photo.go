@@ -475,30 +475,18 @@ func bytesPerPixel(model color.Model) int64 {
 // block's coefficients as int32 until the last scan), and the CMYK image a
 // four-component JPEG is converted to. 0 when no frame header is found.
 func jpegDecodedBytes(data []byte) int64 {
-	i := 2 // after SOI
-	for i+4 <= len(data) {
-		if data[i] != 0xff {
-			return 0
+	var n int64
+	jpegWalk(data, func(marker byte, seg []byte) bool {
+		switch {
+		case marker == 0xda: // start of scan: no frame header before it
+			return false
+		case marker >= 0xc0 && marker <= 0xc2:
+			n = sofBytes(seg, marker == 0xc2)
+			return false
 		}
-		marker := data[i+1]
-		if marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker == 0x01 || marker == 0xff {
-			i++
-			continue
-		}
-		if marker == 0xda || marker == 0xd9 {
-			return 0
-		}
-		n := int(binary.BigEndian.Uint16(data[i+2:]))
-		if n < 2 || i+2+n > len(data) {
-			return 0
-		}
-		seg := data[i+4 : i+2+n]
-		if marker >= 0xc0 && marker <= 0xc2 {
-			return sofBytes(seg, marker == 0xc2)
-		}
-		i += 2 + n
-	}
-	return 0
+		return true
+	})
+	return n
 }
 
 func sofBytes(seg []byte, progressive bool) int64 {
