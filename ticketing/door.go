@@ -308,30 +308,48 @@ func admissible(t TicketView, p Performance, c identity.Caller, now time.Time, z
 		return apperr.R(apperr.Forbidden, "not_your_venue", "This ticket is for another venue.")
 	}
 	if t.PerformanceID != p.ID {
-		e := apperr.Wrap(OtherPerformanceError{PerformanceID: t.PerformanceID, Title: t.Title, StartsAt: t.StartsAt}, apperr.Conflict,
-			"This ticket is for %q on %s, not for this performance.", t.Title, cityDateTime(t.StartsAt, zone))
-		e.Reason = "ticket_other_performance"
-		return e
+		return otherPerformance(t, zone)
 	}
 	if t.Status == TicketCancelled {
-		return apperr.R(apperr.Conflict, "ticket_cancelled", "This ticket was cancelled.")
+		return ticketCancelled()
 	}
 	if now.Before(p.DoorsOpen) {
-		e := apperr.Wrap(DoorClosedError{Reason: "doors_not_open", At: p.DoorsOpen}, apperr.Conflict,
-			"The doors open on %s.", cityDateTime(p.DoorsOpen, zone))
-		e.Reason = "doors_not_open"
-		return e
+		return doorsNotOpen(p, zone)
 	}
 	if !now.Before(p.EndsAt) {
-		e := apperr.Wrap(DoorClosedError{Reason: "performance_ended", At: p.EndsAt}, apperr.Conflict,
-			"This performance ended on %s.", cityDateTime(p.EndsAt, zone))
-		e.Reason = "performance_ended"
-		return e
+		return performanceEnded(p, zone)
 	}
 	if t.Status == TicketCheckedIn {
 		return alreadyIn(t.CheckedInAt, zone)
 	}
 	return nil
+}
+
+// otherPerformance refuses t at the door of another performance, naming
+// its own.
+func otherPerformance(t TicketView, zone *time.Location) error {
+	e := apperr.Wrap(OtherPerformanceError{PerformanceID: t.PerformanceID, Title: t.Title, StartsAt: t.StartsAt}, apperr.Conflict,
+		"This ticket is for %q on %s, not for this performance.", t.Title, cityDateTime(t.StartsAt, zone))
+	e.Reason = "ticket_other_performance"
+	return e
+}
+
+func ticketCancelled() error {
+	return apperr.R(apperr.Conflict, "ticket_cancelled", "This ticket was cancelled.")
+}
+
+func doorsNotOpen(p Performance, zone *time.Location) error {
+	e := apperr.Wrap(DoorClosedError{Reason: "doors_not_open", At: p.DoorsOpen}, apperr.Conflict,
+		"The doors open on %s.", cityDateTime(p.DoorsOpen, zone))
+	e.Reason = "doors_not_open"
+	return e
+}
+
+func performanceEnded(p Performance, zone *time.Location) error {
+	e := apperr.Wrap(DoorClosedError{Reason: "performance_ended", At: p.EndsAt}, apperr.Conflict,
+		"This performance ended on %s.", cityDateTime(p.EndsAt, zone))
+	e.Reason = "performance_ended"
+	return e
 }
 
 // VerifyTicket shows door staff what a scanned or typed code is for the
@@ -374,7 +392,7 @@ func (s *Service) CheckIn(ctx context.Context, c identity.Caller, performanceID,
 			if cur.Status == TicketCheckedIn {
 				return alreadyIn(cur.CheckedInAt, s.zone)
 			}
-			return apperr.R(apperr.Conflict, "ticket_cancelled", "This ticket was cancelled.")
+			return ticketCancelled()
 		}
 		tv.Status, tv.CheckedInAt = TicketCheckedIn, now
 		out = CheckInResult{Ticket: doorTicket(tv), CheckedInAt: now}

@@ -146,6 +146,18 @@ type Tx interface {
 	// CancelOrderTickets marks an order's tickets cancelled.
 	CancelOrderTickets(ctx context.Context, orderID string) error
 
+	// DoorEntry is the entry a door device uploaded under (device,
+	// entryID). NotFound if none.
+	DoorEntry(ctx context.Context, device, entryID string) (DoorEntry, error)
+	// InsertDoorEntry records an uploaded entry unless one under its
+	// (device, entry id) is recorded already; inserted reports whether it
+	// was. A concurrent insert of the same ids waits for the other
+	// transaction: of many, exactly one inserts.
+	InsertDoorEntry(ctx context.Context, e DoorEntry) (inserted bool, err error)
+	// DoubleEntries lists a performance's entries of outcome double_entry
+	// by the time the door let them in, at most limit.
+	DoubleEntries(ctx context.Context, performanceID string, limit int) ([]DoorEntry, error)
+
 	// RecordTicketCodeFailures notes one failed typed-code look-up at time
 	// at for each key ("staff:<id>", "ip:<address>"), and forgets the keys'
 	// failures older than pruneBefore.

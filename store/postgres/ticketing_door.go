@@ -35,3 +35,49 @@ func (tx *Tx) PerformanceTicketIDs(ctx context.Context, performanceID string) ([
 	}
 	return out, wrap("list performance tickets", err)
 }
+
+const doorEntryCols = `device, entry_id, performance_id, ticket_id, staff_id, entered_at, recorded_at, outcome, reason, first_checked_in_at`
+
+func scanDoorEntry(row pgx.Row) (ticketing.DoorEntry, error) {
+	var e ticketing.DoorEntry
+	var first *time.Time
+	err := row.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &e.EnteredAt, &e.RecordedAt, &e.Outcome, &e.Reason, &first)
+	e.EnteredAt, e.RecordedAt = e.EnteredAt.UTC(), e.RecordedAt.UTC()
+	if first != nil {
+		e.FirstCheckedInAt = first.UTC()
+	}
+	return e, err
+}
+
+// DoorEntry implements ticketing.Tx.
+func (tx *Tx) DoorEntry(ctx context.Context, device, entryID string) (ticketing.DoorEntry, error) {
+	e, err := scanDoorEntry(tx.q.QueryRow(ctx, `SELECT `+doorEntryCols+` FROM door_offline_entries WHERE device = $1 AND entry_id = $2`, device, entryID))
+	return e, wrap("read door entry", err)
+}
+
+// InsertDoorEntry implements ticketing.Tx. An insert of ids another
+// transaction has just inserted waits on the primary key until that one
+// ends, then inserts nothing if it committed.
+func (tx *Tx) InsertDoorEntry(ctx context.Context, e ticketing.DoorEntry) (bool, error) {
+	tag, err := tx.q.Exec(ctx, `INSERT INTO door_offline_entries (`+doorEntryCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (device, entry_id) DO NOTHING`,
+		e.Device, e.EntryID, e.PerformanceID, e.TicketID, e.StaffID, e.EnteredAt, e.RecordedAt, e.Outcome, e.Reason, nullTime(e.FirstCheckedInAt))
+	if err != nil {
+		return false, wrap("insert door entry", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// DoubleEntries implements ticketing.Tx.
+func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoorEntry, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+doorEntryCols+` FROM door_offline_entries
+		WHERE performance_id = $1 AND outcome = 'double_entry' ORDER BY entered_at, device, entry_id LIMIT $2`, performanceID, limit)
+	if err != nil {
+		return nil, wrap("list double entries", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.DoorEntry, error) { return scanDoorEntry(r) })
+	if out == nil {
+		out = []ticketing.DoorEntry{}
+	}
+	return out, wrap("list double entries", err)
+}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"cityhub/ticketing"
@@ -29,4 +30,42 @@ func (tx *Tx) PerformanceTicketIDs(ctx context.Context, performanceID string) ([
 		return id, err
 	})
 	return out, wrap("list performance tickets", err)
+}
+
+const doorEntryCols = `device, entry_id, performance_id, ticket_id, staff_id, entered_at, recorded_at, outcome, reason, first_checked_in_at`
+
+func scanDoorEntry(row rowScanner) (ticketing.DoorEntry, error) {
+	var e ticketing.DoorEntry
+	var entered, recorded int64
+	var first sql.NullInt64
+	err := row.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &entered, &recorded, &e.Outcome, &e.Reason, &first)
+	e.EnteredAt, e.RecordedAt, e.FirstCheckedInAt = fromMicros(entered), fromMicros(recorded), fromMicros(first.Int64)
+	return e, err
+}
+
+// DoorEntry implements ticketing.Tx.
+func (tx *Tx) DoorEntry(ctx context.Context, device, entryID string) (ticketing.DoorEntry, error) {
+	e, err := scanDoorEntry(tx.q.QueryRowContext(ctx, `SELECT `+doorEntryCols+` FROM door_offline_entries WHERE device = ? AND entry_id = ?`, device, entryID))
+	return e, wrap("read door entry", err)
+}
+
+// InsertDoorEntry implements ticketing.Tx (the one writer connection
+// orders concurrent uploads whole).
+func (tx *Tx) InsertDoorEntry(ctx context.Context, e ticketing.DoorEntry) (bool, error) {
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO door_offline_entries (`+doorEntryCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (device, entry_id) DO NOTHING`,
+		e.Device, e.EntryID, e.PerformanceID, e.TicketID, e.StaffID, toMicros(e.EnteredAt), toMicros(e.RecordedAt), e.Outcome, e.Reason, nullMicros(e.FirstCheckedInAt))
+	if err != nil {
+		return false, wrap("insert door entry", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, wrap("insert door entry", err)
+}
+
+// DoubleEntries implements ticketing.Tx.
+func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoorEntry, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+doorEntryCols+` FROM door_offline_entries
+		WHERE performance_id = ? AND outcome = 'double_entry' ORDER BY entered_at, device, entry_id LIMIT ?`, performanceID, limit)
+	out, err := collect(rows, err, scanDoorEntry)
+	return out, wrap("list double entries", err)
 }
