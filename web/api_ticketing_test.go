@@ -142,6 +142,7 @@ func contractTicketing(c *contract) {
 		c.t.Fatalf("the same check-in without its key: %s", res.Body)
 	}
 	c.do("POST", "/api/v1/door/tickets/check-in", staff, at("CH1:AAAA"), http.StatusBadRequest)
+	contractDoorOffline(c, p, staff, elsewhere, admin, tok.Token, p.StartsAt.Add(-time.Hour))
 	c.do("GET", "/api/v1/tickets/"+paid.Tickets[0].ID+"/qr", citizen, "", http.StatusConflict)
 
 	// By card: stripe-mock's PaymentIntent, then Stripe's signed webhook.

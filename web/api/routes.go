@@ -139,6 +139,8 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/door/performances/{id}/list", a.tickets.handleAPIDoorList)
 		mux.HandleFunc("POST /api/v1/door/tickets/verify", a.tickets.handleAPIVerifyTicket)
 		mux.HandleFunc("POST /api/v1/door/tickets/check-in", a.tickets.handleAPICheckInTicket)
+		mux.HandleFunc("POST /api/v1/door/offline-entries", a.tickets.handleAPIOfflineEntries)
+		mux.HandleFunc("GET /api/v1/door/performances/{id}/double-entries", a.tickets.handleAPIDoorDoubleEntries)
 		mux.HandleFunc("GET /api/v1/admin/venues", a.tickets.handleAPIVenues)
 		mux.HandleFunc("POST /api/v1/admin/venues", a.tickets.handleAPICreateVenue)
 		mux.HandleFunc("GET /api/v1/admin/venues/{id}/seats", a.tickets.handleAPIVenueSeats)
@@ -148,6 +150,7 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("PUT /api/v1/admin/performances/{id}", a.tickets.handleAPIUpdatePerformance)
 		mux.HandleFunc("POST /api/v1/admin/performances/{id}/cancel", a.noBody(a.tickets.handleAPICancelPerformance))
 		mux.HandleFunc("GET /api/v1/admin/performances/{id}/stats", a.tickets.handleAPIPerformanceStats)
+		mux.HandleFunc("GET /api/v1/admin/performances/{id}/double-entries", a.tickets.handleAPIAdminDoubleEntries)
 		mux.HandleFunc("POST /api/v1/admin/ticket-orders/{id}/refund", a.noBody(a.tickets.handleAPIRefundTicketOrder))
 	}
 

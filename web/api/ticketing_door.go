@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"cityhub/identity"
+	"cityhub/ticketing"
 	"cityhub/web/httpx"
 )
 
@@ -87,4 +88,65 @@ func (h *ticketHandler) handleAPICheckInTicket(w http.ResponseWriter, r *http.Re
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+// offlineEntriesAnswer is the answer to an upload of entries let in
+// offline: each entry's outcome, in the order sent.
+type offlineEntriesAnswer struct {
+	Results []ticketing.OfflineEntryResult `json:"results"`
+}
+
+// handleAPIOfflineEntries records the entries a door let in while it could
+// not reach the hub (ticketing.Service.RecordOfflineEntries). 200 with
+// each entry's outcome (checked_in, double_entry or rejected); an upload no
+// device sends is 400 and records nothing.
+func (h *ticketHandler) handleAPIOfflineEntries(w http.ResponseWriter, r *http.Request) {
+	c, err := httpx.RequireRole(r, identity.RoleDoor)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	var in ticketing.OfflineUpload
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	rs, err := h.ticketing.RecordOfflineEntries(r.Context(), c, in)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, offlineEntriesAnswer{Results: rs})
+}
+
+// doubleEntriesAnswer lists a performance's double entries; More says
+// there are others after the last one listed.
+type doubleEntriesAnswer struct {
+	DoubleEntries []ticketing.DoubleEntry `json:"double_entries"`
+	More          bool                    `json:"more"`
+}
+
+// handleAPIDoorDoubleEntries lists the double entries of a performance of
+// the caller's venue.
+func (h *ticketHandler) handleAPIDoorDoubleEntries(w http.ResponseWriter, r *http.Request) {
+	h.doubleEntries(w, r, identity.RoleDoor)
+}
+
+// handleAPIAdminDoubleEntries lists the double entries of any performance.
+func (h *ticketHandler) handleAPIAdminDoubleEntries(w http.ResponseWriter, r *http.Request) {
+	h.doubleEntries(w, r, identity.RoleAdmin)
+}
+
+func (h *ticketHandler) doubleEntries(w http.ResponseWriter, r *http.Request, role identity.Role) {
+	c, err := httpx.RequireRole(r, role)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	des, more, err := h.ticketing.DoubleEntries(r.Context(), c, r.PathValue("id"))
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, doubleEntriesAnswer{DoubleEntries: des, More: more})
 }
