@@ -188,8 +188,9 @@ const PlaceholderFeedContact = "opendata@cityhub.example"
 // CitySystem is the system information of the bikesharing the hub runs for
 // city, the municipality's name alone (CITYHUB_CITY_NAME), in the IANA zone
 // timezone (CITYHUB_TIMEZONE). The id, the names, the operator and the
-// attribution are said from the city's name; the opening hours and the
-// licence are the hub's defaults, and the feed contact PlaceholderFeedContact
+// attribution are said from the city's name; the opening hours (24/7:
+// the hub rents at every hour, and a station's is_renting says when one
+// does not) and the licence are the hub's defaults, and the feed contact PlaceholderFeedContact
 // until WithFeedContact gives the city's, all of which the caller may
 // replace. For the demo's Benevento it is "Bici Benevento", run by the
 // Comune di Benevento, with the id cityhub-benevento.
@@ -201,7 +202,7 @@ func CitySystem(city, timezone string) SystemInfo {
 		OperatorIT:       "Comune di " + city,
 		OperatorEN:       "City of " + city,
 		Timezone:         timezone,
-		OpeningHours:     "Mo-Su 06:00-24:00",
+		OpeningHours:     "24/7",
 		FeedContactEmail: PlaceholderFeedContact,
 		LicenseID:        "CC-BY-4.0",
 		AttributionIT:    "Comune di " + city,

@@ -267,7 +267,7 @@ func TestCitySystem(t *testing.T) {
 	bn := CitySystem("Benevento", "Europe/Rome")
 	want := SystemInfo{SystemID: "cityhub-benevento", NameIT: "Bici Benevento", NameEN: "Benevento Bike Share",
 		OperatorIT: "Comune di Benevento", OperatorEN: "City of Benevento", Timezone: "Europe/Rome",
-		OpeningHours: "Mo-Su 06:00-24:00", FeedContactEmail: PlaceholderFeedContact, LicenseID: "CC-BY-4.0",
+		OpeningHours: "24/7", FeedContactEmail: PlaceholderFeedContact, LicenseID: "CC-BY-4.0",
 		AttributionIT: "Comune di Benevento", AttributionEN: "City of Benevento"}
 	if bn != want {
 		t.Errorf("CitySystem(Benevento) = %+v\nwant %+v", bn, want)
