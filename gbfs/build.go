@@ -151,11 +151,13 @@ func (b builder) build(snap Snapshot) (map[string][]byte, error) {
 			NumDocksAvailable: t.docksFree, NumDocksDisabled: t.docksOff,
 			IsInstalled: true, IsRenting: s.Open && s.Online, IsReturning: s.Online,
 			LastReported: timestamp(reported, b.loc)}
+		// Both are required whenever vehicle_types.json is published, as
+		// it always is: empty while the catalogue has no vehicle types.
+		st.VehicleTypesAvailable, st.VehicleDocksAvailable = make([]typeCount, 0, len(typeIDs)), []typesCount{}
+		for _, id := range typeIDs {
+			st.VehicleTypesAvailable = append(st.VehicleTypesAvailable, typeCount{VehicleTypeID: id, Count: t.available[id]})
+		}
 		if len(typeIDs) > 0 {
-			st.VehicleTypesAvailable = make([]typeCount, 0, len(typeIDs))
-			for _, id := range typeIDs {
-				st.VehicleTypesAvailable = append(st.VehicleTypesAvailable, typeCount{VehicleTypeID: id, Count: t.available[id]})
-			}
 			st.VehicleDocksAvailable = []typesCount{{VehicleTypeIDs: typeIDs, Count: t.docksFree}}
 		}
 		status.Stations = append(status.Stations, st)

@@ -147,7 +147,7 @@ type stationStatusData struct {
 type stationStatus struct {
 	StationID             string       `json:"station_id"`
 	NumVehiclesAvailable  int          `json:"num_vehicles_available"`
-	VehicleTypesAvailable []typeCount  `json:"vehicle_types_available,omitempty"`
+	VehicleTypesAvailable []typeCount  `json:"vehicle_types_available"`
 	NumVehiclesDisabled   int          `json:"num_vehicles_disabled"`
 	NumDocksAvailable     int          `json:"num_docks_available"`
 	NumDocksDisabled      int          `json:"num_docks_disabled"`
@@ -155,7 +155,7 @@ type stationStatus struct {
 	IsRenting             bool         `json:"is_renting"`
 	IsReturning           bool         `json:"is_returning"`
 	LastReported          string       `json:"last_reported"`
-	VehicleDocksAvailable []typesCount `json:"vehicle_docks_available,omitempty"`
+	VehicleDocksAvailable []typesCount `json:"vehicle_docks_available"`
 }
 
 type vehicleTypesData struct {

@@ -25,6 +25,23 @@ func TestFeedsValidateAgainstSchemas(t *testing.T) {
 	}
 }
 
+// A catalogue without vehicle types still publishes vehicle_types.json,
+// so every station's status carries vehicle_types_available and
+// vehicle_docks_available, empty, as GBFS requires then.
+func TestStationStatusWithoutVehicleTypes(t *testing.T) {
+	snap := Snapshot{At: t0, Stations: []Station{{ID: "piazza-roma", NameIT: "Piazza Roma", Lat: 41.1307, Lon: 14.7795,
+		Capacity: 2, Open: true, Online: true, LastReported: t0.Add(-time.Minute), Docks: []Dock{{Number: 1, InService: true}, {Number: 2, InService: true}}}}}
+	bodies := mustRender(t, snap)
+	for _, feed := range FeedNames {
+		if err := validateFeed(t, feed, bodies[feed]); err != nil {
+			t.Error(err)
+		}
+	}
+	if s := string(bodies[FeedStationStatus]); !strings.Contains(s, `"vehicle_types_available":[]`) || !strings.Contains(s, `"vehicle_docks_available":[]`) {
+		t.Errorf("station_status without vehicle types: %s", s)
+	}
+}
+
 func TestStationStatusCounts(t *testing.T) {
 	bodies := mustRender(t, sampleSnapshot())
 	got := map[string]status{}
