@@ -176,6 +176,12 @@ type Config struct {
 	// built-in catalogue (Benevento's). It is read and validated at start:
 	// a missing, malformed or inconsistent file stops the start.
 	ParticipationCatalogue string
+	// Open311Jurisdiction (CITYHUB_OPEN311_JURISDICTION) is the city's
+	// Open311 jurisdiction_id, GeoReport v2's suggestion being the city's
+	// website without "www." (comune.benevento.it): report apps may send
+	// it, or the host of CITYHUB_PUBLIC_URL, and the discovery document
+	// names it. Empty: the public URL's host alone.
+	Open311Jurisdiction string
 
 	// The city's SPID/CIE gateway, an OpenID Connect provider (package
 	// oidclogin). Empty OIDCIssuer: no SPID/CIE login.
@@ -425,6 +431,7 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	env("CITYHUB_MAP_TILES_ATTRIBUTION", &c.MapTilesAttribution)
 	envInt("CITYHUB_PHOTO_MAX_PIXELS", &c.PhotoMaxPixels)
 	env("CITYHUB_PARTICIPATION_CATALOGUE", &c.ParticipationCatalogue)
+	env("CITYHUB_OPEN311_JURISDICTION", &c.Open311Jurisdiction)
 	if err := errors.Join(errs...); err != nil {
 		return c, err
 	}

@@ -43,7 +43,7 @@ func (c Config) Summary() []any {
 		"tls", c.TLS.summary(), "city", c.City.summary(),
 		"report_reopen_period", c.ReportReopenPeriod.String(), "proposal_support_threshold", c.ProposalSupportThreshold,
 		"disk_min_free_mib", c.DiskMinFreeMiB, "photo_max_bytes", c.PhotoMaxBytes, "photo_max_pixels", c.PhotoMaxPixels, "map_tiles_url", c.MapTilesURL,
-		"participation_catalogue", catalogueSummary(c.ParticipationCatalogue),
+		"participation_catalogue", catalogueSummary(c.ParticipationCatalogue), "open311_jurisdiction", c.Open311Jurisdiction,
 		"oidc_issuer", Redact(c.OIDCIssuer), "oidc_client_id", c.OIDCClientID, "oidc_client_secret", secretState(c.OIDCClientSecret),
 		"oidc_private_key_file", c.OIDCPrivateKeyFile, "oidc_scopes", strings.Join(c.OIDCScopes, " "),
 	}

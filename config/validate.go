@@ -164,6 +164,11 @@ func (c Config) Validate() error {
 	if c.MapTilesAttribution == "" {
 		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_ATTRIBUTION: the tiles' credit is needed"))
 	}
+	// A domain name as GeoReport v2 suggests (comune.benevento.it): a URL
+	// pasted whole would be an id no client sends.
+	if c.Open311Jurisdiction != "" && !validDomain(strings.ToLower(c.Open311Jurisdiction)) {
+		errs = append(errs, fmt.Errorf("CITYHUB_OPEN311_JURISDICTION %q: want the city's domain name, such as comune.benevento.it (no scheme, port or path)", c.Open311Jurisdiction))
+	}
 	if c.SMTPTimeout <= 0 || c.SMTPTimeout > 5*time.Minute {
 		errs = append(errs, fmt.Errorf("CITYHUB_SMTP_TIMEOUT %s: must be more than 0 and at most 5m", c.SMTPTimeout))
 	}

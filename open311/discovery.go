@@ -3,6 +3,7 @@ package open311
 import (
 	"encoding/xml"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,10 @@ type Discovery struct {
 	KeyService string
 	// URL is the endpoint's base, for example https://hub.example/open311/v2.
 	URL string
+	// Jurisdiction is the jurisdiction_id clients may send; the document
+	// has no field of its own for it, so contact tells it, after who runs
+	// the endpoint.
+	Jurisdiction string
 	// Test marks the endpoint "test" rather than "production": a hub whose
 	// payments are test payments, such as the demo, is not a city's service.
 	Test bool
@@ -51,7 +56,12 @@ func (s *Server) DiscoveryHandler(d Discovery, f string) http.HandlerFunc {
 	if d.Test {
 		kind = "test"
 	}
-	doc := discoveryDoc{Changeset: changeset, Contact: d.Contact, KeyService: d.KeyService,
+	contact := d.Contact
+	if d.Jurisdiction != "" {
+		contact = strings.TrimPrefix(contact+"; ", "; ") + "jurisdiction_id " + NormalJurisdiction(d.Jurisdiction) +
+			" (optional: this endpoint serves that jurisdiction only)"
+	}
+	doc := discoveryDoc{Changeset: changeset, Contact: contact, KeyService: d.KeyService,
 		Endpoints: []discoveryEndpoint{{Specification: Specification, URL: d.URL, Changeset: changeset, Type: kind,
 			Formats: []string{"text/xml", "application/json"}}}}
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -41,6 +41,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,9 +54,11 @@ import (
 
 // Options tune the endpoint; zero fields take the defaults.
 type Options struct {
-	// Jurisdiction is the jurisdiction_id clients may send, compared
-	// without regard to case as a host name is (any when empty).
-	Jurisdiction string
+	// Jurisdictions are the jurisdiction_id values clients may send (any
+	// when empty), the first the one to name: each is compared as
+	// NormalJurisdiction gives it, so letter case and a leading "www." do
+	// not matter, as they do not to the host names they are.
+	Jurisdictions []string
 	// MediaURL is the public address of an approved photo, for media_url;
 	// none is given when nil.
 	MediaURL func(photoID string) string
@@ -217,9 +220,34 @@ func lang(r *http.Request) string {
 	return acceptlang.Pick(r.Header.Get("Accept-Language"), []string{"it", "en"}, "it")
 }
 
+// NormalJurisdiction is j as jurisdiction_id values are compared and
+// named: in lower case, without a leading "www." (GeoReport v2 suggests
+// the jurisdiction's website "without the www", and clients send it either
+// way).
+func NormalJurisdiction(j string) string {
+	j = strings.ToLower(j)
+	return strings.TrimPrefix(j, "www.")
+}
+
+// checkJurisdiction refuses a jurisdiction_id that is none of the
+// endpoint's, NotFound as GeoReport v2 lists it, naming the ones it takes;
+// none (or an empty one) is this endpoint's, as the standard allows an
+// endpoint serving one jurisdiction.
 func (s *Server) checkJurisdiction(r *http.Request) error {
-	if j := r.FormValue("jurisdiction_id"); j != "" && s.opts.Jurisdiction != "" && !strings.EqualFold(j, s.opts.Jurisdiction) {
-		return apperr.R(apperr.NotFound, "jurisdiction_not_found", "This endpoint serves the jurisdiction %s only.", s.opts.Jurisdiction)
+	j := r.FormValue("jurisdiction_id")
+	if j == "" || len(s.opts.Jurisdictions) == 0 {
+		return nil
 	}
-	return nil
+	var names []string
+	for _, ours := range s.opts.Jurisdictions {
+		n := NormalJurisdiction(ours)
+		if n == NormalJurisdiction(j) {
+			return nil
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return apperr.R(apperr.NotFound, "jurisdiction_not_found",
+		"This endpoint serves one jurisdiction: send jurisdiction_id %s, or leave it out.", strings.Join(names, " or "))
 }

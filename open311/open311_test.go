@@ -65,7 +65,7 @@ func newEnvWith(t testing.TB, db store.DB, opts open311.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := open311.New(svc, open311.Options{Jurisdiction: "comune.benevento.it", Now: func() time.Time { return now },
+	o := open311.New(svc, open311.Options{Jurisdictions: []string{"comune.benevento.it"}, Now: func() time.Time { return now },
 		MediaURL: func(id string) string { return "https://hub.example.org/photos/" + id + ".jpg" }, Photos: opts.Photos})
 	srv := httptest.NewServer(o.Handler("/open311/v2"))
 	t.Cleanup(srv.Close)
@@ -663,7 +663,7 @@ func TestDroppedCategoryKeepsItsAgency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(open311.New(svc, open311.Options{Jurisdiction: "comune.benevento.it"}).Handler("/open311/v2"))
+	srv := httptest.NewServer(open311.New(svc, open311.Options{Jurisdictions: []string{"comune.benevento.it"}}).Handler("/open311/v2"))
 	defer srv.Close()
 	for lang, want := range map[string]string{"it": roads.NameIT, "en": roads.NameEN} {
 		req, _ := http.NewRequest("GET", srv.URL+"/open311/v2/requests/"+id+".json", nil)

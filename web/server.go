@@ -129,6 +129,9 @@ type Participation struct {
 	// Open311PostLimiter limits Open311 POSTs per client address; the
 	// default of web/georeport when nil.
 	Open311PostLimiter *httpx.IPLimiter
+	// Open311Jurisdiction is the city's Open311 jurisdiction_id
+	// (CITYHUB_OPEN311_JURISDICTION), taken besides the public URL's host.
+	Open311Jurisdiction string
 	// MapTiles are the report pages' map tiles (CITYHUB_MAP_TILES_URL,
 	// _ATTRIBUTION); OpenStreetMap's when empty.
 	MapTiles ui.MapTiles
@@ -186,8 +189,9 @@ func New(d Deps) *Server {
 	if d.Participation.Service != nil {
 		base := strings.TrimSuffix(d.PublicURL, "/")
 		s.open311 = georeport.New(georeport.Deps{Log: d.Log, Service: d.Participation.Service, Photos: d.Participation.Photos,
-			PostLimiter: d.Participation.Open311PostLimiter,
-			Discovery:   open311Discovery(d.City, base, d.Participation.CatalogueChanged, d.TestPayments),
+			PostLimiter:  d.Participation.Open311PostLimiter,
+			Jurisdiction: d.Participation.Open311Jurisdiction,
+			Discovery:    open311Discovery(d.City, base, d.Participation.CatalogueChanged, d.TestPayments),
 			// media_url points at the open copy of an approved photo.
 			MediaURL: func(id string) string { return base + "/api/v1/open/photos/" + id }})
 	}

@@ -44,9 +44,10 @@ func (h *hub) newParticipation() (web.Participation, error) {
 	svc.SendMail(h.composer)
 	h.parts = svc
 	return web.Participation{
-		Service:          svc,
-		Photos:           photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
-		MapTiles:         ui.MapTiles{URL: h.cfg.MapTilesURL, Attribution: h.cfg.MapTilesAttribution},
-		CatalogueChanged: changed,
+		Service:             svc,
+		Photos:              photo.Limits{MaxBytes: h.cfg.PhotoMaxBytes, MaxPixels: h.cfg.PhotoMaxPixels},
+		MapTiles:            ui.MapTiles{URL: h.cfg.MapTilesURL, Attribution: h.cfg.MapTilesAttribution},
+		CatalogueChanged:    changed,
+		Open311Jurisdiction: h.cfg.Open311Jurisdiction,
 	}, nil
 }

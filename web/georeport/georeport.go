@@ -4,7 +4,8 @@
 // The documents and the rules are the open311 and participation packages';
 // this surface mounts them and adds what the HTTP edge owes them: a limit
 // of POSTs per client address, applied before the API key is hashed; the
-// jurisdiction the endpoint serves (the hub's public host); and the
+// jurisdiction the endpoint serves (the city's jurisdiction_id, and the
+// hub's public host); and the
 // standard's errors document for whatever the server refuses before any
 // route is picked (invalid text, unknown paths and methods).
 package georeport
@@ -49,10 +50,14 @@ type Deps struct {
 	// Discovery is what /open311/discovery.{json,xml} says; its URL is
 	// the endpoint's public address.
 	Discovery open311.Discovery
-	// Jurisdiction is the jurisdiction_id clients may send, the one this
-	// endpoint serves; when empty, the host name of Discovery.URL (the
-	// hub's public host, from CITYHUB_PUBLIC_URL). Another is 404
-	// (jurisdiction_not_found); none is this one.
+	// Jurisdiction is the city's jurisdiction_id
+	// (CITYHUB_OPEN311_JURISDICTION), GeoReport v2's suggestion being the
+	// city's website without "www." (comune.benevento.it). Clients may
+	// send it or the host name of Discovery.URL (the hub's public host,
+	// from CITYHUB_PUBLIC_URL), in any letter case, with or without a
+	// leading "www."; another is 404 (jurisdiction_not_found), none is
+	// this one. The discovery document names it, or the hub's host when
+	// it is empty.
 	Jurisdiction string
 }
 
@@ -85,10 +90,19 @@ func New(d Deps) *Handler {
 	if d.PostLimiter == nil {
 		d.PostLimiter = httpx.NewIPLimiter(DefaultPostBurst, DefaultPostEvery)
 	}
-	if d.Jurisdiction == "" {
-		d.Jurisdiction = jurisdiction(d.Discovery.URL)
+	// The city's own id first: it is the one the discovery document and
+	// the 404 name first. A client that read the hub's address off the
+	// discovery document may send its host instead.
+	var accepted []string
+	for _, j := range []string{d.Jurisdiction, jurisdiction(d.Discovery.URL)} {
+		if j != "" {
+			accepted = append(accepted, j)
+		}
 	}
-	srv := open311.New(d.Service, open311.Options{Jurisdiction: d.Jurisdiction, MediaURL: d.MediaURL, Photos: d.Photos, Logger: d.Log})
+	if d.Discovery.Jurisdiction == "" && len(accepted) > 0 {
+		d.Discovery.Jurisdiction = accepted[0]
+	}
+	srv := open311.New(d.Service, open311.Options{Jurisdictions: accepted, MediaURL: d.MediaURL, Photos: d.Photos, Logger: d.Log})
 	geo := srv.Handler(Prefix)
 	h := &Handler{log: d.Log, geo: geo, discoveryJSON: srv.DiscoveryHandler(d.Discovery, "json"), discoveryXML: srv.DiscoveryHandler(d.Discovery, "xml")}
 	h.post = d.PostLimiter.Limit(h.refuse, geo)
