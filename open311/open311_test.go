@@ -305,7 +305,6 @@ func TestPostBadInput(t *testing.T) {
 			"NaN":              func(f url.Values) { f.Set("lat", "NaN") },
 			"Inf":              func(f url.Values) { f.Set("long", "+Inf") },
 			"no place":         func(f url.Values) { f.Del("lat"); f.Del("long") },
-			"unknown service":  func(f url.Values) { f.Set("service_code", "ufo") },
 			"no service":       func(f url.Values) { f.Del("service_code") },
 			"huge description": func(f url.Values) { f.Set("description", strings.Repeat("a", participation.MaxDescriptionLen+1)) },
 			"bad e-mail":       func(f url.Values) { f.Set("email", "not an address") },

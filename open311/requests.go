@@ -152,6 +152,14 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 		s.fail(w, f, err)
 		return
 	}
+	// GeoReport v2 lists "404 - service_code or jurisdiction_id was not
+	// found" for POST: the service, not the request, is what is missing
+	// (the participation domain calls it an invalid report). Told only
+	// to an app the city knows, as every answer about a request is.
+	if _, ok := s.svc.Catalogue().Category(n.Category); !ok {
+		s.fail(w, f, apperr.R(apperr.NotFound, "unknown_category", "service_code %q was not found: services.%s lists the services.", n.Category, f))
+		return
+	}
 	// Photos are decoded only for an app the city knows.
 	if n.Photos, err = s.readPhotos(r); err != nil {
 		s.fail(w, f, err)
