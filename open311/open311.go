@@ -18,10 +18,12 @@
 //     says: the service code says what is wrong. Names (service_name,
 //     agency_responsible, the hub's fixed notes) follow Accept-Language,
 //     English or Italian, in requests as in services.
-//   - media_url is never fetched (the hub makes no requests to addresses a
-//     client names); a photo may be sent instead as the multipart file
-//     "media" (as FixMyStreet does), re-encoded and moderated like any;
-//     up to three, as a report takes.
+//   - media_url is neither fetched (the hub makes no requests to addresses
+//     a client names) nor kept (no photo is public before staff moderate
+//     it): an http(s) address is taken and the answer's service_notice
+//     says it was not kept; a photo may be sent instead as the multipart
+//     file "media" (as FixMyStreet does), re-encoded and moderated like
+//     any; up to three, as a report takes.
 //   - Names and e-mails a client sends reach the city only: GET answers
 //     carry no personal data, and descriptions staff redacted are hidden.
 //   - POST takes a form, as the standard says (urlencoded, or multipart

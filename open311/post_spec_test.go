@@ -2,6 +2,9 @@ package open311_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -36,4 +39,85 @@ func TestPostUnknownServiceCodeIsNotFound(t *testing.T) {
 			t.Fatalf("an unknown service made a report: %+v", list)
 		}
 	})
+}
+
+// A POST's media_url is accepted but neither fetched nor kept (the hub
+// makes no requests to addresses a client names, and keeps no photo staff
+// did not approve): the answer's service_notice says so, and how photos
+// are sent, in the language asked for. A media_url that is no http(s)
+// address, or a very long one, is 400 and makes nothing.
+func TestPostMediaURLIsToldNotKept(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		const link = "https://farm3.static.example.com/2002/2212426634_5ed477a060.jpg"
+		base := url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "lat": {"41.1316"}, "long": {"14.7802"}}
+		for _, bad := range []string{"ftp://example.com/a.jpg", "javascript:alert(1)", "/media/a.jpg", "example.com/a.jpg", "http://",
+			"https://example.com/" + strings.Repeat("a", 2048), "http://exa mple.com/a.jpg"} {
+			f := url.Values{"media_url": {bad}}
+			for k, v := range base {
+				f[k] = v
+			}
+			code, b := e.post(t, "json", f)
+			if errs := keysOf(t, fmt.Sprintf("%.40q", bad), b, errorFields); code != 400 || !strings.Contains(errs[0]["description"].(string), "media_url") {
+				t.Errorf("media_url %.40q: %d %s", bad, code, b)
+			}
+		}
+		if list, _ := e.svc.PublicReports(ctx, participation.PublicFilter{}); len(list) != 0 {
+			t.Fatalf("a bad media_url made a report: %+v", list)
+		}
+
+		f := url.Values{"media_url": {link}}
+		for k, v := range base {
+			f[k] = v
+		}
+		for _, tc := range []struct{ lang, want string }{
+			{"en", `The media_url was not kept: this hub fetches no links. Send photos with the request as multipart/form-data files named "media" (up to 3); they are public once city staff approve them.`},
+			{"it", `Il media_url non è stato conservato: l'hub non scarica collegamenti. Inviate le foto con la richiesta come file multipart/form-data di nome "media" (fino a 3); diventano pubbliche dopo l'approvazione del personale del Comune.`},
+		} {
+			code, b, _ := e.doLang(t, "POST", "/requests.json", f, tc.lang)
+			created := keysOf(t, "created", b, createdFields)
+			if code != 200 || created[0]["service_notice"] != tc.want {
+				t.Fatalf("%s: %d %s", tc.lang, code, b)
+			}
+			id := created[0]["service_request_id"].(string)
+			v, err := e.svc.Report(ctx, admin, id)
+			if err != nil || len(v.Photos) != 0 || strings.Contains(fmt.Sprint(v), "farm3") {
+				t.Fatalf("the report keeps the link: %+v %v", v, err)
+			}
+			if _, b, _ := e.do(t, "GET", "/requests/"+id+".json", nil, ""); strings.Contains(string(b), "farm3") {
+				t.Fatalf("the request shows the link: %s", b)
+			}
+		}
+		code, b, _ := e.doLang(t, "POST", "/requests.xml", f, "en")
+		if code != 200 || !strings.Contains(string(b), "<service_notice>The media_url was not kept") {
+			t.Fatalf("xml: %d %s", code, b)
+		}
+		// Without media_url, no notice.
+		code, b = e.post(t, "json", base)
+		if created := keysOf(t, "created", b, createdFields); code != 200 || created[0]["service_notice"] != "" {
+			t.Fatalf("without media_url: %d %s", code, b)
+		}
+	})
+}
+
+// doLang posts form to path with Accept-Language lang.
+func (e *env) doLang(t *testing.T, method, path string, form url.Values, lang string) (int, []byte, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, e.srv.URL+"/open311/v2"+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", lang)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, b, res.Header.Get("Content-Type")
 }

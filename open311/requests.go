@@ -3,10 +3,12 @@ package open311
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -139,7 +141,7 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 			"A request is posted as application/x-www-form-urlencoded, or as multipart/form-data with photos.")
 		return
 	}
-	n, key, err := s.readPost(w, r)
+	n, key, media, err := s.readPost(w, r)
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
@@ -171,6 +173,9 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 		return
 	}
 	c := Created{ServiceRequestID: rep.ID, Token: rep.Token}
+	if media != "" {
+		c.ServiceNotice = mediaURLNotice(lang(r))
+	}
 	if f == "xml" {
 		s.write(w, f, http.StatusOK, xmlCreated{Requests: []Created{c}})
 		return
@@ -191,8 +196,9 @@ func formPost(r *http.Request) bool {
 	return err == nil && (mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data")
 }
 
-func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation.NewReport, string, error) {
-	var n participation.NewReport
+// readPost reads a POST's form: the report, the api_key, and the
+// media_url given (checked, never fetched nor kept).
+func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (n participation.NewReport, key, media string, err error) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	multipart := mt == "multipart/form-data"
 	limit := int64(maxForm)
@@ -204,30 +210,30 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation
 	httpx.LimitBody(w, r, limit)
 	if multipart {
 		if err := r.ParseMultipartForm(maxForm); err != nil {
-			return n, "", formError(err)
+			return n, "", "", formError(err)
 		}
 	} else {
 		if err := r.ParseForm(); err != nil {
-			return n, "", formError(err)
+			return n, "", "", formError(err)
 		}
 	}
 	if err := s.checkJurisdiction(r); err != nil {
-		return n, "", err
+		return n, "", "", err
 	}
 	for name, vs := range r.PostForm {
 		// The first of two would be taken silently: a client's mistake
 		// (two service codes, two descriptions) must not file a report.
 		if len(vs) > 1 {
-			return n, "", apperr.R(apperr.Invalid, "duplicate_field", "The field %q is given more than once.", name)
+			return n, "", "", apperr.R(apperr.Invalid, "duplicate_field", "The field %q is given more than once.", name)
 		}
 	}
-	key := r.PostFormValue("api_key")
+	key = r.PostFormValue("api_key")
 	if key == "" {
-		return n, "", apperr.R(apperr.Unauthenticated, "api_key_required", "An api_key issued by the city is required to post a request.")
+		return n, "", "", apperr.R(apperr.Unauthenticated, "api_key_required", "An api_key issued by the city is required to post a request.")
 	}
 	code := r.PostFormValue("service_code")
 	if code == "" {
-		return n, "", apperr.R(apperr.Invalid, "service_code_required", "service_code is required.")
+		return n, "", "", apperr.R(apperr.Invalid, "service_code_required", "service_code is required.")
 	}
 	n.Category = code
 	lat, long := r.PostFormValue("lat"), r.PostFormValue("long")
@@ -235,7 +241,7 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation
 		la, err1 := strconv.ParseFloat(lat, 64)
 		lo, err2 := strconv.ParseFloat(long, 64)
 		if err1 != nil || err2 != nil || math.IsNaN(la) || math.IsNaN(lo) || math.IsInf(la, 0) || math.IsInf(lo, 0) {
-			return n, "", apperr.R(apperr.Invalid, "bad_location", "lat and long must both be decimal degrees.")
+			return n, "", "", apperr.R(apperr.Invalid, "bad_location", "lat and long must both be decimal degrees.")
 		}
 		n.Located, n.Lat, n.Lon = true, la, lo
 	}
@@ -243,7 +249,37 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (participation
 	n.Description = r.PostFormValue("description")
 	n.Name = strings.TrimSpace(strings.TrimSpace(r.PostFormValue("first_name")) + " " + strings.TrimSpace(r.PostFormValue("last_name")))
 	n.Email = r.PostFormValue("email")
-	return n, key, nil
+	media = r.PostFormValue("media_url")
+	if media != "" && !mediaURL(media) {
+		return n, "", "", apperr.R(apperr.Invalid, "bad_media_url", "media_url must be an http:// or https:// address of at most %d characters.", MaxMediaURLLen)
+	}
+	return n, key, media, nil
+}
+
+// MaxMediaURLLen is the longest media_url a POST may give, the length
+// browsers and servers commonly take for an address.
+const MaxMediaURLLen = 2048
+
+// mediaURL reports whether v is a media_url as GeoReport v2 describes it,
+// an absolute http or https address with a host.
+func mediaURL(v string) bool {
+	if len(v) > MaxMediaURLLen {
+		return false
+	}
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Hostname() != ""
+}
+
+// mediaURLNotice tells a client that gave a media_url, in lang ("it" or
+// "en"), that it was not kept and how photos reach the city instead. The
+// hub fetches no address a client names (it would reach, for the client,
+// whatever the hub can reach), and keeps no photo its staff did not
+// moderate; the "media" files of the POST are photos it keeps that way.
+func mediaURLNotice(lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf(`The media_url was not kept: this hub fetches no links. Send photos with the request as multipart/form-data files named "media" (up to %d); they are public once city staff approve them.`, participation.MaxPhotos)
+	}
+	return fmt.Sprintf(`Il media_url non è stato conservato: l'hub non scarica collegamenti. Inviate le foto con la richiesta come file multipart/form-data di nome "media" (fino a %d); diventano pubbliche dopo l'approvazione del personale del Comune.`, participation.MaxPhotos)
 }
 
 // readPhotos processes the multipart "media" files of a parsed POST, each
