@@ -10,7 +10,8 @@
 // What GeoReport v2 leaves open, and what the hub chose:
 //   - service_code is the category code; every service is "realtime" (the
 //     request exists once POST answers), so the answer carries the
-//     service_request_id, and a token too, which tokens/{token} resolves.
+//     service_request_id and, as the standard says, no token; tokens/{token}
+//     still resolves a report's token, for tokens given out before.
 //   - status is "open" while the city works a report (open, acknowledged,
 //     in_progress) and "closed" once fixed, rejected or merged; the hub's
 //     finer status and the office's note are in status_notes.

@@ -201,9 +201,9 @@ func TestServices(t *testing.T) {
 	})
 }
 
-// A client posts a request with its API key and reads it back by token
-// and by id, in JSON and XML; without a key, or with a bad one, it is
-// refused.
+// A client posts a request with its API key and reads it back by id, and
+// by the report's token, in JSON and XML; without a key, or with a bad
+// one, it is refused.
 func TestPostAndReadBack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		e := newEnv(t, db)
@@ -240,9 +240,14 @@ func TestPostAndReadBack(t *testing.T) {
 			t.Fatalf("post: %d %s", code, b)
 		}
 		created := keysOf(t, "created", b, createdFields)
-		id, token := created[0]["service_request_id"].(string), created[0]["token"].(string)
+		id := created[0]["service_request_id"].(string)
+		v, err := e.svc.Report(context.Background(), admin, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		token := v.Report.Token
 		if id == "" || token == "" {
-			t.Fatalf("created %s", b)
+			t.Fatalf("created %s, token %q", b, token)
 		}
 
 		code, b, _ = e.do(t, "GET", "/tokens/"+token+".json", nil, "")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -120,4 +121,36 @@ func (e *env) doLang(t *testing.T, method, path string, form url.Values, lang st
 		t.Fatal(err)
 	}
 	return res.StatusCode, b, res.Header.Get("Content-Type")
+}
+
+// Services are realtime, so POST answers the service_request_id and no
+// token, which GeoReport v2 says "should not be returned if
+// service_request_id is returned", in JSON and XML; tokens/ still resolves
+// a report's token (one given out before, say).
+func TestPostAnswersNoToken(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		e := newEnv(t, db)
+		form := url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "lat": {"41.1316"}, "long": {"14.7802"}}
+		code, b := e.post(t, "json", form)
+		created := keysOf(t, "created", b, createdFields)
+		if code != 200 || len(created) != 1 || len(created[0]) != len(createdFields) || created[0]["service_request_id"] == "" {
+			t.Fatalf("json: %d %s, want only %v", code, b, createdFields)
+		}
+		code, b = e.post(t, "xml", form)
+		if els := xmlElements(t, b, "service_requests", "request"); code != 200 || len(els) != 1 || !slices.Equal(els[0], createdFields) {
+			t.Fatalf("xml: %d %s, want only %v", code, b, createdFields)
+		}
+		id := created[0]["service_request_id"].(string)
+		v, err := e.svc.Report(ctx, admin, id)
+		if err != nil || v.Report.Token == "" {
+			t.Fatalf("report %+v, %v", v.Report, err)
+		}
+		for _, f := range []string{"json", "xml"} {
+			code, b, _ := e.do(t, "GET", "/tokens/"+v.Report.Token+"."+f, nil, "")
+			if code != 200 || !strings.Contains(string(b), id) {
+				t.Errorf("tokens/ %s: %d %s", f, code, b)
+			}
+		}
+	})
 }

@@ -45,11 +45,12 @@ type xmlRequests struct {
 	Requests []ServiceRequest `xml:"request"`
 }
 
-// Created is the answer to POST requests: the new request's id, and a
-// token that tokens/{token} resolves to it.
+// Created is the answer to POST requests: the new request's id. No token:
+// every service is realtime, and GeoReport v2 says a token "should not be
+// returned if service_request_id is returned". A report still has one,
+// which tokens/{token} resolves, for tokens given out before.
 type Created struct {
 	ServiceRequestID string `json:"service_request_id" xml:"service_request_id"`
-	Token            string `json:"token" xml:"token"`
 	ServiceNotice    string `json:"service_notice" xml:"service_notice"`
 	AccountID        string `json:"account_id" xml:"account_id"`
 }
@@ -172,7 +173,7 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 		s.fail(w, f, err)
 		return
 	}
-	c := Created{ServiceRequestID: rep.ID, Token: rep.Token}
+	c := Created{ServiceRequestID: rep.ID}
 	if media != "" {
 		c.ServiceNotice = mediaURLNotice(lang(r))
 	}
