@@ -49,6 +49,10 @@ type Tx interface {
 	UpdateShop(ctx context.Context, s Shop) error
 	Shop(ctx context.Context, id string) (Shop, error)
 	ListShops(ctx context.Context, f ShopFilter) ([]Shop, error)
+	// PageShops reads what sk names of the shops f selects, ordered by
+	// district, name, then id; CountShops counts all of them.
+	PageShops(ctx context.Context, f ShopFilter, sk Seek) ([]Shop, error)
+	CountShops(ctx context.Context, f ShopFilter) (int, error)
 
 	InsertCampaign(ctx context.Context, c Campaign) error
 	UpdateCampaign(ctx context.Context, c Campaign) error
@@ -86,6 +90,11 @@ type Tx interface {
 	// ListCampaigns lists campaigns with one of statuses (all when empty),
 	// newest first.
 	ListCampaigns(ctx context.Context, statuses []string) ([]Campaign, error)
+	// PageCampaigns reads what sk names of the campaigns with one of
+	// statuses (all when empty), newest first: created_at, then id, both
+	// descending. CountCampaigns counts all of them.
+	PageCampaigns(ctx context.Context, statuses []string, sk Seek) ([]Campaign, error)
+	CountCampaigns(ctx context.Context, statuses []string) (int, error)
 
 	InsertVoucher(ctx context.Context, v Voucher) error
 	// UpdateVoucher writes RemainingCents and Status.
@@ -141,6 +150,11 @@ type Tx interface {
 	MarkSettlementPaid(ctx context.Context, id string, at time.Time, ref string) error
 	// ListSettlements lists a shop's settlements (all shops when empty), newest first.
 	ListSettlements(ctx context.Context, shopID string) ([]Settlement, error)
+	// PageSettlements reads what sk names of a shop's settlements (all
+	// shops' when empty), newest first: closed_at, then id, both
+	// descending. CountSettlements counts all of them.
+	PageSettlements(ctx context.Context, shopID string, sk Seek) ([]Settlement, error)
+	CountSettlements(ctx context.Context, shopID string) (int, error)
 
 	// RecordCodeFailures notes one failed typed-code look-up at time at for
 	// each key ("shop:<id>", "ip:<address>"), and forgets the keys' failures
