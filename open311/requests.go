@@ -21,23 +21,26 @@ import (
 
 // ServiceRequest is one request of GET requests and GET requests/{id}.
 type ServiceRequest struct {
-	ServiceRequestID  string   `json:"service_request_id" xml:"service_request_id"`
-	Status            string   `json:"status" xml:"status"`
-	StatusNotes       string   `json:"status_notes" xml:"status_notes"`
-	ServiceName       string   `json:"service_name" xml:"service_name"`
-	ServiceCode       string   `json:"service_code" xml:"service_code"`
-	Description       string   `json:"description" xml:"description"`
-	AgencyResponsible string   `json:"agency_responsible" xml:"agency_responsible"`
-	ServiceNotice     string   `json:"service_notice" xml:"service_notice"`
-	RequestedDatetime string   `json:"requested_datetime" xml:"requested_datetime"`
-	UpdatedDatetime   string   `json:"updated_datetime" xml:"updated_datetime"`
-	ExpectedDatetime  string   `json:"expected_datetime" xml:"expected_datetime"`
-	Address           string   `json:"address" xml:"address"`
-	AddressID         string   `json:"address_id" xml:"address_id"`
-	Zipcode           string   `json:"zipcode" xml:"zipcode"`
-	Lat               *float64 `json:"lat" xml:"lat,omitempty"`
-	Long              *float64 `json:"long" xml:"long,omitempty"`
-	MediaURL          string   `json:"media_url" xml:"media_url"`
+	ServiceRequestID  string `json:"service_request_id" xml:"service_request_id"`
+	Status            string `json:"status" xml:"status"`
+	StatusNotes       string `json:"status_notes" xml:"status_notes"`
+	ServiceName       string `json:"service_name" xml:"service_name"`
+	ServiceCode       string `json:"service_code" xml:"service_code"`
+	Description       string `json:"description" xml:"description"`
+	AgencyResponsible string `json:"agency_responsible" xml:"agency_responsible"`
+	ServiceNotice     string `json:"service_notice" xml:"service_notice"`
+	RequestedDatetime string `json:"requested_datetime" xml:"requested_datetime"`
+	UpdatedDatetime   string `json:"updated_datetime" xml:"updated_datetime"`
+	// ExpectedDatetime is left out while there is none ("may not be
+	// returned"): an empty string is no date, and strict parsers fail on
+	// it. The hub has no service level dates today.
+	ExpectedDatetime string   `json:"expected_datetime,omitempty" xml:"expected_datetime,omitempty"`
+	Address          string   `json:"address" xml:"address"`
+	AddressID        string   `json:"address_id" xml:"address_id"`
+	Zipcode          string   `json:"zipcode" xml:"zipcode"`
+	Lat              *float64 `json:"lat" xml:"lat,omitempty"`
+	Long             *float64 `json:"long" xml:"long,omitempty"`
+	MediaURL         string   `json:"media_url" xml:"media_url"`
 }
 
 type xmlRequests struct {
