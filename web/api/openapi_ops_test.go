@@ -67,6 +67,7 @@ var (
 	shopQuery    = query("shop", "For staff of several shops: which of their shops (default: their only one).", str())
 	limitQuery   = query("limit", "Page size, 1 to 100 (default 20).", newObj("type", "integer", "minimum", 1, "maximum", wallet.MaxPage))
 	cursorQuery  = query("cursor", "next_cursor of the previous page.", str())
+	voucherLimit = query("limit", "Page size, 1 to 200 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxPage))
 	formatQuery  = query("format", "csv for the CSV export (also with Accept: text/csv).", newObj("type", "string", "enum", []string{"csv"}))
 	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
 )
@@ -247,8 +248,9 @@ func openAPIOperations() []apiOperation {
 
 		// Vouchers: the city administrator.
 		{method: "GET", path: "/api/v1/admin/shops", id: "adminListShops", tag: "vouchers-admin", summary: "List shops", auth: "roles", roles: admin,
-			query: []apiParam{query("district", "Only this district.", str()), query("category", "Only this category.", str())},
-			ok:    []apiResponse{{status: 200, desc: "Shops.", schema: listOf("shops", "Shop")}}, errs: []int{401, 403}},
+			desc:  "By district, then name, a page at a time (pass next_cursor as cursor for the next; total counts every shop the filters select). " + badCursor + "shop.",
+			query: []apiParam{query("district", "Only this district.", str()), query("category", "Only this category.", str()), cursorQuery, voucherLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of shops.", schema: "ShopPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/shops", id: "adminCreateShop", tag: "vouchers-admin", summary: "Register a shop", auth: "roles", roles: admin,
 			body: "ShopRequest", ok: []apiResponse{{status: 201, desc: "The shop.", schema: "Shop", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
 		{method: "GET", path: "/api/v1/admin/shops/{id}", id: "adminGetShop", tag: "vouchers-admin", summary: "One shop", auth: "roles", roles: admin,
@@ -256,8 +258,9 @@ func openAPIOperations() []apiOperation {
 		{method: "PUT", path: "/api/v1/admin/shops/{id}", id: "adminUpdateShop", tag: "vouchers-admin", summary: "Replace a shop's details", auth: "roles", roles: admin,
 			body: "ShopRequest", ok: []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/campaigns", id: "adminListCampaigns", tag: "vouchers-admin", summary: "List campaigns", auth: "roles", roles: admin,
-			query: []apiParam{query("status", "Only campaigns in this status (any other value matches none).", newObj("type", "string", "enum", campaignStatuses))},
-			ok:    []apiResponse{{status: 200, desc: "Campaigns.", schema: listOf("campaigns", "Campaign")}}, errs: []int{401, 403}},
+			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts every campaign of the status asked). " + badCursor + "campaign.",
+			query: []apiParam{query("status", "Only campaigns in this status (any other value matches none).", newObj("type", "string", "enum", campaignStatuses)), cursorQuery, voucherLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of campaigns.", schema: "CampaignPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/campaigns", id: "adminCreateCampaign", tag: "vouchers-admin", summary: "Create a draft campaign", auth: "roles", roles: admin,
 			desc: "The budget is funded from the city's at once. 400 for a field out of bounds, and for what is most likely a mistake: a validity already over (validity_over), a shop that does not exist (unknown_shop), a district or a category that no shop has (no_shop_in_district, no_shop_in_category; each is checked on its own, not that some shop has both).",
 			body: "CampaignRequest", ok: []apiResponse{{status: 201, desc: "The campaign.", schema: "Campaign", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
@@ -273,8 +276,9 @@ func openAPIOperations() []apiOperation {
 			desc: "Summed from the campaign's vouchers and redemptions on each read, until it can no longer change: once closed, and its validity ended the reversal window (30 minutes) ago, each hub sums it at most once an hour. Its split by district and category follows the shops' details, so a corrected district shows within that hour (at once on the hub that made the change).",
 			ok:   []apiResponse{{status: 200, desc: "Uptake.", schema: "CampaignUptake"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/settlements", id: "adminListSettlements", tag: "vouchers-admin", summary: "List statements", auth: "roles", roles: admin,
-			query: []apiParam{query("shop_id", "Only this shop's.", str())},
-			ok:    []apiResponse{{status: 200, desc: "Statements.", schema: listOf("settlements", "Settlement")}}, errs: []int{401, 403}},
+			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts every statement of the list). " + badCursor + "statement of the list (another shop's, with shop_id).",
+			query: []apiParam{query("shop_id", "Only this shop's.", str()), cursorQuery, voucherLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of statements.", schema: "SettlementPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/settlements", id: "adminCloseSettlement", tag: "vouchers-admin", summary: "Close a shop's settlement period", auth: "roles", roles: admin,
 			desc:    "Redemptions still inside the reversal window are left for the next period. A replay of the Idempotency-Key answers the first settlement (Idempotent-Replayed: true); the same key with another body is 409.",
 			headers: []string{"IdempotencyKey"}, body: "CloseSettlementRequest",
@@ -332,8 +336,9 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{shopQuery},
 			ok:    []apiResponse{{status: 200, desc: "The balance.", schema: "ShopBalance"}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/merchant/statements", id: "shopStatements", tag: "vouchers-merchant", summary: "This shop's statements", auth: "roles", roles: merchant,
-			query: []apiParam{shopQuery},
-			ok:    []apiResponse{{status: 200, desc: "Statements.", schema: listOf("settlements", "Settlement")}}, errs: []int{400, 401, 403}},
+			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts them all). " + badCursor + "statement of this shop's.",
+			query: []apiParam{shopQuery, cursorQuery, voucherLimit},
+			ok:    []apiResponse{{status: 200, desc: "A page of statements.", schema: "SettlementPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/merchant/statements/{id}", id: "shopStatement", tag: "vouchers-merchant", summary: "One of this shop's statements", auth: "roles", roles: merchant,
 			query: []apiParam{shopQuery, formatQuery},
 			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{400, 401, 403, 404}},

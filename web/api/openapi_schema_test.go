@@ -107,9 +107,11 @@ var openAPIComponents = []component{
 
 	// Vouchers.
 	{name: "Shop", typ: typeOf[vouchers.Shop]()},
+	{name: "ShopPage", typ: typeOf[shopPageView](), desc: "A page of shops, by district, then name. total counts every shop of the list; next_cursor is the cursor of the next page, empty on the last."},
 	{name: "PublicShop", typ: typeOf[publicShopView](), desc: "A shop as citizens see it (no IBAN)."},
 	{name: "ShopRequest", typ: typeOf[shopRequest](), request: true, required: []string{"name", "address", "district", "category", "iban"}, desc: "active is only read by PUT (default true)."},
 	{name: "Campaign", typ: typeOf[vouchers.Campaign]()},
+	{name: "CampaignPage", typ: typeOf[campaignPageView](), desc: "A page of campaigns, newest first. total counts every campaign of the list; next_cursor is the cursor of the next page, empty on the last."},
 	{name: "CampaignRequest", typ: typeOf[campaignRequest](), request: true, required: []string{"name", "budget_cents", "face_value_cents", "per_citizen_limit", "valid_from", "valid_until"}},
 	{name: "CampaignUpdateRequest", typ: typeOf[campaignRequest](), request: true, required: []string{"name", "face_value_cents", "per_citizen_limit", "valid_from", "valid_until"}, desc: "A draft campaign's fields; budget_cents, fixed at creation, may be left out."},
 	{name: "ClaimableCampaign", typ: typeOf[vouchers.ClaimableCampaign]()},
@@ -125,6 +127,7 @@ var openAPIComponents = []component{
 	{name: "DayReport", typ: typeOf[vouchers.DayReport]()},
 	{name: "ShopBalance", typ: typeOf[vouchers.Balance]()},
 	{name: "Settlement", typ: typeOf[vouchers.Settlement]()},
+	{name: "SettlementPage", typ: typeOf[settlementPageView](), desc: "A page of statements, newest first. total counts every statement of the list; next_cursor is the cursor of the next page, empty on the last."},
 	{name: "Statement", typ: typeOf[vouchers.Statement]()},
 	{name: "CloseSettlementRequest", typ: typeOf[closeSettlementRequest](), request: true, required: []string{"shop_id"}, desc: "period_end is an RFC 3339 time; empty or absent means now. Given, it is never read as now: one before 2000-01-01T00:00:00Z (the zero time 0001-01-01T00:00:00Z included) or in the future is 400 with reason period_end."},
 	{name: "MarkPaidRequest", typ: typeOf[markPaidRequest](), request: true},

@@ -89,18 +89,41 @@ func (h *voucherHandler) handleAPIShop(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, shop)
 }
 
-// handleAPIShops lists shops, optionally of one district or category.
+// shopPageView is a page of shops.
+type shopPageView struct {
+	Shops []vouchers.Shop `json:"shops"`
+	// Total counts every shop the filters select; NextCursor is the
+	// cursor of the next page, empty on the last.
+	Total      int    `json:"total"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// voucherPage reads ?cursor= and ?limit= (1 to vouchers.MaxPage, default
+// vouchers.DefaultPage) of a voucher list.
+func voucherPage(r *http.Request) (vouchers.PageQuery, error) {
+	cursor, limit, err := httpx.PageQuery(r, vouchers.DefaultPage, vouchers.MaxPage)
+	return vouchers.PageQuery{Cursor: cursor, Limit: limit}, err
+}
+
+// handleAPIShops lists shops by district and name, optionally of one
+// district or category, a page at a time.
 func (h *voucherHandler) handleAPIShops(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.adminVouchers(w, r); !ok {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
 		return
 	}
-	q := r.URL.Query()
-	shops, err := h.vouchers.Shops(r.Context(), vouchers.ShopFilter{District: q.Get("district"), Category: q.Get("category")})
+	pq, err := voucherPage(r)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"shops": shops})
+	q := r.URL.Query()
+	p, err := h.vouchers.ShopPage(r.Context(), c, vouchers.ShopFilter{District: q.Get("district"), Category: q.Get("category")}, pq)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, shopPageView{Shops: p.Items, Total: p.Total, NextCursor: p.Next})
 }
 
 type campaignRequest struct {
@@ -183,21 +206,37 @@ func (h *voucherHandler) handleAPIUpdateCampaign(w http.ResponseWriter, r *http.
 	httpx.WriteJSON(w, http.StatusOK, camp)
 }
 
-// handleAPICampaigns lists campaigns, optionally of one status.
+// campaignPageView is a page of campaigns.
+type campaignPageView struct {
+	Campaigns []vouchers.Campaign `json:"campaigns"`
+	// Total counts every campaign of the status asked (all when none);
+	// NextCursor is the cursor of the next page, empty on the last.
+	Total      int    `json:"total"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// handleAPICampaigns lists campaigns newest first, optionally of one
+// status, a page at a time.
 func (h *voucherHandler) handleAPICampaigns(w http.ResponseWriter, r *http.Request) {
-	if _, ok := h.adminVouchers(w, r); !ok {
+	c, ok := h.adminVouchers(w, r)
+	if !ok {
+		return
+	}
+	pq, err := voucherPage(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
 		return
 	}
 	var statuses []string
 	if st := r.URL.Query().Get("status"); st != "" {
 		statuses = []string{st}
 	}
-	cs, err := h.vouchers.Campaigns(r.Context(), statuses...)
+	p, err := h.vouchers.CampaignPage(r.Context(), c, statuses, pq)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"campaigns": cs})
+	httpx.WriteJSON(w, http.StatusOK, campaignPageView{Campaigns: p.Items, Total: p.Total, NextCursor: p.Next})
 }
 
 // handleAPICampaign returns one campaign.
@@ -322,18 +361,39 @@ func (h *voucherHandler) handleAPIMarkSettlementPaid(w http.ResponseWriter, r *h
 	writeReplayable(w, http.StatusOK, replayed, st)
 }
 
-// handleAPISettlements lists statements, of one shop with ?shop_id=.
+// settlementPageView is a page of statements.
+type settlementPageView struct {
+	Settlements []vouchers.Settlement `json:"settlements"`
+	// Total counts every statement of the list; NextCursor is the cursor
+	// of the next page, empty on the last.
+	Total      int    `json:"total"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// writeStatementPage answers a page of the statements of shopID (every
+// shop's when empty) as ?cursor= and ?limit= ask.
+func (h *voucherHandler) writeStatementPage(w http.ResponseWriter, r *http.Request, c identity.Caller, shopID string) {
+	pq, err := voucherPage(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	p, err := h.vouchers.StatementPage(r.Context(), c, shopID, pq)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, settlementPageView{Settlements: p.Items, Total: p.Total, NextCursor: p.Next})
+}
+
+// handleAPISettlements lists statements newest first, of one shop with
+// ?shop_id=, a page at a time.
 func (h *voucherHandler) handleAPISettlements(w http.ResponseWriter, r *http.Request) {
 	c, ok := h.adminVouchers(w, r)
 	if !ok {
 		return
 	}
-	sts, err := h.vouchers.Statements(r.Context(), c, r.URL.Query().Get("shop_id"))
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"settlements": sts})
+	h.writeStatementPage(w, r, c, r.URL.Query().Get("shop_id"))
 }
 
 // handleAPISettlement returns a statement with its lines; ?format=csv (or

@@ -128,18 +128,14 @@ func (h *voucherHandler) handleAPIShopBalance(w http.ResponseWriter, r *http.Req
 	httpx.WriteJSON(w, http.StatusOK, b)
 }
 
-// handleAPIShopStatements lists this shop's statements.
+// handleAPIShopStatements lists this shop's statements newest first, a
+// page at a time.
 func (h *voucherHandler) handleAPIShopStatements(w http.ResponseWriter, r *http.Request) {
 	c, shop, ok := h.merchantShop(w, r)
 	if !ok {
 		return
 	}
-	sts, err := h.vouchers.Statements(r.Context(), c, shop)
-	if err != nil {
-		httpx.WriteError(h.log, w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"settlements": sts})
+	h.writeStatementPage(w, r, c, shop)
 }
 
 // handleAPIShopStatement returns one of this shop's statements (CSV with
