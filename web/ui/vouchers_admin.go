@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,12 +20,19 @@ import (
 
 // The city administrator's voucher page: campaigns with live uptake and
 // their open/pause/close buttons, shops with what the city owes each and a
-// button closing its settlement period, statements with CSV and "paid".
+// button closing its settlement period, statements with CSV and "paid";
+// each list a page at a time (vouchers_admin_pages.go).
 
 type voucherAdminPage struct {
 	Campaigns   []adminCampaignRow
 	Shops       []adminShopRow
 	Settlements []adminSettlementRow
+	// CampaignNav, ShopNav and SettlementNav count each list and link its
+	// pages before and after this one.
+	CampaignNav, ShopNav, SettlementNav listNav
+	// Here is the page's place as a query string: the forms and links
+	// that come back to the page carry it.
+	Here string
 	// CampaignForm and ShopForm are the two create forms, as typed when a
 	// post comes back with mistakes.
 	CampaignForm *staffForm
@@ -63,9 +71,18 @@ func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Req
 
 // renderVoucherAdmin draws the page with its forms as page holds them (an
 // empty one where it holds none): a refused post comes back here with its
-// values and messages (status 400 or 409), so nothing typed is lost.
+// values and messages (status 400 or 409), so nothing typed is lost. Each
+// list shows the page the request's query names (a form's address carries
+// the page's), so a refused post comes back to the same pages.
 func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, page voucherAdminPage) {
 	ctx := r.Context()
+	place := placeFrom(r.URL.Query())
+	page.Here = place.query()
+	at := func(list string) vouchers.PageQuery {
+		q := place[list]
+		q.Limit = voucherAdminPageSize
+		return q
+	}
 	if page.CampaignForm == nil {
 		page.CampaignForm = newCampaignForm()
 	}
@@ -78,12 +95,13 @@ func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request
 	if page.CampaignForm.Values["key"] == "" {
 		page.CampaignForm.Values["key"] = ids.Token(12)
 	}
-	camps, err := s.vouchers.Campaigns(ctx)
+	camps, err := s.vouchers.CampaignPage(ctx, c, nil, at(listCampaigns))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	for _, camp := range camps {
+	page.CampaignNav = nav(place, listCampaigns, camps)
+	for _, camp := range camps.Items {
 		u, err := s.vouchers.CampaignUptake(ctx, c, camp.ID)
 		if err != nil {
 			s.pageError(w, r, err)
@@ -91,13 +109,14 @@ func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request
 		}
 		page.Campaigns = append(page.Campaigns, adminCampaignRow{Uptake: u, Actions: campaignActions[camp.Status]})
 	}
-	shops, err := s.vouchers.Shops(ctx, vouchers.ShopFilter{})
+	shops, err := s.vouchers.ShopPage(ctx, c, vouchers.ShopFilter{}, at(listShops))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	page.ShopNav = nav(place, listShops, shops)
 	names := map[string]string{}
-	for _, sh := range shops {
+	for _, sh := range shops.Items {
 		b, err := s.vouchers.ShopBalance(ctx, c, sh.ID)
 		if err != nil {
 			s.pageError(w, r, err)
@@ -106,13 +125,20 @@ func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request
 		names[sh.ID] = sh.Name
 		page.Shops = append(page.Shops, adminShopRow{Shop: sh, OwedCents: b.OwedCents})
 	}
-	sts, err := s.vouchers.Statements(ctx, c, "")
+	sts, err := s.vouchers.StatementPage(ctx, c, "", at(listSettlements))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	for _, st := range sts {
-		page.Settlements = append(page.Settlements, adminSettlementRow{Settlement: st, ShopName: names[st.ShopID]})
+	page.SettlementNav = nav(place, listSettlements, sts)
+	for _, st := range sts.Items {
+		// The payee the statement was closed for: its shop may be on
+		// another page of the shops.
+		name := st.ShopName
+		if name == "" {
+			name = names[st.ShopID]
+		}
+		page.Settlements = append(page.Settlements, adminSettlementRow{Settlement: st, ShopName: name})
 	}
 	s.render(w, r, status, "voucher_admin", "admin", page)
 }
@@ -161,7 +187,9 @@ func (s *voucherPages) handleVoucherAdminCreateCampaign(w http.ResponseWriter, r
 			return made.ID, err
 		})
 		if err == nil {
-			http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
+			// The new campaign is the newest: on the campaigns' first
+			// page; the other lists stay where they were.
+			http.Redirect(w, r, placeFrom(r.URL.Query()).with(listCampaigns, vouchers.PageQuery{}).page(listCampaigns), http.StatusSeeOther)
 			return
 		}
 		if !formRefusal(l, f, err, campaignFieldOf) {
@@ -232,17 +260,18 @@ func (s *voucherPages) handleVoucherAdminCampaignStatus(w http.ResponseWriter, r
 		s.pageError(w, r, apperr.R(apperr.NotFound, "no_such_action", "No such action."))
 		return
 	}
+	place := placeFrom(r.URL.Query())
 	// Closing is final and ends every unspent voucher: it happens only
 	// from the confirmation page.
 	if status == vouchers.StatusClosed && !confirmed(r) {
-		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+		http.Redirect(w, r, r.URL.Path+place.query(), http.StatusSeeOther)
 		return
 	}
 	if _, err := s.vouchers.SetCampaignStatus(r.Context(), c, r.PathValue("id"), status); err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/vouchers#campaigns", http.StatusSeeOther)
+	http.Redirect(w, r, place.page(listCampaigns), http.StatusSeeOther)
 }
 
 // handleVoucherAdminCloseConfirm shows what closing a campaign does: no
@@ -259,6 +288,7 @@ func (s *voucherPages) handleVoucherAdminCloseConfirm(w http.ResponseWriter, r *
 		return
 	}
 	l := s.locale(r)
+	place := placeFrom(r.URL.Query())
 	s.renderConfirm(w, r, "admin", confirmPage{
 		Heading: l.T("vadmin.close.heading", u.Name),
 		Lead:    l.T("vadmin.close.lead"),
@@ -268,8 +298,8 @@ func (s *voucherPages) handleVoucherAdminCloseConfirm(w http.ResponseWriter, r *
 			{l.T("vadmin.close.released"), l.Money(u.ReservedCents)},
 			{l.T("vadmin.close.budget_left"), l.Money(u.BudgetLeftCents + u.ReservedCents)},
 		},
-		Action: "/admin/vouchers/campaigns/" + url.PathEscape(u.CampaignID) + "/close",
-		Button: l.T("vadmin.close.button"), Danger: true, Back: "/admin/vouchers#campaigns",
+		Action: "/admin/vouchers/campaigns/" + url.PathEscape(u.CampaignID) + "/close" + place.query(),
+		Button: l.T("vadmin.close.button"), Danger: true, Back: place.page(listCampaigns),
 	})
 }
 
@@ -293,10 +323,10 @@ func (s *voucherPages) handleVoucherAdminCreateShop(w http.ResponseWriter, r *ht
 	}
 	status := http.StatusBadRequest
 	if !f.Failed() {
-		_, err := s.vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: f.Values["name"], Address: f.Values["address"],
+		shop, err := s.vouchers.CreateShop(r.Context(), c, vouchers.Shop{Name: f.Values["name"], Address: f.Values["address"],
 			District: f.Values["district"], Category: f.Values["category"], IBAN: f.Values["iban"]})
 		if err == nil {
-			http.Redirect(w, r, "/admin/vouchers#shops", http.StatusSeeOther)
+			http.Redirect(w, r, s.shopsFrom(r, c, shop.ID), http.StatusSeeOther)
 			return
 		}
 		if !formRefusal(l, f, err, shopFieldOf) {
@@ -322,6 +352,7 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 		return
 	}
 	l := s.locale(r)
+	back := placeFrom(r.URL.Query()).page(listShops)
 	if due.Count == 0 {
 		// Nothing to close is no mistake of the administrator's: the page
 		// says so, and what is still too recent to settle, with no button.
@@ -333,7 +364,7 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 			Heading: l.T("vadmin.settle.nothing.heading", due.Shop.Name),
 			Lead:    l.T("vadmin.settle.nothing.lead"),
 			Facts:   facts,
-			Back:    "/admin/vouchers#shops", BackLabel: l.T("vadmin.settle.nothing.back"),
+			Back:    back, BackLabel: l.T("vadmin.settle.nothing.back"),
 		})
 		return
 	}
@@ -351,9 +382,9 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 		Heading: l.T("vadmin.settle.heading", due.Shop.Name),
 		Lead:    l.TN("vadmin.settle.lead", due.Count, l.Money(due.TotalCents)),
 		Facts:   facts,
-		Action:  "/admin/vouchers/shops/" + url.PathEscape(due.Shop.ID) + "/settle",
+		Action:  "/admin/vouchers/shops/" + url.PathEscape(due.Shop.ID) + "/settle" + placeFrom(r.URL.Query()).query(),
 		Hidden:  map[string]string{"key": ids.Token(12), "period_end": due.PeriodEnd.Format(time.RFC3339Nano)},
-		Button:  l.T("vadmin.settle.button"), Back: "/admin/vouchers#shops",
+		Button:  l.T("vadmin.settle.button"), Back: back,
 	})
 }
 
@@ -361,8 +392,9 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 // confirmation page, up to the period end that page showed; a post
 // without the confirmation only shows that page.
 func (s *voucherPages) handleVoucherAdminSettle(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	place := placeFrom(r.URL.Query())
 	if !confirmed(r) {
-		http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+		http.Redirect(w, r, r.URL.Path+place.query(), http.StatusSeeOther)
 		return
 	}
 	shopID := r.PathValue("id")
@@ -380,7 +412,8 @@ func (s *voucherPages) handleVoucherAdminSettle(w http.ResponseWriter, r *http.R
 		s.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
+	// The new statement is the newest: on the statements' first page.
+	http.Redirect(w, r, place.with(listSettlements, vouchers.PageQuery{}).page(listSettlements), http.StatusSeeOther)
 }
 
 // paidFieldOf are the refusals of a payment shown at its statement's
@@ -402,7 +435,7 @@ func (s *voucherPages) handleVoucherAdminMarkPaid(w http.ResponseWriter, r *http
 	key := "page-paid:" + id + ":" + hex.EncodeToString(sum[:8])
 	_, _, err := s.vouchers.MarkPaid(r.Context(), c, key, id, ref)
 	if err == nil {
-		http.Redirect(w, r, "/admin/vouchers#settlements", http.StatusSeeOther)
+		http.Redirect(w, r, placeFrom(r.URL.Query()).page(listSettlements), http.StatusSeeOther)
 		return
 	}
 	// Only the refusals of what the form says come back at the form; a
@@ -413,4 +446,23 @@ func (s *voucherPages) handleVoucherAdminMarkPaid(w http.ResponseWriter, r *http
 		return
 	}
 	s.renderVoucherAdmin(w, r, c, httpx.StatusFor(err), voucherAdminPage{PaidForm: f, PaidFor: id})
+}
+
+// shopsFrom is the voucher page, at the request's place, with the shops'
+// list on the page that starts with the shop id (a shop just registered,
+// wherever its district and name put it in the list).
+func (s *voucherPages) shopsFrom(r *http.Request, c identity.Caller, id string) string {
+	place := placeFrom(r.URL.Query()).with(listShops, vouchers.PageQuery{})
+	// The shop before it, if any: the page after that one starts with it.
+	before, err := s.vouchers.ShopPage(r.Context(), c, vouchers.ShopFilter{}, vouchers.PageQuery{Cursor: id, Back: true, Limit: 1})
+	if err != nil {
+		// The shop is registered; only the page to show it on is not
+		// known: the list's first page will do.
+		s.log.WarnContext(r.Context(), "voucher page: the new shop's place in the list", slog.Any("error", err))
+		return place.page(listShops)
+	}
+	if len(before.Items) == 1 && before.Items[0].ID != id {
+		place = place.with(listShops, vouchers.PageQuery{Cursor: before.Items[0].ID})
+	}
+	return place.page(listShops)
 }
