@@ -154,3 +154,36 @@ func TestPostAnswersNoToken(t *testing.T) {
 		}
 	})
 }
+
+// A POST whose only location is an address_id is 400 saying the hub knows
+// no address ids (it has no address database) and to give lat and long or
+// address_string, not that no location was given; with lat and long, or
+// an address_string, the address_id is ignored.
+func TestPostAddressIDAloneIsNotKnown(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		e := newEnv(t, db)
+		form := url.Values{"api_key": {e.key}, "service_code": {"pothole"}, "address_id": {"545483"}}
+		for _, f := range []string{"json", "xml"} {
+			code, b := e.post(t, f, form)
+			if code != 400 || !strings.Contains(string(b), "address_id is not known to this jurisdiction") ||
+				!strings.Contains(string(b), "lat and long, or address_string") {
+				t.Errorf("%s: %d %s", f, code, b)
+			}
+		}
+		if list, _ := e.svc.PublicReports(context.Background(), participation.PublicFilter{}); len(list) != 0 {
+			t.Fatalf("an address_id alone made a report: %+v", list)
+		}
+		for _, where := range []url.Values{{"lat": {"41.1316"}, "long": {"14.7802"}}, {"address_string": {"Via Traiano 1"}}} {
+			f := url.Values{}
+			for k, v := range form {
+				f[k] = v
+			}
+			for k, v := range where {
+				f[k] = v
+			}
+			if code, b := e.post(t, "json", f); code != 200 {
+				t.Errorf("address_id with %v: %d %s", where, code, b)
+			}
+		}
+	})
+}

@@ -250,6 +250,14 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (n participati
 		n.Located, n.Lat, n.Lon = true, la, lo
 	}
 	n.Address = r.PostFormValue("address_string")
+	// GeoReport v2 takes address_id as a location of its own, an id in the
+	// jurisdiction's address database. The hub has none, so an address_id
+	// alone names no place it knows; beside lat and long or an
+	// address_string it is ignored.
+	if !n.Located && strings.TrimSpace(n.Address) == "" && r.PostFormValue("address_id") != "" {
+		return n, "", "", apperr.R(apperr.Invalid, "unknown_address_id",
+			"The address_id is not known to this jurisdiction, which keeps no address database: give the place as lat and long, or address_string.")
+	}
 	n.Description = r.PostFormValue("description")
 	n.Name = strings.TrimSpace(strings.TrimSpace(r.PostFormValue("first_name")) + " " + strings.TrimSpace(r.PostFormValue("last_name")))
 	n.Email = r.PostFormValue("email")
