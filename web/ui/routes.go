@@ -150,6 +150,9 @@ func (u *UI) Register(mux *http.ServeMux) {
 	if t := u.theatre; t != nil {
 		// The door scanner page's target (TicketScanEndpoint).
 		mux.Handle("POST /staff/tickets/check-in", action(t.handleTicketScan, door))
+		// Where the door scanner page sends the entries it let in offline
+		// (OfflineEntriesEndpoint).
+		mux.Handle("POST /staff/tickets/offline-entries", action(t.handleOfflineEntries, door))
 		// The citizen's theatre pages.
 		mux.Handle("GET /theatre", page(t.handleTheatrePage, citizen))
 		mux.Handle("GET /theatre/performances/{id}", page(t.handleSeatPickerPage, citizen))

@@ -40,7 +40,9 @@ type scannerPage struct {
 // problem+json answer is shown in red with its "detail". Door staff first
 // choose the performance they check (?performance=, shown at the top); the
 // page then sends its id as "performance_id" and carries the performance's
-// door list, so the script can check QR tokens offline by the hub's rule.
+// door list, so the script can check QR tokens offline by the hub's rule;
+// the entries it lets in offline wait in the browser's storage until it
+// sends them to OfflineEntriesEndpoint (docs/door.md).
 // Without the script, the typed code's form posts to the same endpoint,
 // which answers this page with the result on it (scanner_form.go).
 func (s *homePages) handleScanner(w http.ResponseWriter, r *http.Request, c identity.Caller) {

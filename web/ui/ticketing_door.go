@@ -3,9 +3,12 @@ package ui
 import (
 	"encoding/json"
 	"net/http"
+	"time"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // doorScan is the door's part of the scanner page: the performances the
@@ -20,6 +23,20 @@ type doorScan struct {
 	// Window is the chosen performance's door window, "18:00–23:00".
 	Window  string
 	Offline doorOffline
+	// Doubles are the chosen performance's double entries: entries doors
+	// let in offline whose ticket had been used or cancelled when they
+	// reached the hub. MoreDoubles says there are more than listed.
+	Doubles     []doorDouble
+	MoreDoubles bool
+}
+
+// doorDouble is a double entry as the door page lists it.
+type doorDouble struct {
+	At     time.Time
+	Seat   string
+	Why    string
+	By     string
+	Device string
 }
 
 // doorOffline is the JSON the scanner script reads to check a token
@@ -28,15 +45,20 @@ type doorScan struct {
 // by the hub's clock. Times are Unix milliseconds. Messages are in the
 // page's language; each other performance carries its own refusal text.
 type doorOffline struct {
-	Performance string             `json:"performance"`
-	DoorsOpen   int64              `json:"doors_open"`
-	EndsAt      int64              `json:"ends_at"`
-	Now         int64              `json:"now"`
-	LeewayMs    int64              `json:"leeway_ms"`
-	Tickets     []string           `json:"tickets"`
-	Others      []doorOfflineOther `json:"others"`
-	Keys        []json.RawMessage  `json:"keys"`
-	Messages    map[string]string  `json:"messages"`
+	Performance string `json:"performance"`
+	// Upload is where the page sends the entries it let in offline
+	// (OfflineEntriesEndpoint); Zone is the city's time zone, for the
+	// times the page shows.
+	Upload    string             `json:"upload"`
+	Zone      string             `json:"zone"`
+	DoorsOpen int64              `json:"doors_open"`
+	EndsAt    int64              `json:"ends_at"`
+	Now       int64              `json:"now"`
+	LeewayMs  int64              `json:"leeway_ms"`
+	Tickets   []string           `json:"tickets"`
+	Others    []doorOfflineOther `json:"others"`
+	Keys      []json.RawMessage  `json:"keys"`
+	Messages  map[string]string  `json:"messages"`
 }
 
 type doorOfflineOther struct {
@@ -97,7 +119,8 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (
 	d.Chosen, d.Selected = &p, p.ID
 	d.Window = l.Clock(p.DoorsOpen) + "–" + l.Clock(p.EndsAt)
 	d.Offline = doorOffline{
-		Performance: p.ID, DoorsOpen: p.DoorsOpen.UnixMilli(), EndsAt: p.EndsAt.UnixMilli(), Now: list.Now.UnixMilli(),
+		Performance: p.ID, Upload: OfflineEntriesEndpoint, Zone: s.ticketing.Zone().String(),
+		DoorsOpen: p.DoorsOpen.UnixMilli(), EndsAt: p.EndsAt.UnixMilli(), Now: list.Now.UnixMilli(),
 		LeewayMs: ticketing.TokenLeeway.Milliseconds(), Tickets: list.TicketIDs, Others: []doorOfflineOther{}, Keys: s.qrKeys(),
 		Messages: map[string]string{
 			"ok_title":          l.T("tickets.scan.offline.ok_title"),
@@ -108,11 +131,98 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (
 			"unknown":           l.T("tickets.scan.offline.unknown"),
 			"doors_not_open":    l.T("tickets.scan.error.doors_not_open", l.DateTime(p.DoorsOpen)),
 			"performance_ended": l.T("tickets.scan.error.performance_ended", l.DateTime(p.EndsAt)),
+			"already_in":        l.T("tickets.scan.offline.already_in"),
+			"queue_one":         l.T("tickets.scan.queue.waiting.one"),
+			"queue_other":       l.T("tickets.scan.queue.waiting"),
+			"queue_done":        l.T("tickets.scan.queue.done"),
+			"queue_failed":      l.T("tickets.scan.queue.failed"),
 		},
 	}
 	for _, o := range list.Others {
 		d.Offline.Others = append(d.Offline.Others, doorOfflineOther{
 			Refusal: l.T("tickets.scan.error.ticket_other_performance", o.Title, l.DateTime(o.StartsAt)), Tickets: o.TicketIDs})
 	}
+	des, more, err := s.ticketing.DoubleEntries(ctx, c, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.MoreDoubles = more
+	for _, e := range des {
+		dd := doorDouble{At: e.EnteredAt, Seat: l.T("tickets.scan.doubles.seat_value", e.Section, e.Row, e.Number),
+			Why: l.T("tickets.scan.doubles.ticket_cancelled"), By: e.StaffName, Device: e.Device}
+		if e.Reason == "already_checked_in" {
+			dd.Why = l.T("tickets.scan.doubles.already_checked_in", l.Clock(e.FirstCheckedInAt))
+		}
+		if dd.By == "" {
+			dd.By = e.StaffID
+		}
+		// Device ids are long random names: their start tells one door's
+		// device from another's.
+		if len(dd.Device) > 8 {
+			dd.Device = dd.Device[:8]
+		}
+		d.Doubles = append(d.Doubles, dd)
+	}
 	return d, nil
+}
+
+// OfflineEntriesEndpoint is where the door scanner page uploads the entries
+// it let in while it could not reach the hub.
+const OfflineEntriesEndpoint = "/staff/tickets/offline-entries"
+
+// offlineEntryAnswer is the page's answer for one uploaded entry: its
+// outcome, and for a double entry or a rejected one what the door staff
+// are shown, in the page's language.
+type offlineEntryAnswer struct {
+	ID      string `json:"id"`
+	Outcome string `json:"outcome"`
+	Message string `json:"message,omitempty"`
+}
+
+// handleOfflineEntries records the entries the scanner page let in offline
+// (registered with pageAction: session cookie, CSRF header, door_staff
+// role). The body is the API's (ticketing.OfflineUpload); the answer lists
+// each entry's outcome with a message for those the door staff must see.
+// An upload refused whole is problem+json in the page's language, and the
+// page keeps its entries.
+func (s *theatrePages) handleOfflineEntries(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	l := s.locale(r)
+	var in ticketing.OfflineUpload
+	err := httpx.DecodeJSON(w, r, &in)
+	var rs []ticketing.OfflineEntryResult
+	if err == nil {
+		rs, err = s.ticketing.RecordOfflineEntries(r.Context(), c, in)
+	}
+	if err != nil {
+		code := apperr.CodeOf(err)
+		status := httpx.StatusOf(code)
+		if status == http.StatusInternalServerError {
+			httpx.WriteError(s.log, w, r, err)
+			return
+		}
+		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
+			Status: status, Detail: doorRefusal(l, err), Instance: r.URL.Path, Code: string(code), Reason: apperr.ReasonOf(err)})
+		return
+	}
+	out := make([]offlineEntryAnswer, 0, len(rs))
+	for _, res := range rs {
+		a := offlineEntryAnswer{ID: res.ID, Outcome: res.Outcome}
+		switch {
+		case res.Outcome == ticketing.EntryDouble && res.Ticket != nil:
+			t := res.Ticket
+			if res.Reason == "already_checked_in" {
+				a.Message = l.T("tickets.scan.queue.double", t.Title, t.Section, t.Row, t.Number, l.Clock(res.CheckedInAt))
+			} else {
+				a.Message = l.T("tickets.scan.queue.cancelled", t.Title, t.Section, t.Row, t.Number)
+			}
+		case res.Outcome == ticketing.EntryRejected:
+			why := doorRefusal(l, res.Refusal)
+			if key := "tickets.scan.queue.reason." + res.Reason; l.Has(key) {
+				why = l.T(key)
+			}
+			a.Message = l.T("tickets.scan.queue.rejected", why)
+		}
+		out = append(out, a)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"results": out})
 }

@@ -9,7 +9,9 @@
 // the hub's rule instead: signed by one of the hub's QR keys (docs/qr.md),
 // not expired, a ticket of this performance, inside its door window by the
 // hub's clock. Whether it was already used only the hub knows, so an
-// offline "valid" is shown amber and says so.
+// offline "valid" is shown amber and says so. The entries let in offline
+// wait in this device's storage until the hub records them (see the
+// queue below, and docs/door.md).
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -50,10 +52,186 @@
           door = next;
           clockOffset = door.now - Date.now();
         }
+        // The hub answers again: the entries let in offline go.
+        flush();
       })
       .catch(function () { /* offline: keep the last list */ });
   }
   if (door) { window.setInterval(refreshDoorList, 60000); }
+
+  // The queue of entries let in offline, kept in this device's storage
+  // (one list per performance, so that entries of an evening left with
+  // some waiting are sent when the page is opened again) until the hub
+  // records them: they are sent when the page opens, whenever the hub
+  // answers again, and every half minute while some wait. Each entry the
+  // hub answered leaves the queue; a double entry it reports, or an entry
+  // it could not accept, is shown to the door staff. The device's id and
+  // each entry's own id let the hub record an entry once however often it
+  // is sent.
+  var queuePrefix = "cityhub.door.queue.", admittedPrefix = "cityhub.door.admitted.";
+  var memory = {};
+  var storage = (function () {
+    try {
+      var st = window.localStorage;
+      st.setItem("cityhub.door.probe", "1");
+      st.removeItem("cityhub.door.probe");
+      return st;
+    } catch (e) { return null; }
+  })();
+  function getItem(k) { return storage ? storage.getItem(k) : (memory.hasOwnProperty(k) ? memory[k] : null); }
+  function setItem(k, v) {
+    if (storage) {
+      try { storage.setItem(k, v); return; } catch (e) { /* full: keep it in memory */ }
+    }
+    memory[k] = v;
+  }
+  function removeItem(k) { if (storage) { storage.removeItem(k); } delete memory[k]; }
+  function storedKeys(prefix) {
+    var out = [], k;
+    if (storage) {
+      for (var i = 0; i < storage.length; i++) { k = storage.key(i); if (k && k.indexOf(prefix) === 0) { out.push(k); } }
+    }
+    for (k in memory) { if (memory.hasOwnProperty(k) && k.indexOf(prefix) === 0 && out.indexOf(k) < 0) { out.push(k); } }
+    return out;
+  }
+  function readList(key) {
+    try {
+      var v = JSON.parse(getItem(key) || "[]");
+      return Array.isArray(v) ? v : [];
+    } catch (e) { return []; }
+  }
+  function writeList(key, list) { if (list.length) { setItem(key, JSON.stringify(list)); } else { removeItem(key); } }
+  // readQueue keeps only entries as this page writes them, so that one
+  // spoilt entry never holds the others back.
+  function readQueue(perf) {
+    return readList(queuePrefix + perf).filter(function (e) {
+      return e && typeof e.id === "string" && typeof e.code === "string" && typeof e.at === "string";
+    });
+  }
+  function newID() {
+    var c = window.crypto;
+    if (c && c.randomUUID) { return c.randomUUID(); }
+    var b = new Uint8Array(16), s = "";
+    if (c && c.getRandomValues) { c.getRandomValues(b); } else { for (var i = 0; i < 16; i++) { b[i] = Math.floor(Math.random() * 256); } }
+    for (var j = 0; j < 16; j++) { s += (b[j] < 16 ? "0" : "") + b[j].toString(16); }
+    return s;
+  }
+  function deviceID() {
+    var id = getItem("cityhub.door.device");
+    if (!id || !/^[A-Za-z0-9_.:-]{1,64}$/.test(id)) { id = newID(); setItem("cityhub.door.device", id); }
+    return id;
+  }
+  // clockText is a time in the city's zone, as the door reads it.
+  function clockText(ms) {
+    try {
+      return new Date(ms).toLocaleTimeString(document.documentElement.lang || "it", { hour: "2-digit", minute: "2-digit", timeZone: door.zone });
+    } catch (e) { return new Date(ms).toISOString().slice(11, 16); }
+  }
+  // admittedAt is when this door let the ticket in offline, or 0.
+  function admittedAt(ticket) {
+    var list = readList(admittedPrefix + door.performance);
+    for (var i = 0; i < list.length; i++) { if (list[i] && list[i].ticket === ticket) { return list[i].at; } }
+    return 0;
+  }
+  function enqueue(code, ticket) {
+    var at = Date.now() + clockOffset;
+    var q = readQueue(door.performance);
+    q.push({ id: newID(), code: code, at: new Date(at).toISOString(), ticket: ticket });
+    writeList(queuePrefix + door.performance, q);
+    var seen = readList(admittedPrefix + door.performance);
+    seen.push({ ticket: ticket, at: at });
+    writeList(admittedPrefix + door.performance, seen);
+    showQueue("");
+  }
+  var queueBox = root.querySelector(".door-queue");
+  var alertsBox = root.querySelector(".door-alerts");
+  function waiting() {
+    var n = 0;
+    storedKeys(queuePrefix).forEach(function (k) { n += readQueue(k.slice(queuePrefix.length)).length; });
+    return n;
+  }
+  // showQueue says how many entries wait, or note when none does.
+  function showQueue(note) {
+    if (!queueBox) { return; }
+    var n = waiting();
+    var text = n ? (n === 1 ? door.messages.queue_one : door.messages.queue_other).replace("%d", String(n)) : "";
+    if (note) { text = text ? note + " " + text : note; }
+    queueBox.textContent = text;
+    queueBox.hidden = !text;
+  }
+  function alertStaff(messages) {
+    if (!alertsBox || !messages.length) { return; }
+    messages.forEach(function (m) {
+      var p = document.createElement("p");
+      p.className = "alert alert-warning door-alert";
+      p.textContent = m;
+      alertsBox.insertBefore(p, alertsBox.firstChild);
+    });
+  }
+  var flushing = false;
+  // sendBatch sends up to a hundred of perf's waiting entries; it resolves
+  // to true when the hub answered them (more may wait), false when it
+  // could not (the entries stay for the next try).
+  function sendBatch(perf) {
+    var batch = readQueue(perf).slice(0, 100);
+    if (!batch.length) { return Promise.resolve(false); }
+    return fetch(door.upload, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify({ performance_id: perf, device: deviceID(), entries: batch.map(function (e) { return { id: e.id, code: e.code, at: e.at }; }) })
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.ok && data && Array.isArray(data.results)) {
+          var answered = {}, told = [];
+          data.results.forEach(function (r) {
+            answered[r.id] = true;
+            if (r.outcome !== "checked_in" && r.message) { told.push(r.message); }
+          });
+          writeList(queuePrefix + perf, readQueue(perf).filter(function (e) { return !answered[e.id]; }));
+          alertStaff(told);
+          return true;
+        }
+        if (res.status < 500 && data && data.detail) {
+          // Refused whole (the session ended, the grant was taken away):
+          // the entries stay, and the staff are told why.
+          showQueue(door.messages.queue_failed.replace("%s", data.detail));
+        }
+        return false;
+      });
+    }).catch(function () { return false; });
+  }
+  function flush() {
+    if (!door || !door.upload || flushing) { return; }
+    var perfs = storedKeys(queuePrefix).map(function (k) { return k.slice(queuePrefix.length); });
+    if (!perfs.length) { return; }
+    flushing = true;
+    var sent = false, failed = false;
+    var next = function () {
+      if (!perfs.length) { return Promise.resolve(); }
+      return sendBatch(perfs[0]).then(function (ok) {
+        if (ok) { sent = true; } else { failed = true; }
+        if (!ok || !readQueue(perfs[0]).length) { perfs.shift(); }
+        return next();
+      });
+    };
+    next().then(function () {
+      flushing = false;
+      if (!failed) { showQueue(sent && !waiting() ? door.messages.queue_done : ""); }
+    });
+  }
+  if (door) {
+    // The admitted lists of performances with nothing waiting are of
+    // evenings past: only this one's is kept.
+    storedKeys(admittedPrefix).forEach(function (k) {
+      var perf = k.slice(admittedPrefix.length);
+      if (perf !== door.performance && !readQueue(perf).length) { removeItem(k); }
+    });
+    showQueue("");
+    flush();
+    window.setInterval(flush, 30000);
+    window.addEventListener("online", flush);
+  }
 
   // base32Decode reads RFC 4648 base32 (upper case, no padding); null for
   // anything that would not re-encode to the same text.
@@ -129,7 +307,9 @@
         }
         if (now < door.doors_open) { return refuse(m.doors_not_open); }
         if (now >= door.ends_at) { return refuse(m.performance_ended); }
-        return { kind: "warning", title: m.ok_title, detail: m.ok_message };
+        var before = admittedAt(t.id);
+        if (before) { return refuse(m.already_in.replace("%s", clockText(before))); }
+        return { kind: "warning", title: m.ok_title, detail: m.ok_message, ticket: t.id };
       })
       .catch(function () { return null; });
   }
@@ -268,6 +448,7 @@
       // A server error is the hub failing, not the ticket: at a door it is
       // answered like a dead network, by the offline check.
       if (res.status === 502 || res.status === 504 || (door && res.status >= 500)) { throw new Error("hub"); }
+      if (door) { window.setTimeout(flush, 0); }
       return res.json().catch(function () { return {}; }).then(function (data) {
         if (res.ok) {
           show(data.outcome === "warning" ? "warning" : "ok", data.title || msg("ok"), data.message || "");
@@ -281,6 +462,9 @@
       });
     }).catch(function () {
       return offline.then(function (v) {
+        // An entry let in offline joins the queue, to be recorded when
+        // the hub answers again.
+        if (v && v.ticket) { enqueue(code, v.ticket); codeInput.value = ""; }
         if (v) { show(v.kind, v.title, v.detail); } else { show("error", msg("network")); }
       });
     }).then(function () {

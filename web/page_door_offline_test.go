@@ -1,0 +1,138 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/qrtoken"
+	"cityhub/ticketing"
+	"cityhub/web/ui"
+	"cityhub/web/webtest"
+)
+
+// The scanner page's queue reaches the hub through the page's own target
+// (cookie session, CSRF header, door staff): the entries it let in offline
+// are recorded, a retry is answered the same, a double entry comes back
+// with words for the door staff in the page's language, and the page then
+// lists it; the door list tells the script where to send and how to word
+// the queue, and the page no longer says that entries let in offline go
+// unrecorded.
+func TestScannerPageSendsItsOfflineQueue(t *testing.T) {
+	t.Parallel()
+	f := newDoorFixture(t)
+	env, rome := f.env, cityTime
+	tonight := f.performance(t, "Sei personaggi", rome(time.November, 30, 21), 1800)
+	ticket := f.buy(t, tonight, "Platea/A/2")
+	in := rome(time.November, 30, 20)
+	f.clock.Set(in.Add(20 * time.Minute))
+	token := func(at time.Time) string {
+		tok, err := qrtoken.IssueRotating(env.Keys, qrtoken.KindTicket, ticket.ID, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Token
+	}
+
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	session := func(scope string) (*webtest.PageClient, string) {
+		staff, _ := env.account(t, identity.RoleDoor, scope)
+		pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
+		return pc, pc.CSRF("/staff/scan")
+	}
+	send := func(pc *webtest.PageClient, csrf, body string) (int, map[string]any) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL+ui.OfflineEntriesEndpoint, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		res, err := pc.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		out := map[string]any{}
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out
+	}
+	results := func(out map[string]any) []map[string]any {
+		var rs []map[string]any
+		for _, r := range out["results"].([]any) {
+			rs = append(rs, r.(map[string]any))
+		}
+		return rs
+	}
+
+	pc, csrf := session(f.venue.ID)
+	body := offlineBody(t, tonight.ID, "3f2a9c1e-door-a", ticketing.OfflineEntry{ID: "q-1", Code: token(in), At: in.Add(5 * time.Second)})
+	if st, _ := send(pc, "", body); st != http.StatusForbidden {
+		t.Fatalf("without CSRF: %d", st)
+	}
+	for round := range 2 {
+		st, out := send(pc, csrf, body)
+		if st != http.StatusOK {
+			t.Fatalf("round %d: %d %v", round, st, out)
+		}
+		if rs := results(out); len(rs) != 1 || rs[0]["id"] != "q-1" || rs[0]["outcome"] != "checked_in" || rs[0]["message"] != nil {
+			t.Fatalf("round %d: %v", round, out)
+		}
+	}
+	// A second door's device let the same ticket in: its staff are told,
+	// in Italian, that it had already entered and when.
+	other, csrfB := session(f.venue.ID)
+	st, out := send(other, csrfB, offlineBody(t, tonight.ID, "77d0e5b4-door-b", ticketing.OfflineEntry{ID: "q-1", Code: token(in.Add(2 * time.Minute)), At: in.Add(2 * time.Minute)}))
+	if rs := results(out); st != http.StatusOK || len(rs) != 1 || rs[0]["outcome"] != "double_entry" ||
+		rs[0]["message"] != "Ingresso doppio: Sei personaggi · Platea, fila A, posto 2 era già entrato alle 20:00." {
+		t.Fatalf("the second door's entry: %d %v", st, out)
+	}
+	// An entry that does not hold up is answered with the reason.
+	st, out = send(other, csrfB, offlineBody(t, tonight.ID, "77d0e5b4-door-b", ticketing.OfflineEntry{ID: "q-2", Code: token(in), At: in.Add(time.Hour)}))
+	if rs := results(out); st != http.StatusOK || len(rs) != 1 || rs[0]["outcome"] != "rejected" ||
+		rs[0]["message"] != "Ingresso senza rete non registrato. Il codice era già scaduto quando è stato letto." {
+		t.Fatalf("an entry after its code expired: %d %v", st, out)
+	}
+	// Refused whole: problem+json in the page's language.
+	if st, out := send(other, csrfB, `{"performance_id":"`+tonight.ID+`","device":"d","entries":[]}`); st != http.StatusBadRequest || out["reason"] != "entries_missing" || out["detail"] == "" {
+		t.Fatalf("an empty upload: %d %v", st, out)
+	}
+	elsewhere, csrfC := session("ven_other")
+	if st, out := send(elsewhere, csrfC, body); st != http.StatusForbidden || out["reason"] != "not_your_performance" {
+		t.Fatalf("another venue's door: %d %v", st, out)
+	}
+
+	res, html := pc.Get("/staff/scan?performance=" + tonight.ID)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("scanner page: %d", res.StatusCode)
+	}
+	doubles := regexp.MustCompile(`(?s)<section class="card door-doubles".*?</section>`).FindString(html)
+	if !strings.Contains(doubles, "Ingressi doppi") || !strings.Contains(doubles, "<td>Platea, fila A, posto 2</td><td>già entrato alle 20:00</td>") ||
+		!strings.Contains(doubles, "<code>77d0e5b4</code>") || !strings.Contains(doubles, ">20:02</time>") {
+		t.Fatalf("the page's double entries:\n%s", doubles)
+	}
+	if !strings.Contains(html, `data-testid="door-queue"`) {
+		t.Fatal("no place for the queue on the page")
+	}
+	m := regexp.MustCompile(`(?s)<script type="application/json" class="door-list">(.*?)</script>`).FindStringSubmatch(html)
+	if m == nil {
+		t.Fatal("no door list on the page")
+	}
+	var list struct {
+		Upload   string            `json:"upload"`
+		Zone     string            `json:"zone"`
+		Messages map[string]string `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &list); err != nil {
+		t.Fatal(err)
+	}
+	if list.Upload != ui.OfflineEntriesEndpoint || list.Zone != "Europe/Rome" || list.Messages["queue_one"] != "%d ingresso senza rete da registrare: parte appena torna la rete." ||
+		!strings.Contains(list.Messages["ok_message"], "lo registra appena torna la rete") || strings.Contains(list.Messages["ok_message"], "né se questo ingresso è stato registrato") {
+		t.Fatalf("door list: %+v", list)
+	}
+}
