@@ -342,8 +342,12 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f, _ str
 	s.writeRequests(w, r, f, ps)
 }
 
+// Window is the longest span of requested_datetime one GET requests
+// answers, GeoReport v2's 90 days.
+const Window = 90 * 24 * time.Hour
+
 // filter reads GET requests' parameters. With service_request_id the others
-// are ignored, as the standard says; without dates the last 90 days.
+// are ignored, as the standard says; the dates span at most Window.
 func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
 	var pf participation.PublicFilter
 	if err := s.checkJurisdiction(r); err != nil {
@@ -386,8 +390,21 @@ func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
 			*dst = t
 		}
 	}
-	if pf.Since.IsZero() && pf.Until.IsZero() {
-		pf.Since = s.now().Add(-90 * 24 * time.Hour)
+	// A span of at most Window, whichever bound is given: the standard
+	// says a range "may not span more than 90 days" and, for either date
+	// left out, "defaults to most recent 90 days"; a bound given alone
+	// takes the other Window from it.
+	switch {
+	case pf.Since.IsZero() && pf.Until.IsZero():
+		pf.Since = s.now().Add(-Window)
+	case pf.Until.IsZero():
+		pf.Until = pf.Since.Add(Window)
+	case pf.Since.IsZero():
+		pf.Since = pf.Until.Add(-Window)
+	case pf.Until.Before(pf.Since):
+		return pf, apperr.R(apperr.Invalid, "bad_date_range", "end_date is before start_date.")
+	case pf.Until.Sub(pf.Since) > Window:
+		return pf, apperr.R(apperr.Invalid, "bad_date_range", "start_date and end_date may not span more than 90 days: ask for the requests 90 days at a time.")
 	}
 	// page and page_size: the pagination extension most GeoReport servers
 	// and clients share (wiki.open311.org/GeoReport_v2/Extensions); page 1
