@@ -179,6 +179,10 @@ func TestVoucherLifecycle(t *testing.T) {
 		if got := f.balance(wallet.ShopPayableAccount(bakery.ID)); got != 0 {
 			t.Fatalf("payable %d, want 0", got)
 		}
+		// A paid statement is no longer owed on a statement.
+		if bal, err := f.svc.ShopBalance(ctx, staff, bakery.ID); err != nil || bal.OnStatementsCents != 0 || bal.PaidCents != 1000 {
+			t.Fatalf("balance once paid = %+v, %v", bal, err)
+		}
 
 		u, err := f.svc.CampaignUptake(ctx, admin, camp.ID)
 		if err != nil || u.ClaimedCount != 1 || u.RedemptionCount != 1 || u.RedeemedCents != 1000 || u.BudgetLeftCents != 9000 ||

@@ -150,6 +150,9 @@ type Tx interface {
 	MarkSettlementPaid(ctx context.Context, id string, at time.Time, ref string) error
 	// ListSettlements lists a shop's settlements (all shops when empty), newest first.
 	ListSettlements(ctx context.Context, shopID string) ([]Settlement, error)
+	// UnpaidStatementsTotal sums a shop's statements issued and not paid
+	// (SettlementClosed).
+	UnpaidStatementsTotal(ctx context.Context, shopID string) (int64, error)
 	// PageSettlements reads what sk names of a shop's settlements (all
 	// shops' when empty), newest first: closed_at, then id, both
 	// descending. CountSettlements counts all of them.

@@ -379,6 +379,13 @@ func (tx *Tx) ListSettlements(ctx context.Context, shopID string) ([]vouchers.Se
 	return out, wrap("list settlements", err)
 }
 
+// UnpaidStatementsTotal implements vouchers.Tx.
+func (tx *Tx) UnpaidStatementsTotal(ctx context.Context, shopID string) (int64, error) {
+	var n int64
+	err := tx.q.QueryRowContext(ctx, `SELECT COALESCE(sum(total_cents), 0) FROM voucher_settlements WHERE shop_id = ? AND status = 'closed'`, shopID).Scan(&n)
+	return n, wrap("sum unpaid statements", err)
+}
+
 // ClaimTotals implements vouchers.Tx.
 func (tx *Tx) ClaimTotals(ctx context.Context, campaignID string) (int, int64, error) {
 	var n int
