@@ -19,6 +19,9 @@ type voucherStaffPage struct {
 	Today      vouchers.DayReport
 	Rows       []staffRedemptionRow
 	Statements []vouchers.Settlement
+	// StatementNav counts the shop's statements and links the pages of
+	// them before and after this one.
+	StatementNav listNav
 	// Shop is the ?shop= the page was asked with (staff of several shops).
 	Shop string
 	// Chooser is the shop chooser of staff of several shops; nil for staff
@@ -75,15 +78,17 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		// one it shows, chosen or the only one left.
 		page.Shop = shopID
 	}
+	var sts vouchers.Page[vouchers.Settlement]
 	if page.Balance, err = s.vouchers.ShopBalance(ctx, c, shopID); err == nil {
 		if page.Today, err = s.vouchers.Today(ctx, c, shopID); err == nil {
-			page.Statements, err = s.vouchers.Statements(ctx, c, shopID)
+			sts, err = s.vouchers.StatementPage(ctx, c, shopID, staffStatementsAt(r.URL.Query()))
 		}
 	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	page.Statements, page.StatementNav = sts.Items, staffStatementsNav(page.Shop, sts)
 	now := time.Now()
 	// The notice says a redemption was reversed only of one of today's
 	// that is: a link cannot make the page say so of anything else.
@@ -157,4 +162,41 @@ func (s *voucherPages) handleVoucherReversePage(w http.ResponseWriter, r *http.R
 		next += "&shop=" + url.QueryEscape(shop)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// staffStatementsPageSize is how many of its statements the shop's page
+// shows at a time: a shop of many years has thousands.
+const staffStatementsPageSize = 20
+
+// staffStatementsAt is the page of statements q asks for: after the one
+// ?statements_after= names, before the one ?statements_before= names, or
+// the newest.
+func staffStatementsAt(q url.Values) vouchers.PageQuery {
+	pq := vouchers.PageQuery{Limit: staffStatementsPageSize}
+	if c := q.Get("statements_before"); c != "" {
+		pq.Cursor, pq.Back = c, true
+	} else if c := q.Get("statements_after"); c != "" {
+		pq.Cursor = c
+	}
+	return pq
+}
+
+// staffStatementsNav links the pages of statements before and after pg,
+// on the page of shop (the ?shop= of staff of several shops, or "").
+func staffStatementsNav(shop string, pg vouchers.Page[vouchers.Settlement]) listNav {
+	link := func(param, cursor string) string {
+		q := url.Values{param: {cursor}}
+		if shop != "" {
+			q.Set("shop", shop)
+		}
+		return "/staff/vouchers?" + q.Encode() + "#statements-heading"
+	}
+	n := listNav{Total: pg.Total}
+	if pg.Prev != "" {
+		n.Prev = link("statements_before", pg.Prev)
+	}
+	if pg.Next != "" {
+		n.Next = link("statements_after", pg.Next)
+	}
+	return n
 }
