@@ -123,7 +123,7 @@ func bodyContent(schema any, media string) *obj {
 func buildOpenAPIDocument() *obj {
 	g := &schemaGen{names: map[reflect.Type]string{}}
 	for _, c := range openAPIComponents {
-		if !c.request {
+		if !c.request || c.ref {
 			g.names[c.typ] = c.name
 		}
 	}

@@ -47,9 +47,12 @@ type dockServiceRequest struct {
 // A named component: the Go type, and for request bodies the fields a valid
 // request must have (the decoder itself requires none; the rules do).
 type component struct {
-	name     string
-	typ      reflect.Type
-	request  bool
+	name    string
+	typ     reflect.Type
+	request bool
+	// ref: a request component that another request component holds
+	// (its items), referenced there rather than written out again.
+	ref      bool
 	required []string
 	desc     string
 }

@@ -45,7 +45,7 @@ func init() {
 		component{name: "DoorList", typ: typeOf[ticketing.DoorList](),
 			desc: "What a door device needs to check one performance's QR tokens offline with the hub's rule: the performance and its door window, the ids of its tickets (not cancelled), the venue's other performances that have not ended with theirs (to name a ticket's own performance), and the hub's clock. Whether a ticket was already used is decided online only."},
 		component{name: "SalesStats", typ: typeOf[ticketing.SalesStats]()},
-		component{name: "OfflineEntry", typ: typeOf[ticketing.OfflineEntry](), request: true, required: []string{"id", "code", "at"},
+		component{name: "OfflineEntry", typ: typeOf[ticketing.OfflineEntry](), request: true, ref: true, required: []string{"id", "code", "at"},
 			desc: "An entry the door let in while it could not reach the hub: the device's own id for it, the QR token it checked, and when it let the person in, by the hub's clock as the device kept it (the door list's now against its own)."},
 		component{name: "OfflineUpload", typ: typeOf[ticketing.OfflineUpload](), request: true, required: []string{"performance_id", "device", "entries"},
 			desc: "The entries a door device let in offline at one performance's door, sent once the hub answers again."},
