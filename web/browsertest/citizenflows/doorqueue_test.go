@@ -140,6 +140,16 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 		t.Fatalf("after the refusal: %d queued, %d checked in at the hub", n, in)
 	}
 	f.Check("theatre_door_queue")
+	// The hub answers again before the queue has reached it: the same
+	// ticket is still refused by this door, before the hub is asked (the
+	// hub, not knowing of the entry yet, would let it in a second time).
+	goOnline()
+	if got := scan(token(), "is-error"); !strings.Contains(got, "Già entrato da questa porta alle") {
+		t.Fatalf("the ticket again with the hub back: %q", got)
+	}
+	if in := checkedIn(); in > 1 {
+		t.Fatalf("%d check-ins of one ticket", in)
+	}
 
 	// The page opens again with the hub reachable: the entry is sent, the
 	// hub has the ticket checked in, and the queue is empty.

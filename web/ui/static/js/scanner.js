@@ -430,6 +430,16 @@
       send(body, true);
       return;
     }
+    // A ticket this door let in offline is refused before the hub is
+    // asked: the hub may not have its entry yet (the queue goes when it
+    // answers), and would let the ticket in a second time.
+    var mine = door ? parseToken(code) : null;
+    var before = mine ? admittedAt(mine.id) : 0;
+    if (before) {
+      show("error", door.messages.refused, door.messages.already_in.replace("%s", clockText(before)));
+      codeInput.value = "";
+      return;
+    }
     busy = true;
     show("", msg("checking"));
     var offline = checkOffline(code);
