@@ -85,7 +85,7 @@ func TestAttentionEventsAuthorization(t *testing.T) {
 		}
 		admin := identity.Caller{AccountID: "acc_a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 		evs, err := s.AttentionEvents(ctx, admin, "", 10)
-		if err != nil || len(evs) != 1 || evs[0].Attention != cardpay.AttentionUnmatched {
+		if err != nil || len(evs.Events) != 1 || evs.Events[0].Attention != cardpay.AttentionUnmatched || evs.Next != "" {
 			t.Fatalf("admin list = %+v, %v", evs, err)
 		}
 		// Four more, listed two to a page.
@@ -95,20 +95,27 @@ func TestAttentionEventsAuthorization(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// Pages of 2 and of 5 (exactly all: no page after it).
 		var seen []string
-		cursor := ""
+		cursor, pages := "", 0
 		for range 4 {
 			page, err := s.AttentionEvents(ctx, admin, cursor, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, ev := range page {
+			pages++
+			for _, ev := range page.Events {
 				seen = append(seen, ev.ID)
 			}
-			if len(page) < 2 {
+			if cursor = page.Next; cursor == "" {
 				break
 			}
-			cursor = page[len(page)-1].ID
+		}
+		if pages != 3 {
+			t.Errorf("5 events came in %d pages of 2, want 3", pages)
+		}
+		if all, err := s.AttentionEvents(ctx, admin, "", 5); err != nil || len(all.Events) != 5 || all.Next != "" {
+			t.Errorf("a page of exactly all: %d events, next %q, %v", len(all.Events), all.Next, err)
 		}
 		slices.Sort(seen)
 		if want := []string{"evt_x", "evt_y0", "evt_y1", "evt_y2", "evt_y3"}; !slices.Equal(seen, want) {

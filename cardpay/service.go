@@ -67,19 +67,26 @@ const (
 // administrator.
 var errNotAdminEvents = apperr.E(apperr.Forbidden, "Only a city administrator may see payment events.")
 
+// AttentionPage is a page of the events kept for an operator.
+type AttentionPage struct {
+	Events []Record
+	// Next is the cursor of the page after this one: empty on the last.
+	Next string
+}
+
 // AttentionEvents lists the events an operator must look at (payments the
 // hub did not create, foreign currencies, refusals), newest first, limit
-// at most, from the one after the event cursor names (the id of the last
-// event of the page before; empty: from the newest). Forbidden unless the
+// at most, from the one after the event cursor names (a page's Next;
+// empty: from the newest). Forbidden unless the
 // caller is a city administrator; Invalid (bad_limit) for a limit outside
 // 1 to MaxAttentionPage, (bad_cursor) for a cursor that is no event kept
 // for an operator.
-func (s *Service) AttentionEvents(ctx context.Context, c identity.Caller, cursor string, limit int) ([]Record, error) {
+func (s *Service) AttentionEvents(ctx context.Context, c identity.Caller, cursor string, limit int) (AttentionPage, error) {
 	if !c.Has(identity.RoleAdmin) {
-		return nil, errNotAdminEvents
+		return AttentionPage{}, errNotAdminEvents
 	}
 	if limit < 1 || limit > MaxAttentionPage {
-		return nil, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", MaxAttentionPage)
+		return AttentionPage{}, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", MaxAttentionPage)
 	}
 	var out []Record
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -91,13 +98,22 @@ func (s *Service) AttentionEvents(ctx context.Context, c identity.Caller, cursor
 				return fmt.Errorf("read the cursor's event: %w", err)
 			}
 		}
-		out, err = tx.AttentionEvents(ctx, cursor, limit)
+		// One more than the page: whether another page follows.
+		out, err = tx.AttentionEvents(ctx, cursor, limit+1)
 		return err
 	})
-	if out == nil {
-		out = []Record{}
+	if err != nil {
+		return AttentionPage{}, err
 	}
-	return out, err
+	page := AttentionPage{Events: out}
+	if len(out) > limit {
+		page.Events = out[:limit]
+		page.Next = page.Events[limit-1].ID
+	}
+	if page.Events == nil {
+		page.Events = []Record{}
+	}
+	return page, nil
 }
 
 // AttentionCount is how many events an operator must look at, all of

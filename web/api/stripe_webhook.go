@@ -115,18 +115,15 @@ func (h *walletHandler) handleAPIAdminPaymentEvents(w http.ResponseWriter, r *ht
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	evs, err := h.cardPayments.AttentionEvents(r.Context(), c, cursor, limit)
+	page, err := h.cardPayments.AttentionEvents(r.Context(), c, cursor, limit)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	view := paymentEventsView{Events: evs}
+	view := paymentEventsView{Events: page.Events, NextCursor: page.Next}
 	if view.Total, err = h.cardPayments.AttentionCount(r.Context(), c); err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
-	}
-	if len(evs) == limit {
-		view.NextCursor = evs[len(evs)-1].ID
 	}
 	httpx.WriteJSON(w, http.StatusOK, view)
 }

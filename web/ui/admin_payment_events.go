@@ -20,7 +20,7 @@ import (
 // PaymentEvents lists and counts the kept events; cardpay.Service
 // implements it.
 type PaymentEvents interface {
-	AttentionEvents(ctx context.Context, c identity.Caller, cursor string, limit int) ([]cardpay.Record, error)
+	AttentionEvents(ctx context.Context, c identity.Caller, cursor string, limit int) (cardpay.AttentionPage, error)
 	AttentionCount(ctx context.Context, c identity.Caller) (int, error)
 }
 
@@ -44,7 +44,7 @@ type paymentEventRow struct {
 
 func (s *staffPages) handlePaymentEventsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	cursor := r.URL.Query().Get("cursor")
-	evs, err := s.events.AttentionEvents(r.Context(), c, cursor, cardpay.DefaultAttentionPage)
+	evPage, err := s.events.AttentionEvents(r.Context(), c, cursor, cardpay.DefaultAttentionPage)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -55,9 +55,10 @@ func (s *staffPages) handlePaymentEventsPage(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	l := s.locale(r)
+	evs := evPage.Events
 	page := paymentEventsPage{Events: make([]paymentEventRow, 0, len(evs)), Total: total}
-	if len(evs) == cardpay.DefaultAttentionPage {
-		page.Older = "/admin/payments/events?cursor=" + url.QueryEscape(evs[len(evs)-1].ID)
+	if evPage.Next != "" {
+		page.Older = "/admin/payments/events?cursor=" + url.QueryEscape(evPage.Next)
 	}
 	if cursor != "" {
 		page.Newest = "/admin/payments/events"
