@@ -111,6 +111,15 @@ type DoorEntry struct {
 	FirstCheckedInAt time.Time
 }
 
+// DoubleEntryRow is a double entry as stored, with what its list shows
+// beside it, read with it: the ticket's seat, and the name of the door
+// staff account that uploaded it (its e-mail address when it has no name;
+// empty once the account is gone).
+type DoubleEntryRow struct {
+	DoorEntry
+	SeatID, StaffName string
+}
+
 // DoubleEntry is a double entry as an operator sees it: the ticket and its
 // seat, why, when the door let the person in, and who uploaded it from
 // which device.
@@ -423,28 +432,12 @@ func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performa
 		if len(rows) > MaxDoubleEntriesListed {
 			rows, more = rows[:MaxDoubleEntriesListed], true
 		}
-		names := map[string]string{}
+		// The seats and names come with the rows, in the one statement:
+		// every door device's page reads this list every minute.
 		for _, e := range rows {
-			t, err := tx.Ticket(ctx, e.TicketID)
-			if err != nil {
-				return fmt.Errorf("read ticket: %w", err)
-			}
-			name, ok := names[e.StaffID]
-			if !ok {
-				a, err := tx.AccountByID(ctx, e.StaffID)
-				switch {
-				case err == nil && a.Name != "":
-					name = a.Name
-				case err == nil:
-					name = a.Email
-				case !apperr.Has(err, apperr.NotFound):
-					return fmt.Errorf("read staff account: %w", err)
-				}
-				names[e.StaffID] = name
-			}
 			d := DoubleEntry{TicketID: e.TicketID, Reason: e.Reason, EnteredAt: e.EnteredAt, FirstCheckedInAt: e.FirstCheckedInAt,
-				StaffID: e.StaffID, StaffName: name, Device: e.Device, EntryID: e.EntryID, RecordedAt: e.RecordedAt}
-			if parts := strings.SplitN(t.SeatID, "/", 3); len(parts) == 3 {
+				StaffID: e.StaffID, StaffName: e.StaffName, Device: e.Device, EntryID: e.EntryID, RecordedAt: e.RecordedAt}
+			if parts := strings.SplitN(e.SeatID, "/", 3); len(parts) == 3 {
 				d.Section, d.Row = parts[0], parts[1]
 				fmt.Sscan(parts[2], &d.Number)
 			}

@@ -155,8 +155,9 @@ type Tx interface {
 	// transaction: of many, exactly one inserts.
 	InsertDoorEntry(ctx context.Context, e DoorEntry) (inserted bool, err error)
 	// DoubleEntries lists a performance's entries of outcome double_entry
-	// by the time the door let them in, at most limit.
-	DoubleEntries(ctx context.Context, performanceID string, limit int) ([]DoorEntry, error)
+	// by the time the door let them in, at most limit, each with its
+	// ticket's seat and its uploader's name.
+	DoubleEntries(ctx context.Context, performanceID string, limit int) ([]DoubleEntryRow, error)
 
 	// RecordTicketCodeFailures notes one failed typed-code look-up at time
 	// at for each key ("staff:<id>", "ip:<address>"), and forgets the keys'

@@ -69,15 +69,28 @@ func (tx *Tx) InsertDoorEntry(ctx context.Context, e ticketing.DoorEntry) (bool,
 }
 
 // DoubleEntries implements ticketing.Tx.
-func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoorEntry, error) {
-	rows, err := tx.q.Query(ctx, `SELECT `+doorEntryCols+` FROM door_offline_entries
-		WHERE performance_id = $1 AND outcome = 'double_entry' ORDER BY entered_at, device, entry_id LIMIT $2`, performanceID, limit)
+func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoubleEntryRow, error) {
+	rows, err := tx.q.Query(ctx, `SELECT e.device, e.entry_id, e.performance_id, e.ticket_id, e.staff_id, e.entered_at, e.recorded_at,
+			e.outcome, e.reason, e.first_checked_in_at, t.seat_id, COALESCE(NULLIF(a.name, ''), a.email, '')
+		FROM door_offline_entries e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN accounts a ON a.id = e.staff_id
+		WHERE e.performance_id = $1 AND e.outcome = 'double_entry' ORDER BY e.entered_at, e.device, e.entry_id LIMIT $2`, performanceID, limit)
 	if err != nil {
 		return nil, wrap("list double entries", err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.DoorEntry, error) { return scanDoorEntry(r) })
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.DoubleEntryRow, error) {
+		var d ticketing.DoubleEntryRow
+		e := &d.DoorEntry
+		var first *time.Time
+		err := r.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &e.EnteredAt, &e.RecordedAt, &e.Outcome, &e.Reason, &first,
+			&d.SeatID, &d.StaffName)
+		e.EnteredAt, e.RecordedAt = e.EnteredAt.UTC(), e.RecordedAt.UTC()
+		if first != nil {
+			e.FirstCheckedInAt = first.UTC()
+		}
+		return d, err
+	})
 	if out == nil {
-		out = []ticketing.DoorEntry{}
+		out = []ticketing.DoubleEntryRow{}
 	}
 	return out, wrap("list double entries", err)
 }

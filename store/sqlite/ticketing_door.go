@@ -63,9 +63,23 @@ func (tx *Tx) InsertDoorEntry(ctx context.Context, e ticketing.DoorEntry) (bool,
 }
 
 // DoubleEntries implements ticketing.Tx.
-func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoorEntry, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+doorEntryCols+` FROM door_offline_entries
-		WHERE performance_id = ? AND outcome = 'double_entry' ORDER BY entered_at, device, entry_id LIMIT ?`, performanceID, limit)
-	out, err := collect(rows, err, scanDoorEntry)
+func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoubleEntryRow, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT e.device, e.entry_id, e.performance_id, e.ticket_id, e.staff_id, e.entered_at, e.recorded_at,
+			e.outcome, e.reason, e.first_checked_in_at, t.seat_id, COALESCE(NULLIF(a.name, ''), a.email, '')
+		FROM door_offline_entries e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN accounts a ON a.id = e.staff_id
+		WHERE e.performance_id = ? AND e.outcome = 'double_entry' ORDER BY e.entered_at, e.device, e.entry_id LIMIT ?`, performanceID, limit)
+	out, err := collect(rows, err, func(r rowScanner) (ticketing.DoubleEntryRow, error) {
+		var d ticketing.DoubleEntryRow
+		e := &d.DoorEntry
+		var entered, recorded int64
+		var first sql.NullInt64
+		err := r.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &entered, &recorded, &e.Outcome, &e.Reason, &first,
+			&d.SeatID, &d.StaffName)
+		e.EnteredAt, e.RecordedAt, e.FirstCheckedInAt = fromMicros(entered), fromMicros(recorded), fromMicros(first.Int64)
+		return d, err
+	})
+	if out == nil {
+		out = []ticketing.DoubleEntryRow{}
+	}
 	return out, wrap("list double entries", err)
 }
