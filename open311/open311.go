@@ -226,10 +226,19 @@ func lang(r *http.Request) string {
 // NormalJurisdiction is j as jurisdiction_id values are compared and
 // named: in lower case, without a leading "www." (GeoReport v2 suggests
 // the jurisdiction's website "without the www", and clients send it either
-// way).
+// way), and given as the website's address (https://www.comune.it/) its
+// host alone, as clients set up with the site's address send it.
 func NormalJurisdiction(j string) string {
-	j = strings.ToLower(j)
-	return strings.TrimPrefix(j, "www.")
+	j = strings.ToLower(strings.TrimSpace(j))
+	if rest, ok := strings.CutPrefix(j, "https://"); ok {
+		j = rest
+	} else if rest, ok := strings.CutPrefix(j, "http://"); ok {
+		j = rest
+	}
+	if i := strings.IndexByte(j, '/'); i >= 0 && strings.Trim(j[i:], "/") == "" {
+		j = j[:i]
+	}
+	return strings.TrimPrefix(strings.TrimSuffix(j, "."), "www.")
 }
 
 // checkJurisdiction refuses a jurisdiction_id that is none of the

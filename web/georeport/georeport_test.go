@@ -64,6 +64,7 @@ func TestJurisdictionIsTheCitysOrTheHubsHost(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		srv, key := endpoint(t, db, "Comune.Benevento.it")
 		ours := []string{"", "comune.benevento.it", "www.comune.benevento.it", "COMUNE.BENEVENTO.IT", "WWW.Comune.Benevento.It",
+			"https://www.comune.benevento.it/", "http://comune.benevento.it", "comune.benevento.it.",
 			"hub.example.org", "www.hub.example.org", "Hub.Example.Org"}
 		for _, f := range []string{"json", "xml"} {
 			for _, path := range []string{"/open311/v2/services." + f, "/open311/v2/services/pothole." + f, "/open311/v2/requests." + f} {
@@ -72,9 +73,11 @@ func TestJurisdictionIsTheCitysOrTheHubsHost(t *testing.T) {
 						t.Errorf("%s for %q: %d %s", path, j, code, b)
 					}
 				}
-				code, b := get(t, srv, path+"?jurisdiction_id=comune.napoli.it")
-				if code != http.StatusNotFound || !strings.Contains(string(b), "comune.benevento.it or hub.example.org") {
-					t.Errorf("%s for another jurisdiction: %d %s, want 404 naming both ids", path, code, b)
+				for _, other := range []string{"comune.napoli.it", "https://comune.benevento.it/segnalazioni", "https://comune.napoli.it/"} {
+					code, b := get(t, srv, path+"?jurisdiction_id="+url.QueryEscape(other))
+					if code != http.StatusNotFound || !strings.Contains(string(b), "comune.benevento.it or hub.example.org") {
+						t.Errorf("%s for %q: %d %s, want 404 naming both ids", path, other, code, b)
+					}
 				}
 			}
 		}
