@@ -390,4 +390,7 @@ type SalesStats struct {
 	CheckedIn     int    `json:"checked_in"`
 	RevenueCents  int64  `json:"revenue_cents"`
 	RefundsDue    int    `json:"refunds_due"`
+	// DoubleEntries counts the entries doors let in offline whose ticket
+	// had been used already or cancelled (DoubleEntries lists them).
+	DoubleEntries int `json:"double_entries"`
 }

@@ -585,7 +585,11 @@ func (tx *Tx) SalesStats(ctx context.Context, performanceID string, now time.Tim
 		return s, wrap("count holds", err)
 	}
 	err = tx.q.QueryRow(ctx, `SELECT count(*) FROM ticket_orders WHERE performance_id = $1 AND status = 'refund_due'`, performanceID).Scan(&s.RefundsDue)
-	return s, wrap("count refunds due", err)
+	if err != nil {
+		return s, wrap("count refunds due", err)
+	}
+	err = tx.q.QueryRow(ctx, `SELECT count(*) FROM door_offline_entries WHERE performance_id = $1 AND outcome = 'double_entry'`, performanceID).Scan(&s.DoubleEntries)
+	return s, wrap("count double entries", err)
 }
 
 var _ ticketing.Tx = (*Tx)(nil)

@@ -34,7 +34,7 @@ var pageViews = []string{
 	"dashboard_admin", "dashboard_operator", "error",
 	"vouchers", "voucher_shops", "voucher_staff", "voucher_admin",
 	"mobility_stations", "mobility_station", "mobility_ride", "mobility_rides", "mobility_operator", "mobility_operator_station",
-	"tickets", "ticket_seats", "ticketing_admin",
+	"tickets", "ticket_seats", "ticketing_admin", "ticketing_admin_doubles",
 	"mobility_admin", "mobility_admin_stations", "mobility_admin_station", "mobility_admin_bikes", "mobility_admin_bike",
 	"mobility_admin_types", "mobility_admin_type", "mobility_admin_plans", "mobility_admin_plan", "mobility_admin_delete", "mobility_admin_credential",
 	"admin_outbox", "admin_outbox_message",

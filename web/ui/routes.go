@@ -163,6 +163,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /admin/theatre/venues/{id}/seats", action(t.handleTheatreAdminSeatMap, admin))
 		mux.Handle("POST /admin/theatre/performances", action(t.handleTheatreAdminCreatePerformance, admin))
 		mux.Handle("GET /admin/theatre/performances/{id}/cancel", page(t.handleTheatreAdminCancelConfirm, admin))
+		mux.Handle("GET /admin/theatre/performances/{id}/doubles", page(t.handleTheatreAdminDoubles, admin))
 		mux.Handle("POST /admin/theatre/performances/{id}/cancel", action(t.handleTheatreAdminCancel, admin))
 		mux.Handle("GET /admin/theatre/refunds", page(t.handleTheatreAdminRefundConfirm, admin))
 		mux.Handle("POST /admin/theatre/refunds", action(t.handleTheatreAdminRefund, admin))

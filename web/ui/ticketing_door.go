@@ -146,7 +146,14 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (
 	if err != nil {
 		return nil, err
 	}
-	d.MoreDoubles = more
+	d.MoreDoubles, d.Doubles = more, doubleRows(l, des)
+	return d, nil
+}
+
+// doubleRows are double entries as the door page and the administrators'
+// page list them.
+func doubleRows(l *locale, des []ticketing.DoubleEntry) []doorDouble {
+	out := make([]doorDouble, 0, len(des))
 	for _, e := range des {
 		dd := doorDouble{At: e.EnteredAt, Seat: l.T("tickets.scan.doubles.seat_value", e.Section, e.Row, e.Number),
 			Why: l.T("tickets.scan.doubles.ticket_cancelled"), By: e.StaffName, Device: e.Device}
@@ -161,9 +168,9 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (
 		if len(dd.Device) > 8 {
 			dd.Device = dd.Device[:8]
 		}
-		d.Doubles = append(d.Doubles, dd)
+		out = append(out, dd)
 	}
-	return d, nil
+	return out
 }
 
 // OfflineEntriesEndpoint is where the door scanner page uploads the entries

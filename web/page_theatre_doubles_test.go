@@ -1,0 +1,63 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/qrtoken"
+	"cityhub/ticketing"
+	"cityhub/web/webtest"
+)
+
+// The theatre's administrators see how many double entries each
+// performance had beside its sales, and the performance's list of them on
+// a page of its own; door staff do not reach that page.
+func TestTheatreAdminSeesDoubleEntries(t *testing.T) {
+	t.Parallel()
+	f := newDoorFixture(t)
+	env, rome := f.env, cityTime
+	tonight := f.performance(t, "Sei personaggi", rome(time.November, 30, 21), 1800)
+	ticket := f.buy(t, tonight, "Platea/A/2")
+	in := rome(time.November, 30, 20)
+	f.clock.Set(in.Add(20 * time.Minute))
+	token := func(at time.Time) string {
+		tok, err := qrtoken.IssueRotating(env.Keys, qrtoken.KindTicket, ticket.ID, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Token
+	}
+	staff, _ := env.account(t, identity.RoleDoor, f.venue.ID)
+	door := staff.Caller()
+	for i, dev := range []string{"3f2a9c1e-door-a", "77d0e5b4-door-b"} {
+		at := in.Add(time.Duration(i) * 2 * time.Minute)
+		if _, err := env.Deps.Ticketing.RecordOfflineEntries(t.Context(), door, ticketing.OfflineUpload{PerformanceID: tonight.ID, Device: dev,
+			Entries: []ticketing.OfflineEntry{{ID: "q-1", Code: token(at), At: at}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	admin, _ := env.account(t, identity.RoleAdmin)
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	link := `href="/admin/theatre/performances/` + tonight.ID + `/doubles">1<span class="visually-hidden">: Sei personaggi</span></a>`
+	if res, body := pc.Get("/admin/theatre?all=1"); res.StatusCode != http.StatusOK || !strings.Contains(body, link) {
+		t.Fatalf("the theatre page: %d\n%s", res.StatusCode, body)
+	}
+	res, body := pc.Get("/admin/theatre/performances/" + tonight.ID + "/doubles")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "<td>Platea, fila A, posto 2</td><td>già entrato alle 20:00</td>") ||
+		!strings.Contains(body, "<code>77d0e5b4</code>") || !strings.Contains(body, "Sei personaggi") {
+		t.Fatalf("the double entries' page: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := pc.Get("/admin/theatre/performances/prf_nobody/doubles"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("an unknown performance: %d", res.StatusCode)
+	}
+	dc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
+	if res, _ := dc.Get("/admin/theatre/performances/" + tonight.ID + "/doubles"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("door staff on the administrators' page: %d", res.StatusCode)
+	}
+}

@@ -1,0 +1,48 @@
+package ui
+
+import (
+	"net/http"
+
+	"cityhub/identity"
+	"cityhub/ticketing"
+)
+
+// The administrators' page of a performance's double entries: entries
+// doors let in while offline whose ticket had been used already or was
+// cancelled when the entry reached the hub (docs/door.md). The door page
+// lists them to its staff; this one to the theatre's administrators, from
+// the performances' table, where their count stands.
+
+type theatreDoublesPage struct {
+	Performance ticketing.Performance
+	Venue       string
+	Doubles     []doorDouble
+	// More says there are more double entries than listed.
+	More bool
+}
+
+func (s *theatrePages) handleTheatreAdminDoubles(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	ctx := r.Context()
+	des, more, err := s.ticketing.DoubleEntries(ctx, c, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	p, err := s.ticketing.Performance(ctx, r.PathValue("id"))
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	page := theatreDoublesPage{Performance: p, More: more, Doubles: doubleRows(s.locale(r), des)}
+	vs, err := s.ticketing.Venues(ctx)
+	if err != nil {
+		s.pageError(w, r, err)
+		return
+	}
+	for _, v := range vs {
+		if v.ID == p.VenueID {
+			page.Venue = v.Name
+		}
+	}
+	s.render(w, r, http.StatusOK, "ticketing_admin_doubles", "admin", page)
+}
