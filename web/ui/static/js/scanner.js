@@ -308,7 +308,11 @@
         if (now < door.doors_open) { return refuse(m.doors_not_open); }
         if (now >= door.ends_at) { return refuse(m.performance_ended); }
         var before = admittedAt(t.id);
-        if (before) { return refuse(m.already_in.replace("%s", clockText(before))); }
+        if (before) {
+          var r = refuse(m.already_in.replace("%s", clockText(before)));
+          r.admitted = true;
+          return r;
+        }
         return { kind: "warning", title: m.ok_title, detail: m.ok_message, ticket: t.id };
       })
       .catch(function () { return null; });
@@ -430,19 +434,30 @@
       send(body, true);
       return;
     }
-    // A ticket this door let in offline is refused before the hub is
-    // asked: the hub may not have its entry yet (the queue goes when it
-    // answers), and would let the ticket in a second time.
-    var mine = door ? parseToken(code) : null;
-    var before = mine ? admittedAt(mine.id) : 0;
-    if (before) {
-      show("error", door.messages.refused, door.messages.already_in.replace("%s", clockText(before)));
-      codeInput.value = "";
-      return;
-    }
     busy = true;
     show("", msg("checking"));
     var offline = checkOffline(code);
+    // A ticket this door let in offline is refused before the hub is
+    // asked: the hub may not have its entry yet (the queue goes when it
+    // answers), and would let the ticket in a second time. Only a token
+    // the offline check finds genuine counts: a forged one naming that
+    // ticket is refused as forged, by the hub.
+    var mine = door && parseToken(code) && admittedAt(parseToken(code).id) ? offline : Promise.resolve(null);
+    mine.then(function (v) {
+      if (v && v.admitted) {
+        show(v.kind, v.title, v.detail);
+        codeInput.value = "";
+        busy = false;
+        return;
+      }
+      askHub(body, offline);
+    });
+  }
+
+  // askHub sends a code to the hub; at a door, a hub that does not answer
+  // in time is answered by offline, the check without it.
+  function askHub(body, offline) {
+    var code = body.code;
     // A door cannot wait on a dead network: after a few seconds the
     // offline answer is shown instead. (A till keeps waiting: its answer
     // moves money.)
