@@ -268,13 +268,19 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	}
 	// A hub that answers with a server error cannot decide either: the
 	// page checks the token itself, and never shows the failure as a
-	// refusal of the ticket. (The ticket it let in offline above waits in
-	// its queue, so this door now knows it is in.)
+	// refusal of the ticket. The ticket it let in offline above waits in
+	// its queue, so this door knows it is in and refuses it without asking;
+	// a door that has not let it in (its memory of the entry cleared here)
+	// asks the hub, gets the 503 and lets it in amber.
 	f.Eval(`(() => { window.fetch = () => Promise.resolve(new Response(
 		JSON.stringify({title: "Service Unavailable", status: 503, detail: "The service is temporarily unavailable."}),
 		{status: 503, headers: {"Content-Type": "application/problem+json"}})); return true; })()`, nil)
 	if got := scan(token(tonights), "is-error"); !strings.Contains(got, "senza rete") || !strings.Contains(got, "Già entrato da questa porta alle") ||
 		strings.Contains(got, "temporarily unavailable") {
+		t.Fatalf("tonight's token while the hub answers 503, let in before: %q", got)
+	}
+	f.Eval(`(() => { localStorage.removeItem("cityhub.door.admitted.`+p.ID+`"); return true; })()`, nil)
+	if got := scan(token(tonights), "is-warning"); !strings.Contains(got, "Valido (verifica senza rete)") || strings.Contains(got, "temporarily unavailable") {
 		t.Fatalf("tonight's token while the hub answers 503: %q", got)
 	}
 
