@@ -180,6 +180,7 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 				Text string `json:"text"`
 			} `json:"name"`
 			Timezone string `json:"timezone"`
+			URL      string `json:"url"`
 		} `json:"data"`
 	}
 	resp, err = http.Get(url + "/gbfs/v3/system_information.json")
@@ -191,6 +192,19 @@ func TestDemoStartsOnEmptyDirectory(t *testing.T) {
 		t.Errorf("GET /gbfs/v3/system_information.json = %d %+v %v, want Benevento's system", resp.StatusCode, system.Data, err)
 	}
 	resp.Body.Close()
+	// Its url is the hub's home page, which links the feeds for
+	// auto-discovery.
+	if system.Data.URL != strings.TrimRight(url, "/")+"/" {
+		t.Errorf("system_information's url %q, want the home page", system.Data.URL)
+	} else if resp, err = http.Get(system.Data.URL); err != nil {
+		t.Fatal(err)
+	} else {
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `<link rel="gbfs" type="application/json" href="/gbfs/v3/gbfs.json">`) {
+			t.Errorf("GET %s = %d without the GBFS auto-discovery link:\n%.900s", system.Data.URL, resp.StatusCode, page)
+		}
+	}
 	// The theatre has performances on sale, seats to pick.
 	var perfs struct {
 		Performances []struct {
