@@ -16,6 +16,26 @@ import (
 	"cityhub/web/webtest"
 )
 
+// offlineEvening is a door fixture with tonight's performance, its doors
+// open since in (20:00 in Rome, the clock at 20:20), and a ticket for
+// Platea/A/2, whose QR token token gives as the wallet showed it at a time.
+func offlineEvening(t *testing.T) (f *doorFixture, tonight ticketing.Performance, in time.Time, token func(at time.Time) string) {
+	t.Helper()
+	f = newDoorFixture(t)
+	tonight = f.performance(t, "Sei personaggi", cityTime(time.November, 30, 21), 1800)
+	ticket := f.buy(t, tonight, "Platea/A/2")
+	in = cityTime(time.November, 30, 20)
+	f.clock.Set(in.Add(20 * time.Minute))
+	token = func(at time.Time) string {
+		tok, err := qrtoken.IssueRotating(f.env.Keys, qrtoken.KindTicket, ticket.ID, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Token
+	}
+	return f, tonight, in, token
+}
+
 // The scanner page's queue reaches the hub through the page's own target
 // (cookie session, CSRF header, door staff): the entries it let in offline
 // are recorded, a retry is answered the same, a double entry comes back
@@ -25,19 +45,8 @@ import (
 // unrecorded.
 func TestScannerPageSendsItsOfflineQueue(t *testing.T) {
 	t.Parallel()
-	f := newDoorFixture(t)
-	env, rome := f.env, cityTime
-	tonight := f.performance(t, "Sei personaggi", rome(time.November, 30, 21), 1800)
-	ticket := f.buy(t, tonight, "Platea/A/2")
-	in := rome(time.November, 30, 20)
-	f.clock.Set(in.Add(20 * time.Minute))
-	token := func(at time.Time) string {
-		tok, err := qrtoken.IssueRotating(env.Keys, qrtoken.KindTicket, ticket.ID, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok.Token
-	}
+	f, tonight, in, token := offlineEvening(t)
+	env := f.env
 
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()

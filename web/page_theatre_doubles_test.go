@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"cityhub/identity"
-	"cityhub/qrtoken"
 	"cityhub/ticketing"
 	"cityhub/web/webtest"
 )
@@ -18,19 +17,8 @@ import (
 // a page of its own; door staff do not reach that page.
 func TestTheatreAdminSeesDoubleEntries(t *testing.T) {
 	t.Parallel()
-	f := newDoorFixture(t)
-	env, rome := f.env, cityTime
-	tonight := f.performance(t, "Sei personaggi", rome(time.November, 30, 21), 1800)
-	ticket := f.buy(t, tonight, "Platea/A/2")
-	in := rome(time.November, 30, 20)
-	f.clock.Set(in.Add(20 * time.Minute))
-	token := func(at time.Time) string {
-		tok, err := qrtoken.IssueRotating(env.Keys, qrtoken.KindTicket, ticket.ID, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok.Token
-	}
+	f, tonight, in, token := offlineEvening(t)
+	env := f.env
 	staff, _ := env.account(t, identity.RoleDoor, f.venue.ID)
 	door := staff.Caller()
 	for i, dev := range []string{"3f2a9c1e-door-a", "77d0e5b4-door-b"} {
