@@ -442,7 +442,8 @@
     // answers), and would let the ticket in a second time. Only a token
     // the offline check finds genuine counts: a forged one naming that
     // ticket is refused as forged, by the hub.
-    var mine = door && parseToken(code) && admittedAt(parseToken(code).id) ? offline : Promise.resolve(null);
+    var token = door ? parseToken(code) : null;
+    var mine = token && admittedAt(token.id) ? offline : Promise.resolve(null);
     mine.then(function (v) {
       if (v && v.admitted) {
         show(v.kind, v.title, v.detail);
