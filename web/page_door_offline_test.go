@@ -57,18 +57,7 @@ func TestScannerPageSendsItsOfflineQueue(t *testing.T) {
 	}
 	send := func(pc *webtest.PageClient, csrf, body string) (int, map[string]any) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", srv.URL+ui.OfflineEntriesEndpoint, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if csrf != "" {
-			req.Header.Set("X-CSRF-Token", csrf)
-		}
-		res, err := pc.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		out := map[string]any{}
-		_ = json.NewDecoder(res.Body).Decode(&out)
+		res, out := pc.PostJSON(ui.OfflineEntriesEndpoint, csrf, body)
 		return res.StatusCode, out
 	}
 	results := func(out map[string]any) []map[string]any {

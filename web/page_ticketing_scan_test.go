@@ -130,19 +130,7 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 		return pc, pc.CSRF("/staff/scan")
 	}
 	scan := func(pc *webtest.PageClient, csrf, body string) (*http.Response, map[string]any) {
-		req, _ := http.NewRequest("POST", srv.URL+ui.TicketScanEndpoint, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		if csrf != "" {
-			req.Header.Set("X-CSRF-Token", csrf)
-		}
-		res, err := pc.Client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		out := map[string]any{}
-		_ = json.NewDecoder(res.Body).Decode(&out)
-		return res, out
+		return pc.PostJSON(ui.TicketScanEndpoint, csrf, body)
 	}
 	body := func(tv ticketing.TicketView, p ticketing.Performance) string {
 		return `{"code":"` + strings.ToLower(tv.TypedCode) + `","performance_id":"` + p.ID + `"}`

@@ -4,10 +4,12 @@
 package webtest
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -72,6 +74,29 @@ func (p *PageClient) Post(path string, form url.Values) (*http.Response, string)
 		p.T.Fatal(err)
 	}
 	return res, ReadBody(p.T, res)
+}
+
+// PostJSON posts body as JSON to path, as the pages' scripts do: with the
+// CSRF token in X-CSRF-Token (none when csrf is empty). It returns the
+// response and its body decoded as a JSON object (empty when it is none).
+func (p *PageClient) PostJSON(path, csrf, body string) (*http.Response, map[string]any) {
+	p.T.Helper()
+	req, err := http.NewRequest("POST", p.URL+path, strings.NewReader(body))
+	if err != nil {
+		p.T.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	res, err := p.Client.Do(req)
+	if err != nil {
+		p.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	return res, out
 }
 
 // ReadBody reads and closes res's body.
