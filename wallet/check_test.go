@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"cityhub/store"
+	"cityhub/store/postgres"
 	"cityhub/store/sqlite"
 	"cityhub/store/storetest"
 	"cityhub/wallet"
@@ -46,14 +47,40 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 			storetest.Behind(t, db, `UPDATE ledger_accounts SET balance = balance - 1 WHERE id = 'citizen:bob'`)
 			l.check(t)
 		})
+		// A posting of more than two entries keeps them as rows of their
+		// own on both engines: one of them changed unbalances it.
 		t.Run("an entry changed", func(t *testing.T) {
-			storetest.Behind(t, db, `UPDATE ledger_entries SET amount = amount + 1 WHERE account_id = 'citizen:bob'`)
+			split := l.mustPost(t, wallet.Transaction{Key: "split", Kind: "test.split", Entries: []wallet.Entry{
+				{Account: alice, Amount: -2}, {Account: bob, Amount: 1}, {Account: wallet.TestPayments, Amount: 1},
+			}})
+			storetest.Behind(t, db, `UPDATE ledger_entries SET amount = amount + 1 WHERE transaction_id = '`+split.ID+`' AND account_id = 'citizen:bob'`)
 			c := found(t)
-			want(t, "unbalanced", c.Unbalanced, []string{pay.ID})
-			want(t, "mismatches", c.Mismatches, []wallet.BalanceMismatch{{Account: bob, Cached: 200, Entries: 201}})
-			storetest.Behind(t, db, `UPDATE ledger_entries SET amount = amount - 1 WHERE account_id = 'citizen:bob'`)
+			want(t, "unbalanced", c.Unbalanced, []string{split.ID})
+			want(t, "mismatches", c.Mismatches, []wallet.BalanceMismatch{{Account: bob, Cached: 201, Entries: 202}})
+			storetest.Behind(t, db, `UPDATE ledger_entries SET amount = amount - 1 WHERE transaction_id = '`+split.ID+`' AND account_id = 'citizen:bob'`)
+			l.check(t)
+			l.mustPost(t, wallet.Transaction{Key: "split back", Kind: "test.split", Entries: []wallet.Entry{
+				{Account: alice, Amount: 2}, {Account: bob, Amount: -1}, {Account: wallet.TestPayments, Amount: -1},
+			}})
 			l.check(t)
 		})
+		// On PostgreSQL a transfer is one row holding both legs
+		// (migration 1025): it cannot be unbalanced, but its amount
+		// changed moves both accounts' entries away from their balances.
+		if _, onPostgres := db.(*postgres.DB); onPostgres {
+			t.Run("a transfer's amount changed", func(t *testing.T) {
+				var rows int
+				if err := db.(*postgres.DB).Pool().QueryRow(ctx, `SELECT count(*) FROM ledger_entries WHERE transaction_id = $1`, pay.ID).Scan(&rows); err != nil || rows != 0 {
+					t.Fatalf("the transfer has %d rows of entries (%v), want its legs on its transaction's row", rows, err)
+				}
+				storetest.Behind(t, db, `UPDATE ledger_transactions SET transfer_amount = transfer_amount + 1 WHERE id = '`+pay.ID+`'`)
+				c := found(t)
+				want(t, "unbalanced", c.Unbalanced, []string{})
+				want(t, "mismatches", c.Mismatches, []wallet.BalanceMismatch{{Account: alice, Cached: 300, Entries: 299}, {Account: bob, Cached: 200, Entries: 201}})
+				storetest.Behind(t, db, `UPDATE ledger_transactions SET transfer_amount = transfer_amount - 1 WHERE id = '`+pay.ID+`'`)
+				l.check(t)
+			})
+		}
 		t.Run("a floor broken", func(t *testing.T) {
 			storetest.Behind(t, db, `UPDATE ledger_accounts SET floor = 301 WHERE id = 'citizen:alice'`)
 			c := found(t)
@@ -94,12 +121,12 @@ func TestCheckFindsWhatIsWrong(t *testing.T) {
 			missingAccounts, missingTrans any
 		}{
 			{"an entry for an account that does not exist", `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
-				SELECT transaction_id, 'citizen:nobody', 1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'
-				UNION ALL SELECT transaction_id, 'citizen:ghost', -1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'`,
+				SELECT id, 'citizen:nobody', 1, created_at FROM ledger_transactions WHERE id = '` + pay.ID + `'
+				UNION ALL SELECT id, 'citizen:ghost', -1, created_at FROM ledger_transactions WHERE id = '` + pay.ID + `'`,
 				[]wallet.AccountID{"citizen:ghost", "citizen:nobody"}, []string{}},
 			{"an entry for a transaction that does not exist", `INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
-				SELECT 'lt_missing', 'citizen:bob', 1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'
-				UNION ALL SELECT 'lt_missing', 'citizen:alice', -1, created_at FROM ledger_entries WHERE account_id = 'citizen:bob'`,
+				SELECT 'lt_missing', 'citizen:bob', 1, created_at FROM ledger_transactions WHERE id = '` + pay.ID + `'
+				UNION ALL SELECT 'lt_missing', 'citizen:alice', -1, created_at FROM ledger_transactions WHERE id = '` + pay.ID + `'`,
 				[]wallet.AccountID{}, []string{"lt_missing"}},
 		}
 		for _, o := range orphans {

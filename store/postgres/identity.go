@@ -297,7 +297,7 @@ func (tx *Tx) PageSessionsOf(ctx context.Context, accountID string) ([]identity.
 func (tx *Tx) UnverifiedAccounts(ctx context.Context, createdBefore, now time.Time, limit int) ([]string, error) {
 	rows, err := tx.q.Query(ctx, `SELECT a.id FROM accounts a
 		WHERE a.email_verified_at IS NULL AND a.deleted_at IS NULL AND a.fiscal_code IS NULL AND a.created_at < $1
-		AND NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.account_id = 'citizen:' || a.id)
+		AND NOT EXISTS (SELECT 1 FROM ledger_lines e WHERE e.account_id = 'citizen:' || a.id)
 		AND NOT EXISTS (SELECT 1 FROM email_tokens t WHERE t.account_id = a.id AND t.used_at IS NULL AND t.expires_at > $2)
 		ORDER BY a.created_at, a.id LIMIT $3 FOR UPDATE OF a SKIP LOCKED`, createdBefore, now, limit)
 	if err != nil {

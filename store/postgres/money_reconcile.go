@@ -16,7 +16,7 @@ func (tx *Tx) TheatreMoney(ctx context.Context) (ticketing.TheatreMoney, error) 
 	err := tx.q.QueryRow(ctx, `SELECT
 			COALESCE((SELECT SUM(total_cents - card_refunded_cents) FROM ticket_orders WHERE status = 'paid'), 0)::bigint,
 			COALESCE((SELECT SUM(from_sale_cents) FROM card_disputes WHERE status IN ('open', 'lost')), 0)::bigint,
-			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'revenue:theatre'), 0)::bigint`).
+			COALESCE((SELECT SUM(amount) FROM ledger_lines WHERE account_id = 'revenue:theatre'), 0)::bigint`).
 		Scan(&m.Sold, &m.Disputed, &m.Revenue)
 	return m, wrap("read the theatre's money", err)
 }
@@ -26,7 +26,7 @@ func (tx *Tx) FareMoney(ctx context.Context) (mobility.FareMoney, error) {
 	var m mobility.FareMoney
 	err := tx.q.QueryRow(ctx, `SELECT
 			COALESCE((SELECT SUM(fare_cents) FROM mobility_rides WHERE status = 'ended' AND NOT unsettled), 0)::bigint,
-			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'revenue:bikeshare'), 0)::bigint`).
+			COALESCE((SELECT SUM(amount) FROM ledger_lines WHERE account_id = 'revenue:bikeshare'), 0)::bigint`).
 		Scan(&m.Charged, &m.Revenue)
 	return m, wrap("read the rides' money", err)
 }
@@ -40,8 +40,8 @@ func (tx *Tx) CardMoney(ctx context.Context) (cardpay.CardMoney, error) {
 			COALESCE((SELECT SUM(total_cents - card_refunded_cents) FROM ticket_orders WHERE status = 'paid' AND method = 'card'), 0)::bigint,
 			COALESCE((SELECT SUM(from_credit_cents + from_city_cents + from_sale_cents) FROM card_disputes WHERE status = 'open'), 0)::bigint,
 			COALESCE((SELECT SUM(from_credit_cents + from_city_cents + from_sale_cents) FROM card_disputes WHERE status = 'lost'), 0)::bigint,
-			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'stripe:clearing'), 0)::bigint,
-			COALESCE((SELECT SUM(amount) FROM ledger_entries WHERE account_id = 'stripe:disputes'), 0)::bigint`).
+			COALESCE((SELECT SUM(amount) FROM ledger_lines WHERE account_id = 'stripe:clearing'), 0)::bigint,
+			COALESCE((SELECT SUM(amount) FROM ledger_lines WHERE account_id = 'stripe:disputes'), 0)::bigint`).
 		Scan(&m.Credited, &m.Refunded, &m.CardSales, &m.Held, &m.Lost, &m.Clearing, &m.Disputes)
 	return m, wrap("read the card payments' money", err)
 }

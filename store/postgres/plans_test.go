@@ -113,7 +113,7 @@ func TestPostingsRunOnTheirGenericPlan(t *testing.T) {
 	// unless the plan's mode is forced.
 	var custom int64
 	if err := db.Pool().QueryRow(ctx, `SELECT custom_plans FROM pg_prepared_statements
-		WHERE statement = 'SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_entries WHERE account_id = $1'`).Scan(&custom); err != nil || custom < 5 {
+		WHERE statement = 'SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_lines WHERE account_id = $1'`).Scan(&custom); err != nil || custom < 5 {
 		t.Fatalf("the read after a posting was planned for its parameters %d times (%v), want at least 5", custom, err)
 	}
 }
@@ -185,13 +185,25 @@ func TestHistoryWalksTheAccountIndex(t *testing.T) {
 		INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
 			SELECT 'ltx_plan' || g, CASE WHEN g <= 5000 THEN 'campaign:past:held' ELSE 'revenue:plan' || (g % 50 + 1) END, 1, now()
 			FROM generate_series(1, 10000) g ORDER BY g;
-		ANALYZE ledger_entries`)
+		INSERT INTO ledger_transactions (id, idem_key, kind, created_at, from_account, to_account, transfer_amount, from_entry, to_entry)
+			SELECT 'ltx_move' || g, 'move-' || g, 'test.plan', now(), CASE WHEN g <= 5000 THEN 'campaign:past:held' ELSE 'revenue:plan' || (g % 50 + 1) END,
+				CASE WHEN g BETWEEN 5001 AND 6000 THEN 'campaign:past:held' ELSE 'revenue:other' END, 1, 100000 + 2 * g, 100001 + 2 * g
+			FROM generate_series(1, 10000) g ORDER BY g;
+		ANALYZE ledger_entries;
+		ANALYZE ledger_transactions`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Entries of their own and transfers' legs (migration 1025), each
+	// walked by its account's index.
 	plan := explain(t, db.Pool(), postgres.HistorySQL, "campaign:past:held", int64(1)<<62, 21)
-	if !strings.Contains(plan, "ledger_entries_account") || strings.Contains(plan, "Filter: (account_id") {
-		t.Fatalf("a page of a past campaign's history does not walk the account index:\n%s", plan)
+	for _, index := range []string{"ledger_entries_account", "ledger_transactions_from", "ledger_transactions_to"} {
+		if !strings.Contains(plan, index) {
+			t.Errorf("a page of a past campaign's history does not walk %s:\n%s", index, plan)
+		}
+	}
+	if strings.Contains(plan, "Filter: (account_id") || strings.Contains(plan, "Seq Scan") {
+		t.Fatalf("a page of a past campaign's history filters or scans:\n%s", plan)
 	}
 }
 

@@ -15,8 +15,8 @@ func (tx *Tx) CampaignMoney(ctx context.Context) ([]vouchers.CampaignMoney, erro
 			COALESCE((SELECT SUM(v.value_cents) FROM vouchers v WHERE v.campaign_id = c.id), 0)::bigint
 				- COALESCE((SELECT SUM(f.amount_cents) FROM voucher_forfeits f WHERE f.campaign_id = c.id), 0)::bigint,
 			COALESCE((SELECT SUM(r.amount_cents) FROM voucher_redemptions r WHERE r.campaign_id = c.id AND r.reversed_at IS NULL), 0)::bigint,
-			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = 'campaign:' || c.id || ':budget'), 0)::bigint,
-			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = 'campaign:' || c.id || ':held'), 0)::bigint
+			COALESCE((SELECT SUM(e.amount) FROM ledger_lines e WHERE e.account_id = 'campaign:' || c.id || ':budget'), 0)::bigint,
+			COALESCE((SELECT SUM(e.amount) FROM ledger_lines e WHERE e.account_id = 'campaign:' || c.id || ':held'), 0)::bigint
 		FROM voucher_campaigns c ORDER BY c.id`)
 	if err != nil {
 		return nil, wrap("read campaigns' money", err)
@@ -35,8 +35,8 @@ func (tx *Tx) ShopMoney(ctx context.Context) ([]vouchers.ShopMoney, error) {
 	rows, err := tx.q.Query(ctx, `SELECT s.id,
 			COALESCE((SELECT SUM(r.amount_cents) FROM voucher_redemptions r WHERE r.shop_id = s.id AND r.reversed_at IS NULL), 0)::bigint,
 			COALESCE((SELECT SUM(t.total_cents) FROM voucher_settlements t WHERE t.shop_id = s.id AND t.status = 'paid'), 0)::bigint,
-			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = 'shop:' || s.id || ':payable'), 0)::bigint,
-			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = 'shop:' || s.id || ':paid'), 0)::bigint
+			COALESCE((SELECT SUM(e.amount) FROM ledger_lines e WHERE e.account_id = 'shop:' || s.id || ':payable'), 0)::bigint,
+			COALESCE((SELECT SUM(e.amount) FROM ledger_lines e WHERE e.account_id = 'shop:' || s.id || ':paid'), 0)::bigint
 		FROM voucher_shops s ORDER BY s.id`)
 	if err != nil {
 		return nil, wrap("read shops' money", err)

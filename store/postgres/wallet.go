@@ -157,7 +157,7 @@ func (tx *Tx) Account(ctx context.Context, id wallet.AccountID) (wallet.Account,
 func (tx *Tx) TransactionByKey(ctx context.Context, key string) (wallet.Transaction, error) {
 	rows, err := tx.q.Query(ctx, `SELECT t.id, t.kind, t.memo, t.ref_type, t.ref_id, t.overdraft_rule, t.overdraft_floor,
 			t.overdraft_account, t.created_at, e.account_id, e.amount
-		FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+		FROM ledger_transactions t JOIN ledger_lines e ON e.transaction_id = t.id
 		WHERE t.id = ANY(ARRAY[$2, (SELECT o.id FROM ledger_transactions o WHERE o.idem_key = $1 AND o.id <> o.idem_key)])
 		  AND t.idem_key = $1
 		ORDER BY e.id`, key, wallet.TransactionIDFor(key))
@@ -369,10 +369,12 @@ func (tx *Tx) RollUp(ctx context.Context, limit int) (int, error) {
 // growing with the ledger. Joined laterally to
 // the account's row, the account is a value the planner does not know
 // when it plans, so it estimates an average account, and the index on
-// (account, id) serves the page in order.
+// (account, id) serves the page in order. The lines are entries of their
+// own and transfers' legs (ledger_lines, migration 1025): each kind is read
+// by its own account index and the pages merged in id order.
 const historySQL = `SELECT e.id, e.transaction_id, t.kind, t.memo, t.ref_type, t.ref_id, e.amount, e.created_at
 		FROM ledger_accounts a
-		CROSS JOIN LATERAL (SELECT e.id, e.transaction_id, e.amount, e.created_at FROM ledger_entries e
+		CROSS JOIN LATERAL (SELECT e.id, e.transaction_id, e.amount, e.created_at FROM ledger_lines e
 			WHERE e.account_id = a.id AND e.id < $2 ORDER BY e.id DESC LIMIT $3) e
 		JOIN ledger_transactions t ON t.id = e.transaction_id
 		WHERE a.id = $1 ORDER BY e.id DESC`
@@ -401,7 +403,7 @@ func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, li
 // SumEntries implements wallet.Tx.
 func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error) {
 	var sum int64
-	err := tx.q.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_entries WHERE account_id = $1`, string(id)).Scan(&sum)
+	err := tx.q.QueryRow(ctx, `SELECT COALESCE(SUM(amount), 0)::bigint FROM ledger_lines WHERE account_id = $1`, string(id)).Scan(&sum)
 	if err != nil {
 		return 0, wrap("sum ledger entries", err)
 	}
@@ -413,7 +415,7 @@ func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error
 // (pending rows into balances) are each in both figures or in neither.
 func (tx *Tx) BalanceAndEntries(ctx context.Context, id wallet.AccountID) (balance, entries int64, err error) {
 	err = tx.q.QueryRow(ctx, `SELECT a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0)::bigint,
-			COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = a.id), 0)::bigint
+			COALESCE((SELECT SUM(e.amount) FROM ledger_lines e WHERE e.account_id = a.id), 0)::bigint
 		FROM ledger_accounts a WHERE a.id = $1`, string(id)).Scan(&balance, &entries)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, 0, apperr.Wrap(err, apperr.NotFound, "Ledger account %s does not exist.", id)
@@ -429,7 +431,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{}, MissingTransactions: []string{}}
 	err := tx.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
-			(SELECT count(*) FROM ledger_entries),
+			(SELECT count(*) FROM ledger_lines),
 			(SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts)::bigint + (SELECT COALESCE(SUM(amount), 0) FROM ledger_pending)::bigint,
 			(SELECT COALESCE(SUM(entries), 0) FROM ledger_pending)`).
 		Scan(&c.Accounts, &c.Transactions, &c.Entries, &c.BalanceSum, &c.Pending)
@@ -440,7 +442,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	// the full join with no id of its own.
 	rows, err := tx.q.Query(ctx, `SELECT COALESCE(a.id, s.account_id), a.id IS NULL, (COALESCE(a.balance, 0) + COALESCE(p.total, 0))::bigint, COALESCE(s.total, 0)::bigint
 		FROM ledger_accounts a
-		FULL JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
+		FULL JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_lines GROUP BY account_id) s ON s.account_id = a.id
 		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
 		WHERE a.id IS NULL OR a.balance + COALESCE(p.total, 0) <> COALESCE(s.total, 0) ORDER BY 1`)
 	if err != nil {
@@ -462,7 +464,7 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return c, wrap("compare ledger balances", err)
 	}
 	rows, err = tx.q.Query(ctx, `SELECT s.transaction_id, s.total <> 0, t.id IS NULL
-		FROM (SELECT transaction_id, SUM(amount) AS total FROM ledger_entries GROUP BY transaction_id) s
+		FROM (SELECT transaction_id, SUM(amount) AS total FROM ledger_lines GROUP BY transaction_id) s
 		LEFT JOIN ledger_transactions t ON t.id = s.transaction_id
 		WHERE s.total <> 0 OR t.id IS NULL ORDER BY 1`)
 	if err != nil {

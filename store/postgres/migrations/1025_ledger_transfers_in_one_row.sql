@@ -1,0 +1,118 @@
+-- A transfer (two entries: one account gives, another gets the same
+-- amount) posted by ledger_post is now written as one row: its legs ride
+-- on its transaction's row (from_account, to_account, transfer_amount) with
+-- the ids its two entries would have had (from_entry, to_entry, from the
+-- entries' own sequence, in the order the posting gave them), instead of
+-- two rows of ledger_entries beside it. A posting then writes one heap row
+-- and three index entries fewer: measured by bench/run-rowshape.sh, the
+-- rows of a transfer cost PostgreSQL 1.5 bare UPDATEs this way against 1.8
+-- as entries (bench/README.md, "A transfer in one row").
+--
+-- Every other posting (more than two entries, and those the store writes
+-- without ledger_post: the redemptions' batches, PostGuarded, the rows
+-- written before this migration) keeps its entries in ledger_entries, so
+-- nothing is rewritten and a replica of the previous release, which reads
+-- and writes ledger_entries alone, keeps working during a rolling upgrade
+-- (it does not see the new transfers' legs in an account's history until
+-- it is replaced; balances are the accounts' own rows and pending rows,
+-- which both releases keep).
+--
+-- ledger_lines is every entry, whichever way it was written: what the
+-- store reads where it read ledger_entries. Asked for one account's or one
+-- transaction's lines, the planner reads each branch by its own index.
+ALTER TABLE ledger_transactions
+    ADD COLUMN from_account TEXT,
+    ADD COLUMN to_account TEXT,
+    ADD COLUMN transfer_amount BIGINT,
+    ADD COLUMN from_entry BIGINT,
+    ADD COLUMN to_entry BIGINT,
+    ADD CONSTRAINT ledger_transactions_transfer_check CHECK (
+        (from_account IS NULL AND to_account IS NULL AND transfer_amount IS NULL AND from_entry IS NULL AND to_entry IS NULL)
+        OR (from_account IS NOT NULL AND to_account IS NOT NULL AND from_account <> to_account
+            AND transfer_amount > 0 AND from_entry IS NOT NULL AND to_entry IS NOT NULL));
+
+CREATE INDEX ledger_transactions_from ON ledger_transactions (from_account, from_entry DESC) WHERE from_account IS NOT NULL;
+CREATE INDEX ledger_transactions_to ON ledger_transactions (to_account, to_entry DESC) WHERE to_account IS NOT NULL;
+
+CREATE VIEW ledger_lines AS
+    SELECT e.id, e.transaction_id, e.account_id, e.amount, e.created_at FROM ledger_entries e
+    UNION ALL
+    SELECT t.from_entry, t.id, t.from_account, -t.transfer_amount, t.created_at FROM ledger_transactions t
+    WHERE t.from_account IS NOT NULL
+    UNION ALL
+    SELECT t.to_entry, t.id, t.to_account, t.transfer_amount, t.created_at FROM ledger_transactions t
+    WHERE t.to_account IS NOT NULL;
+
+-- ledger_post (1021) writes a transfer as one row; the rest as before.
+CREATE OR REPLACE FUNCTION ledger_post(p_id TEXT, p_key TEXT, p_kind TEXT, p_memo TEXT, p_ref_type TEXT, p_ref_id TEXT,
+        p_overdraft_rule TEXT, p_overdraft_floor BIGINT, p_overdraft_account TEXT, p_at TIMESTAMPTZ,
+        p_accounts TEXT[], p_amounts BIGINT[], p_floored BOOLEAN[])
+RETURNS VOID LANGUAGE plpgsql AS $$
+DECLARE
+    n INTEGER := cardinality(p_accounts);
+    floored BOOLEAN[] := p_floored;
+    account_floor BIGINT;
+    entry BIGINT;
+    entries BIGINT[];
+    giver INTEGER;
+BEGIN
+    IF floored IS NULL OR cardinality(floored) <> n THEN
+        floored := '{}';
+        FOR i IN 1 .. n LOOP
+            SELECT a.floor INTO account_floor FROM ledger_accounts a WHERE a.id = p_accounts[i];
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'ledger transaction %: account % does not exist', p_id, p_accounts[i] USING ERRCODE = 'CL002';
+            END IF;
+            floored := floored || (account_floor IS NOT NULL);
+        END LOOP;
+    END IF;
+    PERFORM FROM ledger_transactions o WHERE o.idem_key = p_key AND o.id <> o.idem_key;
+    IF FOUND THEN
+        RAISE EXCEPTION 'ledger transaction %: its key was posted already', p_id USING ERRCODE = 'CL004';
+    END IF;
+    IF n = 2 AND p_amounts[1] = -p_amounts[2] AND p_amounts[1] <> 0 AND p_accounts[1] <> p_accounts[2] THEN
+        -- A transfer: the entries' ids, taken in the posting's order, and
+        -- its legs on the transaction's row.
+        entries := ARRAY[nextval('ledger_entries_id_seq'), nextval('ledger_entries_id_seq')];
+        giver := CASE WHEN p_amounts[1] < 0 THEN 1 ELSE 2 END;
+        INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at,
+            from_account, to_account, transfer_amount, from_entry, to_entry)
+        VALUES (p_id, p_key, p_kind, p_memo, p_ref_type, p_ref_id, p_overdraft_rule, p_overdraft_floor, p_overdraft_account, p_at,
+            p_accounts[giver], p_accounts[3 - giver], -p_amounts[giver], entries[giver], entries[3 - giver])
+        ON CONFLICT (id) DO NOTHING;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'ledger transaction %: its key was posted already', p_id USING ERRCODE = 'CL004';
+        END IF;
+        FOR i IN 1 .. 2 LOOP
+            IF NOT floored[i] THEN
+                INSERT INTO ledger_pending (entry_id, account_id, amount) VALUES (entries[i], p_accounts[i], p_amounts[i]);
+            END IF;
+        END LOOP;
+    ELSE
+        INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
+        VALUES (p_id, p_key, p_kind, p_memo, p_ref_type, p_ref_id, p_overdraft_rule, p_overdraft_floor, p_overdraft_account, p_at)
+        ON CONFLICT (id) DO NOTHING;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'ledger transaction %: its key was posted already', p_id USING ERRCODE = 'CL004';
+        END IF;
+        FOR i IN 1 .. n LOOP
+            INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
+            VALUES (p_id, p_accounts[i], p_amounts[i], p_at) RETURNING id INTO entry;
+            IF NOT floored[i] THEN
+                INSERT INTO ledger_pending (entry_id, account_id, amount) VALUES (entry, p_accounts[i], p_amounts[i]);
+            END IF;
+        END LOOP;
+    END IF;
+    FOR i IN 1 .. n LOOP
+        CONTINUE WHEN NOT floored[i];
+        UPDATE ledger_accounts a SET balance = a.balance + p_amounts[i]
+        WHERE a.id = p_accounts[i]
+          AND (p_amounts[i] > 0 OR a.balance + p_amounts[i] >= CASE
+                WHEN a.id = p_overdraft_account AND p_overdraft_floor IS NOT NULL THEN LEAST(a.floor, p_overdraft_floor)
+                ELSE a.floor END);
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'ledger transaction %: the balance of % would fall below its floor', p_id, p_accounts[i] USING ERRCODE = 'CL001';
+        END IF;
+    END LOOP;
+END
+$$;
