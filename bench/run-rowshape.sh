@@ -22,6 +22,7 @@
 # as ledger_post is (a statement of common table expressions costs the
 # server more than the rows it writes: bench/README.md, "Postings at COMMIT
 # written by a function").
+# Every statement is prepared once a connection, as the hub's are.
 # Each variant runs in alternated rounds (the list, then the list backwards)
 # at CLIENTS clients (16, as the Go benchmark's parallel run on two cores)
 # and at one; printed are each run's rate and the median round's ratio of
@@ -65,7 +66,7 @@ SQL
 cat > "$out/post.sql" <<'SQL'
 \set c random(0, 63)
 SELECT ledger_post(k, k, 'bench.transfer', '', '', '', '', NULL::bigint, '', now(),
-	ARRAY['citizen:b' || :c, 'revenue:b' || :c], ARRAY[-1, 1]::bigint[], ARRAY[true, false])
+	ARRAY['citizen:' || 'b' || CAST(:c AS text), 'revenue:' || 'b' || CAST(:c AS text)], ARRAY[-1, 1]::bigint[], ARRAY[true, false])
 FROM (SELECT 'p' || nextval('bench_keys') AS k) s;
 SQL
 psql -q "$EXP" >/dev/null <<'SQL'
@@ -116,14 +117,14 @@ backwards=$(echo $variants | tr ' ' '\n' | sed '1!G;h;$!d' | tr '\n' ' ')
 # A second of each first, not counted: the first runs on a fresh database
 # were a third slower than the rest.
 for v in $variants; do
-	pgbench -n -c "$CLIENTS" -j 2 -T 1 -f "$out/$v.sql" "$EXP" >/dev/null 2>&1
+	pgbench -n -M prepared -c "$CLIENTS" -j 2 -T 1 -f "$out/$v.sql" "$EXP" >/dev/null 2>&1
 done
 for clients in "$CLIENTS" 1; do
 	echo "== $clients clients, ${SECONDS_RUN}s a run, $ROUNDS rounds (each the variants, then back)"
 	r=1
 	while [ "$r" -le "$ROUNDS" ]; do
 		for v in $variants $backwards; do
-			tps=$(pgbench -n -c "$clients" -j "$( [ "$clients" -gt 1 ] && echo 2 || echo 1)" -T "$SECONDS_RUN" -f "$out/$v.sql" "$EXP" 2>&1 |
+			tps=$(pgbench -n -M prepared -c "$clients" -j "$( [ "$clients" -gt 1 ] && echo 2 || echo 1)" -T "$SECONDS_RUN" -f "$out/$v.sql" "$EXP" 2>&1 |
 				awk '/^tps = /{print $3; exit} /error|aborted/{print "ERR: " $0 > "/dev/stderr"}')
 			echo "$clients $r $v $tps" | tee -a "$out/runs"
 		done

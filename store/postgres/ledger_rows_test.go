@@ -97,7 +97,20 @@ func TestTransferIsOneRow(t *testing.T) {
 		}
 	}
 	c, err := svc.Check(ctx)
-	if err != nil || !c.OK() || c.Entries != 7 || c.Transactions != 3 {
-		t.Fatalf("check: %+v, %v; want it to pass with 7 entries in 3 transactions", c, err)
+	if err != nil || !c.OK() || c.Entries != 7 || c.Transactions != 3 || c.Pending == 0 {
+		t.Fatalf("check: %+v, %v; want it to pass with 7 entries in 3 transactions, some pending", c, err)
+	}
+	// The pending rows of the transfers' legs roll up as any others.
+	if n, err := svc.RollUp(ctx, 100); err != nil || n != int(c.Pending) {
+		t.Fatalf("roll-up: %d rows, %v; want the %d pending", n, err, c.Pending)
+	}
+	c, err = svc.Check(ctx)
+	if err != nil || !c.OK() || c.Pending != 0 {
+		t.Fatalf("check after the roll-up: %+v, %v; want it to pass with nothing pending", c, err)
+	}
+	for id, want := range map[wallet.AccountID]int64{citizen: 670, revenue: 320} {
+		if a, err := svc.Account(ctx, id); err != nil || a.Balance != want {
+			t.Fatalf("%s after the roll-up: %+v, %v; want a balance of %d", id, a, err, want)
+		}
 	}
 }
