@@ -27,8 +27,12 @@ func TestTransferIsOneRow(t *testing.T) {
 	split := wallet.Transaction{Key: "row-split", Kind: "test.split", Entries: []wallet.Entry{
 		{Account: citizen, Amount: -30}, {Account: revenue, Amount: 20}, {Account: wallet.CityFunding, Amount: 10},
 	}}
+	// Once the hub knows the accounts' floors, a transfer goes through
+	// ledger_transfer instead of ledger_post: the same row, either order.
+	sale2 := wallet.Transaction{Key: "row-sale-2", Kind: "test.move", Entries: []wallet.Entry{{Account: revenue, Amount: 100}, {Account: citizen, Amount: -100}}}
+	refund := move("row-refund", revenue, citizen, 40)
 	posted := map[string]wallet.Transaction{}
-	for _, tr := range []wallet.Transaction{fund, sale, split} {
+	for _, tr := range []wallet.Transaction{fund, sale, split, sale2, refund} {
 		p, err := svc.Post(ctx, tr)
 		if err != nil {
 			t.Fatalf("post %s: %v", tr.Key, err)
@@ -53,25 +57,36 @@ func TestTransferIsOneRow(t *testing.T) {
 		}
 		return s
 	}
-	for _, key := range []string{"row-fund", "row-sale"} {
-		s := read(posted[key].ID)
+	for _, w := range []struct {
+		key, from, to string
+		amount        int64
+		fromFirst     bool
+	}{
+		{"row-fund", string(wallet.CityFunding), string(citizen), 1000, true},
+		{"row-sale", string(citizen), string(revenue), 300, false},
+		{"row-sale-2", string(citizen), string(revenue), 100, false},
+		{"row-refund", string(revenue), string(citizen), 40, true},
+	} {
+		s := read(posted[w.key].ID)
 		if s.entries != 0 || s.from == nil || s.to == nil || s.amount == nil {
-			t.Fatalf("%s: %d entry rows, legs %v → %v, want none and both legs on its row", key, s.entries, s.from, s.to)
+			t.Fatalf("%s: %d entry rows, legs %v → %v, want none and both legs on its row", w.key, s.entries, s.from, s.to)
+		}
+		if *s.from != w.from || *s.to != w.to || *s.amount != w.amount || (*s.fromID < *s.toID) != w.fromFirst {
+			t.Fatalf("%s's row: %s → %s, %d, entries %d and %d; want %s giving %d to %s, its entry first: %v, as posted",
+				w.key, *s.from, *s.to, *s.amount, *s.fromID, *s.toID, w.from, w.amount, w.to, w.fromFirst)
 		}
 	}
 	s := read(posted["row-sale"].ID)
-	if *s.from != string(citizen) || *s.to != string(revenue) || *s.amount != 300 || *s.toID >= *s.fromID {
-		t.Fatalf("the sale's row: %s → %s, %d, entries %d and %d; want the citizen giving 300 and the revenue's entry first, as posted",
-			*s.from, *s.to, *s.amount, *s.fromID, *s.toID)
-	}
 	if s := read(posted["row-split"].ID); s.entries != 3 || s.from != nil {
 		t.Fatalf("the split: %d entry rows, legs on its row %v; want three rows of its own", s.entries, s.from)
 	}
 
 	// Posted again: the first posting, its entries in their order.
-	again, err := svc.Post(ctx, sale)
-	if err != nil || !again.Replayed || !reflect.DeepEqual(again.Entries, sale.Entries) {
-		t.Fatalf("the sale again: %+v, %v; want a replay with entries %+v", again, err, sale.Entries)
+	for _, tr := range []wallet.Transaction{sale, sale2, refund} {
+		again, err := svc.Post(ctx, tr)
+		if err != nil || !again.Replayed || !reflect.DeepEqual(again.Entries, tr.Entries) {
+			t.Fatalf("%s again: %+v, %v; want a replay with entries %+v", tr.Key, again, err, tr.Entries)
+		}
 	}
 
 	// Histories: both shapes, newest first, by the entries' ids.
@@ -87,18 +102,18 @@ func TestTransferIsOneRow(t *testing.T) {
 	for _, l := range lines {
 		got = append(got, l.Amount)
 	}
-	if want := []int64{-30, -300, 1000}; !reflect.DeepEqual(got, want) || lines[1].EntryID != *s.fromID || lines[1].TransactionID != posted["row-sale"].ID {
+	if want := []int64{40, -100, -30, -300, 1000}; !reflect.DeepEqual(got, want) || lines[3].EntryID != *s.fromID || lines[3].TransactionID != posted["row-sale"].ID {
 		t.Fatalf("the citizen's history: %+v, want amounts %v with the sale's entry %d", lines, want, *s.fromID)
 	}
-	for id, want := range map[wallet.AccountID]int64{citizen: 670, revenue: 320} {
+	for id, want := range map[wallet.AccountID]int64{citizen: 610, revenue: 380} {
 		a, err := svc.Account(ctx, id)
 		if err != nil || a.Balance != want {
 			t.Fatalf("%s: %+v, %v; want a balance of %d", id, a, err, want)
 		}
 	}
 	c, err := svc.Check(ctx)
-	if err != nil || !c.OK() || c.Entries != 7 || c.Transactions != 3 || c.Pending == 0 {
-		t.Fatalf("check: %+v, %v; want it to pass with 7 entries in 3 transactions, some pending", c, err)
+	if err != nil || !c.OK() || c.Entries != 11 || c.Transactions != 5 || c.Pending == 0 {
+		t.Fatalf("check: %+v, %v; want it to pass with 11 entries in 5 transactions, some pending", c, err)
 	}
 	// The pending rows of the transfers' legs roll up as any others.
 	if n, err := svc.RollUp(ctx, 100); err != nil || n != int(c.Pending) {
@@ -108,7 +123,7 @@ func TestTransferIsOneRow(t *testing.T) {
 	if err != nil || !c.OK() || c.Pending != 0 {
 		t.Fatalf("check after the roll-up: %+v, %v; want it to pass with nothing pending", c, err)
 	}
-	for id, want := range map[wallet.AccountID]int64{citizen: 670, revenue: 320} {
+	for id, want := range map[wallet.AccountID]int64{citizen: 610, revenue: 380} {
 		if a, err := svc.Account(ctx, id); err != nil || a.Balance != want {
 			t.Fatalf("%s after the roll-up: %+v, %v; want a balance of %d", id, a, err, want)
 		}

@@ -13,8 +13,9 @@ var _ wallet.CommitPoster = (*Tx)(nil)
 // its COMMIT. A posting to a city-wide account with a floor (a campaign's
 // budget) then holds that account's lock only while the server runs what
 // follows it in the batch and commits, never while a round trip to the hub
-// goes by. The posting is one call of ledger_post (migration 1014), which
-// writes its rows with one small statement each and raises what Post would
+// goes by. The posting is one call of ledger_post (migration 1014), or of
+// ledger_transfer for a transfer whose floors the hub knows (migration
+// 1025), which writes its rows with one small statement each and raises what Post would
 // refuse, so the batch stops there, the COMMIT is never run, and InTx
 // answers the refusal (translate: CL001 InsufficientFunds, CL002 NotFound,
 // CL004 Conflict with wallet.ReasonKeyTaken).
@@ -60,7 +61,23 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 			return err
 		}
 	}
+	if floors != nil && isTransfer(t) {
+		// The common posting, one account paying another: ledger_transfer
+		// takes it as plain arguments (migration 1025).
+		args := guardedPostingArgs(t)[:10]
+		args = append(args, string(t.Entries[0].Account), t.Entries[0].Amount, floors[0], string(t.Entries[1].Account), floors[1])
+		return tx.later(ctx, deferred{what: "post ledger transfer " + t.ID,
+			sql:  `SELECT ledger_transfer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			args: args})
+	}
 	return tx.later(ctx, deferred{what: "post ledger transaction " + t.ID,
 		sql:  `SELECT ledger_post($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 		args: append(guardedPostingArgs(t), floors)})
+}
+
+// isTransfer reports whether t is a transfer: two entries, one account
+// giving what another gets, which the ledger keeps as one row.
+func isTransfer(t wallet.Transaction) bool {
+	return len(t.Entries) == 2 && t.Entries[0].Amount != 0 && t.Entries[0].Amount == -t.Entries[1].Amount &&
+		t.Entries[0].Account != t.Entries[1].Account
 }
