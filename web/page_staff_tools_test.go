@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -367,6 +368,33 @@ func TestPaymentEventsPage(t *testing.T) {
 		if res, _ := oc.Get("/admin/payments/events"); res.StatusCode != http.StatusForbidden {
 			t.Errorf("%s on the events page: %d", role, res.StatusCode)
 		}
+	}
+
+	// More events than a page: the first page links the older ones, whose
+	// page links back to the newest and to nothing older; each event is on
+	// one page.
+	for i := range cardpay.DefaultAttentionPage {
+		deliver(t, hub, paymentEvent(fmt.Sprintf("evt_page_more_%02d", i), "payment_intent.succeeded", fmt.Sprintf("pi_dashboard_%02d", i), 100, "eur", nil))
+	}
+	eventID := regexp.MustCompile(`data-event="(evt_[^"]+)"`)
+	older := regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+	newest := regexp.MustCompile(`<a href="/admin/payments/events" rel="first">`)
+	seen := map[string]int{}
+	_, first := pc.Get("/admin/payments/events")
+	for _, m := range eventID.FindAllStringSubmatch(first, -1) {
+		seen[m[1]]++
+	}
+	next := older.FindStringSubmatch(first)
+	if len(seen) != cardpay.DefaultAttentionPage || next == nil || newest.MatchString(first) || !strings.Contains(first, "52") {
+		t.Fatalf("the first of 52 events' pages: %d events, older link %v\n%s", len(seen), next, first)
+	}
+	res, second := pc.Get(html.UnescapeString(next[1]))
+	for _, m := range eventID.FindAllStringSubmatch(second, -1) {
+		seen[m[1]]++
+	}
+	if res.StatusCode != http.StatusOK || len(seen) != cardpay.DefaultAttentionPage+2 || older.MatchString(second) || !newest.MatchString(second) ||
+		seen["evt_page_stranger"] != 1 || seen["evt_page_usd"] != 1 {
+		t.Fatalf("the older page (%s): %d, %d events seen in all (%v), want 52 each once, a link to the newest and none older\n%s", next[1], res.StatusCode, len(seen), seen, second)
 	}
 }
 
