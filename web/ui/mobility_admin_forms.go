@@ -69,11 +69,12 @@ func (s *bikeAdminPages) bikeAdminForm(k bikeAdminKind, edit bool) pageHandler {
 				return
 			}
 		} else {
+			// Every new-object form carries a key of its own (createOnce).
+			p.Values["key"] = ids.Token(12)
 			switch k {
 			case kindStations:
 				p.Values["capacity"] = "10"
 				p.Values["open"] = "1"
-				p.Values["key"] = ids.Token(12)
 			case kindBikes:
 				p.Values["active"] = "1"
 			case kindTypes:
@@ -211,11 +212,11 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 			}
 		}
 		save := s.parseAndCheck(ctx, c, l, k, r.PostForm, &p)
-		registering := k == kindStations && !edit
-		if registering {
-			// The new station form's key (registerStationOnce), kept on a
-			// refused post so the form corrected is still the one form; a
-			// form from before keys is given one.
+		creating := !edit
+		if creating {
+			// The new-object form's key (createOnce), kept on a refused
+			// post so the form corrected is still the one form; a form
+			// from before keys is given one.
 			p.Values["key"] = strings.TrimSpace(r.PostFormValue("key"))
 			if p.Values["key"] == "" {
 				p.Values["key"] = ids.Token(12)
@@ -247,9 +248,9 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 		}
 		first := true
 		var err error
-		if registering {
+		if creating {
 			var id string
-			id, first, err = s.registerStationOnce(ctx, c, &p, save)
+			id, first, err = s.createOnce(ctx, c, k, &p, save)
 			if err == nil {
 				p.ID = id
 			}
@@ -261,11 +262,11 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 				s.pageError(w, r, err)
 				return
 			}
-			if reason := apperr.ReasonOf(err); registering && (reason == "idempotency_key_reused" || reason == "idempotency_key_invalid") {
-				// The key made a station already, from other values (Back,
+			if reason := apperr.ReasonOf(err); creating && (reason == "idempotency_key_reused" || reason == "idempotency_key_invalid") {
+				// The key made an object already, from other values (Back,
 				// an edit), or does not read: the form comes back under a
-				// fresh key, so that sent again it registers a station of
-				// its own, never the first one changed.
+				// fresh key, so that sent again it makes an object of its
+				// own, never the first one changed.
 				p.Values["key"] = ids.Token(12)
 			}
 			s.formError(l, k, err, &p)
@@ -296,16 +297,24 @@ func (s *bikeAdminPages) bikeAdminSave(k bikeAdminKind, edit bool) pageHandler {
 	}
 }
 
-// registerStationOnce registers the new station form's station once for
-// the form's key (formOnce): sent twice, by a double press or a reload
-// after a slow answer, the form registers one station, and every send
-// after the first learns the code it registered with first false, so no
-// second credential is issued. The request is what the form says, without
-// its key.
-func (s *bikeAdminPages) registerStationOnce(ctx context.Context, c identity.Caller, p *bikeAdminFormPage, save func(context.Context) error) (id string, first bool, err error) {
-	request := maps.Clone(p.Values)
-	delete(request, "key")
-	id, err = s.formOnce(ctx, "page.station_create:"+c.AccountID, p.Values["key"], request, func(ctx context.Context) (string, error) {
+// createOnce makes the new-object form's object once for the form's key
+// (formOnce): sent twice, by a double press or a reload after a slow
+// answer, the form makes one station, bike, vehicle type or pricing plan,
+// and every send after the first learns the code it made with first false
+// (for a station: no second credential is issued), where it was told the
+// code was taken. The request is what the form says, without its key.
+func (s *bikeAdminPages) createOnce(ctx context.Context, c identity.Caller, k bikeAdminKind, p *bikeAdminFormPage, save func(context.Context) error) (id string, first bool, err error) {
+	values := maps.Clone(p.Values)
+	delete(values, "key")
+	var request any = values
+	if k == kindPlans {
+		// A plan's fare segments are rows of their own, not values.
+		request = struct {
+			Values   map[string]string
+			Segments any
+		}{values, p.Segments}
+	}
+	id, err = s.formOnce(ctx, "page."+k.key+"_create:"+c.AccountID, p.Values["key"], request, func(ctx context.Context) (string, error) {
 		first = true
 		return p.ID, save(ctx)
 	})
@@ -479,6 +488,11 @@ func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bik
 	reason := apperr.ReasonOf(err)
 	msg := l.ErrorText(err)
 	if key := "madmin.err." + reason; reason != "" && l.Has(key) {
+		if k != kindStations && l.Has(key+".object") {
+			// The form's key answered for another kind of object than
+			// a station, whose texts name it.
+			key += ".object"
+		}
 		msg = l.T(key)
 		if reason == "station_capacity" {
 			msg = l.T(key, mobility.MaxCapacity)
