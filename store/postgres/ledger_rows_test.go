@@ -4,7 +4,10 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
+	"cityhub/apperr"
+	"cityhub/internal/testutil"
 	"cityhub/wallet"
 )
 
@@ -79,6 +82,22 @@ func TestTransferIsOneRow(t *testing.T) {
 	s := read(posted["row-sale"].ID)
 	if s := read(posted["row-split"].ID); s.entries != 3 || s.from != nil {
 		t.Fatalf("the split: %d entry rows, legs on its row %v; want three rows of its own", s.entries, s.from)
+	}
+
+	// At COMMIT (ledger_transfer, the floors known by now): a transfer the
+	// credit does not cover is refused and writes nothing, and a key posted
+	// already is refused as such.
+	err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		return wallet.PostAtCommit(ctx, tx, move("row-too-much", citizen, revenue, 100_000), time.Now())
+	})
+	testutil.WantCode(t, err, apperr.InsufficientFunds)
+	var written int
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM ledger_lines WHERE transaction_id = $1`, wallet.TransactionIDFor("row-too-much")).Scan(&written); err != nil || written != 0 {
+		t.Fatalf("a refused transfer left %d lines (%v)", written, err)
+	}
+	err = db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.PostAtCommit(ctx, tx, refund, time.Now()) })
+	if testutil.WantCode(t, err, apperr.Conflict); apperr.ReasonOf(err) != wallet.ReasonKeyTaken {
+		t.Fatalf("a transfer's key posted again at COMMIT: %v, want %s", err, wallet.ReasonKeyTaken)
 	}
 
 	// Posted again: the first posting, its entries in their order.
