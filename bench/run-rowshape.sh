@@ -4,15 +4,15 @@
 # hub process shares the cores) on one throwaway database migrated by
 # `cityhub migrate`, with a city's 100,000 citizens' accounts:
 #   update     the baseline: a random single-row UPDATE of 100,001 rows;
-#   post       ledger_post, the hub's own posting with its guards (the key,
-#              the floor; which accounts have one passed in, as a hub that
-#              has seen them does), autocommitted as the hub sends it: a
-#              transfer as one row since migration 1025;
+#   post       ledger_transfer, the hub's own posting of a transfer with its
+#              guards (the key, the floor; which accounts have one passed
+#              in, as a hub that has seen them does), autocommitted as the
+#              hub sends it: one row since migration 1025;
 #   entries    the rows a transfer was written as before migration 1025 (a
 #              transaction, two entries, a pending row for the account
 #              without a floor, the citizen's balance), with no read or
 #              check;
-#   row        the rows ledger_post writes now (the transaction holding
+#   row        the rows ledger_transfer writes (the transaction holding
 #              both legs, the pending row, the balance), with no read or
 #              check;
 #   row-np     the same without the pending row;
@@ -65,8 +65,8 @@ UPDATE bench_balances SET balance = balance + 1 WHERE id = :id;
 SQL
 cat > "$out/post.sql" <<'SQL'
 \set c random(0, 63)
-SELECT ledger_post(k, k, 'bench.transfer', '', '', '', '', NULL::bigint, '', now(),
-	ARRAY['citizen:' || 'b' || CAST(:c AS text), 'revenue:' || 'b' || CAST(:c AS text)], ARRAY[-1, 1]::bigint[], ARRAY[true, false])
+SELECT ledger_transfer(k, k, 'bench.transfer', '', '', '', '', NULL::bigint, '', now(),
+	'citizen:' || 'b' || CAST(:c AS text), -1, true, 'revenue:' || 'b' || CAST(:c AS text), false)
 FROM (SELECT 'p' || nextval('bench_keys') AS k) s;
 SQL
 psql -q "$EXP" >/dev/null <<'SQL'
