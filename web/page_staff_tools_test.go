@@ -385,7 +385,8 @@ func TestPaymentEventsPage(t *testing.T) {
 		seen[m[1]]++
 	}
 	next := older.FindStringSubmatch(first)
-	if len(seen) != cardpay.DefaultAttentionPage || next == nil || newest.MatchString(first) || !strings.Contains(first, "52") {
+	total := regexp.MustCompile(`<p data-testid="payment-events-total">[^<]*\b52\b[^<]*</p>`)
+	if len(seen) != cardpay.DefaultAttentionPage || next == nil || newest.MatchString(first) || !total.MatchString(first) {
 		t.Fatalf("the first of 52 events' pages: %d events, older link %v\n%s", len(seen), next, first)
 	}
 	res, second := pc.Get(html.UnescapeString(next[1]))
