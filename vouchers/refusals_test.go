@@ -41,7 +41,7 @@ func TestCrossShopRefused(t *testing.T) {
 		testutil.WantCode(t, err, apperr.Forbidden)
 		_, err = f.svc.ShopBalance(f.ctx, staffA, b.ID)
 		testutil.WantCode(t, err, apperr.Forbidden)
-		_, err = f.svc.Statements(f.ctx, staffA, b.ID)
+		_, err = f.svc.StatementPage(f.ctx, staffA, b.ID, vouchers.PageQuery{Limit: vouchers.MaxPage})
 		testutil.WantCode(t, err, apperr.Forbidden)
 
 		r, _, err := f.svc.Redeem(f.ctx, merchant(b.ID), b.ID, "x2", vouchers.RedeemRequest{Code: tok, PurchaseCents: 1500})

@@ -201,27 +201,6 @@ func (s *Service) MarkPaid(ctx context.Context, c identity.Caller, key, settleme
 	return out, replayed, err
 }
 
-// Statements lists a shop's statements, newest first: staff of the shop or
-// a city administrator (who may pass an empty shopID for all shops).
-func (s *Service) Statements(ctx context.Context, c identity.Caller, shopID string) ([]Settlement, error) {
-	if shopID == "" {
-		if err := requireAdmin(c); err != nil {
-			return nil, err
-		}
-	} else if err := requireShopOrAdmin(c, shopID); err != nil {
-		return nil, err
-	}
-	out := []Settlement{}
-	err := s.store.View(ctx, func(tx Tx) error {
-		sts, err := tx.ListSettlements(ctx, shopID)
-		if sts != nil {
-			out = sts
-		}
-		return err
-	})
-	return out, err
-}
-
 // ShopStatement is Statement for staff of shopID: NotFound
 // (settlement_not_found) unless the statement is that shop's, so staff of
 // several shops read the one they named, never another of theirs by

@@ -148,8 +148,6 @@ type Tx interface {
 	LockSettlement(ctx context.Context, id string) (Settlement, error)
 	// MarkSettlementPaid sets status paid, PaidAt and PaymentRef.
 	MarkSettlementPaid(ctx context.Context, id string, at time.Time, ref string) error
-	// ListSettlements lists a shop's settlements (all shops when empty), newest first.
-	ListSettlements(ctx context.Context, shopID string) ([]Settlement, error)
 	// UnpaidStatementsTotal sums a shop's statements issued and not paid
 	// (SettlementClosed).
 	UnpaidStatementsTotal(ctx context.Context, shopID string) (int64, error)

@@ -146,7 +146,7 @@ func TestVoucherAdminPage(t *testing.T) {
 		t.Fatalf("settle without confirmation: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	admin := identity.Caller{AccountID: "a", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	if sts, _ := svc.Statements(ctx, admin, ""); len(sts) != 0 {
+	if sts, _ := svc.StatementPage(ctx, admin, "", vouchers.PageQuery{Limit: vouchers.MaxPage}); len(sts.Items) != 0 {
 		t.Fatalf("an unconfirmed settle closed %+v", sts)
 	}
 	// The confirmation names the shop, the number of redemptions and the
@@ -163,7 +163,7 @@ func TestVoucherAdminPage(t *testing.T) {
 	if res, _ := post(settlePath, url.Values{"confirm": {"yes"}, "key": {key + "-zero"}, "period_end": {"0001-01-01T00:00:00Z"}}); res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("settle up to the zero time: %d", res.StatusCode)
 	}
-	if sts, _ := svc.Statements(ctx, admin, ""); len(sts) != 0 {
+	if sts, _ := svc.StatementPage(ctx, admin, "", vouchers.PageQuery{Limit: vouchers.MaxPage}); len(sts.Items) != 0 {
 		t.Fatalf("a settle up to the zero time closed %+v", sts)
 	}
 	// A redemption made while the page is open, and old enough to settle
@@ -187,7 +187,8 @@ func TestVoucherAdminPage(t *testing.T) {
 	if due, err := svc.DueSettlement(ctx, admin, shop.ID); err != nil || due.Count != 1 || due.TotalCents != 1000 {
 		t.Fatalf("left for the next statement: %+v %v", due, err)
 	}
-	sts, _ := svc.Statements(ctx, admin, "")
+	page, _ := svc.StatementPage(ctx, admin, "", vouchers.PageQuery{Limit: vouchers.MaxPage})
+	sts := page.Items
 	if len(sts) != 1 || sts[0].Count != 1 || sts[0].TotalCents != 1000 {
 		t.Fatalf("statements %+v", sts)
 	}

@@ -75,7 +75,8 @@ func TestVoucherAdminMarkPaidRefusedOnPage(t *testing.T) {
 			tok := pc.CSRF("/admin/vouchers")
 			stored := func() vouchers.Settlement {
 				t.Helper()
-				sts, err := svc.Statements(ctx, admin, shop.ID)
+				page, err := svc.StatementPage(ctx, admin, shop.ID, vouchers.PageQuery{Limit: vouchers.MaxPage})
+				sts := page.Items
 				if err != nil || len(sts) != 1 {
 					t.Fatalf("statements %+v %v", sts, err)
 				}

@@ -520,16 +520,6 @@ func (tx *Tx) MarkSettlementPaid(ctx context.Context, id string, at time.Time, r
 	return wrap("mark settlement paid", err)
 }
 
-// ListSettlements implements vouchers.Tx.
-func (tx *Tx) ListSettlements(ctx context.Context, shopID string) ([]vouchers.Settlement, error) {
-	rows, err := tx.q.Query(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE ($1 = '' OR shop_id = $1) ORDER BY closed_at DESC, id`, shopID)
-	if err != nil {
-		return nil, wrap("list settlements", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (vouchers.Settlement, error) { return scanSettlement(r) })
-	return out, wrap("list settlements", err)
-}
-
 // UnpaidStatementsTotal implements vouchers.Tx.
 func (tx *Tx) UnpaidStatementsTotal(ctx context.Context, shopID string) (int64, error) {
 	var n int64

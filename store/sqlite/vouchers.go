@@ -372,13 +372,6 @@ func (tx *Tx) MarkSettlementPaid(ctx context.Context, id string, at time.Time, r
 	return wrap("mark settlement paid", oneRow(res, err))
 }
 
-// ListSettlements implements vouchers.Tx.
-func (tx *Tx) ListSettlements(ctx context.Context, shopID string) ([]vouchers.Settlement, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+settlementCols+` FROM voucher_settlements WHERE (?1 = '' OR shop_id = ?1) ORDER BY closed_at DESC, id`, shopID)
-	out, err := collect(rows, err, scanSettlement)
-	return out, wrap("list settlements", err)
-}
-
 // UnpaidStatementsTotal implements vouchers.Tx.
 func (tx *Tx) UnpaidStatementsTotal(ctx context.Context, shopID string) (int64, error) {
 	var n int64

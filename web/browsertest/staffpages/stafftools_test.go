@@ -319,13 +319,14 @@ func settle(f *flow, vs *vouchers.Service, shopID, code string, offset *atomic.I
 		t.Fatalf("settle confirmation shows %q", got)
 	}
 	f.page("staff-settle-confirm")
-	if sts, _ := vs.Statements(ctx, admin, shopID); len(sts) != 0 {
+	if sts, _ := vs.StatementPage(ctx, admin, shopID, vouchers.PageQuery{Limit: vouchers.MaxPage}); len(sts.Items) != 0 {
 		t.Fatalf("settled before the confirmation: %+v", sts)
 	}
 	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-testid="confirm-button"]`))); st != 200 {
 		t.Fatalf("confirm settle: %d", st)
 	}
-	sts, err := vs.Statements(ctx, admin, shopID)
+	page, err := vs.StatementPage(ctx, admin, shopID, vouchers.PageQuery{Limit: vouchers.MaxPage})
+	sts := page.Items
 	if err != nil || len(sts) != 1 || sts[0].Count != 1 || sts[0].TotalCents != 1000 {
 		t.Fatalf("statements after the confirmation: %+v, %v", sts, err)
 	}
