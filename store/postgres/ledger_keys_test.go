@@ -38,7 +38,7 @@ func TestKeyPostedBeforeIdsFromKeys(t *testing.T) {
 		renameTransaction(t, db, posted.ID, old)
 	}
 	// The same again, at once (Post: the guarded statement, and the plain
-	// one for two accounts without a floor) and at COMMIT (ledger_post).
+	// one for two accounts without a floor) and at COMMIT (ledger_transfer).
 	for _, tr := range []wallet.Transaction{fund, sale, move("old-fund", wallet.CityFunding, citizen, 1000)} {
 		err := db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
 			again, err := wallet.Post(ctx, tx, tr, time.Now())

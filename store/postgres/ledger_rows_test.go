@@ -91,8 +91,15 @@ func TestTransferIsOneRow(t *testing.T) {
 		return wallet.PostAtCommit(ctx, tx, move("row-too-much", citizen, revenue, 100_000), time.Now())
 	})
 	testutil.WantCode(t, err, apperr.InsufficientFunds)
+	// The same with the taker first: the giver's floor is the second entry's.
+	err = db.Wallet().InTx(ctx, func(tx wallet.Tx) error {
+		return wallet.PostAtCommit(ctx, tx, wallet.Transaction{Key: "row-too-much-2", Kind: "test.move", Entries: []wallet.Entry{
+			{Account: revenue, Amount: 100_000}, {Account: citizen, Amount: -100_000}}}, time.Now())
+	})
+	testutil.WantCode(t, err, apperr.InsufficientFunds)
 	var written int
-	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM ledger_lines WHERE transaction_id = $1`, wallet.TransactionIDFor("row-too-much")).Scan(&written); err != nil || written != 0 {
+	if err := db.Pool().QueryRow(ctx, `SELECT count(*) FROM ledger_lines WHERE transaction_id IN ($1, $2)`,
+		wallet.TransactionIDFor("row-too-much"), wallet.TransactionIDFor("row-too-much-2")).Scan(&written); err != nil || written != 0 {
 		t.Fatalf("a refused transfer left %d lines (%v)", written, err)
 	}
 	err = db.Wallet().InTx(ctx, func(tx wallet.Tx) error { return wallet.PostAtCommit(ctx, tx, refund, time.Now()) })

@@ -582,6 +582,12 @@ func guardedPostingArgs(t wallet.Transaction) []any {
 	for i, e := range t.Entries {
 		accounts[i], amounts[i] = string(e.Account), e.Amount
 	}
+	return append(postingHeaderArgs(t), accounts, amounts)
+}
+
+// postingHeaderArgs are the first ten arguments of the postings' statements
+// and functions: what the transaction says besides its entries.
+func postingHeaderArgs(t wallet.Transaction) []any {
 	var rule, overdraftAccount string
 	var floor *int64
 	if t.Overdraft != nil {
@@ -589,7 +595,7 @@ func guardedPostingArgs(t wallet.Transaction) []any {
 	}
 	// The id is the key's whatever t says: the primary key on it is what
 	// keeps the keys unique (migration 1021).
-	return []any{wallet.TransactionIDFor(t.Key), t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt, accounts, amounts}
+	return []any{wallet.TransactionIDFor(t.Key), t.Key, t.Kind, t.Memo, t.RefType, t.RefID, rule, floor, overdraftAccount, t.CreatedAt}
 }
 
 // genericPlanNext makes the transaction's next statement, a posting read

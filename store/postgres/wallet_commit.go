@@ -46,10 +46,15 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 	}
 	switch {
 	case floors == nil:
-		// Locks them and tells the cache (PostingAccounts remembers).
-		if _, err := tx.PostingAccounts(ctx, ids); err != nil {
+		// Locks them and tells the cache (PostingAccounts remembers, for
+		// the postings after this transaction commits); what it read says
+		// which have a floor. A missing account leaves floors nil, and
+		// ledger_post refuses the posting.
+		accounts, err := tx.PostingAccounts(ctx, ids)
+		if err != nil {
 			return err
 		}
+		floors = floorsOf(t, accounts)
 	case countTrue(floors) > 1:
 		keys := make([]string, len(ids))
 		for i, id := range ids {
@@ -64,8 +69,7 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 	if floors != nil && isTransfer(t) {
 		// The common posting, one account paying another: ledger_transfer
 		// takes it as plain arguments (migration 1025).
-		args := guardedPostingArgs(t)[:10]
-		args = append(args, string(t.Entries[0].Account), t.Entries[0].Amount, floors[0], string(t.Entries[1].Account), floors[1])
+		args := append(postingHeaderArgs(t), string(t.Entries[0].Account), t.Entries[0].Amount, floors[0], string(t.Entries[1].Account), floors[1])
 		return tx.later(ctx, deferred{what: "post ledger transfer " + t.ID,
 			sql:  `SELECT ledger_transfer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			args: args})
@@ -75,9 +79,26 @@ func (tx *Tx) PostAtCommit(ctx context.Context, t wallet.Transaction, ids []wall
 		args: append(guardedPostingArgs(t), floors)})
 }
 
-// isTransfer reports whether t is a transfer: two entries, one account
-// giving what another gets, which the ledger keeps as one row.
-func isTransfer(t wallet.Transaction) bool {
-	return len(t.Entries) == 2 && t.Entries[0].Amount != 0 && t.Entries[0].Amount == -t.Entries[1].Amount &&
-		t.Entries[0].Account != t.Entries[1].Account
+// isTransfer reports whether t is a transfer, one account giving what
+// another gets, which the ledger keeps as one row: every posting of two
+// entries is one, as wallet's validation (prepare) leaves no zero amount,
+// no account twice and no sum but zero.
+func isTransfer(t wallet.Transaction) bool { return len(t.Entries) == 2 }
+
+// floorsOf says for each of t's entries whether its account has a floor,
+// by accounts as read; nil when one of them was not read.
+func floorsOf(t wallet.Transaction, accounts []wallet.Account) []bool {
+	floored := make(map[wallet.AccountID]bool, len(accounts))
+	for _, a := range accounts {
+		floored[a.ID] = a.Floor != nil
+	}
+	out := make([]bool, len(t.Entries))
+	for i, e := range t.Entries {
+		f, ok := floored[e.Account]
+		if !ok {
+			return nil
+		}
+		out[i] = f
+	}
+	return out
 }

@@ -61,9 +61,6 @@ DECLARE
     second_entry BIGINT := nextval('ledger_entries_id_seq');
     first_gives BOOLEAN := p_first_amount < 0;
 BEGIN
-    IF p_first_amount = 0 OR p_first = p_second THEN
-        RAISE EXCEPTION 'ledger transaction %: not a transfer', p_id USING ERRCODE = 'CL003';
-    END IF;
     PERFORM FROM ledger_transactions o WHERE o.idem_key = p_key AND o.id <> o.idem_key;
     IF FOUND THEN
         RAISE EXCEPTION 'ledger transaction %: its key was posted already', p_id USING ERRCODE = 'CL004';
