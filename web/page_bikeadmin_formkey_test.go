@@ -82,7 +82,7 @@ func TestBikeAdminFormKeys(t *testing.T) {
 				}
 				res, body := send(key, k.second)
 				fresh := stationFormKey.FindStringSubmatch(body)
-				if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Questo modulo era già stato inviato e ha salvato ciò che chiedeva") ||
+				if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Questo modulo era già stato inviato ed è stato salvato") ||
 					!strings.Contains(body, `name="id" value="`+k.second+`"`) || fresh == nil || fresh[1] == key {
 					t.Fatalf("%s sent again with another code: %d\n%s", k.base, res.StatusCode, body)
 				}

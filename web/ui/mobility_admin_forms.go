@@ -487,16 +487,17 @@ var takenReason = map[string]bool{"station_exists": true, "bike_exists": true, "
 func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bikeAdminFormPage) {
 	reason := apperr.ReasonOf(err)
 	msg := l.ErrorText(err)
-	if key := "madmin.err." + reason; reason != "" && l.Has(key) {
-		if k != kindStations && l.Has(key+".object") {
-			// The form's key answered for another kind of object than
-			// a station, whose texts name it.
-			key += ".object"
+	// A reason's text for this kind of object (madmin.<kind>.err.<reason>,
+	// which may name it), else for any.
+	for _, key := range []string{"madmin." + k.key + ".err." + reason, "madmin.err." + reason} {
+		if reason == "" || !l.Has(key) {
+			continue
 		}
 		msg = l.T(key)
 		if reason == "station_capacity" {
 			msg = l.T(key, mobility.MaxCapacity)
 		}
+		break
 	}
 	if takenReason[reason] && !p.Edit {
 		p.Errors["id"] = l.T("madmin.err.already_exists")
