@@ -31,10 +31,11 @@ func TestPostUnknownServiceCodeIsNotFound(t *testing.T) {
 		if els := xmlElements(t, b, "errors", "error"); code != 404 || len(els) != 1 || !strings.Contains(string(b), "<code>404</code>") {
 			t.Errorf("xml: %d %s", code, b)
 		}
-		// The key is still looked at first: without one, 403.
-		form.Del("api_key")
+		// The key is still looked at first: with one no app holds, 403,
+		// not the catalogue's 404.
+		form.Set("api_key", "not-a-key-of-any-app")
 		if code, b := e.post(t, "json", form); code != 403 {
-			t.Errorf("without a key: %d %s", code, b)
+			t.Errorf("with a wrong key: %d %s", code, b)
 		}
 		if list, _ := e.svc.PublicReports(context.Background(), participation.PublicFilter{}); len(list) != 0 {
 			t.Fatalf("an unknown service made a report: %+v", list)

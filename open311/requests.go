@@ -31,16 +31,15 @@ type ServiceRequest struct {
 	ServiceNotice     string `json:"service_notice" xml:"service_notice"`
 	RequestedDatetime string `json:"requested_datetime" xml:"requested_datetime"`
 	UpdatedDatetime   string `json:"updated_datetime" xml:"updated_datetime"`
-	// ExpectedDatetime is left out while there is none ("may not be
-	// returned"): an empty string is no date, and strict parsers fail on
-	// it. The hub has no service level dates today.
-	ExpectedDatetime string   `json:"expected_datetime,omitempty" xml:"expected_datetime,omitempty"`
-	Address          string   `json:"address" xml:"address"`
-	AddressID        string   `json:"address_id" xml:"address_id"`
-	Zipcode          string   `json:"zipcode" xml:"zipcode"`
-	Lat              *float64 `json:"lat" xml:"lat,omitempty"`
-	Long             *float64 `json:"long" xml:"long,omitempty"`
-	MediaURL         string   `json:"media_url" xml:"media_url"`
+	// expected_datetime is never written: the hub has no service level
+	// dates, and the standard's "may not be returned" leaves it out rather
+	// than an empty string, on which strict parsers fail.
+	Address   string   `json:"address" xml:"address"`
+	AddressID string   `json:"address_id" xml:"address_id"`
+	Zipcode   string   `json:"zipcode" xml:"zipcode"`
+	Lat       *float64 `json:"lat" xml:"lat,omitempty"`
+	Long      *float64 `json:"long" xml:"long,omitempty"`
+	MediaURL  string   `json:"media_url" xml:"media_url"`
 }
 
 type xmlRequests struct {

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"log/slog"
-	"strings"
 
 	"cityhub/config"
 	"cityhub/gbfs"
@@ -23,12 +22,12 @@ func newGBFS(cfg config.Config, keys *keyring.Keyring, svc *mobility.Service, lo
 		return nil, errors.New("gbfs: the keyring has no QR key to derive the vehicle id key from")
 	}
 	secret := sha256.Sum256(append([]byte("cityhub gbfs vehicle ids\x00"), qr.Seed()...))
-	sys := gbfs.CitySystem(cfg.City.Name, cfg.TimeZone.String()).WithFeedContact(cfg.City.Email)
-	// The system's page is the hub's home page, public, which links the
-	// feeds for GBFS auto-discovery (<link rel="gbfs">).
-	sys.URL = strings.TrimRight(cfg.PublicURL, "/") + "/"
+	// The system's url is left to the feeds, which name the hub's home
+	// page: public, it links the feeds for GBFS auto-discovery (<link
+	// rel="gbfs">).
 	return gbfs.New(gbfs.MobilitySource{Service: svc}, gbfs.Config{
-		System: sys, BaseURL: cfg.PublicURL, VehicleIDSecret: secret[:],
+		System:  gbfs.CitySystem(cfg.City.Name, cfg.TimeZone.String()).WithFeedContact(cfg.City.Email),
+		BaseURL: cfg.PublicURL, VehicleIDSecret: secret[:],
 		Log: log.With(slog.String("component", "gbfs")),
 	})
 }
