@@ -77,6 +77,10 @@ type Server struct {
 	svc  *participation.Service
 	opts Options
 	log  *slog.Logger
+	// jurisdictions are opts.Jurisdictions as NormalJurisdiction gives
+	// them, without repeats, in their order: what checkJurisdiction
+	// compares with and names.
+	jurisdictions []string
 }
 
 // New returns the endpoint over svc.
@@ -91,7 +95,13 @@ func New(svc *participation.Service, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Server{svc: svc, opts: opts, log: log}
+	var js []string
+	for _, j := range opts.Jurisdictions {
+		if n := NormalJurisdiction(j); !slices.Contains(js, n) {
+			js = append(js, n)
+		}
+	}
+	return &Server{svc: svc, opts: opts, log: log, jurisdictions: js}
 }
 
 func (s *Server) now() time.Time { return s.opts.Now() }
@@ -247,19 +257,9 @@ func NormalJurisdiction(j string) string {
 // endpoint serving one jurisdiction.
 func (s *Server) checkJurisdiction(r *http.Request) error {
 	j := r.FormValue("jurisdiction_id")
-	if j == "" || len(s.opts.Jurisdictions) == 0 {
+	if j == "" || len(s.jurisdictions) == 0 || slices.Contains(s.jurisdictions, NormalJurisdiction(j)) {
 		return nil
 	}
-	var names []string
-	for _, ours := range s.opts.Jurisdictions {
-		n := NormalJurisdiction(ours)
-		if n == NormalJurisdiction(j) {
-			return nil
-		}
-		if !slices.Contains(names, n) {
-			names = append(names, n)
-		}
-	}
 	return apperr.R(apperr.NotFound, "jurisdiction_not_found",
-		"This endpoint serves one jurisdiction: send jurisdiction_id %s, or leave it out.", strings.Join(names, " or "))
+		"This endpoint serves one jurisdiction: send jurisdiction_id %s, or leave it out.", strings.Join(s.jurisdictions, " or "))
 }

@@ -75,19 +75,31 @@ func newEnvWith(t testing.TB, db store.DB, opts open311.Options) *env {
 
 func (e *env) do(t *testing.T, method, path string, body io.Reader, ctype string) (int, []byte, string) {
 	t.Helper()
+	h := http.Header{}
+	if ctype != "" {
+		h.Set("Content-Type", ctype)
+	}
+	return e.send(t, method, path, body, h)
+}
+
+// send makes a request of the endpoint with the headers h, and gives the
+// answer's status, body and Content-Type.
+func (e *env) send(t *testing.T, method, path string, body io.Reader, h http.Header) (int, []byte, string) {
+	t.Helper()
 	req, err := http.NewRequest(method, e.srv.URL+"/open311/v2"+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
+	req.Header = h
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return res.StatusCode, b, res.Header.Get("Content-Type")
 }
 

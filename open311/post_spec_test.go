@@ -3,7 +3,6 @@ package open311_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -106,22 +105,8 @@ func TestPostMediaURLIsToldNotKept(t *testing.T) {
 // doLang posts form to path with Accept-Language lang.
 func (e *env) doLang(t *testing.T, method, path string, form url.Values, lang string) (int, []byte, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+"/open311/v2"+path, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept-Language", lang)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, b, res.Header.Get("Content-Type")
+	return e.send(t, method, path, strings.NewReader(form.Encode()),
+		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Accept-Language": {lang}})
 }
 
 // Services are realtime, so POST answers the service_request_id and no

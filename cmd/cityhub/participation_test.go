@@ -15,7 +15,10 @@ import (
 
 // The served binary builds the participation service from its settings
 // and mounts it: the public report list, the open data and Open311 answer,
-// and Open311 refuses a POST without a key.
+// and Open311 refuses a POST without a key. CITYHUB_OPEN311_JURISDICTION
+// reaches the endpoint: the city's jurisdiction_id is taken (with a
+// leading www. too), another is 404 naming the city's, and the discovery
+// document names it.
 func TestServeParticipation(t *testing.T) {
 	url, _ := startHub(t, []string{"serve"}, map[string]string{
 		"CITYHUB_HTTP_ADDR":                  "127.0.0.1:0",
@@ -23,8 +26,9 @@ func TestServeParticipation(t *testing.T) {
 		"CITYHUB_MQTT_BROKER_ADDR":           "127.0.0.1:0",
 		"CITYHUB_PROPOSAL_SUPPORT_THRESHOLD": "7",
 		"CITYHUB_LOG_LEVEL":                  "warn",
+		"CITYHUB_OPEN311_JURISDICTION":       "comune.example.it",
 	})
-	get := func(path string) string {
+	getStatus := func(path string) (int, string) {
 		t.Helper()
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -32,10 +36,15 @@ func TestServeParticipation(t *testing.T) {
 		}
 		defer resp.Body.Close()
 		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+		return resp.StatusCode, string(b)
+	}
+	get := func(path string) string {
+		t.Helper()
+		code, body := getStatus(path)
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, code, body)
 		}
-		return string(b)
+		return body
 	}
 	if body := get("/api/v1/reports"); !strings.Contains(body, `"reports":[]`) {
 		t.Fatalf("reports: %s", body)
@@ -57,6 +66,13 @@ func TestServeParticipation(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("POST without a key: %d", resp.StatusCode)
+	}
+	get("/open311/v2/services.json?jurisdiction_id=www.comune.example.it")
+	if code, body := getStatus("/open311/v2/services.json?jurisdiction_id=comune.napoli.it"); code != http.StatusNotFound || !strings.Contains(body, "comune.example.it") {
+		t.Errorf("another jurisdiction: %d %s", code, body)
+	}
+	if body := get("/open311/discovery.json"); !strings.Contains(body, "jurisdiction_id comune.example.it") {
+		t.Errorf("discovery: %s", body)
 	}
 }
 
