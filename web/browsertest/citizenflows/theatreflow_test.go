@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -271,17 +272,32 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 	// refusal of the ticket. The ticket it let in offline above waits in
 	// its queue, so this door knows it is in and refuses it without asking;
 	// a door that has not let it in (its memory of the entry cleared here)
-	// asks the hub, gets the 503 and lets it in amber.
-	f.Eval(`(() => { window.fetch = () => Promise.resolve(new Response(
-		JSON.stringify({title: "Service Unavailable", status: 503, detail: "The service is temporarily unavailable."}),
-		{status: 503, headers: {"Content-Type": "application/problem+json"}})); return true; })()`, nil)
+	// asks the hub, gets the 503 and lets it in amber. Both show the same
+	// offline answer, so the codes the page sent to be checked in are
+	// counted: none for the first, one for the second.
+	f.Eval(`(() => { window.checkInsAsked = 0; window.fetch = (url) => {
+		if (String(url).endsWith(`+strconv.Quote(ui.TicketScanEndpoint)+`)) { window.checkInsAsked++; }
+		return Promise.resolve(new Response(
+			JSON.stringify({title: "Service Unavailable", status: 503, detail: "The service is temporarily unavailable."}),
+			{status: 503, headers: {"Content-Type": "application/problem+json"}})); }; return true; })()`, nil)
+	checkInsAsked := func() int {
+		var n int
+		f.Eval(`window.checkInsAsked`, &n)
+		return n
+	}
 	if got := scan(token(tonights), "is-error"); !strings.Contains(got, "senza rete") || !strings.Contains(got, "Già entrato da questa porta alle") ||
 		strings.Contains(got, "temporarily unavailable") {
 		t.Fatalf("tonight's token while the hub answers 503, let in before: %q", got)
 	}
+	if n := checkInsAsked(); n != 0 {
+		t.Fatalf("the hub was asked %d times about the ticket this door let in offline", n)
+	}
 	f.Eval(`(() => { localStorage.removeItem("cityhub.door.admitted.`+p.ID+`"); return true; })()`, nil)
 	if got := scan(token(tonights), "is-warning"); !strings.Contains(got, "Valido (verifica senza rete)") || strings.Contains(got, "temporarily unavailable") {
 		t.Fatalf("tonight's token while the hub answers 503: %q", got)
+	}
+	if n := checkInsAsked(); n != 1 {
+		t.Fatalf("the hub was asked %d times about the ticket this door forgot, want once", n)
 	}
 
 	// The administrator sees the sale.
