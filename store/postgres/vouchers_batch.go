@@ -113,9 +113,10 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 	return vouchers.BatchReads{Reads: out, Failures: fails}, nil
 }
 
-// writeRedemptionsSQL writes a batch of redemptions: $1…$21 one element
-// per redemption, $22…$24 one per ledger entry (the redemption it belongs
-// to, by place, its account and amount), $25 the accounts posted to. The
+// writeRedemptionsSQL writes a batch of redemptions: $1…$25 one element
+// per redemption ($22…$25 its posting's transfer: the account that gives,
+// the one that takes, the amount, and whether the posting named the giver
+// first), $26 the accounts posted to. The
 // keys are claimed first, in their order, by a plain insert: a key another
 // transaction committed meanwhile (a retry that raced its first request)
 // fails the statement with a unique violation, and the batch runs one by
@@ -127,16 +128,19 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 // was not written as asked (a ledger account missing or with a
 // floor, a redemption whose campaign is not its voucher's or whose shop
 // does not exist: what their foreign keys checked before migration 1009,
-// without locking the campaign's row): the postings append entries without
+// without locking the campaign's row): the postings append transfers without
 // locking or checking any balance, which is right only for accounts
 // without a floor (the voucher row, locked, bounds what a redemption
 // takes). A ledger transaction's key names its new redemption, so no other
 // can hold it: its insert needs no ON CONFLICT (a speculative insertion
 // and one more log record each), and a taken key would fail the statement
-// as any refusal does. The entries to one account
-// are pending in one row (migration 1008), which redemptions_written
-// counts by the entries it holds: a batch at one shop writes two pending
-// rows, not two a redemption, and 12–24 % less log (bench/README.md).
+// as any refusal does. Each transfer is one row (migration 1025): its legs
+// ride on the transaction's row with the two entry ids the posting's
+// entries would have had, taken in the batch's order and the posting's.
+// The legs to one account are pending in one row (migration 1008), which
+// redemptions_written counts by the entries it holds: a batch at one shop
+// writes two pending rows, not two a redemption, and 12–24 % less log
+// (bench/README.md).
 const writeRedemptionsSQL = `WITH w AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::text[],
 			$8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::jsonb[],
@@ -164,25 +168,28 @@ const writeRedemptionsSQL = `WITH w AS (
 		SELECT actor_id, 'voucher.redeem', 'voucher', voucher_id, shop_id, device, ip, detail FROM ok ORDER BY n
 		RETURNING id
 	), t AS (
-		INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at)
-		SELECT ltx_id, ltx_key, 'voucher.redeem', 'voucher_redemption', redemption_id, ltx_at FROM ok
-		RETURNING id
-	), e AS (
-		INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
-		SELECT ok.ltx_id, x.account_id, x.amount, ok.ltx_at
-		FROM unnest($22::bigint[], $23::text[], $24::bigint[]) WITH ORDINALITY AS x(w, account_id, amount, i)
-		JOIN ok ON ok.n = x.w JOIN t ON t.id = ok.ltx_id
-		ORDER BY x.i
-		RETURNING id, account_id, amount
+		INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at,
+			from_account, to_account, transfer_amount, from_entry, to_entry)
+		SELECT ltx_id, ltx_key, 'voucher.redeem', 'voucher_redemption', redemption_id, ltx_at,
+			giver, taker, amount, CASE WHEN giver_first THEN first_entry ELSE second_entry END,
+			CASE WHEN giver_first THEN second_entry ELSE first_entry END
+		FROM (SELECT ok.ltx_id, ok.ltx_key, ok.redemption_id, ok.ltx_at, x.giver, x.taker, x.amount, x.giver_first,
+				nextval('ledger_entries_id_seq') AS first_entry, nextval('ledger_entries_id_seq') AS second_entry
+			FROM unnest($22::text[], $23::text[], $24::bigint[], $25::boolean[]) WITH ORDINALITY AS x(giver, taker, amount, giver_first, n)
+			JOIN ok ON ok.n = x.n ORDER BY x.n) l
+		RETURNING from_account, to_account, transfer_amount, from_entry, to_entry
 	), p AS (
 		INSERT INTO ledger_pending (entry_id, account_id, amount, entries)
-		SELECT min(id), account_id, sum(amount), count(*) FROM e GROUP BY account_id ORDER BY account_id
+		SELECT min(entry), account_id, sum(amount), count(*)
+		FROM (SELECT from_entry, from_account, -transfer_amount FROM t
+			UNION ALL SELECT to_entry, to_account, transfer_amount FROM t) AS leg(entry, account_id, amount)
+		GROUP BY account_id ORDER BY account_id
 		RETURNING entries
 	)
 	SELECT redemptions_written(cardinality($1::text[]), (SELECT count(*) FROM k), (SELECT count(*) FROM v),
 		(SELECT count(*) FROM red), (SELECT count(*) FROM a), (SELECT count(*) FROM t),
-		cardinality($23::text[]), (SELECT count(*) FROM e), (SELECT COALESCE(sum(entries), 0) FROM p),
-		cardinality($25::text[]), (SELECT count(*) FROM ledger_accounts WHERE id = ANY($25::text[]) AND floor IS NULL))`
+		2 * cardinality($22::text[]), 2 * (SELECT count(*) FROM t), (SELECT COALESCE(sum(entries), 0) FROM p),
+		cardinality($26::text[]), (SELECT count(*) FROM ledger_accounts WHERE id = ANY($26::text[]) AND floor IS NULL))`
 
 // WriteRedemptions implements vouchers.RedemptionBatchTx: one statement,
 // queued to ride with the COMMIT (pipeline.go), since nothing is read back;
@@ -200,9 +207,7 @@ func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrit
 	rids, purchases, amounts, staff, ats := make([]string, n), make([]int64, n), make([]int64, n), make([]string, n), make([]time.Time, n)
 	ips, details, campaigns, shops, devices, actors := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	ltxIDs, ltxKeys, ltxAts := make([]string, n), make([]string, n), make([]time.Time, n)
-	var entryOf []int64
-	var entryAccounts []string
-	var entryAmounts []int64
+	givers, takers, moved, giverFirst := make([]string, n), make([]string, n), make([]int64, n), make([]bool, n)
 	accounts := map[string]bool{}
 	for i, w := range ws {
 		r, t := w.Redemption, w.Posting
@@ -228,12 +233,18 @@ func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrit
 		ips[i], details[i], campaigns[i], shops[i], devices[i], actors[i] = w.Audit.IP, string(detail), r.CampaignID, r.ShopID, r.Device, w.Audit.ActorID
 		// The id is the key's whatever t says (migration 1021).
 		ltxIDs[i], ltxKeys[i], ltxAts[i] = wallet.TransactionIDFor(t.Key), t.Key, t.CreatedAt
-		for _, e := range t.Entries {
-			entryOf = append(entryOf, int64(i+1))
-			entryAccounts = append(entryAccounts, string(e.Account))
-			entryAmounts = append(entryAmounts, e.Amount)
-			accounts[string(e.Account)] = true
+		// A redemption's posting is a transfer (the campaign's held value
+		// to the shop's payable), written as one row (migration 1025).
+		if !isTransfer(t) || t.Entries[0].Amount == 0 || t.Entries[0].Amount != -t.Entries[1].Amount || t.Entries[0].Account == t.Entries[1].Account {
+			return fmt.Errorf("write redemption %s: its posting %s is not a transfer", r.ID, t.ID)
 		}
+		first, second := t.Entries[0], t.Entries[1]
+		giverFirst[i] = first.Amount < 0
+		givers[i], takers[i], moved[i] = string(second.Account), string(first.Account), first.Amount
+		if giverFirst[i] {
+			givers[i], takers[i], moved[i] = string(first.Account), string(second.Account), -first.Amount
+		}
+		accounts[givers[i]], accounts[takers[i]] = true, true
 	}
 	posted := make([]string, 0, len(accounts))
 	for a := range accounts {
@@ -244,7 +255,7 @@ func (tx *Tx) WriteRedemptions(ctx context.Context, ws []vouchers.RedemptionWrit
 		args: []any{scopes, keys, hashes, responses, vids, remaining, statuses,
 			rids, purchases, amounts, staff, ats, ips, details,
 			campaigns, shops, devices, actors, ltxIDs, ltxKeys, ltxAts,
-			entryOf, entryAccounts, entryAmounts, posted}})
+			givers, takers, moved, giverFirst, posted}})
 }
 
 // keepRefusals queues, to ride with the COMMIT, the keys of a batch's

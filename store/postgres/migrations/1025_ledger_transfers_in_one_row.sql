@@ -7,10 +7,10 @@
 -- entries fewer a transfer, and about 30 % less log (bench/README.md, "A
 -- transfer in one row").
 --
--- Every other posting (more than two entries, and those the store writes
--- without ledger_post: the redemptions' batches, PostGuarded, the rows
--- written before this migration) keeps its entries in ledger_entries, so
--- nothing is rewritten. A replica of the previous release reads
+-- The redemptions' batches write their transfers in this shape too, by
+-- their own statement. Every other posting (more than two entries, those
+-- PostGuarded writes, the rows written before this migration) keeps its
+-- entries in ledger_entries, so nothing is rewritten. A replica of the previous release reads
 -- ledger_entries alone: during a rolling upgrade it does not see the new
 -- transfers (README.md, "Upgrades", says what that changes).
 --
