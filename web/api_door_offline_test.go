@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,8 @@ import (
 	"cityhub/identity"
 	"cityhub/qrtoken"
 	"cityhub/ticketing"
+	"cityhub/web/ui"
+	"cityhub/web/webtest"
 )
 
 // offlineBody is an upload of entries let in offline at p's door.
@@ -161,5 +164,69 @@ func TestDoorOfflineEntriesOverHTTP(t *testing.T) {
 	des, _, err := env.Deps.Ticketing.DoubleEntries(t.Context(), doorAdmin, tonight.ID)
 	if err != nil || len(des) != 1 {
 		t.Fatalf("double entries after the refused uploads: %+v %v", des, err)
+	}
+}
+
+// A token naming a ticket a door let in offline, but not signed by the
+// hub, is refused as forged wherever it is shown: at the API's verify and
+// check-in, on the scanner page's target (where the page sends it, since
+// its own check finds it forged and so not the entry it let in) and in
+// another device's upload, which records no double entry for it. Being
+// checked in already must not be what the forger learns.
+func TestDoorForgedTokenOfTicketLetInOffline(t *testing.T) {
+	t.Parallel()
+	f, tonight, in, token := offlineEvening(t)
+	env := f.env
+	staff := env.login(t, identity.RoleDoor, f.venue.ID)
+	var res struct {
+		Results []ticketing.OfflineEntryResult `json:"results"`
+	}
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/door/offline-entries", staff,
+		offlineBody(t, tonight.ID, "phone-1", ticketing.OfflineEntry{ID: "e1", Code: token(in), At: in.Add(5 * time.Second)})), http.StatusOK), &res)
+	if len(res.Results) != 1 || res.Results[0].Outcome != ticketing.EntryCheckedIn || res.Results[0].Ticket == nil {
+		t.Fatalf("the entry let in offline: %+v", res.Results)
+	}
+	ticketID := res.Results[0].Ticket.ID
+
+	// The forger's key goes by the hub's key id: only the signature tells.
+	kid, _ := env.Keys.Signer(qrtoken.Purpose)
+	forger := qrtoken.NewMemKeys()
+	forger.Generate(kid, qrtoken.Purpose)
+	now := f.clock.Now()
+	forged, err := qrtoken.IssueRotating(forger, qrtoken.KindTicket, ticketID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := `{"code":"` + forged.Token + `","performance_id":"` + tonight.ID + `"}`
+	for _, path := range []string{"/api/v1/door/tickets/verify", "/api/v1/door/tickets/check-in"} {
+		if p := wantProblem(t, env.do(t, "POST", path, staff, code), http.StatusBadRequest); p.Reason != "qr_invalid" {
+			t.Errorf("%s: reason %q (%s), want qr_invalid", path, p.Reason, p.Detail)
+		}
+	}
+
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	account, _ := env.account(t, identity.RoleDoor, f.venue.ID)
+	pc := webtest.SignedIn(t, srv.URL, account.Email, testPassword)
+	if r, out := pc.PostJSON(ui.TicketScanEndpoint, pc.CSRF("/staff/scan"), code); r.StatusCode != http.StatusBadRequest ||
+		out["reason"] != "qr_invalid" || out["detail"] != "Codice non valido." {
+		t.Errorf("the scanner page's target: %d %v", r.StatusCode, out)
+	}
+
+	var other struct {
+		Results []ticketing.OfflineEntryResult `json:"results"`
+	}
+	decodeInto(t, mustStatus(t, env.do(t, "POST", "/api/v1/door/offline-entries", staff,
+		offlineBody(t, tonight.ID, "phone-2", ticketing.OfflineEntry{ID: "e1", Code: forged.Token, At: now})), http.StatusOK), &other)
+	if rs := other.Results; len(rs) != 1 || rs[0].Outcome != ticketing.EntryRejected || rs[0].Reason != "qr_invalid" || rs[0].Ticket != nil {
+		t.Fatalf("another device's entry with the forged token: %+v", rs)
+	}
+	des, _, err := env.Deps.Ticketing.DoubleEntries(t.Context(), doorAdmin, tonight.ID)
+	if err != nil || len(des) != 0 {
+		t.Fatalf("double entries after the forged entry: %+v %v", des, err)
+	}
+	st, err := env.Deps.Ticketing.Stats(t.Context(), doorAdmin, tonight.ID)
+	if err != nil || st.CheckedIn != 1 {
+		t.Fatalf("stats: %+v %v", st, err)
 	}
 }

@@ -3,8 +3,9 @@
 // with the network down a genuine ticket is let in amber and waits in the
 // device's storage, counted on the page, and the same ticket shown again
 // at this door is refused; when the page opens again with the hub
-// reachable the entry is sent and the hub has the ticket checked in.
-// Another door's device that let the same ticket in offline sends its
+// reachable the entry is sent and the hub has the ticket checked in, and
+// a forged token naming the ticket is refused as forged, not as already
+// in. Another door's device that let the same ticket in offline sends its
 // entry as soon as the hub answers it again, and its staff are shown the
 // double entry, which the page then lists. The page passes axe-core.
 
@@ -172,6 +173,23 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 	waitFor(`document.querySelector('[data-testid="door-queue"]').textContent.includes("sono stati registrati")`)
 	if n, in := queued(), checkedIn(); n != 0 || in != 1 {
 		t.Fatalf("after the upload: %d queued, %d checked in at the hub", n, in)
+	}
+	// A token naming that ticket but signed by another key under the
+	// hub's key id is not the entry this door let in: the page asks the
+	// hub, which refuses it as forged, never as already in.
+	kid, _ := h.Keys.Signer(qrtoken.Purpose)
+	forger := qrtoken.NewMemKeys()
+	forger.Generate(kid, qrtoken.Purpose)
+	forged, err := qrtoken.IssueRotating(forger, qrtoken.KindTicket, ticket.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = asked.Load()
+	if got := scan(forged.Token, "is-error"); !strings.Contains(got, "Codice non valido") || strings.Contains(got, "Già entrato") {
+		t.Fatalf("a forged token of the ticket let in offline: %q", got)
+	}
+	if n := asked.Load() - before; n != 1 {
+		t.Fatalf("the hub was asked %d times about a forged token of the ticket let in offline, want once", n)
 	}
 
 	// Another door's device, offline too, let the same ticket in.
