@@ -80,6 +80,19 @@ func TestBikeAdminFormKeys(t *testing.T) {
 				if n := k.count(); n != 1 {
 					t.Fatalf("%s: %d objects after the form sent twice, want 1", k.base, n)
 				}
+				if k.base == "/admin/bikes/pricing-plans" {
+					// A plan's fare segments are part of what its key was
+					// sent with: the same code with another rate is another
+					// request, not a repeat of the first.
+					f := k.form(k.first)
+					f.Set("seg_rate_0", "0,35")
+					f.Set("csrf_token", csrf)
+					f.Set("key", key)
+					res, body := admin.Post(k.base, f)
+					if res.StatusCode != http.StatusConflict || !strings.Contains(body, `value="0,35"`) {
+						t.Fatalf("the plan sent again with another segment: %d\n%s", res.StatusCode, body)
+					}
+				}
 				res, body := send(key, k.second)
 				fresh := stationFormKey.FindStringSubmatch(body)
 				if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Questo modulo era già stato inviato ed è stato salvato") ||
