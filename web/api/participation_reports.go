@@ -37,7 +37,7 @@ func pageQuery(r *http.Request) (cursor string, limit int, err error) {
 
 // listPage is one page of a list as r asks for it (?cursor=&limit=): the
 // items list gives, under member, and next_cursor, the id of the last item
-// when the page is full.
+// when another item follows it (empty on the last page, full or not).
 func listPage[T any](r *http.Request, member string, list func(cursor string, limit int) ([]T, error), id func(T) string) (map[string]any, error) {
 	return listPageSized(r, 50, participation.MaxListLimit, member, list, id)
 }
@@ -51,13 +51,10 @@ func listPageSized[T any](r *http.Request, def, most int, member string, list fu
 	if err != nil {
 		return nil, err
 	}
-	items, err := list(cursor, limit)
+	// most is also the service's bound: ReadPage never asks it for more.
+	items, next, err := httpx.ReadPage(cursor, limit, most, list, id)
 	if err != nil {
 		return nil, err
-	}
-	next := ""
-	if len(items) == limit {
-		next = id(items[len(items)-1])
 	}
 	return map[string]any{member: items, "next_cursor": next}, nil
 }

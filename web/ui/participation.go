@@ -362,7 +362,9 @@ func (p *participationPages) ownRow(lang string, r participation.Report) reportR
 // handleMyReports is the citizen's reports, newest first, with status.
 func (p *participationPages) handleMyReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	rs, err := p.svc.MyReports(r.Context(), c, pageCursor(r.URL.Query()), limit)
+	rs, next, err := httpx.ReadPage(pageCursor(r.URL.Query()), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
+		return p.svc.MyReports(r.Context(), c, cursor, n)
+	}, func(x participation.Report) string { return x.ID })
 	if err != nil {
 		p.pageError(w, r, err)
 		return
@@ -372,8 +374,8 @@ func (p *participationPages) handleMyReports(w http.ResponseWriter, r *http.Requ
 	for _, x := range rs {
 		d.Reports = append(d.Reports, p.ownRow(lang, x))
 	}
-	if len(rs) == limit {
-		d.Next = "/reports/mine?cursor=" + url.QueryEscape(rs[len(rs)-1].ID)
+	if next != "" {
+		d.Next = "/reports/mine?cursor=" + url.QueryEscape(next)
 	}
 	p.render(w, r, http.StatusOK, "participation_my_reports", "reports", d)
 }

@@ -20,14 +20,16 @@ type proposalsData struct {
 // handleProposals lists proposals, newest first; anyone may read them.
 func (p *participationPages) handleProposals(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	ps, err := p.svc.Proposals(r.Context(), pageCursor(r.URL.Query()), limit)
+	ps, next, err := httpx.ReadPage(pageCursor(r.URL.Query()), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicProposal, error) {
+		return p.svc.Proposals(r.Context(), cursor, n)
+	}, func(x participation.PublicProposal) string { return x.ID })
 	if err != nil {
 		p.pageError(w, r, err)
 		return
 	}
 	d := proposalsData{Proposals: ps}
-	if len(ps) == limit {
-		d.Next = "/proposals?cursor=" + url.QueryEscape(ps[len(ps)-1].ID)
+	if next != "" {
+		d.Next = "/proposals?cursor=" + url.QueryEscape(next)
 	}
 	p.render(w, r, http.StatusOK, "participation_proposals", "proposals", d)
 }
@@ -128,15 +130,12 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 		return
 	}
 	after := r.URL.Query().Get("after")
-	cs, err := p.svc.Comments(ctx, id, after, proposalCommentPage+1)
+	cs, more, err := httpx.ReadPage(after, proposalCommentPage, participation.MaxCommentPage, func(cursor string, n int) ([]participation.PublicComment, error) {
+		return p.svc.Comments(ctx, id, cursor, n)
+	}, func(cm participation.PublicComment) string { return cm.ID })
 	if err != nil {
 		p.pageError(w, r, err)
 		return
-	}
-	more := ""
-	if len(cs) > proposalCommentPage {
-		cs = cs[:proposalCommentPage]
-		more = cs[len(cs)-1].ID
 	}
 	if values == nil {
 		values = map[string]string{}

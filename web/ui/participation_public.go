@@ -7,6 +7,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/participation"
+	"cityhub/web/httpx"
 )
 
 // reportsData is the public map and list of reports.
@@ -29,7 +30,7 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 	l := p.locale(r)
 	d := reportsData{Category: q.Get("category"), Status: q.Get("status"), Contrada: q.Get("contrada"),
 		Categories: p.categoryOptions(l.Lang), Contrade: p.contradaOptions(), Statuses: participation.Statuses, Map: p.mapView()}
-	f := participation.PublicFilter{Contrada: d.Contrada, Before: pageCursor(q), Limit: limit}
+	f := participation.PublicFilter{Contrada: d.Contrada}
 	if d.Category != "" {
 		f.Categories = []string{d.Category}
 	}
@@ -37,7 +38,10 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 		f.Statuses = []string{d.Status}
 	}
 	status := http.StatusOK
-	rs, err := p.svc.PublicReports(r.Context(), f)
+	rs, next, err := httpx.ReadPage(pageCursor(q), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicReport, error) {
+		f.Before, f.Limit = cursor, n
+		return p.svc.PublicReports(r.Context(), f)
+	}, func(x participation.PublicReport) string { return x.ID })
 	if err != nil {
 		// A filter the form can set again is shown above the list; a
 		// cursor naming no report is a link gone bad, which no choice on
@@ -51,8 +55,8 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 	for _, x := range rs {
 		d.Reports = append(d.Reports, p.row(l.Lang, x))
 	}
-	if len(rs) == limit {
-		nq := url.Values{"cursor": {rs[len(rs)-1].ID}}
+	if next != "" {
+		nq := url.Values{"cursor": {next}}
 		for _, k := range []string{"category", "status", "contrada"} {
 			if v := q.Get(k); v != "" {
 				nq.Set(k, v)
