@@ -3,6 +3,7 @@ package vouchers_test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 
 	"cityhub/apperr"
@@ -87,6 +88,58 @@ func TestAuditIsReadAPageAtATime(t *testing.T) {
 			if _, err := f.svc.Audit(f.ctx, admin, q); !apperr.Has(err, apperr.Invalid) {
 				t.Errorf("%+v: %v, want Invalid", q, err)
 			}
+		}
+	})
+}
+
+// TestAuditLastPageExactlyFull: a page that ends the log gives no cursor,
+// however full it is, rather than a cursor to an empty page; one entry
+// more and it gives its last entry's. Also for a page of MaxAuditPage
+// entries, as many as a store reads at a time.
+func TestAuditLastPageExactlyFull(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		// pages reads the shop's entries limit a page, following Next, and
+		// returns how many entries each page had.
+		pages := func(shop string, limit int) (sizes []int) {
+			t.Helper()
+			q := vouchers.AuditQuery{ShopID: shop, Limit: limit}
+			for {
+				page, err := f.svc.Audit(f.ctx, admin, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sizes = append(sizes, len(page.Entries))
+				if page.Next == "" {
+					return sizes
+				}
+				if want := strconv.FormatInt(page.Entries[len(page.Entries)-1].ID, 10); page.Next != want {
+					t.Fatalf("next %q, want the page's last entry %s", page.Next, want)
+				}
+				if len(sizes) > 10 {
+					t.Fatalf("the pages do not end: %v", sizes)
+				}
+				q.Cursor = page.Next
+			}
+		}
+		addAudit(t, f, 4, "shp_a")
+		if got := pages("shp_a", 2); !slices.Equal(got, []int{2, 2}) {
+			t.Fatalf("four entries two a page: pages of %v, want 2 and 2", got)
+		}
+		addAudit(t, f, 1, "shp_a")
+		if got := pages("shp_a", 2); !slices.Equal(got, []int{2, 2, 1}) {
+			t.Fatalf("five entries two a page: pages of %v, want 2, 2 and 1", got)
+		}
+		addAudit(t, f, vouchers.MaxAuditPage, "shp_b")
+		for _, limit := range []int{0, vouchers.MaxAuditPage} {
+			if got := pages("shp_b", limit); !slices.Equal(got, []int{vouchers.MaxAuditPage}) {
+				t.Fatalf("%d entries, limit %d: pages of %v, want one", vouchers.MaxAuditPage, limit, got)
+			}
+		}
+		addAudit(t, f, 1, "shp_b")
+		if got := pages("shp_b", vouchers.MaxAuditPage); !slices.Equal(got, []int{vouchers.MaxAuditPage, 1}) {
+			t.Fatalf("%d entries, limit %d: pages of %v, want a full one and one of 1", vouchers.MaxAuditPage+1, vouchers.MaxAuditPage, got)
 		}
 	})
 }

@@ -286,8 +286,8 @@ type AuditQuery struct {
 // AuditPage is one page of the log, oldest first.
 type AuditPage struct {
 	Entries []audit.Entry `json:"entries"`
-	// Next is the cursor of the following page; empty when this one was
-	// not full, so the log ends here.
+	// Next is the cursor of the following page; empty when no entry
+	// follows this one's last, however full it is.
 	Next string `json:"next_cursor,omitempty"`
 }
 
@@ -315,20 +315,40 @@ func (s *Service) Audit(ctx context.Context, c identity.Caller, q AuditQuery) (A
 	}
 	page := AuditPage{Entries: []audit.Entry{}}
 	err := s.store.View(ctx, func(tx Tx) error {
-		es, err := tx.ListAudit(ctx, audit.Filter{ObjectTypes: auditTypes, ShopID: q.ShopID, Since: q.Since, AfterID: after, Limit: q.Limit})
+		f := audit.Filter{ObjectTypes: auditTypes, ShopID: q.ShopID, Since: q.Since, AfterID: after, Limit: q.Limit + 1}
+		// One entry more than the page tells whether another page
+		// follows: a full page alone would offer an empty one after the
+		// log's last. The stores read at most MaxAuditPage entries at a
+		// time, so a page of that many is followed by a read of one entry
+		// after it instead.
+		if q.Limit == MaxAuditPage {
+			f.Limit = q.Limit
+		}
+		es, err := tx.ListAudit(ctx, f)
 		if err != nil {
 			return err
 		}
+		more := len(es) > q.Limit
+		if more {
+			es = es[:q.Limit]
+		} else if q.Limit == MaxAuditPage && len(es) == q.Limit {
+			f.AfterID, f.Limit = es[len(es)-1].ID, 1
+			next, err := tx.ListAudit(ctx, f)
+			if err != nil {
+				return err
+			}
+			more = len(next) > 0
+		}
 		if es != nil {
 			page.Entries = es
+		}
+		if more {
+			page.Next = strconv.FormatInt(es[len(es)-1].ID, 10)
 		}
 		return nil
 	})
 	if err != nil {
 		return AuditPage{}, fmt.Errorf("read the voucher audit log: %w", err)
-	}
-	if len(page.Entries) == q.Limit {
-		page.Next = strconv.FormatInt(page.Entries[len(page.Entries)-1].ID, 10)
 	}
 	return page, nil
 }
