@@ -433,7 +433,7 @@ func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performa
 			rows, more = rows[:MaxDoubleEntriesListed], true
 		}
 		// The seats and names come with the rows, in the one statement:
-		// every door device's page reads this list every minute.
+		// every door device's page reads this list when it opens.
 		for _, e := range rows {
 			d := DoubleEntry{TicketID: e.TicketID, Reason: e.Reason, EnteredAt: e.EnteredAt, FirstCheckedInAt: e.FirstCheckedInAt,
 				StaffID: e.StaffID, StaffName: e.StaffName, Device: e.Device, EntryID: e.EntryID, RecordedAt: e.RecordedAt}

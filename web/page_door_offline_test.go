@@ -40,7 +40,8 @@ func offlineEvening(t *testing.T) (f *doorFixture, tonight ticketing.Performance
 // (cookie session, CSRF header, door staff): the entries it let in offline
 // are recorded, a retry is answered the same, a double entry comes back
 // with words for the door staff in the page's language, and the page then
-// lists it; the door list tells the script where to send and how to word
+// lists it (not to the script's minute refresh, which reads only the door
+// list); the door list tells the script where to send and how to word
 // the queue, and the page no longer says that entries let in offline go
 // unrecorded.
 func TestScannerPageSendsItsOfflineQueue(t *testing.T) {
@@ -116,6 +117,20 @@ func TestScannerPageSendsItsOfflineQueue(t *testing.T) {
 	}
 	if !strings.Contains(html, `data-testid="door-queue"`) {
 		t.Fatal("no place for the queue on the page")
+	}
+	// The script's minute refresh gets the door list without the double
+	// entries, which it would not show.
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/staff/scan?performance="+tonight.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(ui.DoorRefreshHeader, "1")
+	refreshed, err := pc.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := webtest.ReadBody(t, refreshed); refreshed.StatusCode != http.StatusOK || !strings.Contains(again, `class="door-list"`) || strings.Contains(again, "door-doubles") {
+		t.Fatalf("the page for the script's refresh: %d\n%s", refreshed.StatusCode, again)
 	}
 	m := regexp.MustCompile(`(?s)<script type="application/json" class="door-list">(.*?)</script>`).FindStringSubmatch(html)
 	if m == nil {

@@ -142,6 +142,12 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (
 		d.Offline.Others = append(d.Offline.Others, doorOfflineOther{
 			Refusal: l.T("tickets.scan.error.ticket_other_performance", o.Title, l.DateTime(o.StartsAt)), Tickets: o.TicketIDs})
 	}
+	// The page's script reads the page again every minute for its door
+	// list alone, and says so: the double entries, which it leaves as the
+	// page opened with them, are not read for it.
+	if r.Header.Get(DoorRefreshHeader) != "" {
+		return d, nil
+	}
 	des, more, err := s.ticketing.DoubleEntries(ctx, c, p.ID)
 	if err != nil {
 		return nil, err
@@ -149,6 +155,10 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (
 	d.MoreDoubles, d.Doubles = more, doubleRows(l, des)
 	return d, nil
 }
+
+// DoorRefreshHeader marks the scanner script's request of its page for the
+// door list alone (scanner.js, refreshDoorList).
+const DoorRefreshHeader = "X-Door-List-Refresh"
 
 // doubleRows are double entries as the door page and the administrators'
 // page list them.

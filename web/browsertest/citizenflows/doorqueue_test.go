@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"cityhub/identity"
@@ -81,9 +82,18 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 	// whether the hub was asked at all is what tells a door that refused a
 	// ticket itself from one that asked first.
 	var asked atomic.Int64
+	// refreshed hears of the page's minute refresh asking for the door list
+	// alone.
+	refreshed := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == ui.TicketScanEndpoint {
 			asked.Add(1)
+		}
+		if r.Method == http.MethodGet && r.URL.Path == "/staff/scan" && r.Header.Get(ui.DoorRefreshHeader) != "" {
+			select {
+			case refreshed <- struct{}{}:
+			default:
+			}
 		}
 		hub.ServeHTTP(w, r)
 	}))
@@ -129,6 +139,17 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 		return st.CheckedIn
 	}
 
+	// The page's minute timers are kept where the test can run them, rather
+	// than waiting a minute.
+	if _, err := chromedp.Call(f.Ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		(() => {
+			window.minuteTimers = [];
+			const setInterval = window.setInterval;
+			window.setInterval = (fn, ms, ...args) => { if (ms === 60000) { window.minuteTimers.push(fn); } return setInterval(fn, ms, ...args); };
+		})();`,
+	}); err != nil {
+		t.Fatal(err)
+	}
 	f.Login("sala@teatro.example")
 	scanner := "/staff/scan?performance=" + p.ID
 	if st := f.Open(scanner); st != 200 {
@@ -221,4 +242,15 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 		t.Fatalf("the page's double entries: %q", got)
 	}
 	f.Check("theatre_door_doubles")
+	// The minute refresh asks the hub for the door list alone, and the
+	// page keeps the double entries it opened with.
+	f.Eval(`(() => { window.minuteTimers.forEach(fn => fn()); return window.minuteTimers.length; })()`, nil)
+	select {
+	case <-refreshed:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the page's minute refresh did not ask for the door list alone")
+	}
+	if got := f.Text(`[data-testid="door-doubles"]`); !strings.Contains(got, "Platea, fila A, posto 3") {
+		t.Fatalf("the page's double entries after the refresh: %q", got)
+	}
 }

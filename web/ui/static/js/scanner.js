@@ -41,9 +41,11 @@
   }
 
   // While the network is up the door list is read again every minute from
-  // this same page, so tickets sold meanwhile are known offline too.
+  // this same page, so tickets sold meanwhile are known offline too. The
+  // header tells the hub only the list is wanted (not the double entries
+  // the page lists, read when it opens).
   function refreshDoorList() {
-    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Door-List-Refresh": "1" } })
       .then(function (res) { return res.ok ? res.text() : null; })
       .then(function (html) {
         if (!html || !window.DOMParser) { return; }
