@@ -21,7 +21,7 @@ var nextLink = regexp.MustCompile(`<a href="([^"]+)" rel="next"`)
 // fill the list's last page exactly links to no next page (it would be
 // empty); one item more and it does, to a page that holds it. The lists:
 // the public reports (100 a page), a citizen's own (50), the proposals
-// (50) and a proposal's comments (100).
+// (50), a proposal's comments (100) and an office's queue (200).
 func TestParticipationPagesEndWithoutAnEmptyPage(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
@@ -115,6 +115,36 @@ func TestParticipationPagesEndWithoutAnEmptyPage(t *testing.T) {
 				if _, body := anna.Get(n); !regexp.MustCompile(regexp.QuoteMeta(c.item)).MatchString(body) {
 					t.Errorf("%s links to %s, which lists nothing", c.path, n)
 				}
+			}
+
+			// An office's queue (200 a page), read by its staff: exactly
+			// full, no next page; one more, a page that has it.
+			staffAcc, _ := env.account(t, identity.RoleCityStaff, "roads")
+			staff := webtest.SignedIn(t, srv.URL, staffAcc.Email, testPassword)
+			queueNext := func() string {
+				t.Helper()
+				res, body := staff.Get("/staff/reports?office=roads")
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("the queue: %d", res.StatusCode)
+				}
+				if m := nextLink.FindStringSubmatch(body); m != nil {
+					return html.UnescapeString(m[1])
+				}
+				return ""
+			}
+			for reports < 200 {
+				addReport()
+			}
+			if n := queueNext(); n != "" {
+				t.Errorf("the queue, its 200 reports one page exactly, links to %s", n)
+			}
+			addReport()
+			n := queueNext()
+			if n == "" {
+				t.Fatal("the queue, 201 reports: no link to a second page")
+			}
+			if _, body := staff.Get(n); !regexp.MustCompile("data-report=").MatchString(body) {
+				t.Errorf("the queue links to %s, which lists nothing", n)
 			}
 		})
 	}

@@ -66,7 +66,9 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	if d.Office == "" {
 		d.Office = d.Offices[0].Value
 	}
-	rs, err := p.svc.Queue(r.Context(), c, d.Office, pageCursor(r.URL.Query()), queuePage)
+	rs, next, err := httpx.ReadPage(pageCursor(r.URL.Query()), queuePage, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
+		return p.svc.Queue(r.Context(), c, d.Office, cursor, n)
+	}, func(x participation.Report) string { return x.ID })
 	if apperr.CodeOf(err) == apperr.Forbidden {
 		// The catalogue's words for not_office_staff speak of a page of
 		// the office concerned; here a whole office's queue was asked
@@ -82,8 +84,8 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	for _, x := range rs {
 		d.Reports = append(d.Reports, queueRow{reportRow: p.ownRow(l.Lang, x), Report: x})
 	}
-	if len(rs) == queuePage {
-		d.Next = "/staff/reports?" + url.Values{"office": {d.Office}, "cursor": {rs[len(rs)-1].ID}}.Encode()
+	if next != "" {
+		d.Next = "/staff/reports?" + url.Values{"office": {d.Office}, "cursor": {next}}.Encode()
 	}
 	pending, err := p.svc.PendingPhotos(r.Context(), c, 0)
 	if err != nil {
