@@ -149,3 +149,34 @@ func TestScannerPageSendsItsOfflineQueue(t *testing.T) {
 		t.Fatalf("door list: %+v", list)
 	}
 }
+
+// The scanner page's two door targets answer a refusal alike, as the API
+// does but in the page's language: a body over the limit is 413, and typed
+// codes that keep matching no ticket are 429 with Retry-After.
+func TestDoorPageTargetsAnswerRefusalsAlike(t *testing.T) {
+	t.Parallel()
+	f, tonight, _, _ := offlineEvening(t)
+	srv := httptest.NewServer(f.env.Server)
+	defer srv.Close()
+	staff, _ := f.env.account(t, identity.RoleDoor, f.venue.ID)
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
+	csrf := pc.CSRF("/staff/scan")
+	huge := `{"code":"` + strings.Repeat("x", 70<<10) + `"}`
+	for _, path := range []string{ui.TicketScanEndpoint, ui.OfflineEntriesEndpoint} {
+		res, out := pc.PostJSON(path, csrf, huge)
+		if res.StatusCode != http.StatusRequestEntityTooLarge || out["reason"] != "body_too_large" || out["instance"] != path ||
+			out["detail"] != "Quanto inviato è troppo grande: accorcia il testo nel modulo e riprova." {
+			t.Errorf("%s, a body over the limit: %d %v", path, res.StatusCode, out)
+		}
+	}
+	wrong := `{"code":"0000-0000-0000-0000-0","performance_id":"` + tonight.ID + `"}`
+	var res *http.Response
+	var out map[string]any
+	for range ticketing.MaxCodeFailures + 1 {
+		res, out = pc.PostJSON(ui.TicketScanEndpoint, csrf, wrong)
+	}
+	if res.StatusCode != http.StatusTooManyRequests || out["reason"] != "too_many_failed_codes" || res.Header.Get("Retry-After") != "600" ||
+		!strings.Contains(out["detail"].(string), "codici") {
+		t.Fatalf("typed codes that match no ticket: %d %v, Retry-After %q", res.StatusCode, out, res.Header.Get("Retry-After"))
+	}
+}

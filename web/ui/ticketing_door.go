@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
 	"cityhub/web/httpx"
@@ -183,6 +182,21 @@ func doubleRows(l *locale, des []ticketing.DoubleEntry) []doorDouble {
 	return out
 }
 
+// writeDoorProblem answers a door endpoint of the scanner page with err
+// as problem+json, as the API would, but its detail in the page's language
+// (doorRefusal), which the page shows the door staff; the hub's own
+// failure is the API's generic answer.
+func (s *theatrePages) writeDoorProblem(w http.ResponseWriter, r *http.Request, l *locale, err error) {
+	if httpx.StatusFor(err) == http.StatusInternalServerError {
+		httpx.WriteError(s.log, w, r, err)
+		return
+	}
+	p := httpx.ProblemOf(err, r.URL.Path)
+	p.Detail = doorRefusal(l, err)
+	httpx.SetRetryAfter(w, err)
+	httpx.WriteProblem(w, p)
+}
+
 // OfflineEntriesEndpoint is where the door scanner page uploads the entries
 // it let in while it could not reach the hub.
 const OfflineEntriesEndpoint = "/staff/tickets/offline-entries"
@@ -211,14 +225,7 @@ func (s *theatrePages) handleOfflineEntries(w http.ResponseWriter, r *http.Reque
 		rs, err = s.ticketing.RecordOfflineEntries(r.Context(), c, in)
 	}
 	if err != nil {
-		code := apperr.CodeOf(err)
-		status := httpx.StatusOf(code)
-		if status == http.StatusInternalServerError {
-			httpx.WriteError(s.log, w, r, err)
-			return
-		}
-		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
-			Status: status, Detail: doorRefusal(l, err), Instance: r.URL.Path, Code: string(code), Reason: apperr.ReasonOf(err)})
+		s.writeDoorProblem(w, r, l, err)
 		return
 	}
 	out := make([]offlineEntryAnswer, 0, len(rs))

@@ -46,17 +46,7 @@ func (s *theatrePages) handleTicketScan(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	l := s.locale(r)
-	fail := func(err error) {
-		code := apperr.CodeOf(err)
-		status := httpx.StatusOf(code)
-		if status == http.StatusInternalServerError {
-			httpx.WriteError(s.log, w, r, err)
-			return
-		}
-		detail := doorRefusal(l, err)
-		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/" + string(code), Title: http.StatusText(status),
-			Status: status, Detail: detail, Instance: r.URL.Path, Code: string(code), Reason: apperr.ReasonOf(err)})
-	}
+	fail := func(err error) { s.writeDoorProblem(w, r, l, err) }
 	var in struct {
 		Code          string `json:"code"`
 		PerformanceID string `json:"performance_id"`
