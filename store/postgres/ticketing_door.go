@@ -38,10 +38,12 @@ func (tx *Tx) PerformanceTicketIDs(ctx context.Context, performanceID string) ([
 
 const doorEntryCols = `device, entry_id, performance_id, ticket_id, staff_id, entered_at, recorded_at, outcome, reason, first_checked_in_at`
 
-func scanDoorEntry(row pgx.Row) (ticketing.DoorEntry, error) {
+// scanDoorEntry reads doorEntryCols, and into more the columns a query
+// selects after them.
+func scanDoorEntry(row pgx.Row, more ...any) (ticketing.DoorEntry, error) {
 	var e ticketing.DoorEntry
 	var first *time.Time
-	err := row.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &e.EnteredAt, &e.RecordedAt, &e.Outcome, &e.Reason, &first)
+	err := row.Scan(append([]any{&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &e.EnteredAt, &e.RecordedAt, &e.Outcome, &e.Reason, &first}, more...)...)
 	e.EnteredAt, e.RecordedAt = e.EnteredAt.UTC(), e.RecordedAt.UTC()
 	if first != nil {
 		e.FirstCheckedInAt = first.UTC()
@@ -70,6 +72,7 @@ func (tx *Tx) InsertDoorEntry(ctx context.Context, e ticketing.DoorEntry) (bool,
 
 // DoubleEntries implements ticketing.Tx.
 func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoubleEntryRow, error) {
+	// doorEntryCols, of e (tickets has columns of the same names).
 	rows, err := tx.q.Query(ctx, `SELECT e.device, e.entry_id, e.performance_id, e.ticket_id, e.staff_id, e.entered_at, e.recorded_at,
 			e.outcome, e.reason, e.first_checked_in_at, t.seat_id, COALESCE(NULLIF(a.name, ''), a.email, '')
 		FROM door_offline_entries e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN accounts a ON a.id = e.staff_id
@@ -79,14 +82,8 @@ func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.DoubleEntryRow, error) {
 		var d ticketing.DoubleEntryRow
-		e := &d.DoorEntry
-		var first *time.Time
-		err := r.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &e.EnteredAt, &e.RecordedAt, &e.Outcome, &e.Reason, &first,
-			&d.SeatID, &d.StaffName)
-		e.EnteredAt, e.RecordedAt = e.EnteredAt.UTC(), e.RecordedAt.UTC()
-		if first != nil {
-			e.FirstCheckedInAt = first.UTC()
-		}
+		var err error
+		d.DoorEntry, err = scanDoorEntry(r, &d.SeatID, &d.StaffName)
 		return d, err
 	})
 	if out == nil {

@@ -34,11 +34,13 @@ func (tx *Tx) PerformanceTicketIDs(ctx context.Context, performanceID string) ([
 
 const doorEntryCols = `device, entry_id, performance_id, ticket_id, staff_id, entered_at, recorded_at, outcome, reason, first_checked_in_at`
 
-func scanDoorEntry(row rowScanner) (ticketing.DoorEntry, error) {
+// scanDoorEntry reads doorEntryCols, and into more the columns a query
+// selects after them.
+func scanDoorEntry(row rowScanner, more ...any) (ticketing.DoorEntry, error) {
 	var e ticketing.DoorEntry
 	var entered, recorded int64
 	var first sql.NullInt64
-	err := row.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &entered, &recorded, &e.Outcome, &e.Reason, &first)
+	err := row.Scan(append([]any{&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &entered, &recorded, &e.Outcome, &e.Reason, &first}, more...)...)
 	e.EnteredAt, e.RecordedAt, e.FirstCheckedInAt = fromMicros(entered), fromMicros(recorded), fromMicros(first.Int64)
 	return e, err
 }
@@ -64,18 +66,15 @@ func (tx *Tx) InsertDoorEntry(ctx context.Context, e ticketing.DoorEntry) (bool,
 
 // DoubleEntries implements ticketing.Tx.
 func (tx *Tx) DoubleEntries(ctx context.Context, performanceID string, limit int) ([]ticketing.DoubleEntryRow, error) {
+	// doorEntryCols, of e (tickets has columns of the same names).
 	rows, err := tx.q.QueryContext(ctx, `SELECT e.device, e.entry_id, e.performance_id, e.ticket_id, e.staff_id, e.entered_at, e.recorded_at,
 			e.outcome, e.reason, e.first_checked_in_at, t.seat_id, COALESCE(NULLIF(a.name, ''), a.email, '')
 		FROM door_offline_entries e JOIN tickets t ON t.id = e.ticket_id LEFT JOIN accounts a ON a.id = e.staff_id
 		WHERE e.performance_id = ? AND e.outcome = 'double_entry' ORDER BY e.entered_at, e.device, e.entry_id LIMIT ?`, performanceID, limit)
 	out, err := collect(rows, err, func(r rowScanner) (ticketing.DoubleEntryRow, error) {
 		var d ticketing.DoubleEntryRow
-		e := &d.DoorEntry
-		var entered, recorded int64
-		var first sql.NullInt64
-		err := r.Scan(&e.Device, &e.EntryID, &e.PerformanceID, &e.TicketID, &e.StaffID, &entered, &recorded, &e.Outcome, &e.Reason, &first,
-			&d.SeatID, &d.StaffName)
-		e.EnteredAt, e.RecordedAt, e.FirstCheckedInAt = fromMicros(entered), fromMicros(recorded), fromMicros(first.Int64)
+		var err error
+		d.DoorEntry, err = scanDoorEntry(r, &d.SeatID, &d.StaffName)
 		return d, err
 	})
 	if out == nil {
