@@ -437,10 +437,7 @@ func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performa
 		for _, e := range rows {
 			d := DoubleEntry{TicketID: e.TicketID, Reason: e.Reason, EnteredAt: e.EnteredAt, FirstCheckedInAt: e.FirstCheckedInAt,
 				StaffID: e.StaffID, StaffName: e.StaffName, Device: e.Device, EntryID: e.EntryID, RecordedAt: e.RecordedAt}
-			if parts := strings.SplitN(e.SeatID, "/", 3); len(parts) == 3 {
-				d.Section, d.Row = parts[0], parts[1]
-				fmt.Sscan(parts[2], &d.Number)
-			}
+			d.Section, d.Row, d.Number = seatParts(e.SeatID)
 			entries = append(entries, d)
 		}
 		return nil

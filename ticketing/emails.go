@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -109,10 +108,7 @@ func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performan
 		EndsAt: p.EndsAt, DoorsOpen: p.DoorsOpen, TotalCents: o.TotalCents, ByCard: o.Method == PayCard}
 	for _, t := range tickets {
 		line := mail.TicketLine{Code: t.Code, PriceCents: t.PriceCents}
-		if parts := strings.SplitN(t.SeatID, "/", 3); len(parts) == 3 {
-			line.Section, line.Row = parts[0], parts[1]
-			fmt.Sscan(parts[2], &line.Number)
-		}
+		line.Section, line.Row, line.Number = seatParts(t.SeatID)
 		data.Tickets = append(data.Tickets, line)
 	}
 	m, err := s.mail.TicketsPurchased(r, data)

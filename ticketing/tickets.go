@@ -46,11 +46,7 @@ func (s *Service) view(ctx context.Context, tx Tx, t Ticket, owner bool, perfs m
 		venues[v.ID] = v
 	}
 	tv := TicketView{Ticket: t, Title: p.Title, StartsAt: p.StartsAt, EndsAt: p.EndsAt, VenueName: v.Name}
-	parts := strings.SplitN(t.SeatID, "/", 3)
-	if len(parts) == 3 {
-		tv.Section, tv.Row = parts[0], parts[1]
-		fmt.Sscan(parts[2], &tv.Number)
-	}
+	tv.Section, tv.Row, tv.Number = seatParts(t.SeatID)
 	if p.Status == PerformanceCancelled && tv.Status == TicketValid {
 		tv.Status = TicketCancelled
 	}
@@ -58,6 +54,17 @@ func (s *Service) view(ctx context.Context, tx Tx, t Ticket, owner bool, perfs m
 		tv.TypedCode = t.Code
 	}
 	return tv, nil
+}
+
+// seatParts splits a seat id (SeatID) into its section, row and number;
+// all empty for an id that is not one.
+func seatParts(id string) (section, row string, number int) {
+	parts := strings.SplitN(id, "/", 3)
+	if len(parts) != 3 {
+		return "", "", 0
+	}
+	fmt.Sscan(parts[2], &number)
+	return parts[0], parts[1], number
 }
 
 // views shows tickets to their holder.
