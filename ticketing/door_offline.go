@@ -404,33 +404,49 @@ func (s *Service) entryResult(e DoorEntry, t DoorTicket, replayed bool) OfflineE
 	return r
 }
 
+// DoubleEntryList is a performance's double entries, as DoubleEntries
+// lists them.
+type DoubleEntryList struct {
+	// Performance is the performance they are of, read with them.
+	Performance Performance
+	Entries     []DoubleEntry
+	// More says there are others after the entries listed.
+	More bool
+}
+
 // DoubleEntries lists the double entries recorded for a performance (see
 // RecordOfflineEntries), in the order the doors let them in, at most
-// MaxDoubleEntriesListed; more says there are others after them.
+// MaxDoubleEntriesListed, with the performance, for a page that names it.
 // Administrators see every performance's, door staff those of their
 // venues' (Forbidden otherwise); NotFound for an unknown performance.
-func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performanceID string) (entries []DoubleEntry, more bool, err error) {
+func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performanceID string) (DoubleEntryList, error) {
 	admin := c.Has(identity.RoleAdmin)
 	if !admin {
 		if err := requireDoor(c); err != nil {
-			return nil, false, err
+			return DoubleEntryList{}, err
 		}
 	}
-	entries = []DoubleEntry{}
-	err = s.store.View(ctx, func(tx Tx) error {
+	out := DoubleEntryList{Entries: []DoubleEntry{}}
+	err := s.store.View(ctx, func(tx Tx) error {
 		if admin {
-			if _, err := tx.Performance(ctx, performanceID); err != nil {
+			p, err := tx.Performance(ctx, performanceID)
+			if err != nil {
 				return notFound("performance", err)
 			}
-		} else if _, err := doorPerformance(ctx, tx, c, performanceID); err != nil {
-			return err
+			out.Performance = p
+		} else {
+			p, err := doorPerformance(ctx, tx, c, performanceID)
+			if err != nil {
+				return err
+			}
+			out.Performance = p.Performance
 		}
 		rows, err := tx.DoubleEntries(ctx, performanceID, MaxDoubleEntriesListed+1)
 		if err != nil {
 			return err
 		}
 		if len(rows) > MaxDoubleEntriesListed {
-			rows, more = rows[:MaxDoubleEntriesListed], true
+			rows, out.More = rows[:MaxDoubleEntriesListed], true
 		}
 		// The seats and names come with the rows, in the one statement:
 		// every door device's page reads this list when it opens.
@@ -438,12 +454,12 @@ func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performa
 			d := DoubleEntry{TicketID: e.TicketID, Reason: e.Reason, EnteredAt: e.EnteredAt, FirstCheckedInAt: e.FirstCheckedInAt,
 				StaffID: e.StaffID, StaffName: e.StaffName, Device: e.Device, EntryID: e.EntryID, RecordedAt: e.RecordedAt}
 			d.Section, d.Row, d.Number = seatParts(e.SeatID)
-			entries = append(entries, d)
+			out.Entries = append(out.Entries, d)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return DoubleEntryList{}, err
 	}
-	return entries, more, nil
+	return out, nil
 }

@@ -164,23 +164,23 @@ func TestOfflineEntriesAreRecordedOnce(t *testing.T) {
 		// An operator sees the double entry: the door's staff and the
 		// city's administrators.
 		for _, who := range []identity.Caller{staff, admin} {
-			des, more, err := e.svc.DoubleEntries(e.ctx, who, e.tonight.ID)
-			if err != nil || more || len(des) != 1 {
-				t.Fatalf("double entries for %s: %+v %v %v", who.AccountID, des, more, err)
+			list, err := e.svc.DoubleEntries(e.ctx, who, e.tonight.ID)
+			if err != nil || list.More || len(list.Entries) != 1 || list.Performance.ID != e.tonight.ID || list.Performance.Title != e.tonight.Title {
+				t.Fatalf("double entries for %s: %+v %v", who.AccountID, list, err)
 			}
-			d := des[0]
+			d := list.Entries[0]
 			if d.TicketID != a.ID || d.Reason != "already_checked_in" || !d.EnteredAt.Equal(in3) || !d.FirstCheckedInAt.Equal(in1) ||
 				d.StaffID != other.AccountID || d.Device != "door-right" || d.EntryID != "e-0001" || d.Section != "Platea" || d.Row != "A" || d.Number != a.Number {
 				t.Fatalf("the double entry listed: %+v", d)
 			}
 		}
-		if _, _, err := e.svc.DoubleEntries(e.ctx, door("ven_other"), e.tonight.ID); apperr.ReasonOf(err) != "not_your_performance" {
+		if _, err := e.svc.DoubleEntries(e.ctx, door("ven_other"), e.tonight.ID); apperr.ReasonOf(err) != "not_your_performance" {
 			t.Fatalf("double entries for another venue's door: %v", err)
 		}
-		if _, _, err := e.svc.DoubleEntries(e.ctx, e.buyer, e.tonight.ID); !apperr.Has(err, apperr.Forbidden) {
+		if _, err := e.svc.DoubleEntries(e.ctx, e.buyer, e.tonight.ID); !apperr.Has(err, apperr.Forbidden) {
 			t.Fatalf("double entries for a citizen: %v", err)
 		}
-		if _, _, err := e.svc.DoubleEntries(e.ctx, admin, "prf_nope"); !apperr.Has(err, apperr.NotFound) {
+		if _, err := e.svc.DoubleEntries(e.ctx, admin, "prf_nope"); !apperr.Has(err, apperr.NotFound) {
 			t.Fatalf("double entries of no performance: %v", err)
 		}
 	})
@@ -207,7 +207,8 @@ func TestOfflineEntryOfACancelledTicket(t *testing.T) {
 		if got := e.ticket(e.tonightTickets[0].ID); got.Status != ticketing.TicketCancelled {
 			t.Fatalf("ticket after the entry: %+v", got)
 		}
-		des, _, err := e.svc.DoubleEntries(e.ctx, admin, e.tonight.ID)
+		list, err := e.svc.DoubleEntries(e.ctx, admin, e.tonight.ID)
+		des := list.Entries
 		if err != nil || len(des) != 1 || des[0].Reason != "ticket_cancelled" || !des[0].FirstCheckedInAt.IsZero() {
 			t.Fatalf("double entries: %+v %v", des, err)
 		}
@@ -280,8 +281,8 @@ func TestOfflineEntryRejections(t *testing.T) {
 				t.Fatalf("ticket %s after the rejected entries: %+v", other.ID, got)
 			}
 		}
-		if des, _, _ := e.svc.DoubleEntries(e.ctx, admin, e.tonight.ID); len(des) != 0 {
-			t.Fatalf("rejected entries listed as double entries: %+v", des)
+		if list, _ := e.svc.DoubleEntries(e.ctx, admin, e.tonight.ID); len(list.Entries) != 0 {
+			t.Fatalf("rejected entries listed as double entries: %+v", list)
 		}
 
 		entry := ticketing.OfflineEntry{ID: "w1", Code: e.tokenAt(e.tonightTickets[1].ID, in), At: in}
@@ -386,12 +387,12 @@ func TestOfflineUploadsRace(t *testing.T) {
 			if es := e.audits("ticket.check_in", c.ticket.ID); len(es) != 1 {
 				t.Fatalf("%s: %d check-ins audited", c.name, len(es))
 			}
-			des, _, err := e.svc.DoubleEntries(e.ctx, admin, e.tonight.ID)
+			list, err := e.svc.DoubleEntries(e.ctx, admin, e.tonight.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			n := 0
-			for _, d := range des {
+			for _, d := range list.Entries {
 				if d.TicketID == c.ticket.ID {
 					n++
 				}

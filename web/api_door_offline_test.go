@@ -161,8 +161,8 @@ func TestDoorOfflineEntriesOverHTTP(t *testing.T) {
 	wantProblem(t, env.do(t, "POST", "/api/v1/door/offline-entries", env.login(t, identity.RoleCitizen), body), http.StatusForbidden)
 	wantProblem(t, env.do(t, "POST", "/api/v1/door/offline-entries", env.login(t, identity.RoleDoor, "ven_other"), body), http.StatusForbidden)
 	wantProblem(t, env.do(t, "GET", "/api/v1/admin/performances/"+tonight.ID+"/double-entries", staff, ""), http.StatusForbidden)
-	des, _, err := env.Deps.Ticketing.DoubleEntries(t.Context(), doorAdmin, tonight.ID)
-	if err != nil || len(des) != 1 {
+	des, err := env.Deps.Ticketing.DoubleEntries(t.Context(), doorAdmin, tonight.ID)
+	if err != nil || len(des.Entries) != 1 {
 		t.Fatalf("double entries after the refused uploads: %+v %v", des, err)
 	}
 }
@@ -221,8 +221,8 @@ func TestDoorForgedTokenOfTicketLetInOffline(t *testing.T) {
 	if rs := other.Results; len(rs) != 1 || rs[0].Outcome != ticketing.EntryRejected || rs[0].Reason != "qr_invalid" || rs[0].Ticket != nil {
 		t.Fatalf("another device's entry with the forged token: %+v", rs)
 	}
-	des, _, err := env.Deps.Ticketing.DoubleEntries(t.Context(), doorAdmin, tonight.ID)
-	if err != nil || len(des) != 0 {
+	des, err := env.Deps.Ticketing.DoubleEntries(t.Context(), doorAdmin, tonight.ID)
+	if err != nil || len(des.Entries) != 0 {
 		t.Fatalf("double entries after the forged entry: %+v %v", des, err)
 	}
 	st, err := env.Deps.Ticketing.Stats(t.Context(), doorAdmin, tonight.ID)

@@ -143,10 +143,10 @@ func (h *ticketHandler) doubleEntries(w http.ResponseWriter, r *http.Request, ro
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	des, more, err := h.ticketing.DoubleEntries(r.Context(), c, r.PathValue("id"))
+	l, err := h.ticketing.DoubleEntries(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, doubleEntriesAnswer{DoubleEntries: des, More: more})
+	httpx.WriteJSON(w, http.StatusOK, doubleEntriesAnswer{DoubleEntries: l.Entries, More: l.More})
 }

@@ -23,17 +23,13 @@ type theatreDoublesPage struct {
 
 func (s *theatrePages) handleTheatreAdminDoubles(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
-	des, more, err := s.ticketing.DoubleEntries(ctx, c, r.PathValue("id"))
+	des, err := s.ticketing.DoubleEntries(ctx, c, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	p, err := s.ticketing.Performance(ctx, r.PathValue("id"))
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	page := theatreDoublesPage{Performance: p, More: more, Doubles: doubleRows(s.locale(r), des)}
+	p := des.Performance
+	page := theatreDoublesPage{Performance: p, More: des.More, Doubles: doubleRows(s.locale(r), des.Entries)}
 	vs, err := s.ticketing.Venues(ctx)
 	if err != nil {
 		s.pageError(w, r, err)

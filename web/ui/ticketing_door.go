@@ -147,11 +147,11 @@ func (s *theatrePages) doorScan(r *http.Request, c identity.Caller, id string) (
 	if r.Header.Get(DoorRefreshHeader) != "" {
 		return d, nil
 	}
-	des, more, err := s.ticketing.DoubleEntries(ctx, c, p.ID)
+	des, err := s.ticketing.DoubleEntries(ctx, c, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	d.MoreDoubles, d.Doubles = more, doubleRows(l, des)
+	d.MoreDoubles, d.Doubles = des.More, doubleRows(l, des.Entries)
 	return d, nil
 }
 
