@@ -12,7 +12,8 @@ import (
 
 // redemptionRowsSQL writes the rows of the redemptions of vouchers $1 (ids
 // $2), and nothing else: each voucher's update, its redemption, audit
-// entry, ledger transaction with its two entries and their pending rows,
+// entry, ledger transaction holding its transfer's two legs (the shape the
+// hub writes, migration 1025), a pending row for each of the two accounts,
 // its domain key and its kept API answer, each written once, with no read,
 // lock, check or second write. No redemption can cost less; written for
 // many vouchers in one statement, it is what redemptions committed
@@ -24,11 +25,16 @@ const redemptionRowsSQL = `WITH r AS (SELECT * FROM unnest($1::text[], $2::text[
 		SELECT r.rid, r.vid, $3, $4, 2500, 1000, 'staff_bench', now() FROM r RETURNING id),
 	a AS (INSERT INTO audit_log (actor_id, action, object_type, object_id, shop_id, detail)
 		SELECT 'staff_bench', 'voucher.redeem', 'voucher', r.vid, $4, '{"amount_cents": 1000}' FROM r),
-	t AS (INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at)
-		SELECT 'voucher.redeem:' || r.rid, 'voucher.redeem:' || r.rid, 'voucher.redeem', 'voucher_redemption', r.rid, now() FROM r RETURNING id),
-	e AS (INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at)
-		SELECT t.id, x.a, x.m, now() FROM t, LATERAL (VALUES ($5, -1000), ($6, 1000)) AS x(a, m) RETURNING id, account_id, amount),
-	p AS (INSERT INTO ledger_pending (entry_id, account_id, amount) SELECT id, account_id, amount FROM e),
+	t AS (INSERT INTO ledger_transactions (id, idem_key, kind, ref_type, ref_id, created_at,
+			from_account, to_account, transfer_amount, from_entry, to_entry)
+		SELECT 'voucher.redeem:' || r.rid, 'voucher.redeem:' || r.rid, 'voucher.redeem', 'voucher_redemption', r.rid, now(),
+			$5, $6, 1000, nextval('ledger_entries_id_seq'), nextval('ledger_entries_id_seq') FROM r
+		RETURNING from_account, to_account, transfer_amount, from_entry, to_entry),
+	p AS (INSERT INTO ledger_pending (entry_id, account_id, amount, entries)
+		SELECT min(entry), account_id, sum(amount), count(*)
+		FROM (SELECT from_entry, from_account, -transfer_amount FROM t UNION ALL SELECT to_entry, to_account, transfer_amount FROM t)
+			AS leg(entry, account_id, amount)
+		GROUP BY account_id),
 	k AS (INSERT INTO idempotency_keys (scope, key, request_hash, status, response)
 		SELECT 'voucher.redeem:' || $4, r.rid, 'h', 1, '{}' FROM r)
 	INSERT INTO request_answers (scope, key, request_hash, committed, done, status, body, claimed_at)

@@ -137,10 +137,13 @@ func (tx *Tx) ReadRedemptionBatch(ctx context.Context, q vouchers.BatchQuery) (v
 // as any refusal does. Each transfer is one row (migration 1025): its legs
 // ride on the transaction's row with the two entry ids the posting's
 // entries would have had, taken in the batch's order and the posting's.
-// The legs to one account are pending in one row (migration 1008), which
-// redemptions_written counts by the entries it holds: a batch at one shop
-// writes two pending rows, not two a redemption, and 12–24 % less log
-// (bench/README.md).
+// The legs to one account are pending in one row (migration 1008): a batch
+// at one shop writes two pending rows, not two a redemption, and 12–24 %
+// less log (bench/README.md). redemptions_written's counts of entries and
+// of pending entries follow here from the transfers written (two legs
+// each, every leg pending in the one statement), so they add nothing to
+// its count of transactions; its checks that can fail are those of the
+// keys, vouchers, redemptions, audit entries, transactions and accounts.
 const writeRedemptionsSQL = `WITH w AS (
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::bigint[], $7::text[],
 			$8::text[], $9::bigint[], $10::bigint[], $11::text[], $12::timestamptz[], $13::text[], $14::jsonb[],
