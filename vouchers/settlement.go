@@ -18,6 +18,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/money"
+	"cityhub/paging"
 	"cityhub/plaintext"
 	"cityhub/wallet"
 )
@@ -303,48 +304,36 @@ func (s *Service) Audit(ctx context.Context, c identity.Caller, q AuditQuery) (A
 	if q.Limit == 0 {
 		q.Limit = MaxAuditPage
 	}
-	if q.Limit < 1 || q.Limit > MaxAuditPage {
-		return AuditPage{}, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", MaxAuditPage)
+	if err := paging.CheckLimit(q.Limit, MaxAuditPage); err != nil {
+		return AuditPage{}, err
 	}
-	var after int64
 	if q.Cursor != "" {
-		var err error
-		if after, err = strconv.ParseInt(q.Cursor, 10, 64); err != nil || after < 0 {
+		if after, err := strconv.ParseInt(q.Cursor, 10, 64); err != nil || after < 0 {
 			return AuditPage{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the audit log.")
 		}
 	}
 	page := AuditPage{Entries: []audit.Entry{}}
 	err := s.store.View(ctx, func(tx Tx) error {
-		f := audit.Filter{ObjectTypes: auditTypes, ShopID: q.ShopID, Since: q.Since, AfterID: after, Limit: q.Limit + 1}
-		// One entry more than the page tells whether another page
-		// follows: a full page alone would offer an empty one after the
-		// log's last. The stores read at most MaxAuditPage entries at a
-		// time, so a page of that many is followed by a read of one entry
-		// after it instead.
-		if q.Limit == MaxAuditPage {
-			f.Limit = q.Limit
-		}
-		es, err := tx.ListAudit(ctx, f)
+		// The stores read at most MaxAuditPage entries at a time, which
+		// paging.Read minds when it looks past the page for another.
+		es, next, err := paging.Read(q.Cursor, q.Limit, MaxAuditPage, func(cursor string, n int) ([]audit.Entry, error) {
+			f := audit.Filter{ObjectTypes: auditTypes, ShopID: q.ShopID, Since: q.Since, Limit: n}
+			if cursor != "" {
+				after, err := strconv.ParseInt(cursor, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("audit log cursor %q: %w", cursor, err)
+				}
+				f.AfterID = after
+			}
+			return tx.ListAudit(ctx, f)
+		}, func(e audit.Entry) string { return strconv.FormatInt(e.ID, 10) })
 		if err != nil {
 			return err
-		}
-		more := len(es) > q.Limit
-		if more {
-			es = es[:q.Limit]
-		} else if q.Limit == MaxAuditPage && len(es) == q.Limit {
-			f.AfterID, f.Limit = es[len(es)-1].ID, 1
-			next, err := tx.ListAudit(ctx, f)
-			if err != nil {
-				return err
-			}
-			more = len(next) > 0
 		}
 		if es != nil {
 			page.Entries = es
 		}
-		if more {
-			page.Next = strconv.FormatInt(es[len(es)-1].ID, 10)
-		}
+		page.Next = next
 		return nil
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/paging"
 	"cityhub/participation"
 	"cityhub/photo"
 	"cityhub/web/httpx"
@@ -51,8 +52,8 @@ func listPageSized[T any](r *http.Request, def, most int, member string, list fu
 	if err != nil {
 		return nil, err
 	}
-	// most is also the service's bound: ReadPage never asks it for more.
-	items, next, err := httpx.ReadPage(cursor, limit, most, list, id)
+	// most is also the service's bound: paging.Read never asks it for more.
+	items, next, err := paging.Read(cursor, limit, most, list, id)
 	if err != nil {
 		return nil, err
 	}

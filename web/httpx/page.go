@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/paging"
 )
 
 // PageQuery reads ?cursor=&limit= of a request for one page of a list:
@@ -30,8 +30,11 @@ func Limit(q url.Values, def, most int) (int, error) {
 		return def, nil
 	}
 	n, err := strconv.Atoi(l)
-	if err != nil || n < 1 || n > most {
-		return 0, apperr.R(apperr.Invalid, "bad_limit", "limit must be a whole number from 1 to %d.", most)
+	if err != nil {
+		n = 0 // not a number: refused as any other limit outside the bounds
+	}
+	if err := paging.CheckLimit(n, most); err != nil {
+		return 0, err
 	}
 	return n, nil
 }

@@ -13,6 +13,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/paging"
 	"cityhub/participation"
 	"cityhub/photo"
 	"cityhub/web/httpx"
@@ -362,7 +363,7 @@ func (p *participationPages) ownRow(lang string, r participation.Report) reportR
 // handleMyReports is the citizen's reports, newest first, with status.
 func (p *participationPages) handleMyReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	rs, next, err := httpx.ReadPage(pageCursor(r.URL.Query()), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
+	rs, next, err := paging.Read(pageCursor(r.URL.Query()), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
 		return p.svc.MyReports(r.Context(), c, cursor, n)
 	}, func(x participation.Report) string { return x.ID })
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/paging"
 	"cityhub/participation"
 	"cityhub/web/httpx"
 )
@@ -20,7 +21,7 @@ type proposalsData struct {
 // handleProposals lists proposals, newest first; anyone may read them.
 func (p *participationPages) handleProposals(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	ps, next, err := httpx.ReadPage(pageCursor(r.URL.Query()), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicProposal, error) {
+	ps, next, err := paging.Read(pageCursor(r.URL.Query()), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicProposal, error) {
 		return p.svc.Proposals(r.Context(), cursor, n)
 	}, func(x participation.PublicProposal) string { return x.ID })
 	if err != nil {
@@ -130,7 +131,7 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 		return
 	}
 	after := r.URL.Query().Get("after")
-	cs, more, err := httpx.ReadPage(after, proposalCommentPage, participation.MaxCommentPage, func(cursor string, n int) ([]participation.PublicComment, error) {
+	cs, more, err := paging.Read(after, proposalCommentPage, participation.MaxCommentPage, func(cursor string, n int) ([]participation.PublicComment, error) {
 		return p.svc.Comments(ctx, id, cursor, n)
 	}, func(cm participation.PublicComment) string { return cm.ID })
 	if err != nil {

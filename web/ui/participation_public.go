@@ -6,8 +6,8 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/paging"
 	"cityhub/participation"
-	"cityhub/web/httpx"
 )
 
 // reportsData is the public map and list of reports.
@@ -38,7 +38,7 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 		f.Statuses = []string{d.Status}
 	}
 	status := http.StatusOK
-	rs, next, err := httpx.ReadPage(pageCursor(q), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicReport, error) {
+	rs, next, err := paging.Read(pageCursor(q), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicReport, error) {
 		f.Before, f.Limit = cursor, n
 		return p.svc.PublicReports(r.Context(), f)
 	}, func(x participation.PublicReport) string { return x.ID })

@@ -7,6 +7,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/paging"
 	"cityhub/participation"
 	"cityhub/web/httpx"
 )
@@ -66,7 +67,7 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	if d.Office == "" {
 		d.Office = d.Offices[0].Value
 	}
-	rs, next, err := httpx.ReadPage(pageCursor(r.URL.Query()), queuePage, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
+	rs, next, err := paging.Read(pageCursor(r.URL.Query()), queuePage, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
 		return p.svc.Queue(r.Context(), c, d.Office, cursor, n)
 	}, func(x participation.Report) string { return x.ID })
 	if apperr.CodeOf(err) == apperr.Forbidden {

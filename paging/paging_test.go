@@ -1,4 +1,4 @@
-package httpx
+package paging
 
 import (
 	"errors"
@@ -38,11 +38,11 @@ func (l *list) read(cursor string, limit int) ([]string, error) {
 
 func id(s string) string { return s }
 
-// TestReadPageOffersNoEmptyPage: a page is followed by a next only when
+// TestReadOffersNoEmptyPage: a page is followed by a next only when
 // an item follows it, also when the last page is exactly full, and also
 // for a page as large as the list may be read (where one more cannot be
 // asked for).
-func TestReadPageOffersNoEmptyPage(t *testing.T) {
+func TestReadOffersNoEmptyPage(t *testing.T) {
 	for _, c := range []struct {
 		n, limit, most int
 		cursor         string
@@ -65,7 +65,7 @@ func TestReadPageOffersNoEmptyPage(t *testing.T) {
 	} {
 		name := fmt.Sprintf("%d items, limit %d of %d, after %q", c.n, c.limit, c.most, c.cursor)
 		l := &list{n: c.n, most: c.most}
-		got, next, err := ReadPage(c.cursor, c.limit, c.most, l.read, id)
+		got, next, err := Read(c.cursor, c.limit, c.most, l.read, id)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -75,9 +75,9 @@ func TestReadPageOffersNoEmptyPage(t *testing.T) {
 	}
 }
 
-// TestReadPageErrors: a read's error is the page's, the probe's too; a
+// TestReadErrors: a read's error is the page's, the probe's too; a
 // limit outside 1 to most is bad_limit and nothing is read.
-func TestReadPageErrors(t *testing.T) {
+func TestReadErrors(t *testing.T) {
 	boom := errors.New("the database went away")
 	calls := 0
 	failSecond := func(cursor string, n int) ([]string, error) {
@@ -86,12 +86,12 @@ func TestReadPageErrors(t *testing.T) {
 		}
 		return []string{"1", "2"}, nil
 	}
-	if _, _, err := ReadPage("", 2, 2, failSecond, id); !errors.Is(err, boom) {
+	if _, _, err := Read("", 2, 2, failSecond, id); !errors.Is(err, boom) {
 		t.Fatalf("the probe failed: %v", err)
 	}
 	for _, limit := range []int{0, -1, 3} {
 		l := &list{n: 5, most: 2}
-		if _, _, err := ReadPage("", limit, 2, l.read, id); apperr.ReasonOf(err) != "bad_limit" || l.reads != 0 {
+		if _, _, err := Read("", limit, 2, l.read, id); apperr.ReasonOf(err) != "bad_limit" || l.reads != 0 {
 			t.Errorf("limit %d: %v after %d reads, want bad_limit and none", limit, err, l.reads)
 		}
 	}
