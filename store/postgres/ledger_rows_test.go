@@ -8,6 +8,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/internal/testutil"
+	"cityhub/store/postgres"
 	"cityhub/wallet"
 )
 
@@ -116,14 +117,7 @@ func TestTransferIsOneRow(t *testing.T) {
 	}
 
 	// Histories: both shapes, newest first, by the entries' ids.
-	var lines []wallet.HistoryLine
-	if err := db.Wallet().View(ctx, func(tx wallet.Tx) error {
-		var err error
-		lines, err = tx.History(ctx, citizen, 0, 10)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	lines := historyOf(t, db, citizen)
 	var got []int64
 	for _, l := range lines {
 		got = append(got, l.Amount)
@@ -154,4 +148,19 @@ func TestTransferIsOneRow(t *testing.T) {
 			t.Fatalf("%s after the roll-up: %+v, %v; want a balance of %d", id, a, err, want)
 		}
 	}
+}
+
+// historyOf is the first page (10 lines) of account's history, newest
+// first, as the wallet reads it.
+func historyOf(t *testing.T, db *postgres.DB, account wallet.AccountID) []wallet.HistoryLine {
+	t.Helper()
+	var lines []wallet.HistoryLine
+	if err := db.Wallet().View(context.Background(), func(tx wallet.Tx) error {
+		var err error
+		lines, err = tx.History(context.Background(), account, 0, 10)
+		return err
+	}); err != nil {
+		t.Fatalf("history of %s: %v", account, err)
+	}
+	return lines
 }

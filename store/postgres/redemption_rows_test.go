@@ -146,14 +146,7 @@ func TestRedemptionBatchWritesTransfersInOneRow(t *testing.T) {
 			}
 		}
 	}
-	var lines []wallet.HistoryLine
-	if err := db.Wallet().View(ctx, func(tx wallet.Tx) error {
-		var err error
-		lines, err = tx.History(ctx, payA, 0, 10)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	lines := historyOf(t, db, payA)
 	if len(lines) != 2 || lines[0].Amount != 40 || lines[0].TransactionID != ids[2] || lines[1].Amount != 100 || lines[1].TransactionID != ids[0] {
 		t.Fatalf("shop A's history: %+v, want 40 (the third redemption) then 100 (the first)", lines)
 	}
