@@ -407,8 +407,10 @@ func (s *Service) entryResult(e DoorEntry, t DoorTicket, replayed bool) OfflineE
 // DoubleEntryList is a performance's double entries, as DoubleEntries
 // lists them.
 type DoubleEntryList struct {
-	// Performance is the performance they are of, read with them.
+	// Performance is the performance they are of, read with them, and
+	// VenueName its venue's name.
 	Performance Performance
+	VenueName   string
 	Entries     []DoubleEntry
 	// More says there are others after the entries listed.
 	More bool
@@ -433,13 +435,17 @@ func (s *Service) DoubleEntries(ctx context.Context, c identity.Caller, performa
 			if err != nil {
 				return notFound("performance", err)
 			}
-			out.Performance = p
+			v, err := tx.Venue(ctx, p.VenueID)
+			if err != nil {
+				return fmt.Errorf("read venue: %w", err)
+			}
+			out.Performance, out.VenueName = p, v.Name
 		} else {
 			p, err := doorPerformance(ctx, tx, c, performanceID)
 			if err != nil {
 				return err
 			}
-			out.Performance = p.Performance
+			out.Performance, out.VenueName = p.Performance, p.VenueName
 		}
 		rows, err := tx.DoubleEntries(ctx, performanceID, MaxDoubleEntriesListed+1)
 		if err != nil {

@@ -165,7 +165,8 @@ func TestOfflineEntriesAreRecordedOnce(t *testing.T) {
 		// city's administrators.
 		for _, who := range []identity.Caller{staff, admin} {
 			list, err := e.svc.DoubleEntries(e.ctx, who, e.tonight.ID)
-			if err != nil || list.More || len(list.Entries) != 1 || list.Performance.ID != e.tonight.ID || list.Performance.Title != e.tonight.Title {
+			if err != nil || list.More || len(list.Entries) != 1 || list.Performance.ID != e.tonight.ID || list.Performance.Title != e.tonight.Title ||
+				list.VenueName != e.venue.Name {
 				t.Fatalf("double entries for %s: %+v %v", who.AccountID, list, err)
 			}
 			d := list.Entries[0]

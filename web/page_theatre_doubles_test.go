@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -38,7 +39,7 @@ func TestTheatreAdminSeesDoubleEntries(t *testing.T) {
 	}
 	res, body := pc.Get("/admin/theatre/performances/" + tonight.ID + "/doubles")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "<td>Platea, fila A, posto 2</td><td>già entrato alle 20:00</td>") ||
-		!strings.Contains(body, "<code>77d0e5b4</code>") || !strings.Contains(body, "Sei personaggi") {
+		!strings.Contains(body, "<code>77d0e5b4</code>") || !strings.Contains(body, "Sei personaggi") || !strings.Contains(body, html.EscapeString(f.venue.Name)) {
 		t.Fatalf("the double entries' page: %d\n%s", res.StatusCode, body)
 	}
 	if res, _ := pc.Get("/admin/theatre/performances/prf_nobody/doubles"); res.StatusCode != http.StatusNotFound {

@@ -22,23 +22,11 @@ type theatreDoublesPage struct {
 }
 
 func (s *theatrePages) handleTheatreAdminDoubles(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	ctx := r.Context()
-	des, err := s.ticketing.DoubleEntries(ctx, c, r.PathValue("id"))
+	des, err := s.ticketing.DoubleEntries(r.Context(), c, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
-	p := des.Performance
-	page := theatreDoublesPage{Performance: p, More: des.More, Doubles: doubleRows(s.locale(r), des.Entries)}
-	vs, err := s.ticketing.Venues(ctx)
-	if err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	for _, v := range vs {
-		if v.ID == p.VenueID {
-			page.Venue = v.Name
-		}
-	}
+	page := theatreDoublesPage{Performance: des.Performance, Venue: des.VenueName, More: des.More, Doubles: doubleRows(s.locale(r), des.Entries)}
 	s.render(w, r, http.StatusOK, "ticketing_admin_doubles", "admin", page)
 }
