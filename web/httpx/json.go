@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"reflect"
 	"strings"
@@ -96,9 +97,17 @@ func judgeJSON(body []byte, dst any) error {
 	return DecodedTextError(dst)
 }
 
-// jsonContentType refuses a body declared as anything but JSON.
+// jsonContentType refuses a body declared as anything but JSON. The media
+// type is parsed rather than matched as a prefix: media types are
+// case-insensitive and may carry parameters (RFC 9110), while a type that
+// merely starts with the same letters (application/jsonx,
+// application/json-patch+json) is another format.
 func jsonContentType(r *http.Request) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		return apperr.R(apperr.Invalid, ReasonUnsupportedMedia, "The body must be application/json.")
 	}
 	return nil

@@ -184,3 +184,48 @@ func BenchmarkWriteJSON(b *testing.B) {
 		WriteJSON(httptest.NewRecorder(), http.StatusOK, v)
 	}
 }
+
+// TestDecodeJSONContentType: the declared type is judged as a media type,
+// not as a prefix. Media types are case-insensitive and take parameters
+// (RFC 9110), so Application/JSON is JSON; application/jsonx and
+// application/json-patch+json only start with the same letters and are
+// other formats, refused like text/plain.
+func TestDecodeJSONContentType(t *testing.T) {
+	for _, tc := range []struct{ contentType, reason string }{
+		{"", ""},
+		{"application/json", ""},
+		{"application/json; charset=utf-8", ""},
+		{"Application/JSON", ""},
+		{"APPLICATION/JSON;Charset=UTF-8", ""},
+		{"application/json ; charset=\"utf-8\"", ""},
+		{"application/jsonx", ReasonUnsupportedMedia},
+		{"application/json-patch+json", ReasonUnsupportedMedia},
+		{"application/json+x", ReasonUnsupportedMedia},
+		{"application/json;", ""},
+		{"application/json; charset", ReasonUnsupportedMedia},
+		{"application/", ReasonUnsupportedMedia},
+		{"text/plain", ReasonUnsupportedMedia},
+		{"text/json", ReasonUnsupportedMedia},
+	} {
+		r := httptest.NewRequest("POST", "/api/v1/x", strings.NewReader(`{"amount_cents":1}`))
+		if tc.contentType != "" {
+			r.Header.Set("Content-Type", tc.contentType)
+		}
+		rec := httptest.NewRecorder()
+		var dst jsonBody
+		err := DecodeJSON(rec, r, &dst)
+		if got := apperr.ReasonOf(err); got != tc.reason {
+			t.Errorf("Content-Type %q: reason %q (%v), want %q", tc.contentType, got, err, tc.reason)
+			continue
+		}
+		if tc.reason == "" && dst.AmountCents != 1 {
+			t.Errorf("Content-Type %q: decoded %+v", tc.contentType, dst)
+		}
+		if tc.reason != "" {
+			WriteError(nil, rec, r, err)
+			if rec.Code != http.StatusUnsupportedMediaType {
+				t.Errorf("Content-Type %q: status %d, want 415", tc.contentType, rec.Code)
+			}
+		}
+	}
+}
