@@ -250,5 +250,6 @@ func IssueRotating(keys Keys, kind Kind, objectID string, now time.Time) (Rotati
 	if err != nil {
 		return Rotating{}, fmt.Errorf("sign %s token: %w", kind, err)
 	}
-	return Rotating{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(RotatingRefresh).UTC()}, nil
+	// Whole seconds, as the expiry (which the token carries as such).
+	return Rotating{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(RotatingRefresh).Truncate(time.Second).UTC()}, nil
 }

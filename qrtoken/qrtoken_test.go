@@ -51,6 +51,25 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	}
 }
 
+// A rotating token's answer gives its expiry and the time to fetch the
+// next in whole seconds, the next well before the expiry, and the token
+// verifies until it expires.
+func TestIssueRotatingInWholeSeconds(t *testing.T) {
+	k := mustKeys(t)
+	now := t0.Add(123456789 * time.Nanosecond)
+	r, err := IssueRotating(k, KindVoucher, "vch_7z3kq9m2x4hbtzc0r5n8p1wyd6", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.ExpiresAt.Nanosecond() != 0 || r.RefreshAfter.Nanosecond() != 0 || !r.RefreshAfter.Before(r.ExpiresAt) ||
+		r.RefreshAfter.Before(now) || r.RefreshAfter.After(now.Add(RotatingRefresh)) {
+		t.Fatalf("issued at %s: expires %s, refresh after %s", now, r.ExpiresAt, r.RefreshAfter)
+	}
+	if _, err := Verify(k, r.Token, KindVoucher, r.ExpiresAt.Add(-time.Second), 0); err != nil {
+		t.Fatalf("verify before its expiry: %v", err)
+	}
+}
+
 func TestVerifyRejects(t *testing.T) {
 	k := mustKeys(t)
 	exp := t0.Add(90 * time.Second)
