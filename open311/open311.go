@@ -237,7 +237,10 @@ func lang(r *http.Request) string {
 // named: in lower case, without a leading "www." (GeoReport v2 suggests
 // the jurisdiction's website "without the www", and clients send it either
 // way), and given as the website's address (https://www.comune.it/) its
-// host alone, as clients set up with the site's address send it.
+// host alone, as clients set up with the site's address send it. A port
+// (comune.it:8443, http://127.0.0.1:18080/) is dropped: it is never part
+// of a jurisdiction, and the hub's own address carries one when it is not
+// served on the scheme's default port.
 func NormalJurisdiction(j string) string {
 	j = strings.ToLower(strings.TrimSpace(j))
 	if rest, ok := strings.CutPrefix(j, "https://"); ok {
@@ -248,7 +251,31 @@ func NormalJurisdiction(j string) string {
 	if i := strings.IndexByte(j, '/'); i >= 0 && strings.Trim(j[i:], "/") == "" {
 		j = j[:i]
 	}
+	j = withoutPort(j)
 	return strings.TrimPrefix(strings.TrimSuffix(j, "."), "www.")
+}
+
+// withoutPort is host without a trailing :<digits> port. An IPv6 address
+// is a port's host only in brackets ([::1]:8080), and is given without
+// them, as url.URL.Hostname names it; a bare one (2001:db8::1) has colons
+// of its own and is kept whole.
+func withoutPort(host string) string {
+	i := strings.LastIndexByte(host, ':')
+	if i < 0 {
+		return host
+	}
+	port := host[i+1:]
+	if port == "" || strings.Trim(port, "0123456789") != "" {
+		return host
+	}
+	h := host[:i]
+	if len(h) > 2 && h[0] == '[' && h[len(h)-1] == ']' {
+		return h[1 : len(h)-1]
+	}
+	if strings.ContainsAny(h, ":[]") {
+		return host
+	}
+	return h
 }
 
 // checkJurisdiction refuses a jurisdiction_id that is none of the
