@@ -25,6 +25,10 @@ type Settings struct {
 	// NearbyRadius is how far "nearby reports of the same category" reach,
 	// in metres (default 200).
 	NearbyRadius float64
+	// Publisher names who publishes the open data (OpenData's publisher):
+	// the municipality's official name, "Comune di Benevento" (default
+	// "cityhub", for a service made without one).
+	Publisher string
 	// APIKeyCost is the argon2id cost of new API key hashes (default
 	// identity.DefaultArgon2; a hub passes its configured cost, tests
 	// lower it). Stored hashes carry their own cost.
@@ -109,6 +113,9 @@ func NewService(store Store, set Settings, log *slog.Logger) (*Service, error) {
 	}
 	if set.NearbyRadius <= 0 {
 		set.NearbyRadius = DefaultNearbyRadius
+	}
+	if set.Publisher == "" {
+		set.Publisher = "cityhub"
 	}
 	if set.APIKeyCost == (identity.Argon2Params{}) {
 		set.APIKeyCost = identity.DefaultArgon2

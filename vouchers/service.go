@@ -37,6 +37,8 @@ type Service struct {
 	// one batch at a time (redeem_batch.go); nil: each runs alone.
 	batch      *groupcommit.Group[batchRedemption, batchAnswer]
 	batchStats batchCounters
+	// publisher is the open statistics' publisher (SetPublisher).
+	publisher string
 }
 
 // SendEmails makes every voucher claimed from now on enqueue a
@@ -57,6 +59,7 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	}
 	s := &Service{
 		store: store, keys: keys, log: log, now: time.Now, zone: config.DefaultZone(), // until SetZone
+		publisher: "cityhub", // until SetPublisher
 	}
 	s.SetRedemptionBatching(true)
 	return s
@@ -72,6 +75,15 @@ func (s *Service) SetClock(now func() time.Time) { s.now = now }
 func (s *Service) SetZone(loc *time.Location) {
 	if loc != nil {
 		s.zone = loc
+	}
+}
+
+// SetPublisher names who publishes the open statistics (OpenStats'
+// publisher): the municipality's official name, "Comune di Benevento".
+// Call it before the service is used; until then it is "cityhub".
+func (s *Service) SetPublisher(name string) {
+	if name != "" {
+		s.publisher = name
 	}
 }
 

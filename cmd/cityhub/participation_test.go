@@ -55,8 +55,12 @@ func TestServeParticipation(t *testing.T) {
 	if err := json.Unmarshal([]byte(get("/open311/v2/services.json")), &services); err != nil || len(services) == 0 || services[0].Code == "" {
 		t.Fatalf("services: %v %+v", err, services)
 	}
-	if body := get("/api/v1/open/participation"); !strings.Contains(body, "CC-BY-4.0") {
+	// The open data name the city as their publisher.
+	if body := get("/api/v1/open/participation"); !strings.Contains(body, "CC-BY-4.0") || !strings.Contains(body, `"publisher":"Comune di Benevento"`) {
 		t.Fatalf("open data: %s", body)
+	}
+	if body := get("/api/v1/open/vouchers/stats"); !strings.Contains(body, `"publisher":"Comune di Benevento"`) {
+		t.Fatalf("voucher open statistics: %s", body)
 	}
 	// An Open311 POST without a key is refused by the served endpoint.
 	resp, err := http.Post(url+"/open311/v2/requests.json", "application/x-www-form-urlencoded", strings.NewReader("service_code=pothole"))
