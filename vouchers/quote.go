@@ -32,8 +32,8 @@ func (s *Service) QuotePurchase(ctx context.Context, c identity.Caller, shopID, 
 	if err := requireMerchant(c, shopID); err != nil {
 		return Quote{}, err
 	}
-	if purchase <= 0 || purchase > int64(MaxCents) {
-		return Quote{}, apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")
+	if err := checkPurchaseCents(purchase); err != nil {
+		return Quote{}, err
 	}
 	p, err := s.PreviewCode(ctx, c, shopID, presented)
 	if err != nil {

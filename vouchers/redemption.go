@@ -178,8 +178,8 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	if err := idem.ValidateKey(key); err != nil {
 		return Redemption{}, false, err
 	}
-	if req.PurchaseCents <= 0 || req.PurchaseCents > MaxCents {
-		return Redemption{}, false, apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")
+	if err := checkPurchaseCents(req.PurchaseCents); err != nil {
+		return Redemption{}, false, err
 	}
 	// The request as the till sent it: a retry carries the same code, even
 	// when that code has expired since.
@@ -669,4 +669,18 @@ func requireShopOrAdmin(c identity.Caller, shopID string) error {
 		return nil
 	}
 	return apperr.R(apperr.Forbidden, "not_your_shop", "You are not staff of this shop.")
+}
+
+// checkPurchaseCents refuses a purchase amount that is not a positive
+// number of cents up to MaxCents. An amount over the bound is told the
+// bound: "a positive whole number of cents" alone reads as satisfied by
+// 100000001.
+func checkPurchaseCents(cents int64) error {
+	switch {
+	case cents <= 0:
+		return apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")
+	case cents > MaxCents:
+		return apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be at most %d cents (%s).", int64(MaxCents), money.Cents(MaxCents))
+	}
+	return nil
 }
