@@ -114,6 +114,16 @@ func TestAccessTokenAttacks(t *testing.T) {
 			for _, h := range []string{"Basic dXNlcjpwYXNz", "Bearer", "Bearer ", bearer + "x"} {
 				wantProblem(t, env.do(t, "GET", "/api/v1/me", h, ""), http.StatusUnauthorized)
 			}
+			// Two Authorization headers, even both genuine: which one counts
+			// is not guessed.
+			req := httptest.NewRequest("GET", "/api/v1/me", nil)
+			req.Header.Add("Authorization", bearer)
+			req.Header.Add("Authorization", bearer)
+			res := httptest.NewRecorder()
+			env.Server.ServeHTTP(res, req)
+			if p := wantProblem(t, res, http.StatusUnauthorized); p.Reason != "invalid_token" {
+				t.Fatalf("two Authorization headers: %+v", p)
+			}
 		})
 	}
 }

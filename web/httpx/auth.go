@@ -36,6 +36,12 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 			next.ServeHTTP(w, r)
 			return
 		}
+		if len(r.Header.Values("Authorization")) > 1 {
+			// Which of several credentials counts is a guess a proxy in
+			// front may make otherwise than the hub: none does.
+			WriteError(log, w, r, apperr.R(apperr.Unauthenticated, "invalid_token", "Send one Authorization header, not several."))
+			return
+		}
 		if h := r.Header.Get("Authorization"); h != "" {
 			scheme, token, ok := strings.Cut(h, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
