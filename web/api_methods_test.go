@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -68,10 +69,22 @@ func TestPageWrongMethodIs405(t *testing.T) {
 		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
 			t.Errorf("%s %s: Content-Type %q, want a page", tc.method, tc.path, ct)
 		}
-		// The 405 page says so, under the heading of a bad request.
+		// The 405 page says so, titled as a method not allowed rather
+		// than as an invalid request.
 		if body := rec.Body.String(); tc.status == http.StatusMethodNotAllowed &&
-			(!strings.Contains(body, "Questo indirizzo non accetta questo tipo di richiesta") || !strings.Contains(body, "Richiesta non valida")) {
+			(!strings.Contains(body, "Questo indirizzo non accetta questo tipo di richiesta") ||
+				!strings.Contains(body, "<title>Metodo non consentito ·") || !strings.Contains(body, "<h1>Metodo non consentito</h1>") ||
+				strings.Contains(body, "Richiesta non valida")) {
 			t.Errorf("%s %s: the page does not say why: %.300s", tc.method, tc.path, body)
 		}
+	}
+	// In English too.
+	req := httptest.NewRequest("PUT", "/wallet", nil)
+	req.Header.Set("Accept-Language", "en")
+	rec := httptest.NewRecorder()
+	env.Server.ServeHTTP(rec, req)
+	if body := rec.Body.String(); rec.Code != http.StatusMethodNotAllowed ||
+		!strings.Contains(body, "<title>Method not allowed ·") || !strings.Contains(body, "<h1>Method not allowed</h1>") || strings.Contains(body, "Invalid request") {
+		t.Errorf("PUT /wallet in English: %d %.300s", rec.Code, body)
 	}
 }

@@ -74,7 +74,7 @@ func TestEveryKeyUsedExists(t *testing.T) {
 		apperr.RateLimited, apperr.Unavailable, apperr.InsufficientFunds, apperr.Internal} {
 		used = append(used, "error.code."+string(c))
 	}
-	for _, st := range []int{400, 403, 404, 429, 500} {
+	for _, st := range []int{400, 403, 404, 405, 429, 500} {
 		used = append(used, "error.heading."+headingOf(st))
 	}
 	for m := 1; m <= 12; m++ {

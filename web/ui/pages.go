@@ -248,7 +248,11 @@ func headingOf(status int) string {
 		return "not_found"
 	case http.StatusForbidden:
 		return "forbidden"
-	case http.StatusBadRequest, http.StatusConflict, http.StatusPaymentRequired, http.StatusRequestEntityTooLarge, http.StatusMethodNotAllowed:
+	case http.StatusMethodNotAllowed:
+		// The request may be well formed: the address does not take
+		// its method, and the heading says that rather than "invalid".
+		return "method_not_allowed"
+	case http.StatusBadRequest, http.StatusConflict, http.StatusPaymentRequired, http.StatusRequestEntityTooLarge:
 		return "invalid"
 	case http.StatusTooManyRequests:
 		return "rate_limited"
