@@ -126,7 +126,8 @@ var errNoAccount = apperr.R(apperr.NotFound, "account_not_found", "No such accou
 // SearchAccounts lists accounts for a city administrator, newest first, a
 // page at a time. Forbidden unless admin holds city_admin; Invalid for an
 // unknown role or state, a scope without a scoped role, a text too long,
-// a limit outside 1..MaxAccountPage.
+// a limit outside 1..MaxAccountPage, and (reason bad_cursor) a cursor that
+// is no account id, so no page's Next.
 func (s *Service) SearchAccounts(ctx context.Context, admin Caller, q AccountQuery) (AccountPage, error) {
 	if err := requireAdmin(admin, "list accounts"); err != nil {
 		return AccountPage{}, err
@@ -180,11 +181,33 @@ func (q AccountQuery) filter() (AccountFilter, error) {
 	if limit < 1 || limit > MaxAccountPage {
 		return AccountFilter{}, apperr.R(apperr.Invalid, "bad_limit", "The page size must be 1 to %d.", MaxAccountPage)
 	}
-	f := AccountFilter{Text: strings.ToLower(text), Role: q.Role, Scope: q.Scope, State: q.State, After: strings.TrimSpace(q.Cursor), Limit: limit + 1}
+	after := strings.TrimSpace(q.Cursor)
+	if after != "" && !accountIDShape(after) {
+		return AccountFilter{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the account list.")
+	}
+	f := AccountFilter{Text: strings.ToLower(text), Role: q.Role, Scope: q.Scope, State: q.State, After: after, Limit: limit + 1}
 	if code, err := NormalizeFiscalCode(text); err == nil {
 		f.FiscalCode = code
 	}
 	return f, nil
+}
+
+// accountIDShape reports whether s has the shape of an account id as
+// ids.New makes them, "acc_" and 26 lower-case Crockford characters: the
+// only cursors the list gives (a page's last id). The store reads any
+// other as a row it cannot find and answers an empty page, which a client
+// would take for the list's end.
+func accountIDShape(s string) bool {
+	rest, ok := strings.CutPrefix(s, "acc_")
+	if !ok || len(rest) != 26 {
+		return false
+	}
+	for _, r := range rest {
+		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // reviewRow is a as an administrator sees it: with its state, without its

@@ -18,6 +18,7 @@ package outbox
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -122,7 +123,8 @@ func admin(c identity.Caller) error {
 
 // List lists messages newest first, in one state if state is set, after
 // the cursor before. Forbidden unless c is a city administrator; Invalid
-// for an unknown state or a limit outside 1..MaxPage.
+// for an unknown state, a limit outside 1..MaxPage, and (reason
+// bad_cursor) a cursor that is no message id, so no page's Next.
 func (s *Service) List(ctx context.Context, c identity.Caller, state, before string, limit int) (Page, error) {
 	if err := admin(c); err != nil {
 		return Page{}, err
@@ -132,6 +134,9 @@ func (s *Service) List(ctx context.Context, c identity.Caller, state, before str
 	}
 	if limit <= 0 || limit > MaxPage {
 		return Page{}, apperr.R(apperr.Invalid, "bad_limit", "The limit must be 1 to %d.", MaxPage)
+	}
+	if before != "" && !messageIDShape(before) {
+		return Page{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the outbox list.")
 	}
 	var p Page
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -159,6 +164,24 @@ func (s *Service) List(ctx context.Context, c identity.Caller, state, before str
 		p.Counts[st] += 0
 	}
 	return p, nil
+}
+
+// messageIDShape reports whether s has the shape of a message id as
+// ids.New makes them, "mail_" and 26 lower-case Crockford characters: the
+// only cursors List gives (a page's last id). The store reads any other as
+// a message it cannot find and answers an empty page, which a client would
+// take for the outbox's end.
+func messageIDShape(s string) bool {
+	rest, ok := strings.CutPrefix(s, "mail_")
+	if !ok || len(rest) != 26 {
+		return false
+	}
+	for _, r := range rest {
+		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // Get reads one message with its bodies and attachment names. Forbidden

@@ -181,7 +181,7 @@ func openAPIOperations() []apiOperation {
 			desc: "Anyone else gets 404, as if it did not exist.",
 			ok:   []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{401, 404}},
 		{method: "GET", path: "/api/v1/admin/accounts", id: "adminListAccounts", tag: "identity", summary: "Find accounts, newest first", auth: "roles", roles: admin,
-			desc: "Every filter given must match. Pages follow each other by next_cursor.",
+			desc: "Every filter given must match. Pages follow each other by next_cursor. 400 (bad_cursor) for a cursor that is no account id, so none the list gave.",
 			query: []apiParam{
 				query("q", "Part of the e-mail address or of the name (any case), or a whole account id or fiscal code.", newObj("type", "string", "maxLength", identity.MaxAccountSearchLen)),
 				query("role", "Accounts holding this role.", newObj("type", "string", "enum", rolesOf(identity.Roles))),
@@ -237,7 +237,7 @@ func openAPIOperations() []apiOperation {
 
 		// The e-mail outbox.
 		{method: "GET", path: "/api/v1/admin/mail", id: "adminListMail", tag: "mail", summary: "The e-mail outbox", auth: "roles", roles: admin,
-			desc:  "Every e-mail the hub wrote, newest first, with its state, attempts and last error. With no SMTP server configured, e-mails stay pending here.",
+			desc:  "Every e-mail the hub wrote, newest first, with its state, attempts and last error. With no SMTP server configured, e-mails stay pending here. Pages follow each other by next_cursor; 400 (bad_cursor) for a cursor that is no e-mail id, so none the list gave.",
 			query: []apiParam{query("state", "Only e-mails in this state.", newObj("type", "string", "enum", mail.States)), cursorQuery, query("limit", "Page size, 1 to 100 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", outbox.MaxPage))},
 			ok:    []apiResponse{{status: 200, desc: "A page of e-mails.", schema: "MailPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/mail/{id}", id: "adminGetMail", tag: "mail", summary: "One e-mail with its bodies", auth: "roles", roles: admin,

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/web/httpx"
 )
@@ -47,7 +48,9 @@ func (s *accountAdminPages) handleAccountsPage(w http.ResponseWriter, r *http.Re
 		p, err = s.accounts.SearchAccounts(r.Context(), c, aq)
 	}
 	if err != nil {
-		if !accountRefusal(l, f, err, accountSearchFieldOf) {
+		// A cursor the list never gave is a link gone bad, which no choice
+		// on the form mends: the error page, as the API's 400 bad_cursor.
+		if apperr.ReasonOf(err) == "bad_cursor" || !accountRefusal(l, f, err, accountSearchFieldOf) {
 			s.pageError(w, r, err)
 			return
 		}
