@@ -10,6 +10,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/audit"
+	"cityhub/ids"
 	"cityhub/wallet"
 )
 
@@ -182,7 +183,7 @@ func (q AccountQuery) filter() (AccountFilter, error) {
 		return AccountFilter{}, apperr.R(apperr.Invalid, "bad_limit", "The page size must be 1 to %d.", MaxAccountPage)
 	}
 	after := strings.TrimSpace(q.Cursor)
-	if after != "" && !accountIDShape(after) {
+	if after != "" && !ids.Is("acc", after) {
 		return AccountFilter{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the account list.")
 	}
 	f := AccountFilter{Text: strings.ToLower(text), Role: q.Role, Scope: q.Scope, State: q.State, After: after, Limit: limit + 1}
@@ -190,24 +191,6 @@ func (q AccountQuery) filter() (AccountFilter, error) {
 		f.FiscalCode = code
 	}
 	return f, nil
-}
-
-// accountIDShape reports whether s has the shape of an account id as
-// ids.New makes them, "acc_" and 26 lower-case Crockford characters: the
-// only cursors the list gives (a page's last id). The store reads any
-// other as a row it cannot find and answers an empty page, which a client
-// would take for the list's end.
-func accountIDShape(s string) bool {
-	rest, ok := strings.CutPrefix(s, "acc_")
-	if !ok || len(rest) != 26 {
-		return false
-	}
-	for _, r := range rest {
-		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // reviewRow is a as an administrator sees it: with its state, without its

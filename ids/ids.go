@@ -39,6 +39,26 @@ func newAt(prefix string, t time.Time) string {
 	return prefix + "_" + strings.ToLower(enc.EncodeToString(b[:]))
 }
 
+// Is reports whether s has the shape of an id New(prefix) makes: the
+// prefix, "_" and 26 lower-case Crockford characters. A list whose cursor
+// is an id refuses any other, which its store would read as a row it
+// cannot find and answer with an empty page, a list's end to a client.
+func Is(prefix, s string) bool {
+	rest, ok := strings.CutPrefix(s, prefix+"_")
+	if !ok || len(rest) != 26 {
+		return false
+	}
+	for _, r := range rest {
+		if !strings.ContainsRune(lowerAlphabet, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerAlphabet is the alphabet as New writes it.
+var lowerAlphabet = strings.ToLower(alphabet)
+
 // Token returns n random bytes encoded as URL-safe text, for secrets such as
 // refresh tokens and session ids.
 func Token(n int) string {

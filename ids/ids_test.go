@@ -3,6 +3,7 @@ package ids
 import (
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -36,6 +37,22 @@ func TestIDsSortByTheMillisecondTheyWereMade(t *testing.T) {
 		// 48 bits of time are the first 9 characters and 3 bits of the 10th.
 		if id[:4+9] != newAt("vrd", same)[:4+9] {
 			t.Fatalf("two ids of one millisecond begin differently: %s", id)
+		}
+	}
+}
+
+// Is takes what New makes and nothing else: another prefix, another
+// length, letters in upper case or outside the alphabet.
+func TestIs(t *testing.T) {
+	id := New("acc")
+	if !Is("acc", id) {
+		t.Fatalf("Is(acc, %s) = false", id)
+	}
+	rest := id[len("acc_"):]
+	for _, s := range []string{"", "acc_", "zzz", "acc_nobody", "mail_" + rest, "acc" + rest, "acc_" + rest + "0", "acc_" + rest[1:],
+		"acc_" + strings.ToUpper(rest), "acc_" + "i" + rest[1:], "acc_" + "u" + rest[1:], "acc_" + "-" + rest[1:]} {
+		if Is("acc", s) {
+			t.Errorf("Is(acc, %q) = true", s)
 		}
 	}
 }

@@ -18,11 +18,11 @@ package outbox
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/mail"
 )
 
@@ -135,7 +135,7 @@ func (s *Service) List(ctx context.Context, c identity.Caller, state, before str
 	if limit <= 0 || limit > MaxPage {
 		return Page{}, apperr.R(apperr.Invalid, "bad_limit", "The limit must be 1 to %d.", MaxPage)
 	}
-	if before != "" && !messageIDShape(before) {
+	if before != "" && !ids.Is("mail", before) {
 		return Page{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the outbox list.")
 	}
 	var p Page
@@ -164,24 +164,6 @@ func (s *Service) List(ctx context.Context, c identity.Caller, state, before str
 		p.Counts[st] += 0
 	}
 	return p, nil
-}
-
-// messageIDShape reports whether s has the shape of a message id as
-// ids.New makes them, "mail_" and 26 lower-case Crockford characters: the
-// only cursors List gives (a page's last id). The store reads any other as
-// a message it cannot find and answers an empty page, which a client would
-// take for the outbox's end.
-func messageIDShape(s string) bool {
-	rest, ok := strings.CutPrefix(s, "mail_")
-	if !ok || len(rest) != 26 {
-		return false
-	}
-	for _, r := range rest {
-		if !strings.ContainsRune("0123456789abcdefghjkmnpqrstvwxyz", r) {
-			return false
-		}
-	}
-	return true
 }
 
 // Get reads one message with its bodies and attachment names. Forbidden
