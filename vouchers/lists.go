@@ -2,6 +2,8 @@ package vouchers
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -121,11 +123,19 @@ func readPage[T any](q PageQuery, id func(T) string, read func(Seek) ([]T, error
 // CampaignPage gives a city administrator a page of the campaigns with one
 // of statuses (all when none), newest first (by creation, then id), with
 // the count of all of them. Forbidden unless the caller is a city
-// administrator; Invalid (bad_limit) for a limit outside 1 to MaxPage,
-// (bad_cursor) for a cursor that is no campaign.
+// administrator; Invalid (bad_status) for a status no campaign can have,
+// (bad_limit) for a limit outside 1 to MaxPage, (bad_cursor) for a cursor
+// that is no campaign.
 func (s *Service) CampaignPage(ctx context.Context, c identity.Caller, statuses []string, q PageQuery) (Page[Campaign], error) {
 	if err := requireAdmin(c); err != nil {
 		return Page[Campaign]{}, err
+	}
+	for _, st := range statuses {
+		if !slices.Contains(campaignStatuses, st) {
+			// A status misspelt would otherwise list nothing, which reads
+			// as "no such campaigns".
+			return Page[Campaign]{}, apperr.R(apperr.Invalid, "bad_status", "A campaign's status is one of %s.", strings.Join(campaignStatuses, ", "))
+		}
 	}
 	if err := q.check(); err != nil {
 		return Page[Campaign]{}, err

@@ -114,6 +114,9 @@ const (
 	StatusClosed = "closed" // over: no claims, no redemptions
 )
 
+// campaignStatuses are every status a campaign can have.
+var campaignStatuses = []string{StatusDraft, StatusOpen, StatusPaused, StatusClosed}
+
 // Voucher modes.
 const (
 	ModeSingleUse = "single_use" // one redemption; any unspent value is forfeited

@@ -129,6 +129,10 @@ func TestVoucherAdminListsPaged(t *testing.T) {
 	if pages := apiPages(t, env, "/api/v1/admin/campaigns?status=draft&limit=2", admin, 3); len(slices.Concat(pages...)) != 3 {
 		t.Fatalf("draft pages %v", pages)
 	}
+	// A status no campaign has is refused, not answered with no campaigns.
+	if p := wantProblem(t, vreq(t, env, "GET", "/api/v1/admin/campaigns?status=weird", admin, ""), http.StatusBadRequest); p.Reason != "bad_status" {
+		t.Fatalf("an unknown status: %+v", p)
+	}
 
 	// Statements: every shop's, one shop's, and a shop's own to its staff.
 	a, b := shops[0], shops[1]

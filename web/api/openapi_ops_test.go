@@ -259,7 +259,7 @@ func openAPIOperations() []apiOperation {
 			body: "ShopRequest", ok: []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/campaigns", id: "adminListCampaigns", tag: "vouchers-admin", summary: "List campaigns", auth: "roles", roles: admin,
 			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts every campaign of the status asked). " + badCursor + "campaign.",
-			query: []apiParam{query("status", "Only campaigns in this status (any other value matches none).", newObj("type", "string", "enum", campaignStatuses)), cursorQuery, voucherLimit},
+			query: []apiParam{query("status", "Only campaigns in this status (another value is 400 bad_status).", newObj("type", "string", "enum", campaignStatuses)), cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of campaigns.", schema: "CampaignPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/campaigns", id: "adminCreateCampaign", tag: "vouchers-admin", summary: "Create a draft campaign", auth: "roles", roles: admin,
 			desc: "The budget is funded from the city's at once. 400 for a field out of bounds, and for what is most likely a mistake: a validity already over (validity_over), a shop that does not exist (unknown_shop), a district or a category that no shop has (no_shop_in_district, no_shop_in_category; each is checked on its own, not that some shop has both).",
