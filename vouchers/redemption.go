@@ -73,17 +73,19 @@ func (s *Service) identify(ctx context.Context, shopID, presented string) (strin
 	if fails[shopKey] >= MaxCodeFailuresPerShop || (ip != "" && fails[ipKey] >= MaxCodeFailuresPerIP) {
 		return "", errTooManyFailedCodes
 	}
-	fail := func() error {
+	// fail counts a typed code that named no voucher, malformed or not,
+	// against the guessing limits.
+	fail := func(what string) error {
 		err := s.store.InTx(ctx, func(tx Tx) error { return tx.RecordCodeFailures(ctx, keys, now, now.Add(-2*CodeFailureWindow)) })
 		if err != nil {
 			s.log.ErrorContext(ctx, "record failed code", slog.Any("error", err))
 		}
-		s.log.WarnContext(ctx, "typed voucher code not found", slog.String("shop", shopID), slog.String("ip", ip))
+		s.log.WarnContext(ctx, what, slog.String("shop", shopID), slog.String("ip", ip))
 		return apperr.R(apperr.NotFound, "code_unknown", "No voucher has this code.")
 	}
 	hash, err := qrtoken.ParseCode(presented)
 	if err != nil {
-		return "", errors.Join(err, fail())
+		return "", errors.Join(err, fail("typed voucher code malformed"))
 	}
 	var id string
 	err = s.store.View(ctx, func(tx Tx) error {
@@ -95,7 +97,7 @@ func (s *Service) identify(ctx context.Context, shopID, presented string) (strin
 		return nil
 	})
 	if apperr.Has(err, apperr.NotFound) {
-		return "", fail()
+		return "", fail("typed voucher code not found")
 	}
 	return id, err
 }
