@@ -151,7 +151,7 @@ func TestDoorOfflineEntriesOverHTTP(t *testing.T) {
 		{"no device", offlineBody(t, tonight.ID, "", c), "invalid_device"},
 		{"no performance", offlineBody(t, "", "d", c), "performance_missing"},
 		{"an entry without time", `{"performance_id":"` + tonight.ID + `","device":"d","entries":[{"id":"x","code":"` + c.Code + `"}]}`, "invalid_entry"},
-		{"a time that is no time", `{"performance_id":"` + tonight.ID + `","device":"d","entries":[{"id":"x","code":"` + c.Code + `","at":"tonight"}]}`, ""},
+		{"a time that is no time", `{"performance_id":"` + tonight.ID + `","device":"d","entries":[{"id":"x","code":"` + c.Code + `","at":"tonight"}]}`, "wrong_type"},
 	} {
 		p := wantProblem(t, env.do(t, "POST", "/api/v1/door/offline-entries", staff, bad.body), http.StatusBadRequest)
 		if bad.reason != "" && p.Reason != bad.reason {

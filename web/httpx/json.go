@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"cityhub/apperr"
@@ -128,6 +129,10 @@ func decodeError(err error) error {
 		return apperr.R(apperr.Invalid, "empty_body", "The body is empty; a JSON object is required.")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return apperr.R(apperr.Invalid, "malformed_json", "The body is not valid JSON (it ends too early).")
+	case errors.As(err, new(*time.ParseError)):
+		// encoding/json hands a time's own parse error back without the
+		// field's name; the body is JSON all the same.
+		return apperr.R(apperr.Invalid, "wrong_type", "A time must be written as RFC 3339, such as 2026-12-06T20:30:00+01:00.")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return apperr.R(apperr.Invalid, "unknown_field", "The body has an unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}

@@ -138,6 +138,9 @@ func TestDecodeJSONTypeMessages(t *testing.T) {
 		{`{"rows":[{"name":1}]}`, "wrong_type", `The field "rows.name" must be a string.`},
 		{`{"inner":[]}`, "wrong_type", `The field "inner" must be an object.`},
 		{`{"prices_cents":{"A":true}}`, "wrong_type", `The field "prices_cents" must be a whole number.`},
+		// A time that does not read is the field's type, not a body that
+		// is not JSON.
+		{`{"at":"yesterday"}`, "wrong_type", "A time must be written as RFC 3339, such as 2026-12-06T20:30:00+01:00."},
 	} {
 		var dst jsonBody
 		err := decodeBody(tc.body, &dst)
