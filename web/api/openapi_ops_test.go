@@ -319,11 +319,11 @@ func openAPIOperations() []apiOperation {
 
 		// Vouchers: the shop's till.
 		{method: "POST", path: "/api/v1/merchant/vouchers/preview", id: "previewVoucher", tag: "vouchers-merchant", summary: "Verify a code and show what it is worth here", auth: "roles", roles: merchant,
-			desc:  "The shop comes from the caller's merchant_staff grant. Failed look-ups of typed codes are rate-limited (429) and answer alike whether or not a code exists.",
+			desc:  "The shop comes from the caller's merchant_staff grant. 400 for a code that does not read (reasons code_missing, qr_invalid, code_malformed). Failed look-ups of typed codes are rate-limited (429) and answer alike whether or not a code exists.",
 			query: []apiParam{shopQuery}, body: "PreviewRequest",
 			ok: []apiResponse{{status: 200, desc: "The preview.", schema: "VoucherPreview"}}, errs: []int{400, 401, 403, 404, 409, 429}},
 		{method: "POST", path: "/api/v1/merchant/vouchers/redeem", id: "redeemVoucher", tag: "vouchers-merchant", summary: "Redeem a voucher for a purchase", auth: "roles", roles: merchant,
-			desc:  "Every rule is checked in the transaction that moves the value to the shop's payable. A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), a refusal too, even once the QR code has expired or the voucher has changed; the same key for another voucher or amount is 409 (reason idempotency_key_reused).",
+			desc:  "Every rule is checked in the transaction that moves the value to the shop's payable. 400 for a code that does not read (reasons code_missing, qr_invalid, code_malformed). A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), a refusal too, even once the QR code has expired or the voucher has changed; the same key for another voucher or amount is 409 (reason idempotency_key_reused).",
 			query: []apiParam{shopQuery}, headers: []string{"IdempotencyKey"}, body: "RedeemRequest",
 			ok: []apiResponse{{status: 201, desc: "The redemption.", schema: "RedemptionReceipt", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409, 429}},
 		{method: "POST", path: "/api/v1/merchant/redemptions/{id}/reverse", id: "reverseRedemption", tag: "vouchers-merchant", summary: "Reverse a redemption within the reversal window", auth: "roles", roles: merchant,
@@ -364,7 +364,7 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/mobility/stations/{id}", id: "getStation", tag: "mobility", summary: "One station with its docked bikes", auth: "public",
 			ok: []apiResponse{{status: 200, desc: "The station.", schema: "StationView"}}, errs: []int{404}},
 		{method: "POST", path: "/api/v1/mobility/unlock", id: "unlockBike", tag: "mobility", summary: "Unlock a bike", auth: "roles", roles: citizen,
-			desc: "Answers once the station confirmed. 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); " +
+			desc: "Answers once the station confirmed. 400 (reason unlock_target) without a dock or a bike to unlock (a dock of 0 is none). 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); " +
 				"409 when the bike is taken (bike_taken), the rider already rides (ride_open), the dock named holds no bike (no_bike_at_dock), the bike named is not in the dock named (bike_not_at_dock) or, named alone, not docked at the station (bike_not_at_station), or when the station refused because the dock holds no bike or is busy (station_refused:no_bike, station_refused:busy; nothing charged); " +
 				"503 when the station is closed, is offline, did not answer in time (station_timeout), refused for another reason (station_refused:<its error>) or the dock or bike is out of service (nothing charged); " +
 				"401 (account_deleted) when the caller's account was erased while the request was on its way (nothing is sent to the station). " +
