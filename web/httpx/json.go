@@ -82,7 +82,7 @@ func judgeJSON(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return decodeError(err, reflect.TypeOf(dst))
 	}
 	if dec.More() {
 		return apperr.R(apperr.Invalid, "malformed_json", "The body must hold exactly one JSON object.")
@@ -115,7 +115,7 @@ func jsonContentType(r *http.Request) error {
 }
 
 // decodeError is the error of a body encoding/json could not decode.
-func decodeError(err error) error {
+func decodeError(err error, dst reflect.Type) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
@@ -124,6 +124,12 @@ func decodeError(err error) error {
 	case errors.As(err, &typ) && typ.Field == "":
 		return errNotObject
 	case errors.As(err, &typ):
+		if what, ok := containerOf(dst, typ.Field); ok && !typ.Type.AssignableTo(fieldTypeAt(dst, typ.Field)) {
+			// encoding/json names the field whose element or value is
+			// wrong, and that element's type: "seats" must be an array,
+			// of strings.
+			return apperr.R(apperr.Invalid, "wrong_type", "Each %s of the field %q must be %s.", what, typ.Field, jsonKind(typ.Type))
+		}
 		return apperr.R(apperr.Invalid, "wrong_type", "The field %q must be %s.", typ.Field, jsonKind(typ.Type))
 	case errors.Is(err, io.EOF):
 		return apperr.R(apperr.Invalid, "empty_body", "The body is empty; a JSON object is required.")
@@ -137,6 +143,54 @@ func decodeError(err error) error {
 		return apperr.R(apperr.Invalid, "unknown_field", "The body has an unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return apperr.R(apperr.Invalid, "malformed_json", "The body could not be read as JSON.")
+}
+
+// fieldTypeAt is the declared type of the field at path (JSON names joined
+// by dots, as encoding/json reports them) in root, looking through
+// pointers and the elements of arrays, slices and maps on the way; nil when
+// there is none.
+func fieldTypeAt(root reflect.Type, path string) reflect.Type {
+	t := root
+	for _, name := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			return nil
+		}
+		var next reflect.Type
+		for _, f := range reflect.VisibleFields(t) {
+			if f.Anonymous || !f.IsExported() {
+				continue
+			}
+			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if tag == name || tag == "" && f.Name == name {
+				next = f.Type
+				break
+			}
+		}
+		t = next
+	}
+	return t
+}
+
+// containerOf says what a wrong value inside the field at path is: an
+// "element" of an array or slice, a "value" of a map; false when the field
+// holds no such thing.
+func containerOf(root reflect.Type, path string) (string, bool) {
+	t := fieldTypeAt(root, path)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == nil:
+		return "", false
+	case t.Kind() == reflect.Map:
+		return "value", true
+	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && !(t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8):
+		return "element", true
+	}
+	return "", false
 }
 
 // errNotObject refuses a body that is JSON but not an object (an array, a

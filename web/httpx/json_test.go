@@ -137,7 +137,9 @@ func TestDecodeJSONTypeMessages(t *testing.T) {
 		{`{"rows":{}}`, "wrong_type", `The field "rows" must be an array.`},
 		{`{"rows":[{"name":1}]}`, "wrong_type", `The field "rows.name" must be a string.`},
 		{`{"inner":[]}`, "wrong_type", `The field "inner" must be an object.`},
-		{`{"prices_cents":{"A":true}}`, "wrong_type", `The field "prices_cents" must be a whole number.`},
+		{`{"prices_cents":{"A":true}}`, "wrong_type", `Each value of the field "prices_cents" must be a whole number.`},
+		{`{"rows":[1]}`, "wrong_type", `Each element of the field "rows" must be an object.`},
+		{`{"inner":{"from":"x"}}`, "wrong_type", `The field "inner.from" must be a whole number.`},
 		// A time that does not read is the field's type, not a body that
 		// is not JSON.
 		{`{"at":"yesterday"}`, "wrong_type", "A time must be written as RFC 3339, such as 2026-12-06T20:30:00+01:00."},
