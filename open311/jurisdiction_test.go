@@ -1,17 +1,12 @@
 package open311_test
 
 import (
-	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
-	"cityhub/identity"
 	"cityhub/open311"
-	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/store/storetest"
 )
@@ -51,29 +46,12 @@ func TestNormalJurisdiction(t *testing.T) {
 // port; another host on the same port is still refused.
 func TestJurisdictionWithAPortIsTheHubs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.IssueAPIKey(context.Background(), admin, "Test app"); err != nil {
-			t.Fatal(err)
-		}
 		// The accepted ids as the hub gives them: the city's, then its
 		// public URL's host name.
-		o := open311.New(svc, open311.Options{Jurisdictions: []string{"comune.benevento.it", "127.0.0.1"}})
-		srv := httptest.NewServer(o.Handler("/open311/v2"))
-		defer srv.Close()
+		e := newEnvWith(t, db, open311.Options{Jurisdictions: []string{"comune.benevento.it", "127.0.0.1"}})
 		get := func(j string) (int, string) {
-			res, err := http.Get(srv.URL + "/open311/v2/services.json?jurisdiction_id=" + url.QueryEscape(j))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer res.Body.Close()
-			b, err := io.ReadAll(res.Body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return res.StatusCode, string(b)
+			code, b, _ := e.do(t, "GET", "/services.json?jurisdiction_id="+url.QueryEscape(j), nil, "")
+			return code, string(b)
 		}
 		for _, j := range []string{"http://127.0.0.1:18080/", "127.0.0.1:18080", "https://comune.benevento.it:443/"} {
 			if code, b := get(j); code != http.StatusOK {

@@ -53,7 +53,8 @@ func newEnv(t testing.TB, db store.DB) *env {
 	return newEnvWith(t, db, open311.Options{})
 }
 
-// newEnvWith is newEnv with o's photo limits.
+// newEnvWith is newEnv with opts' photo limits and, when it names any,
+// jurisdictions (the city's alone otherwise).
 func newEnvWith(t testing.TB, db store.DB, opts open311.Options) *env {
 	t.Helper()
 	svc, err := participation.NewService(db.Participation(), participation.Settings{APIKeyCost: identity.FastArgon2}, nil)
@@ -66,7 +67,11 @@ func newEnvWith(t testing.TB, db store.DB, opts open311.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := open311.New(svc, open311.Options{Jurisdictions: []string{"comune.benevento.it"}, Now: func() time.Time { return now },
+	jurisdictions := opts.Jurisdictions
+	if jurisdictions == nil {
+		jurisdictions = []string{"comune.benevento.it"}
+	}
+	o := open311.New(svc, open311.Options{Jurisdictions: jurisdictions, Now: func() time.Time { return now },
 		MediaURL: func(id string) string { return "https://hub.example.org/photos/" + id + ".jpg" }, Photos: opts.Photos})
 	srv := httptest.NewServer(o.Handler("/open311/v2"))
 	t.Cleanup(srv.Close)
