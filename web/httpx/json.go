@@ -124,7 +124,7 @@ func decodeError(err error, dst reflect.Type) error {
 	case errors.As(err, &typ) && typ.Field == "":
 		return errNotObject
 	case errors.As(err, &typ):
-		if what, ok := containerOf(dst, typ.Field); ok && !typ.Type.AssignableTo(fieldTypeAt(dst, typ.Field)) {
+		if what, field, ok := containerOf(dst, typ.Field); ok && !typ.Type.AssignableTo(field) {
 			// encoding/json names the field whose element or value is
 			// wrong, and that element's type: "seats" must be an array,
 			// of strings.
@@ -174,23 +174,24 @@ func fieldTypeAt(root reflect.Type, path string) reflect.Type {
 	return t
 }
 
-// containerOf says what a wrong value inside the field at path is: an
-// "element" of an array or slice, a "value" of a map; false when the field
-// holds no such thing.
-func containerOf(root reflect.Type, path string) (string, bool) {
-	t := fieldTypeAt(root, path)
+// containerOf gives the type of the field at path and says what a wrong
+// value inside it is: an "element" of an array or slice, a "value" of a
+// map; false when the field holds no such thing.
+func containerOf(root reflect.Type, path string) (string, reflect.Type, bool) {
+	field := fieldTypeAt(root, path)
+	t := field
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch {
 	case t == nil:
-		return "", false
+		return "", nil, false
 	case t.Kind() == reflect.Map:
-		return "value", true
+		return "value", field, true
 	case (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && !(t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8):
-		return "element", true
+		return "element", field, true
 	}
-	return "", false
+	return "", nil, false
 }
 
 // errNotObject refuses a body that is JSON but not an object (an array, a
