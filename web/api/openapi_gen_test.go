@@ -76,9 +76,9 @@ var errorText = map[int]string{
 	400: "Bad input: malformed JSON, unknown or repeated fields, wrong types, or a value the rules refuse; nothing was changed.",
 	413: "The body is over its limit (reason body_too_large); nothing was changed.",
 	415: "The body is declared (Content-Type) as something other than application/json (reason unsupported_media_type); nothing was changed.",
-	401: "No valid credentials (WWW-Authenticate: Bearer). Any route, public ones included, refuses a bearer token that does not verify.",
+	401: "No valid credentials (WWW-Authenticate: Bearer): reason login_required without any, invalid_token for an access token that does not verify or has expired, or an Authorization header that is not one \"Bearer <token>\". Any route, public ones included, refuses a bearer token that does not verify.",
 	402: "Not enough credit.",
-	403: "The caller's roles do not allow this.",
+	403: "The caller's roles do not allow this (x-cityhub-roles lists those an operation admits). Reports and proposals name the role they want as the reason (not_citizen, not_admin, not_office_staff); a refusal for another cause is in the operation's description.",
 	404: "No such object (or not the caller's).",
 	409: "Conflicts with the current state, or an Idempotency-Key reused for another request.",
 	429: "Too many attempts; try again later.",
@@ -227,7 +227,10 @@ func buildOpenAPIDocument() *obj {
 				resp.set("headers", hs)
 			}
 		}
-		errs := op.errs
+		// Every request is read for its text first (path, query, headers:
+		// invalid_text, invalid_query, bad_device_id, path_not_canonical),
+		// so every operation may answer 400.
+		errs := slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(op.errs), 400))))
 		if op.auth == "public" && !slices.Contains(errs, 401) {
 			// The auth middleware refuses a bearer token that does not
 			// verify on every route, public ones included.
@@ -279,10 +282,10 @@ func buildOpenAPIDocument() *obj {
 	printable := "^[!-~]+$"
 	parameters := newObj(
 		"IdempotencyKey", newObj("name", "Idempotency-Key", "in", "header", "required", true,
-			"description", "The client's key for this request: a retry with the same key and body answers the first result; the same key with another body is 409.",
+			"description", "The client's key for this request: a retry with the same key and body answers the first result; the same key with another body is 409. Without one 400 (idempotency_key_missing); one that is not 1 to "+strconv.Itoa(idem.MaxKeyLen)+" printable ASCII characters 400 (idempotency_key_invalid).",
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"OptionalIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
-			"description", "Optional: the client's key for this request. A retry with the same key, path and body gets the first answer again (marked Idempotent-Replayed); the same key with another request is 409 (idempotency_key_reused).",
+			"description", "Optional: the client's key for this request. A retry with the same key, path and body gets the first answer again (marked Idempotent-Replayed); the same key with another request is 409 (idempotency_key_reused). One that is not 1 to "+strconv.Itoa(idem.MaxKeyLen)+" printable ASCII characters is 400 (idempotency_key_invalid).",
 			"schema", newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen, "pattern", printable)),
 		"UnlockIdempotencyKey", newObj("name", "Idempotency-Key", "in", "header",
 			"description", "Optional: the unlock's request id, instead of request_id in the body (400 when both are given and differ): 1 to 100 letters, digits, - or _, as it is also the id of the command the station receives. "+
@@ -332,12 +335,13 @@ func buildOpenAPIDocument() *obj {
 			"version", "1",
 			"summary", "A city's digital front office: wallet, vouchers, bikesharing.",
 			"description", "The JSON API of cityhub under /api/v1. Amounts are integer euro cents in fields named *_cents; times are RFC 3339 in UTC. "+
-				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. A path not in canonical form (a . or .. segment, a repeated slash) is refused with 400 (reason path_not_canonical, the detail naming the canonical path), not redirected. Request bodies are one JSON object of at most 64 KiB, declared as application/json or not declared (another Content-Type is 415, reason unsupported_media_type; 413 beyond the size, at once when Content-Length declares more, so a client that sends Expect: 100-continue never sends the body); unknown fields are refused (400 unknown_field), a key must be a field's name exactly, case included, and an object that holds a key twice is refused (400 duplicate_field). "+
+				"Errors are application/problem+json (RFC 9457) with a stable code and, where useful, a reason. A path not in canonical form (a . or .. segment, a repeated slash) is refused with 400 (reason path_not_canonical, the detail naming the canonical path), not redirected. Request bodies are one JSON object of at most 64 KiB, declared as application/json or not declared (another Content-Type is 415, reason unsupported_media_type; 413 beyond the size, at once when Content-Length declares more, so a client that sends Expect: 100-continue never sends the body); a body that is not JSON, or holds more than one value, is 400 malformed_json, and one that is empty where the operation takes a body 400 empty_body; a member of the wrong type is 400 wrong_type; unknown fields are refused (400 unknown_field), a key must be a field's name exactly, case included, and an object that holds a key twice is refused (400 duplicate_field). "+
 				"An operation described here without a request body takes none: a signed-in caller's body is judged as an empty object's, so any field in it is refused (400 unknown_field) and anything but an object too (400 wrong_type), and nothing changes; an empty body, or {}, counts as none. "+
-				"Text anywhere in a request (path, query, headers, body) must be UTF-8 without NUL characters: 400 (reason invalid_text) otherwise. "+
+				"Text anywhere in a request (path, query, headers, body) must be UTF-8 without NUL characters: 400 (reason invalid_text) otherwise; a query string that does not parse is 400 (invalid_query). "+
+				"A client may name its device (a till, a door) in an X-Device-Id header, kept with what it does: at most "+strconv.Itoa(httpx.MaxDeviceIDLen)+" bytes on one line, 400 (bad_device_id) otherwise. "+
 				"Every state-changing operation (POST, PUT, DELETE) except login, refresh, the Stripe webhook and those that answer with a credential (creating a station, issuing or rotating its broker credential, issuing an Open311 API key) takes an Idempotency-Key header: the first answer to a caller's key on an operation is kept, "+
 				"and a retry with the same key, path, query and body gets it again, with the same status and body and the header Idempotent-Replayed: true, without the operation running again, "+
-				"even when what it checked has changed since (an expired QR code, a limit reached); the same key with another request is 409 (idempotency_key_reused); without a sign-in the caller is known only by its request, so a key is kept per request there: only the same request under the same key gets the first answer, and another request under it runs as new. A request under a key whose first request still runs, a retry or another request, runs nothing meanwhile: it waits for that answer and is judged by it (replayed, or 409 idempotency_key_reused; run as new if the answer was not kept), for up to 25 s, then 409 (idempotency_key_in_use) with Retry-After. A 409 about the key itself (idempotency_key_reused, idempotency_key_in_use, idempotency_key_answer_lost) is never kept as the key's answer. "+
+				"even when what it checked has changed since (an expired QR code, a limit reached); the same key with another request is 409 (idempotency_key_reused), and a request with two Idempotency-Key headers is 400 (duplicate_idempotency_key); without a sign-in the caller is known only by its request, so a key is kept per request there: only the same request under the same key gets the first answer, and another request under it runs as new. A request under a key whose first request still runs, a retry or another request, runs nothing meanwhile: it waits for that answer and is judged by it (replayed, or 409 idempotency_key_reused; run as new if the answer was not kept), for up to 25 s, then 409 (idempotency_key_in_use) with Retry-After. A 409 about the key itself (idempotency_key_reused, idempotency_key_in_use, idempotency_key_answer_lost) is never kept as the key's answer. "+
 				"Answers with status 401, 403, 408, 429 or 5xx are not kept: a retry runs again. "+
 				"If the hub stopped after the operation and before its answer was kept, the retry gets the first result where the operation records the key itself (claims, redemptions, reversals, settlements, top-ups, holds, unlocks, reports) and 409 (idempotency_key_answer_lost) elsewhere, never a second operation. "+
 				"A key is remembered for the hub's CITYHUB_KEPT_ANSWERS_TTL only (30 days unless set): after it, its kept answer, the operation's own record and a lost key are forgotten, and a retry runs again as a new request (a claim retried then may make a second voucher). Retries must come within it. "+
@@ -409,7 +413,7 @@ func addOpsPaths(paths *obj) {
 		"vehicle_types.json", "vehicle_status.json", "system_pricing_plans.json"}
 	feed := newObj("type", "object", "required", []string{"last_updated", "ttl", "version", "data"})
 	gbfsFeed := get("gbfsFeed", "A GBFS v3.0 feed (open bikesharing data)",
-		"Each feed follows the GBFS v3.0 specification and validates against MobilityData's JSON schemas (see docs/gbfs.md). Conditional requests (ETag, Last-Modified) answer 304; gzip on request.", newObj(
+		"Each feed follows the GBFS v3.0 specification and validates against MobilityData's JSON schemas (see docs/gbfs.md). Conditional requests (ETag, Last-Modified) answer 304; gzip on request. 404 (no_feed) for a feed this hub does not publish.", newObj(
 			"200", newObj("description", "The feed.", "content", content("application/json", feed)),
 			"304", newObj("description", "Not modified."),
 			"404", newObj("$ref", "#/components/responses/404"),

@@ -8,6 +8,7 @@ import (
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/mobility"
+	"cityhub/money"
 	"cityhub/outbox"
 	"cityhub/vouchers"
 	"cityhub/wallet"
@@ -64,10 +65,10 @@ var (
 	admin    = []identity.Role{identity.RoleAdmin}
 	operator = []identity.Role{identity.RoleOperator, identity.RoleAdmin}
 
-	shopQuery    = query("shop", "For staff of several shops: which of their shops (default: their only one).", str())
-	limitQuery   = query("limit", "Page size, 1 to 100 (default 20).", newObj("type", "integer", "minimum", 1, "maximum", wallet.MaxPage))
-	cursorQuery  = query("cursor", "next_cursor of the previous page.", str())
-	voucherLimit = query("limit", "Page size, 1 to 200 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxPage))
+	shopQuery    = query("shop", "For staff of several shops: which of their shops (default: their only one; staff of several who leave it out get 400 shop_required). A shop the caller is not staff of is 403 (not_your_shop).", str())
+	limitQuery   = query("limit", "Page size, 1 to 100 (default 20); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", wallet.MaxPage))
+	cursorQuery  = query("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor).", str())
+	voucherLimit = query("limit", "Page size, 1 to 200 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxPage))
 	formatQuery  = query("format", "csv for the CSV export (also with Accept: text/csv).", newObj("type", "string", "enum", []string{"csv"}))
 	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
 )
@@ -83,20 +84,22 @@ const openVoucherStatsKept = openDataKept + " A campaign that can no longer chan
 // mobility service admits city admins and mobility operators to both.
 func credentialOps() []apiOperation {
 	base := "/api/v1/admin/mobility/stations/{id}/credential"
-	taken := "409 (broker_account_taken) when the station's id names a broker account that was not made for a station (the hub's own, or one made by hand): the account is left as it is; register the station under another id."
-	secret := "Cache-Control: no-store. The secret is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer rotates the credential. " + taken
+	taken := "409 (broker_account_taken) when the station's id names a broker account that was not made for a station (the hub's own, or one made by hand): the account is left as it is; register the station under another id. 409 (credential_changed) when another change of the credential came first: look again."
+	secret := "Cache-Control: no-store. The secret is in this answer only; an Idempotency-Key is not honoured (the hub would have to keep the secret): a client that lost the answer rotates the credential. 404 (no_station) for an unknown station. " + taken
 	return []apiOperation{
 		{method: "GET", path: "/api/v1/admin/mobility/credentials", id: "listStationCredentials", tag: "mobility-admin", summary: "Every station's broker credential (no secrets)", auth: "roles", roles: operator,
 			ok: []apiResponse{{status: 200, desc: "Credentials by station id.", schema: listOf("credentials", "StationCredential")}}, errs: []int{401, 403}},
 		{method: "GET", path: base, id: "getStationCredential", tag: "mobility-admin", summary: "A station's broker credential (no secret)", auth: "roles", roles: operator,
-			ok: []apiResponse{{status: 200, desc: "The credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404}},
-		{method: "POST", path: base, id: "issueStationCredential", tag: "mobility-admin", summary: "Issue a registered station's broker credential", auth: "roles", roles: operator, desc: secret,
-			ok: []apiResponse{{status: 201, desc: "The credential with its secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
+			desc: "404 (no_credential) for a station that never had one, or no such station.",
+			ok:   []apiResponse{{status: 200, desc: "The credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404}},
+		{method: "POST", path: base, id: "issueStationCredential", tag: "mobility-admin", summary: "Issue a registered station's broker credential", auth: "roles", roles: operator,
+			desc: "409 (credential_active) while the station has an active credential: rotate it instead. " + secret,
+			ok:   []apiResponse{{status: 201, desc: "The credential with its secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
 		{method: "POST", path: base + "/rotate", id: "rotateStationCredential", tag: "mobility-admin", summary: "Replace a station's secret", auth: "roles", roles: operator,
-			desc: "The old secret stops working and a station connected with it is disconnected. " + secret,
+			desc: "The old secret stops working and a station connected with it is disconnected. 404 (no_credential) without an active credential: issue one. " + secret,
 			ok:   []apiResponse{{status: 200, desc: "The credential with its new secret, shown once.", schema: "IssuedCredential"}}, errs: []int{401, 403, 404, 409, 503}},
 		{method: "DELETE", path: base, id: "revokeStationCredential", tag: "mobility-admin", summary: "Revoke a station's credential and disconnect it", auth: "roles", roles: operator,
-			desc: taken,
+			desc: "404 (no_credential) without an active credential. " + taken,
 			ok:   []apiResponse{{status: 200, desc: "The revoked credential.", schema: "StationCredential"}}, errs: []int{401, 403, 404, 409, 503}},
 		{method: "GET", path: "/api/v1/operator/mobility/incidents", id: "listIncidents", tag: "mobility-operator", summary: "Mobility incidents, newest first", auth: "roles", roles: operator,
 			desc: "The newest " + strconv.Itoa(mobility.MaxIncidentList) + " that match; an unknown kind is 400 (reason bad_kind).",
@@ -104,29 +107,49 @@ func credentialOps() []apiOperation {
 				query("kind", "Incidents of this kind only: a bike a station released with no ride, or a citizen's fault report.", newObj("type", "string", "enum", mobility.IncidentKinds))},
 			ok: []apiResponse{{status: 200, desc: "Incidents.", schema: listOf("incidents", "Incident")}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/operator/mobility/incidents/{id}/resolve", id: "resolveIncident", tag: "mobility-operator", summary: "Resolve an open incident", auth: "roles", roles: operator,
-			ok: []apiResponse{{status: 204, desc: "Resolved."}}, errs: []int{401, 403, 404}},
+			desc: "404 (no_incident) for an incident that does not exist or is resolved already.",
+			ok:   []apiResponse{{status: 204, desc: "Resolved."}}, errs: []int{401, 403, 404}},
 	}
 }
 
 // catalogueOps are the five routes of one mobility catalogue (routeCatalogue).
-func catalogueOps(path, member, comp, noun string) []apiOperation {
+// stem names its reasons (no_station, station_exists); fields says what
+// its fields' own reasons are.
+func catalogueOps(path, member, comp, noun, stem, fields string) []apiOperation {
 	base := "/api/v1/admin/mobility/" + path
 	tag := "mobility-admin"
 	idName := strings.ReplaceAll(comp, " ", "")
+	unknown := "404 (no_" + stem + ") for an unknown id."
+	ids := "400 (invalid_id) for an id, or the id of another item it names, that is not 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit; " + fields
 	return []apiOperation{
 		{method: "GET", path: base, id: "adminList" + idName + "s", tag: tag, summary: "List " + noun + "s", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "Every " + noun + ".", schema: listOf(member, comp)}}, errs: []int{401, 403}},
 		{method: "POST", path: base, id: "adminCreate" + idName, tag: tag, summary: "Create a " + noun, auth: "roles", roles: admin,
+			desc: ids + " 409 (" + stem + "_exists) for an id already taken.",
 			body: newObj("allOf", []any{ref(comp + "Input"), newObj("required", []string{"id"})}),
 			ok:   []apiResponse{{status: 201, desc: "Created.", schema: comp, headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
 		{method: "GET", path: base + "/{id}", id: "adminGet" + idName, tag: tag, summary: "Read a " + noun, auth: "roles", roles: admin,
-			ok: []apiResponse{{status: 200, desc: "The " + noun + ".", schema: comp}}, errs: []int{401, 403, 404}},
+			desc: unknown,
+			ok:   []apiResponse{{status: 200, desc: "The " + noun + ".", schema: comp}}, errs: []int{401, 403, 404}},
 		{method: "PUT", path: base + "/{id}", id: "adminReplace" + idName, tag: tag, summary: "Replace a " + noun, auth: "roles", roles: admin,
+			desc: "The body's id may be left out; 400 (id_mismatch) when it names another than the path. " + ids + " " + unknown,
 			body: comp + "Input", ok: []apiResponse{{status: 200, desc: "Replaced.", schema: comp}}, errs: []int{400, 401, 403, 404}},
 		{method: "DELETE", path: base + "/{id}", id: "adminDelete" + idName, tag: tag, summary: "Delete a " + noun + " (409 while in use)", auth: "roles", roles: admin,
-			ok: []apiResponse{{status: 204, desc: "Deleted."}}, errs: []int{401, 403, 404, 409}},
+			desc: unknown,
+			ok:   []apiResponse{{status: 204, desc: "Deleted."}}, errs: []int{401, 403, 404, 409}},
 	}
 }
+
+// shopFields and campaignFields are the reasons a shop's or a campaign's
+// fields are refused with (vouchers.Shop.Validate, Campaign.Validate).
+const (
+	shopFields     = "400 for a name of 1 to 200 or an address of 1 to 300 characters that is not one line (shop_name, shop_address), a district or category that is not a short lower-case name of letters, digits, - and _ (shop_district, shop_category), an IBAN whose shape or check digits are wrong (reason iban)."
+	campaignFields = "400 for a name that is not one line of 1 to 200 characters (campaign_name), a description over 2000 (campaign_description), a budget that is not a positive number of cents up to the most (reason budget), a face value not positive or over the budget (face_value), a percentage outside 0 to 100 (percent_off), a minimum spend below zero or over the most (min_spend), a per-citizen limit outside 1 to 100 (per_citizen_limit), a valid_from or valid_until that is not a date (YYYY-MM-DD) or an RFC 3339 time (reason date), a window that does not end after it starts or falls outside the years 2000 to 2999 (reason validity), a mode other than single_use or partial (reason mode), a district or category that is not a short lower-case name, or too many of them and shops together (reason eligibility)."
+)
+
+// accountFields are the reasons a new account's fields are refused with
+// (identity.NewAccount.Validate).
+var accountFields = "400 bad_email for an address that is not valid (or longer than " + strconv.Itoa(identity.MaxEmailLen) + " bytes, or under .invalid, where no mail is delivered), bad_name for a name that is not one line of 1 to " + strconv.Itoa(identity.MaxNameLen) + " characters, bad_locale for a language the hub does not speak, weak_password for a password shorter than " + strconv.Itoa(identity.MinPasswordLen) + " characters, bad_password for one longer than " + strconv.Itoa(identity.MaxPasswordLen) + " bytes"
 
 func openAPIOperations() []apiOperation {
 	ops := []apiOperation{
@@ -137,10 +160,10 @@ func openAPIOperations() []apiOperation {
 
 		// Identity.
 		{method: "POST", path: "/api/v1/auth/login", id: "login", tag: "identity", summary: "Log in with email and password", auth: "public",
-			desc: "401 (reason bad_credentials) for a wrong email or password alike, and for a missing one; 401 (reason email_not_verified) for the right password of an account whose address was never confirmed (follow the verification e-mail's link, or ask for a new one); 429 after too many failures for the email or the client address.",
+			desc: "401 (reason bad_credentials) for a wrong email or password alike, and for a missing one; 401 (reason email_not_verified) for the right password of an account whose address was never confirmed (follow the verification e-mail's link, or ask for a new one); 429 (too_many_attempts, with Retry-After) after too many failures for the email or the client address.",
 			body: "LoginRequest", ok: []apiResponse{{status: 200, desc: "Tokens.", schema: "Tokens"}}, errs: []int{400, 401, 429}},
 		{method: "POST", path: "/api/v1/auth/refresh", id: "refreshTokens", tag: "identity", summary: "Rotate a refresh token", auth: "public",
-			desc: "The old refresh token stops working; reusing a rotated one revokes every refresh token of its login. Access tokens already issued are not revoked by either: they work until they expire (expires_in, 15 minutes by default).",
+			desc: "The old refresh token stops working; reusing a rotated one revokes every refresh token of its login. 401 (invalid_refresh_token) for a refresh token unknown, expired, revoked or already rotated. Access tokens already issued are not revoked by either: they work until they expire (expires_in, 15 minutes by default).",
 			body: "RefreshRequest", ok: []apiResponse{{status: 200, desc: "New tokens.", schema: "Tokens"}}, errs: []int{400, 401}},
 		{method: "POST", path: "/api/v1/auth/logout", id: "logout", tag: "identity", summary: "Revoke a refresh token and its login", auth: "public",
 			desc: "204 even for an unknown token, so logging out twice is harmless. Access tokens already issued work until they expire (expires_in); a password change or reset ends them at once.",
@@ -157,25 +180,25 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{query("credit", "Where credit left on the account goes; required when there is some.", newObj("type", "string", "enum", []string{"cards", "city"}))},
 			ok:    []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{400, 401, 409, 503}},
 		{method: "POST", path: "/api/v1/accounts", id: "signup", tag: "identity", summary: "Sign a citizen up (the address is verified by e-mail)", auth: "public",
-			desc: "The account is made unverified, with its wallet, and an e-mail with a link to /account/confirm goes to the address; the account logs in once the link is followed. The answer is the same 202 whether or not the address already has an account (its owner is told by e-mail instead), so it reveals no address. 429 (reason too_many_signups or too_many_emails) after too many from the network.",
+			desc: "The account is made unverified, with its wallet, and an e-mail with a link to /account/confirm goes to the address; the account logs in once the link is followed. The answer is the same 202 whether or not the address already has an account (its owner is told by e-mail instead), so it reveals no address. " + accountFields + ", bad_grant for roles (a sign-up chooses none). 429 (reason too_many_signups or too_many_emails) after too many from the network.",
 			body: "SignupRequest", ok: []apiResponse{{status: 202, desc: "Check the e-mail.", schema: "SignupAccepted"}}, errs: []int{400, 429}},
 		{method: "POST", path: "/api/v1/accounts/verification-emails", id: "resendVerification", tag: "identity", summary: "Send a new link to confirm an address", auth: "public",
-			desc: "To an address whose account is not verified yet; nothing to any other. The same 202 for every address. 429 (reason too_many_emails) after too many from the network.",
+			desc: "To an address whose account is not verified yet; nothing to any other. The same 202 for every address; 400 (bad_email) for one that is not valid. 429 (reason too_many_emails) after too many from the network.",
 			body: "EmailRequest", ok: []apiResponse{{status: 202, desc: "Check the e-mail.", schema: "SignupAccepted"}}, errs: []int{400, 429}},
 		{method: "POST", path: "/api/v1/accounts/email-confirmations", id: "confirmEmail", tag: "identity", summary: "Confirm an address with an e-mailed link's token",
 			auth: "public", desc: "A sign-up's token verifies the account's address (it can then log in), whoever sends it. A change of address's token (a SPID/CIE login's proposed address's too) moves the account to the new address only with the bearer token of that account: without one 401 (reason login_required), with another account's 403 (reason other_account), and the token stays unspent; so whoever reads the mailbox cannot give it to an account that is not theirs. Each token works once. 400 (reason invalid_token) for a token unknown, used, expired or forged; 409 (reason email_taken) when another account took the new address first.",
 			body: "TokenRequest", ok: []apiResponse{{status: 200, desc: "The address, verified.", schema: "EmailConfirmed"}}, errs: []int{400, 401, 403, 409}},
 		{method: "POST", path: "/api/v1/password-resets", id: "requestPasswordReset", tag: "identity", summary: "E-mail a link to choose a new password", auth: "public",
-			desc: "The same 202 whether or not the address has an account. 429 (reason too_many_emails) after too many from the network.",
+			desc: "The same 202 whether or not the address has an account; 400 (bad_email) for an address that is not valid. 429 (reason too_many_emails) after too many from the network.",
 			body: "EmailRequest", ok: []apiResponse{{status: 202, desc: "Check the e-mail.", schema: "SignupAccepted"}}, errs: []int{400, 429}},
 		{method: "POST", path: "/api/v1/password-resets/complete", id: "resetPassword", tag: "identity", summary: "Choose a new password with a reset link's token", auth: "public",
-			desc: "The token works once; every page session, refresh token and access token of the account ends and the address is told. 400 for a weak password (the token is not spent) or, reason invalid_token, a token unknown, used, expired or forged.",
+			desc: "The token works once; every page session, refresh token and access token of the account ends and the address is told. 400 for a password shorter than the minimum (weak_password) or too long (bad_password), the token not spent, or, reason invalid_token, a token unknown, used, expired or forged.",
 			body: "PasswordResetRequest", ok: []apiResponse{{status: 204, desc: "The password is changed; log in with it."}}, errs: []int{400}},
 		{method: "PUT", path: "/api/v1/me/password", id: "changeMyPassword", tag: "identity", summary: "Change the caller's password", auth: "bearer",
 			desc: "After checking the current one. Every page session, refresh token and access token of the account ends, the caller's too: log in again. 400 with reason wrong_password for a wrong current password, weak_password for a new one shorter than the minimum, bad_password for one too long; 429 as for logins.",
 			body: "PasswordChangeRequest", ok: []apiResponse{{status: 204, desc: "Changed; log in again."}}, errs: []int{400, 401, 429}},
 		{method: "POST", path: "/api/v1/me/email-changes", id: "changeMyEmail", tag: "identity", summary: "Move the caller's account to another address", auth: "bearer",
-			desc: "After checking the password, a link goes to the new address; the account moves when it is confirmed by the account, signed in (POST /api/v1/accounts/email-confirmations with its bearer token, or the e-mailed page). The same 202 whether or not the new address has an account. 400 (reason same_email or wrong_password); 429.",
+			desc: "After checking the password, a link goes to the new address; the account moves when it is confirmed by the account, signed in (POST /api/v1/accounts/email-confirmations with its bearer token, or the e-mailed page). The same 202 whether or not the new address has an account. 400 (reason bad_email for an address that is not valid, same_email for the account's own, wrong_password); 429.",
 			body: "EmailChangeRequest", ok: []apiResponse{{status: 202, desc: "Check the new address's e-mail.", schema: "SignupAccepted"}}, errs: []int{400, 401, 429}},
 		{method: "GET", path: "/api/v1/accounts/{id}", id: "getAccount", tag: "identity", summary: "One account (its owner or a city admin)", auth: "bearer",
 			desc: "Anyone else gets 404, as if it did not exist.",
@@ -183,22 +206,22 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/admin/accounts", id: "adminListAccounts", tag: "identity", summary: "Find accounts, newest first", auth: "roles", roles: admin,
 			desc: "Every filter given must match. Pages follow each other by next_cursor. 400 (bad_cursor) for a cursor that is no account id, so none the list gave.",
 			query: []apiParam{
-				query("q", "Part of the e-mail address or of the name (any case), or a whole account id or fiscal code.", newObj("type", "string", "maxLength", identity.MaxAccountSearchLen)),
-				query("role", "Accounts holding this role.", newObj("type", "string", "enum", rolesOf(identity.Roles))),
-				query("scope", "With a scoped role (merchant_staff, door_staff, city_staff): accounts holding it for this shop, venue or office.", str()),
-				query("state", "Accounts in this state: active, unverified (address never proved, no SPID/CIE identity), disabled, erased.", newObj("type", "string", "enum", accountStates())),
+				query("q", "Part of the e-mail address or of the name (any case), or a whole account id or fiscal code; over "+strconv.Itoa(identity.MaxAccountSearchLen)+" characters is 400 (bad_search).", newObj("type", "string", "maxLength", identity.MaxAccountSearchLen)),
+				query("role", "Accounts holding this role (another is 400 bad_role).", newObj("type", "string", "enum", rolesOf(identity.Roles))),
+				query("scope", "With a scoped role (merchant_staff, door_staff, city_staff): accounts holding it for this shop, venue or office; without one, 400 (bad_scope).", str()),
+				query("state", "Accounts in this state: active, unverified (address never proved, no SPID/CIE identity), disabled, erased (another is 400 bad_state).", newObj("type", "string", "enum", accountStates())),
 				cursorQuery,
-				query("limit", "Page size, 1 to 100 (default 25).", newObj("type", "integer", "minimum", 1, "maximum", identity.MaxAccountPage)),
+				query("limit", "Page size, 1 to 100 (default 25); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", identity.MaxAccountPage)),
 			},
 			ok: []apiResponse{{status: 200, desc: "A page of accounts.", schema: "AccountPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/accounts", id: "adminCreateAccount", tag: "identity", summary: "Create an account with grants", auth: "roles", roles: admin,
-			desc: "400 (reason unknown_scope) for a grant of a shop, venue or office that does not exist.",
+			desc: "400 (reason unknown_scope) for a grant of a shop, venue or office that does not exist; " + accountFields + "; bad_grant for no grant, an unknown role, a grant listed twice, a shop, venue or office role without its scope or a city-wide one with one. 409 (email_taken) when the address has an account already.",
 			body: "AdminAccountRequest", ok: []apiResponse{{status: 201, desc: "The new account.", schema: "Account", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/disabled", id: "adminSetAccountDisabled", tag: "identity", summary: "Disable or re-enable an account", auth: "roles", roles: admin,
-			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. An administrator cannot disable themself (403, reason own_account), nor the city's last active administrator (409, reason last_admin: two administrators disabling each other at once, the second is refused).",
+			desc: "Disabling revokes the account's tokens and sessions at once, for good: enabling the account again brings none of them back. 400 (missing_field) without disabled. An administrator cannot disable themself (403, reason own_account), nor the city's last active administrator (409, reason last_admin: two administrators disabling each other at once, the second is refused).",
 			body: "AccountDisabledRequest", ok: []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "PUT", path: "/api/v1/admin/accounts/{id}/grants", id: "adminSetAccountGrants", tag: "identity", summary: "Replace an account's grants", auth: "roles", roles: admin,
-			desc: "The grants hold from the account's next request. Giving citizen opens a wallet if the account had none. A grant of a shop, venue or office that does not exist is 400 (reason unknown_scope); one the account already holds is kept. An administrator cannot take city_admin from themself (403, reason own_admin), nor from the city's last active administrator (409, reason last_admin: two administrators taking it from each other at once, the second is refused); an erased account is 404. Audited with the grants before and after.",
+			desc: "The grants hold from the account's next request. Giving citizen opens a wallet if the account had none. 400 (missing_field) without grants; 400 (bad_grant) for no grant, an unknown role, a grant listed twice, a shop, venue or office role without its scope or a city-wide one with one. A grant of a shop, venue or office that does not exist is 400 (reason unknown_scope); one the account already holds is kept. An administrator cannot take city_admin from themself (403, reason own_admin), nor from the city's last active administrator (409, reason last_admin: two administrators taking it from each other at once, the second is refused); an unknown or erased account is 404 (account_not_found). Audited with the grants before and after.",
 			body: "AccountGrantsRequest", ok: []apiResponse{{status: 200, desc: "The account with its new grants.", schema: "Account"}}, errs: []int{400, 401, 403, 404, 409}},
 
 		// Wallet.
@@ -208,7 +231,7 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{cursorQuery, limitQuery},
 			ok:    []apiResponse{{status: 200, desc: "Entries, newest first.", schema: "HistoryPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/wallet/topups", id: "topUpWallet", tag: "wallet", summary: "Top up the caller's credit", auth: "roles", roles: citizen,
-			desc:    "With test payments on, credited at once (a retry with the same Idempotency-Key answers the first result, with Idempotent-Replayed: true). With Stripe, a pending PaymentIntent to confirm, its client_secret for Stripe.js: the answer kept for the Idempotency-Key leaves the secret out, and a retry gets the first answer with its secret asked again (from the hub, or from Stripe, which answers the intent's key with the same intent for a day); after that day 409 payment_secret_expired (not kept: see GET /api/v1/wallet/topups). 503 (reason payments_off) when neither is configured.",
+			desc:    "With test payments on, credited at once (a retry with the same Idempotency-Key answers the first result, with Idempotent-Replayed: true). With Stripe, a pending PaymentIntent to confirm, its client_secret for Stripe.js: the answer kept for the Idempotency-Key leaves the secret out, and a retry gets the first answer with its secret asked again (from the hub, or from Stripe, which answers the intent's key with the same intent for a day); after that day 409 payment_secret_expired (not kept: see GET /api/v1/wallet/topups). 400 (topup_amount) for an amount outside " + money.Cents(wallet.MinTopUp).String() + " to " + money.Cents(wallet.MaxTopUp).String() + ". 503 (reason payments_off) when neither is configured.",
 			headers: []string{"IdempotencyKey"}, body: "TopUpRequest",
 			ok:   []apiResponse{{status: 201, desc: "Top-up started or credited.", schema: "TopUp", headers: []string{"Idempotent-Replayed"}}},
 			errs: []int{400, 401, 403, 409, 503}},
@@ -223,7 +246,7 @@ func openAPIOperations() []apiOperation {
 			desc: "Every exact balance against its entries, the sum of all balances, transactions that do not balance, accounts below their floor, entries naming accounts or transactions that do not exist; then the reconciliations of the domains' records with the accounts they post to (reconciled names those that ran, unreconciled those that could not, a database error; vouchers: a campaign's held and budget, a shop's payable and paid; ticketing: the theatre's revenue; cardpay: Stripe clearing and the card disputes' account; mobility: bikeshare revenue), each account that disagrees listed in discrepancies with the balance its records give and, as basis, what that was computed from: claimed_less_spent, closed_holds_nothing, budget_less_claimed, budget_less_spent, redeemed_less_paid, paid_settlements, sold_less_disputed, open_disputes, card_payments_less_refunds, charged_fares. Any finding makes ok false.",
 			ok:   []apiResponse{{status: 200, desc: "The check (200 whether or not ok).", schema: "LedgerCheck"}}, errs: []int{401, 403}},
 		{method: "POST", path: "/api/v1/stripe/webhook", id: "stripeWebhook", tag: "wallet", summary: "Stripe events: payments, refunds and disputes of the hub's own card payments", auth: "public",
-			desc: "Authenticated by the Stripe-Signature header (401 otherwise), signed within the tolerance of the hub's clock in either direction (400, reason webhook_timestamp, otherwise). " +
+			desc: "Authenticated by the Stripe-Signature header (401 otherwise), read whole (400, reason body_unreadable, for a body cut short), signed within the tolerance of the hub's clock in either direction (400, reason webhook_timestamp, otherwise). " +
 				"payment_intent.succeeded credits a top-up or issues a ticket order; charge.refunded and charge.dispute.created/closed/funds_withdrawn/funds_reinstated reach the credit and the order (docs/wallet.md). " +
 				"Each event id is applied once; a repeat answers the first outcome with replayed. An event for a payment the hub did not create is recorded for an operator (attention) and never credited. " +
 				"A failure worth retrying answers 5xx so that Stripe delivers again. Only routed when card payments are configured.",
@@ -232,13 +255,13 @@ func openAPIOperations() []apiOperation {
 
 		{method: "GET", path: "/api/v1/admin/payments/events", id: "adminListPaymentEvents", tag: "wallet", summary: "Stripe events kept for an operator", auth: "roles", roles: admin,
 			desc:  "Events the hub recorded instead of applying, newest first, a page at a time (pass next_cursor as cursor for the next; total counts them all): payments it did not create (unmatched_payment), foreign currencies, refusals. " + badCursor + "such event. Only routed when card payments are configured.",
-			query: []apiParam{cursorQuery, query("limit", "Page size, 1 to 200 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", cardpay.MaxAttentionPage))},
+			query: []apiParam{cursorQuery, query("limit", "Page size, 1 to 200 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", cardpay.MaxAttentionPage))},
 			ok:    []apiResponse{{status: 200, desc: "A page of events.", schema: "PaymentEvents"}}, errs: []int{400, 401, 403}},
 
 		// The e-mail outbox.
 		{method: "GET", path: "/api/v1/admin/mail", id: "adminListMail", tag: "mail", summary: "The e-mail outbox", auth: "roles", roles: admin,
 			desc:  "Every e-mail the hub wrote, newest first, with its state, attempts and last error. With no SMTP server configured, e-mails stay pending here. Pages follow each other by next_cursor; 400 (bad_cursor) for a cursor that is no e-mail id, so none the list gave.",
-			query: []apiParam{query("state", "Only e-mails in this state.", newObj("type", "string", "enum", mail.States)), cursorQuery, query("limit", "Page size, 1 to 100 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", outbox.MaxPage))},
+			query: []apiParam{query("state", "Only e-mails in this state (another is 400 bad_state).", newObj("type", "string", "enum", mail.States)), cursorQuery, query("limit", "Page size, 1 to 100 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", outbox.MaxPage))},
 			ok:    []apiResponse{{status: 200, desc: "A page of e-mails.", schema: "MailPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/mail/{id}", id: "adminGetMail", tag: "mail", summary: "One e-mail with its bodies", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "The e-mail.", schema: "MailMessage"}}, errs: []int{401, 403, 404}},
@@ -252,48 +275,53 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{query("district", "Only this district.", str()), query("category", "Only this category.", str()), cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of shops.", schema: "ShopPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/shops", id: "adminCreateShop", tag: "vouchers-admin", summary: "Register a shop", auth: "roles", roles: admin,
+			desc: shopFields + " 409 (shop_duplicate) for a shop of the same name at the same address.",
 			body: "ShopRequest", ok: []apiResponse{{status: 201, desc: "The shop.", schema: "Shop", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409}},
 		{method: "GET", path: "/api/v1/admin/shops/{id}", id: "adminGetShop", tag: "vouchers-admin", summary: "One shop", auth: "roles", roles: admin,
-			ok: []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{401, 403, 404}},
+			desc: "404 (shop_not_found) for an unknown shop.",
+			ok:   []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{401, 403, 404}},
 		{method: "PUT", path: "/api/v1/admin/shops/{id}", id: "adminUpdateShop", tag: "vouchers-admin", summary: "Replace a shop's details", auth: "roles", roles: admin,
+			desc: shopFields + " 404 (shop_not_found) for an unknown shop; 409 (shop_duplicate) for the name and address of another shop.",
 			body: "ShopRequest", ok: []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/campaigns", id: "adminListCampaigns", tag: "vouchers-admin", summary: "List campaigns", auth: "roles", roles: admin,
 			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts every campaign of the status asked). " + badCursor + "campaign.",
 			query: []apiParam{query("status", "Only campaigns in this status (another value is 400 bad_status).", newObj("type", "string", "enum", campaignStatuses)), cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of campaigns.", schema: "CampaignPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/campaigns", id: "adminCreateCampaign", tag: "vouchers-admin", summary: "Create a draft campaign", auth: "roles", roles: admin,
-			desc: "The budget is funded from the city's at once. 400 for a field out of bounds, and for what is most likely a mistake: a validity already over (validity_over), a shop that does not exist (unknown_shop), a district or a category that no shop has (no_shop_in_district, no_shop_in_category; each is checked on its own, not that some shop has both).",
+			desc: "The budget is funded from the city's at once. " + campaignFields + " 400 too for what is most likely a mistake: a validity already over (validity_over), a shop that does not exist (unknown_shop), a district or a category that no shop has (no_shop_in_district, no_shop_in_category; each is checked on its own, not that some shop has both).",
 			body: "CampaignRequest", ok: []apiResponse{{status: 201, desc: "The campaign.", schema: "Campaign", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/campaigns/{id}", id: "adminGetCampaign", tag: "vouchers-admin", summary: "One campaign", auth: "roles", roles: admin,
-			ok: []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404}},
+			desc: "404 (campaign_not_found) for an unknown campaign.",
+			ok:   []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404}},
 		{method: "PUT", path: "/api/v1/admin/campaigns/{id}", id: "adminUpdateCampaign", tag: "vouchers-admin", summary: "Change a draft campaign (not its budget)", auth: "roles", roles: admin,
-			desc: "The budget was funded when the campaign was created: budget_cents left out (or 0) or the same keeps it, any other is 400 budget_fixed. The other fields are checked as on creation. 409 campaign_not_draft once the campaign has opened.",
+			desc: "The budget was funded when the campaign was created: budget_cents left out (or 0) or the same keeps it, any other is 400 budget_fixed. The other fields are checked as on creation: " + campaignFields + " 404 (campaign_not_found) for an unknown campaign; 409 campaign_not_draft once the campaign has opened.",
 			body: "CampaignUpdateRequest", ok: []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "POST", path: "/api/v1/admin/campaigns/{id}/{action}", id: "adminSetCampaignStatus", tag: "vouchers-admin", summary: "Open, pause or close a campaign", auth: "roles", roles: admin,
-			desc: "404 (reason no_such_action) for any other action.",
+			desc: "404 (reason no_such_action) for any other action, (campaign_not_found) for an unknown campaign; 409 (campaign_status) for a move its status does not allow.",
 			ok:   []apiResponse{{status: 200, desc: "The campaign.", schema: "Campaign"}}, errs: []int{401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/campaigns/{id}/uptake", id: "adminCampaignUptake", tag: "vouchers-admin", summary: "A campaign's live uptake", auth: "roles", roles: admin,
-			desc: "Summed from the campaign's vouchers and redemptions on each read, until it can no longer change: once closed, and its validity ended the reversal window (30 minutes) ago, each hub sums it at most once an hour. Its split by district and category follows the shops' details, so a corrected district shows within that hour (at once on the hub that made the change).",
+			desc: "404 (campaign_not_found) for an unknown campaign. Summed from the campaign's vouchers and redemptions on each read, until it can no longer change: once closed, and its validity ended the reversal window (30 minutes) ago, each hub sums it at most once an hour. Its split by district and category follows the shops' details, so a corrected district shows within that hour (at once on the hub that made the change).",
 			ok:   []apiResponse{{status: 200, desc: "Uptake.", schema: "CampaignUptake"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/settlements", id: "adminListSettlements", tag: "vouchers-admin", summary: "List statements", auth: "roles", roles: admin,
 			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts every statement of the list). " + badCursor + "statement of the list (another shop's, with shop_id).",
 			query: []apiParam{query("shop_id", "Only this shop's.", str()), cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of statements.", schema: "SettlementPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/settlements", id: "adminCloseSettlement", tag: "vouchers-admin", summary: "Close a shop's settlement period", auth: "roles", roles: admin,
-			desc:    "Redemptions still inside the reversal window are left for the next period. A replay of the Idempotency-Key answers the first settlement (Idempotent-Replayed: true); the same key with another body is 409.",
+			desc:    "Redemptions still inside the reversal window are left for the next period. 400 (period_end) for a period_end that is not an RFC 3339 time, in the future or before 2000; 409 (nothing_to_settle) when the shop has no redemption to settle in the period. A replay of the Idempotency-Key answers the first settlement (Idempotent-Replayed: true); the same key with another body is 409.",
 			headers: []string{"IdempotencyKey"}, body: "CloseSettlementRequest",
 			ok: []apiResponse{{status: 201, desc: "The settlement (its id is the batch id).", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/settlements/{id}", id: "adminGetSettlement", tag: "vouchers-admin", summary: "A statement with its lines", auth: "roles", roles: admin,
+			desc:  "404 (settlement_not_found) for an unknown statement.",
 			query: []apiParam{formatQuery},
 			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{401, 403, 404}},
 		{method: "POST", path: "/api/v1/admin/settlements/{id}/paid", id: "adminMarkSettlementPaid", tag: "vouchers-admin", summary: "Record a statement's payment", auth: "roles", roles: admin,
-			desc:    "Moves the total from the shop's payable to paid, once per batch. Needs an Idempotency-Key.",
+			desc:    "Moves the total from the shop's payable to paid, once per batch. Needs an Idempotency-Key. 400 (payment_ref) for a payment reference that is not one line of 1 to 200 characters; 404 (settlement_not_found) for an unknown statement; 409 (already_paid) for a batch paid already.",
 			headers: []string{"IdempotencyKey"}, body: "MarkPaidRequest",
 			ok: []apiResponse{{status: 200, desc: "The settlement.", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/voucher-audit", id: "adminVoucherAudit", tag: "vouchers-admin", summary: "The voucher scheme's audit log", auth: "roles", roles: admin,
 			desc: "Oldest first. As JSON one page at a time; as CSV every entry from the cursor on, written a page at a time as it is read (a read that fails after the first page cuts the transfer off, so the file is never taken for the whole log).",
-			query: []apiParam{query("since", "Only entries at or after this RFC 3339 time.", newObj("type", "string", "format", "date-time")), query("shop_id", "Only this shop's.", str()),
-				cursorQuery, query("limit", "Page size, 1 to 1000 (default 1000); the CSV's first page.", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxAuditPage)), formatQuery},
+			query: []apiParam{query("since", "Only entries at or after this RFC 3339 time (another text is 400, reason since).", newObj("type", "string", "format", "date-time")), query("shop_id", "Only this shop's.", str()),
+				cursorQuery, query("limit", "Page size, 1 to 1000 (default 1000); the CSV's first page; another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxAuditPage)), formatQuery},
 			ok: []apiResponse{{status: 200, desc: "A page of audit entries.", schema: "AuditPage"},
 				{status: 200, desc: "The log as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}}, errs: []int{400, 401, 403}},
 
@@ -301,7 +329,7 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/campaigns", id: "listClaimableCampaigns", tag: "vouchers", summary: "Campaigns the caller may claim now", auth: "roles", roles: citizen,
 			ok: []apiResponse{{status: 200, desc: "Campaigns.", schema: listOf("campaigns", "ClaimableCampaign")}}, errs: []int{401, 403}},
 		{method: "POST", path: "/api/v1/campaigns/{id}/claim", id: "claimVoucher", tag: "vouchers", summary: "Claim a voucher of a campaign", auth: "roles", roles: citizen,
-			desc: "The budget and the per-citizen limit are checked atomically: 409 when either is used up or the campaign is not open; 404 (reason campaign_not_found) for an unknown campaign or a draft. A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), the voucher or a refusal, even once the campaign has reopened; the same key for another campaign is 409 (reason idempotency_key_reused).",
+			desc: "The budget and the per-citizen limit are checked atomically: 409 when the budget is used up (budget_exhausted), the caller has as many vouchers of the campaign as it allows (per_citizen_limit), or the campaign is not open (campaign_not_open), has not started (not_yet_valid) or has ended (campaign_over); 404 (reason campaign_not_found) for an unknown campaign or a draft. A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), the voucher or a refusal, even once the campaign has reopened; the same key for another campaign is 409 (reason idempotency_key_reused).",
 			ok:   []apiResponse{{status: 201, desc: "The voucher.", schema: "Voucher", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/campaigns/{id}/shops", id: "listCampaignShops", tag: "vouchers", summary: "Shops that take a campaign's vouchers", auth: "bearer",
 			desc:  "The active shops the campaign admits. An unknown campaign, or one still a draft, is 404 (reason campaign_not_found).",
@@ -310,29 +338,33 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/vouchers", id: "listMyVouchers", tag: "vouchers", summary: "The caller's vouchers", auth: "roles", roles: citizen,
 			ok: []apiResponse{{status: 200, desc: "Vouchers.", schema: listOf("vouchers", "Voucher")}}, errs: []int{401, 403}},
 		{method: "GET", path: "/api/v1/vouchers/{id}", id: "getMyVoucher", tag: "vouchers", summary: "One of the caller's vouchers, with where it was used", auth: "roles", roles: citizen,
-			ok: []apiResponse{{status: 200, desc: "The voucher.", schema: "Voucher"}}, errs: []int{401, 403, 404}},
+			desc: "404 (voucher_not_found) for a voucher that is not the caller's, as for one that does not exist.",
+			ok:   []apiResponse{{status: 200, desc: "The voucher.", schema: "Voucher"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/vouchers/{id}/qr", id: "getVoucherQRToken", tag: "vouchers", summary: "A fresh QR token for one of the caller's vouchers", auth: "roles", roles: citizen,
-			desc: "409 when the voucher cannot be used any more.",
+			desc: "404 (voucher_not_found) for a voucher that is not the caller's; 409 (voucher_not_active) when the voucher cannot be used any more.",
 			ok:   []apiResponse{{status: 200, desc: "The token.", schema: "VoucherQRToken"}}, errs: []int{401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/vouchers/{id}/qr.png", id: "getVoucherQRImage", tag: "vouchers", summary: "The same fresh token as a QR image (level M)", auth: "roles", roles: citizen,
-			ok: []apiResponse{{status: 200, desc: "A PNG image.", media: "image/png"}}, errs: []int{401, 403, 404, 409}},
+			desc: "404 (voucher_not_found) for a voucher that is not the caller's; 409 (voucher_not_active) when the voucher cannot be used any more.",
+			ok:   []apiResponse{{status: 200, desc: "A PNG image.", media: "image/png"}}, errs: []int{401, 403, 404, 409}},
 
 		// Vouchers: the shop's till.
 		{method: "POST", path: "/api/v1/merchant/vouchers/preview", id: "previewVoucher", tag: "vouchers-merchant", summary: "Verify a code and show what it is worth here", auth: "roles", roles: merchant,
-			desc:  "The shop comes from the caller's merchant_staff grant. 400 for a code that does not read (reasons code_missing, qr_invalid, code_malformed). Failed look-ups of typed codes are rate-limited (429) and answer alike whether or not a code exists.",
+			desc:  "The shop comes from the caller's merchant_staff grant. 400 for a code that does not read (reasons code_missing, qr_invalid, code_malformed). 409 for a voucher that cannot be used here: the QR code has expired (qr_expired: show a fresh one), the voucher is used up (voucher_used) or has expired (voucher_expired), its campaign has not started (not_yet_valid) or is closed (campaign_closed), or this shop is not eligible (shop_not_eligible). 404 (code_unknown) for a typed code no voucher has. 429 (too_many_failed_codes, with Retry-After) after too many wrong typed codes. Failed look-ups of typed codes are rate-limited (429) and answer alike whether or not a code exists.",
 			query: []apiParam{shopQuery}, body: "PreviewRequest",
 			ok: []apiResponse{{status: 200, desc: "The preview.", schema: "VoucherPreview"}}, errs: []int{400, 401, 403, 404, 409, 429}},
 		{method: "POST", path: "/api/v1/merchant/vouchers/redeem", id: "redeemVoucher", tag: "vouchers-merchant", summary: "Redeem a voucher for a purchase", auth: "roles", roles: merchant,
-			desc:  "Every rule is checked in the transaction that moves the value to the shop's payable. 400 for a code that does not read (reasons code_missing, qr_invalid, code_malformed). A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), a refusal too, even once the QR code has expired or the voucher has changed; the same key for another voucher or amount is 409 (reason idempotency_key_reused).",
+			desc:  "Every rule is checked in the transaction that moves the value to the shop's payable. 400 for a code that does not read (reasons code_missing, qr_invalid, code_malformed), for a purchase amount that is not a positive whole number of cents up to the most or too small for the voucher (purchase_amount), or below the campaign's minimum spend (below_min_spend). 409 for a voucher that cannot be used here: the QR code has expired (qr_expired: show a fresh one), the voucher is used up (voucher_used) or has expired (voucher_expired), its campaign has not started (not_yet_valid) or is closed (campaign_closed), or this shop is not eligible (shop_not_eligible). 404 (code_unknown) for a typed code no voucher has. 429 (too_many_failed_codes, with Retry-After) after too many wrong typed codes. A replay of the Idempotency-Key gets the first answer (Idempotent-Replayed: true), a refusal too, even once the QR code has expired or the voucher has changed; the same key for another voucher or amount is 409 (reason idempotency_key_reused).",
 			query: []apiParam{shopQuery}, headers: []string{"IdempotencyKey"}, body: "RedeemRequest",
 			ok: []apiResponse{{status: 201, desc: "The redemption.", schema: "RedemptionReceipt", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409, 429}},
 		{method: "POST", path: "/api/v1/merchant/redemptions/{id}/reverse", id: "reverseRedemption", tag: "vouchers-merchant", summary: "Reverse a redemption within the reversal window", auth: "roles", roles: merchant,
+			desc:  "404 (redemption_not_found) for a redemption not made at this shop; 409 when it was reversed already (already_reversed), is on a statement (already_settled) or is older than the reversal window (reversal_window_passed).",
 			query: []apiParam{shopQuery}, headers: []string{"IdempotencyKey"},
 			ok: []apiResponse{{status: 200, desc: "The reversed redemption.", schema: "Redemption", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/merchant/redemptions/today", id: "todayRedemptions", tag: "vouchers-merchant", summary: "This shop's redemptions today (in the city's time zone)", auth: "roles", roles: merchant,
 			query: []apiParam{shopQuery},
 			ok:    []apiResponse{{status: 200, desc: "Today's report; reversed redemptions are listed and not counted.", schema: "DayReport"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/merchant/balance", id: "shopBalance", tag: "vouchers-merchant", summary: "What the city owes this shop", auth: "roles", roles: merchant,
+			desc:  "404 (shop_not_found) for a shop of the caller's grant that is not registered.",
 			query: []apiParam{shopQuery},
 			ok:    []apiResponse{{status: 200, desc: "The balance.", schema: "ShopBalance"}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/merchant/statements", id: "shopStatements", tag: "vouchers-merchant", summary: "This shop's statements", auth: "roles", roles: merchant,
@@ -340,6 +372,7 @@ func openAPIOperations() []apiOperation {
 			query: []apiParam{shopQuery, cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of statements.", schema: "SettlementPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/merchant/statements/{id}", id: "shopStatement", tag: "vouchers-merchant", summary: "One of this shop's statements", auth: "roles", roles: merchant,
+			desc:  "404 (settlement_not_found) for a statement that is not this shop's, as for one that does not exist.",
 			query: []apiParam{shopQuery, formatQuery},
 			ok:    []apiResponse{{status: 200, desc: "The statement.", schema: "Statement"}, csvStatement}, errs: []int{400, 401, 403, 404}},
 
@@ -357,31 +390,33 @@ func openAPIOperations() []apiOperation {
 
 		// Mobility: riders.
 		{method: "GET", path: "/api/v1/mobility/stations", id: "listStations", tag: "mobility", summary: "Stations with live availability", auth: "public",
-			desc: "With lat and lon (the phone's position), nearest first with distance_meters.",
+			desc: "With lat and lon (the phone's position), nearest first with distance_meters; 400 (position) unless both are numbers of a valid position.",
 			query: []apiParam{query("lat", "Latitude in degrees (with lon).", newObj("type", "number", "minimum", -90, "maximum", 90)),
 				query("lon", "Longitude in degrees (with lat).", newObj("type", "number", "minimum", -180, "maximum", 180))},
 			ok: []apiResponse{{status: 200, desc: "Stations.", schema: listOf("stations", "StationView")}}, errs: []int{400}},
 		{method: "GET", path: "/api/v1/mobility/stations/{id}", id: "getStation", tag: "mobility", summary: "One station with its docked bikes", auth: "public",
-			ok: []apiResponse{{status: 200, desc: "The station.", schema: "StationView"}}, errs: []int{404}},
+			desc: "404 (no_station) for an unknown station.",
+			ok:   []apiResponse{{status: 200, desc: "The station.", schema: "StationView"}}, errs: []int{404}},
 		{method: "POST", path: "/api/v1/mobility/unlock", id: "unlockBike", tag: "mobility", summary: "Unlock a bike", auth: "roles", roles: citizen,
-			desc: "Answers once the station confirmed. 400 (reason unlock_target) without a dock or a bike to unlock (a dock of 0 is none). 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); " +
+			desc: "Answers once the station confirmed. 400 (reason unlock_target) without a dock or a bike to unlock (a dock of 0 is none); 400 invalid_id for a station or bike id that is not 1 to 64 lower-case letters, digits, - or _, dock_number for a dock below 0 or above " + strconv.Itoa(mobility.MaxCapacity) + ", request_id for a request id that is not 1 to 100 letters, digits, - or _. 404 (no_station) for an unknown station. 402 (reason insufficient_credit) when the credit is too low (nothing is sent to the station); " +
 				"409 when the bike is taken (bike_taken), the rider already rides (ride_open), the dock named holds no bike (no_bike_at_dock), the bike named is not in the dock named (bike_not_at_dock) or, named alone, not docked at the station (bike_not_at_station), or when the station refused because the dock holds no bike or is busy (station_refused:no_bike, station_refused:busy; nothing charged); " +
-				"503 when the station is closed, is offline, did not answer in time (station_timeout), refused for another reason (station_refused:<its error>) or the dock or bike is out of service (nothing charged); " +
+				"503 when the station is closed (station_closed), is offline (station_offline) or cannot be reached (broker_unavailable), did not answer in time (station_timeout), refused for another reason (station_refused:<its error>), or the dock is out of order or of service (dock_fault, dock_out_of_service) or the bike cannot be rented (bike_unknown, bike_inactive) (nothing charged); " +
 				"401 (account_deleted) when the caller's account was erased while the request was on its way (nothing is sent to the station). " +
 				"The request id (request_id or the Idempotency-Key header, 1 to 100 letters, digits, - or _): a retry of the same unlock answers the first attempt's outcome (Idempotent-Replayed: true), its failure too (a 503 or a station's refusal: the station was asked under this id and would answer it the same; try again with a new id), " +
 				"the same id for another station, dock or bike is 409 (idempotency_key_reused), and an id another rider has used is 409 (request_id_reused).",
 			headers: []string{"UnlockIdempotencyKey"}, body: "UnlockRequest",
 			ok: []apiResponse{{status: 201, desc: "The running ride.", schema: "Ride", headers: []string{"Location"}}}, errs: []int{400, 401, 402, 403, 404, 409, 503}},
 		{method: "GET", path: "/api/v1/mobility/rides/current", id: "currentRide", tag: "mobility", summary: "The caller's running ride", auth: "roles", roles: citizen,
-			ok: []apiResponse{{status: 200, desc: "The ride with its time and cost so far.", schema: "RideView"}}, errs: []int{401, 403, 404}},
+			desc: "404 (no_ride) when the caller rides no bike.",
+			ok:   []apiResponse{{status: 200, desc: "The ride with its time and cost so far.", schema: "RideView"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/mobility/rides", id: "listRides", tag: "mobility", summary: "The caller's rides, newest first", auth: "roles", roles: citizen,
 			query: []apiParam{query("before", "created_at of the last ride seen (RFC 3339).", newObj("type", "string", "format", "date-time")),
-				query("limit", "Page size, 1 to 100 (default 50).", newObj("type", "integer", "minimum", 1, "maximum", 100))},
+				query("limit", "Page size, 1 to 100 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", 100))},
 			ok: []apiResponse{{status: 200, desc: "Rides.", schema: listOf("rides", "RideView")}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/mobility/favourites", id: "listFavouriteStations", tag: "mobility", summary: "The caller's favourite stations", auth: "roles", roles: citizen,
 			ok: []apiResponse{{status: 200, desc: "Favourite stations.", schema: "FavouriteStations"}}, errs: []int{401, 403}},
 		{method: "PUT", path: "/api/v1/mobility/favourites/{id}", id: "addFavouriteStation", tag: "mobility", summary: "Mark a station as a favourite", auth: "roles", roles: citizen,
-			desc: "Marking a favourite again changes nothing.",
+			desc: "Marking a favourite again changes nothing. 400 (invalid_id) for an id that is not 1 to 64 lower-case letters, digits, - or _; 404 (no_station) for an unknown station.",
 			ok:   []apiResponse{{status: 200, desc: "The favourite stations, this one among them.", schema: "FavouriteStations"}}, errs: []int{400, 401, 403, 404}},
 		{method: "DELETE", path: "/api/v1/mobility/favourites/{id}", id: "removeFavouriteStation", tag: "mobility", summary: "Unmark a favourite station", auth: "roles", roles: citizen,
 			desc: "Unmarking a station that is no favourite changes nothing.",
@@ -390,7 +425,9 @@ func openAPIOperations() []apiOperation {
 			desc: "Open and resolved, the latest " + strconv.Itoa(mobility.MaxListedReports) + ".",
 			ok:   []apiResponse{{status: 200, desc: "Fault reports.", schema: listOf("reports", "MyFaultReport")}}, errs: []int{401, 403}},
 		{method: "POST", path: "/api/v1/mobility/fault-reports", id: "reportFault", tag: "mobility", summary: "Report a faulty bike or dock to the operators", auth: "roles", roles: citizen,
-			desc: "The report reaches the operators' list of incidents. While the caller's report of the same bike or dock is open, reporting it again answers that report (200) rather than filing a second. 429 (reason report_limit) with " + strconv.Itoa(mobility.MaxOpenReports) + " reports open already.",
+			desc: "The report reaches the operators' list of incidents. While the caller's report of the same bike or dock is open, reporting it again answers that report (200) rather than filing a second. " +
+				"400 report_station without a valid station id, report_target for a target other than bike or dock, report_bike without a valid bike code (target bike), report_dock without a dock of 1 or more (target dock) or for one the station does not have, report_text for a description that is not 3 to " + strconv.Itoa(mobility.MaxReportText) + " characters; " +
+				"404 (no_station) for an unknown station, (report_no_bike) for an unknown bike; 409 (report_raced) when the same report was being filed at the same moment twice over (try again). 429 (reason report_limit) with " + strconv.Itoa(mobility.MaxOpenReports) + " reports open already.",
 			body: "FaultReportRequest",
 			ok: []apiResponse{{status: 201, desc: "The new report.", schema: "MyFaultReport"},
 				{status: 200, desc: "The caller's open report of the same bike or dock.", schema: "MyFaultReport"}}, errs: []int{400, 401, 403, 404, 409, 429}},
@@ -399,38 +436,45 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/operator/mobility/stations", id: "operatorOverview", tag: "mobility-operator", summary: "Every station with its problems, and long rides", auth: "roles", roles: operator,
 			ok: []apiResponse{{status: 200, desc: "The overview, problems first.", schema: "OperatorOverview"}}, errs: []int{401, 403}},
 		{method: "GET", path: "/api/v1/operator/mobility/stations/{id}/occupancy", id: "stationOccupancy", tag: "mobility-operator", summary: "A station's occupancy over the last 24 hours", auth: "roles", roles: operator,
+			desc: "404 (no_station) for an unknown station.",
 			ok: []apiResponse{{status: 200, desc: "One sample per 5 minutes with telemetry, oldest first.", schema: newObj("type", "object",
 				"properties", newObj("station_id", str(), "interval_seconds", newObj("type", "integer", "const", 300), "samples", newObj("type", "array", "items", ref("OccupancySample"))),
 				"required", []string{"station_id", "interval_seconds", "samples"}, "additionalProperties", false)}}, errs: []int{401, 403, 404}},
 		{method: "PUT", path: "/api/v1/operator/mobility/stations/{id}/status", id: "setStationOpen", tag: "mobility-operator", summary: "Open or close a station", auth: "roles", roles: operator,
+			desc: "400 (open) without open true or false; 404 (no_station) for an unknown station.",
 			body: "StationOpenRequest", ok: []apiResponse{{status: 200, desc: "The station.", schema: "Station"}}, errs: []int{400, 401, 403, 404}},
 		{method: "PUT", path: "/api/v1/operator/mobility/stations/{id}/docks/{dock}", id: "setDockService", tag: "mobility-operator", summary: "Put a dock in or out of service", auth: "roles", roles: operator,
+			desc: "400 in_service without in_service true or false, dock_note for a note that is not one line of at most " + strconv.Itoa(mobility.MaxDockNote) + " characters, dock_number for a dock the station does not have; 404 (no_station) for an unknown station.",
 			body: "DockServiceRequest", ok: []apiResponse{{status: 200, desc: "The dock's setting.", schema: "Dock"}}, errs: []int{400, 401, 403, 404}},
 		{method: "POST", path: "/api/v1/operator/mobility/stations/{id}/reset", id: "resetStationState", tag: "mobility-operator", summary: "Forget what a station reported, so its next status is taken whatever its clock says", auth: "roles", roles: operator,
-			ok: []apiResponse{{status: 204, desc: "The station's reported state is forgotten; it shows offline until its next status."}}, errs: []int{401, 403, 404}},
+			desc: "404 (no_station) for an unknown station.",
+			ok:   []apiResponse{{status: 204, desc: "The station's reported state is forgotten; it shows offline until its next status."}}, errs: []int{401, 403, 404}},
 	}
 	ops = append(ops, credentialOps()...)
 	// Registering a station issues its broker credential, as the admin
 	// pages do; the secret makes the route unkeyed, like the credential's.
-	stations := catalogueOps("stations", "stations", "Station", "station")
+	stations := catalogueOps("stations", "stations", "Station", "station", "station",
+		"400 station_name without an Italian name or for a name that is not one line of at most 200 characters, station_address for an address that is not one line of at most 300 characters, station_position for a position that is no valid latitude and longitude (or is 0, 0), station_capacity for a capacity that is not 1 to 200 docks, missing_field without lat or lon (an explicit null too).")
 	stations[1].summary = "Register a station and issue its broker credential"
-	stations[1].desc = "Cache-Control: no-store. The answer is the station with its first broker credential, whose secret is in this answer only; " +
+	stations[1].desc += " Cache-Control: no-store. The answer is the station with its first broker credential, whose secret is in this answer only; " +
 		"when the credential could not be issued, credential_error says why and the station exists all the same (issue it with POST .../credential). " +
 		"An Idempotency-Key is not honoured (the hub would have to keep the secret): a retry finds the station taken (409), and a client that lost the answer rotates the credential."
 	stations[1].ok = []apiResponse{{status: 201, desc: "Registered.", schema: "RegisteredStation", headers: []string{"Location"}}}
-	stations[1].desc += " 400 missing_field without lat or lon (an explicit null too), station_address for an address that is not one line of at most 300 characters."
-	stations[3].desc = "409 (docks_hold_bikes, naming the docks) for a capacity below a dock that holds a bike, as the station last reported: the docks above the capacity are hidden from riders and the open data, so move the bikes first. " +
-		"400 missing_field without lat or lon (an explicit null too), station_address for an address that is not one line of at most 300 characters."
+	stations[3].desc += " 409 (docks_hold_bikes, naming the docks) for a capacity below a dock that holds a bike, as the station last reported: the docks above the capacity are hidden from riders and the open data, so move the bikes first."
 	stations[3].errs = []int{400, 401, 403, 404, 409}
-	stations[4].desc = "Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
+	stations[4].desc += " Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
 	ops = append(ops, stations...)
-	bikes := catalogueOps("bikes", "bikes", "Bike", "bike")
-	bikes[4].desc = "409 (bike_on_ride) while it is on a ride; 409 (bike_in_use) while it is in a dock, as its station last reported, or once it has rides behind it, failed unlocks included (the rides keep referring to it): take it out of the fleet (active false) instead."
+	bikes := catalogueOps("bikes", "bikes", "Bike", "bike", "bike",
+		"400 (unknown_vehicle_type) for a vehicle type that does not exist.")
+	bikes[4].desc += " 409 (bike_on_ride) while it is on a ride; 409 (bike_in_use) while it is in a dock, as its station last reported, or once it has rides behind it, failed unlocks included (the rides keep referring to it): take it out of the fleet (active false) instead."
 	ops = append(ops, bikes...)
-	ops = append(ops, catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type")...)
-	plans := catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan")
-	plans[1].desc = "400 missing_field without unlock_cents (an explicit null too)."
-	plans[3].desc = plans[1].desc
+	types := catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type", "vehicle_type",
+		"400 vehicle_type_name without an Italian name or for a name that is not one line of at most 200 characters, vehicle_type_propulsion for a propulsion other than human or electric_assist, vehicle_type_range without a range for an e-bike type or with one for another, unknown_pricing_plan for a pricing plan that does not exist.")
+	types[4].desc += " 409 (vehicle_type_in_use) while bikes of the type exist."
+	ops = append(ops, types...)
+	plans := catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan", "pricing_plan",
+		"400 pricing_plan_name without an Italian name or for a name that is not one line of at most 200 characters, pricing_plan_description for a description over 1000 characters or with control characters, pricing_plan_unlock for an unlock fee that is not 0 to 50000 cents, pricing_plan_segments for more than 20 per-minute segments or one out of bounds, missing_field without unlock_cents (an explicit null too).")
+	plans[4].desc += " 409 (pricing_plan_in_use) while a vehicle type uses it."
 	ops = append(ops, plans...)
 	ops = append(ops, ticketingOps()...)
 	ops = append(ops, participationOps()...)

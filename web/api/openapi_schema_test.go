@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -261,13 +262,15 @@ var openAPIFieldNotes = map[string]*obj{
 	"PricingPlanInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
 	"DockState.battery":                  newObj("minimum", 0, "maximum", 100),
 	"BikeAtDock.battery":                 newObj("minimum", 0, "maximum", 100),
-	"UnlockRequest.dock":                 newObj("minimum", 1, "maximum", mobility.MaxCapacity),
-	"UnlockRequest.request_id":           unlockRequestID(newObj("description", "The unlock's request id (or the Idempotency-Key header): 1 to 100 letters, digits, - or _, unique among all riders.")),
-	"FaultReportRequest.target":          newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
-	"FaultReportRequest.bike_id":         newObj("description", "With target bike: the code printed on the bike's frame."),
-	"FaultReportRequest.dock":            newObj("minimum", 1, "maximum", mobility.MaxCapacity, "description", "With target dock: the dock's number."),
-	"FaultReportRequest.description":     newObj("maxLength", mobility.MaxReportText),
-	"MyFaultReport.target":               newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
+	"UnlockRequest.dock": newObj("minimum", 0, "maximum", mobility.MaxCapacity,
+		"description", "The dock holding the bike, 1 to "+strconv.Itoa(mobility.MaxCapacity)+". 0, or absent, names no dock: bike_id then names the bike (400 unlock_target without either; 400 dock_number below 0 or above "+strconv.Itoa(mobility.MaxCapacity)+")."),
+	"UnlockRequest.request_id":   unlockRequestID(newObj("description", "The unlock's request id (or the Idempotency-Key header): 1 to 100 letters, digits, - or _, unique among all riders.")),
+	"FaultReportRequest.target":  newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
+	"FaultReportRequest.bike_id": newObj("description", "With target bike: the code printed on the bike's frame."),
+	"FaultReportRequest.dock": newObj("minimum", 0, "maximum", mobility.MaxCapacity,
+		"description", "With target dock: the dock's number, 1 to the station's docks (0 or absent is 400 report_dock, as is a dock the station does not have). With target bike it is not read: leave it out (0 is the same)."),
+	"FaultReportRequest.description": newObj("maxLength", mobility.MaxReportText),
+	"MyFaultReport.target":           newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
 }
 
 // unlockRequestID adds to o the form of an unlock's request id, which is
