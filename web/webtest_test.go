@@ -85,6 +85,8 @@ func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, 
 		fn(env, &d)
 	}
 	env.Deps, env.Server = d, New(d)
+	// Its answers are held to the OpenAPI document after the run (TestMain).
+	watchAnswers(env.Server)
 	return env.Server, env
 }
 
