@@ -63,7 +63,8 @@ var Kinds = []string{KindTopUpReceipt, KindVoucherClaimed, KindReportStatus, Kin
 	KindVerifyEmail, KindAccountExists, KindPasswordReset, KindPasswordChanged, KindEmailChange, KindEmailChanged}
 
 // Recipient is the person an e-mail is for, with the language of their
-// account.
+// account. AccountID is empty for an address given without an account (a
+// report's reporter through Open311).
 type Recipient struct {
 	AccountID string
 	Email     string
@@ -177,7 +178,7 @@ func (c *Composer) Compose(kind string, r Recipient, pagePath string, data any, 
 	if _, ok := c.catalogs[lang]; !ok {
 		lang = Languages[0]
 	}
-	v := &view{lang: lang, zone: c.zone, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data}
+	v := &view{lang: lang, zone: c.zone, msgs: c.catalogs[lang], Name: r.Name, Link: c.Link(pagePath), Data: data, Account: r.AccountID != ""}
 	v.Lang = lang
 	v.City = fmt.Sprintf(v.msgs[cityKey], c.city)
 	v.Subject = v.T(kind+".subject", subjectArgs...)
@@ -220,6 +221,11 @@ type view struct {
 	Link      string
 	LinkLabel string
 	Data      any
+	// Account: the recipient has an account (Recipient.AccountID). A
+	// report's status also goes to an address an app gave with the report
+	// (Open311), whose owner has none: the footer then says why they got
+	// it, and no message offers what only an account can do.
+	Account bool
 }
 
 // T is the catalogue's message for key, naming the city where it says
