@@ -89,13 +89,12 @@ func (tx *Tx) AnonymiseAccount(ctx context.Context, id, placeholderEmail string,
 	if _, err := tx.q.ExecContext(ctx, `DELETE FROM mail_outbox WHERE account_id = ?`, id); err != nil {
 		return wrap("forget e-mails", err)
 	}
-	// What the person wrote as a citizen stays (a report is the city's
-	// work; a proposal others supported), without their name or address.
+	// What the person wrote as a citizen stays, without their name or
+	// address (participation_erase.go).
+	if err := tx.forgetCitizen(ctx, id, at); err != nil {
+		return err
+	}
 	for what, q := range map[string]string{
-		"reports":   `UPDATE participation_reports SET reporter_name = '', reporter_email = '', public_name = 0 WHERE reporter_id = ?`,
-		"proposals": `UPDATE participation_proposals SET author_name = '', public_name = 0 WHERE author_id = ?`,
-		"comments":  `UPDATE participation_comments SET author_name = '' WHERE author_id = ?`,
-		"follows":   `DELETE FROM participation_followers WHERE account_id = ?`,
 		// A fault report on a bike stays for the operators, without who
 		// made it; favourite stations go.
 		"fault reports": `UPDATE mobility_incidents SET reported_by = '' WHERE reported_by = ?`,
