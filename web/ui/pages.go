@@ -163,7 +163,9 @@ type view struct {
 	Caller *identity.Caller
 	// CSRF is the token every form posts back (field csrf_token).
 	CSRF string
-	// Path is the request path, for the language switch to return to.
+	// Path is where the language switch returns to: the page itself, or
+	// for a page answering a form post, the page the form was on
+	// (returnPath).
 	Path string
 	// Nav marks the current section in the header.
 	Nav  string
@@ -199,7 +201,7 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name, 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), Path: r.URL.RequestURI(), Nav: nav, Data: data, assets: s.pages.assets,
+	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), Path: s.returnPath(r), Nav: nav, Data: data, assets: s.pages.assets,
 		City: s.pages.city, CityLogo: s.pages.cityLogo, Areas: s.pages.areas}
 	if c, ok := s.pageCaller(r); ok {
 		v.Caller = &c
@@ -308,7 +310,9 @@ func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc 
 			return
 		}
 		if len(roles) > 0 && !hasAnyRole(c, roles) {
-			s.pageError(w, r, apperr.E(apperr.Forbidden, "this page is for other roles"))
+			// A post to another role's page came from no page of
+			// theirs: the language switch returns to the home page.
+			s.pageError(w, withFormPage(r, "/"), apperr.E(apperr.Forbidden, "this page is for other roles"))
 			return
 		}
 		r = r.WithContext(identity.WithCaller(r.Context(), c))

@@ -231,6 +231,13 @@ func (p *participationPages) handleAnswer() pageHandler {
 func (p *participationPages) handleFlag(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	proposal := r.PostFormValue("proposal")
 	comment := r.PathValue("id")
+	if proposal != "" {
+		page := "/proposals/" + url.PathEscape(proposal)
+		if after := r.URL.Query().Get("after"); after != "" {
+			page += "?" + url.Values{"after": {after}}.Encode()
+		}
+		r = withFormPage(r, page)
+	}
 	if err := p.svc.FlagComment(r.Context(), c, comment, r.PostFormValue("reason")); err != nil {
 		if code := apperr.CodeOf(err); (code == apperr.Invalid || code == apperr.Conflict) && proposal != "" {
 			p.showProposal(w, r, c, proposal, httpx.StatusOf(code), "reason",

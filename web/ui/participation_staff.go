@@ -283,6 +283,7 @@ func (p *participationPages) handleModeratePhoto(w http.ResponseWriter, r *http.
 	if !ok {
 		back = "/staff/reports/photos"
 	}
+	r = withFormPage(r, back)
 	if state == participation.PhotoHidden && !p.confirmed(w, r, p.locale(r).T("part.confirm.hide_photo"), back) {
 		return
 	}

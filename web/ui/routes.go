@@ -16,6 +16,7 @@ import (
 // role check).
 func (u *UI) Register(mux *http.ServeMux) {
 	s := u.site
+	s.routes = mux
 	page := func(h pageHandler, roles ...identity.Role) http.Handler {
 		return httpx.Secured(s.signedIn(h, roles...))
 	}

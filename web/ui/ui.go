@@ -190,6 +190,10 @@ type site struct {
 	// answers keeps the first result of a form sent with a key (formOnce);
 	// nil: each post runs.
 	answers *idem.Answering
+	// routes are the routes the pages are registered on (Register): the
+	// language switch of a page answering a post returns to one that
+	// answers GET (returnPath).
+	routes *http.ServeMux
 }
 
 // homePages are everyone's pages: home, sign-in, language, wallet, privacy,

@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"cityhub/web/httpx"
+)
+
+// Where the language switch returns to. It posts next= and the language
+// handler redirects there with 303, so the browser asks for it with GET. A
+// page that answered a GET is itself; a page that answered a form post (a
+// confirmation, a form refused and shown again, an error) has an address
+// that may take POST only, so it names the page the form was on instead:
+//
+//  1. the Referer, when it is this site's page (Referrer-Policy is
+//     same-origin) at another address than the post's and it answers GET;
+//  2. the page the handler said the form is on (withFormPage);
+//  3. a create form's page: a post to a list whose form is at …/new;
+//  4. the nearest address above the post's that answers GET
+//     (/staff/reports/{id}/status → /staff/reports/{id});
+//  5. the home page.
+//
+// Every candidate is a path on this site (localPath); the language handler
+// checks next again.
+
+// formPageKey holds the page a post's form is on (withFormPage).
+type formPageKey struct{}
+
+// withFormPage says which page holds the form r posts, for the pages that
+// answer it: when the address above the post's is not that page (a photo
+// moderated from a report or from the queue, a comment flagged on its
+// proposal's page).
+func withFormPage(r *http.Request, page string) *http.Request {
+	if p, ok := localPath(page); ok {
+		return r.WithContext(context.WithValue(r.Context(), formPageKey{}, p))
+	}
+	return r
+}
+
+// returnPath is the page the language switch of a page answering r
+// returns to.
+func (s *site) returnPath(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if ref, ok := s.sameSiteReferer(r); ok && s.answersGet(r, ref) {
+		return ref
+	}
+	if p, ok := r.Context().Value(formPageKey{}).(string); ok && s.answersGet(r, p) {
+		return p
+	}
+	p := r.URL.Path
+	if form := strings.TrimSuffix(p, "/") + "/new"; s.answersGet(r, p) && s.answersGet(r, form) {
+		return form
+	}
+	for ; p != "/" && p != "." && p != ""; p = path.Dir(p) {
+		if s.answersGet(r, p) {
+			return p
+		}
+	}
+	return "/"
+}
+
+// sameSiteReferer is the path and query of r's Referer when it is a page
+// of this site at another address than r's own: a page that answered a
+// post to this same address was not the form's page (a refused form sent
+// again).
+func (s *site) sameSiteReferer(r *http.Request) (string, bool) {
+	ref := r.Referer()
+	if ref == "" {
+		return "", false
+	}
+	u, err := url.Parse(ref)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || !s.ownHost(r, u.Host) {
+		return "", false
+	}
+	if u.EscapedPath() == r.URL.EscapedPath() {
+		return "", false
+	}
+	return localPath(u.RequestURI())
+}
+
+// ownHost reports whether host is this site's: the one the request was
+// sent to, or the published URL's.
+func (s *site) ownHost(r *http.Request, host string) bool {
+	if host == "" {
+		return false
+	}
+	if strings.EqualFold(host, r.Host) {
+		return true
+	}
+	pub, err := url.Parse(s.publicURL)
+	return err == nil && pub.Host != "" && strings.EqualFold(host, pub.Host)
+}
+
+// answersGet reports whether a GET of target (a local path, with or
+// without a query) reaches a page route: one registered for GET, not the
+// catch-all that answers 404 and 405.
+func (s *site) answersGet(r *http.Request, target string) bool {
+	if s.routes == nil {
+		return false
+	}
+	u, err := url.Parse(target)
+	if err != nil || u.IsAbs() || u.Host != "" {
+		return false
+	}
+	if _, canonical := httpx.CanonicalPath(u.Path); !canonical {
+		return false
+	}
+	if u.Path == "/" {
+		// The catch-all serves the home page there.
+		return true
+	}
+	probe := &http.Request{Method: http.MethodGet, URL: &url.URL{Path: u.Path, RawPath: u.RawPath}, Host: r.Host, Header: http.Header{}}
+	probe = probe.WithContext(r.Context())
+	_, pattern := s.routes.Handler(probe)
+	return strings.HasPrefix(pattern, http.MethodGet+" ")
+}
