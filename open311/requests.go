@@ -171,6 +171,12 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 		return
 	}
 	rep, err := s.svc.SubmitReportFromApp(r.Context(), k, n)
+	if apperr.ReasonOf(err) == "bad_location" {
+		// The domain names the coordinates as the hub's API does (lat and
+		// lon, a zero one taken as left out); a GeoReport client sent lat
+		// and long.
+		err = badLocation()
+	}
 	if err != nil {
 		s.fail(w, f, err)
 		return
@@ -244,7 +250,7 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (n participati
 		la, err1 := strconv.ParseFloat(lat, 64)
 		lo, err2 := strconv.ParseFloat(long, 64)
 		if err1 != nil || err2 != nil || math.IsNaN(la) || math.IsNaN(lo) || math.IsInf(la, 0) || math.IsInf(lo, 0) {
-			return n, "", "", apperr.R(apperr.Invalid, "bad_location", "lat and long must both be decimal degrees.")
+			return n, "", "", badLocation()
 		}
 		n.Located, n.Lat, n.Lon = true, la, lo
 	}
@@ -265,6 +271,12 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (n participati
 		return n, "", "", apperr.R(apperr.Invalid, "bad_media_url", "media_url must be an http:// or https:// address of at most %d characters.", MaxMediaURLLen)
 	}
 	return n, key, media, nil
+}
+
+// badLocation refuses a POST's lat and long that are not both degrees of
+// a point: one left out, not a number, or beyond ±90 or ±180.
+func badLocation() error {
+	return apperr.R(apperr.Invalid, "bad_location", "lat and long must both be decimal degrees.")
 }
 
 // MaxMediaURLLen is the longest media_url a POST may give, the length

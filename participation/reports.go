@@ -134,8 +134,15 @@ type NewReport struct {
 
 // validate checks n against the catalogue, with a description of at least
 // minDesc characters; Invalid with a reason naming the first bad field
-// (unknown_category, outside_city, no_location, bad_address,
-// bad_description, too_many_photos, bad_email, bad_name).
+// (unknown_category, bad_location, outside_city, no_location,
+// bad_address, bad_description, too_many_photos, bad_email, bad_name).
+//
+// A located report whose coordinate is not a number of degrees (NaN, an
+// infinity, beyond ±90 or ±180), or is 0 where the city lies elsewhere, is
+// bad_location: JSON and forms give a coordinate left out as 0, and a
+// report with one is a client's mistake to be named as such, not a place
+// outside the city. A city a zero meridian or the equator crosses still
+// takes its points there.
 func (n *NewReport) validate(cat Catalogue, minDesc int) (Category, error) {
 	k, ok := cat.Category(n.Category)
 	if !ok {
@@ -146,7 +153,10 @@ func (n *NewReport) validate(cat Catalogue, minDesc int) (Category, error) {
 		return k, err
 	}
 	if n.Located {
-		if math.IsNaN(n.Lat) || math.IsNaN(n.Lon) || !cat.City.Contains(n.Lat, n.Lon) {
+		if !position(n.Lat, n.Lon) || ((n.Lat == 0 || n.Lon == 0) && !cat.City.Contains(n.Lat, n.Lon)) {
+			return k, invalid("bad_location", "A point on the map needs both lat and lon, as decimal degrees (lat -90 to 90, lon -180 to 180).")
+		}
+		if !cat.City.Contains(n.Lat, n.Lon) {
 			return k, invalid("outside_city", "The place is outside the city: reports are for places within the comune.")
 		}
 	} else if n.Address == "" {
@@ -173,6 +183,11 @@ func (n *NewReport) validate(cat Catalogue, minDesc int) (Category, error) {
 		}
 	}
 	return k, nil
+}
+
+// position reports whether lat and lon are degrees of a point on Earth.
+func position(lat, lon float64) bool {
+	return !math.IsNaN(lat) && !math.IsNaN(lon) && math.Abs(lat) <= 90 && math.Abs(lon) <= 180
 }
 
 // SubmitReport records a citizen's report with its photos (pending

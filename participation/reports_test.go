@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,27 @@ func TestReportAuthorization(t *testing.T) {
 	})
 }
 
+// A city the prime meridian crosses takes a point on it: a zero
+// coordinate is read as one left out only where the city is not.
+func TestReportOnZeroMeridian(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		cat := participation.DefaultCatalogue()
+		cat.City = participation.Box{MinLat: 51.45, MinLon: -0.05, MaxLat: 51.50, MaxLon: 0.05}
+		for i := range cat.Contrade {
+			cat.Contrade[i].Lat, cat.Contrade[i].Lon = 51.48, 0
+		}
+		svc, err := participation.NewService(db.Participation(), participation.Settings{Catalogue: cat, APIKeyCost: identity.FastArgon2}, nil)
+		must(t, err)
+		r, err := svc.SubmitReport(context.Background(), anna, pothole(51.4779, 0))
+		if err != nil || !r.Located || r.Lon != 0 {
+			t.Fatalf("a point on the meridian: %+v, %v", r, err)
+		}
+		_, err = svc.SubmitReport(context.Background(), anna, pothole(0, 0))
+		wantCode(t, "no point", err, apperr.Invalid, "bad_location")
+	})
+}
+
 // What a person sends is checked: the category, the place inside the
 // city, the lengths, the characters; HTML is kept as typed.
 func TestReportValidation(t *testing.T) {
@@ -149,7 +171,19 @@ func TestReportValidation(t *testing.T) {
 		}{
 			"unknown category": {func(n *participation.NewReport) { n.Category = "ufo" }, "unknown_category"},
 			"outside the city": {func(n *participation.NewReport) { n.Lat, n.Lon = naplesLat, naplesLon }, "outside_city"},
-			"zero point":       {func(n *participation.NewReport) { n.Lat, n.Lon = 0, 0 }, "outside_city"},
+			// A coordinate left out (JSON and forms give it as 0), or one
+			// that is no number of degrees, is named as such, not taken
+			// for a place outside the city.
+			"no point":         {func(n *participation.NewReport) { n.Lat, n.Lon = 0, 0 }, "bad_location"},
+			"no longitude":     {func(n *participation.NewReport) { n.Lon = 0 }, "bad_location"},
+			"no latitude":      {func(n *participation.NewReport) { n.Lat = 0 }, "bad_location"},
+			"NaN latitude":     {func(n *participation.NewReport) { n.Lat = math.NaN() }, "bad_location"},
+			"NaN longitude":    {func(n *participation.NewReport) { n.Lon = math.NaN() }, "bad_location"},
+			"infinite":         {func(n *participation.NewReport) { n.Lat = math.Inf(1) }, "bad_location"},
+			"-infinite":        {func(n *participation.NewReport) { n.Lon = math.Inf(-1) }, "bad_location"},
+			"past the pole":    {func(n *participation.NewReport) { n.Lat = 141.13 }, "bad_location"},
+			"past 180":         {func(n *participation.NewReport) { n.Lon = 194.78 }, "bad_location"},
+			"other hemisphere": {func(n *participation.NewReport) { n.Lat, n.Lon = -archLat, -archLon }, "outside_city"},
 			"no place":         {func(n *participation.NewReport) { n.Located = false }, "no_location"},
 			"short":            {func(n *participation.NewReport) { n.Description = " hi " }, "bad_description"},
 			"long": {func(n *participation.NewReport) {
