@@ -22,6 +22,12 @@ type credentialPage struct {
 	// Secret is the new secret, on the answer that made it only.
 	Secret string
 	Saved  string
+	// Admin: the reader is a city administrator, whose way back is the
+	// catalogue's station form; an operator's is their own station page,
+	// as the catalogue's pages are the administrator's alone.
+	Admin bool
+	// StationPage is the reader's page of the station.
+	StationPage string
 }
 
 // credentialPage reads the credential first: the mobility service decides
@@ -35,11 +41,24 @@ func (s *bikePages) credentialPage(r *http.Request, c identity.Caller, id string
 	if serr != nil {
 		return credentialPage{}, serr
 	}
-	p := credentialPage{StationID: st.ID, Name: st.Name(s.locale(r).Lang)}
+	p := credentialPage{StationID: st.ID, Name: st.Name(s.locale(r).Lang), Admin: c.Has(identity.RoleAdmin),
+		StationPage: "/operator/bikes/stations/" + url.PathEscape(st.ID)}
+	if p.Admin {
+		p.StationPage = "/admin/bikes/stations/" + url.PathEscape(st.ID)
+	}
 	if err == nil {
 		p.Cred = &cred
 	}
 	return p, nil
+}
+
+// nav is the header's section of the page: the administrator's or the
+// operator's.
+func (p credentialPage) nav() string {
+	if p.Admin {
+		return "admin"
+	}
+	return "operator"
 }
 
 // handleCredentialPage shows a station's credential, never its secret.
@@ -50,7 +69,7 @@ func (s *bikePages) handleCredentialPage(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	p.Saved = r.URL.Query().Get("saved")
-	s.render(w, r, http.StatusOK, "mobility_admin_credential", "admin", p)
+	s.render(w, r, http.StatusOK, "mobility_admin_credential", p.nav(), p)
 }
 
 // handleCredentialAction issues (do=issue), rotates (do=rotate) or revokes
@@ -108,7 +127,7 @@ func (s *bikePages) confirmCredential(w http.ResponseWriter, r *http.Request, c 
 	}
 	l := s.locale(r)
 	back := "/admin/bikes/stations/" + url.PathEscape(id) + "/credential"
-	s.renderConfirm(w, r, "admin", confirmPage{
+	s.renderConfirm(w, r, p.nav(), confirmPage{
 		Heading: l.T("madmin.cred.confirm."+do+".heading", p.Name),
 		Lead:    l.T("madmin.cred.confirm." + do + ".lead"),
 		Facts: []confirmFact{
@@ -129,7 +148,7 @@ func (s *bikePages) showSecret(w http.ResponseWriter, r *http.Request, c identit
 		return
 	}
 	p.Secret = secret
-	s.render(w, r, http.StatusOK, "mobility_admin_credential", "admin", p)
+	s.render(w, r, http.StatusOK, "mobility_admin_credential", p.nav(), p)
 }
 
 // issueOnRegistration gives a station created on the admin pages its first

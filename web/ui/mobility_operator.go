@@ -126,6 +126,9 @@ type operatorStationPage struct {
 	Clock   string
 	Chart   occupancyChart
 	Docks   []operatorDockRow
+	// Credential: the reader may manage the station's broker credential
+	// (its page is under /admin, for operators too).
+	Credential bool
 }
 
 type operatorDockRow struct {
@@ -175,7 +178,8 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 		return
 	}
 	l := s.locale(r)
-	page := operatorStationPage{Station: *st, Name: st.Name(l.Lang), Clock: clockText(l, *st), Chart: buildOccupancyChart(l, samples, st.Capacity, ov.At)}
+	page := operatorStationPage{Station: *st, Name: st.Name(l.Lang), Clock: clockText(l, *st), Chart: buildOccupancyChart(l, samples, st.Capacity, ov.At),
+		Credential: mobility.MayOperate(c) == nil}
 	rows := make([]operatorDockRow, st.Capacity)
 	for i := range rows {
 		rows[i] = operatorDockRow{Number: i + 1, InService: true}
