@@ -162,7 +162,7 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 	// (the participation domain calls it an invalid report). Told only
 	// to an app the city knows, as every answer about a request is.
 	if _, ok := s.svc.Catalogue().Category(n.Category); !ok {
-		s.fail(w, f, apperr.R(apperr.NotFound, "unknown_category", "service_code %q was not found: services.%s lists the services.", n.Category, f))
+		s.fail(w, f, unknownService(apperr.NotFound, n.Category, f))
 		return
 	}
 	// Photos are decoded only for an app the city knows.
@@ -171,14 +171,8 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 		return
 	}
 	rep, err := s.svc.SubmitReportFromApp(r.Context(), k, n)
-	if apperr.ReasonOf(err) == "bad_location" {
-		// The domain names the coordinates as the hub's API does (lat and
-		// lon, a zero one taken as left out); a GeoReport client sent lat
-		// and long.
-		err = badLocation()
-	}
 	if err != nil {
-		s.fail(w, f, err)
+		s.fail(w, f, inOpenTerms(err))
 		return
 	}
 	c := Created{ServiceRequestID: rep.ID}
@@ -314,7 +308,7 @@ func (s *Server) readPhotos(r *http.Request) ([]participation.Photo, error) {
 	}
 	files := r.MultipartForm.File["media"]
 	if len(files) > participation.MaxPhotos {
-		return nil, apperr.R(apperr.Invalid, "too_many_photos", "At most %d photos.", participation.MaxPhotos)
+		return nil, apperr.R(apperr.Invalid, "too_many_photos", "At most %d media files.", participation.MaxPhotos)
 	}
 	var out []participation.Photo
 	for _, fh := range files {
@@ -340,7 +334,7 @@ func formError(err error) error {
 
 // handleRequests is GET requests.{format} with the standard's filters.
 func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f, _ string) {
-	pf, err := s.filter(r)
+	pf, err := s.filter(r, f)
 	if err != nil {
 		s.fail(w, f, err)
 		return
@@ -357,9 +351,10 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f, _ str
 // answers, GeoReport v2's 90 days.
 const Window = 90 * 24 * time.Hour
 
-// filter reads GET requests' parameters. With service_request_id the others
-// are ignored, as the standard says; the dates span at most Window.
-func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
+// filter reads GET requests' parameters (f the format asked). With
+// service_request_id the others are ignored, as the standard says; the
+// dates span at most Window.
+func (s *Server) filter(r *http.Request, f string) (participation.PublicFilter, error) {
 	var pf participation.PublicFilter
 	if err := s.checkJurisdiction(r); err != nil {
 		return pf, err
@@ -377,6 +372,12 @@ func (s *Server) filter(r *http.Request) (participation.PublicFilter, error) {
 	// does not exist.
 	if pf.Categories, err = list(q.Get("service_code"), len(s.svc.Catalogue().Categories), "service_code"); err != nil {
 		return pf, err
+	}
+	// Checked here, where the domain would name it a category.
+	for _, code := range pf.Categories {
+		if _, ok := s.svc.Catalogue().Category(code); !ok {
+			return pf, unknownService(apperr.Invalid, code, f)
+		}
 	}
 	statuses, err := list(q.Get("status"), 2, "status")
 	if err != nil {

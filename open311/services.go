@@ -76,7 +76,7 @@ func (s *Server) handleService(w http.ResponseWriter, r *http.Request, f, code s
 		return
 	}
 	if _, ok := s.svc.Catalogue().Category(code); !ok {
-		s.fail(w, f, apperr.R(apperr.NotFound, "unknown_category", "There is no service %q.", code))
+		s.fail(w, f, unknownService(apperr.NotFound, code, f))
 		return
 	}
 	s.write(w, f, http.StatusOK, ServiceDefinition{ServiceCode: code, Attributes: []Attribute{}})
