@@ -198,7 +198,7 @@ func (a *accountPages) handleOIDCCallback(w http.ResponseWriter, r *http.Request
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, homeOf(caller), http.StatusSeeOther)
+	http.Redirect(w, r, a.homeOf(caller), http.StatusSeeOther)
 }
 
 // oidcLinkPage asks the password of the account the SPID/CIE e-mail names.

@@ -37,7 +37,7 @@ func (a *accountPages) signupForm(r *http.Request) *signupPage {
 // handleSignupPage shows the sign-up form; a signed-in person goes on.
 func (a *accountPages) handleSignupPage(w http.ResponseWriter, r *http.Request) {
 	if c, ok := a.pageCaller(r); ok {
-		http.Redirect(w, r, homeOf(c), http.StatusSeeOther)
+		http.Redirect(w, r, a.homeOf(c), http.StatusSeeOther)
 		return
 	}
 	a.render(w, r, http.StatusOK, "account_signup", "signup", a.signupForm(r))

@@ -42,7 +42,7 @@ func (s *homePages) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	next, _ := localPath(r.URL.Query().Get("next"))
 	if c, ok := s.pageCaller(r); ok {
 		if next == "" {
-			next = homeOf(c)
+			next = s.homeOf(c)
 		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return
@@ -89,7 +89,7 @@ func (s *homePages) handleLogin(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, r, httpx.SessionCookie, token, 0)
 	s.clearOIDCCookies(w, r)
 	if next == "" {
-		next = homeOf(c)
+		next = s.homeOf(c)
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }

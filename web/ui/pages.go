@@ -329,8 +329,11 @@ func hasAnyRole(c identity.Caller, roles []identity.Role) bool {
 	return false
 }
 
-// homeOf is where an account lands after signing in: the page of its main role.
-func homeOf(c identity.Caller) string {
+// homeOf is where an account lands after signing in: the page of its main
+// role. City office staff land on their offices' reports when the reports
+// are on: the home page offers the citizen's services, which are not
+// theirs.
+func (s *site) homeOf(c identity.Caller) string {
 	switch {
 	case c.Has(identity.RoleCitizen):
 		return "/wallet"
@@ -340,6 +343,8 @@ func homeOf(c identity.Caller) string {
 		return "/admin"
 	case c.Has(identity.RoleOperator):
 		return "/operator"
+	case c.Has(identity.RoleCityStaff) && s.pages.areas["participation"]:
+		return "/staff/reports"
 	}
 	return "/"
 }
