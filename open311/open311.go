@@ -44,6 +44,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -278,15 +279,32 @@ func withoutPort(host string) string {
 	return h
 }
 
-// checkJurisdiction refuses a jurisdiction_id that is none of the
-// endpoint's, NotFound as GeoReport v2 lists it, naming the ones it takes;
-// none (or an empty one) is this endpoint's, as the standard allows an
-// endpoint serving one jurisdiction.
+// checkJurisdiction refuses a jurisdiction_id given more than once
+// (Invalid, duplicate_field: in the query twice, or in a POST's query and
+// body), as a POST's fields are, rather than answer for the first, and
+// one that is none of the endpoint's, NotFound as GeoReport v2 lists it,
+// naming the ones it takes; none (or an empty one) is this endpoint's, as
+// the standard allows an endpoint serving one jurisdiction.
 func (s *Server) checkJurisdiction(r *http.Request) error {
 	j := r.FormValue("jurisdiction_id")
+	if err := once(r.Form, "jurisdiction_id"); err != nil {
+		return err
+	}
 	if j == "" || len(s.jurisdictions) == 0 || slices.Contains(s.jurisdictions, NormalJurisdiction(j)) {
 		return nil
 	}
 	return apperr.R(apperr.NotFound, "jurisdiction_not_found",
 		"This endpoint serves one jurisdiction: send jurisdiction_id %s, or leave it out.", strings.Join(s.jurisdictions, " or "))
+}
+
+// once refuses (Invalid, duplicate_field) any of the parameters names
+// that vs gives more than once: the first would be taken silently, and a
+// client that sent two meant something the answer would not say.
+func once(vs url.Values, names ...string) error {
+	for _, name := range names {
+		if len(vs[name]) > 1 {
+			return apperr.R(apperr.Invalid, "duplicate_field", "The parameter %q is given more than once.", name)
+		}
+	}
+	return nil
 }

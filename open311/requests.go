@@ -351,6 +351,9 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f, _ str
 // answers, GeoReport v2's 90 days.
 const Window = 90 * 24 * time.Hour
 
+// filterParams are the parameters of GET requests, each taken once.
+var filterParams = []string{"service_request_id", "service_code", "status", "start_date", "end_date", "page", "page_size"}
+
 // filter reads GET requests' parameters (f the format asked). With
 // service_request_id the others are ignored, as the standard says; the
 // dates span at most Window.
@@ -360,6 +363,9 @@ func (s *Server) filter(r *http.Request, f string) (participation.PublicFilter, 
 		return pf, err
 	}
 	q := r.URL.Query()
+	if err := once(q, filterParams...); err != nil {
+		return pf, err
+	}
 	ids, err := list(q.Get("service_request_id"), MaxRequestIDs, "service_request_id")
 	if err != nil {
 		return pf, err
