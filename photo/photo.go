@@ -297,6 +297,19 @@ func corrupt(cause error) error {
 	return e
 }
 
+// sizeText says n bytes exactly: in MiB or KiB too when it is a whole
+// number of them (8 MiB, 8388608 bytes), where "8 MB" read as 8,000,000
+// and a limit of a fraction of a MiB was said as 0.
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB (%d bytes)", n>>20, n)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // prepare checks data's size, format and header against l (with its
 // defaults) without decoding a pixel.
 func prepare(data []byte, l Limits) (j job, err error) {
@@ -304,7 +317,7 @@ func prepare(data []byte, l Limits) (j job, err error) {
 		return j, apperr.R(apperr.Invalid, "photo_empty", "The photo is empty.")
 	}
 	if len(data) > l.MaxBytes {
-		return j, apperr.R(apperr.Invalid, "photo_too_large", "A photo may be at most %d MB.", l.MaxBytes>>20)
+		return j, apperr.R(apperr.Invalid, "photo_too_large", "A photo may be at most %s.", sizeText(l.MaxBytes))
 	}
 	format := Format(data)
 	var decodeConfig func([]byte) (image.Config, error)
