@@ -18,7 +18,8 @@
 //   - description is optional and up to 4000 characters, as the standard
 //     says: the service code says what is wrong. Names (service_name,
 //     agency_responsible, the hub's fixed notes) follow Accept-Language,
-//     English or Italian, in requests as in services.
+//     English or Italian, in requests as in services; error descriptions
+//     are in English, as the hub's API messages are.
 //   - media_url is neither fetched (the hub makes no requests to addresses
 //     a client names) nor kept (no photo is public before staff moderate
 //     it): an http(s) address is taken and the answer's service_notice
