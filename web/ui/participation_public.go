@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 
@@ -91,6 +92,9 @@ type reportPage struct {
 	Reason    string
 	Problem   string
 	Map       mapView
+	// MergedInto names the report a duplicate went into as a person
+	// recognises it (reportLabel); empty when it cannot be read.
+	MergedInto string
 }
 
 // handleReport is a report's page.
@@ -114,6 +118,7 @@ func (p *participationPages) showReport(w http.ResponseWriter, r *http.Request, 
 			d.Own, d.Report, d.Changes, d.Photos = true, p.ownRow(l.Lang, v.Report), v.Changes, v.Photos
 			d.CanReopen = p.svc.Reopenable(v.Report, v.Changes)
 			d.Staff = isOfficeStaff(c, v.Report.OfficeID)
+			d.MergedInto = p.mergedLabel(r, d.Report.MergedInto)
 			p.render(w, r, status, "participation_report", "reports", d)
 			return
 		}
@@ -129,7 +134,24 @@ func (p *participationPages) showReport(w http.ResponseWriter, r *http.Request, 
 		d.Photos = append(d.Photos, participation.Photo{ID: ph, State: participation.PhotoApproved})
 	}
 	d.Staff = officeStaff
+	d.MergedInto = p.mergedLabel(r, d.Report.MergedInto)
 	p.render(w, r, status, "participation_report", "reports", d)
+}
+
+// mergedLabel names the report a duplicate went into, as the public sees
+// it; "" for none, or one that cannot be read (the page shows its id).
+func (p *participationPages) mergedLabel(r *http.Request, id string) string {
+	if id == "" {
+		return ""
+	}
+	pub, err := p.svc.PublicReport(r.Context(), id)
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Internal {
+			p.log.ErrorContext(r.Context(), "read the report a duplicate went into", slog.String("report", id), slog.Any("error", err))
+		}
+		return ""
+	}
+	return p.reportLabel(p.row(p.locale(r).Lang, pub))
 }
 
 func isOfficeStaff(c identity.Caller, office string) bool {

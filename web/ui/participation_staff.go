@@ -181,8 +181,12 @@ func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Requ
 // confirmData is a destructive action to confirm: the form to post again
 // with confirm=yes, its fields, and what it will do.
 type confirmData struct {
-	Action  string
-	Fields  [][2]string
+	Action string
+	Fields [][2]string
+	// Shown are the words a field is shown in, by its name, where its
+	// value is an id a person would not recognise (the report to merge
+	// into); the form posts the value.
+	Shown   map[string]string
 	Message string
 	Back    string
 }
@@ -190,10 +194,16 @@ type confirmData struct {
 // confirmed reports whether the form was confirmed; if not, it shows the
 // confirmation page and the caller stops.
 func (p *participationPages) confirmed(w http.ResponseWriter, r *http.Request, message, back string) bool {
+	return p.confirmedShown(w, r, message, back, nil)
+}
+
+// confirmedShown is confirmed with some fields shown in other words than
+// their values (confirmData.Shown).
+func (p *participationPages) confirmedShown(w http.ResponseWriter, r *http.Request, message, back string, shown map[string]string) bool {
 	if r.PostFormValue("confirm") == "yes" {
 		return true
 	}
-	d := confirmData{Action: r.URL.Path, Message: message, Back: back}
+	d := confirmData{Action: r.URL.Path, Message: message, Back: back, Shown: shown}
 	keys := make([]string, 0, len(r.PostForm))
 	for k := range r.PostForm {
 		if k != csrfField && k != "confirm" {
@@ -250,7 +260,17 @@ func (p *participationPages) handleMerge(w http.ResponseWriter, r *http.Request,
 		p.staffFormError(w, r, c, id, map[string]string{"merge_note": note}, apperr.R(apperr.Invalid, "merge_target_missing", "Choose the report to merge into."), mergeFieldOf)
 		return
 	}
-	if !p.confirmed(w, r, p.locale(r).T("part.confirm.merge", into), "/staff/reports/"+id) {
+	if r.PostFormValue("confirm") != "yes" {
+		// The confirmation names a report the merge would take: one
+		// that exists and that the caller works, as Merge, which checks
+		// again, requires.
+		target, err := p.mergeTarget(r, c, id, into)
+		if err != nil {
+			p.staffFormError(w, r, c, id, map[string]string{"into": into, "merge_note": note}, err, mergeFieldOf)
+			return
+		}
+		label := p.reportLabel(p.ownRow(p.locale(r).Lang, target))
+		p.confirmedShown(w, r, p.locale(r).T("part.confirm.merge", label), "/staff/reports/"+id, map[string]string{"into": label})
 		return
 	}
 	if _, err := p.svc.Merge(r.Context(), c, id, into, note); err != nil {
