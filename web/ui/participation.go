@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -40,6 +41,15 @@ type participationPages struct {
 	tiles  MapTiles
 	// csp is the pages' policy with the tile host among the image sources.
 	csp string
+	// names reads the accounts that changed a report, whose names its
+	// office's staff see in its history; nil: the history names no one.
+	names AccountNames
+}
+
+// AccountNames reads an account by its id (identity.Service): NotFound
+// when there is none.
+type AccountNames interface {
+	Account(ctx context.Context, id string) (identity.Account, error)
 }
 
 func init() {

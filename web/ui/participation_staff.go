@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -117,6 +118,40 @@ type staffReportData struct {
 	Problem string
 	Done    string
 	Map     mapView
+	// Actors name who made each change, by account id: the office's staff
+	// see who worked the report (an erased account's name is empty).
+	Actors map[string]*actorName
+}
+
+// actorName is who made a change; an empty Name is an erased account.
+type actorName struct{ Name string }
+
+// actorNames reads the names of the accounts that made changes. An account
+// gone or erased is named as erased; one that cannot be read now is left
+// unnamed, and the page shows the rest.
+func (p *participationPages) actorNames(r *http.Request, changes []participation.Change) map[string]*actorName {
+	out := map[string]*actorName{}
+	if p.names == nil {
+		return out
+	}
+	for _, ch := range changes {
+		if _, done := out[ch.ActorID]; done || ch.ActorID == "" {
+			continue
+		}
+		a, err := p.names.Account(r.Context(), ch.ActorID)
+		switch {
+		case apperr.Has(err, apperr.NotFound):
+			out[ch.ActorID] = &actorName{}
+		case err != nil:
+			p.log.ErrorContext(r.Context(), "read the name of a report's actor", slog.String("account", ch.ActorID), slog.Any("error", err))
+			out[ch.ActorID] = nil
+		case !a.DeletedAt.IsZero():
+			out[ch.ActorID] = &actorName{}
+		default:
+			out[ch.ActorID] = &actorName{Name: a.Name}
+		}
+	}
+	return out
 }
 
 // The fields of the status and merge forms a refusal is about, by its
@@ -167,7 +202,7 @@ func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Requ
 		values = map[string]string{}
 	}
 	d := staffReportData{View: v, Row: p.ownRow(l.Lang, v.Report), Next: participation.NextStatuses(v.Report.Status), Nearby: near,
-		Values: values, Errors: map[string]string{}, Done: r.URL.Query().Get("done"), Map: p.mapView()}
+		Values: values, Errors: map[string]string{}, Done: r.URL.Query().Get("done"), Map: p.mapView(), Actors: p.actorNames(r, v.Changes)}
 	if problem != nil {
 		if field, ok := fieldOf[apperr.ReasonOf(problem)]; ok {
 			d.Errors[field] = l.ErrorText(problem)

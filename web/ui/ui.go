@@ -145,6 +145,9 @@ func New(d Deps) *UI {
 	}
 	if d.Participation != nil {
 		u.parts = newParticipationPages(s, d.Participation, d.Photos, d.MapTiles)
+		if d.Identity != nil {
+			u.parts.names = d.Identity
+		}
 	}
 	if d.Identity != nil {
 		u.accountAdmin = &accountAdminPages{site: s, accounts: d.Identity, vouchers: d.Vouchers, ticketing: d.Ticketing}
