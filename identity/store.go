@@ -44,6 +44,9 @@ type Tx interface {
 	// makes its password unusable, drops its grants and the networks it
 	// logged in from, and sets deleted_at. The answers kept for retries
 	// go too: the account's own, and any other whose body holds its id.
+	// What it wrote as a citizen stays without its name; a report whose
+	// name the public saw has its change time moved to at (or just past
+	// it), so that readers syncing by it drop the name.
 	AnonymiseAccount(ctx context.Context, id, placeholderEmail string, at time.Time) error
 	// SetAccountDisabled disables or re-enables an account.
 	SetAccountDisabled(ctx context.Context, id string, disabled bool) error
