@@ -28,6 +28,17 @@ type Comment struct {
 	State      string    `json:"state"`
 	FlagCount  int       `json:"flag_count"`
 	CreatedAt  time.Time `json:"created_at"`
+	// Flags are its flags, oldest first, on the moderators' queue only
+	// (FlaggedComments): what each citizen who flagged it gave as the
+	// reason, so that a moderator decides on it. Who flagged stays out.
+	Flags []CommentFlag `json:"flags,omitempty"`
+}
+
+// CommentFlag is one citizen's report of a comment as abusive.
+type CommentFlag struct {
+	// Reason is as the citizen typed it; "" when they gave none.
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // PublicComment is a comment as anyone sees it.
@@ -167,8 +178,8 @@ func commentNotFound(err error) error {
 	return err
 }
 
-// FlaggedComments is the moderators' queue, oldest first. Forbidden unless
-// c is a city administrator.
+// FlaggedComments is the moderators' queue, oldest first, each comment
+// with its flags' reasons. Forbidden unless c is a city administrator.
 func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Comment, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
@@ -176,6 +187,17 @@ func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Com
 	out := []Comment{}
 	err := s.store.View(ctx, func(tx Tx) error {
 		cs, err := tx.FlaggedComments(ctx, MaxListLimit)
+		if err != nil || len(cs) == 0 {
+			return err
+		}
+		ids := make([]string, len(cs))
+		for i, cm := range cs {
+			ids[i] = cm.ID
+		}
+		flags, err := tx.CommentFlags(ctx, ids)
+		for i := range cs {
+			cs[i].Flags = flags[cs[i].ID]
+		}
 		out = append(out, cs...)
 		return err
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"cityhub/identity"
@@ -110,6 +111,21 @@ func TestParticipationRequiredFields(t *testing.T) {
 			}
 			if res := env.do(t, "POST", "/api/v1/comments/"+cm.ID+"/flag", cit, `{"reason":""}`); res.Code != http.StatusNoContent {
 				t.Fatalf("flag with an empty reason: %d %s", res.Code, res.Body)
+			}
+			// The queue gives the moderator each flag's reason, without
+			// who flagged.
+			flagger, fl := env.account(t, identity.RoleCitizen)
+			if res := env.do(t, "POST", "/api/v1/comments/"+cm.ID+"/flag", fl, `{"reason":"Off topic"}`); res.Code != http.StatusNoContent {
+				t.Fatalf("flag with a reason: %d %s", res.Code, res.Body)
+			}
+			res = wantOK(t, env.do(t, "GET", "/api/v1/admin/comments/flagged", admin, ""))
+			if strings.Contains(res.Body.String(), flagger.ID) || strings.Contains(res.Body.String(), author.ID) {
+				t.Fatalf("the queue names a flagger: %s", res.Body)
+			}
+			decodeInto(t, res, &flagged)
+			if len(flagged.Comments) != 1 || len(flagged.Comments[0].Flags) != 2 ||
+				flagged.Comments[0].Flags[0].Reason != "" || flagged.Comments[0].Flags[1].Reason != "Off topic" {
+				t.Fatalf("the queue: %+v; want the comment with its two flags' reasons, oldest first", flagged.Comments)
 			}
 			wantPartInvalid(t, "reopen {}", env.do(t, "POST", "/api/v1/reports/rep_nope/reopen", cit, `{}`), "missing_field")
 

@@ -217,6 +217,26 @@ func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.C
 	return out, wrap("list flagged comments", err)
 }
 
+// CommentFlags implements participation.Tx.
+func (tx *Tx) CommentFlags(ctx context.Context, commentIDs []string) (map[string][]participation.CommentFlag, error) {
+	rows, err := tx.q.Query(ctx, `SELECT comment_id, reason, at FROM participation_comment_flags
+		WHERE comment_id = ANY($1) ORDER BY at, account_id`, commentIDs)
+	if err != nil {
+		return nil, wrap("list comment flags", err)
+	}
+	defer rows.Close()
+	out := map[string][]participation.CommentFlag{}
+	for rows.Next() {
+		var id string
+		var f participation.CommentFlag
+		if err := rows.Scan(&id, &f.Reason, &f.At); err != nil {
+			return nil, wrap("list comment flags", err)
+		}
+		out[id] = append(out[id], f)
+	}
+	return out, wrap("list comment flags", rows.Err())
+}
+
 // ProposalsBy implements participation.Tx.
 func (tx *Tx) ProposalsBy(ctx context.Context, accountID string) ([]participation.Proposal, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE author_id = $1 ORDER BY created_at DESC, id DESC`, accountID)

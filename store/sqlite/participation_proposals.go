@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 
 	"cityhub/participation"
@@ -193,6 +194,32 @@ func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.C
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = 'flagged' ORDER BY created_at, id LIMIT ?`, limit)
 	out, err := collect(rows, err, scanComment)
 	return out, wrap("list flagged comments", err)
+}
+
+// CommentFlags implements participation.Tx.
+func (tx *Tx) CommentFlags(ctx context.Context, commentIDs []string) (map[string][]participation.CommentFlag, error) {
+	ids, err := json.Marshal(commentIDs)
+	if err != nil {
+		return nil, wrap("encode comment ids", err)
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT comment_id, reason, at FROM participation_comment_flags
+		WHERE comment_id IN (SELECT value FROM json_each(?1)) ORDER BY at, account_id`, string(ids))
+	if err != nil {
+		return nil, wrap("list comment flags", err)
+	}
+	defer rows.Close()
+	out := map[string][]participation.CommentFlag{}
+	for rows.Next() {
+		var id string
+		var f participation.CommentFlag
+		var at int64
+		if err := rows.Scan(&id, &f.Reason, &at); err != nil {
+			return nil, wrap("list comment flags", err)
+		}
+		f.At = fromMicros(at)
+		out[id] = append(out[id], f)
+	}
+	return out, wrap("list comment flags", rows.Err())
 }
 
 // ProposalsBy implements participation.Tx.

@@ -262,6 +262,7 @@ var openAPIFieldNotes = map[string]*obj{
 	"PricingPlanInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
 	"DockState.battery":                  newObj("minimum", 0, "maximum", 100),
 	"BikeAtDock.battery":                 newObj("minimum", 0, "maximum", 100),
+	"Comment.flags":                      newObj("description", "On the moderators' queue (flaggedComments) only: each flag's reason as the citizen typed it (\"\" when they gave none) and when it was made, oldest first. Who flagged is not given."),
 	"UnlockRequest.dock": newObj("minimum", 0, "maximum", mobility.MaxCapacity,
 		"description", "The dock holding the bike, 1 to "+strconv.Itoa(mobility.MaxCapacity)+". 0, or absent, names no dock: bike_id then names the bike (400 unlock_target without either; 400 dock_number below 0 or above "+strconv.Itoa(mobility.MaxCapacity)+")."),
 	"UnlockRequest.request_id":   unlockRequestID(newObj("description", "The unlock's request id (or the Idempotency-Key header): 1 to 100 letters, digits, - or _, unique among all riders.")),

@@ -30,7 +30,8 @@ type flaggedRow struct {
 var commentDone = map[string]string{participation.CommentHidden: "hidden", participation.CommentVisible: "kept"}
 
 // handleFlaggedComments lists the comments reported as abusive, oldest
-// first, each with its proposal and how many citizens reported it.
+// first, each with its proposal, how many citizens reported it and the
+// reasons they gave.
 func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	cs, err := p.svc.FlaggedComments(r.Context(), c)
 	if err != nil {

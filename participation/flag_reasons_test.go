@@ -1,0 +1,71 @@
+package participation_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"cityhub/participation"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// The moderators' queue gives each comment the reasons its flaggers gave,
+// oldest first, so that an administrator decides on them; a reason left
+// out is there as "", and flags dismissed by keeping a comment are gone.
+func TestFlaggedCommentsCarryTheirReasons(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		first, err := f.svc.AddComment(ctx, carla, p.ID, "Sharp words, but fair")
+		must(t, err)
+		second, err := f.svc.AddComment(ctx, anna, p.ID, "Buy my watches")
+		must(t, err)
+		quiet, err := f.svc.AddComment(ctx, bruno, p.ID, "Agreed")
+		must(t, err)
+		t0 := f.clock.Now()
+		must(t, f.svc.FlagComment(ctx, bruno, first.ID, "Insults another citizen"))
+		f.clock.Add(time.Minute)
+		must(t, f.svc.FlagComment(ctx, anna, first.ID, ""))
+		f.clock.Add(time.Minute)
+		must(t, f.svc.FlagComment(ctx, carla, second.ID, "Advertising"))
+
+		queue, err := f.svc.FlaggedComments(ctx, admin)
+		must(t, err)
+		want := map[string][]participation.CommentFlag{
+			first.ID:  {{Reason: "Insults another citizen", At: t0}, {Reason: "", At: t0.Add(time.Minute)}},
+			second.ID: {{Reason: "Advertising", At: t0.Add(2 * time.Minute)}},
+		}
+		if len(queue) != len(want) {
+			t.Fatalf("queue: %+v; want %d comments", queue, len(want))
+		}
+		for _, cm := range queue {
+			w, ok := want[cm.ID]
+			if !ok || cm.ID == quiet.ID {
+				t.Fatalf("queue holds %s, which nobody flagged", cm.ID)
+			}
+			if len(cm.Flags) != len(w) {
+				t.Fatalf("%s: flags %+v; want %+v", cm.ID, cm.Flags, w)
+			}
+			for i := range w {
+				if cm.Flags[i].Reason != w[i].Reason || !cm.Flags[i].At.Equal(w[i].At) {
+					t.Errorf("%s: flag %d is %+v; want %+v", cm.ID, i, cm.Flags[i], w[i])
+				}
+			}
+		}
+
+		// Kept visible, the first comment's flags are dismissed; flagged
+		// again, the queue gives only the new reason.
+		must(t, f.svc.ModerateComment(ctx, admin, first.ID, participation.CommentVisible))
+		must(t, f.svc.FlagComment(ctx, anna, first.ID, "Still insulting"))
+		queue, err = f.svc.FlaggedComments(ctx, admin)
+		must(t, err)
+		for _, cm := range queue {
+			if cm.ID == first.ID && (len(cm.Flags) != 1 || cm.Flags[0].Reason != "Still insulting") {
+				t.Errorf("after the keep and a new flag: %+v; want only the new reason", cm.Flags)
+			}
+		}
+	})
+}
