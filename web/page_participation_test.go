@@ -76,6 +76,16 @@ func TestParticipationPages(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-place"`) || !strings.Contains(body, `value="40.8518"`) {
 		t.Fatalf("outside the city: %d\n%s", res.StatusCode, body)
 	}
+	// Half a position, or a coordinate that is not a number, is not a
+	// place outside the city: the place's error says both are needed.
+	for _, lon := range []string{"", "east"} {
+		half := map[string]string{"category": "pothole", "lat": "41.1307", "lon": lon, "description": "A hole by the arch"}
+		res, body = postReport(t, cit, half)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-place"`) ||
+			!strings.Contains(body, "entrambe le coordinate") || strings.Contains(body, "fuori dal territorio") {
+			t.Fatalf("lat without a lon of %q: %d\n%s", lon, res.StatusCode, body)
+		}
+	}
 	if _, mine := cit.Get("/reports/mine"); strings.Contains(mine, "data-report=") {
 		t.Fatalf("a refused report was made:\n%s", mine)
 	}

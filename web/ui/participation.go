@@ -169,7 +169,7 @@ func fieldOf(reason string) string {
 	switch reason {
 	case "unknown_category":
 		return "category"
-	case "outside_city", "no_location", "lat", "lon":
+	case "outside_city", "bad_location", "no_location", "lat", "lon":
 		return "place"
 	case "bad_address":
 		return "address"
@@ -227,13 +227,13 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 		}
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "outside_city", "not a number"))
+			p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "bad_location", "not a number"))
 			return
 		}
 		*v.dst, n.Located = x, true
 	}
 	if n.Located && (values["lat"] == "" || values["lon"] == "") {
-		p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "outside_city", "half a position"))
+		p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "bad_location", "half a position"))
 		return
 	}
 	if r.MultipartForm != nil {
