@@ -102,10 +102,11 @@ func TestOIDCLoginPages(t *testing.T) {
 		t.Fatal("a failed SPID/CIE login signed someone in")
 	}
 
-	// The whole login: a new citizen keyed by the fiscal code.
+	// The whole login: a new citizen keyed by the fiscal code, who lands
+	// on the home page (this hub keeps no wallet to land on).
 	back = o.loginAt(t, o.start(t, pc, "/login/oidc"), spidMario)
 	res, _ = pc.Get("/login/oidc/callback?" + back.Encode())
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/wallet" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
 		t.Fatalf("callback: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	res, body = pc.Get("/account")

@@ -11,7 +11,8 @@ import (
 
 // City office staff land on their offices' reports after signing in, as
 // every other staff role lands on its own tool, where they landed on the
-// home page of the citizen's services; a safe next= still wins.
+// home page of the citizen's services; a safe next= still wins. A
+// citizen lands on the wallet only where the hub keeps one.
 func TestOfficeStaffLandOnTheirReports(t *testing.T) {
 	env := newPartEnv(t)
 	staff, _ := env.account(t, "Rita Roads", roadsGrant)
@@ -34,6 +35,21 @@ func TestOfficeStaffLandOnTheirReports(t *testing.T) {
 		if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != want {
 			t.Errorf("login with next=%q: %d to %q, want %q", next, res.StatusCode, loc, want)
 		}
+	}
+
+	// A citizen lands on the wallet, where the hub keeps one: this hub
+	// does not, and its home page answers.
+	citizen, _ := env.account(t, "Carla Citizen", citizenGrant)
+	cpc := webtest.NewPageClient(t, env.URL)
+	if res := cpc.Login(citizen.Email, partPassword); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/" {
+		t.Errorf("a citizen's login in a hub without a wallet: %d to %q, want /", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, body := cpc.Get("/"); res.StatusCode != http.StatusOK {
+		t.Errorf("a citizen's landing page: %d\n%s", res.StatusCode, body)
+	}
+	withWallet := &site{pages: &pages{areas: map[string]bool{"wallet": true}}}
+	if got := withWallet.homeOf(identity.Caller{Grants: []identity.Grant{citizenGrant}}); got != "/wallet" {
+		t.Errorf("a citizen lands on %q in a hub with a wallet, want /wallet", got)
 	}
 
 	// Without the reports, office staff have no tool of their own here.

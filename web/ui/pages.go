@@ -332,11 +332,14 @@ func hasAnyRole(c identity.Caller, roles []identity.Role) bool {
 // homeOf is where an account lands after signing in: the page of its main
 // role. City office staff land on their offices' reports when the reports
 // are on: the home page offers the citizen's services, which are not
-// theirs.
+// theirs. A citizen lands on the wallet where the hub keeps one, else on
+// the home page (the wallet's page would answer 503).
 func (s *site) homeOf(c identity.Caller) string {
 	switch {
-	case c.Has(identity.RoleCitizen):
+	case c.Has(identity.RoleCitizen) && s.pages.areas["wallet"]:
 		return "/wallet"
+	case c.Has(identity.RoleCitizen):
+		return "/"
 	case c.Has(identity.RoleMerchant), c.Has(identity.RoleDoor):
 		return "/staff/scan"
 	case c.Has(identity.RoleAdmin):
