@@ -101,11 +101,8 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 	if err != nil {
 		return Report{}, err
 	}
-	if into == "" {
-		return Report{}, invalid("missing_field", "Say which report to merge into.")
-	}
-	if id == into {
-		return Report{}, invalid("same_report", "A report cannot be merged into itself.")
+	if err := mergeRequest(c, id, into); err != nil {
+		return Report{}, err
 	}
 	var r Report
 	err = s.store.InTx(ctx, func(tx Tx) error {
@@ -127,29 +124,77 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 		if r = a; a.ID != id {
 			r, target = b, a
 		}
-		if err := requireStaff(c, r.OfficeID); err != nil {
+		if err := mayMerge(c, r, target); err != nil {
 			return err
-		}
-		// A merge closes id in favour of into: its reporter follows into
-		// from now on, so into must be a report the caller works too, and
-		// about the same thing.
-		if !isStaff(c, target.OfficeID) {
-			return apperr.R(apperr.Forbidden, "merge_other_office", "The report to merge into belongs to another office.")
-		}
-		if target.Category != r.Category {
-			return apperr.R(apperr.Conflict, "merge_other_category", "A report can be merged only into one of the same category.")
-		}
-		if !slices.Contains(next[r.Status], StatusDuplicate) {
-			return apperr.R(apperr.Conflict, "bad_transition", "A report that is %s cannot be merged.", r.Status)
-		}
-		if Closed(target.Status) {
-			return apperr.R(apperr.Conflict, "merge_target_closed", "The report to merge into is %s; choose one still being worked.", target.Status)
 		}
 		// No note of its own: the merge names the report it went into
 		// (merged_into), in every language the pages and feeds speak.
 		return s.setStatus(ctx, tx, c, &r, ChangeMerged, StatusDuplicate, note, target.ID)
 	})
 	return r, err
+}
+
+// mergeRequest refuses what no merge of id into into can be, before any
+// report is read.
+func mergeRequest(c identity.Caller, id, into string) error {
+	if err := requireAnyStaff(c); err != nil {
+		return err
+	}
+	if into == "" {
+		return invalid("missing_field", "Say which report to merge into.")
+	}
+	if id == into {
+		return invalid("same_report", "A report cannot be merged into itself.")
+	}
+	return nil
+}
+
+// mayMerge says whether c may merge r into target, as they stand.
+func mayMerge(c identity.Caller, r, target Report) error {
+	if err := requireStaff(c, r.OfficeID); err != nil {
+		return err
+	}
+	// A merge closes r in favour of target: its reporter follows target
+	// from now on, so target must be a report the caller works too, and
+	// about the same thing.
+	if !isStaff(c, target.OfficeID) {
+		return apperr.R(apperr.Forbidden, "merge_other_office", "The report to merge into belongs to another office.")
+	}
+	if target.Category != r.Category {
+		return apperr.R(apperr.Conflict, "merge_other_category", "A report can be merged only into one of the same category.")
+	}
+	if !slices.Contains(next[r.Status], StatusDuplicate) {
+		return apperr.R(apperr.Conflict, "bad_transition", "A report that is %s cannot be merged.", r.Status)
+	}
+	if Closed(target.Status) {
+		return apperr.R(apperr.Conflict, "merge_target_closed", "The report to merge into is %s; choose one still being worked.", target.Status)
+	}
+	return nil
+}
+
+// MergeTarget is the report id would be merged into, when Merge would take
+// it as things stand, and Merge's refusal otherwise, changing nothing: a
+// page asks it before it asks a person to confirm the merge. Merge checks
+// again, under the reports' locks.
+func (s *Service) MergeTarget(ctx context.Context, c identity.Caller, id, into string) (Report, error) {
+	if err := mergeRequest(c, id, into); err != nil {
+		return Report{}, err
+	}
+	var target Report
+	err := s.store.View(ctx, func(tx Tx) error {
+		r, err := tx.Report(ctx, id)
+		if err != nil {
+			return reportNotFound(err)
+		}
+		if target, err = tx.Report(ctx, into); err != nil {
+			return reportNotFound(err)
+		}
+		return mayMerge(c, r, target)
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	return target, nil
 }
 
 // Reopen makes a fixed report open again, as its reporter, within the

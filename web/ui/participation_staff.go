@@ -296,10 +296,9 @@ func (p *participationPages) handleMerge(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if r.PostFormValue("confirm") != "yes" {
-		// The confirmation names a report the merge would take: one
-		// that exists and that the caller works, as Merge, which checks
-		// again, requires.
-		target, err := p.mergeTarget(r, c, id, into)
+		// The confirmation names a report the merge would take, which
+		// the service says (Merge checks again when confirmed).
+		target, err := p.svc.MergeTarget(r.Context(), c, id, into)
 		if err != nil {
 			p.staffFormError(w, r, c, id, map[string]string{"into": into, "merge_note": note}, err, mergeFieldOf)
 			return
