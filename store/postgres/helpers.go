@@ -47,6 +47,11 @@ const (
 	seatsNotClaimed = "CL010"
 )
 
+// ledgerKeyIndexes are the unique indexes that refuse a ledger key posted
+// already: the transaction's id (made from its key) and the key's own
+// (a key posted before ids were made from keys, migration 1021).
+var ledgerKeyIndexes = map[string]bool{"ledger_transactions_pkey": true, "ledger_transactions_idem_key_key": true}
+
 // translate maps a driver error to an apperr code, keeping it as the cause
 // for logs and errors.Is. Errors that already carry a code pass unchanged.
 // What stays an internal error, on purpose:
@@ -71,6 +76,13 @@ func translate(err error) error {
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code {
 		case pgUniqueViolation:
+			if ledgerKeyIndexes[pgErr.ConstraintName] {
+				// ledger_transfer leaves a key posted already to these
+				// (migration 1025): the same refusal as CL004's.
+				e := apperr.Wrap(err, apperr.Conflict, "This ledger key was posted already.")
+				e.Reason = wallet.ReasonKeyTaken
+				return e
+			}
 			return apperr.Wrap(err, apperr.Conflict, "Already exists.")
 		case pgForeignKeyViolation:
 			return apperr.Wrap(err, apperr.Invalid, "Refers to something that does not exist.")
