@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -74,10 +75,52 @@ func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	return judgeJSON(body, dst)
 }
 
+// loneSurrogate finds a \u escape of a UTF-16 surrogate (D800–DFFF) that
+// is not half of a high-then-low pair: encoding/json decodes one as
+// U+FFFD without a word, so a client's broken text would be stored
+// altered. A backslash stands only inside strings in JSON, and an escaped
+// one (\\) is skipped whole, so no string state is needed.
+func loneSurrogate(body []byte) (string, bool) {
+	hex4 := func(i int) (uint16, bool) {
+		if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 16)
+		return uint16(v), err == nil
+	}
+	for i := 0; i < len(body); i++ {
+		j := bytes.IndexByte(body[i:], '\\')
+		if j < 0 {
+			break
+		}
+		i += j
+		u, ok := hex4(i)
+		switch {
+		case !ok:
+			i++ // another escape, \\ included: skip its second byte
+		case u >= 0xD800 && u <= 0xDBFF:
+			if low, ok := hex4(i + 6); ok && low >= 0xDC00 && low <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return string(body[i+2 : i+6]), true
+		case u >= 0xDC00 && u <= 0xDFFF:
+			return string(body[i+2 : i+6]), true
+		default:
+			i += 5
+		}
+	}
+	return "", false
+}
+
 // judgeJSON is DecodeJSON's judgement of a body it has read.
 func judgeJSON(body []byte, dst any) error {
 	if !utf8.Valid(body) {
 		return ErrInvalidText("body")
+	}
+	if esc, ok := loneSurrogate(body); ok {
+		return apperr.R(apperr.Invalid, "invalid_text",
+			"The body holds a lone surrogate escape (\\u%s): a character beyond U+FFFF is written as a pair of them, or as itself in UTF-8.", esc)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -97,8 +97,8 @@ func CheckText(machine func(path string) bool, apiError, pageError func(http.Res
 }
 
 // DecodedTextError walks a decoded JSON body and reports the first string
-// holding NUL (sent as \u0000) or a lone surrogate's replacement; invalid
-// UTF-8 bytes in the raw body are refused before decoding.
+// holding NUL (sent as \u0000); invalid UTF-8 bytes and lone surrogate
+// escapes in the raw body are refused before decoding (judgeJSON).
 func DecodedTextError(v any) error {
 	if field, ok := badString(reflect.ValueOf(v), ""); !ok {
 		if field == "" {
