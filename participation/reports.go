@@ -144,45 +144,65 @@ type NewReport struct {
 // outside the city. A city a zero meridian or the equator crosses still
 // takes its points there.
 func (n *NewReport) validate(cat Catalogue, minDesc int) (Category, error) {
+	k, problems := n.problems(cat, minDesc)
+	if len(problems) > 0 {
+		return k, problems[0]
+	}
+	return k, nil
+}
+
+// problems is every refusal of n's fields, in the order validate judges
+// them (so the first is validate's), cleaning the fields as validate does.
+func (n *NewReport) problems(cat Catalogue, minDesc int) (Category, []error) {
+	var out []error
 	k, ok := cat.Category(n.Category)
 	if !ok {
-		return k, invalid("unknown_category", "There is no category %q.", n.Category)
+		out = append(out, invalid("unknown_category", "There is no category %q.", n.Category))
 	}
 	var err error
 	if n.Address, err = cleanLine(n.Address, 0, MaxAddressLen, "bad_address", "address"); err != nil {
-		return k, err
+		out = append(out, err)
 	}
-	if n.Located {
-		if !position(n.Lat, n.Lon) || ((n.Lat == 0 || n.Lon == 0) && !cat.City.Contains(n.Lat, n.Lon)) {
-			return k, invalid("bad_location", "A point on the map needs both lat and lon, as decimal degrees (lat -90 to 90, lon -180 to 180).")
-		}
-		if !cat.City.Contains(n.Lat, n.Lon) {
-			return k, invalid("outside_city", "The place is outside the city: reports are for places within the comune.")
-		}
-	} else if n.Address == "" {
-		return k, invalid("no_location", "Say where: a point on the map or an address.")
+	switch {
+	case n.Located && (!position(n.Lat, n.Lon) || ((n.Lat == 0 || n.Lon == 0) && !cat.City.Contains(n.Lat, n.Lon))):
+		out = append(out, invalid("bad_location", "A point on the map needs both lat and lon, as decimal degrees (lat -90 to 90, lon -180 to 180)."))
+	case n.Located && !cat.City.Contains(n.Lat, n.Lon):
+		out = append(out, invalid("outside_city", "The place is outside the city: reports are for places within the comune."))
+	case !n.Located && n.Address == "" && err == nil:
+		out = append(out, invalid("no_location", "Say where: a point on the map or an address."))
 	}
 	if n.Description, err = cleanText(n.Description, minDesc, MaxDescriptionLen, "bad_description", "description"); err != nil {
-		return k, err
+		out = append(out, err)
 	}
 	if len(n.Photos) > MaxPhotos {
-		return k, invalid("too_many_photos", "At most %d photos.", MaxPhotos)
-	}
-	for _, p := range n.Photos {
-		if len(p.Image) == 0 || len(p.Thumbnail) == 0 {
-			return k, invalid("bad_photo", "A photo is empty.")
+		out = append(out, invalid("too_many_photos", "At most %d photos.", MaxPhotos))
+	} else {
+		for _, p := range n.Photos {
+			if len(p.Image) == 0 || len(p.Thumbnail) == 0 {
+				out = append(out, invalid("bad_photo", "A photo is empty."))
+				break
+			}
 		}
 	}
 	if n.Name, err = cleanLine(n.Name, 0, identity.MaxNameLen, "bad_name", "name"); err != nil {
-		return k, err
+		out = append(out, err)
 	}
 	n.Email = strings.TrimSpace(n.Email)
 	if n.Email != "" {
 		if a, err := mail.ParseAddress(n.Email); err != nil || a.Address != n.Email || len(n.Email) > identity.MaxEmailLen {
-			return k, invalid("bad_email", "The e-mail address is not valid.")
+			out = append(out, invalid("bad_email", "The e-mail address is not valid."))
 		}
 	}
-	return k, nil
+	return k, out
+}
+
+// ReportProblems is every refusal SubmitReport would give n's fields, in
+// the form's order, each with its reason (nil when there is none), so that
+// a form shows them all at once where a refusal names only the first. It
+// changes nothing and asks no store.
+func (s *Service) ReportProblems(n NewReport) []error {
+	_, out := n.problems(s.cat, MinDescriptionLen)
+	return out
 }
 
 // position reports whether lat and lon are degrees of a point on Earth.

@@ -86,6 +86,23 @@ func TestParticipationPages(t *testing.T) {
 			t.Fatalf("lat without a lon of %q: %d\n%s", lon, res.StatusCode, body)
 		}
 	}
+	// Every mistake at once: no category, no place and a description too
+	// short each sit by their field, in one answer.
+	res, body = postReport(t, cit, map[string]string{"category": "", "description": "ab"})
+	if res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("three mistakes: %d\n%s", res.StatusCode, body)
+	}
+	for _, field := range []string{"category", "place", "description"} {
+		if !strings.Contains(body, `id="e-`+field+`"`) {
+			t.Errorf("three mistakes: no error by the %s\n%s", field, body)
+		}
+	}
+	// A half position found by the page itself comes with the service's
+	// mistakes too.
+	res, body = postReport(t, cit, map[string]string{"category": "nope", "lat": "41.1307", "description": "A hole by the arch"})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-place"`) || !strings.Contains(body, `id="e-category"`) {
+		t.Fatalf("a half position and an unknown category: %d\n%s", res.StatusCode, body)
+	}
 	if _, mine := cit.Get("/reports/mine"); strings.Contains(mine, "data-report=") {
 		t.Fatalf("a refused report was made:\n%s", mine)
 	}

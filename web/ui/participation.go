@@ -182,24 +182,37 @@ func fieldOf(reason string) string {
 	return ""
 }
 
-func (p *participationPages) renderReportForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, err error) {
+// renderReportForm shows the report form with values as typed and errs by
+// their fields: the first error of each field, and the first that belongs
+// to none above the form.
+func (p *participationPages) renderReportForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, errs ...error) {
 	l := p.locale(r)
 	f := reportForm{Values: values, Errors: map[string]string{}, Key: ids.Token(16), Categories: p.categoryOptions(l.Lang),
 		Map: p.mapView(), MaxPhotos: participation.MaxPhotos}
-	if err != nil {
-		msg := l.ErrorText(err)
-		if field := fieldOf(apperr.ReasonOf(err)); field != "" {
-			f.Errors[field] = msg
-		} else {
-			f.Problem = msg
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if field := fieldOf(apperr.ReasonOf(err)); field == "" {
+			if f.Problem == "" {
+				f.Problem = l.ErrorText(err)
+			}
+		} else if _, shown := f.Errors[field]; !shown {
+			f.Errors[field] = l.ErrorText(err)
 		}
 	}
 	p.render(w, r, status, "participation_report_new", "reports", f)
 }
 
+// refuseReport shows the form again with err and every other mistake the
+// service finds in n, so that one sending corrects them all.
+func (p *participationPages) refuseReport(w http.ResponseWriter, r *http.Request, status int, values map[string]string, n participation.NewReport, err error) {
+	p.renderReportForm(w, r, status, values, append([]error{err}, p.svc.ReportProblems(n)...)...)
+}
+
 // handleReportForm is the citizen's report form.
 func (p *participationPages) handleReportForm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	p.renderReportForm(w, r, http.StatusOK, map[string]string{"public_name": ""}, nil)
+	p.renderReportForm(w, r, http.StatusOK, map[string]string{"public_name": ""})
 }
 
 // reportFields are the fields of the report form.
@@ -227,13 +240,13 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 		}
 		x, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "bad_location", "not a number"))
+			p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_location", "not a number"))
 			return
 		}
 		*v.dst, n.Located = x, true
 	}
 	if n.Located && (values["lat"] == "" || values["lon"] == "") {
-		p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "bad_location", "half a position"))
+		p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_location", "half a position"))
 		return
 	}
 	if r.MultipartForm != nil {
@@ -245,7 +258,7 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 			}
 		}
 		if chosen > participation.MaxPhotos {
-			p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "too_many_photos", "too many"))
+			p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "too_many_photos", "too many"))
 			return
 		}
 		for _, fh := range files {
@@ -255,11 +268,11 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 			// The file is read only once it has its turn to be decoded.
 			ph, err := photo.Read(r.Context(), func() (io.ReadCloser, error) { return fh.Open() }, p.photos)
 			if rerr := (*photo.ReadError)(nil); errors.As(err, &rerr) {
-				p.renderReportForm(w, r, http.StatusBadRequest, values, apperr.R(apperr.Invalid, "bad_photo", "unreadable"))
+				p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_photo", "unreadable"))
 				return
 			}
 			if err != nil {
-				p.renderReportForm(w, r, httpx.StatusFor(err), values, err)
+				p.refuseReport(w, r, httpx.StatusFor(err), values, n, err)
 				return
 			}
 			n.Photos = append(n.Photos, participation.Photo{Width: ph.Width, Height: ph.Height, Image: ph.JPEG, Thumbnail: ph.Thumbnail})
@@ -282,7 +295,7 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 	}
 	if err != nil {
 		if apperr.CodeOf(err) == apperr.Invalid {
-			p.renderReportForm(w, r, http.StatusBadRequest, values, err)
+			p.refuseReport(w, r, http.StatusBadRequest, values, n, err)
 			return
 		}
 		p.pageError(w, r, err)
