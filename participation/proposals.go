@@ -141,12 +141,8 @@ func (s *Service) CreateProposalWithKey(ctx context.Context, c identity.Caller, 
 
 // newProposal checks n and makes the proposal c would create.
 func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error) {
-	var err error
-	if n.Title, err = cleanLine(n.Title, MinTitleLen, MaxTitleLen, "bad_title", "title"); err != nil {
-		return Proposal{}, err
-	}
-	if n.Body, err = cleanText(n.Body, MinBodyLen, MaxBodyLen, "bad_body", "text"); err != nil {
-		return Proposal{}, err
+	if problems := n.problems(); len(problems) > 0 {
+		return Proposal{}, problems[0]
 	}
 	threshold := s.set.SupportThreshold
 	if n.Threshold != nil {
@@ -160,6 +156,27 @@ func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error
 	}
 	return Proposal{ID: ids.New("prp"), AuthorID: c.AccountID, AuthorName: c.Name, PublicName: n.PublicName && c.Name != "",
 		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: s.stamp()}, nil
+}
+
+// problems is every refusal of n's title and text, in that order, cleaning
+// them as newProposal keeps them.
+func (n *NewProposal) problems() []error {
+	var out []error
+	var err error
+	if n.Title, err = cleanLine(n.Title, MinTitleLen, MaxTitleLen, "bad_title", "title"); err != nil {
+		out = append(out, err)
+	}
+	if n.Body, err = cleanText(n.Body, MinBodyLen, MaxBodyLen, "bad_body", "text"); err != nil {
+		out = append(out, err)
+	}
+	return out
+}
+
+// ProposalProblems is every refusal of n's title and text that
+// CreateProposal would give, the first being its own, so that a form shows
+// them all at once. It changes nothing.
+func (s *Service) ProposalProblems(n NewProposal) []error {
+	return n.problems()
 }
 
 func proposalNotFound(err error) error {

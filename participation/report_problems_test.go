@@ -48,3 +48,23 @@ func TestReportProblemsNamesEveryField(t *testing.T) {
 		}
 	})
 }
+
+// ProposalProblems names both a wrong title and a wrong text, the first
+// being CreateProposal's refusal.
+func TestProposalProblemsNamesBothFields(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		n := participation.NewProposal{Title: " ", Body: "x"}
+		got := f.svc.ProposalProblems(n)
+		if len(got) != 2 || apperr.ReasonOf(got[0]) != "bad_title" || apperr.ReasonOf(got[1]) != "bad_body" {
+			t.Fatalf("problems of an empty proposal: %v; want bad_title, bad_body", got)
+		}
+		if _, err := f.svc.CreateProposal(context.Background(), anna, n); apperr.ReasonOf(err) != "bad_title" {
+			t.Fatalf("CreateProposal: %v; want bad_title", err)
+		}
+		if got := f.svc.ProposalProblems(participation.NewProposal{Title: "More benches", Body: "Benches along the river walk, please."}); len(got) != 0 {
+			t.Fatalf("problems of a good proposal: %v", got)
+		}
+	})
+}

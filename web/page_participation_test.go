@@ -187,8 +187,13 @@ func TestParticipationPages(t *testing.T) {
 		t.Fatalf("after rejection:\n%s", body)
 	}
 
-	// Proposals: HTML in a title is text.
+	// Proposals: an empty title and text are both shown wrong at once.
 	ptok := cit.CSRF("/proposals/new")
+	res, body = cit.Post("/proposals", url.Values{"csrf_token": {ptok}, "title": {""}, "body": {""}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-title"`) || !strings.Contains(body, `id="e-body"`) {
+		t.Fatalf("an empty proposal: %d\n%s", res.StatusCode, body)
+	}
+	// HTML in a title is text.
 	res, _ = cit.Post("/proposals", url.Values{"csrf_token": {ptok}, "title": {"More <em>benches</em>"}, "body": {"Benches along the Viale <b>Mellusi</b>, please."}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("proposal: %d", res.StatusCode)

@@ -42,17 +42,21 @@ type proposalForm struct {
 	Problem string
 }
 
-func (p *participationPages) renderProposalForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, err error) {
+// renderProposalForm shows the proposal form with values as typed and errs
+// by their fields (the first of each), the rest above the form.
+func (p *participationPages) renderProposalForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, errs ...error) {
 	f := proposalForm{Values: values, Errors: map[string]string{}}
-	if err != nil {
-		msg := p.locale(r).ErrorText(err)
-		switch apperr.ReasonOf(err) {
-		case "bad_title":
-			f.Errors["title"] = msg
-		case "bad_body":
-			f.Errors["body"] = msg
-		default:
-			f.Problem = msg
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		field := map[string]string{"bad_title": "title", "bad_body": "body"}[apperr.ReasonOf(err)]
+		if field == "" {
+			if f.Problem == "" {
+				f.Problem = p.locale(r).ErrorText(err)
+			}
+		} else if _, shown := f.Errors[field]; !shown {
+			f.Errors[field] = p.locale(r).ErrorText(err)
 		}
 	}
 	p.render(w, r, status, "participation_proposal_new", "proposals", f)
@@ -61,14 +65,15 @@ func (p *participationPages) renderProposalForm(w http.ResponseWriter, r *http.R
 func (p *participationPages) handleProposalForm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	// The form's key makes it one proposal however often it is sent (a
 	// double click, a reload that posts again).
-	p.renderProposalForm(w, r, http.StatusOK, map[string]string{"key": ids.Token(12)}, nil)
+	p.renderProposalForm(w, r, http.StatusOK, map[string]string{"key": ids.Token(12)})
 }
 
 // handleProposalCreate makes the citizen's proposal.
 func (p *participationPages) handleProposalCreate(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	values := map[string]string{"title": r.PostFormValue("title"), "body": r.PostFormValue("body"), "public_name": r.PostFormValue("public_name"),
 		"key": r.PostFormValue("key")}
-	pr, _, err := p.svc.CreateProposalWithKey(r.Context(), c, values["key"], participation.NewProposal{Title: values["title"], Body: values["body"], PublicName: values["public_name"] == "yes"})
+	n := participation.NewProposal{Title: values["title"], Body: values["body"], PublicName: values["public_name"] == "yes"}
+	pr, _, err := p.svc.CreateProposalWithKey(r.Context(), c, values["key"], n)
 	if err != nil {
 		switch {
 		case apperr.ReasonOf(err) == "idempotency_key_reused":
@@ -81,7 +86,7 @@ func (p *participationPages) handleProposalCreate(w http.ResponseWriter, r *http
 				apperr.R(apperr.Conflict, "proposal_form_sent", "This form was already sent and made a proposal; send it again to make another."))
 			return
 		case apperr.CodeOf(err) == apperr.Invalid:
-			p.renderProposalForm(w, r, http.StatusBadRequest, values, err)
+			p.renderProposalForm(w, r, http.StatusBadRequest, values, append([]error{err}, p.svc.ProposalProblems(n)...)...)
 			return
 		}
 		p.pageError(w, r, err)
