@@ -343,6 +343,9 @@ func (s *Service) releaseTx(ctx context.Context, tx Tx, c identity.Caller, order
 	return o, nil
 }
 
+// errTicketUsed refuses to refund an order whose ticket was checked in.
+var errTicketUsed = apperr.R(apperr.Conflict, "ticket_used", "A ticket of this order was already checked in.")
+
 // RefundOrder cancels an order as an administrator: a paid one has its
 // tickets cancelled, its seats released and its money returned (one
 // reversing ledger transaction, to the citizen's credit or to Stripe
@@ -403,7 +406,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		}
 		for _, t := range ts {
 			if t.Status == TicketCheckedIn && !showCancelled {
-				return Order{}, apperr.R(apperr.Conflict, "ticket_used", "A ticket of this order was already checked in.")
+				return Order{}, errTicketUsed
 			}
 		}
 		to := wallet.CitizenAccount(o.AccountID)

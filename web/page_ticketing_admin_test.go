@@ -95,6 +95,46 @@ func TestTheatreAdminPage(t *testing.T) {
 		t.Fatalf("unknown order: %d\n%s", res.StatusCode, body)
 	}
 	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}, "confirm": {"yes"}}, http.StatusNotFound)
+	// A purchase not yet paid is cancelled, not refunded: its page says
+	// so and no money moves. A paid order's page names what goes back; once
+	// refunded, there is nothing left to refund, and the page says that
+	// rather than offer it again.
+	bruno, _ := env.account(t, identity.RoleCitizen)
+	if _, err := env.Deps.Wallet.TestTopUp(t.Context(), bruno.ID, 10000, "bruno-1"); err != nil {
+		t.Fatal(err)
+	}
+	brunoC := identity.Caller{AccountID: bruno.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	hold, err := env.Deps.Ticketing.Hold(t.Context(), brunoC, perf[1], []string{"Platea/A/7"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, body := pc.Get("/admin/theatre/refunds?order_id=" + hold.ID); res.StatusCode != http.StatusOK ||
+		!strings.Contains(body, "Annullare questo acquisto in corso?") || strings.Contains(body, "tornano al cliente") {
+		t.Fatalf("a hold's refund page: %d\n%s", res.StatusCode, body)
+	}
+	if res, _ := pc.Post("/admin/theatre/refunds", url.Values{"csrf_token": {csrf}, "order_id": {hold.ID}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther ||
+		!strings.Contains(res.Header.Get("Location"), "done=hold_released") {
+		t.Fatalf("a hold released: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	sold, err := env.Deps.Ticketing.Hold(t.Context(), brunoC, perf[1], []string{"Platea/A/8"})
+	if err == nil {
+		_, err = env.Deps.Ticketing.PayWithWallet(t.Context(), brunoC, sold.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, body := pc.Get("/admin/theatre/refunds?order_id=" + sold.ID); res.StatusCode != http.StatusOK || !strings.Contains(body, "28,00") ||
+		!strings.Contains(body, "tornano al cliente") {
+		t.Fatalf("a paid order's refund page: %d\n%s", res.StatusCode, body)
+	}
+	post("/admin/theatre/refunds", url.Values{"order_id": {sold.ID}, "confirm": {"yes"}}, http.StatusSeeOther)
+	if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(bruno.ID)); a.Balance != 10000 {
+		t.Fatalf("credit after the refund %d", a.Balance)
+	}
+	if res, body := pc.Get("/admin/theatre/refunds?order_id=" + sold.ID); res.StatusCode != http.StatusConflict ||
+		!strings.Contains(body, `data-field-error="order_id"`) || !strings.Contains(body, "già rimborsato") || strings.Contains(body, `name="confirm" value="yes"`) {
+		t.Fatalf("a refunded order's refund page: %d\n%s", res.StatusCode, body)
+	}
 	post("/admin/theatre/performances/"+perf[1]+"/cancel", url.Values{}, http.StatusSeeOther)
 	if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); a.Balance == 10000 {
 		t.Fatal("a cancellation without confirmation refunded")

@@ -9,6 +9,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
+	"cityhub/web/httpx"
 )
 
 // Cancelling a performance and refunding an order cannot be undone, so each
@@ -78,16 +79,17 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 		s.renderTheatreAdmin(w, r, c, http.StatusBadRequest, theatreForms{refund: f})
 		return
 	}
-	o, err := s.ticketing.Order(ctx, c, id)
+	// The page says what the refund would do to the order as it stands,
+	// or why it would be refused, before anyone confirms it.
+	plan, err := s.ticketing.PlanRefund(ctx, c, id)
 	if err != nil {
-		if !formRefusal(l, f, err, map[string]string{"order_not_found": "order_id"}) && apperr.CodeOf(err) != apperr.NotFound {
-			s.pageError(w, r, err)
-			return
-		}
-		if apperr.CodeOf(err) == apperr.NotFound {
-			f.Errors = map[string]string{"order_id": l.T("staff.refund.not_found")}
-		}
-		s.renderTheatreAdmin(w, r, c, http.StatusNotFound, theatreForms{refund: f})
+		s.refundRefused(w, r, c, f, err)
+		return
+	}
+	o := plan.Order
+	if plan.Action == ticketing.RefundNothing {
+		f.fail("order_id", l.T("staff.refund.nothing"))
+		s.renderTheatreAdmin(w, r, c, http.StatusConflict, theatreForms{refund: f})
 		return
 	}
 	p, err := s.ticketing.Performance(ctx, o.PerformanceID)
@@ -107,9 +109,13 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 	if l.Has("staff.order.status." + status) {
 		status = l.T("staff.order.status." + status)
 	}
+	heading, lead, button := l.T("staff.refund.heading"), l.T("staff.refund.lead", l.Money(plan.Amount)), l.T("staff.refund.button")
+	if plan.Action == ticketing.RefundReleasesHold {
+		heading, lead, button = l.T("staff.refund.heading_hold"), l.T("staff.refund.lead_hold"), l.T("staff.refund.button_hold")
+	}
 	s.renderConfirm(w, r, "admin", confirmPage{
-		Heading: l.T("staff.refund.heading"),
-		Lead:    l.T("staff.refund.lead", l.Money(o.TotalCents)),
+		Heading: heading,
+		Lead:    lead,
 		Facts: []confirmFact{
 			{l.T("tadmin.order_id"), o.ID},
 			{l.T("tadmin.title_col"), p.Title + " · " + l.DateTime(p.StartsAt)},
@@ -119,8 +125,25 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 			{l.T("item.status"), status},
 		},
 		Action: "/admin/theatre/refunds", Hidden: map[string]string{"order_id": o.ID},
-		Button: l.T("staff.refund.button"), Danger: true, Back: "/admin/theatre#refunds",
+		Button: button, Danger: true, Back: "/admin/theatre#refunds",
 	})
+}
+
+// refundRefused shows the refund form again with why the order cannot be
+// refunded (not found, a ticket used, a disputed payment), or the error
+// page for anything else.
+func (s *theatrePages) refundRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, f *staffForm, err error) {
+	l := s.locale(r)
+	if apperr.CodeOf(err) == apperr.NotFound {
+		f.fail("order_id", l.T("staff.refund.not_found"))
+		s.renderTheatreAdmin(w, r, c, http.StatusNotFound, theatreForms{refund: f})
+		return
+	}
+	if !formRefusal(l, f, err, map[string]string{"ticket_used": "order_id", "order_disputed": "order_id"}) {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderTheatreAdmin(w, r, c, httpx.StatusFor(err), theatreForms{refund: f})
 }
 
 func (s *theatrePages) handleTheatreAdminRefund(w http.ResponseWriter, r *http.Request, c identity.Caller) {
@@ -129,9 +152,16 @@ func (s *theatrePages) handleTheatreAdminRefund(w http.ResponseWriter, r *http.R
 		http.Redirect(w, r, "/admin/theatre/refunds?order_id="+url.QueryEscape(id), http.StatusSeeOther)
 		return
 	}
-	if _, err := s.ticketing.RefundOrder(r.Context(), c, id); err != nil {
-		s.pageError(w, r, err)
+	o, err := s.ticketing.RefundOrder(r.Context(), c, id)
+	if err != nil {
+		f := newStaffForm()
+		f.Values["order_id"] = id
+		s.refundRefused(w, r, c, f, err)
 		return
 	}
-	http.Redirect(w, r, theatreAdminBack("refunded", "refunds"), http.StatusSeeOther)
+	done := "refunded"
+	if o.Status == ticketing.OrderCancelled {
+		done = "hold_released"
+	}
+	http.Redirect(w, r, theatreAdminBack(done, "refunds"), http.StatusSeeOther)
 }

@@ -1,0 +1,73 @@
+package ticketing
+
+import (
+	"context"
+
+	"cityhub/identity"
+)
+
+// What RefundOrder would do to an order, as it stands (RefundPlan.Action).
+const (
+	// RefundReleasesHold: the order is a purchase not yet paid; its seats
+	// go back on sale and no money moves.
+	RefundReleasesHold = "release_hold"
+	// RefundReturnsMoney: Amount goes back, to the buyer's credit or, for
+	// a card payment, to the card.
+	RefundReturnsMoney = "return_money"
+	// RefundNothing: the order was refunded or cancelled already.
+	RefundNothing = "nothing"
+)
+
+// RefundPlan is what refunding an order would do, for a page that asks an
+// administrator to confirm it first.
+type RefundPlan struct {
+	Order  Order
+	Action string
+	// Amount is what goes back (RefundReturnsMoney).
+	Amount int64
+}
+
+// PlanRefund says what RefundOrder would do to the order as it stands, and
+// refuses what it would refuse, changing nothing: Forbidden unless admin;
+// NotFound; Conflict when a ticket was checked in already (ticket_used) or
+// the order's card payment is disputed (order_disputed). RefundOrder
+// decides again, under the order's lock.
+func (s *Service) PlanRefund(ctx context.Context, c identity.Caller, orderID string) (RefundPlan, error) {
+	if err := requireAdmin(c); err != nil {
+		return RefundPlan{}, err
+	}
+	var plan RefundPlan
+	err := s.store.View(ctx, func(tx Tx) error {
+		o, err := tx.Order(ctx, orderID)
+		if err != nil {
+			return notFound("order", err)
+		}
+		plan.Order = o
+		switch o.Status {
+		case OrderRefunded, OrderCancelled:
+			plan.Action = RefundNothing
+		case OrderHeld:
+			plan.Action = RefundReleasesHold
+		case OrderRefundDue:
+			plan.Action, plan.Amount = RefundReturnsMoney, o.TotalCents
+		case OrderPaid:
+			if o.Disputed() {
+				return errOrderDisputed
+			}
+			ts, err := tx.OrderTickets(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			for _, t := range ts {
+				if t.Status == TicketCheckedIn {
+					return errTicketUsed
+				}
+			}
+			plan.Action, plan.Amount = RefundReturnsMoney, o.TotalCents-o.CardRefundedCents
+		default:
+			plan.Action = RefundNothing
+		}
+		return nil
+	})
+	return plan, err
+}

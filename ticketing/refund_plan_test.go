@@ -1,0 +1,77 @@
+package ticketing_test
+
+import (
+	"testing"
+
+	"cityhub/apperr"
+	"cityhub/store"
+	"cityhub/store/storetest"
+	"cityhub/ticketing"
+	"cityhub/wallet"
+)
+
+// PlanRefund says, changing nothing, what RefundOrder then does: a hold is
+// released with no money moved, a paid order returns its total, a refunded
+// one is left as it is, and one whose ticket was used is refused alike.
+func TestPlanRefundSaysWhatRefundDoes(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 4)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		held, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid, _ := f.buy(buyer, p.ID, "Platea/A/2", "Platea/A/3")
+		used, ts := f.buy(buyer, p.ID, "Platea/A/4")
+		f.atTheDoor(p)
+		for _, tk := range ts {
+			if tk.OrderID == used.ID {
+				if _, err := f.svc.CheckIn(f.ctx, door(v.ID), p.ID, tk.TypedCode); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if _, err := f.svc.PlanRefund(f.ctx, buyer, paid.ID); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("a citizen plans a refund: %v", err)
+		}
+		if _, err := f.svc.PlanRefund(f.ctx, admin, "ord_nope"); !apperr.Has(err, apperr.NotFound) {
+			t.Fatalf("an order that does not exist: %v", err)
+		}
+		if _, err := f.svc.PlanRefund(f.ctx, admin, used.ID); apperr.ReasonOf(err) != "ticket_used" {
+			t.Fatalf("an order whose ticket was used: %v; want ticket_used", err)
+		}
+
+		for _, c := range []struct {
+			what   string
+			order  ticketing.Order
+			action string
+			amount int64
+			after  string
+		}{
+			{"a hold", held, ticketing.RefundReleasesHold, 0, ticketing.OrderCancelled},
+			{"a paid order", paid, ticketing.RefundReturnsMoney, paid.TotalCents, ticketing.OrderRefunded},
+			{"the paid order again", paid, ticketing.RefundNothing, 0, ticketing.OrderRefunded},
+		} {
+			before := f.balance(wallet.CitizenAccount(buyer.AccountID))
+			plan, err := f.svc.PlanRefund(f.ctx, admin, c.order.ID)
+			if err != nil || plan.Action != c.action || plan.Amount != c.amount || plan.Order.ID != c.order.ID {
+				t.Fatalf("%s: plan %+v, %v; want %s of %d", c.what, plan, err, c.action, c.amount)
+			}
+			if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != before {
+				t.Fatalf("%s: planning moved the credit from %d to %d", c.what, before, got)
+			}
+			o, err := f.svc.RefundOrder(f.ctx, admin, c.order.ID)
+			if err != nil || o.Status != c.after {
+				t.Fatalf("%s: refund %+v, %v; want %s", c.what, o, err, c.after)
+			}
+			if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != before+c.amount {
+				t.Fatalf("%s: the credit went from %d to %d; the plan said %d back", c.what, before, got, c.amount)
+			}
+		}
+		f.ledgerOK()
+	})
+}
