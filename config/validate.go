@@ -29,11 +29,19 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("CITYHUB_DATABASE_URL %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", Redact(c.DatabaseURL)))
 	}
 	if c.MQTTURL != "" {
+		// An @ after the host is said first: such a URL often does not
+		// parse at all (its "port" is a password's piece), and the general
+		// message would not say why.
 		u, err := url.Parse(c.MQTTURL)
-		if err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "" {
-			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", Redact(c.MQTTURL)))
-		} else if atAfterAuthority(c.MQTTURL) {
+		switch {
+		case atAfterAuthority(c.MQTTURL):
 			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: %s", Redact(c.MQTTURL), atAfterHost))
+		case err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "":
+			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", Redact(c.MQTTURL)))
+		case u.Port() == "" && u.Scheme != "ws" && u.Scheme != "wss":
+			// The client dials host:port as written: without a port it
+			// could never connect, and would retry for ever.
+			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: the broker's port is missing (1883 for tcp:// and mqtt://, 8883 for ssl:// and mqtts://, usually)", Redact(c.MQTTURL)))
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
@@ -106,10 +114,10 @@ func (c Config) Validate() error {
 	if c.SMTPURL != "" {
 		u, err := url.Parse(c.SMTPURL)
 		switch {
-		case err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "":
-			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
 		case atAfterAuthority(c.SMTPURL):
 			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: %s", Redact(c.SMTPURL), atAfterHost))
+		case err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "":
+			errs = append(errs, fmt.Errorf("CITYHUB_SMTP_URL %s: want smtp://user:pass@host:587 or smtps://user:pass@host:465", Redact(c.SMTPURL)))
 		case u.Scheme == "smtp" && !slices.Contains([]string{"", "starttls", "opportunistic", "none"}, u.Query().Get("tls")):
 			// The values smtpmail.New takes; checked here too, so that a
 			// typo stops the start before the database is opened, and
@@ -161,7 +169,7 @@ func (c Config) Validate() error {
 	if err := checkTilesURL(c.MapTilesURL); err != nil {
 		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_URL: %w", err))
 	}
-	if c.MapTilesAttribution == "" {
+	if strings.TrimSpace(c.MapTilesAttribution) == "" {
 		errs = append(errs, fmt.Errorf("CITYHUB_MAP_TILES_ATTRIBUTION: the tiles' credit is needed"))
 	}
 	// A domain name as GeoReport v2 suggests (comune.benevento.it): a URL
