@@ -116,4 +116,13 @@ func TestBikeMapFavouritesAndFaultReports(t *testing.T) {
 	if _, body := op.Get("/operator/bikes/reports?resolved=1"); !strings.Contains(body, `data-testid="no-reports"`) || !strings.Contains(body, `data-testid="resolved"`) {
 		t.Fatalf("after resolving:\n%s", body)
 	}
+	// Pressed again (a stale tab, a double press), the list says the
+	// report is no longer open, where an error page said "not found".
+	res, _ = op.Post("/operator/bikes/reports/"+list[0].ID+"/resolve", url.Values{"csrf_token": {tok}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/operator/bikes/reports?closed=1" {
+		t.Fatalf("resolved twice: %d to %q", res.StatusCode, loc)
+	}
+	if _, body := op.Get("/operator/bikes/reports?closed=1"); !strings.Contains(body, `data-testid="closed"`) || !strings.Contains(body, "era già stata risolta") {
+		t.Fatalf("after resolving twice:\n%s", body)
+	}
 }

@@ -164,6 +164,9 @@ func (s *bikePages) handleBikeReport(w http.ResponseWriter, r *http.Request, c i
 type bikeReportsPage struct {
 	Reports  []faultRow
 	Resolved bool
+	// Closed: a resolve found the report no longer open (a second press,
+	// or another operator resolved it first).
+	Closed bool
 }
 
 type faultRow struct {
@@ -182,7 +185,7 @@ func (s *bikePages) handleOperatorReports(w http.ResponseWriter, r *http.Request
 	}
 	lang := s.locale(r).Lang
 	names := map[string]string{}
-	page := bikeReportsPage{Resolved: r.URL.Query().Get("resolved") == "1"}
+	page := bikeReportsPage{Resolved: r.URL.Query().Get("resolved") == "1", Closed: r.URL.Query().Get("closed") == "1"}
 	for _, i := range list {
 		n, ok := names[i.StationID]
 		if !ok {
@@ -197,7 +200,15 @@ func (s *bikePages) handleOperatorReports(w http.ResponseWriter, r *http.Request
 // handleOperatorReportResolve resolves a citizen's report and goes back to
 // the list.
 func (s *bikePages) handleOperatorReportResolve(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	if err := s.mobility.ResolveIncident(r.Context(), c, r.PathValue("id")); err != nil {
+	err := s.mobility.ResolveIncident(r.Context(), c, r.PathValue("id"))
+	if apperr.ReasonOf(err) == "no_incident" {
+		// A second press, or another operator was first: the list says
+		// the report is no longer open, where an error page said the
+		// page was not found.
+		http.Redirect(w, r, "/operator/bikes/reports?closed=1", http.StatusSeeOther)
+		return
+	}
+	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
