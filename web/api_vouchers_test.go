@@ -241,6 +241,13 @@ func TestVoucherAPIScenario(t *testing.T) {
 			if wantStatus(t, res, http.StatusOK); !strings.Contains(res.Body.String(), "voucher.redeem") || !strings.Contains(res.Body.String(), "till-7") || !strings.Contains(res.Body.String(), "192.0.2.10") {
 				t.Fatalf("audit csv: %s", res.Body.String())
 			}
+			// A format other than csv is refused, where it was answered
+			// as JSON without a word.
+			for _, path := range []string{"/api/v1/admin/voucher-audit?format=xml", "/api/v1/admin/voucher-audit?format=CSV"} {
+				if p := wantProblem(t, vreq(t, env, "GET", path, admin, ""), http.StatusBadRequest); p.Reason != "bad_format" {
+					t.Fatalf("%s: %+v", path, p)
+				}
+			}
 		})
 	}
 }

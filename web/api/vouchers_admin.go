@@ -409,11 +409,15 @@ func (h *voucherHandler) handleAPISettlement(w http.ResponseWriter, r *http.Requ
 
 // writeStatement answers a statement read with err: JSON, or CSV when asked.
 func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, st vouchers.Statement, err error) {
+	csv, ferr := httpx.WantsCSV(r)
+	if err == nil {
+		err = ferr
+	}
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	if httpx.WantsCSV(r) {
+	if csv {
 		httpx.WriteCSVHeaders(w, "statement-"+st.ID+".csv")
 		_ = vouchers.WriteStatementCSV(w, st)
 		return
@@ -435,6 +439,11 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 	if !ok {
 		return
 	}
+	csv, err := httpx.WantsCSV(r)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	var q vouchers.AuditQuery
 	if v := r.URL.Query().Get("since"); v != "" {
 		var err error
@@ -444,7 +453,6 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 		}
 	}
 	q.ShopID = r.URL.Query().Get("shop_id")
-	var err error
 	if q.Cursor, q.Limit, err = httpx.PageQuery(r, vouchers.MaxAuditPage, vouchers.MaxAuditPage); err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
@@ -454,7 +462,7 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	if !httpx.WantsCSV(r) {
+	if !csv {
 		httpx.WriteJSON(w, http.StatusOK, page)
 		return
 	}

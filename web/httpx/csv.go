@@ -1,11 +1,22 @@
 package httpx
 
-import "net/http"
+import (
+	"net/http"
+
+	"cityhub/apperr"
+)
 
 // WantsCSV reports whether the client asked for CSV rather than JSON:
-// ?format=csv, or an Accept of text/csv.
-func WantsCSV(r *http.Request) bool {
-	return r.URL.Query().Get("format") == "csv" || r.Header.Get("Accept") == "text/csv"
+// ?format=csv, or an Accept of text/csv. Another format is Invalid
+// (bad_format), where it was answered as JSON without a word.
+func WantsCSV(r *http.Request) (bool, error) {
+	switch r.URL.Query().Get("format") {
+	case "csv":
+		return true, nil
+	case "":
+		return r.Header.Get("Accept") == "text/csv", nil
+	}
+	return false, apperr.R(apperr.Invalid, "bad_format", "format must be csv, or left out for JSON.")
 }
 
 // WriteCSVHeaders starts a CSV download named filename.
