@@ -139,7 +139,7 @@ func checkPrivate(path string, log *slog.Logger) error {
 			return fmt.Errorf("data directory: %w", err)
 		}
 		if len(entries) > 0 {
-			return fmt.Errorf("data directory %s is open to other users (mode %04o) and holds the signing keys; refusing to start: run chmod 700 %s",
+			return fmt.Errorf("data directory %s is open to other users (mode %04o) and holds the signing keys; refusing to use it: run chmod 700 %s",
 				dir, perm, dir)
 		}
 		if err := os.Chmod(dir, 0o700); err != nil {
@@ -158,7 +158,7 @@ func checkPrivate(path string, log *slog.Logger) error {
 			return fmt.Errorf("database file: %w", err)
 		}
 		if st.Mode().Perm()&0o077 != 0 {
-			return fmt.Errorf("database file %s is open to other users (mode %04o) and holds the signing keys; refusing to start: run chmod 600 %s*",
+			return fmt.Errorf("database file %s is open to other users (mode %04o) and holds the signing keys; refusing to use it: run chmod 600 %s*",
 				p, st.Mode().Perm(), path)
 		}
 	}
