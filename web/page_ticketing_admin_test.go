@@ -124,7 +124,7 @@ func TestTheatreAdminPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res, body := pc.Get("/admin/theatre/refunds?order_id=" + sold.ID); res.StatusCode != http.StatusOK || !strings.Contains(body, "28,00") ||
-		!strings.Contains(body, "tornano al cliente") {
+		!strings.Contains(body, "tornano al cliente") || !strings.Contains(body, "Platea, fila A, posto 8") {
 		t.Fatalf("a paid order's refund page: %d\n%s", res.StatusCode, body)
 	}
 	post("/admin/theatre/refunds", url.Values{"order_id": {sold.ID}, "confirm": {"yes"}}, http.StatusSeeOther)

@@ -99,7 +99,7 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 	}
 	seats := make([]string, 0, len(o.Seats))
 	for _, st := range o.Seats {
-		seats = append(seats, st.SeatID)
+		seats = append(seats, seatName(l, st.SeatID))
 	}
 	method := o.Method
 	if l.Has("staff.refund.method." + method) {
@@ -119,7 +119,7 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 		Facts: []confirmFact{
 			{l.T("tadmin.order_id"), o.ID},
 			{l.T("tadmin.title_col"), p.Title + " · " + l.DateTime(p.StartsAt)},
-			{l.T("staff.refund.seats"), strings.Join(seats, ", ")},
+			{l.T("staff.refund.seats"), strings.Join(seats, "; ")},
 			{l.T("vadmin.total"), l.Money(o.TotalCents)},
 			{l.T("staff.refund.method"), method},
 			{l.T("item.status"), status},
