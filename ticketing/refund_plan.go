@@ -2,7 +2,9 @@ package ticketing
 
 import (
 	"context"
+	"fmt"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 )
 
@@ -14,6 +16,11 @@ const (
 	// RefundReturnsMoney: Amount goes back, to the buyer's credit or, for
 	// a card payment, to the card.
 	RefundReturnsMoney = "return_money"
+	// RefundClosesDue: the order's card payment arrived when its seats
+	// could no longer be issued, and its card refund is recorded already
+	// (Amount, in state RefundState): refunding closes the order as
+	// refunded, and moves nothing more.
+	RefundClosesDue = "close_due"
 	// RefundNothing: the order was refunded or cancelled already.
 	RefundNothing = "nothing"
 )
@@ -23,8 +30,12 @@ const (
 type RefundPlan struct {
 	Order  Order
 	Action string
-	// Amount is what goes back (RefundReturnsMoney).
+	// Amount is what goes back (RefundReturnsMoney), or what the
+	// recorded card refund gives back (RefundClosesDue).
 	Amount int64
+	// RefundState is the recorded card refund's state (RefundClosesDue):
+	// owed, sent, done or failed.
+	RefundState string
 }
 
 // PlanRefund says what RefundOrder would do to the order as it stands, and
@@ -49,7 +60,17 @@ func (s *Service) PlanRefund(ctx context.Context, c identity.Caller, orderID str
 		case OrderHeld:
 			plan.Action = RefundReleasesHold
 		case OrderRefundDue:
-			plan.Action, plan.Amount = RefundReturnsMoney, o.TotalCents
+			// refundTx keeps the refund recorded when the payment
+			// arrived, with the amount paid; only an order older than
+			// that record gets one of its total.
+			plan.Action, plan.Amount, plan.RefundState = RefundClosesDue, o.TotalCents, RefundOwed
+			r, err := tx.CardRefundOfOrder(ctx, o.ID)
+			switch {
+			case err == nil:
+				plan.Amount, plan.RefundState = r.AmountCents, r.State
+			case !apperr.Has(err, apperr.NotFound):
+				return fmt.Errorf("read the order's card refund: %w", err)
+			}
 		case OrderPaid:
 			if o.Disputed() {
 				return errOrderDisputed

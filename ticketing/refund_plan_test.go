@@ -75,3 +75,38 @@ func TestPlanRefundSaysWhatRefundDoes(t *testing.T) {
 		f.ledgerOK()
 	})
 }
+
+// A card payment that arrived when its seats could no longer be issued
+// has its card refund recorded, of what was paid: the plan names that
+// refund (its amount and state) and moves nothing more, as RefundOrder
+// then does.
+func TestPlanRefundOfARefundDue(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		short := f.holdForCard(citizen(1), p.ID, "pi_short", "Platea/A/2")
+		// Paid less than the order's total: nothing is issued, and what
+		// was paid is owed back.
+		o, _, err := f.svc.ConfirmCardPayment(f.ctx, short.ID, "pi_short", short.TotalCents-500, "eur")
+		if err != nil || o.Status != ticketing.OrderRefundDue {
+			t.Fatalf("a short payment: %+v, %v", o, err)
+		}
+		plan, err := f.svc.PlanRefund(f.ctx, admin, short.ID)
+		if err != nil || plan.Action != ticketing.RefundClosesDue || plan.Amount != short.TotalCents-500 || plan.RefundState != ticketing.RefundOwed {
+			t.Fatalf("plan of a refund due: %+v, %v; want the owed refund of %d", plan, err, short.TotalCents-500)
+		}
+		clearing := f.balance(wallet.StripeClearing)
+		if o, err = f.svc.RefundOrder(f.ctx, admin, short.ID); err != nil || o.Status != ticketing.OrderRefunded {
+			t.Fatalf("closing it: %+v, %v", o, err)
+		}
+		if got := f.balance(wallet.StripeClearing); got != clearing {
+			t.Fatalf("closing a refund due moved clearing from %d to %d", clearing, got)
+		}
+		rs := f.refunds()
+		if len(rs) != 1 || rs[0].AmountCents != short.TotalCents-500 {
+			t.Fatalf("card refunds after closing: %+v; want one of what was paid", rs)
+		}
+	})
+}

@@ -112,7 +112,7 @@ func TestTheatreAdminPage(t *testing.T) {
 		!strings.Contains(body, "Annullare questo acquisto in corso?") || strings.Contains(body, "tornano al cliente") {
 		t.Fatalf("a hold's refund page: %d\n%s", res.StatusCode, body)
 	}
-	if res, _ := pc.Post("/admin/theatre/refunds", url.Values{"csrf_token": {csrf}, "order_id": {hold.ID}, "confirm": {"yes"}}); res.StatusCode != http.StatusSeeOther ||
+	if res, _ := pc.Post("/admin/theatre/refunds", url.Values{"csrf_token": {csrf}, "order_id": {hold.ID}, "confirm": {"yes"}, "expect": {"release_hold"}}); res.StatusCode != http.StatusSeeOther ||
 		!strings.Contains(res.Header.Get("Location"), "done=hold_released") {
 		t.Fatalf("a hold released: %d to %q", res.StatusCode, res.Header.Get("Location"))
 	}
@@ -127,7 +127,17 @@ func TestTheatreAdminPage(t *testing.T) {
 		!strings.Contains(body, "tornano al cliente") || !strings.Contains(body, "Platea, fila A, posto 8") {
 		t.Fatalf("a paid order's refund page: %d\n%s", res.StatusCode, body)
 	}
-	post("/admin/theatre/refunds", url.Values{"order_id": {sold.ID}, "confirm": {"yes"}}, http.StatusSeeOther)
+	// Confirmed from a page that described the order otherwise (it was a
+	// hold then, and has been paid since), the refund is not made: the
+	// page is shown again, saying what a refund would do now.
+	res, _ := pc.Post("/admin/theatre/refunds", url.Values{"csrf_token": {csrf}, "order_id": {sold.ID}, "confirm": {"yes"}, "expect": {"release_hold"}})
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != "/admin/theatre/refunds?order_id="+sold.ID {
+		t.Fatalf("a refund confirmed for a hold that was paid since: %d to %q", res.StatusCode, loc)
+	}
+	if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(bruno.ID)); a.Balance == 10000 {
+		t.Fatal("a refund confirmed from a stale page was made")
+	}
+	post("/admin/theatre/refunds", url.Values{"order_id": {sold.ID}, "confirm": {"yes"}, "expect": {"return_money"}}, http.StatusSeeOther)
 	if a, _ := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(bruno.ID)); a.Balance != 10000 {
 		t.Fatalf("credit after the refund %d", a.Balance)
 	}

@@ -110,8 +110,11 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 		status = l.T("staff.order.status." + status)
 	}
 	heading, lead, button := l.T("staff.refund.heading"), l.T("staff.refund.lead", l.Money(plan.Amount)), l.T("staff.refund.button")
-	if plan.Action == ticketing.RefundReleasesHold {
+	switch plan.Action {
+	case ticketing.RefundReleasesHold:
 		heading, lead, button = l.T("staff.refund.heading_hold"), l.T("staff.refund.lead_hold"), l.T("staff.refund.button_hold")
+	case ticketing.RefundClosesDue:
+		heading, lead, button = l.T("staff.refund.heading_due"), l.T("staff.refund.lead_due."+plan.RefundState, l.Money(plan.Amount)), l.T("staff.refund.button_due")
 	}
 	s.renderConfirm(w, r, "admin", confirmPage{
 		Heading: heading,
@@ -124,7 +127,9 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 			{l.T("staff.refund.method"), method},
 			{l.T("item.status"), status},
 		},
-		Action: "/admin/theatre/refunds", Hidden: map[string]string{"order_id": o.ID},
+		// expect: the refund acts only while the order is as this page
+		// described it (a hold paid meanwhile is shown again).
+		Action: "/admin/theatre/refunds", Hidden: map[string]string{"order_id": o.ID, "expect": plan.Action},
 		Button: button, Danger: true, Back: "/admin/theatre#refunds",
 	})
 }
@@ -149,6 +154,13 @@ func (s *theatrePages) refundRefused(w http.ResponseWriter, r *http.Request, c i
 func (s *theatrePages) handleTheatreAdminRefund(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	id := strings.TrimSpace(r.PostFormValue("order_id"))
 	if !confirmed(r) {
+		http.Redirect(w, r, "/admin/theatre/refunds?order_id="+url.QueryEscape(id), http.StatusSeeOther)
+		return
+	}
+	// The order changed since its page was shown (a hold paid, an order
+	// refunded by someone else): the page is shown again, saying what a
+	// refund would do now, and nothing is done.
+	if plan, err := s.ticketing.PlanRefund(r.Context(), c, id); err == nil && plan.Action != r.PostFormValue("expect") {
 		http.Redirect(w, r, "/admin/theatre/refunds?order_id="+url.QueryEscape(id), http.StatusSeeOther)
 		return
 	}

@@ -204,7 +204,7 @@ func TestStaffTools(t *testing.T) {
 	); st != 200 {
 		t.Fatalf("order to refund: %d", st)
 	}
-	if got := f.Text(`[data-testid="confirm-facts"]`); !strings.Contains(got, "Platea/A/4") || !strings.Contains(got, "20,00") {
+	if got := f.Text(`[data-testid="confirm-facts"]`); !strings.Contains(got, "Platea, fila A, posto 4") || !strings.Contains(got, "20,00") {
 		t.Fatalf("refund confirmation shows %q", got)
 	}
 	f.page("staff-refund-confirm")
