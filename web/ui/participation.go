@@ -187,21 +187,29 @@ func fieldOf(reason string) string {
 // to none above the form.
 func (p *participationPages) renderReportForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, errs ...error) {
 	l := p.locale(r)
-	f := reportForm{Values: values, Errors: map[string]string{}, Key: ids.Token(16), Categories: p.categoryOptions(l.Lang),
-		Map: p.mapView(), MaxPhotos: participation.MaxPhotos}
+	f := reportForm{Key: ids.Token(16), Categories: p.categoryOptions(l.Lang), Map: p.mapView(), MaxPhotos: participation.MaxPhotos, Values: values}
+	f.Errors, f.Problem = fieldErrors(l, errs, fieldOf)
+	p.render(w, r, status, "participation_report_new", "reports", f)
+}
+
+// fieldErrors places errs on a citizen's form, in l's words: the first
+// error of each field (fieldOf its reason), and the first that belongs to
+// no field as the form's problem.
+func fieldErrors(l *locale, errs []error, fieldOf func(reason string) string) (map[string]string, string) {
+	out, problem := map[string]string{}, ""
 	for _, err := range errs {
 		if err == nil {
 			continue
 		}
 		if field := fieldOf(apperr.ReasonOf(err)); field == "" {
-			if f.Problem == "" {
-				f.Problem = l.ErrorText(err)
+			if problem == "" {
+				problem = l.ErrorText(err)
 			}
-		} else if _, shown := f.Errors[field]; !shown {
-			f.Errors[field] = l.ErrorText(err)
+		} else if _, shown := out[field]; !shown {
+			out[field] = l.ErrorText(err)
 		}
 	}
-	p.render(w, r, status, "participation_report_new", "reports", f)
+	return out, problem
 }
 
 // refuseReport shows the form again with err and every other mistake the

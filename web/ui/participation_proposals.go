@@ -45,21 +45,14 @@ type proposalForm struct {
 // renderProposalForm shows the proposal form with values as typed and errs
 // by their fields (the first of each), the rest above the form.
 func (p *participationPages) renderProposalForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, errs ...error) {
-	f := proposalForm{Values: values, Errors: map[string]string{}}
-	for _, err := range errs {
-		if err == nil {
-			continue
-		}
-		field := map[string]string{"bad_title": "title", "bad_body": "body"}[apperr.ReasonOf(err)]
-		if field == "" {
-			if f.Problem == "" {
-				f.Problem = p.locale(r).ErrorText(err)
-			}
-		} else if _, shown := f.Errors[field]; !shown {
-			f.Errors[field] = p.locale(r).ErrorText(err)
-		}
-	}
+	f := proposalForm{Values: values}
+	f.Errors, f.Problem = fieldErrors(p.locale(r), errs, proposalFieldOf)
 	p.render(w, r, status, "participation_proposal_new", "proposals", f)
+}
+
+// proposalFieldOf is the proposal form's field a refusal's reason is about.
+func proposalFieldOf(reason string) string {
+	return map[string]string{"bad_title": "title", "bad_body": "body"}[reason]
 }
 
 func (p *participationPages) handleProposalForm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
