@@ -343,6 +343,20 @@ func (s *Service) releaseTx(ctx context.Context, tx Tx, c identity.Caller, order
 	return o, nil
 }
 
+// paidRefund is what refunding the paid order o with tickets ts gives
+// back: its total less what was refunded at Stripe already, outside the
+// hub (not refunded, nor reversed in the ledger, a second time). A ticket
+// checked in refuses it (errTicketUsed), unless the show was cancelled.
+// RefundOrder and PlanRefund both judge by it.
+func paidRefund(o Order, ts []Ticket, showCancelled bool) (int64, error) {
+	for _, t := range ts {
+		if t.Status == TicketCheckedIn && !showCancelled {
+			return 0, errTicketUsed
+		}
+	}
+	return o.TotalCents - o.CardRefundedCents, nil
+}
+
 // errTicketUsed refuses to refund an order whose ticket was checked in.
 var errTicketUsed = apperr.R(apperr.Conflict, "ticket_used", "A ticket of this order was already checked in.")
 
@@ -404,15 +418,11 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		if err != nil {
 			return Order{}, err
 		}
-		for _, t := range ts {
-			if t.Status == TicketCheckedIn && !showCancelled {
-				return Order{}, errTicketUsed
-			}
+		amount, err := paidRefund(o, ts, showCancelled)
+		if err != nil {
+			return Order{}, err
 		}
 		to := wallet.CitizenAccount(o.AccountID)
-		// What was already refunded at Stripe, outside the hub, is not
-		// refunded (nor reversed in the ledger) a second time.
-		amount := o.TotalCents - o.CardRefundedCents
 		refunded = amount
 		if o.Method == PayCard {
 			// The card refund itself is made at Stripe; the ledger returns

@@ -79,12 +79,10 @@ func (s *Service) PlanRefund(ctx context.Context, c identity.Caller, orderID str
 			if err != nil {
 				return err
 			}
-			for _, t := range ts {
-				if t.Status == TicketCheckedIn {
-					return errTicketUsed
-				}
+			if plan.Amount, err = paidRefund(o, ts, false); err != nil {
+				return err
 			}
-			plan.Action, plan.Amount = RefundReturnsMoney, o.TotalCents-o.CardRefundedCents
+			plan.Action = RefundReturnsMoney
 		default:
 			plan.Action = RefundNothing
 		}
