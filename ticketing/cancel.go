@@ -49,7 +49,7 @@ func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID 
 		if !now.Before(deadline) {
 			return apperr.R(apperr.Conflict, "self_cancel_closed", "Tickets for this performance could be cancelled until %s.", cityDateTime(deadline, s.zone))
 		}
-		out, err = s.refundTx(ctx, tx, c, o.ID, false)
+		out, err = s.refundTx(ctx, tx, c, o.ID, false, "")
 		return err
 	})
 	return out, err

@@ -223,7 +223,7 @@ func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, dispu
 		return "", o, err
 	}
 	if refund {
-		if o, err = s.refundTx(ctx, tx, systemStripe, o.ID, true); err != nil {
+		if o, err = s.refundTx(ctx, tx, systemStripe, o.ID, true, ""); err != nil {
 			return "", o, fmt.Errorf("refund the order of a cancelled performance: %w", err)
 		}
 	}

@@ -375,22 +375,44 @@ func (s *Service) RefundOrder(ctx context.Context, c identity.Caller, orderID st
 	var out Order
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		var err error
-		out, err = s.refundTx(ctx, tx, c, orderID, false)
+		out, err = s.refundTx(ctx, tx, c, orderID, false, "")
 		return err
 	})
 	return out, err
 }
 
-// refundTx is RefundOrder inside tx. With showCancelled, tickets already
+// RefundOrderAsPlanned is RefundOrder for an administrator who confirmed
+// a page saying what it would do (PlanRefund's Action, expect): Conflict
+// (order_changed), and nothing done, when the order, under its lock, is no
+// longer as that page described it (a hold paid meanwhile, an order
+// refunded by someone else).
+func (s *Service) RefundOrderAsPlanned(ctx context.Context, c identity.Caller, orderID, expect string) (Order, error) {
+	if err := requireAdmin(c); err != nil {
+		return Order{}, err
+	}
+	var out Order
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		out, err = s.refundTx(ctx, tx, c, orderID, false, expect)
+		return err
+	})
+	return out, err
+}
+
+// refundTx is RefundOrder inside tx; a non-empty expect is
+// RefundOrderAsPlanned's. With showCancelled, tickets already
 // checked in are refunded too: the show they were for did not happen. A
 // paid order whose card payment is disputed (open or lost) is not refunded:
 // refused (order_disputed), or with showCancelled its tickets are cancelled
 // and it stays paid, the money being the dispute's.
-func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool) (Order, error) {
+func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool, expect string) (Order, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	o, err := tx.LockOrder(ctx, orderID)
 	if err != nil {
 		return Order{}, notFound("order", err)
+	}
+	if expect != "" && refundAction(o.Status) != expect {
+		return Order{}, errOrderChanged
 	}
 	// refunded is what this refund gives back, for the audit log: nothing
 	// for a hold, and not what Stripe refunded before.

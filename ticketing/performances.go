@@ -250,7 +250,7 @@ func (s *Service) CancelPerformance(ctx context.Context, c identity.Caller, id s
 			}
 		}
 		for _, id := range orders {
-			if _, err := s.refundTx(ctx, tx, c, id, true); err != nil {
+			if _, err := s.refundTx(ctx, tx, c, id, true, ""); err != nil {
 				return fmt.Errorf("refund order %s: %w", id, err)
 			}
 		}

@@ -38,6 +38,28 @@ type RefundPlan struct {
 	RefundState string
 }
 
+// RefundNone is a plan's RefundState for an order due a refund that holds
+// no card payment to refund: nothing is owed.
+const RefundNone = "none"
+
+// errOrderChanged refuses a refund confirmed for an order that is no
+// longer as its page described it (RefundOrderAsPlanned).
+var errOrderChanged = apperr.R(apperr.Conflict, "order_changed", "The order changed since its refund was shown: look at it again.")
+
+// refundAction is what refunding an order of status does (RefundPlan.
+// Action), as refundTx does it.
+func refundAction(status string) string {
+	switch status {
+	case OrderHeld:
+		return RefundReleasesHold
+	case OrderRefundDue:
+		return RefundClosesDue
+	case OrderPaid:
+		return RefundReturnsMoney
+	}
+	return RefundNothing
+}
+
 // PlanRefund says what RefundOrder would do to the order as it stands, and
 // refuses what it would refuse, changing nothing: Forbidden unless admin;
 // NotFound; Conflict when a ticket was checked in already (ticket_used) or
@@ -53,17 +75,17 @@ func (s *Service) PlanRefund(ctx context.Context, c identity.Caller, orderID str
 		if err != nil {
 			return notFound("order", err)
 		}
-		plan.Order = o
-		switch o.Status {
-		case OrderRefunded, OrderCancelled:
-			plan.Action = RefundNothing
-		case OrderHeld:
-			plan.Action = RefundReleasesHold
-		case OrderRefundDue:
+		plan.Order, plan.Action = o, refundAction(o.Status)
+		switch plan.Action {
+		case RefundClosesDue:
 			// refundTx keeps the refund recorded when the payment
 			// arrived, with the amount paid; only an order older than
-			// that record gets one of its total.
-			plan.Action, plan.Amount, plan.RefundState = RefundClosesDue, o.TotalCents, RefundOwed
+			// that record gets one of its total (oweCardRefund), and
+			// none when it holds no card payment.
+			plan.Amount, plan.RefundState = o.TotalCents, RefundOwed
+			if o.PaymentIntentID == "" {
+				plan.Amount, plan.RefundState = 0, RefundNone
+			}
 			r, err := tx.CardRefundOfOrder(ctx, o.ID)
 			switch {
 			case err == nil:
@@ -71,7 +93,7 @@ func (s *Service) PlanRefund(ctx context.Context, c identity.Caller, orderID str
 			case !apperr.Has(err, apperr.NotFound):
 				return fmt.Errorf("read the order's card refund: %w", err)
 			}
-		case OrderPaid:
+		case RefundReturnsMoney:
 			if o.Disputed() {
 				return errOrderDisputed
 			}
@@ -82,9 +104,6 @@ func (s *Service) PlanRefund(ctx context.Context, c identity.Caller, orderID str
 			if plan.Amount, err = paidRefund(o, ts, false); err != nil {
 				return err
 			}
-			plan.Action = RefundReturnsMoney
-		default:
-			plan.Action = RefundNothing
 		}
 		return nil
 	})

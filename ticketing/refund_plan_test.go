@@ -110,3 +110,43 @@ func TestPlanRefundOfARefundDue(t *testing.T) {
 		}
 	})
 }
+
+// A refund confirmed for what a page said is made only while the order,
+// under its lock, is still so: a hold paid since the page was shown is
+// refused (order_changed) and nothing moves; as described, it is made.
+func TestRefundAsPlannedRefusesAChangedOrder(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		buyer := citizen(1)
+		f.credit(100_00, buyer)
+		o, err := f.svc.Hold(f.ctx, buyer, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := f.svc.PlanRefund(f.ctx, admin, o.ID)
+		if err != nil || plan.Action != ticketing.RefundReleasesHold {
+			t.Fatalf("plan of a hold: %+v, %v", plan, err)
+		}
+		if _, err := f.svc.PayWithWallet(f.ctx, buyer, o.ID); err != nil {
+			t.Fatal(err)
+		}
+		paid := f.balance(wallet.CitizenAccount(buyer.AccountID))
+		if _, err := f.svc.RefundOrderAsPlanned(f.ctx, admin, o.ID, plan.Action); apperr.ReasonOf(err) != "order_changed" {
+			t.Fatalf("a refund planned for a hold, of an order paid since: %v; want order_changed", err)
+		}
+		if got := f.balance(wallet.CitizenAccount(buyer.AccountID)); got != paid {
+			t.Fatalf("the refused refund moved the credit from %d to %d", paid, got)
+		}
+		if _, err := f.svc.RefundOrderAsPlanned(f.ctx, buyer, o.ID, ticketing.RefundReturnsMoney); !apperr.Has(err, apperr.Forbidden) {
+			t.Fatalf("a citizen's refund: %v", err)
+		}
+		got, err := f.svc.RefundOrderAsPlanned(f.ctx, admin, o.ID, ticketing.RefundReturnsMoney)
+		if err != nil || got.Status != ticketing.OrderRefunded || f.balance(wallet.CitizenAccount(buyer.AccountID)) != 100_00 {
+			t.Fatalf("the refund as planned: %+v, %v", got, err)
+		}
+		f.ledgerOK()
+	})
+}

@@ -94,7 +94,10 @@ func TestTheatreAdminPage(t *testing.T) {
 		!strings.Contains(body, `data-field-error="order_id"`) || !strings.Contains(body, `value="tord_nope"`) {
 		t.Fatalf("unknown order: %d\n%s", res.StatusCode, body)
 	}
-	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}, "confirm": {"yes"}}, http.StatusNotFound)
+	// Confirmed without the page that says what the refund does, it goes
+	// back to that page.
+	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}, "confirm": {"yes"}}, http.StatusSeeOther)
+	post("/admin/theatre/refunds", url.Values{"order_id": {"tord_nope"}, "confirm": {"yes"}, "expect": {"return_money"}}, http.StatusNotFound)
 	// A purchase not yet paid is cancelled, not refunded: its page says
 	// so and no money moves. A paid order's page names what goes back; once
 	// refunded, there is nothing left to refund, and the page says that

@@ -157,14 +157,21 @@ func (s *theatrePages) handleTheatreAdminRefund(w http.ResponseWriter, r *http.R
 		http.Redirect(w, r, "/admin/theatre/refunds?order_id="+url.QueryEscape(id), http.StatusSeeOther)
 		return
 	}
-	// The order changed since its page was shown (a hold paid, an order
-	// refunded by someone else): the page is shown again, saying what a
-	// refund would do now, and nothing is done.
-	if plan, err := s.ticketing.PlanRefund(r.Context(), c, id); err == nil && plan.Action != r.PostFormValue("expect") {
+	// The refund acts only on the order its page described (expect), which
+	// the service checks under the order's lock: a post without it, or an
+	// order changed since (a hold paid, an order refunded by someone
+	// else), shows the page again, saying what a refund would do now, and
+	// nothing is done.
+	expect := r.PostFormValue("expect")
+	var o ticketing.Order
+	var err error = apperr.R(apperr.Conflict, "order_changed", "No page said what the refund would do.")
+	if expect != "" {
+		o, err = s.ticketing.RefundOrderAsPlanned(r.Context(), c, id, expect)
+	}
+	if apperr.ReasonOf(err) == "order_changed" {
 		http.Redirect(w, r, "/admin/theatre/refunds?order_id="+url.QueryEscape(id), http.StatusSeeOther)
 		return
 	}
-	o, err := s.ticketing.RefundOrder(r.Context(), c, id)
 	if err != nil {
 		f := newStaffForm()
 		f.Values["order_id"] = id
