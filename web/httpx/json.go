@@ -169,13 +169,14 @@ func decodeError(err error, dst reflect.Type) error {
 	case errors.As(err, &typ) && typ.Field == "":
 		return errNotObject
 	case errors.As(err, &typ):
-		if what, field, ok := containerOf(dst, typ.Field); ok && !typ.Type.AssignableTo(field) {
+		path := clientPath(dst, typ.Field)
+		if what, field, ok := containerOf(dst, path); ok && !typ.Type.AssignableTo(field) {
 			// encoding/json names the field whose element or value is
 			// wrong, and that element's type: "seats" must be an array,
 			// of strings.
-			return apperr.R(apperr.Invalid, "wrong_type", "Each %s of the field %q must be %s.", what, typ.Field, jsonKind(typ.Type))
+			return apperr.R(apperr.Invalid, "wrong_type", "Each %s of the field %q must be %s.", what, path, jsonKind(typ.Type))
 		}
-		return apperr.R(apperr.Invalid, "wrong_type", "The field %q must be %s.", typ.Field, jsonKind(typ.Type))
+		return apperr.R(apperr.Invalid, "wrong_type", "The field %q must be %s.", path, jsonKind(typ.Type))
 	case errors.Is(err, io.EOF):
 		return apperr.R(apperr.Invalid, "empty_body", "The body is empty; a JSON object is required.")
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -188,6 +189,31 @@ func decodeError(err error, dst reflect.Type) error {
 		return apperr.R(apperr.Invalid, "unknown_field", "The body has an unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return apperr.R(apperr.Invalid, "malformed_json", "The body could not be read as JSON.")
+}
+
+// clientPath is encoding/json's path of a field as the client wrote it:
+// encoding/json names a promoted field by the Go name of the struct it
+// came from too ("jsonEmbedded.tags"), which the client never wrote and
+// should not read. A segment no JSON name at its level matches, and that
+// names an embedded field there, is dropped.
+func clientPath(root reflect.Type, path string) string {
+	var kept []string
+	t := root
+	for _, name := range strings.Split(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			kept = append(kept, name)
+			continue
+		}
+		if next, ok := jsonFields(t)[name]; ok {
+			kept, t = append(kept, name), next
+		} else if f, ok := t.FieldByName(name); !ok || !f.Anonymous {
+			kept, t = append(kept, name), nil
+		}
+	}
+	return strings.Join(kept, ".")
 }
 
 // fieldTypeAt is the declared type of the field at path (JSON names joined
@@ -203,18 +229,9 @@ func fieldTypeAt(root reflect.Type, path string) reflect.Type {
 		if t == nil || t.Kind() != reflect.Struct {
 			return nil
 		}
-		var next reflect.Type
-		for _, f := range reflect.VisibleFields(t) {
-			if f.Anonymous || !f.IsExported() {
-				continue
-			}
-			tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if tag == name || tag == "" && f.Name == name {
-				next = f.Type
-				break
-			}
-		}
-		t = next
+		// The fields as encoding/json names them, embedded ones included
+		// (the same table the key check reads).
+		t = jsonFields(t)[name]
 	}
 	return t
 }

@@ -52,8 +52,9 @@ type jsonInner struct {
 }
 
 type jsonEmbedded struct {
-	Note   string `json:"note"`
-	Hidden string `json:"-"`
+	Note   string   `json:"note"`
+	Hidden string   `json:"-"`
+	Tags   []string `json:"tags"`
 }
 
 type jsonBody struct {
@@ -139,6 +140,8 @@ func TestDecodeJSONTypeMessages(t *testing.T) {
 		{`{"inner":[]}`, "wrong_type", `The field "inner" must be an object.`},
 		{`{"prices_cents":{"A":true}}`, "wrong_type", `Each value of the field "prices_cents" must be a whole number.`},
 		{`{"rows":[1]}`, "wrong_type", `Each element of the field "rows" must be an object.`},
+		{`{"tags":[1]}`, "wrong_type", `Each element of the field "tags" must be a string.`},
+		{`{"note":1}`, "wrong_type", `The field "note" must be a string.`},
 		{`{"inner":{"from":"x"}}`, "wrong_type", `The field "inner.from" must be a whole number.`},
 		// A time that does not read is the field's type, not a body that
 		// is not JSON.
