@@ -101,7 +101,7 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 	if err != nil {
 		return Report{}, err
 	}
-	if err := mergeRequest(c, id, into); err != nil {
+	if err := mergeRequest(id, into); err != nil {
 		return Report{}, err
 	}
 	var r Report
@@ -136,10 +136,7 @@ func (s *Service) Merge(ctx context.Context, c identity.Caller, id, into, note s
 
 // mergeRequest refuses what no merge of id into into can be, before any
 // report is read.
-func mergeRequest(c identity.Caller, id, into string) error {
-	if err := requireAnyStaff(c); err != nil {
-		return err
-	}
+func mergeRequest(id, into string) error {
 	if into == "" {
 		return invalid("missing_field", "Say which report to merge into.")
 	}
@@ -177,7 +174,10 @@ func mayMerge(c identity.Caller, r, target Report) error {
 // page asks it before it asks a person to confirm the merge. Merge checks
 // again, under the reports' locks.
 func (s *Service) MergeTarget(ctx context.Context, c identity.Caller, id, into string) (Report, error) {
-	if err := mergeRequest(c, id, into); err != nil {
+	if err := requireAnyStaff(c); err != nil {
+		return Report{}, err
+	}
+	if err := mergeRequest(id, into); err != nil {
 		return Report{}, err
 	}
 	var target Report
