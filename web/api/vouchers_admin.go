@@ -403,15 +403,16 @@ func (h *voucherHandler) handleAPISettlement(w http.ResponseWriter, r *http.Requ
 	if !ok {
 		return
 	}
-	st, err := h.vouchers.Statement(r.Context(), c, r.PathValue("id"))
-	h.writeStatement(w, r, st, err)
+	h.writeStatement(w, r, func() (vouchers.Statement, error) { return h.vouchers.Statement(r.Context(), c, r.PathValue("id")) })
 }
 
-// writeStatement answers a statement read with err: JSON, or CSV when asked.
-func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, st vouchers.Statement, err error) {
-	csv, ferr := httpx.WantsCSV(r)
+// writeStatement answers the statement read gives: JSON, or CSV when
+// asked. The format is judged first, so a wrong one reads nothing.
+func (h *voucherHandler) writeStatement(w http.ResponseWriter, r *http.Request, read func() (vouchers.Statement, error)) {
+	csv, err := httpx.WantsCSV(r)
+	var st vouchers.Statement
 	if err == nil {
-		err = ferr
+		st, err = read()
 	}
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)

@@ -145,6 +145,7 @@ func (h *voucherHandler) handleAPIShopStatement(w http.ResponseWriter, r *http.R
 	if !ok {
 		return
 	}
-	st, err := h.vouchers.ShopStatement(r.Context(), c, shop, r.PathValue("id"))
-	h.writeStatement(w, r, st, err)
+	h.writeStatement(w, r, func() (vouchers.Statement, error) {
+		return h.vouchers.ShopStatement(r.Context(), c, shop, r.PathValue("id"))
+	})
 }
