@@ -44,6 +44,7 @@ import (
 	"encoding/xml"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -262,22 +263,10 @@ func NormalJurisdiction(j string) string {
 // them, as url.URL.Hostname names it; a bare one (2001:db8::1) has colons
 // of its own and is kept whole.
 func withoutPort(host string) string {
-	i := strings.LastIndexByte(host, ':')
-	if i < 0 {
-		return host
+	if h, port, err := net.SplitHostPort(host); err == nil && port != "" && strings.Trim(port, "0123456789") == "" {
+		return h
 	}
-	port := host[i+1:]
-	if port == "" || strings.Trim(port, "0123456789") != "" {
-		return host
-	}
-	h := host[:i]
-	if len(h) > 2 && h[0] == '[' && h[len(h)-1] == ']' {
-		return h[1 : len(h)-1]
-	}
-	if strings.ContainsAny(h, ":[]") {
-		return host
-	}
-	return h
+	return host
 }
 
 // checkJurisdiction refuses a jurisdiction_id given more than once
