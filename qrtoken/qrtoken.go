@@ -250,6 +250,7 @@ func IssueRotating(keys Keys, kind Kind, objectID string, now time.Time) (Rotati
 	if err != nil {
 		return Rotating{}, fmt.Errorf("sign %s token: %w", kind, err)
 	}
-	// Whole seconds, as the expiry (which the token carries as such).
-	return Rotating{Token: text, ExpiresAt: exp, RefreshAfter: now.Add(RotatingRefresh).Truncate(time.Second).UTC()}, nil
+	// Whole seconds, as the expiry (which the token carries as such): the
+	// refresh falls RotatingTTL-RotatingRefresh before it.
+	return Rotating{Token: text, ExpiresAt: exp.UTC(), RefreshAfter: exp.Add(RotatingRefresh - RotatingTTL).UTC()}, nil
 }
