@@ -131,10 +131,10 @@ func (s *Service) CampaignPage(ctx context.Context, c identity.Caller, statuses 
 		return Page[Campaign]{}, err
 	}
 	for _, st := range statuses {
-		if !slices.Contains(campaignStatuses, st) {
+		if !slices.Contains(CampaignStatuses, st) {
 			// A status misspelt would otherwise list nothing, which reads
 			// as "no such campaigns".
-			return Page[Campaign]{}, apperr.R(apperr.Invalid, "bad_status", "A campaign's status is one of %s.", strings.Join(campaignStatuses, ", "))
+			return Page[Campaign]{}, apperr.R(apperr.Invalid, "bad_status", "A campaign's status is one of %s.", strings.Join(CampaignStatuses, ", "))
 		}
 	}
 	if err := q.check(); err != nil {

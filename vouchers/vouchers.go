@@ -114,8 +114,8 @@ const (
 	StatusClosed = "closed" // over: no claims, no redemptions
 )
 
-// campaignStatuses are every status a campaign can have.
-var campaignStatuses = []string{StatusDraft, StatusOpen, StatusPaused, StatusClosed}
+// CampaignStatuses are every status a campaign can have.
+var CampaignStatuses = []string{StatusDraft, StatusOpen, StatusPaused, StatusClosed}
 
 // Voucher modes.
 const (

@@ -198,7 +198,7 @@ func rolesOf(rs []identity.Role) []string {
 }
 
 var (
-	campaignStatuses = []string{vouchers.StatusDraft, vouchers.StatusOpen, vouchers.StatusPaused, vouchers.StatusClosed}
+	campaignStatuses = vouchers.CampaignStatuses
 	voucherModes     = []string{vouchers.ModeSingleUse, vouchers.ModePartial}
 	voucherStatuses  = []string{vouchers.VoucherActive, vouchers.VoucherUsed, vouchers.VoucherExpired}
 	settleStatuses   = []string{vouchers.SettlementClosed, vouchers.SettlementPaid}
