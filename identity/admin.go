@@ -78,6 +78,9 @@ type AccountQuery struct {
 	Limit int
 }
 
+// errBadAccountCursor refuses a cursor the account list never gave.
+var errBadAccountCursor = apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the account list.")
+
 // AccountFilter is an AccountQuery as the store runs it: Text lower-cased,
 // FiscalCode the text as a normalised fiscal code ("" when it is none),
 // newest first, after the account After (an id; "" from the newest), at
@@ -139,6 +142,15 @@ func (s *Service) SearchAccounts(ctx context.Context, admin Caller, q AccountQue
 	}
 	var rows []Account
 	err = s.store.View(ctx, func(tx Tx) error {
+		// The page follows its cursor's row: a cursor of an id's shape
+		// that names no account would read as an empty last page.
+		if f.After != "" {
+			if _, err := tx.AccountByID(ctx, f.After); apperr.Has(err, apperr.NotFound) {
+				return errBadAccountCursor
+			} else if err != nil {
+				return err
+			}
+		}
 		var err error
 		rows, err = tx.SearchAccounts(ctx, f)
 		return err
@@ -184,7 +196,7 @@ func (q AccountQuery) filter() (AccountFilter, error) {
 	}
 	after := strings.TrimSpace(q.Cursor)
 	if after != "" && !ids.Is("acc", after) {
-		return AccountFilter{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the account list.")
+		return AccountFilter{}, errBadAccountCursor
 	}
 	f := AccountFilter{Text: strings.ToLower(text), Role: q.Role, Scope: q.Scope, State: q.State, After: after, Limit: limit + 1}
 	if code, err := NormalizeFiscalCode(text); err == nil {

@@ -166,10 +166,10 @@ func TestAdminSearchesAccounts(t *testing.T) {
 		if p, err := f.svc.SearchAccounts(ctx, f.admin, identity.AccountQuery{Limit: len(all)}); err != nil || p.Next != "" || len(p.Accounts) != len(all) {
 			t.Fatalf("one full page: %d accounts, next %q, %v", len(p.Accounts), p.Next, err)
 		}
-		// An id of the shape the list gives that names no account reads as
-		// an empty page; anything else was never a cursor of this list.
-		wantIDs(t, "an unknown cursor", f.search(t, identity.AccountQuery{Cursor: ids.New("acc")}))
-		for _, bad := range []string{"zzz", "acc_nobody", "mail_" + strings.TrimPrefix(f.anna.ID, "acc_"), strings.ToUpper(f.anna.ID), f.anna.ID + "0"} {
+		// A cursor that names no account, of the shape the list gives or
+		// not, was never a cursor of this list: an empty page would read
+		// as its end.
+		for _, bad := range []string{ids.New("acc"), "zzz", "acc_nobody", "mail_" + strings.TrimPrefix(f.anna.ID, "acc_"), strings.ToUpper(f.anna.ID), f.anna.ID + "0"} {
 			_, err := f.svc.SearchAccounts(ctx, f.admin, identity.AccountQuery{Cursor: bad})
 			if apperr.CodeOf(err) != apperr.Invalid || apperr.ReasonOf(err) != "bad_cursor" {
 				t.Errorf("cursor %q: %v, want invalid bad_cursor", bad, err)

@@ -135,11 +135,22 @@ func (s *Service) List(ctx context.Context, c identity.Caller, state, before str
 	if limit <= 0 || limit > MaxPage {
 		return Page{}, apperr.R(apperr.Invalid, "bad_limit", "The limit must be 1 to %d.", MaxPage)
 	}
+	badCursor := apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the outbox list, or its message is gone (an erased account's).")
 	if before != "" && !ids.Is("mail", before) {
-		return Page{}, apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by the outbox list.")
+		return Page{}, badCursor
 	}
 	var p Page
 	err := s.store.View(ctx, func(tx Tx) error {
+		// The page follows its cursor's row: one that names no message
+		// (made up, or erased with its account since) would read as an
+		// empty last page.
+		if before != "" {
+			if _, err := tx.Mail(ctx, before); apperr.Has(err, apperr.NotFound) {
+				return badCursor
+			} else if err != nil {
+				return err
+			}
+		}
 		var err error
 		if p.Messages, err = tx.ListMail(ctx, state, before, limit+1); err != nil {
 			return err

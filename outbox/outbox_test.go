@@ -18,6 +18,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/ids"
 	"cityhub/internal/testutil"
 	"cityhub/mail"
 	"cityhub/mail/mailtest"
@@ -499,8 +500,10 @@ func TestServiceAuthorization(t *testing.T) {
 		if err != nil || len(p2.Messages) != 1 || p2.Next != "" || p2.Messages[0].ID == p1.Messages[0].ID || p2.Messages[0].ID == p1.Messages[1].ID {
 			t.Fatalf("page 2 = %+v, %v", p2, err)
 		}
-		// A cursor of another shape than a message id was never given.
-		for _, bad := range []string{"zzz", "mail_nope", strings.ToUpper(p1.Next), "acc_" + strings.TrimPrefix(p1.Next, "mail_")} {
+		// A cursor of another shape than a message id was never given,
+		// nor one that names no message (made up, or gone with an erased
+		// account's mail): an empty page would read as the list's end.
+		for _, bad := range []string{ids.New("mail"), "zzz", "mail_nope", strings.ToUpper(p1.Next), "acc_" + strings.TrimPrefix(p1.Next, "mail_")} {
 			if _, err := svc.List(ctx, admin, "", bad, 2); apperr.CodeOf(err) != apperr.Invalid || apperr.ReasonOf(err) != "bad_cursor" {
 				t.Errorf("List after %q = %v, want invalid bad_cursor", bad, err)
 			}
