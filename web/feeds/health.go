@@ -82,7 +82,12 @@ func (f *Handler) metricsHandler() http.Handler {
 	h := promhttp.HandlerFor(f.Registry, promhttp.HandlerOpts{Registry: f.Registry})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f.MetricsToken != "" {
-			given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			h, err := httpx.OneAuthorization(r)
+			if err != nil {
+				httpx.WriteError(f.log, w, r, err)
+				return
+			}
+			given, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok || subtle.ConstantTimeCompare([]byte(given), []byte(f.MetricsToken)) != 1 {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
 				httpx.WriteError(f.log, w, r, apperr.R(apperr.Unauthenticated, "metrics_token", "The metrics ask for the monitoring's bearer token."))

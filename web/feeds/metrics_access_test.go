@@ -16,7 +16,7 @@ func TestMetricsAreNotForThePublic(t *testing.T) {
 		req := httptest.NewRequest("GET", "/metrics", nil)
 		req.RemoteAddr = remote
 		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
+			req.Header.Add(header[i], header[i+1])
 		}
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
@@ -51,5 +51,10 @@ func TestMetricsAreNotForThePublic(t *testing.T) {
 		if got := get(guarded, tc.remote, "Authorization", tc.auth); got != tc.want {
 			t.Errorf("token, from %s with %q: %d, want %d", tc.remote, tc.auth, got, tc.want)
 		}
+	}
+	// Several Authorization headers are refused, the right token first
+	// among them too, as the API refuses them.
+	if got := get(guarded, "203.0.113.9:40000", "Authorization", "Bearer s3cret-token", "Authorization", "Bearer other"); got != http.StatusUnauthorized {
+		t.Errorf("two Authorization headers: %d, want 401", got)
 	}
 }

@@ -19,6 +19,17 @@ type Authenticator interface {
 	SessionCaller(ctx context.Context, token string) (identity.Caller, error)
 }
 
+// OneAuthorization is r's Authorization header ("" for none), or
+// Unauthenticated (invalid_token) for several: which of several
+// credentials counts is a guess a proxy in front may make otherwise than
+// the hub, so none does. Every reader of the header asks it.
+func OneAuthorization(r *http.Request) (string, error) {
+	if len(r.Header.Values("Authorization")) > 1 {
+		return "", apperr.R(apperr.Unauthenticated, "invalid_token", "Send one Authorization header, not several.")
+	}
+	return r.Header.Get("Authorization"), nil
+}
+
 // Authenticate puts the request's caller in its context: from an
 // "Authorization: Bearer <access token>" header, else from the page-session
 // cookie. A bearer token that does not verify is refused here with 401, so
@@ -36,13 +47,12 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 			next.ServeHTTP(w, r)
 			return
 		}
-		if len(r.Header.Values("Authorization")) > 1 {
-			// Which of several credentials counts is a guess a proxy in
-			// front may make otherwise than the hub: none does.
-			WriteError(log, w, r, apperr.R(apperr.Unauthenticated, "invalid_token", "Send one Authorization header, not several."))
+		h, err := OneAuthorization(r)
+		if err != nil {
+			WriteError(log, w, r, err)
 			return
 		}
-		if h := r.Header.Get("Authorization"); h != "" {
+		if h != "" {
 			scheme, token, ok := strings.Cut(h, " ")
 			if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 				WriteError(log, w, r, apperr.R(apperr.Unauthenticated, "invalid_token", "The Authorization header must be \"Bearer <access token>\"."))
