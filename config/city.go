@@ -160,6 +160,10 @@ func (c City) AccessibilityReviewedOn(zone *time.Location) (time.Time, error) {
 	return time.ParseInLocation(time.DateOnly, c.AccessibilityReviewed, zone)
 }
 
+// Official is the municipality's name as its own documents give it, in
+// Italian ("Comune di Benevento"): the publisher of the open data.
+func (c City) Official() string { return "Comune di " + c.Name }
+
 // LogoType is the logo file's content type, by its extension.
 func (c City) LogoType() (string, error) {
 	switch strings.ToLower(filepath.Ext(c.LogoFile)) {

@@ -36,7 +36,7 @@ func (h *hub) newParticipation() (web.Participation, error) {
 		Catalogue:        cat,
 		ReopenPeriod:     h.cfg.ReportReopenPeriod,
 		SupportThreshold: h.cfg.ProposalSupportThreshold,
-		Publisher:        "Comune di " + h.cfg.City.Name,
+		Publisher:        h.cfg.City.Official(),
 		APIKeyCost:       hashCost(h.cfg),
 	}, h.log.With(slog.String("component", "participation")))
 	if err != nil {

@@ -116,7 +116,7 @@ func wire(ctx context.Context, cfg config.Config, db store.DB, log *slog.Logger)
 	// the keyring's "qr" key.
 	h.vouchers = vouchers.NewService(db.Vouchers(), keys, log.With(slog.String("component", "vouchers")))
 	h.vouchers.SetZone(cfg.TimeZone)
-	h.vouchers.SetPublisher("Comune di " + cfg.City.Name)
+	h.vouchers.SetPublisher(cfg.City.Official())
 	h.vouchers.SendEmails(h.composer)
 	if days := cfg.VoucherReminderDays; days > 0 {
 		h.background(ctx, func(ctx context.Context) {
