@@ -168,6 +168,8 @@ func TestRegisterValidates(t *testing.T) {
 		"delete":       {Email: "a@example.org", Password: password, Name: "Ann\x7fe"},
 		"two lines":    {Email: "a@example.org", Password: password, Name: "Ann\nBcc: x@example.org"},
 		"separator":    {Email: "a@example.org", Password: password, Name: "Ann\u2028e"},
+		"override":     {Email: "a@example.org", Password: password, Name: "Ann\u202ee"},
+		"zero width":   {Email: "a@example.org", Password: password, Name: "Ann\u200be"},
 		"locale":       {Email: "a@example.org", Password: password, Name: "A", Locale: "fr"},
 		"grants":       {Email: "a@example.org", Password: password, Name: "A", Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
 	} {

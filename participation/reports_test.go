@@ -191,7 +191,11 @@ func TestReportValidation(t *testing.T) {
 			}, "bad_description"},
 			"control chars": {func(n *participation.NewReport) { n.Description = "a hole\x00\x1b[31m here" }, "bad_description"},
 			"bad utf-8":     {func(n *participation.NewReport) { n.Description = "a hole \xff\xfe here" }, "bad_description"},
-			"long address":  {func(n *participation.NewReport) { n.Address = strings.Repeat("a", participation.MaxAddressLen+1) }, "bad_address"},
+			// An override would show the text in another order than it
+			// was written, to the office and in the open data.
+			"override":             {func(n *participation.NewReport) { n.Description = "a hole \u202eereh eht" }, "bad_description"},
+			"noncharacter address": {func(n *participation.NewReport) { n.Address = "Corso Garibaldi \uffff" }, "bad_address"},
+			"long address":         {func(n *participation.NewReport) { n.Address = strings.Repeat("a", participation.MaxAddressLen+1) }, "bad_address"},
 			// An address is one line: it heads the staff's lists, the
 			// feeds and the e-mails.
 			"two-line address": {func(n *participation.NewReport) { n.Address = "Corso Garibaldi 1\nBenevento" }, "bad_address"},

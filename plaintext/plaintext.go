@@ -4,6 +4,18 @@
 // have lines. Names head e-mails ("Name" <address>), GBFS feeds, statements
 // and tickets, where a control character breaks the header, the feed or
 // the page of whoever reads it.
+//
+// "Control characters" here also means the invisible ones that change how
+// the text around them is shown: the bidirectional embeddings, overrides
+// and isolates, which can make a name or a comment read in another order
+// than it is stored (and spill into what is shown after it), and the
+// noncharacters (U+FFFE, U+FFFF and their kin), which Unicode reserves for
+// a program's own use and no keyboard types. A name may not hold the
+// zero-width characters either (zero-width space, word joiner, byte order
+// mark), which make two names that look the same differ. The zero-width
+// joiner and non-joiner (emoji, Persian, the Indian scripts) and the
+// left-to-right and right-to-left marks (mixed Arabic or Hebrew and Latin
+// text) are text, and stay allowed.
 package plaintext
 
 import (
@@ -18,17 +30,38 @@ func Breaks(r rune) bool {
 	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 }
 
+// Hidden reports whether r is an invisible character that may stand in no
+// text the hub keeps: a bidirectional embedding, override or isolate, or a
+// noncharacter.
+func Hidden(r rune) bool {
+	switch {
+	case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+		return true
+	case r >= '\ufdd0' && r <= '\ufdef', r&0xfffe == 0xfffe:
+		return true
+	}
+	return false
+}
+
+// zeroWidth reports whether r is a zero-width character that a name may
+// not hold: zero-width space, word joiner, byte order mark.
+func zeroWidth(r rune) bool {
+	return r == '\u200b' || r == '\u2060' || r == '\ufeff'
+}
+
 // Line reports whether s is one line of text: valid UTF-8 and no rune
-// that Breaks.
+// that Breaks, is Hidden or has zero width.
 func Line(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsFunc(s, Breaks)
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
+		return Breaks(r) || Hidden(r) || zeroWidth(r)
+	})
 }
 
 // Lines reports whether s is text of one or more lines: valid UTF-8 whose
 // only control characters are line feeds, carriage returns (as a form's
-// text area sends them) and tabs.
+// text area sends them) and tabs, without a Hidden rune.
 func Lines(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
-		return Breaks(r) && r != '\n' && r != '\r' && r != '\t'
+		return (Breaks(r) && r != '\n' && r != '\r' && r != '\t') || Hidden(r)
 	})
 }

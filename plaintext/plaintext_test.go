@@ -20,6 +20,20 @@ func TestLineAndLines(t *testing.T) {
 		{"line\u2028separator", false, false},
 		{"paragraph\u2029separator", false, false},
 		{"caf\xe9", false, false},
+		{"override \u202e gnp.exe", false, false},
+		{"embedding \u202b", false, false},
+		{"isolate \u2067x\u2069", false, false},
+		{"noncharacter \uffff", false, false},
+		{"noncharacter \ufffe", false, false},
+		{"noncharacter \ufdd0", false, false},
+		{"plane 1 noncharacter \U0001fffe", false, false},
+		{"zero\u200bwidth", false, true},
+		{"word\u2060joiner", false, true},
+		{"\ufeffbom", false, true},
+		{"famiglia 👨\u200d👩\u200d👧", true, true},
+		{"می\u200cخواهم", true, true},
+		{"שלום\u200f Roma", true, true},
+		{"replacement \ufffd", true, true},
 	} {
 		if got := Line(tc.s); got != tc.line {
 			t.Errorf("Line(%q) = %v, want %v", tc.s, got, tc.line)
@@ -40,8 +54,8 @@ func FuzzLine(f *testing.F) {
 			t.Errorf("%q is a line but not lines", s)
 		}
 		for _, r := range s {
-			if r == 0 && (Line(s) || Lines(s)) {
-				t.Errorf("%q holds NUL and passes", s)
+			if (r == 0 || Hidden(r)) && (Line(s) || Lines(s)) {
+				t.Errorf("%q holds %U and passes", s, r)
 			}
 		}
 	})

@@ -225,12 +225,17 @@ func TestRedemptionReversible(t *testing.T) {
 func TestShopNameIsOneLine(t *testing.T) {
 	t.Parallel()
 	const iban = "IT60 X054 2811 1010 0000 0123 456"
-	for reason, s := range map[string]Shop{
-		"shop_name":    {Name: "B\x07ell", Address: "Via Roma 1", District: "centro", Category: "food", IBAN: iban},
-		"shop_address": {Name: "Bar Roma", Address: "Via Roma 1\nBenevento", District: "centro", Category: "food", IBAN: iban},
+	for _, tc := range []struct {
+		reason string
+		shop   Shop
+	}{
+		{"shop_name", Shop{Name: "B\x07ell", Address: "Via Roma 1", District: "centro", Category: "food", IBAN: iban}},
+		{"shop_address", Shop{Name: "Bar Roma", Address: "Via Roma 1\nBenevento", District: "centro", Category: "food", IBAN: iban}},
+		// Two shops whose names look the same must differ visibly.
+		{"shop_name", Shop{Name: "Bar\u200bRoma", Address: "Via Roma 1", District: "centro", Category: "food", IBAN: iban}},
 	} {
-		if err := s.Validate(); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != reason {
-			t.Errorf("shop %q at %q: %v, want invalid, %s", s.Name, s.Address, err, reason)
+		if err := tc.shop.Validate(); !apperr.Has(err, apperr.Invalid) || apperr.ReasonOf(err) != tc.reason {
+			t.Errorf("shop %q at %q: %v, want invalid, %s", tc.shop.Name, tc.shop.Address, err, tc.reason)
 		}
 	}
 	if err := (&Shop{Name: "Bar Roma", Address: "Via Roma 1", District: "centro", Category: "food", IBAN: iban}).Validate(); err != nil {
