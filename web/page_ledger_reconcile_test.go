@@ -106,6 +106,10 @@ func TestReportsPageStartsOnTheNewestCampaign(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `<option value="`+newest+`" selected>Primavera 2026</option>`) {
 		t.Fatalf("the reports page does not start on the newest campaign: %d\n%s", res.StatusCode, body)
 	}
+	// A campaign that is not there is a page not found, not the newest.
+	if res, body := pc.Get("/admin/reports?campaign=cmp_nope"); res.StatusCode != http.StatusNotFound || !strings.Contains(body, "Questa campagna non esiste.") {
+		t.Fatalf("reports of an unknown campaign: %d\n%s", res.StatusCode, body)
+	}
 }
 
 // recheck asks for a new ledger check with the reports page's form, and

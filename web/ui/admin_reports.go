@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/ticketing"
@@ -169,10 +170,16 @@ func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *loca
 	page.Campaigns = camps
 	page.Campaign = camps[0].ID // Campaigns lists the newest first
 	var name string
+	found := chosen == ""
 	for _, camp := range camps {
 		if camp.ID == chosen {
-			page.Campaign = chosen
+			page.Campaign, found = chosen, true
 		}
+	}
+	// A link to a campaign that is not there (mistyped, or of another
+	// city's hub) says so, where it showed the newest under its address.
+	if !found {
+		return apperr.R(apperr.NotFound, "campaign_not_found", "No such campaign.")
 	}
 	for _, camp := range camps {
 		if camp.ID == page.Campaign {
