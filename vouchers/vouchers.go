@@ -51,8 +51,8 @@ var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 func (s *Shop) Validate() error {
 	s.Name = strings.TrimSpace(s.Name)
 	s.Address = strings.TrimSpace(s.Address)
-	s.District = strings.ToLower(strings.TrimSpace(s.District))
-	s.Category = strings.ToLower(strings.TrimSpace(s.Category))
+	s.District = PlaceCode(s.District)
+	s.Category = PlaceCode(s.Category)
 	if s.Name == "" || len(s.Name) > 200 || !plaintext.Line(s.Name) {
 		return apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to 200 characters, one line without control characters.")
 	}
@@ -194,7 +194,7 @@ func (c *Campaign) Validate() error {
 	for _, list := range []*[]string{&c.Districts, &c.Categories} {
 		norm := make([]string, 0, len(*list))
 		for _, v := range *list {
-			v = strings.ToLower(strings.TrimSpace(v))
+			v = PlaceCode(v)
 			if !slugRE.MatchString(v) {
 				return apperr.R(apperr.Invalid, "eligibility", "District and category names must be short lower-case names.")
 			}

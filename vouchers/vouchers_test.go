@@ -111,7 +111,7 @@ func TestCampaignValidate(t *testing.T) {
 		"percent over 100":        func(c *Campaign) { c.PercentOff = 101 },
 		"negative min spend":      func(c *Campaign) { c.MinSpendCents = -5 },
 		"unknown mode":            func(c *Campaign) { c.Mode = "forever" },
-		"bad district":            func(c *Campaign) { c.Districts = []string{"Centro Storico!"} },
+		"bad district":            func(c *Campaign) { c.Districts = []string{"¿?"} },
 		"budget over the max":     func(c *Campaign) { c.BudgetCents = MaxCents + 1 },
 		"control character":       func(c *Campaign) { c.Name = "abc\x01def" },
 		"two lines of name":       func(c *Campaign) { c.Name = "Natale\nin contrada" },

@@ -108,6 +108,10 @@ func TestVoucherAdminListsPaged(t *testing.T) {
 	if len(centro) != 3 {
 		t.Fatalf("%d centro shops in %d pages of 10", (len(shops)+1)/2, len(centro))
 	}
+	// The filter reads a district as the shops' form does: by its code.
+	if typed := apiPages(t, env, "/api/v1/admin/shops?district=%20Centro&limit=10", admin, (len(shops)+1)/2); len(typed) != 3 {
+		t.Fatalf("%d pages of 10 for the district typed as a name", len(typed))
+	}
 
 	// Campaigns, of all statuses or one.
 	var camps []string
