@@ -266,7 +266,8 @@ func (s *Service) ShopsFor(ctx context.Context, campaignID, district string) ([]
 		if camp.Status == StatusDraft {
 			return campaignNotFound(apperr.E(apperr.NotFound, "draft"))
 		}
-		shops, err := tx.ListShops(ctx, ShopFilter{District: district, ActiveOnly: true})
+		// The district as its code, as the shops are kept (PlaceCode).
+		shops, err := tx.ListShops(ctx, ShopFilter{District: placeFilter(district), ActiveOnly: true})
 		if err != nil {
 			return err
 		}

@@ -175,12 +175,7 @@ func (s *Service) ShopPage(ctx context.Context, c identity.Caller, f ShopFilter,
 	}
 	// Filtered by the code a shop's district and category are kept under,
 	// as the name was typed when the shop was registered.
-	if f.District != "" {
-		f.District = PlaceCode(f.District)
-	}
-	if f.Category != "" {
-		f.Category = PlaceCode(f.Category)
-	}
+	f.District, f.Category = placeFilter(f.District), placeFilter(f.Category)
 	var p Page[Shop]
 	err := s.store.View(ctx, func(tx Tx) error {
 		if q.Cursor != "" {

@@ -44,3 +44,13 @@ func PlaceCode(s string) string {
 	}
 	return b.String() // a trailing run is dropped, as a leading one
 }
+
+// placeFilter is a list's filter by district or category as its code; no
+// filter ("") stays none, and one that makes no code ("?") stays as typed,
+// matching no shop rather than all.
+func placeFilter(s string) string {
+	if c := PlaceCode(s); c != "" {
+		return c
+	}
+	return s
+}

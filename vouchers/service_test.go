@@ -42,6 +42,12 @@ func TestVoucherLifecycle(t *testing.T) {
 		if err != nil || len(shops) != 1 || shops[0].ID != bakery.ID {
 			t.Fatalf("shops for campaign = %+v, %v", shops, err)
 		}
+		// A district typed as people name it is read as its code.
+		for district, want := range map[string]int{" Centro": 1, "Rione Trescene": 0, "?": 0} {
+			if shops, err := f.svc.ShopsFor(ctx, camp.ID, district); err != nil || len(shops) != want {
+				t.Fatalf("shops for campaign in %q = %+v, %v", district, shops, err)
+			}
+		}
 		// A draft's shops are no one's to read but its administrators'.
 		draft, err := f.svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: "In preparazione", BudgetCents: 1000, FaceValueCents: 500, PerCitizenLimit: 1,
 			ValidFrom: camp.ValidFrom, ValidUntil: camp.ValidUntil})
