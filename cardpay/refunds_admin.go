@@ -15,7 +15,7 @@ import (
 // administrator.
 func (s *Service) AdminTopUpRefunds(ctx context.Context, c identity.Caller) ([]TopUpRefund, error) {
 	if !c.Has(identity.RoleAdmin) {
-		return nil, apperr.E(apperr.Forbidden, "Only a city administrator may see card refunds.")
+		return nil, apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator may see card refunds.")
 	}
 	var out []TopUpRefund
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -34,7 +34,7 @@ func (s *Service) AdminTopUpRefunds(ctx context.Context, c identity.Caller) ([]T
 // that did not fail, which changes nothing.
 func (s *Service) RetryTopUpRefund(ctx context.Context, c identity.Caller, id string) (TopUpRefund, error) {
 	if !c.Has(identity.RoleAdmin) {
-		return TopUpRefund{}, apperr.E(apperr.Forbidden, "Only a city administrator may send a card refund again.")
+		return TopUpRefund{}, apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator may send a card refund again.")
 	}
 	var out TopUpRefund
 	err := s.store.InTx(ctx, func(tx Tx) error {

@@ -65,7 +65,7 @@ const (
 
 // errNotAdminEvents refuses the payment events to all but a city
 // administrator.
-var errNotAdminEvents = apperr.E(apperr.Forbidden, "Only a city administrator may see payment events.")
+var errNotAdminEvents = apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator may see payment events.")
 
 // AttentionPage is a page of the events kept for an operator.
 type AttentionPage struct {

@@ -73,7 +73,7 @@ func TopUpState(r TopUpRecord) string {
 // limit (1 to 100). Forbidden unless the caller is a citizen.
 func (s *Service) MyTopUps(ctx context.Context, c identity.Caller, limit int) ([]TopUp, error) {
 	if !c.Has(identity.RoleCitizen) || c.AccountID == "" {
-		return nil, apperr.E(apperr.Forbidden, "Only a citizen has top-ups.")
+		return nil, apperr.R(apperr.Forbidden, "not_citizen", "Only a citizen has top-ups.")
 	}
 	limit = min(max(limit, 1), 100)
 	var recs []TopUpRecord

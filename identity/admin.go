@@ -120,7 +120,7 @@ type AccountReview struct {
 
 func requireAdmin(c Caller, what string) error {
 	if !c.Has(RoleAdmin) {
-		return apperr.E(apperr.Forbidden, "Only a city administrator can %s.", what)
+		return apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator can %s.", what)
 	}
 	return nil
 }

@@ -27,6 +27,28 @@ const (
 // Roles lists every role the JSON API documents, for validation and tests.
 var Roles = []Role{RoleCitizen, RoleMerchant, RoleDoor, RoleOperator, RoleAdmin, RoleCityStaff}
 
+// RefusalReason is the reason a refusal (403) gives a caller without role:
+// the role the action wants, named as the services name it, so that an app
+// can tell "sign in as a citizen" from "ask the city" without reading the
+// message.
+func RefusalReason(role Role) string {
+	switch role {
+	case RoleCitizen:
+		return "not_citizen"
+	case RoleMerchant:
+		return "not_merchant"
+	case RoleDoor:
+		return "not_door_staff"
+	case RoleOperator:
+		return "not_operator"
+	case RoleAdmin:
+		return "not_admin"
+	case RoleCityStaff:
+		return "not_office_staff"
+	}
+	return "role_required"
+}
+
 // Grant gives an account a role, within Scope (a shop, venue or office id) for the
 // scoped roles.
 type Grant struct {

@@ -264,7 +264,7 @@ var errTooManySignups = apperr.R(apperr.RateLimited, "too_many_signups", "Too ma
 // Conflict (reason email_taken) if the email already has an account.
 func (s *Service) CreateAccount(ctx context.Context, admin Caller, n NewAccount) (Account, error) {
 	if !admin.Has(RoleAdmin) {
-		return Account{}, apperr.E(apperr.Forbidden, "Only a city administrator can create accounts.")
+		return Account{}, apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator can create accounts.")
 	}
 	if len(n.Grants) == 0 {
 		return Account{}, apperr.R(apperr.Invalid, "bad_grant", "An account needs at least one role.")
@@ -409,7 +409,7 @@ func (s *Service) EnsureAccount(ctx context.Context, n NewAccount) (a Account, c
 // account.
 func (s *Service) SetDisabled(ctx context.Context, admin Caller, accountID string, disabled bool) (Account, error) {
 	if !admin.Has(RoleAdmin) {
-		return Account{}, apperr.E(apperr.Forbidden, "Only a city administrator can disable accounts.")
+		return Account{}, apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator can disable accounts.")
 	}
 	if accountID == admin.AccountID {
 		return Account{}, apperr.R(apperr.Forbidden, "own_account", "You cannot disable your own account.")

@@ -42,7 +42,7 @@ func MayOperate(c identity.Caller) error {
 		return err
 	}
 	if !c.Has(identity.RoleAdmin) && !c.Has(identity.RoleOperator) {
-		return apperr.E(apperr.Forbidden, "Only mobility operators and city administrators may do this.")
+		return apperr.R(apperr.Forbidden, "not_operator", "Only mobility operators and city administrators may do this.")
 	}
 	return nil
 }
@@ -56,7 +56,7 @@ func MayManageCatalogue(c identity.Caller) error {
 		return err
 	}
 	if !c.Has(identity.RoleAdmin) {
-		return apperr.E(apperr.Forbidden, "Only a city administrator may change the bike catalogue.")
+		return apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator may change the bike catalogue.")
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func riderOf(c identity.Caller) (string, error) {
 		return "", apperr.E(apperr.Unauthenticated, "Sign in to ride a bike.")
 	}
 	if c.IsSystem() || !c.Has(identity.RoleCitizen) {
-		return "", apperr.E(apperr.Forbidden, "Only a citizen may ride a bike.")
+		return "", apperr.R(apperr.Forbidden, "not_citizen", "Only a citizen may ride a bike.")
 	}
 	return c.AccountID, nil
 }
@@ -86,7 +86,7 @@ func onlySystem(c identity.Caller) error {
 		return err
 	}
 	if !c.IsSystem() {
-		return apperr.E(apperr.Forbidden, "Only the hub's own processes may do this.")
+		return apperr.R(apperr.Forbidden, "not_system", "Only the hub's own processes may do this.")
 	}
 	return nil
 }

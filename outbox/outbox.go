@@ -116,7 +116,7 @@ const MaxPage = 100
 
 func admin(c identity.Caller) error {
 	if !c.Has(identity.RoleAdmin) {
-		return apperr.E(apperr.Forbidden, "Only a city administrator may see the outbox.")
+		return apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator may see the outbox.")
 	}
 	return nil
 }

@@ -54,14 +54,14 @@ func (s *Service) Zone() *time.Location { return s.zone }
 
 func requireAdmin(c identity.Caller) error {
 	if !c.Has(identity.RoleAdmin) {
-		return apperr.E(apperr.Forbidden, "Only a city administrator may do this.")
+		return apperr.R(apperr.Forbidden, "not_admin", "Only a city administrator may do this.")
 	}
 	return nil
 }
 
 func requireCitizen(c identity.Caller) error {
 	if c.AccountID == "" || !c.Has(identity.RoleCitizen) {
-		return apperr.E(apperr.Forbidden, "Only a citizen may do this.")
+		return apperr.R(apperr.Forbidden, "not_citizen", "Only a citizen may do this.")
 	}
 	return nil
 }

@@ -153,7 +153,12 @@ func TestRoleEndpointTable(t *testing.T) {
 						t.Fatalf("status %d, want %d: %s", res.Code, c.want, res.Body.String())
 					}
 					if res.Code >= 400 {
-						wantProblem(t, res, c.want)
+						p := wantProblem(t, res, c.want)
+						// A refusal names why, so that an app can tell
+						// "sign in as a citizen" from "not your shop".
+						if res.Code == http.StatusForbidden && p.Reason == "" {
+							t.Fatalf("a refusal without a reason: %s", res.Body.String())
+						}
 						if strings.Contains(res.Body.String(), other.Email) {
 							t.Fatal("a refusal shows the other account's data")
 						}

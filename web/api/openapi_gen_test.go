@@ -78,7 +78,7 @@ var errorText = map[int]string{
 	415: "The body is declared (Content-Type) as something other than application/json (reason unsupported_media_type); nothing was changed.",
 	401: "No valid credentials (WWW-Authenticate: Bearer): reason login_required without any, invalid_token for an access token that does not verify or has expired, or an Authorization header that is not one \"Bearer <token>\". Any route, public ones included, refuses a bearer token that does not verify.",
 	402: "Not enough credit.",
-	403: "The caller's roles do not allow this (x-cityhub-roles lists those an operation admits). Reports and proposals name the role they want as the reason (not_citizen, not_admin, not_office_staff); a refusal for another cause is in the operation's description.",
+	403: "The caller's roles do not allow this (x-cityhub-roles lists those an operation admits). A refusal for want of a role names the role wanted as the reason: not_citizen, not_admin, not_merchant (shop staff), not_door_staff, not_operator (the bike operator, or a city administrator), not_office_staff, not_system (the hub's own processes), or role_required where any of several roles would do. A refusal for another cause (not_your_shop, a venue or office not the caller's) is in the operation's description.",
 	404: "No such object (or not the caller's).",
 	409: "Conflicts with the current state, or an Idempotency-Key reused for another request.",
 	429: "Too many attempts; try again later.",

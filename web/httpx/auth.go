@@ -124,7 +124,9 @@ func Caller(r *http.Request) (identity.Caller, error) {
 
 // RequireRole is the caller of r if it holds one of roles (in any scope;
 // check the scope with Caller.HasIn where it matters). Unauthenticated (401)
-// without a caller, Forbidden (403) with none of the roles.
+// without a caller, Forbidden (403) with none of the roles: its reason names
+// the role wanted (identity.RefusalReason), role_required where several
+// would do.
 func RequireRole(r *http.Request, roles ...identity.Role) (identity.Caller, error) {
 	c, err := Caller(r)
 	if err != nil {
@@ -133,5 +135,9 @@ func RequireRole(r *http.Request, roles ...identity.Role) (identity.Caller, erro
 	if slices.ContainsFunc(roles, c.Has) {
 		return c, nil
 	}
-	return identity.Caller{}, apperr.E(apperr.Forbidden, "Your account may not do this.")
+	reason := "role_required"
+	if len(roles) == 1 {
+		reason = identity.RefusalReason(roles[0])
+	}
+	return identity.Caller{}, apperr.R(apperr.Forbidden, reason, "Your account may not do this.")
 }
