@@ -66,25 +66,38 @@ func ValidAddress(s string) bool {
 	return plaintext.Line(s) && utf8.RuneCountInString(s) <= MaxAddress
 }
 
-// Validate checks a station's fields.
-func (s Station) Validate() error {
+// Validate checks a station's fields: the first of its Problems.
+func (s Station) Validate() error { return first(s.Problems()) }
+
+// Problems is every mistake in a station's fields, in the order Validate
+// reports them, so that a form can show them all at once.
+func (s Station) Problems() []error {
+	var out []error
 	if err := checkID("station", s.ID); err != nil {
-		return err
+		out = append(out, err)
 	}
 	if strings.TrimSpace(s.NameIT) == "" || len(s.NameIT) > 200 || len(s.NameEN) > 200 || !plaintext.Line(s.NameIT) || !plaintext.Line(s.NameEN) {
-		return apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one): one line of at most 200 characters.")
+		out = append(out, apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one): one line of at most 200 characters."))
 	}
 	if !ValidAddress(s.Address) {
-		return apperr.R(apperr.Invalid, "station_address", "A station's address is one line of at most %d characters, without control characters.", MaxAddress)
+		out = append(out, apperr.R(apperr.Invalid, "station_address", "A station's address is one line of at most %d characters, without control characters.", MaxAddress))
 	}
 	// (0, 0) is what a form left empty gives, never a station of the city.
 	if !(LatLon{s.Lat, s.Lon}).Valid() || (s.Lat == 0 && s.Lon == 0) {
-		return apperr.R(apperr.Invalid, "station_position", "The station's position must be a valid latitude and longitude.")
+		out = append(out, apperr.R(apperr.Invalid, "station_position", "The station's position must be a valid latitude and longitude."))
 	}
 	if s.Capacity < 1 || s.Capacity > MaxCapacity {
-		return apperr.R(apperr.Invalid, "station_capacity", "A station's capacity must be between 1 and %d docks.", MaxCapacity)
+		out = append(out, apperr.R(apperr.Invalid, "station_capacity", "A station's capacity must be between 1 and %d docks.", MaxCapacity))
 	}
-	return nil
+	return out
+}
+
+// first is the first of problems, or nil.
+func first(problems []error) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	return problems[0]
 }
 
 // Name returns the station's name in locale ("it" or "en"), falling back to Italian.
@@ -128,24 +141,31 @@ type VehicleType struct {
 // Electric reports whether the type has a battery.
 func (v VehicleType) Electric() bool { return v.Propulsion == ElectricAssist }
 
-// Validate checks a vehicle type's fields.
-func (v VehicleType) Validate() error {
+// Validate checks a vehicle type's fields: the first of its Problems.
+func (v VehicleType) Validate() error { return first(v.Problems()) }
+
+// Problems is every mistake in a vehicle type's fields, in the order
+// Validate reports them.
+func (v VehicleType) Problems() []error {
+	var out []error
 	if err := checkID("vehicle type", v.ID); err != nil {
-		return err
+		out = append(out, err)
 	}
 	if strings.TrimSpace(v.NameIT) == "" || len(v.NameIT) > 200 || len(v.NameEN) > 200 || !plaintext.Line(v.NameIT) || !plaintext.Line(v.NameEN) {
-		return apperr.R(apperr.Invalid, "vehicle_type_name", "A vehicle type needs an Italian name: one line of at most 200 characters.")
+		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_name", "A vehicle type needs an Italian name: one line of at most 200 characters."))
 	}
-	if v.Propulsion != Human && v.Propulsion != ElectricAssist {
-		return apperr.R(apperr.Invalid, "vehicle_type_propulsion", "Propulsion must be %q or %q.", Human, ElectricAssist)
+	switch {
+	case v.Propulsion != Human && v.Propulsion != ElectricAssist:
+		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_propulsion", "Propulsion must be %q or %q.", Human, ElectricAssist))
+	case v.Electric() && (v.MaxRangeMeters <= 0 || v.MaxRangeMeters > 1_000_000):
+		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_range", "An e-bike type needs its range on a full battery in meters."))
+	case !v.Electric() && v.MaxRangeMeters != 0:
+		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_range", "Only e-bike types have a range."))
 	}
-	if v.Electric() && (v.MaxRangeMeters <= 0 || v.MaxRangeMeters > 1_000_000) {
-		return apperr.R(apperr.Invalid, "vehicle_type_range", "An e-bike type needs its range on a full battery in meters.")
+	if err := checkID("pricing plan", v.PricingPlanID); err != nil {
+		out = append(out, err)
 	}
-	if !v.Electric() && v.MaxRangeMeters != 0 {
-		return apperr.R(apperr.Invalid, "vehicle_type_range", "Only e-bike types have a range.")
-	}
-	return checkID("pricing plan", v.PricingPlanID)
+	return out
 }
 
 // Bike is one registered bike.

@@ -46,29 +46,34 @@ func (p PricingPlan) withSegmentList() PricingPlan {
 const MaxFare = 50_000
 
 // Validate checks a plan's fields.
-func (p PricingPlan) Validate() error {
+func (p PricingPlan) Validate() error { return first(p.Problems()) }
+
+// Problems is every mistake in a pricing plan's fields, in the order
+// Validate reports them (of the segments, the first wrong one).
+func (p PricingPlan) Problems() []error {
+	var out []error
 	if err := checkID("pricing plan", p.ID); err != nil {
-		return err
+		out = append(out, err)
 	}
 	if strings.TrimSpace(p.NameIT) == "" || len(p.NameIT) > 200 || len(p.NameEN) > 200 || !plaintext.Line(p.NameIT) || !plaintext.Line(p.NameEN) {
-		return apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most 200 characters.")
+		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most 200 characters."))
 	}
 	if len(p.DescriptionIT) > 1000 || len(p.DescriptionEN) > 1000 || !plaintext.Lines(p.DescriptionIT) || !plaintext.Lines(p.DescriptionEN) {
-		return apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters, without control characters.")
+		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters, without control characters."))
 	}
 	if p.UnlockCents < 0 || p.UnlockCents > MaxFare {
-		return apperr.R(apperr.Invalid, "pricing_plan_unlock", "The unlock fee must be between 0 and %d cents.", MaxFare)
+		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_unlock", "The unlock fee must be between 0 and %d cents.", MaxFare))
 	}
 	if len(p.PerMin) > 20 {
-		return apperr.R(apperr.Invalid, "pricing_plan_segments", "A plan has at most 20 per-minute segments.")
+		return append(out, apperr.R(apperr.Invalid, "pricing_plan_segments", "A plan has at most 20 per-minute segments."))
 	}
 	for i, s := range p.PerMin {
 		if s.StartMin < 0 || s.IntervalMin < 1 || s.IntervalMin > 24*60 || s.RateCents < 0 || s.RateCents > MaxFare ||
 			(s.EndMin != 0 && s.EndMin <= s.StartMin) || s.StartMin > 7*24*60 || s.EndMin > 7*24*60 {
-			return apperr.R(apperr.Invalid, "pricing_plan_segments", "Segment %d: start >= 0, interval 1 to 1440 minutes, rate 0 to %d cents, end after start.", i+1, MaxFare)
+			return append(out, apperr.R(apperr.Invalid, "pricing_plan_segments", "Segment %d: start >= 0, interval 1 to 1440 minutes, rate 0 to %d cents, end after start.", i+1, MaxFare))
 		}
 	}
-	return nil
+	return out
 }
 
 // Fare is the price of a ride that lasted d, in cents, capped at MaxFare.

@@ -400,6 +400,32 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 			}
 		})
 	}
+	// Every mistake at once: the page's own (a coordinate, the capacity)
+	// and the service's (the name, the address), each by its field.
+	all := url.Values{"csrf_token": {tok}, "id": {"tutta-sbagliata"}, "name_it": {" "}, "address": {"Via\u202e Roma"},
+		"lat": {"41,13"}, "lon": {"est"}, "capacity": {"0"}}
+	if res, body := admin.Post("/admin/bikes/stations", all); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("a station wrong in every field: %d", res.StatusCode)
+	} else {
+		for _, field := range []string{"name_it", "address", "lon", "capacity"} {
+			if !strings.Contains(body, `data-field-error="`+field+`"`) {
+				t.Errorf("no message by %s among the others:\n%s", field, body)
+			}
+		}
+		// The position the page could not read is said once, by its
+		// coordinate, not again by the latitude.
+		if strings.Contains(body, `data-field-error="lat"`) {
+			t.Errorf("a message by the latitude, which was read:\n%s", body)
+		}
+	}
+	// A vehicle type: its name and its missing plan together.
+	vt := url.Values{"csrf_token": {tok}, "id": {"eb2"}, "name_it": {""}, "propulsion": {"human"}}
+	if res, body := admin.Post("/admin/bikes/vehicle-types", vt); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `data-field-error="name_it"`) || !strings.Contains(body, `data-field-error="pricing_plan_id"`) ||
+		strings.Contains(body, `data-field-error="id"`) {
+		t.Errorf("a vehicle type without name or plan: %d\n%s", res.StatusCode, body)
+	}
+
 	// In English, the English message.
 	en := b.signIn(t, identity.RoleAdmin)
 	english(en)

@@ -367,7 +367,7 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 			bad("capacity", "madmin.err.station_capacity", mobility.MaxCapacity)
 		}
 		st.Capacity = n
-		return s.validated(l, k, st.Validate(), p, func(ctx context.Context) error {
+		return s.validated(l, k, st.Problems(), p, func(ctx context.Context) error {
 			if p.Edit {
 				_, err := m.UpdateStation(ctx, c, st)
 				return err
@@ -380,7 +380,7 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 		if b.VehicleTypeID == "" {
 			bad("vehicle_type_id", "madmin.err.choose_type")
 		}
-		return s.validated(l, k, b.Validate(), p, func(ctx context.Context) error {
+		return s.validated(l, k, []error{b.Validate()}, p, func(ctx context.Context) error {
 			if p.Edit {
 				_, err := m.UpdateBike(ctx, c, b)
 				return err
@@ -405,7 +405,7 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 		if t.PricingPlanID == "" {
 			bad("pricing_plan_id", "madmin.err.choose_plan")
 		}
-		return s.validated(l, k, t.Validate(), p, func(ctx context.Context) error {
+		return s.validated(l, k, t.Problems(), p, func(ctx context.Context) error {
 			if p.Edit {
 				_, err := m.UpdateVehicleType(ctx, c, t)
 				return err
@@ -436,10 +436,11 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 			p.Segments = append(p.Segments, row)
 		}
 		p.Segments = append(p.Segments, blankSegments(len(p.Segments), spareSegmentRows)...)
-		if len(p.Errors) == 0 && p.Problem == "" && pl.Validate() == nil {
+		problems := pl.Problems()
+		if len(p.Errors) == 0 && p.Problem == "" && len(problems) == 0 {
 			p.Preview = farePreview(l, pl)
 		}
-		return s.validated(l, k, pl.Validate(), p, func(ctx context.Context) error {
+		return s.validated(l, k, problems, p, func(ctx context.Context) error {
 			if p.Edit {
 				_, err := m.UpdatePricingPlan(ctx, c, pl)
 				return err
@@ -451,11 +452,14 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 	return nil
 }
 
-// validated turns the domain's verdict into form messages; the write runs
-// only when the page found nothing wrong either.
-func (s *bikeAdminPages) validated(l *locale, k bikeAdminKind, err error, p *bikeAdminFormPage, write func(context.Context) error) func(context.Context) error {
-	if err != nil && len(p.Errors) == 0 && p.Problem == "" {
-		s.formError(l, k, err, p)
+// validated puts every problem the domain finds beside the page's own, on
+// a field that has no message yet, so that one sending sees every mistake
+// at once; the write runs only when neither found any.
+func (s *bikeAdminPages) validated(l *locale, k bikeAdminKind, problems []error, p *bikeAdminFormPage, write func(context.Context) error) func(context.Context) error {
+	for _, err := range problems {
+		if err != nil {
+			s.formError(l, k, err, p)
+		}
 	}
 	if len(p.Errors) > 0 || p.Problem != "" {
 		return nil
@@ -503,11 +507,24 @@ func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bik
 		p.Errors["id"] = l.T("madmin.err.already_exists")
 		return
 	}
-	if field, ok := reasonField[reason]; ok && !(field == "id" && p.Edit) {
+	field, ok := reasonField[reason]
+	// invalid_id names the object's own code only when that is what is
+	// wrong; another's (a type's plan, chosen from a list) goes over the form.
+	if field == "id" && (p.Edit || mobility.ValidID(p.ID)) {
+		ok = false
+	}
+	if ok {
+		// A field the page could not read keeps the page's message, and a
+		// position not read keeps the one on the coordinate that was not.
+		if _, shown := p.Errors[field]; shown || (reason == "station_position" && p.Errors["lon"] != "") {
+			return
+		}
 		p.Errors[field] = msg
 		return
 	}
-	p.Problem = msg
+	if p.Problem == "" {
+		p.Problem = msg
+	}
 }
 
 // ---- delete ----
