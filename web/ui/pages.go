@@ -228,6 +228,16 @@ type errorPage struct {
 	Status  int
 	Heading string
 	Message string
+	// Typed is the longer texts of a form refused as expired (csrfTyped),
+	// for the person to copy into the form again; Back is that form's page.
+	Typed []typedText
+	Back  string
+}
+
+// typedText is one text of a refused form, numbered from 1 for its label.
+type typedText struct {
+	N    int
+	Text string
 }
 
 func (s *site) pageError(w http.ResponseWriter, r *http.Request, err error) {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -152,6 +153,53 @@ func TestFormPostWithoutCSRFChangesNothing(t *testing.T) {
 	res, body := pc.Post("/privacy/delete", url.Values{"confirm_email": {"anna@example.org"}, "csrf_token": {good}})
 	if res.StatusCode != 200 || len(accts.deleted) != 1 || !strings.Contains(body, "cancellato") {
 		t.Fatalf("genuine delete: %d, deleted %v", res.StatusCode, accts.deleted)
+	}
+}
+
+// A form of this site's own that outlived its session is refused as any
+// other, and what its sender typed comes back to copy, with a link to the
+// form; a post from elsewhere gets the refusal alone.
+func TestExpiredFormGivesBackWhatWasTyped(t *testing.T) {
+	pc, accts := newPageServer(t)
+	pc.Login("anna@example.org", "secret-Anna")
+	const typed = "Il lampione di via Roma <b>è spento</b> da tre sere"
+	form := url.Values{"confirm_email": {"anna@example.org"}, "csrf_token": {csrfFor(make([]byte, 32), "a session gone")},
+		"description": {typed}, "new_password": {"a long password nobody may see"}, "key": {"an-idempotency-key-of-the-form"}, "short": {"ok"}}
+	post := func(site string) (int, string) {
+		req, _ := http.NewRequest("POST", pc.URL+"/privacy/delete", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Referer", pc.URL+"/privacy")
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		res, err := pc.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.StatusCode, webtest.ReadBody(t, res)
+	}
+	status, body := post("same-origin")
+	if status != http.StatusForbidden || !strings.Contains(body, "Il modulo è scaduto") {
+		t.Fatalf("expired form: %d\n%s", status, body)
+	}
+	if !strings.Contains(body, html.EscapeString(typed)) || strings.Contains(body, "<b>è spento") {
+		t.Errorf("the typed text is not given back, escaped:\n%s", body)
+	}
+	for _, secret := range []string{"a long password nobody may see", "an-idempotency-key-of-the-form"} {
+		if strings.Contains(body, secret) {
+			t.Errorf("the page shows %q", secret)
+		}
+	}
+	if !strings.Contains(body, `<a href="/privacy">`) {
+		t.Errorf("no link back to the form:\n%s", body)
+	}
+	for _, site := range []string{"cross-site", "same-site", ""} {
+		if status, body := post(site); status != http.StatusForbidden || strings.Contains(body, "lampione") {
+			t.Errorf("a post with Sec-Fetch-Site %q: %d, its text shown: %v", site, status, strings.Contains(body, "lampione"))
+		}
+	}
+	if len(accts.deleted) != 0 {
+		t.Fatalf("an expired form deleted the account: %v", accts.deleted)
 	}
 }
 

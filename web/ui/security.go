@@ -8,7 +8,10 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
+	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/web/httpx"
@@ -131,9 +134,58 @@ func (s *site) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if !checkCSRF(r) {
-			s.pageError(w, r, apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site."))
+			s.csrfRefused(w, r)
 			return
 		}
 		next(w, r)
 	}
+}
+
+// csrfRefused answers a form whose token is not this browser's and
+// session's: 403, nothing done. A form of this site's own (the browser
+// says so in Sec-Fetch-Site) has most often outlived its session, signed
+// out or signed in again in another tab, and the person may have typed a
+// report or a comment into it: its longer texts come back on the page, to
+// copy into the form again, with a link to the form. A post from another
+// site (or a browser that does not say) gets the plain refusal, so no
+// other site can have its text shown under this one's address.
+func (s *site) csrfRefused(w http.ResponseWriter, r *http.Request) {
+	err := apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site.")
+	if r.Header.Get("Sec-Fetch-Site") != "same-origin" {
+		s.pageError(w, r, err)
+		return
+	}
+	l := s.locale(r)
+	status := http.StatusForbidden
+	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading.forbidden"), Message: l.ErrorText(err),
+		Typed: csrfTyped(r.PostForm), Back: s.returnPath(r)})
+}
+
+// minTypedRunes is how long a text must be to come back on an expired
+// form's page: what took typing, not a code chosen from a list or a box
+// ticked.
+const minTypedRunes = 20
+
+// csrfTyped is the texts of a form that someone typed and would lose: the
+// values of minTypedRunes or more, in the order of their fields' names,
+// without the form's token, keys or any password.
+func csrfTyped(form url.Values) []typedText {
+	names := make([]string, 0, len(form))
+	for name := range form {
+		lower := strings.ToLower(name)
+		if name == csrfField || strings.Contains(lower, "password") || strings.Contains(lower, "token") || lower == "key" || lower == "expect" || lower == "next" {
+			continue
+		}
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out []typedText
+	for _, name := range names {
+		for _, v := range form[name] {
+			if v = strings.TrimSpace(v); utf8.RuneCountInString(v) >= minTypedRunes {
+				out = append(out, typedText{N: len(out) + 1, Text: v})
+			}
+		}
+	}
+	return out
 }
