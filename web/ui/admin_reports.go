@@ -134,7 +134,7 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 		groups := make([]chartGroup, len(days))
 		total := 0
 		for i, d := range days {
-			groups[i] = chartGroup{Label: d.Day.Format("02/01"), Values: []int{d.Count}}
+			groups[i] = chartGroup{Label: l.DayMonth(d.Day), Values: []int{d.Count}}
 			total += d.Count
 		}
 		ch := buildBarChart("rides", l.T("staff.reports.rides.title", reportDays), ridesDesc(l, total), []string{l.T("staff.reports.rides.series")}, groups)
@@ -209,7 +209,7 @@ func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *loca
 	index := map[string]int{}
 	for d := start; !d.After(now); d = d.AddDate(0, 0, 1) {
 		index[d.Format(time.DateOnly)] = len(groups)
-		groups = append(groups, chartGroup{Label: d.Format("02/01"), Values: make([]int, len(districts))})
+		groups = append(groups, chartGroup{Label: l.DayMonth(d), Values: make([]int, len(districts))})
 	}
 	total := 0
 	for _, p := range parts {

@@ -257,6 +257,16 @@ func (l *locale) Date(t time.Time) string {
 	return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
 }
 
+// DayMonth is a day in a chart's axis, short and read the same way in
+// both languages: "6 dic", "6 Dec" (a number first, then the month's
+// first three letters, the usual abbreviation in both), where "06/12"
+// reads as June in English.
+func (l *locale) DayMonth(t time.Time) string {
+	t = t.In(l.zone)
+	month := []rune(l.T("month." + strconv.Itoa(int(t.Month()))))
+	return fmt.Sprintf("%d %s", t.Day(), string(month[:min(3, len(month))]))
+}
+
 // DateTime formats an instant in the city's time zone: "25 novembre 2026,
 // 22:08" (24-hour clock in both languages, as the city's notices use).
 func (l *locale) DateTime(t time.Time) string {

@@ -135,6 +135,17 @@ func TestMoneyAndDates(t *testing.T) {
 	if got, want := en.DateTime(summer), "14 July 2026, 18:05"; got != want {
 		t.Errorf("en.DateTime = %q, want %q", got, want)
 	}
+	// A chart's day: the number, then the month's usual abbreviation, so
+	// that no reader takes the 2nd of March for the 3rd of February.
+	for _, tc := range []struct {
+		l    *locale
+		at   time.Time
+		want string
+	}{{it, winter, "2 mar"}, {en, winter, "2 Mar"}, {it, summer, "14 lug"}, {en, summer, "14 Jul"}} {
+		if got := tc.l.DayMonth(tc.at); got != tc.want {
+			t.Errorf("%s.DayMonth(%v) = %q, want %q", tc.l.Lang, tc.at, got, tc.want)
+		}
+	}
 	// Another city's zone, another day: 23:30 UTC is 08:30 next morning
 	// in Tokyo; without a zone, UTC.
 	tokyo := New(Deps{TimeZone: mustZone(t, "Asia/Tokyo")}).site.pages.locales["it"]
