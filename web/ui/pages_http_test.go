@@ -164,7 +164,8 @@ func TestExpiredFormGivesBackWhatWasTyped(t *testing.T) {
 	pc.Login("anna@example.org", "secret-Anna")
 	const typed = "Il lampione di via Roma <b>è spento</b> da tre sere"
 	form := url.Values{"confirm_email": {"anna@example.org"}, "csrf_token": {csrfFor(make([]byte, 32), "a session gone")},
-		"description": {typed}, "new_password": {"a long password nobody may see"}, "key": {"an-idempotency-key-of-the-form"}, "short": {"ok"}}
+		"description": {typed}, "new_password": {"a long password nobody may see"}, "key": {"an-idempotency-key-of-the-form"}, "short": {"ok"},
+		"current": {"correct horse battery staple"}, "code": {"a scanned ticket's code of some length"}}
 	post := func(site string) (int, string) {
 		req, _ := http.NewRequest("POST", pc.URL+"/privacy/delete", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -185,7 +186,7 @@ func TestExpiredFormGivesBackWhatWasTyped(t *testing.T) {
 	if !strings.Contains(body, html.EscapeString(typed)) || strings.Contains(body, "<b>è spento") {
 		t.Errorf("the typed text is not given back, escaped:\n%s", body)
 	}
-	for _, secret := range []string{"a long password nobody may see", "an-idempotency-key-of-the-form"} {
+	for _, secret := range []string{"a long password nobody may see", "an-idempotency-key-of-the-form", "correct horse battery staple", "a scanned ticket's code"} {
 		if strings.Contains(body, secret) {
 			t.Errorf("the page shows %q", secret)
 		}

@@ -339,7 +339,7 @@ func (p *participationPages) uploadAction(h pageHandler, roles ...identity.Role)
 			return
 		}
 		if !checkCSRF(r) {
-			p.pageError(w, r, apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site."))
+			p.csrfRefused(w, r)
 			return
 		}
 		p.signedIn(h, roles...)(w, r)

@@ -166,17 +166,27 @@ func (s *site) csrfRefused(w http.ResponseWriter, r *http.Request) {
 // ticked.
 const minTypedRunes = 20
 
+// typedFields are the fields whose text a person writes at length: the
+// pages' text areas (a report, a proposal, a comment, an answer, a note, a
+// flag's reason, a seat map's rows and prices, a plan's or campaign's
+// description) and the one-line titles and addresses written with them.
+// Only these come back on an expired form's page: a field's name cannot
+// tell a secret (a password field named "current", a scanned ticket's
+// code, a form's own keys), so nothing is given back by elimination.
+var typedFields = map[string]bool{
+	"answer": true, "body": true, "comment": true, "description": true, "description_it": true, "description_en": true,
+	"note": true, "reason": true, "rows": true, "prices": true, "title": true, "address": true,
+}
+
 // csrfTyped is the texts of a form that someone typed and would lose: the
-// values of minTypedRunes or more, in the order of their fields' names,
-// without the form's token, keys or any password.
+// values of minTypedRunes or more of its typedFields, in the order of the
+// fields' names.
 func csrfTyped(form url.Values) []typedText {
 	names := make([]string, 0, len(form))
 	for name := range form {
-		lower := strings.ToLower(name)
-		if name == csrfField || strings.Contains(lower, "password") || strings.Contains(lower, "token") || lower == "key" || lower == "expect" || lower == "next" {
-			continue
+		if typedFields[name] {
+			names = append(names, name)
 		}
-		names = append(names, name)
 	}
 	sort.Strings(names)
 	var out []typedText
