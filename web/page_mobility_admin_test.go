@@ -422,8 +422,14 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 	vt := url.Values{"csrf_token": {tok}, "id": {"eb2"}, "name_it": {""}, "propulsion": {"human"}}
 	if res, body := admin.Post("/admin/bikes/vehicle-types", vt); res.StatusCode != http.StatusBadRequest ||
 		!strings.Contains(body, `data-field-error="name_it"`) || !strings.Contains(body, `data-field-error="pricing_plan_id"`) ||
-		strings.Contains(body, `data-field-error="id"`) {
+		strings.Contains(body, `data-field-error="id"`) || strings.Contains(body, "Il codice deve") {
 		t.Errorf("a vehicle type without name or plan: %d\n%s", res.StatusCode, body)
+	}
+	// A bike without a type: "choose one" by the list, once.
+	bike := url.Values{"csrf_token": {tok}, "id": {"bici-senza-tipo"}}
+	if res, body := admin.Post("/admin/bikes/fleet", bike); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `data-field-error="vehicle_type_id"`) || strings.Contains(body, "Il codice deve") {
+		t.Errorf("a bike without a type: %d\n%s", res.StatusCode, body)
 	}
 
 	// In English, the English message.

@@ -484,6 +484,10 @@ var reasonField = map[string]string{
 	"pricing_plan_unlock":      "unlock",
 }
 
+// foreignField is the list a kind's form chooses another object's code
+// from, where an invalid_id that is not the form's own code belongs.
+var foreignField = map[string]string{"bike": "vehicle_type_id", "type": "pricing_plan_id"}
+
 // takenReason are the domain's refusals of a create whose code is taken.
 var takenReason = map[string]bool{"station_exists": true, "bike_exists": true, "vehicle_type_exists": true, "pricing_plan_exists": true}
 
@@ -509,9 +513,10 @@ func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bik
 	}
 	field, ok := reasonField[reason]
 	// invalid_id names the object's own code only when that is what is
-	// wrong; another's (a type's plan, chosen from a list) goes over the form.
+	// wrong; else it is the code of the object it names (a bike's type, a
+	// type's plan, chosen from a list), by that list.
 	if field == "id" && (p.Edit || mobility.ValidID(p.ID)) {
-		ok = false
+		field, ok = foreignField[k.key]
 	}
 	if ok {
 		// A field the page could not read keeps the page's message, and a
