@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"cityhub/plaintext"
 )
 
 // DefaultCityName is the city the hub serves when CITYHUB_CITY_NAME is unset.
@@ -103,7 +105,7 @@ func (c *City) parse(getenv func(string) string) {
 // the city's time zone, in which "today" is taken.
 func (c City) validate(zone *time.Location) error {
 	var errs []error
-	if c.Name == "" || utf8.RuneCountInString(c.Name) > 80 || strings.ContainsAny(c.Name, "\r\n\t") {
+	if c.Name == "" || utf8.RuneCountInString(c.Name) > 80 || !plaintext.Line(c.Name) {
 		errs = append(errs, fmt.Errorf("CITYHUB_CITY_NAME %q: want the municipality's name, at most 80 characters on one line", c.Name))
 	}
 	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_EMAIL", c.Email}, {"CITYHUB_CITY_PEC", c.PEC}, {"CITYHUB_CITY_DPO_EMAIL", c.DPOEmail}} {
@@ -129,8 +131,8 @@ func (c City) validate(zone *time.Location) error {
 		}
 	}
 	for _, a := range []struct{ key, v string }{{"CITYHUB_CITY_ADDRESS", c.Address}, {"CITYHUB_CITY_PHONE", c.Phone}} {
-		if utf8.RuneCountInString(a.v) > 200 || strings.ContainsAny(a.v, "\r\n\t") {
-			errs = append(errs, fmt.Errorf("%s: at most 200 characters on one line", a.key))
+		if utf8.RuneCountInString(a.v) > 200 || !plaintext.Line(a.v) {
+			errs = append(errs, fmt.Errorf("%s: at most 200 characters on one line, without control characters", a.key))
 		}
 	}
 	if c.AccessibilityReviewed != "" {

@@ -85,6 +85,10 @@ func TestCitySettings(t *testing.T) {
 		{"CITYHUB_CITY_LOGO", filepath.Join(dir, "missing.svg"), "CITYHUB_CITY_LOGO:"},
 		{"CITYHUB_CITY_LOGO", big, "KiB"},
 		{"CITYHUB_CITY_NAME", strings.Repeat("B", 81), "CITYHUB_CITY_NAME \""},
+		// The name heads every e-mail: no escape or override in it.
+		{"CITYHUB_CITY_NAME", "Bene\x1b[2Jvento", "CITYHUB_CITY_NAME \""},
+		{"CITYHUB_CITY_NAME", "Bene\u202evento", "CITYHUB_CITY_NAME \""},
+		{"CITYHUB_CITY_ADDRESS", "Piazza\u0085Roma", "CITYHUB_CITY_ADDRESS"},
 		{"CITYHUB_CITY_IPA_CODE", "C_A509", "CITYHUB_CITY_IPA_CODE"},
 		{"CITYHUB_CITY_IPA_CODE", "c a509", "CITYHUB_CITY_IPA_CODE"},
 	} {

@@ -267,15 +267,16 @@ func externalName(ext ExternalIdentity) string {
 	}
 	// The provider's claims are its to check, not ours to trust: a control
 	// character would stop every e-mail to the person (plaintext).
-	name = strings.Join(strings.FieldsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || plaintext.Breaks(r) }), " ")
 	// Invisible characters (a bidirectional override, a zero-width space)
-	// no name may hold go: they are nothing a person's name is read by.
+	// no name may hold go first, so that one between two spaces leaves
+	// one: they are nothing a person's name is read by.
 	name = strings.Map(func(r rune) rune {
-		if plaintext.Line(string(r)) {
-			return r
+		if plaintext.Hidden(r) || (!plaintext.Breaks(r) && !plaintext.Line(string(r))) {
+			return -1
 		}
-		return -1
+		return r
 	}, name)
+	name = strings.Join(strings.FieldsFunc(name, func(r rune) bool { return unicode.IsSpace(r) || plaintext.Breaks(r) }), " ")
 	if utf8.RuneCountInString(name) > MaxNameLen {
 		name = string([]rune(name)[:MaxNameLen])
 	}

@@ -93,7 +93,7 @@ func TestExternalLoginMakesCitizen(t *testing.T) {
 			t.Fatalf("account of odd claims: %q, %v", o.Name, err)
 		}
 		// Invisible characters (an override, a zero-width space) go too.
-		hidden := identity.ExternalIdentity{FiscalCode: "VRDLGU80A01A783C", GivenName: "Lu\u202eigi", FamilyName: "Ver\u200bdi\uffff"}
+		hidden := identity.ExternalIdentity{FiscalCode: "VRDLGU80A01A783C", GivenName: "Lu\u202eigi \u200b", FamilyName: "\u202eVer\u200bdi\uffff"}
 		h, _, err := f.svc.ExternalAccount(ctx, hidden)
 		if err != nil || h.Name != "Luigi Verdi" {
 			t.Fatalf("account of hidden characters: %q, %v", h.Name, err)

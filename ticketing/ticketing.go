@@ -161,8 +161,8 @@ type SeatRow struct {
 }
 
 func label(field, v string) error {
-	if v == "" || len(v) > 20 || strings.ContainsAny(v, "/ \t\n") {
-		return apperr.R(apperr.Invalid, "invalid_"+field, "A %s name must be 1 to 20 characters without spaces or slashes.", field)
+	if v == "" || len(v) > 20 || strings.ContainsAny(v, "/ ") || !plaintext.Line(v) {
+		return apperr.R(apperr.Invalid, "invalid_"+field, "A %s name must be 1 to 20 characters without spaces, slashes or control characters.", field)
 	}
 	return nil
 }

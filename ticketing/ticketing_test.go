@@ -36,6 +36,10 @@ func TestSeatMapSeats(t *testing.T) {
 		{"seat zero", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 0, 1, "c")}}}}, 0, "invalid_seat_numbers"},
 		{"slash in a name", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P/1", Rows: []ticketing.SeatRow{row("A", 1, 1, "c")}}}}, 0, "invalid_section"},
 		{"no category", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 1, 1, "")}}}}, 0, "invalid_category"},
+		// Names are printed on tickets and in e-mails and calendars.
+		{"escape in a row", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A\x1b[2J", 1, 1, "c")}}}}, 0, "invalid_row"},
+		{"carriage return in a section", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P\r1", Rows: []ticketing.SeatRow{row("A", 1, 1, "c")}}}}, 0, "invalid_section"},
+		{"override in a category", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 1, 1, "c\u202eb")}}}}, 0, "invalid_category"},
 		{"row twice", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{row("A", 1, 3, "c"), row("A", 3, 4, "c")}}}}, 0, "duplicate_seat"},
 		{"too many", ticketing.SeatMap{Sections: []ticketing.Section{{Name: "P", Rows: []ticketing.SeatRow{
 			row("A", 1, 999, "c"), row("B", 1, 999, "c"), row("C", 1, 999, "c"), row("D", 1, 999, "c"), row("E", 1, 999, "c"), row("F", 1, 999, "c")}}}}, 0, "too_many_seats"},

@@ -12,10 +12,13 @@ import (
 // each run of spaces or punctuation one hyphen ("Centro Storico" →
 // centro-storico, "Sant'Angelo" → sant-angelo), so the name people write
 // is taken as its code, and the pages show the code as a name again
-// (locale.Place). Hyphens typed alone stay as they are, so a code kept
-// before this rule ("rione--triggio") is still the same code. The result
-// is checked against slugRE by the caller.
+// (locale.Place). What is a code already, lower-cased ("rione--triggio",
+// "a-"), stays as it is, so a code kept before this rule is still the same
+// code. The result is checked against slugRE by the caller.
 func PlaceCode(s string) string {
+	if low := strings.ToLower(strings.TrimSpace(s)); slugRE.MatchString(low) {
+		return low
+	}
 	var b strings.Builder
 	var sep []rune // the run of characters outside a code since the last kept one
 	flush := func() {

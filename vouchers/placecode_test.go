@@ -17,6 +17,9 @@ func TestPlaceCode(t *testing.T) {
 		"food_and_drink":   "food_and_drink",
 		"Ristorazione/Bar": "ristorazione-bar",
 		"-centro-":         "centro",
+		"a-":               "a-",
+		"Rione-":           "rione-",
+		"x_-":              "x_-",
 		"¿?":               "",
 		"":                 "",
 	} {

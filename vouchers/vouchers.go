@@ -60,10 +60,10 @@ func (s *Shop) Validate() error {
 		return apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to 300 characters, one line without control characters.")
 	}
 	if !slugRE.MatchString(s.District) {
-		return apperr.R(apperr.Invalid, "shop_district", "The district must be a short lower-case name (letters, digits, - and _).")
+		return apperr.R(apperr.Invalid, "shop_district", "The district must be named with letters or digits, at most 64 (spaces and punctuation are kept as -).")
 	}
 	if !slugRE.MatchString(s.Category) {
-		return apperr.R(apperr.Invalid, "shop_category", "The category must be a short lower-case name (letters, digits, - and _).")
+		return apperr.R(apperr.Invalid, "shop_category", "The category must be named with letters or digits, at most 64 (spaces and punctuation are kept as -).")
 	}
 	iban, err := NormalizeIBAN(s.IBAN)
 	if err != nil {
@@ -151,8 +151,8 @@ func (c *Campaign) Validate() error {
 	if c.Name == "" || len(c.Name) > 200 || !plaintext.Line(c.Name) {
 		return apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to 200 characters, one line without control characters.")
 	}
-	if len(c.Description) > 2000 {
-		return apperr.R(apperr.Invalid, "campaign_description", "The description is longer than 2000 characters.")
+	if len(c.Description) > 2000 || !plaintext.Lines(c.Description) {
+		return apperr.R(apperr.Invalid, "campaign_description", "The description must be at most 2000 characters, without control characters.")
 	}
 	if c.BudgetCents <= 0 || c.BudgetCents > MaxCents {
 		return apperr.R(apperr.Invalid, "budget", "The budget must be a positive whole number of cents up to %d.", int64(MaxCents))
@@ -196,7 +196,7 @@ func (c *Campaign) Validate() error {
 		for _, v := range *list {
 			v = PlaceCode(v)
 			if !slugRE.MatchString(v) {
-				return apperr.R(apperr.Invalid, "eligibility", "District and category names must be short lower-case names.")
+				return apperr.R(apperr.Invalid, "eligibility", "Each district and category must be named with letters or digits, at most 64 (spaces and punctuation are kept as -).")
 			}
 			norm = append(norm, v)
 		}

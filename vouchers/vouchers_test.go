@@ -116,6 +116,7 @@ func TestCampaignValidate(t *testing.T) {
 		"control character":       func(c *Campaign) { c.Name = "abc\x01def" },
 		"two lines of name":       func(c *Campaign) { c.Name = "Natale\nin contrada" },
 		"paragraph separator":     func(c *Campaign) { c.Name = "Natale\u2029in contrada" },
+		"escape in description":   func(c *Campaign) { c.Description = "Buoni\x1b[31m per tutti" },
 		"501 districts, one name": func(c *Campaign) { c.Districts = slices.Repeat([]string{"centro"}, 501) },
 		"501 entries in all": func(c *Campaign) {
 			c.Districts, c.Categories, c.ShopIDs = []string{"centro"}, []string{"books"}, slices.Repeat([]string{"shop_a"}, 499)

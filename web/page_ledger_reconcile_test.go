@@ -90,6 +90,13 @@ func TestReportsPageStartsOnTheNewestCampaign(t *testing.T) {
 	admin, _ := env.account(t, identity.RoleAdmin)
 	ctx := context.Background()
 	asAdmin := identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	// Before any campaign, one named is not there either.
+	if res, body := pc.Get("/admin/reports?campaign=cmp_nope"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("reports of a campaign before any: %d\n%s", res.StatusCode, body)
+	}
 	var newest string
 	for _, name := range []string{"Estate 2025", "Natale 2025", "Primavera 2026"} {
 		camp, err := env.Deps.Vouchers.CreateCampaign(ctx, asAdmin, vouchers.Campaign{Name: name, BudgetCents: 5000, FaceValueCents: 1000,
@@ -99,9 +106,6 @@ func TestReportsPageStartsOnTheNewestCampaign(t *testing.T) {
 		}
 		newest = camp.ID
 	}
-	srv := httptest.NewServer(env.Server)
-	defer srv.Close()
-	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 	res, body := pc.Get("/admin/reports")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `<option value="`+newest+`" selected>Primavera 2026</option>`) {
 		t.Fatalf("the reports page does not start on the newest campaign: %d\n%s", res.StatusCode, body)

@@ -164,8 +164,14 @@ func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c ide
 // per day, stacked by the shops' districts.
 func (s *staffPages) uptakeChart(ctx context.Context, c identity.Caller, l *locale, chosen string, since, now time.Time, page *reportsPage) error {
 	camps, err := s.vouchers.Campaigns(ctx)
-	if err != nil || len(camps) == 0 {
+	if err != nil {
 		return err
+	}
+	if len(camps) == 0 {
+		if chosen != "" {
+			return apperr.R(apperr.NotFound, "campaign_not_found", "No such campaign.")
+		}
+		return nil
 	}
 	page.Campaigns = camps
 	page.Campaign = camps[0].ID // Campaigns lists the newest first
