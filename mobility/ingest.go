@@ -230,8 +230,10 @@ func apply(st *StationState, t Telemetry, capacity func(string) (int, error), pl
 			return stale, nil
 		}
 		st.LastReported = r.TS
+		before := st.Docks
 		st.Docks = slices.Clone(r.Docks)
 		slices.SortFunc(st.Docks, func(a, b DockState) int { return a.Dock - b.Dock })
+		keepListings(before, st.Docks, t.Received.UTC())
 		st.Faults = slices.Clone(r.Faults)
 		// The station's own word on being in service; the online topic
 		// (and the will) may say otherwise later: the last to arrive wins.
@@ -241,7 +243,7 @@ func apply(st *StationState, t Telemetry, capacity func(string) (int, error), pl
 		for _, d := range st.Docks {
 			if d.BikeID != "" && d.Locked {
 				inDock[d.BikeID] = true
-				placed.sight(d.BikeID, placement{st.StationID, t.Received.UTC()}, st.Clock.HubTime(r.TS, t.Received))
+				placed.sight(d.BikeID, placement{st.StationID, t.Received.UTC()}, st.Clock.HubTime(r.TS, t.Received), d.ListedAt)
 			}
 		}
 		placed.keepOnly(st.StationID, inDock)
@@ -291,18 +293,20 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 		}
 		for i := range st.Docks {
 			if st.Docks[i].BikeID == e.BikeID {
-				st.Docks[i].BikeID, st.Docks[i].Battery = "", nil
+				st.Docks[i].BikeID, st.Docks[i].Battery, st.Docks[i].ListedAt = "", nil, time.Time{}
 			}
 		}
 		// The dock keeps its fault: a bike docked in a broken dock is back
 		// (its ride ends) but not for rent until a status says the dock works.
 		d, _ := st.Dock(e.Dock)
 		d.Dock, d.BikeID, d.Locked, d.Battery = e.Dock, e.BikeID, true, e.Battery
+		// A docking the station tells of is news, whatever it listed.
+		d.ListedAt = t.Received.UTC()
 		setDock(st, d)
-		placed.sight(e.BikeID, placement{st.StationID, t.Received.UTC()}, st.Clock.HubTime(e.TS, t.Received))
+		placed.sight(e.BikeID, placement{st.StationID, t.Received.UTC()}, st.Clock.HubTime(e.TS, t.Received), d.ListedAt)
 	case EventBikeUndocked:
 		if d, ok := st.Dock(e.Dock); ok && d.BikeID == e.BikeID {
-			d.BikeID, d.Battery = "", nil
+			d.BikeID, d.Battery, d.ListedAt = "", nil, time.Time{}
 			setDock(st, d)
 		}
 		if p, ok := placed.bike[e.BikeID]; ok && p.station == st.StationID {
@@ -323,6 +327,29 @@ func applyEvent(st *StationState, t Telemetry, capacity func(string) (int, error
 	st.LastReported = e.TS
 	markEmptyFull(st, st.Clock.HubTime(e.TS, t.Received))
 	return applied, nil
+}
+
+// keepListings dates each bike locked in a dock of a new status: since the
+// listing before it where that showed the same bike locked in the same
+// dock, else since received, when the hub first sees it there. Both lists
+// are in dock order.
+func keepListings(before, after []DockState, received time.Time) {
+	i := 0
+	for k := range after {
+		d := &after[k]
+		d.ListedAt = time.Time{}
+		if d.BikeID == "" || !d.Locked {
+			continue
+		}
+		for i < len(before) && before[i].Dock < d.Dock {
+			i++
+		}
+		if i < len(before) && before[i].Dock == d.Dock && before[i].BikeID == d.BikeID && before[i].Locked {
+			d.ListedAt = before[i].ListedAt
+			continue
+		}
+		d.ListedAt = received
+	}
 }
 
 // setDock replaces (or adds, in dock order) one dock's state.
@@ -406,7 +433,7 @@ func releaseBike(st *StationState, bike string, replyTS, now time.Time) bool {
 	}
 	for i := range st.Docks {
 		if st.Docks[i].BikeID == bike {
-			st.Docks[i].BikeID, st.Docks[i].Battery = "", nil
+			st.Docks[i].BikeID, st.Docks[i].Battery, st.Docks[i].ListedAt = "", nil, time.Time{}
 		}
 	}
 	st.LastReported = replyTS.Add(time.Microsecond)

@@ -237,6 +237,12 @@ type DockState struct {
 	// Battery is the e-bike's charge in percent; nil for mechanical bikes.
 	Battery *int   `json:"battery,omitempty"`
 	Fault   string `json:"fault,omitempty"`
+	// ListedAt is when the hub first received this bike locked in this
+	// dock, by its own clock, kept while the station's messages keep
+	// listing it there: a listing older than a ride is no evidence that
+	// the ride's bike came back (placements). The hub's bookkeeping, never
+	// read from a station; zero for a listing kept before the hub noted it.
+	ListedAt time.Time `json:"listed_at,omitzero"`
 }
 
 // Bikes counts docks holding a bike.

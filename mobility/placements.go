@@ -40,12 +40,18 @@ func newPlacements() *placements {
 }
 
 // sight records a report, made at madeAt by the hub's clock, of bike locked
-// in a dock of pl.station. It places the bike only if the report is
-// evidence against its active ride: made after the ride started. A bike already placed at that
-// station keeps its first report, when the ride ended.
-func (p *placements) sight(bike string, pl placement, madeAt time.Time) {
+// in a dock of pl.station, where the station's messages have listed it
+// since listedAt (the hub's receipt of the first). It places the bike only
+// if the report is evidence against its active ride: made after the ride
+// started, of a listing the hub first received after it too. A station that
+// keeps listing a bike it held before the ride (its reader stuck, or the
+// bike moved by hand while it was dark) repeats an old listing in each new
+// status, which would otherwise end every ride of that bike within a
+// status's interval, at a station the rider never reached. A bike already
+// placed at that station keeps its first report, when the ride ended.
+func (p *placements) sight(bike string, pl placement, madeAt, listedAt time.Time) {
 	r, riding := p.rides[bike]
-	if !riding || !madeAt.After(r.StartedAt) {
+	if !riding || !madeAt.After(r.StartedAt) || !listedAt.After(r.StartedAt) {
 		return
 	}
 	if cur, ok := p.bike[bike]; ok && cur.station == pl.station {

@@ -68,9 +68,12 @@ func TestRideEndsOnlyOnDockingNewerThanTheRide(t *testing.T) {
 				} else if v.ID != ride.ID {
 					t.Fatalf("open ride %s, want %s", v.ID, ride.ID)
 				}
-				// A status stamped after the start showing the bike in B's
-				// dock is such evidence: the ride ends there, at the hub's
-				// time of that status.
+				// A status stamped after the start showing the bike come
+				// into B's dock is such evidence (B first shows the dock
+				// empty, then the bike in it): the ride ends there, at the
+				// hub's time of that status.
+				r.now = r.now.Add(time.Minute)
+				r.status(b, r.now, r.now)
 				r.now = r.now.Add(time.Minute)
 				r.status(b, r.now, r.now, "", "", "bk-1")
 				got := r.lastRide(rider)
@@ -80,6 +83,40 @@ func TestRideEndsOnlyOnDockingNewerThanTheRide(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A station that keeps listing a bike it held before the ride (its reader
+// stuck on a tag, or the bike moved by hand while the station was dark)
+// repeats that listing in each new status, stamped after the ride started.
+// Taken as a docking, it ended every ride of the bike at the next status,
+// at a station the rider never reached, and the rider rode on unbilled. A
+// listing the hub first received before the ride is no evidence of its
+// end; the rider's real return is, and a bike that comes into that stale
+// dock anew (the dock seen empty, then holding it) is too.
+func TestAListingFromBeforeTheRideDoesNotEndIt(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, r *rules) {
+		b := r.other
+		r.status(b, r.now, r.now, "", "", "bk-1")
+		r.now = r.now.Add(30 * time.Second)
+		rider, ride := r.unlock(r.now)
+		// B goes on reporting every 20 seconds, bk-1 still in its dock 3.
+		for range 6 {
+			r.now = r.now.Add(20 * time.Second)
+			r.status(b, r.now, r.now, "", "", "bk-1")
+		}
+		if _, open := r.openRide(rider); !open {
+			got := r.lastRide(rider)
+			t.Fatalf("ride %s ended at %s dock %d (fare %d) by a listing older than the ride", ride.ID, got.EndStation, got.EndDock, got.FareCents)
+		}
+		// The rider brings the bike back to the station it left from.
+		r.now = r.now.Add(3 * time.Minute)
+		r.status(r.st, r.now, r.now, "bk-1")
+		got := r.lastRide(rider)
+		if got.Status != mobility.RideEnded || got.EndStation != r.st || got.EndDock != 1 || !got.EndedAt.Equal(r.now) {
+			t.Fatalf("ride %+v; want ended at %s dock 1 at %s", got, r.st, r.now)
+		}
+	})
 }
 
 // A bike_docked into a faulted dock puts the bike there but keeps the

@@ -400,7 +400,7 @@ type OperatorStation struct {
 	Full         bool        `json:"full"`
 	FullSince    time.Time   `json:"full_since,omitzero"`
 	Faults       []string    `json:"faults,omitempty"`
-	DockFaults   []DockState `json:"dock_faults,omitempty"`
+	DockFaults   []DockView `json:"dock_faults,omitempty"`
 	OutOfService []Dock      `json:"out_of_service,omitempty"`
 	// ClockLagMS is how far the station's clock runs behind the hub's, in
 	// milliseconds (negative: ahead), as the hub has learnt it from the
@@ -451,7 +451,7 @@ func (s *Service) OperatorOverview(ctx context.Context, c identity.Caller) (Over
 		}
 		for _, d := range state.Docks {
 			if d.Fault != "" {
-				o.DockFaults = append(o.DockFaults, d)
+				o.DockFaults = append(o.DockFaults, DockView{Dock: d.Dock, BikeID: d.BikeID, Locked: d.Locked, Battery: d.Battery, Fault: d.Fault})
 			}
 		}
 		for _, d := range snap.Docks[st.ID] {
@@ -514,4 +514,15 @@ func (s *Service) Occupancy24h(ctx context.Context, c identity.Caller, stationID
 		out = []OccupancySample{}
 	}
 	return out, err
+}
+
+// DockView is a dock's state as the operator reads it: what the station
+// said, without the hub's own bookkeeping (DockState.ListedAt).
+type DockView struct {
+	Dock   int    `json:"dock"`
+	BikeID string `json:"bike,omitempty"`
+	Locked bool   `json:"locked"`
+	// Battery is the e-bike's charge in percent; nil for mechanical bikes.
+	Battery *int   `json:"battery,omitempty"`
+	Fault   string `json:"fault,omitempty"`
 }

@@ -157,7 +157,7 @@ var openAPIComponents = []component{
 	{name: "RideView", typ: typeOf[mobility.RideView](), desc: "A ride with its duration and cost so far (the fare once ended)."},
 	{name: "OperatorOverview", typ: typeOf[mobility.Overview]()},
 	{name: "OperatorStation", typ: typeOf[mobility.OperatorStation]()},
-	{name: "DockState", typ: typeOf[mobility.DockState]()},
+	{name: "DockState", typ: typeOf[mobility.DockView]()},
 	{name: "Dock", typ: typeOf[mobility.Dock]()},
 	{name: "StationCredential", typ: typeOf[mobility.StationCredential](), desc: "A station's broker account: the MQTT username is the station id. The secret is never shown again after the answer that made it."},
 	{name: "IssuedCredential", typ: typeOf[mobility.IssuedCredential](), desc: "A new broker credential with its secret (the MQTT password), shown this once; the hub keeps only a hash."},
