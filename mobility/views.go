@@ -393,15 +393,15 @@ func (s *Service) StationDetail(ctx context.Context, id string) (StationView, er
 // OperatorStation is a station as the operator's dashboard shows it.
 type OperatorStation struct {
 	StationView
-	Offline      bool        `json:"offline"`
-	Stale        bool        `json:"stale"`
-	Empty        bool        `json:"empty"`
-	EmptySince   time.Time   `json:"empty_since,omitzero"`
-	Full         bool        `json:"full"`
-	FullSince    time.Time   `json:"full_since,omitzero"`
-	Faults       []string    `json:"faults,omitempty"`
+	Offline      bool       `json:"offline"`
+	Stale        bool       `json:"stale"`
+	Empty        bool       `json:"empty"`
+	EmptySince   time.Time  `json:"empty_since,omitzero"`
+	Full         bool       `json:"full"`
+	FullSince    time.Time  `json:"full_since,omitzero"`
+	Faults       []string   `json:"faults,omitempty"`
 	DockFaults   []DockView `json:"dock_faults,omitempty"`
-	OutOfService []Dock      `json:"out_of_service,omitempty"`
+	OutOfService []Dock     `json:"out_of_service,omitempty"`
 	// ClockLagMS is how far the station's clock runs behind the hub's, in
 	// milliseconds (negative: ahead), as the hub has learnt it from the
 	// station's messages, their quickest transit included; absent until it
