@@ -159,9 +159,9 @@ func (m *mobilityHub) close() {
 // the simulated stations new credentials (the hub keeps only hashes) and
 // writes them to DATA_DIR/demo-stations.credentials for `cityhub simulate`.
 func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Writer) error {
-	layout := simulator.DemoPlaces(simulator.Layout("bn", n, 10))
-	if err := simulator.SeedCatalogue(ctx, m.svc, layout); err != nil {
-		return fmt.Errorf("seed mobility catalogue: %w", err)
+	layout, err := m.demoCatalogue(ctx, simulator.DemoPlaces(simulator.Layout("bn", n, 10)))
+	if err != nil {
+		return err
 	}
 	if m.broker == nil && !m.cfg.SimulateStations {
 		fmt.Fprintf(stdout, "\nnot playing simulated stations on the external broker %s: add -simulate-stations to play them there\n", m.cfg.MQTTURL)
@@ -181,6 +181,53 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Wri
 	m.sim = sim
 	m.log.Info("simulated stations running", slog.Int("stations", n), slog.String("broker", config.Redact(m.brokerURL())))
 	return nil
+}
+
+// demoCatalogue seeds the bike catalogue on the demo's first start (no
+// station registered yet) and returns the part of layout the catalogue
+// still holds: later starts leave it as the operator and the administrator
+// left it (a station closed or renamed, a bike taken out of the fleet or
+// deleted), and the simulator plays only the stations and bikes that are
+// still there.
+func (m *mobilityHub) demoCatalogue(ctx context.Context, layout []simulator.StationSpec) ([]simulator.StationSpec, error) {
+	sys := identity.System()
+	stations, err := m.svc.Stations(ctx, sys)
+	if err != nil {
+		return nil, fmt.Errorf("read the bike catalogue: %w", err)
+	}
+	if len(stations) == 0 {
+		if err := simulator.SeedCatalogue(ctx, m.svc, layout); err != nil {
+			return nil, fmt.Errorf("seed mobility catalogue: %w", err)
+		}
+		return layout, nil
+	}
+	bikes, err := m.svc.Bikes(ctx, sys)
+	if err != nil {
+		return nil, fmt.Errorf("read the fleet: %w", err)
+	}
+	haveStation := map[string]bool{}
+	for _, st := range stations {
+		haveStation[st.ID] = true
+	}
+	haveBike := map[string]bool{}
+	for _, b := range bikes {
+		haveBike[b.ID] = true
+	}
+	var out []simulator.StationSpec
+	for _, st := range layout {
+		if !haveStation[st.ID] {
+			continue
+		}
+		kept := st
+		kept.Bikes = nil
+		for _, b := range st.Bikes {
+			if haveBike[b.ID] {
+				kept.Bikes = append(kept.Bikes, b)
+			}
+		}
+		out = append(out, kept)
+	}
+	return out, nil
 }
 
 // demoCredentials gives each simulated station a fresh secret, as the city
