@@ -123,8 +123,7 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 				n.unknown++
 			case refusedDocking:
 				n.refused++
-				s.log.WarnContext(ctx, "bike_docked refused: the station's state has that dock taken or no such dock",
-					slog.String("station", st.StationID), slog.Int("dock", t.Event.Dock), slog.String("bike", t.Event.BikeID))
+				s.logRefusedDocking(ctx, st.StationID, t.Event.Dock, t.Event.BikeID, t.Received)
 			}
 		}
 		for id, least := range seen {
@@ -508,4 +507,26 @@ func (s *Service) ResetStationState(ctx context.Context, c identity.Caller, id s
 	s.changed()
 	s.log.InfoContext(ctx, "station state reset", slog.String("station", id), slog.String("by", c.AccountID))
 	return nil
+}
+
+// logRefusedDocking logs a refused bike_docked at most once a minute per
+// station, with the count of those left out since: a station may send
+// them as fast as it likes, and each is counted in the metrics anyway
+// (RefusedDocking).
+func (s *Service) logRefusedDocking(ctx context.Context, station string, dock int, bike string, at time.Time) {
+	l := &s.refusedLog
+	l.Lock()
+	if l.last == nil || len(l.last) > 10_000 {
+		l.last, l.unlogged = map[string]time.Time{}, map[string]int{}
+	}
+	if last, ok := l.last[station]; ok && at.Sub(last) < time.Minute && at.Sub(last) > -time.Minute {
+		l.unlogged[station]++
+		l.Unlock()
+		return
+	}
+	unlogged := l.unlogged[station]
+	l.last[station], l.unlogged[station] = at, 0
+	l.Unlock()
+	s.log.WarnContext(ctx, "bike_docked refused: the station's state has that dock taken or no such dock (logged at most once a minute per station)",
+		slog.String("station", station), slog.Int("dock", dock), slog.String("bike", bike), slog.Int("unlogged_since_last", unlogged))
 }

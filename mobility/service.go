@@ -34,6 +34,13 @@ type Service struct {
 	pruneMu   sync.Mutex
 	lastPrune time.Time
 
+	// refusedLog paces the log of refused dockings (logRefusedDocking).
+	refusedLog struct {
+		sync.Mutex
+		last     map[string]time.Time
+		unlogged map[string]int
+	}
+
 	creds credentials // station broker credentials (credentials.go)
 }
 

@@ -119,7 +119,7 @@ func StartSecureBroker(opts BrokerOptions) (*Broker, error) {
 	if opts.Root == "" {
 		opts.Root = DefaultRoot
 	}
-	quiet := slog.New(quietHandler{log.Handler()})
+	quiet := slog.New(quietHandler{Handler: log.Handler(), packets: &packetErrors{}})
 	caps := mochi.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = MaxPacketSize
 	srv := mochi.New(&mochi.Options{Logger: quiet, Capabilities: caps})
@@ -280,10 +280,63 @@ func (b *Broker) Close() error {
 	return b.srv.Close()
 }
 
-// quietHandler keeps the broker's chatty info logs at debug level.
-type quietHandler struct{ slog.Handler }
+// quietHandler keeps the broker's chatty info logs at debug level, and its
+// packet errors to a line a minute per client and error, without the packet.
+type quietHandler struct {
+	slog.Handler
+	packets *packetErrors
+}
+
+// packetErrors decides which of the broker's packet errors are logged. A
+// client with valid credentials (a station's) can make one a packet: a
+// publish to a topic not its own ends its connection, and it may connect
+// again at once. mochi logs each with the whole packet, payload included
+// as decimal bytes, so that a station could write 64 KiB of its choice
+// into the hub's log per publish, as fast as it reconnects.
+type packetErrors struct {
+	mu  sync.Mutex
+	log refusalLog
+}
+
+// mochiPacketError is the message of mochi's record of a packet it refused.
+const mochiPacketError = "error processing packet"
+
+// packetError rewrites a packet error's record: without its packet, and
+// with the count of those not logged since; ok is false for one not to log.
+func (h quietHandler) packetError(r slog.Record) (slog.Record, bool) {
+	var client, cause string
+	attrs := make([]slog.Attr, 0, r.NumAttrs())
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "pk":
+			return true
+		case "client":
+			client = a.Value.String()
+		case "error":
+			cause = a.Value.String()
+		}
+		attrs = append(attrs, a)
+		return true
+	})
+	h.packets.mu.Lock()
+	logIt, suppressed := h.packets.log.note(client+"\x00"+cause, r.Time)
+	h.packets.mu.Unlock()
+	if !logIt {
+		return r, false
+	}
+	out := slog.NewRecord(r.Time, r.Level, r.Message+" (logged at most once a minute per client and error, without the packet)", r.PC)
+	out.AddAttrs(attrs...)
+	out.AddAttrs(slog.Int("unlogged_since_last", suppressed))
+	return out, true
+}
 
 func (h quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == mochiPacketError && h.packets != nil {
+		var ok bool
+		if r, ok = h.packetError(r); !ok {
+			return nil
+		}
+	}
 	// mochi reports each connection that ends with a read error, with no
 	// message: that is a station going away, not a problem of the broker.
 	if r.Level < slog.LevelWarn || r.Message == "" {
@@ -303,6 +356,8 @@ func (h quietHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h quietHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return quietHandler{h.Handler.WithAttrs(as)}
+	return quietHandler{h.Handler.WithAttrs(as), h.packets}
 }
-func (h quietHandler) WithGroup(g string) slog.Handler { return quietHandler{h.Handler.WithGroup(g)} }
+func (h quietHandler) WithGroup(g string) slog.Handler {
+	return quietHandler{h.Handler.WithGroup(g), h.packets}
+}
