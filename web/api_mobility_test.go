@@ -173,6 +173,10 @@ func TestMobilityAPIScenario(t *testing.T) {
 			if len(rides) != 1 || rides[0].(map[string]any)["status"] != "ended" || rides[0].(map[string]any)["fare_cents"].(float64) < 100 {
 				t.Errorf("history %v", rides)
 			}
+			// Rides before the first instant there is: none, not all.
+			if early := call("GET", "/api/v1/mobility/rides?before=0001-01-01T00:00:00Z", citizen, "", http.StatusOK)["rides"].([]any); len(early) != 0 {
+				t.Errorf("rides before year 1: %v", early)
+			}
 			// A page size out of range is refused as every list refuses it.
 			for _, l := range []string{"1000", "0", "x"} {
 				if p := call("GET", "/api/v1/mobility/rides?limit="+l, citizen, "", http.StatusBadRequest); p["reason"] != "bad_limit" {

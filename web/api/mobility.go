@@ -139,6 +139,12 @@ func (h *mobilityHandler) handleAPIMobilityRides(w http.ResponseWriter, r *http.
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
+	if r.URL.Query().Get("before") != "" && !before.After(time.Time{}) {
+		// Nothing was made before the year 1's first instant, where the
+		// service reads a zero time as no cursor: every ride.
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"rides": []mobility.RideView{}})
+		return
+	}
 	rides, err := h.mobility.RideHistory(r.Context(), c, before, limit)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)

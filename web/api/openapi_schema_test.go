@@ -265,7 +265,8 @@ var openAPIFieldNotes = map[string]*obj{
 	"Comment.flags":                      newObj("description", "On the moderators' queue (flaggedComments) only: each flag's reason as the citizen typed it (\"\" when they gave none) and when it was made, oldest first. Who flagged is not given."),
 	"UnlockRequest.dock": newObj("minimum", 0, "maximum", mobility.MaxCapacity,
 		"description", "The dock holding the bike, 1 to "+strconv.Itoa(mobility.MaxCapacity)+". 0, or absent, names no dock: bike_id then names the bike (400 unlock_target without either; 400 dock_number below 0 or above "+strconv.Itoa(mobility.MaxCapacity)+")."),
-	"UnlockRequest.request_id":   unlockRequestID(newObj("description", "The unlock's request id (or the Idempotency-Key header): 1 to 100 letters, digits, - or _, unique among all riders.")),
+	"UnlockRequest.request_id": newObj("description", "The unlock's request id (or the Idempotency-Key header): 1 to 100 letters, digits, - or _, unique among all riders. An empty string counts as none: the unlock is then not keyed, and a retry of it is a new unlock.").
+		set("maxLength", 100).set("pattern", "^[A-Za-z0-9_-]*$"),
 	"FaultReportRequest.target":  newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
 	"FaultReportRequest.bike_id": newObj("description", "With target bike: the code printed on the bike's frame."),
 	"FaultReportRequest.dock": newObj("minimum", 0, "maximum", mobility.MaxCapacity,

@@ -147,6 +147,14 @@ func judgeJSON(body []byte, dst any) error {
 // merely starts with the same letters (application/jsonx,
 // application/json-patch+json) is another format.
 func jsonContentType(r *http.Request) error {
+	// A compressed body is not read compressed: decoded as it came, a
+	// gzipped object is malformed, and a plain one declared gzip would be
+	// read as other than what its header says.
+	for _, enc := range r.Header.Values("Content-Encoding") {
+		if e := strings.TrimSpace(enc); e != "" && !strings.EqualFold(e, "identity") {
+			return apperr.R(apperr.Invalid, ReasonUnsupportedMedia, "The body must not be compressed: send it without Content-Encoding.")
+		}
+	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" || ct == "application/json" {
 		// What nearly every client sends, without parsing it (every till

@@ -237,3 +237,31 @@ func TestDecodeJSONContentType(t *testing.T) {
 		}
 	}
 }
+
+// A compressed body is refused, not read as it came: a plain one declared
+// gzip decoded fine, and a gzipped one was malformed JSON.
+func TestDecodeJSONRefusesACompressedBody(t *testing.T) {
+	for _, tc := range []struct{ encoding, reason string }{
+		{"", ""},
+		{"identity", ""},
+		{"Identity", ""},
+		{"gzip", ReasonUnsupportedMedia},
+		{"br", ReasonUnsupportedMedia},
+		{"identity, gzip", ReasonUnsupportedMedia},
+	} {
+		r := httptest.NewRequest("POST", "/api/v1/x", strings.NewReader(`{"amount_cents":1}`))
+		r.Header.Set("Content-Type", "application/json")
+		if tc.encoding != "" {
+			r.Header.Set("Content-Encoding", tc.encoding)
+		}
+		rec := httptest.NewRecorder()
+		var dst jsonBody
+		err := DecodeJSON(rec, r, &dst)
+		if got := apperr.ReasonOf(err); got != tc.reason {
+			t.Errorf("Content-Encoding %q: reason %q (%v), want %q", tc.encoding, got, err, tc.reason)
+		}
+		if tc.reason != "" && StatusFor(err) != http.StatusUnsupportedMediaType {
+			t.Errorf("Content-Encoding %q: status %d, want 415", tc.encoding, StatusFor(err))
+		}
+	}
+}
