@@ -438,21 +438,52 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (CITYHUB_HTTP_ADDR)")
-	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people and feeds see (CITYHUB_PUBLIC_URL)")
-	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded SQLite file (CITYHUB_DATA_DIR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty uses embedded SQLite (CITYHUB_DATABASE_URL)")
-	fs.StringVar(&c.MQTTURL, "mqtt-url", c.MQTTURL, "broker URL (tcp://, ssl://, mqtt://, mqtts://, ws:// or wss://); empty starts the embedded broker (CITYHUB_MQTT_URL)")
-	fs.StringVar(&c.MQTTBrokerAddr, "mqtt-broker-addr", c.MQTTBrokerAddr, "embedded broker listen address (CITYHUB_MQTT_BROKER_ADDR)")
-	fs.StringVar(&c.InstanceID, "instance-id", c.InstanceID, "this hub's instance id (CITYHUB_INSTANCE_ID)")
-	fs.StringVar(&c.MQTTTopicRoot, "mqtt-topic-root", c.MQTTTopicRoot, "MQTT topic root of the station protocol (CITYHUB_MQTT_TOPIC_ROOT)")
-	fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", c.MQTTShareGroup, "shared-subscription group of the hub replicas (CITYHUB_MQTT_SHARE_GROUP)")
-	fs.StringVar(&c.MQTTBrokerAuth, "mqtt-broker-auth", c.MQTTBrokerAuth, "who tells an external broker about station credentials: dynsec or none (CITYHUB_MQTT_BROKER_AUTH)")
-	fs.BoolVar(&c.SimulateStations, "simulate-stations", c.SimulateStations, "demo: also play simulated stations on the external broker of -mqtt-url (a flag only)")
-	fs.StringVar(&c.StripeAPIURL, "stripe-api-url", c.StripeAPIURL, "Stripe API base URL (CITYHUB_STRIPE_API_URL)")
-	fs.BoolVar(&c.TestPayments, "test-payments", c.TestPayments, "DEMO ONLY: payments succeed without a card (CITYHUB_TEST_PAYMENTS)")
-	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CITYHUB_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CITYHUB_LOG_FORMAT)")
+	takes := commandTakes(name)
+	if takes("http-addr") {
+		fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (CITYHUB_HTTP_ADDR)")
+	}
+	if takes("public-url") {
+		fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "URL people and feeds see (CITYHUB_PUBLIC_URL)")
+	}
+	if takes("data-dir") {
+		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the embedded SQLite file (CITYHUB_DATA_DIR)")
+	}
+	if takes("database-url") {
+		fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres:// URL; empty uses embedded SQLite (CITYHUB_DATABASE_URL)")
+	}
+	if takes("mqtt-url") {
+		fs.StringVar(&c.MQTTURL, "mqtt-url", c.MQTTURL, "broker URL (tcp://, ssl://, mqtt://, mqtts://, ws:// or wss://); empty starts the embedded broker (CITYHUB_MQTT_URL)")
+	}
+	if takes("mqtt-broker-addr") {
+		fs.StringVar(&c.MQTTBrokerAddr, "mqtt-broker-addr", c.MQTTBrokerAddr, "embedded broker listen address (CITYHUB_MQTT_BROKER_ADDR)")
+	}
+	if takes("instance-id") {
+		fs.StringVar(&c.InstanceID, "instance-id", c.InstanceID, "this hub's instance id (CITYHUB_INSTANCE_ID)")
+	}
+	if takes("mqtt-topic-root") {
+		fs.StringVar(&c.MQTTTopicRoot, "mqtt-topic-root", c.MQTTTopicRoot, "MQTT topic root of the station protocol (CITYHUB_MQTT_TOPIC_ROOT)")
+	}
+	if takes("mqtt-share-group") {
+		fs.StringVar(&c.MQTTShareGroup, "mqtt-share-group", c.MQTTShareGroup, "shared-subscription group of the hub replicas (CITYHUB_MQTT_SHARE_GROUP)")
+	}
+	if takes("mqtt-broker-auth") {
+		fs.StringVar(&c.MQTTBrokerAuth, "mqtt-broker-auth", c.MQTTBrokerAuth, "who tells an external broker about station credentials: dynsec or none (CITYHUB_MQTT_BROKER_AUTH)")
+	}
+	if takes("simulate-stations") {
+		fs.BoolVar(&c.SimulateStations, "simulate-stations", c.SimulateStations, "demo: also play simulated stations on the external broker of -mqtt-url (a flag only)")
+	}
+	if takes("stripe-api-url") {
+		fs.StringVar(&c.StripeAPIURL, "stripe-api-url", c.StripeAPIURL, "Stripe API base URL (CITYHUB_STRIPE_API_URL)")
+	}
+	if takes("test-payments") {
+		fs.BoolVar(&c.TestPayments, "test-payments", c.TestPayments, "DEMO ONLY: payments succeed without a card (CITYHUB_TEST_PAYMENTS)")
+	}
+	if takes("log-level") {
+		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CITYHUB_LOG_LEVEL)")
+	}
+	if takes("log-format") {
+		fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (CITYHUB_LOG_FORMAT)")
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -461,6 +492,22 @@ func Parse(name string, args []string, getenv func(string) string, stderr io.Wri
 	}
 	c.moveMQTTCredentials()
 	return c, c.Validate()
+}
+
+// commandTakes is which flags a command takes: each command only those it
+// reads, so that "cityhub migrate -h" lists what migrate uses and a flag it
+// would ignore (migrate -simulate-stations) is refused as unknown.
+func commandTakes(name string) func(flag string) bool {
+	switch name {
+	case "migrate", "backup", "restore":
+		return func(f string) bool {
+			return f == "data-dir" || f == "database-url" || f == "log-level" || f == "log-format"
+		}
+	case "serve", "check":
+		// Simulated stations are the demo's alone.
+		return func(f string) bool { return f != "simulate-stations" }
+	}
+	return func(string) bool { return true }
 }
 
 // moveMQTTCredentials takes a user and password written into the broker URL

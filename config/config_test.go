@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"strings"
@@ -319,5 +320,35 @@ func TestOIDCSettings(t *testing.T) {
 	if _, err := Parse("serve", nil, env(map[string]string{"CITYHUB_OIDC_ISSUER": "http://127.0.0.1:9998", "CITYHUB_OIDC_CLIENT_ID": "hub",
 		"CITYHUB_OIDC_CLIENT_SECRET": "s"}), io.Discard); err != nil {
 		t.Errorf("local http issuer: %v", err)
+	}
+}
+
+// Each command takes the flags it reads: migrate's help lists the database
+// and the log, and a flag a command would ignore is refused as unknown.
+func TestCommandsTakeTheirOwnFlags(t *testing.T) {
+	for _, tc := range []struct {
+		cmd  string
+		args []string
+		ok   bool
+	}{
+		{"migrate", []string{"-data-dir", t.TempDir(), "-log-level", "warn"}, true},
+		{"migrate", []string{"-simulate-stations"}, false},
+		{"migrate", []string{"-http-addr", "127.0.0.1:9"}, false},
+		{"migrate", []string{"-test-payments"}, false},
+		{"backup", []string{"-mqtt-url", "tcp://broker:1883"}, false},
+		{"serve", []string{"-simulate-stations"}, false},
+		{"check", []string{"-simulate-stations"}, false},
+		{"serve", []string{"-http-addr", "127.0.0.1:9"}, true},
+		{"demo", []string{"-simulate-stations", "-mqtt-url", "tcp://broker:1883"}, true},
+	} {
+		_, err := Parse(tc.cmd, tc.args, env(nil), io.Discard)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s %v: %v, want ok %v", tc.cmd, tc.args, err, tc.ok)
+		}
+	}
+	var help bytes.Buffer
+	_, _ = Parse("migrate", []string{"-h"}, env(nil), &help)
+	if !strings.Contains(help.String(), "-database-url") || strings.Contains(help.String(), "-http-addr") || strings.Contains(help.String(), "-simulate-stations") {
+		t.Errorf("migrate -h:\n%s", help.String())
 	}
 }

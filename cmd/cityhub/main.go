@@ -83,8 +83,9 @@ commands:
   simulate  play bike stations against an MQTT broker (the station simulator)
   version   print the version
 
-Run "cityhub serve -h" for flags; every flag but -simulate-stations has a
-CITYHUB_* environment variable.
+Run "cityhub serve -h" for flags, and any command's -h for the flags it
+takes; every flag but -simulate-stations (demo only) has a CITYHUB_*
+environment variable.
 `
 
 // run is the whole program; tests call it directly.
@@ -98,12 +99,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 	// Help alone asks what the program does: the command list, not the
 	// flags of serve (the default command), which "serve -h" prints.
-	if len(args) == 1 {
-		switch args[0] {
-		case "-h", "-help", "--h", "--help":
-			fmt.Fprint(stdout, usage)
-			return nil
-		}
+	if len(args) == 1 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return nil
 	}
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
@@ -129,6 +127,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "clear-login-limits":
 		return clearLoginLimits(ctx, args, getenv, stdout, stderr)
 	case "version":
+		if len(args) > 0 {
+			if isHelp(args[0]) && len(args) == 1 {
+				fmt.Fprint(stdout, "usage: cityhub version\n\nprints the version of this binary.\n")
+				return nil
+			}
+			return fmt.Errorf("version takes no arguments: %q", args)
+		}
 		fmt.Fprintln(stdout, "cityhub", version)
 		return nil
 	case "help":
@@ -150,4 +155,13 @@ func untilStopped(ctx context.Context, err error) error {
 		return nil
 	}
 	return err
+}
+
+// isHelp reports whether arg asks for help, as the flag package reads it.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--h", "--help":
+		return true
+	}
+	return false
 }

@@ -362,4 +362,12 @@ func TestVersion(t *testing.T) {
 	if got := out.String(); got != fmt.Sprintf("cityhub %s\n", version) {
 		t.Errorf("version printed %q", got)
 	}
+	// It takes nothing: an argument is a mistake, -h its usage.
+	if err := run(context.Background(), []string{"version", "extra"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
+		t.Error("version extra: no error")
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"version", "-h"}, func(string) string { return "" }, &out, io.Discard); err != nil || !strings.Contains(out.String(), "usage: cityhub version") {
+		t.Errorf("version -h: %v, %q", err, out.String())
+	}
 }
