@@ -137,6 +137,12 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 	if p.Status != PerformanceScheduled || !now.Before(p.SalesClose) {
 		return Order{}, nil, apperr.R(apperr.Conflict, "not_on_sale", "Tickets for this performance are not on sale now.")
 	}
+	// An expired hold holds nothing: paying it takes its seats again, as a
+	// new hold would, and a seat whose category has been taken off sale
+	// since (its price removed) is no more for sale to it than to anyone.
+	if !now.Before(o.HoldExpiresAt) && !onSale(o, p) {
+		return Order{}, nil, apperr.R(apperr.Conflict, "not_on_sale", "Your hold expired and some of its seats are no longer on sale; choose your seats again.")
+	}
 	sale := wallet.Transaction{
 		Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
 		Entries: []wallet.Entry{{Account: wallet.CitizenAccount(o.AccountID), Amount: -o.TotalCents}, {Account: wallet.RevenueTheatre, Amount: o.TotalCents}},
@@ -403,4 +409,14 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		return s.audit(ctx, tx, system, "ticket.sale", "ticket_order", o.ID, map[string]any{"method": PayCard, "amount_cents": o.TotalCents, "seats": len(o.Seats)})
 	}()
 	return out, replayed, err
+}
+
+// onSale reports whether every seat of o is of a category p prices.
+func onSale(o Order, p Performance) bool {
+	for _, s := range o.Seats {
+		if _, ok := p.Prices[s.Category]; !ok {
+			return false
+		}
+	}
+	return true
 }

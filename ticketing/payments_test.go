@@ -83,6 +83,40 @@ func TestLateCardPaymentSeatsStillFree(t *testing.T) {
 	})
 }
 
+// An expired hold whose seats nobody took still pays, unless their
+// category was taken off sale since (its price removed): the hold holds
+// nothing any more, and paying it would sell seats no one else may buy.
+func TestExpiredHoldOfSeatsOffSaleDoesNotPay(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		a := citizen(1)
+		f.credit(100_00, a)
+		o, err := f.svc.Hold(f.ctx, a, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(ticketing.HoldTTL)
+		cat := o.Seats[0].Category
+		delete(p.Prices, cat)
+		if len(p.Prices) == 0 {
+			t.Fatalf("the fixture prices only %s", cat)
+		}
+		if _, err := f.svc.UpdatePerformance(f.ctx, admin, p); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.PayWithWallet(f.ctx, a, o.ID); apperr.ReasonOf(err) != "not_on_sale" {
+			t.Fatalf("paying an expired hold of seats off sale: %v", err)
+		}
+		if got := f.balance(wallet.CitizenAccount(a.AccountID)); got != 100_00 {
+			t.Fatalf("charged for seats off sale: %d", got)
+		}
+		f.ledgerOK()
+	})
+}
+
 // An expired hold releases its seats to the next buyer.
 func TestExpiredHoldReleasesSeats(t *testing.T) {
 	t.Parallel()
