@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -251,7 +252,25 @@ func (s *site) pageErrorStatus(w http.ResponseWriter, r *http.Request, status in
 		s.log.ErrorContext(r.Context(), "page failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
 	l := s.locale(r)
+	if wantsJSON(r) {
+		// A page's own script (the scanners) asked: it reads the reason
+		// (a session that ended is not a refused code) and shows the
+		// detail, in the page's language.
+		p := httpx.ProblemOf(err, r.URL.Path)
+		p.Status, p.Title, p.Detail = status, http.StatusText(status), l.ErrorText(err)
+		httpx.SetRetryAfter(w, err)
+		httpx.WriteProblem(w, p)
+		return
+	}
 	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading." + headingOf(status)), Message: l.ErrorText(err)})
+}
+
+// wantsJSON reports whether r asks first for JSON (Accept), as the pages'
+// scripts do: a browser's navigation asks for HTML.
+func wantsJSON(r *http.Request) bool {
+	first, _, _ := strings.Cut(r.Header.Get("Accept"), ",")
+	mt, _, err := mime.ParseMediaType(strings.TrimSpace(first))
+	return err == nil && mt == "application/json"
 }
 
 func headingOf(status int) string {
@@ -316,7 +335,7 @@ func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc 
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.pageError(w, r, apperr.E(apperr.Unauthenticated, "sign in first"))
+			s.pageError(w, r, apperr.R(apperr.Unauthenticated, "login_required", "Please sign in first."))
 			return
 		}
 		if len(roles) > 0 && !hasAnyRole(c, roles) {

@@ -204,6 +204,35 @@ func TestExpiredFormGivesBackWhatWasTyped(t *testing.T) {
 	}
 }
 
+// A page's script that asks for JSON (the scanners) gets a refusal it can
+// read: problem+json with its reason, its detail in the page's language,
+// so that a session that ended is told from a refused code.
+func TestPageRefusalsAnswerScriptsInJSON(t *testing.T) {
+	pc, _ := newPageServer(t)
+	for _, tc := range []struct {
+		name, path, reason string
+		status             int
+	}{
+		{"expired form", "/privacy/delete", "csrf", http.StatusForbidden},
+	} {
+		req, _ := http.NewRequest("POST", pc.URL+tc.path, strings.NewReader(`{"code":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("X-CSRF-Token", "stale")
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res, err := pc.Client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := webtest.ReadBody(t, res)
+		var p struct{ Reason, Detail string }
+		if res.StatusCode != tc.status || res.Header.Get("Content-Type") != "application/problem+json" || json.Unmarshal([]byte(body), &p) != nil ||
+			p.Reason != tc.reason || !strings.Contains(p.Detail, "Il modulo è scaduto") {
+			t.Errorf("%s: %d %s\n%s", tc.name, res.StatusCode, res.Header.Get("Content-Type"), body)
+		}
+	}
+}
+
 // Issue 8, item 8: a 200 KB e-mail on the login page was refused as "the
 // form has expired or does not come from this site". A form over the limit
 // is refused as too large (413) and one with a NUL or bytes that are not

@@ -151,7 +151,8 @@ func (s *site) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
 // other site can have its text shown under this one's address.
 func (s *site) csrfRefused(w http.ResponseWriter, r *http.Request) {
 	err := apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site.")
-	if r.Header.Get("Sec-Fetch-Site") != "same-origin" {
+	if r.Header.Get("Sec-Fetch-Site") != "same-origin" || wantsJSON(r) {
+		// (A page's script that asked for JSON keeps what it sent.)
 		s.pageError(w, r, err)
 		return
 	}

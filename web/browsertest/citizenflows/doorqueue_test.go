@@ -253,4 +253,14 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 	if got := f.Text(`[data-testid="door-doubles"]`); !strings.Contains(got, "Platea, fila A, posto 3") {
 		t.Fatalf("the page's double entries after the refresh: %q", got)
 	}
+
+	// The staff's session ends under the open page (signed out in another
+	// tab): a code shown now is not refused, it was not checked, and the
+	// page says to sign in again. It said "Ingresso negato" with no
+	// detail, and the door turned a valid ticket holder away.
+	f.Eval(`fetch("/logout", {method: "POST", credentials: "same-origin", headers: {"Content-Type": "application/x-www-form-urlencoded"},
+		body: "csrf_token=" + encodeURIComponent(document.getElementById("scanner").dataset.csrf)}).then(() => true)`, nil)
+	if got := scan(ticket.TypedCode, "is-error"); !strings.Contains(got, "Sessione terminata") || strings.Contains(got, "Ingresso negato") {
+		t.Fatalf("a code shown after the session ended: %q", got)
+	}
 }

@@ -19,6 +19,13 @@
   var endpoint = root.getAttribute("data-endpoint");
   var csrf = root.getAttribute("data-csrf");
   var msg = function (name) { return root.getAttribute("data-msg-" + name) || ""; };
+  // A session that ended (signed out here or in another tab, or expired)
+  // is no answer about the code: the code was not checked, and whoever
+  // holds it must not be told it was refused. The hub says so with 401,
+  // or with 403 csrf for a page whose token belonged to that session.
+  var sessionEnded = function (res, data) {
+    return res.status === 401 || (res.status === 403 && data && data.reason === "csrf");
+  };
   var result = root.querySelector(".scan-result");
   var form = root.querySelector(".scan-form");
   var codeInput = form.querySelector("[name=code]");
@@ -407,6 +414,8 @@
         } else if (res.ok) {
           show(data.outcome === "warning" ? "warning" : "ok", data.title || msg("ok"), data.message || "");
           clearFields();
+        } else if (sessionEnded(res, data)) {
+          show("error", msg("signed-out"), "");
         } else {
           show("error", data.heading || msg("error"), data.detail || "");
         }
@@ -484,6 +493,8 @@
           // never applied to a new code by mistake.
           codeInput.value = "";
           if (amountInput) { amountInput.value = ""; }
+        } else if (sessionEnded(res, data)) {
+          show("error", msg("signed-out"), "");
         } else {
           show("error", msg("error"), data.detail || "");
         }
