@@ -167,6 +167,11 @@ func label(field, v string) error {
 	return nil
 }
 
+// MaxPriceCents bounds a seat's price: an order of the most seats
+// (MaxSeatsPerOrder) at it is still one amount the ledger takes
+// (wallet.MaxAmount). 100,000.00 EUR.
+const MaxPriceCents = wallet.MaxAmount / MaxSeatsPerOrder
+
 // Seats expands the map into seats. Invalid for empty or malformed
 // sections and rows, duplicate seats or more than MaxSeatsPerVenue.
 func (m SeatMap) Seats() ([]Seat, error) {
@@ -272,8 +277,8 @@ func (p Performance) Validate() error {
 		if err := label("category", cat); err != nil {
 			return err
 		}
-		if c < 1 || c > wallet.MaxAmount/MaxSeatsPerOrder {
-			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be a positive number of cents.", cat)
+		if c < 1 || c > MaxPriceCents {
+			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be a positive number of cents, at most %d (what the most seats one order holds may cost together).", cat, MaxPriceCents)
 		}
 	}
 	if p.SalesOpen.IsZero() || p.SalesClose.IsZero() || !p.SalesClose.After(p.SalesOpen) || p.SalesClose.After(p.StartsAt) {

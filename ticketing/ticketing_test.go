@@ -82,6 +82,8 @@ func TestPerformanceValidate(t *testing.T) {
 		{"no prices", func(p *ticketing.Performance) { p.Prices = nil }, "invalid_prices"},
 		{"free seat", func(p *ticketing.Performance) { p.Prices = map[string]int64{"stalls": 0} }, "invalid_price"},
 		{"negative price", func(p *ticketing.Performance) { p.Prices = map[string]int64{"stalls": -5} }, "invalid_price"},
+		{"price over the most", func(p *ticketing.Performance) { p.Prices = map[string]int64{"stalls": ticketing.MaxPriceCents + 1} }, "invalid_price"},
+		{"the most a seat costs", func(p *ticketing.Performance) { p.Prices = map[string]int64{"stalls": ticketing.MaxPriceCents} }, ""},
 		{"sales after the start", func(p *ticketing.Performance) { p.SalesClose = at.Add(time.Minute) }, "invalid_sales_window"},
 		{"sales close before open", func(p *ticketing.Performance) { p.SalesOpen = at.Add(-time.Minute); p.SalesClose = at.Add(-time.Hour) }, "invalid_sales_window"},
 		{"doors open at the start", func(p *ticketing.Performance) { p.DoorsOpen = at }, ""},
