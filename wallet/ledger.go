@@ -268,6 +268,9 @@ type Tx interface {
 	// History lists an account's entries, newest first, older than the
 	// cursor (an entry id; 0 for the newest), at most limit.
 	History(ctx context.Context, id AccountID, before int64, limit int) ([]HistoryLine, error)
+	// HasEntry reports whether entry is one of the account's entries: a
+	// history cursor must be one its pages gave.
+	HasEntry(ctx context.Context, id AccountID, entry int64) (bool, error)
 	// SumEntries is the sum of an account's entries (the true balance).
 	SumEntries(ctx context.Context, id AccountID) (int64, error)
 	// BalanceAndEntries is an account's exact balance and the sum of its

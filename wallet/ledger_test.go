@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -455,6 +456,13 @@ func TestHistoryPages(t *testing.T) {
 		for _, bad := range []string{"x", "-3", "0", "1e9"} {
 			_, err := l.svc.History(ctx, alice, bad, 10)
 			testutil.WantCode(t, err, apperr.Invalid)
+		}
+		// A cursor is one of the account's own entries, as its pages give
+		// them: bob's entry, or one that never was, is no cursor of
+		// alice's (it read as an empty page, or as her whole history).
+		for _, bad := range []string{strconv.FormatInt(p.Lines[0].EntryID, 10), "99999999"} {
+			_, err := l.svc.History(ctx, alice, bad, 10)
+			testutil.WantReason(t, err, apperr.Invalid, "bad_cursor")
 		}
 	})
 }

@@ -175,6 +175,16 @@ func (s *Service) History(ctx context.Context, id AccountID, cursor string, limi
 	}
 	var page HistoryPage
 	err := s.store.View(ctx, func(tx Tx) error {
+		// A cursor is an entry of this account, as its pages give them:
+		// another's, or one that never was, would read as a page it is not
+		// (empty, or the history from its start).
+		if before > 0 {
+			if ok, err := tx.HasEntry(ctx, id, before); err != nil {
+				return err
+			} else if !ok {
+				return apperr.R(apperr.Invalid, "bad_cursor", "The page cursor is not one this history gave.")
+			}
+		}
 		lines, err := tx.History(ctx, id, before, limit+1)
 		if err != nil {
 			return err

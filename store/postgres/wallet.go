@@ -411,6 +411,19 @@ func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, li
 	return out, nil
 }
 
+// HasEntry implements wallet.Tx: an entry of its own, or a leg of a
+// transfer (migration 1025), each by its account's index.
+func (tx *Tx) HasEntry(ctx context.Context, id wallet.AccountID, entry int64) (bool, error) {
+	var ok bool
+	err := tx.q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE account_id = $1 AND id = $2)
+		OR EXISTS (SELECT 1 FROM ledger_transactions WHERE from_account = $1 AND from_entry = $2)
+		OR EXISTS (SELECT 1 FROM ledger_transactions WHERE to_account = $1 AND to_entry = $2)`, string(id), entry).Scan(&ok)
+	if err != nil {
+		return false, wrap("read ledger entry", err)
+	}
+	return ok, nil
+}
+
 // SumEntries implements wallet.Tx.
 func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error) {
 	var sum int64

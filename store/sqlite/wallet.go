@@ -306,6 +306,16 @@ func (tx *Tx) History(ctx context.Context, id wallet.AccountID, before int64, li
 	return out, nil
 }
 
+// HasEntry implements wallet.Tx.
+func (tx *Tx) HasEntry(ctx context.Context, id wallet.AccountID, entry int64) (bool, error) {
+	var ok bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM ledger_entries WHERE id = ? AND account_id = ?)`, entry, string(id)).Scan(&ok)
+	if err != nil {
+		return false, wrap("read ledger entry", err)
+	}
+	return ok, nil
+}
+
 // SumEntries implements wallet.Tx.
 func (tx *Tx) SumEntries(ctx context.Context, id wallet.AccountID) (int64, error) {
 	var sum int64
