@@ -369,7 +369,9 @@ func activeAccount(ctx context.Context, tx Tx, id string) (Account, error) {
 	return a, nil
 }
 
-var errNotAuthenticated = apperr.E(apperr.Unauthenticated, "Please log in again.")
+// errNotAuthenticated is a token or session of an account that is no
+// longer active (disabled, erased): the token no longer names a caller.
+var errNotAuthenticated = apperr.R(apperr.Unauthenticated, "account_inactive", "This account is no longer active (disabled or erased).")
 
 // EnsureAccount creates the account unless its email already has one, which
 // is then returned unchanged (created is false). It checks no caller: it is

@@ -10,6 +10,7 @@ package ticketing
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -278,7 +279,9 @@ func (p Performance) Validate() error {
 			return err
 		}
 		if c < 1 || c > MaxPriceCents {
-			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be a positive number of cents, at most %d (what the most seats one order holds may cost together).", cat, MaxPriceCents)
+			// The bound is written into the words, not passed: the pages'
+			// words for this refusal take the category alone.
+			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be a positive number of cents, at most "+strconv.FormatInt(MaxPriceCents, 10)+" (what the most seats one order holds may cost together).", cat)
 		}
 	}
 	if p.SalesOpen.IsZero() || p.SalesClose.IsZero() || !p.SalesClose.After(p.SalesOpen) || p.SalesClose.After(p.StartsAt) {

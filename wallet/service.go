@@ -105,6 +105,9 @@ func (s *Service) Account(ctx context.Context, id AccountID) (Account, error) {
 		a, err = tx.Account(ctx, id)
 		return err
 	})
+	if apperr.Has(err, apperr.NotFound) {
+		return a, apperr.R(apperr.NotFound, "no_ledger_account", "Ledger account %s does not exist.", id)
+	}
 	return a, err
 }
 

@@ -39,6 +39,8 @@ func TestAPIWrongMethodIs405(t *testing.T) {
 			t.Errorf("%s %s: problem %+v (%v)", tc.method, tc.path, p, err)
 		} else if tc.status == http.StatusMethodNotAllowed && p.Reason != "method_not_allowed" {
 			t.Errorf("%s %s: reason %q", tc.method, tc.path, p.Reason)
+		} else if tc.status == http.StatusNotFound && p.Reason != "not_found" {
+			t.Errorf("%s %s: reason %q, want not_found", tc.method, tc.path, p.Reason)
 		}
 	}
 }

@@ -455,7 +455,11 @@ func TestDisabledAccountIsLockedOut(t *testing.T) {
 			if res.Code != http.StatusOK {
 				t.Fatalf("disable: %d %s", res.Code, res.Body.String())
 			}
-			wantProblem(t, env.do(t, "GET", "/api/v1/me", bearer, ""), http.StatusUnauthorized)
+			// The token names a caller no more: said with a reason an app
+			// can tell from an expired token.
+			if p := wantProblem(t, env.do(t, "GET", "/api/v1/me", bearer, ""), http.StatusUnauthorized); p.Reason == "" {
+				t.Errorf("a disabled account's token refused without a reason: %+v", p)
+			}
 			wantProblem(t, env.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+tokens.RefreshToken+`"}`), http.StatusUnauthorized)
 			wantProblem(t, env.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+staff.Email+`","password":"`+testPassword+`"}`), http.StatusUnauthorized)
 

@@ -17,6 +17,6 @@ func apiFallback(mux *http.ServeMux) http.HandlerFunc {
 			return
 		}
 		httpx.WriteProblem(w, httpx.Problem{Type: "https://cityhub.example/problems/not_found", Title: "Not Found", Status: http.StatusNotFound,
-			Detail: "No such API endpoint.", Instance: r.URL.Path, Code: "not_found"})
+			Detail: "No such API endpoint.", Instance: r.URL.Path, Code: "not_found", Reason: "not_found"})
 	}
 }

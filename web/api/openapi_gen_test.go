@@ -76,7 +76,7 @@ var errorText = map[int]string{
 	400: "Bad input: malformed JSON, unknown or repeated fields, wrong types, or a value the rules refuse; nothing was changed.",
 	413: "The body is over its limit (reason body_too_large); nothing was changed.",
 	415: "The body is declared (Content-Type) as something other than application/json, or as compressed (a Content-Encoding other than identity) (reason unsupported_media_type); nothing was changed.",
-	401: "No valid credentials (WWW-Authenticate: Bearer): reason login_required without any, invalid_token for an access token that does not verify or has expired, or an Authorization header that is not one \"Bearer <token>\". Any route, public ones included, refuses a bearer token that does not verify.",
+	401: "No valid credentials (WWW-Authenticate: Bearer): reason login_required without any, invalid_token for an access token that does not verify or has expired, or an Authorization header that is not one \"Bearer <token>\", account_inactive for the token of an account since disabled or erased. Any route, public ones included, refuses a bearer token that does not verify.",
 	402: "Not enough credit.",
 	403: "The caller's roles do not allow this (x-cityhub-roles lists those an operation admits). A refusal for want of a role names the role wanted as the reason: not_citizen, not_admin, not_merchant (shop staff), not_door_staff, not_operator (the bike operator, or a city administrator), not_office_staff, not_system (the hub's own processes), or role_required where any of several roles would do. A refusal for another cause (not_your_shop, a venue or office not the caller's) is in the operation's description.",
 	404: "No such object (or not the caller's).",

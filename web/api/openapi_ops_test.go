@@ -240,6 +240,7 @@ func openAPIOperations() []apiOperation {
 				"disputed while a chargeback is open (its amount is held from the credit), dispute_lost once it is lost (the money went back to the card). A dispute won makes it credited again. Empty on a hub without card payments.",
 			ok: []apiResponse{{status: 200, desc: "The top-ups.", schema: "CardTopUps"}}, errs: []int{401, 403}},
 		{method: "GET", path: "/api/v1/admin/ledger/accounts/{id}", id: "adminGetLedgerAccount", tag: "wallet", summary: "Any ledger account with a page of its entries", auth: "roles", roles: admin,
+			desc:  "404 (no_ledger_account) for an account the ledger does not hold.",
 			query: []apiParam{cursorQuery, limitQuery},
 			ok:    []apiResponse{{status: 200, desc: "The account and its entries.", schema: "LedgerAccountView"}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/ledger/check", id: "adminCheckLedger", tag: "wallet", summary: "The ledger's self-check", auth: "roles", roles: admin,

@@ -119,7 +119,7 @@ func TestTheatreReasonWordsTakeTheDomainsValues(t *testing.T) {
 		"Una sala ha al massimo 5000 posti.": row(ticketing.SeatRow{Name: "A", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "B", From: 1, To: 999, Category: "platea"},
 			ticketing.SeatRow{Name: "C", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "D", From: 1, To: 999, Category: "platea"},
 			ticketing.SeatRow{Name: "E", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "F", From: 1, To: 999, Category: "platea"}),
-		"Il prezzo della categoria platea deve essere più di zero.":                                          perf(func(p *ticketing.Performance) { p.Prices["platea"] = 0 }),
+		"Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00 €.":                perf(func(p *ticketing.Performance) { p.Prices["platea"] = 0 }),
 		"Chi compra può annullare fino a un numero di ore prima dell'inizio, da 0 a 720.":                    tooLong,
 		"La riga 2 della mappa deve essere: settore fila da-a categoria (per esempio Platea A 1-20 platea).": seatLine,
 	} {
