@@ -519,13 +519,8 @@ func (s *Service) reverseTx(ctx context.Context, tx Tx, c identity.Caller, shopI
 		return Redemption{}, err
 	}
 	now := s.now()
-	switch {
-	case r.ReversedAt != nil:
-		return Redemption{}, apperr.R(apperr.Conflict, "already_reversed", "This redemption was already reversed.")
-	case r.SettlementID != "":
-		return Redemption{}, apperr.R(apperr.Conflict, "already_settled", "This redemption is on a statement already and cannot be reversed.")
-	case now.Sub(r.At) > ReversalWindow:
-		return Redemption{}, apperr.R(apperr.Conflict, "reversal_window_passed", "A redemption can be reversed only within %d minutes.", int(ReversalWindow.Minutes()))
+	if err := r.ReversalRefusal(now); err != nil {
+		return Redemption{}, err
 	}
 	v, err := tx.LockVoucher(ctx, r.VoucherID)
 	if err != nil {

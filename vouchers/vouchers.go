@@ -282,8 +282,20 @@ type Redemption struct {
 
 // Reversible says whether the shop may still reverse r at now: not
 // reversed, on no statement, and within ReversalWindow (Reverse's rule).
-func (r Redemption) Reversible(now time.Time) bool {
-	return r.ReversedAt == nil && r.SettlementID == "" && now.Sub(r.At) <= ReversalWindow
+func (r Redemption) Reversible(now time.Time) bool { return r.ReversalRefusal(now) == nil }
+
+// ReversalRefusal is why the shop may not reverse r at now (Conflict:
+// already_reversed, already_settled, reversal_window_passed), or nil.
+func (r Redemption) ReversalRefusal(now time.Time) error {
+	switch {
+	case r.ReversedAt != nil:
+		return apperr.R(apperr.Conflict, "already_reversed", "This redemption was already reversed.")
+	case r.SettlementID != "":
+		return apperr.R(apperr.Conflict, "already_settled", "This redemption is on a statement already and cannot be reversed.")
+	case now.Sub(r.At) > ReversalWindow:
+		return apperr.R(apperr.Conflict, "reversal_window_passed", "A redemption can be reversed only within %d minutes.", int(ReversalWindow.Minutes()))
+	}
+	return nil
 }
 
 // Settlement status.

@@ -97,4 +97,10 @@ func TestVoucherStaffPageReverses(t *testing.T) {
 	if err != nil || b.OwedCents != 0 {
 		t.Fatalf("balance %+v %v", b, err)
 	}
+	// Its confirmation page, opened again (a link kept, the back button),
+	// says it is reversed already, rather than offering to reverse it.
+	if res, body := pc.Get("/staff/vouchers/redemptions/" + r1.ID + "/reverse"); res.StatusCode != http.StatusConflict ||
+		strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "già stata annullata") {
+		t.Fatalf("the confirmation page of a reversed redemption: %d\n%s", res.StatusCode, body)
+	}
 }

@@ -118,6 +118,13 @@ func (s *voucherPages) handleVoucherReverseConfirm(w http.ResponseWriter, r *htt
 		s.pageError(w, r, err)
 		return
 	}
+	// A redemption that cannot be reversed any more (reversed already, on
+	// a statement, past its window) says so, rather than asking to confirm
+	// what the button would then refuse.
+	if err := red.ReversalRefusal(time.Now()); err != nil {
+		s.pageError(w, r, err)
+		return
+	}
 	l := s.locale(r)
 	back := "/staff/vouchers"
 	action := "/staff/vouchers/redemptions/" + red.ID + "/reverse"
