@@ -30,6 +30,10 @@ type orderPage struct {
 	Balance     int64
 	// Short is what the credit lacks to pay the order.
 	Short int64
+	// SalesClosed: held, no card payment started, and the performance's
+	// sales have closed (or it was cancelled): nothing can pay it any more,
+	// and the seats are only to give up.
+	SalesClosed bool
 	// Payable: held, no card payment started, hold not expired.
 	Payable bool
 	// Expired: held, but its hold ran out (it may still pay by credit if
@@ -115,6 +119,8 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 	case o.Status == ticketing.OrderHeld && o.PaymentIntentID != "":
 		page.CardPending = true
 		page.SwitchFromCard = s.ticketing.CardCancelable()
+	case o.Status == ticketing.OrderHeld && (page.Performance.Status != ticketing.PerformanceScheduled || !now.Before(page.Performance.SalesClose)):
+		page.SalesClosed = true
 	case o.Status == ticketing.OrderHeld && now.Before(o.HoldExpiresAt):
 		page.Payable = true
 	case o.Status == ticketing.OrderHeld:
