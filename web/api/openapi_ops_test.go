@@ -69,7 +69,7 @@ var (
 	limitQuery   = query("limit", "Page size, 1 to 100 (default 20); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", wallet.MaxPage))
 	cursorQuery  = query("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor).", str())
 	voucherLimit = query("limit", "Page size, 1 to 200 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxPage))
-	formatQuery  = query("format", "csv for the CSV export (also with Accept: text/csv); another value is 400 (reason bad_format).", newObj("type", "string", "enum", []string{"csv"}))
+	formatQuery  = query("format", "csv for the CSV export (also with an Accept that weighs text/csv above application/json, each by its most specific range: text/csv, text/* or */*); another value is 400 (reason bad_format).", newObj("type", "string", "enum", []string{"csv"}))
 	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
 )
 
