@@ -9,6 +9,7 @@
 package ticketing
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -140,6 +141,23 @@ type Seat struct {
 // SeatID is the id of a seat.
 func SeatID(section, row string, number int) string {
 	return fmt.Sprintf("%s/%s/%d", section, row, number)
+}
+
+// CompareSeatIDs orders seat ids as people read them: by section, then
+// row, then number as a number ("Platea/A/9" before "Platea/A/10"), where
+// their text order (the order of locks) puts 10 first. An id of another
+// shape sorts by its text, after the seats.
+func CompareSeatIDs(a, b string) int {
+	pa, pb := strings.Split(a, "/"), strings.Split(b, "/")
+	if len(pa) != 3 || len(pb) != 3 {
+		return cmp.Or(cmp.Compare(len(pb), len(pa)), strings.Compare(a, b))
+	}
+	na, errA := strconv.Atoi(pa[2])
+	nb, errB := strconv.Atoi(pb[2])
+	if errA != nil || errB != nil {
+		return strings.Compare(a, b)
+	}
+	return cmp.Or(strings.Compare(pa[0], pb[0]), strings.Compare(pa[1], pb[1]), cmp.Compare(na, nb))
 }
 
 // SeatMap is a venue's seats, as an administrator enters them.

@@ -2,6 +2,7 @@ package ticketing_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -363,4 +364,16 @@ func TestRefundAuditSaysWhatWasRefunded(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Seats are listed as people read them: 9 before 10, rows and sections
+// in their order.
+func TestCompareSeatIDs(t *testing.T) {
+	t.Parallel()
+	ids := []string{"Platea/A/10", "Galleria/A/2", "Platea/A/9", "Platea/B/1", "Platea/A/1", "odd"}
+	slices.SortFunc(ids, ticketing.CompareSeatIDs)
+	want := []string{"Galleria/A/2", "Platea/A/1", "Platea/A/9", "Platea/A/10", "Platea/B/1", "odd"}
+	if !slices.Equal(ids, want) {
+		t.Fatalf("seats in order %q, want %q", ids, want)
+	}
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -97,9 +98,14 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 		s.pageError(w, r, err)
 		return
 	}
-	seats := make([]string, 0, len(o.Seats))
+	ids := make([]string, 0, len(o.Seats))
 	for _, st := range o.Seats {
-		seats = append(seats, seatName(l, st.SeatID))
+		ids = append(ids, st.SeatID)
+	}
+	slices.SortFunc(ids, ticketing.CompareSeatIDs)
+	seats := make([]string, 0, len(ids))
+	for _, id := range ids {
+		seats = append(seats, seatName(l, id))
 	}
 	method := o.Method
 	if l.Has("staff.refund.method." + method) {

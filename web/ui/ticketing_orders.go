@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -98,7 +99,9 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 		return orderPage{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
 	}
 	page := orderPage{Order: o, Card: s.pay.cardEnabled(), TopUp: s.pay.cardEnabled() || s.pay.testEnabled()}
-	for _, st := range o.Seats {
+	seats := slices.Clone(o.Seats)
+	slices.SortFunc(seats, func(a, b ticketing.OrderSeat) int { return ticketing.CompareSeatIDs(a.SeatID, b.SeatID) })
+	for _, st := range seats {
 		page.Seats = append(page.Seats, orderSeatLine{Name: seatName(l, st.SeatID), Cents: st.PriceCents})
 	}
 	if page.Performance, err = s.ticketing.Performance(ctx, o.PerformanceID); err != nil {
