@@ -55,6 +55,11 @@ func RequestTextError(r *http.Request) error {
 	}
 	// A till names itself; the name is kept with every redemption and
 	// printed in shops' statements, so it is a short label, not a store.
+	if v := r.Header.Values("X-Device-Id"); len(v) > 1 {
+		// Which till made a redemption must not depend on which copy a
+		// reader takes.
+		return apperr.R(apperr.Invalid, "bad_device_id", "Send one X-Device-Id header.")
+	}
 	if v := r.Header.Get("X-Device-Id"); len(v) > MaxDeviceIDLen || !plaintext.Line(v) {
 		return apperr.R(apperr.Invalid, "bad_device_id", "The X-Device-Id header must be at most %d bytes, without control characters.", MaxDeviceIDLen)
 	}

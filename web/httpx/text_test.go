@@ -33,3 +33,14 @@ func TestRequestTextErrorOfHeaders(t *testing.T) {
 		})
 	}
 }
+
+// Two X-Device-Id headers name no one till: refused, where the first was
+// kept with the redemption and the second silently dropped.
+func TestRequestTextErrorOfTwoDeviceIDs(t *testing.T) {
+	r := httptest.NewRequest("POST", "/api/v1/merchant/vouchers/redeem", nil)
+	r.Header.Add("X-Device-Id", "cassa-1")
+	r.Header.Add("X-Device-Id", "cassa-2")
+	if err := RequestTextError(r); apperr.ReasonOf(err) != "bad_device_id" {
+		t.Fatalf("two device ids: %v", err)
+	}
+}
