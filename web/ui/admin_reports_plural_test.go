@@ -26,11 +26,12 @@ func TestReportDescriptionsCountInBothLanguages(t *testing.T) {
 		{salesDesc(en, 3), []string{"each of the 3 performances"}, nil},
 		{salesDesc(it, 1), []string{"l'unico spettacolo", "ultimi 30 giorni"}, []string{"1 spettacoli", "%!"}},
 		{salesDesc(it, 3), []string{"ciascuno dei 3 spettacoli"}, nil},
-		{uptakeDesc(en, 1, 1), []string{"1 voucher used in 1 district over the last 30 days"}, []string{"vouchers", "districts"}},
-		{uptakeDesc(en, 4, 2), []string{"4 vouchers used in 2 districts"}, nil},
-		{uptakeDesc(en, 4, 1), []string{"4 vouchers used in 1 district "}, nil},
-		{uptakeDesc(it, 1, 1), []string{"1 buono usato in 1 contrada negli ultimi 30 giorni"}, []string{"buoni", "contrade"}},
-		{uptakeDesc(it, 4, 2), []string{"4 buoni usati in 2 contrade"}, nil},
+		// Counted are redemptions (a voucher spent in parts counts each).
+		{uptakeDesc(en, 1, 1), []string{"1 redemption in 1 district over the last 30 days"}, []string{"redemptions", "districts"}},
+		{uptakeDesc(en, 4, 2), []string{"4 redemptions in 2 districts"}, nil},
+		{uptakeDesc(en, 4, 1), []string{"4 redemptions in 1 district "}, nil},
+		{uptakeDesc(it, 1, 1), []string{"1 incasso con buono in 1 contrada negli ultimi 30 giorni"}, []string{"incassi", "contrade"}},
+		{uptakeDesc(it, 4, 2), []string{"4 incassi con buono in 2 contrade"}, nil},
 	}
 	for _, c := range cases {
 		for _, w := range c.want {
