@@ -71,6 +71,9 @@ func TestLanguageSwitchAfterPostReturnsToAPage(t *testing.T) {
 		{"hide photo confirmed, refused", staff, staffPage, "/staff/photos/pho_x", url.Values{"state": {"hidden"}, "back": {staffPage}, "confirm": {"yes"}}, 404, staffPage},
 		{"hide comment confirmation", admin, "/staff/comments", "/staff/comments/" + cm.ID, url.Values{"state": {"hidden"}}, 200, "/staff/comments"},
 		{"status refused", staff, staffPage, staffPage + "/status", url.Values{"status": {"nonsense"}}, 400, staffPage},
+		// The post's query (a shop chosen, a page's state) goes along to
+		// the page found above it.
+		{"status refused, with a query", staff, staffPage, staffPage + "/status?shop=shp_1", url.Values{"status": {"nonsense"}}, 400, staffPage + "?shop=shp_1"},
 		{"merge confirmed, refused", staff, staffPage, staffPage + "/merge", url.Values{"into": {rep.ID}, "confirm": {"yes"}}, 400, staffPage},
 		{"proposal refused", cit, "/proposals/new", "/proposals", url.Values{"title": {"x"}, "body": {"y"}}, 400, "/proposals/new"},
 		{"comment refused", cit, "/proposals/" + pr.ID, "/proposals/" + pr.ID + "/comments", url.Values{"comment": {" "}}, 400, "/proposals/" + pr.ID},

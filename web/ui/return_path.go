@@ -53,13 +53,24 @@ func (s *site) returnPath(r *http.Request) string {
 	if p, ok := r.Context().Value(formPageKey{}).(string); ok && s.answersGet(r, p) {
 		return p
 	}
+	// The post's own query goes along: it names what the page is about
+	// (?shop= for staff of several shops), which its form page needs too.
+	withQuery := func(p string) string {
+		if r.URL.RawQuery == "" {
+			return p
+		}
+		if q, ok := localPath(p + "?" + r.URL.RawQuery); ok {
+			return q
+		}
+		return p
+	}
 	p := r.URL.Path
 	if form := strings.TrimSuffix(p, "/") + "/new"; s.answersGet(r, p) && s.answersGet(r, form) {
-		return form
+		return withQuery(form)
 	}
 	for ; p != "/" && p != "." && p != ""; p = path.Dir(p) {
 		if s.answersGet(r, p) {
-			return p
+			return withQuery(p)
 		}
 	}
 	return "/"
