@@ -51,6 +51,18 @@ func TestStaffPages(t *testing.T) {
 	if left != "" {
 		t.Errorf("fields after a success = %q, want empty", left)
 	}
+	// An amount written the English way, thousands and all, reads as the
+	// form without the script reads it.
+	b.do(
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(".scan-result").className = "scan-result"`),
+		chromedp.SetValue(chromedp.CSS("#scan-code"), "ABCD-EFGH-JK"),
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "1,234.56"),
+		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok")`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if got := b.text(".scan-result"); !strings.Contains(got, "123456") {
+		t.Errorf("an English amount's result = %q", got)
+	}
 
 	// The camera (Chromium's fake device, showing a QR code) reads the code.
 	b.do(

@@ -366,12 +366,14 @@
     if (kind && result.scrollIntoView) { result.scrollIntoView({ block: "start", behavior: "auto" }); }
   }
 
-  // parseCents reads "12,50" or "12.50" as 1250, and Italian thousands
-  // with their cents ("1.250,00") as 125000; NaN when it is not an amount
-  // ("1.250" alone could be either, as for the money package).
+  // parseCents reads "12,50" or "12.50" as 1250, and thousands with their
+  // cents, Italian ("1.250,00") or English ("1,250.00"), as 125000; NaN
+  // when it is not an amount ("1.250" alone could be either, as for the
+  // money package, which the form without the script reads with).
   function parseCents(text) {
     var t = String(text).trim().replace(/\s|€/g, "");
     if (/^\d{1,3}(\.\d{3})+,\d{1,2}$/.test(t)) { t = t.replace(/\./g, ""); }
+    if (/^\d{1,3}(,\d{3})+\.\d{1,2}$/.test(t)) { t = t.replace(/,/g, ""); }
     if (!/^\d{1,6}([.,]\d{1,2})?$/.test(t)) { return NaN; }
     var parts = t.replace(",", ".").split(".");
     var cents = parseInt(parts[0], 10) * 100;
