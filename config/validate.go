@@ -29,19 +29,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("CITYHUB_DATABASE_URL %s: must start with postgres:// or postgresql:// (leave it empty for the embedded SQLite file)", Redact(c.DatabaseURL)))
 	}
 	if c.MQTTURL != "" {
-		// An @ after the host is said first: such a URL often does not
-		// parse at all (its "port" is a password's piece), and the general
-		// message would not say why.
-		u, err := url.Parse(c.MQTTURL)
-		switch {
-		case atAfterAuthority(c.MQTTURL):
-			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: %s", Redact(c.MQTTURL), atAfterHost))
-		case err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "":
-			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", Redact(c.MQTTURL)))
-		case u.Port() == "" && u.Scheme != "ws" && u.Scheme != "wss":
-			// The client dials host:port as written: without a port it
-			// could never connect, and would retry for ever.
-			errs = append(errs, fmt.Errorf("CITYHUB_MQTT_URL %q: the broker's port is missing (1883 for tcp:// and mqtt://, 8883 for ssl:// and mqtts://, usually)", Redact(c.MQTTURL)))
+		if err := CheckBrokerURL("CITYHUB_MQTT_URL", c.MQTTURL); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if !validTopicPart(c.MQTTTopicRoot, true) {
@@ -370,6 +359,28 @@ func checkTilesURL(raw string) error {
 	u, err := url.Parse(strings.ReplaceAll(raw, "{s}", "a"))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(u.Host, "{} '\";") || u.User != nil {
 		return fmt.Errorf("%q: want an http(s) URL template such as %s", raw, DefaultMapTilesURL)
+	}
+	return nil
+}
+
+// CheckBrokerURL says what is wrong with a broker URL given as name (a
+// setting or a flag), or nil: a scheme the MQTT client dials and a host
+// with its port. The hub and `cityhub simulate` check theirs alike, since
+// the client would retry such a URL for ever.
+func CheckBrokerURL(name, raw string) error {
+	// An @ after the host is said first: such a URL often does not parse
+	// at all (its "port" is a password's piece), and the general message
+	// would not say why.
+	u, err := url.Parse(raw)
+	switch {
+	case atAfterAuthority(raw):
+		return fmt.Errorf("%s %q: %s", name, Redact(raw), atAfterHost)
+	case err != nil || (u.Scheme != "tcp" && u.Scheme != "ssl" && u.Scheme != "mqtt" && u.Scheme != "mqtts" && u.Scheme != "ws" && u.Scheme != "wss") || u.Hostname() == "":
+		return fmt.Errorf("%s %q: want tcp://, ssl://, mqtt://, mqtts://, ws:// or wss:// and host:port", name, Redact(raw))
+	case u.Port() == "" && u.Scheme != "ws" && u.Scheme != "wss":
+		// The client dials host:port as written: without a port it could
+		// never connect, and would retry for ever.
+		return fmt.Errorf("%s %q: the broker's port is missing (1883 for tcp:// and mqtt://, 8883 for ssl:// and mqtts://, usually)", name, Redact(raw))
 	}
 	return nil
 }

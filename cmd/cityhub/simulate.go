@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/config"
+	"cityhub/mobility"
 	"cityhub/simulator"
 )
 
@@ -38,6 +39,12 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if err := simulateFlagsError(url, *n, *docks, *failure, *silent, *events, *statusEvery, *delay, *rideMin, *rideMax); err != nil {
+		return err
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	layout := simulator.Layout(*prefix, *n, *docks)
 	var creds map[string]string
@@ -45,6 +52,18 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 		var err error
 		if creds, err = simulator.ReadCredentials(*credFile); err != nil {
 			return err
+		}
+		// A station without a line would log in with nothing and be
+		// refused: said now, by name, rather than as a refused secret.
+		var missing []string
+		for _, st := range layout {
+			if _, ok := creds[st.ID]; !ok {
+				missing = append(missing, st.ID)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("%s has no secret for %d of the %d stations (%s ...): pass the file the hub wrote for these stations, or -prefix and -stations naming those in the file",
+				*credFile, len(missing), len(layout), missing[0])
 		}
 	}
 	sim := simulator.New(simulator.Config{URL: url, Credentials: creds, Root: *root, Stations: layout, StatusEvery: *statusEvery,
@@ -68,4 +87,36 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintln(stdout, "the hub must know these stations: `cityhub demo` registers the same layout (prefix bn, 10 docks)")
 	<-ctx.Done()
 	return nil
+}
+
+// simulateFlagsError says which of simulate's flags is out of bounds, all
+// of them at once, or nil: each would otherwise play something other than
+// asked (0 stations, a failure rate of 2) or retry for ever.
+func simulateFlagsError(brokerURL string, stations, docks int, failure, silent, events float64, statusEvery, delay, rideMin, rideMax time.Duration) error {
+	var errs []error
+	if err := config.CheckBrokerURL("-mqtt-url", brokerURL); err != nil {
+		errs = append(errs, err)
+	}
+	if stations < 1 || stations > 999 {
+		errs = append(errs, fmt.Errorf("-stations %d: want 1 to 999 (ids PREFIX-001 to PREFIX-999)", stations))
+	}
+	if docks < 1 || docks > mobility.MaxCapacity {
+		errs = append(errs, fmt.Errorf("-docks %d: want 1 to %d", docks, mobility.MaxCapacity))
+	}
+	if failure < 0 || failure > 1 || silent < 0 || silent > 1 || failure+silent > 1 {
+		errs = append(errs, fmt.Errorf("-failure-rate %v and -silent-rate %v: want shares from 0 to 1, together at most 1", failure, silent))
+	}
+	if events < 0 {
+		errs = append(errs, fmt.Errorf("-events-per-second %v: want 0 or more", events))
+	}
+	if statusEvery <= 0 {
+		errs = append(errs, fmt.Errorf("-status-every %v: want more than 0", statusEvery))
+	}
+	if delay < 0 {
+		errs = append(errs, fmt.Errorf("-reply-delay %v: want 0 or more", delay))
+	}
+	if rideMin <= 0 || rideMax < rideMin {
+		errs = append(errs, fmt.Errorf("-ride-min %v and -ride-max %v: want a shortest ride above 0 and a longest no shorter", rideMin, rideMax))
+	}
+	return errors.Join(errs...)
 }

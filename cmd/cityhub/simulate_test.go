@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -130,5 +133,38 @@ func TestStoppedWhileStarting(t *testing.T) {
 	env := map[string]string{"CITYHUB_DATA_DIR": t.TempDir()}
 	if err := run(ctx, []string{"migrate"}, testGetenv(env), &testutil.Buffer{}, &testutil.Buffer{}); err == nil {
 		t.Error("migrate cut short by a stop reported success")
+	}
+}
+
+// simulate refuses flags out of bounds at once, each by name, where it
+// played 0 stations, took a failure rate of 2, or retried an unknown
+// scheme for ever; and a credentials file without a station's line is said
+// to lack it, not to hold a refused secret.
+func TestSimulateRefusesFlagsOutOfBounds(t *testing.T) {
+	t.Parallel()
+	creds := filepath.Join(t.TempDir(), "creds")
+	if err := os.WriteFile(creds, []byte("bn-001 s3cret-s3cret-s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"-stations", "0"}, "-stations 0"},
+		{[]string{"-failure-rate", "2"}, "-failure-rate 2"},
+		{[]string{"-failure-rate", "0.6", "-silent-rate", "0.6"}, "together at most 1"},
+		{[]string{"-mqtt-url", "foo://x"}, "-mqtt-url"},
+		{[]string{"-mqtt-url", "tcp://127.0.0.1"}, "port is missing"},
+		{[]string{"-docks", "500"}, "-docks 500"},
+		{[]string{"-ride-min", "5m", "-ride-max", "1m"}, "-ride-max"},
+		{[]string{"extra"}, "unexpected arguments"},
+		{[]string{"-mqtt-url", "tcp://127.0.0.1:9", "-stations", "2", "-credentials", creds}, "no secret for 1 of the 2 stations (bn-002"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := run(ctx, append([]string{"simulate"}, tc.args...), func(string) string { return "" }, io.Discard, io.Discard)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("simulate %v: %v, want an error saying %q", tc.args, err, tc.says)
+		}
 	}
 }
