@@ -235,10 +235,20 @@ func (b *Broker) kick(stationID string) {
 	}
 	for _, cl := range b.srv.Clients.GetAll() {
 		if string(cl.Properties.Username) == stationID && !cl.Net.Inline {
-			_ = b.srv.DisconnectClient(cl, packets.ErrNotAuthorized)
-			cl.Stop(packets.ErrNotAuthorized)
+			b.disconnect(cl, packets.ErrNotAuthorized)
 		}
 	}
+}
+
+// disconnect ends a client's connection. MQTT 5 lets the server say why
+// with a DISCONNECT; in MQTT 3.1.1 only a client sends one, and a strict
+// station would take the broker's for a protocol error, so the connection
+// is just closed.
+func (b *Broker) disconnect(cl *mochi.Client, code packets.Code) {
+	if cl.Properties.ProtocolVersion >= 5 {
+		_ = b.srv.DisconnectClient(cl, code)
+	}
+	cl.Stop(code)
 }
 
 // randomSecret is 24 random bytes, URL-safe base64.
@@ -269,7 +279,7 @@ func (b *Broker) Close() error {
 	b.srv.Listeners.Close(listenerID, func(string) {})
 	for _, cl := range b.srv.Clients.GetAll() {
 		if !cl.Net.Inline && !cl.Closed() {
-			_ = b.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
+			b.disconnect(cl, packets.ErrServerShuttingDown)
 		}
 	}
 	// The connections disconnected end at once; one still logging in
