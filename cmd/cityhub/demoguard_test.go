@@ -142,3 +142,18 @@ func TestDemoSecretsFilesArePrivate(t *testing.T) {
 		}
 	}
 }
+
+// migrate names the database it brought up to date: without a setting it
+// is the embedded file of the data directory, made there if it was not,
+// and the line says where.
+func TestMigrateSaysWhichDatabase(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stderr testutil.Buffer
+	if err := run(context.Background(), []string{"migrate"}, testGetenv(map[string]string{"CITYHUB_DATA_DIR": dir}), io.Discard, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "cityhub.db"); !strings.Contains(stderr.String(), "schema is current") || !strings.Contains(stderr.String(), want) {
+		t.Fatalf("migrate said %q, want the schema current in %s", stderr.String(), want)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"cityhub/config"
@@ -43,7 +44,17 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	// Each migration applied was logged as it went ("applied
 	// migration"); none is logged when the schema was current already.
-	log.Info("schema is current", slog.String("engine", db.Engine()))
+	// Which database it was is said too: without a setting it is the
+	// embedded file under ./data of wherever the command ran, made there
+	// if it was not.
+	where := config.Redact(cfg.DatabaseURL)
+	if cfg.DatabaseURL == "" {
+		where = filepath.Join(cfg.DataDir, store.SQLiteFile)
+		if abs, err := filepath.Abs(where); err == nil {
+			where = abs
+		}
+	}
+	log.Info("schema is current", slog.String("engine", db.Engine()), slog.String("database", where))
 	return db.Close()
 }
 
