@@ -119,7 +119,13 @@ func clearLoginLimits(ctx context.Context, args []string, getenv func(string) st
 	if *ip != "" {
 		what = "failed logins, sign-ups and e-mails asked for"
 	}
-	fmt.Fprintf(stdout, "forgot %d counted attempts (%s)\n", n, what)
+	// n counts the limits' counters emptied (one an account, one an
+	// account from a network, ...), not the attempts they had counted.
+	if n == 0 {
+		fmt.Fprintf(stdout, "nothing to forget: no %s counted against it\n", what)
+		return nil
+	}
+	fmt.Fprintf(stdout, "emptied %d limit counters (%s): it may log in at once\n", n, what)
 	return nil
 }
 
