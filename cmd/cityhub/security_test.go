@@ -171,6 +171,12 @@ func TestLoginThrottledAndCleared(t *testing.T) {
 	if resp := login("a long admin password"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("login after clearing = %d, want 200", resp.StatusCode)
 	}
+	// Again, once they are empty: nothing is left to forget, and it says so.
+	out.Reset()
+	if err := run(context.Background(), []string{"clear-login-limits", "-email", "nessuno@comune.example"}, getenv, &out, io.Discard); err != nil ||
+		!strings.Contains(out.String(), "nothing to forget") {
+		t.Errorf("clear-login-limits of an address never tried: %q, %v", out.String(), err)
+	}
 	if err := run(context.Background(), []string{"clear-login-limits"}, getenv, io.Discard, io.Discard); err == nil {
 		t.Error("clear-login-limits without -email or -ip accepted")
 	}
