@@ -414,10 +414,31 @@ func (s *Service) recordRelease(ctx context.Context, tx Tx, r Ride, reply Reply)
 	st := &states[0]
 	forgetFuture(st, now)
 	if !releaseBike(st, r.BikeID, reply.TS.UTC(), now) {
+		// A state newer than the reply that lists the bike locked saw it
+		// docked again after it was unlocked (put straight back, its
+		// telemetry applied before the ok was recorded): that listing is
+		// news of the ride, not from before it, so the next status ends
+		// the ride as any return does.
+		if !reply.TS.IsZero() && reply.TS.UTC().Before(st.LastReported) && redateListing(st, r.BikeID, r.StartedAt) {
+			st.UpdatedAt = now
+			return tx.SaveStationStates(ctx, states)
+		}
 		return nil
 	}
 	st.UpdatedAt = now
 	return tx.SaveStationStates(ctx, states)
+}
+
+// redateListing dates the listing of bike locked in a dock of st as first
+// received just after the ride's start; false when st lists it nowhere.
+func redateListing(st *StationState, bike string, startedAt time.Time) bool {
+	for i := range st.Docks {
+		if d := &st.Docks[i]; d.BikeID == bike && d.Locked && !d.ListedAt.After(startedAt) {
+			d.ListedAt = startedAt.Add(time.Microsecond)
+			return true
+		}
+	}
+	return false
 }
 
 // releaseBike records an unlock the station confirmed: the bike left its

@@ -25,9 +25,18 @@ import (
 type okStation struct {
 	mu      sync.Mutex
 	replyTS time.Time
+	// beforeReply, when set, runs before the reply is given: telemetry
+	// the hub applies before it records the ok.
+	beforeReply func()
 }
 
 func (o *okStation) Unlock(_ context.Context, cmd mobility.UnlockCommand) (mobility.Reply, error) {
+	o.mu.Lock()
+	before := o.beforeReply
+	o.mu.Unlock()
+	if before != nil {
+		before()
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return mobility.Reply{RequestID: cmd.RequestID, StationID: cmd.StationID, Result: mobility.ReplyOK, TS: o.replyTS}, nil

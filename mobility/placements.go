@@ -9,12 +9,17 @@ import (
 // A ride ends only on evidence that its bike was docked after the ride
 // started: a status or bike_docked of this batch, made after the ride's
 // start, that puts the bike locked in a dock of the station that reports
-// it. When it was made is the station's "ts" moved by what the hub knows of
-// the station's clock (clock.go), and never after the hub received it. What a station's stored state still lists is no
+// it, a listing the hub first received after the ride started
+// (DockState.ListedAt). When it was made is the station's "ts" moved by
+// what the hub knows of the station's clock (clock.go), and never after
+// the hub received it. What a station's stored state still lists is no
 // such evidence: a station that went dark keeps listing the bikes it held
-// then, and a retained status read again on reconnect repeats an old "ts";
-// either would otherwise end the ride of a bike that has since moved, at a
-// station the rider never reached, and charge the fare.
+// then, a retained status read again on reconnect repeats an old "ts", and
+// a station whose reader is stuck on a tag repeats its listing in every
+// fresh status; each would otherwise end the ride of a bike that has since
+// moved, at a station the rider never reached, and charge the fare. A bike
+// put back before the hub recorded its unlock's ok is dated after the ride
+// by recordRelease (redateListing).
 
 type placement struct {
 	station string

@@ -119,6 +119,37 @@ func TestAListingFromBeforeTheRideDoesNotEndIt(t *testing.T) {
 	})
 }
 
+// A rider who puts the bike straight back (it is faulty) while the ok of its
+// unlock is still on its way: the station's bike_undocked, bike_docked and
+// status, all made after its reply, are applied before the hub records the
+// ok. The listing they leave is news of the ride, not from before it: the
+// next status ends the ride, which otherwise stayed open for ever, its
+// fare running to the most.
+func TestARideReturnedBeforeItsOkIsRecordedEnds(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, r *rules) {
+		replyTS := r.now
+		r.station.mu.Lock()
+		r.station.beforeReply = func() {
+			at := replyTS.Add(2 * time.Second)
+			r.event(r.st, mobility.Event{TS: at, Type: mobility.EventBikeUndocked, Dock: 1, BikeID: "bk-1"}, r.now)
+			r.event(r.st, mobility.Event{TS: at.Add(time.Second), Type: mobility.EventBikeDocked, Dock: 1, BikeID: "bk-1"}, r.now)
+			r.status(r.st, at.Add(2*time.Second), r.now, "bk-1", "bk-2")
+		}
+		r.station.mu.Unlock()
+		rider, ride := r.unlock(replyTS)
+		r.station.mu.Lock()
+		r.station.beforeReply = nil
+		r.station.mu.Unlock()
+		r.now = r.now.Add(30 * time.Second)
+		r.status(r.st, r.now, r.now, "bk-1", "bk-2")
+		got := r.lastRide(rider)
+		if got.ID != ride.ID || got.Status != mobility.RideEnded || got.EndStation != r.st || got.EndDock != 1 || !got.EndedAt.Equal(r.now) {
+			t.Fatalf("ride %+v; want ended at %s dock 1 at %s", got, r.st, r.now)
+		}
+	})
+}
+
 // A bike_docked into a faulted dock puts the bike there but keeps the
 // fault: the bike stays out of rent until a status says the dock works (it
 // used to replace the dock's state, fault included, and the bike became
