@@ -22,6 +22,7 @@ const (
 	NotePaidAfterTheEnd         = "the payment arrived after the performance ended"
 	NoteHoldExpiredSalesClosed  = "the hold expired after ticket sales closed"
 	NoteHoldExpiredSeatSold     = "the hold expired and a seat was sold to someone else"
+	NoteHoldExpiredOffSale      = "the hold expired and its seats were taken off sale"
 	// NoteTicketsStayValid follows a partial refund's note
 	// (PartialRefundNote).
 	NoteTicketsStayValid = "the tickets stay valid"
@@ -54,5 +55,6 @@ var OrderNotes = map[string]string{
 	NoteRefundedAtStripe: "refunded_at_stripe", NoteDisputeWonRefunded: "dispute_won_refunded", NoteDisputeLost: "dispute_lost",
 	NoteOrderCancelledBeforePay: "order_cancelled_before_payment", NotePerformanceCancelledPay: "performance_cancelled_before_payment",
 	NotePaidAfterTheEnd: "paid_after_the_end", NoteHoldExpiredSalesClosed: "hold_expired_sales_closed", NoteHoldExpiredSeatSold: "hold_expired_seat_sold",
-	NoteTicketsStayValid: "tickets_stay_valid",
+	NoteHoldExpiredOffSale: "hold_expired_off_sale",
+	NoteTicketsStayValid:   "tickets_stay_valid",
 }

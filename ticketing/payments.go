@@ -141,7 +141,7 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 	// new hold would, and a seat whose category has been taken off sale
 	// since (its price removed) is no more for sale to it than to anyone.
 	if !now.Before(o.HoldExpiresAt) && !onSale(o, p) {
-		return Order{}, nil, apperr.R(apperr.Conflict, "not_on_sale", "Your hold expired and some of its seats are no longer on sale; choose your seats again.")
+		return Order{}, nil, apperr.R(apperr.Conflict, "seats_off_sale", "Your hold expired and some of its seats are no longer on sale; choose your seats again.")
 	}
 	sale := wallet.Transaction{
 		Key: "ticket:sale:" + o.ID, Kind: KindSaleWallet, Memo: p.Title, RefType: "ticket_order", RefID: o.ID,
@@ -380,6 +380,11 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		if !now.Before(p.SalesClose) && !now.Before(o.HoldExpiresAt) {
 			return refund(NoteHoldExpiredSalesClosed)
 		}
+		// As the credit path: an expired hold takes its seats again only
+		// while they are on sale.
+		if !now.Before(o.HoldExpiresAt) && !onSale(o, p) {
+			return refund(NoteHoldExpiredOffSale)
+		}
 		ok, err := secure(ctx, tx, o, now, claimsNow(ctx, tx, o.PerformanceID))
 		if err != nil {
 			return fmt.Errorf("secure seats: %w", err)
@@ -410,6 +415,10 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 	}()
 	return out, replayed, err
 }
+
+// OnSale reports whether every seat of o is of a category p prices: an
+// expired hold is paid only then.
+func OnSale(o Order, p Performance) bool { return onSale(o, p) }
 
 // onSale reports whether every seat of o is of a category p prices.
 func onSale(o Order, p Performance) bool {

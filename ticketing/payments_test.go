@@ -107,11 +107,41 @@ func TestExpiredHoldOfSeatsOffSaleDoesNotPay(t *testing.T) {
 		if _, err := f.svc.UpdatePerformance(f.ctx, admin, p); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.PayWithWallet(f.ctx, a, o.ID); apperr.ReasonOf(err) != "not_on_sale" {
+		if _, err := f.svc.PayWithWallet(f.ctx, a, o.ID); apperr.ReasonOf(err) != "seats_off_sale" {
 			t.Fatalf("paying an expired hold of seats off sale: %v", err)
 		}
 		if got := f.balance(wallet.CitizenAccount(a.AccountID)); got != 100_00 {
 			t.Fatalf("charged for seats off sale: %d", got)
+		}
+		f.ledgerOK()
+	})
+}
+
+// A card payment confirmed after its hold expired, its seats taken off sale
+// meanwhile, is refunded as the credit payment is refused: no ticket for a
+// seat no one may buy.
+func TestLateCardPaymentOfSeatsOffSaleIsRefunded(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		v := f.venue("Teatro Verdi", 2)
+		p := f.performance(v.ID)
+		a := citizen(1)
+		o, err := f.svc.Hold(f.ctx, a, p.ID, []string{"Platea/A/1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(ticketing.HoldTTL)
+		delete(p.Prices, o.Seats[0].Category)
+		if _, err := f.svc.UpdatePerformance(f.ctx, admin, p); err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_off_sale", o.TotalCents, "eur")
+		if err != nil || got.Status != ticketing.OrderRefundDue || got.Note != ticketing.NoteHoldExpiredOffSale {
+			t.Fatalf("a late card payment of seats off sale: %+v %v", got, err)
+		}
+		if ts, err := f.svc.MyTickets(f.ctx, a); err != nil || len(ts) != 0 {
+			t.Fatalf("tickets for seats off sale: %+v %v", ts, err)
 		}
 		f.ledgerOK()
 	})

@@ -37,6 +37,9 @@ type orderPage struct {
 	SalesClosed bool
 	// Payable: held, no card payment started, hold not expired.
 	Payable bool
+	// OffSale: held, its hold run out, and some of its seats taken off
+	// sale since: only to give up.
+	OffSale bool
 	// Expired: held, but its hold ran out (it may still pay by credit if
 	// nobody took the seats; a card payment cannot start).
 	Expired bool
@@ -126,6 +129,9 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 		page.SalesClosed = true
 	case o.Status == ticketing.OrderHeld && now.Before(o.HoldExpiresAt):
 		page.Payable = true
+	case o.Status == ticketing.OrderHeld && !ticketing.OnSale(o, page.Performance):
+		// Run out, and its seats off sale since: nothing would pay it.
+		page.OffSale = true
 	case o.Status == ticketing.OrderHeld:
 		page.Expired = true
 	case o.Status == ticketing.OrderPaid:
