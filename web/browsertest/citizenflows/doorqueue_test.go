@@ -263,4 +263,10 @@ func TestDoorQueueRecordsOfflineEntries(t *testing.T) {
 	if got := scan(ticket.TypedCode, "is-error"); !strings.Contains(got, "Sessione terminata") || strings.Contains(got, "Ingresso negato") {
 		t.Fatalf("a code shown after the session ended: %q", got)
 	}
+	// Nor is a refusal of the pace (too many wrong codes) a refused ticket.
+	f.Eval(`(() => { window.fetch = () => Promise.resolve(new Response(JSON.stringify({status: 429, code: "rate_limited", reason: "too_many_failed_codes",
+		detail: "Troppi codici sbagliati: riprova tra 10 minuti."}), {status: 429, headers: {"Content-Type": "application/problem+json"}})); return true; })()`, nil)
+	if got := scan(ticket.TypedCode, "is-error"); !strings.Contains(got, "Codice non controllato") || !strings.Contains(got, "Troppi codici") || strings.Contains(got, "Ingresso negato") {
+		t.Fatalf("a code shown while the door is held back: %q", got)
+	}
 }

@@ -26,6 +26,10 @@
   var sessionEnded = function (res, data) {
     return res.status === 401 || (res.status === 403 && data && data.reason === "csrf");
   };
+  // Nor is a refusal of the person (a role taken away, 403) or of the pace
+  // (too many wrong codes, 429): the code was not judged, and the page says
+  // so with the hub's reason rather than "refused".
+  var notJudged = function (res) { return res.status === 403 || res.status === 429; };
   var result = root.querySelector(".scan-result");
   var form = root.querySelector(".scan-form");
   var codeInput = form.querySelector("[name=code]");
@@ -418,6 +422,8 @@
           clearFields();
         } else if (sessionEnded(res, data)) {
           show("error", msg("signed-out"), "");
+        } else if (notJudged(res)) {
+          show("error", msg("not-checked"), data.detail || "");
         } else {
           show("error", data.heading || msg("error"), data.detail || "");
         }
@@ -497,6 +503,8 @@
           if (amountInput) { amountInput.value = ""; }
         } else if (sessionEnded(res, data)) {
           show("error", msg("signed-out"), "");
+        } else if (notJudged(res)) {
+          show("error", msg("not-checked"), data.detail || "");
         } else {
           show("error", msg("error"), data.detail || "");
         }
