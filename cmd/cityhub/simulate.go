@@ -54,17 +54,26 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 			return err
 		}
 		// A station without a line would log in with nothing and be
-		// refused: said now, by name, rather than as a refused secret.
+		// refused: it is not played, and said so by name (the demo's file
+		// holds the stations it registered, 8 of the default 10, less any
+		// an operator deleted); none at all is a mistake.
 		var missing []string
+		kept := layout[:0]
 		for _, st := range layout {
-			if _, ok := creds[st.ID]; !ok {
+			if _, ok := creds[st.ID]; ok {
+				kept = append(kept, st)
+			} else {
 				missing = append(missing, st.ID)
 			}
 		}
-		if len(missing) > 0 {
-			return fmt.Errorf("%s has no secret for %d of the %d stations (%s ...): pass the file the hub wrote for these stations, or -prefix and -stations naming those in the file",
-				*credFile, len(missing), len(layout), missing[0])
+		if len(kept) == 0 {
+			return fmt.Errorf("%s has no secret for any of the %d stations (%s ...): pass the file the hub wrote for these stations, or -prefix and -stations naming those in the file",
+				*credFile, len(layout), missing[0])
 		}
+		if len(missing) > 0 {
+			log.Warn("stations without a secret in the credentials file are not played", slog.String("file", *credFile), slog.Int("stations", len(missing)), slog.String("first", missing[0]))
+		}
+		layout = kept
 	}
 	sim := simulator.New(simulator.Config{URL: url, Credentials: creds, Root: *root, Stations: layout, StatusEvery: *statusEvery,
 		EventsPerSecond: *events, FailureRate: *failure, SilentRate: *silent, ReplyDelay: *delay,
@@ -83,7 +92,7 @@ func simulate(ctx context.Context, args []string, getenv func(string) string, st
 		return err // stopped while connecting: a clean stop (untilStopped)
 	}
 	defer sim.Close()
-	fmt.Fprintf(stdout, "simulating %d stations (%s-001 ... ) on %s; Ctrl-C to stop\n", *n, *prefix, config.Redact(url))
+	fmt.Fprintf(stdout, "simulating %d stations (%s ... ) on %s; Ctrl-C to stop\n", len(layout), layout[0].ID, config.Redact(url))
 	fmt.Fprintln(stdout, "the hub must know these stations: `cityhub demo` registers the same layout (prefix bn, 10 docks)")
 	<-ctx.Done()
 	return nil
@@ -100,8 +109,8 @@ func simulateFlagsError(brokerURL string, stations, docks int, failure, silent, 
 	if stations < 1 || stations > 999 {
 		errs = append(errs, fmt.Errorf("-stations %d: want 1 to 999 (ids PREFIX-001 to PREFIX-999)", stations))
 	}
-	if docks < 1 || docks > mobility.MaxCapacity {
-		errs = append(errs, fmt.Errorf("-docks %d: want 1 to %d", docks, mobility.MaxCapacity))
+	if docks < 2 || docks > mobility.MaxCapacity {
+		errs = append(errs, fmt.Errorf("-docks %d: want 2 to %d (a station plays at least one bike and one free dock)", docks, mobility.MaxCapacity))
 	}
 	if failure < 0 || failure > 1 || silent < 0 || silent > 1 || failure+silent > 1 {
 		errs = append(errs, fmt.Errorf("-failure-rate %v and -silent-rate %v: want shares from 0 to 1, together at most 1", failure, silent))

@@ -139,7 +139,8 @@ func TestStoppedWhileStarting(t *testing.T) {
 // simulate refuses flags out of bounds at once, each by name, where it
 // played 0 stations, took a failure rate of 2, or retried an unknown
 // scheme for ever; and a credentials file without a station's line is said
-// to lack it, not to hold a refused secret.
+// to lack it, not to hold a refused secret (when it has none for any; a
+// station without a line is left out).
 func TestSimulateRefusesFlagsOutOfBounds(t *testing.T) {
 	t.Parallel()
 	creds := filepath.Join(t.TempDir(), "creds")
@@ -158,7 +159,8 @@ func TestSimulateRefusesFlagsOutOfBounds(t *testing.T) {
 		{[]string{"-docks", "500"}, "-docks 500"},
 		{[]string{"-ride-min", "5m", "-ride-max", "1m"}, "-ride-max"},
 		{[]string{"extra"}, "unexpected arguments"},
-		{[]string{"-mqtt-url", "tcp://127.0.0.1:9", "-stations", "2", "-credentials", creds}, "no secret for 1 of the 2 stations (bn-002"},
+		{[]string{"-docks", "1"}, "-docks 1"},
+		{[]string{"-mqtt-url", "tcp://127.0.0.1:9", "-prefix", "zz", "-stations", "2", "-credentials", creds}, "no secret for any of the 2 stations (zz-001"},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err := run(ctx, append([]string{"simulate"}, tc.args...), func(string) string { return "" }, io.Discard, io.Discard)
