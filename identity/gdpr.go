@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/mail"
 )
@@ -38,7 +39,7 @@ type LoginAddress struct {
 // without a caller; NotFound if the account is missing.
 func (s *Service) Export(ctx context.Context, c Caller) (Export, error) {
 	if c.AccountID == "" {
-		return Export{}, errNotAuthenticated
+		return Export{}, apperr.R(apperr.Unauthenticated, "login_required", "Please log in.")
 	}
 	accountID := c.AccountID
 	out := Export{ExportedAt: s.now()}
