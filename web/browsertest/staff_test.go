@@ -63,6 +63,18 @@ func TestStaffPages(t *testing.T) {
 	if got := b.text(".scan-result"); !strings.Contains(got, "123456") {
 		t.Errorf("an English amount's result = %q", got)
 	}
+	for typed, cents := range map[string]string{"1.000.000,00": "100000000", "1,000,000": "100000000"} {
+		b.do(
+			chromedp.Evaluate[chromedp.Void](`document.querySelector(".scan-result").className = "scan-result"`),
+			chromedp.SetValue(chromedp.CSS("#scan-code"), "ABCD-EFGH-JK"),
+			chromedp.SetValue(chromedp.CSS("#scan-amount"), typed),
+			chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-ok")`, chromedp.WithPollingTimeout(10*time.Second)),
+		)
+		if got := b.text(".scan-result"); !strings.Contains(got, cents) {
+			t.Errorf("the amount %s's result = %q, want %s cents", typed, got, cents)
+		}
+	}
 
 	// The camera (Chromium's fake device, showing a QR code) reads the code.
 	b.do(

@@ -378,7 +378,11 @@
     var t = String(text).trim().replace(/\s|€/g, "");
     if (/^\d{1,3}(\.\d{3})+,\d{1,2}$/.test(t)) { t = t.replace(/\./g, ""); }
     if (/^\d{1,3}(,\d{3})+\.\d{1,2}$/.test(t)) { t = t.replace(/,/g, ""); }
-    if (!/^\d{1,6}([.,]\d{1,2})?$/.test(t)) { return NaN; }
+    // Thousands without cents in two groups or more ("1.250.000") cannot
+    // be a decimal amount; one group alone ("1.250") could, and is refused.
+    if (/^\d{1,3}([.,])\d{3}(\1\d{3})+$/.test(t)) { t = t.replace(/[.,]/g, ""); }
+    // Up to the most a purchase may be, 1,000,000 euros: seven digits.
+    if (!/^\d{1,7}([.,]\d{1,2})?$/.test(t)) { return NaN; }
     var parts = t.replace(",", ".").split(".");
     var cents = parseInt(parts[0], 10) * 100;
     if (parts[1]) { cents += parseInt((parts[1] + "0").slice(0, 2), 10); }
