@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"cityhub/apperr"
@@ -106,6 +107,9 @@ func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performan
 	}
 	data := mail.TicketsPurchase{OrderID: o.ID, Title: p.Title, Venue: v.Name, Address: v.Address, StartsAt: p.StartsAt,
 		EndsAt: p.EndsAt, DoorsOpen: p.DoorsOpen, TotalCents: o.TotalCents, ByCard: o.Method == PayCard}
+	// In the order people read seats (9 before 10), as the order page.
+	tickets = slices.Clone(tickets)
+	slices.SortFunc(tickets, func(a, b Ticket) int { return CompareSeatIDs(a.SeatID, b.SeatID) })
 	for _, t := range tickets {
 		line := mail.TicketLine{Code: t.Code, PriceCents: t.PriceCents}
 		line.Section, line.Row, line.Number = seatParts(t.SeatID)
