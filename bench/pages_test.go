@@ -146,7 +146,25 @@ func ledgerPages(b *testing.B, engine string) {
 	}); err != nil || top == 0 {
 		b.Fatalf("newest funding entry: %d %v", top, err)
 	}
+	// Pages from random depths of the history, each cursor an entry of the
+	// account as its pages give them (a cursor of no entry of its is
+	// refused, bad_cursor): the entry just below a random id.
 	rng := rand.New(rand.NewPCG(7, 11))
+	cursors := make([]int64, 0, 300)
+	if err := h.db.Wallet().View(ctx, func(tx wallet.Tx) error {
+		for len(cursors) < cap(cursors) {
+			lines, err := tx.History(ctx, wallet.CityFunding, 2+rng.Int64N(top), 1)
+			if err != nil {
+				return err
+			}
+			if len(lines) == 1 {
+				cursors = append(cursors, lines[0].EntryID)
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatalf("cursors: %v", err)
+	}
 	var adminPage, walletPage latencies
 	get := func(lat *latencies, path, bearer string) {
 		t0 := time.Now()
@@ -157,8 +175,8 @@ func ledgerPages(b *testing.B, engine string) {
 		}
 	}
 	b.ResetTimer()
-	for range 300 {
-		get(&adminPage, fmt.Sprintf("/api/v1/admin/ledger/accounts/city:funding?cursor=%d&limit=20", 1+rng.Int64N(top)), admins[0])
+	for _, cursor := range cursors {
+		get(&adminPage, fmt.Sprintf("/api/v1/admin/ledger/accounts/city:funding?cursor=%d&limit=20", cursor), admins[0])
 		get(&walletPage, "/api/v1/wallet/history?limit=20", bearers[0])
 	}
 	b.StopTimer()
