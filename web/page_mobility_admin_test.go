@@ -418,6 +418,12 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 			t.Errorf("a message by the latitude, which was read:\n%s", body)
 		}
 	}
+	// A wrong English name is said by the English name, not the Italian.
+	enName := url.Values{"csrf_token": {tok}, "id": {"nome-inglese"}, "name_it": {"Nuova"}, "name_en": {"Ne\u202ew"}, "lat": {"41,13"}, "lon": {"14,78"}, "capacity": {"4"}}
+	if res, body := admin.Post("/admin/bikes/stations", enName); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `data-field-error="name_en"`) || strings.Contains(body, `data-field-error="name_it"`) {
+		t.Errorf("a station with a wrong English name: %d\n%s", res.StatusCode, body)
+	}
 	// A vehicle type: its name and its missing plan together.
 	vt := url.Values{"csrf_token": {tok}, "id": {"eb2"}, "name_it": {""}, "propulsion": {"human"}}
 	if res, body := admin.Post("/admin/bikes/vehicle-types", vt); res.StatusCode != http.StatusBadRequest ||

@@ -13,6 +13,7 @@ import (
 	"cityhub/ids"
 	"cityhub/mobility"
 	"cityhub/money"
+	"cityhub/plaintext"
 	"cityhub/web/httpx"
 )
 
@@ -518,6 +519,14 @@ func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bik
 	if field == "id" && (p.Edit || mobility.ValidID(p.ID)) {
 		field, ok = foreignField[k.key]
 	}
+	// A name or description refusal covers both languages: it belongs by
+	// the English one when the Italian one is fine.
+	switch {
+	case field == "name_it" && validCatalogueText(p.Values["name_it"], 200, true):
+		field, msg = "name_en", l.T("madmin.err.name_en")
+	case field == "description_it" && validCatalogueText(p.Values["description_it"], 1000, false):
+		field = "description_en"
+	}
 	if ok {
 		// A field the page could not read keeps the page's message, and a
 		// position not read keeps the one on the coordinate that was not.
@@ -609,4 +618,17 @@ func (s *bikeAdminPages) bikeAdminDelete(k bikeAdminKind) pageHandler {
 		}
 		http.Redirect(w, r, k.base()+"?deleted="+url.QueryEscape(id), http.StatusSeeOther)
 	}
+}
+
+// validCatalogueText reports whether s passes the catalogue's check of a
+// name (one line, required) or a description (lines, optional) of at most
+// max bytes, as the mobility service checks it.
+func validCatalogueText(s string, max int, name bool) bool {
+	if len(s) > max {
+		return false
+	}
+	if name {
+		return strings.TrimSpace(s) != "" && plaintext.Line(s)
+	}
+	return plaintext.Lines(s)
 }
