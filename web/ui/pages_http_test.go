@@ -204,6 +204,32 @@ func TestExpiredFormGivesBackWhatWasTyped(t *testing.T) {
 	}
 }
 
+// A form whose session ended on the server (the password changed in another
+// browser) is refused as a form of no one signed in, 401, and gives back
+// what was typed, with a way to sign in that returns to the form.
+func TestFormOfAnEndedSessionGivesBackWhatWasTyped(t *testing.T) {
+	pc, accts := newPageServer(t)
+	pc.Login("anna@example.org", "secret-Anna")
+	tok := pc.CSRF("/privacy")
+	accts.endSessions()
+	const typed = "Una descrizione lunga che non deve andare perduta"
+	req, _ := http.NewRequest("POST", pc.URL+"/privacy/delete", strings.NewReader(url.Values{"csrf_token": {tok}, "confirm_email": {"anna@example.org"}, "description": {typed}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	req.Header.Set("Referer", pc.URL+"/privacy")
+	res, err := pc.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := webtest.ReadBody(t, res)
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, typed) || !strings.Contains(body, `href="/login?next=%2fprivacy"`) {
+		t.Fatalf("a form of an ended session: %d\n%s", res.StatusCode, body)
+	}
+	if len(accts.deleted) != 0 {
+		t.Fatalf("a form of an ended session deleted the account")
+	}
+}
+
 // A page's script that asks for JSON (the scanners) gets a refusal it can
 // read: problem+json with its reason, its detail in the page's language,
 // so that a session that ended is told from a refused code.

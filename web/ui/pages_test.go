@@ -64,6 +64,14 @@ func (p *pageAccounts) EndSession(ctx context.Context, token string) error {
 	return nil
 }
 
+// endSessions ends every session on the server, as a password changed in
+// another browser does, the browsers keeping their cookies.
+func (p *pageAccounts) endSessions() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	clear(p.sessions)
+}
+
 func (p *pageAccounts) ErasureCredit(ctx context.Context, c identity.Caller) (cardpay.ErasureCredit, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
