@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -178,5 +179,11 @@ func TestDoorPageTargetsAnswerRefusalsAlike(t *testing.T) {
 	if res.StatusCode != http.StatusTooManyRequests || out["reason"] != "too_many_failed_codes" || res.Header.Get("Retry-After") != "600" ||
 		!strings.Contains(out["detail"].(string), "codici") {
 		t.Fatalf("typed codes that match no ticket: %d %v, Retry-After %q", res.StatusCode, out, res.Header.Get("Retry-After"))
+	}
+	// The form without the script: the same pace, said as a code not
+	// checked (never "entry refused"), with its Retry-After.
+	res, body := pc.Post(ui.TicketScanEndpoint, url.Values{"csrf_token": {csrf}, "code": {"0000-0000-0000-0000-0"}, "performance_id": {tonight.ID}})
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "600" || !strings.Contains(body, `scan-result-text">Codice non controllato`) || strings.Contains(body, `scan-result-text">Ingresso negato`) {
+		t.Fatalf("the form past the pace: %d, Retry-After %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
 	}
 }

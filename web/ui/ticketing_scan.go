@@ -83,7 +83,14 @@ func (s *theatrePages) ticketScanForm(w http.ResponseWriter, r *http.Request, c 
 			s.pageError(w, r, err)
 			return
 		}
-		s.scanPage(w, r, c, status, performance, &scanResult{Kind: "error", Title: l.T("door.refused"), Detail: doorRefusal(l, err), Code: code})
+		// A refusal of the person or of the pace is no verdict on the
+		// ticket: "not checked", as the page's script says it.
+		title := l.T("door.refused")
+		if status == http.StatusForbidden || status == http.StatusTooManyRequests {
+			title = l.T("scan.result.not_checked")
+			httpx.SetRetryAfter(w, err)
+		}
+		s.scanPage(w, r, c, status, performance, &scanResult{Kind: "error", Title: title, Detail: doorRefusal(l, err), Code: code})
 		return
 	}
 	t := res.Ticket
