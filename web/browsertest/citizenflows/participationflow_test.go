@@ -228,4 +228,18 @@ func TestReportFlow(t *testing.T) {
 	check("proposal")
 	f.Open("/proposals")
 	check("proposals")
+
+	// A title of one long word (a pasted link, a word typed without a
+	// space) breaks on a phone rather than push the page past its width.
+	f.Open("/proposals/new")
+	if st := f.Submit(
+		chromedp.SetValue(chromedp.CSS("#f-title"), strings.Repeat("Supercalifragilistichespiralidoso", 4)),
+		chromedp.SetValue(chromedp.CSS("#f-body"), "Una proposta il cui titolo è una parola sola, lunghissima."),
+		chromedp.Click(chromedp.CSS(`form[action="/proposals"] button[type=submit]`)),
+	); st != 200 {
+		t.Fatalf("proposal of a long word: %d", st)
+	}
+	check("proposal_long_word")
+	f.Open("/proposals")
+	check("proposals_long_word")
 }
