@@ -76,6 +76,11 @@ func TestParticipationPages(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="e-place"`) || !strings.Contains(body, `value="40.8518"`) {
 		t.Fatalf("outside the city: %d\n%s", res.StatusCode, body)
 	}
+	// Both coordinates are marked invalid and tied to the place's error,
+	// for a screen reader as for the eye.
+	if strings.Count(body, `aria-describedby="e-place" aria-invalid="true"`) != 2 {
+		t.Fatalf("the coordinates are not tied to the place's error:\n%s", body)
+	}
 	// Half a position, or a coordinate that is not a number, is not a
 	// place outside the city: the place's error says both are needed.
 	for _, lon := range []string{"", "east"} {
