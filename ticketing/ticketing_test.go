@@ -124,7 +124,7 @@ func TestTicketsInTheWallet(t *testing.T) {
 			t.Fatalf("items %v %v", items, err)
 		}
 		it := items[0]
-		if it.Kind != "ticket" || it.ID != ts[0].ID || !it.HasQR || it.Title != "La locandiera" || !strings.Contains(it.Subtitle, "B, 2") {
+		if it.Kind != "ticket" || it.ID != ts[0].ID || !it.HasQR || it.Title != "La locandiera" || !strings.Contains(it.Subtitle, "B, 2") || !strings.Contains(it.Subtitle, it.Expires.In(f.svc.Zone()).Format("2006-01-02")[:4]+"-") {
 			t.Fatalf("item %+v", it)
 		}
 		// Good at the door until the performance ends, not only until it

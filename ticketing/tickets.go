@@ -173,7 +173,10 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 		ends := t.EndsAt
 		items = append(items, wallet.Item{
 			Kind: "ticket", ID: t.ID, Title: t.Title,
-			Subtitle: fmt.Sprintf("%s · %s · %s %s, %d", t.VenueName, t.StartsAt.In(s.zone).Format("02/01/2006 15:04"), t.Section, t.Row, t.Number),
+			// The date as ISO 8601 writes it, which reads the same in
+			// every language the subtitle is shown in ("07/12" is July to
+			// an English reader).
+			Subtitle: fmt.Sprintf("%s · %s · %s %s, %d", t.VenueName, t.StartsAt.In(s.zone).Format("2006-01-02 15:04"), t.Section, t.Row, t.Number),
 			Status:   t.Status, Expires: &ends, At: t.IssuedAt, HasQR: t.Status == TicketValid,
 			Link: "/theatre#" + t.ID,
 		})
