@@ -62,4 +62,43 @@ func TestProposalPageCommentsPage(t *testing.T) {
 		!strings.Contains(body, `id="proposal-problem"`) {
 		t.Fatalf("a blank comment: %d\n%s", res.StatusCode, body)
 	}
+	// The form's one-time key: a double tap posts one comment, and the
+	// key sent with another text makes nothing, the form coming back
+	// under a fresh key.
+	_, page := own.Get("/proposals/" + pr.ID)
+	m := regexp.MustCompile(`name="key" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the comment form has no key:\n%s", page)
+	}
+	before := len(mustComments(t, svc, pr.ID))
+	for range 2 {
+		if res, _ := own.Post("/proposals/"+pr.ID+"/comments", url.Values{"csrf_token": {csrf}, "key": {m[1]}, "comment": {"Sono d'accordo."}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the comment: %d", res.StatusCode)
+		}
+	}
+	if n := len(mustComments(t, svc, pr.ID)) - before; n != 1 {
+		t.Fatalf("a double tap made %d comments", n)
+	}
+	res, body = own.Post("/proposals/"+pr.ID+"/comments", url.Values{"csrf_token": {csrf}, "key": {m[1]}, "comment": {"Un altro testo."}})
+	if res.StatusCode != http.StatusConflict || strings.Contains(body, `name="key" value="`+m[1]+`"`) || len(mustComments(t, svc, pr.ID))-before != 1 {
+		t.Fatalf("the key again with another text: %d", res.StatusCode)
+	}
+}
+
+// mustComments is every comment of a proposal.
+func mustComments(t *testing.T, svc *participation.Service, proposal string) []participation.PublicComment {
+	t.Helper()
+	var all []participation.PublicComment
+	after := ""
+	for {
+		cs, err := svc.Comments(t.Context(), proposal, after, participation.MaxCommentPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, cs...)
+		if len(cs) < participation.MaxCommentPage {
+			return all
+		}
+		after = cs[len(cs)-1].ID
+	}
 }

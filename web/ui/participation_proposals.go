@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -109,6 +110,9 @@ type proposalPage struct {
 	// After is the comment the page's comments follow (empty: from the
 	// first); More is the last one shown when later ones exist.
 	After, More string
+	// CommentKey is the comment form's one-time key (formOnce): a double
+	// tap or a resent form posts one comment.
+	CommentKey string
 }
 
 // proposalCommentPage is how many comments a proposal's page shows; a
@@ -140,7 +144,13 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 		values = map[string]string{}
 	}
 	d := proposalPage{Proposal: pr, Comments: cs, Citizen: c.Has(identity.RoleCitizen), Admin: c.Has(identity.RoleAdmin),
-		Values: values, Done: r.URL.Query().Get("done"), After: after, More: more}
+		Values: values, Done: r.URL.Query().Get("done"), After: after, More: more, CommentKey: values["key"]}
+	if d.CommentKey == "" || apperr.ReasonOf(problem) == "idempotency_key_reused" {
+		// A refused comment keeps its key (a refusal is not kept, so the
+		// text corrected runs under it); one whose key made another
+		// comment gets a fresh one, to be a comment of its own.
+		d.CommentKey = ids.Token(12)
+	}
 	if c.AccountID != "" {
 		if d.Supports, err = p.svc.Supports(ctx, c, id); err != nil {
 			p.pageError(w, r, err)
@@ -177,7 +187,7 @@ func (p *participationPages) proposalAction(do func(r *http.Request, c identity.
 		id := r.PathValue("id")
 		if err := do(r, c, id); err != nil {
 			if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict {
-				values, marked := map[string]string{}, ""
+				values, marked := map[string]string{"key": r.PostFormValue("key")}, ""
 				if field != "" {
 					values[field] = r.PostFormValue(field)
 					if code == apperr.Invalid {
@@ -209,7 +219,12 @@ func (p *participationPages) handleFollow() pageHandler {
 
 func (p *participationPages) handleComment() pageHandler {
 	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
-		_, err := p.svc.AddComment(r.Context(), c, id, r.PostFormValue("comment"))
+		body := r.PostFormValue("comment")
+		_, err := p.formOnce(r.Context(), "page.comment:"+c.AccountID, r.PostFormValue("key"), struct{ Proposal, Body string }{id, body},
+			func(ctx context.Context) (string, error) {
+				cm, err := p.svc.AddComment(ctx, c, id, body)
+				return cm.ID, err
+			})
 		return err
 	}, "commented", "comment")
 }
