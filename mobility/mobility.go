@@ -53,6 +53,30 @@ type Station struct {
 // shown to riders, counted in the feeds or rented out.
 func (s Station) Registered(dock int) bool { return dock >= 1 && dock <= s.Capacity }
 
+// MaxName bounds a catalogue name, in bytes, and MaxDescription a pricing
+// plan's description.
+const (
+	MaxName        = 200
+	MaxDescription = 1000
+)
+
+// ValidName reports whether s may be a catalogue item's name in one
+// language: one line of at most MaxName bytes; required says whether it
+// may be empty (the Italian one may not).
+func ValidName(s string, required bool) bool {
+	return (!required || strings.TrimSpace(s) != "") && len(s) <= MaxName && plaintext.Line(s)
+}
+
+// ValidNames is the check of an item's names: the Italian one required,
+// the English one optional.
+func ValidNames(it, en string) bool { return ValidName(it, true) && ValidName(en, false) }
+
+// ValidDescription reports whether s may be a plan's description in one
+// language: lines of at most MaxDescription bytes, possibly empty.
+func ValidDescription(s string) bool {
+	return len(s) <= MaxDescription && plaintext.Lines(s)
+}
+
 // MaxCapacity bounds the docks of one station.
 const MaxCapacity = 200
 
@@ -76,7 +100,7 @@ func (s Station) Problems() []error {
 	if err := checkID("station", s.ID); err != nil {
 		out = append(out, err)
 	}
-	if strings.TrimSpace(s.NameIT) == "" || len(s.NameIT) > 200 || len(s.NameEN) > 200 || !plaintext.Line(s.NameIT) || !plaintext.Line(s.NameEN) {
+	if !ValidNames(s.NameIT, s.NameEN) {
 		out = append(out, apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one): one line of at most 200 characters."))
 	}
 	if !ValidAddress(s.Address) {
@@ -151,7 +175,7 @@ func (v VehicleType) Problems() []error {
 	if err := checkID("vehicle type", v.ID); err != nil {
 		out = append(out, err)
 	}
-	if strings.TrimSpace(v.NameIT) == "" || len(v.NameIT) > 200 || len(v.NameEN) > 200 || !plaintext.Line(v.NameIT) || !plaintext.Line(v.NameEN) {
+	if !ValidNames(v.NameIT, v.NameEN) {
 		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_name", "A vehicle type needs an Italian name: one line of at most 200 characters."))
 	}
 	switch {

@@ -1,11 +1,9 @@
 package mobility
 
 import (
-	"strings"
 	"time"
 
 	"cityhub/apperr"
-	"cityhub/plaintext"
 )
 
 // PricingPlan is an unlock fee plus per-minute segments, with the semantics
@@ -55,10 +53,10 @@ func (p PricingPlan) Problems() []error {
 	if err := checkID("pricing plan", p.ID); err != nil {
 		out = append(out, err)
 	}
-	if strings.TrimSpace(p.NameIT) == "" || len(p.NameIT) > 200 || len(p.NameEN) > 200 || !plaintext.Line(p.NameIT) || !plaintext.Line(p.NameEN) {
+	if !ValidNames(p.NameIT, p.NameEN) {
 		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most 200 characters."))
 	}
-	if len(p.DescriptionIT) > 1000 || len(p.DescriptionEN) > 1000 || !plaintext.Lines(p.DescriptionIT) || !plaintext.Lines(p.DescriptionEN) {
+	if !ValidDescription(p.DescriptionIT) || !ValidDescription(p.DescriptionEN) {
 		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters, without control characters."))
 	}
 	if p.UnlockCents < 0 || p.UnlockCents > MaxFare {

@@ -13,7 +13,6 @@ import (
 	"cityhub/ids"
 	"cityhub/mobility"
 	"cityhub/money"
-	"cityhub/plaintext"
 	"cityhub/web/httpx"
 )
 
@@ -522,9 +521,9 @@ func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bik
 	// A name or description refusal covers both languages: it belongs by
 	// the English one when the Italian one is fine.
 	switch {
-	case field == "name_it" && validCatalogueText(p.Values["name_it"], 200, true):
+	case field == "name_it" && mobility.ValidName(p.Values["name_it"], true):
 		field, msg = "name_en", l.T("madmin.err.name_en")
-	case field == "description_it" && validCatalogueText(p.Values["description_it"], 1000, false):
+	case field == "description_it" && mobility.ValidDescription(p.Values["description_it"]):
 		field = "description_en"
 	}
 	if ok {
@@ -618,17 +617,4 @@ func (s *bikeAdminPages) bikeAdminDelete(k bikeAdminKind) pageHandler {
 		}
 		http.Redirect(w, r, k.base()+"?deleted="+url.QueryEscape(id), http.StatusSeeOther)
 	}
-}
-
-// validCatalogueText reports whether s passes the catalogue's check of a
-// name (one line, required) or a description (lines, optional) of at most
-// max bytes, as the mobility service checks it.
-func validCatalogueText(s string, max int, name bool) bool {
-	if len(s) > max {
-		return false
-	}
-	if name {
-		return strings.TrimSpace(s) != "" && plaintext.Line(s)
-	}
-	return plaintext.Lines(s)
 }
