@@ -140,7 +140,7 @@ func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID s
 	// An expired hold holds nothing: paying it takes its seats again, as a
 	// new hold would, and a seat whose category has been taken off sale
 	// since (its price removed) is no more for sale to it than to anyone.
-	if !now.Before(o.HoldExpiresAt) && !onSale(o, p) {
+	if !now.Before(o.HoldExpiresAt) && !OnSale(o, p) {
 		return Order{}, nil, apperr.R(apperr.Conflict, "seats_off_sale", "Your hold expired and some of its seats are no longer on sale; choose your seats again.")
 	}
 	sale := wallet.Transaction{
@@ -382,7 +382,7 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 		}
 		// As the credit path: an expired hold takes its seats again only
 		// while they are on sale.
-		if !now.Before(o.HoldExpiresAt) && !onSale(o, p) {
+		if !now.Before(o.HoldExpiresAt) && !OnSale(o, p) {
 			return refund(NoteHoldExpiredOffSale)
 		}
 		ok, err := secure(ctx, tx, o, now, claimsNow(ctx, tx, o.PerformanceID))
@@ -418,10 +418,7 @@ func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, inte
 
 // OnSale reports whether every seat of o is of a category p prices: an
 // expired hold is paid only then.
-func OnSale(o Order, p Performance) bool { return onSale(o, p) }
-
-// onSale reports whether every seat of o is of a category p prices.
-func onSale(o Order, p Performance) bool {
+func OnSale(o Order, p Performance) bool {
 	for _, s := range o.Seats {
 		if _, ok := p.Prices[s.Category]; !ok {
 			return false

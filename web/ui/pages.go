@@ -337,18 +337,10 @@ func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc 
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			err := apperr.R(apperr.Unauthenticated, "login_required", "Please sign in first.")
-			// A form of this site's own whose session ended on the server
-			// (the password changed elsewhere, the account disabled) gives
-			// back what was typed, as an expired form does (csrfRefused).
-			if r.Header.Get("Sec-Fetch-Site") == "same-origin" && !wantsJSON(r) && r.PostForm != nil {
-				l := s.locale(r)
-				status := http.StatusUnauthorized
-				s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading." + headingOf(status)), Message: l.ErrorText(err),
-					Typed: csrfTyped(r.PostForm), Back: s.returnPath(r)})
-				return
-			}
-			s.pageError(w, r, err)
+			// A form whose session ended on the server (the password
+			// changed elsewhere, the account disabled) gives back what was
+			// typed, as an expired form does.
+			s.formRefused(w, r, apperr.R(apperr.Unauthenticated, "login_required", "Please sign in first."))
 			return
 		}
 		if len(roles) > 0 && !hasAnyRole(c, roles) {

@@ -150,15 +150,23 @@ func (s *site) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
 // site (or a browser that does not say) gets the plain refusal, so no
 // other site can have its text shown under this one's address.
 func (s *site) csrfRefused(w http.ResponseWriter, r *http.Request) {
-	err := apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site.")
-	if r.Header.Get("Sec-Fetch-Site") != "same-origin" || wantsJSON(r) {
-		// (A page's script that asked for JSON keeps what it sent.)
+	s.formRefused(w, r, apperr.R(apperr.Forbidden, "csrf", "The form has expired or did not come from this site."))
+}
+
+// formRefused answers a form post refused before its handler ran (its
+// token expired, its session ended) with err's page: for this site's own
+// posts (Sec-Fetch-Site, which no other site can set) it gives back the
+// texts typed into it (csrfTyped) with a link to the form; for any other,
+// and for a page's script that asked for JSON (which keeps what it sent),
+// the plain refusal.
+func (s *site) formRefused(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Header.Get("Sec-Fetch-Site") != "same-origin" || wantsJSON(r) || r.PostForm == nil {
 		s.pageError(w, r, err)
 		return
 	}
 	l := s.locale(r)
-	status := http.StatusForbidden
-	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading.forbidden"), Message: l.ErrorText(err),
+	status := httpx.StatusFor(err)
+	s.render(w, r, status, "error", "", errorPage{Status: status, Heading: l.T("error.heading." + headingOf(status)), Message: l.ErrorText(err),
 		Typed: csrfTyped(r.PostForm), Back: s.returnPath(r)})
 }
 
