@@ -27,12 +27,15 @@ const (
 // Roles lists every role the JSON API documents, for validation and tests.
 var Roles = []Role{RoleCitizen, RoleMerchant, RoleDoor, RoleOperator, RoleAdmin, RoleCityStaff}
 
-// RefusalReason is the reason a refusal (403) gives a caller without role:
-// the role the action wants, named as the services name it, so that an app
-// can tell "sign in as a citizen" from "ask the city" without reading the
-// message.
-func RefusalReason(role Role) string {
-	switch role {
+// RefusalReason is the reason a refusal (403) gives a caller without any
+// of roles: the role the action wants, named as the services name it, so
+// that an app can tell "sign in as a citizen" from "ask the city" without
+// reading the message; role_required where several would do.
+func RefusalReason(roles ...Role) string {
+	if len(roles) != 1 {
+		return "role_required"
+	}
+	switch roles[0] {
 	case RoleCitizen:
 		return "not_citizen"
 	case RoleMerchant:

@@ -271,7 +271,7 @@ func externalName(ext ExternalIdentity) string {
 	// no name may hold go first, so that one between two spaces leaves
 	// one: they are nothing a person's name is read by.
 	name = strings.Map(func(r rune) rune {
-		if plaintext.Hidden(r) || (!plaintext.Breaks(r) && !plaintext.Line(string(r))) {
+		if plaintext.Invisible(r) {
 			return -1
 		}
 		return r

@@ -43,17 +43,17 @@ func Hidden(r rune) bool {
 	return false
 }
 
-// zeroWidth reports whether r is a zero-width character that a name may
-// not hold: zero-width space, word joiner, byte order mark.
-func zeroWidth(r rune) bool {
-	return r == '\u200b' || r == '\u2060' || r == '\ufeff'
+// Invisible reports whether r may not stand in a name although it breaks
+// no line: Hidden, or a zero-width space, word joiner or byte order mark.
+func Invisible(r rune) bool {
+	return Hidden(r) || r == '\u200b' || r == '\u2060' || r == '\ufeff'
 }
 
 // Line reports whether s is one line of text: valid UTF-8 and no rune
-// that Breaks, is Hidden or has zero width.
+// that Breaks or is Invisible.
 func Line(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
-		return Breaks(r) || Hidden(r) || zeroWidth(r)
+		return Breaks(r) || Invisible(r)
 	})
 }
 

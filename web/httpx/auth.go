@@ -135,9 +135,5 @@ func RequireRole(r *http.Request, roles ...identity.Role) (identity.Caller, erro
 	if slices.ContainsFunc(roles, c.Has) {
 		return c, nil
 	}
-	reason := "role_required"
-	if len(roles) == 1 {
-		reason = identity.RefusalReason(roles[0])
-	}
-	return identity.Caller{}, apperr.R(apperr.Forbidden, reason, "Your account may not do this.")
+	return identity.Caller{}, apperr.R(apperr.Forbidden, identity.RefusalReason(roles...), "Your account may not do this.")
 }

@@ -346,11 +346,7 @@ func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc 
 		if len(roles) > 0 && !hasAnyRole(c, roles) {
 			// A post to another role's page came from no page of
 			// theirs: the language switch returns to the home page.
-			reason := "role_required"
-			if len(roles) == 1 {
-				reason = identity.RefusalReason(roles[0])
-			}
-			s.pageError(w, withFormPage(r, "/"), apperr.R(apperr.Forbidden, reason, "This page is for other roles."))
+			s.pageError(w, withFormPage(r, "/"), apperr.R(apperr.Forbidden, identity.RefusalReason(roles...), "This page is for other roles."))
 			return
 		}
 		r = r.WithContext(identity.WithCaller(r.Context(), c))
