@@ -535,19 +535,10 @@ func (s *Service) ResetStationState(ctx context.Context, c identity.Caller, id s
 // them as fast as it likes, and each is counted in the metrics anyway
 // (RefusedDocking).
 func (s *Service) logRefusedDocking(ctx context.Context, station string, dock int, bike string, at time.Time) {
-	l := &s.refusedLog
-	l.Lock()
-	if l.last == nil || len(l.last) > 10_000 {
-		l.last, l.unlogged = map[string]time.Time{}, map[string]int{}
-	}
-	if last, ok := l.last[station]; ok && at.Sub(last) < time.Minute && at.Sub(last) > -time.Minute {
-		l.unlogged[station]++
-		l.Unlock()
+	logIt, unlogged := s.refusedLog.Note(station, at)
+	if !logIt {
 		return
 	}
-	unlogged := l.unlogged[station]
-	l.last[station], l.unlogged[station] = at, 0
-	l.Unlock()
 	s.log.WarnContext(ctx, "bike_docked refused: the station's state has that dock taken or no such dock (logged at most once a minute per station)",
 		slog.String("station", station), slog.Int("dock", dock), slog.String("bike", bike), slog.Int("unlogged_since_last", unlogged))
 }

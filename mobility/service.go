@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"cityhub/logpace"
 )
 
 // Service holds mobility's rules. It is safe for concurrent use, and keeps no
@@ -35,11 +37,7 @@ type Service struct {
 	lastPrune time.Time
 
 	// refusedLog paces the log of refused dockings (logRefusedDocking).
-	refusedLog struct {
-		sync.Mutex
-		last     map[string]time.Time
-		unlogged map[string]int
-	}
+	refusedLog logpace.Pace
 
 	creds credentials // station broker credentials (credentials.go)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cityhub/logpace"
 	"cityhub/mobility"
 )
 
@@ -303,10 +304,7 @@ type quietHandler struct {
 // again at once. mochi logs each with the whole packet, payload included
 // as decimal bytes, so that a station could write 64 KiB of its choice
 // into the hub's log per publish, as fast as it reconnects.
-type packetErrors struct {
-	mu  sync.Mutex
-	log refusalLog
-}
+type packetErrors struct{ log logpace.Pace }
 
 // mochiPacketError is the message of mochi's record of a packet it refused.
 const mochiPacketError = "error processing packet"
@@ -328,9 +326,7 @@ func (h quietHandler) packetError(r slog.Record) (slog.Record, bool) {
 		attrs = append(attrs, a)
 		return true
 	})
-	h.packets.mu.Lock()
-	logIt, suppressed := h.packets.log.note(client+"\x00"+cause, r.Time)
-	h.packets.mu.Unlock()
+	logIt, suppressed := h.packets.log.Note(client+"\x00"+cause, r.Time)
 	if !logIt {
 		return r, false
 	}

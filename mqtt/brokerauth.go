@@ -15,6 +15,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"cityhub/logpace"
 	"cityhub/mobility"
 )
 
@@ -63,7 +64,7 @@ type authHook struct {
 	// ones (brokerguard.go).
 	guard *loginGuard
 	// refusals decides which refused logins are logged; refused counts them all.
-	refusals refusalLog
+	refusals logpace.Pace
 	refused  *prometheus.CounterVec
 	// epochs counts the changes of each station's credential (see verify).
 	epochs map[string]uint64
@@ -107,9 +108,7 @@ func newAuthHook(root string, stations StationAuthenticator, log *slog.Logger, r
 // refusals not logged since the last line.
 func (h *authHook) refuse(user, reason, msg string, attrs ...any) {
 	h.refused.WithLabelValues(reason).Inc()
-	h.mu.Lock()
-	logIt, suppressed := h.refusals.note(reason+"\x00"+user, time.Now())
-	h.mu.Unlock()
+	logIt, suppressed := h.refusals.Note(reason+"\x00"+user, time.Now())
 	if !logIt {
 		return
 	}

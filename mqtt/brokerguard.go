@@ -43,11 +43,6 @@ const (
 	hashSlots   = 2
 	hashWaiters = 32
 	slotWait    = 2 * time.Second
-	// refusalLogEvery: refused logins are logged once per this per username.
-	refusalLogEvery = time.Minute
-	// refusalLogBurst lines at most per refusalLogEvery over all usernames
-	// (a flood spraying usernames); the rest are counted only.
-	refusalLogBurst = 100
 )
 
 // loginKey is the SHA-256 of a username and a secret: what the caches
@@ -222,48 +217,6 @@ func (g *loginGuard) forget(user string) {
 	delete(g.good, user)
 	g.badCount -= len(g.bad[user])
 	delete(g.bad, user)
-}
-
-// refusalLog decides which refused logins are logged: once per
-// refusalLogEvery per username, with the count since the last line, and at
-// most refusalLogBurst lines per refusalLogEvery in all.
-type refusalLog struct {
-	last    map[string]refusalLine
-	window  time.Time // start of the current window of the overall bound
-	written int       // lines in it
-}
-
-type refusalLine struct {
-	at         time.Time
-	suppressed int // refusals not logged since at
-}
-
-// note records a refusal of user and reports whether to log it, and how
-// many refusals of user went unlogged before it.
-func (r *refusalLog) note(user string, now time.Time) (logIt bool, suppressed int) {
-	if r.last == nil {
-		r.last = map[string]refusalLine{}
-	}
-	l, seen := r.last[user]
-	if seen && now.Sub(l.at) < refusalLogEvery {
-		l.suppressed++
-		r.last[user] = l
-		return false, 0
-	}
-	if now.Sub(r.window) >= refusalLogEvery {
-		r.window, r.written = now, 0
-	}
-	if r.written >= refusalLogBurst {
-		l.suppressed++
-		r.last[user] = l
-		return false, 0
-	}
-	r.written++
-	if !seen && len(r.last) >= cacheBound {
-		clear(r.last)
-	}
-	r.last[user] = refusalLine{at: now}
-	return true, l.suppressed
 }
 
 // remoteHost is the address a client connects from, without its port.

@@ -143,33 +143,6 @@ func TestGuardBudgets(t *testing.T) {
 	}
 }
 
-// The refused-login log: once a minute per key, with the count in between,
-// and refusalLogBurst lines a minute over all keys.
-func TestRefusalLog(t *testing.T) {
-	var r refusalLog
-	if logIt, _ := r.note("a", t0); !logIt {
-		t.Fatal("the first refusal was not logged")
-	}
-	for i := range 9 {
-		if logIt, _ := r.note("a", t0.Add(time.Duration(i)*time.Second)); logIt {
-			t.Fatal("a refusal within the minute was logged")
-		}
-	}
-	if logIt, n := r.note("a", t0.Add(refusalLogEvery)); !logIt || n != 9 {
-		t.Errorf("a minute later: logged %v with %d unlogged, want true and 9", logIt, n)
-	}
-	r = refusalLog{}
-	logged := 0
-	for i := range 3 * refusalLogBurst {
-		if logIt, _ := r.note(fmt.Sprint("user-", i), t0); logIt {
-			logged++
-		}
-	}
-	if logged != refusalLogBurst {
-		t.Errorf("%d lines for a spray of usernames in one minute, want %d", logged, refusalLogBurst)
-	}
-}
-
 // fakeStations verifies "right" for any username, counting checks; while
 // hold is set, each check waits for it to close.
 type fakeStations struct {
