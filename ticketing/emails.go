@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"cityhub/apperr"
@@ -108,9 +107,7 @@ func (s *Service) purchaseEmail(ctx context.Context, tx Tx, o Order, p Performan
 	data := mail.TicketsPurchase{OrderID: o.ID, Title: p.Title, Venue: v.Name, Address: v.Address, StartsAt: p.StartsAt,
 		EndsAt: p.EndsAt, DoorsOpen: p.DoorsOpen, TotalCents: o.TotalCents, ByCard: o.Method == PayCard}
 	// In the order people read seats (9 before 10), as the order page.
-	tickets = slices.Clone(tickets)
-	slices.SortFunc(tickets, func(a, b Ticket) int { return CompareSeatIDs(a.SeatID, b.SeatID) })
-	for _, t := range tickets {
+	for _, t := range SortBySeat(tickets, func(t Ticket) string { return t.SeatID }) {
 		line := mail.TicketLine{Code: t.Code, PriceCents: t.PriceCents}
 		line.Section, line.Row, line.Number = seatParts(t.SeatID)
 		data.Tickets = append(data.Tickets, line)

@@ -11,6 +11,7 @@ package ticketing
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,16 +149,31 @@ func SeatID(section, row string, number int) string {
 // their text order (the order of locks) puts 10 first. An id of another
 // shape sorts by its text, after the seats.
 func CompareSeatIDs(a, b string) int {
-	pa, pb := strings.Split(a, "/"), strings.Split(b, "/")
-	if len(pa) != 3 || len(pb) != 3 {
-		return cmp.Or(cmp.Compare(len(pb), len(pa)), strings.Compare(a, b))
+	sa, ra, na, okA := parseSeatID(a)
+	sb, rb, nb, okB := parseSeatID(b)
+	if !okA || !okB {
+		return cmp.Or(boolOrder(okB, okA), strings.Compare(a, b))
 	}
-	na, errA := strconv.Atoi(pa[2])
-	nb, errB := strconv.Atoi(pb[2])
-	if errA != nil || errB != nil {
-		return strings.Compare(a, b)
+	return cmp.Or(strings.Compare(sa, sb), strings.Compare(ra, rb), cmp.Compare(na, nb))
+}
+
+// boolOrder puts true before false: a seat before an id of another shape.
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-	return cmp.Or(strings.Compare(pa[0], pb[0]), strings.Compare(pa[1], pb[1]), cmp.Compare(na, nb))
+	return -1
+}
+
+// SortBySeat is xs in the order people read their seats (CompareSeatIDs),
+// a sorted copy: the order's own slice stays in lock order.
+func SortBySeat[T any](xs []T, seatID func(T) string) []T {
+	out := slices.Clone(xs)
+	slices.SortFunc(out, func(a, b T) int { return CompareSeatIDs(seatID(a), seatID(b)) })
+	return out
 }
 
 // SeatMap is a venue's seats, as an administrator enters them.

@@ -3,6 +3,7 @@ package ticketing
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,12 +60,20 @@ func (s *Service) view(ctx context.Context, tx Tx, t Ticket, owner bool, perfs m
 // seatParts splits a seat id (SeatID) into its section, row and number;
 // all empty for an id that is not one.
 func seatParts(id string) (section, row string, number int) {
-	parts := strings.SplitN(id, "/", 3)
-	if len(parts) != 3 {
-		return "", "", 0
+	section, row, number, _ = parseSeatID(id)
+	return section, row, number
+}
+
+// parseSeatID reads a seat id (SeatID); ok is false for an id of another
+// shape. It allocates nothing, for the sorts that compare ids.
+func parseSeatID(id string) (section, row string, number int, ok bool) {
+	section, rest, ok1 := strings.Cut(id, "/")
+	row, num, ok2 := strings.Cut(rest, "/")
+	n, err := strconv.Atoi(num)
+	if !ok1 || !ok2 || err != nil {
+		return "", "", 0, false
 	}
-	fmt.Sscan(parts[2], &number)
-	return parts[0], parts[1], number
+	return section, row, n, true
 }
 
 // views shows tickets to their holder.

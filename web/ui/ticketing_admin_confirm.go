@@ -3,7 +3,6 @@ package ui
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -98,14 +97,9 @@ func (s *theatrePages) handleTheatreAdminRefundConfirm(w http.ResponseWriter, r 
 		s.pageError(w, r, err)
 		return
 	}
-	ids := make([]string, 0, len(o.Seats))
-	for _, st := range o.Seats {
-		ids = append(ids, st.SeatID)
-	}
-	slices.SortFunc(ids, ticketing.CompareSeatIDs)
-	seats := make([]string, 0, len(ids))
-	for _, id := range ids {
-		seats = append(seats, seatName(l, id))
+	seats := make([]string, 0, len(o.Seats))
+	for _, st := range ticketing.SortBySeat(o.Seats, func(s ticketing.OrderSeat) string { return s.SeatID }) {
+		seats = append(seats, seatName(l, st.SeatID))
 	}
 	method := o.Method
 	if l.Has("staff.refund.method." + method) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,9 +101,7 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 		return orderPage{}, apperr.R(apperr.NotFound, "order_not_found", "No such order.")
 	}
 	page := orderPage{Order: o, Card: s.pay.cardEnabled(), TopUp: s.pay.cardEnabled() || s.pay.testEnabled()}
-	seats := slices.Clone(o.Seats)
-	slices.SortFunc(seats, func(a, b ticketing.OrderSeat) int { return ticketing.CompareSeatIDs(a.SeatID, b.SeatID) })
-	for _, st := range seats {
+	for _, st := range ticketing.SortBySeat(o.Seats, func(s ticketing.OrderSeat) string { return s.SeatID }) {
 		page.Seats = append(page.Seats, orderSeatLine{Name: seatName(l, st.SeatID), Cents: st.PriceCents})
 	}
 	if page.Performance, err = s.ticketing.Performance(ctx, o.PerformanceID); err != nil {
