@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/ticketing"
@@ -90,23 +91,9 @@ func TestExpiredHoldOfSeatsOffSaleDoesNotPay(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		v := f.venue("Teatro Verdi", 2)
-		p := f.performance(v.ID)
 		a := citizen(1)
 		f.credit(100_00, a)
-		o, err := f.svc.Hold(f.ctx, a, p.ID, []string{"Platea/A/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.clock.Advance(ticketing.HoldTTL)
-		cat := o.Seats[0].Category
-		delete(p.Prices, cat)
-		if len(p.Prices) == 0 {
-			t.Fatalf("the fixture prices only %s", cat)
-		}
-		if _, err := f.svc.UpdatePerformance(f.ctx, admin, p); err != nil {
-			t.Fatal(err)
-		}
+		o := f.expiredHoldOffSale(a)
 		if _, err := f.svc.PayWithWallet(f.ctx, a, o.ID); apperr.ReasonOf(err) != "seats_off_sale" {
 			t.Fatalf("paying an expired hold of seats off sale: %v", err)
 		}
@@ -124,18 +111,8 @@ func TestLateCardPaymentOfSeatsOffSaleIsRefunded(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		f := newFixture(t, db)
-		v := f.venue("Teatro Verdi", 2)
-		p := f.performance(v.ID)
 		a := citizen(1)
-		o, err := f.svc.Hold(f.ctx, a, p.ID, []string{"Platea/A/1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.clock.Advance(ticketing.HoldTTL)
-		delete(p.Prices, o.Seats[0].Category)
-		if _, err := f.svc.UpdatePerformance(f.ctx, admin, p); err != nil {
-			t.Fatal(err)
-		}
+		o := f.expiredHoldOffSale(a)
 		got, _, err := f.svc.ConfirmCardPayment(f.ctx, o.ID, "pi_off_sale", o.TotalCents, "eur")
 		if err != nil || got.Status != ticketing.OrderRefundDue || got.Note != ticketing.NoteHoldExpiredOffSale {
 			t.Fatalf("a late card payment of seats off sale: %+v %v", got, err)
@@ -261,4 +238,24 @@ func TestWalletPaymentRefusedChangesNothing(t *testing.T) {
 		}
 		f.ledgerOK()
 	})
+}
+
+// expiredHoldOffSale is a's hold of one seat, run out, whose category the
+// performance has since taken off sale (its price removed).
+func (f *fixture) expiredHoldOffSale(a identity.Caller) ticketing.Order {
+	f.t.Helper()
+	p := f.performance(f.venue("Teatro Verdi", 2).ID)
+	o, err := f.svc.Hold(f.ctx, a, p.ID, []string{"Platea/A/1"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.clock.Advance(ticketing.HoldTTL)
+	delete(p.Prices, o.Seats[0].Category)
+	if len(p.Prices) == 0 {
+		f.t.Fatalf("the fixture prices only %s", o.Seats[0].Category)
+	}
+	if _, err := f.svc.UpdatePerformance(f.ctx, admin, p); err != nil {
+		f.t.Fatal(err)
+	}
+	return o
 }

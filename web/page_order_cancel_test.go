@@ -27,14 +27,7 @@ func TestOrderPageSelfCancel(t *testing.T) {
 	ctx := context.Background()
 	svc := env.Deps.Ticketing
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
-		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
-		t.Fatal(err)
-	}
+	v := stallsVenue(t, svc)
 	hours := 24
 	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Natale in casa Cupiello",
 		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500}, SelfCancelHours: &hours})

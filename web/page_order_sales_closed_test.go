@@ -22,14 +22,7 @@ func TestOrderPageAfterSalesClosed(t *testing.T) {
 	ctx := context.Background()
 	svc := env.Deps.Ticketing
 	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetSeatMap(ctx, admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
-		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
-		t.Fatal(err)
-	}
+	v := stallsVenue(t, svc)
 	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Natale in casa Cupiello",
 		StartsAt: time.Now().Add(72 * time.Hour), Prices: map[string]int64{"stalls": 2500}, SalesOpen: time.Now().Add(-2 * time.Hour)})
 	if err != nil {
@@ -58,4 +51,20 @@ func TestOrderPageAfterSalesClosed(t *testing.T) {
 		strings.Contains(body, `data-testid="hold-until"`) || !strings.Contains(body, `/theatre/orders/`+o.ID+`/release`) {
 		t.Fatalf("the order page after the sales closed: %d\n%s", res.StatusCode, body)
 	}
+}
+
+// stallsVenue is a venue of one row of three seats, Platea A 1-3, of the
+// category "stalls", made by an administrator.
+func stallsVenue(t *testing.T, svc *ticketing.Service) ticketing.Venue {
+	t.Helper()
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	v, err := svc.CreateVenue(t.Context(), admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetSeatMap(t.Context(), admin, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{
+		{Name: "A", From: 1, To: 3, Category: "stalls"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
