@@ -239,3 +239,31 @@ func (f *fixture) emailing(accounts ...identity.Account) {
 		f.t.Fatal(err)
 	}
 }
+
+// The receipt lists the seats as people read them, 9 before 10, where the
+// order keeps them in the order of its locks ("A/10" before "A/9").
+func TestReceiptListsSeatsInReadingOrder(t *testing.T) {
+	t.Parallel()
+	db := storetest.OpenSQLite(t)
+	f := newFixture(t, db)
+	buyer := citizen(1)
+	f.emailing(identity.Account{ID: buyer.AccountID, Email: "anna@example.org", Name: "Anna", Locale: "it"})
+	p := f.performance(f.venue("Teatro Comunale", 10).ID)
+	f.credit(10000, buyer)
+	o, tickets := f.buy(buyer, p.ID, "Platea/A/10", "Platea/A/9")
+	if _, err := f.svc.PayWithWallet(f.ctx, buyer, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	page, err := outbox.NewService(db.Outbox()).List(f.ctx, admin, "", "", 20)
+	if err != nil || len(page.Messages) != 1 {
+		t.Fatalf("outbox: %v %v", page.Messages, err)
+	}
+	code := map[string]string{}
+	for _, tv := range tickets {
+		code[tv.SeatID] = tv.TypedCode
+	}
+	text := page.Messages[0].Text
+	if i, j := strings.Index(text, code["Platea/A/9"]), strings.Index(text, code["Platea/A/10"]); i < 0 || j < 0 || i > j {
+		t.Fatalf("seat 9 at %d, seat 10 at %d in the receipt:\n%s", i, j, text)
+	}
+}
