@@ -99,6 +99,11 @@ func (s *Service) sendEmailChange(ctx context.Context, a Account, newEmail, ip s
 		if !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}
+		// The newest address asked for is the one wanted: a link sent
+		// before, to this address or another, works no more.
+		if err := tx.DropEmailTokens(ctx, a.ID, PurposeChangeEmail, now); err != nil {
+			return err
+		}
 		secret, tok := newEmailToken(PurposeChangeEmail, a.ID, newEmail, now, s.opt.EmailChangeTTL)
 		if err := tx.InsertEmailToken(ctx, tok); err != nil {
 			return err

@@ -560,3 +560,72 @@ func TestEmailChangeDroppedByAReset(t *testing.T) {
 		}
 	})
 }
+
+// Only the newest link of a kind works: a sign-up's link asked for again
+// (or signed up for again, before confirming), and a change of address
+// asked for again, to the same address or another.
+func TestNewerLinksSupersedeOlder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.21")
+		to := mailtest.Recipient(t)
+		if err := f.svc.SignUp(ctx, identity.NewAccount{Email: to, Password: password, Name: "Anna Rossi", Locale: "en"}); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		first := linkToken(t, received(t, to, 1, "Confirm your e-mail address"), "/account/confirm")
+		// Signed up again before confirming: a new link, not "you already
+		// have an account", which could not sign in.
+		if err := f.svc.SignUp(ctx, identity.NewAccount{Email: to, Password: "another password 2", Name: "Anna"}); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		var second string
+		for _, s := range mailtest.WaitReceived(t, to, 2, 20*time.Second) {
+			if s.Subject != "Confirm your e-mail address" {
+				t.Fatalf("a sign-up again before confirming got %q", s.Subject)
+			}
+			if tk := linkToken(t, mailtest.Read(t, s.ID), "/account/confirm"); tk != first {
+				second = tk
+			}
+		}
+		if err := f.svc.ResendVerification(ctx, to); err != nil {
+			t.Fatal(err)
+		}
+		deliver(t, db)
+		var third string
+		for _, s := range mailtest.WaitReceived(t, to, 3, 20*time.Second) {
+			if tk := linkToken(t, mailtest.Read(t, s.ID), "/account/confirm"); tk != first && tk != second {
+				third = tk
+			}
+		}
+		for _, old := range []string{first, second} {
+			_, err := f.svc.ConfirmEmail(ctx, identity.Caller{}, old)
+			wantReason(t, err, apperr.Invalid, "invalid_token")
+		}
+		a, err := f.svc.ConfirmEmail(ctx, identity.Caller{}, third)
+		if err != nil || !a.Verified() {
+			t.Fatalf("the newest link: %+v, %v", a, err)
+		}
+		if _, err := f.svc.Login(ctx, to, password, "198.51.100.21"); err != nil {
+			t.Fatalf("the first password after confirming: %v", err)
+		}
+
+		// Two changes of address: the second is the one wanted.
+		c := a.Caller()
+		wantA, wantB := mailtest.Recipient(t), mailtest.Recipient(t)
+		for _, next := range []string{wantA, wantB} {
+			if err := f.svc.RequestEmailChange(ctx, c, password, next, "198.51.100.21"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		deliver(t, db)
+		tokA := linkToken(t, received(t, wantA, 1, "Confirm your new e-mail address"), "/account/confirm")
+		tokB := linkToken(t, received(t, wantB, 1, "Confirm your new e-mail address"), "/account/confirm")
+		_, err = f.svc.ConfirmEmail(ctx, c, tokA)
+		wantReason(t, err, apperr.Invalid, "invalid_token")
+		if got, err := f.svc.ConfirmEmail(ctx, c, tokB); err != nil || got.Email != wantB {
+			t.Fatalf("the newer change of address: %+v, %v", got, err)
+		}
+	})
+}

@@ -20,7 +20,8 @@ import (
 // verification e-mail to the address (Composer.VerifyEmail, a link to
 // mail.PathConfirmEmail that ConfirmEmail takes). If the address already
 // has an account, nothing is created and its owner gets an e-mail saying
-// so, offering a password reset. The answer is nil either way: the page
+// so, offering a password reset; an account not verified yet gets a new
+// verification link instead (sendVerification). The answer is nil either way: the page
 // says "check your inbox". Invalid for bad fields (grants may not be
 // chosen); RateLimited after too many sign-ups or e-mails from the
 // request's network (audit.Origin).
@@ -86,9 +87,36 @@ func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
 		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.signup", ObjectType: "account", ObjectID: a.ID, IP: ip})
 	})
 	if errors.Is(err, errAddressTaken) {
-		return s.store.InTx(ctx, func(tx Tx) error { return s.tellAccountExists(ctx, tx, emailNorm) })
+		return s.store.InTx(ctx, func(tx Tx) error {
+			// Signing up again before confirming, most often because the
+			// first e-mail went missing: the account cannot sign in yet, so
+			// "you already have an account, sign in" would lead nowhere. It
+			// gets a new confirmation link instead (its password stays the
+			// first one; a reset mends a forgotten one).
+			a, err := tx.AccountByEmail(ctx, emailNorm)
+			if err == nil && a.Active() && !a.Verified() && a.Mailable() {
+				return s.sendVerification(ctx, tx, a, now)
+			}
+			return s.tellAccountExists(ctx, tx, emailNorm)
+		})
 	}
 	return err
+}
+
+// sendVerification e-mails account a a new link that verifies its address.
+// It supersedes the links sent before: only the newest works, so a person
+// who asked again because the first e-mail was slow is not left holding
+// two live links, and the page of an older one says it was replaced.
+func (s *Service) sendVerification(ctx context.Context, tx Tx, a Account, now time.Time) error {
+	if err := tx.DropEmailTokens(ctx, a.ID, PurposeVerify, now); err != nil {
+		return err
+	}
+	secret, tok := newEmailToken(PurposeVerify, a.ID, a.Email, now, s.opt.VerifyTTL)
+	if err := tx.InsertEmailToken(ctx, tok); err != nil {
+		return err
+	}
+	m, err := s.opt.Mail.VerifyEmail(recipient(a), secret, s.opt.VerifyTTL)
+	return s.enqueue(ctx, tx, m, err)
 }
 
 // tellAccountExists e-mails the owner of emailNorm's active account that
@@ -138,12 +166,7 @@ func (s *Service) ResendVerification(ctx context.Context, email string) error {
 			return tx.AppendAudit(ctx, audit.Entry{Action: "account.verification_requested", ObjectType: "account",
 				IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"email_hash": emailHash(NormalizeEmail(email))}})
 		}
-		secret, tok := newEmailToken(PurposeVerify, a.ID, a.Email, now, s.opt.VerifyTTL)
-		if err := tx.InsertEmailToken(ctx, tok); err != nil {
-			return err
-		}
-		m, err := s.opt.Mail.VerifyEmail(recipient(a), secret, s.opt.VerifyTTL)
-		return s.enqueue(ctx, tx, m, err)
+		return s.sendVerification(ctx, tx, a, now)
 	})
 }
 
