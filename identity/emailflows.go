@@ -71,7 +71,7 @@ func newEmailToken(purpose, accountID, email string, now time.Time, ttl time.Dur
 
 var (
 	errBadEmailToken = apperr.R(apperr.Invalid, "invalid_token",
-		"This link does not work any more: it was already used, it expired, or it was copied incompletely. Please ask for a new one.")
+		"This link does not work any more: it was already used, it expired, a newer one was sent since, or it was copied incompletely. Please ask for a new one.")
 	errTooManyMails  = apperr.R(apperr.RateLimited, "too_many_emails", "Too many e-mails were asked from your network. Please try again later.")
 	errWrongPassword = apperr.R(apperr.Invalid, "wrong_password", "The current password is not correct.")
 	errEmailTaken    = apperr.R(apperr.Conflict, "email_taken", "Another account already uses this address.")
