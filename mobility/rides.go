@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -252,7 +253,7 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride, lag time.Duration) 
 	case sendErr != nil && apperr.CodeOf(sendErr) != apperr.Internal:
 		failure = sendErr
 	case sendErr != nil && (errors.Is(sendErr, context.DeadlineExceeded) || errors.Is(sendErr, context.Canceled)):
-		failure = apperr.R(apperr.Unavailable, "station_timeout", "The station did not answer in time; the bike stays locked and nothing was charged.")
+		failure = errStationTimeout
 	case sendErr != nil:
 		failure = apperr.Wrap(sendErr, apperr.Unavailable, "The station could not be reached; nothing was charged.")
 	case reply.Result != ReplyOK:
@@ -296,6 +297,9 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride, lag time.Duration) 
 	if failure != nil {
 		s.log.InfoContext(ctx, "unlock failed", slog.String("ride", ride.ID), slog.String("station", ride.StartStation),
 			slog.String("bike", ride.BikeID), slog.String("reason", out.FailureReason))
+		if out.Status == RideFailed {
+			return out, rideFailure(out)
+		}
 		return out, failure
 	}
 	if out.Status == RideFailed {
@@ -327,7 +331,7 @@ func stationRefusal(r Reply) error {
 	case ErrCodeOutOfService:
 		return apperr.R(apperr.Unavailable, "station_refused:"+r.Error, "The dock is out of service. Nothing was charged.")
 	case ErrCodeDeadline:
-		return apperr.R(apperr.Unavailable, "station_timeout", "The station answered too late; the bike stays locked and nothing was charged.")
+		return errStationTimeout
 	}
 	code := r.Error
 	if code == "" {
@@ -343,18 +347,31 @@ func failureReason(err error) string {
 	return string(apperr.CodeOf(err))
 }
 
-// rideFailure rebuilds the error of a failed unlock from its stored reason,
-// so a retry with the same request id hears the same answer.
+// rideFailure is the answer of a failed unlock, made from its stored
+// reason alone: the request that sent the command answers with it too, so
+// a retry with the same request id hears the same answer, status and words.
 func rideFailure(r Ride) error {
 	switch reason := r.FailureReason; {
-	case reason == "station_refused:"+ErrCodeNoBike || reason == "station_refused:"+ErrCodeBusy || reason == "bike_taken":
+	case strings.HasPrefix(reason, "station_refused:"):
+		return stationRefusal(Reply{Error: strings.TrimPrefix(reason, "station_refused:")})
+	case reason == "bike_taken":
 		return apperr.R(apperr.Conflict, reason, "That unlock was refused by the station. Nothing was charged.")
 	case reason == "station_timeout" || reason == "pending_expired":
-		return apperr.R(apperr.Unavailable, "station_timeout", "The station did not answer in time; the bike stays locked and nothing was charged.")
+		return errStationTimeout
+	case reason == "broker_unavailable":
+		return apperr.R(apperr.Unavailable, reason, "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
+	case reason == "request_in_flight":
+		return apperr.R(apperr.Conflict, reason, "This unlock is already in progress.")
+	case reason == string(apperr.Unavailable):
+		// The command could not be sent (failureReason stores the code of
+		// an error without a reason).
+		return apperr.R(apperr.Unavailable, "", "The station could not be reached; nothing was charged.")
 	default:
 		return apperr.R(apperr.Unavailable, reason, "That unlock failed (%s). Nothing was charged.", reason)
 	}
 }
+
+var errStationTimeout = apperr.R(apperr.Unavailable, "station_timeout", "The station did not answer in time; the bike stays locked and nothing was charged.")
 
 // replayUnlock answers a retried request id with the first attempt's outcome,
 // waiting for it while it is still pending. The id is refused when it

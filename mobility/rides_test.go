@@ -74,6 +74,17 @@ func TestUnlockRideAndDock(t *testing.T) {
 	})
 }
 
+// sameAnswerAgain retries req, whose first answer was first: a retry with
+// the same request id hears the same answer, status, reason and words.
+func sameAnswerAgain(t *testing.T, e *mobilitytest.Env, rider string, req mobility.UnlockRequest, first error) {
+	t.Helper()
+	_, again := e.Svc.Unlock(context.Background(), mobilitytest.Citizen(rider), req)
+	if apperr.CodeOf(again) != apperr.CodeOf(first) || apperr.ReasonOf(again) != apperr.ReasonOf(first) || again.Error() != first.Error() {
+		t.Fatalf("retried, the unlock answered %q (%s/%s), first %q (%s/%s)", again, apperr.CodeOf(again), apperr.ReasonOf(again),
+			first, apperr.CodeOf(first), apperr.ReasonOf(first))
+	}
+}
+
 func TestUnlockFailuresChargeNothing(t *testing.T) {
 	t.Parallel()
 	combos(t, false, func(t *testing.T, db store.DB, url string) {
@@ -92,10 +103,12 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 
 		t.Run("station error", func(t *testing.T) {
 			e.Sim.SetBehaviour(1, 0, 0)
-			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 1})
+			req := mobility.UnlockRequest{StationID: st.ID, Dock: 1, RequestID: "fault-1"}
+			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), req)
 			if !apperr.Has(err, apperr.Unavailable) || apperr.ReasonOf(err) != "station_refused:dock_fault" {
 				t.Fatalf("err = %v", err)
 			}
+			sameAnswerAgain(t, e, rider, req, err)
 		})
 		t.Run("wrong bike at dock", func(t *testing.T) {
 			e.Sim.SetBehaviour(0, 0, 0)
@@ -108,10 +121,12 @@ func TestUnlockFailuresChargeNothing(t *testing.T) {
 			short(t)
 			e.Sim.SetBehaviour(0, 1, 0)
 			start := time.Now()
-			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), mobility.UnlockRequest{StationID: st.ID, Dock: 2})
+			req := mobility.UnlockRequest{StationID: st.ID, Dock: 2, RequestID: "timeout-1"}
+			_, err := e.Svc.Unlock(ctx, mobilitytest.Citizen(rider), req)
 			if !apperr.Has(err, apperr.Unavailable) || apperr.ReasonOf(err) != "station_timeout" {
 				t.Fatalf("err = %v", err)
 			}
+			sameAnswerAgain(t, e, rider, req, err)
 			// Well past the 700 ms deadline on a loaded machine, and still
 			// short of the 30 s the answered unlocks are given.
 			if d := time.Since(start); d > 8*time.Second {
