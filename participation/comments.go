@@ -181,12 +181,26 @@ func commentNotFound(err error) error {
 // FlaggedComments is the moderators' queue, oldest first, each comment
 // with its flags' reasons. Forbidden unless c is a city administrator.
 func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Comment, error) {
+	return s.moderatedComments(ctx, c, Tx.FlaggedComments)
+}
+
+// HiddenComments lists the comments moderators hid, oldest first, each
+// with the flags it was hidden with, so that one hidden by mistake can be
+// found and shown again (ShowComment). Forbidden unless c is a city
+// administrator.
+func (s *Service) HiddenComments(ctx context.Context, c identity.Caller) ([]Comment, error) {
+	return s.moderatedComments(ctx, c, Tx.HiddenComments)
+}
+
+// moderatedComments lists the comments list gives, with their flags, for
+// an administrator.
+func (s *Service) moderatedComments(ctx context.Context, c identity.Caller, list func(Tx, context.Context, int) ([]Comment, error)) ([]Comment, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
 	out := []Comment{}
 	err := s.store.View(ctx, func(tx Tx) error {
-		cs, err := tx.FlaggedComments(ctx, MaxListLimit)
+		cs, err := list(tx, ctx, MaxListLimit)
 		if err != nil || len(cs) == 0 {
 			return err
 		}
@@ -221,4 +235,33 @@ func (s *Service) ModerateComment(ctx context.Context, c identity.Caller, commen
 		}
 		return s.audit(ctx, tx, c, "comment.moderate", "comment", commentID, map[string]any{"state": state})
 	})
+}
+
+// ShowComment shows a hidden comment again, as a city administrator: it is
+// visible and its flags are dismissed, as when a moderator keeps a flagged
+// comment, since showing it is deciding it may stand. A comment that is
+// not hidden is left as it is and its state answered, as hiding a hidden
+// comment changes nothing either: a moderator acting on a page another
+// moderator already acted on is not refused. Forbidden, NotFound.
+func (s *Service) ShowComment(ctx context.Context, c identity.Caller, commentID string) (state string, err error) {
+	if err := requireAdmin(c); err != nil {
+		return "", err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		cm, err := tx.Comment(ctx, commentID)
+		if err != nil {
+			return commentNotFound(err)
+		}
+		if state = cm.State; state != CommentHidden {
+			return nil
+		}
+		// A flag cannot race this: a hidden comment takes none
+		// (flaggable), and the update below holds the row until commit.
+		if err := tx.SetCommentState(ctx, commentID, CommentVisible, c.AccountID); err != nil {
+			return commentNotFound(err)
+		}
+		state = CommentVisible
+		return s.audit(ctx, tx, c, "comment.show", "comment", commentID, nil)
+	})
+	return state, err
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store"
@@ -184,6 +185,61 @@ func TestRedactionAndPhotoModerationMoveUpdatedTime(t *testing.T) {
 		must(t, err)
 		if len(od.Reports) != 1 || !od.Reports[0].UpdatedAt.Equal(f.clock.Now()) || od.Reports[0].Description != participation.RedactedText {
 			t.Fatalf("open data's reports after redaction: %+v", od.Reports)
+		}
+	})
+}
+
+// A comment hidden by mistake is listed for administrators and shown
+// again by one: visible to everyone, its flags dismissed as a kept
+// comment's are, the showing audited. Only an administrator may; showing
+// a comment that is not hidden changes nothing, as hiding a hidden one.
+func TestHiddenCommentShownAgain(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		c, err := f.svc.AddComment(ctx, carla, p.ID, "Sharp words, but fair")
+		must(t, err)
+		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		hidden, err := f.svc.HiddenComments(ctx, admin)
+		if err != nil || len(hidden) != 1 || hidden[0].ID != c.ID || len(hidden[0].Flags) != 1 || hidden[0].Flags[0].Reason != "rude" {
+			t.Fatalf("hidden comments: %+v, %v; want the comment with its flag", hidden, err)
+		}
+		for _, who := range []identity.Caller{carla, bruno, roads, nobody} {
+			_, err := f.svc.ShowComment(ctx, who, c.ID)
+			wantCode(t, "show by "+who.AccountID, err, apperr.Forbidden, "not_admin")
+			_, err = f.svc.HiddenComments(ctx, who)
+			wantCode(t, "hidden list for "+who.AccountID, err, apperr.Forbidden, "not_admin")
+		}
+		if state, err := f.svc.ShowComment(ctx, admin, c.ID); err != nil || state != participation.CommentVisible {
+			t.Fatalf("show: %q, %v; want visible", state, err)
+		}
+		if cs, err := f.svc.Comments(ctx, p.ID, "", 0); err != nil || len(cs) != 1 || cs[0].ID != c.ID {
+			t.Fatalf("proposal's comments once shown: %+v, %v", cs, err)
+		}
+		if hidden, _ := f.svc.HiddenComments(ctx, admin); len(hidden) != 0 {
+			t.Fatalf("a shown comment is still listed hidden: %+v", hidden)
+		}
+		// Its flags were dismissed: Bruno's new flag counts from zero.
+		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "still rude"))
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 1 || flagged[0].FlagCount != 1 {
+			t.Fatalf("queue after a flag following the showing: %+v; want one flag", flagged)
+		}
+		// A comment not hidden (flagged, here) stays as it is.
+		if state, err := f.svc.ShowComment(ctx, admin, c.ID); err != nil || state != participation.CommentFlagged {
+			t.Fatalf("show a flagged comment: %q, %v; want it left flagged", state, err)
+		}
+		_, err = f.svc.ShowComment(ctx, admin, "cmt_missing")
+		wantCode(t, "show a missing comment", err, apperr.NotFound, "comment_not_found")
+		var shows []audit.Entry
+		must(t, db.Participation().View(ctx, func(tx participation.Tx) error {
+			shows, err = tx.ListAudit(ctx, audit.Filter{Action: "comment.show"})
+			return err
+		}))
+		if len(shows) != 1 || shows[0].ObjectID != c.ID || shows[0].ActorID != admin.AccountID {
+			t.Fatalf("audit of showing: %+v; want one entry, the first showing's", shows)
 		}
 	})
 }

@@ -107,6 +107,8 @@ type Tx interface {
 	SetCommentState(ctx context.Context, id, state, by string) error
 	// FlaggedComments lists flagged comments oldest first.
 	FlaggedComments(ctx context.Context, limit int) ([]Comment, error)
+	// HiddenComments lists hidden comments oldest first.
+	HiddenComments(ctx context.Context, limit int) ([]Comment, error)
 	// CommentFlags gives the flags of each of the comments, oldest first.
 	CommentFlags(ctx context.Context, commentIDs []string) (map[string][]CommentFlag, error)
 

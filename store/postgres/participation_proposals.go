@@ -209,12 +209,22 @@ func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
 
 // FlaggedComments implements participation.Tx.
 func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
-	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = 'flagged' ORDER BY created_at, id LIMIT $1`, limit)
-	if err != nil {
-		return nil, wrap("list flagged comments", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
+	out, err := tx.commentsInState(ctx, participation.CommentFlagged, limit)
 	return out, wrap("list flagged comments", err)
+}
+
+// HiddenComments implements participation.Tx.
+func (tx *Tx) HiddenComments(ctx context.Context, limit int) ([]participation.Comment, error) {
+	out, err := tx.commentsInState(ctx, participation.CommentHidden, limit)
+	return out, wrap("list hidden comments", err)
+}
+
+func (tx *Tx) commentsInState(ctx context.Context, state string, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = $1 ORDER BY created_at, id LIMIT $2`, state, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
 }
 
 // CommentFlags implements participation.Tx.

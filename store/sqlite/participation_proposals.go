@@ -191,9 +191,19 @@ func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
 
 // FlaggedComments implements participation.Tx.
 func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = 'flagged' ORDER BY created_at, id LIMIT ?`, limit)
-	out, err := collect(rows, err, scanComment)
+	out, err := tx.commentsInState(ctx, participation.CommentFlagged, limit)
 	return out, wrap("list flagged comments", err)
+}
+
+// HiddenComments implements participation.Tx.
+func (tx *Tx) HiddenComments(ctx context.Context, limit int) ([]participation.Comment, error) {
+	out, err := tx.commentsInState(ctx, participation.CommentHidden, limit)
+	return out, wrap("list hidden comments", err)
+}
+
+func (tx *Tx) commentsInState(ctx context.Context, state string, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = ? ORDER BY created_at, id LIMIT ?`, state, limit)
+	return collect(rows, err, scanComment)
 }
 
 // CommentFlags implements participation.Tx.
