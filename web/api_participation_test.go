@@ -100,6 +100,8 @@ func init() {
 			authzCase{"GET", "/api/v1/admin/proposals/awaiting", role, "", by(http.StatusOK, adm)},
 			authzCase{"GET", "/api/v1/admin/comments/flagged", role, "", by(http.StatusOK, adm)},
 			authzCase{"PUT", "/api/v1/admin/comments/cmt_nope/state", role, `{"state":"hidden"}`, by(http.StatusNotFound, adm)},
+			authzCase{"GET", "/api/v1/admin/comments/hidden", role, "", by(http.StatusOK, adm)},
+			authzCase{"POST", "/api/v1/admin/comments/cmt_nope/show", role, "", by(http.StatusNotFound, adm)},
 			authzCase{"GET", "/api/v1/admin/open311/keys", role, "", by(http.StatusOK, adm)},
 			authzCase{"POST", "/api/v1/admin/open311/keys", role, `{"name":"FixMyStreet"}`, by(http.StatusCreated, adm)},
 			authzCase{"DELETE", "/api/v1/admin/open311/keys/o311_nope", role, "", by(http.StatusNotFound, adm)},
@@ -442,6 +444,8 @@ func contractParticipation(c *contract) {
 	c.do("POST", "/api/v1/comments/"+cm.ID+"/flag", cit, `{"reason":"Off topic"}`, http.StatusNoContent)
 	c.do("GET", "/api/v1/admin/comments/flagged", admin, "", http.StatusOK)
 	c.do("PUT", "/api/v1/admin/comments/"+cm.ID+"/state", admin, `{"state":"hidden"}`, http.StatusOK)
+	c.do("GET", "/api/v1/admin/comments/hidden", admin, "", http.StatusOK)
+	c.do("POST", "/api/v1/admin/comments/"+cm.ID+"/show", admin, "", http.StatusOK)
 	c.do("GET", "/api/v1/admin/proposals/awaiting", admin, "", http.StatusOK)
 	c.do("POST", "/api/v1/admin/proposals/"+p.ID+"/answer", admin, `{"answer":"Ten benches by spring."}`, http.StatusOK)
 	c.do("POST", "/api/v1/proposals/"+p.ID+"/support", cit, "", http.StatusConflict)

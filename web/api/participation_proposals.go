@@ -148,6 +148,24 @@ func (h *participationHandler) handleFlaggedComments(w http.ResponseWriter, r *h
 	})
 }
 
+// handleHiddenComments is GET /api/v1/admin/comments/hidden: the
+// comments moderators hid, which one may show again.
+func (h *participationHandler) handleHiddenComments(w http.ResponseWriter, r *http.Request) {
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
+		cs, err := h.svc.HiddenComments(r.Context(), c)
+		return map[string]any{"comments": cs}, err
+	})
+}
+
+// handleShowComment is POST /api/v1/admin/comments/{id}/show: a hidden
+// comment shown again; the answer gives the state it is now in.
+func (h *participationHandler) handleShowComment(w http.ResponseWriter, r *http.Request) {
+	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
+		state, err := h.svc.ShowComment(r.Context(), c, r.PathValue("id"))
+		return map[string]any{"id": r.PathValue("id"), "state": state}, err
+	})
+}
+
 // handleModerateComment is PUT /api/v1/admin/comments/{id}/state: hidden,
 // or visible (the flags cleared).
 func (h *participationHandler) handleModerateComment(w http.ResponseWriter, r *http.Request) {

@@ -190,6 +190,8 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v1/admin/proposals/awaiting", a.parts.handleAwaitingProposals)
 		mux.HandleFunc("GET /api/v1/admin/comments/flagged", a.parts.handleFlaggedComments)
 		mux.HandleFunc("PUT /api/v1/admin/comments/{id}/state", a.parts.handleModerateComment)
+		mux.HandleFunc("GET /api/v1/admin/comments/hidden", a.parts.handleHiddenComments)
+		mux.HandleFunc("POST /api/v1/admin/comments/{id}/show", a.noBody(a.parts.handleShowComment))
 		mux.HandleFunc("GET /api/v1/admin/open311/keys", a.parts.handleAPIKeys)
 		mux.HandleFunc("POST /api/v1/admin/open311/keys", a.parts.handleIssueAPIKey)
 		mux.HandleFunc("DELETE /api/v1/admin/open311/keys/{id}", a.noBody(a.parts.handleRevokeAPIKey))
