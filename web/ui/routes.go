@@ -266,6 +266,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("POST /staff/photos/{id}", action(p.handleModeratePhoto, staff, admin))
 		mux.Handle("GET /staff/comments", page(p.handleFlaggedComments, staff, admin))
 		mux.Handle("POST /staff/comments/{id}", action(p.handleModerateComment, staff, admin))
+		mux.Handle("POST /staff/comments/{id}/show", action(p.handleShowComment, staff, admin))
 		mux.Handle("GET /proposals", httpx.Secured(p.open(p.handleProposals)))
 		mux.Handle("GET /proposals/new", page(p.handleProposalForm, citizen))
 		mux.Handle("POST /proposals", action(p.handleProposalCreate, citizen))
