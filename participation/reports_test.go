@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -575,6 +576,41 @@ func TestNoReportMailToAPlaceholderAddress(t *testing.T) {
 		}
 		if msgs := f.outbox(t); len(msgs) != 0 {
 			t.Fatalf("e-mails to a placeholder address: %+v", msgs)
+		}
+	})
+}
+
+// A reopening's reason is refused in its own words for each way it is
+// wrong: none written, too long, or holding characters the reporter cannot
+// see; the report stays fixed. At the limit, and with the marks that mixed
+// scripts need, it is taken.
+func TestReopenReasonRefusals(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		r := f.report(t, anna, pothole(archLat, archLon))
+		_, err := f.svc.ChangeStatus(ctx, roads, r.ID, participation.StatusFixed, "Filled.")
+		must(t, err)
+		for reason, want := range map[string]string{
+			"":       "reason_required",
+			" \n\t ": "reason_required",
+			strings.Repeat("a", participation.MaxNoteLen+1):     "reason_too_long",
+			strings.Repeat("è", participation.MaxNoteLen) + "!": "reason_too_long",
+			"Still there \u202egniht":                           "reason_invisible_characters",
+			"Still there\u2066 again":                           "reason_invisible_characters",
+			"Still there\x07":                                   "reason_invisible_characters",
+		} {
+			_, err := f.svc.Reopen(ctx, anna, r.ID, reason)
+			wantCode(t, fmt.Sprintf("reopen with %q", reason), err, apperr.Invalid, want)
+		}
+		v, err := f.svc.Report(ctx, anna, r.ID)
+		if err != nil || v.Report.Status != participation.StatusFixed {
+			t.Fatalf("report after refused reopenings: %+v, %v; want fixed", v.Report, err)
+		}
+		got, err := f.svc.Reopen(ctx, anna, r.ID, strings.Repeat("è", participation.MaxNoteLen-1)+"\u200f")
+		if err != nil || got.Status != participation.StatusOpen {
+			t.Fatalf("reopen at the limit with a right-to-left mark: %+v, %v", got, err)
 		}
 	})
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/plaintext"
 )
 
 // NextStatuses lists the statuses staff may move a report in status to
@@ -201,10 +204,10 @@ func (s *Service) MergeTarget(ctx context.Context, c identity.Caller, id, into s
 // reopen period after it was fixed, saying why. NotFound (report_not_found)
 // for a report that is not c's, word for word the answer for one that does
 // not exist, as Report answers: whose a report is stays between its
-// reporter and the office. Invalid (reason_required), Conflict (not_fixed,
-// reopen_too_late).
+// reporter and the office. Invalid (reason_required, reason_too_long,
+// reason_invisible_characters), Conflict (not_fixed, reopen_too_late).
 func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason string) (Report, error) {
-	reason, err := cleanText(reason, 1, MaxNoteLen, "reason_required", "reason")
+	reason, err := cleanReopenReason(reason)
 	if err != nil {
 		return Report{}, err
 	}
@@ -234,6 +237,25 @@ func (s *Service) Reopen(ctx context.Context, c identity.Caller, id, reason stri
 		return s.setStatusNoted(ctx, tx, c, &r, ChangeReopened, StatusOpen, reason, ReopenedNote, "")
 	})
 	return r, err
+}
+
+// cleanReopenReason is cleanText for a reopening's reason, with a refusal
+// of its own for each way it is wrong, since each asks the reporter to do
+// something else: write one (reason_required), shorten it
+// (reason_too_long), or take out characters they cannot see, often pasted
+// with the text (reason_invisible_characters: the bidirectional controls,
+// noncharacters and control characters plaintext.Lines refuses).
+func cleanReopenReason(reason string) (string, error) {
+	reason = strings.TrimSpace(lineBreaks.Replace(reason))
+	switch {
+	case reason == "":
+		return "", invalid("reason_required", "Say why the report is reopened.")
+	case !plaintext.Lines(reason):
+		return "", invalid("reason_invisible_characters", "The reason holds invisible or control characters; type it again without them.")
+	case utf8.RuneCountInString(reason) > MaxNoteLen:
+		return "", invalid("reason_too_long", "The reason must be at most %d characters.", MaxNoteLen)
+	}
+	return reason, nil
 }
 
 // Reopenable reports whether r, with its changes, may be reopened by its

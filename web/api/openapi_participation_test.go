@@ -100,7 +100,7 @@ func participationOps() []apiOperation {
 			desc: "404 (report_not_found) for anyone else, as for an unknown report. The reporter does not see which staff account made a change.",
 			ok:   []apiResponse{{status: 200, desc: "The report.", schema: "ReportView"}}, errs: []int{401, 404}},
 		{method: "POST", path: "/api/v1/reports/{id}/reopen", id: "reopenReport", tag: "reports", summary: "Reopen a fixed report, saying why (its reporter)", auth: "bearer",
-			desc: "Within CITYHUB_REPORT_REOPEN_PERIOD of it being fixed. 404 (report_not_found) for a report that is not the caller's, as if it did not exist; 409 when it is not fixed (not_fixed) or the period has passed (reopen_too_late); 400 without a reason (missing_field, or reason_required when blank).",
+			desc: fmt.Sprintf("Within CITYHUB_REPORT_REOPEN_PERIOD of it being fixed. 404 (report_not_found) for a report that is not the caller's, as if it did not exist; 409 when it is not fixed (not_fixed) or the period has passed (reopen_too_late); 400 without a reason (missing_field, or reason_required when blank), for one over %d characters (reason_too_long) or one holding invisible or control characters, such as a text direction override (reason_invisible_characters).", participation.MaxNoteLen),
 			body: "ReasonRequest", ok: []apiResponse{{status: 200, desc: "The report, open again.", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/me/reports", id: "listMyReports", tag: "reports", summary: "The caller's reports, newest first", auth: "bearer",
 			desc:  badCursor + "report.",
