@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -162,6 +163,10 @@ type reportForm struct {
 	Categories []option
 	Map        mapView
 	MaxPhotos  int
+	// PhotosChosen is how many photos the refused form was sent with:
+	// the browser does not fill a file field again, so the form says
+	// they must be chosen again.
+	PhotosChosen int
 }
 
 // fieldOf says which field of the report form an error is about.
@@ -187,7 +192,8 @@ func fieldOf(reason string) string {
 // to none above the form.
 func (p *participationPages) renderReportForm(w http.ResponseWriter, r *http.Request, status int, values map[string]string, errs ...error) {
 	l := p.locale(r)
-	f := reportForm{Key: ids.Token(16), Categories: p.categoryOptions(l.Lang), Map: p.mapView(), MaxPhotos: participation.MaxPhotos, Values: values}
+	f := reportForm{Key: ids.Token(16), Categories: p.categoryOptions(l.Lang), Map: p.mapView(), MaxPhotos: participation.MaxPhotos, Values: values,
+		PhotosChosen: len(chosenPhotos(r))}
 	f.Errors, f.Problem = fieldErrors(l, errs, fieldOf)
 	p.render(w, r, status, "participation_report_new", "reports", f)
 }
@@ -218,6 +224,21 @@ func (p *participationPages) refuseReport(w http.ResponseWriter, r *http.Request
 	p.renderReportForm(w, r, status, values, append([]error{err}, p.svc.ReportProblems(n)...)...)
 }
 
+// chosenPhotos are the photos the report form was sent with: its file
+// field's files but the empty one a form sent without a photo has.
+func chosenPhotos(r *http.Request) []*multipart.FileHeader {
+	if r.MultipartForm == nil {
+		return nil
+	}
+	var out []*multipart.FileHeader
+	for _, fh := range r.MultipartForm.File["photo"] {
+		if fh.Size > 0 || fh.Filename != "" {
+			out = append(out, fh)
+		}
+	}
+	return out
+}
+
 // handleReportForm is the citizen's report form.
 func (p *participationPages) handleReportForm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	p.renderReportForm(w, r, http.StatusOK, map[string]string{"public_name": ""})
@@ -229,7 +250,8 @@ var reportFields = []string{"category", "lat", "lon", "address", "description", 
 // handleReportCreate reads the multipart report form: the fields, and up
 // to three photos, each decoded and re-encoded before anything is stored.
 // A bad field or photo shows the form again with what was typed; photos
-// must be chosen again (browsers never refill a file field).
+// must be chosen again (browsers never refill a file field), which the
+// form says when it was sent with some (reportForm.PhotosChosen).
 func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	values := map[string]string{}
 	for _, k := range reportFields {
@@ -257,34 +279,23 @@ func (p *participationPages) handleReportCreate(w http.ResponseWriter, r *http.R
 		p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_location", "half a position"))
 		return
 	}
-	if r.MultipartForm != nil {
-		files := r.MultipartForm.File["photo"]
-		var chosen int
-		for _, fh := range files {
-			if fh.Size > 0 || fh.Filename != "" {
-				chosen++
-			}
-		}
-		if chosen > participation.MaxPhotos {
-			p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "too_many_photos", "too many"))
+	chosen := chosenPhotos(r)
+	if len(chosen) > participation.MaxPhotos {
+		p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "too_many_photos", "too many"))
+		return
+	}
+	for _, fh := range chosen {
+		// The file is read only once it has its turn to be decoded.
+		ph, err := photo.Read(r.Context(), func() (io.ReadCloser, error) { return fh.Open() }, p.photos)
+		if rerr := (*photo.ReadError)(nil); errors.As(err, &rerr) {
+			p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_photo", "unreadable"))
 			return
 		}
-		for _, fh := range files {
-			if fh.Size == 0 && fh.Filename == "" {
-				continue // the empty file field of a form sent without a photo
-			}
-			// The file is read only once it has its turn to be decoded.
-			ph, err := photo.Read(r.Context(), func() (io.ReadCloser, error) { return fh.Open() }, p.photos)
-			if rerr := (*photo.ReadError)(nil); errors.As(err, &rerr) {
-				p.refuseReport(w, r, http.StatusBadRequest, values, n, apperr.R(apperr.Invalid, "bad_photo", "unreadable"))
-				return
-			}
-			if err != nil {
-				p.refuseReport(w, r, httpx.StatusFor(err), values, n, err)
-				return
-			}
-			n.Photos = append(n.Photos, participation.Photo{Width: ph.Width, Height: ph.Height, Image: ph.JPEG, Thumbnail: ph.Thumbnail})
+		if err != nil {
+			p.refuseReport(w, r, httpx.StatusFor(err), values, n, err)
+			return
 		}
+		n.Photos = append(n.Photos, participation.Photo{Width: ph.Width, Height: ph.Height, Image: ph.JPEG, Thumbnail: ph.Thumbnail})
 	}
 	// The form's key makes a double submission (two taps, a resend after
 	// a lost answer) one report; a changed form under an old key is a new
