@@ -16,8 +16,10 @@ import (
 
 // An administrator moderates a reported comment in a real browser: the
 // queue links to the reported comments, the comment is hidden after the
-// confirmation page, and it leaves the proposal's page. The moderation and
-// confirmation pages pass axe-core and fit a 390 px phone.
+// confirmation page, and it leaves the proposal's page; shown again from
+// the hidden comments, it is back. The moderation page (with a hidden
+// comment too) and the confirmation page pass axe-core and fit a 390 px
+// phone.
 func TestCommentModerationFlow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -94,5 +96,20 @@ func TestCommentModerationFlow(t *testing.T) {
 	f.Open("/proposals/" + p.ID)
 	if body := f.Text("main"); strings.Contains(body, rude) || body == "" {
 		t.Fatalf("proposal page still shows the hidden comment:\n%s", body)
+	}
+
+	// Hidden by mistake: listed apart on the moderation page, and shown
+	// again from there.
+	f.Open("/staff/comments")
+	if got := f.Text(`[data-hidden-comment="` + cm.ID + `"] blockquote`); got != rude {
+		t.Fatalf("hidden comment listed as %q", got)
+	}
+	check("comments_hidden")
+	if st := f.Submit(chromedp.Click(chromedp.CSS(`[data-hidden-comment="` + cm.ID + `"] button[data-action="show"]`))); st != 200 || f.Text(`[data-testid="done"]`) == "" {
+		t.Fatalf("show again: %d", st)
+	}
+	f.Open("/proposals/" + p.ID)
+	if body := f.Text("main"); !strings.Contains(body, rude) {
+		t.Fatalf("proposal page without the comment shown again:\n%s", body)
 	}
 }
