@@ -129,8 +129,9 @@ func checkCommentCursor(ctx context.Context, tx Tx, proposalID, after string) er
 // queue and stays visible until one of them hides it. A citizen's second
 // flag of one comment changes nothing. A hidden comment is no longer
 // shown to anyone but administrators, so flagging it is NotFound, as for
-// a comment that does not exist, and changes nothing. Forbidden,
-// NotFound, Invalid (bad_reason).
+// a comment that does not exist, and changes nothing. Its author may not
+// flag it (Forbidden, own_comment): a flag is another citizen's report to
+// the moderators. Forbidden, NotFound, Invalid (bad_reason).
 func (s *Service) FlagComment(ctx context.Context, c identity.Caller, commentID, reason string) error {
 	if err := requireCitizen(c); err != nil {
 		return err
@@ -140,8 +141,12 @@ func (s *Service) FlagComment(ctx context.Context, c identity.Caller, commentID,
 		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
-		if err := flaggable(tx.Comment(ctx, commentID)); err != nil {
+		cm, err := tx.Comment(ctx, commentID)
+		if err := flaggable(cm, err); err != nil {
 			return err
+		}
+		if cm.AuthorID == c.AccountID {
+			return apperr.R(apperr.Forbidden, "own_comment", "A comment's author may not flag it.")
 		}
 		added, err := tx.FlagComment(ctx, commentID, c.AccountID, reason, s.stamp())
 		if err != nil || !added {

@@ -219,7 +219,9 @@ func (s *Service) Proposals(ctx context.Context, before string, limit int) ([]Pu
 
 // Support records the citizen's support of a proposal, once: a second
 // support (however many race) changes nothing and answers added=false.
-// Forbidden, NotFound, Conflict (proposal_answered).
+// Its author may not support it (Forbidden, own_proposal): supports are
+// others' agreement, and they count towards the threshold that obliges the
+// city to answer. Forbidden, NotFound, Conflict (proposal_answered).
 func (s *Service) Support(ctx context.Context, c identity.Caller, id string) (p PublicProposal, added bool, err error) {
 	if err := requireCitizen(c); err != nil {
 		return PublicProposal{}, false, err
@@ -228,6 +230,9 @@ func (s *Service) Support(ctx context.Context, c identity.Caller, id string) (p 
 		prop, err := tx.Proposal(ctx, id)
 		if err != nil {
 			return proposalNotFound(err)
+		}
+		if prop.AuthorID == c.AccountID {
+			return apperr.R(apperr.Forbidden, "own_proposal", "A proposal's author may not support it.")
 		}
 		if prop.Answer != "" {
 			return apperr.R(apperr.Conflict, "proposal_answered", "The city has answered this proposal; it takes no more supports.")
@@ -252,6 +257,40 @@ func (s *Service) Support(ctx context.Context, c identity.Caller, id string) (p 
 		return nil
 	})
 	return p, added, err
+}
+
+// Authorship is which of a proposal and its comments the caller wrote.
+type Authorship struct {
+	Proposal bool
+	// Comments holds the ids of the caller's comments on the proposal,
+	// hidden ones included.
+	Comments map[string]bool
+}
+
+// Authored says which of a proposal and its comments c wrote, so that a
+// page offers no support of one's own proposal nor a flag of one's own
+// comment, which Support and FlagComment refuse. Nothing for a caller not
+// signed in. NotFound.
+func (s *Service) Authored(ctx context.Context, c identity.Caller, proposalID string) (Authorship, error) {
+	out := Authorship{Comments: map[string]bool{}}
+	err := s.store.View(ctx, func(tx Tx) error {
+		p, err := tx.Proposal(ctx, proposalID)
+		if err != nil {
+			return proposalNotFound(err)
+		}
+		if c.AccountID == "" {
+			return nil
+		}
+		out.Proposal = p.AuthorID == c.AccountID
+		cs, err := tx.CommentsBy(ctx, c.AccountID)
+		for _, cm := range cs {
+			if cm.ProposalID == proposalID {
+				out.Comments[cm.ID] = true
+			}
+		}
+		return err
+	})
+	return out, err
 }
 
 // Supports reports whether the citizen supports a proposal.

@@ -299,3 +299,44 @@ func TestCommentsPaged(t *testing.T) {
 		wantCode(t, "a page too long", err, apperr.Invalid, "bad_limit")
 	})
 }
+
+// A proposal's author may not support it, nor a comment's author flag it:
+// refused (own_proposal, own_comment), nothing counted. Authored tells a
+// page which of a proposal and its comments the caller wrote, so that it
+// offers neither.
+func TestAuthorMayNotSupportOrFlagOwn(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		got, added, err := f.svc.Support(ctx, anna, p.ID)
+		wantCode(t, "the author supports", err, apperr.Forbidden, "own_proposal")
+		if added || got.SupportCount != 0 {
+			t.Fatalf("the author's support: %+v, added %v", got, added)
+		}
+		if got, added, err := f.svc.Support(ctx, bruno, p.ID); err != nil || !added || got.SupportCount != 1 {
+			t.Fatalf("another's support: %+v, %v, %v; want one support", got, added, err)
+		}
+		cm, err := f.svc.AddComment(ctx, bruno, p.ID, "Yes, and near the bridge")
+		must(t, err)
+		wantCode(t, "the author flags", f.svc.FlagComment(ctx, bruno, cm.ID, "regret"), apperr.Forbidden, "own_comment")
+		if flagged, err := f.svc.FlaggedComments(ctx, admin); err != nil || len(flagged) != 0 {
+			t.Fatalf("queue after the author's flag: %+v, %v", flagged, err)
+		}
+		must(t, f.svc.FlagComment(ctx, anna, cm.ID, "off topic"))
+
+		for _, tc := range []struct {
+			who      identity.Caller
+			proposal bool
+			comments int
+		}{{anna, true, 0}, {bruno, false, 1}, {carla, false, 0}, {nobody, false, 0}} {
+			a, err := f.svc.Authored(ctx, tc.who, p.ID)
+			if err != nil || a.Proposal != tc.proposal || len(a.Comments) != tc.comments || (tc.comments == 1 && !a.Comments[cm.ID]) {
+				t.Fatalf("authored by %q: %+v, %v; want proposal %v, %d comments", tc.who.AccountID, a, err, tc.proposal, tc.comments)
+			}
+		}
+		_, err = f.svc.Authored(ctx, anna, "prp_missing")
+		wantCode(t, "authored of a missing proposal", err, apperr.NotFound, "proposal_not_found")
+	})
+}

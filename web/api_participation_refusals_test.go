@@ -173,3 +173,21 @@ func TestParticipationQueueOfAnotherOffice(t *testing.T) {
 		t.Fatalf("queue of another office: %+v", p)
 	}
 }
+
+// The API refuses a proposal's author supporting it (403 own_proposal)
+// and a comment's author flagging it (403 own_comment), in problem+json.
+func TestParticipationOwnSupportAndFlagRefused(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withParticipation)
+	cit, other := env.login(t, identity.RoleCitizen), env.login(t, identity.RoleCitizen)
+	var p participation.PublicProposal
+	decodeInto(t, env.do(t, "POST", "/api/v1/proposals", cit, `{"title":"More benches","body":"Benches along the river walk, please."}`), &p)
+	if got := wantProblem(t, env.do(t, "POST", "/api/v1/proposals/"+p.ID+"/support", cit, ""), http.StatusForbidden); got.Reason != "own_proposal" {
+		t.Fatalf("the author supports: %+v", got)
+	}
+	var cm participation.PublicComment
+	decodeInto(t, env.do(t, "POST", "/api/v1/proposals/"+p.ID+"/comments", other, `{"body":"Near the bridge too"}`), &cm)
+	if got := wantProblem(t, env.do(t, "POST", "/api/v1/comments/"+cm.ID+"/flag", other, `{"reason":""}`), http.StatusForbidden); got.Reason != "own_comment" {
+		t.Fatalf("the author flags: %+v", got)
+	}
+}

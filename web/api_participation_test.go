@@ -448,7 +448,7 @@ func contractParticipation(c *contract) {
 	c.do("POST", "/api/v1/admin/comments/"+cm.ID+"/show", admin, "", http.StatusOK)
 	c.do("GET", "/api/v1/admin/proposals/awaiting", admin, "", http.StatusOK)
 	c.do("POST", "/api/v1/admin/proposals/"+p.ID+"/answer", admin, `{"answer":"Ten benches by spring."}`, http.StatusOK)
-	c.do("POST", "/api/v1/proposals/"+p.ID+"/support", cit, "", http.StatusConflict)
+	c.do("POST", "/api/v1/proposals/"+p.ID+"/support", other, "", http.StatusConflict)
 
 	var key participation.IssuedAPIKey
 	c.json(&key, "POST", "/api/v1/admin/open311/keys", admin, `{"name":"Report app"}`, http.StatusCreated)

@@ -97,9 +97,14 @@ type proposalPage struct {
 	Following bool
 	Citizen   bool
 	Admin     bool
-	Values    map[string]string
-	Problem   string
-	Done      string
+	// Own and OwnComments are what the caller wrote: no support is
+	// offered on their own proposal, no flag on their own comment (the
+	// service refuses both); the page says why instead.
+	Own         bool
+	OwnComments map[string]bool
+	Values      map[string]string
+	Problem     string
+	Done        string
 	// Field is the form field the problem is about ("comment",
 	// "answer", "reason"), whose input says so; empty for the page's
 	// others.
@@ -160,6 +165,12 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 			p.pageError(w, r, err)
 			return
 		}
+		mine, err := p.svc.Authored(ctx, c, id)
+		if err != nil {
+			p.pageError(w, r, err)
+			return
+		}
+		d.Own, d.OwnComments = mine.Proposal, mine.Comments
 	}
 	if problem != nil {
 		d.Problem = p.locale(r).ErrorText(problem)
@@ -169,7 +180,8 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 			// form is marked only when its comment is on the page.
 			d.Problem = refusalText(p.locale(r), problem, "part.flag.err.")
 			for _, cm := range cs {
-				if cm.ID == values["flag"] {
+				// One's own comment has no report form to lead to.
+				if cm.ID == values["flag"] && !d.OwnComments[cm.ID] {
 					d.FlagFor = cm.ID
 				}
 			}
@@ -186,7 +198,9 @@ func (p *participationPages) proposalAction(do func(r *http.Request, c identity.
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 		id := r.PathValue("id")
 		if err := do(r, c, id); err != nil {
-			if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict {
+			// A support of one's own proposal, from a page opened before
+			// it offered none, is said on the proposal's page too.
+			if code := apperr.CodeOf(err); code == apperr.Invalid || code == apperr.Conflict || apperr.ReasonOf(err) == "own_proposal" {
 				values, marked := map[string]string{"key": r.PostFormValue("key")}, ""
 				if field != "" {
 					values[field] = r.PostFormValue(field)
@@ -252,7 +266,7 @@ func (p *participationPages) handleFlag(w http.ResponseWriter, r *http.Request, 
 		r = withFormPage(r, page)
 	}
 	if err := p.svc.FlagComment(r.Context(), c, comment, r.PostFormValue("reason")); err != nil {
-		if code := apperr.CodeOf(err); (code == apperr.Invalid || code == apperr.Conflict) && proposal != "" {
+		if code := apperr.CodeOf(err); (code == apperr.Invalid || code == apperr.Conflict || apperr.ReasonOf(err) == "own_comment") && proposal != "" {
 			p.showProposal(w, r, c, proposal, httpx.StatusOf(code), "reason",
 				map[string]string{"reason": r.PostFormValue("reason"), "flag": comment}, err)
 			return

@@ -4,8 +4,9 @@
 // staff of the roads office approve the photo, see a rejection without its
 // reason come back next to the note, and mark the report fixed;
 // the report shows on the public list with its photo; the citizen's
-// e-mail arrives; the citizen reopens the report. A proposal is made and
-// supported. Every page passes axe-core and fits the phone and the desktop.
+// e-mail arrives; the citizen reopens the report. A proposal is made, its
+// author offered no support of it. Every page passes axe-core and fits the
+// phone and the desktop.
 
 package citizenflows
 
@@ -209,7 +210,7 @@ func TestReportFlow(t *testing.T) {
 		t.Fatalf("status after reopening: %q", got)
 	}
 
-	// A proposal, supported by its author.
+	// A proposal: its author is not offered to support it, and is told why.
 	f.Open("/proposals/new")
 	check("proposal_new")
 	if st := f.Submit(
@@ -219,10 +220,12 @@ func TestReportFlow(t *testing.T) {
 	); st != 200 {
 		t.Fatalf("proposal: %d", st)
 	}
-	if st := f.Submit(chromedp.Click(chromedp.CSS(`button[data-action="support"]`))); st != 200 {
-		t.Fatalf("support: %d", st)
+	var supportButtons int
+	f.Eval(`document.querySelectorAll('button[data-action="support"]').length`, &supportButtons)
+	if got := f.Text(`[data-testid="own-proposal"]`); supportButtons != 0 || !strings.HasPrefix(got, "È la tua proposta") {
+		t.Fatalf("the author's proposal: %d support buttons, %q", supportButtons, got)
 	}
-	if got := f.Text(`[data-testid="supports"]`); !strings.HasPrefix(got, "1 ") {
+	if got := f.Text(`[data-testid="supports"]`); !strings.HasPrefix(got, "0 ") {
 		t.Fatalf("supports: %q", got)
 	}
 	check("proposal")
