@@ -27,6 +27,7 @@ import (
 	"cityhub/identity"
 	"cityhub/keyring"
 	"cityhub/mobility"
+	"cityhub/mydata"
 	"cityhub/oidclogin"
 	"cityhub/open311"
 	"cityhub/opendata"
@@ -183,7 +184,10 @@ func New(d Deps) *Server {
 	// The client secrets of the card payments started here, by the API or
 	// the pages, which a retry of either is answered with again.
 	secrets := stripepay.NewSecrets()
-	s.api = api.New(api.Deps{Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
+	// One data download for the API and the pages.
+	myData := mydata.Sources{Identity: d.Identity, Wallet: d.Wallet, Ticketing: d.Ticketing, Mobility: d.Mobility,
+		Participation: d.Participation.Service}.For
+	s.api = api.New(api.Deps{MyData: myData, Log: d.Log, Identity: d.Identity, Wallet: d.Wallet, Payments: d.Payments, CardPayments: d.CardPayments,
 		StripePublishableKey: d.StripePublishableKey, Secrets: secrets, TestPayments: d.TestPayments, Vouchers: d.Vouchers, Mobility: d.Mobility,
 		Ticketing: d.Ticketing, Outbox: d.Outbox, Participation: d.Participation.Service, Photos: d.Participation.Photos, TimeZone: d.TimeZone})
 	if d.Participation.Service != nil {
@@ -203,7 +207,7 @@ func New(d Deps) *Server {
 	// through the same services the API uses.
 	if d.Identity != nil {
 		ud.Accounts = d.Identity
-		ud.Export = func(ctx context.Context, c identity.Caller) (any, error) { return d.Identity.Export(ctx, c) }
+		ud.Export = func(ctx context.Context, c identity.Caller) (any, error) { return myData(ctx, c) }
 		ud.AccountFlows = d.Identity
 		if d.OIDC != nil {
 			ud.OIDC, ud.OIDCLabel = d.OIDC, d.OIDCLabel

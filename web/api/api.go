@@ -6,6 +6,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"cityhub/cardpay"
 	"cityhub/identity"
 	"cityhub/mobility"
+	"cityhub/mydata"
 	"cityhub/outbox"
 	"cityhub/participation"
 	"cityhub/photo"
@@ -50,6 +52,9 @@ type Deps struct {
 	TimeZone *time.Location
 	// Outbox shows administrators the e-mails the hub wrote.
 	Outbox *outbox.Service
+	// MyData is a person's data download (GET /api/v1/me/data); nil: the
+	// download holds identity's part alone.
+	MyData func(ctx context.Context, c identity.Caller) (mydata.Download, error)
 	// Participation is citizens' reports, the offices' triage and
 	// proposals; Photos limits the photos a report brings.
 	Participation *participation.Service
@@ -85,7 +90,11 @@ func New(d Deps) *API {
 		secrets = stripepay.NewSecrets()
 	}
 	if d.Identity != nil {
-		a.accounts = &accountHandler{log: d.Log, identity: d.Identity, erasure: d.CardPayments}
+		myData := d.MyData
+		if myData == nil {
+			myData = mydata.Sources{Identity: d.Identity}.For
+		}
+		a.accounts = &accountHandler{log: d.Log, identity: d.Identity, erasure: d.CardPayments, myData: myData}
 	}
 	if d.Wallet != nil {
 		a.wallet = &walletHandler{log: d.Log, wallet: d.Wallet, payments: d.Payments, cardPayments: d.CardPayments,
@@ -125,6 +134,8 @@ type accountHandler struct {
 	// erasure erases accounts after settling their credit; nil: DELETE
 	// /api/v1/me is unavailable.
 	erasure *cardpay.Service
+	// myData makes the person's data download.
+	myData func(ctx context.Context, c identity.Caller) (mydata.Download, error)
 }
 
 // walletHandler serves the wallet, its top-ups, the ledger and Stripe's

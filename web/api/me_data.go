@@ -1,19 +1,21 @@
 package api
 
 import (
-	"cityhub/web/httpx"
 	"net/http"
+
+	"cityhub/web/httpx"
 )
 
-// handleAPIMyData is everything identity holds about the caller (GDPR
-// access request), as a download.
+// handleAPIMyData is everything the hub holds about the caller (GDPR
+// access request), as a download: the same document as the privacy
+// page's (mydata).
 func (h *accountHandler) handleAPIMyData(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.Caller(r)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	data, err := h.identity.Export(r.Context(), c)
+	data, err := h.myData(r.Context(), c)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

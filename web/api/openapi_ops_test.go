@@ -170,8 +170,8 @@ func openAPIOperations() []apiOperation {
 			body: "RefreshRequest", ok: []apiResponse{{status: 204, desc: "Logged out."}}, errs: []int{400}},
 		{method: "GET", path: "/api/v1/me", id: "getMe", tag: "identity", summary: "The caller", auth: "bearer",
 			ok: []apiResponse{{status: 200, desc: "The caller.", schema: "Caller"}}, errs: []int{401}},
-		{method: "GET", path: "/api/v1/me/data", id: "exportMyData", tag: "identity", summary: "Download everything identity holds about the caller (GDPR)", auth: "bearer",
-			ok: []apiResponse{{status: 200, desc: "The export, as an attachment.", schema: "AccountExport", headers: []string{"Content-Disposition"}}}, errs: []int{401, 404}},
+		{method: "GET", path: "/api/v1/me/data", id: "exportMyData", tag: "identity", summary: "Download everything the hub holds about the caller (GDPR)", auth: "bearer",
+			ok: []apiResponse{{status: 200, desc: "The export, as an attachment.", schema: "MyData", headers: []string{"Content-Disposition"}}}, errs: []int{401, 404}},
 		{method: "DELETE", path: "/api/v1/me", id: "deleteMe", tag: "identity", summary: "Erase the caller's personal data (GDPR)", auth: "bearer",
 			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one. " +
 				"Its unused vouchers are given up in the same transaction: what is left of them goes back to their campaigns' budgets and their codes no longer redeem (409 voucher_used at the till). Tickets stay valid. " +

@@ -352,26 +352,24 @@ func TestItemQRIsAFreshPNG(t *testing.T) {
 	}
 }
 
-func TestExportHasWalletAndAccount(t *testing.T) {
+// The page's download is the hub's data download (package mydata, tested
+// with the real services in package web); wired without one, it still
+// gives who the caller is, as an attachment, never cached.
+func TestExportWithoutADownloadGivesTheCaller(t *testing.T) {
 	pc, _ := newPageServer(t)
 	pc.Login("anna@example.org", "secret-Anna")
 	res, body := pc.Get("/privacy/my-data.json")
-	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") || res.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("export: %d %v", res.StatusCode, res.Header)
 	}
 	var got struct {
 		Account identity.Caller `json:"account"`
-		Wallet  struct {
-			Balance int64         `json:"balance_cents"`
-			History []any         `json:"history"`
-			Items   []wallet.Item `json:"items"`
-		} `json:"wallet"`
 	}
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Account.AccountID != "acc_anna" || got.Wallet.Balance != 123450 || len(got.Wallet.History) != 1 || len(got.Wallet.Items) != 1 {
-		t.Errorf("export = %+v", got)
+	if got.Account.AccountID != "acc_anna" {
+		t.Errorf("export = %s", body)
 	}
 }
 

@@ -11,8 +11,9 @@ import (
 	"cityhub/web/httpx"
 )
 
-// PrivacyExport gives everything identity holds about an account, as a value
-// that marshals to JSON. cmd/cityhub wires it to identity.Service.Export.
+// PrivacyExport gives everything the hub holds about an account, as a value
+// that marshals to JSON: the web server wires it to the data download of
+// package mydata, the API's too.
 type PrivacyExport func(ctx context.Context, c identity.Caller) (any, error)
 
 // privacyPage is the privacy page: the download, what is kept, and the

@@ -38,7 +38,7 @@ type Deps struct {
 	Erasure AccountErasure
 	// Wallet is what the wallet and bike pages read.
 	Wallet PageWallet
-	// Export gives identity's part of "download my data".
+	// Export gives "download my data" (package mydata).
 	Export PrivacyExport
 	// QR gives wallet cards their rotating QR codes, by item kind.
 	QR map[string]QRSource
