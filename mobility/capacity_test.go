@@ -2,6 +2,7 @@ package mobility_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -72,4 +73,37 @@ func TestRegisteredDocks(t *testing.T) {
 			t.Errorf("dock %d of a station of 12: %v, want %v", dock, got, want)
 		}
 	}
+}
+
+// A capacity below the number of bikes the station holds is refused for
+// that, naming both numbers: moving the bikes would not make it fit.
+func TestCapacityNotBelowTheBikesDocked(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("few", 1, 6)); err != nil {
+			t.Fatal(err)
+		}
+		r := &mobility.StatusReport{TS: time.Now().UTC().Truncate(time.Millisecond), Online: true}
+		for i, b := range []string{"y1", "y2", "y3", "y4", "y5", ""} {
+			r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
+		}
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{{StationID: "few-001", Kind: mobility.KindStatus, Status: r, Received: time.Now()}}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := svc.Station(ctx, identity.System(), "few-001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Capacity = 4
+		_, err = svc.UpdateStation(ctx, identity.System(), st)
+		if apperr.ReasonOf(err) != "capacity_below_docked" || !apperr.Has(err, apperr.Conflict) || !slices.Equal(apperr.ArgsOf(err), []any{5, 4}) {
+			t.Fatalf("capacity 4 with 5 bikes docked: %v (args %v), want 409 capacity_below_docked naming 5 and 4", err, apperr.ArgsOf(err))
+		}
+		st.Capacity = 5
+		if got, err := svc.UpdateStation(ctx, identity.System(), st); err != nil || got.Capacity != 5 {
+			t.Fatalf("capacity 5 with 5 bikes in docks 1 to 5: %+v, %v", got, err)
+		}
+	})
 }

@@ -615,7 +615,8 @@ func (s *Service) RiderPlan(ctx context.Context, vehicleTypeID string) (PricingP
 	return p, err
 }
 
-// capacityKeepsBikes refuses a capacity below a dock that holds a bike:
+// capacityKeepsBikes refuses a capacity below the bikes the station holds
+// (capacity_below_docked) or below a dock that holds one (docks_hold_bikes):
 // the docks above the capacity are hidden from riders and the open data,
 // and a docking there is refused, so the bike would vanish from the city's
 // count and its next ride could not end there. The station and then its
@@ -633,10 +634,21 @@ func capacityKeepsBikes(ctx context.Context, tx Tx, st Station) error {
 		return fmt.Errorf("lock the state of station %s: %w", st.ID, err)
 	}
 	var held []string
+	docked := 0
 	for _, d := range states[0].Docks {
-		if !st.Registered(d.Dock) && d.BikeID != "" {
+		if d.BikeID == "" {
+			continue
+		}
+		docked++
+		if !st.Registered(d.Dock) {
 			held = append(held, strconv.Itoa(d.Dock))
 		}
+	}
+	// More bikes than docks is no matter of moving them: the capacity
+	// itself is too small, and the refusal says by how much.
+	if docked > st.Capacity {
+		return apperr.R(apperr.Conflict, "capacity_below_docked",
+			"The station has %d bikes in its docks: the capacity (%d) cannot be lower.", docked, st.Capacity)
 	}
 	if len(held) > 0 {
 		return apperr.R(apperr.Conflict, "docks_hold_bikes",

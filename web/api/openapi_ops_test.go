@@ -461,7 +461,7 @@ func openAPIOperations() []apiOperation {
 		"when the credential could not be issued, credential_error says why and the station exists all the same (issue it with POST .../credential). " +
 		"An Idempotency-Key is not honoured (the hub would have to keep the secret): a retry finds the station taken (409), and a client that lost the answer rotates the credential."
 	stations[1].ok = []apiResponse{{status: 201, desc: "Registered.", schema: "RegisteredStation", headers: []string{"Location"}}}
-	stations[3].desc += " 409 (docks_hold_bikes, naming the docks) for a capacity below a dock that holds a bike, as the station last reported: the docks above the capacity are hidden from riders and the open data, so move the bikes first."
+	stations[3].desc += " 409 (capacity_below_docked, naming how many) for a capacity below the number of bikes the station holds, as it last reported; 409 (docks_hold_bikes, naming the docks) for a capacity the bikes fit in but below a dock that holds one: the docks above the capacity are hidden from riders and the open data, so move the bikes first."
 	stations[3].errs = []int{400, 401, 403, 404, 409}
 	stations[4].desc += " Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
 	ops = append(ops, stations...)

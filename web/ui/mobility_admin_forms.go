@@ -474,6 +474,8 @@ var reasonField = map[string]string{
 	"station_position":         "lat",
 	"station_capacity":         "capacity",
 	"station_address":          "address",
+	"capacity_below_docked":    "capacity",
+	"docks_hold_bikes":         "capacity",
 	"vehicle_type_name":        "name_it",
 	"vehicle_type_propulsion":  "propulsion",
 	"vehicle_type_range":       "max_range_km",
@@ -494,7 +496,9 @@ var takenReason = map[string]bool{"station_exists": true, "bike_exists": true, "
 // formError puts a domain error next to its field, or over the form.
 func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bikeAdminFormPage) {
 	reason := apperr.ReasonOf(err)
-	msg := l.ErrorText(err)
+	// The site's words for the reason, naming what the refusal names (a
+	// capacity below the bikes docked says how many).
+	msg := refusalText(l, err, "error.reason.")
 	// A reason's text for this kind of object (madmin.<kind>.err.<reason>,
 	// which may name it), else for any.
 	for _, key := range []string{"madmin." + k.key + ".err." + reason, "madmin.err." + reason} {
