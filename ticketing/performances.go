@@ -111,6 +111,9 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 		return Performance{}, err
 	}
 	now := s.now().UTC().Truncate(time.Second)
+	if err := startsAhead(p.StartsAt, now); err != nil {
+		return Performance{}, err
+	}
 	if p.SalesOpen.IsZero() {
 		p.SalesOpen = now
 	}
@@ -139,6 +142,18 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 		return s.audit(ctx, tx, c, "performance.create", "performance", p.ID, map[string]any{"venue_id": p.VenueID})
 	})
 	return p, err
+}
+
+// startsAhead refuses a start at or before now (starts_in_past), naming
+// it: left alone, the sales would close at the start, before they open
+// (by default, now), and the refusal would blame the opening of sales,
+// which the administrator may not even have typed. A start outside the
+// years Validate takes is left to it.
+func startsAhead(start, now time.Time) error {
+	if y := start.Year(); y < 2000 || y > 2999 || start.After(now) {
+		return nil
+	}
+	return apperr.R(apperr.Invalid, "starts_in_past", "The performance would start in the past, at %s: give a start after now.", start.UTC().Format(time.RFC3339))
 }
 
 func checkCategories(ctx context.Context, tx Tx, p Performance) error {
@@ -183,6 +198,13 @@ func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Pe
 		}
 		if cur.Status == PerformanceCancelled {
 			return apperr.R(apperr.Conflict, "performance_cancelled", "This performance is cancelled.")
+		}
+		if !p.StartsAt.Equal(cur.StartsAt) {
+			// A performance already begun may keep its start (its title
+			// corrected, say); it is not moved into the past.
+			if err := startsAhead(p.StartsAt, s.now()); err != nil {
+				return err
+			}
 		}
 		p.VenueID, p.Status, p.CreatedAt = cur.VenueID, cur.Status, cur.CreatedAt
 		if p.SalesOpen.IsZero() {

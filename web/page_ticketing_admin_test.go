@@ -268,6 +268,9 @@ func TestTheatreAdminRefusalsInThePagesLanguage(t *testing.T) {
 		"prices": {"loggione 20"}}, "prices", "La sala non ha posti della categoria loggione: usa le categorie della sua mappa dei posti.")
 	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"il 14 marzo"},
 		"prices": {"platea 20"}}, "starts_at", "Indica l&#39;inizio come data e ora (per esempio 31/12/2026 20:30), tra gli anni 2000 e 2999.")
+	// A start past is said as such, not as a wrong opening of sales.
+	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"14/03/2020 20:45"},
+		"prices": {"platea 20"}}, "starts_at", "L&#39;inizio è già passato: scegli una data e un&#39;ora future.")
 	refused("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {"Filumena Marturano"}, "starts_at": {"2099-03-14T20:45"},
 		"sales_open": {"2099-03-15T10:00"}, "prices": {"platea 20"}}, "sales_open",
 		"Le vendite aprono prima di chiudere e chiudono entro l&#39;inizio dello spettacolo.")

@@ -249,7 +249,7 @@ func parseTicketPrices(text string) (map[string]int64, error) {
 var perfFields = []string{"key", "venue_id", "title", "starts_at", "doors_open", "ends_at", "duration_minutes", "sales_open", "prices", "self_cancel_hours"}
 
 var perfFieldOf = map[string]string{
-	"invalid_venue": "venue_id", "invalid_title": "title", "invalid_starts_at": "starts_at", "invalid_prices": "prices",
+	"invalid_venue": "venue_id", "invalid_title": "title", "invalid_starts_at": "starts_at", "starts_in_past": "starts_at", "invalid_prices": "prices",
 	"invalid_price": "prices", "price_line": "prices", "invalid_sales_window": "sales_open", "invalid_sales_open": "sales_open",
 	"invalid_doors_open": "doors_open", "invalid_ends_at": "ends_at", "invalid_duration": "duration_minutes",
 	"amount_format": "prices", "amount_fraction": "prices", "amount_negative": "prices", "amount_ambiguous": "prices", "amount_too_large": "prices",
