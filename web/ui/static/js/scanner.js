@@ -370,23 +370,82 @@
     if (kind && result.scrollIntoView) { result.scrollIntoView({ block: "start", behavior: "auto" }); }
   }
 
-  // parseCents reads "12,50" or "12.50" as 1250, and thousands with their
-  // cents, Italian ("1.250,00") or English ("1,250.00"), as 125000; NaN
-  // when it is not an amount ("1.250" alone could be either, as for the
-  // money package, which the form without the script reads with).
+  // parseCents reads a purchase amount by the rule of the money package's
+  // Parse, which reads the form without the script and the amounts of
+  // every other form: "12,50" and "12.50", thousands with or without their
+  // cents, Italian ("1.250,00") or English ("1,250.00"), the cents alone
+  // (",50", ".50"), a "€" or "EUR" before or after and a leading "+". It
+  // is NaN for what Parse refuses: "1.250" alone (a thousand, or one euro
+  // with three decimals), more than two decimals, a sign "-", and a space
+  // inside the number ("1 000,00", "12 50"), which at a till could turn
+  // 12,50 into 1250 euros. money/testdata/typed_amounts.json holds what
+  // both must read alike, and a test reads it through each. An amount too
+  // large for the till is the server's to refuse, in its own words; the
+  // script keeps only what a number holds exactly (below 2^53 cents).
+  var space = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
+  var trimSpace = new RegExp("^" + space + "|" + space + "$", "g");
   function parseCents(text) {
-    var t = String(text).trim().replace(/\s|€/g, "");
-    if (/^\d{1,3}(\.\d{3})+,\d{1,2}$/.test(t)) { t = t.replace(/\./g, ""); }
-    if (/^\d{1,3}(,\d{3})+\.\d{1,2}$/.test(t)) { t = t.replace(/,/g, ""); }
-    // Thousands without cents in two groups or more ("1.250.000") cannot
-    // be a decimal amount; one group alone ("1.250") could, and is refused.
-    if (/^\d{1,3}([.,])\d{3}(\1\d{3})+$/.test(t)) { t = t.replace(/[.,]/g, ""); }
-    // Up to the most a purchase may be, 1,000,000 euros: seven digits.
-    if (!/^\d{1,7}([.,]\d{1,2})?$/.test(t)) { return NaN; }
-    var parts = t.replace(",", ".").split(".");
-    var cents = parseInt(parts[0], 10) * 100;
-    if (parts[1]) { cents += parseInt((parts[1] + "0").slice(0, 2), 10); }
-    return cents;
+    // Go's strings.TrimSpace, not String.trim: they differ on U+0085 and
+    // U+FEFF, and both sides must read the same amount.
+    var s = String(text).replace(trimSpace, "");
+    var sign = cutSign(s);
+    s = sign.rest;
+    var cur = cutCurrency(s);
+    s = cur.rest;
+    if (cur.found && !sign.found) { sign = cutSign(s); s = sign.rest; }
+    if (s === "" || sign.negative || !/^[0-9.,]+$/.test(s)) { return NaN; }
+    var dots = s.split(".").length - 1, commas = s.split(",").length - 1;
+    var whole = s, frac = "", hasFrac = false, thousands = "";
+    var i;
+    if (dots > 0 && commas > 0) {
+      // Both: the last is the decimal separator, used once; the other
+      // separates thousands.
+      i = Math.max(s.lastIndexOf("."), s.lastIndexOf(","));
+      var decimal = s.charAt(i);
+      thousands = decimal === "," ? "." : ",";
+      if (s.split(decimal).length > 2) { return NaN; }
+      whole = s.slice(0, i); frac = s.slice(i + 1); hasFrac = true;
+    } else if (dots + commas === 1) {
+      i = s.search(/[.,]/);
+      whole = s.slice(0, i); frac = s.slice(i + 1); hasFrac = true;
+      if (frac.length === 3 && whole.length <= 3 && /[1-9]/.test(whole)) { return NaN; }
+    } else if (dots > 1) {
+      thousands = ".";
+    } else if (commas > 1) {
+      thousands = ",";
+    }
+    if (thousands) {
+      var groups = whole.split(thousands);
+      for (var g = 0; g < groups.length; g++) {
+        var n = groups[g].length;
+        if ((g === 0 && (n < 1 || n > 3)) || (g > 0 && n !== 3)) { return NaN; }
+      }
+      whole = groups.join("");
+    }
+    if (hasFrac && (frac === "" || frac.length > 2 || (whole === "" && thousands))) { return NaN; }
+    if (!hasFrac && whole === "") { return NaN; }
+    var cents = Number(whole || "0") * 100 + (frac ? Number((frac + "0").slice(0, 2)) : 0);
+    return Number.isSafeInteger(cents) ? cents : NaN;
+  }
+
+  // cutSign takes a leading sign and the spaces after it off s, as Parse
+  // does ("-" and "−" are a minus, which a purchase cannot be).
+  function cutSign(s) {
+    var m = /^([-\u2212+])/.exec(s);
+    if (!m) { return { rest: s, found: false, negative: false }; }
+    return { rest: s.slice(1).replace(trimSpace, ""), found: true, negative: m[1] !== "+" };
+  }
+
+  // cutCurrency takes one "€" or "EUR" (any case) off the start or the end
+  // of s, and the spaces next to it, as Parse does.
+  function cutCurrency(s) {
+    var forms = ["€", "eur"];
+    for (var k = 0; k < forms.length; k++) {
+      var c = forms[k], n = c.length;
+      if (s.length >= n && s.slice(0, n).toLowerCase() === c) { return { rest: s.slice(n).replace(trimSpace, ""), found: true }; }
+      if (s.length >= n && s.slice(s.length - n).toLowerCase() === c) { return { rest: s.slice(0, s.length - n).replace(trimSpace, ""), found: true }; }
+    }
+    return { rest: s, found: false };
   }
 
   // A till first asks what the voucher gives on this amount (preview) and
