@@ -128,6 +128,9 @@ var reportFormFields = []string{"category", "located", "lat", "lon", "address", 
 // hold the photos and some room for the fields.
 func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Request) (participation.NewReport, error) {
 	var n participation.NewReport
+	if err := httpx.Uncompressed(r); err != nil {
+		return n, err
+	}
 	limit := int64(participation.MaxPhotos)*int64(h.photos.MaxBytes) + httpx.MaxJSONBody
 	httpx.LimitBody(w, r, limit)
 	if err := r.ParseMultipartForm(maxFormMemory); err != nil {

@@ -141,19 +141,28 @@ func judgeJSON(body []byte, dst any) error {
 	return DecodedTextError(dst)
 }
 
+// Uncompressed refuses (415 unsupported_media_type) a body sent with a
+// Content-Encoding other than identity: the hub reads no compressed body.
+// Decoded as it came, a gzipped body is malformed, and a plain one declared
+// gzip would be read as other than what its header says. Every body the
+// API reads (JSON, a multipart form) passes this first.
+func Uncompressed(r *http.Request) error {
+	for _, enc := range r.Header.Values("Content-Encoding") {
+		if e := strings.TrimSpace(enc); e != "" && !strings.EqualFold(e, "identity") {
+			return apperr.R(apperr.Invalid, ReasonUnsupportedMedia, "The body must not be compressed: send it without Content-Encoding.")
+		}
+	}
+	return nil
+}
+
 // jsonContentType refuses a body declared as anything but JSON. The media
 // type is parsed rather than matched as a prefix: media types are
 // case-insensitive and may carry parameters (RFC 9110), while a type that
 // merely starts with the same letters (application/jsonx,
 // application/json-patch+json) is another format.
 func jsonContentType(r *http.Request) error {
-	// A compressed body is not read compressed: decoded as it came, a
-	// gzipped object is malformed, and a plain one declared gzip would be
-	// read as other than what its header says.
-	for _, enc := range r.Header.Values("Content-Encoding") {
-		if e := strings.TrimSpace(enc); e != "" && !strings.EqualFold(e, "identity") {
-			return apperr.R(apperr.Invalid, ReasonUnsupportedMedia, "The body must not be compressed: send it without Content-Encoding.")
-		}
+	if err := Uncompressed(r); err != nil {
+		return err
 	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" || ct == "application/json" {
