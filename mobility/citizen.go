@@ -135,7 +135,7 @@ func (s *Service) ReportFault(ctx context.Context, c identity.Caller, r FaultRep
 	if created {
 		s.changed()
 		s.log.InfoContext(ctx, "incident: citizen fault report", slog.String("incident", inc.ID),
-			slog.String("station", inc.StationID), slog.String("bike", inc.BikeID), slog.Int("dock", inc.Dock))
+			slog.String("station", inc.StationID), slog.String("named_station", inc.NamedStationID), slog.String("bike", inc.BikeID), slog.Int("dock", inc.Dock))
 	}
 	return inc, created, nil
 }
@@ -162,6 +162,11 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 				return err
 			}
 			inc.BikeID = r.BikeID
+			if at, err := dockedAt(ctx, tx, r.BikeID, st.ID); err != nil {
+				return err
+			} else if at != "" && at != st.ID {
+				inc.StationID, inc.NamedStationID = at, st.ID
+			}
 		} else {
 			if !st.Registered(r.Dock) {
 				return apperr.R(apperr.Invalid, "report_dock", "This station has docks 1 to %d.", st.Capacity)
@@ -196,6 +201,34 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 		return err
 	})
 	return inc, created, err
+}
+
+// dockedAt is the station the hub last saw bike docked at, "" when none
+// (on a ride, or in no station's last status). The station the citizen
+// named, likeliest, is read first; the others only when the bike is not
+// there. A report naming the wrong station is kept (the citizen saw a
+// fault all the same) and goes where the bike is, for the operator who
+// goes to fix it.
+func dockedAt(ctx context.Context, tx Tx, bike, named string) (string, error) {
+	st, err := tx.StationState(ctx, named)
+	switch {
+	case err == nil:
+		if _, ok := st.DockOfBike(bike); ok {
+			return named, nil
+		}
+	case !apperr.Has(err, apperr.NotFound):
+		return "", fmt.Errorf("read the state of station %s: %w", named, err)
+	}
+	states, err := tx.StationStates(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read the stations' states: %w", err)
+	}
+	for _, st := range states {
+		if _, ok := st.DockOfBike(bike); ok {
+			return st.StationID, nil
+		}
+	}
+	return "", nil
 }
 
 func checkReport(r FaultReport) error {
@@ -238,10 +271,14 @@ type MyReport struct {
 	ResolvedAt  *time.Time `json:"resolved_at,omitempty"`
 }
 
-// MyReportOf is the citizen's view of their report i.
+// MyReportOf is the citizen's view of their report i: the station they
+// named, even when the incident went to the one the bike is at.
 func MyReportOf(i Incident) MyReport {
 	v := MyReport{ID: i.ID, StationID: i.StationID, Target: TargetDock, BikeID: i.BikeID, Dock: i.Dock,
 		Description: i.Description, ReportedAt: i.RaisedAt, ResolvedAt: i.ResolvedAt}
+	if i.NamedStationID != "" {
+		v.StationID = i.NamedStationID
+	}
 	if i.BikeID != "" {
 		v.Target = TargetBike
 	}

@@ -43,6 +43,11 @@ type Incident struct {
 	// (kind citizen_report): the account that reported and what it said.
 	ReportedBy  string `json:"reported_by,omitempty"`
 	Description string `json:"description,omitempty"`
+	// NamedStationID is set on a citizen's report of a bike the hub saw
+	// docked at another station than the one the citizen named: the
+	// station named, where StationID is the one the bike is at, so that
+	// the operator goes where the bike is and still reads what was said.
+	NamedStationID string `json:"named_station_id,omitempty"`
 }
 
 // IncidentTx is what incidents need from a store transaction.

@@ -69,13 +69,13 @@ func (tx *Tx) StationCredentials(ctx context.Context) ([]mobility.StationCredent
 	return out, wrap("list station credentials", rows.Err())
 }
 
-const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description`
+const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description, named_station_id`
 
 // InsertIncident implements mobility.Tx.
 func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, error) {
-	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	tag, err := tx.q.Exec(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (kind, station_id, request_id) DO NOTHING`,
-		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, i.RaisedAt, i.ResolvedAt, i.ResolvedBy, i.ReportedBy, i.Description)
+		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, i.RaisedAt, i.ResolvedAt, i.ResolvedBy, i.ReportedBy, i.Description, i.NamedStationID)
 	return inserted(tag, err, "save incident")
 }
 
@@ -95,7 +95,7 @@ func collectIncidents(rows pgx.Rows, err error, what string) ([]mobility.Inciden
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (mobility.Incident, error) {
 		var i mobility.Incident
 		var resolved *time.Time
-		err := r.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description)
+		err := r.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &i.RaisedAt, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description, &i.NamedStationID)
 		i.RaisedAt = i.RaisedAt.UTC()
 		if resolved != nil {
 			r := resolved.UTC()

@@ -77,13 +77,13 @@ func (tx *Tx) StationCredentials(ctx context.Context) ([]mobility.StationCredent
 	return out, wrap("list station credentials", rows.Err())
 }
 
-const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description`
+const incidentCols = `id, kind, station_id, request_id, ride_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description, named_station_id`
 
 // InsertIncident implements mobility.Tx.
 func (tx *Tx) InsertIncident(ctx context.Context, i mobility.Incident) (bool, error) {
-	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	res, err := tx.q.ExecContext(ctx, `INSERT INTO mobility_incidents (`+incidentCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (kind, station_id, request_id) DO NOTHING`,
-		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, toMicros(i.RaisedAt), optMicros(i.ResolvedAt), i.ResolvedBy, i.ReportedBy, i.Description)
+		i.ID, i.Kind, i.StationID, i.RequestID, i.RideID, i.BikeID, i.Dock, toMicros(i.RaisedAt), optMicros(i.ResolvedAt), i.ResolvedBy, i.ReportedBy, i.Description, i.NamedStationID)
 	return inserted(res, err, "save incident")
 }
 
@@ -100,7 +100,7 @@ func scanIncident(r rowScanner) (mobility.Incident, error) {
 	var i mobility.Incident
 	var raised int64
 	var resolved sql.NullInt64
-	err := r.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description)
+	err := r.Scan(&i.ID, &i.Kind, &i.StationID, &i.RequestID, &i.RideID, &i.BikeID, &i.Dock, &raised, &resolved, &i.ResolvedBy, &i.ReportedBy, &i.Description, &i.NamedStationID)
 	i.RaisedAt = fromMicros(raised)
 	if resolved.Valid {
 		r := fromMicros(resolved.Int64)

@@ -172,6 +172,9 @@ type bikeReportsPage struct {
 type faultRow struct {
 	mobility.Incident
 	StationName string
+	// NamedStationName is the station the citizen named, when the bike
+	// was at another (Incident.NamedStationID).
+	NamedStationName string
 }
 
 // handleOperatorReports lists the citizens' open fault reports: who, what,
@@ -186,13 +189,20 @@ func (s *bikePages) handleOperatorReports(w http.ResponseWriter, r *http.Request
 	lang := s.locale(r).Lang
 	names := map[string]string{}
 	page := bikeReportsPage{Resolved: r.URL.Query().Get("resolved") == "1", Closed: r.URL.Query().Get("closed") == "1"}
-	for _, i := range list {
-		n, ok := names[i.StationID]
+	name := func(id string) string {
+		n, ok := names[id]
 		if !ok {
-			n = s.stationName(ctx, i.StationID, lang)
-			names[i.StationID] = n
+			n = s.stationName(ctx, id, lang)
+			names[id] = n
 		}
-		page.Reports = append(page.Reports, faultRow{Incident: i, StationName: n})
+		return n
+	}
+	for _, i := range list {
+		row := faultRow{Incident: i, StationName: name(i.StationID)}
+		if i.NamedStationID != "" {
+			row.NamedStationName = name(i.NamedStationID)
+		}
+		page.Reports = append(page.Reports, row)
 	}
 	s.render(w, r, http.StatusOK, "mobility_reports", "operator", page)
 }
