@@ -76,6 +76,20 @@ func TestStaffPages(t *testing.T) {
 		}
 	}
 
+	// An amount the server would refuse is refused on the page, before
+	// anything is sent, in the words the form without the script uses: a
+	// space inside the number is no thousands separator.
+	b.do(
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(".scan-result").className = "scan-result"`),
+		chromedp.SetValue(chromedp.CSS("#scan-code"), "ABCD-EFGH-JK"),
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "12 50"),
+		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-error")`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if got := b.text(".scan-result"); !strings.Contains(got, "Importo non valido") || !strings.Contains(got, "Scrivi l'importo in euro, per esempio 12,50.") {
+		t.Errorf("the amount 12 50's result = %q", got)
+	}
+
 	// The camera (Chromium's fake device, showing a QR code) reads the code.
 	b.do(
 		chromedp.SetValue(chromedp.CSS("#scan-amount"), "12,50"),

@@ -13,9 +13,10 @@ import (
 
 // The till's script reads every amount of money/testdata/typed_amounts.json
 // as the server's money.Parse does (money's TestParseTypedAmounts reads the
-// same table): the cents, or NaN where the server refuses, so that a till
-// with the script and one without it take the same amounts. Its parser is
-// run in Chromium as the scanner page ships it.
+// same table): the same cents, or a refusal for the same reason, so that a
+// till with the script and one without it take the same amounts and say
+// the same of the others. Its parser is run in Chromium as the scanner
+// page ships it.
 func TestTillReadsAmountsAsTheServer(t *testing.T) {
 	t.Parallel()
 	script, err := os.ReadFile("../ui/static/js/scanner.js")
@@ -23,9 +24,9 @@ func TestTillReadsAmountsAsTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := string(script)
-	from, to := strings.Index(src, "  // parseCents reads"), strings.Index(src, "  // A till first asks")
+	from, to := strings.Index(src, "  // readAmount reads"), strings.Index(src, "  // A till first asks")
 	if from < 0 || to < from {
-		t.Fatal("scanner.js: no parseCents between its comment and the till's preview")
+		t.Fatal("scanner.js: no readAmount between its comment and the till's preview")
 	}
 	raw, err := os.ReadFile("../../money/testdata/typed_amounts.json")
 	if err != nil {
@@ -45,12 +46,15 @@ func TestTillReadsAmountsAsTheServer(t *testing.T) {
 	}
 	inputs, _ := json.Marshal(typed)
 	ctx := pagetest.Launch(t, "")
-	// -1 stands for NaN, which JSON does not carry.
-	js := "(function () {\n" + src[from:to] + "\nreturn " + string(inputs) + ".map(function (s) { var c = parseCents(s); return isNaN(c) ? -1 : c; });\n})()"
+	js := "(function () {\n" + src[from:to] + "\nreturn " + string(inputs) + ".map(readAmount);\n})()"
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("open a blank page: %v", err)
 	}
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]int64](js))
+	type read struct {
+		Cents  *int64 `json:"cents"`
+		Reason string `json:"reason"`
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]read](js))
 	if err != nil {
 		t.Fatalf("run the till's parser: %v", err)
 	}
@@ -58,12 +62,12 @@ func TestTillReadsAmountsAsTheServer(t *testing.T) {
 		t.Fatalf("%d answers for %d amounts", len(got), len(table))
 	}
 	for i, c := range table {
-		want := c.Cents
-		if c.Refused != "" {
-			want = -1
-		}
-		if got[i] != want {
-			t.Errorf("the till reads %q as %d, the server as %d (%s; -1: refused)", c.Typed, got[i], want, c.Refused)
+		g := got[i]
+		switch {
+		case c.Refused != "" && (g.Reason != c.Refused || g.Cents != nil):
+			t.Errorf("the till reads %q as %+v, the server refuses it as %s", c.Typed, g, c.Refused)
+		case c.Refused == "" && (g.Cents == nil || *g.Cents != c.Cents || g.Reason != ""):
+			t.Errorf("the till reads %q as %+v, the server as %d cents", c.Typed, g, c.Cents)
 		}
 	}
 }

@@ -370,21 +370,24 @@
     if (kind && result.scrollIntoView) { result.scrollIntoView({ block: "start", behavior: "auto" }); }
   }
 
-  // parseCents reads a purchase amount by the rule of the money package's
+  // readAmount reads a purchase amount by the rule of the money package's
   // Parse, which reads the form without the script and the amounts of
   // every other form: "12,50" and "12.50", thousands with or without their
   // cents, Italian ("1.250,00") or English ("1,250.00"), the cents alone
-  // (",50", ".50"), a "€" or "EUR" before or after and a leading "+". It
-  // is NaN for what Parse refuses: "1.250" alone (a thousand, or one euro
-  // with three decimals), more than two decimals, a sign "-", and a space
-  // inside the number ("1 000,00", "12 50"), which at a till could turn
-  // 12,50 into 1250 euros. money/testdata/typed_amounts.json holds what
-  // both must read alike, and a test reads it through each. An amount too
-  // large for the till is the server's to refuse, in its own words; the
-  // script keeps only what a number holds exactly (below 2^53 cents).
+  // (",50", ".50"), a "€" or "EUR" before or after and a leading "+". What
+  // Parse refuses it refuses with Parse's reason: "1.250" alone
+  // (amount_ambiguous: a thousand, or one euro with three decimals), more
+  // than two decimals (amount_fraction), a minus (amount_negative), and a
+  // space inside the number ("1 000,00", "12 50": amount_format), which at
+  // a till could turn 12,50 into 1250 euros. It answers {cents} or
+  // {reason}. money/testdata/typed_amounts.json holds what both must read
+  // alike, and a test reads it through each. An amount too large for the
+  // till is the server's to refuse, in its own words; the script keeps
+  // only what a number holds exactly (below 2^53 cents).
   var space = "[\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*";
   var trimSpace = new RegExp("^" + space + "|" + space + "$", "g");
-  function parseCents(text) {
+  function readAmount(text) {
+    var refuse = function (reason) { return { reason: reason }; };
     // Go's strings.TrimSpace, not String.trim: they differ on U+0085 and
     // U+FEFF, and both sides must read the same amount.
     var s = String(text).replace(trimSpace, "");
@@ -393,7 +396,9 @@
     var cur = cutCurrency(s);
     s = cur.rest;
     if (cur.found && !sign.found) { sign = cutSign(s); s = sign.rest; }
-    if (s === "" || sign.negative || !/^[0-9.,]+$/.test(s)) { return NaN; }
+    if (s === "") { return refuse(sign.found ? "amount_format" : "amount_missing"); }
+    if (sign.negative) { return refuse("amount_negative"); }
+    if (!/^[0-9.,]+$/.test(s)) { return refuse("amount_format"); }
     var dots = s.split(".").length - 1, commas = s.split(",").length - 1;
     var whole = s, frac = "", hasFrac = false, thousands = "";
     var i;
@@ -403,12 +408,12 @@
       i = Math.max(s.lastIndexOf("."), s.lastIndexOf(","));
       var decimal = s.charAt(i);
       thousands = decimal === "," ? "." : ",";
-      if (s.split(decimal).length > 2) { return NaN; }
+      if (s.split(decimal).length > 2) { return refuse("amount_format"); }
       whole = s.slice(0, i); frac = s.slice(i + 1); hasFrac = true;
     } else if (dots + commas === 1) {
       i = s.search(/[.,]/);
       whole = s.slice(0, i); frac = s.slice(i + 1); hasFrac = true;
-      if (frac.length === 3 && whole.length <= 3 && /[1-9]/.test(whole)) { return NaN; }
+      if (frac.length === 3 && whole.length <= 3 && /[1-9]/.test(whole)) { return refuse("amount_ambiguous"); }
     } else if (dots > 1) {
       thousands = ".";
     } else if (commas > 1) {
@@ -418,14 +423,18 @@
       var groups = whole.split(thousands);
       for (var g = 0; g < groups.length; g++) {
         var n = groups[g].length;
-        if ((g === 0 && (n < 1 || n > 3)) || (g > 0 && n !== 3)) { return NaN; }
+        if ((g === 0 && (n < 1 || n > 3)) || (g > 0 && n !== 3)) { return refuse("amount_format"); }
       }
       whole = groups.join("");
     }
-    if (hasFrac && (frac === "" || frac.length > 2 || (whole === "" && thousands))) { return NaN; }
-    if (!hasFrac && whole === "") { return NaN; }
+    if (hasFrac) {
+      if (frac === "") { return refuse("amount_format"); }
+      if (frac.length > 2) { return refuse("amount_fraction"); }
+      if (whole === "" && thousands) { return refuse("amount_format"); }
+    }
+    if (!hasFrac && whole === "") { return refuse("amount_format"); }
     var cents = Number(whole || "0") * 100 + (frac ? Number((frac + "0").slice(0, 2)) : 0);
-    return Number.isSafeInteger(cents) ? cents : NaN;
+    return Number.isSafeInteger(cents) ? { cents: cents } : refuse("amount_too_large");
   }
 
   // cutSign takes a leading sign and the spaces after it off s, as Parse
@@ -505,13 +514,15 @@
     var body = { code: code };
     if (performance) { body.performance_id = performance; }
     if (amountInput) {
-      var cents = parseCents(amountInput.value);
-      if (isNaN(cents)) {
-        show("error", msg("error"), amountInput.labels && amountInput.labels[0] ? amountInput.labels[0].textContent : "");
+      var amount = readAmount(amountInput.value);
+      if (amount.reason) {
+        // As the form without the script answers: the amount is wrong,
+        // and the words for why.
+        show("error", msg("amount-invalid"), msg(amount.reason));
         amountInput.focus();
         return;
       }
-      body.amount_cents = cents;
+      body.amount_cents = amount.cents;
       // At a till the answer moves money: preview first.
       send(body, true);
       return;
