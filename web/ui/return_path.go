@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 
+	"cityhub/identity"
+	"cityhub/mail"
 	"cityhub/web/httpx"
 )
 
@@ -19,10 +21,13 @@ import (
 //  1. the Referer, when it is this site's page (Referrer-Policy is
 //     same-origin) at another address than the post's and it answers GET;
 //  2. the page the handler said the form is on (withFormPage);
-//  3. a create form's page: a post to a list whose form is at …/new;
-//  4. the nearest address above the post's that answers GET
+//  3. an e-mailed link's page (a password reset, an address to confirm):
+//     the post's own address with the token its form carried, which the
+//     page reads from its address and cannot do without;
+//  4. a create form's page: a post to a list whose form is at …/new;
+//  5. the nearest address above the post's that answers GET
 //     (/staff/reports/{id}/status → /staff/reports/{id});
-//  5. the home page.
+//  6. the home page.
 //
 // Every candidate is a path on this site (localPath); the language handler
 // checks next again.
@@ -64,6 +69,9 @@ func (s *site) returnPath(r *http.Request) string {
 		}
 		return p
 	}
+	if p, ok := linkPage(r); ok && s.answersGet(r, p) {
+		return p
+	}
 	p := r.URL.Path
 	if form := strings.TrimSuffix(p, "/") + "/new"; s.answersGet(r, p) && s.answersGet(r, form) {
 		return withQuery(form)
@@ -74,6 +82,21 @@ func (s *site) returnPath(r *http.Request) string {
 		}
 	}
 	return "/"
+}
+
+// linkPages are the pages of e-mailed links, which read their token from
+// ?token= and whose forms post it back in the token field.
+var linkPages = map[string]bool{mail.PathResetPassword: true, mail.PathConfirmEmail: true}
+
+// linkPage is the address of the e-mailed link's page whose form r posts:
+// its path with the token the form carried. The browser's Referer names
+// the post's own address, which sameSiteReferer does not take.
+func linkPage(r *http.Request) (string, bool) {
+	token := r.PostForm.Get("token")
+	if !linkPages[r.URL.Path] || token == "" || len(token) > identity.MaxTokenLen {
+		return "", false
+	}
+	return localPath(r.URL.Path + "?" + url.Values{"token": {token}}.Encode())
 }
 
 // sameSiteReferer is the path and query of r's Referer when it is a page
