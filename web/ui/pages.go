@@ -164,6 +164,9 @@ type view struct {
 	Caller *identity.Caller
 	// CSRF is the token every form posts back (field csrf_token).
 	CSRF string
+	// BrowserCSRF is the header forms' second token (csrf_browser), bound
+	// to the browser alone, which they post when the session has ended.
+	BrowserCSRF string
 	// Path is where the language switch returns to: the page itself, or
 	// for a page answering a form post, the page the form was on
 	// (returnPath).
@@ -202,7 +205,7 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name, 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), Path: s.returnPath(r), Nav: nav, Data: data, assets: s.pages.assets,
+	v := view{L: s.locale(r), CSRF: s.csrfToken(w, r), BrowserCSRF: s.browserCSRF(w, r), Path: s.returnPath(r), Nav: nav, Data: data, assets: s.pages.assets,
 		City: s.pages.city, CityLogo: s.pages.cityLogo, Areas: s.pages.areas}
 	if c, ok := s.pageCaller(r); ok {
 		v.Caller = &c

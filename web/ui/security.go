@@ -91,26 +91,64 @@ func csrfFor(secret []byte, session string) string {
 // from this site, with the token for this browser and session in the form
 // field or the X-CSRF-Token header.
 func checkCSRF(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return false
-	}
-	c, err := r.Cookie(csrfCookie)
-	if err != nil {
-		return false
-	}
-	secret, err := base64.RawURLEncoding.DecodeString(c.Value)
-	if err != nil || len(secret) != 32 {
+	secret, ok := requestCSRFSecret(r)
+	if !ok {
 		return false
 	}
 	got := r.Header.Get(csrfHeader)
 	if got == "" {
 		got = r.PostFormValue(csrfField)
 	}
-	if got == "" {
-		return false
+	return tokenIs(got, csrfFor(secret, pageSessionToken(r)))
+}
+
+// requestCSRFSecret is the CSRF secret a request's browser sent, for a
+// request this site's pages sent (Sec-Fetch-Site, where the browser says).
+func requestCSRFSecret(r *http.Request) ([]byte, bool) {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return nil, false
 	}
-	want := csrfFor(secret, pageSessionToken(r))
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	c, err := r.Cookie(csrfCookie)
+	if err != nil {
+		return nil, false
+	}
+	secret, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil || len(secret) != 32 {
+		return nil, false
+	}
+	return secret, true
+}
+
+func tokenIs(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// The header's forms (the language switch, signing out) are on every page
+// and outlive its session when the person signs out in another tab: their
+// csrf_token, bound to the ended session, is refused. They also carry a
+// token bound to the browser alone (csrf_browser), which the header's two
+// addresses take where nothing is at stake for a session: the language,
+// a preference kept in a cookie of the browser, as a visitor's is; and
+// signing out a browser that is signed in no more. Another site can no
+// more compute it than the session's; its own label keeps it from passing
+// for a visitor's csrf_token on any other form.
+const csrfBrowserField = "csrf_browser"
+
+// browserCSRF is the header forms' token bound to the browser alone.
+func (s *site) browserCSRF(w http.ResponseWriter, r *http.Request) string {
+	return browserCSRFFor(s.csrfSecret(w, r))
+}
+
+func browserCSRFFor(secret []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("cityhub-csrf-browser-v1\x00"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// checkBrowserCSRF reports whether r carries its browser's header token.
+func checkBrowserCSRF(r *http.Request) bool {
+	secret, ok := requestCSRFSecret(r)
+	return ok && tokenIs(r.PostFormValue(csrfBrowserField), browserCSRFFor(secret))
 }
 
 // csrfProtected refuses a POST without a valid CSRF token with 403 before
@@ -118,6 +156,13 @@ func checkCSRF(r *http.Request) bool {
 // form over maxFormBody is refused as too large (413) and one with invalid
 // text as invalid (400), rather than as a missing CSRF token.
 func (s *site) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
+	return s.csrfProtectedOr(next, nil)
+}
+
+// csrfProtectedOr is csrfProtected that also lets through a post whose
+// session-bound token fails but that genuine says is genuine enough for
+// what next does (the header's forms: preferForm, signOutForm).
+func (s *site) csrfProtectedOr(next http.HandlerFunc, genuine func(r *http.Request) bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		httpx.LimitBody(w, r, maxFormBody)
 		if err := r.ParseForm(); err != nil {
@@ -133,12 +178,32 @@ func (s *site) csrfProtected(next http.HandlerFunc) http.HandlerFunc {
 			s.pageError(w, r, err)
 			return
 		}
-		if !checkCSRF(r) {
+		if !checkCSRF(r) && (genuine == nil || !genuine(r)) {
 			s.csrfRefused(w, r)
 			return
 		}
 		next(w, r)
 	}
+}
+
+// preferForm protects a form that sets a preference of the browser (the
+// language): the browser's header token is enough.
+func (s *site) preferForm(next http.HandlerFunc) http.HandlerFunc {
+	return s.csrfProtectedOr(next, checkBrowserCSRF)
+}
+
+// signOutForm protects signing out: with the browser's header token, a
+// browser whose session has ended (signed out in another tab, expired)
+// is signed out again, which changes nothing; a live session ends only
+// with its own token, so no stale form ends the session signed in since.
+func (s *site) signOutForm(next http.HandlerFunc) http.HandlerFunc {
+	return s.csrfProtectedOr(next, func(r *http.Request) bool {
+		if !checkBrowserCSRF(r) {
+			return false
+		}
+		_, live := s.pageCaller(r)
+		return !live
+	})
 }
 
 // csrfRefused answers a form whose token is not this browser's and
