@@ -129,6 +129,8 @@ type operatorStationPage struct {
 	// Credential: the reader may manage the station's broker credential
 	// (its page is under /admin, for operators too).
 	Credential bool
+	// Error is a refused dock change's reason, at the top of the page.
+	Error string
 }
 
 type operatorDockRow struct {
@@ -142,17 +144,28 @@ type operatorDockRow struct {
 	// registered: riders and feeds never see it, nor can it be put out of
 	// service; the operator sees it, and the bike it holds, here.
 	Beyond bool
+	// Error is why the dock's service change was refused, next to its
+	// form, which keeps the note typed (Typed).
+	Error, Typed string
 }
 
 // handleOperatorBikeStation is one station for the operator: its occupancy
 // chart, its docks with their service switches, open or closed.
 func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	ov, err := s.mobility.OperatorOverview(ctx, c)
+	page, err := s.operatorStation(r, c, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
 		return
+	}
+	s.render(w, r, http.StatusOK, "mobility_operator_station", "operator", page)
+}
+
+// operatorStation is the station page of station id.
+func (s *bikePages) operatorStation(r *http.Request, c identity.Caller, id string) (operatorStationPage, error) {
+	ctx := r.Context()
+	ov, err := s.mobility.OperatorOverview(ctx, c)
+	if err != nil {
+		return operatorStationPage{}, err
 	}
 	var st *mobility.OperatorStation
 	for i := range ov.Stations {
@@ -161,21 +174,18 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 		}
 	}
 	if st == nil {
-		s.pageError(w, r, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id))
-		return
+		return operatorStationPage{}, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
 	}
 	samples, err := s.mobility.Occupancy24h(ctx, c, id)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return operatorStationPage{}, err
 	}
 	// The docks as the station last reported them, with the operator's
 	// settings: a dock holding a bike that riders cannot take (inactive,
 	// unknown) shows that bike too.
 	snap, err := s.mobility.Snapshot(ctx)
 	if err != nil {
-		s.pageError(w, r, err)
-		return
+		return operatorStationPage{}, err
 	}
 	l := s.locale(r)
 	page := operatorStationPage{Station: *st, Name: st.Name(l.Lang), Clock: clockText(l, *st), Chart: buildOccupancyChart(l, samples, st.Capacity, ov.At),
@@ -202,7 +212,7 @@ func (s *bikePages) handleOperatorBikeStation(w http.ResponseWriter, r *http.Req
 	}
 	slices.SortFunc(beyond, func(a, b operatorDockRow) int { return cmp.Compare(a.Number, b.Number) })
 	page.Docks = append(rows, beyond...)
-	s.render(w, r, http.StatusOK, "mobility_operator_station", "operator", page)
+	return page, nil
 }
 
 // handleOperatorStationOpenConfirm shows what opening (?open=true) or
@@ -291,30 +301,6 @@ func (s *bikePages) handleOperatorStationReset(w http.ResponseWriter, r *http.Re
 		return
 	}
 	http.Redirect(w, r, "/operator/bikes/stations/"+id, http.StatusSeeOther)
-}
-
-// handleOperatorDockService puts a dock in (in_service=1) or out of service
-// (in_service=0, with a note for the technician).
-func (s *bikePages) handleOperatorDockService(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	if s.refused(w, r, mobility.MayOperate(c)) {
-		return
-	}
-	dock, err := strconv.Atoi(r.PathValue("dock"))
-	if err != nil {
-		s.pageError(w, r, apperr.R(apperr.Invalid, "dock_number", "The dock must be a number."))
-		return
-	}
-	inService, err := strconv.ParseBool(r.PostFormValue("in_service"))
-	if err != nil {
-		s.pageError(w, r, apperr.R(apperr.Invalid, "in_service", "Choose in or out of service."))
-		return
-	}
-	id := r.PathValue("id")
-	if _, err := s.mobility.SetDockService(r.Context(), c, id, dock, inService, strings.TrimSpace(r.PostFormValue("note"))); err != nil {
-		s.pageError(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/operator/bikes/stations/"+id+"#dock-"+strconv.Itoa(dock), http.StatusSeeOther)
 }
 
 // occupancyChart is a station's last 24 hours drawn as two lines (bikes and

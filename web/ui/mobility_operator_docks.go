@@ -1,0 +1,61 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"cityhub/apperr"
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/web/httpx"
+)
+
+// handleOperatorDockService puts a dock in (in_service=1) or out of service
+// (in_service=0, with a note for the technician).
+func (s *bikePages) handleOperatorDockService(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	if s.refused(w, r, mobility.MayOperate(c)) {
+		return
+	}
+	id := r.PathValue("id")
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	dock, err := strconv.Atoi(r.PathValue("dock"))
+	if err != nil {
+		s.dockRefused(w, r, c, id, 0, note, apperr.R(apperr.Invalid, "dock_number", "The dock must be a number."))
+		return
+	}
+	inService, err := strconv.ParseBool(r.PostFormValue("in_service"))
+	if err != nil {
+		s.dockRefused(w, r, c, id, dock, note, apperr.R(apperr.Invalid, "in_service", "Choose in or out of service."))
+		return
+	}
+	if _, err := s.mobility.SetDockService(r.Context(), c, id, dock, inService, note); err != nil {
+		s.dockRefused(w, r, c, id, dock, note, err)
+		return
+	}
+	http.Redirect(w, r, "/operator/bikes/stations/"+id+"#dock-"+strconv.Itoa(dock), http.StatusSeeOther)
+}
+
+// dockRefused shows the station's page again with why a dock's change was
+// refused, at the top and next to the dock's form, which keeps the note
+// typed, so the operator corrects it there. A refusal that is not the
+// form's (no such station, not the caller's) gets its own error page.
+func (s *bikePages) dockRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, dock int, note string, refusal error) {
+	if apperr.CodeOf(refusal) != apperr.Invalid {
+		s.pageError(w, r, refusal)
+		return
+	}
+	page, err := s.operatorStation(r, c, id)
+	if err != nil {
+		s.pageError(w, r, refusal)
+		return
+	}
+	msg := s.locale(r).ErrorText(refusal)
+	page.Error = msg
+	for i := range page.Docks {
+		if d := &page.Docks[i]; d.Number == dock && !d.Beyond {
+			d.Error, d.Typed = msg, note
+		}
+	}
+	s.render(w, r, httpx.StatusFor(refusal), "mobility_operator_station", "operator", page)
+}
