@@ -10,6 +10,7 @@ import (
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // The citizen's voucher pages: campaigns to claim, their own vouchers with
@@ -88,7 +89,7 @@ func (s *voucherPages) vouchersPageFor(ctx context.Context, c identity.Caller) (
 func (s *voucherPages) handleVoucherClaimPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	id := r.PostFormValue("campaign_id")
 	if id == "" {
-		s.pageError(w, r, apperr.R(apperr.Invalid, "campaign_missing", "Choose a campaign."))
+		s.claimRefused(w, r, c, apperr.R(apperr.Invalid, "campaign_missing", "Choose a campaign."))
 		return
 	}
 	key := r.PostFormValue("request_id")
@@ -103,10 +104,28 @@ func (s *voucherPages) handleVoucherClaimPage(w http.ResponseWriter, r *http.Req
 		return
 	}
 	if _, _, err := s.vouchers.ClaimWithKey(r.Context(), c, id, key); err != nil {
-		s.pageError(w, r, err)
+		s.claimRefused(w, r, c, err)
 		return
 	}
 	http.Redirect(w, r, "/wallet?done=voucher_claimed", http.StatusSeeOther)
+}
+
+// claimRefused shows the vouchers page again with why a claim was refused
+// (the campaign paused or over since the page was drawn, the citizen's
+// limit reached), so the citizen goes on from the campaigns open now. A
+// failure of the hub's own gets the error page.
+func (s *voucherPages) claimRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, refusal error) {
+	if apperr.CodeOf(refusal) == apperr.Internal {
+		s.pageError(w, r, refusal)
+		return
+	}
+	page, err := s.vouchersPageFor(r.Context(), c)
+	if err != nil {
+		s.pageError(w, r, refusal)
+		return
+	}
+	page.FormError = s.locale(r).ErrorText(refusal)
+	s.render(w, r, httpx.StatusFor(refusal), "vouchers", "vouchers", page)
 }
 
 type voucherShopsPage struct {

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/vouchers"
+	"cityhub/web/webtest"
+)
+
+// A claim of a campaign paused while its page was open comes back on the
+// vouchers page, with why at the top and the campaigns still open to claim
+// from, where it ended on an error page without the list.
+func TestVoucherClaimOfPausedCampaignShowsThePageAgain(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	open := func(name string) vouchers.Campaign {
+		camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: name, BudgetCents: 10000, FaceValueCents: 1000,
+			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
+			t.Fatal(err)
+		}
+		return camp
+	}
+	paused, other := open("Natale in contrada"), open("Libri di primavera")
+	anna, _ := env.account(t, identity.RoleCitizen)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
+	_, body := pc.Get("/vouchers")
+	tok := webtest.CSRFInForm.FindStringSubmatch(body)[1]
+	reqID := claimRequestID(t, body, paused.ID)
+	if _, err := svc.SetCampaignStatus(ctx, admin, paused.ID, vouchers.StatusPaused); err != nil {
+		t.Fatal(err)
+	}
+	res, body := pc.Post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {paused.ID}, "request_id": {reqID}})
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("claim of a paused campaign: %d\n%s", res.StatusCode, body)
+	}
+	if !strings.Contains(body, `data-testid="form-error">Questa campagna non è aperta alle richieste.`) {
+		t.Errorf("no reason at the top:\n%s", body)
+	}
+	if !strings.Contains(body, `data-campaign="`+other.ID+`"`) || strings.Contains(body, `data-campaign="`+paused.ID+`"`) {
+		t.Errorf("the page does not list the campaigns still open:\n%s", body)
+	}
+	if mine, err := svc.MyVouchers(ctx, identity.Caller{AccountID: anna.ID}); err != nil || len(mine) != 0 {
+		t.Fatalf("vouchers after the refused claim: %v %v", mine, err)
+	}
+	// The other campaign's form on that page claims.
+	res, _ = pc.Post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {other.ID}, "request_id": {claimRequestID(t, body, other.ID)}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim from the page shown again: %d", res.StatusCode)
+	}
+}
