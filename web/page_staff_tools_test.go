@@ -397,6 +397,11 @@ func TestPaymentEventsPage(t *testing.T) {
 		seen["evt_page_stranger"] != 1 || seen["evt_page_usd"] != 1 {
 		t.Fatalf("the older page (%s): %d, %d events seen in all (%v), want 52 each once, a link to the newest and none older\n%s", next[1], res.StatusCode, len(seen), seen, second)
 	}
+	// A link the list never gave is refused with the link to the newest.
+	if res, body := pc.Get("/admin/payments/events?cursor=evt_nessuno"); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `href="/admin/payments/events" data-testid="first-page"`) {
+		t.Fatalf("an unknown cursor: %d, want the link to the first page\n%s", res.StatusCode, body)
+	}
 }
 
 // The reports page shows the hub's latest ledger check and when it ran,

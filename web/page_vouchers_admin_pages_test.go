@@ -245,10 +245,13 @@ func TestVoucherAdminPagePaged(t *testing.T) {
 		t.Fatalf("new campaign: %d to %q", res.StatusCode, loc)
 	}
 
-	// A page link the lists never gave is refused, and says so.
-	for _, q := range []string{"campaigns_after=cmp_nope", "shops_before=shp_nope", "settlements_after=" + shops[0]} {
-		if res, body := pc.Get("/admin/vouchers?" + q); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Il link a questa pagina non è più valido") {
-			t.Errorf("%s: %d", q, res.StatusCode)
+	// A page link the lists never gave is refused, and says so, with
+	// the link to that list's first page.
+	for q, first := range map[string]string{"campaigns_after=cmp_nope": "#campaigns", "shops_before=shp_nope": "#shops", "settlements_after=" + shops[0]: "#settlements"} {
+		res, body := pc.Get("/admin/vouchers?" + q)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "Il link a questa pagina non è più valido") ||
+			!strings.Contains(body, `href="/admin/vouchers`+first+`" data-testid="first-page">Vai alla prima pagina</a>`) {
+			t.Errorf("%s: %d\n%s", q, res.StatusCode, body)
 		}
 	}
 }

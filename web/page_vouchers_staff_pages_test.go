@@ -103,7 +103,8 @@ func TestVoucherStaffStatementsPaged(t *testing.T) {
 	if back, _, _ := read(newer2); !slices.Equal(back, first) {
 		t.Fatalf("back to the first page: %v, want %v", back, first)
 	}
-	if res, _ := pc.Get("/staff/vouchers?statements_after=stl_nobody"); res.StatusCode != http.StatusBadRequest {
-		t.Fatalf("an unknown cursor: %d", res.StatusCode)
+	if res, body := pc.Get("/staff/vouchers?statements_after=stl_nobody"); res.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `href="/staff/vouchers#statements-heading" data-testid="first-page"`) {
+		t.Fatalf("an unknown cursor: %d, want the link to the first page\n%s", res.StatusCode, body)
 	}
 }

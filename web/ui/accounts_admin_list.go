@@ -49,8 +49,19 @@ func (s *accountAdminPages) handleAccountsPage(w http.ResponseWriter, r *http.Re
 	}
 	if err != nil {
 		// A cursor the list never gave is a link gone bad, which no choice
-		// on the form mends: the error page, as the API's 400 bad_cursor.
-		if apperr.ReasonOf(err) == "bad_cursor" || !accountRefusal(l, f, err, accountSearchFieldOf) {
+		// on the form mends: the error page, as the API's 400 bad_cursor,
+		// with the link to the search's first page.
+		if reason := apperr.ReasonOf(err); reason == "bad_cursor" || reason == "bad_limit" {
+			first := url.Values{}
+			for _, k := range []string{"q", "role", "scope", "state"} {
+				if v := q.Get(k); v != "" {
+					first.Set(k, v)
+				}
+			}
+			s.pagingRefused(w, r, err, strings.TrimSuffix("/admin/accounts?"+first.Encode(), "?"))
+			return
+		}
+		if !accountRefusal(l, f, err, accountSearchFieldOf) {
 			s.pageError(w, r, err)
 			return
 		}

@@ -26,14 +26,18 @@ type outboxPageData struct {
 // With no SMTP server configured, this is where e-mails are read.
 func (s *outboxPages) handleOutboxPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	d := outboxPageData{State: r.URL.Query().Get("state"), States: mail.States}
+	first := "/admin/outbox"
+	if d.State != "" {
+		first += "?" + url.Values{"state": {d.State}}.Encode()
+	}
 	cursor, limit, err := httpx.PageQuery(r, 50, outbox.MaxPage)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.pagingRefused(w, r, err, first)
 		return
 	}
 	p, err := s.outbox.List(r.Context(), c, d.State, cursor, limit)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.pagingRefused(w, r, err, first)
 		return
 	}
 	d.Messages, d.Counts = p.Messages, p.Counts

@@ -46,7 +46,7 @@ func (s *staffPages) handlePaymentEventsPage(w http.ResponseWriter, r *http.Requ
 	cursor := r.URL.Query().Get("cursor")
 	evPage, err := s.events.AttentionEvents(r.Context(), c, cursor, cardpay.DefaultAttentionPage)
 	if err != nil {
-		s.pageError(w, r, err)
+		s.pagingRefused(w, r, err, "/admin/payments/events")
 		return
 	}
 	total, err := s.events.AttentionCount(r.Context(), c)

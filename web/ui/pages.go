@@ -236,6 +236,9 @@ type errorPage struct {
 	// for the person to copy into the form again; Back is that form's page.
 	Typed []typedText
 	Back  string
+	// First is the first page of a list asked with a paging link gone bad
+	// (pagingRefused).
+	First string
 }
 
 // typedText is one text of a refused form, numbered from 1 for its label.

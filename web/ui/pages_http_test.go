@@ -543,8 +543,8 @@ func TestWalletHistoryPages(t *testing.T) {
 	if _, body := pc.Get("/wallet?done=%3Cscript%3E"); strings.Contains(body, `data-testid="done"`) {
 		t.Error("the wallet shows a confirmation it does not know")
 	}
-	if res, _ := pc.Get("/wallet?before=xyz"); res.StatusCode != http.StatusBadRequest {
-		t.Errorf("bad cursor: %d", res.StatusCode)
+	if res, body := pc.Get("/wallet?before=xyz"); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `href="/wallet#history" data-testid="first-page"`) {
+		t.Errorf("bad cursor: %d, want the link to the first page\n%s", res.StatusCode, body)
 	}
 }
 

@@ -97,7 +97,7 @@ func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request
 	}
 	camps, err := s.vouchers.CampaignPage(ctx, c, nil, at(listCampaigns))
 	if err != nil {
-		s.pageError(w, r, err)
+		s.pagingRefused(w, r, err, place.with(listCampaigns, vouchers.PageQuery{}).page(listCampaigns))
 		return
 	}
 	page.CampaignNav = nav(place, listCampaigns, camps)
@@ -111,7 +111,7 @@ func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request
 	}
 	shops, err := s.vouchers.ShopPage(ctx, c, vouchers.ShopFilter{}, at(listShops))
 	if err != nil {
-		s.pageError(w, r, err)
+		s.pagingRefused(w, r, err, place.with(listShops, vouchers.PageQuery{}).page(listShops))
 		return
 	}
 	page.ShopNav = nav(place, listShops, shops)
@@ -127,7 +127,7 @@ func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request
 	}
 	sts, err := s.vouchers.StatementPage(ctx, c, "", at(listSettlements))
 	if err != nil {
-		s.pageError(w, r, err)
+		s.pagingRefused(w, r, err, place.with(listSettlements, vouchers.PageQuery{}).page(listSettlements))
 		return
 	}
 	page.SettlementNav = nav(place, listSettlements, sts)

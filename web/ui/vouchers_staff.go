@@ -85,7 +85,11 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 		}
 	}
 	if err != nil {
-		s.pageError(w, r, err)
+		first := "/staff/vouchers"
+		if page.Shop != "" {
+			first += "?" + url.Values{"shop": {page.Shop}}.Encode()
+		}
+		s.pagingRefused(w, r, err, first+"#statements-heading")
 		return
 	}
 	page.Statements, page.StatementNav = sts.Items, staffStatementsNav(page.Shop, sts)

@@ -133,6 +133,9 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 			page.Older = "/wallet?before=" + hist.Next + "#history"
 		}
 	case apperr.CodeOf(err) == apperr.NotFound:
+	case apperr.CodeOf(err) == apperr.Invalid:
+		s.pagingRefused(w, r, err, "/wallet#history")
+		return
 	default:
 		s.pageError(w, r, fmt.Errorf("read wallet history: %w", err))
 		return
