@@ -1,0 +1,74 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/vouchers"
+)
+
+// Each campaign's buttons on the administrator's voucher page name their
+// campaign to a screen reader ("Sospendi: Natale in contrada"), where every
+// row's read "Sospendi", "Chiudi" alike; so do each shop's links.
+func TestVoucherAdminRowButtonsNameTheirRow(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	system := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	names := map[string]string{}
+	for i, name := range []string{"Natale in contrada", "Libri & primavera"} {
+		camp, err := svc.CreateCampaign(ctx, system, vouchers.Campaign{Name: name, BudgetCents: 10000, FaceValueCents: 1000,
+			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			if _, err := svc.SetCampaignStatus(ctx, system, camp.ID, vouchers.StatusOpen); err != nil {
+				t.Fatal(err)
+			}
+		}
+		names[camp.ID] = name
+	}
+	shop, err := svc.CreateShop(ctx, system, vouchers.Shop{Name: "Libreria Masone", Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	for _, lang := range []string{"it", "en"} {
+		pc := pageIn(t, srv.URL, lang)
+		if res := pc.Login(admin.Email, testPassword); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("login: %d", res.StatusCode)
+		}
+		_, body := pc.Get("/admin/vouchers")
+		rows := regexp.MustCompile(`(?s)<tr data-campaign="([^"]+)">(.*?)</tr>`).FindAllStringSubmatch(body, -1)
+		if len(rows) != 2 {
+			t.Fatalf("%s: %d campaign rows, want 2\n%s", lang, len(rows), body)
+		}
+		for _, row := range rows {
+			buttons := regexp.MustCompile(`(?s)<button [^>]*data-action="[a-z]+">(.*?)</button>`).FindAllStringSubmatch(row[2], -1)
+			if len(buttons) != 2 {
+				t.Fatalf("%s: campaign %s has %d buttons, want 2", lang, row[1], len(buttons))
+			}
+			for _, b := range buttons {
+				if !strings.HasSuffix(b[1], `<span class="visually-hidden">: `+strings.ReplaceAll(names[row[1]], "&", "&amp;")+`</span>`) {
+					t.Errorf("%s: a button of %s does not name it: %q", lang, names[row[1]], b[1])
+				}
+			}
+		}
+		shopRow := regexp.MustCompile(`(?s)<tr data-shop="` + shop.ID + `">(.*?)</tr>`).FindStringSubmatch(body)
+		if shopRow == nil || strings.Count(shopRow[1], `<span class="visually-hidden">: Libreria Masone</span></a>`) != 2 {
+			t.Errorf("%s: the shop's links do not name it:\n%v", lang, shopRow)
+		}
+	}
+}
