@@ -45,6 +45,23 @@ func (s *Service) Venues(ctx context.Context) ([]Venue, error) {
 	return out, err
 }
 
+// SeatMapInUse reports whether venueID's seat map can no longer change:
+// the venue has performances, whose seats sold must not move, so
+// SetSeatMap refuses (seat_map_in_use). The administrator's page offers no
+// seat map form for such a venue. NotFound for an unknown venue.
+func (s *Service) SeatMapInUse(ctx context.Context, venueID string) (bool, error) {
+	var n int
+	err := s.store.View(ctx, func(tx Tx) error {
+		if _, err := tx.Venue(ctx, venueID); err != nil {
+			return notFound("venue", err)
+		}
+		var err error
+		n, err = tx.CountPerformances(ctx, venueID)
+		return err
+	})
+	return n > 0, err
+}
+
 // SetSeatMap replaces a venue's seats. Forbidden unless admin; NotFound for
 // an unknown venue; Invalid for a bad map; Conflict (seat_map_in_use) once
 // the venue has performances, whose sold seats must not move.

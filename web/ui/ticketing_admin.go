@@ -47,6 +47,9 @@ type adminVenue struct {
 	// Categories are the seat categories of its map, which a performance
 	// there must price (a category left out is not on sale).
 	Categories []string
+	// InUse: the venue has performances, so its seat map can no longer
+	// change (ticketing.SeatMapInUse) and the page says so for its form.
+	InUse bool
 }
 
 type adminPerformance struct {
@@ -95,7 +98,12 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 			s.pageError(w, r, err)
 			return
 		}
-		av := adminVenue{Venue: v, Seats: len(seats)}
+		inUse, err := s.ticketing.SeatMapInUse(ctx, v.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		av := adminVenue{Venue: v, Seats: len(seats), InUse: inUse}
 		seen := map[string]bool{}
 		for _, st := range seats {
 			if !seen[st.Category] {
