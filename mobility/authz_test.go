@@ -284,5 +284,13 @@ func catalogueOps(svc *mobility.Service, st mobility.Station, bike mobility.Bike
 			return err
 		}),
 		op("DeletePricingPlan", func(ctx context.Context, c identity.Caller) error { return svc.DeletePricingPlan(ctx, c, "nope") }),
+		op("VehicleTypeInUse", func(ctx context.Context, c identity.Caller) error {
+			_, err := svc.VehicleTypeInUse(ctx, c, vt.ID)
+			return err
+		}),
+		op("PricingPlanInUse", func(ctx context.Context, c identity.Caller) error {
+			_, err := svc.PricingPlanInUse(ctx, c, plan.ID)
+			return err
+		}),
 	}
 }

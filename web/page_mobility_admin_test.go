@@ -314,12 +314,24 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 				t.Errorf("bike still active after unticking")
 			}
 
-			// Delete: a plan in use stays, with the reason; the rest go.
-			if _, body := admin.Get("/admin/bikes/pricing-plans/standard/delete"); !strings.Contains(body, "Vuoi davvero eliminare «Tariffa standard»?") {
-				t.Errorf("delete confirmation:\n%s", body)
+			// Delete: a plan or a type in use is not offered for deleting
+			// (its page says why, its confirmation has no delete), and a
+			// delete posted anyway is refused; the rest go.
+			const planDelete = `href="/admin/bikes/pricing-plans/standard/delete"`
+			for _, k := range []struct{ page, del, why string }{
+				{"/admin/bikes/pricing-plans/standard", planDelete, "Un tipo di bici usa questo piano"},
+				{"/admin/bikes/vehicle-types/ebike", `href="/admin/bikes/vehicle-types/ebike/delete"`, "Alcune bici sono di questo tipo"},
+			} {
+				if _, body := admin.Get(k.page); strings.Contains(body, k.del) || !strings.Contains(body, `data-testid="delete-in-use">`+k.why) {
+					t.Errorf("%s in use offers a delete, or does not say why:\n%s", k.page, body)
+				}
+				if _, body := admin.Get(k.page + "/delete"); strings.Contains(body, `action="`+k.page+`/delete"`) || !strings.Contains(body, k.why) ||
+					!strings.Contains(body, `data-testid="delete-in-use"`) || !strings.Contains(body, `href="`+k.page+`" data-testid="delete-back"`) {
+					t.Errorf("the delete confirmation of %s in use:\n%s", k.page, body)
+				}
 			}
 			res, body = admin.Post("/admin/bikes/pricing-plans/standard/delete", url.Values{"csrf_token": {tok}})
-			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Un tipo di bici usa questo piano") {
+			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Un tipo di bici usa questo piano") || strings.Contains(body, `action="/admin/bikes/pricing-plans/standard/delete"`) {
 				t.Errorf("deleting a plan in use: %d\n%s", res.StatusCode, body)
 			}
 			if _, err := b.svc.PricingPlan(ctx, identity.System(), "standard"); err != nil {
@@ -328,6 +340,13 @@ func TestBikeAdminRoundTrip(t *testing.T) {
 			post("/admin/bikes/stations/stazione-centrale/delete", url.Values{}, http.StatusSeeOther)
 			post("/admin/bikes/fleet/eb-0001/delete", url.Values{}, http.StatusSeeOther)
 			post("/admin/bikes/vehicle-types/ebike/delete", url.Values{}, http.StatusSeeOther)
+			// Used by no type now, the plan offers its delete.
+			if _, body := admin.Get("/admin/bikes/pricing-plans/standard"); !strings.Contains(body, planDelete) || strings.Contains(body, "delete-in-use") {
+				t.Errorf("the plan used by no type offers no delete:\n%s", body)
+			}
+			if _, body := admin.Get("/admin/bikes/pricing-plans/standard/delete"); !strings.Contains(body, "Vuoi davvero eliminare «Tariffa standard»?") {
+				t.Errorf("delete confirmation:\n%s", body)
+			}
 			loc = post("/admin/bikes/pricing-plans/standard/delete", url.Values{}, http.StatusSeeOther)
 			if _, body := admin.Get(loc); !strings.Contains(body, "Eliminato: standard.") {
 				t.Errorf("after deleting the plan: %s", loc)

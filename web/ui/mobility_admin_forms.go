@@ -36,6 +36,9 @@ type bikeAdminFormPage struct {
 	Preview string
 	// Saved tells an edit form that the last post was stored.
 	Saved bool
+	// InUse is why the object edited cannot be deleted now (deleteRefusal),
+	// said where its delete would be offered.
+	InUse string
 }
 
 type segmentRow struct {
@@ -158,8 +161,16 @@ func boolField(b bool) string {
 	return ""
 }
 
-// formOptions loads what a form's select offers.
+// formOptions loads what a form's select offers, and for an edit form
+// whether its object may be deleted.
 func (s *bikeAdminPages) formOptions(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind, p *bikeAdminFormPage) error {
+	if p.Edit {
+		why, err := s.deleteRefusal(ctx, c, l, k, p.ID)
+		if err != nil {
+			return err
+		}
+		p.InUse = why
+	}
 	switch k {
 	case kindBikes:
 		types, err := s.mobility.VehicleTypes(ctx, c)
@@ -552,6 +563,32 @@ type bikeAdminDeletePage struct {
 	ID      string
 	Name    string
 	Problem string
+	// InUse: the object cannot be deleted now (Problem says why), and the
+	// page offers no delete.
+	InUse bool
+}
+
+// deleteRefusal is why the vehicle type or plan id cannot be deleted now
+// (in use, as the domain's delete would refuse), "" when it can: the
+// pages say so rather than offer a delete that would be refused.
+// Stations and bikes are asked nothing here: their deletes are refused
+// for what changes by the minute (a bike docked, a ride on).
+func (s *bikeAdminPages) deleteRefusal(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind, id string) (string, error) {
+	var used bool
+	var err error
+	reason := ""
+	switch k {
+	case kindTypes:
+		used, err = s.mobility.VehicleTypeInUse(ctx, c, id)
+		reason = "vehicle_type_in_use"
+	case kindPlans:
+		used, err = s.mobility.PricingPlanInUse(ctx, c, id)
+		reason = "pricing_plan_in_use"
+	}
+	if err != nil || !used {
+		return "", err
+	}
+	return l.T("madmin.err." + reason), nil
 }
 
 func (s *bikeAdminPages) deleteTarget(ctx context.Context, c identity.Caller, l *locale, k bikeAdminKind, id string) (string, error) {
@@ -577,12 +614,18 @@ func (s *bikeAdminPages) deleteTarget(ctx context.Context, c identity.Caller, l 
 func (s *bikeAdminPages) bikeAdminDeleteConfirm(k bikeAdminKind) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 		id := r.PathValue("id")
-		name, err := s.deleteTarget(r.Context(), c, s.locale(r), k, id)
+		l := s.locale(r)
+		name, err := s.deleteTarget(r.Context(), c, l, k, id)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		s.render(w, r, http.StatusOK, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name})
+		why, err := s.deleteRefusal(r.Context(), c, l, k, id)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name, Problem: why, InUse: why != ""})
 	}
 }
 
@@ -616,7 +659,10 @@ func (s *bikeAdminPages) bikeAdminDelete(k bikeAdminKind) pageHandler {
 			if key := "madmin.err." + apperr.ReasonOf(err); l.Has(key) {
 				msg = l.T(key)
 			}
-			s.render(w, r, http.StatusConflict, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name, Problem: msg})
+			// In use (taken into use since the page was drawn): the page
+			// says why and offers no delete that would be refused again.
+			inUse := strings.HasSuffix(apperr.ReasonOf(err), "_in_use") || apperr.ReasonOf(err) == "bike_on_ride"
+			s.render(w, r, http.StatusConflict, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name, Problem: msg, InUse: inUse})
 			return
 		}
 		http.Redirect(w, r, k.base()+"?deleted="+url.QueryEscape(id), http.StatusSeeOther)
