@@ -88,6 +88,11 @@ func TestHeaderFormsAfterTheSessionEnded(t *testing.T) {
 	if res, _ := pc.Get("/account"); res.StatusCode != http.StatusOK {
 		t.Fatalf("the session ended by a stale form: %d", res.StatusCode)
 	}
+	// The browser's token passes for no other form's.
+	if res, _ := pc.Post("/account/password", url.Values{"csrf_token": {lang.Get("csrf_browser")}, "current": {testPassword},
+		"new_password": {"una password nuova"}, "repeat_password": {"una password nuova"}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("another form with the browser's token: %d", res.StatusCode)
+	}
 	// A form without any token is refused.
 	if res, _ := pc.Post("/language", url.Values{"lang": {"it"}, "next": {"/"}}); res.StatusCode != http.StatusForbidden {
 		t.Fatalf("language switch without a token: %d", res.StatusCode)

@@ -26,7 +26,9 @@ import (
 // changes when the person signs in or out, and needs no server-side state,
 // so any hub replica checks a token another one issued. Another site can
 // neither read the cookie nor compute the token, and cross-origin POSTs are
-// also refused by the browser-provided Sec-Fetch-Site/Origin headers.
+// also refused by the browser-provided Sec-Fetch-Site/Origin headers. The
+// header's two forms carry a second token, bound to the browser alone
+// (csrfBrowserField), for when their page has outlived its session.
 
 const (
 	csrfCookie = "cityhub_csrf"
