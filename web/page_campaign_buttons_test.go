@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/webtest"
 )
 
 // Each campaign's buttons on the administrator's voucher page name their
@@ -70,5 +72,45 @@ func TestVoucherAdminRowButtonsNameTheirRow(t *testing.T) {
 		if shopRow == nil || strings.Count(shopRow[1], `<span class="visually-hidden">: Libreria Masone</span></a>`) != 2 {
 			t.Errorf("%s: the shop's links do not name it:\n%v", lang, shopRow)
 		}
+	}
+}
+
+// A campaign's button pressed on a page drawn before the campaign was
+// closed (in another tab) comes back on the voucher page with why, above
+// the campaigns as they are now, where it ended on an error page; the
+// closed campaign offers no button, and its confirmation leads there too.
+func TestVoucherAdminStaleCampaignButton(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	ctx := context.Background()
+	svc := env.Deps.Vouchers
+	system := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	camp, err := svc.CreateCampaign(ctx, system, vouchers.Campaign{Name: "Natale in contrada", BudgetCents: 10000, FaceValueCents: 1000,
+		PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetCampaignStatus(ctx, system, camp.ID, vouchers.StatusOpen); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	_, body := pc.Get("/admin/vouchers")
+	tok := webtest.CSRFInForm.FindStringSubmatch(body)[1]
+	if _, err := svc.SetCampaignStatus(ctx, system, camp.ID, vouchers.StatusClosed); err != nil {
+		t.Fatal(err)
+	}
+	res, body := pc.Post("/admin/vouchers/campaigns/"+camp.ID+"/pause", url.Values{"csrf_token": {tok}})
+	row := regexp.MustCompile(`(?s)<tr data-campaign="` + camp.ID + `">(.*?)</tr>`).FindStringSubmatch(body)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, `data-testid="campaign-problem">La campagna non può passare a questo stato.`) ||
+		row == nil || strings.Contains(row[1], "<button") {
+		t.Fatalf("pause of a campaign closed meanwhile: %d\n%s", res.StatusCode, body)
+	}
+	if res, body := pc.Get("/admin/vouchers/campaigns/" + camp.ID + "/close"); res.StatusCode != http.StatusConflict || !strings.Contains(body, `data-testid="campaign-problem"`) {
+		t.Fatalf("the close confirmation of a closed campaign: %d\n%s", res.StatusCode, body)
 	}
 }

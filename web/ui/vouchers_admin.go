@@ -41,6 +41,9 @@ type voucherAdminPage struct {
 	// its post was refused; the other statements' forms are empty.
 	PaidForm *staffForm
 	PaidFor  string
+	// CampaignProblem is why a campaign's change of state was refused
+	// (closed meanwhile in another tab), above the campaigns as they are.
+	CampaignProblem string
 }
 
 type adminCampaignRow struct {
@@ -268,10 +271,22 @@ func (s *voucherPages) handleVoucherAdminCampaignStatus(w http.ResponseWriter, r
 		return
 	}
 	if _, err := s.vouchers.SetCampaignStatus(r.Context(), c, r.PathValue("id"), status); err != nil {
-		s.pageError(w, r, err)
+		s.campaignRefused(w, r, c, err)
 		return
 	}
 	http.Redirect(w, r, place.page(listCampaigns), http.StatusSeeOther)
+}
+
+// campaignRefused shows the voucher page again with why a campaign's
+// change was refused (a state it can no longer leave, changed since the
+// page was drawn) above the campaigns as they are now, with the buttons
+// they take now. A refusal of the caller or a failure gets the error page.
+func (s *voucherPages) campaignRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, err error) {
+	if code := apperr.CodeOf(err); code != apperr.Conflict && code != apperr.Invalid {
+		s.pageError(w, r, err)
+		return
+	}
+	s.renderVoucherAdmin(w, r, c, httpx.StatusFor(err), voucherAdminPage{CampaignProblem: s.locale(r).ErrorText(err)})
 }
 
 // handleVoucherAdminCloseConfirm shows what closing a campaign does: no
@@ -284,7 +299,7 @@ func (s *voucherPages) handleVoucherAdminCloseConfirm(w http.ResponseWriter, r *
 		return
 	}
 	if u.Status == vouchers.StatusClosed {
-		s.pageError(w, r, apperr.R(apperr.Conflict, "campaign_closed", "This campaign is already closed."))
+		s.campaignRefused(w, r, c, apperr.R(apperr.Conflict, "campaign_status", "This campaign is already closed."))
 		return
 	}
 	l := s.locale(r)
