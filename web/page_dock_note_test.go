@@ -17,7 +17,7 @@ import (
 // A dock's note refused (too long) brings back the station's page with the
 // reason at the top and next to the dock's note, which keeps the text
 // typed, where it ended on an error page without the form; the dock stays
-// in service.
+// in service. A reset not confirmed comes back there too.
 func TestDockNoteRefusedShowsTheStationAgain(t *testing.T) {
 	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withMobilityCatalogue)
@@ -47,5 +47,11 @@ func TestDockNoteRefusedShowsTheStationAgain(t *testing.T) {
 	}
 	if n := strings.Count(body, `data-action="out-of-service"`); n != 4 {
 		t.Errorf("%d docks offer to be taken out of service, want 4: nothing changed", n)
+	}
+	// A reset without its box ticked: the page again, the box marked.
+	res, body = op.Post(page+"/reset", url.Values{"csrf_token": {op.CSRF(page)}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, `data-testid="reset-error">Spunta la casella`) ||
+		!strings.Contains(body, `data-testid="reset-confirm" aria-invalid="true" aria-describedby="reset-error"`) {
+		t.Errorf("a reset not confirmed: %d\n%s", res.StatusCode, body)
 	}
 }

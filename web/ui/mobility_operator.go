@@ -131,6 +131,8 @@ type operatorStationPage struct {
 	Credential bool
 	// Error is a refused dock change's reason, at the top of the page.
 	Error string
+	// ResetError says the reset's box was not ticked, next to it.
+	ResetError string
 }
 
 type operatorDockRow struct {
@@ -291,11 +293,14 @@ func (s *bikePages) handleOperatorStationReset(w http.ResponseWriter, r *http.Re
 	if s.refused(w, r, mobility.MayOperate(c)) {
 		return
 	}
+	id := r.PathValue("id")
 	if r.PostFormValue("confirm") != "yes" {
-		s.pageError(w, r, apperr.R(apperr.Invalid, "confirm", "Tick the box to confirm the reset."))
+		// The box left unticked: the page again, the box marked.
+		s.stationFormRefused(w, r, c, id, apperr.R(apperr.Invalid, "confirm", "Tick the box to confirm the reset."), func(page *operatorStationPage, _ string) {
+			page.ResetError = s.locale(r).T("mobility.op.reset_unconfirmed")
+		})
 		return
 	}
-	id := r.PathValue("id")
 	if err := s.mobility.ResetStationState(r.Context(), c, id); err != nil {
 		s.pageError(w, r, err)
 		return

@@ -38,9 +38,23 @@ func (s *bikePages) handleOperatorDockService(w http.ResponseWriter, r *http.Req
 
 // dockRefused shows the station's page again with why a dock's change was
 // refused, at the top and next to the dock's form, which keeps the note
-// typed, so the operator corrects it there. A refusal that is not the
-// form's (no such station, not the caller's) gets its own error page.
+// typed, so the operator corrects it there.
 func (s *bikePages) dockRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, dock int, note string, refusal error) {
+	s.stationFormRefused(w, r, c, id, refusal, func(page *operatorStationPage, msg string) {
+		page.Error = msg
+		for i := range page.Docks {
+			if d := &page.Docks[i]; d.Number == dock && !d.Beyond {
+				d.Error, d.Typed = msg, note
+			}
+		}
+	})
+}
+
+// stationFormRefused shows the station's page again, status as refusal's,
+// with why one of its forms was refused put where mark puts it. A refusal
+// that is not the form's (no such station, not the caller's) gets its own
+// error page.
+func (s *bikePages) stationFormRefused(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, refusal error, mark func(page *operatorStationPage, msg string)) {
 	if apperr.CodeOf(refusal) != apperr.Invalid {
 		s.pageError(w, r, refusal)
 		return
@@ -50,12 +64,6 @@ func (s *bikePages) dockRefused(w http.ResponseWriter, r *http.Request, c identi
 		s.pageError(w, r, refusal)
 		return
 	}
-	msg := s.locale(r).ErrorText(refusal)
-	page.Error = msg
-	for i := range page.Docks {
-		if d := &page.Docks[i]; d.Number == dock && !d.Beyond {
-			d.Error, d.Typed = msg, note
-		}
-	}
+	mark(&page, s.locale(r).ErrorText(refusal))
 	s.render(w, r, httpx.StatusFor(refusal), "mobility_operator_station", "operator", page)
 }
