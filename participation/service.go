@@ -191,9 +191,26 @@ func isStaff(c identity.Caller, office string) bool {
 
 func requireStaff(c identity.Caller, office string) error {
 	if !isStaff(c, office) {
-		return apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of this report's office may do this.")
+		return notStaffOf(c, "Only staff of this report's office may do this.")
 	}
 	return nil
+}
+
+// notStaffOf refuses c where an office's staff are wanted: staff of another
+// office are told it is not theirs (not_your_office), as a shop's staff are
+// of another shop (not_your_shop); anyone else that the action wants office
+// staff (not_office_staff), a role they lack.
+func notStaffOf(c identity.Caller, format string, args ...any) error {
+	if len(c.Scopes(identity.RoleCityStaff)) > 0 {
+		return apperr.R(apperr.Forbidden, "not_your_office", format, args...)
+	}
+	return apperr.R(apperr.Forbidden, "not_office_staff", format, args...)
+}
+
+// NotStaffOf is notStaffOf for the pages, which refuse a report's page
+// before asking the service (a report of another office is public).
+func NotStaffOf(c identity.Caller) error {
+	return notStaffOf(c, "Only staff of this report's office may do this.")
 }
 
 // requireAnyStaff refuses c unless it is staff of some office or an

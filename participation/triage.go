@@ -459,7 +459,7 @@ func (s *Service) Queue(ctx context.Context, c identity.Caller, office, after st
 	if !isStaff(c, office) {
 		// Not requireStaff: its words are about one report, and here the
 		// caller asked for a whole office's list.
-		return nil, apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of the %s office, or a city administrator, may see its queue.", office)
+		return nil, notStaffOf(c, "Only staff of the %s office, or a city administrator, may see its queue.", office)
 	}
 	if limit <= 0 || limit > MaxListLimit {
 		limit = MaxListLimit

@@ -64,13 +64,13 @@ func TestQueueOfAnotherOfficeSaysQueue(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, db)
 		_, err := f.svc.Queue(ctx, parks, "roads", "", 10)
-		wantCode(t, "queue of another office", err, apperr.Forbidden, "not_office_staff")
+		wantCode(t, "queue of another office", err, apperr.Forbidden, "not_your_office")
 		if msg := apperr.MessageOf(err); !strings.Contains(msg, "queue") || strings.Contains(msg, "report") {
 			t.Fatalf("queue of another office refused as %q", msg)
 		}
 		r := f.report(t, anna, pothole(archLat, archLon))
 		_, err = f.svc.ChangeStatus(ctx, parks, r.ID, participation.StatusAcknowledged, "")
-		wantCode(t, "report of another office", err, apperr.Forbidden, "not_office_staff")
+		wantCode(t, "report of another office", err, apperr.Forbidden, "not_your_office")
 		if msg := apperr.MessageOf(err); !strings.Contains(msg, "report") {
 			t.Fatalf("report of another office refused as %q", msg)
 		}

@@ -169,7 +169,7 @@ func TestParticipationQueueOfAnotherOffice(t *testing.T) {
 	_, env := newTestServer(t, "sqlite", withParticipation)
 	staff := env.login(t, identity.RoleCityStaff)
 	p := wantProblem(t, env.do(t, "GET", "/api/v1/staff/queue?office=parks", staff, ""), http.StatusForbidden)
-	if p.Reason != "not_office_staff" || !strings.Contains(p.Detail, "queue") || strings.Contains(p.Detail, "report") {
+	if p.Reason != "not_your_office" || !strings.Contains(p.Detail, "queue") || strings.Contains(p.Detail, "report") {
 		t.Fatalf("queue of another office: %+v", p)
 	}
 }

@@ -136,6 +136,7 @@ func TestRoleEndpointTable(t *testing.T) {
 			_, env := newTestServer(t, engine, authzConfigure...)
 			other, _ := env.account(t, identity.RoleCitizen)
 			callers := authzCallers{env: env, shared: map[identity.Role]authzCaller{}}
+			refusals := roleRefusals{}
 			for _, c := range authzCases {
 				name := c.method + " " + c.path + " as " + string(c.role)
 				if c.role == "" {
@@ -159,12 +160,59 @@ func TestRoleEndpointTable(t *testing.T) {
 						if res.Code == http.StatusForbidden && p.Reason == "" {
 							t.Fatalf("a refusal without a reason: %s", res.Body.String())
 						}
+						if res.Code == http.StatusForbidden {
+							refusals.add(t, c, p.Reason)
+						}
 						if strings.Contains(res.Body.String(), other.Email) {
 							t.Fatal("a refusal shows the other account's data")
 						}
 					}
 				})
 			}
+			refusals.check(t)
 		})
 	}
+}
+
+// roleRefusals holds, for each route of the table, the reasons its
+// refusals gave for a missing role, and which roles got them. A refusal
+// for a missing role names the role the route wants (identity.RefusalReason),
+// so it never names the caller's own role, and one route names the same
+// role to every caller it refuses: a handler that told a shopkeeper
+// "not_admin" and a door steward "not_citizen" would be wrong for one.
+type roleRefusals map[string]map[string][]identity.Role
+
+func (r roleRefusals) add(t *testing.T, c authzCase, reason string) {
+	t.Helper()
+	if !roleReason(reason) {
+		return
+	}
+	if reason == identity.RefusalReason(c.role) {
+		t.Fatalf("refused as %s for lacking its own role (%s)", c.role, reason)
+	}
+	route := c.method + " " + c.path
+	if r[route] == nil {
+		r[route] = map[string][]identity.Role{}
+	}
+	r[route][reason] = append(r[route][reason], c.role)
+}
+
+func (r roleRefusals) check(t *testing.T) {
+	t.Helper()
+	for route, reasons := range r {
+		if len(reasons) > 1 {
+			t.Errorf("%s refuses missing roles with different reasons: %v", route, reasons)
+		}
+	}
+}
+
+// roleReason tells the reasons identity.RefusalReason gives.
+func roleReason(reason string) bool {
+	for _, role := range []identity.Role{identity.RoleCitizen, identity.RoleMerchant, identity.RoleDoor,
+		identity.RoleOperator, identity.RoleAdmin, identity.RoleCityStaff, ""} {
+		if reason == identity.RefusalReason(role) {
+			return true
+		}
+	}
+	return false
 }

@@ -147,7 +147,7 @@ func TestReportPageOffersTheQueueToItsOfficeOnly(t *testing.T) {
 		if !c.offer {
 			want = http.StatusForbidden
 		}
-		if res, body := pc.Get("/staff/reports/" + id); res.StatusCode != want || !c.offer && !strings.Contains(body, "personale dell&#39;ufficio competente") {
+		if res, body := pc.Get("/staff/reports/" + id); res.StatusCode != want || !c.offer && !strings.Contains(body, "di un altro ufficio") {
 			t.Errorf("%s on /staff/reports/%s: %d, want %d", c.who, id, res.StatusCode, want)
 		}
 		if res, _ := pc.Get("/staff/reports/rep_nosuchreport"); res.StatusCode != http.StatusNotFound {

@@ -115,7 +115,7 @@ func participationOps() []apiOperation {
 
 		// The offices' triage.
 		{method: "GET", path: "/api/v1/staff/queue", id: "staffQueue", tag: "reports-staff", summary: "An office's reports still being worked, oldest first", auth: "roles", roles: officeStaff,
-			desc:  "A page at a time: pass next_cursor as cursor for the next. 403 for an office the caller does not work (not_office_staff); 404 (office_not_found) for an unknown office; 400 (office_required) when office is needed (administrators, staff of several offices). " + badCursor + "report.",
+			desc:  "A page at a time: pass next_cursor as cursor for the next. 403 for an office the caller does not work (not_your_office; not_office_staff for whoever works no office); 404 (office_not_found) for an unknown office; 400 (office_required) when office is needed (administrators, staff of several offices). " + badCursor + "report.",
 			query: []apiParam{officeQuery, cursorQuery, partLimit},
 			ok: []apiResponse{{status: 200, desc: "A page of the queue.", schema: newObj("type", "object", "properties", newObj("office", str(), "reports", newObj("type", "array", "items", ref("Report")),
 				"next_cursor", newObj("type", "string", "description", "The cursor of the next page; empty on the last.")),

@@ -167,8 +167,6 @@ func (p *participationPages) handleStaffReport(w http.ResponseWriter, r *http.Re
 	p.showStaffReport(w, r, c, r.PathValue("id"), http.StatusOK, nil, nil, nil)
 }
 
-var errNotOfficeStaff = apperr.R(apperr.Forbidden, "not_office_staff", "Only staff of this report's office may do this.")
-
 // showStaffReport draws the report's page; a form that was refused comes
 // back with its values and the refusal next to its field (fieldOf).
 func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string,
@@ -180,11 +178,11 @@ func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Requ
 		// is to work (as its status form does), not that it does not
 		// exist.
 		if _, perr := p.svc.PublicReport(r.Context(), id); perr == nil {
-			err = errNotOfficeStaff
+			err = participation.NotStaffOf(c)
 		}
 	}
 	if err == nil && !isOfficeStaff(c, v.Report.OfficeID) {
-		err = errNotOfficeStaff
+		err = participation.NotStaffOf(c)
 	}
 	if err != nil {
 		p.pageError(w, r, err)
