@@ -90,6 +90,10 @@ type sentPage struct {
 	Error string
 }
 
+// Refused reports whether the form was refused: then nothing was sent,
+// and the page must not say a link is on its way.
+func (p sentPage) Refused() bool { return p.Error != "" || p.Email.Error != "" }
+
 func (a *accountPages) handleSignupSent(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "account_sent", "signup", sentPage{Kind: "signup", Email: input(a.locale(r), "email", "email", "email", "")})
 }
