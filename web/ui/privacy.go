@@ -28,6 +28,9 @@ type privacyPage struct {
 	// ToCityCents is what no card can take back and goes to the city
 	// whatever the choice.
 	ToCityCents int64
+	// DebtCents is what the person owes (a credit below zero): erasure
+	// leaves it on the erased account, and there is nothing to choose.
+	DebtCents int64
 	// Choice is the person's earlier choice, kept when the form comes back.
 	Choice string
 	// ConfirmEmail is the address the person typed to confirm, kept when
@@ -48,7 +51,7 @@ func (s *homePages) privacyPage(r *http.Request, c identity.Caller) (privacyPage
 	if err != nil {
 		return p, err
 	}
-	p.Credit, p.ToCityCents = credit, max(credit.BalanceCents-credit.RefundableCents, 0)
+	p.Credit, p.ToCityCents, p.DebtCents = credit, max(credit.BalanceCents-credit.RefundableCents, 0), max(-credit.BalanceCents, 0)
 	return p, nil
 }
 
