@@ -34,9 +34,14 @@ type topUpPage struct {
 	Key string
 	// Return is where the citizen goes afterwards (a path on this hub).
 	Return string
-	// Need is what an order or a ride lacks, suggested as the amount.
-	Need     int64
-	Min, Max int64
+	// Need is the amount suggested for what an order or a ride lacks,
+	// Short; NeedRule says why it is more than Short, when it is: "min"
+	// (the smallest top-up), "max" (the largest, less than Short) or
+	// "rounded" (up to the euro). The page says Short is what is missing,
+	// never that Need is.
+	Need, Short int64
+	NeedRule    string
+	Min, Max    int64
 	// AmountError is shown next to the amount; FormError above the form.
 	AmountError string
 	FormError   string
@@ -59,7 +64,20 @@ func (p *payPages) newTopUpPage(r *http.Request) topUpPage {
 	}
 	if need, err := strconv.ParseInt(q.Get("need"), 10, 64); err == nil && need > 0 {
 		// What is missing, rounded up to a whole euro and into the bounds.
-		page.Need = min(max((need+99)/100*100, wallet.MinTopUp), wallet.MaxTopUp)
+		page.Short = need
+		switch {
+		case need < wallet.MinTopUp:
+			page.Need, page.NeedRule = wallet.MinTopUp, "min"
+		case need > wallet.MaxTopUp:
+			page.Need, page.NeedRule = wallet.MaxTopUp, "max"
+		default:
+			// Within the bounds, so no overflow and no more than MaxTopUp,
+			// a whole euro.
+			page.Need = (need + 99) / 100 * 100
+			if page.Need != need {
+				page.NeedRule = "rounded"
+			}
+		}
 	}
 	return page
 }
