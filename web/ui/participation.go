@@ -409,7 +409,7 @@ func (p *participationPages) handleMyReports(w http.ResponseWriter, r *http.Requ
 		return p.svc.MyReports(r.Context(), c, cursor, n)
 	}, func(x participation.Report) string { return x.ID })
 	if err != nil {
-		p.pageError(w, r, err)
+		p.pagingRefused(w, r, err, "/reports/mine")
 		return
 	}
 	lang := p.locale(r).Lang

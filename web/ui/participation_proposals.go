@@ -26,7 +26,7 @@ func (p *participationPages) handleProposals(w http.ResponseWriter, r *http.Requ
 		return p.svc.Proposals(r.Context(), cursor, n)
 	}, func(x participation.PublicProposal) string { return x.ID })
 	if err != nil {
-		p.pageError(w, r, err)
+		p.pagingRefused(w, r, err, "/proposals")
 		return
 	}
 	d := proposalsData{Proposals: ps}

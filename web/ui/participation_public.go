@@ -46,9 +46,10 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		// A filter the form can set again is shown above the list; a
 		// cursor naming no report is a link gone bad, which no choice on
-		// the page mends: the error page, as the API's 400 bad_cursor.
+		// the page mends: the error page, as the API's 400 bad_cursor,
+		// with the link to the first page of the list as filtered.
 		if apperr.CodeOf(err) != apperr.Invalid || apperr.ReasonOf(err) == "bad_cursor" {
-			p.pageError(w, r, err)
+			p.pagingRefused(w, r, err, reportsFirstPage(q))
 			return
 		}
 		status, d.Problem = http.StatusBadRequest, l.ErrorText(err)
@@ -66,6 +67,21 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 		d.Next = "/reports?" + nq.Encode()
 	}
 	p.render(w, r, status, "participation_reports", "reports", d)
+}
+
+// reportsFirstPage is the first page of the public reports with the
+// filters of q.
+func reportsFirstPage(q url.Values) string {
+	fq := url.Values{}
+	for _, k := range []string{"category", "status", "contrada"} {
+		if v := q.Get(k); v != "" {
+			fq.Set(k, v)
+		}
+	}
+	if len(fq) == 0 {
+		return "/reports"
+	}
+	return "/reports?" + fq.Encode()
 }
 
 // pageCursor is the cursor of a participation list page: ?cursor=, as

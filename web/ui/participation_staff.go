@@ -80,7 +80,7 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	if err != nil {
-		p.pageError(w, r, err)
+		p.pagingRefused(w, r, err, "/staff/reports?"+url.Values{"office": {d.Office}}.Encode())
 		return
 	}
 	for _, x := range rs {
