@@ -117,6 +117,25 @@ func (a *accountPages) handleResend(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "account_sent", "", p)
 }
 
+// addressTaken shows the account page of the caller whose new address
+// another account took before its link was confirmed: the link will never
+// work, and the change of address form is the way on. False when nobody
+// is signed in (a new address's link asks its account signed in, so that
+// does not happen) or the account cannot be read.
+func (a *accountPages) addressTaken(w http.ResponseWriter, r *http.Request) bool {
+	c, ok := a.pageCaller(r)
+	if !ok {
+		return false
+	}
+	p, err := a.accountForm(r, c)
+	if err != nil {
+		return false
+	}
+	p.EmailError = a.locale(r).T("account.page.email_taken")
+	a.render(w, r, http.StatusConflict, "account", "account", p)
+	return true
+}
+
 // tokenPage is a link's page: the confirmation button, or why the link
 // does not work and a form to get a new one.
 type tokenPage struct {
@@ -203,6 +222,9 @@ func (a *accountPages) handleConfirm(w http.ResponseWriter, r *http.Request) {
 				purpose = "email_change"
 			}
 			a.badToken(w, r, purpose)
+			return
+		}
+		if apperr.ReasonOf(err) == "email_taken" && a.addressTaken(w, r) {
 			return
 		}
 		a.pageError(w, r, err)
