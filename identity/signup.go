@@ -20,8 +20,8 @@ import (
 // verification e-mail to the address (Composer.VerifyEmail, a link to
 // mail.PathConfirmEmail that ConfirmEmail takes). If the address already
 // has an account, nothing is created and its owner gets an e-mail saying
-// so, offering a password reset; an account not verified yet gets a new
-// verification link instead (sendVerification). The answer is nil either way: the page
+// so, offering a password reset (which also confirms an address not
+// confirmed yet). The answer is nil either way: the page
 // says "check your inbox". Invalid for bad fields (grants may not be
 // chosen); RateLimited after too many sign-ups or e-mails from the
 // request's network (audit.Origin).
@@ -87,18 +87,12 @@ func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
 		return tx.AppendAudit(ctx, audit.Entry{ActorID: a.ID, Action: "account.signup", ObjectType: "account", ObjectID: a.ID, IP: ip})
 	})
 	if errors.Is(err, errAddressTaken) {
-		return s.store.InTx(ctx, func(tx Tx) error {
-			// Signing up again before confirming, most often because the
-			// first e-mail went missing: the account cannot sign in yet, so
-			// "you already have an account, sign in" would lead nowhere. It
-			// gets a new confirmation link instead (its password stays the
-			// first one; a reset mends a forgotten one).
-			a, err := tx.AccountByEmail(ctx, emailNorm)
-			if err == nil && a.Active() && !a.Verified() && a.Mailable() {
-				return s.sendVerification(ctx, tx, a, now)
-			}
-			return s.tellAccountExists(ctx, tx, emailNorm)
-		})
+		// Also for an account not confirmed yet: a new confirmation link
+		// would confirm the account with the first sign-up's password,
+		// which may be someone else's who signed the address up first. Its
+		// owner is offered a new password instead, which confirms the
+		// address too (ResetPassword), and is theirs.
+		return s.store.InTx(ctx, func(tx Tx) error { return s.tellAccountExists(ctx, tx, emailNorm) })
 	}
 	return err
 }
