@@ -52,6 +52,19 @@ func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error)
 		if out.Comments, err = tx.CommentsBy(ctx, c.AccountID); err != nil {
 			return err
 		}
+		// Who in the city's staff answered a proposal, and how many others
+		// flagged a comment, are other people's doings, as the staff in a
+		// report's history are (changesFor): the download gives the
+		// answer and whether a comment was hidden, not them.
+		for i := range out.Proposals {
+			out.Proposals[i].AnsweredBy = ""
+		}
+		for i := range out.Comments {
+			out.Comments[i].FlagCount, out.Comments[i].Flags = 0, nil
+			if out.Comments[i].State == CommentFlagged {
+				out.Comments[i].State = CommentVisible
+			}
+		}
 		if out.Supports, err = tx.SupportedBy(ctx, c.AccountID); err != nil {
 			return err
 		}

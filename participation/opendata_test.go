@@ -131,14 +131,34 @@ func TestExport(t *testing.T) {
 		c, err := f.svc.AddComment(ctx, bruno, other.ID, "=cmd|' /C calc'!A0")
 		must(t, err)
 		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		// A comment others flagged, and an answer of the city's staff: the
+		// export says what was answered, not who flagged or who answered.
+		flagged, err := f.svc.AddComment(ctx, bruno, other.ID, "Sono d'accordo.")
+		must(t, err)
+		must(t, f.svc.FlagComment(ctx, anna, flagged.ID, "spam"))
+		_, err = f.svc.Answer(ctx, admin, own.ID, "Ne parleremo in giunta.")
+		must(t, err)
 		_, err = f.svc.Export(ctx, nobody)
 		wantCode(t, "anonymous export", err, apperr.Unauthenticated, "not_signed_in")
 		ex, err := f.svc.Export(ctx, bruno)
 		must(t, err)
 		if len(ex.Reports) != 1 || ex.Reports[0].Report.ID != mine.ID || len(ex.Reports[0].Changes) != 2 ||
-			len(ex.Proposals) != 1 || ex.Proposals[0].ID != own.ID || len(ex.Comments) != 1 || ex.Comments[0].State != participation.CommentHidden ||
+			len(ex.Proposals) != 1 || ex.Proposals[0].ID != own.ID || len(ex.Comments) != 2 ||
 			len(ex.Supports) != 1 || ex.Supports[0] != other.ID || len(ex.Follows) != 1 || ex.Follows[0] != own.ID {
 			t.Fatalf("export %+v", ex)
+		}
+		if p := ex.Proposals[0]; p.Answer == "" || p.AnsweredBy != "" {
+			t.Fatalf("the exported proposal's answer: %+v", p)
+		}
+		states := map[string]string{}
+		for _, cm := range ex.Comments {
+			if cm.FlagCount != 0 || cm.Flags != nil {
+				t.Fatalf("the export tells who flagged: %+v", cm)
+			}
+			states[cm.ID] = cm.State
+		}
+		if states[c.ID] != participation.CommentHidden || states[flagged.ID] != participation.CommentVisible {
+			t.Fatalf("exported comments' states %v", states)
 		}
 	})
 }
