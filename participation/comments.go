@@ -253,15 +253,17 @@ func (s *Service) ShowComment(ctx context.Context, c identity.Caller, commentID 
 		return "", err
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		cm, err := tx.Comment(ctx, commentID)
+		// Locked: two moderators showing it at once would otherwise both
+		// read it hidden, and the second, after the first had committed
+		// and a citizen had flagged the comment shown, would dismiss that
+		// new flag and record a second showing.
+		cm, err := tx.LockComment(ctx, commentID)
 		if err != nil {
 			return commentNotFound(err)
 		}
 		if state = cm.State; state != CommentHidden {
 			return nil
 		}
-		// A flag cannot race this: a hidden comment takes none
-		// (flaggable), and the update below holds the row until commit.
 		if err := tx.SetCommentState(ctx, commentID, CommentVisible, c.AccountID); err != nil {
 			return commentNotFound(err)
 		}

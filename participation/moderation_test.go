@@ -243,3 +243,56 @@ func TestHiddenCommentShownAgain(t *testing.T) {
 		}
 	})
 }
+
+// Moderators showing one hidden comment at once: it is shown once, one
+// showing is recorded, and a flag given once it is visible stands.
+func TestHiddenCommentShownOnceUnderARace(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		c, err := f.svc.AddComment(ctx, carla, p.ID, "Sharp words, but fair")
+		must(t, err)
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		const n = 8
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		errs := make(chan error, n+1)
+		for range n {
+			wg.Go(func() {
+				<-start
+				_, err := f.svc.ShowComment(ctx, admin, c.ID)
+				errs <- err
+			})
+		}
+		// A citizen flags it as soon as it shows, while the others race.
+		wg.Go(func() {
+			<-start
+			for {
+				err := f.svc.FlagComment(ctx, bruno, c.ID, "rude")
+				if err == nil || apperr.CodeOf(err) != apperr.NotFound {
+					errs <- err
+					return
+				}
+			}
+		})
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			must(t, err)
+		}
+		var shows []audit.Entry
+		must(t, db.Participation().View(ctx, func(tx participation.Tx) error {
+			shows, err = tx.ListAudit(ctx, audit.Filter{Action: "comment.show"})
+			return err
+		}))
+		if len(shows) != 1 {
+			t.Fatalf("one comment shown by %d racing moderators, recorded %d times", n, len(shows))
+		}
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 1 || flagged[0].FlagCount != 1 {
+			t.Fatalf("the flag given once it showed: %+v; want it standing", flagged)
+		}
+	})
+}

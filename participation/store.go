@@ -92,6 +92,8 @@ type Tx interface {
 
 	InsertComment(ctx context.Context, c Comment) error
 	Comment(ctx context.Context, id string) (Comment, error)
+	// LockComment is Comment, its row held until the transaction ends.
+	LockComment(ctx context.Context, id string) (Comment, error)
 	// Comments lists up to limit of a proposal's comments oldest first,
 	// after the comment with id after (from the first when empty), hidden
 	// ones included only when withHidden.

@@ -166,6 +166,12 @@ func (tx *Tx) Comment(ctx context.Context, id string) (participation.Comment, er
 	return c, wrap("read comment", err)
 }
 
+// LockComment implements participation.Tx.
+func (tx *Tx) LockComment(ctx context.Context, id string) (participation.Comment, error) {
+	c, err := scanComment(tx.q.QueryRow(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE id = $1 FOR UPDATE`, id))
+	return c, wrap("lock comment", err)
+}
+
 // Comments implements participation.Tx.
 func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool, after string, limit int) ([]participation.Comment, error) {
 	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments

@@ -156,6 +156,14 @@ func (tx *Tx) Comment(ctx context.Context, id string) (participation.Comment, er
 	return c, wrap("read comment", err)
 }
 
+// LockComment implements participation.Tx: a write transaction here holds
+// the database's one write lock from its start (_txlock=immediate), so the
+// row is held already.
+func (tx *Tx) LockComment(ctx context.Context, id string) (participation.Comment, error) {
+	c, err := tx.Comment(ctx, id)
+	return c, wrap("lock comment", err)
+}
+
 // Comments implements participation.Tx.
 func (tx *Tx) Comments(ctx context.Context, proposalID string, withHidden bool, after string, limit int) ([]participation.Comment, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments
