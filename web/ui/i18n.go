@@ -283,10 +283,14 @@ func (l *locale) In(t time.Time) time.Time { return t.In(l.zone) }
 func (l *locale) ISO(t time.Time) string { return t.In(l.zone).Format(time.RFC3339) }
 
 // ErrorText is the message a page shows for err in this language: the
-// catalogue's text for its code (and reason, when the catalogue knows it).
+// catalogue's text for its reason, with the refusal's values where its
+// words name them (ReasonWords), else the text for its code: a refusal
+// replayed without its values never shows a "%d".
 func (l *locale) ErrorText(err error) string {
-	if r := apperr.ReasonOf(err); r != "" && l.Has("error.reason."+r) {
-		return l.T("error.reason." + r)
+	if r := apperr.ReasonOf(err); r != "" {
+		if msg, ok := l.ReasonWords("error.reason."+r, apperr.ArgsOf(err)); ok {
+			return msg
+		}
 	}
 	key := "error.code." + string(apperr.CodeOf(err))
 	if l.Has(key) {

@@ -1,0 +1,29 @@
+package ui
+
+import (
+	"testing"
+
+	"cityhub/apperr"
+)
+
+// A page's words for a refusal name its values where the catalogue's words
+// have verbs for them; a refusal without them (replayed, or made with
+// other values) gets the words for its code, never a "%d".
+func TestErrorTextFillsItsVerbsOrFallsBack(t *testing.T) {
+	l := &locale{Lang: "it", msgs: map[string]string{
+		"error.reason.capacity_below_docked": "La stazione ha %d bici: non meno di %d.",
+		"error.reason.plain":                 "Parole semplici.",
+		"error.code.conflict":                "Lo stato è cambiato.",
+		"error.code.internal":                "Errore.",
+	}}
+	for err, want := range map[error]string{
+		apperr.R(apperr.Conflict, "capacity_below_docked", "The station has %d bikes docked; %d is less.", 5, 3): "La stazione ha 5 bici: non meno di 3.",
+		apperr.Said(apperr.Conflict, "capacity_below_docked", "The station has 5 bikes docked; 3 is less."):      "Lo stato è cambiato.",
+		apperr.R(apperr.Conflict, "plain", "Plain."):                                                             "Parole semplici.",
+		apperr.R(apperr.Conflict, "unknown_reason", "Unknown."):                                                  "Lo stato è cambiato.",
+	} {
+		if got := l.ErrorText(err); got != want {
+			t.Errorf("%v: %q, want %q", err, got, want)
+		}
+	}
+}
