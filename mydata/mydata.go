@@ -17,8 +17,7 @@ import (
 )
 
 // Download is everything the hub holds about one person. A part is absent
-// when the hub runs without that service (and the wallet and theatre
-// orders for an account that is not a citizen's).
+// when the hub runs without that service.
 type Download struct {
 	ExportedAt time.Time `json:"exported_at"`
 	// Account is the account, its sessions, tokens, login networks and
@@ -27,7 +26,7 @@ type Download struct {
 	// Wallet is the credit, its movements and the wallet's items.
 	Wallet *wallet.Export `json:"wallet,omitempty"`
 	// TheatreOrders are the person's orders of seats, paid or not.
-	TheatreOrders []ticketing.Order `json:"theatre_orders,omitempty"`
+	TheatreOrders []ticketing.Order `json:"theatre_orders,omitzero"`
 	// Mobility is the person's rides, favourite stations and fault reports.
 	Mobility *mobility.Export `json:"mobility,omitempty"`
 	// Participation is the person's reports, proposals, comments, supports
@@ -52,23 +51,19 @@ func (s Sources) For(ctx context.Context, c identity.Caller) (Download, error) {
 		return Download{}, err
 	}
 	out := Download{ExportedAt: acct.ExportedAt, Account: acct}
-	if c.Has(identity.RoleCitizen) {
-		if s.Wallet != nil {
-			w, err := s.Wallet.ExportFor(ctx, c, c.AccountID)
-			if err != nil {
-				return Download{}, fmt.Errorf("export wallet: %w", err)
-			}
-			out.Wallet = &w
+	// Every part whatever the account's roles now: a person who rode,
+	// bought and topped up as a citizen and now works for the city is
+	// owed that data all the same (a staff account's parts are empty).
+	if s.Wallet != nil {
+		w, err := s.Wallet.ExportFor(ctx, c, c.AccountID)
+		if err != nil {
+			return Download{}, fmt.Errorf("export wallet: %w", err)
 		}
-		if s.Ticketing != nil {
-			orders, err := s.Ticketing.MyOrders(ctx, c)
-			if err != nil {
-				return Download{}, fmt.Errorf("export theatre orders: %w", err)
-			}
-			out.TheatreOrders = orders
-			if out.TheatreOrders == nil {
-				out.TheatreOrders = []ticketing.Order{}
-			}
+		out.Wallet = &w
+	}
+	if s.Ticketing != nil {
+		if out.TheatreOrders, err = s.Ticketing.OrdersForDownload(ctx, c); err != nil {
+			return Download{}, fmt.Errorf("export theatre orders: %w", err)
 		}
 	}
 	if s.Mobility != nil {

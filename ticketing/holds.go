@@ -537,6 +537,26 @@ func (s *Service) MyOrders(ctx context.Context, c identity.Caller) ([]Order, err
 	return out, err
 }
 
+// OrdersForDownload lists the caller's own orders, newest first, for their
+// data download: whatever the account's roles now (a person who bought
+// seats as a citizen and now works for the city still gets them).
+// Unauthenticated without an account.
+func (s *Service) OrdersForDownload(ctx context.Context, c identity.Caller) ([]Order, error) {
+	if c.AccountID == "" || c.IsSystem() {
+		return nil, apperr.R(apperr.Unauthenticated, "login_required", "Sign in to download your data.")
+	}
+	var out []Order
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ListOrders(ctx, c.AccountID)
+		return err
+	})
+	if out == nil {
+		out = []Order{}
+	}
+	return out, err
+}
+
 // Stats are a performance's sales. Forbidden unless admin; NotFound.
 func (s *Service) Stats(ctx context.Context, c identity.Caller, performanceID string) (SalesStats, error) {
 	if err := requireAdmin(c); err != nil {

@@ -22,8 +22,8 @@ type Export struct {
 const maxExportHistoryPages = 100
 
 // ExportFor is the wallet of accountID, for a reader allowed to see it
-// (its owner; Forbidden, not_your_account, for anyone else). An account
-// without a wallet exports an empty one.
+// (its owner, or an auditor: mayRead; Forbidden, not_your_account, for
+// anyone else). An account without a wallet exports an empty one.
 func (s *Service) ExportFor(ctx context.Context, r Reader, accountID string) (Export, error) {
 	id := CitizenAccount(accountID)
 	if err := mayRead(r, id); err != nil {

@@ -12,6 +12,7 @@ import (
 	"cityhub/mobility/mobilitytest"
 	"cityhub/simulator"
 	"cityhub/store/storetest"
+	"cityhub/ticketing"
 	"cityhub/wallet"
 	"cityhub/web/webtest"
 )
@@ -26,6 +27,7 @@ func TestMyDataHoldsEveryPartAlike(t *testing.T) {
 			_, env := newTestServer(t, engine, withParticipation, func(env *testEnv, d *Deps) {
 				d.Mobility = mobilitytest.NewService(env.DB.Mobility(), nil)
 				d.Wallet = wallet.NewService(env.DB.Wallet(), nil)
+				d.Ticketing = ticketing.NewService(env.DB.Ticketing(), env.Keys, nil)
 			})
 			if err := simulator.SeedCatalogue(t.Context(), env.Deps.Mobility, simulator.Layout("dat", 1, 4)); err != nil {
 				t.Fatal(err)
@@ -70,6 +72,19 @@ func TestMyDataHoldsEveryPartAlike(t *testing.T) {
 			}
 			if strings.Contains(res.Body.String(), "argon2") {
 				t.Fatal("the download holds the password's hash")
+			}
+
+			// An account that is no citizen's (now) gets every part too:
+			// what it did as a citizen stays its data.
+			_, operator := env.account(t, identity.RoleOperator)
+			var staff struct {
+				Wallet        *wallet.Export `json:"wallet"`
+				TheatreOrders []any          `json:"theatre_orders"`
+				Mobility      *struct{}      `json:"mobility"`
+			}
+			decodeInto(t, env.do(t, "GET", "/api/v1/me/data", operator, ""), &staff)
+			if staff.Wallet == nil || staff.TheatreOrders == nil || staff.Mobility == nil {
+				t.Fatalf("a staff account's download lacks a part: %+v", staff)
 			}
 
 			// The privacy page's download, of the same person, signed in
