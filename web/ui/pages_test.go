@@ -26,6 +26,9 @@ type pageAccounts struct {
 	// choices, what each erasure was told to do.
 	credit  map[string]cardpay.ErasureCredit
 	choices []string
+	// sessionErr, when set, is what reading any session answers (the
+	// database unreachable).
+	sessionErr error
 }
 
 var testCallers = map[string]identity.Caller{
@@ -50,6 +53,9 @@ func (p *pageAccounts) StartSession(ctx context.Context, email, password, ip str
 func (p *pageAccounts) SessionCaller(ctx context.Context, token string) (identity.Caller, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.sessionErr != nil {
+		return identity.Caller{}, p.sessionErr
+	}
 	c, ok := p.sessions[token]
 	if !ok {
 		return identity.Caller{}, apperr.E(apperr.Unauthenticated, "no session")

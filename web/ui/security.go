@@ -200,12 +200,21 @@ func (s *site) preferForm(next http.HandlerFunc) http.HandlerFunc {
 // with its own token, so no stale form ends the session signed in since.
 func (s *site) signOutForm(next http.HandlerFunc) http.HandlerFunc {
 	return s.csrfProtectedOr(next, func(r *http.Request) bool {
-		if !checkBrowserCSRF(r) {
-			return false
-		}
-		_, live := s.pageCaller(r)
-		return !live
+		return checkBrowserCSRF(r) && s.sessionEnded(r)
 	})
+}
+
+// sessionEnded reports whether the browser holds no live session: none
+// sent, or one the accounts say has ended. A session that could not be
+// read (the database unreachable) counts as live, so that the browser's
+// token alone never ends a session that may still be signed in.
+func (s *site) sessionEnded(r *http.Request) bool {
+	token := pageSessionToken(r)
+	if token == "" || s.accounts == nil {
+		return true
+	}
+	_, err := s.accounts.SessionCaller(r.Context(), token)
+	return apperr.CodeOf(err) == apperr.Unauthenticated
 }
 
 // csrfRefused answers a form whose token is not this browser's and
