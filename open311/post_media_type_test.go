@@ -40,6 +40,16 @@ func TestPostRefusesBodiesThatAreNoForm(t *testing.T) {
 				t.Fatalf("%s as %q: errors %s", tc.format, tc.ctype, b)
 			}
 		}
+		// A form sent compressed, or declared so, is 415 too.
+		for _, enc := range []string{"gzip", "br, identity"} {
+			h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, "Content-Encoding": {enc}}
+			form := "api_key=" + e.key + "&service_code=pothole&lat=41.1316&long=14.7802&description=Buca"
+			code, b, _ := e.send(t, "POST", "/requests.json", strings.NewReader(form), h)
+			if errs := keysOf(t, "415", b, errorFields); code != http.StatusUnsupportedMediaType || len(errs) != 1 ||
+				!strings.Contains(errs[0]["description"].(string), "Content-Encoding") {
+				t.Fatalf("a form declared %s: %d %s, want 415", enc, code, b)
+			}
+		}
 		// An empty post without a type is an empty form: the key is missing.
 		if code, b, _ := e.do(t, "POST", "/requests.json", nil, ""); code != http.StatusForbidden {
 			t.Fatalf("empty post: %d %s", code, b)

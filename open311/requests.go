@@ -144,6 +144,14 @@ func (s *Server) handlePostRequest(w http.ResponseWriter, r *http.Request, f, _ 
 			"A request is posted as application/x-www-form-urlencoded, or as multipart/form-data with photos.")
 		return
 	}
+	// Nor is a compressed body read (httpx.Uncompressed, as the JSON API
+	// refuses one): decoded as it came, it would be read as other than its
+	// header says.
+	if httpx.Uncompressed(r) != nil {
+		writeError(w, s.log, f, http.StatusUnsupportedMediaType,
+			"A request's body is not compressed: send it without Content-Encoding.")
+		return
+	}
 	n, key, media, err := s.readPost(w, r)
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()

@@ -145,7 +145,7 @@ func judgeJSON(body []byte, dst any) error {
 // Content-Encoding other than identity: the hub reads no compressed body.
 // Decoded as it came, a gzipped body is malformed, and a plain one declared
 // gzip would be read as other than what its header says. Every body the
-// API reads (JSON, a multipart form) passes this first.
+// API and Open311 read (JSON, a form, a multipart form) passes this first.
 func Uncompressed(r *http.Request) error {
 	for _, enc := range r.Header.Values("Content-Encoding") {
 		if e := strings.TrimSpace(enc); e != "" && !strings.EqualFold(e, "identity") {
