@@ -312,10 +312,11 @@ func TestCataloguePutOfAnotherIDIsRefused(t *testing.T) {
 	}
 }
 
-// The fields StationInput and PricingPlanInput require are refused when
-// missing (or null) with 400 missing_field, never read as 0: a station
-// without lon is not put on the meridian, a plan without unlock_cents is
-// not free to unlock. An address or a dock note of more than one line, or
+// The fields StationInput, BikeInput and PricingPlanInput require are
+// refused when missing (or null) with 400 missing_field, never read as 0 or
+// false: a station without lon is not put on the meridian, a plan without
+// unlock_cents is not free to unlock, a station without open is not closed
+// and a bike without active is not taken out of the fleet. An address or a dock note of more than one line, or
 // with control characters, is 400 with its reason, and nothing changes.
 func TestMobilityInputsRequiredAndOneLine(t *testing.T) {
 	t.Parallel()
@@ -324,42 +325,60 @@ func TestMobilityInputsRequiredAndOneLine(t *testing.T) {
 			_, env := newTestServer(t, engine, withMobilityCatalogue)
 			admin := env.login(t, identity.RoleAdmin)
 			const stations, plans = "/api/v1/admin/mobility/stations", "/api/v1/admin/mobility/pricing-plans"
+			const bikes = "/api/v1/admin/mobility/bikes"
 			for _, c := range []struct {
 				method, path, body, reason, field string
 			}{
 				{"POST", stations, `{"id":"s1","name_it":"A","lat":41.13,"capacity":4}`, "missing_field", "lon"},
 				{"POST", stations, `{"id":"s1","name_it":"A","lon":14.78,"capacity":4}`, "missing_field", "lat"},
 				{"POST", stations, `{"id":"s1","name_it":"A","lat":41.13,"lon":null,"capacity":4}`, "missing_field", "lon"},
-				{"POST", stations, `{"id":"s1","name_it":"A","address":"Via Roma\n1","lat":41.13,"lon":14.78,"capacity":4}`, "station_address", ""},
-				{"POST", stations, `{"id":"s1","name_it":"A","address":"Via \u001b[2JRoma","lat":41.13,"lon":14.78,"capacity":4}`, "station_address", ""},
-				{"POST", stations, `{"id":"s1","name_it":"A","address":"` + strings.Repeat("a", 301) + `","lat":41.13,"lon":14.78,"capacity":4}`, "station_address", ""},
+				{"POST", stations, `{"id":"s1","name_it":"A","address":"Via Roma\n1","lat":41.13,"lon":14.78,"capacity":4,"open":true}`, "station_address", ""},
+				{"POST", stations, `{"id":"s1","name_it":"A","address":"Via \u001b[2JRoma","lat":41.13,"lon":14.78,"capacity":4,"open":true}`, "station_address", ""},
+				{"POST", stations, `{"id":"s1","name_it":"A","address":"` + strings.Repeat("a", 301) + `","lat":41.13,"lon":14.78,"capacity":4,"open":true}`, "station_address", ""},
 				{"POST", plans, `{"id":"p1","name_it":"A"}`, "missing_field", "unlock_cents"},
 				{"POST", plans, `{"id":"p1","name_it":"A","unlock_cents":null}`, "missing_field", "unlock_cents"},
+				// The switches that take a station or a bike out of service are
+				// never read as false from their absence.
+				{"POST", stations, `{"id":"s1","name_it":"A","lat":41.13,"lon":14.78,"capacity":4}`, "missing_field", "open"},
+				{"POST", stations, `{"id":"s1","name_it":"A","lat":41.13,"lon":14.78,"capacity":4,"open":null}`, "missing_field", "open"},
+				{"POST", bikes, `{"id":"b1","vehicle_type_id":"city"}`, "missing_field", "active"},
 			} {
 				p := wantProblem(t, env.do(t, c.method, c.path, admin, c.body), http.StatusBadRequest)
 				if p.Reason != c.reason || !strings.Contains(p.Detail, c.field) {
 					t.Errorf("%s %s %s: %+v, want %s naming %q", c.method, c.path, c.body, p, c.reason, c.field)
 				}
 			}
-			for _, path := range []string{stations + "/s1", plans + "/p1"} {
+			for _, path := range []string{stations + "/s1", plans + "/p1", bikes + "/b1"} {
 				wantProblem(t, env.do(t, "GET", path, admin, ""), http.StatusNotFound)
 			}
 
 			// A free plan says so; a station with its position and a one-line address.
 			wantStatus(t, env.do(t, "POST", plans, admin, `{"id":"p1","name_it":"A","unlock_cents":0}`), http.StatusCreated)
-			wantStatus(t, env.do(t, "POST", stations, admin, `{"id":"s1","name_it":"A","address":"Piazza Roma 1","lat":41.13,"lon":14.78,"capacity":4}`), http.StatusCreated)
-			station, plan := env.do(t, "GET", stations+"/s1", admin, "").Body.String(), env.do(t, "GET", plans+"/p1", admin, "").Body.String()
-			for _, c := range []struct{ path, body, reason string }{
-				{stations + "/s1", `{"name_it":"A","lat":41.13,"capacity":4}`, "missing_field"},
-				{stations + "/s1", `{"name_it":"A","address":"Piazza\u2028Roma","lat":41.13,"lon":14.78,"capacity":4}`, "station_address"},
-				{plans + "/p1", `{"name_it":"A","per_min_pricing":[]}`, "missing_field"},
+			wantStatus(t, env.do(t, "POST", stations, admin, `{"id":"s1","name_it":"A","address":"Piazza Roma 1","lat":41.13,"lon":14.78,"capacity":4,"open":true}`), http.StatusCreated)
+			wantStatus(t, env.do(t, "POST", "/api/v1/admin/mobility/vehicle-types", admin, `{"id":"city","name_it":"Città","propulsion":"human","pricing_plan_id":"p1"}`), http.StatusCreated)
+			wantStatus(t, env.do(t, "POST", bikes, admin, `{"id":"b1","vehicle_type_id":"city","active":true}`), http.StatusCreated)
+			read := func() string {
+				var b strings.Builder
+				for _, path := range []string{stations + "/s1", plans + "/p1", bikes + "/b1"} {
+					b.WriteString(env.do(t, "GET", path, admin, "").Body.String())
+				}
+				return b.String()
+			}
+			before := read()
+			for _, c := range []struct{ path, body, reason, field string }{
+				{stations + "/s1", `{"name_it":"A","lat":41.13,"capacity":4,"open":true}`, "missing_field", "lon"},
+				{stations + "/s1", `{"name_it":"A","address":"Piazza\u2028Roma","lat":41.13,"lon":14.78,"capacity":4,"open":true}`, "station_address", ""},
+				{stations + "/s1", `{"name_it":"A","address":"Piazza Roma 1","lat":41.13,"lon":14.78,"capacity":4}`, "missing_field", "open"},
+				{plans + "/p1", `{"name_it":"A","per_min_pricing":[]}`, "missing_field", "unlock_cents"},
+				{bikes + "/b1", `{"vehicle_type_id":"city"}`, "missing_field", "active"},
+				{bikes + "/b1", `{"vehicle_type_id":"city","active":null}`, "missing_field", "active"},
 			} {
-				if p := wantProblem(t, env.do(t, "PUT", c.path, admin, c.body), http.StatusBadRequest); p.Reason != c.reason {
-					t.Errorf("PUT %s %s: %+v, want %s", c.path, c.body, p, c.reason)
+				if p := wantProblem(t, env.do(t, "PUT", c.path, admin, c.body), http.StatusBadRequest); p.Reason != c.reason || !strings.Contains(p.Detail, c.field) {
+					t.Errorf("PUT %s %s: %+v, want %s naming %q", c.path, c.body, p, c.reason, c.field)
 				}
 			}
-			if env.do(t, "GET", stations+"/s1", admin, "").Body.String() != station || env.do(t, "GET", plans+"/p1", admin, "").Body.String() != plan {
-				t.Errorf("a refused PUT changed the station or the plan")
+			if read() != before {
+				t.Errorf("a refused PUT changed the station, the plan or the bike")
 			}
 
 			operator := env.login(t, identity.RoleOperator)

@@ -91,7 +91,7 @@ func TestMobilityAPIScenario(t *testing.T) {
 			call("DELETE", "/api/v1/admin/mobility/pricing-plans/standard", admin, "", http.StatusConflict)
 			call("DELETE", "/api/v1/admin/mobility/pricing-plans/night", admin, "", http.StatusNoContent)
 			call("POST", "/api/v1/admin/mobility/stations", admin, `{"id":"new-station","name_it":"Piazza Roma","name_en":"Rome Square","lat":41.13,"lon":14.78,"capacity":12,"open":true}`, http.StatusCreated)
-			call("POST", "/api/v1/admin/mobility/stations", admin, `{"id":"Bad/Id","name_it":"x","lat":41.13,"lon":14.78,"capacity":12}`, http.StatusBadRequest)
+			call("POST", "/api/v1/admin/mobility/stations", admin, `{"id":"Bad/Id","name_it":"x","lat":41.13,"lon":14.78,"capacity":12,"open":true}`, http.StatusBadRequest)
 			if l := call("GET", "/api/v1/admin/mobility/bikes", admin, "", http.StatusOK); len(l["bikes"].([]any)) != 3*2 {
 				t.Errorf("bikes: %v", l)
 			}

@@ -33,9 +33,10 @@ type catalogue[T any] struct {
 	// with the object.
 	created func(w http.ResponseWriter, r *http.Request, c identity.Caller, v T)
 	// decode reads a POST or PUT body; nil: httpx.DecodeJSON into T. A kind whose
-	// schema requires a field that may be 0 (a station's lat and lon, a
-	// plan's unlock_cents) reads it into a pointer, so that a body
-	// without it is refused, not taken as 0.
+	// schema requires a field that may be 0 or false (a station's lat, lon
+	// and open, a bike's active, a plan's unlock_cents) reads it into a
+	// pointer, so that a body without it is refused, not taken as 0: a PUT
+	// replaces the whole object, and the hub never guesses a switch.
 	decode func(w http.ResponseWriter, r *http.Request) (T, error)
 }
 
@@ -49,11 +50,14 @@ func (c catalogue[T]) read(w http.ResponseWriter, r *http.Request) (T, error) {
 	return v, err
 }
 
-// stationInput is StationInput: lat and lon are required.
+// stationInput is StationInput: lat, lon and open are required, so that a
+// body without open (a PUT that means to change the name) does not close the
+// station.
 type stationInput struct {
 	mobility.Station
-	Lat *float64 `json:"lat"`
-	Lon *float64 `json:"lon"`
+	Lat  *float64 `json:"lat"`
+	Lon  *float64 `json:"lon"`
+	Open *bool    `json:"open"`
 }
 
 func decodeStation(w http.ResponseWriter, r *http.Request) (mobility.Station, error) {
@@ -66,8 +70,29 @@ func decodeStation(w http.ResponseWriter, r *http.Request) (mobility.Station, er
 	if st.Lat, err = required("lat", in.Lat); err != nil {
 		return st, err
 	}
-	st.Lon, err = required("lon", in.Lon)
+	if st.Lon, err = required("lon", in.Lon); err != nil {
+		return st, err
+	}
+	st.Open, err = required("open", in.Open)
 	return st, err
+}
+
+// bikeInput is BikeInput: active is required, so that a body without it
+// does not take the bike out of the fleet.
+type bikeInput struct {
+	mobility.Bike
+	Active *bool `json:"active"`
+}
+
+func decodeBike(w http.ResponseWriter, r *http.Request) (mobility.Bike, error) {
+	var in bikeInput
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return mobility.Bike{}, err
+	}
+	b := in.Bike
+	var err error
+	b.Active, err = required("active", in.Active)
+	return b, err
 }
 
 // pricingPlanInput is PricingPlanInput: unlock_cents is required (0 for
@@ -103,7 +128,8 @@ func newCatalogues(m *mobility.Service, log *slog.Logger) catalogues {
 			add: m.CreateStation, put: m.UpdateStation, del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID },
 			created: registered(m, log), decode: decodeStation},
 		bikes: catalogue[mobility.Bike]{log: log, base: base + "bikes", name: "bikes", get: m.Bike, list: m.Bikes,
-			add: m.CreateBike, put: m.UpdateBike, del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID }},
+			add: m.CreateBike, put: m.UpdateBike, del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID },
+			decode: decodeBike},
 		vehicleTypes: catalogue[mobility.VehicleType]{log: log, base: base + "vehicle-types", name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
 			add: m.CreateVehicleType, put: m.UpdateVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }},
 		pricingPlans: catalogue[mobility.PricingPlan]{log: log, base: base + "pricing-plans", name: "pricing_plans", get: m.PricingPlan, list: m.PricingPlans,

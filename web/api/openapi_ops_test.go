@@ -132,7 +132,8 @@ func catalogueOps(path, member, comp, noun, stem, fields string) []apiOperation 
 			desc: unknown,
 			ok:   []apiResponse{{status: 200, desc: "The " + noun + ".", schema: comp}}, errs: []int{401, 403, 404}},
 		{method: "PUT", path: base + "/{id}", id: "adminReplace" + idName, tag: tag, summary: "Replace a " + noun, auth: "roles", roles: admin,
-			desc: "The body's id may be left out; 400 (id_mismatch) when it names another than the path. " + ids + " " + unknown,
+			desc: "The body is the whole object, not a change to it: an optional field left out is stored empty (an English name, an address, a description), never kept from the stored one, and the fields it requires are required here as on create. " +
+				"The body's id may be left out; 400 (id_mismatch) when it names another than the path. " + ids + " " + unknown,
 			body: comp + "Input", ok: []apiResponse{{status: 200, desc: "Replaced.", schema: comp}}, errs: []int{400, 401, 403, 404}},
 		{method: "DELETE", path: base + "/{id}", id: "adminDelete" + idName, tag: tag, summary: "Delete a " + noun + " (409 while in use)", auth: "roles", roles: admin,
 			desc: unknown,
@@ -455,7 +456,7 @@ func openAPIOperations() []apiOperation {
 	// Registering a station issues its broker credential, as the admin
 	// pages do; the secret makes the route unkeyed, like the credential's.
 	stations := catalogueOps("stations", "stations", "Station", "station", "station",
-		"400 station_name without an Italian name or for a name that is not one line of at most 200 characters, station_address for an address that is not one line of at most 300 characters, station_position for a position that is no valid latitude and longitude (or is 0, 0), station_capacity for a capacity that is not 1 to 200 docks, missing_field without lat or lon (an explicit null too).")
+		"400 station_name without an Italian name or for a name that is not one line of at most 200 characters, station_address for an address that is not one line of at most 300 characters, station_position for a position that is no valid latitude and longitude (or is 0, 0), station_capacity for a capacity that is not 1 to 200 docks, missing_field without lat, lon or open (an explicit null too).")
 	stations[1].summary = "Register a station and issue its broker credential"
 	stations[1].desc += " Cache-Control: no-store. The answer is the station with its first broker credential, whose secret is in this answer only; " +
 		"when the credential could not be issued, credential_error says why and the station exists all the same (issue it with POST .../credential). " +
@@ -466,7 +467,7 @@ func openAPIOperations() []apiOperation {
 	stations[4].desc += " Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
 	ops = append(ops, stations...)
 	bikes := catalogueOps("bikes", "bikes", "Bike", "bike", "bike",
-		"400 (unknown_vehicle_type) for a vehicle type that does not exist.")
+		"400 unknown_vehicle_type for a vehicle type that does not exist, missing_field without active (an explicit null too).")
 	bikes[4].desc += " 409 (bike_on_ride) while it is on a ride; 409 (bike_in_use) while it is in a dock, as its station last reported, or once it has rides behind it, failed unlocks included (the rides keep referring to it): take it out of the fleet (active false) instead."
 	ops = append(ops, bikes...)
 	types := catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type", "vehicle_type",

@@ -144,11 +144,11 @@ var openAPIComponents = []component{
 
 	// Mobility.
 	{name: "Station", typ: typeOf[mobility.Station]()},
-	{name: "StationInput", typ: typeOf[mobility.Station](), request: true, required: []string{"name_it", "lat", "lon", "capacity"}, desc: "created_at and updated_at are set by the hub and ignored here."},
+	{name: "StationInput", typ: typeOf[mobility.Station](), request: true, required: []string{"name_it", "lat", "lon", "capacity", "open"}, desc: "created_at and updated_at are set by the hub and ignored here."},
 	{name: "StationView", typ: typeOf[mobility.StationView](), desc: "A station with its live availability."},
 	{name: "BikeAtDock", typ: typeOf[mobility.BikeAtDock]()},
 	{name: "Bike", typ: typeOf[mobility.Bike]()},
-	{name: "BikeInput", typ: typeOf[mobility.Bike](), request: true, required: []string{"vehicle_type_id"}},
+	{name: "BikeInput", typ: typeOf[mobility.Bike](), request: true, required: []string{"vehicle_type_id", "active"}, desc: "updated_at is set by the hub and ignored here."},
 	{name: "VehicleType", typ: typeOf[mobility.VehicleType]()},
 	{name: "VehicleTypeInput", typ: typeOf[mobility.VehicleType](), request: true, required: []string{"name_it", "propulsion", "pricing_plan_id"}},
 	{name: "PricingPlan", typ: typeOf[mobility.PricingPlan](), desc: "An unlock fee plus per-minute segments (GBFS per_min_pricing semantics), in integer cents."},
@@ -260,6 +260,9 @@ var openAPIFieldNotes = map[string]*obj{
 	"StationInput.address":               newObj("maxLength", mobility.MaxAddress, "description", "One line without control characters (else 400 station_address)."),
 	"DockServiceRequest.note":            newObj("maxLength", mobility.MaxDockNote, "description", "For the technician: one line without control characters (else 400 dock_note)."),
 	"BikeInput.id":                       newObj("description", "Required on POST; on PUT taken from the URL when absent."),
+	"BikeInput.active":                   newObj("description", "false takes the bike out of the fleet: it cannot be unlocked. Required (400 missing_field without it, null too), so that a body leaving it out changes nothing."),
+	"StationInput.open":                  newObj("description", "false closes the station to unlocks (bikes are still docked there). Required (400 missing_field without it, null too), so that a body leaving it out changes nothing."),
+	"PricingPlanInput.per_min_pricing":   newObj("description", "Left out or null: no per-minute segment (the plan charges its unlock fee alone), on PUT too."),
 	"VehicleTypeInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
 	"PricingPlanInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
 	"DockState.battery":                  newObj("minimum", 0, "maximum", 100),
