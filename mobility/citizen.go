@@ -247,8 +247,14 @@ func checkReport(r FaultReport) error {
 	default:
 		return apperr.R(apperr.Invalid, "report_target", "Say whether a bike or a dock is faulty.")
 	}
+	// Characters the rider cannot see (a text direction override, a control
+	// character, often pasted with the text) have a refusal of their own:
+	// blaming the length would send them counting what they typed.
+	if utf8.ValidString(r.Description) && !plaintext.Lines(r.Description) {
+		return apperr.R(apperr.Invalid, "report_text_invisible_characters", "The description holds invisible or control characters; type it again without them.")
+	}
 	n := utf8.RuneCountInString(r.Description)
-	if n < minReportText || n > MaxReportText || !plaintext.Lines(r.Description) {
+	if n < minReportText || n > MaxReportText || !utf8.ValidString(r.Description) {
 		return apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", minReportText, MaxReportText)
 	}
 	return nil

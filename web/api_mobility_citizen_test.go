@@ -111,6 +111,7 @@ func TestMobilityCitizenAPI(t *testing.T) {
 				{"dock past capacity", `{"station_id":"cit-001","target":"dock","dock":7,"description":"rotto"}`, "report_dock"},
 				{"short text", `{"station_id":"cit-001","target":"dock","dock":2,"description":" x "}`, "report_text"},
 				{"long text", `{"station_id":"cit-001","target":"dock","dock":2,"description":"` + strings.Repeat("a", mobility.MaxReportText+1) + `"}`, "report_text"},
+				{"bidi override", `{"station_id":"cit-001","target":"dock","dock":2,"description":"freno \u202erotto"}`, "report_text_invisible_characters"},
 			} {
 				p := wantProblem(t, env.do(t, "POST", "/api/v1/mobility/fault-reports", anna, c.body), http.StatusBadRequest)
 				if c.reason != "" && p.Reason != c.reason {

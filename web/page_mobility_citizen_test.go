@@ -69,6 +69,13 @@ func TestBikeMapFavouritesAndFaultReports(t *testing.T) {
 	if !strings.Contains(body, `data-field-error="description"`) || !strings.Contains(body, `value="`+bike+`"`) || !strings.Contains(body, "Descrivi il guasto in 3–500 caratteri.") {
 		t.Fatalf("refusal without the field error or the typed bike:\n%s", body)
 	}
+	// Characters the rider cannot see are named as such, not blamed on the
+	// length, and the text comes back to be typed again.
+	res, body = citizen.Post("/bikes/reports", url.Values{"csrf_token": {tok}, "station_id": {first.ID}, "target": {"bike"}, "bike_id": {bike}, "description": {"freno \u202erotto"}})
+	if res.StatusCode == http.StatusOK || res.StatusCode == http.StatusSeeOther || !strings.Contains(body, `data-field-error="description"`) ||
+		!strings.Contains(body, "caratteri invisibili") || strings.Contains(body, "3–500") {
+		t.Fatalf("bidi override: %d\n%s", res.StatusCode, body)
+	}
 	res, body = citizen.Post("/bikes/reports", url.Values{"csrf_token": {tok}, "station_id": {first.ID}, "target": {"dock"}, "dock": {"99"}, "description": {"lo stallo non si blocca"}})
 	if res.StatusCode == http.StatusOK || res.StatusCode == http.StatusSeeOther || !strings.Contains(body, `data-field-error="dock"`) || !strings.Contains(body, "lo stallo non si blocca</textarea>") {
 		t.Fatalf("dock out of range: %d\n%s", res.StatusCode, body)

@@ -170,7 +170,7 @@ var openAPIComponents = []component{
 	{name: "DockServiceRequest", typ: typeOf[dockServiceRequest](), request: true, required: []string{"in_service"}},
 	{name: "FavouriteStations", typ: typeOf[favouritesAnswer](), desc: "The caller's favourite stations, by id, which the stations page lists first."},
 	{name: "FaultReportRequest", typ: typeOf[mobility.FaultReport](), request: true, required: []string{"station_id", "target", "description"},
-		desc: "A fault at a station: on a bike (target bike, bike_id the code printed on its frame) or on a dock (target dock, dock its number). The description is 3 to 500 characters once trimmed."},
+		desc: "A fault at a station: on a bike (target bike, bike_id the code printed on its frame) or on a dock (target dock, dock its number). The description is 3 to 500 characters once trimmed, without invisible or control characters (line breaks and tabs are text)."},
 	{name: "MyFaultReport", typ: typeOf[mobility.MyReport](), desc: "One of the caller's fault reports; resolved_at is set once an operator has dealt with it."},
 }
 

@@ -93,7 +93,7 @@ type faultForm struct {
 // faultField is the form field a report refusal belongs to.
 var faultField = map[string]string{
 	"report_target": "target", "report_bike": "bike_id", "report_no_bike": "bike_id",
-	"report_dock": "dock", "report_text": "description",
+	"report_dock": "dock", "report_text": "description", "report_text_invisible_characters": "description",
 }
 
 // handleBikeReport records a rider's fault report and goes back to the
