@@ -105,8 +105,14 @@ func TestBikeMapFavouritesAndFaultReports(t *testing.T) {
 		!strings.Contains(body, acct.ID) || !strings.Contains(body, bike) {
 		t.Fatalf("operator's list: %d\n%s", res.StatusCode, body)
 	}
-	// The operators' incident list names it too, pointing to the details.
-	if _, body := op.Get("/operator/bikes"); !strings.Contains(body, "Guasto segnalato da un cittadino alla stazione "+first.ID) {
+	// Its resolve button names the bike and the station to a screen reader.
+	if !strings.Contains(body, `Segna come risolto<span class="visually-hidden">: Bici `+bike+` alla stazione `+first.NameIT+`</span></button>`) {
+		t.Errorf("the report's button does not name it:\n%s", body)
+	}
+	// The operators' incident list names it too, pointing to the details,
+	// with a button of its own.
+	if _, body := op.Get("/operator/bikes"); !strings.Contains(body, "Guasto segnalato da un cittadino alla stazione "+first.ID) ||
+		!strings.Contains(body, `Segna come risolta<span class="visually-hidden">: Bici `+bike+` alla stazione `+first.NameIT+`</span></button>`) {
 		t.Errorf("the incident list does not show the citizen's report:\n%s", body)
 	}
 	if _, body := op.Get("/operator"); !strings.Contains(body, `href="/operator/bikes/reports"`) {

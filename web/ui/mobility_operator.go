@@ -29,7 +29,26 @@ type operatorBikesPage struct {
 	LongRides []longRideRow
 	OpenRides int
 	// Incidents are the open ones, newest first.
-	Incidents []mobility.Incident
+	Incidents []incidentRow
+}
+
+// incidentRow is an open incident with what its resolve button names to a
+// screen reader, so that the list's buttons do not all read the same.
+type incidentRow struct {
+	mobility.Incident
+	About string
+}
+
+// incidentAbout names incident i for its button: the bike or dock a
+// citizen reported, or the unlock a station confirmed late, and where.
+func incidentAbout(l *locale, i mobility.Incident, station string) string {
+	switch {
+	case i.Kind == mobility.IncidentCitizenReport && i.BikeID != "":
+		return l.T("bikes.op.what_bike", i.BikeID, station)
+	case i.Kind == mobility.IncidentCitizenReport:
+		return l.T("bikes.op.what_dock", i.Dock, station)
+	}
+	return l.T("mobility.op.incident.what_unlock", i.RequestID, station)
 }
 
 type operatorStationRow struct {
@@ -63,7 +82,7 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	l := s.locale(r)
-	page := operatorBikesPage{At: ov.At, OpenRides: ov.OpenRides, Incidents: incidents}
+	page := operatorBikesPage{At: ov.At, OpenRides: ov.OpenRides}
 	names := map[string]string{}
 	for _, st := range ov.Stations {
 		row := operatorStationRow{OperatorStation: st, Name: st.Name(l.Lang)}
@@ -79,6 +98,13 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 		if st.Offline {
 			page.Offline = append(page.Offline, row)
 		}
+	}
+	for _, i := range incidents {
+		name, ok := names[i.StationID]
+		if !ok {
+			name = i.StationID
+		}
+		page.Incidents = append(page.Incidents, incidentRow{Incident: i, About: incidentAbout(l, i, name)})
 	}
 	for _, ride := range ov.LongRides {
 		name, ok := names[ride.StartStation]
