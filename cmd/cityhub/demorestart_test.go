@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"maps"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/mobility/mobilitytest"
+	"cityhub/simulator"
 	"cityhub/store"
 	"cityhub/store/sqlite"
 	"cityhub/store/storetest"
@@ -82,4 +85,55 @@ func TestDemoRestartKeepsTheCatalogueAsChanged(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A station whose broker credential the operator revoked stays revoked when
+// the demo starts again: the demo does not issue it a new one, does not
+// play it (it shows offline, as a real station locked out does) and leaves
+// it out of the simulated stations' credentials file, while the other
+// stations get fresh secrets as on every start.
+func TestDemoRestartKeepsARevokedCredentialRevoked(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env := demoEnv(dir)
+	startDemoOnce(t, env)
+
+	ctx := context.Background()
+	sys := identity.System()
+	open := func() (*mobility.Service, func()) {
+		t.Helper()
+		db, err := sqlite.Open(ctx, filepath.Join(dir, store.SQLiteFile), storetest.Logger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mobilitytest.NewService(db.Mobility(), nil), func() { db.Close() }
+	}
+	svc, done := open()
+	revoked, err := svc.RevokeStationCredential(ctx, sys, "bn-003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := svc.StationCredential(ctx, sys, "bn-004")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done()
+
+	startDemoOnce(t, env)
+	svc, done = open()
+	defer done()
+	c, err := svc.StationCredential(ctx, sys, "bn-003")
+	if err != nil || c.Active() || c.Generation != revoked.Generation {
+		t.Errorf("after a restart bn-003's credential is %+v (%v): want it revoked, generation %d", c, err, revoked.Generation)
+	}
+	if c, err := svc.StationCredential(ctx, sys, "bn-004"); err != nil || !c.Active() || c.Generation <= other.Generation {
+		t.Errorf("after a restart bn-004's credential is %+v (%v): want a new one after generation %d", c, err, other.Generation)
+	}
+	creds, err := simulator.ReadCredentials(filepath.Join(dir, "demo-stations.credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := creds["bn-003"]; ok || creds["bn-004"] == "" {
+		t.Errorf("credentials file after a restart lists %v", slices.Sorted(maps.Keys(creds)))
+	}
 }

@@ -168,7 +168,7 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Wri
 		m.log.Info("simulated stations not started on the external broker (no -simulate-stations)")
 		return nil
 	}
-	creds, err := m.demoCredentials(ctx, layout)
+	layout, creds, err := m.demoCredentials(ctx, layout)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Wri
 		return fmt.Errorf("start simulated stations: %w", err)
 	}
 	m.sim = sim
-	m.log.Info("simulated stations running", slog.Int("stations", n), slog.String("broker", config.Redact(m.brokerURL())))
+	m.log.Info("simulated stations running", slog.Int("stations", len(layout)), slog.String("broker", config.Redact(m.brokerURL())))
 	return nil
 }
 
@@ -233,27 +233,41 @@ func (m *mobilityHub) demoCatalogue(ctx context.Context, layout []simulator.Stat
 // demoCredentials gives each simulated station a fresh secret, as the city
 // admin would (the demo's seeding is the hub's own process, so it acts as
 // identity.System), and writes them where `cityhub simulate -credentials`
-// reads.
-func (m *mobilityHub) demoCredentials(ctx context.Context, layout []simulator.StationSpec) (map[string]string, error) {
+// reads. A station whose credential was revoked keeps it revoked: the
+// operator locked it out, so the demo neither issues it another nor plays
+// it, and it shows offline as a real station locked out does, until the
+// operator issues it a credential (the next start then plays it). It
+// returns the stations to play with their secrets.
+func (m *mobilityHub) demoCredentials(ctx context.Context, layout []simulator.StationSpec) ([]simulator.StationSpec, map[string]string, error) {
 	admin := identity.System()
 	creds := make(map[string]string, len(layout))
+	var played []simulator.StationSpec
 	for _, st := range layout {
-		c, err := m.svc.RotateStationCredential(ctx, admin, st.ID)
-		if apperr.Has(err, apperr.NotFound) {
+		var c mobility.IssuedCredential
+		prev, err := m.svc.StationCredential(ctx, admin, st.ID)
+		switch {
+		case apperr.Has(err, apperr.NotFound):
 			c, err = m.svc.IssueStationCredential(ctx, admin, st.ID)
+		case err == nil && !prev.Active():
+			m.log.Warn("demo station not played: its broker credential was revoked; issue it a new one to play it again at the next start",
+				slog.String("station", st.ID))
+			continue
+		case err == nil:
+			c, err = m.svc.RotateStationCredential(ctx, admin, st.ID)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("credentials of demo station %s: %w", st.ID, err)
+			return nil, nil, fmt.Errorf("credentials of demo station %s: %w", st.ID, err)
 		}
 		creds[st.ID] = c.Secret
+		played = append(played, st)
 	}
 	path := filepath.Join(m.cfg.DataDir, "demo-stations.credentials")
 	var buf bytes.Buffer
 	if err := simulator.WriteCredentials(&buf, creds); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := demo.WritePrivate(path, buf.Bytes()); err != nil {
-		return nil, fmt.Errorf("write demo station credentials: %w", err)
+		return nil, nil, fmt.Errorf("write demo station credentials: %w", err)
 	}
-	return creds, nil
+	return played, creds, nil
 }
