@@ -103,26 +103,32 @@ func (s *Sim) onCommand(st *station, payload []byte) {
 	}
 	s.publishEvent(st, mobility.Event{Type: mobility.EventBikeUndocked, Dock: cmd.Dock, BikeID: released.bike})
 	s.publishStatus(st)
-	if s.cfg.RideMax > 0 {
-		d := s.cfg.RideMin
-		s.mu.Lock()
-		if s.cfg.RideMax > s.cfg.RideMin {
-			d += time.Duration(s.rng.Int64N(int64(s.cfg.RideMax - s.cfg.RideMin)))
-		}
-		s.mu.Unlock()
-		bike := released.bike
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			select {
-			case <-time.After(d):
-				if _, _, err := s.Dock(bike, ""); err != nil {
-					s.log.Warn("dock after ride", slog.String("bike", bike), slog.Any("error", err))
-				}
-			case <-s.stop:
-			}
-		}()
+	s.rideThenDock(released.bike)
+}
+
+// rideThenDock docks bike, out on a ride, at a random station with a free
+// dock after a ride time from RideMin to RideMax, when rides are played.
+func (s *Sim) rideThenDock(bike string) {
+	if s.cfg.RideMax <= 0 {
+		return
 	}
+	d := s.cfg.RideMin
+	s.mu.Lock()
+	if s.cfg.RideMax > s.cfg.RideMin {
+		d += time.Duration(s.rng.Int64N(int64(s.cfg.RideMax - s.cfg.RideMin)))
+	}
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		select {
+		case <-time.After(d):
+			if _, _, err := s.Dock(bike, ""); err != nil {
+				s.log.Warn("dock after ride", slog.String("bike", bike), slog.Any("error", err))
+			}
+		case <-s.stop:
+		}
+	}()
 }
 
 // ownReplyTopic says whether topic is one of station's reply topics,

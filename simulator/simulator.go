@@ -42,6 +42,8 @@ type BikeSpec struct {
 	ID       string
 	Electric bool
 	Dock     int
+	// Battery is an e-bike's charge in percent; 0 draws one from 60 to 100.
+	Battery int
 }
 
 // Layout makes n stations around the centre of Benevento, each with docks
@@ -92,6 +94,10 @@ type Config struct {
 	// RideMin and RideMax bound a simulated ride; after it the bike docks at
 	// a random station with a free dock. Both zero: bikes stay out until Dock.
 	RideMin, RideMax time.Duration
+	// Riding are bikes out on a ride when the simulator starts (their Dock
+	// is not read): a simulator taking over from one that stopped mid-ride
+	// docks each after a ride time, as a ride it began ends.
+	Riding []BikeSpec
 	// ClockBehind makes every station's clock run this far behind the
 	// real one (negative: ahead), as a station whose NTP failed: its "ts"
 	// and the deadlines it checks are by that clock.
@@ -192,17 +198,29 @@ func New(cfg Config) *Sim {
 		st := &station{spec: spec, docks: make([]dock, spec.Docks), ready: make(chan struct{})}
 		for _, b := range spec.Bikes {
 			if b.Dock >= 1 && b.Dock <= spec.Docks {
-				d := dock{bike: b.ID, electric: b.Electric}
-				if b.Electric {
-					d.battery = 60 + s.rng.IntN(41)
-				}
-				st.docks[b.Dock-1] = d
+				st.docks[b.Dock-1] = dock{bike: b.ID, electric: b.Electric, battery: s.battery(b)}
 			}
 		}
 		s.stations[spec.ID] = st
 		s.order = append(s.order, spec.ID)
 	}
+	for _, b := range cfg.Riding {
+		s.out[b.ID] = outBike{electric: b.Electric, battery: s.battery(b)}
+	}
 	return s
+}
+
+// battery is the charge b starts with: its own, or one drawn for an e-bike
+// without (0 for a bike without a battery). The caller holds s.mu or has
+// not shared s yet.
+func (s *Sim) battery(b BikeSpec) int {
+	switch {
+	case !b.Electric:
+		return 0
+	case b.Battery > 0:
+		return min(b.Battery, 100)
+	}
+	return 60 + s.rng.IntN(41)
 }
 
 func (s *Sim) topic(station, kind string) string { return s.root + "/stations/" + station + "/" + kind }
@@ -239,6 +257,9 @@ func (s *Sim) Start(ctx context.Context) error {
 	}
 	s.wg.Add(1)
 	go s.loop()
+	for _, b := range s.cfg.Riding {
+		s.rideThenDock(b.ID)
+	}
 	return nil
 }
 
@@ -489,6 +510,10 @@ func (s *Sim) dock(bikeID, stationID string, withStatus bool) (string, int, erro
 	candidates := s.order
 	if stationID != "" {
 		candidates = []string{stationID}
+	}
+	if len(candidates) == 0 {
+		s.mu.Unlock()
+		return "", 0, ErrNoFreeDock
 	}
 	start := s.rng.IntN(len(candidates))
 	for i := range candidates {

@@ -172,7 +172,12 @@ func (m *mobilityHub) seedDemoStations(ctx context.Context, n int, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	sim := simulator.New(simulator.Config{URL: m.brokerURL(), Credentials: creds, Root: m.cfg.MQTTTopicRoot, Stations: layout, StatusEvery: 30 * time.Second,
+	snap, err := m.svc.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("read where the hub sees the bikes: %w", err)
+	}
+	layout, riding := demoResume(layout, snap)
+	sim := simulator.New(simulator.Config{URL: m.brokerURL(), Credentials: creds, Root: m.cfg.MQTTTopicRoot, Stations: layout, Riding: riding, StatusEvery: 30 * time.Second,
 		EventsPerSecond: 0.05, FailureRate: 0.05, ReplyDelay: 400 * time.Millisecond,
 		RideMin: 2 * time.Minute, RideMax: 6 * time.Minute, Log: m.log})
 	if err := sim.Start(ctx); err != nil {
