@@ -379,7 +379,7 @@ func BenchmarkHubMemory10kStations(b *testing.B) {
 		live := heapInUse()
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		list, err := svc.StationList(ctx, &mobility.LatLon{Lat: 41, Lon: 14})
+		list, err := svc.StationList(ctx, &mobility.LatLon{Lat: 41, Lon: 14}, "it")
 		if err != nil {
 			b.Fatal(err)
 		}

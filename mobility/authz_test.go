@@ -211,7 +211,7 @@ func TestServiceRoleTable(t *testing.T) {
 	}
 
 	// The public reads take no caller and answer anyone.
-	if list, err := svc.StationList(ctx, nil); err != nil || len(list) != 1 {
+	if list, err := svc.StationList(ctx, nil, "it"); err != nil || len(list) != 1 {
 		t.Errorf("StationList: %d stations, %v", len(list), err)
 	}
 	if v, err := svc.StationDetail(ctx, st.ID); err != nil || v.ID != st.ID {

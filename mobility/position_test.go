@@ -43,10 +43,10 @@ func TestPositionsAreOnTheEarth(t *testing.T) {
 	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("geo", 2, 4)); err != nil {
 		t.Fatal(err)
 	}
-	if list, err := svc.StationList(ctx, &mobility.LatLon{Lat: nan, Lon: nan}); apperr.ReasonOf(err) != "position" {
+	if list, err := svc.StationList(ctx, &mobility.LatLon{Lat: nan, Lon: nan}, "it"); apperr.ReasonOf(err) != "position" {
 		t.Errorf("stations near NaN: %+v %v", list, err)
 	}
-	list, err := svc.StationList(ctx, &mobility.LatLon{Lat: 41.13, Lon: 14.78})
+	list, err := svc.StationList(ctx, &mobility.LatLon{Lat: 41.13, Lon: 14.78}, "it")
 	if err != nil || len(list) != 2 || list[0].DistanceMeters == nil || *list[0].DistanceMeters < 0 {
 		t.Errorf("stations near a position: %+v %v", list, err)
 	}

@@ -34,7 +34,7 @@ func TestTelemetryUpdatesStationState(t *testing.T) {
 				t.Errorf("last_reported %s", s.LastReported)
 			}
 		}
-		list, err := e.Svc.StationList(ctx, &mobility.LatLon{Lat: e.Stations[2].Lat, Lon: e.Stations[2].Lon})
+		list, err := e.Svc.StationList(ctx, &mobility.LatLon{Lat: e.Stations[2].Lat, Lon: e.Stations[2].Lon}, "it")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,12 @@
 package mobility
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"cityhub/apperr"
@@ -288,9 +290,10 @@ func DistanceMeters(a, b LatLon) float64 {
 }
 
 // StationList lists stations with availability, nearest first when near is
-// given, else by name. Invalid (reason position) when near is not a
-// position.
-func (s *Service) StationList(ctx context.Context, near *LatLon) ([]StationView, error) {
+// given, else by their names in lang ("it" or "en", as Station.Name) in
+// CompareNames's order, which is what a list shown in that language reads
+// as alphabetical. Invalid (reason position) when near is not a position.
+func (s *Service) StationList(ctx context.Context, near *LatLon, lang string) ([]StationView, error) {
 	if near != nil {
 		if err := near.Validate(); err != nil {
 			return nil, err
@@ -314,12 +317,7 @@ func (s *Service) StationList(ctx context.Context, near *LatLon) ([]StationView,
 		slices.SortStableFunc(out, func(a, b StationView) int { return *a.DistanceMeters - *b.DistanceMeters })
 	} else {
 		slices.SortStableFunc(out, func(a, b StationView) int {
-			if a.NameIT < b.NameIT {
-				return -1
-			} else if a.NameIT > b.NameIT {
-				return 1
-			}
-			return 0
+			return cmp.Or(CompareNames(a.Name(lang), b.Name(lang)), strings.Compare(a.ID, b.ID))
 		})
 	}
 	return out, nil

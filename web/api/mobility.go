@@ -39,7 +39,9 @@ func (h *mobilityHandler) handleAPIMobilityStations(w http.ResponseWriter, r *ht
 		}
 		near = &p
 	}
-	list, err := h.mobility.StationList(r.Context(), near)
+	// The API gives both names; it lists them by the city's own, the
+	// Italian one (name_it).
+	list, err := h.mobility.StationList(r.Context(), near, "it")
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -392,7 +392,7 @@ func openAPIOperations() []apiOperation {
 
 		// Mobility: riders.
 		{method: "GET", path: "/api/v1/mobility/stations", id: "listStations", tag: "mobility", summary: "Stations with live availability", auth: "public",
-			desc: "With lat and lon (the phone's position), nearest first with distance_meters; 400 (position) unless both are numbers of a valid position.",
+			desc: "With lat and lon (the phone's position), nearest first with distance_meters; 400 (position) unless both are numbers of a valid position. Without them, in the alphabetical order of name_it, the city's own name for a station (letters alike whatever their case and accents).",
 			query: []apiParam{query("lat", "Latitude in degrees (with lon).", newObj("type", "number", "minimum", -90, "maximum", 90)),
 				query("lon", "Longitude in degrees (with lat).", newObj("type", "number", "minimum", -180, "maximum", 180))},
 			ok: []apiResponse{{status: 200, desc: "Stations.", schema: listOf("stations", "StationView")}}, errs: []int{400}},

@@ -71,7 +71,8 @@ func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	near, ok := positionOf(r)
-	list, err := s.mobility.StationList(ctx, near)
+	l := s.locale(r)
+	list, err := s.mobility.StationList(ctx, near, l.Lang)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
@@ -81,7 +82,6 @@ func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c
 		s.pageError(w, r, err)
 		return
 	}
-	l := s.locale(r)
 	page := bikeStationsPage{Near: ok, Ride: ride, Map: s.maps, Center: stationsCentre(list), CanFavourite: mobility.MayRide(c) == nil}
 	var rest []stationRow
 	for _, st := range list {
