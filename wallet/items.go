@@ -22,6 +22,10 @@ type Item struct {
 	HasQR bool `json:"has_qr"`
 	// Detail is a link to the item's page, relative to the hub's URL.
 	Link string `json:"link,omitempty"`
+	// Titles is the title in each language the source names the item in,
+	// by language code ("it", "en"), for a page in that language; Title
+	// is the default, which the API gives.
+	Titles map[string]string `json:"-"`
 }
 
 // ItemSource lists a citizen's items of one kind.

@@ -233,6 +233,20 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	if err != nil || len(items) != 1 || items[0].Status != "ended" || *items[0].Value != ride.FareCents || items[0].Link != ridePath {
 		t.Errorf("ride wallet items: %+v %v", items, err)
 	}
+	// The wallet page names the stations in its own language, as the ride
+	// page does, where it gave the Italian names on the English page.
+	end := b.m.Stations[1]
+	b.m.Wallet.RegisterItems("ride", b.m.Svc) // as the hub does
+	if _, body := rider.Get("/wallet"); !strings.Contains(body, `<h3 class="item-title">`+st.NameIT+" → "+end.NameIT+`</h3>`) {
+		t.Errorf("Italian wallet page without the ride's stations:\n%s", body)
+	}
+	english(rider)
+	if _, body := rider.Get(ridePath); !strings.Contains(body, end.NameEN) {
+		t.Errorf("English ride page without %q:\n%s", end.NameEN, body)
+	}
+	if _, body := rider.Get("/wallet"); !strings.Contains(body, `<h3 class="item-title">`+st.NameEN+" → "+end.NameEN+`</h3>`) {
+		t.Errorf("English wallet page without the ride's stations in English:\n%s", body)
+	}
 }
 
 // Stations whose clocks run five minutes behind are named so on the

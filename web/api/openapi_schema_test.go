@@ -91,7 +91,7 @@ var openAPIComponents = []component{
 
 	// Wallet.
 	{name: "Wallet", typ: typeOf[WalletView](), desc: "A citizen's credit balance (integer euro cents) and wallet items."},
-	{name: "WalletItem", typ: typeOf[wallet.Item](), desc: "A voucher, ticket or ride as a wallet card."},
+	{name: "WalletItem", typ: typeOf[wallet.Item](), desc: "A voucher, ticket or ride as a wallet card. A ride's title names its stations by their Italian names (name_it), the city's own; the pages name them in the page's language."},
 	{name: "HistoryLine", typ: typeOf[wallet.HistoryLine]()},
 	{name: "HistoryPage", typ: typeOf[wallet.HistoryPage](), desc: "A page of ledger entries, newest first; pass next_cursor as ?cursor= for the following page (absent at the end)."},
 	{name: "LedgerAccount", typ: typeOf[wallet.Account]()},

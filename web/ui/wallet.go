@@ -106,6 +106,9 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 	l := s.locale(r)
 	for _, it := range items {
 		card := walletCard{Item: it}
+		if t := it.Titles[l.Lang]; t != "" {
+			card.Title = t
+		}
 		if it.HasQR {
 			card.QR, err = s.cardQR(r, c, it)
 			if err != nil {
