@@ -39,7 +39,7 @@ func TestFaultReportOfABikeDockedElsewhere(t *testing.T) {
 	res, body := op.Get("/operator/bikes/reports")
 	body = html.UnescapeString(body)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Bici "+bike+" alla stazione "+first.NameIT) ||
-		!strings.Contains(body, "Il cittadino ha indicato la stazione "+second.NameIT+", ma l'hub vede la bici qui") || !strings.Contains(body, "Il manubrio è storto") {
+		!strings.Contains(body, "Il cittadino l'ha segnalata alla stazione "+second.NameIT+", ma l'hub vede la bici qui") || !strings.Contains(body, "Il manubrio è storto") {
 		t.Fatalf("operator's page: %d\n%s", res.StatusCode, body)
 	}
 }

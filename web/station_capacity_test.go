@@ -54,7 +54,7 @@ func TestStationCapacityBelowItsBikes(t *testing.T) {
 			}
 			body = html.UnescapeString(body)
 			i := strings.Index(body, `data-field-error="capacity">`)
-			if i < 0 || !strings.Contains(body[i:min(len(body), i+300)], "La stazione ha 5 bici in stallo: la capienza non può essere inferiore (hai scritto 3).") {
+			if i < 0 || !strings.Contains(body[i:min(len(body), i+300)], "La stazione ha 5 bici agganciate agli stalli: la capienza non può essere inferiore (hai scritto 3).") {
 				t.Errorf("no words on the bikes docked by the capacity:\n%s", body)
 			}
 			if !strings.Contains(body, `name="capacity" value="3"`) {
