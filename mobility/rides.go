@@ -139,7 +139,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	// marked this one offline, and "try another station" would send the
 	// rider to one that cannot answer either. Nothing is written.
 	if !s.brokerReachable() {
-		return apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
+		return ErrBrokerUnavailable
 	}
 	if place.State == nil || !s.online(*place.State, now) {
 		return apperr.R(apperr.Unavailable, "station_offline", "Station %s is offline; try another station.", st.Name("it"))
@@ -238,7 +238,7 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride, lag time.Duration) 
 	var reply Reply
 	var sendErr error
 	if cmd == nil {
-		sendErr = apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now.")
+		sendErr = ErrBrokerUnavailable
 	} else {
 		// The wait outlives the rider's request (a phone that drops its
 		// connection must not abandon a command the station may carry
@@ -297,13 +297,13 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride, lag time.Duration) 
 	if failure != nil {
 		s.log.InfoContext(ctx, "unlock failed", slog.String("ride", ride.ID), slog.String("station", ride.StartStation),
 			slog.String("bike", ride.BikeID), slog.String("reason", out.FailureReason))
-		if out.Status == RideFailed {
-			return out, rideFailure(out)
-		}
-		return out, failure
 	}
-	if out.Status == RideFailed {
+	switch {
+	case out.Status == RideFailed:
+		// Made from the stored reason, as a retry's answer is.
 		return out, rideFailure(out)
+	case failure != nil:
+		return out, failure
 	}
 	return out, nil
 }
@@ -359,7 +359,7 @@ func rideFailure(r Ride) error {
 	case reason == "station_timeout" || reason == "pending_expired":
 		return errStationTimeout
 	case reason == "broker_unavailable":
-		return apperr.R(apperr.Unavailable, reason, "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
+		return ErrBrokerUnavailable
 	case reason == "request_in_flight":
 		return apperr.R(apperr.Conflict, reason, "This unlock is already in progress.")
 	case reason == string(apperr.Unavailable):
@@ -370,6 +370,11 @@ func rideFailure(r Ride) error {
 		return apperr.R(apperr.Unavailable, reason, "That unlock failed (%s). Nothing was charged.", reason)
 	}
 }
+
+// ErrBrokerUnavailable is the answer of an unlock while the stations
+// cannot be reached (no broker, or not connected), whoever finds it: the
+// service, the transport, or a retry reading the stored reason.
+var ErrBrokerUnavailable = apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
 
 var errStationTimeout = apperr.R(apperr.Unavailable, "station_timeout", "The station did not answer in time; the bike stays locked and nothing was charged.")
 

@@ -188,7 +188,7 @@ func (c *Client) logStray(msg string, attrs ...any) {
 // broker is unreachable it fails at once with Unavailable.
 func (c *Client) Unlock(ctx context.Context, cmd mobility.UnlockCommand) (mobility.Reply, error) {
 	if !c.Connected() {
-		return mobility.Reply{}, apperr.R(apperr.Unavailable, "broker_unavailable", "The stations cannot be reached right now; nothing was charged. Try again in a minute.")
+		return mobility.Reply{}, mobility.ErrBrokerUnavailable
 	}
 	cmd.ReplyTo = c.topics.Replies(cmd.StationID, c.opts.InstanceID)
 	payload, err := mobility.EncodeUnlock(cmd, time.Now())
