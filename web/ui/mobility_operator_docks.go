@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -61,6 +62,9 @@ func (s *bikePages) stationFormRefused(w http.ResponseWriter, r *http.Request, c
 	}
 	page, err := s.operatorStation(r, c, id)
 	if err != nil {
+		// The refusal is the answer; the page that could not be drawn
+		// again around it is the operator's to know of.
+		s.log.ErrorContext(r.Context(), "draw the station page again after a refused form", slog.String("station", id), slog.Any("error", err))
 		s.pageError(w, r, refusal)
 		return
 	}

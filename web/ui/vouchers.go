@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -121,6 +122,9 @@ func (s *voucherPages) claimRefused(w http.ResponseWriter, r *http.Request, c id
 	}
 	page, err := s.vouchersPageFor(r.Context(), c)
 	if err != nil {
+		// The refusal is the answer; the page that could not be drawn
+		// again around it is the operator's to know of.
+		s.log.ErrorContext(r.Context(), "draw the vouchers page again after a refused claim", slog.Any("error", err))
 		s.pageError(w, r, refusal)
 		return
 	}
