@@ -181,6 +181,10 @@ func TestParticipationPages(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, "Not &lt;b&gt;ours&lt;/b&gt;") {
 		t.Fatalf("reject without confirmation: %d\n%s", res.StatusCode, body)
 	}
+	// The status it asks to confirm is in the page's words, not its code.
+	if !regexp.MustCompile(`<strong>Stato</strong>: Respinta</p>`).MatchString(body) {
+		t.Fatalf("the confirmation names the status otherwise:\n%s", body)
+	}
 	if _, body := anon.Get("/reports/" + id); !strings.Contains(body, `data-status="open"`) {
 		t.Fatalf("rejected before confirmation:\n%s", body)
 	}

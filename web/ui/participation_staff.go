@@ -261,7 +261,9 @@ func staffDone(w http.ResponseWriter, r *http.Request, id, done string) {
 func (p *participationPages) handleStatus(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	id, status, note := r.PathValue("id"), r.PostFormValue("status"), r.PostFormValue("note")
 	l := p.locale(r)
-	if status == participation.StatusRejected && note != "" && !p.confirmed(w, r, l.T("part.confirm.reject"), "/staff/reports/"+id) {
+	// The status is shown in the page's words, not as the code it posts.
+	if status == participation.StatusRejected && note != "" && !p.confirmedShown(w, r, l.T("part.confirm.reject"), "/staff/reports/"+id,
+		map[string]string{"status": l.T("part.status." + status)}) {
 		return
 	}
 	if _, err := p.svc.ChangeStatus(r.Context(), c, id, status, note); err != nil {
