@@ -83,6 +83,9 @@ func TestProposalPageCommentsPage(t *testing.T) {
 	if res.StatusCode != http.StatusConflict || strings.Contains(body, `name="key" value="`+m[1]+`"`) || len(mustComments(t, svc, pr.ID))-before != 1 {
 		t.Fatalf("the key again with another text: %d", res.StatusCode)
 	}
+	if !strings.Contains(body, "Questo modulo era già stato inviato e ha pubblicato un commento") || !strings.Contains(body, "Un altro testo.") {
+		t.Fatalf("the comment form sent again says otherwise why, or lost the text:\n%s", body)
+	}
 }
 
 // mustComments is every comment of a proposal.

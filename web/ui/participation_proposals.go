@@ -150,7 +150,7 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 	}
 	d := proposalPage{Proposal: pr, Comments: cs, Citizen: c.Has(identity.RoleCitizen), Admin: c.Has(identity.RoleAdmin),
 		Values: values, Done: r.URL.Query().Get("done"), After: after, More: more, CommentKey: values["key"]}
-	if d.CommentKey == "" || apperr.ReasonOf(problem) == "idempotency_key_reused" {
+	if d.CommentKey == "" || apperr.ReasonOf(problem) == "comment_form_sent" {
 		// A refused comment keeps its key (a refusal is not kept, so the
 		// text corrected runs under it); one whose key made another
 		// comment gets a fresh one, to be a comment of its own.
@@ -239,9 +239,16 @@ func (p *participationPages) handleComment() pageHandler {
 				cm, err := p.svc.AddComment(ctx, c, id, body)
 				return cm.ID, err
 			})
+		if apperr.ReasonOf(err) == "idempotency_key_reused" {
+			// Sent before with another text, and that one was published:
+			// said as such, as the proposal form says it.
+			return errCommentFormSent
+		}
 		return err
 	}, "commented", "comment")
 }
+
+var errCommentFormSent = apperr.R(apperr.Conflict, "comment_form_sent", "This form was already sent and published a comment; send it again to publish this one too.")
 
 func (p *participationPages) handleAnswer() pageHandler {
 	return p.proposalAction(func(r *http.Request, c identity.Caller, id string) error {
