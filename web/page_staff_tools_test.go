@@ -240,6 +240,17 @@ func TestVoucherScanPreviewThenRedeem(t *testing.T) {
 	if status != http.StatusConflict || out["detail"] != "Questo buono è già stato usato." {
 		t.Fatalf("preview of a used voucher: %d %v", status, out)
 	}
+	// Past the wrong codes a shop may try, even a right one is not
+	// checked: the heading says so, not that the code is wrong.
+	for i := range vouchers.MaxCodeFailuresPerShop + 1 {
+		if status, out = scan(`{"code":"WXYZ-WXYZ-WX` + string(rune('A'+i%26)) + `","amount_cents":2350,"preview":true}`); status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	status, out = scan(`{"code":"` + v.TypedCode + `","amount_cents":2350,"preview":true}`)
+	if status != http.StatusTooManyRequests || out["heading"] != "Codice non controllato" {
+		t.Fatalf("a right code during the wrong codes' pause: %d %v", status, out)
+	}
 }
 
 // The reports page shows the ledger check in words and the charts as SVG

@@ -186,11 +186,14 @@ func pressKey(c identity.Caller, code string, cents int64) string {
 
 // scanRefusalHeading is the heading above a refusal's detail: a code that
 // did not read is "Codice non valido", a voucher that did but may not be
-// used "Buono non accettato".
+// used "Buono non accettato", and a code not looked at (the wrong codes'
+// pause) "Codice non controllato", as the door's page and the script say.
 func scanRefusalHeading(l *locale, err error) string {
 	switch apperr.CodeOf(err) {
-	case apperr.NotFound, apperr.RateLimited:
+	case apperr.NotFound:
 		return l.T("scan.result.error")
+	case apperr.RateLimited:
+		return l.T("scan.result.not_checked")
 	}
 	if apperr.ReasonOf(err) == "code_missing" {
 		return l.T("scan.result.error")
