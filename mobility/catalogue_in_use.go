@@ -9,8 +9,8 @@ import (
 // What the catalogue pages ask before they offer a delete: a vehicle type
 // that bikes are of, or a plan that a vehicle type charges by, is in use,
 // and DeleteVehicleType and DeletePricingPlan refuse to delete it
-// (vehicle_type_in_use, pricing_plan_in_use; the store decides that as it
-// deletes). The pages say why instead of offering a delete that would be
+// (vehicle_type_in_use, pricing_plan_in_use): both ask the store's one
+// check (Tx.VehicleTypeInUse, Tx.PricingPlanInUse). The pages say why instead of offering a delete that would be
 // refused.
 
 // VehicleTypeInUse reports whether bikes of vehicle type id exist.
@@ -25,10 +25,8 @@ func (s *Service) VehicleTypeInUse(ctx context.Context, c identity.Caller, id st
 		if _, err := tx.VehicleType(ctx, id); err != nil {
 			return err
 		}
-		bikes, err := tx.Bikes(ctx)
-		for _, b := range bikes {
-			used = used || b.VehicleTypeID == id
-		}
+		var err error
+		used, err = tx.VehicleTypeInUse(ctx, id)
 		return err
 	})
 	return used, err
@@ -46,10 +44,8 @@ func (s *Service) PricingPlanInUse(ctx context.Context, c identity.Caller, id st
 		if _, err := tx.PricingPlan(ctx, id); err != nil {
 			return err
 		}
-		types, err := tx.VehicleTypes(ctx)
-		for _, v := range types {
-			used = used || v.PricingPlanID == id
-		}
+		var err error
+		used, err = tx.PricingPlanInUse(ctx, id)
 		return err
 	})
 	return used, err

@@ -72,6 +72,9 @@ type Tx interface {
 	UpdateVehicleType(ctx context.Context, v VehicleType) (bool, error)
 	VehicleType(ctx context.Context, id string) (VehicleType, error)
 	VehicleTypes(ctx context.Context) ([]VehicleType, error)
+	// VehicleTypeInUse reports whether bikes of vehicle type id exist:
+	// DeleteVehicleType refuses to delete it then.
+	VehicleTypeInUse(ctx context.Context, id string) (bool, error)
 	DeleteVehicleType(ctx context.Context, id string) error
 
 	PutPricingPlan(ctx context.Context, p PricingPlan) error
@@ -79,6 +82,9 @@ type Tx interface {
 	UpdatePricingPlan(ctx context.Context, p PricingPlan) (bool, error)
 	PricingPlan(ctx context.Context, id string) (PricingPlan, error)
 	PricingPlans(ctx context.Context) ([]PricingPlan, error)
+	// PricingPlanInUse reports whether a vehicle type charges by plan id:
+	// DeletePricingPlan refuses to delete it then.
+	PricingPlanInUse(ctx context.Context, id string) (bool, error)
 	DeletePricingPlan(ctx context.Context, id string) error
 
 	// LockStationStates returns the live state of each station in ids (sorted

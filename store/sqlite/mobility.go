@@ -327,10 +327,17 @@ func (tx *Tx) VehicleTypes(ctx context.Context) ([]mobility.VehicleType, error) 
 	return out, wrap("list vehicle types", rows.Err())
 }
 
+// VehicleTypeInUse implements mobility.Tx.
+func (tx *Tx) VehicleTypeInUse(ctx context.Context, id string) (bool, error) {
+	var used bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_bikes WHERE vehicle_type_id = ?)`, id).Scan(&used)
+	return used, wrap("read whether a vehicle type is in use", err)
+}
+
 // DeleteVehicleType implements mobility.Tx. Conflict while bikes use it.
 func (tx *Tx) DeleteVehicleType(ctx context.Context, id string) error {
-	var used bool
-	if err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_bikes WHERE vehicle_type_id = ?)`, id).Scan(&used); err != nil {
+	used, err := tx.VehicleTypeInUse(ctx, id)
+	if err != nil {
 		return wrap("delete vehicle type", err)
 	}
 	if used {
@@ -404,10 +411,17 @@ func (tx *Tx) PricingPlans(ctx context.Context) ([]mobility.PricingPlan, error) 
 	return out, wrap("list pricing plans", rows.Err())
 }
 
+// PricingPlanInUse implements mobility.Tx.
+func (tx *Tx) PricingPlanInUse(ctx context.Context, id string) (bool, error) {
+	var used bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_vehicle_types WHERE pricing_plan_id = ?)`, id).Scan(&used)
+	return used, wrap("read whether a pricing plan is in use", err)
+}
+
 // DeletePricingPlan implements mobility.Tx. Conflict while a vehicle type uses it.
 func (tx *Tx) DeletePricingPlan(ctx context.Context, id string) error {
-	var used bool
-	if err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mobility_vehicle_types WHERE pricing_plan_id = ?)`, id).Scan(&used); err != nil {
+	used, err := tx.PricingPlanInUse(ctx, id)
+	if err != nil {
 		return wrap("delete pricing plan", err)
 	}
 	if used {
