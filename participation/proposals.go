@@ -282,11 +282,12 @@ func (s *Service) Authored(ctx context.Context, c identity.Caller, proposalID st
 			return nil
 		}
 		out.Proposal = p.AuthorID == c.AccountID
-		cs, err := tx.CommentsBy(ctx, c.AccountID)
-		for _, cm := range cs {
-			if cm.ProposalID == proposalID {
-				out.Comments[cm.ID] = true
-			}
+		// The caller's comments on this proposal alone, by its index: a
+		// proposal's page is drawn often, and all of a person's comments
+		// are not its business.
+		ids, err := tx.CommentIDsOn(ctx, proposalID, c.AccountID)
+		for _, id := range ids {
+			out.Comments[id] = true
 		}
 		return err
 	})

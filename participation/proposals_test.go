@@ -325,6 +325,9 @@ func TestAuthorMayNotSupportOrFlagOwn(t *testing.T) {
 			t.Fatalf("queue after the author's flag: %+v, %v", flagged, err)
 		}
 		must(t, f.svc.FlagComment(ctx, anna, cm.ID, "off topic"))
+		// Bruno's comment elsewhere is not this proposal's.
+		_, err = f.svc.AddComment(ctx, bruno, proposal(t, f, carla, 0).ID, "Elsewhere")
+		must(t, err)
 
 		for _, tc := range []struct {
 			who      identity.Caller

@@ -118,6 +118,9 @@ type Tx interface {
 	ProposalsBy(ctx context.Context, accountID string) ([]Proposal, error)
 	// CommentsBy lists an account's comments, hidden ones included, oldest first.
 	CommentsBy(ctx context.Context, accountID string) ([]Comment, error)
+	// CommentIDsOn lists the ids of an account's comments on one proposal,
+	// hidden ones included, read by the proposal's index.
+	CommentIDsOn(ctx context.Context, proposalID, accountID string) ([]string, error)
 	// SupportedBy and FollowedBy list the proposals an account supports
 	// and follows.
 	SupportedBy(ctx context.Context, accountID string) ([]string, error)

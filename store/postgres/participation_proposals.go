@@ -273,6 +273,16 @@ func (tx *Tx) CommentsBy(ctx context.Context, accountID string) ([]participation
 	return out, wrap("list comments by author", err)
 }
 
+// CommentIDsOn implements participation.Tx.
+func (tx *Tx) CommentIDsOn(ctx context.Context, proposalID, accountID string) ([]string, error) {
+	rows, err := tx.q.Query(ctx, `SELECT id FROM participation_comments WHERE proposal_id = $1 AND author_id = $2`, proposalID, accountID)
+	if err != nil {
+		return nil, wrap("list own comments on a proposal", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return out, wrap("list own comments on a proposal", err)
+}
+
 // SupportedBy implements participation.Tx.
 func (tx *Tx) SupportedBy(ctx context.Context, accountID string) ([]string, error) {
 	rows, err := tx.q.Query(ctx, `SELECT proposal_id FROM participation_supports WHERE account_id = $1 ORDER BY at, proposal_id`, accountID)

@@ -254,6 +254,13 @@ func (tx *Tx) CommentsBy(ctx context.Context, accountID string) ([]participation
 	return out, wrap("list comments by author", err)
 }
 
+// CommentIDsOn implements participation.Tx.
+func (tx *Tx) CommentIDsOn(ctx context.Context, proposalID, accountID string) ([]string, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT id FROM participation_comments WHERE proposal_id = ? AND author_id = ?`, proposalID, accountID)
+	out, err := collect(rows, err, scanString)
+	return out, wrap("list own comments on a proposal", err)
+}
+
 func scanString(r rowScanner) (string, error) {
 	var s string
 	return s, r.Scan(&s)
