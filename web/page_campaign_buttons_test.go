@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"cityhub/identity"
 	"cityhub/vouchers"
@@ -20,25 +19,12 @@ import (
 // row's read "Sospendi", "Chiudi" alike; so do each shop's links.
 func TestVoucherAdminRowButtonsNameTheirRow(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-	})
+	env, svc := voucherPagesServer(t)
 	ctx := context.Background()
-	svc := env.Deps.Vouchers
-	system := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	system := voucherAdmin
 	names := map[string]string{}
 	for i, name := range []string{"Natale in contrada", "Libri & primavera"} {
-		camp, err := svc.CreateCampaign(ctx, system, vouchers.Campaign{Name: name, BudgetCents: 10000, FaceValueCents: 1000,
-			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == 0 {
-			if _, err := svc.SetCampaignStatus(ctx, system, camp.ID, vouchers.StatusOpen); err != nil {
-				t.Fatal(err)
-			}
-		}
-		names[camp.ID] = name
+		names[voucherCampaign(t, svc, name, i == 0).ID] = name
 	}
 	shop, err := svc.CreateShop(ctx, system, vouchers.Shop{Name: "Libreria Masone", Address: "Corso Garibaldi 1", District: "centro", Category: "books", IBAN: "IT60X0542811101000000123456"})
 	if err != nil {
@@ -81,20 +67,10 @@ func TestVoucherAdminRowButtonsNameTheirRow(t *testing.T) {
 // closed campaign offers no button, and its confirmation leads there too.
 func TestVoucherAdminStaleCampaignButton(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-	})
+	env, svc := voucherPagesServer(t)
 	ctx := context.Background()
-	svc := env.Deps.Vouchers
-	system := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	camp, err := svc.CreateCampaign(ctx, system, vouchers.Campaign{Name: "Natale in contrada", BudgetCents: 10000, FaceValueCents: 1000,
-		PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetCampaignStatus(ctx, system, camp.ID, vouchers.StatusOpen); err != nil {
-		t.Fatal(err)
-	}
+	system := voucherAdmin
+	camp := voucherCampaign(t, svc, "Natale in contrada", true)
 	admin, _ := env.account(t, identity.RoleAdmin)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()

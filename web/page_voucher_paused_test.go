@@ -19,24 +19,9 @@ import (
 // from, where it ended on an error page without the list.
 func TestVoucherClaimOfPausedCampaignShowsThePageAgain(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
-		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
-	})
+	env, svc := voucherPagesServer(t)
 	ctx := context.Background()
-	svc := env.Deps.Vouchers
-	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	open := func(name string) vouchers.Campaign {
-		camp, err := svc.CreateCampaign(ctx, admin, vouchers.Campaign{Name: name, BudgetCents: 10000, FaceValueCents: 1000,
-			PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := svc.SetCampaignStatus(ctx, admin, camp.ID, vouchers.StatusOpen); err != nil {
-			t.Fatal(err)
-		}
-		return camp
-	}
-	paused, other := open("Natale in contrada"), open("Libri di primavera")
+	paused, other := voucherCampaign(t, svc, "Natale in contrada", true), voucherCampaign(t, svc, "Libri di primavera", true)
 	anna, _ := env.account(t, identity.RoleCitizen)
 	srv := httptest.NewServer(env.Server)
 	defer srv.Close()
@@ -44,7 +29,7 @@ func TestVoucherClaimOfPausedCampaignShowsThePageAgain(t *testing.T) {
 	_, body := pc.Get("/vouchers")
 	tok := webtest.CSRFInForm.FindStringSubmatch(body)[1]
 	reqID := claimRequestID(t, body, paused.ID)
-	if _, err := svc.SetCampaignStatus(ctx, admin, paused.ID, vouchers.StatusPaused); err != nil {
+	if _, err := svc.SetCampaignStatus(ctx, voucherAdmin, paused.ID, vouchers.StatusPaused); err != nil {
 		t.Fatal(err)
 	}
 	res, body := pc.Post("/vouchers/claim", url.Values{"csrf_token": {tok}, "campaign_id": {paused.ID}, "request_id": {reqID}})
@@ -65,4 +50,35 @@ func TestVoucherClaimOfPausedCampaignShowsThePageAgain(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("claim from the page shown again: %d", res.StatusCode)
 	}
+}
+
+// voucherAdmin is the city's administrator as the voucher tests' setups
+// act: the service's caller, no account of its own.
+var voucherAdmin = identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+
+// voucherPagesServer is a hub on SQLite with the voucher service on.
+func voucherPagesServer(t *testing.T) (*testEnv, *vouchers.Service) {
+	t.Helper()
+	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+		d.Vouchers = vouchers.NewService(env.DB.Vouchers(), env.Keys, nil)
+	})
+	return env, env.Deps.Vouchers
+}
+
+// voucherCampaign makes a campaign named name, valid for the hour around
+// now, ten vouchers of 10,00 €, one per citizen; open if open.
+func voucherCampaign(t *testing.T, svc *vouchers.Service, name string, open bool) vouchers.Campaign {
+	t.Helper()
+	ctx := context.Background()
+	camp, err := svc.CreateCampaign(ctx, voucherAdmin, vouchers.Campaign{Name: name, BudgetCents: 10000, FaceValueCents: 1000,
+		PerCitizenLimit: 1, ValidFrom: time.Now().Add(-time.Hour), ValidUntil: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if open {
+		if _, err := svc.SetCampaignStatus(ctx, voucherAdmin, camp.ID, vouchers.StatusOpen); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return camp
 }
