@@ -3,6 +3,7 @@ package qrtoken
 import (
 	"crypto/ed25519"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -87,5 +88,24 @@ func TestSignedHereForgetsOldTokens(t *testing.T) {
 	m.remember("CH1:third", pub, t0.Add(2*signedHereAge))
 	if m.signedBy("CH1:first", pub) || !m.signedBy("CH1:second", pub) || !m.signedBy("CH1:third", pub) {
 		t.Fatal("the generations did not move on")
+	}
+}
+
+// The memory is bounded: past maxSignedHere tokens in a generation, a
+// token is not remembered (its signature will be checked), and the ones
+// before it stay.
+func TestSignedHereStopsAtItsBound(t *testing.T) {
+	m := &signedMemo{}
+	pub, _, _ := ed25519.GenerateKey(nil)
+	now := time.Now()
+	for i := range maxSignedHere {
+		m.remember("CH1:"+strconv.Itoa(i), pub, now)
+	}
+	m.remember("CH1:one too many", pub, now)
+	if !m.signedBy("CH1:0", pub) || !m.signedBy("CH1:"+strconv.Itoa(maxSignedHere-1), pub) {
+		t.Fatal("a token within the bound is forgotten")
+	}
+	if m.signedBy("CH1:one too many", pub) || len(m.cur) != maxSignedHere {
+		t.Fatalf("past the bound: %d remembered, want %d", len(m.cur), maxSignedHere)
 	}
 }
