@@ -30,7 +30,7 @@ const (
 var signedHere = &signedMemo{}
 
 type signedMemo struct {
-	mu        sync.Mutex
+	mu        sync.RWMutex // read by every check, written by every signing
 	cur, prev map[[sha256.Size]byte][ed25519.PublicKeySize]byte
 	since     time.Time
 }
@@ -57,11 +57,11 @@ func (m *signedMemo) remember(text string, pub ed25519.PublicKey, now time.Time)
 // half is pub.
 func (m *signedMemo) signedBy(text string, pub ed25519.PublicKey) bool {
 	h := sha256.Sum256([]byte(text))
-	m.mu.Lock()
+	m.mu.RLock()
 	p, ok := m.cur[h]
 	if !ok {
 		p, ok = m.prev[h]
 	}
-	m.mu.Unlock()
+	m.mu.RUnlock()
 	return ok && bytes.Equal(p[:], pub)
 }
