@@ -301,6 +301,9 @@ for s in 50 1; do
 	verdict "redemptions, one campaign at $s shop(s), over pgbench" "$(ratio "$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" redeem/s)" "$pg_tps")" ">=" 0.5 ""
 	verdict "redemption p99, one campaign at $s shop(s)" "$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" p99_ms)" "<" 25 " ms"
 done
+# The p99 goal is absolute, while the rate's is a ratio: say when the
+# baseline itself, one UPDATE a transaction, misses it on this machine.
+awk -v p="$pg_p99" 'BEGIN { if (p != "" && p + 0 >= 25) printf "  (pgbench'"'"'s own p99 at 64 clients, the same run: %s ms: the database misses the p99 goal here with one UPDATE a request)\n", p }'
 verdict "ledger transfer over a bare UPDATE, serial (median round)" "$(transfer serial)" "<=" 2 "x"
 verdict "ledger transfer over a bare UPDATE, parallel (median round)" "$(transfer parallel)" "<=" 2 "x"
 for e in postgres sqlite; do
