@@ -186,41 +186,72 @@ func commentNotFound(err error) error {
 // FlaggedComments is the moderators' queue, oldest first, each comment
 // with its flags' reasons. Forbidden unless c is a city administrator.
 func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Comment, error) {
-	return s.moderatedComments(ctx, c, Tx.FlaggedComments)
-}
-
-// HiddenComments lists the comments moderators hid, oldest first, each
-// with the flags it was hidden with, so that one hidden by mistake can be
-// found and shown again (ShowComment). Forbidden unless c is a city
-// administrator.
-func (s *Service) HiddenComments(ctx context.Context, c identity.Caller) ([]Comment, error) {
-	return s.moderatedComments(ctx, c, Tx.HiddenComments)
-}
-
-// moderatedComments lists the comments list gives, with their flags, for
-// an administrator.
-func (s *Service) moderatedComments(ctx context.Context, c identity.Caller, list func(Tx, context.Context, int) ([]Comment, error)) ([]Comment, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
 	out := []Comment{}
 	err := s.store.View(ctx, func(tx Tx) error {
-		cs, err := list(tx, ctx, MaxListLimit)
-		if err != nil || len(cs) == 0 {
-			return err
+		cs, err := tx.FlaggedComments(ctx, MaxListLimit)
+		if err == nil {
+			out, err = withFlags(ctx, tx, cs)
 		}
-		ids := make([]string, len(cs))
-		for i, cm := range cs {
-			ids[i] = cm.ID
-		}
-		flags, err := tx.CommentFlags(ctx, ids)
-		for i := range cs {
-			cs[i].Flags = flags[cs[i].ID]
-		}
-		out = append(out, cs...)
 		return err
 	})
 	return out, err
+}
+
+// HiddenComments lists a page of the comments moderators hid, oldest
+// first as the other moderation lists, each with the flags it was hidden
+// with, so that one hidden by mistake can be found and shown again
+// (ShowComment): limit of them (MaxListLimit when 0) after the comment
+// with id after (from the first when empty); the last one's id is the
+// next page's after. A comment shown again since its page was read still
+// marks its place, so the next page follows on. Forbidden unless c is a
+// city administrator; Invalid (bad_limit, bad_cursor: after is no comment).
+func (s *Service) HiddenComments(ctx context.Context, c identity.Caller, after string, limit int) ([]Comment, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
+	if limit < 0 || limit > MaxListLimit {
+		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	}
+	if limit == 0 {
+		limit = MaxListLimit
+	}
+	out := []Comment{}
+	err := s.store.View(ctx, func(tx Tx) error {
+		if after != "" {
+			if _, err := tx.Comment(ctx, after); err != nil {
+				return cursorError(err)
+			}
+		}
+		cs, err := tx.HiddenComments(ctx, after, limit)
+		if err == nil {
+			out, err = withFlags(ctx, tx, cs)
+		}
+		return err
+	})
+	return out, err
+}
+
+// withFlags gives the comments with their flags, for an administrator.
+func withFlags(ctx context.Context, tx Tx, cs []Comment) ([]Comment, error) {
+	out := []Comment{}
+	if len(cs) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(cs))
+	for i, cm := range cs {
+		ids[i] = cm.ID
+	}
+	flags, err := tx.CommentFlags(ctx, ids)
+	if err != nil {
+		return out, err
+	}
+	for i := range cs {
+		cs[i].Flags = flags[cs[i].ID]
+	}
+	return append(out, cs...), nil
 }
 
 // ModerateComment hides a comment, or keeps it visible, dismissing its

@@ -203,14 +203,14 @@ func TestHiddenCommentShownAgain(t *testing.T) {
 		must(t, err)
 		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
 		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
-		hidden, err := f.svc.HiddenComments(ctx, admin)
+		hidden, err := f.svc.HiddenComments(ctx, admin, "", 0)
 		if err != nil || len(hidden) != 1 || hidden[0].ID != c.ID || len(hidden[0].Flags) != 1 || hidden[0].Flags[0].Reason != "rude" {
 			t.Fatalf("hidden comments: %+v, %v; want the comment with its flag", hidden, err)
 		}
 		for _, who := range []identity.Caller{carla, bruno, roads, nobody} {
 			_, err := f.svc.ShowComment(ctx, who, c.ID)
 			wantCode(t, "show by "+who.AccountID, err, apperr.Forbidden, "not_admin")
-			_, err = f.svc.HiddenComments(ctx, who)
+			_, err = f.svc.HiddenComments(ctx, who, "", 0)
 			wantCode(t, "hidden list for "+who.AccountID, err, apperr.Forbidden, "not_admin")
 		}
 		if state, err := f.svc.ShowComment(ctx, admin, c.ID); err != nil || state != participation.CommentVisible {
@@ -219,7 +219,7 @@ func TestHiddenCommentShownAgain(t *testing.T) {
 		if cs, err := f.svc.Comments(ctx, p.ID, "", 0); err != nil || len(cs) != 1 || cs[0].ID != c.ID {
 			t.Fatalf("proposal's comments once shown: %+v, %v", cs, err)
 		}
-		if hidden, _ := f.svc.HiddenComments(ctx, admin); len(hidden) != 0 {
+		if hidden, _ := f.svc.HiddenComments(ctx, admin, "", 0); len(hidden) != 0 {
 			t.Fatalf("a shown comment is still listed hidden: %+v", hidden)
 		}
 		// Its flags were dismissed: Bruno's new flag counts from zero.
@@ -240,6 +240,66 @@ func TestHiddenCommentShownAgain(t *testing.T) {
 		}))
 		if len(shows) != 1 || shows[0].ObjectID != c.ID || shows[0].ActorID != admin.AccountID {
 			t.Fatalf("audit of showing: %+v; want one entry, the first showing's", shows)
+		}
+	})
+}
+
+// The hidden comments are read a page at a time, oldest first, each page
+// after the last comment of the one before, where the list was the oldest
+// MaxListLimit with no way past them. A comment shown again since its page
+// was read still marks where the next page starts; a cursor that is no
+// comment is bad_cursor, a page size outside 1 to MaxListLimit bad_limit.
+func TestHiddenCommentsPaged(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		var want []string
+		for i := range 5 {
+			f.clock.Add(time.Minute)
+			c, err := f.svc.AddComment(ctx, carla, p.ID, fmt.Sprintf("Comment number %d", i))
+			must(t, err)
+			must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+			want = append(want, c.ID)
+		}
+		// One visible comment among them is not listed.
+		f.clock.Add(time.Minute)
+		_, err := f.svc.AddComment(ctx, carla, p.ID, "A fair remark")
+		must(t, err)
+		page := func(after string, limit int) []string {
+			t.Helper()
+			cs, err := f.svc.HiddenComments(ctx, admin, after, limit)
+			must(t, err)
+			var ids []string
+			for _, c := range cs {
+				ids = append(ids, c.ID)
+			}
+			return ids
+		}
+		first := page("", 2)
+		if fmt.Sprint(first) != fmt.Sprint(want[:2]) {
+			t.Fatalf("first page: %v, want %v", first, want[:2])
+		}
+		// The first page's last comment is shown again: the next page
+		// still starts after it.
+		if _, err := f.svc.ShowComment(ctx, admin, first[1]); err != nil {
+			t.Fatal(err)
+		}
+		if got := page(first[1], 2); fmt.Sprint(got) != fmt.Sprint(want[2:4]) {
+			t.Fatalf("second page: %v, want %v", got, want[2:4])
+		}
+		if got := page(want[3], 2); fmt.Sprint(got) != fmt.Sprint(want[4:]) {
+			t.Fatalf("last page: %v, want %v", got, want[4:])
+		}
+		if got := page("", 0); len(got) != 4 {
+			t.Fatalf("a page of the default size: %v, want the four still hidden", got)
+		}
+		_, err = f.svc.HiddenComments(ctx, admin, "cmt_missing", 2)
+		wantCode(t, "a cursor that is no comment", err, apperr.Invalid, "bad_cursor")
+		for _, limit := range []int{-1, participation.MaxListLimit + 1} {
+			_, err = f.svc.HiddenComments(ctx, admin, "", limit)
+			wantCode(t, fmt.Sprintf("limit %d", limit), err, apperr.Invalid, "bad_limit")
 		}
 	})
 }

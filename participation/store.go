@@ -109,8 +109,10 @@ type Tx interface {
 	SetCommentState(ctx context.Context, id, state, by string) error
 	// FlaggedComments lists flagged comments oldest first.
 	FlaggedComments(ctx context.Context, limit int) ([]Comment, error)
-	// HiddenComments lists hidden comments oldest first.
-	HiddenComments(ctx context.Context, limit int) ([]Comment, error)
+	// HiddenComments lists up to limit hidden comments oldest first, after
+	// the comment with id after (from the first when empty; the comment
+	// need not be hidden any more).
+	HiddenComments(ctx context.Context, after string, limit int) ([]Comment, error)
 	// CommentFlags gives the flags of each of the comments, oldest first.
 	CommentFlags(ctx context.Context, commentIDs []string) (map[string][]CommentFlag, error)
 

@@ -232,6 +232,7 @@ func TestParticipationListCursorsAndFilters(t *testing.T) {
 				// A comment of another proposal is no place in this one's list.
 				{"/api/v1/proposals/" + p.ID + "/comments?cursor=" + comments[1].ID, ""},
 				{"/api/v1/admin/proposals/awaiting?cursor=garbage", admin},
+				{"/api/v1/admin/comments/hidden?cursor=garbage", admin},
 			} {
 				wantPartInvalid(t, c.path, env.do(t, "GET", c.path, c.auth, ""), "bad_cursor")
 			}

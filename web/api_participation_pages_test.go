@@ -79,7 +79,8 @@ func TestParticipationListsEndWithoutAnEmptyPage(t *testing.T) {
 			authorAcc, author := env.account(t, identity.RoleCitizen)
 			supporterAcc, _ := env.account(t, identity.RoleCitizen)
 			_, staff := env.account(t, identity.RoleCityStaff, "roads")
-			admin := env.login(t, identity.RoleAdmin)
+			adminAcc, admin := env.account(t, identity.RoleAdmin)
+			moderator := identity.Caller{AccountID: adminAcc.ID, Name: adminAcc.Name, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
 
 			// The proposal the comments are on is one of the proposals.
 			target, err := svc.CreateProposal(ctx, citizenOf(authorAcc), participation.NewProposal{Title: "Benches by the river", Body: "Benches along the river walk, please."})
@@ -100,6 +101,14 @@ func TestParticipationListsEndWithoutAnEmptyPage(t *testing.T) {
 				if _, err := svc.AddComment(ctx, citizenOf(supporterAcc), target.ID, fmt.Sprintf("Comment number %d.", n)); err != nil {
 					t.Fatal(err)
 				}
+				// A hidden comment, which the proposal's comments leave out.
+				hidden, err := svc.AddComment(ctx, citizenOf(supporterAcc), target.ID, fmt.Sprintf("Rude comment number %d.", n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := svc.ModerateComment(ctx, moderator, hidden.ID, participation.CommentHidden); err != nil {
+					t.Fatal(err)
+				}
 				if n > 1 { // the target is the first proposal
 					p, err := svc.CreateProposal(ctx, citizenOf(authorAcc), participation.NewProposal{Title: fmt.Sprintf("Proposal %d", n), Body: "Trees along the avenue, please."})
 					if err != nil {
@@ -118,6 +127,7 @@ func TestParticipationListsEndWithoutAnEmptyPage(t *testing.T) {
 				{"proposals", "/api/v1/proposals?", "proposals", "", participation.MaxListLimit},
 				{"awaiting proposals", "/api/v1/admin/proposals/awaiting?", "proposals", admin, participation.MaxListLimit},
 				{"comments", "/api/v1/proposals/" + target.ID + "/comments?", "comments", "", participation.MaxCommentPage},
+				{"hidden comments", "/api/v1/admin/comments/hidden?", "comments", admin, participation.MaxListLimit},
 			}
 			for range 4 {
 				more()

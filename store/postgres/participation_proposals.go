@@ -220,8 +220,15 @@ func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.C
 }
 
 // HiddenComments implements participation.Tx.
-func (tx *Tx) HiddenComments(ctx context.Context, limit int) ([]participation.Comment, error) {
-	out, err := tx.commentsInState(ctx, participation.CommentHidden, limit)
+func (tx *Tx) HiddenComments(ctx context.Context, after string, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments
+		WHERE state = 'hidden'
+			AND ($1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = $1))
+		ORDER BY created_at, id LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, wrap("list hidden comments", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
 	return out, wrap("list hidden comments", err)
 }
 

@@ -204,8 +204,12 @@ func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.C
 }
 
 // HiddenComments implements participation.Tx.
-func (tx *Tx) HiddenComments(ctx context.Context, limit int) ([]participation.Comment, error) {
-	out, err := tx.commentsInState(ctx, participation.CommentHidden, limit)
+func (tx *Tx) HiddenComments(ctx context.Context, after string, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments
+		WHERE state = 'hidden'
+			AND (?1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = ?1))
+		ORDER BY created_at, id LIMIT ?2`, after, limit)
+	out, err := collect(rows, err, scanComment)
 	return out, wrap("list hidden comments", err)
 }
 

@@ -149,11 +149,13 @@ func (h *participationHandler) handleFlaggedComments(w http.ResponseWriter, r *h
 }
 
 // handleHiddenComments is GET /api/v1/admin/comments/hidden: the
-// comments moderators hid, which one may show again.
+// comments moderators hid, which one may show again, oldest first, a page
+// at a time (next_cursor, as the other lists).
 func (h *participationHandler) handleHiddenComments(w http.ResponseWriter, r *http.Request) {
 	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
-		cs, err := h.svc.HiddenComments(r.Context(), c)
-		return map[string]any{"comments": cs}, err
+		return listPage(r, "comments", func(cursor string, limit int) ([]participation.Comment, error) {
+			return h.svc.HiddenComments(r.Context(), c, cursor, limit)
+		}, func(cm participation.Comment) string { return cm.ID })
 	})
 }
 

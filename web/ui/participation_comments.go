@@ -2,9 +2,14 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
 	"cityhub/identity"
+	"cityhub/paging"
 	"cityhub/participation"
+	"cityhub/web/httpx"
 )
 
 // The moderation of comments citizens reported as abusive: a queue, oldest
@@ -15,11 +20,14 @@ import (
 func init() { pageViews = append(pageViews, "participation_comments") }
 
 // flaggedData is the moderation queue, and below it the comments hidden
-// before, each of which may be shown again.
+// before, a page at a time, each of which may be shown again.
 type flaggedData struct {
 	Comments []flaggedRow
 	Hidden   []flaggedRow
 	Done     string
+	// HiddenNext is the page of hidden comments after this one, and
+	// HiddenFirst the first, when this is not it; "" when there is none.
+	HiddenNext, HiddenFirst string
 }
 
 // flaggedRow is a reported comment with the proposal it was left on.
@@ -31,23 +39,48 @@ type flaggedRow struct {
 // commentDone says what a moderation did, for the page it returns to.
 var commentDone = map[string]string{participation.CommentHidden: "hidden", participation.CommentVisible: "kept"}
 
+// hiddenPage is how many hidden comments a page shows unless ?limit= says.
+const hiddenPage = 50
+
 // handleFlaggedComments lists the comments reported as abusive, oldest
 // first, each with its proposal, how many citizens reported it and the
-// reasons they gave; then the hidden comments, to show one again.
+// reasons they gave; then the hidden comments, oldest first, a page at a
+// time (?cursor=, ?limit=), to show one again.
 func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	cs, err := p.svc.FlaggedComments(r.Context(), c)
 	if err != nil {
 		p.pageError(w, r, err)
 		return
 	}
-	hidden, err := p.svc.HiddenComments(r.Context(), c)
+	q := r.URL.Query()
+	// A page size outside the bounds, or a cursor the list never gave, is
+	// a link gone bad: the error page, with the link to the first page.
+	limit, err := httpx.Limit(q, hiddenPage, participation.MaxListLimit)
+	var hidden []participation.Comment
+	var next string
+	if err == nil {
+		hidden, next, err = paging.Read(pageCursor(q), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Comment, error) {
+			return p.svc.HiddenComments(r.Context(), c, cursor, n)
+		}, func(x participation.Comment) string { return x.ID })
+	}
 	if err != nil {
-		p.pageError(w, r, err)
+		p.pagingRefused(w, r, err, "/staff/comments#hidden")
 		return
 	}
 	d := flaggedData{}
-	if done := r.URL.Query().Get("done"); done == "hidden" || done == "kept" || done == "shown" {
+	if done := q.Get("done"); done == "hidden" || done == "kept" || done == "shown" {
 		d.Done = done
+	}
+	keep := url.Values{}
+	if q.Get("limit") != "" {
+		keep.Set("limit", strconv.Itoa(limit))
+	}
+	if pageCursor(q) != "" {
+		d.HiddenFirst = strings.TrimSuffix("/staff/comments?"+keep.Encode(), "?") + "#hidden"
+	}
+	if next != "" {
+		keep.Set("cursor", next)
+		d.HiddenNext = "/staff/comments?" + keep.Encode() + "#hidden"
 	}
 	titles := map[string]string{}
 	rows := func(cs []participation.Comment) []flaggedRow {
