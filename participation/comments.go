@@ -254,6 +254,28 @@ func withFlags(ctx context.Context, tx Tx, cs []Comment) ([]Comment, error) {
 	return append(out, cs...), nil
 }
 
+// ModeratedComment is one comment whatever its state, as its moderators
+// see it, with its flags: what a moderator confirms before hiding it.
+// Forbidden unless c is a city administrator; NotFound (comment_not_found).
+func (s *Service) ModeratedComment(ctx context.Context, c identity.Caller, commentID string) (Comment, error) {
+	if err := requireAdmin(c); err != nil {
+		return Comment{}, err
+	}
+	var out Comment
+	err := s.store.View(ctx, func(tx Tx) error {
+		cm, err := tx.Comment(ctx, commentID)
+		if err != nil {
+			return commentNotFound(err)
+		}
+		cs, err := withFlags(ctx, tx, []Comment{cm})
+		if err == nil {
+			out = cs[0]
+		}
+		return err
+	})
+	return out, err
+}
+
 // ModerateComment hides a comment, or keeps it visible, dismissing its
 // flags (they are deleted and its flag count is zero again: whoever flagged
 // it may flag it again, and it comes back to the queue if they do), as a

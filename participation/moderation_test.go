@@ -304,6 +304,31 @@ func TestHiddenCommentsPaged(t *testing.T) {
 	})
 }
 
+// A moderator reads the comment they are about to hide, with its author's
+// name and its flags, in whatever state; no one else may (not_admin), and
+// an unknown comment is comment_not_found.
+func TestModeratedCommentRead(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		c, err := f.svc.AddComment(ctx, carla, p.ID, "Sharp words, but fair")
+		must(t, err)
+		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
+		got, err := f.svc.ModeratedComment(ctx, admin, c.ID)
+		if err != nil || got.ID != c.ID || got.Body != c.Body || got.AuthorName != carla.Name || len(got.Flags) != 1 || got.Flags[0].Reason != "rude" {
+			t.Fatalf("the comment to moderate: %+v, %v", got, err)
+		}
+		for _, who := range []identity.Caller{carla, bruno, roads, nobody} {
+			_, err := f.svc.ModeratedComment(ctx, who, c.ID)
+			wantCode(t, "read by "+who.AccountID, err, apperr.Forbidden, "not_admin")
+		}
+		_, err = f.svc.ModeratedComment(ctx, admin, "cmt_missing")
+		wantCode(t, "a missing comment", err, apperr.NotFound, "comment_not_found")
+	})
+}
+
 // Moderators showing one hidden comment at once: it is shown once, one
 // showing is recorded, and a flag given once it is visible stands.
 func TestHiddenCommentShownOnceUnderARace(t *testing.T) {

@@ -107,9 +107,14 @@ func TestParticipationCommentModeration(t *testing.T) {
 		t.Fatalf("unknown comment: %d", res.StatusCode)
 	}
 	// Hiding asks for confirmation first and changes nothing until then.
+	// The confirmation quotes the comment, escaped, with its author's
+	// name, so that the moderator sees what they are about to hide.
 	res, body = adm.Post("/staff/comments/"+rudeID, url.Values{"csrf_token": {tok}, "state": {"hidden"}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, `action="/staff/comments/`+rudeID+`"`) {
 		t.Fatalf("hide without confirmation: %d\n%s", res.StatusCode, body)
+	}
+	if q := confirmQuote(t, body); !strings.Contains(q, "You are all &lt;b&gt;idiots&lt;/b&gt;") || strings.Contains(body, "<b>idiots") || !strings.Contains(q, "Di "+annaAcc.Name) {
+		t.Fatalf("the confirmation does not quote the comment, escaped, with its author (%s):\n%s", annaAcc.Name, body)
 	}
 	if _, page := anon.Get(proposal); !strings.Contains(page, "You are all &lt;b&gt;idiots&lt;/b&gt;") {
 		t.Fatalf("hidden before confirmation or by a refused post:\n%s", page)
@@ -137,4 +142,32 @@ func TestParticipationCommentModeration(t *testing.T) {
 	if _, page := anon.Get(proposal); !strings.Contains(page, fair) {
 		t.Fatalf("kept comment missing:\n%s", page)
 	}
+
+	// A long comment is quoted by its start, cut at a word and marked so;
+	// an unknown one is refused before any confirmation.
+	long := "Benches are a fine idea and " + strings.Repeat("everyone agrees on benches ", 40) + "THE END"
+	if res, _ := anna.Post(proposal+"/comments", url.Values{"csrf_token": {anna.CSRF(proposal)}, "comment": {long}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("long comment: %d", res.StatusCode)
+	}
+	_, page = anon.Get(proposal)
+	all := regexp.MustCompile(`data-comment="(cmt_[A-Za-z0-9_-]+)"`).FindAllStringSubmatch(page, -1)
+	longID := all[len(all)-1][1]
+	_, body = adm.Post("/staff/comments/"+longID, url.Values{"csrf_token": {tok}, "state": {"hidden"}})
+	if q := confirmQuote(t, body); !strings.Contains(q, "Benches are a fine idea and everyone agrees") || !strings.Contains(q, "…") || strings.Contains(q, "THE END") {
+		t.Fatalf("the confirmation of a long comment does not quote its start only:\n%s", body)
+	}
+	if res, _ := adm.Post("/staff/comments/cmt_nosuch", url.Values{"csrf_token": {tok}, "state": {"hidden"}}); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("confirming the hiding of an unknown comment: %d", res.StatusCode)
+	}
+}
+
+// confirmQuote is the quote of a confirmation page, failing without one.
+func confirmQuote(t *testing.T, body string) string {
+	t.Helper()
+	i := strings.Index(body, `data-testid="confirm-quote"`)
+	if i < 0 {
+		t.Fatalf("no quote on the confirmation:\n%s", body)
+	}
+	q := body[i:]
+	return q[:strings.Index(q, "</figure>")]
 }

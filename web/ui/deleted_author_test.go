@@ -73,5 +73,14 @@ func TestErasedAuthorShownAsDeletedAccount(t *testing.T) {
 				}
 			}
 		}
+		// The confirmation of hiding the comment quotes it as the queue
+		// shows it: the placeholder where its author's name was.
+		adm := inLanguage(t, admin, lang)
+		res, body := adm.Post("/staff/comments/"+cm.ID, url.Values{"csrf_token": {adm.CSRF("/staff/comments")}, "state": {"hidden"}})
+		wantStatus(t, "hide "+cm.ID, res, body, http.StatusOK)
+		quote, _, _ := strings.Cut(body[max(strings.Index(body, `data-testid="confirm-quote"`), 0):], "</figure>")
+		if !strings.Contains(body, `data-testid="confirm-quote"`) || !strings.Contains(quote, want) {
+			t.Errorf("the confirmation of hiding in %s: no %q for the erased author\n%s", lang, want, body)
+		}
 	}
 }

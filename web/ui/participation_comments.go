@@ -39,6 +39,9 @@ type flaggedRow struct {
 // commentDone says what a moderation did, for the page it returns to.
 var commentDone = map[string]string{participation.CommentHidden: "hidden", participation.CommentVisible: "kept"}
 
+// quoteLen is how many characters of a comment its confirmation quotes.
+const quoteLen = 300
+
 // hiddenPage is how many hidden comments a page shows unless ?limit= says.
 const hiddenPage = 50
 
@@ -107,7 +110,15 @@ func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *htt
 // keeps it visible and dismisses its reports; then back to the queue.
 func (p *participationPages) handleModerateComment(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	state := r.PostFormValue("state")
-	if state == participation.CommentHidden && !p.confirmed(w, r, p.locale(r).T("part.confirm.hide_comment"), "/staff/comments") {
+	if state == participation.CommentHidden && r.PostFormValue("confirm") != "yes" {
+		// The confirmation quotes the comment, so that the moderator sees
+		// what they are about to hide, not only its id.
+		cm, err := p.svc.ModeratedComment(r.Context(), c, r.PathValue("id"))
+		if err != nil {
+			p.pageError(w, r, err)
+			return
+		}
+		p.confirmQuoting(w, r, p.locale(r).T("part.confirm.hide_comment"), "/staff/comments", &confirmQuote{Author: cm.AuthorName, Body: excerpt(cm.Body, quoteLen)})
 		return
 	}
 	if err := p.svc.ModerateComment(r.Context(), c, r.PathValue("id"), state); err != nil {

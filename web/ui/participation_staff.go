@@ -222,6 +222,14 @@ type confirmData struct {
 	Shown   map[string]string
 	Message string
 	Back    string
+	// Quote is what the action is about, quoted: the comment to hide.
+	Quote *confirmQuote
+}
+
+// confirmQuote is a comment as its confirmation quotes it: its start
+// (excerpt) and its author's display name, "" for an erased account.
+type confirmQuote struct {
+	Author, Body string
 }
 
 // confirmed reports whether the form was confirmed; if not, it shows the
@@ -236,7 +244,17 @@ func (p *participationPages) confirmedShown(w http.ResponseWriter, r *http.Reque
 	if r.PostFormValue("confirm") == "yes" {
 		return true
 	}
-	d := confirmData{Action: r.URL.Path, Message: message, Back: back, Shown: shown}
+	p.renderConfirmation(w, r, confirmData{Action: r.URL.Path, Message: message, Back: back, Shown: shown})
+	return false
+}
+
+// confirmQuoting shows the confirmation of an action about what q quotes.
+func (p *participationPages) confirmQuoting(w http.ResponseWriter, r *http.Request, message, back string, q *confirmQuote) {
+	p.renderConfirmation(w, r, confirmData{Action: r.URL.Path, Message: message, Back: back, Quote: q})
+}
+
+// renderConfirmation shows d, its form posting again the fields posted.
+func (p *participationPages) renderConfirmation(w http.ResponseWriter, r *http.Request, d confirmData) {
 	keys := make([]string, 0, len(r.PostForm))
 	for k := range r.PostForm {
 		if k != csrfField && k != "confirm" {
@@ -248,7 +266,6 @@ func (p *participationPages) confirmedShown(w http.ResponseWriter, r *http.Reque
 		d.Fields = append(d.Fields, [2]string{k, r.PostFormValue(k)})
 	}
 	p.render(w, r, http.StatusOK, "participation_confirm", "staffreports", d)
-	return false
 }
 
 // staffDone sends staff back to the report after an action.
