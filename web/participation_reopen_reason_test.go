@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -42,7 +43,8 @@ func TestReopenReasonRefusalsAPI(t *testing.T) {
 }
 
 // The report's page says, in its language, which is wrong with a refused
-// reason, at the reason's field, the reason as typed kept.
+// reason, at the reason's field, the reason as typed kept; a reason too
+// long is told the limit the check enforces.
 func TestReopenReasonRefusalsPage(t *testing.T) {
 	t.Parallel()
 	_, env := newTestServer(t, "sqlite", withParticipation)
@@ -52,9 +54,12 @@ func TestReopenReasonRefusalsPage(t *testing.T) {
 	staff := env.login(t, identity.RoleCityStaff)
 	rep := createReportAPI(t, env, cit, `{"category":"pothole","located":true,"lat":41.1307,"lon":14.776,"description":"A deep hole in the road"}`)
 	wantOK(t, env.do(t, "PUT", "/api/v1/staff/reports/"+rep.ID+"/status", staff, `{"status":"fixed","note":"Filled."}`))
+	// The words for a reason too long name the limit the check enforces.
 	words := map[string]map[string]string{
-		"it": {"reason_required": "Scrivi il motivo.", "reason_too_long": "Il motivo è troppo lungo", "reason_invisible_characters": "Il motivo contiene caratteri invisibili"},
-		"en": {"reason_required": "Give the reason.", "reason_too_long": "The reason is too long", "reason_invisible_characters": "The reason holds invisible or control characters"},
+		"it": {"reason_required": "Scrivi il motivo.", "reason_too_long": fmt.Sprintf("Il motivo è troppo lungo: al massimo %d caratteri.", participation.MaxNoteLen),
+			"reason_invisible_characters": "Il motivo contiene caratteri invisibili"},
+		"en": {"reason_required": "Give the reason.", "reason_too_long": fmt.Sprintf("The reason is too long: at most %d characters.", participation.MaxNoteLen),
+			"reason_invisible_characters": "The reason holds invisible or control characters"},
 	}
 	for lang, want := range words {
 		pc := pageIn(t, srv.URL, lang)

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"fmt"
 	"testing"
 
 	"cityhub/apperr"
+	"cityhub/participation"
 )
 
 // A page's words for a refusal name its values where the catalogue's words
@@ -24,6 +26,27 @@ func TestErrorTextFillsItsVerbsOrFallsBack(t *testing.T) {
 	} {
 		if got := l.ErrorText(err); got != want {
 			t.Errorf("%v: %q, want %q", err, got, want)
+		}
+	}
+}
+
+// The words for a reopening's reason too long name the limit the refusal
+// gives (the participation check's MaxNoteLen), in each language, where
+// they wrote "1,000" whatever the check enforced.
+func TestReasonTooLongNamesTheRefusalsLimit(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int{participation.MaxNoteLen, 7} {
+		refusal := apperr.R(apperr.Invalid, "reason_too_long", "The reason must be at most %d characters.", limit)
+		for lang, want := range map[string]string{
+			"it": fmt.Sprintf("Il motivo è troppo lungo: al massimo %d caratteri.", limit),
+			"en": fmt.Sprintf("The reason is too long: at most %d characters.", limit),
+		} {
+			if got := locs[lang].ErrorText(refusal); got != want {
+				t.Errorf("%s, limit %d: %q, want %q", lang, limit, got, want)
+			}
 		}
 	}
 }
