@@ -17,7 +17,9 @@ import (
 // checking the current password: a link (Composer.EmailChange, to
 // mail.PathConfirmEmail) goes to the new address, and the change happens
 // when ConfirmEmail takes it. If the new address has an account its owner
-// is told instead (Composer.AccountExists). nil either way. Invalid for an
+// is told instead (Composer.AccountExists). Either way, and also when the
+// e-mail limits send nothing, the links of the account's earlier changes
+// stop working. nil either way. Invalid for an
 // unreadable address, the current one (reason same_email) or a wrong
 // password (reason wrong_password); RateLimited as a login or after too
 // many e-mails from the network.
@@ -85,7 +87,19 @@ func (s *Service) checkNewEmail(c Caller, newEmail string) (string, error) {
 
 // sendEmailChange sends the link that moves account a to newEmail, or tells
 // the owner of newEmail's account, once the person has proved who they are.
+//
+// The newest address asked for is the one wanted, whatever becomes of the
+// request: the links sent before, to this address or another, work no
+// more even when newEmail has an account or the e-mail limits hold this
+// request back. Otherwise a person who asked for B and then for C would
+// still hold B's live link. Dropped in every case, so what the requester
+// can see (answer, time, the old link's fate) does not say which case it was.
 func (s *Service) sendEmailChange(ctx context.Context, a Account, newEmail, ip string) error {
+	if err := s.store.InTx(ctx, func(tx Tx) error {
+		return tx.DropEmailTokens(ctx, a.ID, PurposeChangeEmail, s.now())
+	}); err != nil {
+		return fmt.Errorf("drop earlier change links: %w", err)
+	}
 	send, err := s.reserveMail(ctx, NormalizeEmail(newEmail), ip)
 	if err != nil || !send {
 		return err
@@ -99,8 +113,8 @@ func (s *Service) sendEmailChange(ctx context.Context, a Account, newEmail, ip s
 		if !apperr.Has(err, apperr.NotFound) {
 			return fmt.Errorf("read account: %w", err)
 		}
-		// The newest address asked for is the one wanted: a link sent
-		// before, to this address or another, works no more.
+		// Again in the transaction that inserts the new link: a link of a
+		// request that ran alongside this one is dropped too.
 		if err := tx.DropEmailTokens(ctx, a.ID, PurposeChangeEmail, now); err != nil {
 			return err
 		}

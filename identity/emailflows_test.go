@@ -359,14 +359,15 @@ func TestChangePasswordAndEmail(t *testing.T) {
 		next := mailtest.Recipient(t)
 		wantReason(t, f.svc.RequestEmailChange(ctx, c, password, next, "198.51.100.10"), apperr.Invalid, "wrong_password")
 		wantReason(t, f.svc.RequestEmailChange(ctx, c, "a brand new password", old, "198.51.100.10"), apperr.Invalid, "same_email")
-		if err := f.svc.RequestEmailChange(ctx, c, "a brand new password", next, "198.51.100.10"); err != nil {
-			t.Fatalf("request e-mail change: %v", err)
-		}
 		// An address that has an account: the same answer, its owner told.
+		// Asked for first, since a later request ends the earlier links.
 		taken := mailtest.Recipient(t)
 		f.register(t, taken)
 		if err := f.svc.RequestEmailChange(ctx, c, "a brand new password", taken, "198.51.100.10"); err != nil {
 			t.Fatalf("request change to a taken address: %v", err)
+		}
+		if err := f.svc.RequestEmailChange(ctx, c, "a brand new password", next, "198.51.100.10"); err != nil {
+			t.Fatalf("request e-mail change: %v", err)
 		}
 		deliver(t, db)
 		received(t, taken, 1, "Hai già un account")
@@ -622,6 +623,36 @@ func TestNewerLinksSupersedeOlder(t *testing.T) {
 		wantReason(t, err, apperr.Invalid, "invalid_token")
 		if got, err := f.svc.ConfirmEmail(ctx, c, tokB); err != nil || got.Email != wantB {
 			t.Fatalf("the newer change of address: %+v, %v", got, err)
+		}
+	})
+}
+
+// A change of address asked for again, to an address that has an account,
+// still ends the link of the one before, as one to a free address does: the
+// person changed their mind. The owner of the taken address is told, and
+// the requester gets the same answer (nil) as for a free address.
+func TestEmailChangeToATakenAddressEndsTheEarlierLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		f := newFixture(t, db)
+		ctx := fromIP("198.51.100.23")
+		anna := f.register(t, mailtest.Recipient(t))
+		brunoAddr, first := mailtest.Recipient(t), mailtest.Recipient(t)
+		f.register(t, brunoAddr)
+		if err := f.svc.RequestEmailChange(ctx, anna.Caller(), password, first, "198.51.100.23"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.RequestEmailChange(ctx, anna.Caller(), password, brunoAddr, "198.51.100.23"); err != nil {
+			t.Fatalf("a change to a taken address answers %v, want nil as for a free one", err)
+		}
+		deliver(t, db)
+		tok := linkToken(t, received(t, first, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
+		if told := received(t, brunoAddr, 1, "Hai già un account"); strings.Contains(told.Text, "token=") {
+			t.Fatalf("the taken address's owner got a link:\n%s", told.Text)
+		}
+		_, err := f.svc.ConfirmEmail(ctx, anna.Caller(), tok)
+		wantReason(t, err, apperr.Invalid, "invalid_token")
+		if a, err := f.svc.Account(ctx, anna.ID); err != nil || a.Email != anna.Email {
+			t.Fatalf("anna's address moved: %+v %v", a, err)
 		}
 	})
 }

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"net/http"
+	"testing"
+
+	"cityhub/identity"
+	"cityhub/mail"
+)
+
+// A change of address asked for again ends the links of the one before,
+// whatever becomes of it: also when the new address has an account (its
+// owner is told instead) or when the address's e-mail limit holds it back.
+// The answer is the same in the three cases, so it still does not say
+// whether the address is taken.
+func TestEmailChangeAskedAgainEndsTheEarlierLinks(t *testing.T) {
+	t.Parallel()
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			_, env := newTestServer(t, engine)
+			anna, bearer := env.account(t, identity.RoleCitizen)
+			bruno, _ := env.account(t, identity.RoleCitizen)
+			const free, free2, heldBack = "anna.first@example.org", "anna.second@example.org", "anna.held@example.org"
+			ask := func(to string) string {
+				t.Helper()
+				res := env.do(t, "POST", "/api/v1/me/email-changes", bearer, `{"password":"`+testPassword+`","new_email":"`+to+`"}`)
+				if res.Code != http.StatusAccepted {
+					t.Fatalf("change to %s: %d %s", to, res.Code, res.Body)
+				}
+				return res.Body.String()
+			}
+			confirmIsDead := func(tok, why string) {
+				t.Helper()
+				res := env.do(t, "POST", "/api/v1/accounts/email-confirmations", bearer, `{"token":"`+tok+`"}`)
+				if res.Code != http.StatusBadRequest {
+					t.Fatalf("%s: the earlier link still answers %d %s", why, res.Code, res.Body)
+				}
+				wantReason(t, res, "invalid_token")
+			}
+
+			// Asked for a free address, then for bruno's: its owner is told,
+			// and the first link is dead.
+			answerFree := ask(free)
+			_, tokFree := env.mailLink(t, free, mail.KindEmailChange)
+			answerTaken := ask(bruno.Email)
+			if n := len(env.mailTo(t, bruno.Email, mail.KindAccountExists)); n != 1 {
+				t.Fatalf("bruno was told %d times that his address has an account, want once", n)
+			}
+			if answerTaken != answerFree {
+				t.Fatalf("a taken address answers %q, a free one %q", answerTaken, answerFree)
+			}
+			confirmIsDead(tokFree, "after a change to a taken address")
+
+			// Asked for a free address, then for one whose hourly e-mails
+			// are spent (by resets asked for it): nothing goes to it, and
+			// the first link is dead.
+			ask(free2)
+			_, tokFree2 := env.mailLink(t, free2, mail.KindEmailChange)
+			for range 5 {
+				if res := env.do(t, "POST", "/api/v1/password-resets", "", `{"email":"`+heldBack+`"}`); res.Code != http.StatusAccepted {
+					t.Fatalf("reset for %s: %d %s", heldBack, res.Code, res.Body)
+				}
+			}
+			if answerHeld := ask(heldBack); answerHeld != answerFree {
+				t.Fatalf("a held back change answers %q, a sent one %q", answerHeld, answerFree)
+			}
+			if ms := env.mailTo(t, heldBack, mail.KindEmailChange); len(ms) != 0 {
+				t.Fatalf("past its limit %s still got %d links", heldBack, len(ms))
+			}
+			confirmIsDead(tokFree2, "after a change held back by the limit")
+
+			if a, err := env.Identity.Account(t.Context(), anna.ID); err != nil || a.Email != anna.Email {
+				t.Fatalf("anna's address moved: %+v %v", a, err)
+			}
+		})
+	}
+}
