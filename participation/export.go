@@ -16,14 +16,29 @@ type Export struct {
 	Comments  []Comment    `json:"comments"`
 	Supports  []string     `json:"supported_proposals"`
 	Follows   []string     `json:"followed_proposals"`
+	// Flags are the person's own flags of other people's comments, with
+	// the reasons they typed: theirs alone, never anyone else's.
+	Flags []OwnFlag `json:"flagged_comments"`
 	// ExportedAt is when the export was made.
 	ExportedAt time.Time `json:"exported_at"`
 }
 
+// OwnFlag is a person's flag of a comment, as their data download gives
+// it: which comment, on which proposal, when, and the reason they typed
+// ("" when they gave none). Not the comment's words, which are its
+// author's, nor anything of the other flags.
+type OwnFlag struct {
+	CommentID  string    `json:"comment_id"`
+	ProposalID string    `json:"proposal_id"`
+	Reason     string    `json:"reason"`
+	At         time.Time `json:"at"`
+}
+
 // Export returns what participation holds about the calling person: their
 // reports with their history and photos (without image data), proposals,
-// comments (hidden ones too), supports and follows. Unauthenticated
-// without an account.
+// comments (hidden ones too), supports, follows, and the flags they raised
+// on comments with their reasons (until a moderator dismisses them, which
+// deletes them). Unauthenticated without an account.
 func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error) {
 	if c.AccountID == "" {
 		return Export{}, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to export your data.")
@@ -68,9 +83,15 @@ func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error)
 		if out.Supports, err = tx.SupportedBy(ctx, c.AccountID); err != nil {
 			return err
 		}
-		out.Follows, err = tx.FollowedBy(ctx, c.AccountID)
+		if out.Follows, err = tx.FollowedBy(ctx, c.AccountID); err != nil {
+			return err
+		}
+		out.Flags, err = tx.FlagsBy(ctx, c.AccountID)
 		return err
 	})
+	if out.Flags == nil {
+		out.Flags = []OwnFlag{}
+	}
 	return out, err
 }
 

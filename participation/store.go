@@ -127,6 +127,9 @@ type Tx interface {
 	// and follows.
 	SupportedBy(ctx context.Context, accountID string) ([]string, error)
 	FollowedBy(ctx context.Context, accountID string) ([]string, error)
+	// FlagsBy lists the flags an account raised on comments, with their
+	// reasons, oldest first.
+	FlagsBy(ctx context.Context, accountID string) ([]OwnFlag, error)
 
 	// ReserveLoginAttempt and ReleaseLoginAttempt are identity's limits
 	// of failed logins (identity.Tx), used for API key checks.

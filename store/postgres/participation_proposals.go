@@ -310,6 +310,23 @@ func (tx *Tx) FollowedBy(ctx context.Context, accountID string) ([]string, error
 	return out, wrap("list follows", err)
 }
 
+// FlagsBy implements participation.Tx. The flags table has no index by
+// account: a data download is rare, and the flags few beside the comments.
+func (tx *Tx) FlagsBy(ctx context.Context, accountID string) ([]participation.OwnFlag, error) {
+	rows, err := tx.q.Query(ctx, `SELECT f.comment_id, c.proposal_id, f.reason, f.at
+		FROM participation_comment_flags f JOIN participation_comments c ON c.id = f.comment_id
+		WHERE f.account_id = $1 ORDER BY f.at, f.comment_id`, accountID)
+	if err != nil {
+		return nil, wrap("list own comment flags", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.OwnFlag, error) {
+		var f participation.OwnFlag
+		err := r.Scan(&f.CommentID, &f.ProposalID, &f.Reason, &f.At)
+		return f, err
+	})
+	return out, wrap("list own comment flags", err)
+}
+
 const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
 
 func scanAPIKey(row pgx.Row) (participation.APIKey, error) {

@@ -284,6 +284,22 @@ func (tx *Tx) FollowedBy(ctx context.Context, accountID string) ([]string, error
 	return out, wrap("list follows", err)
 }
 
+// FlagsBy implements participation.Tx. The flags table has no index by
+// account: a data download is rare, and the flags few beside the comments.
+func (tx *Tx) FlagsBy(ctx context.Context, accountID string) ([]participation.OwnFlag, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT f.comment_id, c.proposal_id, f.reason, f.at
+		FROM participation_comment_flags f JOIN participation_comments c ON c.id = f.comment_id
+		WHERE f.account_id = ? ORDER BY f.at, f.comment_id`, accountID)
+	out, err := collect(rows, err, func(r rowScanner) (participation.OwnFlag, error) {
+		var f participation.OwnFlag
+		var at int64
+		err := r.Scan(&f.CommentID, &f.ProposalID, &f.Reason, &at)
+		f.At = fromMicros(at)
+		return f, err
+	})
+	return out, wrap("list own comment flags", err)
+}
+
 const apiKeyCols = `id, name, secret_hash, issued_at, issued_by, revoked_at`
 
 func scanAPIKey(row rowScanner) (participation.APIKey, error) {
