@@ -103,9 +103,9 @@ type FaultReport struct {
 }
 
 // ReportFault records a citizen's fault report as an open incident for the
-// operators. The same report (same citizen, station and bike or dock) while
-// the first is still open returns that one (created false) rather than a
-// second. Errors: Unauthenticated, Forbidden (not a citizen); Invalid (bad
+// operators. The same report (the same citizen's of the same bike, at
+// whichever station, or of the same dock) while the first is still open
+// returns that one (created false) rather than a second. Errors: Unauthenticated, Forbidden (not a citizen); Invalid (bad
 // target or description, reason in the error); NotFound (no such station
 // or bike); RateLimited (MaxOpenReports open already).
 func (s *Service) ReportFault(ctx context.Context, c identity.Caller, r FaultReport) (inc Incident, created bool, err error) {
@@ -176,13 +176,14 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 		// Held until the end: two reports by one citizen racing each
 		// other (distinct ones included) would both count the open
 		// reports before either is inserted and both pass the limit.
+		// The lock is also what makes twin reports of one bike that name
+		// two stations one report: the unique index on open reports keys
+		// on the station and would let both in.
 		open, err := tx.LockOpenReportsBy(ctx, who)
 		if err != nil {
 			return err
 		}
-		if i := slices.IndexFunc(open, func(o Incident) bool {
-			return o.StationID == inc.StationID && o.BikeID == inc.BikeID && o.Dock == inc.Dock
-		}); i >= 0 {
+		if i := slices.IndexFunc(open, inc.sameReport); i >= 0 {
 			inc = open[i]
 			return nil
 		}
@@ -201,6 +202,18 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 		return err
 	})
 	return inc, created, err
+}
+
+// sameReport reports whether the open report o is of what i reports: the
+// same bike wherever either report placed it (a bike moves between
+// stations, and a report goes where the bike was seen, so a bike reported
+// again after a ride would otherwise be a second report of one fault), or
+// the same dock of the same station. Both are the same citizen's reports.
+func (i Incident) sameReport(o Incident) bool {
+	if i.BikeID != "" {
+		return o.BikeID == i.BikeID
+	}
+	return o.BikeID == "" && o.StationID == i.StationID && o.Dock == i.Dock
 }
 
 // dockedAt is the station the hub last saw bike docked at, "" when none

@@ -1,0 +1,126 @@
+package mobility_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"cityhub/identity"
+	"cityhub/mobility"
+	"cityhub/mobility/mobilitytest"
+	"cityhub/simulator"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// A citizen's open report of a bike is the report of that bike wherever the
+// bike is now: reporting it again after it was ridden to another station,
+// naming either station, answers the first report instead of filing a
+// second one. Another citizen's report of it is their own, and a dock is
+// still told apart by its station.
+func TestFaultReportOfAMovedBikeIsTheSameReport(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("mov", 2, 6)); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().UTC().Truncate(time.Millisecond)
+		status := func(ts time.Time, station string, bikes ...string) mobility.Telemetry {
+			r := &mobility.StatusReport{TS: ts, Online: true}
+			for i, b := range bikes {
+				r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
+			}
+			return mobility.Telemetry{StationID: station, Kind: mobility.KindStatus, Status: r, Received: time.Now()}
+		}
+		// mov-001-b01 at its home station, then ridden to mov-002, dock 2.
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(at, "mov-001", "mov-001-b01"), status(at, "mov-002")}); err != nil {
+			t.Fatal(err)
+		}
+		anna := mobilitytest.Citizen("acc_anna")
+		first, created, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "mov-001", Target: mobility.TargetBike, BikeID: "mov-001-b01", Description: "Il freno non tiene"})
+		if err != nil || !created || first.StationID != "mov-001" {
+			t.Fatalf("first report: %+v, created %v, %v", first, created, err)
+		}
+		later := at.Add(time.Minute)
+		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(later, "mov-001", ""), status(later, "mov-002", "", "mov-001-b01")}); err != nil {
+			t.Fatal(err)
+		}
+		for _, named := range []string{"mov-002", "mov-001"} {
+			again, created, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: named, Target: mobility.TargetBike, BikeID: "MOV-001-B01", Description: "Il freno ancora non tiene"})
+			if err != nil || created || again.ID != first.ID {
+				t.Fatalf("the moved bike reported again at %s: %+v, created %v, %v; want report %s again", named, again, created, err, first.ID)
+			}
+		}
+		ops, err := svc.CitizenReports(ctx, operatorCaller, true)
+		if err != nil || len(ops) != 1 || ops[0].ID != first.ID {
+			t.Fatalf("operator's list: %+v, %v; want the one report", ops, err)
+		}
+		// Another citizen's report of the bike goes where it is now.
+		bruno, created, err := svc.ReportFault(ctx, mobilitytest.Citizen("acc_bruno"), mobility.FaultReport{StationID: "mov-001", Target: mobility.TargetBike, BikeID: "mov-001-b01", Description: "Non frena"})
+		if err != nil || !created || bruno.StationID != "mov-002" || bruno.NamedStationID != "mov-001" {
+			t.Fatalf("another citizen's report: %+v, created %v, %v; want a new one at mov-002 naming mov-001", bruno, created, err)
+		}
+		// Dock 2 of each station: two reports.
+		for _, st := range []string{"mov-001", "mov-002"} {
+			if _, created, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: st, Target: mobility.TargetDock, Dock: 2, Description: "Non si blocca"}); err != nil || !created {
+				t.Fatalf("dock 2 of %s: created %v, %v", st, created, err)
+			}
+		}
+	})
+}
+
+// Reports of one bike by one citizen arriving together, naming different
+// stations while the bike is docked at none (so each would stay where it
+// was named), make exactly one report; every other is answered with it.
+func TestConcurrentFaultReportsOfABikeAtTwoStationsMakeOne(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		svc := mobilitytest.NewService(db.Mobility(), nil)
+		ctx := context.Background()
+		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("twin", 2, 4)); err != nil {
+			t.Fatal(err)
+		}
+		anna := mobilitytest.Citizen("acc_anna")
+		const n = 8
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var created atomic.Int32
+		ids := make([]string, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				named := []string{"twin-001", "twin-002"}[i%2]
+				inc, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: named, Target: mobility.TargetBike,
+					BikeID: "twin-001-b01", Description: "la catena salta"})
+				if err != nil {
+					t.Errorf("report %d at %s: %v", i, named, err)
+					return
+				}
+				if made {
+					created.Add(1)
+				}
+				ids[i] = inc.ID
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if created.Load() != 1 {
+			t.Fatalf("%d reports created, want 1", created.Load())
+		}
+		list, err := svc.CitizenReports(ctx, operatorCaller, true)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("open reports = %+v, %v", list, err)
+		}
+		for i, id := range ids {
+			if id != list[0].ID {
+				t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
+			}
+		}
+	})
+}
