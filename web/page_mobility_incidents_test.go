@@ -24,7 +24,7 @@ func TestOperatorSeesLateUnlockIncident(t *testing.T) {
 	}
 	res, body := op.Get("/operator/bikes")
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="incident-list"`) ||
-		!strings.Contains(body, "Bici sbloccata senza corsa: la stazione "+st.ID+" ha confermato lo sblocco cmd_too_late") {
+		!strings.Contains(body, "Bici sbloccata senza corsa: la stazione "+st.NameIT+" ha confermato lo sblocco cmd_too_late") {
 		t.Fatalf("operator page without the incident: %d\n%s", res.StatusCode, body)
 	}
 	incidents, err := b.m.Svc.Incidents(context.Background(), identity.Caller{AccountID: "x", Grants: []identity.Grant{{Role: identity.RoleOperator}}}, true, "")

@@ -40,8 +40,14 @@ func newBikePagesEnv(t *testing.T) *bikePagesEnv {
 // sim (nil: as they come).
 func newBikePagesEnvWith(t *testing.T, sim func(*simulator.Config)) *bikePagesEnv {
 	t.Helper()
+	return newBikePagesEnvOn(t, "sqlite", sim)
+}
+
+// newBikePagesEnvOn is newBikePagesEnvWith on the store engine given.
+func newBikePagesEnvOn(t *testing.T, engine string, sim func(*simulator.Config)) *bikePagesEnv {
+	t.Helper()
 	var m *mobilitytest.Env
-	_, env := newTestServer(t, "sqlite", func(env *testEnv, d *Deps) {
+	_, env := newTestServer(t, engine, func(env *testEnv, d *Deps) {
 		m = mobilitytest.New(t, env.DB, mqtttest.StartEmbedded(t).URL(), mobilitytest.Options{Stations: 2, Docks: 6, Sim: sim})
 		d.Mobility = m.Svc
 		d.Wallet = m.Wallet

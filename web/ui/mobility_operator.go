@@ -32,11 +32,14 @@ type operatorBikesPage struct {
 	Incidents []incidentRow
 }
 
-// incidentRow is an open incident with what its resolve button names to a
-// screen reader, so that the list's buttons do not all read the same.
+// incidentRow is an open incident with its station's name in the page's
+// language (the id only for a station no longer in the catalogue) and what
+// its resolve button names to a screen reader, so that the list's buttons
+// do not all read the same.
 type incidentRow struct {
 	mobility.Incident
-	About string
+	StationName string
+	About       string
 }
 
 // incidentAbout names incident i for its button: the bike or dock a
@@ -104,7 +107,7 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 		if !ok {
 			name = i.StationID
 		}
-		page.Incidents = append(page.Incidents, incidentRow{Incident: i, About: incidentAbout(l, i, name)})
+		page.Incidents = append(page.Incidents, incidentRow{Incident: i, StationName: name, About: incidentAbout(l, i, name)})
 	}
 	for _, ride := range ov.LongRides {
 		name, ok := names[ride.StartStation]
