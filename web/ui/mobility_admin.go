@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"cityhub/identity"
@@ -185,7 +188,17 @@ func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, c identity.Caller, l
 			rows = append(rows, bikeAdminRow{ID: p.ID, Name: planName(l, p), Facts: planFacts(l, p), Preview: farePreview(l, p)})
 		}
 	}
+	slices.SortStableFunc(rows, func(a, b bikeAdminRow) int { return byShownName(a.Name, a.ID, b.Name, b.ID) })
 	return rows, nil
+}
+
+// byShownName orders catalogue objects by the names the page shows, as a
+// reader looks them up (mobility.CompareNames: case and accents aside),
+// then by id: the stores list by id, in an order of their own (PostgreSQL
+// collates as its locale says, SQLite by bytes), so a list that came as
+// stored read differently on each engine.
+func byShownName(aName, aID, bName, bID string) int {
+	return cmp.Or(mobility.CompareNames(aName, bName), strings.Compare(aID, bID))
 }
 
 func orID(name, id string) string {

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -189,6 +190,8 @@ func (s *bikeAdminPages) formOptions(ctx context.Context, c identity.Caller, l *
 			p.Options = append(p.Options, bikeAdminOption{ID: pl.ID, Name: planName(l, pl)})
 		}
 	}
+	// The choices in the order of the lists they come from.
+	slices.SortStableFunc(p.Options, func(a, b bikeAdminOption) int { return byShownName(a.Name, a.ID, b.Name, b.ID) })
 	return nil
 }
 
