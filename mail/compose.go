@@ -258,10 +258,16 @@ func (v *view) TN(key string, n int, args ...any) string {
 // "€1,234.50" in English.
 func (v *view) Money(cents int64) string { return money.Cents(cents).Format(v.lang) }
 
-// Date formats a day in the city's time zone: "25 novembre 2026".
+// Date formats a day in the city's time zone: "25 novembre 2026", and
+// the first of a month as the language writes it ("1º gennaio 2026",
+// catalogue key "day.1"), as the pages do.
 func (v *view) Date(t time.Time) string {
 	t = t.In(v.zone)
-	return fmt.Sprintf("%d %s %d", t.Day(), v.T("month."+strconv.Itoa(int(t.Month()))), t.Year())
+	day := strconv.Itoa(t.Day())
+	if t.Day() == 1 {
+		day = v.T("day.1")
+	}
+	return fmt.Sprintf("%s %s %d", day, v.T("month."+strconv.Itoa(int(t.Month()))), t.Year())
 }
 
 // DateTime formats an instant in the city's time zone: "25 novembre 2026, 22:08".

@@ -174,8 +174,18 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 	}
 	c.SetZone(zone(t, "Asia/Tokyo"))
 	m, err = c.TopUpReceipt(mail.Recipient{Email: "x@example.org", Locale: "it"}, mail.TopUp{AmountCents: 100, At: at})
-	if err != nil || !strings.Contains(m.Text, "1 dicembre 2026, 06:05") {
-		t.Errorf("date not in the configured time zone (%v):\n%s", err, m.Text)
+	if err != nil || !strings.Contains(m.Text, "1º dicembre 2026, 06:05") {
+		t.Errorf("date not in the configured time zone, or the first of the month not written 1º (%v):\n%s", err, m.Text)
+	}
+	// Italian writes only the first of a month as an ordinal; English
+	// writes it as a number.
+	m, err = c.TopUpReceipt(mail.Recipient{Email: "x@example.org", Locale: "en"}, mail.TopUp{AmountCents: 100, At: at})
+	if err != nil || !strings.Contains(m.Text, "1 December 2026, 06:05") || strings.Contains(m.Text, "º") {
+		t.Errorf("English writes the first of a month as 1 (%v):\n%s", err, m.Text)
+	}
+	m, err = c.TopUpReceipt(mail.Recipient{Email: "x@example.org", Locale: "it"}, mail.TopUp{AmountCents: 100, At: at.Add(24 * time.Hour)})
+	if err != nil || !strings.Contains(m.Text, "2 dicembre 2026, 06:05") || strings.Contains(m.Text, "º") {
+		t.Errorf("only the first of a month is an ordinal (%v):\n%s", err, m.Text)
 	}
 }
 

@@ -250,11 +250,22 @@ func (l *locale) keys() []string {
 // which cannot convert an int64 to money.Cents themselves.
 func (l *locale) Money(cents int64) string { return money.Cents(cents).Format(l.Lang) }
 
-// Date formats a day in the city's time zone: "25 novembre 2026".
+// Date formats a day in the city's time zone: "25 novembre 2026", and
+// the first of a month as the language writes it ("1º gennaio 2026").
 func (l *locale) Date(t time.Time) string {
 	t = t.In(l.zone)
 	month := l.T("month." + strconv.Itoa(int(t.Month())))
-	return fmt.Sprintf("%d %s %d", t.Day(), month, t.Year())
+	return fmt.Sprintf("%s %s %d", l.day(t), month, t.Year())
+}
+
+// day is the day of the month in a written date: Italian writes the
+// first as an ordinal, "1º" (catalogue key "day.1"), the others as
+// numbers.
+func (l *locale) day(t time.Time) string {
+	if t.Day() == 1 {
+		return l.T("day.1")
+	}
+	return strconv.Itoa(t.Day())
 }
 
 // DayMonth is a day in a chart's axis, short and read the same way in

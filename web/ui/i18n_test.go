@@ -135,6 +135,23 @@ func TestMoneyAndDates(t *testing.T) {
 	if got, want := en.DateTime(summer), "14 July 2026, 18:05"; got != want {
 		t.Errorf("en.DateTime = %q, want %q", got, want)
 	}
+	// Italian writes the first of a month as an ordinal, "1º", and only
+	// the first; English writes a number.
+	first := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		l    *locale
+		at   time.Time
+		want string
+	}{{it, first, "1º gennaio 2027, 13:00"}, {en, first, "1 January 2027, 13:00"},
+		{it, first.AddDate(0, 0, 1), "2 gennaio 2027, 13:00"}, {it, first.AddDate(0, 0, 10), "11 gennaio 2027, 13:00"},
+		{it, first.AddDate(0, 0, 30), "31 gennaio 2027, 13:00"}} {
+		if got := tc.l.DateTime(tc.at); got != tc.want {
+			t.Errorf("%s.DateTime(%v) = %q, want %q", tc.l.Lang, tc.at, got, tc.want)
+		}
+	}
+	if got, want := it.Date(first), "1º gennaio 2027"; got != want {
+		t.Errorf("it.Date = %q, want %q", got, want)
+	}
 	// A chart's day: the number, then the month's usual abbreviation, so
 	// that no reader takes the 2nd of March for the 3rd of February.
 	for _, tc := range []struct {
@@ -156,7 +173,7 @@ func TestMoneyAndDates(t *testing.T) {
 		t.Errorf("ISO in Tokyo = %q, want %q", got, want)
 	}
 	utc := New(Deps{}).site.pages.locales["it"]
-	if got, want := utc.DateTime(winter), "1 marzo 2026, 23:30"; got != want {
+	if got, want := utc.DateTime(winter), "1º marzo 2026, 23:30"; got != want {
 		t.Errorf("DateTime without a zone = %q, want %q", got, want)
 	}
 }
