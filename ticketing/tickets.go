@@ -179,14 +179,17 @@ func (s *Service) WalletItems(ctx context.Context, accountID string) ([]wallet.I
 	for _, t := range ts {
 		// It is good at the door until the performance ends, not only
 		// until it starts.
-		ends := t.EndsAt
+		ends, starts := t.EndsAt, t.StartsAt
+		seat := fmt.Sprintf("%s %s, %d", t.Section, t.Row, t.Number)
 		items = append(items, wallet.Item{
 			Kind: "ticket", ID: t.ID, Title: t.Title,
-			// The date as ISO 8601 writes it, which reads the same in
-			// every language the subtitle is shown in ("07/12" is July to
-			// an English reader).
-			Subtitle: fmt.Sprintf("%s · %s · %s %s, %d", t.VenueName, t.StartsAt.In(s.zone).Format("2006-01-02 15:04"), t.Section, t.Row, t.Number),
-			Status:   t.Status, Expires: &ends, At: t.IssuedAt, HasQR: t.Status == TicketValid,
+			// The API's subtitle writes the date as ISO 8601 does, which
+			// reads the same in every language ("07/12" is July to an
+			// English reader); the pages write it in their own language
+			// from StartsAt.
+			Subtitle: fmt.Sprintf("%s · %s · %s", t.VenueName, t.StartsAt.In(s.zone).Format("2006-01-02 15:04"), seat),
+			StartsAt: &starts, Place: t.VenueName, Seat: seat,
+			Status: t.Status, Expires: &ends, At: t.IssuedAt, HasQR: t.Status == TicketValid,
 			Link: "/theatre#" + t.ID,
 		})
 	}

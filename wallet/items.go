@@ -26,6 +26,13 @@ type Item struct {
 	// by language code ("it", "en"), for a page in that language; Title
 	// is the default, which the API gives.
 	Titles map[string]string `json:"-"`
+	// StartsAt, when set, is when the item's event begins (a ticket's
+	// performance), Place and Seat where: a page writes its subtitle from
+	// them, the moment in the page's language and the city's zone, where
+	// Subtitle, which the API gives, writes it the same in every language.
+	StartsAt *time.Time `json:"-"`
+	Place    string     `json:"-"`
+	Seat     string     `json:"-"`
 }
 
 // ItemSource lists a citizen's items of one kind.

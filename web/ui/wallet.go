@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -108,6 +109,11 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 		card := walletCard{Item: it}
 		if t := it.Titles[l.Lang]; t != "" {
 			card.Title = t
+		}
+		if it.StartsAt != nil {
+			// The moment as the page writes every other one, in its
+			// language and the city's zone, not as the API's subtitle does.
+			card.Subtitle = strings.Join(slices.DeleteFunc([]string{it.Place, l.DateTime(*it.StartsAt), it.Seat}, func(s string) bool { return s == "" }), " · ")
 		}
 		if it.HasQR {
 			card.QR, err = s.cardQR(r, c, it)
