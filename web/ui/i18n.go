@@ -268,6 +268,15 @@ func (l *locale) day(t time.Time) string {
 	return strconv.Itoa(t.Day())
 }
 
+// Coords writes a position for people to read: "41,13; 14,78" in
+// Italian, which writes a decimal comma in prose (and so parts the two
+// numbers with a semicolon, catalogue key "coords"), "41.13, 14.78" in
+// English. Values for machines (data attributes, links to maps, feeds)
+// keep the point.
+func (l *locale) Coords(lat, lon float64) string {
+	return l.T("coords", formatCoord(l, lat), formatCoord(l, lon))
+}
+
 // DayMonth is a day in a chart's axis, short and read the same way in
 // both languages: "6 dic", "6 Dec" (a number first, then the month's
 // first three letters, the usual abbreviation in both), where "06/12"

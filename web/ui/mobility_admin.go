@@ -131,7 +131,7 @@ func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, c identity.Caller, l
 		}
 		for _, st := range list {
 			row := bikeAdminRow{ID: st.ID, Name: st.Name(l.Lang), Muted: !st.Open,
-				Facts: []string{l.TN("madmin.station.capacity_n", st.Capacity), l.T("madmin.station.position_at", formatCoord(l, st.Lat), formatCoord(l, st.Lon))}}
+				Facts: []string{l.TN("madmin.station.capacity_n", st.Capacity), l.T("madmin.station.position_at", l.Coords(st.Lat, st.Lon))}}
 			if st.Address != "" {
 				row.Facts = append([]string{st.Address}, row.Facts...)
 			}

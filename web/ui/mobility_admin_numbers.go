@@ -28,6 +28,8 @@ func parseCoord(s string) (float64, bool) {
 	return v, true
 }
 
+// formatCoord writes a number with the language's decimal mark, as a
+// form shows it to be typed again (parseCoord reads either mark).
 func formatCoord(l *locale, v float64) string {
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	if l.Lang == "it" {
