@@ -164,7 +164,7 @@ func TestTicketScanPageChecksIn(t *testing.T) {
 	}
 	clock.Set(tonight.EndsAt)
 	if res, out := scan(pc, csrf, body(ticket, tonight)); res.StatusCode != http.StatusConflict ||
-		out["detail"] != "Lo spettacolo è finito il 1 dicembre 2026, 00:00." {
+		out["detail"] != "Lo spettacolo è finito il 1º dicembre 2026, 00:00." {
 		t.Fatalf("after the end: %d %v", res.StatusCode, out)
 	}
 	clock.Set(rome(time.November, 30, 20))
