@@ -32,7 +32,7 @@ func (s *Service) QuotePurchase(ctx context.Context, c identity.Caller, shopID, 
 	if err := requireMerchant(c, shopID); err != nil {
 		return Quote{}, err
 	}
-	if err := checkPurchaseCents(purchase); err != nil {
+	if err := CheckPurchaseCents(purchase); err != nil {
 		return Quote{}, err
 	}
 	p, err := s.PreviewCode(ctx, c, shopID, presented)

@@ -180,7 +180,7 @@ func (s *Service) Redeem(ctx context.Context, c identity.Caller, shopID, key str
 	if err := idem.ValidateKey(key); err != nil {
 		return Redemption{}, false, err
 	}
-	if err := checkPurchaseCents(req.PurchaseCents); err != nil {
+	if err := CheckPurchaseCents(req.PurchaseCents); err != nil {
 		return Redemption{}, false, err
 	}
 	// The request as the till sent it: a retry carries the same code, even
@@ -668,11 +668,13 @@ func requireShopOrAdmin(c identity.Caller, shopID string) error {
 	return apperr.R(apperr.Forbidden, "not_your_shop", "You are not staff of this shop.")
 }
 
-// checkPurchaseCents refuses a purchase amount that is not a positive
-// number of cents up to MaxCents. An amount over the bound is told the
-// bound: "a positive whole number of cents" alone reads as satisfied by
-// 100000001.
-func checkPurchaseCents(cents int64) error {
+// CheckPurchaseCents refuses a purchase amount that is not a positive
+// number of cents up to MaxCents (reason purchase_amount). An amount over
+// the bound is told the bound: "a positive whole number of cents" alone
+// reads as satisfied by 100000001. The till's page refuses with it an
+// amount typed too large to hold in cents, so that every amount out of
+// range gets the same answer whatever its size.
+func CheckPurchaseCents(cents int64) error {
 	switch {
 	case cents <= 0:
 		return apperr.R(apperr.Invalid, "purchase_amount", "The purchase amount must be a positive whole number of cents.")

@@ -57,7 +57,7 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 	}
 	l := s.locale(r)
 	fail := func(err error, detail string) {
-		status := httpx.StatusFor(err)
+		status := tillStatus(err)
 		if status == http.StatusInternalServerError {
 			httpx.WriteError(s.log, w, r, err)
 			return
@@ -185,10 +185,15 @@ func pressKey(c identity.Caller, code string, cents int64) string {
 }
 
 // scanRefusalHeading is the heading above a refusal's detail: a code that
-// did not read is "Codice non valido", a voucher that did but may not be
-// used "Buono non accettato", and a code not looked at (the wrong codes'
-// pause) "Codice non controllato", as the door's page and the script say.
+// did not read is "Codice non valido", a purchase amount out of range
+// "Importo non valido" (the amount is what is wrong, not the voucher), a
+// voucher that read but may not be used "Buono non accettato", and a code
+// not looked at (the wrong codes' pause) "Codice non controllato", as the
+// door's page and the script say.
 func scanRefusalHeading(l *locale, err error) string {
+	if amountFault(err) {
+		return l.T("scan.amount.invalid")
+	}
 	switch apperr.CodeOf(err) {
 	case apperr.NotFound:
 		return l.T("scan.result.error")
@@ -208,4 +213,19 @@ func (s *voucherPages) refusalText(l *locale, err error, minCents int64) string 
 		return l.T("staff.scan.below_min", money.Cents(minCents).Format(l.Lang))
 	}
 	return l.ErrorText(err)
+}
+
+// amountFault reports whether err refuses the purchase amount itself
+// (purchase_amount: not above zero, over the most, or too small for the
+// voucher's discount), not the voucher.
+func amountFault(err error) bool { return apperr.ReasonOf(err) == "purchase_amount" }
+
+// tillStatus is the status of the till's answer to err: 422 for an amount
+// out of range, as for an amount that does not read (both are "Importo non
+// valido"), whatever the number's size; otherwise the status of its code.
+func tillStatus(err error) int {
+	if amountFault(err) {
+		return http.StatusUnprocessableEntity
+	}
+	return httpx.StatusFor(err)
 }

@@ -1,14 +1,15 @@
 package ui
 
 import (
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/money"
 	"cityhub/vouchers"
-	"cityhub/web/httpx"
 )
 
 // voucherScanForm is handleVoucherScan for the page's plain form (no
@@ -21,7 +22,7 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 	l := s.locale(r)
 	code, amount := strings.TrimSpace(r.PostFormValue("code")), strings.TrimSpace(r.PostFormValue("amount"))
 	refuse := func(err error, detail string) {
-		status := httpx.StatusFor(err)
+		status := tillStatus(err)
 		if status == http.StatusInternalServerError {
 			s.pageError(w, r, err)
 			return
@@ -37,6 +38,12 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 		return
 	}
 	cents, err := money.Parse(amount)
+	if apperr.ReasonOf(err) == apperr.ReasonOf(money.ErrTooLarge) {
+		// Too large to hold in cents is out of the purchase's range, as
+		// an amount the vouchers refuse is: the same answer whatever the
+		// number's size.
+		err = vouchers.CheckPurchaseCents(math.MaxInt64)
+	}
 	if err != nil {
 		s.scanPage(w, r, c, http.StatusUnprocessableEntity, "", &scanResult{Kind: "error", Title: l.T("scan.amount.invalid"),
 			Detail: l.ErrorText(err), Code: code, Amount: amount})

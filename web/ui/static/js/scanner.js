@@ -517,8 +517,12 @@
       var amount = readAmount(amountInput.value);
       if (amount.reason) {
         // As the form without the script answers: the amount is wrong,
-        // and the words for why.
-        show("error", msg("amount-invalid"), msg(amount.reason));
+        // and the words for why. One too large to hold is out of the
+        // purchase's range, which the hub answers with its own words
+        // (purchase_amount) for an amount over the most: the same words
+        // whatever the number's size.
+        var why = amount.reason === "amount_too_large" ? "purchase_amount" : amount.reason;
+        show("error", msg("amount-invalid"), msg(why));
         amountInput.focus();
         return;
       }
