@@ -89,6 +89,18 @@ func TestStaffPages(t *testing.T) {
 	if got := b.text(".scan-result"); !strings.Contains(got, "Importo non valido") || !strings.Contains(got, "Scrivi l'importo in euro, per esempio 12,50.") {
 		t.Errorf("the amount 12 50's result = %q", got)
 	}
+	// An amount too large to hold is out of the purchase's range: the
+	// words the hub gives an amount over the most, whatever its size.
+	b.do(
+		chromedp.Evaluate[chromedp.Void](`document.querySelector(".scan-result").className = "scan-result"`),
+		chromedp.SetValue(chromedp.CSS("#scan-code"), "ABCD-EFGH-JK"),
+		chromedp.SetValue(chromedp.CSS("#scan-amount"), "1234567890123456789012345"),
+		chromedp.Click(chromedp.CSS(`.scan-form button[type=submit]`)),
+		chromedp.Poll[chromedp.Void](`document.querySelector(".scan-result").classList.contains("is-error")`, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if got := b.text(".scan-result"); !strings.Contains(got, "Importo non valido") || !strings.Contains(got, "al massimo 1.000.000") {
+		t.Errorf("a 25-digit amount's result = %q", got)
+	}
 
 	// The camera (Chromium's fake device, showing a QR code) reads the code.
 	b.do(
