@@ -90,19 +90,25 @@ func (s *Service) checkNewEmail(c Caller, newEmail string) (string, error) {
 //
 // The newest address asked for is the one wanted, whatever becomes of the
 // request: the links sent before, to this address or another, work no
-// more even when newEmail has an account or the e-mail limits hold this
-// request back. Otherwise a person who asked for B and then for C would
-// still hold B's live link. Dropped in every case, so what the requester
-// can see (answer, time, the old link's fate) does not say which case it was.
+// more even when newEmail has an account or its address's hourly limit
+// holds this e-mail back. Otherwise a person who asked for B and then for C
+// would still hold B's live link. Dropped in each of those cases, so what
+// the requester can see (answer, time, the old link's fate) does not say
+// which it was. A request refused outright (429: the network's e-mails for
+// the hour are spent, or the limits could not be read) changes nothing, as
+// every refusal: the link sent before still works.
 func (s *Service) sendEmailChange(ctx context.Context, a Account, newEmail, ip string) error {
+	send, err := s.reserveMail(ctx, NormalizeEmail(newEmail), ip)
+	if err != nil {
+		return err
+	}
 	if err := s.store.InTx(ctx, func(tx Tx) error {
 		return tx.DropEmailTokens(ctx, a.ID, PurposeChangeEmail, s.now())
 	}); err != nil {
 		return fmt.Errorf("drop earlier change links: %w", err)
 	}
-	send, err := s.reserveMail(ctx, NormalizeEmail(newEmail), ip)
-	if err != nil || !send {
-		return err
+	if !send {
+		return nil
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(tx Tx) error {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 // whatever becomes of it: also when the new address has an account (its
 // owner is told instead) or when the address's e-mail limit holds it back.
 // The answer is the same in the three cases, so it still does not say
-// whether the address is taken.
+// whether the address is taken. A request refused outright (429) ends
+// nothing.
 func TestEmailChangeAskedAgainEndsTheEarlierLinks(t *testing.T) {
 	t.Parallel()
 	for _, engine := range []string{"sqlite", "postgres"} {
@@ -72,6 +74,33 @@ func TestEmailChangeAskedAgainEndsTheEarlierLinks(t *testing.T) {
 
 			if a, err := env.Identity.Account(t.Context(), anna.ID); err != nil || a.Email != anna.Email {
 				t.Fatalf("anna's address moved: %+v %v", a, err)
+			}
+
+			// A request refused outright (429: this network's e-mails for
+			// the hour are spent) changes nothing: the link sent before it
+			// still works.
+			const free3, free4 = "anna.third@example.org", "anna.fourth@example.org"
+			ask(free3)
+			_, tokFree3 := env.mailLink(t, free3, mail.KindEmailChange)
+			for i := 0; ; i++ {
+				res := env.do(t, "POST", "/api/v1/password-resets", "", fmt.Sprintf(`{"email":"spend%d@example.org"}`, i))
+				if res.Code == http.StatusTooManyRequests {
+					break
+				}
+				if res.Code != http.StatusAccepted || i > 100 {
+					t.Fatalf("reset %d: %d %s", i, res.Code, res.Body)
+				}
+			}
+			refused := env.do(t, "POST", "/api/v1/me/email-changes", bearer, `{"password":"`+testPassword+`","new_email":"`+free4+`"}`)
+			if refused.Code != http.StatusTooManyRequests {
+				t.Fatalf("change past the network's limit: %d %s", refused.Code, refused.Body)
+			}
+			wantReason(t, refused, "too_many_emails")
+			if res := env.do(t, "POST", "/api/v1/accounts/email-confirmations", bearer, `{"token":"`+tokFree3+`"}`); res.Code != http.StatusOK {
+				t.Fatalf("the link sent before a refused request: %d %s", res.Code, res.Body)
+			}
+			if a, err := env.Identity.Account(t.Context(), anna.ID); err != nil || a.Email != free3 {
+				t.Fatalf("anna's address after confirming: %+v %v", a, err)
 			}
 		})
 	}
