@@ -183,21 +183,15 @@ func commentNotFound(err error) error {
 	return err
 }
 
-// FlaggedComments is the moderators' queue, oldest first, each comment
-// with its flags' reasons. Forbidden unless c is a city administrator.
-func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Comment, error) {
-	if err := requireAdmin(c); err != nil {
-		return nil, err
-	}
-	out := []Comment{}
-	err := s.store.View(ctx, func(tx Tx) error {
-		cs, err := tx.FlaggedComments(ctx, MaxListLimit)
-		if err == nil {
-			out, err = withFlags(ctx, tx, cs)
-		}
-		return err
-	})
-	return out, err
+// FlaggedComments is a page of the moderators' queue, oldest first, each
+// comment with its flags' reasons: limit of them (MaxListLimit when 0)
+// after the comment with id after (from the first when empty); the last
+// one's id is the next page's after. A comment moderated since its page
+// was read still marks its place, so the next page follows on. Forbidden
+// unless c is a city administrator; Invalid (bad_limit, bad_cursor: after
+// is no comment).
+func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller, after string, limit int) ([]Comment, error) {
+	return s.moderationPage(ctx, c, after, limit, Tx.FlaggedComments)
 }
 
 // HiddenComments lists a page of the comments moderators hid, oldest
@@ -209,6 +203,13 @@ func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller) ([]Com
 // marks its place, so the next page follows on. Forbidden unless c is a
 // city administrator; Invalid (bad_limit, bad_cursor: after is no comment).
 func (s *Service) HiddenComments(ctx context.Context, c identity.Caller, after string, limit int) ([]Comment, error) {
+	return s.moderationPage(ctx, c, after, limit, Tx.HiddenComments)
+}
+
+// moderationPage is a page of the comments list gives, with their flags,
+// for an administrator: the paging of FlaggedComments and HiddenComments.
+func (s *Service) moderationPage(ctx context.Context, c identity.Caller, after string, limit int,
+	list func(tx Tx, ctx context.Context, after string, limit int) ([]Comment, error)) ([]Comment, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func (s *Service) HiddenComments(ctx context.Context, c identity.Caller, after s
 				return cursorError(err)
 			}
 		}
-		cs, err := tx.HiddenComments(ctx, after, limit)
+		cs, err := list(tx, ctx, after, limit)
 		if err == nil {
 			out, err = withFlags(ctx, tx, cs)
 		}

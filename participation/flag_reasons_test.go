@@ -32,7 +32,7 @@ func TestFlaggedCommentsCarryTheirReasons(t *testing.T) {
 		f.clock.Add(time.Minute)
 		must(t, f.svc.FlagComment(ctx, carla, second.ID, "Advertising"))
 
-		queue, err := f.svc.FlaggedComments(ctx, admin)
+		queue, err := f.svc.FlaggedComments(ctx, admin, "", 0)
 		must(t, err)
 		want := map[string][]participation.CommentFlag{
 			first.ID:  {{Reason: "Insults another citizen", At: t0}, {Reason: "", At: t0.Add(time.Minute)}},
@@ -60,7 +60,7 @@ func TestFlaggedCommentsCarryTheirReasons(t *testing.T) {
 		// again, the queue gives only the new reason.
 		must(t, f.svc.ModerateComment(ctx, admin, first.ID, participation.CommentVisible))
 		must(t, f.svc.FlagComment(ctx, anna, first.ID, "Still insulting"))
-		queue, err = f.svc.FlaggedComments(ctx, admin)
+		queue, err = f.svc.FlaggedComments(ctx, admin, "", 0)
 		must(t, err)
 		for _, cm := range queue {
 			if cm.ID == first.ID && (len(cm.Flags) != 1 || cm.Flags[0].Reason != "Still insulting") {

@@ -29,24 +29,24 @@ func TestKeptCommentMayBeFlaggedAgain(t *testing.T) {
 		must(t, f.svc.FlagComment(ctx, anna, c.ID, "rude"))
 		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
 		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentVisible))
-		if flagged, err := f.svc.FlaggedComments(ctx, admin); err != nil || len(flagged) != 0 {
+		if flagged, err := f.svc.FlaggedComments(ctx, admin, "", 0); err != nil || len(flagged) != 0 {
 			t.Fatalf("queue after keeping the comment: %+v, %v", flagged, err)
 		}
 		// Anna thinks again and flags it: a flag of its own, not one
 		// already recorded.
 		must(t, f.svc.FlagComment(ctx, anna, c.ID, "ruder than I thought"))
-		flagged, err := f.svc.FlaggedComments(ctx, admin)
+		flagged, err := f.svc.FlaggedComments(ctx, admin, "", 0)
 		if err != nil || len(flagged) != 1 || flagged[0].ID != c.ID || flagged[0].FlagCount != 1 || flagged[0].State != participation.CommentFlagged {
 			t.Fatalf("queue after a flag following the keep: %+v, %v; want the comment flagged once", flagged, err)
 		}
 		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
 		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
-		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 1 || flagged[0].FlagCount != 2 {
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin, "", 0); len(flagged) != 1 || flagged[0].FlagCount != 2 {
 			t.Fatalf("queue after a second flagger: %+v; want two flags", flagged)
 		}
 		// Hiding keeps the flags: the record of who reported it.
 		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
-		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 0 {
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin, "", 0); len(flagged) != 0 {
 			t.Fatalf("a hidden comment is queued: %+v", flagged)
 		}
 	})
@@ -127,7 +127,7 @@ func TestFlagsRacingKeepStayCounted(t *testing.T) {
 		for _, who := range citizens {
 			must(t, f.svc.FlagComment(ctx, who, c.ID, "rude"))
 		}
-		flagged, err := f.svc.FlaggedComments(ctx, admin)
+		flagged, err := f.svc.FlaggedComments(ctx, admin, "", 0)
 		if err != nil || len(flagged) != 1 || flagged[0].FlagCount != flaggers {
 			t.Fatalf("queue after every flagger flagged again: %+v, %v; want the comment with %d flags", flagged, err, flaggers)
 		}
@@ -224,7 +224,7 @@ func TestHiddenCommentShownAgain(t *testing.T) {
 		}
 		// Its flags were dismissed: Bruno's new flag counts from zero.
 		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "still rude"))
-		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 1 || flagged[0].FlagCount != 1 {
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin, "", 0); len(flagged) != 1 || flagged[0].FlagCount != 1 {
 			t.Fatalf("queue after a flag following the showing: %+v; want one flag", flagged)
 		}
 		// A comment not hidden (flagged, here) stays as it is.
@@ -329,6 +329,76 @@ func TestModeratedCommentRead(t *testing.T) {
 	})
 }
 
+// The flagged comments are read a page at a time, oldest first, each page
+// after the last comment of the one before, where the queue was the oldest
+// MaxListLimit with no way past them. A comment moderated since its page
+// was read still marks where the next page starts; a cursor that is no
+// comment is bad_cursor, a page size outside 1 to MaxListLimit bad_limit.
+func TestFlaggedCommentsPaged(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		var want []string
+		for i := range 5 {
+			f.clock.Add(time.Minute)
+			c, err := f.svc.AddComment(ctx, carla, p.ID, fmt.Sprintf("Comment number %d", i))
+			must(t, err)
+			must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
+			want = append(want, c.ID)
+		}
+		// A visible comment and a hidden one among them are not listed.
+		f.clock.Add(time.Minute)
+		_, err := f.svc.AddComment(ctx, carla, p.ID, "A fair remark")
+		must(t, err)
+		f.clock.Add(time.Minute)
+		gone, err := f.svc.AddComment(ctx, carla, p.ID, "A rude remark")
+		must(t, err)
+		must(t, f.svc.FlagComment(ctx, bruno, gone.ID, "rude"))
+		must(t, f.svc.ModerateComment(ctx, admin, gone.ID, participation.CommentHidden))
+		page := func(after string, limit int) []string {
+			t.Helper()
+			cs, err := f.svc.FlaggedComments(ctx, admin, after, limit)
+			must(t, err)
+			var ids []string
+			for _, c := range cs {
+				if len(c.Flags) != 1 || c.Flags[0].Reason != "rude" {
+					t.Fatalf("flagged comment %s listed with flags %+v, want its one", c.ID, c.Flags)
+				}
+				ids = append(ids, c.ID)
+			}
+			return ids
+		}
+		first := page("", 2)
+		if fmt.Sprint(first) != fmt.Sprint(want[:2]) {
+			t.Fatalf("first page: %v, want %v", first, want[:2])
+		}
+		// The first page's last comment is kept, leaving the queue: the
+		// next page still starts after it.
+		must(t, f.svc.ModerateComment(ctx, admin, first[1], participation.CommentVisible))
+		if got := page(first[1], 2); fmt.Sprint(got) != fmt.Sprint(want[2:4]) {
+			t.Fatalf("second page: %v, want %v", got, want[2:4])
+		}
+		if got := page(want[3], 2); fmt.Sprint(got) != fmt.Sprint(want[4:]) {
+			t.Fatalf("last page: %v, want %v", got, want[4:])
+		}
+		if got := page("", 0); len(got) != 4 {
+			t.Fatalf("a page of the default size: %v, want the four still flagged", got)
+		}
+		_, err = f.svc.FlaggedComments(ctx, admin, "cmt_missing", 2)
+		wantCode(t, "a cursor that is no comment", err, apperr.Invalid, "bad_cursor")
+		for _, limit := range []int{-1, participation.MaxListLimit + 1} {
+			_, err = f.svc.FlaggedComments(ctx, admin, "", limit)
+			wantCode(t, fmt.Sprintf("limit %d", limit), err, apperr.Invalid, "bad_limit")
+		}
+		for _, who := range []identity.Caller{carla, roads, nobody} {
+			_, err := f.svc.FlaggedComments(ctx, who, "", 2)
+			wantCode(t, "flagged list for "+who.AccountID, err, apperr.Forbidden, "not_admin")
+		}
+	})
+}
+
 // Moderators showing one hidden comment at once: it is shown once, one
 // showing is recorded, and a flag given once it is visible stands.
 func TestHiddenCommentShownOnceUnderARace(t *testing.T) {
@@ -376,7 +446,7 @@ func TestHiddenCommentShownOnceUnderARace(t *testing.T) {
 		if len(shows) != 1 {
 			t.Fatalf("one comment shown by %d racing moderators, recorded %d times", n, len(shows))
 		}
-		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 1 || flagged[0].FlagCount != 1 {
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin, "", 0); len(flagged) != 1 || flagged[0].FlagCount != 1 {
 			t.Fatalf("the flag given once it showed: %+v; want it standing", flagged)
 		}
 	})

@@ -188,7 +188,7 @@ func TestCommentsAndModeration(t *testing.T) {
 		must(t, f.svc.FlagComment(ctx, anna, bad.ID, "insult"))
 		must(t, f.svc.FlagComment(ctx, anna, bad.ID, "insult again"))
 		must(t, f.svc.FlagComment(ctx, bruno, bad.ID, ""))
-		flagged, err := f.svc.FlaggedComments(ctx, admin)
+		flagged, err := f.svc.FlaggedComments(ctx, admin, "", 0)
 		if err != nil || len(flagged) != 1 || flagged[0].ID != bad.ID || flagged[0].FlagCount != 2 {
 			t.Fatalf("flagged %+v, %v", flagged, err)
 		}
@@ -202,7 +202,7 @@ func TestCommentsAndModeration(t *testing.T) {
 		if err != nil || len(cs) != 1 || cs[0].ID != good.ID || cs[0].Body != "Great idea <3" || cs[0].AuthorName != bruno.Name {
 			t.Fatalf("comments %+v, %v", cs, err)
 		}
-		if flagged, _ := f.svc.FlaggedComments(ctx, admin); len(flagged) != 0 {
+		if flagged, _ := f.svc.FlaggedComments(ctx, admin, "", 0); len(flagged) != 0 {
 			t.Fatalf("moderated comment still queued: %+v", flagged)
 		}
 	})
@@ -321,7 +321,7 @@ func TestAuthorMayNotSupportOrFlagOwn(t *testing.T) {
 		cm, err := f.svc.AddComment(ctx, bruno, p.ID, "Yes, and near the bridge")
 		must(t, err)
 		wantCode(t, "the author flags", f.svc.FlagComment(ctx, bruno, cm.ID, "regret"), apperr.Forbidden, "own_comment")
-		if flagged, err := f.svc.FlaggedComments(ctx, admin); err != nil || len(flagged) != 0 {
+		if flagged, err := f.svc.FlaggedComments(ctx, admin, "", 0); err != nil || len(flagged) != 0 {
 			t.Fatalf("queue after the author's flag: %+v, %v", flagged, err)
 		}
 		must(t, f.svc.FlagComment(ctx, anna, cm.ID, "off topic"))

@@ -117,7 +117,7 @@ func TestConcurrentFlagsOnce(t *testing.T) {
 		if ok != 32 {
 			t.Fatalf("flags failed: %v", errs)
 		}
-		flagged, err := f.svc.FlaggedComments(ctx, admin)
+		flagged, err := f.svc.FlaggedComments(ctx, admin, "", 0)
 		if err != nil || len(flagged) != 1 || flagged[0].FlagCount != 1 {
 			t.Fatalf("flagged %+v, %v", flagged, err)
 		}

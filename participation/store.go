@@ -107,8 +107,10 @@ type Tx interface {
 	// flags are deleted, so that a flag racing the moderation either is
 	// dismissed with the others or counts after it.
 	SetCommentState(ctx context.Context, id, state, by string) error
-	// FlaggedComments lists flagged comments oldest first.
-	FlaggedComments(ctx context.Context, limit int) ([]Comment, error)
+	// FlaggedComments lists up to limit flagged comments oldest first,
+	// after the comment with id after (from the first when empty; the
+	// comment need not be flagged any more).
+	FlaggedComments(ctx context.Context, after string, limit int) ([]Comment, error)
 	// HiddenComments lists up to limit hidden comments oldest first, after
 	// the comment with id after (from the first when empty; the comment
 	// need not be hidden any more).

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -233,8 +234,12 @@ func TestParticipationListCursorsAndFilters(t *testing.T) {
 				{"/api/v1/proposals/" + p.ID + "/comments?cursor=" + comments[1].ID, ""},
 				{"/api/v1/admin/proposals/awaiting?cursor=garbage", admin},
 				{"/api/v1/admin/comments/hidden?cursor=garbage", admin},
+				{"/api/v1/admin/comments/flagged?cursor=garbage", admin},
 			} {
 				wantPartInvalid(t, c.path, env.do(t, "GET", c.path, c.auth, ""), "bad_cursor")
+			}
+			for _, path := range []string{"/api/v1/admin/comments/flagged?limit=0", fmt.Sprintf("/api/v1/admin/comments/flagged?limit=%d", participation.MaxListLimit+1)} {
+				wantPartInvalid(t, path, env.do(t, "GET", path, admin, ""), "bad_limit")
 			}
 			wantPartInvalid(t, "contrada=bogus", env.do(t, "GET", "/api/v1/reports?contrada=bogus", "", ""), "unknown_contrada")
 

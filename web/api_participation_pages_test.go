@@ -98,7 +98,13 @@ func TestParticipationListsEndWithoutAnEmptyPage(t *testing.T) {
 					Description: fmt.Sprintf("Hole number %d here.", n)}); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := svc.AddComment(ctx, citizenOf(supporterAcc), target.ID, fmt.Sprintf("Comment number %d.", n)); err != nil {
+				// A flagged comment, still one of the proposal's comments and
+				// one in the moderators' queue.
+				flagged, err := svc.AddComment(ctx, citizenOf(supporterAcc), target.ID, fmt.Sprintf("Comment number %d.", n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := svc.FlagComment(ctx, citizenOf(authorAcc), flagged.ID, "rude"); err != nil {
 					t.Fatal(err)
 				}
 				// A hidden comment, which the proposal's comments leave out.
@@ -128,6 +134,7 @@ func TestParticipationListsEndWithoutAnEmptyPage(t *testing.T) {
 				{"awaiting proposals", "/api/v1/admin/proposals/awaiting?", "proposals", admin, participation.MaxListLimit},
 				{"comments", "/api/v1/proposals/" + target.ID + "/comments?", "comments", "", participation.MaxCommentPage},
 				{"hidden comments", "/api/v1/admin/comments/hidden?", "comments", admin, participation.MaxListLimit},
+				{"flagged comments", "/api/v1/admin/comments/flagged?", "comments", admin, participation.MaxListLimit},
 			}
 			for range 4 {
 				more()

@@ -52,7 +52,7 @@ func TestProposalFlagRefusedOnPage(t *testing.T) {
 			tok := bruno.CSRF(page)
 			flagged := func() int {
 				t.Helper()
-				cs, err := svc.FlaggedComments(ctx, admin)
+				cs, err := svc.FlaggedComments(ctx, admin, "", 0)
 				if err != nil {
 					t.Fatal(err)
 				}

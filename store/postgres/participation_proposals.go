@@ -213,27 +213,34 @@ func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
 	return wrap("dismiss comment flags", err)
 }
 
+// moderatedCommentsSQL lists a page of the comments in one state, oldest
+// first, after the comment $1 names.
+func moderatedCommentsSQL(state string) string {
+	return `SELECT ` + commentCols + ` FROM participation_comments
+		WHERE state = '` + state + `'
+			AND ($1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = $1))
+		ORDER BY created_at, id LIMIT $2`
+}
+
+var (
+	flaggedCommentsSQL = moderatedCommentsSQL(participation.CommentFlagged)
+	hiddenCommentsSQL  = moderatedCommentsSQL(participation.CommentHidden)
+)
+
 // FlaggedComments implements participation.Tx.
-func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
-	out, err := tx.commentsInState(ctx, participation.CommentFlagged, limit)
+func (tx *Tx) FlaggedComments(ctx context.Context, after string, limit int) ([]participation.Comment, error) {
+	out, err := tx.moderatedComments(ctx, flaggedCommentsSQL, after, limit)
 	return out, wrap("list flagged comments", err)
 }
 
 // HiddenComments implements participation.Tx.
 func (tx *Tx) HiddenComments(ctx context.Context, after string, limit int) ([]participation.Comment, error) {
-	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments
-		WHERE state = 'hidden'
-			AND ($1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = $1))
-		ORDER BY created_at, id LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, wrap("list hidden comments", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Comment, error) { return scanComment(r) })
+	out, err := tx.moderatedComments(ctx, hiddenCommentsSQL, after, limit)
 	return out, wrap("list hidden comments", err)
 }
 
-func (tx *Tx) commentsInState(ctx context.Context, state string, limit int) ([]participation.Comment, error) {
-	rows, err := tx.q.Query(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = $1 ORDER BY created_at, id LIMIT $2`, state, limit)
+func (tx *Tx) moderatedComments(ctx context.Context, sql, after string, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.Query(ctx, sql, after, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -197,25 +197,32 @@ func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
 	return wrap("dismiss comment flags", err)
 }
 
+// moderatedCommentsSQL lists a page of the comments in one state, oldest
+// first, after the comment ?1 names.
+func moderatedCommentsSQL(state string) string {
+	return `SELECT ` + commentCols + ` FROM participation_comments
+		WHERE state = '` + state + `'
+			AND (?1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = ?1))
+		ORDER BY created_at, id LIMIT ?2`
+}
+
+var (
+	flaggedCommentsSQL = moderatedCommentsSQL(participation.CommentFlagged)
+	hiddenCommentsSQL  = moderatedCommentsSQL(participation.CommentHidden)
+)
+
 // FlaggedComments implements participation.Tx.
-func (tx *Tx) FlaggedComments(ctx context.Context, limit int) ([]participation.Comment, error) {
-	out, err := tx.commentsInState(ctx, participation.CommentFlagged, limit)
+func (tx *Tx) FlaggedComments(ctx context.Context, after string, limit int) ([]participation.Comment, error) {
+	rows, err := tx.q.QueryContext(ctx, flaggedCommentsSQL, after, limit)
+	out, err := collect(rows, err, scanComment)
 	return out, wrap("list flagged comments", err)
 }
 
 // HiddenComments implements participation.Tx.
 func (tx *Tx) HiddenComments(ctx context.Context, after string, limit int) ([]participation.Comment, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments
-		WHERE state = 'hidden'
-			AND (?1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = ?1))
-		ORDER BY created_at, id LIMIT ?2`, after, limit)
+	rows, err := tx.q.QueryContext(ctx, hiddenCommentsSQL, after, limit)
 	out, err := collect(rows, err, scanComment)
 	return out, wrap("list hidden comments", err)
-}
-
-func (tx *Tx) commentsInState(ctx context.Context, state string, limit int) ([]participation.Comment, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+commentCols+` FROM participation_comments WHERE state = ? ORDER BY created_at, id LIMIT ?`, state, limit)
-	return collect(rows, err, scanComment)
 }
 
 // CommentFlags implements participation.Tx.

@@ -140,11 +140,14 @@ func (h *participationHandler) handleAwaitingProposals(w http.ResponseWriter, r 
 	})
 }
 
-// handleFlaggedComments is GET /api/v1/admin/comments/flagged.
+// handleFlaggedComments is GET /api/v1/admin/comments/flagged: the
+// moderators' queue, oldest first, a page at a time (next_cursor, as the
+// other lists).
 func (h *participationHandler) handleFlaggedComments(w http.ResponseWriter, r *http.Request) {
 	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
-		cs, err := h.svc.FlaggedComments(r.Context(), c)
-		return map[string]any{"comments": cs}, err
+		return listPage(r, "comments", func(cursor string, limit int) ([]participation.Comment, error) {
+			return h.svc.FlaggedComments(r.Context(), c, cursor, limit)
+		}, func(cm participation.Comment) string { return cm.ID })
 	})
 }
 

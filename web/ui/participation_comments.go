@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,14 +21,16 @@ import (
 func init() { pageViews = append(pageViews, "participation_comments") }
 
 // flaggedData is the moderation queue, and below it the comments hidden
-// before, a page at a time, each of which may be shown again.
+// before, each of which may be shown again; both a page at a time.
 type flaggedData struct {
 	Comments []flaggedRow
 	Hidden   []flaggedRow
 	Done     string
-	// HiddenNext is the page of hidden comments after this one, and
-	// HiddenFirst the first, when this is not it; "" when there is none.
-	HiddenNext, HiddenFirst string
+	// FlaggedNext is the page of the queue after this one, and
+	// FlaggedFirst the first, when this is not it; HiddenNext and
+	// HiddenFirst the same of the hidden comments; "" when there is none.
+	FlaggedNext, FlaggedFirst string
+	HiddenNext, HiddenFirst   string
 }
 
 // flaggedRow is a reported comment with the proposal it was left on.
@@ -42,30 +45,80 @@ var commentDone = map[string]string{participation.CommentHidden: "hidden", parti
 // quoteLen is how many characters of a comment its confirmation quotes.
 const quoteLen = 300
 
-// hiddenPage is how many hidden comments a page shows unless ?limit= says.
-const hiddenPage = 50
+// moderationPageSize is how many comments a page of the queue, or of the
+// hidden comments, shows unless the list's limit says.
+const moderationPageSize = 50
+
+// moderationList is one of the page's two lists and the parameters of its
+// place: the queue's (?flagged_cursor=, ?flagged_limit=) and the hidden
+// comments' (?cursor=, ?limit=, as when they were the page's one paged
+// list), so that either list moves a page while the other stays.
+type moderationList struct {
+	cursor, limit, anchor string
+	read                  func(*participation.Service, context.Context, identity.Caller, string, int) ([]participation.Comment, error)
+}
+
+var (
+	flaggedList = moderationList{"flagged_cursor", "flagged_limit", "", (*participation.Service).FlaggedComments}
+	hiddenList  = moderationList{"cursor", "limit", "#hidden", (*participation.Service).HiddenComments}
+)
+
+// at is the list's cursor in q.
+func (l moderationList) at(q url.Values) string {
+	if l.cursor == "cursor" {
+		return pageCursor(q)
+	}
+	return q.Get(l.cursor)
+}
+
+// page reads the page of the list q asks for: its comments, the next
+// page's cursor ("" on the last) and the page's size.
+func (l moderationList) page(r *http.Request, svc *participation.Service, c identity.Caller, q url.Values) ([]participation.Comment, string, int, error) {
+	limit, err := httpx.Limit(url.Values{"limit": {q.Get(l.limit)}}, moderationPageSize, participation.MaxListLimit)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	cs, next, err := paging.Read(l.at(q), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Comment, error) {
+		return l.read(svc, r.Context(), c, cursor, n)
+	}, func(x participation.Comment) string { return x.ID })
+	return cs, next, limit, err
+}
+
+// link is the page with the list at cursor (its first page when ""), its
+// page size kept when q named it, and the other list where q has it.
+func (l moderationList) link(q url.Values, limit int, cursor string, other moderationList) string {
+	keep := url.Values{}
+	if v := other.at(q); v != "" {
+		keep.Set(other.cursor, v)
+	}
+	if v := q.Get(other.limit); v != "" {
+		keep.Set(other.limit, v)
+	}
+	if q.Get(l.limit) != "" {
+		keep.Set(l.limit, strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		keep.Set(l.cursor, cursor)
+	}
+	return strings.TrimSuffix("/staff/comments?"+keep.Encode(), "?") + l.anchor
+}
 
 // handleFlaggedComments lists the comments reported as abusive, oldest
 // first, each with its proposal, how many citizens reported it and the
-// reasons they gave; then the hidden comments, oldest first, a page at a
-// time (?cursor=, ?limit=), to show one again.
+// reasons they gave; then the hidden comments, oldest first, to show one
+// again. Each list comes a page at a time, its links keeping the other
+// list's place.
 func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	cs, err := p.svc.FlaggedComments(r.Context(), c)
-	if err != nil {
-		p.pageError(w, r, err)
-		return
-	}
 	q := r.URL.Query()
 	// A page size outside the bounds, or a cursor the list never gave, is
-	// a link gone bad: the error page, with the link to the first page.
-	limit, err := httpx.Limit(q, hiddenPage, participation.MaxListLimit)
-	var hidden []participation.Comment
-	var next string
-	if err == nil {
-		hidden, next, err = paging.Read(pageCursor(q), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Comment, error) {
-			return p.svc.HiddenComments(r.Context(), c, cursor, n)
-		}, func(x participation.Comment) string { return x.ID })
+	// a link gone bad: the error page, with the link to the list's first
+	// page.
+	cs, flaggedNext, flaggedLimit, err := flaggedList.page(r, p.svc, c, q)
+	if err != nil {
+		p.pagingRefused(w, r, err, "/staff/comments")
+		return
 	}
+	hidden, hiddenNext, hiddenLimit, err := hiddenList.page(r, p.svc, c, q)
 	if err != nil {
 		p.pagingRefused(w, r, err, "/staff/comments#hidden")
 		return
@@ -74,16 +127,17 @@ func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *htt
 	if done := q.Get("done"); done == "hidden" || done == "kept" || done == "shown" {
 		d.Done = done
 	}
-	keep := url.Values{}
-	if q.Get("limit") != "" {
-		keep.Set("limit", strconv.Itoa(limit))
+	if flaggedList.at(q) != "" {
+		d.FlaggedFirst = flaggedList.link(q, flaggedLimit, "", hiddenList)
 	}
-	if pageCursor(q) != "" {
-		d.HiddenFirst = strings.TrimSuffix("/staff/comments?"+keep.Encode(), "?") + "#hidden"
+	if flaggedNext != "" {
+		d.FlaggedNext = flaggedList.link(q, flaggedLimit, flaggedNext, hiddenList)
 	}
-	if next != "" {
-		keep.Set("cursor", next)
-		d.HiddenNext = "/staff/comments?" + keep.Encode() + "#hidden"
+	if hiddenList.at(q) != "" {
+		d.HiddenFirst = hiddenList.link(q, hiddenLimit, "", flaggedList)
+	}
+	if hiddenNext != "" {
+		d.HiddenNext = hiddenList.link(q, hiddenLimit, hiddenNext, flaggedList)
 	}
 	titles := map[string]string{}
 	rows := func(cs []participation.Comment) []flaggedRow {

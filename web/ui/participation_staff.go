@@ -95,7 +95,7 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	d.Pending = len(pending)
-	switch flagged, err := p.svc.FlaggedComments(r.Context(), c); {
+	switch flagged, err := p.svc.FlaggedComments(r.Context(), c, "", 0); {
 	case err == nil:
 		d.Moderator, d.Flagged = true, len(flagged)
 	case apperr.CodeOf(err) != apperr.Forbidden:
