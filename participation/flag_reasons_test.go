@@ -2,9 +2,12 @@ package participation_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"cityhub/apperr"
 	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -66,6 +69,35 @@ func TestFlaggedCommentsCarryTheirReasons(t *testing.T) {
 			if cm.ID == first.ID && (len(cm.Flags) != 1 || cm.Flags[0].Reason != "Still insulting") {
 				t.Errorf("after the keep and a new flag: %+v; want only the new reason", cm.Flags)
 			}
+		}
+	})
+}
+
+// A flag's reason refused, too long or holding control characters, is one
+// refusal (bad_reason) that gives the limit the check enforces, so that
+// the flag form's words, which name both, take the number from it; the
+// reason with control characters gave no number, and the words wrote
+// 1,000 whatever the limit.
+func TestFlagReasonRefusalGivesTheLimit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		cm, err := f.svc.AddComment(ctx, carla, p.ID, "Sharp words")
+		must(t, err)
+		for name, reason := range map[string]string{
+			"too long":           strings.Repeat("a", participation.MaxNoteLen+1),
+			"control characters": "Insults\u0085everyone",
+		} {
+			err := f.svc.FlagComment(ctx, bruno, cm.ID, reason)
+			wantCode(t, name, err, apperr.Invalid, "bad_reason")
+			if args := apperr.ArgsOf(err); fmt.Sprint(args) != fmt.Sprint([]any{participation.MaxNoteLen}) {
+				t.Errorf("%s: the refusal gives %v, want the limit %d", name, args, participation.MaxNoteLen)
+			}
+		}
+		if queue, err := f.svc.FlaggedComments(ctx, admin, "", 0); err != nil || len(queue) != 0 {
+			t.Fatalf("refused flags: the queue is %+v (%v), want empty", queue, err)
 		}
 	})
 }

@@ -18,7 +18,8 @@ import (
 
 // A refused report of a comment comes back on the proposal's page, not
 // the error page: the comment's report form open, the reason as typed, the
-// message at the form (which the field names) and at the top with a link
+// message at the form (which the field names, with the limit the check
+// enforces, whichever way the reason is wrong) and at the top with a link
 // to it; nothing is reported. A comment on a later page of comments comes
 // back on that page. A reason that reads is reported as before.
 func TestProposalFlagRefusedOnPage(t *testing.T) {
@@ -65,7 +66,7 @@ func TestProposalFlagRefusedOnPage(t *testing.T) {
 				input := regexp.MustCompile(`<input class="form-control mb-2 is-invalid" id="flag-` + id + `" name="reason" maxlength="1000" value="([^"]*)" aria-invalid="true" aria-describedby="flag-` + id + `-error">`).FindStringSubmatch(form)
 				msg := regexp.MustCompile(`id="flag-` + id + `-error" data-field-error="reason">([^<]*)<`).FindStringSubmatch(form)
 				if res.StatusCode != http.StatusBadRequest || !strings.Contains(form, "<details open>") || !strings.Contains(form, `<label class="form-label" for="flag-`+id+`">`) ||
-					input == nil || html.UnescapeString(input[1]) != typed || msg == nil || !strings.Contains(msg[1], "Il motivo ha al massimo 1.000 caratteri") ||
+					input == nil || html.UnescapeString(input[1]) != typed || msg == nil || msg[1] != fmt.Sprintf("Il motivo ha al massimo %d caratteri, senza caratteri di controllo.", participation.MaxNoteLen) ||
 					!strings.Contains(body, `id="proposal-problem"`) || !strings.Contains(body, `<a href="#flag-`+id+`">Vai al modulo di segnalazione</a>`) {
 					t.Fatalf("a refused report of %s: %d\n%s", id, res.StatusCode, body)
 				}

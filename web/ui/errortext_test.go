@@ -50,3 +50,29 @@ func TestReasonTooLongNamesTheRefusalsLimit(t *testing.T) {
 		}
 	}
 }
+
+// The flag form's words for a refused reason name the limit the refusal
+// gives (the participation check's MaxNoteLen), in each language, where
+// they wrote "1,000" whatever the check enforced; the words for the same
+// refusal elsewhere do too, and no longer call a reason with control
+// characters too long.
+func TestFlagReasonWordsNameTheRefusalsLimit(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int{participation.MaxNoteLen, 7} {
+		refusal := apperr.R(apperr.Invalid, "bad_reason", "The reason must be at most %d characters, without control characters.", limit)
+		for lang, want := range map[string]string{
+			"it": fmt.Sprintf("Il motivo ha al massimo %d caratteri, senza caratteri di controllo.", limit),
+			"en": fmt.Sprintf("The reason has at most %d characters, without control characters.", limit),
+		} {
+			if got := refusalText(locs[lang], refusal, "part.flag.err."); got != want {
+				t.Errorf("%s, limit %d, the flag form: %q, want %q", lang, limit, got, want)
+			}
+			if got := locs[lang].ErrorText(refusal); got != want {
+				t.Errorf("%s, limit %d, elsewhere: %q, want %q", lang, limit, got, want)
+			}
+		}
+	}
+}
