@@ -60,3 +60,11 @@ const RollUpBatch = wallet.RollUpBatch
 
 // VouchersToRemindSQL is the statement of VouchersToRemind.
 const VouchersToRemindSQL = vouchersToRemindSQL
+
+// FlaggedCommentsSQL and HiddenCommentsSQL are the statements of
+// FlaggedComments and HiddenComments: the first page's, then the page's
+// after a cursor.
+var (
+	FlaggedCommentsSQL = [2]string{flaggedCommentsSQL.first, flaggedCommentsSQL.after}
+	HiddenCommentsSQL  = [2]string{hiddenCommentsSQL.first, hiddenCommentsSQL.after}
+)

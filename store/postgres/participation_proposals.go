@@ -213,13 +213,23 @@ func (tx *Tx) SetCommentState(ctx context.Context, id, state, by string) error {
 	return wrap("dismiss comment flags", err)
 }
 
-// moderatedCommentsSQL lists a page of the comments in one state, oldest
-// first, after the comment $1 names.
-func moderatedCommentsSQL(state string) string {
-	return `SELECT ` + commentCols + ` FROM participation_comments
-		WHERE state = '` + state + `'
-			AND ($1 = '' OR (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = $1))
-		ORDER BY created_at, id LIMIT $2`
+// commentsList is a moderators' list of the comments in one state, oldest
+// first: its first page, and the page after the comment $1 names. Each
+// state's partial index in that order (migration 1032) finds a page's first
+// row and reads the page from there. The state is written out, not a
+// parameter, so that every plan matches the index's predicate; and the
+// cursor is a statement of its own rather than a condition that an empty
+// cursor passes, which a generic plan of the statement keeps as a filter,
+// reading every comment of the state before the cursor.
+type commentsList struct{ first, after string }
+
+func moderatedCommentsSQL(state string) commentsList {
+	sel := `SELECT ` + commentCols + ` FROM participation_comments WHERE state = '` + state + `'`
+	return commentsList{
+		first: sel + ` ORDER BY created_at, id LIMIT $1`,
+		after: sel + ` AND (created_at, id) > (SELECT created_at, id FROM participation_comments WHERE id = $1)
+			ORDER BY created_at, id LIMIT $2`,
+	}
 }
 
 var (
@@ -239,8 +249,12 @@ func (tx *Tx) HiddenComments(ctx context.Context, after string, limit int) ([]pa
 	return out, wrap("list hidden comments", err)
 }
 
-func (tx *Tx) moderatedComments(ctx context.Context, sql, after string, limit int) ([]participation.Comment, error) {
-	rows, err := tx.q.Query(ctx, sql, after, limit)
+func (tx *Tx) moderatedComments(ctx context.Context, l commentsList, after string, limit int) ([]participation.Comment, error) {
+	sql, args := l.first, []any{limit}
+	if after != "" {
+		sql, args = l.after, []any{after, limit}
+	}
+	rows, err := tx.q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -349,3 +349,72 @@ func TestRedemptionUpdatesAVoucherInPlace(t *testing.T) {
 		t.Fatalf("%d of %d vouchers' updates in place, on %d pages; want all 48, on 3 or more", inPlace, updated, pages)
 	}
 }
+
+// A page of the moderators' lists of comments, flagged or hidden, is read
+// from its state's partial index in the list's order (migration 1032): no
+// scan of the comments table, no sort, and after a cursor the index is
+// entered at the cursor (the bound is the scan's index condition, not a
+// filter over every comment before it). So on the plan made for a page's
+// values and on the statement's generic plan alike, among 20,000 comments
+// of which a hundredth are flagged and as many hidden. Before, the hidden
+// comments had no index, and the flagged ones' (on the time alone) left
+// the ties to a sort.
+func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
+	ctx := context.Background()
+	db := openOneConn(t)
+	_, err := db.Pool().Exec(ctx, `INSERT INTO participation_proposals (id, author_id, title, body, threshold, created_at)
+			VALUES ('prp_plan', 'acc_plan', 'Benches', 'Benches by the river.', 100, now());
+		INSERT INTO participation_comments (id, proposal_id, author_id, body, state, flag_count, created_at)
+			SELECT 'cmt_plan' || lpad(g::text, 5, '0'), 'prp_plan', 'acc_plan', 'Comment number ' || g,
+				CASE g % 100 WHEN 0 THEN 'flagged' WHEN 1 THEN 'hidden' ELSE 'visible' END, CASE g % 100 WHEN 0 THEN 1 WHEN 1 THEN 1 ELSE 0 END,
+				now() - (20000 - g) * interval '1 minute'
+			FROM generate_series(1, 20000) g;
+		ANALYZE participation_comments`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// generic is the generic plan of sql run with args: prepared by name,
+	// as the store's statements are, and executed with the plan's mode
+	// forced (EXPLAIN of a statement given values plans it for them).
+	generic := func(sql string, args string) string {
+		t.Helper()
+		for _, st := range []string{`PREPARE moderated AS ` + sql, `SET plan_cache_mode = force_generic_plan`} {
+			if _, err := conn.Exec(ctx, st, pgx.QueryExecModeSimpleProtocol); err != nil {
+				t.Fatal(err)
+			}
+		}
+		defer conn.Exec(ctx, `DEALLOCATE moderated; RESET plan_cache_mode`, pgx.QueryExecModeSimpleProtocol) //nolint:errcheck
+		return explain(t, conn, `EXECUTE moderated(`+args+`)`)
+	}
+	for _, l := range []struct {
+		name, index, cursor string
+		sql                 [2]string
+	}{
+		{"flagged", "participation_comments_flagged", "cmt_plan10000", postgres.FlaggedCommentsSQL},
+		{"hidden", "participation_comments_hidden", "cmt_plan10001", postgres.HiddenCommentsSQL},
+	} {
+		for _, page := range []struct {
+			what, plan string
+			after      bool
+		}{
+			{"first page, planned for its values", explain(t, conn, l.sql[0], 51), false},
+			{"first page, generic plan", generic(l.sql[0], "51"), false},
+			{"page after a cursor, planned for its values", explain(t, conn, l.sql[1], l.cursor, 51), true},
+			{"page after a cursor, generic plan", generic(l.sql[1], "'"+l.cursor+"', 51"), true},
+		} {
+			plan := page.plan
+			if !strings.Contains(plan, "Index Scan using "+l.index+" on participation_comments") ||
+				strings.Contains(plan, "Seq Scan on participation_comments") || strings.Contains(plan, "Sort") {
+				t.Errorf("%s comments, %s: not read in order from %s:\n%s", l.name, page.what, l.index, plan)
+			}
+			if page.after && (!strings.Contains(plan, "Index Cond: (ROW(created_at, id) > ROW(") || strings.Contains(plan, "Filter")) {
+				t.Errorf("%s comments, %s: the cursor is not where the index scan starts:\n%s", l.name, page.what, plan)
+			}
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A page of the moderators' lists of comments, flagged or hidden, is read
+// from its state's partial index in the list's order (migration 1032): no
+// scan of the comments table, no sort, and after a cursor the index is
+// entered at the cursor's time rather than read from its start (SQLite
+// names the bound by the index's first column), among 20,000
+// comments of which a hundredth are flagged and as many hidden. SQLite
+// plans a statement before its values are bound, so this is the plan every
+// page runs on.
+func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.InTx(ctx, func(tx *Tx) error {
+		for _, st := range []string{
+			`INSERT INTO participation_proposals (id, author_id, title, body, threshold, created_at)
+				VALUES ('prp_plan', 'acc_plan', 'Benches', 'Benches by the river.', 100, 0)`,
+			`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
+				INSERT INTO participation_comments (id, proposal_id, author_id, body, state, flag_count, created_at)
+				SELECT printf('cmt_plan%05d', n), 'prp_plan', 'acc_plan', 'Comment number ' || n,
+					CASE n % 100 WHEN 0 THEN 'flagged' WHEN 1 THEN 'hidden' ELSE 'visible' END, CASE WHEN n % 100 < 2 THEN 1 ELSE 0 END,
+					n * 60000000
+				FROM g`,
+			`ANALYZE`,
+		} {
+			if _, err := tx.q.ExecContext(ctx, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	explain := func(sql string, args ...any) string {
+		t.Helper()
+		var plan strings.Builder
+		err := db.View(ctx, func(tx *Tx) error {
+			rows, err := tx.q.QueryContext(ctx, `EXPLAIN QUERY PLAN `+sql, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					return err
+				}
+				plan.WriteString(detail + "\n")
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return plan.String()
+	}
+	for _, l := range []struct {
+		name, index string
+		sql         commentsList
+	}{
+		{"flagged", "participation_comments_flagged", flaggedCommentsSQL},
+		{"hidden", "participation_comments_hidden", hiddenCommentsSQL},
+	} {
+		for what, want := range map[string]struct {
+			plan, read string
+		}{
+			"first page":          {explain(l.sql.first, 51), "SCAN participation_comments USING INDEX " + l.index + "\n"},
+			"page after a cursor": {explain(l.sql.after, "cmt_plan10001", 51), "SEARCH participation_comments USING INDEX " + l.index + " (created_at"},
+		} {
+			plan := want.plan
+			if !strings.Contains(plan, want.read) || strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("%s comments, %s: not read in order from %s (want %q):\n%s", l.name, what, l.index, want.read, plan)
+			}
+		}
+	}
+}
