@@ -115,3 +115,34 @@ func equalTimes(a, b map[string]time.Time) bool {
 	}
 	return true
 }
+
+// Erasing an account blanks the reasons it typed when it flagged comments:
+// the flags stay (the comment's count and the moderators' record of it),
+// the words, which were the person's own, go; other people's stay.
+func TestErasureBlanksFlagReasons(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		c, err := f.svc.AddComment(ctx, carla, p.ID, "Sharp words")
+		must(t, err)
+		t0 := f.clock.Now()
+		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "I am Bruno from via Roma and this insults me"))
+		f.clock.Add(time.Minute)
+		must(t, f.svc.FlagComment(ctx, anna, c.ID, "Insults another citizen"))
+
+		must(t, db.Identity().InTx(ctx, func(tx identity.Tx) error { return identity.EraseTx(ctx, tx, bruno.AccountID, f.clock.Now()) }))
+		queue, err := f.svc.FlaggedComments(ctx, admin, "", 0)
+		must(t, err)
+		if len(queue) != 1 || queue[0].ID != c.ID || queue[0].FlagCount != 2 || len(queue[0].Flags) != 2 {
+			t.Fatalf("after the erasure the queue is %+v; want the comment with its two flags", queue)
+		}
+		want := []participation.CommentFlag{{Reason: "", At: t0}, {Reason: "Insults another citizen", At: t0.Add(time.Minute)}}
+		for i, w := range want {
+			if got := queue[0].Flags[i]; got.Reason != w.Reason || !got.At.Equal(w.At) {
+				t.Errorf("flag %d after the erasure: %+v; want %+v", i, got, w)
+			}
+		}
+	})
+}

@@ -90,3 +90,20 @@ func TestPrivacyPageCreditWordsFollowTheBalance(t *testing.T) {
 		t.Fatalf("the page of credit left:\n%s", body)
 	}
 }
+
+// The privacy page's list of what stays after an erasure names what a
+// person wrote in participation (kept without the name) and the flag
+// reasons (erased), as the erasure does.
+func TestPrivacyPageSaysWhatParticipationKeeps(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite")
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	anna, _ := env.account(t, identity.RoleCitizen)
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
+	_, body := pc.Get("/privacy")
+	if !strings.Contains(body, "restano, senza il tuo nome, le segnalazioni, le proposte e i commenti") ||
+		!strings.Contains(body, "i motivi che hai scritto segnalando commenti invece li cancelliamo") {
+		t.Fatalf("the privacy page does not say what participation keeps after an erasure:\n%s", body)
+	}
+}

@@ -17,9 +17,10 @@ func (tx *Tx) forgetCitizen(ctx context.Context, accountID string, at time.Time)
 		return wrap("anonymise reports", err)
 	}
 	for what, q := range map[string]string{
-		"proposals": `UPDATE participation_proposals SET author_name = '', public_name = 0 WHERE author_id = ?`,
-		"comments":  `UPDATE participation_comments SET author_name = '' WHERE author_id = ?`,
-		"follows":   `DELETE FROM participation_followers WHERE account_id = ?`,
+		"proposals":    `UPDATE participation_proposals SET author_name = '', public_name = 0 WHERE author_id = ?`,
+		"comments":     `UPDATE participation_comments SET author_name = '' WHERE author_id = ?`,
+		"follows":      `DELETE FROM participation_followers WHERE account_id = ?`,
+		"flag reasons": `UPDATE participation_comment_flags SET reason = '' WHERE account_id = ? AND reason <> ''`,
 	} {
 		if _, err := tx.q.ExecContext(ctx, q, accountID); err != nil {
 			return wrap("anonymise "+what, err)
