@@ -61,6 +61,9 @@ const RollUpBatch = wallet.RollUpBatch
 // VouchersToRemindSQL is the statement of VouchersToRemind.
 const VouchersToRemindSQL = vouchersToRemindSQL
 
+// FlagsBySQL is the statement of FlagsBy.
+const FlagsBySQL = flagsBySQL
+
 // FlaggedCommentsSQL and HiddenCommentsSQL are the statements of
 // FlaggedComments and HiddenComments: the first page's, then the page's
 // after a cursor.

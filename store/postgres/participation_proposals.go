@@ -331,12 +331,15 @@ func (tx *Tx) FollowedBy(ctx context.Context, accountID string) ([]string, error
 	return out, wrap("list follows", err)
 }
 
-// FlagsBy implements participation.Tx. The flags table has no index by
-// account: a data download is rare, and the flags few beside the comments.
-func (tx *Tx) FlagsBy(ctx context.Context, accountID string) ([]participation.OwnFlag, error) {
-	rows, err := tx.q.Query(ctx, `SELECT f.comment_id, c.proposal_id, f.reason, f.at
+// flagsBySQL reads an account's flags, by the flags' index of accounts
+// (migration 1033).
+const flagsBySQL = `SELECT f.comment_id, c.proposal_id, f.reason, f.at
 		FROM participation_comment_flags f JOIN participation_comments c ON c.id = f.comment_id
-		WHERE f.account_id = $1 ORDER BY f.at, f.comment_id`, accountID)
+		WHERE f.account_id = $1 ORDER BY f.at, f.comment_id`
+
+// FlagsBy implements participation.Tx.
+func (tx *Tx) FlagsBy(ctx context.Context, accountID string) ([]participation.OwnFlag, error) {
+	rows, err := tx.q.Query(ctx, flagsBySQL, accountID)
 	if err != nil {
 		return nil, wrap("list own comment flags", err)
 	}

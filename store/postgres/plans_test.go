@@ -418,3 +418,12 @@ func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
 		}
 	}
 }
+
+// A person's flags (their data download) are read by the flags' index of
+// accounts, not by a scan of every flag in the city.
+func TestFlagsByReadTheirIndex(t *testing.T) {
+	db := openOneConn(t)
+	if plan := explainIndexed(t, db, postgres.FlagsBySQL, "acc_plan"); !strings.Contains(plan, "participation_comment_flags_account") {
+		t.Fatalf("an account's flags are not read by their index:\n%s", plan)
+	}
+}

@@ -87,3 +87,37 @@ func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
 		}
 	}
 }
+
+// A person's flags (their data download) are read by the flags' index of
+// accounts, not by a scan of every flag in the city.
+func TestFlagsByReadTheirIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var plan strings.Builder
+	err = db.View(ctx, func(tx *Tx) error {
+		rows, err := tx.q.QueryContext(ctx, `EXPLAIN QUERY PLAN `+flagsBySQL, "acc_plan")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				return err
+			}
+			plan.WriteString(detail + "\n")
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.String(), "participation_comment_flags_account") {
+		t.Fatalf("an account's flags are not read by their index:\n%s", plan.String())
+	}
+}
