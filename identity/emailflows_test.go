@@ -372,17 +372,24 @@ func TestChangePasswordAndEmail(t *testing.T) {
 		deliver(t, db)
 		received(t, taken, 1, "Hai già un account")
 		tok := linkToken(t, received(t, next, 1, "Conferma il nuovo indirizzo e-mail"), "/account/confirm")
-		// The person's own data download holds that e-mail, but not its
-		// link's token: with it, anyone could confirm an address whose
-		// mailbox they do not hold.
+		// The person's own data download does not hold that e-mail while
+		// the address is not confirmed (nor would it hold one to the taken
+		// address: it tells neither apart), and never its link's token:
+		// with it, anyone could confirm an address whose mailbox they do
+		// not hold.
 		if exp, err := f.svc.Export(ctx, a.Caller()); err != nil {
 			t.Fatal(err)
-		} else if b, _ := json.Marshal(exp.Emails); bytes.Contains(b, []byte(tok)) || !bytes.Contains(b, []byte("token="+mail.Hidden)) {
-			t.Fatalf("the data download gives the new address's confirmation token:\n%s", b)
+		} else if b, _ := json.Marshal(exp.Emails); bytes.Contains(b, []byte(tok)) || bytes.Contains(b, []byte(next)) {
+			t.Fatalf("the data download gives the unconfirmed change's e-mail:\n%s", b)
 		}
 		got, err := f.svc.ConfirmEmail(ctx, c, tok)
 		if err != nil || got.Email != next || !got.Verified() {
 			t.Fatalf("confirm new address: %+v, %v", got, err)
+		}
+		if exp, err := f.svc.Export(ctx, got.Caller()); err != nil {
+			t.Fatal(err)
+		} else if b, _ := json.Marshal(exp.Emails); bytes.Contains(b, []byte(tok)) || !bytes.Contains(b, []byte("token="+mail.Hidden)) {
+			t.Fatalf("the data download after the change gives its confirmation token, or not its e-mail:\n%s", b)
 		}
 		deliver(t, db)
 		notice := received(t, old, 2, "L'indirizzo e-mail del tuo account è cambiato")

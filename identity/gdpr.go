@@ -3,6 +3,7 @@ package identity
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"cityhub/apperr"
@@ -22,7 +23,8 @@ type Export struct {
 	LoginAddresses []LoginAddress `json:"login_addresses"`
 	// Emails are the messages the hub wrote to the person (the outbox
 	// keeps them until the account is erased), bodies included, their
-	// links' tokens hidden.
+	// links' tokens hidden, except the links of changes of address never
+	// confirmed (unconfirmedChange).
 	Emails     []mail.Message `json:"emails"`
 	ExportedAt time.Time      `json:"exported_at"`
 }
@@ -60,9 +62,12 @@ func (s *Service) Export(ctx context.Context, c Caller) (Export, error) {
 		if out.Emails, err = tx.MailOf(ctx, accountID); err != nil {
 			return fmt.Errorf("list e-mails: %w", err)
 		}
+		out.Emails = slices.DeleteFunc(out.Emails, func(m mail.Message) bool {
+			return unconfirmedChange(m, out.Account)
+		})
 		// Without their links' tokens: the download holds the e-mail that
-		// confirms a new address, whose link would confirm it for whoever
-		// holds the download, without that address's mailbox.
+		// confirmed the account's address, whose link, still unused, would
+		// confirm it for whoever holds the download.
 		for i := range out.Emails {
 			out.Emails[i] = mail.WithoutLinkTokens(out.Emails[i])
 		}
@@ -81,6 +86,16 @@ func (s *Service) Export(ctx context.Context, c Caller) (Export, error) {
 		out.Emails = []mail.Message{}
 	}
 	return out, err
+}
+
+// unconfirmedChange reports whether m is the link of a change of address
+// to an address that is not a's: one asked for and never confirmed. The
+// download leaves those out. A change to an address that has an account
+// sends no link (its owner is told instead), so listing the links sent
+// would tell the requester which addresses have accounts, which the
+// change's answer is careful not to.
+func unconfirmedChange(m mail.Message, a Account) bool {
+	return m.Kind == mail.KindEmailChange && NormalizeEmail(m.To) != NormalizeEmail(a.Email)
 }
 
 // DeleteAccount erases a person's identity (GDPR art. 17) by anonymising the

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -53,6 +54,32 @@ func TestEmailChangeAskedAgainEndsTheEarlierLinks(t *testing.T) {
 				t.Fatalf("a taken address answers %q, a free one %q", answerTaken, answerFree)
 			}
 			confirmIsDead(tokFree, "after a change to a taken address")
+			// Nor does the caller's own data download say it: the links to
+			// addresses the account has not confirmed are not in it (the
+			// free address got one, the taken one none).
+			changeMails := func() []string {
+				t.Helper()
+				res := env.do(t, "GET", "/api/v1/me/data", bearer, "")
+				wantStatus(t, res, http.StatusOK)
+				var got struct {
+					Account struct {
+						Emails []struct{ Kind, To string } `json:"emails"`
+					} `json:"account"`
+				}
+				if err := json.Unmarshal(res.Body.Bytes(), &got); err != nil {
+					t.Fatal(err)
+				}
+				var to []string
+				for _, m := range got.Account.Emails {
+					if m.Kind == mail.KindEmailChange {
+						to = append(to, m.To)
+					}
+				}
+				return to
+			}
+			if to := changeMails(); len(to) != 0 {
+				t.Fatalf("the download lists change links to unconfirmed addresses %v: it tells a taken address from a free one", to)
+			}
 
 			// Asked for a free address, then for one whose hourly e-mails
 			// are spent (by resets asked for it): nothing goes to it, and
@@ -101,6 +128,11 @@ func TestEmailChangeAskedAgainEndsTheEarlierLinks(t *testing.T) {
 			}
 			if a, err := env.Identity.Account(t.Context(), anna.ID); err != nil || a.Email != free3 {
 				t.Fatalf("anna's address after confirming: %+v %v", a, err)
+			}
+			// Confirmed, the address is the account's: its link is in the
+			// download.
+			if to := changeMails(); len(to) != 1 || to[0] != free3 {
+				t.Fatalf("after confirming %s the download lists change links to %v", free3, to)
 			}
 		})
 	}
