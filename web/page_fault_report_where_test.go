@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -41,5 +42,30 @@ func TestFaultReportOfABikeDockedElsewhere(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Bici "+bike+" alla stazione "+first.NameIT) ||
 		!strings.Contains(body, "Il cittadino l'ha segnalata alla stazione "+second.NameIT+", ma l'hub vede la bici qui") || !strings.Contains(body, "Il manubrio è storto") {
 		t.Fatalf("operator's page: %d\n%s", res.StatusCode, body)
+	}
+	// The overview's incident says where the bike is and which station the
+	// citizen named, not the one as if it were the other.
+	_, body = op.Get("/operator/bikes")
+	body = html.UnescapeString(body)
+	for _, want := range []string{
+		"Bici " + bike + " alla stazione " + first.NameIT + ": guasto segnalato da un cittadino (segnalazione",
+		"Il cittadino l'ha segnalata alla stazione " + second.NameIT + ", ma l'hub vede la bici alla stazione " + first.NameIT,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("operators' overview without %q\n%s", want, body)
+		}
+	}
+	if res, _ := op.Post("/language", url.Values{"csrf_token": {op.CSRF("/operator/bikes")}, "lang": {"en"}, "next": {"/operator/bikes"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("switch to English: %d", res.StatusCode)
+	}
+	_, body = op.Get("/operator/bikes")
+	body = html.UnescapeString(body)
+	for _, want := range []string{
+		"Bike " + bike + " at station " + first.NameEN + ": fault reported by a citizen (report",
+		"The citizen reported it at station " + second.NameEN + ", but the hub sees the bike at station " + first.NameEN,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("English overview without %q\n%s", want, body)
+		}
 	}
 }

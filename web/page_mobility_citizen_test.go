@@ -111,7 +111,7 @@ func TestBikeMapFavouritesAndFaultReports(t *testing.T) {
 	}
 	// The operators' incident list names it too, pointing to the details,
 	// with a button of its own.
-	if _, body := op.Get("/operator/bikes"); !strings.Contains(body, "Guasto segnalato da un cittadino alla stazione "+first.NameIT+" (segnalazione") ||
+	if _, body := op.Get("/operator/bikes"); !strings.Contains(body, "Bici "+bike+" alla stazione "+first.NameIT+": guasto segnalato da un cittadino (segnalazione") ||
 		!strings.Contains(body, `Segna come risolta<span class="visually-hidden">: Bici `+bike+` alla stazione `+first.NameIT+`</span></button>`) {
 		t.Errorf("the incident list does not show the citizen's report:\n%s", body)
 	}

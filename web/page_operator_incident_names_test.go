@@ -44,7 +44,7 @@ func TestOperatorIncidentsNameTheirStation(t *testing.T) {
 			res, body := op.Get("/operator/bikes")
 			for _, want := range []string{
 				"la stazione " + late.NameIT + " ha confermato lo sblocco cmd_named",
-				"Guasto segnalato da un cittadino alla stazione " + reported.NameIT + " (segnalazione",
+				"Stallo 2 alla stazione " + reported.NameIT + ": guasto segnalato da un cittadino (segnalazione",
 				"la stazione gone-001 ha confermato lo sblocco cmd_gone",
 			} {
 				if res.StatusCode != http.StatusOK || !strings.Contains(body, want) {
@@ -62,7 +62,7 @@ func TestOperatorIncidentsNameTheirStation(t *testing.T) {
 			_, body = op.Get("/operator/bikes")
 			for _, want := range []string{
 				"station " + late.NameEN + " confirmed unlock cmd_named",
-				"Fault reported by a citizen at station " + reported.NameEN + " (report",
+				"Dock 2 at station " + reported.NameEN + ": fault reported by a citizen (report",
 			} {
 				if !strings.Contains(body, want) {
 					t.Errorf("English page without %q\n%s", want, body)

@@ -33,13 +33,28 @@ type operatorBikesPage struct {
 }
 
 // incidentRow is an open incident with its station's name in the page's
-// language (the id only for a station no longer in the catalogue) and what
-// its resolve button names to a screen reader, so that the list's buttons
-// do not all read the same.
+// language (the id only for a station no longer in the catalogue), what it
+// says, and what its resolve button names to a screen reader, so that the
+// list's buttons do not all read the same.
 type incidentRow struct {
 	mobility.Incident
 	StationName string
-	About       string
+	Text        string
+	// Named says, for a bike a citizen reported at another station than
+	// the one it is at, which one they named; "" otherwise.
+	Named string
+	About string
+}
+
+// incidentText is what incident i says on the overview. A citizen's report
+// names the bike or dock and the station it is at (for a bike, where the
+// hub sees it, which may not be where the citizen reported it: Named then
+// says so), as the reported faults page does.
+func incidentText(l *locale, i mobility.Incident, station string) string {
+	if i.Kind == mobility.IncidentCitizenReport {
+		return l.T("mobility.op.incident.citizen_report", incidentAbout(l, i, station), i.RequestID)
+	}
+	return l.T("mobility.op.incident."+i.Kind, station, i.RequestID)
 }
 
 // incidentAbout names incident i for its button: the bike or dock a
@@ -102,12 +117,19 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 			page.Offline = append(page.Offline, row)
 		}
 	}
-	for _, i := range incidents {
-		name, ok := names[i.StationID]
-		if !ok {
-			name = i.StationID
+	nameOf := func(id string) string {
+		if name, ok := names[id]; ok {
+			return name
 		}
-		page.Incidents = append(page.Incidents, incidentRow{Incident: i, StationName: name, About: incidentAbout(l, i, name)})
+		return id
+	}
+	for _, i := range incidents {
+		name := nameOf(i.StationID)
+		row := incidentRow{Incident: i, StationName: name, Text: incidentText(l, i, name), About: incidentAbout(l, i, name)}
+		if i.NamedStationID != "" {
+			row.Named = l.T("mobility.op.incident.named_station", nameOf(i.NamedStationID), name)
+		}
+		page.Incidents = append(page.Incidents, row)
 	}
 	for _, ride := range ov.LongRides {
 		name, ok := names[ride.StartStation]
