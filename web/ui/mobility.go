@@ -169,10 +169,12 @@ type bikeStationPage struct {
 	// ErrorReason is its machine reason (tests and styling).
 	ErrorReason string
 	// Favourite says the station is one of the rider's; Report is the
-	// fault report form, Reported a report just sent.
+	// fault report form, Reported a report just sent, Already the target
+	// of one sent again while the rider's first was open (alreadyReported).
 	Favourite bool
 	Report    faultForm
 	Reported  bool
+	Already   string
 	// Rider says the caller rides (and so may favourite and report).
 	Rider bool
 }
@@ -211,7 +213,7 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 		return bikeStationPage{}, err
 	}
 	page := bikeStationPage{Station: st, CodeRequestID: ids.New("unl"), Ride: ride, Reported: r.URL.Query().Get("reported") == "1",
-		Report: faultForm{StationID: st.ID, Target: mobility.TargetBike}}
+		Already: alreadyReported(r), Report: faultForm{StationID: st.ID, Target: mobility.TargetBike}}
 	favs, err := s.favouriteSet(ctx, c)
 	if err != nil {
 		return page, err
@@ -313,9 +315,11 @@ type bikeRidePage struct {
 	BalanceCents int64
 	HasBalance   bool
 	// Report is the fault report form, for this ride's bike or the dock it
-	// was taken from or left in; Reported a report just sent.
+	// was taken from or left in; Reported a report just sent, Already the
+	// target of one sent again while the rider's first was open.
 	Report   faultForm
 	Reported bool
+	Already  string
 }
 
 // handleBikeRide shows one of the rider's rides: while it runs, its time and
@@ -337,7 +341,7 @@ func (s *bikePages) bikeRidePage(ctx context.Context, r *http.Request, c identit
 	}
 	l := s.locale(r)
 	page := bikeRidePage{Ride: ride, StartName: s.stationName(ctx, ride.StartStation, l.Lang), Duration: rideDuration(l, ride.DurationSeconds),
-		Reported: r.URL.Query().Get("reported") == "1"}
+		Reported: r.URL.Query().Get("reported") == "1", Already: alreadyReported(r)}
 	// A fault is reported where the bike is now: its end station once
 	// docked, else the one it left.
 	page.Report = faultForm{StationID: ride.StartStation, RideID: ride.ID, Target: mobility.TargetBike, BikeID: ride.BikeID, Dock: strconv.Itoa(ride.StartDock)}

@@ -90,6 +90,17 @@ type faultForm struct {
 	Error string
 }
 
+// alreadyReported is what a page's ?already= says: the target (TargetBike
+// or TargetDock) of a report the rider sent again while their first was
+// open, or "".
+func alreadyReported(r *http.Request) string {
+	switch t := r.URL.Query().Get("already"); t {
+	case mobility.TargetBike, mobility.TargetDock:
+		return t
+	}
+	return ""
+}
+
 // faultField is the form field a report refusal belongs to.
 var faultField = map[string]string{
 	"report_target": "target", "report_bike": "bike_id", "report_no_bike": "bike_id",
@@ -120,12 +131,20 @@ func (s *bikePages) handleBikeReport(w http.ResponseWriter, r *http.Request, c i
 	if err == nil && !httpx.ValidText(f.Description+f.BikeID) {
 		err = apperr.R(apperr.Invalid, "report_text", "Describe the fault.")
 	}
+	var created bool
 	if err == nil {
-		_, _, err = s.mobility.ReportFault(ctx, c, rep)
+		_, created, err = s.mobility.ReportFault(ctx, c, rep)
 	}
 	back := "/bikes/stations/" + url.PathEscape(f.StationID)
 	if f.RideID != "" {
 		back = "/bikes/rides/" + url.PathEscape(f.RideID)
+	}
+	if err == nil && !created {
+		// The rider's own report of this bike or dock is still open: the
+		// service answered with it and kept none of the new words, which
+		// the page says rather than thanking for a report it did not file.
+		http.Redirect(w, r, back+"?already="+url.QueryEscape(f.Target)+"#report-heading", http.StatusSeeOther)
+		return
 	}
 	if err == nil {
 		http.Redirect(w, r, back+"?reported=1#report-heading", http.StatusSeeOther)
