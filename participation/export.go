@@ -13,7 +13,7 @@ import (
 type Export struct {
 	Reports   []ReportView `json:"reports"`
 	Proposals []Proposal   `json:"proposals"`
-	Comments  []Comment    `json:"comments"`
+	Comments  []OwnComment `json:"comments"`
 	Supports  []string     `json:"supported_proposals"`
 	Follows   []string     `json:"followed_proposals"`
 	// Flags are the person's own flags of other people's comments, with
@@ -21,6 +21,32 @@ type Export struct {
 	Flags []OwnFlag `json:"flagged_comments"`
 	// ExportedAt is when the export was made.
 	ExportedAt time.Time `json:"exported_at"`
+}
+
+// OwnComment is a person's comment as their data download gives it: the
+// comment and whether everyone can read it, State "visible" (CommentVisible)
+// or "hidden" (CommentHidden, hidden by an administrator). A comment other
+// people flagged is visible to everyone until an administrator decides, so
+// it is "visible" here; how many flagged it, and their reasons, are theirs,
+// and the type has no field for them rather than one filled with a false 0.
+type OwnComment struct {
+	ID         string    `json:"id"`
+	ProposalID string    `json:"proposal_id"`
+	AuthorID   string    `json:"author_id,omitempty"`
+	AuthorName string    `json:"author_name"`
+	Body       string    `json:"body"`
+	State      string    `json:"state"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// ownComment is cm as its author's download gives it.
+func ownComment(cm Comment) OwnComment {
+	state := cm.State
+	if state == CommentFlagged {
+		state = CommentVisible
+	}
+	return OwnComment{ID: cm.ID, ProposalID: cm.ProposalID, AuthorID: cm.AuthorID, AuthorName: cm.AuthorName,
+		Body: cm.Body, State: state, CreatedAt: cm.CreatedAt}
 }
 
 // OwnFlag is a person's flag of a comment, as their data download gives
@@ -36,9 +62,10 @@ type OwnFlag struct {
 
 // Export returns what participation holds about the calling person: their
 // reports with their history and photos (without image data), proposals,
-// comments (hidden ones too), supports, follows, and the flags they raised
-// on comments with their reasons (until a moderator dismisses them, which
-// deletes them). Unauthenticated without an account.
+// comments (hidden ones too, without their flags: see OwnComment),
+// supports, follows, and the flags they raised on comments with their
+// reasons (until a moderator dismisses them, which deletes them).
+// Unauthenticated without an account.
 func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error) {
 	if c.AccountID == "" {
 		return Export{}, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to export your data.")
@@ -64,21 +91,20 @@ func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error)
 		if out.Proposals, err = tx.ProposalsBy(ctx, c.AccountID); err != nil {
 			return err
 		}
-		if out.Comments, err = tx.CommentsBy(ctx, c.AccountID); err != nil {
+		comments, err := tx.CommentsBy(ctx, c.AccountID)
+		if err != nil {
 			return err
 		}
-		// Who in the city's staff answered a proposal, and how many others
-		// flagged a comment, are other people's doings, as the staff in a
-		// report's history are (changesFor): the download gives the
-		// answer and whether a comment was hidden, not them.
+		// Who in the city's staff answered a proposal, and who flagged a
+		// comment, how many and why, are other people's doings, as the
+		// staff in a report's history are (changesFor): the download gives
+		// the answer and whether a comment is visible or hidden, not them.
 		for i := range out.Proposals {
 			out.Proposals[i].AnsweredBy = ""
 		}
-		for i := range out.Comments {
-			out.Comments[i].FlagCount, out.Comments[i].Flags = 0, nil
-			if out.Comments[i].State == CommentFlagged {
-				out.Comments[i].State = CommentVisible
-			}
+		out.Comments = make([]OwnComment, 0, len(comments))
+		for _, cm := range comments {
+			out.Comments = append(out.Comments, ownComment(cm))
 		}
 		if out.Supports, err = tx.SupportedBy(ctx, c.AccountID); err != nil {
 			return err
