@@ -197,6 +197,22 @@ func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller, after 
 	return s.moderationPage(ctx, c, after, limit, Tx.FlaggedComments)
 }
 
+// FlaggedCount is how many comments wait in the administrators' queue,
+// for a page that shows the number and not the comments. Administrators
+// only (not_admin), as the queue.
+func (s *Service) FlaggedCount(ctx context.Context, c identity.Caller) (int, error) {
+	if err := requireAdmin(c); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.CountFlaggedComments(ctx)
+		return err
+	})
+	return n, err
+}
+
 // HiddenComments lists a page of the comments moderators hid, oldest
 // first as the other moderation lists, each with the flags it was hidden
 // with, so that one hidden by mistake can be found and shown again

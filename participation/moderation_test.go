@@ -451,3 +451,30 @@ func TestHiddenCommentShownOnceUnderARace(t *testing.T) {
 		}
 	})
 }
+
+// The reports queue shows how many comments wait for the administrators:
+// a count of the flagged ones (not the visible or hidden), administrators
+// only, as the queue.
+func TestFlaggedCount(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		var ids []string
+		for i := range 4 {
+			cm, err := f.svc.AddComment(ctx, carla, p.ID, fmt.Sprintf("Comment %d", i))
+			must(t, err)
+			ids = append(ids, cm.ID)
+		}
+		for _, id := range ids[:3] {
+			must(t, f.svc.FlagComment(ctx, bruno, id, ""))
+		}
+		must(t, f.svc.ModerateComment(ctx, admin, ids[2], participation.CommentHidden))
+		if n, err := f.svc.FlaggedCount(ctx, admin); err != nil || n != 2 {
+			t.Fatalf("flagged count: %d, %v; want the two still flagged", n, err)
+		}
+		_, err := f.svc.FlaggedCount(ctx, roads)
+		wantCode(t, "office staff", err, apperr.Forbidden, "not_admin")
+	})
+}

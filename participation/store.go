@@ -111,6 +111,8 @@ type Tx interface {
 	// after the comment with id after (from the first when empty; the
 	// comment need not be flagged any more).
 	FlaggedComments(ctx context.Context, after string, limit int) ([]Comment, error)
+	// CountFlaggedComments counts the flagged comments.
+	CountFlaggedComments(ctx context.Context) (int, error)
 	// HiddenComments lists up to limit hidden comments oldest first, after
 	// the comment with id after (from the first when empty; the comment
 	// need not be hidden any more).

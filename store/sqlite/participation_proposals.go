@@ -227,6 +227,14 @@ func (tx *Tx) FlaggedComments(ctx context.Context, after string, limit int) ([]p
 	return out, wrap("list flagged comments", err)
 }
 
+// CountFlaggedComments implements participation.Tx, by the flagged
+// comments' partial index (migration 1032).
+func (tx *Tx) CountFlaggedComments(ctx context.Context) (int, error) {
+	var n int
+	err := tx.q.QueryRowContext(ctx, `SELECT count(*) FROM participation_comments WHERE state = 'flagged'`).Scan(&n)
+	return n, wrap("count flagged comments", err)
+}
+
 // HiddenComments implements participation.Tx.
 func (tx *Tx) HiddenComments(ctx context.Context, after string, limit int) ([]participation.Comment, error) {
 	out, err := tx.moderatedComments(ctx, hiddenCommentsSQL, after, limit)

@@ -95,9 +95,9 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	d.Pending = len(pending)
-	switch flagged, err := p.svc.FlaggedComments(r.Context(), c, "", 0); {
+	switch flagged, err := p.svc.FlaggedCount(r.Context(), c); {
 	case err == nil:
-		d.Moderator, d.Flagged = true, len(flagged)
+		d.Moderator, d.Flagged = true, flagged
 	case apperr.CodeOf(err) != apperr.Forbidden:
 		p.pageError(w, r, err)
 		return
