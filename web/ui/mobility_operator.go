@@ -32,14 +32,13 @@ type operatorBikesPage struct {
 	Incidents []incidentRow
 }
 
-// incidentRow is an open incident with its station's name in the page's
-// language (the id only for a station no longer in the catalogue), what it
-// says, and what its resolve button names to a screen reader, so that the
-// list's buttons do not all read the same.
+// incidentRow is an open incident with what it says (its station named in
+// the page's language, by id only for a station no longer in the
+// catalogue), and what its resolve button names to a screen reader, so
+// that the list's buttons do not all read the same.
 type incidentRow struct {
 	mobility.Incident
-	StationName string
-	Text        string
+	Text string
 	// Named says, for a bike a citizen reported at another station than
 	// the one it is at, which one they named; "" otherwise.
 	Named string
@@ -125,18 +124,14 @@ func (s *bikePages) handleOperatorBikes(w http.ResponseWriter, r *http.Request, 
 	}
 	for _, i := range incidents {
 		name := nameOf(i.StationID)
-		row := incidentRow{Incident: i, StationName: name, Text: incidentText(l, i, name), About: incidentAbout(l, i, name)}
+		row := incidentRow{Incident: i, Text: incidentText(l, i, name), About: incidentAbout(l, i, name)}
 		if i.NamedStationID != "" {
 			row.Named = l.T("mobility.op.incident.named_station", nameOf(i.NamedStationID), name)
 		}
 		page.Incidents = append(page.Incidents, row)
 	}
 	for _, ride := range ov.LongRides {
-		name, ok := names[ride.StartStation]
-		if !ok {
-			name = ride.StartStation
-		}
-		page.LongRides = append(page.LongRides, longRideRow{RideView: ride, StartName: name, Duration: rideDuration(l, ride.DurationSeconds)})
+		page.LongRides = append(page.LongRides, longRideRow{RideView: ride, StartName: nameOf(ride.StartStation), Duration: rideDuration(l, ride.DurationSeconds)})
 	}
 	s.render(w, r, http.StatusOK, "mobility_operator", "operator", page)
 }
