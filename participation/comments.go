@@ -232,14 +232,12 @@ func (s *Service) moderationPage(ctx context.Context, c identity.Caller, after s
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
-	if limit < 0 || limit > MaxListLimit {
-		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
-	}
-	if limit == 0 {
-		limit = MaxListLimit
+	limit, err := listLimit(limit)
+	if err != nil {
+		return nil, err
 	}
 	out := []Comment{}
-	err := s.store.View(ctx, func(tx Tx) error {
+	err = s.store.View(ctx, func(tx Tx) error {
 		if after != "" {
 			if _, err := tx.Comment(ctx, after); err != nil {
 				return cursorError(err)
@@ -274,24 +272,19 @@ func withFlags(ctx context.Context, tx Tx, cs []Comment) ([]Comment, error) {
 	return append(out, cs...), nil
 }
 
-// ModeratedComment is one comment whatever its state, as its moderators
-// see it, with its flags: what a moderator confirms before hiding it.
-// Forbidden unless c is a city administrator; NotFound (comment_not_found).
+// ModeratedComment is one comment whatever its state, its words and its
+// author's name, without its flags (the queue gives those): what a
+// moderator confirms before hiding it. Forbidden unless c is a city
+// administrator; NotFound (comment_not_found).
 func (s *Service) ModeratedComment(ctx context.Context, c identity.Caller, commentID string) (Comment, error) {
 	if err := requireAdmin(c); err != nil {
 		return Comment{}, err
 	}
 	var out Comment
 	err := s.store.View(ctx, func(tx Tx) error {
-		cm, err := tx.Comment(ctx, commentID)
-		if err != nil {
-			return commentNotFound(err)
-		}
-		cs, err := withFlags(ctx, tx, []Comment{cm})
-		if err == nil {
-			out = cs[0]
-		}
-		return err
+		var err error
+		out, err = tx.Comment(ctx, commentID)
+		return commentNotFound(err)
 	})
 	return out, err
 }

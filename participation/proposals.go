@@ -374,14 +374,12 @@ func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller, after s
 	if err := requireAdmin(c); err != nil {
 		return nil, err
 	}
-	if limit < 0 || limit > MaxListLimit {
-		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
-	}
-	if limit == 0 {
-		limit = MaxListLimit
+	limit, err := listLimit(limit)
+	if err != nil {
+		return nil, err
 	}
 	out := []Proposal{}
-	err := s.store.View(ctx, func(tx Tx) error {
+	err = s.store.View(ctx, func(tx Tx) error {
 		if err := checkProposalCursor(ctx, tx, after); err != nil {
 			return err
 		}

@@ -59,6 +59,18 @@ const (
 	MaxListLimit      = 1000
 )
 
+// listLimit is the page size of a list that reads MaxListLimit when asked
+// for 0: Invalid (bad_limit) outside 0 to MaxListLimit.
+func listLimit(limit int) (int, error) {
+	if limit < 0 || limit > MaxListLimit {
+		return 0, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	}
+	if limit == 0 {
+		return MaxListLimit, nil
+	}
+	return limit, nil
+}
+
 // Photo is a photo ready to keep: re-encoded as JPEG without metadata,
 // with a thumbnail. The photo package makes them from uploads.
 type Photo struct {
