@@ -27,11 +27,7 @@ func TestCapacityNotBelowADockWithABike(t *testing.T) {
 			t.Fatal(err)
 		}
 		status := func(at time.Time, bikes ...string) mobility.Telemetry {
-			r := &mobility.StatusReport{TS: at, Online: true}
-			for i, b := range bikes {
-				r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
-			}
-			return mobility.Telemetry{StationID: "cap-001", Kind: mobility.KindStatus, Status: r, Received: time.Now()}
+			return mobilitytest.Docked(at, "cap-001", bikes...)
 		}
 		t0 := time.Now().UTC().Truncate(time.Millisecond)
 		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(t0, "", "", "", "", "x5", "x6")}); err != nil {

@@ -29,13 +29,7 @@ func TestFaultReportOfAMovedBikeIsTheSameReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := time.Now().UTC().Truncate(time.Millisecond)
-		status := func(ts time.Time, station string, bikes ...string) mobility.Telemetry {
-			r := &mobility.StatusReport{TS: ts, Online: true}
-			for i, b := range bikes {
-				r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
-			}
-			return mobility.Telemetry{StationID: station, Kind: mobility.KindStatus, Status: r, Received: time.Now()}
-		}
+		status := mobilitytest.Docked
 		// mov-001-b01 at its home station, then ridden to mov-002, dock 2.
 		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(at, "mov-001", "mov-001-b01"), status(at, "mov-002")}); err != nil {
 			t.Fatal(err)

@@ -29,11 +29,7 @@ func TestFaultReportGoesWhereTheBikeIs(t *testing.T) {
 		// far-001-b01 ridden to far-002, dock 3; far-001-b02 at home.
 		at := time.Now().UTC().Truncate(time.Millisecond)
 		status := func(station string, bikes ...string) mobility.Telemetry {
-			r := &mobility.StatusReport{TS: at, Online: true}
-			for i, b := range bikes {
-				r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
-			}
-			return mobility.Telemetry{StationID: station, Kind: mobility.KindStatus, Status: r, Received: time.Now()}
+			return mobilitytest.Docked(at, station, bikes...)
 		}
 		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status("far-001", "", "far-001-b02"), status("far-002", "", "", "far-001-b01")}); err != nil {
 			t.Fatal(err)

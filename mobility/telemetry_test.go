@@ -65,11 +65,7 @@ func TestOlderTelemetryNeverOverwrites(t *testing.T) {
 		}
 		t0 := time.Now().UTC().Truncate(time.Millisecond)
 		status := func(at time.Time, bikes ...string) mobility.Telemetry {
-			r := &mobility.StatusReport{TS: at, Online: true}
-			for i, b := range bikes {
-				r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
-			}
-			return mobility.Telemetry{StationID: "st-001", Kind: mobility.KindStatus, Status: r, Received: time.Now()}
+			return mobilitytest.Docked(at, "st-001", bikes...)
 		}
 		// Newest first, then an older one in the same batch and in a later batch.
 		if err := svc.Ingest(ctx, identity.System(), []mobility.Telemetry{status(t0, "a", "b", "", ""), status(t0.Add(-time.Second), "", "", "", "")}); err != nil {

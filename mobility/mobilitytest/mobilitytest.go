@@ -218,3 +218,14 @@ func (e *Env) FailedUnlock(tb testing.TB, station, commandID string) mobility.Ri
 	}
 	return r
 }
+
+// Docked is a status report of station taken at ts, online, with bikes
+// docked and locked from dock 1 on ("" an empty dock), as the hub receives
+// it now.
+func Docked(ts time.Time, station string, bikes ...string) mobility.Telemetry {
+	r := &mobility.StatusReport{TS: ts, Online: true}
+	for i, b := range bikes {
+		r.Docks = append(r.Docks, mobility.DockState{Dock: i + 1, BikeID: b, Locked: b != ""})
+	}
+	return mobility.Telemetry{StationID: station, Kind: mobility.KindStatus, Status: r, Received: time.Now()}
+}
