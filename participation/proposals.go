@@ -3,6 +3,7 @@ package participation
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"cityhub/apperr"
@@ -195,6 +196,24 @@ func (s *Service) Proposal(ctx context.Context, id string) (PublicProposal, erro
 		return proposalNotFound(err)
 	})
 	return p.Public(), err
+}
+
+// ProposalTitles gives the titles of the proposals with these ids, by id,
+// read together: a page naming the proposal of each of many comments (the
+// moderators') reads them at once rather than a proposal a row. An id that
+// is no proposal is left out. Titles are public, as the proposals are.
+func (s *Service) ProposalTitles(ctx context.Context, proposalIDs []string) (map[string]string, error) {
+	proposalIDs = slices.Compact(slices.Sorted(slices.Values(proposalIDs)))
+	if len(proposalIDs) == 0 {
+		return map[string]string{}, nil
+	}
+	var out map[string]string
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		out, err = tx.ProposalTitles(ctx, proposalIDs)
+		return err
+	})
+	return out, err
 }
 
 // Proposals lists proposals newest first, before the cursor (the id of a

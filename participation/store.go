@@ -65,6 +65,9 @@ type Tx interface {
 
 	InsertProposal(ctx context.Context, p Proposal) error
 	Proposal(ctx context.Context, id string) (Proposal, error)
+	// ProposalTitles gives the titles of the proposals with these ids, by
+	// id, in one query; an id that is no proposal is left out.
+	ProposalTitles(ctx context.Context, ids []string) (map[string]string, error)
 	LockProposal(ctx context.Context, id string) (Proposal, error)
 	// AnswerProposal writes answer, answered_at and answered_by.
 	AnswerProposal(ctx context.Context, p Proposal) error

@@ -65,7 +65,13 @@ var testZone = func() *time.Location {
 
 func newTestServer(t testing.TB, engine string, configure ...func(env *testEnv, d *Deps)) (*Server, *testEnv) {
 	t.Helper()
-	db := storetest.Open(t, engine)
+	return newTestServerOn(t, engine, storetest.Open(t, engine), configure...)
+}
+
+// newTestServerOn is newTestServer on a store of engine the test opened
+// (one whose round trips it counts, postgres.OpenTraced).
+func newTestServerOn(t testing.TB, engine string, db store.DB, configure ...func(env *testEnv, d *Deps)) (*Server, *testEnv) {
+	t.Helper()
 	keys, err := keyring.Load(context.Background(), db.Keyring(), "")
 	if err != nil {
 		t.Fatalf("load keyring: %v", err)

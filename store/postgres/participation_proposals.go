@@ -37,6 +37,24 @@ func (tx *Tx) Proposal(ctx context.Context, id string) (participation.Proposal, 
 	return p, wrap("read proposal", err)
 }
 
+// ProposalTitles implements participation.Tx.
+func (tx *Tx) ProposalTitles(ctx context.Context, ids []string) (map[string]string, error) {
+	rows, err := tx.q.Query(ctx, `SELECT id, title FROM participation_proposals WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, wrap("read proposal titles", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, title string
+		if err := rows.Scan(&id, &title); err != nil {
+			return nil, wrap("read proposal titles", err)
+		}
+		out[id] = title
+	}
+	return out, wrap("read proposal titles", rows.Err())
+}
+
 // LockProposal implements participation.Tx.
 func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Proposal, error) {
 	p, err := scanProposal(tx.q.QueryRow(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE id = $1 FOR NO KEY UPDATE`, id))

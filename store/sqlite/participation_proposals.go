@@ -39,6 +39,28 @@ func (tx *Tx) Proposal(ctx context.Context, id string) (participation.Proposal, 
 	return p, wrap("read proposal", err)
 }
 
+// ProposalTitles implements participation.Tx.
+func (tx *Tx) ProposalTitles(ctx context.Context, ids []string) (map[string]string, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, wrap("encode proposal ids", err)
+	}
+	rows, err := tx.q.QueryContext(ctx, `SELECT id, title FROM participation_proposals WHERE id IN (SELECT value FROM json_each(?1))`, string(list))
+	if err != nil {
+		return nil, wrap("read proposal titles", err)
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, title string
+		if err := rows.Scan(&id, &title); err != nil {
+			return nil, wrap("read proposal titles", err)
+		}
+		out[id] = title
+	}
+	return out, wrap("read proposal titles", rows.Err())
+}
+
 // LockProposal implements participation.Tx.
 func (tx *Tx) LockProposal(ctx context.Context, id string) (participation.Proposal, error) {
 	return tx.Proposal(ctx, id)

@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -139,20 +141,21 @@ func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *htt
 	if hiddenNext != "" {
 		d.HiddenNext = hiddenList.link(q, hiddenLimit, hiddenNext, flaggedList)
 	}
-	titles := map[string]string{}
+	// The proposals' titles of both lists in one read, not one a row.
+	var proposals []string
+	for _, cm := range slices.Concat(cs, hidden) {
+		proposals = append(proposals, cm.ProposalID)
+	}
+	titles, err := p.svc.ProposalTitles(r.Context(), proposals)
+	if err != nil {
+		// The proposals then show by their ids: the comments still need
+		// moderating.
+		p.log.ErrorContext(r.Context(), "read the titles of the moderated comments' proposals", slog.Any("error", err))
+	}
 	rows := func(cs []participation.Comment) []flaggedRow {
 		var out []flaggedRow
 		for _, cm := range cs {
-			title, ok := titles[cm.ProposalID]
-			if !ok {
-				// A proposal that cannot be read shows by its id: the
-				// comment still needs moderating.
-				if pr, err := p.svc.Proposal(r.Context(), cm.ProposalID); err == nil {
-					title = pr.Title
-				}
-				titles[cm.ProposalID] = title
-			}
-			out = append(out, flaggedRow{Comment: cm, ProposalTitle: title})
+			out = append(out, flaggedRow{Comment: cm, ProposalTitle: titles[cm.ProposalID]})
 		}
 		return out
 	}
