@@ -33,6 +33,9 @@ type flaggedData struct {
 	// HiddenFirst the same of the hidden comments; "" when there is none.
 	FlaggedNext, FlaggedFirst string
 	HiddenNext, HiddenFirst   string
+	// Back is this page's address with its place in both lists
+	// (moderationPlace), which its forms post back as "back".
+	Back string
 }
 
 // flaggedRow is a reported comment with the proposal it was left on.
@@ -105,6 +108,52 @@ func (l moderationList) link(q url.Values, limit int, cursor string, other moder
 	return strings.TrimSuffix("/staff/comments?"+keep.Encode(), "?") + l.anchor
 }
 
+// moderationPlace is where in both lists the page in q is: each list's
+// cursor and page size, as q names them. The page's moderation forms post
+// it back (in its address, the field "back": placeOf), and the moderation
+// returns there, so that a moderator acting on a later page goes on from
+// that page rather than from the lists' first.
+func moderationPlace(q url.Values) url.Values {
+	place := url.Values{}
+	for _, l := range []moderationList{flaggedList, hiddenList} {
+		if v := l.at(q); v != "" {
+			place.Set(l.cursor, v)
+		}
+		if v := q.Get(l.limit); v != "" {
+			place.Set(l.limit, v)
+		}
+	}
+	return place
+}
+
+// placeOf is the place of the moderation page a form posted from, as its
+// field "back" gives it: none (the first pages) when back is not that
+// page's address. Only the lists' parameters are taken from it; a value
+// that is not one they take gets the page's refusal, with its link to the
+// first page, as the same link would.
+func placeOf(r *http.Request) url.Values {
+	u, err := url.Parse(r.PostFormValue("back"))
+	if err != nil || u.IsAbs() || u.Host != "" || u.Path != "/staff/comments" {
+		return url.Values{}
+	}
+	return moderationPlace(u.Query())
+}
+
+// moderationPage is the page at place, saying done when not "", with
+// anchor ("" or "#hidden"). A comment moderated leaves its list, so the
+// page holds the comments after it in its place; when it was the page's
+// last one, the page says that no more follow and links the first.
+func moderationPage(place url.Values, done, anchor string) string {
+	q := url.Values{}
+	for k, v := range place {
+		q[k] = v
+	}
+	if done != "" {
+		q.Set("done", done)
+	}
+	return strings.TrimSuffix("/staff/comments?"+q.Encode(), "?") + anchor
+}
+
 // handleFlaggedComments lists the comments reported as abusive, oldest
 // first, each with its proposal, how many citizens reported it and the
 // reasons they gave; then the hidden comments, oldest first, to show one
@@ -141,6 +190,7 @@ func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *htt
 	if hiddenNext != "" {
 		d.HiddenNext = hiddenList.link(q, hiddenLimit, hiddenNext, flaggedList)
 	}
+	d.Back = moderationPage(moderationPlace(q), "", "")
 	// The proposals' titles of both lists in one read, not one a row.
 	var proposals []string
 	for _, cm := range slices.Concat(cs, hidden) {
@@ -164,9 +214,11 @@ func (p *participationPages) handleFlaggedComments(w http.ResponseWriter, r *htt
 }
 
 // handleModerateComment hides a reported comment, after confirmation, or
-// keeps it visible and dismisses its reports; then back to the queue.
+// keeps it visible and dismisses its reports; then back to the page of the
+// queue the form was on (the place it posted as "back"), which its
+// confirmation posts on and links back to.
 func (p *participationPages) handleModerateComment(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	state := r.PostFormValue("state")
+	state, place := r.PostFormValue("state"), placeOf(r)
 	if state == participation.CommentHidden && r.PostFormValue("confirm") != "yes" {
 		// The confirmation quotes the comment, so that the moderator sees
 		// what they are about to hide, not only its id.
@@ -175,22 +227,23 @@ func (p *participationPages) handleModerateComment(w http.ResponseWriter, r *htt
 			p.pageError(w, r, err)
 			return
 		}
-		p.confirmQuoting(w, r, p.locale(r).T("part.confirm.hide_comment"), "/staff/comments", &confirmQuote{Author: cm.AuthorName, Body: excerpt(cm.Body, quoteLen)})
+		back := moderationPage(place, "", "")
+		p.confirmQuoting(w, withFormPage(r, back), p.locale(r).T("part.confirm.hide_comment"), back, &confirmQuote{Author: cm.AuthorName, Body: excerpt(cm.Body, quoteLen)})
 		return
 	}
 	if err := p.svc.ModerateComment(r.Context(), c, r.PathValue("id"), state); err != nil {
 		p.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/staff/comments?done="+commentDone[state], http.StatusSeeOther)
+	http.Redirect(w, r, moderationPage(place, commentDone[state], ""), http.StatusSeeOther)
 }
 
-// handleShowComment shows a hidden comment again; then back to the page,
-// which says so.
+// handleShowComment shows a hidden comment again; then back to the page of
+// the hidden comments the form was on, which says so.
 func (p *participationPages) handleShowComment(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	if _, err := p.svc.ShowComment(r.Context(), c, r.PathValue("id")); err != nil {
 		p.pageError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/staff/comments?done=shown#hidden", http.StatusSeeOther)
+	http.Redirect(w, r, moderationPage(placeOf(r), "shown", "#hidden"), http.StatusSeeOther)
 }
