@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -63,7 +64,7 @@ func TestProposalFlagRefusedOnPage(t *testing.T) {
 			refusedAt := func(res *http.Response, body, id, typed string) {
 				t.Helper()
 				form := regexp.MustCompile(`(?s)<li class="card mb-2" data-comment="` + id + `">.*?</li>`).FindString(body)
-				input := regexp.MustCompile(`<input class="form-control mb-2 is-invalid" id="flag-` + id + `" name="reason" maxlength="1000" value="([^"]*)" aria-invalid="true" aria-describedby="flag-` + id + `-error">`).FindStringSubmatch(form)
+				input := regexp.MustCompile(`<input class="form-control mb-2 is-invalid" id="flag-` + id + `" name="reason" maxlength="` + strconv.Itoa(participation.MaxNoteLen) + `" value="([^"]*)" aria-invalid="true" aria-describedby="flag-` + id + `-error">`).FindStringSubmatch(form)
 				msg := regexp.MustCompile(`id="flag-` + id + `-error" data-field-error="reason">([^<]*)<`).FindStringSubmatch(form)
 				if res.StatusCode != http.StatusBadRequest || !strings.Contains(form, "<details open>") || !strings.Contains(form, `<label class="form-label" for="flag-`+id+`">`) ||
 					input == nil || html.UnescapeString(input[1]) != typed || msg == nil || msg[1] != fmt.Sprintf("Il motivo ha al massimo %d caratteri, senza caratteri di controllo.", participation.MaxNoteLen) ||
