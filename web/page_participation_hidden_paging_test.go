@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"cityhub/identity"
+	"cityhub/money"
 	"cityhub/participation"
 	"cityhub/store/storetest"
 	"cityhub/web/webtest"
@@ -95,10 +96,11 @@ func TestParticipationHiddenCommentsPagedPage(t *testing.T) {
 					t.Errorf("%s: %d, want a 400 page linking the first page:\n%s", path, res.StatusCode, body)
 				}
 			}
-			// A bad page size is named, with the sizes the list takes.
+			// A bad page size is named, with the sizes the list takes,
+			// written as the language writes numbers.
 			for _, path := range []string{"/staff/comments?limit=0", "/staff/comments?limit=abc", fmt.Sprintf("/staff/comments?limit=%d", participation.MaxListLimit+1)} {
 				res, body := adm.Get(path)
-				if want := fmt.Sprintf("numero intero da 1 a %d", participation.MaxListLimit); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, want) {
+				if want := fmt.Sprintf("numero intero da 1 a %s", money.Units(participation.MaxListLimit, "it")); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, want) {
 					t.Errorf("%s: %d, want a 400 page saying %q:\n%s", path, res.StatusCode, want, body)
 				}
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"cityhub/identity"
+	"cityhub/money"
 	"cityhub/participation"
 	"cityhub/store/storetest"
 	"cityhub/web/webtest"
@@ -67,7 +68,7 @@ func TestProposalFlagRefusedOnPage(t *testing.T) {
 				input := regexp.MustCompile(`<input class="form-control mb-2 is-invalid" id="flag-` + id + `" name="reason" maxlength="` + strconv.Itoa(participation.MaxNoteLen) + `" value="([^"]*)" aria-invalid="true" aria-describedby="flag-` + id + `-error">`).FindStringSubmatch(form)
 				msg := regexp.MustCompile(`id="flag-` + id + `-error" data-field-error="reason">([^<]*)<`).FindStringSubmatch(form)
 				if res.StatusCode != http.StatusBadRequest || !strings.Contains(form, "<details open>") || !strings.Contains(form, `<label class="form-label" for="flag-`+id+`">`) ||
-					input == nil || html.UnescapeString(input[1]) != typed || msg == nil || msg[1] != fmt.Sprintf("Il motivo ha al massimo %d caratteri, senza caratteri di controllo.", participation.MaxNoteLen) ||
+					input == nil || html.UnescapeString(input[1]) != typed || msg == nil || msg[1] != fmt.Sprintf("Il motivo ha al massimo %s caratteri, senza caratteri di controllo.", money.Units(participation.MaxNoteLen, "it")) ||
 					!strings.Contains(body, `id="proposal-problem"`) || !strings.Contains(body, `<a href="#flag-`+id+`">Vai al modulo di segnalazione</a>`) {
 					t.Fatalf("a refused report of %s: %d\n%s", id, res.StatusCode, body)
 				}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"cityhub/identity"
+	"cityhub/money"
 	"cityhub/participation"
 )
 
@@ -54,11 +55,12 @@ func TestReopenReasonRefusalsPage(t *testing.T) {
 	staff := env.login(t, identity.RoleCityStaff)
 	rep := createReportAPI(t, env, cit, `{"category":"pothole","located":true,"lat":41.1307,"lon":14.776,"description":"A deep hole in the road"}`)
 	wantOK(t, env.do(t, "PUT", "/api/v1/staff/reports/"+rep.ID+"/status", staff, `{"status":"fixed","note":"Filled."}`))
-	// The words for a reason too long name the limit the check enforces.
+	// The words for a reason too long name the limit the check enforces,
+	// as the language writes numbers ("1.000", "1,000").
 	words := map[string]map[string]string{
-		"it": {"reason_required": "Scrivi il motivo.", "reason_too_long": fmt.Sprintf("Il motivo è troppo lungo: al massimo %d caratteri.", participation.MaxNoteLen),
+		"it": {"reason_required": "Scrivi il motivo.", "reason_too_long": fmt.Sprintf("Il motivo è troppo lungo: al massimo %s caratteri.", money.Units(participation.MaxNoteLen, "it")),
 			"reason_invisible_characters": "Il motivo contiene caratteri invisibili"},
-		"en": {"reason_required": "Give the reason.", "reason_too_long": fmt.Sprintf("The reason is too long: at most %d characters.", participation.MaxNoteLen),
+		"en": {"reason_required": "Give the reason.", "reason_too_long": fmt.Sprintf("The reason is too long: at most %s characters.", money.Units(participation.MaxNoteLen, "en")),
 			"reason_invisible_characters": "The reason holds invisible or control characters"},
 	}
 	for lang, want := range words {

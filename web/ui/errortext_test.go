@@ -30,19 +30,32 @@ func TestErrorTextFillsItsVerbsOrFallsBack(t *testing.T) {
 	}
 }
 
+// noteLimits are limits of a reason with the number as each language
+// writes it: participation's MaxNoteLen ("1.000" in Italian, "1,000" in
+// English, where the words wrote "1000" in both), and others.
+var noteLimits = map[int]map[string]string{
+	participation.MaxNoteLen: {"it": "1.000", "en": "1,000"},
+	7:                        {"it": "7", "en": "7"},
+	1234567:                  {"it": "1.234.567", "en": "1,234,567"},
+}
+
 // The words for a reopening's reason too long name the limit the refusal
 // gives (the participation check's MaxNoteLen), in each language, where
-// they wrote "1,000" whatever the check enforced.
+// they wrote "1,000" whatever the check enforced, and write it as the
+// language writes numbers.
 func TestReasonTooLongNamesTheRefusalsLimit(t *testing.T) {
 	locs, err := loadCatalogues()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, limit := range []int{participation.MaxNoteLen, 7} {
+	if participation.MaxNoteLen != 1000 {
+		t.Fatalf("MaxNoteLen is %d: write it in noteLimits as each language does", participation.MaxNoteLen)
+	}
+	for limit, written := range noteLimits {
 		refusal := apperr.R(apperr.Invalid, "reason_too_long", "The reason must be at most %d characters.", limit)
 		for lang, want := range map[string]string{
-			"it": fmt.Sprintf("Il motivo è troppo lungo: al massimo %d caratteri.", limit),
-			"en": fmt.Sprintf("The reason is too long: at most %d characters.", limit),
+			"it": fmt.Sprintf("Il motivo è troppo lungo: al massimo %s caratteri.", written["it"]),
+			"en": fmt.Sprintf("The reason is too long: at most %s characters.", written["en"]),
 		} {
 			if got := locs[lang].ErrorText(refusal); got != want {
 				t.Errorf("%s, limit %d: %q, want %q", lang, limit, got, want)
@@ -55,17 +68,18 @@ func TestReasonTooLongNamesTheRefusalsLimit(t *testing.T) {
 // gives (the participation check's MaxNoteLen), in each language, where
 // they wrote "1,000" whatever the check enforced; the words for the same
 // refusal elsewhere do too, and no longer call a reason with control
-// characters too long.
+// characters too long; they write the limit as the language writes
+// numbers ("1.000", "1,000"), where they wrote "1000" in both.
 func TestFlagReasonWordsNameTheRefusalsLimit(t *testing.T) {
 	locs, err := loadCatalogues()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, limit := range []int{participation.MaxNoteLen, 7} {
+	for limit, written := range noteLimits {
 		refusal := apperr.R(apperr.Invalid, "bad_reason", "The reason must be at most %d characters, without control characters.", limit)
 		for lang, want := range map[string]string{
-			"it": fmt.Sprintf("Il motivo ha al massimo %d caratteri, senza caratteri di controllo.", limit),
-			"en": fmt.Sprintf("The reason has at most %d characters, without control characters.", limit),
+			"it": fmt.Sprintf("Il motivo ha al massimo %s caratteri, senza caratteri di controllo.", written["it"]),
+			"en": fmt.Sprintf("The reason has at most %s characters, without control characters.", written["en"]),
 		} {
 			if got := refusalText(locs[lang], refusal, "part.flag.err."); got != want {
 				t.Errorf("%s, limit %d, the flag form: %q, want %q", lang, limit, got, want)
@@ -73,6 +87,23 @@ func TestFlagReasonWordsNameTheRefusalsLimit(t *testing.T) {
 			if got := locs[lang].ErrorText(refusal); got != want {
 				t.Errorf("%s, limit %d, elsewhere: %q, want %q", lang, limit, got, want)
 			}
+		}
+	}
+}
+
+// A refusal's words write its whole numbers as the language does, whatever
+// their integer type, a negative one with the minus sign; its other values,
+// and a whole number a verb other than %d prints, print as fmt prints them.
+func TestReasonWordsWriteWholeNumbersAsTheLanguageDoes(t *testing.T) {
+	type seats int32
+	for lang, want := range map[string]string{
+		"it": "1.000 · 25.000 · 7 · \u22124.500 · 1.234.567 · 1000 · 3.5 · a1000b",
+		"en": "1,000 · 25,000 · 7 · \u22124,500 · 1,234,567 · 1000 · 3.5 · a1000b",
+	} {
+		l := &locale{Lang: lang, msgs: map[string]string{"error.reason.numbers": "%d · %d · %d · %d · %d · %v · %v · %s"}}
+		got, ok := l.ReasonWords("error.reason.numbers", []any{1000, int64(25000), uint8(7), -4500, seats(1234567), 1000, 3.5, "a1000b"})
+		if !ok || got != want {
+			t.Errorf("%s: %q, %v; want %q", lang, got, ok, want)
 		}
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"path"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -172,12 +174,13 @@ func (l *locale) T(key string, args ...any) string {
 }
 
 // ReasonWords is the catalogue's message key for a refusal made with args
-// (apperr.ArgsOf): its verbs name them, in the order the domain gave them.
-// ok is false when the catalogue lacks the key, or when its verbs are not
-// as many as args (a refusal whose reason the domain words in several
-// ways, or one replayed, which apperr.Said makes without them): the
-// caller's generic words then stand, rather than a message with a hole in
-// it.
+// (apperr.ArgsOf): its verbs name them, in the order the domain gave them,
+// a whole number as the language writes it ("1.000" in Italian, "1,000" in
+// English: writtenArgs), where fmt would write "1000" in both. ok is false
+// when the catalogue lacks the key, or when its verbs are not as many as
+// args (a refusal whose reason the domain words in several ways, or one
+// replayed, which apperr.Said makes without them): the caller's generic
+// words then stand, rather than a message with a hole in it.
 func (l *locale) ReasonWords(key string, args []any) (msg string, ok bool) {
 	m, has := l.msgs[key]
 	if !has {
@@ -187,9 +190,44 @@ func (l *locale) ReasonWords(key string, args []any) (msg string, ok bool) {
 	case 0:
 		return m, true
 	case len(args):
-		return fmt.Sprintf(m, args...), true
+		return fmt.Sprintf(m, writtenArgs(l.Lang, args)...), true
 	}
 	return "", false
+}
+
+// writtenArgs is args with each whole number made a writtenInt of lang, so
+// that a catalogue's %d prints it as a reader of lang writes it; any other
+// verb, and any other value, print as they would have.
+func writtenArgs(lang string, args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		out[i] = a
+		switch v := reflect.ValueOf(a); {
+		case v.CanInt():
+			out[i] = writtenInt{v: a, n: v.Int(), lang: lang}
+		case v.CanUint() && v.Uint() <= math.MaxInt64:
+			out[i] = writtenInt{v: a, n: int64(v.Uint()), lang: lang}
+		}
+	}
+	return out
+}
+
+// writtenInt is a whole number in words for a reader of lang: with %d, its
+// thousands grouped as the language groups them (money.Units, the
+// formatter of whole amounts: "1.000", "1,000"), where fmt writes "1000".
+type writtenInt struct {
+	v    any
+	n    int64
+	lang string
+}
+
+// Format implements fmt.Formatter.
+func (w writtenInt) Format(f fmt.State, verb rune) {
+	if verb == 'd' {
+		io.WriteString(f, money.Units(w.n, w.lang))
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), w.v)
 }
 
 // verbs counts the formatting verbs of a catalogue message ("%%" is none).

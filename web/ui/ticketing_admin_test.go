@@ -116,7 +116,7 @@ func TestTheatreReasonWordsTakeTheDomainsValues(t *testing.T) {
 	for want, err := range map[string]error{
 		"Il posto Platea/A/5 compare due volte nella mappa.":                                                      row(ticketing.SeatRow{Name: "A", From: 1, To: 10, Category: "platea"}, ticketing.SeatRow{Name: "A", From: 5, To: 12, Category: "platea"}),
 		"La fila A del settore Platea deve numerare i posti da 1 a 999, dal primo all'ultimo (per esempio 1-20).": row(ticketing.SeatRow{Name: "A", From: 10, To: 1, Category: "platea"}),
-		"Una sala ha al massimo 5000 posti.": row(ticketing.SeatRow{Name: "A", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "B", From: 1, To: 999, Category: "platea"},
+		"Una sala ha al massimo 5.000 posti.": row(ticketing.SeatRow{Name: "A", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "B", From: 1, To: 999, Category: "platea"},
 			ticketing.SeatRow{Name: "C", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "D", From: 1, To: 999, Category: "platea"},
 			ticketing.SeatRow{Name: "E", From: 1, To: 999, Category: "platea"}, ticketing.SeatRow{Name: "F", From: 1, To: 999, Category: "platea"}),
 		"Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00 €.":                perf(func(p *ticketing.Performance) { p.Prices["platea"] = 0 }),
