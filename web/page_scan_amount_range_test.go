@@ -17,7 +17,8 @@ import (
 // vouchers take) and a 25-digit number (too large to hold in cents) alike,
 // 422 under "Importo non valido" with the words that name the range, where
 // the first was 400 "Buono non accettato"; the script's endpoint answers an
-// amount over the most with the same status, reason and heading.
+// amount over the most with the same status, reason and heading, a number
+// of cents too large to hold too (where it was 400 wrong_type).
 func TestTillAmountOutOfRangeOneAnswer(t *testing.T) {
 	t.Parallel()
 	env, shops, v := scanFixture(t, "Libreria")
@@ -45,11 +46,13 @@ func TestTillAmountOutOfRangeOneAnswer(t *testing.T) {
 			}
 		}
 	}
-	for _, preview := range []string{`,"preview":true`, ``} {
-		res, p := pc.PostJSON(ui.VoucherScanEndpoint, csrf, `{"code":"`+code+`","amount_cents":200000000`+preview+`}`)
-		if res.StatusCode != http.StatusUnprocessableEntity || p["reason"] != "purchase_amount" || p["heading"] != "Importo non valido" ||
-			!strings.Contains(p["detail"].(string), rangeWords) {
-			t.Errorf("the script's endpoint (%q): %d %v", preview, res.StatusCode, p)
+	for _, cents := range []string{"200000000", "99999999999999999999"} {
+		for _, preview := range []string{`,"preview":true`, ``} {
+			res, p := pc.PostJSON(ui.VoucherScanEndpoint, csrf, `{"code":"`+code+`","amount_cents":`+cents+preview+`}`)
+			if detail, _ := p["detail"].(string); res.StatusCode != http.StatusUnprocessableEntity || p["reason"] != "purchase_amount" ||
+				p["heading"] != "Importo non valido" || !strings.Contains(detail, rangeWords) {
+				t.Errorf("the script's endpoint (%s%q): %d %v", cents, preview, res.StatusCode, p)
+			}
 		}
 	}
 }

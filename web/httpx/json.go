@@ -60,7 +60,9 @@ const MaxJSONBody = 64 << 10
 // wrong types, trailing data, invalid text (NUL, bytes that are not UTF-8)
 // and bodies over MaxJSONBody (413), with a message that says which. A key
 // must be a field's JSON name exactly, case included, and no object may
-// hold a key twice (see keysError).
+// hold a key twice (see keysError). A whole number too large for its field
+// is no wrong type: it is read as the field's bound, for the operation to
+// refuse as out of range (see clampIntegers).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := jsonContentType(r); err != nil {
 		return err
@@ -124,7 +126,19 @@ func judgeJSON(body []byte, dst any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	err := dec.Decode(dst)
+	if integerOverflow(err) {
+		// A whole number too large for its field is read as the field's
+		// bound, for the operation to refuse as out of range
+		// (json_range.go); the body is decoded again, from a zero dst.
+		if clamped, ok := clampIntegers(body, reflect.TypeOf(dst)); ok {
+			reflect.ValueOf(dst).Elem().SetZero()
+			dec = json.NewDecoder(bytes.NewReader(clamped))
+			dec.DisallowUnknownFields()
+			err = dec.Decode(dst)
+		}
+	}
+	if err != nil {
 		return decodeError(err, reflect.TypeOf(dst))
 	}
 	if dec.More() {

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -155,9 +156,55 @@ func TestDecodeJSONTypeMessages(t *testing.T) {
 	}
 }
 
+// TestDecodeJSONWholeNumberBeyondItsField: a whole number too large (or too
+// negative) for its field is read as the field's bound, wherever the field
+// is (embedded, behind a pointer, in an array's object, a map's value), so
+// that the operation refuses it as out of its range with its own reason;
+// encoding/json refused it as a wrong type. Written with a fraction or an
+// exponent it is still a wrong type, as 1.5 and 1e3 are.
+func TestDecodeJSONWholeNumberBeyondItsField(t *testing.T) {
+	const huge = "99999999999999999999"
+	var dst jsonBody
+	err := decodeBody(`{"note":"n","amount_cents":`+huge+`,"rows":[{"from":1},{"from":-`+huge+`}],"prices_cents":{"A":`+huge+`,"B":2},"limit":`+huge+`,"inner":{"from":3}}`, &dst)
+	switch {
+	case err != nil:
+		t.Fatalf("refused: %v", err)
+	case dst.AmountCents != math.MaxInt64 || dst.Note != "n":
+		t.Errorf("amount_cents %d, note %q", dst.AmountCents, dst.Note)
+	case len(dst.Rows) != 2 || dst.Rows[0].From != 1 || dst.Rows[1].From != math.MinInt64:
+		t.Errorf("rows %+v", dst.Rows)
+	case len(dst.Prices) != 2 || dst.Prices["A"] != math.MaxInt64 || dst.Prices["B"] != 2:
+		t.Errorf("prices_cents %v", dst.Prices)
+	case dst.Limit == nil || *dst.Limit != math.MaxInt:
+		t.Errorf("limit %v", dst.Limit)
+	case dst.Inner == nil || dst.Inner.From != 3:
+		t.Errorf("inner %+v", dst.Inner)
+	}
+	var small struct {
+		N int32 `json:"n"`
+	}
+	if err := decodeBody(`{"n":2147483648}`, &small); err != nil || small.N != math.MaxInt32 {
+		t.Errorf("an int32 field given 2^31: %d, %v", small.N, err)
+	}
+	for _, tc := range []struct{ body, reason string }{
+		{`{"amount_cents":1e30}`, "wrong_type"},
+		{`{"amount_cents":` + huge + `.5}`, "wrong_type"},
+		{`{"amount_cents":` + huge + `,"note":1}`, "wrong_type"},
+		{`{"amount_cents":` + huge + `,"AMOUNT_CENTS":1}`, "unknown_field"},
+		{`{"amount_cents":` + huge + `,"amount_cents":1}`, "duplicate_field"},
+		{`{"amount_cents":` + huge + `}{}`, "malformed_json"},
+	} {
+		var dst jsonBody
+		if err := decodeBody(tc.body, &dst); apperr.ReasonOf(err) != tc.reason {
+			t.Errorf("%s: %v, want %s", tc.body, err, tc.reason)
+		}
+	}
+}
+
 // FuzzDecodeJSON: whatever the body, DecodeJSON never panics, refuses with
 // a 400 or 413 problem, and accepts nothing that encoding/json itself
-// refuses.
+// refuses but a whole number too large for its field, read as the field's
+// bound.
 func FuzzDecodeJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"amount_cents":1}`, `{"AMOUNT_CENTS":1}`, `{"amount_cents":1,"amount_cents":2}`, `[]`, `null`, `{`, `{"rows":[{"from":1}]}`,
@@ -171,7 +218,7 @@ func FuzzDecodeJSON(f *testing.F) {
 		err := decodeBody(body, &dst)
 		if err == nil {
 			var plain jsonBody
-			if json.Unmarshal([]byte(body), &plain) != nil {
+			if err := json.Unmarshal([]byte(body), &plain); err != nil && !integerOverflow(err) {
 				t.Fatalf("accepted what encoding/json refuses: %q", body)
 			}
 			return
