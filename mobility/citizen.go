@@ -118,10 +118,12 @@ func (s *Service) ReportFault(ctx context.Context, c identity.Caller, r FaultRep
 	if err := checkReport(r); err != nil {
 		return Incident{}, false, err
 	}
-	// A report racing its twin (a double tap, two devices) passes the
-	// open-report check below with it, and the store's unique index on open
-	// reports refuses the one that commits second: that one runs again, and
-	// the check then finds the first and answers with it, as it would have.
+	// A report racing its twin (a double tap, two devices) that passes the
+	// open-report check below with it is refused by the store's unique
+	// index on open reports (a bike's keyed on the citizen and the bike,
+	// wherever each report went; a dock's on the citizen, station and
+	// dock) when the other commits first: that one runs again, and the
+	// check then finds the first and answers with it, as it would have.
 	inc, created, err = s.reportFault(ctx, who, r)
 	if errors.Is(err, errReportRaced) {
 		inc, created, err = s.reportFault(ctx, who, r)
@@ -175,10 +177,10 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 		}
 		// Held until the end: two reports by one citizen racing each
 		// other (distinct ones included) would both count the open
-		// reports before either is inserted and both pass the limit.
-		// The lock is also what makes twin reports of one bike that name
-		// two stations one report: the unique index on open reports keys
-		// on the station and would let both in.
+		// reports before either is inserted and both pass the limit,
+		// which no index keeps. Twins of one report are one by the
+		// store's unique index too, should anything write past this
+		// check.
 		open, err := tx.LockOpenReportsBy(ctx, who)
 		if err != nil {
 			return err
@@ -196,7 +198,7 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 		created, err = tx.InsertIncident(ctx, inc)
 		if apperr.Has(err, apperr.Conflict) {
 			// Not (kind, station, request), which InsertIncident answers
-			// with false, nor the fresh id: the open-report index.
+			// with false, nor the fresh id: an open-report index.
 			return fmt.Errorf("%w: %w", errReportRaced, err)
 		}
 		return err

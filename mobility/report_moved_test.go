@@ -2,6 +2,7 @@ package mobility_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,48 +74,110 @@ func TestFaultReportOfAMovedBikeIsTheSameReport(t *testing.T) {
 func TestConcurrentFaultReportsOfABikeAtTwoStationsMakeOne(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
-		svc := mobilitytest.NewService(db.Mobility(), nil)
-		ctx := context.Background()
-		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("twin", 2, 4)); err != nil {
-			t.Fatal(err)
-		}
-		anna := mobilitytest.Citizen("acc_anna")
-		const n = 8
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		var created atomic.Int32
-		ids := make([]string, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				named := []string{"twin-001", "twin-002"}[i%2]
-				inc, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: named, Target: mobility.TargetBike,
-					BikeID: "twin-001-b01", Description: "la catena salta"})
-				if err != nil {
-					t.Errorf("report %d at %s: %v", i, named, err)
-					return
-				}
-				if made {
-					created.Add(1)
-				}
-				ids[i] = inc.ID
-			}()
-		}
-		close(start)
-		wg.Wait()
-		if created.Load() != 1 {
-			t.Fatalf("%d reports created, want 1", created.Load())
-		}
-		list, err := svc.CitizenReports(ctx, operatorCaller, true)
-		if err != nil || len(list) != 1 {
-			t.Fatalf("open reports = %+v, %v", list, err)
-		}
-		for i, id := range ids {
-			if id != list[0].ID {
-				t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
-			}
-		}
+		concurrentReportsAtTwoStations(t, mobilitytest.NewService(db.Mobility(), nil))
 	})
+}
+
+// So they do when the citizen's reports are not held while they are
+// checked: the store's unique index on open reports, keyed on the citizen
+// and the bike, refuses every twin but the first, and ReportFault answers
+// them with it; keyed on the station too, it let one report per station
+// in. The reports' transactions are all under way, each past its check,
+// before any writes (unheldReports), as they can be on PostgreSQL only:
+// SQLite runs one write transaction at a time, and the store's own test
+// (store.TestOpenBikeReportIsOnePerBikeInTheStore) holds its index.
+func TestConcurrentFaultReportsOfABikeAtTwoStationsIndexAlone(t *testing.T) {
+	t.Parallel()
+	db := storetest.Open(t, "postgres")
+	st := indexOnly{Store: db.Mobility(), n: reportsAtOnce}
+	st.checked.Add(reportsAtOnce)
+	concurrentReportsAtTwoStations(t, mobilitytest.NewService(&st, nil))
+}
+
+// indexOnly is a store whose transactions read a citizen's open reports
+// without holding them; the first n reads wait for each other, so that n
+// twin reports all pass the check before any is written.
+type indexOnly struct {
+	mobility.Store
+	n       int32
+	reads   atomic.Int32
+	checked sync.WaitGroup
+}
+
+func (s *indexOnly) InTx(ctx context.Context, fn func(tx mobility.Tx) error) error {
+	return s.Store.InTx(ctx, func(tx mobility.Tx) error { return fn(unheldReports{tx, s}) })
+}
+
+// unheldReports reads the open reports as LockOpenReportsBy does (oldest
+// first), holding nothing.
+type unheldReports struct {
+	mobility.Tx
+	s *indexOnly
+}
+
+func (tx unheldReports) LockOpenReportsBy(ctx context.Context, who string) ([]mobility.Incident, error) {
+	all, err := tx.ReportsBy(ctx, who, mobility.MaxListedReports)
+	var open []mobility.Incident
+	for _, i := range slices.Backward(all) { // newest first: read back
+		if i.ResolvedAt == nil {
+			open = append(open, i)
+		}
+	}
+	// A report run again, after the index refused it, reads on at once.
+	if tx.s.reads.Add(1) <= tx.s.n {
+		tx.s.checked.Done()
+		tx.s.checked.Wait()
+	}
+	return open, err
+}
+
+// reportsAtOnce is how many reports concurrentReportsAtTwoStations files
+// together.
+const reportsAtOnce = 8
+
+// concurrentReportsAtTwoStations files reportsAtOnce reports of one bike
+// by one citizen at once, naming two stations, through svc.
+func concurrentReportsAtTwoStations(t *testing.T, svc *mobility.Service) {
+	ctx := context.Background()
+	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("twin", 2, 4)); err != nil {
+		t.Fatal(err)
+	}
+	anna := mobilitytest.Citizen("acc_anna")
+	const n = reportsAtOnce
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var created atomic.Int32
+	ids := make([]string, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			named := []string{"twin-001", "twin-002"}[i%2]
+			inc, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: named, Target: mobility.TargetBike,
+				BikeID: "twin-001-b01", Description: "la catena salta"})
+			if err != nil {
+				t.Errorf("report %d at %s: %v", i, named, err)
+				return
+			}
+			if made {
+				created.Add(1)
+			}
+			ids[i] = inc.ID
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if created.Load() != 1 {
+		t.Fatalf("%d reports created, want 1", created.Load())
+	}
+	list, err := svc.CitizenReports(ctx, operatorCaller, true)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("open reports = %+v, %v", list, err)
+	}
+	for i, id := range ids {
+		if id != list[0].ID {
+			t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
+		}
+	}
 }

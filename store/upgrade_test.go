@@ -15,6 +15,7 @@ import (
 // its migrations.
 type rawDB struct {
 	exec    func(sql string)
+	try     func(sql string) error
 	rows    func(sql string) []string
 	migrate func() error
 	// at is a timestamp column's literal for second s of a fixed day.
@@ -35,6 +36,10 @@ func openRaw(t *testing.T, engine string) rawDB {
 				if _, err := pool.Exec(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
+			},
+			try: func(q string) error {
+				_, err := pool.Exec(ctx, q)
+				return err
 			},
 			rows: func(q string) []string {
 				t.Helper()
@@ -68,6 +73,10 @@ func openRaw(t *testing.T, engine string) rawDB {
 				if _, err := w.ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}
+			},
+			try: func(q string) error {
+				_, err := w.ExecContext(ctx, q)
+				return err
 			},
 			rows: func(q string) []string {
 				t.Helper()
@@ -107,8 +116,10 @@ func TestUpgradeWithDuplicates(t *testing.T) {
 			// Back to before the two migrations.
 			db.exec(`DROP INDEX voucher_shops_name_key`)
 			db.exec(`ALTER TABLE voucher_shops DROP COLUMN name_key`)
-			db.exec(`DROP INDEX mobility_incidents_open_report`)
-			db.exec(`DELETE FROM schema_migrations WHERE version IN (311, 411)`)
+			// The index 0411 made is 1036's two now.
+			db.exec(`DROP INDEX mobility_incidents_open_bike_report`)
+			db.exec(`DROP INDEX mobility_incidents_open_dock_report`)
+			db.exec(`DELETE FROM schema_migrations WHERE version IN (311, 411, 1036)`)
 
 			active := "TRUE"
 			if engine == "sqlite" {
@@ -164,6 +175,70 @@ func TestUpgradeWithDuplicates(t *testing.T) {
 			got := db.rows(`SELECT id || ' ' || CASE WHEN resolved_at IS NULL THEN 'open' ELSE resolved_by END FROM mobility_incidents ORDER BY id`)
 			if strings.Join(got, "|") != strings.Join(wantInc, "|") {
 				t.Errorf("reports after the upgrade:\n got %q\nwant %q", got, wantInc)
+			}
+		})
+	}
+}
+
+// A database from before 1036 may hold one citizen's open reports of one
+// bike at two stations, which the index keyed on the station let in. The
+// migration resolves the later ones (by "system"), leaving the oldest open,
+// the one a second report is answered with, and leaves alone another
+// citizen's report, an erased citizen's, a resolved one and a dock's at two
+// stations; the new indexes then hold the rule.
+func TestUpgradeOpenBikeReportsAtTwoStations(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			db := openRaw(t, engine)
+			// Back to before 1036: 0411's index keyed on the station.
+			db.exec(`DROP INDEX mobility_incidents_open_bike_report`)
+			db.exec(`DROP INDEX mobility_incidents_open_dock_report`)
+			db.exec(`CREATE UNIQUE INDEX mobility_incidents_open_report ON mobility_incidents (reported_by, station_id, bike_id, dock)
+				WHERE kind = 'citizen_report' AND resolved_at IS NULL AND reported_by <> ''`)
+			db.exec(`DELETE FROM schema_migrations WHERE version = 1036`)
+			for _, r := range []struct {
+				id, by, station, bike string
+				dock, at              int
+				resolvedBy            string
+			}{
+				{"inc_1", "acc_anna", "st-2", "b1", 0, 0, ""},
+				{"inc_2", "acc_anna", "st-1", "b1", 0, 5, ""},
+				{"inc_3", "acc_anna", "st-3", "b1", 0, 5, ""}, // as old as inc_2: the id decides
+				{"inc_4", "acc_anna", "st-4", "b1", 0, 1, "acc_op"},
+				{"inc_5", "acc_bruno", "st-1", "b1", 0, 2, ""},
+				{"inc_6", "", "st-1", "b1", 0, 3, ""},
+				{"inc_7", "", "st-2", "b1", 0, 4, ""},
+				{"inc_8", "acc_anna", "st-2", "b2", 0, 7, ""},
+				{"inc_9", "acc_anna", "st-1", "b2", 0, 6, ""}, // older than inc_8: stays open
+				{"inc_10", "acc_anna", "st-1", "", 3, 8, ""},
+				{"inc_11", "acc_anna", "st-2", "", 3, 9, ""},
+			} {
+				resolved := "NULL"
+				if r.resolvedBy != "" {
+					resolved = db.at(100)
+				}
+				db.exec(`INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description)
+					VALUES ('` + r.id + `', 'citizen_report', '` + r.station + `', '` + r.id + `', '` + r.bike + `', ` + strconv.Itoa(r.dock) + `, ` + db.at(r.at) + `, ` + resolved + `, '` + r.resolvedBy + `', '` + r.by + `', 'rotta')`)
+			}
+
+			if err := db.migrate(); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+
+			want := []string{"inc_1 open", "inc_10 open", "inc_11 open", "inc_2 system", "inc_3 system", "inc_4 acc_op", "inc_5 open",
+				"inc_6 open", "inc_7 open", "inc_8 system", "inc_9 open"}
+			got := db.rows(`SELECT id || ' ' || CASE WHEN resolved_at IS NULL THEN 'open' ELSE resolved_by END FROM mobility_incidents ORDER BY id`)
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("reports after the upgrade:\n got %q\nwant %q", got, want)
+			}
+			if got := db.rows(`SELECT description FROM mobility_incidents WHERE id = 'inc_2'`); len(got) != 1 || got[0] != "rotta" {
+				t.Errorf("the resolved twin's words: %q", got)
+			}
+			if err := db.try(`INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, reported_by, description)
+				VALUES ('inc_12', 'citizen_report', 'st-5', 'inc_12', 'b1', 0, ` + db.at(200) + `, 'acc_anna', 'rotta')`); err == nil {
+				t.Errorf("a second open report of b1 by acc_anna, at another station, was written after the upgrade")
 			}
 		})
 	}
