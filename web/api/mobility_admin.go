@@ -1,9 +1,12 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -29,6 +32,9 @@ type catalogue[T any] struct {
 	put  func(ctx context.Context, c identity.Caller, v T) (T, error) // update only: NotFound when the id is missing
 	del  func(ctx context.Context, c identity.Caller, id string) error
 	id   func(v *T) *string
+	// listedBy is the name the list is ordered by (see handleList): the
+	// Italian name, a bike's code.
+	listedBy func(v T) string
 	// created answers a create that succeeded (Location is set); nil: 201
 	// with the object.
 	created func(w http.ResponseWriter, r *http.Request, c identity.Caller, v T)
@@ -126,15 +132,16 @@ func newCatalogues(m *mobility.Service, log *slog.Logger) catalogues {
 	return catalogues{
 		stations: catalogue[mobility.Station]{log: log, base: base + "stations", name: "stations", get: m.Station, list: m.Stations,
 			add: m.CreateStation, put: m.UpdateStation, del: m.DeleteStation, id: func(v *mobility.Station) *string { return &v.ID },
-			created: registered(m, log), decode: decodeStation},
+			listedBy: func(v mobility.Station) string { return v.NameIT }, created: registered(m, log), decode: decodeStation},
 		bikes: catalogue[mobility.Bike]{log: log, base: base + "bikes", name: "bikes", get: m.Bike, list: m.Bikes,
 			add: m.CreateBike, put: m.UpdateBike, del: m.DeleteBike, id: func(v *mobility.Bike) *string { return &v.ID },
-			decode: decodeBike},
+			listedBy: func(v mobility.Bike) string { return v.ID }, decode: decodeBike},
 		vehicleTypes: catalogue[mobility.VehicleType]{log: log, base: base + "vehicle-types", name: "vehicle_types", get: m.VehicleType, list: m.VehicleTypes,
-			add: m.CreateVehicleType, put: m.UpdateVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID }},
+			add: m.CreateVehicleType, put: m.UpdateVehicleType, del: m.DeleteVehicleType, id: func(v *mobility.VehicleType) *string { return &v.ID },
+			listedBy: func(v mobility.VehicleType) string { return v.NameIT }},
 		pricingPlans: catalogue[mobility.PricingPlan]{log: log, base: base + "pricing-plans", name: "pricing_plans", get: m.PricingPlan, list: m.PricingPlans,
 			add: m.CreatePricingPlan, put: m.UpdatePricingPlan, del: m.DeletePricingPlan, id: func(v *mobility.PricingPlan) *string { return &v.ID },
-			decode: decodePricingPlan},
+			listedBy: func(v mobility.PricingPlan) string { return v.NameIT }, decode: decodePricingPlan},
 	}
 }
 
@@ -150,6 +157,12 @@ func (c catalogue[T]) caller(w http.ResponseWriter, r *http.Request) (identity.C
 	return who, true
 }
 
+// handleList lists the kind in the order of the administrator's pages in
+// Italian: by the Italian name (a bike by its code) as a reader looks it up
+// (mobility.CompareNames: case and accents aside), then by id. The stores
+// list by id, which PostgreSQL collates as its locale says and SQLite by
+// bytes, so a list answered as stored came in an order of each engine's own
+// and not the pages'.
 func (c catalogue[T]) handleList(w http.ResponseWriter, r *http.Request) {
 	who, ok := c.caller(w, r)
 	if !ok {
@@ -160,6 +173,9 @@ func (c catalogue[T]) handleList(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(c.log, w, r, err)
 		return
 	}
+	slices.SortStableFunc(list, func(a, b T) int {
+		return cmp.Or(mobility.CompareNames(c.listedBy(a), c.listedBy(b)), strings.Compare(*c.id(&a), *c.id(&b)))
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{c.name: list})
 }
 

@@ -112,10 +112,13 @@ func credentialOps() []apiOperation {
 	}
 }
 
+// byNameIT is the order of the catalogue lists of named things.
+const byNameIT = "by the Italian name (name_it) as a reader looks it up, case and accents aside (arco di Traiano, Étoile, Viale Mellusi), then by id"
+
 // catalogueOps are the five routes of one mobility catalogue (routeCatalogue).
-// stem names its reasons (no_station, station_exists); fields says what
-// its fields' own reasons are.
-func catalogueOps(path, member, comp, noun, stem, fields string) []apiOperation {
+// stem names its reasons (no_station, station_exists); order is its list's
+// order; fields says what its fields' own reasons are.
+func catalogueOps(path, member, comp, noun, stem, order, fields string) []apiOperation {
 	base := "/api/v1/admin/mobility/" + path
 	tag := "mobility-admin"
 	idName := strings.ReplaceAll(comp, " ", "")
@@ -123,7 +126,8 @@ func catalogueOps(path, member, comp, noun, stem, fields string) []apiOperation 
 	ids := "400 (invalid_id) for an id, or the id of another item it names, that is not 1 to 64 lower-case letters, digits, - or _, starting with a letter or digit; " + fields
 	return []apiOperation{
 		{method: "GET", path: base, id: "adminList" + idName + "s", tag: tag, summary: "List " + noun + "s", auth: "roles", roles: admin,
-			ok: []apiResponse{{status: 200, desc: "Every " + noun + ".", schema: listOf(member, comp)}}, errs: []int{401, 403}},
+			desc: "In the order of the administrator's pages in Italian: " + order + "; the same on PostgreSQL and SQLite.",
+			ok:   []apiResponse{{status: 200, desc: "Every " + noun + ".", schema: listOf(member, comp)}}, errs: []int{401, 403}},
 		{method: "POST", path: base, id: "adminCreate" + idName, tag: tag, summary: "Create a " + noun, auth: "roles", roles: admin,
 			desc: ids + " 409 (" + stem + "_exists) for an id already taken.",
 			body: newObj("allOf", []any{ref(comp + "Input"), newObj("required", []string{"id"})}),
@@ -455,7 +459,7 @@ func openAPIOperations() []apiOperation {
 	ops = append(ops, credentialOps()...)
 	// Registering a station issues its broker credential, as the admin
 	// pages do; the secret makes the route unkeyed, like the credential's.
-	stations := catalogueOps("stations", "stations", "Station", "station", "station",
+	stations := catalogueOps("stations", "stations", "Station", "station", "station", byNameIT,
 		"400 station_name without an Italian name or for a name that is not one line of at most 200 characters, station_address for an address that is not one line of at most 300 characters, station_position for a position that is no valid latitude and longitude (or is 0, 0), station_capacity for a capacity that is not 1 to 200 docks, missing_field without lat, lon or open (an explicit null too).")
 	stations[1].summary = "Register a station and issue its broker credential"
 	stations[1].desc += " Cache-Control: no-store. The answer is the station with its first broker credential, whose secret is in this answer only; " +
@@ -466,15 +470,15 @@ func openAPIOperations() []apiOperation {
 	stations[3].errs = []int{400, 401, 403, 404, 409}
 	stations[4].desc += " Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
 	ops = append(ops, stations...)
-	bikes := catalogueOps("bikes", "bikes", "Bike", "bike", "bike",
+	bikes := catalogueOps("bikes", "bikes", "Bike", "bike", "bike", "by id, the code on the frame, character by character (b-2, b1, b_3)",
 		"400 unknown_vehicle_type for a vehicle type that does not exist, missing_field without active (an explicit null too).")
 	bikes[4].desc += " 409 (bike_on_ride) while it is on a ride; 409 (bike_in_use) while it is in a dock, as its station last reported, or once it has rides behind it, failed unlocks included (the rides keep referring to it): take it out of the fleet (active false) instead."
 	ops = append(ops, bikes...)
-	types := catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type", "vehicle_type",
+	types := catalogueOps("vehicle-types", "vehicle_types", "VehicleType", "vehicle type", "vehicle_type", byNameIT,
 		"400 vehicle_type_name without an Italian name or for a name that is not one line of at most 200 characters, vehicle_type_propulsion for a propulsion other than human or electric_assist, vehicle_type_range without a range for an e-bike type or with one for another, unknown_pricing_plan for a pricing plan that does not exist.")
 	types[4].desc += " 409 (vehicle_type_in_use) while bikes of the type exist."
 	ops = append(ops, types...)
-	plans := catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan", "pricing_plan",
+	plans := catalogueOps("pricing-plans", "pricing_plans", "PricingPlan", "pricing plan", "pricing_plan", byNameIT,
 		"400 pricing_plan_name without an Italian name or for a name that is not one line of at most 200 characters, pricing_plan_description for a description over 1000 characters or with control characters, pricing_plan_unlock for an unlock fee that is not 0 to 50000 cents, pricing_plan_segments for more than 20 per-minute segments or one out of bounds, missing_field without unlock_cents (an explicit null too).")
 	plans[4].desc += " 409 (pricing_plan_in_use) while a vehicle type uses it."
 	ops = append(ops, plans...)
