@@ -270,11 +270,11 @@ func TestPublicViewAndPhotoModeration(t *testing.T) {
 		wantCode(t, "other office moderates", err, apperr.Forbidden, "")
 		err = f.svc.ModeratePhoto(ctx, roads, p0, "shown")
 		wantCode(t, "bad state", err, apperr.Invalid, "bad_state")
-		pending, err := f.svc.PendingPhotos(ctx, roads, 0)
+		pending, err := f.svc.PendingPhotos(ctx, roads, "", 0)
 		if err != nil || len(pending) != 4 {
 			t.Fatalf("pending photos %d, %v", len(pending), err)
 		}
-		if pending, err := f.svc.PendingPhotos(ctx, parks, 0); err != nil || len(pending) != 0 {
+		if pending, err := f.svc.PendingPhotos(ctx, parks, "", 0); err != nil || len(pending) != 0 {
 			t.Fatalf("another office's pending photos %d, %v", len(pending), err)
 		}
 		must(t, f.svc.ModeratePhoto(ctx, roads, p0, participation.PhotoApproved))

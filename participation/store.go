@@ -59,9 +59,13 @@ type Tx interface {
 	PhotoData(ctx context.Context, id string) (Photo, error)
 	// SetPhotoState moderates a photo; NotFound if missing.
 	SetPhotoState(ctx context.Context, id, state, by string) error
-	// PendingPhotos lists photos awaiting moderation of reports of the
-	// offices (all when empty), oldest first, without image data.
-	PendingPhotos(ctx context.Context, offices []string, limit int) ([]Photo, error)
+	// Photo reads one photo without its image data.
+	Photo(ctx context.Context, id string) (Photo, error)
+	// PendingPhotos lists up to limit photos awaiting moderation of
+	// reports of the offices (all when nil), oldest first, after the photo
+	// with id after (from the first when empty; the photo need not be
+	// pending any more), without image data.
+	PendingPhotos(ctx context.Context, offices []string, after string, limit int) ([]Photo, error)
 
 	InsertProposal(ctx context.Context, p Proposal) error
 	Proposal(ctx context.Context, id string) (Proposal, error)

@@ -393,25 +393,34 @@ func (s *Service) PhotoImage(ctx context.Context, c identity.Caller, photoID str
 	return out, err
 }
 
-// PendingPhotos lists photos awaiting moderation in the caller's offices
-// (every office for an administrator), oldest first. Forbidden.
-func (s *Service) PendingPhotos(ctx context.Context, c identity.Caller, limit int) ([]Photo, error) {
+// PendingPhotos is a page of the photos awaiting moderation in the
+// caller's offices (every office for an administrator), oldest first:
+// limit of them (MaxListLimit when 0) after the photo with id after (from
+// the first when empty); the last one's id is the next page's after. A
+// photo approved or hidden since its page was read still marks its place,
+// so the next page follows on. Forbidden; Invalid (bad_limit, bad_cursor:
+// after is no photo).
+func (s *Service) PendingPhotos(ctx context.Context, c identity.Caller, after string, limit int) ([]Photo, error) {
 	offices, err := staffOffices(c)
 	if err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > MaxListLimit {
-		limit = MaxListLimit
+	limit, err = listLimit(limit)
+	if err != nil {
+		return nil, err
 	}
-	var out []Photo
+	out := []Photo{}
 	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		out, err = tx.PendingPhotos(ctx, offices, limit)
+		if after != "" {
+			// A cursor that is no photo would end the list silently.
+			if _, err := tx.Photo(ctx, after); err != nil {
+				return cursorError(err)
+			}
+		}
+		ps, err := tx.PendingPhotos(ctx, offices, after, limit)
+		out = append(out, ps...)
 		return err
 	})
-	if out == nil {
-		out = []Photo{}
-	}
 	return out, err
 }
 

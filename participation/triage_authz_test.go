@@ -32,7 +32,7 @@ func TestTriageRefusesNonStaffFirst(t *testing.T) {
 			wantCode(t, "photo by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
 			_, err = f.svc.NearbyReports(ctx, c, "rep_nope")
 			wantCode(t, "nearby by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
-			_, err = f.svc.PendingPhotos(ctx, c, 10)
+			_, err = f.svc.PendingPhotos(ctx, c, "", 10)
 			wantCode(t, "pending photos by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
 			_, err = f.svc.Queue(ctx, c, "nowhere", "", 10)
 			wantCode(t, "queue by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")

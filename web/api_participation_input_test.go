@@ -204,6 +204,7 @@ func TestParticipationListCursorsAndFilters(t *testing.T) {
 			_, env := newTestServer(t, engine, withParticipation)
 			cit, other := env.login(t, identity.RoleCitizen), env.login(t, identity.RoleCitizen)
 			admin := env.login(t, identity.RoleAdmin)
+			staff := env.login(t, identity.RoleCityStaff, "roads")
 			first := createReportAPI(t, env, cit, partPotholeJSON)
 			createReportAPI(t, env, cit, partPotholeJSON)
 			var p, p2 participation.PublicProposal
@@ -235,6 +236,7 @@ func TestParticipationListCursorsAndFilters(t *testing.T) {
 				{"/api/v1/admin/proposals/awaiting?cursor=garbage", admin},
 				{"/api/v1/admin/comments/hidden?cursor=garbage", admin},
 				{"/api/v1/admin/comments/flagged?cursor=garbage", admin},
+				{"/api/v1/staff/photos?cursor=garbage", staff},
 			} {
 				wantPartInvalid(t, c.path, env.do(t, "GET", c.path, c.auth, ""), "bad_cursor")
 			}

@@ -94,8 +94,10 @@ func TestParticipationListsEndWithoutAnEmptyPage(t *testing.T) {
 			// more adds one item to every list.
 			more := func() {
 				t.Helper()
+				// A report with a photo, which waits for the office's staff.
+				jpeg := []byte{0xff, 0xd8, 0xff, 0xd9}
 				if _, err := svc.SubmitReport(ctx, citizenOf(authorAcc), participation.NewReport{Category: "pothole", Located: true, Lat: 41.1307, Lon: 14.776,
-					Description: fmt.Sprintf("Hole number %d here.", n)}); err != nil {
+					Description: fmt.Sprintf("Hole number %d here.", n), Photos: []participation.Photo{{Width: 1, Height: 1, Image: jpeg, Thumbnail: jpeg}}}); err != nil {
 					t.Fatal(err)
 				}
 				// A flagged comment, still one of the proposal's comments and
@@ -130,6 +132,7 @@ func TestParticipationListsEndWithoutAnEmptyPage(t *testing.T) {
 				{"public reports", "/api/v1/reports?", "reports", "", participation.MaxListLimit},
 				{"my reports", "/api/v1/me/reports?", "reports", author, participation.MaxListLimit},
 				{"the office's queue", "/api/v1/staff/queue?", "reports", staff, participation.MaxListLimit},
+				{"photos awaiting moderation", "/api/v1/staff/photos?", "photos", staff, participation.MaxListLimit},
 				{"proposals", "/api/v1/proposals?", "proposals", "", participation.MaxListLimit},
 				{"awaiting proposals", "/api/v1/admin/proposals/awaiting?", "proposals", admin, participation.MaxListLimit},
 				{"comments", "/api/v1/proposals/" + target.ID + "/comments?", "comments", "", participation.MaxCommentPage},

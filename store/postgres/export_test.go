@@ -71,3 +71,7 @@ var (
 	FlaggedCommentsSQL = [2]string{flaggedCommentsSQL.first, flaggedCommentsSQL.after}
 	HiddenCommentsSQL  = [2]string{hiddenCommentsSQL.first, hiddenCommentsSQL.after}
 )
+
+// PendingPhotosSQL is the statements of PendingPhotos: the first page's,
+// then the page's after a cursor.
+var PendingPhotosSQL = pendingPhotosSQL

@@ -240,12 +240,43 @@ func (tx *Tx) SetPhotoState(ctx context.Context, id, state, by string) error {
 	return wrap("moderate photo", err)
 }
 
+// Photo implements participation.Tx.
+func (tx *Tx) Photo(ctx context.Context, id string) (participation.Photo, error) {
+	p, err := scanPhoto(tx.q.QueryRow(ctx, `SELECT `+photoCols+` FROM participation_photos WHERE id = $1`, id), false)
+	return p, wrap("read photo", err)
+}
+
+// pendingPhotosSQL is the staff's list of photos awaiting moderation in
+// the offices $1 (every office when NULL), oldest first: its first page,
+// and the page after the photo $2 names. The pending photos' partial index
+// in that order (migration 1035) finds a page's first row and reads the
+// page from there, each photo's office read from its report by the
+// report's key (officeOf): a subquery rather than a join, which the
+// planner may make a hash join of every report the offices ever had,
+// sorted. As for the moderated comments, the state is written out, so
+// that every plan matches the index's predicate, and the cursor's page is
+// a statement of its own, so that a generic plan keeps the cursor as the
+// index scan's bound rather than a filter over every photo before it.
+var pendingPhotosSQL = func() [2]string {
+	sel := `SELECT ` + photoCols + ` FROM participation_photos p
+		WHERE state = 'pending' AND ($1::text[] IS NULL OR ` + officeOf + ` = ANY($1))`
+	return [2]string{
+		sel + ` ORDER BY created_at, id LIMIT $2`,
+		sel + ` AND (created_at, id) > (SELECT created_at, id FROM participation_photos WHERE id = $2)
+			ORDER BY created_at, id LIMIT $3`,
+	}
+}()
+
+// officeOf is the office of the report of the photo p.
+const officeOf = `(SELECT r.office_id FROM participation_reports r WHERE r.id = p.report_id)`
+
 // PendingPhotos implements participation.Tx.
-func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, limit int) ([]participation.Photo, error) {
-	rows, err := tx.q.Query(ctx, `SELECT p.id, p.report_id, p.position, p.state, p.width, p.height, p.created_at
-		FROM participation_photos p JOIN participation_reports r ON r.id = p.report_id
-		WHERE p.state = 'pending' AND ($1::text[] IS NULL OR r.office_id = ANY($1))
-		ORDER BY p.created_at, p.id LIMIT $2`, offices, limit)
+func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, after string, limit int) ([]participation.Photo, error) {
+	sql, args := pendingPhotosSQL[0], []any{offices, limit}
+	if after != "" {
+		sql, args = pendingPhotosSQL[1], []any{offices, after, limit}
+	}
+	rows, err := tx.q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, wrap("list pending photos", err)
 	}

@@ -236,16 +236,39 @@ func (tx *Tx) SetPhotoState(ctx context.Context, id, state, by string) error {
 	return wrap("moderate photo", oneRow(res, err))
 }
 
-// PendingPhotos implements participation.Tx.
-func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, limit int) ([]participation.Photo, error) {
-	q := `SELECT p.id, p.report_id, p.position, p.state, p.width, p.height, p.created_at
-		FROM participation_photos p JOIN participation_reports r ON r.id = p.report_id WHERE p.state = 'pending'`
+// Photo implements participation.Tx.
+func (tx *Tx) Photo(ctx context.Context, id string) (participation.Photo, error) {
+	p, err := scanPhoto(tx.q.QueryRowContext(ctx, `SELECT `+photoCols+` FROM participation_photos WHERE id = ?`, id), false)
+	return p, wrap("read photo", err)
+}
+
+// pendingPhotosQuery is the staff's list of photos awaiting moderation in
+// the offices (every office when nil), oldest first, limit of them after
+// the photo after names (from the first when empty). The pending photos'
+// partial index in that order (migration 1035) finds a page's first row
+// and reads the page from there, each photo's office read from its report
+// by the report's key (officeOf), as the PostgreSQL store reads it. The
+// state is written out, so that the plan matches the index's predicate.
+func pendingPhotosQuery(offices []string, after string, limit int) (string, []any) {
+	q := `SELECT ` + photoCols + ` FROM participation_photos p WHERE state = 'pending'`
 	var args []any
 	if offices != nil {
-		q += " AND " + pIn("r.office_id", offices, &args)
+		q += " AND " + pIn(officeOf, offices, &args)
 	}
-	q += " ORDER BY p.created_at, p.id LIMIT ?"
-	rows, err := tx.q.QueryContext(ctx, q, append(args, limit)...)
+	if after != "" {
+		q += " AND (created_at, id) > (SELECT created_at, id FROM participation_photos WHERE id = ?)"
+		args = append(args, after)
+	}
+	return q + " ORDER BY created_at, id LIMIT ?", append(args, limit)
+}
+
+// officeOf is the office of the report of the photo p.
+const officeOf = `(SELECT r.office_id FROM participation_reports r WHERE r.id = p.report_id)`
+
+// PendingPhotos implements participation.Tx.
+func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, after string, limit int) ([]participation.Photo, error) {
+	q, args := pendingPhotosQuery(offices, after, limit)
+	rows, err := tx.q.QueryContext(ctx, q, args...)
 	out, err := collect(rows, err, func(r rowScanner) (participation.Photo, error) { return scanPhoto(r, false) })
 	return out, wrap("list pending photos", err)
 }

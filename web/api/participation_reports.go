@@ -30,12 +30,6 @@ type participationHandler struct {
 	photos photo.Limits
 }
 
-// pageQuery reads ?cursor=&limit= of a participation list: limit 1 to
-// participation.MaxListLimit, 50 when absent.
-func pageQuery(r *http.Request) (cursor string, limit int, err error) {
-	return httpx.PageQuery(r, 50, participation.MaxListLimit)
-}
-
 // listPage is one page of a list as r asks for it (?cursor=&limit=): the
 // items list gives, under member, and next_cursor, the id of the last item
 // when another item follows it (empty on the last page, full or not).

@@ -90,15 +90,13 @@ func (h *participationHandler) handleRedactReport(w http.ResponseWriter, r *http
 }
 
 // handlePendingPhotos is GET /api/v1/staff/photos: photos awaiting
-// moderation in the caller's offices, oldest first.
+// moderation in the caller's offices, oldest first, a page at a time
+// (next_cursor, as the other lists).
 func (h *participationHandler) handlePendingPhotos(w http.ResponseWriter, r *http.Request) {
 	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
-		_, limit, err := pageQuery(r)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := h.svc.PendingPhotos(r.Context(), c, limit)
-		return map[string]any{"photos": ps}, err
+		return listPage(r, "photos", func(cursor string, limit int) ([]participation.Photo, error) {
+			return h.svc.PendingPhotos(r.Context(), c, cursor, limit)
+		}, func(p participation.Photo) string { return p.ID })
 	})
 }
 

@@ -51,7 +51,8 @@ var commentDone = map[string]string{participation.CommentHidden: "hidden", parti
 const quoteLen = 300
 
 // moderationPageSize is how many comments a page of the queue, or of the
-// hidden comments, shows unless the list's limit says.
+// hidden comments, shows unless the list's limit says; and how many photos
+// a page of those awaiting moderation shows.
 const moderationPageSize = 50
 
 // moderationList is one of the page's two lists and the parameters of its

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -89,7 +91,7 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	if next != "" {
 		d.Next = "/staff/reports?" + url.Values{"office": {d.Office}, "cursor": {next}}.Encode()
 	}
-	pending, err := p.svc.PendingPhotos(r.Context(), c, 0)
+	pending, err := p.svc.PendingPhotos(r.Context(), c, "", 0)
 	if err != nil {
 		p.pageError(w, r, err)
 		return
@@ -365,13 +367,53 @@ func (p *participationPages) handleModeratePhoto(w http.ResponseWriter, r *http.
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
+// pendingPhotosData is a page of the photos awaiting moderation.
+type pendingPhotosData struct {
+	Photos []participation.Photo
+	// Here is this page, where a moderation comes back to; Next is the
+	// page after it, and First the first when this is not it ("" when
+	// there is none).
+	Here, Next, First string
+}
+
 // handlePendingPhotos lists photos awaiting moderation in the caller's
-// offices, oldest first.
+// offices, oldest first, a page at a time (?cursor=, ?limit= as on the
+// moderation of comments).
 func (p *participationPages) handlePendingPhotos(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	ps, err := p.svc.PendingPhotos(r.Context(), c, 100)
+	q := r.URL.Query()
+	// A page size outside the bounds, or a cursor the list never gave, is
+	// a link gone bad: the error page, with the link to the first page.
+	limit, err := httpx.Limit(q, moderationPageSize, participation.MaxListLimit)
 	if err != nil {
-		p.pageError(w, r, err)
+		p.pagingRefused(w, r, err, "/staff/reports/photos")
 		return
 	}
-	p.render(w, r, http.StatusOK, "participation_photos", "staffreports", ps)
+	cursor := pageCursor(q)
+	ps, next, err := paging.Read(cursor, limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Photo, error) {
+		return p.svc.PendingPhotos(r.Context(), c, cursor, n)
+	}, func(x participation.Photo) string { return x.ID })
+	if err != nil {
+		p.pagingRefused(w, r, err, "/staff/reports/photos")
+		return
+	}
+	// link is the list at cursor (its first page when ""), its page size
+	// kept when q named it.
+	link := func(cursor string) string {
+		keep := url.Values{}
+		if q.Get("limit") != "" {
+			keep.Set("limit", strconv.Itoa(limit))
+		}
+		if cursor != "" {
+			keep.Set("cursor", cursor)
+		}
+		return strings.TrimSuffix("/staff/reports/photos?"+keep.Encode(), "?")
+	}
+	d := pendingPhotosData{Photos: ps, Here: link(cursor)}
+	if cursor != "" {
+		d.First = link("")
+	}
+	if next != "" {
+		d.Next = link(next)
+	}
+	p.render(w, r, http.StatusOK, "participation_photos", "staffreports", d)
 }
