@@ -145,3 +145,66 @@ func TestPendingPhotosPaged(t *testing.T) {
 		}
 	})
 }
+
+// The reports queue shows how many photos wait for the office's staff: a
+// count, beyond MaxListLimit too, where the page loaded up to 1,000 of
+// them to count them and said 1,000 of a longer list. It counts pending
+// photos only, of the caller's offices (every office for an
+// administrator). The rows are written directly, a report's three photos
+// at a time, in one transaction.
+func TestPendingPhotoCount(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		green := pothole(archLat, archLon)
+		green.Category = "green"
+		// Reports made by the service give the rows their shape.
+		roadsReport := f.report(t, anna, withPhotos(pothole(archLat, archLon), 1))
+		parksReport := f.report(t, bruno, withPhotos(green, 2))
+		const roadsPending = participation.MaxListLimit + 2
+		jpeg := []byte{0xff, 0xd8, 0xff, 0xd9}
+		must(t, db.Participation().InTx(ctx, func(tx participation.Tx) error {
+			// One pending photo already; the others up to three to a
+			// report.
+			r := roadsReport
+			for i := range roadsPending - 1 {
+				pos := i % participation.MaxPhotos
+				if pos == 0 {
+					r.ID, r.Token = fmt.Sprintf("rep_count%04d", i), fmt.Sprintf("tok_count%04d", i)
+					if err := tx.InsertReport(ctx, r); err != nil {
+						return err
+					}
+				}
+				p := participation.Photo{ID: fmt.Sprintf("pho_count%04d", i), ReportID: r.ID, Position: pos,
+					State: participation.PhotoPending, Width: 1, Height: 1, Image: jpeg, Thumbnail: jpeg, CreatedAt: r.CreatedAt}
+				if err := tx.InsertPhoto(ctx, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		count := func(c identity.Caller) int {
+			t.Helper()
+			n, err := f.svc.PendingPhotoCount(ctx, c)
+			must(t, err)
+			return n
+		}
+		if n := count(roads); n != roadsPending {
+			t.Fatalf("the roads office's pending photos: %d, want %d", n, roadsPending)
+		}
+		if n := count(parks); n != 2 {
+			t.Fatalf("the parks office's pending photos: %d, want 2", n)
+		}
+		if n := count(admin); n != roadsPending+2 {
+			t.Fatalf("every office's pending photos: %d, want %d", n, roadsPending+2)
+		}
+		// Approved and hidden photos are not counted.
+		ps := pendingOf(t, f, parksReport)
+		must(t, f.svc.ModeratePhoto(ctx, parks, ps[0], participation.PhotoApproved))
+		must(t, f.svc.ModeratePhoto(ctx, parks, ps[1], participation.PhotoHidden))
+		if n, all := count(parks), count(admin); n != 0 || all != roadsPending {
+			t.Fatalf("after the parks office's photos were moderated: %d of its own, %d in all; want 0, %d", n, all, roadsPending)
+		}
+	})
+}

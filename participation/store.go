@@ -66,6 +66,9 @@ type Tx interface {
 	// with id after (from the first when empty; the photo need not be
 	// pending any more), without image data.
 	PendingPhotos(ctx context.Context, offices []string, after string, limit int) ([]Photo, error)
+	// CountPendingPhotos counts the photos awaiting moderation of reports
+	// of the offices (all when nil).
+	CountPendingPhotos(ctx context.Context, offices []string) (int, error)
 
 	InsertProposal(ctx context.Context, p Proposal) error
 	Proposal(ctx context.Context, id string) (Proposal, error)

@@ -424,6 +424,23 @@ func (s *Service) PendingPhotos(ctx context.Context, c identity.Caller, after st
 	return out, err
 }
 
+// PendingPhotoCount is how many photos await moderation in the caller's
+// offices (every office for an administrator), for a page that shows the
+// number and not the photos. Forbidden, as the list.
+func (s *Service) PendingPhotoCount(ctx context.Context, c identity.Caller) (int, error) {
+	offices, err := staffOffices(c)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.store.View(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.CountPendingPhotos(ctx, offices)
+		return err
+	})
+	return n, err
+}
+
 // staffOffices is the offices c works: nil (all) for an administrator.
 func staffOffices(c identity.Caller) ([]string, error) {
 	if err := requireAnyStaff(c); err != nil {

@@ -34,6 +34,8 @@ func TestTriageRefusesNonStaffFirst(t *testing.T) {
 			wantCode(t, "nearby by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
 			_, err = f.svc.PendingPhotos(ctx, c, "", 10)
 			wantCode(t, "pending photos by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
+			_, err = f.svc.PendingPhotoCount(ctx, c)
+			wantCode(t, "pending photo count by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
 			_, err = f.svc.Queue(ctx, c, "nowhere", "", 10)
 			wantCode(t, "queue by "+c.AccountID, err, apperr.Forbidden, "not_office_staff")
 			_, err = f.svc.QueueOffice(c, "")

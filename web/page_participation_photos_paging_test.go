@@ -24,8 +24,9 @@ import (
 // where the page showed the oldest 100 with no way past them. Read two at
 // a time, every photo comes once, also with the first page's last photo
 // approved before the next page is read; a photo approved or hidden from a
-// page goes back to that page. A cursor the list never gave, or a page
-// size outside its bounds, is a 400 page that links the list's first page.
+// page goes back to that page. The reports queue shows how many photos
+// wait, counted. A cursor the list never gave, or a page size outside its
+// bounds, is a 400 page that links the list's first page.
 func TestParticipationPendingPhotosPagedPage(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
@@ -125,6 +126,9 @@ func TestParticipationPendingPhotosPagedPage(t *testing.T) {
 			}
 			if got, next, _ := page("/staff/reports/photos"); !slices.Equal(got, []string{want[0], want[3], want[4]}) || next != "" {
 				t.Fatalf("a page of the default size: %v, next %q; want the three still pending", got, next)
+			}
+			if _, body := staff.Get("/staff/reports"); !strings.Contains(body, `data-testid="pending-photos">Foto da verificare: 3</a>`) {
+				t.Fatalf("the queue does not say three photos wait:\n%s", body)
 			}
 
 			for _, path := range []string{"/staff/reports/photos?cursor=zz", "/staff/reports/photos?limit=0", "/staff/reports/photos?limit=abc",

@@ -75,3 +75,7 @@ var (
 // PendingPhotosSQL is the statements of PendingPhotos: the first page's,
 // then the page's after a cursor.
 var PendingPhotosSQL = pendingPhotosSQL
+
+// CountPendingPhotosSQL is the statements of CountPendingPhotos: of every
+// office, then of some.
+var CountPendingPhotosSQL = countPendingPhotosSQL

@@ -283,3 +283,24 @@ func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, after string,
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (participation.Photo, error) { return scanPhoto(r, false) })
 	return out, wrap("list pending photos", err)
 }
+
+// countPendingPhotosSQL counts the photos awaiting moderation: of every
+// office, from the pending photos' partial index alone (migration 1035);
+// of the offices $1, from that index, each photo's office read as the
+// list reads it.
+var countPendingPhotosSQL = [2]string{
+	`SELECT count(*) FROM participation_photos WHERE state = 'pending'`,
+	`SELECT count(*) FROM participation_photos p WHERE state = 'pending' AND ` + officeOf + ` = ANY($1)`,
+}
+
+// CountPendingPhotos implements participation.Tx.
+func (tx *Tx) CountPendingPhotos(ctx context.Context, offices []string) (int, error) {
+	var n int
+	var err error
+	if offices == nil {
+		err = tx.q.QueryRow(ctx, countPendingPhotosSQL[0]).Scan(&n)
+	} else {
+		err = tx.q.QueryRow(ctx, countPendingPhotosSQL[1], offices).Scan(&n)
+	}
+	return n, wrap("count pending photos", err)
+}

@@ -431,11 +431,12 @@ func genericPlan(t *testing.T, conn *pgxpool.Conn, sql string, args string) stri
 }
 
 // The staff's list of photos awaiting moderation is read from the pending
-// photos' partial index in the list's order (migration 1035): no scan of
-// the photos table, no sort, and after a cursor the index is entered at
-// the cursor (the bound is the scan's index condition, not a filter over
-// every photo before it); a list of some offices reads each photo's
-// report by its key, not every report of the offices. So on the plan made for a page's values and on the
+// photos' partial index in the list's order (migration 1035), and so is
+// their count: no scan of the photos table, no sort, and after a cursor
+// the index is entered at the cursor (the bound is the scan's index
+// condition, not a filter over every photo before it); a list or count of
+// some offices reads each photo's report by its key, not every report of
+// the offices. So on the plan made for a page's values and on the
 // statement's generic plan alike, among 20,000 photos of 10,000 reports,
 // a hundredth of the photos pending. Before, the index was on the time
 // alone, which left the ties (a report's photos share their time) to a
@@ -489,6 +490,24 @@ func TestPendingPhotosWalkTheirIndex(t *testing.T) {
 			if o.offices != nil && !strings.Contains(plan, "Index Scan using participation_reports_pkey on participation_reports r") {
 				t.Errorf("pending photos of %s, %s: a photo's office is not read by its report's key:\n%s", o.name, page.what, plan)
 			}
+		}
+	}
+	count := postgres.CountPendingPhotosSQL
+	for what, plan := range map[string]string{
+		"planned for its values": explain(t, conn, count[0]),
+		"generic plan":           genericPlan(t, conn, count[0], ""),
+	} {
+		if !strings.Contains(plan, "Index Only Scan using participation_photos_pending on participation_photos") || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("count of every office's pending photos, %s: not read from participation_photos_pending alone:\n%s", what, plan)
+		}
+	}
+	for what, plan := range map[string]string{
+		"planned for its values": explain(t, conn, count[1], []string{"roads"}),
+		"generic plan":           genericPlan(t, conn, count[1], "'{roads}'"),
+	} {
+		if !strings.Contains(plan, "Index Scan using participation_photos_pending on participation_photos p") ||
+			!strings.Contains(plan, "Index Scan using participation_reports_pkey on participation_reports r") || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("count of one office's pending photos, %s: not read from participation_photos_pending, each report by its key:\n%s", what, plan)
 		}
 	}
 }

@@ -272,3 +272,23 @@ func (tx *Tx) PendingPhotos(ctx context.Context, offices []string, after string,
 	out, err := collect(rows, err, func(r rowScanner) (participation.Photo, error) { return scanPhoto(r, false) })
 	return out, wrap("list pending photos", err)
 }
+
+// countPendingPhotosQuery counts the photos awaiting moderation: of every
+// office, from the pending photos' partial index alone (migration 1035);
+// of the offices, from that index, each photo's office read as the list
+// reads it.
+func countPendingPhotosQuery(offices []string) (string, []any) {
+	if offices == nil {
+		return `SELECT count(*) FROM participation_photos WHERE state = 'pending'`, nil
+	}
+	var args []any
+	return `SELECT count(*) FROM participation_photos p WHERE state = 'pending' AND ` + pIn(officeOf, offices, &args), args
+}
+
+// CountPendingPhotos implements participation.Tx.
+func (tx *Tx) CountPendingPhotos(ctx context.Context, offices []string) (int, error) {
+	q, args := countPendingPhotosQuery(offices)
+	var n int
+	err := tx.q.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, wrap("count pending photos", err)
+}

@@ -91,12 +91,11 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	if next != "" {
 		d.Next = "/staff/reports?" + url.Values{"office": {d.Office}, "cursor": {next}}.Encode()
 	}
-	pending, err := p.svc.PendingPhotos(r.Context(), c, "", 0)
+	d.Pending, err = p.svc.PendingPhotoCount(r.Context(), c)
 	if err != nil {
 		p.pageError(w, r, err)
 		return
 	}
-	d.Pending = len(pending)
 	switch flagged, err := p.svc.FlaggedCount(r.Context(), c); {
 	case err == nil:
 		d.Moderator, d.Flagged = true, flagged
