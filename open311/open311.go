@@ -25,7 +25,9 @@
 //     it): an http(s) address is taken and the answer's service_notice
 //     says it was not kept; a photo may be sent instead as the multipart
 //     file "media" (as FixMyStreet does), re-encoded and moderated like
-//     any; up to three, as a report takes.
+//     any; up to three, as a report takes. A file under any other name is
+//     refused, where a text field the hub does not read is ignored: a
+//     file is only sent to be kept.
 //   - Names and e-mails a client sends reach the city only: GET answers
 //     carry no personal data, and descriptions staff redacted are hidden.
 //   - POST takes a form, as the standard says (urlencoded, or multipart

@@ -238,6 +238,21 @@ func (s *Server) readPost(w http.ResponseWriter, r *http.Request) (n participati
 			return n, "", "", apperr.R(apperr.Invalid, "duplicate_field", "The field %q is given more than once.", name)
 		}
 	}
+	// A field the hub does not read (phone, device_id, attribute[...]) is
+	// ignored, as GeoReport v2 lets clients send more than a service
+	// needs; but a file is only ever sent to be kept, and the hub keeps
+	// the files named "media" alone. A photo under another name (media[],
+	// photo) dropped would file a report without it, its client told only
+	// by a service_notice few clients show: the mistake is refused, as a
+	// repeated field is, and nothing is made.
+	if r.MultipartForm != nil {
+		for name := range r.MultipartForm.File {
+			if name != "media" {
+				return n, "", "", apperr.R(apperr.Invalid, "unknown_field",
+					"The form has a file named %q: photos are sent as multipart/form-data files named \"media\" (up to %d).", name, participation.MaxPhotos)
+			}
+		}
+	}
 	key = r.PostFormValue("api_key")
 	if key == "" {
 		return n, "", "", apperr.R(apperr.Unauthenticated, "api_key_required", "An api_key issued by the city is required to post a request.")
