@@ -308,10 +308,13 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 }
 
 type bikeRidePage struct {
-	Ride         mobility.RideView
-	StartName    string
-	EndName      string
-	Duration     string
+	Ride      mobility.RideView
+	StartName string
+	EndName   string
+	Duration  string
+	// BalanceCents is the rider's credit now, named so on the page: the
+	// ledger keeps no balance as of one transaction, and on an older
+	// ride's page today's credit is not what was left after that ride.
 	BalanceCents int64
 	HasBalance   bool
 	// Report is the fault report form, for this ride's bike or the dock it
@@ -324,7 +327,7 @@ type bikeRidePage struct {
 
 // handleBikeRide shows one of the rider's rides: while it runs, its time and
 // cost so far (the page's script reloads this part every few seconds); once
-// docked, the fare charged and the credit left.
+// docked, the fare charged and the rider's current credit.
 func (s *bikePages) handleBikeRide(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	page, err := s.bikeRidePage(r.Context(), r, c, r.PathValue("id"))
 	if err != nil {

@@ -185,8 +185,8 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	if before-after != fare {
 		t.Errorf("the wallet went from %d to %d cents; the page shows a fare of %d", before, after, fare)
 	}
-	if left := f.Text(`[data-testid=credit-left]`); left != euros(after) {
-		t.Errorf("credit left on the page = %q, want %q", left, euros(after))
+	if left := f.Text(`[data-testid=credit-now]`); left != euros(after) {
+		t.Errorf("current credit on the page = %q, want %q", left, euros(after))
 	}
 	if done := f.Text(`[data-testid=ride-done]`); !strings.Contains(done, euros(fare)) {
 		t.Errorf("ride done message = %q", done)
