@@ -292,7 +292,11 @@ func (s *Service) ModeratedComment(ctx context.Context, c identity.Caller, comme
 // ModerateComment hides a comment, or keeps it visible, dismissing its
 // flags (they are deleted and its flag count is zero again: whoever flagged
 // it may flag it again, and it comes back to the queue if they do), as a
-// city administrator. Forbidden, NotFound, Invalid (bad_state).
+// city administrator. A hidden comment is not kept: showing it again is
+// ShowComment's, audited as comment.show, and a moderator keeping a
+// flagged comment that another one hid meanwhile would undo the hiding
+// unknowingly. Forbidden, NotFound, Invalid (bad_state), Conflict
+// (comment_hidden).
 func (s *Service) ModerateComment(ctx context.Context, c identity.Caller, commentID, state string) error {
 	if err := requireAdmin(c); err != nil {
 		return err
@@ -301,6 +305,15 @@ func (s *Service) ModerateComment(ctx context.Context, c identity.Caller, commen
 		return invalid("bad_state", "A comment is hidden or kept visible.")
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
+		// Locked: a comment hidden by another moderator after this read
+		// would otherwise be kept visible all the same.
+		cm, err := tx.LockComment(ctx, commentID)
+		if err != nil {
+			return commentNotFound(err)
+		}
+		if state == CommentVisible && cm.State == CommentHidden {
+			return apperr.R(apperr.Conflict, "comment_hidden", "The comment is hidden: only a visible comment is kept; show a hidden one again instead.")
+		}
 		if err := tx.SetCommentState(ctx, commentID, state, c.AccountID); err != nil {
 			return commentNotFound(err)
 		}

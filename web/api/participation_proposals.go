@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/participation"
 )
@@ -172,10 +173,17 @@ func (h *participationHandler) handleShowComment(w http.ResponseWriter, r *http.
 }
 
 // handleModerateComment is PUT /api/v1/admin/comments/{id}/state: hidden,
-// or visible (the flags cleared).
+// or visible (the flags cleared) for a comment that is not hidden; a
+// hidden one is shown again by POST .../show alone, which the refusal
+// names.
 func (h *participationHandler) handleModerateComment(w http.ResponseWriter, r *http.Request) {
 	answerBody(h.log, w, r, http.StatusOK, func(c identity.Caller, in stateRequest) (map[string]any, error) {
-		return map[string]any{"id": r.PathValue("id"), "state": in.State}, h.svc.ModerateComment(r.Context(), c, r.PathValue("id"), in.State)
+		id := r.PathValue("id")
+		err := h.svc.ModerateComment(r.Context(), c, id, in.State)
+		if apperr.ReasonOf(err) == "comment_hidden" {
+			err = apperr.R(apperr.Conflict, "comment_hidden", "The comment is hidden: show it again with POST /api/v1/admin/comments/%s/show.", id)
+		}
+		return map[string]any{"id": id, "state": in.State}, err
 	})
 }
 
