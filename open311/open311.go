@@ -48,7 +48,6 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +57,7 @@ import (
 	"cityhub/internal/acceptlang"
 	"cityhub/participation"
 	"cityhub/photo"
+	"cityhub/web/httpx"
 )
 
 // Options tune the endpoint; zero fields take the defaults.
@@ -279,7 +279,7 @@ func withoutPort(host string) string {
 // the standard allows an endpoint serving one jurisdiction.
 func (s *Server) checkJurisdiction(r *http.Request) error {
 	j := r.FormValue("jurisdiction_id")
-	if err := once(r.Form, "jurisdiction_id"); err != nil {
+	if err := httpx.Once(r.Form, "jurisdiction_id"); err != nil {
 		return err
 	}
 	if j == "" || len(s.jurisdictions) == 0 || slices.Contains(s.jurisdictions, NormalJurisdiction(j)) {
@@ -287,16 +287,4 @@ func (s *Server) checkJurisdiction(r *http.Request) error {
 	}
 	return apperr.R(apperr.NotFound, "jurisdiction_not_found",
 		"This endpoint serves one jurisdiction: send jurisdiction_id %s, or leave it out.", strings.Join(s.jurisdictions, " or "))
-}
-
-// once refuses (Invalid, duplicate_field) any of the parameters names
-// that vs gives more than once: the first would be taken silently, and a
-// client that sent two meant something the answer would not say.
-func once(vs url.Values, names ...string) error {
-	for _, name := range names {
-		if len(vs[name]) > 1 {
-			return apperr.R(apperr.Invalid, "duplicate_field", "The parameter %q is given more than once.", name)
-		}
-	}
-	return nil
 }

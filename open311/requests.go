@@ -386,7 +386,7 @@ func (s *Server) filter(r *http.Request, f string) (participation.PublicFilter, 
 		return pf, err
 	}
 	q := r.URL.Query()
-	if err := once(q, filterParams...); err != nil {
+	if err := httpx.Once(q, filterParams...); err != nil {
 		return pf, err
 	}
 	ids, err := list(q.Get("service_request_id"), MaxRequestIDs, "service_request_id")

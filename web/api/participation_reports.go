@@ -30,6 +30,16 @@ type participationHandler struct {
 	photos photo.Limits
 }
 
+// pageQuerySized is pageQuery for a list with pages of its own size. Each
+// of cursor and limit is given once (Invalid, duplicate_field, otherwise),
+// as every single-valued parameter of the participation lists is.
+func pageQuerySized(r *http.Request, def, most int) (cursor string, limit int, err error) {
+	if err := httpx.Once(r.URL.Query(), "cursor", "limit"); err != nil {
+		return "", 0, err
+	}
+	return httpx.PageQuery(r, def, most)
+}
+
 // listPage is one page of a list as r asks for it (?cursor=&limit=): the
 // items list gives, under member, and next_cursor, the id of the last item
 // when another item follows it (empty on the last page, full or not).
@@ -42,7 +52,7 @@ func listPage[T any](r *http.Request, member string, list func(cursor string, li
 // its pages otherwise than MaxListLimit (comments) passes its bounds, so
 // that a refusal names them and the default is the service's.
 func listPageSized[T any](r *http.Request, def, most int, member string, list func(cursor string, limit int) ([]T, error), id func(T) string) (map[string]any, error) {
-	cursor, limit, err := httpx.PageQuery(r, def, most)
+	cursor, limit, err := pageQuerySized(r, def, most)
 	if err != nil {
 		return nil, err
 	}
@@ -227,9 +237,13 @@ func formBool(values []string) (b, ok bool) {
 }
 
 // handleReports is GET /api/v1/reports: reports as the public sees them,
-// newest first, by category, status and contrada.
+// newest first, by category, status and contrada (category and status
+// may be repeated, contrada given once).
 func (h *participationHandler) handleReports(w http.ResponseWriter, r *http.Request) {
 	answer(h.log, w, r, http.StatusOK, func() (map[string]any, error) {
+		if err := httpx.Once(r.URL.Query(), "contrada"); err != nil {
+			return nil, err
+		}
 		return listPage(r, "reports", func(cursor string, limit int) ([]participation.PublicReport, error) {
 			q := r.URL.Query()
 			return h.svc.PublicReports(r.Context(), participation.PublicFilter{Categories: q["category"], Statuses: q["status"],

@@ -5,6 +5,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/participation"
+	"cityhub/web/httpx"
 )
 
 // The offices' triage: city staff (city_staff scoped to an office) and
@@ -18,8 +19,13 @@ import (
 // Staff of one office may leave office out.
 func (h *participationHandler) handleQueue(w http.ResponseWriter, r *http.Request) {
 	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (map[string]any, error) {
-		office, err := h.svc.QueueOffice(c, r.URL.Query().Get("office"))
+		q := r.URL.Query()
+		office, err := h.svc.QueueOffice(c, q.Get("office"))
 		if err != nil {
+			return nil, err
+		}
+		// Checked once the service has said the caller may read a queue.
+		if err := httpx.Once(q, "office"); err != nil {
 			return nil, err
 		}
 		page, err := listPage(r, "reports", func(cursor string, limit int) ([]participation.Report, error) {

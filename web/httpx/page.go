@@ -5,9 +5,24 @@ import (
 	"net/url"
 	"strconv"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/paging"
 )
+
+// Once refuses (Invalid, duplicate_field) any of the parameters names that
+// q gives more than once (?contrada=a&contrada=b): the first would be
+// taken silently, and a client that sent two meant something the answer
+// would not say. Lists that take a parameter repeated (category=a&
+// category=b) leave it out of names.
+func Once(q url.Values, names ...string) error {
+	for _, name := range names {
+		if len(q[name]) > 1 {
+			return apperr.R(apperr.Invalid, "duplicate_field", "The parameter %q is given more than once.", name)
+		}
+	}
+	return nil
+}
 
 // PageQuery reads ?cursor=&limit= of a request for one page of a list:
 // limit def when absent, else a whole number from 1 to most (Invalid,
