@@ -374,6 +374,10 @@ func (s *Server) handleRequests(w http.ResponseWriter, r *http.Request, f, _ str
 // answers, GeoReport v2's 90 days.
 const Window = 90 * 24 * time.Hour
 
+// MinDate is the earliest start_date or end_date GET requests takes, the
+// Unix epoch.
+var MinDate = time.Unix(0, 0).UTC()
+
 // filterParams are the parameters of GET requests, each taken once.
 var filterParams = []string{"service_request_id", "service_code", "status", "start_date", "end_date", "page", "page_size"}
 
@@ -422,25 +426,42 @@ func (s *Server) filter(r *http.Request, f string) (participation.PublicFilter, 
 			return pf, apperr.R(apperr.Invalid, "bad_status", "status must be open or closed.")
 		}
 	}
-	for name, dst := range map[string]*time.Time{"start_date": &pf.Since, "end_date": &pf.Until} {
-		if v := q.Get(name); v != "" {
-			t, err := time.Parse(w3c, v)
-			if err != nil {
-				return pf, apperr.R(apperr.Invalid, "bad_date", "%s must be a W3C date and time with a zone, e.g. 2026-11-30T09:00:00Z.", name)
-			}
-			*dst = t
+	// Whether each date was given, not whether it is the zero time: a
+	// given date is that date.
+	var since, until bool
+	for _, d := range []struct {
+		name  string
+		dst   *time.Time
+		given *bool
+	}{{"start_date", &pf.Since, &since}, {"end_date", &pf.Until, &until}} {
+		v := q.Get(d.name)
+		if v == "" {
+			continue
 		}
+		t, err := time.Parse(w3c, v)
+		if err != nil {
+			return pf, apperr.R(apperr.Invalid, "bad_date", "%s must be a W3C date and time with a zone, e.g. 2026-11-30T09:00:00Z.", d.name)
+		}
+		// No request predates the epoch, and a date before it is most
+		// often an unset one (0001-01-01T00:00:00Z, the zero time of
+		// many languages), which the reports' store would also read as
+		// no bound: refused, rather than answered for 90 days of nothing
+		// or for every request.
+		if t.Before(MinDate) {
+			return pf, apperr.R(apperr.Invalid, "bad_date", "%s must be from %s on.", d.name, MinDate.Format(w3c))
+		}
+		*d.dst, *d.given = t, true
 	}
 	// A span of at most Window, whichever bound is given: the standard
 	// says a range "may not span more than 90 days" and, for either date
 	// left out, "defaults to most recent 90 days"; a bound given alone
 	// takes the other Window from it.
 	switch {
-	case pf.Since.IsZero() && pf.Until.IsZero():
+	case !since && !until:
 		pf.Since = s.now().Add(-Window)
-	case pf.Until.IsZero():
+	case !until:
 		pf.Until = pf.Since.Add(Window)
-	case pf.Since.IsZero():
+	case !since:
 		pf.Since = pf.Until.Add(-Window)
 	case pf.Until.Before(pf.Since):
 		return pf, apperr.R(apperr.Invalid, "bad_date_range", "end_date is before start_date.")
