@@ -137,6 +137,17 @@ func loadPages() (*pages, error) {
 	return &pages{views: views, locales: locales, assets: as, panels: map[identity.Role][]DashboardPanel{}}, nil
 }
 
+// joinPresent is the parts not blank, joined by sep.
+func joinPresent(sep string, parts ...string) string {
+	present := make([]string, 0, len(parts))
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" {
+			present = append(present, p)
+		}
+	}
+	return strings.Join(present, sep)
+}
+
 var templateFuncs = template.FuncMap{
 	// hasRole lets the layout show each person the links of their roles.
 	"hasRole": func(c *identity.Caller, role string) bool { return c != nil && c.Has(identity.Role(role)) },
@@ -148,6 +159,10 @@ var templateFuncs = template.FuncMap{
 	"serviceCard": serviceCard,
 	// list lets a visitor page range over the parts of its text.
 	"list": func(s ...string) []string { return s },
+	// joinPresent joins the parts that are there (not blank) with sep,
+	// so that a line of optional parts (a contrada, an address) leaves no
+	// separator hanging where one is missing.
+	"joinPresent": joinPresent,
 	// links pairs addresses with their labels (href, label, href, ...).
 	"links": func(kv ...string) []navLink {
 		out := make([]navLink, 0, len(kv)/2)
