@@ -164,12 +164,27 @@ func mayMerge(c identity.Caller, r, target Report) error {
 		return apperr.R(apperr.Conflict, "merge_other_category", "A report can be merged only into one of the same category.")
 	}
 	if !slices.Contains(next[r.Status], StatusDuplicate) {
-		return apperr.R(apperr.Conflict, "bad_transition", "A report that is %s cannot be merged.", r.Status)
+		return apperr.R(apperr.Conflict, "bad_transition", "This report %s: a closed report cannot be merged.", howClosed(r.Status))
 	}
 	if Closed(target.Status) {
-		return apperr.R(apperr.Conflict, "merge_target_closed", "The report to merge into is %s; choose one still being worked.", target.Status)
+		return apperr.R(apperr.Conflict, "merge_target_closed", "The report to merge into %s: choose one still being worked.", howClosed(target.Status))
 	}
 	return nil
+}
+
+// howClosed says in English how a report of a closed status closed, for
+// a refusal's words ("was merged into another report", where the status
+// code would read "is duplicate").
+func howClosed(status string) string {
+	switch status {
+	case StatusFixed:
+		return "is fixed"
+	case StatusRejected:
+		return "was rejected"
+	case StatusDuplicate:
+		return "was merged into another report"
+	}
+	return "is closed"
 }
 
 // MergeTarget is the report id would be merged into, when Merge would take
