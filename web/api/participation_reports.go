@@ -30,9 +30,10 @@ type participationHandler struct {
 	photos photo.Limits
 }
 
-// pageQuerySized is pageQuery for a list with pages of its own size. Each
-// of cursor and limit is given once (Invalid, duplicate_field, otherwise),
-// as every single-valued parameter of the participation lists is.
+// pageQuerySized reads ?cursor=&limit= of a participation list: def items
+// when ?limit= is absent, at most most. Each of cursor and limit is given
+// once (Invalid, duplicate_field, otherwise), as every single-valued
+// parameter of the participation lists is.
 func pageQuerySized(r *http.Request, def, most int) (cursor string, limit int, err error) {
 	if err := httpx.Once(r.URL.Query(), "cursor", "limit"); err != nil {
 		return "", 0, err
