@@ -25,7 +25,8 @@ type Download struct {
 	Account identity.Export `json:"account"`
 	// Wallet is the credit, its movements and the wallet's items.
 	Wallet *wallet.Export `json:"wallet,omitempty"`
-	// TheatreOrders are the person's orders of seats, paid or not.
+	// TheatreOrders are the person's orders of seats, paid or not, newest
+	// first: the newest ticketing.MaxExportedOrders.
 	TheatreOrders []ticketing.Order `json:"theatre_orders,omitzero"`
 	// Mobility is the person's rides, favourite stations and fault reports.
 	Mobility *mobility.Export `json:"mobility,omitempty"`

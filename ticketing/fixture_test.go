@@ -195,3 +195,9 @@ func race(n, width int, fn func(i int)) {
 	close(gate)
 	wg.Wait()
 }
+
+// orders lists c's orders, newest first, as one page of the most.
+func (f *fixture) orders(c identity.Caller) ([]ticketing.Order, error) {
+	p, err := f.svc.MyOrders(f.ctx, c, "", ticketing.MaxOrderPage)
+	return p.Orders, err
+}

@@ -10,6 +10,7 @@ import (
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ids"
+	"cityhub/paging"
 	"cityhub/wallet"
 )
 
@@ -523,24 +524,72 @@ func (s *Service) Order(ctx context.Context, c identity.Caller, id string) (Orde
 	return out, err
 }
 
-// MyOrders lists the caller's orders, newest first.
-func (s *Service) MyOrders(ctx context.Context, c identity.Caller) ([]Order, error) {
+// OrderPage is one page of a buyer's orders, newest first.
+type OrderPage struct {
+	Orders []Order `json:"orders"`
+	// Next is the cursor of the following (older) page, the id of this
+	// page's last order; empty when no order follows it, however full the
+	// page is.
+	Next string `json:"next_cursor,omitempty"`
+}
+
+// MaxOrderPage bounds a page of MyOrders.
+const MaxOrderPage = 200
+
+// MaxExportedOrders bounds the orders of a data download, as the wallet's
+// history and the rides are bounded: a person with more gets the newest
+// and asks the city for the rest.
+const MaxExportedOrders = 10000
+
+// MyOrders is a page of the caller's orders, newest first: at most limit
+// (1 to MaxOrderPage) of them after the order cursor names (from the
+// newest when empty), a page's Next. Forbidden unless citizen; Invalid
+// (bad_limit; bad_cursor for a cursor that is none of the caller's
+// orders).
+func (s *Service) MyOrders(ctx context.Context, c identity.Caller, cursor string, limit int) (OrderPage, error) {
 	if err := requireCitizen(c); err != nil {
-		return nil, err
+		return OrderPage{}, err
 	}
-	var out []Order
+	if err := paging.CheckLimit(limit, MaxOrderPage); err != nil {
+		return OrderPage{}, err
+	}
+	page := OrderPage{Orders: []Order{}}
 	err := s.store.View(ctx, func(tx Tx) error {
-		var err error
-		out, err = tx.ListOrders(ctx, c.AccountID)
-		return err
+		// A cursor is one of the caller's orders, as the pages give them:
+		// another's would page the caller's list from that order's time,
+		// and tell its creation time away; one that never was would read
+		// as the list from its start.
+		if cursor != "" {
+			o, err := tx.Order(ctx, cursor)
+			if apperr.Has(err, apperr.NotFound) || (err == nil && o.AccountID != c.AccountID) {
+				return apperr.R(apperr.Invalid, "bad_cursor", "This cursor was not given by your list of orders.")
+			}
+			if err != nil {
+				return err
+			}
+		}
+		os, next, err := paging.Read(cursor, limit, MaxOrderPage, func(after string, n int) ([]Order, error) {
+			return tx.ListOrders(ctx, c.AccountID, after, n)
+		}, func(o Order) string { return o.ID })
+		if err != nil {
+			return err
+		}
+		if os != nil {
+			page.Orders = os
+		}
+		page.Next = next
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return OrderPage{}, err
+	}
+	return page, nil
 }
 
 // OrdersForDownload lists the caller's own orders, newest first, for their
-// data download: whatever the account's roles now (a person who bought
-// seats as a citizen and now works for the city still gets them).
-// Unauthenticated without an account.
+// data download: the newest MaxExportedOrders, whatever the account's
+// roles now (a person who bought seats as a citizen and now works for the
+// city still gets them). Unauthenticated without an account.
 func (s *Service) OrdersForDownload(ctx context.Context, c identity.Caller) ([]Order, error) {
 	if c.AccountID == "" || c.IsSystem() {
 		return nil, apperr.R(apperr.Unauthenticated, "login_required", "Sign in to download your data.")
@@ -548,7 +597,7 @@ func (s *Service) OrdersForDownload(ctx context.Context, c identity.Caller) ([]O
 	var out []Order
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		out, err = tx.ListOrders(ctx, c.AccountID)
+		out, err = tx.ListOrders(ctx, c.AccountID, "", MaxExportedOrders)
 		return err
 	})
 	if out == nil {

@@ -67,7 +67,7 @@ func TestPaymentLocksItsOrdersClaims(t *testing.T) {
 	if ts, err := f.svc.MyTickets(f.ctx, payer); err != nil || len(ts) != 1 || ts[0].SeatID != seat[0] {
 		t.Fatalf("the payer's tickets: %+v %v", ts, err)
 	}
-	if orders, err := f.svc.MyOrders(f.ctx, other); err != nil || len(orders) != 0 {
+	if orders, err := f.orders(other); err != nil || len(orders) != 0 {
 		t.Fatalf("the other buyer's orders: %+v %v", orders, err)
 	}
 	if av, err := f.svc.Availability(f.ctx, p.ID); err != nil || av.Free != len(av.Seats)-1 {
@@ -129,7 +129,7 @@ func TestCardConfirmationLocksItsOrdersClaims(t *testing.T) {
 	if ts, err := f.svc.MyTickets(f.ctx, payer); err != nil || len(ts) != 1 || ts[0].SeatID != seat[0] {
 		t.Fatalf("the payer's tickets: %+v %v", ts, err)
 	}
-	if orders, err := f.svc.MyOrders(f.ctx, other); err != nil || len(orders) != 0 {
+	if orders, err := f.orders(other); err != nil || len(orders) != 0 {
 		t.Fatalf("the other buyer's orders: %+v %v", orders, err)
 	}
 }

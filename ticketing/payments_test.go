@@ -212,7 +212,7 @@ func TestWalletPaymentRefusedChangesNothing(t *testing.T) {
 		if got := f.balance(wallet.RevenueTheatre); got != 0 {
 			t.Fatalf("theatre revenue %d after a refused payment", got)
 		}
-		orders, err := f.svc.MyOrders(f.ctx, poor)
+		orders, err := f.orders(poor)
 		if err != nil || len(orders) != 1 || orders[0].Status != ticketing.OrderHeld || orders[0].TransactionID != "" {
 			t.Fatalf("orders after a refused payment: %+v %v", orders, err)
 		}

@@ -304,7 +304,7 @@ func TestHoldRefusedAfterItWroteKeepsOnlyItsRefusal(t *testing.T) {
 		if apperr.ReasonOf(err) != "seat_taken" || !replayed {
 			t.Fatalf("retry of the refused hold: %v, replayed %v", err, replayed)
 		}
-		orders, err := f.svc.MyOrders(f.ctx, buyer)
+		orders, err := f.orders(buyer)
 		if err != nil || len(orders) != 0 {
 			t.Fatalf("the refused holds left %d orders (%v)", len(orders), err)
 		}
@@ -372,14 +372,14 @@ func TestHoldSeatTakenAtCommit(t *testing.T) {
 	if apperr.ReasonOf(err) != "seat_taken" || !replayed {
 		t.Fatalf("retry of the refused hold: %v, replayed %v", err, replayed)
 	}
-	if orders, err := f.svc.MyOrders(f.ctx, buyer); err != nil || len(orders) != 0 {
+	if orders, err := f.orders(buyer); err != nil || len(orders) != 0 {
 		t.Fatalf("the refused hold left %d orders (%v)", len(orders), err)
 	}
 	claims, err := f.svc.Availability(f.ctx, p.ID)
 	if err != nil || claims.Free != len(claims.Seats)-1 {
 		t.Fatalf("%d of %d seats free, want all but the rival's (%v)", claims.Free, len(claims.Seats), err)
 	}
-	if orders, err := f.svc.MyOrders(f.ctx, rival); err != nil || len(orders) != 1 || orders[0].ID != rivalOrder.ID {
+	if orders, err := f.orders(rival); err != nil || len(orders) != 1 || orders[0].ID != rivalOrder.ID {
 		t.Fatalf("the rival's orders: %+v %v", orders, err)
 	}
 	// The rival lets the seat go between the hold's two runs: the second

@@ -124,8 +124,11 @@ type Tx interface {
 	// PerformanceOrders lists the ids of a performance's orders in one of
 	// statuses, in id order (the lock order of a bulk refund).
 	PerformanceOrders(ctx context.Context, performanceID string, statuses []string) ([]string, error)
-	// ListOrders lists an account's orders, newest first.
-	ListOrders(ctx context.Context, accountID string) ([]Order, error)
+	// ListOrders lists up to limit of an account's orders, newest first
+	// (by creation, then id, both descending), after the order with id
+	// after (from the newest when empty; the service checks it is one of
+	// the account's).
+	ListOrders(ctx context.Context, accountID, after string, limit int) ([]Order, error)
 
 	InsertTicket(ctx context.Context, t Ticket) error
 	Ticket(ctx context.Context, id string) (Ticket, error)

@@ -107,6 +107,9 @@ func contractTicketing(c *contract) {
 	var paid api.TicketPayment
 	c.json(&paid, "POST", "/api/v1/ticket-orders/"+o.ID+"/pay", citizen, `{"method":"wallet"}`, http.StatusOK)
 	c.do("GET", "/api/v1/ticket-orders", citizen, "", http.StatusOK)
+	c.do("GET", "/api/v1/ticket-orders?limit=1&cursor="+o.ID, citizen, "", http.StatusOK)
+	c.do("GET", "/api/v1/ticket-orders?limit=201", citizen, "", http.StatusBadRequest)
+	c.do("GET", "/api/v1/ticket-orders?cursor=tord_nope", citizen, "", http.StatusBadRequest)
 	c.do("GET", "/api/v1/ticket-orders/"+o.ID, citizen, "", http.StatusOK)
 	c.do("GET", "/api/v1/ticket-orders/"+o.ID, env.login(c.t, identity.RoleCitizen), "", http.StatusNotFound)
 	c.do("GET", "/api/v1/tickets", citizen, "", http.StatusOK)

@@ -91,7 +91,8 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 		t.Fatalf("the hall after a taken seat:\n%s", body)
 	}
 	res, _ = pc.Post("/theatre/performances/"+p.ID+"/buy", url.Values{"csrf_token": {csrf}, "seat": {"Platea/A/1", "Platea/A/2"}})
-	orders, err := svc.MyOrders(ctx, identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}})
+	page, err := svc.MyOrders(ctx, identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, "", ticketing.MaxOrderPage)
+	orders := page.Orders
 	if err != nil || len(orders) != 1 {
 		t.Fatalf("Anna's orders: %+v, %v", orders, err)
 	}

@@ -79,3 +79,7 @@ var PendingPhotosSQL = pendingPhotosSQL
 // CountPendingPhotosSQL is the statements of CountPendingPhotos: of every
 // office, then of some.
 var CountPendingPhotosSQL = countPendingPhotosSQL
+
+// OrdersOfSQL is the statements of ListOrders: the first page's, then the
+// page's after a cursor.
+var OrdersOfSQL = [2]string{ordersOfSQL.first, ordersOfSQL.after}

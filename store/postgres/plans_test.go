@@ -520,3 +520,64 @@ func TestFlagsByReadTheirIndex(t *testing.T) {
 		t.Fatalf("an account's flags are not read by their index:\n%s", plan)
 	}
 }
+
+// A page of a buyer's orders, newest first, is read backwards from the
+// buyer's index on (account_id, created_at, id) (migration 1037): no sort
+// of the buyer's orders (the index on the time alone left ties of time to
+// one), and after a cursor the index is entered at the cursor (the bound
+// is the scan's index condition, not a filter over every newer order). So
+// on the plan made for a page's values and on the statement's generic plan
+// alike, for a buyer of 10,000 orders among 20,000, three made at each
+// instant.
+func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
+	ctx := context.Background()
+	db := openOneConn(t)
+	_, err := db.Pool().Exec(ctx, `INSERT INTO ticket_venues (id, name, address, created_at) VALUES ('ven_plan', 'Teatro', 'Piazza', now());
+		INSERT INTO ticket_performances (id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at)
+			VALUES ('prf_plan', 'ven_plan', 'La locandiera', now() + interval '1 day', '{}', now(), now() + interval '1 day', 'scheduled', now(),
+				now() + interval '22 hours', now() + interval '27 hours');
+		INSERT INTO ticket_orders (id, account_id, performance_id, seats, total_cents, status, hold_expires_at, created_at)
+			SELECT 'tord_plan' || lpad(g::text, 5, '0'), CASE WHEN g % 2 = 0 THEN 'acc_plan' ELSE 'acc_plan' || (g % 199) END, 'prf_plan', '[]', 2500, 'cancelled',
+				now() - (20000 - g / 3) * interval '1 minute' + interval '10 minutes', now() - (20000 - g / 3) * interval '1 minute'
+			FROM generate_series(1, 20000) g;
+		ANALYZE ticket_orders`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// generic is the generic plan of sql run with args, as in
+	// TestModeratedCommentsWalkTheirIndexes.
+	generic := func(sql string, args string) string {
+		t.Helper()
+		for _, st := range []string{`PREPARE orders_of AS ` + sql, `SET plan_cache_mode = force_generic_plan`} {
+			if _, err := conn.Exec(ctx, st, pgx.QueryExecModeSimpleProtocol); err != nil {
+				t.Fatal(err)
+			}
+		}
+		defer conn.Exec(ctx, `DEALLOCATE orders_of; RESET plan_cache_mode`, pgx.QueryExecModeSimpleProtocol) //nolint:errcheck
+		return explain(t, conn, `EXECUTE orders_of(`+args+`)`)
+	}
+	sql := postgres.OrdersOfSQL
+	for _, page := range []struct {
+		what, plan string
+		after      bool
+	}{
+		{"first page, planned for its values", explain(t, conn, sql[0], "acc_plan", 51), false},
+		{"first page, generic plan", generic(sql[0], "'acc_plan', 51"), false},
+		{"page after a cursor, planned for its values", explain(t, conn, sql[1], "acc_plan", "tord_plan10000", 51), true},
+		{"page after a cursor, generic plan", generic(sql[1], "'acc_plan', 'tord_plan10000', 51"), true},
+	} {
+		plan := page.plan
+		if !strings.Contains(plan, "Index Scan Backward using ticket_orders_account on ticket_orders") ||
+			strings.Contains(plan, "Seq Scan on ticket_orders") || strings.Contains(plan, "Sort") {
+			t.Errorf("a buyer's orders, %s: not read in order from ticket_orders_account:\n%s", page.what, plan)
+		}
+		if page.after && (!strings.Contains(plan, "Index Cond: ((account_id = ") || !strings.Contains(plan, "ROW(created_at, id) < ROW(") || strings.Contains(plan, "Filter")) {
+			t.Errorf("a buyer's orders, %s: the cursor is not where the index scan starts:\n%s", page.what, plan)
+		}
+	}
+}

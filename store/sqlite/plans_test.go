@@ -158,6 +158,54 @@ func TestFlagsByReadTheirIndex(t *testing.T) {
 	}
 }
 
+// A page of a buyer's orders, newest first, is read from the buyer's index
+// on (account_id, created_at, id) (migration 1037), backwards: no scan of
+// the orders, no sort (the index on the time alone left ties of time to
+// one), and after a cursor the index is entered at the cursor's time
+// rather than read from the buyer's newest order, for a buyer of 10,000
+// orders among 20,000, three made at each instant. SQLite plans a
+// statement before its values are bound, so this is the plan every page
+// runs on.
+func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.InTx(ctx, func(tx *Tx) error {
+		for _, st := range []string{
+			`INSERT INTO ticket_venues (id, name, address, created_at) VALUES ('ven_plan', 'Teatro', 'Piazza', 0)`,
+			`INSERT INTO ticket_performances (id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at)
+				VALUES ('prf_plan', 'ven_plan', 'La locandiera', 86400000000, '{}', 0, 86400000000, 'scheduled', 0, 79200000000, 97200000000)`,
+			`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
+				INSERT INTO ticket_orders (id, account_id, performance_id, seats, total_cents, status, hold_expires_at, created_at)
+				SELECT printf('tord_plan%05d', n), CASE WHEN n % 2 = 0 THEN 'acc_plan' ELSE 'acc_plan' || (n % 199) END, 'prf_plan', '[]', 2500, 'cancelled',
+					(n / 3) * 60000000 + 600000000, (n / 3) * 60000000
+				FROM g`,
+			`ANALYZE`,
+		} {
+			if _, err := tx.q.ExecContext(ctx, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, want := range map[string]struct {
+		plan, read string
+	}{
+		"first page":          {queryPlan(t, db, ordersOfSQL.first, "acc_plan", 51), "SEARCH ticket_orders USING INDEX ticket_orders_account (account_id=?)\n"},
+		"page after a cursor": {queryPlan(t, db, ordersOfSQL.after, "acc_plan", "tord_plan10000", 51), "SEARCH ticket_orders USING INDEX ticket_orders_account (account_id=? AND created_at<?)"},
+	} {
+		if !strings.Contains(want.plan, want.read) || strings.Contains(want.plan, "TEMP B-TREE") {
+			t.Errorf("a buyer's orders, %s: not read in order from ticket_orders_account (want %q):\n%s", what, want.read, want.plan)
+		}
+	}
+}
+
 // queryPlan is SQLite's plan of sql run with args, a step a line.
 func queryPlan(t *testing.T, db *DB, sql string, args ...any) string {
 	t.Helper()

@@ -320,9 +320,28 @@ func (tx *Tx) LockOrder(ctx context.Context, id string) (ticketing.Order, error)
 	return tx.Order(ctx, id)
 }
 
+// ordersOfSQL is a buyer's orders newest first: the first page, and the
+// page after the order ?2 names. The buyer's index on (account_id,
+// created_at, id) (migration 1037), read backwards, gives them in that
+// order and starts a page after a cursor at the cursor, where the index on
+// the time alone left ties to a sort. The cursor is a statement of its own
+// rather than a condition an empty cursor passes, which SQLite, planning
+// before the values are bound, would keep as a filter.
+var ordersOfSQL = struct{ first, after string }{
+	first: `SELECT ` + orderCols + ` FROM ticket_orders WHERE account_id = ?1
+		ORDER BY created_at DESC, id DESC LIMIT ?2`,
+	after: `SELECT ` + orderCols + ` FROM ticket_orders WHERE account_id = ?1
+		AND (created_at, id) < (SELECT created_at, id FROM ticket_orders WHERE id = ?2)
+		ORDER BY created_at DESC, id DESC LIMIT ?3`,
+}
+
 // ListOrders implements ticketing.Tx.
-func (tx *Tx) ListOrders(ctx context.Context, accountID string) ([]ticketing.Order, error) {
-	rows, err := tx.q.QueryContext(ctx, `SELECT `+orderCols+` FROM ticket_orders WHERE account_id = ? ORDER BY created_at DESC, id LIMIT 200`, accountID)
+func (tx *Tx) ListOrders(ctx context.Context, accountID, after string, limit int) ([]ticketing.Order, error) {
+	sql, args := ordersOfSQL.first, []any{accountID, limit}
+	if after != "" {
+		sql, args = ordersOfSQL.after, []any{accountID, after, limit}
+	}
+	rows, err := tx.q.QueryContext(ctx, sql, args...)
 	out, err := collect(rows, err, scanOrder)
 	return out, wrap("list orders", err)
 }

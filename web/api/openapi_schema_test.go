@@ -72,7 +72,7 @@ var openAPIComponents = []component{
 	{name: "PageSession", typ: typeOf[identity.Session]()},
 	{name: "RefreshTokenRecord", typ: typeOf[identity.RefreshToken](), desc: "A stored refresh token; only its hash is kept, so the token itself is never shown."},
 	{name: "AccountExport", typ: typeOf[identity.Export](), desc: "What identity holds about the caller: the account, its sessions, refresh tokens, login networks and the e-mails written to the person (their links' tokens hidden)."},
-	{name: "MyData", typ: typeOf[mydata.Download](), desc: "Everything the hub holds about the caller (GDPR articles 15 and 20), the same document as the privacy page's download. A part is absent when the hub runs without its service; an account that never was a citizen's has empty ones. The wallet's history holds at most the newest 10,000 lines and mobility's rides the newest 10,000."},
+	{name: "MyData", typ: typeOf[mydata.Download](), desc: "Everything the hub holds about the caller (GDPR articles 15 and 20), the same document as the privacy page's download. A part is absent when the hub runs without its service; an account that never was a citizen's has empty ones. The wallet's history holds at most the newest 10,000 lines, theatre_orders the newest 10,000 orders and mobility's rides the newest 10,000."},
 	{name: "LoginRequest", typ: typeOf[loginRequest](), request: true, required: []string{"email", "password"}},
 	{name: "RefreshRequest", typ: typeOf[refreshRequest](), request: true, required: []string{"refresh_token"}},
 	{name: "SignupRequest", typ: typeOf[signupRequest](), request: true, required: []string{"email", "password", "name"}, desc: "locale defaults to it."},

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ticketing"
@@ -33,6 +35,7 @@ func init() {
 		component{name: "HoldRequest", typ: typeOf[holdRequest](), request: true, required: []string{"seats"}},
 		component{name: "OrderSeat", typ: typeOf[ticketing.OrderSeat]()},
 		component{name: "TicketOrder", typ: typeOf[ticketing.Order](), desc: "Seats held for a buyer until hold_expires_at, then paid (tickets issued), or marked refund_due when a card payment arrived after its seats were sold elsewhere."},
+		component{name: "TicketOrderPage", typ: typeOf[ticketing.OrderPage](), desc: "A page of the caller's orders, newest first; pass next_cursor as ?cursor= for the following page (absent at the end)."},
 		component{name: "PayRequest", typ: typeOf[payRequest](), request: true, required: []string{"method"}},
 		component{name: "TicketPayment", typ: typeOf[TicketPayment](), desc: "With credit: the paid order and its tickets. By card: the held order and a Stripe PaymentIntent to confirm; the tickets follow Stripe's webhook."},
 		component{name: "Ticket", typ: typeOf[ticketing.TicketView](), desc: "A ticket; code (the typed code) only for its holder while it is valid."},
@@ -60,6 +63,7 @@ func init() {
 		"Performance.status":                   newObj("enum", perfStatuses),
 		"TicketOrder.status":                   newObj("enum", orderStatuses),
 		"TicketOrder.method":                   newObj("enum", payMethods),
+		"TicketOrderPage.next_cursor":          newObj("description", "Cursor of the next (older) page; absent on the last page."),
 		"PayRequest.method":                    newObj("enum", payMethods),
 		"Ticket.status":                        newObj("enum", ticketStatuses),
 		"SeatState.state":                      newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
@@ -103,8 +107,10 @@ func ticketingOps() []apiOperation {
 				schema: newObj("type", "string", "minLength", 1, "maxLength", idem.MaxKeyLen)}},
 			body: "HoldRequest", ok: []apiResponse{{status: 201, desc: "The held order (a retry: the first hold, marked Idempotent-Replayed).", schema: "TicketOrder", headers: []string{"Location", "Idempotent-Replayed"}}},
 			errs: []int{400, 401, 403, 404, 409}},
-		{method: "GET", path: "/api/v1/ticket-orders", id: "listMyTicketOrders", tag: "ticketing", summary: "The caller's ticket orders", auth: "roles", roles: citizen,
-			ok: []apiResponse{{status: 200, desc: "Orders, newest first.", schema: listOf("orders", "TicketOrder")}}, errs: []int{401, 403}},
+		{method: "GET", path: "/api/v1/ticket-orders", id: "listMyTicketOrders", tag: "ticketing", summary: "A page of the caller's ticket orders", auth: "roles", roles: citizen,
+			desc:  "Every order the caller made (held, paid, given up, refunded), a page at a time: an order that is not the caller's as cursor is 400 (bad_cursor), as one that does not exist.",
+			query: []apiParam{cursorQuery, query("limit", fmt.Sprintf("Page size, 1 to %d (default 50); another value is 400 (bad_limit).", ticketing.MaxOrderPage), newObj("type", "integer", "minimum", 1, "maximum", ticketing.MaxOrderPage))},
+			ok:    []apiResponse{{status: 200, desc: "Orders, newest first.", schema: "TicketOrderPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/ticket-orders/{id}", id: "getTicketOrder", tag: "ticketing", summary: "One order (its buyer or a city admin)", auth: "bearer",
 			desc: "404 (reason order_not_found) for an order that is not the caller's (a city admin reads any), as for one that does not exist.",
 			ok:   []apiResponse{{status: 200, desc: "The order.", schema: "TicketOrder"}}, errs: []int{401, 404}},

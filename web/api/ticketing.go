@@ -213,19 +213,26 @@ func (h *ticketHandler) replayCardPayment(w http.ResponseWriter, r *http.Request
 	httpx.WriteJSON(w, kept.Status, pay)
 }
 
-// handleAPITicketOrders lists the caller's orders.
+// handleAPITicketOrders is a page of the caller's orders, newest first
+// (?cursor=&limit=, limit 1 to ticketing.MaxOrderPage, 50 when absent),
+// with next_cursor when an older order follows.
 func (h *ticketHandler) handleAPITicketOrders(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.RequireRole(r, identity.RoleCitizen)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	os, err := h.ticketing.MyOrders(r.Context(), c)
+	cursor, limit, err := httpx.PageQuery(r, 50, ticketing.MaxOrderPage)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"orders": os})
+	page, err := h.ticketing.MyOrders(r.Context(), c, cursor, limit)
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, page)
 }
 
 // handleAPITicketOrder is one order, to its buyer or an administrator.

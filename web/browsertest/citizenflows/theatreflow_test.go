@@ -315,12 +315,12 @@ func TestPickSeatPayShowCheckIn(t *testing.T) {
 // citizen's order for the performance, showing its number, and returns it.
 func orderPage(f *flow, tix *ticketing.Service, accountID, performanceID string) ticketing.Order {
 	t := f.T
-	orders, err := tix.MyOrders(context.Background(), identity.Caller{AccountID: accountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}})
+	orders, err := tix.MyOrders(context.Background(), identity.Caller{AccountID: accountID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}, "", ticketing.MaxOrderPage)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var o ticketing.Order
-	for _, x := range orders {
+	for _, x := range orders.Orders {
 		if x.PerformanceID == performanceID && x.Status == ticketing.OrderPaid {
 			o = x
 		}
