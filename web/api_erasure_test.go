@@ -58,8 +58,9 @@ func riding(t *testing.T, env *testEnv, accountID, id string) {
 }
 
 // DELETE /api/v1/me with credit left asks where it goes: without credit=
-// (or with a value that is neither cards nor city) 400 credit_choice and
-// nothing changes; with credit=cards the top-up's refund is owed to its
+// (or with a value that is neither cards nor city, or with credit= given
+// twice, which used to erase the account the first one's way) 400
+// credit_choice and nothing changes; with credit=cards the top-up's refund is owed to its
 // card and the account is erased with no credit left on it.
 func TestDeleteMeWithCredit(t *testing.T) {
 	t.Parallel()
@@ -77,7 +78,8 @@ func TestDeleteMeWithCredit(t *testing.T) {
 				return a.Balance
 			}
 
-			for _, path := range []string{"/api/v1/me", "/api/v1/me?credit=", "/api/v1/me?credit=refund_to_cards", "/api/v1/me?credit=bank"} {
+			for _, path := range []string{"/api/v1/me", "/api/v1/me?credit=", "/api/v1/me?credit=refund_to_cards", "/api/v1/me?credit=bank",
+				"/api/v1/me?credit=cards&credit=city", "/api/v1/me?credit=city&credit=cards", "/api/v1/me?credit=city&credit=city"} {
 				p := wantProblem(t, env.do(t, "DELETE", path, bearer, ""), http.StatusBadRequest)
 				if p.Reason != "credit_choice" {
 					t.Fatalf("DELETE %s: reason %q, want credit_choice", path, p.Reason)

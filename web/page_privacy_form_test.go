@@ -12,8 +12,9 @@ import (
 	"cityhub/web/webtest"
 )
 
-// A deletion form refused for its credit choice (none, or one the page
-// does not offer) comes back with the refusal and with the address the
+// A deletion form refused for its credit choice (none, one the page does
+// not offer, or two: a post that names two choices is none, whichever
+// comes first) comes back with the refusal and with the address the
 // person typed to confirm, so they need not type it again; a mistyped
 // address comes back as typed too. Nothing is erased.
 func TestPrivacyDeleteKeepsTheTypedEmail(t *testing.T) {
@@ -24,8 +25,8 @@ func TestPrivacyDeleteKeepsTheTypedEmail(t *testing.T) {
 	anna, _ := env.account(t, identity.RoleCitizen)
 	cardTopUp(t, env, anna.ID, 1500, "pi_privacy_form_"+anna.ID)
 	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
-	for _, credit := range []string{"", "elsewhere"} {
-		form := url.Values{"confirm_email": {anna.Email}, "credit": {credit}, "csrf_token": {pc.CSRF("/privacy")}}
+	for _, credit := range [][]string{{""}, {"elsewhere"}, {"cards", "city"}, {"city", "cards"}} {
+		form := url.Values{"confirm_email": {anna.Email}, "credit": credit, "csrf_token": {pc.CSRF("/privacy")}}
 		res, body := pc.Post("/privacy/delete", form)
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "scegli se restituirlo alle tue carte") {
 			t.Fatalf("credit %q: %d\n%s", credit, res.StatusCode, body)

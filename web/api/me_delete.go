@@ -16,8 +16,9 @@ var creditChoices = map[string]string{"cards": cardpay.CreditToCards, "city": ca
 // ledger entries stay, pointing at no one, because accounting law keeps them.
 // Credit left on the account goes where the query's credit says: "cards"
 // (back to the cards of the top-ups, what they can take; the rest to the
-// city) or "city". With credit and no choice the answer is 400
-// credit_choice and nothing changes.
+// city) or "city". With credit and no choice,
+// or with credit given twice, the answer is 400 credit_choice and nothing
+// changes.
 func (h *accountHandler) handleAPIDeleteMe(w http.ResponseWriter, r *http.Request) {
 	c, err := httpx.Caller(r)
 	if err != nil {
@@ -28,7 +29,11 @@ func (h *accountHandler) handleAPIDeleteMe(w http.ResponseWriter, r *http.Reques
 		httpx.WriteError(h.log, w, r, apperr.E(apperr.Unavailable, "Account erasure is not configured."))
 		return
 	}
-	given := r.URL.Query().Get("credit")
+	given, err := httpx.Choice(r.URL.Query(), "credit", "credit_choice")
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	choice, ok := creditChoices[given]
 	if given != "" && !ok {
 		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "credit_choice", "credit is cards or city, not %q.", given))

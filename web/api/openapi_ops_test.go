@@ -65,7 +65,7 @@ var (
 	admin    = []identity.Role{identity.RoleAdmin}
 	operator = []identity.Role{identity.RoleOperator, identity.RoleAdmin}
 
-	shopQuery    = query("shop", "For staff of several shops: which of their shops (default: their only one; staff of several who leave it out get 400 shop_required). A shop the caller is not staff of is 403 (not_your_shop).", str())
+	shopQuery    = query("shop", "For staff of several shops: which of their shops (default: their only one; staff of several who leave it out get 400 shop_required, as does anyone who gives it twice, even alike: nothing is done for either shop). A shop the caller is not staff of is 403 (not_your_shop).", str())
 	limitQuery   = query("limit", "Page size, 1 to 100 (default 20); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", wallet.MaxPage))
 	cursorQuery  = query("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor).", str())
 	voucherLimit = query("limit", "Page size, 1 to 200 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxPage))
@@ -181,8 +181,8 @@ func openAPIOperations() []apiOperation {
 			desc: "The account is anonymised and every token and session revoked; ledger entries stay, pointing at no one. " +
 				"Its unused vouchers are given up in the same transaction: what is left of them goes back to their campaigns' budgets and their codes no longer redeem (409 voucher_used at the till). Tickets stay valid. " +
 				"Credit left on the account goes where credit says, in the same transaction: cards (back to the cards of the top-ups of the last 180 days, newest first; what they cannot take goes to the city) or city. " +
-				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. While a bike ride of the caller's is pending or under way, 409 (reason ride_in_progress) and nothing changes: its fare is charged when the bike docks. The city's last active administrator is refused with 409 (reason last_admin): the role goes to another account first. 503 when the hub does not erase accounts.",
-			query: []apiParam{query("credit", "Where credit left on the account goes; required when there is some.", newObj("type", "string", "enum", []string{"cards", "city"}))},
+				"With credit and no credit parameter, 400 (reason credit_choice) and nothing changes; the problem's detail says how much is left. credit given twice, even alike, is 400 (credit_choice) with or without credit, and nothing changes. While a bike ride of the caller's is pending or under way, 409 (reason ride_in_progress) and nothing changes: its fare is charged when the bike docks. The city's last active administrator is refused with 409 (reason last_admin): the role goes to another account first. 503 when the hub does not erase accounts.",
+			query: []apiParam{query("credit", "Where credit left on the account goes, given once (twice is 400 credit_choice); required when there is some.", newObj("type", "string", "enum", []string{"cards", "city"}))},
 			ok:    []apiResponse{{status: 204, desc: "Erased."}}, errs: []int{400, 401, 409, 503}},
 		{method: "POST", path: "/api/v1/accounts", id: "signup", tag: "identity", summary: "Sign a citizen up (the address is verified by e-mail)", auth: "public",
 			desc: "The account is made unverified, with its wallet, and an e-mail with a link to /account/confirm goes to the address; the account logs in once the link is followed. The answer is the same 202 whether or not the address already has an account (its owner is told by e-mail instead), so it reveals no address. " + accountFields + ", bad_grant for roles (a sign-up chooses none). 429 (reason too_many_signups or too_many_emails) after too many from the network.",

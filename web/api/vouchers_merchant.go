@@ -10,7 +10,7 @@ import (
 
 // The till API for shop staff. The shop always comes from the caller's
 // merchant_staff grant; staff of several shops choose among their own with
-// ?shop=. Nothing here looks at a code before the caller is known to be shop
+// ?shop=, given once (twice is 400 shop_required, as none). Nothing here looks at a code before the caller is known to be shop
 // staff, so nobody else learns whether a code exists.
 
 func (h *voucherHandler) merchantShop(w http.ResponseWriter, r *http.Request) (identity.Caller, string, bool) {
@@ -19,7 +19,14 @@ func (h *voucherHandler) merchantShop(w http.ResponseWriter, r *http.Request) (i
 		httpx.WriteError(h.log, w, r, err)
 		return c, "", false
 	}
-	shop, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
+	// A shop named twice is no choice of one: a redemption would go to
+	// whichever came first.
+	requested, err := httpx.Choice(r.URL.Query(), "shop", "shop_required")
+	if err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return c, "", false
+	}
+	shop, err := vouchers.ShopOf(c, requested)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return c, "", false

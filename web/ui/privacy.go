@@ -89,7 +89,13 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 		again(http.StatusBadRequest, l.T("privacy.delete.mismatch"))
 		return
 	}
-	if _, err := s.erasure.EraseAccount(r.Context(), c, creditChoices[r.PostFormValue("credit")]); err != nil {
+	// The form's radio buttons send one choice; a post with two is no
+	// choice, refused as none (the API refuses ?credit= twice alike).
+	given, err := httpx.Choice(r.PostForm, "credit", "credit_choice")
+	if err == nil {
+		_, err = s.erasure.EraseAccount(r.Context(), c, creditChoices[given])
+	}
+	if err != nil {
 		switch apperr.ReasonOf(err) {
 		case "credit_choice":
 			again(http.StatusBadRequest, l.T("privacy.credit.choose"))

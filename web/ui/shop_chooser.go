@@ -3,11 +3,25 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
+
+// tillShop is the shop the caller redeems or reverses for (vouchers.ShopOf)
+// from the request's ?shop=, given once: named twice it is Invalid
+// (shop_required), as in the API, since the redemption would otherwise go
+// to whichever came first.
+func tillShop(r *http.Request, c identity.Caller) (string, error) {
+	requested, err := httpx.Choice(r.URL.Query(), "shop", "shop_required")
+	if err != nil {
+		return "", err
+	}
+	return vouchers.ShopOf(c, requested)
+}
 
 // shopChooser lets staff of several shops say which one they work at: the
 // scanner and the shop's voucher page show it at the top, and ask for the

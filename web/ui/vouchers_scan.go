@@ -73,7 +73,7 @@ func (s *voucherPages) handleVoucherScan(w http.ResponseWriter, r *http.Request,
 			Title: http.StatusText(status), Status: status, Detail: detail, Instance: r.URL.Path, Code: string(apperr.CodeOf(err)),
 			Reason: apperr.ReasonOf(err)}, Heading: heading})
 	}
-	shop, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
+	shop, err := tillShop(r, c)
 	if err != nil {
 		fail(err, "")
 		return

@@ -32,7 +32,7 @@ func (s *voucherPages) voucherScanForm(w http.ResponseWriter, r *http.Request, c
 		}
 		s.scanPage(w, r, c, status, "", &scanResult{Kind: "error", Title: scanRefusalHeading(l, err), Detail: detail, Code: code, Amount: amount})
 	}
-	shop, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
+	shop, err := tillShop(r, c)
 	if err != nil {
 		refuse(err, "")
 		return

@@ -111,12 +111,12 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 // purchase, the discount that goes back on the voucher, and that the shop
 // is then owed that much less.
 func (s *voucherPages) handleVoucherReverseConfirm(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	shop := r.URL.Query().Get("shop")
-	shopID, err := vouchers.ShopOf(c, shop)
+	shopID, err := tillShop(r, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
+	shop := r.URL.Query().Get("shop") // given once: tillShop refuses it twice
 	red, err := s.vouchers.ShopRedemption(r.Context(), c, shopID, r.PathValue("id"))
 	if err != nil {
 		s.pageError(w, r, err)
@@ -158,7 +158,7 @@ func (s *voucherPages) handleVoucherReversePage(w http.ResponseWriter, r *http.R
 		http.Redirect(w, r, r.URL.Path+"?"+r.URL.RawQuery, http.StatusSeeOther)
 		return
 	}
-	shopID, err := vouchers.ShopOf(c, r.URL.Query().Get("shop"))
+	shopID, err := tillShop(r, c)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
