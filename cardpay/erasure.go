@@ -27,7 +27,9 @@ import (
 //     with an open or lost dispute; a refund is owed in the
 //     erasure's transaction and sent to Stripe by SendRefunds afterwards.
 //     What no card can take back (credit from elsewhere, older payments)
-//     goes to the city, and the person is told so before choosing.
+//     goes to the city, and the person is told so before choosing. When
+//     no card can take any of it back, this choice is refused: the city
+//     is the only one.
 //   - CreditToCity: all of it goes to the city's funding account.
 //
 // Either way the ledger says where each cent went (transactions
@@ -168,8 +170,10 @@ func (s *Service) creditPlan(ctx context.Context, tx Tx, accountID string) (Eras
 
 // EraseAccount erases the caller's account (identity.EraseTx) after doing
 // with the credit what choice says, in one transaction, and returns what
-// was done. With credit left, choice must be CreditToCards or CreditToCity:
-// Invalid (reason credit_choice) otherwise, and nothing happens.
+// was done. With credit left, choice must be CreditToCity, or CreditToCards
+// when some of the credit can go back to a card (the rest then goes to the
+// city): Invalid (reason credit_choice) otherwise, saying what can be
+// chosen (creditChoiceRefusal), and nothing happens.
 // Unauthenticated without a caller; NotFound for an account already gone;
 // Conflict (reason last_admin) for the city's last active administrator.
 func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice string) (ErasureCredit, error) {
@@ -202,9 +206,8 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 			return err
 		}
 		if out.BalanceCents > 0 {
-			if choice != CreditToCards && choice != CreditToCity {
-				return apperr.R(apperr.Invalid, "credit_choice",
-					"You have %s of credit left: choose whether it goes back to your card or to the city.", money.Cents(out.BalanceCents))
+			if err := creditChoiceRefusal(out, choice); err != nil {
+				return err
 			}
 			out.Choice = choice
 			if err := s.settleCredit(ctx, tx, c.AccountID, &out, now); err != nil {
@@ -222,6 +225,34 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 	s.log.InfoContext(ctx, "account erased", slog.String("account", c.AccountID), slog.String("choice", out.Choice),
 		slog.Int64("credit_cents", out.BalanceCents), slog.Int64("to_cards_cents", out.RefundableCents))
 	return out, nil
+}
+
+// noCardBack says which credit cannot go back to a card (plan).
+var noCardBack = fmt.Sprintf("credit that came another way, or card top-ups more than %d days old or disputed", int(RefundWindow.Hours()/24))
+
+// creditChoiceRefusal is why choice cannot settle credit (nil when it
+// can), in words that say what can be chosen, by the rule the privacy page
+// follows: the cards are offered only when some of the credit can go back
+// to one (RefundableCents). So CreditToCards is refused when none can,
+// rather than sending it all to the city as if the city had been chosen;
+// with part of it refundable it sends that part back and the rest to the
+// city, as the refusal without a choice says.
+func creditChoiceRefusal(credit ErasureCredit, choice string) error {
+	left := money.Cents(credit.BalanceCents)
+	switch {
+	case choice == CreditToCity, choice == CreditToCards && credit.RefundableCents > 0:
+		return nil
+	case credit.RefundableCents <= 0:
+		return apperr.R(apperr.Invalid, "credit_choice",
+			"You have %s of credit left, and none of it can go back to a card (%s): it can only go to the city.", left, noCardBack)
+	case credit.RefundableCents < credit.BalanceCents:
+		return apperr.R(apperr.Invalid, "credit_choice",
+			"You have %s of credit left: choose whether %s of it goes back to your cards (the other %s cannot: %s; it goes to the city) or all of it goes to the city.",
+			left, money.Cents(credit.RefundableCents), money.Cents(credit.BalanceCents-credit.RefundableCents), noCardBack)
+	default:
+		return apperr.R(apperr.Invalid, "credit_choice",
+			"You have %s of credit left: choose whether it goes back to your cards or to the city.", left)
+	}
 }
 
 // settleCredit moves the credit out of the citizen's account as chosen.

@@ -127,3 +127,58 @@ func TestDeleteMeWithCredit(t *testing.T) {
 		})
 	}
 }
+
+// DELETE /api/v1/me with credit no card can take back (a test top-up,
+// not a card's) says so: the 400 credit_choice without a choice offers the
+// city alone, as the privacy page does, and ?credit=cards is refused
+// likewise (it sent all of it to the city, while the answer had offered
+// the card); nothing changes until the city is chosen. With part of the
+// credit refundable, the answer says how much goes back and how much to
+// the city.
+func TestDeleteMeSaysWhereTheCreditCanGo(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, env := newTestServer(t, engine, withWallet(true), withCardPayments)
+			ctx := t.Context()
+			acct, bearer := env.account(t, identity.RoleCitizen)
+			wantStatus(t, walletSend(t, env, "POST", "/api/v1/wallet/topups", bearer, `{"amount_cents":5260}`, map[string]string{"Idempotency-Key": "erase-test-topup"}), http.StatusCreated)
+			credit := func(id string) int64 {
+				a, err := env.Deps.Wallet.Account(ctx, wallet.CitizenAccount(id))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return a.Balance
+			}
+			for _, path := range []string{"/api/v1/me", "/api/v1/me?credit=cards"} {
+				p := wantProblem(t, env.do(t, "DELETE", path, bearer, ""), http.StatusBadRequest)
+				if p.Reason != "credit_choice" || !strings.Contains(p.Detail, "52.60 EUR of credit left, and none of it can go back to a card") ||
+					!strings.Contains(p.Detail, "it can only go to the city") || strings.Contains(p.Detail, "choose whether") {
+					t.Errorf("DELETE %s: %s %q", path, p.Reason, p.Detail)
+				}
+			}
+			if res := env.do(t, "GET", "/api/v1/me", bearer, ""); res.Code != http.StatusOK || credit(acct.ID) != 5260 {
+				t.Fatalf("after refused erasures: GET /me %d, credit %d", res.Code, credit(acct.ID))
+			}
+
+			// Part of it from a card: how much goes back, how much not.
+			mixed, mixedBearer := env.account(t, identity.RoleCitizen)
+			wantStatus(t, walletSend(t, env, "POST", "/api/v1/wallet/topups", mixedBearer, `{"amount_cents":500}`, map[string]string{"Idempotency-Key": "erase-test-mixed"}), http.StatusCreated)
+			cardTopUp(t, env, mixed.ID, 1250, "pi_erase_mixed_"+mixed.ID)
+			p := wantProblem(t, env.do(t, "DELETE", "/api/v1/me", mixedBearer, ""), http.StatusBadRequest)
+			if !strings.Contains(p.Detail, "17.50 EUR of credit left: choose whether 12.50 EUR of it goes back to your cards") || !strings.Contains(p.Detail, "the other 5.00 EUR cannot") {
+				t.Errorf("DELETE with part refundable: %q", p.Detail)
+			}
+
+			if res := env.do(t, "DELETE", "/api/v1/me?credit=city", bearer, ""); res.Code != http.StatusNoContent {
+				t.Fatalf("erase with credit=city: %d %s", res.Code, res.Body.String())
+			}
+			if c := credit(acct.ID); c != 0 {
+				t.Fatalf("credit left on the erased account: %d", c)
+			}
+			if chk := ledgerCheck(t, env); !chk.OK() {
+				t.Fatalf("ledger %+v", chk)
+			}
+		})
+	}
+}

@@ -16,7 +16,8 @@ var creditChoices = map[string]string{"cards": cardpay.CreditToCards, "city": ca
 // ledger entries stay, pointing at no one, because accounting law keeps them.
 // Credit left on the account goes where the query's credit says: "cards"
 // (back to the cards of the top-ups, what they can take; the rest to the
-// city) or "city". With credit and no choice,
+// city; refused when none of it can go back) or "city". With credit and no
+// choice,
 // or with credit given twice, the answer is 400 credit_choice and nothing
 // changes.
 func (h *accountHandler) handleAPIDeleteMe(w http.ResponseWriter, r *http.Request) {

@@ -67,7 +67,8 @@ type AccountErasure interface {
 	ErasureCredit(ctx context.Context, c identity.Caller) (cardpay.ErasureCredit, error)
 	// EraseAccount settles the credit as choice says and erases the
 	// account, ending its sessions; Invalid (reason credit_choice) when
-	// there is credit and no choice, and then nothing changes.
+	// there is credit and no choice, or the cards are chosen when none of
+	// it can go back to one, and then nothing changes.
 	EraseAccount(ctx context.Context, c identity.Caller, choice string) (cardpay.ErasureCredit, error)
 }
 

@@ -588,6 +588,28 @@ func TestDeleteAccountAsksWhereTheCreditGoes(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "cancellato") || len(accts.choices) != 1 || accts.choices[0] != cardpay.CreditToCards {
 		t.Fatalf("delete with the cards: %d, choices %v", res.StatusCode, accts.choices)
 	}
+	// Credit none of which can go back to a card: the page says it goes to
+	// the city and offers only that; the cards sent all the same (a page
+	// older than the credit's last change, a hand-made post) are refused
+	// with words that ask for the city alone, and nothing is erased.
+	accts.credit["acc_anna"] = cardpay.ErasureCredit{BalanceCents: 1200, Refunds: []cardpay.PlannedRefund{}}
+	accts.deleted, accts.choices = nil, nil
+	pc.Login("anna@example.org", "secret-Anna")
+	_, body = pc.Get("/privacy")
+	if !strings.Contains(body, "nessuna parte può tornare su una carta, quindi va al Comune") || strings.Contains(body, "scegli qui sotto se restituirlo") ||
+		strings.Contains(body, `value="cards"`) || !strings.Contains(body, `name="credit" value="city" required`) {
+		t.Errorf("the privacy page with credit no card can take back:\n%s", body)
+	}
+	tok = pc.CSRF("/privacy")
+	res, body = pc.Post("/privacy/delete", url.Values{"confirm_email": {"anna@example.org"}, "credit": {"cards"}, "csrf_token": {tok}})
+	if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "può andare solo al Comune") || strings.Contains(body, "Hai ancora del credito") || len(accts.deleted) != 0 {
+		t.Fatalf("delete with the cards, none refundable: %d, deleted %v\n%s", res.StatusCode, accts.deleted, body)
+	}
+	res, body = pc.Post("/privacy/delete", url.Values{"confirm_email": {"anna@example.org"}, "credit": {"city"}, "csrf_token": {tok}})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "cancellato") || len(accts.choices) != 1 || accts.choices[0] != cardpay.CreditToCity {
+		t.Fatalf("delete with the city, none refundable: %d, choices %v", res.StatusCode, accts.choices)
+	}
+
 	// Bruno has no credit: nothing to choose, and the form erases.
 	pb, _ := newPageServer(t)
 	pb.Login("bruno@example.org", "secret-Bruno")

@@ -85,12 +85,13 @@ func (p *pageAccounts) ErasureCredit(ctx context.Context, c identity.Caller) (ca
 }
 
 // EraseAccount refuses, as cardpay does, to erase an account with credit
-// and no choice.
+// and no choice, or with the cards chosen when none of it can go back to
+// one.
 func (p *pageAccounts) EraseAccount(ctx context.Context, c identity.Caller, choice string) (cardpay.ErasureCredit, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	credit := p.credit[c.AccountID]
-	if credit.BalanceCents > 0 && choice != cardpay.CreditToCards && choice != cardpay.CreditToCity {
+	if credit.BalanceCents > 0 && choice != cardpay.CreditToCity && (choice != cardpay.CreditToCards || credit.RefundableCents <= 0) {
 		return cardpay.ErasureCredit{}, apperr.R(apperr.Invalid, "credit_choice", "choose")
 	}
 	credit.Choice = choice

@@ -68,25 +68,29 @@ func (s *homePages) handlePrivacy(w http.ResponseWriter, r *http.Request, c iden
 
 // handleDeleteAccount erases the caller's account after they confirm it by
 // typing their email and, with credit left, choose where it goes: back to
-// the cards it came from or to the city. Accounting records stay (see the
-// privacy page), tied to an account id that no longer leads to a person.
+// the cards it came from (when some of it can go back to one) or to the
+// city. Accounting records stay (see the privacy page), tied to an account
+// id that no longer leads to a person.
 func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	if s.erasure == nil {
 		s.pageError(w, r, apperr.E(apperr.Unavailable, "account deletion is not configured"))
 		return
 	}
 	l := s.locale(r)
-	again := func(status int, message string) {
+	// again shows the page as it is now with the refusal above the form,
+	// in words said picks for that page (the choices its form offers).
+	again := func(status int, said func(p privacyPage) string) {
 		p, err := s.privacyPage(r, c)
 		if err != nil {
 			s.pageError(w, r, err)
 			return
 		}
-		p.Error = message
+		p.Error = said(p)
 		s.render(w, r, status, "privacy", "privacy", p)
 	}
+	text := func(key string) func(privacyPage) string { return func(privacyPage) string { return l.T(key) } }
 	if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm_email")), c.Email) {
-		again(http.StatusBadRequest, l.T("privacy.delete.mismatch"))
+		again(http.StatusBadRequest, text("privacy.delete.mismatch"))
 		return
 	}
 	// The form's radio buttons send one choice; a post with two is no
@@ -98,13 +102,21 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		switch apperr.ReasonOf(err) {
 		case "credit_choice":
-			again(http.StatusBadRequest, l.T("privacy.credit.choose"))
+			again(http.StatusBadRequest, func(p privacyPage) string {
+				// The form offers the cards only when some of the credit
+				// can go back to one, and the erasure refuses them
+				// otherwise: the words ask only for what can be chosen.
+				if p.Credit.RefundableCents <= 0 {
+					return l.T("privacy.credit.choose_city")
+				}
+				return l.T("privacy.credit.choose")
+			})
 			return
 		case "ride_in_progress":
-			again(http.StatusConflict, l.T("privacy.ride_in_progress"))
+			again(http.StatusConflict, text("privacy.ride_in_progress"))
 			return
 		case "last_admin":
-			again(http.StatusConflict, l.ErrorText(err))
+			again(http.StatusConflict, func(privacyPage) string { return l.ErrorText(err) })
 			return
 		}
 		s.pageError(w, r, err)
