@@ -125,7 +125,9 @@ func requireAdmin(c Caller, what string) error {
 	return nil
 }
 
-var errNoAccount = apperr.R(apperr.NotFound, "account_not_found", "No such account.")
+// ErrNoAccount is the refusal of an account that does not exist, or that
+// the caller may not know exists: the API and the pages answer both alike.
+var ErrNoAccount = apperr.R(apperr.NotFound, "account_not_found", "No such account.")
 
 // SearchAccounts lists accounts for a city administrator, newest first, a
 // page at a time. Forbidden unless admin holds city_admin; Invalid for an
@@ -225,7 +227,7 @@ func (s *Service) ReviewAccount(ctx context.Context, admin Caller, id string) (A
 	err := s.store.View(ctx, func(tx Tx) error {
 		a, err := tx.AccountByID(ctx, id)
 		if apperr.Has(err, apperr.NotFound) {
-			return errNoAccount
+			return ErrNoAccount
 		}
 		if err != nil {
 			return fmt.Errorf("read account: %w", err)
@@ -293,7 +295,7 @@ func (s *Service) SetGrants(ctx context.Context, admin Caller, accountID string,
 		var err error
 		a, err = tx.LockAccount(ctx, accountID)
 		if apperr.Has(err, apperr.NotFound) || err == nil && !a.DeletedAt.IsZero() {
-			return errNoAccount
+			return ErrNoAccount
 		}
 		if err != nil {
 			return fmt.Errorf("read account: %w", err)
@@ -338,7 +340,7 @@ func (s *Service) heldGrants(ctx context.Context, accountID string) ([]Grant, er
 		return err
 	})
 	if apperr.Has(err, apperr.NotFound) || err == nil && !a.DeletedAt.IsZero() {
-		return nil, errNoAccount
+		return nil, ErrNoAccount
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read account: %w", err)
@@ -386,7 +388,7 @@ func (s *Service) ClearAccountLoginLimits(ctx context.Context, admin Caller, acc
 		return err
 	})
 	if apperr.Has(err, apperr.NotFound) || err == nil && !a.DeletedAt.IsZero() {
-		return 0, errNoAccount
+		return 0, ErrNoAccount
 	}
 	if err != nil {
 		return 0, fmt.Errorf("read account: %w", err)

@@ -319,12 +319,16 @@ func (s *Service) create(ctx context.Context, actorID string, n NewAccount, acti
 	return a, nil
 }
 
-// Account returns an account with its grants. NotFound if missing.
+// Account returns an account with its grants. NotFound (ErrNoAccount) if
+// missing.
 func (s *Service) Account(ctx context.Context, id string) (Account, error) {
 	var a Account
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		a, err = tx.AccountByID(ctx, id)
+		if apperr.Has(err, apperr.NotFound) {
+			return ErrNoAccount
+		}
 		return err
 	})
 	return a, err

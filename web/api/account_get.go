@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/web/httpx"
 )
@@ -19,7 +18,7 @@ func (h *accountHandler) handleAPIAccount(w http.ResponseWriter, r *http.Request
 	}
 	id := r.PathValue("id")
 	if id != c.AccountID && !c.Has(identity.RoleAdmin) {
-		httpx.WriteError(h.log, w, r, apperr.E(apperr.NotFound, "No such account."))
+		httpx.WriteError(h.log, w, r, identity.ErrNoAccount)
 		return
 	}
 	a, err := h.identity.Account(r.Context(), id)

@@ -206,7 +206,7 @@ func openAPIOperations() []apiOperation {
 			desc: "After checking the password, a link goes to the new address; the account moves when it is confirmed by the account, signed in (POST /api/v1/accounts/email-confirmations with its bearer token, or the e-mailed page). The same 202 whether or not the new address has an account. Asking again ends the links sent before, whatever becomes of the new request, except a refusal: a 4xx changes nothing. 400 (reason bad_email for an address that is not valid, same_email for the account's own, wrong_password); 429 as for logins after wrong passwords, or (reason too_many_emails) after too many e-mails from the network.",
 			body: "EmailChangeRequest", ok: []apiResponse{{status: 202, desc: "Check the new address's e-mail.", schema: "SignupAccepted"}}, errs: []int{400, 401, 429}},
 		{method: "GET", path: "/api/v1/accounts/{id}", id: "getAccount", tag: "identity", summary: "One account (its owner or a city admin)", auth: "bearer",
-			desc: "Anyone else gets 404, as if it did not exist.",
+			desc: "Anyone else gets 404 (account_not_found), as if it did not exist, as for an id that is no account.",
 			ok:   []apiResponse{{status: 200, desc: "The account.", schema: "Account"}}, errs: []int{401, 404}},
 		{method: "GET", path: "/api/v1/admin/accounts", id: "adminListAccounts", tag: "identity", summary: "Find accounts, newest first", auth: "roles", roles: admin,
 			desc: "Every filter given must match. Pages follow each other by next_cursor. 400 (bad_cursor) for a cursor that is no account id, so none the list gave.",

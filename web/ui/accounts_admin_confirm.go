@@ -29,7 +29,7 @@ func (s *accountAdminPages) confirmDisabled(w http.ResponseWriter, r *http.Reque
 	}
 	switch {
 	case a.State == identity.StateErased:
-		s.pageError(w, r, apperr.R(apperr.NotFound, "account_not_found", "No such account."))
+		s.pageError(w, r, identity.ErrNoAccount)
 		return
 	case a.ID == c.AccountID:
 		s.pageError(w, r, apperr.R(apperr.Forbidden, "own_account", "You cannot disable your own account."))
