@@ -30,7 +30,7 @@ func (s *Service) PutStation(ctx context.Context, c identity.Caller, st Station)
 	if err := st.Validate(); err != nil {
 		return st, err
 	}
-	now := s.now().UTC()
+	now := s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		old, err := tx.Station(ctx, st.ID)
 		switch {
@@ -85,7 +85,7 @@ func (s *Service) CreateStation(ctx context.Context, c identity.Caller, st Stati
 	if err := st.Validate(); err != nil {
 		return st, err
 	}
-	st.CreatedAt = s.stamp()
+	st.CreatedAt = s.now()
 	st.UpdatedAt = st.CreatedAt
 	err := s.writeCatalogue(ctx, "create station", nil,
 		func(tx Tx) (bool, error) { return tx.InsertStation(ctx, st) },
@@ -103,7 +103,7 @@ func (s *Service) UpdateStation(ctx context.Context, c identity.Caller, st Stati
 	if err := st.Validate(); err != nil {
 		return st, err
 	}
-	st.UpdatedAt = s.stamp()
+	st.UpdatedAt = s.now()
 	err := s.writeCatalogue(ctx, "update station", func(tx Tx) error { return capacityKeepsBikes(ctx, tx, st) },
 		func(tx Tx) (bool, error) {
 			ok, err := tx.UpdateStation(ctx, st)
@@ -212,7 +212,7 @@ func (s *Service) SetStationOpen(ctx context.Context, c identity.Caller, id stri
 	}
 	var st Station
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.SetStationOpen(ctx, id, open, s.stamp())
+		ok, err := tx.SetStationOpen(ctx, id, open, s.now())
 		if err == nil && !ok {
 			return apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
 		}
@@ -243,7 +243,7 @@ func (s *Service) SetDockService(ctx context.Context, c identity.Caller, station
 	if err := MayOperate(c); err != nil {
 		return Dock{}, err
 	}
-	d := Dock{StationID: stationID, Number: dock, InService: inService, Note: note, UpdatedAt: s.now().UTC()}
+	d := Dock{StationID: stationID, Number: dock, InService: inService, Note: note, UpdatedAt: s.now()}
 	if !ValidDockNote(note) {
 		return d, apperr.R(apperr.Invalid, "dock_note", "A dock note is one line of at most %d characters, without control characters.", MaxDockNote)
 	}
@@ -282,7 +282,7 @@ func (s *Service) PutBike(ctx context.Context, c identity.Caller, b Bike) (Bike,
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
-	b.UpdatedAt = s.now().UTC()
+	b.UpdatedAt = s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := knownVehicleType(ctx, tx, b.VehicleTypeID); err != nil {
 			return err
@@ -304,7 +304,7 @@ func (s *Service) CreateBike(ctx context.Context, c identity.Caller, b Bike) (Bi
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
-	b.UpdatedAt = s.stamp()
+	b.UpdatedAt = s.now()
 	err := s.writeCatalogue(ctx, "create bike",
 		func(tx Tx) error { return knownVehicleType(ctx, tx, b.VehicleTypeID) },
 		func(tx Tx) (bool, error) { return tx.InsertBike(ctx, b) },
@@ -331,7 +331,7 @@ func (s *Service) UpdateBike(ctx context.Context, c identity.Caller, b Bike) (Bi
 	if err := b.Validate(); err != nil {
 		return b, err
 	}
-	b.UpdatedAt = s.stamp()
+	b.UpdatedAt = s.now()
 	err := s.writeCatalogue(ctx, "update bike",
 		func(tx Tx) error { return knownVehicleType(ctx, tx, b.VehicleTypeID) },
 		func(tx Tx) (bool, error) { return tx.UpdateBike(ctx, b) },
@@ -425,7 +425,7 @@ func (s *Service) PutVehicleType(ctx context.Context, c identity.Caller, v Vehic
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
-	v.UpdatedAt = s.now().UTC()
+	v.UpdatedAt = s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := knownPricingPlan(ctx, tx, v.PricingPlanID); err != nil {
 			return err
@@ -447,7 +447,7 @@ func (s *Service) CreateVehicleType(ctx context.Context, c identity.Caller, v Ve
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
-	v.UpdatedAt = s.stamp()
+	v.UpdatedAt = s.now()
 	err := s.writeCatalogue(ctx, "create vehicle type",
 		func(tx Tx) error { return knownPricingPlan(ctx, tx, v.PricingPlanID) },
 		func(tx Tx) (bool, error) { return tx.InsertVehicleType(ctx, v) },
@@ -474,7 +474,7 @@ func (s *Service) UpdateVehicleType(ctx context.Context, c identity.Caller, v Ve
 	if err := v.Validate(); err != nil {
 		return v, err
 	}
-	v.UpdatedAt = s.stamp()
+	v.UpdatedAt = s.now()
 	err := s.writeCatalogue(ctx, "update vehicle type",
 		func(tx Tx) error { return knownPricingPlan(ctx, tx, v.PricingPlanID) },
 		func(tx Tx) (bool, error) { return tx.UpdateVehicleType(ctx, v) },
@@ -525,7 +525,7 @@ func (s *Service) PutPricingPlan(ctx context.Context, c identity.Caller, p Prici
 		return p, err
 	}
 	p = p.withSegmentList()
-	p.UpdatedAt = s.now().UTC()
+	p.UpdatedAt = s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error { return tx.PutPricingPlan(ctx, p) })
 	if err == nil {
 		s.changed()
@@ -543,7 +543,7 @@ func (s *Service) CreatePricingPlan(ctx context.Context, c identity.Caller, p Pr
 		return p, err
 	}
 	p = p.withSegmentList()
-	p.UpdatedAt = s.stamp()
+	p.UpdatedAt = s.now()
 	err := s.writeCatalogue(ctx, "create pricing plan", nil,
 		func(tx Tx) (bool, error) { return tx.InsertPricingPlan(ctx, p) },
 		apperr.R(apperr.Conflict, "pricing_plan_exists", "A pricing plan with the code %q already exists.", p.ID))
@@ -560,7 +560,7 @@ func (s *Service) UpdatePricingPlan(ctx context.Context, c identity.Caller, p Pr
 		return p, err
 	}
 	p = p.withSegmentList()
-	p.UpdatedAt = s.stamp()
+	p.UpdatedAt = s.now()
 	err := s.writeCatalogue(ctx, "update pricing plan", nil,
 		func(tx Tx) (bool, error) { return tx.UpdatePricingPlan(ctx, p) },
 		apperr.R(apperr.NotFound, "no_pricing_plan", "There is no pricing plan %q.", p.ID))

@@ -76,7 +76,7 @@ func (s *Service) SetFavourite(ctx context.Context, c identity.Caller, stationID
 		if _, err := tx.Station(ctx, stationID); err != nil {
 			return err
 		}
-		return tx.AddFavourite(ctx, who, stationID, s.stamp())
+		return tx.AddFavourite(ctx, who, stationID, s.now())
 	})
 }
 
@@ -194,7 +194,7 @@ func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (i
 		}
 		inc.ID = ids.New("inc")
 		inc.RequestID = inc.ID // one report, one incident
-		inc.RaisedAt = s.stamp()
+		inc.RaisedAt = s.now()
 		created, err = tx.InsertIncident(ctx, inc)
 		if apperr.Has(err, apperr.Conflict) {
 			// Not (kind, station, request), which InsertIncident answers

@@ -215,7 +215,7 @@ func (s *Service) newStationSecret(ctx context.Context, caller identity.Caller, 
 			return apperr.R(apperr.Conflict, "credential_active", "Station %s already has a credential; rotate it to get a new secret.", stationID)
 		}
 		c := StationCredential{StationID: stationID, Username: stationID, SecretHash: hash,
-			IssuedAt: s.stamp(), IssuedBy: caller.AccountID, Generation: prev.Generation + 1}
+			IssuedAt: s.now(), IssuedBy: caller.AccountID, Generation: prev.Generation + 1}
 		var won bool
 		if prev.Generation == 0 {
 			won, err = tx.InsertStationCredential(ctx, c)
@@ -270,7 +270,7 @@ func (s *Service) RevokeStationCredential(ctx context.Context, caller identity.C
 			if !active {
 				return apperr.R(apperr.NotFound, "no_credential", "Station %s has no active credential.", stationID)
 			}
-			at := s.stamp()
+			at := s.now()
 			prev := c
 			c.RevokedAt, c.RevokedBy, c.SecretHash = &at, caller.AccountID, ""
 			if won, err := tx.SwapStationCredential(ctx, prev, c); err != nil {

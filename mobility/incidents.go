@@ -170,7 +170,7 @@ func (s *Service) ResolveIncident(ctx context.Context, caller identity.Caller, i
 		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.ResolveIncident(ctx, id, caller.AccountID, s.stamp())
+		ok, err := tx.ResolveIncident(ctx, id, caller.AccountID, s.now())
 		if err == nil && !ok {
 			return apperr.R(apperr.NotFound, "no_incident", "There is no open incident %q.", id)
 		}

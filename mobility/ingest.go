@@ -68,7 +68,7 @@ func (s *Service) Ingest(ctx context.Context, c identity.Caller, batch []Telemet
 		if err != nil {
 			return err
 		}
-		now := s.now().UTC()
+		now := s.now()
 		byID := make(map[string]*StationState, len(states))
 		for i := range states {
 			forgetFuture(&states[i], now)
@@ -410,7 +410,7 @@ func (s *Service) recordRelease(ctx context.Context, tx Tx, r Ride, reply Reply)
 	if err != nil || len(states) == 0 {
 		return err
 	}
-	now := s.now().UTC()
+	now := s.now()
 	st := &states[0]
 	forgetFuture(st, now)
 	if !releaseBike(st, r.BikeID, reply.TS.UTC(), now) {

@@ -82,7 +82,7 @@ func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockReque
 		req.RequestID = ids.New("cmd")
 	}
 	// Times are kept to the microsecond, as both stores keep them.
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	ride := Ride{ID: ids.New("ride"), CommandID: req.RequestID, RiderID: riderID, StartStation: req.StationID,
 		Status: RidePending, CreatedAt: now, Deadline: now.Add(s.UnlockTimeout)}
 	var replay *Ride
@@ -277,7 +277,7 @@ func (s *Service) sendUnlock(ctx context.Context, ride Ride, lag time.Duration) 
 			r.FailureReason = failureReason(failure)
 		} else {
 			r.Status = RideActive
-			r.StartedAt = s.now().UTC().Truncate(time.Microsecond)
+			r.StartedAt = s.now()
 			if err := s.recordRelease(bg, tx, r, reply); err != nil {
 				return err
 			}
@@ -432,7 +432,7 @@ const PendingGrace = 2 * time.Second
 
 func (s *Service) expire(ctx context.Context) (int, error) {
 	var n int
-	err := s.store.InTx(ctx, func(tx Tx) error { var err error; n, err = tx.ExpirePendingRides(ctx, s.now().UTC()); return err })
+	err := s.store.InTx(ctx, func(tx Tx) error { var err error; n, err = tx.ExpirePendingRides(ctx, s.now()); return err })
 	return n, err
 }
 
@@ -601,7 +601,7 @@ func (s *Service) endRideTx(ctx context.Context, tx Tx, rideID, bikeID, stationI
 	if rideID != "" && r.ID != rideID {
 		return Ride{}, false, nil // a later ride: the docking predates it
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	end := at.UTC().Truncate(time.Microsecond)
 	if end.IsZero() || end.After(now) {
 		end = now

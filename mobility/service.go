@@ -64,11 +64,11 @@ func (s *Service) SetCommander(c Commander) {
 // SetClock replaces the clock (tests).
 func (s *Service) SetClock(now func() time.Time) { s.clock.Store(&now) }
 
-func (s *Service) now() time.Time { return (*s.clock.Load())() }
-
-// stamp is now at the precision both stores keep, so that what a create
-// returns is what a later read gives back.
-func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// now is the time the service reads and stamps on its records: the
+// clock's, in UTC and to the microsecond, as both stores keep it, so that
+// the time an answer gives for a record is the one every later read of it
+// gives.
+func (s *Service) now() time.Time { return (*s.clock.Load())().UTC().Truncate(time.Microsecond) }
 
 func (s *Service) commander() Commander {
 	s.mu.RLock()

@@ -101,7 +101,7 @@ func (snap *Snapshot) OnRide(bike string) bool {
 // holds riders' open rides, so a surface shows only what it derives from it
 // for its readers, never the snapshot itself.
 func (s *Service) Snapshot(ctx context.Context) (Snapshot, error) {
-	snap := Snapshot{At: s.now().UTC(), States: map[string]StationState{}, Docks: map[string][]Dock{},
+	snap := Snapshot{At: s.now(), States: map[string]StationState{}, Docks: map[string][]Dock{},
 		Bikes: map[string]Bike{}, VehicleTypes: map[string]VehicleType{}}
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
@@ -342,7 +342,7 @@ func (s *Service) StationDetailFor(ctx context.Context, c identity.Caller, id st
 // StationDetail is one station with its bikes. NotFound if missing. It
 // reads only what that station needs, not the whole system.
 func (s *Service) StationDetail(ctx context.Context, id string) (StationView, error) {
-	snap := Snapshot{At: s.now().UTC(), States: map[string]StationState{}, Docks: map[string][]Dock{},
+	snap := Snapshot{At: s.now(), States: map[string]StationState{}, Docks: map[string][]Dock{},
 		Bikes: map[string]Bike{}, VehicleTypes: map[string]VehicleType{}}
 	var st Station
 	err := s.store.View(ctx, func(tx Tx) error {

@@ -49,7 +49,7 @@ func (s *Service) IssueAPIKey(ctx context.Context, c identity.Caller, name strin
 	secret := ids.Token(24)
 	// Hashed before the transaction: argon2id takes tens of milliseconds.
 	k := APIKey{ID: ids.New("key"), Name: name, SecretHash: identity.HashPassword(secret, s.set.APIKeyCost),
-		IssuedAt: s.stamp(), IssuedBy: c.AccountID}
+		IssuedAt: s.now(), IssuedBy: c.AccountID}
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.InsertAPIKey(ctx, k); err != nil {
 			return fmt.Errorf("insert api key: %w", err)
@@ -65,7 +65,7 @@ func (s *Service) RevokeAPIKey(ctx context.Context, c identity.Caller, id string
 		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
-		ok, err := tx.RevokeAPIKey(ctx, id, s.stamp())
+		ok, err := tx.RevokeAPIKey(ctx, id, s.now())
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, key string) (APIKey, e
 		// Refused by its shape alone, which says nothing about a key.
 		return APIKey{}, bad
 	}
-	now := s.stamp()
+	now := s.now()
 	attempt := ids.New("att")
 	var k APIKey
 	found := false

@@ -60,7 +60,7 @@ func (s *Service) AddComment(ctx context.Context, c identity.Caller, proposalID,
 		return Comment{}, err
 	}
 	cm := Comment{ID: ids.New("cmt"), ProposalID: proposalID, AuthorID: c.AccountID, AuthorName: c.Name, Body: body,
-		State: CommentVisible, CreatedAt: s.stamp()}
+		State: CommentVisible, CreatedAt: s.now()}
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := tx.Proposal(ctx, proposalID); err != nil {
 			return proposalNotFound(err)
@@ -151,7 +151,7 @@ func (s *Service) FlagComment(ctx context.Context, c identity.Caller, commentID,
 		if cm.AuthorID == c.AccountID {
 			return apperr.R(apperr.Forbidden, "own_comment", "A comment's author may not flag it.")
 		}
-		added, err := tx.FlagComment(ctx, commentID, c.AccountID, reason, s.stamp())
+		added, err := tx.FlagComment(ctx, commentID, c.AccountID, reason, s.now())
 		if err != nil || !added {
 			return err
 		}

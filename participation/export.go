@@ -70,7 +70,7 @@ func (s *Service) Export(ctx context.Context, c identity.Caller) (Export, error)
 	if c.AccountID == "" {
 		return Export{}, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to export your data.")
 	}
-	out := Export{ExportedAt: s.now().UTC(), Reports: []ReportView{}}
+	out := Export{ExportedAt: s.now(), Reports: []ReportView{}}
 	err := s.store.View(ctx, func(tx Tx) error {
 		reports, err := allReportsBy(ctx, tx, c.AccountID)
 		if err != nil {

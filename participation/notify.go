@@ -74,7 +74,7 @@ func (s *Service) enqueue(ctx context.Context, tx Tx, m mail.Message, composeErr
 		log.ErrorContext(ctx, "e-mail not composed", slog.String("kind", m.Kind), slog.Any("error", composeErr))
 		return nil
 	}
-	if _, err := mail.Enqueue(ctx, tx, m, s.stamp()); err != nil {
+	if _, err := mail.Enqueue(ctx, tx, m, s.now()); err != nil {
 		if apperr.Has(err, apperr.Invalid) {
 			log.WarnContext(ctx, "e-mail not enqueued", slog.String("kind", m.Kind), slog.Any("error", err))
 			return nil

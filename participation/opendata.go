@@ -35,7 +35,7 @@ type OpenData struct {
 // proposals, and the counts of every report by contrada, category and
 // status.
 func (s *Service) OpenData(ctx context.Context) (OpenData, error) {
-	od := OpenData{Licence: OpenLicence, LicenceURL: OpenLicenceURL, Publisher: s.set.Publisher, GeneratedAt: s.now().UTC().Truncate(time.Second)}
+	od := OpenData{Licence: OpenLicence, LicenceURL: OpenLicenceURL, Publisher: s.set.Publisher, GeneratedAt: s.now().Truncate(time.Second)}
 	var err error
 	if od.Reports, err = s.PublicReports(ctx, PublicFilter{}); err != nil {
 		return od, err

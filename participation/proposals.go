@@ -156,7 +156,7 @@ func (s *Service) newProposal(c identity.Caller, n NewProposal) (Proposal, error
 		threshold = *n.Threshold
 	}
 	return Proposal{ID: ids.New("prp"), AuthorID: c.AccountID, AuthorName: c.Name, PublicName: n.PublicName && c.Name != "",
-		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: s.stamp()}, nil
+		Title: n.Title, Body: n.Body, Threshold: threshold, CreatedAt: s.now()}, nil
 }
 
 // problems is every refusal of n's title and text, in that order, cleaning
@@ -256,7 +256,7 @@ func (s *Service) Support(ctx context.Context, c identity.Caller, id string) (p 
 		if prop.Answer != "" {
 			return apperr.R(apperr.Conflict, "proposal_answered", "The city has answered this proposal; it takes no more supports.")
 		}
-		if added, err = tx.AddSupport(ctx, id, c.AccountID, s.stamp()); err != nil {
+		if added, err = tx.AddSupport(ctx, id, c.AccountID, s.now()); err != nil {
 			return fmt.Errorf("add support: %w", err)
 		}
 		if added {
@@ -346,7 +346,7 @@ func (s *Service) Follow(ctx context.Context, c identity.Caller, id string, foll
 			return proposalNotFound(err)
 		}
 		if follow {
-			return tx.Follow(ctx, id, c.AccountID, s.stamp())
+			return tx.Follow(ctx, id, c.AccountID, s.now())
 		}
 		return tx.Unfollow(ctx, id, c.AccountID)
 	})
@@ -372,7 +372,7 @@ func (s *Service) Answer(ctx context.Context, c identity.Caller, id, answer stri
 		if p.Answer != "" {
 			return apperr.R(apperr.Conflict, "already_answered", "The city has already answered this proposal.")
 		}
-		p.Answer, p.AnsweredAt, p.AnsweredBy = answer, s.stamp(), c.AccountID
+		p.Answer, p.AnsweredAt, p.AnsweredBy = answer, s.now(), c.AccountID
 		if err := tx.AnswerProposal(ctx, p); err != nil {
 			return fmt.Errorf("answer proposal: %w", err)
 		}

@@ -311,7 +311,7 @@ func (s *Service) submitTx(ctx context.Context, reporterID, locale, source strin
 	if locale != "en" {
 		locale = "it"
 	}
-	now := s.stamp()
+	now := s.now()
 	r := Report{
 		ID: ids.New("rep"), Token: ids.Token(16), Category: k.Code, OfficeID: k.OfficeID,
 		Located: n.Located, Address: n.Address, Description: n.Description,

@@ -99,7 +99,7 @@ type Service struct {
 	set   Settings
 	mail  *mail.Composer
 	log   *slog.Logger
-	now   func() time.Time
+	clock func() time.Time
 	// dummyHash is checked for an API key id that is unknown or revoked,
 	// so that answering takes as long as for a live key.
 	dummyHash string
@@ -132,7 +132,7 @@ func NewService(store Store, set Settings, log *slog.Logger) (*Service, error) {
 	if set.APIKeyCost == (identity.Argon2Params{}) {
 		set.APIKeyCost = identity.DefaultArgon2
 	}
-	return &Service{store: store, cat: set.Catalogue, set: set, log: log, now: time.Now,
+	return &Service{store: store, cat: set.Catalogue, set: set, log: log, clock: time.Now,
 		dummyHash: identity.HashPassword(ids.Token(16), set.APIKeyCost)}, nil
 }
 
@@ -141,15 +141,19 @@ func NewService(store Store, set Settings, log *slog.Logger) (*Service, error) {
 func (s *Service) SendMail(c *mail.Composer) { s.mail = c }
 
 // SetClock replaces the clock (tests, demo data).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.clock = now }
+
+// now is the time the service reads and stamps on its records: the
+// clock's, in UTC and to the microsecond, as both stores keep it, so that
+// the time an answer gives for a record is the one every later read of it
+// gives.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 // Catalogue is the city's offices, categories and contrade.
 func (s *Service) Catalogue() Catalogue { return s.cat }
 
 // Settings are the settings in force, defaults filled in.
 func (s *Service) Settings() Settings { return s.set }
-
-func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 func invalid(reason, format string, args ...any) error {
 	return apperr.R(apperr.Invalid, reason, format, args...)

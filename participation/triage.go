@@ -73,7 +73,7 @@ func (s *Service) setStatus(ctx context.Context, tx Tx, c identity.Caller, r *Re
 // setStatusNoted is setStatus with a change note (for the reporter and
 // staff) other than the public status note.
 func (s *Service) setStatusNoted(ctx context.Context, tx Tx, c identity.Caller, r *Report, kind, status, note, publicNote, mergedInto string) error {
-	now := s.stamp()
+	now := s.now()
 	ch := Change{ReportID: r.ID, At: now, ActorID: c.AccountID, Kind: kind, From: r.Status, To: status, Note: note}
 	r.Status, r.StatusNote, r.UpdatedAt = status, publicNote, now
 	if mergedInto != "" {
@@ -307,7 +307,7 @@ func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide
 		if err := requireStaff(c, r.OfficeID); err != nil {
 			return err
 		}
-		now := s.stamp()
+		now := s.now()
 		r.Redacted, r.UpdatedAt = hide, now
 		if err := tx.UpdateReport(ctx, r); err != nil {
 			return fmt.Errorf("update report: %w", err)
@@ -359,7 +359,7 @@ func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID,
 		if err := tx.SetPhotoState(ctx, photoID, state, c.AccountID); err != nil {
 			return err
 		}
-		now := s.stamp()
+		now := s.now()
 		if (was == PhotoApproved) != (state == PhotoApproved) {
 			r.UpdatedAt = now
 			if err := tx.UpdateReport(ctx, r); err != nil {

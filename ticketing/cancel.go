@@ -23,7 +23,7 @@ func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID 
 	}
 	var out Order
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now().UTC()
+		now := s.now()
 		o, err := s.ownOrder(ctx, tx, c, orderID, true)
 		if err != nil {
 			return err

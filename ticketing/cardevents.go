@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -43,7 +42,7 @@ type CardRefundResult struct {
 // released) and no further card refund is owed. NotFound for an unknown
 // order.
 func (s *Service) CardRefundedTx(ctx context.Context, tx Tx, orderID, intentID string, refundedCents int64) (CardRefundResult, error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	o, err := tx.LockOrder(ctx, orderID)
 	if err != nil {
 		return CardRefundResult{}, notFound("order", err)
@@ -137,7 +136,7 @@ func (s *Service) CardRefundedTx(ctx context.Context, tx Tx, orderID, intentID s
 // held is 0, with no change, when the order is not a paid card sale (a
 // refunded one was already given back). NotFound for an unknown order.
 func (s *Service) CardDisputeOpenedTx(ctx context.Context, tx Tx, orderID, disputeID string, amount int64) (held int64, txID string, o Order, err error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	o, err = tx.LockOrder(ctx, orderID)
 	if err != nil {
 		return 0, "", o, notFound("order", err)
@@ -171,7 +170,7 @@ func (s *Service) CardDisputeOpenedTx(ctx context.Context, tx Tx, orderID, dispu
 // those seats again is the theatre's decision, not an automatic one.
 // NotFound for an unknown order.
 func (s *Service) CardDisputeClosedTx(ctx context.Context, tx Tx, orderID, disputeID string, held int64, won bool) (txID string, o Order, err error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	o, err = tx.LockOrder(ctx, orderID)
 	if err != nil {
 		return "", o, notFound("order", err)

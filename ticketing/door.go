@@ -154,7 +154,7 @@ func (s *Service) DoorList(ctx context.Context, c identity.Caller, performanceID
 	if err := requireDoor(c); err != nil {
 		return DoorList{}, err
 	}
-	now := s.now().UTC()
+	now := s.now()
 	var out DoorList
 	err := s.store.View(ctx, func(tx Tx) error {
 		p, err := doorPerformance(ctx, tx, c, performanceID)
@@ -378,7 +378,6 @@ func (s *Service) VerifyTicket(ctx context.Context, c identity.Caller, performan
 func (s *Service) CheckIn(ctx context.Context, c identity.Caller, performanceID, presented string) (CheckInResult, error) {
 	var out CheckInResult
 	err := s.atTheDoor(ctx, c, performanceID, presented, true, func(tx Tx, tv TicketView, now time.Time) error {
-		now = now.UTC().Truncate(time.Microsecond)
 		ok, err := tx.CheckIn(ctx, tv.ID, now, c.AccountID)
 		if err != nil {
 			return fmt.Errorf("check in: %w", err)

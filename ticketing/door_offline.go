@@ -327,7 +327,7 @@ func (s *Service) recordOfflineEntryTx(ctx context.Context, tx Tx, c identity.Ca
 		return rejected(performanceEnded(p, s.zone))
 	}
 	entry := DoorEntry{Device: device, EntryID: id, PerformanceID: performanceID, TicketID: tv.ID, StaffID: c.AccountID,
-		EnteredAt: at, RecordedAt: now.UTC().Truncate(time.Microsecond), Outcome: EntryCheckedIn}
+		EnteredAt: at, RecordedAt: now, Outcome: EntryCheckedIn}
 	switch tv.Status {
 	case TicketValid:
 		ok, err := tx.CheckIn(ctx, tv.ID, at, c.AccountID)

@@ -76,7 +76,7 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 	var refused error
 	try := func(claimNow bool) error {
 		return s.store.InTx(ctx, func(tx Tx) error {
-			now := s.now().UTC().Truncate(time.Microsecond)
+			now := s.now()
 			var target holdTarget
 			var err error
 			// The key's claim goes with the hold's reads (one round trip for
@@ -127,7 +127,7 @@ func claimAtCommitFirst(try func(claimNow bool) error) error {
 }
 
 func (s *Service) holdTx(ctx context.Context, tx Tx, c identity.Caller, performanceID string, sorted []string, claimNow bool) (Order, error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	target, err := holdRead(ctx, tx, c, performanceID, sorted, now)
 	if err != nil {
 		return Order{}, err
@@ -407,7 +407,7 @@ func (s *Service) RefundOrderAsPlanned(ctx context.Context, c identity.Caller, o
 // refused (order_disputed), or with showCancelled its tickets are cancelled
 // and it stays paid, the money being the dispute's.
 func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, showCancelled bool, expect string) (Order, error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	o, err := tx.LockOrder(ctx, orderID)
 	if err != nil {
 		return Order{}, notFound("order", err)

@@ -100,7 +100,7 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 // processor that the order may still hold: it is detached in tx before
 // the order is paid (cancelingCard).
 func (s *Service) payTx(ctx context.Context, tx Tx, c identity.Caller, orderID string, tickets, postNow bool, queued *bool, canceled string) (Order, []TicketView, error) {
-	now := s.now().UTC().Truncate(time.Microsecond)
+	now := s.now()
 	o, reads, err := s.lockOrderToPay(ctx, tx, c, orderID)
 	if err != nil {
 		return Order{}, nil, err
@@ -322,7 +322,7 @@ func (s *Service) ConfirmCardPayment(ctx context.Context, orderID, intentID stri
 // transaction tx (which records the Stripe event that confirmed it).
 func (s *Service) ConfirmCardPaymentTx(ctx context.Context, tx Tx, orderID, intentID string, amount int64, currency string) (out Order, replayed bool, err error) {
 	err = func() error {
-		now := s.now().UTC().Truncate(time.Microsecond)
+		now := s.now()
 		o, err := tx.LockOrder(ctx, orderID)
 		if err != nil {
 			return notFound("order", err)

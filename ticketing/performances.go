@@ -24,7 +24,7 @@ func (s *Service) CreateVenue(ctx context.Context, c identity.Caller, v Venue) (
 	if err := v.Validate(); err != nil {
 		return Venue{}, err
 	}
-	v.ID, v.CreatedAt = ids.New("ven"), s.now().UTC().Truncate(time.Microsecond)
+	v.ID, v.CreatedAt = ids.New("ven"), s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.InsertVenue(ctx, v); err != nil {
 			return fmt.Errorf("insert venue: %w", err)
@@ -127,7 +127,7 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 	if err := requireAdmin(c); err != nil {
 		return Performance{}, err
 	}
-	now := s.now().UTC().Truncate(time.Second)
+	now := s.now().Truncate(time.Second)
 	if err := startsAhead(p.StartsAt, now); err != nil {
 		return Performance{}, err
 	}

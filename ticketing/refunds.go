@@ -119,7 +119,7 @@ func (s *Service) SendRefunds(ctx context.Context, send RefundFunc) (int, error)
 	var due []CardRefund
 	if err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		due, err = tx.DueCardRefunds(ctx, s.now().UTC().Add(-refundLease), 100)
+		due, err = tx.DueCardRefunds(ctx, s.now().Add(-refundLease), 100)
 		return err
 	}); err != nil {
 		return 0, err
@@ -131,7 +131,7 @@ func (s *Service) SendRefunds(ctx context.Context, send RefundFunc) (int, error)
 		var r CardRefund
 		var ok bool
 		if err := s.store.InTx(ctx, func(tx Tx) error {
-			now := s.now().UTC().Truncate(time.Microsecond)
+			now := s.now()
 			var err error
 			r, ok, err = tx.ClaimCardRefund(ctx, listed.ID, now.Add(-refundLease), now)
 			return err
@@ -142,7 +142,7 @@ func (s *Service) SendRefunds(ctx context.Context, send RefundFunc) (int, error)
 			continue
 		}
 		refundID, err := send(ctx, r.PaymentIntentID, r.AmountCents, r.IdempotencyKey())
-		r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+		r.UpdatedAt = s.now()
 		r.State, r.StripeRefundID, r.LastError = RefundOutcome(r.StripeRefundID, refundID, err)
 		if ferr := s.store.InTx(ctx, func(tx Tx) error {
 			if err := tx.FinishCardRefund(ctx, r); err != nil {

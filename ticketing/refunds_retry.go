@@ -2,7 +2,6 @@ package ticketing
 
 import (
 	"context"
-	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -44,7 +43,7 @@ func (s *Service) RetryCardRefund(ctx context.Context, c identity.Caller, orderI
 		}
 		r.State = RefundOwed
 		r.KeyRound++
-		r.UpdatedAt = s.now().UTC().Truncate(time.Microsecond)
+		r.UpdatedAt = s.now()
 		if err := tx.FinishCardRefund(ctx, r); err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ type Service struct {
 	store Store
 	keys  qrtoken.Keys
 	log   *slog.Logger
-	now   func() time.Time
+	clock func() time.Time
 	zone  *time.Location
 	mail  *mail.Composer
 	// cancelCard cancels a card payment at the card processor; nil: a card
@@ -33,11 +33,17 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, keys: keys, log: log, now: time.Now, zone: config.DefaultZone()} // until SetZone
+	return &Service{store: store, keys: keys, log: log, clock: time.Now, zone: config.DefaultZone()} // until SetZone
 }
 
 // SetClock replaces the clock (tests, demo data).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.clock = now }
+
+// now is the time the service reads and stamps on its records: the
+// clock's, in UTC and to the microsecond, as both stores keep it, so that
+// the time an answer gives for a record is the one every later read of it
+// gives.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 // SetZone sets the city's time zone (configuration), where performances
 // happen: the times in refusals at the door and on wallet cards are in it.

@@ -30,7 +30,7 @@ func (s *Service) CreateCampaign(ctx context.Context, c identity.Caller, camp Ca
 	}
 	camp.ID = ids.New("cmp")
 	camp.Status = StatusDraft
-	camp.Created = s.now().UTC()
+	camp.Created = s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := checkEligibility(ctx, tx, camp); err != nil {
 			return err

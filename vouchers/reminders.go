@@ -39,7 +39,7 @@ func (s *Service) RemindExpiring(ctx context.Context, within time.Duration) (int
 
 func (s *Service) remindBatch(ctx context.Context, within time.Duration) (sent int, more bool, err error) {
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		now := s.now().UTC().Truncate(time.Microsecond)
+		now := s.now()
 		vs, err := tx.VouchersToRemind(ctx, now, now.Add(within), reminderBatch)
 		if err != nil {
 			return err

@@ -22,7 +22,7 @@ type Service struct {
 	store Store
 	keys  qrtoken.Keys
 	log   *slog.Logger
-	now   func() time.Time
+	clock func() time.Time
 	zone  *time.Location
 	// mail composes the voucher-claimed e-mail; nil sends none.
 	mail *mail.Composer
@@ -58,7 +58,7 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Service{
-		store: store, keys: keys, log: log, now: time.Now, zone: config.DefaultZone(), // until SetZone
+		store: store, keys: keys, log: log, clock: time.Now, zone: config.DefaultZone(), // until SetZone
 		publisher: "cityhub", // until SetPublisher
 	}
 	s.SetRedemptionBatching(true)
@@ -66,7 +66,13 @@ func NewService(store Store, keys qrtoken.Keys, log *slog.Logger) *Service {
 }
 
 // SetClock replaces the clock (tests, demo data).
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.clock = now }
+
+// now is the time the service reads and stamps on its records: the
+// clock's, in UTC and to the microsecond, as both stores keep it, so that
+// the time an answer gives for a record is the one every later read of it
+// gives.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 // SetZone sets the city's time zone (configuration): campaign windows
 // given as dates, a shop's "today" and the times in messages and

@@ -122,7 +122,7 @@ func (s *Service) DueSettlement(ctx context.Context, c identity.Caller, shopID s
 	if err := requireAdmin(c); err != nil {
 		return SettlementDue{}, err
 	}
-	now := s.now().UTC()
+	now := s.now()
 	due := SettlementDue{PeriodEnd: now.Add(-ReversalWindow)}
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error

@@ -27,7 +27,7 @@ func (s *Service) CreateShop(ctx context.Context, c identity.Caller, shop Shop) 
 	}
 	shop.ID = ids.New("shp")
 	shop.Active = true
-	shop.Created = s.now().UTC()
+	shop.Created = s.now()
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := refuseDuplicateShop(ctx, tx, shop); err != nil {
 			return err

@@ -216,7 +216,7 @@ type OpenCampaign struct {
 
 // OpenStats computes the open data for every campaign past its draft.
 func (s *Service) OpenStats(ctx context.Context) (OpenData, error) {
-	od := OpenData{Licence: OpenLicence, LicenceURL: "https://creativecommons.org/licenses/by/4.0/", Publisher: s.publisher, GeneratedAt: s.now().UTC().Truncate(time.Second), Campaigns: []OpenCampaign{}}
+	od := OpenData{Licence: OpenLicence, LicenceURL: "https://creativecommons.org/licenses/by/4.0/", Publisher: s.publisher, GeneratedAt: s.now().Truncate(time.Second), Campaigns: []OpenCampaign{}}
 	err := s.store.View(ctx, func(tx Tx) error {
 		camps, err := tx.ListCampaigns(ctx, []string{StatusOpen, StatusPaused, StatusClosed})
 		if err != nil {

@@ -55,7 +55,7 @@ func (s *Service) LatestCheck(ctx context.Context, maxAge time.Duration) (Checke
 	ch := s.checks.flight.DoChan("check", func() (any, error) {
 		// To the microsecond, as the databases keep it: the time a hub
 		// reads back is the time the hub that ran the check gave.
-		at := s.now().UTC().Truncate(time.Microsecond)
+		at := s.now()
 		runCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), checkTimeout)
 		defer cancel()
 		c, err := s.Check(runCtx)
@@ -146,7 +146,7 @@ func (s *Service) RunChecks(ctx context.Context, every time.Duration) {
 	defer t.Stop()
 	var mine time.Time // when the last check this loop ran started
 	for {
-		asked := s.now().UTC().Truncate(time.Microsecond)
+		asked := s.now()
 		c, err := s.LatestCheck(ctx, every)
 		if err == nil && !mine.IsZero() && c.At.Equal(mine) {
 			c, err = s.LatestCheck(ctx, 0)

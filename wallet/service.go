@@ -25,7 +25,7 @@ type Store interface {
 type Service struct {
 	store Store
 	log   *slog.Logger
-	now   func() time.Time
+	clock func() time.Time
 
 	mu          sync.RWMutex
 	sources     map[string]ItemSource
@@ -39,8 +39,14 @@ func NewService(store Store, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: store, log: log, now: time.Now, sources: map[string]ItemSource{}}
+	return &Service{store: store, log: log, clock: time.Now, sources: map[string]ItemSource{}}
 }
+
+// now is the time the service reads and stamps on its records: the
+// clock's, in UTC and to the microsecond, as both stores keep it, so that
+// the time an answer gives for a record is the one every later read of it
+// gives.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 // RegisterItems adds the source of one kind of wallet item.
 func (s *Service) RegisterItems(kind string, src ItemSource) {
