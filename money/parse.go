@@ -129,7 +129,7 @@ func number(s, in string) (uint64, error) {
 		// English one who wrote three decimals; with four or more digits
 		// before it, or only zeros, the separator cannot group thousands.
 		if len(frac) == 3 && len(whole) <= 3 && strings.Trim(whole, "0") != "" {
-			return 0, fail(ErrAmbiguous, in, "%s is ambiguous: a thousands separator to some readers, three decimals to others. Write the cents too (1.000,00) or no separator (1000).")
+			return 0, fail(ErrAmbiguous, in, "%s is ambiguous: a thousands separator to some readers, three decimals to others. Cents have at most two digits; write thousands without a separator (1000) or with the cents (1.000,00).")
 		}
 	case dots > 1:
 		thousands = "."

@@ -380,7 +380,7 @@ func TestBikeAdminRefusesBadInput(t *testing.T) {
 	}{
 		{"fraction of a cent", "/admin/bikes/pricing-plans", plan("1,5055", "0,10"), "unlock", "frazioni di centesimo"},
 		{"negative unlock", "/admin/bikes/pricing-plans", plan("-1", "0,10"), "unlock", "non può essere negativo"},
-		{"thousand or three decimals", "/admin/bikes/pricing-plans", plan("1,505", "0,10"), "unlock", "Potrebbe essere mille euro"},
+		{"thousand or three decimals", "/admin/bikes/pricing-plans", plan("1,505", "0,10"), "unlock", "I centesimi hanno al massimo due cifre"},
 		{"unlock over the cap", "/admin/bikes/pricing-plans", plan("600", "0,10"), "unlock", "da 0 a 500,00"},
 		{"negative rate", "/admin/bikes/pricing-plans", plan("1", "−0,10"), "seg_rate_0", "non può essere negativo"},
 		{"rate with a fraction", "/admin/bikes/pricing-plans", plan("1", "0,001"), "seg_rate_0", "frazioni di centesimo"},

@@ -77,7 +77,8 @@ func testTopUpPage(t *testing.T, engine string) {
 		{"dieci", "Scrivi un importo in euro"},
 		{"12,5055", "al massimo due decimali"},
 		{"-5", "non può essere negativo"},
-		{"1.000", "si può leggere in due modi"},
+		{"1.000", "scrivi le migliaia senza separatore (1000)"},
+		{"12,505", "I centesimi hanno al massimo due cifre"},
 		{"", "Scegli un importo o scrivine uno."},
 	} {
 		res, body := pc.Post("/wallet/topup", url.Values{"csrf_token": {csrf}, "key": {key}, "preset": {"other"}, "amount": {c.typed}})
