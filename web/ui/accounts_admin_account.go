@@ -200,6 +200,10 @@ type adminAccountPage struct {
 	RolesForm *grantsForm
 	// Done is the catalogue key of what was just done, or "".
 	Done string
+	// OIDC: people sign in with SPID/CIE on this hub, so the page says
+	// whether the account is connected to an identity, as it does for an
+	// account that is (a provider since removed).
+	OIDC bool
 }
 
 // accountDone are the confirmations a redirect may ask the page to show.
@@ -230,7 +234,8 @@ func (s *accountAdminPages) renderAccount(w http.ResponseWriter, r *http.Request
 		form = newGrantsForm(cat, a.Grants)
 	}
 	form.Own = a.ID == c.AccountID
-	page := adminAccountPage{AccountReview: a, Grants: cat.labels(a.Grants), Own: form.Own, RolesForm: form, Done: accountDone[r.URL.Query().Get("done")]}
+	page := adminAccountPage{AccountReview: a, Grants: cat.labels(a.Grants), Own: form.Own, RolesForm: form, Done: accountDone[r.URL.Query().Get("done")],
+		OIDC: s.oidcLabel != ""}
 	s.render(w, r, status, "accounts_admin_account", "admin", page)
 }
 

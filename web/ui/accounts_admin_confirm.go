@@ -61,6 +61,9 @@ func (s *accountAdminPages) confirmDisabled(w http.ResponseWriter, r *http.Reque
 		p.Action = accountURL(a.ID, "") + "/disable"
 	} else {
 		p.Heading, p.Lead, p.Button = l.T("accadmin.enable.heading", a.Name), l.T("accadmin.enable.lead"), l.T("accadmin.enable.button")
+		if s.oidcLabel != "" {
+			p.Lead = l.T("accadmin.enable.lead_oidc", s.oidcLabel)
+		}
 		p.Action = accountURL(a.ID, "") + "/enable"
 	}
 	s.renderConfirm(w, r, "admin", p)

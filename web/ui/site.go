@@ -41,10 +41,17 @@ func sitePageAt(path string) sitePage {
 	panic("web/ui: no visitor page at " + path)
 }
 
+// sitePageData is what a visitor page reads of the hub's configuration.
+type sitePageData struct {
+	// OIDCLabel names the SPID/CIE button; empty: people sign in with a
+	// password only, and the help says nothing of SPID/CIE.
+	OIDCLabel string
+}
+
 // sitePageHandler renders one visitor page.
 func (s *site) sitePageHandler(p sitePage) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		s.render(w, r, http.StatusOK, p.View, p.Nav, nil)
+		s.render(w, r, http.StatusOK, p.View, p.Nav, sitePageData{OIDCLabel: s.oidcLabel})
 	}
 }
 
