@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -304,7 +305,9 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 	if apperr.Has(err, apperr.InsufficientFunds) && page.NeedCents > 0 {
 		page.Error = l.T("mobility.credit_short", money.Cents(page.BalanceCents).Format(l.Lang), money.Cents(page.NeedCents).Format(l.Lang))
 	}
-	s.render(w, r, httpx.StatusFor(err), "mobility_station", "bikes", page)
+	// The station's page again, whose language switch returns there, not
+	// to the list of stations above /bikes/unlock.
+	s.render(w, withFormPage(r, "/bikes/stations/"+url.PathEscape(stationID)), httpx.StatusFor(err), "mobility_station", "bikes", page)
 }
 
 type bikeRidePage struct {

@@ -156,6 +156,9 @@ func (s *bikePages) handleBikeReport(w http.ResponseWriter, r *http.Request, c i
 		return
 	}
 	l := s.locale(r)
+	// The page the form was on comes back, and its language switch
+	// returns there, not to the list of stations above /bikes/reports.
+	r = withFormPage(r, back)
 	if field, ok := faultField[apperr.ReasonOf(err)]; ok {
 		f.Errors = map[string]string{field: l.ErrorText(err)}
 	} else {

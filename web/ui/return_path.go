@@ -16,7 +16,9 @@ import (
 // handler redirects there with 303, so the browser asks for it with GET. A
 // page that answered a GET is itself; a page that answered a form post (a
 // confirmation, a form refused and shown again, an error) has an address
-// that may take POST only, so it names the page the form was on instead:
+// that may take POST only, so it names the page the form was on instead
+// (a page whose session the post ended, the goodbye after an account's
+// erasure, names the home page: the form's page needs the session):
 //
 //  1. the Referer, when it is this site's page (Referrer-Policy is
 //     same-origin) at another address than the post's and it answers GET;
@@ -51,6 +53,9 @@ func withFormPage(r *http.Request, page string) *http.Request {
 func (s *site) returnPath(r *http.Request) string {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return r.URL.RequestURI()
+	}
+	if out, _ := r.Context().Value(signedOutKey{}).(bool); out {
+		return "/"
 	}
 	if ref, ok := s.sameSiteReferer(r); ok && s.answersGet(r, ref) {
 		return ref

@@ -125,7 +125,10 @@ func (s *homePages) merchantScan(r *http.Request, c identity.Caller, page *scann
 }
 
 // showScanResult renders the scanner page with res, answering status: the
-// site's scanPage, which the endpoints answer a plain form post with.
+// site's scanPage, which the endpoints answer a plain form post with. Its
+// language switch returns to the scanner the form was on, whose address is
+// not above the endpoint's (/staff/vouchers/redeem,
+// /staff/tickets/check-in).
 func (s *homePages) showScanResult(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, performance string, res *scanResult) {
 	page, err := s.scannerPageFor(r, c, performance)
 	if err != nil {
@@ -133,5 +136,24 @@ func (s *homePages) showScanResult(w http.ResponseWriter, r *http.Request, c ide
 		return
 	}
 	page.Result = res
-	s.render(w, r, status, "scanner", "scan", page)
+	s.render(w, withFormPage(r, scannerAddress(r, page)), status, "scanner", "scan", page)
+}
+
+// scannerAddress is the scanner page as page shows it: for the door's
+// chosen performance, or the door of staff who also work a till; for the
+// shop the till's form named.
+func scannerAddress(r *http.Request, page scannerPage) string {
+	q := url.Values{}
+	switch {
+	case page.Role == string(identity.RoleDoor) && page.Door != nil && page.Door.Chosen != nil:
+		q.Set("performance", page.Door.Chosen.ID)
+	case page.Role == string(identity.RoleDoor) && page.Other != "":
+		q.Set("for", "door")
+	case page.Role == string(identity.RoleMerchant) && r.URL.Query().Get("shop") != "":
+		q.Set("shop", r.URL.Query().Get("shop"))
+	}
+	if len(q) == 0 {
+		return "/staff/scan"
+	}
+	return "/staff/scan?" + q.Encode()
 }
