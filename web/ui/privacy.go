@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -36,6 +37,11 @@ type privacyPage struct {
 	// ConfirmEmail is the address the person typed to confirm, kept when
 	// the form comes back.
 	ConfirmEmail string
+	// Tickets: the hub sells theatre tickets, which stay valid after the
+	// erasure; TicketsEmailed: their receipts reach this person by e-mail
+	// (an SMTP server sends them, and the person has an address), so the
+	// page points to the receipts, else to the codes in the wallet.
+	Tickets, TicketsEmailed bool
 }
 
 // creditChoices maps the form's values to cardpay's choices.
@@ -44,6 +50,13 @@ var creditChoices = map[string]string{"cards": cardpay.CreditToCards, "city": ca
 // privacyPage reads what erasure would do with the caller's credit.
 func (s *homePages) privacyPage(r *http.Request, c identity.Caller) (privacyPage, error) {
 	p := privacyPage{CanDelete: s.erasure != nil, Choice: r.PostFormValue("credit"), ConfirmEmail: r.PostFormValue("confirm_email")}
+	if s.theatre != nil {
+		emailed, err := s.theatre.emailsTickets(r.Context(), c)
+		if err != nil {
+			return p, fmt.Errorf("ask whether tickets are e-mailed: %w", err)
+		}
+		p.Tickets, p.TicketsEmailed = true, emailed
+	}
 	if s.erasure == nil {
 		return p, nil
 	}
