@@ -139,7 +139,8 @@ func (s *Service) Stations(ctx context.Context, c identity.Caller) ([]Station, e
 // DeleteStation removes a station and its live state, so a station created
 // again under the same id starts from its next status, and its broker
 // credential. NotFound if missing; Conflict (station_in_use) while it is in
-// use (stationInUse); Unavailable when the broker (Mosquitto) does not drop
+// use, or (dock_reports_open) while riders' reports of its docks are open
+// (stationInUse); Unavailable when the broker (Mosquitto) does not drop
 // the station's account, and then nothing is deleted: a station deleted
 // in the hub whose login still worked at the broker could still publish.
 func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id string) error {
@@ -148,9 +149,10 @@ func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id strin
 	}
 	accounts, _ := s.brokerAccounts()
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		// Locked first: an unlock starting a ride here meanwhile has
-		// either committed its ride, which the check then sees, or
-		// waits and then finds no station.
+		// Locked first: an unlock starting a ride here, or a rider
+		// reporting one of its docks, meanwhile has either committed
+		// its ride or report, which the check then sees, or waits and
+		// then finds no station.
 		if _, err := tx.LockStation(ctx, id); err != nil {
 			return err
 		}
@@ -179,7 +181,8 @@ func (s *Service) DeleteStation(ctx context.Context, c identity.Caller, id strin
 // stationInUse refuses to delete a station that is in use: one with bikes
 // in its docks, as it last reported (riders would see bikes where there is
 // no station), or one where any ride started or ended, open or past (the
-// rides keep referring to it; closing it stops the unlocks instead). Its
+// rides keep referring to it; closing it stops the unlocks instead); and
+// one with riders' reports of its docks still open (dock_reports_open). Its
 // state is locked against telemetry while it is read, so a bike docking
 // meanwhile is seen. Its broker credential alone does not keep it: it goes
 // with the station.
@@ -201,6 +204,22 @@ func stationInUse(ctx context.Context, tx Tx, id string) error {
 	if ridden {
 		return apperr.R(apperr.Conflict, "station_in_use",
 			"Rides started or ended at station %s and keep referring to it: close it instead.", id)
+	}
+	// A rider's open report of a dock would outlive the dock: the
+	// operators' list would send them to a station that is not there,
+	// and the report would count against the rider's limit until
+	// someone resolved it blind. Resolving it is the operator's word
+	// on the fault (fixed, or gone with the station), which the hub
+	// cannot give for them: closing the reports itself would tell the
+	// riders their faults were dealt with, as with bikes in its docks
+	// the delete waits for a person to act first.
+	n, err := tx.OpenDockReportsAt(ctx, id)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return apperr.R(apperr.Conflict, "dock_reports_open",
+			"Riders' reports of faulty docks at station %s are still open (%d): resolve them first.", id, n)
 	}
 	return nil
 }

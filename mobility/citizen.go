@@ -56,6 +56,10 @@ type CitizenTx interface {
 	// ReportsBy lists the account's citizen reports, open and resolved,
 	// newest first, at most limit.
 	ReportsBy(ctx context.Context, accountID string, limit int) ([]Incident, error)
+	// OpenDockReportsAt counts the unresolved citizen reports of the
+	// station's docks, whoever made them (an erased citizen's included):
+	// DeleteStation refuses to delete the station while there are any.
+	OpenDockReportsAt(ctx context.Context, stationID string) (int, error)
 }
 
 // SetFavourite marks (on) or unmarks a station as one of the caller's
@@ -151,7 +155,19 @@ var errReportRaced = errors.New("an open report of the same bike or dock was fil
 // the account who.
 func (s *Service) reportFault(ctx context.Context, who string, r FaultReport) (inc Incident, created bool, err error) {
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		st, err := tx.Station(ctx, r.StationID)
+		// A dock's report holds its station until it commits: a delete
+		// of the station, refused while its docks have open reports
+		// (DeleteStation), either waits for this report and sees it, or
+		// is seen here as done (no_station). Never an open report of a
+		// dock of a deleted station, which no operator could go and fix
+		// and which would count against the rider's limit for good. A
+		// bike's report is of the bike, which the station's delete
+		// leaves, and holds nothing.
+		read := tx.Station
+		if r.Target == TargetDock {
+			read = tx.ShareStation
+		}
+		st, err := read(ctx, r.StationID)
 		if err != nil {
 			return err
 		}

@@ -44,6 +44,13 @@ type Tx interface {
 	// starts a ride at (UnlockReader), so a delete that locked it first
 	// sees each ride started there, or the unlock finds no station.
 	LockStation(ctx context.Context, id string) (Station, error)
+	// ShareStation is Station, the row then held until the transaction
+	// ends with a lock that only LockStation waits for (nothing another
+	// report, an unlock or an edit of its open flag takes): a rider's
+	// report of a dock holds its station so, and a delete that locked it
+	// first sees each report of its docks, or the report finds no
+	// station.
+	ShareStation(ctx context.Context, id string) (Station, error)
 	Stations(ctx context.Context) ([]Station, error)
 	// StationHasRides reports whether any ride, whatever its status,
 	// started or ended at the station.

@@ -243,3 +243,59 @@ func TestUpgradeOpenBikeReportsAtTwoStations(t *testing.T) {
 		})
 	}
 }
+
+// A database from before 1038 may hold open reports of docks of stations
+// deleted since, which no operator can find and which count against their
+// riders' limits. The migration resolves them (by "system", their words
+// kept) and leaves alone the open dock reports of stations that exist, an
+// open bike report that went to a deleted station (it is of the bike), and
+// reports already resolved; an erased rider's open report of a gone dock
+// (reported by nobody) is resolved too.
+func TestUpgradeResolvesDockReportsOfDeletedStations(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			db := openRaw(t, engine)
+			// Back to before 1038.
+			db.exec(`DELETE FROM schema_migrations WHERE version = 1038`)
+			open := "TRUE"
+			if engine == "sqlite" {
+				open = "1"
+			}
+			db.exec(`INSERT INTO mobility_stations (id, name_it, name_en, lat, lon, capacity, open, created_at, updated_at)
+				VALUES ('st-here', 'Qui', '', 41.13, 14.78, 4, ` + open + `, ` + db.at(0) + `, ` + db.at(0) + `)`)
+			for _, r := range []struct {
+				id, by, station, bike string
+				dock                  int
+				resolvedBy            string
+			}{
+				{"inc_1", "acc_anna", "st-gone", "", 1, ""},
+				{"inc_2", "acc_anna", "st-here", "", 1, ""},
+				{"inc_3", "acc_bruno", "st-gone", "b1", 0, ""},
+				{"inc_4", "acc_bruno", "st-gone", "", 2, "acc_op"},
+				{"inc_5", "", "st-gone", "", 3, ""},
+			} {
+				resolved := "NULL"
+				if r.resolvedBy != "" {
+					resolved = db.at(100)
+				}
+				db.exec(`INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description)
+					VALUES ('` + r.id + `', 'citizen_report', '` + r.station + `', '` + r.id + `', '` + r.bike + `', ` + strconv.Itoa(r.dock) + `, ` + db.at(1) + `, ` + resolved + `, '` + r.resolvedBy + `', '` + r.by + `', 'rotta')`)
+			}
+
+			if err := db.migrate(); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+
+			want := []string{"inc_1 system", "inc_2 open", "inc_3 open", "inc_4 acc_op", "inc_5 system"}
+			got := db.rows(`SELECT id || ' ' || CASE WHEN resolved_at IS NULL THEN 'open' ELSE resolved_by END FROM mobility_incidents ORDER BY id`)
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("reports after the upgrade:\n got %q\nwant %q", got, want)
+			}
+			if got := db.rows(`SELECT description FROM mobility_incidents WHERE id = 'inc_1'`); len(got) != 1 || got[0] != "rotta" {
+				t.Errorf("the resolved report's words: %q", got)
+			}
+		})
+	}
+}

@@ -83,3 +83,6 @@ var CountPendingPhotosSQL = countPendingPhotosSQL
 // OrdersOfSQL is the statements of ListOrders: the first page's, then the
 // page's after a cursor.
 var OrdersOfSQL = [2]string{ordersOfSQL.first, ordersOfSQL.after}
+
+// OpenDockReportsAtSQL is the statement of OpenDockReportsAt.
+const OpenDockReportsAtSQL = openDockReportsAtSQL

@@ -165,6 +165,16 @@ func (tx *Tx) LockStation(ctx context.Context, id string) (mobility.Station, err
 	return s, wrap("lock station", err)
 }
 
+// ShareStation implements mobility.Tx: FOR KEY SHARE, which only
+// LockStation's FOR UPDATE waits for, as an unlock holds it (UnlockPlace).
+func (tx *Tx) ShareStation(ctx context.Context, id string) (mobility.Station, error) {
+	s, err := scanStation(tx.q.QueryRow(ctx, `SELECT `+stationCols+` FROM mobility_stations WHERE id = $1 FOR KEY SHARE`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
+	}
+	return s, wrap("hold station", err)
+}
+
 // StationHasRides implements mobility.Tx. No index serves it: it runs
 // when an admin deletes a station, and an index of rides by station would
 // cost every unlock and every ride's end instead.

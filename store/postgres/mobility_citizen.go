@@ -59,3 +59,17 @@ func (tx *Tx) ReportsBy(ctx context.Context, accountID string, limit int) ([]mob
 		WHERE reported_by = $1 AND reported_by <> '' ORDER BY raised_at DESC, id DESC LIMIT $2`, accountID, limit)
 	return collectIncidents(rows, err, "list reports")
 }
+
+// openDockReportsAtSQL counts a station's open dock reports among its
+// citizens' reports, read by the incidents' unique index on (kind,
+// station_id, request_id): as many rows as the station has had reports,
+// whatever the rest of the table holds.
+const openDockReportsAtSQL = `SELECT count(*) FROM mobility_incidents
+	WHERE station_id = $1 AND kind = 'citizen_report' AND resolved_at IS NULL AND bike_id = ''`
+
+// OpenDockReportsAt implements mobility.Tx.
+func (tx *Tx) OpenDockReportsAt(ctx context.Context, stationID string) (int, error) {
+	var n int
+	err := tx.q.QueryRow(ctx, openDockReportsAtSQL, stationID).Scan(&n)
+	return n, wrap("count open dock reports", err)
+}

@@ -581,3 +581,37 @@ func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
 		}
 	}
 }
+
+// A station's delete counts the open reports of its docks from the
+// station's own incidents, read by the incidents' unique index on (kind,
+// station_id, request_id), not by a scan of every incident in the city:
+// so on the plan made for a station and on the statement's generic plan
+// alike, among 20,000 incidents at 500 stations, half of them citizens'
+// reports (bikes' and docks', most resolved), half the stations' own.
+func TestOpenDockReportsReadTheStationsIncidents(t *testing.T) {
+	ctx := context.Background()
+	db := openOneConn(t)
+	_, err := db.Pool().Exec(ctx, `INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description)
+			SELECT 'inc_plan' || lpad(g::text, 5, '0'), CASE WHEN g % 2 = 0 THEN 'citizen_report' ELSE 'bike_released_without_ride' END,
+				'st-' || (g % 500), 'req_plan' || g, CASE WHEN g % 4 = 0 THEN 'b' || g ELSE '' END, 1 + g % 8,
+				now() - g * interval '1 minute', CASE WHEN g % 10 < 8 THEN now() END, CASE WHEN g % 10 < 8 THEN 'acc_op' ELSE '' END,
+				CASE WHEN g % 2 = 0 THEN 'acc_plan' || g ELSE '' END, 'rotta'
+			FROM generate_series(1, 20000) g;
+		ANALYZE mobility_incidents`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	for what, plan := range map[string]string{
+		"planned for its station": explain(t, conn, postgres.OpenDockReportsAtSQL, "st-2"),
+		"generic plan":            genericPlan(t, conn, postgres.OpenDockReportsAtSQL, "'st-2'"),
+	} {
+		if !strings.Contains(plan, "mobility_incidents_request") || strings.Contains(plan, "Seq Scan") {
+			t.Errorf("a station's open dock reports, %s: not read by the station's incidents in mobility_incidents_request:\n%s", what, plan)
+		}
+	}
+}

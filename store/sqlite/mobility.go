@@ -165,6 +165,12 @@ func (tx *Tx) LockStation(ctx context.Context, id string) (mobility.Station, err
 	return tx.Station(ctx, id)
 }
 
+// ShareStation implements mobility.Tx: Station, since a write
+// transaction here holds the only writer.
+func (tx *Tx) ShareStation(ctx context.Context, id string) (mobility.Station, error) {
+	return tx.Station(ctx, id)
+}
+
 // StationHasRides implements mobility.Tx. No index serves it: it runs
 // when an admin deletes a station, and an index of rides by station would
 // cost every unlock and every ride's end instead.

@@ -54,3 +54,17 @@ func (tx *Tx) ReportsBy(ctx context.Context, accountID string, limit int) ([]mob
 	out, err := collect(rows, err, scanIncident)
 	return out, wrap("list reports", err)
 }
+
+// openDockReportsAtSQL counts a station's open dock reports among its
+// citizens' reports, read by the incidents' unique index on (kind,
+// station_id, request_id): as many rows as the station has had reports,
+// whatever the rest of the table holds.
+const openDockReportsAtSQL = `SELECT count(*) FROM mobility_incidents
+	WHERE station_id = ? AND kind = 'citizen_report' AND resolved_at IS NULL AND bike_id = ''`
+
+// OpenDockReportsAt implements mobility.Tx.
+func (tx *Tx) OpenDockReportsAt(ctx context.Context, stationID string) (int, error) {
+	var n int
+	err := tx.q.QueryRowContext(ctx, openDockReportsAtSQL, stationID).Scan(&n)
+	return n, wrap("count open dock reports", err)
+}

@@ -468,7 +468,9 @@ func openAPIOperations() []apiOperation {
 	stations[1].ok = []apiResponse{{status: 201, desc: "Registered.", schema: "RegisteredStation", headers: []string{"Location"}}}
 	stations[3].desc += " 409 (capacity_below_docked, naming how many) for a capacity below the number of bikes the station holds, as it last reported; 409 (docks_hold_bikes, naming the docks) for a capacity the bikes fit in but below a dock that holds one: the docks above the capacity are hidden from riders and the open data, so move the bikes first."
 	stations[3].errs = []int{400, 401, 403, 404, 409}
-	stations[4].desc += " Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead."
+	stations[4].desc += " Its broker credential goes with it. 409 (station_in_use) while bikes are in its docks, as it last reported, or once any ride started or ended there (the rides keep referring to it): close it instead. " +
+		"409 (dock_reports_open, naming how many) while riders' fault reports of its docks are open, whoever made them: resolve them first (POST /api/v1/operator/mobility/incidents/{id}/resolve), once the dock is fixed or because it goes with the station; " +
+		"a report of one of its docks filed while the delete runs is either seen by it (409) or finds the station gone (404 no_station), never left open at a deleted station. A report of a bike does not keep the station: it is of the bike."
 	ops = append(ops, stations...)
 	bikes := catalogueOps("bikes", "bikes", "Bike", "bike", "bike", "by id, the code on the frame, character by character (b-2, b1, b_3)",
 		"400 unknown_vehicle_type for a vehicle type that does not exist, missing_field without active (an explicit null too).")
