@@ -569,6 +569,17 @@ type bikeAdminDeletePage struct {
 	// InUse: the object cannot be deleted now (Problem says why), and the
 	// page offers no delete.
 	InUse bool
+	// Reports: what keeps it is riders' open reports of its docks, and
+	// the page leads to the reported faults, where they are resolved.
+	Reports bool
+}
+
+// deleteRefused reports whether a delete's refusal (its reason) keeps the
+// object for as long as something about it lasts, which a second press
+// would not change: the page then offers no delete. Other conflicts (the
+// broker not answering) may pass, and the page offers the delete again.
+func deleteRefused(reason string) bool {
+	return strings.HasSuffix(reason, "_in_use") || reason == "bike_on_ride" || reason == "dock_reports_open"
 }
 
 // deleteRefusal is why the vehicle type or plan id cannot be deleted now
@@ -664,8 +675,9 @@ func (s *bikeAdminPages) bikeAdminDelete(k bikeAdminKind) pageHandler {
 			}
 			// In use (taken into use since the page was drawn): the page
 			// says why and offers no delete that would be refused again.
-			inUse := strings.HasSuffix(apperr.ReasonOf(err), "_in_use") || apperr.ReasonOf(err) == "bike_on_ride"
-			s.render(w, r, http.StatusConflict, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name, Problem: msg, InUse: inUse})
+			reason := apperr.ReasonOf(err)
+			s.render(w, r, http.StatusConflict, "mobility_admin_delete", "admin", bikeAdminDeletePage{Kind: k.key, Base: k.base(), ID: id, Name: name, Problem: msg,
+				InUse: deleteRefused(reason), Reports: reason == "dock_reports_open"})
 			return
 		}
 		http.Redirect(w, r, k.base()+"?deleted="+url.QueryEscape(id), http.StatusSeeOther)
