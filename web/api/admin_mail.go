@@ -55,6 +55,9 @@ func (h *mailHandler) handleAPIAdminMailList(w http.ResponseWriter, r *http.Requ
 		return
 	}
 	cursor, limit, err := httpx.PageQuery(r, 50, outbox.MaxPage)
+	if err == nil {
+		err = httpx.Once(r.URL.Query(), "state")
+	}
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -129,6 +129,11 @@ func (h *mobilityHandler) handleAPIMobilityRides(w http.ResponseWriter, r *http.
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
+	// The history's place, as every paged list's, is given once.
+	if err := httpx.Once(r.URL.Query(), "before"); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	var before time.Time
 	if b := r.URL.Query().Get("before"); b != "" {
 		if before, err = time.Parse(time.RFC3339Nano, b); err != nil {

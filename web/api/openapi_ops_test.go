@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,24 @@ type apiParam struct {
 
 func query(name, desc string, schema *obj) apiParam {
 	return apiParam{name: name, in: "query", desc: desc, schema: schema}
+}
+
+// givenOnce ends what is said of a list's single-valued query parameter
+// (its cursor, its page size, a filter that takes one value): repeated,
+// alike or not, it is refused rather than read for its first value.
+const givenOnce = " Given more than once, 400 (duplicate_field)."
+
+// onceQuery is a list's single-valued query parameter.
+func onceQuery(name, desc string, schema *obj) apiParam {
+	return query(name, desc+givenOnce, schema)
+}
+
+// limitOf is the page size of a list: 1 to most, def when absent; more
+// says what else holds for it ("" or a sentence's start, "the CSV's first
+// page; ").
+func limitOf(def, most int, more string) apiParam {
+	return onceQuery("limit", fmt.Sprintf("Page size, 1 to %d (default %d); %sanother value is 400 (bad_limit).", most, def, more),
+		newObj("type", "integer", "minimum", 1, "maximum", most))
 }
 
 type apiResponse struct {
@@ -66,10 +85,10 @@ var (
 	operator = []identity.Role{identity.RoleOperator, identity.RoleAdmin}
 
 	shopQuery    = query("shop", "For staff of several shops: which of their shops (default: their only one; staff of several who leave it out get 400 shop_required, as does anyone who gives it twice, even alike: nothing is done for either shop). A shop the caller is not staff of is 403 (not_your_shop).", str())
-	limitQuery   = query("limit", "Page size, 1 to 100 (default 20); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", wallet.MaxPage))
-	cursorQuery  = query("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor).", str())
-	voucherLimit = query("limit", "Page size, 1 to 200 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxPage))
-	formatQuery  = query("format", "csv for the CSV export (also with an Accept that weighs text/csv above application/json, each by its most specific range: text/csv, text/* or */*); another value is 400 (reason bad_format).", newObj("type", "string", "enum", []string{"csv"}))
+	limitQuery   = limitOf(20, wallet.MaxPage, "")
+	cursorQuery  = onceQuery("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor).", str())
+	voucherLimit = limitOf(vouchers.DefaultPage, vouchers.MaxPage, "")
+	formatQuery  = onceQuery("format", "csv for the CSV export (also with an Accept that weighs text/csv above application/json, each by its most specific range: text/csv, text/* or */*); another value is 400 (reason bad_format).", newObj("type", "string", "enum", []string{"csv"}))
 	csvStatement = apiResponse{status: 200, desc: "The statement as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}
 )
 
@@ -211,12 +230,12 @@ func openAPIOperations() []apiOperation {
 		{method: "GET", path: "/api/v1/admin/accounts", id: "adminListAccounts", tag: "identity", summary: "Find accounts, newest first", auth: "roles", roles: admin,
 			desc: "Every filter given must match. Pages follow each other by next_cursor. 400 (bad_cursor) for a cursor that is no account id, so none the list gave.",
 			query: []apiParam{
-				query("q", "Part of the e-mail address or of the name (any case), or a whole account id or fiscal code; over "+strconv.Itoa(identity.MaxAccountSearchLen)+" characters is 400 (bad_search).", newObj("type", "string", "maxLength", identity.MaxAccountSearchLen)),
-				query("role", "Accounts holding this role (another is 400 bad_role).", newObj("type", "string", "enum", rolesOf(identity.Roles))),
-				query("scope", "With a scoped role (merchant_staff, door_staff, city_staff): accounts holding it for this shop, venue or office; without one, 400 (bad_scope).", str()),
-				query("state", "Accounts in this state: active, unverified (address never proved, no SPID/CIE identity), disabled, erased (another is 400 bad_state).", newObj("type", "string", "enum", accountStates())),
+				onceQuery("q", "Part of the e-mail address or of the name (any case), or a whole account id or fiscal code; over "+strconv.Itoa(identity.MaxAccountSearchLen)+" characters is 400 (bad_search).", newObj("type", "string", "maxLength", identity.MaxAccountSearchLen)),
+				onceQuery("role", "Accounts holding this role (another is 400 bad_role).", newObj("type", "string", "enum", rolesOf(identity.Roles))),
+				onceQuery("scope", "With a scoped role (merchant_staff, door_staff, city_staff): accounts holding it for this shop, venue or office; without one, 400 (bad_scope).", str()),
+				onceQuery("state", "Accounts in this state: active, unverified (address never proved, no SPID/CIE identity), disabled, erased (another is 400 bad_state).", newObj("type", "string", "enum", accountStates())),
 				cursorQuery,
-				query("limit", "Page size, 1 to 100 (default 25); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", identity.MaxAccountPage)),
+				limitOf(identity.DefaultAccountPage, identity.MaxAccountPage, ""),
 			},
 			ok: []apiResponse{{status: 200, desc: "A page of accounts.", schema: "AccountPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/accounts", id: "adminCreateAccount", tag: "identity", summary: "Create an account with grants", auth: "roles", roles: admin,
@@ -261,13 +280,13 @@ func openAPIOperations() []apiOperation {
 
 		{method: "GET", path: "/api/v1/admin/payments/events", id: "adminListPaymentEvents", tag: "wallet", summary: "Stripe events kept for an operator", auth: "roles", roles: admin,
 			desc:  "Events the hub recorded instead of applying, newest first, a page at a time (pass next_cursor as cursor for the next; total counts them all): payments it did not create (unmatched_payment), foreign currencies, refusals. " + badCursor + "such event. Only routed when card payments are configured.",
-			query: []apiParam{cursorQuery, query("limit", "Page size, 1 to 200 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", cardpay.MaxAttentionPage))},
+			query: []apiParam{cursorQuery, limitOf(cardpay.DefaultAttentionPage, cardpay.MaxAttentionPage, "")},
 			ok:    []apiResponse{{status: 200, desc: "A page of events.", schema: "PaymentEvents"}}, errs: []int{400, 401, 403}},
 
 		// The e-mail outbox.
 		{method: "GET", path: "/api/v1/admin/mail", id: "adminListMail", tag: "mail", summary: "The e-mail outbox", auth: "roles", roles: admin,
 			desc:  "Every e-mail the hub wrote, newest first, with its state, attempts and last error. With no SMTP server configured, e-mails stay pending here. Pages follow each other by next_cursor; 400 (bad_cursor) for a cursor that is no e-mail id, so none the list gave.",
-			query: []apiParam{query("state", "Only e-mails in this state (another is 400 bad_state).", newObj("type", "string", "enum", mail.States)), cursorQuery, query("limit", "Page size, 1 to 100 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", outbox.MaxPage))},
+			query: []apiParam{onceQuery("state", "Only e-mails in this state (another is 400 bad_state).", newObj("type", "string", "enum", mail.States)), cursorQuery, limitOf(50, outbox.MaxPage, "")},
 			ok:    []apiResponse{{status: 200, desc: "A page of e-mails.", schema: "MailPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/mail/{id}", id: "adminGetMail", tag: "mail", summary: "One e-mail with its bodies", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "The e-mail.", schema: "MailMessage"}}, errs: []int{401, 403, 404}},
@@ -278,7 +297,7 @@ func openAPIOperations() []apiOperation {
 		// Vouchers: the city administrator.
 		{method: "GET", path: "/api/v1/admin/shops", id: "adminListShops", tag: "vouchers-admin", summary: "List shops", auth: "roles", roles: admin,
 			desc:  "By district, then name, a page at a time (pass next_cursor as cursor for the next; total counts every shop the filters select). " + badCursor + "shop.",
-			query: []apiParam{query("district", "Only this district.", str()), query("category", "Only this category.", str()), cursorQuery, voucherLimit},
+			query: []apiParam{onceQuery("district", "Only this district.", str()), onceQuery("category", "Only this category.", str()), cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of shops.", schema: "ShopPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/shops", id: "adminCreateShop", tag: "vouchers-admin", summary: "Register a shop", auth: "roles", roles: admin,
 			desc: shopFields + " 409 (shop_duplicate) for a shop of the same name at the same address.",
@@ -291,7 +310,7 @@ func openAPIOperations() []apiOperation {
 			body: "ShopRequest", ok: []apiResponse{{status: 200, desc: "The shop.", schema: "Shop"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/campaigns", id: "adminListCampaigns", tag: "vouchers-admin", summary: "List campaigns", auth: "roles", roles: admin,
 			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts every campaign of the status asked). " + badCursor + "campaign.",
-			query: []apiParam{query("status", "Only campaigns in this status (another value is 400 bad_status).", newObj("type", "string", "enum", campaignStatuses)), cursorQuery, voucherLimit},
+			query: []apiParam{onceQuery("status", "Only campaigns in this status (another value is 400 bad_status).", newObj("type", "string", "enum", campaignStatuses)), cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of campaigns.", schema: "CampaignPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/campaigns", id: "adminCreateCampaign", tag: "vouchers-admin", summary: "Create a draft campaign", auth: "roles", roles: admin,
 			desc: "The budget is funded from the city's at once. " + campaignFields + " 400 too for what is most likely a mistake: a validity already over (validity_over), a shop that does not exist (unknown_shop), a district or a category that no shop has (no_shop_in_district, no_shop_in_category; each is checked on its own, not that some shop has both).",
@@ -310,7 +329,7 @@ func openAPIOperations() []apiOperation {
 			ok:   []apiResponse{{status: 200, desc: "Uptake.", schema: "CampaignUptake"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/settlements", id: "adminListSettlements", tag: "vouchers-admin", summary: "List statements", auth: "roles", roles: admin,
 			desc:  "Newest first, a page at a time (pass next_cursor as cursor for the next; total counts every statement of the list). " + badCursor + "statement of the list (another shop's, with shop_id).",
-			query: []apiParam{query("shop_id", "Only this shop's.", str()), cursorQuery, voucherLimit},
+			query: []apiParam{onceQuery("shop_id", "Only this shop's.", str()), cursorQuery, voucherLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of statements.", schema: "SettlementPage"}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/settlements", id: "adminCloseSettlement", tag: "vouchers-admin", summary: "Close a shop's settlement period", auth: "roles", roles: admin,
 			desc:    "Redemptions still inside the reversal window are left for the next period. 400 (period_end) for a period_end that is not an RFC 3339 time, in the future or before 2000; 409 (nothing_to_settle) when the shop has no redemption to settle in the period. A replay of the Idempotency-Key answers the first settlement (Idempotent-Replayed: true); the same key with another body is 409.",
@@ -326,8 +345,8 @@ func openAPIOperations() []apiOperation {
 			ok: []apiResponse{{status: 200, desc: "The settlement.", schema: "Settlement", headers: []string{"Idempotent-Replayed"}}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/voucher-audit", id: "adminVoucherAudit", tag: "vouchers-admin", summary: "The voucher scheme's audit log", auth: "roles", roles: admin,
 			desc: "Oldest first. As JSON one page at a time; as CSV every entry from the cursor on, written a page at a time as it is read (a read that fails after the first page cuts the transfer off, so the file is never taken for the whole log).",
-			query: []apiParam{query("since", "Only entries at or after this RFC 3339 time (another text is 400, reason since).", newObj("type", "string", "format", "date-time")), query("shop_id", "Only this shop's.", str()),
-				cursorQuery, query("limit", "Page size, 1 to 1000 (default 1000); the CSV's first page; another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", vouchers.MaxAuditPage)), formatQuery},
+			query: []apiParam{onceQuery("since", "Only entries at or after this RFC 3339 time (another text is 400, reason since).", newObj("type", "string", "format", "date-time")), onceQuery("shop_id", "Only this shop's.", str()),
+				cursorQuery, limitOf(vouchers.MaxAuditPage, vouchers.MaxAuditPage, "the CSV's first page; "), formatQuery},
 			ok: []apiResponse{{status: 200, desc: "A page of audit entries.", schema: "AuditPage"},
 				{status: 200, desc: "The log as CSV (with ?format=csv or Accept: text/csv).", media: "text/csv"}}, errs: []int{400, 401, 403}},
 
@@ -416,8 +435,8 @@ func openAPIOperations() []apiOperation {
 			desc: "404 (no_ride) when the caller rides no bike.",
 			ok:   []apiResponse{{status: 200, desc: "The ride with its time and cost so far.", schema: "RideView"}}, errs: []int{401, 403, 404}},
 		{method: "GET", path: "/api/v1/mobility/rides", id: "listRides", tag: "mobility", summary: "The caller's rides, newest first", auth: "roles", roles: citizen,
-			query: []apiParam{query("before", "created_at of the last ride seen (RFC 3339).", newObj("type", "string", "format", "date-time")),
-				query("limit", "Page size, 1 to 100 (default 50); another value is 400 (bad_limit).", newObj("type", "integer", "minimum", 1, "maximum", 100))},
+			query: []apiParam{onceQuery("before", "created_at of the last ride seen (RFC 3339).", newObj("type", "string", "format", "date-time")),
+				limitOf(50, 100, "")},
 			ok: []apiResponse{{status: 200, desc: "Rides.", schema: listOf("rides", "RideView")}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/mobility/favourites", id: "listFavouriteStations", tag: "mobility", summary: "The caller's favourite stations", auth: "roles", roles: citizen,
 			ok: []apiResponse{{status: 200, desc: "Favourite stations.", schema: "FavouriteStations"}}, errs: []int{401, 403}},

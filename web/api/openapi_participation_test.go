@@ -63,18 +63,13 @@ func init() {
 	}
 }
 
-// givenOnce ends what is said of a participation list's single-valued
-// parameter: repeated, it is refused rather than read for its first value.
-const givenOnce = " Given more than once, 400 (duplicate_field)."
-
 var (
-	officeQuery   = query("office", "The office whose queue to list; staff of one office may leave it out."+givenOnce, str())
+	officeQuery   = onceQuery("office", "The office whose queue to list; staff of one office may leave it out.", str())
 	categoryQuery = query("category", "Only this category (repeatable; 400 unknown_category for one the catalogue lacks).", str())
 	statusQuery   = query("status", "Only this status (repeatable; 400 bad_status for another).", newObj("type", "string", "enum", participation.Statuses))
-	contradaQuery = query("contrada", "Only this contrada (400 unknown_contrada for one the catalogue lacks)."+givenOnce, str())
-	partCursor    = query("cursor", "next_cursor of the previous page; a cursor the list did not give is 400 (bad_cursor)."+givenOnce, str())
-	partLimit     = query("limit", "Page size, 1 to 1000 (default 50); another value is 400 (bad_limit)."+givenOnce, newObj("type", "integer", "minimum", 1, "maximum", participation.MaxListLimit))
-	commentLimit  = query("limit", fmt.Sprintf("Page size, 1 to %d (default %d); another value is 400 (bad_limit).", participation.MaxCommentPage, participation.DefaultCommentPage)+givenOnce, newObj("type", "integer", "minimum", 1, "maximum", participation.MaxCommentPage))
+	contradaQuery = onceQuery("contrada", "Only this contrada (400 unknown_contrada for one the catalogue lacks).", str())
+	partLimit     = limitOf(50, participation.MaxListLimit, "")
+	commentLimit  = limitOf(participation.DefaultCommentPage, participation.MaxCommentPage, "")
 	jpeg          = apiResponse{status: 200, desc: "The JPEG (re-encoded, without metadata).", media: "image/jpeg"}
 )
 
@@ -98,7 +93,7 @@ func participationOps() []apiOperation {
 			ok: []apiResponse{{status: 201, desc: "The report, open (or, replayed, the first one made with this Idempotency-Key).", schema: "Report", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409, 413, 503}},
 		{method: "GET", path: "/api/v1/reports", id: "listReports", tag: "reports", summary: "Reports as the public sees them, newest first", auth: "public",
 			desc:  "400 for a category (unknown_category), status (bad_status) or contrada (unknown_contrada) that does not exist; " + badCursor + "report.",
-			query: []apiParam{categoryQuery, statusQuery, contradaQuery, partCursor, partLimit},
+			query: []apiParam{categoryQuery, statusQuery, contradaQuery, cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of reports.", schema: pageOf("reports", "PublicReport")}}, errs: []int{400}},
 		{method: "GET", path: "/api/v1/reports/{id}", id: "getReport", tag: "reports", summary: "One report as the public sees it", auth: "public",
 			desc: "404 (report_not_found) for an unknown report.",
@@ -111,7 +106,7 @@ func participationOps() []apiOperation {
 			body: "ReasonRequest", ok: []apiResponse{{status: 200, desc: "The report, open again.", schema: "Report"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/me/reports", id: "listMyReports", tag: "reports", summary: "The caller's reports, newest first", auth: "bearer",
 			desc:  badCursor + "report.",
-			query: []apiParam{partCursor, partLimit},
+			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of reports.", schema: pageOf("reports", "Report")}}, errs: []int{400, 401}},
 		{method: "GET", path: "/api/v1/photos/{id}", id: "getReportPhoto", tag: "reports", summary: "A report's photo, with the caller's rights", auth: "bearer",
 			desc: "Approved photos to anyone signed in; pending or hidden ones to the reporter and the office's staff only (404 photo_not_found otherwise, as for an unknown photo). Not cached; the public copy of approved photos is /api/v1/open/photos/{id}.",
@@ -123,7 +118,7 @@ func participationOps() []apiOperation {
 		// The offices' triage.
 		{method: "GET", path: "/api/v1/staff/queue", id: "staffQueue", tag: "reports-staff", summary: "An office's reports still being worked, oldest first", auth: "roles", roles: officeStaff,
 			desc:  "A page at a time: pass next_cursor as cursor for the next. 403 for an office the caller does not work (not_your_office; not_office_staff for whoever works no office); 404 (office_not_found) for an unknown office; 400 (office_required) when office is needed (administrators, staff of several offices). " + badCursor + "report.",
-			query: []apiParam{officeQuery, partCursor, partLimit},
+			query: []apiParam{officeQuery, cursorQuery, partLimit},
 			ok: []apiResponse{{status: 200, desc: "A page of the queue.", schema: newObj("type", "object", "properties", newObj("office", str(), "reports", newObj("type", "array", "items", ref("Report")),
 				"next_cursor", newObj("type", "string", "description", "The cursor of the next page; empty on the last.")),
 				"required", []string{"office", "reports", "next_cursor"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404}},
@@ -155,7 +150,7 @@ func participationOps() []apiOperation {
 			body: "NewProposal", ok: []apiResponse{{status: 201, desc: "The proposal.", schema: "PublicProposal", headers: []string{"Location"}}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/proposals", id: "listProposals", tag: "proposals", summary: "Proposals, newest first", auth: "public",
 			desc:  badCursor + "proposal.",
-			query: []apiParam{partCursor, partLimit},
+			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of proposals.", schema: pageOf("proposals", "PublicProposal")}}, errs: []int{400}},
 		{method: "GET", path: "/api/v1/proposals/{id}", id: "getProposal", tag: "proposals", summary: "One proposal", auth: "public",
 			desc: "404 (proposal_not_found) for an unknown proposal.",
@@ -168,7 +163,7 @@ func participationOps() []apiOperation {
 			body: "FollowRequest", ok: []apiResponse{{status: 200, desc: "Whether the caller now follows it.", schema: "FollowRequest"}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/proposals/{id}/comments", id: "listProposalComments", tag: "proposals", summary: "A proposal's comments, oldest first", auth: "public",
 			desc:  badCursor + "comment of this proposal. 404 (proposal_not_found) for an unknown proposal.",
-			query: []apiParam{partCursor, commentLimit},
+			query: []apiParam{cursorQuery, commentLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of visible comments.", schema: pageOf("comments", "PublicComment")}}, errs: []int{400, 404}},
 		{method: "POST", path: "/api/v1/proposals/{id}/comments", id: "commentProposal", tag: "proposals", summary: "Comment on a proposal, signed with the caller's name", auth: "roles", roles: citizenOnly,
 			desc: fmt.Sprintf("400 (bad_comment) for a comment that is not 1 to %d characters; 404 (proposal_not_found) for an unknown proposal.", participation.MaxCommentLen),
@@ -181,11 +176,11 @@ func participationOps() []apiOperation {
 			body: "AnswerRequest", ok: []apiResponse{{status: 200, desc: "The proposal.", schema: "PublicProposal"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/proposals/awaiting", id: "awaitingProposals", tag: "proposals-admin", summary: "Proposals past their threshold awaiting an answer, longest waiting first", auth: "roles", roles: admin,
 			desc:  "A page at a time: pass next_cursor as cursor for the next. " + badCursor + "proposal.",
-			query: []apiParam{partCursor, partLimit},
+			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of proposals.", schema: pageOf("proposals", "PublicProposal")}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/comments/flagged", id: "flaggedComments", tag: "proposals-admin", summary: "Flagged comments, oldest first", auth: "roles", roles: admin,
 			desc:  "Each comment with its flags (flags: the reasons its flaggers gave and when), for the moderator to decide on; keeping a comment visible dismisses them. A page at a time: pass next_cursor as cursor for the next (a comment moderated since keeps its place). " + badCursor + "comment.",
-			query: []apiParam{partCursor, partLimit},
+			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of flagged comments.", schema: pageOf("comments", "Comment")}}, errs: []int{400, 401, 403}},
 		{method: "PUT", path: "/api/v1/admin/comments/{id}/state", id: "moderateComment", tag: "proposals-admin", summary: "Hide a comment, or keep it visible", auth: "roles", roles: admin,
 			desc: "hidden hides a comment (its flags kept); visible keeps a visible or flagged one, dismissing its flags. A hidden comment is not kept: 409 (comment_hidden), nothing changed; showComment shows it again, audited as a showing. 400 (bad_state) for a state other than hidden or visible; 404 (comment_not_found) for an unknown comment.",
@@ -193,7 +188,7 @@ func participationOps() []apiOperation {
 				"required", []string{"id", "state"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/comments/hidden", id: "hiddenComments", tag: "proposals-admin", summary: "Hidden comments, oldest first", auth: "roles", roles: admin,
 			desc:  "Each comment moderators hid, with the flags it was hidden with; showComment shows one again. A page at a time: pass next_cursor as cursor for the next (a comment shown again since keeps its place). " + badCursor + "comment.",
-			query: []apiParam{partCursor, partLimit},
+			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of hidden comments.", schema: pageOf("comments", "Comment")}}, errs: []int{400, 401, 403}},
 		{method: "POST", path: "/api/v1/admin/comments/{id}/show", id: "showComment", tag: "proposals-admin", summary: "Show a hidden comment again", auth: "roles", roles: admin,
 			desc: "The comment is visible to everyone again and its flags are dismissed, as when a flagged comment is kept. A comment that is not hidden is left as it is, its state answered (hiding a hidden comment changes nothing either). 404 (comment_not_found) for an unknown comment.",

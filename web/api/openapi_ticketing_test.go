@@ -1,8 +1,6 @@
 package api
 
 import (
-	"fmt"
-
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ticketing"
@@ -109,7 +107,7 @@ func ticketingOps() []apiOperation {
 			errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/ticket-orders", id: "listMyTicketOrders", tag: "ticketing", summary: "A page of the caller's ticket orders", auth: "roles", roles: citizen,
 			desc:  "Every order the caller made (held, paid, given up, refunded), a page at a time: an order that is not the caller's as cursor is 400 (bad_cursor), as one that does not exist.",
-			query: []apiParam{cursorQuery, query("limit", fmt.Sprintf("Page size, 1 to %d (default 50); another value is 400 (bad_limit).", ticketing.MaxOrderPage), newObj("type", "integer", "minimum", 1, "maximum", ticketing.MaxOrderPage))},
+			query: []apiParam{cursorQuery, limitOf(50, ticketing.MaxOrderPage, "")},
 			ok:    []apiResponse{{status: 200, desc: "Orders, newest first.", schema: "TicketOrderPage"}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/ticket-orders/{id}", id: "getTicketOrder", tag: "ticketing", summary: "One order (its buyer or a city admin)", auth: "bearer",
 			desc: "404 (reason order_not_found) for an order that is not the caller's (a city admin reads any), as for one that does not exist.",

@@ -30,17 +30,6 @@ type participationHandler struct {
 	photos photo.Limits
 }
 
-// pageQuerySized reads ?cursor=&limit= of a participation list: def items
-// when ?limit= is absent, at most most. Each of cursor and limit is given
-// once (Invalid, duplicate_field, otherwise), as every single-valued
-// parameter of the participation lists is.
-func pageQuerySized(r *http.Request, def, most int) (cursor string, limit int, err error) {
-	if err := httpx.Once(r.URL.Query(), "cursor", "limit"); err != nil {
-		return "", 0, err
-	}
-	return httpx.PageQuery(r, def, most)
-}
-
 // listPage is one page of a list as r asks for it (?cursor=&limit=): the
 // items list gives, under member, and next_cursor, the id of the last item
 // when another item follows it (empty on the last page, full or not).
@@ -51,9 +40,10 @@ func listPage[T any](r *http.Request, member string, list func(cursor string, li
 // listPageSized is listPage for a list with pages of its own size: def
 // items when ?limit= is absent, at most most. A list whose service bounds
 // its pages otherwise than MaxListLimit (comments) passes its bounds, so
-// that a refusal names them and the default is the service's.
+// that a refusal names them and the default is the service's. A cursor or
+// limit given twice is refused (duplicate_field) as on every paged list.
 func listPageSized[T any](r *http.Request, def, most int, member string, list func(cursor string, limit int) ([]T, error), id func(T) string) (map[string]any, error) {
-	cursor, limit, err := pageQuerySized(r, def, most)
+	cursor, limit, err := httpx.PageQuery(r, def, most)
 	if err != nil {
 		return nil, err
 	}

@@ -112,12 +112,15 @@ func (h *voucherHandler) handleAPIShops(w http.ResponseWriter, r *http.Request) 
 	if !ok {
 		return
 	}
+	q := r.URL.Query()
 	pq, err := voucherPage(r)
+	if err == nil {
+		err = httpx.Once(q, "district", "category")
+	}
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	q := r.URL.Query()
 	p, err := h.vouchers.ShopPage(r.Context(), c, vouchers.ShopFilter{District: q.Get("district"), Category: q.Get("category")}, pq)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
@@ -223,6 +226,9 @@ func (h *voucherHandler) handleAPICampaigns(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	pq, err := voucherPage(r)
+	if err == nil {
+		err = httpx.Once(r.URL.Query(), "status")
+	}
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
@@ -393,6 +399,10 @@ func (h *voucherHandler) handleAPISettlements(w http.ResponseWriter, r *http.Req
 	if !ok {
 		return
 	}
+	if err := httpx.Once(r.URL.Query(), "shop_id"); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	h.writeStatementPage(w, r, c, r.URL.Query().Get("shop_id"))
 }
 
@@ -441,6 +451,9 @@ func (h *voucherHandler) handleAPIVoucherAudit(w http.ResponseWriter, r *http.Re
 		return
 	}
 	csv, err := httpx.WantsCSV(r)
+	if err == nil {
+		err = httpx.Once(r.URL.Query(), "since", "shop_id")
+	}
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

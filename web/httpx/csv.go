@@ -12,9 +12,14 @@ import (
 // WantsCSV reports whether the client asked for CSV rather than JSON:
 // ?format=csv, or an Accept that prefers text/csv (acceptsCSV). Another
 // format is Invalid (bad_format), where it was answered as JSON without a
-// word.
+// word; format given twice is Invalid (duplicate_field), as any
+// single-valued parameter of a list.
 func WantsCSV(r *http.Request) (bool, error) {
-	switch r.URL.Query().Get("format") {
+	q := r.URL.Query()
+	if err := Once(q, "format"); err != nil {
+		return false, err
+	}
+	switch q.Get("format") {
 	case "csv":
 		return true, nil
 	case "":

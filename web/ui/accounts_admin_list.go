@@ -48,14 +48,15 @@ func (s *accountAdminPages) handleAccountsPage(w http.ResponseWriter, r *http.Re
 		p, err = s.accounts.SearchAccounts(r.Context(), c, aq)
 	}
 	if err != nil {
-		// A cursor the list never gave is a link gone bad, which no choice
-		// on the form mends: the error page, as the API's 400 bad_cursor,
-		// with the link to the search's first page.
-		if reason := apperr.ReasonOf(err); reason == "bad_cursor" || reason == "bad_limit" {
+		// A cursor the list never gave, or a parameter given twice, is a
+		// link gone bad, which no choice on the form mends: the error
+		// page, as the API's 400 bad_cursor or duplicate_field, with the
+		// link to the search's first page (its filters given once).
+		if reason := apperr.ReasonOf(err); reason == "bad_cursor" || reason == "bad_limit" || reason == "duplicate_field" {
 			first := url.Values{}
 			for _, k := range []string{"q", "role", "scope", "state"} {
-				if v := q.Get(k); v != "" {
-					first.Set(k, v)
+				if vs := q[k]; len(vs) == 1 && vs[0] != "" {
+					first.Set(k, vs[0])
 				}
 			}
 			s.pagingRefused(w, r, err, strings.TrimSuffix("/admin/accounts?"+first.Encode(), "?"))

@@ -25,6 +25,12 @@ type outboxPageData struct {
 // wrote, whether it left, how many attempts it took and why it failed.
 // With no SMTP server configured, this is where e-mails are read.
 func (s *outboxPages) handleOutboxPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	// A link giving two states chose none: the error page, with the link
+	// to the whole outbox, as the API refuses it.
+	if err := httpx.Once(r.URL.Query(), "state"); err != nil {
+		s.pagingRefused(w, r, err, "/admin/outbox")
+		return
+	}
 	d := outboxPageData{State: r.URL.Query().Get("state"), States: mail.States}
 	first := "/admin/outbox"
 	if d.State != "" {

@@ -9,6 +9,7 @@ import (
 
 	"cityhub/cardpay"
 	"cityhub/identity"
+	"cityhub/web/httpx"
 )
 
 // The page of Stripe events the hub kept for an operator instead of
@@ -43,8 +44,13 @@ type paymentEventRow struct {
 }
 
 func (s *staffPages) handlePaymentEventsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	// Two cursors are a link gone bad, as one the list never gave.
 	cursor := r.URL.Query().Get("cursor")
-	evPage, err := s.events.AttentionEvents(r.Context(), c, cursor, cardpay.DefaultAttentionPage)
+	err := httpx.Once(r.URL.Query(), "cursor")
+	var evPage cardpay.AttentionPage
+	if err == nil {
+		evPage, err = s.events.AttentionEvents(r.Context(), c, cursor, cardpay.DefaultAttentionPage)
+	}
 	if err != nil {
 		s.pagingRefused(w, r, err, "/admin/payments/events")
 		return

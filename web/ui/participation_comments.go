@@ -69,17 +69,26 @@ var (
 	hiddenList  = moderationList{"cursor", "limit", "#hidden", (*participation.Service).HiddenComments}
 )
 
-// at is the list's cursor in q.
+// at is the list's cursor in q (the hidden comments' also ?before=, as
+// pageCursor reads it).
 func (l moderationList) at(q url.Values) string {
-	if l.cursor == "cursor" {
-		return pageCursor(q)
+	if l.cursor == "cursor" && q.Get("cursor") == "" {
+		return q.Get("before")
 	}
 	return q.Get(l.cursor)
 }
 
 // page reads the page of the list q asks for: its comments, the next
-// page's cursor ("" on the last) and the page's size.
+// page's cursor ("" on the last) and the page's size. Its cursor or size
+// given twice is Invalid (duplicate_field), as on every paged list.
 func (l moderationList) page(r *http.Request, svc *participation.Service, c identity.Caller, q url.Values) ([]participation.Comment, string, int, error) {
+	place := []string{l.cursor, l.limit}
+	if l.cursor == "cursor" {
+		place = append(place, "before")
+	}
+	if err := httpx.Once(q, place...); err != nil {
+		return nil, "", 0, err
+	}
 	limit, err := httpx.Limit(url.Values{"limit": {q.Get(l.limit)}}, moderationPageSize, participation.MaxListLimit)
 	if err != nil {
 		return nil, "", 0, err

@@ -9,6 +9,7 @@ import (
 	"cityhub/identity"
 	"cityhub/paging"
 	"cityhub/participation"
+	"cityhub/web/httpx"
 )
 
 // reportsData is the public map and list of reports.
@@ -39,16 +40,27 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 		f.Statuses = []string{d.Status}
 	}
 	status := http.StatusOK
-	rs, next, err := paging.Read(pageCursor(q), limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicReport, error) {
-		f.Before, f.Limit = cursor, n
-		return p.svc.PublicReports(r.Context(), f)
-	}, func(x participation.PublicReport) string { return x.ID })
+	// The page's form chooses one category and one status: a link giving
+	// two is no choice of the form's, and the page would show the first.
+	cursor, err := pageCursor(q)
+	if err == nil {
+		err = httpx.Once(q, "category", "status", "contrada")
+	}
+	var rs []participation.PublicReport
+	var next string
+	if err == nil {
+		rs, next, err = paging.Read(cursor, limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicReport, error) {
+			f.Before, f.Limit = cursor, n
+			return p.svc.PublicReports(r.Context(), f)
+		}, func(x participation.PublicReport) string { return x.ID })
+	}
 	if err != nil {
 		// A filter the form can set again is shown above the list; a
-		// cursor naming no report is a link gone bad, which no choice on
-		// the page mends: the error page, as the API's 400 bad_cursor,
-		// with the link to the first page of the list as filtered.
-		if apperr.CodeOf(err) != apperr.Invalid || apperr.ReasonOf(err) == "bad_cursor" {
+		// cursor naming no report, or a parameter given twice, is a link
+		// gone bad, which no choice on the page mends: the error page, as
+		// the API's 400 bad_cursor or duplicate_field, with the link to
+		// the first page of the list as filtered.
+		if reason := apperr.ReasonOf(err); apperr.CodeOf(err) != apperr.Invalid || reason == "bad_cursor" || reason == "duplicate_field" {
 			p.pagingRefused(w, r, err, reportsFirstPage(q))
 			return
 		}
@@ -70,12 +82,12 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 }
 
 // reportsFirstPage is the first page of the public reports with the
-// filters of q.
+// filters of q: those it gives once, as a filter given twice chose none.
 func reportsFirstPage(q url.Values) string {
 	fq := url.Values{}
 	for _, k := range []string{"category", "status", "contrada"} {
-		if v := q.Get(k); v != "" {
-			fq.Set(k, v)
+		if vs := q[k]; len(vs) == 1 && vs[0] != "" {
+			fq.Set(k, vs[0])
 		}
 	}
 	if len(fq) == 0 {
@@ -86,12 +98,16 @@ func reportsFirstPage(q url.Values) string {
 
 // pageCursor is the cursor of a participation list page: ?cursor=, as
 // the API names it, or ?before=, as links made before the pages took
-// cursor did.
-func pageCursor(q url.Values) string {
-	if c := q.Get("cursor"); c != "" {
-		return c
+// cursor did. Either given twice is Invalid (duplicate_field), as on the
+// API's lists: the page would show the place of the first.
+func pageCursor(q url.Values) (string, error) {
+	if err := httpx.Once(q, "cursor", "before"); err != nil {
+		return "", err
 	}
-	return q.Get("before")
+	if c := q.Get("cursor"); c != "" {
+		return c, nil
+	}
+	return q.Get("before"), nil
 }
 
 // reportPage is one report: as the public sees it, or whole to its

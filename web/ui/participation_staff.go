@@ -62,17 +62,29 @@ const queuePage = 200
 // works when absent), oldest first, a page at a time (?cursor=).
 func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	l := p.locale(r)
-	d := queueData{Office: r.URL.Query().Get("office"), Offices: p.staffOffices(c, l.Lang)}
+	q := r.URL.Query()
+	d := queueData{Office: q.Get("office"), Offices: p.staffOffices(c, l.Lang)}
 	if len(d.Offices) == 0 {
 		p.pageError(w, r, apperr.R(apperr.Forbidden, "not_office_staff", "Only city office staff may do this."))
+		return
+	}
+	// A link naming two offices chose none: the error page, with the
+	// link to the caller's first office's queue, as the API refuses it.
+	if err := httpx.Once(q, "office"); err != nil {
+		p.pagingRefused(w, r, err, "/staff/reports")
 		return
 	}
 	if d.Office == "" {
 		d.Office = d.Offices[0].Value
 	}
-	rs, next, err := paging.Read(pageCursor(r.URL.Query()), queuePage, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
-		return p.svc.Queue(r.Context(), c, d.Office, cursor, n)
-	}, func(x participation.Report) string { return x.ID })
+	cursor, err := pageCursor(q)
+	var rs []participation.Report
+	var next string
+	if err == nil {
+		rs, next, err = paging.Read(cursor, queuePage, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
+			return p.svc.Queue(r.Context(), c, d.Office, cursor, n)
+		}, func(x participation.Report) string { return x.ID })
+	}
 	if apperr.CodeOf(err) == apperr.Forbidden {
 		// The catalogue's words for not_office_staff speak of a page of
 		// the office concerned; here a whole office's queue was asked
@@ -383,11 +395,14 @@ func (p *participationPages) handlePendingPhotos(w http.ResponseWriter, r *http.
 	// A page size outside the bounds, or a cursor the list never gave, is
 	// a link gone bad: the error page, with the link to the first page.
 	limit, err := httpx.Limit(q, moderationPageSize, participation.MaxListLimit)
+	var cursor string
+	if err == nil {
+		cursor, err = pageCursor(q)
+	}
 	if err != nil {
 		p.pagingRefused(w, r, err, "/staff/reports/photos")
 		return
 	}
-	cursor := pageCursor(q)
 	ps, next, err := paging.Read(cursor, limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Photo, error) {
 		return p.svc.PendingPhotos(r.Context(), c, cursor, n)
 	}, func(x participation.Photo) string { return x.ID })
