@@ -486,10 +486,11 @@ func (s *Service) QueueOffice(c identity.Caller, office string) (string, error) 
 }
 
 // Queue is an office's triage queue: its reports still being worked,
-// oldest first, after the report named by the cursor after (from the
-// oldest when empty). Forbidden unless c is staff of office or an
-// administrator; NotFound for an unknown office; Invalid (bad_cursor)
-// when after is no report.
+// oldest first, limit of them (MaxListLimit when 0) after the report
+// named by the cursor after (from the oldest when empty). Forbidden
+// unless c is staff of office or an administrator; NotFound for an
+// unknown office; Invalid (bad_limit outside 0 to MaxListLimit, as the
+// other lists; bad_cursor when after is no report).
 func (s *Service) Queue(ctx context.Context, c identity.Caller, office, after string, limit int) ([]Report, error) {
 	if err := requireAnyStaff(c); err != nil {
 		return nil, err
@@ -502,11 +503,12 @@ func (s *Service) Queue(ctx context.Context, c identity.Caller, office, after st
 		// caller asked for a whole office's list.
 		return nil, notStaffOf(c, "Only staff of the %s office, or a city administrator, may see its queue.", office)
 	}
-	if limit <= 0 || limit > MaxListLimit {
-		limit = MaxListLimit
+	limit, err := listLimit(limit)
+	if err != nil {
+		return nil, err
 	}
 	var out []Report
-	err := s.store.View(ctx, func(tx Tx) error {
+	err = s.store.View(ctx, func(tx Tx) error {
 		if after != "" {
 			// A cursor that is no report would end the list silently.
 			if _, err := tx.Report(ctx, after); apperr.Has(err, apperr.NotFound) {
