@@ -183,7 +183,7 @@ func participationOps() []apiOperation {
 			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of flagged comments.", schema: pageOf("comments", "Comment")}}, errs: []int{400, 401, 403}},
 		{method: "PUT", path: "/api/v1/admin/comments/{id}/state", id: "moderateComment", tag: "proposals-admin", summary: "Hide a comment, or keep it visible", auth: "roles", roles: admin,
-			desc: "hidden hides a comment (its flags kept); visible keeps a visible or flagged one, dismissing its flags. A hidden comment is not kept: 409 (comment_hidden), nothing changed; showComment shows it again, audited as a showing. 400 (bad_state) for a state other than hidden or visible; 404 (comment_not_found) for an unknown comment.",
+			desc: "hidden hides a comment (its flags kept); hiding a hidden one changes nothing and records nothing, answered as the first hiding was. visible keeps a visible or flagged one, dismissing its flags. A hidden comment is not kept: 409 (comment_hidden), nothing changed; showComment shows it again, audited as a showing. 400 (bad_state) for a state other than hidden or visible; 404 (comment_not_found) for an unknown comment.",
 			body: "StateRequest", ok: []apiResponse{{status: 200, desc: "The comment's new state.", schema: newObj("type", "object", "properties", newObj("id", str(), "state", str()),
 				"required", []string{"id", "state"}, "additionalProperties", false)}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/comments/hidden", id: "hiddenComments", tag: "proposals-admin", summary: "Hidden comments, oldest first", auth: "roles", roles: admin,
