@@ -115,6 +115,13 @@ echo "== round trips to PostgreSQL per operation (TestRoundTrips)"
 go test -count=1 -run '^TestRoundTrips$' -v ./bench/ 2>&1 | grep 'round trips$' | sed 's/.*: \([^:]*: [0-9]* round trips\)$/\1/'
 run floor -bench 'APIFloor' -benchtime="${FLOOR:-20000}x"
 run redeem -bench 'VoucherRedeemHTTP' -benchtime="${REDEEMS}x"
+# The same on PostgreSQL, as many redemptions as the goal's rate (half of
+# the first pgbench run's) makes last as long as pgbench ran: a p99 is
+# judged over a run as long as the baseline's, whose 64 clients also start
+# at once, rather than over a run of REDEEMS whose opening burst alone
+# can hold its slowest 1 % ("The opening" in bench/README.md).
+LONG_REDEEMS="${LONG_REDEEMS:-$(awk -v t="$(awk '/^tps = /{print $3; exit}' "$out/pgbench.txt")" -v s="$SECONDS_PGBENCH" 'BEGIN { printf "%d", t * s / 2 }')}"
+run redeemlong -bench 'VoucherRedeemHTTP/postgres' -benchtime="${LONG_REDEEMS}x"
 pgbench_random pgbench2
 CITYHUB_BENCH_TILLS=go run redeemgo -bench 'VoucherRedeemHTTP/postgres/shops=50' -benchtime="${REDEEMS}x"
 run redeemalone -bench 'VoucherRedeemAloneHTTP' -benchtime="${REDEEMS}x"
@@ -165,6 +172,13 @@ for e in postgres sqlite; do
 			if (e == "postgres") printf " (pgbench p50 %s ms, p99 %s ms)", bp50, bp99
 			printf "\n" }'
 	done
+	if [ $e = postgres ]; then
+		for s in 50 1; do
+			awk -v s=$s -v n="$LONG_REDEEMS" -v r="$(metric redeemlong "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" redeem/s)" \
+				-v p50="$(metric redeemlong "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" p50_ms)" -v p99="$(metric redeemlong "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" p99_ms)" -v b="$base" 'BEGIN {
+				printf "postgres redemptions/s, one campaign at %2s shop(s), %d a run (as long as pgbench'"'"'s at half its rate): %6.0f (p50 %s ms, p99 %s ms) -> ratio %.3f\n", s, n, r, p50, p99, r / b }'
+		done
+	fi
 	r=$(metric redeemtyped "BenchmarkVoucherRedeemTypedHTTP/$e/shops=50" redeem/s)
 	p99=$(metric redeemtyped "BenchmarkVoucherRedeemTypedHTTP/$e/shops=50" p99_ms)
 	awk -v e=$e -v r="$r" -v p99="$p99" -v b="$base" -v n="$basename" 'BEGIN {
@@ -300,6 +314,11 @@ echo "== the goals of issue 13, on this run"
 for s in 50 1; do
 	verdict "redemptions, one campaign at $s shop(s), over pgbench" "$(ratio "$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" redeem/s)" "$pg_tps")" ">=" 0.5 ""
 	verdict "redemption p99, one campaign at $s shop(s)" "$(metric redeem "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" p99_ms)" "<" 25 " ms"
+done
+echo "  the same over $LONG_REDEEMS redemptions a run, as long as pgbench's ${SECONDS_PGBENCH} s at the goal's rate:"
+for s in 50 1; do
+	verdict "redemptions, one campaign at $s shop(s), over pgbench" "$(ratio "$(metric redeemlong "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" redeem/s)" "$pg_tps")" ">=" 0.5 ""
+	verdict "redemption p99, one campaign at $s shop(s)" "$(metric redeemlong "BenchmarkVoucherRedeemHTTP/postgres/shops=$s" p99_ms)" "<" 25 " ms"
 done
 # The p99 goal is absolute, while the rate's is a ratio: say when the
 # baseline itself, one UPDATE a transaction, misses it on this machine.
