@@ -12,12 +12,12 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"cityhub/apperr"
+	"cityhub/money"
 	"cityhub/plaintext"
 	"cityhub/wallet"
 )
@@ -313,9 +313,10 @@ func (p Performance) Validate() error {
 			return err
 		}
 		if c < 1 || c > MaxPriceCents {
-			// The bound is written into the words, not passed: the pages'
-			// words for this refusal take the category alone.
-			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be a positive number of cents, at most "+strconv.FormatInt(MaxPriceCents, 10)+" (what the most seats one order holds may cost together).", cat)
+			// The bound is passed as an amount, so that the pages' words
+			// name it as their language writes money (100.000,00 €) and
+			// cannot say another.
+			return apperr.R(apperr.Invalid, "invalid_price", "The price of %s must be more than 0 and at most %s (what the most seats one order holds may cost together).", cat, money.Cents(MaxPriceCents))
 		}
 	}
 	if p.SalesOpen.IsZero() || p.SalesClose.IsZero() || !p.SalesClose.After(p.SalesOpen) || p.SalesClose.After(p.StartsAt) {

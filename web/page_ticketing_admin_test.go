@@ -275,3 +275,78 @@ func TestTheatreAdminRefusalsInThePagesLanguage(t *testing.T) {
 		"sales_open": {"2099-03-15T10:00"}, "prices": {"platea 20"}}, "sales_open",
 		"Le vendite aprono prima di chiudere e chiudono entro l&#39;inizio dello spettacolo.")
 }
+
+// The theatre page takes the prices the API takes: up to the domain's
+// bound (ticketing.MaxPriceCents), written with "€" or "EUR" before or
+// after the number as the other money forms take them; its words for a
+// price out of bounds, and for a line it cannot read, name that bound in
+// the page's language. It refused 1000,01 with words of a bound of
+// 1.000,00 €, and a price of 0 with words of 100.000,00 €.
+func TestTheatreAdminPricesTakeTheDomainsBound(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing, func(env *testEnv, d *Deps) {})
+	admin, _ := env.account(t, identity.RoleAdmin)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	csrf := pc.CSRF("/admin/theatre")
+	venue, err := env.Deps.Ticketing.CreateVenue(t.Context(), identity.Caller{AccountID: admin.ID, Grants: []identity.Grant{{Role: identity.RoleAdmin}}},
+		ticketing.Venue{Name: "Teatro Massimo", Address: "Piazza Castello"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := pc.Post("/admin/theatre/venues/"+venue.ID+"/seats", url.Values{"rows": {"Platea A 1-2 platea\nGalleria A 1-2 galleria"}, "csrf_token": {csrf}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the seat map: %d", res.StatusCode)
+	}
+	perform := func(title, prices string) (*http.Response, string) {
+		return pc.Post("/admin/theatre/performances", url.Values{"venue_id": {venue.ID}, "title": {title}, "starts_at": {"2099-03-14T20:45"},
+			"prices": {prices}, "csrf_token": {csrf}})
+	}
+	for prices, want := range map[string][2]int64{
+		"platea 1000,01\ngalleria €15":      {100001, 1500},
+		"platea 100.000,00\ngalleria € 7,5": {ticketing.MaxPriceCents, 750},
+		"platea 12 €\ngalleria EUR 3":       {1200, 300},
+	} {
+		title := "Prezzi " + strings.ReplaceAll(prices, "\n", " · ")
+		res, body := perform(title, prices)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("prices %q: %d\n%s", prices, res.StatusCode, body)
+		}
+		_, body = pc.Get("/admin/theatre")
+		perf := regexp.MustCompile(`data-performance="(prf_[a-z0-9]+)"`).FindAllStringSubmatch(body, -1)
+		found := false
+		for _, p := range perf {
+			av, err := env.Deps.Ticketing.Availability(t.Context(), p[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if av.Performance.Title == title {
+				found = true
+				if got := [2]int64{av.Performance.Prices["platea"], av.Performance.Prices["galleria"]}; got != want {
+					t.Errorf("prices %q: %v, want %v", prices, got, want)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("prices %q: the performance is not listed", prices)
+		}
+	}
+	fieldError := regexp.MustCompile(`data-field-error="prices">([^<]*)<`)
+	for _, tc := range []struct{ lang, prices, want string }{
+		{"it", "platea 0", "Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00\u00a0€."},
+		{"it", "platea 100.000,01", "Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00\u00a0€."},
+		{"it", "platea", "Ogni riga: categoria e prezzo in euro, per esempio platea 25,00 (al massimo 100.000,00\u00a0€ a posto)."},
+		{"en", "platea 0", "The price of the category platea must be more than zero and at most €100,000.00."},
+		{"en", "platea 100000.01", "The price of the category platea must be more than zero and at most €100,000.00."},
+		{"en", "platea", "Each line: a category and a price in euros, for example stalls 25.00 (at most €100,000.00 a seat)."},
+	} {
+		if tc.lang == "en" {
+			english(pc)
+		}
+		res, body := perform("Rifiutato", tc.prices)
+		got := fieldError.FindStringSubmatch(body)
+		if res.StatusCode != http.StatusBadRequest || got == nil || got[1] != tc.want {
+			t.Errorf("%s, prices %q: %d, %q; want %q", tc.lang, tc.prices, res.StatusCode, got, tc.want)
+		}
+	}
+}

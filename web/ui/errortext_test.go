@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"cityhub/apperr"
+	"cityhub/money"
 	"cityhub/participation"
 )
 
@@ -102,6 +103,21 @@ func TestReasonWordsWriteWholeNumbersAsTheLanguageDoes(t *testing.T) {
 	} {
 		l := &locale{Lang: lang, msgs: map[string]string{"error.reason.numbers": "%d · %d · %d · %d · %d · %v · %v · %s"}}
 		got, ok := l.ReasonWords("error.reason.numbers", []any{1000, int64(25000), uint8(7), -4500, seats(1234567), 1000, 3.5, "a1000b"})
+		if !ok || got != want {
+			t.Errorf("%s: %q, %v; want %q", lang, got, ok, want)
+		}
+	}
+}
+
+// An amount a refusal names (money.Cents) is written as the page's language
+// writes money, where fmt wrote "100000.00 EUR" in both.
+func TestReasonWordsWriteAmountsAsTheLanguageDoes(t *testing.T) {
+	for lang, want := range map[string]string{
+		"it": "platea: al massimo 100.000,00\u00a0€ · 1.000",
+		"en": "platea: al massimo €100,000.00 · 1,000",
+	} {
+		l := &locale{Lang: lang, msgs: map[string]string{"error.reason.amount": "%s: al massimo %s · %d"}}
+		got, ok := l.ReasonWords("error.reason.amount", []any{"platea", money.Cents(10_000_000), 1000})
 		if !ok || got != want {
 			t.Errorf("%s: %q, %v; want %q", lang, got, ok, want)
 		}

@@ -196,12 +196,18 @@ func (l *locale) ReasonWords(key string, args []any) (msg string, ok bool) {
 }
 
 // writtenArgs is args with each whole number made a writtenInt of lang, so
-// that a catalogue's %d prints it as a reader of lang writes it; any other
-// verb, and any other value, print as they would have.
+// that a catalogue's %d prints it as a reader of lang writes it, and each
+// amount (money.Cents) a writtenAmount, which %s prints as the language
+// writes money ("100.000,00 €", "€100,000.00"); any other verb, and any
+// other value, print as they would have.
 func writtenArgs(lang string, args []any) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		out[i] = a
+		if c, ok := a.(money.Cents); ok {
+			out[i] = writtenAmount{c: c, lang: lang}
+			continue
+		}
 		switch v := reflect.ValueOf(a); {
 		case v.CanInt():
 			out[i] = writtenInt{v: a, n: v.Int(), lang: lang}
@@ -228,6 +234,23 @@ func (w writtenInt) Format(f fmt.State, verb rune) {
 		return
 	}
 	fmt.Fprintf(f, fmt.FormatString(f, verb), w.v)
+}
+
+// writtenAmount is an amount in words for a reader of lang: with %s or
+// %v, as the pages write money (money.Cents.Format), where fmt writes it
+// as the logs do ("100000.00 EUR").
+type writtenAmount struct {
+	c    money.Cents
+	lang string
+}
+
+// Format implements fmt.Formatter.
+func (w writtenAmount) Format(f fmt.State, verb rune) {
+	if verb == 's' || verb == 'v' {
+		io.WriteString(f, w.c.Format(w.lang))
+		return
+	}
+	fmt.Fprintf(f, fmt.FormatString(f, verb), w.c)
 }
 
 // verbs counts the formatting verbs of a catalogue message ("%%" is none).

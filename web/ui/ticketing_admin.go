@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -219,37 +220,37 @@ func (s *theatrePages) handleTheatreAdminSeatMap(w http.ResponseWriter, r *http.
 	s.renderTheatreAdmin(w, r, c, httpx.StatusFor(err), theatreForms{seats: map[string]*staffForm{venueID: f}})
 }
 
-// maxTicketPrice bounds a seat's price on the form (1.000,00 €, as the
-// form's message says), well below what the domain would take, to catch a
-// slip of the finger.
-const maxTicketPrice = money.Cents(1_000_00)
-
-// parseTicketPrices reads "category price" lines with prices in euros
-// ("stalls 25", "balcony 15,50", "box 1.000,00"). A price money.Parse
-// refuses keeps its reason; any other wrong line is price_line.
+// parseTicketPrices reads "category price" lines with prices in euros as
+// the other money forms take them (money.Parse): "stalls 25", "balcony
+// 15,50", "box 1.000,00", "stalls €15", "stalls 15 €". The category is
+// the line's first word and the price all the rest, so a "€" apart from
+// the number is the price's, not a third word. A price money.Parse
+// refuses keeps its reason; any other wrong line is price_line. The
+// bounds of a price are the domain's (ticketing.MaxPriceCents), checked
+// when the performance is: the page keeps none of its own, so that it
+// takes what the API takes and its words name the one bound.
 func parseTicketPrices(text string) (map[string]int64, error) {
 	out := map[string]int64{}
 	for i, line := range strings.Split(strings.ReplaceAll(text, "\r", ""), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 {
+		line = strings.TrimSpace(line)
+		if line == "" {
 			continue
 		}
-		if len(f) != 2 {
+		cut := strings.IndexFunc(line, unicode.IsSpace)
+		if cut < 0 {
 			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d must read: category price in euros (e.g. stalls 25,00).", i+1)
 		}
-		cents, err := money.Parse(f[1])
+		cat := line[:cut]
+		cents, err := money.Parse(line[cut:])
 		if err != nil {
 			return nil, fmt.Errorf("prices, line %d: %w", i+1, err)
 		}
-		if cents > maxTicketPrice {
-			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d: a seat costs at most %s.", i+1, maxTicketPrice)
-		}
-		if _, twice := out[f[0]]; twice {
+		if _, twice := out[cat]; twice {
 			// The later line would win silently, and the seats sell at a
 			// price the administrator may not have meant.
-			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d: the category %s has a price already.", i+1, f[0])
+			return nil, apperr.R(apperr.Invalid, "price_line", "Line %d: the category %s has a price already.", i+1, cat)
 		}
-		out[f[0]] = int64(cents)
+		out[cat] = int64(cents)
 	}
 	return out, nil
 }
@@ -336,7 +337,7 @@ func priceLineText(l *locale, err error) string {
 	if strings.HasPrefix(apperr.ReasonOf(err), "amount_") {
 		return l.T("staff.err.prices_amount", l.ErrorText(err))
 	}
-	return l.T("staff.err.prices_line")
+	return l.T("staff.err.prices_line", l.Money(ticketing.MaxPriceCents))
 }
 
 // theatreAdminBack is where the theatre page's actions return to.
