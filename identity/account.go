@@ -117,13 +117,12 @@ func (n *NewAccount) Problems() []error {
 }
 
 // validateName checks a trimmed name: one line, 1 to MaxNameLen
-// characters. Invalid (reason bad_name).
+// characters. Invalid (reason bad_name), one refusal whichever way the
+// name is wrong, with MaxNameLen as its value: the pages' words for it
+// take the number from there.
 func validateName(name string) error {
-	if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) {
-		return apperr.R(apperr.Invalid, "bad_name", "The name must be 1 to %d characters.", MaxNameLen)
-	}
-	if !plaintext.Line(name) {
-		return apperr.R(apperr.Invalid, "bad_name", "The name must be one line of text, without control characters.")
+	if name == "" || utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) || !plaintext.Line(name) {
+		return apperr.R(apperr.Invalid, "bad_name", "The name must be one line of 1 to %d characters, without control characters.", MaxNameLen)
 	}
 	return nil
 }

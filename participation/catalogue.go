@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cityhub/plaintext"
 )
@@ -232,7 +233,7 @@ func around(lat, lon, metres float64) Box {
 // line and paragraph separators). HTML is text like any other: it is
 // stored as typed and escaped where it is shown.
 func cleanText(s string, min, max int, reason, what string) (string, error) {
-	return clean(lineBreaks.Replace(s), min, max, reason, what, plaintext.Lines, "The %s contains characters that are not allowed.")
+	return clean(lineBreaks.Replace(s), min, max, reason, what, plaintext.Lines, "")
 }
 
 // lineBreaks turns every way of writing a line break into a newline.
@@ -242,19 +243,24 @@ var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n", "\u2028", "\n", "
 // name, an address, which head e-mails, feeds and lists, where a line break
 // would split them.
 func cleanLine(s string, min, max int, reason, what string) (string, error) {
-	return clean(s, min, max, reason, what, plaintext.Line, "The %s must be one line, without control characters.")
+	return clean(s, min, max, reason, what, plaintext.Line, "one line of ")
 }
 
-func clean(s string, min, max int, reason, what string, ok func(string) bool, refusal string) (string, error) {
+// clean is cleanText and cleanLine, ok telling the characters allowed and
+// shape ("one line of ") what the refusal says of them. The refusal is one
+// whichever way s is wrong, its characters or its length, and carries the
+// bounds as its values, in this order: min and max, or max alone when s
+// may be empty (min 0). The pages' words for each reason take the numbers
+// from it, so they say what the check enforces, written as their
+// language writes numbers ("2.000", "2,000"), and cannot say another.
+func clean(s string, min, max int, reason, what string, ok func(string) bool, shape string) (string, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
-	if !ok(s) {
-		return "", invalid(reason, refusal, what)
+	if n := utf8.RuneCountInString(s); ok(s) && n >= min && n <= max {
+		return s, nil
 	}
-	if n := len([]rune(s)); n < min || n > max {
-		if min <= 0 {
-			return "", invalid(reason, "The %s must be at most %d characters.", what, max)
-		}
-		return "", invalid(reason, "The %s must be %d to %d characters.", what, min, max)
+	// what and shape are this package's own words, without verbs.
+	if min <= 0 {
+		return "", invalid(reason, "The "+what+" must be "+shape+"at most %d characters, without control or invisible characters.", max)
 	}
-	return s, nil
+	return "", invalid(reason, "The "+what+" must be "+shape+"%d to %d characters, without control or invisible characters.", min, max)
 }

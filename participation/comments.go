@@ -136,12 +136,12 @@ func (s *Service) FlagComment(ctx context.Context, c identity.Caller, commentID,
 	if err := requireCitizen(c); err != nil {
 		return err
 	}
+	// One refusal, with the limit, whichever way the reason is wrong
+	// (clean): the flag form's words for bad_reason name both and take
+	// the limit from the refusal, so they cannot say another number.
 	reason, err := cleanText(reason, 0, MaxNoteLen, "bad_reason", "reason")
 	if err != nil {
-		// One refusal, with the limit, whichever way the reason is wrong:
-		// the flag form's words for bad_reason name both and take the
-		// limit from the refusal, so they cannot say another number.
-		return invalid("bad_reason", "The reason must be at most %d characters, without control characters.", MaxNoteLen)
+		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		cm, err := tx.Comment(ctx, commentID)

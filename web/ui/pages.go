@@ -164,6 +164,9 @@ var templateFuncs = template.FuncMap{
 	// so that a line of optional parts (a contrada, an address) leaves no
 	// separator hanging where one is missing.
 	"joinPresent": joinPresent,
+	// limits are the bounds of what people type (textLimits), for the
+	// forms' maxlength: {{(limits).Comment}}.
+	"limits": func() textLimits { return typedLimits },
 	// links pairs addresses with their labels (href, label, href, ...).
 	"links": func(kv ...string) []navLink {
 		out := make([]navLink, 0, len(kv)/2)

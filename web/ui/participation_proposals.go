@@ -117,9 +117,6 @@ type proposalPage struct {
 	// FlagFor is the comment whose report was refused (Field "reason"):
 	// its report form is open, the reason as typed and the problem at it.
 	FlagFor string
-	// MaxReason bounds the report form's reason (maxlength) where the
-	// service's check does, so that the two cannot disagree.
-	MaxReason int
 	// After is the comment the page's comments follow (empty: from the
 	// first); More is the last one shown when later ones exist.
 	After, More string
@@ -157,7 +154,7 @@ func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request
 		values = map[string]string{}
 	}
 	d := proposalPage{Proposal: pr, Comments: cs, Citizen: c.Has(identity.RoleCitizen), Admin: c.Has(identity.RoleAdmin),
-		Values: values, Done: r.URL.Query().Get("done"), After: after, More: more, CommentKey: values["key"], MaxReason: participation.MaxNoteLen}
+		Values: values, Done: r.URL.Query().Get("done"), After: after, More: more, CommentKey: values["key"]}
 	if d.CommentKey == "" || apperr.ReasonOf(problem) == "comment_form_sent" {
 		// A refused comment keeps its key (a refusal is not kept, so the
 		// text corrected runs under it); one whose key made another
