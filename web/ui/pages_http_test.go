@@ -548,6 +548,38 @@ func TestWalletHistoryPages(t *testing.T) {
 	}
 }
 
+// A later page of the wallet's history with nothing on it (the link of
+// the last page's "older", the oldest entry gone since, or typed) says
+// there is nothing older than the earlier pages, and leads back to the
+// first, in each language, where it said there had never been any
+// movement; the first page has no such link, and says so of a wallet
+// with none.
+func TestWalletHistoryLaterPageEmpty(t *testing.T) {
+	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
+	srv := httptest.NewServer(serve(Deps{Accounts: accts, Wallet: pagedWallet{}, QR: map[string]QRSource{"voucher": ownedQR{}}}))
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, "anna@example.org", "secret-Anna")
+	empty := regexp.MustCompile(`<p class="empty" data-testid="history-page-empty">([^<]*)</p>`)
+	for _, lang := range []string{"it", "en"} {
+		if lang == "en" {
+			u, _ := url.Parse(srv.URL)
+			pc.Client.Jar.SetCookies(u, []*http.Cookie{{Name: "cityhub_lang", Value: "en"}})
+		}
+		want := map[string]string{"it": "Nessun movimento più vecchio di quelli delle pagine precedenti.", "en": "No transactions older than those of the earlier pages."}[lang]
+		res, body := pc.Get("/wallet?before=45")
+		m := empty.FindStringSubmatch(body)
+		if res.StatusCode != http.StatusOK || m == nil || m[1] != want || !strings.Contains(body, `href="/wallet#history" rel="first" data-testid="history-first-page"`) {
+			t.Errorf("%s: a later page without movements: %d, %q; want %q and the link to the first page\n%s", lang, res.StatusCode, m, want, body)
+		}
+		if strings.Contains(body, map[string]string{"it": "Nessun movimento finora", "en": "No transactions yet"}[lang]) {
+			t.Errorf("%s: a later page says there was never a movement", lang)
+		}
+		if _, body := pc.Get("/wallet"); strings.Contains(body, "history-first-page") || strings.Contains(body, "history-page-empty") {
+			t.Errorf("%s: the first page links to itself or calls itself a later one", lang)
+		}
+	}
+}
+
 func TestDashboardPanels(t *testing.T) {
 	accts := &pageAccounts{sessions: map[string]identity.Caller{}}
 	u := New(Deps{Accounts: accts})

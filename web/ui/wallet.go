@@ -23,8 +23,9 @@ type walletPage struct {
 	Balance int64
 	Items   []walletCard
 	History []wallet.HistoryLine
-	// Older is the link to the next (older) page of history, if any.
-	Older string
+	// Older is the link to the next (older) page of history, if any;
+	// Newest the link to the first, when this is a later one.
+	Older, Newest string
 	// CanTopUp shows the top-up button; TopUps are the latest card
 	// top-ups with their state, Pending when one still waits for Stripe.
 	CanTopUp bool
@@ -126,7 +127,13 @@ func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c ident
 		}
 		page.Items = append(page.Items, card)
 	}
-	hist, err := s.wallet.HistoryFor(ctx, c, wallet.CitizenAccount(c.AccountID), r.URL.Query().Get("before"), 20)
+	before := r.URL.Query().Get("before")
+	if before != "" {
+		// A later page with nothing on it says there is nothing older,
+		// not that there was never anything, and leads back to the first.
+		page.Newest = "/wallet#history"
+	}
+	hist, err := s.wallet.HistoryFor(ctx, c, wallet.CitizenAccount(c.AccountID), before, 20)
 	switch {
 	case err == nil:
 		// Memos are the ledger's notes, written in English for the city's
