@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"cityhub/identity"
@@ -94,5 +95,40 @@ func TestTillRefusesAShopNamedTwice(t *testing.T) {
 	mustStatus(t, vreq(t, env, "POST", "/api/v1/merchant/redemptions/"+red.ID+"/reverse?shop="+a, bearer, "", "Idempotency-Key: ronce"), http.StatusOK)
 	if !reversed() {
 		t.Fatal("the reversal naming the shop once did not reverse it")
+	}
+}
+
+// A shop named twice at the till is refused in words of its own, asking
+// for one shop, where the staff of one shop were told they are staff of
+// several and must choose: by the scanner's script, its plain form and a
+// reversal's confirmation, in each language.
+func TestTillSaysAShopNamedTwiceInItsOwnWords(t *testing.T) {
+	t.Parallel()
+	env, shops, v := scanFixture(t, "Libreria")
+	staff, _ := env.account(t, identity.RoleMerchant, shops[0].ID)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, staff.Email, testPassword)
+	q := url.Values{"shop": {shops[0].ID, shops[0].ID}}.Encode()
+	for _, tc := range []struct{ lang, want string }{
+		{"it", "Il negozio è indicato più di una volta: scegline uno."},
+		{"en", "The shop is given more than once: choose one."},
+	} {
+		lang, want := tc.lang, tc.want
+		if lang == "en" {
+			english(pc)
+		}
+		res, out := pc.PostJSON(ui.VoucherScanEndpoint+"?"+q, pc.CSRF("/staff/scan"), `{"code":"`+v.TypedCode+`","amount_cents":2350}`)
+		if res.StatusCode != http.StatusBadRequest || out["reason"] != "shop_required" || out["detail"] != want {
+			t.Errorf("%s, the scanner's script: %d %v, want 400 shop_required saying %q", lang, res.StatusCode, out, want)
+		}
+		res, body := pc.Post(ui.VoucherScanEndpoint+"?"+q, url.Values{"code": {v.TypedCode}, "amount": {"23,50"}, "csrf_token": {pc.CSRF("/staff/scan")}})
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("%s, the scanner's form: %d, want 400 saying %q\n%s", lang, res.StatusCode, want, body)
+		}
+		res, body = pc.Get("/staff/vouchers/redemptions/red_nope/reverse?" + q)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, want) {
+			t.Errorf("%s, a reversal's confirmation: %d, want 400 saying %q\n%s", lang, res.StatusCode, want, body)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -368,6 +369,10 @@ func (l *locale) ISO(t time.Time) string { return t.In(l.zone).Format(time.RFC33
 // words name them (ReasonWords), else the text for its code: a refusal
 // replayed without its values never shows a "%d".
 func (l *locale) ErrorText(err error) string {
+	var g givenTwice
+	if errors.As(err, &g) {
+		return l.T(g.words)
+	}
 	if r := apperr.ReasonOf(err); r != "" {
 		if msg, ok := l.ReasonWords("error.reason."+r, apperr.ArgsOf(err)); ok {
 			return msg

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -109,13 +110,20 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 	// The form's radio buttons send one choice; a post with two is no
 	// choice, refused as none (the API refuses ?credit= twice alike).
 	given, err := httpx.Choice(r.PostForm, "credit", "credit_choice")
-	if err == nil {
+	if err != nil {
+		// Its own words: those of credit_choice say where the credit can
+		// go, as if the choice made (the city's, maybe) could not be.
+		err = givenTwice{err: err, words: "error.twice.credit"}
+	} else {
 		_, err = s.erasure.EraseAccount(r.Context(), c, creditChoices[given])
 	}
 	if err != nil {
 		switch apperr.ReasonOf(err) {
 		case "credit_choice":
 			again(http.StatusBadRequest, func(p privacyPage) string {
+				if errors.As(err, new(givenTwice)) {
+					return l.ErrorText(err)
+				}
 				// The form offers the cards only when some of the credit
 				// can go back to one, and the erasure refuses them
 				// otherwise: the words ask only for what can be chosen.

@@ -14,14 +14,30 @@ import (
 // tillShop is the shop the caller redeems or reverses for (vouchers.ShopOf)
 // from the request's ?shop=, given once: named twice it is Invalid
 // (shop_required), as in the API, since the redemption would otherwise go
-// to whichever came first.
+// to whichever came first, in words asking for one shop (givenTwice),
+// where the words for shop_required tell staff of several shops to
+// choose, which the staff of one are not.
 func tillShop(r *http.Request, c identity.Caller) (string, error) {
 	requested, err := httpx.Choice(r.URL.Query(), "shop", "shop_required")
 	if err != nil {
-		return "", err
+		return "", givenTwice{err: err, words: "error.twice.shop"}
 	}
 	return vouchers.ShopOf(c, requested)
 }
+
+// givenTwice is httpx.Choice's refusal of a choice given more than once,
+// with the pages' own words for it (the catalogue's key words), which ask
+// for one choice: the words for the parameter's reason are those of its
+// other refusal (no shop chosen among several; a credit that cannot go
+// back to a card), which a repeated choice is not. Its code and reason
+// stay the refusal's, as the API gives them.
+type givenTwice struct {
+	err   error
+	words string
+}
+
+func (g givenTwice) Error() string { return g.err.Error() }
+func (g givenTwice) Unwrap() error { return g.err }
 
 // shopChooser lets staff of several shops say which one they work at: the
 // scanner and the shop's voucher page show it at the top, and ask for the
