@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/collate"
 	"cityhub/identity"
 )
 
@@ -291,7 +292,7 @@ func DistanceMeters(a, b LatLon) float64 {
 
 // StationList lists stations with availability, nearest first when near is
 // given, else by their names in lang ("it" or "en", as Station.Name) in
-// CompareNames's order, which is what a list shown in that language reads
+// collate.Compare's order, which is what a list shown in that language reads
 // as alphabetical. Invalid (reason position) when near is not a position.
 func (s *Service) StationList(ctx context.Context, near *LatLon, lang string) ([]StationView, error) {
 	if near != nil {
@@ -317,7 +318,7 @@ func (s *Service) StationList(ctx context.Context, near *LatLon, lang string) ([
 		slices.SortStableFunc(out, func(a, b StationView) int { return *a.DistanceMeters - *b.DistanceMeters })
 	} else {
 		slices.SortStableFunc(out, func(a, b StationView) int {
-			return cmp.Or(CompareNames(a.Name(lang), b.Name(lang)), strings.Compare(a.ID, b.ID))
+			return cmp.Or(collate.Compare(a.Name(lang), b.Name(lang)), strings.Compare(a.ID, b.ID))
 		})
 	}
 	return out, nil

@@ -254,7 +254,7 @@ func (s *Service) Campaigns(ctx context.Context, statuses ...string) ([]Campaign
 }
 
 // ShopsFor lists the active shops where a campaign's vouchers can be spent,
-// optionally in one district. NotFound for an unknown campaign, and for a
+// optionally in one district, in the shops' order (compareShops). NotFound for an unknown campaign, and for a
 // draft, which only its administrators see.
 func (s *Service) ShopsFor(ctx context.Context, campaignID, district string) ([]Shop, error) {
 	out := []Shop{}
@@ -276,6 +276,7 @@ func (s *Service) ShopsFor(ctx context.Context, campaignID, district string) ([]
 				out = append(out, sh)
 			}
 		}
+		slices.SortFunc(out, compareShops)
 		return nil
 	})
 	return out, err

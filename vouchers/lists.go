@@ -160,12 +160,16 @@ func (s *Service) CampaignPage(ctx context.Context, c identity.Caller, statuses 
 	return p, err
 }
 
-// ShopPage gives a city administrator a page of the shops f selects, by
-// district, then name, then id, with the count of all of them. Forbidden
+// ShopPage gives a city administrator a page of the shops f selects, in
+// the shops' order (compareShops: by district, then by name as a reader
+// looks it up, then by id), with the count of all of them. Forbidden
 // unless the caller is a city administrator; Invalid (bad_limit) for a
 // limit outside 1 to MaxPage, (bad_cursor) for a cursor that is no shop.
 // A shop renamed or moved to another district between two pages moves in
-// the list: the pages follow the list as it is when each is read.
+// the list: the pages follow the list as it is when each is read. The
+// page is cut from the shops f selects read whole and sorted here, since
+// no engine orders names that way: a city has hundreds of shops, not the
+// thousands of statements.
 func (s *Service) ShopPage(ctx context.Context, c identity.Caller, f ShopFilter, q PageQuery) (Page[Shop], error) {
 	if err := requireAdmin(c); err != nil {
 		return Page[Shop]{}, err
@@ -178,22 +182,45 @@ func (s *Service) ShopPage(ctx context.Context, c identity.Caller, f ShopFilter,
 	f.District, f.Category = placeFilter(f.District), placeFilter(f.Category)
 	var p Page[Shop]
 	err := s.store.View(ctx, func(tx Tx) error {
+		// The cursor's shop marks where the page starts, in the list or
+		// not (moved to another district since): the page is the shops
+		// after it in the list's order, as a store's seek would read.
+		var at Shop
 		if q.Cursor != "" {
-			if _, err := tx.Shop(ctx, q.Cursor); err != nil {
+			var err error
+			if at, err = tx.Shop(ctx, q.Cursor); err != nil {
 				return cursorRow(err)
 			}
 		}
-		var err error
-		p, err = readPage(q, func(s Shop) string { return s.ID }, func(sk Seek) ([]Shop, error) {
-			return tx.PageShops(ctx, f, sk)
-		})
+		all, err := tx.ListShops(ctx, f)
 		if err != nil {
 			return err
 		}
-		p.Total, err = tx.CountShops(ctx, f)
+		slices.SortFunc(all, compareShops)
+		p, err = readPage(q, func(s Shop) string { return s.ID }, func(sk Seek) ([]Shop, error) {
+			return seekSorted(all, at, compareShops, sk), nil
+		})
+		p.Total = len(all)
 		return err
 	})
 	return p, err
+}
+
+// seekSorted is what sk names of rows, sorted by compare: the sk.Limit
+// rows after at (from the first when sk.After is empty), or with sk.Back
+// the sk.Limit rows nearest before it, in the list's order either way.
+func seekSorted[T any](rows []T, at T, compare func(a, b T) int, sk Seek) []T {
+	if sk.After == "" {
+		return rows[:min(sk.Limit, len(rows))]
+	}
+	i, found := slices.BinarySearchFunc(rows, at, compare)
+	if sk.Back {
+		return rows[max(0, i-sk.Limit):i]
+	}
+	if found {
+		i++
+	}
+	return rows[i:min(i+sk.Limit, len(rows))]
 }
 
 // StatementPage gives a page of a shop's statements (every shop's when

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"cityhub/apperr"
+	"cityhub/collate"
 	"cityhub/identity"
 	"cityhub/ids"
 	"cityhub/wallet"
@@ -226,7 +227,7 @@ func (s *Service) MyShops(ctx context.Context, c identity.Caller) ([]Shop, error
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Shop) int {
-		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.ID, b.ID))
+		return cmp.Or(collate.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 	})
 	// A shop granted twice is listed once.
 	return slices.CompactFunc(out, func(a, b Shop) bool { return a.ID == b.ID }), nil
@@ -245,7 +246,7 @@ func (s *Service) ShopExists(ctx context.Context, id string) (bool, error) {
 	return err == nil, err
 }
 
-// Shops lists shops.
+// Shops lists shops in the shops' order (compareShops).
 func (s *Service) Shops(ctx context.Context, f ShopFilter) ([]Shop, error) {
 	var out []Shop
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -256,5 +257,15 @@ func (s *Service) Shops(ctx context.Context, f ShopFilter) ([]Shop, error) {
 	if out == nil {
 		out = []Shop{}
 	}
+	slices.SortFunc(out, compareShops)
 	return out, err
+}
+
+// compareShops is the order every list of shops is in: by district, then
+// by name as a reader looks it up (collate.Compare: case and accents
+// aside, "Àlfa" with the a's), then by id. The stores order names as
+// their engine does, PostgreSQL by its locale and SQLite by bytes, which
+// put "Beta" before "alfa" and "Àlfa" after "zeta".
+func compareShops(a, b Shop) int {
+	return cmp.Or(strings.Compare(a.District, b.District), collate.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
 }

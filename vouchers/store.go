@@ -49,10 +49,6 @@ type Tx interface {
 	UpdateShop(ctx context.Context, s Shop) error
 	Shop(ctx context.Context, id string) (Shop, error)
 	ListShops(ctx context.Context, f ShopFilter) ([]Shop, error)
-	// PageShops reads what sk names of the shops f selects, ordered by
-	// district, name, then id; CountShops counts all of them.
-	PageShops(ctx context.Context, f ShopFilter, sk Seek) ([]Shop, error)
-	CountShops(ctx context.Context, f ShopFilter) (int, error)
 
 	InsertCampaign(ctx context.Context, c Campaign) error
 	UpdateCampaign(ctx context.Context, c Campaign) error

@@ -24,7 +24,6 @@ type listQuery struct {
 
 var (
 	campaignList   = listQuery{table: "voucher_campaigns", cols: campaignCols, keys: "created_at, id", desc: true}
-	shopList       = listQuery{table: "voucher_shops", cols: shopCols, keys: "district, name, id"}
 	settlementList = listQuery{table: "voucher_settlements", cols: settlementCols, keys: "closed_at, id", desc: true}
 )
 
@@ -101,41 +100,6 @@ func (tx *Tx) PageCampaigns(ctx context.Context, statuses []string, sk vouchers.
 func (tx *Tx) CountCampaigns(ctx context.Context, statuses []string) (int, error) {
 	where, args := campaignWhere(statuses)
 	return tx.countList(ctx, "count campaigns", campaignList.count(where), args)
-}
-
-func shopWhere(f vouchers.ShopFilter) ([]string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if len(f.IDs) > 0 {
-		add("id IN (SELECT value FROM json_each(?%d))", vJSONList(f.IDs))
-	}
-	if f.District != "" {
-		add("district = ?%d", f.District)
-	}
-	if f.Category != "" {
-		add("category = ?%d", f.Category)
-	}
-	if f.ActiveOnly {
-		where = append(where, "active = 1")
-	}
-	return where, args
-}
-
-// PageShops implements vouchers.Tx.
-func (tx *Tx) PageShops(ctx context.Context, f vouchers.ShopFilter, sk vouchers.Seek) ([]vouchers.Shop, error) {
-	where, args := shopWhere(f)
-	sql, args := shopList.page(where, args, sk)
-	return readList(ctx, tx, "list shops", sql, args, sk.Back, scanShop)
-}
-
-// CountShops implements vouchers.Tx.
-func (tx *Tx) CountShops(ctx context.Context, f vouchers.ShopFilter) (int, error) {
-	where, args := shopWhere(f)
-	return tx.countList(ctx, "count shops", shopList.count(where), args)
 }
 
 func settlementWhere(shopID string) ([]string, []any) {

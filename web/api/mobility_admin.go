@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"cityhub/apperr"
+	"cityhub/collate"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/web/httpx"
@@ -159,7 +160,7 @@ func (c catalogue[T]) caller(w http.ResponseWriter, r *http.Request) (identity.C
 
 // handleList lists the kind in the order of the administrator's pages in
 // Italian: by the Italian name (a bike by its code) as a reader looks it up
-// (mobility.CompareNames: case and accents aside), then by id. The stores
+// (collate.Compare: case and accents aside), then by id. The stores
 // list by id, which PostgreSQL collates as its locale says and SQLite by
 // bytes, so a list answered as stored came in an order of each engine's own
 // and not the pages'.
@@ -174,7 +175,7 @@ func (c catalogue[T]) handleList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.SortStableFunc(list, func(a, b T) int {
-		return cmp.Or(mobility.CompareNames(c.listedBy(a), c.listedBy(b)), strings.Compare(*c.id(&a), *c.id(&b)))
+		return cmp.Or(collate.Compare(c.listedBy(a), c.listedBy(b)), strings.Compare(*c.id(&a), *c.id(&b)))
 	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{c.name: list})
 }

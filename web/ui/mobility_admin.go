@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"cityhub/collate"
 	"cityhub/identity"
 	"cityhub/mobility"
 	"cityhub/money"
@@ -193,12 +194,12 @@ func (s *bikeAdminPages) bikeAdminRows(ctx context.Context, c identity.Caller, l
 }
 
 // byShownName orders catalogue objects by the names the page shows, as a
-// reader looks them up (mobility.CompareNames: case and accents aside),
+// reader looks them up (collate.Compare: case and accents aside),
 // then by id: the stores list by id, in an order of their own (PostgreSQL
 // collates as its locale says, SQLite by bytes), so a list that came as
 // stored read differently on each engine.
 func byShownName(aName, aID, bName, bID string) int {
-	return cmp.Or(mobility.CompareNames(aName, bName), strings.Compare(aID, bID))
+	return cmp.Or(collate.Compare(aName, bName), strings.Compare(aID, bID))
 }
 
 func orID(name, id string) string {
