@@ -565,7 +565,8 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 
 // MyReports lists a page of the citizen's own reports, newest first: limit
 // of them (MaxListLimit when 0) before the report with id before (from the
-// newest when empty). Unauthenticated; Invalid (bad_limit, bad_cursor).
+// newest when empty). Unauthenticated; Invalid (bad_limit, bad_cursor:
+// before is no report of the caller's, which this list never gave).
 func (s *Service) MyReports(ctx context.Context, c identity.Caller, before string, limit int) ([]Report, error) {
 	if c.AccountID == "" {
 		return nil, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to see your reports.")
@@ -575,7 +576,9 @@ func (s *Service) MyReports(ctx context.Context, c identity.Caller, before strin
 	}
 	var out []Report
 	err := s.store.View(ctx, func(tx Tx) error {
-		if err := checkReportCursor(ctx, tx, before); err != nil {
+		// Another's report would page the caller's own list from where it
+		// stands among them, and tell them it exists.
+		if err := checkReportCursorOf(ctx, tx, before, func(r Report) bool { return r.ReporterID == c.AccountID }); err != nil {
 			return err
 		}
 		var err error
@@ -591,11 +594,26 @@ func (s *Service) MyReports(ctx context.Context, c identity.Caller, before strin
 // checkReportCursor refuses (bad_cursor) a cursor of a list of reports
 // that is no report; an empty one starts from the newest.
 func checkReportCursor(ctx context.Context, tx Tx, before string) error {
-	if before == "" {
+	return checkReportCursorOf(ctx, tx, before, func(Report) bool { return true })
+}
+
+// checkReportCursorOf is checkReportCursor for a list of the reports of
+// which listed says: a report it does not list is a cursor the list never
+// gave, refused (bad_cursor) as one that is no report, so that the refusal
+// tells nothing of another's report. listed asks what keeps a report in
+// the list whatever happens to it (its reporter, its office), not its
+// status: a report worked on since its page was read still marks its
+// place.
+func checkReportCursorOf(ctx context.Context, tx Tx, cursor string, listed func(Report) bool) error {
+	if cursor == "" {
 		return nil
 	}
-	if _, err := tx.Report(ctx, before); err != nil {
+	r, err := tx.Report(ctx, cursor)
+	if err != nil {
 		return cursorError(err)
+	}
+	if !listed(r) {
+		return badCursor()
 	}
 	return nil
 }

@@ -414,7 +414,7 @@ func (s *Service) PhotoImage(ctx context.Context, c identity.Caller, photoID str
 // the first when empty); the last one's id is the next page's after. A
 // photo approved or hidden since its page was read still marks its place,
 // so the next page follows on. Forbidden; Invalid (bad_limit, bad_cursor:
-// after is no photo).
+// after is no photo of a report of the caller's offices).
 func (s *Service) PendingPhotos(ctx context.Context, c identity.Caller, after string, limit int) ([]Photo, error) {
 	offices, err := staffOffices(c)
 	if err != nil {
@@ -427,9 +427,17 @@ func (s *Service) PendingPhotos(ctx context.Context, c identity.Caller, after st
 	out := []Photo{}
 	err = s.store.View(ctx, func(tx Tx) error {
 		if after != "" {
-			// A cursor that is no photo would end the list silently.
-			if _, err := tx.Photo(ctx, after); err != nil {
+			// A cursor that is no photo would end the list silently, and
+			// one of another office's would page this list from where it
+			// stands.
+			p, err := tx.Photo(ctx, after)
+			if err != nil {
 				return cursorError(err)
+			}
+			if offices != nil {
+				if err := checkReportCursorOf(ctx, tx, p.ReportID, func(r Report) bool { return slices.Contains(offices, r.OfficeID) }); err != nil {
+					return err
+				}
 			}
 		}
 		ps, err := tx.PendingPhotos(ctx, offices, after, limit)
@@ -490,7 +498,9 @@ func (s *Service) QueueOffice(c identity.Caller, office string) (string, error) 
 // named by the cursor after (from the oldest when empty). Forbidden
 // unless c is staff of office or an administrator; NotFound for an
 // unknown office; Invalid (bad_limit outside 0 to MaxListLimit, as the
-// other lists; bad_cursor when after is no report).
+// other lists; bad_cursor when after is no report of the office: another
+// office's would page this queue from where it stands in time). A report
+// of the office closed since its page was read still marks its place.
 func (s *Service) Queue(ctx context.Context, c identity.Caller, office, after string, limit int) ([]Report, error) {
 	if err := requireAnyStaff(c); err != nil {
 		return nil, err
@@ -509,13 +519,9 @@ func (s *Service) Queue(ctx context.Context, c identity.Caller, office, after st
 	}
 	var out []Report
 	err = s.store.View(ctx, func(tx Tx) error {
-		if after != "" {
-			// A cursor that is no report would end the list silently.
-			if _, err := tx.Report(ctx, after); apperr.Has(err, apperr.NotFound) {
-				return invalid("bad_cursor", "The cursor is not a report of this list.")
-			} else if err != nil {
-				return err
-			}
+		// A cursor that is no report would end the list silently.
+		if err := checkReportCursorOf(ctx, tx, after, func(r Report) bool { return r.OfficeID == office }); err != nil {
+			return err
 		}
 		var err error
 		out, err = tx.ListReports(ctx, ReportFilter{Offices: []string{office}, Statuses: ActiveStatuses, OldestFirst: true, After: after, Limit: limit})

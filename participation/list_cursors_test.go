@@ -1,0 +1,76 @@
+package participation_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"cityhub/apperr"
+	"cityhub/participation"
+	"cityhub/store"
+	"cityhub/store/storetest"
+)
+
+// A list refuses (bad_cursor) a cursor it never gave the caller: a citizen's
+// own reports another citizen's report, an office's queue another office's
+// report, the pending photos of an office's staff a photo of another
+// office's report. They paged from where it stood: a citizen got their
+// whole list, or learnt where another's report stood among theirs. A
+// cursor the list gave still pages on after its report is worked on (the
+// queue's, fixed; the citizen's, whatever its status), and an
+// administrator's photos are every office's.
+func TestListsRefuseACursorTheyNeverGave(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		mine := []participation.Report{}
+		for range 3 {
+			f.clock.Add(time.Minute)
+			mine = append(mine, f.report(t, anna, withPhotos(pothole(archLat, archLon), 1)))
+		}
+		f.clock.Add(time.Minute)
+		green := withPhotos(pothole(archLat, archLon), 1)
+		green.Category = "green"
+		others := f.report(t, bruno, green)
+		ids := func(rs []participation.Report) []string {
+			out := []string{}
+			for _, r := range rs {
+				out = append(out, r.ID)
+			}
+			return out
+		}
+
+		_, err := f.svc.MyReports(ctx, anna, others.ID, 10)
+		wantCode(t, "anna's reports after bruno's", err, apperr.Invalid, "bad_cursor")
+		got, err := f.svc.MyReports(ctx, anna, mine[2].ID, 10)
+		must(t, err)
+		if want := ids([]participation.Report{mine[1], mine[0]}); !slices.Equal(ids(got), want) {
+			t.Fatalf("anna's reports before her newest: %v, want %v", ids(got), want)
+		}
+
+		_, err = f.svc.Queue(ctx, roads, "roads", others.ID, 10)
+		wantCode(t, "the roads queue after a parks report", err, apperr.Invalid, "bad_cursor")
+		_, err = f.svc.Queue(ctx, admin, "roads", others.ID, 10)
+		wantCode(t, "an administrator's roads queue after a parks report", err, apperr.Invalid, "bad_cursor")
+		if _, err := f.svc.ChangeStatus(ctx, roads, mine[0].ID, participation.StatusFixed, "Filled."); err != nil {
+			t.Fatal(err)
+		}
+		got, err = f.svc.Queue(ctx, roads, "roads", mine[0].ID, 10)
+		must(t, err)
+		if want := ids(mine[1:]); !slices.Equal(ids(got), want) {
+			t.Fatalf("the roads queue after a report fixed since: %v, want %v", ids(got), want)
+		}
+
+		parksPhoto := pendingOf(t, f, others)[0]
+		_, err = f.svc.PendingPhotos(ctx, roads, parksPhoto, 10)
+		wantCode(t, "the roads office's photos after a parks photo", err, apperr.Invalid, "bad_cursor")
+		if _, err := f.svc.PendingPhotos(ctx, parks, parksPhoto, 10); err != nil {
+			t.Fatalf("the parks office's photos after its own: %v", err)
+		}
+		if _, err := f.svc.PendingPhotos(ctx, admin, pendingOf(t, f, mine[1])[0], 10); err != nil {
+			t.Fatalf("an administrator's photos after a roads photo: %v", err)
+		}
+	})
+}
