@@ -195,8 +195,10 @@ func TestParticipationMultipartBooleans(t *testing.T) {
 }
 
 // A page cursor that names no item of the list is 400 bad_cursor, as the
-// wallet's history answers, and so is an unknown contrada, like an unknown
-// category; a cursor the list gave still pages.
+// wallet's history answers, and so is one the list never gave the caller
+// (another citizen's report in one's own, another office's in a queue),
+// and an unknown contrada, like an unknown category; a cursor the list gave
+// still pages.
 func TestParticipationListCursorsAndFilters(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
@@ -205,6 +207,7 @@ func TestParticipationListCursorsAndFilters(t *testing.T) {
 			cit, other := env.login(t, identity.RoleCitizen), env.login(t, identity.RoleCitizen)
 			admin := env.login(t, identity.RoleAdmin)
 			staff := env.login(t, identity.RoleCityStaff, "roads")
+			parks := env.login(t, identity.RoleCityStaff, "parks")
 			first := createReportAPI(t, env, cit, partPotholeJSON)
 			createReportAPI(t, env, cit, partPotholeJSON)
 			var p, p2 participation.PublicProposal
@@ -228,6 +231,10 @@ func TestParticipationListCursorsAndFilters(t *testing.T) {
 				{"/api/v1/reports?cursor=garbage", ""},
 				{"/api/v1/reports?cursor=" + p.ID, ""},
 				{"/api/v1/me/reports?cursor=garbage", cit},
+				// Another's report is no place in one's own reports, a roads
+				// report none in the parks office's queue.
+				{"/api/v1/me/reports?cursor=" + first.ID, other},
+				{"/api/v1/staff/queue?cursor=" + first.ID, parks},
 				{"/api/v1/proposals?cursor=garbage", ""},
 				{"/api/v1/proposals?cursor=" + first.ID, ""},
 				{"/api/v1/proposals/" + p.ID + "/comments?cursor=garbage", ""},
