@@ -31,11 +31,12 @@ const (
 )
 
 // MaxOpenReports bounds a citizen's unresolved reports, so one account
-// cannot flood the operator's list; MaxReportText bounds a description.
+// cannot flood the operator's list; MinReportText and MaxReportText bound
+// a description.
 const (
 	MaxOpenReports = 3
 	MaxReportText  = 500
-	minReportText  = 3
+	MinReportText  = 3
 )
 
 // CitizenTx is what favourites and fault reports need from a store
@@ -285,8 +286,8 @@ func checkReport(r FaultReport) error {
 		return apperr.R(apperr.Invalid, "report_text_invisible_characters", "The description holds invisible or control characters; type it again without them.")
 	}
 	n := utf8.RuneCountInString(r.Description)
-	if n < minReportText || n > MaxReportText || !utf8.ValidString(r.Description) {
-		return apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", minReportText, MaxReportText)
+	if n < MinReportText || n > MaxReportText || !utf8.ValidString(r.Description) {
+		return apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", MinReportText, MaxReportText)
 	}
 	return nil
 }

@@ -308,6 +308,10 @@ func (l *locale) keys() []string {
 	return out
 }
 
+// Units is a whole number as this language writes it (money.Units:
+// "1.000", "1,000"), for the templates' words that name a limit.
+func (l *locale) Units(n int) string { return money.Units(int64(n), l.Lang) }
+
 // Money is money.Cents(cents).Format in this language, for the templates,
 // which cannot convert an int64 to money.Cents themselves.
 func (l *locale) Money(cents int64) string { return money.Cents(cents).Format(l.Lang) }

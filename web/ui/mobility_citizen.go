@@ -129,7 +129,8 @@ func (s *bikePages) handleBikeReport(w http.ResponseWriter, r *http.Request, c i
 		}
 	}
 	if err == nil && !httpx.ValidText(f.Description+f.BikeID) {
-		err = apperr.R(apperr.Invalid, "report_text", "Describe the fault.")
+		// The domain's refusal, bounds and all, which its words name.
+		err = apperr.R(apperr.Invalid, "report_text", "Describe the fault in %d to %d characters.", mobility.MinReportText, mobility.MaxReportText)
 	}
 	var created bool
 	if err == nil {

@@ -454,25 +454,3 @@ func changedFormKey(c identity.Caller, key string, n participation.NewReport) (s
 	sum := sha256.Sum256([]byte(key + "\x00" + digest))
 	return "form-changed-" + hex.EncodeToString(sum[:20]), nil
 }
-
-// textLimits are the most characters of each text people type on the
-// participation pages, as the service's checks bound them, for the forms'
-// maxlength: a browser stops the typing where the check would refuse it,
-// and the pages cannot bound a text at another number than the check and
-// the refusal's words name.
-type textLimits struct {
-	// Title and Body are a proposal's; Comment and Answer, a comment's and
-	// the City's answer to a proposal.
-	Title, Body, Comment, Answer int
-	// Description and Address are a report's.
-	Description, Address int
-	// Note is a reason (a reopening's, a comment's report) or the note of
-	// a report's change of status or merge.
-	Note int
-}
-
-var typedLimits = textLimits{
-	Title: participation.MaxTitleLen, Body: participation.MaxBodyLen, Comment: participation.MaxCommentLen, Answer: participation.MaxAnswerLen,
-	Description: participation.MaxDescriptionLen, Address: participation.MaxAddressLen,
-	Note: participation.MaxNoteLen,
-}

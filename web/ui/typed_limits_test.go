@@ -11,6 +11,7 @@ import (
 
 	"cityhub/apperr"
 	"cityhub/identity"
+	"cityhub/mobility"
 	"cityhub/money"
 	"cityhub/participation"
 )
@@ -170,6 +171,42 @@ func TestFormsBoundTheirTextsAsTheChecks(t *testing.T) {
 		wantStatus(t, c.path, res, body, http.StatusOK)
 		if got := bound(body, c.field); got != strconv.Itoa(c.limit) {
 			t.Errorf("%s, %s: maxlength %s, want %d", c.path, c.field, got, c.limit)
+		}
+	}
+}
+
+// The words for a bike fault's description and a dock's note refused name
+// the bounds the mobility checks give in their refusals, as the page's
+// language writes numbers, whichever page refused it: the fault form's own
+// check gives the domain's bounds too.
+func TestBikeRefusalsNameTheChecksLimits(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	svc := mobility.NewService(nil, nil, nil)
+	rider := identity.Caller{AccountID: "acc_rider", Grants: []identity.Grant{citizenGrant}}
+	_, _, short := svc.ReportFault(ctx, rider, mobility.FaultReport{StationID: "st-1", Target: mobility.TargetBike, BikeID: "bike-1", Description: "no"})
+	_, note := svc.SetDockService(ctx, identity.System(), "st-1", 1, false, strings.Repeat("n", mobility.MaxDockNote+1))
+	u := func(lang string, n int) string { return money.Units(int64(n), lang) }
+	for _, c := range []struct {
+		what   string
+		err    error
+		it, en string
+	}{
+		{"a fault's description", short, fmt.Sprintf("Descrivi il guasto in %s–%s caratteri.", u("it", mobility.MinReportText), u("it", mobility.MaxReportText)),
+			fmt.Sprintf("Describe the fault in %s to %s characters.", u("en", mobility.MinReportText), u("en", mobility.MaxReportText))},
+		{"a dock's note", note, fmt.Sprintf("La nota è una sola riga di al massimo %s caratteri, senza caratteri di controllo.", u("it", mobility.MaxDockNote)),
+			fmt.Sprintf("The note is one line of at most %s characters, without control characters.", u("en", mobility.MaxDockNote))},
+	} {
+		if !apperr.Has(c.err, apperr.Invalid) {
+			t.Fatalf("%s: %v, not refused", c.what, c.err)
+		}
+		for lang, want := range map[string]string{"it": c.it, "en": c.en} {
+			if got := locs[lang].ErrorText(c.err); got != want {
+				t.Errorf("%s (%s): %q, want %q", c.what, lang, got, want)
+			}
 		}
 	}
 }
