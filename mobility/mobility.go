@@ -53,11 +53,13 @@ type Station struct {
 // shown to riders, counted in the feeds or rented out.
 func (s Station) Registered(dock int) bool { return dock >= 1 && dock <= s.Capacity }
 
-// MaxName bounds a catalogue name, in bytes, and MaxDescription a pricing
-// plan's description.
+// MaxName bounds a catalogue name, in bytes, MaxDescription a pricing
+// plan's description, and MaxRange an e-bike type's range on a full
+// battery, in meters (1,000 km).
 const (
 	MaxName        = 200
 	MaxDescription = 1000
+	MaxRange       = 1_000_000
 )
 
 // ValidName reports whether s may be a catalogue item's name in one
@@ -181,7 +183,7 @@ func (v VehicleType) Problems() []error {
 	switch {
 	case v.Propulsion != Human && v.Propulsion != ElectricAssist:
 		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_propulsion", "Propulsion must be %q or %q.", Human, ElectricAssist))
-	case v.Electric() && (v.MaxRangeMeters <= 0 || v.MaxRangeMeters > 1_000_000):
+	case v.Electric() && (v.MaxRangeMeters <= 0 || v.MaxRangeMeters > MaxRange):
 		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_range", "An e-bike type needs its range on a full battery in meters."))
 	case !v.Electric() && v.MaxRangeMeters != 0:
 		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_range", "Only e-bike types have a range."))

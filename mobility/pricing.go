@@ -43,6 +43,15 @@ func (p PricingPlan) withSegmentList() PricingPlan {
 // MaxFare bounds one ride's fare (500 EUR), whatever the plan says.
 const MaxFare = 50_000
 
+// Bounds of a plan's per-minute segments: at most MaxSegments of them, each
+// charging by an interval of at most MaxSegmentInterval minutes (a day),
+// starting and ending within MaxSegmentMinute minutes of the ride (a week).
+const (
+	MaxSegments        = 20
+	MaxSegmentInterval = 24 * 60
+	MaxSegmentMinute   = 7 * 24 * 60
+)
+
 // Validate checks a plan's fields.
 func (p PricingPlan) Validate() error { return first(p.Problems()) }
 
@@ -57,18 +66,18 @@ func (p PricingPlan) Problems() []error {
 		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most 200 characters."))
 	}
 	if !ValidDescription(p.DescriptionIT) || !ValidDescription(p.DescriptionEN) {
-		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most 1000 characters, without control characters."))
+		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most %d characters, without control characters.", MaxDescription))
 	}
 	if p.UnlockCents < 0 || p.UnlockCents > MaxFare {
 		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_unlock", "The unlock fee must be between 0 and %d cents.", MaxFare))
 	}
-	if len(p.PerMin) > 20 {
-		return append(out, apperr.R(apperr.Invalid, "pricing_plan_segments", "A plan has at most 20 per-minute segments."))
+	if len(p.PerMin) > MaxSegments {
+		return append(out, apperr.R(apperr.Invalid, "pricing_plan_segments", "A plan has at most %d per-minute segments.", MaxSegments))
 	}
 	for i, s := range p.PerMin {
-		if s.StartMin < 0 || s.IntervalMin < 1 || s.IntervalMin > 24*60 || s.RateCents < 0 || s.RateCents > MaxFare ||
-			(s.EndMin != 0 && s.EndMin <= s.StartMin) || s.StartMin > 7*24*60 || s.EndMin > 7*24*60 {
-			return append(out, apperr.R(apperr.Invalid, "pricing_plan_segments", "Segment %d: start >= 0, interval 1 to 1440 minutes, rate 0 to %d cents, end after start.", i+1, MaxFare))
+		if s.StartMin < 0 || s.IntervalMin < 1 || s.IntervalMin > MaxSegmentInterval || s.RateCents < 0 || s.RateCents > MaxFare ||
+			(s.EndMin != 0 && s.EndMin <= s.StartMin) || s.StartMin > MaxSegmentMinute || s.EndMin > MaxSegmentMinute {
+			return append(out, apperr.R(apperr.Invalid, "pricing_plan_segments", "Segment %d: start >= 0, interval 1 to %d minutes, rate 0 to %d cents, end after start.", i+1, MaxSegmentInterval, MaxFare))
 		}
 	}
 	return out

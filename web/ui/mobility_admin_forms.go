@@ -153,7 +153,7 @@ func blankSegments(from, n int) []segmentRow {
 }
 
 // maxSegments is the domain's limit of per-minute segments in one plan.
-const maxSegments = 20
+const maxSegments = mobility.MaxSegments
 
 func boolField(b bool) string {
 	if b {
@@ -378,7 +378,7 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 		}
 		n, err := strconv.Atoi(val("capacity"))
 		if err != nil || n < 1 || n > mobility.MaxCapacity {
-			bad("capacity", "madmin.err.station_capacity", mobility.MaxCapacity)
+			bad("capacity", "madmin.err.station_capacity", madminLimits(l, "madmin.err.station_capacity")...)
 		}
 		st.Capacity = n
 		return s.validated(l, k, st.Problems(), p, func(ctx context.Context) error {
@@ -408,7 +408,7 @@ func (s *bikeAdminPages) parseAndCheck(ctx context.Context, c identity.Caller, l
 		if t.Electric() {
 			meters, ok := parseKm(km)
 			if !ok {
-				bad("max_range_km", "madmin.err.vehicle_type_range")
+				bad("max_range_km", "madmin.err.vehicle_type_range", madminLimits(l, "madmin.err.vehicle_type_range")...)
 			}
 			t.MaxRangeMeters = meters
 		} else {
@@ -519,10 +519,7 @@ func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bik
 		if reason == "" || !l.Has(key) {
 			continue
 		}
-		msg = l.T(key)
-		if reason == "station_capacity" {
-			msg = l.T(key, mobility.MaxCapacity)
-		}
+		msg = l.T(key, madminLimits(l, key)...)
 		break
 	}
 	if takenReason[reason] && !p.Edit {

@@ -41,7 +41,7 @@ func formatCoord(l *locale, v float64) string {
 // parseKm reads a range in kilometres (decimals allowed) into meters.
 func parseKm(s string) (int, bool) {
 	v, ok := parseCoord(s)
-	if !ok || v <= 0 || v > 1000 {
+	if !ok || v <= 0 || v > mobility.MaxRange/1000 {
 		return 0, false
 	}
 	return int(math.Round(v * 1000)), true
@@ -55,14 +55,14 @@ func parseSegment(l *locale, row *segmentRow) (mobility.Segment, bool) {
 	ok := true
 	minutes := func(s string, min0 int) (int, bool) {
 		n, err := strconv.Atoi(s)
-		return n, err == nil && n >= min0 && n <= 7*24*60
+		return n, err == nil && n >= min0 && n <= mobility.MaxSegmentMinute
 	}
 	var good bool
 	if sg.StartMin, good = minutes(row.Start, 0); !good {
 		row.StartErr, ok = l.T("madmin.err.segment_start"), false
 	}
-	if sg.IntervalMin, good = minutes(row.Interval, 1); !good || sg.IntervalMin > 24*60 {
-		row.IntervalErr, ok = l.T("madmin.err.segment_interval"), false
+	if sg.IntervalMin, good = minutes(row.Interval, 1); !good || sg.IntervalMin > mobility.MaxSegmentInterval {
+		row.IntervalErr, ok = l.T("madmin.err.segment_interval", madminLimits(l, "madmin.err.segment_interval")...), false
 	}
 	if cents, err := money.Parse(row.Rate); err != nil {
 		row.RateErr, ok = l.T(fareError(err)), false
@@ -116,4 +116,27 @@ func (p bikeAdminFormPage) Input(l *locale, name, inputmode string, required boo
 		f.MaxLen = 64
 	}
 	return f
+}
+
+// madminLimits are the bounds the words of key name, from the mobility
+// domain's constants and as the page's language writes numbers and
+// money, so that they say what the checks enforce ("1.000 km",
+// "500,00 €"); none for words that name no bound.
+func madminLimits(l *locale, key string) []any {
+	fare := money.Cents(mobility.MaxFare).Format(l.Lang)
+	switch key {
+	case "madmin.err.station_capacity":
+		return []any{l.Units(mobility.MaxCapacity)}
+	case "madmin.err.vehicle_type_range":
+		return []any{l.Units(mobility.MaxRange / 1000)}
+	case "madmin.err.segment_interval":
+		return []any{l.Units(mobility.MaxSegmentInterval)}
+	case "madmin.err.pricing_plan_description":
+		return []any{l.Units(mobility.MaxDescription)}
+	case "madmin.err.pricing_plan_unlock":
+		return []any{fare}
+	case "madmin.err.pricing_plan_segments":
+		return []any{l.Units(mobility.MaxSegments), l.Units(mobility.MaxSegmentInterval), fare}
+	}
+	return nil
 }

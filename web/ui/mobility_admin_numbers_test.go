@@ -30,3 +30,43 @@ func TestFareErrorKeys(t *testing.T) {
 		}
 	}
 }
+
+// The bike administration's words for a value out of bounds name the
+// mobility checks' bounds as the page's language writes numbers and money
+// ("1.440", "1,440"), where they wrote 1000 and 1440 in both, typed into
+// the words: a segment's interval refused on the form, and the domain's
+// refusals of a range, a description, an unlock fee and segments.
+func TestBikeAdminWordsNameTheChecksBounds(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, interval, rangeKm, description, unlock, segments string }{
+		{"it", "Scrivi l'intervallo in minuti: un numero intero da 1 a 1.440.",
+			"Per una bici elettrica scrivi l'autonomia in km, più di 0 e al massimo 1.000.",
+			"Una descrizione può avere al massimo 1.000 caratteri.",
+			"Il costo dello sblocco va da 0 a 500,00\u00a0€.",
+			"Controlla le fasce di prezzo: al massimo 20, inizio da 0, intervallo da 1 a 1.440 minuti, prezzo fino a 500,00\u00a0€, fine dopo l'inizio."},
+		{"en", "Enter the interval in minutes: a whole number from 1 to 1,440.",
+			"For an e-bike, enter the range in km, more than 0 and at most 1,000.",
+			"A description can have at most 1,000 characters.",
+			"The unlock fee is between 0 and €500.00.",
+			"Check the price segments: at most 20, start from 0, interval 1 to 1,440 minutes, price up to €500.00, end after start."},
+	} {
+		l := locs[c.lang]
+		row := segmentRow{N: 1, Start: "0", Interval: "1441", Rate: "0,10"}
+		if _, ok := parseSegment(l, &row); ok || row.IntervalErr != c.interval {
+			t.Errorf("%s, an interval of 1441 minutes: %q, want %q", c.lang, row.IntervalErr, c.interval)
+		}
+		for _, k := range []struct{ key, want string }{
+			{"madmin.err.vehicle_type_range", c.rangeKm},
+			{"madmin.err.pricing_plan_description", c.description},
+			{"madmin.err.pricing_plan_unlock", c.unlock},
+			{"madmin.err.pricing_plan_segments", c.segments},
+		} {
+			if got := l.T(k.key, madminLimits(l, k.key)...); got != k.want {
+				t.Errorf("%s, %s: %q, want %q", c.lang, k.key, got, k.want)
+			}
+		}
+	}
+}
