@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"cityhub/opendata"
+	"cityhub/participation"
 )
 
 // OpenDataCatalog is the hub's open data catalogue (DCAT-AP_IT) as of now:
@@ -24,7 +25,7 @@ func (u *UI) OpenDataCatalog(now time.Time) (c opendata.Catalog, ok bool) {
 		t := opendata.Text{Title: l.T("site.data.catalog.title", holder), Description: l.T("site.data.lead", holder) + " " + l.T("site.data.licence", holder),
 			Datasets: map[string]opendata.DatasetText{}}
 		for _, d := range c.Datasets {
-			t.Datasets[d.Key] = opendata.DatasetText{Name: l.T("site.data." + d.Key + ".name"), Description: l.T("site.data." + d.Key + ".text")}
+			t.Datasets[d.Key] = opendata.DatasetText{Name: l.T("site.data." + d.Key + ".name"), Description: l.DatasetText(d.Key)}
 		}
 		c.Texts[lang] = t
 		if lang == "it" {
@@ -45,4 +46,16 @@ type openDataPage struct {
 // catalogue is made of.
 func (s *site) handleOpenDataPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "site_opendata", "opendata", openDataPage{Datasets: opendata.Published(s.pages.areas), Catalog: s.pages.city.IPACode != ""})
+}
+
+// DatasetText is what a dataset holds, in this language: the words of
+// the participation datasets name how many of the newest items they hold
+// (participation.MaxListLimit, what OpenData reads), as the language
+// writes numbers, where they wrote 1000 in both.
+func (l *locale) DatasetText(key string) string {
+	switch key {
+	case "reports", "proposals":
+		return l.T("site.data."+key+".text", l.Units(participation.MaxListLimit))
+	}
+	return l.T("site.data." + key + ".text")
 }
