@@ -160,8 +160,8 @@ func (s *Service) MarkPaid(ctx context.Context, c identity.Caller, key, settleme
 	// reference in accented letters fits the form and must fit here.
 	// A payment with no reference could not be found in the bank's
 	// statement: one is required.
-	if paymentRef == "" || utf8.RuneCountInString(paymentRef) > 200 || !plaintext.Line(paymentRef) {
-		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is one line of 1 to 200 characters.")
+	if paymentRef == "" || utf8.RuneCountInString(paymentRef) > MaxPaymentRef || !plaintext.Line(paymentRef) {
+		return Settlement{}, false, apperr.R(apperr.Invalid, "payment_ref", "The payment reference is one line of 1 to %d characters.", MaxPaymentRef)
 	}
 	var out Settlement
 	var replayed bool

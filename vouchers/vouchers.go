@@ -14,10 +14,12 @@ import (
 	"math/big"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/money"
 	"cityhub/plaintext"
 )
 
@@ -33,6 +35,20 @@ const (
 	MaxCents = 100_000_000
 )
 
+// Bounds of what administrators type, in bytes (a reference of a payment,
+// in characters). The refusals give them as their values, so that the
+// pages' words name them as the check enforces them.
+const (
+	MaxShopName            = 200
+	MaxShopAddress         = 300
+	MaxCampaignName        = 200
+	MaxCampaignDescription = 2000
+	// MaxPlaceCode bounds a district's or a category's code.
+	MaxPlaceCode       = 64
+	MaxPerCitizenLimit = 100
+	MaxPaymentRef      = 200
+)
+
 // Shop is a business that takes vouchers.
 type Shop struct {
 	ID       string    `json:"id"`
@@ -45,7 +61,7 @@ type Shop struct {
 	Created  time.Time `json:"created_at"`
 }
 
-var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,` + strconv.Itoa(MaxPlaceCode-1) + `}$`)
 
 // Validate checks a shop's fields and normalises the IBAN.
 func (s *Shop) Validate() error {
@@ -53,17 +69,17 @@ func (s *Shop) Validate() error {
 	s.Address = strings.TrimSpace(s.Address)
 	s.District = PlaceCode(s.District)
 	s.Category = PlaceCode(s.Category)
-	if s.Name == "" || len(s.Name) > 200 || !plaintext.Line(s.Name) {
-		return apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to 200 characters, one line without control characters.")
+	if s.Name == "" || len(s.Name) > MaxShopName || !plaintext.Line(s.Name) {
+		return apperr.R(apperr.Invalid, "shop_name", "A shop needs a name of 1 to %d characters, one line without control characters.", MaxShopName)
 	}
-	if s.Address == "" || len(s.Address) > 300 || !plaintext.Line(s.Address) {
-		return apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to 300 characters, one line without control characters.")
+	if s.Address == "" || len(s.Address) > MaxShopAddress || !plaintext.Line(s.Address) {
+		return apperr.R(apperr.Invalid, "shop_address", "A shop needs an address of 1 to %d characters, one line without control characters.", MaxShopAddress)
 	}
 	if !slugRE.MatchString(s.District) {
-		return apperr.R(apperr.Invalid, "shop_district", "The district must be named with letters or digits, at most 64 (spaces and punctuation are kept as -).")
+		return apperr.R(apperr.Invalid, "shop_district", "The district must be named with letters or digits, at most %d (spaces and punctuation are kept as -).", MaxPlaceCode)
 	}
 	if !slugRE.MatchString(s.Category) {
-		return apperr.R(apperr.Invalid, "shop_category", "The category must be named with letters or digits, at most 64 (spaces and punctuation are kept as -).")
+		return apperr.R(apperr.Invalid, "shop_category", "The category must be named with letters or digits, at most %d (spaces and punctuation are kept as -).", MaxPlaceCode)
 	}
 	iban, err := NormalizeIBAN(s.IBAN)
 	if err != nil {
@@ -148,14 +164,16 @@ type Campaign struct {
 // Validate checks a campaign's fields.
 func (c *Campaign) Validate() error {
 	c.Name = strings.TrimSpace(c.Name)
-	if c.Name == "" || len(c.Name) > 200 || !plaintext.Line(c.Name) {
-		return apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to 200 characters, one line without control characters.")
+	if c.Name == "" || len(c.Name) > MaxCampaignName || !plaintext.Line(c.Name) {
+		return apperr.R(apperr.Invalid, "campaign_name", "A campaign needs a name of 1 to %d characters, one line without control characters.", MaxCampaignName)
 	}
-	if len(c.Description) > 2000 || !plaintext.Lines(c.Description) {
-		return apperr.R(apperr.Invalid, "campaign_description", "The description must be at most 2000 characters, without control characters.")
+	if len(c.Description) > MaxCampaignDescription || !plaintext.Lines(c.Description) {
+		return apperr.R(apperr.Invalid, "campaign_description", "The description must be at most %d characters, without control characters.", MaxCampaignDescription)
 	}
+	// The bound as an amount, which the pages write as their language
+	// writes money.
 	if c.BudgetCents <= 0 || c.BudgetCents > MaxCents {
-		return apperr.R(apperr.Invalid, "budget", "The budget must be a positive whole number of cents up to %d.", int64(MaxCents))
+		return apperr.R(apperr.Invalid, "budget", "The budget must be a positive whole number of cents, at most %s.", money.Cents(MaxCents))
 	}
 	if c.FaceValueCents <= 0 || c.FaceValueCents > c.BudgetCents {
 		return apperr.R(apperr.Invalid, "face_value", "The face value must be positive and at most the budget.")
@@ -164,10 +182,10 @@ func (c *Campaign) Validate() error {
 		return apperr.R(apperr.Invalid, "percent_off", "The percentage must be between 1 and 100 (0 for a fixed amount).")
 	}
 	if c.MinSpendCents < 0 || c.MinSpendCents > MaxCents {
-		return apperr.R(apperr.Invalid, "min_spend", "The minimum spend must be zero or a positive number of cents.")
+		return apperr.R(apperr.Invalid, "min_spend", "The minimum spend must be zero or a positive number of cents, at most %s.", money.Cents(MaxCents))
 	}
-	if c.PerCitizenLimit < 1 || c.PerCitizenLimit > 100 {
-		return apperr.R(apperr.Invalid, "per_citizen_limit", "The per-citizen limit must be between 1 and 100.")
+	if c.PerCitizenLimit < 1 || c.PerCitizenLimit > MaxPerCitizenLimit {
+		return apperr.R(apperr.Invalid, "per_citizen_limit", "The per-citizen limit must be between 1 and %d.", MaxPerCitizenLimit)
 	}
 	if c.ValidFrom.IsZero() || c.ValidUntil.IsZero() || !c.ValidUntil.After(c.ValidFrom) {
 		return apperr.R(apperr.Invalid, "validity", "The validity window must end after it starts.")
@@ -196,7 +214,7 @@ func (c *Campaign) Validate() error {
 		for _, v := range *list {
 			v = PlaceCode(v)
 			if !slugRE.MatchString(v) {
-				return apperr.R(apperr.Invalid, "eligibility", "Each district and category must be named with letters or digits, at most 64 (spaces and punctuation are kept as -).")
+				return apperr.R(apperr.Invalid, "eligibility", "Each district and category must be named with letters or digits, at most %d (spaces and punctuation are kept as -), and at most %d of them and shops together.", MaxPlaceCode, maxEligibility)
 			}
 			norm = append(norm, v)
 		}
@@ -215,7 +233,9 @@ func (c *Campaign) Validate() error {
 // together.
 const maxEligibility = 500
 
-var errTooManyEligibility = apperr.R(apperr.Invalid, "eligibility", "Too many eligibility entries (at most %d districts, categories and shops together).", maxEligibility)
+// Its values are those of the refusal of a district's or category's code,
+// the two bounds, so that the pages' one set of words names both.
+var errTooManyEligibility = apperr.R(apperr.Invalid, "eligibility", "Too many eligibility entries (at most %[2]d districts, categories and shops together; each code at most %[1]d).", MaxPlaceCode, maxEligibility)
 
 // Eligible reports whether vouchers of c can be spent at shop. An explicit
 // shop list admits its shops; districts and categories, when given, admit

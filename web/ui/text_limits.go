@@ -3,13 +3,14 @@ package ui
 import (
 	"cityhub/mobility"
 	"cityhub/participation"
+	"cityhub/vouchers"
 )
 
 // textLimits are the most characters of each text people type on the
-// participation and bike pages, as the services' checks bound them, for
-// the forms' maxlength and their hints: a browser stops the typing where
-// the check would refuse it, and the pages cannot bound a text at another
-// number than the check and the refusal's words name.
+// participation, bike and voucher pages, as the services' checks bound
+// them, for the forms' maxlength and their hints: a browser stops the
+// typing where the check would refuse it, and the pages cannot bound a
+// text at another number than the check and the refusal's words name.
 type textLimits struct {
 	// Title and Body are a proposal's; Comment and Answer, a comment's and
 	// the City's answer to a proposal.
@@ -22,6 +23,8 @@ type textLimits struct {
 	// MinFault and Fault bound a bike or dock fault's description;
 	// DockNote, the operator's note on a dock out of service.
 	MinFault, Fault, DockNote int
+	// PaymentRef is a shop's statement's bank transfer reference.
+	PaymentRef int
 }
 
 var typedLimits = textLimits{
@@ -35,4 +38,5 @@ var typedLimits = textLimits{
 	MinFault:    mobility.MinReportText,
 	Fault:       mobility.MaxReportText,
 	DockNote:    mobility.MaxDockNote,
+	PaymentRef:  vouchers.MaxPaymentRef,
 }
