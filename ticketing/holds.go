@@ -46,7 +46,9 @@ func (s *Service) HoldWithKey(ctx context.Context, c identity.Caller, performanc
 	case len(seatIDs) == 0 || len(seatIDs) > MaxSeatsPerOrder:
 		invalid = apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", MaxSeatsPerOrder)
 	case len(slices.Compact(slices.Clone(sorted))) != len(sorted):
-		invalid = apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice.")
+		// The bound too, as the refusal above: the pages' words for
+		// invalid_seats name both rules.
+		invalid = apperr.R(apperr.Invalid, "invalid_seats", "A seat is chosen twice; choose 1 to %d seats, each once.", MaxSeatsPerOrder)
 	}
 	if key == "" {
 		if invalid != nil {

@@ -88,6 +88,19 @@ const (
 	MaxDuration     = 12 * time.Hour
 )
 
+// Bounds of what administrators type, in characters: a venue's name and
+// address, a performance's title, and the labels of a seat map (a
+// section, a row, a price category); MaxSeatNumber bounds a seat's number
+// in its row. The refusals give them as their values, so that the pages'
+// words name them as the checks enforce them.
+const (
+	MaxVenueName    = 200
+	MaxVenueAddress = 300
+	MaxTitle        = 200
+	MaxLabel        = 20
+	MaxSeatNumber   = 999
+)
+
 // Ledger transaction kinds.
 const (
 	KindSaleWallet = "ticket.sale.wallet"
@@ -114,19 +127,21 @@ type Venue struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Its refusal's one value is max (field is this package's own word, in
+// the message), which the pages' words name.
 func text(field, v string, max int) error {
 	if strings.TrimSpace(v) == "" || utf8.RuneCountInString(v) > max || !plaintext.Line(v) {
-		return apperr.R(apperr.Invalid, "invalid_"+field, "The %s must be one line of 1 to %d characters, without control characters.", field, max)
+		return apperr.R(apperr.Invalid, "invalid_"+field, "The "+field+" must be one line of 1 to %d characters, without control characters.", max)
 	}
 	return nil
 }
 
 // Validate checks the venue's fields. Invalid when one is empty or too long.
 func (v Venue) Validate() error {
-	if err := text("name", v.Name, 200); err != nil {
+	if err := text("name", v.Name, MaxVenueName); err != nil {
 		return err
 	}
-	return text("address", v.Address, 300)
+	return text("address", v.Address, MaxVenueAddress)
 }
 
 // Seat is one seat of a venue's seat map. Its id is "section/row/number",
@@ -196,8 +211,8 @@ type SeatRow struct {
 }
 
 func label(field, v string) error {
-	if v == "" || len(v) > 20 || strings.ContainsAny(v, "/ ") || !plaintext.Line(v) {
-		return apperr.R(apperr.Invalid, "invalid_"+field, "A %s name must be 1 to 20 characters without spaces, slashes or control characters.", field)
+	if v == "" || len(v) > MaxLabel || strings.ContainsAny(v, "/ ") || !plaintext.Line(v) {
+		return apperr.R(apperr.Invalid, "invalid_"+field, "A "+field+" name must be 1 to %d characters without spaces, slashes or control characters.", MaxLabel)
 	}
 	return nil
 }
@@ -229,8 +244,8 @@ func (m SeatMap) Seats() ([]Seat, error) {
 			if err := label("category", r.Category); err != nil {
 				return nil, err
 			}
-			if r.From < 1 || r.To < r.From || r.To > 999 {
-				return nil, apperr.R(apperr.Invalid, "invalid_seat_numbers", "Row %s of %s must number its seats from 1 to 999, from <= to.", r.Name, s.Name)
+			if r.From < 1 || r.To < r.From || r.To > MaxSeatNumber {
+				return nil, apperr.R(apperr.Invalid, "invalid_seat_numbers", "Row %s of %s must number its seats from 1 to %d, from <= to.", r.Name, s.Name, MaxSeatNumber)
 			}
 			if len(out)+(r.To-r.From+1) > MaxSeatsPerVenue {
 				return nil, apperr.R(apperr.Invalid, "too_many_seats", "A venue has at most %d seats.", MaxSeatsPerVenue)
@@ -290,7 +305,7 @@ func (p Performance) SelfCancelDeadline() (deadline time.Time, ok bool) {
 // more than MaxDuration after it, or a self-cancellation rule out of
 // bounds.
 func (p Performance) Validate() error {
-	if err := text("title", p.Title, 200); err != nil {
+	if err := text("title", p.Title, MaxTitle); err != nil {
 		return err
 	}
 	if p.VenueID == "" {

@@ -161,7 +161,7 @@ func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request
 	}
 	seats := r.PostForm["seat"]
 	if len(seats) == 0 {
-		err := apperr.R(apperr.Invalid, "invalid_seats", "Choose at least one seat.")
+		err := apperr.R(apperr.Invalid, "invalid_seats", "Choose 1 to %d seats.", ticketing.MaxSeatsPerOrder)
 		s.showSeatPicker(w, r, c, http.StatusBadRequest, nil, s.locale(r).ErrorText(err))
 		return
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,10 +129,37 @@ func TestTheatreReasonWordsTakeTheDomainsValues(t *testing.T) {
 		"Il prezzo della categoria platea deve essere più di zero e al massimo 100.000,00\u00a0€.":           perf(func(p *ticketing.Performance) { p.Prices["platea"] = 0 }),
 		"Chi compra può annullare fino a un numero di ore prima dell'inizio, da 0 a 720.":                    tooLong,
 		"La riga 2 della mappa deve essere: settore fila da-a categoria (per esempio Platea A 1-20 platea).": seatLine,
+		// The bounds of what is typed, the domain's constants: a label, a
+		// title, a venue's name and address.
+		fmt.Sprintf("Una fila è un nome da 1 a %d caratteri, senza spazi né barre.", ticketing.MaxLabel):                        row(ticketing.SeatRow{Name: strings.Repeat("A", ticketing.MaxLabel+1), From: 1, To: 2, Category: "platea"}),
+		fmt.Sprintf("Una categoria è un nome da 1 a %d caratteri, senza spazi né barre.", ticketing.MaxLabel):                   row(ticketing.SeatRow{Name: "A", From: 1, To: 2, Category: "plate a"}),
+		fmt.Sprintf("Il titolo è una riga da 1 a %d caratteri, senza caratteri di controllo.", ticketing.MaxTitle):              perf(func(p *ticketing.Performance) { p.Title = strings.Repeat("t", ticketing.MaxTitle+1) }),
+		fmt.Sprintf("Il nome della sala è una riga da 1 a %d caratteri, senza caratteri di controllo.", ticketing.MaxVenueName): ticketing.Venue{Name: "", Address: "Piazza Castello"}.Validate(),
+		fmt.Sprintf("L'indirizzo è una riga da 1 a %d caratteri, senza caratteri di controllo.", ticketing.MaxVenueAddress):     ticketing.Venue{Name: "Teatro Massimo", Address: strings.Repeat("v", ticketing.MaxVenueAddress+1)}.Validate(),
 	} {
 		reason := apperr.ReasonOf(err)
 		if got, ok := it.ReasonWords("theatre.reason."+reason, apperr.ArgsOf(err)); !ok || got != want {
 			t.Errorf("%s (%v): %q, %v; want %q", reason, err, got, ok, want)
+		}
+	}
+}
+
+// The words for a duration out of bounds name the domain's bound from its
+// refusal.
+func TestTicketingWordsNameTheDomainsBounds(t *testing.T) {
+	locales := New(Deps{}).site.pages.locales
+	_, duration := ticketing.PerformanceRequest{VenueID: "ven_1", Title: "Filumena Marturano", StartsAt: "2099-03-14T20:45", DurationMinutes: int(ticketing.MaxDuration/time.Minute) + 1,
+		Prices: map[string]int64{"platea": 2000}}.Performance("", time.UTC)
+	for _, tc := range []struct {
+		lang string
+		err  error
+		want string
+	}{
+		{"it", duration, fmt.Sprintf("La durata è un numero di minuti, da 1 a %d.", int(ticketing.MaxDuration/time.Minute))},
+		{"en", duration, fmt.Sprintf("The duration is a number of minutes, 1 to %d.", int(ticketing.MaxDuration/time.Minute))},
+	} {
+		if got := locales[tc.lang].ErrorText(tc.err); got != tc.want {
+			t.Errorf("%s %v: %q, want %q", tc.lang, tc.err, got, tc.want)
 		}
 	}
 }
