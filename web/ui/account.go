@@ -78,14 +78,24 @@ type field struct {
 	ID, Name, Type, Label, Hint, Error, Value, Autocomplete string
 }
 
-// input builds a field; the label is the catalogue's account.f.<name>.
+// input builds a field; the label is the catalogue's account.f.<name>,
+// the hint account.h.<name>, naming the bound the identity check puts on
+// the field (hintBounds) where it has one.
 func input(l *locale, name, typ, autocomplete, value string) field {
 	f := field{ID: "f-" + name, Name: name, Type: typ, Label: l.T("account.f." + name), Value: value, Autocomplete: autocomplete}
 	if l.Has("account.h." + name) {
-		f.Hint = l.T("account.h." + name)
+		if n, ok := hintBounds[name]; ok {
+			f.Hint = l.T("account.h."+name, l.Units(n))
+		} else {
+			f.Hint = l.T("account.h." + name)
+		}
 	}
 	return f
 }
+
+// hintBounds are the bounds the account forms' hints name, the identity
+// checks' own, so that a hint cannot say another number than the refusal.
+var hintBounds = map[string]int{"password": identity.MinPasswordLen, "new_password": identity.MinPasswordLen}
 
 // accountReasonField says which field an identity error is about, so the message
 // goes next to it.

@@ -210,3 +210,42 @@ func TestBikeRefusalsNameTheChecksLimits(t *testing.T) {
 		}
 	}
 }
+
+// The account pages' words name the identity checks' bounds from their
+// refusals, and the password's hint the check's own minimum, as the
+// language writes numbers: a new password too short, a search too long,
+// a page too large; they typed their own numbers.
+func TestAccountWordsNameTheChecksBounds(t *testing.T) {
+	env := newPartEnv(t)
+	ctx := context.Background()
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminCaller := identity.Caller{AccountID: "acc_test_admin", Grants: []identity.Grant{adminGrant}}
+	_, weak := env.IDs.CreateAccount(ctx, adminCaller, identity.NewAccount{Email: "weak@example.org", Password: strings.Repeat("p", identity.MinPasswordLen-1),
+		Name: "Wanda Weak", Locale: "it", Grants: []identity.Grant{citizenGrant}})
+	_, search := env.IDs.SearchAccounts(ctx, adminCaller, identity.AccountQuery{Text: strings.Repeat("s", identity.MaxAccountSearchLen+1)})
+	_, page := env.IDs.SearchAccounts(ctx, adminCaller, identity.AccountQuery{Limit: identity.MaxAccountPage + 1})
+	for _, lang := range []string{"it", "en"} {
+		l := locs[lang]
+		n := func(v int) string { return money.Units(int64(v), lang) }
+		for _, c := range []struct {
+			what, got, want string
+		}{
+			{"a password too short", l.ErrorText(weak), map[string]string{"it": "La password deve avere almeno %s caratteri.", "en": "The password must be at least %s characters."}[lang]},
+			{"a password too short, on the accounts page", refusalText(l, weak, "accadmin.reason."), map[string]string{"it": "La password deve avere almeno %s caratteri.", "en": "The password must be at least %s characters."}[lang]},
+			{"a search too long", refusalText(l, search, "accadmin.reason."), map[string]string{"it": "Il testo da cercare è troppo lungo (al massimo %s caratteri).", "en": "The search text is too long (%s characters at most)."}[lang]},
+			{"a page too large", refusalText(l, page, "accadmin.reason."), map[string]string{"it": "Il numero di account per pagina va da 1 a %s.", "en": "The number of accounts per page is 1 to %s."}[lang]},
+			{"the new password's hint", input(l, "new_password", "password", "new-password", "").Hint, map[string]string{"it": "Almeno %s caratteri.", "en": "At least %s characters."}[lang]},
+		} {
+			bound := map[string]int{"a search too long": identity.MaxAccountSearchLen, "a page too large": identity.MaxAccountPage}[c.what]
+			if bound == 0 {
+				bound = identity.MinPasswordLen
+			}
+			if want := fmt.Sprintf(c.want, n(bound)); c.got != want {
+				t.Errorf("%s (%s): %q, want %q", c.what, lang, c.got, want)
+			}
+		}
+	}
+}
