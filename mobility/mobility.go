@@ -10,6 +10,7 @@ package mobility
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,15 +19,18 @@ import (
 	"cityhub/plaintext"
 )
 
+// MaxID bounds the id of a station, bike, vehicle type or plan.
+const MaxID = 64
+
 // idPattern keeps ids safe inside MQTT topics and URLs: no '/', '+', '#'.
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,` + strconv.Itoa(MaxID-1) + `}$`)
 
 // ValidID reports whether s can name a station, bike, vehicle type or plan.
 func ValidID(s string) bool { return idPattern.MatchString(s) }
 
 func checkID(what, id string) error {
 	if !ValidID(id) {
-		return apperr.R(apperr.Invalid, "invalid_id", "The %s id %q must be 1 to 64 lower-case letters, digits, '-' or '_', starting with a letter or digit.", what, id)
+		return apperr.R(apperr.Invalid, "invalid_id", "The %s id %q must be 1 to %d lower-case letters, digits, '-' or '_', starting with a letter or digit.", what, id, MaxID)
 	}
 	return nil
 }

@@ -537,7 +537,7 @@ func (s *bikeAdminPages) formError(l *locale, k bikeAdminKind, err error, p *bik
 	// the English one when the Italian one is fine.
 	switch {
 	case field == "name_it" && mobility.ValidName(p.Values["name_it"], true):
-		field, msg = "name_en", l.T("madmin.err.name_en")
+		field, msg = "name_en", l.T("madmin.err.name_en", madminLimits(l, "madmin.err.name_en")...)
 	case field == "description_it" && mobility.ValidDescription(p.Values["description_it"]):
 		field = "description_en"
 	}

@@ -103,17 +103,17 @@ func (f formInput) Describe() string {
 // madmin.f.<name> (and its hint madmin.h.<name> when the catalogue has one).
 // inputmode is "" for text, or "decimal"/"numeric" for the phone's keypad.
 func (p bikeAdminFormPage) Input(l *locale, name, inputmode string, required bool) formInput {
-	f := formInput{Name: name, Label: l.T("madmin.f." + name), Value: p.Values[name], Error: p.Errors[name], InputMode: inputmode, Required: required, MaxLen: 200}
+	f := formInput{Name: name, Label: l.T("madmin.f." + name), Value: p.Values[name], Error: p.Errors[name], InputMode: inputmode, Required: required, MaxLen: mobility.MaxName}
 	if l.Has("madmin.h." + name) {
-		f.Hint = l.T("madmin.h." + name)
+		f.Hint = l.T("madmin.h."+name, madminLimits(l, "madmin.h."+name)...)
 	}
 	switch name {
 	case "description_it", "description_en":
-		f.MaxLen = 1000
+		f.MaxLen = mobility.MaxDescription
 	case "address":
-		f.MaxLen = 300
+		f.MaxLen = mobility.MaxAddress
 	case "id":
-		f.MaxLen = 64
+		f.MaxLen = mobility.MaxID
 	}
 	return f
 }
@@ -125,8 +125,14 @@ func (p bikeAdminFormPage) Input(l *locale, name, inputmode string, required boo
 func madminLimits(l *locale, key string) []any {
 	fare := money.Cents(mobility.MaxFare).Format(l.Lang)
 	switch key {
-	case "madmin.err.station_capacity":
+	case "madmin.err.station_capacity", "madmin.h.capacity":
 		return []any{l.Units(mobility.MaxCapacity)}
+	case "madmin.err.invalid_id", "madmin.h.id":
+		return []any{l.Units(mobility.MaxID)}
+	case "madmin.err.station_address":
+		return []any{l.Units(mobility.MaxAddress)}
+	case "madmin.err.name_en", "madmin.err.station_name", "madmin.err.vehicle_type_name", "madmin.err.pricing_plan_name":
+		return []any{l.Units(mobility.MaxName)}
 	case "madmin.err.vehicle_type_range":
 		return []any{l.Units(mobility.MaxRange / 1000)}
 	case "madmin.err.segment_interval":

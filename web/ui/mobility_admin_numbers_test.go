@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"fmt"
 	"testing"
 
+	"cityhub/mobility"
 	"cityhub/money"
 )
 
@@ -67,6 +69,42 @@ func TestBikeAdminWordsNameTheChecksBounds(t *testing.T) {
 			if got := l.T(k.key, madminLimits(l, k.key)...); got != k.want {
 				t.Errorf("%s, %s: %q, want %q", c.lang, k.key, got, k.want)
 			}
+		}
+	}
+}
+
+// The bike administration's forms bound their texts (maxlength) where the
+// mobility checks do, and their hints and words for a code, a name or an
+// address name the same bounds, where the forms and the words typed their
+// own 64, 200, 300 and 1000.
+func TestBikeAdminFormsBoundTheirTextsAsTheChecks(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := locs["it"]
+	for name, want := range map[string]int{"id": mobility.MaxID, "name_it": mobility.MaxName, "name_en": mobility.MaxName,
+		"address": mobility.MaxAddress, "description_it": mobility.MaxDescription} {
+		if got := (bikeAdminFormPage{}).Input(l, name, "", false).MaxLen; got != want {
+			t.Errorf("%s: maxlength %d, want %d", name, got, want)
+		}
+	}
+	u := func(n int) string { return money.Units(int64(n), "it") }
+	for name, want := range map[string]string{
+		"id":       fmt.Sprintf("Da 1 a %s caratteri: lettere minuscole, cifre, trattino o trattino basso. Non si può cambiare dopo.", u(mobility.MaxID)),
+		"capacity": fmt.Sprintf("Da 1 a %s.", u(mobility.MaxCapacity)),
+	} {
+		if got := (bikeAdminFormPage{}).Input(l, name, "", false).Hint; got != want {
+			t.Errorf("%s's hint: %q, want %q", name, got, want)
+		}
+	}
+	for key, want := range map[string]string{
+		"madmin.err.invalid_id":      fmt.Sprintf("Il codice deve avere da 1 a %s caratteri: lettere minuscole, cifre, trattino o trattino basso, e iniziare con una lettera o una cifra.", u(mobility.MaxID)),
+		"madmin.err.station_address": fmt.Sprintf("L'indirizzo è una sola riga di al massimo %s caratteri, senza caratteri di controllo.", u(mobility.MaxAddress)),
+		"madmin.err.station_name":    fmt.Sprintf("Scrivi il nome in italiano (al massimo %s caratteri).", u(mobility.MaxName)),
+	} {
+		if got := l.T(key, madminLimits(l, key)...); got != want {
+			t.Errorf("%s: %q, want %q", key, got, want)
 		}
 	}
 }
