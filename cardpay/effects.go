@@ -84,9 +84,9 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 	}
 	citizen := wallet.CitizenAccount(p.AccountID)
 	// Locked before it is read, so the split below holds when posted.
-	acc, err := tx.LockAccounts(ctx, []wallet.AccountID{citizen})
+	acc, err := lockCredit(ctx, tx, p.AccountID)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("lock citizen credit: %w", err)
+		return Outcome{}, err
 	}
 	// An open dispute (an inquiry, which holds as a chargeback does) holds
 	// the money being refunded: released first, back where it came from,
@@ -98,8 +98,13 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 	}
 	// A refund made at Stripe is the city's decision: it takes back what
 	// is left of the credit, never more; what the citizen already spent is
-	// the city's loss, not the citizen's debt.
-	fromCredit := min(delta, max(acc[0].Balance+release.credit, 0))
+	// the city's loss, not the citizen's debt. An erased account's credit
+	// is closed and gives nothing: the erasure sent it to the cards or the
+	// city, and the credit's part of a hold goes to the city with the rest.
+	fromCredit := min(delta, max(acc.Balance+release.credit, 0))
+	if acc.Closed() {
+		fromCredit, release.city, release.credit = 0, release.city+release.credit, 0
+	}
 	fromCity := delta - fromCredit
 	entries := []wallet.Entry{{Account: wallet.StripeClearing, Amount: delta}}
 	if release.held > 0 {
@@ -277,21 +282,24 @@ func (s *Service) disputeOpened(ctx context.Context, tx Tx, p *Payment, ev Event
 // credit was already negative) is held from the city's funding instead.
 func (s *Service) holdTopUp(ctx context.Context, tx Tx, p *Payment, disputeID string, held int64, now time.Time) (fromCredit, fromCity int64, txID string, err error) {
 	citizen := wallet.CitizenAccount(p.AccountID)
-	if err := wallet.OpenCitizen(ctx, tx, p.AccountID); err != nil {
+	acc, err := lockCredit(ctx, tx, p.AccountID)
+	if err != nil {
 		return 0, 0, "", err
 	}
-	acc, err := tx.LockAccounts(ctx, []wallet.AccountID{citizen})
-	if err != nil {
-		return 0, 0, "", fmt.Errorf("lock citizen credit: %w", err)
-	}
 	bound := min(held, wallet.MaxTopUp)
-	fromCredit = max(0, min(held, acc[0].Balance+bound))
+	fromCredit = max(0, min(held, acc.Balance+bound))
+	if acc.Closed() {
+		// An erased account's credit went to the cards or the city at the
+		// erasure, and its closed account takes nothing: the city, which
+		// kept what no card took back, holds it all.
+		fromCredit = 0
+	}
 	fromCity = held - fromCredit
 	t := wallet.Transaction{Key: "stripe:dispute:" + disputeID + ":hold", Kind: KindTopUpDisputeHold, Memo: "Card top-up disputed",
 		RefType: "payment_intent", RefID: p.ID, Entries: []wallet.Entry{{Account: wallet.StripeDisputes, Amount: held}}}
 	if fromCredit > 0 {
 		t.Entries = append(t.Entries, wallet.Entry{Account: citizen, Amount: -fromCredit})
-		if acc[0].Balance-fromCredit < 0 {
+		if acc.Balance-fromCredit < 0 {
 			rule := wallet.DisputedTopUp(bound)
 			t.Overdraft, t.OverdraftAccount = &rule, citizen
 		}
@@ -342,11 +350,25 @@ func (s *Service) disputeClosed(ctx context.Context, tx Tx, p *Payment, ev Event
 			Entries: []wallet.Entry{{Account: wallet.StripeDisputes, Amount: -held}}}
 		if won {
 			t.Kind, t.Memo = KindTopUpDisputeWon, "Card top-up dispute won: the credit comes back"
-			if d.FromCredit > 0 {
-				t.Entries = append(t.Entries, wallet.Entry{Account: wallet.CitizenAccount(p.AccountID), Amount: d.FromCredit})
+			toCredit, toCity := d.FromCredit, d.FromCity
+			if toCredit > 0 {
+				acc, err := lockCredit(ctx, tx, p.AccountID)
+				if err != nil {
+					return Outcome{}, err
+				}
+				if acc.Closed() {
+					// Won after the account was erased: its closed credit
+					// takes nothing, and the credit's part goes to the
+					// city, as the erasure sent what no card took back.
+					toCredit, toCity = 0, toCredit+toCity
+					t.Memo = "Card top-up dispute won after its account was erased: to the city"
+				}
 			}
-			if d.FromCity > 0 {
-				t.Entries = append(t.Entries, wallet.Entry{Account: wallet.CityFunding, Amount: d.FromCity})
+			if toCredit > 0 {
+				t.Entries = append(t.Entries, wallet.Entry{Account: wallet.CitizenAccount(p.AccountID), Amount: toCredit})
+			}
+			if toCity > 0 {
+				t.Entries = append(t.Entries, wallet.Entry{Account: wallet.CityFunding, Amount: toCity})
 			}
 		} else {
 			t.Kind, t.Memo = KindTopUpDisputeLost, "Card top-up dispute lost: the money went back to the card"

@@ -34,9 +34,16 @@ import (
 //
 // Either way the ledger says where each cent went (transactions
 // erasure.refund and erasure.to_city, referring to the account), and the
-// account is erased (identity.EraseTx) in the same transaction, so no
-// credit remains on an account nobody can log in to. A negative credit (a
-// debt) stays on the erased account for the city's accounts.
+// account is erased (identity.EraseTx) in the same transaction, which
+// closes its credit account (wallet.CloseCitizen), so no credit remains on
+// an account nobody can log in to, and none reaches it later: a posting
+// racing the erasure waits for the credit's lock, which the erasure holds
+// from the moment it reads the balance, and then finds the account closed.
+// What reaches an erased account afterwards through the city's own doings
+// (a card payment confirmed late, a refund of an order it paid from its
+// credit, a dispute won) goes to its card or to the city instead (see
+// paid, refunded, disputeClosed and ticketing's refunds). A negative
+// credit (a debt) stays on the erased account for the city's accounts.
 
 // Choices for the credit of an erased account.
 const (
@@ -174,8 +181,10 @@ func (s *Service) creditPlan(ctx context.Context, tx Tx, accountID string) (Eras
 // when some of the credit can go back to a card (the rest then goes to the
 // city): Invalid (reason credit_choice) otherwise, saying what can be
 // chosen (creditChoiceRefusal), and nothing happens.
-// Unauthenticated without a caller; NotFound for an account already gone;
-// Conflict (reason last_admin) for the city's last active administrator.
+// Unauthenticated without a caller, and (identity.ErrAccountErased) for an
+// account erased already, by a request beside this one; NotFound for an
+// account that is not there; Conflict (reason last_admin) for the city's
+// last active administrator.
 func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice string) (ErasureCredit, error) {
 	if err := requireSelf(c); err != nil {
 		return ErasureCredit{}, err
@@ -201,6 +210,13 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 		}
 		if riding {
 			return errRideInProgress
+		}
+		// Read under HoldRider's lock: a second erasure of the account
+		// (the form sent twice) waited for the first and stops here.
+		if a, err := tx.AccountByID(ctx, c.AccountID); err != nil {
+			return err
+		} else if !a.DeletedAt.IsZero() {
+			return identity.ErrAccountErased
 		}
 		if out, err = s.creditPlan(ctx, tx, c.AccountID); err != nil {
 			return err
@@ -266,7 +282,7 @@ func (s *Service) settleCredit(ctx context.Context, tx Tx, accountID string, out
 		if err != nil {
 			return err
 		}
-		if err := oweRefund(ctx, tx, &p, r.AmountCents, "Credit of an erased account refunded to the card", now); err != nil {
+		if err := oweRefund(ctx, tx, &p, citizen, r.AmountCents, "Credit of an erased account refunded to the card", now); err != nil {
 			return err
 		}
 	}
@@ -281,9 +297,11 @@ func (s *Service) settleCredit(ctx context.Context, tx Tx, accountID string, out
 		IP: audit.OriginFrom(ctx).IP, Detail: map[string]any{"choice": out.Choice, "credit_cents": out.BalanceCents, "to_cards_cents": out.RefundableCents}})
 }
 
-// oweRefund moves cents of the payment's credit back to Stripe clearing
-// and records the refund to its card as owed, for SendRefunds. p is locked.
-func oweRefund(ctx context.Context, tx Tx, p *Payment, cents int64, memo string, now time.Time) error {
+// oweRefund moves cents of the payment's money from where it was booked
+// (from: the citizen's credit, or the city for a payment of an erased
+// account) back to Stripe clearing, and records the refund to its card as
+// owed, for SendRefunds. p is locked.
+func oweRefund(ctx context.Context, tx Tx, p *Payment, from wallet.AccountID, cents int64, memo string, now time.Time) error {
 	ref := TopUpRefund{ID: ids.New("trf"), PaymentIntentID: p.ID, AccountID: p.AccountID, AmountCents: cents,
 		State: ticketing.RefundOwed, CreatedAt: now, UpdatedAt: now}
 	// Counted as refunded now, so Stripe's charge.refunded for it finds
@@ -294,7 +312,7 @@ func oweRefund(ctx context.Context, tx Tx, p *Payment, cents int64, memo string,
 	}
 	if _, err := wallet.Post(ctx, tx, wallet.Transaction{Key: "erasure:refund:" + ref.ID, Kind: KindErasureRefund,
 		Memo: memo, RefType: "payment_intent", RefID: p.ID,
-		Entries: []wallet.Entry{{Account: wallet.CitizenAccount(p.AccountID), Amount: -cents}, {Account: wallet.StripeClearing, Amount: cents}}}, now); err != nil {
+		Entries: []wallet.Entry{{Account: from, Amount: -cents}, {Account: wallet.StripeClearing, Amount: cents}}}, now); err != nil {
 		return err
 	}
 	return tx.InsertTopUpRefund(ctx, ref)

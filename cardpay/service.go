@@ -45,7 +45,10 @@ func (s *Service) SendReceipts(c *mail.Composer) { s.mail = c }
 
 // Record notes a PaymentIntent the hub has just created, so that Stripe's
 // events about it are recognised as the hub's own. Idempotent. Invalid for
-// a payment without id, account, known purpose or positive amount.
+// a payment without id, account, known purpose or positive amount;
+// Unauthenticated (wallet.ErrOwnerErased) for a top-up of an account
+// erased while its request was on its way: its client secret is never
+// given, so the card is never charged.
 func (s *Service) Record(ctx context.Context, p Payment) error {
 	if p.ID == "" || p.AccountID == "" || p.AmountCents <= 0 || p.AmountCents > wallet.MaxAmount ||
 		(p.Purpose != PurposeTopUp && p.Purpose != PurposeTicketOrder) || (p.Purpose == PurposeTicketOrder && p.OrderID == "") {
@@ -53,7 +56,37 @@ func (s *Service) Record(ctx context.Context, p Payment) error {
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	p.CreditedCents, p.RefundedCents, p.CreatedAt, p.UpdatedAt = 0, 0, now, now
-	return s.store.InTx(ctx, func(tx Tx) error { return tx.InsertPayment(ctx, p) })
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if p.Purpose == PurposeTopUp {
+			// Under the credit's lock, which the erasure holds from the
+			// moment it reads the balance: a top-up recorded first is
+			// one the erasure may still see confirmed (paid), one that
+			// comes after finds the credit closed.
+			credit, err := lockCredit(ctx, tx, p.AccountID)
+			if err != nil {
+				return err
+			}
+			if credit.Closed() {
+				return wallet.ErrOwnerErased
+			}
+		}
+		return tx.InsertPayment(ctx, p)
+	})
+}
+
+// lockCredit is the citizen's credit account, opened if it was not (a
+// citizen from before the ledger), locked until tx ends. Closed when the
+// citizen's account was erased (wallet.CloseCitizen): nothing may be
+// posted to it then.
+func lockCredit(ctx context.Context, tx Tx, accountID string) (wallet.Account, error) {
+	if err := wallet.OpenCitizen(ctx, tx, accountID); err != nil {
+		return wallet.Account{}, err
+	}
+	acc, err := tx.LockAccounts(ctx, []wallet.AccountID{wallet.CitizenAccount(accountID)})
+	if err != nil {
+		return wallet.Account{}, fmt.Errorf("lock citizen credit: %w", err)
+	}
+	return acc[0], nil
 }
 
 // MaxAttentionPage bounds a page of AttentionEvents; DefaultAttentionPage
@@ -336,8 +369,19 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 		}
 		return Outcome{Handled: true, TransactionID: prev.ID, Replayed: true}, nil
 	}
-	if err := wallet.OpenCitizen(ctx, tx, p.AccountID); err != nil {
+	credit, err := lockCredit(ctx, tx, p.AccountID)
+	if err != nil {
 		return Outcome{}, err
+	}
+	booked := credit.ID
+	if credit.Closed() {
+		// Paid after its account was erased (a payment still being
+		// confirmed at the erasure, or recorded just before it): the
+		// closed credit takes nothing, and nobody could spend it. The
+		// money is booked to the city, which owes it back to the card at
+		// once, as the erasure's refunds are owed.
+		booked = wallet.CityFunding
+		t.Memo, t.Entries[1].Account = "Card top-up paid after its account was erased: owed back to the card", booked
 	}
 	ltx, err := wallet.Post(ctx, tx, t, now)
 	if err != nil {
@@ -352,7 +396,7 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 		// (the intent changed outside the hub): the money came in, so it is
 		// booked, and all of it goes back to the card at once, as a ticket
 		// order paid with another amount is refunded; an operator looks.
-		if err := oweRefund(ctx, tx, p, amount, "Top-up paid with another amount than asked, refunded to the card", now); err != nil {
+		if err := oweRefund(ctx, tx, p, booked, amount, "Top-up paid with another amount than asked, refunded to the card", now); err != nil {
 			return Outcome{}, err
 		}
 		s.log.WarnContext(ctx, "card top-up of another amount than asked owed back to its card", slog.String("payment_intent", p.ID),
@@ -361,20 +405,16 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 			Note: fmt.Sprintf("The top-up asked for %s and Stripe reports %s received: all of it is owed back to the card, nothing stays credited.",
 				money.Cents(p.AmountCents), money.Cents(amount))}, nil
 	}
-	s.log.InfoContext(ctx, "card top-up credited", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
-		slog.Int64("amount_cents", amount))
-	if a, err := tx.AccountByID(ctx, p.AccountID); err == nil && !a.DeletedAt.IsZero() && !ltx.Replayed {
-		// Paid after its account was erased (a payment still being
-		// confirmed at the erasure): nobody can spend the credit, so it
-		// goes back to the card at once, as the erasure's refunds do.
-		if err := oweRefund(ctx, tx, p, amount, "Top-up paid after its account was erased, refunded to the card", now); err != nil {
+	if credit.Closed() && !ltx.Replayed {
+		if err := oweRefund(ctx, tx, p, booked, amount, "Top-up paid after its account was erased, refunded to the card", now); err != nil {
 			return Outcome{}, err
 		}
-		s.log.InfoContext(ctx, "top-up of an erased account owed back to its card", slog.String("payment_intent", p.ID))
+		s.log.InfoContext(ctx, "top-up of an erased account owed back to its card", slog.String("payment_intent", p.ID),
+			slog.Int64("amount_cents", amount))
 		return Outcome{Handled: true, TransactionID: ltx.ID, Note: "the account was erased: the top-up is owed back to the card"}, nil
-	} else if err != nil && !apperr.Has(err, apperr.NotFound) {
-		return Outcome{}, fmt.Errorf("read the top-up's account: %w", err)
 	}
+	s.log.InfoContext(ctx, "card top-up credited", slog.String("payment_intent", p.ID), slog.String("account", p.AccountID),
+		slog.Int64("amount_cents", amount))
 	if !ltx.Replayed {
 		if err := s.receipt(ctx, tx, p, amount, now); err != nil {
 			return Outcome{}, err

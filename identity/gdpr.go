@@ -9,6 +9,7 @@ import (
 	"cityhub/apperr"
 	"cityhub/audit"
 	"cityhub/mail"
+	"cityhub/wallet"
 )
 
 // Export is what identity holds about a person, for a data-access request
@@ -105,31 +106,42 @@ func unconfirmedChange(m mail.Message, a Account) bool {
 // because the ledger keeps the wallet's transactions for accounting (a legal
 // obligation); those rows then point at no one. NotFound if missing.
 //
-// It leaves the wallet's credit where it is. A citizen with credit is
-// erased through cardpay.Service.EraseAccount, which first does what the
-// person chose with the credit (back to the cards it came from, or to the
-// city) and then EraseTx, in one transaction.
+// It does not settle the wallet's credit, and refuses (Conflict, reason
+// credit_left) while there is some: the erasure closes the credit account
+// (wallet.CloseCitizen), which then takes nothing, so no credit may be
+// closed in. A citizen with credit is erased through
+// cardpay.Service.EraseAccount, which first does what the person chose
+// with the credit (back to the cards it came from, or to the city) and
+// then EraseTx, in one transaction. Unauthenticated (ErrAccountErased)
+// for an account erased already.
 func (s *Service) DeleteAccount(ctx context.Context, accountID string) error {
-	now := s.now()
+	now := s.now().Truncate(time.Microsecond)
 	return s.store.InTx(ctx, func(tx Tx) error { return EraseTx(ctx, tx, accountID, now) })
 }
 
 // EraseTx anonymises the account within tx, as DeleteAccount describes,
-// for a domain that erases an account together with its own change.
-// NotFound if missing.
+// for a domain that erases an account together with its own change (its
+// credit settled first). NotFound if missing.
 func EraseTx(ctx context.Context, tx Tx, accountID string, now time.Time) error {
 	return erase(ctx, tx, accountID, now, audit.Entry{ActorID: accountID, Action: "account.delete"})
 }
 
-// erase anonymises the account and records entry (actor and action) as
-// the reason. Conflict (reason last_admin) for the city's last active
-// administrator.
+// erase anonymises the account, closes its credit account
+// (wallet.CloseCitizen) and records entry (actor and action) as the
+// reason. Conflict (reason last_admin) for the city's last active
+// administrator, (reason credit_left) while credit is left on the
+// account; Unauthenticated (ErrAccountErased) for an account erased
+// already, by a request that ran beside this one.
 func erase(ctx context.Context, tx Tx, accountID string, now time.Time, entry audit.Entry) error {
 	if err := KeepAnAdministrator(ctx, tx, accountID); err != nil {
 		return err
 	}
-	if _, err := tx.AccountByID(ctx, accountID); err != nil {
+	a, err := tx.AccountByID(ctx, accountID)
+	if err != nil {
 		return err
+	}
+	if !a.DeletedAt.IsZero() {
+		return ErrAccountErased
 	}
 	if err := tx.AnonymiseAccount(ctx, accountID, "deleted+"+accountID+"@invalid", now); err != nil {
 		return fmt.Errorf("anonymise account: %w", err)
@@ -137,6 +149,17 @@ func erase(ctx context.Context, tx Tx, accountID string, now time.Time, entry au
 	if err := tx.RevokeAccountTokens(ctx, accountID, now); err != nil {
 		return fmt.Errorf("revoke tokens: %w", err)
 	}
+	// Nothing reaches the credit from this commit on: a top-up or a
+	// refund racing the erasure waits for it and is refused, so none
+	// leaves credit nobody can spend.
+	if err := wallet.CloseCitizen(ctx, tx, accountID, now); err != nil {
+		return err
+	}
 	entry.ObjectType, entry.ObjectID, entry.IP = "account", accountID, audit.OriginFrom(ctx).IP
 	return tx.AppendAudit(ctx, entry)
 }
+
+// ErrAccountErased refuses to act for an account erased while the request
+// was on its way (its erasure revoked the sign-in the request came with):
+// the request is answered as the next one is at the door.
+var ErrAccountErased = apperr.R(apperr.Unauthenticated, "account_deleted", "This account has been deleted.")

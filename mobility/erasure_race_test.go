@@ -135,7 +135,9 @@ func TestErasureWaitsForAnUnlockHoldingTheRider(t *testing.T) {
 	})
 
 	t.Run("erasure first", func(t *testing.T) {
-		rider := e.Rider(t, 1000)
+		// No credit: the erasure written here settles none, and its
+		// credit account is closed only with nothing on it.
+		rider := e.Rider(t, 0)
 		held := make(chan struct{})
 		release, let := gate()
 		erased := make(chan error, 1)

@@ -623,7 +623,10 @@ func (s *Service) endRideTx(ctx context.Context, tx Tx, rideID, bikeID, stationI
 		posted, q, err := wallet.PostOrQueue(ctx, tx, t, now, postNow)
 		*queued = q
 		switch {
-		case !q && apperr.Has(err, apperr.InsufficientFunds):
+		case !q && (apperr.Has(err, apperr.InsufficientFunds) || wallet.Closed(err)):
+			// Beyond the overrun, or (it cannot be, an erasure waits for
+			// the rider's rides to end) on a credit closed by the rider's
+			// erasure: the ride ends all the same, for the operator.
 			r.Unsettled = true
 		case err != nil:
 			return Ride{}, false, fmt.Errorf("charge ride %s: %w", r.ID, err)

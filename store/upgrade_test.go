@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"cityhub/apperr"
+	"cityhub/store"
 	"cityhub/store/storetest"
 	"cityhub/vouchers"
+	"cityhub/wallet"
 )
 
 // rawDB is an engine's connection for SQL written for both engines, and
@@ -22,6 +25,8 @@ type rawDB struct {
 	at func(s int) string
 	// tab is the SQL for a tab character.
 	tab string
+	// store is the same database as the hub opens it.
+	store store.DB
 }
 
 func openRaw(t *testing.T, engine string) rawDB {
@@ -60,6 +65,7 @@ func openRaw(t *testing.T, engine string) rawDB {
 			},
 			migrate: func() error { return db.Migrate(ctx) },
 			tab:     "chr(9)",
+			store:   db,
 			at: func(s int) string {
 				return "'2026-01-01T10:00:00Z'::timestamptz + interval '" + strconv.Itoa(s) + " seconds'"
 			},
@@ -97,6 +103,7 @@ func openRaw(t *testing.T, engine string) rawDB {
 			},
 			migrate: func() error { return db.Migrate(ctx) },
 			tab:     "char(9)",
+			store:   db,
 			at:      func(s int) string { return strconv.Itoa(1767261600_000000 + s*1_000_000) },
 		}
 	}
@@ -295,6 +302,100 @@ func TestUpgradeResolvesDockReportsOfDeletedStations(t *testing.T) {
 			}
 			if got := db.rows(`SELECT description FROM mobility_incidents WHERE id = 'inc_1'`); len(got) != 1 || got[0] != "rotta" {
 				t.Errorf("the resolved report's words: %q", got)
+			}
+		})
+	}
+}
+
+// A database from before 1039 may hold credit on erased accounts: money
+// that reached them after their erasure (a refund of an order paid from
+// credit, a dispute won, a top-up racing the erasure), which nobody can
+// spend. The migration sends it to the city with a transaction of the
+// erasure's kind, leaves a debt where it is, and closes every erased
+// account's credit (making one, closed, for an erased account that never
+// had one); the credit of an account not erased stays open and untouched.
+// The ledger check passes after it, credit on closed accounts included.
+func TestUpgradeSendsErasedAccountsCreditToTheCity(t *testing.T) {
+	t.Parallel()
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
+			db := openRaw(t, engine)
+			// Back to before 1039.
+			db.exec(`ALTER TABLE ledger_accounts DROP COLUMN closed_at`)
+			db.exec(`DELETE FROM schema_migrations WHERE version = 1039`)
+			null, rule := "NULL", "'ride_overrun', -2000, 'citizen:acc_bruno'"
+			if engine == "sqlite" {
+				null = "0"
+			}
+			for _, a := range [][2]string{{"acc_anna", db.at(50)}, {"acc_bruno", db.at(51)}, {"acc_carla", null}, {"acc_dora", db.at(52)}} {
+				db.exec(`INSERT INTO accounts (id, email, email_norm, name, locale, password_hash, created_at, deleted_at)
+					VALUES ('` + a[0] + `', '` + a[0] + `@invalid', '` + a[0] + `@invalid', '', 'it', '!deleted', ` + db.at(0) + `, ` + a[1] + `)`)
+			}
+			// Balances as the postings left them: on PostgreSQL they are
+			// written with the entries, on SQLite a trigger moves them.
+			balance := func(b int) string {
+				if engine == "sqlite" {
+					return "0"
+				}
+				return strconv.Itoa(b)
+			}
+			db.exec(`INSERT INTO ledger_accounts (id, kind, owner_id, floor, balance, created_at) VALUES
+				('city:funding', 'city_funding', '', NULL, ` + balance(-900) + `, ` + db.at(0) + `),
+				('citizen:acc_anna', 'citizen_credit', 'acc_anna', 0, ` + balance(700) + `, ` + db.at(0) + `),
+				('citizen:acc_bruno', 'citizen_credit', 'acc_bruno', 0, ` + balance(-300) + `, ` + db.at(0) + `),
+				('citizen:acc_carla', 'citizen_credit', 'acc_carla', 0, ` + balance(500) + `, ` + db.at(0) + `)`)
+			for i, tr := range []struct {
+				id, from, to string
+				amount       int
+				overdraft    string
+			}{
+				{"gift:anna", "city:funding", "citizen:acc_anna", 700, ""},
+				{"ride:bruno", "citizen:acc_bruno", "city:funding", 300, rule},
+				{"gift:carla", "city:funding", "citizen:acc_carla", 500, ""},
+			} {
+				overdraft := "'', NULL, ''"
+				if tr.overdraft != "" {
+					overdraft = tr.overdraft
+				}
+				db.exec(`INSERT INTO ledger_transactions (id, idem_key, kind, overdraft_rule, overdraft_floor, overdraft_account, created_at)
+					VALUES ('` + tr.id + `', '` + tr.id + `', 'test', ` + overdraft + `, ` + db.at(i) + `)`)
+				db.exec(`INSERT INTO ledger_entries (transaction_id, account_id, amount, created_at) VALUES
+					('` + tr.id + `', '` + tr.from + `', -` + strconv.Itoa(tr.amount) + `, ` + db.at(i) + `),
+					('` + tr.id + `', '` + tr.to + `', ` + strconv.Itoa(tr.amount) + `, ` + db.at(i) + `)`)
+			}
+
+			if err := db.migrate(); err != nil {
+				t.Fatalf("migrate: %v", err)
+			}
+
+			want := []string{
+				"citizen:acc_anna 0 closed as erased",
+				"citizen:acc_bruno -300 closed as erased",
+				"citizen:acc_carla 500 open",
+				"citizen:acc_dora 0 closed as erased",
+			}
+			got := db.rows(`SELECT a.id || ' ' || CAST(a.balance AS TEXT) || ' ' ||
+					CASE WHEN a.closed_at IS NULL THEN 'open' WHEN a.closed_at = u.deleted_at THEN 'closed as erased' ELSE 'closed' END
+				FROM ledger_accounts a JOIN accounts u ON a.id = 'citizen:' || u.id ORDER BY a.id`)
+			if strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("credit accounts after the upgrade:\n got %q\nwant %q", got, want)
+			}
+			if got := db.rows(`SELECT kind || ' ' || ref_type || ' ' || ref_id FROM ledger_transactions WHERE id = 'erasure:closed_to_city:acc_anna'`); len(got) != 1 || got[0] != "erasure.to_city account acc_anna" {
+				t.Errorf("the transaction that sent anna's credit to the city: %q", got)
+			}
+			w := wallet.NewService(db.store.Wallet(), nil)
+			if city, err := w.Account(context.Background(), wallet.CityFunding); err != nil || city.Balance != -200 {
+				t.Errorf("the city's account after the upgrade: %+v, %v; want -200", city, err)
+			}
+			if c, err := w.Check(context.Background()); err != nil || !c.OK() {
+				t.Errorf("ledger check after the upgrade: %+v, %v", c, err)
+			}
+			if err := w.Setup(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.TestTopUp(context.Background(), "acc_anna", 500, "after-the-upgrade"); apperr.ReasonOf(err) != "account_deleted" {
+				t.Errorf("a top-up of an account erased before the upgrade: %v, want account_deleted", err)
 			}
 		})
 	}

@@ -44,7 +44,9 @@ func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now
 // if the processor refuses to cancel it (it succeeded or is being
 // processed), Conflict (payment_started) and nothing changes. NotFound
 // unless the caller's; InsufficientFunds; Conflict (hold_lost,
-// order_not_payable, not_on_sale, payment_started).
+// order_not_payable, not_on_sale, payment_started); Unauthenticated
+// (wallet.ErrOwnerErased) when the caller's account was erased while the
+// payment was on its way.
 func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
 	o, _, err := s.payWithWallet(ctx, c, orderID, false)
 	return o, err
@@ -89,7 +91,9 @@ func (s *Service) payWithWallet(ctx context.Context, c identity.Caller, orderID 
 		return err
 	})
 	if err != nil {
-		return Order{}, nil, err
+		// The buyer's credit closed by their erasure, which the payment
+		// waited for: answered as the next request is at the door.
+		return Order{}, nil, wallet.ForOwner(err)
 	}
 	return out, views, nil
 }

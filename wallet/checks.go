@@ -107,6 +107,10 @@ func (s *Service) latestKnown(ctx context.Context) (CheckedAt, bool) {
 		if kept.Unreconciled == nil {
 			kept.Unreconciled = []string{}
 		}
+		// Kept before closed accounts were looked at.
+		if kept.ClosedWithCredit == nil {
+			kept.ClosedWithCredit = []ClosedCredit{}
+		}
 		s.remember(kept)
 	}
 	return s.lastCheck()

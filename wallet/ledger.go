@@ -81,7 +81,16 @@ type Account struct {
 	Floor     *int64    `json:"floor_cents,omitempty"`
 	Balance   int64     `json:"balance_cents"`
 	CreatedAt time.Time `json:"created_at"`
+	// ClosedAt is when the account was closed (Tx.CloseAccount), nil
+	// while it is open. A closed account takes no posting: a citizen's
+	// credit is closed by the erasure of the citizen's account, which
+	// leaves it nothing, so that nothing can reach it that nobody could
+	// spend.
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
 }
+
+// Closed reports whether the account was closed.
+func (a Account) Closed() bool { return a.ClosedAt != nil }
 
 // Zero is a floor of zero: the account may never go negative.
 func Zero() *int64 { z := int64(0); return &z }
@@ -233,6 +242,13 @@ type Tx interface {
 	// EnsureAccount creates the account if it does not exist; an existing
 	// account is left as it is.
 	EnsureAccount(ctx context.Context, a Account) error
+	// CloseAccount closes the account at at, creating it closed if it
+	// does not exist (a.ID, a.Kind, a.OwnerID and a.Floor then say what it
+	// is), and returns it with its exact balance. Its row is locked until
+	// the transaction ends, so a posting waits for the close and then
+	// finds the account closed. An account closed already stays closed
+	// as it was (its ClosedAt is the first close's).
+	CloseAccount(ctx context.Context, a Account, at time.Time) (Account, error)
 	// LockAccounts returns the accounts with their exact balances, their
 	// rows locked until the transaction ends, in the order of ids (which the
 	// caller sorts, so that lock order is global and cannot deadlock).
@@ -243,9 +259,10 @@ type Tx interface {
 	// them again.
 	LockAccounts(ctx context.Context, ids []AccountID) ([]Account, error)
 	// PostingAccounts returns the accounts of a posting, in the order of ids
-	// (sorted by the caller). Those with a floor are locked until the
-	// transaction ends and carry their balance; the others are not locked and
-	// their Balance is not read. A missing account is simply not returned.
+	// (sorted by the caller), each with its ClosedAt. Those with a floor are
+	// locked until the transaction ends and carry their balance; the others
+	// are not locked and their Balance is not read. A missing account is
+	// simply not returned.
 	PostingAccounts(ctx context.Context, ids []AccountID) ([]Account, error)
 	// Account reads one account without locking it. NotFound if missing.
 	Account(ctx context.Context, id AccountID) (Account, error)
@@ -313,6 +330,13 @@ type LedgerCheck struct {
 	// every posting): this check is what finds them.
 	MissingAccounts     []AccountID `json:"missing_accounts"`
 	MissingTransactions []string    `json:"missing_transactions"`
+	// ClosedWithCredit are the accounts holding credit (a positive exact
+	// balance) that nobody can spend: closed ones, and those whose owner's
+	// account is erased. An erasure settles the credit before it closes
+	// the account, and nothing posts to a closed account, so any is a bug.
+	// A debt (a negative balance) left on an erased account is the city's
+	// to settle and is not one of them.
+	ClosedWithCredit []ClosedCredit `json:"closed_with_credit"`
 	// Pending counts entries not yet rolled up into cached balances.
 	Pending int64 `json:"pending_entries"`
 	// Discrepancies are accounts whose balance disagrees with the records
@@ -332,10 +356,20 @@ type FloorBreach struct {
 	Floor   int64     `json:"floor_cents"`
 }
 
+// ClosedCredit is an account holding credit that nobody can spend: closed
+// (ClosedAt set), or open although its owner's account is erased
+// (ClosedAt nil).
+type ClosedCredit struct {
+	Account  AccountID  `json:"account"`
+	Balance  int64      `json:"balance_cents"`
+	ClosedAt *time.Time `json:"closed_at,omitempty"`
+}
+
 // OK reports whether the check found nothing wrong.
 func (c LedgerCheck) OK() bool {
 	return c.BalanceSum == 0 && len(c.Mismatches) == 0 && len(c.Unbalanced) == 0 && len(c.BelowFloor) == 0 &&
-		len(c.MissingAccounts) == 0 && len(c.MissingTransactions) == 0 && len(c.Discrepancies) == 0 && len(c.Unreconciled) == 0
+		len(c.MissingAccounts) == 0 && len(c.MissingTransactions) == 0 && len(c.ClosedWithCredit) == 0 &&
+		len(c.Discrepancies) == 0 && len(c.Unreconciled) == 0
 }
 
 // BalanceMismatch is an account whose cached balance is not its entries' sum.
@@ -360,7 +394,8 @@ type HistoryLine struct {
 // Post writes t inside the caller's store transaction tx. It checks the
 // shape, locks the accounts that have a floor (in a global order) and
 // refuses a balance below its floor (InsufficientFunds) unless the
-// transaction's overdraft rule allows it, and writes the entries. Accounts
+// transaction's overdraft rule allows it, and an entry to a closed account
+// (Conflict, ReasonAccountClosed), and writes the entries. Accounts
 // without a floor are not locked: nothing about them is checked, so two
 // postings to a city-wide account never queue on its row. A key already
 // posted is replayed (Replayed=true, nothing written; Conflict if the key
@@ -433,9 +468,10 @@ type CommitPoster interface {
 // posting and whose transaction makes t's key new (from the id of what it
 // creates). On a CommitPoster the posting is written with the transaction's
 // commit, so that the locks it takes on accounts with a floor are held for
-// the least time: a floor it would break (InsufficientFunds) or an account
-// that does not exist (NotFound) is the transaction's error, returned by
-// the store's InTx, and a key posted already fails the commit too
+// the least time: a floor it would break (InsufficientFunds), an account
+// that does not exist (NotFound) or one closed (Conflict,
+// ReasonAccountClosed) is the transaction's error, returned by the
+// store's InTx, and a key posted already fails the commit too
 // (Conflict, ReasonKeyTaken). Elsewhere it is Post, now, with a key posted
 // already the same error.
 func PostAtCommit(ctx context.Context, tx Tx, t Transaction, now time.Time) error {
@@ -460,11 +496,12 @@ func PostOrQueue(ctx context.Context, tx Tx, t Transaction, now time.Time, atOnc
 
 // RetryAtOnce reports whether a unit of work whose posting was queued
 // (PostOrQueue) and that failed with err should run again posting at once:
-// its COMMIT refused the posting (a floor it would break, or its key posted
-// already), which Post then tells apart, with the balance in the refusal,
-// or as the replay of the posting that went through.
+// its COMMIT refused the posting (a floor it would break, an account
+// closed, or its key posted already), which Post then tells apart, with
+// the balance in the refusal, or as the replay of the posting that went
+// through.
 func RetryAtOnce(queued bool, err error) bool {
-	return queued && (apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) == ReasonKeyTaken)
+	return queued && (apperr.Has(err, apperr.InsufficientFunds) || apperr.ReasonOf(err) == ReasonKeyTaken || Closed(err))
 }
 
 // ReasonKeyTaken is the reason of PostAtCommit's error for a key posted
@@ -491,8 +528,9 @@ func postAtCommit(ctx context.Context, tx Tx, t Transaction, now time.Time) (Tra
 // writes the posting in one exchange with the database: it returns the
 // accounts as PostingAccounts does, and writes the transaction as
 // InsertTransaction does (the accounts with a floor are the locked ones)
-// only if every account exists and no balance would go below its floor
-// (or the transaction's overdraft rule), by the rule Post checks.
+// only if every account exists, none is closed and no balance would go
+// below its floor (or the transaction's overdraft rule), by the rule Post
+// checks.
 type GuardedPoster interface {
 	PostGuarded(ctx context.Context, t Transaction, ids []AccountID) (accounts []Account, inserted bool, err error)
 }
@@ -546,16 +584,53 @@ func checkFloors(ctx context.Context, tx Tx, t Transaction, accounts []Account) 
 		if !ok {
 			return nil, nil, apperr.E(apperr.NotFound, "Ledger account %s does not exist.", e.Account)
 		}
-		if short := belowFloor(t, a, e); short != nil {
+		refusal := belowFloor(t, a, e)
+		if a.Closed() {
+			refusal = accountClosed(a.ID)
+		}
+		if refusal != nil {
 			// A retry of a posting that went through may find the money
-			// spent since: it is still the same posting.
+			// spent since, or the account closed since: it is still the
+			// same posting.
 			if prev, err := replay(ctx, tx, t); !apperr.Has(err, apperr.NotFound) {
 				return nil, &prev, err
 			}
-			return nil, nil, short
+			return nil, nil, refusal
 		}
 	}
 	return locked, nil, nil
+}
+
+// ReasonAccountClosed is the reason of the refusal of a posting to a
+// closed account (Account.ClosedAt): Conflict, nothing written.
+const ReasonAccountClosed = "ledger_account_closed"
+
+// accountClosed refuses a posting to the closed account id.
+func accountClosed(id AccountID) error {
+	return apperr.R(apperr.Conflict, ReasonAccountClosed, "Ledger account %s is closed: the account it belonged to was erased.", id)
+}
+
+// Closed reports whether err refused a posting because one of its accounts
+// is closed. The caller that posts for a person (a top-up, a payment)
+// answers as to anyone whose account is gone (ForOwner); one that posts
+// for the city moves the money elsewhere, having read the account's
+// ClosedAt under its lock.
+func Closed(err error) bool { return apperr.ReasonOf(err) == ReasonAccountClosed }
+
+// ErrOwnerErased is the answer to a person whose own credit was closed by
+// the erasure of their account while their request was on its way: the
+// erasure revoked their sign-in, so the next request is refused at the
+// door; this one is refused as if it had been.
+var ErrOwnerErased = apperr.R(apperr.Unauthenticated, "account_deleted", "This account has been deleted.")
+
+// ForOwner is err, or ErrOwnerErased when err refused a posting to a
+// closed account (Closed): for an operation a person makes on their own
+// credit.
+func ForOwner(err error) error {
+	if Closed(err) {
+		return ErrOwnerErased
+	}
+	return err
 }
 
 // belowFloor is the refusal of entry e of t to account a when it would

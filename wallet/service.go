@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/money"
 )
 
 // Store is the wallet's view of the database.
@@ -78,6 +79,27 @@ func (s *Service) Setup(ctx context.Context) error {
 // is meant to run in the transaction that creates the citizen.
 func OpenCitizen(ctx context.Context, tx Tx, accountID string) error {
 	return tx.EnsureAccount(ctx, Account{ID: CitizenAccount(accountID), Kind: KindCitizenCredit, OwnerID: accountID, Floor: Zero()})
+}
+
+// CloseCitizen closes a citizen's credit account (creating it closed if
+// the citizen never had one), in the transaction that erases the citizen's
+// account: from its commit no posting reaches it, so a top-up, a refund or
+// a payment racing the erasure either commits first, and the erasure
+// (which holds the account's lock from the moment it reads the balance it
+// settles) sees it, or finds the account closed and writes nothing. The
+// credit must be settled first (cardpay's erasure sends it to the cards
+// or the city): Conflict (reason credit_left) while any is left, so that
+// no credit is ever closed in. A debt stays on the closed account, for the
+// city's books.
+func CloseCitizen(ctx context.Context, tx Tx, accountID string, at time.Time) error {
+	a, err := tx.CloseAccount(ctx, Account{ID: CitizenAccount(accountID), Kind: KindCitizenCredit, OwnerID: accountID, Floor: Zero()}, at)
+	if err != nil {
+		return fmt.Errorf("close the credit account: %w", err)
+	}
+	if a.Balance > 0 {
+		return apperr.R(apperr.Conflict, "credit_left", "%s of credit is left on the account: it must go to the cards or the city before the account is erased.", money.Cents(a.Balance))
+	}
+	return nil
 }
 
 // Post posts t in a transaction of its own. The posting rides with the
@@ -153,7 +175,8 @@ func (s *Service) Check(ctx context.Context) (LedgerCheck, error) {
 		s.log.Error("ledger check failed", slog.Int64("balance_sum", c.BalanceSum),
 			slog.Int("mismatches", len(c.Mismatches)), slog.Int("unbalanced", len(c.Unbalanced)),
 			slog.Int("below_floor", len(c.BelowFloor)), slog.Int("missing_accounts", len(c.MissingAccounts)),
-			slog.Int("missing_transactions", len(c.MissingTransactions)), slog.Int("discrepancies", len(c.Discrepancies)), slog.Any("unreconciled", c.Unreconciled))
+			slog.Int("missing_transactions", len(c.MissingTransactions)), slog.Int("closed_with_credit", len(c.ClosedWithCredit)),
+			slog.Int("discrepancies", len(c.Discrepancies)), slog.Any("unreconciled", c.Unreconciled))
 	}
 	return c, nil
 }

@@ -37,7 +37,8 @@ func ValidateClientKey(key string) error { return idem.ValidateKey(key) }
 // card is charged. The edge calls it only while test payments are switched
 // on. Retrying with the same clientKey returns the first transaction
 // (Replayed); the same key for another amount is a Conflict. Invalid for a
-// bad amount or key.
+// bad amount or key; Unauthenticated (ErrOwnerErased) when the account was
+// erased while the request was on its way, and nothing is credited.
 func (s *Service) TestTopUp(ctx context.Context, accountID string, cents int64, clientKey string) (Transaction, error) {
 	if err := ValidateTopUp(cents); err != nil {
 		return Transaction{}, err
@@ -70,7 +71,10 @@ func CardTopUp(accountID string, cents int64, paymentID string) Transaction {
 }
 
 // credit posts t after opening the citizen's account, in one transaction, so
-// a citizen whose account predates the ledger is credited all the same.
+// a citizen whose account predates the ledger is credited all the same. An
+// erased citizen's credit is closed (CloseCitizen): the posting waits for
+// the erasure's lock and is then refused, so nothing reaches credit that
+// nobody can spend.
 func (s *Service) credit(ctx context.Context, accountID string, t Transaction) (Transaction, error) {
 	var out Transaction
 	err := s.store.InTx(ctx, func(tx Tx) error {
@@ -81,5 +85,5 @@ func (s *Service) credit(ctx context.Context, accountID string, t Transaction) (
 		out, err = Post(ctx, tx, t, s.now())
 		return err
 	})
-	return out, err
+	return out, ForOwner(err)
 }

@@ -126,3 +126,33 @@ func recheck(pc *webtest.PageClient) (*http.Response, string) {
 	}
 	return pc.Get("/admin/reports")
 }
+
+// The reports page names credit nobody can spend: on an erased account's
+// closed credit (here put there behind the ledger's back, as a bug
+// would), with when it was closed.
+func TestReportsPageShowsCreditOnClosedAccounts(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(true))
+	admin, _ := env.account(t, identity.RoleAdmin)
+	citizen, bearer := env.account(t, identity.RoleCitizen)
+	if res := walletSend(t, env, "POST", "/api/v1/wallet/topups", bearer, `{"amount_cents":1500}`, map[string]string{"Idempotency-Key": "before"}); res.Code != http.StatusCreated {
+		t.Fatalf("top-up: %d %s", res.Code, res.Body.String())
+	}
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+	pc := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
+	if res, body := recheck(pc); res.StatusCode != http.StatusOK || strings.Contains(body, `data-testid="ledger-closed-credit"`) {
+		t.Fatalf("before: %d\n%s", res.StatusCode, body)
+	}
+	closed := time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)
+	if _, err := env.DB.(*sqlite.DB).Writer().ExecContext(context.Background(), `UPDATE ledger_accounts SET closed_at = ? WHERE id = ?`,
+		closed.UnixMicro(), string(wallet.CitizenAccount(citizen.ID))); err != nil {
+		t.Fatal(err)
+	}
+	res, body := recheck(pc)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="ledger-verdict" data-ok="false"`) ||
+		!strings.Contains(body, `data-testid="ledger-closed-credit"`) || !strings.Contains(body, "<code>citizen:"+citizen.ID+"</code>") ||
+		!strings.Contains(body, "15,00") || !strings.Contains(body, "1º marzo 2026, 10:30") {
+		t.Fatalf("after: %d\n%s", res.StatusCode, body)
+	}
+}

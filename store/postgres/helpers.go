@@ -39,6 +39,9 @@ const (
 	ledgerInsufficientFunds = "CL001"
 	ledgerNoSuchAccount     = "CL002"
 	ledgerKeyTaken          = "CL004"
+	// Raised by ledger_post and ledger_transfer (migration 1039) for a
+	// posting to a closed account.
+	ledgerAccountClosed = "CL011"
 	// Raised by rows_written (migration 1011) for a write that found no
 	// row, or more than it should have.
 	rowsNotWritten = "CL009"
@@ -103,6 +106,10 @@ func translate(err error) error {
 		case ledgerKeyTaken:
 			e := apperr.Wrap(err, apperr.Conflict, "This ledger key was posted already.")
 			e.Reason = wallet.ReasonKeyTaken
+			return e
+		case ledgerAccountClosed:
+			e := apperr.Wrap(err, apperr.Conflict, "A ledger account of this movement is closed: the account it belonged to was erased.")
+			e.Reason = wallet.ReasonAccountClosed
 			return e
 		}
 	}

@@ -40,20 +40,39 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
 		args: []any{string(a.ID), string(a.Kind), a.OwnerID, a.Floor, created}})
 }
 
-const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
+// CloseAccount implements wallet.Tx. The upsert locks the row (a posting
+// to it waits, and then finds it closed: PostGuarded's statement and
+// ledger_post read closed_at on the row they lock); the exact balance is
+// read by a second statement, once the lock is held, as LockAccounts reads
+// it.
+func (tx *Tx) CloseAccount(ctx context.Context, a wallet.Account, at time.Time) (wallet.Account, error) {
+	if _, err := tx.q.Exec(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id, floor, created_at, closed_at)
+		VALUES ($1, $2, $3, $4, $5, $5)
+		ON CONFLICT (id) DO UPDATE SET closed_at = COALESCE(ledger_accounts.closed_at, EXCLUDED.closed_at)`,
+		string(a.ID), string(a.Kind), a.OwnerID, a.Floor, at); err != nil {
+		return wallet.Account{}, wrap("close ledger account "+string(a.ID), err)
+	}
+	return tx.Account(ctx, a.ID)
+}
+
+const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at, closed_at`
 
 // ledgerExactColumns reads an account (alias a) with its exact balance: the
 // cached balance plus the entries not yet rolled up. One statement sees one
 // snapshot, and a roll-up moves entries from pending to the cached balance
 // in one transaction, so the sum is never counted twice or missed.
 const ledgerExactColumns = `a.id, a.kind, a.owner_id, a.floor,
-	a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0)::bigint, a.created_at`
+	a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0)::bigint, a.created_at, a.closed_at`
 
 func scanLedgerAccount(r pgx.Row) (wallet.Account, error) {
 	var a wallet.Account
 	var id, kind string
-	err := r.Scan(&id, &kind, &a.OwnerID, &a.Floor, &a.Balance, &a.CreatedAt)
+	err := r.Scan(&id, &kind, &a.OwnerID, &a.Floor, &a.Balance, &a.CreatedAt, &a.ClosedAt)
 	a.ID, a.Kind, a.CreatedAt = wallet.AccountID(id), wallet.AccountKind(kind), a.CreatedAt.UTC()
+	if a.ClosedAt != nil {
+		closed := a.ClosedAt.UTC()
+		a.ClosedAt = &closed
+	}
 	return a, err
 }
 
@@ -123,11 +142,11 @@ func (tx *Tx) PostingAccounts(ctx context.Context, ids []wallet.AccountID) ([]wa
 		keys[i] = string(id)
 	}
 	rows, err := tx.q.Query(ctx, `WITH floored AS (
-			SELECT id, kind, owner_id, floor, balance, created_at FROM ledger_accounts
+			SELECT id, kind, owner_id, floor, balance, created_at, closed_at FROM ledger_accounts
 			WHERE id = ANY($1) AND floor IS NOT NULL ORDER BY id COLLATE "C" FOR UPDATE)
 		SELECT `+ledgerAccountColumns+` FROM floored
 		UNION ALL
-		SELECT id, kind, owner_id, floor, 0, created_at FROM ledger_accounts WHERE id = ANY($1) AND floor IS NULL`, keys)
+		SELECT id, kind, owner_id, floor, 0, created_at, closed_at FROM ledger_accounts WHERE id = ANY($1) AND floor IS NULL`, keys)
 	if err != nil {
 		return nil, wrap("lock ledger accounts", err)
 	}
@@ -255,9 +274,9 @@ func (tx *Tx) InsertTransaction(ctx context.Context, t wallet.Transaction, locke
 // byte order, as PostingAccounts) and reads them all; the second, which
 // starts once the locks are held and so sees the locked balances as they
 // are, writes the posting as InsertTransaction does, but only if every
-// account exists and no floor breaks (the same rule as wallet.Post, which
-// checks the accounts the first statement returned and treats any
-// disagreement as a failure).
+// account exists, none is closed and no floor breaks (the same rule as
+// wallet.Post, which checks the accounts the first statement returned and
+// treats any disagreement as a failure).
 func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []wallet.AccountID) ([]wallet.Account, bool, error) {
 	if tx.floors != nil && tx.floors.allUnbounded(ids) {
 		// Nothing to lock, read or check (see floorCache): one statement.
@@ -276,11 +295,11 @@ func (tx *Tx) PostGuarded(ctx context.Context, t wallet.Transaction, ids []walle
 	}
 	err := tx.readBatch(ctx, batchRead{
 		sql: `WITH floored AS (
-				SELECT id, kind, owner_id, floor, balance, created_at FROM ledger_accounts
+				SELECT id, kind, owner_id, floor, balance, created_at, closed_at FROM ledger_accounts
 				WHERE id = ANY($1) AND floor IS NOT NULL ORDER BY id COLLATE "C" FOR UPDATE)
 			SELECT ` + ledgerAccountColumns + ` FROM floored
 			UNION ALL
-			SELECT id, kind, owner_id, floor, 0, created_at FROM ledger_accounts WHERE id = ANY($1) AND floor IS NULL`,
+			SELECT id, kind, owner_id, floor, 0, created_at, closed_at FROM ledger_accounts WHERE id = ANY($1) AND floor IS NULL`,
 		args: []any{keys},
 		read: func(br pgx.BatchResults) error {
 			rows, err := br.Query()
@@ -452,7 +471,8 @@ func (tx *Tx) BalanceAndEntries(ctx context.Context, id wallet.AccountID) (balan
 
 // CheckLedger implements wallet.Tx.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{}, MissingTransactions: []string{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{},
+		MissingTransactions: []string{}, ClosedWithCredit: []wallet.ClosedCredit{}}
 	err := tx.q.QueryRow(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_lines),
@@ -534,23 +554,51 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 		return c, wrap("find accounts below their floor", err)
 	}
 	c.BelowFloor = append(c.BelowFloor, bf...)
+	// Credit nobody can spend: on a closed account, or on one whose
+	// owner's account is erased (an erasure that did not close it).
+	rows, err = tx.q.Query(ctx, `SELECT a.id, x.balance, a.closed_at FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
+		CROSS JOIN LATERAL (SELECT (a.balance + COALESCE(p.total, 0))::bigint AS balance) x
+		WHERE x.balance > 0 AND (a.closed_at IS NOT NULL
+			OR EXISTS (SELECT 1 FROM accounts u WHERE u.id = a.owner_id AND u.deleted_at IS NOT NULL))
+		ORDER BY a.id`)
+	if err != nil {
+		return c, wrap("find credit on closed accounts", err)
+	}
+	cc, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wallet.ClosedCredit, error) {
+		var x wallet.ClosedCredit
+		var id string
+		err := r.Scan(&id, &x.Balance, &x.ClosedAt)
+		x.Account = wallet.AccountID(id)
+		if x.ClosedAt != nil {
+			at := x.ClosedAt.UTC()
+			x.ClosedAt = &at
+		}
+		return x, err
+	})
+	if err != nil {
+		return c, wrap("find credit on closed accounts", err)
+	}
+	c.ClosedWithCredit = append(c.ClosedWithCredit, cc...)
 	return c, nil
 }
 
 // guardedPostingSQL writes a posting (arguments: guardedPostingArgs) only
-// if every account exists and no floor breaks, by the rule wallet.Post
-// checks: the transaction, its entries, the balances of the accounts with a
-// floor, and a pending row for each entry of an account without one. The
-// statement that sends it ends it with a SELECT of what it needs from t, b,
-// p, acct and ok. It must run after the accounts with a floor are locked:
-// it then reads their balances as they are. (The update of a balance checks
-// the floor again, on the row it updates: it always holds there.)
+// if every account exists, none is closed and no floor breaks, by the rule
+// wallet.Post checks: the transaction, its entries, the balances of the
+// accounts with a floor, and a pending row for each entry of an account
+// without one. The statement that sends it ends it with a SELECT of what it
+// needs from t, b, p, acct and ok. It must run after the accounts with a
+// floor are locked: it then reads their balances, and whether they are
+// closed, as they are. (The update of a balance checks the floor again, on
+// the row it updates: it always holds there.)
 const guardedPostingSQL = `WITH u AS (
 			SELECT * FROM unnest($11::text[], $12::bigint[]) WITH ORDINALITY AS u(account_id, amount, n)
 		), acct AS (
-			SELECT a.id, a.floor, a.balance FROM ledger_accounts a WHERE a.id = ANY($11::text[])
+			SELECT a.id, a.floor, a.balance, a.closed_at FROM ledger_accounts a WHERE a.id = ANY($11::text[])
 		), ok AS (
-			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND ` + floorsChecked + ` AS ok
+			SELECT (SELECT count(*) FROM acct) = cardinality($11::text[]) AND NOT EXISTS (SELECT 1 FROM acct WHERE closed_at IS NOT NULL)
+				AND ` + floorsChecked + ` AS ok
 		), t AS (
 			INSERT INTO ledger_transactions (id, idem_key, kind, memo, ref_type, ref_id, overdraft_rule, overdraft_floor, overdraft_account, created_at)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE (SELECT ok FROM ok) AND NOT ` + keyPostedBefore + `

@@ -18,7 +18,8 @@ var _ wallet.CommitPoster = (*Tx)(nil)
 // 1025), which writes its rows with one small statement each and raises what Post would
 // refuse, so the batch stops there, the COMMIT is never run, and InTx
 // answers the refusal (translate: CL001 InsufficientFunds, CL002 NotFound,
-// CL004 Conflict with wallet.ReasonKeyTaken).
+// CL004 Conflict with wallet.ReasonKeyTaken, CL011 Conflict with
+// wallet.ReasonAccountClosed, migration 1039).
 //
 // The posting's key is new unless ledger_post finds its id (the key's, see
 // wallet.TransactionIDFor) or the key among those posted before ids were

@@ -40,6 +40,19 @@ func (tx *Tx) EnsureAccount(ctx context.Context, a wallet.Account) error {
 	return nil
 }
 
+// CloseAccount implements wallet.Tx. Write transactions are serial on the
+// single writer: the account is as good as locked until the transaction
+// ends.
+func (tx *Tx) CloseAccount(ctx context.Context, a wallet.Account, at time.Time) (wallet.Account, error) {
+	_, err := tx.q.ExecContext(ctx, `INSERT INTO ledger_accounts (id, kind, owner_id, floor, created_at, closed_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET closed_at = COALESCE(ledger_accounts.closed_at, excluded.closed_at)`,
+		string(a.ID), string(a.Kind), a.OwnerID, ledgerNullInt(a.Floor), toMicros(at), toMicros(at))
+	if err != nil {
+		return wallet.Account{}, wrap("close ledger account "+string(a.ID), err)
+	}
+	return tx.Account(ctx, a.ID)
+}
+
 func ledgerNullInt(p *int64) any {
 	if p == nil {
 		return nil
@@ -47,25 +60,29 @@ func ledgerNullInt(p *int64) any {
 	return *p
 }
 
-const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at`
+const ledgerAccountColumns = `id, kind, owner_id, floor, balance, created_at, closed_at`
 
 // ledgerExactColumns reads an account (alias a) with its exact balance: the
 // cached balance plus any entries not yet rolled up (none on this engine,
 // see migration 0202, but the read is the same on both).
 const ledgerExactColumns = `a.id, a.kind, a.owner_id, a.floor,
-	a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0), a.created_at`
+	a.balance + COALESCE((SELECT SUM(p.amount) FROM ledger_pending p WHERE p.account_id = a.id), 0), a.created_at, a.closed_at`
 
 func scanLedgerAccount(r rowScanner) (wallet.Account, error) {
 	var a wallet.Account
 	var id, kind string
-	var floor sql.NullInt64
+	var floor, closed sql.NullInt64
 	var created int64
-	if err := r.Scan(&id, &kind, &a.OwnerID, &floor, &a.Balance, &created); err != nil {
+	if err := r.Scan(&id, &kind, &a.OwnerID, &floor, &a.Balance, &created, &closed); err != nil {
 		return a, err
 	}
 	a.ID, a.Kind, a.CreatedAt = wallet.AccountID(id), wallet.AccountKind(kind), fromMicros(created)
 	if floor.Valid {
 		a.Floor = &floor.Int64
+	}
+	if closed.Valid {
+		at := fromMicros(closed.Int64)
+		a.ClosedAt = &at
 	}
 	return a, nil
 }
@@ -344,7 +361,8 @@ func (tx *Tx) BalanceAndEntries(ctx context.Context, id wallet.AccountID) (balan
 // run on one pooled connection each, but WAL readers see a committed
 // snapshot per statement, and each figure is one statement.
 func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
-	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{}, MissingTransactions: []string{}}
+	c := wallet.LedgerCheck{Mismatches: []wallet.BalanceMismatch{}, Unbalanced: []string{}, BelowFloor: []wallet.FloorBreach{}, MissingAccounts: []wallet.AccountID{},
+		MissingTransactions: []string{}, ClosedWithCredit: []wallet.ClosedCredit{}}
 	err := tx.q.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_accounts),
 			(SELECT count(*) FROM ledger_transactions),
 			(SELECT count(*) FROM ledger_entries),
@@ -415,6 +433,29 @@ func (tx *Tx) CheckLedger(ctx context.Context) (wallet.LedgerCheck, error) {
 	})
 	if err != nil {
 		return c, wrap("find accounts below their floor", err)
+	}
+	// Credit nobody can spend, as on PostgreSQL.
+	err = ledgerRows(ctx, tx.q, `SELECT a.id, a.balance + COALESCE(p.total, 0) AS exact, a.closed_at FROM ledger_accounts a
+		LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM ledger_pending GROUP BY account_id) p ON p.account_id = a.id
+		WHERE exact > 0 AND (a.closed_at IS NOT NULL
+			OR EXISTS (SELECT 1 FROM accounts u WHERE u.id = a.owner_id AND u.deleted_at <> 0))
+		ORDER BY a.id`, func(r *sql.Rows) error {
+		var x wallet.ClosedCredit
+		var id string
+		var closed sql.NullInt64
+		if err := r.Scan(&id, &x.Balance, &closed); err != nil {
+			return err
+		}
+		x.Account = wallet.AccountID(id)
+		if closed.Valid {
+			at := fromMicros(closed.Int64)
+			x.ClosedAt = &at
+		}
+		c.ClosedWithCredit = append(c.ClosedWithCredit, x)
+		return nil
+	})
+	if err != nil {
+		return c, wrap("find credit on closed accounts", err)
 	}
 	return c, nil
 }
