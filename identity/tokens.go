@@ -94,6 +94,43 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 	return a.Caller(), nil
 }
 
+// ErasedAccount is the account an access token was issued to, when that
+// account has since been erased: the token's signature, audience and
+// expiry verify as Authenticate's do, and the token is of the account's
+// current generation, but the account is gone. It authenticates nobody:
+// the one use of it is to give the erasure's own retry its first answer
+// (the answer kept for the erasure's Idempotency-Key), which tells the
+// token's holder nothing they were not told. Unauthenticated for any other
+// token, and for an account that is only disabled.
+func (s *Service) ErasedAccount(ctx context.Context, token string) (string, error) {
+	if len(token) > MaxTokenLen {
+		return "", errBadToken
+	}
+	now := s.opt.Now()
+	t, ok := s.verified.get(token, now)
+	if !ok {
+		var err error
+		if t, err = s.verifyAccessToken(token, now); err != nil {
+			return "", err
+		}
+	}
+	var a Account
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		a, err = tx.AccountByID(ctx, t.subject)
+		return err
+	})
+	switch {
+	case apperr.Has(err, apperr.NotFound):
+		return "", errNotAuthenticated
+	case err != nil:
+		return "", fmt.Errorf("read account: %w", err)
+	case a.DeletedAt.IsZero() || t.generation != a.TokenGeneration:
+		return "", errNotAuthenticated
+	}
+	return a.ID, nil
+}
+
 // tokenLeeway is how far past its exp, or before its iat, an access token
 // is still accepted: the clocks of the hubs that sign and check differ.
 const tokenLeeway = 5 * time.Second

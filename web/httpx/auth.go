@@ -19,6 +19,40 @@ type Authenticator interface {
 	SessionCaller(ctx context.Context, token string) (identity.Caller, error)
 }
 
+// ErasedAuthenticator is an Authenticator that also tells the erased
+// account an access token was issued to (identity.Service.ErasedAccount);
+// Authenticate asks it only for the retry of an erasure (erasureRetry).
+type ErasedAuthenticator interface {
+	ErasedAccount(ctx context.Context, token string) (string, error)
+}
+
+// erasureRetry reports whether r may be an account's retry of its own
+// erasure (DELETE /api/v1/me) under the Idempotency-Key of the request
+// that erased it: the README promises the same key the first answer, and
+// the first answer was the erasure's. Its token names an erased account,
+// which Authenticate refuses for every other request.
+func erasureRetry(r *http.Request) bool {
+	return r.Method == http.MethodDelete && r.URL.Path == "/api/v1/me" && r.Header.Get("Idempotency-Key") != ""
+}
+
+type erasedKey struct{}
+
+// erased is an erased account's token on an erasure's retry: the account,
+// and how the door refused the token.
+type erased struct {
+	accountID string
+	refusal   error
+}
+
+// ErasedAccount is the erased account whose keyed retry of its erasure r
+// is (Authenticate let it through without a caller): the scope its first
+// answer was kept under. Only that answer is given for it; anything else
+// is refused as the door refused the token (Caller).
+func ErasedAccount(r *http.Request) (string, bool) {
+	e, ok := r.Context().Value(erasedKey{}).(erased)
+	return e.accountID, ok
+}
+
 // OneAuthorization is r's Authorization header ("" for none), or
 // Unauthenticated (invalid_token) for several: which of several
 // credentials counts is a guess a proxy in front may make otherwise than
@@ -60,6 +94,15 @@ func Authenticate(auth Authenticator, log *slog.Logger, next http.Handler) http.
 			}
 			c, err := auth.Authenticate(r.Context(), strings.TrimSpace(token))
 			if err != nil {
+				if ea, ok := auth.(ErasedAuthenticator); ok && erasureRetry(r) && apperr.ReasonOf(err) == "account_inactive" {
+					// Its kept first answer, if it has one, is given
+					// (Replayer); without one it is refused as now, by
+					// Caller.
+					if id, eerr := ea.ErasedAccount(r.Context(), strings.TrimSpace(token)); eerr == nil {
+						next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), erasedKey{}, erased{accountID: id, refusal: err})))
+						return
+					}
+				}
 				WriteError(log, w, r, err)
 				return
 			}
@@ -113,10 +156,15 @@ func cookieAllowed(r *http.Request) bool {
 // ErrNoCaller is the error of a request without a signed-in caller.
 var ErrNoCaller = apperr.R(apperr.Unauthenticated, "login_required", "Please log in.")
 
-// Caller is the authenticated caller of r. Unauthenticated if there is none.
+// Caller is the authenticated caller of r. Unauthenticated if there is
+// none: for the retry of an erasure whose first answer is not kept
+// (ErasedAccount), with the door's refusal of its token.
 func Caller(r *http.Request) (identity.Caller, error) {
 	c, ok := identity.CallerFrom(r.Context())
 	if !ok || c.AccountID == "" {
+		if e, ok := r.Context().Value(erasedKey{}).(erased); ok {
+			return identity.Caller{}, e.refusal
+		}
 		return identity.Caller{}, ErrNoCaller
 	}
 	return c, nil

@@ -39,7 +39,12 @@ import (
 // retry is refused with 409 (idempotency_key_answer_lost) rather than run
 // twice. The operations that keep every answer themselves, refusals too
 // (OwnAnswers below), give the same promises from their own records, and
-// their answers are not kept a second time here.
+// their answers are not kept a second time here. An account's erasure
+// (DELETE /api/v1/me) is the one request whose retry comes with a token
+// that no longer signs anyone in: its retry under the same key, the same
+// request, gets the first answer (Authenticate lets it through to this
+// alone, ErasedAccount); anything else with that token is refused as the
+// door refuses it.
 
 const (
 	// AnswerLease is how long a request holds its key without an answer
@@ -136,8 +141,14 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 	// password reset) under a key someone else chose runs as new, never
 	// 409 for a key it could not know was taken.
 	who := "anonymous:" + hash
+	erasedRetry := false
 	if c, ok := identity.CallerFrom(r.Context()); ok && c.AccountID != "" {
 		who = c.AccountID
+	} else if id, ok := ErasedAccount(r); ok {
+		// An erased account's retry of its erasure: the scope its first
+		// answer was kept under. Its handler, run when there is none,
+		// refuses it (Caller), and a refusal is not kept.
+		who, erasedRetry = id, true
 	}
 
 	run := func(ctx context.Context) idem.Answer {
@@ -146,6 +157,14 @@ func (s *Replayer) ServeKeyed(w http.ResponseWriter, r *http.Request, pattern st
 		return rec.answer()
 	}
 	ans, replayed, err := s.Answering.Answer(r.Context(), "api:"+who+":"+pattern, r.Header.Get("Idempotency-Key"), hash, run, KeepAnswer, s.SelfKeyed[pattern])
+	if erasedRetry && (err != nil || !replayed) {
+		// Nothing but the erasure's own first answer is given for an
+		// erased account's token: another request under its key, or
+		// another key, is refused as the door refused the token.
+		_, refusal := Caller(r)
+		WriteError(s.Log, w, r, refusal)
+		return
+	}
 	if err != nil && apperr.ReasonOf(err) == "idempotency_key_reused" {
 		// Another body, but perhaps the same request to the operation (the
 		// same seats in another order): it decides, from its own record,
