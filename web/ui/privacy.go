@@ -2,10 +2,14 @@ package ui
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/cardpay"
@@ -139,13 +143,82 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 		case "last_admin":
 			again(http.StatusConflict, func(privacyPage) string { return l.ErrorText(err) })
 			return
+		case "account_deleted":
+			// The same form sent twice at once: the other one erased the
+			// account while this one waited for it.
+			s.goodbye(w, r)
+			return
 		}
 		s.pageError(w, r, err)
 		return
 	}
+	s.goodbye(w, r)
+}
+
+// goodbye answers the deletion of the account this browser was signed in
+// to: its session cookie goes, and the page shows nobody signed in. The
+// browser keeps a mark of it for a while (erasedCookie), so that the form
+// sent again (pressed twice, or sent again from the browser's history) is
+// answered with this page too rather than as a form that expired.
+func (s *homePages) goodbye(w http.ResponseWriter, r *http.Request) {
 	s.setCookie(w, r, httpx.SessionCookie, "", -1)
 	s.clearOIDCCookies(w, r)
+	if secret, ok := requestCSRFSecret(r); ok {
+		s.setCookie(w, r, erasedCookie, erasedMark(secret), int(erasedFor.Seconds()))
+	}
 	// The goodbye page must not look signed in any more.
 	r = r.WithContext(context.WithValue(r.Context(), signedOutKey{}, true))
 	s.render(w, r, http.StatusOK, "goodbye", "", nil)
+}
+
+// erasedCookie marks, for erasedFor, the browser whose account was just
+// deleted: its value is bound to the browser's CSRF secret, as the
+// header's forms' token is (browserCSRFFor), so no other site or browser
+// can make one.
+const erasedCookie = "cityhub_erased"
+
+// erasedFor is how long the browser keeps erasedCookie: long enough for a
+// second press or a form sent again from the browser's history, short
+// enough that it says nothing of the browser's past for long.
+const erasedFor = 10 * time.Minute
+
+func erasedMark(secret []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("cityhub-erased-v1\x00"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// erasedHere reports whether r is a form of this site's pages sent by a
+// browser whose account it deleted (erasedCookie).
+func erasedHere(r *http.Request) bool {
+	secret, ok := requestCSRFSecret(r)
+	if !ok {
+		return false
+	}
+	c, err := r.Cookie(erasedCookie)
+	return err == nil && tokenIs(c.Value, erasedMark(secret))
+}
+
+// deletionForm protects the deletion form: a form sent again by the
+// browser whose account it deleted (erasedHere), signed in no more, gets
+// the goodbye page again, and not the refusal of a form whose session
+// ended (its token was the deleted session's); nothing else changes. Any
+// other form is judged as every form is, by its token and then by the
+// session (next: signedIn's): a browser signed in again since is refused
+// a stale form as ever.
+func (s *homePages) deletionForm(next http.HandlerFunc) http.HandlerFunc {
+	goneHere := func(r *http.Request) bool {
+		if !erasedHere(r) {
+			return false
+		}
+		_, signedIn := s.pageCaller(r)
+		return !signedIn
+	}
+	return s.csrfProtectedOr(func(w http.ResponseWriter, r *http.Request) {
+		if goneHere(r) {
+			s.goodbye(w, r)
+			return
+		}
+		next(w, r)
+	}, goneHere)
 }

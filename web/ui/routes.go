@@ -35,7 +35,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 	mux.Handle("GET /wallet/items/{kind}/{id}/qr.png", page(h.handleItemQR, citizen))
 	mux.Handle("GET /privacy", page(h.handlePrivacy))
 	mux.Handle("GET /privacy/my-data.json", page(h.handleExport))
-	mux.Handle("POST /privacy/delete", httpx.Secured(s.csrfProtected(s.signedIn(h.handleDeleteAccount))))
+	mux.Handle("POST /privacy/delete", httpx.Secured(h.deletionForm(s.signedIn(h.handleDeleteAccount))))
 	mux.Handle("GET /staff/scan", page(h.handleScanner, merchant, door))
 	st := u.staffPages(mux)
 	mux.Handle("GET /admin", page(st.handleAdminDashboard, admin))

@@ -84,13 +84,13 @@ func TestVisitorPagesSayWhatTheyMust(t *testing.T) {
 	}
 	// The cookie notice names exactly the cookies the pages set.
 	cookies := get("/cookie")
-	for _, name := range []string{"cityhub_session", csrfCookie, langCookie} {
+	for _, name := range []string{"cityhub_session", csrfCookie, langCookie, erasedCookie} {
 		if !strings.Contains(cookies, "<code>"+name+"</code>") {
 			t.Errorf("cookie notice does not list %s", name)
 		}
 	}
-	if n := strings.Count(cookies, "<code>cityhub_"); n != 3 {
-		t.Errorf("cookie notice lists %d cookies, want 3", n)
+	if n := strings.Count(cookies, "<code>cityhub_"); n != 4 {
+		t.Errorf("cookie notice lists %d cookies, want 4", n)
 	}
 	policy := get("/privacy-policy")
 	for _, want := range []string{"Comune di Benevento", "dpo@comune.example.it", "2220", "Stripe", `href="/privacy"`} {
