@@ -45,7 +45,7 @@ func (s *Service) Export(ctx context.Context, c Caller) (Export, error) {
 		return Export{}, apperr.R(apperr.Unauthenticated, "login_required", "Please log in.")
 	}
 	accountID := c.AccountID
-	out := Export{ExportedAt: s.now()}
+	out := Export{ExportedAt: s.now().Truncate(time.Microsecond)}
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		if out.Account, err = tx.AccountByID(ctx, accountID); err != nil {

@@ -45,13 +45,17 @@ type Sources struct {
 }
 
 // For is the caller's own download: a person downloads only themself.
-// Unauthenticated without an account; NotFound if it is gone.
+// Unauthenticated without an account; NotFound if it is gone. The download
+// is one moment: every part's exported_at is the one time it was made, to
+// the microsecond as every time the hub gives.
 func (s Sources) For(ctx context.Context, c identity.Caller) (Download, error) {
 	acct, err := s.Identity.Export(ctx, c)
 	if err != nil {
 		return Download{}, err
 	}
-	out := Download{ExportedAt: acct.ExportedAt, Account: acct}
+	at := acct.ExportedAt.UTC().Truncate(time.Microsecond)
+	acct.ExportedAt = at
+	out := Download{ExportedAt: at, Account: acct}
 	// Every part whatever the account's roles now: a person who rode,
 	// bought and topped up as a citizen and now works for the city is
 	// owed that data all the same (a staff account's parts are empty).
@@ -79,6 +83,7 @@ func (s Sources) For(ctx context.Context, c identity.Caller) (Download, error) {
 		if err != nil {
 			return Download{}, fmt.Errorf("export participation: %w", err)
 		}
+		p.ExportedAt = at
 		out.Participation = &p
 	}
 	return out, nil

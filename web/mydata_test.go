@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"cityhub/identity"
 	"cityhub/mobility/mobilitytest"
@@ -129,4 +130,44 @@ func withoutExportTimes(t *testing.T, doc string) any {
 	}
 	strip(v)
 	return v
+}
+
+// A download is one moment: its exported_at, its account's and its
+// participation's are one time, to the microsecond (as README says every
+// time is), from the API and from the privacy page alike. They were three
+// readings of the clock, the first to the nanosecond.
+func TestMyDataIsOneMoment(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withParticipation)
+	anna, bearer := env.account(t, identity.RoleCitizen)
+	srv := httptest.NewServer(env.Server)
+	t.Cleanup(srv.Close)
+	pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
+	res := env.do(t, "GET", "/api/v1/me/data", bearer, "")
+	wantStatus(t, res, http.StatusOK)
+	pres, page := pc.Get("/privacy/my-data.json")
+	if pres.StatusCode != http.StatusOK {
+		t.Fatalf("the page's download: %d", pres.StatusCode)
+	}
+	for where, doc := range map[string]string{"API": res.Body.String(), "page": page} {
+		var got struct {
+			ExportedAt string `json:"exported_at"`
+			Account    struct {
+				ExportedAt string `json:"exported_at"`
+			} `json:"account"`
+			Participation struct {
+				ExportedAt string `json:"exported_at"`
+			} `json:"participation"`
+		}
+		if err := json.Unmarshal([]byte(doc), &got); err != nil {
+			t.Fatalf("%s: %v", where, err)
+		}
+		at, err := time.Parse(time.RFC3339Nano, got.ExportedAt)
+		if err != nil || at.Location() != time.UTC || at.Nanosecond()%1000 != 0 {
+			t.Fatalf("%s: exported_at %q (%v), want UTC to the microsecond", where, got.ExportedAt, err)
+		}
+		if got.Account.ExportedAt != got.ExportedAt || got.Participation.ExportedAt != got.ExportedAt {
+			t.Fatalf("%s: exported_at %q, the account's %q, participation's %q: want one moment", where, got.ExportedAt, got.Account.ExportedAt, got.Participation.ExportedAt)
+		}
+	}
 }

@@ -16,7 +16,7 @@ func (s *homePages) handleExport(w http.ResponseWriter, r *http.Request, c ident
 	var out any = struct {
 		ExportedAt time.Time       `json:"exported_at"`
 		Account    identity.Caller `json:"account"`
-	}{time.Now().UTC(), c}
+	}{time.Now().UTC().Truncate(time.Microsecond), c}
 	if s.export != nil {
 		var err error
 		if out, err = s.export(r.Context(), c); err != nil {
