@@ -130,8 +130,13 @@ func judgeJSON(body []byte, dst any) error {
 	if integerOverflow(err) {
 		// A whole number too large for its field is read as the field's
 		// bound, for the operation to refuse as out of range
-		// (json_range.go); the body is decoded again, from a zero dst.
-		if clamped, ok := clampIntegers(body, reflect.TypeOf(dst)); ok {
+		// (json_range.go); the body is decoded again, from a zero dst. A
+		// key keysError refuses is refused first.
+		clamped, kerr := clampIntegers(body, reflect.TypeOf(dst))
+		if kerr != nil {
+			return kerr
+		}
+		if clamped != nil {
 			reflect.ValueOf(dst).Elem().SetZero()
 			dec = json.NewDecoder(bytes.NewReader(clamped))
 			dec.DisallowUnknownFields()

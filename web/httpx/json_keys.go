@@ -45,9 +45,13 @@ func keysError(body []byte, t reflect.Type) error {
 	return w.value(t, "")
 }
 
-// keyWalk reads one JSON value after another from dec.
+// keyWalk reads one JSON value after another from dec, alongside the types
+// they decode into.
 type keyWalk struct {
 	dec *json.Decoder
+	// edits, when not nil, gathers the whole numbers beyond the range of
+	// their signed integer field (clampIntegers).
+	edits *[]rangeEdit
 }
 
 // errKeyWalk is what a walk that could not read the body answers; the body
@@ -63,6 +67,9 @@ func (w keyWalk) value(t reflect.Type, path string) error {
 	}
 	delim, ok := tok.(json.Delim)
 	if !ok {
+		if n, ok := tok.(json.Number); ok && w.edits != nil {
+			w.noteRange(string(n), checkedType(t))
+		}
 		return nil // a scalar has no keys
 	}
 	t = checkedType(t)

@@ -47,30 +47,24 @@ func isSignedInt(t reflect.Type) bool {
 
 // clampIntegers is body with every whole number that a signed integer field
 // of t (the type it is decoded into) cannot hold written as that field's
-// bound; false when there is none. body is valid JSON, already decoded
-// once.
-func clampIntegers(body []byte, t reflect.Type) ([]byte, bool) {
+// bound; nil when there is none. body is valid JSON, already decoded once.
+// The numbers are found by the walk that checks the keys (keyWalk), so a
+// key keysError refuses is refused here, where no field says a number's
+// range.
+func clampIntegers(body []byte, t reflect.Type) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	w := rangeWalk{dec: dec}
-	if !w.value(t) || len(w.edits) == 0 {
-		return nil, false
+	var edits []rangeEdit
+	if err := (keyWalk{dec: dec, edits: &edits}).value(t, ""); err != nil || len(edits) == 0 {
+		return nil, err
 	}
 	out := make([]byte, 0, len(body))
 	at := 0
-	for _, e := range w.edits {
+	for _, e := range edits {
 		out = append(append(out, body[at:e.start]...), e.bound...)
 		at = e.end
 	}
-	return append(out, body[at:]...), true
-}
-
-// rangeWalk reads one JSON value after another from dec, alongside the
-// types they decode into (as keyWalk does), noting the numbers out of
-// their field's range.
-type rangeWalk struct {
-	dec   *json.Decoder
-	edits []rangeEdit
+	return append(out, body[at:]...), nil
 }
 
 // rangeEdit writes bound over body[start:end].
@@ -79,76 +73,12 @@ type rangeEdit struct {
 	bound      string
 }
 
-// value walks the next value, of type t (nil: a value whose numbers no
-// signed integer field holds); false when the body could not be walked.
-func (w *rangeWalk) value(t reflect.Type) bool {
-	tok, err := w.dec.Token()
-	if err != nil {
-		return false
-	}
-	t = checkedType(t)
-	switch tok := tok.(type) {
-	case json.Number:
-		if t != nil && isSignedInt(t) {
-			w.number(string(tok), t)
-		}
-		return true
-	case json.Delim:
-		switch tok {
-		case '[':
-			var elem reflect.Type
-			if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
-				elem = t.Elem()
-			}
-			for w.dec.More() {
-				if !w.value(elem) {
-					return false
-				}
-			}
-		case '{':
-			if !w.object(t) {
-				return false
-			}
-		}
-		_, err := w.dec.Token() // the closing ] or }
-		return err == nil
-	}
-	return true // a string, true, false or null
-}
-
-// object walks the members of an object decoded into t. A key that is not
-// a field's exact name leads to no field: keysError refuses it.
-func (w *rangeWalk) object(t reflect.Type) bool {
-	var fields map[string]reflect.Type
-	var elem reflect.Type
-	switch {
-	case t != nil && t.Kind() == reflect.Struct:
-		fields = jsonFields(t)
-	case t != nil && t.Kind() == reflect.Map:
-		elem = t.Elem()
-	}
-	for w.dec.More() {
-		tok, err := w.dec.Token()
-		key, ok := tok.(string)
-		if err != nil || !ok {
-			return false
-		}
-		vt := elem
-		if fields != nil {
-			vt = fields[key]
-		}
-		if !w.value(vt) {
-			return false
-		}
-	}
-	return true
-}
-
-// number notes lit, just read, when it is a whole number beyond the range
-// of t, a signed integer type. The decoder's offset is the end of the
-// literal, which json.Number holds as it was written.
-func (w *rangeWalk) number(lit string, t reflect.Type) {
-	if strings.ContainsAny(lit, ".eE") {
+// noteRange notes lit, just read for a field of type t (nil: no field),
+// when t is a signed integer type and lit a whole number beyond its range.
+// The decoder's offset is the end of the literal, which json.Number holds
+// as it was written.
+func (w keyWalk) noteRange(lit string, t reflect.Type) {
+	if t == nil || !isSignedInt(t) || strings.ContainsAny(lit, ".eE") {
 		return
 	}
 	n, err := strconv.ParseInt(lit, 10, t.Bits())
@@ -157,5 +87,5 @@ func (w *rangeWalk) number(lit string, t reflect.Type) {
 	}
 	// ParseInt answers a number out of range with the bound on its side.
 	end := int(w.dec.InputOffset())
-	w.edits = append(w.edits, rangeEdit{start: end - len(lit), end: end, bound: strconv.FormatInt(n, 10)})
+	*w.edits = append(*w.edits, rangeEdit{start: end - len(lit), end: end, bound: strconv.FormatInt(n, 10)})
 }
