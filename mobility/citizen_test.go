@@ -228,48 +228,54 @@ func TestConcurrentFaultReportsMakeOne(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		svc := mobilitytest.NewService(db.Mobility(), nil)
-		ctx := context.Background()
-		if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("race", 1, 4)); err != nil {
+		if err := simulator.SeedCatalogue(context.Background(), svc, simulator.Layout("race", 1, 4)); err != nil {
 			t.Fatal(err)
 		}
-		anna := mobilitytest.Citizen("acc_anna")
-		const n = 16
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		var created atomic.Int32
-		ids := make([]string, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				inc, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: "race-001", Target: mobility.TargetBike,
-					BikeID: "race-001-b01", Description: "la catena salta"})
-				if err != nil {
-					t.Errorf("report %d: %v", i, err)
-					return
-				}
-				if made {
-					created.Add(1)
-				}
-				ids[i] = inc.ID
-			}()
-		}
-		close(start)
-		wg.Wait()
-		if created.Load() != 1 {
-			t.Fatalf("%d reports created, want 1", created.Load())
-		}
-		list, err := svc.CitizenReports(ctx, operatorCaller, true)
-		if err != nil || len(list) != 1 {
-			t.Fatalf("open reports = %+v, %v", list, err)
-		}
-		for i, id := range ids {
-			if id != list[0].ID {
-				t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
-			}
-		}
+		reportTogether(t, svc, 16, "race-001-b01", "race-001")
 	})
+}
+
+// reportTogether files n reports of bike by one citizen at once through
+// svc, naming stations in turn, and fails t unless exactly one report was
+// created and every one of them was answered with it.
+func reportTogether(t *testing.T, svc *mobility.Service, n int, bike string, stations ...string) {
+	t.Helper()
+	ctx := context.Background()
+	anna := mobilitytest.Citizen("acc_anna")
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var created atomic.Int32
+	ids := make([]string, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			named := stations[i%len(stations)]
+			inc, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: named, Target: mobility.TargetBike,
+				BikeID: bike, Description: "la catena salta"})
+			if err != nil {
+				t.Errorf("report %d at %s: %v", i, named, err)
+				return
+			}
+			if made {
+				created.Add(1)
+			}
+			ids[i] = inc.ID
+		})
+	}
+	close(start)
+	wg.Wait()
+	if created.Load() != 1 {
+		t.Fatalf("%d reports created, want 1", created.Load())
+	}
+	list, err := svc.CitizenReports(ctx, operatorCaller, true)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("open reports = %+v, %v", list, err)
+	}
+	for i, id := range ids {
+		if id != list[0].ID {
+			t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
+		}
+	}
 }
 
 // The operators' list of citizens' reports holds them however many of the

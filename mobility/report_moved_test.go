@@ -138,46 +138,9 @@ const reportsAtOnce = 8
 // concurrentReportsAtTwoStations files reportsAtOnce reports of one bike
 // by one citizen at once, naming two stations, through svc.
 func concurrentReportsAtTwoStations(t *testing.T, svc *mobility.Service) {
-	ctx := context.Background()
-	if err := simulator.SeedCatalogue(ctx, svc, simulator.Layout("twin", 2, 4)); err != nil {
+	t.Helper()
+	if err := simulator.SeedCatalogue(context.Background(), svc, simulator.Layout("twin", 2, 4)); err != nil {
 		t.Fatal(err)
 	}
-	anna := mobilitytest.Citizen("acc_anna")
-	const n = reportsAtOnce
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	var created atomic.Int32
-	ids := make([]string, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			named := []string{"twin-001", "twin-002"}[i%2]
-			inc, made, err := svc.ReportFault(ctx, anna, mobility.FaultReport{StationID: named, Target: mobility.TargetBike,
-				BikeID: "twin-001-b01", Description: "la catena salta"})
-			if err != nil {
-				t.Errorf("report %d at %s: %v", i, named, err)
-				return
-			}
-			if made {
-				created.Add(1)
-			}
-			ids[i] = inc.ID
-		}()
-	}
-	close(start)
-	wg.Wait()
-	if created.Load() != 1 {
-		t.Fatalf("%d reports created, want 1", created.Load())
-	}
-	list, err := svc.CitizenReports(ctx, operatorCaller, true)
-	if err != nil || len(list) != 1 {
-		t.Fatalf("open reports = %+v, %v", list, err)
-	}
-	for i, id := range ids {
-		if id != list[0].ID {
-			t.Errorf("report %d answered with %q, want the one created (%s)", i, id, list[0].ID)
-		}
-	}
+	reportTogether(t, svc, reportsAtOnce, "twin-001-b01", "twin-001", "twin-002")
 }
