@@ -165,10 +165,14 @@ func (tx *Tx) LockStation(ctx context.Context, id string) (mobility.Station, err
 	return s, wrap("lock station", err)
 }
 
-// ShareStation implements mobility.Tx: FOR KEY SHARE, which only
-// LockStation's FOR UPDATE waits for, as an unlock holds it (UnlockPlace).
+// shareStationSQL reads a station and holds it FOR KEY SHARE, which only
+// LockStation's FOR UPDATE waits for: a dock's report (ShareStation) and
+// an unlock (UnlockPlace) hold their station so.
+const shareStationSQL = `SELECT ` + stationCols + ` FROM mobility_stations WHERE id = $1 FOR KEY SHARE`
+
+// ShareStation implements mobility.Tx (shareStationSQL).
 func (tx *Tx) ShareStation(ctx context.Context, id string) (mobility.Station, error) {
-	s, err := scanStation(tx.q.QueryRow(ctx, `SELECT `+stationCols+` FROM mobility_stations WHERE id = $1 FOR KEY SHARE`, id))
+	s, err := scanStation(tx.q.QueryRow(ctx, shareStationSQL, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, apperr.R(apperr.NotFound, "no_station", "There is no station %q.", id)
 	}

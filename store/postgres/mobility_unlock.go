@@ -28,7 +28,7 @@ func (tx *Tx) UnlockPlace(ctx context.Context, stationID, riderID string) (mobil
 			return err
 		},
 	}, batchRead{
-		sql: `SELECT ` + stationCols + ` FROM mobility_stations WHERE id = $1 FOR KEY SHARE`, args: []any{stationID},
+		sql: shareStationSQL, args: []any{stationID},
 		read: func(br pgx.BatchResults) error {
 			var err error
 			p.Station, err = scanStation(br.QueryRow())
