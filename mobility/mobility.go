@@ -107,7 +107,7 @@ func (s Station) Problems() []error {
 		out = append(out, err)
 	}
 	if !ValidNames(s.NameIT, s.NameEN) {
-		out = append(out, apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one): one line of at most 200 characters."))
+		out = append(out, apperr.R(apperr.Invalid, "station_name", "A station needs an Italian name (and optionally an English one): one line of at most %d characters.", MaxName))
 	}
 	if !ValidAddress(s.Address) {
 		out = append(out, apperr.R(apperr.Invalid, "station_address", "A station's address is one line of at most %d characters, without control characters.", MaxAddress))
@@ -182,7 +182,7 @@ func (v VehicleType) Problems() []error {
 		out = append(out, err)
 	}
 	if !ValidNames(v.NameIT, v.NameEN) {
-		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_name", "A vehicle type needs an Italian name: one line of at most 200 characters."))
+		out = append(out, apperr.R(apperr.Invalid, "vehicle_type_name", "A vehicle type needs an Italian name: one line of at most %d characters.", MaxName))
 	}
 	switch {
 	case v.Propulsion != Human && v.Propulsion != ElectricAssist:

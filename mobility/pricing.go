@@ -63,7 +63,7 @@ func (p PricingPlan) Problems() []error {
 		out = append(out, err)
 	}
 	if !ValidNames(p.NameIT, p.NameEN) {
-		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most 200 characters."))
+		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_name", "A pricing plan needs an Italian name: one line of at most %d characters.", MaxName))
 	}
 	if !ValidDescription(p.DescriptionIT) || !ValidDescription(p.DescriptionEN) {
 		out = append(out, apperr.R(apperr.Invalid, "pricing_plan_description", "A description has at most %d characters, without control characters.", MaxDescription))

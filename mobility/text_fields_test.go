@@ -69,3 +69,20 @@ func TestStationAddressAndDockNoteAreOneLine(t *testing.T) {
 		}
 	})
 }
+
+// A catalogue name refused is refused with its bound (MaxName) as the
+// refusal's value, as the other catalogue bounds are, so that the words
+// naming it follow the check and never a number of their own.
+func TestCatalogueNameRefusalsNameTheBound(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", mobility.MaxName+1)
+	for reason, err := range map[string]error{
+		"station_name":      mobility.Station{ID: "s", NameIT: long, Lat: 41.13, Lon: 14.78, Capacity: 4}.Validate(),
+		"vehicle_type_name": mobility.VehicleType{ID: "t", NameIT: long, Propulsion: mobility.Human, PricingPlanID: "p"}.Validate(),
+		"pricing_plan_name": mobility.PricingPlan{ID: "p", NameIT: long}.Validate(),
+	} {
+		if args := apperr.ArgsOf(err); apperr.ReasonOf(err) != reason || len(args) != 1 || args[0] != mobility.MaxName {
+			t.Errorf("%s: %v, values %v; want %s naming %d", reason, err, args, reason, mobility.MaxName)
+		}
+	}
+}
