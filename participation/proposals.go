@@ -219,11 +219,12 @@ func (s *Service) ProposalTitles(ctx context.Context, proposalIDs []string) (map
 // Proposals lists proposals newest first, before the cursor (the id of a
 // proposal; from the newest when empty). Invalid (bad_limit, bad_cursor).
 func (s *Service) Proposals(ctx context.Context, before string, limit int) ([]PublicProposal, error) {
-	if limit < 0 || limit > MaxListLimit {
-		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	limit, err := listLimit(limit)
+	if err != nil {
+		return nil, err
 	}
 	out := []PublicProposal{}
-	err := s.store.View(ctx, func(tx Tx) error {
+	err = s.store.View(ctx, func(tx Tx) error {
 		if err := checkProposalCursor(ctx, tx, before); err != nil {
 			return err
 		}

@@ -527,19 +527,20 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 	if _, ok := s.cat.Contrada(f.Contrada); f.Contrada != "" && !ok {
 		return nil, invalid("unknown_contrada", "There is no contrada %q.", f.Contrada)
 	}
-	if f.Limit < 0 || f.Limit > MaxListLimit {
-		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	limit, err := listLimit(f.Limit)
+	if err != nil {
+		return nil, err
 	}
 	if f.Offset < 0 || f.Offset > MaxListOffset {
 		return nil, invalid("bad_offset", "A list may skip 0 to %d reports.", MaxListOffset)
 	}
 	out := []PublicReport{}
-	err := s.store.View(ctx, func(tx Tx) error {
+	err = s.store.View(ctx, func(tx Tx) error {
 		if err := checkReportCursor(ctx, tx, f.Before); err != nil {
 			return err
 		}
 		rs, err := tx.ListReports(ctx, ReportFilter{IDs: f.IDs, Categories: f.Categories, Statuses: f.Statuses, Contrada: f.Contrada,
-			Since: f.Since, Until: f.Until, Before: f.Before, Limit: f.Limit, Offset: f.Offset})
+			Since: f.Since, Until: f.Until, Before: f.Before, Limit: limit, Offset: f.Offset})
 		if err != nil {
 			return err
 		}
@@ -571,11 +572,12 @@ func (s *Service) MyReports(ctx context.Context, c identity.Caller, before strin
 	if c.AccountID == "" {
 		return nil, apperr.R(apperr.Unauthenticated, "not_signed_in", "Sign in to see your reports.")
 	}
-	if limit < 0 || limit > MaxListLimit {
-		return nil, invalid("bad_limit", "The limit must be 1 to %d.", MaxListLimit)
+	limit, err := listLimit(limit)
+	if err != nil {
+		return nil, err
 	}
 	var out []Report
-	err := s.store.View(ctx, func(tx Tx) error {
+	err = s.store.View(ctx, func(tx Tx) error {
 		// Another's report would page the caller's own list from where it
 		// stands among them, and tell them it exists.
 		if err := checkReportCursorOf(ctx, tx, before, func(r Report) bool { return r.ReporterID == c.AccountID }); err != nil {
