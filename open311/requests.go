@@ -426,14 +426,10 @@ func (s *Server) filter(r *http.Request, f string) (participation.PublicFilter, 
 			return pf, apperr.R(apperr.Invalid, "bad_status", "status must be open or closed.")
 		}
 	}
-	// Whether each date was given, not whether it is the zero time: a
-	// given date is that date.
-	var since, until bool
 	for _, d := range []struct {
-		name  string
-		dst   *time.Time
-		given *bool
-	}{{"start_date", &pf.Since, &since}, {"end_date", &pf.Until, &until}} {
+		name string
+		dst  *time.Time
+	}{{"start_date", &pf.Since}, {"end_date", &pf.Until}} {
 		v := q.Get(d.name)
 		if v == "" {
 			continue
@@ -446,22 +442,23 @@ func (s *Server) filter(r *http.Request, f string) (participation.PublicFilter, 
 		// often an unset one (0001-01-01T00:00:00Z, the zero time of
 		// many languages), which the reports' store would also read as
 		// no bound: refused, rather than answered for 90 days of nothing
-		// or for every request.
+		// or for every request. So a date given is never the zero time,
+		// which below stands for a date left out.
 		if t.Before(MinDate) {
 			return pf, apperr.R(apperr.Invalid, "bad_date", "%s must be from %s on.", d.name, MinDate.Format(w3c))
 		}
-		*d.dst, *d.given = t, true
+		*d.dst = t
 	}
 	// A span of at most Window, whichever bound is given: the standard
 	// says a range "may not span more than 90 days" and, for either date
 	// left out, "defaults to most recent 90 days"; a bound given alone
 	// takes the other Window from it.
 	switch {
-	case !since && !until:
+	case pf.Since.IsZero() && pf.Until.IsZero():
 		pf.Since = s.now().Add(-Window)
-	case !until:
+	case pf.Until.IsZero():
 		pf.Until = pf.Since.Add(Window)
-	case !since:
+	case pf.Since.IsZero():
 		pf.Since = pf.Until.Add(-Window)
 	case pf.Until.Before(pf.Since):
 		return pf, apperr.R(apperr.Invalid, "bad_date_range", "end_date is before start_date.")
