@@ -15,7 +15,6 @@ import (
 	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ids"
-	"cityhub/paging"
 	"cityhub/participation"
 	"cityhub/photo"
 	"cityhub/web/httpx"
@@ -405,14 +404,9 @@ func (p *participationPages) ownRow(lang string, r participation.Report) reportR
 // handleMyReports is the citizen's reports, newest first, with status.
 func (p *participationPages) handleMyReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	cursor, err := pageCursor(r.URL.Query())
-	var rs []participation.Report
-	var next string
-	if err == nil {
-		rs, next, err = paging.Read(cursor, limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
-			return p.svc.MyReports(r.Context(), c, cursor, n)
-		}, func(x participation.Report) string { return x.ID })
-	}
+	rs, next, err := readPage(r.URL.Query(), limit, func(cursor string, n int) ([]participation.Report, error) {
+		return p.svc.MyReports(r.Context(), c, cursor, n)
+	}, func(x participation.Report) string { return x.ID })
 	if err != nil {
 		p.pagingRefused(w, r, err, "/reports/mine")
 		return

@@ -22,14 +22,9 @@ type proposalsData struct {
 // handleProposals lists proposals, newest first; anyone may read them.
 func (p *participationPages) handleProposals(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	const limit = 50
-	cursor, err := pageCursor(r.URL.Query())
-	var ps []participation.PublicProposal
-	var next string
-	if err == nil {
-		ps, next, err = paging.Read(cursor, limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicProposal, error) {
-			return p.svc.Proposals(r.Context(), cursor, n)
-		}, func(x participation.PublicProposal) string { return x.ID })
-	}
+	ps, next, err := readPage(r.URL.Query(), limit, func(cursor string, n int) ([]participation.PublicProposal, error) {
+		return p.svc.Proposals(r.Context(), cursor, n)
+	}, func(x participation.PublicProposal) string { return x.ID })
 	if err != nil {
 		p.pagingRefused(w, r, err, "/proposals")
 		return

@@ -42,14 +42,11 @@ func (p *participationPages) handleReports(w http.ResponseWriter, r *http.Reques
 	status := http.StatusOK
 	// The page's form chooses one category and one status: a link giving
 	// two is no choice of the form's, and the page would show the first.
-	cursor, err := pageCursor(q)
-	if err == nil {
-		err = httpx.Once(q, "category", "status", "contrada")
-	}
 	var rs []participation.PublicReport
 	var next string
+	err := httpx.Once(q, "category", "status", "contrada")
 	if err == nil {
-		rs, next, err = paging.Read(cursor, limit, participation.MaxListLimit, func(cursor string, n int) ([]participation.PublicReport, error) {
+		rs, next, err = readPage(q, limit, func(cursor string, n int) ([]participation.PublicReport, error) {
 			f.Before, f.Limit = cursor, n
 			return p.svc.PublicReports(r.Context(), f)
 		}, func(x participation.PublicReport) string { return x.ID })
@@ -108,6 +105,18 @@ func pageCursor(q url.Values) (string, error) {
 		return c, nil
 	}
 	return q.Get("before"), nil
+}
+
+// readPage is the page of a participation list that q's cursor
+// (pageCursor) names: limit items read by read, and the next page's
+// cursor, "" on the last (paging.Read). A cursor given twice is refused
+// before the list is read.
+func readPage[T any](q url.Values, limit int, read func(cursor string, n int) ([]T, error), id func(T) string) ([]T, string, error) {
+	cursor, err := pageCursor(q)
+	if err != nil {
+		return nil, "", err
+	}
+	return paging.Read(cursor, limit, participation.MaxListLimit, read, id)
 }
 
 // reportPage is one report: as the public sees it, or whole to its

@@ -77,14 +77,9 @@ func (p *participationPages) handleQueue(w http.ResponseWriter, r *http.Request,
 	if d.Office == "" {
 		d.Office = d.Offices[0].Value
 	}
-	cursor, err := pageCursor(q)
-	var rs []participation.Report
-	var next string
-	if err == nil {
-		rs, next, err = paging.Read(cursor, queuePage, participation.MaxListLimit, func(cursor string, n int) ([]participation.Report, error) {
-			return p.svc.Queue(r.Context(), c, d.Office, cursor, n)
-		}, func(x participation.Report) string { return x.ID })
-	}
+	rs, next, err := readPage(q, queuePage, func(cursor string, n int) ([]participation.Report, error) {
+		return p.svc.Queue(r.Context(), c, d.Office, cursor, n)
+	}, func(x participation.Report) string { return x.ID })
 	if apperr.CodeOf(err) == apperr.Forbidden {
 		// The catalogue's words for not_office_staff speak of a page of
 		// the office concerned; here a whole office's queue was asked
