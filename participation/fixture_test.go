@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/mail"
 	"cityhub/outbox"
@@ -86,6 +87,19 @@ func (f *fixture) outbox(t *testing.T) []mail.Message {
 		t.Fatal(err)
 	}
 	return page.Messages
+}
+
+// audited lists the audit entries of action, of the object objectID
+// (any when ""), oldest first.
+func (f *fixture) audited(t *testing.T, action, objectID string) []audit.Entry {
+	t.Helper()
+	var out []audit.Entry
+	must(t, f.db.Participation().View(context.Background(), func(tx participation.Tx) error {
+		var err error
+		out, err = tx.ListAudit(context.Background(), audit.Filter{Action: action, ObjectID: objectID})
+		return err
+	}))
+	return out
 }
 
 func (f *fixture) report(t *testing.T, c identity.Caller, n participation.NewReport) participation.Report {

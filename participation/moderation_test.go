@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"cityhub/apperr"
-	"cityhub/audit"
 	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store"
@@ -233,13 +232,78 @@ func TestHiddenCommentShownAgain(t *testing.T) {
 		}
 		_, err = f.svc.ShowComment(ctx, admin, "cmt_missing")
 		wantCode(t, "show a missing comment", err, apperr.NotFound, "comment_not_found")
-		var shows []audit.Entry
-		must(t, db.Participation().View(ctx, func(tx participation.Tx) error {
-			shows, err = tx.ListAudit(ctx, audit.Filter{Action: "comment.show"})
-			return err
-		}))
-		if len(shows) != 1 || shows[0].ObjectID != c.ID || shows[0].ActorID != admin.AccountID {
+		if shows := f.audited(t, "comment.show", ""); len(shows) != 1 || shows[0].ObjectID != c.ID || shows[0].ActorID != admin.AccountID {
 			t.Fatalf("audit of showing: %+v; want one entry, the first showing's", shows)
+		}
+	})
+}
+
+// Keeping a comment visible is for one that is visible (flagged or not):
+// a hidden comment is shown again only by ShowComment, which records
+// comment.show. ModerateComment keeping a hidden one is 409
+// (comment_hidden) and changes nothing, where it showed the comment again
+// recorded as a moderation, the same decision audited two ways; and a
+// moderator keeping a flagged comment another one hid meanwhile would have
+// undone the hiding unknowingly.
+func TestKeepingAHiddenCommentIsRefused(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		c, err := f.svc.AddComment(ctx, carla, p.ID, "Words that cross the line")
+		must(t, err)
+		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		err = f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentVisible)
+		wantCode(t, "keep a hidden comment", err, apperr.Conflict, "comment_hidden")
+		hidden, err := f.svc.HiddenComments(ctx, admin, "", 0)
+		if err != nil || len(hidden) != 1 || hidden[0].ID != c.ID || len(hidden[0].Flags) != 1 {
+			t.Fatalf("hidden comments after a refused keep: %+v, %v; want the comment with its flag", hidden, err)
+		}
+		if moderated := f.audited(t, "comment.moderate", ""); len(moderated) != 1 {
+			t.Fatalf("audit of moderation: %+v; want the hiding alone", moderated)
+		}
+		// Shown again, it may be kept as any visible comment.
+		if state, err := f.svc.ShowComment(ctx, admin, c.ID); err != nil || state != participation.CommentVisible {
+			t.Fatalf("show: %q, %v", state, err)
+		}
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentVisible))
+	})
+}
+
+// Hiding a comment that is hidden already changes nothing: no second
+// comment.moderate entry, where each hiding recorded one, the comment
+// still hidden with its flags, and no error, so that a second moderator
+// acting on a page read before the first one hid it is answered as the
+// first was. A comment shown again may be hidden again, recorded anew.
+func TestHidingAHiddenCommentChangesNothing(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		other := identity.Caller{AccountID: "acc_admin_two", Name: "Second admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		p := proposal(t, f, anna, 0)
+		c, err := f.svc.AddComment(ctx, carla, p.ID, "Words that cross the line")
+		must(t, err)
+		must(t, f.svc.FlagComment(ctx, bruno, c.ID, "rude"))
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		must(t, f.svc.ModerateComment(ctx, other, c.ID, participation.CommentHidden))
+		must(t, f.svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden))
+		if got := f.audited(t, "comment.moderate", c.ID); len(got) != 1 || got[0].ActorID != admin.AccountID || got[0].Detail["state"] != participation.CommentHidden {
+			t.Fatalf("audit of three hidings of one comment: %+v; want the first alone", got)
+		}
+		hidden, err := f.svc.HiddenComments(ctx, admin, "", 0)
+		if err != nil || len(hidden) != 1 || hidden[0].ID != c.ID || hidden[0].State != participation.CommentHidden || len(hidden[0].Flags) != 1 {
+			t.Fatalf("hidden comments after hiding it again: %+v, %v; want the comment with its flag", hidden, err)
+		}
+
+		if state, err := f.svc.ShowComment(ctx, admin, c.ID); err != nil || state != participation.CommentVisible {
+			t.Fatalf("show: %q, %v", state, err)
+		}
+		must(t, f.svc.ModerateComment(ctx, other, c.ID, participation.CommentHidden))
+		if got := f.audited(t, "comment.moderate", c.ID); len(got) != 2 || got[1].ActorID != other.AccountID {
+			t.Fatalf("audit after a hiding of the comment shown again: %+v; want it recorded", got)
 		}
 	})
 }
@@ -438,12 +502,7 @@ func TestHiddenCommentShownOnceUnderARace(t *testing.T) {
 		for err := range errs {
 			must(t, err)
 		}
-		var shows []audit.Entry
-		must(t, db.Participation().View(ctx, func(tx participation.Tx) error {
-			shows, err = tx.ListAudit(ctx, audit.Filter{Action: "comment.show"})
-			return err
-		}))
-		if len(shows) != 1 {
+		if shows := f.audited(t, "comment.show", ""); len(shows) != 1 {
 			t.Fatalf("one comment shown by %d racing moderators, recorded %d times", n, len(shows))
 		}
 		if flagged, _ := f.svc.FlaggedComments(ctx, admin, "", 0); len(flagged) != 1 || flagged[0].FlagCount != 1 {
