@@ -16,33 +16,16 @@ import (
 // plans a statement before its values are bound, so this is the plan every
 // page runs on.
 func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.InTx(ctx, func(tx *Tx) error {
-		for _, st := range []string{
-			`INSERT INTO participation_proposals (id, author_id, title, body, threshold, created_at)
-				VALUES ('prp_plan', 'acc_plan', 'Benches', 'Benches by the river.', 100, 0)`,
-			`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
-				INSERT INTO participation_comments (id, proposal_id, author_id, body, state, flag_count, created_at)
-				SELECT printf('cmt_plan%05d', n), 'prp_plan', 'acc_plan', 'Comment number ' || n,
-					CASE n % 100 WHEN 0 THEN 'flagged' WHEN 1 THEN 'hidden' ELSE 'visible' END, CASE WHEN n % 100 < 2 THEN 1 ELSE 0 END,
-					n * 60000000
-				FROM g`,
-			`ANALYZE`,
-		} {
-			if _, err := tx.q.ExecContext(ctx, st); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := planDB(t,
+		`INSERT INTO participation_proposals (id, author_id, title, body, threshold, created_at)
+			VALUES ('prp_plan', 'acc_plan', 'Benches', 'Benches by the river.', 100, 0)`,
+		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
+			INSERT INTO participation_comments (id, proposal_id, author_id, body, state, flag_count, created_at)
+			SELECT printf('cmt_plan%05d', n), 'prp_plan', 'acc_plan', 'Comment number ' || n,
+				CASE n % 100 WHEN 0 THEN 'flagged' WHEN 1 THEN 'hidden' ELSE 'visible' END, CASE WHEN n % 100 < 2 THEN 1 ELSE 0 END,
+				n * 60000000
+			FROM g`,
+	)
 	explain := func(sql string, args ...any) string {
 		t.Helper()
 		return queryPlan(t, db, sql, args...)
@@ -79,52 +62,27 @@ func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
 // alone, which left the ties (a report's photos share their time) to a
 // sort.
 func TestPendingPhotosWalkTheirIndex(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.InTx(ctx, func(tx *Tx) error {
-		for _, st := range []string{
-			`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 5000)
-				INSERT INTO participation_reports (id, token, category, office_id, address, description, status, created_at, updated_at)
-				SELECT printf('rep_plan%05d', n), 'tok_plan' || n, 'pothole', CASE n % 4 WHEN 0 THEN 'parks' ELSE 'roads' END,
-					'Via Roma ' || n, 'A deep pothole.', 'open', n * 60000000, n * 60000000
-				FROM g`,
-			`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 10000)
-				INSERT INTO participation_photos (id, report_id, position, state, width, height, image, thumbnail, created_at)
-				SELECT printf('pho_plan%05d', n), printf('rep_plan%05d', (n + 1) / 2), (n + 1) % 2,
-					CASE WHEN n % 100 = 0 THEN 'pending' WHEN n % 2 = 0 THEN 'hidden' ELSE 'approved' END, 1, 1, x'ffd8', x'ffd8',
-					(n + 1) / 2 * 60000000
-				FROM g`,
-			`ANALYZE`,
-		} {
-			if _, err := tx.q.ExecContext(ctx, st); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := planDB(t,
+		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 5000)
+			INSERT INTO participation_reports (id, token, category, office_id, address, description, status, created_at, updated_at)
+			SELECT printf('rep_plan%05d', n), 'tok_plan' || n, 'pothole', CASE n % 4 WHEN 0 THEN 'parks' ELSE 'roads' END,
+				'Via Roma ' || n, 'A deep pothole.', 'open', n * 60000000, n * 60000000
+			FROM g`,
+		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 10000)
+			INSERT INTO participation_photos (id, report_id, position, state, width, height, image, thumbnail, created_at)
+			SELECT printf('pho_plan%05d', n), printf('rep_plan%05d', (n + 1) / 2), (n + 1) % 2,
+				CASE WHEN n % 100 = 0 THEN 'pending' WHEN n % 2 = 0 THEN 'hidden' ELSE 'approved' END, 1, 1, x'ffd8', x'ffd8',
+				(n + 1) / 2 * 60000000
+			FROM g`,
+	)
 	const index = "participation_photos_pending"
 	byKey := "SEARCH r USING INDEX sqlite_autoindex_participation_reports_1 (id=?)"
 	for _, offices := range [][]string{nil, {"roads"}, {"roads", "parks"}} {
-		for what, want := range map[string]struct {
-			sql  string
-			args []any
-			read string
-		}{
-			"first page":          {read: "SCAN p USING INDEX " + index + "\n"},
-			"page after a cursor": {read: "SEARCH p USING INDEX " + index + " (created_at>?)"},
+		for what, want := range map[string]struct{ after, read string }{
+			"first page":          {"", "SCAN p USING INDEX " + index + "\n"},
+			"page after a cursor": {"pho_plan05000", "SEARCH p USING INDEX " + index + " (created_at>?)"},
 		} {
-			after := ""
-			if what == "page after a cursor" {
-				after = "pho_plan05000"
-			}
-			sql, args := pendingPhotosQuery(offices, after, 51)
+			sql, args := pendingPhotosQuery(offices, want.after, 51)
 			plan := queryPlan(t, db, sql, args...)
 			if !strings.Contains(plan, want.read) || strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "SCAN r") {
 				t.Errorf("pending photos of %v, %s: not read in order from %s (want %q):\n%s", offices, what, index, want.read, plan)
@@ -147,12 +105,7 @@ func TestPendingPhotosWalkTheirIndex(t *testing.T) {
 // A person's flags (their data download) are read by the flags' index of
 // accounts, not by a scan of every flag in the city.
 func TestFlagsByReadTheirIndex(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := planDB(t)
 	if plan := queryPlan(t, db, flagsBySQL, "acc_plan"); !strings.Contains(plan, "participation_comment_flags_account") {
 		t.Fatalf("an account's flags are not read by their index:\n%s", plan)
 	}
@@ -167,33 +120,16 @@ func TestFlagsByReadTheirIndex(t *testing.T) {
 // statement before its values are bound, so this is the plan every page
 // runs on.
 func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.InTx(ctx, func(tx *Tx) error {
-		for _, st := range []string{
-			`INSERT INTO ticket_venues (id, name, address, created_at) VALUES ('ven_plan', 'Teatro', 'Piazza', 0)`,
-			`INSERT INTO ticket_performances (id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at)
-				VALUES ('prf_plan', 'ven_plan', 'La locandiera', 86400000000, '{}', 0, 86400000000, 'scheduled', 0, 79200000000, 97200000000)`,
-			`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
-				INSERT INTO ticket_orders (id, account_id, performance_id, seats, total_cents, status, hold_expires_at, created_at)
-				SELECT printf('tord_plan%05d', n), CASE WHEN n % 2 = 0 THEN 'acc_plan' ELSE 'acc_plan' || (n % 199) END, 'prf_plan', '[]', 2500, 'cancelled',
-					(n / 3) * 60000000 + 600000000, (n / 3) * 60000000
-				FROM g`,
-			`ANALYZE`,
-		} {
-			if _, err := tx.q.ExecContext(ctx, st); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := planDB(t,
+		`INSERT INTO ticket_venues (id, name, address, created_at) VALUES ('ven_plan', 'Teatro', 'Piazza', 0)`,
+		`INSERT INTO ticket_performances (id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at)
+			VALUES ('prf_plan', 'ven_plan', 'La locandiera', 86400000000, '{}', 0, 86400000000, 'scheduled', 0, 79200000000, 97200000000)`,
+		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
+			INSERT INTO ticket_orders (id, account_id, performance_id, seats, total_cents, status, hold_expires_at, created_at)
+			SELECT printf('tord_plan%05d', n), CASE WHEN n % 2 = 0 THEN 'acc_plan' ELSE 'acc_plan' || (n % 199) END, 'prf_plan', '[]', 2500, 'cancelled',
+				(n / 3) * 60000000 + 600000000, (n / 3) * 60000000
+			FROM g`,
+	)
 	for what, want := range map[string]struct {
 		plan, read string
 	}{
@@ -204,6 +140,31 @@ func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
 			t.Errorf("a buyer's orders, %s: not read in order from ticket_orders_account (want %q):\n%s", what, want.read, want.plan)
 		}
 	}
+}
+
+// planDB is a new database holding what statements write, analyzed
+// (ANALYZE) as a city's long-running database is, for a test of the plans
+// its queries run on.
+func planDB(t *testing.T, statements ...string) *DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	err = db.InTx(ctx, func(tx *Tx) error {
+		for _, st := range append(statements, `ANALYZE`) {
+			if _, err := tx.q.ExecContext(ctx, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 // queryPlan is SQLite's plan of sql run with args, a step a line.
@@ -238,32 +199,15 @@ func queryPlan(t *testing.T, db *DB, sql string, args ...any) string {
 // among 20,000 incidents at 500 stations, half of them citizens' reports
 // (bikes' and docks', most resolved), half the stations' own.
 func TestOpenDockReportsReadTheStationsIncidents(t *testing.T) {
-	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "data", "test.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.InTx(ctx, func(tx *Tx) error {
-		for _, st := range []string{
-			`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
-				INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description)
-				SELECT printf('inc_plan%05d', n), CASE WHEN n % 2 = 0 THEN 'citizen_report' ELSE 'bike_released_without_ride' END,
-					'st-' || (n % 500), 'req_plan' || n, CASE WHEN n % 4 = 0 THEN 'b' || n ELSE '' END, 1 + n % 8,
-					n * 60000000, CASE WHEN n % 10 < 8 THEN n * 60000000 END, CASE WHEN n % 10 < 8 THEN 'acc_op' ELSE '' END,
-					CASE WHEN n % 2 = 0 THEN 'acc_plan' || n ELSE '' END, 'rotta'
-				FROM g`,
-			`ANALYZE`,
-		} {
-			if _, err := tx.q.ExecContext(ctx, st); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := planDB(t,
+		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 20000)
+			INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description)
+			SELECT printf('inc_plan%05d', n), CASE WHEN n % 2 = 0 THEN 'citizen_report' ELSE 'bike_released_without_ride' END,
+				'st-' || (n % 500), 'req_plan' || n, CASE WHEN n % 4 = 0 THEN 'b' || n ELSE '' END, 1 + n % 8,
+				n * 60000000, CASE WHEN n % 10 < 8 THEN n * 60000000 END, CASE WHEN n % 10 < 8 THEN 'acc_op' ELSE '' END,
+				CASE WHEN n % 2 = 0 THEN 'acc_plan' || n ELSE '' END, 'rotta'
+			FROM g`,
+	)
 	const want = "SEARCH mobility_incidents USING INDEX mobility_incidents_request (kind=? AND station_id=?)"
 	if plan := queryPlan(t, db, openDockReportsAtSQL, "st-2"); !strings.Contains(plan, want) {
 		t.Errorf("a station's open dock reports: not read by the station's incidents (want %q):\n%s", want, plan)
