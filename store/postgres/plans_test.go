@@ -361,9 +361,7 @@ func TestRedemptionUpdatesAVoucherInPlace(t *testing.T) {
 // comments had no index, and the flagged ones' (on the time alone) left
 // the ties to a sort.
 func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
-	ctx := context.Background()
-	db := openOneConn(t)
-	_, err := db.Pool().Exec(ctx, `INSERT INTO participation_proposals (id, author_id, title, body, threshold, created_at)
+	conn := planConn(t, `INSERT INTO participation_proposals (id, author_id, title, body, threshold, created_at)
 			VALUES ('prp_plan', 'acc_plan', 'Benches', 'Benches by the river.', 100, now());
 		INSERT INTO participation_comments (id, proposal_id, author_id, body, state, flag_count, created_at)
 			SELECT 'cmt_plan' || lpad(g::text, 5, '0'), 'prp_plan', 'acc_plan', 'Comment number ' || g,
@@ -371,18 +369,6 @@ func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
 				now() - (20000 - g) * interval '1 minute'
 			FROM generate_series(1, 20000) g;
 		ANALYZE participation_comments`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	generic := func(sql string, args string) string {
-		t.Helper()
-		return genericPlan(t, conn, sql, args)
-	}
 	for _, l := range []struct {
 		name, index, cursor string
 		sql                 [2]string
@@ -395,9 +381,9 @@ func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
 			after      bool
 		}{
 			{"first page, planned for its values", explain(t, conn, l.sql[0], 51), false},
-			{"first page, generic plan", generic(l.sql[0], "51"), false},
+			{"first page, generic plan", genericPlan(t, conn, l.sql[0], "51"), false},
 			{"page after a cursor, planned for its values", explain(t, conn, l.sql[1], l.cursor, 51), true},
-			{"page after a cursor, generic plan", generic(l.sql[1], "'"+l.cursor+"', 51"), true},
+			{"page after a cursor, generic plan", genericPlan(t, conn, l.sql[1], "'"+l.cursor+"', 51"), true},
 		} {
 			plan := page.plan
 			if !strings.Contains(plan, "Index Scan using "+l.index+" on participation_comments") ||
@@ -409,6 +395,26 @@ func TestModeratedCommentsWalkTheirIndexes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// planConn is the one connection of a freshly migrated schema
+// (openOneConn) holding what seed writes, for a test of the plans its
+// queries run on: seed analyzes the tables it fills, as a city's
+// long-running database is, and the plans are read on the connection
+// (explain, genericPlan).
+func planConn(t *testing.T, seed string) *pgxpool.Conn {
+	t.Helper()
+	ctx := context.Background()
+	db := openOneConn(t)
+	if _, err := db.Pool().Exec(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(conn.Release)
+	return conn
 }
 
 // genericPlan is the generic plan of sql run with args (SQL literals, ""
@@ -442,9 +448,7 @@ func genericPlan(t *testing.T, conn *pgxpool.Conn, sql string, args string) stri
 // alone, which left the ties (a report's photos share their time) to a
 // sort.
 func TestPendingPhotosWalkTheirIndex(t *testing.T) {
-	ctx := context.Background()
-	db := openOneConn(t)
-	_, err := db.Pool().Exec(ctx, `INSERT INTO participation_reports (id, token, category, office_id, address, description, status, created_at, updated_at)
+	conn := planConn(t, `INSERT INTO participation_reports (id, token, category, office_id, address, description, status, created_at, updated_at)
 			SELECT 'rep_plan' || lpad(g::text, 5, '0'), 'tok_plan' || g, 'pothole', CASE g % 4 WHEN 0 THEN 'parks' ELSE 'roads' END,
 				'Via Roma ' || g, 'A deep pothole.', 'open', now() - (10000 - g) * interval '1 minute', now()
 			FROM generate_series(1, 10000) g;
@@ -455,14 +459,6 @@ func TestPendingPhotosWalkTheirIndex(t *testing.T) {
 			FROM generate_series(1, 20000) g;
 		ANALYZE participation_reports;
 		ANALYZE participation_photos`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
 	const cursor = "pho_plan10000"
 	for _, o := range []struct {
 		name    string
@@ -530,9 +526,7 @@ func TestFlagsByReadTheirIndex(t *testing.T) {
 // alike, for a buyer of 10,000 orders among 20,000, three made at each
 // instant.
 func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
-	ctx := context.Background()
-	db := openOneConn(t)
-	_, err := db.Pool().Exec(ctx, `INSERT INTO ticket_venues (id, name, address, created_at) VALUES ('ven_plan', 'Teatro', 'Piazza', now());
+	conn := planConn(t, `INSERT INTO ticket_venues (id, name, address, created_at) VALUES ('ven_plan', 'Teatro', 'Piazza', now());
 		INSERT INTO ticket_performances (id, venue_id, title, starts_at, prices, sales_open, sales_close, status, created_at, doors_open, ends_at)
 			VALUES ('prf_plan', 'ven_plan', 'La locandiera', now() + interval '1 day', '{}', now(), now() + interval '1 day', 'scheduled', now(),
 				now() + interval '22 hours', now() + interval '27 hours');
@@ -541,35 +535,15 @@ func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
 				now() - (20000 - g / 3) * interval '1 minute' + interval '10 minutes', now() - (20000 - g / 3) * interval '1 minute'
 			FROM generate_series(1, 20000) g;
 		ANALYZE ticket_orders`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
-	// generic is the generic plan of sql run with args, as in
-	// TestModeratedCommentsWalkTheirIndexes.
-	generic := func(sql string, args string) string {
-		t.Helper()
-		for _, st := range []string{`PREPARE orders_of AS ` + sql, `SET plan_cache_mode = force_generic_plan`} {
-			if _, err := conn.Exec(ctx, st, pgx.QueryExecModeSimpleProtocol); err != nil {
-				t.Fatal(err)
-			}
-		}
-		defer conn.Exec(ctx, `DEALLOCATE orders_of; RESET plan_cache_mode`, pgx.QueryExecModeSimpleProtocol) //nolint:errcheck
-		return explain(t, conn, `EXECUTE orders_of(`+args+`)`)
-	}
 	sql := postgres.OrdersOfSQL
 	for _, page := range []struct {
 		what, plan string
 		after      bool
 	}{
 		{"first page, planned for its values", explain(t, conn, sql[0], "acc_plan", 51), false},
-		{"first page, generic plan", generic(sql[0], "'acc_plan', 51"), false},
+		{"first page, generic plan", genericPlan(t, conn, sql[0], "'acc_plan', 51"), false},
 		{"page after a cursor, planned for its values", explain(t, conn, sql[1], "acc_plan", "tord_plan10000", 51), true},
-		{"page after a cursor, generic plan", generic(sql[1], "'acc_plan', 'tord_plan10000', 51"), true},
+		{"page after a cursor, generic plan", genericPlan(t, conn, sql[1], "'acc_plan', 'tord_plan10000', 51"), true},
 	} {
 		plan := page.plan
 		if !strings.Contains(plan, "Index Scan Backward using ticket_orders_account on ticket_orders") ||
@@ -589,23 +563,13 @@ func TestOrdersOfWalkTheBuyersIndex(t *testing.T) {
 // alike, among 20,000 incidents at 500 stations, half of them citizens'
 // reports (bikes' and docks', most resolved), half the stations' own.
 func TestOpenDockReportsReadTheStationsIncidents(t *testing.T) {
-	ctx := context.Background()
-	db := openOneConn(t)
-	_, err := db.Pool().Exec(ctx, `INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description)
+	conn := planConn(t, `INSERT INTO mobility_incidents (id, kind, station_id, request_id, bike_id, dock, raised_at, resolved_at, resolved_by, reported_by, description)
 			SELECT 'inc_plan' || lpad(g::text, 5, '0'), CASE WHEN g % 2 = 0 THEN 'citizen_report' ELSE 'bike_released_without_ride' END,
 				'st-' || (g % 500), 'req_plan' || g, CASE WHEN g % 4 = 0 THEN 'b' || g ELSE '' END, 1 + g % 8,
 				now() - g * interval '1 minute', CASE WHEN g % 10 < 8 THEN now() END, CASE WHEN g % 10 < 8 THEN 'acc_op' ELSE '' END,
 				CASE WHEN g % 2 = 0 THEN 'acc_plan' || g ELSE '' END, 'rotta'
 			FROM generate_series(1, 20000) g;
 		ANALYZE mobility_incidents`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Pool().Acquire(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Release()
 	for what, plan := range map[string]string{
 		"planned for its station": explain(t, conn, postgres.OpenDockReportsAtSQL, "st-2"),
 		"generic plan":            genericPlan(t, conn, postgres.OpenDockReportsAtSQL, "'st-2'"),
