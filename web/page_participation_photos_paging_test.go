@@ -111,7 +111,8 @@ func TestParticipationPendingPhotosPagedPage(t *testing.T) {
 			if !slices.Equal(more, want[2:4]) || first != firstPage || next == "" {
 				t.Fatalf("second page: %v, next %q, first %q; want %v, a next page and a link to the first", more, next, first, want[2:4])
 			}
-			last, next, first := page(next)
+			lastPage := next
+			last, next, first := page(lastPage)
 			if !slices.Equal(last, want[4:]) || next != "" || first != firstPage {
 				t.Fatalf("last page: %v, next %q, first %q; want %v, no next page, a link to the first", last, next, first, want[4:])
 			}
@@ -129,6 +130,14 @@ func TestParticipationPendingPhotosPagedPage(t *testing.T) {
 			}
 			if _, body := staff.Get("/staff/reports"); !strings.Contains(body, `data-testid="pending-photos">Foto da verificare: 3</a>`) {
 				t.Fatalf("the queue does not say three photos wait:\n%s", body)
+			}
+			// The last page's photo approved from it, the page says that
+			// none follows those of the earlier pages, which still hold
+			// two, not that no photo waits.
+			moderate(lastPage, last[0], participation.PhotoApproved)
+			if _, body := staff.Get(lastPage); !strings.Contains(body, `data-testid="photos-page-empty">Nessun&#39;altra foto da verificare dopo quelle delle pagine precedenti.</p>`) ||
+				strings.Contains(body, "Nessuna foto da verificare.") {
+				t.Fatalf("a later page emptied says no photo waits:\n%s", body)
 			}
 
 			for _, path := range []string{"/staff/reports/photos?cursor=zz", "/staff/reports/photos?limit=0", "/staff/reports/photos?limit=abc",
