@@ -181,9 +181,10 @@ func (s *Service) creditPlan(ctx context.Context, tx Tx, accountID string) (Eras
 // when some of the credit can go back to a card (the rest then goes to the
 // city): Invalid (reason credit_choice) otherwise, saying what can be
 // chosen (creditChoiceRefusal), and nothing happens.
-// Unauthenticated without a caller, and (identity.ErrAccountErased) for an
-// account erased already, by a request beside this one; NotFound for an
-// account that is not there; Conflict (reason last_admin) for the city's
+// Unauthenticated without a caller, and (wallet.ErrOwnerErased, from
+// identity.EraseTx) for an account erased already, by a request beside
+// this one, which this one waited for under HoldRider's lock; NotFound for
+// an account that is not there; Conflict (reason last_admin) for the city's
 // last active administrator.
 func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice string) (ErasureCredit, error) {
 	if err := requireSelf(c); err != nil {
@@ -210,13 +211,6 @@ func (s *Service) EraseAccount(ctx context.Context, c identity.Caller, choice st
 		}
 		if riding {
 			return errRideInProgress
-		}
-		// Read under HoldRider's lock: a second erasure of the account
-		// (the form sent twice) waited for the first and stops here.
-		if a, err := tx.AccountByID(ctx, c.AccountID); err != nil {
-			return err
-		} else if !a.DeletedAt.IsZero() {
-			return identity.ErrAccountErased
 		}
 		if out, err = s.creditPlan(ctx, tx, c.AccountID); err != nil {
 			return err

@@ -617,10 +617,11 @@ func accountClosed(id AccountID) error {
 // ClosedAt under its lock.
 func Closed(err error) bool { return apperr.ReasonOf(err) == ReasonAccountClosed }
 
-// ErrOwnerErased is the answer to a person whose own credit was closed by
-// the erasure of their account while their request was on its way: the
-// erasure revoked their sign-in, so the next request is refused at the
-// door; this one is refused as if it had been.
+// ErrOwnerErased is the answer to a person whose account was erased while
+// their request was on its way (their own credit closed by the erasure, or
+// the erasure itself sent again: identity.EraseTx): the erasure revoked
+// their sign-in, so the next request is refused at the door; this one is
+// refused as if it had been.
 var ErrOwnerErased = apperr.R(apperr.Unauthenticated, "account_deleted", "This account has been deleted.")
 
 // ForOwner is err, or ErrOwnerErased when err refused a posting to a
