@@ -73,16 +73,9 @@ const MaxTokenLen = 4096
 // disabled since the token was issued; the message never says which check
 // failed.
 func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error) {
-	if len(token) > MaxTokenLen {
-		return Caller{}, errBadToken
-	}
-	now := s.opt.Now()
-	t, ok := s.verified.get(token, now)
-	if !ok {
-		var err error
-		if t, err = s.verifyAccessToken(token, now); err != nil {
-			return Caller{}, err
-		}
+	t, err := s.accessToken(token)
+	if err != nil {
+		return Caller{}, err
 	}
 	a, err := s.callerAccount(ctx, t.subject)
 	if err != nil {
@@ -103,19 +96,12 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 // token's holder nothing they were not told. Unauthenticated for any other
 // token, and for an account that is only disabled.
 func (s *Service) ErasedAccount(ctx context.Context, token string) (string, error) {
-	if len(token) > MaxTokenLen {
-		return "", errBadToken
-	}
-	now := s.opt.Now()
-	t, ok := s.verified.get(token, now)
-	if !ok {
-		var err error
-		if t, err = s.verifyAccessToken(token, now); err != nil {
-			return "", err
-		}
+	t, err := s.accessToken(token)
+	if err != nil {
+		return "", err
 	}
 	var a Account
-	err := s.store.View(ctx, func(tx Tx) error {
+	err = s.store.View(ctx, func(tx Tx) error {
 		var err error
 		a, err = tx.AccountByID(ctx, t.subject)
 		return err
@@ -129,6 +115,21 @@ func (s *Service) ErasedAccount(ctx context.Context, token string) (string, erro
 		return "", errNotAuthenticated
 	}
 	return a.ID, nil
+}
+
+// accessToken is what token proves, from the tokens verified already or
+// by verifyAccessToken: Authenticate's checks of the token itself, before
+// its account is read. Unauthenticated (invalid_token) for one that does
+// not verify.
+func (s *Service) accessToken(token string) (verifiedToken, error) {
+	if len(token) > MaxTokenLen {
+		return verifiedToken{}, errBadToken
+	}
+	now := s.opt.Now()
+	if t, ok := s.verified.get(token, now); ok {
+		return t, nil
+	}
+	return s.verifyAccessToken(token, now)
 }
 
 // tokenLeeway is how far past its exp, or before its iat, an access token
