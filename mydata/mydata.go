@@ -53,8 +53,8 @@ func (s Sources) For(ctx context.Context, c identity.Caller) (Download, error) {
 	if err != nil {
 		return Download{}, err
 	}
-	at := acct.ExportedAt.UTC().Truncate(time.Microsecond)
-	acct.ExportedAt = at
+	// identity's export time (UTC, to the microsecond) is the download's.
+	at := acct.ExportedAt
 	out := Download{ExportedAt: at, Account: acct}
 	// Every part whatever the account's roles now: a person who rode,
 	// bought and topped up as a citizen and now works for the city is
