@@ -84,7 +84,7 @@ func (s *Service) refunded(ctx context.Context, tx Tx, p *Payment, ev Event, now
 	}
 	citizen := wallet.CitizenAccount(p.AccountID)
 	// Locked before it is read, so the split below holds when posted.
-	acc, err := lockCredit(ctx, tx, p.AccountID)
+	acc, err := wallet.LockCitizen(ctx, tx, p.AccountID)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -282,7 +282,7 @@ func (s *Service) disputeOpened(ctx context.Context, tx Tx, p *Payment, ev Event
 // credit was already negative) is held from the city's funding instead.
 func (s *Service) holdTopUp(ctx context.Context, tx Tx, p *Payment, disputeID string, held int64, now time.Time) (fromCredit, fromCity int64, txID string, err error) {
 	citizen := wallet.CitizenAccount(p.AccountID)
-	acc, err := lockCredit(ctx, tx, p.AccountID)
+	acc, err := wallet.LockCitizen(ctx, tx, p.AccountID)
 	if err != nil {
 		return 0, 0, "", err
 	}
@@ -352,7 +352,7 @@ func (s *Service) disputeClosed(ctx context.Context, tx Tx, p *Payment, ev Event
 			t.Kind, t.Memo = KindTopUpDisputeWon, "Card top-up dispute won: the credit comes back"
 			toCredit, toCity := d.FromCredit, d.FromCity
 			if toCredit > 0 {
-				acc, err := lockCredit(ctx, tx, p.AccountID)
+				acc, err := wallet.LockCitizen(ctx, tx, p.AccountID)
 				if err != nil {
 					return Outcome{}, err
 				}

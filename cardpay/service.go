@@ -62,7 +62,7 @@ func (s *Service) Record(ctx context.Context, p Payment) error {
 			// moment it reads the balance: a top-up recorded first is
 			// one the erasure may still see confirmed (paid), one that
 			// comes after finds the credit closed.
-			credit, err := lockCredit(ctx, tx, p.AccountID)
+			credit, err := wallet.LockCitizen(ctx, tx, p.AccountID)
 			if err != nil {
 				return err
 			}
@@ -72,21 +72,6 @@ func (s *Service) Record(ctx context.Context, p Payment) error {
 		}
 		return tx.InsertPayment(ctx, p)
 	})
-}
-
-// lockCredit is the citizen's credit account, opened if it was not (a
-// citizen from before the ledger), locked until tx ends. Closed when the
-// citizen's account was erased (wallet.CloseCitizen): nothing may be
-// posted to it then.
-func lockCredit(ctx context.Context, tx Tx, accountID string) (wallet.Account, error) {
-	if err := wallet.OpenCitizen(ctx, tx, accountID); err != nil {
-		return wallet.Account{}, err
-	}
-	acc, err := tx.LockAccounts(ctx, []wallet.AccountID{wallet.CitizenAccount(accountID)})
-	if err != nil {
-		return wallet.Account{}, fmt.Errorf("lock citizen credit: %w", err)
-	}
-	return acc[0], nil
 }
 
 // MaxAttentionPage bounds a page of AttentionEvents; DefaultAttentionPage
@@ -369,7 +354,7 @@ func (s *Service) paid(ctx context.Context, tx Tx, p *Payment, amount int64, now
 		}
 		return Outcome{Handled: true, TransactionID: prev.ID, Replayed: true}, nil
 	}
-	credit, err := lockCredit(ctx, tx, p.AccountID)
+	credit, err := wallet.LockCitizen(ctx, tx, p.AccountID)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -81,6 +81,25 @@ func OpenCitizen(ctx context.Context, tx Tx, accountID string) error {
 	return tx.EnsureAccount(ctx, Account{ID: CitizenAccount(accountID), Kind: KindCitizenCredit, OwnerID: accountID, Floor: Zero()})
 }
 
+// LockCitizen is a citizen's credit account, opened if it was not (a
+// citizen from before the ledger), with its exact balance and its row
+// locked until tx ends. A domain reads it before it posts to the credit
+// when a closed account (Closed: the citizen's account erased,
+// CloseCitizen) changes what it does: the city's postings (a late card
+// payment, a refund, a dispute) then move the money elsewhere, a person's
+// own request is refused. The erasure holds the same lock from the balance
+// it settles to its commit, so what was read holds until tx commits.
+func LockCitizen(ctx context.Context, tx Tx, accountID string) (Account, error) {
+	if err := OpenCitizen(ctx, tx, accountID); err != nil {
+		return Account{}, err
+	}
+	acc, err := tx.LockAccounts(ctx, []AccountID{CitizenAccount(accountID)})
+	if err != nil {
+		return Account{}, fmt.Errorf("lock the citizen's credit: %w", err)
+	}
+	return acc[0], nil
+}
+
 // CloseCitizen closes a citizen's credit account (creating it closed if
 // the citizen never had one), in the transaction that erases the citizen's
 // account: from its commit no posting reaches it, so a top-up, a refund or
