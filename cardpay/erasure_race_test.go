@@ -33,7 +33,7 @@ func together(fns ...func()) {
 }
 
 // credited is the sum of the entries of kind on the account.
-func credited(t *testing.T, db store.DB, id wallet.AccountID, kind string) (sum int64, n int) {
+func credited(t *testing.T, db store.DB, id wallet.AccountID, kind string) (sum int64) {
 	t.Helper()
 	page, err := wallet.NewService(db.Wallet(), nil).History(context.Background(), id, "", wallet.MaxPage)
 	if err != nil {
@@ -44,10 +44,10 @@ func credited(t *testing.T, db store.DB, id wallet.AccountID, kind string) (sum 
 	}
 	for _, l := range page.Lines {
 		if l.Kind == kind {
-			sum, n = sum+l.Amount, n+1
+			sum += l.Amount
 		}
 	}
-	return sum, n
+	return sum
 }
 
 // Twelve top-ups, each under its own key, sent at the same time as the
@@ -118,10 +118,10 @@ func TestTopUpsRacingErasure(t *testing.T) {
 			if b := balance(t, db, citizen); b != 0 {
 				t.Fatalf("round %d: %d cents left on the erased account", round, b)
 			}
-			if sum, _ := credited(t, db, citizen, wallet.KindTopUpTest); sum != through {
+			if sum := credited(t, db, citizen, wallet.KindTopUpTest); sum != through {
 				t.Fatalf("round %d: %d of test top-ups on the erased account, %d went through", round, sum, through)
 			}
-			if sum, _ := credited(t, db, citizen, cardpay.KindErasureToCity); sum != -through {
+			if sum := credited(t, db, citizen, cardpay.KindErasureToCity); sum != -through {
 				t.Fatalf("round %d: the erasure sent %d to the city, want %d", round, -sum, through)
 			}
 		}
@@ -194,7 +194,7 @@ func TestCardTopUpsRacingErasure(t *testing.T) {
 			}
 			// The closed credit took the payments the erasure saw, and
 			// nothing after it.
-			if sum, _ := credited(t, db, citizen, wallet.KindTopUpCard); sum != erased.BalanceCents || erased.RefundableCents != erased.BalanceCents {
+			if sum := credited(t, db, citizen, wallet.KindTopUpCard); sum != erased.BalanceCents || erased.RefundableCents != erased.BalanceCents {
 				t.Fatalf("round %d: %d of card top-ups reached the erased account; the erasure settled %+v", round, sum, erased)
 			}
 			var refunds []cardpay.TopUpRefund
