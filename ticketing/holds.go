@@ -456,19 +456,24 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 			if err := oweCardRefund(ctx, tx, o, amount, now); err != nil {
 				return Order{}, err
 			}
-		} else if closed, err := creditClosed(ctx, tx, o.AccountID); err != nil {
-			return Order{}, err
-		} else if closed && c.AccountID == o.AccountID {
-			// The buyer's own cancel, which waited for their erasure:
-			// answered as their next request is at the door, and nothing
-			// changes.
-			return Order{}, wallet.ErrOwnerErased
-		} else if closed {
-			// The buyer's account was erased since: its credit is
-			// closed and takes nothing (nobody could spend it). The
-			// refund goes to the city, which settles it with the person
-			// by hand, as it does what the erasure sent it.
-			to, memo = wallet.CityFunding, "Ticket refund of an erased account: to the city"
+		} else {
+			credit, err := wallet.LockCitizen(ctx, tx, o.AccountID)
+			if err != nil {
+				return Order{}, err
+			}
+			switch {
+			case credit.Closed() && c.AccountID == o.AccountID:
+				// The buyer's own cancel, which waited for their erasure:
+				// answered as their next request is at the door, and
+				// nothing changes.
+				return Order{}, wallet.ErrOwnerErased
+			case credit.Closed():
+				// The buyer's account was erased since: its credit is
+				// closed and takes nothing (nobody could spend it). The
+				// refund goes to the city, which settles it with the
+				// person by hand, as it does what the erasure sent it.
+				to, memo = wallet.CityFunding, "Ticket refund of an erased account: to the city"
+			}
 		}
 		if amount > 0 {
 			if _, err := wallet.Post(ctx, tx, wallet.Transaction{
@@ -493,21 +498,6 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 		return Order{}, fmt.Errorf("update order: %w", err)
 	}
 	return o, s.audit(ctx, tx, c, "ticket.refund", "ticket_order", o.ID, map[string]any{"amount_cents": refunded, "method": o.Method})
-}
-
-// creditClosed opens the citizen's credit account if it was not (a
-// citizen from before the ledger), locks it until tx ends, and reports
-// whether it is closed: the citizen's account was erased
-// (wallet.CloseCitizen), and nothing may be posted to it.
-func creditClosed(ctx context.Context, tx Tx, accountID string) (bool, error) {
-	if err := wallet.OpenCitizen(ctx, tx, accountID); err != nil {
-		return false, err
-	}
-	acc, err := tx.LockAccounts(ctx, []wallet.AccountID{wallet.CitizenAccount(accountID)})
-	if err != nil {
-		return false, fmt.Errorf("lock the buyer's credit: %w", err)
-	}
-	return acc[0].Closed(), nil
 }
 
 // voidDisputed cancels the tickets of a disputed paid order whose
