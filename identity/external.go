@@ -90,7 +90,7 @@ func (s *Service) ExternalAccount(ctx context.Context, ext ExternalIdentity) (Ac
 	if err == nil || !apperr.Has(err, apperr.NotFound) {
 		return a, false, err
 	}
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	a = Account{ID: ids.New("acc"), Name: externalName(ext), Locale: Locales[0], Grants: []Grant{{Role: RoleCitizen}},
 		PasswordHash: noPassword, CreatedAt: now, FiscalCode: code}
 	a.Email = strings.TrimSpace(ext.Email)

@@ -45,7 +45,7 @@ func (s *Service) Export(ctx context.Context, c Caller) (Export, error) {
 		return Export{}, apperr.R(apperr.Unauthenticated, "login_required", "Please log in.")
 	}
 	accountID := c.AccountID
-	out := Export{ExportedAt: s.now().Truncate(time.Microsecond)}
+	out := Export{ExportedAt: s.now()}
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
 		if out.Account, err = tx.AccountByID(ctx, accountID); err != nil {
@@ -115,7 +115,7 @@ func unconfirmedChange(m mail.Message, a Account) bool {
 // then EraseTx, in one transaction. Unauthenticated (wallet.ErrOwnerErased)
 // for an account erased already.
 func (s *Service) DeleteAccount(ctx context.Context, accountID string) error {
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	return s.store.InTx(ctx, func(tx Tx) error { return EraseTx(ctx, tx, accountID, now) })
 }
 

@@ -109,7 +109,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		return err
 	}
 	hash := s.hash(newPassword)
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	return s.store.InTx(ctx, func(tx Tx) error {
 		t, err := s.useToken(ctx, tx, token, PurposeReset, now)
 		if err != nil {
@@ -206,7 +206,7 @@ func (s *Service) ChangePassword(ctx context.Context, c Caller, current, next, i
 		return err
 	}
 	hash := s.hash(next)
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	return s.store.InTx(ctx, func(tx Tx) error {
 		if err := tx.SetPasswordHash(ctx, a.ID, hash); err != nil {
 			return err

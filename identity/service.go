@@ -189,7 +189,9 @@ func NewService(store Store, keys Keys, opt Options, log *slog.Logger) *Service 
 	return s
 }
 
-func (s *Service) now() time.Time { return s.opt.Now().UTC() }
+// now is the service's clock in UTC, to the microsecond both stores keep:
+// a time it stamps on a record is the one every later read gives.
+func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
 
 func (s *Service) hash(password string) string {
 	s.hashing <- struct{}{}
@@ -286,7 +288,7 @@ func (s *Service) create(ctx context.Context, actorID string, n NewAccount, acti
 	}
 	// Accounts made here are vouched for by whoever made them (an
 	// administrator, the hub itself), so their address counts as proved.
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	a := Account{
 		ID: ids.New("acc"), Email: n.Email, Name: n.Name, Locale: n.Locale, Grants: n.Grants,
 		PasswordHash: s.hash(n.Password), CreatedAt: now, EmailVerifiedAt: now,

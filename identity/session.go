@@ -40,7 +40,7 @@ func (s *Service) StartSession(ctx context.Context, email, password, ip string) 
 
 // openSession opens a page session for an account already authenticated.
 func (s *Service) openSession(ctx context.Context, a Account) (string, Caller, error) {
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	token := "ses_" + ids.Token(32)
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		return tx.InsertPageSession(ctx, Session{Hash: secretHash(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now,

@@ -64,7 +64,7 @@ func (s *Service) SignUp(ctx context.Context, n NewAccount) error {
 	if !send {
 		return nil
 	}
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	a := Account{ID: ids.New("acc"), Email: n.Email, Name: n.Name, Locale: n.Locale, Grants: n.Grants, PasswordHash: hash, CreatedAt: now}
 	secret, tok := newEmailToken(PurposeVerify, a.ID, a.Email, now, s.opt.VerifyTTL)
 	err = s.store.InTx(ctx, func(tx Tx) error {
@@ -210,7 +210,7 @@ func (s *Service) ConfirmEmail(ctx context.Context, c Caller, token string) (Acc
 	if s.opt.Mail == nil {
 		return Account{}, errNoMail
 	}
-	now := s.now().Truncate(time.Microsecond)
+	now := s.now()
 	var a Account
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		t, err := s.useToken(ctx, tx, token, purpose, now)
