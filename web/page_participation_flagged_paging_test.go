@@ -1,20 +1,16 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store/storetest"
-	"cityhub/web/webtest"
 )
 
 // The moderators' queue of flagged comments comes a page at a time
@@ -29,42 +25,7 @@ func TestParticipationFlaggedCommentsPagedPage(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			_, env := newTestServer(t, engine, withParticipation)
-			srv := httptest.NewServer(env.Server)
-			defer srv.Close()
-			svc, ctx := env.Deps.Participation.Service, context.Background()
-			annaAcc, _ := env.account(t, identity.RoleCitizen)
-			brunoAcc, _ := env.account(t, identity.RoleCitizen)
-			adminAcc, _ := env.account(t, identity.RoleAdmin)
-			citizen := func(a identity.Account) identity.Caller {
-				return identity.Caller{AccountID: a.ID, Name: a.Name, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-			}
-			anna, bruno := citizen(annaAcc), citizen(brunoAcc)
-			admin := identity.Caller{AccountID: adminAcc.ID, Name: adminAcc.Name, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-			p, err := svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "Benches by the river", Body: "Benches along the river walk, please."})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var flagged, hidden []string
-			for i := range 3 {
-				c, err := svc.AddComment(ctx, anna, p.ID, fmt.Sprintf("Doubtful comment number %d", i))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := svc.FlagComment(ctx, bruno, c.ID, "rude"); err != nil {
-					t.Fatal(err)
-				}
-				flagged = append(flagged, c.ID)
-				h, err := svc.AddComment(ctx, anna, p.ID, fmt.Sprintf("Rude comment number %d", i))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := svc.ModerateComment(ctx, admin, h.ID, participation.CommentHidden); err != nil {
-					t.Fatal(err)
-				}
-				hidden = append(hidden, h.ID)
-			}
-			adm := webtest.SignedIn(t, srv.URL, adminAcc.Email, testPassword)
+			adm, flagged, hidden := moderationQueue(t, engine, 3, 3)
 			listed := regexp.MustCompile(`data-comment="(cmt_[A-Za-z0-9_-]+)"`)
 			link := func(body, testid string) string {
 				m := regexp.MustCompile(`href="([^"]*)" (?:rel="next" )?data-testid="` + testid + `"`).FindStringSubmatch(body)

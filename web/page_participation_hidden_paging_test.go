@@ -1,21 +1,17 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"cityhub/identity"
 	"cityhub/money"
 	"cityhub/participation"
 	"cityhub/store/storetest"
-	"cityhub/web/webtest"
 )
 
 // The hidden comments on the moderation page come a page at a time
@@ -29,30 +25,7 @@ func TestParticipationHiddenCommentsPagedPage(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			_, env := newTestServer(t, engine, withParticipation)
-			srv := httptest.NewServer(env.Server)
-			defer srv.Close()
-			svc, ctx := env.Deps.Participation.Service, context.Background()
-			annaAcc, _ := env.account(t, identity.RoleCitizen)
-			adminAcc, _ := env.account(t, identity.RoleAdmin)
-			anna := identity.Caller{AccountID: annaAcc.ID, Name: annaAcc.Name, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-			admin := identity.Caller{AccountID: adminAcc.ID, Name: adminAcc.Name, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-			p, err := svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "Benches by the river", Body: "Benches along the river walk, please."})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var hidden []string
-			for i := range 3 {
-				c, err := svc.AddComment(ctx, anna, p.ID, fmt.Sprintf("Rude comment number %d", i))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := svc.ModerateComment(ctx, admin, c.ID, participation.CommentHidden); err != nil {
-					t.Fatal(err)
-				}
-				hidden = append(hidden, c.ID)
-			}
-			adm := webtest.SignedIn(t, srv.URL, adminAcc.Email, testPassword)
+			adm, _, hidden := moderationQueue(t, engine, 0, 3)
 			listed := regexp.MustCompile(`data-hidden-comment="(cmt_[A-Za-z0-9_-]+)"`)
 			link := func(body, testid string) string {
 				m := regexp.MustCompile(`href="([^"]*)" (?:rel="next" )?data-testid="` + testid + `"`).FindStringSubmatch(body)

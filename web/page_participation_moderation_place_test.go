@@ -1,21 +1,15 @@
 package web
 
 import (
-	"context"
-	"fmt"
 	"html"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"cityhub/identity"
-	"cityhub/participation"
 	"cityhub/store/storetest"
-	"cityhub/web/webtest"
 )
 
 // A moderator who hides a comment, keeps one (dismissing its flags) or
@@ -31,46 +25,7 @@ func TestModerationReturnsToThePage(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			_, env := newTestServer(t, engine, withParticipation)
-			srv := httptest.NewServer(env.Server)
-			defer srv.Close()
-			svc, ctx := env.Deps.Participation.Service, context.Background()
-			annaAcc, _ := env.account(t, identity.RoleCitizen)
-			brunoAcc, _ := env.account(t, identity.RoleCitizen)
-			adminAcc, _ := env.account(t, identity.RoleAdmin)
-			citizen := func(a identity.Account) identity.Caller {
-				return identity.Caller{AccountID: a.ID, Name: a.Name, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-			}
-			anna, bruno := citizen(annaAcc), citizen(brunoAcc)
-			admin := identity.Caller{AccountID: adminAcc.ID, Name: adminAcc.Name, Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-			p, err := svc.CreateProposal(ctx, anna, participation.NewProposal{Title: "Benches by the river", Body: "Benches along the river walk, please."})
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Four comments in the queue, three hidden, written in turn.
-			var flagged, hidden []string
-			for i := range 4 {
-				c, err := svc.AddComment(ctx, anna, p.ID, fmt.Sprintf("Doubtful comment number %d", i))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := svc.FlagComment(ctx, bruno, c.ID, "rude"); err != nil {
-					t.Fatal(err)
-				}
-				flagged = append(flagged, c.ID)
-				if i == 3 {
-					break
-				}
-				h, err := svc.AddComment(ctx, anna, p.ID, fmt.Sprintf("Rude comment number %d", i))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := svc.ModerateComment(ctx, admin, h.ID, participation.CommentHidden); err != nil {
-					t.Fatal(err)
-				}
-				hidden = append(hidden, h.ID)
-			}
-			adm := webtest.SignedIn(t, srv.URL, adminAcc.Email, testPassword)
+			adm, flagged, hidden := moderationQueue(t, engine, 4, 3)
 			tok := adm.CSRF("/staff/comments")
 			type page struct {
 				flagged, hidden []string
