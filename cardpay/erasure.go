@@ -181,7 +181,7 @@ func (s *Service) creditPlan(ctx context.Context, tx Tx, accountID string) (Eras
 // when some of the credit can go back to a card (the rest then goes to the
 // city): Invalid (reason credit_choice) otherwise, saying what can be
 // chosen (creditChoiceRefusal), and nothing happens.
-// Unauthenticated without a caller, and (wallet.ErrOwnerErased, from
+// Unauthenticated without a caller, and (apperr.ErrAccountDeleted, from
 // identity.EraseTx) for an account erased already, by a request beside
 // this one, which this one waited for under HoldRider's lock; NotFound for
 // an account that is not there; Conflict (reason last_admin) for the city's

@@ -46,7 +46,7 @@ func (s *Service) SendReceipts(c *mail.Composer) { s.mail = c }
 // Record notes a PaymentIntent the hub has just created, so that Stripe's
 // events about it are recognised as the hub's own. Idempotent. Invalid for
 // a payment without id, account, known purpose or positive amount;
-// Unauthenticated (wallet.ErrOwnerErased) for a top-up of an account
+// Unauthenticated (apperr.ErrAccountDeleted) for a top-up of an account
 // erased while its request was on its way: its client secret is never
 // given, so the card is never charged.
 func (s *Service) Record(ctx context.Context, p Payment) error {
@@ -67,7 +67,7 @@ func (s *Service) Record(ctx context.Context, p Payment) error {
 				return err
 			}
 			if credit.Closed() {
-				return wallet.ErrOwnerErased
+				return apperr.ErrAccountDeleted
 			}
 		}
 		return tx.InsertPayment(ctx, p)

@@ -112,7 +112,7 @@ func unconfirmedChange(m mail.Message, a Account) bool {
 // closed in. A citizen with credit is erased through
 // cardpay.Service.EraseAccount, which first does what the person chose
 // with the credit (back to the cards it came from, or to the city) and
-// then EraseTx, in one transaction. Unauthenticated (wallet.ErrOwnerErased)
+// then EraseTx, in one transaction. Unauthenticated (apperr.ErrAccountDeleted)
 // for an account erased already.
 func (s *Service) DeleteAccount(ctx context.Context, accountID string) error {
 	now := s.now()
@@ -130,7 +130,7 @@ func EraseTx(ctx context.Context, tx Tx, accountID string, now time.Time) error 
 // (wallet.CloseCitizen) and records entry (actor and action) as the
 // reason. Conflict (reason last_admin) for the city's last active
 // administrator, (reason credit_left) while credit is left on the
-// account; Unauthenticated (wallet.ErrOwnerErased) for an account erased
+// account; Unauthenticated (apperr.ErrAccountDeleted) for an account erased
 // already, by a request that ran beside this one.
 func erase(ctx context.Context, tx Tx, accountID string, now time.Time, entry audit.Entry) error {
 	if err := KeepAnAdministrator(ctx, tx, accountID); err != nil {
@@ -141,7 +141,7 @@ func erase(ctx context.Context, tx Tx, accountID string, now time.Time, entry au
 		return err
 	}
 	if !a.DeletedAt.IsZero() {
-		return wallet.ErrOwnerErased
+		return apperr.ErrAccountDeleted
 	}
 	if err := tx.AnonymiseAccount(ctx, accountID, "deleted+"+accountID+"@invalid", now); err != nil {
 		return fmt.Errorf("anonymise account: %w", err)

@@ -128,7 +128,7 @@ func (s *Service) reserve(ctx context.Context, tx Tx, ride *Ride, req UnlockRequ
 	}
 	if place.RiderGone {
 		// The erasure committed after this request was let in.
-		return errAccountGone
+		return apperr.ErrAccountDeleted
 	}
 	st := place.Station
 	if !st.Open {
@@ -642,5 +642,3 @@ func (s *Service) endRideTx(ctx context.Context, tx Tx, rideID, bikeID, stationI
 	}
 	return r, true, nil
 }
-
-var errAccountGone = apperr.R(apperr.Unauthenticated, "account_deleted", "This account has been deleted.")

@@ -466,7 +466,7 @@ func (s *Service) refundTx(ctx context.Context, tx Tx, c identity.Caller, orderI
 				// The buyer's own cancel, which waited for their erasure:
 				// answered as their next request is at the door, and
 				// nothing changes.
-				return Order{}, wallet.ErrOwnerErased
+				return Order{}, apperr.ErrAccountDeleted
 			case credit.Closed():
 				// The buyer's account was erased since: its credit is
 				// closed and takes nothing (nobody could spend it). The

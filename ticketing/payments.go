@@ -45,7 +45,7 @@ func (s *Service) issue(ctx context.Context, tx Tx, o Order, venueID string, now
 // processed), Conflict (payment_started) and nothing changes. NotFound
 // unless the caller's; InsufficientFunds; Conflict (hold_lost,
 // order_not_payable, not_on_sale, payment_started); Unauthenticated
-// (wallet.ErrOwnerErased) when the caller's account was erased while the
+// (apperr.ErrAccountDeleted) when the caller's account was erased while the
 // payment was on its way.
 func (s *Service) PayWithWallet(ctx context.Context, c identity.Caller, orderID string) (Order, error) {
 	o, _, err := s.payWithWallet(ctx, c, orderID, false)

@@ -66,7 +66,9 @@ func (s *Service) Claimable(ctx context.Context, c identity.Caller) ([]Claimable
 // check the budget and the citizen's limit against every concurrent claim;
 // the campaign is shared, so a close waits for the claims in flight. NotFound for
 // an unknown campaign; Conflict (reasons campaign_not_open, not_yet_valid,
-// campaign_over, per_citizen_limit, budget_exhausted).
+// campaign_over, per_citizen_limit, budget_exhausted); Unauthenticated
+// (apperr.ErrAccountDeleted) when the citizen's account was erased while
+// the claim was on its way, and no voucher is made.
 func (s *Service) Claim(ctx context.Context, c identity.Caller, campaignID string) (VoucherView, error) {
 	out, _, err := s.ClaimWithKey(ctx, c, campaignID, "")
 	return out, err
@@ -206,15 +208,10 @@ func claimReads(ctx context.Context, tx Tx, c identity.Caller, campaignID string
 		return Campaign{}, 0, campaignNotFound(err)
 	}
 	if erased {
-		return Campaign{}, 0, errHolderErased
+		return Campaign{}, 0, apperr.ErrAccountDeleted
 	}
 	return camp, n, nil
 }
-
-// errHolderErased refuses a claim for an account erased while the claim
-// was on its way (the erasure revoked its tokens, so the next request is
-// refused at the door).
-var errHolderErased = apperr.E(apperr.Unauthenticated, "This account has been deleted.")
 
 // claimWrites judges a claim on what claimReads found and makes the
 // voucher.

@@ -98,8 +98,8 @@ func closedAccountTakesNoPosting(t *testing.T, engine string) {
 				if !wallet.Closed(err) || !apperr.Has(err, apperr.Conflict) {
 					t.Fatalf("%s of %s to the closed account: %v, want Conflict %s", way, tr.Key, err, wallet.ReasonAccountClosed)
 				}
-				if wallet.ForOwner(err) != wallet.ErrOwnerErased {
-					t.Fatalf("%s: ForOwner(%v) is not ErrOwnerErased", way, err)
+				if wallet.ForOwner(err) != apperr.ErrAccountDeleted {
+					t.Fatalf("%s: ForOwner(%v) is not apperr.ErrAccountDeleted", way, err)
 				}
 				err = db.Wallet().View(ctx, func(tx wallet.Tx) error { _, err := tx.TransactionByKey(ctx, tr.Key); return err })
 				if !apperr.Has(err, apperr.NotFound) {

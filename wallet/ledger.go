@@ -617,19 +617,12 @@ func accountClosed(id AccountID) error {
 // ClosedAt under its lock.
 func Closed(err error) bool { return apperr.ReasonOf(err) == ReasonAccountClosed }
 
-// ErrOwnerErased is the answer to a person whose account was erased while
-// their request was on its way (their own credit closed by the erasure, or
-// the erasure itself sent again: identity.EraseTx): the erasure revoked
-// their sign-in, so the next request is refused at the door; this one is
-// refused as if it had been.
-var ErrOwnerErased = apperr.R(apperr.Unauthenticated, "account_deleted", "This account has been deleted.")
-
-// ForOwner is err, or ErrOwnerErased when err refused a posting to a
-// closed account (Closed): for an operation a person makes on their own
-// credit.
+// ForOwner is err, or apperr.ErrAccountDeleted when err refused a posting
+// to a closed account (Closed): for an operation a person makes on their
+// own credit, which the erasure closed while the request was on its way.
 func ForOwner(err error) error {
 	if Closed(err) {
-		return ErrOwnerErased
+		return apperr.ErrAccountDeleted
 	}
 	return err
 }

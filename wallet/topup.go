@@ -37,7 +37,7 @@ func ValidateClientKey(key string) error { return idem.ValidateKey(key) }
 // card is charged. The edge calls it only while test payments are switched
 // on. Retrying with the same clientKey returns the first transaction
 // (Replayed); the same key for another amount is a Conflict. Invalid for a
-// bad amount or key; Unauthenticated (ErrOwnerErased) when the account was
+// bad amount or key; Unauthenticated (apperr.ErrAccountDeleted) when the account was
 // erased while the request was on its way, and nothing is credited.
 func (s *Service) TestTopUp(ctx context.Context, accountID string, cents int64, clientKey string) (Transaction, error) {
 	if err := ValidateTopUp(cents); err != nil {

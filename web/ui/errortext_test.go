@@ -123,3 +123,22 @@ func TestReasonWordsWriteAmountsAsTheLanguageDoes(t *testing.T) {
 		}
 	}
 }
+
+// A request of an account erased while it was on its way is refused alike
+// by every domain (apperr.ErrAccountDeleted), and the pages say so in
+// each language, where a claim's refusal, which had no reason, fell back
+// to the words asking to sign in.
+func TestAccountDeletedHasItsWords(t *testing.T) {
+	locs, err := loadCatalogues()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{
+		"it": "Questo account è stato cancellato: la richiesta non ha avuto effetto.",
+		"en": "This account has been deleted: the request changed nothing.",
+	} {
+		if got := locs[lang].ErrorText(fmt.Errorf("claim: %w", apperr.ErrAccountDeleted)); got != want {
+			t.Errorf("%s: %q, want %q", lang, got, want)
+		}
+	}
+}

@@ -143,7 +143,7 @@ func (s *homePages) handleDeleteAccount(w http.ResponseWriter, r *http.Request, 
 		case "last_admin":
 			again(http.StatusConflict, func(privacyPage) string { return l.ErrorText(err) })
 			return
-		case "account_deleted":
+		case apperr.ReasonAccountDeleted:
 			// The same form sent twice at once: the other one erased the
 			// account while this one waited for it.
 			s.goodbye(w, r)

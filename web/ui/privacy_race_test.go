@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"cityhub/apperr"
 	"cityhub/cardpay"
 	"cityhub/identity"
-	"cityhub/wallet"
 	"cityhub/web/webtest"
 )
 
@@ -28,7 +28,7 @@ func (e erasedMeanwhile) EraseAccount(ctx context.Context, c identity.Caller, ch
 			delete(e.sessions, t)
 		}
 	}
-	return cardpay.ErasureCredit{}, wallet.ErrOwnerErased
+	return cardpay.ErasureCredit{}, apperr.ErrAccountDeleted
 }
 
 // The deletion form racing itself: the one the other erasure went before
