@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 	"testing"
 
 	"cityhub/identity"
+	"cityhub/mobility"
 	"cityhub/store/storetest"
+	"cityhub/vouchers"
 	"cityhub/web/httpx"
 	"cityhub/web/webtest"
 )
@@ -27,7 +30,10 @@ var firstPageLink = regexp.MustCompile(`href="([^"]*)" data-testid="first-page"`
 // ever. A filter a list takes repeated (the reports' category and status)
 // still is. The pages showing those lists refuse the same link with the
 // error page of a link gone bad, its words naming the parameter, and a
-// link to the list's first page with the choices given once kept.
+// link to the list's first page with the choices given once kept, as do
+// the pages' own places and filters (the voucher page's lists, a shop's
+// statements, the wallet's history, a proposal's comments, the reports'
+// campaign, the theatre's performances).
 func TestPagedListsRefuseARepeatedParameter(t *testing.T) {
 	t.Parallel()
 	for _, engine := range storetest.Engines {
@@ -36,8 +42,8 @@ func TestPagedListsRefuseARepeatedParameter(t *testing.T) {
 			_, env := newTestServer(t, engine, append(slices.Clone(authzConfigure), withStripe)...)
 			adminAcc, admin := env.account(t, identity.RoleAdmin)
 			citizenAcc, citizen := env.account(t, identity.RoleCitizen)
-			merchant, staff := env.login(t, identity.RoleMerchant), env.login(t, identity.RoleCityStaff)
-			auth := map[string]string{"": "", "admin": admin, "citizen": citizen, "merchant": merchant, "staff": staff}
+			merchant, staff, operator := env.login(t, identity.RoleMerchant), env.login(t, identity.RoleCityStaff), env.login(t, identity.RoleOperator)
+			auth := map[string]string{"": "", "admin": admin, "citizen": citizen, "merchant": merchant, "staff": staff, "operator": operator}
 			for _, tc := range []struct {
 				path, who, param string
 				values           [2]string
@@ -83,6 +89,12 @@ func TestPagedListsRefuseARepeatedParameter(t *testing.T) {
 				{"/api/v1/staff/queue", "admin", "office", [2]string{"roads", "parks"}},
 				{"/api/v1/staff/queue", "staff", "cursor", [2]string{"rep_a", "rep_b"}},
 				{"/api/v1/staff/photos", "staff", "limit", [2]string{"1", "2"}},
+				{"/api/v1/operator/mobility/incidents", "operator", "open", [2]string{"true", "false"}},
+				{"/api/v1/operator/mobility/incidents", "operator", "kind", [2]string{mobility.IncidentCitizenReport, mobility.IncidentReleasedWithoutRide}},
+				{"/api/v1/operator/mobility/incidents?open=true", "admin", "kind", [2]string{mobility.IncidentCitizenReport, mobility.IncidentCitizenReport}},
+				{"/api/v1/mobility/stations?lon=14.78", "", "lat", [2]string{"41.13", "41.14"}},
+				{"/api/v1/mobility/stations?lat=41.13", "", "lon", [2]string{"14.78", "14.78"}},
+				{"/api/v1/campaigns/cmp_nope/shops", "citizen", "district", [2]string{"centro", "rione-liberta"}},
 			} {
 				sep := "?"
 				if strings.Contains(tc.path, "?") {
@@ -104,9 +116,11 @@ func TestPagedListsRefuseARepeatedParameter(t *testing.T) {
 			wantOK(t, env.do(t, "GET", "/api/v1/reports?category=pothole&category=lighting&status=open&status=fixed&contrada=centro-storico", "", ""))
 			// Whoever may not read a list is refused for that first.
 			for path, status := range map[string]int{
-				"/api/v1/staff/queue?office=roads&office=parks": http.StatusForbidden,
-				"/api/v1/admin/mail?cursor=a&cursor=b":          http.StatusForbidden,
-				"/api/v1/wallet/history?limit=1&limit=2":        http.StatusUnauthorized,
+				"/api/v1/staff/queue?office=roads&office=parks":            http.StatusForbidden,
+				"/api/v1/admin/mail?cursor=a&cursor=b":                     http.StatusForbidden,
+				"/api/v1/wallet/history?limit=1&limit=2":                   http.StatusUnauthorized,
+				"/api/v1/operator/mobility/incidents?open=true&open=false": http.StatusForbidden,
+				"/api/v1/campaigns/cmp_nope/shops?district=a&district=b":   http.StatusUnauthorized,
 			} {
 				who := citizen
 				if status == http.StatusUnauthorized {
@@ -117,41 +131,54 @@ func TestPagedListsRefuseARepeatedParameter(t *testing.T) {
 				}
 			}
 
+			// The shop of a merchant signed in to the pages.
+			shop, err := env.Deps.Vouchers.CreateShop(context.Background(), adminAcc.Caller(), vouchers.Shop{Name: "Forno Traiano", Address: "Via Traiano 3",
+				District: "centro", Category: "food", IBAN: "IT60X0542811101000000123456"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			merchantAcc, _ := env.account(t, identity.RoleMerchant, shop.ID)
 			srv := httptest.NewServer(env.Server)
 			defer srv.Close()
-			adm, cit := pageIn(t, srv.URL, "en"), pageIn(t, srv.URL, "en")
+			adm, cit, mer := pageIn(t, srv.URL, "en"), pageIn(t, srv.URL, "en"), pageIn(t, srv.URL, "en")
 			for _, in := range []struct {
 				pc    *webtest.PageClient
 				email string
-			}{{adm, adminAcc.Email}, {cit, citizenAcc.Email}} {
+			}{{adm, adminAcc.Email}, {cit, citizenAcc.Email}, {mer, merchantAcc.Email}} {
 				if res := in.pc.Login(in.email, testPassword); res.StatusCode != http.StatusSeeOther {
 					t.Fatalf("login %s: %d", in.email, res.StatusCode)
 				}
 			}
 			for _, tc := range []struct {
 				path, param, first string
-				asCitizen          bool
+				as                 string // "" for the administrator
 			}{
-				{"/admin/outbox?cursor=a&cursor=b", "cursor", "/admin/outbox", false},
-				{"/admin/outbox?limit=1&limit=2&state=failed", "limit", "/admin/outbox?state=failed", false},
-				{"/admin/outbox?state=failed&state=sent", "state", "/admin/outbox", false},
-				{"/admin/accounts?q=anna&role=citizen&role=city_admin", "role", "/admin/accounts?q=anna", false},
-				{"/admin/accounts?limit=1&limit=2", "limit", "/admin/accounts", false},
-				{"/admin/payments/events?cursor=a&cursor=b", "cursor", "/admin/payments/events", false},
-				{"/reports?cursor=a&cursor=b", "cursor", "/reports", false},
-				{"/reports?category=pothole&category=lighting&status=open", "category", "/reports?status=open", false},
-				{"/reports/mine?cursor=a&cursor=b", "cursor", "/reports/mine", true},
-				{"/proposals?before=a&before=b", "before", "/proposals", false},
-				{"/staff/reports?office=roads&office=parks", "office", "/staff/reports", false},
-				{"/staff/reports?office=roads&cursor=a&cursor=b", "cursor", "/staff/reports?office=roads", false},
-				{"/staff/reports/photos?limit=1&limit=2", "limit", "/staff/reports/photos", false},
-				{"/staff/comments?flagged_limit=1&flagged_limit=2", "flagged_limit", "/staff/comments", false},
-				{"/staff/comments?cursor=a&cursor=b", "cursor", "/staff/comments#hidden", false},
+				{"/admin/outbox?cursor=a&cursor=b", "cursor", "/admin/outbox", ""},
+				{"/admin/outbox?limit=1&limit=2&state=failed", "limit", "/admin/outbox?state=failed", ""},
+				{"/admin/outbox?state=failed&state=sent", "state", "/admin/outbox", ""},
+				{"/admin/accounts?q=anna&role=citizen&role=city_admin", "role", "/admin/accounts?q=anna", ""},
+				{"/admin/accounts?limit=1&limit=2", "limit", "/admin/accounts", ""},
+				{"/admin/payments/events?cursor=a&cursor=b", "cursor", "/admin/payments/events", ""},
+				{"/reports?cursor=a&cursor=b", "cursor", "/reports", ""},
+				{"/reports?category=pothole&category=lighting&status=open", "category", "/reports?status=open", ""},
+				{"/reports/mine?cursor=a&cursor=b", "cursor", "/reports/mine", "citizen"},
+				{"/proposals?before=a&before=b", "before", "/proposals", ""},
+				{"/staff/reports?office=roads&office=parks", "office", "/staff/reports", ""},
+				{"/staff/reports?office=roads&cursor=a&cursor=b", "cursor", "/staff/reports?office=roads", ""},
+				{"/staff/reports/photos?limit=1&limit=2", "limit", "/staff/reports/photos", ""},
+				{"/staff/comments?flagged_limit=1&flagged_limit=2", "flagged_limit", "/staff/comments", ""},
+				{"/staff/comments?cursor=a&cursor=b", "cursor", "/staff/comments#hidden", ""},
+				{"/wallet?before=a&before=b", "before", "/wallet#history", "citizen"},
+				{"/proposals/prp_nope?after=a&after=b", "after", "/proposals/prp_nope", ""},
+				{"/vouchers/campaigns/cmp_nope/shops?district=centro&district=centro", "district", "/vouchers/campaigns/cmp_nope/shops", "citizen"},
+				{"/admin/reports?campaign=a&campaign=b", "campaign", "/admin/reports", ""},
+				{"/admin/theatre?all=1&all=1", "all", "/admin/theatre#performances", ""},
+				{"/admin/vouchers?campaigns_after=a&campaigns_after=b", "campaigns_after", "/admin/vouchers#campaigns", ""},
+				{"/admin/vouchers?campaigns_after=a&shops_before=a&shops_before=b", "shops_before", "/admin/vouchers?campaigns_after=a#shops", ""},
+				{"/admin/vouchers?settlements_after=a&settlements_after=b&shops_after=a&shops_after=b", "shops_after", "/admin/vouchers#shops", ""},
+				{"/staff/vouchers?statements_after=a&statements_after=b", "statements_after", "/staff/vouchers#statements-heading", "merchant"},
 			} {
-				pc := adm
-				if tc.asCitizen {
-					pc = cit
-				}
+				pc := map[string]*webtest.PageClient{"": adm, "citizen": cit, "merchant": mer}[tc.as]
 				res, body := pc.Get(tc.path)
 				m := firstPageLink.FindStringSubmatch(body)
 				if res.StatusCode != http.StatusBadRequest || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||

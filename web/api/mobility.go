@@ -27,10 +27,15 @@ func mobilityCaller(r *http.Request, rule func(identity.Caller) error) (identity
 }
 
 // handleAPIMobilityStations lists stations with live availability; with
-// ?lat=&lon= (the phone's position) nearest first. Public.
+// ?lat=&lon= (the phone's position) nearest first; either given twice is
+// Invalid (duplicate_field), as on every list. Public.
 func (h *mobilityHandler) handleAPIMobilityStations(w http.ResponseWriter, r *http.Request) {
 	var near *mobility.LatLon
 	q := r.URL.Query()
+	if err := httpx.Once(q, "lat", "lon"); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	if q.Has("lat") || q.Has("lon") {
 		p, err := mobility.ParseLatLon(q.Get("lat"), q.Get("lon"))
 		if err != nil {

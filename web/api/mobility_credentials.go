@@ -129,15 +129,22 @@ func (h *mobilityHandler) handleAPIRevokeStationCredential(w http.ResponseWriter
 
 // handleAPIIncidents lists mobility incidents, newest first, the newest
 // mobility.MaxIncidentList; ?open=true for the unresolved ones only,
-// ?kind= for one kind.
+// ?kind= for one kind. Either given twice is Invalid (duplicate_field), as
+// on every list: its first value is no more the operator's than its second.
+// Whoever may not read them is refused for that first (mobilityCaller).
 func (h *mobilityHandler) handleAPIIncidents(w http.ResponseWriter, r *http.Request) {
-	c, err := httpx.Caller(r)
+	c, err := mobilityCaller(r, mobility.MayOperate)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
+	q := r.URL.Query()
+	if err := httpx.Once(q, "open", "kind"); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
 	var open bool
-	switch v := r.URL.Query().Get("open"); v {
+	switch v := q.Get("open"); v {
 	case "true":
 		open = true
 	case "", "false":
@@ -146,7 +153,7 @@ func (h *mobilityHandler) handleAPIIncidents(w http.ResponseWriter, r *http.Requ
 		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "bad_open", "open must be true or false, not %q.", v))
 		return
 	}
-	list, err := h.mobility.Incidents(r.Context(), c, open, r.URL.Query().Get("kind"))
+	list, err := h.mobility.Incidents(r.Context(), c, open, q.Get("kind"))
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return

@@ -47,9 +47,14 @@ func (h *voucherHandler) handleAPIClaimVoucher(w http.ResponseWriter, r *http.Re
 }
 
 // handleAPICampaignShops lists the shops that take a campaign's vouchers,
-// optionally in one ?district=. Any signed-in account may ask.
+// optionally in one ?district= (given twice, Invalid: duplicate_field, as
+// on every list). Any signed-in account may ask.
 func (h *voucherHandler) handleAPICampaignShops(w http.ResponseWriter, r *http.Request) {
 	if _, err := httpx.Caller(r); err != nil {
+		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	if err := httpx.Once(r.URL.Query(), "district"); err != nil {
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"cityhub/ticketing"
 	"cityhub/vouchers"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // The ledger and reports page: the ledger's self-check as words and tables
@@ -105,6 +106,11 @@ func (s *staffPages) handleReportsRecheck(w http.ResponseWriter, r *http.Request
 }
 
 func (s *staffPages) handleReports(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	// A link naming two campaigns for the chart chose none.
+	if err := httpx.Once(r.URL.Query(), "campaign"); err != nil {
+		s.pagingRefused(w, r, err, "/admin/reports")
+		return
+	}
 	ctx := r.Context()
 	l := s.locale(r)
 	page := reportsPage{}

@@ -131,6 +131,12 @@ func (p *participationPages) handleProposal(w http.ResponseWriter, r *http.Reque
 
 // field, when not empty, is the form field problem is about.
 func (p *participationPages) showProposal(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, field string, values map[string]string, problem error) {
+	// Two places in the comments are a link gone bad: the error page, with
+	// the link to the proposal's first comments.
+	if err := httpx.Once(r.URL.Query(), "after"); err != nil {
+		p.pagingRefused(w, r, err, "/proposals/"+url.PathEscape(id))
+		return
+	}
 	ctx := r.Context()
 	pr, err := p.svc.Proposal(ctx, id)
 	if err != nil {

@@ -71,6 +71,11 @@ func (s *theatrePages) handleTheatreAdminPage(w http.ResponseWriter, r *http.Req
 
 // renderTheatreAdmin draws the page with the forms as given.
 func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, f theatreForms) {
+	// ?all given twice, even alike, chose neither list of performances.
+	if err := httpx.Once(r.URL.Query(), "all"); err != nil {
+		s.pagingRefused(w, r, err, "/admin/theatre#performances")
+		return
+	}
 	ctx := r.Context()
 	vs, err := s.ticketing.Venues(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"cityhub/apperr"
@@ -145,6 +146,12 @@ type districtShops struct {
 // handleVoucherShopsPage lists the shops that take a campaign's vouchers,
 // by district.
 func (s *voucherPages) handleVoucherShopsPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
+	// Two districts are refused as the API refuses them, with the link to
+	// every shop of the campaign.
+	if err := httpx.Once(r.URL.Query(), "district"); err != nil {
+		s.pagingRefused(w, r, err, "/vouchers/campaigns/"+url.PathEscape(r.PathValue("id"))+"/shops")
+		return
+	}
 	ctx := r.Context()
 	camp, err := s.vouchers.Campaign(ctx, r.PathValue("id"))
 	if err != nil {

@@ -80,6 +80,10 @@ func (s *voucherPages) handleVoucherAdminPage(w http.ResponseWriter, r *http.Req
 func (s *voucherPages) renderVoucherAdmin(w http.ResponseWriter, r *http.Request, c identity.Caller, status int, page voucherAdminPage) {
 	ctx := r.Context()
 	place := placeFrom(r.URL.Query())
+	if first, err := place.repeated(r.URL.Query()); err != nil {
+		s.pagingRefused(w, r, err, first)
+		return
+	}
 	page.Here = place.query()
 	at := func(list string) vouchers.PageQuery {
 		q := place[list]

@@ -4,6 +4,7 @@ import (
 	"net/url"
 
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // The voucher page's lists (campaigns, shops, statements) are each shown
@@ -42,6 +43,27 @@ func placeFrom(q url.Values) voucherAdminPlace {
 		}
 	}
 	return p
+}
+
+// repeated is the refusal of a query that gives a list's cursor more than
+// once (Invalid, duplicate_field, naming the first such parameter), with
+// the page to go back to: every list so given on its first page, the
+// others where they were. No refusal, "" when each is given once.
+func (p voucherAdminPlace) repeated(q url.Values) (first string, err error) {
+	var bad []string
+	for _, l := range voucherAdminLists {
+		if e := httpx.Once(q, l+"_before", l+"_after"); e != nil {
+			if err == nil {
+				err = e
+			}
+			bad = append(bad, l)
+			p = p.with(l, vouchers.PageQuery{})
+		}
+	}
+	if err != nil {
+		return p.page(bad[0]), err
+	}
+	return "", nil
 }
 
 // query is the place as a query string ("?...", or "" when every list is

@@ -8,6 +8,7 @@ import (
 
 	"cityhub/identity"
 	"cityhub/vouchers"
+	"cityhub/web/httpx"
 )
 
 // The shopkeeper's voucher page: what the city owes the shop, today's
@@ -81,7 +82,10 @@ func (s *voucherPages) handleVoucherStaffPage(w http.ResponseWriter, r *http.Req
 	var sts vouchers.Page[vouchers.Settlement]
 	if page.Balance, err = s.vouchers.ShopBalance(ctx, c, shopID); err == nil {
 		if page.Today, err = s.vouchers.Today(ctx, c, shopID); err == nil {
-			sts, err = s.vouchers.StatementPage(ctx, c, shopID, staffStatementsAt(r.URL.Query()))
+			var at vouchers.PageQuery
+			if at, err = staffStatementsAt(r.URL.Query()); err == nil {
+				sts, err = s.vouchers.StatementPage(ctx, c, shopID, at)
+			}
 		}
 	}
 	if err != nil {
@@ -181,15 +185,19 @@ const staffStatementsPageSize = 20
 
 // staffStatementsAt is the page of statements q asks for: after the one
 // ?statements_after= names, before the one ?statements_before= names, or
-// the newest.
-func staffStatementsAt(q url.Values) vouchers.PageQuery {
+// the newest. Either given twice is Invalid (duplicate_field), as on every
+// list.
+func staffStatementsAt(q url.Values) (vouchers.PageQuery, error) {
+	if err := httpx.Once(q, "statements_before", "statements_after"); err != nil {
+		return vouchers.PageQuery{}, err
+	}
 	pq := vouchers.PageQuery{Limit: staffStatementsPageSize}
 	if c := q.Get("statements_before"); c != "" {
 		pq.Cursor, pq.Back = c, true
 	} else if c := q.Get("statements_after"); c != "" {
 		pq.Cursor = c
 	}
-	return pq
+	return pq, nil
 }
 
 // staffStatementsNav links the pages of statements before and after pg,

@@ -16,6 +16,7 @@ import (
 	"cityhub/identity"
 	"cityhub/qrimage"
 	"cityhub/wallet"
+	"cityhub/web/httpx"
 )
 
 // walletPage is the citizen's wallet: credit, items as cards, history.
@@ -79,6 +80,12 @@ const qrPixels = 384
 func (s *homePages) handleWallet(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	if s.wallet == nil {
 		s.pageError(w, r, apperr.E(apperr.Unavailable, "the wallet is not configured"))
+		return
+	}
+	// Two places in the history are a link gone bad, as one it never
+	// gave: the error page, with the link to its newest entries.
+	if err := httpx.Once(r.URL.Query(), "before"); err != nil {
+		s.pagingRefused(w, r, err, "/wallet#history")
 		return
 	}
 	ctx := r.Context()
