@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -135,7 +136,7 @@ func TestVoucherAdminPage(t *testing.T) {
 	// normal page says so, names the shop and what is still too recent,
 	// and offers no button, only the way back.
 	if res, body := pc.Get(settlePath); res.StatusCode != http.StatusOK || !strings.Contains(body, "Nulla da rendicontare per «Forno Traiano»") ||
-		!strings.Contains(body, "30 minuti") || strings.Contains(body, "alert-error") || strings.Contains(body, "Richiesta non valida") ||
+		!strings.Contains(body, fmt.Sprintf("ultimi %d minuti", int(vouchers.ReversalWindow/time.Minute))) || strings.Contains(body, "alert-error") || strings.Contains(body, "Richiesta non valida") ||
 		strings.Contains(body, `name="confirm"`) || !strings.Contains(body, `href="/admin/vouchers#shops"`) {
 		t.Fatalf("early settle: %d\n%s", res.StatusCode, body)
 	}

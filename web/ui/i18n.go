@@ -370,15 +370,16 @@ func (l *locale) ISO(t time.Time) string { return t.In(l.zone).Format(time.RFC33
 
 // ErrorText is the message a page shows for err in this language: the
 // catalogue's text for its reason, with the refusal's values where its
-// words name them (ReasonWords), else the text for its code: a refusal
-// replayed without its values never shows a "%d".
+// words name them (ReasonWords), or the domain's bounds the words name
+// (reasonBounds), else the text for its code: a refusal replayed without
+// its values never shows a "%d".
 func (l *locale) ErrorText(err error) string {
 	var g givenTwice
 	if errors.As(err, &g) {
 		return l.T(g.words)
 	}
 	if r := apperr.ReasonOf(err); r != "" {
-		if msg, ok := l.ReasonWords("error.reason."+r, apperr.ArgsOf(err)); ok {
+		if msg, ok := l.ReasonWords("error.reason."+r, reasonArgs(err)); ok {
 			return msg
 		}
 	}

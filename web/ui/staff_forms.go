@@ -190,12 +190,13 @@ func refusalOnForm(l *locale, f *staffForm, err error, fieldOf map[string]string
 }
 
 // refusalText is a refusal in a page's own words, "<words><reason>", which
-// name the values the refusal names where they take them (ReasonWords);
-// the site's words for the reason otherwise. Never the domain's own
+// name the values the refusal names where they take them (ReasonWords),
+// or the domain's bounds (reasonBounds); the site's words for the reason
+// otherwise. Never the domain's own
 // message, which is in English whatever the page's language.
 func refusalText(l *locale, err error, words string) string {
 	if r := apperr.ReasonOf(err); r != "" {
-		if msg, ok := l.ReasonWords(words+r, apperr.ArgsOf(err)); ok {
+		if msg, ok := l.ReasonWords(words+r, reasonArgs(err)); ok {
 			return msg
 		}
 	}

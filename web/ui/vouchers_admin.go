@@ -381,7 +381,7 @@ func (s *voucherPages) handleVoucherAdminSettleConfirm(w http.ResponseWriter, r 
 		}
 		s.renderConfirm(w, r, "admin", confirmPage{
 			Heading: l.T("vadmin.settle.nothing.heading", due.Shop.Name),
-			Lead:    l.T("vadmin.settle.nothing.lead"),
+			Lead:    l.T("vadmin.settle.nothing.lead", int(vouchers.ReversalWindow/time.Minute)),
 			Facts:   facts,
 			Back:    back, BackLabel: l.T("vadmin.settle.nothing.back"),
 		})
