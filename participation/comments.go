@@ -192,9 +192,9 @@ func commentNotFound(err error) error {
 // one's id is the next page's after. A comment moderated since its page
 // was read still marks its place, so the next page follows on. Forbidden
 // unless c is a city administrator; Invalid (bad_limit, bad_cursor: after
-// is no comment).
+// is no comment that was ever flagged, which the queue never gave).
 func (s *Service) FlaggedComments(ctx context.Context, c identity.Caller, after string, limit int) ([]Comment, error) {
-	return s.moderationPage(ctx, c, after, limit, Tx.FlaggedComments)
+	return s.moderationPage(ctx, c, CommentFlagged, after, limit, Tx.FlaggedComments)
 }
 
 // FlaggedCount is how many comments wait in the administrators' queue,
@@ -220,14 +220,16 @@ func (s *Service) FlaggedCount(ctx context.Context, c identity.Caller) (int, err
 // with id after (from the first when empty); the last one's id is the
 // next page's after. A comment shown again since its page was read still
 // marks its place, so the next page follows on. Forbidden unless c is a
-// city administrator; Invalid (bad_limit, bad_cursor: after is no comment).
+// city administrator; Invalid (bad_limit, bad_cursor: after is no comment
+// that was ever hidden, which the list never gave).
 func (s *Service) HiddenComments(ctx context.Context, c identity.Caller, after string, limit int) ([]Comment, error) {
-	return s.moderationPage(ctx, c, after, limit, Tx.HiddenComments)
+	return s.moderationPage(ctx, c, CommentHidden, after, limit, Tx.HiddenComments)
 }
 
-// moderationPage is a page of the comments list gives, with their flags,
-// for an administrator: the paging of FlaggedComments and HiddenComments.
-func (s *Service) moderationPage(ctx context.Context, c identity.Caller, after string, limit int,
+// moderationPage is a page of the comments in state that list gives, with
+// their flags, for an administrator: the paging of FlaggedComments and
+// HiddenComments.
+func (s *Service) moderationPage(ctx context.Context, c identity.Caller, state, after string, limit int,
 	list func(tx Tx, ctx context.Context, after string, limit int) ([]Comment, error)) ([]Comment, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
@@ -238,10 +240,8 @@ func (s *Service) moderationPage(ctx context.Context, c identity.Caller, after s
 	}
 	out := []Comment{}
 	err = s.store.View(ctx, func(tx Tx) error {
-		if after != "" {
-			if _, err := tx.Comment(ctx, after); err != nil {
-				return cursorError(err)
-			}
+		if err := checkModerationCursor(ctx, tx, state, after); err != nil {
+			return err
 		}
 		cs, err := list(tx, ctx, after, limit)
 		if err == nil {
@@ -250,6 +250,43 @@ func (s *Service) moderationPage(ctx context.Context, c identity.Caller, after s
 		return err
 	})
 	return out, err
+}
+
+// onceIn is, for each moderators' list, the audited action that shows a
+// comment no longer in the list's state was once in it: a flag
+// (comment.flag, recorded for every flag added) for the queue, which a
+// comment leaves when kept or hidden; a showing (comment.show) for the
+// hidden comments, which a comment leaves only when shown again
+// (ModerateComment does not keep a hidden one).
+var onceIn = map[string]string{CommentFlagged: "comment.flag", CommentHidden: "comment.show"}
+
+// checkModerationCursor refuses (bad_cursor) a cursor of the moderators'
+// list of the comments in state that the list never gave, as one naming
+// no comment: a comment that was never in that state (one no one flagged,
+// in the queue; one never hidden, in the hidden comments) would page the
+// list from where it stands among every comment. One the list gave still
+// marks its place once moderated: it is in the state still, or the audit
+// log holds what shows it was (onceIn). An empty cursor starts from the
+// first.
+func checkModerationCursor(ctx context.Context, tx Tx, state, after string) error {
+	if after == "" {
+		return nil
+	}
+	cm, err := tx.Comment(ctx, after)
+	if err != nil {
+		return cursorError(err)
+	}
+	if cm.State == state {
+		return nil
+	}
+	was, err := tx.Audited(ctx, onceIn[state], "comment", cm.ID)
+	if err != nil {
+		return fmt.Errorf("read the page cursor's moderation: %w", err)
+	}
+	if !was {
+		return badCursor()
+	}
+	return nil
 }
 
 // withFlags gives the comments with their flags, for an administrator.

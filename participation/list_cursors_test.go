@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"cityhub/apperr"
+	"cityhub/identity"
 	"cityhub/participation"
 	"cityhub/store"
 	"cityhub/store/storetest"
@@ -71,6 +72,69 @@ func TestListsRefuseACursorTheyNeverGave(t *testing.T) {
 		}
 		if _, err := f.svc.PendingPhotos(ctx, admin, pendingOf(t, f, mine[1])[0], 10); err != nil {
 			t.Fatalf("an administrator's photos after a roads photo: %v", err)
+		}
+	})
+}
+
+// The moderators' lists refuse (bad_cursor) a cursor they never gave, as
+// one naming no comment, where any comment paged them from where it stood:
+// the queue a comment no one flagged, the hidden comments one never
+// hidden. A comment a list gave still pages on once moderated: one kept
+// or hidden since it was queued, one shown again since it was hidden.
+func TestModerationListsRefuseACursorTheyNeverGave(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		p := proposal(t, f, anna, 0)
+		comment := func(body string) string {
+			t.Helper()
+			f.clock.Add(time.Minute)
+			cm, err := f.svc.AddComment(ctx, carla, p.ID, body)
+			must(t, err)
+			return cm.ID
+		}
+		plain, flagged, kept, hidden, shown := comment("A fair remark"), comment("A rude remark"),
+			comment("Sharp but fair"), comment("Words that cross the line"), comment("Hidden by mistake")
+		lastFlagged, lastHidden := comment("Another rude remark"), comment("More words that cross the line")
+		for _, id := range []string{flagged, kept, hidden, lastFlagged} {
+			must(t, f.svc.FlagComment(ctx, bruno, id, "rude"))
+		}
+		must(t, f.svc.ModerateComment(ctx, admin, kept, participation.CommentVisible))
+		for _, id := range []string{hidden, shown, lastHidden} {
+			must(t, f.svc.ModerateComment(ctx, admin, id, participation.CommentHidden))
+		}
+		if _, err := f.svc.ShowComment(ctx, admin, shown); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(cs []participation.Comment) []string {
+			out := []string{}
+			for _, cm := range cs {
+				out = append(out, cm.ID)
+			}
+			return out
+		}
+		for _, l := range []struct {
+			name   string
+			read   func(context.Context, identity.Caller, string, int) ([]participation.Comment, error)
+			gave   []string // cursors the list gave, after each of which the last comment follows
+			last   string
+			refuse []string
+		}{
+			{"the queue", f.svc.FlaggedComments, []string{flagged, kept, hidden}, lastFlagged, []string{plain, shown}},
+			{"the hidden comments", f.svc.HiddenComments, []string{hidden, shown}, lastHidden, []string{plain, flagged, kept}},
+		} {
+			for _, cursor := range l.gave {
+				got, err := l.read(ctx, admin, cursor, 10)
+				must(t, err)
+				if want := []string{l.last}; !slices.Equal(ids(got), want) {
+					t.Errorf("%s after %s: %v, want %v", l.name, cursor, ids(got), want)
+				}
+			}
+			for _, cursor := range l.refuse {
+				_, err := l.read(ctx, admin, cursor, 10)
+				wantCode(t, l.name+" after a comment it never gave", err, apperr.Invalid, "bad_cursor")
+			}
 		}
 	})
 }

@@ -129,6 +129,10 @@ type Tx interface {
 	HiddenComments(ctx context.Context, after string, limit int) ([]Comment, error)
 	// CommentFlags gives the flags of each of the comments, oldest first.
 	CommentFlags(ctx context.Context, commentIDs []string) (map[string][]CommentFlag, error)
+	// Audited says whether the audit log holds an entry of action on the
+	// object of type objectType with id objectID: something once done to
+	// it that its row no longer shows. Read by the object's index.
+	Audited(ctx context.Context, action, objectType, objectID string) (bool, error)
 
 	// ProposalsBy lists an account's proposals, newest first.
 	ProposalsBy(ctx context.Context, accountID string) ([]Proposal, error)

@@ -298,6 +298,15 @@ func (tx *Tx) CommentFlags(ctx context.Context, commentIDs []string) (map[string
 	return out, wrap("list comment flags", rows.Err())
 }
 
+// Audited implements participation.Tx, by the audit log's index on the
+// object (audit_log_object).
+func (tx *Tx) Audited(ctx context.Context, action, objectType, objectID string) (bool, error) {
+	var ok bool
+	err := tx.q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM audit_log WHERE object_type = ?1 AND object_id = ?2 AND action = ?3)`,
+		objectType, objectID, action).Scan(&ok)
+	return ok, wrap("read audit", err)
+}
+
 // ProposalsBy implements participation.Tx.
 func (tx *Tx) ProposalsBy(ctx context.Context, accountID string) ([]participation.Proposal, error) {
 	rows, err := tx.q.QueryContext(ctx, `SELECT `+proposalCols+` FROM participation_proposals WHERE author_id = ? ORDER BY created_at DESC, id DESC`, accountID)
