@@ -138,3 +138,80 @@ func TestModerationListsRefuseACursorTheyNeverGave(t *testing.T) {
 		}
 	})
 }
+
+// The public list of reports, filtered, refuses (bad_cursor) a cursor it
+// never gave, as one naming no report, where any report paged it from
+// where it stood: a report of another category or contrada, one outside
+// the dates or ids asked for, one that never had a status asked for. A
+// report the list gave still pages on once its status moved on (fixed and
+// reopened, in the fixed ones; fixed, in the open ones); unfiltered, the
+// list takes any report.
+func TestPublicListRefusesACursorOutsideItsFilters(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		report := func(c identity.Caller, category string, lat, lon float64) participation.Report {
+			t.Helper()
+			f.clock.Add(time.Minute)
+			n := pothole(lat, lon)
+			n.Category = category
+			return f.report(t, c, n)
+		}
+		oldest := report(anna, "pothole", archLat, archLon)
+		reopened := report(anna, "pothole", archLat, archLon)
+		neverFixed := report(bruno, "pothole", archLat, archLon)
+		green := report(bruno, "green", archLat, archLon)
+		station := report(carla, "pothole", stationLat, stationLon)
+		if station.Contrada == oldest.Contrada {
+			t.Fatalf("the station and the arch share contrada %q", station.Contrada)
+		}
+		for _, id := range []string{oldest.ID, reopened.ID} {
+			if _, err := f.svc.ChangeStatus(ctx, roads, id, participation.StatusFixed, "Filled."); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.svc.Reopen(ctx, anna, reopened.ID, "Still there."); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(rs []participation.PublicReport) []string {
+			out := []string{}
+			for _, r := range rs {
+				out = append(out, r.ID)
+			}
+			return out
+		}
+		fixed, open := []string{participation.StatusFixed}, []string{participation.StatusOpen}
+		for _, c := range []struct {
+			name   string
+			filter participation.PublicFilter
+			want   []string // nil: refused
+		}{
+			{"the fixed ones after one fixed and reopened", participation.PublicFilter{Statuses: fixed, Before: reopened.ID}, []string{oldest.ID}},
+			{"the fixed ones after one never fixed", participation.PublicFilter{Statuses: fixed, Before: neverFixed.ID}, nil},
+			{"the open ones after one fixed since", participation.PublicFilter{Statuses: open, Before: oldest.ID}, []string{}},
+			{"the potholes after a green report", participation.PublicFilter{Categories: []string{"pothole"}, Before: green.ID}, nil},
+			{"the green reports after a pothole", participation.PublicFilter{Categories: []string{"green"}, Before: neverFixed.ID}, nil},
+			{"the potholes after a pothole", participation.PublicFilter{Categories: []string{"pothole"}, Before: neverFixed.ID}, []string{reopened.ID, oldest.ID}},
+			{"the arch's contrada after a report at the station", participation.PublicFilter{Contrada: oldest.Contrada, Before: station.ID}, nil},
+			{"the arch's contrada after one of its reports", participation.PublicFilter{Contrada: oldest.Contrada, Before: green.ID}, []string{neverFixed.ID, reopened.ID, oldest.ID}},
+			{"two reports after a third", participation.PublicFilter{IDs: []string{oldest.ID, reopened.ID}, Before: neverFixed.ID}, nil},
+			{"two reports after one of them", participation.PublicFilter{IDs: []string{oldest.ID, reopened.ID}, Before: reopened.ID}, []string{oldest.ID}},
+			{"reports since one after an older one", participation.PublicFilter{Since: neverFixed.CreatedAt, Before: reopened.ID}, nil},
+			{"reports until one after a newer one", participation.PublicFilter{Until: reopened.CreatedAt, Before: neverFixed.ID}, nil},
+			{"reports in a span after one in it", participation.PublicFilter{Since: oldest.CreatedAt, Until: reopened.CreatedAt, Before: reopened.ID}, []string{oldest.ID}},
+			{"every report after a green one", participation.PublicFilter{Before: green.ID}, []string{neverFixed.ID, reopened.ID, oldest.ID}},
+		} {
+			got, err := f.svc.PublicReports(ctx, c.filter)
+			if c.want == nil {
+				if apperr.CodeOf(err) != apperr.Invalid || apperr.ReasonOf(err) != "bad_cursor" {
+					t.Errorf("%s: %v, %v; want bad_cursor", c.name, ids(got), err)
+				}
+				continue
+			}
+			if err != nil || !slices.Equal(ids(got), c.want) {
+				t.Errorf("%s: %v, %v; want %v", c.name, ids(got), err, c.want)
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
@@ -511,8 +512,9 @@ const MaxListOffset = 100_000
 
 // PublicReports lists reports as the public sees them, newest first.
 // Invalid for an unknown status, category (unknown_category) or contrada
-// (unknown_contrada), a cursor (Before) that is no report (bad_cursor) or
-// a limit beyond MaxListLimit.
+// (unknown_contrada), a cursor (Before) that is no report the list as
+// filtered could have given (bad_cursor: checkPublicCursor) or a limit
+// beyond MaxListLimit.
 func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicReport, error) {
 	for _, st := range f.Statuses {
 		if !known(Statuses, st) {
@@ -536,7 +538,7 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 	}
 	out := []PublicReport{}
 	err = s.store.View(ctx, func(tx Tx) error {
-		if err := checkReportCursor(ctx, tx, f.Before); err != nil {
+		if err := checkPublicCursor(ctx, tx, f); err != nil {
 			return err
 		}
 		rs, err := tx.ListReports(ctx, ReportFilter{IDs: f.IDs, Categories: f.Categories, Statuses: f.Statuses, Contrada: f.Contrada,
@@ -562,6 +564,52 @@ func (s *Service) PublicReports(ctx context.Context, f PublicFilter) ([]PublicRe
 		return nil
 	})
 	return out, err
+}
+
+// checkPublicCursor refuses (bad_cursor) a cursor (f.Before) of the
+// public reports as f filters them that the list never gave, as one naming
+// no report: a report the filters leave out whatever happens to it
+// (keeps), or one that never had a status f asks for (its changes say
+// which it had: open when made, then each status it was moved to), would
+// page the list from where it stands among every report. A report the
+// list gave still marks its place once its status moved on. Without
+// filters any report is a place in the list.
+func checkPublicCursor(ctx context.Context, tx Tx, f PublicFilter) error {
+	if f.Before == "" {
+		return nil
+	}
+	r, err := tx.Report(ctx, f.Before)
+	if err != nil {
+		return cursorError(err)
+	}
+	if !f.keeps(r) {
+		return badCursor()
+	}
+	if len(f.Statuses) == 0 || slices.Contains(f.Statuses, r.Status) {
+		return nil
+	}
+	changes, err := tx.ReportChanges(ctx, r.ID)
+	if err != nil {
+		return fmt.Errorf("read the page cursor's changes: %w", err)
+	}
+	for _, ch := range changes {
+		if ch.To != "" && slices.Contains(f.Statuses, ch.To) {
+			return nil
+		}
+	}
+	return badCursor()
+}
+
+// keeps says whether f's filters but its statuses keep r in the list,
+// which is so or not whatever happens to r: its id, category, contrada
+// and creation time do not change.
+func (f PublicFilter) keeps(r Report) bool {
+	return (len(f.IDs) == 0 || slices.Contains(f.IDs, r.ID)) &&
+		(len(f.Categories) == 0 || slices.Contains(f.Categories, r.Category)) &&
+		(f.Contrada == "" || r.Contrada == f.Contrada) &&
+		// To the microsecond, as the stores compare them.
+		(f.Since.IsZero() || !r.CreatedAt.Before(f.Since.Truncate(time.Microsecond))) &&
+		(f.Until.IsZero() || !r.CreatedAt.After(f.Until.Truncate(time.Microsecond)))
 }
 
 // MyReports lists a page of the citizen's own reports, newest first: limit
@@ -593,19 +641,13 @@ func (s *Service) MyReports(ctx context.Context, c identity.Caller, before strin
 	return out, err
 }
 
-// checkReportCursor refuses (bad_cursor) a cursor of a list of reports
-// that is no report; an empty one starts from the newest.
-func checkReportCursor(ctx context.Context, tx Tx, before string) error {
-	return checkReportCursorOf(ctx, tx, before, func(Report) bool { return true })
-}
-
-// checkReportCursorOf is checkReportCursor for a list of the reports of
-// which listed says: a report it does not list is a cursor the list never
-// gave, refused (bad_cursor) as one that is no report, so that the refusal
-// tells nothing of another's report. listed asks what keeps a report in
-// the list whatever happens to it (its reporter, its office), not its
-// status: a report worked on since its page was read still marks its
-// place.
+// checkReportCursorOf refuses (bad_cursor) a cursor of a list of the
+// reports of which listed says that is no report, or a report it does not
+// list: a cursor the list never gave, refused as one that is no report, so
+// that the refusal tells nothing of another's report. An empty one starts
+// from the list's first. listed asks what keeps a report in the list
+// whatever happens to it (its reporter, its office), not its status: a
+// report worked on since its page was read still marks its place.
 func checkReportCursorOf(ctx context.Context, tx Tx, cursor string, listed func(Report) bool) error {
 	if cursor == "" {
 		return nil

@@ -92,7 +92,7 @@ func participationOps() []apiOperation {
 			body: "NewReport", form: true,
 			ok: []apiResponse{{status: 201, desc: "The report, open (or, replayed, the first one made with this Idempotency-Key).", schema: "Report", headers: []string{"Location"}}}, errs: []int{400, 401, 403, 409, 413, 503}},
 		{method: "GET", path: "/api/v1/reports", id: "listReports", tag: "reports", summary: "Reports as the public sees them, newest first", auth: "public",
-			desc:  "400 for a category (unknown_category), status (bad_status) or contrada (unknown_contrada) that does not exist; " + badCursor + "report.",
+			desc:  "400 for a category (unknown_category), status (bad_status) or contrada (unknown_contrada) that does not exist; " + badCursor + "report, or one the filters never listed (of another category or contrada, or that never had a status asked for).",
 			query: []apiParam{categoryQuery, statusQuery, contradaQuery, cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of reports.", schema: pageOf("reports", "PublicReport")}}, errs: []int{400}},
 		{method: "GET", path: "/api/v1/reports/{id}", id: "getReport", tag: "reports", summary: "One report as the public sees it", auth: "public",
