@@ -215,3 +215,42 @@ func TestPublicListRefusesACursorOutsideItsFilters(t *testing.T) {
 		}
 	})
 }
+
+// The proposals awaiting an answer refuse (bad_cursor) a proposal that
+// never reached its threshold, which the list never gave, as one naming no
+// proposal, where it paged the list from where it stood; one the list gave
+// still pages on once answered.
+func TestAwaitingAnswerRefusesACursorItNeverGave(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		city := anna
+		city.Grants = append([]identity.Grant{{Role: identity.RoleAdmin}}, anna.Grants...)
+		made := func(supported bool) string {
+			t.Helper()
+			f.clock.Add(time.Minute)
+			p := proposal(t, f, city, 1)
+			if supported {
+				if _, _, err := f.svc.Support(ctx, bruno, p.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return p.ID
+		}
+		answered, collecting, answeredEarly, waiting := made(true), made(false), made(false), made(true)
+		for _, id := range []string{answered, answeredEarly} {
+			if _, err := f.svc.Answer(ctx, admin, id, "We will see to it."); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := f.svc.AwaitingAnswer(ctx, admin, answered, 10)
+		if err != nil || len(got) != 1 || got[0].ID != waiting {
+			t.Fatalf("awaiting an answer after one answered since: %+v, %v; want %s alone", got, err, waiting)
+		}
+		for _, cursor := range []string{collecting, answeredEarly} {
+			_, err := f.svc.AwaitingAnswer(ctx, admin, cursor, 10)
+			wantCode(t, "awaiting an answer after a proposal that never reached its threshold", err, apperr.Invalid, "bad_cursor")
+		}
+	})
+}

@@ -389,7 +389,8 @@ func (s *Service) Answer(ctx context.Context, c identity.Caller, id, answer stri
 // the city has not answered, oldest first (the longest waiting), for
 // administrators: limit of them (MaxListLimit when 0) after the proposal
 // with id after (from the oldest when empty). Forbidden; Invalid
-// (bad_limit, bad_cursor).
+// (bad_limit, bad_cursor: after is no proposal that reached its
+// threshold, which the list never gave).
 func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller, after string, limit int) ([]Proposal, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
@@ -400,7 +401,11 @@ func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller, after s
 	}
 	out := []Proposal{}
 	err = s.store.View(ctx, func(tx Tx) error {
-		if err := checkProposalCursor(ctx, tx, after); err != nil {
+		// A proposal that never reached its threshold was never awaiting
+		// an answer (supports are never taken back, and stop at the
+		// answer), and would page the list from where it stands; one
+		// answered since still marks its place.
+		if err := checkProposalCursorOf(ctx, tx, after, func(p Proposal) bool { return p.SupportCount >= p.Threshold }); err != nil {
 			return err
 		}
 		ps, err := tx.AwaitingProposals(ctx, after, limit)
@@ -413,11 +418,22 @@ func (s *Service) AwaitingAnswer(ctx context.Context, c identity.Caller, after s
 // checkProposalCursor refuses (bad_cursor) a cursor of a list of proposals
 // that is no proposal; an empty one starts from the list's first.
 func checkProposalCursor(ctx context.Context, tx Tx, cursor string) error {
+	return checkProposalCursorOf(ctx, tx, cursor, func(Proposal) bool { return true })
+}
+
+// checkProposalCursorOf is checkProposalCursor for a list of the proposals
+// of which listed says: a proposal it does not list is a cursor the list
+// never gave, refused (bad_cursor) as one that is no proposal.
+func checkProposalCursorOf(ctx context.Context, tx Tx, cursor string, listed func(Proposal) bool) error {
 	if cursor == "" {
 		return nil
 	}
-	if _, err := tx.Proposal(ctx, cursor); err != nil {
+	p, err := tx.Proposal(ctx, cursor)
+	if err != nil {
 		return cursorError(err)
+	}
+	if !listed(p) {
+		return badCursor()
 	}
 	return nil
 }

@@ -175,7 +175,7 @@ func participationOps() []apiOperation {
 			desc: fmt.Sprintf("Supports end; every follower is e-mailed in the same transaction. 400 (bad_answer) for an answer that is not 1 to %d characters; 404 (proposal_not_found) for an unknown proposal; 409 (already_answered).", participation.MaxAnswerLen),
 			body: "AnswerRequest", ok: []apiResponse{{status: 200, desc: "The proposal.", schema: "PublicProposal"}}, errs: []int{400, 401, 403, 404, 409}},
 		{method: "GET", path: "/api/v1/admin/proposals/awaiting", id: "awaitingProposals", tag: "proposals-admin", summary: "Proposals past their threshold awaiting an answer, longest waiting first", auth: "roles", roles: admin,
-			desc:  "A page at a time: pass next_cursor as cursor for the next. " + badCursor + "proposal.",
+			desc:  "A page at a time: pass next_cursor as cursor for the next (a proposal answered since keeps its place). " + badCursor + "proposal, or one that never reached its threshold.",
 			query: []apiParam{cursorQuery, partLimit},
 			ok:    []apiResponse{{status: 200, desc: "A page of proposals.", schema: pageOf("proposals", "PublicProposal")}}, errs: []int{400, 401, 403}},
 		{method: "GET", path: "/api/v1/admin/comments/flagged", id: "flaggedComments", tag: "proposals-admin", summary: "Flagged comments, oldest first", auth: "roles", roles: admin,
