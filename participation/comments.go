@@ -332,11 +332,13 @@ func (s *Service) ModeratedComment(ctx context.Context, c identity.Caller, comme
 // city administrator. A hidden comment is not kept: showing it again is
 // ShowComment's, audited as comment.show, and a moderator keeping a
 // flagged comment that another one hid meanwhile would undo the hiding
-// unknowingly. Hiding a comment that is hidden already changes nothing
-// and records nothing (its moderator stays the one who hid it): a second
-// moderator acting on a page read before the first one hid it is not
-// refused, as ShowComment does not refuse a comment shown already.
-// Forbidden, NotFound, Invalid (bad_state), Conflict (comment_hidden).
+// unknowingly. Hiding a comment that is hidden already, or keeping one
+// that is visible already (kept by another moderator, or never flagged:
+// it has no flags to dismiss), changes nothing and records nothing (its
+// moderator stays the one who moderated it): a second moderator acting on
+// a page read before the first one acted is not refused, as ShowComment
+// does not refuse a comment shown already. Forbidden, NotFound, Invalid
+// (bad_state), Conflict (comment_hidden).
 func (s *Service) ModerateComment(ctx context.Context, c identity.Caller, commentID, state string) error {
 	if err := requireAdmin(c); err != nil {
 		return err
@@ -351,10 +353,10 @@ func (s *Service) ModerateComment(ctx context.Context, c identity.Caller, commen
 		if err != nil {
 			return commentNotFound(err)
 		}
+		if cm.State == state {
+			return nil
+		}
 		if cm.State == CommentHidden {
-			if state == CommentHidden {
-				return nil
-			}
 			return apperr.R(apperr.Conflict, "comment_hidden", "The comment is hidden: only a visible comment is kept; show a hidden one again instead.")
 		}
 		if err := tx.SetCommentState(ctx, commentID, state, c.AccountID); err != nil {
