@@ -31,8 +31,8 @@ import (
 // The fields the GeoReport v2 specification lists for each document.
 var (
 	serviceFields = []string{"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
-	// expected_datetime "may not be returned": the hub has none to give.
-	requestFields  = []string{"service_request_id", "status", "status_notes", "service_name", "service_code", "description", "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}
+	// Less those the hub has no value for (omittedRequestFields).
+	requestFields  = []string{"service_request_id", "status", "status_notes", "service_name", "service_code", "description", "agency_responsible", "service_notice", "requested_datetime", "updated_datetime", "address", "lat", "long", "media_url"}
 	createdFields  = []string{"service_request_id", "service_notice", "account_id"}
 	tokenFields    = []string{"service_request_id", "token"}
 	errorFields    = []string{"code", "description"}

@@ -34,12 +34,16 @@ type ServiceRequest struct {
 	// expected_datetime is never written: the hub has no service level
 	// dates, and the standard's "may not be returned" leaves it out rather
 	// than an empty string, on which strict parsers fail.
-	Address   string   `json:"address" xml:"address"`
-	AddressID string   `json:"address_id" xml:"address_id"`
-	Zipcode   string   `json:"zipcode" xml:"zipcode"`
-	Lat       *float64 `json:"lat" xml:"lat,omitempty"`
-	Long      *float64 `json:"long" xml:"long,omitempty"`
-	MediaURL  string   `json:"media_url" xml:"media_url"`
+	Address string `json:"address" xml:"address"`
+	// address_id and zipcode are never written either: the hub keeps no
+	// address database to give an id from, and no postal code apart from
+	// what the address says. Neither is required (the Open311 schema has
+	// both optional, null allowed), and an empty one would claim an id or
+	// code that is "", so they are left out in JSON and XML alike, as
+	// FixMyStreet's GeoReport output leaves them.
+	Lat      *float64 `json:"lat" xml:"lat,omitempty"`
+	Long     *float64 `json:"long" xml:"long,omitempty"`
+	MediaURL string   `json:"media_url" xml:"media_url"`
 }
 
 type xmlRequests struct {
