@@ -359,6 +359,10 @@ type Availability struct {
 	OnSale      bool        `json:"on_sale"`
 	Free        int         `json:"free"`
 	Seats       []SeatState `json:"seats"`
+	// Categories are the hall's seat categories, in the order of its seat
+	// map, each named and with its price at the performance: what a seat's
+	// category code stands for.
+	Categories []Category `json:"categories"`
 }
 
 // Availability shows which seats of a performance are free. NotFound.
@@ -388,8 +392,15 @@ func (s *Service) Availability(ctx context.Context, performanceID string) (Avail
 				taken[c.SeatID] = c.State
 			}
 		}
-		out = Availability{Performance: p, Venue: v, OnSale: p.OnSale(now), Seats: make([]SeatState, 0, len(seats))}
+		out = Availability{Performance: p, Venue: v, OnSale: p.OnSale(now), Seats: make([]SeatState, 0, len(seats)), Categories: []Category{}}
+		seen := map[string]bool{}
 		for _, st := range seats {
+			if !seen[st.Category] {
+				seen[st.Category] = true
+				k := CategoryOf(st.Category)
+				k.PriceCents = p.Prices[st.Category]
+				out.Categories = append(out.Categories, k)
+			}
 			ss := SeatState{Seat: st, PriceCents: p.Prices[st.Category], State: SeatFree}
 			// A seat sold or held stays so when its category loses its price
 			// afterwards: the seat is taken, whatever is on sale now.
