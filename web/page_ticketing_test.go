@@ -68,7 +68,7 @@ func TestSeatPickerBuysWithCredit(t *testing.T) {
 	if len(boxes) != 3 || boxes[0][2] != "" || boxes[2][2] != " disabled" {
 		t.Fatalf("seat checkboxes %v", boxes)
 	}
-	if !strings.Contains(body, "Fila A, posto 1, stalls, 18,00") || !strings.Contains(body, "Fila A, posto 3, In acquisto") {
+	if !strings.Contains(body, "Fila A, posto 1, Platea, 18,00") || !strings.Contains(body, "Fila A, posto 3, In acquisto") {
 		t.Fatal("seats lack their spoken labels")
 	}
 	csrf := webtest.CSRFInForm.FindStringSubmatch(body)[1]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -113,7 +112,15 @@ func (s *theatrePages) showSeatPicker(w http.ResponseWriter, r *http.Request, c 
 		s.pageError(w, r, err)
 		return
 	}
-	seen := map[string]bool{}
+	// Seats and prices name their category as people read it, never by
+	// its code.
+	names := map[string]string{}
+	for _, k := range av.Categories {
+		names[k.Code] = k.Name(l.Lang)
+		if k.PriceCents > 0 {
+			page.Categories = append(page.Categories, pickerCategory{Name: k.Name(l.Lang), Cents: k.PriceCents})
+		}
+	}
 	// A row with no seat priced for this performance is not shown: a
 	// performance priced only for the stalls must not show the gallery as
 	// taken seats (they are not on sale, not sold).
@@ -138,12 +145,8 @@ func (s *theatrePages) showSeatPicker(w http.ResponseWriter, r *http.Request, c 
 			sec.Rows = append(sec.Rows, pickerRow{Name: st.Row})
 			m++
 		}
-		sec.Rows[m-1].Seats = append(sec.Rows[m-1].Seats, pickerSeat{SeatState: st, Label: seatLabel(l, st),
+		sec.Rows[m-1].Seats = append(sec.Rows[m-1].Seats, pickerSeat{SeatState: st, Label: seatLabel(l, names[st.Category], st),
 			Chosen: ticked[st.ID] && st.State == ticketing.SeatFree})
-		if st.PriceCents > 0 && !seen[st.Category] {
-			seen[st.Category] = true
-			page.Categories = append(page.Categories, pickerCategory{Name: st.Category, Cents: st.PriceCents})
-		}
 	}
 	s.render(w, r, status, "ticket_seats", "theatre", page)
 }
@@ -197,10 +200,11 @@ func (s *theatrePages) handleBuySeatsPage(w http.ResponseWriter, r *http.Request
 	http.Redirect(w, r, orderPath(o.ID), http.StatusSeeOther)
 }
 
-// seatLabel is what a screen reader says for a seat.
-func seatLabel(l *locale, st ticketing.SeatState) string {
+// seatLabel is what a screen reader says for a seat (and a pointer shows
+// over it), category the name of its category.
+func seatLabel(l *locale, category string, st ticketing.SeatState) string {
 	if st.State == ticketing.SeatFree {
-		return l.T("theatre.seat.label_free", st.Row, st.Number, strings.ReplaceAll(st.Category, "_", " "), money.Cents(st.PriceCents).Format(l.Lang))
+		return l.T("theatre.seat.label_free", st.Row, st.Number, category, money.Cents(st.PriceCents).Format(l.Lang))
 	}
 	return l.T("theatre.seat.label_taken", st.Row, st.Number, l.T("theatre.seat."+st.State))
 }

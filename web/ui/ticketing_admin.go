@@ -47,10 +47,17 @@ type adminVenue struct {
 	Seats int
 	// Categories are the seat categories of its map, which a performance
 	// there must price (a category left out is not on sale).
-	Categories []string
+	Categories []adminCategory
 	// InUse: the venue has performances, so its seat map can no longer
 	// change (ticketing.SeatMapInUse) and the page says so for its form.
 	InUse bool
+}
+
+// adminCategory is a seat category as the prices name it (Code), with
+// the name buyers read for it when that is more than the code in other
+// letters (Name; empty otherwise).
+type adminCategory struct {
+	Code, Name string
 }
 
 type adminPerformance struct {
@@ -82,6 +89,7 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 		s.pageError(w, r, err)
 		return
 	}
+	l := s.locale(r)
 	page := theatreAdminPage{VenueForm: f.venue, PerfForm: f.perf, RefundForm: f.refund, SeatForms: f.seats, Done: r.URL.Query().Get("done")}
 	for _, p := range []**staffForm{&page.VenueForm, &page.PerfForm, &page.RefundForm} {
 		if *p == nil {
@@ -114,7 +122,11 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 		for _, st := range seats {
 			if !seen[st.Category] {
 				seen[st.Category] = true
-				av.Categories = append(av.Categories, st.Category)
+				k := adminCategory{Code: st.Category, Name: ticketing.CategoryOf(st.Category).Name(l.Lang)}
+				if strings.EqualFold(k.Name, k.Code) {
+					k.Name = ""
+				}
+				av.Categories = append(av.Categories, k)
 			}
 		}
 		names[v.ID] = v.Name
