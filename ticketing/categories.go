@@ -9,11 +9,14 @@ import (
 // Category is a seat category of a hall as buyers read it: its code (what
 // the seat map and a performance's prices name it by, the API's stable
 // identifier), its name in Italian and in English, and its price at a
-// performance (0: not on sale there).
+// performance (0: not on sale there). Named says the names are the
+// venue's own (SetCategoryNames); otherwise they are the hub's words for
+// the code (CategoryOf).
 type Category struct {
 	Code       string `json:"code"`
 	NameIT     string `json:"name_it"`
 	NameEN     string `json:"name_en"`
+	Named      bool   `json:"named,omitempty"`
 	PriceCents int64  `json:"price_cents,omitempty"`
 }
 

@@ -360,8 +360,9 @@ type Availability struct {
 	Free        int         `json:"free"`
 	Seats       []SeatState `json:"seats"`
 	// Categories are the hall's seat categories, in the order of its seat
-	// map, each named and with its price at the performance: what a seat's
-	// category code stands for.
+	// map, each named (by the venue's own names where it gave them) and
+	// with its price at the performance: what a seat's category code
+	// stands for.
 	Categories []Category `json:"categories"`
 }
 
@@ -382,6 +383,10 @@ func (s *Service) Availability(ctx context.Context, performanceID string) (Avail
 		if err != nil {
 			return err
 		}
+		own, err := tx.CategoryNames(ctx, p.VenueID)
+		if err != nil {
+			return err
+		}
 		claims, err := tx.Claims(ctx, p.ID)
 		if err != nil {
 			return err
@@ -392,15 +397,11 @@ func (s *Service) Availability(ctx context.Context, performanceID string) (Avail
 				taken[c.SeatID] = c.State
 			}
 		}
-		out = Availability{Performance: p, Venue: v, OnSale: p.OnSale(now), Seats: make([]SeatState, 0, len(seats)), Categories: []Category{}}
-		seen := map[string]bool{}
+		out = Availability{Performance: p, Venue: v, OnSale: p.OnSale(now), Seats: make([]SeatState, 0, len(seats)), Categories: categoriesOf(seats, own)}
+		for i, k := range out.Categories {
+			out.Categories[i].PriceCents = p.Prices[k.Code]
+		}
 		for _, st := range seats {
-			if !seen[st.Category] {
-				seen[st.Category] = true
-				k := CategoryOf(st.Category)
-				k.PriceCents = p.Prices[st.Category]
-				out.Categories = append(out.Categories, k)
-			}
 			ss := SeatState{Seat: st, PriceCents: p.Prices[st.Category], State: SeatFree}
 			// A seat sold or held stays so when its category loses its price
 			// afterwards: the seat is taken, whatever is on sale now.

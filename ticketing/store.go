@@ -44,8 +44,15 @@ type Tx interface {
 	// replaced and a performance scheduled on the old one take turns.
 	LockVenue(ctx context.Context, id string) (Venue, error)
 	ListVenues(ctx context.Context) ([]Venue, error)
-	// ReplaceSeats makes seats the venue's seat map.
+	// ReplaceSeats makes seats the venue's seat map, and forgets the
+	// names the venue gave the categories the new seats no longer have.
 	ReplaceSeats(ctx context.Context, venueID string, seats []Seat) error
+	// CategoryNames lists the names the venue gave its seat categories
+	// (SetCategoryNames), in code order.
+	CategoryNames(ctx context.Context, venueID string) ([]CategoryName, error)
+	// ReplaceCategoryNames makes names the venue's category names, in
+	// place of all it had.
+	ReplaceCategoryNames(ctx context.Context, venueID string, names []CategoryName) error
 	// Seats lists a venue's seats in section, row, number order.
 	Seats(ctx context.Context, venueID string) ([]Seat, error)
 	// SeatsIn returns those of ids that are seats of the venue (a hold

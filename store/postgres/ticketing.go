@@ -84,8 +84,40 @@ func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketin
 	if err := tx.pipe.flush(ctx); err != nil {
 		return wrap("insert seats", err)
 	}
-	_, err := tx.pipe.tx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows))
-	return wrap("insert seats", err)
+	if _, err := tx.pipe.tx.CopyFrom(ctx, pgx.Identifier{"ticket_seats"}, []string{"venue_id", "id", "section", "row_name", "number", "category", "ord"}, pgx.CopyFromRows(rows)); err != nil {
+		return wrap("insert seats", err)
+	}
+	_, err := tx.q.Exec(ctx, `DELETE FROM ticket_category_names n WHERE n.venue_id = $1
+		AND NOT EXISTS (SELECT 1 FROM ticket_seats s WHERE s.venue_id = n.venue_id AND s.category = n.code)`, venueID)
+	return wrap("forget category names", err)
+}
+
+// CategoryNames implements ticketing.Tx.
+func (tx *Tx) CategoryNames(ctx context.Context, venueID string) ([]ticketing.CategoryName, error) {
+	rows, err := tx.q.Query(ctx, `SELECT code, name_it, name_en FROM ticket_category_names WHERE venue_id = $1 ORDER BY code`, venueID)
+	if err != nil {
+		return nil, wrap("list category names", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.CategoryName, error) {
+		var n ticketing.CategoryName
+		err := r.Scan(&n.Code, &n.NameIT, &n.NameEN)
+		return n, err
+	})
+	return out, wrap("list category names", err)
+}
+
+// ReplaceCategoryNames implements ticketing.Tx.
+func (tx *Tx) ReplaceCategoryNames(ctx context.Context, venueID string, names []ticketing.CategoryName) error {
+	codes, its, ens := make([]string, len(names)), make([]string, len(names)), make([]string, len(names))
+	for i, n := range names {
+		codes[i], its[i], ens[i] = n.Code, n.NameIT, n.NameEN
+	}
+	if _, err := tx.q.Exec(ctx, `DELETE FROM ticket_category_names WHERE venue_id = $1`, venueID); err != nil {
+		return wrap("delete category names", err)
+	}
+	_, err := tx.q.Exec(ctx, `INSERT INTO ticket_category_names (venue_id, code, name_it, name_en)
+		SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])`, venueID, codes, its, ens)
+	return wrap("insert category names", err)
 }
 
 // Seats implements ticketing.Tx.

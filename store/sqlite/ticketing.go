@@ -78,6 +78,33 @@ func (tx *Tx) ReplaceSeats(ctx context.Context, venueID string, seats []ticketin
 			return wrap("insert seat", err)
 		}
 	}
+	_, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_category_names WHERE venue_id = ?
+		AND NOT EXISTS (SELECT 1 FROM ticket_seats s WHERE s.venue_id = ticket_category_names.venue_id AND s.category = ticket_category_names.code)`, venueID)
+	return wrap("forget category names", err)
+}
+
+// CategoryNames implements ticketing.Tx.
+func (tx *Tx) CategoryNames(ctx context.Context, venueID string) ([]ticketing.CategoryName, error) {
+	rows, err := tx.q.QueryContext(ctx, `SELECT code, name_it, name_en FROM ticket_category_names WHERE venue_id = ? ORDER BY code`, venueID)
+	out, err := collect(rows, err, func(r rowScanner) (ticketing.CategoryName, error) {
+		var n ticketing.CategoryName
+		err := r.Scan(&n.Code, &n.NameIT, &n.NameEN)
+		return n, err
+	})
+	return out, wrap("list category names", err)
+}
+
+// ReplaceCategoryNames implements ticketing.Tx.
+func (tx *Tx) ReplaceCategoryNames(ctx context.Context, venueID string, names []ticketing.CategoryName) error {
+	if _, err := tx.q.ExecContext(ctx, `DELETE FROM ticket_category_names WHERE venue_id = ?`, venueID); err != nil {
+		return wrap("delete category names", err)
+	}
+	for _, n := range names {
+		_, err := tx.q.ExecContext(ctx, `INSERT INTO ticket_category_names (venue_id, code, name_it, name_en) VALUES (?, ?, ?, ?)`, venueID, n.Code, n.NameIT, n.NameEN)
+		if err != nil {
+			return wrap("insert category name", err)
+		}
+	}
 	return nil
 }
 
