@@ -53,6 +53,8 @@ func init() {
 			authzCase{"GET", "/api/v1/admin/venues", role, "", admin},
 			authzCase{"POST", "/api/v1/admin/venues", role, validVenue, adminCreate},
 			authzCase{"GET", "/api/v1/admin/performances", role, "", admin},
+			authzCase{"GET", "/api/v1/admin/venues/ven_nope/categories", role, "", map[bool]int{true: http.StatusNotFound, false: admin}[role == identity.RoleAdmin]},
+			authzCase{"PUT", "/api/v1/admin/venues/ven_nope/categories", role, `{"categories":[]}`, map[bool]int{true: http.StatusNotFound, false: admin}[role == identity.RoleAdmin]},
 			authzCase{"GET", "/api/v1/door/performances", role, "", map[bool]int{true: http.StatusOK, false: doorCheck}[role == identity.RoleDoor]},
 			authzCase{"GET", "/api/v1/door/performances/prf_nope/list", role, "", doorCheck},
 			authzCase{"POST", "/api/v1/door/tickets/check-in", role, fakeCode, doorCheck},
@@ -79,6 +81,11 @@ func contractTicketing(c *contract) {
 	c.do("PUT", "/api/v1/admin/venues/"+v.ID+"/seats", admin, `{"sections":[]}`, http.StatusBadRequest)
 	c.do("GET", "/api/v1/admin/venues/"+v.ID+"/seats", admin, "", http.StatusOK)
 	c.do("GET", "/api/v1/admin/venues/ven_nope/seats", admin, "", http.StatusNotFound)
+	c.do("GET", "/api/v1/admin/venues/"+v.ID+"/categories", admin, "", http.StatusOK)
+	c.do("GET", "/api/v1/admin/venues/ven_nope/categories", admin, "", http.StatusNotFound)
+	c.do("PUT", "/api/v1/admin/venues/"+v.ID+"/categories", admin, `{"categories":[{"code":"stalls","name_it":"Poltronissima","name_en":"Premium stalls"}]}`, http.StatusOK)
+	c.do("PUT", "/api/v1/admin/venues/"+v.ID+"/categories", admin, `{"categories":[{"code":"stalls","name_it":"Poltronissima"}]}`, http.StatusBadRequest)
+	c.do("PUT", "/api/v1/admin/venues/"+v.ID+"/categories", citizen, `{"categories":[]}`, http.StatusForbidden)
 
 	var p ticketing.Performance
 	perf := `{"venue_id":"` + v.ID + `","title":"La locandiera","starts_at":"2099-12-01T20:30","prices_cents":{"stalls":2500,"balcony":1500}}`

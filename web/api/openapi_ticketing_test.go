@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+
 	"cityhub/idem"
 	"cityhub/identity"
 	"cityhub/ticketing"
@@ -25,12 +27,16 @@ func init() {
 		component{name: "Seat", typ: typeOf[ticketing.Seat](), desc: "A seat; its id is section/row/number."},
 		component{name: "SeatMap", typ: typeOf[ticketing.SeatMap](), request: true, required: []string{"sections"},
 			desc: "Sections of rows; each row numbers its seats from..to, all of one price category."},
+		component{name: "CategoryName", typ: typeOf[ticketing.CategoryName](), request: true, ref: true, required: []string{"code"},
+			desc: "The venue's own name of one seat category of its seat map, by its code: name_it and name_en both, or neither (the category reads by the hub's words for its code)."},
+		component{name: "CategoryNames", typ: typeOf[categoryNamesRequest](), request: true, required: []string{"categories"},
+			desc: "The names the venue gives its seat categories, in place of all it gave before: a category left out reads by the hub's words for its code."},
 		component{name: "Performance", typ: typeOf[ticketing.Performance](), desc: "prices_cents gives the price of each seat category in cents; seats of a category without a price are not on sale."},
 		component{name: "PerformanceRequest", typ: typeOf[ticketing.PerformanceRequest](), request: true, required: []string{"venue_id", "title", "starts_at", "prices_cents"},
 			desc: "Times are RFC 3339 or local times in the city's time zone, CITYHUB_TIMEZONE (2026-12-01T20:30). sales_open defaults to now, sales_close to the start. doors_open defaults to two hours before the start; the end is ends_at or the start plus duration_minutes (not both), three hours after the start when neither is given. On PUT, doors and end left empty keep their distance from the start. venue_id is ignored by PUT."},
 		component{name: "SeatState", typ: typeOf[ticketing.SeatState]()},
 		component{name: "SeatCategory", typ: typeOf[ticketing.Category](),
-			desc: "A seat category of the hall: code is what seats and prices_cents name it by (a stable identifier, typed by the city), name_it and name_en what an app shows for it (the code made readable when the hub has no words for it), price_cents its price at the performance (absent: not on sale)."},
+			desc: "A seat category of the hall: code is what seats and prices_cents name it by (a stable identifier, typed by the city), name_it and name_en what an app shows for it: the venue's own names (named: true) where the city gave them, else the hub's words for the code (the code made readable when it has none); price_cents its price at the performance (absent: not on sale, and always in a venue's list of its categories)."},
 		component{name: "SeatAvailability", typ: typeOf[ticketing.Availability](), desc: "A performance's seat map with the state of each seat; held seats free up when their hold expires."},
 		component{name: "HoldRequest", typ: typeOf[holdRequest](), request: true, required: []string{"seats"}},
 		component{name: "OrderSeat", typ: typeOf[ticketing.OrderSeat]()},
@@ -67,6 +73,10 @@ func init() {
 		"PayRequest.method":                    newObj("enum", payMethods),
 		"Ticket.status":                        newObj("enum", ticketStatuses),
 		"SeatAvailability.categories":          newObj("description", "Every seat category of the hall, in the order of its seat map, with the names to show for a seat's category code."),
+		"CategoryName.name_it":                 newObj("description", "The name in Italian, one line (trimmed of surrounding spaces); empty with name_en empty too.", "maxLength", ticketing.MaxCategoryName),
+		"CategoryName.name_en":                 newObj("description", "The name in English, one line (trimmed of surrounding spaces); empty with name_it empty too.", "maxLength", ticketing.MaxCategoryName),
+		"CategoryNames.categories":             newObj("description", "At most one entry a category code; none: every category reads by the hub's words."),
+		"SeatCategory.named":                   newObj("description", "true: name_it and name_en are the venue's own names for the category (PUT /api/v1/admin/venues/{id}/categories); absent: the hub's words for its code."),
 		"SeatState.category":                   newObj("description", "The code of the seat's category, a stable identifier: categories gives the names to show for it."),
 		"OrderSeat.category":                   newObj("description", "The code of the seat's category, a stable identifier: the performance's seat map (categories) gives the names to show for it."),
 		"SeatState.state":                      newObj("enum", []string{ticketing.SeatFree, ticketing.SeatHeld, ticketing.SeatSold, ticketing.SeatNotOnSale}),
@@ -165,6 +175,12 @@ func ticketingOps() []apiOperation {
 		{method: "PUT", path: "/api/v1/admin/venues/{id}/seats", id: "adminSetSeatMap", tag: "ticketing-admin", summary: "Replace a venue's seat map", auth: "roles", roles: admin,
 			desc: "409 (seat_map_in_use) once the venue has performances; 404 (venue_not_found) for an unknown venue. 400 invalid_seat_map for no section or a section without rows, invalid_section, invalid_row, invalid_category for a name that is not 1 to 20 characters without spaces or slashes, invalid_seat_numbers for a row not numbered from 1 to 999 with from <= to, too_many_seats over the most a venue has, duplicate_seat for a seat twice.",
 			body: "SeatMap", ok: []apiResponse{{status: 200, desc: "The new seats.", schema: listOf("seats", "Seat")}}, errs: []int{400, 401, 403, 404, 409}},
+		{method: "GET", path: "/api/v1/admin/venues/{id}/categories", id: "adminGetVenueCategories", tag: "ticketing-admin", summary: "A venue's seat categories and the names buyers read", auth: "roles", roles: admin,
+			desc: "Each category of the seat map, in its order, with the venue's own names (named: true) or the hub's words for its code. 404 (venue_not_found) for an unknown venue.",
+			ok:   []apiResponse{{status: 200, desc: "The categories.", schema: listOf("categories", "SeatCategory")}}, errs: []int{401, 403, 404}},
+		{method: "PUT", path: "/api/v1/admin/venues/{id}/categories", id: "adminSetVenueCategories", tag: "ticketing-admin", summary: "Name a venue's seat categories", auth: "roles", roles: admin,
+			desc: fmt.Sprintf("Replaces the names the venue gave its categories: a category left out, or given with both names empty, reads by the hub's words for its code again. Names may change whatever the venue has sold (seats and orders keep the code); the seat picker, the API's seat map (categories) and the administrator's pages read them at once. A seat map replaced later forgets the names of the codes it no longer has. 400, nothing changed: invalid_category for a code that is not 1 to 20 characters without spaces or slashes, unknown_category for a code the seat map does not have, duplicate_category for a code given twice, category_name_missing for a name in one language only, invalid_category_name_it or invalid_category_name_en for a name that is not one line of at most %d characters. 403 (not_admin) for anyone but a city administrator; 404 (venue_not_found) for an unknown venue.", ticketing.MaxCategoryName),
+			body: "CategoryNames", ok: []apiResponse{{status: 200, desc: "Every category of the seat map with the names buyers now read.", schema: listOf("categories", "SeatCategory")}}, errs: []int{400, 401, 403, 404}},
 		{method: "GET", path: "/api/v1/admin/performances", id: "adminListPerformances", tag: "ticketing-admin", summary: "Every performance, past and cancelled ones too", auth: "roles", roles: admin,
 			ok: []apiResponse{{status: 200, desc: "Performances.", schema: listOf("performances", "Performance")}}, errs: []int{401, 403}},
 		{method: "POST", path: "/api/v1/admin/performances", id: "adminCreatePerformance", tag: "ticketing-admin", summary: "Schedule a performance", auth: "roles", roles: admin,

@@ -145,6 +145,8 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST /api/v1/admin/venues", a.tickets.handleAPICreateVenue)
 		mux.HandleFunc("GET /api/v1/admin/venues/{id}/seats", a.tickets.handleAPIVenueSeats)
 		mux.HandleFunc("PUT /api/v1/admin/venues/{id}/seats", a.tickets.handleAPISetVenueSeats)
+		mux.HandleFunc("GET /api/v1/admin/venues/{id}/categories", a.tickets.handleAPIVenueCategories)
+		mux.HandleFunc("PUT /api/v1/admin/venues/{id}/categories", a.tickets.handleAPISetVenueCategories)
 		mux.HandleFunc("GET /api/v1/admin/performances", a.tickets.handleAPIAdminPerformances)
 		mux.HandleFunc("POST /api/v1/admin/performances", a.tickets.handleAPICreatePerformance)
 		mux.HandleFunc("PUT /api/v1/admin/performances/{id}", a.tickets.handleAPIUpdatePerformance)
