@@ -162,6 +162,7 @@ func (u *UI) Register(mux *http.ServeMux) {
 		mux.Handle("GET /admin/theatre", page(t.handleTheatreAdminPage, admin))
 		mux.Handle("POST /admin/theatre/venues", action(t.handleTheatreAdminCreateVenue, admin))
 		mux.Handle("POST /admin/theatre/venues/{id}/seats", action(t.handleTheatreAdminSeatMap, admin))
+		mux.Handle("POST /admin/theatre/venues/{id}/categories", action(t.handleTheatreAdminCategoryNames, admin))
 		mux.Handle("POST /admin/theatre/performances", action(t.handleTheatreAdminCreatePerformance, admin))
 		mux.Handle("GET /admin/theatre/performances/{id}/cancel", page(t.handleTheatreAdminCancelConfirm, admin))
 		mux.Handle("GET /admin/theatre/performances/{id}/doubles", page(t.handleTheatreAdminDoubles, admin))

@@ -3,12 +3,13 @@ package ui
 import (
 	"cityhub/mobility"
 	"cityhub/participation"
+	"cityhub/ticketing"
 	"cityhub/vouchers"
 )
 
 // textLimits are the most characters of each text people type on the
-// participation, bike and voucher pages, as the services' checks bound
-// them, for the forms' maxlength and their hints: a browser stops the
+// participation, bike, voucher and theatre pages, as the services' checks
+// bound them, for the forms' maxlength and their hints: a browser stops the
 // typing where the check would refuse it, and the pages cannot bound a
 // text at another number than the check and the refusal's words name.
 type textLimits struct {
@@ -25,18 +26,21 @@ type textLimits struct {
 	MinFault, Fault, DockNote int
 	// PaymentRef is a shop's statement's bank transfer reference.
 	PaymentRef int
+	// CategoryName is a venue's name of a seat category, in each language.
+	CategoryName int
 }
 
 var typedLimits = textLimits{
-	Title:       participation.MaxTitleLen,
-	Body:        participation.MaxBodyLen,
-	Comment:     participation.MaxCommentLen,
-	Answer:      participation.MaxAnswerLen,
-	Description: participation.MaxDescriptionLen,
-	Address:     participation.MaxAddressLen,
-	Note:        participation.MaxNoteLen,
-	MinFault:    mobility.MinReportText,
-	Fault:       mobility.MaxReportText,
-	DockNote:    mobility.MaxDockNote,
-	PaymentRef:  vouchers.MaxPaymentRef,
+	Title:        participation.MaxTitleLen,
+	Body:         participation.MaxBodyLen,
+	Comment:      participation.MaxCommentLen,
+	Answer:       participation.MaxAnswerLen,
+	Description:  participation.MaxDescriptionLen,
+	Address:      participation.MaxAddressLen,
+	Note:         participation.MaxNoteLen,
+	MinFault:     mobility.MinReportText,
+	Fault:        mobility.MaxReportText,
+	DockNote:     mobility.MaxDockNote,
+	PaymentRef:   vouchers.MaxPaymentRef,
+	CategoryName: ticketing.MaxCategoryName,
 }

@@ -32,8 +32,9 @@ type theatreAdminPage struct {
 	From time.Time
 	// The forms, as typed when a post was refused.
 	VenueForm, PerfForm, RefundForm *staffForm
-	// SeatForms are the seat map forms by venue id.
-	SeatForms map[string]*staffForm
+	// SeatForms are the seat map forms by venue id; NameForms, the forms
+	// that name its categories.
+	SeatForms, NameForms map[string]*staffForm
 	// Done names what the last post did, for the message at the top.
 	Done string
 }
@@ -54,10 +55,13 @@ type adminVenue struct {
 }
 
 // adminCategory is a seat category as the prices name it (Code), with
-// the name buyers read for it when that is more than the code in other
-// letters (Name; empty otherwise).
+// the name buyers read for it in the page's language when that is more
+// than the code in other letters (Name; empty otherwise), and the hub's
+// words for the code (DefaultIT, DefaultEN), which buyers read where the
+// venue gave no name of its own.
 type adminCategory struct {
-	Code, Name string
+	Code, Name           string
+	DefaultIT, DefaultEN string
 }
 
 type adminPerformance struct {
@@ -69,7 +73,7 @@ type adminPerformance struct {
 // theatreForms are the page's forms; a nil one is drawn empty.
 type theatreForms struct {
 	venue, perf, refund *staffForm
-	seats               map[string]*staffForm
+	seats, names        map[string]*staffForm
 }
 
 func (s *theatrePages) handleTheatreAdminPage(w http.ResponseWriter, r *http.Request, c identity.Caller) {
@@ -90,7 +94,7 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 		return
 	}
 	l := s.locale(r)
-	page := theatreAdminPage{VenueForm: f.venue, PerfForm: f.perf, RefundForm: f.refund, SeatForms: f.seats, Done: r.URL.Query().Get("done")}
+	page := theatreAdminPage{VenueForm: f.venue, PerfForm: f.perf, RefundForm: f.refund, SeatForms: f.seats, NameForms: f.names, Done: r.URL.Query().Get("done")}
 	for _, p := range []**staffForm{&page.VenueForm, &page.PerfForm, &page.RefundForm} {
 		if *p == nil {
 			*p = newStaffForm()
@@ -105,6 +109,9 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 	if page.SeatForms == nil {
 		page.SeatForms = map[string]*staffForm{}
 	}
+	if page.NameForms == nil {
+		page.NameForms = map[string]*staffForm{}
+	}
 	names := map[string]string{}
 	for _, v := range vs {
 		seats, err := s.ticketing.Seats(ctx, v.ID)
@@ -117,17 +124,31 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 			s.pageError(w, r, err)
 			return
 		}
+		cats, err := s.ticketing.VenueCategories(ctx, v.ID)
+		if err != nil {
+			s.pageError(w, r, err)
+			return
+		}
 		av := adminVenue{Venue: v, Seats: len(seats), InUse: inUse}
-		seen := map[string]bool{}
-		for _, st := range seats {
-			if !seen[st.Category] {
-				seen[st.Category] = true
-				k := adminCategory{Code: st.Category, Name: ticketing.CategoryOf(st.Category).Name(l.Lang)}
-				if strings.EqualFold(k.Name, k.Code) {
-					k.Name = ""
+		// The names form shows the venue's own names, or those typed when
+		// it was refused.
+		nf := page.NameForms[v.ID]
+		if nf == nil {
+			nf = newStaffForm()
+			page.NameForms[v.ID] = nf
+			for _, k := range cats {
+				if k.Named {
+					nf.Values[categoryField("it", k.Code)], nf.Values[categoryField("en", k.Code)] = k.NameIT, k.NameEN
 				}
-				av.Categories = append(av.Categories, k)
 			}
+		}
+		for _, k := range cats {
+			d := ticketing.CategoryOf(k.Code)
+			a := adminCategory{Code: k.Code, Name: k.Name(l.Lang), DefaultIT: d.NameIT, DefaultEN: d.NameEN}
+			if strings.EqualFold(a.Name, a.Code) {
+				a.Name = ""
+			}
+			av.Categories = append(av.Categories, a)
 		}
 		names[v.ID] = v.Name
 		page.Venues = append(page.Venues, av)
@@ -155,6 +176,18 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 
 // SeatForm is a venue's seat map form (for the template).
 func (p theatreAdminPage) SeatForm(venueID string) *staffForm { return p.SeatForms[venueID] }
+
+// NameForm is the form that names a venue's categories (for the template).
+func (p theatreAdminPage) NameForm(venueID string) *staffForm { return p.NameForms[venueID] }
+
+// categoryField is the names form's field of a category's name in lang
+// ("it" or "en"): a field for each code of the seat map, so that a refusal
+// stands next to the name it is about.
+func categoryField(lang, code string) string { return "name_" + lang + "." + code }
+
+// FieldIT and FieldEN are the names form's fields of the category.
+func (a adminCategory) FieldIT() string { return categoryField("it", a.Code) }
+func (a adminCategory) FieldEN() string { return categoryField("en", a.Code) }
 
 var venueFieldOf = map[string]string{"invalid_name": "name", "invalid_address": "address"}
 
