@@ -166,7 +166,7 @@ type cardPayPage struct {
 // plus what Stripe.js needs (its script, its frames for the card fields and
 // 3-D Secure, its API). Only this page loads a third-party script.
 const stripeCSP = "default-src 'self'; script-src 'self' https://js.stripe.com https://*.js.stripe.com; style-src 'self'; " +
-	"img-src 'self' data: blob: https://*.stripe.com; connect-src 'self' https://api.stripe.com; " +
+	"img-src 'self' data: blob: https://*.stripe.com; font-src 'self' data:; connect-src 'self' https://api.stripe.com; " +
 	"frame-src https://js.stripe.com https://*.js.stripe.com https://hooks.stripe.com; media-src 'self' blob:; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 

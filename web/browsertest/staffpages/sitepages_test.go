@@ -121,21 +121,6 @@ type shape struct {
 	Body       string   `json:"body"`
 }
 
-// cspBroken leaves out of violations the one the CSP is meant to make:
-// Bootstrap Italia's stylesheet embeds video.js's icon font as a data: URL,
-// which Chromium fetches as soon as it parses it and font-src 'self'
-// refuses. No page uses that font (no page plays video), so nothing is
-// missing; every other violation is a defect.
-func cspBroken(violations []string) []string {
-	var out []string
-	for _, v := range violations {
-		if !strings.HasPrefix(v, "font-src data ") {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
 func measure(f *pagetest.Flow) shape {
 	f.T.Helper()
 	var s shape
@@ -165,7 +150,7 @@ func checkPage(f *pagetest.Flow, path, heading, shot string, phone bool) shape {
 	if i := strings.Index(s.Body, "[site."); i >= 0 || strings.Contains(s.Body, "%!") {
 		f.T.Errorf("%s: a catalogue key is missing or misused: %q", path, s.Body[max(0, i-40):min(len(s.Body), i+80)])
 	}
-	if bad := cspBroken(s.CSP); len(bad) > 0 {
+	if bad := s.CSP; len(bad) > 0 {
 		f.T.Errorf("%s: the page broke its Content-Security-Policy: %v", path, bad)
 	}
 	if len(s.Unreadable) > 0 {
