@@ -19,7 +19,8 @@ import (
 //   - paying, once a payment's reads are made (the order and its claims
 //     locked);
 //   - seatsRead, once a venue's seats are read (a performance's
-//     scheduling has locked the venue before).
+//     scheduling, or a naming of its categories, has locked the venue
+//     before).
 type hookedStore struct {
 	ticketing.Store
 	reading  func()
