@@ -70,8 +70,14 @@ func categoriesOf(seats []Seat, own []CategoryName) []Category {
 
 // VenueCategories lists the seat categories of a venue's seat map, in its
 // order, each with the names buyers read for it: the venue's own (Named),
-// or the hub's words for its code. NotFound for an unknown venue.
-func (s *Service) VenueCategories(ctx context.Context, venueID string) ([]Category, error) {
+// or the hub's words for its code. It is what the city administrator
+// names (SetCategoryNames), and so theirs to read: buyers read the names
+// in a performance's seat map (Availability). Forbidden unless the caller
+// is a city administrator; NotFound for an unknown venue.
+func (s *Service) VenueCategories(ctx context.Context, c identity.Caller, venueID string) ([]Category, error) {
+	if err := requireAdmin(c); err != nil {
+		return nil, err
+	}
 	var out []Category
 	err := s.store.View(ctx, func(tx Tx) error {
 		if _, err := tx.Venue(ctx, venueID); err != nil {

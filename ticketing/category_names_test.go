@@ -41,7 +41,7 @@ func TestVenueNamesItsCategories(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("named %+v, want %+v", got, want)
 		}
-		if got, err := f.svc.VenueCategories(f.ctx, v.ID); err != nil || !reflect.DeepEqual(got, want) {
+		if got, err := f.svc.VenueCategories(f.ctx, admin, v.ID); err != nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("venue's categories %+v (%v), want %+v", got, err, want)
 		}
 		av, err := f.svc.Availability(f.ctx, p.ID)
@@ -61,7 +61,7 @@ func TestVenueNamesItsCategories(t *testing.T) {
 			{Code: "stalls", NameIT: "Platea", NameEN: "Stalls"},
 			{Code: "balcony", NameIT: "Galleria alta", NameEN: "Upper circle", Named: true},
 		}
-		if got, err := f.svc.VenueCategories(f.ctx, v.ID); err != nil || !reflect.DeepEqual(got, want) {
+		if got, err := f.svc.VenueCategories(f.ctx, admin, v.ID); err != nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("after naming the balcony only: %+v (%v), want %+v", got, err, want)
 		}
 	})
@@ -79,7 +79,7 @@ func TestCategoryNamesRefused(t *testing.T) {
 		if _, err := f.svc.SetCategoryNames(f.ctx, admin, v.ID, named); err != nil {
 			t.Fatal(err)
 		}
-		before, err := f.svc.VenueCategories(f.ctx, v.ID)
+		before, err := f.svc.VenueCategories(f.ctx, admin, v.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,15 +107,24 @@ func TestCategoryNamesRefused(t *testing.T) {
 				if apperr.CodeOf(err) != tc.code || apperr.ReasonOf(err) != tc.reason {
 					t.Fatalf("got %v, want %s %s", err, tc.code, tc.reason)
 				}
-				if after, err := f.svc.VenueCategories(f.ctx, v.ID); err != nil || !reflect.DeepEqual(after, before) {
+				if after, err := f.svc.VenueCategories(f.ctx, admin, v.ID); err != nil || !reflect.DeepEqual(after, before) {
 					t.Fatalf("changed: %+v (%v), was %+v", after, err, before)
 				}
 			})
 		}
+		// Only a city administrator reads a venue's list of its
+		// categories, whether or not the venue exists.
+		for _, who := range []identity.Caller{citizen(1), door(v.ID)} {
+			for _, venue := range []string{v.ID, "ven_nope"} {
+				if _, err := f.svc.VenueCategories(f.ctx, who, venue); apperr.CodeOf(err) != apperr.Forbidden || apperr.ReasonOf(err) != "not_admin" {
+					t.Fatalf("%s reads the categories of %s: %v", who.AccountID, venue, err)
+				}
+			}
+		}
 		if _, err := f.svc.SetCategoryNames(f.ctx, admin, "ven_nope", nil); apperr.ReasonOf(err) != "venue_not_found" {
 			t.Fatalf("unknown venue: %v", err)
 		}
-		if _, err := f.svc.VenueCategories(f.ctx, "ven_nope"); apperr.ReasonOf(err) != "venue_not_found" {
+		if _, err := f.svc.VenueCategories(f.ctx, admin, "ven_nope"); apperr.ReasonOf(err) != "venue_not_found" {
 			t.Fatalf("unknown venue's categories: %v", err)
 		}
 	})
@@ -151,7 +160,7 @@ func TestSeatMapKeepsTheNamesOfItsCategories(t *testing.T) {
 			{Code: "gallery", NameIT: "Galleria", NameEN: "Gallery"},
 			{Code: "balcony", NameIT: "Balconata", NameEN: "Balcony"},
 		}
-		if got, err := f.svc.VenueCategories(f.ctx, v.ID); err != nil || !reflect.DeepEqual(got, want) {
+		if got, err := f.svc.VenueCategories(f.ctx, admin, v.ID); err != nil || !reflect.DeepEqual(got, want) {
 			t.Fatalf("categories %+v (%v), want %+v", got, err, want)
 		}
 	})

@@ -62,7 +62,7 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 			}
 			unchanged := func() {
 				t.Helper()
-				got, err := svc.VenueCategories(ctx, v.ID)
+				got, err := svc.VenueCategories(ctx, adminC, v.ID)
 				if err != nil || len(got) != 2 || got[0].Named || got[1].Named {
 					t.Fatalf("changed: %+v, %v", got, err)
 				}
@@ -119,7 +119,7 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 			if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "done=categories#names-"+v.ID) {
 				t.Fatalf("naming: %d, %s", res.StatusCode, res.Header.Get("Location"))
 			}
-			got, err := svc.VenueCategories(ctx, v.ID)
+			got, err := svc.VenueCategories(ctx, adminC, v.ID)
 			if want := []ticketing.Category{{Code: "stalls", NameIT: "Poltronissima", NameEN: "Premium stalls", Named: true}, {Code: "prima_fila", NameIT: "Prima fila", NameEN: "Prima fila"}}; err != nil || !reflect.DeepEqual(got, want) {
 				t.Fatalf("named %+v (%v), want %+v", got, err, want)
 			}

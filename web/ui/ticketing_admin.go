@@ -124,7 +124,7 @@ func (s *theatrePages) renderTheatreAdmin(w http.ResponseWriter, r *http.Request
 			s.pageError(w, r, err)
 			return
 		}
-		cats, err := s.ticketing.VenueCategories(ctx, v.ID)
+		cats, err := s.ticketing.VenueCategories(ctx, c, v.ID)
 		if err != nil {
 			s.pageError(w, r, err)
 			return

@@ -20,7 +20,7 @@ func (s *theatrePages) handleTheatreAdminCategoryNames(w http.ResponseWriter, r 
 	venueID := r.PathValue("id")
 	// The fields are read for the categories the seat map has now: a
 	// code the form had and the map no longer has is not named.
-	cats, err := s.ticketing.VenueCategories(r.Context(), venueID)
+	cats, err := s.ticketing.VenueCategories(r.Context(), c, venueID)
 	if err != nil {
 		s.pageError(w, r, err)
 		return
