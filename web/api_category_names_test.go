@@ -58,6 +58,23 @@ func TestAPIVenueNamesItsCategories(t *testing.T) {
 			if !reflect.DeepEqual(got.Categories, named) {
 				t.Fatalf("named: %+v", got.Categories)
 			}
+			// A body that names no list is no list: it is refused, not
+			// taken as every category back to the hub's words; so is a
+			// list of another shape.
+			for _, tc := range []struct{ body, reason string }{
+				{`{}`, "missing_field"},
+				{`{"categories":null}`, "missing_field"},
+				{`{"categories":{"stalls":"Poltronissima"}}`, "wrong_type"},
+				{`{"categories":[{"code":1}]}`, "wrong_type"},
+			} {
+				if pr := wantProblem(t, env.do(t, "PUT", path, admin, tc.body), http.StatusBadRequest); pr.Reason != tc.reason {
+					t.Fatalf("%s: reason %q, want %q", tc.body, pr.Reason, tc.reason)
+				}
+				decodeInto(t, mustStatus(t, env.do(t, "GET", path, admin, ""), http.StatusOK), &got)
+				if !reflect.DeepEqual(got.Categories, named) {
+					t.Fatalf("%s changed the names: %+v", tc.body, got.Categories)
+				}
+			}
 			var av ticketing.Availability
 			decodeInto(t, mustStatus(t, env.do(t, "GET", "/api/v1/performances/"+p.ID+"/seats", "", ""), http.StatusOK), &av)
 			named[0].PriceCents, named[1].PriceCents = 2500, 1500

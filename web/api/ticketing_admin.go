@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 
+	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
 	"cityhub/web/httpx"
@@ -116,6 +117,13 @@ func (h *ticketHandler) handleAPISetVenueCategories(w http.ResponseWriter, r *ht
 	var in categoryNamesRequest
 	if err := httpx.DecodeJSON(w, r, &in); err != nil {
 		httpx.WriteError(h.log, w, r, err)
+		return
+	}
+	// The list replaces every name the venue gave: a body without one
+	// ({}, or null) is refused rather than read as an empty list, which
+	// would take them all back to the hub's words.
+	if in.Categories == nil {
+		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "missing_field", "The field \"categories\" is required."))
 		return
 	}
 	cats, err := h.ticketing.SetCategoryNames(r.Context(), c, r.PathValue("id"), in.Categories)
