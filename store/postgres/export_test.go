@@ -64,6 +64,9 @@ const VouchersToRemindSQL = vouchersToRemindSQL
 // FlagsBySQL is the statement of FlagsBy.
 const FlagsBySQL = flagsBySQL
 
+// AuditedSQL is the statement of Audited.
+const AuditedSQL = auditedSQL
+
 // FlaggedCommentsSQL and HiddenCommentsSQL are the statements of
 // FlaggedComments and HiddenComments: the first page's, then the page's
 // after a cursor.
