@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"cityhub/identity"
 	"cityhub/store/storetest"
@@ -29,37 +27,15 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
-			_, env := newTestServer(t, engine, withWallet(true), withTicketing)
+			th := newCategoriesTheatre(t, engine, map[string]int64{"stalls": 2500, "prima_fila": 3000})
+			env, srv, v, p, adminC := th.env, th.srv, th.venue, th.perf, th.admin
 			ctx := context.Background()
 			svc := env.Deps.Ticketing
-			adminC := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-			v, err := svc.CreateVenue(ctx, adminC, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.SetSeatMap(ctx, adminC, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{
-				{Name: "Sala", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 2, Category: "stalls"}, {Name: "B", From: 1, To: 2, Category: "prima_fila"}}},
-			}}); err != nil {
-				t.Fatal(err)
-			}
-			p, err := svc.CreatePerformance(ctx, adminC, ticketing.Performance{VenueID: v.ID, Title: "Filumena Marturano",
-				StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 2500, "prima_fila": 3000}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(env.Server)
-			defer srv.Close()
 			admin, _ := env.account(t, identity.RoleAdmin)
 			ac := webtest.SignedIn(t, srv.URL, admin.Email, testPassword)
 			citizen, _ := env.account(t, identity.RoleCitizen)
 			pc := webtest.SignedIn(t, srv.URL, citizen.Email, testPassword)
 			path := "/admin/theatre/venues/" + v.ID + "/categories"
-			language := func(c *webtest.PageClient, lang, page string) {
-				t.Helper()
-				if res, _ := c.Post("/language", url.Values{"csrf_token": {c.CSRF(page)}, "lang": {lang}, "next": {page}}); res.StatusCode != http.StatusSeeOther {
-					t.Fatalf("choose %s: %d", lang, res.StatusCode)
-				}
-			}
 			unchanged := func() {
 				t.Helper()
 				got, err := svc.VenueCategories(ctx, adminC, v.ID)
@@ -91,7 +67,7 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 				{"it", "name_it.prima_fila", url.Values{"name_en.prima_fila": {"Front row"}},
 					"Dai alla categoria prima_fila il nome sia in italiano sia in inglese, oppure lasciali vuoti entrambi per il nome predefinito."},
 			} {
-				language(ac, tc.lang, "/admin/theatre")
+				chooseLanguage(t, ac, tc.lang, "/admin/theatre")
 				tc.form.Set("csrf_token", ac.CSRF("/admin/theatre"))
 				res, body := ac.Post(path, tc.form)
 				got := regexp.MustCompile(`data-field-error="` + regexp.QuoteMeta(tc.field) + `">([^<]*)<`).FindStringSubmatch(body)
@@ -133,7 +109,7 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 				{"en", []string{"Premium stalls: €25.00", "Prima fila: €30.00", "Row A, seat 1, Premium stalls, €25.00", "Row B, seat 2, Prima fila, €30.00"},
 					"Categories of Teatro Comunale: stalls (Premium stalls), prima_fila (Prima fila)", "Category names saved.", `name="name_en.stalls" value="Premium stalls"`},
 			} {
-				language(pc, tc.lang, "/theatre")
+				chooseLanguage(t, pc, tc.lang, "/theatre")
 				res, body := pc.Get("/theatre/performances/" + p.ID)
 				if res.StatusCode != http.StatusOK {
 					t.Fatalf("%s seat picker: %d", tc.lang, res.StatusCode)
@@ -144,7 +120,7 @@ func TestTheatrePageNamesCategories(t *testing.T) {
 						t.Errorf("%s seat picker lacks %q:\n%s", tc.lang, w, text)
 					}
 				}
-				language(ac, tc.lang, "/admin/theatre")
+				chooseLanguage(t, ac, tc.lang, "/admin/theatre")
 				_, body = ac.Get("/admin/theatre?done=categories")
 				if text := readableText(body); !strings.Contains(text, tc.list) || !strings.Contains(text, tc.saved) || !strings.Contains(body, tc.stored) {
 					t.Errorf("%s theatre page lacks %q, %q or %s:\n%s", tc.lang, tc.list, tc.saved, tc.stored, text)

@@ -50,27 +50,9 @@ func readableText(body string) string {
 // the API keeps the codes and gives the names beside them.
 func TestSeatCategoriesReadAsNames(t *testing.T) {
 	t.Parallel()
-	_, env := newTestServer(t, "sqlite", withWallet(true), withTicketing)
-	ctx := context.Background()
-	svc := env.Deps.Ticketing
-	adminC := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	v, err := svc.CreateVenue(ctx, adminC, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetSeatMap(ctx, adminC, v.ID, ticketing.SeatMap{Sections: []ticketing.Section{
-		{Name: "Sala", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 2, Category: "stalls"}, {Name: "B", From: 1, To: 2, Category: "prima_fila"}}},
-		{Name: "Ordine1", Rows: []ticketing.SeatRow{{Name: "P", From: 1, To: 2, Category: "loggione"}}},
-	}}); err != nil {
-		t.Fatal(err)
-	}
-	p, err := svc.CreatePerformance(ctx, adminC, ticketing.Performance{VenueID: v.ID, Title: "La figlia di Iorio",
-		StartsAt: time.Now().Add(48 * time.Hour), Prices: map[string]int64{"stalls": 2500, "prima_fila": 3000, "loggione": 1000}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(env.Server)
-	defer srv.Close()
+	th := newCategoriesTheatre(t, "sqlite", map[string]int64{"stalls": 2500, "prima_fila": 3000, "loggione": 1000},
+		ticketing.Section{Name: "Ordine1", Rows: []ticketing.SeatRow{{Name: "P", From: 1, To: 2, Category: "loggione"}}})
+	env, srv, p := th.env, th.srv, th.perf
 	citizen, _ := env.account(t, identity.RoleCitizen)
 	pc := webtest.SignedIn(t, srv.URL, citizen.Email, testPassword)
 	codes := regexp.MustCompile(`\b(stalls|prima_fila|loggione)\b`)
@@ -82,9 +64,7 @@ func TestSeatCategoriesReadAsNames(t *testing.T) {
 		{"it", []string{"Platea: 25,00", "Prima fila: 30,00", "Loggione: 10,00", "Fila A, posto 1, Platea, 25,00", "Fila B, posto 2, Prima fila, 30,00", "Fila P, posto 1, Loggione, 10,00"}},
 		{"en", []string{"Stalls: €25.00", "Prima fila: €30.00", "Upper gallery: €10.00", "Row A, seat 1, Stalls, €25.00", "Row B, seat 2, Prima fila, €30.00", "Row P, seat 1, Upper gallery, €10.00"}},
 	} {
-		if res, _ := pc.Post("/language", url.Values{"csrf_token": {pc.CSRF("/theatre")}, "lang": {tc.lang}, "next": {"/theatre"}}); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("choose %s: %d", tc.lang, res.StatusCode)
-		}
+		chooseLanguage(t, pc, tc.lang, "/theatre")
 		res, body := pc.Get("/theatre/performances/" + p.ID)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("%s seat picker: %d", tc.lang, res.StatusCode)
@@ -109,9 +89,7 @@ func TestSeatCategoriesReadAsNames(t *testing.T) {
 		"it": "Categorie di Teatro Comunale: stalls (Platea), prima_fila (Prima fila), loggione",
 		"en": "Categories of Teatro Comunale: stalls, prima_fila (Prima fila), loggione (Upper gallery)",
 	} {
-		if res, _ := ac.Post("/language", url.Values{"csrf_token": {ac.CSRF("/admin/theatre")}, "lang": {lang}, "next": {"/admin/theatre"}}); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("choose %s: %d", lang, res.StatusCode)
-		}
+		chooseLanguage(t, ac, lang, "/admin/theatre")
 		if _, body := ac.Get("/admin/theatre"); !strings.Contains(readableText(body), want) {
 			t.Errorf("%s theatre page lacks %q:\n%s", lang, want, readableText(body))
 		}
@@ -139,5 +117,48 @@ func TestSeatCategoriesReadAsNames(t *testing.T) {
 	}
 	if !reflect.DeepEqual(av.Categories, want) || len(av.Seats) != 6 || av.Seats[0].Category != "stalls" {
 		t.Fatalf("the API's seat map: categories %v, seats %+v", av.Categories, av.Seats)
+	}
+}
+
+// categoriesTheatre is a test server whose venue, Teatro Comunale, has
+// the seat categories a test names: row A of its Sala "stalls", row B
+// "prima_fila" (a code the hub has no words for), then the sections
+// given; a performance there sells them at prices.
+type categoriesTheatre struct {
+	env   *testEnv
+	srv   *httptest.Server
+	admin identity.Caller
+	venue ticketing.Venue
+	perf  ticketing.Performance
+}
+
+func newCategoriesTheatre(t *testing.T, engine string, prices map[string]int64, more ...ticketing.Section) categoriesTheatre {
+	t.Helper()
+	_, env := newTestServer(t, engine, withWallet(true), withTicketing)
+	ctx := context.Background()
+	svc := env.Deps.Ticketing
+	th := categoriesTheatre{env: env, admin: identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}}
+	var err error
+	if th.venue, err = svc.CreateVenue(ctx, th.admin, ticketing.Venue{Name: "Teatro Comunale", Address: "Corso Garibaldi 1"}); err != nil {
+		t.Fatal(err)
+	}
+	sections := append([]ticketing.Section{{Name: "Sala", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 2, Category: "stalls"}, {Name: "B", From: 1, To: 2, Category: "prima_fila"}}}}, more...)
+	if _, err := svc.SetSeatMap(ctx, th.admin, th.venue.ID, ticketing.SeatMap{Sections: sections}); err != nil {
+		t.Fatal(err)
+	}
+	if th.perf, err = svc.CreatePerformance(ctx, th.admin, ticketing.Performance{VenueID: th.venue.ID, Title: "La figlia di Iorio",
+		StartsAt: time.Now().Add(48 * time.Hour), Prices: prices}); err != nil {
+		t.Fatal(err)
+	}
+	th.srv = httptest.NewServer(env.Server)
+	t.Cleanup(th.srv.Close)
+	return th
+}
+
+// chooseLanguage makes lang the language of c's pages, from page.
+func chooseLanguage(t *testing.T, c *webtest.PageClient, lang, page string) {
+	t.Helper()
+	if res, _ := c.Post("/language", url.Values{"csrf_token": {c.CSRF(page)}, "lang": {lang}, "next": {page}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("choose %s: %d", lang, res.StatusCode)
 	}
 }
