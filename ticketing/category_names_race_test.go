@@ -1,7 +1,6 @@
 package ticketing_test
 
 import (
-	"sync"
 	"testing"
 
 	"cityhub/store/storetest"
@@ -24,29 +23,11 @@ func TestCategoryNamesAndSeatMapTakeTurns(t *testing.T) {
 	v := f.venue("Teatro Romano", 2) // stalls, balcony
 	stalls := ticketing.SeatMap{Sections: []ticketing.Section{{Name: "Platea", Rows: []ticketing.SeatRow{{Name: "A", From: 1, To: 4, Category: "stalls"}}}}}
 
-	var mapErr error
-	mapDone := make(chan struct{}) // closed when the replacement ended
-	mapEarly := false
-	var once sync.Once
-	store := hookedStore{Store: db.Ticketing(), seatsRead: func(venueID string) {
-		if venueID != v.ID {
-			return
-		}
-		once.Do(func() {
-			go func() {
-				_, mapErr = f.svc.SetSeatMap(f.ctx, admin, v.ID, stalls)
-				close(mapDone)
-			}()
-			t.Cleanup(func() { <-mapDone })
-			mapEarly = endsOrWaitsForARow(t, f, db, "ticket_venues", mapDone)
-		})
-	}}
-	naming := ticketing.NewService(store, f.keys, storetest.Logger(t))
-	naming.SetClock(f.clock.Now)
+	naming, mapped := mapReplacedOnSeatsRead(t, f, db, v.ID, stalls)
 	_, err := naming.SetCategoryNames(f.ctx, admin, v.ID, []ticketing.CategoryName{
 		{Code: "stalls", NameIT: "Platea bassa", NameEN: "Lower stalls"}, {Code: "balcony", NameIT: "Balconata", NameEN: "Dress circle"},
 	})
-	<-mapDone
+	mapEarly, mapErr := mapped()
 	if mapEarly {
 		t.Fatalf("the seat map was replaced while the naming held the venue (map: %v; names: %v)", mapErr, err)
 	}
