@@ -25,14 +25,16 @@ const (
 )
 
 var (
-	admin   = identity.Caller{AccountID: "acc_admin", Name: "Admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
-	roads   = identity.Caller{AccountID: "acc_roads", Name: "Roads staff", Grants: []identity.Grant{{Role: identity.RoleCityStaff, Scope: "roads"}}}
-	parks   = identity.Caller{AccountID: "acc_parks", Name: "Parks staff", Grants: []identity.Grant{{Role: identity.RoleCityStaff, Scope: "parks"}}}
-	anna    = identity.Caller{AccountID: "acc_anna", Email: "anna@example.org", Name: "Anna Rossi", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	bruno   = identity.Caller{AccountID: "acc_bruno", Email: "bruno@example.org", Name: "Bruno Verdi", Locale: "en", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	carla   = identity.Caller{AccountID: "acc_carla", Email: "carla@example.org", Name: "Carla Neri", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
-	nobody  = identity.Caller{}
-	callers = []identity.Caller{anna, bruno, carla}
+	admin = identity.Caller{AccountID: "acc_admin", Name: "Admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	// secondAdmin moderates beside admin.
+	secondAdmin = identity.Caller{AccountID: "acc_admin_two", Name: "Second admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	roads       = identity.Caller{AccountID: "acc_roads", Name: "Roads staff", Grants: []identity.Grant{{Role: identity.RoleCityStaff, Scope: "roads"}}}
+	parks       = identity.Caller{AccountID: "acc_parks", Name: "Parks staff", Grants: []identity.Grant{{Role: identity.RoleCityStaff, Scope: "parks"}}}
+	anna        = identity.Caller{AccountID: "acc_anna", Email: "anna@example.org", Name: "Anna Rossi", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	bruno       = identity.Caller{AccountID: "acc_bruno", Email: "bruno@example.org", Name: "Bruno Verdi", Locale: "en", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	carla       = identity.Caller{AccountID: "acc_carla", Email: "carla@example.org", Name: "Carla Neri", Locale: "it", Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	nobody      = identity.Caller{}
+	callers     = []identity.Caller{anna, bruno, carla}
 )
 
 type clock struct {

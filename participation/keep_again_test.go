@@ -22,7 +22,7 @@ func TestKeepingAVisibleCommentChangesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		other := identity.Caller{AccountID: "acc_admin_two", Name: "Second admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		other := secondAdmin
 		p := proposal(t, f, anna, 0)
 		c, err := f.svc.AddComment(ctx, carla, p.ID, "Sharp words, but fair")
 		must(t, err)
@@ -64,7 +64,7 @@ func TestKeepingACommentOnceUnderARace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		other := identity.Caller{AccountID: "acc_admin_two", Name: "Second admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		other := secondAdmin
 		p := proposal(t, f, anna, 0)
 		for i := range 16 {
 			c, err := f.svc.AddComment(ctx, carla, p.ID, fmt.Sprintf("Contested words number %d", i))

@@ -282,7 +282,7 @@ func TestHidingAHiddenCommentChangesNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
-		other := identity.Caller{AccountID: "acc_admin_two", Name: "Second admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+		other := secondAdmin
 		p := proposal(t, f, anna, 0)
 		c, err := f.svc.AddComment(ctx, carla, p.ID, "Words that cross the line")
 		must(t, err)
