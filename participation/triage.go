@@ -293,7 +293,12 @@ func (s *Service) Reopenable(r Report, changes []Change) bool {
 // from the public, as staff of its office: for personal data someone wrote
 // into a report. The report's updated time moves, so that whoever syncs the
 // public reports by it (Open311 clients, open data) fetches it again and
-// drops what was hidden. Forbidden, NotFound.
+// drops what was hidden. A redaction that changes nothing (hiding a
+// hidden report, showing one that is shown) records and moves nothing and
+// answers the report as it stands, as hiding a hidden comment does: a
+// second member of staff acting on a page read before the first one acted
+// is not refused, and the reporter's history and the Open311 clients are
+// not told of a change that was none. Forbidden, NotFound.
 func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide bool) (Report, error) {
 	if err := requireAnyStaff(c); err != nil {
 		return Report{}, err
@@ -306,6 +311,11 @@ func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide
 		}
 		if err := requireStaff(c, r.OfficeID); err != nil {
 			return err
+		}
+		// Read under the report's lock, so that of two redactions at
+		// once the second sees the first's.
+		if r.Redacted == hide {
+			return nil
 		}
 		now := s.now()
 		r.Redacted, r.UpdatedAt = hide, now
@@ -323,7 +333,10 @@ func (s *Service) Redact(ctx context.Context, c identity.Caller, id string, hide
 // ModeratePhoto approves a photo (it becomes public) or hides it, as staff
 // of its report's office. A change of what the public sees (a photo
 // approved, or an approved one hidden) moves the report's updated time, as
-// Redact does. Invalid (bad_state), Forbidden, NotFound.
+// Redact does. A moderation into the state the photo has (approving an
+// approved photo, hiding a hidden one) changes and records nothing and is
+// answered as the first was, as Redact does. Invalid (bad_state),
+// Forbidden, NotFound.
 func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID, state string) error {
 	if err := requireAnyStaff(c); err != nil {
 		return err
@@ -355,6 +368,9 @@ func (s *Service) ModeratePhoto(ctx context.Context, c identity.Caller, photoID,
 			if ph.ID == photoID {
 				was = ph.State
 			}
+		}
+		if was == state {
+			return nil
 		}
 		if err := tx.SetPhotoState(ctx, photoID, state, c.AccountID); err != nil {
 			return err
