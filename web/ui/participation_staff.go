@@ -339,10 +339,30 @@ func (p *participationPages) handleMerge(w http.ResponseWriter, r *http.Request,
 	staffDone(w, r, id, "merged")
 }
 
+// redactChoices are the values the redaction form's hide takes: its
+// button hides ("yes") or shows again ("no"), whichever the report needs.
+var redactChoices = map[string]bool{"yes": true, "no": false}
+
 // handleRedact hides a report's text and name from the public (after
-// confirmation), or shows them again.
+// confirmation), or shows them again. A hide that is not one of the form's
+// choices, or given twice, is refused (400 redact_choice) with the report
+// shown again, and nothing changes: read as "show again", it recorded a
+// redaction no one asked for.
 func (p *participationPages) handleRedact(w http.ResponseWriter, r *http.Request, c identity.Caller) {
-	id, hide := r.PathValue("id"), r.PostFormValue("hide") == "yes"
+	id := r.PathValue("id")
+	if err := p.svc.RequireAnyStaff(c); err != nil {
+		p.pageError(w, r, err)
+		return
+	}
+	given, err := httpx.Choice(r.PostForm, "hide", "redact_choice")
+	hide, ok := redactChoices[given]
+	if err == nil && !ok {
+		err = apperr.R(apperr.Invalid, "redact_choice", "hide must be yes or no.")
+	}
+	if err != nil {
+		p.staffFormError(w, r, c, id, nil, err, nil)
+		return
+	}
 	if hide && !p.confirmed(w, r, p.locale(r).T("part.confirm.redact"), "/staff/reports/"+id) {
 		return
 	}
