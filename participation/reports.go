@@ -436,16 +436,49 @@ type ReportView struct {
 }
 
 // Report returns a report whole to its reporter and the staff of its
-// office; NotFound to anyone else (use PublicReport).
+// office (an administrator's too). Whole, it holds what the public never
+// reads: the reporter's name and e-mail, what staff hid, its history and
+// its photos still pending or hidden, all for those who made or work it.
+// Staff of another office are refused Forbidden (not_your_office), as when
+// they act on it: anyone may read the report as the public does
+// (PublicReport), so the refusal gives away nothing that saying it does
+// not exist would hide. Anyone else is NotFound (report_not_found), word
+// for word the answer for a report that does not exist, as Reopen answers.
 func (s *Service) Report(ctx context.Context, c identity.Caller, id string) (ReportView, error) {
+	return s.reportView(ctx, c, id, func(r Report) error {
+		if c.AccountID != "" && c.AccountID == r.ReporterID || isStaff(c, r.OfficeID) {
+			return nil
+		}
+		if len(c.Scopes(identity.RoleCityStaff)) > 0 {
+			return notStaffOf(c, "Only this report's reporter and the staff of its office may read it whole; anyone may read it as the public does.")
+		}
+		return apperr.R(apperr.NotFound, "report_not_found", "No such report.")
+	})
+}
+
+// StaffReport is Report for the office at work on it: its staff and the
+// administrators alone, not its reporter (who reads it with Report), and
+// not a member of another office's staff who reported it. Forbidden
+// (not_office_staff) for anyone who works no office, before any report is
+// looked up; NotFound; Forbidden (not_your_office) for another office's
+// report.
+func (s *Service) StaffReport(ctx context.Context, c identity.Caller, id string) (ReportView, error) {
+	if err := requireAnyStaff(c); err != nil {
+		return ReportView{}, err
+	}
+	return s.reportView(ctx, c, id, func(r Report) error { return requireStaff(c, r.OfficeID) })
+}
+
+// reportView reads report id whole for c once may says c may read it.
+func (s *Service) reportView(ctx context.Context, c identity.Caller, id string, may func(Report) error) (ReportView, error) {
 	var v ReportView
 	err := s.store.View(ctx, func(tx Tx) error {
 		r, err := tx.Report(ctx, id)
 		if err != nil {
 			return reportNotFound(err)
 		}
-		if !(c.AccountID != "" && c.AccountID == r.ReporterID) && !isStaff(c, r.OfficeID) {
-			return apperr.R(apperr.NotFound, "report_not_found", "No such report.")
+		if err := may(r); err != nil {
+			return err
 		}
 		v.Report = r
 		if v.Changes, err = tx.ReportChanges(ctx, id); err != nil {

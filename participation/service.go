@@ -205,6 +205,11 @@ func isStaff(c identity.Caller, office string) bool {
 	return c.Has(identity.RoleAdmin) || c.HasIn(identity.RoleCityStaff, office)
 }
 
+// WorksOffice reports whether c works the reports of office, as the
+// triage decides it: its staff, or a city administrator. For pages that
+// offer the way to an office's work only to those who may do it.
+func WorksOffice(c identity.Caller, office string) bool { return isStaff(c, office) }
+
 func requireStaff(c identity.Caller, office string) error {
 	if !isStaff(c, office) {
 		return notStaffOf(c, "Only staff of this report's office may do this.")
@@ -221,12 +226,6 @@ func notStaffOf(c identity.Caller, format string, args ...any) error {
 		return apperr.R(apperr.Forbidden, "not_your_office", format, args...)
 	}
 	return apperr.R(apperr.Forbidden, "not_office_staff", format, args...)
-}
-
-// NotStaffOf is notStaffOf for the pages, which refuse a report's page
-// before asking the service (a report of another office is public).
-func NotStaffOf(c identity.Caller) error {
-	return notStaffOf(c, "Only staff of this report's office may do this.")
 }
 
 // requireAnyStaff refuses c unless it is staff of some office or an

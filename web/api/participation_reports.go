@@ -252,7 +252,8 @@ func (h *participationHandler) handleReport(w http.ResponseWriter, r *http.Reque
 
 // handleReportDetails is GET /api/v1/reports/{id}/details: the whole
 // report with its history and photos, for its reporter and the staff of
-// its office; 404 for anyone else.
+// its office; the service refuses staff of another office (403
+// not_your_office) and answers anyone else as for no report (404).
 func (h *participationHandler) handleReportDetails(w http.ResponseWriter, r *http.Request) {
 	answerCaller(h.log, w, r, http.StatusOK, func(c identity.Caller) (participation.ReportView, error) {
 		return h.svc.Report(r.Context(), c, r.PathValue("id"))

@@ -158,12 +158,12 @@ func (p *participationPages) showReport(w http.ResponseWriter, r *http.Request, 
 		if err == nil && v.Report.ReporterID == c.AccountID {
 			d.Own, d.Report, d.Changes, d.Photos = true, p.ownRow(l.Lang, v.Report), v.Changes, v.Photos
 			d.CanReopen = p.svc.Reopenable(v.Report, v.Changes)
-			d.Staff = isOfficeStaff(c, v.Report.OfficeID)
+			d.Staff = participation.WorksOffice(c, v.Report.OfficeID)
 			d.MergedInto = p.mergedLabel(r, d.Report.MergedInto)
 			p.render(w, r, status, "participation_report", "reports", d)
 			return
 		}
-		officeStaff = err == nil && isOfficeStaff(c, v.Report.OfficeID)
+		officeStaff = err == nil && participation.WorksOffice(c, v.Report.OfficeID)
 	}
 	pub, err := p.svc.PublicReport(r.Context(), id)
 	if err != nil {
@@ -193,8 +193,4 @@ func (p *participationPages) mergedLabel(r *http.Request, id string) string {
 		return ""
 	}
 	return p.reportLabel(p.row(p.locale(r).Lang, pub))
-}
-
-func isOfficeStaff(c identity.Caller, office string) bool {
-	return c.Has(identity.RoleAdmin) || c.HasIn(identity.RoleCityStaff, office)
 }

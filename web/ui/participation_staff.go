@@ -44,7 +44,7 @@ type queueRow struct {
 func (p *participationPages) staffOffices(c identity.Caller, lang string) []option {
 	var out []option
 	for _, o := range p.svc.Catalogue().Offices {
-		if isOfficeStaff(c, o.ID) {
+		if participation.WorksOffice(c, o.ID) {
 			name := o.NameIT
 			if lang == "en" {
 				name = o.NameEN
@@ -180,18 +180,9 @@ func (p *participationPages) handleStaffReport(w http.ResponseWriter, r *http.Re
 func (p *participationPages) showStaffReport(w http.ResponseWriter, r *http.Request, c identity.Caller, id string, status int, values map[string]string,
 	problem error, fieldOf map[string]string) {
 	l := p.locale(r)
-	v, err := p.svc.Report(r.Context(), c, id)
-	if apperr.Has(err, apperr.NotFound) {
-		// Staff of another office: the report is public, so say whose it
-		// is to work (as its status form does), not that it does not
-		// exist.
-		if _, perr := p.svc.PublicReport(r.Context(), id); perr == nil {
-			err = participation.NotStaffOf(c)
-		}
-	}
-	if err == nil && !isOfficeStaff(c, v.Report.OfficeID) {
-		err = participation.NotStaffOf(c)
-	}
+	// The office's own view: the service refuses another office's staff
+	// (not_your_office) and a reporter who works no office, as the API.
+	v, err := p.svc.StaffReport(r.Context(), c, id)
 	if err != nil {
 		p.pageError(w, r, err)
 		return
