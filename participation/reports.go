@@ -119,7 +119,8 @@ type Change struct {
 // NewReport is what a person (or an app for them) sends.
 type NewReport struct {
 	Category string `json:"category"`
-	// Lat and Lon are the place, when Located; or Address alone.
+	// Lat and Lon are the place, when Located; or Address alone. A sender
+	// that may leave located out says it with LocatedFrom.
 	Located     bool    `json:"located"`
 	Lat         float64 `json:"lat"`
 	Lon         float64 `json:"lon"`
@@ -131,6 +132,26 @@ type NewReport struct {
 	// Name and Email address a reporter without an account (Open311).
 	Name  string `json:"name,omitempty"`
 	Email string `json:"email,omitempty"`
+}
+
+// LocatedFrom is whether a report is located, from what its sender said:
+// located as given (nil when left out), and whether it gave a coordinate
+// (lat or lon). A coordinate says the report has a point, so located may
+// be left out, as the pages' form and Open311 never send it; located true
+// stays accepted, and located true without both coordinates is refused
+// by validate (bad_location). Located false beside a coordinate says two
+// things at once: Invalid (located_false_with_point) rather than either
+// dropped, since a point dropped leaves the report placed by its address
+// alone, or nowhere.
+func LocatedFrom(located *bool, coordinate bool) (bool, error) {
+	switch {
+	case located == nil:
+		return coordinate, nil
+	case !*located && coordinate:
+		return false, invalid("located_false_with_point",
+			"located is false, but lat or lon gives a point: leave located out (or true) for a point, or leave lat and lon out for a report placed by its address.")
+	}
+	return *located, nil
 }
 
 // validate checks n against the catalogue, with a description of at least

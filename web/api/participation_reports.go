@@ -90,7 +90,7 @@ func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		in, err = h.readReportForm(w, r)
 	} else {
-		err = httpx.DecodeJSON(w, r, &in)
+		in, err = readReportJSON(w, r)
 	}
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
@@ -106,6 +106,37 @@ func (h *participationHandler) handleCreateReport(w http.ResponseWriter, r *http
 	}
 	w.Header().Set("Location", "/api/v1/reports/"+rep.ID+"/details")
 	writeReplayable(w, http.StatusCreated, replayed, rep)
+}
+
+// reportJSON is a JSON report as sent: the fields of NewReport, with
+// located, lat and lon read as given or left out, for LocatedFrom to say
+// whether the report is located.
+type reportJSON struct {
+	participation.NewReport
+	Located *bool    `json:"located"`
+	Lat     *float64 `json:"lat"`
+	Lon     *float64 `json:"lon"`
+}
+
+// readReportJSON reads a JSON report: lat and lon say it is located,
+// located left out; located false beside either is refused.
+func readReportJSON(w http.ResponseWriter, r *http.Request) (participation.NewReport, error) {
+	var in reportJSON
+	if err := httpx.DecodeJSON(w, r, &in); err != nil {
+		return participation.NewReport{}, err
+	}
+	n := in.NewReport
+	var err error
+	if n.Located, err = participation.LocatedFrom(in.Located, in.Lat != nil || in.Lon != nil); err != nil {
+		return n, err
+	}
+	if in.Lat != nil {
+		n.Lat = *in.Lat
+	}
+	if in.Lon != nil {
+		n.Lon = *in.Lon
+	}
+	return n, nil
 }
 
 // maxFormMemory is how much of a multipart report the server keeps in
@@ -170,6 +201,7 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 		}
 		*v.dst = b
 	}
+	coordinate := false
 	for _, v := range []struct {
 		name string
 		dst  *float64
@@ -182,12 +214,17 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 		if err != nil {
 			return n, apperr.R(apperr.Invalid, "wrong_type", "The field %q must be a number.", v.name)
 		}
-		*v.dst = x
-		// A form without "located" is located by its coordinates; one
-		// that says located=false is not, as in JSON.
-		if _, said := f.Value["located"]; !said {
-			n.Located = true
-		}
+		*v.dst, coordinate = x, true
+	}
+	// A form without "located" is located by its coordinates, as in JSON;
+	// one that says located=false beside them is refused.
+	var located *bool
+	if _, said := f.Value["located"]; said {
+		located = &n.Located
+	}
+	var err error
+	if n.Located, err = participation.LocatedFrom(located, coordinate); err != nil {
+		return n, err
 	}
 	if !httpx.ValidText(n.Category + n.Address + n.Description) {
 		return n, httpx.ErrInvalidText("form")
