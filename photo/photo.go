@@ -264,8 +264,9 @@ func Read(ctx context.Context, open func() (io.ReadCloser, error), l Limits) (Pr
 
 // Process checks, decodes and re-encodes an upload already in memory,
 // waiting for a decode slot (see Acquire) once its header passed the
-// checks. Errors are Invalid with a reason: photo_empty, photo_too_large,
-// photo_format (not a JPEG, PNG or WebP), photo_too_many_pixels,
+// checks. Errors are Invalid with a reason: photo_empty, photo_too_large
+// (its one value, apperr.ArgsOf, the limit as a Size), photo_format (not
+// a JPEG, PNG or WebP), photo_too_many_pixels,
 // photo_too_big_to_decode (the memory decoding would take is over
 // MaxDecodedBytes), photo_corrupt (it says it is one but does not decode);
 // Unavailable (photo_busy) when no slot comes: MaxWaitingUploads wait
@@ -297,17 +298,30 @@ func corrupt(cause error) error {
 	return e
 }
 
-// sizeText says n bytes exactly: in MiB or KiB too when it is a whole
-// number of them (8 MiB, 8388608 bytes), where "8 MB" read as 8,000,000
-// and a limit of a fraction of a MiB was said as 0.
-func sizeText(n int) string {
+// Size is a number of bytes a refusal names (the limit photo_too_large
+// carries): it prints (%s, %v) exactly, in MiB or KiB too when it is a
+// whole number of them ("8 MiB (8388608 bytes)"), where "8 MB" read as
+// 8,000,000 and a limit of a fraction of a MiB was said as 0. Pages write
+// it in their own language from Whole.
+type Size int
+
+// Whole is n in the largest binary unit it is a whole number of: (8,
+// "MiB") for 8 MiB, (64, "KiB") for 64 KiB, or (n, "") when it is neither.
+func (n Size) Whole() (int, string) {
 	switch {
 	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB (%d bytes)", n>>20, n)
+		return int(n >> 20), "MiB"
 	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
+		return int(n >> 10), "KiB"
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return int(n), ""
+}
+
+func (n Size) String() string {
+	if w, unit := n.Whole(); unit != "" {
+		return fmt.Sprintf("%d %s (%d bytes)", w, unit, int(n))
+	}
+	return fmt.Sprintf("%d bytes", int(n))
 }
 
 // prepare checks data's size, format and header against l (with its
@@ -317,7 +331,7 @@ func prepare(data []byte, l Limits) (j job, err error) {
 		return j, apperr.R(apperr.Invalid, "photo_empty", "The photo is empty.")
 	}
 	if len(data) > l.MaxBytes {
-		return j, apperr.R(apperr.Invalid, "photo_too_large", "A photo may be at most %s.", sizeText(l.MaxBytes))
+		return j, apperr.R(apperr.Invalid, "photo_too_large", "A photo may be at most %s.", Size(l.MaxBytes))
 	}
 	format := Format(data)
 	var decodeConfig func([]byte) (image.Config, error)

@@ -25,6 +25,7 @@ import (
 	"cityhub/identity"
 	"cityhub/internal/acceptlang"
 	"cityhub/money"
+	"cityhub/photo"
 )
 
 // The pages speak Italian first and English second. Messages live in JSON
@@ -191,20 +192,27 @@ func (l *locale) ReasonWords(key string, args []any) (msg string, ok bool) {
 	case 0:
 		return m, true
 	case len(args):
-		return fmt.Sprintf(m, writtenArgs(l.Lang, args)...), true
+		return fmt.Sprintf(m, writtenArgs(l, args)...), true
 	}
 	return "", false
 }
 
-// writtenArgs is args with each whole number made a writtenInt of lang, so
-// that a catalogue's %d prints it as a reader of lang writes it, and each
-// amount (money.Cents) a writtenAmount, which %s prints as the language
-// writes money ("100.000,00 €", "€100,000.00"); any other verb, and any
-// other value, print as they would have.
-func writtenArgs(lang string, args []any) []any {
+// writtenArgs is args with each whole number made a writtenInt of l's
+// language, so that a catalogue's %d prints it as a reader of the language
+// writes it, each amount (money.Cents) a writtenAmount, which %s prints as
+// the language writes money ("100.000,00 €", "€100,000.00"), and each
+// size (photo.Size) a writtenSize, which %s prints in l's words ("8 MiB
+// (8.388.608 byte)"); any other verb, and any other value, print as they
+// would have.
+func writtenArgs(l *locale, args []any) []any {
+	lang := l.Lang
 	out := make([]any, len(args))
 	for i, a := range args {
 		out[i] = a
+		if n, ok := a.(photo.Size); ok {
+			out[i] = writtenSize{n: n, l: l}
+			continue
+		}
 		if c, ok := a.(money.Cents); ok {
 			out[i] = writtenAmount{c: c, lang: lang}
 			continue
