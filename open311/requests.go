@@ -472,32 +472,36 @@ func (s *Server) filter(r *http.Request, f string) (participation.PublicFilter, 
 	// page and page_size: the pagination extension most GeoReport servers
 	// and clients share (wiki.open311.org/GeoReport_v2/Extensions); page 1
 	// of 1000 is what the standard answers without them.
-	size, err := whole(q.Get("page_size"), "page_size", participation.MaxListLimit, participation.MaxListLimit)
-	if err != nil {
-		return pf, err
+	size, ok := whole(q.Get("page_size"), participation.MaxListLimit, participation.MaxListLimit)
+	if !ok {
+		return pf, apperr.R(apperr.Invalid, "bad_page", "page_size must be a whole number from 1 to %d.", participation.MaxListLimit)
 	}
-	page, err := whole(q.Get("page"), "page", 1, participation.MaxListOffset+1)
-	if err != nil {
-		return pf, err
-	}
-	if (page-1)*size > participation.MaxListOffset {
-		return pf, apperr.R(apperr.Invalid, "bad_page", "page %d of %d requests would skip more than %d requests: narrow the dates instead.", page, size, participation.MaxListOffset)
+	// The pages before the one asked may hold at most MaxListOffset
+	// requests together, so the deepest page depends on the page size:
+	// whatever is wrong with page, its refusal names the bound for this
+	// size, where one bound for every size named pages the default size
+	// refuses.
+	deepest := participation.MaxListOffset/size + 1
+	page, ok := whole(q.Get("page"), 1, deepest)
+	if !ok {
+		return pf, apperr.R(apperr.Invalid, "bad_page", "page must be a whole number from 1 to %d with page_size %d: later pages would skip more than %d requests; narrow the dates instead.",
+			deepest, size, participation.MaxListOffset)
 	}
 	pf.Limit, pf.Offset = size, (page-1)*size
 	return pf, nil
 }
 
 // whole reads a positive whole number parameter, at most max; def when
-// absent.
-func whole(v, name string, def, max int) (int, error) {
+// absent. ok is false for anything else.
+func whole(v string, def, max int) (n int, ok bool) {
 	if v == "" {
-		return def, nil
+		return def, true
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > max || strings.TrimLeft(v, "0123456789") != "" {
-		return 0, apperr.R(apperr.Invalid, "bad_page", "%s must be a whole number from 1 to %d.", name, max)
+		return 0, false
 	}
-	return n, nil
+	return n, true
 }
 
 // MaxRequestIDs is how many service_request_id one GET requests may name.
