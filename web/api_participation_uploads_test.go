@@ -104,17 +104,24 @@ func TestParticipationMultipartFieldsFromTheBodyOnce(t *testing.T) {
 				t.Fatalf("report %+v, want the body's fields only", r)
 			}
 
-			// located=false is taken as in JSON, coordinates or not: the
+			// located=false beside coordinates says two things at once: it
+			// is refused, as in JSON, and nothing is made. Without them the
 			// report is placed by its address.
 			res = env.postParts(t, "/api/v1/reports", cit, append(append([]formPart{}, place...), field("located", "false"),
 				field("address", "Via Traiano 1"), field("category", "pothole"), field("description", "A deep hole by the arch"))...)
+			wantPartInvalid(t, "located=false with coordinates", res, "located_false_with_point")
+			res = env.postParts(t, "/api/v1/reports", cit, field("located", "false"),
+				field("address", "Via Traiano 1"), field("category", "pothole"), field("description", "A deep hole by the arch"))
 			if res.Code != http.StatusCreated {
 				t.Fatalf("a report located=false: %d %s", res.Code, res.Body)
 			}
 			r = participation.Report{}
 			decodeInto(t, res, &r)
 			if r.Located {
-				t.Fatalf("report %+v: located=false was ignored for its coordinates", r)
+				t.Fatalf("report %+v: located=false was not taken", r)
+			}
+			if n := myReportCount(t, env, cit); n != 2 {
+				t.Fatalf("%d reports, want the two taken", n)
 			}
 		})
 	}
