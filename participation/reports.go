@@ -135,19 +135,20 @@ type NewReport struct {
 }
 
 // LocatedFrom is whether a report is located, from what its sender said:
-// located as given (nil when left out), and whether it gave a coordinate
-// (lat or lon). A coordinate says the report has a point, so located may
-// be left out, as the pages' form and Open311 never send it; located true
-// stays accepted, and located true without both coordinates is refused
-// by validate (bad_location). Located false beside a coordinate says two
-// things at once: Invalid (located_false_with_point) rather than either
-// dropped, since a point dropped leaves the report placed by its address
-// alone, or nowhere.
-func LocatedFrom(located *bool, coordinate bool) (bool, error) {
+// located, lat and lon as given (nil when left out). A coordinate says the
+// report has a point, so located may be left out, as the pages' form and
+// Open311 never send it; located true stays accepted, and located true
+// without both coordinates is refused by validate (bad_location). Located
+// false beside a coordinate other than 0 says two things at once: Invalid
+// (located_false_with_point) rather than either dropped, since a point
+// dropped leaves the report placed by its address alone, or nowhere. A
+// coordinate of 0 beside it is what a client sends that writes every field
+// of a report without a point, as it is read for bad_location: none.
+func LocatedFrom(located *bool, lat, lon *float64) (bool, error) {
 	switch {
 	case located == nil:
-		return coordinate, nil
-	case !*located && coordinate:
+		return lat != nil || lon != nil, nil
+	case !*located && (lat != nil && *lat != 0 || lon != nil && *lon != 0):
 		return false, invalid("located_false_with_point",
 			"located is false, but lat or lon gives a point: leave located out (or true) for a point, or leave lat and lon out for a report placed by its address.")
 	}

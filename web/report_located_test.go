@@ -36,6 +36,11 @@ func TestReportCoordinatesSayItIsLocated(t *testing.T) {
 	if r := createReportAPI(t, env, cit, `{"category":"pothole","address":"Via Roma 1",`+desc+`}`); r.Located {
 		t.Fatalf("a report placed by its address, located left out: %+v", r)
 	}
+	// Every field written, as a client serializing a report without a
+	// point does: its zeros are no point.
+	if r := createReportAPI(t, env, cit, `{"category":"pothole","located":false,"lat":0,"lon":0,"address":"Via Roma 1",`+desc+`,"public_name":false}`); r.Located {
+		t.Fatalf("a report placed by its address, its coordinates 0: %+v", r)
+	}
 
 	for body, reason := range map[string]string{
 		`{"category":"pothole","located":false,"lat":41.1307,"lon":14.776,` + desc + `}`:                        "located_false_with_point",
@@ -60,7 +65,7 @@ func TestReportCoordinatesSayItIsLocated(t *testing.T) {
 	}
 	var mine struct{ Reports []participation.Report }
 	decodeInto(t, wantOK(t, env.do(t, "GET", "/api/v1/me/reports", cit, "")), &mine)
-	if len(mine.Reports) != 5 {
-		t.Fatalf("%d reports made, want the 5 taken", len(mine.Reports))
+	if len(mine.Reports) != 6 {
+		t.Fatalf("%d reports made, want the 6 taken", len(mine.Reports))
 	}
 }

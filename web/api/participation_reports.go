@@ -127,7 +127,7 @@ func readReportJSON(w http.ResponseWriter, r *http.Request) (participation.NewRe
 	}
 	n := in.NewReport
 	var err error
-	if n.Located, err = participation.LocatedFrom(in.Located, in.Lat != nil || in.Lon != nil); err != nil {
+	if n.Located, err = participation.LocatedFrom(in.Located, in.Lat, in.Lon); err != nil {
 		return n, err
 	}
 	if in.Lat != nil {
@@ -201,11 +201,12 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 		}
 		*v.dst = b
 	}
-	coordinate := false
+	var lat, lon *float64
 	for _, v := range []struct {
 		name string
 		dst  *float64
-	}{{"lat", &n.Lat}, {"lon", &n.Lon}} {
+		said **float64
+	}{{"lat", &n.Lat, &lat}, {"lon", &n.Lon, &lon}} {
 		s := strings.TrimSpace(field(v.name))
 		if s == "" {
 			continue
@@ -214,7 +215,7 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 		if err != nil {
 			return n, apperr.R(apperr.Invalid, "wrong_type", "The field %q must be a number.", v.name)
 		}
-		*v.dst, coordinate = x, true
+		*v.dst, *v.said = x, v.dst
 	}
 	// A form without "located" is located by its coordinates, as in JSON;
 	// one that says located=false beside them is refused.
@@ -223,7 +224,7 @@ func (h *participationHandler) readReportForm(w http.ResponseWriter, r *http.Req
 		located = &n.Located
 	}
 	var err error
-	if n.Located, err = participation.LocatedFrom(located, coordinate); err != nil {
+	if n.Located, err = participation.LocatedFrom(located, lat, lon); err != nil {
 		return n, err
 	}
 	if !httpx.ValidText(n.Category + n.Address + n.Description) {
