@@ -84,10 +84,16 @@ func (p PricingPlan) Problems() []error {
 }
 
 // Fare is the price of a ride that lasted d, in cents, capped at MaxFare.
+// Every interval begun is counted from the ride's exact length: a ride of
+// 120.000001 s is in its third minute and pays it, one of exactly 120 s
+// does not. Where the fare dropped the fraction of a second first, a ride
+// of 120.89 s paid two minutes, which no published plan says.
 func (p PricingPlan) Fare(d time.Duration) int64 {
-	// Whole seconds: a rider cannot see less, and a stored time that lost
-	// its nanoseconds must not tip a fare into the next interval.
-	d = max(d, 0).Truncate(time.Second)
+	// The stores keep times to the microsecond, and the service reads its
+	// clock to the microsecond (Service.now): a length measured finer, from
+	// a clock that reads nanoseconds, is read as the stored times would
+	// give it, so the fare charged is the one a ride's stored times say.
+	d = max(d, 0).Truncate(time.Microsecond)
 	fare := p.UnlockCents
 	for _, s := range p.PerMin {
 		start := time.Duration(s.StartMin) * time.Minute
@@ -106,6 +112,16 @@ func (p PricingPlan) Fare(d time.Duration) int64 {
 		}
 	}
 	return min(fare, MaxFare)
+}
+
+// SecondsBegun is d in whole seconds, a second begun counted whole, as a
+// ride's length is shown (RideView.DurationSeconds): the minutes begun of
+// the fare are then the shown seconds divided by 60, rounded up, so a rider
+// checks the fare from what the pages and the API say. Dropping the fraction
+// instead showed 120 s for a ride of 120.89 s, which pays a third minute.
+func SecondsBegun(d time.Duration) int64 {
+	d = max(d, 0).Truncate(time.Microsecond)
+	return int64((d + time.Second - 1) / time.Second)
 }
 
 // RequiredCredit is what a rider must hold to unlock a bike on this plan: the

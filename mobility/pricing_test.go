@@ -85,3 +85,57 @@ func TestPlanValidate(t *testing.T) {
 		t.Error("a vehicle type name with a line separator accepted")
 	}
 }
+
+// The fare counts the minutes begun of a ride's exact length, to the
+// microsecond the stores keep, where it dropped the fraction of a second
+// first: a ride of 120.89 s, in its third minute, paid two. The length
+// shown (SecondsBegun) counts a second begun as whole, so the minutes the
+// fare charges are the shown seconds over 60, rounded up.
+func TestFareCountsMinutesBegunOfTheExactLength(t *testing.T) {
+	t.Parallel()
+	// As published: 1,00 € to unlock, 0,10 € a minute (start 0, interval 1).
+	plan := PricingPlan{ID: "base", NameIT: "Base", UnlockCents: 100, PerMin: []Segment{{StartMin: 0, RateCents: 10, IntervalMin: 1}}}
+	for _, tc := range []struct {
+		name    string
+		d       time.Duration
+		fare    int64
+		seconds int64
+	}{
+		{"exactly 120 s: two minutes", 120 * time.Second, 120, 120},
+		{"120.000001 s begins the third minute", 120*time.Second + time.Microsecond, 130, 121},
+		{"119.999999 s: two minutes", 120*time.Second - time.Microsecond, 120, 120},
+		{"121.129488 s (09:31:55.236817 to 09:33:56.366305)", 121*time.Second + 129488*time.Microsecond, 130, 122},
+		{"120.892693 s (09:34:57.809652 to 09:36:58.702345)", 120*time.Second + 892693*time.Microsecond, 130, 121},
+		{"one microsecond", time.Microsecond, 110, 1},
+		{"zero", 0, 100, 0},
+		{"less than a microsecond is as the stores keep it", 120*time.Second + 999*time.Nanosecond, 120, 120},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := plan.Fare(tc.d); got != tc.fare {
+				t.Errorf("Fare(%s) = %d, want %d", tc.d, got, tc.fare)
+			}
+			s := SecondsBegun(tc.d)
+			if s != tc.seconds {
+				t.Errorf("SecondsBegun(%s) = %d, want %d", tc.d, s, tc.seconds)
+			}
+			// What a rider checks: unlock plus the minutes begun of the
+			// seconds shown, for this plan and the standard one with its
+			// segments.
+			if want := 100 + 10*((s+59)/60); plan.Fare(tc.d) != want {
+				t.Errorf("fare %d for %d s shown, which say %d", plan.Fare(tc.d), s, want)
+			}
+		})
+	}
+	std := PricingPlan{ID: "std", NameIT: "Standard", UnlockCents: 100, PerMin: []Segment{
+		{StartMin: 0, RateCents: 10, IntervalMin: 1, EndMin: 30},
+		{StartMin: 30, RateCents: 200, IntervalMin: 30},
+	}}
+	for _, d := range []time.Duration{30 * time.Minute, 30*time.Minute + time.Microsecond, 60*time.Minute + time.Microsecond, 59*time.Minute + 999999*time.Microsecond} {
+		if got, shown := std.Fare(d), std.Fare(time.Duration(SecondsBegun(d))*time.Second); got != shown {
+			t.Errorf("Fare(%s) = %d, but the %d s shown give %d", d, got, SecondsBegun(d), shown)
+		}
+	}
+	if got := std.Fare(30*time.Minute + time.Microsecond); got != 600 {
+		t.Errorf("30 min and a microsecond = %d, want 600 (the second segment begun)", got)
+	}
+}

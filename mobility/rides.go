@@ -449,6 +449,9 @@ func (s *Service) ride(ctx context.Context, id string) (Ride, error) {
 }
 
 // RideView is a ride as a rider sees it, with what it costs so far.
+// DurationSeconds is its length so far (ended: in all) in seconds, a second
+// begun counted whole (SecondsBegun), so that the minutes the fare charges
+// are DurationSeconds/60 rounded up.
 type RideView struct {
 	Ride
 	DurationSeconds int64 `json:"duration_seconds"`
@@ -456,7 +459,7 @@ type RideView struct {
 }
 
 func (s *Service) view(r Ride, now time.Time) RideView {
-	v := RideView{Ride: r, DurationSeconds: int64(r.Duration(now) / time.Second)}
+	v := RideView{Ride: r, DurationSeconds: SecondsBegun(r.Duration(now))}
 	switch r.Status {
 	case RideActive:
 		v.CostCents = r.Plan.Fare(r.Duration(now))

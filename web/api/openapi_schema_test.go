@@ -265,6 +265,8 @@ var openAPIFieldNotes = map[string]*obj{
 	"PricingPlanInput.per_min_pricing":   newObj("description", "Left out or null: no per-minute segment (the plan charges its unlock fee alone), on PUT too."),
 	"VehicleTypeInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
 	"PricingPlanInput.id":                newObj("description", "Required on POST; on PUT taken from the URL when absent."),
+	"RideView.duration_seconds":          newObj("minimum", 0, "description", "The ride's length (so far, while it is open), in whole seconds, a second begun counting as whole. The fare charges every minute begun of the exact length (started_at to ended_at, to the microsecond), which are duration_seconds divided by 60, rounded up; a ride ended before the hub counted so keeps the fare it was charged, on its seconds with the fraction dropped."),
+	"RideView.cost_cents":                newObj("description", "What the ride costs by its plan so far, while it is open; once ended, the fare charged (fare_cents)."),
 	"DockState.battery":                  newObj("minimum", 0, "maximum", 100),
 	"BikeAtDock.battery":                 newObj("minimum", 0, "maximum", 100),
 	"Comment.flags":                      newObj("description", "On the moderators' queue (flaggedComments) only: each flag's reason as the citizen typed it (\"\" when they gave none) and when it was made, oldest first. Who flagged is not given."),
