@@ -20,7 +20,8 @@ import (
 // own reason, where a 20-digit number was 400 wrong_type. Each amount a
 // body carries is tried: a purchase at the till, a top-up, a campaign's
 // budget, face value and minimum spend, a performance's price and a bike
-// pricing plan's fees.
+// pricing plan's fees. Written with an exponent (1e30), as JSON allows, a
+// number is answered as its digits are, where it was 400 wrong_type.
 func TestAPIAmountBeyondCentsOutOfRange(t *testing.T) {
 	t.Parallel()
 	const huge = "99999999999999999999" // beyond int64
@@ -68,7 +69,9 @@ func TestAPIAmountBeyondCentsOutOfRange(t *testing.T) {
 						return `{"id":"notte","name_it":"Notte","unlock_cents":0,"per_min_pricing":[{"start":0,"rate_cents":` + a + `,"interval":1}]}`
 					}, over(mobility.MaxFare), "-1"},
 			} {
-				for _, pair := range [][2]string{{huge, tc.beyond}, {"-" + huge, tc.tooNegative}} {
+				// Written with an exponent, as JSON allows, the same
+				// numbers are answered alike.
+				for _, pair := range [][2]string{{huge, tc.beyond}, {"-" + huge, tc.tooNegative}, {"1e30", tc.beyond}, {"-1E+30", tc.tooNegative}} {
 					send := func(amount string) (int, string, string) {
 						keys++
 						rec := vreq(t, env, "POST", tc.path, tc.auth, tc.body(amount), "Idempotency-Key: amount-range-"+strconv.Itoa(keys))

@@ -60,9 +60,10 @@ const MaxJSONBody = 64 << 10
 // wrong types, trailing data, invalid text (NUL, bytes that are not UTF-8)
 // and bodies over MaxJSONBody (413), with a message that says which. A key
 // must be a field's JSON name exactly, case included, and no object may
-// hold a key twice (see keysError). A whole number too large for its field
-// is no wrong type: it is read as the field's bound, for the operation to
-// refuse as out of range (see clampIntegers).
+// hold a key twice (see keysError). A whole number is one however it is
+// written (1e3, 1000.0), and one too large for its field is no wrong type:
+// it is read as the field's bound, for the operation to refuse as out of
+// range (see clampIntegers).
 func DecodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
 	if err := jsonContentType(r); err != nil {
 		return err
@@ -128,8 +129,9 @@ func judgeJSON(body []byte, dst any) error {
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst)
 	if integerOverflow(err) {
-		// A whole number too large for its field is read as the field's
-		// bound, for the operation to refuse as out of range
+		// A whole number written with an exponent or a fraction of zeros
+		// is read as its digits, and one too large for its field as the
+		// field's bound, for the operation to refuse as out of range
 		// (json_range.go); the body is decoded again, from a zero dst. A
 		// key keysError refuses is refused first.
 		clamped, kerr := clampIntegers(body, reflect.TypeOf(dst))

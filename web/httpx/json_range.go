@@ -21,14 +21,20 @@ import (
 // refuses every amount out of range; the pages do the same with an amount
 // typed too large to hold in cents. The bound is a value a client could
 // have written itself, so no field takes anything it did not take already.
-// Only a whole number written as one (digits, with a minus sign or not) is
-// read so: 1.5 and 1e3 stay a wrong type for a whole-number field, as
-// encoding/json has them.
+//
+// A whole number is one however JSON writes it: 1e3, 1E+3, 1000.0 and
+// 10000e-1 are all 1000, which JSON Schema (the OpenAPI document's
+// "integer") counts as an integer and many clients emit, while
+// encoding/json refused them as a wrong type ("must be a whole number",
+// which they are). Such a number is read as its digits, or as its field's
+// bound when it is beyond the field's range (1e30, "dock":1e10 into a
+// field of 32 bits). Only a number with a fraction (1.5, 1e-3) stays a
+// wrong type for a whole-number field.
 
-// integerOverflow reports whether err is encoding/json's refusal of a whole
-// number for a signed integer field, which only its size can be; a number
-// written with a fraction or an exponent may be the cause too, and
-// clampIntegers tells them apart.
+// integerOverflow reports whether err is encoding/json's refusal of a
+// number for a signed integer field: its size, or its being written with a
+// fraction part or an exponent, whole or not; clampIntegers tells them
+// apart.
 func integerOverflow(err error) bool {
 	var typ *json.UnmarshalTypeError
 	if !errors.As(err, &typ) || !strings.HasPrefix(typ.Value, "number ") {
@@ -45,9 +51,10 @@ func isSignedInt(t reflect.Type) bool {
 	return false
 }
 
-// clampIntegers is body with every whole number that a signed integer field
-// of t (the type it is decoded into) cannot hold written as that field's
-// bound; nil when there is none. body is valid JSON, already decoded once.
+// clampIntegers is body with every whole number that encoding/json does not
+// read into its signed integer field of t (the type body is decoded into)
+// written as digits: its own, or the field's bound when it is beyond the
+// field's range; nil when there is none. body is valid JSON, already decoded once.
 // The numbers are found by the walk that checks the keys (keyWalk), so a
 // key keysError refuses is refused here, where no field says a number's
 // range.
@@ -74,18 +81,80 @@ type rangeEdit struct {
 }
 
 // noteRange notes lit, just read for a field of type t (nil: no field),
-// when t is a signed integer type and lit a whole number beyond its range.
-// The decoder's offset is the end of the literal, which json.Number holds
-// as it was written.
+// when t is a signed integer type and lit a whole number that encoding/json
+// does not read into it: one beyond its range, or one written with a
+// fraction part of zeros or an exponent. The decoder's offset is the end of
+// the literal, which json.Number holds as it was written.
 func (w keyWalk) noteRange(lit string, t reflect.Type) {
-	if t == nil || !isSignedInt(t) || strings.ContainsAny(lit, ".eE") {
+	if t == nil || !isSignedInt(t) {
 		return
 	}
-	n, err := strconv.ParseInt(lit, 10, t.Bits())
-	if !errors.Is(err, strconv.ErrRange) {
-		return
+	plain := !strings.ContainsAny(lit, ".eE")
+	var n int64
+	if plain {
+		var err error
+		n, err = strconv.ParseInt(lit, 10, t.Bits())
+		if !errors.Is(err, strconv.ErrRange) {
+			return // encoding/json reads it as it is
+		}
+		// ParseInt answers a number out of range with the bound on its side.
+	} else {
+		var whole bool
+		if n, whole = wholeNumber(lit, t.Bits()); !whole {
+			return // a fraction: a wrong type, as encoding/json has it
+		}
 	}
-	// ParseInt answers a number out of range with the bound on its side.
 	end := int(w.dec.InputOffset())
 	*w.edits = append(*w.edits, rangeEdit{start: end - len(lit), end: end, bound: strconv.FormatInt(n, 10)})
+}
+
+// maxExponent bounds the exponents wholeNumber works out in full: a body
+// holds at most MaxJSONBody digits, so beyond it a number's exponent alone
+// decides whether it is whole and in range.
+const maxExponent = 1 << 20
+
+// wholeNumber reads lit, a valid JSON number written with a fraction part
+// or an exponent, as a signed integer of bits bits: its value, or the bound
+// on its side when it is beyond them; false when it is not a whole number.
+func wholeNumber(lit string, bits int) (int64, bool) {
+	neg := strings.HasPrefix(lit, "-")
+	lit = strings.TrimPrefix(lit, "-")
+	mant, expText, _ := strings.Cut(strings.ToLower(lit), "e")
+	intPart, frac, _ := strings.Cut(mant, ".")
+	digits := strings.TrimRight(intPart+frac, "0")
+	// The value is 0.d1d2... × 10^point, once the leading zeros are gone.
+	point := len(intPart)
+	for digits != "" && digits[0] == '0' {
+		digits, point = digits[1:], point-1
+	}
+	if digits == "" {
+		return 0, true // zero, whatever its exponent
+	}
+	if expText != "" {
+		exp, err := strconv.ParseInt(expText, 10, 64)
+		switch {
+		case err != nil && strings.HasPrefix(expText, "-"), exp < -maxExponent:
+			return 0, false // a fraction far below one
+		case err != nil, exp > maxExponent:
+			point = maxExponent // far beyond any field's range
+		default:
+			point += int(exp)
+		}
+	}
+	if len(digits) > point {
+		return 0, false // digits after the point
+	}
+	if point > 19 {
+		// More digits than an int64 holds: beyond its range.
+		digits, point = "99999999999999999999", 20
+	}
+	text := digits + strings.Repeat("0", point-len(digits))
+	if neg {
+		text = "-" + text
+	}
+	n, err := strconv.ParseInt(text, 10, bits)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return n, true // ParseInt gives the bound on its side when out of range
 }

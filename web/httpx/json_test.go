@@ -160,8 +160,9 @@ func TestDecodeJSONTypeMessages(t *testing.T) {
 // negative) for its field is read as the field's bound, wherever the field
 // is (embedded, behind a pointer, in an array's object, a map's value), so
 // that the operation refuses it as out of its range with its own reason;
-// encoding/json refused it as a wrong type. Written with a fraction or an
-// exponent it is still a wrong type, as 1.5 and 1e3 are.
+// encoding/json refused it as a wrong type. Written with an exponent it is
+// just as whole (1e30), and read so too; with a fraction (1.5) it is a
+// wrong type.
 func TestDecodeJSONWholeNumberBeyondItsField(t *testing.T) {
 	const huge = "99999999999999999999"
 	var dst jsonBody
@@ -187,7 +188,7 @@ func TestDecodeJSONWholeNumberBeyondItsField(t *testing.T) {
 		t.Errorf("an int32 field given 2^31: %d, %v", small.N, err)
 	}
 	for _, tc := range []struct{ body, reason string }{
-		{`{"amount_cents":1e30}`, "wrong_type"},
+		{`{"amount_cents":1e-30}`, "wrong_type"},
 		{`{"amount_cents":` + huge + `.5}`, "wrong_type"},
 		{`{"amount_cents":` + huge + `,"note":1}`, "wrong_type"},
 		{`{"amount_cents":` + huge + `,"AMOUNT_CENTS":1}`, "unknown_field"},
@@ -197,6 +198,56 @@ func TestDecodeJSONWholeNumberBeyondItsField(t *testing.T) {
 		var dst jsonBody
 		if err := decodeBody(tc.body, &dst); apperr.ReasonOf(err) != tc.reason {
 			t.Errorf("%s: %v, want %s", tc.body, err, tc.reason)
+		}
+	}
+}
+
+// TestDecodeJSONWholeNumberWithAnExponent: a whole number is one however
+// JSON writes it (JSON Schema's "integer", which the OpenAPI document uses,
+// counts 1e3 and 1000.0 as integers, and many clients write them so), in
+// every whole-number field wherever it is; beyond the field's range it is
+// read as its bound, as the digits are. encoding/json refused each with
+// "must be a whole number", which they are. A number with a fraction stays
+// a wrong type, with the words that say so.
+func TestDecodeJSONWholeNumberWithAnExponent(t *testing.T) {
+	for _, tc := range []struct {
+		lit  string
+		want int64
+	}{
+		{"1e3", 1000}, {"1E3", 1000}, {"1e+3", 1000}, {"1000.0", 1000}, {"10000e-1", 1000}, {"1.5e1", 15},
+		{"0.001e3", 1}, {"-2e0", -2}, {"-0.0", 0}, {"0e99999999999999999999", 0}, {"0.0e-5", 0},
+		{"9.223372036854775807e18", math.MaxInt64}, {"-9.223372036854775808e18", math.MinInt64},
+		{"9.223372036854775808e18", math.MaxInt64}, {"1e19", math.MaxInt64}, {"1e30", math.MaxInt64}, {"-1e30", math.MinInt64},
+		{"1e400", math.MaxInt64}, {"1e99999999999999999999", math.MaxInt64}, {"-1e99999999999999999999", math.MinInt64},
+		{"1234567890123456789012345678900000000000e-10", math.MaxInt64},
+	} {
+		var dst jsonBody
+		body := `{"amount_cents":` + tc.lit + `,"rows":[{"from":` + tc.lit + `}],"prices_cents":{"A":` + tc.lit + `},"limit":` + tc.lit + `,"inner":{"from":` + tc.lit + `}}`
+		if err := decodeBody(body, &dst); err != nil {
+			t.Errorf("%s: %v", tc.lit, err)
+			continue
+		}
+		limit := int64(-1)
+		if dst.Limit != nil {
+			limit = int64(*dst.Limit)
+		}
+		if dst.AmountCents != tc.want || len(dst.Rows) != 1 || int64(dst.Rows[0].From) != tc.want || dst.Prices["A"] != tc.want ||
+			limit != tc.want || dst.Inner == nil || int64(dst.Inner.From) != tc.want {
+			t.Errorf("%s: read %d, rows %+v, prices %v, limit %d, inner %+v; want %d", tc.lit, dst.AmountCents, dst.Rows, dst.Prices, limit, dst.Inner, tc.want)
+		}
+	}
+	var small struct {
+		Dock  int32   `json:"dock"`
+		Price float64 `json:"price"`
+	}
+	if err := decodeBody(`{"dock":1e10,"price":1.5e-1}`, &small); err != nil || small.Dock != math.MaxInt32 || small.Price != 0.15 {
+		t.Errorf("an int32 field given 1e10 and a float one 1.5e-1: %d, %v, %v", small.Dock, small.Price, err)
+	}
+	for _, lit := range []string{"1.5", "1e-3", "1.25e1", "-0.5", "1e-99999999999999999999", "123456789012345678901.5"} {
+		var dst jsonBody
+		err := decodeBody(`{"amount_cents":`+lit+`}`, &dst)
+		if apperr.ReasonOf(err) != "wrong_type" || apperr.MessageOf(err) != `The field "amount_cents" must be a whole number.` {
+			t.Errorf("%s: %v, want wrong_type", lit, err)
 		}
 	}
 }
