@@ -273,7 +273,11 @@ func checkReport(r FaultReport) error {
 			return apperr.R(apperr.Invalid, "report_bike", "Type the bike's code, printed on its frame.")
 		}
 	case TargetDock:
-		if r.Dock < 1 || r.Dock > MaxCapacity {
+		// Only a report without a number is asked for one: any other
+		// number outside the station's docks, however far (a 20-digit one
+		// is read as the largest int), is told the station's range once
+		// the station is read (reportFault), as 99 is.
+		if r.Dock == 0 {
 			return apperr.R(apperr.Invalid, "report_dock", "Give the dock's number.")
 		}
 	default:

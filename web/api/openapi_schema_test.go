@@ -277,7 +277,7 @@ var openAPIFieldNotes = map[string]*obj{
 	"FaultReportRequest.target":  newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
 	"FaultReportRequest.bike_id": newObj("description", "With target bike: the code printed on the bike's frame."),
 	"FaultReportRequest.dock": newObj("minimum", 0, "maximum", mobility.MaxCapacity,
-		"description", "With target dock: the dock's number, 1 to the station's docks (0 or absent is 400 report_dock, as is a dock the station does not have). With target bike it is not read: leave it out (0 is the same)."),
+		"description", "With target dock: the dock's number, 1 to the station's docks (0 or absent is 400 report_dock asking for it; any other number the station does not have, however large or negative, 400 report_dock naming the station's docks). With target bike it is not read: leave it out (0 is the same)."),
 	"FaultReportRequest.description": newObj("maxLength", mobility.MaxReportText),
 	"MyFaultReport.target":           newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
 }
