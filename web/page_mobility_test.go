@@ -80,9 +80,16 @@ func TestBikePagesRoles(t *testing.T) {
 	b := newBikePagesEnv(t)
 	st := b.m.Stations[0].ID
 	anon := webtest.NewPageClient(t, b.srv.URL)
-	for _, p := range []string{"/bikes", "/bikes/stations/" + st, "/bikes/rides", "/operator/bikes", "/operator/bikes/stations/" + st} {
+	for _, p := range []string{"/bikes/rides", "/operator/bikes", "/operator/bikes/stations/" + st} {
 		if res, _ := anon.Get(p); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
 			t.Errorf("anonymous GET %s: %d %s", p, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	// The stations and their bikes are everyone's, as GBFS and the station
+	// API are (TestBikePagesOpenToVisitors); unlocking asks for a sign-in.
+	for _, p := range []string{"/bikes", "/bikes/stations/" + st} {
+		if res, body := anon.Get(p); res.StatusCode != http.StatusOK || !strings.Contains(body, `data-testid="sign-in-to-unlock"`) {
+			t.Errorf("anonymous GET %s: %d", p, res.StatusCode)
 		}
 	}
 
@@ -107,10 +114,17 @@ func TestBikePagesRoles(t *testing.T) {
 	}
 
 	operator, _ := b.signIn(t, identity.RoleOperator)
-	for _, p := range []string{"/bikes", "/bikes/stations/" + st, "/bikes/rides"} {
-		if res, _ := operator.Get(p); res.StatusCode != http.StatusForbidden {
-			t.Errorf("operator GET %s: %d, want 403", p, res.StatusCode)
+	if res, _ := operator.Get("/bikes/rides"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("operator GET /bikes/rides: %d, want 403", res.StatusCode)
+	}
+	// An operator sees the stations as anyone does, without unlocking.
+	for _, p := range []string{"/bikes", "/bikes/stations/" + st} {
+		if res, body := operator.Get(p); res.StatusCode != http.StatusOK || strings.Contains(body, `action="/bikes/unlock"`) || strings.Contains(body, `data-testid="sign-in-to-unlock"`) {
+			t.Errorf("operator GET %s: %d", p, res.StatusCode)
 		}
+	}
+	if _, body := operator.Get("/bikes/stations/" + st); !strings.Contains(body, `data-testid="riders-only"`) {
+		t.Errorf("operator's station page does not say who unlocks:\n%s", body)
 	}
 	// The operator's dashboard has the bikes card.
 	if res, body := operator.Get("/operator"); res.StatusCode != 200 || !strings.Contains(body, `href="/operator/bikes"`) || !strings.Contains(body, "Stazioni bici") {

@@ -36,10 +36,13 @@ func (s *site) refused(w http.ResponseWriter, r *http.Request, err error) bool {
 	return false
 }
 
-// currentRide is the rider's running ride, nil when there is none. The
-// service refuses callers who do not ride, so the rider's pages ask it
-// first.
+// currentRide is the rider's running ride, nil when there is none, and for
+// a caller who does not ride (a visitor, an operator), whom the service
+// would refuse and who sees the stations all the same.
 func (s *bikePages) currentRide(ctx context.Context, c identity.Caller) (*mobility.RideView, error) {
+	if mobility.MayRide(c) != nil {
+		return nil, nil
+	}
 	ride, err := s.mobility.CurrentRide(ctx, c)
 	switch {
 	case err == nil:
@@ -63,7 +66,8 @@ type bikeStationsPage struct {
 
 // handleBikeStations lists the stations; with ?lat=&lon= (sent by the
 // page's script once the phone shares its position) nearest first, else by
-// name, which is also what a browser without scripts sees.
+// name, which is also what a browser without scripts sees. Anyone sees it:
+// a visitor is offered the sign-in that unlocking needs.
 func (s *bikePages) handleBikeStations(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	ctx := r.Context()
 	ride, err := s.currentRide(ctx, c)
@@ -176,7 +180,9 @@ type bikeStationPage struct {
 	Report    faultForm
 	Reported  bool
 	Already   string
-	// Rider says the caller rides (and so may favourite and report).
+	// Rider says the caller rides (and so may unlock, favourite and
+	// report); a visitor sees the bikes without their codes and is asked
+	// to sign in to unlock one.
 	Rider bool
 }
 
@@ -192,8 +198,9 @@ type bikeOffer struct {
 	BatteryText string
 }
 
-// handleBikeStation shows a station's bikes, each with its price and an
-// unlock button.
+// handleBikeStation shows a station's bikes, each with its price and, for
+// a rider, an unlock button; anyone sees it, a visitor without the bikes'
+// codes (mobility.StationDetailFor) and asked to sign in to unlock.
 func (s *bikePages) handleBikeStation(w http.ResponseWriter, r *http.Request, c identity.Caller) {
 	page, err := s.bikeStationPage(r.Context(), r, c, r.PathValue("id"))
 	if err != nil {
@@ -209,7 +216,7 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 	if err != nil {
 		return bikeStationPage{}, err
 	}
-	st, err := s.mobility.StationDetail(ctx, id)
+	st, err := s.mobility.StationDetailFor(ctx, c, id)
 	if err != nil {
 		return bikeStationPage{}, err
 	}
@@ -220,7 +227,7 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 		return page, err
 	}
 	page.Favourite, page.Rider = favs[st.ID], mobility.MayRide(c) == nil
-	if s.wallet != nil {
+	if s.wallet != nil && page.Rider {
 		acct, err := s.wallet.AccountFor(ctx, c, wallet.CitizenAccount(c.AccountID))
 		if err != nil && !apperr.Has(err, apperr.NotFound) {
 			return page, err
@@ -248,9 +255,9 @@ func (s *bikePages) bikeStationPage(ctx context.Context, r *http.Request, c iden
 			}
 		}
 		offer.NeedCents = plan.RequiredCredit()
-		offer.Affordable = page.BalanceCents >= offer.NeedCents
+		offer.Affordable = page.Rider && page.BalanceCents >= offer.NeedCents
 		page.AnyAffordable = page.AnyAffordable || offer.Affordable
-		if !offer.Affordable && (!page.ShortOfCredit || offer.NeedCents < page.NeedCents) {
+		if page.Rider && !offer.Affordable && (!page.ShortOfCredit || offer.NeedCents < page.NeedCents) {
 			page.ShortOfCredit, page.NeedCents = true, offer.NeedCents
 		}
 		if b.RangeMeters > 0 {

@@ -379,6 +379,19 @@ func (s *site) signedIn(h pageHandler, roles ...identity.Role) http.HandlerFunc 
 	}
 }
 
+// anyone is a page open to every visitor, signed in or not: h gets the
+// signed-in caller, or the zero Caller for a visitor, and the service it
+// asks decides what each may see and do.
+func (s *site) anyone(h pageHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c, ok := s.pageCaller(r)
+		if ok {
+			r = r.WithContext(identity.WithCaller(r.Context(), c))
+		}
+		h(w, r, c)
+	}
+}
+
 func hasAnyRole(c identity.Caller, roles []identity.Role) bool {
 	for _, role := range roles {
 		if c.Has(role) {

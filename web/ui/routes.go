@@ -91,8 +91,11 @@ func (u *UI) Register(mux *http.ServeMux) {
 	// Bikes: the rider's and the operator's pages. The mobility service
 	// decides who may; the wrappers only send visitors to log in.
 	if b := u.bikes; b != nil {
-		mux.Handle("GET /bikes", b.mapped(s.signedIn(b.handleBikeStations)))
-		mux.Handle("GET /bikes/stations/{id}", page(b.handleBikeStation))
+		// The stations, their bikes and prices are everyone's, as the
+		// open GBFS feeds and the station API are; unlocking, a ride and
+		// its history ask for a sign-in.
+		mux.Handle("GET /bikes", b.mapped(s.anyone(b.handleBikeStations)))
+		mux.Handle("GET /bikes/stations/{id}", httpx.Secured(s.anyone(b.handleBikeStation)))
 		mux.Handle("POST /bikes/unlock", action(b.handleBikeUnlock))
 		mux.Handle("GET /bikes/rides", page(b.handleBikeRides))
 		mux.Handle("GET /bikes/rides/{id}", page(b.handleBikeRide))

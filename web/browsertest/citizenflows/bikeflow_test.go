@@ -1,7 +1,8 @@
 // TestRiderUnlocksRidesAndDocksThroughThePages drives the rider's and the operator's bike pages in a
 // real headless Chromium on a real hub: SQLite, identity, wallet, the
 // mobility service on the embedded MQTT broker, and simulated stations that
-// answer unlocks and dock bikes. A rider signs in, finds the stations (in
+// answer unlocks and dock bikes. A visitor sees the stations and a
+// station's bikes, asked to sign in to unlock. A rider signs in, finds the stations (in
 // Italian, nearest first once the phone shares its position), unlocks a
 // bike, watches the running ride, and after the simulator docks the bike
 // sees the final fare, charged to the wallet to the cent. Another rider
@@ -80,6 +81,23 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	// bike: a link ending in the bike's code.
 	qrBike := first.Bikes[1]
 	f := newFlow(t, ts.URL, pagetest.WriteCameraFile(t, "https://bici.comune.example/b/"+qrBike.ID))
+
+	// A visitor sees the stations and a station's bikes, and is asked to
+	// sign in to unlock one.
+	if st := f.Open("/bikes"); st != 200 {
+		t.Fatalf("stations page for a visitor: %d", st)
+	}
+	if a := f.Text(`[data-testid=sign-in-to-unlock] a`); a != "Accedi per sbloccare una bici" {
+		t.Errorf("visitor's sign-in link = %q", a)
+	}
+	f.Check("bikes-stations-visitor-it")
+	if st := f.Open("/bikes/stations/" + first.ID); st != 200 {
+		t.Fatalf("station page for a visitor: %d", st)
+	}
+	if a := f.Text(`[data-testid=sign-in-to-unlock] a`); a != "Accedi per sbloccare una bici" {
+		t.Errorf("visitor's sign-in link on the station = %q", a)
+	}
+	f.Check("bikes-station-visitor-it")
 
 	// The rider signs in and finds the stations in Italian, by name.
 	f.Login("anna@example.org")
