@@ -119,7 +119,7 @@ func (s *Service) ReportFault(ctx context.Context, c identity.Caller, r FaultRep
 		return Incident{}, false, err
 	}
 	r.Description = strings.TrimSpace(r.Description)
-	r.BikeID = strings.ToLower(strings.TrimSpace(r.BikeID))
+	r.BikeID = BikeCode(r.BikeID)
 	if err := checkReport(r); err != nil {
 		return Incident{}, false, err
 	}

@@ -26,6 +26,13 @@ type UnlockRequest struct {
 	BikeID    string `json:"bike_id,omitempty"`
 }
 
+// BikeCode is a bike's code as a rider types it from the frame, or an app
+// reads it from the QR code, made the bike's id: ids are lower case, while
+// the code under the QR is printed and read in capitals (BN-001-B01), and a
+// typed one often comes with a space around it. Unlock and ReportFault read
+// it so, on the pages and through the API alike.
+func BikeCode(typed string) string { return strings.ToLower(strings.TrimSpace(typed)) }
+
 // Validate checks the request's shape.
 func (r UnlockRequest) Validate() error {
 	if err := checkID("station", r.StationID); err != nil {
@@ -69,12 +76,14 @@ func (r UnlockRequest) startedBy(ride Ride) bool {
 // Ride.Replayed set, a failure too (the ride then comes with the error);
 // with another station, dock or bike it is Conflict
 // (idempotency_key_reused), and another rider's is Conflict
-// (request_id_reused).
+// (request_id_reused). A bike's code is read in any case, the spaces
+// around it dropped (BikeCode), as a fault report's is.
 func (s *Service) Unlock(ctx context.Context, c identity.Caller, req UnlockRequest) (Ride, error) {
 	riderID, err := riderOf(c)
 	if err != nil {
 		return Ride{}, err
 	}
+	req.BikeID = BikeCode(req.BikeID)
 	if err := req.Validate(); err != nil {
 		return Ride{}, err
 	}

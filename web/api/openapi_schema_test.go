@@ -275,7 +275,8 @@ var openAPIFieldNotes = map[string]*obj{
 	"UnlockRequest.request_id": newObj("description", "The unlock's request id (or the Idempotency-Key header): 1 to 100 letters, digits, - or _, unique among all riders. An empty string counts as none: the unlock is then not keyed, and a retry of it is a new unlock.").
 		set("maxLength", 100).set("pattern", "^[A-Za-z0-9_-]*$"),
 	"FaultReportRequest.target":  newObj("enum", []string{mobility.TargetBike, mobility.TargetDock}),
-	"FaultReportRequest.bike_id": newObj("description", "With target bike: the code printed on the bike's frame."),
+	"FaultReportRequest.bike_id": newObj("description", "With target bike: the code printed on the bike's frame, in any case, the spaces around it dropped (BN-001-B01 is the bike bn-001-b01)."),
+	"UnlockRequest.bike_id":      newObj("description", "The bike's code, printed on its frame and under its QR code: read in any case, the spaces around it dropped, as the unlock page reads it (BN-001-B01 is the bike bn-001-b01); the ride names the bike by its id, in lower case."),
 	"FaultReportRequest.dock": newObj("minimum", 0, "maximum", mobility.MaxCapacity,
 		"description", "With target dock: the dock's number, 1 to the station's docks (0 or absent is 400 report_dock asking for it; any other number the station does not have, however large or negative, 400 report_dock naming the station's docks). With target bike it is not read: leave it out (0 is the same)."),
 	"FaultReportRequest.description": newObj("maxLength", mobility.MaxReportText),

@@ -280,7 +280,7 @@ func (s *bikePages) handleBikeUnlock(w http.ResponseWriter, r *http.Request, c i
 	stationID := r.PostFormValue("station_id")
 	// A dock button names the dock (and the bike it showed); the code form
 	// names only the bike, as printed under the QR code on its frame.
-	bikeID := strings.ToLower(strings.TrimSpace(r.PostFormValue("bike_id")))
+	bikeID := mobility.BikeCode(r.PostFormValue("bike_id"))
 	dock, err := strconv.Atoi(r.PostFormValue("dock"))
 	if r.PostFormValue("dock") == "" && bikeID != "" {
 		dock, err = 0, nil
