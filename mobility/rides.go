@@ -27,10 +27,10 @@ type UnlockRequest struct {
 }
 
 // BikeCode is a bike's code as a rider types it from the frame, or an app
-// reads it from the QR code, made the bike's id: ids are lower case, while
-// the code under the QR is printed and read in capitals (BN-001-B01), and a
-// typed one often comes with a space around it. Unlock and ReportFault read
-// it so, on the pages and through the API alike.
+// passes it on, made the bike's id: ids are lower case, while a typed code
+// often comes in capitals (BN-001-B01, a phone's keyboard, caps lock) and
+// with a space around it. Unlock and ReportFault read it so, on the pages
+// and through the API alike.
 func BikeCode(typed string) string { return strings.ToLower(strings.TrimSpace(typed)) }
 
 // Validate checks the request's shape.
