@@ -210,7 +210,7 @@ func TestBikeUnlockRideDockPages(t *testing.T) {
 	ridePath := strings.TrimPrefix(l1, "303 See Other ")
 
 	_, body = rider.Get(ridePath)
-	if !strings.Contains(body, "Corsa in corso") || !strings.Contains(body, `data-testid="ride-cost"`) || !strings.Contains(body, `data-refresh=`) {
+	if !strings.Contains(body, "Corsa aperta") || !strings.Contains(body, `data-testid="ride-cost"`) || !strings.Contains(body, `data-refresh=`) {
 		t.Fatalf("running ride page:\n%s", body)
 	}
 	// The ride is on the stations page too, and a second unlock is refused.

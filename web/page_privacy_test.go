@@ -29,7 +29,7 @@ func TestPrivacyPageWaitsForTheRide(t *testing.T) {
 			pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
 			form := url.Values{"confirm_email": {anna.Email}, "credit": {"cards"}, "csrf_token": {pc.CSRF("/privacy")}}
 			res, body := pc.Post("/privacy/delete", form)
-			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Hai una corsa in bici in corso") {
+			if res.StatusCode != http.StatusConflict || !strings.Contains(body, "Hai una corsa in bici ancora aperta") {
 				t.Fatalf("erase during a ride: %d\n%s", res.StatusCode, body)
 			}
 			if a, err := env.Deps.Wallet.Account(t.Context(), wallet.CitizenAccount(anna.ID)); err != nil || a.Balance != 1500 {

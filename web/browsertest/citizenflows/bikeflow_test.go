@@ -173,7 +173,7 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	if p := f.Path(); !strings.HasPrefix(p, "/bikes/rides/ride_") {
 		t.Fatalf("after unlocking at %s: %s", p, f.Text("main"))
 	}
-	if s := f.Text(`[data-testid=ride-state]`); s != "Corsa in corso" {
+	if s := f.Text(`[data-testid=ride-state]`); s != "Corsa aperta" {
 		t.Fatalf("ride state = %q", s)
 	}
 	if m.Sim.Unlocks() != 1 {
@@ -250,7 +250,7 @@ func TestRiderUnlocksRidesAndDocksThroughThePages(t *testing.T) {
 	if p := f.Path(); !strings.HasPrefix(p, "/bikes/rides/ride_") {
 		t.Fatalf("after scanning at %s: %s", p, f.Text("main"))
 	}
-	if s := f.Text(`[data-testid=ride-state]`); s != "Ride running" {
+	if s := f.Text(`[data-testid=ride-state]`); s != "Ride in progress" {
 		t.Errorf("ride state after scanning = %q", s)
 	}
 	if cur, err := m.Svc.CurrentRide(ctx, mobilitytest.Citizen(rider.ID)); err != nil || cur.BikeID != qrBike.ID {
