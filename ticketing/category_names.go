@@ -109,10 +109,15 @@ func (s *Service) VenueCategories(ctx context.Context, c identity.Caller, venueI
 // duplicate_category for a code given twice, category_name_missing for a
 // name in one language only, invalid_category_name_it and
 // invalid_category_name_en for a name that is not one line of at most
-// MaxCategoryName characters.
+// MaxCategoryName characters; missing_field for no list at all (nil),
+// which a request without one must not turn into an empty list taking
+// every name back (an empty list does that).
 func (s *Service) SetCategoryNames(ctx context.Context, c identity.Caller, venueID string, names []CategoryName) ([]Category, error) {
 	if err := requireAdmin(c); err != nil {
 		return nil, err
+	}
+	if names == nil {
+		return nil, apperr.R(apperr.Invalid, "missing_field", "The field \"categories\" is required.")
 	}
 	keep := make([]CategoryName, 0, len(names))
 	seen := map[string]bool{}

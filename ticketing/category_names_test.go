@@ -121,8 +121,16 @@ func TestCategoryNamesRefused(t *testing.T) {
 				}
 			}
 		}
-		if _, err := f.svc.SetCategoryNames(f.ctx, admin, "ven_nope", nil); apperr.ReasonOf(err) != "venue_not_found" {
+		if _, err := f.svc.SetCategoryNames(f.ctx, admin, "ven_nope", []ticketing.CategoryName{}); apperr.ReasonOf(err) != "venue_not_found" {
 			t.Fatalf("unknown venue: %v", err)
+		}
+		// No list at all is refused, once the caller is known to be an
+		// administrator: anyone else hears only that they may not.
+		if _, err := f.svc.SetCategoryNames(f.ctx, admin, v.ID, nil); apperr.ReasonOf(err) != "missing_field" {
+			t.Fatalf("no list of names: %v", err)
+		}
+		if _, err := f.svc.SetCategoryNames(f.ctx, citizen(1), v.ID, nil); apperr.ReasonOf(err) != "not_admin" {
+			t.Fatalf("no list of names from a citizen: %v", err)
 		}
 		if _, err := f.svc.VenueCategories(f.ctx, admin, "ven_nope"); apperr.ReasonOf(err) != "venue_not_found" {
 			t.Fatalf("unknown venue's categories: %v", err)

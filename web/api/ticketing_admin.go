@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 
-	"cityhub/apperr"
 	"cityhub/identity"
 	"cityhub/ticketing"
 	"cityhub/web/httpx"
@@ -119,13 +118,8 @@ func (h *ticketHandler) handleAPISetVenueCategories(w http.ResponseWriter, r *ht
 		httpx.WriteError(h.log, w, r, err)
 		return
 	}
-	// The list replaces every name the venue gave: a body without one
-	// ({}, or null) is refused rather than read as an empty list, which
-	// would take them all back to the hub's words.
-	if in.Categories == nil {
-		httpx.WriteError(h.log, w, r, apperr.R(apperr.Invalid, "missing_field", "The field \"categories\" is required."))
-		return
-	}
+	// A body without the list ({}, or null) leaves it nil, which the
+	// domain refuses (missing_field) once it knows who asks.
 	cats, err := h.ticketing.SetCategoryNames(r.Context(), c, r.PathValue("id"), in.Categories)
 	if err != nil {
 		httpx.WriteError(h.log, w, r, err)
