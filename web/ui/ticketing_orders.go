@@ -40,7 +40,8 @@ type orderPage struct {
 	// sale since: only to give up.
 	OffSale bool
 	// Expired: held, but its hold ran out (it may still pay by credit if
-	// nobody took the seats; a card payment cannot start).
+	// nobody took the seats, after a top-up when the credit is short; a
+	// card payment cannot start). Its seats can be given up, as while held.
 	Expired bool
 	// CardPending: a card payment started; the webhook decides.
 	CardPending bool
@@ -153,7 +154,7 @@ func (s *theatrePages) orderPageFor(ctx context.Context, l *locale, c identity.C
 	if page.Short = o.TotalCents - page.Balance; page.Short < 0 {
 		page.Short = 0
 	}
-	if page.Payable && page.Short > 0 && s.pay != nil && s.pay.Cards != nil {
+	if (page.Payable || page.Expired) && page.Short > 0 && s.pay != nil && s.pay.Cards != nil {
 		tops, err := s.pay.Cards.MyTopUps(ctx, c, walletTopUps)
 		if err != nil {
 			return orderPage{}, err
