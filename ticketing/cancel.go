@@ -2,6 +2,7 @@ package ticketing
 
 import (
 	"context"
+	"time"
 
 	"cityhub/apperr"
 	"cityhub/identity"
@@ -47,12 +48,28 @@ func (s *Service) CancelMyOrder(ctx context.Context, c identity.Caller, orderID 
 			return apperr.R(apperr.Conflict, "self_cancel_not_allowed", "Tickets for this performance cannot be cancelled by the buyer.")
 		}
 		if !now.Before(deadline) {
-			return apperr.R(apperr.Conflict, "self_cancel_closed", "Tickets for this performance could be cancelled until %s.", cityDateTime(deadline, s.zone))
+			return selfCancelClosed(deadline, s.zone)
 		}
 		out, err = s.refundTx(ctx, tx, c, o.ID, false, "")
 		return err
 	})
 	return out, err
+}
+
+// SelfCancelClosedError is the cause of a cancellation refused because
+// the performance's deadline for buyers passed (self_cancel_closed): Until
+// is that deadline, for a page to name in its own language.
+type SelfCancelClosedError struct{ Until time.Time }
+
+func (e SelfCancelClosedError) Error() string {
+	return "self-cancellation closed at " + e.Until.Format(time.RFC3339)
+}
+
+func selfCancelClosed(deadline time.Time, zone *time.Location) error {
+	e := apperr.Wrap(SelfCancelClosedError{Until: deadline}, apperr.Conflict,
+		"Tickets for this performance could be cancelled until %s.", cityDateTime(deadline, zone))
+	e.Reason = "self_cancel_closed"
+	return e
 }
 
 // Disputed reports whether the order's card payment is under a dispute the

@@ -1,6 +1,7 @@
 package ticketing_test
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,8 +76,10 @@ func TestCancelMyOrder(t *testing.T) {
 		}
 		f.clock.Set(p.StartsAt.Add(-23 * time.Hour))
 		_, err = f.svc.CancelMyOrder(f.ctx, citizen(3), again.ID)
-		if !(apperr.ReasonOf(err) == "self_cancel_closed") || !strings.Contains(err.Error(), "until") {
-			t.Fatalf("after the deadline: %v", err)
+		var closed ticketing.SelfCancelClosedError
+		if !(apperr.ReasonOf(err) == "self_cancel_closed") || !strings.Contains(err.Error(), "until") ||
+			!errors.As(err, &closed) || !closed.Until.Equal(p.StartsAt.Add(-24*time.Hour)) {
+			t.Fatalf("after the deadline: %v (the deadline it carries: %v)", err, closed.Until)
 		}
 		f.ledgerOK()
 	})

@@ -107,3 +107,55 @@ func TestOrderPageSelfCancel(t *testing.T) {
 		t.Fatal("the order page does not say it was refunded")
 	}
 }
+
+// A cancellation refused because the deadline passed (pressed on a page
+// older than it) names the deadline, as the API's message does, in the
+// page's language and the city's zone (Rome: 14:33 of a deadline at 13:33
+// UTC), where it said only that the time had passed.
+func TestOrderPageSelfCancelClosedNamesDeadline(t *testing.T) {
+	t.Parallel()
+	_, env := newTestServer(t, "sqlite", withWallet(false), withTicketing)
+	ctx := context.Background()
+	svc := env.Deps.Ticketing
+	admin := identity.Caller{AccountID: "acc_admin", Grants: []identity.Grant{{Role: identity.RoleAdmin}}}
+	// The service's clock is the days before the performance, then the
+	// hour after the deadline, before the server serves.
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	svc.SetClock(func() time.Time { return now })
+	v := stallsVenue(t, svc)
+	hours := 24
+	p, err := svc.CreatePerformance(ctx, admin, ticketing.Performance{VenueID: v.ID, Title: "Natale in casa Cupiello",
+		StartsAt: time.Date(2026, 12, 7, 13, 33, 0, 0, time.UTC), Prices: map[string]int64{"stalls": 2500}, SelfCancelHours: &hours})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anna, _ := env.account(t, identity.RoleCitizen)
+	annaC := identity.Caller{AccountID: anna.ID, Grants: []identity.Grant{{Role: identity.RoleCitizen}}}
+	cardTopUp(t, env, anna.ID, 2500, "pi_seed_cancel_closed")
+	o, err := svc.Hold(ctx, annaC, p.ID, []string{"Platea/A/1"})
+	if err == nil {
+		o, err = svc.PayWithWallet(ctx, annaC, o.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	now = time.Date(2026, 12, 6, 14, 33, 0, 0, time.UTC)
+	srv := httptest.NewServer(env.Server)
+	defer srv.Close()
+
+	loc := "/theatre/orders/" + o.ID
+	for lang, want := range map[string]string{
+		"it": "Il termine per annullare i biglietti di questo spettacolo è passato: si potevano annullare fino al 6 dicembre 2026, 14:33.",
+		"en": "The time to cancel tickets for this performance has passed: they could be cancelled until 6 December 2026, 14:33.",
+	} {
+		pc := webtest.SignedIn(t, srv.URL, anna.Email, testPassword)
+		chooseLanguage(t, pc, lang, "/wallet")
+		res, body := pc.Post(loc+"/cancel", url.Values{"csrf_token": {pc.CSRF("/wallet")}})
+		if res.StatusCode != http.StatusConflict || !strings.Contains(body, `data-testid="order-error">`+want) {
+			t.Fatalf("cancelling after the deadline, in %s: %d, want %q:\n%s", lang, res.StatusCode, want, body)
+		}
+	}
+	if got, _ := svc.Order(ctx, admin, o.ID); got.Status != ticketing.OrderPaid {
+		t.Fatalf("a refused cancellation changed the order: %+v", got)
+	}
+}

@@ -319,6 +319,12 @@ func (s *theatrePages) orderRefused(w http.ResponseWriter, r *http.Request, c id
 		if apperr.Has(err, apperr.InsufficientFunds) {
 			return l.T("pay.order.short", l.Money(page.Balance), l.Money(page.Order.TotalCents))
 		}
+		// The deadline, as the API's message names it, in the page's
+		// language and the city's zone.
+		var closed ticketing.SelfCancelClosedError
+		if errors.As(err, &closed) {
+			return l.T("orders.cancel_closed", l.DateTime(closed.Until))
+		}
 		return l.ErrorText(err)
 	})
 }
