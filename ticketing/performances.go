@@ -108,6 +108,10 @@ func (s *Service) Seats(ctx context.Context, venueID string) ([]Seat, error) {
 	return out, err
 }
 
+// normalise tidies a performance as an administrator gave it: its title
+// trimmed, its schedule in UTC to the second (typed to the minute on the
+// pages). The times the hub chooses itself, a creation and sales opened at
+// it, keep the microsecond of every record's time.
 func normalise(p *Performance) {
 	p.Title = strings.TrimSpace(p.Title)
 	p.StartsAt = p.StartsAt.UTC().Truncate(time.Second)
@@ -127,7 +131,8 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 	if err := requireAdmin(c); err != nil {
 		return Performance{}, err
 	}
-	now := s.now().Truncate(time.Second)
+	now := s.now()
+	normalise(&p)
 	if err := startsAhead(p.StartsAt, now); err != nil {
 		return Performance{}, err
 	}
@@ -144,7 +149,6 @@ func (s *Service) CreatePerformance(ctx context.Context, c identity.Caller, p Pe
 		p.EndsAt = p.StartsAt.Add(DefaultDuration)
 	}
 	p.Status = PerformanceScheduled
-	normalise(&p)
 	if err := p.Validate(); err != nil {
 		return Performance{}, err
 	}
@@ -204,6 +208,7 @@ func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Pe
 	if err := requireAdmin(c); err != nil {
 		return Performance{}, err
 	}
+	normalise(&p)
 	var out Performance
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		// Locked: a cancellation committed while this read would otherwise
@@ -236,7 +241,6 @@ func (s *Service) UpdatePerformance(ctx context.Context, c identity.Caller, p Pe
 		if p.EndsAt.IsZero() && !p.StartsAt.IsZero() {
 			p.EndsAt = p.StartsAt.Add(cur.EndsAt.Sub(cur.StartsAt))
 		}
-		normalise(&p)
 		if err := p.Validate(); err != nil {
 			return err
 		}

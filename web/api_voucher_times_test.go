@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,9 +85,10 @@ func TestVoucherAnswersGiveTheStoredTimes(t *testing.T) {
 			staff := env.login(t, identity.RoleMerchant, shop.ID)
 			body := `{"code":"` + claimed.Code + `","purchase_cents":2350}`
 			type redemption struct {
-				ID         string `json:"id"`
-				At         string `json:"at"`
-				ReversedAt string `json:"reversed_at"`
+				ID              string `json:"id"`
+				At              string `json:"at"`
+				ReversedAt      string `json:"reversed_at"`
+				ReversibleUntil string `json:"reversible_until"`
 			}
 			answers := map[string]redemption{}
 			for _, name := range []string{"redeem", "redeem replayed"} {
@@ -95,6 +97,17 @@ func TestVoucherAnswersGiveTheStoredTimes(t *testing.T) {
 				var r redemption
 				decodeInto(t, res, &r)
 				answers[name] = r
+			}
+			// Until when it may be reversed: its at and the window, in the
+			// same form, where it was cut to the second.
+			for _, name := range []string{"redeem", "redeem replayed"} {
+				r := answers[name]
+				redeemed, err1 := time.Parse(time.RFC3339Nano, r.At)
+				until, err2 := time.Parse(time.RFC3339Nano, r.ReversibleUntil)
+				if err1 != nil || err2 != nil || until.Sub(redeemed) != vouchers.ReversalWindow || !strings.HasSuffix(r.ReversibleUntil, "Z") ||
+					r.ReversibleUntil != redeemed.Add(vouchers.ReversalWindow).Format(time.RFC3339Nano) {
+					t.Errorf("%s: at %s, reversible_until %s (%v, %v)", name, r.At, r.ReversibleUntil, err1, err2)
+				}
 			}
 			for _, name := range []string{"reverse", "reverse replayed"} {
 				res = vreq(t, env, "POST", "/api/v1/merchant/redemptions/"+answers["redeem"].ID+"/reverse", staff, "", "Idempotency-Key: v1")

@@ -250,7 +250,6 @@ var openAPIFieldNotes = map[string]*obj{
 	"PreviewRequest.code":                newObj("description", "A scanned QR token or a typed code."),
 	"RedeemRequest.code":                 newObj("description", "A scanned QR token or a typed code."),
 	"RedeemRequest.purchase_cents":       newObj("minimum", 1),
-	"RedemptionReceipt.reversible_until": newObj("format", "date-time"),
 	"Settlement.status":                  newObj("enum", settleStatuses),
 	"Statement.status":                   newObj("enum", settleStatuses),
 	"OpenVoucherStats.license":           newObj("const", vouchers.OpenLicence),

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"cityhub/identity"
 	"cityhub/vouchers"
@@ -83,13 +84,15 @@ func (h *voucherHandler) handleAPIRedeemVoucher(w http.ResponseWriter, r *http.R
 type RedemptionReply struct {
 	vouchers.Redemption
 	// ToPayCents is what the customer still pays.
-	ToPayCents      int64  `json:"to_pay_cents"`
-	ReversibleUntil string `json:"reversible_until"`
+	ToPayCents int64 `json:"to_pay_cents"`
+	// ReversibleUntil is the redemption's at plus the reversal window, in
+	// the API's form of every time (UTC, to the microsecond).
+	ReversibleUntil time.Time `json:"reversible_until"`
 }
 
 func redemptionAnswer(r vouchers.Redemption) RedemptionReply {
 	return RedemptionReply{Redemption: r, ToPayCents: r.PurchaseCents - r.AmountCents,
-		ReversibleUntil: r.At.Add(vouchers.ReversalWindow).Format("2006-01-02T15:04:05Z07:00")}
+		ReversibleUntil: r.At.Add(vouchers.ReversalWindow).UTC()}
 }
 
 // handleAPIReverseRedemption reverses a redemption of this shop within the
