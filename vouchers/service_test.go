@@ -165,6 +165,13 @@ func TestVoucherLifecycle(t *testing.T) {
 		if err := vouchers.WriteStatementCSV(&csv, full); err != nil || !strings.Contains(csv.String(), v.ID) || !strings.Contains(csv.String(), "10.00") {
 			t.Fatalf("statement csv = %q, %v", csv.String(), err)
 		}
+		// Its times are the shop's (docs/vouchers.md): the city's zone with
+		// its offset, to the second, for a spreadsheet.
+		rome, _ := time.LoadLocation("Europe/Rome")
+		if local := full.Lines[0].At.In(rome).Format("2006-01-02T15:04:05-07:00"); !strings.HasSuffix(local, "+01:00") ||
+			!strings.Contains(csv.String(), ","+local+",10.00") {
+			t.Fatalf("statement csv = %q, want the line's time %s", csv.String(), local)
+		}
 		// A reference is counted in characters, as the form counts them.
 		_, _, err = f.svc.MarkPaid(ctx, admin, "pay-0", st.ID, strings.Repeat("è", 201))
 		testutil.WantReason(t, err, apperr.Invalid, "payment_ref")
