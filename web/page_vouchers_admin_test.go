@@ -56,11 +56,28 @@ func TestVoucherAdminPage(t *testing.T) {
 	if camps, _ := svc.Campaigns(ctx); len(camps) != 0 {
 		t.Fatalf("a refused form created %+v", camps)
 	}
-	// A district no shop is in is a typo the form says, in Italian.
-	res, body = post("/admin/vouchers/campaigns", url.Values{"name": {"Natale"}, "budget": {"1000"}, "face_value": {"10"},
-		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"cento"}, "mode": {"single_use"}})
-	if res.StatusCode != http.StatusBadRequest || !strings.Contains(fieldError(body, "districts"), "Nessun negozio è in uno dei quartieri indicati") {
-		t.Fatalf("district with no shop: %d\n%s", res.StatusCode, body)
+	// A district no shop is in is a typo the form says, in Italian and in
+	// English, in the word of the field's label (contrade, where it said
+	// quartieri).
+	badDistrict := url.Values{"name": {"Natale"}, "budget": {"1000"}, "face_value": {"10"},
+		"per_citizen_limit": {"1"}, "valid_from": {"2026-01-01"}, "valid_until": {"2099-12-31"}, "districts": {"cento"}, "mode": {"single_use"}}
+	en := webtest.SignedIn(t, srv.URL, adminAcct.Email, testPassword)
+	chooseLanguage(t, en, "en", "/admin/vouchers")
+	for _, c := range []struct {
+		pc           *webtest.PageClient
+		label, error string
+	}{
+		{pc, ">Contrade (separate da virgole", "Nessun negozio è in una delle contrade indicate"},
+		{en, ">Districts (comma-separated", "No shop is in one of the districts given"},
+	} {
+		form := url.Values{"csrf_token": {c.pc.CSRF("/admin/vouchers")}}
+		for k, v := range badDistrict {
+			form[k] = v
+		}
+		res, body = c.pc.Post("/admin/vouchers/campaigns", form)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, c.label) || !strings.Contains(fieldError(body, "districts"), c.error) {
+			t.Fatalf("district with no shop: %d, want the label %q and %q under it\n%s", res.StatusCode, c.label, c.error, body)
+		}
 	}
 	// With the cents, thousands separators are fine (issue 12). The form
 	// carries a key: pressed twice, it makes one campaign, funded once.
